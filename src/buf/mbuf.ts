@@ -1,0 +1,111 @@
+/**
+ * Packet buffers. An Mbuf is a window [off, off+len) over a byte array with headroom in front, so each
+ * layer prepends its header in place. Buffers come from a per-host pool and go back to it; the hot
+ * path never allocates. Oversized packets (reassembly, jumbo MTUs) get one-off buffers that the pool
+ * does not keep. This module knows nothing about protocols.
+ */
+
+/** Bytes reserved before the data of a fresh buffer: room for Ethernet + IPv4 + transport headers. */
+export const HEADROOM = 128
+/** Size of a pooled buffer: headroom plus a 1500-byte MTU frame and spare. */
+export const CLUSTER = 2048
+
+export class Mbuf {
+  data: Uint8Array
+  off = HEADROOM
+  len = 0
+  /** Interface the packet arrived on (input path), set by the driver. */
+  rcvif: object | null = null
+  /** Free-list / queue link, owned by whoever holds the mbuf. */
+  next: Mbuf | null = null
+  /** Arrival or enqueue timestamp, ns; used by queues and link emulation. */
+  stamp = 0
+  /** Whether this buffer goes back to the pool on free. */
+  readonly pooled: boolean
+
+  constructor(size: number, pooled: boolean) {
+    this.data = new Uint8Array(size)
+    this.pooled = pooled
+  }
+
+  /** Open `n` bytes in front of the data (prepend a header); false if the headroom is exhausted. */
+  prepend(n: number): boolean {
+    if (this.off < n) return false
+    this.off -= n
+    this.len += n
+    return true
+  }
+
+  /** Drop `n` bytes from the front (strip a header). */
+  adj(n: number): void {
+    this.off += n
+    this.len -= n
+  }
+
+  /** Room left after the data. */
+  get tailroom(): number {
+    return this.data.length - this.off - this.len
+  }
+}
+
+export class MbufPool {
+  private free: Mbuf | null = null
+  private freeCount = 0
+  private readonly maxFree: number
+  /** Buffers handed out and not yet returned; a leak shows up here. */
+  inUse = 0
+  allocated = 0
+
+  constructor(maxFree = 4096) {
+    this.maxFree = maxFree
+  }
+
+  /** A buffer with HEADROOM in front and room for `size` bytes of data. */
+  get(size = CLUSTER - HEADROOM): Mbuf {
+    let m: Mbuf
+    if (size > CLUSTER - HEADROOM) {
+      m = new Mbuf(size + HEADROOM, false)
+    } else if (this.free !== null) {
+      m = this.free
+      this.free = m.next
+      this.freeCount--
+      m.next = null
+    } else {
+      m = new Mbuf(CLUSTER, true)
+      this.allocated++
+    }
+    m.off = HEADROOM
+    m.len = 0
+    m.rcvif = null
+    m.stamp = 0
+    this.inUse++
+    return m
+  }
+
+  /** A pooled copy of bytes, placed after HEADROOM. */
+  copyIn(src: Uint8Array, off = 0, len = src.length - off): Mbuf {
+    const m = this.get(len)
+    m.data.set(src.subarray(off, off + len), m.off)
+    m.len = len
+    return m
+  }
+
+  /** Duplicate a packet (tee, broadcast, duplication in link emulation). */
+  dup(m: Mbuf): Mbuf {
+    const c = this.get(m.len)
+    c.data.set(m.data.subarray(m.off, m.off + m.len), c.off)
+    c.len = m.len
+    c.rcvif = m.rcvif
+    c.stamp = m.stamp
+    return c
+  }
+
+  put(m: Mbuf): void {
+    this.inUse--
+    if (!m.pooled || this.freeCount >= this.maxFree) return
+    m.next = this.free
+    m.rcvif = null
+    this.free = m
+    this.freeCount++
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * A Host is one "kernel": prison0 with vnet0, one clock, one seeded RNG, the buffer pool and packet
+ * run-queue, the interface cloners and the sysctl tree. Any number of hosts can live in a process;
+ * they share nothing. Userland reaches a host only through `syscalls()`.
+ */
+
+import { MbufPool } from '../buf/mbuf.js'
+import { Prison, JAIL_MAX } from '../jail/prison.js'
+import type { IfCloner } from '../stack/if_clone.js'
+import { epairCloner } from '../stack/if_epair.js'
+import { loCloner } from '../stack/if_loop.js'
+import { STACK_MODULES, vnetCreate, vnetDestroy } from '../stack/lifecycle.js'
+import { Netisr } from '../stack/netisr.js'
+import { Scratch } from '../stack/scratch.js'
+import type { SysctlDecl } from '../stack/sysctl.js'
+import type { StackEnv, Vnet } from '../stack/vnet.js'
+import { Clock, type ClockDriver, type ClockMode } from '../util/clock.js'
+import { Rng } from '../util/rng.js'
+import { hostSysctls } from './host_sysctls.js'
+import { KernelApi } from './kernel_api.js'
+import type { Syscalls } from './syscalls.js'
+
+export interface HostOptions {
+  clock?: ClockMode
+  seed?: number
+  hostname?: string
+}
+
+export class Host {
+  readonly clock: Clock
+  readonly rng: Rng
+  readonly env: StackEnv
+  readonly prison0: Prison
+  readonly cloners: ReadonlyMap<string, IfCloner>
+  readonly sysctls: ReadonlyMap<string, SysctlDecl>
+  private nextVnetId = 0
+  private nextJid = 1
+  private nextPid = 100
+  private readonly usedMacs = new Set<number>()
+  private readonly macRng: Rng
+
+  constructor(driver: ClockDriver, opts: HostOptions = {}) {
+    this.clock = new Clock(opts.clock ?? 'virtual', driver)
+    this.rng = new Rng(opts.seed ?? 1)
+    this.macRng = this.rng.stream('mac')
+    const pool = new MbufPool()
+    this.env = {
+      clock: this.clock,
+      rng: this.rng.stream('stack'),
+      pool,
+      netisr: new Netisr(pool),
+      scratch: new Scratch(),
+      newMac: () => this.newMac(),
+    }
+    this.cloners = new Map([
+      [epairCloner.name, epairCloner],
+      [loCloner.name, loCloner],
+    ])
+    const sysctls = new Map<string, SysctlDecl>()
+    for (const d of [...hostSysctls(this), ...STACK_MODULES.flatMap((m) => m.sysctls)]) sysctls.set(d.name, d)
+    this.sysctls = sysctls
+    const vnet0 = this.createVnet('vnet0')
+    this.prison0 = new Prison(0, '0', null, vnet0, true, opts.hostname ?? 'virtnet')
+    this.prison0.childrenMax = JAIL_MAX
+    this.prison0.persist = true
+  }
+
+  get vnet0(): Vnet {
+    return this.prison0.vnet
+  }
+
+  /** A root shell's view of the kernel (uid 0 in prison0). */
+  syscalls(uid = 0): Syscalls {
+    return new KernelApi(this, { prison: this.prison0, uid })
+  }
+
+  createVnet(name: string): Vnet {
+    return vnetCreate(this.nextVnetId++, name, this.env)
+  }
+
+  destroyVnet(v: Vnet): void {
+    vnetDestroy(v)
+  }
+
+  allocJid(): number {
+    return this.nextJid++
+  }
+
+  allocPid(): number {
+    return this.nextPid++
+  }
+
+  /** Every live jail, in jid order. */
+  allJails(): Prison[] {
+    return this.prison0.descendants().sort((a, b) => a.jid - b.jid)
+  }
+
+  /**
+   * A locally administered unicast MAC, unique in this host, with the low byte zero so cloners can
+   * number their interfaces (epair: 0a/0b).
+   */
+  private newMac(): number {
+    for (;;) {
+      const hi = 0x02 * 2 ** 40
+      const mid = this.macRng.u32() * 256
+      const mac = hi + mid
+      if (!this.usedMacs.has(mac)) {
+        this.usedMacs.add(mac)
+        return mac
+      }
+    }
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * Jail lifecycle (jail_set / jail_remove): parameter parsing and validation, nesting limits, vnet
+ * creation, `vnet.interface`, and removal that takes children, processes and the vnet with it.
+ * Everything is validated before the first change, so a failed call changes nothing.
+ */
+
+import { type Cred, Priv, privCheck } from '../jail/priv.js'
+import { Prison } from '../jail/prison.js'
+import { ifMove } from '../stack/ifnet.js'
+import { SysError } from '../util/errno.js'
+import { formatIpv4, parseIpv4 } from '../wire/addr.js'
+import type { Host } from './host.js'
+import type { JailInfo } from './syscalls.js'
+
+export type JailParams = ReadonlyArray<readonly [string, string | true]>
+
+interface ParsedParams {
+  name?: string
+  vnet?: boolean
+  persist?: boolean
+  childrenMax?: number
+  hostname?: string
+  path?: string
+  interfaces: string[]
+  allowRawSockets?: boolean
+  allowSetHostname?: boolean
+  ip4?: number[]
+}
+
+const BOOL = (v: string | true, name: string): boolean => {
+  if (v === true || v === 'true' || v === '1') return true
+  if (v === 'false' || v === '0') return false
+  throw new SysError('EINVAL', 'jail_set', `${name}: invalid boolean value '${v}'`)
+}
+
+function parseParams(params: JailParams): ParsedParams {
+  const p: ParsedParams = { interfaces: [] }
+  for (const [k, v] of params) {
+    const s = v === true ? '' : v
+    switch (k) {
+      case 'name':
+        if (v === true || s === '' || /^\d+$/.test(s) || /\s/.test(s))
+          throw new SysError('EINVAL', 'jail_set', `invalid jail name '${s}'`)
+        p.name = s
+        break
+      case 'vnet':
+        if (v === true || s === 'new') p.vnet = true
+        else if (s === 'inherit') p.vnet = false
+        else throw new SysError('EINVAL', 'jail_set', `vnet: invalid value '${s}'`)
+        break
+      case 'novnet':
+        p.vnet = false
+        break
+      case 'persist':
+        p.persist = BOOL(v, k)
+        break
+      case 'nopersist':
+        p.persist = false
+        break
+      case 'children.max': {
+        const n = Number(s)
+        if (v === true || !/^\d+$/.test(s) || n > 999999)
+          throw new SysError('EINVAL', 'jail_set', `children.max: invalid value '${s}'`)
+        p.childrenMax = n
+        break
+      }
+      case 'host.hostname':
+        if (v === true || s.length > 255) throw new SysError('EINVAL', 'jail_set', 'host.hostname: invalid value')
+        p.hostname = s
+        break
+      case 'path':
+        p.path = s
+        break
+      case 'vnet.interface':
+        if (v === true || s === '') throw new SysError('EINVAL', 'jail_set', 'vnet.interface: missing value')
+        p.interfaces.push(s)
+        break
+      case 'allow.raw_sockets':
+        p.allowRawSockets = BOOL(v, k)
+        break
+      case 'allow.noraw_sockets':
+        p.allowRawSockets = false
+        break
+      case 'allow.set_hostname':
+        p.allowSetHostname = BOOL(v, k)
+        break
+      case 'allow.noset_hostname':
+        p.allowSetHostname = false
+        break
+      case 'ip4.addr': {
+        const addrs = s === '' ? [] : s.split(',').map((a) => parseIpv4(a.trim().replace(/\/\d+$/, '')))
+        if (addrs.some((a) => a === null)) throw new SysError('EINVAL', 'jail_set', `ip4.addr: invalid address '${s}'`)
+        p.ip4 = addrs as number[]
+        break
+      }
+      case 'command':
+      case 'exec.start':
+        throw new SysError('EINVAL', 'jail_set', `${k}: not supported; use jexec`)
+      default:
+        throw new SysError('ENOENT', 'jail_set', `unknown parameter: ${k}`)
+    }
+  }
+  return p
+}
+
+/** The jail `name` as `viewer` sees it, or ENOENT. */
+export function lookupJail(viewer: Prison, name: string): Prison {
+  const p = viewer.findDescendant(name)
+  if (p === undefined || p.dying) throw new SysError('ENOENT', 'jail_get', `jail "${name}" not found`)
+  return p
+}
+
+export function jailCreate(host: Host, cred: Cred, params: JailParams): Prison {
+  privCheck(cred, Priv.JAIL_SET, 'jail_set')
+  const p = parseParams(params)
+  if (p.name === undefined) throw new SysError('EINVAL', 'jail_set', 'missing name parameter')
+  const dot = p.name.lastIndexOf('.')
+  const parent = dot < 0 ? cred.prison : lookupJail(cred.prison, p.name.slice(0, dot))
+  const short = p.name.slice(dot + 1)
+  if (short === '') throw new SysError('EINVAL', 'jail_set', `invalid jail name '${p.name}'`)
+  if (parent.children.some((c) => c.name === short && !c.dying))
+    throw new SysError('EEXIST', 'jail_set', `jail "${p.name}" already exists`)
+  if (parent.children.length >= parent.childrenMax)
+    throw new SysError('EPERM', 'jail_set', `${parent === host.prison0 ? 'prison0' : parent.nameFrom(host.prison0)}: children.max exceeded`)
+  // A jail cannot hand its child more nesting room than it has itself.
+  if (parent.parent !== null && p.childrenMax !== undefined && p.childrenMax > parent.childrenMax - 1)
+    throw new SysError('EPERM', 'jail_set', 'children.max: exceeds the parent jail limit')
+  if (parent.parent !== null && p.allowRawSockets && !parent.allowRawSockets && !parent.ownsVnet)
+    throw new SysError('EPERM', 'jail_set', 'allow.raw_sockets: not allowed in the parent jail')
+  const vnetNew = p.vnet ?? false
+  if (!vnetNew && p.interfaces.length > 0)
+    throw new SysError('EINVAL', 'jail_set', 'vnet.interface requires vnet')
+  const moving = p.interfaces.map((name) => {
+    const ifp = parent.vnet.ifByName(name)
+    if (ifp === undefined) throw new SysError('ENXIO', 'jail_set', `vnet.interface: ${name}: interface not found`)
+    return ifp
+  })
+  if (new Set(p.interfaces).size !== p.interfaces.length)
+    throw new SysError('EINVAL', 'jail_set', 'vnet.interface: interface listed twice')
+  if (moving.length > 0) privCheck(cred, Priv.NET_SETIFVNET, 'jail_set')
+
+  const jid = host.allocJid()
+  const fullName = parent === host.prison0 ? short : `${parent.nameFrom(host.prison0)}.${short}`
+  const vnet = vnetNew ? host.createVnet(fullName) : parent.vnet
+  const pr = new Prison(jid, short, parent, vnet, vnetNew, p.hostname ?? parent.hostname)
+  pr.persist = p.persist ?? false
+  pr.childrenMax = p.childrenMax ?? 0
+  pr.path = p.path ?? '/'
+  pr.allowRawSockets = p.allowRawSockets ?? false
+  pr.allowSetHostname = p.allowSetHostname ?? false
+  pr.ip4 = p.ip4 ?? []
+  parent.children = [...parent.children, pr]
+  for (const ifp of moving) ifMove(ifp, vnet)
+  if (!pr.persist) reapIfIdle(host, pr)
+  return pr
+}
+
+export function jailModify(host: Host, cred: Cred, name: string, params: JailParams): Prison {
+  privCheck(cred, Priv.JAIL_SET, 'jail_set')
+  const pr = lookupJail(cred.prison, name)
+  const p = parseParams(params.filter(([k]) => k !== 'name'))
+  if (p.vnet !== undefined && p.vnet !== pr.ownsVnet)
+    throw new SysError('EINVAL', 'jail_set', 'vnet cannot be changed after creation')
+  if (p.interfaces.length > 0) throw new SysError('EINVAL', 'jail_set', 'vnet.interface: use ifconfig IF vnet JAIL')
+  const parent = pr.parent!
+  if (parent.parent !== null && p.childrenMax !== undefined && p.childrenMax > parent.childrenMax - 1)
+    throw new SysError('EPERM', 'jail_set', 'children.max: exceeds the parent jail limit')
+  if (p.persist !== undefined) pr.persist = p.persist
+  if (p.childrenMax !== undefined) pr.childrenMax = p.childrenMax
+  if (p.hostname !== undefined) pr.hostname = p.hostname
+  if (p.path !== undefined) pr.path = p.path
+  if (p.allowRawSockets !== undefined) pr.allowRawSockets = p.allowRawSockets
+  if (p.allowSetHostname !== undefined) pr.allowSetHostname = p.allowSetHostname
+  if (p.ip4 !== undefined) pr.ip4 = p.ip4
+  if (!pr.persist) reapIfIdle(host, pr)
+  return pr
+}
+
+/** Remove pr and all its descendants: kill their processes, destroy their vnets (children first). */
+export function jailRemove(host: Host, pr: Prison): void {
+  if (pr.dying) return
+  pr.dying = true
+  for (const c of [...pr.children]) jailRemove(host, c)
+  for (const kill of [...pr.procs.values()]) kill()
+  pr.procs.clear()
+  if (pr.ownsVnet) host.destroyVnet(pr.vnet)
+  const parent = pr.parent!
+  parent.children = parent.children.filter((c) => c !== pr)
+}
+
+/** A non-persistent jail dies with its last process and child (FreeBSD's prison_deref). */
+export function reapIfIdle(host: Host, pr: Prison): void {
+  if (!pr.persist && !pr.dying && pr.procs.size === 0 && pr.children.length === 0 && pr.parent !== null) {
+    const parent = pr.parent
+    jailRemove(host, pr)
+    reapIfIdle(host, parent)
+  }
+}
+
+export function jailInfo(pr: Prison, viewer: Prison): JailInfo {
+  const parentJid = pr.parent === viewer || pr.parent === null ? 0 : pr.parent.jid
+  const vnet = pr.ownsVnet
+  const params: Array<readonly [string, string]> = [
+    ['jid', String(pr.jid)],
+    ['name', pr.nameFrom(viewer)],
+    ['path', pr.path],
+    ['host.hostname', pr.hostname],
+    ['vnet', vnet ? 'new' : 'inherit'],
+    [pr.persist ? 'persist' : 'nopersist', ''],
+    ['children.max', String(pr.childrenMax)],
+    ['children.cur', String(pr.children.length)],
+    ['parent', String(parentJid)],
+    [pr.allowRawSockets ? 'allow.raw_sockets' : 'allow.noraw_sockets', ''],
+    [pr.allowSetHostname ? 'allow.set_hostname' : 'allow.noset_hostname', ''],
+    ['ip4.addr', pr.ip4.map(formatIpv4).join(',')],
+    ['enforce_statfs', '2'],
+    ['securelevel', '-1'],
+    ['devfs_ruleset', '0'],
+  ]
+  return {
+    jid: pr.jid,
+    name: pr.nameFrom(viewer),
+    hostname: pr.hostname,
+    path: pr.path,
+    vnet,
+    persist: pr.persist,
+    childrenMax: pr.childrenMax,
+    childrenCur: pr.children.length,
+    parent: parentJid,
+    ip4: [...pr.ip4],
+    params,
+  }
+}

@@ -1,0 +1,541 @@
+/**
+ * The Syscalls implementation: one object per credential. Each call resolves its target in the
+ * caller's own view (its vnet, its descendant jails), checks privilege with privCheck, validates
+ * every argument, and only then changes state. Data-plane errors come back as errno names and are
+ * raised here as SysError.
+ */
+
+import { type Cred, Priv, privCheck } from '../jail/priv.js'
+import type { Prison } from '../jail/prison.js'
+import {
+  type ArpEntryInfo,
+  arpAnnounce,
+  arpDelete,
+  arpFlush,
+  arpGet,
+  arpList,
+  arpSet,
+  arp as arpState,
+} from '../stack/arp.js'
+import { icmp } from '../stack/icmp.js'
+import { cloneCreate, parseCloneName } from '../stack/if_clone.js'
+import { IFF, type Ifnet, ifAddAddr, ifAttach, ifDelAddr, ifMove } from '../stack/ifnet.js'
+import { ip } from '../stack/ip.js'
+import { ipOutput, sourceFor } from '../stack/ip_output.js'
+import { ifDestroy } from '../stack/lifecycle.js'
+import { rawClose, rawOpen } from '../stack/raw.js'
+import { RTF, Route } from '../stack/route.js'
+import { parseSysctlValue, type SysctlDecl } from '../stack/sysctl.js'
+import { udp } from '../stack/udp.js'
+import type { Vnet } from '../stack/vnet.js'
+import { type ErrnoName, SysError } from '../util/errno.js'
+import { isMulticastMac } from '../wire/addr.js'
+import type { Host } from './host.js'
+import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
+import type {
+  ArpInfo,
+  IfInfo,
+  JailInfo,
+  ProtoName,
+  RawPacket,
+  RawSocket,
+  RouteInfo,
+  RouteSpec,
+  SendOptions,
+  SysctlInfo,
+  Syscalls,
+} from './syscalls.js'
+
+const IFNAMSIZ = 16
+
+function routeInfo(r: Route): RouteInfo {
+  return {
+    dst: r.dst,
+    prefixLen: r.prefixLen,
+    gateway: (r.flags & RTF.GATEWAY) !== 0 ? r.gateway : 0,
+    gatewayIfIndex: (r.flags & RTF.GATEWAY) !== 0 ? 0 : r.ifp.index,
+    ifName: r.ifp.name,
+    flags: r.flags,
+    mtu: r.mtu !== 0 ? r.mtu : r.ifp.mtu,
+    use: r.use,
+  }
+}
+
+function arpInfo(e: ArpEntryInfo): ArpInfo {
+  return {
+    addr: e.addr,
+    mac: e.mac,
+    ifName: e.ifp.name,
+    permanent: e.permanent,
+    published: e.published,
+    expiresIn: e.expiresIn,
+  }
+}
+
+export class KernelApi implements Syscalls {
+  private readonly host: Host
+  private readonly cred: Cred
+
+  constructor(host: Host, cred: Cred) {
+    this.host = host
+    this.cred = cred
+  }
+
+  get uid(): number {
+    return this.cred.uid
+  }
+  get jid(): number {
+    return this.cred.prison.jid
+  }
+  get jailName(): string {
+    return this.cred.prison.nameFrom(this.host.prison0) || '0'
+  }
+
+  private get prison(): Prison {
+    const p = this.cred.prison
+    if (p.dying) throw new SysError('ESRCH', 'jail', 'the jail was removed')
+    return p
+  }
+
+  private get vnet(): Vnet {
+    return this.prison.vnet
+  }
+
+  private priv(p: (typeof Priv)[keyof typeof Priv], op?: string): void {
+    privCheck(this.cred, p, op)
+  }
+
+  private ifp(name: string, op = 'SIOCGIFFLAGS'): Ifnet {
+    const ifp = this.vnet.ifByName(name)
+    if (ifp === undefined) throw new SysError('ENXIO', op, `interface ${name} does not exist`)
+    return ifp
+  }
+
+  now(): number {
+    return this.host.clock.now()
+  }
+
+  nanosleep(ns: number): Promise<void> {
+    if (!(ns >= 0) || !Number.isFinite(ns)) throw new SysError('EINVAL', 'nanosleep')
+    return this.host.clock.sleep(ns)
+  }
+
+  procStart(kill: () => void): number {
+    const pid = this.host.allocPid()
+    this.prison.procs.set(pid, kill)
+    return pid
+  }
+
+  procExit(pid: number): void {
+    const pr = this.cred.prison
+    if (pr.procs.delete(pid)) reapIfIdle(this.host, pr)
+  }
+
+  attach(jail: string, uid = this.cred.uid): Syscalls {
+    this.priv(Priv.JAIL_ATTACH, 'jail_attach')
+    const pr = lookupJail(this.prison, jail)
+    if (uid !== this.cred.uid) this.priv(Priv.CRED_SETUID, 'setuid')
+    return new KernelApi(this.host, { prison: pr, uid })
+  }
+
+  withUid(uid: number): Syscalls {
+    if (!Number.isInteger(uid) || uid < 0 || uid > 0xfffffffe) throw new SysError('EINVAL', 'setuid')
+    return new KernelApi(this.host, { prison: this.cred.prison, uid })
+  }
+
+  // interfaces
+
+  private ifInfo(ifp: Ifnet): IfInfo {
+    const jailedNoVnet = !this.cred.prison.ownsVnet
+    const addrs = ifp.addrs
+      .filter((a) => !jailedNoVnet || this.cred.prison.ip4.includes(a.addr))
+      .map((a) => ({ addr: a.addr, prefixLen: a.prefixLen, broadcast: a.broadcast }))
+    return {
+      name: ifp.name,
+      index: ifp.index,
+      flags: ifp.flags,
+      mtu: ifp.mtu,
+      metric: 0,
+      mac: ifp.type === 'ether' ? ifp.mac : null,
+      hwaddr: ifp.type === 'ether' ? ifp.hwaddr : null,
+      addrs,
+      groups: ifp.family === 'lo' ? ['lo'] : [ifp.family],
+      description: ifp.description,
+      media: ifp.media,
+      status: ifp.media === '' ? '' : ifp.up ? 'active' : 'no carrier',
+      stats: { ...ifp.stats },
+    }
+  }
+
+  ifList(): IfInfo[] {
+    return this.vnet.ifnets.map((i) => this.ifInfo(i))
+  }
+
+  ifGet(name: string): IfInfo {
+    return this.ifInfo(this.ifp(name))
+  }
+
+  ifCloners(): string[] {
+    return [...this.host.cloners.keys()].sort()
+  }
+
+  ifCreate(name: string): string {
+    this.priv(Priv.NET_IFCREATE, 'SIOCIFCREATE2')
+    const [cloner, unit] = parseCloneName(this.host.cloners, name)
+    const v = this.vnet
+    // Names must be free in this vnet even when an interface of that name was moved in.
+    if (unit >= 0) {
+      const probe = cloner.name === 'epair' ? [`epair${unit}a`, `epair${unit}b`] : [`${cloner.name}${unit}`]
+      if (probe.some((n) => v.ifByName(n) !== undefined)) throw new SysError('EEXIST', 'SIOCIFCREATE2')
+    }
+    let ifps = cloneCreate(v, cloner, unit)
+    // An auto-numbered unit may collide with a moved-in interface's name; try the next one.
+    while (ifps.some((i) => v.ifByName(i.name) !== undefined)) {
+      const next = ifps[0]!.unit + 1
+      for (const i of ifps) ifDestroy(i)
+      ifps = cloneCreate(v, cloner, next)
+    }
+    for (const i of ifps) ifAttach(v, i)
+    return ifps[0]!.name
+  }
+
+  ifDestroy(name: string): void {
+    this.priv(Priv.NET_IFDESTROY, 'SIOCIFDESTROY')
+    const ifp = this.ifp(name, 'SIOCIFDESTROY')
+    if (ifp.unit < 0 || (ifp.type === 'loop' && ifp.unit === 0)) throw new SysError('EINVAL', 'SIOCIFDESTROY')
+    // An interface lent by the parent is not the jail's to destroy.
+    if (ifp.home !== this.vnet) throw new SysError('EPERM', 'SIOCIFDESTROY')
+    ifDestroy(ifp)
+  }
+
+  ifSetUp(name: string, up: boolean): void {
+    this.priv(Priv.NET_SETIFFLAGS, 'SIOCSIFFLAGS')
+    const ifp = this.ifp(name, 'SIOCSIFFLAGS')
+    if (up === ifp.up) return
+    if (up) {
+      ifp.flags |= IFF.UP | IFF.RUNNING
+      if (ifp.type === 'ether') for (const a of ifp.addrs) arpAnnounce(ifp, a.addr)
+    } else ifp.flags &= ~(IFF.UP | (ifp.type === 'ether' ? IFF.RUNNING : 0))
+  }
+
+  ifSetMtu(name: string, mtu: number): void {
+    this.priv(Priv.NET_SETIFMTU, 'SIOCSIFMTU')
+    const ifp = this.ifp(name, 'SIOCSIFMTU')
+    const max = ifp.type === 'loop' ? 65536 : 9000
+    if (!Number.isInteger(mtu) || mtu < 72 || mtu > max) throw new SysError('EINVAL', 'SIOCSIFMTU')
+    ifp.mtu = mtu
+  }
+
+  ifRename(name: string, newName: string): void {
+    this.priv(Priv.NET_SETIFNAME, 'SIOCSIFNAME')
+    const ifp = this.ifp(name, 'SIOCSIFNAME')
+    if (newName.length === 0 || newName.length >= IFNAMSIZ || !/^[A-Za-z0-9_.:-]+$/.test(newName))
+      throw new SysError('EINVAL', 'SIOCSIFNAME')
+    if (this.vnet.ifByName(newName) !== undefined) throw new SysError('EEXIST', 'SIOCSIFNAME')
+    ifp.name = newName
+  }
+
+  ifSetMac(name: string, mac: number): void {
+    this.priv(Priv.NET_SETLLADDR, 'SIOCSIFLLADDR')
+    const ifp = this.ifp(name, 'SIOCSIFLLADDR')
+    if (ifp.type !== 'ether' || !Number.isInteger(mac) || mac <= 0 || mac > 0xffffffffffff || isMulticastMac(mac))
+      throw new SysError('EINVAL', 'SIOCSIFLLADDR')
+    ifp.mac = mac
+  }
+
+  ifSetDescription(name: string, descr: string): void {
+    this.priv(Priv.NET_SETIFDESCR, 'SIOCSIFDESCR')
+    const ifp = this.ifp(name, 'SIOCSIFDESCR')
+    if (descr.length > 1024) throw new SysError('ENAMETOOLONG', 'SIOCSIFDESCR')
+    ifp.description = descr
+  }
+
+  ifAddAddr(name: string, addr: number, prefixLen: number, opts: { broadcast?: number; alias?: boolean } = {}): void {
+    this.priv(Priv.NET_ADDIFADDR, 'SIOCAIFADDR')
+    const ifp = this.ifp(name, 'SIOCAIFADDR')
+    addr >>>= 0
+    if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32 || addr === 0 || addr === 0xffffffff || addr >>> 28 >= 0xe)
+      throw new SysError('EINVAL', 'SIOCAIFADDR')
+    for (const other of this.vnet.ifnets)
+      if (other !== ifp && other.addrs.some((a) => a.addr === addr)) throw new SysError('EEXIST', 'SIOCAIFADDR')
+    // Without `alias`, ifconfig replaces the interface's first address.
+    const first = ifp.addrs[0]
+    if (!opts.alias && first !== undefined && first.addr !== addr) ifDelAddr(ifp, first.addr)
+    // Assigning an address brings an Ethernet interface up (ether_ioctl SIOCSIFADDR).
+    if (ifp.type === 'ether' && !ifp.up) ifp.flags |= IFF.UP | IFF.RUNNING
+    ifAddAddr(ifp, addr, prefixLen, opts.broadcast)
+  }
+
+  ifDelAddr(name: string, addr: number): void {
+    this.priv(Priv.NET_DELIFADDR, 'SIOCDIFADDR')
+    ifDelAddr(this.ifp(name, 'SIOCDIFADDR'), addr)
+  }
+
+  ifMoveToJail(name: string, jail: string): void {
+    this.priv(Priv.NET_SETIFVNET, 'SIOCSIFVNET')
+    const ifp = this.ifp(name, 'SIOCSIFVNET')
+    const pr = lookupJail(this.prison, jail)
+    if (!pr.ownsVnet || pr.vnet === this.vnet) throw new SysError('EINVAL', 'SIOCSIFVNET')
+    if (ifp.type === 'loop') throw new SysError('EINVAL', 'SIOCSIFVNET')
+    ifMove(ifp, pr.vnet)
+  }
+
+  ifReclaimFromJail(name: string, jail: string): void {
+    this.priv(Priv.NET_SETIFVNET, 'SIOCSIFRVNET')
+    const pr = lookupJail(this.prison, jail)
+    if (!pr.ownsVnet || pr.vnet === this.vnet) throw new SysError('EINVAL', 'SIOCSIFRVNET')
+    const ifp = pr.vnet.ifByName(name)
+    if (ifp === undefined) throw new SysError('ENXIO', 'SIOCSIFRVNET', `interface ${name} does not exist`)
+    if (ifp.type === 'loop') throw new SysError('EINVAL', 'SIOCSIFRVNET')
+    ifMove(ifp, this.vnet)
+  }
+
+  // routing
+
+  routeList(): RouteInfo[] {
+    return this.vnet.routes.list().map(routeInfo)
+  }
+
+  private buildRoute(spec: RouteSpec, op: string): Route {
+    const v = this.vnet
+    const { dst, prefixLen } = spec
+    if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32) throw new SysError('EINVAL', op)
+    let flags = RTF.UP | RTF.STATIC | (prefixLen === 32 ? RTF.HOST : 0)
+    if (spec.blackhole) flags |= RTF.BLACKHOLE
+    if (spec.reject) flags |= RTF.REJECT
+    if (spec.mtu !== undefined && (!Number.isInteger(spec.mtu) || spec.mtu < 0 || spec.mtu > 65535))
+      throw new SysError('EINVAL', op)
+    let r: Route
+    if (spec.ifName !== undefined) {
+      const ifp = this.ifp(spec.ifName, op)
+      r = new Route(dst, prefixLen, 0, ifp, ifp.addrs[0] ?? null, flags)
+    } else if (spec.gateway !== undefined) {
+      const gw = spec.gateway >>> 0
+      const direct = v.routes.lookup(gw)
+      if (direct === null || (direct.flags & RTF.GATEWAY) !== 0 || (direct.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0)
+        throw new SysError('ENETUNREACH', op)
+      // A gateway that is one of our own addresses makes an interface route (route add ... 127.0.0.1).
+      if (v.local.has(gw)) r = new Route(dst, prefixLen, 0, direct.ifp, direct.ifa, flags)
+      else r = new Route(dst, prefixLen, gw, direct.ifp, direct.ifa, flags | RTF.GATEWAY)
+    } else if (spec.blackhole || spec.reject) {
+      const lo = v.ifnets.find((i) => i.type === 'loop')!
+      r = new Route(dst, prefixLen, 0, lo, lo.addrs[0] ?? null, flags)
+    } else throw new SysError('EINVAL', op, 'gateway required')
+    if (spec.mtu !== undefined) r.mtu = spec.mtu
+    return r
+  }
+
+  routeAdd(spec: RouteSpec): void {
+    this.priv(Priv.NET_ROUTE, 'RTM_ADD')
+    const r = this.buildRoute(spec, 'RTM_ADD')
+    this.vnet.routes.add(r)
+  }
+
+  routeChange(spec: RouteSpec): void {
+    this.priv(Priv.NET_ROUTE, 'RTM_CHANGE')
+    const old = this.vnet.routes.get(spec.dst, spec.prefixLen)
+    if (old === undefined) throw new SysError('ESRCH', 'RTM_CHANGE')
+    const r = this.buildRoute(spec, 'RTM_CHANGE')
+    old.gateway = r.gateway
+    old.ifp = r.ifp
+    old.ifa = r.ifa
+    old.flags = r.flags
+    old.mtu = r.mtu
+  }
+
+  routeDelete(dst: number, prefixLen: number, gateway?: number): void {
+    this.priv(Priv.NET_ROUTE, 'RTM_DELETE')
+    if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32) throw new SysError('EINVAL', 'RTM_DELETE')
+    const r = this.vnet.routes.get(dst, prefixLen)
+    if (r === undefined || (gateway !== undefined && (r.flags & RTF.GATEWAY) !== 0 && r.gateway !== gateway >>> 0))
+      throw new SysError('ESRCH', 'RTM_DELETE')
+    this.vnet.routes.remove(r)
+  }
+
+  routeGet(dst: number): RouteInfo & { ifAddr: number } {
+    const r = this.vnet.routes.lookup(dst >>> 0)
+    if (r === null) throw new SysError('ESRCH', 'RTM_GET')
+    return { ...routeInfo(r), ifAddr: sourceFor(r) }
+  }
+
+  routeFlush(): RouteInfo[] {
+    this.priv(Priv.NET_ROUTE, 'RTM_DELETE')
+    const gone = this.vnet.routes.list().filter((r) => (r.flags & RTF.GATEWAY) !== 0)
+    for (const r of gone) this.vnet.routes.remove(r)
+    return gone.map(routeInfo)
+  }
+
+  // ARP
+
+  arpList(): ArpInfo[] {
+    return arpList(this.vnet).map(arpInfo)
+  }
+
+  arpGet(addr: number): ArpInfo {
+    return arpInfo(arpGet(this.vnet, addr >>> 0))
+  }
+
+  arpSet(addr: number, mac: number, opts: { temp?: boolean; pub?: boolean } = {}): void {
+    this.priv(Priv.NET_ROUTE, 'RTM_ADD')
+    if (!Number.isInteger(mac) || mac < 0 || mac > 0xffffffffffff) throw new SysError('EINVAL', 'RTM_ADD')
+    arpSet(this.vnet, addr >>> 0, mac, opts.temp ?? false, opts.pub ?? false)
+  }
+
+  arpDelete(addr: number): void {
+    this.priv(Priv.NET_ROUTE, 'RTM_DELETE')
+    arpDelete(this.vnet, addr >>> 0)
+  }
+
+  arpFlush(): number {
+    this.priv(Priv.NET_ROUTE, 'RTM_DELETE')
+    return arpFlush(this.vnet)
+  }
+
+  // sysctl
+
+  private sysctlInfo(d: SysctlDecl): SysctlInfo {
+    return {
+      name: d.name,
+      value: d.get(this.vnet),
+      description: d.descr,
+      kind: d.kind,
+      writable: d.set !== undefined,
+    }
+  }
+
+  sysctlList(prefix?: string): SysctlInfo[] {
+    const out: SysctlInfo[] = []
+    for (const d of this.host.sysctls.values())
+      if (prefix === undefined || d.name === prefix || d.name.startsWith(`${prefix}.`)) out.push(this.sysctlInfo(d))
+    if (prefix !== undefined && out.length === 0) throw new SysError('ENOENT', 'sysctl', `unknown oid '${prefix}'`)
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  }
+
+  sysctlGet(name: string): SysctlInfo {
+    const d = this.host.sysctls.get(name)
+    if (d === undefined) throw new SysError('ENOENT', 'sysctl', `unknown oid '${name}'`)
+    return this.sysctlInfo(d)
+  }
+
+  sysctlSet(name: string, value: string): SysctlInfo {
+    const d = this.host.sysctls.get(name)
+    if (d === undefined) throw new SysError('ENOENT', 'sysctl', `unknown oid '${name}'`)
+    // Vnet knobs are the jail's own when it has a vnet (CTLFLAG_VNET + PRIV_SYSCTL_WRITEJAIL).
+    this.priv(d.scope === 'vnet' && this.cred.prison.ownsVnet ? Priv.SYSCTL_WRITEJAIL : Priv.SYSCTL_WRITE, 'sysctl')
+    if (d.set === undefined) throw new SysError('EPERM', 'sysctl', `oid '${name}' is read only`)
+    const parsed = parseSysctlValue(d, value)
+    d.set(this.vnet, parsed)
+    return this.sysctlInfo(d)
+  }
+
+  protoStats(proto: ProtoName): ReadonlyArray<readonly [string, number]> {
+    const v = this.vnet
+    const flat = (o: object): Array<readonly [string, number]> => {
+      const out: Array<readonly [string, number]> = []
+      for (const [k, val] of Object.entries(o)) {
+        if (typeof val === 'number') out.push([k, val])
+        else if (Array.isArray(val)) val.forEach((n: number, i) => n !== 0 && out.push([`${k}[${i}]`, n]))
+      }
+      return out
+    }
+    switch (proto) {
+      case 'ip':
+        return flat(ip(v).stats)
+      case 'icmp':
+        return flat(icmp(v).stats)
+      case 'arp':
+        return flat(arpState(v).stats)
+      case 'udp':
+        return flat(udp(v).stats)
+      default:
+        throw new SysError('EINVAL', 'sysctl')
+    }
+  }
+
+  // raw sockets
+
+  rawSocket(protocol: number): RawSocket {
+    this.priv(Priv.NETINET_RAW, 'socket')
+    if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) throw new SysError('EINVAL', 'socket')
+    const v = this.vnet
+    const pcb = rawOpen(v, protocol)
+    const clock = this.host.clock
+    return {
+      send: (dst, payload, opts: SendOptions = {}) => {
+        if (pcb.closed) throw new SysError('EBADF', 'sendto')
+        const ttl = opts.ttl ?? ip(v).defaultTtl
+        if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new SysError('EINVAL', 'setsockopt')
+        if (payload.length > 0xffff - 20) throw new SysError('EMSGSIZE', 'sendto')
+        const src = opts.src ?? 0
+        if (src !== 0 && !v.local.has(src >>> 0)) throw new SysError('EADDRNOTAVAIL', 'bind')
+        const rt = v.routes.lookup(dst >>> 0)
+        const chosen = src !== 0 ? src >>> 0 : rt === null ? 0 : sourceFor(rt)
+        const m = v.env.pool.get(payload.length)
+        m.data.set(payload, m.off)
+        m.len = payload.length
+        ip(v).stats.ips_rawout++
+        const err: ErrnoName | undefined = ipOutput(v, m, dst >>> 0, protocol, {
+          ttl,
+          tos: opts.tos ?? 0,
+          df: opts.df ?? false,
+          src: chosen,
+          dontRoute: opts.dontRoute ?? false,
+        })
+        if (err !== undefined) throw new SysError(err, 'sendto')
+        return chosen
+      },
+      recv: async (timeoutNs) => {
+        const deadline = clock.now() + timeoutNs
+        for (;;) {
+          const d = pcb.queue.shift()
+          if (d !== undefined) return d satisfies RawPacket
+          const left = deadline - clock.now()
+          if (pcb.closed || left <= 0) return null
+          await pcb.wait.wait(left)
+        }
+      },
+      close: () => rawClose(v, pcb),
+    }
+  }
+
+  // hostname
+
+  getHostname(): string {
+    return this.prison.hostname
+  }
+
+  setHostname(name: string): void {
+    this.priv(Priv.SETHOSTNAME, 'sethostname')
+    if (name.length > 255 || /[\s\0]/.test(name)) throw new SysError('EINVAL', 'sethostname')
+    this.prison.hostname = name
+  }
+
+  // jails
+
+  jailCreate(params: ReadonlyArray<readonly [string, string | true]>): JailInfo {
+    return jailInfo(jailCreate(this.host, this.cred, params), this.prison)
+  }
+
+  jailModify(jail: string, params: ReadonlyArray<readonly [string, string | true]>): JailInfo {
+    return jailInfo(jailModify(this.host, this.cred, jail, params), this.prison)
+  }
+
+  jailRemove(jail: string): void {
+    this.priv(Priv.JAIL_REMOVE, 'jail_remove')
+    const pr = lookupJail(this.prison, jail)
+    jailRemove(this.host, pr)
+  }
+
+  jailList(): JailInfo[] {
+    const me = this.prison
+    return me
+      .descendants()
+      .filter((p) => !p.dying)
+      .sort((a, b) => a.jid - b.jid)
+      .map((p) => jailInfo(p, me))
+  }
+
+  jailGet(jail: string): JailInfo {
+    return jailInfo(lookupJail(this.prison, jail), this.prison)
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * The syscall boundary: everything a userland program may ask of the kernel, bound to one
+ * credential. Every method checks privilege at the kernel's one choke point (jail/priv.ts) and either
+ * does the whole job or throws SysError having changed nothing. Programs never reach past this
+ * interface, so isolation between jails is tested simply by running programs.
+ */
+
+/** IFF_* flags (net/if.h). */
+export const IfFlag = {
+  UP: 0x1,
+  BROADCAST: 0x2,
+  DEBUG: 0x4,
+  LOOPBACK: 0x8,
+  POINTOPOINT: 0x10,
+  RUNNING: 0x40,
+  NOARP: 0x80,
+  PROMISC: 0x100,
+  ALLMULTI: 0x200,
+  SIMPLEX: 0x800,
+  MULTICAST: 0x8000,
+} as const
+
+/** RTF_* flags (net/route.h) as netstat -r shows them. */
+export const RtFlag = {
+  UP: 0x1, // U
+  GATEWAY: 0x2, // G
+  HOST: 0x4, // H
+  REJECT: 0x8, // R
+  STATIC: 0x800, // S
+  BLACKHOLE: 0x1000, // B
+  LLINFO: 0x400,
+  PINNED: 0x100000,
+} as const
+
+export interface IfAddrInfo {
+  addr: number
+  prefixLen: number
+  broadcast: number
+}
+
+export interface IfStats {
+  ipackets: number
+  ierrors: number
+  idrops: number
+  ibytes: number
+  imcasts: number
+  opackets: number
+  oerrors: number
+  odrops: number
+  obytes: number
+  omcasts: number
+  collisions: number
+}
+
+export interface IfInfo {
+  name: string
+  index: number
+  flags: number
+  mtu: number
+  metric: number
+  /** Link-layer address, or null for interfaces without one (lo). */
+  mac: number | null
+  /** The MAC the interface was created with (hwaddr in ifconfig output). */
+  hwaddr: number | null
+  addrs: IfAddrInfo[]
+  groups: string[]
+  description: string
+  /** `ifconfig` media line, e.g. `Ethernet 10Gbase-T (10Gbase-T <full-duplex>)`; empty when none. */
+  media: string
+  /** `active` / `no carrier`; empty for interfaces without media. */
+  status: string
+  stats: IfStats
+}
+
+export interface RouteInfo {
+  dst: number
+  prefixLen: number
+  /** Next hop for gateway routes; for interface routes, 0. */
+  gateway: number
+  /** For interface (connected) routes the link is named instead of a gateway: `link#N`. */
+  gatewayIfIndex: number
+  ifName: string
+  flags: number
+  mtu: number
+  /** Packets sent through this route. */
+  use: number
+}
+
+export interface RouteSpec {
+  dst: number
+  prefixLen: number
+  gateway?: number
+  /** `-interface IF`: route directly out of IF. */
+  ifName?: string
+  blackhole?: boolean
+  reject?: boolean
+  mtu?: number
+}
+
+export interface ArpInfo {
+  addr: number
+  /** null while incomplete. */
+  mac: number | null
+  ifName: string
+  permanent: boolean
+  published: boolean
+  /** Seconds until expiry, or -1 for permanent entries. */
+  expiresIn: number
+}
+
+export interface SysctlInfo {
+  name: string
+  value: number | string
+  description: string
+  kind: 'int' | 'string'
+  writable: boolean
+}
+
+export interface JailInfo {
+  jid: number
+  /** Name as the caller sees it (relative to the caller's jail). */
+  name: string
+  hostname: string
+  path: string
+  vnet: boolean
+  persist: boolean
+  childrenMax: number
+  childrenCur: number
+  /** Parent's jid as the caller sees it (0 = the caller's own jail or above). */
+  parent: number
+  /** IPv4 addresses of non-vnet jails (ip4.addr); vnet jails list none. */
+  ip4: number[]
+  /** All parameters as `jls -n` prints them. */
+  params: ReadonlyArray<readonly [string, string]>
+}
+
+export interface SendOptions {
+  ttl?: number
+  tos?: number
+  src?: number
+  /** Set the IP Don't Fragment bit. */
+  df?: boolean
+  /** Bypass routing: send on the interface of a directly connected destination (SO_DONTROUTE). */
+  dontRoute?: boolean
+}
+
+export interface RawPacket {
+  /** A copy of the whole IPv4 datagram as delivered, header included. */
+  data: Uint8Array
+  src: number
+  dst: number
+  ttl: number
+  /** Clock time of arrival (SO_TIMESTAMP), nanoseconds. */
+  time: number
+  ifName: string
+}
+
+/** A raw IP socket (SOCK_RAW) for one protocol: what ping and traceroute use. */
+export interface RawSocket {
+  /**
+   * Send `payload` (the protocol header and data, without IP header) to dst; returns the source
+   * address chosen. Throws SysError (EHOSTUNREACH, ENETUNREACH, EMSGSIZE, ENOBUFS, EHOSTDOWN ...).
+   */
+  send(dst: number, payload: Uint8Array, opts?: SendOptions): number
+  /** Next datagram of this protocol received by the vnet, or null after timeoutNs. */
+  recv(timeoutNs: number): Promise<RawPacket | null>
+  close(): void
+}
+
+export type ProtoName = 'ip' | 'icmp' | 'arp' | 'udp'
+
+export interface Syscalls {
+  /** The credential's uid and jail, for prompts and messages. */
+  readonly uid: number
+  readonly jid: number
+  readonly jailName: string
+  /** Host clock in nanoseconds (virtual or real). */
+  now(): number
+  /** nanosleep(2) on the host clock. */
+  nanosleep(ns: number): Promise<void>
+  /** Register a new process in the caller's jail; `kill` is called if the jail is removed. Returns its pid. */
+  procStart(kill: () => void): number
+  procExit(pid: number): void
+  /** A new Syscalls for a process attached to jail `jail` (jexec); needs root and a descendant jail. */
+  attach(jail: string, uid?: number): Syscalls
+  /** A new Syscalls with another uid (setuid programs, jexec -U); needs root unless uid is unchanged. */
+  withUid(uid: number): Syscalls
+
+  // interfaces
+  ifList(): IfInfo[]
+  ifGet(name: string): IfInfo
+  /** Clone an interface (`epair`, `lo`, `epair7`, `lo3`); returns the new name (for epair, the `a` side). */
+  ifCreate(name: string): string
+  ifDestroy(name: string): void
+  ifSetUp(name: string, up: boolean): void
+  ifSetMtu(name: string, mtu: number): void
+  ifRename(name: string, newName: string): void
+  ifSetMac(name: string, mac: number): void
+  ifSetDescription(name: string, descr: string): void
+  /** SIOCAIFADDR. Without `alias`, replaces the interface's first address, like ifconfig does. */
+  ifAddAddr(name: string, addr: number, prefixLen: number, opts?: { broadcast?: number; alias?: boolean }): void
+  /** SIOCDIFADDR. */
+  ifDelAddr(name: string, addr: number): void
+  /** Move an interface of the caller's vnet into child jail `jail`'s vnet (`ifconfig IF vnet J`). */
+  ifMoveToJail(name: string, jail: string): void
+  /** Take an interface back from child jail `jail` (`ifconfig IF -vnet J`). */
+  ifReclaimFromJail(name: string, jail: string): void
+  /** Interface cloners available (`ifconfig -C`). */
+  ifCloners(): string[]
+
+  // routing
+  routeList(): RouteInfo[]
+  routeAdd(spec: RouteSpec): void
+  routeChange(spec: RouteSpec): void
+  routeDelete(dst: number, prefixLen: number, gateway?: number): void
+  /** The route and source address a packet to dst would use. Throws ESRCH when none. */
+  routeGet(dst: number): RouteInfo & { ifAddr: number }
+  /** Remove all gateway routes (route flush); returns what was removed, for printing. */
+  routeFlush(): RouteInfo[]
+
+  // ARP
+  arpList(): ArpInfo[]
+  arpGet(addr: number): ArpInfo
+  arpSet(addr: number, mac: number, opts?: { temp?: boolean; pub?: boolean }): void
+  arpDelete(addr: number): void
+  arpFlush(): number
+
+  // sysctl
+  sysctlList(prefix?: string): SysctlInfo[]
+  sysctlGet(name: string): SysctlInfo
+  sysctlSet(name: string, value: string): SysctlInfo
+
+  // statistics (netstat -s): counters in display order, names as in FreeBSD's struct *stat
+  protoStats(proto: ProtoName): ReadonlyArray<readonly [string, number]>
+
+  // raw sockets
+  rawSocket(protocol: number): RawSocket
+
+  // hostname
+  getHostname(): string
+  setHostname(name: string): void
+
+  // jails
+  /** jail_set(2) with JAIL_CREATE: params as name=value pairs (`vnet`, `persist`, `children.max` ...). */
+  jailCreate(params: ReadonlyArray<readonly [string, string | true]>): JailInfo
+  jailModify(jail: string, params: ReadonlyArray<readonly [string, string | true]>): JailInfo
+  jailRemove(jail: string): void
+  /** Jails visible to the caller (its descendants), in jid order. */
+  jailList(): JailInfo[]
+  jailGet(jail: string): JailInfo
+}

@@ -1,0 +1,79 @@
+/**
+ * Prisons (struct prison): the jail tree under prison0. A jail either owns a new vnet or shares its
+ * parent's; it can see and manage only its descendants, whose names it sees relative to itself
+ * (`a.b` from the host is `b` inside `a`). This module holds the data and the tree queries; the
+ * lifecycle (create, modify, remove) is in host/jails.ts.
+ */
+
+import type { Vnet } from '../stack/vnet.js'
+
+/** FreeBSD's JAIL_MAX, the children.max of prison0. */
+export const JAIL_MAX = 999999
+
+export class Prison {
+  readonly jid: number
+  /** Last component of the name. */
+  readonly name: string
+  readonly parent: Prison | null
+  children: Prison[] = []
+  vnet: Vnet
+  readonly ownsVnet: boolean
+  persist = false
+  childrenMax = 0
+  hostname: string
+  path = '/'
+  allowRawSockets = false
+  allowSetHostname = false
+  ip4: number[] = []
+  /** Live processes: pid → kill function. */
+  readonly procs = new Map<number, () => void>()
+  dying = false
+
+  constructor(jid: number, name: string, parent: Prison | null, vnet: Vnet, ownsVnet: boolean, hostname: string) {
+    this.jid = jid
+    this.name = name
+    this.parent = parent
+    this.vnet = vnet
+    this.ownsVnet = ownsVnet
+    this.hostname = hostname
+  }
+
+  /** Name relative to `viewer` (an ancestor or itself): `a.b` from prison0, `b` from `a`. */
+  nameFrom(viewer: Prison): string {
+    const parts: string[] = []
+    for (let p: Prison | null = this; p !== null && p !== viewer; p = p.parent) parts.unshift(p.name)
+    return parts.join('.')
+  }
+
+  isStrictDescendantOf(anc: Prison): boolean {
+    for (let p = this.parent; p !== null; p = p.parent) if (p === anc) return true
+    return false
+  }
+
+  /** All strict descendants, depth first in creation order. */
+  descendants(): Prison[] {
+    const out: Prison[] = []
+    const walk = (p: Prison) => {
+      for (const c of p.children) {
+        out.push(c)
+        walk(c)
+      }
+    }
+    walk(this)
+    return out
+  }
+
+  /** A descendant by relative name (`b`, `b.c`) or by jid. */
+  findDescendant(nameOrJid: string): Prison | undefined {
+    if (/^\d+$/.test(nameOrJid)) {
+      const jid = Number(nameOrJid)
+      return this.descendants().find((p) => p.jid === jid)
+    }
+    let p: Prison | undefined = this
+    for (const part of nameOrJid.split('.')) {
+      p = p.children.find((c) => c.name === part)
+      if (p === undefined) return undefined
+    }
+    return p
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The one privilege choke point (FreeBSD's priv_check → prison_priv_check). Every control-plane call
+ * names the privilege it needs; this decides from the credential alone. Whether the *target* is
+ * visible (own vnet, a descendant jail) is the caller's separate check: invisible things are simply
+ * not found.
+ */
+
+import { SysError } from '../util/errno.js'
+import type { Prison } from './prison.js'
+
+export const Priv = {
+  NET_IFCREATE: 'NET_IFCREATE',
+  NET_IFDESTROY: 'NET_IFDESTROY',
+  NET_SETIFFLAGS: 'NET_SETIFFLAGS',
+  NET_SETIFMTU: 'NET_SETIFMTU',
+  NET_SETIFNAME: 'NET_SETIFNAME',
+  NET_SETIFDESCR: 'NET_SETIFDESCR',
+  NET_SETLLADDR: 'NET_SETLLADDR',
+  NET_ADDIFADDR: 'NET_ADDIFADDR',
+  NET_DELIFADDR: 'NET_DELIFADDR',
+  NET_SETIFVNET: 'NET_SETIFVNET',
+  NET_ROUTE: 'NET_ROUTE',
+  NETINET_RAW: 'NETINET_RAW',
+  NETINET_RESERVEDPORT: 'NETINET_RESERVEDPORT',
+  SYSCTL_WRITE: 'SYSCTL_WRITE',
+  SYSCTL_WRITEJAIL: 'SYSCTL_WRITEJAIL',
+  JAIL_SET: 'JAIL_SET',
+  JAIL_ATTACH: 'JAIL_ATTACH',
+  JAIL_REMOVE: 'JAIL_REMOVE',
+  SETHOSTNAME: 'SETHOSTNAME',
+  CRED_SETUID: 'CRED_SETUID',
+} as const
+
+export type PrivName = (typeof Priv)[keyof typeof Priv]
+
+/** Network configuration a vnet jail's root may do in its own stack. */
+const VNET_PRIVS: ReadonlySet<PrivName> = new Set([
+  Priv.NET_IFCREATE,
+  Priv.NET_IFDESTROY,
+  Priv.NET_SETIFFLAGS,
+  Priv.NET_SETIFMTU,
+  Priv.NET_SETIFNAME,
+  Priv.NET_SETIFDESCR,
+  Priv.NET_SETLLADDR,
+  Priv.NET_ADDIFADDR,
+  Priv.NET_DELIFADDR,
+  Priv.NET_SETIFVNET,
+  Priv.NET_ROUTE,
+  Priv.NETINET_RAW,
+])
+
+/** Privileges any jail's root has (targets are limited to its descendants elsewhere). */
+const JAIL_PRIVS: ReadonlySet<PrivName> = new Set([
+  Priv.NETINET_RESERVEDPORT,
+  Priv.SYSCTL_WRITEJAIL,
+  Priv.JAIL_SET,
+  Priv.JAIL_ATTACH,
+  Priv.JAIL_REMOVE,
+  Priv.CRED_SETUID,
+])
+
+export interface Cred {
+  readonly prison: Prison
+  readonly uid: number
+}
+
+export function privAllowed(cred: Cred, priv: PrivName): boolean {
+  if (cred.uid !== 0) return false
+  const pr = cred.prison
+  if (pr.parent === null) return true
+  if (JAIL_PRIVS.has(priv)) return true
+  if (VNET_PRIVS.has(priv)) return pr.ownsVnet || (priv === Priv.NETINET_RAW && pr.allowRawSockets)
+  if (priv === Priv.SETHOSTNAME) return pr.allowSetHostname
+  return false
+}
+
+/** Throw EPERM unless cred holds priv. */
+export function privCheck(cred: Cred, priv: PrivName, op?: string): void {
+  if (!privAllowed(cred, priv)) throw new SysError('EPERM', op)
+}

@@ -1,0 +1,22 @@
+/**
+ * The Node.js side of the host clock: wall time from process.hrtime, deferral with setImmediate
+ * (which runs after pending promise continuations, so virtual time advances only when the
+ * processes it woke have run), and real timers that do not keep the process alive unless asked.
+ */
+
+import type { ClockDriver } from '../../util/clock.js'
+
+export function nodeClockDriver(): ClockDriver {
+  return {
+    wallNs: () => Number(process.hrtime.bigint()),
+    defer: (fn) => {
+      setImmediate(fn)
+    },
+    after: (ms, fn, keepAlive) => {
+      const t = setTimeout(fn, ms)
+      if (!keepAlive) t.unref()
+      return t
+    },
+    cancel: (h) => clearTimeout(h as NodeJS.Timeout),
+  }
+}

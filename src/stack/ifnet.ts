@@ -1,0 +1,219 @@
+/**
+ * Network interfaces (FreeBSD's struct ifnet): name, flags, MTU, link-layer address, IPv4 addresses
+ * and counters, attached to exactly one vnet at a time. An interface sends frames into a
+ * LinkEndpoint (the other end of an epair, a netgraph hook, a bridge) and receives them through the
+ * host's run-queue. Address changes keep the connected routes in step, as FreeBSD's in_control does.
+ */
+
+import type { Mbuf } from '../buf/mbuf.js'
+import { SysError } from '../util/errno.js'
+import { arpAnnounce, arpIfDetach } from './arp.js'
+import { etherInput } from './ether.js'
+import { ipInput } from './ip_input.js'
+import type { NetisrTarget } from './netisr.js'
+import { maskOf, RTF, Route } from './route.js'
+import type { Vnet } from './vnet.js'
+
+export const IFF = {
+  UP: 0x1,
+  BROADCAST: 0x2,
+  LOOPBACK: 0x8,
+  RUNNING: 0x40,
+  SIMPLEX: 0x800,
+  MULTICAST: 0x8000,
+} as const
+
+/** Where an interface's transmitted frames go. Takes ownership of the mbuf. */
+export interface LinkEndpoint {
+  transmit(m: Mbuf): void
+}
+
+export type IfType = 'ether' | 'loop'
+
+export class IfStats {
+  ipackets = 0
+  ierrors = 0
+  idrops = 0
+  ibytes = 0
+  imcasts = 0
+  opackets = 0
+  oerrors = 0
+  odrops = 0
+  obytes = 0
+  omcasts = 0
+  collisions = 0
+  /** Frames of an EtherType no protocol handles (if_noproto). */
+  noproto = 0
+}
+
+export class IfAddr {
+  readonly addr: number
+  readonly prefixLen: number
+  readonly mask: number
+  readonly net: number
+  readonly broadcast: number
+  readonly ifp: Ifnet
+
+  constructor(ifp: Ifnet, addr: number, prefixLen: number, broadcast?: number) {
+    this.ifp = ifp
+    this.addr = addr >>> 0
+    this.prefixLen = prefixLen
+    this.mask = maskOf(prefixLen)
+    this.net = (addr & this.mask) >>> 0
+    this.broadcast = broadcast ?? (prefixLen >= 31 ? 0 : (this.net | ~this.mask) >>> 0)
+  }
+}
+
+export class Ifnet implements NetisrTarget {
+  name: string
+  index = 0
+  vnet: Vnet
+  /** The vnet the interface was created in; it returns there when a jail it was lent to dies. */
+  readonly home: Vnet
+  readonly type: IfType
+  /** Cloner family (`epair`, `lo`, `bridge` ...), also the interface group. */
+  readonly family: string
+  /** Clone unit (epair7 → 7), -1 for interfaces not made by a cloner. */
+  unit = -1
+  flags: number
+  mtu: number
+  mac: number
+  readonly hwaddr: number
+  description = ''
+  addrs: IfAddr[] = []
+  link: LinkEndpoint | null = null
+  readonly stats = new IfStats()
+  media = ''
+  /** Per-interface ARP table, created on first use (see arp.ts). */
+  arp: unknown = null
+  /** The other half of a pair interface (epair), destroyed together with this one. */
+  peer: Ifnet | null = null
+
+  constructor(vnet: Vnet, name: string, type: IfType, family: string, mac: number, mtu: number, flags: number) {
+    this.vnet = vnet
+    this.home = vnet
+    this.name = name
+    this.type = type
+    this.family = family
+    this.mac = mac
+    this.hwaddr = mac
+    this.mtu = mtu
+    this.flags = flags
+  }
+
+  get up(): boolean {
+    return (this.flags & IFF.UP) !== 0
+  }
+
+  /** A frame arrived from the link: queue it for input on the host's run-queue. */
+  receive(m: Mbuf): void {
+    this.vnet.env.netisr.enqueue(this, m)
+  }
+
+  netisrInput(m: Mbuf): void {
+    if ((this.flags & IFF.UP) === 0 || this.vnet.destroyed) {
+      this.stats.idrops++
+      this.vnet.env.pool.put(m)
+      return
+    }
+    this.stats.ipackets++
+    this.stats.ibytes += m.len
+    m.rcvif = this
+    if (this.type === 'ether') etherInput(this, m)
+    else ipInput(this.vnet, this, m)
+  }
+
+  netisrDrop(): void {
+    this.stats.idrops++
+  }
+
+  /** Hand a finished frame to the link (if_transmit). Never throws; failures are counted. */
+  transmit(m: Mbuf): void {
+    if ((this.flags & IFF.UP) === 0 || this.link === null) {
+      this.stats.oerrors++
+      this.vnet.env.pool.put(m)
+      return
+    }
+    this.stats.opackets++
+    this.stats.obytes += m.len
+    this.link.transmit(m)
+  }
+}
+
+/** Attach ifp to v under its current name (if_attach / the arrival half of if_vmove). */
+export function ifAttach(v: Vnet, ifp: Ifnet): void {
+  if (v.ifByName(ifp.name) !== undefined) throw new SysError('EEXIST', 'if_attach')
+  ifp.vnet = v
+  ifp.index = v.nextIfIndex++
+  v.ifnets.push(ifp)
+}
+
+/** Detach ifp from its vnet: addresses, routes and ARP state go; the interface itself survives. */
+export function ifDetach(ifp: Ifnet): void {
+  const v = ifp.vnet
+  for (const a of [...ifp.addrs]) ifDelAddr(ifp, a.addr)
+  v.routes.removeIf(ifp)
+  arpIfDetach(ifp)
+  const i = v.ifnets.indexOf(ifp)
+  if (i >= 0) v.ifnets.splice(i, 1)
+}
+
+/** Move an interface to another vnet (if_vmove): configuration is lost, as in FreeBSD. */
+export function ifMove(ifp: Ifnet, to: Vnet): void {
+  if (to.ifByName(ifp.name) !== undefined) throw new SysError('EEXIST', 'if_vmove')
+  ifDetach(ifp)
+  ifp.flags &= ~IFF.UP
+  ifAttach(to, ifp)
+}
+
+function connectedRoutes(ifa: IfAddr): void {
+  const v = ifa.ifp.vnet
+  const ifp = ifa.ifp
+  const lo = v.ifnets.find((i) => i.type === 'loop') ?? ifp
+  // The address itself is reached through the loopback (FreeBSD shows it as `UHS lo0`).
+  if (v.routes.get(ifa.addr, 32) === undefined && ifp.type !== 'loop')
+    v.routes.add(new Route(ifa.addr, 32, 0, lo, ifa, RTF.UP | RTF.HOST | RTF.STATIC | RTF.PINNED))
+  if (ifp.type === 'loop') {
+    if (v.routes.get(ifa.addr, 32) === undefined)
+      v.routes.add(new Route(ifa.addr, 32, 0, ifp, ifa, RTF.UP | RTF.HOST))
+    return
+  }
+  const len = ifa.prefixLen
+  if (v.routes.get(ifa.net, len) === undefined)
+    v.routes.add(new Route(ifa.net, len, 0, ifp, ifa, RTF.UP | (len === 32 ? RTF.HOST : 0)))
+}
+
+function removeConnectedRoutes(ifa: IfAddr): void {
+  const v = ifa.ifp.vnet
+  for (const r of v.routes.list()) {
+    if (r.ifa !== ifa) continue
+    v.routes.remove(r)
+    // Another address on the same prefix keeps the prefix reachable.
+    const other = v.ifnets.flatMap((i) => i.addrs).find((a) => a !== ifa && a.net === r.dst && a.prefixLen === r.prefixLen)
+    if (other !== undefined && r.prefixLen !== 32) v.routes.add(new Route(r.dst, r.prefixLen, 0, other.ifp, other, r.flags))
+  }
+}
+
+/** SIOCAIFADDR: add (or, for an existing address, update) an IPv4 address with its connected routes. */
+export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast?: number): IfAddr {
+  addr >>>= 0
+  if (prefixLen < 0 || prefixLen > 32 || addr === 0 || addr === 0xffffffff)
+    throw new SysError('EINVAL', 'SIOCAIFADDR')
+  const existing = ifp.addrs.find((a) => a.addr === addr)
+  if (existing !== undefined) ifDelAddr(ifp, addr)
+  const ifa = new IfAddr(ifp, addr, prefixLen, broadcast)
+  ifp.addrs = [...ifp.addrs, ifa]
+  ifp.vnet.addressesChanged()
+  connectedRoutes(ifa)
+  if (ifp.type === 'ether' && ifp.up) arpAnnounce(ifp, addr)
+  return ifa
+}
+
+/** SIOCDIFADDR. */
+export function ifDelAddr(ifp: Ifnet, addr: number): void {
+  const ifa = ifp.addrs.find((a) => a.addr === addr >>> 0)
+  if (ifa === undefined) throw new SysError('EADDRNOTAVAIL', 'SIOCDIFADDR')
+  removeConnectedRoutes(ifa)
+  ifp.addrs = ifp.addrs.filter((a) => a !== ifa)
+  ifp.vnet.addressesChanged()
+}

@@ -1,0 +1,71 @@
+/**
+ * IPv4's per-vnet state: struct ipstat counters (FreeBSD's names and order, shown by netstat -s) and
+ * the net.inet.ip.* knobs. Input and output live in ip_input.ts / ip_output.ts.
+ */
+
+import { intKnob } from './sysctl.js'
+import { Slot, type Vnet, type VnetModule, vstate } from './vnet.js'
+
+/** struct ipstat (netinet/ip_var.h). */
+export class IpStats {
+  ips_total = 0
+  ips_badsum = 0
+  ips_tooshort = 0
+  ips_toosmall = 0
+  ips_badhlen = 0
+  ips_badlen = 0
+  ips_fragments = 0
+  ips_fragdropped = 0
+  ips_fragtimeout = 0
+  ips_forward = 0
+  ips_fastforward = 0
+  ips_cantforward = 0
+  ips_redirectsent = 0
+  ips_noproto = 0
+  ips_delivered = 0
+  ips_localout = 0
+  ips_odropped = 0
+  ips_reassembled = 0
+  ips_fragmented = 0
+  ips_ofragments = 0
+  ips_cantfrag = 0
+  ips_badoptions = 0
+  ips_noroute = 0
+  ips_badvers = 0
+  ips_rawout = 0
+  ips_toolong = 0
+  ips_notmember = 0
+  ips_nogif = 0
+  ips_badaddr = 0
+}
+
+export class IpVnet {
+  readonly stats = new IpStats()
+  forwarding = 0
+  defaultTtl = 64
+  redirect = 1
+  /** Next IP identification value; starts at a random point per vnet. */
+  ident: number
+
+  constructor(v: Vnet) {
+    this.ident = v.env.rng.u32() & 0xffff
+  }
+}
+
+export const ipModule: VnetModule<IpVnet> = {
+  name: 'ip',
+  slot: Slot.IP,
+  create: (v) => new IpVnet(v),
+  sysctls: [
+    intKnob('net.inet.ip.forwarding', 'Enable IP forwarding between interfaces', (v) => ip(v), 'forwarding', {
+      min: 0,
+      max: 1,
+    }),
+    intKnob('net.inet.ip.ttl', 'Maximum TTL on IP packets', (v) => ip(v), 'defaultTtl', { min: 1, max: 255 }),
+    intKnob('net.inet.ip.redirect', 'Enable sending IP redirects', (v) => ip(v), 'redirect', { min: 0, max: 1 }),
+  ],
+}
+
+export function ip(v: Vnet): IpVnet {
+  return vstate(v, ipModule)
+}

@@ -1,0 +1,74 @@
+/**
+ * Creating and destroying whole stacks and interfaces (vnet_alloc / vnet_destroy, if_clone_destroy).
+ * A new vnet gets lo0 with 127.0.0.1/8 up; protocol state appears lazily. Destroying a vnet first
+ * sends interfaces it borrowed back to the vnet they came from, destroys the ones created in it, then
+ * runs each protocol's destructor in reverse order, so no timer or buffer outlives it.
+ */
+
+import { SysError } from '../util/errno.js'
+import { arpModule } from './arp.js'
+import { icmpModule } from './icmp.js'
+import { cloneCreate, cloneRelease } from './if_clone.js'
+import { loCloner } from './if_loop.js'
+import { IFF, type Ifnet, ifAddAddr, ifAttach, ifDetach, ifMove } from './ifnet.js'
+import { ipModule } from './ip.js'
+import { reassModule } from './ip_reass.js'
+import { rawModule } from './raw.js'
+import { udpModule } from './udp.js'
+import { type StackEnv, Vnet, type VnetModule } from './vnet.js'
+
+/** Every protocol module, in initialisation order. */
+export const STACK_MODULES: readonly VnetModule<unknown>[] = [
+  arpModule,
+  ipModule,
+  icmpModule,
+  reassModule,
+  rawModule,
+  udpModule,
+] as VnetModule<unknown>[]
+
+const LOOPBACK = 0x7f000001
+
+export function vnetCreate(id: number, name: string, env: StackEnv): Vnet {
+  const v = new Vnet(id, name, env)
+  const [lo0] = cloneCreate(v, loCloner, 0)
+  ifAttach(v, lo0!)
+  lo0!.flags |= IFF.UP | IFF.RUNNING
+  ifAddAddr(lo0!, LOOPBACK, 8)
+  return v
+}
+
+/** Destroy a cloned interface, and its pair partner, wherever they are attached. */
+export function ifDestroy(ifp: Ifnet): void {
+  for (const i of ifp.peer === null ? [ifp] : [ifp, ifp.peer]) {
+    if (i.vnet.ifnets.includes(i)) ifDetach(i)
+    i.flags &= ~(IFF.UP | IFF.RUNNING)
+    i.link = null
+    i.peer = null
+    cloneRelease(i)
+  }
+}
+
+export function vnetDestroy(v: Vnet): void {
+  if (v.destroyed) return
+  for (const ifp of [...v.ifnets]) {
+    if (!v.ifnets.includes(ifp)) continue
+    if (ifp.home !== v && !ifp.home.destroyed) {
+      try {
+        ifMove(ifp, ifp.home)
+        continue
+      } catch (e) {
+        // The name was taken at home meanwhile; FreeBSD renames, we destroy rather than leak.
+        if (!(e instanceof SysError)) throw e
+      }
+    }
+    ifDestroy(ifp)
+  }
+  for (let i = STACK_MODULES.length - 1; i >= 0; i--) {
+    const mod = STACK_MODULES[i]!
+    const s = v.slots[mod.slot]
+    if (s !== undefined && mod.destroy !== undefined) mod.destroy(s, v)
+    v.slots[mod.slot] = undefined
+  }
+  v.destroyed = true
+}

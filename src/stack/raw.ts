@@ -1,0 +1,101 @@
+/**
+ * Raw IP sockets (sys/netinet/raw_ip.c): a process opens one for a protocol number and receives a
+ * copy of every datagram of that protocol delivered to its vnet, header included. ping and
+ * traceroute are built on them. Receive queues are bounded; overflow is counted, never grows.
+ */
+
+import type { Mbuf } from '../buf/mbuf.js'
+import { WaitQueue } from '../util/clock.js'
+import { readU32 } from '../wire/addr.js'
+import type { Ifnet } from './ifnet.js'
+import { Slot, type Vnet, type VnetModule, vstate } from './vnet.js'
+
+export interface RawDatagram {
+  data: Uint8Array
+  src: number
+  dst: number
+  ttl: number
+  time: number
+  ifName: string
+}
+
+/** Datagrams a raw socket buffers before dropping (a small sb_max). */
+export const RAW_QUEUE_MAX = 256
+
+export class RawPcb {
+  readonly proto: number
+  readonly queue: RawDatagram[] = []
+  readonly wait: WaitQueue
+  drops = 0
+  closed = false
+
+  constructor(proto: number, wait: WaitQueue) {
+    this.proto = proto
+    this.wait = wait
+  }
+}
+
+export class RawVnet {
+  pcbs: RawPcb[] = []
+}
+
+export const rawModule: VnetModule<RawVnet> = {
+  name: 'raw',
+  slot: Slot.RAW,
+  create: () => new RawVnet(),
+  destroy: (s) => {
+    for (const p of s.pcbs) {
+      p.closed = true
+      p.wait.wakeAll()
+    }
+    s.pcbs = []
+  },
+  sysctls: [],
+}
+
+export function raw(v: Vnet): RawVnet {
+  return vstate(v, rawModule)
+}
+
+export function rawOpen(v: Vnet, proto: number): RawPcb {
+  const pcb = new RawPcb(proto, new WaitQueue(v.env.clock))
+  const s = raw(v)
+  s.pcbs = [...s.pcbs, pcb]
+  return pcb
+}
+
+export function rawClose(v: Vnet, pcb: RawPcb): void {
+  pcb.closed = true
+  const s = raw(v)
+  s.pcbs = s.pcbs.filter((p) => p !== pcb)
+  pcb.wait.wakeAll()
+}
+
+/**
+ * Give every raw socket of this protocol a copy of datagram m (which starts at its IP header).
+ * Does not take ownership of m. Returns whether any socket wanted it.
+ */
+export function rawInput(v: Vnet, ifp: Ifnet, m: Mbuf, proto: number): boolean {
+  const s = v.slots[Slot.RAW] as RawVnet | undefined
+  if (s === undefined || s.pcbs.length === 0) return false
+  let any = false
+  for (const pcb of s.pcbs) {
+    if (pcb.proto !== proto && pcb.proto !== 0) continue
+    any = true
+    if (pcb.queue.length >= RAW_QUEUE_MAX) {
+      pcb.drops++
+      continue
+    }
+    const b = m.data
+    pcb.queue.push({
+      data: b.slice(m.off, m.off + m.len),
+      src: readU32(b, m.off + 12),
+      dst: readU32(b, m.off + 16),
+      ttl: b[m.off + 8]!,
+      time: v.env.clock.now(),
+      ifName: ifp.name,
+    })
+    pcb.wait.wakeAll()
+  }
+  return any
+}

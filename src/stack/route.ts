@@ -1,0 +1,112 @@
+/**
+ * The per-vnet IPv4 routing table: longest-prefix match over one hash map per prefix length, probing
+ * only the lengths present (a router typically has three: /32, /24, /0). Routes are plain records;
+ * this module does no I/O and never throws on lookup. Control-plane changes throw SysError.
+ */
+
+import { SysError } from '../util/errno.js'
+import type { IfAddr, Ifnet } from './ifnet.js'
+
+/** RTF_* flags (net/route.h). */
+export const RTF = {
+  UP: 0x1,
+  GATEWAY: 0x2,
+  HOST: 0x4,
+  REJECT: 0x8,
+  DONE: 0x40,
+  LLINFO: 0x400,
+  STATIC: 0x800,
+  BLACKHOLE: 0x1000,
+  PINNED: 0x100000,
+} as const
+
+export function maskOf(prefixLen: number): number {
+  return prefixLen === 0 ? 0 : (0xffffffff << (32 - prefixLen)) >>> 0
+}
+
+export class Route {
+  readonly dst: number
+  readonly prefixLen: number
+  readonly mask: number
+  gateway: number
+  ifp: Ifnet
+  /** The address used as source for packets along this route (rt_ifa). */
+  ifa: IfAddr | null
+  flags: number
+  /** 0 = use the interface MTU. */
+  mtu: number
+  use = 0
+
+  constructor(dst: number, prefixLen: number, gateway: number, ifp: Ifnet, ifa: IfAddr | null, flags: number) {
+    this.prefixLen = prefixLen
+    this.mask = maskOf(prefixLen)
+    this.dst = (dst & this.mask) >>> 0
+    this.gateway = gateway
+    this.ifp = ifp
+    this.ifa = ifa
+    this.flags = flags
+    this.mtu = 0
+  }
+}
+
+export class RouteTable {
+  private readonly byLen: Array<Map<number, Route> | undefined> = new Array(33)
+  /** Prefix lengths that have at least one route, longest first. */
+  private lens: number[] = []
+  private count = 0
+
+  get size(): number {
+    return this.count
+  }
+
+  lookup(dst: number): Route | null {
+    const lens = this.lens
+    for (let i = 0; i < lens.length; i++) {
+      const len = lens[i]!
+      const r = this.byLen[len]!.get(len === 0 ? 0 : (dst & maskOf(len)) >>> 0)
+      if (r !== undefined) return r
+    }
+    return null
+  }
+
+  /** The route for exactly dst/prefixLen, if any. */
+  get(dst: number, prefixLen: number): Route | undefined {
+    return this.byLen[prefixLen]?.get((dst & maskOf(prefixLen)) >>> 0)
+  }
+
+  add(r: Route): void {
+    let m = this.byLen[r.prefixLen]
+    if (m === undefined) {
+      m = new Map()
+      this.byLen[r.prefixLen] = m
+      this.lens = [...this.lens, r.prefixLen].sort((a, b) => b - a)
+    }
+    if (m.has(r.dst)) throw new SysError('EEXIST', 'RTM_ADD')
+    m.set(r.dst, r)
+    this.count++
+  }
+
+  remove(r: Route): boolean {
+    const m = this.byLen[r.prefixLen]
+    if (m === undefined || m.get(r.dst) !== r) return false
+    m.delete(r.dst)
+    this.count--
+    if (m.size === 0) {
+      this.byLen[r.prefixLen] = undefined
+      this.lens = this.lens.filter((l) => l !== r.prefixLen)
+    }
+    return true
+  }
+
+  /** All routes, ordered as netstat prints them: by destination, then prefix length. */
+  list(): Route[] {
+    const out: Route[] = []
+    for (const len of this.lens) for (const r of this.byLen[len]!.values()) out.push(r)
+    return out.sort((a, b) => a.dst - b.dst || a.prefixLen - b.prefixLen)
+  }
+
+  /** Remove every route through ifp (interface detach). */
+  removeIf(ifp: Ifnet): void {
+    for (const r of this.list()) if (r.ifp === ifp) this.remove(r)
+  }
+}

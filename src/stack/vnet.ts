@@ -1,0 +1,107 @@
+/**
+ * A Vnet is one complete, independent network stack (FreeBSD's VIMAGE instance): its interfaces,
+ * addresses, routing table and every protocol's per-vnet state. Nothing here is global; the host
+ * passes shared, read-mostly services (clock, RNG, buffer pool, run-queue) in a StackEnv.
+ *
+ * Protocol state is declared by each protocol as a VnetModule and created on first use, so an idle
+ * vnet holds only its loopback interface and a tiny routing table.
+ */
+
+import type { MbufPool } from '../buf/mbuf.js'
+import type { Clock } from '../util/clock.js'
+import type { Rng } from '../util/rng.js'
+import type { IfAddr, Ifnet } from './ifnet.js'
+import type { Netisr } from './netisr.js'
+import { RouteTable } from './route.js'
+import type { Scratch } from './scratch.js'
+import type { SysctlDecl } from './sysctl.js'
+
+/** Host services every vnet of a host shares. */
+export interface StackEnv {
+  readonly clock: Clock
+  readonly rng: Rng
+  readonly pool: MbufPool
+  readonly netisr: Netisr
+  readonly scratch: Scratch
+  /** Locally administered, host-unique MAC for a new interface. */
+  newMac(): number
+}
+
+/** Slots for per-vnet protocol state; one per module, fixed so lookups are an array index. */
+export const Slot = { ARP: 0, IP: 1, ICMP: 2, REASS: 3, RAW: 4, UDP: 5 } as const
+const SLOTS = 6
+
+/**
+ * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /
+ * VNET_SYSUNINIT / SYSCTL_* next to the protocol's code).
+ */
+export interface VnetModule<S> {
+  readonly name: string
+  readonly slot: number
+  readonly sysctls: readonly SysctlDecl[]
+  create(v: Vnet): S
+  destroy?(s: S, v: Vnet): void
+}
+
+/** The module's state in v, created on first use. */
+export function vstate<S>(v: Vnet, mod: VnetModule<S>): S {
+  const s = v.slots[mod.slot]
+  if (s !== undefined) return s as S
+  const created = mod.create(v)
+  v.slots[mod.slot] = created
+  return created
+}
+
+export class Vnet {
+  readonly id: number
+  readonly env: StackEnv
+  /** The jail (or `vnet0`) this stack belongs to, for messages. */
+  name: string
+  readonly ifnets: Ifnet[] = []
+  readonly routes = new RouteTable()
+  /** Local unicast addresses of all interfaces: the "is this for me" test of ip_input. */
+  readonly local = new Map<number, IfAddr>()
+  private bcast: Set<number> | null = null
+  readonly slots: unknown[] = new Array(SLOTS)
+  /** Interfaces ever attached here get indexes from this counter (if_index). */
+  nextIfIndex = 1
+  /** Units in use per interface cloner (if_clone), created on first clone. */
+  cloneUnits: Map<string, Set<number>> | null = null
+  destroyed = false
+
+  constructor(id: number, name: string, env: StackEnv) {
+    this.id = id
+    this.name = name
+    this.env = env
+  }
+
+  ifByName(name: string): Ifnet | undefined {
+    for (const ifp of this.ifnets) if (ifp.name === name) return ifp
+    return undefined
+  }
+
+  ifByIndex(index: number): Ifnet | undefined {
+    for (const ifp of this.ifnets) if (ifp.index === index) return ifp
+    return undefined
+  }
+
+  /** Whether addr is a broadcast address of one of our interfaces (or the limited broadcast). */
+  isBroadcast(addr: number): boolean {
+    return addr === 0xffffffff || (this.bcast !== null && this.bcast.has(addr))
+  }
+
+  /** Recompute the local and broadcast address sets after an address change. */
+  addressesChanged(): void {
+    this.local.clear()
+    let bcast: Set<number> | null = null
+    for (const ifp of this.ifnets)
+      for (const a of ifp.addrs) {
+        if (!this.local.has(a.addr)) this.local.set(a.addr, a)
+        if (a.prefixLen < 31) {
+          bcast ??= new Set()
+          bcast.add(a.broadcast)
+        }
+      }
+    this.bcast = bcast
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * What a userland program is: a runtime-neutral async function `(argv, io, proc) -> exit status`
+ * that sees the system only through `proc.sys`, the syscall API bound to its credential. The same
+ * programs back `virtnet sh`, the emulator and (later) a browser terminal.
+ */
+
+import type { Syscalls } from '../host/syscalls.js'
+
+export interface OutStream {
+  write(s: string): void
+}
+
+export interface InStream {
+  /** Next chunk of input, or null at end of file. */
+  read(): Promise<string | null>
+}
+
+export interface Io {
+  readonly stdin: InStream
+  readonly stdout: OutStream
+  readonly stderr: OutStream
+}
+
+export interface SpawnOptions {
+  /** Run in this jail (name or jid) instead of the caller's; the caller must be allowed to attach. */
+  jail?: string
+  /** Run as this uid instead of the caller's. */
+  uid?: number
+  /** Extra environment for the child. */
+  env?: ReadonlyMap<string, string>
+}
+
+/** A started child process. */
+export interface Job {
+  readonly pid: number
+  /** Resolves with the exit status (128+signal when killed). */
+  readonly done: Promise<number>
+  kill(signal?: number): void
+}
+
+export interface Proc {
+  readonly pid: number
+  /** The kernel as this process sees it: every call is checked against the process's credential. */
+  readonly sys: Syscalls
+  readonly env: Map<string, string>
+  /** Sleep on the host clock (virtual or real). Resolves early when the process is killed. */
+  sleep(ns: number): Promise<void>
+  readonly killed: boolean
+  /** Register a kill handler; returns a function that unregisters it. */
+  onKill(fn: () => void): () => void
+  /** Start a program as a child process. Throws SysError(ENOENT) for an unknown command. */
+  spawn(argv: readonly string[], io: Io, opts?: SpawnOptions): Job
+  /** Whether a program of this name exists. */
+  has(name: string): boolean
+}
+
+export type Command = (argv: readonly string[], io: Io, proc: Proc) => Promise<number>

@@ -1,0 +1,280 @@
+/**
+ * The host's one clock: a discrete-event timer queue that is either run as fast as possible
+ * (`virtual`) or paced by the wall clock (`real`). Every timer in a host (ARP expiry, reassembly,
+ * link delay, process sleeps) lives here. Times are nanoseconds as doubles (exact to 104 days).
+ *
+ * Virtual time advances only while some process waits for it (an armed "wake" timer), so background
+ * timers such as ARP expiry never spin the clock on their own, and `sleep 10` costs microseconds.
+ * Timers due at the same instant fire in arming order, which makes runs reproducible.
+ *
+ * This module must not touch the OS: the platform injects a ClockDriver.
+ */
+
+import { type HeapItem, IndexedHeap } from './heap.js'
+
+export const US = 1e3
+export const MS = 1e6
+export const SEC = 1e9
+
+export type ClockMode = 'virtual' | 'real'
+
+/** What the platform gives the clock: the wall time and a way to be called back later. */
+export interface ClockDriver {
+  /** Monotonic wall time in nanoseconds. */
+  wallNs(): number
+  /** Run fn after the current task and its microtasks (setImmediate). */
+  defer(fn: () => void): void
+  /** Run fn after ms of wall time; `keepAlive` false must not keep the process running. */
+  after(ms: number, fn: () => void, keepAlive: boolean): unknown
+  cancel(handle: unknown): void
+}
+
+/** A re-armable callout (FreeBSD callout(9)); arming allocates nothing. */
+export class Timer implements HeapItem {
+  heapIndex = -1
+  deadline = 0
+  seq = 0
+  readonly clock: Clock
+  fn: () => void
+  /** A wake timer stands for a waiting process: virtual time advances only while one is armed. */
+  readonly wakes: boolean
+
+  constructor(clock: Clock, fn: () => void, wakes = false) {
+    this.clock = clock
+    this.fn = fn
+    this.wakes = wakes
+  }
+
+  get armed(): boolean {
+    return this.heapIndex >= 0
+  }
+
+  /** Arm (or re-arm) to fire `delay` ns from now. */
+  arm(delay: number): void {
+    this.clock.arm(this, this.clock.now() + (delay > 0 ? delay : 0))
+  }
+
+  armAt(deadline: number): void {
+    this.clock.arm(this, deadline)
+  }
+
+  cancel(): void {
+    this.clock.disarm(this)
+  }
+}
+
+/** Events fired per driver turn in virtual mode before yielding to I/O. */
+const VIRTUAL_BATCH = 4096
+
+export class Clock {
+  readonly mode: ClockMode
+  private readonly driver: ClockDriver
+  private readonly heap = new IndexedHeap<Timer>((a, b) =>
+    a.deadline < b.deadline ? true : a.deadline > b.deadline ? false : a.seq < b.seq,
+  )
+  private virtualNow = 0
+  private readonly wallStart: number
+  private seq = 0
+  private waiters = 0
+  private scheduled = false
+  private yieldRequested = false
+  private realHandle: unknown = undefined
+  private realDeadline = Number.POSITIVE_INFINITY
+  private realKeepAlive = false
+  /** Events fired since creation; for benchmarks and tests. */
+  fired = 0
+
+  constructor(mode: ClockMode, driver: ClockDriver) {
+    this.mode = mode
+    this.driver = driver
+    this.wallStart = driver.wallNs()
+  }
+
+  now(): number {
+    return this.mode === 'virtual' ? this.virtualNow : this.driver.wallNs() - this.wallStart
+  }
+
+  /** Number of armed timers (all kinds). */
+  get pending(): number {
+    return this.heap.size
+  }
+
+  timer(fn: () => void): Timer {
+    return new Timer(this, fn, false)
+  }
+
+  /** Resolve after `ns` of clock time; the caller counts as a waiting process meanwhile. */
+  sleep(ns: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = new Timer(this, resolve, true)
+      t.arm(ns)
+    })
+  }
+
+  /**
+   * A timer that wakes a waiting process (it keeps virtual time moving while armed), e.g. a socket
+   * receive timeout. The callback should resolve the waiter.
+   */
+  wakeTimer(fn: () => void): Timer {
+    return new Timer(this, fn, true)
+  }
+
+  /**
+   * Call when a callback resolved a promise some process awaits: the virtual clock then lets
+   * microtasks run before firing the next event, so the process acts at the right instant.
+   */
+  requestYield(): void {
+    this.yieldRequested = true
+  }
+
+  /**
+   * Count a process blocked without a timeout as waiting, so time keeps flowing toward the event it
+   * waits for (a packet behind a delayed link). Pair with release().
+   */
+  hold(): void {
+    this.waiters++
+    this.kick()
+  }
+
+  release(): void {
+    this.waiters--
+  }
+
+  arm(t: Timer, deadline: number): void {
+    const now = this.now()
+    if (deadline < now) deadline = now
+    if (t.heapIndex >= 0) {
+      t.deadline = deadline
+      t.seq = this.seq++
+      this.heap.update(t)
+    } else {
+      t.deadline = deadline
+      t.seq = this.seq++
+      this.heap.push(t)
+      if (t.wakes) this.waiters++
+    }
+    this.kick()
+  }
+
+  disarm(t: Timer): void {
+    if (this.heap.remove(t) && t.wakes) this.waiters--
+  }
+
+  private kick(): void {
+    if (this.mode === 'virtual') {
+      if (!this.scheduled && this.waiters > 0) {
+        this.scheduled = true
+        this.driver.defer(this.runVirtual)
+      }
+      return
+    }
+    const top = this.heap.peek()
+    const keepAlive = this.waiters > 0
+    if (top === undefined) {
+      if (this.realHandle !== undefined) this.driver.cancel(this.realHandle)
+      this.realHandle = undefined
+      this.realDeadline = Number.POSITIVE_INFINITY
+      return
+    }
+    if (this.realHandle !== undefined && top.deadline >= this.realDeadline && keepAlive === this.realKeepAlive)
+      return
+    if (this.realHandle !== undefined) this.driver.cancel(this.realHandle)
+    this.realDeadline = top.deadline
+    this.realKeepAlive = keepAlive
+    const delayMs = Math.max(0, (top.deadline - this.now()) / MS)
+    this.realHandle = this.driver.after(delayMs, this.runReal, keepAlive)
+  }
+
+  private fire(t: Timer): void {
+    this.heap.remove(t)
+    if (t.wakes) {
+      this.waiters--
+      this.yieldRequested = true
+    }
+    this.fired++
+    t.fn()
+  }
+
+  private readonly runVirtual = (): void => {
+    this.scheduled = false
+    this.yieldRequested = false
+    for (let n = 0; n < VIRTUAL_BATCH && this.waiters > 0; n++) {
+      const t = this.heap.peek()
+      if (t === undefined) break
+      if (t.deadline > this.virtualNow) this.virtualNow = t.deadline
+      this.fire(t)
+      if (this.yieldRequested) break
+    }
+    this.kick()
+  }
+
+  private readonly runReal = (): void => {
+    this.realHandle = undefined
+    this.realDeadline = Number.POSITIVE_INFINITY
+    const now = this.now()
+    for (let n = 0; n < VIRTUAL_BATCH; n++) {
+      const t = this.heap.peek()
+      if (t === undefined || t.deadline > now) break
+      this.fire(t)
+    }
+    this.kick()
+  }
+
+  /** Cancel every timer (host teardown). */
+  stop(): void {
+    this.heap.clear()
+    this.waiters = 0
+    if (this.realHandle !== undefined) this.driver.cancel(this.realHandle)
+    this.realHandle = undefined
+  }
+}
+
+/**
+ * A place for processes to block until an event (a packet for a socket, a child's exit) with an
+ * optional timeout. Waking requests a clock yield so the woken process runs at the event's instant.
+ */
+export class WaitQueue {
+  private readonly clock: Clock
+  private waiters: Array<(ok: boolean) => void> = []
+
+  constructor(clock: Clock) {
+    this.clock = clock
+  }
+
+  /** Resolves true when woken, false on timeout. A timeout of Infinity waits forever. */
+  wait(timeoutNs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (timeoutNs === Number.POSITIVE_INFINITY) {
+        this.clock.hold()
+        this.waiters.push((ok) => {
+          this.clock.release()
+          resolve(ok)
+        })
+        return
+      }
+      const entry = (ok: boolean) => {
+        t.cancel()
+        resolve(ok)
+      }
+      const t = this.clock.wakeTimer(() => {
+        const i = this.waiters.indexOf(entry)
+        if (i >= 0) this.waiters.splice(i, 1)
+        resolve(false)
+      })
+      this.waiters.push(entry)
+      t.arm(timeoutNs)
+    })
+  }
+
+  wakeAll(): void {
+    if (this.waiters.length === 0) return
+    const ws = this.waiters
+    this.waiters = []
+    this.clock.requestYield()
+    for (const w of ws) w(true)
+  }
+
+  get size(): number {
+    return this.waiters.length
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The Internet checksum (RFC 1071) and its incremental update (RFC 1624), over bytes in a Uint8Array.
+ *
+ * `sum16` returns an unfolded accumulator so sums over several regions (pseudo header, header, payload)
+ * can be chained; `fold` and `checksum` finish it. Everything here is allocation-free and never throws;
+ * callers keep (off, len) inside the buffer.
+ */
+
+/**
+ * One's complement accumulation of the big-endian 16-bit words of buf[off, off+len), added to `acc`.
+ * An odd trailing byte is padded with a zero byte. The result is not folded or complemented; it stays an
+ * exact integer for any buffer a process can hold (each word adds at most 0xffff, far below 2^53).
+ */
+export function sum16(buf: Uint8Array, off: number, len: number, acc = 0): number {
+  const end = off + len
+  const even = off + (len & ~1)
+  let s = 0
+  let i = off
+  for (; i < even; i += 2) s += (buf[i] << 8) | buf[i + 1]
+  if (i < end) s += buf[i] << 8
+  return acc + s
+}
+
+/** Folds an accumulator from `sum16` into 16 bits with end-around carry. Non-zero input never folds to 0. */
+export function fold(acc: number): number {
+  // Arithmetic first while the accumulator is beyond 32 bits, where & and >>> would truncate it.
+  while (acc > 0xffffffff) acc = (acc % 0x10000) + Math.floor(acc / 0x10000)
+  while (acc > 0xffff) acc = (acc & 0xffff) + (acc >>> 16)
+  return acc
+}
+
+/**
+ * The Internet checksum of buf[off, off+len) plus `acc`: the value to store in a checksum field
+ * (that field must be zero while computing). Over a region that contains a correct checksum it gives 0.
+ */
+export function checksum(buf: Uint8Array, off: number, len: number, acc = 0): number {
+  return ~fold(sum16(buf, off, len, acc)) & 0xffff
+}
+
+/**
+ * RFC 1624 eqn. 3: the new checksum after one 16-bit word covered by `oldCsum` changed from `oldWord`
+ * to `newWord`: HC' = ~(~HC + ~m + m'). Gives the same result as recomputing the checksum.
+ */
+export function updateChecksum16(oldCsum: number, oldWord: number, newWord: number): number {
+  return ~fold((~oldCsum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff)) & 0xffff
+}
