@@ -16,9 +16,14 @@ import type { SysctlDecl } from '../stack/sysctl.js'
 import type { StackEnv, Vnet } from '../stack/vnet.js'
 import { Clock, type ClockDriver, type ClockMode } from '../util/clock.js'
 import { Rng } from '../util/rng.js'
+import { netgraphModule } from '../netgraph/types.js'
+import type { VnetModule } from '../stack/vnet.js'
 import { hostSysctls } from './host_sysctls.js'
 import { KernelApi } from './kernel_api.js'
 import type { Syscalls } from './syscalls.js'
+
+/** Every per-vnet module, in initialisation order (destroyed in reverse). */
+const VNET_MODULES: readonly VnetModule<unknown>[] = [...STACK_MODULES, netgraphModule as VnetModule<unknown>]
 
 export interface HostOptions {
   clock?: ClockMode
@@ -48,7 +53,7 @@ export class Host {
       clock: this.clock,
       rng: this.rng.stream('stack'),
       pool,
-      netisr: new Netisr(pool),
+      netisr: new Netisr(pool, (fn) => this.clock.defer(fn)),
       scratch: new Scratch(),
       newMac: () => this.newMac(),
     }
@@ -57,7 +62,7 @@ export class Host {
       [loCloner.name, loCloner],
     ])
     const sysctls = new Map<string, SysctlDecl>()
-    for (const d of [...hostSysctls(this), ...STACK_MODULES.flatMap((m) => m.sysctls)]) sysctls.set(d.name, d)
+    for (const d of [...hostSysctls(this), ...VNET_MODULES.flatMap((m) => m.sysctls)]) sysctls.set(d.name, d)
     this.sysctls = sysctls
     const vnet0 = this.createVnet('vnet0')
     this.prison0 = new Prison(0, '0', null, vnet0, true, opts.hostname ?? 'virtnet')
@@ -79,7 +84,7 @@ export class Host {
   }
 
   destroyVnet(v: Vnet): void {
-    vnetDestroy(v)
+    vnetDestroy(v, VNET_MODULES)
   }
 
   allocJid(): number {

@@ -7,6 +7,8 @@
 
 import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import type { Prison } from '../jail/prison.js'
+import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
+import { netgraph } from '../netgraph/types.js'
 import {
   type ArpEntryInfo,
   arpAnnounce,
@@ -36,6 +38,7 @@ import type {
   ArpInfo,
   IfInfo,
   JailInfo,
+  NgSocket,
   ProtoName,
   RawPacket,
   RawSocket,
@@ -202,7 +205,8 @@ export class KernelApi implements Syscalls {
   ifDestroy(name: string): void {
     this.priv(Priv.NET_IFDESTROY, 'SIOCIFDESTROY')
     const ifp = this.ifp(name, 'SIOCIFDESTROY')
-    if (ifp.unit < 0 || (ifp.type === 'loop' && ifp.unit === 0)) throw new SysError('EINVAL', 'SIOCIFDESTROY')
+    if (!this.host.cloners.has(ifp.family) || (ifp.type === 'loop' && ifp.unit === 0))
+      throw new SysError('EINVAL', 'SIOCIFDESTROY')
     // An interface lent by the parent is not the jail's to destroy.
     if (ifp.home !== this.vnet) throw new SysError('EPERM', 'SIOCIFDESTROY')
     ifDestroy(ifp)
@@ -495,6 +499,39 @@ export class KernelApi implements Syscalls {
         }
       },
       close: () => rawClose(v, pcb),
+    }
+  }
+
+  // netgraph
+
+  ngSocket(): NgSocket {
+    this.priv(Priv.NETGRAPH_CONTROL, 'socket')
+    const g = netgraph(this.vnet)
+    const self = g.create('socket')
+    const node = (path: string) => g.resolve(path, self)
+    return {
+      id: self.id,
+      mkpeer: (path, type, hook, peerHook) => g.info(g.mkpeer(node(path), type, hook, peerHook)),
+      connect: (path, relPath, hook, peerHook) => {
+        const a = node(path)
+        g.connect(a, hook, g.resolve(relPath, a), peerHook)
+      },
+      name: (path, name) => g.setName(node(path), name),
+      rmhook: (path, hook) => g.rmhook(node(path), hook),
+      shutdown: (path) => g.shutdown(node(path)),
+      msg: (path, cmd, args) => {
+        const n = node(path)
+        const r = g.msg(n, cmd, parseNgValue(args))
+        return { node: g.info(n), response: r === undefined ? null : formatNgValue(r) }
+      },
+      list: () => g.list(),
+      show: (path) => g.info(node(path)),
+      types: () => {
+        const count = new Map<string, number>()
+        for (const n of g.nodes.values()) count.set(n.type, (count.get(n.type) ?? 0) + 1)
+        return g.types.names().map((name) => ({ name, count: count.get(name) ?? 0 }))
+      },
+      close: () => g.shutdown(self),
     }
   }
 

@@ -167,6 +167,30 @@ export interface RawSocket {
   close(): void
 }
 
+import type { NgNodeInfo } from '../netgraph/graph.js'
+
+export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
+
+/**
+ * A netgraph control socket (ng_socket): its own node is `.` in paths. Paths are FreeBSD's
+ * (`name:`, `[id]:`, `name:hook.hook`, relative hook paths). Closing it removes its node.
+ */
+export interface NgSocket {
+  /** ID of the socket's own node. */
+  readonly id: number
+  mkpeer(path: string, type: string, hook: string, peerHook: string): NgNodeInfo
+  connect(path: string, relPath: string, hook: string, peerHook: string): void
+  name(path: string, name: string): void
+  rmhook(path: string, hook: string): void
+  shutdown(path: string): void
+  /** Send a control message; args in netgraph ASCII form. Returns the response in ASCII, if any. */
+  msg(path: string, cmd: string, args: string): { node: NgNodeInfo; response: string | null }
+  list(): NgNodeInfo[]
+  show(path: string): NgNodeInfo
+  types(): Array<{ name: string; count: number }>
+  close(): void
+}
+
 export type ProtoName = 'ip' | 'icmp' | 'arp' | 'udp'
 
 export interface Syscalls {
@@ -235,6 +259,10 @@ export interface Syscalls {
 
   // raw sockets
   rawSocket(protocol: number): RawSocket
+
+  // netgraph
+  /** Open a netgraph control socket in the caller's vnet (needs root with its own vnet). */
+  ngSocket(): NgSocket
 
   // hostname
   getHostname(): string

@@ -21,6 +21,7 @@ export const Priv = {
   NET_SETIFVNET: 'NET_SETIFVNET',
   NET_ROUTE: 'NET_ROUTE',
   NETINET_RAW: 'NETINET_RAW',
+  NETGRAPH_CONTROL: 'NETGRAPH_CONTROL',
   NETINET_RESERVEDPORT: 'NETINET_RESERVEDPORT',
   SYSCTL_WRITE: 'SYSCTL_WRITE',
   SYSCTL_WRITEJAIL: 'SYSCTL_WRITEJAIL',
@@ -47,6 +48,7 @@ const VNET_PRIVS: ReadonlySet<PrivName> = new Set([
   Priv.NET_SETIFVNET,
   Priv.NET_ROUTE,
   Priv.NETINET_RAW,
+  Priv.NETGRAPH_CONTROL,
 ])
 
 /** Privileges any jail's root has (targets are limited to its descendants elsewhere). */

@@ -30,6 +30,17 @@ export interface LinkEndpoint {
 
 export type IfType = 'ether' | 'loop'
 
+/**
+ * Something that splices into an Ethernet interface's frame path (ng_ether's lower/upper hooks,
+ * if_bridge membership). Each returns true when it took the frame (and its ownership).
+ */
+export interface IfTap {
+  /** A frame arrived from the link, before the stack sees it. */
+  input(ifp: Ifnet, m: Mbuf): boolean
+  /** A frame the stack is about to hand to the link. */
+  output(ifp: Ifnet, m: Mbuf): boolean
+}
+
 export class IfStats {
   ipackets = 0
   ierrors = 0
@@ -86,6 +97,8 @@ export class Ifnet implements NetisrTarget {
   media = ''
   /** Per-interface ARP table, created on first use (see arp.ts). */
   arp: unknown = null
+  /** At most one tap (a bridge or an ng_ether node) splices into the frame path. */
+  tap: IfTap | null = null
   /** The other half of a pair interface (epair), destroyed together with this one. */
   peer: Ifnet | null = null
 
@@ -119,6 +132,14 @@ export class Ifnet implements NetisrTarget {
     this.stats.ipackets++
     this.stats.ibytes += m.len
     m.rcvif = this
+    if (this.tap !== null && this.tap.input(this, m)) return
+    if (this.type === 'ether') etherInput(this, m)
+    else ipInput(this.vnet, this, m)
+  }
+
+  /** Hand a frame to the stack as if it came from the link, bypassing any tap (ng_ether upper). */
+  inputFromTap(m: Mbuf): void {
+    m.rcvif = this
     if (this.type === 'ether') etherInput(this, m)
     else ipInput(this.vnet, this, m)
   }
@@ -129,6 +150,12 @@ export class Ifnet implements NetisrTarget {
 
   /** Hand a finished frame to the link (if_transmit). Never throws; failures are counted. */
   transmit(m: Mbuf): void {
+    if (this.tap !== null && (this.flags & IFF.UP) !== 0 && this.tap.output(this, m)) return
+    this.transmitToLink(m)
+  }
+
+  /** Put a frame on the link, bypassing any tap (ng_ether lower, bridge forwarding). */
+  transmitToLink(m: Mbuf): void {
     if ((this.flags & IFF.UP) === 0 || this.link === null) {
       this.stats.oerrors++
       this.vnet.env.pool.put(m)

@@ -49,7 +49,8 @@ export function ifDestroy(ifp: Ifnet): void {
   }
 }
 
-export function vnetDestroy(v: Vnet): void {
+/** Destroy v; `modules` are all per-vnet modules of the host (stack and above), in init order. */
+export function vnetDestroy(v: Vnet, modules: readonly VnetModule<unknown>[] = STACK_MODULES): void {
   if (v.destroyed) return
   for (const ifp of [...v.ifnets]) {
     if (!v.ifnets.includes(ifp)) continue
@@ -64,8 +65,8 @@ export function vnetDestroy(v: Vnet): void {
     }
     ifDestroy(ifp)
   }
-  for (let i = STACK_MODULES.length - 1; i >= 0; i--) {
-    const mod = STACK_MODULES[i]!
+  for (let i = modules.length - 1; i >= 0; i--) {
+    const mod = modules[i]!
     const s = v.slots[mod.slot]
     if (s !== undefined && mod.destroy !== undefined) mod.destroy(s, v)
     v.slots[mod.slot] = undefined

@@ -31,7 +31,14 @@ export class Netisr {
   errors = 0
   lastError: unknown = undefined
 
-  constructor(pool: MbufPool, capacityLog2 = 16) {
+  /** Run later, after I/O (the clock driver's defer); lets a forwarding storm yield to the process. */
+  private readonly defer: (fn: () => void) => void
+  private readonly budget: number
+  private left = 0
+
+  constructor(pool: MbufPool, defer: (fn: () => void) => void, capacityLog2 = 16, budget = 1 << 20) {
+    this.defer = defer
+    this.budget = budget
     const cap = 1 << capacityLog2
     this.targets = new Array<NetisrTarget | null>(cap).fill(null)
     this.mbufs = new Array<Mbuf | null>(cap).fill(null)
@@ -57,8 +64,9 @@ export class Netisr {
     if (!this.running) this.run()
   }
 
-  private run(): void {
+  private readonly run = (): void => {
     this.running = true
+    this.left = this.budget
     // A bug in a protocol must not wedge the queue or unwind into an unrelated sender: count it and go on.
     for (;;) {
       try {
@@ -69,14 +77,18 @@ export class Netisr {
         this.lastError = e
       }
     }
-    this.running = false
+    // Out of budget with frames still queued (a loop in the topology, a storm): finish later, and
+    // keep `running` so new frames queue behind them instead of starting a nested loop.
+    if (this.head !== this.tail) this.defer(this.run)
+    else this.running = false
   }
 
   private drain(): void {
     const targets = this.targets
     const mbufs = this.mbufs
     const mask = this.mask
-    while (this.head !== this.tail) {
+    while (this.head !== this.tail && this.left > 0) {
+      this.left--
       const h = this.head
       const t = targets[h]!
       const m = mbufs[h]!

@@ -220,6 +220,11 @@ export class Clock {
     this.kick()
   }
 
+  /** Run fn after pending I/O and promise continuations (the driver's defer). */
+  defer(fn: () => void): void {
+    this.driver.defer(fn)
+  }
+
   /** Cancel every timer (host teardown). */
   stop(): void {
     this.heap.clear()

@@ -1,0 +1,150 @@
+/**
+ * Netgraph's ASCII message syntax, as `ngctl msg` reads and prints it: structures `{ a=1 b="x" }`,
+ * arrays `[ 1 2 ]` (or `[ 2=5 ]` with explicit indexes), numbers and strings. One value type for
+ * every node's control messages, so ngctl and the topology runner share one syntax. Parsing never
+ * throws anything but SysError(EINVAL) with a message pointing at the offending text.
+ */
+
+import { SysError } from '../util/errno.js'
+
+export type NgValue = number | string | NgValue[] | { [field: string]: NgValue }
+export type NgStruct = { [field: string]: NgValue }
+
+class Reader {
+  private i = 0
+  constructor(private readonly s: string) {}
+
+  fail(what: string): never {
+    throw new SysError('EINVAL', 'ngctl', `${what} at offset ${this.i} in '${this.s}'`)
+  }
+  ws(): void {
+    while (this.i < this.s.length && /\s/.test(this.s[this.i]!)) this.i++
+  }
+  peek(): string {
+    this.ws()
+    return this.s[this.i] ?? ''
+  }
+  eat(c: string): boolean {
+    if (this.peek() !== c) return false
+    this.i++
+    return true
+  }
+  atEnd(): boolean {
+    return this.peek() === ''
+  }
+  value(): NgValue {
+    const c = this.peek()
+    if (c === '{') return this.struct()
+    if (c === '[') return this.array()
+    if (c === '"') return this.quoted()
+    const w = this.word()
+    if (w === '') this.fail('value expected')
+    return /^-?(0x[0-9a-f]+|\d+(\.\d+)?)$/i.test(w) ? Number(w) : w
+  }
+  word(): string {
+    this.ws()
+    const start = this.i
+    while (this.i < this.s.length && !/[\s{}[\]="]/.test(this.s[this.i]!)) this.i++
+    return this.s.slice(start, this.i)
+  }
+  quoted(): string {
+    this.i++
+    let out = ''
+    while (this.i < this.s.length && this.s[this.i] !== '"') {
+      let ch = this.s[this.i++]!
+      if (ch === '\\' && this.i < this.s.length) {
+        const e = this.s[this.i++]!
+        ch = e === 'n' ? '\n' : e === 't' ? '\t' : e
+      }
+      out += ch
+    }
+    if (this.s[this.i] !== '"') this.fail('unterminated string')
+    this.i++
+    return out
+  }
+  struct(): NgStruct {
+    this.i++
+    const out: NgStruct = {}
+    while (!this.eat('}')) {
+      if (this.atEnd()) this.fail("'}' expected")
+      const name = this.word()
+      if (name === '' || !this.eat('=')) this.fail('field=value expected')
+      out[name] = this.value()
+    }
+    return out
+  }
+  array(): NgValue[] {
+    this.i++
+    const out: NgValue[] = []
+    while (!this.eat(']')) {
+      if (this.atEnd()) this.fail("']' expected")
+      const save = this.i
+      const w = this.word()
+      if (/^\d+$/.test(w) && this.eat('=')) {
+        const idx = Number(w)
+        if (idx > 4096) this.fail('array index too large')
+        out[idx] = this.value()
+      } else {
+        this.i = save
+        out.push(this.value())
+      }
+    }
+    for (let k = 0; k < out.length; k++) out[k] ??= 0
+    return out
+  }
+}
+
+/** Parse the argument text of `ngctl msg PATH CMD ARGS`. Empty text gives undefined. */
+export function parseNgValue(text: string): NgValue | undefined {
+  const r = new Reader(text)
+  if (r.atEnd()) return undefined
+  const v = r.value()
+  if (!r.atEnd()) r.fail('unexpected text')
+  return v
+}
+
+function quote(s: string): string {
+  return `"${s.replace(/["\\]/g, '\\$&').replace(/\n/g, '\\n')}"`
+}
+
+/** Format a value the way ngctl prints message arguments and responses. */
+export function formatNgValue(v: NgValue): string {
+  if (typeof v === 'number') return String(v)
+  if (typeof v === 'string') return quote(v)
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : `[ ${v.map(formatNgValue).join(' ')} ]`
+  const fields = Object.entries(v).filter(([, x]) => x !== 0 && x !== '')
+  return fields.length === 0 ? '{}' : `{ ${fields.map(([k, x]) => `${k}=${formatNgValue(x)}`).join(' ')} }`
+}
+
+/** Typed field access for message handlers: EINVAL naming the field when the type is wrong. */
+export function field(s: NgStruct, name: string, kind: 'number'): number | undefined
+export function field(s: NgStruct, name: string, kind: 'string'): string | undefined
+export function field(s: NgStruct, name: string, kind: 'struct'): NgStruct | undefined
+export function field(s: NgStruct, name: string, kind: 'array'): NgValue[] | undefined
+export function field(s: NgStruct, name: string, kind: 'number' | 'string' | 'struct' | 'array'): NgValue | undefined {
+  const v = s[name]
+  if (v === undefined) return undefined
+  const ok =
+    kind === 'number'
+      ? typeof v === 'number' && Number.isFinite(v)
+      : kind === 'string'
+        ? typeof v === 'string'
+        : kind === 'array'
+          ? Array.isArray(v)
+          : typeof v === 'object' && !Array.isArray(v)
+  if (!ok) throw new SysError('EINVAL', 'ngctl', `${name}: ${kind} expected`)
+  return v
+}
+
+/** The argument as a struct (absent → empty), or EINVAL. */
+export function asStruct(v: NgValue | undefined): NgStruct {
+  if (v === undefined) return {}
+  if (typeof v !== 'object' || Array.isArray(v)) throw new SysError('EINVAL', 'ngctl', 'structure expected')
+  return v
+}
+
+/** The argument as a number, or EINVAL. */
+export function asNumber(v: NgValue | undefined): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new SysError('EINVAL', 'ngctl', 'number expected')
+  return v
+}

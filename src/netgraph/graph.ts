@@ -1,0 +1,215 @@
+/**
+ * One vnet's netgraph: its nodes (by ID and name), FreeBSD's addressing (`name:`, `[1f]:`,
+ * `name:hook.hook`, `.`, relative hook paths) and the generic operations every node supports
+ * (mkpeer, connect, name, rmhook, shutdown, list, show). Operations validate everything before
+ * changing anything and throw SysError with FreeBSD's errno values.
+ */
+
+import type { MbufPool } from '../buf/mbuf.js'
+import { Slot, type Vnet, type VnetModule, vstate } from '../stack/vnet.js'
+import { SysError } from '../util/errno.js'
+import type { NgValue } from './ascii.js'
+import { NG_NAMELEN, NgHook, type NgNode } from './node.js'
+
+export type NgTypeCtor = (graph: NgGraph) => NgNode
+
+export interface NgHookInfo {
+  hook: string
+  peerName: string
+  peerType: string
+  peerId: number
+  peerHook: string
+}
+
+export interface NgNodeInfo {
+  name: string
+  type: string
+  id: number
+  hooks: NgHookInfo[]
+}
+
+/** Node types known to every vnet, registered by the host (netgraph/types.ts). */
+export interface NgTypeRegistry {
+  get(type: string): NgTypeCtor | undefined
+  names(): string[]
+}
+
+export class NgGraph {
+  readonly vnet: Vnet
+  readonly types: NgTypeRegistry
+  readonly nodes = new Map<number, NgNode>()
+  private nextId = 1
+
+  constructor(vnet: Vnet, types: NgTypeRegistry) {
+    this.vnet = vnet
+    this.types = types
+  }
+
+  get pool(): MbufPool {
+    return this.vnet.env.pool
+  }
+
+  allocId(): number {
+    return this.nextId++
+  }
+
+  /** Add a freshly constructed node (types call this from their constructor path via create). */
+  create(type: string): NgNode {
+    const ctor = this.types.get(type)
+    if (ctor === undefined) throw new SysError('EINVAL', 'mkpeer', `unknown node type '${type}'`)
+    const node = ctor(this)
+    this.nodes.set(node.id, node)
+    return node
+  }
+
+  byName(name: string): NgNode | undefined {
+    for (const n of this.nodes.values()) if (n.name === name) return n
+    return this.findImplicit?.(name)
+  }
+
+  /** Hook for node types that exist implicitly (ng_ether nodes named after interfaces). */
+  findImplicit: ((name: string) => NgNode | undefined) | null = null
+
+  /**
+   * Resolve a netgraph path relative to `from` (the caller's socket node): `name:`, `[id]:`,
+   * `name:hook1.hook2`, `.`, or a bare hook path from `from`.
+   */
+  resolve(path: string, from: NgNode | null): NgNode {
+    const colon = path.indexOf(':')
+    let node: NgNode | undefined
+    let rest: string
+    if (colon >= 0) {
+      const addr = path.slice(0, colon)
+      rest = path.slice(colon + 1)
+      const idm = /^\[([0-9a-fA-F]{1,8})\]$/.exec(addr)
+      node =
+        idm !== null
+          ? this.nodes.get(Number.parseInt(idm[1]!, 16))
+          : addr === '.'
+            ? (from ?? undefined)
+            : addr === ''
+              ? undefined
+              : this.byName(addr)
+    } else {
+      node = from ?? undefined
+      rest = path === '.' ? '' : path
+    }
+    if (node === undefined || node.dead) throw new SysError('ENOENT', 'ngctl', `${path}: No such file or directory`)
+    for (const h of rest.split('.').filter((x) => x !== '')) {
+      const hook: NgHook | undefined = node!.hooks.get(h)
+      if (hook === undefined || hook.peer === null) throw new SysError('ENOENT', 'ngctl', `${path}: No such file or directory`)
+      node = hook.peer.node
+    }
+    return node!
+  }
+
+  private checkHookName(name: string): void {
+    if (name === '' || name.length > NG_NAMELEN || /[.:[\]\s]/.test(name))
+      throw new SysError('EINVAL', 'ngctl', `invalid hook name '${name}'`)
+  }
+
+  /** Join hook `ha` of a to hook `hb` of b (ng_con_nodes); both names must be free and acceptable. */
+  connect(a: NgNode, ha: string, b: NgNode, hb: string): void {
+    this.checkHookName(ha)
+    this.checkHookName(hb)
+    if (a === b && ha === hb) throw new SysError('EINVAL', 'ngctl', 'cannot connect a hook to itself')
+    if (a.hooks.has(ha) || b.hooks.has(hb)) throw new SysError('EEXIST', 'ngctl', 'hook already connected')
+    a.newHook(ha)
+    b.newHook(hb)
+    const x = new NgHook(a, ha)
+    const y = new NgHook(b, hb)
+    x.peer = y
+    y.peer = x
+    a.hooks.set(ha, x)
+    b.hooks.set(hb, y)
+    a.hookConnected(x)
+    b.hookConnected(y)
+  }
+
+  /** mkpeer: a new node of `type` joined to `from` through hook/peerHook. */
+  mkpeer(from: NgNode, type: string, hook: string, peerHook: string): NgNode {
+    this.checkHookName(hook)
+    this.checkHookName(peerHook)
+    if (from.hooks.has(hook)) throw new SysError('EEXIST', 'ngctl', 'hook already connected')
+    const node = this.create(type)
+    try {
+      this.connect(from, hook, node, peerHook)
+    } catch (e) {
+      this.shutdown(node)
+      throw e
+    }
+    return node
+  }
+
+  setName(node: NgNode, name: string): void {
+    if (name === '' || name.length > NG_NAMELEN || /[.:[\]\s]/.test(name) || /^\[/.test(name))
+      throw new SysError('EINVAL', 'ngctl', `invalid node name '${name}'`)
+    const other = this.byName(name)
+    if (other !== undefined && other !== node) throw new SysError('EADDRINUSE', 'ngctl', `name '${name}' is in use`)
+    node.name = name
+  }
+
+  /** Cut one hook; a non-persistent node left without hooks shuts down (ng_rmhook). */
+  rmhook(node: NgNode, name: string): void {
+    const hook = node.hooks.get(name)
+    if (hook === undefined) throw new SysError('ENOENT', 'ngctl', `hook '${name}' not found`)
+    this.cut(hook)
+  }
+
+  private cut(hook: NgHook): void {
+    const peer = hook.peer
+    hook.peer = null
+    hook.node.hooks.delete(hook.name)
+    hook.node.hookRemoved(hook)
+    if (peer !== null) {
+      peer.peer = null
+      peer.node.hooks.delete(peer.name)
+      peer.node.hookRemoved(peer)
+      this.maybeReap(peer.node)
+    }
+    this.maybeReap(hook.node)
+  }
+
+  private maybeReap(node: NgNode): void {
+    if (!node.dead && !node.persistent && node.hooks.size === 0) this.shutdown(node)
+  }
+
+  shutdown(node: NgNode): void {
+    if (node.dead) return
+    node.dead = true
+    for (const h of [...node.hooks.values()]) this.cut(h)
+    node.onShutdown()
+    this.nodes.delete(node.id)
+  }
+
+  msg(node: NgNode, cmd: string, arg: NgValue | undefined): NgValue | undefined {
+    return node.rcvmsg(cmd, arg)
+  }
+
+  info(node: NgNode): NgNodeInfo {
+    return {
+      name: node.name,
+      type: node.type,
+      id: node.id,
+      hooks: [...node.hooks.values()].map((h) => ({
+        hook: h.name,
+        peerName: h.peer?.node.name ?? '',
+        peerType: h.peer?.node.type ?? '',
+        peerId: h.peer?.node.id ?? 0,
+        peerHook: h.peer?.name ?? '',
+      })),
+    }
+  }
+
+  list(): NgNodeInfo[] {
+    this.listImplicit?.()
+    return [...this.nodes.values()].map((n) => this.info(n))
+  }
+
+  /** Materialise implicit nodes before listing (ng_ether nodes for every Ethernet interface). */
+  listImplicit: (() => void) | null = null
+
+  destroy(): void {
+    for (const n of [...this.nodes.values()]) this.shutdown(n)
+  }
+}

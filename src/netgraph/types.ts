@@ -1,0 +1,56 @@
+/**
+ * The netgraph node types every host knows, and netgraph's per-vnet state module. Adding a node type
+ * is one line here plus its file.
+ */
+
+import type { Ifnet } from '../stack/ifnet.js'
+import { Slot, type Vnet, type VnetModule, vstate } from '../stack/vnet.js'
+import { EifaceNode } from './eiface.js'
+import { EtherNode } from './ether.js'
+import { NgGraph, type NgTypeCtor, type NgTypeRegistry } from './graph.js'
+import { HubNode } from './hub.js'
+import { SocketNode } from './socket.js'
+
+const CREATABLE: ReadonlyMap<string, NgTypeCtor> = new Map<string, NgTypeCtor>([
+  ['eiface', (g) => new EifaceNode(g)],
+  ['hub', (g) => new HubNode(g)],
+  ['socket', (g) => new SocketNode(g)],
+])
+
+/** Types that exist but cannot be made with mkpeer (ng_ether nodes come with their interfaces). */
+const LISTED_ONLY: readonly string[] = ['ether']
+
+export const NG_TYPES: NgTypeRegistry = {
+  get: (t) => CREATABLE.get(t),
+  names: () => [...CREATABLE.keys(), ...LISTED_ONLY].sort(),
+}
+
+function etherNodeFor(g: NgGraph, ifp: Ifnet): EtherNode {
+  for (const n of g.nodes.values()) if (n instanceof EtherNode && n.ifp === ifp && !n.dead) return n
+  const node = new EtherNode(g, ifp)
+  g.nodes.set(node.id, node)
+  return node
+}
+
+export const netgraphModule: VnetModule<NgGraph> = {
+  name: 'netgraph',
+  slot: Slot.NETGRAPH,
+  create: (v) => {
+    const g = new NgGraph(v, NG_TYPES)
+    // ng_ether nodes appear on demand for Ethernet interfaces of this vnet, under their names.
+    g.findImplicit = (name) => {
+      const ifp = v.ifByName(name)
+      return ifp !== undefined && ifp.type === 'ether' ? etherNodeFor(g, ifp) : undefined
+    }
+    g.listImplicit = () => {
+      for (const ifp of v.ifnets) if (ifp.type === 'ether') etherNodeFor(g, ifp)
+    }
+    return g
+  },
+  destroy: (g) => g.destroy(),
+  sysctls: [],
+}
+
+export function netgraph(v: Vnet): NgGraph {
+  return vstate(v, netgraphModule)
+}
