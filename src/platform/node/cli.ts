@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/**
+ * The `virtnet` command: `sh` (the FreeBSD-style shell over a fresh host), `demo`, and later `run`
+ * and `gen`. This is the only place that reads files, parses process arguments and exits the process.
+ */
+
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { Host } from '../../host/host.js'
+import type { Syscalls } from '../../host/syscalls.js'
+import { runDemo } from '../../userland/demo.js'
+import { type Program, startProcess } from '../../userland/process.js'
+import { makePrograms } from '../../userland/programs.js'
+import { ShellSession } from '../../userland/sh/shell.js'
+import type { Command, Io } from '../../userland/types.js'
+import type { ClockMode } from '../../util/clock.js'
+import { nodeClockDriver } from './clock_driver.js'
+import { replIo, runRepl } from './repl.js'
+import { exitWhenFlushed, nodeStdio } from './stdio.js'
+
+const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [-e] [-x] [-c SCRIPT | FILE [ARGS...]]
+       virtnet demo [--clock virtual|real] [--seed N]
+       virtnet help`
+
+const EX_USAGE = 64
+
+function fail(msg: string, code = EX_USAGE): never {
+  process.stderr.write(`virtnet: ${msg}\n${USAGE}\n`)
+  process.exit(code)
+}
+
+function hostOptions(values: { clock?: string; seed?: string }): { clock: ClockMode; seed: number } {
+  const clock = values.clock ?? 'virtual'
+  if (clock !== 'virtual' && clock !== 'real') fail(`--clock: expected virtual or real, got '${clock}'`)
+  const seedText = values.seed ?? '1'
+  if (!/^\d+$/.test(seedText) || Number(seedText) > 0xffffffff) fail(`--seed: expected an integer 0..4294967295, got '${seedText}'`)
+  return { clock, seed: Number(seedText) }
+}
+
+/** Run `command` as the first process (pid 1's stand-in) of a fresh host; resolves with its status. */
+function runAsInit(sys: Syscalls, name: string, command: Command, io: Io, argv: readonly string[] = [name]): Promise<number> {
+  // The program registry plus this entry point under its own name, so `sh` inside stays the real sh.
+  const programs = makePrograms([[name, { run: command } satisfies Program]])
+  return startProcess(sys, argv, io, { programs }).done
+}
+
+async function mainSh(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      clock: { type: 'string' },
+      seed: { type: 'string' },
+      c: { type: 'string', short: 'c' },
+      e: { type: 'boolean', short: 'e' },
+      x: { type: 'boolean', short: 'x' },
+    },
+    allowPositionals: true,
+  })
+  const host = new Host(nodeClockDriver(), hostOptions(values))
+  const sys = host.syscalls()
+  const flags = [...(values.e ? ['-e'] : []), ...(values.x ? ['-x'] : [])]
+  if (values.c !== undefined) return runAsInit(sys, 'sh', makePrograms().get('sh')!.run, nodeStdio(), ['sh', ...flags, '-c', values.c, 'sh', ...positionals])
+  if (positionals.length > 0) {
+    const [file, ...rest] = positionals as [string, ...string[]]
+    let source: string
+    try {
+      source = readFileSync(file, 'utf8')
+    } catch (e) {
+      process.stderr.write(`virtnet: ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : String(e)}\n`)
+      return 127
+    }
+    return runAsInit(sys, 'sh', makePrograms().get('sh')!.run, nodeStdio(), ['sh', ...flags, '-c', source, file, ...rest])
+  }
+  const interactive: Command = async (_argv, io, proc) => {
+    const session = new ShellSession(io, proc, { errexit: values.e ?? false, xtrace: values.x ?? false })
+    return runRepl(session, {
+      prompt: proc.sys.uid === 0 ? 'virtnet# ' : '$ ',
+      jails: () => proc.sys.jailList().map((j) => j.name),
+    })
+  }
+  return runAsInit(sys, '-sh', interactive, replIo())
+}
+
+async function mainDemo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { clock: { type: 'string' }, seed: { type: 'string' } } })
+  const host = new Host(nodeClockDriver(), { ...hostOptions({ clock: values.clock ?? 'real', seed: values.seed }), hostname: 'host' })
+  return runAsInit(host.syscalls(), 'demo', (_argv, io, proc) => runDemo(io, proc), nodeStdio())
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv
+  try {
+    switch (cmd) {
+      case 'sh':
+        return await mainSh(rest)
+      case 'demo':
+        return await mainDemo(rest)
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`)
+        return 0
+      case undefined:
+        fail('missing command')
+      default:
+        fail(`unknown command '${cmd}'`)
+    }
+  } catch (e) {
+    // parseArgs rejects unknown options with a TypeError carrying ERR_PARSE_ARGS_*.
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail((e as Error).message)
+    throw e
+  }
+}
+
+main(process.argv.slice(2)).then(exitWhenFlushed, (e) => {
+  process.stderr.write(`virtnet: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  exitWhenFlushed(70)
+})

@@ -1,0 +1,123 @@
+/**
+ * Processes: run a program (a `Command`) with a Proc of its own — a pid from the kernel, an
+ * environment, sleeps on the host clock, child processes (in another jail or as another user) —
+ * and give the caller a Job to wait for or kill.
+ *
+ * Killing a process resolves its `done` at once with 128+signal, wakes its sleeps and runs its kill
+ * handlers; the program notices through `proc.killed` and its output no longer matters. A program
+ * that throws ends with `name: strerror` (SysError, status 1) or `name: internal error: message`
+ * (status 70, EX_SOFTWARE). Setuid programs run with uid 0 whoever starts them.
+ *
+ * Runtime-neutral: time and waiting go through the syscall API only.
+ */
+
+import type { Syscalls } from '../host/syscalls.js'
+import { isSysError, SysError } from '../util/errno.js'
+import type { Program } from './programs.js'
+import type { Command, Io, Job, Proc, SpawnOptions } from './types.js'
+
+export type { Program } from './programs.js'
+
+export interface StartOptions {
+  programs: ReadonlyMap<string, Program>
+  env?: ReadonlyMap<string, string>
+  /** The shell, for `sh` when the registry has none (it lives above the registry). */
+  shell?: Command
+}
+
+const SIGTERM = 15
+const SIGKILL = 9
+const EX_SOFTWARE = 70
+
+function lookup(name: string, opts: StartOptions): Program | undefined {
+  const p = opts.programs.get(name)
+  if (p !== undefined) return p
+  return name === 'sh' && opts.shell !== undefined ? { run: opts.shell } : undefined
+}
+
+/**
+ * Starts `argv` as a process of the credential `sys`. Throws SysError(ENOENT, 'execvp') when no
+ * program has that name.
+ */
+export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opts: StartOptions): Job {
+  const name = argv[0] ?? ''
+  const program = lookup(name, opts)
+  if (program === undefined) throw new SysError('ENOENT', 'execvp')
+  // execve: the kernel applies a set-user-ID bit (ping, traceroute).
+  sys = sys.exec(name)
+
+  let killed = false
+  let finished = false
+  let resolveDone!: (status: number) => void
+  const done = new Promise<number>((r) => {
+    resolveDone = r
+  })
+  const handlers = new Set<() => void>()
+  let wake!: () => void
+  const killedPromise = new Promise<void>((r) => {
+    wake = r
+  })
+
+  const finish = (status: number): void => {
+    if (finished) return
+    finished = true
+    sys.procExit(pid)
+    resolveDone(status)
+  }
+  const kill = (signal: number = SIGTERM): void => {
+    if (finished || killed) return
+    killed = true
+    wake()
+    for (const fn of [...handlers]) fn()
+    handlers.clear()
+    finish(128 + signal)
+  }
+  const pid = sys.procStart(() => kill(SIGKILL))
+
+  const proc: Proc = {
+    pid,
+    sys,
+    env: new Map(opts.env),
+    get killed() {
+      return killed
+    },
+    sleep(ns: number): Promise<void> {
+      if (killed) return Promise.resolve()
+      return Promise.race([sys.nanosleep(ns), killedPromise])
+    },
+    onKill(fn: () => void): () => void {
+      handlers.add(fn)
+      return () => handlers.delete(fn)
+    },
+    spawn(childArgv: readonly string[], childIo: Io, so: SpawnOptions = {}): Job {
+      // jail_attach(2) before execvp(3), as jexec does: a refused attach is reported first.
+      let childSys = sys
+      if (so.jail !== undefined) childSys = sys.attach(so.jail, so.uid)
+      else if (so.uid !== undefined) childSys = sys.withUid(so.uid)
+      const env = new Map(proc.env)
+      for (const [k, v] of so.env ?? []) env.set(k, v)
+      return startProcess(childSys, childArgv, childIo, { ...opts, env })
+    },
+    has(n: string): boolean {
+      return lookup(n, opts) !== undefined
+    },
+  }
+
+  const run = async (): Promise<number> => {
+    try {
+      const status = await program.run(argv, io, proc)
+      return Number.isInteger(status) ? status & 0xff : EX_SOFTWARE
+    } catch (e) {
+      if (killed) return 0
+      if (isSysError(e)) {
+        io.stderr.write(`${name}: ${e.strerror}\n`)
+        return 1
+      }
+      io.stderr.write(`${name}: internal error: ${e instanceof Error ? e.message : String(e)}\n`)
+      return EX_SOFTWARE
+    }
+  }
+  void run().then(finish)
+
+  return { pid, done, kill }
+}
