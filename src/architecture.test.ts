@@ -35,7 +35,11 @@ function sources(dir: string): string[] {
   })
 }
 
-const files = sources(SRC).map((path) => ({ path, rel: relative(SRC, path), text: readFileSync(path, 'utf8') }))
+const files = sources(SRC).map((path) => ({
+  path,
+  rel: relative(SRC, path),
+  text: readFileSync(path, 'utf8'),
+}))
 const layerOf = (rel: string): string => rel.split('/')[0]!.replace(/\.ts$/, '')
 
 test('imports point only downward through the layers', () => {
@@ -58,7 +62,13 @@ test('the core uses no node: modules, wall clock, real timers or Math.random', (
   for (const f of files) {
     if (layerOf(f.rel) === 'platform' || layerOf(f.rel) === 'testing') continue
     const code = f.text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
-    for (const re of [/from\s+'node:/, /\bDate\.now\b|\bnew Date\b/, /\bsetTimeout\b|\bsetImmediate\b|\bsetInterval\b/, /\bMath\.random\b/, /\bprocess\./])
+    for (const re of [
+      /from\s+'node:/,
+      /\bDate\.now\b|\bnew Date\b/,
+      /\bsetTimeout\b|\bsetImmediate\b|\bsetInterval\b/,
+      /\bMath\.random\b/,
+      /\bprocess\./,
+    ])
       if (re.test(code)) bad.push(`${f.rel}: ${re.source}`)
   }
   assert.deepEqual(bad, [])

@@ -20,6 +20,11 @@ export class Mbuf {
   next: Mbuf | null = null
   /** Arrival or enqueue timestamp, ns; used by queues and link emulation. */
   stamp = 0
+  /**
+   * The IPv4 header checksum is known good: set where a stack wrote it, kept across in-process
+   * links (like veth's checksum offload), cleared for anything that enters from outside.
+   */
+  csumValid = false
   /** Whether this buffer goes back to the pool on free. */
   readonly pooled: boolean
 
@@ -78,6 +83,7 @@ export class MbufPool {
     m.len = 0
     m.rcvif = null
     m.stamp = 0
+    m.csumValid = false
     this.inUse++
     return m
   }
@@ -97,6 +103,7 @@ export class MbufPool {
     c.len = m.len
     c.rcvif = m.rcvif
     c.stamp = m.stamp
+    c.csumValid = m.csumValid
     return c
   }
 

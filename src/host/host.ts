@@ -5,7 +5,9 @@
  */
 
 import { MbufPool } from '../buf/mbuf.js'
-import { Prison, JAIL_MAX } from '../jail/prison.js'
+import { JAIL_MAX, Prison } from '../jail/prison.js'
+import { netgraphModule } from '../netgraph/types.js'
+import { bridgeCloner } from '../stack/if_bridge.js'
 import type { IfCloner } from '../stack/if_clone.js'
 import { epairCloner } from '../stack/if_epair.js'
 import { loCloner } from '../stack/if_loop.js'
@@ -13,11 +15,9 @@ import { STACK_MODULES, vnetCreate, vnetDestroy } from '../stack/lifecycle.js'
 import { Netisr } from '../stack/netisr.js'
 import { Scratch } from '../stack/scratch.js'
 import type { SysctlDecl } from '../stack/sysctl.js'
-import type { StackEnv, Vnet } from '../stack/vnet.js'
+import type { StackEnv, Vnet, VnetModule } from '../stack/vnet.js'
 import { Clock, type ClockDriver, type ClockMode } from '../util/clock.js'
 import { Rng } from '../util/rng.js'
-import { netgraphModule } from '../netgraph/types.js'
-import type { VnetModule } from '../stack/vnet.js'
 import { hostSysctls } from './host_sysctls.js'
 import { KernelApi } from './kernel_api.js'
 import type { Syscalls } from './syscalls.js'
@@ -38,6 +38,8 @@ export class Host {
   readonly prison0: Prison
   readonly cloners: ReadonlyMap<string, IfCloner>
   readonly sysctls: ReadonlyMap<string, SysctlDecl>
+  /** Programs installed set-user-ID root (FreeBSD's /sbin/ping and /usr/sbin/traceroute). */
+  readonly setuidPrograms: ReadonlySet<string> = new Set(['ping', 'traceroute'])
   private nextVnetId = 0
   private nextJid = 1
   private nextPid = 100
@@ -58,6 +60,7 @@ export class Host {
       newMac: () => this.newMac(),
     }
     this.cloners = new Map([
+      [bridgeCloner.name, bridgeCloner],
       [epairCloner.name, epairCloner],
       [loCloner.name, loCloner],
     ])

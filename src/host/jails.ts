@@ -4,8 +4,8 @@
  * Everything is validated before the first change, so a failed call changes nothing.
  */
 
-import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { Prison } from '../jail/prison.js'
+import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { ifMove } from '../stack/ifnet.js'
 import { SysError } from '../util/errno.js'
 import { formatIpv4, parseIpv4 } from '../wire/addr.js'
@@ -65,7 +65,8 @@ function parseParams(params: JailParams): ParsedParams {
         break
       }
       case 'host.hostname':
-        if (v === true || s.length > 255) throw new SysError('EINVAL', 'jail_set', 'host.hostname: invalid value')
+        if (v === true || s.length > 255)
+          throw new SysError('EINVAL', 'jail_set', 'host.hostname: invalid value')
         p.hostname = s
         break
       case 'path':
@@ -89,7 +90,8 @@ function parseParams(params: JailParams): ParsedParams {
         break
       case 'ip4.addr': {
         const addrs = s === '' ? [] : s.split(',').map((a) => parseIpv4(a.trim().replace(/\/\d+$/, '')))
-        if (addrs.some((a) => a === null)) throw new SysError('EINVAL', 'jail_set', `ip4.addr: invalid address '${s}'`)
+        if (addrs.some((a) => a === null))
+          throw new SysError('EINVAL', 'jail_set', `ip4.addr: invalid address '${s}'`)
         p.ip4 = addrs as number[]
         break
       }
@@ -101,6 +103,19 @@ function parseParams(params: JailParams): ParsedParams {
     }
   }
   return p
+}
+
+/**
+ * A jail cannot give its child an allow.* it lacks itself, at creation or later (kern_jail.c:
+ * `pr_allow & ~ppr->pr_allow` → EPERM). A vnet jail's root may open raw sockets in its own stack, so
+ * it may pass that on to a child sharing it.
+ */
+function checkAllows(parent: Prison, p: ParsedParams): void {
+  if (parent.parent === null) return
+  if (p.allowRawSockets && !parent.allowRawSockets && !parent.ownsVnet)
+    throw new SysError('EPERM', 'jail_set', 'allow.raw_sockets: not allowed in the parent jail')
+  if (p.allowSetHostname && !parent.allowSetHostname)
+    throw new SysError('EPERM', 'jail_set', 'allow.set_hostname: not allowed in the parent jail')
 }
 
 /** The jail `name` as `viewer` sees it, or ENOENT. */
@@ -118,21 +133,30 @@ export function jailCreate(host: Host, cred: Cred, params: JailParams): Prison {
   const parent = dot < 0 ? cred.prison : lookupJail(cred.prison, p.name.slice(0, dot))
   const short = p.name.slice(dot + 1)
   if (short === '') throw new SysError('EINVAL', 'jail_set', `invalid jail name '${p.name}'`)
-  if (parent.children.some((c) => c.name === short && !c.dying))
+  if (parent.child(short) !== undefined)
     throw new SysError('EEXIST', 'jail_set', `jail "${p.name}" already exists`)
-  if (parent.children.length >= parent.childrenMax)
-    throw new SysError('EPERM', 'jail_set', `${parent === host.prison0 ? 'prison0' : parent.nameFrom(host.prison0)}: children.max exceeded`)
+  // children.max bounds all descendants, not just direct children, at every level up (FreeBSD's
+  // pr_childcount / pr_childmax in kern_jail.c); prison0's JAIL_MAX is checked on its children alone.
+  for (let anc: Prison | null = parent; anc !== null; anc = anc.parent) {
+    const cur = anc.parent === null ? anc.childCount : anc.descendantCount
+    if (cur >= anc.childrenMax)
+      throw new SysError(
+        'EPERM',
+        'jail_set',
+        `${anc === host.prison0 ? 'prison0' : anc.nameFrom(host.prison0)}: children.max exceeded`,
+      )
+  }
   // A jail cannot hand its child more nesting room than it has itself.
   if (parent.parent !== null && p.childrenMax !== undefined && p.childrenMax > parent.childrenMax - 1)
     throw new SysError('EPERM', 'jail_set', 'children.max: exceeds the parent jail limit')
-  if (parent.parent !== null && p.allowRawSockets && !parent.allowRawSockets && !parent.ownsVnet)
-    throw new SysError('EPERM', 'jail_set', 'allow.raw_sockets: not allowed in the parent jail')
+  checkAllows(parent, p)
   const vnetNew = p.vnet ?? false
   if (!vnetNew && p.interfaces.length > 0)
     throw new SysError('EINVAL', 'jail_set', 'vnet.interface requires vnet')
   const moving = p.interfaces.map((name) => {
     const ifp = parent.vnet.ifByName(name)
-    if (ifp === undefined) throw new SysError('ENXIO', 'jail_set', `vnet.interface: ${name}: interface not found`)
+    if (ifp === undefined)
+      throw new SysError('ENXIO', 'jail_set', `vnet.interface: ${name}: interface not found`)
     return ifp
   })
   if (new Set(p.interfaces).size !== p.interfaces.length)
@@ -149,7 +173,7 @@ export function jailCreate(host: Host, cred: Cred, params: JailParams): Prison {
   pr.allowRawSockets = p.allowRawSockets ?? false
   pr.allowSetHostname = p.allowSetHostname ?? false
   pr.ip4 = p.ip4 ?? []
-  parent.children = [...parent.children, pr]
+  parent.addChild(pr)
   for (const ifp of moving) ifMove(ifp, vnet)
   if (!pr.persist) reapIfIdle(host, pr)
   return pr
@@ -161,10 +185,12 @@ export function jailModify(host: Host, cred: Cred, name: string, params: JailPar
   const p = parseParams(params.filter(([k]) => k !== 'name'))
   if (p.vnet !== undefined && p.vnet !== pr.ownsVnet)
     throw new SysError('EINVAL', 'jail_set', 'vnet cannot be changed after creation')
-  if (p.interfaces.length > 0) throw new SysError('EINVAL', 'jail_set', 'vnet.interface: use ifconfig IF vnet JAIL')
+  if (p.interfaces.length > 0)
+    throw new SysError('EINVAL', 'jail_set', 'vnet.interface: use ifconfig IF vnet JAIL')
   const parent = pr.parent!
   if (parent.parent !== null && p.childrenMax !== undefined && p.childrenMax > parent.childrenMax - 1)
     throw new SysError('EPERM', 'jail_set', 'children.max: exceeds the parent jail limit')
+  checkAllows(parent, p)
   if (p.persist !== undefined) pr.persist = p.persist
   if (p.childrenMax !== undefined) pr.childrenMax = p.childrenMax
   if (p.hostname !== undefined) pr.hostname = p.hostname
@@ -180,17 +206,17 @@ export function jailModify(host: Host, cred: Cred, name: string, params: JailPar
 export function jailRemove(host: Host, pr: Prison): void {
   if (pr.dying) return
   pr.dying = true
-  for (const c of [...pr.children]) jailRemove(host, c)
+  for (const c of pr.children) jailRemove(host, c)
   for (const kill of [...pr.procs.values()]) kill()
   pr.procs.clear()
   if (pr.ownsVnet) host.destroyVnet(pr.vnet)
   const parent = pr.parent!
-  parent.children = parent.children.filter((c) => c !== pr)
+  parent.removeChild(pr)
 }
 
 /** A non-persistent jail dies with its last process and child (FreeBSD's prison_deref). */
 export function reapIfIdle(host: Host, pr: Prison): void {
-  if (!pr.persist && !pr.dying && pr.procs.size === 0 && pr.children.length === 0 && pr.parent !== null) {
+  if (!pr.persist && !pr.dying && pr.procs.size === 0 && pr.childCount === 0 && pr.parent !== null) {
     const parent = pr.parent
     jailRemove(host, pr)
     reapIfIdle(host, parent)
@@ -208,7 +234,7 @@ export function jailInfo(pr: Prison, viewer: Prison): JailInfo {
     ['vnet', vnet ? 'new' : 'inherit'],
     [pr.persist ? 'persist' : 'nopersist', ''],
     ['children.max', String(pr.childrenMax)],
-    ['children.cur', String(pr.children.length)],
+    ['children.cur', String(pr.descendantCount)],
     ['parent', String(parentJid)],
     [pr.allowRawSockets ? 'allow.raw_sockets' : 'allow.noraw_sockets', ''],
     [pr.allowSetHostname ? 'allow.set_hostname' : 'allow.noset_hostname', ''],
@@ -225,7 +251,7 @@ export function jailInfo(pr: Prison, viewer: Prison): JailInfo {
     vnet,
     persist: pr.persist,
     childrenMax: pr.childrenMax,
-    childrenCur: pr.children.length,
+    childrenCur: pr.descendantCount,
     parent: parentJid,
     ip4: [...pr.ip4],
     params,

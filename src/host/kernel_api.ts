@@ -5,8 +5,8 @@
  * raised here as SysError.
  */
 
-import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import type { Prison } from '../jail/prison.js'
+import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
 import {
@@ -20,13 +20,14 @@ import {
   arp as arpState,
 } from '../stack/arp.js'
 import { icmp } from '../stack/icmp.js'
+import { type BridgeSoftc, bridgeOf } from '../stack/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/if_clone.js'
 import { IFF, type Ifnet, ifAddAddr, ifAttach, ifDelAddr, ifMove } from '../stack/ifnet.js'
 import { ip } from '../stack/ip.js'
 import { ipOutput, sourceFor } from '../stack/ip_output.js'
 import { ifDestroy } from '../stack/lifecycle.js'
 import { rawClose, rawOpen } from '../stack/raw.js'
-import { RTF, Route } from '../stack/route.js'
+import { Route, RTF } from '../stack/route.js'
 import { parseSysctlValue, type SysctlDecl } from '../stack/sysctl.js'
 import { udp } from '../stack/udp.js'
 import type { Vnet } from '../stack/vnet.js'
@@ -45,8 +46,8 @@ import type {
   RouteInfo,
   RouteSpec,
   SendOptions,
-  SysctlInfo,
   Syscalls,
+  SysctlInfo,
 } from './syscalls.js'
 
 const IFNAMSIZ = 16
@@ -56,7 +57,8 @@ function routeInfo(r: Route): RouteInfo {
     dst: r.dst,
     prefixLen: r.prefixLen,
     gateway: (r.flags & RTF.GATEWAY) !== 0 ? r.gateway : 0,
-    gatewayIfIndex: (r.flags & RTF.GATEWAY) !== 0 ? 0 : r.ifp.index,
+    // FreeBSD names the link of the interface that owns the address (`192.0.2.1 link#2 UHS lo0`).
+    gatewayIfIndex: (r.flags & RTF.GATEWAY) !== 0 ? 0 : (r.ifa?.ifp ?? r.ifp).index,
     ifName: r.ifp.name,
     flags: r.flags,
     mtu: r.mtu !== 0 ? r.mtu : r.ifp.mtu,
@@ -73,6 +75,13 @@ function arpInfo(e: ArpEntryInfo): ArpInfo {
     published: e.published,
     expiresIn: e.expiresIn,
   }
+}
+
+/** IfInfo.members for a bridge interface (nothing for other interfaces). */
+function bridgeMembers(ifp: Ifnet): Pick<IfInfo, 'members'> {
+  const sc = bridgeOf(ifp)
+  if (sc === null) return {}
+  return { members: sc.members.map((mb) => ({ name: mb.ifp.name, flags: mb.flags, port: mb.ifp.index })) }
 }
 
 export class KernelApi implements Syscalls {
@@ -141,8 +150,20 @@ export class KernelApi implements Syscalls {
     return new KernelApi(this.host, { prison: pr, uid })
   }
 
+  get ruid(): number {
+    return this.cred.ruid ?? this.cred.uid
+  }
+
+  exec(program: string): Syscalls {
+    if (!this.host.setuidPrograms.has(program) || this.cred.uid === 0) return this
+    return new KernelApi(this.host, { prison: this.cred.prison, uid: 0, ruid: this.cred.uid })
+  }
+
   withUid(uid: number): Syscalls {
     if (!Number.isInteger(uid) || uid < 0 || uid > 0xfffffffe) throw new SysError('EINVAL', 'setuid')
+    // As documented in Syscalls: changing uid needs root (PRIV_CRED_SETUID); otherwise any user
+    // could become root with withUid(0).
+    if (uid !== this.cred.uid) this.priv(Priv.CRED_SETUID, 'setuid')
     return new KernelApi(this.host, { prison: this.cred.prison, uid })
   }
 
@@ -167,6 +188,7 @@ export class KernelApi implements Syscalls {
       media: ifp.media,
       status: ifp.media === '' ? '' : ifp.up ? 'active' : 'no carrier',
       stats: { ...ifp.stats },
+      ...bridgeMembers(ifp),
     }
   }
 
@@ -180,6 +202,28 @@ export class KernelApi implements Syscalls {
 
   ifCloners(): string[] {
     return [...this.host.cloners.keys()].sort()
+  }
+
+  /** The bridge and the would-be member, both in the caller's vnet (bridge_ioctl's lookups). */
+  private bridgeAndMember(bridge: string, member: string, op: string): [BridgeSoftc, Ifnet] {
+    this.priv(Priv.NET_BRIDGE, op)
+    const sc = bridgeOf(this.ifp(bridge, op))
+    if (sc === null) throw new SysError('EINVAL', op, `${bridge} is not a bridge`)
+    const ifs = this.vnet.ifByName(member)
+    if (ifs === undefined) throw new SysError('ENOENT', op, `interface ${member} does not exist`)
+    return [sc, ifs]
+  }
+
+  ifBridgeAdd(bridge: string, member: string): void {
+    const [sc, ifs] = this.bridgeAndMember(bridge, member, 'BRDGADD')
+    sc.addMember(ifs)
+  }
+
+  ifBridgeDelete(bridge: string, member: string): void {
+    const [sc, ifs] = this.bridgeAndMember(bridge, member, 'BRDGDEL')
+    const mb = sc.memberOf(ifs)
+    if (mb === null) throw new SysError('ENOENT', 'BRDGDEL', `${member} is not a member of ${bridge}`)
+    sc.deleteMember(mb)
   }
 
   ifCreate(name: string): string {
@@ -236,13 +280,19 @@ export class KernelApi implements Syscalls {
     if (newName.length === 0 || newName.length >= IFNAMSIZ || !/^[A-Za-z0-9_.:-]+$/.test(newName))
       throw new SysError('EINVAL', 'SIOCSIFNAME')
     if (this.vnet.ifByName(newName) !== undefined) throw new SysError('EEXIST', 'SIOCSIFNAME')
-    ifp.name = newName
+    this.vnet.ifRename(ifp, newName)
   }
 
   ifSetMac(name: string, mac: number): void {
     this.priv(Priv.NET_SETLLADDR, 'SIOCSIFLLADDR')
     const ifp = this.ifp(name, 'SIOCSIFLLADDR')
-    if (ifp.type !== 'ether' || !Number.isInteger(mac) || mac <= 0 || mac > 0xffffffffffff || isMulticastMac(mac))
+    if (
+      ifp.type !== 'ether' ||
+      !Number.isInteger(mac) ||
+      mac <= 0 ||
+      mac > 0xffffffffffff ||
+      isMulticastMac(mac)
+    )
       throw new SysError('EINVAL', 'SIOCSIFLLADDR')
     ifp.mac = mac
   }
@@ -254,14 +304,27 @@ export class KernelApi implements Syscalls {
     ifp.description = descr
   }
 
-  ifAddAddr(name: string, addr: number, prefixLen: number, opts: { broadcast?: number; alias?: boolean } = {}): void {
+  ifAddAddr(
+    name: string,
+    addr: number,
+    prefixLen: number,
+    opts: { broadcast?: number; alias?: boolean } = {},
+  ): void {
     this.priv(Priv.NET_ADDIFADDR, 'SIOCAIFADDR')
     const ifp = this.ifp(name, 'SIOCAIFADDR')
     addr >>>= 0
-    if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32 || addr === 0 || addr === 0xffffffff || addr >>> 28 >= 0xe)
+    if (
+      !Number.isInteger(prefixLen) ||
+      prefixLen < 0 ||
+      prefixLen > 32 ||
+      addr === 0 ||
+      addr === 0xffffffff ||
+      addr >>> 28 >= 0xe
+    )
       throw new SysError('EINVAL', 'SIOCAIFADDR')
     for (const other of this.vnet.ifnets)
-      if (other !== ifp && other.addrs.some((a) => a.addr === addr)) throw new SysError('EEXIST', 'SIOCAIFADDR')
+      if (other !== ifp && other.addrs.some((a) => a.addr === addr))
+        throw new SysError('EEXIST', 'SIOCAIFADDR')
     // Without `alias`, ifconfig replaces the interface's first address.
     const first = ifp.addrs[0]
     if (!opts.alias && first !== undefined && first.addr !== addr) ifDelAddr(ifp, first.addr)
@@ -316,10 +379,16 @@ export class KernelApi implements Syscalls {
     } else if (spec.gateway !== undefined) {
       const gw = spec.gateway >>> 0
       const direct = v.routes.lookup(gw)
-      if (direct === null || (direct.flags & RTF.GATEWAY) !== 0 || (direct.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0)
+      if (
+        direct === null ||
+        (direct.flags & RTF.GATEWAY) !== 0 ||
+        (direct.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0
+      )
         throw new SysError('ENETUNREACH', op)
-      // A gateway that is one of our own addresses makes an interface route (route add ... 127.0.0.1).
-      if (v.local.has(gw)) r = new Route(dst, prefixLen, 0, direct.ifp, direct.ifa, flags)
+      // A gateway that is one of our own addresses makes an interface route (route add ... 127.0.0.1)
+      // through the interface that owns the address (ifa_ifwithaddr), not via its lo0 host route.
+      const own = v.local.get(gw)
+      if (own !== undefined) r = new Route(dst, prefixLen, 0, own.ifp, own, flags)
       else r = new Route(dst, prefixLen, gw, direct.ifp, direct.ifa, flags | RTF.GATEWAY)
     } else if (spec.blackhole || spec.reject) {
       const lo = v.ifnets.find((i) => i.type === 'loop')!
@@ -349,9 +418,13 @@ export class KernelApi implements Syscalls {
 
   routeDelete(dst: number, prefixLen: number, gateway?: number): void {
     this.priv(Priv.NET_ROUTE, 'RTM_DELETE')
-    if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32) throw new SysError('EINVAL', 'RTM_DELETE')
+    if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32)
+      throw new SysError('EINVAL', 'RTM_DELETE')
     const r = this.vnet.routes.get(dst, prefixLen)
-    if (r === undefined || (gateway !== undefined && (r.flags & RTF.GATEWAY) !== 0 && r.gateway !== gateway >>> 0))
+    if (
+      r === undefined ||
+      (gateway !== undefined && (r.flags & RTF.GATEWAY) !== 0 && r.gateway !== gateway >>> 0)
+    )
       throw new SysError('ESRCH', 'RTM_DELETE')
     this.vnet.routes.remove(r)
   }
@@ -371,12 +444,29 @@ export class KernelApi implements Syscalls {
 
   // ARP
 
+  /** Our own addresses, which FreeBSD lists as permanent entries (in_lltable's local entries). */
+  private arpOwn(): ArpInfo[] {
+    return this.vnet.ifnets
+      .filter((i) => i.type === 'ether')
+      .flatMap((i) =>
+        i.addrs.map((a) => ({
+          addr: a.addr,
+          mac: i.mac,
+          ifName: i.name,
+          permanent: true,
+          published: false,
+          expiresIn: -1,
+        })),
+      )
+  }
+
   arpList(): ArpInfo[] {
-    return arpList(this.vnet).map(arpInfo)
+    return [...arpList(this.vnet).map(arpInfo), ...this.arpOwn()].sort((a, b) => a.addr - b.addr)
   }
 
   arpGet(addr: number): ArpInfo {
-    return arpInfo(arpGet(this.vnet, addr >>> 0))
+    const own = this.arpOwn().find((e) => e.addr === addr >>> 0)
+    return own ?? arpInfo(arpGet(this.vnet, addr >>> 0))
   }
 
   arpSet(addr: number, mac: number, opts: { temp?: boolean; pub?: boolean } = {}): void {
@@ -410,8 +500,10 @@ export class KernelApi implements Syscalls {
   sysctlList(prefix?: string): SysctlInfo[] {
     const out: SysctlInfo[] = []
     for (const d of this.host.sysctls.values())
-      if (prefix === undefined || d.name === prefix || d.name.startsWith(`${prefix}.`)) out.push(this.sysctlInfo(d))
-    if (prefix !== undefined && out.length === 0) throw new SysError('ENOENT', 'sysctl', `unknown oid '${prefix}'`)
+      if (prefix === undefined || d.name === prefix || d.name.startsWith(`${prefix}.`))
+        out.push(this.sysctlInfo(d))
+    if (prefix !== undefined && out.length === 0)
+      throw new SysError('ENOENT', 'sysctl', `unknown oid '${prefix}'`)
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
@@ -425,7 +517,10 @@ export class KernelApi implements Syscalls {
     const d = this.host.sysctls.get(name)
     if (d === undefined) throw new SysError('ENOENT', 'sysctl', `unknown oid '${name}'`)
     // Vnet knobs are the jail's own when it has a vnet (CTLFLAG_VNET + PRIV_SYSCTL_WRITEJAIL).
-    this.priv(d.scope === 'vnet' && this.cred.prison.ownsVnet ? Priv.SYSCTL_WRITEJAIL : Priv.SYSCTL_WRITE, 'sysctl')
+    this.priv(
+      d.scope === 'vnet' && this.cred.prison.ownsVnet ? Priv.SYSCTL_WRITEJAIL : Priv.SYSCTL_WRITE,
+      'sysctl',
+    )
     if (d.set === undefined) throw new SysError('EPERM', 'sysctl', `oid '${name}' is read only`)
     const parsed = parseSysctlValue(d, value)
     d.set(this.vnet, parsed)
@@ -438,7 +533,8 @@ export class KernelApi implements Syscalls {
       const out: Array<readonly [string, number]> = []
       for (const [k, val] of Object.entries(o)) {
         if (typeof val === 'number') out.push([k, val])
-        else if (Array.isArray(val)) val.forEach((n: number, i) => n !== 0 && out.push([`${k}[${i}]`, n]))
+        else if (Array.isArray(val))
+          for (const [i, n] of (val as number[]).entries()) if (n !== 0) out.push([`${k}[${i}]`, n])
       }
       return out
     }
@@ -522,7 +618,7 @@ export class KernelApi implements Syscalls {
       msg: (path, cmd, args) => {
         const n = node(path)
         const r = g.msg(n, cmd, parseNgValue(args))
-        return { node: g.info(n), response: r === undefined ? null : formatNgValue(r) }
+        return { node: g.info(n), response: r === undefined ? null : formatNgValue(r), cmd: n.cmdNumber(cmd) }
       },
       list: () => g.list(),
       show: (path) => g.info(node(path)),
@@ -561,6 +657,8 @@ export class KernelApi implements Syscalls {
     this.priv(Priv.JAIL_REMOVE, 'jail_remove')
     const pr = lookupJail(this.prison, jail)
     jailRemove(this.host, pr)
+    // A non-persistent parent whose last child this was dies too (prison_deref).
+    reapIfIdle(this.host, pr.parent!)
   }
 
   jailList(): JailInfo[] {

@@ -70,6 +70,8 @@ export interface IfInfo {
   /** `active` / `no carrier`; empty for interfaces without media. */
   status: string
   stats: IfStats
+  /** For an if_bridge: its members, with IFBIF_* flags and port (the member's index). */
+  members?: Array<{ name: string; flags: number; port: number }>
 }
 
 export interface RouteInfo {
@@ -183,8 +185,11 @@ export interface NgSocket {
   name(path: string, name: string): void
   rmhook(path: string, hook: string): void
   shutdown(path: string): void
-  /** Send a control message; args in netgraph ASCII form. Returns the response in ASCII, if any. */
-  msg(path: string, cmd: string, args: string): { node: NgNodeInfo; response: string | null }
+  /**
+   * Send a control message; args in netgraph ASCII form. Returns the response in ASCII, if any, and
+   * the command's number in its node type (the `(N)` ngctl prints).
+   */
+  msg(path: string, cmd: string, args: string): { node: NgNodeInfo; response: string | null; cmd: number }
   list(): NgNodeInfo[]
   show(path: string): NgNodeInfo
   types(): Array<{ name: string; count: number }>
@@ -209,6 +214,14 @@ export interface Syscalls {
   attach(jail: string, uid?: number): Syscalls
   /** A new Syscalls with another uid (setuid programs, jexec -U); needs root unless uid is unchanged. */
   withUid(uid: number): Syscalls
+  /**
+   * execve(2) of `program`: the Syscalls the new image runs with. For programs the host marks
+   * set-user-ID root (ping, traceroute — the "file mode" lives in the kernel, since there is no
+   * filesystem) the effective uid becomes 0 and `ruid` keeps the caller's; otherwise unchanged.
+   */
+  exec(program: string): Syscalls
+  /** Real uid: differs from `uid` inside a setuid program. */
+  readonly ruid: number
 
   // interfaces
   ifList(): IfInfo[]
@@ -222,7 +235,12 @@ export interface Syscalls {
   ifSetMac(name: string, mac: number): void
   ifSetDescription(name: string, descr: string): void
   /** SIOCAIFADDR. Without `alias`, replaces the interface's first address, like ifconfig does. */
-  ifAddAddr(name: string, addr: number, prefixLen: number, opts?: { broadcast?: number; alias?: boolean }): void
+  ifAddAddr(
+    name: string,
+    addr: number,
+    prefixLen: number,
+    opts?: { broadcast?: number; alias?: boolean },
+  ): void
   /** SIOCDIFADDR. */
   ifDelAddr(name: string, addr: number): void
   /** Move an interface of the caller's vnet into child jail `jail`'s vnet (`ifconfig IF vnet J`). */
@@ -231,6 +249,10 @@ export interface Syscalls {
   ifReclaimFromJail(name: string, jail: string): void
   /** Interface cloners available (`ifconfig -C`). */
   ifCloners(): string[]
+  /** `ifconfig BRIDGE addm MEMBER` (BRDGADD): EBUSY when it is in another bridge, EEXIST in this one. */
+  ifBridgeAdd(bridge: string, member: string): void
+  /** `ifconfig BRIDGE deletem MEMBER` (BRDGDEL): ENOENT when it is not a member. */
+  ifBridgeDelete(bridge: string, member: string): void
 
   // routing
   routeList(): RouteInfo[]

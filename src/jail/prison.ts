@@ -15,7 +15,10 @@ export class Prison {
   /** Last component of the name. */
   readonly name: string
   readonly parent: Prison | null
-  children: Prison[] = []
+  /** Live children by name, in creation order. */
+  private readonly kids = new Map<string, Prison>()
+  /** Live descendants at any depth (children.cur: FreeBSD's pr_childcount counts grandchildren). */
+  descendantCount = 0
   vnet: Vnet
   readonly ownsVnet: boolean
   persist = false
@@ -29,7 +32,14 @@ export class Prison {
   readonly procs = new Map<number, () => void>()
   dying = false
 
-  constructor(jid: number, name: string, parent: Prison | null, vnet: Vnet, ownsVnet: boolean, hostname: string) {
+  constructor(
+    jid: number,
+    name: string,
+    parent: Prison | null,
+    vnet: Vnet,
+    ownsVnet: boolean,
+    hostname: string,
+  ) {
     this.jid = jid
     this.name = name
     this.parent = parent
@@ -50,11 +60,36 @@ export class Prison {
     return false
   }
 
+  /** A snapshot of the children, in creation order. */
+  get children(): Prison[] {
+    return [...this.kids.values()]
+  }
+
+  get childCount(): number {
+    return this.kids.size
+  }
+
+  child(name: string): Prison | undefined {
+    return this.kids.get(name)
+  }
+
+  /** Link a new child and count it at every ancestor. */
+  addChild(pr: Prison): void {
+    this.kids.set(pr.name, pr)
+    for (let p: Prison | null = this; p !== null; p = p.parent) p.descendantCount++
+  }
+
+  removeChild(pr: Prison): void {
+    if (this.kids.get(pr.name) !== pr) return
+    this.kids.delete(pr.name)
+    for (let p: Prison | null = this; p !== null; p = p.parent) p.descendantCount--
+  }
+
   /** All strict descendants, depth first in creation order. */
   descendants(): Prison[] {
     const out: Prison[] = []
     const walk = (p: Prison) => {
-      for (const c of p.children) {
+      for (const c of p.kids.values()) {
         out.push(c)
         walk(c)
       }
@@ -71,7 +106,7 @@ export class Prison {
     }
     let p: Prison | undefined = this
     for (const part of nameOrJid.split('.')) {
-      p = p.children.find((c) => c.name === part)
+      p = p.kids.get(part)
       if (p === undefined) return undefined
     }
     return p

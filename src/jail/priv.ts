@@ -19,6 +19,7 @@ export const Priv = {
   NET_ADDIFADDR: 'NET_ADDIFADDR',
   NET_DELIFADDR: 'NET_DELIFADDR',
   NET_SETIFVNET: 'NET_SETIFVNET',
+  NET_BRIDGE: 'NET_BRIDGE',
   NET_ROUTE: 'NET_ROUTE',
   NETINET_RAW: 'NETINET_RAW',
   NETGRAPH_CONTROL: 'NETGRAPH_CONTROL',
@@ -46,6 +47,7 @@ const VNET_PRIVS: ReadonlySet<PrivName> = new Set([
   Priv.NET_ADDIFADDR,
   Priv.NET_DELIFADDR,
   Priv.NET_SETIFVNET,
+  Priv.NET_BRIDGE,
   Priv.NET_ROUTE,
   Priv.NETINET_RAW,
   Priv.NETGRAPH_CONTROL,
@@ -63,7 +65,10 @@ const JAIL_PRIVS: ReadonlySet<PrivName> = new Set([
 
 export interface Cred {
   readonly prison: Prison
+  /** Effective uid: the one privilege checks use. */
   readonly uid: number
+  /** Real uid, when it differs (inside a setuid program). */
+  readonly ruid?: number
 }
 
 export function privAllowed(cred: Cred, priv: PrivName): boolean {

@@ -107,13 +107,38 @@ function quote(s: string): string {
   return `"${s.replace(/["\\]/g, '\\$&').replace(/\n/g, '\\n')}"`
 }
 
-/** Format a value the way ngctl prints message arguments and responses. */
+/** Ethernet addresses print bare, as ng_parse_enaddr_type writes them (and they read back as words). */
+const ENADDR = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/
+
+/** Whether v equals its type's default (zero, empty, or made only of defaults). */
+function isDefault(v: NgValue): boolean {
+  if (typeof v === 'number') return v === 0
+  if (typeof v === 'string') return v === ''
+  if (Array.isArray(v)) return v.every(isDefault)
+  return Object.values(v).every(isDefault)
+}
+
+/**
+ * Format a value the way ngctl prints message arguments and responses. As ng_unparse_composite does,
+ * fields and array elements holding their default are left out; a skipped array element makes the
+ * next one carry its index (`[ 3=1 ]`).
+ */
 export function formatNgValue(v: NgValue): string {
   if (typeof v === 'number') return String(v)
-  if (typeof v === 'string') return quote(v)
-  if (Array.isArray(v)) return v.length === 0 ? '[]' : `[ ${v.map(formatNgValue).join(' ')} ]`
-  const fields = Object.entries(v).filter(([, x]) => x !== 0 && x !== '')
-  return fields.length === 0 ? '{}' : `{ ${fields.map(([k, x]) => `${k}=${formatNgValue(x)}`).join(' ')} }`
+  if (typeof v === 'string') return ENADDR.test(v) ? v : quote(v)
+  const parts: string[] = []
+  if (Array.isArray(v)) {
+    let next = 0
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]!
+      if (isDefault(x)) continue
+      parts.push(i === next ? formatNgValue(x) : `${i}=${formatNgValue(x)}`)
+      next = i + 1
+    }
+    return parts.length === 0 ? '[]' : `[ ${parts.join(' ')} ]`
+  }
+  for (const [k, x] of Object.entries(v)) if (!isDefault(x)) parts.push(`${k}=${formatNgValue(x)}`)
+  return parts.length === 0 ? '{}' : `{ ${parts.join(' ')} }`
 }
 
 /** Typed field access for message handlers: EINVAL naming the field when the type is wrong. */
@@ -121,7 +146,11 @@ export function field(s: NgStruct, name: string, kind: 'number'): number | undef
 export function field(s: NgStruct, name: string, kind: 'string'): string | undefined
 export function field(s: NgStruct, name: string, kind: 'struct'): NgStruct | undefined
 export function field(s: NgStruct, name: string, kind: 'array'): NgValue[] | undefined
-export function field(s: NgStruct, name: string, kind: 'number' | 'string' | 'struct' | 'array'): NgValue | undefined {
+export function field(
+  s: NgStruct,
+  name: string,
+  kind: 'number' | 'string' | 'struct' | 'array',
+): NgValue | undefined {
   const v = s[name]
   if (v === undefined) return undefined
   const ok =

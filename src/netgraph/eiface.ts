@@ -5,19 +5,28 @@
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
-import { type IfCloner, cloneCreate, cloneRelease } from '../stack/if_clone.js'
+import { cloneCreate, cloneRelease, type IfCloner } from '../stack/if_clone.js'
 import { IFF, Ifnet, ifAttach, ifDetach, type LinkEndpoint } from '../stack/ifnet.js'
 import { SysError } from '../util/errno.js'
 import { formatMac, parseMac } from '../wire/addr.js'
 import type { NgValue } from './ascii.js'
 import type { NgGraph } from './graph.js'
-import { NgNode, type NgHook } from './node.js'
+import { noArg } from './msgargs.js'
+import { type NgHook, NgNode } from './node.js'
 
 /** Not an `ifconfig create` cloner: only ng_eiface makes these; it numbers them like one. */
 const ngethCloner: IfCloner = {
   name: 'ngeth',
   create: (v, unit) => [
-    new Ifnet(v, `ngeth${unit}`, 'ether', 'ngeth', v.env.newMac(), 1500, IFF.BROADCAST | IFF.SIMPLEX | IFF.MULTICAST),
+    new Ifnet(
+      v,
+      `ngeth${unit}`,
+      'ether',
+      'ngeth',
+      v.env.newMac(),
+      1500,
+      IFF.BROADCAST | IFF.SIMPLEX | IFF.MULTICAST,
+    ),
   ],
 }
 
@@ -60,6 +69,7 @@ export class EifaceNode extends NgNode implements LinkEndpoint {
   override rcvmsg(cmd: string, arg: NgValue | undefined): NgValue | undefined {
     switch (cmd) {
       case 'getifname':
+        noArg(cmd, arg)
         return this.ifp.name
       case 'set': {
         const mac = typeof arg === 'string' ? parseMac(arg) : null
@@ -68,6 +78,7 @@ export class EifaceNode extends NgNode implements LinkEndpoint {
         return undefined
       }
       case 'getenaddr':
+        noArg(cmd, arg)
         return formatMac(this.ifp.mac)
       default:
         return super.rcvmsg(cmd, arg)
@@ -80,7 +91,7 @@ export class EifaceNode extends NgNode implements LinkEndpoint {
 
   override onShutdown(): void {
     const ifp = this.ifp
-    if (ifp.vnet.ifnets.includes(ifp)) ifDetach(ifp)
+    if (ifp.vnet.hasIf(ifp)) ifDetach(ifp)
     ifp.flags &= ~(IFF.UP | IFF.RUNNING)
     ifp.link = null
     cloneRelease(ifp)

@@ -13,7 +13,8 @@ import { SysError } from '../util/errno.js'
 import { formatMac, parseMac } from '../wire/addr.js'
 import type { NgValue } from './ascii.js'
 import type { NgGraph } from './graph.js'
-import { NgNode, type NgHook } from './node.js'
+import { noArg } from './msgargs.js'
+import { type NgHook, NgNode } from './node.js'
 
 export class EtherNode extends NgNode implements IfTap {
   readonly type = 'ether'
@@ -31,7 +32,8 @@ export class EtherNode extends NgNode implements IfTap {
   override newHook(name: string): void {
     if (name !== 'lower' && name !== 'upper' && name !== 'orphans')
       throw new SysError('EINVAL', 'ngctl', `ether: unknown hook '${name}'`)
-    if (this.ifp.tap !== null && this.ifp.tap !== this) throw new SysError('EBUSY', 'ngctl', `${this.ifp.name} is in use`)
+    if (this.ifp.tap !== null && this.ifp.tap !== this)
+      throw new SysError('EBUSY', 'ngctl', `${this.ifp.name} is in use`)
   }
 
   override hookConnected(hook: NgHook): void {
@@ -66,10 +68,13 @@ export class EtherNode extends NgNode implements IfTap {
   override rcvmsg(cmd: string, arg: NgValue | undefined): NgValue | undefined {
     switch (cmd) {
       case 'getifname':
+        noArg(cmd, arg)
         return this.ifp.name
       case 'getifindex':
+        noArg(cmd, arg)
         return this.ifp.index
       case 'getenaddr':
+        noArg(cmd, arg)
         return formatMac(this.ifp.mac)
       case 'setenaddr': {
         const mac = typeof arg === 'string' ? parseMac(arg) : null
@@ -84,6 +89,11 @@ export class EtherNode extends NgNode implements IfTap {
 
   override messages(): readonly string[] {
     return ['getifname', 'getifindex', 'getenaddr', 'setenaddr']
+  }
+
+  /** The interface leaves this vnet (moved or destroyed): the node goes, as ng_ether_detach does. */
+  ifDetached(): void {
+    this.graph.shutdown(this)
   }
 
   override onShutdown(): void {

@@ -94,10 +94,12 @@ export class NgGraph {
       node = from ?? undefined
       rest = path === '.' ? '' : path
     }
-    if (node === undefined || node.dead) throw new SysError('ENOENT', 'ngctl', `${path}: No such file or directory`)
+    if (node === undefined || node.dead)
+      throw new SysError('ENOENT', 'ngctl', `${path}: No such file or directory`)
     for (const h of rest.split('.').filter((x) => x !== '')) {
       const hook: NgHook | undefined = node!.hooks.get(h)
-      if (hook === undefined || hook.peer === null) throw new SysError('ENOENT', 'ngctl', `${path}: No such file or directory`)
+      if (hook === undefined || hook.peer === null)
+        throw new SysError('ENOENT', 'ngctl', `${path}: No such file or directory`)
       node = hook.peer.node
     }
     return node!
@@ -145,7 +147,8 @@ export class NgGraph {
     if (name === '' || name.length > NG_NAMELEN || /[.:[\]\s]/.test(name) || /^\[/.test(name))
       throw new SysError('EINVAL', 'ngctl', `invalid node name '${name}'`)
     const other = this.byName(name)
-    if (other !== undefined && other !== node) throw new SysError('EADDRINUSE', 'ngctl', `name '${name}' is in use`)
+    if (other !== undefined && other !== node)
+      throw new SysError('EADDRINUSE', 'ngctl', `name '${name}' is in use`)
     node.name = name
   }
 
@@ -170,6 +173,24 @@ export class NgGraph {
     this.maybeReap(hook.node)
   }
 
+  /**
+   * ng_bypass: join the peers of two hooks of one node directly and drop both hooks from it, so a
+   * node leaving the middle of a chain keeps the chain connected. The peers see no disconnect.
+   */
+  bypass(a: NgHook, b: NgHook): void {
+    const pa = a.peer
+    const pb = b.peer
+    if (a.node !== b.node || a === b || pa === null || pb === null) return
+    a.peer = null
+    b.peer = null
+    a.node.hooks.delete(a.name)
+    b.node.hooks.delete(b.name)
+    a.node.hookRemoved(a)
+    b.node.hookRemoved(b)
+    pa.peer = pb
+    pb.peer = pa
+  }
+
   private maybeReap(node: NgNode): void {
     if (!node.dead && !node.persistent && node.hooks.size === 0) this.shutdown(node)
   }
@@ -177,6 +198,7 @@ export class NgGraph {
   shutdown(node: NgNode): void {
     if (node.dead) return
     node.dead = true
+    node.onClose()
     for (const h of [...node.hooks.values()]) this.cut(h)
     node.onShutdown()
     this.nodes.delete(node.id)

@@ -5,7 +5,8 @@
 
 import type { Mbuf } from '../buf/mbuf.js'
 import type { NgValue } from './ascii.js'
-import { NgNode, type NgHook } from './node.js'
+import { noArg } from './msgargs.js'
+import { type NgHook, NgNode } from './node.js'
 
 export class HubNode extends NgNode {
   readonly type = 'hub'
@@ -24,6 +25,7 @@ export class HubNode extends NgNode {
 
   override rcvmsg(cmd: string, arg: NgValue | undefined): NgValue | undefined {
     if (cmd === 'setpersistent') {
+      noArg(cmd, arg)
       this.persistent = true
       return undefined
     }

@@ -73,11 +73,22 @@ export abstract class NgNode {
     return []
   }
 
+  /**
+   * FreeBSD's number for a command (the `(N)` ngctl prints with a response): its position in
+   * messages(), counted from 1 as most types' enums are; types numbering from 0 override this.
+   */
+  cmdNumber(cmd: string): number {
+    return this.messages().indexOf(cmd) + 1
+  }
+
   /** A hook was just connected (both ends exist). */
   hookConnected(_hook: NgHook): void {}
 
   /** A hook was removed (its peer link is already cut). */
   hookRemoved(_hook: NgHook): void {}
+
+  /** The node is about to shut down; its hooks are still connected (ng_close: ng_tee's bypass). */
+  onClose(): void {}
 
   /** Release everything the node holds (interfaces, timers, queued frames). */
   onShutdown(): void {}

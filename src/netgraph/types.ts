@@ -5,16 +5,24 @@
 
 import type { Ifnet } from '../stack/ifnet.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../stack/vnet.js'
+import { BridgeNode } from './bridge.js'
 import { EifaceNode } from './eiface.js'
 import { EtherNode } from './ether.js'
 import { NgGraph, type NgTypeCtor, type NgTypeRegistry } from './graph.js'
 import { HubNode } from './hub.js'
+import { One2ManyNode } from './one2many.js'
+import { PipeNode } from './pipe.js'
 import { SocketNode } from './socket.js'
+import { TeeNode } from './tee.js'
 
 const CREATABLE: ReadonlyMap<string, NgTypeCtor> = new Map<string, NgTypeCtor>([
+  ['bridge', (g) => new BridgeNode(g)],
   ['eiface', (g) => new EifaceNode(g)],
   ['hub', (g) => new HubNode(g)],
+  ['pipe', (g) => new PipeNode(g)],
+  ['one2many', (g) => new One2ManyNode(g)],
   ['socket', (g) => new SocketNode(g)],
+  ['tee', (g) => new TeeNode(g)],
 ])
 
 /** Types that exist but cannot be made with mkpeer (ng_ether nodes come with their interfaces). */
@@ -43,6 +51,8 @@ export const netgraphModule: VnetModule<NgGraph> = {
       return ifp !== undefined && ifp.type === 'ether' ? etherNodeFor(g, ifp) : undefined
     }
     g.listImplicit = () => {
+      // Nodes of interfaces that left this vnet go; every Ethernet interface here has one.
+      for (const n of [...g.nodes.values()]) if (n instanceof EtherNode && !v.ifnets.includes(n.ifp)) g.shutdown(n)
       for (const ifp of v.ifnets) if (ifp.type === 'ether') etherNodeFor(g, ifp)
     }
     return g

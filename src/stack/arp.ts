@@ -7,7 +7,7 @@
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
-import { type Timer, SEC } from '../util/clock.js'
+import { SEC, type Timer } from '../util/clock.js'
 import { SysError } from '../util/errno.js'
 import { BROADCAST_MAC, isMulticastMac } from '../wire/addr.js'
 import { ARP_LEN, ArpOp, writeArp } from '../wire/arp.js'
@@ -54,14 +54,28 @@ export const arpModule: VnetModule<ArpVnet> = {
   slot: Slot.ARP,
   create: () => new ArpVnet(),
   sysctls: [
-    intKnob('net.link.ether.inet.max_age', 'ARP entry lifetime in seconds', (v) => arp(v), 'maxAge', { min: 1 }),
-    intKnob('net.link.ether.inet.maxtries', 'ARP resolution attempts before returning error', (v) => arp(v), 'maxTries', {
+    intKnob('net.link.ether.inet.max_age', 'ARP entry lifetime in seconds', (v) => arp(v), 'maxAge', {
       min: 1,
     }),
-    intKnob('net.link.ether.inet.maxhold', 'Number of packets to hold per ARP entry', (v) => arp(v), 'maxHold', {
-      min: 1,
-      max: 1024,
-    }),
+    intKnob(
+      'net.link.ether.inet.maxtries',
+      'ARP resolution attempts before returning error',
+      (v) => arp(v),
+      'maxTries',
+      {
+        min: 1,
+      },
+    ),
+    intKnob(
+      'net.link.ether.inet.maxhold',
+      'Number of packets to hold per ARP entry',
+      (v) => arp(v),
+      'maxHold',
+      {
+        min: 1,
+        max: 1024,
+      },
+    ),
   ],
 }
 
@@ -69,7 +83,7 @@ export function arp(v: Vnet): ArpVnet {
   return vstate(v, arpModule)
 }
 
-const enum LleState {
+enum LleState {
   Incomplete,
   Valid,
   Down,
@@ -384,7 +398,9 @@ export function arpGet(v: Vnet, addr: number): ArpEntryInfo {
 
 /** arp -s: a static (or, with temp, expiring) entry on the interface whose subnet holds addr. */
 export function arpSet(v: Vnet, addr: number, mac: number, temp: boolean, pub: boolean): void {
-  const ifp = v.ifnets.find((i) => i.type === 'ether' && i.addrs.some((a) => ((addr ^ a.addr) & a.mask) === 0))
+  const ifp = v.ifnets.find(
+    (i) => i.type === 'ether' && i.addrs.some((a) => ((addr ^ a.addr) & a.mask) === 0),
+  )
   if (ifp === undefined) throw new SysError('ENETUNREACH', 'RTM_ADD')
   if (isMulticastMac(mac)) throw new SysError('EINVAL', 'RTM_ADD')
   const old = table(ifp).get(addr)
@@ -414,6 +430,3 @@ export function arpFlush(v: Vnet): number {
   }
   return n
 }
-
-
-

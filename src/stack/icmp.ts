@@ -71,17 +71,35 @@ export const icmpModule: VnetModule<IcmpVnet> = {
   slot: Slot.ICMP,
   create: () => new IcmpVnet(),
   sysctls: [
-    intKnob('net.inet.icmp.icmplim', 'Maximum number of ICMP responses per second', (v) => icmp(v), 'icmplim', {
-      min: 0,
-    }),
-    intKnob('net.inet.icmp.bmcastecho', 'Reply to multicast/broadcast echo requests', (v) => icmp(v), 'bmcastecho', {
-      min: 0,
-      max: 1,
-    }),
-    intKnob('net.inet.icmp.quotelen', 'Number of original packet bytes to include in ICMP errors', (v) => icmp(v), 'quotelen', {
-      min: 0,
-      max: 1472,
-    }),
+    intKnob(
+      'net.inet.icmp.icmplim',
+      'Maximum number of ICMP responses per second',
+      (v) => icmp(v),
+      'icmplim',
+      {
+        min: 0,
+      },
+    ),
+    intKnob(
+      'net.inet.icmp.bmcastecho',
+      'Reply to multicast/broadcast echo requests',
+      (v) => icmp(v),
+      'bmcastecho',
+      {
+        min: 0,
+        max: 1,
+      },
+    ),
+    intKnob(
+      'net.inet.icmp.quotelen',
+      'Number of original packet bytes to include in ICMP errors',
+      (v) => icmp(v),
+      'quotelen',
+      {
+        min: 0,
+        max: 1472,
+      },
+    ),
   ],
 }
 

@@ -14,7 +14,14 @@ export interface IfCloner {
   create(v: Vnet, unit: number): Ifnet[]
 }
 
-function units(v: Vnet, cloner: string): Set<number> {
+/** Units in use by one cloner in one vnet, with the lowest unit that may be free. */
+export interface UnitSet {
+  readonly used: Set<number>
+  /** No unit below this is free, so allocation never rescans from 0. */
+  hint: number
+}
+
+function units(v: Vnet, cloner: string): UnitSet {
   let m = v.cloneUnits
   if (m === null) {
     m = new Map()
@@ -22,7 +29,7 @@ function units(v: Vnet, cloner: string): Set<number> {
   }
   let s = m.get(cloner)
   if (s === undefined) {
-    s = new Set()
+    s = { used: new Set(), hint: 0 }
     m.set(cloner, s)
   }
   return s
@@ -39,18 +46,21 @@ export function parseCloneName(cloners: ReadonlyMap<string, IfCloner>, name: str
 }
 
 export function cloneCreate(v: Vnet, c: IfCloner, unit: number): Ifnet[] {
-  const used = units(v, c.name)
+  const u = units(v, c.name)
   if (unit < 0) {
-    unit = 0
-    while (used.has(unit)) unit++
-  } else if (used.has(unit)) throw new SysError('EEXIST', 'SIOCIFCREATE2')
+    unit = u.hint
+    while (u.used.has(unit)) unit++
+    u.hint = unit + 1
+  } else if (u.used.has(unit)) throw new SysError('EEXIST', 'SIOCIFCREATE2')
   const ifps = c.create(v, unit)
-  used.add(unit)
+  u.used.add(unit)
   for (const ifp of ifps) ifp.unit = unit
   return ifps
 }
 
 /** Give a destroyed interface's unit back to its home vnet. */
 export function cloneRelease(ifp: Ifnet): void {
-  ifp.home.cloneUnits?.get(ifp.family)?.delete(ifp.unit)
+  const u = ifp.home.cloneUnits?.get(ifp.family)
+  if (u === undefined || !u.used.delete(ifp.unit)) return
+  if (ifp.unit < u.hint) u.hint = ifp.unit
 }

@@ -11,7 +11,7 @@ import { arpAnnounce, arpIfDetach } from './arp.js'
 import { etherInput } from './ether.js'
 import { ipInput } from './ip_input.js'
 import type { NetisrTarget } from './netisr.js'
-import { maskOf, RTF, Route } from './route.js'
+import { maskOf, Route, RTF } from './route.js'
 import type { Vnet } from './vnet.js'
 
 export const IFF = {
@@ -19,6 +19,7 @@ export const IFF = {
   BROADCAST: 0x2,
   LOOPBACK: 0x8,
   RUNNING: 0x40,
+  PROMISC: 0x100,
   SIMPLEX: 0x800,
   MULTICAST: 0x8000,
 } as const
@@ -26,6 +27,8 @@ export const IFF = {
 /** Where an interface's transmitted frames go. Takes ownership of the mbuf. */
 export interface LinkEndpoint {
   transmit(m: Mbuf): void
+  /** The interface is leaving its vnet (moved or destroyed): an if_bridge releases its members. */
+  ifDetached?(ifp: Ifnet): void
 }
 
 export type IfType = 'ether' | 'loop'
@@ -39,6 +42,8 @@ export interface IfTap {
   input(ifp: Ifnet, m: Mbuf): boolean
   /** A frame the stack is about to hand to the link. */
   output(ifp: Ifnet, m: Mbuf): boolean
+  /** The interface is leaving its vnet (moved or destroyed): bridge membership ends. */
+  ifDetached?(ifp: Ifnet): void
 }
 
 export class IfStats {
@@ -102,7 +107,15 @@ export class Ifnet implements NetisrTarget {
   /** The other half of a pair interface (epair), destroyed together with this one. */
   peer: Ifnet | null = null
 
-  constructor(vnet: Vnet, name: string, type: IfType, family: string, mac: number, mtu: number, flags: number) {
+  constructor(
+    vnet: Vnet,
+    name: string,
+    type: IfType,
+    family: string,
+    mac: number,
+    mtu: number,
+    flags: number,
+  ) {
     this.vnet = vnet
     this.home = vnet
     this.name = name
@@ -172,17 +185,19 @@ export function ifAttach(v: Vnet, ifp: Ifnet): void {
   if (v.ifByName(ifp.name) !== undefined) throw new SysError('EEXIST', 'if_attach')
   ifp.vnet = v
   ifp.index = v.nextIfIndex++
-  v.ifnets.push(ifp)
+  v.ifInsert(ifp)
 }
 
 /** Detach ifp from its vnet: addresses, routes and ARP state go; the interface itself survives. */
 export function ifDetach(ifp: Ifnet): void {
   const v = ifp.vnet
+  // Bridge membership is per vnet: a member leaves its bridge, a bridge lets go of its members.
+  ifp.tap?.ifDetached?.(ifp)
+  ifp.link?.ifDetached?.(ifp)
   for (const a of [...ifp.addrs]) ifDelAddr(ifp, a.addr)
   v.routes.removeIf(ifp)
   arpIfDetach(ifp)
-  const i = v.ifnets.indexOf(ifp)
-  if (i >= 0) v.ifnets.splice(i, 1)
+  v.ifRemove(ifp)
 }
 
 /** Move an interface to another vnet (if_vmove): configuration is lost, as in FreeBSD. */
@@ -216,8 +231,11 @@ function removeConnectedRoutes(ifa: IfAddr): void {
     if (r.ifa !== ifa) continue
     v.routes.remove(r)
     // Another address on the same prefix keeps the prefix reachable.
-    const other = v.ifnets.flatMap((i) => i.addrs).find((a) => a !== ifa && a.net === r.dst && a.prefixLen === r.prefixLen)
-    if (other !== undefined && r.prefixLen !== 32) v.routes.add(new Route(r.dst, r.prefixLen, 0, other.ifp, other, r.flags))
+    const other = v.ifnets
+      .flatMap((i) => i.addrs)
+      .find((a) => a !== ifa && a.net === r.dst && a.prefixLen === r.prefixLen)
+    if (other !== undefined && r.prefixLen !== 32)
+      v.routes.add(new Route(r.dst, r.prefixLen, 0, other.ifp, other, r.flags))
   }
 }
 

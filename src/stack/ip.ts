@@ -62,7 +62,10 @@ export const ipModule: VnetModule<IpVnet> = {
       max: 1,
     }),
     intKnob('net.inet.ip.ttl', 'Maximum TTL on IP packets', (v) => ip(v), 'defaultTtl', { min: 1, max: 255 }),
-    intKnob('net.inet.ip.redirect', 'Enable sending IP redirects', (v) => ip(v), 'redirect', { min: 0, max: 1 }),
+    intKnob('net.inet.ip.redirect', 'Enable sending IP redirects', (v) => ip(v), 'redirect', {
+      min: 0,
+      max: 1,
+    }),
   ],
 }
 

@@ -29,7 +29,8 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     pool.put(m)
     return
   }
-  const c = h.check(true)
+  // Headers written by an in-process stack are not re-verified at every hop (checksum offload).
+  const c = h.check(!m.csumValid)
   if (c !== Ipv4Check.OK) {
     if (c === Ipv4Check.BAD_VERSION) st.ips_badvers++
     else if (c === Ipv4Check.BAD_HLEN) st.ips_badhlen++
@@ -54,16 +55,31 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     pool.put(m)
     return
   }
-  if (v.local.has(dst) || v.isBroadcast(dst)) {
+  // Broadcasts are ours only on the interface whose subnet they belong to (FreeBSD's ip_input).
+  if (v.local.has(dst) || dst === 0xffffffff || ifBroadcast(ifp, dst)) {
     ipLocal(v, ifp, m)
     return
   }
-  if (ip(v).forwarding === 0 || dst >>> 28 === 0xe || dst >>> 24 === 0) {
+  // in_canforward(): never multicast or class E, link-local, loopback or net 0 destinations; nor a
+  // directed broadcast to another of our subnets (no net.inet.ip.directed-broadcast).
+  if (
+    ip(v).forwarding === 0 ||
+    v.isBroadcast(dst) ||
+    dst >>> 28 >= 0xe ||
+    dst >>> 16 === 0xa9fe ||
+    dst >>> 24 === 127 ||
+    dst >>> 24 === 0
+  ) {
     st.ips_cantforward++
     pool.put(m)
     return
   }
   ipForward(v, ifp, m)
+}
+
+function ifBroadcast(ifp: Ifnet, dst: number): boolean {
+  for (const a of ifp.addrs) if (a.prefixLen < 31 && a.broadcast === dst) return true
+  return false
 }
 
 function ipLocal(v: Vnet, ifp: Ifnet, m: Mbuf): void {

@@ -13,7 +13,7 @@ import { IP_DF, IP_MF, IP_OFFMASK, IPV4_MIN_HDR, writeIpv4Header } from '../wire
 import { etherOutputIp } from './ether.js'
 import type { Ifnet } from './ifnet.js'
 import { ip } from './ip.js'
-import { RTF, type Route } from './route.js'
+import { type Route, RTF } from './route.js'
 import type { Vnet } from './vnet.js'
 
 /** undefined on success (including "held for ARP" and blackholed), else the errno to report. */
@@ -77,6 +77,7 @@ export function ipOutput(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOutO
   const ident = state.ident
   state.ident = (ident + 1) & 0xffff
   writeIpv4Header(m.data, m.off, src, dst, proto, o.ttl, o.tos, ident, m.len - IPV4_MIN_HDR, o.df ? IP_DF : 0)
+  m.csumValid = true
   st.ips_localout++
   rt.use++
   const nextHop = (rt.flags & RTF.GATEWAY) !== 0 ? rt.gateway : dst
@@ -139,6 +140,7 @@ function ipFragment(v: Vnet, ifp: Ifnet, m: Mbuf, nextHop: number, bcast: boolea
     writeU16(fb, f.off + 6, ((baseOff + done) >> 3) | (last && !origMf ? 0 : IP_MF))
     writeU16(fb, f.off + 10, 0)
     writeU16(fb, f.off + 10, checksum(fb, f.off, hlen))
+    f.csumValid = true
     st.ips_ofragments++
     const e = ifOutput(ifp, f, nextHop, bcast)
     if (e !== undefined) err = e

@@ -49,9 +49,27 @@ export const reassModule: VnetModule<ReassVnet> = {
     for (const q of [...s.queues.values()]) dropQueue(v, s, q)
   },
   sysctls: [
-    intKnob('net.inet.ip.maxfragpackets', 'Maximum number of IPv4 fragment reassembly queue entries', (v) => reass(v), 'maxfragpackets', { min: 0 }),
-    intKnob('net.inet.ip.maxfragsperpacket', 'Maximum number of IPv4 fragments allowed per packet', (v) => reass(v), 'maxfragsperpacket', { min: 1 }),
-    intKnob('net.inet.ip.fragttl', 'IP fragment life time on reassembly queue (seconds)', (v) => reass(v), 'fragttl', { min: 1 }),
+    intKnob(
+      'net.inet.ip.maxfragpackets',
+      'Maximum number of IPv4 fragment reassembly queue entries',
+      (v) => reass(v),
+      'maxfragpackets',
+      { min: 0 },
+    ),
+    intKnob(
+      'net.inet.ip.maxfragsperpacket',
+      'Maximum number of IPv4 fragments allowed per packet',
+      (v) => reass(v),
+      'maxfragsperpacket',
+      { min: 1 },
+    ),
+    intKnob(
+      'net.inet.ip.fragttl',
+      'IP fragment life time on reassembly queue (seconds)',
+      (v) => reass(v),
+      'fragttl',
+      { min: 1 },
+    ),
   ],
 }
 
@@ -159,6 +177,13 @@ export function ipReassemble(v: Vnet, m: Mbuf): Mbuf | null {
   // Complete: header of fragment zero, payloads in order.
   const f0 = q.frags[0]!
   const h0 = (f0.data[f0.off]! & 0xf) << 2
+  // Fragment zero's header may be longer than the one each fragment was checked with (FreeBSD
+  // re-checks here too): the whole must still fit IP_MAXPACKET.
+  if (h0 + q.total > 0xffff) {
+    st.ips_toolong++
+    st.ips_fragdropped += dropQueue(v, s, q)
+    return null
+  }
   const whole = pool.get(h0 + q.total)
   const wb = whole.data
   wb.set(f0.data.subarray(f0.off, f0.off + h0), whole.off)

@@ -41,7 +41,7 @@ export function vnetCreate(id: number, name: string, env: StackEnv): Vnet {
 /** Destroy a cloned interface, and its pair partner, wherever they are attached. */
 export function ifDestroy(ifp: Ifnet): void {
   for (const i of ifp.peer === null ? [ifp] : [ifp, ifp.peer]) {
-    if (i.vnet.ifnets.includes(i)) ifDetach(i)
+    if (i.vnet.hasIf(i)) ifDetach(i)
     i.flags &= ~(IFF.UP | IFF.RUNNING)
     i.link = null
     i.peer = null
@@ -53,7 +53,7 @@ export function ifDestroy(ifp: Ifnet): void {
 export function vnetDestroy(v: Vnet, modules: readonly VnetModule<unknown>[] = STACK_MODULES): void {
   if (v.destroyed) return
   for (const ifp of [...v.ifnets]) {
-    if (!v.ifnets.includes(ifp)) continue
+    if (!v.hasIf(ifp)) continue
     if (ifp.home !== v && !ifp.home.destroyed) {
       try {
         ifMove(ifp, ifp.home)

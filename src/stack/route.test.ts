@@ -12,7 +12,7 @@ import fc from 'fast-check'
 import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
 import { ip, Net } from '../testing/net.js'
-import { maskOf, RTF, Route, RouteTable } from './route.js'
+import { maskOf, Route, RouteTable, RTF } from './route.js'
 
 const mkHost = () => new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
 
@@ -95,7 +95,7 @@ describe('RouteTable longest-prefix match', () => {
     // Addresses drawn from a small space so prefixes overlap and lookups often hit.
     const addr = fc.oneof(
       fc.integer({ min: 0, max: 0xffffffff }),
-      fc.integer({ min: 0, max: 255 }).map((x) => ((0x0a000000 | (x << 8) | (x & 7)) >>> 0)),
+      fc.integer({ min: 0, max: 255 }).map((x) => (0x0a000000 | (x << 8) | (x & 7)) >>> 0),
     )
     const op = fc.record({
       kind: fc.constantFrom('add', 'add', 'remove'),
@@ -103,34 +103,38 @@ describe('RouteTable longest-prefix match', () => {
       len: fc.oneof(fc.constantFrom(0, 8, 16, 24, 32), fc.integer({ min: 0, max: 32 })),
     })
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 60 }), fc.array(addr, { minLength: 1, maxLength: 30 }), (ops, probes) => {
-        const t = new RouteTable()
-        const ref = new Map<string, Route>()
-        for (const o of ops) {
-          const key = `${(o.dst & maskOf(o.len)) >>> 0}/${o.len}`
-          if (o.kind === 'add') {
-            const r = new Route(o.dst, o.len, 0, lo, null, RTF.UP)
-            if (ref.has(key)) assert.throws(() => t.add(r), { code: 'EEXIST' })
-            else {
-              t.add(r)
-              ref.set(key, r)
-            }
-          } else {
-            const r = ref.get(key)
-            if (r !== undefined) {
-              assert.equal(t.remove(r), true)
-              ref.delete(key)
+      fc.property(
+        fc.array(op, { maxLength: 60 }),
+        fc.array(addr, { minLength: 1, maxLength: 30 }),
+        (ops, probes) => {
+          const t = new RouteTable()
+          const ref = new Map<string, Route>()
+          for (const o of ops) {
+            const key = `${(o.dst & maskOf(o.len)) >>> 0}/${o.len}`
+            if (o.kind === 'add') {
+              const r = new Route(o.dst, o.len, 0, lo, null, RTF.UP)
+              if (ref.has(key)) assert.throws(() => t.add(r), { code: 'EEXIST' })
+              else {
+                t.add(r)
+                ref.set(key, r)
+              }
+            } else {
+              const r = ref.get(key)
+              if (r !== undefined) {
+                assert.equal(t.remove(r), true)
+                ref.delete(key)
+              }
             }
           }
-        }
-        assert.equal(t.size, ref.size)
-        for (const p of [...probes, ...[...ref.values()].map((r) => r.dst)]) {
-          let best: Route | null = null
-          for (const r of ref.values())
-            if (((p ^ r.dst) & r.mask) === 0 && (best === null || r.prefixLen > best.prefixLen)) best = r
-          assert.equal(t.lookup(p), best)
-        }
-      }),
+          assert.equal(t.size, ref.size)
+          for (const p of [...probes, ...[...ref.values()].map((r) => r.dst)]) {
+            let best: Route | null = null
+            for (const r of ref.values())
+              if (((p ^ r.dst) & r.mask) === 0 && (best === null || r.prefixLen > best.prefixLen)) best = r
+            assert.equal(t.lookup(p), best)
+          }
+        },
+      ),
       { seed: 42, numRuns: 300 },
     )
   })
@@ -141,7 +145,10 @@ describe('connected routes follow interface addresses', () => {
     net
       .sys(j)
       .routeList()
-      .map((r) => `${r.dst >>> 24}.${(r.dst >>> 16) & 255}.${(r.dst >>> 8) & 255}.${r.dst & 255}/${r.prefixLen} ${r.ifName}`)
+      .map(
+        (r) =>
+          `${r.dst >>> 24}.${(r.dst >>> 16) & 255}.${(r.dst >>> 8) & 255}.${r.dst & 255}/${r.prefixLen} ${r.ifName}`,
+      )
 
   test('adding an address adds the prefix route and a host route via lo0; deleting removes both', () => {
     const net = new Net(mkHost(), { jails: ['a'], links: [['a', '', '', '']] })
@@ -161,16 +168,32 @@ describe('connected routes follow interface addresses', () => {
     a.ifAddAddr('epair0a', ip('10.0.0.1'), 32)
     assert.deepEqual(routes(net, 'a'), ['10.0.0.1/32 lo0', '127.0.0.1/32 lo0'])
     a.ifAddAddr('epair0a', ip('10.0.1.0'), 31, { alias: true })
-    assert.deepEqual(routes(net, 'a'), ['10.0.0.1/32 lo0', '10.0.1.0/31 epair0a', '10.0.1.0/32 lo0', '127.0.0.1/32 lo0'])
+    assert.deepEqual(routes(net, 'a'), [
+      '10.0.0.1/32 lo0',
+      '10.0.1.0/31 epair0a',
+      '10.0.1.0/32 lo0',
+      '127.0.0.1/32 lo0',
+    ])
   })
 
   test('the prefix route moves to another address of the same prefix when one is removed', () => {
-    const net = new Net(mkHost(), { jails: ['a'], links: [['a', '', '', ''], ['a', '', '', '']] })
+    const net = new Net(mkHost(), {
+      jails: ['a'],
+      links: [
+        ['a', '', '', ''],
+        ['a', '', '', ''],
+      ],
+    })
     const a = net.sys('a')
     a.ifAddAddr('epair0a', ip('10.0.0.1'), 24)
     a.ifAddAddr('epair1a', ip('10.0.0.2'), 24)
     // The second address of the prefix does not add a duplicate prefix route.
-    assert.deepEqual(routes(net, 'a'), ['10.0.0.0/24 epair0a', '10.0.0.1/32 lo0', '10.0.0.2/32 lo0', '127.0.0.1/32 lo0'])
+    assert.deepEqual(routes(net, 'a'), [
+      '10.0.0.0/24 epair0a',
+      '10.0.0.1/32 lo0',
+      '10.0.0.2/32 lo0',
+      '127.0.0.1/32 lo0',
+    ])
     a.ifDelAddr('epair0a', ip('10.0.0.1'))
     assert.deepEqual(routes(net, 'a'), ['10.0.0.0/24 epair1a', '10.0.0.2/32 lo0', '127.0.0.1/32 lo0'])
     assert.equal(a.routeGet(ip('10.0.0.77')).ifAddr, ip('10.0.0.2'))
@@ -197,6 +220,17 @@ describe('connected routes follow interface addresses', () => {
     net.root.ifReclaimFromJail('epair0a', 'a')
     assert.deepEqual(routes(net, 'a'), ['127.0.0.1/32 lo0'])
     assert.throws(() => net.sys('a').routeGet(ip('8.8.8.8')), { code: 'ESRCH' })
+  })
+
+  test('a gateway that is one of our own addresses makes an interface route out of its interface', () => {
+    const net = new Net(mkHost(), { jails: ['a'], links: [['a', '10.0.0.1/24', '', '']] })
+    const a = net.sys('a')
+    a.routeAdd({ dst: ip('192.0.2.0'), prefixLen: 24, gateway: ip('10.0.0.1') })
+    const g = a.routeGet(ip('192.0.2.7'))
+    assert.equal(g.ifName, 'epair0a', 'not lo0, whose host route reaches the address itself')
+    assert.equal(g.gateway, 0)
+    assert.equal(g.flags & RTF.GATEWAY, 0)
+    assert.equal(g.ifAddr, ip('10.0.0.1'))
   })
 
   test('route add via a gateway that is not directly reachable is ENETUNREACH', () => {

@@ -20,6 +20,8 @@ export const RTF = {
   PINNED: 0x100000,
 } as const
 
+const CACHE_MASK = 15
+
 export function maskOf(prefixLen: number): number {
   return prefixLen === 0 ? 0 : (0xffffffff << (32 - prefixLen)) >>> 0
 }
@@ -37,7 +39,14 @@ export class Route {
   mtu: number
   use = 0
 
-  constructor(dst: number, prefixLen: number, gateway: number, ifp: Ifnet, ifa: IfAddr | null, flags: number) {
+  constructor(
+    dst: number,
+    prefixLen: number,
+    gateway: number,
+    ifp: Ifnet,
+    ifa: IfAddr | null,
+    flags: number,
+  ) {
     this.prefixLen = prefixLen
     this.mask = maskOf(prefixLen)
     this.dst = (dst & this.mask) >>> 0
@@ -54,12 +63,38 @@ export class RouteTable {
   /** Prefix lengths that have at least one route, longest first. */
   private lens: number[] = []
   private count = 0
+  private cacheKeys: Int32Array | null = null
+  private cacheRoutes: Array<Route | null> | null = null
+
+  /** Any change to the table empties the cache. */
+  private invalidate(): void {
+    this.cacheRoutes?.fill(null)
+  }
 
   get size(): number {
     return this.count
   }
 
   lookup(dst: number): Route | null {
+    // A small direct-mapped cache in front of the probes, created on first use so idle vnets stay small.
+    let keys = this.cacheKeys
+    const slot = (dst ^ (dst >>> 12) ^ (dst >>> 24)) & CACHE_MASK
+    if (keys !== null) {
+      const r = this.cacheRoutes![slot]!
+      if (r !== null && keys[slot] === (dst | 0)) return r
+    } else {
+      keys = this.cacheKeys = new Int32Array(CACHE_MASK + 1)
+      this.cacheRoutes = new Array<Route | null>(CACHE_MASK + 1).fill(null)
+    }
+    const r = this.probe(dst)
+    if (r !== null) {
+      keys[slot] = dst | 0
+      this.cacheRoutes![slot] = r
+    }
+    return r
+  }
+
+  private probe(dst: number): Route | null {
     const lens = this.lens
     for (let i = 0; i < lens.length; i++) {
       const len = lens[i]!
@@ -84,6 +119,7 @@ export class RouteTable {
     if (m.has(r.dst)) throw new SysError('EEXIST', 'RTM_ADD')
     m.set(r.dst, r)
     this.count++
+    this.invalidate()
   }
 
   remove(r: Route): boolean {
@@ -91,6 +127,7 @@ export class RouteTable {
     if (m === undefined || m.get(r.dst) !== r) return false
     m.delete(r.dst)
     this.count--
+    this.invalidate()
     if (m.size === 0) {
       this.byLen[r.prefixLen] = undefined
       this.lens = this.lens.filter((l) => l !== r.prefixLen)

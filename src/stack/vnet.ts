@@ -10,6 +10,7 @@
 import type { MbufPool } from '../buf/mbuf.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
+import type { UnitSet } from './if_clone.js'
 import type { IfAddr, Ifnet } from './ifnet.js'
 import type { Netisr } from './netisr.js'
 import { RouteTable } from './route.js'
@@ -57,7 +58,8 @@ export class Vnet {
   readonly env: StackEnv
   /** The jail (or `vnet0`) this stack belongs to, for messages. */
   name: string
-  readonly ifnets: Ifnet[] = []
+  /** Interfaces by name, in attach order (what ifconfig lists). */
+  private readonly ifs = new Map<string, Ifnet>()
   readonly routes = new RouteTable()
   /** Local unicast addresses of all interfaces: the "is this for me" test of ip_input. */
   readonly local = new Map<number, IfAddr>()
@@ -66,7 +68,7 @@ export class Vnet {
   /** Interfaces ever attached here get indexes from this counter (if_index). */
   nextIfIndex = 1
   /** Units in use per interface cloner (if_clone), created on first clone. */
-  cloneUnits: Map<string, Set<number>> | null = null
+  cloneUnits: Map<string, UnitSet> | null = null
   destroyed = false
 
   constructor(id: number, name: string, env: StackEnv) {
@@ -75,9 +77,34 @@ export class Vnet {
     this.env = env
   }
 
+  /** A snapshot of the interfaces, in attach order (control plane: it allocates). */
+  get ifnets(): Ifnet[] {
+    return [...this.ifs.values()]
+  }
+
   ifByName(name: string): Ifnet | undefined {
-    for (const ifp of this.ifnets) if (ifp.name === name) return ifp
-    return undefined
+    return this.ifs.get(name)
+  }
+
+  hasIf(ifp: Ifnet): boolean {
+    return this.ifs.get(ifp.name) === ifp
+  }
+
+  /** Index an attached interface (if_attach); the caller has checked the name is free. */
+  ifInsert(ifp: Ifnet): void {
+    this.ifs.set(ifp.name, ifp)
+  }
+
+  ifRemove(ifp: Ifnet): void {
+    if (this.hasIf(ifp)) this.ifs.delete(ifp.name)
+  }
+
+  /** Re-index after a rename, keeping the listing order. */
+  ifRename(ifp: Ifnet, newName: string): void {
+    const order = this.ifnets
+    this.ifs.clear()
+    ifp.name = newName
+    for (const i of order) this.ifs.set(i.name, i)
   }
 
   ifByIndex(index: number): Ifnet | undefined {

@@ -176,7 +176,11 @@ export class Clock {
       this.realDeadline = Number.POSITIVE_INFINITY
       return
     }
-    if (this.realHandle !== undefined && top.deadline >= this.realDeadline && keepAlive === this.realKeepAlive)
+    if (
+      this.realHandle !== undefined &&
+      top.deadline >= this.realDeadline &&
+      keepAlive === this.realKeepAlive
+    )
       return
     if (this.realHandle !== undefined) this.driver.cancel(this.realHandle)
     this.realDeadline = top.deadline

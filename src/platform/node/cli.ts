@@ -33,12 +33,19 @@ function hostOptions(values: { clock?: string; seed?: string }): { clock: ClockM
   const clock = values.clock ?? 'virtual'
   if (clock !== 'virtual' && clock !== 'real') fail(`--clock: expected virtual or real, got '${clock}'`)
   const seedText = values.seed ?? '1'
-  if (!/^\d+$/.test(seedText) || Number(seedText) > 0xffffffff) fail(`--seed: expected an integer 0..4294967295, got '${seedText}'`)
+  if (!/^\d+$/.test(seedText) || Number(seedText) > 0xffffffff)
+    fail(`--seed: expected an integer 0..4294967295, got '${seedText}'`)
   return { clock, seed: Number(seedText) }
 }
 
 /** Run `command` as the first process (pid 1's stand-in) of a fresh host; resolves with its status. */
-function runAsInit(sys: Syscalls, name: string, command: Command, io: Io, argv: readonly string[] = [name]): Promise<number> {
+function runAsInit(
+  sys: Syscalls,
+  name: string,
+  command: Command,
+  io: Io,
+  argv: readonly string[] = [name],
+): Promise<number> {
   // The program registry plus this entry point under its own name, so `sh` inside stays the real sh.
   const programs = makePrograms([[name, { run: command } satisfies Program]])
   return startProcess(sys, argv, io, { programs }).done
@@ -59,17 +66,34 @@ async function mainSh(args: string[]): Promise<number> {
   const host = new Host(nodeClockDriver(), hostOptions(values))
   const sys = host.syscalls()
   const flags = [...(values.e ? ['-e'] : []), ...(values.x ? ['-x'] : [])]
-  if (values.c !== undefined) return runAsInit(sys, 'sh', makePrograms().get('sh')!.run, nodeStdio(), ['sh', ...flags, '-c', values.c, 'sh', ...positionals])
+  if (values.c !== undefined)
+    return runAsInit(sys, 'sh', makePrograms().get('sh')!.run, nodeStdio(), [
+      'sh',
+      ...flags,
+      '-c',
+      values.c,
+      'sh',
+      ...positionals,
+    ])
   if (positionals.length > 0) {
     const [file, ...rest] = positionals as [string, ...string[]]
     let source: string
     try {
       source = readFileSync(file, 'utf8')
     } catch (e) {
-      process.stderr.write(`virtnet: ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : String(e)}\n`)
+      process.stderr.write(
+        `virtnet: ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : String(e)}\n`,
+      )
       return 127
     }
-    return runAsInit(sys, 'sh', makePrograms().get('sh')!.run, nodeStdio(), ['sh', ...flags, '-c', source, file, ...rest])
+    return runAsInit(sys, 'sh', makePrograms().get('sh')!.run, nodeStdio(), [
+      'sh',
+      ...flags,
+      '-c',
+      source,
+      file,
+      ...rest,
+    ])
   }
   const interactive: Command = async (_argv, io, proc) => {
     const session = new ShellSession(io, proc, { errexit: values.e ?? false, xtrace: values.x ?? false })
@@ -83,7 +107,10 @@ async function mainSh(args: string[]): Promise<number> {
 
 async function mainDemo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { clock: { type: 'string' }, seed: { type: 'string' } } })
-  const host = new Host(nodeClockDriver(), { ...hostOptions({ clock: values.clock ?? 'real', seed: values.seed }), hostname: 'host' })
+  const host = new Host(nodeClockDriver(), {
+    ...hostOptions({ clock: values.clock ?? 'real', seed: values.seed }),
+    hostname: 'host',
+  })
   return runAsInit(host.syscalls(), 'demo', (_argv, io, proc) => runDemo(io, proc), nodeStdio())
 }
 
@@ -101,9 +128,9 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`)
         return 0
       case undefined:
-        fail('missing command')
+        return fail('missing command')
       default:
-        fail(`unknown command '${cmd}'`)
+        return fail(`unknown command '${cmd}'`)
     }
   } catch (e) {
     // parseArgs rejects unknown options with a TypeError carrying ERR_PARSE_ARGS_*.
@@ -113,6 +140,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(exitWhenFlushed, (e) => {
-  process.stderr.write(`virtnet: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  process.stderr.write(
+    `virtnet: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  )
   exitWhenFlushed(70)
 })

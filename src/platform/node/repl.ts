@@ -26,7 +26,18 @@ export interface ReplOptions {
 }
 
 /** Words that leave the next word in command position. */
-const COMMAND_STARTERS = new Set(['then', 'do', 'else', 'elif', '!', '{', 'if', 'while', 'until', 'time'])
+const COMMAND_STARTERS: ReadonlySet<string> = new Set([
+  'then',
+  'do',
+  'else',
+  'elif',
+  '!',
+  '{',
+  'if',
+  'while',
+  'until',
+  'time',
+])
 
 /** The completer readline calls: candidates for the word before the cursor, and that word. */
 export function completer(session: ShellSession, opts: Pick<ReplOptions, 'complete' | 'jails'>) {

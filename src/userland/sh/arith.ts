@@ -11,7 +11,7 @@ export interface ArithVars {
   set(name: string, value: string): void
 }
 
-const OPS = [
+const OPS: readonly string[] = [
   '<<=',
   '>>=',
   '&&',

@@ -99,9 +99,9 @@ export type Node =
 export type Simple = Extract<Node, { type: 'simple' }>
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-const REDIR_OPS = new Set<string>(['<', '>', '>>', '>|', '<&', '>&', '<>', '<<', '<<-'])
+const REDIR_OPS: ReadonlySet<string> = new Set<string>(['<', '>', '>>', '>|', '<&', '>&', '<>', '<<', '<<-'])
 /** Words that end a compound list; seeing one where a command should start is an error. */
-const CLOSERS = new Set(['then', 'else', 'elif', 'fi', 'do', 'done', 'esac', '}'])
+const CLOSERS: ReadonlySet<string> = new Set(['then', 'else', 'elif', 'fi', 'do', 'done', 'esac', '}'])
 
 export function isName(s: string): boolean {
   return NAME.test(s)

@@ -8,7 +8,7 @@ import type { MemFs } from './streams.js'
 
 class TestError extends Error {}
 
-const UNARY = new Set([
+const UNARY: ReadonlySet<string> = new Set([
   '-n',
   '-z',
   '-e',
@@ -26,9 +26,21 @@ const UNARY = new Set([
   '-p',
   '-S',
 ])
-const BINARY = new Set(['=', '==', '!=', '<', '>', '-eq', '-ne', '-lt', '-le', '-gt', '-ge'])
-const DIRS = new Set(['/', '.', '/dev', '/tmp'])
-const DEVICES = new Set(['/dev/null', '/dev/stdin', '/dev/stdout', '/dev/stderr'])
+const BINARY: ReadonlySet<string> = new Set([
+  '=',
+  '==',
+  '!=',
+  '<',
+  '>',
+  '-eq',
+  '-ne',
+  '-lt',
+  '-le',
+  '-gt',
+  '-ge',
+])
+const DIRS: ReadonlySet<string> = new Set(['/', '.', '/dev', '/tmp'])
+const DEVICES: ReadonlySet<string> = new Set(['/dev/null', '/dev/stdin', '/dev/stdout', '/dev/stderr'])
 
 function int(s: string): bigint {
   if (!/^\s*[+-]?[0-9]+\s*$/.test(s)) throw new TestError(`${s}: bad number`)

@@ -1,0 +1,50 @@
+/**
+ * Smoke test of the benchmark suite: `run.js --quick` in a child process must finish, print the
+ * table and write well-formed JSON. It asserts nothing about speed — benchmarks are for reading,
+ * not for timed assertions.
+ */
+
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+const runJs = join(dirname(fileURLToPath(import.meta.url)), 'run.js')
+
+test('bench --quick runs and writes valid JSON', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'virtnet-bench-'))
+  try {
+    const out = join(dir, 'latest.json')
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', runJs, '--quick', '--out', out],
+      {
+        timeout: 55_000,
+      },
+    )
+    assert.match(stdout, /^metric\s+value\s+unit\s+target\s+met\?\s+ratio/)
+    const report = JSON.parse(readFileSync(out, 'utf8'))
+    assert.equal(report.quick, true)
+    assert.ok(Array.isArray(report.metrics) && report.metrics.length > 0)
+    for (const m of report.metrics) {
+      assert.equal(typeof m.key, 'string')
+      assert.equal(typeof m.unit, 'string')
+      assert.ok(m.value === null || Number.isFinite(m.value), `${m.key}: ${m.value}`)
+      assert.ok(m.met === null || typeof m.met === 'boolean', m.key)
+    }
+    const keys = new Set(report.metrics.map((m: { key: string }) => m.key))
+    for (const k of [
+      'vnet_create.bare.1000',
+      'vnet_memory.idle',
+      'ping.rtt_median.r0',
+      'forward.mpps_per_hop.r1',
+    ])
+      assert.ok(keys.has(k), `missing ${k}`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

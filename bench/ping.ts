@@ -1,0 +1,137 @@
+/**
+ * Ping round-trip time between two vnets, directly connected and through chains of routers, on the
+ * real-time clock. Each sample is what `ping` itself would see: from just before the echo request
+ * enters the raw socket to the arrival timestamp (SO_TIMESTAMP) of the reply on the source's raw
+ * socket. Between in-process stacks the whole exchange runs inside `send`, so the figure is the
+ * cost of the software path: socket, IP output, ARP lookup, Ethernet, run-queue, forwarding at each
+ * router, ICMP echo at the destination and the way back.
+ */
+
+import type { RawSocket, Syscalls } from '../src/host/syscalls.js'
+import { IcmpType, icmpFinish, writeIcmpHeader } from '../src/wire/icmp.js'
+import { type Chain, routersText } from './chain.js'
+import { type BenchConfig, median, quantile } from './harness.js'
+import type { Metric } from './report.js'
+
+/** ICMP echo of ping's default size: 8-byte header + 56 bytes of data. */
+const ECHO_LEN = 64
+const IDENT = 0x7662
+/** Give up on a reply after this long (it never takes more than microseconds in-process). */
+const REPLY_TIMEOUT_NS = 1e9
+/** Targets from the issue: a direct ping within 2 µs, each router adding at most 0.3 µs. */
+const RTT_BASE_US = 2
+const RTT_PER_ROUTER_US = 0.3
+
+export interface RttFigures {
+  /** Medians over repetitions of each repetition's median and 99th percentile, µs. */
+  readonly median: number
+  readonly p99: number
+  /** Requests without a matching reply. */
+  readonly lost: number
+}
+
+/** Round-trip figures per router count. */
+export type PingFigures = ReadonlyMap<number, RttFigures>
+
+function echoRequest(buf: Uint8Array, seq: number): void {
+  writeIcmpHeader(buf, 0, IcmpType.ECHO, 0, ((IDENT << 16) | (seq & 0xffff)) >>> 0)
+  icmpFinish(buf, 0, ECHO_LEN)
+}
+
+function isReplyTo(data: Uint8Array, seq: number): boolean {
+  const o = (data[0]! & 0xf) << 2
+  return (
+    data[o] === IcmpType.ECHO_REPLY &&
+    ((data[o + 4]! << 8) | data[o + 5]!) === IDENT &&
+    ((data[o + 6]! << 8) | data[o + 7]!) === (seq & 0xffff)
+  )
+}
+
+/** One echo exchange; the RTT in ns, or null when no matching reply came. */
+async function pingOnce(sys: Syscalls, sock: RawSocket, dst: number, buf: Uint8Array, seq: number) {
+  echoRequest(buf, seq)
+  const t0 = sys.now()
+  sock.send(dst, buf)
+  for (;;) {
+    const r = await sock.recv(REPLY_TIMEOUT_NS)
+    if (r === null) return null
+    if (isReplyTo(r.data, seq)) return r.time - t0
+  }
+}
+
+/** `count` pings in a row; RTTs in µs and the number lost. */
+async function pingRun(chain: Chain, count: number): Promise<{ rtts: number[]; lost: number }> {
+  const sock = chain.src.rawSocket(1)
+  const buf = new Uint8Array(ECHO_LEN)
+  const rtts: number[] = []
+  let lost = 0
+  try {
+    for (let seq = 0; seq < count; seq++) {
+      const ns = await pingOnce(chain.src, sock, chain.plan.dstAddr, buf, seq)
+      if (ns === null) lost++
+      else rtts.push(ns / 1e3)
+    }
+  } finally {
+    sock.close()
+  }
+  return { rtts, lost }
+}
+
+/** RTT figures for one chain: a warm-up run (which also resolves ARP), then cfg.pingReps runs. */
+export async function measureRtt(chain: Chain, cfg: BenchConfig): Promise<RttFigures> {
+  await pingRun(chain, cfg.pingCount)
+  const medians: number[] = []
+  const p99s: number[] = []
+  let lost = 0
+  for (let rep = 0; rep < cfg.pingReps; rep++) {
+    const r = await pingRun(chain, cfg.pingCount)
+    medians.push(median(r.rtts))
+    p99s.push(quantile(r.rtts, 0.99))
+    lost += r.lost
+  }
+  return { median: median(medians), p99: median(p99s), lost }
+}
+
+export async function measurePing(chains: readonly Chain[], cfg: BenchConfig): Promise<PingFigures> {
+  const out = new Map<number, RttFigures>()
+  for (const c of chains) out.set(c.plan.routers, await measureRtt(c, cfg))
+  return out
+}
+
+/** The increase of the median RTT per router, from the shortest to the longest chain, µs. */
+export function perRouterUs(figs: PingFigures): number | null {
+  const rs = [...figs.keys()].sort((a, b) => a - b)
+  const lo = rs[0]
+  const hi = rs[rs.length - 1]
+  if (lo === undefined || hi === undefined || hi === lo) return null
+  return (figs.get(hi)!.median - figs.get(lo)!.median) / (hi - lo)
+}
+
+function lossNote(f: RttFigures): string | undefined {
+  return f.lost > 0 ? `${f.lost} requests got no reply` : undefined
+}
+
+/** Metrics for the figures, with the issue's targets. */
+export function pingMetrics(figs: PingFigures): Metric[] {
+  const out: Metric[] = []
+  for (const [r, f] of figs) {
+    const note = lossNote(f)
+    out.push({
+      key: `ping.rtt_median.r${r}`,
+      name: `ping RTT median, ${routersText(r)}`,
+      value: f.median,
+      unit: 'µs',
+      target: { kind: 'max', value: RTT_BASE_US + RTT_PER_ROUTER_US * r },
+      ...(note === undefined ? {} : { note }),
+    })
+    out.push({ key: `ping.rtt_p99.r${r}`, name: `ping RTT p99, ${routersText(r)}`, value: f.p99, unit: 'µs' })
+  }
+  out.push({
+    key: 'ping.rtt_per_router',
+    name: 'ping RTT added per router (median slope)',
+    value: perRouterUs(figs),
+    unit: 'µs',
+    target: { kind: 'max', value: RTT_PER_ROUTER_US },
+  })
+  return out
+}

@@ -1,0 +1,89 @@
+/**
+ * `npm run bench`: VirtNet's benchmark suite. Runs every group in one process — vnet creation and
+ * memory, ping RTT and forwarding (alone and with idle vnets present), and the Linux network
+ * namespace baseline where root and `ip netns` allow — then prints one table and writes JSON.
+ *
+ *   node --expose-gc dist/bench/run.js [--quick] [--no-linux] [--out FILE]
+ *
+ * `--quick` is a smoke run with tiny sizes (used by bench.test.ts); `--out` defaults to
+ * bench/results/latest.json (git-ignored). Exits 0 even when targets are missed: the table says so.
+ */
+
+import { cpus, loadavg } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { datapathMetrics } from './datapath.js'
+import { type BenchConfig, benchConfig, canCollect, nowNs, progress, sinceNs } from './harness.js'
+import { linuxAvailable, linuxBaseline } from './linux.js'
+import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
+import { vnetCreateMetrics } from './vnet_create.js'
+
+/** bench/results/latest.json in the source tree (this file runs from dist/bench/). */
+function defaultOut(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', 'latest.json')
+}
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      'no-linux': { type: 'boolean', default: false },
+      out: { type: 'string', default: defaultOut() },
+    },
+  })
+  return { quick: values.quick!, linux: !values['no-linux'], out: values.out! }
+}
+
+/**
+ * One line about the machine. Other work on it (a 1-minute load average near or above the number of
+ * cores) disturbs every figure, so the load is shown with them.
+ */
+function machineText(load: readonly number[]): string {
+  const [a, b] = load.map((x) => x!.toFixed(2))
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}; load average ${a} at start, ${b} at end`
+}
+
+/** Run the Linux baseline if possible and compare our figures with it; returns what was skipped. */
+async function addLinuxBaseline(metrics: Metric[], cfg: BenchConfig): Promise<string[]> {
+  if (!cfg.linux) return ['--no-linux (linux baseline)']
+  if (!linuxAvailable()) return ['needs root and ip netns (linux baseline)']
+  try {
+    const linux = await linuxBaseline(cfg)
+    metrics.push(...linux.metrics)
+    applyBaselines(metrics, linux.baselines)
+    return []
+  } catch (e) {
+    return [`linux baseline failed: ${(e as Error).message.split('\n')[0]}`]
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = options()
+  const cfg = benchConfig(opts.quick, opts.linux)
+  const startedAt = new Date().toISOString()
+  const t0 = nowNs()
+  const loadBefore = loadavg()[0]!
+  if (!canCollect()) progress('no global.gc: run node with --expose-gc for memory figures')
+  const metrics: Metric[] = [...vnetCreateMetrics(cfg), ...(await datapathMetrics(cfg))]
+  const skipped = await addLinuxBaseline(metrics, cfg)
+  const load = [loadBefore, loadavg()[0]!]
+  console.log(renderTable(metrics, skipped))
+  console.log(`\n${machineText(load)}`)
+  writeJson(opts.out, {
+    startedAt,
+    durationS: sinceNs(t0) / 1e9,
+    quick: cfg.quick,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    gcExposed: canCollect(),
+    loadAverage: load,
+    metrics,
+    skipped,
+  })
+  progress(`wrote ${opts.out} in ${(sinceNs(t0) / 1e9).toFixed(1)} s`)
+}
+
+await main()

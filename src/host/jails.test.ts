@@ -1,0 +1,501 @@
+/**
+ * Jail lifecycle through the syscall API: nesting under `children.max` (counted over all descendants,
+ * as FreeBSD's pr_childcount), names and jids relative to the viewer, non-persistent jails dying with
+ * their last process or child, `vnet.interface` at creation (validated before anything changes),
+ * removal that returns lent interfaces to their home vnet, destroys the ones created inside and
+ * takes child jails along, and leaves no timer, buffer or socket of the jail behind.
+ */
+
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { nodeClockDriver } from '../platform/node/clock_driver.js'
+import { reassHeld } from '../stack/ip_reass.js'
+import { EtherType, ether, icmpEcho, ipv4, pattern } from '../testing/frames.js'
+import { errnoOf, ip, Net, snapshot } from '../testing/net.js'
+import { SEC } from '../util/clock.js'
+import { Host } from './host.js'
+
+const mkHost = () => new Host(nodeClockDriver(), { clock: 'virtual', seed: 11 })
+const names = (xs: Array<{ name: string }>) => xs.map((x) => x.name)
+
+describe('nesting and children.max', () => {
+  test('a jail may create children up to children.max, counting grandchildren too', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.jailCreate([
+      ['name', 'a'],
+      ['vnet', true],
+      ['persist', true],
+      ['children.max', '2'],
+    ])
+    const a = sys.attach('a')
+    a.jailCreate([
+      ['name', 'b'],
+      ['vnet', true],
+      ['persist', true],
+      ['children.max', '1'],
+    ])
+    sys.attach('a.b').jailCreate([
+      ['name', 'c'],
+      ['persist', true],
+    ])
+    // a now has two descendants (b and b.c): its limit is reached.
+    assert.equal(
+      errnoOf(() =>
+        a.jailCreate([
+          ['name', 'd'],
+          ['persist', true],
+        ]),
+      ),
+      'EPERM',
+    )
+    assert.equal(sys.jailGet('a').childrenCur, 2)
+    assert.deepEqual(names(sys.jailList()), ['a', 'a.b', 'a.b.c'])
+  })
+
+  test('a jail cannot give a child more nesting room than it has itself', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.jailCreate([
+      ['name', 'a'],
+      ['persist', true],
+      ['children.max', '3'],
+    ])
+    const a = sys.attach('a')
+    assert.equal(
+      errnoOf(() =>
+        a.jailCreate([
+          ['name', 'b'],
+          ['persist', true],
+          ['children.max', '3'],
+        ]),
+      ),
+      'EPERM',
+    )
+    assert.equal(
+      errnoOf(() =>
+        a.jailCreate([
+          ['name', 'b'],
+          ['persist', true],
+          ['children.max', '2'],
+        ]),
+      ),
+      'ok',
+    )
+    assert.equal(
+      errnoOf(() => a.jailModify('b', [['children.max', '5']])),
+      'EPERM',
+    )
+  })
+
+  test('the default children.max of a jail is 0', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.jailCreate([
+      ['name', 'a'],
+      ['persist', true],
+    ])
+    assert.equal(
+      errnoOf(() =>
+        sys.attach('a').jailCreate([
+          ['name', 'b'],
+          ['persist', true],
+        ]),
+      ),
+      'EPERM',
+    )
+  })
+
+  test('names and jids are relative to the viewer; a jail sees neither itself nor its parent', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    const ja = sys.jailCreate([
+      ['name', 'a'],
+      ['vnet', true],
+      ['persist', true],
+      ['children.max', '5'],
+    ])
+    const jb = sys.attach('a').jailCreate([
+      ['name', 'b'],
+      ['vnet', true],
+      ['persist', true],
+    ])
+    assert.equal(jb.name, 'b')
+    assert.equal(sys.jailGet('a.b').jid, jb.jid)
+    assert.equal(sys.jailGet(String(jb.jid)).name, 'a.b')
+    assert.equal(sys.jailGet('a.b').parent, ja.jid)
+    const a = sys.attach('a')
+    assert.deepEqual(names(a.jailList()), ['b'])
+    assert.equal(a.jailGet('b').parent, 0)
+    assert.equal(a.jailGet(String(jb.jid)).name, 'b')
+    assert.equal(
+      errnoOf(() => a.jailGet('a')),
+      'ENOENT',
+    )
+    assert.equal(
+      errnoOf(() => a.jailGet(String(ja.jid))),
+      'ENOENT',
+    )
+    assert.equal(
+      errnoOf(() => a.jailGet('a.b')),
+      'ENOENT',
+    )
+    // From b, nothing at all is visible.
+    assert.deepEqual(sys.attach('a.b').jailList(), [])
+    assert.equal(
+      errnoOf(() => sys.attach('a.b').jailGet('b')),
+      'ENOENT',
+    )
+    // Creating by dotted name from the host places it under a.
+    sys.jailCreate([
+      ['name', 'a.c'],
+      ['persist', true],
+    ])
+    assert.deepEqual(names(a.jailList()), ['b', 'c'])
+    assert.equal(sys.attach('a.c').jailName, 'a.c')
+  })
+
+  test('duplicate names are EEXIST; bad names and parameters EINVAL; unknown parameters ENOENT', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.jailCreate([
+      ['name', 'a'],
+      ['persist', true],
+    ])
+    const before = snapshot(host)
+    assert.equal(
+      errnoOf(() =>
+        sys.jailCreate([
+          ['name', 'a'],
+          ['persist', true],
+        ]),
+      ),
+      'EEXIST',
+    )
+    assert.equal(
+      errnoOf(() =>
+        sys.jailCreate([
+          ['name', '42'],
+          ['persist', true],
+        ]),
+      ),
+      'EINVAL',
+    )
+    assert.equal(
+      errnoOf(() => sys.jailCreate([['persist', true]])),
+      'EINVAL',
+    )
+    assert.equal(
+      errnoOf(() =>
+        sys.jailCreate([
+          ['name', 'x'],
+          ['persist', 'maybe'],
+        ]),
+      ),
+      'EINVAL',
+    )
+    assert.equal(
+      errnoOf(() =>
+        sys.jailCreate([
+          ['name', 'x'],
+          ['frobnicate', '1'],
+        ]),
+      ),
+      'ENOENT',
+    )
+    assert.equal(
+      errnoOf(() =>
+        sys.jailCreate([
+          ['name', 'nope.x'],
+          ['persist', true],
+        ]),
+      ),
+      'ENOENT',
+    )
+    assert.deepEqual(snapshot(host), before)
+  })
+})
+
+describe('non-persistent jails', () => {
+  test('a jail created without persist and without processes is gone at once', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.jailCreate([
+      ['name', 'a'],
+      ['vnet', true],
+    ])
+    assert.deepEqual(sys.jailList(), [])
+    assert.equal(host.vnet0.ifnets.length, 1)
+  })
+
+  test('a non-persistent jail lives while it has a process', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.jailCreate([
+      ['name', 'a'],
+      ['persist', true],
+    ])
+    const a = sys.attach('a')
+    let killed = 0
+    const pid = a.procStart(() => killed++)
+    sys.jailModify('a', [['persist', 'false']])
+    assert.deepEqual(names(sys.jailList()), ['a'])
+    a.procExit(pid)
+    assert.deepEqual(sys.jailList(), [])
+    assert.equal(killed, 0, 'an exiting process is not killed')
+    assert.equal(
+      errnoOf(() => a.getHostname()),
+      'ESRCH',
+    )
+  })
+
+  test('removing a jail kills its processes and those of its children', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.jailCreate([
+      ['name', 'a'],
+      ['persist', true],
+      ['children.max', '1'],
+    ])
+    sys.jailCreate([
+      ['name', 'a.b'],
+      ['persist', true],
+    ])
+    const killed: string[] = []
+    sys.attach('a').procStart(() => killed.push('a'))
+    sys.attach('a.b').procStart(() => killed.push('b'))
+    sys.jailRemove('a')
+    assert.deepEqual(killed, ['b', 'a'])
+    assert.deepEqual(sys.jailList(), [])
+  })
+
+  test('a non-persistent parent dies when its last child is removed', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.jailCreate([
+      ['name', 'a'],
+      ['persist', true],
+      ['children.max', '1'],
+    ])
+    sys.jailCreate([
+      ['name', 'a.b'],
+      ['persist', true],
+    ])
+    sys.jailModify('a', [['persist', 'false']])
+    assert.deepEqual(names(sys.jailList()), ['a', 'a.b'], 'the child keeps it alive')
+    sys.jailRemove('a.b')
+    assert.deepEqual(sys.jailList(), [])
+  })
+})
+
+describe('vnet.interface and removal', () => {
+  test('vnet.interface moves interfaces in at creation', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    const e = sys.ifCreate('epair')
+    sys.jailCreate([
+      ['name', 'a'],
+      ['vnet', true],
+      ['persist', true],
+      ['vnet.interface', e],
+    ])
+    assert.deepEqual(names(sys.attach('a').ifList()), ['lo0', 'epair0a'])
+    assert.deepEqual(names(sys.ifList()), ['lo0', 'epair0b'])
+  })
+
+  test('a bad vnet.interface creates no jail and moves nothing', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.ifCreate('epair')
+    const before = snapshot(host)
+    assert.equal(
+      errnoOf(() =>
+        sys.jailCreate([
+          ['name', 'a'],
+          ['vnet', true],
+          ['persist', true],
+          ['vnet.interface', 'epair0a'],
+          ['vnet.interface', 'nope0'],
+        ]),
+      ),
+      'ENXIO',
+    )
+    assert.equal(
+      errnoOf(() =>
+        sys.jailCreate([
+          ['name', 'a'],
+          ['persist', true],
+          ['vnet.interface', 'epair0a'],
+        ]),
+      ),
+      'EINVAL',
+      'vnet.interface needs vnet',
+    )
+    assert.equal(
+      errnoOf(() =>
+        sys.jailCreate([
+          ['name', 'a'],
+          ['vnet', true],
+          ['persist', true],
+          ['vnet.interface', 'epair0a'],
+          ['vnet.interface', 'epair0a'],
+        ]),
+      ),
+      'EINVAL',
+    )
+    assert.deepEqual(snapshot(host), before)
+  })
+
+  test('removal returns lent interfaces home (unconfigured, down) and destroys interfaces created inside', () => {
+    const host = mkHost()
+    const net = new Net(host, { jails: ['a'], links: [['a', '10.0.0.1/24', '', '10.0.0.2/24']] })
+    const a = net.sys('a')
+    const own = a.ifCreate('epair')
+    // The auto-numbered unit skips the name taken by the lent epair0a.
+    assert.equal(own, 'epair1a')
+    a.ifCreate('lo')
+    net.sys('').jailRemove('a')
+    const info = net.root.ifGet('epair0a')
+    assert.deepEqual(info.addrs, [])
+    assert.equal(info.flags & 1, 0, 'down after the move')
+    assert.deepEqual(names(net.root.ifList()), ['lo0', 'epair0b', 'epair0a'])
+    // Nothing of a's epair1 or lo1 shows up at home; the unit is free again here.
+    assert.equal(net.root.ifCreate('epair'), 'epair1a')
+  })
+
+  test('removing a parent removes its children; interfaces lent down two levels go home', () => {
+    const host = mkHost()
+    const net = new Net(host, { jails: ['a', 'a.b'], links: [['a.b', '10.0.0.1/24', '', '10.0.0.2/24']] })
+    assert.deepEqual(names(net.sys('a.b').ifList()), ['lo0', 'epair0a'])
+    net.root.jailRemove('a')
+    assert.deepEqual(net.root.jailList(), [])
+    assert.deepEqual(names(net.root.ifList()), ['lo0', 'epair0b', 'epair0a'])
+    assert.ok(net.vnet('').ifByName('epair0a') !== undefined)
+  })
+
+  test('an epair created in a jail with one half lent to its child is destroyed whole', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.jailCreate([
+      ['name', 'a'],
+      ['vnet', true],
+      ['persist', true],
+      ['children.max', '1'],
+    ])
+    const a = sys.attach('a')
+    a.jailCreate([
+      ['name', 'b'],
+      ['vnet', true],
+      ['persist', true],
+    ])
+    a.ifCreate('epair')
+    a.ifMoveToJail('epair0b', 'b')
+    sys.jailRemove('a')
+    assert.deepEqual(names(sys.ifList()), ['lo0'])
+  })
+
+  test('removal stops the jail’s timers, frees its buffers and closes its sockets', async () => {
+    const host = mkHost()
+    const net = new Net(host, { jails: [], links: [] })
+    const timers0 = host.clock.pending
+    const inUse0 = host.env.pool.inUse
+    net.root.jailCreate([
+      ['name', 'a'],
+      ['vnet', true],
+      ['persist', true],
+    ])
+    const a = net.sys('a')
+    a.ifCreate('epair')
+    a.ifAddAddr('epair0a', ip('10.0.0.1'), 24)
+    a.sysctlSet('net.inet.ip.fragttl', '1000')
+    const s = a.rawSocket(1)
+    // Packets held by ARP (nobody answers on the unpaired epair0b side)...
+    for (let i = 0; i < 5; i++) s.send(ip('10.0.0.99'), icmpEcho(1, i))
+    // ...a reassembly queue, and a temporary ARP entry with its expiry timer.
+    a.arpSet(ip('10.0.0.5'), 0x020000000005, { temp: true })
+    const ifp = net.ifp('a', 'epair0a')
+    const frag = ipv4({
+      src: ip('10.0.0.5'),
+      dst: ip('10.0.0.1'),
+      proto: 1,
+      mf: true,
+      payload: icmpEcho(1, 1, pattern(16)),
+    })
+    net.inject(ifp, ether(ifp.mac, 0x020000000005, EtherType.IPV4, frag))
+    assert.equal(reassHeld(net.vnet('a')), 1)
+    const recv = s.recv(100 * SEC)
+    assert.ok(host.clock.pending > timers0)
+    assert.ok(host.env.pool.inUse > inUse0)
+    net.root.jailRemove('a')
+    assert.equal(await recv, null, 'a blocked receive returns when the socket closes')
+    assert.equal(host.clock.pending, timers0)
+    assert.equal(host.env.pool.inUse, inUse0)
+    assert.equal(host.env.netisr.errors, 0)
+    assert.equal(
+      errnoOf(() => a.ifList()),
+      'ESRCH',
+    )
+    assert.equal(
+      errnoOf(() => s.send(ip('10.0.0.99'), icmpEcho(1, 9))),
+      'EBADF',
+    )
+  })
+})
+
+describe('jail parameters', () => {
+  test('hostname is per jail and inherited at creation', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.setHostname('gw')
+    sys.jailCreate([
+      ['name', 'a'],
+      ['persist', true],
+    ])
+    sys.jailCreate([
+      ['name', 'b'],
+      ['persist', true],
+      ['host.hostname', 'bee'],
+    ])
+    assert.equal(sys.attach('a').getHostname(), 'gw')
+    assert.equal(sys.attach('b').getHostname(), 'bee')
+    sys.jailModify('a', [['host.hostname', 'ay']])
+    assert.equal(sys.attach('a').getHostname(), 'ay')
+    assert.equal(sys.getHostname(), 'gw')
+  })
+
+  test('vnet cannot be changed after creation; modify cannot add interfaces', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.jailCreate([
+      ['name', 'a'],
+      ['persist', true],
+    ])
+    sys.ifCreate('epair')
+    assert.equal(
+      errnoOf(() => sys.jailModify('a', [['vnet', true]])),
+      'EINVAL',
+    )
+    assert.equal(
+      errnoOf(() => sys.jailModify('a', [['vnet.interface', 'epair0a']])),
+      'EINVAL',
+    )
+    assert.equal(sys.jailGet('a').vnet, false)
+  })
+
+  test('a non-vnet jail shares its parent’s stack', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.jailCreate([
+      ['name', 'a'],
+      ['persist', true],
+    ])
+    assert.equal(host.prison0.findDescendant('a')!.vnet, host.vnet0)
+    sys.ifCreate('lo')
+    assert.ok(
+      sys
+        .attach('a')
+        .ifList()
+        .some((i) => i.name === 'lo1'),
+    )
+  })
+})

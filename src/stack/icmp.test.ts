@@ -1,0 +1,226 @@
+/**
+ * ICMP in virtual time: the per-second response limit `net.inet.icmp.icmplim` (errors and echo
+ * replies; 0 disables it), the RFC 1122 §3.2.2 / RFC 1812 §4.3.2.7 rules for when no error may be
+ * sent (about ICMP errors, non-initial fragments), `net.inet.icmp.quotelen`, and validation of
+ * received messages (checksum, length, truncated error quotes), each with its icmpstat counter.
+ */
+
+import assert from 'node:assert/strict'
+import { afterEach, describe, test } from 'node:test'
+import { Host } from '../host/host.js'
+import { nodeClockDriver } from '../platform/node/clock_driver.js'
+import {
+  EtherType,
+  ether,
+  IpProto,
+  icmpEcho,
+  ipv4,
+  parseIcmpDatagram,
+  pattern,
+  udp,
+} from '../testing/frames.js'
+import { counter, ip, Net } from '../testing/net.js'
+import { SEC } from '../util/clock.js'
+import { IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../wire/icmp.js'
+
+let current: Net | null = null
+
+afterEach(() => {
+  if (current === null) return
+  assert.equal(current.host.env.netisr.errors, 0, String(current.host.env.netisr.lastError))
+  current = null
+})
+
+function pair(): Net {
+  current = new Net(new Host(nodeClockDriver(), { clock: 'virtual', seed: 8 }), {
+    jails: ['a', 'b'],
+    links: [['a', '10.0.0.1/24', 'b', '10.0.0.2/24']],
+  })
+  return current
+}
+
+function chain(): Net {
+  current = new Net(new Host(nodeClockDriver(), { clock: 'virtual', seed: 9 }), {
+    jails: ['a', 'r', 'b'],
+    links: [
+      ['a', '10.0.1.1/24', 'r', '10.0.1.254/24'],
+      ['r', '10.0.2.254/24', 'b', '10.0.2.1/24'],
+    ],
+    routes: { a: [['default', '10.0.1.254']], b: [['default', '10.0.2.254']] },
+    forwarding: ['r'],
+  })
+  return current
+}
+
+const A = ip('10.0.0.1')
+const B = ip('10.0.0.2')
+
+/** Drain a socket: every ICMP message that arrives within `ns`. */
+async function drain(s: { recv(t: number): Promise<{ data: Uint8Array } | null> }, ns = SEC / 10) {
+  const out = []
+  for (let d = await s.recv(ns); d !== null; d = await s.recv(0)) out.push(parseIcmpDatagram(d.data))
+  return out
+}
+
+describe('net.inet.icmp.icmplim', () => {
+  test('port unreachables are limited per second, then allowed again', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    const b = net.sys('b')
+    b.sysctlSet('net.inet.icmp.icmplim', '5')
+    const icmpSock = a.rawSocket(1)
+    const u = a.rawSocket(IpProto.UDP)
+    for (let i = 0; i < 20; i++) u.send(B, udp(A, B, 5000 + i, 9, pattern(4)))
+    const got = await drain(icmpSock)
+    assert.equal(got.filter((m) => m.type === IcmpType.UNREACH && m.code === UnreachCode.PORT).length, 5)
+    assert.equal(counter(b, 'icmp', 'icps_ratelimited'), 15)
+    assert.equal(counter(b, 'udp', 'udps_noport'), 20)
+    await net.sleep(SEC)
+    u.send(B, udp(A, B, 6000, 9, pattern(4)))
+    assert.equal((await drain(icmpSock)).length, 1)
+    assert.equal(net.host.env.pool.inUse, 0)
+    u.close()
+    icmpSock.close()
+  })
+
+  test('echo replies count against the limit too', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    const b = net.sys('b')
+    b.sysctlSet('net.inet.icmp.icmplim', '3')
+    const s = a.rawSocket(1)
+    for (let i = 0; i < 10; i++) s.send(B, icmpEcho(1, i))
+    assert.equal((await drain(s)).filter((m) => m.type === IcmpType.ECHO_REPLY).length, 3)
+    assert.equal(counter(b, 'icmp', 'icps_ratelimited'), 7)
+    s.close()
+  })
+
+  test('icmplim=0 disables the limit', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    const b = net.sys('b')
+    b.sysctlSet('net.inet.icmp.icmplim', '0')
+    const s = a.rawSocket(1)
+    for (let i = 0; i < 300; i++) s.send(B, icmpEcho(1, i))
+    assert.equal((await drain(s)).length, 256, 'the raw socket queue (256) is the only bound')
+    assert.equal(counter(b, 'icmp', 'icps_ratelimited'), 0)
+    assert.equal(counter(b, 'icmp', 'icps_reflect'), 300)
+    s.close()
+  })
+
+  test('the default limit is 200 per second', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    const b = net.sys('b')
+    assert.equal(b.sysctlGet('net.inet.icmp.icmplim').value, 200)
+    const s = a.rawSocket(1)
+    for (let i = 0; i < 250; i++) s.send(B, icmpEcho(1, i))
+    assert.equal((await drain(s)).length, 200)
+    assert.equal(counter(b, 'icmp', 'icps_ratelimited'), 50)
+    s.close()
+  })
+})
+
+describe('when no error is sent', () => {
+  test('never about an ICMP error: an unreachable whose TTL runs out at a router is dropped', async () => {
+    const net = chain()
+    const a = net.sys('a')
+    const s = a.rawSocket(1)
+    const err = new Uint8Array(8 + 28)
+    writeIcmpHeader(err, 0, IcmpType.UNREACH, UnreachCode.PORT, 0)
+    err.set(ipv4({ src: ip('10.0.2.1'), dst: ip('10.0.1.1'), proto: IpProto.UDP, payload: pattern(8) }), 8)
+    icmpFinish(err, 0, err.length)
+    s.send(ip('10.0.2.1'), err, { ttl: 1 })
+    assert.deepEqual(await drain(s), [])
+    assert.equal(counter(net.sys('r'), 'icmp', 'icps_oldicmp'), 1)
+    assert.equal(counter(net.sys('r'), 'icmp', 'icps_error'), 0)
+    s.close()
+  })
+
+  test('never about a non-initial fragment; fragment zero does earn one', () => {
+    const net = chain()
+    const a = net.sys('a')
+    const r = net.sys('r')
+    const ifp = net.ifp('r', 'epair0b')
+    const aMac = a.ifGet('epair0a').mac!
+    const mk = (fragOffset: number) =>
+      ether(
+        ifp.mac,
+        aMac,
+        EtherType.IPV4,
+        ipv4({
+          src: ip('10.0.1.1'),
+          dst: ip('10.0.2.1'),
+          proto: IpProto.UDP,
+          ttl: 1,
+          mf: true,
+          fragOffset,
+          payload: pattern(16),
+        }),
+      )
+    net.inject(ifp, mk(64))
+    assert.equal(counter(r, 'icmp', 'icps_error'), 0)
+    net.inject(ifp, mk(0))
+    assert.equal(counter(r, 'icmp', 'icps_error'), 1)
+  })
+
+  test('quotelen sets how much of the offending datagram an error quotes', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    net.sys('b').sysctlSet('net.inet.icmp.quotelen', '64')
+    const icmpSock = a.rawSocket(1)
+    const u = a.rawSocket(IpProto.UDP)
+    u.send(B, udp(A, B, 5000, 9, pattern(200)))
+    const [m] = await drain(icmpSock)
+    assert.ok(m !== undefined)
+    assert.equal(m.body.length, 20 + 64)
+    assert.ok(m.checksumOk)
+    u.close()
+    icmpSock.close()
+  })
+})
+
+describe('ICMP input validation', () => {
+  function inject(net: Net, icmpMsg: Uint8Array) {
+    const aIf = net.ifp('a', 'epair0a')
+    const bMac = net.sys('b').ifGet('epair0b').mac!
+    net.inject(
+      aIf,
+      ether(aIf.mac, bMac, EtherType.IPV4, ipv4({ src: B, dst: A, proto: IpProto.ICMP, payload: icmpMsg })),
+    )
+  }
+
+  test('bad checksum → icps_checksum, no reply', () => {
+    const net = pair()
+    const e = icmpEcho(1, 1, pattern(8))
+    e[2]! ^= 1
+    inject(net, e)
+    assert.equal(counter(net.sys('a'), 'icmp', 'icps_checksum'), 1)
+    assert.equal(counter(net.sys('a'), 'icmp', 'icps_reflect'), 0)
+  })
+
+  test('shorter than an ICMP header → icps_tooshort', () => {
+    const net = pair()
+    inject(net, pattern(5))
+    assert.equal(counter(net.sys('a'), 'icmp', 'icps_tooshort'), 1)
+  })
+
+  test('an error that does not quote a whole IP header → icps_badlen', () => {
+    const net = pair()
+    const m = new Uint8Array(8 + 10)
+    writeIcmpHeader(m, 0, IcmpType.UNREACH, UnreachCode.HOST, 0)
+    icmpFinish(m, 0, m.length)
+    inject(net, m)
+    assert.equal(counter(net.sys('a'), 'icmp', 'icps_badlen'), 1)
+    assert.equal(net.host.env.pool.inUse, 0)
+  })
+
+  test('received types are counted in icps_inhist', () => {
+    const net = pair()
+    inject(net, icmpEcho(1, 1, pattern(8), IcmpType.ECHO_REPLY))
+    inject(net, icmpEcho(1, 1, pattern(8), 40))
+    const st = new Map(net.sys('a').protoStats('icmp'))
+    assert.equal(st.get('icps_inhist[0]'), 1)
+    assert.equal(st.get('icps_inhist[40]'), 1)
+  })
+})
