@@ -25,11 +25,11 @@
 
 import type { Mbuf, MbufPool } from '../buf/mbuf.js'
 import type { Clock, Timer } from '../util/clock.js'
-import type { Rng } from '../util/rng.js'
 import { SysError } from '../util/errno.js'
+import type { Rng } from '../util/rng.js'
 import type { NgStruct, NgValue } from './ascii.js'
 import type { NgGraph } from './graph.js'
-import { NgNode, type NgHook } from './node.js'
+import { type NgHook, NgNode } from './node.js'
 import {
   applySetcfg,
   DELAYLEN_MAX,
@@ -41,7 +41,16 @@ import {
 import { DelayLine, FlowQueues } from './pipe_queue.js'
 
 /** Why a frame was discarded; indexes PipeStats.drops. */
-const Drop = { QUEUE: 0, QUEUE_BYTES: 1, DELAYQ: 2, LOSS: 3, GILBERT: 4, BER: 5, NOHOOK: 6, FLUSH: 7 } as const
+const Drop = {
+  QUEUE: 0,
+  QUEUE_BYTES: 1,
+  DELAYQ: 2,
+  LOSS: 3,
+  GILBERT: 4,
+  BER: 5,
+  NOHOOK: 6,
+  FLUSH: 7,
+} as const
 type DropReason = (typeof Drop)[keyof typeof Drop]
 /** Counter names in getstats, by reason. */
 const DROP_NAMES = [
@@ -201,7 +210,13 @@ class PipeDir {
     this.reorderP = c.reorder / 100
     this.reorderGap = c.reorderGap === 0 ? 1 : c.reorderGap
     this.noqueue =
-      c.bandwidth === 0 && c.delay === 0 && c.jitter === 0 && c.duplicate === 0 && c.ber === 0 && c.loss === 0 && c.geP === 0
+      c.bandwidth === 0 &&
+      c.delay === 0 &&
+      c.jitter === 0 &&
+      c.duplicate === 0 &&
+      c.ber === 0 &&
+      c.loss === 0 &&
+      c.geP === 0
   }
 
   /** A frame arrived on this direction's input hook. Takes ownership; never throws. */
@@ -209,11 +224,20 @@ class PipeDir {
     const st = this.stats
     st.inFrames++
     st.inOctets += m.len
-    if (this.out === null) return this.drop(m, Drop.NOHOOK)
-    if (this.noqueue && this.q.frames === 0 && this.line.size === 0) return this.deliver(m)
+    if (this.out === null) {
+      this.drop(m, Drop.NOHOOK)
+      return
+    }
+    if (this.noqueue && this.q.frames === 0 && this.line.size === 0) {
+      this.deliver(m)
+      return
+    }
     // netem decides loss and duplication as a frame arrives, before it is queued.
-    if (this.lossP > 0 && this.rLoss.float() < this.lossP) return this.drop(m, Drop.LOSS)
-    if (this.geP > 0 && this.gilbertLoses()) return this.drop(m, Drop.GILBERT)
+    const lost = this.lossP > 0 && this.rLoss.float() < this.lossP
+    if (lost || (this.geP > 0 && this.gilbertLoses())) {
+      this.drop(m, lost ? Drop.LOSS : Drop.GILBERT)
+      return
+    }
     // Copy before queueing: a full queue may free m at once.
     let copy: Mbuf | null = null
     if (this.dupP > 0 && this.rDup.float() < this.dupP) {
@@ -247,7 +271,11 @@ class PipeDir {
     q.add(m, this.hashFlows ? ipHash(m, this.headerOffset) : 0, now)
     for (;;) {
       const reason =
-        q.frames > this.queuelen ? Drop.QUEUE : this.queueBytes > 0 && q.bytes > this.queueBytes ? Drop.QUEUE_BYTES : -1
+        q.frames > this.queuelen
+          ? Drop.QUEUE
+          : this.queueBytes > 0 && q.bytes > this.queueBytes
+            ? Drop.QUEUE_BYTES
+            : -1
       if (reason === -1) break
       this.drop(q.dropOne(this.drophead), reason)
     }
@@ -299,7 +327,11 @@ class PipeDir {
       // netem: unless within `gap` frames of the last reordered one, a frame skips the delay with
       // probability `reorder`, overtaking those still in flight.
       let arrive = depart
-      if (this.reorderP > 0 && this.sinceReorder >= this.reorderGap - 1 && this.rReorder.float() < this.reorderP) {
+      if (
+        this.reorderP > 0 &&
+        this.sinceReorder >= this.reorderGap - 1 &&
+        this.rReorder.float() < this.reorderP
+      ) {
         this.sinceReorder = 0
         this.stats.reordered++
       } else {
@@ -317,7 +349,10 @@ class PipeDir {
 
   private deliver(m: Mbuf): void {
     const out = this.out
-    if (out === null || out.peer === null) return this.drop(m, Drop.NOHOOK)
+    if (out === null || out.peer === null) {
+      this.drop(m, Drop.NOHOOK)
+      return
+    }
     this.stats.fwdFrames++
     this.stats.fwdOctets += m.len
     m.next = null
@@ -377,7 +412,8 @@ export class PipeNode extends NgNode {
   }
 
   override newHook(name: string): void {
-    if (name !== 'upper' && name !== 'lower') throw new SysError('EINVAL', 'ngctl', `pipe: unknown hook '${name}'`)
+    if (name !== 'upper' && name !== 'lower')
+      throw new SysError('EINVAL', 'ngctl', `pipe: unknown hook '${name}'`)
   }
 
   override hookConnected(hook: NgHook): void {

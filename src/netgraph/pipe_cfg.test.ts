@@ -113,7 +113,10 @@ describe('getcfg and setcfg', () => {
     const p = setup()
     const down = () => (p.get('getcfg').downstream ?? {}) as NgStruct
     p.msg('setcfg', '{ downstream={ drr=1 drophead=1 } }')
-    assert.deepEqual([down().drr, down().fifo, down().drophead, down().droptail], [2048, undefined, 1, undefined])
+    assert.deepEqual(
+      [down().drr, down().fifo, down().drophead, down().droptail],
+      [2048, undefined, 1, undefined],
+    )
     p.msg('setcfg', '{ downstream={ drr=31 } }')
     assert.equal(down().drr, 2048)
     p.msg('setcfg', '{ downstream={ drr=600 } }')
@@ -253,7 +256,15 @@ describe('statistics and other messages', () => {
       'EINVAL',
     )
     const node = p.g.resolve(p.path, null)
-    assert.deepEqual(node.messages(), ['setcfg', 'getcfg', 'getstats', 'clrstats', 'getclrstats', 'getrun', 'getrunstats'])
+    assert.deepEqual(node.messages(), [
+      'setcfg',
+      'getcfg',
+      'getstats',
+      'clrstats',
+      'getclrstats',
+      'getrun',
+      'getrunstats',
+    ])
   })
 })
 
@@ -294,7 +305,8 @@ describe('fuzzing', () => {
     const k = r.int(12)
     if (k < 5 && depth < 3) {
       const fields: string[] = []
-      for (let i = r.int(5); i > 0; i--) fields.push(`${names[r.int(names.length)]}=${randomValue(r, depth + 1)}`)
+      for (let i = r.int(5); i > 0; i--)
+        fields.push(`${names[r.int(names.length)]}=${randomValue(r, depth + 1)}`)
       return `{ ${fields.join(' ')} }`
     }
     if (k === 5 && depth < 3) return `[ ${randomValue(r, depth + 1)} ${randomValue(r, depth + 1)} ]`
@@ -344,7 +356,12 @@ describe('fuzzing', () => {
       }
       return `{ ${fields.join(' ')} }`
     }
-    const g = [['bandwidth', '-1', '0', '128000', '10000000'], ['delay', '-1', '0', '500'], ['overhead', '-1', '24'], ['header_offset', '-1', '14']]
+    const g = [
+      ['bandwidth', '-1', '0', '128000', '10000000'],
+      ['delay', '-1', '0', '500'],
+      ['overhead', '-1', '24'],
+      ['header_offset', '-1', '14'],
+    ]
     const fields: string[] = []
     for (const [k, ...vs] of g) if (r.int(3) === 0) fields.push(`${k}=${vs[r.int(vs.length)]}`)
     if (r.int(2) === 0) fields.push(`downstream=${dir()}`)

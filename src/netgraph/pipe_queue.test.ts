@@ -46,27 +46,30 @@ describe('MbufRing', () => {
 describe('DelayLine', () => {
   test('pops in time order, first in first out among equal times, across random interleavings', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 20 })), { maxLength: 400 }), (ops) => {
-        const line = new DelayLine()
-        const model: Array<{ t: number; m: Mbuf }> = []
-        let tag = 0
-        for (const [push, t] of ops) {
-          if (push || model.length === 0) {
-            const m = frame(10, tag++)
-            line.push(m, t)
-            // Stable insertion after every entry with time <= t.
-            let i = model.length
-            while (i > 0 && model[i - 1]!.t > t) i--
-            model.splice(i, 0, { t, m })
-          } else {
-            assert.equal(line.peekTime(), model[0]!.t)
-            assert.equal(line.pop(), model.shift()!.m)
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 20 })), { maxLength: 400 }),
+        (ops) => {
+          const line = new DelayLine()
+          const model: Array<{ t: number; m: Mbuf }> = []
+          let tag = 0
+          for (const [push, t] of ops) {
+            if (push || model.length === 0) {
+              const m = frame(10, tag++)
+              line.push(m, t)
+              // Stable insertion after every entry with time <= t.
+              let i = model.length
+              while (i > 0 && model[i - 1]!.t > t) i--
+              model.splice(i, 0, { t, m })
+            } else {
+              assert.equal(line.peekTime(), model[0]!.t)
+              assert.equal(line.pop(), model.shift()!.m)
+            }
+            assert.equal(line.size, model.length)
+            assert.equal(line.bytes, model.length * 10)
           }
-          assert.equal(line.size, model.length)
-          assert.equal(line.bytes, model.length * 10)
-        }
-        for (const { m } of model) pool.put(m)
-      }),
+          for (const { m } of model) pool.put(m)
+        },
+      ),
     )
   })
 })

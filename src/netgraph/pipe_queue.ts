@@ -163,11 +163,16 @@ export class FlowQueues {
    * the first one with a later virtual time. Otherwise it joins the tail of the round.
    */
   private place(f: Flow, len: number, now: number): void {
-    if (this.wfqNsPerByte === 0) return this.append(f)
-    f.vtime = now + (len + this.overhead) * this.flows * this.wfqNsPerByte
-    let g = this.first
-    while (g !== null && g.vtime <= f.vtime) g = g.next
-    if (g === null) return this.append(f)
+    let g: Flow | null = null
+    if (this.wfqNsPerByte > 0) {
+      f.vtime = now + (len + this.overhead) * this.flows * this.wfqNsPerByte
+      g = this.first
+      while (g !== null && g.vtime <= f.vtime) g = g.next
+    }
+    if (g === null) {
+      this.append(f)
+      return
+    }
     f.next = g
     f.prev = g.prev
     if (g.prev === null) this.first = f

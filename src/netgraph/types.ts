@@ -52,7 +52,8 @@ export const netgraphModule: VnetModule<NgGraph> = {
     }
     g.listImplicit = () => {
       // Nodes of interfaces that left this vnet go; every Ethernet interface here has one.
-      for (const n of [...g.nodes.values()]) if (n instanceof EtherNode && !v.ifnets.includes(n.ifp)) g.shutdown(n)
+      for (const n of [...g.nodes.values()])
+        if (n instanceof EtherNode && !v.ifnets.includes(n.ifp)) g.shutdown(n)
       for (const ifp of v.ifnets) if (ifp.type === 'ether') etherNodeFor(g, ifp)
     }
     return g
