@@ -1,0 +1,167 @@
+/**
+ * The resolved topology: what every loader (YAML, JSON, IMUNES `.imn`) produces and what the emulator
+ * runner and the generators consume. Unlike the file format (schema.ts), nothing here is optional or
+ * in mixed units: every link endpoint names a real interface, every interface a node uses is listed,
+ * impairments are numbers in fixed units per direction, and defaults are filled in — so the runner
+ * never has to know how a value was spelled.
+ */
+
+export const NODE_KINDS = ['pc', 'host', 'router', 'switch', 'hub'] as const
+export type NodeKind = (typeof NODE_KINDS)[number]
+
+/** End systems and routers have an IP stack (a vnet jail); switches and hubs only forward frames. */
+export function isL3(kind: NodeKind): boolean {
+  return kind === 'pc' || kind === 'host' || kind === 'router'
+}
+
+export interface Topology {
+  /** Lab name: the file's `name`, else the file name without directory and extension. */
+  name: string
+  /** In file order. Names are unique. */
+  nodes: TopoNode[]
+  /** In file order. */
+  links: TopoLink[]
+  /** What the file asked for; loadTopology has already applied it (see auto.ts). */
+  auto: AutoConfig
+}
+
+export interface AutoConfig {
+  /** Address pool and per-segment prefix length, or null when addresses are not assigned. */
+  addressing: { pool: string; prefix: number } | null
+  /** End systems get a default route toward a router on one of their segments. */
+  defaultRoutes: boolean
+  /** Routers get static routes to every subnet of the lab along shortest paths. */
+  routes: boolean
+}
+
+export interface TopoNode {
+  name: string
+  kind: NodeKind
+  /** net.inet.ip.forwarding: true for routers unless the file says otherwise, false for end systems. */
+  forwarding: boolean
+  /** Declared interfaces first (file order), then those created for link endpoints. */
+  interfaces: TopoIface[]
+  /** IPv4 static routes, installed after addresses. */
+  routes: TopoRoute[]
+  /** Shell command lines run in order, inside the node's jail, after interfaces and routes are up. */
+  startup: string[]
+}
+
+export interface TopoIface {
+  name: string
+  /** IPv4 `a.b.c.d/len`, canonical text; the first is the primary address. */
+  addresses: string[]
+  /** IPv6 `addr/len` as written; kept for later, not configured yet. */
+  ipv6: string[]
+  /** `xx:xx:xx:xx:xx:xx` lower case, or null for a generated one. */
+  mac: string | null
+  /** null: the interface default (1500). */
+  mtu: number | null
+}
+
+export interface TopoRoute {
+  /** Destination prefix, canonical (`0.0.0.0/0` for default, host bits cleared). */
+  to: string
+  /** IPv4 gateway, on a connected subnet of the node. */
+  via: string
+}
+
+export interface Endpoint {
+  node: string
+  iface: string
+}
+
+export interface TopoLink {
+  a: Endpoint
+  b: Endpoint
+  /** false: the link starts unplugged (no carrier). */
+  up: boolean
+  /** No shaping element at all (IMUNES `direct`); ab/ba are then the neutral impairment. */
+  direct: boolean
+  /** Impairment of frames travelling from a to b. */
+  ab: Impairment
+  /** Impairment of frames travelling from b to a. */
+  ba: Impairment
+}
+
+export type JitterDist = 'uniform' | 'normal'
+export type Discipline = 'fifo' | 'drr' | 'wfq'
+export type DropPolicy = 'tail' | 'head'
+
+/** Gilbert-Elliott two-state loss: probabilities per packet. */
+export interface Gilbert {
+  /** Good -> Bad transition. */
+  p: number
+  /** Bad -> Good transition. */
+  r: number
+  /** Delivery probability in the Bad state. */
+  h: number
+  /** Delivery probability in the Good state. */
+  k: number
+}
+
+/** One direction of a link. See docs/topology.md for the exact semantics of each field. */
+export interface Impairment {
+  /** bit/s; 0 = unlimited (no serialisation delay). */
+  bandwidth: number
+  /** Propagation delay in ns (the host clock's unit). */
+  delayNs: number
+  /** Delay variation in ns: half-width (uniform) or standard deviation (normal). */
+  jitterNs: number
+  jitterDist: JitterDist
+  /** Per-packet loss probability, 0..1 (ignored when gilbert is set). */
+  loss: number
+  gilbert: Gilbert | null
+  /** Bit error rate: probability that a given bit is corrupted; a frame with an error is dropped. */
+  ber: number
+  /** Probability that a frame is delivered twice. */
+  duplicate: number
+  /** Probability that a frame skips the delay and overtakes frames ahead of it. */
+  reorder: number
+  /** Queue limit in packets, or null for the pipe's default. */
+  queue: number | null
+  /** Queue limit in bytes, or null for none. */
+  queueBytes: number | null
+  discipline: Discipline
+  drop: DropPolicy
+}
+
+/** The neutral impairment: a perfect wire. */
+export function noImpairment(): Impairment {
+  return {
+    bandwidth: 0,
+    delayNs: 0,
+    jitterNs: 0,
+    jitterDist: 'uniform',
+    loss: 0,
+    gilbert: null,
+    ber: 0,
+    duplicate: 0,
+    reorder: 0,
+    queue: null,
+    queueBytes: null,
+    discipline: 'fifo',
+    drop: 'tail',
+  }
+}
+
+/** Deep copy (the model is plain data), for functions that return a changed topology. */
+export function cloneTopology(t: Topology): Topology {
+  return {
+    name: t.name,
+    auto: { ...t.auto, addressing: t.auto.addressing && { ...t.auto.addressing } },
+    nodes: t.nodes.map((n) => ({
+      ...n,
+      interfaces: n.interfaces.map((i) => ({ ...i, addresses: [...i.addresses], ipv6: [...i.ipv6] })),
+      routes: n.routes.map((r) => ({ ...r })),
+      startup: [...n.startup],
+    })),
+    links: t.links.map((l) => ({
+      ...l,
+      a: { ...l.a },
+      b: { ...l.b },
+      ab: { ...l.ab, gilbert: l.ab.gilbert && { ...l.ab.gilbert } },
+      ba: { ...l.ba, gilbert: l.ba.gilbert && { ...l.ba.gilbert } },
+    })),
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * The topology file format, defined once: these TypeBox declarations are at the same time the JSON
+ * Schema written to `schema/topology.schema.json` (`npm run schema`, for editors and other tools), the
+ * validator the loader runs (with Value.Errors), and — through Static<> — the TypeScript types of a
+ * parsed file. Text formats (addresses, bandwidths, durations, percentages) are regular expressions
+ * here and nowhere else: units.ts parses with these same patterns.
+ *
+ * `title` is used in a specific way: a noun phrase with its article ("an IPv4 address/prefix"), so that
+ * validation messages read "'x' is not an IPv4 address/prefix" (validate.ts). `description` is for
+ * people reading the schema. docs/topology.md is the prose version and must stay in step.
+ */
+
+import { type Static, type TSchema, Type } from '@sinclair/typebox'
+
+// ---- text patterns (the single source for the schema and for units.ts/cidr.ts) ----
+
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
+const IPV4 = `${OCTET}(?:\\.${OCTET}){3}`
+const LEN4 = '(?:3[0-2]|[12]?[0-9])'
+const NUMBER = '[0-9]+(?:\\.[0-9]+)?'
+
+export const PATTERNS = {
+  nodeName: '^[A-Za-z][A-Za-z0-9_-]{0,62}$',
+  ifaceName: '^[A-Za-z][A-Za-z0-9_]{0,14}$',
+  endpoint: '^[A-Za-z][A-Za-z0-9_-]{0,62}(?::[A-Za-z][A-Za-z0-9_]{0,14})?$',
+  ipv4: `^${IPV4}$`,
+  ipv4Prefix: `^${IPV4}/${LEN4}$`,
+  destination: `^(?:default|${IPV4}(?:/${LEN4})?)$`,
+  // Loose on purpose: cidr.ts isIpv6Prefix does the real check with a better message.
+  ipv6Prefix: '^[0-9A-Fa-f:.]{2,45}/[0-9]{1,3}$',
+  mac: '^[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}$|^[0-9A-Fa-f]{1,2}(?:-[0-9A-Fa-f]{1,2}){5}$',
+  // '10Mbit', '1Gbps', '100 kbit/s', '2.5M', '1e9'. Bits only: 'bps' is bit/s (not tc's byte/s).
+  bandwidth: `^(${NUMBER}(?:[eE][+]?[0-9]{1,2})?) ?([kKmMgGtT]?)(bit|bits|bps|bit/s)?$`,
+  // '10ms', '1.5 s', '250us', '250µs', '100ns'; a bare number is µs (as in IMUNES).
+  duration: `^(${NUMBER}) ?(ns|us|µs|ms|s)?$`,
+  // '0.5%', '100 %'.
+  percent: '^(100(?:\\.0+)?|[0-9]{1,2}(?:\\.[0-9]+)?) ?%$',
+} as const
+
+// ---- leaves ----
+
+/** A reused schema with its own description (TypeBox schemas are plain objects; symbols are copied). */
+function doc<T extends TSchema>(schema: T, description: string): T {
+  return { ...schema, description }
+}
+
+const NodeName = Type.String({
+  pattern: PATTERNS.nodeName,
+  title: 'a node name',
+  description: "A letter, then letters, digits, '-' or '_' (at most 63 characters).",
+})
+
+const IfaceName = Type.String({
+  pattern: PATTERNS.ifaceName,
+  title: 'an interface name',
+  description: "A letter, then letters, digits or '_' (at most 15 characters), e.g. eth0.",
+})
+
+const Ipv4 = Type.String({ pattern: PATTERNS.ipv4, title: 'an IPv4 address', description: 'a.b.c.d' })
+
+const Ipv4Prefix = Type.String({
+  pattern: PATTERNS.ipv4Prefix,
+  title: 'an IPv4 address/prefix',
+  description: 'An interface address with its prefix length: a.b.c.d/len, e.g. 10.0.1.1/24.',
+})
+
+const Ipv6Prefix = Type.String({
+  pattern: PATTERNS.ipv6Prefix,
+  title: 'an IPv6 address/prefix',
+  description: 'e.g. fc00:1::1/64. Accepted and kept, not configured yet.',
+})
+
+const Mac = Type.String({
+  pattern: PATTERNS.mac,
+  title: 'a MAC address',
+  description: 'Six hex octets separated by colons (or dashes), e.g. 42:00:aa:00:00:01. Must be unicast.',
+})
+
+const Bandwidth = Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: PATTERNS.bandwidth })], {
+  title: "a bandwidth (bit/s, or a string such as '10Mbit' or '1Gbps')",
+  description:
+    "Bit/s as a number, or a string with a decimal prefix k, M, G, T and an optional unit bit, bps or bit/s: '10Mbit', '1Gbps', '512k'. 0 means unlimited.",
+})
+
+const Duration = Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: PATTERNS.duration })], {
+  title: "a duration (µs, or a string such as '10ms')",
+  description:
+    "Microseconds as a number (as in IMUNES), or a string with a unit ns, us, µs, ms or s: '10ms'.",
+})
+
+const Probability = Type.Union(
+  [Type.Number({ minimum: 0, maximum: 1 }), Type.String({ pattern: PATTERNS.percent })],
+  {
+    title: "a probability (0..1) or a percentage such as '1%'",
+    description: "A number from 0 to 1, or a percentage string: 0.01 and '1%' are the same.",
+  },
+)
+
+// ---- link impairments ----
+
+const Gilbert = Type.Object(
+  {
+    p: doc(Probability, 'Probability of moving from the Good to the Bad state.'),
+    r: doc(Probability, 'Probability of moving from the Bad to the Good state.'),
+    h: Type.Optional(doc(Probability, 'Delivery probability in Bad (default 0).')),
+    k: Type.Optional(doc(Probability, 'Delivery probability in Good (default 1).')),
+  },
+  {
+    additionalProperties: false,
+    description: 'Gilbert-Elliott bursty loss, evaluated per packet; replaces loss.',
+  },
+)
+
+const impairFields = {
+  bandwidth: Type.Optional(Bandwidth),
+  delay: Type.Optional(Duration),
+  jitter: Type.Optional(
+    doc(Duration, 'Delay variation, drawn per packet (packets may overtake each other, as in netem).'),
+  ),
+  jitterDist: Type.Optional(
+    Type.Union([Type.Literal('uniform'), Type.Literal('normal')], {
+      description: 'uniform: delay ± jitter; normal: standard deviation jitter. Default uniform.',
+    }),
+  ),
+  loss: Type.Optional(doc(Probability, 'Per-packet loss.')),
+  gilbert: Type.Optional(Gilbert),
+  ber: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 1,
+      title: 'a bit error rate (probability per bit, 0..1)',
+      description: 'Probability that a bit is corrupted, e.g. 1e-6; a frame with an error is dropped.',
+    }),
+  ),
+  duplicate: Type.Optional(doc(Probability, 'Per-packet duplication.')),
+  reorder: Type.Optional(doc(Probability, 'Probability that a packet skips the delay.')),
+  queue: Type.Optional(
+    Type.Integer({ minimum: 5, maximum: 65536, description: 'Queue limit in packets (default 50).' }),
+  ),
+  queueBytes: Type.Optional(
+    Type.Integer({ minimum: 64, maximum: 1073741824, description: 'Queue limit in bytes (default none).' }),
+  ),
+  discipline: Type.Optional(
+    Type.Union([Type.Literal('fifo'), Type.Literal('drr'), Type.Literal('wfq')], {
+      description: 'How the queue is served among flows. Default fifo.',
+    }),
+  ),
+  drop: Type.Optional(
+    Type.Union([Type.Literal('tail'), Type.Literal('head')], {
+      description: 'Which packet a full queue drops: the arriving one (tail, default) or the oldest (head).',
+    }),
+  ),
+}
+
+export const ImpairSchema = Type.Object(impairFields, {
+  additionalProperties: false,
+  description: 'Impairments of one direction of a link.',
+})
+
+export const LinkImpairSchema = Type.Object(
+  {
+    ...impairFields,
+    ab: Type.Optional(doc(ImpairSchema, 'Overrides for the a -> b direction.')),
+    ba: Type.Optional(doc(ImpairSchema, 'Overrides for the b -> a direction.')),
+  },
+  {
+    additionalProperties: false,
+    description: 'Impairments for both directions; ab and ba override single fields for one direction.',
+  },
+)
+
+// ---- nodes ----
+
+export const IfaceSchema = Type.Object(
+  {
+    name: IfaceName,
+    address: Type.Optional(Ipv4Prefix),
+    addresses: Type.Optional(Type.Array(Ipv4Prefix, { description: 'More IPv4 addresses (after address).' })),
+    ipv6: Type.Optional(Type.Array(Ipv6Prefix, { description: 'Accepted and kept; not configured yet.' })),
+    mac: Type.Optional(Mac),
+    mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 9000, description: 'Default 1500.' })),
+  },
+  { additionalProperties: false, description: 'A network interface of a pc, host or router.' },
+)
+
+export const RouteSchema = Type.Object(
+  {
+    to: Type.String({
+      pattern: PATTERNS.destination,
+      title: "'default' or an IPv4 prefix",
+      description: "'default', a prefix a.b.c.d/len, or an address (a host route).",
+    }),
+    via: doc(Ipv4, 'Gateway on a connected subnet of the node.'),
+  },
+  { additionalProperties: false, description: 'An IPv4 static route.' },
+)
+
+const Startup = Type.Union([Type.String(), Type.Array(Type.String())], {
+  title: 'a shell command or a list of commands',
+  description: "Shell command lines run in order by the node's shell, inside its jail, once the lab is up.",
+})
+
+export const NodeSchema = Type.Object(
+  {
+    kind: Type.Union(
+      [
+        Type.Literal('pc'),
+        Type.Literal('host'),
+        Type.Literal('router'),
+        Type.Literal('switch'),
+        Type.Literal('hub'),
+      ],
+      { description: 'pc and host are end systems, router forwards IPv4, switch learns, hub repeats.' },
+    ),
+    interfaces: Type.Optional(
+      Type.Array(IfaceSchema, {
+        description: 'Interfaces with their configuration; links create the ones not listed.',
+      }),
+    ),
+    routes: Type.Optional(Type.Array(RouteSchema)),
+    startup: Type.Optional(Startup),
+    forwarding: Type.Optional(
+      Type.Boolean({ description: 'net.inet.ip.forwarding; default true for routers, false otherwise.' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+// ---- links ----
+
+const Endpoint = Type.String({
+  pattern: PATTERNS.endpoint,
+  title: "'node' or 'node:interface'",
+  description: 'A node name alone takes its next free interface (see docs/topology.md).',
+})
+
+export const LinkSchema = Type.Object(
+  {
+    a: Endpoint,
+    b: Endpoint,
+    impair: Type.Optional(LinkImpairSchema),
+    up: Type.Optional(Type.Boolean({ description: 'Plugged in at start. Default true.' })),
+    direct: Type.Optional(
+      Type.Boolean({
+        description: 'A plain wire with no shaping element (no impair allowed). Default false.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'A point-to-point Ethernet link.' },
+)
+
+// ---- top level ----
+
+const Addressing = Type.Union(
+  [
+    Type.Boolean(),
+    Type.Object(
+      {
+        pool: Type.Optional(doc(Ipv4Prefix, 'Where subnets come from. Default 10.0.0.0/8.')),
+        prefix: Type.Optional(
+          Type.Integer({ minimum: 8, maximum: 30, description: 'Prefix length of each subnet. Default 24.' }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'Give every linked interface of a pc, host or router without an IPv4 address one.' },
+)
+
+export const AutoSchema = Type.Union(
+  [
+    Type.Boolean(),
+    Type.Object(
+      {
+        addressing: Type.Optional(Addressing),
+        defaultRoutes: Type.Optional(
+          Type.Boolean({ description: 'End systems get a default route toward a router on their segment.' }),
+        ),
+        routes: Type.Optional(
+          Type.Boolean({ description: 'Routers get static routes to every subnet along shortest paths.' }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'true turns on addressing, defaultRoutes and routes together.' },
+)
+
+export const TopologySchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    name: Type.Optional(doc(NodeName, 'Lab name. Default: the file name.')),
+    defaults: Type.Optional(
+      Type.Object(
+        { impair: Type.Optional(LinkImpairSchema) },
+        { additionalProperties: false, description: 'Defaults for every link that is not direct.' },
+      ),
+    ),
+    auto: Type.Optional(AutoSchema),
+    nodes: Type.Record(NodeName, NodeSchema, {
+      additionalProperties: false,
+      propertyNames: {
+        pattern: PATTERNS.nodeName,
+        title: "a valid node name (a letter, then letters, digits, '-' or '_')",
+      },
+      description: 'Nodes by name.',
+    }),
+    links: Type.Optional(Type.Array(LinkSchema)),
+  },
+  {
+    title: 'a VirtNet topology',
+    description: 'A VirtNet lab: nodes, links and their configuration. See docs/topology.md.',
+    additionalProperties: false,
+  },
+)
+
+export type TopologyFile = Static<typeof TopologySchema>
+export type NodeFile = Static<typeof NodeSchema>
+export type IfaceFile = Static<typeof IfaceSchema>
+export type RouteFile = Static<typeof RouteSchema>
+export type LinkFile = Static<typeof LinkSchema>
+export type ImpairFile = Static<typeof ImpairSchema>
+export type LinkImpairFile = Static<typeof LinkImpairSchema>
+export type AutoFile = Static<typeof AutoSchema>
+
+/** The JSON Schema document as written to schema/topology.schema.json (stable text, ends in newline). */
+export function schemaJson(): string {
+  const doc: TSchema = { $schema: 'http://json-schema.org/draft-07/schema#', ...TopologySchema }
+  return `${JSON.stringify(doc, null, 2)}\n`
+}
