@@ -5,7 +5,7 @@
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
-import { NgNode, type NgHook } from './node.js'
+import { type NgHook, NgNode } from './node.js'
 
 export class SocketNode extends NgNode {
   readonly type = 'socket'

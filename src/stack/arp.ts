@@ -329,7 +329,7 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   }
   if (op === ArpOp.REQUEST) {
     const pub = t?.get(tpa)
-    if (forUs || (pub !== undefined && pub.published && pub.state === LleState.Valid)) {
+    if (forUs || (pub?.published && pub.state === LleState.Valid)) {
       const mac = forUs ? ifp.mac : pub!.mac
       // Answer in place: the request's buffer becomes the reply.
       m.len = ARP_LEN

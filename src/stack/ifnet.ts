@@ -145,7 +145,7 @@ export class Ifnet implements NetisrTarget {
     this.stats.ipackets++
     this.stats.ibytes += m.len
     m.rcvif = this
-    if (this.tap !== null && this.tap.input(this, m)) return
+    if (this.tap?.input(this, m)) return
     if (this.type === 'ether') etherInput(this, m)
     else ipInput(this.vnet, this, m)
   }

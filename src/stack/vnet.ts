@@ -114,7 +114,7 @@ export class Vnet {
 
   /** Whether addr is a broadcast address of one of our interfaces (or the limited broadcast). */
   isBroadcast(addr: number): boolean {
-    return addr === 0xffffffff || (this.bcast !== null && this.bcast.has(addr))
+    return addr === 0xffffffff || this.bcast?.has(addr) === true
   }
 
   /** Recompute the local and broadcast address sets after an address change. */

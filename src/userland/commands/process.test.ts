@@ -5,7 +5,6 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { Syscalls } from '../../host/syscalls.js'
 import { SysError } from '../../util/errno.js'
 import { type Program, startProcess } from '../process.js'
 import { makePrograms, programs } from '../programs.js'
@@ -116,7 +115,7 @@ describe('startProcess', () => {
     assert.deepEqual(seen, ['child 1 uid=1001 jail=j1 X=y', 'child 2 uid=7 jail=0 X=undefined'])
   })
 
-  test('exec applies the kernel\'s setuid bit; the shell hook serves sh', async () => {
+  test("exec applies the kernel's setuid bit; the shell hook serves sh", async () => {
     const k = kernel(1001)
     const uids: number[] = []
     const run: Command = async (_a, _i, proc) => {
