@@ -11,6 +11,7 @@ import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
 import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
+import { netisrGuard, pairNet } from '../testing/fixtures.js'
 import { EtherType, ether, IpProto, icmpEcho, ipv4, pattern } from '../testing/frames.js'
 import { counter, ip, Net, ping } from '../testing/net.js'
 import { SEC } from '../util/clock.js'
@@ -18,22 +19,10 @@ import { arp } from './arp.js'
 import { reass, reassHeld } from './ip_reass.js'
 import { RAW_QUEUE_MAX } from './raw.js'
 
-let current: Net | null = null
+const guard = netisrGuard()
+afterEach(() => guard.check())
 
-afterEach(() => {
-  if (current === null) return
-  assert.equal(current.host.env.netisr.errors, 0, String(current.host.env.netisr.lastError))
-  current = null
-})
-
-/** a (10.0.0.1/16) <-> b (10.0.0.2/16): a /16 so there are many unresolved neighbours to flood. */
-function pair(): Net {
-  current = new Net(new Host(nodeClockDriver(), { clock: 'virtual', seed: 31 }), {
-    jails: ['a', 'b'],
-    links: [['a', '10.0.0.1/16', 'b', '10.0.0.2/16']],
-  })
-  return current
-}
+const pair = (): Net => guard.track(pairNet(31, 16))
 
 const A = ip('10.0.0.1')
 const B = ip('10.0.0.2')
@@ -92,14 +81,15 @@ describe('ARP hold queue floods', () => {
 
   test('a full ARP table in one vnet does not stop another', async () => {
     // a -- b -- c: a floods its own table; b keeps talking to c.
-    current = new Net(new Host(nodeClockDriver(), { clock: 'virtual', seed: 33 }), {
-      jails: ['a', 'b', 'c'],
-      links: [
-        ['a', '10.0.0.1/16', 'b', '10.0.0.2/16'],
-        ['b', '10.1.0.1/24', 'c', '10.1.0.2/24'],
-      ],
-    })
-    const net = current
+    const net = guard.track(
+      new Net(new Host(nodeClockDriver(), { clock: 'virtual', seed: 33 }), {
+        jails: ['a', 'b', 'c'],
+        links: [
+          ['a', '10.0.0.1/16', 'b', '10.0.0.2/16'],
+          ['b', '10.1.0.1/24', 'c', '10.1.0.2/24'],
+        ],
+      }),
+    )
     const st = arp(net.vnet('a'))
     st.maxEntries = 16
     const s = net.sys('a').rawSocket(1)
@@ -198,8 +188,7 @@ describe('raw socket queues', () => {
 describe('teardown under flood', () => {
   test('removing a jail mid-flood leaves none of its timers or buffers behind', async () => {
     const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 32 })
-    const net = new Net(host, { jails: ['b'] })
-    current = net
+    const net = guard.track(new Net(host, { jails: ['b'] }))
     const timers0 = host.clock.pending
     const inUse0 = host.env.pool.inUse
     net.root.jailCreate([

@@ -7,8 +7,7 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { Host } from '../host/host.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
+import { chainNet, netisrGuard, pairNet } from '../testing/fixtures.js'
 import {
   EtherType,
   ether,
@@ -19,38 +18,15 @@ import {
   pattern,
   udp,
 } from '../testing/frames.js'
-import { counter, ip, Net } from '../testing/net.js'
+import { counter, ip, type Net } from '../testing/net.js'
 import { SEC } from '../util/clock.js'
 import { IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../wire/icmp.js'
 
-let current: Net | null = null
+const guard = netisrGuard()
+afterEach(() => guard.check())
 
-afterEach(() => {
-  if (current === null) return
-  assert.equal(current.host.env.netisr.errors, 0, String(current.host.env.netisr.lastError))
-  current = null
-})
-
-function pair(): Net {
-  current = new Net(new Host(nodeClockDriver(), { clock: 'virtual', seed: 8 }), {
-    jails: ['a', 'b'],
-    links: [['a', '10.0.0.1/24', 'b', '10.0.0.2/24']],
-  })
-  return current
-}
-
-function chain(): Net {
-  current = new Net(new Host(nodeClockDriver(), { clock: 'virtual', seed: 9 }), {
-    jails: ['a', 'r', 'b'],
-    links: [
-      ['a', '10.0.1.1/24', 'r', '10.0.1.254/24'],
-      ['r', '10.0.2.254/24', 'b', '10.0.2.1/24'],
-    ],
-    routes: { a: [['default', '10.0.1.254']], b: [['default', '10.0.2.254']] },
-    forwarding: ['r'],
-  })
-  return current
-}
+const pair = (): Net => guard.track(pairNet(8))
+const chain = (): Net => guard.track(chainNet(9))
 
 const A = ip('10.0.0.1')
 const B = ip('10.0.0.2')

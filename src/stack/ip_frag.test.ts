@@ -9,8 +9,7 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { Host } from '../host/host.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
+import { chainNet, netisrGuard, pairNet } from '../testing/fixtures.js'
 import {
   EtherType,
   ether,
@@ -21,41 +20,22 @@ import {
   parseIcmpDatagram,
   pattern,
 } from '../testing/frames.js'
-import { counter, counters, delta, ip, Net, ping } from '../testing/net.js'
+import { counter, counters, delta, ip, type Net, ping } from '../testing/net.js'
 import { SEC } from '../util/clock.js'
 import { IcmpType, TimeExceededCode, UnreachCode } from '../wire/icmp.js'
 import { reass, reassHeld } from './ip_reass.js'
 
-let current: Net | null = null
+const guard = netisrGuard()
+afterEach(() => guard.check())
 
-afterEach(() => {
-  if (current === null) return
-  assert.equal(current.host.env.netisr.errors, 0, String(current.host.env.netisr.lastError))
-  current = null
-})
-
-function pair(): Net {
-  current = new Net(new Host(nodeClockDriver(), { clock: 'virtual', seed: 5 }), {
-    jails: ['a', 'b'],
-    links: [['a', '10.0.0.1/24', 'b', '10.0.0.2/24']],
-  })
-  return current
-}
+const pair = (): Net => guard.track(pairNet(5))
 
 /** a -- r -- b with a 1280-byte MTU on the r–b link. */
 function chain(): Net {
-  current = new Net(new Host(nodeClockDriver(), { clock: 'virtual', seed: 6 }), {
-    jails: ['a', 'r', 'b'],
-    links: [
-      ['a', '10.0.1.1/24', 'r', '10.0.1.254/24'],
-      ['r', '10.0.2.254/24', 'b', '10.0.2.1/24'],
-    ],
-    routes: { a: [['default', '10.0.1.254']], b: [['default', '10.0.2.254']] },
-    forwarding: ['r'],
-  })
-  current.sys('r').ifSetMtu('epair1a', 1280)
-  current.sys('b').ifSetMtu('epair1b', 1280)
-  return current
+  const n = guard.track(chainNet(6))
+  n.sys('r').ifSetMtu('epair1a', 1280)
+  n.sys('b').ifSetMtu('epair1b', 1280)
+  return n
 }
 
 const A = ip('10.0.0.1')

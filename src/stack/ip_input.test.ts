@@ -9,8 +9,7 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { Host } from '../host/host.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
+import { chainNet, netisrGuard, pairNet } from '../testing/fixtures.js'
 import {
   EtherType,
   ether,
@@ -22,40 +21,15 @@ import {
   pattern,
   udp,
 } from '../testing/frames.js'
-import { counter, counters, delta, ip, Net, ping } from '../testing/net.js'
+import { counter, counters, delta, ip, type Net, ping } from '../testing/net.js'
 import { SEC } from '../util/clock.js'
 import { IcmpType, TimeExceededCode, UnreachCode } from '../wire/icmp.js'
 
-let current: Net | null = null
+const guard = netisrGuard()
+afterEach(() => guard.check())
 
-afterEach(() => {
-  if (current === null) return
-  assert.equal(current.host.env.netisr.errors, 0, String(current.host.env.netisr.lastError))
-  current = null
-})
-
-/** a (10.0.0.1/24, epair0a) <-> b (10.0.0.2/24, epair0b). */
-function pair(): Net {
-  current = new Net(new Host(nodeClockDriver(), { clock: 'virtual', seed: 3 }), {
-    jails: ['a', 'b'],
-    links: [['a', '10.0.0.1/24', 'b', '10.0.0.2/24']],
-  })
-  return current
-}
-
-/** a (10.0.1.1) -- r (10.0.1.254 | 10.0.2.254) -- b (10.0.2.1), r forwarding. */
-function chain(): Net {
-  current = new Net(new Host(nodeClockDriver(), { clock: 'virtual', seed: 4 }), {
-    jails: ['a', 'r', 'b'],
-    links: [
-      ['a', '10.0.1.1/24', 'r', '10.0.1.254/24'],
-      ['r', '10.0.2.254/24', 'b', '10.0.2.1/24'],
-    ],
-    routes: { a: [['default', '10.0.1.254']], b: [['default', '10.0.2.254']] },
-    forwarding: ['r'],
-  })
-  return current
-}
+const pair = (): Net => guard.track(pairNet(3))
+const chain = (): Net => guard.track(chainNet(4))
 
 const A = ip('10.0.0.1')
 const B = ip('10.0.0.2')
