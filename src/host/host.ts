@@ -29,6 +29,8 @@ export interface HostOptions {
   clock?: ClockMode
   seed?: number
   hostname?: string
+  /** Real clock only: how long before a deadline to stop sleeping and poll (ns; 0 = never poll). */
+  realPollNs?: number
 }
 
 export class Host {
@@ -47,7 +49,7 @@ export class Host {
   private readonly macRng: Rng
 
   constructor(driver: ClockDriver, opts: HostOptions = {}) {
-    this.clock = new Clock(opts.clock ?? 'virtual', driver)
+    this.clock = new Clock(opts.clock ?? 'virtual', driver, opts.realPollNs)
     this.rng = new Rng(opts.seed ?? 1)
     this.macRng = this.rng.stream('mac')
     const pool = new MbufPool()

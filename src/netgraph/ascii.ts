@@ -69,7 +69,13 @@ class Reader {
       if (this.atEnd()) this.fail("'}' expected")
       const name = this.word()
       if (name === '' || !this.eat('=')) this.fail('field=value expected')
-      out[name] = this.value()
+      // defineProperty: a field named `__proto__` stays a field instead of replacing the prototype.
+      Object.defineProperty(out, name, {
+        value: this.value(),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
     }
     return out
   }

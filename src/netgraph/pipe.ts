@@ -8,19 +8,22 @@
  *   ─> bit errors ─> delay line (delay ± jitter, or none for a reordered frame) ─> out
  *
  * Frames are never dropped silently: every discard is counted by reason (getstats), and
- * in_frames + duplicated = FwdFrames + drop_frames + queued + delayed holds at all times.
+ * in_frames + duplicated = FwdFrames + drop_frames + queued + delayed holds at all times (counting
+ * from the last clrstats that found the pipe empty).
  *
  * Time comes only from the host clock and randomness only from the node's own RNG sub-streams (one
  * per direction and impairment, named after the vnet and node IDs), so a run is reproducible from
  * (topology, seed) and enabling one impairment does not change another's random sequence. Each
- * direction has one re-armable Timer set to its next event; the data path allocates nothing per
- * frame (DRR/WFQ sub-queues and the queues' storage are recycled) and never throws. Settings may
- * change while traffic flows: frames already on the link or in the delay line keep their schedule,
- * frames still queued and new ones follow the new settings.
+ * direction has one re-armable Timer set to its next event, never one per frame; the data path
+ * creates no objects per frame (queues link mbufs in recycled rings and heaps; only `duplicate`
+ * takes a buffer from the pool) and never throws. Settings may change while traffic flows: frames
+ * already on the link or in the delay line keep their schedule; frames still waiting in the inbound
+ * queue and new ones follow the new settings.
  *
- * Differences from FreeBSD: `duplicate` sends a frame's copy once, as netem does, rather than
- * re-rolling for the copy (and without ng_pipe's off-by-one); a removed hook flushes both directions;
- * shutting the node down does not splice its two peers together (ng_bypass).
+ * Differences from FreeBSD: `duplicate` sends one copy, as netem does (ng_pipe may copy a frame
+ * again and again, and rolls with an off-by-one); connecting a hook keeps that direction's settings
+ * and counters (ng_pipe resets them); a removed hook flushes both directions; shutting the node down
+ * does not splice its two peers together (ng_bypass has no counterpart in NgGraph yet).
  */
 
 import type { Mbuf, MbufPool } from '../buf/mbuf.js'

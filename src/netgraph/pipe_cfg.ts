@@ -36,9 +36,11 @@
  *   queue_bytes      inbound queue limit in bytes (0 = only the frame limit applies)
  *
  * Numbers follow ng_pipe's rule so `getcfg` output can be fed back: 0 or an absent field leaves a
- * value unchanged, -1 sets it to zero (queuelen: back to 50). Unlike ng_pipe, which ignores
- * out-of-range values silently, anything else out of range, negative, fractional where an integer
- * is due, or an unknown field fails the whole message with EINVAL.
+ * value unchanged, -1 sets it to zero (queuelen: back to 50, where ng_pipe would black-hole the
+ * link). Unlike ng_pipe, which ignores out-of-range values silently, anything else out of range,
+ * negative, fractional where an integer is due, or an unknown field fails the whole message with
+ * EINVAL. Ranges are ng_pipe's, except that bandwidth goes up to 1 Tbit/s (ng_pipe: 1 Gbit/s) and
+ * `duplicate` may be fractional and up to 100 (ng_pipe: 1..50).
  */
 
 import { SysError } from '../util/errno.js'
@@ -177,8 +179,6 @@ function asNum(v: NgValue, where: string): number {
 
 function asStructAt(v: NgValue, where: string): NgStruct {
   if (typeof v !== 'object' || Array.isArray(v)) einval(`${where}: structure expected`)
-  // A field named __proto__ replaces the parsed object's prototype instead of becoming a key.
-  if (Object.getPrototypeOf(v) !== Object.prototype) einval(`${where}: unknown field __proto__`)
   return v
 }
 

@@ -133,17 +133,22 @@ describe('FlowQueues', () => {
     }
   })
 
-  test('sub-queues are recycled: many short-lived flows leave no garbage behind', () => {
+  test('sub-queues are recycled: many short-lived flows keep a bounded number of Flow objects', () => {
     const q = new FlowQueues()
     q.quantum = 2048
     const inUse = pool.inUse
+    const internals = q as unknown as { spare: unknown[]; byHash: Map<number, unknown> }
     for (let round = 0; round < 100; round++) {
       for (let f = 0; f < 10; f++) q.add(frame(64, f), round * 10 + f, 0)
       assert.equal(q.flows, 10)
       while (q.frames > 0) pool.put(q.take(0))
+      assert.ok(internals.byHash.size + internals.spare.length <= 64 + 10, 'bounded')
     }
     assert.equal(q.flows, 0)
-    assert.equal((q as unknown as { spare: unknown[] }).spare.length, 10)
     assert.equal(pool.inUse, inUse)
+    // A returning flow is new again: a full DRR quantum, at the tail of the round.
+    q.add(frame(64, 1), 5, 0)
+    q.add(frame(64, 2), 6, 0)
+    assert.equal(q.take(0).stamp, 1)
   })
 })

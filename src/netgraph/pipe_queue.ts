@@ -15,6 +15,9 @@
 
 import type { Mbuf } from '../buf/mbuf.js'
 
+/** Idle sub-queues kept for reuse beyond the number of active ones. */
+const IDLE_SLACK = 64
+
 /** A growable ring of mbufs with O(1) push, shift and pop (drop-head and drop-tail need both ends). */
 export class MbufRing {
   private slots: Array<Mbuf | null> = new Array<Mbuf | null>(4).fill(null)
@@ -60,6 +63,8 @@ export class MbufRing {
 /** One flow's sub-queue (ng_pipe's struct ngp_fifo), linked into the list of active sub-queues. */
 class Flow {
   hash = 0
+  /** In the round (holds frames); an idle flow stays filed under its hash for reuse. */
+  active = false
   readonly q = new MbufRing()
   /** DRR: bytes this flow may still send in the current round. */
   deficit = 0
@@ -70,9 +75,11 @@ class Flow {
 }
 
 /**
- * ng_pipe's inbound queue. Frames are filed under a flow hash (always 0 in FIFO mode); sub-queues
- * exist only while they hold frames and are recycled, so the number of Flow objects never exceeds
- * the largest number of frames queued at once.
+ * ng_pipe's inbound queue. Frames are filed under a flow hash (always 0 in FIFO mode). A sub-queue
+ * takes part in the round only while it holds frames, as in ng_pipe; an emptied one stays filed
+ * under its hash so the next frame of the flow finds it without touching the Map (whose delete and
+ * set reallocate its table), until idle flows outnumber the active ones by IDLE_SLACK and are
+ * recycled in one sweep. So flows cost O(1) amortized and never more than queue length + slack.
  */
 export class FlowQueues {
   frames = 0
@@ -94,14 +101,19 @@ export class FlowQueues {
   add(m: Mbuf, hash: number, now: number): void {
     let f = this.byHash.get(hash)
     if (f === undefined) {
+      if (this.byHash.size >= 2 * this.flows + IDLE_SLACK) this.sweep()
       f = this.spare.pop() ?? new Flow()
       f.hash = hash
-      f.deficit = this.quantum
       this.byHash.set(hash, f)
+    }
+    f.q.push(m)
+    if (!f.active) {
+      // ng_pipe gives a new sub-queue a full quantum.
+      f.active = true
+      f.deficit = this.quantum
       this.flows++
-      f.q.push(m)
       this.place(f, m.len, now)
-    } else f.q.push(m)
+    }
     this.frames++
     this.bytes += m.len
   }
@@ -152,9 +164,17 @@ export class FlowQueues {
     this.bytes -= m.len
     if (f.q.size > 0) return
     this.unlink(f)
-    this.byHash.delete(f.hash)
+    f.active = false
     this.flows--
-    this.spare.push(f)
+  }
+
+  /** Recycle every idle sub-queue (rare: see the class comment). */
+  private sweep(): void {
+    this.byHash.forEach((f, hash) => {
+      if (f.active) return
+      this.byHash.delete(hash)
+      this.spare.push(f)
+    })
   }
 
   /**

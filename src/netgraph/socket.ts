@@ -5,10 +5,17 @@
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
+import type { NgGraph } from './graph.js'
 import { type NgHook, NgNode } from './node.js'
 
 export class SocketNode extends NgNode {
   readonly type = 'socket'
+
+  constructor(graph: NgGraph) {
+    super(graph)
+    // It lives as long as its socket is open, hooks or not; close() shuts it down.
+    this.persistent = true
+  }
 
   rcvdata(_hook: NgHook, m: Mbuf): void {
     this.graph.pool.put(m)

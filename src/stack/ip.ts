@@ -48,7 +48,8 @@ export class IpVnet {
   ident: number
 
   constructor(v: Vnet) {
-    this.ident = v.env.rng.u32() & 0xffff
+    // A stream per vnet, so one vnet's traffic never shifts another's IP ids.
+    this.ident = v.env.rng.stream(`ipid:${v.id}`).u32() & 0xffff
   }
 }
 

@@ -88,7 +88,9 @@ export function ipOutput(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOutO
     pool.put(m)
     return 'EMSGSIZE'
   }
-  return ipSend(v, ifp, m, nextHop, bcast, mtu)
+  const err = ipSend(v, ifp, m, nextHop, bcast, mtu)
+  // arpresolve: an unreachable gateway is "no route to host", an unreachable destination "host is down".
+  return err === 'EHOSTDOWN' && (rt.flags & RTF.GATEWAY) !== 0 ? 'EHOSTUNREACH' : err
 }
 
 /** Hand a complete IP packet to the interface, fragmenting it if needed. Takes ownership of m. */

@@ -65,6 +65,13 @@ export class Timer implements HeapItem {
 
 /** Events fired per driver turn in virtual mode before yielding to I/O. */
 const VIRTUAL_BATCH = 4096
+/**
+ * Real mode: OS timers fire up to a millisecond or two late, so by default the clock sleeps on one
+ * only until this long before the next deadline and then polls for it from the event loop (the
+ * driver's defer, which lets pending I/O run between polls). Precision costs CPU while a deadline
+ * is near; 0 turns polling off.
+ */
+export const DEFAULT_REAL_POLL_NS = 2 * MS
 
 export class Clock {
   readonly mode: ClockMode
@@ -81,12 +88,17 @@ export class Clock {
   private realHandle: unknown = undefined
   private realDeadline = Number.POSITIVE_INFINITY
   private realKeepAlive = false
+  /** Real mode: a deferred runReal is pending (polling for a deadline within pollNs). */
+  private polling = false
   /** Events fired since creation; for benchmarks and tests. */
   fired = 0
 
-  constructor(mode: ClockMode, driver: ClockDriver) {
+  private readonly pollNs: number
+
+  constructor(mode: ClockMode, driver: ClockDriver, realPollNs = DEFAULT_REAL_POLL_NS) {
     this.mode = mode
     this.driver = driver
+    this.pollNs = realPollNs
     this.wallStart = driver.wallNs()
   }
 
@@ -176,17 +188,22 @@ export class Clock {
       this.realDeadline = Number.POSITIVE_INFINITY
       return
     }
-    if (
-      this.realHandle !== undefined &&
-      top.deadline >= this.realDeadline &&
-      keepAlive === this.realKeepAlive
-    )
+    // A poll is already on its way; it fires what is due and looks again.
+    if (this.polling) return
+    if (this.realHandle !== undefined && top.deadline >= this.realDeadline && keepAlive === this.realKeepAlive)
       return
     if (this.realHandle !== undefined) this.driver.cancel(this.realHandle)
+    this.realHandle = undefined
+    const wait = top.deadline - this.now()
+    if (wait <= this.pollNs) {
+      this.polling = true
+      this.realDeadline = Number.POSITIVE_INFINITY
+      this.driver.defer(this.runReal)
+      return
+    }
     this.realDeadline = top.deadline
     this.realKeepAlive = keepAlive
-    const delayMs = Math.max(0, (top.deadline - this.now()) / MS)
-    this.realHandle = this.driver.after(delayMs, this.runReal, keepAlive)
+    this.realHandle = this.driver.after((wait - this.pollNs) / MS, this.runReal, keepAlive)
   }
 
   private fire(t: Timer): void {
@@ -213,6 +230,7 @@ export class Clock {
   }
 
   private readonly runReal = (): void => {
+    this.polling = false
     this.realHandle = undefined
     this.realDeadline = Number.POSITIVE_INFINITY
     const now = this.now()
