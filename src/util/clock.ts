@@ -190,7 +190,11 @@ export class Clock {
     }
     // A poll is already on its way; it fires what is due and looks again.
     if (this.polling) return
-    if (this.realHandle !== undefined && top.deadline >= this.realDeadline && keepAlive === this.realKeepAlive)
+    if (
+      this.realHandle !== undefined &&
+      top.deadline >= this.realDeadline &&
+      keepAlive === this.realKeepAlive
+    )
       return
     if (this.realHandle !== undefined) this.driver.cancel(this.realHandle)
     this.realHandle = undefined
