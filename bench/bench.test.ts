@@ -42,6 +42,9 @@ test('bench --quick runs and writes valid JSON', { timeout: 60_000 }, async () =
       'vnet_memory.idle',
       'ping.rtt_median.r0',
       'forward.mpps_per_hop.r1',
+      'emulator.ready.tree_switch',
+      'emulator.pingall',
+      'pipe_delay.p99',
     ])
       assert.ok(keys.has(k), `missing ${k}`)
   } finally {

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: VirtNet's benchmark suite. Runs every group in one process — vnet creation and
- * memory, ping RTT and forwarding (alone and with idle vnets present), and the Linux network
- * namespace baseline where root and `ip netns` allow — then prints one table and writes JSON.
+ * memory, ping RTT and forwarding (alone and with idle vnets present), the emulator (a 10,000-node
+ * lab built and started, pingall, real-clock pipe delay), and the Linux network namespace baseline
+ * where root and `ip netns` allow — then prints one table and writes JSON.
  *
  *   node --expose-gc dist/bench/run.js [--quick] [--no-linux] [--out FILE]
  *
@@ -14,6 +15,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { datapathMetrics } from './datapath.js'
+import { emulatorMetrics } from './emulator.js'
 import { type BenchConfig, benchConfig, canCollect, nowNs, progress, sinceNs } from './harness.js'
 import { linuxAvailable, linuxBaseline } from './linux.js'
 import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
@@ -65,7 +67,11 @@ async function main(): Promise<void> {
   const t0 = nowNs()
   const loadBefore = loadavg()[0]!
   if (!canCollect()) progress('no global.gc: run node with --expose-gc for memory figures')
-  const metrics: Metric[] = [...vnetCreateMetrics(cfg), ...(await datapathMetrics(cfg))]
+  const metrics: Metric[] = [
+    ...vnetCreateMetrics(cfg),
+    ...(await datapathMetrics(cfg)),
+    ...(await emulatorMetrics(cfg)),
+  ]
   const skipped = await addLinuxBaseline(metrics, cfg)
   const load = [loadBefore, loadavg()[0]!]
   console.log(renderTable(metrics, skipped))

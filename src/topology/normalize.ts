@@ -314,6 +314,17 @@ function resolveLinks(
   const links: TopoLink[] = []
   const defaults = file.defaults?.impair
   checkImpair(diags, ['defaults', 'impair'], defaults)
+  // Per node, so that a switch with thousands of ports resolves in linear time: its interface names,
+  // the first listed interface that may be free and the lowest ethN that may be free. Both only move
+  // forward, since an interface once used stays used.
+  const names = new Map<TopoNode, Set<string>>()
+  const namesOf = (n: TopoNode): Set<string> => {
+    let set = names.get(n)
+    if (set === undefined) names.set(n, (set = new Set(n.interfaces.map((x) => x.name))))
+    return set
+  }
+  const listedCursor = new Map<TopoNode, number>()
+  const ethCursor = new Map<TopoNode, number>()
   for (const [i, l] of fileLinks.entries()) {
     const [ea, eb] = ends[i]!
     const resolved: Endpoint[] = []
@@ -323,19 +334,24 @@ function resolveLinks(
     ] as const) {
       if (!e) continue
       let name = e.iface
+      const ifNames = namesOf(e.node)
       if (name === null) {
-        const free = e.node.interfaces.find((x) => !usedBy.has(`${e.node.name}:${x.name}`))
-        if (free) name = free.name
+        const ifs = e.node.interfaces
+        let c = listedCursor.get(e.node) ?? 0
+        while (c < ifs.length && usedBy.has(`${e.node.name}:${ifs[c]!.name}`)) c++
+        listedCursor.set(e.node, c)
+        if (c < ifs.length) name = ifs[c]!.name
         else {
-          let k = 0
-          while (e.node.interfaces.some((x) => x.name === `eth${k}`) || usedBy.has(`${e.node.name}:eth${k}`))
-            k++
+          let k = ethCursor.get(e.node) ?? 0
+          while (ifNames.has(`eth${k}`) || usedBy.has(`${e.node.name}:eth${k}`)) k++
+          ethCursor.set(e.node, k)
           name = `eth${k}`
         }
         usedBy.set(`${e.node.name}:${name}`, i)
       }
-      if (!e.node.interfaces.some((x) => x.name === name)) {
+      if (!ifNames.has(name)) {
         e.node.interfaces.push({ name, addresses: [], ipv6: [], mac: null, mtu: null })
+        ifNames.add(name)
         origin.set(`${e.node.name}:${name}`, ['links', i, side])
       }
       resolved.push({ node: e.node.name, iface: name })

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `virtnet` command: `sh` (the FreeBSD-style shell over a fresh host), `demo`, and later `run`
- * and `gen`. This is the only place that reads files, parses process arguments and exits the process.
+ * The `virtnet` command: `sh` (the FreeBSD-style shell over a fresh host), `demo`, `run` (a topology
+ * file as a running lab, cli_run.ts) and `gen` (topology generators, cli_gen.ts). The platform's
+ * entry point: only here and in those two are files read, process arguments parsed and the process
+ * exited.
  */
 
 import { readFileSync } from 'node:fs'
@@ -14,12 +16,16 @@ import { makePrograms } from '../../userland/programs.js'
 import { ShellSession } from '../../userland/sh/shell.js'
 import type { Command, Io } from '../../userland/types.js'
 import type { ClockMode } from '../../util/clock.js'
+import { GEN_USAGE, mainGen } from './cli_gen.js'
+import { mainRun, RUN_USAGE } from './cli_run.js'
 import { nodeClockDriver } from './clock_driver.js'
 import { replIo, runRepl } from './repl.js'
 import { exitWhenFlushed, nodeStdio } from './stdio.js'
 
 const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [-e] [-x] [-c SCRIPT | FILE [ARGS...]]
        virtnet demo [--clock virtual|real] [--seed N]
+       ${RUN_USAGE}
+       ${GEN_USAGE}
        virtnet help`
 
 const EX_USAGE = 64
@@ -122,6 +128,10 @@ async function main(argv: string[]): Promise<number> {
         return await mainSh(rest)
       case 'demo':
         return await mainDemo(rest)
+      case 'run':
+        return await mainRun(rest, hostOptions, fail)
+      case 'gen':
+        return mainGen(rest, fail)
       case 'help':
       case '--help':
       case '-h':

@@ -1,14 +1,31 @@
 /**
- * The interactive front end of `virtnet sh`: a node:readline line editor (history, tab completion)
- * over a ShellSession. Completes command names where a command starts, jail names after `jexec`
- * (through a hook), and anything else through another hook. Ctrl-C interrupts the running line;
- * Ctrl-D (end of input) or `exit` ends the REPL. Input typed while a line runs is queued.
- * The session's Io should not read process.stdin: readline owns it (see replIo).
+ * The interactive front end of `virtnet sh` and `virtnet run`: a node:readline line editor (history,
+ * tab completion) over a ShellSession or the lab console. Completes command names where a command
+ * starts, jail names after `jexec` (through a hook), and anything else through another hook. Ctrl-C
+ * interrupts the running line; Ctrl-D (end of input) or `exit` ends the REPL. Input typed while a
+ * line runs is queued. The session's Io should not read process.stdin: readline owns it (see replIo).
  */
 
 import * as readline from 'node:readline'
-import type { ShellSession } from '../../userland/sh/shell.js'
 import type { Io } from '../../userland/types.js'
+
+/**
+ * What the REPL drives: a ShellSession (`virtnet sh`) or the lab console (`virtnet run`). Both run one
+ * input at a time and say when they were told to exit.
+ */
+export interface ReplSession {
+  /** The exit status once the session has ended (`exit`), else undefined. */
+  readonly exited: number | undefined
+  /** Status of the last input. */
+  readonly status: number
+  runLine(text: string): Promise<number>
+  /** Ctrl-C while a line runs. */
+  interrupt(): void
+  /** Whether text is incomplete and another line should be read. */
+  needsMore(text: string): boolean
+  /** Candidates for the first word of a command. */
+  completions(prefix: string): string[]
+}
 
 export interface ReplOptions {
   /** The prompt, e.g. `virtnet# ` for root or `$ ` otherwise. */
@@ -40,7 +57,7 @@ const COMMAND_STARTERS: ReadonlySet<string> = new Set([
 ])
 
 /** The completer readline calls: candidates for the word before the cursor, and that word. */
-export function completer(session: ShellSession, opts: Pick<ReplOptions, 'complete' | 'jails'>) {
+export function completer(session: ReplSession, opts: Pick<ReplOptions, 'complete' | 'jails'>) {
   return (line: string): [string[], string] => {
     const word = /[^\s;&|()<>]*$/.exec(line)![0]
     // Only the words of the current command matter: after the last ; & | ( or newline.
@@ -80,7 +97,7 @@ export function replIo(): Io {
 }
 
 /** Runs the read-eval loop until `exit` or end of input; resolves with the shell's exit status. */
-export function runRepl(session: ShellSession, opts: ReplOptions): Promise<number> {
+export function runRepl(session: ReplSession, opts: ReplOptions): Promise<number> {
   const output = opts.output ?? process.stdout
   const rl = readline.createInterface({
     input: opts.input ?? process.stdin,

@@ -1,0 +1,146 @@
+/**
+ * `virtnet run FILE [--clock virtual|real] [--seed N] [-c LINE]... [--script FILE]...`: loads a
+ * topology (YAML, JSON or IMUNES .imn), builds the lab in a fresh host, runs the nodes' startup
+ * commands, then either runs the given console lines in command-line order and exits, or opens the
+ * lab console at a `virtnet>` prompt (src/topology/console.ts has the commands).
+ *
+ * Exit status: that of `exit N`, else the first failing line's, else 0; 64 for usage errors, 65
+ * (EX_DATAERR) for a topology with errors — reported as `file:line: path: reason`, nothing started —
+ * 66 (EX_NOINPUT) for a file that cannot be read, 1 when the lab cannot be built.
+ */
+
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { Host } from '../../host/host.js'
+import { LabConsole } from '../../topology/console.js'
+import { isTopologyError } from '../../topology/diagnostics.js'
+import { Lab, LabError } from '../../topology/emulator.js'
+import { loadAny } from '../../topology/load.js'
+import type { Io, OutStream } from '../../userland/types.js'
+import type { ClockMode } from '../../util/clock.js'
+import { nodeClockDriver } from './clock_driver.js'
+import { replIo, runRepl } from './repl.js'
+import { nodeStdio } from './stdio.js'
+
+export const RUN_USAGE =
+  'virtnet run FILE [--clock virtual|real] [--seed N] [-c "LINE"]... [--script FILE]...'
+
+const EX_DATAERR = 65
+const EX_NOINPUT = 66
+
+function err(msg: string): void {
+  process.stderr.write(`virtnet: ${msg}\n`)
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    err(
+      `${file}: ${code === 'ENOENT' ? 'No such file or directory' : code === 'EISDIR' ? 'Is a directory' : String(e)}`,
+    )
+    return null
+  }
+}
+
+/** Writes whole lines, each prefixed (a node's startup output: `pc1: …`). */
+function prefixed(prefix: string, to: OutStream): OutStream {
+  let partial = ''
+  return {
+    write: (s) => {
+      const text = partial + s
+      const lines = text.split('\n')
+      partial = lines.pop()!
+      for (const l of lines) to.write(`${prefix}${l}\n`)
+    },
+  }
+}
+
+function startupIo(node: string): Io {
+  const stderr: OutStream = { write: (s) => void process.stderr.write(s) }
+  const out = prefixed(`${node}: `, stderr)
+  return { stdin: { read: async () => null }, stdout: out, stderr: out }
+}
+
+/** Resolves with the process exit status. `fail` prints a usage error and exits. */
+export async function mainRun(
+  args: string[],
+  hostOptions: (v: { clock?: string; seed?: string }) => { clock: ClockMode; seed: number },
+  fail: (msg: string) => never,
+): Promise<number> {
+  const { values, positionals, tokens } = parseArgs({
+    args,
+    options: {
+      clock: { type: 'string' },
+      seed: { type: 'string' },
+      c: { type: 'string', short: 'c', multiple: true },
+      script: { type: 'string', multiple: true },
+    },
+    allowPositionals: true,
+    tokens: true,
+  })
+  if (positionals.length !== 1) fail(positionals.length === 0 ? 'run: FILE expected' : 'run: one FILE only')
+  const file = positionals[0]!
+  const text = readText(file)
+  if (text === null) return EX_NOINPUT
+
+  // Console lines in command-line order; script files are read before anything starts.
+  const lines: string[] = []
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option' || t.value === undefined) continue
+    if (t.name === 'c') lines.push(t.value)
+    else if (t.name === 'script') {
+      const s = readText(t.value)
+      if (s === null) return EX_NOINPUT
+      lines.push(...s.split('\n'))
+    }
+  }
+  const scripted = values.c !== undefined || values.script !== undefined
+
+  let loaded: ReturnType<typeof loadAny>
+  try {
+    loaded = loadAny(text, file)
+  } catch (e) {
+    if (!isTopologyError(e)) throw e
+    for (const line of e.errors) process.stderr.write(`${line}\n`)
+    return EX_DATAERR
+  }
+  for (const w of loaded.warnings) err(`warning: ${w}`)
+
+  // Given lines run reproducibly in virtual time; at the prompt, time is the wall clock's.
+  const host = new Host(
+    nodeClockDriver(),
+    hostOptions({ clock: values.clock ?? (scripted ? 'virtual' : 'real'), seed: values.seed }),
+  )
+  let lab: Lab
+  try {
+    lab = Lab.build(host, loaded.topology)
+  } catch (e) {
+    if (!(e instanceof LabError)) throw e
+    err(`${file}: ${e.message}`)
+    host.clock.stop()
+    return 1
+  }
+  try {
+    for (const w of await lab.start(startupIo)) err(`warning: ${w}`)
+    if (scripted) {
+      const console = new LabConsole(lab, nodeStdio())
+      let first = 0
+      for (const line of lines) {
+        const status = await console.runLine(line)
+        if (console.exited !== undefined) return console.exited
+        if (status !== 0 && first === 0) first = status
+      }
+      return first
+    }
+    const console = new LabConsole(lab, replIo())
+    process.stdout.write(
+      `${loaded.topology.name}: ${lab.nodes().length} nodes, ${lab.links().length} links; type help for commands\n`,
+    )
+    return await runRepl(console, { prompt: 'virtnet> ', complete: (line) => console.complete(line) })
+  } finally {
+    lab.destroy()
+    host.clock.stop()
+  }
+}

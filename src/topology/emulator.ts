@@ -1,0 +1,458 @@
+/**
+ * The emulator: a resolved Topology built into one Host the way IMUNES builds a lab on FreeBSD, and
+ * the running Lab that `virtnet run` drives. Everything goes through the syscall API and netgraph
+ * control sockets — the boundary a user of `jail`, `ifconfig` and `ngctl` has:
+ *
+ * - every pc, host and router is a persistent vnet jail named after the node (hostname too);
+ * - every interface of such a node is an ng_eiface made in the host's netgraph, its ifnet moved into
+ *   the jail (`ifconfig ngethN vnet NODE`) and renamed there (`ifconfig ngethN name eth0`), then
+ *   given its MAC, MTU and addresses and brought up; then the node's routes and forwarding sysctl;
+ * - every switch is an ng_bridge and every hub an ng_hub in the host's netgraph, made persistent so
+ *   that unplugging its last cable does not shut it down; each link takes its next `linkN` hook;
+ * - every link that impairs traffic is an ng_pipe between its two ends (upper = end a, so the pipe's
+ *   downstream is a→b), configured per direction with one setcfg; a link that impairs nothing
+ *   (`direct`, or no impairments) joins its ends directly, which saves a netgraph hop per frame and
+ *   the pipe's state (bench/emulator.ts measures both);
+ * - then each node's startup lines run as one `sh -c` script in its jail.
+ *
+ * The cables are plugged in last, after every address is configured: the gratuitous ARP each
+ * address assignment sends then goes nowhere, instead of being flooded to every host of a large
+ * switched LAN (which would make building N hosts on one switch cost N²).
+ *
+ * A link that is down (`up: false`, `link A B down`) is unplugged at its b end: the netgraph hook
+ * there is removed (`ngctl rmhook`), so frames a sends are lost in the pipe (counted as drop_nohook)
+ * or at its unconnected hook, and b's frames go nowhere. The interfaces keep their flags; there is no
+ * carrier state to lose. `up` plugs the same hook back in; the pipe keeps its settings and counters.
+ *
+ * Tearing down (a link, a node, the whole lab) shuts the netgraph nodes down — a pipe frees the
+ * frames it holds and stops its timers — and removes the jails, which kills their processes and
+ * destroys their stacks, so nothing is left in the host's clock or buffer pool.
+ *
+ * Runtime-neutral: no timers or randomness of its own; the Host brings the clock and the seed.
+ */
+
+import type { Host } from '../host/host.js'
+import { IfFlag, type IfInfo, type NgSocket, type Syscalls } from '../host/syscalls.js'
+import { startProcess } from '../userland/process.js'
+import { makePrograms, type Programs } from '../userland/programs.js'
+import type { Io } from '../userland/types.js'
+import { parseIpv4, parseMac } from '../wire/addr.js'
+import { impairs, pipeSetcfg } from './link_cfg.js'
+import { type Endpoint, type Impairment, isL3, type NodeKind, type Topology, type TopoNode } from './model.js'
+
+/** A build or control step failed; the message names the node or link. */
+export class LabError extends Error {
+  override readonly name = 'LabError'
+}
+
+/** One end of a cable in the host's netgraph: a node and the hook the cable plugs into. */
+export interface Port {
+  readonly id: number
+  readonly hook: string
+}
+
+export interface LabNode {
+  readonly name: string
+  readonly kind: NodeKind
+  /** The node as written in the topology. */
+  readonly topo: TopoNode
+  /** Netgraph ID of the node's ng_bridge or ng_hub; null for pc, host and router. */
+  readonly ngId: number | null
+  /** Interface name → ID of its ng_eiface node (pc, host and router). */
+  readonly eifaces: ReadonlyMap<string, number>
+  removed: boolean
+}
+
+export interface LabLink {
+  /** Position in the topology's link list. */
+  readonly index: number
+  readonly a: Endpoint
+  readonly b: Endpoint
+  /** Where the cable plugs in at each end: an eiface's `ether` hook or a bridge/hub `linkN`. */
+  readonly portA: Port
+  readonly portB: Port
+  /** A plain wire that never gets a pipe (IMUNES `direct`). */
+  readonly direct: boolean
+  /** Netgraph ID of the link's ng_pipe, or null while the link impairs nothing. */
+  pipe: number | null
+  up: boolean
+  /** Current impairments, a→b and b→a. */
+  ab: Impairment
+  ba: Impairment
+  removed: boolean
+}
+
+export interface LabOptions {
+  /** Programs for startup scripts and node commands (default: makePrograms()). */
+  programs?: Programs
+}
+
+/** `[1f]:`, the netgraph path of a node by ID: O(1) to resolve, unlike a name. */
+export function ngPath(id: number): string {
+  return `[${id.toString(16)}]:`
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+/** `"ngeth3"` (ngctl's quoting of a string response) → `ngeth3`. */
+function unquote(s: string | null): string {
+  if (s === null) throw new LabError('eiface: getifname gave no name')
+  return s.startsWith('"') ? s.slice(1, -1) : s
+}
+
+function parseCidr(s: string): [number, number] {
+  const slash = s.indexOf('/')
+  return [parseIpv4(s.slice(0, slash))!, Number(s.slice(slash + 1))]
+}
+
+const JAIL_PARAMS_FIXED: ReadonlyArray<readonly [string, string | true]> = Object.freeze([
+  ['vnet', true],
+  ['persist', true],
+] as const)
+
+export class Lab {
+  readonly host: Host
+  readonly topology: Topology
+  readonly programs: Programs
+  private readonly root: Syscalls
+  /** The lab's netgraph control socket in the host's vnet0, open while the lab lives. */
+  private readonly ng: NgSocket
+  private readonly byName = new Map<string, LabNode>()
+  private readonly sysCache = new Map<string, Syscalls>()
+  private readonly linkList: LabLink[] = []
+  /** Links by node name, so removing a node does not scan every link. */
+  private readonly linksOf = new Map<string, LabLink[]>()
+  private destroyed = false
+
+  private constructor(host: Host, topology: Topology, opts: LabOptions) {
+    this.host = host
+    this.topology = topology
+    this.programs = opts.programs ?? makePrograms()
+    this.root = host.syscalls()
+    this.ng = this.root.ngSocket()
+  }
+
+  /**
+   * Builds the lab (jails, interfaces, addresses, routes, netgraph), ready for traffic; startup
+   * scripts are run by start(). On failure everything built so far is torn down and a LabError
+   * naming the node or link is thrown.
+   */
+  static build(host: Host, topology: Topology, opts: LabOptions = {}): Lab {
+    const lab = new Lab(host, topology, opts)
+    try {
+      lab.buildAll()
+    } catch (e) {
+      lab.destroy()
+      throw e instanceof LabError ? e : new LabError(describe(e))
+    }
+    return lab
+  }
+
+  private buildAll(): void {
+    // New netgraph nodes hang off this socket until the cables are plugged in; closing it then cuts
+    // those temporary hooks and leaves the (persistent) nodes.
+    const tmp = this.root.ngSocket()
+    let hooks = 0
+    try {
+      for (const n of this.topology.nodes) {
+        if (isL3(n.kind)) this.buildL3(n, tmp, () => `n${hooks++}`)
+        else {
+          const info = this.step(n.name, () =>
+            tmp.mkpeer('.', n.kind === 'switch' ? 'bridge' : 'hub', `n${hooks++}`, 'link0'),
+          )
+          this.ng.msg(ngPath(info.id), 'setpersistent', '')
+          this.byName.set(n.name, {
+            name: n.name,
+            kind: n.kind,
+            topo: n,
+            ngId: info.id,
+            eifaces: new Map(),
+            removed: false,
+          })
+        }
+      }
+    } finally {
+      tmp.close()
+    }
+    const nextPort = new Map<string, number>()
+    const port = (e: Endpoint): Port => {
+      const node = this.byName.get(e.node)!
+      if (node.ngId === null) return { id: node.eifaces.get(e.iface)!, hook: 'ether' }
+      const k = nextPort.get(e.node) ?? 0
+      nextPort.set(e.node, k + 1)
+      return { id: node.ngId, hook: `link${k}` }
+    }
+    for (const [index, l] of this.topology.links.entries()) {
+      const link: LabLink = {
+        index,
+        a: l.a,
+        b: l.b,
+        portA: port(l.a),
+        portB: port(l.b),
+        direct: l.direct,
+        pipe: null,
+        up: false,
+        ab: l.ab,
+        ba: l.ba,
+        removed: false,
+      }
+      this.linkList.push(link)
+      for (const end of new Set([l.a.node, l.b.node])) {
+        const list = this.linksOf.get(end)
+        if (list === undefined) this.linksOf.set(end, [link])
+        else list.push(link)
+      }
+      this.step(linkName(link), () => {
+        if (!l.direct && (impairs(l.ab) || impairs(l.ba))) this.addPipe(link)
+        if (l.up) this.plug(link)
+      })
+    }
+  }
+
+  /** Runs a build step, turning a failure into a LabError that names `what`. */
+  private step<T>(what: string, fn: () => T): T {
+    try {
+      return fn()
+    } catch (e) {
+      throw new LabError(`${what}: ${describe(e)}`)
+    }
+  }
+
+  private buildL3(n: TopoNode, tmp: NgSocket, hookName: () => string): void {
+    const name = n.name
+    this.step(name, () =>
+      this.root.jailCreate([['name', name], ...JAIL_PARAMS_FIXED, ['host.hostname', name]]),
+    )
+    const sys = this.sys(name)
+    const eifaces = new Map<string, number>()
+    this.byName.set(name, { name, kind: n.kind, topo: n, ngId: null, eifaces, removed: false })
+    for (const i of n.interfaces)
+      this.step(`${name}: ${i.name}`, () => {
+        const info = tmp.mkpeer('.', 'eiface', hookName(), 'ether')
+        eifaces.set(i.name, info.id)
+        const ifname = unquote(tmp.msg(ngPath(info.id), 'getifname', '').response)
+        this.root.ifMoveToJail(ifname, name)
+        if (ifname !== i.name) sys.ifRename(ifname, i.name)
+        if (i.mac !== null) sys.ifSetMac(i.name, parseMac(i.mac)!)
+        if (i.mtu !== null) sys.ifSetMtu(i.name, i.mtu)
+        for (const [k, a] of i.addresses.entries()) {
+          const [addr, len] = parseCidr(a)
+          sys.ifAddAddr(i.name, addr, len, { alias: k > 0 })
+        }
+        if (i.addresses.length === 0) sys.ifSetUp(i.name, true)
+      })
+    for (const r of n.routes)
+      this.step(`${name}: route ${r.to} ${r.via}`, () => {
+        const [dst, len] = parseCidr(r.to)
+        sys.routeAdd({ dst, prefixLen: len, gateway: parseIpv4(r.via)! })
+      })
+    if (n.forwarding) this.step(name, () => sys.sysctlSet('net.inet.ip.forwarding', '1'))
+  }
+
+  /**
+   * Runs every node's startup lines (one `sh -c` per node, all at once, as nodes boot together) and
+   * resolves, once all have finished, with a warning for each that exited non-zero. `io` gives each
+   * node's script its output streams.
+   */
+  async start(io: (node: string) => Io): Promise<string[]> {
+    const runs: Array<Promise<[string, number]>> = []
+    for (const n of this.topology.nodes) {
+      if (n.startup.length === 0 || !isL3(n.kind)) continue
+      const job = startProcess(this.sys(n.name), ['sh', '-c', n.startup.join('\n'), n.name], io(n.name), {
+        programs: this.programs,
+      })
+      runs.push(job.done.then((status) => [n.name, status]))
+    }
+    const warnings: string[] = []
+    for (const [name, status] of await Promise.all(runs))
+      if (status !== 0) warnings.push(`${name}: startup commands exited with status ${status}`)
+    return warnings
+  }
+
+  // ---- queries ----
+
+  node(name: string): LabNode | undefined {
+    const n = this.byName.get(name)
+    return n === undefined || n.removed ? undefined : n
+  }
+
+  /** Live nodes in topology order. */
+  nodes(): LabNode[] {
+    return [...this.byName.values()].filter((n) => !n.removed)
+  }
+
+  /** Live links in topology order. */
+  links(): LabLink[] {
+    return this.linkList.filter((l) => !l.removed)
+  }
+
+  /** Root in the node's jail (pc, host, router): the credential `jexec NODE` would have. */
+  sys(name: string): Syscalls {
+    let s = this.sysCache.get(name)
+    if (s === undefined) {
+      s = this.root.attach(name)
+      this.sysCache.set(name, s)
+    }
+    return s
+  }
+
+  /** The node's interfaces other than loopbacks, as `ifconfig` sees them now. */
+  interfaces(name: string): IfInfo[] {
+    return this.sys(name)
+      .ifList()
+      .filter((i) => (i.flags & IfFlag.LOOPBACK) === 0)
+  }
+
+  /**
+   * The links between two nodes, optionally narrowed to interfaces (`pc1:eth0`), either way round,
+   * in topology order.
+   */
+  findLinks(x: string, y: string): LabLink[] {
+    const match = (spec: string, e: Endpoint) => {
+      const colon = spec.indexOf(':')
+      return colon < 0
+        ? e.node === spec
+        : e.node === spec.slice(0, colon) && e.iface === spec.slice(colon + 1)
+    }
+    return this.links().filter((l) => (match(x, l.a) && match(y, l.b)) || (match(x, l.b) && match(y, l.a)))
+  }
+
+  // ---- control ----
+
+  private connect(a: Port, b: Port): void {
+    this.ng.connect(ngPath(a.id), ngPath(b.id), a.hook, b.hook)
+  }
+
+  /** Plugs the cable in at its b end (and between a and the pipe, when it has one). */
+  private plug(link: LabLink): void {
+    if (link.pipe === null) this.connect(link.portA, link.portB)
+    else this.connect({ id: link.pipe, hook: 'lower' }, link.portB)
+    link.up = true
+  }
+
+  /** Unplugs the cable at its b end. */
+  private unplug(link: LabLink): void {
+    const b = link.portB
+    this.ng.rmhook(ngPath(b.id), b.hook)
+    link.up = false
+  }
+
+  /** Puts a pipe between a and b (mkpeer from a's port) and configures it. */
+  private addPipe(link: LabLink): void {
+    const wasUp = link.up
+    if (wasUp) this.unplug(link)
+    const a = link.portA
+    link.pipe = this.ng.mkpeer(ngPath(a.id), 'pipe', a.hook, 'upper').id
+    this.ng.msg(ngPath(link.pipe), 'setcfg', pipeSetcfg(link.ab, link.ba))
+    if (wasUp) this.plug(link)
+  }
+
+  /** `link A B up|down`: plug in or unplug the cable at its b end. */
+  setLinkUp(link: LabLink, up: boolean): void {
+    this.live(link)
+    if (up === link.up) return
+    this.step(linkName(link), () => (up ? this.plug(link) : this.unplug(link)))
+  }
+
+  /**
+   * `link A B set …`: new impairments for both directions, applied while traffic flows (frames
+   * already in the pipe keep their schedule). A link without a pipe gets one; a direct link refuses.
+   */
+  setLinkImpairment(link: LabLink, ab: Impairment, ba: Impairment): void {
+    this.live(link)
+    if (link.direct) throw new LabError(`${linkName(link)}: a direct link has no shaping element`)
+    this.step(linkName(link), () => {
+      // setcfg validates everything before it changes anything; only then does the lab take the values.
+      if (link.pipe !== null) this.ng.msg(ngPath(link.pipe), 'setcfg', pipeSetcfg(ab, ba))
+      const [oldAb, oldBa] = [link.ab, link.ba]
+      link.ab = ab
+      link.ba = ba
+      if (link.pipe === null && (impairs(ab) || impairs(ba)))
+        try {
+          this.addPipe(link)
+        } catch (e) {
+          link.ab = oldAb
+          link.ba = oldBa
+          throw e
+        }
+    })
+  }
+
+  /** The pipe's counters (`ngctl msg [id]: getstats`), or null for a link without a pipe. */
+  pipeStats(link: LabLink): string | null {
+    if (link.pipe === null) return null
+    return this.ng.msg(ngPath(link.pipe), 'getstats', '').response
+  }
+
+  private live(link: LabLink): void {
+    if (link.removed || this.destroyed) throw new LabError(`${linkName(link)}: the link was removed`)
+  }
+
+  /** Takes the cable away: its pipe shuts down (dropping what it holds); the interfaces stay. */
+  removeLink(link: LabLink): void {
+    if (link.removed) return
+    link.removed = true
+    const pipe = link.pipe
+    link.pipe = null
+    if (pipe !== null) quietly(() => this.ng.shutdown(ngPath(pipe)))
+    else if (link.up) quietly(() => this.ng.rmhook(ngPath(link.portB.id), link.portB.hook))
+    link.up = false
+  }
+
+  /**
+   * Takes a node away with its cables: its interfaces' eiface nodes and its jail (processes, stack)
+   * for pc/host/router, its bridge or hub otherwise.
+   */
+  removeNode(name: string): void {
+    const n = this.byName.get(name)
+    if (n === undefined || n.removed) return
+    for (const l of this.linksOf.get(name) ?? []) this.removeLink(l)
+    n.removed = true
+    const ngId = n.ngId
+    if (ngId !== null) quietly(() => this.ng.shutdown(ngPath(ngId)))
+    for (const id of n.eifaces.values()) quietly(() => this.ng.shutdown(ngPath(id)))
+    if (ngId === null) {
+      this.sysCache.delete(name)
+      quietly(() => this.root.jailRemove(name))
+    }
+  }
+
+  /** Tears the whole lab down; the host is left as it was before build(). Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return
+    for (const l of this.linkList) this.removeLink(l)
+    for (const n of [...this.byName.values()].reverse()) this.removeNode(n.name)
+    this.ng.close()
+    this.destroyed = true
+  }
+}
+
+/**
+ * A teardown step whose target may already be gone (a partial build, a node shut down by hand with
+ * ngctl): tearing down goes on regardless, since what is gone needs no freeing.
+ */
+function quietly(fn: () => void): void {
+  try {
+    fn()
+  } catch {
+    // ENOENT and the like: nothing left to release.
+  }
+}
+
+/** A link's name for messages: `link pc1:eth0 sw1:eth0`. */
+export function linkName(l: { a: Endpoint; b: Endpoint }): string {
+  return `link ${l.a.node}:${l.a.iface} ${l.b.node}:${l.b.iface}`
+}
+
+/** Builds and starts a lab: build() then start(); resolves with the lab and the startup warnings. */
+export async function startLab(
+  host: Host,
+  topology: Topology,
+  opts: LabOptions & { io: (node: string) => Io },
+): Promise<{ lab: Lab; warnings: string[] }> {
+  const lab = Lab.build(host, topology, opts)
+  const warnings = await lab.start(opts.io)
+  return { lab, warnings }
+}
