@@ -474,6 +474,37 @@ function routed(s: Shaped): Pick<GenLab, 'nodes' | 'links'> {
   return { nodes: [...routers, ...pcs], links }
 }
 
+// ---- JSON ----
+
+/** The lab as a JSON topology file: the same content as formatLabYaml, for fast loading of big labs. */
+export function formatLabJson(g: GenLab): string {
+  const nodes: Record<string, unknown> = {}
+  for (const n of g.nodes) {
+    const node: Record<string, unknown> = { kind: n.kind }
+    if (n.ifaces.length > 0) node.interfaces = n.ifaces.map((i) => ({ name: i.name, address: i.address }))
+    if (n.routes.length > 0) node.routes = n.routes
+    nodes[n.name] = node
+  }
+  const file = {
+    name: g.name,
+    ...(g.impair === null || g.impair === undefined
+      ? {}
+      : {
+          defaults: {
+            // Bare numbers are numbers in the file format (µs, bit/s, probability), as in the YAML.
+            impair: Object.fromEntries(
+              Object.entries(g.impair)
+                .filter(([, v]) => v !== undefined)
+                .map(([k, v]) => [k, /^\d+(\.\d+)?$/.test(v!) ? Number(v) : v]),
+            ),
+          },
+        }),
+    nodes,
+    links: g.links,
+  }
+  return `${JSON.stringify(file, null, 1)}\n`
+}
+
 // ---- YAML ----
 
 function flowIfaces(ifaces: readonly GenIface[]): string {

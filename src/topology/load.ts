@@ -7,6 +7,7 @@
 
 import { Diagnostics, guard, render, show, TopologyError } from './diagnostics.js'
 import { loadImn } from './imn.js'
+import { hasDuplicateKeys } from './json_keys.js'
 import type { Topology } from './model.js'
 import { labNameFrom, normalize } from './normalize.js'
 import { type TopologyFile, TopologySchema } from './schema.js'
@@ -26,6 +27,8 @@ export interface Loaded {
  */
 export function loadTopology(text: string, fileName: string): Loaded {
   return guard(fileName, () => {
+    const fast = extensionOf(fileName) === 'json' ? loadJsonFast(text, fileName) : null
+    if (fast !== null) return fast
     const src = parseSource(text, fileName, { json: extensionOf(fileName) === 'json' })
     const v = src.value
     if (v === null || typeof v !== 'object' || Array.isArray(v))
@@ -43,6 +46,26 @@ export function loadTopology(text: string, fileName: string): Loaded {
     if (errors.length > 0 || topology === null) throw new TopologyError(errors, allWarnings)
     return { topology, warnings: allWarnings }
   })
+}
+
+/**
+ * JSON.parse is some 30 times faster than the line-tracking parser, which matters for generated labs
+ * of 10,000 nodes. A file that parses, has no repeated keys and validates without any message loads this
+ * way; anything else returns null and goes through the full path, which can name lines.
+ */
+function loadJsonFast(text: string, fileName: string): Loaded | null {
+  let v: unknown
+  try {
+    v = JSON.parse(text)
+  } catch {
+    return null
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || hasDuplicateKeys(text)) return null
+  const diags = new Diagnostics()
+  if (!checkSchema(TopologySchema, v, diags)) return null
+  const topology = normalize(v as TopologyFile, diags, { name: labNameFrom(fileName) })
+  // Anything to report goes through the full path, so messages carry line numbers.
+  return diags.list.length === 0 ? { topology, warnings: [] } : null
 }
 
 /**

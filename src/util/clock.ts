@@ -72,6 +72,8 @@ const VIRTUAL_BATCH = 4096
  * is near; 0 turns polling off.
  */
 export const DEFAULT_REAL_POLL_NS = 2 * MS
+/** While polling, a deadline this close is busy-waited for rather than polled again. */
+const REAL_SPIN_NS = 200 * US
 
 export class Clock {
   readonly mode: ClockMode
@@ -237,10 +239,17 @@ export class Clock {
     this.polling = false
     this.realHandle = undefined
     this.realDeadline = Number.POSITIVE_INFINITY
-    const now = this.now()
+    let now = this.now()
+    // Spinning must not hold the event loop for long: no deadline past this one is waited for here.
+    const spinLimit = now + MS
     for (let n = 0; n < VIRTUAL_BATCH; n++) {
       const t = this.heap.peek()
-      if (t === undefined || t.deadline > now) break
+      if (t === undefined) break
+      if (t.deadline > now) {
+        // The last few microseconds are cheaper to wait out here than through another event-loop turn.
+        if (this.pollNs === 0 || t.deadline - now > REAL_SPIN_NS || t.deadline > spinLimit) break
+        while (now < t.deadline) now = this.now()
+      }
       this.fire(t)
     }
     this.kick()

@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import {
+  formatLabJson,
   formatLabYaml,
   GenError,
   type GenKind,
@@ -93,7 +94,9 @@ export function mainGen(args: string[], fail: (msg: string) => never): number {
     fail(`gen: --name: '${values.name}' is not a node-style name`)
   let text: string
   try {
-    text = formatLabYaml(
+    // `-o lab.json` writes JSON, which loads much faster than YAML for big labs.
+    const format = values.o?.toLowerCase().endsWith('.json') ? formatLabJson : formatLabYaml
+    text = format(
       generate({
         shape,
         args: nums,
