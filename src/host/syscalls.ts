@@ -146,16 +146,8 @@ export interface SendOptions {
   dontRoute?: boolean
 }
 
-export interface RawPacket {
-  /** A copy of the whole IPv4 datagram as delivered, header included. */
-  data: Uint8Array
-  src: number
-  dst: number
-  ttl: number
-  /** Clock time of arrival (SO_TIMESTAMP), nanoseconds. */
-  time: number
-  ifName: string
-}
+/** What a raw socket receives (the stack's own record of it). */
+export type RawPacket = RawDatagram
 
 /** A raw IP socket (SOCK_RAW) for one protocol: what ping and traceroute use. */
 export interface RawSocket {
@@ -170,6 +162,7 @@ export interface RawSocket {
 }
 
 import type { NgNodeInfo } from '../netgraph/graph.js'
+import type { RawDatagram } from '../stack/raw.js'
 
 export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
 

@@ -11,10 +11,12 @@ import type { Ifnet } from './ifnet.js'
 import { Slot, type Vnet, type VnetModule, vstate } from './vnet.js'
 
 export interface RawDatagram {
+  /** A copy of the whole IPv4 datagram as delivered, header included. */
   data: Uint8Array
   src: number
   dst: number
   ttl: number
+  /** Clock time of arrival (SO_TIMESTAMP), nanoseconds. */
   time: number
   ifName: string
 }

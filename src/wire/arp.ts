@@ -8,6 +8,7 @@
  */
 
 import { readMac, readU16, readU32, writeMac, writeU16, writeU32 } from './addr.js'
+import { WireView } from './view.js'
 
 export const ARP_LEN = 28
 
@@ -16,18 +17,8 @@ export const ArpOp = { REQUEST: 1, REPLY: 2 } as const
 const HTYPE_ETHER = 1
 const PTYPE_IPV4 = 0x0800
 
-export class ArpView {
-  buf: Uint8Array = new Uint8Array(0)
-  off = 0
-  len = 0
-
-  /** Points the view at buf[off, off+len); false when that window is not in buf or shorter than 28. */
-  point(buf: Uint8Array, off: number, len: number): boolean {
-    this.buf = buf
-    this.off = off
-    this.len = len
-    return off >= 0 && len >= ARP_LEN && off + len <= buf.length
-  }
+export class ArpView extends WireView {
+  protected readonly minLen = ARP_LEN
 
   /** Hardware type: 1 for Ethernet. */
   get htype(): number {

@@ -8,6 +8,7 @@
  */
 
 import { readMac, readU16, writeMac, writeU16 } from './addr.js'
+import { WireView } from './view.js'
 
 export const ETHER_HDR_LEN = 14
 /** Minimum frame length without the FCS; shorter frames are padded by the sender. */
@@ -15,18 +16,8 @@ export const ETHER_MIN_LEN = 60
 
 export const EtherType = { IPV4: 0x0800, ARP: 0x0806, VLAN: 0x8100, IPV6: 0x86dd } as const
 
-export class EthernetView {
-  buf: Uint8Array = new Uint8Array(0)
-  off = 0
-  len = 0
-
-  /** Points the view at buf[off, off+len); false when that window is not in buf or shorter than 14. */
-  point(buf: Uint8Array, off: number, len: number): boolean {
-    this.buf = buf
-    this.off = off
-    this.len = len
-    return off >= 0 && len >= ETHER_HDR_LEN && off + len <= buf.length
-  }
+export class EthernetView extends WireView {
+  protected readonly minLen = ETHER_HDR_LEN
 
   get dst(): number {
     return readMac(this.buf, this.off)

@@ -9,6 +9,7 @@
 
 import { readU16, readU32, writeU32 } from './addr.js'
 import { checksum } from './checksum.js'
+import { WireView } from './view.js'
 
 export const ICMP_HDR_LEN = 8
 
@@ -54,18 +55,8 @@ export function isIcmpError(type: number): boolean {
   )
 }
 
-export class IcmpView {
-  buf: Uint8Array = new Uint8Array(0)
-  off = 0
-  len = 0
-
-  /** Points the view at the ICMP message buf[off, off+len); false when not in buf or shorter than 8. */
-  point(buf: Uint8Array, off: number, len: number): boolean {
-    this.buf = buf
-    this.off = off
-    this.len = len
-    return off >= 0 && len >= ICMP_HDR_LEN && off + len <= buf.length
-  }
+export class IcmpView extends WireView {
+  protected readonly minLen = ICMP_HDR_LEN
 
   get type(): number {
     return this.buf[this.off]

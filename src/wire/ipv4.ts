@@ -11,6 +11,7 @@
 
 import { readU16, readU32, writeU16, writeU32 } from './addr.js'
 import { checksum, updateChecksum16 } from './checksum.js'
+import { WireView } from './view.js'
 
 export const IPV4_MIN_HDR = 20
 
@@ -37,21 +38,8 @@ export const Ipv4Check = {
   BAD_CHECKSUM: 5,
 } as const
 
-export class Ipv4View {
-  buf: Uint8Array = new Uint8Array(0)
-  off = 0
-  len = 0
-
-  /**
-   * Points the view at buf[off, off+len), where len may include link-layer padding after totalLength.
-   * False when that window is not in buf or is shorter than 20 bytes.
-   */
-  point(buf: Uint8Array, off: number, len: number): boolean {
-    this.buf = buf
-    this.off = off
-    this.len = len
-    return off >= 0 && len >= IPV4_MIN_HDR && off + len <= buf.length
-  }
+export class Ipv4View extends WireView {
+  protected readonly minLen = IPV4_MIN_HDR
 
   /**
    * Validates the header, returning one of `Ipv4Check`: version 4; 20 <= headerLength <= len; the
