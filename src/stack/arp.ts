@@ -47,6 +47,8 @@ export class ArpVnet {
   /** Entries across all interfaces of the vnet, and the cap that bounds them. */
   entries = 0
   maxEntries = 16384
+  /** Entries not (yet) resolved, oldest first: what a full table gives up first. */
+  readonly unresolved = new Set<Lle>()
 }
 
 export const arpModule: VnetModule<ArpVnet> = {
@@ -145,15 +147,25 @@ function removeEntry(e: Lle): void {
   t.delete(e.addr)
   e.timer.cancel()
   freeHold(e)
-  arp(e.ifp.vnet).entries--
+  const st = arp(e.ifp.vnet)
+  st.entries--
+  st.unresolved.delete(e)
 }
 
 function newEntry(ifp: Ifnet, addr: number): Lle | null {
   const st = arp(ifp.vnet)
-  if (st.entries >= st.maxEntries) return null
+  if (st.entries >= st.maxEntries) {
+    // Full: give up the oldest neighbour still being resolved, so a flood toward addresses that
+    // never answer cannot lock out real neighbours; a table full of resolved ones takes no more.
+    const victim = st.unresolved.values().next()
+    if (victim.done === true) return null
+    st.stats.dropped += victim.value.holdCount
+    removeEntry(victim.value)
+  }
   const e = new Lle(ifp, addr)
   table(ifp).set(addr, e)
   st.entries++
+  st.unresolved.add(e)
   return e
 }
 
@@ -274,6 +286,7 @@ function learn(e: Lle, mac: number): void {
   e.mac = mac
   e.state = LleState.Valid
   e.asked = 0
+  st.unresolved.delete(e)
   if (!e.permanent) {
     e.expire = e.ifp.vnet.env.clock.now() + st.maxAge * SEC
     e.timer.armAt(e.expire)
