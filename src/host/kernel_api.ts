@@ -127,9 +127,9 @@ export class KernelApi implements Syscalls {
     return this.host.clock.now()
   }
 
-  nanosleep(ns: number): Promise<void> {
+  nanosleep(ns: number, until?: Promise<unknown>): Promise<void> {
     if (!(ns >= 0) || !Number.isFinite(ns)) throw new SysError('EINVAL', 'nanosleep')
-    return this.host.clock.sleep(ns)
+    return this.host.clock.sleep(ns, until)
   }
 
   procStart(kill: () => void): number {

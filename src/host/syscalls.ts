@@ -198,8 +198,11 @@ export interface Syscalls {
   readonly jailName: string
   /** Host clock in nanoseconds (virtual or real). */
   now(): number
-  /** nanosleep(2) on the host clock. */
-  nanosleep(ns: number): Promise<void>
+  /**
+   * nanosleep(2) on the host clock. If `until` settles first the sleep ends early and its timer is
+   * cancelled (an interrupted sleep must not keep virtual time running).
+   */
+  nanosleep(ns: number, until?: Promise<unknown>): Promise<void>
   /** Register a new process in the caller's jail; `kill` is called if the jail is removed. Returns its pid. */
   procStart(kill: () => void): number
   procExit(pid: number): void

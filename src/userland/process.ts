@@ -81,9 +81,9 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
     get killed() {
       return killed
     },
-    sleep(ns: number): Promise<void> {
+    sleep(ns: number, until?: Promise<unknown>): Promise<void> {
       if (killed) return Promise.resolve()
-      return Promise.race([sys.nanosleep(ns), killedPromise])
+      return sys.nanosleep(ns, until === undefined ? killedPromise : Promise.race([until, killedPromise]))
     },
     onKill(fn: () => void): () => void {
       handlers.add(fn)

@@ -43,8 +43,11 @@ export interface Proc {
   /** The kernel as this process sees it: every call is checked against the process's credential. */
   readonly sys: Syscalls
   readonly env: Map<string, string>
-  /** Sleep on the host clock (virtual or real). Resolves early when the process is killed. */
-  sleep(ns: number): Promise<void>
+  /**
+   * Sleep on the host clock (virtual or real). Resolves early, giving its timer back, when the
+   * process is killed or `until` settles.
+   */
+  sleep(ns: number, until?: Promise<unknown>): Promise<void>
   readonly killed: boolean
   /** Register a kill handler; returns a function that unregisters it. */
   onKill(fn: () => void): () => void

@@ -117,11 +117,19 @@ export class Clock {
     return new Timer(this, fn, false)
   }
 
-  /** Resolve after `ns` of clock time; the caller counts as a waiting process meanwhile. */
-  sleep(ns: number): Promise<void> {
+  /**
+   * Resolve after `ns` of clock time; the caller counts as a waiting process meanwhile. When `until`
+   * settles first, resolve then and take the timer back.
+   */
+  sleep(ns: number, until?: Promise<unknown>): Promise<void> {
     return new Promise((resolve) => {
       const t = new Timer(this, resolve, true)
       t.arm(ns)
+      const stop = () => {
+        t.cancel()
+        resolve()
+      }
+      until?.then(stop, stop)
     })
   }
 

@@ -479,7 +479,16 @@ const sleep: Builtin = async (argv, io, sh) => {
     }
     ns += d
   }
-  await sh.wait(sh.proc.sleep(Math.min(ns, Number.MAX_SAFE_INTEGER)))
+  // A killed job's sleep hands its timer back, or virtual time would run on for a sleeper long gone.
+  let off = (): void => {}
+  const aborted = new Promise<void>((resolve) => {
+    off = sh.ctl.onAbort(() => resolve())
+  })
+  try {
+    await sh.wait(sh.proc.sleep(Math.min(ns, Number.MAX_SAFE_INTEGER), aborted))
+  } finally {
+    off()
+  }
   return 0
 }
 
