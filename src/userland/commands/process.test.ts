@@ -19,7 +19,12 @@ function kernel(uid = 0, jailName = '0'): ReturnType<typeof fakeSys> & { sleeps:
     jailName,
     procStart: () => nextPid++,
     procExit: () => {},
-    nanosleep: () => new Promise<void>((r) => sleeps.push(r)),
+    // Like the kernel's: a sleep ends when `until` settles.
+    nanosleep: (_ns: number, until?: Promise<unknown>) =>
+      new Promise<void>((r) => {
+        sleeps.push(r)
+        until?.then(() => r())
+      }),
     withUid: (u: number) => kernel(u).sys,
     // The kernel's set-user-ID table, as the real one has for ping and traceroute.
     exec: (name: string) => (name === 'suid' ? kernel(0, jailName).sys : k.sys),
