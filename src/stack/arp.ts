@@ -231,7 +231,8 @@ function arpTimer(e: Lle): void {
 
 /**
  * Find the MAC for `dst` on ifp (arpresolve). On a miss the packet is held (taking ownership) and
- * a request goes out; returns ARP_HELD, or ARP_DOWN (packet freed) when the neighbour is known down.
+ * a request goes out; returns ARP_HELD, or ARP_DOWN (the caller still owns m) when the neighbour is
+ * known down.
  */
 export function arpResolve(ifp: Ifnet, dst: number, m: Mbuf): number {
   const t = ifp.arp as ArpTable | null
@@ -239,10 +240,8 @@ export function arpResolve(ifp: Ifnet, dst: number, m: Mbuf): number {
   if (e !== undefined && e.state === LleState.Valid) return e.mac
   const st = arp(ifp.vnet)
   const pool = ifp.vnet.env.pool
-  if (e !== undefined && e.state === LleState.Down) {
-    pool.put(m)
-    return ARP_DOWN
-  }
+  // The caller keeps m on ARP_DOWN: a router answers with ICMP host unreachable.
+  if (e !== undefined && e.state === LleState.Down) return ARP_DOWN
   if (e === undefined) {
     const created = newEntry(ifp, dst)
     if (created === null) {

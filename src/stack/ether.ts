@@ -7,7 +7,9 @@
 import type { Mbuf } from '../buf/mbuf.js'
 import { BROADCAST_MAC, readMac, readU16 } from '../wire/addr.js'
 import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../wire/ethernet.js'
+import { IcmpType, UnreachCode } from '../wire/icmp.js'
 import { ARP_HELD, arpInput, arpResolve } from './arp.js'
+import { icmpError } from './icmp.js'
 import type { Ifnet } from './ifnet.js'
 import { ipInput } from './ip_input.js'
 import type { OutError } from './ip_output.js'
@@ -56,7 +58,13 @@ export function etherSend(ifp: Ifnet, m: Mbuf, dstMac: number, type: number): vo
  * Send an IPv4 packet (m starts at the IP header) to `nextHop` on ifp. The packet may be held while
  * ARP resolves; returns an error only when the neighbour is known to be unreachable.
  */
-export function etherOutputIp(ifp: Ifnet, m: Mbuf, nextHop: number, broadcast: boolean): OutError {
+export function etherOutputIp(
+  ifp: Ifnet,
+  m: Mbuf,
+  nextHop: number,
+  broadcast: boolean,
+  forwarded: boolean,
+): OutError {
   if (broadcast) {
     etherSend(ifp, m, BROADCAST_MAC, EtherType.IPV4)
     return undefined
@@ -66,5 +74,9 @@ export function etherOutputIp(ifp: Ifnet, m: Mbuf, nextHop: number, broadcast: b
     etherSend(ifp, m, mac, EtherType.IPV4)
     return undefined
   }
-  return mac === ARP_HELD ? undefined : 'EHOSTDOWN'
+  if (mac === ARP_HELD) return undefined
+  // The neighbour is down: a forwarded packet earns its sender a host unreachable (ip_forward).
+  if (forwarded) icmpError(ifp.vnet, m, IcmpType.UNREACH, UnreachCode.HOST, 0)
+  else ifp.vnet.env.pool.put(m)
+  return 'EHOSTDOWN'
 }

@@ -18,7 +18,7 @@ import {
   pattern,
   udp,
 } from '../testing/frames.js'
-import { counter, ip, type Net } from '../testing/net.js'
+import { counter, ip, type Net, ping } from '../testing/net.js'
 import { SEC } from '../util/clock.js'
 import { IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../wire/icmp.js'
 
@@ -153,6 +153,22 @@ describe('when no error is sent', () => {
     assert.ok(m.checksumOk)
     u.close()
     icmpSock.close()
+  })
+})
+
+describe('unreachable neighbours behind a router', () => {
+  test('the first packet dies with the ARP attempt; later ones get host unreachable until the entry expires', async () => {
+    const net = chain()
+    const a = net.sys('a')
+    const ghost = ip('10.0.2.99')
+    // The first ping is held while r asks for the neighbour, then dropped when nobody answers.
+    assert.equal(await ping(a, ghost, { timeoutNs: 6 * SEC }), null)
+    // For the next 20 s r knows the neighbour is down and says so (ip_forward on EHOSTDOWN).
+    const m = await ping(a, ghost, { seq: 2 })
+    assert.ok(m !== null)
+    assert.equal(m.type, IcmpType.UNREACH)
+    assert.equal(m.code, UnreachCode.HOST)
+    assert.equal(counter(net.sys('r'), 'icmp', 'icps_error'), 1)
   })
 })
 

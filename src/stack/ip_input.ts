@@ -142,7 +142,7 @@ function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   h.decrementTtl()
   st.ips_forward++
   rt.use++
-  if (ipSend(v, out, m, nextHop, false, mtu) !== undefined) st.ips_odropped++
+  if (ipSend(v, out, m, nextHop, false, mtu, true) !== undefined) st.ips_odropped++
 }
 
 function icmpRedirect(v: Vnet, m: Mbuf, gateway: number): void {

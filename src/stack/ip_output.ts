@@ -88,25 +88,33 @@ export function ipOutput(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOutO
     pool.put(m)
     return 'EMSGSIZE'
   }
-  const err = ipSend(v, ifp, m, nextHop, bcast, mtu)
+  const err = ipSend(v, ifp, m, nextHop, bcast, mtu, false)
   // arpresolve: an unreachable gateway is "no route to host", an unreachable destination "host is down".
   return err === 'EHOSTDOWN' && (rt.flags & RTF.GATEWAY) !== 0 ? 'EHOSTUNREACH' : err
 }
 
 /** Hand a complete IP packet to the interface, fragmenting it if needed. Takes ownership of m. */
-export function ipSend(v: Vnet, ifp: Ifnet, m: Mbuf, nextHop: number, bcast: boolean, mtu: number): OutError {
-  if (m.len <= mtu) return ifOutput(ifp, m, nextHop, bcast)
-  return ipFragment(v, ifp, m, nextHop, bcast, mtu)
+export function ipSend(
+  v: Vnet,
+  ifp: Ifnet,
+  m: Mbuf,
+  nextHop: number,
+  bcast: boolean,
+  mtu: number,
+  forwarded: boolean,
+): OutError {
+  if (m.len <= mtu) return ifOutput(ifp, m, nextHop, bcast, forwarded)
+  return ipFragment(v, ifp, m, nextHop, bcast, mtu, forwarded)
 }
 
-function ifOutput(ifp: Ifnet, m: Mbuf, nextHop: number, bcast: boolean): OutError {
+function ifOutput(ifp: Ifnet, m: Mbuf, nextHop: number, bcast: boolean, forwarded: boolean): OutError {
   if (ifp.type === 'loop') {
     ifp.stats.opackets++
     ifp.stats.obytes += m.len
     ifp.receive(m)
     return undefined
   }
-  return etherOutputIp(ifp, m, nextHop, bcast)
+  return etherOutputIp(ifp, m, nextHop, bcast, forwarded)
 }
 
 /**
@@ -114,7 +122,15 @@ function ifOutput(ifp: Ifnet, m: Mbuf, nextHop: number, bcast: boolean): OutErro
  * a copy of the header with offset and MF adjusted; the last keeps the original MF bit so that
  * fragments of fragments stay correct. The original DF must be clear (callers check).
  */
-function ipFragment(v: Vnet, ifp: Ifnet, m: Mbuf, nextHop: number, bcast: boolean, mtu: number): OutError {
+function ipFragment(
+  v: Vnet,
+  ifp: Ifnet,
+  m: Mbuf,
+  nextHop: number,
+  bcast: boolean,
+  mtu: number,
+  forwarded: boolean,
+): OutError {
   const st = ip(v).stats
   const pool = v.env.pool
   const buf = m.data
@@ -144,7 +160,7 @@ function ipFragment(v: Vnet, ifp: Ifnet, m: Mbuf, nextHop: number, bcast: boolea
     writeU16(fb, f.off + 10, checksum(fb, f.off, hlen))
     f.csumValid = true
     st.ips_ofragments++
-    const e = ifOutput(ifp, f, nextHop, bcast)
+    const e = ifOutput(ifp, f, nextHop, bcast, forwarded)
     if (e !== undefined) err = e
   }
   st.ips_fragmented++
