@@ -135,9 +135,10 @@ export function ipReassemble(v: Vnet, m: Mbuf): Mbuf | null {
   let q = s.queues.get(key)
   if (q === undefined) {
     if (s.queues.size >= s.maxfragpackets) {
-      st.ips_fragdropped++
-      pool.put(m)
-      return null
+      // Full: give up the oldest datagram in progress (FreeBSD's ipreass_drainstale), as newer
+      // ones are likelier to complete.
+      const oldest = s.queues.values().next().value!
+      st.ips_fragdropped += dropQueue(v, s, oldest)
     }
     const nq: ReassQueue = new ReassQueue(
       key,
