@@ -29,8 +29,8 @@ export interface StackEnv {
 }
 
 /** Slots for per-vnet protocol state; one per module, fixed so lookups are an array index. */
-export const Slot = { ARP: 0, IP: 1, ICMP: 2, REASS: 3, RAW: 4, UDP: 5, NETGRAPH: 6, BRIDGE: 7 } as const
-const SLOTS = 8
+export const Slot = { ARP: 0, IP: 1, ICMP: 2, REASS: 3, RAW: 4, UDP: 5, NETGRAPH: 6 } as const
+const SLOTS = 7
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /
