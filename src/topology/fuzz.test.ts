@@ -7,14 +7,15 @@
  */
 
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
+import { load as loadYaml } from 'js-yaml'
 import { TopologyError } from './diagnostics.js'
 import { loadImn } from './imn.js'
-import { loadAny, loadTopology } from './load.js'
+import { loadAny, loadFull, loadTopology } from './load.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 // TOPOLOGY_FUZZ_RUNS=20000 for a long local run.
@@ -162,9 +163,35 @@ test('text mutations of a valid lab', () => {
         }
       }
       onlyTopologyErrors(() => loadTopology(s, 'lab.yaml'))
+      sameAsFullPath(s, 'lab.yaml')
     }),
     { numRuns: RUNS },
   )
+})
+
+/** Whatever the fast parsers accept, the line-tracking path must load to the very same topology. */
+function sameAsFullPath(text: string, fileName: string): void {
+  let fast: unknown
+  try {
+    fast = loadTopology(text, fileName)
+  } catch {
+    return
+  }
+  assert.deepEqual(loadFull(text, fileName), fast)
+}
+
+test('the fast YAML and JSON paths agree with the full one on every example', () => {
+  const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../examples')
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+    /\.(ya?ml|json)$/.test(f),
+  )
+  assert.ok(files.length >= 4)
+  for (const f of files) {
+    const text = readFileSync(join(dir, f), 'utf8')
+    sameAsFullPath(text, f)
+    // The same lab as JSON goes through JSON.parse.
+    sameAsFullPath(JSON.stringify(loadYaml(text)), f.replace(/\.ya?ml$/, '.json'))
+  }
 })
 
 /** Keys a mutation may add, so that optional members the seed lacks get exercised too. */
