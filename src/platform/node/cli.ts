@@ -69,7 +69,12 @@ async function mainSh(args: string[]): Promise<number> {
     },
     allowPositionals: true,
   })
-  const host = new Host(nodeClockDriver(), hostOptions(values))
+  // Scripts run in virtual time; at the prompt a person waits, so `ping` should tick once a second.
+  const script = values.c !== undefined || positionals.length > 0
+  const host = new Host(
+    nodeClockDriver(),
+    hostOptions({ ...values, clock: values.clock ?? (script ? 'virtual' : 'real') }),
+  )
   const sys = host.syscalls()
   const flags = [...(values.e ? ['-e'] : []), ...(values.x ? ['-x'] : [])]
   if (values.c !== undefined)
