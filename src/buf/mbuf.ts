@@ -25,6 +25,11 @@ export class Mbuf {
    * links (like veth's checksum offload), cleared for anything that enters from outside.
    */
   csumValid = false
+  /**
+   * Received as a link-layer broadcast or multicast (M_BCAST|M_MCAST): set by Ethernet input, cleared
+   * by IP output. Such a datagram is never forwarded nor answered with an ICMP error.
+   */
+  linkBcast = false
   /** Whether this buffer goes back to the pool on free. */
   readonly pooled: boolean
 
@@ -84,6 +89,7 @@ export class MbufPool {
     m.rcvif = null
     m.stamp = 0
     m.csumValid = false
+    m.linkBcast = false
     this.inUse++
     return m
   }
@@ -104,6 +110,7 @@ export class MbufPool {
     c.rcvif = m.rcvif
     c.stamp = m.stamp
     c.csumValid = m.csumValid
+    c.linkBcast = m.linkBcast
     return c
   }
 

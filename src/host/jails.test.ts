@@ -499,3 +499,46 @@ describe('jail parameters', () => {
     )
   })
 })
+
+describe('raw sockets in a jail without its own vnet', () => {
+  /** Host 10.0.0.1 (and the jail's 10.0.0.5) on epair0a, vnet jail b at 10.0.0.2; jail p shares vnet0. */
+  function shared(): Net {
+    const net = new Net(mkHost(), { jails: ['b'], links: [['', '10.0.0.1/24', 'b', '10.0.0.2/24']] })
+    net.root.ifAddAddr('epair0a', ip('10.0.0.5'), 32, { alias: true })
+    net.root.jailCreate([
+      ['name', 'p'],
+      ['persist', true],
+      ['allow.raw_sockets', '1'],
+      ['ip4.addr', '10.0.0.5'],
+    ])
+    return net
+  }
+
+  test('they see only datagrams addressed to the jail', async () => {
+    const net = shared()
+    const jailed = net.sys('p').rawSocket(1)
+    const mine = net.root.rawSocket(1)
+    // The host's own ping: its reply is for 10.0.0.1, which is not the jail's address.
+    mine.send(ip('10.0.0.2'), icmpEcho(1, 1, pattern(8)), { src: ip('10.0.0.1') })
+    await net.sleep(SEC / 10)
+    assert.ok((await mine.recv(0)) !== null)
+    assert.equal(await jailed.recv(0), null)
+    // The jail's own ping is answered to 10.0.0.5 and reaches it.
+    assert.equal(jailed.send(ip('10.0.0.2'), icmpEcho(2, 1, pattern(8))), ip('10.0.0.5'))
+    await net.sleep(SEC / 10)
+    const got = await jailed.recv(0)
+    assert.ok(got !== null && got.dst === ip('10.0.0.5'))
+    jailed.close()
+    mine.close()
+  })
+
+  test('they cannot send from an address that is not the jail’s', () => {
+    const net = shared()
+    const jailed = net.sys('p').rawSocket(1)
+    assert.equal(
+      errnoOf(() => jailed.send(ip('10.0.0.2'), icmpEcho(3, 1, pattern(8)), { src: ip('10.0.0.1') })),
+      'EADDRNOTAVAIL',
+    )
+    jailed.close()
+  })
+})

@@ -558,7 +558,9 @@ export class KernelApi implements Syscalls {
     this.priv(Priv.NETINET_RAW, 'socket')
     if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) throw new SysError('EINVAL', 'socket')
     const v = this.vnet
-    const pcb = rawOpen(v, protocol)
+    // A jail sharing its parent's stack uses only its own addresses, for sending and receiving.
+    const jail = this.cred.prison.ownsVnet ? null : this.cred.prison
+    const pcb = rawOpen(v, protocol, jail)
     const clock = this.host.clock
     return {
       send: (dst, payload, opts: SendOptions = {}) => {
@@ -566,10 +568,16 @@ export class KernelApi implements Syscalls {
         const ttl = opts.ttl ?? ip(v).defaultTtl
         if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new SysError('EINVAL', 'setsockopt')
         if (payload.length > 0xffff - 20) throw new SysError('EMSGSIZE', 'sendto')
-        const src = opts.src ?? 0
-        if (src !== 0 && !v.local.has(src >>> 0)) throw new SysError('EADDRNOTAVAIL', 'bind')
+        const src = (opts.src ?? 0) >>> 0
+        if (src !== 0 && (!v.local.has(src) || (jail !== null && !jail.ip4.includes(src))))
+          throw new SysError('EADDRNOTAVAIL', 'bind')
         const rt = v.routes.lookup(dst >>> 0)
-        const chosen = src !== 0 ? src >>> 0 : rt === null ? 0 : sourceFor(rt)
+        let chosen = src !== 0 ? src : rt === null ? 0 : sourceFor(rt)
+        // in_pcbladdr in a jail: the route's source if it is the jail's, else the jail's first address.
+        if (jail !== null && !jail.ip4.includes(chosen)) {
+          if (jail.ip4.length === 0) throw new SysError('EADDRNOTAVAIL', 'sendto')
+          chosen = jail.ip4[0]!
+        }
         const m = v.env.pool.get(payload.length)
         m.data.set(payload, m.off)
         m.len = payload.length

@@ -91,6 +91,11 @@ export class EtherNode extends NgNode implements IfTap {
     return ['getifname', 'getifindex', 'getenaddr', 'setenaddr']
   }
 
+  /** The interface left this vnet while the node had no hooks (so no ifDetached reached it). */
+  override orphaned(): boolean {
+    return !this.graph.vnet.hasIf(this.ifp)
+  }
+
   /** The interface leaves this vnet (moved or destroyed): the node goes, as ng_ether_detach does. */
   ifDetached(): void {
     this.graph.shutdown(this)

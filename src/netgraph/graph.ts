@@ -63,7 +63,12 @@ export class NgGraph {
   }
 
   byName(name: string): NgNode | undefined {
-    for (const n of this.nodes.values()) if (n.name === name) return n
+    for (const n of this.nodes.values()) {
+      if (n.name !== name) continue
+      if (!n.orphaned()) return n
+      this.shutdown(n)
+      break
+    }
     return this.findImplicit?.(name)
   }
 
@@ -94,6 +99,7 @@ export class NgGraph {
       node = from ?? undefined
       rest = path === '.' ? '' : path
     }
+    if (node?.orphaned() === true) this.shutdown(node)
     if (node === undefined || node.dead)
       throw new SysError('ENOENT', 'ngctl', `${path}: No such file or directory`)
     for (const h of rest.split('.').filter((x) => x !== '')) {

@@ -93,6 +93,14 @@ export abstract class NgNode {
   /** Release everything the node holds (interfaces, timers, queued frames). */
   onShutdown(): void {}
 
+  /**
+   * The node outlived what it stands for (an ng_ether node whose interface left the vnet); lookups
+   * shut it down instead of returning it, so nothing reaches through it into another vnet.
+   */
+  orphaned(): boolean {
+    return false
+  }
+
   /** Send a frame out of hook to its peer node; frees it when the hook is not connected. */
   send(hook: NgHook, m: Mbuf): void {
     const peer = hook.peer

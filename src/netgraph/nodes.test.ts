@@ -15,10 +15,12 @@ import type { Mbuf } from '../buf/mbuf.js'
 import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
 import { BROADCAST_MAC, ether } from '../testing/frames.js'
+import { errnoOf } from '../testing/net.js'
 import { SEC } from '../util/clock.js'
 import { isSysError } from '../util/errno.js'
 import { formatNgValue, type NgStruct, type NgValue, parseNgValue } from './ascii.js'
 import { type BridgeNode, NG_BRIDGE_MAX_HOSTS } from './bridge.js'
+import { EtherNode } from './ether.js'
 import type { NgGraph } from './graph.js'
 import { type NgHook, NgNode } from './node.js'
 import { NG_TYPES, netgraph } from './types.js'
@@ -562,6 +564,38 @@ describe('ng_ether and vnets', () => {
       g.list().map((n) => n.name),
       ['', 'epair0b'],
     )
+  })
+
+  test('an ng_ether node left behind by a moved interface cannot reach it from the old vnet', () => {
+    const { host: h, g } = setup()
+    const sys = h.syscalls()
+    sys.jailCreate([
+      ['name', 'j'],
+      ['vnet', true],
+      ['persist', true],
+    ])
+    sys.ifCreate('epair')
+    // The node appears (without hooks) when the parent first names it, then the interface leaves.
+    const ep = g.resolve('epair0a:', null)
+    const mac = ep instanceof EtherNode ? ep.ifp.mac : -1
+    sys.ifMoveToJail('epair0a', 'j')
+    const moved = h.prison0.findDescendant('j')!.vnet.ifByName('epair0a')!
+    const ng = sys.ngSocket()
+    assert.equal(
+      errnoOf(() => ng.msg('epair0a:', 'setenaddr', '"02:00:00:00:00:99"')),
+      'ENOENT',
+    )
+    assert.equal(
+      errnoOf(() => ng.msg(`[${ep.id.toString(16)}]:`, 'getifname', '')),
+      'ENOENT',
+    )
+    assert.equal(
+      errnoOf(() => ng.mkpeer('epair0a:', 'hub', 'lower', 'x')),
+      'ENOENT',
+    )
+    assert.equal(moved.mac, mac)
+    assert.equal(moved.tap, null)
+    ng.close()
   })
 })
 

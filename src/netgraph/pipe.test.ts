@@ -584,6 +584,18 @@ describe('teardown', () => {
     current = null
   })
 
+  test('shutting down a pipe with both hooks joins its peers directly (ng_bypass, as ngp_shutdown)', () => {
+    const r = rig()
+    r.ng.shutdown(r.pipe)
+    assert.equal(r.a.hook!.peer, r.b.hook)
+    r.a.sendFrame(1)
+    assert.deepEqual(
+      r.b.seen.map((x) => x.seq),
+      [1],
+    )
+    current = null
+  })
+
   test('removing a hook flushes both directions (counted) and stops the timers', async () => {
     const { r, pending } = await loaded()
     r.ng.rmhook(r.pipe, 'lower')

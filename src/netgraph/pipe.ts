@@ -22,8 +22,9 @@
  *
  * Differences from FreeBSD: `duplicate` sends one copy, as netem does (ng_pipe may copy a frame
  * again and again, and rolls with an off-by-one); connecting a hook keeps that direction's settings
- * and counters (ng_pipe resets them); a removed hook flushes both directions; shutting the node down
- * does not splice its two peers together (ng_bypass has no counterpart in NgGraph yet).
+ * and counters (ng_pipe resets them); a removed hook flushes both directions. As in ng_pipe, shutting
+ * the node down while both hooks are connected joins their peers directly (ng_bypass), so removing
+ * a pipe never cuts the link it was inserted into; frames still inside it are lost.
  */
 
 import type { Mbuf, MbufPool } from '../buf/mbuf.js'
@@ -434,6 +435,12 @@ export class PipeNode extends NgNode {
     // Neither direction can carry frames end to end any more (ng_pipe flushes the hook's queues).
     this.down.flush()
     this.up.flush()
+  }
+
+  override onClose(): void {
+    const upper = this.up.out
+    const lower = this.down.out
+    if (upper !== null && lower !== null) this.graph.bypass(upper, lower)
   }
 
   override onShutdown(): void {

@@ -5,7 +5,7 @@
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
-import { BROADCAST_MAC, readMac, readU16 } from '../wire/addr.js'
+import { BROADCAST_MAC, readU16 } from '../wire/addr.js'
 import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../wire/ethernet.js'
 import { IcmpType, UnreachCode } from '../wire/icmp.js'
 import { ARP_HELD, arpInput, arpResolve } from './arp.js'
@@ -22,17 +22,25 @@ export function etherInput(ifp: Ifnet, m: Mbuf): void {
     return
   }
   const buf = m.data
-  const dst = readMac(buf, m.off)
-  if (dst !== ifp.mac) {
+  const o = m.off
+  const mac = ifp.mac
+  // Compared as 16 + 32 bits of integer arithmetic: the destination read as one 48-bit number
+  // would be a heap-allocated double on every frame.
+  const toUs =
+    ((buf[o]! << 8) | buf[o + 1]!) === Math.floor(mac / 0x100000000) &&
+    ((buf[o + 2]! << 24) | (buf[o + 3]! << 16) | (buf[o + 4]! << 8) | buf[o + 5]!) === (mac | 0)
+  m.linkBcast = false
+  if (!toUs) {
     // Group bit: broadcast or multicast. Anything else unicast to another station is not ours.
-    if ((buf[m.off]! & 1) === 0) {
+    if ((buf[o]! & 1) === 0) {
       ifp.stats.idrops++
       pool.put(m)
       return
     }
     ifp.stats.imcasts++
+    m.linkBcast = true
   }
-  const type = readU16(buf, m.off + 12)
+  const type = readU16(buf, o + 12)
   m.adj(ETHER_HDR_LEN)
   if (type === EtherType.IPV4) ipInput(ifp.vnet, ifp, m)
   else if (type === EtherType.ARP) arpInput(ifp, m)

@@ -183,13 +183,14 @@ export function icmpError(v: Vnet, m: Mbuf, type: number, code: number, rest32: 
   const dst = readU32(buf, o + 16)
   const proto = buf[o + 9]!
   const fragOff = readU16(buf, o + 6) & IP_OFFMASK
-  // Not about ICMP errors, non-initial fragments, or broadcast / multicast / martian datagrams.
+  // Not about ICMP errors, non-initial fragments, link-layer or IP broadcast / multicast, or martians.
   if (proto === IpProto.ICMP && fragOff === 0 && m.len >= hlen + 1 && isIcmpError(buf[o + hlen]!)) {
     st.icps_oldicmp++
     pool.put(m)
     return
   }
   if (
+    m.linkBcast ||
     fragOff !== 0 ||
     src === 0 ||
     v.isBroadcast(src) ||

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
 import { chainNet, netisrGuard, pairNet } from '../testing/fixtures.js'
 import {
+  BROADCAST_MAC,
   EtherType,
   ether,
   fixIpv4Checksum,
@@ -356,6 +357,35 @@ describe('forwarding', () => {
     assert.equal(counter(r, 'ip', 'ips_cantforward'), dsts.length + 1)
     assert.equal(counter(r, 'ip', 'ips_forward'), 0)
     assert.equal(counter(r, 'icmp', 'icps_error'), 0)
+    assert.equal(net.host.env.pool.inUse, 0)
+  })
+
+  test('a unicast datagram in a link-layer broadcast is neither forwarded nor answered with an error', () => {
+    // RFC 1812 §5.3.4 and RFC 1122 §3.2.2; FreeBSD's ip_forward and icmp_error test M_BCAST.
+    const net = chain()
+    const r = net.sys('r')
+    const rIf = net.ifp('r', 'epair0b')
+    const aMac = net.sys('a').ifGet('epair0a').mac!
+    for (const ttl of [64, 1])
+      net.inject(
+        rIf,
+        ether(
+          BROADCAST_MAC,
+          aMac,
+          EtherType.IPV4,
+          ipv4({
+            src: ip('10.0.1.1'),
+            dst: ip('10.0.2.1'),
+            proto: IpProto.ICMP,
+            ttl,
+            payload: icmpEcho(1, 1),
+          }),
+        ),
+      )
+    assert.equal(counter(r, 'ip', 'ips_cantforward'), 2)
+    assert.equal(counter(r, 'ip', 'ips_forward'), 0)
+    assert.equal(counter(r, 'icmp', 'icps_error'), 0)
+    assert.equal(counter(net.sys('b'), 'ip', 'ips_total'), 0)
     assert.equal(net.host.env.pool.inUse, 0)
   })
 

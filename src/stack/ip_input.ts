@@ -61,9 +61,11 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     return
   }
   // in_canforward(): never multicast or class E, link-local, loopback or net 0 destinations; nor a
-  // directed broadcast to another of our subnets (no net.inet.ip.directed-broadcast).
+  // directed broadcast to another of our subnets (no net.inet.ip.directed-broadcast); nor anything
+  // that came in a link-layer broadcast (RFC 1812 §5.3.4).
   if (
     ip(v).forwarding === 0 ||
+    m.linkBcast ||
     v.isBroadcast(dst) ||
     dst >>> 28 >= 0xe ||
     dst >>> 16 === 0xa9fe ||

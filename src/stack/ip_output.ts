@@ -78,6 +78,7 @@ export function ipOutput(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOutO
   state.ident = (ident + 1) & 0xffff
   writeIpv4Header(m.data, m.off, src, dst, proto, o.ttl, o.tos, ident, m.len - IPV4_MIN_HDR, o.df ? IP_DF : 0)
   m.csumValid = true
+  m.linkBcast = false
   st.ips_localout++
   rt.use++
   const nextHop = (rt.flags & RTF.GATEWAY) !== 0 ? rt.gateway : dst

@@ -24,16 +24,24 @@ export interface RawDatagram {
 /** Datagrams a raw socket buffers before dropping (a small sb_max). */
 export const RAW_QUEUE_MAX = 256
 
+/** A jail sharing its parent's stack: its sockets see only datagrams for its own addresses. */
+export interface RawJail {
+  readonly ip4: readonly number[]
+}
+
 export class RawPcb {
   readonly proto: number
   readonly queue: RawDatagram[] = []
   readonly wait: WaitQueue
+  /** Set for a socket of a jail without its own vnet (rip_input's prison_check_ip4). */
+  readonly jail: RawJail | null
   drops = 0
   closed = false
 
-  constructor(proto: number, wait: WaitQueue) {
+  constructor(proto: number, wait: WaitQueue, jail: RawJail | null) {
     this.proto = proto
     this.wait = wait
+    this.jail = jail
   }
 }
 
@@ -59,8 +67,8 @@ export function raw(v: Vnet): RawVnet {
   return vstate(v, rawModule)
 }
 
-export function rawOpen(v: Vnet, proto: number): RawPcb {
-  const pcb = new RawPcb(proto, new WaitQueue(v.env.clock))
+export function rawOpen(v: Vnet, proto: number, jail: RawJail | null = null): RawPcb {
+  const pcb = new RawPcb(proto, new WaitQueue(v.env.clock), jail)
   const s = raw(v)
   s.pcbs = [...s.pcbs, pcb]
   return pcb
@@ -81,18 +89,20 @@ export function rawInput(v: Vnet, ifp: Ifnet, m: Mbuf, proto: number): boolean {
   const s = v.slots[Slot.RAW] as RawVnet | undefined
   if (s === undefined || s.pcbs.length === 0) return false
   let any = false
+  const b = m.data
+  const dst = readU32(b, m.off + 16)
   for (const pcb of s.pcbs) {
     if (pcb.proto !== proto && pcb.proto !== 0) continue
+    if (pcb.jail !== null && !pcb.jail.ip4.includes(dst)) continue
     any = true
     if (pcb.queue.length >= RAW_QUEUE_MAX) {
       pcb.drops++
       continue
     }
-    const b = m.data
     pcb.queue.push({
       data: b.slice(m.off, m.off + m.len),
       src: readU32(b, m.off + 12),
-      dst: readU32(b, m.off + 16),
+      dst,
       ttl: b[m.off + 8]!,
       time: v.env.clock.now(),
       ifName: ifp.name,
