@@ -56,11 +56,6 @@ export function overlaps(a: Prefix, b: Prefix): boolean {
   return ((a.addr ^ b.addr) & prefixToMask(len)) >>> 0 === 0
 }
 
-/** Same subnet: equal length and equal network part. */
-export function sameSubnet(a: Prefix, b: Prefix): boolean {
-  return a.len === b.len && contains(a, b.addr)
-}
-
 /**
  * Why an address cannot be an interface address, or null when it can. /31 and /32 have no network or
  * broadcast address (RFC 3021), so any address in them is usable.

@@ -445,14 +445,3 @@ function quietly(fn: () => void): void {
 export function linkName(l: { a: Endpoint; b: Endpoint }): string {
   return `link ${l.a.node}:${l.a.iface} ${l.b.node}:${l.b.iface}`
 }
-
-/** Builds and starts a lab: build() then start(); resolves with the lab and the startup warnings. */
-export async function startLab(
-  host: Host,
-  topology: Topology,
-  opts: LabOptions & { io: (node: string) => Io },
-): Promise<{ lab: Lab; warnings: string[] }> {
-  const lab = Lab.build(host, topology, opts)
-  const warnings = await lab.start(opts.io)
-  return { lab, warnings }
-}

@@ -61,7 +61,9 @@ for (const file of files) {
       stdout: { write: (s: string) => void (out += s) },
       stderr: { write: (s: string) => void (err += s) },
     }
-    await lab.start(() => io)
+    // A lab promised to users starts cleanly: no startup script fails or complains.
+    assert.deepEqual(await lab.start(() => io), [])
+    assert.equal(err, '', 'startup output on stderr')
     const c = new LabConsole(lab, io)
     out = ''
     assert.equal(await c.runLine('pingall'), 0, out)

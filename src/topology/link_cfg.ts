@@ -98,11 +98,6 @@ export function pipeSetcfg(ab: Impairment, ba: Impairment): string {
   return `{ header_offset=14 overhead=${val(overheadFor(ab, ba))} downstream=${dirCfg(ab)} upstream=${dirCfg(ba)} }`
 }
 
-/** Serialization time of a frame of `bytes` (Ethernet header included) in one direction, ns. */
-export function serializationNs(bytes: number, dir: Impairment, overhead: number): number {
-  return dir.bandwidth === 0 ? 0 : ((bytes + overhead) * 8 * 1e9) / dir.bandwidth
-}
-
 // ---- text ----
 
 function trim(x: number): string {

@@ -20,6 +20,7 @@ export const Errno = {
   EEXIST: [17, 'File exists'],
   ENODEV: [19, 'Operation not supported by device'],
   ENOTDIR: [20, 'Not a directory'],
+  EISDIR: [21, 'Is a directory'],
   EINVAL: [22, 'Invalid argument'],
   ENOSPC: [28, 'No space left on device'],
   EAGAIN: [35, 'Resource temporarily unavailable'],

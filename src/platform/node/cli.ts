@@ -19,10 +19,11 @@ import type { ClockMode } from '../../util/clock.js'
 import { GEN_USAGE, mainGen } from './cli_gen.js'
 import { mainRun, RUN_USAGE } from './cli_run.js'
 import { nodeClockDriver } from './clock_driver.js'
+import { fileError, optionError } from './errors.js'
 import { replIo, runRepl } from './repl.js'
 import { exitWhenFlushed, nodeStdio } from './stdio.js'
 
-const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [-e] [-x] [-c SCRIPT | FILE [ARGS...]]
+const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [-e] [-x] [-c SCRIPT [NAME [ARGS...]] | FILE [ARGS...]]
        virtnet demo [--clock virtual|real] [--seed N]
        ${RUN_USAGE}
        ${GEN_USAGE}
@@ -83,7 +84,6 @@ async function mainSh(args: string[]): Promise<number> {
       ...flags,
       '-c',
       values.c,
-      'sh',
       ...positionals,
     ])
   if (positionals.length > 0) {
@@ -92,9 +92,7 @@ async function mainSh(args: string[]): Promise<number> {
     try {
       source = readFileSync(file, 'utf8')
     } catch (e) {
-      process.stderr.write(
-        `virtnet: ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : String(e)}\n`,
-      )
+      process.stderr.write(`virtnet: ${fileError(file, e)}\n`)
       return 127
     }
     return runAsInit(sys, 'sh', makePrograms().get('sh')!.run, nodeStdio(), [
@@ -148,8 +146,8 @@ async function main(argv: string[]): Promise<number> {
         return fail(`unknown command '${cmd}'`)
     }
   } catch (e) {
-    // parseArgs rejects unknown options with a TypeError carrying ERR_PARSE_ARGS_*.
-    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail((e as Error).message)
+    const msg = optionError(e)
+    if (msg !== null) fail(msg)
     throw e
   }
 }

@@ -18,6 +18,7 @@ import {
   type Shape,
 } from '../../topology/gen.js'
 import { parseBandwidth, parseDuration, parseProbability } from '../../topology/units.js'
+import { fileError } from './errors.js'
 
 /** Continuation lines are indented to sit under `gen` in cli.ts's usage block. */
 export const GEN_USAGE = `virtnet gen chain N | star N | ring N | grid ROWS COLS | tree DEPTH FANOUT | clique N | random N P
@@ -119,7 +120,7 @@ export function mainGen(args: string[], fail: (msg: string) => never): number {
   try {
     writeFileSync(values.o, text)
   } catch (e) {
-    process.stderr.write(`virtnet: ${values.o}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`)
+    process.stderr.write(`virtnet: ${fileError(values.o, e)}\n`)
     return EX_CANTCREAT
   }
   return 0

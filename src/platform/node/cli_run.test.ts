@@ -96,8 +96,11 @@ links:
       out: '',
       err: 'virtnet: no/such.yaml: No such file or directory\n',
     })
-    const r = virtnet(['run', 'examples/demo.yaml', '--script', 'no/such.txt'])
-    assert.equal(r.status, 66)
+    assert.deepEqual(virtnet(['run', 'examples/demo.yaml', '--script', 'no/such.txt']), {
+      status: 66,
+      out: '',
+      err: 'virtnet: no/such.txt: No such file or directory\n',
+    })
     const u = virtnet(['run'])
     assert.equal(u.status, 64)
     assert.match(u.err, /^virtnet: run: FILE expected\nusage: /)
@@ -157,6 +160,8 @@ links:
     const a = virtnet(args)
     assert.match(a.out, /20 packets transmitted/)
     assert.equal(virtnet(args).out, a.out)
+    // The seed is used at all: another one draws other jitter.
+    assert.notEqual(virtnet(args.map((x) => (x === '5' ? '6' : x))).out, a.out)
   })
 })
 
@@ -177,6 +182,11 @@ describe('virtnet gen', () => {
     const r = virtnet(['run', file, '-c', 'pingall'])
     assert.equal(r.status, 0)
     assert.match(r.out, /\*\*\* Results: 0% dropped \(132\/132 received\)\n$/)
+    assert.deepEqual(virtnet(['gen', 'star', '2', '-o', join(tmp, 'no/such/dir.yaml')]), {
+      status: 73,
+      out: '',
+      err: `virtnet: ${join(tmp, 'no/such/dir.yaml')}: No such file or directory\n`,
+    })
   })
 
   test('usage errors', () => {
@@ -190,6 +200,8 @@ describe('virtnet gen', () => {
         /^virtnet: gen: ring: switches joined in a cycle form a bridging loop; use --kind router\n/,
       ],
       [['gen', 'chain', '3', '--bw', 'fast'], /^virtnet: gen: --bw: 'fast' is not a bandwidth/],
+      [['gen', 'chain', '-3'], /^virtnet: unknown option '-3'\nusage: /],
+      [['gen', 'chain', '3', '--seed'], /^virtnet: option '--seed' requires an argument\nusage: /],
     ]
     for (const [args, err] of cases) {
       const r = virtnet(args)

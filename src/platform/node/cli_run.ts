@@ -19,6 +19,7 @@ import { loadAny } from '../../topology/load.js'
 import type { Io, OutStream } from '../../userland/types.js'
 import type { ClockMode } from '../../util/clock.js'
 import { nodeClockDriver } from './clock_driver.js'
+import { fileError } from './errors.js'
 import { replIo, runRepl } from './repl.js'
 import { nodeStdio } from './stdio.js'
 
@@ -36,10 +37,7 @@ function readText(file: string): string | null {
   try {
     return readFileSync(file, 'utf8')
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    err(
-      `${file}: ${code === 'ENOENT' ? 'No such file or directory' : code === 'EISDIR' ? 'Is a directory' : String(e)}`,
-    )
+    err(fileError(file, e))
     return null
   }
 }

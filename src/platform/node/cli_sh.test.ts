@@ -60,6 +60,11 @@ describe('virtnet sh', () => {
     assert.notEqual(virtnet(['sh', '--seed', '8', file, 'x', 'y']).out, one.out)
   })
 
+  test('-c SCRIPT NAME ARGS: NAME is $0, as with sh -c', () => {
+    assert.equal(virtnet(['sh', '-c', 'echo "$0 $# $1"', 'lab', 'x']).out, 'lab 1 x\n')
+    assert.equal(virtnet(['sh', '-c', 'echo "$0 $#"']).out, 'sh 0\n')
+  })
+
   test('-e stops at the first failing command with its status', () => {
     const r = virtnet(['sh', '-e', '-c', 'echo one; ifconfig nosuch0 up; echo two'])
     assert.equal(r.status, 1)
@@ -74,7 +79,16 @@ describe('virtnet sh', () => {
     const missing = virtnet(['sh', join(tmp, 'nope.sh')])
     assert.equal(missing.status, 127)
     assert.match(missing.err, /nope\.sh: No such file or directory/)
+    // A directory is reported with strerror's text, not Node's.
+    assert.deepEqual(virtnet(['sh', tmp]), { status: 127, out: '', err: `virtnet: ${tmp}: Is a directory\n` })
     assert.equal(virtnet(['frobnicate']).status, 64)
+    // Option errors are one short line, then the usage.
+    const unknown = virtnet(['sh', '--bogus'])
+    assert.equal(unknown.status, 64)
+    assert.match(unknown.err, /^virtnet: unknown option '--bogus'\nusage: virtnet sh /)
+    const noArg = virtnet(['sh', '-c'])
+    assert.equal(noArg.status, 64)
+    assert.match(noArg.err, /^virtnet: option '-c' requires an argument\nusage: /)
   })
 })
 

@@ -138,8 +138,12 @@ describe('sysctl', () => {
         if (k === undefined) throw new SysError('ENOENT', 'sysctl')
         return k
       },
-      sysctlList: (p?: string) =>
-        knobs.filter((k) => p === undefined || k.name.startsWith(`${p}.`) || k.name === p),
+      // As the kernel (kernel_api.ts): an unknown prefix is ENOENT, not an empty list.
+      sysctlList: (p?: string) => {
+        const l = knobs.filter((k) => p === undefined || k.name.startsWith(`${p}.`) || k.name === p)
+        if (l.length === 0) throw new SysError('ENOENT', 'sysctl')
+        return l
+      },
       sysctlSet: (n: string, v: string) => ({ ...knobs.find((x) => x.name === n)!, value: Number(v) }),
       ...extra,
     })

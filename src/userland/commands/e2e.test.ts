@@ -176,6 +176,45 @@ describe('a host routing between two vnet jails', () => {
     await ok(run, 'jail -r nv')
   })
 
+  test('bad input: `tool: reason` on stderr, the documented status, and nothing changes', async () => {
+    const state = async (): Promise<string> =>
+      (
+        await Promise.all(
+          ['ifconfig -a', 'netstat -rn', 'arp -an', 'jls -n', 'sysctl -a', 'ngctl list'].map((l) =>
+            ok(run, l),
+          ),
+        )
+      )
+        .join('')
+        // ngctl lists its own socket node, a new one each run.
+        .replace(/^.*Type: socket.*\n/gm, '')
+    const before = await state()
+    const cases: ReadonlyArray<readonly [string, number, string]> = [
+      ['sysctl net.nosuch', 1, "sysctl: unknown oid 'net.nosuch'\n"],
+      ['sysctl -d nosuch', 1, "sysctl: unknown oid 'nosuch'\n"],
+      ['sysctl nosuch=1', 1, "sysctl: unknown oid 'nosuch'\n"],
+      ['ifconfig nosuch0 up', 1, 'ifconfig: interface nosuch0 does not exist\n'],
+      ['ifconfig epair0a mtu abc', 1, 'ifconfig: ioctl SIOCSIFMTU (set mtu): Invalid argument\n'],
+      ['ifconfig epair0a inet 10.0.0.1/33', 1, 'ifconfig: 10.0.0.1/33: bad value (width too large)\n'],
+      ['route add bogus 192.0.2.2', 68, 'route: bad address: bogus\n'],
+      ['route get 203.0.113.1', 1, 'route: route has not been found\n'],
+      ['arp -s 192.0.2.9 zz', 1, "arp: invalid Ethernet address 'zz'\n"],
+      ['netstat -s -p bogus', 1, 'netstat: bogus: unknown or uninstrumented protocol\n'],
+      ['ping -c abc 192.0.2.2', 64, "ping: invalid count of packets to transmit: `abc'\n"],
+      ['ping -c 1 nosuchhost', 68, 'ping: cannot resolve nosuchhost: Unknown host\n'],
+      ['traceroute -m 0 192.0.2.2', 1, 'traceroute: max ttl must be > 0\n'],
+      ['jail -c name=x bogusparam=1', 1, 'jail: x: unknown parameter: bogusparam\n'],
+      ['jexec nosuch true', 1, 'jexec: jail "nosuch" not found\n'],
+      ['jls -j nosuch', 1, 'jls: jail "nosuch" not found\n'],
+      ['ngctl bogus', 71, 'ngctl: "bogus": unknown command\n'],
+    ]
+    for (const [line, status, err] of cases) {
+      const r = await run(line)
+      assert.deepEqual([r.status, r.err], [status, err], line)
+    }
+    assert.equal(await state(), before)
+  })
+
   test("sysctl in a jail is the jail vnet's own", async () => {
     assert.equal(await ok(run, 'jexec j1 sysctl -n net.inet.ip.forwarding'), '0\n')
     assert.equal(await ok(run, 'sysctl -n net.inet.ip.forwarding'), '1\n')

@@ -36,9 +36,14 @@ export function formatSysctl(s: SysctlInfo, f: SysctlFlags): string {
   return f.equals && !f.descr ? `${s.name}=${value}` : `${s.name}: ${value}`
 }
 
-/** The oids at or below `name` (sysctl walks the subtree of a node). */
+/** The oids at or below `name` (sysctl walks the subtree of a node); none for an unknown name. */
 function subtree(sys: Syscalls, name: string): SysctlInfo[] {
-  return sys.sysctlList(name).filter((s) => s.name === name || s.name.startsWith(`${name}.`))
+  try {
+    return sys.sysctlList(name).filter((s) => s.name === name || s.name.startsWith(`${name}.`))
+  } catch (e) {
+    if (asSysError(e).code !== 'ENOENT') throw e
+    return []
+  }
 }
 
 interface Ctx {
