@@ -25,10 +25,11 @@ export const ARP_DOWN = -2
 export class ArpStats {
   txrequests = 0
   txreplies = 0
-  txreserved = 0
   rxrequests = 0
   rxreplies = 0
   received = 0
+  /** Requests that could not be sent (the interface is down). */
+  txerrors = 0
   dropped = 0
   timeouts = 0
   dupips = 0
@@ -181,6 +182,7 @@ function sendArp(ifp: Ifnet, op: number, dstMac: number, sip: number, tha: numbe
   const st = arp(ifp.vnet)
   if (op === ArpOp.REQUEST) st.stats.txrequests++
   else st.stats.txreplies++
+  if (!ifp.up && op === ArpOp.REQUEST) st.stats.txerrors++
   etherSend(ifp, m, dstMac, EtherType.ARP)
 }
 

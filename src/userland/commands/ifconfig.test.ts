@@ -13,7 +13,6 @@ const EPAIR = [
   'epair0a: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500',
   '\toptions=8<VLAN_MTU>',
   '\tether 02:00:00:00:00:0c',
-  '\thwaddr 02:00:00:00:00:0c',
   '\tinet 192.0.2.1 netmask 0xffffff00 broadcast 192.0.2.255',
   '\tgroups: epair',
   '\tmedia: Ethernet 10Gbase-T (10Gbase-T <full-duplex>)',
@@ -54,6 +53,11 @@ describe('ifconfig output', () => {
   test('an epair end and lo0 as FreeBSD 14 prints them', () => {
     assert.equal(formatInterface(epairIf('epair0a', 2, ['192.0.2.1/24'])), EPAIR)
     assert.equal(formatInterface(loIf()), LO0)
+  })
+
+  test('hwaddr appears once the MAC was changed', () => {
+    const ifi = { ...epairIf('epair0a', 2, ['192.0.2.1/24']), mac: 0x020000000042 }
+    assert.match(formatInterface(ifi), /\tether 02:00:00:00:00:42\n\thwaddr 02:00:00:00:00:0c\n/)
   })
 
   test('a fresh epair end: down, no carrier flag, no address', () => {

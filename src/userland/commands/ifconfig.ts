@@ -118,7 +118,9 @@ export function formatInterface(ifi: IfInfo, af: AfFilter = null): string {
   if (af === null || af === 'link') {
     if (ifi.mac !== null) lines.push(`\tether ${formatMac(ifi.mac)}`)
     // A bridge has no hardware address of its own to show.
-    if (ifi.hwaddr !== null && ifi.members === undefined) lines.push(`\thwaddr ${formatMac(ifi.hwaddr)}`)
+    // FreeBSD 14's netlink ifconfig shows the hardware address only once `ether` no longer matches it.
+    if (ifi.hwaddr !== null && ifi.hwaddr !== ifi.mac && ifi.members === undefined)
+      lines.push(`\thwaddr ${formatMac(ifi.hwaddr)}`)
   }
   if (af === null || af === 'inet') for (const a of ifi.addrs) lines.push(formatInetLine(ifi, a))
   if (af === null) {

@@ -264,7 +264,11 @@ const PROTO_LINES: Record<ProtoName, readonly Line[]> = {
 }
 
 /** Fields of FreeBSD's structs that its netstat does not print either. */
-const HIDDEN: ReadonlySet<string> = new Set(['icps_oldshort'])
+const HIDDEN: ReadonlySet<string> = new Set([
+  'icps_oldshort',
+  // Ours: FreeBSD logs icmplim suppression instead of counting it.
+  'icps_ratelimited',
+])
 
 /** icmpnames[] from inet.c. */
 const ICMP_NAMES: readonly string[] = [
