@@ -33,6 +33,8 @@ export class ArpStats {
   dropped = 0
   timeouts = 0
   dupips = 0
+  /** Ours: malformed or bogus ARP packets (FreeBSD only logs them). */
+  malformed = 0
 }
 
 export class ArpVnet {
@@ -302,7 +304,7 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   const ah = v.env.scratch.arpIn
   st.stats.received++
   if (!ah.point(m.data, m.off, m.len) || !ah.isEthernetIpv4()) {
-    st.stats.dropped++
+    st.stats.malformed++
     pool.put(m)
     return
   }
@@ -310,7 +312,7 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   if (op === ArpOp.REQUEST) st.stats.rxrequests++
   else if (op === ArpOp.REPLY) st.stats.rxreplies++
   else {
-    st.stats.dropped++
+    st.stats.malformed++
     pool.put(m)
     return
   }
@@ -319,7 +321,7 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   const tpa = ah.tpa
   // Our own frames looped back, and senders claiming the broadcast address, are bogus.
   if (sha === ifp.mac || isMulticastMac(sha)) {
-    st.stats.dropped++
+    st.stats.malformed++
     pool.put(m)
     return
   }

@@ -10,7 +10,7 @@
  *
  * Checked: no call throws; the run-queue caught no exception; every frame with a bad IPv4 header
  * (judged independently by the wire layer's Ipv4View) bumps exactly one of ip_input's header
- * counters and every malformed ARP packet bumps arpstat.dropped; the drop counters grow overall;
+ * counters and every malformed ARP packet bumps arpstat.malformed; the drop counters grow overall;
  * after the timers run out every buffer is back in the pool; and the network still answers ping.
  */
 
@@ -357,7 +357,7 @@ test(`${FRAMES} mutated frames on every input path: no throw, all counted, no le
         : false
     const before = wantIp === null ? 0 : HEADER_COUNTERS.reduce((s, k) => s + st[k], 0)
     const one = wantIp === null ? 0 : st[wantIp as (typeof HEADER_COUNTERS)[number]]
-    const arpDropped = ast.dropped
+    const arpDropped = ast.malformed
     try {
       net.inject(p.ifp, f)
     } catch (e) {
@@ -372,8 +372,8 @@ test(`${FRAMES} mutated frames on every input path: no throw, all counted, no le
       headerChecked++
     }
     if (wantArp) {
-      if (ast.dropped !== arpDropped + 1)
-        assert.fail(`frame ${n} on ${p.name}: expected arp dropped + 1\n${toHex(f)}`)
+      if (ast.malformed !== arpDropped + 1)
+        assert.fail(`frame ${n} on ${p.name}: expected arp malformed + 1\n${toHex(f)}`)
       arpChecked++
     }
     if (n % 2000 === 1999) await net.sleep(200 * MS)

@@ -244,7 +244,7 @@ export function dropSum(sys: Syscalls): number {
   for (const k of ipDrops) n += counter(sys, 'ip', k)
   for (const k of ['icps_badcode', 'icps_tooshort', 'icps_checksum', 'icps_badlen', 'icps_bmcastecho'])
     n += counter(sys, 'icmp', k)
-  n += counter(sys, 'arp', 'dropped') + counter(sys, 'arp', 'dupips')
+  n += counter(sys, 'arp', 'dropped') + counter(sys, 'arp', 'malformed') + counter(sys, 'arp', 'dupips')
   for (const k of ['udps_hdrops', 'udps_badsum', 'udps_badlen', 'udps_noport', 'udps_noportbcast'])
     n += counter(sys, 'udp', k)
   for (const i of sys.ifList())

@@ -254,6 +254,7 @@ const ARP_LINES: readonly Line[] = [
   // sic: FreeBSD prints "entrys".
   ['timeouts', '%d ARP entry%s timed out', 's'],
   ['dupips', '%d Duplicate IP%s seen', 's'],
+  ['malformed', '%d malformed ARP packet%s dropped', 's'],
 ]
 
 const PROTO_LINES: Record<ProtoName, readonly Line[]> = {
