@@ -387,7 +387,7 @@ export class KernelApi implements Syscalls {
         throw new SysError('ENETUNREACH', op)
       // A gateway that is one of our own addresses makes an interface route (route add ... 127.0.0.1)
       // through the interface that owns the address (ifa_ifwithaddr), not via its lo0 host route.
-      const own = v.local.get(gw)
+      const own = v.localIfa(gw)
       if (own !== undefined) r = new Route(dst, prefixLen, 0, own.ifp, own, flags)
       else r = new Route(dst, prefixLen, gw, direct.ifp, direct.ifa, flags | RTF.GATEWAY)
     } else if (spec.blackhole || spec.reject) {
@@ -569,7 +569,7 @@ export class KernelApi implements Syscalls {
         if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new SysError('EINVAL', 'setsockopt')
         if (payload.length > 0xffff - 20) throw new SysError('EMSGSIZE', 'sendto')
         const src = (opts.src ?? 0) >>> 0
-        if (src !== 0 && (!v.local.has(src) || (jail !== null && !jail.ip4.includes(src))))
+        if (src !== 0 && (!v.isLocal(src) || (jail !== null && !jail.ip4.includes(src))))
           throw new SysError('EADDRNOTAVAIL', 'bind')
         const rt = v.routes.lookup(dst >>> 0)
         let chosen = src !== 0 ? src : rt === null ? 0 : sourceFor(rt)

@@ -117,6 +117,7 @@ class Lle {
   }
 }
 
+/** Keyed by the address as an int32: V8 hashes small integers much faster than heap numbers. */
 type ArpTable = Map<number, Lle>
 
 function table(ifp: Ifnet): ArpTable {
@@ -146,8 +147,8 @@ function freeHold(e: Lle): number {
 
 function removeEntry(e: Lle): void {
   const t = e.ifp.arp as ArpTable | null
-  if (t === null || t.get(e.addr) !== e) return
-  t.delete(e.addr)
+  if (t === null || t.get(e.addr | 0) !== e) return
+  t.delete(e.addr | 0)
   e.timer.cancel()
   freeHold(e)
   const st = arp(e.ifp.vnet)
@@ -166,7 +167,7 @@ function newEntry(ifp: Ifnet, addr: number): Lle | null {
     removeEntry(victim.value)
   }
   const e = new Lle(ifp, addr)
-  table(ifp).set(addr, e)
+  table(ifp).set(addr | 0, e)
   st.entries++
   st.unresolved.add(e)
   return e
@@ -240,7 +241,7 @@ function arpTimer(e: Lle): void {
  */
 export function arpResolve(ifp: Ifnet, dst: number, m: Mbuf): number {
   const t = ifp.arp as ArpTable | null
-  let e = t === null ? undefined : t.get(dst)
+  let e = t === null ? undefined : t.get(dst | 0)
   if (e !== undefined && e.state === LleState.Valid) return e.mac
   const st = arp(ifp.vnet)
   const pool = ifp.vnet.env.pool
@@ -334,7 +335,7 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   }
   const forUs = isOurs(ifp, tpa)
   const t = ifp.arp as ArpTable | null
-  const e = t === null ? undefined : t.get(spa)
+  const e = t === null ? undefined : t.get(spa | 0)
   if (spa !== 0) {
     // RFC 826 merge: update an existing entry; create one only when we are the target.
     if (e !== undefined && !e.permanent) learn(e, sha)
@@ -344,7 +345,7 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
     }
   }
   if (op === ArpOp.REQUEST) {
-    const pub = t?.get(tpa)
+    const pub = t?.get(tpa | 0)
     if (forUs || (pub?.published && pub.state === LleState.Valid)) {
       const mac = forUs ? ifp.mac : pub!.mac
       // Answer in place: the request's buffer becomes the reply.
@@ -400,7 +401,7 @@ export function arpList(v: Vnet): ArpEntryInfo[] {
 
 function findEntry(v: Vnet, addr: number): Lle | undefined {
   for (const ifp of v.ifnets) {
-    const e = (ifp.arp as ArpTable | null)?.get(addr)
+    const e = (ifp.arp as ArpTable | null)?.get(addr | 0)
     if (e !== undefined) return e
   }
   return undefined
@@ -419,7 +420,7 @@ export function arpSet(v: Vnet, addr: number, mac: number, temp: boolean, pub: b
   )
   if (ifp === undefined) throw new SysError('ENETUNREACH', 'RTM_ADD')
   if (isMulticastMac(mac)) throw new SysError('EINVAL', 'RTM_ADD')
-  const old = table(ifp).get(addr)
+  const old = table(ifp).get(addr | 0)
   const e = old ?? newEntry(ifp, addr)
   if (e === null) throw new SysError('ENOBUFS', 'RTM_ADD')
   e.permanent = !temp

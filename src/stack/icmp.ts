@@ -135,7 +135,7 @@ export function icmpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
   rawInput(v, ifp, m, IpProto.ICMP)
   if (type === IcmpType.ECHO) {
     const dst = readU32(buf, m.off + 16)
-    if (!v.local.has(dst) && icmp(v).bmcastecho === 0) {
+    if (!v.isLocal(dst) && icmp(v).bmcastecho === 0) {
       st.icps_bmcastecho++
       pool.put(m)
       return
@@ -164,7 +164,7 @@ function icmpReflectEcho(v: Vnet, m: Mbuf, hlen: number): void {
   state.stats.icps_reflect++
   state.stats.icps_outhist[IcmpType.ECHO_REPLY]!++
   // A broadcast echo is answered from the address of the interface the reply leaves by.
-  const src = v.local.has(origDst) ? origDst : 0
+  const src = v.isLocal(origDst) ? origDst : 0
   ipOutput(v, m, origSrc, IpProto.ICMP, { ttl: ip(v).defaultTtl, tos, df: false, src, dontRoute: false })
 }
 
@@ -223,7 +223,7 @@ export function icmpError(v: Vnet, m: Mbuf, type: number, code: number, rest32: 
     ttl: ip(v).defaultTtl,
     tos: 0,
     df: false,
-    src: v.local.has(dst) ? dst : 0,
+    src: v.isLocal(dst) ? dst : 0,
     dontRoute: false,
   })
 }

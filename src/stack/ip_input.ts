@@ -56,7 +56,7 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     return
   }
   // Broadcasts are ours only on the interface whose subnet they belong to (FreeBSD's ip_input).
-  if (v.local.has(dst) || dst === 0xffffffff || ifBroadcast(ifp, dst)) {
+  if (v.isLocal(dst) || dst === 0xffffffff || ifBroadcast(ifp, dst)) {
     ipLocal(v, ifp, m)
     return
   }

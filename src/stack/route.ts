@@ -59,6 +59,7 @@ export class Route {
 }
 
 export class RouteTable {
+  /** One map per prefix length, keyed by the masked destination as an int32 (cheap for V8 to hash). */
   private readonly byLen: Array<Map<number, Route> | undefined> = new Array(33)
   /** Prefix lengths that have at least one route, longest first. */
   private lens: number[] = []
@@ -98,7 +99,7 @@ export class RouteTable {
     const lens = this.lens
     for (let i = 0; i < lens.length; i++) {
       const len = lens[i]!
-      const r = this.byLen[len]!.get(len === 0 ? 0 : (dst & maskOf(len)) >>> 0)
+      const r = this.byLen[len]!.get(dst & maskOf(len))
       if (r !== undefined) return r
     }
     return null
@@ -106,7 +107,7 @@ export class RouteTable {
 
   /** The route for exactly dst/prefixLen, if any. */
   get(dst: number, prefixLen: number): Route | undefined {
-    return this.byLen[prefixLen]?.get((dst & maskOf(prefixLen)) >>> 0)
+    return this.byLen[prefixLen]?.get(dst & maskOf(prefixLen))
   }
 
   add(r: Route): void {
@@ -116,16 +117,16 @@ export class RouteTable {
       this.byLen[r.prefixLen] = m
       this.lens = [...this.lens, r.prefixLen].sort((a, b) => b - a)
     }
-    if (m.has(r.dst)) throw new SysError('EEXIST', 'RTM_ADD')
-    m.set(r.dst, r)
+    if (m.has(r.dst | 0)) throw new SysError('EEXIST', 'RTM_ADD')
+    m.set(r.dst | 0, r)
     this.count++
     this.invalidate()
   }
 
   remove(r: Route): boolean {
     const m = this.byLen[r.prefixLen]
-    if (m === undefined || m.get(r.dst) !== r) return false
-    m.delete(r.dst)
+    if (m === undefined || m.get(r.dst | 0) !== r) return false
+    m.delete(r.dst | 0)
     this.count--
     this.invalidate()
     if (m.size === 0) {

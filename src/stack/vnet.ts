@@ -61,8 +61,11 @@ export class Vnet {
   /** Interfaces by name, in attach order (what ifconfig lists). */
   private readonly ifs = new Map<string, Ifnet>()
   readonly routes = new RouteTable()
-  /** Local unicast addresses of all interfaces: the "is this for me" test of ip_input. */
-  readonly local = new Map<number, IfAddr>()
+  /**
+   * Local unicast addresses of all interfaces, the "is this for me" test of ip_input; keyed by the
+   * address as an int32, because V8 hashes small integers much faster than heap numbers (u32 ≥ 2^31).
+   */
+  private readonly local = new Map<number, IfAddr>()
   private bcast: Set<number> | null = null
   readonly slots: unknown[] = new Array(SLOTS)
   /** Interfaces ever attached here get indexes from this counter (if_index). */
@@ -114,7 +117,17 @@ export class Vnet {
 
   /** Whether addr is a broadcast address of one of our interfaces (or the limited broadcast). */
   isBroadcast(addr: number): boolean {
-    return addr === 0xffffffff || this.bcast?.has(addr) === true
+    return addr === 0xffffffff || this.bcast?.has(addr | 0) === true
+  }
+
+  /** Whether addr is one of our unicast addresses. */
+  isLocal(addr: number): boolean {
+    return this.local.has(addr | 0)
+  }
+
+  /** The interface address addr belongs to, if it is ours. */
+  localIfa(addr: number): IfAddr | undefined {
+    return this.local.get(addr | 0)
   }
 
   /** Recompute the local and broadcast address sets after an address change. */
@@ -123,10 +136,10 @@ export class Vnet {
     let bcast: Set<number> | null = null
     for (const ifp of this.ifnets)
       for (const a of ifp.addrs) {
-        if (!this.local.has(a.addr)) this.local.set(a.addr, a)
+        if (!this.local.has(a.addr | 0)) this.local.set(a.addr | 0, a)
         if (a.prefixLen < 31) {
           bcast ??= new Set()
-          bcast.add(a.broadcast)
+          bcast.add(a.broadcast | 0)
         }
       }
     this.bcast = bcast
