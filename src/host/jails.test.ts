@@ -498,6 +498,39 @@ describe('jail parameters', () => {
         .some((i) => i.name === 'lo1'),
     )
   })
+
+  test('a jail restricted to some addresses of a shared stack passes on only a subset of them', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.jailCreate([
+      ['name', 'a'],
+      ['persist', true],
+      ['children.max', '2'],
+      ['ip4.addr', '192.0.2.1,192.0.2.2'],
+    ])
+    const a = sys.attach('a')
+    a.jailCreate([
+      ['name', 'b'],
+      ['persist', true],
+      ['ip4.addr', '192.0.2.2'],
+    ])
+    const before = snapshot(host)
+    assert.equal(
+      errnoOf(() =>
+        a.jailCreate([
+          ['name', 'c'],
+          ['persist', true],
+          ['ip4.addr', '192.0.2.9'],
+        ]),
+      ),
+      'EPERM',
+    )
+    assert.equal(
+      errnoOf(() => a.jailModify('b', [['ip4.addr', '192.0.2.1,198.51.100.1']])),
+      'EPERM',
+    )
+    assert.deepEqual(snapshot(host), before)
+  })
 })
 
 describe('raw sockets in a jail without its own vnet', () => {

@@ -116,6 +116,16 @@ function checkAllows(parent: Prison, p: ParsedParams): void {
     throw new SysError('EPERM', 'jail_set', 'allow.raw_sockets: not allowed in the parent jail')
   if (p.allowSetHostname && !parent.allowSetHostname)
     throw new SysError('EPERM', 'jail_set', 'allow.set_hostname: not allowed in the parent jail')
+  // A parent restricted to some addresses of a shared stack can only pass on a subset of them.
+  if (!parent.ownsVnet && parent.ip4.length > 0 && p.ip4 !== undefined) {
+    const stray = p.ip4.find((a) => !parent.ip4.includes(a))
+    if (stray !== undefined)
+      throw new SysError(
+        'EPERM',
+        'jail_set',
+        `ip4.addr: ${formatIpv4(stray)} is not an address of the parent jail`,
+      )
+  }
 }
 
 /** The jail `name` as `viewer` sees it, or ENOENT. */
