@@ -176,6 +176,8 @@ export function icmpError(v: Vnet, m: Mbuf, type: number, code: number, rest32: 
   const state = icmp(v)
   const st = state.stats
   const pool = v.env.pool
+  // "calls to icmp_error", as FreeBSD counts them: before the rules below, redirects aside.
+  if (type !== IcmpType.REDIRECT) st.icps_error++
   const buf = m.data
   const o = m.off
   const hlen = (buf[o]! & 0xf) << 2
@@ -216,7 +218,6 @@ export function icmpError(v: Vnet, m: Mbuf, type: number, code: number, rest32: 
   n.data.set(buf.subarray(o, o + quote), n.off + ICMP_HDR_LEN)
   n.len = ICMP_HDR_LEN + quote
   icmpFinish(n.data, n.off, n.len)
-  st.icps_error++
   if (type <= ICMP_MAXTYPE) st.icps_outhist[type]!++
   pool.put(m)
   ipOutput(v, n, src, IpProto.ICMP, {
