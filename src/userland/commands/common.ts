@@ -8,6 +8,7 @@
  */
 
 import { isSysError, type SysError } from '../../util/errno.js'
+import { interruptible } from '../../util/interruptible.js'
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
 import type { Io, Proc } from '../types.js'
 
@@ -144,17 +145,5 @@ export function lookupUser(name: string): number | null {
  */
 export function untilKilled<T>(proc: Proc, p: Promise<T>): Promise<T | null> {
   if (proc.killed) return Promise.resolve(null)
-  return new Promise((resolve, reject) => {
-    const off = proc.onKill(() => resolve(null))
-    p.then(
-      (v) => {
-        off()
-        resolve(v)
-      },
-      (e: unknown) => {
-        off()
-        reject(e)
-      },
-    )
-  })
+  return interruptible<T | null>(p, (resolve) => proc.onKill(() => resolve(null)))
 }

@@ -5,6 +5,8 @@
  * shell's entry points. Pure control logic: no I/O here.
  */
 
+import { interruptible } from '../../util/interruptible.js'
+
 /** `break N`: unwinds N enclosing loops. */
 export class BreakSig {
   constructor(readonly n: number) {}
@@ -131,19 +133,7 @@ export class AbortCtl {
 
   /** p, unless this context is aborted first (then Aborted is thrown). */
   race<T>(p: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const off = this.onAbort((sig) => reject(new Aborted(sig)))
-      p.then(
-        (v) => {
-          off()
-          resolve(v)
-        },
-        (e: unknown) => {
-          off()
-          reject(e)
-        },
-      )
-    })
+    return interruptible(p, (_resolve, reject) => this.onAbort((sig) => reject(new Aborted(sig))))
   }
 
   dispose(): void {
