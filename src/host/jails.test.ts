@@ -14,6 +14,12 @@ import { EtherType, ether, icmpEcho, ipv4, pattern } from '../testing/frames.js'
 import { errnoOf, ip, Net, snapshot } from '../testing/net.js'
 import { SEC } from '../util/clock.js'
 import { Host } from './host.js'
+import type { JailInfo, Syscalls } from './syscalls.js'
+
+/** `jail -c name=NAME persist PARAMS…` as `who`. */
+function mkJail(who: Syscalls, name: string, ...params: Array<readonly [string, string | true]>): JailInfo {
+  return who.jailCreate([['name', name], ['persist', true], ...params])
+}
 
 const mkHost = () => new Host(nodeClockDriver(), { clock: 'virtual', seed: 11 })
 const names = (xs: Array<{ name: string }>) => xs.map((x) => x.name)
@@ -35,18 +41,10 @@ describe('nesting and children.max', () => {
       ['persist', true],
       ['children.max', '1'],
     ])
-    sys.attach('a.b').jailCreate([
-      ['name', 'c'],
-      ['persist', true],
-    ])
+    mkJail(sys.attach('a.b'), 'c')
     // a now has two descendants (b and b.c): its limit is reached.
     assert.equal(
-      errnoOf(() =>
-        a.jailCreate([
-          ['name', 'd'],
-          ['persist', true],
-        ]),
-      ),
+      errnoOf(() => mkJail(a, 'd')),
       'EPERM',
     )
     assert.equal(sys.jailGet('a').childrenCur, 2)
@@ -56,30 +54,14 @@ describe('nesting and children.max', () => {
   test('a jail cannot give a child more nesting room than it has itself', () => {
     const host = mkHost()
     const sys = host.syscalls()
-    sys.jailCreate([
-      ['name', 'a'],
-      ['persist', true],
-      ['children.max', '3'],
-    ])
+    mkJail(sys, 'a', ['children.max', '3'])
     const a = sys.attach('a')
     assert.equal(
-      errnoOf(() =>
-        a.jailCreate([
-          ['name', 'b'],
-          ['persist', true],
-          ['children.max', '3'],
-        ]),
-      ),
+      errnoOf(() => mkJail(a, 'b', ['children.max', '3'])),
       'EPERM',
     )
     assert.equal(
-      errnoOf(() =>
-        a.jailCreate([
-          ['name', 'b'],
-          ['persist', true],
-          ['children.max', '2'],
-        ]),
-      ),
+      errnoOf(() => mkJail(a, 'b', ['children.max', '2'])),
       'ok',
     )
     assert.equal(
@@ -91,17 +73,9 @@ describe('nesting and children.max', () => {
   test('the default children.max of a jail is 0', () => {
     const host = mkHost()
     const sys = host.syscalls()
-    sys.jailCreate([
-      ['name', 'a'],
-      ['persist', true],
-    ])
+    mkJail(sys, 'a')
     assert.equal(
-      errnoOf(() =>
-        sys.attach('a').jailCreate([
-          ['name', 'b'],
-          ['persist', true],
-        ]),
-      ),
+      errnoOf(() => mkJail(sys.attach('a'), 'b')),
       'EPERM',
     )
   })
@@ -147,10 +121,7 @@ describe('nesting and children.max', () => {
       'ENOENT',
     )
     // Creating by dotted name from the host places it under a.
-    sys.jailCreate([
-      ['name', 'a.c'],
-      ['persist', true],
-    ])
+    mkJail(sys, 'a.c')
     assert.deepEqual(names(a.jailList()), ['b', 'c'])
     assert.equal(sys.attach('a.c').jailName, 'a.c')
   })
@@ -158,27 +129,14 @@ describe('nesting and children.max', () => {
   test('duplicate names are EEXIST; bad names and parameters EINVAL; unknown parameters ENOENT', () => {
     const host = mkHost()
     const sys = host.syscalls()
-    sys.jailCreate([
-      ['name', 'a'],
-      ['persist', true],
-    ])
+    mkJail(sys, 'a')
     const before = snapshot(host)
     assert.equal(
-      errnoOf(() =>
-        sys.jailCreate([
-          ['name', 'a'],
-          ['persist', true],
-        ]),
-      ),
+      errnoOf(() => mkJail(sys, 'a')),
       'EEXIST',
     )
     assert.equal(
-      errnoOf(() =>
-        sys.jailCreate([
-          ['name', '42'],
-          ['persist', true],
-        ]),
-      ),
+      errnoOf(() => mkJail(sys, '42')),
       'EINVAL',
     )
     assert.equal(
@@ -204,12 +162,7 @@ describe('nesting and children.max', () => {
       'ENOENT',
     )
     assert.equal(
-      errnoOf(() =>
-        sys.jailCreate([
-          ['name', 'nope.x'],
-          ['persist', true],
-        ]),
-      ),
+      errnoOf(() => mkJail(sys, 'nope.x')),
       'ENOENT',
     )
     assert.deepEqual(snapshot(host), before)
@@ -231,10 +184,7 @@ describe('non-persistent jails', () => {
   test('a non-persistent jail lives while it has a process', () => {
     const host = mkHost()
     const sys = host.syscalls()
-    sys.jailCreate([
-      ['name', 'a'],
-      ['persist', true],
-    ])
+    mkJail(sys, 'a')
     const a = sys.attach('a')
     let killed = 0
     const pid = a.procStart(() => killed++)
@@ -252,15 +202,8 @@ describe('non-persistent jails', () => {
   test('removing a jail kills its processes and those of its children', () => {
     const host = mkHost()
     const sys = host.syscalls()
-    sys.jailCreate([
-      ['name', 'a'],
-      ['persist', true],
-      ['children.max', '1'],
-    ])
-    sys.jailCreate([
-      ['name', 'a.b'],
-      ['persist', true],
-    ])
+    mkJail(sys, 'a', ['children.max', '1'])
+    mkJail(sys, 'a.b')
     const killed: string[] = []
     sys.attach('a').procStart(() => killed.push('a'))
     sys.attach('a.b').procStart(() => killed.push('b'))
@@ -272,15 +215,8 @@ describe('non-persistent jails', () => {
   test('a non-persistent parent dies when its last child is removed', () => {
     const host = mkHost()
     const sys = host.syscalls()
-    sys.jailCreate([
-      ['name', 'a'],
-      ['persist', true],
-      ['children.max', '1'],
-    ])
-    sys.jailCreate([
-      ['name', 'a.b'],
-      ['persist', true],
-    ])
+    mkJail(sys, 'a', ['children.max', '1'])
+    mkJail(sys, 'a.b')
     sys.jailModify('a', [['persist', 'false']])
     assert.deepEqual(names(sys.jailList()), ['a', 'a.b'], 'the child keeps it alive')
     sys.jailRemove('a.b')
@@ -321,13 +257,7 @@ describe('vnet.interface and removal', () => {
       'ENXIO',
     )
     assert.equal(
-      errnoOf(() =>
-        sys.jailCreate([
-          ['name', 'a'],
-          ['persist', true],
-          ['vnet.interface', 'epair0a'],
-        ]),
-      ),
+      errnoOf(() => mkJail(sys, 'a', ['vnet.interface', 'epair0a'])),
       'EINVAL',
       'vnet.interface needs vnet',
     )
@@ -447,15 +377,8 @@ describe('jail parameters', () => {
     const host = mkHost()
     const sys = host.syscalls()
     sys.setHostname('gw')
-    sys.jailCreate([
-      ['name', 'a'],
-      ['persist', true],
-    ])
-    sys.jailCreate([
-      ['name', 'b'],
-      ['persist', true],
-      ['host.hostname', 'bee'],
-    ])
+    mkJail(sys, 'a')
+    mkJail(sys, 'b', ['host.hostname', 'bee'])
     assert.equal(sys.attach('a').getHostname(), 'gw')
     assert.equal(sys.attach('b').getHostname(), 'bee')
     sys.jailModify('a', [['host.hostname', 'ay']])
@@ -466,10 +389,7 @@ describe('jail parameters', () => {
   test('vnet cannot be changed after creation; modify cannot add interfaces', () => {
     const host = mkHost()
     const sys = host.syscalls()
-    sys.jailCreate([
-      ['name', 'a'],
-      ['persist', true],
-    ])
+    mkJail(sys, 'a')
     sys.ifCreate('epair')
     assert.equal(
       errnoOf(() => sys.jailModify('a', [['vnet', true]])),
@@ -485,10 +405,7 @@ describe('jail parameters', () => {
   test('a non-vnet jail shares its parent’s stack', () => {
     const host = mkHost()
     const sys = host.syscalls()
-    sys.jailCreate([
-      ['name', 'a'],
-      ['persist', true],
-    ])
+    mkJail(sys, 'a')
     assert.equal(host.prison0.findDescendant('a')!.vnet, host.vnet0)
     sys.ifCreate('lo')
     assert.ok(
@@ -502,27 +419,12 @@ describe('jail parameters', () => {
   test('a jail restricted to some addresses of a shared stack passes on only a subset of them', () => {
     const host = mkHost()
     const sys = host.syscalls()
-    sys.jailCreate([
-      ['name', 'a'],
-      ['persist', true],
-      ['children.max', '2'],
-      ['ip4.addr', '192.0.2.1,192.0.2.2'],
-    ])
+    mkJail(sys, 'a', ['children.max', '2'], ['ip4.addr', '192.0.2.1,192.0.2.2'])
     const a = sys.attach('a')
-    a.jailCreate([
-      ['name', 'b'],
-      ['persist', true],
-      ['ip4.addr', '192.0.2.2'],
-    ])
+    mkJail(a, 'b', ['ip4.addr', '192.0.2.2'])
     const before = snapshot(host)
     assert.equal(
-      errnoOf(() =>
-        a.jailCreate([
-          ['name', 'c'],
-          ['persist', true],
-          ['ip4.addr', '192.0.2.9'],
-        ]),
-      ),
+      errnoOf(() => mkJail(a, 'c', ['ip4.addr', '192.0.2.9'])),
       'EPERM',
     )
     assert.equal(
@@ -538,12 +440,7 @@ describe('raw sockets in a jail without its own vnet', () => {
   function shared(): Net {
     const net = new Net(mkHost(), { jails: ['b'], links: [['', '10.0.0.1/24', 'b', '10.0.0.2/24']] })
     net.root.ifAddAddr('epair0a', ip('10.0.0.5'), 32, { alias: true })
-    net.root.jailCreate([
-      ['name', 'p'],
-      ['persist', true],
-      ['allow.raw_sockets', '1'],
-      ['ip4.addr', '10.0.0.5'],
-    ])
+    mkJail(net.root, 'p', ['allow.raw_sockets', '1'], ['ip4.addr', '10.0.0.5'])
     return net
   }
 
