@@ -7,11 +7,13 @@
 import { MbufPool } from '../buf/mbuf.js'
 import { JAIL_MAX, Prison } from '../jail/prison.js'
 import { netgraphModule } from '../netgraph/types.js'
+import { Domains } from '../stack/domain.js'
 import { bridgeCloner } from '../stack/if_bridge.js'
 import type { IfCloner } from '../stack/if_clone.js'
 import { epairCloner } from '../stack/if_epair.js'
 import { loCloner } from '../stack/if_loop.js'
-import { STACK_MODULES, vnetCreate, vnetDestroy } from '../stack/lifecycle.js'
+import { INET_MODULES, inetAttach } from '../stack/in_proto.js'
+import { vnetCreate, vnetDestroy } from '../stack/lifecycle.js'
 import { Netisr } from '../stack/netisr.js'
 import { Scratch } from '../stack/scratch.js'
 import type { SysctlDecl } from '../stack/sysctl.js'
@@ -23,7 +25,7 @@ import { KernelApi } from './kernel_api.js'
 import type { Syscalls } from './syscalls.js'
 
 /** Every per-vnet module, in initialisation order (destroyed in reverse). */
-const VNET_MODULES: readonly VnetModule<unknown>[] = [...STACK_MODULES, netgraphModule as VnetModule<unknown>]
+const VNET_MODULES: readonly VnetModule<unknown>[] = [...INET_MODULES, netgraphModule as VnetModule<unknown>]
 
 export interface HostOptions {
   clock?: ClockMode
@@ -53,7 +55,10 @@ export class Host {
     this.rng = new Rng(opts.seed ?? 1)
     this.macRng = this.rng.stream('mac')
     const pool = new MbufPool()
+    const domains = new Domains()
+    inetAttach(domains)
     this.env = {
+      domains,
       clock: this.clock,
       rng: this.rng.stream('stack'),
       pool,

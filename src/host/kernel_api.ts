@@ -11,7 +11,6 @@ import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
 import {
   type ArpEntryInfo,
-  arpAnnounce,
   arpDelete,
   arpFlush,
   arpGet,
@@ -22,7 +21,7 @@ import {
 import { icmp } from '../stack/icmp.js'
 import { type BridgeSoftc, bridgeOf } from '../stack/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/if_clone.js'
-import { IFF, type Ifnet, ifAddAddr, ifAttach, ifDelAddr, ifMove } from '../stack/ifnet.js'
+import { IFF, type Ifnet, ifAddAddr, ifAttach, ifDelAddr, ifMove, ifSetUp } from '../stack/ifnet.js'
 import { ip } from '../stack/ip.js'
 import { ipOutput, sourceFor } from '../stack/ip_output.js'
 import { ifDestroy } from '../stack/lifecycle.js'
@@ -259,11 +258,7 @@ export class KernelApi implements Syscalls {
   ifSetUp(name: string, up: boolean): void {
     this.priv(Priv.NET_SETIFFLAGS, 'SIOCSIFFLAGS')
     const ifp = this.ifp(name, 'SIOCSIFFLAGS')
-    if (up === ifp.up) return
-    if (up) {
-      ifp.flags |= IFF.UP | IFF.RUNNING
-      if (ifp.type === 'ether') for (const a of ifp.addrs) arpAnnounce(ifp, a.addr)
-    } else ifp.flags &= ~(IFF.UP | (ifp.type === 'ether' ? IFF.RUNNING : 0))
+    ifSetUp(ifp, up)
   }
 
   ifSetMtu(name: string, mtu: number): void {

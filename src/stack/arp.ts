@@ -12,8 +12,11 @@ import { SysError } from '../util/errno.js'
 import { BROADCAST_MAC, isMulticastMac } from '../wire/addr.js'
 import { ARP_LEN, ArpOp, writeArp } from '../wire/arp.js'
 import { EtherType } from '../wire/ethernet.js'
+import { IcmpType, UnreachCode } from '../wire/icmp.js'
 import { etherSend } from './ether.js'
+import { icmpError } from './icmp.js'
 import type { Ifnet } from './ifnet.js'
+import type { OutError } from './ip_output.js'
 import { intKnob } from './sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from './vnet.js'
 
@@ -365,6 +368,33 @@ export function arpIfDetach(ifp: Ifnet): void {
   if (t === null) return
   for (const e of [...t.values()]) removeEntry(e)
   ifp.arp = null
+}
+
+/**
+ * Send an IPv4 packet (m starts at the IP header) to `nextHop` on ifp. The packet may be held while
+ * ARP resolves; returns an error only when the neighbour is known to be unreachable.
+ */
+export function etherOutputIp(
+  ifp: Ifnet,
+  m: Mbuf,
+  nextHop: number,
+  broadcast: boolean,
+  forwarded: boolean,
+): OutError {
+  if (broadcast) {
+    etherSend(ifp, m, BROADCAST_MAC, EtherType.IPV4)
+    return undefined
+  }
+  const mac = arpResolve(ifp, nextHop, m)
+  if (mac >= 0) {
+    etherSend(ifp, m, mac, EtherType.IPV4)
+    return undefined
+  }
+  if (mac === ARP_HELD) return undefined
+  // The neighbour is down: a forwarded packet earns its sender a host unreachable (ip_forward).
+  if (forwarded) icmpError(ifp.vnet, m, IcmpType.UNREACH, UnreachCode.HOST, 0)
+  else ifp.vnet.env.pool.put(m)
+  return 'EHOSTDOWN'
 }
 
 // Control plane (arp(8)).

@@ -1,18 +1,14 @@
 /**
- * Ethernet (ether_input / ether_output): demultiplex received frames by EtherType, and frame outgoing
- * IPv4 packets after resolving the next hop with ARP. Frames not addressed to us are dropped, as are
- * unknown EtherTypes; each drop is counted on the interface.
+ * Ethernet (ether_input / ether_output): demultiplex received frames to the protocol registered for
+ * their EtherType, and frame outgoing packets. Frames not addressed to us are dropped, as are unknown
+ * EtherTypes; each drop is counted on the interface. Knows no protocol: next-hop resolution (ARP,
+ * later ND) belongs to the protocol family, which calls `etherSend` with the resolved address.
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
 import { BROADCAST_MAC, readU16 } from '../wire/addr.js'
-import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../wire/ethernet.js'
-import { IcmpType, UnreachCode } from '../wire/icmp.js'
-import { ARP_HELD, arpInput, arpResolve } from './arp.js'
-import { icmpError } from './icmp.js'
+import { ETHER_HDR_LEN, writeEthernetHeader } from '../wire/ethernet.js'
 import type { Ifnet } from './ifnet.js'
-import { ipInput } from './ip_input.js'
-import type { OutError } from './ip_output.js'
 
 export function etherInput(ifp: Ifnet, m: Mbuf): void {
   const pool = ifp.vnet.env.pool
@@ -40,14 +36,14 @@ export function etherInput(ifp: Ifnet, m: Mbuf): void {
     ifp.stats.imcasts++
     m.linkBcast = true
   }
-  const type = readU16(buf, o + 12)
-  m.adj(ETHER_HDR_LEN)
-  if (type === EtherType.IPV4) ipInput(ifp.vnet, ifp, m)
-  else if (type === EtherType.ARP) arpInput(ifp, m)
-  else {
+  const input = ifp.vnet.env.domains.etherInput(readU16(buf, o + 12))
+  if (input === undefined) {
     ifp.stats.noproto++
     pool.put(m)
+    return
   }
+  m.adj(ETHER_HDR_LEN)
+  input(ifp, m)
 }
 
 /** Prepend an Ethernet header for a frame to `dstMac` and send it. */
@@ -60,31 +56,4 @@ export function etherSend(ifp: Ifnet, m: Mbuf, dstMac: number, type: number): vo
   writeEthernetHeader(m.data, m.off, dstMac, ifp.mac, type)
   if (dstMac === BROADCAST_MAC) ifp.stats.omcasts++
   ifp.transmit(m)
-}
-
-/**
- * Send an IPv4 packet (m starts at the IP header) to `nextHop` on ifp. The packet may be held while
- * ARP resolves; returns an error only when the neighbour is known to be unreachable.
- */
-export function etherOutputIp(
-  ifp: Ifnet,
-  m: Mbuf,
-  nextHop: number,
-  broadcast: boolean,
-  forwarded: boolean,
-): OutError {
-  if (broadcast) {
-    etherSend(ifp, m, BROADCAST_MAC, EtherType.IPV4)
-    return undefined
-  }
-  const mac = arpResolve(ifp, nextHop, m)
-  if (mac >= 0) {
-    etherSend(ifp, m, mac, EtherType.IPV4)
-    return undefined
-  }
-  if (mac === ARP_HELD) return undefined
-  // The neighbour is down: a forwarded packet earns its sender a host unreachable (ip_forward).
-  if (forwarded) icmpError(ifp.vnet, m, IcmpType.UNREACH, UnreachCode.HOST, 0)
-  else ifp.vnet.env.pool.put(m)
-  return 'EHOSTDOWN'
 }

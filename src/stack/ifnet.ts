@@ -7,9 +7,7 @@
 
 import type { Mbuf } from '../buf/mbuf.js'
 import { SysError } from '../util/errno.js'
-import { arpAnnounce, arpIfDetach } from './arp.js'
 import { etherInput } from './ether.js'
-import { ipInput } from './ip_input.js'
 import type { NetisrTarget } from './netisr.js'
 import { maskOf, Route, RTF } from './route.js'
 import type { Vnet } from './vnet.js'
@@ -146,15 +144,29 @@ export class Ifnet implements NetisrTarget {
     this.stats.ibytes += m.len
     m.rcvif = this
     if (this.tap?.input(this, m)) return
-    if (this.type === 'ether') etherInput(this, m)
-    else ipInput(this.vnet, this, m)
+    this.input(m)
   }
 
   /** Hand a frame to the stack as if it came from the link, bypassing any tap (ng_ether upper). */
   inputFromTap(m: Mbuf): void {
     m.rcvif = this
-    if (this.type === 'ether') etherInput(this, m)
-    else ipInput(this.vnet, this, m)
+    this.input(m)
+  }
+
+  private input(m: Mbuf): void {
+    if (this.type === 'ether') {
+      etherInput(this, m)
+      return
+    }
+    // No link header (lo): the packet's own version nibble names its protocol, as if_simloop's
+    // address family does.
+    const input = this.vnet.env.domains.loopInput(m.len > 0 ? m.data[m.off]! >>> 4 : 0)
+    if (input === undefined) {
+      this.stats.noproto++
+      this.vnet.env.pool.put(m)
+      return
+    }
+    input(this, m)
   }
 
   netisrDrop(): void {
@@ -196,7 +208,7 @@ export function ifDetach(ifp: Ifnet): void {
   ifp.link?.ifDetached?.(ifp)
   for (const a of [...ifp.addrs]) ifDelAddr(ifp, a.addr)
   v.routes.removeIf(ifp)
-  arpIfDetach(ifp)
+  v.env.domains.departureEvent(ifp)
   v.ifRemove(ifp)
 }
 
@@ -250,7 +262,7 @@ export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast
   ifp.addrs = [...ifp.addrs, ifa]
   ifp.vnet.addressesChanged()
   connectedRoutes(ifa)
-  if (ifp.type === 'ether' && ifp.up) arpAnnounce(ifp, addr)
+  ifp.vnet.env.domains.addressEvent(ifa, true)
   return ifa
 }
 
@@ -261,4 +273,14 @@ export function ifDelAddr(ifp: Ifnet, addr: number): void {
   removeConnectedRoutes(ifa)
   ifp.addrs = ifp.addrs.filter((a) => a !== ifa)
   ifp.vnet.addressesChanged()
+  ifp.vnet.env.domains.addressEvent(ifa, false)
+}
+
+/** Bring an interface up or down (SIOCSIFFLAGS); coming up is announced to the protocols. */
+export function ifSetUp(ifp: Ifnet, up: boolean): void {
+  if (up === ifp.up) return
+  if (up) {
+    ifp.flags |= IFF.UP | IFF.RUNNING
+    ifp.vnet.env.domains.linkUpEvent(ifp)
+  } else ifp.flags &= ~(IFF.UP | (ifp.type === 'ether' ? IFF.RUNNING : 0))
 }

@@ -6,26 +6,10 @@
  */
 
 import { SysError } from '../util/errno.js'
-import { arpModule } from './arp.js'
-import { icmpModule } from './icmp.js'
 import { cloneCreate, cloneRelease } from './if_clone.js'
 import { loCloner } from './if_loop.js'
 import { IFF, type Ifnet, ifAddAddr, ifAttach, ifDetach, ifMove } from './ifnet.js'
-import { ipModule } from './ip.js'
-import { reassModule } from './ip_reass.js'
-import { rawModule } from './raw.js'
-import { udpModule } from './udp.js'
 import { type StackEnv, Vnet, type VnetModule } from './vnet.js'
-
-/** Every protocol module, in initialisation order. */
-export const STACK_MODULES: readonly VnetModule<unknown>[] = [
-  arpModule,
-  ipModule,
-  icmpModule,
-  reassModule,
-  rawModule,
-  udpModule,
-] as VnetModule<unknown>[]
 
 const LOOPBACK = 0x7f000001
 
@@ -50,7 +34,7 @@ export function ifDestroy(ifp: Ifnet): void {
 }
 
 /** Destroy v; `modules` are all per-vnet modules of the host (stack and above), in init order. */
-export function vnetDestroy(v: Vnet, modules: readonly VnetModule<unknown>[] = STACK_MODULES): void {
+export function vnetDestroy(v: Vnet, modules: readonly VnetModule<unknown>[]): void {
   if (v.destroyed) return
   for (const ifp of [...v.ifnets]) {
     if (!v.hasIf(ifp)) continue

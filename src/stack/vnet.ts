@@ -10,6 +10,7 @@
 import type { MbufPool } from '../buf/mbuf.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
+import type { Domains } from './domain.js'
 import type { UnitSet } from './if_clone.js'
 import type { IfAddr, Ifnet } from './ifnet.js'
 import type { Netisr } from './netisr.js'
@@ -23,6 +24,8 @@ export interface StackEnv {
   readonly rng: Rng
   readonly pool: MbufPool
   readonly netisr: Netisr
+  /** The protocols registered with the link layer (netisr handlers, eventhandlers). */
+  readonly domains: Domains
   readonly scratch: Scratch
   /** Locally administered, host-unique MAC for a new interface. */
   newMac(): number
