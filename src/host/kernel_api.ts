@@ -34,6 +34,7 @@ import { type ErrnoName, SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
 import type { Host } from './host.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
+import { socketList, socketOpen } from './sockets.js'
 import type {
   ArpInfo,
   IfInfo,
@@ -45,6 +46,8 @@ import type {
   RouteInfo,
   RouteSpec,
   SendOptions,
+  SocketFd,
+  SocketInfo,
   Syscalls,
   SysctlInfo,
 } from './syscalls.js'
@@ -599,6 +602,16 @@ export class KernelApi implements Syscalls {
       },
       close: () => rawClose(v, pcb),
     }
+  }
+
+  // sockets
+
+  socket(domain: number, type: number, protocol = 0): SocketFd {
+    return socketOpen(this.vnet, this.cred, domain, type, protocol)
+  }
+
+  socketList(): SocketInfo[] {
+    return socketList(this.vnet, this.cred)
   }
 
   // netgraph

@@ -191,6 +191,67 @@ export interface NgSocket {
 
 export type ProtoName = 'ip' | 'icmp' | 'arp' | 'udp'
 
+export { MSG, SHUT, SO, SOCK, SOL_SOCKET } from '../kern/socket.js'
+export const AF_INET = 2
+export const IPPROTO_IP = 0
+/** IPPROTO_IP options (netinet/in.h). */
+export const IP_TOS = 3
+export const IP_TTL = 4
+
+/** An IPv4 transport address (struct sockaddr_in). */
+export interface SockAddrIn {
+  addr: number
+  port: number
+}
+
+/**
+ * An open socket, as a process holds it (the object behind its file descriptor). Calls throw
+ * SysError with FreeBSD's errno (EADDRINUSE, EACCES, EISCONN, EAGAIN ...) and change nothing then.
+ */
+export interface SocketFd {
+  readonly type: number
+  bind(sa: SockAddrIn): void
+  connect(sa: SockAddrIn): void
+  /** connect(2) to AF_UNSPEC: a datagram socket forgets its peer. */
+  disconnect(): void
+  /** Send one datagram (to `to`, or to the connected peer); returns the bytes sent. */
+  sendto(data: Uint8Array, to?: SockAddrIn, flags?: number): number
+  /**
+   * The next datagram (at most `max` bytes; MSG_TRUNC in flags when it was longer). Waits up to
+   * `timeoutNs` (default: forever), then fails with EAGAIN; MSG_DONTWAIT or non-blocking mode fail
+   * at once. A pending error (ICMP port unreachable on a connected socket ...) is reported once.
+   */
+  recvfrom(
+    max: number,
+    flags?: number,
+    timeoutNs?: number,
+  ): Promise<{ data: Uint8Array; from: SockAddrIn; flags: number }>
+  getsockname(): SockAddrIn
+  getpeername(): SockAddrIn
+  setsockopt(level: number, name: number, value: number): void
+  getsockopt(level: number, name: number): number
+  /** fcntl(F_SETFL, O_NONBLOCK). */
+  setNonBlocking(on: boolean): void
+  shutdown(how: number): void
+  /** poll(2) for POLLIN: whether the socket is readable, waiting up to timeoutNs. */
+  pollIn(timeoutNs: number): Promise<boolean>
+  close(): void
+}
+
+/** One socket as netstat -a and sockstat show it. */
+export interface SocketInfo {
+  proto: 'udp4' | 'tcp4'
+  laddr: number
+  lport: number
+  faddr: number
+  fport: number
+  recvQ: number
+  sendQ: number
+  /** TCP state name; empty for UDP. */
+  state: string
+  uid: number
+}
+
 export interface Syscalls {
   /** The credential's uid and jail, for prompts and messages. */
   readonly uid: number
@@ -277,6 +338,12 @@ export interface Syscalls {
 
   // raw sockets
   rawSocket(protocol: number): RawSocket
+
+  // sockets
+  /** socket(2): AF_INET (2) with SOCK_DGRAM (2) for now; protocol 0 or IPPROTO_UDP. */
+  socket(domain: number, type: number, protocol?: number): SocketFd
+  /** The sockets of the caller's stack it may see (netstat -a, sockstat). */
+  socketList(): SocketInfo[]
 
   // netgraph
   /** Open a netgraph control socket in the caller's vnet (needs root with its own vnet). */

@@ -12,6 +12,7 @@ import { ICMP_HDR_LEN, IcmpType, icmpFinish, isIcmpError, writeIcmpHeader } from
 import { IP_OFFMASK, IpProto } from '../wire/ipv4.js'
 import type { Ifnet } from './ifnet.js'
 import { ip } from './ip.js'
+import { ipCtlinput } from './ip_ctlinput.js'
 import { ipOutput } from './ip_output.js'
 import { rawInput } from './raw.js'
 import { intKnob } from './sysctl.js'
@@ -133,6 +134,7 @@ export function icmpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
     return
   }
   rawInput(v, ifp, m, IpProto.ICMP)
+  if (isIcmpError(type)) ipCtlinput(v, type, buf[off + 1]!, buf, off + ICMP_HDR_LEN, len - ICMP_HDR_LEN)
   if (type === IcmpType.ECHO) {
     const dst = readU32(buf, m.off + 16)
     if (!v.isLocal(dst) && icmp(v).bmcastecho === 0) {

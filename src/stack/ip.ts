@@ -46,6 +46,8 @@ export class IpVnet {
   redirect = 1
   /** Next IP identification value; starts at a random point per vnet. */
   ident: number
+  /** net.inet.ip.portrange.first / last: the ephemeral ports UDP and TCP pick from. */
+  readonly portRange = { first: 10000, last: 65535 }
 
   constructor(v: Vnet) {
     // A stream per vnet, so one vnet's traffic never shifts another's IP ids.
@@ -67,6 +69,26 @@ export const ipModule: VnetModule<IpVnet> = {
       min: 0,
       max: 1,
     }),
+    intKnob(
+      'net.inet.ip.portrange.first',
+      'First port of the ephemeral range',
+      (v) => ip(v).portRange,
+      'first',
+      {
+        min: 1,
+        max: 65535,
+      },
+    ),
+    intKnob(
+      'net.inet.ip.portrange.last',
+      'Last port of the ephemeral range',
+      (v) => ip(v).portRange,
+      'last',
+      {
+        min: 1,
+        max: 65535,
+      },
+    ),
   ],
 }
 

@@ -23,6 +23,7 @@ export const Errno = {
   EISDIR: [21, 'Is a directory'],
   EINVAL: [22, 'Invalid argument'],
   ENOSPC: [28, 'No space left on device'],
+  EPIPE: [32, 'Broken pipe'],
   EAGAIN: [35, 'Resource temporarily unavailable'],
   EINPROGRESS: [36, 'Operation now in progress'],
   EALREADY: [37, 'Operation already in progress'],

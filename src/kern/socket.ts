@@ -1,0 +1,334 @@
+/**
+ * The protocol-independent socket (FreeBSD's struct socket, uipc_socket.c): type, options, state,
+ * pending error, and a bounded receive buffer, with the protocol reached through its user requests
+ * (`ProtoUsrreqs`, FreeBSD's pr_usrreqs). Blocking calls wait on the host clock, so they work the
+ * same in virtual and real time; `MSG_DONTWAIT` and non-blocking sockets answer EAGAIN instead.
+ *
+ * Knows no protocol and no address format beyond what its protocol hands it. The receive path
+ * (`sbappendaddr`) never throws and never grows past `hiwat`: what does not fit is refused and the
+ * protocol counts it.
+ */
+
+import type { Clock } from '../util/clock.js'
+import { WaitQueue } from '../util/clock.js'
+import { SysError } from '../util/errno.js'
+
+export const SOCK = { STREAM: 1, DGRAM: 2, RAW: 3 } as const
+
+/** Socket-level options (sys/socket.h): boolean ones are bits of `Socket.options`. */
+export const SO = {
+  DEBUG: 0x1,
+  ACCEPTCONN: 0x2,
+  REUSEADDR: 0x4,
+  KEEPALIVE: 0x8,
+  DONTROUTE: 0x10,
+  BROADCAST: 0x20,
+  LINGER: 0x80,
+  OOBINLINE: 0x100,
+  REUSEPORT: 0x200,
+  SNDBUF: 0x1001,
+  RCVBUF: 0x1002,
+  SNDLOWAT: 0x1003,
+  RCVLOWAT: 0x1004,
+  ERROR: 0x1007,
+  TYPE: 0x1008,
+} as const
+
+export const SOL_SOCKET = 0xffff
+
+/** recv/send flags (sys/socket.h). */
+export const MSG = {
+  OOB: 0x1,
+  PEEK: 0x2,
+  DONTROUTE: 0x4,
+  EOR: 0x8,
+  TRUNC: 0x10,
+  WAITALL: 0x40,
+  DONTWAIT: 0x80,
+} as const
+
+/** shutdown(2) directions. */
+export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const
+
+/** An IPv4 transport address. */
+export interface SockAddrIn {
+  addr: number
+  port: number
+}
+
+export interface Datagram {
+  data: Uint8Array
+  from: SockAddrIn
+}
+
+/** What a protocol implements for its sockets (pr_usrreqs); each throws SysError on failure. */
+export interface ProtoUsrreqs {
+  bind(so: Socket, sa: SockAddrIn): void
+  connect(so: Socket, sa: SockAddrIn): void
+  /** Undo connect (connect to AF_UNSPEC for datagram sockets). */
+  disconnect(so: Socket): void
+  /** Send one datagram (or stream data); `to` is null for a connected socket. */
+  send(so: Socket, data: Uint8Array, to: SockAddrIn | null, flags: number): void
+  shutdown(so: Socket, how: number): void
+  detach(so: Socket): void
+  sockaddr(so: Socket): SockAddrIn
+  peeraddr(so: Socket): SockAddrIn
+  /** Protocol-level options (IPPROTO_IP, IPPROTO_UDP ...); undefined = not a known option. */
+  setopt?(so: Socket, level: number, name: number, value: number): boolean
+  getopt?(so: Socket, level: number, name: number): number | undefined
+}
+
+/** Socket state bits (SS_*). */
+export const SS = {
+  ISCONNECTED: 0x2,
+  ISCONNECTING: 0x4,
+  ISDISCONNECTING: 0x8,
+  NBIO: 0x100,
+  CANTSENDMORE: 0x10,
+  CANTRCVMORE: 0x20,
+} as const
+
+/** Default receive and send buffer sizes for datagram sockets (net.inet.udp.recvspace, maxdgram). */
+export const UDP_RECVSPACE = 42080
+export const UDP_MAXDGRAM = 9216
+
+/** kern.ipc.maxsockbuf: the largest SO_SNDBUF / SO_RCVBUF a socket may ask for. */
+export const MAXSOCKBUF = 2 * 1024 * 1024
+
+/**
+ * A bounded queue of received datagrams (sockbuf with sbappendaddr). Its byte count includes each
+ * record's address, as FreeBSD's does, so a flood of empty datagrams is bounded too.
+ */
+export class DgramBuf {
+  hiwat: number
+  cc = 0
+  private readonly q: Datagram[] = []
+  private head = 0
+
+  constructor(hiwat: number) {
+    this.hiwat = hiwat
+  }
+
+  get length(): number {
+    return this.q.length - this.head
+  }
+
+  /** Append a record; false (nothing stored) when it does not fit. */
+  append(d: Datagram): boolean {
+    const size = d.data.length + SOCKADDR_IN_LEN
+    if (this.cc + size > this.hiwat) return false
+    this.q.push(d)
+    this.cc += size
+    return true
+  }
+
+  peek(): Datagram | undefined {
+    return this.q[this.head]
+  }
+
+  shift(): Datagram | undefined {
+    const d = this.q[this.head]
+    if (d === undefined) return undefined
+    this.q[this.head++] = undefined as unknown as Datagram
+    this.cc -= d.data.length + SOCKADDR_IN_LEN
+    // Compact now and then, so the array does not keep every record ever queued.
+    if (this.head > 64 && this.head * 2 > this.q.length) {
+      this.q.splice(0, this.head)
+      this.head = 0
+    }
+    return d
+  }
+
+  flush(): void {
+    this.q.length = 0
+    this.head = 0
+    this.cc = 0
+  }
+}
+
+/** sizeof(struct sockaddr_in): what an address costs in a receive buffer. */
+const SOCKADDR_IN_LEN = 16
+
+export class Socket {
+  readonly type: number
+  readonly protocol: number
+  readonly usr: ProtoUsrreqs
+  options = 0
+  state = 0
+  /** so_error: a pending asynchronous error (ICMP unreachable on a connected socket ...). */
+  error: SysError | null = null
+  readonly rcv: DgramBuf
+  sndHiwat: number
+  linger = 0
+  /** Readers and pollers sleep here; protocols wake it when data, errors or state arrive. */
+  readonly wait: WaitQueue
+  readonly clock: Clock
+  /** The protocol control block (struct inpcb ...). */
+  pcb: unknown = null
+  closed = false
+
+  constructor(
+    type: number,
+    protocol: number,
+    usr: ProtoUsrreqs,
+    clock: Clock,
+    rcvHiwat: number,
+    sndHiwat: number,
+  ) {
+    this.type = type
+    this.protocol = protocol
+    this.usr = usr
+    this.rcv = new DgramBuf(rcvHiwat)
+    this.sndHiwat = sndHiwat
+    this.clock = clock
+    this.wait = new WaitQueue(clock)
+  }
+
+  /** sorwakeup / sowwakeup: something changed that a sleeper may want. */
+  wakeup(): void {
+    this.wait.wakeAll()
+  }
+
+  /** Record an asynchronous error for the next call to report (so_error) and wake sleepers. */
+  setError(e: SysError): void {
+    this.error = e
+    this.wakeup()
+  }
+
+  takeError(): SysError | null {
+    const e = this.error
+    this.error = null
+    return e
+  }
+
+  get readable(): boolean {
+    return this.rcv.length > 0 || this.error !== null || (this.state & SS.CANTRCVMORE) !== 0 || this.closed
+  }
+
+  get writable(): boolean {
+    return !this.closed
+  }
+}
+
+/** setsockopt(SOL_SOCKET, ...). */
+export function sosetopt(so: Socket, name: number, value: number): void {
+  switch (name) {
+    case SO.REUSEADDR:
+    case SO.REUSEPORT:
+    case SO.KEEPALIVE:
+    case SO.DONTROUTE:
+    case SO.BROADCAST:
+    case SO.DEBUG:
+    case SO.OOBINLINE:
+      if (value !== 0) so.options |= name
+      else so.options &= ~name
+      return
+    case SO.LINGER:
+      if (value < 0) throw new SysError('EINVAL', 'setsockopt')
+      so.linger = value
+      if (value > 0) so.options |= SO.LINGER
+      else so.options &= ~SO.LINGER
+      return
+    case SO.RCVBUF:
+    case SO.SNDBUF:
+      // sbreserve: bounded by kern.ipc.maxsockbuf; 0 or negative is EINVAL.
+      if (!Number.isInteger(value) || value <= 0 || value > MAXSOCKBUF)
+        throw new SysError('ENOBUFS', 'setsockopt')
+      if (name === SO.RCVBUF) so.rcv.hiwat = value
+      else so.sndHiwat = value
+      return
+    default:
+      throw new SysError('ENOPROTOOPT', 'setsockopt')
+  }
+}
+
+/** getsockopt(SOL_SOCKET, ...). SO_ERROR reads and clears the pending error. */
+export function sogetopt(so: Socket, name: number): number {
+  switch (name) {
+    case SO.REUSEADDR:
+    case SO.REUSEPORT:
+    case SO.KEEPALIVE:
+    case SO.DONTROUTE:
+    case SO.BROADCAST:
+    case SO.DEBUG:
+    case SO.OOBINLINE:
+    case SO.ACCEPTCONN:
+      return (so.options & name) !== 0 ? name : 0
+    case SO.LINGER:
+      return so.linger
+    case SO.RCVBUF:
+      return so.rcv.hiwat
+    case SO.SNDBUF:
+      return so.sndHiwat
+    case SO.TYPE:
+      return so.type
+    case SO.ERROR:
+      return so.takeError()?.errno ?? 0
+    default:
+      throw new SysError('ENOPROTOOPT', 'getsockopt')
+  }
+}
+
+/**
+ * soreceive for datagram sockets: the next datagram, waiting up to `timeoutNs` (Infinity = until
+ * one arrives). A pending error is reported first, once. MSG_PEEK leaves the datagram queued; a
+ * datagram longer than `max` is truncated (MSG_TRUNC set in the result's flags).
+ */
+export async function soreceiveDgram(
+  so: Socket,
+  max: number,
+  flags: number,
+  timeoutNs: number,
+): Promise<{ data: Uint8Array; from: SockAddrIn; flags: number }> {
+  const nonblocking = (flags & MSG.DONTWAIT) !== 0 || (so.state & SS.NBIO) !== 0
+  const deadline = so.clock.now() + timeoutNs
+  for (;;) {
+    if (so.closed) throw new SysError('EBADF', 'recvfrom')
+    const d = so.rcv.peek()
+    if (d !== undefined) {
+      if ((flags & MSG.PEEK) === 0) so.rcv.shift()
+      const trunc = d.data.length > max
+      return { data: trunc ? d.data.subarray(0, max) : d.data, from: d.from, flags: trunc ? MSG.TRUNC : 0 }
+    }
+    const err = so.takeError()
+    if (err !== null) throw new SysError(err.code, 'recvfrom')
+    if ((so.state & SS.CANTRCVMORE) !== 0)
+      return { data: new Uint8Array(0), from: { addr: 0, port: 0 }, flags: 0 }
+    const left = deadline - so.clock.now()
+    // SO_RCVTIMEO expiring reports EAGAIN (EWOULDBLOCK), as a non-blocking socket does.
+    if (nonblocking || left <= 0) throw new SysError('EAGAIN', 'recvfrom')
+    await so.wait.wait(left)
+  }
+}
+
+/** Wait until the socket is readable or `timeoutNs` passes (poll(2) for POLLIN); returns readability. */
+export async function sopollRead(so: Socket, timeoutNs: number): Promise<boolean> {
+  if (so.readable || timeoutNs <= 0) return so.readable
+  await so.wait.wait(timeoutNs)
+  return so.readable
+}
+
+/**
+ * shutdown(2) (soshutdown): SHUT_RD drops what is queued and reads see end of file; SHUT_WR is the
+ * protocol's (a datagram socket refuses further sends, TCP sends its FIN).
+ */
+export function soshutdown(so: Socket, how: number): void {
+  if (how !== SHUT.RD && how !== SHUT.WR && how !== SHUT.RDWR) throw new SysError('EINVAL', 'shutdown')
+  if ((so.state & (SS.ISCONNECTED | SS.ISCONNECTING)) === 0 && so.type !== SOCK.DGRAM)
+    throw new SysError('ENOTCONN', 'shutdown')
+  if (how !== SHUT.WR) {
+    so.state |= SS.CANTRCVMORE
+    so.rcv.flush()
+  }
+  if (how !== SHUT.RD) so.usr.shutdown(so, how)
+  so.wakeup()
+}
+
+/** close(2): detach from the protocol, drop what is queued, wake every sleeper. */
+export function soclose(so: Socket): void {
+  if (so.closed) return
+  so.closed = true
+  so.usr.detach(so)
+  so.rcv.flush()
+  so.wakeup()
+}
