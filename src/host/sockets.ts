@@ -19,6 +19,7 @@ import {
   sogetopt,
   sopollRead,
   soreceiveDgram,
+  sosend,
   sosetopt,
   soshutdown,
 } from '../kern/socket.js'
@@ -69,7 +70,7 @@ function socketFd(so: Socket): SocketFd {
     connect: (sa) => open('connect').usr.connect(so, checkAddr(sa, 'connect')),
     disconnect: () => open('connect').usr.disconnect(so),
     sendto: (data, to, flags = 0) => {
-      open('sendto').usr.send(so, data, to === undefined ? null : checkAddr(to, 'sendto'), flags)
+      sosend(open('sendto'), data, to === undefined ? null : checkAddr(to, 'sendto'), flags)
       return data.length
     },
     recvfrom: async (max, flags = 0, timeoutNs = Number.POSITIVE_INFINITY) => {

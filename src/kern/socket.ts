@@ -270,6 +270,17 @@ export function sogetopt(so: Socket, name: number): number {
 }
 
 /**
+ * sosend: refused after shutdown(SHUT_WR) (EPIPE); a pending asynchronous error is reported (and
+ * cleared) instead of sending, as sosend_dgram does; otherwise the protocol sends.
+ */
+export function sosend(so: Socket, data: Uint8Array, to: SockAddrIn | null, flags: number): void {
+  if ((so.state & SS.CANTSENDMORE) !== 0) throw new SysError('EPIPE', 'sendto')
+  const err = so.takeError()
+  if (err !== null) throw new SysError(err.code, 'sendto')
+  so.usr.send(so, data, to, flags)
+}
+
+/**
  * soreceive for datagram sockets: the next datagram, waiting up to `timeoutNs` (Infinity = until
  * one arrives). A pending error is reported first, once. MSG_PEEK leaves the datagram queued; a
  * datagram longer than `max` is truncated (MSG_TRUNC set in the result's flags).

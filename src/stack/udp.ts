@@ -242,7 +242,6 @@ export const udpUsrreqs: ProtoUsrreqs = {
     const pcb = pcbOf(so)
     const v = pcb.vnet
     const us = udp(v)
-    if ((so.state & SS.CANTSENDMORE) !== 0) throw new SysError('EPIPE', 'sendto')
     if (to !== null && pcb.connected) throw new SysError('EISCONN', 'sendto')
     if (to === null && !pcb.connected) throw new SysError('EDESTADDRREQ', 'sendto')
     if (data.length > so.sndHiwat || data.length + UDP_HDR_LEN + 20 > 0xffff)

@@ -11,6 +11,7 @@ import { ifconfig } from './commands/ifconfig.js'
 import { jail } from './commands/jail.js'
 import { jexec } from './commands/jexec.js'
 import { jls } from './commands/jls.js'
+import { nc } from './commands/nc.js'
 import { netstat } from './commands/netstat.js'
 import { ngctl } from './commands/ngctl.js'
 import { ping } from './commands/ping.js'
@@ -33,6 +34,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['jail', { run: jail }],
   ['jexec', { run: jexec }],
   ['jls', { run: jls }],
+  ['nc', { run: nc }],
   ['netstat', { run: netstat }],
   ['ngctl', { run: ngctl }],
   ['ping', { run: ping }],

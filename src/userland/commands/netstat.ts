@@ -12,6 +12,7 @@ import {
   type ProtoName,
   type RouteInfo,
   RtFlag,
+  type SocketInfo,
   type Syscalls,
 } from '../../host/syscalls.js'
 import { formatMac } from '../../wire/addr.js'
@@ -408,6 +409,37 @@ function protoStats(sys: Syscalls, proto: ProtoName, hideZero: boolean): string 
   return formatProtoStats(proto, sys.protoStats(proto), hideZero, maskRepl)
 }
 
+// ---- netstat [-a]: sockets ----
+
+/** inetprint(): `addr.port`, `*` for the wildcard address and for port 0. */
+function endpoint(addr: number, port: number, numeric: boolean): string {
+  const host = addr === 0 ? '*' : hostname(addr, numeric)
+  return `${host}.${port === 0 ? '*' : port}`
+}
+
+/**
+ * protopr(): the active sockets, with the header before the first one (nothing at all when there
+ * are none). Without `-a`, servers are left out: listening TCP sockets and sockets on the wildcard
+ * address.
+ */
+export function formatSockets(
+  socks: readonly SocketInfo[],
+  opts: { all: boolean; numeric: boolean; wide: boolean },
+): string {
+  const shown = socks.filter((s) => opts.all || (s.laddr !== 0 && s.state !== 'LISTEN'))
+  if (shown.length === 0) return ''
+  const w = 22
+  const col = (s: string): string => (opts.wide ? padR(s, w) : padR(s, w, w))
+  let out =
+    `Active Internet connections${opts.all ? ' (including servers)' : ''}\n` +
+    `${padR('Proto', 5, 5)} ${padR('Recv-Q', 6, 6)} ${padR('Send-Q', 6, 6)} ${col('Local Address')} ${col('Foreign Address')} (state)\n`
+  for (const s of shown)
+    out +=
+      `${padR(s.proto, 5)} ${padL(s.recvQ, 6)} ${padL(s.sendQ, 6)} ` +
+      `${col(endpoint(s.laddr, s.lport, opts.numeric))} ${col(endpoint(s.faddr, s.fport, opts.numeric))} ${s.state}\n`
+  return out
+}
+
 export const netstat: Command = (argv, io, proc) =>
   runTool('netstat', io, () => {
     const sys = proc.sys
@@ -454,10 +486,9 @@ export const netstat: Command = (argv, io, proc) =>
       io.stdout.write(formatInterfaces(sys.ifList(), o))
       return 0
     }
-    // Socket listing: VirtNet's syscall API has no PCB list yet, so only the header is known.
-    io.stdout.write(
-      `Active Internet connections${count('a') > 0 ? ' (including servers)' : ''}\n` +
-        'Proto Recv-Q Send-Q Local Address          Foreign Address        (state)\n',
-    )
+    if (proto !== undefined && proto !== 'udp' && proto !== 'tcp' && !(proto in PROTO_LINES))
+      throw new CmdError(`${proto}: unknown or uninstrumented protocol`)
+    const wanted = sys.socketList().filter((s) => proto === undefined || s.proto.startsWith(proto))
+    io.stdout.write(formatSockets(wanted, { all: count('a') > 0, numeric, wide }))
     return EX.OK
   })
