@@ -324,6 +324,54 @@ describe('vnet.interface and removal', () => {
     assert.deepEqual(names(sys.ifList()), ['lo0'])
   })
 
+  test('a lent interface renamed to a name its home uses comes back renamed; the parent keeps its own', () => {
+    // jail -c name=a vnet persist; ifconfig epair create; ifconfig epair0b 10.0.0.1/24 up;
+    // ifconfig epair0a vnet a; jexec a ifconfig epair0a name epair0b; jail -r a
+    const host = mkHost()
+    const sys = host.syscalls()
+    mkJail(sys, 'a', ['vnet', true])
+    sys.ifCreate('epair')
+    sys.ifAddAddr('epair0b', ip('10.0.0.1'), 24)
+    sys.ifMoveToJail('epair0a', 'a')
+    sys.attach('a').ifRename('epair0a', 'epair0b')
+    const before = sys.ifGet('epair0b')
+    const routes = sys.routeList()
+    sys.jailRemove('a')
+    // The host's epair0b is untouched: same index, address and routes; the pair still links them.
+    assert.deepEqual(sys.ifGet('epair0b'), before)
+    assert.deepEqual(sys.routeList(), routes)
+    assert.deepEqual(names(sys.ifList()), ['lo0', 'epair0b', 'epair0a'])
+    assert.equal(host.vnet0.ifByName('epair0a')!.peer, host.vnet0.ifByName('epair0b'))
+    // Both names taken at home: the returning interface gets a free one, and nothing is destroyed.
+    mkJail(sys, 'b', ['vnet', true])
+    sys.ifMoveToJail('epair0a', 'b')
+    sys.ifRename('epair0b', 'epair0a')
+    sys.jailRemove('b')
+    assert.deepEqual(names(sys.ifList()), ['lo0', 'epair0a', 'epair0a_1'])
+    assert.deepEqual(sys.ifGet('epair0a').addrs, before.addrs)
+  })
+
+  test('a returning interface never takes the name of one of the parent’s interfaces', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    mkJail(sys, 'a', ['vnet', true])
+    sys.ifCreate('epair')
+    sys.ifCreate('epair')
+    sys.ifMoveToJail('epair0a', 'a')
+    sys.ifMoveToJail('epair1a', 'a')
+    const a = sys.attach('a')
+    // Inside, the jail swaps names and takes a host name; the host renames meanwhile too.
+    a.ifRename('epair0a', 'tmp')
+    a.ifRename('epair1a', 'epair0a')
+    a.ifRename('tmp', 'epair1b')
+    sys.ifRename('epair0b', 'epair1a')
+    const host1b = host.vnet0.ifByName('epair1b')!
+    sys.jailRemove('a')
+    assert.equal(host.vnet0.ifByName('epair1b'), host1b, 'the host keeps its epair1b')
+    assert.equal(host.vnet0.ifnets.length, 5)
+    assert.equal(new Set(names(sys.ifList())).size, 5, 'names stay unique')
+  })
+
   test('removal stops the jail’s timers, frees its buffers and closes its sockets', async () => {
     const host = mkHost()
     const net = new Net(host, { jails: [], links: [] })

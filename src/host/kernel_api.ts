@@ -22,7 +22,7 @@ import {
 import { icmp } from '../stack/icmp.js'
 import { type BridgeSoftc, bridgeOf } from '../stack/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/if_clone.js'
-import { IFF, type Ifnet, ifAddAddr, ifAttach, ifDelAddr, ifMove } from '../stack/ifnet.js'
+import { IFF, IFNAMSIZ, type Ifnet, ifAddAddr, ifAttach, ifDelAddr, ifMove } from '../stack/ifnet.js'
 import { ip } from '../stack/ip.js'
 import { ipOutput, sourceFor } from '../stack/ip_output.js'
 import { ifDestroy } from '../stack/lifecycle.js'
@@ -49,8 +49,6 @@ import type {
   Syscalls,
   SysctlInfo,
 } from './syscalls.js'
-
-const IFNAMSIZ = 16
 
 function routeInfo(r: Route): RouteInfo {
   return {
