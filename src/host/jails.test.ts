@@ -13,6 +13,7 @@ import { reassHeld } from '../stack/ip_reass.js'
 import { EtherType, ether, icmpEcho, ipv4, pattern } from '../testing/frames.js'
 import { errnoOf, ip, Net, snapshot } from '../testing/net.js'
 import { SEC } from '../util/clock.js'
+import { formatIpv4 } from '../wire/addr.js'
 import { Host } from './host.js'
 import type { JailInfo, Syscalls } from './syscalls.js'
 
@@ -483,15 +484,15 @@ describe('jail parameters', () => {
   })
 })
 
-describe('raw sockets in a jail without its own vnet', () => {
-  /** Host 10.0.0.1 (and the jail's 10.0.0.5) on epair0a, vnet jail b at 10.0.0.2; jail p shares vnet0. */
-  function shared(): Net {
-    const net = new Net(mkHost(), { jails: ['b'], links: [['', '10.0.0.1/24', 'b', '10.0.0.2/24']] })
-    net.root.ifAddAddr('epair0a', ip('10.0.0.5'), 32, { alias: true })
-    mkJail(net.root, 'p', ['allow.raw_sockets', '1'], ['ip4.addr', '10.0.0.5'])
-    return net
-  }
+/** Host 10.0.0.1 (and the jail's 10.0.0.5) on epair0a, vnet jail b at 10.0.0.2; jail p shares vnet0. */
+function shared(): Net {
+  const net = new Net(mkHost(), { jails: ['b'], links: [['', '10.0.0.1/24', 'b', '10.0.0.2/24']] })
+  net.root.ifAddAddr('epair0a', ip('10.0.0.5'), 32, { alias: true })
+  mkJail(net.root, 'p', ['allow.raw_sockets', '1'], ['ip4.addr', '10.0.0.5'])
+  return net
+}
 
+describe('raw sockets in a jail without its own vnet', () => {
   test('they see only datagrams addressed to the jail', async () => {
     const net = shared()
     const jailed = net.sys('p').rawSocket(1)
@@ -518,5 +519,70 @@ describe('raw sockets in a jail without its own vnet', () => {
       'EADDRNOTAVAIL',
     )
     jailed.close()
+  })
+})
+
+describe('a jail without its own vnet sees only what concerns its own addresses', () => {
+  const dsts = (sys: Syscalls) => sys.routeList().map((r) => `${formatIpv4(r.dst)}/${r.prefixLen}`)
+
+  test('routes: only host routes to its own addresses, in the dump and in RTM_GET (can_export_rte)', () => {
+    const net = shared()
+    net.root.routeAdd({ dst: ip('172.16.0.0'), prefixLen: 12, gateway: ip('127.0.0.1') })
+    net.root.routeAdd({ dst: ip('198.51.100.7'), prefixLen: 32, gateway: ip('10.0.0.2') })
+    net.root.routeAdd({ dst: 0, prefixLen: 0, gateway: ip('10.0.0.2') })
+    const p = net.sys('p')
+    for (const who of [p, p.withUid(65534)]) {
+      assert.deepEqual(dsts(who), ['10.0.0.5/32'])
+      for (const hidden of ['172.16.1.1', '10.0.0.2', '10.0.0.1', '198.51.100.7', '127.0.0.1', '8.8.8.8'])
+        assert.equal(
+          errnoOf(() => who.routeGet(ip(hidden))),
+          'ESRCH',
+          hidden,
+        )
+      assert.equal(who.routeGet(ip('10.0.0.5')).ifName, 'lo0')
+    }
+    // Without addresses it sees no route at all; the host and a vnet jail still see all of theirs.
+    mkJail(net.root, 'q')
+    assert.deepEqual(dsts(net.sys('q')), [])
+    assert.equal(dsts(net.root).length, net.vnet('').routes.list().length)
+    assert.ok(dsts(net.sys('b')).includes('10.0.0.0/24'))
+  })
+
+  test('ARP: only entries for its own addresses', () => {
+    const net = shared()
+    net.root.arpSet(ip('10.0.0.9'), 0x020000000009)
+    assert.deepEqual(
+      net.root.arpList().map((e) => formatIpv4(e.addr)),
+      ['10.0.0.1', '10.0.0.5', '10.0.0.9'],
+    )
+    const p = net.sys('p').withUid(65534)
+    assert.deepEqual(
+      p.arpList().map((e) => formatIpv4(e.addr)),
+      ['10.0.0.5'],
+    )
+    assert.equal(
+      errnoOf(() => p.arpGet(ip('10.0.0.9'))),
+      'ENOENT',
+    )
+    assert.equal(
+      errnoOf(() => p.arpGet(ip('10.0.0.1'))),
+      'ENOENT',
+    )
+    assert.equal(p.arpGet(ip('10.0.0.5')).ifName, 'epair0a')
+  })
+
+  test('source address selection gives a jail its own address (connect + getsockname)', () => {
+    const net = shared()
+    assert.equal(net.root.sourceAddr(ip('10.0.0.2')), ip('10.0.0.1'))
+    assert.equal(net.sys('p').sourceAddr(ip('10.0.0.2')), ip('10.0.0.5'))
+    assert.equal(
+      errnoOf(() => net.sys('p').sourceAddr(ip('203.0.113.1'))),
+      'ENETUNREACH',
+    )
+    mkJail(net.root, 'q')
+    assert.equal(
+      errnoOf(() => net.sys('q').sourceAddr(ip('10.0.0.2'))),
+      'EADDRNOTAVAIL',
+    )
   })
 })

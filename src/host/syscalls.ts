@@ -255,8 +255,17 @@ export interface Syscalls {
   routeAdd(spec: RouteSpec): void
   routeChange(spec: RouteSpec): void
   routeDelete(dst: number, prefixLen: number, gateway?: number): void
-  /** The route and source address a packet to dst would use. Throws ESRCH when none. */
+  /**
+   * The route and source address a packet to dst would use (RTM_GET). Throws ESRCH when none, or
+   * when a jail sharing its parent's stack may not see it (only host routes to its own addresses).
+   */
   routeGet(dst: number): RouteInfo & { ifAddr: number }
+  /**
+   * The local address a socket connecting to dst would get (connect + getsockname, as traceroute's
+   * findsaddr does): in a jail sharing its parent's stack, one of the jail's addresses. ENETUNREACH
+   * when there is no route, EADDRNOTAVAIL when the jail has no address.
+   */
+  sourceAddr(dst: number): number
   /** Remove all gateway routes (route flush); returns what was removed, for printing. */
   routeFlush(): RouteInfo[]
 
