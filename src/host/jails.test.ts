@@ -168,6 +168,42 @@ describe('nesting and children.max', () => {
     )
     assert.deepEqual(snapshot(host), before)
   })
+
+  test('a name or hostname longer than MAXHOSTNAMELEN-1 is ENAMETOOLONG, the full name counted', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    const x = (n: number) => 'x'.repeat(n)
+    mkJail(sys, 'a', ['children.max', '1'])
+    const before = snapshot(host)
+    assert.equal(
+      errnoOf(() => mkJail(sys, x(256))),
+      'ENAMETOOLONG',
+    )
+    assert.equal(
+      errnoOf(() => mkJail(sys, 'b', ['host.hostname', x(256)])),
+      'ENAMETOOLONG',
+    )
+    assert.equal(
+      errnoOf(() => sys.jailModify('a', [['host.hostname', x(256)]])),
+      'ENAMETOOLONG',
+    )
+    // `a.` + 254 characters is 256 long in prison0, whether named from the host or from inside a.
+    assert.equal(
+      errnoOf(() => mkJail(sys, `a.${x(254)}`)),
+      'ENAMETOOLONG',
+    )
+    assert.equal(
+      errnoOf(() => mkJail(sys.attach('a'), x(254))),
+      'ENAMETOOLONG',
+    )
+    assert.deepEqual(snapshot(host), before)
+    mkJail(sys.attach('a'), x(253))
+    mkJail(sys, x(255), ['host.hostname', x(255)])
+    assert.deepEqual(
+      sys.jailList().map((j) => j.name.length),
+      [1, 255, 255],
+    )
+  })
 })
 
 describe('non-persistent jails', () => {

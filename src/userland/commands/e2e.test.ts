@@ -204,6 +204,8 @@ describe('a host routing between two vnet jails', () => {
       ['ping -c 1 nosuchhost', 68, 'ping: cannot resolve nosuchhost: Unknown host\n'],
       ['traceroute -m 0 192.0.2.2', 1, 'traceroute: max ttl must be > 0\n'],
       ['jail -c name=x bogusparam=1', 1, 'jail: x: unknown parameter: bogusparam\n'],
+      [`jail -c name=${'n'.repeat(256)}`, 1, `jail: ${'n'.repeat(256)}: jail_set: File name too long\n`],
+      [`jail -c name=h host.hostname=${'h'.repeat(256)}`, 1, 'jail: h: jail_set: File name too long\n'],
       ['jexec nosuch true', 1, 'jexec: jail "nosuch" not found\n'],
       ['jls -j nosuch', 1, 'jls: jail "nosuch" not found\n'],
       ['ngctl bogus', 71, 'ngctl: "bogus": unknown command\n'],
