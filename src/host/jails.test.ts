@@ -622,3 +622,67 @@ describe('a jail without its own vnet sees only what concerns its own addresses'
     )
   })
 })
+
+describe('kill(2)', () => {
+  test('reaches the processes of the caller’s jail and below: others’ only as root or with a uid in common', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    mkJail(sys, 'a')
+    mkJail(sys, 'b')
+    const got: string[] = []
+    const a = sys.attach('a')
+    const pRoot = a.procStart((s) => got.push(`root:${s}`))
+    const pUser = a.withUid(1001).procStart((s) => got.push(`user:${s}`))
+    const pHost = sys.procStart((s) => got.push(`host:${s}`))
+    const nobody = a.withUid(65534)
+    assert.equal(
+      errnoOf(() => nobody.kill(pRoot, 15)),
+      'EPERM',
+    )
+    assert.equal(
+      errnoOf(() => nobody.kill(pUser, 0)),
+      'EPERM',
+    )
+    assert.equal(
+      errnoOf(() => sys.attach('b').kill(pRoot, 9)),
+      'ESRCH',
+      'a sibling’s process is invisible',
+    )
+    assert.equal(
+      errnoOf(() => a.kill(pHost, 9)),
+      'ESRCH',
+      'so is the parent’s',
+    )
+    assert.equal(
+      errnoOf(() => a.kill(99999, 9)),
+      'ESRCH',
+    )
+    for (const bad of [-1, 129, 1.5])
+      assert.equal(
+        errnoOf(() => a.kill(pRoot, bad)),
+        'EINVAL',
+      )
+    a.kill(pRoot, 0)
+    a.withUid(1001).kill(pUser, 15)
+    sys.kill(pRoot, 2)
+    assert.deepEqual(got, ['user:15', 'root:2'])
+  })
+
+  test('the user who started a set-user-ID program may signal it; another user may not', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    let got = 0
+    const pid = sys
+      .withUid(1001)
+      .exec('ping')
+      .procStart((s) => {
+        got = s
+      })
+    assert.equal(
+      errnoOf(() => sys.withUid(1002).kill(pid, 2)),
+      'EPERM',
+    )
+    sys.withUid(1001).kill(pid, 2)
+    assert.equal(got, 2)
+  })
+})

@@ -14,6 +14,8 @@ import type { JailInfo } from './syscalls.js'
 
 export type JailParams = ReadonlyArray<readonly [string, string | true]>
 
+const SIGKILL = 9
+
 /** A jail's name (the full one, from prison0) and hostname fit in MAXHOSTNAMELEN with their NUL. */
 const MAXHOSTNAMELEN = 256
 
@@ -222,7 +224,7 @@ export function jailRemove(host: Host, pr: Prison): void {
   if (pr.dying) return
   pr.dying = true
   for (const c of pr.children) jailRemove(host, c)
-  for (const kill of [...pr.procs.values()]) kill()
+  for (const p of [...pr.procs.values()]) p.kill(SIGKILL)
   pr.procs.clear()
   if (pr.ownsVnet) host.destroyVnet(pr.vnet)
   const parent = pr.parent!

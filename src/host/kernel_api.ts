@@ -5,8 +5,8 @@
  * raised here as SysError.
  */
 
-import type { Prison } from '../jail/prison.js'
-import { type Cred, Priv, privCheck } from '../jail/priv.js'
+import type { Prison, ProcEntry } from '../jail/prison.js'
+import { type Cred, Priv, privAllowed, privCheck } from '../jail/priv.js'
 import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
 import {
@@ -49,6 +49,9 @@ import type {
   Syscalls,
   SysctlInfo,
 } from './syscalls.js'
+
+/** _SIG_MAXSIG: the highest signal number kill(2) accepts. */
+const MAXSIG = 128
 
 function routeInfo(r: Route): RouteInfo {
   return {
@@ -162,15 +165,36 @@ export class KernelApi implements Syscalls {
     return this.host.clock.sleep(ns, until)
   }
 
-  procStart(kill: () => void): number {
+  procStart(kill: (signal: number) => void): number {
     const pid = this.host.allocPid()
-    this.prison.procs.set(pid, kill)
+    this.prison.procs.set(pid, { uid: this.cred.uid, ruid: this.ruid, kill })
     return pid
   }
 
   procExit(pid: number): void {
     const pr = this.cred.prison
     if (pr.procs.delete(pid)) reapIfIdle(this.host, pr)
+  }
+
+  kill(pid: number, signal: number): void {
+    if (!Number.isInteger(signal) || signal < 0 || signal > MAXSIG) throw new SysError('EINVAL', 'kill')
+    // p_cansee: a process sees those of its own jail and the jails below it, no others.
+    const me = this.prison
+    let target: ProcEntry | undefined
+    for (const pr of [me, ...me.descendants()]) {
+      target = pr.procs.get(pid)
+      if (target !== undefined) break
+    }
+    if (target === undefined) throw new SysError('ESRCH', 'kill')
+    // cr_cansignal: root, or a real or effective uid in common with the target's.
+    const mine = [this.cred.uid, this.ruid]
+    if (
+      !privAllowed(this.cred, Priv.SIGNAL_DIFFCRED) &&
+      !mine.includes(target.uid) &&
+      !mine.includes(target.ruid)
+    )
+      throw new SysError('EPERM', 'kill')
+    if (signal !== 0) target.kill(signal)
   }
 
   attach(jail: string, uid = this.cred.uid): Syscalls {
