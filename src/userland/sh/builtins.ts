@@ -512,6 +512,9 @@ const wait: Builtin = async (argv, _io, sh) => {
   return status
 }
 
+/** SIGINT, SIGQUIT, SIGTERM: what an interactive shell ignores (sh(1), setsignal). */
+const IGNORED_INTERACTIVE: ReadonlySet<number> = new Set([2, 3, 15])
+
 const kill: Builtin = async (argv, io, sh) => {
   const usage = () => {
     io.stderr.write('usage: kill [-s signal_name] pid ...\n       kill -l [exit_status]\n')
@@ -554,7 +557,9 @@ const kill: Builtin = async (argv, io, sh) => {
       io.stderr.write(`kill: ${t}: illegal process id\n`)
       status = 2
     } else if (job && job.status === undefined) job.kill(sig)
-    else if (job) {
+    else if (pid === sh.proc.pid && sh.cfg.interactive && IGNORED_INTERACTIVE.has(sig)) {
+      // FreeBSD's interactive sh ignores these; `kill $$` at the prompt does nothing.
+    } else if (job) {
       io.stderr.write(`kill: ${t}: No such process\n`)
       status = 1
     } else {
