@@ -13,6 +13,7 @@ import { reassHeld } from '../stack/ip_reass.js'
 import { EtherType, ether, icmpEcho, ipv4, pattern } from '../testing/frames.js'
 import { errnoOf, ip, Net, snapshot } from '../testing/net.js'
 import { SEC } from '../util/clock.js'
+import { formatIpv4 } from '../wire/addr.js'
 import { Host } from './host.js'
 import type { JailInfo, Syscalls } from './syscalls.js'
 
@@ -166,6 +167,42 @@ describe('nesting and children.max', () => {
       'ENOENT',
     )
     assert.deepEqual(snapshot(host), before)
+  })
+
+  test('a name or hostname longer than MAXHOSTNAMELEN-1 is ENAMETOOLONG, the full name counted', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    const x = (n: number) => 'x'.repeat(n)
+    mkJail(sys, 'a', ['children.max', '1'])
+    const before = snapshot(host)
+    assert.equal(
+      errnoOf(() => mkJail(sys, x(256))),
+      'ENAMETOOLONG',
+    )
+    assert.equal(
+      errnoOf(() => mkJail(sys, 'b', ['host.hostname', x(256)])),
+      'ENAMETOOLONG',
+    )
+    assert.equal(
+      errnoOf(() => sys.jailModify('a', [['host.hostname', x(256)]])),
+      'ENAMETOOLONG',
+    )
+    // `a.` + 254 characters is 256 long in prison0, whether named from the host or from inside a.
+    assert.equal(
+      errnoOf(() => mkJail(sys, `a.${x(254)}`)),
+      'ENAMETOOLONG',
+    )
+    assert.equal(
+      errnoOf(() => mkJail(sys.attach('a'), x(254))),
+      'ENAMETOOLONG',
+    )
+    assert.deepEqual(snapshot(host), before)
+    mkJail(sys.attach('a'), x(253))
+    mkJail(sys, x(255), ['host.hostname', x(255)])
+    assert.deepEqual(
+      sys.jailList().map((j) => j.name.length),
+      [1, 255, 255],
+    )
   })
 })
 
@@ -324,6 +361,54 @@ describe('vnet.interface and removal', () => {
     assert.deepEqual(names(sys.ifList()), ['lo0'])
   })
 
+  test('a lent interface renamed to a name its home uses comes back renamed; the parent keeps its own', () => {
+    // jail -c name=a vnet persist; ifconfig epair create; ifconfig epair0b 10.0.0.1/24 up;
+    // ifconfig epair0a vnet a; jexec a ifconfig epair0a name epair0b; jail -r a
+    const host = mkHost()
+    const sys = host.syscalls()
+    mkJail(sys, 'a', ['vnet', true])
+    sys.ifCreate('epair')
+    sys.ifAddAddr('epair0b', ip('10.0.0.1'), 24)
+    sys.ifMoveToJail('epair0a', 'a')
+    sys.attach('a').ifRename('epair0a', 'epair0b')
+    const before = sys.ifGet('epair0b')
+    const routes = sys.routeList()
+    sys.jailRemove('a')
+    // The host's epair0b is untouched: same index, address and routes; the pair still links them.
+    assert.deepEqual(sys.ifGet('epair0b'), before)
+    assert.deepEqual(sys.routeList(), routes)
+    assert.deepEqual(names(sys.ifList()), ['lo0', 'epair0b', 'epair0a'])
+    assert.equal(host.vnet0.ifByName('epair0a')!.peer, host.vnet0.ifByName('epair0b'))
+    // Both names taken at home: the returning interface gets a free one, and nothing is destroyed.
+    mkJail(sys, 'b', ['vnet', true])
+    sys.ifMoveToJail('epair0a', 'b')
+    sys.ifRename('epair0b', 'epair0a')
+    sys.jailRemove('b')
+    assert.deepEqual(names(sys.ifList()), ['lo0', 'epair0a', 'epair0a_1'])
+    assert.deepEqual(sys.ifGet('epair0a').addrs, before.addrs)
+  })
+
+  test('a returning interface never takes the name of one of the parent’s interfaces', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    mkJail(sys, 'a', ['vnet', true])
+    sys.ifCreate('epair')
+    sys.ifCreate('epair')
+    sys.ifMoveToJail('epair0a', 'a')
+    sys.ifMoveToJail('epair1a', 'a')
+    const a = sys.attach('a')
+    // Inside, the jail swaps names and takes a host name; the host renames meanwhile too.
+    a.ifRename('epair0a', 'tmp')
+    a.ifRename('epair1a', 'epair0a')
+    a.ifRename('tmp', 'epair1b')
+    sys.ifRename('epair0b', 'epair1a')
+    const host1b = host.vnet0.ifByName('epair1b')!
+    sys.jailRemove('a')
+    assert.equal(host.vnet0.ifByName('epair1b'), host1b, 'the host keeps its epair1b')
+    assert.equal(host.vnet0.ifnets.length, 5)
+    assert.equal(new Set(names(sys.ifList())).size, 5, 'names stay unique')
+  })
+
   test('removal stops the jail’s timers, frees its buffers and closes its sockets', async () => {
     const host = mkHost()
     const net = new Net(host, { jails: [], links: [] })
@@ -435,15 +520,15 @@ describe('jail parameters', () => {
   })
 })
 
-describe('raw sockets in a jail without its own vnet', () => {
-  /** Host 10.0.0.1 (and the jail's 10.0.0.5) on epair0a, vnet jail b at 10.0.0.2; jail p shares vnet0. */
-  function shared(): Net {
-    const net = new Net(mkHost(), { jails: ['b'], links: [['', '10.0.0.1/24', 'b', '10.0.0.2/24']] })
-    net.root.ifAddAddr('epair0a', ip('10.0.0.5'), 32, { alias: true })
-    mkJail(net.root, 'p', ['allow.raw_sockets', '1'], ['ip4.addr', '10.0.0.5'])
-    return net
-  }
+/** Host 10.0.0.1 (and the jail's 10.0.0.5) on epair0a, vnet jail b at 10.0.0.2; jail p shares vnet0. */
+function shared(): Net {
+  const net = new Net(mkHost(), { jails: ['b'], links: [['', '10.0.0.1/24', 'b', '10.0.0.2/24']] })
+  net.root.ifAddAddr('epair0a', ip('10.0.0.5'), 32, { alias: true })
+  mkJail(net.root, 'p', ['allow.raw_sockets', '1'], ['ip4.addr', '10.0.0.5'])
+  return net
+}
 
+describe('raw sockets in a jail without its own vnet', () => {
   test('they see only datagrams addressed to the jail', async () => {
     const net = shared()
     const jailed = net.sys('p').rawSocket(1)
@@ -470,5 +555,134 @@ describe('raw sockets in a jail without its own vnet', () => {
       'EADDRNOTAVAIL',
     )
     jailed.close()
+  })
+})
+
+describe('a jail without its own vnet sees only what concerns its own addresses', () => {
+  const dsts = (sys: Syscalls) => sys.routeList().map((r) => `${formatIpv4(r.dst)}/${r.prefixLen}`)
+
+  test('routes: only host routes to its own addresses, in the dump and in RTM_GET (can_export_rte)', () => {
+    const net = shared()
+    net.root.routeAdd({ dst: ip('172.16.0.0'), prefixLen: 12, gateway: ip('127.0.0.1') })
+    net.root.routeAdd({ dst: ip('198.51.100.7'), prefixLen: 32, gateway: ip('10.0.0.2') })
+    net.root.routeAdd({ dst: 0, prefixLen: 0, gateway: ip('10.0.0.2') })
+    const p = net.sys('p')
+    for (const who of [p, p.withUid(65534)]) {
+      assert.deepEqual(dsts(who), ['10.0.0.5/32'])
+      for (const hidden of ['172.16.1.1', '10.0.0.2', '10.0.0.1', '198.51.100.7', '127.0.0.1', '8.8.8.8'])
+        assert.equal(
+          errnoOf(() => who.routeGet(ip(hidden))),
+          'ESRCH',
+          hidden,
+        )
+      assert.equal(who.routeGet(ip('10.0.0.5')).ifName, 'lo0')
+    }
+    // Without addresses it sees no route at all; the host and a vnet jail still see all of theirs.
+    mkJail(net.root, 'q')
+    assert.deepEqual(dsts(net.sys('q')), [])
+    assert.equal(dsts(net.root).length, net.vnet('').routes.list().length)
+    assert.ok(dsts(net.sys('b')).includes('10.0.0.0/24'))
+  })
+
+  test('ARP: only entries for its own addresses', () => {
+    const net = shared()
+    net.root.arpSet(ip('10.0.0.9'), 0x020000000009)
+    assert.deepEqual(
+      net.root.arpList().map((e) => formatIpv4(e.addr)),
+      ['10.0.0.1', '10.0.0.5', '10.0.0.9'],
+    )
+    const p = net.sys('p').withUid(65534)
+    assert.deepEqual(
+      p.arpList().map((e) => formatIpv4(e.addr)),
+      ['10.0.0.5'],
+    )
+    assert.equal(
+      errnoOf(() => p.arpGet(ip('10.0.0.9'))),
+      'ENOENT',
+    )
+    assert.equal(
+      errnoOf(() => p.arpGet(ip('10.0.0.1'))),
+      'ENOENT',
+    )
+    assert.equal(p.arpGet(ip('10.0.0.5')).ifName, 'epair0a')
+  })
+
+  test('source address selection gives a jail its own address (connect + getsockname)', () => {
+    const net = shared()
+    assert.equal(net.root.sourceAddr(ip('10.0.0.2')), ip('10.0.0.1'))
+    assert.equal(net.sys('p').sourceAddr(ip('10.0.0.2')), ip('10.0.0.5'))
+    assert.equal(
+      errnoOf(() => net.sys('p').sourceAddr(ip('203.0.113.1'))),
+      'ENETUNREACH',
+    )
+    mkJail(net.root, 'q')
+    assert.equal(
+      errnoOf(() => net.sys('q').sourceAddr(ip('10.0.0.2'))),
+      'EADDRNOTAVAIL',
+    )
+  })
+})
+
+describe('kill(2)', () => {
+  test('reaches the processes of the caller’s jail and below: others’ only as root or with a uid in common', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    mkJail(sys, 'a')
+    mkJail(sys, 'b')
+    const got: string[] = []
+    const a = sys.attach('a')
+    const pRoot = a.procStart((s) => got.push(`root:${s}`))
+    const pUser = a.withUid(1001).procStart((s) => got.push(`user:${s}`))
+    const pHost = sys.procStart((s) => got.push(`host:${s}`))
+    const nobody = a.withUid(65534)
+    assert.equal(
+      errnoOf(() => nobody.kill(pRoot, 15)),
+      'EPERM',
+    )
+    assert.equal(
+      errnoOf(() => nobody.kill(pUser, 0)),
+      'EPERM',
+    )
+    assert.equal(
+      errnoOf(() => sys.attach('b').kill(pRoot, 9)),
+      'ESRCH',
+      'a sibling’s process is invisible',
+    )
+    assert.equal(
+      errnoOf(() => a.kill(pHost, 9)),
+      'ESRCH',
+      'so is the parent’s',
+    )
+    assert.equal(
+      errnoOf(() => a.kill(99999, 9)),
+      'ESRCH',
+    )
+    for (const bad of [-1, 129, 1.5])
+      assert.equal(
+        errnoOf(() => a.kill(pRoot, bad)),
+        'EINVAL',
+      )
+    a.kill(pRoot, 0)
+    a.withUid(1001).kill(pUser, 15)
+    sys.kill(pRoot, 2)
+    assert.deepEqual(got, ['user:15', 'root:2'])
+  })
+
+  test('the user who started a set-user-ID program may signal it; another user may not', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    let got = 0
+    const pid = sys
+      .withUid(1001)
+      .exec('ping')
+      .procStart((s) => {
+        got = s
+      })
+    assert.equal(
+      errnoOf(() => sys.withUid(1002).kill(pid, 2)),
+      'EPERM',
+    )
+    sys.withUid(1001).kill(pid, 2)
+    assert.equal(got, 2)
   })
 })

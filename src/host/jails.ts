@@ -14,6 +14,11 @@ import type { JailInfo } from './syscalls.js'
 
 export type JailParams = ReadonlyArray<readonly [string, string | true]>
 
+const SIGKILL = 9
+
+/** A jail's name (the full one, from prison0) and hostname fit in MAXHOSTNAMELEN with their NUL. */
+const MAXHOSTNAMELEN = 256
+
 interface ParsedParams {
   name?: string
   vnet?: boolean
@@ -41,6 +46,7 @@ function parseParams(params: JailParams): ParsedParams {
       case 'name':
         if (v === true || s === '' || /^\d+$/.test(s) || /\s/.test(s))
           throw new SysError('EINVAL', 'jail_set', `invalid jail name '${s}'`)
+        if (s.length >= MAXHOSTNAMELEN) throw new SysError('ENAMETOOLONG', 'jail_set')
         p.name = s
         break
       case 'vnet':
@@ -65,8 +71,8 @@ function parseParams(params: JailParams): ParsedParams {
         break
       }
       case 'host.hostname':
-        if (v === true || s.length > 255)
-          throw new SysError('EINVAL', 'jail_set', 'host.hostname: invalid value')
+        if (v === true) throw new SysError('EINVAL', 'jail_set', 'host.hostname: invalid value')
+        if (s.length >= MAXHOSTNAMELEN) throw new SysError('ENAMETOOLONG', 'jail_set')
         p.hostname = s
         break
       case 'path':
@@ -145,6 +151,8 @@ export function jailCreate(host: Host, cred: Cred, params: JailParams): Prison {
   if (short === '') throw new SysError('EINVAL', 'jail_set', `invalid jail name '${p.name}'`)
   if (parent.child(short) !== undefined)
     throw new SysError('EEXIST', 'jail_set', `jail "${p.name}" already exists`)
+  const fullName = parent === host.prison0 ? short : `${parent.nameFrom(host.prison0)}.${short}`
+  if (fullName.length >= MAXHOSTNAMELEN) throw new SysError('ENAMETOOLONG', 'jail_set')
   // children.max bounds all descendants, not just direct children, at every level up (FreeBSD's
   // pr_childcount / pr_childmax in kern_jail.c); prison0's JAIL_MAX is checked on its children alone.
   for (let anc: Prison | null = parent; anc !== null; anc = anc.parent) {
@@ -174,7 +182,6 @@ export function jailCreate(host: Host, cred: Cred, params: JailParams): Prison {
   if (moving.length > 0) privCheck(cred, Priv.NET_SETIFVNET, 'jail_set')
 
   const jid = host.allocJid()
-  const fullName = parent === host.prison0 ? short : `${parent.nameFrom(host.prison0)}.${short}`
   const vnet = vnetNew ? host.createVnet(fullName) : parent.vnet
   const pr = new Prison(jid, short, parent, vnet, vnetNew, p.hostname ?? parent.hostname)
   pr.persist = p.persist ?? false
@@ -217,7 +224,7 @@ export function jailRemove(host: Host, pr: Prison): void {
   if (pr.dying) return
   pr.dying = true
   for (const c of pr.children) jailRemove(host, c)
-  for (const kill of [...pr.procs.values()]) kill()
+  for (const p of [...pr.procs.values()]) p.kill(SIGKILL)
   pr.procs.clear()
   if (pr.ownsVnet) host.destroyVnet(pr.vnet)
   const parent = pr.parent!

@@ -5,8 +5,8 @@
  * raised here as SysError.
  */
 
-import type { Prison } from '../jail/prison.js'
-import { type Cred, Priv, privCheck } from '../jail/priv.js'
+import type { Prison, ProcEntry } from '../jail/prison.js'
+import { type Cred, Priv, privAllowed, privCheck } from '../jail/priv.js'
 import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
 import {
@@ -21,7 +21,7 @@ import {
 import { icmp } from '../stack/icmp.js'
 import { type BridgeSoftc, bridgeOf } from '../stack/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/if_clone.js'
-import { IFF, type Ifnet, ifAddAddr, ifAttach, ifDelAddr, ifMove, ifSetUp } from '../stack/ifnet.js'
+import { IFF, IFNAMSIZ, type Ifnet, ifAddAddr, ifAttach, ifDelAddr, ifMove, ifSetUp } from '../stack/ifnet.js'
 import { ip } from '../stack/ip.js'
 import { ipOutput, sourceFor } from '../stack/ip_output.js'
 import { ifDestroy } from '../stack/lifecycle.js'
@@ -52,7 +52,8 @@ import type {
   SysctlInfo,
 } from './syscalls.js'
 
-const IFNAMSIZ = 16
+/** _SIG_MAXSIG: the highest signal number kill(2) accepts. */
+const MAXSIG = 128
 
 function routeInfo(r: Route): RouteInfo {
   return {
@@ -125,6 +126,38 @@ export class KernelApi implements Syscalls {
     return ifp
   }
 
+  /**
+   * prison_if for IPv4: whether the caller may learn anything about `addr`. A jail sharing its
+   * parent's stack sees only its own addresses (ip4.addr); prison0 and vnet jails see their whole stack.
+   */
+  private visibleAddr(addr: number): boolean {
+    const p = this.cred.prison
+    return p.ownsVnet || p.ip4.includes(addr >>> 0)
+  }
+
+  /**
+   * can_export_rte (rtsock.c): a jail sharing its parent's stack sees no network route at all and a
+   * host route only to one of its own addresses, in dumps (netstat -r) and in RTM_GET (route get).
+   */
+  private visibleRoute(r: Route): boolean {
+    return this.cred.prison.ownsVnet || (r.prefixLen === 32 && this.visibleAddr(r.dst))
+  }
+
+  /**
+   * in_pcbladdr: the source address a socket of the caller sending to dst gets. In a jail sharing
+   * its parent's stack that is the route's source if it is the jail's, else the jail's first address.
+   */
+  private pcbLocalAddr(v: Vnet, dst: number, op: string): number {
+    const rt = v.routes.lookup(dst >>> 0)
+    let chosen = rt === null ? 0 : sourceFor(rt)
+    const p = this.cred.prison
+    if (!p.ownsVnet && !p.ip4.includes(chosen)) {
+      if (p.ip4.length === 0) throw new SysError('EADDRNOTAVAIL', op)
+      chosen = p.ip4[0]!
+    }
+    return chosen
+  }
+
   now(): number {
     return this.host.clock.now()
   }
@@ -134,15 +167,36 @@ export class KernelApi implements Syscalls {
     return this.host.clock.sleep(ns, until)
   }
 
-  procStart(kill: () => void): number {
+  procStart(kill: (signal: number) => void): number {
     const pid = this.host.allocPid()
-    this.prison.procs.set(pid, kill)
+    this.prison.procs.set(pid, { uid: this.cred.uid, ruid: this.ruid, kill })
     return pid
   }
 
   procExit(pid: number): void {
     const pr = this.cred.prison
     if (pr.procs.delete(pid)) reapIfIdle(this.host, pr)
+  }
+
+  kill(pid: number, signal: number): void {
+    if (!Number.isInteger(signal) || signal < 0 || signal > MAXSIG) throw new SysError('EINVAL', 'kill')
+    // p_cansee: a process sees those of its own jail and the jails below it, no others.
+    const me = this.prison
+    let target: ProcEntry | undefined
+    for (const pr of [me, ...me.descendants()]) {
+      target = pr.procs.get(pid)
+      if (target !== undefined) break
+    }
+    if (target === undefined) throw new SysError('ESRCH', 'kill')
+    // cr_cansignal: root, or a real or effective uid in common with the target's.
+    const mine = [this.cred.uid, this.ruid]
+    if (
+      !privAllowed(this.cred, Priv.SIGNAL_DIFFCRED) &&
+      !mine.includes(target.uid) &&
+      !mine.includes(target.ruid)
+    )
+      throw new SysError('EPERM', 'kill')
+    if (signal !== 0) target.kill(signal)
   }
 
   attach(jail: string, uid = this.cred.uid): Syscalls {
@@ -172,9 +226,8 @@ export class KernelApi implements Syscalls {
   // interfaces
 
   private ifInfo(ifp: Ifnet): IfInfo {
-    const jailedNoVnet = !this.cred.prison.ownsVnet
     const addrs = ifp.addrs
-      .filter((a) => !jailedNoVnet || this.cred.prison.ip4.includes(a.addr))
+      .filter((a) => this.visibleAddr(a.addr))
       .map((a) => ({ addr: a.addr, prefixLen: a.prefixLen, broadcast: a.broadcast }))
     return {
       name: ifp.name,
@@ -358,7 +411,10 @@ export class KernelApi implements Syscalls {
   // routing
 
   routeList(): RouteInfo[] {
-    return this.vnet.routes.list().map(routeInfo)
+    return this.vnet.routes
+      .list()
+      .filter((r) => this.visibleRoute(r))
+      .map(routeInfo)
   }
 
   private buildRoute(spec: RouteSpec, op: string): Route {
@@ -429,8 +485,13 @@ export class KernelApi implements Syscalls {
 
   routeGet(dst: number): RouteInfo & { ifAddr: number } {
     const r = this.vnet.routes.lookup(dst >>> 0)
-    if (r === null) throw new SysError('ESRCH', 'RTM_GET')
+    if (r === null || !this.visibleRoute(r)) throw new SysError('ESRCH', 'RTM_GET')
     return { ...routeInfo(r), ifAddr: sourceFor(r) }
+  }
+
+  sourceAddr(dst: number): number {
+    if (this.vnet.routes.lookup(dst >>> 0) === null) throw new SysError('ENETUNREACH', 'connect')
+    return this.pcbLocalAddr(this.vnet, dst, 'connect')
   }
 
   routeFlush(): RouteInfo[] {
@@ -458,11 +519,15 @@ export class KernelApi implements Syscalls {
       )
   }
 
+  /** The ARP dump (in_lltable_dump_entry): in a jail sharing the stack, only its own addresses. */
   arpList(): ArpInfo[] {
-    return [...arpList(this.vnet).map(arpInfo), ...this.arpOwn()].sort((a, b) => a.addr - b.addr)
+    return [...arpList(this.vnet).map(arpInfo), ...this.arpOwn()]
+      .filter((e) => this.visibleAddr(e.addr))
+      .sort((a, b) => a.addr - b.addr)
   }
 
   arpGet(addr: number): ArpInfo {
+    if (!this.visibleAddr(addr)) throw new SysError('ENOENT', 'RTM_GET')
     const own = this.arpOwn().find((e) => e.addr === addr >>> 0)
     return own ?? arpInfo(arpGet(this.vnet, addr >>> 0))
   }
@@ -569,13 +634,7 @@ export class KernelApi implements Syscalls {
         const src = (opts.src ?? 0) >>> 0
         if (src !== 0 && (!v.isLocal(src) || (jail !== null && !jail.ip4.includes(src))))
           throw new SysError('EADDRNOTAVAIL', 'bind')
-        const rt = v.routes.lookup(dst >>> 0)
-        let chosen = src !== 0 ? src : rt === null ? 0 : sourceFor(rt)
-        // in_pcbladdr in a jail: the route's source if it is the jail's, else the jail's first address.
-        if (jail !== null && !jail.ip4.includes(chosen)) {
-          if (jail.ip4.length === 0) throw new SysError('EADDRNOTAVAIL', 'sendto')
-          chosen = jail.ip4[0]!
-        }
+        const chosen = src !== 0 ? src : this.pcbLocalAddr(v, dst, 'sendto')
         const m = v.env.pool.get(payload.length)
         m.data.set(payload, m.off)
         m.len = payload.length

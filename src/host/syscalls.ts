@@ -264,9 +264,18 @@ export interface Syscalls {
    * cancelled (an interrupted sleep must not keep virtual time running).
    */
   nanosleep(ns: number, until?: Promise<unknown>): Promise<void>
-  /** Register a new process in the caller's jail; `kill` is called if the jail is removed. Returns its pid. */
-  procStart(kill: () => void): number
+  /**
+   * Register a new process in the caller's jail, with the caller's uids; `kill` delivers a signal to
+   * it (kill(2), or SIGKILL when the jail is removed). Returns its pid.
+   */
+  procStart(kill: (signal: number) => void): number
   procExit(pid: number): void
+  /**
+   * kill(2): send `signal` (0 only checks) to process `pid` of the caller's jail or a jail below it.
+   * ESRCH when there is no such process there, EPERM when the caller is not root and shares no uid
+   * with it, EINVAL for a bad signal number.
+   */
+  kill(pid: number, signal: number): void
   /** A new Syscalls for a process attached to jail `jail` (jexec); needs root and a descendant jail. */
   attach(jail: string, uid?: number): Syscalls
   /** A new Syscalls with another uid (setuid programs, jexec -U); needs root unless uid is unchanged. */
@@ -316,8 +325,17 @@ export interface Syscalls {
   routeAdd(spec: RouteSpec): void
   routeChange(spec: RouteSpec): void
   routeDelete(dst: number, prefixLen: number, gateway?: number): void
-  /** The route and source address a packet to dst would use. Throws ESRCH when none. */
+  /**
+   * The route and source address a packet to dst would use (RTM_GET). Throws ESRCH when none, or
+   * when a jail sharing its parent's stack may not see it (only host routes to its own addresses).
+   */
   routeGet(dst: number): RouteInfo & { ifAddr: number }
+  /**
+   * The local address a socket connecting to dst would get (connect + getsockname, as traceroute's
+   * findsaddr does): in a jail sharing its parent's stack, one of the jail's addresses. ENETUNREACH
+   * when there is no route, EADDRNOTAVAIL when the jail has no address.
+   */
+  sourceAddr(dst: number): number
   /** Remove all gateway routes (route flush); returns what was removed, for printing. */
   routeFlush(): RouteInfo[]
 

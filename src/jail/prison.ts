@@ -7,6 +7,15 @@
 
 import type { Vnet } from '../stack/vnet.js'
 
+/** A live process as the kernel knows it: the little of struct proc that kill(2) needs. */
+export interface ProcEntry {
+  /** Effective and real uid (they differ inside a set-user-ID program). */
+  readonly uid: number
+  readonly ruid: number
+  /** Deliver `signal` (1..128): the process ends with 128+signal. */
+  kill(signal: number): void
+}
+
 /** FreeBSD's JAIL_MAX, the children.max of prison0. */
 export const JAIL_MAX = 999999
 
@@ -28,8 +37,8 @@ export class Prison {
   allowRawSockets = false
   allowSetHostname = false
   ip4: number[] = []
-  /** Live processes: pid → kill function. */
-  readonly procs = new Map<number, () => void>()
+  /** Live processes by pid. */
+  readonly procs = new Map<number, ProcEntry>()
   dying = false
 
   constructor(

@@ -31,6 +31,8 @@ export const Priv = {
   JAIL_REMOVE: 'JAIL_REMOVE',
   SETHOSTNAME: 'SETHOSTNAME',
   CRED_SETUID: 'CRED_SETUID',
+  /** Signal a process of another uid (kill(2) by root; a jail's root reaches only its own jails). */
+  SIGNAL_DIFFCRED: 'SIGNAL_DIFFCRED',
 } as const
 
 export type PrivName = (typeof Priv)[keyof typeof Priv]
@@ -61,6 +63,7 @@ const JAIL_PRIVS: ReadonlySet<PrivName> = new Set([
   Priv.JAIL_ATTACH,
   Priv.JAIL_REMOVE,
   Priv.CRED_SETUID,
+  Priv.SIGNAL_DIFFCRED,
 ])
 
 export interface Cred {

@@ -44,6 +44,9 @@ export interface IfTap {
   ifDetached?(ifp: Ifnet): void
 }
 
+/** IFNAMSIZ: interface names are at most 15 characters (plus the NUL). */
+export const IFNAMSIZ = 16
+
 export class IfStats {
   ipackets = 0
   ierrors = 0
@@ -80,6 +83,8 @@ export class IfAddr {
 
 export class Ifnet implements NetisrTarget {
   name: string
+  /** The name it was created with (if_dname + unit), a fallback for a name clash on return home. */
+  readonly createdName: string
   index = 0
   vnet: Vnet
   /** The vnet the interface was created in; it returns there when a jail it was lent to dies. */
@@ -117,6 +122,7 @@ export class Ifnet implements NetisrTarget {
     this.vnet = vnet
     this.home = vnet
     this.name = name
+    this.createdName = name
     this.type = type
     this.family = family
     this.mac = mac
@@ -218,6 +224,27 @@ export function ifMove(ifp: Ifnet, to: Vnet): void {
   ifDetach(ifp)
   ifp.flags &= ~IFF.UP
   ifAttach(to, ifp)
+}
+
+/**
+ * Send a lent interface back to its home vnet when the vnet it was lent to dies (vnet_if_return).
+ * It never fails and never touches the home vnet's own interfaces: if a jail renamed it to a name in
+ * use at home, it returns under its created name, or failing that under a fresh one. (FreeBSD's
+ * if_vmove does not check the name at all and leaves two interfaces of one name; names are keys
+ * here, so the returning one is renamed instead.)
+ */
+export function ifReturnHome(ifp: Ifnet): void {
+  const home = ifp.home
+  let name = ifp.name
+  if (home.ifByName(name) !== undefined) name = ifp.createdName
+  for (let n = 1; home.ifByName(name) !== undefined; n++) {
+    const suffix = `_${n}`
+    name = ifp.createdName.slice(0, IFNAMSIZ - 1 - suffix.length) + suffix
+  }
+  ifDetach(ifp)
+  ifp.flags &= ~IFF.UP
+  ifp.name = name // detached: no vnet indexes it under the old name any more
+  ifAttach(home, ifp)
 }
 
 function connectedRoutes(ifa: IfAddr): void {

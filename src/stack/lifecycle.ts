@@ -5,10 +5,9 @@
  * runs each protocol's destructor in reverse order, so no timer or buffer outlives it.
  */
 
-import { SysError } from '../util/errno.js'
 import { cloneCreate, cloneRelease } from './if_clone.js'
 import { loCloner } from './if_loop.js'
-import { IFF, type Ifnet, ifAddAddr, ifAttach, ifDetach, ifMove } from './ifnet.js'
+import { IFF, type Ifnet, ifAddAddr, ifAttach, ifDetach, ifReturnHome } from './ifnet.js'
 import { type StackEnv, Vnet, type VnetModule } from './vnet.js'
 
 const LOOPBACK = 0x7f000001
@@ -38,16 +37,10 @@ export function vnetDestroy(v: Vnet, modules: readonly VnetModule<unknown>[]): v
   if (v.destroyed) return
   for (const ifp of [...v.ifnets]) {
     if (!v.hasIf(ifp)) continue
-    if (ifp.home !== v && !ifp.home.destroyed) {
-      try {
-        ifMove(ifp, ifp.home)
-        continue
-      } catch (e) {
-        // The name was taken at home meanwhile; FreeBSD renames, we destroy rather than leak.
-        if (!(e instanceof SysError)) throw e
-      }
-    }
-    ifDestroy(ifp)
+    // A lent interface goes home even when its name is taken there (renamed, see ifReturnHome):
+    // destroying it would destroy its pair partner too, which may be one of the parent's own.
+    if (ifp.home !== v && !ifp.home.destroyed) ifReturnHome(ifp)
+    else ifDestroy(ifp)
   }
   for (let i = modules.length - 1; i >= 0; i--) {
     const mod = modules[i]!

@@ -26,7 +26,6 @@ export interface StartOptions {
 }
 
 const SIGTERM = 15
-const SIGKILL = 9
 const EX_SOFTWARE = 70
 
 function lookup(name: string, opts: StartOptions): Program | undefined {
@@ -72,7 +71,8 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
     handlers.clear()
     finish(128 + signal)
   }
-  const pid = sys.procStart(() => kill(SIGKILL))
+  // kill(2) from any process (the shell's `kill $$` included) and jail removal (SIGKILL) land here.
+  const pid = sys.procStart((signal) => kill(signal))
 
   const proc: Proc = {
     pid,

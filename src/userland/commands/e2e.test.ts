@@ -204,6 +204,8 @@ describe('a host routing between two vnet jails', () => {
       ['ping -c 1 nosuchhost', 68, 'ping: cannot resolve nosuchhost: Unknown host\n'],
       ['traceroute -m 0 192.0.2.2', 1, 'traceroute: max ttl must be > 0\n'],
       ['jail -c name=x bogusparam=1', 1, 'jail: x: unknown parameter: bogusparam\n'],
+      [`jail -c name=${'n'.repeat(256)}`, 1, `jail: ${'n'.repeat(256)}: jail_set: File name too long\n`],
+      [`jail -c name=h host.hostname=${'h'.repeat(256)}`, 1, 'jail: h: jail_set: File name too long\n'],
       ['jexec nosuch true', 1, 'jexec: jail "nosuch" not found\n'],
       ['jls -j nosuch', 1, 'jls: jail "nosuch" not found\n'],
       ['ngctl bogus', 71, 'ngctl: "bogus": unknown command\n'],
@@ -231,5 +233,69 @@ describe('a host routing between two vnet jails', () => {
     await ok(run, 'jail -r tmp')
     assert.match(await ok(run, 'ifconfig -l'), /epair2b/)
     assert.deepEqual(await run('jail -r tmp'), { status: 1, out: '', err: 'jail: "tmp" not found\n' })
+  })
+})
+
+describe('a jail on the host’s stack sees only what concerns its own addresses', () => {
+  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
+  const run = runner(host.syscalls())
+
+  before(async () => {
+    await ok(run, 'ifconfig epair create')
+    await ok(run, 'ifconfig epair0a 10.0.0.1/24 up')
+    await ok(run, 'ifconfig epair0a 10.0.0.5/32 alias')
+    await ok(run, 'jail -c name=n persist ip4.addr=10.0.0.5')
+    await ok(run, 'jail -c name=bare persist')
+    await ok(run, 'route add 172.16.0.0/12 127.0.0.1')
+    await ok(run, 'arp -s 10.0.0.9 02:00:00:00:00:09')
+    await ok(run, 'jail -c name=peer vnet persist vnet.interface=epair0b')
+    await ok(run, 'jexec peer ifconfig epair0b 10.0.0.2/24 up')
+  })
+
+  test('netstat -rn, arp -an and route get show nothing of the host', async () => {
+    assert.equal(await ok(run, 'jexec -U nobody bare netstat -rn'), 'Routing tables\n')
+    assert.equal(
+      await ok(run, 'jexec -U nobody n netstat -rn'),
+      [
+        'Routing tables',
+        '',
+        'Internet:',
+        'Destination        Gateway            Flags     Netif Expire',
+        '10.0.0.5           link#2             UHS         lo0',
+        '',
+      ].join('\n'),
+    )
+    assert.match(await ok(run, 'netstat -rn'), /172\.16\.0\.0\/12/)
+    assert.equal(await ok(run, 'jexec -U nobody bare arp -an'), '')
+    assert.match(
+      await ok(run, 'jexec -U nobody n arp -an'),
+      /^\? \(10\.0\.0\.5\) at \S+ on epair0a permanent \[ethernet\]\n$/,
+    )
+    for (const dst of ['172.16.1.1', '10.0.0.9', '127.0.0.1'])
+      assert.deepEqual(await run(`jexec -U nobody n route get ${dst}`), {
+        status: 1,
+        out: '',
+        err: 'route: route has not been found\n',
+      })
+    assert.match(await ok(run, 'jexec -U nobody n route get 10.0.0.5'), /interface: lo0\n/)
+    const a = await run('jexec -U nobody n arp 10.0.0.9')
+    assert.deepEqual([a.status, a.out], [1, '10.0.0.9 (10.0.0.9) -- no entry\n'])
+  })
+
+  test('netstat -i lists every interface but only the jail’s addresses; netstat -s is shared', async () => {
+    const i = await ok(run, 'jexec -U nobody n netstat -in')
+    assert.match(i, /^epair0a .*<Link#2>/m)
+    assert.match(i, /10\.0\.0\.5/)
+    assert.doesNotMatch(i, /10\.0\.0\.1 |127\.0\.0\.1|10\.0\.0\.0\/24/)
+    assert.equal(await ok(run, 'jexec -U nobody n netstat -s -p ip'), await ok(run, 'netstat -s -p ip'))
+  })
+  test('traceroute from the jail probes from the jail’s address', async () => {
+    await ok(run, 'jail -m name=n allow.raw_sockets')
+    const t = await run('jexec -U nobody n traceroute -n -q 1 -m 2 10.0.0.2')
+    assert.deepEqual(
+      [t.status, t.err],
+      [0, 'traceroute to 10.0.0.2 (10.0.0.2), 2 hops max, 40 byte packets\n'],
+    )
+    assert.match(t.out, /^ 1 {2}10\.0\.0\.2 {2}[0-9.]+ ms\n$/)
   })
 })

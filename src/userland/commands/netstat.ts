@@ -73,6 +73,9 @@ export function formatRoutes(
   const wGw = 18
   const wIf = opts.wide ? 10 : 8
   const col = (s: string, w: number): string => (opts.numeric || opts.wide ? padR(s, w) : padR(s, w, w))
+  // Each family's title and header come with its first entry: a jail that may see no route gets
+  // the title alone.
+  if (routes.length === 0) return 'Routing tables\n'
   const lines = ['Routing tables', '', 'Internet:']
   lines.push(
     opts.wide

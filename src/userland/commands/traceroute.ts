@@ -282,7 +282,8 @@ export const traceroute: Command = (argv, io, proc) =>
       src = s
     } else {
       try {
-        src = sys.routeGet(to).ifAddr
+        // findsaddr: connect a socket and ask which address it got (the jail's, in a jail).
+        src = sys.sourceAddr(to)
       } catch (e) {
         asSysError(e)
         throw new CmdError('findsaddr: failed to connect to peer for src addr selection.')

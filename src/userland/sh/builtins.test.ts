@@ -119,18 +119,10 @@ test('kill and wait errors', async () => {
   assert.match(r.err, /kill: 999: No such process/)
 })
 
-test('kill delegates unknown pids to a kill program if there is one', async () => {
-  const seen: string[][] = []
-  const r = await run('kill -9 4242; echo $?', {
-    cmds: {
-      kill: async (argv) => {
-        seen.push([...argv])
-        return 0
-      },
-    },
-  })
-  assert.equal(r.out, '0\n')
-  assert.deepEqual(seen, [['kill', '-s', 'KILL', '4242']])
+test('kill sends a pid that is not a job to the kernel (kill(2)): `kill $$` reaches the shell', async () => {
+  const r = await run('kill -9 $$; echo not reached')
+  assert.equal(r.out, '')
+  assert.equal(r.proc.killedBy, 9)
 })
 
 test('export, unset, set', async () => {

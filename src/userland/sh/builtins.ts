@@ -8,7 +8,7 @@
 
 import { parseInteger } from './arith.js'
 import { splitForRead } from './expand.js'
-import type { Interp } from './interp.js'
+import { errorText, type Interp } from './interp.js'
 import { SyntaxErr } from './lexer.js'
 import { isName, parse } from './parser.js'
 import {
@@ -512,6 +512,9 @@ const wait: Builtin = async (argv, _io, sh) => {
   return status
 }
 
+/** SIGINT, SIGQUIT, SIGTERM: what an interactive shell ignores (sh(1), setsignal). */
+const IGNORED_INTERACTIVE: ReadonlySet<number> = new Set([2, 3, 15])
+
 const kill: Builtin = async (argv, io, sh) => {
   const usage = () => {
     io.stderr.write('usage: kill [-s signal_name] pid ...\n       kill -l [exit_status]\n')
@@ -554,13 +557,20 @@ const kill: Builtin = async (argv, io, sh) => {
       io.stderr.write(`kill: ${t}: illegal process id\n`)
       status = 2
     } else if (job && job.status === undefined) job.kill(sig)
-    else if (!job && sh.proc.has('kill')) {
-      // Not one of our jobs: the system's kill(1) may know the process.
-      const s = await sh.external(['kill', '-s', signalName(sig) ?? String(sig), String(pid)], [], io)
-      if (s) status = s
-    } else {
+    else if (pid === sh.proc.pid && sh.cfg.interactive && IGNORED_INTERACTIVE.has(sig)) {
+      // FreeBSD's interactive sh ignores these; `kill $$` at the prompt does nothing.
+    } else if (job) {
       io.stderr.write(`kill: ${t}: No such process\n`)
       status = 1
+    } else {
+      // Not a job of this shell: kill(2), which also reaches the shell itself (`kill $$`) and any
+      // other process the credential may signal.
+      try {
+        sh.proc.sys.kill(pid, sig)
+      } catch (e) {
+        io.stderr.write(`kill: ${t}: ${errorText(e)}\n`)
+        status = 1
+      }
     }
   }
   return status

@@ -59,6 +59,8 @@ export interface ShellConfig {
   nextPid: number
   /** Commands run so far, to pace `pause`. */
   ticks: number
+  /** An interactive shell (ShellSession) ignores SIGINT, SIGQUIT and SIGTERM sent to itself. */
+  interactive?: boolean
 }
 
 export interface Var {

@@ -95,6 +95,21 @@ test('ShellSession keeps state between lines', async () => {
   assert.equal(await line('echo after exit'), 7)
 })
 
+test('ShellSession: `kill $$` is ignored at the prompt, as FreeBSD does; `kill -9 $$` ends it', async () => {
+  const w = new World(fakePrograms())
+  const io = captureIo()
+  const proc = new FakeProc(w, 1)
+  const s = new ShellSession(io, proc)
+  const line = (l: string) => w.clock.run(s.runLine(l))
+  assert.equal(await line('kill $$; kill -INT $$; kill -s QUIT $$; echo alive'), 0)
+  assert.equal(io.out(), 'alive\n')
+  assert.equal(proc.killed, false)
+  await line('kill -9 $$; echo not reached')
+  assert.equal(proc.killedBy, 9)
+  assert.notEqual(s.exited, undefined)
+  assert.equal(io.out(), 'alive\n')
+})
+
 test('ShellSession: needsMore, completions, interrupt', async () => {
   const w = new World(fakePrograms())
   const io = captureIo()

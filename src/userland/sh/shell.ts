@@ -107,6 +107,7 @@ export class ShellSession {
 
   constructor(io: Io, proc: Proc, opts: ShellOptions = {}) {
     const s = newShell(io, proc, opts, this.root)
+    s.sh.cfg.interactive = true
     this.sh = s.sh
     this.io = s.io
     proc.onKill(() => this.root.abort(SIGTERM))

@@ -70,7 +70,13 @@ export class World {
 }
 
 export class FakeProc implements Proc {
-  readonly sys = {} as never
+  /** Only kill(2), and only of this process itself (`kill $$`): any other pid is ESRCH. */
+  readonly sys = {
+    kill: (pid: number, sig: number): void => {
+      if (pid !== this.pid) throw new SysError('ESRCH', 'kill')
+      this.kill(sig)
+    },
+  } as never
   killed = false
   killedBy: number | undefined
   private readonly killFns = new Set<() => void>()
@@ -236,6 +242,7 @@ export interface RunResult {
   out: string
   err: string
   world: World
+  proc: FakeProc
 }
 
 /** Runs a script against fake programs on a fake clock. */
@@ -252,5 +259,5 @@ export async function run(
   const proc = new FakeProc(world, 1, new Map(Object.entries(opts.env ?? {})))
   const io = captureIo(opts.input)
   const status = await world.clock.run(runScript(script, io, proc, opts.shell))
-  return { status, out: io.out(), err: io.err(), world }
+  return { status, out: io.out(), err: io.err(), world, proc }
 }
