@@ -162,11 +162,11 @@ function parsePoint(lx: Lexer): { relative: boolean; usecs: number } {
       `expected a time ('0.100', '+0.1' or '*') at the start of an event, found ${describe(t)}`,
     )
   lx.next()
-  const m = /^(\d+)(?:\.(\d+))?$/.exec(t.text)
+  const m = /^(\d*)(?:\.(\d+))?$/.exec(t.text)
   if (!m) throw lx.error(t.line, `malformed time '${t.text}'`)
   const frac = m[2] ?? ''
   if (/[1-9]/.test(frac.slice(6))) throw lx.error(t.line, `time ${t.text} is finer than a microsecond`)
-  const usecs = Number(m[1]) * 1e6 + Number(frac.slice(0, 6).padEnd(6, '0'))
+  const usecs = Number(m[1] || '0') * 1e6 + Number(frac.slice(0, 6).padEnd(6, '0'))
   if (!Number.isSafeInteger(usecs)) throw lx.error(t.line, `time ${t.text} is too large`)
   return { relative, usecs }
 }
