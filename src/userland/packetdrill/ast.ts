@@ -109,7 +109,10 @@ export interface TcpPacket {
   readonly seq: number | null
   readonly end: number | null
   readonly len: number
-  /** `0:0(0)!`: the sequence number is absolute, not relative to the connection's ISN. */
+  /**
+   * `0:0(0)!`: the sequence number is absolute, not relative to an ISN. The suite writes it on RSTs
+   * that answer segments outside any connection, whose sequence number RFC 9293 fixes at 0.
+   */
   readonly seqAbsolute: boolean
   /** null when the script does not give it (outbound: not checked; inbound: the default). */
   readonly ack: number | null

@@ -262,6 +262,16 @@ test('#ifdef keeps the events for the platform (FreeBSD by default), #ifndef and
   )
 })
 
+test('CRLF line ends parse like LF ones, with the same lines', () => {
+  const src = '--ip_version=ipv4\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > S 0:0(0) <...>\n`true`\n'
+  const crlf = parse(src.replaceAll('\n', '\r\n'))
+  assert.deepEqual(crlf, parse(src))
+  assert.deepEqual(
+    crlf.events.map((e) => e.line),
+    [2, 3],
+  )
+})
+
 test('errors name the file, the line and what was wrong', () => {
   const cases: [string, string][] = [
     [
