@@ -403,3 +403,37 @@ export function looksLikeCrash(r: Ran, argv: readonly string[]): string | null {
   )
   return m === null ? null : `output contains "${m[0]}"`
 }
+
+/**
+ * The IPv4 addresses a context must not see: every interface address, route gateway and ARP entry
+ * of every vnet, except its own — for a jail on a shared stack its ip4.addr and loopback (FreeBSD's
+ * prison_if / can_export_rte), for one with its own vnet (or the host) what its vnet holds.
+ */
+export function foreignAddrs(host: Host, c: Context): Set<number> {
+  const pr = c.jail === '' ? host.prison0 : host.prison0.findDescendant(c.jail)
+  const all = new Set<number>()
+  const own = new Set<number>([ip('127.0.0.1')])
+  for (const v of allVnets(host)) {
+    const mine = pr !== undefined && pr.ownsVnet && pr.vnet === v
+    const add = (a: number) => (mine ? own : all).add(a)
+    for (const i of v.ifnets) for (const a of i.addrs) add(a.addr)
+    for (const r of v.routes.list()) if (r.gateway !== 0) add(r.gateway)
+    for (const e of arpList(v)) add(e.addr)
+  }
+  for (const a of pr?.ip4 ?? []) own.add(a)
+  for (const a of own) all.delete(a)
+  return all
+}
+
+/** The foreign addresses that `text` shows, leaving out any the command line named itself. */
+export function leaked(text: string, foreign: ReadonlySet<number>, argv: readonly string[]): string[] {
+  const named = new Set(argv.flatMap((a) => a.split(/[/=,]/)))
+  const out: string[] = []
+  for (const a of foreign) {
+    const s = formatIpv4(a)
+    if (named.has(s)) continue
+    const re = new RegExp(`(?<![\\d.])${s.replaceAll('.', '\\.')}(?!\\.?\\d)`)
+    if (re.test(text)) out.push(s)
+  }
+  return out
+}

@@ -423,3 +423,21 @@ export function genTeardown(c: Choices): string[] {
   ]
   return c.pick(forms)()
 }
+
+/** Commands that only read: what a context can learn about the system, for the leak checks. */
+export function genRead(c: Choices): string[] {
+  const forms: Array<() => string[]> = [
+    () => ['netstat', '-rn'],
+    () => ['arp', '-an'],
+    () => ['route', '-n', 'get', addr(c)],
+    () => ['netstat', c.pick(['-r', '-i', '-in', '-ibn', '-an', '-s'])],
+    () => ['arp', c.pick(['-a', addr(c)])],
+    () => ['route', 'get', c.pick(['default', ...ADDRS])],
+    () => ['ifconfig', ...c.pick([[], ['-a'], ['-l'], [iface(c)]])],
+    () => ['jls', ...c.pick([[], ['-v'], ['-n'], ['-N']])],
+    () => ['sysctl', c.pick(['-a', 'net', 'kern', 'security'])],
+    () => ['hostname'],
+    () => ['netstat', '-rn', '-f', 'inet'],
+  ]
+  return c.pick(forms)()
+}
