@@ -288,6 +288,12 @@ export function ifaceNames(host: Host): string[] {
   return [...new Set(allVnets(host).flatMap((v) => v.ifnets.map((i) => i.name)))].sort()
 }
 
+/** The interface names of a context's vnet. */
+export function ownIfaceNames(host: Host, c: Context): string[] {
+  const pr = c.jail === '' ? host.prison0 : host.prison0.findDescendant(c.jail)
+  return pr === undefined ? [] : pr.vnet.ifnets.map((i) => i.name)
+}
+
 /** A vnet's netgraph nodes without creating its netgraph state (or implicit ng_ether nodes). */
 function ngNodes(v: Vnet): string[] {
   const g = v.slots[Slot.NETGRAPH] as NgGraph | undefined

@@ -407,14 +407,17 @@ const WORLD_IFACES = ['epair0a', 'epair0b', 'epair1a', 'epair1b', 'epair2a', 'ep
 
 /**
  * The moves that decide what a jail's removal must give back: clone, rename (onto names its parent
- * uses, too), lend to a child, take back, create and remove jails.
+ * uses, too), lend to a child, take back, create and remove jails. `own` names the interfaces of
+ * the context's own vnet, the ones it can rename.
  */
-export function genTeardown(c: Choices): string[] {
+export function genTeardown(c: Choices, own: readonly string[]): string[] {
   const ifn = () => c.pick(c.ifaces.length > 0 ? c.ifaces : WORLD_IFACES)
+  const mine = () => (own.length > 0 ? c.pick(own) : ifn())
   const forms: Array<() => string[]> = [
-    () => ['ifconfig', ifn(), 'name', ifn()],
-    () => ['jail', '-r', c.pick(['v', 'g', 's', 'v.g', 'n', 'v.n'])],
-    () => ['ifconfig', ifn(), 'name', ifn()],
+    () => ['ifconfig', mine(), 'name', ifn()],
+    () => ['jail', '-r', c.pick(['v', 'g', 'v.g', 's', 'n', 'v.n'])],
+    () => ['ifconfig', mine(), 'name', ifn()],
+    () => ['jail', '-r', c.pick(['v', 'g', 'v.g', 's', 'n', 'v.n'])],
     () => ['ifconfig', c.pick(['epair', 'lo', 'bridge']), 'create'],
     () => ['ifconfig', ifn(), 'vnet', c.pick(['v', 's', 'g', 'n'])],
     () => ['ifconfig', ifn(), '-vnet', c.pick(['v', 's', 'g', 'n'])],
