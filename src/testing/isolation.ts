@@ -420,7 +420,7 @@ export function foreignAddrs(host: Host, c: Context): Set<number> {
   const all = new Set<number>()
   const own = new Set<number>([ip('127.0.0.1')])
   for (const v of allVnets(host)) {
-    const mine = pr !== undefined && pr.ownsVnet && pr.vnet === v
+    const mine = pr?.ownsVnet === true && pr.vnet === v
     const add = (a: number) => (mine ? own : all).add(a)
     for (const i of v.ifnets) for (const a of i.addrs) add(a.addr)
     for (const r of v.routes.list()) if (r.gateway !== 0) add(r.gateway)
