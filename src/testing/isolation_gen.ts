@@ -60,7 +60,7 @@ const IFACES = [
   'lo1',
   'bridge1',
   'epair9a',
-]
+] as const
 const GARBAGE = [
   '',
   '-',
@@ -80,9 +80,26 @@ const GARBAGE = [
   '0x10',
   '4294967296',
   '1e999',
-]
-const CLONERS = ['epair', 'lo', 'bridge', 'epair7', 'lo5', 'bridge3', 'vxlan', 'tun', 'epair32768']
-const JAIL_NAMES = ['v', 's', 'p', 'g', 'v.g', 'n', '1', '2', '3', '4', '5', '0', 'v.g.x', 's.x', 'p.x', '*']
+] as const
+const CLONERS = ['epair', 'lo', 'bridge', 'epair7', 'lo5', 'bridge3', 'vxlan', 'tun', 'epair32768'] as const
+const JAIL_NAMES = [
+  'v',
+  's',
+  'p',
+  'g',
+  'v.g',
+  'n',
+  '1',
+  '2',
+  '3',
+  '4',
+  '5',
+  '0',
+  'v.g.x',
+  's.x',
+  'p.x',
+  '*',
+] as const
 const ADDRS = [
   '10.0.0.1',
   '10.0.0.2',
@@ -101,9 +118,19 @@ const ADDRS = [
   '255.255.255.255',
   '224.0.0.1',
   '10.9.9.9',
-]
-const BAD_ADDRS = ['1.2.3', '999.1.1.1', 'abc', '10.0.0.1/33', '/24', '10.0.0.1/-1', '::1', 'default', '10']
-const PREFIXES = ['24', '32', '8', '16', '0', '30', '31']
+] as const
+const BAD_ADDRS = [
+  '1.2.3',
+  '999.1.1.1',
+  'abc',
+  '10.0.0.1/33',
+  '/24',
+  '10.0.0.1/-1',
+  '::1',
+  'default',
+  '10',
+] as const
+const PREFIXES = ['24', '32', '8', '16', '0', '30', '31'] as const
 const MACS = [
   '02:00:00:00:00:01',
   '02:aa:bb:cc:dd:ee',
@@ -111,7 +138,7 @@ const MACS = [
   '01:00:5e:00:00:01',
   'zz:00',
   '0',
-]
+] as const
 const NUMBERS = [
   '1',
   '0',
@@ -126,8 +153,8 @@ const NUMBERS = [
   '08',
   'NaN',
   '1.5',
-]
-const USERS = ['nobody', 'root', '0', '65534', '1001', 'nosuchuser']
+] as const
+const USERS = ['nobody', 'root', '0', '65534', '1001', 'nosuchuser'] as const
 const SYSCTLS = [
   'net.inet.ip.forwarding',
   'net.inet.ip.ttl',
@@ -146,7 +173,7 @@ const SYSCTLS = [
   'security',
   'net.inet.ip.maxfragpackets',
   'nosuch.sysctl',
-]
+] as const
 const NG_PATHS = [
   'hosthub:',
   'vhub:',
@@ -159,9 +186,9 @@ const NG_PATHS = [
   'epair0b:',
   'epair2b:',
   'x:',
-]
-const NG_TYPES = ['hub', 'bridge', 'eiface', 'pipe', 'tee', 'one2many', 'socket', 'ether', 'nosuch']
-const NG_HOOKS = ['link0', 'link1', 'lower', 'upper', 'left', 'right', 'ether0', 'x']
+] as const
+const NG_TYPES = ['hub', 'bridge', 'eiface', 'pipe', 'tee', 'one2many', 'socket', 'ether', 'nosuch'] as const
+const NG_HOOKS = ['link0', 'link1', 'lower', 'upper', 'left', 'right', 'ether0', 'x'] as const
 const NG_MSGS = [
   'getstats',
   'clrstats',
@@ -169,8 +196,8 @@ const NG_MSGS = [
   'getifname',
   'setconfig { bandwidth=1000 }',
   'nosuch',
-]
-const PIDS = ['100', '101', '102', '103', '104', '105', '1', '0', '-1', '99999', '%1']
+] as const
+const PIDS = ['100', '101', '102', '103', '104', '105', '1', '0', '-1', '99999', '%1'] as const
 
 /** A command line (argv) drawn from `c`; nested `jexec` goes at most `depth` deep. */
 export function genCommand(c: Choices, depth = 1): string[] {
@@ -403,7 +430,16 @@ function kill(c: Choices): string[] {
 }
 
 /** The world's interface names, the ones every vnet uses (epair1a is both the host's and v's). */
-const WORLD_IFACES = ['epair0a', 'epair0b', 'epair1a', 'epair1b', 'epair2a', 'epair2b', 'epair3a', 'lo1']
+const WORLD_IFACES = [
+  'epair0a',
+  'epair0b',
+  'epair1a',
+  'epair1b',
+  'epair2a',
+  'epair2b',
+  'epair3a',
+  'lo1',
+] as const
 
 /**
  * The moves that decide what a jail's removal must give back: clone, rename (onto names its parent
