@@ -4,7 +4,8 @@
  * and give the caller a Job to wait for or kill.
  *
  * Killing a process resolves its `done` at once with 128+signal, wakes its sleeps and runs its kill
- * handlers; the program notices through `proc.killed` and its output no longer matters. A program
+ * handlers; the program notices through `proc.killed` and its output no longer matters. A signal
+ * the program catches (`proc.onSignal`) runs its handler instead, and the program goes on. A program
  * that throws ends with `name: strerror` (SysError, status 1) or `name: internal error: message`
  * (status 70, EX_SOFTWARE). Setuid programs run with uid 0 whoever starts them.
  *
@@ -27,6 +28,7 @@ export interface StartOptions {
 
 const SIGTERM = 15
 const SIGKILL = 9
+const SIGSTOP = 17
 const EX_SOFTWARE = 70
 
 function lookup(name: string, opts: StartOptions): Program | undefined {
@@ -64,8 +66,15 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
     sys.procExit(pid)
     resolveDone(status)
   }
+  // Signals the program catches (sigaction): delivering one runs its handler instead of killing.
+  const catchers = new Map<number, () => void>()
   const kill = (signal: number = SIGTERM): void => {
     if (finished || killed) return
+    const caught = catchers.get(signal)
+    if (caught !== undefined) {
+      caught()
+      return
+    }
     killed = true
     wake()
     for (const fn of [...handlers]) fn()
@@ -88,6 +97,13 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
     onKill(fn: () => void): () => void {
       handlers.add(fn)
       return () => handlers.delete(fn)
+    },
+    onSignal(signal: number, fn: () => void): () => void {
+      if (signal === SIGKILL || signal === SIGSTOP) throw new SysError('EINVAL', 'sigaction')
+      catchers.set(signal, fn)
+      return () => {
+        if (catchers.get(signal) === fn) catchers.delete(signal)
+      }
     },
     spawn(childArgv: readonly string[], childIo: Io, so: SpawnOptions = {}): Job {
       // jail_attach(2) before execvp(3), as jexec does: a refused attach is reported first.

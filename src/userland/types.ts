@@ -51,6 +51,11 @@ export interface Proc {
   readonly killed: boolean
   /** Register a kill handler; returns a function that unregisters it. */
   onKill(fn: () => void): () => void
+  /**
+   * Catch `signal` (sigaction(2)): while registered, delivering it calls fn instead of killing the
+   * process. SIGKILL and SIGSTOP cannot be caught (EINVAL). Returns a function that unregisters it.
+   */
+  onSignal(signal: number, fn: () => void): () => void
   /** Start a program as a child process. Throws SysError(ENOENT) for an unknown command. */
   spawn(argv: readonly string[], io: Io, opts?: SpawnOptions): Job
   /** Whether a program of this name exists. */

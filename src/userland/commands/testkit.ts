@@ -70,7 +70,7 @@ export interface FakeSys {
 /** A Syscalls whose methods come from `impl`; anything else throws ENOSYS. Every call is recorded. */
 export function fakeSys(impl: Partial<Record<keyof Syscalls, unknown>> = {}): FakeSys {
   const calls: Array<[string, unknown[]]> = []
-  const base: Record<string, unknown> = { uid: 0, jid: 0, jailName: '0', ...impl }
+  const base: Record<string, unknown> = { uid: 0, ruid: 0, jid: 0, jailName: '0', ...impl }
   const sys = new Proxy(base, {
     get(target, prop) {
       if (typeof prop !== 'string') return undefined
@@ -97,6 +97,7 @@ export function fakeProc(sys: Syscalls, pid = 4242): Proc {
     killed: false,
     sleep: async () => {},
     onKill: () => () => {},
+    onSignal: () => () => {},
     spawn: (): Job => {
       throw new SysError('ENOSYS', 'spawn')
     },

@@ -626,6 +626,12 @@ export class Interp {
     try {
       return await this.ctl.race(job.done)
     } catch (e) {
+      // The signal reached the program too. One that catches it (ping's SIGINT) ends on its own:
+      // wait for it as sh waits for its foreground job, and take its status if it was not killed.
+      if (e instanceof Aborted) {
+        const status = await job.done
+        if (status !== 128 + e.signal) return status
+      }
       if (isControl(e)) throw e
       io.stderr.write(`sh: ${name}: ${errorText(e)}\n`)
       return 1

@@ -100,6 +100,10 @@ export class FakeProc implements Proc {
     return () => this.killFns.delete(fn)
   }
 
+  onSignal(): () => void {
+    return () => {}
+  }
+
   kill(sig: number): void {
     if (this.killed) return
     this.killed = true
