@@ -7,7 +7,8 @@
  * handlers; the program notices through `proc.killed` and its output no longer matters. A signal
  * the program catches (`proc.onSignal`) runs its handler instead, and the program goes on. A program
  * that throws ends with `name: strerror` (SysError, status 1) or `name: internal error: message`
- * (status 70, EX_SOFTWARE). Setuid programs run with uid 0 whoever starts them.
+ * (status 70, EX_SOFTWARE). Setuid programs run with uid 0 whoever starts them. A process shares its
+ * file system with the processes it starts.
  *
  * Runtime-neutral: time and waiting go through the syscall API only.
  */
@@ -15,7 +16,8 @@
 import type { Syscalls } from '../host/syscalls.js'
 import { isSysError, SysError } from '../util/errno.js'
 import type { Program } from './programs.js'
-import type { Command, Io, Job, Proc, SpawnOptions } from './types.js'
+import { MemFs } from './sh/streams.js'
+import type { Command, FileSystem, Io, Job, Proc, SpawnOptions } from './types.js'
 
 export type { Program } from './programs.js'
 
@@ -24,6 +26,8 @@ export interface StartOptions {
   env?: ReadonlyMap<string, string>
   /** The shell, for `sh` when the registry has none (it lives above the registry). */
   shell?: Command
+  /** The file system to share; a process started without one gets an empty one of its own. */
+  fs?: FileSystem
 }
 
 const SIGTERM = 15
@@ -83,10 +87,12 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
   }
   const pid = sys.procStart(() => kill(SIGKILL))
 
+  const fs = opts.fs ?? new MemFs()
   const proc: Proc = {
     pid,
     sys,
     env: new Map(opts.env),
+    fs,
     get killed() {
       return killed
     },
@@ -112,7 +118,7 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
       else if (so.uid !== undefined) childSys = sys.withUid(so.uid)
       const env = new Map(proc.env)
       for (const [k, v] of so.env ?? []) env.set(k, v)
-      return startProcess(childSys, childArgv, childIo, { ...opts, env })
+      return startProcess(childSys, childArgv, childIo, { ...opts, env, fs })
     },
     has(n: string): boolean {
       return lookup(n, opts) !== undefined

@@ -7,6 +7,7 @@
 import type { IfInfo, JailInfo, RouteInfo, Syscalls } from '../../host/syscalls.js'
 import { SysError } from '../../util/errno.js'
 import { parseIpv4 } from '../../wire/addr.js'
+import { MemFs } from '../sh/streams.js'
 import type { Command, Io, Job, Proc } from '../types.js'
 
 export interface Captured extends Io {
@@ -94,6 +95,7 @@ export function fakeProc(sys: Syscalls, pid = 4242): Proc {
     pid,
     sys,
     env: new Map(),
+    fs: new MemFs(),
     killed: false,
     sleep: async () => {},
     onKill: () => () => {},
