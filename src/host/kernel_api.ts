@@ -556,6 +556,7 @@ export class KernelApi implements Syscalls {
       value: d.get(this.vnet),
       description: d.descr,
       kind: d.kind,
+      ...(d.kind === 'int' ? { ctype: d.ctype ?? 'int' } : {}),
       writable: d.set !== undefined,
     }
   }

@@ -115,6 +115,8 @@ export interface SysctlInfo {
   value: number | string
   description: string
   kind: 'int' | 'string'
+  /** An integer oid's C type (what sysctl(8) parses a new value into); absent means int. */
+  ctype?: SysctlCType
   writable: boolean
 }
 
@@ -163,8 +165,10 @@ export interface RawSocket {
 
 import type { NgNodeInfo } from '../netgraph/graph.js'
 import type { RawDatagram } from '../stack/raw.js'
+import type { SysctlCType } from '../stack/sysctl.js'
 
 export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
+export type { SysctlCType } from '../stack/sysctl.js'
 
 /**
  * A netgraph control socket (ng_socket): its own node is `.` in paths. Paths are FreeBSD's

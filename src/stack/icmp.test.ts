@@ -225,3 +225,29 @@ describe('ICMP input validation', () => {
     assert.equal(st.get('icps_inhist[40]'), 1)
   })
 })
+
+describe('what raw sockets see', () => {
+  test('not the echo requests the kernel answers, but the replies and a refused broadcast echo', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    const b = net.sys('b')
+    const theirs = b.rawSocket(1)
+    const mine = a.rawSocket(1)
+    mine.send(B, icmpEcho(1, 1))
+    assert.deepEqual(
+      (await drain(mine)).map((m) => m.type),
+      [IcmpType.ECHO_REPLY],
+    )
+    assert.deepEqual(await drain(theirs, 0), [])
+    assert.equal(counter(b, 'icmp', 'icps_reflect'), 1)
+    // With net.inet.icmp.bmcastecho=0 a broadcast echo is not answered: it goes on to raw sockets.
+    mine.send(ip('10.0.0.255'), icmpEcho(1, 2))
+    assert.deepEqual(
+      (await drain(theirs)).map((m) => m.type),
+      [IcmpType.ECHO],
+    )
+    assert.equal(counter(b, 'icmp', 'icps_bmcastecho'), 1)
+    theirs.close()
+    mine.close()
+  })
+})

@@ -1,7 +1,8 @@
 /**
  * ICMP for IPv4 (RFC 792, RFC 1122 §3.2.2, RFC 1812 §4.3): echo replies, error generation with
  * FreeBSD's rules for when not to send one, and the per-type rate limit net.inet.icmp.icmplim.
- * Received messages are validated and counted in struct icmpstat, then copied to raw sockets.
+ * Received messages are validated and counted in struct icmpstat, then copied to raw sockets
+ * (all but the echo requests the kernel answers itself, as FreeBSD).
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
@@ -133,18 +134,18 @@ export function icmpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
     pool.put(m)
     return
   }
-  rawInput(v, ifp, m, IpProto.ICMP)
   if (isIcmpError(type)) ipCtlinput(v, type, buf[off + 1]!, buf, off + ICMP_HDR_LEN, len - ICMP_HDR_LEN)
   if (type === IcmpType.ECHO) {
     const dst = readU32(buf, m.off + 16)
-    if (!v.isLocal(dst) && icmp(v).bmcastecho === 0) {
-      st.icps_bmcastecho++
-      pool.put(m)
+    // An echo request the kernel answers is consumed here (icmp_input's `reflect` returns without
+    // rip_input): raw sockets, ping's among them, never see it. One it refuses goes on to them.
+    if (v.isLocal(dst) || icmp(v).bmcastecho !== 0) {
+      icmpReflectEcho(v, m, hlen)
       return
     }
-    icmpReflectEcho(v, m, hlen)
-    return
+    st.icps_bmcastecho++
   }
+  rawInput(v, ifp, m, IpProto.ICMP)
   pool.put(m)
 }
 

@@ -284,23 +284,14 @@ describe('forwarding', () => {
   test('a router forwards with TTL - 1 and a valid header checksum', async () => {
     const net = chain()
     const a = net.sys('a')
-    const b = net.sys('b')
-    const seen = b.rawSocket(1)
     const r = await ping(a, ip('10.0.2.1'))
     assert.ok(r !== null)
-    assert.equal(r.ttl, 63, 'the reply crossed the router too')
-    // b sees the request after one hop, with a correct incrementally updated checksum.
-    let req = null
-    for (let d = await seen.recv(0); d !== null; d = await seen.recv(0)) {
-      const m = parseIcmpDatagram(d.data)
-      if (m.type === IcmpType.ECHO) req = m
-    }
-    assert.ok(req !== null)
-    assert.equal(req.ttl, 63)
-    assert.ok(req.ipChecksumOk)
+    // The reply crossed the router (b's kernel answers the request itself, so no raw socket of b's
+    // sees it, as on FreeBSD): one hop less, with a correct incrementally updated checksum.
+    assert.equal(r.ttl, 63)
+    assert.ok(r.ipChecksumOk)
     assert.equal(counter(net.sys('r'), 'ip', 'ips_forward'), 2)
     assert.equal(net.host.env.pool.inUse, 0)
-    seen.close()
   })
 
   test('TTL 1 at the router earns time exceeded from it; TTL 2 gets through', async () => {

@@ -4,9 +4,11 @@
  * and give the caller a Job to wait for or kill.
  *
  * Killing a process resolves its `done` at once with 128+signal, wakes its sleeps and runs its kill
- * handlers; the program notices through `proc.killed` and its output no longer matters. A program
+ * handlers; the program notices through `proc.killed` and its output no longer matters. A signal
+ * the program catches (`proc.onSignal`) runs its handler instead, and the program goes on. A program
  * that throws ends with `name: strerror` (SysError, status 1) or `name: internal error: message`
- * (status 70, EX_SOFTWARE). Setuid programs run with uid 0 whoever starts them.
+ * (status 70, EX_SOFTWARE). Setuid programs run with uid 0 whoever starts them. A process shares its
+ * file system with the processes it starts.
  *
  * Runtime-neutral: time and waiting go through the syscall API only.
  */
@@ -14,7 +16,8 @@
 import type { Syscalls } from '../host/syscalls.js'
 import { isSysError, SysError } from '../util/errno.js'
 import type { Program } from './programs.js'
-import type { Command, Io, Job, Proc, SpawnOptions } from './types.js'
+import { MemFs } from './sh/streams.js'
+import type { Command, FileSystem, Io, Job, Proc, SpawnOptions } from './types.js'
 
 export type { Program } from './programs.js'
 
@@ -23,9 +26,13 @@ export interface StartOptions {
   env?: ReadonlyMap<string, string>
   /** The shell, for `sh` when the registry has none (it lives above the registry). */
   shell?: Command
+  /** The file system to share; a process started without one gets an empty one of its own. */
+  fs?: FileSystem
 }
 
 const SIGTERM = 15
+const SIGKILL = 9
+const SIGSTOP = 17
 const EX_SOFTWARE = 70
 
 function lookup(name: string, opts: StartOptions): Program | undefined {
@@ -63,8 +70,15 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
     sys.procExit(pid)
     resolveDone(status)
   }
+  // Signals the program catches (sigaction): delivering one runs its handler instead of killing.
+  const catchers = new Map<number, () => void>()
   const kill = (signal: number = SIGTERM): void => {
     if (finished || killed) return
+    const caught = catchers.get(signal)
+    if (caught !== undefined) {
+      caught()
+      return
+    }
     killed = true
     wake()
     for (const fn of [...handlers]) fn()
@@ -74,10 +88,12 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
   // kill(2) from any process (the shell's `kill $$` included) and jail removal (SIGKILL) land here.
   const pid = sys.procStart((signal) => kill(signal))
 
+  const fs = opts.fs ?? new MemFs()
   const proc: Proc = {
     pid,
     sys,
     env: new Map(opts.env),
+    fs,
     get killed() {
       return killed
     },
@@ -89,6 +105,13 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
       handlers.add(fn)
       return () => handlers.delete(fn)
     },
+    onSignal(signal: number, fn: () => void): () => void {
+      if (signal === SIGKILL || signal === SIGSTOP) throw new SysError('EINVAL', 'sigaction')
+      catchers.set(signal, fn)
+      return () => {
+        if (catchers.get(signal) === fn) catchers.delete(signal)
+      }
+    },
     spawn(childArgv: readonly string[], childIo: Io, so: SpawnOptions = {}): Job {
       // jail_attach(2) before execvp(3), as jexec does: a refused attach is reported first.
       let childSys = sys
@@ -96,7 +119,7 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
       else if (so.uid !== undefined) childSys = sys.withUid(so.uid)
       const env = new Map(proc.env)
       for (const [k, v] of so.env ?? []) env.set(k, v)
-      return startProcess(childSys, childArgv, childIo, { ...opts, env })
+      return startProcess(childSys, childArgv, childIo, { ...opts, env, fs })
     },
     has(n: string): boolean {
       return lookup(n, opts) !== undefined

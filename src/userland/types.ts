@@ -21,6 +21,22 @@ export interface Io {
   readonly stderr: OutStream
 }
 
+/**
+ * The files a process sees: the shell's redirections write them, programs read them (`ngctl -f`).
+ * One per process tree, shared by a process and everything it starts. Paths are taken literally.
+ */
+export interface FileSystem {
+  /** Contents, or undefined if there is no such file. */
+  read(path: string): string | undefined
+  has(path: string): boolean
+  list(): string[]
+  /** Create or empty a file; false if there are too many files. */
+  truncate(path: string): boolean
+  /** Append as much of s as fits; false if some of it did not. */
+  append(path: string, s: string): boolean
+  remove(path: string): void
+}
+
 export interface SpawnOptions {
   /** Run in this jail (name or jid) instead of the caller's; the caller must be allowed to attach. */
   jail?: string
@@ -43,6 +59,8 @@ export interface Proc {
   /** The kernel as this process sees it: every call is checked against the process's credential. */
   readonly sys: Syscalls
   readonly env: Map<string, string>
+  /** The file system, inherited by the processes this one starts. */
+  readonly fs: FileSystem
   /**
    * Sleep on the host clock (virtual or real). Resolves early, giving its timer back, when the
    * process is killed or `until` settles.
@@ -51,6 +69,11 @@ export interface Proc {
   readonly killed: boolean
   /** Register a kill handler; returns a function that unregisters it. */
   onKill(fn: () => void): () => void
+  /**
+   * Catch `signal` (sigaction(2)): while registered, delivering it calls fn instead of killing the
+   * process. SIGKILL and SIGSTOP cannot be caught (EINVAL). Returns a function that unregisters it.
+   */
+  onSignal(signal: number, fn: () => void): () => void
   /** Start a program as a child process. Throws SysError(ENOENT) for an unknown command. */
   spawn(argv: readonly string[], io: Io, opts?: SpawnOptions): Job
   /** Whether a program of this name exists. */

@@ -1,12 +1,16 @@
 /**
  * jexec(8): run a command inside a jail (by name or jid), optionally as another user (`-u`/`-U`),
  * and exit with its status. Without a command it starts the shell, as jexec starts the user's.
- * Killing jexec kills the command, as it would on FreeBSD where jexec execs it.
+ * Killing jexec kills the command, as it would on FreeBSD where jexec execs it; SIGINT and SIGINFO
+ * go on to the command, which may catch them.
  */
 
 import { getopt } from '../getopt.js'
 import type { Command, SpawnOptions } from '../types.js'
 import { asSysError, CmdError, lookupUser, optsOrUsage, runTool, usage } from './common.js'
+
+const SIGINT = 2
+const SIGINFO = 29
 
 const USAGE = 'usage: jexec [-l] [-u username | -U username] jail [command ...]'
 
@@ -41,9 +45,15 @@ export const jexec: Command = (argv, io, proc) =>
       throw new CmdError(`jail_attach(${jid}): ${err.strerror}`)
     }
     const off = proc.onKill(() => job.kill())
+    // FreeBSD's jexec execs the command, so the signals a program may catch (Ctrl-C's SIGINT,
+    // SIGINFO) are the command's to handle: pass them on rather than die of them.
+    const offInt = proc.onSignal(SIGINT, () => job.kill(SIGINT))
+    const offInfo = proc.onSignal(SIGINFO, () => job.kill(SIGINFO))
     try {
       return await job.done
     } finally {
       off()
+      offInt()
+      offInfo()
     }
   })

@@ -2,13 +2,13 @@
  * ngctl(8): netgraph control through a socket node of its own, named `ngctl<pid>` (or `-n name`),
  * which is `.` in paths and goes away when the program exits — taking its hooks with it, so peers
  * that are not persistent shut down, as on FreeBSD. One command from the command line, or one per
- * line from standard input with `-f -` (`#` lines are comments; the first failing line stops the
- * run with `ngctl: line N: error in file`).
+ * line of a file with `-f FILE` (a file of the process's file system, such as the shell wrote) or
+ * of standard input with `-f -` (`#` lines are comments; the first failing line stops the run
+ * with `ngctl: line N: error in file`).
  *
  * Commands (FreeBSD's names, prefixes and aliases, output formats): connect, help, list [-ln], mkpeer,
  * msg, name, rmhook, show [-n], shutdown, status, types, quit. FreeBSD's config, debug, dot, read and
- * write, the interactive mode and files other than `-` are not available (no terminal, no
- * filesystem). Exit status as FreeBSD: 0, 64 for usage errors, 71 (EX_OSERR) when a command fails.
+ * write and the interactive mode are not available (no terminal). Exit status as FreeBSD: 0, 64 for usage errors, 71 (EX_OSERR) when a command fails.
  */
 
 import type { NgNodeInfo, NgSocket } from '../../host/syscalls.js'
@@ -320,10 +320,15 @@ function wrap(text: string, width: number): string[] {
   return out
 }
 
-/** ReadFile: every line of stdin as a command; stops at the first failure. */
-async function readCommands(ctx: Ctx): Promise<Rtn> {
+/** Everything on standard input. */
+async function readStdin(io: Io): Promise<string> {
   let text = ''
-  for (let chunk = await ctx.io.stdin.read(); chunk !== null; chunk = await ctx.io.stdin.read()) text += chunk
+  for (let chunk = await io.stdin.read(); chunk !== null; chunk = await io.stdin.read()) text += chunk
+  return text
+}
+
+/** ReadFile: every line of the file as a command; stops at the first failure. */
+function readCommands(ctx: Ctx, text: string): Rtn {
   const lines = text.split('\n')
   if (lines[lines.length - 1] === '') lines.pop()
   for (let num = 1; num <= lines.length; num++) {
@@ -351,15 +356,16 @@ export const ngctl: Command = (argv, io, proc) =>
     const r = getopt('ngctl', argv.slice(1), 'df:n:')
     if (typeof r === 'string') throw new CmdError(`${r}\nngctl: ${MAIN_USAGE}`, EX.USAGE, true)
     let name = `ngctl${proc.pid}`
-    let fromStdin = false
+    // -f: fopen(3) at once, as ngctl does; `-` is standard input, read when the commands run.
+    let file: string | null | undefined
     for (const [f, v] of r.opts) {
       if (f === 'n') name = v.slice(0, NODE_NAME_MAX)
       else if (f === 'f') {
-        if (v !== '-') throw new CmdError(`${v}: No such file or directory`, EX_NOINPUT)
-        fromStdin = true
+        file = v === '-' ? null : proc.fs.read(v)
+        if (file === undefined) throw new CmdError(`${v}: No such file or directory`, EX_NOINPUT)
       }
     }
-    if (r.rest.length === 0 && !fromStdin)
+    if (r.rest.length === 0 && file === undefined)
       throw new CmdError(`no command specified\nngctl: ${MAIN_USAGE}`, EX.USAGE)
 
     let sock: NgSocket
@@ -375,7 +381,8 @@ export const ngctl: Command = (argv, io, proc) =>
         throw new CmdError(`can't create node: ${asSysError(e).strerror}`, EX.OSERR)
       }
       const ctx: Ctx = { sock, io }
-      return exitStatus(r.rest.length === 0 ? await readCommands(ctx) : doCommand(ctx, r.rest))
+      if (r.rest.length > 0) return exitStatus(doCommand(ctx, r.rest))
+      return exitStatus(readCommands(ctx, file ?? (await readStdin(io))))
     } finally {
       sock.close()
     }

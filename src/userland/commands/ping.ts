@@ -3,13 +3,15 @@
  * identifier (pid & 0xffff) and timed from the timestamp carried in the payload, with FreeBSD 14's
  * option checks, main loop, output and exit statuses (0 some reply, 2 none, 64 usage, 68 unknown
  * host). The loop is FreeBSD's: send, wait for replies until the interval is over, and after the
- * last packet wait 2 × the longest round trip (or -W / 10 s without any reply).
+ * last packet wait 2 × the longest round trip (or -W / 10 s without any reply). SIGINT ends it
+ * with the summary and the usual status, SIGINFO prints the summary to stderr; other signals kill.
  *
  * All time comes from the host clock (`sys.now()`, arrival stamps), so `ping -c 3` takes two
  * seconds of virtual time and no wall time to speak of.
  */
 
 import type { RawPacket, RawSocket, SendOptions, Syscalls } from '../../host/syscalls.js'
+import { interruptible } from '../../util/interruptible.js'
 import { isMulticastIpv4, readU16, readU32, writeU32 } from '../../wire/addr.js'
 import { ICMP_HDR_LEN, IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../wire/icmp.js'
 import { getopt, numArg, strtol } from '../getopt.js'
@@ -37,6 +39,8 @@ const IP_MAXPACKET = 65535
 const IP_HDR = 20
 const MS = 1e6
 const SEC = 1e9
+const SIGINT = 2
+const SIGINFO = 29
 
 const USAGE = [
   'usage: ping [-4AaDdfHnoQqRrv] [-C pcp] [-c count] [-G sweepmaxsize]',
@@ -80,8 +84,17 @@ function bad(what: string, value: string, suffix = ''): CmdError {
   return new CmdError(`invalid ${what}: \`${value}'${suffix}`, EX.USAGE)
 }
 
-/** The getopt loop of ping.c, with its checks and messages; throws CmdError. */
-export function parsePingArgs(args: readonly string[]): { opts: Options; target: string } {
+/** err(EX_NOPERM, what) with errno EPERM: an option only root may use. */
+function rootOnly(what: string): CmdError {
+  return new CmdError(`${what}: Operation not permitted`, EX.NOPERM)
+}
+
+/**
+ * The getopt loop of ping.c, with its checks and messages; throws CmdError. `uid` is the real uid:
+ * ping is setuid root, so the effective one is always 0, and FreeBSD's ping drops privilege before
+ * parsing, refusing the options that could flood a network to anyone but root (EX_NOPERM).
+ */
+export function parsePingArgs(args: readonly string[], uid = 0): { opts: Options; target: string } {
   const r = optsOrUsage(getopt('ping', args, 'AaC:c:DdfHI:i:Ll:M:m:noP:p:QqRrS:s:T:t:vW:z:'), USAGE)
   const o: Options = {
     count: 0,
@@ -125,14 +138,17 @@ export function parsePingArgs(args: readonly string[]): { opts: Options; target:
       case 'n':
         break
       case 'f':
+        if (uid !== 0) throw rootOnly('-f flag')
         o.flood = true
         break
       case 'i':
         o.intervalMs = Math.trunc(num('timing interval', v, { float: true, max: 0x7fffffff / 1000 }) * 1000)
         o.intervalSet = true
+        if (uid !== 0 && o.intervalMs < 1000) throw rootOnly('-i interval too short')
         break
       case 'l':
         o.preload = num('preload value', v, { min: 0, max: 0x7fffffff })
+        if (uid !== 0) throw rootOnly('-l flag')
         break
       case 'm':
         o.ttl = num('TTL', v, { min: 0, max: 255 })
@@ -157,6 +173,8 @@ export function parsePingArgs(args: readonly string[]): { opts: Options; target:
         break
       case 's':
         o.datalen = num('packet size', v, { min: 0, max: 0x7fffffff })
+        if (uid !== 0 && o.datalen > DEFDATALEN)
+          throw rootOnly(`packet size too large: ${o.datalen} > ${DEFDATALEN}`)
         break
       case 't': {
         // strtoul(3) without an end check, as ping.c does: "5s" is 5.
@@ -518,7 +536,7 @@ class Pinger {
 export const ping: Command = (argv, io, proc) =>
   runTool('ping', io, async () => {
     const sys = proc.sys
-    const { opts: o, target } = parsePingArgs(argv.slice(1))
+    const { opts: o, target } = parsePingArgs(argv.slice(1), sys.ruid)
     const to = hostAddr(target)
     if (to === null) throw new CmdError(`cannot resolve ${target}: Unknown host`, EX.NOHOST)
     let src: number | null = null
@@ -562,6 +580,33 @@ async function run(
     `PING ${target} (${ip(to)})${o.source !== undefined ? ` from ${o.source}` : ''}: ${o.datalen} data bytes\n`,
   )
 
+  // SIGINT ends the loop with the summary (FreeBSD's onsignal sets seenint); SIGINFO prints it to
+  // stderr and goes on. Either cuts the current wait short.
+  let seenint = false
+  let seeninfo = false
+  let wake: (() => void) | null = null
+  proc.onSignal(SIGINT, () => {
+    seenint = true
+    wake?.()
+  })
+  proc.onSignal(SIGINFO, () => {
+    seeninfo = true
+    wake?.()
+  })
+  const recv = (timeout: number): Promise<RawPacket | null> =>
+    untilKilled(
+      proc,
+      interruptible(sock.recv(timeout), (resolve) => {
+        wake = () => resolve(null)
+        return () => {
+          wake = null
+        }
+      }),
+    ).then((pkt) => {
+      wake = null
+      return pkt
+    })
+
   const start = sys.now()
   const deadline = o.alarm > 0 ? start + o.alarm * SEC : Number.POSITIVE_INFINITY
   let preload = o.count !== 0 && o.preload > o.count ? o.count : o.preload
@@ -571,12 +616,18 @@ async function run(
   let intvl = o.flood ? 10 * MS : o.intervalMs * MS
   let almostDone = false
   const st = p.st
-  while (!proc.killed) {
+  while (!proc.killed && !seenint) {
+    if (seeninfo) {
+      io.stderr.write(formatPingSummary(target, st))
+      seeninfo = false
+      continue
+    }
     const now = sys.now()
     if (now >= deadline) break
     const timeout = Math.min(Math.max(0, last + intvl - now), deadline - now)
-    const pkt = await untilKilled(proc, sock.recv(timeout))
-    if (proc.killed) break
+    const pkt = await recv(timeout)
+    if (proc.killed || seenint) break
+    if (pkt === null && seeninfo) continue
     if (pkt !== null) {
       p.receive(pkt)
       if ((o.once && st.received) || (o.count && st.received >= o.count)) break
@@ -595,7 +646,7 @@ async function run(
     last = sys.now()
     p.checkMissed()
   }
-  // A killed ping just dies (only SIGINT/SIGALRM make FreeBSD's print the summary).
+  // A killed ping just dies (only SIGINT and -t's SIGALRM make FreeBSD's print the summary).
   if (proc.killed) return 2
   io.stdout.write(formatPingSummary(target, st))
   return st.received ? 0 : 2

@@ -4,11 +4,12 @@
  * (descriptions), `-e` (name=value), `-q`/`-i` (quiet about or ignore unknown names).
  *
  * Each operand is handled in turn like FreeBSD's parse(); a value that fails the local checks is
- * never sent to the kernel. The exit status is the number of failed operands, as in FreeBSD.
+ * never sent to the kernel, and a number is converted to the oid's C type first, as FreeBSD's
+ * parse_numeric does (an int keeps the low 32 bits of what strtol read). The exit status is the number of failed operands, as in FreeBSD.
  */
 
-import type { Syscalls, SysctlInfo } from '../../host/syscalls.js'
-import { getopt, strtol } from '../getopt.js'
+import type { Syscalls, SysctlCType, SysctlInfo } from '../../host/syscalls.js'
+import { getopt } from '../getopt.js'
 import type { Command, Io } from '../types.js'
 import { asSysError, CmdError, optsOrUsage, runTool, usage } from './common.js'
 
@@ -43,6 +44,54 @@ function subtree(sys: Syscalls, name: string): SysctlInfo[] {
   } catch (e) {
     if (asSysError(e).code !== 'ENOENT') throw e
     return []
+  }
+}
+
+/** ctl_typename: how sysctl(8) names a type in `invalid TYPE 'value'`. */
+const CTYPE_NAME: Readonly<Record<SysctlCType, string>> = {
+  int: 'integer',
+  uint: 'unsigned integer',
+  long: 'long integer',
+  ulong: 'unsigned long',
+}
+
+const LONG_MAX = 2n ** 63n - 1n
+const ULONG_MAX = 2n ** 64n - 1n
+
+/**
+ * parse_numeric(): the value sysctl(8) hands the kernel for an oid of C type `ctype`. It reads the
+ * whole string with strtol(3) (strtoul(3) for unsigned types), base 0, refusing trailing junk and
+ * ERANGE (beyond a 64-bit long), then casts to the type as C does: `(int)strtol(...)` keeps the low
+ * 32 bits, so 4294967296 becomes 0 and 4294967297 becomes 1 for an int. Null when invalid.
+ */
+export function parseNumeric(s: string, ctype: SysctlCType): bigint | null {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(s)
+  if (m === null) return null
+  const digits = m[2]!
+  const mag = /^0[xX]/.test(digits)
+    ? BigInt(`0x${digits.slice(2)}`)
+    : digits.length > 1 && digits[0] === '0'
+      ? BigInt(`0o${digits.slice(1)}`)
+      : BigInt(digits)
+  const neg = m[1] === '-'
+  let v: bigint
+  if (ctype === 'int' || ctype === 'long') {
+    if (neg ? mag > LONG_MAX + 1n : mag > LONG_MAX) return null
+    v = neg ? -mag : mag
+  } else {
+    // strtoul negates in unsigned arithmetic: "-1" is ULONG_MAX.
+    if (mag > ULONG_MAX) return null
+    v = BigInt.asUintN(64, neg ? -mag : mag)
+  }
+  switch (ctype) {
+    case 'int':
+      return BigInt.asIntN(32, v)
+    case 'uint':
+      return BigInt.asUintN(32, v)
+    case 'long':
+      return v
+    case 'ulong':
+      return v
   }
 }
 
@@ -92,13 +141,24 @@ function operand(c: Ctx, arg: string): number {
     c.io.stderr.write(`sysctl: oid '${name}' is read only\n`)
     return 1
   }
-  if (cur.kind === 'int' && strtol(value.trim()) === null) {
-    c.io.stderr.write(`sysctl: invalid integer '${value}'\n`)
-    return 1
+  let newval = value
+  if (cur.kind === 'int') {
+    const v = value.replace(/^\s+/, '')
+    if (v === '') {
+      c.io.stderr.write('sysctl: empty numeric value\n')
+      return 1
+    }
+    const ctype = cur.ctype ?? 'int'
+    const n = parseNumeric(v, ctype)
+    if (n === null) {
+      c.io.stderr.write(`sysctl: invalid ${CTYPE_NAME[ctype]} '${v}'\n`)
+      return 1
+    }
+    newval = String(n)
   }
   let next: SysctlInfo
   try {
-    next = c.sys.sysctlSet(name, value)
+    next = c.sys.sysctlSet(name, newval)
   } catch (e) {
     c.io.stderr.write(`sysctl: ${arg}: ${asSysError(e).strerror}\n`)
     return 1

@@ -7,6 +7,7 @@
 import type { IfInfo, JailInfo, RouteInfo, Syscalls } from '../../host/syscalls.js'
 import { SysError } from '../../util/errno.js'
 import { parseIpv4 } from '../../wire/addr.js'
+import { MemFs } from '../sh/streams.js'
 import type { Command, Io, Job, Proc } from '../types.js'
 
 export interface Captured extends Io {
@@ -70,7 +71,7 @@ export interface FakeSys {
 /** A Syscalls whose methods come from `impl`; anything else throws ENOSYS. Every call is recorded. */
 export function fakeSys(impl: Partial<Record<keyof Syscalls, unknown>> = {}): FakeSys {
   const calls: Array<[string, unknown[]]> = []
-  const base: Record<string, unknown> = { uid: 0, jid: 0, jailName: '0', ...impl }
+  const base: Record<string, unknown> = { uid: 0, ruid: 0, jid: 0, jailName: '0', ...impl }
   const sys = new Proxy(base, {
     get(target, prop) {
       if (typeof prop !== 'string') return undefined
@@ -94,9 +95,11 @@ export function fakeProc(sys: Syscalls, pid = 4242): Proc {
     pid,
     sys,
     env: new Map(),
+    fs: new MemFs(),
     killed: false,
     sleep: async () => {},
     onKill: () => () => {},
+    onSignal: () => () => {},
     spawn: (): Job => {
       throw new SysError('ENOSYS', 'spawn')
     },

@@ -10,7 +10,7 @@
  * inside the shell escapes it. Each pipeline stage gets one Io; streams are never wrapped per write.
  */
 
-import type { Job, OutStream, Proc } from '../types.js'
+import type { FileSystem, Job, OutStream, Proc } from '../types.js'
 import { BUILTINS, type Builtin, SPECIAL, shQuote } from './builtins.js'
 import { type ExpandHost, expandFields, expandPattern, expandString } from './expand.js'
 import type { List, Node, Redir, Simple, Word } from './parser.js'
@@ -25,17 +25,7 @@ import {
   ReturnSig,
   SIGPIPE,
 } from './signals.js'
-import {
-  Capture,
-  FileOut,
-  type MemFs,
-  MiB,
-  nullOut,
-  Pipe,
-  PushbackIn,
-  type ShIn,
-  type ShIo,
-} from './streams.js'
+import { Capture, FileOut, MiB, nullOut, Pipe, PushbackIn, type ShIn, type ShIo } from './streams.js'
 
 /** Deepest function call nesting before the script is stopped (runaway recursion). */
 export const MAX_FUNC_DEPTH = 1000
@@ -50,7 +40,7 @@ const MAX_SUBST = 16 * MiB
 /** Session-wide configuration and resources, shared by a shell and all its subshells. */
 export interface ShellConfig {
   readonly proc: Proc
-  readonly fs: MemFs
+  readonly fs: FileSystem
   /** Names of the programs `proc.spawn` can start, for `help` and completion. */
   readonly programs?: () => readonly string[]
   /** Lets the host event loop run now and then during long loops (e.g. one setImmediate). */
@@ -139,7 +129,7 @@ export class Interp {
     return this.cfg.proc
   }
 
-  get fs(): MemFs {
+  get fs(): FileSystem {
     return this.cfg.fs
   }
 
@@ -628,6 +618,12 @@ export class Interp {
     try {
       return await this.ctl.race(job.done)
     } catch (e) {
+      // The signal reached the program too. One that catches it (ping's SIGINT) ends on its own:
+      // wait for it as sh waits for its foreground job, and take its status if it was not killed.
+      if (e instanceof Aborted) {
+        const status = await job.done
+        if (status !== 128 + e.signal) return status
+      }
       if (isControl(e)) throw e
       io.stderr.write(`sh: ${name}: ${errorText(e)}\n`)
       return 1

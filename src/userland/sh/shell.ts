@@ -11,7 +11,7 @@ import { Interp, type ShellConfig } from './interp.js'
 import { SyntaxErr } from './lexer.js'
 import { type List, parse } from './parser.js'
 import { AbortCtl, ExitSig, SIGINT, SIGTERM } from './signals.js'
-import { MemFs, PushbackIn, readAll, type ShIo } from './streams.js'
+import { PushbackIn, readAll, type ShIo } from './streams.js'
 
 export interface ShellOptions {
   /** `set -e`. */
@@ -38,7 +38,7 @@ export interface ShellOptions {
 function newShell(io: Io, proc: Proc, opts: ShellOptions, ctl: AbortCtl): { sh: Interp; io: ShIo } {
   const cfg: ShellConfig = {
     proc,
-    fs: new MemFs(),
+    fs: proc.fs,
     programs: opts.programs,
     pause: opts.pause,
     nextPid: opts.firstInternalPid ?? 100000,

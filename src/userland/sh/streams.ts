@@ -6,7 +6,7 @@
  * No OS access and no timers.
  */
 
-import type { InStream, OutStream } from '../types.js'
+import type { FileSystem, InStream, OutStream } from '../types.js'
 
 /** A shell input: an InStream that can take back what a reader did not use (`read` reads a line). */
 export interface ShIn extends InStream {
@@ -196,7 +196,7 @@ export async function readAll(
  * The shell's stand-in filesystem: a flat map from path to contents, bounded in total size and
  * number of files, shared by a session and all its subshells. Paths are taken literally.
  */
-export class MemFs {
+export class MemFs implements FileSystem {
   private readonly files = new Map<string, string>()
   private total = 0
 
@@ -250,7 +250,7 @@ export class FileOut implements OutStream {
   full = false
 
   constructor(
-    private readonly fs: MemFs,
+    private readonly fs: FileSystem,
     readonly path: string,
   ) {}
 

@@ -4,7 +4,7 @@
  * there is no filesystem. Exit status 0 true, 1 false, 2 error.
  */
 
-import type { MemFs } from './streams.js'
+import type { FileSystem } from '../types.js'
 
 class TestError extends Error {}
 
@@ -47,7 +47,7 @@ function int(s: string): bigint {
   return BigInt(s.trim())
 }
 
-function unary(op: string, a: string, fs: MemFs): boolean {
+function unary(op: string, a: string, fs: FileSystem): boolean {
   switch (op) {
     case '-n':
       return a !== ''
@@ -102,7 +102,7 @@ class Expr {
 
   constructor(
     private readonly a: readonly string[],
-    private readonly fs: MemFs,
+    private readonly fs: FileSystem,
   ) {}
 
   run(): boolean {
@@ -162,7 +162,7 @@ class Expr {
 }
 
 /** POSIX's rules by argument count, which make `[ "$x" = -n ]` and `[ -n ]` unambiguous. */
-function evaluate(a: readonly string[], fs: MemFs): boolean {
+function evaluate(a: readonly string[], fs: FileSystem): boolean {
   switch (a.length) {
     case 0:
       return false
@@ -188,7 +188,7 @@ function evaluate(a: readonly string[], fs: MemFs): boolean {
 }
 
 /** Runs `test`/`[` (argv[0] names which); returns the exit status and an error message, if any. */
-export function runTest(argv: readonly string[], fs: MemFs): { status: number; error?: string } {
+export function runTest(argv: readonly string[], fs: FileSystem): { status: number; error?: string } {
   let args = argv.slice(1)
   if (argv[0] === '[') {
     if (args[args.length - 1] !== ']') return { status: 2, error: 'missing ]' }

@@ -4,8 +4,9 @@
  */
 
 import { SysError } from '../../util/errno.js'
-import type { Io, Job, Proc, SpawnOptions } from '../types.js'
+import type { FileSystem, Io, Job, Proc, SpawnOptions } from '../types.js'
 import { runScript, type ShellOptions } from './shell.js'
+import { MemFs } from './streams.js'
 
 /** A virtual clock: time advances only when nothing else can run. */
 export class FakeClock {
@@ -85,6 +86,7 @@ export class FakeProc implements Proc {
     readonly world: World,
     readonly pid: number,
     readonly env = new Map<string, string>(),
+    readonly fs: FileSystem = new MemFs(),
   ) {}
 
   sleep(ns: number): Promise<void> {
@@ -106,6 +108,10 @@ export class FakeProc implements Proc {
     return () => this.killFns.delete(fn)
   }
 
+  onSignal(): () => void {
+    return () => {}
+  }
+
   kill(sig: number): void {
     if (this.killed) return
     this.killed = true
@@ -118,7 +124,8 @@ export class FakeProc implements Proc {
     if (!cmd) throw new SysError('ENOENT', 'execve')
     const err = this.world.spawnErrors.get(argv[0])
     if (err) throw err
-    const child = new FakeProc(this.world, this.world.nextPid++, new Map([...this.env, ...(opts?.env ?? [])]))
+    const env = new Map([...this.env, ...(opts?.env ?? [])])
+    const child = new FakeProc(this.world, this.world.nextPid++, env, this.fs)
     this.world.calls.push({ argv: [...argv], opts, pid: child.pid, at: this.world.clock.now })
     let finished = false
     let resolveDone!: (s: number) => void
