@@ -210,19 +210,25 @@ export class Socket {
   }
 }
 
+/** The on/off options, kept as bits of `Socket.options`. */
+const FLAG_OPTS: ReadonlySet<number> = new Set([
+  SO.REUSEADDR,
+  SO.REUSEPORT,
+  SO.KEEPALIVE,
+  SO.DONTROUTE,
+  SO.BROADCAST,
+  SO.DEBUG,
+  SO.OOBINLINE,
+])
+
 /** setsockopt(SOL_SOCKET, ...). */
 export function sosetopt(so: Socket, name: number, value: number): void {
+  if (FLAG_OPTS.has(name)) {
+    if (value !== 0) so.options |= name
+    else so.options &= ~name
+    return
+  }
   switch (name) {
-    case SO.REUSEADDR:
-    case SO.REUSEPORT:
-    case SO.KEEPALIVE:
-    case SO.DONTROUTE:
-    case SO.BROADCAST:
-    case SO.DEBUG:
-    case SO.OOBINLINE:
-      if (value !== 0) so.options |= name
-      else so.options &= ~name
-      return
     case SO.LINGER:
       if (value < 0) throw new SysError('EINVAL', 'setsockopt')
       so.linger = value
@@ -244,16 +250,8 @@ export function sosetopt(so: Socket, name: number, value: number): void {
 
 /** getsockopt(SOL_SOCKET, ...). SO_ERROR reads and clears the pending error. */
 export function sogetopt(so: Socket, name: number): number {
+  if (FLAG_OPTS.has(name) || name === SO.ACCEPTCONN) return (so.options & name) !== 0 ? name : 0
   switch (name) {
-    case SO.REUSEADDR:
-    case SO.REUSEPORT:
-    case SO.KEEPALIVE:
-    case SO.DONTROUTE:
-    case SO.BROADCAST:
-    case SO.DEBUG:
-    case SO.OOBINLINE:
-    case SO.ACCEPTCONN:
-      return (so.options & name) !== 0 ? name : 0
     case SO.LINGER:
       return so.linger
     case SO.RCVBUF:

@@ -11,6 +11,7 @@
 import { SO, type Socket } from '../kern/socket.js'
 import { SysError } from '../util/errno.js'
 import type { Rng } from '../util/rng.js'
+import { isMulticastIpv4 } from '../wire/addr.js'
 import type { Vnet } from './vnet.js'
 
 /** IPPORT_RESERVED: ports below it need PRIV_NETINET_RESERVEDPORT. */
@@ -162,7 +163,7 @@ export class InpcbTable {
   bind(pcb: Inpcb, laddr: number, lport: number): void {
     if (pcb.lport !== 0) throw new SysError('EINVAL', 'bind')
     laddr = jailLocalAddr(pcb.jail, laddr)
-    if (laddr !== INADDR_ANY && !isMulticast(laddr) && !pcb.vnet.isLocal(laddr))
+    if (laddr !== INADDR_ANY && !isMulticastIpv4(laddr) && !pcb.vnet.isLocal(laddr))
       throw new SysError('EADDRNOTAVAIL', 'bind')
     if (lport === 0) lport = this.ephemeral(pcb, laddr)
     else this.checkPort(pcb, laddr, lport)
@@ -198,9 +199,9 @@ export class InpcbTable {
     if (lport < IPPORT_RESERVED && !pcb.rights.reservedPorts) throw new SysError('EACCES', 'bind')
     const opts = pcb.so.options
     // SO_REUSEADDR means SO_REUSEPORT for multicast groups.
-    const reuseport = (opts & SO.REUSEPORT) !== 0 || (isMulticast(laddr) && (opts & SO.REUSEADDR) !== 0)
+    const reuseport = (opts & SO.REUSEPORT) !== 0 || (isMulticastIpv4(laddr) && (opts & SO.REUSEADDR) !== 0)
     // Another user's wildcard-overlapping endpoint cannot be shadowed (port theft), unless both share it.
-    if (!isMulticast(laddr)) {
+    if (!isMulticastIpv4(laddr)) {
       const t = this.lookupLocal(laddr, lport, true)
       if (
         t !== null &&
@@ -246,10 +247,6 @@ export class InpcbTable {
     if (i >= 0) list.splice(i, 1)
     if (list.length === 0) this.byPort.delete(pcb.lport)
   }
-}
-
-export function isMulticast(addr: number): boolean {
-  return addr >>> 28 === 0xe
 }
 
 /**

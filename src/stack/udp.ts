@@ -21,19 +21,20 @@ import {
   UDP_RECVSPACE,
 } from '../kern/socket.js'
 import { type ErrnoName, SysError } from '../util/errno.js'
-import { readU16, readU32, writeU16 } from '../wire/addr.js'
+import { isMulticastIpv4, readU16, readU32 } from '../wire/addr.js'
 import { fold, sum16 } from '../wire/checksum.js'
 import { IcmpType, UnreachCode } from '../wire/icmp.js'
 import { IpProto, ipv4PseudoHeaderSum } from '../wire/ipv4.js'
+import { UDP_HDR_LEN, udpFinish, writeUdpHeader } from '../wire/udp.js'
 import { icmpError } from './icmp.js'
 import type { Ifnet } from './ifnet.js'
-import { INADDR_ANY, Inpcb, InpcbTable, isMulticast, jailRemoteAddr, type PcbJail } from './in_pcb.js'
+import { INADDR_ANY, Inpcb, InpcbTable, jailRemoteAddr, type PcbJail } from './in_pcb.js'
 import { ip } from './ip.js'
 import { ipOutput, sourceFor } from './ip_output.js'
 import { intKnob } from './sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from './vnet.js'
 
-export const UDP_HDR_LEN = 8
+export { UDP_HDR_LEN }
 
 /** UDP endpoints a vnet may hold at once (its share of kern.ipc.maxsockets). */
 export const UDP_PCB_MAX = 65536
@@ -150,7 +151,7 @@ export function udpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
   const dport = readU16(buf, off + 2)
   const data = off + UDP_HDR_LEN
   const dlen = ulen - UDP_HDR_LEN
-  if (v.isBroadcast(dst) || isMulticast(dst)) {
+  if (v.isBroadcast(dst) || isMulticastIpv4(dst)) {
     // udp_multi_input: every socket of the port hears it, until one without SO_REUSEADDR/PORT.
     let heard = false
     const list = us.pcbs.portList(dport)
@@ -253,19 +254,10 @@ export const udpUsrreqs: ProtoUsrreqs = {
     if (pcb.lport === 0) us.pcbs.bind(pcb, INADDR_ANY, 0)
     const src = sourceAddr(pcb, dst)
     const m = v.env.pool.get(UDP_HDR_LEN + data.length)
-    const b = m.data
-    const o = m.off
-    writeU16(b, o, pcb.lport)
-    writeU16(b, o + 2, dport)
-    writeU16(b, o + 4, UDP_HDR_LEN + data.length)
-    writeU16(b, o + 6, 0)
-    b.set(data, o + UDP_HDR_LEN)
+    writeUdpHeader(m.data, m.off, pcb.lport, dport, data.length)
+    m.data.set(data, m.off + UDP_HDR_LEN)
     m.len = UDP_HDR_LEN + data.length
-    if (us.checksum !== 0 && src !== INADDR_ANY) {
-      // RFC 768: a computed checksum of zero is sent as all ones; zero means "none".
-      const sum = ~fold(sum16(b, o, m.len, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, m.len))) & 0xffff
-      writeU16(b, o + 6, sum === 0 ? 0xffff : sum)
-    }
+    if (us.checksum !== 0 && src !== INADDR_ANY) udpFinish(m.data, m.off, m.len, src, dst)
     us.stats.udps_opackets++
     const err = ipOutput(v, m, dst, IpProto.UDP, {
       ttl: pcb.ttl >= 0 ? pcb.ttl : ip(v).defaultTtl,
