@@ -35,19 +35,20 @@ import { type ErrnoName, SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
 import type { Host } from './host.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
-import type {
-  ArpInfo,
-  IfInfo,
-  JailInfo,
-  NgSocket,
-  ProtoName,
-  RawPacket,
-  RawSocket,
-  RouteInfo,
-  RouteSpec,
-  SendOptions,
-  Syscalls,
-  SysctlInfo,
+import {
+  type ArpInfo,
+  type IfInfo,
+  type JailInfo,
+  type NgSocket,
+  type ProtoName,
+  type RawPacket,
+  type RawSocket,
+  type RouteInfo,
+  type RouteSpec,
+  type SendOptions,
+  SLICE_NS,
+  type Syscalls,
+  type SysctlInfo,
 } from './syscalls.js'
 
 const IFNAMSIZ = 16
@@ -130,6 +131,11 @@ export class KernelApi implements Syscalls {
   nanosleep(ns: number, until?: Promise<unknown>): Promise<void> {
     if (!(ns >= 0) || !Number.isFinite(ns)) throw new SysError('EINVAL', 'nanosleep')
     return this.host.clock.sleep(ns, until)
+  }
+
+  preempt(until?: Promise<unknown>): Promise<void> {
+    const clock = this.host.clock
+    return clock.sleep(clock.mode === 'virtual' ? SLICE_NS : 0, until)
   }
 
   procStart(kill: () => void): number {

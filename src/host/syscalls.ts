@@ -20,6 +20,15 @@ export const IfFlag = {
   MULTICAST: 0x8000,
 } as const
 
+/**
+ * Time slices (Syscalls.preempt): a process yields after SLICE_STEPS steps of work (the shell counts
+ * commands, loop iterations and function calls), and in virtual time each slice costs SLICE_NS of
+ * CPU time: 100 ms, the length of a ULE time slice, so a shell command costs 100 µs, about what this
+ * interpreter takes in wall time. Scripts shorter than a slice cost no time, so their timings stay exact.
+ */
+export const SLICE_STEPS = 1000
+export const SLICE_NS = 100_000_000
+
 /** RTF_* flags (net/route.h) as netstat -r shows them. */
 export const RtFlag = {
   UP: 0x1, // U
@@ -203,6 +212,15 @@ export interface Syscalls {
    * cancelled (an interrupted sleep must not keep virtual time running).
    */
   nanosleep(ns: number, until?: Promise<unknown>): Promise<void>
+  /**
+   * The end of a time slice: a process that has done a quantum of work (the shell counts commands)
+   * gives the CPU to every other runnable process and to the host's event loop (input, Ctrl-C),
+   * through the host clock's run queue so the order stays deterministic. In virtual time the slice
+   * is charged as CPU time (SLICE_NS), so a busy loop makes time pass as it would on FreeBSD
+   * and other processes' sleeps still expire; in real time the wall clock does that by itself.
+   * Ends early, giving its timer back, when `until` settles (the process was killed).
+   */
+  preempt(until?: Promise<unknown>): Promise<void>
   /** Register a new process in the caller's jail; `kill` is called if the jail is removed. Returns its pid. */
   procStart(kill: () => void): number
   procExit(pid: number): void

@@ -10,6 +10,7 @@
  * inside the shell escapes it. Each pipeline stage gets one Io; streams are never wrapped per write.
  */
 
+import { SLICE_STEPS } from '../../host/syscalls.js'
 import type { Job, OutStream, Proc } from '../types.js'
 import { BUILTINS, type Builtin, SPECIAL, shQuote } from './builtins.js'
 import { type ExpandHost, expandFields, expandPattern, expandString } from './expand.js'
@@ -53,11 +54,11 @@ export interface ShellConfig {
   readonly fs: MemFs
   /** Names of the programs `proc.spawn` can start, for `help` and completion. */
   readonly programs?: () => readonly string[]
-  /** Lets the host event loop run now and then during long loops (e.g. one setImmediate). */
+  /** Replaces the kernel's preemption (Syscalls.preempt) at the end of each time slice. */
   readonly pause?: () => Promise<void>
   /** Next pid for a background job run inside the shell (a function, a loop, a builtin). */
   nextPid: number
-  /** Commands run so far, to pace `pause`. */
+  /** Steps (commands, loop iterations) run so far, to end time slices. */
   ticks: number
 }
 
@@ -401,13 +402,25 @@ export class Interp {
     return status
   }
 
-  /** Checks for a kill before each command, and lets the host breathe now and then. */
+  /**
+   * Checks for a kill before each command, and ends the time slice every SLICE_STEPS steps
+   * (preemption: the kernel runs everyone else and the event loop, so no loop freezes the host).
+   */
   async tick(): Promise<void> {
     this.ctl.check()
-    if (this.cfg.pause && ++this.cfg.ticks % 1000 === 0) {
-      await this.cfg.pause()
+    if (++this.cfg.ticks % SLICE_STEPS === 0) {
+      await (this.cfg.pause ? this.cfg.pause() : this.preempt())
       this.ctl.check()
     }
+  }
+
+  /** The kernel's end of slice, cut short (its timer given back) if this shell is killed meanwhile. */
+  private preempt(): Promise<void> {
+    let off = (): unknown => undefined
+    const aborted = new Promise<void>((r) => {
+      off = this.ctl.onAbort(() => r())
+    })
+    return this.proc.sys.preempt(aborted).finally(off)
   }
 
   private async pipeline(

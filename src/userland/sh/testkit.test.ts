@@ -70,7 +70,10 @@ export class World {
 }
 
 export class FakeProc implements Proc {
-  readonly sys = {} as never
+  /** The one syscall the shell makes itself: the end of a time slice, a zero-delay timer here. */
+  get sys(): never {
+    return { preempt: () => new Promise<void>((r) => this.world.clock.after(0, r)) } as never
+  }
   killed = false
   killedBy: number | undefined
   private readonly killFns = new Set<() => void>()
