@@ -6,7 +6,9 @@
  */
 
 import type { Prison } from '../jail/prison.js'
-import { type Cred, Priv, privCheck } from '../jail/priv.js'
+import { type Cred, Priv, type PrivName, privCheck } from '../jail/priv.js'
+import { MEM_COST, RACCT_RESOURCES, type Racct, type RacctResource } from '../jail/racct.js'
+import { formatRule, parseFilter, parseRule, ruleMatches, ruleSubjectMatches } from '../jail/rctl.js'
 import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
 import {
@@ -47,6 +49,7 @@ import {
   type RouteSpec,
   type SendOptions,
   SLICE_NS,
+  SLICE_STEPS,
   type Syscalls,
   type SysctlInfo,
 } from './syscalls.js'
@@ -118,6 +121,30 @@ export class KernelApi implements Syscalls {
     privCheck(this.cred, p, op)
   }
 
+  /**
+   * racct_add for an object about to be created in the caller's stack, charged to the jail that
+   * owns the vnet; throws `errno` (the call's own, as FreeBSD's callers pick it) when a limit denies it.
+   */
+  private charge(res: RacctResource, amount: number, op: string, errno?: ErrnoName): void {
+    let owner = this.prison
+    while (!owner.ownsVnet && owner.parent !== null) owner = owner.parent
+    const err = this.host.racct.add(owner, res, amount, this.host.prison0)
+    if (err !== undefined) throw new SysError(errno ?? err, op)
+  }
+
+  /** falloc: a new descriptor of the caller's (ENFILE, EMFILE); returns its release, safe to call twice. */
+  private openFile(op: string): () => void {
+    const pr = this.prison
+    const racct = this.host.racct
+    const err = racct.fileOpen(pr, this.ruid, this.host.prison0)
+    if (err !== undefined) throw new SysError(err, op)
+    let open = true
+    return () => {
+      if (open) racct.sub(pr, 'openfiles', 1)
+      open = false
+    }
+  }
+
   private ifp(name: string, op = 'SIOCGIFFLAGS'): Ifnet {
     const ifp = this.vnet.ifByName(name)
     if (ifp === undefined) throw new SysError('ENXIO', op, `interface ${name} does not exist`)
@@ -133,18 +160,29 @@ export class KernelApi implements Syscalls {
     return this.host.clock.sleep(ns, until)
   }
 
-  preempt(until?: Promise<unknown>): Promise<void> {
+  preempt(until?: Promise<unknown>, steps = SLICE_STEPS): Promise<void> {
     const clock = this.host.clock
-    return clock.sleep(clock.mode === 'virtual' ? SLICE_NS : 0, until)
+    if (!(steps >= 0) || !Number.isFinite(steps)) throw new SysError('EINVAL', 'sched_yield')
+    const ns = (steps * SLICE_NS) / SLICE_STEPS
+    // cputime counts in microseconds, as FreeBSD's (RACCT_IN_MILLIONS).
+    this.host.racct.add(this.cred.prison, 'cputime', ns / 1000, this.host.prison0)
+    if (clock.mode === 'real') return clock.sleep(0, until)
+    return clock.sleep(this.host.cpuRun(ns) - clock.now(), until)
   }
 
   procStart(kill: () => void): number {
+    const pr = this.prison
+    const racct = this.host.racct
+    const err = racct.procCheck(pr, this.ruid, this.host.prison0)
+    if (err !== undefined) throw new SysError(err, 'fork')
     const pid = this.host.allocPid()
-    this.prison.procs.set(pid, kill)
+    racct.procAdd(pid, pr, this.ruid)
+    pr.procs.set(pid, kill)
     return pid
   }
 
   procExit(pid: number): void {
+    this.host.racct.procExit(pid)
     const pr = this.cred.prison
     if (pr.procs.delete(pid)) reapIfIdle(this.host, pr)
   }
@@ -241,6 +279,7 @@ export class KernelApi implements Syscalls {
       const probe = cloner.name === 'epair' ? [`epair${unit}a`, `epair${unit}b`] : [`${cloner.name}${unit}`]
       if (probe.some((n) => v.ifByName(n) !== undefined)) throw new SysError('EEXIST', 'SIOCIFCREATE2')
     }
+    this.charge('memoryuse', MEM_COST.ifnet * (cloner.name === 'epair' ? 2 : 1), 'SIOCIFCREATE2', 'ENOMEM')
     let ifps = cloneCreate(v, cloner, unit)
     // An auto-numbered unit may collide with a moved-in interface's name; try the next one.
     while (ifps.some((i) => v.ifByName(i.name) !== undefined)) {
@@ -331,6 +370,9 @@ export class KernelApi implements Syscalls {
     for (const other of this.vnet.ifnets)
       if (other !== ifp && other.addrs.some((a) => a.addr === addr))
         throw new SysError('EEXIST', 'SIOCAIFADDR')
+    // A new address brings its connected route.
+    if (!ifp.addrs.some((a) => a.addr === addr))
+      this.charge('memoryuse', MEM_COST.ifaddr + MEM_COST.route, 'SIOCAIFADDR', 'ENOBUFS')
     // Without `alias`, ifconfig replaces the interface's first address.
     const first = ifp.addrs[0]
     if (!opts.alias && first !== undefined && first.addr !== addr) ifDelAddr(ifp, first.addr)
@@ -407,6 +449,7 @@ export class KernelApi implements Syscalls {
   routeAdd(spec: RouteSpec): void {
     this.priv(Priv.NET_ROUTE, 'RTM_ADD')
     const r = this.buildRoute(spec, 'RTM_ADD')
+    this.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
     this.vnet.routes.add(r)
   }
 
@@ -566,6 +609,7 @@ export class KernelApi implements Syscalls {
     const v = this.vnet
     // A jail sharing its parent's stack uses only its own addresses, for sending and receiving.
     const jail = this.cred.prison.ownsVnet ? null : this.cred.prison
+    const release = this.openFile('socket')
     const pcb = rawOpen(v, protocol, jail)
     const clock = this.host.clock
     return {
@@ -608,7 +652,10 @@ export class KernelApi implements Syscalls {
           await pcb.wait.wait(left)
         }
       },
-      close: () => rawClose(v, pcb),
+      close: () => {
+        release()
+        rawClose(v, pcb)
+      },
     }
   }
 
@@ -617,6 +664,7 @@ export class KernelApi implements Syscalls {
   ngSocket(): NgSocket {
     this.priv(Priv.NETGRAPH_CONTROL, 'socket')
     const g = netgraph(this.vnet)
+    const release = this.openFile('socket')
     const self = g.create('socket')
     const node = (path: string) => g.resolve(path, self)
     return {
@@ -641,7 +689,10 @@ export class KernelApi implements Syscalls {
         for (const n of g.nodes.values()) count.set(n.type, (count.get(n.type) ?? 0) + 1)
         return g.types.names().map((name) => ({ name, count: count.get(name) ?? 0 }))
       },
-      close: () => g.shutdown(self),
+      close: () => {
+        release()
+        g.shutdown(self)
+      },
     }
   }
 
@@ -686,5 +737,71 @@ export class KernelApi implements Syscalls {
 
   jailGet(jail: string): JailInfo {
     return jailInfo(lookupJail(this.prison, jail), this.prison)
+  }
+
+  // rctl
+
+  private rctlEntry(p: PrivName): Racct {
+    const racct = this.host.racct
+    if (!racct.enabled) throw new SysError('ENOSYS', 'rctl')
+    this.priv(p, 'rctl')
+    return racct
+  }
+
+  /** The jail a `jail:NAME` subject names (`0` is prison0); undefined for a name not in use. */
+  private rctlJail(id: string): Prison | undefined {
+    return id === '0' ? this.host.prison0 : this.host.prison0.findDescendant(id)
+  }
+
+  rctlAddRule(rule: string): void {
+    const racct = this.rctlEntry(Priv.RCTL_ADD_RULE)
+    const r = parseRule(rule)
+    const i = racct.rules.findIndex(
+      (o) => o.id === r.id && o.resource === r.resource && o.action === r.action,
+    )
+    if (i >= 0) racct.rules.splice(i, 1, r)
+    else racct.rules.push(r)
+  }
+
+  rctlRemoveRule(filter: string): void {
+    const racct = this.rctlEntry(Priv.RCTL_REMOVE_RULE)
+    const f = parseFilter(filter)
+    const keep = racct.rules.filter((r) => !ruleMatches(r, f))
+    if (keep.length === racct.rules.length) throw new SysError('ESRCH', 'rctl')
+    racct.rules.splice(0, racct.rules.length, ...keep)
+  }
+
+  rctlGetRules(filter: string): string[] {
+    const racct = this.rctlEntry(Priv.RCTL_GET_RULES)
+    const f = parseFilter(filter)
+    return racct.rules.filter((r) => ruleMatches(r, f)).map(formatRule)
+  }
+
+  rctlGetLimits(filter: string): string[] {
+    const racct = this.rctlEntry(Priv.RCTL_GET_LIMITS)
+    const f = parseFilter(filter)
+    if (f.subject === undefined) throw new SysError('EINVAL', 'rctl')
+    if (f.subject !== 'process') throw new SysError('EOPNOTSUPP', 'rctl')
+    const pr = f.id !== undefined && /^\d+$/.test(f.id) ? racct.procJail(Number(f.id)) : undefined
+    if (pr === undefined) throw new SysError(f.id === undefined ? 'EINVAL' : 'ESRCH', 'rctl')
+    const root = this.host.prison0
+    const out: string[] = []
+    // A jail's rules bind its descendants too (see racct.ts), nearest jail first.
+    for (let p: Prison | null = pr; p !== null; p = p.parent)
+      for (const r of racct.rules) if (ruleSubjectMatches(r, p, root)) out.push(formatRule(r))
+    return out
+  }
+
+  rctlGetRacct(filter: string): string[] {
+    const racct = this.rctlEntry(Priv.RCTL_GET_RACCT)
+    const f = parseFilter(filter)
+    if (f.subject !== 'jail') throw new SysError(f.subject === undefined ? 'EINVAL' : 'EOPNOTSUPP', 'rctl')
+    if (f.id === undefined) throw new SysError('EINVAL', 'rctl')
+    const pr = this.rctlJail(f.id)
+    return RACCT_RESOURCES.map((res) => {
+      const n = pr === undefined ? 0 : racct.get(pr, res)
+      // cputime is kept in microseconds and shown in seconds (RACCT_IS_IN_MILLIONS).
+      return `${res}=${res === 'cputime' ? Math.floor(n / 1e6) : n}`
+    })
   }
 }

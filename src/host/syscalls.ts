@@ -213,14 +213,15 @@ export interface Syscalls {
    */
   nanosleep(ns: number, until?: Promise<unknown>): Promise<void>
   /**
-   * The end of a time slice: a process that has done a quantum of work (the shell counts commands)
-   * gives the CPU to every other runnable process and to the host's event loop (input, Ctrl-C),
-   * through the host clock's run queue so the order stays deterministic. In virtual time the slice
-   * is charged as CPU time (SLICE_NS), so a busy loop makes time pass as it would on FreeBSD
-   * and other processes' sleeps still expire; in real time the wall clock does that by itself.
+   * The end of a time slice: a process that has done `steps` steps of work (the shell counts
+   * commands; SLICE_STEPS by default) gives the CPU to every other runnable process and to the host's
+   * event loop (input, Ctrl-C), through the host clock's run queue so the order stays deterministic.
+   * In virtual time the work is charged as CPU time (SLICE_NS per SLICE_STEPS) on the host's one
+   * CPU: charges queue behind each other, so a busy loop or a fork bomb makes time pass as it would
+   * on FreeBSD and other processes' sleeps still expire; in real time the wall clock does that.
    * Ends early, giving its timer back, when `until` settles (the process was killed).
    */
-  preempt(until?: Promise<unknown>): Promise<void>
+  preempt(until?: Promise<unknown>, steps?: number): Promise<void>
   /** Register a new process in the caller's jail; `kill` is called if the jail is removed. Returns its pid. */
   procStart(kill: () => void): number
   procExit(pid: number): void
@@ -312,4 +313,16 @@ export interface Syscalls {
   /** Jails visible to the caller (its descendants), in jid order. */
   jailList(): JailInfo[]
   jailGet(jail: string): JailInfo
+
+  // resource limits (rctl(2)); ENOSYS while kern.racct.enable is 0, EPERM except for prison0's root
+  /** rctl_add_rule: `jail:NAME:RESOURCE:deny=AMOUNT` (a rule for the same limit is replaced). */
+  rctlAddRule(rule: string): void
+  /** rctl_remove_rule: every rule matching the filter; ESRCH when none does. */
+  rctlRemoveRule(filter: string): void
+  /** rctl_get_rules: the rules matching the filter (`::` for all), as the kernel prints them. */
+  rctlGetRules(filter: string): string[]
+  /** rctl_get_limits: the rules that apply to process:PID. */
+  rctlGetLimits(filter: string): string[]
+  /** rctl_get_racct: usage of jail:NAME (and its descendants) as `resource=amount`, FreeBSD's order. */
+  rctlGetRacct(filter: string): string[]
 }

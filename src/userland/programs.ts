@@ -14,6 +14,7 @@ import { jls } from './commands/jls.js'
 import { netstat } from './commands/netstat.js'
 import { ngctl } from './commands/ngctl.js'
 import { ping } from './commands/ping.js'
+import { rctl } from './commands/rctl.js'
 import { route } from './commands/route.js'
 import { sysctl } from './commands/sysctl.js'
 import { traceroute } from './commands/traceroute.js'
@@ -36,6 +37,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['netstat', { run: netstat }],
   ['ngctl', { run: ngctl }],
   ['ping', { run: ping }],
+  ['rctl', { run: rctl }],
   ['route', { run: route }],
   ['sysctl', { run: sysctl }],
   ['traceroute', { run: traceroute }],

@@ -70,9 +70,13 @@ export class World {
 }
 
 export class FakeProc implements Proc {
-  /** The one syscall the shell makes itself: the end of a time slice, a zero-delay timer here. */
+  /** The syscalls the shell makes itself: the end of a time slice (a zero-delay timer) and fork. */
   get sys(): never {
-    return { preempt: () => new Promise<void>((r) => this.world.clock.after(0, r)) } as never
+    return {
+      preempt: () => new Promise<void>((r) => this.world.clock.after(0, r)),
+      procStart: () => this.world.nextPid++,
+      procExit: () => {},
+    } as never
   }
   killed = false
   killedBy: number | undefined
