@@ -6,9 +6,8 @@
  */
 
 import type { Prison } from '../jail/prison.js'
-import { type Cred, Priv, type PrivName, privCheck } from '../jail/priv.js'
-import { MEM_COST, RACCT_RESOURCES, type Racct, type RacctResource } from '../jail/racct.js'
-import { formatRule, parseFilter, parseRule, ruleMatches, ruleSubjectMatches } from '../jail/rctl.js'
+import { type Cred, Priv, privCheck } from '../jail/priv.js'
+import { MEM_COST, type RacctResource } from '../jail/racct.js'
 import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
 import {
@@ -37,6 +36,7 @@ import { type ErrnoName, SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
 import type { Host } from './host.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
+import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
 import {
   type ArpInfo,
   type IfInfo,
@@ -739,69 +739,25 @@ export class KernelApi implements Syscalls {
     return jailInfo(lookupJail(this.prison, jail), this.prison)
   }
 
-  // rctl
-
-  private rctlEntry(p: PrivName): Racct {
-    const racct = this.host.racct
-    if (!racct.enabled) throw new SysError('ENOSYS', 'rctl')
-    this.priv(p, 'rctl')
-    return racct
-  }
-
-  /** The jail a `jail:NAME` subject names (`0` is prison0); undefined for a name not in use. */
-  private rctlJail(id: string): Prison | undefined {
-    return id === '0' ? this.host.prison0 : this.host.prison0.findDescendant(id)
-  }
+  // rctl (rctl_api.ts)
 
   rctlAddRule(rule: string): void {
-    const racct = this.rctlEntry(Priv.RCTL_ADD_RULE)
-    const r = parseRule(rule)
-    const i = racct.rules.findIndex(
-      (o) => o.id === r.id && o.resource === r.resource && o.action === r.action,
-    )
-    if (i >= 0) racct.rules.splice(i, 1, r)
-    else racct.rules.push(r)
+    rctlAddRule(this.host, this.cred, rule)
   }
 
   rctlRemoveRule(filter: string): void {
-    const racct = this.rctlEntry(Priv.RCTL_REMOVE_RULE)
-    const f = parseFilter(filter)
-    const keep = racct.rules.filter((r) => !ruleMatches(r, f))
-    if (keep.length === racct.rules.length) throw new SysError('ESRCH', 'rctl')
-    racct.rules.splice(0, racct.rules.length, ...keep)
+    rctlRemoveRule(this.host, this.cred, filter)
   }
 
   rctlGetRules(filter: string): string[] {
-    const racct = this.rctlEntry(Priv.RCTL_GET_RULES)
-    const f = parseFilter(filter)
-    return racct.rules.filter((r) => ruleMatches(r, f)).map(formatRule)
+    return rctlGetRules(this.host, this.cred, filter)
   }
 
   rctlGetLimits(filter: string): string[] {
-    const racct = this.rctlEntry(Priv.RCTL_GET_LIMITS)
-    const f = parseFilter(filter)
-    if (f.subject === undefined) throw new SysError('EINVAL', 'rctl')
-    if (f.subject !== 'process') throw new SysError('EOPNOTSUPP', 'rctl')
-    const pr = f.id !== undefined && /^\d+$/.test(f.id) ? racct.procJail(Number(f.id)) : undefined
-    if (pr === undefined) throw new SysError(f.id === undefined ? 'EINVAL' : 'ESRCH', 'rctl')
-    const root = this.host.prison0
-    const out: string[] = []
-    // A jail's rules bind its descendants too (see racct.ts), nearest jail first.
-    for (let p: Prison | null = pr; p !== null; p = p.parent)
-      for (const r of racct.rules) if (ruleSubjectMatches(r, p, root)) out.push(formatRule(r))
-    return out
+    return rctlGetLimits(this.host, this.cred, filter)
   }
 
   rctlGetRacct(filter: string): string[] {
-    const racct = this.rctlEntry(Priv.RCTL_GET_RACCT)
-    const f = parseFilter(filter)
-    if (f.subject !== 'jail') throw new SysError(f.subject === undefined ? 'EINVAL' : 'EOPNOTSUPP', 'rctl')
-    if (f.id === undefined) throw new SysError('EINVAL', 'rctl')
-    const pr = this.rctlJail(f.id)
-    return RACCT_RESOURCES.map((res) => {
-      const n = pr === undefined ? 0 : racct.get(pr, res)
-      // cputime is kept in microseconds and shown in seconds (RACCT_IS_IN_MILLIONS).
-      return `${res}=${res === 'cputime' ? Math.floor(n / 1e6) : n}`
-    })
+    return rctlGetRacct(this.host, this.cred, filter)
   }
 }
