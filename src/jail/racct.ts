@@ -64,7 +64,7 @@ export const NOT_DENIABLE: ReadonlySet<RacctResource> = new Set([
 ])
 
 /** The errno a refused charge gives, as FreeBSD's callers of racct_add choose it. */
-const DENY_ERRNO: Partial<Record<RacctResource, ErrnoName>> = {
+const DENY_ERRNO: Readonly<Partial<Record<RacctResource, ErrnoName>>> = {
   maxproc: 'EAGAIN',
   nthr: 'EAGAIN',
   openfiles: 'EMFILE',
@@ -95,7 +95,7 @@ export function defaultMaxproc(memoryBytes: number): number {
   return Math.max(128, Math.min(65536, Math.floor(memoryBytes / (256 * 1024))))
 }
 
-const IDX = new Map<RacctResource, number>(RACCT_RESOURCES.map((r, i) => [r, i]))
+const IDX: ReadonlyMap<RacctResource, number> = new Map(RACCT_RESOURCES.map((r, i) => [r, i]))
 
 export class Racct {
   /** kern.racct.enable: a loader tunable; only rctl(2) depends on it, the built-in limits do not. */

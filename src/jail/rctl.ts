@@ -15,9 +15,9 @@ import { NOT_DENIABLE, RACCT_RESOURCES, type RacctResource } from './racct.js'
 const SUBJECTS = ['process', 'user', 'loginclass', 'jail'] as const
 type Subject = (typeof SUBJECTS)[number]
 
-const ACTIONS = new Set(['deny', 'log', 'devctl', 'throttle'])
+const ACTIONS: ReadonlySet<string> = new Set(['deny', 'log', 'devctl', 'throttle'])
 // biome-ignore format: a table of names
-const SIGNALS = new Set([
+const SIGNALS: ReadonlySet<string> = new Set([
   'sighup', 'sigint', 'sigquit', 'sigill', 'sigtrap', 'sigabrt', 'sigemt', 'sigfpe', 'sigkill', 'sigbus',
   'sigsegv', 'sigsys', 'sigpipe', 'sigalrm', 'sigterm', 'sigurg', 'sigstop', 'sigtstp', 'sigcont',
   'sigchld', 'sigttin', 'sigttou', 'sigio', 'sigxcpu', 'sigxfsz', 'sigvtalrm', 'sigprof', 'sigwinch',
