@@ -6,6 +6,7 @@
 
 import { MbufPool } from '../buf/mbuf.js'
 import { JAIL_MAX, Prison } from '../jail/prison.js'
+import { defaultMaxproc, MEM_COST, Racct } from '../jail/racct.js'
 import { netgraphModule } from '../netgraph/types.js'
 import { Domains } from '../stack/domain.js'
 import { bridgeCloner } from '../stack/if_bridge.js'
@@ -33,6 +34,24 @@ export interface HostOptions {
   hostname?: string
   /** Real clock only: how long before a deadline to stop sleeping and poll (ns; 0 = never poll). */
   realPollNs?: number
+  /**
+   * kern.racct.enable, a boot-time tunable (default 1 here, unlike FreeBSD's 0, so labs can limit
+   * their jails; the built-in limits apply either way).
+   */
+  racct?: boolean
+  /** Memory the process may use, which sizes kern.maxproc (default 1 GiB: 4096 processes). */
+  memoryBytes?: number
+}
+
+const GiB = 1024 ** 3
+
+/** What a jail's own vnet holds, in bytes (racct's memoryuse estimate); jails sharing a stack hold none. */
+function vnetMemory(pr: Prison): number {
+  if (!pr.ownsVnet || pr.dying) return 0
+  const v = pr.vnet
+  let addrs = 0
+  for (const ifp of v.ifnets) addrs += ifp.addrs.length
+  return v.ifnets.length * MEM_COST.ifnet + v.routes.size * MEM_COST.route + addrs * MEM_COST.ifaddr
 }
 
 export class Host {
@@ -44,9 +63,13 @@ export class Host {
   readonly sysctls: ReadonlyMap<string, SysctlDecl>
   /** Programs installed set-user-ID root (FreeBSD's /sbin/ping and /usr/sbin/traceroute). */
   readonly setuidPrograms: ReadonlySet<string> = new Set(['ping', 'traceroute'])
+  /** Resource accounting and limits (racct/rctl) for every jail. */
+  readonly racct: Racct
   private nextVnetId = 0
   private nextJid = 1
   private nextPid = 100
+  /** When the CPU finishes the work queued on it (virtual time; see cpuRun). */
+  private cpuFreeAt = 0
   private readonly usedMacs = new Set<number>()
   private readonly macRng: Rng
 
@@ -71,6 +94,12 @@ export class Host {
       [epairCloner.name, epairCloner],
       [loCloner.name, loCloner],
     ])
+    const maxproc = defaultMaxproc(opts.memoryBytes ?? GiB)
+    this.racct = new Racct(
+      opts.racct ?? true,
+      { maxproc, maxprocperuid: Math.floor((maxproc * 9) / 10), maxfiles: maxproc * 2 },
+      vnetMemory,
+    )
     const sysctls = new Map<string, SysctlDecl>()
     for (const d of [...hostSysctls(this), ...VNET_MODULES.flatMap((m) => m.sysctls)]) sysctls.set(d.name, d)
     this.sysctls = sysctls
@@ -99,6 +128,16 @@ export class Host {
 
   allocJid(): number {
     return this.nextJid++
+  }
+
+  /**
+   * Virtual time only: run `ns` of CPU work on the host's one CPU, after the work already queued
+   * (the CPU is a FIFO: no two slices overlap). Returns when it is done.
+   */
+  cpuRun(ns: number): number {
+    const start = Math.max(this.clock.now(), this.cpuFreeAt)
+    this.cpuFreeAt = start + ns
+    return this.cpuFreeAt
   }
 
   allocPid(): number {

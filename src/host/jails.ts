@@ -225,6 +225,8 @@ export function jailRemove(host: Host, pr: Prison): void {
   pr.dying = true
   for (const c of pr.children) jailRemove(host, c)
   for (const p of [...pr.procs.values()]) p.kill(SIGKILL)
+  // Processes that end later (in-shell jobs unwinding) no longer count: their jail is gone.
+  for (const pid of pr.procs.keys()) host.racct.procExit(pid)
   pr.procs.clear()
   if (pr.ownsVnet) host.destroyVnet(pr.vnet)
   const parent = pr.parent!

@@ -7,6 +7,7 @@
 
 import type { Prison, ProcEntry } from '../jail/prison.js'
 import { type Cred, Priv, privAllowed, privCheck } from '../jail/priv.js'
+import { MEM_COST, type RacctResource } from '../jail/racct.js'
 import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
 import {
@@ -34,22 +35,25 @@ import { type ErrnoName, SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
 import type { Host } from './host.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
+import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
 import { socketList, socketOpen } from './sockets.js'
-import type {
-  ArpInfo,
-  IfInfo,
-  JailInfo,
-  NgSocket,
-  ProtoName,
-  RawPacket,
-  RawSocket,
-  RouteInfo,
-  RouteSpec,
-  SendOptions,
-  SocketFd,
-  SocketInfo,
-  Syscalls,
-  SysctlInfo,
+import {
+  type ArpInfo,
+  type IfInfo,
+  type JailInfo,
+  type NgSocket,
+  type ProtoName,
+  type RawPacket,
+  type RawSocket,
+  type RouteInfo,
+  type RouteSpec,
+  type SendOptions,
+  SLICE_NS,
+  SLICE_STEPS,
+  type SocketFd,
+  type SocketInfo,
+  type Syscalls,
+  type SysctlInfo,
 } from './syscalls.js'
 
 /** _SIG_MAXSIG: the highest signal number kill(2) accepts. */
@@ -120,6 +124,30 @@ export class KernelApi implements Syscalls {
     privCheck(this.cred, p, op)
   }
 
+  /**
+   * racct_add for an object about to be created in the caller's stack, charged to the jail that
+   * owns the vnet; throws `errno` (the call's own, as FreeBSD's callers pick it) when a limit denies it.
+   */
+  private charge(res: RacctResource, amount: number, op: string, errno?: ErrnoName): void {
+    let owner = this.prison
+    while (!owner.ownsVnet && owner.parent !== null) owner = owner.parent
+    const err = this.host.racct.add(owner, res, amount, this.host.prison0)
+    if (err !== undefined) throw new SysError(errno ?? err, op)
+  }
+
+  /** falloc: a new descriptor of the caller's (ENFILE, EMFILE); returns its release, safe to call twice. */
+  private openFile(op: string): () => void {
+    const pr = this.prison
+    const racct = this.host.racct
+    const err = racct.fileOpen(pr, this.ruid, this.host.prison0)
+    if (err !== undefined) throw new SysError(err, op)
+    let open = true
+    return () => {
+      if (open) racct.sub(pr, 'openfiles', 1)
+      open = false
+    }
+  }
+
   private ifp(name: string, op = 'SIOCGIFFLAGS'): Ifnet {
     const ifp = this.vnet.ifByName(name)
     if (ifp === undefined) throw new SysError('ENXIO', op, `interface ${name} does not exist`)
@@ -167,13 +195,29 @@ export class KernelApi implements Syscalls {
     return this.host.clock.sleep(ns, until)
   }
 
+  preempt(until?: Promise<unknown>, steps = SLICE_STEPS): Promise<void> {
+    const clock = this.host.clock
+    if (!(steps >= 0) || !Number.isFinite(steps)) throw new SysError('EINVAL', 'sched_yield')
+    const ns = (steps * SLICE_NS) / SLICE_STEPS
+    // cputime counts in microseconds, as FreeBSD's (RACCT_IN_MILLIONS).
+    this.host.racct.add(this.cred.prison, 'cputime', ns / 1000, this.host.prison0)
+    if (clock.mode === 'real') return clock.sleep(0, until)
+    return clock.sleep(this.host.cpuRun(ns) - clock.now(), until)
+  }
+
   procStart(kill: (signal: number) => void): number {
+    const pr = this.prison
+    const racct = this.host.racct
+    const err = racct.procCheck(pr, this.ruid, this.host.prison0)
+    if (err !== undefined) throw new SysError(err, 'fork')
     const pid = this.host.allocPid()
-    this.prison.procs.set(pid, { uid: this.cred.uid, ruid: this.ruid, kill })
+    racct.procAdd(pid, pr, this.ruid)
+    pr.procs.set(pid, { uid: this.cred.uid, ruid: this.ruid, kill })
     return pid
   }
 
   procExit(pid: number): void {
+    this.host.racct.procExit(pid)
     const pr = this.cred.prison
     if (pr.procs.delete(pid)) reapIfIdle(this.host, pr)
   }
@@ -290,6 +334,7 @@ export class KernelApi implements Syscalls {
       const probe = cloner.name === 'epair' ? [`epair${unit}a`, `epair${unit}b`] : [`${cloner.name}${unit}`]
       if (probe.some((n) => v.ifByName(n) !== undefined)) throw new SysError('EEXIST', 'SIOCIFCREATE2')
     }
+    this.charge('memoryuse', MEM_COST.ifnet * (cloner.name === 'epair' ? 2 : 1), 'SIOCIFCREATE2', 'ENOMEM')
     let ifps = cloneCreate(v, cloner, unit)
     // An auto-numbered unit may collide with a moved-in interface's name; try the next one.
     while (ifps.some((i) => v.ifByName(i.name) !== undefined)) {
@@ -376,6 +421,9 @@ export class KernelApi implements Syscalls {
     for (const other of this.vnet.ifnets)
       if (other !== ifp && other.addrs.some((a) => a.addr === addr))
         throw new SysError('EEXIST', 'SIOCAIFADDR')
+    // A new address brings its connected route.
+    if (!ifp.addrs.some((a) => a.addr === addr))
+      this.charge('memoryuse', MEM_COST.ifaddr + MEM_COST.route, 'SIOCAIFADDR', 'ENOBUFS')
     // Without `alias`, ifconfig replaces the interface's first address.
     const first = ifp.addrs[0]
     if (!opts.alias && first !== undefined && first.addr !== addr) ifDelAddr(ifp, first.addr)
@@ -455,6 +503,7 @@ export class KernelApi implements Syscalls {
   routeAdd(spec: RouteSpec): void {
     this.priv(Priv.NET_ROUTE, 'RTM_ADD')
     const r = this.buildRoute(spec, 'RTM_ADD')
+    this.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
     this.vnet.routes.add(r)
   }
 
@@ -624,6 +673,7 @@ export class KernelApi implements Syscalls {
     const v = this.vnet
     // A jail sharing its parent's stack uses only its own addresses, for sending and receiving.
     const jail = this.cred.prison.ownsVnet ? null : this.cred.prison
+    const release = this.openFile('socket')
     const pcb = rawOpen(v, protocol, jail)
     const clock = this.host.clock
     return {
@@ -660,7 +710,10 @@ export class KernelApi implements Syscalls {
           await pcb.wait.wait(left)
         }
       },
-      close: () => rawClose(v, pcb),
+      close: () => {
+        release()
+        rawClose(v, pcb)
+      },
     }
   }
 
@@ -679,6 +732,7 @@ export class KernelApi implements Syscalls {
   ngSocket(): NgSocket {
     this.priv(Priv.NETGRAPH_CONTROL, 'socket')
     const g = netgraph(this.vnet)
+    const release = this.openFile('socket')
     const self = g.create('socket')
     const node = (path: string) => g.resolve(path, self)
     return {
@@ -703,7 +757,10 @@ export class KernelApi implements Syscalls {
         for (const n of g.nodes.values()) count.set(n.type, (count.get(n.type) ?? 0) + 1)
         return g.types.names().map((name) => ({ name, count: count.get(name) ?? 0 }))
       },
-      close: () => g.shutdown(self),
+      close: () => {
+        release()
+        g.shutdown(self)
+      },
     }
   }
 
@@ -748,5 +805,27 @@ export class KernelApi implements Syscalls {
 
   jailGet(jail: string): JailInfo {
     return jailInfo(lookupJail(this.prison, jail), this.prison)
+  }
+
+  // rctl (rctl_api.ts)
+
+  rctlAddRule(rule: string): void {
+    rctlAddRule(this.host, this.cred, rule)
+  }
+
+  rctlRemoveRule(filter: string): void {
+    rctlRemoveRule(this.host, this.cred, filter)
+  }
+
+  rctlGetRules(filter: string): string[] {
+    return rctlGetRules(this.host, this.cred, filter)
+  }
+
+  rctlGetLimits(filter: string): string[] {
+    return rctlGetLimits(this.host, this.cred, filter)
+  }
+
+  rctlGetRacct(filter: string): string[] {
+    return rctlGetRacct(this.host, this.cred, filter)
   }
 }

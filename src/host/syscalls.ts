@@ -20,6 +20,15 @@ export const IfFlag = {
   MULTICAST: 0x8000,
 } as const
 
+/**
+ * Time slices (Syscalls.preempt): a process yields after SLICE_STEPS steps of work (the shell counts
+ * commands, loop iterations and function calls), and in virtual time each slice costs SLICE_NS of
+ * CPU time: 100 ms, the length of a ULE time slice, so a shell command costs 100 µs, about what this
+ * interpreter takes in wall time. Scripts shorter than a slice cost no time, so their timings stay exact.
+ */
+export const SLICE_STEPS = 1000
+export const SLICE_NS = 100_000_000
+
 /** RTF_* flags (net/route.h) as netstat -r shows them. */
 export const RtFlag = {
   UP: 0x1, // U
@@ -269,6 +278,16 @@ export interface Syscalls {
    */
   nanosleep(ns: number, until?: Promise<unknown>): Promise<void>
   /**
+   * The end of a time slice: a process that has done `steps` steps of work (the shell counts
+   * commands; SLICE_STEPS by default) gives the CPU to every other runnable process and to the host's
+   * event loop (input, Ctrl-C), through the host clock's run queue so the order stays deterministic.
+   * In virtual time the work is charged as CPU time (SLICE_NS per SLICE_STEPS) on the host's one
+   * CPU: charges queue behind each other, so a busy loop or a fork bomb makes time pass as it would
+   * on FreeBSD and other processes' sleeps still expire; in real time the wall clock does that.
+   * Ends early, giving its timer back, when `until` settles (the process was killed).
+   */
+  preempt(until?: Promise<unknown>, steps?: number): Promise<void>
+  /**
    * Register a new process in the caller's jail, with the caller's uids; `kill` delivers a signal to
    * it (kill(2), or SIGKILL when the jail is removed). Returns its pid.
    */
@@ -383,4 +402,16 @@ export interface Syscalls {
   /** Jails visible to the caller (its descendants), in jid order. */
   jailList(): JailInfo[]
   jailGet(jail: string): JailInfo
+
+  // resource limits (rctl(2)); ENOSYS while kern.racct.enable is 0, EPERM except for prison0's root
+  /** rctl_add_rule: `jail:NAME:RESOURCE:deny=AMOUNT` (a rule for the same limit is replaced). */
+  rctlAddRule(rule: string): void
+  /** rctl_remove_rule: every rule matching the filter; ESRCH when none does. */
+  rctlRemoveRule(filter: string): void
+  /** rctl_get_rules: the rules matching the filter (`::` for all), as the kernel prints them. */
+  rctlGetRules(filter: string): string[]
+  /** rctl_get_limits: the rules that apply to process:PID. */
+  rctlGetLimits(filter: string): string[]
+  /** rctl_get_racct: usage of jail:NAME (and its descendants) as `resource=amount`, FreeBSD's order. */
+  rctlGetRacct(filter: string): string[]
 }

@@ -33,6 +33,12 @@ export const Priv = {
   CRED_SETUID: 'CRED_SETUID',
   /** Signal a process of another uid (kill(2) by root; a jail's root reaches only its own jails). */
   SIGNAL_DIFFCRED: 'SIGNAL_DIFFCRED',
+  // rctl(2): no jail holds these (prison_priv_check grants none), only prison0's root.
+  RCTL_GET_RACCT: 'RCTL_GET_RACCT',
+  RCTL_GET_RULES: 'RCTL_GET_RULES',
+  RCTL_GET_LIMITS: 'RCTL_GET_LIMITS',
+  RCTL_ADD_RULE: 'RCTL_ADD_RULE',
+  RCTL_REMOVE_RULE: 'RCTL_REMOVE_RULE',
 } as const
 
 export type PrivName = (typeof Priv)[keyof typeof Priv]

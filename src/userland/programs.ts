@@ -15,6 +15,7 @@ import { nc } from './commands/nc.js'
 import { netstat } from './commands/netstat.js'
 import { ngctl } from './commands/ngctl.js'
 import { ping } from './commands/ping.js'
+import { rctl } from './commands/rctl.js'
 import { route } from './commands/route.js'
 import { sysctl } from './commands/sysctl.js'
 import { traceroute } from './commands/traceroute.js'
@@ -38,6 +39,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['netstat', { run: netstat }],
   ['ngctl', { run: ngctl }],
   ['ping', { run: ping }],
+  ['rctl', { run: rctl }],
   ['route', { run: route }],
   ['sysctl', { run: sysctl }],
   ['traceroute', { run: traceroute }],

@@ -22,6 +22,8 @@ export const Errno = {
   ENOTDIR: [20, 'Not a directory'],
   EISDIR: [21, 'Is a directory'],
   EINVAL: [22, 'Invalid argument'],
+  ENFILE: [23, 'Too many open files in system'],
+  EMFILE: [24, 'Too many open files'],
   ENOSPC: [28, 'No space left on device'],
   EPIPE: [32, 'Broken pipe'],
   EAGAIN: [35, 'Resource temporarily unavailable'],

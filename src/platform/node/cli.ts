@@ -8,6 +8,7 @@
 
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { getHeapStatistics } from 'node:v8'
 import { Host } from '../../host/host.js'
 import type { Syscalls } from '../../host/syscalls.js'
 import { runDemo } from '../../userland/demo.js'
@@ -36,13 +37,18 @@ function fail(msg: string, code = EX_USAGE): never {
   process.exit(code)
 }
 
-function hostOptions(values: { clock?: string; seed?: string }): { clock: ClockMode; seed: number } {
+function hostOptions(values: { clock?: string; seed?: string }): {
+  clock: ClockMode
+  seed: number
+  memoryBytes: number
+} {
   const clock = values.clock ?? 'virtual'
   if (clock !== 'virtual' && clock !== 'real') fail(`--clock: expected virtual or real, got '${clock}'`)
   const seedText = values.seed ?? '1'
   if (!/^\d+$/.test(seedText) || Number(seedText) > 0xffffffff)
     fail(`--seed: expected an integer 0..4294967295, got '${seedText}'`)
-  return { clock, seed: Number(seedText) }
+  // The JavaScript heap is the machine every jail shares: it sizes kern.maxproc.
+  return { clock, seed: Number(seedText), memoryBytes: getHeapStatistics().heap_size_limit }
 }
 
 /** Run `command` as the first process (pid 1's stand-in) of a fresh host; resolves with its status. */

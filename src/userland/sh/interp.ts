@@ -10,6 +10,8 @@
  * inside the shell escapes it. Each pipeline stage gets one Io; streams are never wrapped per write.
  */
 
+import { SLICE_STEPS } from '../../host/syscalls.js'
+import { isSysError } from '../../util/errno.js'
 import type { FileSystem, Job, OutStream, Proc } from '../types.js'
 import { BUILTINS, type Builtin, SPECIAL, shQuote } from './builtins.js'
 import { type ExpandHost, expandFields, expandPattern, expandString } from './expand.js'
@@ -23,12 +25,15 @@ import {
   ExitSig,
   FatalError,
   ReturnSig,
+  SIGKILL,
   SIGPIPE,
 } from './signals.js'
 import { Capture, FileOut, MiB, nullOut, Pipe, PushbackIn, type ShIn, type ShIo } from './streams.js'
 
 /** Deepest function call nesting before the script is stopped (runaway recursion). */
 export const MAX_FUNC_DEPTH = 1000
+/** What a fork costs, in steps (1 ms of virtual CPU time: about what cloning a shell costs here). */
+const FORK_STEPS = 10
 /** Largest value of one variable, and most variables. */
 const MAX_VALUE = 16 * MiB
 const MAX_VARS = 65536
@@ -43,11 +48,11 @@ export interface ShellConfig {
   readonly fs: FileSystem
   /** Names of the programs `proc.spawn` can start, for `help` and completion. */
   readonly programs?: () => readonly string[]
-  /** Lets the host event loop run now and then during long loops (e.g. one setImmediate). */
+  /** Replaces the kernel's preemption (Syscalls.preempt) at the end of each time slice. */
   readonly pause?: () => Promise<void>
   /** Next pid for a background job run inside the shell (a function, a loop, a builtin). */
   nextPid: number
-  /** Commands run so far, to pace `pause`. */
+  /** Steps (commands, loop iterations) run so far, to end time slices. */
   ticks: number
   /** An interactive shell (ShellSession) ignores SIGINT, SIGQUIT and SIGTERM sent to itself. */
   interactive?: boolean
@@ -117,6 +122,13 @@ export class Interp {
   private locals: Map<string, Var | undefined>[] = []
   /** Status of the last command substitution of the current command (`x=$(false)` gives 1). */
   private substStatus: number | undefined = undefined
+  /**
+   * Set on a forked subshell until it first runs shell code rather than starting a program: then it
+   * pays for the fork (a step of CPU time and a turn of the run queue), so forking cannot livelock.
+   */
+  private forkPending = false
+  /** A forked subshell whose whole command is one simple command: the process a program execs over. */
+  private execRelease: (() => void) | undefined = undefined
   /** Set on a background job's shell: told what its command turned out to be (see background). */
   private bgHook: ((job: Job | undefined) => void) | undefined = undefined
 
@@ -283,6 +295,7 @@ export class Interp {
   }
 
   private async execNode(node: Node, io: ShIo, tested: boolean): Promise<number> {
+    if (this.forkPending && node.type !== 'simple') await this.payFork()
     switch (node.type) {
       case 'simple':
         return this.simple(node, io, tested)
@@ -393,13 +406,33 @@ export class Interp {
     return status
   }
 
-  /** Checks for a kill before each command, and lets the host breathe now and then. */
+  /**
+   * Checks for a kill before each command, and ends the time slice every SLICE_STEPS steps
+   * (preemption: the kernel runs everyone else and the event loop, so no loop freezes the host).
+   */
   async tick(): Promise<void> {
     this.ctl.check()
-    if (this.cfg.pause && ++this.cfg.ticks % 1000 === 0) {
-      await this.cfg.pause()
+    if (++this.cfg.ticks % SLICE_STEPS === 0) {
+      await (this.cfg.pause ? this.cfg.pause() : this.preempt())
       this.ctl.check()
     }
+  }
+
+  /** The kernel's end of slice, cut short (its timer given back) if this shell is killed meanwhile. */
+  private preempt(steps?: number): Promise<void> {
+    let off = (): unknown => undefined
+    const aborted = new Promise<void>((r) => {
+      off = this.ctl.onAbort(() => r())
+    })
+    return this.proc.sys.preempt(aborted, steps).finally(off)
+  }
+
+  /** See forkPending. */
+  private async payFork(): Promise<void> {
+    if (!this.forkPending) return
+    this.forkPending = false
+    await (this.cfg.pause ? this.cfg.pause() : this.preempt(FORK_STEPS))
+    this.ctl.check()
   }
 
   private async pipeline(
@@ -413,8 +446,10 @@ export class Interp {
     else {
       const n = node.cmds.length
       const pipes = Array.from({ length: n - 1 }, () => new Pipe())
+      // Every stage is a forked subshell; a fork that fails stops the pipeline before it starts.
+      const subs = this.forkAll(node.cmds)
       const stages = node.cmds.map(async (cmd, k) => {
-        const sub = this.clone(new AbortCtl(this.ctl))
+        const { sub, exit } = subs[k]!
         // The writer of a pipe whose reader has gone gets SIGPIPE at its next write, as in Unix.
         if (k < n - 1) pipes[k].onBroken = () => sub.ctl.abort(SIGPIPE)
         const stageIo: ShIo = {
@@ -428,6 +463,7 @@ export class Interp {
           if (k < n - 1) pipes[k].close()
           if (k) pipes[k - 1].closeRead()
           sub.ctl.dispose()
+          exit()
         }
       })
       status = (await Promise.all(stages))[n - 1]
@@ -445,6 +481,10 @@ export class Interp {
    */
   private async background(node: Node, io: ShIo): Promise<void> {
     const sub = this.clone(new AbortCtl())
+    // fork(2): the job is a process of its own, counted against the kernel's process limits.
+    const forked = this.fork(sub.ctl)
+    sub.forkPending = true
+    if (node.type === 'simple') sub.execRelease = forked.exit
     const bgIo: ShIo = { stdin: new PushbackIn(null), stdout: io.stdout, stderr: io.stderr }
     let dispatched!: (job: Job | undefined) => void
     const started = new Promise<Job | undefined>((r) => {
@@ -460,11 +500,60 @@ export class Interp {
       .finally(() => {
         dispatched(undefined)
         sub.ctl.dispose()
+        forked.exit()
       })
     const child = await started
-    const pid = child?.pid ?? this.cfg.nextPid++
+    // A program started directly replaces the forked shell (exec), so it counts once.
+    if (child !== undefined) forked.exit()
+    const pid = child?.pid ?? forked.pid
     this.addJob(pid, done, child ? (sig) => child.kill(sig) : (sig) => sub.ctl.abort(sig))
     this.lastBg = pid
+  }
+
+  /**
+   * fork(2) for a subshell that runs inside this shell (a background job, a pipeline stage): a
+   * process of the kernel's, so process limits hold and removing the jail kills it. A refused fork is
+   * FreeBSD sh's fatal `Cannot fork: Resource temporarily unavailable`.
+   */
+  private fork(ctl: AbortCtl): { pid: number; exit: () => void } {
+    this.ctl.check()
+    const sys = this.proc.sys
+    let pid: number
+    try {
+      pid = sys.procStart(() => ctl.abort(SIGKILL))
+    } catch (e) {
+      if (isSysError(e)) throw new FatalError(`Cannot fork: ${e.strerror}`)
+      throw e
+    }
+    let live = true
+    return {
+      pid,
+      exit: () => {
+        if (live) sys.procExit(pid)
+        live = false
+      },
+    }
+  }
+
+  /** n forked subshells of this shell, or none (and a fatal error) if one fork fails. */
+  private forkAll(cmds: readonly Node[]): Array<{ sub: Interp; exit: () => void }> {
+    const out: Array<{ sub: Interp; exit: () => void }> = []
+    try {
+      for (let k = 0; k < cmds.length; k++) {
+        const sub = this.clone(new AbortCtl(this.ctl))
+        const { exit } = this.fork(sub.ctl)
+        out.push({ sub, exit })
+        sub.forkPending = true
+        if (cmds[k]!.type === 'simple') sub.execRelease = exit
+      }
+    } catch (e) {
+      for (const { sub, exit } of out) {
+        exit()
+        sub.ctl.dispose()
+      }
+      throw e
+    }
+    return out
   }
 
   private addJob(pid: number, done: Promise<number>, kill: (sig: number) => void): void {
@@ -529,6 +618,7 @@ export class Interp {
     const builtin = Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined
     if (builtin && Object.hasOwn(SPECIAL, name)) {
       this.dispatch(undefined)
+      await this.payFork()
       // Assignments before a special builtin stay (POSIX 2.14).
       for (const [k, v] of assigns) this.setVar(k, v)
       return this.runBuiltin(builtin, argv, io, tested)
@@ -536,6 +626,7 @@ export class Interp {
     const fn = noFunctions ? undefined : this.funcs.get(name)
     if (fn || builtin) {
       this.dispatch(undefined)
+      await this.payFork()
       return this.withTempVars(assigns, () =>
         fn ? this.call(name, fn, argv.slice(1), io, tested) : this.runBuiltin(builtin!, argv, io, tested),
       )
@@ -604,12 +695,16 @@ export class Interp {
     }
     if (!this.proc.has(name)) return notFound()
     let job: Job
+    // exec(3) in a forked subshell: the program takes over its process.
+    this.execRelease?.()
+    this.execRelease = undefined
     try {
       const env = this.childEnv(assigns)
       job = this.proc.spawn(argv, io, env ? { env } : undefined)
     } catch (e) {
       if (e && typeof e === 'object' && 'code' in e && e.code === 'ENOENT') return notFound()
       this.dispatch(undefined)
+      if (isSysError(e) && e.op === 'fork') throw new FatalError(`Cannot fork: ${e.strerror}`)
       io.stderr.write(`sh: ${name}: ${errorText(e)}\n`)
       return 1
     }

@@ -75,6 +75,7 @@ export const SIGNALS: Readonly<Record<string, number>> = {
 }
 
 export const SIGINT = 2
+export const SIGKILL = 9
 export const SIGPIPE = 13
 export const SIGTERM = 15
 

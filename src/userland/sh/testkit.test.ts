@@ -71,13 +71,18 @@ export class World {
 }
 
 export class FakeProc implements Proc {
-  /** Only kill(2), and only of this process itself (`kill $$`): any other pid is ESRCH. */
-  readonly sys = {
-    kill: (pid: number, sig: number): void => {
-      if (pid !== this.pid) throw new SysError('ESRCH', 'kill')
-      this.kill(sig)
-    },
-  } as never
+  /** The syscalls the shell makes itself: the end of a time slice (a zero-delay timer) and fork. */
+  get sys(): never {
+    return {
+      preempt: () => new Promise<void>((r) => this.world.clock.after(0, r)),
+      procStart: () => this.world.nextPid++,
+      procExit: () => {},
+      kill: (pid: number, sig: number): void => {
+        if (pid !== this.pid) throw new SysError('ESRCH', 'kill')
+        this.kill(sig)
+      },
+    } as never
+  }
   killed = false
   killedBy: number | undefined
   private readonly killFns = new Set<() => void>()
