@@ -9,8 +9,8 @@
 import { parseInteger } from './arith.js'
 import { splitForRead } from './expand.js'
 import type { Interp } from './interp.js'
-import { SyntaxErr } from './lexer.js'
-import { isName, parse } from './parser.js'
+import { isName } from './parser.js'
+import { runCommands, ScriptReader } from './script.js'
 import {
   BreakSig,
   ContinueSig,
@@ -366,17 +366,9 @@ const unset: Builtin = async (argv, _io, sh) => {
   return 0
 }
 
-/** Parses and runs text in the current shell (`eval`, `.`). */
-async function runText(text: string, prog: string, io: ShIo, sh: Interp, tested: boolean): Promise<number> {
-  let list: ReturnType<typeof parse>
-  try {
-    list = parse(text)
-  } catch (e) {
-    if (!(e instanceof SyntaxErr)) throw e
-    io.stderr.write(`${prog}: line ${e.line}: ${e.message}\n`)
-    return 2
-  }
-  return sh.runList(list, io, tested)
+/** Parses and runs text in the current shell a command at a time, as FreeBSD's evalstring (`eval`, `.`). */
+function runText(text: string, prog: string, io: ShIo, sh: Interp, tested: boolean): Promise<number> {
+  return runCommands(ScriptReader.of(text), sh, io, tested, prog)
 }
 
 const evalB: Builtin = async (argv, io, sh, tested) =>
