@@ -21,7 +21,7 @@ import {
   signalName,
   signalNumber,
 } from './signals.js'
-import { readLine, type ShIo } from './streams.js'
+import { PIPE_SIZE, put, readLine, type ShIo } from './streams.js'
 import { runTest } from './test_builtin.js'
 import { TEXT_UTILS } from './utils.js'
 
@@ -75,7 +75,7 @@ function unescapes(s: string, octalNeedsZero: boolean): { text: string; stop: bo
   return { text, stop: false }
 }
 
-const echo: Builtin = async (argv, io) => {
+const echo: Builtin = async (argv, io, sh) => {
   let i = 1
   let newline = true
   let escapes = false
@@ -91,11 +91,11 @@ const echo: Builtin = async (argv, io) => {
     text = r.text
     if (r.stop) newline = false
   }
-  io.stdout.write(newline ? text + '\n' : text)
+  await put(io.stdout, newline ? text + '\n' : text, sh.wait)
   return 0
 }
 
-const printf: Builtin = async (argv, io) => {
+const printf: Builtin = async (argv, io, sh) => {
   if (argv.length < 2) {
     io.stderr.write('usage: printf format [arguments ...]\n')
     return 1
@@ -123,7 +123,7 @@ const printf: Builtin = async (argv, io) => {
         const m = /^\\([0-7]{1,3}|.)/s.exec(fmt.slice(i))!
         const r = unescapes(m[0], false)
         if (r.stop) {
-          io.stdout.write(out)
+          await put(io.stdout, out, sh.wait)
           return status
         }
         out += r.text
@@ -142,7 +142,7 @@ const printf: Builtin = async (argv, io) => {
       const m = /^%([-+ #0]*)(\*|[0-9]+)?(?:\.(\*|[0-9]*))?([diouxXcsbeEfgG])/.exec(fmt.slice(i))
       if (!m) {
         io.stderr.write(`printf: illegal format character ${fmt[i + 1] ?? ''}\n`)
-        io.stdout.write(out)
+        await put(io.stdout, out, sh.wait)
         return 1
       }
       i += m[0].length - 1
@@ -165,7 +165,7 @@ const printf: Builtin = async (argv, io) => {
           s = r.text
           numeric = false
           if (r.stop) {
-            io.stdout.write(out + s)
+            await put(io.stdout, out + s, sh.wait)
             return status
           }
           break
@@ -216,11 +216,16 @@ const printf: Builtin = async (argv, io) => {
         } else s = s.padStart(width)
       }
       out += s
+      if (out.length >= PIPE_SIZE) {
+        // Many arguments make much output: hand it on as it grows instead of building it whole.
+        await put(io.stdout, out, sh.wait)
+        out = ''
+      }
     }
     // The format is reused while arguments remain (and it consumed some).
     if (ai === start || ai >= args.length) break
   }
-  io.stdout.write(out)
+  await put(io.stdout, out, sh.wait)
   return status
 }
 
