@@ -6,7 +6,7 @@
  * `proc.spawn`.
  */
 
-import { parseInteger } from './arith.js'
+import { parseIntmax } from './arith.js'
 import { splitForRead } from './expand.js'
 import type { Interp } from './interp.js'
 import { isName } from './parser.js'
@@ -95,6 +95,18 @@ const echo: Builtin = async (argv, io, sh) => {
   return 0
 }
 
+const INT_MAX = 2147483647n
+const INT_MAX_N = 2147483647
+/** Widest printf field (and integer precision) built: as long as a variable may be. */
+const MAX_FIELD = 16 * 1024 * 1024
+
+/** The digits of v in base, at least prec of them (C: `%.0d` of 0 is empty). */
+function intDigits(v: bigint, base: number, prec: number | undefined): string {
+  if (prec === 0 && v === 0n) return ''
+  const s = v.toString(base)
+  return prec !== undefined && s.length < prec ? s.padStart(prec, '0') : s
+}
+
 const printf: Builtin = async (argv, io, sh) => {
   if (argv.length < 2) {
     io.stderr.write('usage: printf format [arguments ...]\n')
@@ -108,12 +120,23 @@ const printf: Builtin = async (argv, io, sh) => {
   const num = (a: string | undefined): bigint => {
     if (a === undefined || a === '') return 0n
     if (a[0] === "'" || a[0] === '"') return BigInt(a.codePointAt(1) ?? 0)
-    const v = parseInteger(a)
-    if (v !== undefined) return v
+    const v = parseIntmax(a)
+    if (v?.range) {
+      io.stderr.write(`printf: ${a}: Result too large\n`)
+      status = 1
+    }
+    if (v !== undefined) return v.value
     io.stderr.write(`printf: ${a}: expected numeric value\n`)
     status = 1
     const lead = /^\s*[+-]?[0-9]+/.exec(a)
-    return lead ? BigInt(lead[0].trim()) : 0n
+    return lead ? (parseIntmax(lead[0])?.value ?? 0n) : 0n
+  }
+  /** A `*` width or precision: an int, as C's printf takes it. */
+  const star = (a: string | undefined): number | undefined => {
+    const v = num(a)
+    if (v >= -INT_MAX - 1n && v <= INT_MAX) return Number(v)
+    io.stderr.write(`printf: ${a}: Result too large\n`)
+    return undefined
   }
   for (;;) {
     const start = ai
@@ -146,11 +169,30 @@ const printf: Builtin = async (argv, io, sh) => {
         return 1
       }
       i += m[0].length - 1
-      const flags = m[1]
-      const width = m[2] === '*' ? Number(num(args[ai++])) : m[2] ? Number(m[2]) : 0
-      const prec =
-        m[3] === '*' ? Number(num(args[ai++])) : m[3] !== undefined ? Number(m[3] || '0') : undefined
+      let flags = m[1]
+      let width = m[2] === '*' ? star(args[ai++]) : m[2] ? Number(m[2]) : 0
+      let prec = m[3] === '*' ? star(args[ai++]) : m[3] !== undefined ? Number(m[3] || '0') : undefined
+      if (width === undefined || (m[3] === '*' && prec === undefined)) {
+        await put(io.stdout, out, sh.wait)
+        return 1
+      }
+      if (width < 0) {
+        flags += '-' // a negative `*` width means left-justified, as in C
+        width = -width
+      }
+      if (prec !== undefined && prec < 0) prec = undefined
       const conv = m[4]
+      if (width > INT_MAX_N || (prec ?? 0) > INT_MAX_N) {
+        // C's printf fails on a field over INT_MAX (EOVERFLOW) and FreeBSD's prints nothing for it.
+        ai++
+        continue
+      }
+      if (width > MAX_FIELD || (prec !== undefined && prec > MAX_FIELD && 'diouxXeEfgG'.includes(conv))) {
+        // FreeBSD's would try to allocate it; here a field is bounded like a variable.
+        await put(io.stdout, out, sh.wait)
+        io.stderr.write('printf: Cannot allocate memory\n')
+        return 1
+      }
       const arg = args[ai++]
       let s: string
       let numeric = true
@@ -177,7 +219,7 @@ const printf: Builtin = async (argv, io, sh) => {
         case 'd':
         case 'i': {
           const v = num(arg)
-          s = (v < 0n ? -v : v).toString()
+          s = intDigits(v < 0n ? -v : v, 10, prec)
           s = (v < 0n ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + s
           break
         }
@@ -188,12 +230,14 @@ const printf: Builtin = async (argv, io, sh) => {
         case 'G': {
           const v = Number(arg ?? 0)
           const p = prec ?? 6
+          // JavaScript stops at 100 digits; C goes on (with zeros beyond a double's exact digits).
+          const q = Math.min(p, 100)
           s =
             conv === 'f'
-              ? v.toFixed(p)
+              ? v.toFixed(q) + '0'.repeat(p - q)
               : conv.toLowerCase() === 'e'
-                ? v.toExponential(p)
-                : String(Number(v.toPrecision(p || 1)))
+                ? v.toExponential(q).replace(/e/, '0'.repeat(p - q) + 'e')
+                : String(Number(v.toPrecision(q || 1)))
           s = s.replace(/e([+-])(\d)$/, 'e$10$2') // C prints at least two exponent digits
           if (conv === 'E' || conv === 'G') s = s.toUpperCase()
           if (v >= 0 && flags.includes('+')) s = '+' + s
@@ -202,7 +246,7 @@ const printf: Builtin = async (argv, io, sh) => {
         default: {
           const v = BigInt.asUintN(64, num(arg))
           const base = conv === 'o' ? 8 : conv === 'u' ? 10 : 16
-          s = v.toString(base)
+          s = intDigits(v, base, prec)
           if (conv === 'X') s = s.toUpperCase()
           if (flags.includes('#') && v !== 0n && base !== 10)
             s = (base === 8 ? '0' : conv === 'X' ? '0X' : '0x') + s
@@ -210,7 +254,7 @@ const printf: Builtin = async (argv, io, sh) => {
       }
       if (s.length < width) {
         if (flags.includes('-')) s = s.padEnd(width)
-        else if (flags.includes('0') && numeric) {
+        else if (flags.includes('0') && numeric && (prec === undefined || !'diouxX'.includes(conv))) {
           const sign = /^[-+ ]/.test(s) ? s[0] : ''
           s = sign + s.slice(sign.length).padStart(width - sign.length, '0')
         } else s = s.padStart(width)

@@ -75,6 +75,21 @@ function usage(io: ShIo, msg: string): number {
   return 64
 }
 
+/** JavaScript's complaint about a regular expression, as regerror(3) words it on FreeBSD. */
+function regexError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e)
+  if (!(e instanceof SyntaxError)) return msg // posixRegex's own, already regerror's words
+  const known: [RegExp, string][] = [
+    [/Range out of order/, 'invalid character range'],
+    [/group|\)/, 'parentheses not balanced'],
+    [/character class/, 'brackets ([ ]) not balanced'],
+    [/quantifier/, 'invalid repetition count(s)'],
+    [/Nothing to repeat/, 'repetition-operator operand invalid'],
+    [/\\ at end/, 'trailing backslash (\\)'],
+  ]
+  return known.find(([re]) => re.test(msg))?.[1] ?? 'invalid regular expression'
+}
+
 const cat: Builtin = async (argv, io, sh) => {
   const o = getopt(argv, 'u')
   if (typeof o === 'string') return usage(io, `cat: ${o}\nusage: cat [-u] [file ...]`)
@@ -177,7 +192,7 @@ const grep: Builtin = async (argv, io, sh) => {
       .join('|')
     re = new RegExp(src, f('i') ? 'i' : '')
   } catch (e) {
-    io.stderr.write(`grep: ${e instanceof Error ? e.message : String(e)}\n`)
+    io.stderr.write(`grep: ${regexError(e)}\n`)
     return 2
   }
   const files = rest.length ? rest : ['-']
