@@ -7,7 +7,11 @@
 import type { Syscalls } from '../host/syscalls.js'
 
 export interface OutStream {
-  write(s: string): void
+  /**
+   * Takes all of s. A promise back means the reader is behind (a full pipe): a writer with more
+   * to say should wait for it, as a Unix write blocks; one that does not only makes the buffer grow.
+   */
+  write(s: string): void | Promise<void>
 }
 
 export interface InStream {

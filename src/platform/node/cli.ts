@@ -6,7 +6,6 @@
  * exited.
  */
 
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
 import { Host } from '../../host/host.js'
@@ -14,15 +13,15 @@ import type { Syscalls } from '../../host/syscalls.js'
 import { runDemo } from '../../userland/demo.js'
 import { type Program, startProcess } from '../../userland/process.js'
 import { makePrograms } from '../../userland/programs.js'
-import { ShellSession } from '../../userland/sh/shell.js'
-import type { Command, Io } from '../../userland/types.js'
+import { runScript, ShellSession } from '../../userland/sh/shell.js'
+import type { Command, InStream, Io } from '../../userland/types.js'
 import type { ClockMode } from '../../util/clock.js'
 import { GEN_USAGE, mainGen } from './cli_gen.js'
 import { mainRun, RUN_USAGE } from './cli_run.js'
 import { nodeClockDriver } from './clock_driver.js'
 import { fileError, optionError } from './errors.js'
 import { replIo, runRepl } from './repl.js'
-import { exitWhenFlushed, nodeStdio } from './stdio.js'
+import { exitWhenFlushed, fileInput, nodeStdio } from './stdio.js'
 
 const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [-e] [-x] [-c SCRIPT [NAME [ARGS...]] | FILE [ARGS...]]
        virtnet demo [--clock virtual|real] [--seed N]
@@ -94,21 +93,24 @@ async function mainSh(args: string[]): Promise<number> {
     ])
   if (positionals.length > 0) {
     const [file, ...rest] = positionals as [string, ...string[]]
-    let source: string
+    let input: InStream
     try {
-      source = readFileSync(file, 'utf8')
+      input = fileInput(file)
     } catch (e) {
       process.stderr.write(`virtnet: ${fileError(file, e)}\n`)
       return 127
     }
-    return runAsInit(sys, 'sh', makePrograms().get('sh')!.run, nodeStdio(), [
-      'sh',
-      ...flags,
-      '-c',
-      source,
-      file,
-      ...rest,
-    ])
+    // The file is read as the script runs (FreeBSD's sh reads a command, runs it, reads on).
+    const names = [...makePrograms().keys()].sort()
+    const script: Command = (_argv, io, proc) =>
+      runScript(input, io, proc, {
+        name: file,
+        args: rest,
+        errexit: values.e ?? false,
+        xtrace: values.x ?? false,
+        programs: () => names,
+      })
+    return runAsInit(sys, '-sh', script, nodeStdio(), ['-sh', file, ...rest])
   }
   const interactive: Command = async (_argv, io, proc) => {
     const session = new ShellSession(io, proc, { errexit: values.e ?? false, xtrace: values.x ?? false })

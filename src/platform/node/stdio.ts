@@ -1,8 +1,11 @@
 /**
- * The process's own stdin/stdout/stderr as a userland Io. stdin is only opened when a program
- * first reads it, so scripts that never read do not keep the process waiting for input.
+ * The process's own stdin/stdout/stderr as a userland Io, and script files as input streams.
+ * stdin is only opened when a program first reads it, so scripts that never read do not keep the
+ * process waiting for input. A write to a full stdout returns a promise for its drain, so a writer
+ * that waits for it never piles up more than Node's buffer.
  */
 
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs'
 import type { InStream, Io, OutStream } from '../../userland/types.js'
 
 class StdinStream implements InStream {
@@ -16,7 +19,30 @@ class StdinStream implements InStream {
 }
 
 function out(stream: NodeJS.WriteStream): OutStream {
-  return { write: (s) => void stream.write(s) }
+  return {
+    write: (s) => (stream.write(s) ? undefined : new Promise<void>((r) => stream.once('drain', r))),
+  }
+}
+
+/**
+ * A file read in chunks as its reader asks (a script is run as it is read, never loaded whole).
+ * Opens it at once, so a missing file throws here with its errno code.
+ */
+export function fileInput(path: string): InStream {
+  const fd = openSync(path, 'r')
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd)
+    throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR' })
+  }
+  const iter = createReadStream('', { fd, encoding: 'utf8', highWaterMark: 64 * 1024 })[
+    Symbol.asyncIterator
+  ]()
+  return {
+    async read(): Promise<string | null> {
+      const r = await iter.next()
+      return r.done ? null : String(r.value)
+    },
+  }
 }
 
 export function nodeStdio(): Io {

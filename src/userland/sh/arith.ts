@@ -72,14 +72,35 @@ function fail(msg: string): never {
   throw new FatalError('arithmetic expression: ' + msg)
 }
 
-/** Parses an integer constant as C does: 0x hex, leading-0 octal, else decimal. */
+const INTMAX = (1n << 63n) - 1n
+const INTMIN = -(1n << 63n)
+
+/**
+ * Parses an integer constant as C's strtoimax does: 0x hex, leading-0 octal, else decimal; a value
+ * out of range is clamped to INTMAX_MAX/INTMAX_MIN (see parseIntmax for whether it was).
+ */
 export function parseInteger(s: string): bigint | undefined {
+  return parseIntmax(s)?.value
+}
+
+/** parseInteger, also telling whether the value was out of range (strtoimax's ERANGE). */
+export function parseIntmax(s: string): { value: bigint; range: boolean } | undefined {
   const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\s*$/.exec(s)
   if (!m) return undefined
   const body = m[2]
-  const v = /^0[0-7]+$/.test(body) ? BigInt('0o' + body.slice(1)) : BigInt(body)
-  return int64(m[1] === '-' ? -v : v)
+  const mag = /^0[0-7]+$/.test(body) ? BigInt('0o' + body.slice(1)) : BigInt(body)
+  const v = m[1] === '-' ? -mag : mag
+  if (v > INTMAX) return { value: INTMAX, range: true }
+  if (v < INTMIN) return { value: INTMIN, range: true }
+  return { value: v, range: false }
 }
+
+/**
+ * Deepest nesting of parentheses, unary operators and assignments in one expression: the
+ * evaluator recurses, and must fail cleanly before the JavaScript stack does. FreeBSD's has no
+ * fixed limit; the message is its message for running out of memory.
+ */
+const MAX_ARITH_DEPTH = 200
 
 function tokenize(src: string): Tok[] {
   const toks: Tok[] = []
@@ -141,13 +162,30 @@ class Evaluator {
   private value(name: string): bigint {
     const s = this.vars.get(name)
     if (s === undefined || s === '') return 0n
-    const v = parseInteger(s)
+    const v = parseIntmax(s)
     if (v === undefined) fail(`${name}: bad number '${s}'`)
-    return v
+    if (v.range) fail('variable conversion error') // FreeBSD checks strtoimax's ERANGE for variables
+    return v.value
+  }
+
+  private depth = 0
+
+  /** Runs one nesting level of the recursive descent, bounded by MAX_ARITH_DEPTH. */
+  private nested(fn: () => bigint): bigint {
+    if (++this.depth > MAX_ARITH_DEPTH) throw new FatalError('Out of space')
+    try {
+      return fn()
+    } finally {
+      this.depth--
+    }
   }
 
   // `live` is false in the branch a short-circuit skips: it is parsed but changes nothing.
   private assign(live: boolean): bigint {
+    return this.nested(() => this.assignIn(live))
+  }
+
+  private assignIn(live: boolean): bigint {
     const t = this.toks[this.i]
     const next = this.toks[this.i + 1]
     if (t?.k === 'name' && next?.k === 'op' && /^(<<|>>|[-+*/%&^|])?=$/.test(next.v)) {
@@ -196,6 +234,11 @@ class Evaluator {
           if (live) fail('division by zero')
           return 0n
         }
+        if (a === INTMIN && b === -1n) {
+          // The quotient does not fit (a CPU traps on it): FreeBSD's sh checks first.
+          if (live) fail('divide error')
+          return 0n
+        }
         return int64(op === '/' ? a / b : a % b)
       case '<<':
         return int64(a << (b & 63n))
@@ -224,6 +267,10 @@ class Evaluator {
   }
 
   private unary(live: boolean): bigint {
+    return this.nested(() => this.unaryIn(live))
+  }
+
+  private unaryIn(live: boolean): bigint {
     const t = this.toks[this.i++]
     if (!t) fail('unexpected end of expression')
     if (t.k === 'num') return t.v

@@ -6,11 +6,11 @@
  * `proc.spawn`.
  */
 
-import { parseInteger } from './arith.js'
+import { parseIntmax } from './arith.js'
 import { splitForRead } from './expand.js'
 import { errorText, type Interp } from './interp.js'
-import { SyntaxErr } from './lexer.js'
-import { isName, parse } from './parser.js'
+import { isName } from './parser.js'
+import { runCommands, ScriptReader } from './script.js'
 import {
   BreakSig,
   ContinueSig,
@@ -21,7 +21,7 @@ import {
   signalName,
   signalNumber,
 } from './signals.js'
-import { readLine, type ShIo } from './streams.js'
+import { PIPE_SIZE, put, readLine, type ShIo } from './streams.js'
 import { runTest } from './test_builtin.js'
 import { TEXT_UTILS } from './utils.js'
 
@@ -75,7 +75,7 @@ function unescapes(s: string, octalNeedsZero: boolean): { text: string; stop: bo
   return { text, stop: false }
 }
 
-const echo: Builtin = async (argv, io) => {
+const echo: Builtin = async (argv, io, sh) => {
   let i = 1
   let newline = true
   let escapes = false
@@ -91,11 +91,23 @@ const echo: Builtin = async (argv, io) => {
     text = r.text
     if (r.stop) newline = false
   }
-  io.stdout.write(newline ? text + '\n' : text)
+  await put(io.stdout, newline ? text + '\n' : text, sh.wait)
   return 0
 }
 
-const printf: Builtin = async (argv, io) => {
+const INT_MAX = 2147483647n
+const INT_MAX_N = 2147483647
+/** Widest printf field (and integer precision) built: as long as a variable may be. */
+const MAX_FIELD = 16 * 1024 * 1024
+
+/** The digits of v in base, at least prec of them (C: `%.0d` of 0 is empty). */
+function intDigits(v: bigint, base: number, prec: number | undefined): string {
+  if (prec === 0 && v === 0n) return ''
+  const s = v.toString(base)
+  return prec !== undefined && s.length < prec ? s.padStart(prec, '0') : s
+}
+
+const printf: Builtin = async (argv, io, sh) => {
   if (argv.length < 2) {
     io.stderr.write('usage: printf format [arguments ...]\n')
     return 1
@@ -108,12 +120,23 @@ const printf: Builtin = async (argv, io) => {
   const num = (a: string | undefined): bigint => {
     if (a === undefined || a === '') return 0n
     if (a[0] === "'" || a[0] === '"') return BigInt(a.codePointAt(1) ?? 0)
-    const v = parseInteger(a)
-    if (v !== undefined) return v
+    const v = parseIntmax(a)
+    if (v?.range) {
+      io.stderr.write(`printf: ${a}: Result too large\n`)
+      status = 1
+    }
+    if (v !== undefined) return v.value
     io.stderr.write(`printf: ${a}: expected numeric value\n`)
     status = 1
     const lead = /^\s*[+-]?[0-9]+/.exec(a)
-    return lead ? BigInt(lead[0].trim()) : 0n
+    return lead ? (parseIntmax(lead[0])?.value ?? 0n) : 0n
+  }
+  /** A `*` width or precision: an int, as C's printf takes it. */
+  const star = (a: string | undefined): number | undefined => {
+    const v = num(a)
+    if (v >= -INT_MAX - 1n && v <= INT_MAX) return Number(v)
+    io.stderr.write(`printf: ${a}: Result too large\n`)
+    return undefined
   }
   for (;;) {
     const start = ai
@@ -123,7 +146,7 @@ const printf: Builtin = async (argv, io) => {
         const m = /^\\([0-7]{1,3}|.)/s.exec(fmt.slice(i))!
         const r = unescapes(m[0], false)
         if (r.stop) {
-          io.stdout.write(out)
+          await put(io.stdout, out, sh.wait)
           return status
         }
         out += r.text
@@ -142,15 +165,34 @@ const printf: Builtin = async (argv, io) => {
       const m = /^%([-+ #0]*)(\*|[0-9]+)?(?:\.(\*|[0-9]*))?([diouxXcsbeEfgG])/.exec(fmt.slice(i))
       if (!m) {
         io.stderr.write(`printf: illegal format character ${fmt[i + 1] ?? ''}\n`)
-        io.stdout.write(out)
+        await put(io.stdout, out, sh.wait)
         return 1
       }
       i += m[0].length - 1
-      const flags = m[1]
-      const width = m[2] === '*' ? Number(num(args[ai++])) : m[2] ? Number(m[2]) : 0
-      const prec =
-        m[3] === '*' ? Number(num(args[ai++])) : m[3] !== undefined ? Number(m[3] || '0') : undefined
+      let flags = m[1]
+      let width = m[2] === '*' ? star(args[ai++]) : m[2] ? Number(m[2]) : 0
+      let prec = m[3] === '*' ? star(args[ai++]) : m[3] !== undefined ? Number(m[3] || '0') : undefined
+      if (width === undefined || (m[3] === '*' && prec === undefined)) {
+        await put(io.stdout, out, sh.wait)
+        return 1
+      }
+      if (width < 0) {
+        flags += '-' // a negative `*` width means left-justified, as in C
+        width = -width
+      }
+      if (prec !== undefined && prec < 0) prec = undefined
       const conv = m[4]
+      if (width > INT_MAX_N || (prec ?? 0) > INT_MAX_N) {
+        // C's printf fails on a field over INT_MAX (EOVERFLOW) and FreeBSD's prints nothing for it.
+        ai++
+        continue
+      }
+      if (width > MAX_FIELD || (prec !== undefined && prec > MAX_FIELD && 'diouxXeEfgG'.includes(conv))) {
+        // FreeBSD's would try to allocate it; here a field is bounded like a variable.
+        await put(io.stdout, out, sh.wait)
+        io.stderr.write('printf: Cannot allocate memory\n')
+        return 1
+      }
       const arg = args[ai++]
       let s: string
       let numeric = true
@@ -165,7 +207,7 @@ const printf: Builtin = async (argv, io) => {
           s = r.text
           numeric = false
           if (r.stop) {
-            io.stdout.write(out + s)
+            await put(io.stdout, out + s, sh.wait)
             return status
           }
           break
@@ -177,7 +219,7 @@ const printf: Builtin = async (argv, io) => {
         case 'd':
         case 'i': {
           const v = num(arg)
-          s = (v < 0n ? -v : v).toString()
+          s = intDigits(v < 0n ? -v : v, 10, prec)
           s = (v < 0n ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + s
           break
         }
@@ -188,12 +230,14 @@ const printf: Builtin = async (argv, io) => {
         case 'G': {
           const v = Number(arg ?? 0)
           const p = prec ?? 6
+          // JavaScript stops at 100 digits; C goes on (with zeros beyond a double's exact digits).
+          const q = Math.min(p, 100)
           s =
             conv === 'f'
-              ? v.toFixed(p)
+              ? v.toFixed(q) + '0'.repeat(p - q)
               : conv.toLowerCase() === 'e'
-                ? v.toExponential(p)
-                : String(Number(v.toPrecision(p || 1)))
+                ? v.toExponential(q).replace(/e/, '0'.repeat(p - q) + 'e')
+                : String(Number(v.toPrecision(q || 1)))
           s = s.replace(/e([+-])(\d)$/, 'e$10$2') // C prints at least two exponent digits
           if (conv === 'E' || conv === 'G') s = s.toUpperCase()
           if (v >= 0 && flags.includes('+')) s = '+' + s
@@ -202,7 +246,7 @@ const printf: Builtin = async (argv, io) => {
         default: {
           const v = BigInt.asUintN(64, num(arg))
           const base = conv === 'o' ? 8 : conv === 'u' ? 10 : 16
-          s = v.toString(base)
+          s = intDigits(v, base, prec)
           if (conv === 'X') s = s.toUpperCase()
           if (flags.includes('#') && v !== 0n && base !== 10)
             s = (base === 8 ? '0' : conv === 'X' ? '0X' : '0x') + s
@@ -210,17 +254,22 @@ const printf: Builtin = async (argv, io) => {
       }
       if (s.length < width) {
         if (flags.includes('-')) s = s.padEnd(width)
-        else if (flags.includes('0') && numeric) {
+        else if (flags.includes('0') && numeric && (prec === undefined || !'diouxX'.includes(conv))) {
           const sign = /^[-+ ]/.test(s) ? s[0] : ''
           s = sign + s.slice(sign.length).padStart(width - sign.length, '0')
         } else s = s.padStart(width)
       }
       out += s
+      if (out.length >= PIPE_SIZE) {
+        // Many arguments make much output: hand it on as it grows instead of building it whole.
+        await put(io.stdout, out, sh.wait)
+        out = ''
+      }
     }
     // The format is reused while arguments remain (and it consumed some).
     if (ai === start || ai >= args.length) break
   }
-  io.stdout.write(out)
+  await put(io.stdout, out, sh.wait)
   return status
 }
 
@@ -366,17 +415,9 @@ const unset: Builtin = async (argv, _io, sh) => {
   return 0
 }
 
-/** Parses and runs text in the current shell (`eval`, `.`). */
-async function runText(text: string, prog: string, io: ShIo, sh: Interp, tested: boolean): Promise<number> {
-  let list: ReturnType<typeof parse>
-  try {
-    list = parse(text)
-  } catch (e) {
-    if (!(e instanceof SyntaxErr)) throw e
-    io.stderr.write(`${prog}: line ${e.line}: ${e.message}\n`)
-    return 2
-  }
-  return sh.runList(list, io, tested)
+/** Parses and runs text in the current shell a command at a time, as FreeBSD's evalstring (`eval`, `.`). */
+function runText(text: string, prog: string, io: ShIo, sh: Interp, tested: boolean): Promise<number> {
+  return runCommands(ScriptReader.of(text), sh, io, tested, prog)
 }
 
 const evalB: Builtin = async (argv, io, sh, tested) =>

@@ -227,13 +227,18 @@ test('interp: expansion errors end the script (POSIX non-interactive shell)', as
   assert.match(r2.err, /sh: x: unset here/)
 })
 
-test('interp: syntax errors run nothing', async () => {
-  const r = await run('echo first\nif true; then\necho x\nfi fi\n')
-  assert.equal(r.out, '')
+test('interp: a syntax error stops the script there, after the commands before it ran', async () => {
+  // FreeBSD's sh parses one complete command (a line at top level) and runs it before reading on.
+  const r = await run('echo first\nif true; then\necho x\nfi fi\necho never\n')
+  assert.equal(r.out, 'first\n')
   assert.equal(r.status, 2)
   assert.equal(r.err, "sh: line 4: syntax error: unexpected token `fi'\n")
   const r2 = await run('echo "unterminated')
   assert.match(r2.err, /^sh: line 1: unterminated quoted string/)
+  // One line is one command: an error later on the same line stops it before anything runs.
+  const r3 = await run('echo a; fi')
+  assert.equal(r3.out, '')
+  assert.equal(r3.status, 2)
 })
 
 test('interp: background jobs, $!, wait, kill', async () => {
@@ -309,6 +314,10 @@ test('interp: eval, ., command', async () => {
   const r = await run('eval "if"; echo $?')
   assert.equal(r.out, '2\n')
   assert.match(r.err, /eval: line 1: syntax error/)
+  // eval runs its text a command at a time too (FreeBSD's evalstring).
+  const r2 = await run("eval 'echo a\nfi'; echo $?")
+  assert.equal(r2.out, 'a\n2\n')
+  assert.match(r2.err, /eval: line 2: syntax error: unexpected token `fi'/)
 })
 
 test('interp: bounded resources', async () => {

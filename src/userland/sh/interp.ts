@@ -77,13 +77,20 @@ export interface ShellOpts {
   nounset: boolean
 }
 
-/** Text for an error thrown by a command: strerror for a SysError, else its message. */
+/**
+ * Text for an error thrown by a command: strerror for a SysError; for JavaScript running out of
+ * room (a RangeError: string too long, stack exhausted) FreeBSD's sh's "Out of space"; else its message.
+ */
 export function errorText(e: unknown): string {
   if (e && typeof e === 'object' && 'code' in e && 'strerror' in e && typeof e.strerror === 'string') {
     return e.strerror
   }
+  if (e instanceof RangeError) return OUT_OF_SPACE
   return e instanceof Error ? e.message : String(e)
 }
+
+/** FreeBSD's sh's message when memory runs out (memalloc.c); here also for the shell's own bounds. */
+export const OUT_OF_SPACE = 'Out of space'
 
 function isControl(e: unknown): boolean {
   return (
@@ -92,7 +99,8 @@ function isControl(e: unknown): boolean {
     e instanceof ReturnSig ||
     e instanceof ExitSig ||
     e instanceof Aborted ||
-    e instanceof FatalError
+    e instanceof FatalError ||
+    e instanceof RangeError // out of room: fatal, like FatalError (see caught)
   )
 }
 
@@ -169,9 +177,9 @@ export class Interp {
   }
 
   setVar(name: string, value: string, exported?: boolean): void {
-    if (value.length > MAX_VALUE) throw new FatalError(`${name}: value too long`)
+    if (value.length > MAX_VALUE) throw new FatalError(OUT_OF_SPACE)
     const old = this.vars.get(name)
-    if (!old && this.vars.size >= MAX_VARS) throw new FatalError(`${name}: too many variables`)
+    if (!old && this.vars.size >= MAX_VARS) throw new FatalError(OUT_OF_SPACE)
     this.vars.set(name, { value, exported: exported ?? old?.exported ?? false })
   }
 
@@ -264,8 +272,9 @@ export class Interp {
     if (e instanceof ExitSig || e instanceof ReturnSig) return e.status
     if (e instanceof Aborted) return 128 + e.signal
     if (e instanceof BreakSig || e instanceof ContinueSig) return this.status
-    if (e instanceof FatalError) {
-      stderr.write(`sh: ${e.message}\n`)
+    if (e instanceof FatalError || e instanceof RangeError) {
+      // Running out of room is fatal, as FreeBSD's error("Out of space") is.
+      stderr.write(`sh: ${errorText(e)}\n`)
       return 2
     }
     stderr.write(`sh: ${errorText(e)}\n`)

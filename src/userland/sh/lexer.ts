@@ -3,7 +3,8 @@
  * Words come out already structured into parts (literal text with its quoting, `$var`/`${...}`,
  * `$(...)`/backquotes, `$((...))`), because finding where a word ends requires understanding
  * them anyway. The bodies of command substitutions are parsed right away through the `sub`
- * callback, so a syntax error anywhere in a script is found before anything runs.
+ * callback. Tokens are made on demand (`next`), so the parser can stop after one command
+ * without reading further. Nesting is bounded (MAX_NESTING) so no input overflows the stack.
  * Reserved words are the parser's business: the lexer knows nothing about `if` or `{`.
  * Here-documents are read here, when the newline after their `<<` is reached.
  */
@@ -55,7 +56,27 @@ export type Token =
   | { readonly t: 'eof'; readonly line: number }
 
 /** Parses the text of a command substitution; supplied by the parser. */
-export type SubParser = (src: string, line: number) => List
+export type SubParser = (src: string, line: number, nest: Nesting) => List
+
+/**
+ * How deeply constructs may nest (compound commands, substitutions, quotes inside `${...}`): the
+ * lexer and parser recurse, and without a bound a hostile script overflows the JavaScript stack.
+ * FreeBSD's sh has no fixed limit but runs out of memory; it then says "Out of space".
+ */
+export const MAX_NESTING = 200
+
+/** The current nesting depth, shared by a text and everything parsed from inside it. */
+export interface Nesting {
+  depth: number
+}
+
+/** Enters one nesting level (leave with `nest.depth--`); throws "Out of space" past MAX_NESTING. */
+export function enter(nest: Nesting, line: number): void {
+  if (++nest.depth > MAX_NESTING) {
+    nest.depth--
+    throw new SyntaxErr('Out of space', line, false)
+  }
+}
 
 const OPS: readonly Op[] = [
   '<<-',
@@ -89,27 +110,31 @@ interface PendingHeredoc {
   strip: boolean
 }
 
-class Lexer {
-  pos = 0
+export class Lexer {
+  pos: number
   line: number
+  private readonly pending: PendingHeredoc[] = []
+  private wantDelim: Extract<Token, { t: 'op' }> | undefined = undefined
 
   constructor(
     private readonly src: string,
     private readonly sub: SubParser,
     line: number,
+    /** Nesting depth shared by this text and every substitution inside it (see MAX_NESTING). */
+    private readonly nest: Nesting,
+    pos = 0,
   ) {
     this.line = line
+    this.pos = pos
   }
 
   private err(msg: string, eof = false): never {
     throw new SyntaxErr(msg, this.line, eof)
   }
 
-  tokens(): Token[] {
+  /** The next token; a newline token also consumes the bodies of the here-documents it completes. */
+  next(): Token {
     const src = this.src
-    const toks: Token[] = []
-    const pending: PendingHeredoc[] = []
-    let wantDelim: Extract<Token, { t: 'op' }> | undefined
     while (this.pos < src.length) {
       const c = src[this.pos]
       if (c === ' ' || c === '\t') {
@@ -120,10 +145,11 @@ class Lexer {
       } else if (c === '#') {
         while (this.pos < src.length && src[this.pos] !== '\n') this.pos++
       } else if (c === '\n') {
-        toks.push({ t: 'nl', line: this.line })
+        const tok: Token = { t: 'nl', line: this.line }
         this.pos++
         this.line++
-        for (const h of pending.splice(0)) h.tok.heredoc = this.heredoc(h)
+        for (const h of this.pending.splice(0)) h.tok.heredoc = this.heredoc(h)
+        return tok
       } else {
         const io = /^[0-9]+(?=[<>])/.exec(src.slice(this.pos, this.pos + 12))
         const at = this.pos + (io ? io[0].length : 0)
@@ -131,29 +157,35 @@ class Lexer {
         if (op) {
           this.pos = at + op.length
           const tok = { t: 'op' as const, op, fd: io ? Number(io[0]) : undefined, line: this.line }
-          toks.push(tok)
-          if (op === '<<' || op === '<<-') wantDelim = tok
-          continue
+          if (op === '<<' || op === '<<-') this.wantDelim = tok
+          return tok
         }
         const start = this.pos
         const line = this.line
         const word: Word = { parts: this.parts('word', false), line }
-        toks.push({ t: 'word', word, raw: src.slice(start, this.pos), line })
-        if (wantDelim) {
+        if (this.wantDelim) {
           const delim = word.parts.map((p) => (p.type === 'lit' ? p.text : '')).join('')
-          pending.push({
-            tok: wantDelim,
+          this.pending.push({
+            tok: this.wantDelim,
             delim,
             quoted: word.parts.some((p) => p.quoted),
-            strip: wantDelim.op === '<<-',
+            strip: this.wantDelim.op === '<<-',
           })
-          wantDelim = undefined
+          this.wantDelim = undefined
         }
+        return { t: 'word', word, raw: src.slice(start, this.pos), line }
       }
     }
-    if (pending.length) this.err('here-document without end', true)
-    toks.push({ t: 'eof', line: this.line })
-    return toks
+    if (this.pending.length) this.err('here-document without end', true)
+    return { t: 'eof', line: this.line }
+  }
+
+  tokens(): Token[] {
+    const toks: Token[] = []
+    for (let t = this.next(); ; t = this.next()) {
+      toks.push(t)
+      if (t.t === 'eof') return toks
+    }
   }
 
   /** Reads a here-document body up to its delimiter line (POSIX 2.7.4). */
@@ -173,11 +205,20 @@ class Lexer {
       body += text + '\n'
     }
     if (h.quoted) return { parts: [{ type: 'lit', text: body, quoted: true }], line }
-    return { parts: new Lexer(body, this.sub, line).parts('raw', true), line }
+    return { parts: new Lexer(body, this.sub, line, this.nest).parts('raw', true), line }
   }
 
   /** Reads word parts until the end of the construct that mode describes. */
   parts(mode: Mode, quoted: boolean): WordPart[] {
+    enter(this.nest, this.line)
+    try {
+      return this.partsIn(mode, quoted)
+    } finally {
+      this.nest.depth--
+    }
+  }
+
+  private partsIn(mode: Mode, quoted: boolean): WordPart[] {
     const src = this.src
     const out: WordPart[] = []
     const lit = (text: string, q: boolean) => {
@@ -264,7 +305,7 @@ class Lexer {
     }
     this.line += countNl(src.slice(this.pos, i))
     this.pos = i + 1
-    return { type: 'cmd', body: this.sub(body, line), quoted }
+    return { type: 'cmd', body: this.sub(body, line, this.nest), quoted }
   }
 
   /** Parses an expansion at a '$'; null if the '$' is literal. */
@@ -279,7 +320,7 @@ class Lexer {
       this.pos = end + 2
       return {
         type: 'arith',
-        expr: { parts: new Lexer(text, this.sub, line).parts('raw', true), line },
+        expr: { parts: new Lexer(text, this.sub, line, this.nest).parts('raw', true), line },
         quoted,
       }
     }
@@ -288,7 +329,7 @@ class Lexer {
       const text = src.slice(this.pos + 2, end)
       this.line += countNl(src.slice(this.pos, end))
       this.pos = end + 1
-      return { type: 'cmd', body: this.sub(text, line), quoted }
+      return { type: 'cmd', body: this.sub(text, line, this.nest), quoted }
     }
     if (n === '{') return this.braced(quoted)
     const name = /^(?:[A-Za-z_][A-Za-z0-9_]*|[0-9])/.exec(src.slice(this.pos + 1, this.pos + 256))
@@ -359,6 +400,15 @@ class Lexer {
    * and comments. (Like early shells, an unbalanced `pat)` of a `case` inside `$(...)` confuses it.)
    */
   private scanParen(i: number): number {
+    enter(this.nest, this.line)
+    try {
+      return this.scanParenIn(i)
+    } finally {
+      this.nest.depth--
+    }
+  }
+
+  private scanParenIn(i: number): number {
     const src = this.src
     let depth = 1
     let wordStart = true
@@ -388,6 +438,15 @@ class Lexer {
   }
 
   private scanDq(i: number): number {
+    enter(this.nest, this.line)
+    try {
+      return this.scanDqIn(i)
+    } finally {
+      this.nest.depth--
+    }
+  }
+
+  private scanDqIn(i: number): number {
     const src = this.src
     while (i < src.length) {
       const c = src[i]
@@ -411,6 +470,15 @@ class Lexer {
   }
 
   private scanBrace(i: number): number {
+    enter(this.nest, this.line)
+    try {
+      return this.scanBraceIn(i)
+    } finally {
+      this.nest.depth--
+    }
+  }
+
+  private scanBraceIn(i: number): number {
     const src = this.src
     while (i < src.length) {
       const c = src[i]
@@ -435,5 +503,5 @@ function countNl(s: string): number {
 
 /** Splits source text into tokens; throws SyntaxErr. */
 export function tokenize(src: string, sub: SubParser, firstLine = 1): Token[] {
-  return new Lexer(src, sub, firstLine).tokens()
+  return new Lexer(src, sub, firstLine, { depth: 0 }).tokens()
 }

@@ -1,11 +1,12 @@
 /**
- * The shell grammar (POSIX XCU 2.9/2.10) and its syntax tree. `parse` turns a whole script into a
- * tree or throws SyntaxErr; it never runs anything, so a script with a syntax error anywhere runs
- * no command at all. Reserved words are recognized here, only where a command may start.
+ * The shell grammar (POSIX XCU 2.9/2.10) and its syntax tree. `parse` turns a whole text into a
+ * tree and `parseCommand` only its next complete command (what FreeBSD's parsecmd reads before
+ * the shell runs it); both throw SyntaxErr and never run anything. Reserved words are recognized
+ * here, only where a command may start.
  * Not supported: `;&` case fall-through, arithmetic `for ((;;))`, and other non-POSIX syntax.
  */
 
-import { type Op, SyntaxErr, type Token, tokenize } from './lexer.js'
+import { enter, Lexer, type Nesting, type Op, SyntaxErr, type Token } from './lexer.js'
 
 export type ParamOp = '' | ':-' | '-' | ':=' | '=' | ':?' | '?' | ':+' | '+' | '%' | '%%' | '#' | '##'
 
@@ -115,16 +116,38 @@ export function plainText(w: Word): string | undefined {
 }
 
 class Parser {
-  private i = 0
+  /** Tokens read ahead of the parser (at most three: `name ( )`). */
+  private readonly ahead: Token[] = []
+  private prev: Token | undefined = undefined
 
-  constructor(private readonly toks: Token[]) {}
+  constructor(
+    private readonly lex: Lexer,
+    private readonly nest: Nesting,
+  ) {}
+
+  /** The end of what has been read: the lexer's position once nothing is read ahead. */
+  get pos(): number {
+    return this.lex.pos
+  }
+
+  get line(): number {
+    return this.lex.line
+  }
+
+  private at(k: number): Token {
+    while (this.ahead.length <= k) this.ahead.push(this.lex.next())
+    return this.ahead[k]
+  }
 
   private peek(): Token {
-    return this.toks[this.i]
+    return this.at(0)
   }
 
   private next(): Token {
-    return this.toks[this.i++]
+    const t = this.at(0)
+    this.ahead.shift()
+    this.prev = t
+    return t
   }
 
   private fail(tok: Token = this.peek()): never {
@@ -146,11 +169,40 @@ class Parser {
 
   private expectWord(w: string): void {
     if (!this.isWord(w)) this.fail()
-    this.i++
+    this.next()
   }
 
   private skipNl(): void {
-    while (this.peek().t === 'nl') this.i++
+    while (this.peek().t === 'nl') this.next()
+  }
+
+  /**
+   * One complete command at top level: and-or lists joined by `;` or `&` up to a newline, which is
+   * consumed (with any here-document bodies) — nothing after it is read. `list` is undefined at end
+   * of input; `nl` is false when the command ended at the end of the text instead of a newline.
+   */
+  commandLine(): { list: List | undefined; nl: boolean } {
+    this.skipNl()
+    if (this.peek().t === 'eof') return { list: undefined, nl: false }
+    const items: { node: Node; bg: boolean }[] = []
+    for (;;) {
+      const node = this.andOr()
+      const sep = this.peek()
+      const bg = sep.t === 'op' && sep.op === '&'
+      items.push({ node, bg })
+      if (sep.t === 'op' && (sep.op === '&' || sep.op === ';')) {
+        this.next()
+        const t = this.peek()
+        if (t.t !== 'nl' && t.t !== 'eof') continue
+      }
+      const end = this.peek()
+      if (end.t === 'nl') {
+        this.next()
+        return { list: { type: 'list', items }, nl: true }
+      }
+      if (end.t === 'eof') return { list: { type: 'list', items }, nl: false }
+      this.fail()
+    }
   }
 
   program(): List {
@@ -170,7 +222,7 @@ class Parser {
       const node = this.andOr()
       const sep = this.peek()
       if (sep.t === 'op' && (sep.op === '&' || sep.op === ';')) {
-        this.i++
+        this.next()
         items.push({ node, bg: sep.op === '&' })
         this.skipNl()
       } else if (sep.t === 'nl') {
@@ -199,12 +251,12 @@ class Parser {
   private pipeline(): Node {
     let bang = false
     if (this.isWord('!')) {
-      this.i++
+      this.next()
       bang = true
     }
     const cmds = [this.command()]
     while (this.isOp('|')) {
-      this.i++
+      this.next()
       this.skipNl()
       cmds.push(this.command())
     }
@@ -212,19 +264,28 @@ class Parser {
   }
 
   private command(): Node {
+    enter(this.nest, this.peek().line)
+    try {
+      return this.commandIn()
+    } finally {
+      this.nest.depth--
+    }
+  }
+
+  private commandIn(): Node {
     const t = this.peek()
     if (t.t === 'op' && t.op === '(') {
-      this.i++
+      this.next()
       const body = this.list()
       if (!this.isOp(')')) this.fail()
-      this.i++
+      this.next()
       return { type: 'subshell', body, redirs: this.redirs() }
     }
     if (t.t !== 'word') return this.simple()
     const w = plainText(t.word)
     switch (w) {
       case '{': {
-        this.i++
+        this.next()
         const body = this.list()
         this.expectWord('}')
         return { type: 'group', body, redirs: this.redirs() }
@@ -240,15 +301,18 @@ class Parser {
         return this.caseClause()
     }
     if (w !== undefined && (CLOSERS.has(w) || w === '!')) this.fail()
-    const a = this.toks[this.i + 1]
-    const b = this.toks[this.i + 2]
-    if (w !== undefined && a?.t === 'op' && a.op === '(' && b?.t === 'op' && b.op === ')') {
-      if (!isName(w)) this.fail(a)
-      this.i += 3
+    // `name ( )`: look two tokens ahead only after a `(`, so a simple command ending a line never
+    // makes the lexer read the next line.
+    const a = w === undefined ? undefined : this.at(1)
+    if (a?.t === 'op' && a.op === '(' && this.at(2).t === 'op' && (this.at(2) as { op: Op }).op === ')') {
+      if (!isName(w!)) this.fail(a)
+      this.next()
+      this.next()
+      this.next()
       this.skipNl()
       const body = this.command()
-      if (body.type === 'simple' || body.type === 'func') this.fail(this.toks[this.i - 1])
-      return { type: 'func', name: w, body }
+      if (body.type === 'simple' || body.type === 'func') this.fail(this.prev)
+      return { type: 'func', name: w!, body }
     }
     return this.simple()
   }
@@ -262,7 +326,7 @@ class Parser {
       const t = this.peek()
       if (t.t === 'op' && REDIR_OPS.has(t.op)) redirs.push(this.redir())
       else if (t.t === 'word') {
-        this.i++
+        this.next()
         const a = words.length ? undefined : assignment(t.word)
         if (a) assigns.push(a)
         else words.push(t.word)
@@ -277,7 +341,16 @@ class Parser {
     const target = this.next()
     if (target.t !== 'word') this.fail(target)
     const op = t.op as RedirOp
-    if (op === '<<' || op === '<<-') return { fd: t.fd, op, target: t.heredoc ?? target.word }
+    if (op === '<<' || op === '<<-') {
+      // The body is read at the end of the line, after this: the token gets it then.
+      return {
+        fd: t.fd,
+        op,
+        get target(): Word {
+          return t.heredoc ?? target.word
+        },
+      }
+    }
     return { fd: t.fd, op, target: target.word }
   }
 
@@ -290,17 +363,17 @@ class Parser {
   private ifClause(): Node {
     const clauses: { cond: List; body: List }[] = []
     let elseBody: List | undefined
-    this.i++
+    this.next()
     for (;;) {
       const cond = this.list()
       this.expectWord('then')
       clauses.push({ cond, body: this.list() })
       if (this.isWord('elif')) {
-        this.i++
+        this.next()
         continue
       }
       if (this.isWord('else')) {
-        this.i++
+        this.next()
         elseBody = this.list()
       }
       break
@@ -310,7 +383,7 @@ class Parser {
   }
 
   private loop(until: boolean): Node {
-    this.i++
+    this.next()
     const cond = this.list()
     this.expectWord('do')
     const body = this.list()
@@ -319,22 +392,22 @@ class Parser {
   }
 
   private forClause(): Node {
-    this.i++
+    this.next()
     const n = this.next()
     const name = n.t === 'word' ? plainText(n.word) : undefined
     if (name === undefined || !isName(name)) this.fail(n)
     this.skipNl()
     let words: Word[] | undefined
     if (this.isWord('in')) {
-      this.i++
+      this.next()
       words = []
       for (let t = this.peek(); t.t === 'word'; t = this.peek()) {
         words.push(t.word)
-        this.i++
+        this.next()
       }
       if (!this.isOp(';') && this.peek().t !== 'nl') this.fail()
-      this.i++
-    } else if (this.isOp(';')) this.i++
+      this.next()
+    } else if (this.isOp(';')) this.next()
     this.skipNl()
     this.expectWord('do')
     const body = this.list()
@@ -343,7 +416,7 @@ class Parser {
   }
 
   private caseClause(): Node {
-    this.i++
+    this.next()
     const w = this.next()
     if (w.t !== 'word') this.fail(w)
     this.skipNl()
@@ -351,25 +424,25 @@ class Parser {
     this.skipNl()
     const items: { patterns: Word[]; body: List }[] = []
     while (!this.isWord('esac')) {
-      if (this.isOp('(')) this.i++
+      if (this.isOp('(')) this.next()
       const patterns: Word[] = []
       for (;;) {
         const p = this.next()
         if (p.t !== 'word') this.fail(p)
         patterns.push(p.word)
         if (!this.isOp('|')) break
-        this.i++
+        this.next()
       }
       if (!this.isOp(')')) this.fail()
-      this.i++
+      this.next()
       const body = this.list(false)
       items.push({ patterns, body })
       if (this.isOp(';;')) {
-        this.i++
+        this.next()
         this.skipNl()
       } else if (!this.isWord('esac')) this.fail()
     }
-    this.i++
+    this.next()
     return { type: 'case', word: w.word, items, redirs: this.redirs() }
   }
 }
@@ -385,7 +458,36 @@ function assignment(w: Word): Assign | undefined {
   return { name: m[1], value: { parts, line: w.line } }
 }
 
-/** Parses a whole script; throws SyntaxErr (with `eof` set when more input could complete it). */
+/** Parses the text of a command substitution, within its enclosing text's nesting. */
+function parseSub(src: string, firstLine: number, nest: Nesting): List {
+  return new Parser(new Lexer(src, parseSub, firstLine, nest), nest).program()
+}
+
+/** Parses a whole text; throws SyntaxErr (with `eof` set when more input could complete it). */
 export function parse(src: string, firstLine = 1): List {
-  return new Parser(tokenize(src, parse, firstLine)).program()
+  return parseSub(src, firstLine, { depth: 0 })
+}
+
+/** What parseCommand found: the command, where it ended, and whether a newline ended it. */
+export interface NextCommand {
+  /** undefined when only blank lines and comments were left. */
+  readonly list: List | undefined
+  /** Index in src just after the command (and its newline and here-documents). */
+  readonly end: number
+  /** Line number at end. */
+  readonly line: number
+  /** False when the command ran to the end of src: more text could still extend it. */
+  readonly nl: boolean
+}
+
+/**
+ * Parses the next complete command of src from index pos, as FreeBSD's sh does before running
+ * it; throws SyntaxErr. A caller feeding a script piecewise passes whole lines, and reads more
+ * when the result has `nl` false or the error has `eof` set.
+ */
+export function parseCommand(src: string, pos: number, line: number): NextCommand {
+  const nest = { depth: 0 }
+  const p = new Parser(new Lexer(src, parseSub, line, nest, pos), nest)
+  const { list, nl } = p.commandLine()
+  return { list, end: p.pos, line: p.line, nl }
 }

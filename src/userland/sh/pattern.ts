@@ -33,26 +33,36 @@ function bracket(pat: string, i: number): { re: string; end: number } | null {
   }
   let body = ''
   let first = true
+  // The last single character added (a range may start with it) and where it starts in body.
+  let prev: { c: string; at: number } | undefined
   while (j < pat.length) {
     const c = pat[j]
-    if (c === ']' && !first) return { re: (neg ? '[^' : '[') + body + ']', end: j + 1 }
+    if (c === ']' && !first)
+      return { re: body ? (neg ? '[^' : '[') + body + ']' : neg ? '[\\s\\S]' : '[]', end: j + 1 }
     first = false
     if (c === '[' && pat[j + 1] === ':') {
       const close = pat.indexOf(':]', j + 2)
       const cls = close > 0 ? CLASSES[pat.slice(j + 2, close)] : undefined
       if (cls !== undefined) {
         body += cls
+        prev = undefined
         j = close + 2
         continue
       }
     }
-    if (c === '\\' && j + 1 < pat.length) {
-      body += escapeRe(pat[j + 1])
-      j += 2
+    // A '-' between two characters is a range; anywhere else it is literal.
+    if (c === '-' && prev && j + 1 < pat.length && pat[j + 1] !== ']') {
+      const esc = pat[j + 1] === '\\' && j + 2 < pat.length
+      const hi = esc ? pat[j + 2] : pat[j + 1]
+      // A reversed range (`[z-a]`) matches nothing, as in fnmatch(3); a RegExp would throw.
+      body = body.slice(0, prev.at) + (prev.c <= hi ? escapeRe(prev.c) + '-' + escapeRe(hi) : '')
+      prev = undefined
+      j += esc ? 3 : 2
       continue
     }
-    // A '-' between two characters is a range; anywhere else it is literal.
-    body += c === '-' && body && pat[j + 1] !== ']' ? '-' : escapeRe(c)
+    const lit = c === '\\' && j + 1 < pat.length ? pat[++j] : c
+    prev = { c: lit, at: body.length }
+    body += escapeRe(lit)
     j++
   }
   return null

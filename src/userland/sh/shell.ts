@@ -1,17 +1,18 @@
 /**
- * Entry points of `virtnet sh`: `runScript` (a whole script, parsed before anything runs),
+ * Entry points of `virtnet sh`: `runScript` (a script, read and run a command at a time),
  * `ShellSession` (one line at a time, keeping state, for the REPL) and `sh`, the program
  * `sh [-eux] [-c SCRIPT [name [args...]]]` that other programs can spawn. Nothing thrown inside
  * the shell escapes these: every failure becomes a message on stderr and an exit status.
  */
 
-import type { Command, Io, Proc } from '../types.js'
+import type { Command, InStream, Io, Proc } from '../types.js'
 import { BUILTINS } from './builtins.js'
-import { Interp, type ShellConfig } from './interp.js'
+import { errorText, Interp, type ShellConfig } from './interp.js'
 import { SyntaxErr } from './lexer.js'
 import { type List, parse } from './parser.js'
+import { runCommands, ScriptReader } from './script.js'
 import { AbortCtl, ExitSig, SIGINT, SIGTERM } from './signals.js'
-import { PushbackIn, readAll, type ShIo } from './streams.js'
+import { PushbackIn, type ShIn, type ShIo } from './streams.js'
 
 export interface ShellOptions {
   /** `set -e`. */
@@ -54,41 +55,53 @@ function newShell(io: Io, proc: Proc, opts: ShellOptions, ctl: AbortCtl): { sh: 
 }
 
 function syntaxError(io: Io, e: unknown): number {
-  const msg = e instanceof SyntaxErr ? `line ${e.line}: ${e.message}` : String(e)
+  const msg = e instanceof SyntaxErr ? `line ${e.line}: ${e.message}` : errorText(e)
   io.stderr.write(`sh: ${msg}\n`)
   return 2
 }
 
 /**
- * Runs a whole script and resolves with its exit status. The script is parsed completely first:
- * a syntax error anywhere prints `sh: line N: syntax error: ...` and runs nothing (status 2).
- * Killing `proc` stops the script (and its foreground children). Never rejects.
+ * Runs a script and resolves with its exit status. The script (a string, or a stream such as a
+ * file) is read and run one complete command at a time, as FreeBSD's sh does: a syntax error
+ * prints `sh: line N: syntax error: ...` and ends the script with status 2 after the commands
+ * before it ran. When source is io.stdin itself, a command that reads stdin gets the script text
+ * after itself. Killing `proc` stops the script (and its foreground children). Never rejects.
  */
 export async function runScript(
-  source: string,
+  source: string | InStream,
   io: Io,
   proc: Proc,
   opts: ShellOptions = {},
 ): Promise<number> {
-  let list: List
-  try {
-    list = parse(source)
-  } catch (e) {
-    return syntaxError(io, e)
-  }
   const ctl = new AbortCtl()
   try {
     const { sh, io: shIo } = newShell(io, proc, opts, ctl)
+    let runIo = shIo
+    let reader: ScriptReader
+    if (typeof source === 'string') reader = ScriptReader.of(source)
+    else if (source !== io.stdin) reader = new ScriptReader(source, sh.wait)
+    else {
+      const r = new ScriptReader(shIo.stdin, sh.wait)
+      const stdin: ShIn = {
+        read: () => {
+          const s = r.take()
+          return s ? Promise.resolve(s) : shIo.stdin.read()
+        },
+        unread: (s) => shIo.stdin.unread(s),
+      }
+      runIo = { ...shIo, stdin }
+      reader = r
+    }
     const off = proc.onKill(() => ctl.abort(SIGTERM))
     if (proc.killed) ctl.abort(SIGTERM)
     try {
-      sh.status = await sh.boundary(shIo.stderr, () => sh.runList(list, shIo, false))
+      sh.status = await sh.boundary(shIo.stderr, () => runCommands(reader, sh, runIo, false, 'sh'))
       return sh.status
     } finally {
       off()
     }
   } catch (e) {
-    io.stderr.write(`sh: ${e instanceof Error ? e.message : String(e)}\n`)
+    io.stderr.write(`sh: ${errorText(e)}\n`)
     return 1
   }
 }
@@ -215,14 +228,7 @@ export function createSh(hooks: Pick<ShellOptions, 'programs' | 'pause'> = {}): 
     } else if (rest.length) {
       io.stderr.write(`sh: cannot open ${rest[0]}: No such file or directory\n`)
       return 127
-    } else {
-      try {
-        script = await readAll(new PushbackIn(io.stdin), (p) => p)
-      } catch (e) {
-        io.stderr.write(`sh: ${e instanceof Error ? e.message : String(e)}\n`)
-        return 1
-      }
-    }
+    } else return runScript(io.stdin, io, proc, opts)
     return runScript(script, io, proc, opts)
   }
 }

@@ -1,9 +1,9 @@
 /**
  * The shell's in-memory plumbing: pipes between pipeline stages, capture buffers for `$(...)`,
  * /dev/null, string inputs, and MemFs — the small bounded file map that stands in for a
- * filesystem so `echo x > f; cat f` works. Everything here is bounded; writes are synchronous
- * (OutStream has no backpressure), so a full buffer drops data instead of blocking.
- * No OS access and no timers.
+ * filesystem so `echo x > f; cat f` works. Everything here is bounded or loud: a pipe holds about
+ * PIPE_SIZE and makes its writer wait beyond (see Pipe), a capture or a file that runs full says
+ * so. No OS access and no timers.
  */
 
 import type { FileSystem, InStream, OutStream } from '../types.js'
@@ -46,63 +46,89 @@ export class PushbackIn implements ShIn {
 
 export const nullOut: OutStream = { write() {} }
 
+/** How much a pipe holds before its writer must wait: FreeBSD's BIG_PIPE_SIZE. */
+export const PIPE_SIZE = 64 * 1024
+
 /**
  * A pipe between two pipeline stages. The writer closes it when its stage ends (the reader then
  * sees end of file); the reader calls closeRead when its stage ends, after which writes are
  * discarded and the first one calls onBroken — the shell's SIGPIPE.
+ *
+ * Writes are synchronous (OutStream), so a write never blocks and nothing is ever dropped: past
+ * PIPE_SIZE the write still takes the data but returns a promise that settles once the reader has
+ * drained the pipe below PIPE_SIZE (or is gone). A writer that awaits it — every shell builtin
+ * does, through `put` — is held back exactly as by a full Unix pipe, so a pipe holds about
+ * PIPE_SIZE plus one write. Reads hand out at most PIPE_SIZE at a time.
  */
 export class Pipe implements ShIn, OutStream {
   private buf: string[] = []
   private size = 0
   private eof = false
   private broken = false
-  private waiters: (() => void)[] = []
+  private readers: (() => void)[] = []
+  private writers: (() => void)[] = []
   onBroken: (() => void) | undefined = undefined
 
-  constructor(private readonly cap = 16 * MiB) {}
+  constructor(private readonly cap = PIPE_SIZE) {}
 
   get closed(): boolean {
     return this.broken
   }
 
-  write(s: string): void {
-    if (!s || this.eof) return
+  write(s: string): Promise<void> | undefined {
+    if (!s || this.eof) return undefined
     if (this.broken) {
       const f = this.onBroken
       this.onBroken = undefined
       f?.()
-      return
+      return undefined
     }
-    // No backpressure is possible with a synchronous write: past the cap, data is dropped.
-    if (this.size + s.length > this.cap) s = s.slice(0, this.cap - this.size)
-    if (!s) return
     this.buf.push(s)
     this.size += s.length
-    this.wake()
+    this.wake(this.readers)
+    this.readers = []
+    if (this.size < this.cap) return undefined
+    return new Promise<void>((r) => this.writers.push(r))
   }
 
   close(): void {
     this.eof = true
-    this.wake()
+    this.wake(this.readers)
+    this.readers = []
   }
 
   closeRead(): void {
     this.broken = true
     this.buf = []
     this.size = 0
-    this.wake()
+    this.wake(this.readers)
+    this.readers = []
+    this.wake(this.writers)
+    this.writers = []
   }
 
   async read(): Promise<string | null> {
     for (;;) {
       if (this.buf.length) {
-        const s = this.buf.length === 1 ? this.buf[0] : this.buf.join('')
+        let s = this.buf.length === 1 ? this.buf[0] : this.buf.join('')
         this.buf = []
-        this.size = 0
+        if (s.length > this.cap) {
+          // Hand out one pipe's worth (not splitting a surrogate pair) and keep the rest.
+          const cut = isHighSurrogate(s.charCodeAt(this.cap - 1)) ? this.cap + 1 : this.cap
+          if (cut < s.length) {
+            this.buf.push(s.slice(cut))
+            s = s.slice(0, cut)
+          }
+        }
+        this.size -= s.length
+        if (this.size < this.cap) {
+          this.wake(this.writers)
+          this.writers = []
+        }
         return s
       }
       if (this.eof || this.broken) return null
-      await new Promise<void>((r) => this.waiters.push(r))
+      await new Promise<void>((r) => this.readers.push(r))
     }
   }
 
@@ -112,11 +138,22 @@ export class Pipe implements ShIn, OutStream {
     this.size += s.length
   }
 
-  private wake(): void {
-    const w = this.waiters
-    this.waiters = []
-    for (const r of w) r()
+  private wake(waiters: (() => void)[]): void {
+    for (const r of waiters) r()
   }
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff
+}
+
+/**
+ * Writes s to out and, when out's reader is behind (the write returned a promise), waits for it
+ * through `wait` so a kill still ends the wait: the blocking write of a full pipe.
+ */
+export async function put(out: OutStream, s: string, wait: <T>(p: Promise<T>) => Promise<T>): Promise<void> {
+  const p = out.write(s)
+  if (p) await wait(p)
 }
 
 /** Collects output (for `$(...)`), keeping at most cap characters. */
@@ -174,21 +211,23 @@ export async function readLine(
   }
 }
 
-/** Reads to end of file, keeping at most max characters. */
+/**
+ * Reads to end of file; null (after reading on to the end) when there was more than max
+ * characters — the caller says it ran out of memory rather than working on part of its input.
+ */
 export async function readAll(
   input: ShIn,
   wait: <T>(p: Promise<T>) => Promise<T>,
   max = 16 * MiB,
-): Promise<string> {
-  const parts: string[] = []
+): Promise<string | null> {
+  let parts: string[] | null = []
   let size = 0
   for (;;) {
     const chunk = await wait(input.read())
-    if (chunk === null) return parts.join('')
-    if (size < max) {
-      parts.push(chunk.slice(0, max - size))
-      size += chunk.length
-    }
+    if (chunk === null) return parts?.join('') ?? null
+    size += chunk.length
+    if (size > max) parts = null
+    parts?.push(chunk)
   }
 }
 

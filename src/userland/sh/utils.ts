@@ -7,7 +7,7 @@
 
 import type { Builtin } from './builtins.js'
 import type { Interp } from './interp.js'
-import { FileOut, outputClosed, readAll, readLine, type ShIo } from './streams.js'
+import { FileOut, outputClosed, put, readAll, readLine, type ShIo } from './streams.js'
 
 /** Parses leading single-letter options; `valued` letters take an argument. */
 function getopt(
@@ -39,7 +39,10 @@ function getopt(
   return { opts, rest: argv.slice(i) }
 }
 
-/** Contents of each operand (`-` is stdin), reporting missing files as `prog: f: No such file...`. */
+/**
+ * Contents of each operand (`-` is stdin), reporting missing files as `prog: f: No such file...`
+ * and a stdin too big to hold (over 16 MiB) as `prog: Cannot allocate memory`.
+ */
 async function inputs(
   files: readonly string[],
   io: ShIo,
@@ -50,7 +53,10 @@ async function inputs(
   let ok = true
   for (const f of files.length ? files : ['-']) {
     const text = f === '-' ? await readAll(io.stdin, sh.wait) : sh.fs.read(f)
-    if (text === undefined) {
+    if (text === null) {
+      io.stderr.write(`${prog}: Cannot allocate memory\n`)
+      ok = false
+    } else if (text === undefined) {
       io.stderr.write(`${prog}: ${f}: No such file or directory\n`)
       ok = false
     } else texts.push({ name: f, text })
@@ -69,6 +75,21 @@ function usage(io: ShIo, msg: string): number {
   return 64
 }
 
+/** JavaScript's complaint about a regular expression, as regerror(3) words it on FreeBSD. */
+function regexError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e)
+  if (!(e instanceof SyntaxError)) return msg // posixRegex's own, already regerror's words
+  const known: [RegExp, string][] = [
+    [/Range out of order/, 'invalid character range'],
+    [/group|\)/, 'parentheses not balanced'],
+    [/character class/, 'brackets ([ ]) not balanced'],
+    [/quantifier/, 'invalid repetition count(s)'],
+    [/Nothing to repeat/, 'repetition-operator operand invalid'],
+    [/\\ at end/, 'trailing backslash (\\)'],
+  ]
+  return known.find(([re]) => re.test(msg))?.[1] ?? 'invalid regular expression'
+}
+
 const cat: Builtin = async (argv, io, sh) => {
   const o = getopt(argv, 'u')
   if (typeof o === 'string') return usage(io, `cat: ${o}\nusage: cat [-u] [file ...]`)
@@ -79,12 +100,12 @@ const cat: Builtin = async (argv, io, sh) => {
       if (text === undefined) {
         io.stderr.write(`cat: ${f}: No such file or directory\n`)
         status = 1
-      } else io.stdout.write(text)
+      } else await put(io.stdout, text, sh.wait)
       continue
     }
     // Copy stdin as it arrives, so `nc -l ... | cat` shows data before the connection ends.
     for (let chunk = await sh.wait(io.stdin.read()); chunk !== null; chunk = await sh.wait(io.stdin.read())) {
-      io.stdout.write(chunk)
+      await put(io.stdout, chunk, sh.wait)
       if (outputClosed(io.stdout)) break
     }
   }
@@ -171,13 +192,14 @@ const grep: Builtin = async (argv, io, sh) => {
       .join('|')
     re = new RegExp(src, f('i') ? 'i' : '')
   } catch (e) {
-    io.stderr.write(`grep: ${e instanceof Error ? e.message : String(e)}\n`)
+    io.stderr.write(`grep: ${regexError(e)}\n`)
     return 2
   }
   const files = rest.length ? rest : ['-']
   const named = (files.length > 1 || f('H')) && !f('h')
   let matched = false
   let error = false
+  let blocked: Promise<void> | undefined
   for (const file of files) {
     let count = 0
     let n = 0
@@ -188,7 +210,10 @@ const grep: Builtin = async (argv, io, sh) => {
       matched = true
       count++
       if (f('q') || f('l')) return false
-      if (!f('c')) io.stdout.write(`${named ? name + ':' : ''}${f('n') ? n + ':' : ''}${line}\n`)
+      if (!f('c')) {
+        const w = io.stdout.write(`${named ? name + ':' : ''}${f('n') ? n + ':' : ''}${line}\n`)
+        if (w) blocked = w
+      }
       return true
     }
     if (file === '-') {
@@ -196,7 +221,10 @@ const grep: Builtin = async (argv, io, sh) => {
         let l = await readLine(io.stdin, sh.wait);
         l && select(l.line);
         l = await readLine(io.stdin, sh.wait)
-      ) {}
+      ) {
+        if (blocked) await sh.wait(blocked) // the reader of our output is behind: wait, as on a full pipe
+        blocked = undefined
+      }
     } else {
       const text = sh.fs.read(file)
       if (text === undefined) {
@@ -214,6 +242,7 @@ const grep: Builtin = async (argv, io, sh) => {
 }
 
 function utf8Length(s: string): number {
+  if (/^[\x00-\x7f]*$/.test(s)) return s.length
   let n = 0
   for (const ch of s) {
     const c = ch.codePointAt(0)!
@@ -226,7 +255,6 @@ const wc: Builtin = async (argv, io, sh) => {
   const o = getopt(argv, 'lwcm')
   if (typeof o === 'string') return usage(io, `wc: ${o}\nusage: wc [-clmw] [file ...]`)
   const all = !o.opts.size
-  const { texts, ok } = await inputs(o.rest, io, sh, 'wc')
   const total = [0, 0, 0]
   const row = (counts: number[], name: string) => {
     const cols = [all || o.opts.has('l'), all || o.opts.has('w'), all || o.opts.has('c') || o.opts.has('m')]
@@ -234,18 +262,36 @@ const wc: Builtin = async (argv, io, sh) => {
     const s = counts.map((c, k) => (cols[k] ? ' ' + String(c).padStart(7) : '')).join('')
     io.stdout.write(s + (name ? ' ' + name : '') + '\n')
   }
-  for (const { name, text } of texts) {
-    const counts = [
-      text.split('\n').length - 1,
-      text.split(/\s+/).filter(Boolean).length,
-      o.opts.has('m') ? [...text].length : utf8Length(text),
-    ]
+  const files = o.rest.length ? o.rest : ['-']
+  let ok = true
+  for (const f of files) {
+    const counts = [0, 0, 0]
+    let inWord = false
+    const count = (text: string) => {
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) counts[0]++
+      // Words may straddle chunks: count a word where it starts.
+      for (const m of text.matchAll(/\S+/g)) if (m.index > 0 || !inWord) counts[1]++
+      if (text) inWord = /\S$/.test(text)
+      counts[2] += o.opts.has('m') ? [...text].length : utf8Length(text)
+    }
+    if (f === '-') {
+      // Count stdin as it arrives: a pipe's whole output is never held.
+      for (let c = await sh.wait(io.stdin.read()); c !== null; c = await sh.wait(io.stdin.read())) count(c)
+    } else {
+      const text = sh.fs.read(f)
+      if (text === undefined) {
+        io.stderr.write(`wc: ${f}: No such file or directory\n`)
+        ok = false
+        continue
+      }
+      count(text)
+    }
     counts.forEach((c, k) => {
       total[k] += c
     })
-    row(counts, name === '-' ? '' : name)
+    row(counts, f === '-' ? '' : f)
   }
-  if (texts.length > 1) row(total, 'total')
+  if (files.length > 1) row(total, 'total')
   return ok ? 0 : 1
 }
 
@@ -274,7 +320,7 @@ const head: Builtin = async (argv, io, sh) => {
       for (let i = 0; i < c.n; i++) {
         const l = await readLine(io.stdin, sh.wait)
         if (!l) break
-        io.stdout.write(l.line + (l.eol ? '\n' : ''))
+        await put(io.stdout, l.line + (l.eol ? '\n' : ''), sh.wait)
       }
       continue
     }
@@ -290,11 +336,31 @@ const head: Builtin = async (argv, io, sh) => {
 const tail: Builtin = async (argv, io, sh) => {
   const c = countArg(argv)
   if (typeof c === 'string') return usage(io, `tail: ${c}\nusage: tail [-n lines] [file ...]`)
-  const { texts, ok } = await inputs(c.rest, io, sh, 'tail')
-  for (const { text } of texts) {
-    const l = lines(text)
-    const out = c.from ? l.slice(Math.max(c.n - 1, 0)) : c.n ? l.slice(-c.n) : []
-    for (const line of out) io.stdout.write(line + '\n')
+  let ok = true
+  for (const f of c.rest.length ? c.rest : ['-']) {
+    if (f !== '-') {
+      const text = sh.fs.read(f)
+      if (text === undefined) {
+        io.stderr.write(`tail: ${f}: No such file or directory\n`)
+        ok = false
+        continue
+      }
+      const l = lines(text)
+      const out = c.from ? l.slice(Math.max(c.n - 1, 0)) : c.n ? l.slice(-c.n) : []
+      for (const line of out) await put(io.stdout, line + '\n', sh.wait)
+      continue
+    }
+    // stdin streams: `+N` copies from line N on, `-n N` keeps only the last N lines in memory.
+    const ring: string[] = []
+    let seen = 0
+    for (let l = await readLine(io.stdin, sh.wait); l; l = await readLine(io.stdin, sh.wait)) {
+      seen++
+      if (c.from) {
+        if (seen >= c.n) await put(io.stdout, l.line + '\n', sh.wait)
+      } else if (c.n) ring[(seen - 1) % c.n] = l.line
+    }
+    for (let k = Math.max(seen - c.n, 0); !c.from && k < seen; k++)
+      await put(io.stdout, ring[k % c.n] + '\n', sh.wait)
   }
   return ok ? 0 : 1
 }
@@ -320,7 +386,7 @@ const seq: Builtin = async (argv, io, sh) => {
   const count = Math.floor((last - first) / incr + 1e-9) + 1
   for (let i = 0; i < count; i++) {
     const v = first + i * incr
-    io.stdout.write(String(Number(v.toFixed(decimals))) + (i === count - 1 ? '\n' : sep))
+    await put(io.stdout, String(Number(v.toFixed(decimals))) + (i === count - 1 ? '\n' : sep), sh.wait)
     if (i % 1024 === 1023) {
       if (outputClosed(io.stdout)) break
       await sh.tick() // lets the reader of a pipe keep up, and a kill stop us
@@ -349,7 +415,7 @@ const sort: Builtin = async (argv, io, sh) => {
   let prev: string | undefined
   for (const l of all) {
     if (f('u') && prev !== undefined && cmp(prev, l) === 0) continue
-    io.stdout.write(l + '\n')
+    await put(io.stdout, l + '\n', sh.wait)
     prev = l
   }
   return ok ? 0 : 2
@@ -410,7 +476,7 @@ const tr: Builtin = async (argv, io, sh) => {
       out += c
       last = c
     }
-    io.stdout.write(out)
+    await put(io.stdout, out, sh.wait)
   }
   return 0
 }
@@ -424,8 +490,8 @@ const tee: Builtin = async (argv, io, sh) => {
     outs.push(new FileOut(sh.fs, f))
   }
   for (let chunk = await sh.wait(io.stdin.read()); chunk !== null; chunk = await sh.wait(io.stdin.read())) {
-    io.stdout.write(chunk)
     for (const f of outs) f.write(chunk)
+    await put(io.stdout, chunk, sh.wait)
   }
   return outs.some((f) => f.full) ? 1 : 0
 }
