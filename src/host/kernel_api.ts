@@ -230,18 +230,9 @@ export class KernelApi implements Syscalls {
     this.priv(Priv.NET_IFCREATE, 'SIOCIFCREATE2')
     const [cloner, unit] = parseCloneName(this.host.cloners, name)
     const v = this.vnet
-    // Names must be free in this vnet even when an interface of that name was moved in.
-    if (unit >= 0) {
-      const probe = cloner.name === 'epair' ? [`epair${unit}a`, `epair${unit}b`] : [`${cloner.name}${unit}`]
-      if (probe.some((n) => v.ifByName(n) !== undefined)) throw new SysError('EEXIST', 'SIOCIFCREATE2')
-    }
-    let ifps = cloneCreate(v, cloner, unit)
-    // An auto-numbered unit may collide with a moved-in interface's name; try the next one.
-    while (ifps.some((i) => v.ifByName(i.name) !== undefined)) {
-      const next = ifps[0]!.unit + 1
-      for (const i of ifps) ifDestroy(i)
-      ifps = cloneCreate(v, cloner, next)
-    }
+    // Names must be free in this vnet even when an interface of that name was moved in: cloneCreate
+    // refuses such a unit (EEXIST) or, numbering automatically, passes over it.
+    const ifps = cloneCreate(v, cloner, unit)
     for (const i of ifps) ifAttach(v, i)
     return ifps[0]!.name
   }

@@ -10,12 +10,12 @@
 import type { MbufPool } from '../buf/mbuf.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
-import type { UnitSet } from './if_clone.js'
 import type { IfAddr, Ifnet } from './ifnet.js'
 import type { Netisr } from './netisr.js'
 import { RouteTable } from './route.js'
 import type { Scratch } from './scratch.js'
 import type { SysctlDecl } from './sysctl.js'
+import type { UnitAlloc } from './unit_alloc.js'
 
 /** Host services every vnet of a host shares. */
 export interface StackEnv {
@@ -71,7 +71,7 @@ export class Vnet {
   /** Interfaces ever attached here get indexes from this counter (if_index). */
   nextIfIndex = 1
   /** Units in use per interface cloner (if_clone), created on first clone. */
-  cloneUnits: Map<string, UnitSet> | null = null
+  cloneUnits: Map<string, UnitAlloc> | null = null
   destroyed = false
 
   constructor(id: number, name: string, env: StackEnv) {
