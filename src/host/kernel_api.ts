@@ -313,11 +313,11 @@ export class KernelApi implements Syscalls {
       addr >>> 28 >= 0xe
     )
       throw new SysError('EINVAL', 'SIOCAIFADDR')
-    for (const other of this.vnet.ifnets)
-      if (other !== ifp && other.addrs.some((a) => a.addr === addr))
-        throw new SysError('EEXIST', 'SIOCAIFADDR')
+    // One hash probe, not a walk over every address of the vnet (aliases by the 100,000 stay linear).
+    const owner = this.vnet.localIfa(addr)
+    if (owner !== undefined && owner.ifp !== ifp) throw new SysError('EEXIST', 'SIOCAIFADDR')
     // Without `alias`, ifconfig replaces the interface's first address.
-    const first = ifp.addrs[0]
+    const first = ifp.firstAddr
     if (!opts.alias && first !== undefined && first.addr !== addr) ifDelAddr(ifp, first.addr)
     // Assigning an address brings an Ethernet interface up (ether_ioctl SIOCSIFADDR).
     if (ifp.type === 'ether' && !ifp.up) ifp.flags |= IFF.UP | IFF.RUNNING
@@ -401,8 +401,7 @@ export class KernelApi implements Syscalls {
     if (old === undefined) throw new SysError('ESRCH', 'RTM_CHANGE')
     const r = this.buildRoute(spec, 'RTM_CHANGE')
     old.gateway = r.gateway
-    old.ifp = r.ifp
-    old.ifa = r.ifa
+    this.vnet.routes.rebind(old, r.ifp, r.ifa)
     old.flags = r.flags
     old.mtu = r.mtu
   }

@@ -31,6 +31,7 @@ export class Route {
   readonly prefixLen: number
   readonly mask: number
   gateway: number
+  /** Change ifp and ifa of a route in a table only through RouteTable.rebind (they are indexed). */
   ifp: Ifnet
   /** The address used as source for packets along this route (rt_ifa). */
   ifa: IfAddr | null
@@ -66,6 +67,12 @@ export class RouteTable {
   private count = 0
   private cacheKeys: Int32Array | null = null
   private cacheRoutes: Array<Route | null> | null = null
+  /**
+   * Routes by the interface and by the address they are bound to, so an address or interface going
+   * away finds its routes without a walk over the table. Created with the first route.
+   */
+  private byIfp: Map<Ifnet, Set<Route>> | null = null
+  private byIfa: Map<IfAddr, Set<Route>> | null = null
 
   /** Any change to the table empties the cache. */
   private invalidate(): void {
@@ -120,7 +127,50 @@ export class RouteTable {
     if (m.has(r.dst | 0)) throw new SysError('EEXIST', 'RTM_ADD')
     m.set(r.dst | 0, r)
     this.count++
+    this.index(r)
     this.invalidate()
+  }
+
+  private index(r: Route): void {
+    this.byIfp ??= new Map()
+    let s = this.byIfp.get(r.ifp)
+    if (s === undefined) {
+      s = new Set()
+      this.byIfp.set(r.ifp, s)
+    }
+    s.add(r)
+    if (r.ifa === null) return
+    this.byIfa ??= new Map()
+    let t = this.byIfa.get(r.ifa)
+    if (t === undefined) {
+      t = new Set()
+      this.byIfa.set(r.ifa, t)
+    }
+    t.add(r)
+  }
+
+  private unindex(r: Route): void {
+    const s = this.byIfp?.get(r.ifp)
+    if (s?.delete(r) && s.size === 0) this.byIfp!.delete(r.ifp)
+    if (r.ifa === null) return
+    const t = this.byIfa?.get(r.ifa)
+    if (t?.delete(r) && t.size === 0) this.byIfa!.delete(r.ifa)
+  }
+
+  /** Point a route at another interface and source address (RTM_CHANGE), keeping the indexes right. */
+  rebind(r: Route, ifp: Ifnet, ifa: IfAddr | null): void {
+    const inTable = this.byLen[r.prefixLen]?.get(r.dst | 0) === r
+    if (inTable) this.unindex(r)
+    r.ifp = ifp
+    r.ifa = ifa
+    if (inTable) this.index(r)
+    this.invalidate()
+  }
+
+  /** The routes bound to ifa (a snapshot: the caller may remove them while iterating). */
+  routesOfIfa(ifa: IfAddr): Route[] {
+    const t = this.byIfa?.get(ifa)
+    return t === undefined ? [] : [...t]
   }
 
   remove(r: Route): boolean {
@@ -128,6 +178,7 @@ export class RouteTable {
     if (m === undefined || m.get(r.dst | 0) !== r) return false
     m.delete(r.dst | 0)
     this.count--
+    this.unindex(r)
     this.invalidate()
     if (m.size === 0) {
       this.byLen[r.prefixLen] = undefined
@@ -145,6 +196,7 @@ export class RouteTable {
 
   /** Remove every route through ifp (interface detach). */
   removeIf(ifp: Ifnet): void {
-    for (const r of this.list()) if (r.ifp === ifp) this.remove(r)
+    const s = this.byIfp?.get(ifp)
+    if (s !== undefined) for (const r of [...s]) this.remove(r)
   }
 }
