@@ -289,6 +289,9 @@ export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast
   addr >>>= 0
   if (prefixLen < 0 || prefixLen > 32 || addr === 0 || addr === 0xffffffff)
     throw new SysError('EINVAL', 'SIOCAIFADDR')
+  // Its connected routes must fit (net.route.max_routes), or the address is refused whole: room for
+  // both routes is asked for, though the prefix route may already exist.
+  if (!ifp.vnet.routes.hasRoom(2)) throw new SysError('ENOBUFS', 'SIOCAIFADDR')
   if (ifp.addrFind(addr) !== undefined) ifDelAddr(ifp, addr)
   const ifa = new IfAddr(ifp, addr, prefixLen, broadcast)
   ifp.addrInsert(ifa)

@@ -22,6 +22,29 @@ export const RTF = {
 
 const CACHE_MASK = 15
 
+/**
+ * What one route costs, measured: 200k gateway routes added through the syscall API grew the heap by
+ * 201 bytes each after full collections (node --expose-gc; the Route, its hash entry and its two
+ * index entries). Rounded up for the tables' growth steps.
+ */
+export const ROUTE_BYTES = 256
+
+/**
+ * Default cap on routes per table (net.route.max_routes): a 64 MiB budget per FIB at ROUTE_BYTES,
+ * 262,144 routes. FreeBSD has no such knob (its bound is kernel memory); one process holds every
+ * vnet here, so a jail's root must not be able to add a million routes and take the host's memory.
+ */
+export const ROUTE_MAX_DEFAULT = (64 * 1024 * 1024) / ROUTE_BYTES
+
+/**
+ * Where a table's memory is charged: the owning jail's memoryuse once RCTL/racct exists. charge()
+ * returns false to refuse (the add fails with ENOBUFS and changes nothing).
+ */
+export interface RouteAccounting {
+  charge(bytes: number): boolean
+  uncharge(bytes: number): void
+}
+
 export function maskOf(prefixLen: number): number {
   return prefixLen === 0 ? 0 : (0xffffffff << (32 - prefixLen)) >>> 0
 }
@@ -73,6 +96,15 @@ export class RouteTable {
    */
   private byIfp: Map<Ifnet, Set<Route>> | null = null
   private byIfa: Map<IfAddr, Set<Route>> | null = null
+  /** net.route.max_routes for this vnet's table. */
+  maxRoutes = ROUTE_MAX_DEFAULT
+  /**
+   * The most maxRoutes may be set to from inside: the parent's cap when the vnet was made (a jail's
+   * root may lower its own cap and raise it back, never past what its parent allowed).
+   */
+  private ceiling = 0x7fffffff
+  /** The memory accounting hook (racct's memoryuse); null: only maxRoutes bounds the table. */
+  accounting: RouteAccounting | null = null
 
   /** Any change to the table empties the cache. */
   private invalidate(): void {
@@ -81,6 +113,30 @@ export class RouteTable {
 
   get size(): number {
     return this.count
+  }
+
+  /** A new vnet's table takes its parent's cap, as both its value and its ceiling. */
+  limitFrom(parent: RouteTable): void {
+    this.maxRoutes = parent.maxRoutes
+    this.ceiling = parent.maxRoutes
+  }
+
+  /** sysctl net.route.max_routes=N: EPERM above the ceiling; existing routes stay either way. */
+  setMaxRoutes(n: number): void {
+    if (n > this.ceiling)
+      throw new SysError('EPERM', 'sysctl', `net.route.max_routes: at most ${this.ceiling} here`)
+    this.maxRoutes = n
+  }
+
+  /** Whether n more routes fit under net.route.max_routes (checked before an address change starts). */
+  hasRoom(n: number): boolean {
+    return this.count + n <= this.maxRoutes
+  }
+
+  /** The single admission point for a new route: the table's cap, then the memory accounting hook. */
+  private admit(): boolean {
+    if (this.count >= this.maxRoutes) return false
+    return this.accounting === null || this.accounting.charge(ROUTE_BYTES)
   }
 
   lookup(dst: number): Route | null {
@@ -119,12 +175,14 @@ export class RouteTable {
 
   add(r: Route): void {
     let m = this.byLen[r.prefixLen]
+    if (m?.has(r.dst | 0) === true) throw new SysError('EEXIST', 'RTM_ADD')
+    // rtsock answers a table that cannot grow with ENOBUFS ("not enough memory" in route(8)).
+    if (!this.admit()) throw new SysError('ENOBUFS', 'RTM_ADD')
     if (m === undefined) {
       m = new Map()
       this.byLen[r.prefixLen] = m
       this.lens = [...this.lens, r.prefixLen].sort((a, b) => b - a)
     }
-    if (m.has(r.dst | 0)) throw new SysError('EEXIST', 'RTM_ADD')
     m.set(r.dst | 0, r)
     this.count++
     this.index(r)
@@ -178,13 +236,16 @@ export class RouteTable {
     if (m === undefined || m.get(r.dst | 0) !== r) return false
     m.delete(r.dst | 0)
     this.count--
+    this.accounting?.uncharge(ROUTE_BYTES)
     this.unindex(r)
     this.invalidate()
-    if (m.size === 0) {
-      this.byLen[r.prefixLen] = undefined
-      this.lens = this.lens.filter((l) => l !== r.prefixLen)
-    }
+    if (m.size === 0) this.dropLen(r.prefixLen)
     return true
+  }
+
+  private dropLen(len: number): void {
+    this.byLen[len] = undefined
+    this.lens = this.lens.filter((l) => l !== len)
   }
 
   /** All routes, ordered as netstat prints them: by destination, then prefix length. */
