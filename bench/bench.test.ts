@@ -45,6 +45,8 @@ test('bench --quick runs and writes valid JSON', { timeout: 60_000 }, async () =
       'emulator.ready.tree_switch',
       'emulator.pingall',
       'pipe_delay.p99',
+      'scale.alias_add.2000',
+      'scale.ngctl_list.4000',
     ])
       assert.ok(keys.has(k), `missing ${k}`)
   } finally {

@@ -35,6 +35,10 @@ export interface BenchConfig {
    */
   readonly linuxPingCount: number
   readonly linuxPingInterval: number
+  /** Alias counts on one interface: the small (baseline) and the large size. */
+  readonly aliasCounts: readonly [number, number]
+  /** Netgraph node counts for `ngctl list`: the small (baseline) and the large size. */
+  readonly ngNodes: readonly [number, number]
   /** Whether to run the Linux baseline at all. */
   readonly linux: boolean
 }
@@ -57,6 +61,8 @@ export function benchConfig(quick: boolean, linux: boolean): BenchConfig {
       netnsSizes: [10],
       linuxPingCount: 20,
       linuxPingInterval: 0,
+      aliasCounts: [200, 2000],
+      ngNodes: [400, 4000],
       linux,
     }
   return {
@@ -75,6 +81,8 @@ export function benchConfig(quick: boolean, linux: boolean): BenchConfig {
     netnsSizes: [100, 1000],
     linuxPingCount: 2000,
     linuxPingInterval: 0,
+    aliasCounts: [10000, 100000],
+    ngNodes: [10000, 100000],
     linux,
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: VirtNet's benchmark suite. Runs every group in one process — vnet creation and
  * memory, ping RTT and forwarding (alone and with idle vnets present), the emulator (a 10,000-node
- * lab built and started, pingall, real-clock pipe delay), and the Linux network namespace baseline
+ * lab built and started, pingall, real-clock pipe delay), scale (100k aliases, `ngctl list` over 100k
+ * nodes, per item against a tenth of the size), and the Linux network namespace baseline
  * where root and `ip netns` allow — then prints one table and writes JSON.
  *
  *   node --expose-gc dist/bench/run.js [--quick] [--no-linux] [--out FILE]
@@ -19,6 +20,7 @@ import { emulatorMetrics } from './emulator.js'
 import { type BenchConfig, benchConfig, canCollect, nowNs, progress, sinceNs } from './harness.js'
 import { linuxAvailable, linuxBaseline } from './linux.js'
 import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
+import { scaleMetrics } from './scale.js'
 import { vnetCreateMetrics } from './vnet_create.js'
 
 /** bench/results/latest.json in the source tree (this file runs from dist/bench/). */
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     ...vnetCreateMetrics(cfg),
     ...(await datapathMetrics(cfg)),
     ...(await emulatorMetrics(cfg)),
+    ...(await scaleMetrics(cfg)),
   ]
   const skipped = await addLinuxBaseline(metrics, cfg)
   const load = [loadBefore, loadavg()[0]!]

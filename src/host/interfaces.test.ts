@@ -32,7 +32,7 @@ describe('cloning and destroying', () => {
     assert.equal(sys.ifCreate('epair'), 'epair0a', 'unit 0 is free again')
   })
 
-  test('explicit units, EEXIST for a taken one, EINVAL for unknown cloners', () => {
+  test('explicit units, EEXIST for a taken one, EINVAL for unknown cloners, ENOSPC above IF_MAXUNIT', () => {
     const host = mkHost()
     const sys = host.syscalls()
     assert.equal(sys.ifCreate('epair7'), 'epair7a')
@@ -51,8 +51,55 @@ describe('cloning and destroying', () => {
     )
     assert.equal(
       errnoOf(() => sys.ifCreate('epair99999')),
-      'EINVAL',
+      'ENOSPC',
     )
+    assert.equal(
+      errnoOf(() => sys.ifCreate('epair32768')),
+      'ENOSPC',
+    )
+    assert.equal(sys.ifCreate('epair32767'), 'epair32767a')
+    assert.equal(
+      errnoOf(() => sys.ifCreate('epair99999999999')),
+      'EINVAL',
+      'beyond INT_MAX: a bad name',
+    )
+  })
+
+  test('units stop at IF_MAXUNIT: the 32,769th epair is ENOSPC and changes nothing; a freed unit is reused', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    for (let i = 0; i <= 32767; i++) sys.ifCreate('epair')
+    const before = sys.ifList().length
+    assert.equal(before, 1 + 2 * 32768)
+    assert.equal(
+      errnoOf(() => sys.ifCreate('epair')),
+      'ENOSPC',
+    )
+    assert.equal(sys.ifList().length, before)
+    sys.ifDestroy('epair4711b')
+    sys.ifDestroy('epair17a')
+    assert.equal(sys.ifCreate('epair'), 'epair17a', 'the lowest free unit first')
+    assert.equal(sys.ifCreate('epair'), 'epair4711a')
+    assert.equal(
+      errnoOf(() => sys.ifCreate('epair')),
+      'ENOSPC',
+    )
+    // Other cloners and other vnets have units of their own.
+    assert.equal(sys.ifCreate('lo'), 'lo1')
+  })
+
+  test('an automatic unit passes over names taken by a renamed interface', () => {
+    const host = mkHost()
+    const sys = host.syscalls()
+    sys.ifCreate('lo')
+    sys.ifRename('lo1', 'epair0b')
+    assert.equal(sys.ifCreate('epair'), 'epair1a')
+    assert.equal(
+      errnoOf(() => sys.ifCreate('epair0')),
+      'EEXIST',
+    )
+    sys.ifRename('epair0b', 'lo1')
+    assert.equal(sys.ifCreate('epair'), 'epair0a', 'the passed-over unit stayed free')
   })
 
   test('destroying either half destroys both, even with the partner in a jail', () => {

@@ -183,6 +183,8 @@ export function jailCreate(host: Host, cred: Cred, params: JailParams): Prison {
 
   const jid = host.allocJid()
   const vnet = vnetNew ? host.createVnet(fullName) : parent.vnet
+  // A new stack may hold no more routes than its parent's does allow (net.route.max_routes).
+  if (vnetNew) vnet.routes.limitFrom(parent.vnet.routes)
   const pr = new Prison(jid, short, parent, vnet, vnetNew, p.hostname ?? parent.hostname)
   pr.persist = p.persist ?? false
   pr.childrenMax = p.childrenMax ?? 0

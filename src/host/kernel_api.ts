@@ -329,19 +329,10 @@ export class KernelApi implements Syscalls {
     this.priv(Priv.NET_IFCREATE, 'SIOCIFCREATE2')
     const [cloner, unit] = parseCloneName(this.host.cloners, name)
     const v = this.vnet
-    // Names must be free in this vnet even when an interface of that name was moved in.
-    if (unit >= 0) {
-      const probe = cloner.name === 'epair' ? [`epair${unit}a`, `epair${unit}b`] : [`${cloner.name}${unit}`]
-      if (probe.some((n) => v.ifByName(n) !== undefined)) throw new SysError('EEXIST', 'SIOCIFCREATE2')
-    }
     this.charge('memoryuse', MEM_COST.ifnet * (cloner.name === 'epair' ? 2 : 1), 'SIOCIFCREATE2', 'ENOMEM')
-    let ifps = cloneCreate(v, cloner, unit)
-    // An auto-numbered unit may collide with a moved-in interface's name; try the next one.
-    while (ifps.some((i) => v.ifByName(i.name) !== undefined)) {
-      const next = ifps[0]!.unit + 1
-      for (const i of ifps) ifDestroy(i)
-      ifps = cloneCreate(v, cloner, next)
-    }
+    // Names must be free in this vnet even when an interface of that name was moved in: cloneCreate
+    // refuses such a unit (EEXIST) or, numbering automatically, passes over it.
+    const ifps = cloneCreate(v, cloner, unit)
     for (const i of ifps) ifAttach(v, i)
     return ifps[0]!.name
   }
@@ -418,14 +409,14 @@ export class KernelApi implements Syscalls {
       addr >>> 28 >= 0xe
     )
       throw new SysError('EINVAL', 'SIOCAIFADDR')
-    for (const other of this.vnet.ifnets)
-      if (other !== ifp && other.addrs.some((a) => a.addr === addr))
-        throw new SysError('EEXIST', 'SIOCAIFADDR')
+    // One hash probe, not a walk over every address of the vnet (aliases by the 100,000 stay linear).
+    const owner = this.vnet.localIfa(addr)
+    if (owner !== undefined && owner.ifp !== ifp) throw new SysError('EEXIST', 'SIOCAIFADDR')
     // A new address brings its connected route.
-    if (!ifp.addrs.some((a) => a.addr === addr))
+    if (ifp.addrFind(addr) === undefined)
       this.charge('memoryuse', MEM_COST.ifaddr + MEM_COST.route, 'SIOCAIFADDR', 'ENOBUFS')
     // Without `alias`, ifconfig replaces the interface's first address.
-    const first = ifp.addrs[0]
+    const first = ifp.firstAddr
     if (!opts.alias && first !== undefined && first.addr !== addr) ifDelAddr(ifp, first.addr)
     // Assigning an address brings an Ethernet interface up (ether_ioctl SIOCSIFADDR).
     if (ifp.type === 'ether' && !ifp.up) ifp.flags |= IFF.UP | IFF.RUNNING
@@ -513,8 +504,7 @@ export class KernelApi implements Syscalls {
     if (old === undefined) throw new SysError('ESRCH', 'RTM_CHANGE')
     const r = this.buildRoute(spec, 'RTM_CHANGE')
     old.gateway = r.gateway
-    old.ifp = r.ifp
-    old.ifa = r.ifa
+    this.vnet.routes.rebind(old, r.ifp, r.ifa)
     old.flags = r.flags
     old.mtu = r.mtu
   }

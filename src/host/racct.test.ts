@@ -196,7 +196,7 @@ test('memoryuse: interfaces, addresses and routes past the limit fail with ENOME
   )
   assert.equal(
     err,
-    'ifconfig: SIOCIFCREATE2: Cannot allocate memory\nifconfig: ioctl (SIOCAIFADDR): No buffer space available\n',
+    'ifconfig: SIOCIFCREATE2 (epair): Cannot allocate memory\nifconfig: ioctl (SIOCAIFADDR): No buffer space available\n',
   )
 })
 

@@ -39,6 +39,13 @@ export class NgGraph {
   readonly types: NgTypeRegistry
   readonly nodes = new Map<number, NgNode>()
   private nextId = 1
+  /** Named nodes by name, so a lookup is one probe: with 40,000 interfaces a scan made mkpeer slow. */
+  private readonly named = new Map<string, NgNode>()
+  /**
+   * Nodes whose name another node already had (an interface renamed to a user node's name gives its
+   * ng_ether node that name): rare, so kept in a list; `named` holds the oldest of each name.
+   */
+  private sameName: NgNode[] = []
 
   constructor(vnet: Vnet, types: NgTypeRegistry) {
     this.vnet = vnet
@@ -58,16 +65,48 @@ export class NgGraph {
     const ctor = this.types.get(type)
     if (ctor === undefined) throw new SysError('EINVAL', 'mkpeer', `unknown node type '${type}'`)
     const node = ctor(this)
-    this.nodes.set(node.id, node)
+    this.attach(node)
     return node
   }
 
+  /** Enter a constructed node (and its name, if it came with one) into the graph. */
+  attach(node: NgNode): void {
+    this.nodes.set(node.id, node)
+    this.indexName(node)
+  }
+
+  private indexName(node: NgNode): void {
+    if (node.name === '') return
+    const first = this.named.get(node.name)
+    if (first === undefined) this.named.set(node.name, node)
+    else if (node.id < first.id) {
+      this.named.set(node.name, node)
+      this.sameName.push(first)
+    } else this.sameName.push(node)
+  }
+
+  private unindexName(node: NgNode): void {
+    if (node.name === '') return
+    if (this.named.get(node.name) !== node) {
+      if (this.sameName.includes(node)) this.sameName = this.sameName.filter((n) => n !== node)
+      return
+    }
+    this.named.delete(node.name)
+    let next: NgNode | undefined
+    for (const n of this.sameName)
+      if (n.name === node.name && (next === undefined || n.id < next.id)) next = n
+    if (next !== undefined) {
+      this.sameName = this.sameName.filter((n) => n !== next)
+      this.named.set(next.name, next)
+    }
+  }
+
+  /** The oldest live node named `name` (an orphaned one is shut down instead), or an implicit one. */
   byName(name: string): NgNode | undefined {
-    for (const n of this.nodes.values()) {
-      if (n.name !== name) continue
+    const n = this.named.get(name)
+    if (n !== undefined) {
       if (!n.orphaned()) return n
       this.shutdown(n)
-      break
     }
     return this.findImplicit?.(name)
   }
@@ -155,7 +194,10 @@ export class NgGraph {
     const other = this.byName(name)
     if (other !== undefined && other !== node)
       throw new SysError('EADDRINUSE', 'ngctl', `name '${name}' is in use`)
+    const attached = this.nodes.get(node.id) === node
+    if (attached) this.unindexName(node)
     node.name = name
+    if (attached) this.indexName(node)
   }
 
   /** Cut one hook; a non-persistent node left without hooks shuts down (ng_rmhook). */
@@ -207,7 +249,10 @@ export class NgGraph {
     node.onClose()
     for (const h of [...node.hooks.values()]) this.cut(h)
     node.onShutdown()
-    this.nodes.delete(node.id)
+    if (this.nodes.get(node.id) === node) {
+      this.nodes.delete(node.id)
+      this.unindexName(node)
+    }
   }
 
   msg(node: NgNode, cmd: string, arg: NgValue | undefined): NgValue | undefined {

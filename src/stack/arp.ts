@@ -283,8 +283,7 @@ export function arpResolve(ifp: Ifnet, dst: number, m: Mbuf): number {
 }
 
 function isOurs(ifp: Ifnet, addr: number): boolean {
-  for (const a of ifp.addrs) if (a.addr === addr) return true
-  return false
+  return ifp.addrFind(addr) !== undefined
 }
 
 /** Record a resolved neighbour: fresh entry or update, then release held packets. */

@@ -30,6 +30,7 @@ function half(v: Vnet, name: string, mac: number): Ifnet {
 
 export const epairCloner: IfCloner = {
   name: 'epair',
+  names: (unit) => [`epair${unit}a`, `epair${unit}b`],
   create(v, unit) {
     const base = v.env.newMac()
     const a = half(v, `epair${unit}a`, base + 0x0a)

@@ -70,6 +70,8 @@ export class IfAddr {
   readonly net: number
   readonly broadcast: number
   readonly ifp: Ifnet
+  /** The next address of the vnet with the same value (on another interface): Vnet's local-address chain. */
+  sameAddrNext: IfAddr | null = null
 
   constructor(ifp: Ifnet, addr: number, prefixLen: number, broadcast?: number) {
     this.ifp = ifp
@@ -99,7 +101,10 @@ export class Ifnet implements NetisrTarget {
   mac: number
   readonly hwaddr: number
   description = ''
-  addrs: IfAddr[] = []
+  /** IPv4 addresses by value (as int32), in the order they were added (what ifconfig lists). */
+  private readonly addrMap = new Map<number, IfAddr>()
+  /** addrMap as an array, rebuilt on first read after a change, so readers on the data path do not allocate. */
+  private addrArray: IfAddr[] | null = null
   link: LinkEndpoint | null = null
   readonly stats = new IfStats()
   media = ''
@@ -129,6 +134,44 @@ export class Ifnet implements NetisrTarget {
     this.hwaddr = mac
     this.mtu = mtu
     this.flags = flags
+  }
+
+  /** The addresses in the order they were added (control plane and rare data-path reads: cached). */
+  get addrs(): readonly IfAddr[] {
+    let a = this.addrArray
+    if (a === null) {
+      a = [...this.addrMap.values()]
+      this.addrArray = a
+    }
+    return a
+  }
+
+  /** The address `addr` of this interface, if it has it. */
+  addrFind(addr: number): IfAddr | undefined {
+    return this.addrMap.get(addr | 0)
+  }
+
+  /** The first address (the one ifconfig without `alias` replaces), without building the list. */
+  get firstAddr(): IfAddr | undefined {
+    if (this.addrArray !== null) return this.addrArray[0]
+    for (const a of this.addrMap.values()) return a
+    return undefined
+  }
+
+  get addrCount(): number {
+    return this.addrMap.size
+  }
+
+  /** Record ifa on this interface; only ifAddAddr calls this (it keeps routes and the vnet in step). */
+  addrInsert(ifa: IfAddr): void {
+    this.addrMap.set(ifa.addr | 0, ifa)
+    this.addrArray = null
+  }
+
+  /** Forget ifa; only ifDelAddr calls this. */
+  addrRemove(ifa: IfAddr): void {
+    if (this.addrMap.get(ifa.addr | 0) === ifa) this.addrMap.delete(ifa.addr | 0)
+    this.addrArray = null
   }
 
   get up(): boolean {
@@ -247,10 +290,15 @@ export function ifReturnHome(ifp: Ifnet): void {
   ifAttach(home, ifp)
 }
 
+/**
+ * The connected routes of a new address (in_addprefix / ifa_maintain_loopback_route): its host
+ * route through the loopback and its prefix route, unless another address already provides them.
+ * Each is one hash probe, so adding the 100,000th alias costs what the first did.
+ */
 function connectedRoutes(ifa: IfAddr): void {
   const v = ifa.ifp.vnet
   const ifp = ifa.ifp
-  const lo = v.ifnets.find((i) => i.type === 'loop') ?? ifp
+  const lo = v.loopback ?? ifp
   // The address itself is reached through the loopback (FreeBSD shows it as `UHS lo0`).
   if (v.routes.get(ifa.addr, 32) === undefined && ifp.type !== 'loop')
     v.routes.add(new Route(ifa.addr, 32, 0, lo, ifa, RTF.UP | RTF.HOST | RTF.STATIC | RTF.PINNED))
@@ -264,17 +312,14 @@ function connectedRoutes(ifa: IfAddr): void {
     v.routes.add(new Route(ifa.net, len, 0, ifp, ifa, RTF.UP | (len === 32 ? RTF.HOST : 0)))
 }
 
+/** Remove the routes bound to ifa (found through the table's per-address index, not a scan). */
 function removeConnectedRoutes(ifa: IfAddr): void {
   const v = ifa.ifp.vnet
-  for (const r of v.routes.list()) {
-    if (r.ifa !== ifa) continue
+  for (const r of v.routes.routesOfIfa(ifa)) {
     v.routes.remove(r)
-    // Another address on the same prefix keeps the prefix reachable.
-    const other = v.ifnets
-      .flatMap((i) => i.addrs)
-      .find((a) => a !== ifa && a.net === r.dst && a.prefixLen === r.prefixLen)
-    if (other !== undefined && r.prefixLen !== 32)
-      v.routes.add(new Route(r.dst, r.prefixLen, 0, other.ifp, other, r.flags))
+    // Another address on the same prefix keeps the prefix reachable (in_scrubprefix).
+    const other = r.prefixLen !== 32 ? v.prefixOwner(r.dst, r.prefixLen, ifa) : undefined
+    if (other !== undefined) v.routes.add(new Route(r.dst, r.prefixLen, 0, other.ifp, other, r.flags))
   }
 }
 
@@ -283,11 +328,13 @@ export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast
   addr >>>= 0
   if (prefixLen < 0 || prefixLen > 32 || addr === 0 || addr === 0xffffffff)
     throw new SysError('EINVAL', 'SIOCAIFADDR')
-  const existing = ifp.addrs.find((a) => a.addr === addr)
-  if (existing !== undefined) ifDelAddr(ifp, addr)
+  // Its connected routes must fit (net.route.max_routes), or the address is refused whole: room for
+  // both routes is asked for, though the prefix route may already exist.
+  if (!ifp.vnet.routes.hasRoom(2)) throw new SysError('ENOBUFS', 'SIOCAIFADDR')
+  if (ifp.addrFind(addr) !== undefined) ifDelAddr(ifp, addr)
   const ifa = new IfAddr(ifp, addr, prefixLen, broadcast)
-  ifp.addrs = [...ifp.addrs, ifa]
-  ifp.vnet.addressesChanged()
+  ifp.addrInsert(ifa)
+  ifp.vnet.addrAttached(ifa)
   connectedRoutes(ifa)
   ifp.vnet.env.domains.addressEvent(ifa, true)
   return ifa
@@ -295,11 +342,11 @@ export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast
 
 /** SIOCDIFADDR. */
 export function ifDelAddr(ifp: Ifnet, addr: number): void {
-  const ifa = ifp.addrs.find((a) => a.addr === addr >>> 0)
+  const ifa = ifp.addrFind(addr >>> 0)
   if (ifa === undefined) throw new SysError('EADDRNOTAVAIL', 'SIOCDIFADDR')
+  ifp.addrRemove(ifa)
+  ifp.vnet.addrDetached(ifa)
   removeConnectedRoutes(ifa)
-  ifp.addrs = ifp.addrs.filter((a) => a !== ifa)
-  ifp.vnet.addressesChanged()
   ifp.vnet.env.domains.addressEvent(ifa, false)
 }
 

@@ -3,6 +3,7 @@
  * the net.inet.ip.* knobs. Input and output live in ip_input.ts / ip_output.ts.
  */
 
+import { ROUTE_MAX_DEFAULT } from './route.js'
 import { intKnob } from './sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from './vnet.js'
 
@@ -89,6 +90,18 @@ export const ipModule: VnetModule<IpVnet> = {
         max: 65535,
       },
     ),
+    // Not in FreeBSD (its bound is kernel memory): the vnet's one IPv4 FIB holds at most this many
+    // routes; more are refused with ENOBUFS. Default ROUTE_MAX_DEFAULT (a 64 MiB budget).
+    {
+      name: 'net.route.max_routes',
+      descr: `Maximum number of routes in this vnet's routing table (VirtNet; default ${ROUTE_MAX_DEFAULT})`,
+      kind: 'int',
+      scope: 'vnet',
+      min: 1,
+      max: 0x7fffffff,
+      get: (v) => v.routes.maxRoutes,
+      set: (v, n) => v.routes.setMaxRoutes(n as number),
+    },
   ],
 }
 

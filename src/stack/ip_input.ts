@@ -56,7 +56,8 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     return
   }
   // Broadcasts are ours only on the interface whose subnet they belong to (FreeBSD's ip_input).
-  if (v.isLocal(dst) || dst === 0xffffffff || ifBroadcast(ifp, dst)) {
+  // The vnet-wide broadcast set first: a forwarded packet then never walks the interface's aliases.
+  if (v.isLocal(dst) || dst === 0xffffffff || (v.isBroadcast(dst) && ifBroadcast(ifp, dst))) {
     ipLocal(v, ifp, m)
     return
   }

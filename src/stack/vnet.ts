@@ -11,12 +11,12 @@ import type { MbufPool } from '../buf/mbuf.js'
 import type { Clock } from '../util/clock.js'
 import type { Rng } from '../util/rng.js'
 import type { Domains } from './domain.js'
-import type { UnitSet } from './if_clone.js'
 import type { IfAddr, Ifnet } from './ifnet.js'
 import type { Netisr } from './netisr.js'
 import { RouteTable } from './route.js'
 import type { Scratch } from './scratch.js'
 import type { SysctlDecl } from './sysctl.js'
+import type { UnitAlloc } from './unit_alloc.js'
 
 /** Host services every vnet of a host shares. */
 export interface StackEnv {
@@ -69,12 +69,20 @@ export class Vnet {
    * address as an int32, because V8 hashes small integers much faster than heap numbers (u32 ≥ 2^31).
    */
   private readonly local = new Map<number, IfAddr>()
-  private bcast: Set<number> | null = null
+  /** Broadcast addresses of our subnets, with how many addresses share each; created on first use. */
+  private bcast: Map<number, number> | null = null
+  /**
+   * Addresses by connected prefix (net, length), in the order they were added: which address takes
+   * over a prefix route when its owner goes (in_scrubprefix). Created on first use.
+   */
+  private prefixes: Map<number, Set<IfAddr>> | null = null
+  /** The first loopback interface (lo0), where host routes to our own addresses point. */
+  private loif: Ifnet | null = null
   readonly slots: unknown[] = new Array(SLOTS)
   /** Interfaces ever attached here get indexes from this counter (if_index). */
   nextIfIndex = 1
   /** Units in use per interface cloner (if_clone), created on first clone. */
-  cloneUnits: Map<string, UnitSet> | null = null
+  cloneUnits: Map<string, UnitAlloc> | null = null
   destroyed = false
 
   constructor(id: number, name: string, env: StackEnv) {
@@ -99,10 +107,17 @@ export class Vnet {
   /** Index an attached interface (if_attach); the caller has checked the name is free. */
   ifInsert(ifp: Ifnet): void {
     this.ifs.set(ifp.name, ifp)
+    if (ifp.type === 'loop' && this.loif === null) this.loif = ifp
   }
 
   ifRemove(ifp: Ifnet): void {
     if (this.hasIf(ifp)) this.ifs.delete(ifp.name)
+    if (ifp === this.loif) this.loif = this.ifnets.find((i) => i.type === 'loop') ?? null
+  }
+
+  /** The loopback interface host routes to local addresses go through (lo0; null only while it is gone). */
+  get loopback(): Ifnet | null {
+    return this.loif
   }
 
   /** Re-index after a rename, keeping the listing order. */
@@ -133,18 +148,67 @@ export class Vnet {
     return this.local.get(addr | 0)
   }
 
-  /** Recompute the local and broadcast address sets after an address change. */
-  addressesChanged(): void {
-    this.local.clear()
-    let bcast: Set<number> | null = null
-    for (const ifp of this.ifnets)
-      for (const a of ifp.addrs) {
-        if (!this.local.has(a.addr | 0)) this.local.set(a.addr | 0, a)
-        if (a.prefixLen < 31) {
-          bcast ??= new Set()
-          bcast.add(a.broadcast | 0)
-        }
-      }
-    this.bcast = bcast
+  /** A new address of one of our interfaces (ifAddAddr): O(1), whatever the number of addresses. */
+  addrAttached(a: IfAddr): void {
+    const key = a.addr | 0
+    const head = this.local.get(key)
+    if (head === undefined) this.local.set(key, a)
+    else {
+      // The same address on another interface: the first one added keeps answering.
+      let t = head
+      while (t.sameAddrNext !== null) t = t.sameAddrNext
+      t.sameAddrNext = a
+    }
+    if (a.prefixLen < 31) {
+      this.bcast ??= new Map()
+      this.bcast.set(a.broadcast | 0, (this.bcast.get(a.broadcast | 0) ?? 0) + 1)
+    }
+    this.prefixes ??= new Map()
+    const pk = prefixKey(a.net, a.prefixLen)
+    let set = this.prefixes.get(pk)
+    if (set === undefined) {
+      set = new Set()
+      this.prefixes.set(pk, set)
+    }
+    set.add(a)
   }
+
+  /** An address is going (ifDelAddr): undo addrAttached. */
+  addrDetached(a: IfAddr): void {
+    const key = a.addr | 0
+    const head = this.local.get(key)
+    if (head === a) {
+      if (a.sameAddrNext === null) this.local.delete(key)
+      else this.local.set(key, a.sameAddrNext)
+    } else if (head !== undefined) {
+      let t = head
+      while (t.sameAddrNext !== null && t.sameAddrNext !== a) t = t.sameAddrNext
+      if (t.sameAddrNext === a) t.sameAddrNext = a.sameAddrNext
+    }
+    a.sameAddrNext = null
+    if (a.prefixLen < 31 && this.bcast !== null) {
+      const n = (this.bcast.get(a.broadcast | 0) ?? 1) - 1
+      if (n > 0) this.bcast.set(a.broadcast | 0, n)
+      else this.bcast.delete(a.broadcast | 0)
+    }
+    const pk = prefixKey(a.net, a.prefixLen)
+    const set = this.prefixes?.get(pk)
+    if (set !== undefined) {
+      set.delete(a)
+      if (set.size === 0) this.prefixes!.delete(pk)
+    }
+  }
+
+  /** The earliest-added address on prefix net/len other than `except`, if any. */
+  prefixOwner(net: number, len: number, except: IfAddr): IfAddr | undefined {
+    const set = this.prefixes?.get(prefixKey(net, len))
+    if (set === undefined) return undefined
+    for (const a of set) if (a !== except) return a
+    return undefined
+  }
+}
+
+/** One number for a prefix: net (u32) and length (0..32) without collisions. */
+function prefixKey(net: number, len: number): number {
+  return (net >>> 0) * 64 + len
 }

@@ -90,6 +90,21 @@ links:
     assert.equal(lines[1], `${bad}:6: nodes.pc1: unknown property 'routs' (did you mean 'routes'?)`)
   })
 
+  test('a lab that needs more than --max-memory is refused before anything is built', () => {
+    const file = join(tmp, 'tree.json')
+    assert.equal(virtnet(['gen', 'tree', '3', '10', '-o', file]).status, 0)
+    // 1,111 nodes at 8 KiB and 1,110 links at 4 KiB: about 14 MB.
+    assert.deepEqual(virtnet(['run', file, '--max-memory', '1M', '-c', 'h1 true']), {
+      status: 1,
+      out: '',
+      err: 'virtnet: lab needs about 14 MB, more than --max-memory 1 MB\n',
+    })
+    const bad = virtnet(['run', file, '--max-memory', 'lots'])
+    assert.equal(bad.status, 64)
+    assert.match(bad.err, /^virtnet: --max-memory: expected a size such as 512M or 2G, got 'lots'\n/)
+    assert.equal(virtnet(['run', 'examples/demo.yaml', '--max-memory', '64M', '-c', 'a true']).status, 0)
+  })
+
   test('missing files and usage', () => {
     assert.deepEqual(virtnet(['run', 'no/such.yaml']), {
       status: 66,

@@ -223,7 +223,7 @@ describe('ifconfig changes', () => {
     )
     assert.equal(
       (await runCmd(ifconfig, 'ifconfig epair7 create', k.sys)).err,
-      'ifconfig: SIOCIFCREATE2: File exists\n',
+      'ifconfig: SIOCIFCREATE2 (epair7): File exists\n',
     )
     assert.equal(
       (await runCmd(ifconfig, 'ifconfig epair0a destroy', k.sys)).err,

@@ -334,7 +334,8 @@ function execute(sys: Syscalls, name: string, plan: Plan, io: { stdout: { write(
     try {
       cur.name = sys.ifCreate(name)
     } catch (e) {
-      throw new CmdError(sysMessage('SIOCIFCREATE2', asSysError(e)))
+      // FreeBSD's ifconfig names the request: `SIOCIFCREATE2 (epair): No space left on device`.
+      throw new CmdError(sysMessage(`SIOCIFCREATE2 (${name})`, asSysError(e)))
     }
     cur.print = cur.name !== name
   }

@@ -22,6 +22,8 @@ type Rtn = (typeof RTN)[keyof typeof RTN]
 const EX_NOINPUT = 66
 const MAIN_USAGE = 'usage: ngctl [-d] [-f file] [-n name] [command ...]'
 const UNNAMED = '<unnamed>'
+/** Lines of `list` output written at a time. */
+const LIST_CHUNK = 256
 /** NG_NODESIZ - 1: ngctl's snprintf cuts a longer -n name. */
 const NODE_NAME_MAX = 31
 
@@ -141,8 +143,17 @@ const CMDS: readonly NgCmd[] = [
         return fail(ctx, 'send msg', e)
       }
       if (named) nodes = nodes.filter((n) => n.name !== '')
-      const lines = [`There are ${nodes.length} total ${named ? 'named ' : ''}nodes:`]
-      for (const n of nodes) lines.push(...(o.flags.has('l') ? showLines(n, true) : [nodeLine(n)]))
+      const long = o.flags.has('l')
+      // Streamed a chunk at a time: 100,000 nodes never become one string in memory.
+      let lines = [`There are ${nodes.length} total ${named ? 'named ' : ''}nodes:`]
+      for (const n of nodes) {
+        if (long) for (const l of showLines(n, true)) lines.push(l)
+        else lines.push(nodeLine(n))
+        if (lines.length >= LIST_CHUNK) {
+          write(ctx, lines)
+          lines = []
+        }
+      }
       write(ctx, lines)
       return RTN.OK
     },

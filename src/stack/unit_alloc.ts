@@ -1,0 +1,99 @@
+/**
+ * Unit number allocation for interface cloners (FreeBSD's unr(9) as if_clone uses it): the lowest
+ * free unit in 0..max, or a given one, and giving units back. Allocation costs O(log n) amortized,
+ * never a scan from 0, so creating the 32,768th epair costs what the first did. Memory grows with the
+ * units handed out, not with `max`. This module knows nothing of interfaces or names.
+ */
+
+export class UnitAlloc {
+  readonly max: number
+  private readonly used = new Set<number>()
+  /** Every unit at or above `next` that is not in `used` is free. */
+  private next = 0
+  /**
+   * Min-heap of units below `next` that were given back; an entry may since have been taken again.
+   * Created on the first such give-back, so an allocator that only grows (every vnet's lo) stays small.
+   */
+  private freed: number[] | null = null
+  /** Units in `freed`, so a unit taken and given back many times is queued once. */
+  private queued: Set<number> | null = null
+
+  constructor(max: number) {
+    this.max = max
+  }
+
+  /** Units in use. */
+  get count(): number {
+    return this.used.size
+  }
+
+  has(unit: number): boolean {
+    return this.used.has(unit)
+  }
+
+  /** The lowest free unit, now in use; -1 when all of 0..max are taken. */
+  allocAny(): number {
+    while (this.freed !== null && this.freed.length > 0) {
+      const u = this.popFreed(this.freed)
+      this.queued!.delete(u)
+      if (!this.used.has(u)) {
+        this.used.add(u)
+        return u
+      }
+    }
+    // Units skipped here were taken explicitly; `next` only grows, so the skips add up to at most max.
+    while (this.next <= this.max && this.used.has(this.next)) this.next++
+    if (this.next > this.max) return -1
+    this.used.add(this.next)
+    return this.next++
+  }
+
+  /** Take `unit`; false when it is in use. The caller has checked 0 <= unit <= max. */
+  allocSpecific(unit: number): boolean {
+    if (this.used.has(unit)) return false
+    this.used.add(unit)
+    return true
+  }
+
+  /** Give `unit` back (a no-op when it is not in use). */
+  free(unit: number): void {
+    if (!this.used.delete(unit)) return
+    if (unit >= this.next) return
+    this.queued ??= new Set()
+    this.freed ??= []
+    if (this.queued.has(unit)) return
+    this.queued.add(unit)
+    this.pushFreed(this.freed, unit)
+  }
+
+  private pushFreed(h: number[], u: number): void {
+    let i = h.length
+    h.push(u)
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (h[p]! <= u) break
+      h[i] = h[p]!
+      i = p
+    }
+    h[i] = u
+  }
+
+  private popFreed(h: number[]): number {
+    const top = h[0]!
+    const last = h.pop()!
+    const n = h.length
+    if (n > 0) {
+      let i = 0
+      for (;;) {
+        let c = 2 * i + 1
+        if (c >= n) break
+        if (c + 1 < n && h[c + 1]! < h[c]!) c++
+        if (h[c]! >= last) break
+        h[i] = h[c]!
+        i = c
+      }
+      h[i] = last
+    }
+    return top
+  }
+}
