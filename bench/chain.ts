@@ -11,8 +11,8 @@
 
 import type { Host } from '../src/host/host.js'
 import type { Syscalls } from '../src/host/syscalls.js'
-import type { Ifnet } from '../src/stack/ifnet.js'
-import type { Vnet } from '../src/stack/vnet.js'
+import type { Ifnet } from '../src/stack/net/ifnet.js'
+import type { Vnet } from '../src/stack/net/vnet.js'
 
 export interface RoutePlan {
   readonly dst: number

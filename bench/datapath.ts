@@ -7,7 +7,7 @@
 
 import { Host } from '../src/host/host.js'
 import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
-import type { Vnet } from '../src/stack/vnet.js'
+import type { Vnet } from '../src/stack/net/vnet.js'
 import { buildChain, type Chain } from './chain.js'
 import { forwardMetrics, measureForwarding } from './forward.js'
 import { type BenchConfig, collect, countText, progress } from './harness.js'

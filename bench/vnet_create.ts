@@ -10,7 +10,7 @@
 import { Host } from '../src/host/host.js'
 import type { Syscalls } from '../src/host/syscalls.js'
 import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
-import type { Vnet } from '../src/stack/vnet.js'
+import type { Vnet } from '../src/stack/net/vnet.js'
 import {
   type BenchConfig,
   canCollect,

@@ -70,6 +70,21 @@ test('imports point only downward through the layers', () => {
   assert.deepEqual(bad, [])
 })
 
+test('net/ hands frames to protocols it does not know: nothing in stack/net imports stack/netinet', () => {
+  // As FreeBSD's sys/net: protocols register by EtherType (netisr) and for address and link events
+  // (eventhandlers), so IPv6 and packet filters plug in the same way.
+  const bad: string[] = []
+  for (const f of files) {
+    if (!f.rel.startsWith('stack/net/')) continue
+    for (const m of f.text.matchAll(/^\s*(?:import|export)[^'"]*from\s+'(\.[^']+)'/gm)) {
+      const target = relative(SRC, resolve(dirname(f.path), m[1]!))
+      if (target.startsWith('stack/') && !target.startsWith('stack/net/'))
+        bad.push(`${f.rel} imports ${target}`)
+    }
+  }
+  assert.deepEqual(bad, [])
+})
+
 test('the core uses no node: modules, wall clock, real timers or Math.random', () => {
   const bad: string[] = []
   for (const f of files) {

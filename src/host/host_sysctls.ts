@@ -4,7 +4,7 @@
  * kern.racct.enable are boot-time tunables (HostOptions), read-only here as in FreeBSD.
  */
 
-import type { SysctlDecl } from '../stack/sysctl.js'
+import type { SysctlDecl } from '../stack/net/sysctl.js'
 import type { Host } from './host.js'
 
 export function hostSysctls(host: Host): SysctlDecl[] {

@@ -6,7 +6,7 @@
 
 import { Prison } from '../jail/prison.js'
 import { type Cred, Priv, privCheck } from '../jail/priv.js'
-import { ifMove } from '../stack/ifnet.js'
+import { ifMove } from '../stack/net/ifnet.js'
 import { SysError } from '../util/errno.js'
 import { formatIpv4, parseIpv4 } from '../wire/addr.js'
 import type { Host } from './host.js'

@@ -10,6 +10,22 @@ import { type Cred, Priv, privAllowed, privCheck } from '../jail/priv.js'
 import { MEM_COST, type RacctResource } from '../jail/racct.js'
 import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
+import { type BridgeSoftc, bridgeOf } from '../stack/net/if_bridge.js'
+import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
+import {
+  IFF,
+  IFNAMSIZ,
+  type Ifnet,
+  ifAddAddr,
+  ifAttach,
+  ifDelAddr,
+  ifMove,
+  ifSetUp,
+} from '../stack/net/ifnet.js'
+import { ifDestroy } from '../stack/net/lifecycle.js'
+import { Route, RTF } from '../stack/net/route.js'
+import { parseSysctlValue, type SysctlDecl } from '../stack/net/sysctl.js'
+import type { Vnet } from '../stack/net/vnet.js'
 import {
   type ArpEntryInfo,
   arpDelete,
@@ -18,19 +34,12 @@ import {
   arpList,
   arpSet,
   arp as arpState,
-} from '../stack/arp.js'
-import { icmp } from '../stack/icmp.js'
-import { type BridgeSoftc, bridgeOf } from '../stack/if_bridge.js'
-import { cloneCreate, parseCloneName } from '../stack/if_clone.js'
-import { IFF, IFNAMSIZ, type Ifnet, ifAddAddr, ifAttach, ifDelAddr, ifMove, ifSetUp } from '../stack/ifnet.js'
-import { ip } from '../stack/ip.js'
-import { ipOutput, sourceFor } from '../stack/ip_output.js'
-import { ifDestroy } from '../stack/lifecycle.js'
-import { rawClose, rawOpen } from '../stack/raw.js'
-import { Route, RTF } from '../stack/route.js'
-import { parseSysctlValue, type SysctlDecl } from '../stack/sysctl.js'
-import { udp } from '../stack/udp.js'
-import type { Vnet } from '../stack/vnet.js'
+} from '../stack/netinet/arp.js'
+import { icmp } from '../stack/netinet/icmp.js'
+import { ip } from '../stack/netinet/ip.js'
+import { ipOutput, sourceFor } from '../stack/netinet/ip_output.js'
+import { rawClose, rawOpen } from '../stack/netinet/raw.js'
+import { udp } from '../stack/netinet/udp.js'
 import { type ErrnoName, SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
 import type { Host } from './host.js'

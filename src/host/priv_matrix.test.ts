@@ -25,7 +25,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import type { SysctlDecl } from '../stack/sysctl.js'
+import type { SysctlDecl } from '../stack/net/sysctl.js'
 import { errnoOf, ip, snapshot } from '../testing/net.js'
 import { Host } from './host.js'
 import type { Syscalls } from './syscalls.js'

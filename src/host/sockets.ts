@@ -23,9 +23,9 @@ import {
   sosetopt,
   soshutdown,
 } from '../kern/socket.js'
-import type { Inpcb } from '../stack/in_pcb.js'
-import { udpEndpoints, udpSocket } from '../stack/udp.js'
-import type { Vnet } from '../stack/vnet.js'
+import type { Vnet } from '../stack/net/vnet.js'
+import type { Inpcb } from '../stack/netinet/in_pcb.js'
+import { udpEndpoints, udpSocket } from '../stack/netinet/udp.js'
 import { SysError } from '../util/errno.js'
 import { IpProto } from '../wire/ipv4.js'
 import { AF_INET, IP_TOS, IP_TTL, IPPROTO_IP, type SocketFd, type SocketInfo } from './syscalls.js'

@@ -173,11 +173,11 @@ export interface RawSocket {
 }
 
 import type { NgNodeInfo } from '../netgraph/graph.js'
-import type { RawDatagram } from '../stack/raw.js'
-import type { SysctlCType } from '../stack/sysctl.js'
+import type { SysctlCType } from '../stack/net/sysctl.js'
+import type { RawDatagram } from '../stack/netinet/raw.js'
 
 export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
-export type { SysctlCType } from '../stack/sysctl.js'
+export type { SysctlCType } from '../stack/net/sysctl.js'
 
 /**
  * A netgraph control socket (ng_socket): its own node is `.` in paths. Paths are FreeBSD's

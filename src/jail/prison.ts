@@ -5,7 +5,7 @@
  * lifecycle (create, modify, remove) is in host/jails.ts.
  */
 
-import type { Vnet } from '../stack/vnet.js'
+import type { Vnet } from '../stack/net/vnet.js'
 
 /** A live process as the kernel knows it: the little of struct proc that kill(2) needs. */
 export interface ProcEntry {

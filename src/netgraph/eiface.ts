@@ -5,8 +5,8 @@
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
-import { cloneCreate, cloneRelease, type IfCloner } from '../stack/if_clone.js'
-import { IFF, Ifnet, ifAttach, ifDetach, type LinkEndpoint } from '../stack/ifnet.js'
+import { cloneCreate, cloneRelease, type IfCloner } from '../stack/net/if_clone.js'
+import { IFF, Ifnet, ifAttach, ifDetach, type LinkEndpoint } from '../stack/net/ifnet.js'
 import { SysError } from '../util/errno.js'
 import { formatMac, parseMac } from '../wire/addr.js'
 import type { NgValue } from './ascii.js'

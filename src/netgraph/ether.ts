@@ -8,7 +8,7 @@
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
-import type { Ifnet, IfTap } from '../stack/ifnet.js'
+import type { Ifnet, IfTap } from '../stack/net/ifnet.js'
 import { SysError } from '../util/errno.js'
 import { formatMac, parseMac } from '../wire/addr.js'
 import type { NgValue } from './ascii.js'

@@ -6,7 +6,7 @@
  */
 
 import type { MbufPool } from '../buf/mbuf.js'
-import type { Vnet } from '../stack/vnet.js'
+import type { Vnet } from '../stack/net/vnet.js'
 import { SysError } from '../util/errno.js'
 import type { NgValue } from './ascii.js'
 import { NG_NAMELEN, NgHook, type NgNode } from './node.js'

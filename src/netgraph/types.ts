@@ -3,8 +3,8 @@
  * is one line here plus its file.
  */
 
-import type { Ifnet } from '../stack/ifnet.js'
-import { Slot, type Vnet, type VnetModule, vstate } from '../stack/vnet.js'
+import type { Ifnet } from '../stack/net/ifnet.js'
+import { Slot, type Vnet, type VnetModule, vstate } from '../stack/net/vnet.js'
 import { BridgeNode } from './bridge.js'
 import { EifaceNode } from './eiface.js'
 import { EtherNode } from './ether.js'

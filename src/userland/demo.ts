@@ -4,7 +4,7 @@
  * drives a shell session; the platform supplies the host and the clock.
  */
 
-import { ShellSession } from './sh/shell.js'
+import { ShellSession } from './bin/sh/shell.js'
 import type { Io, Proc } from './types.js'
 
 /** The demo, one command per line; `#` lines are narration printed as they are. */

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
+import { ShellSession } from './bin/sh/shell.js'
 import { startProcess } from './process.js'
 import { makePrograms } from './programs.js'
-import { ShellSession } from './sh/shell.js'
 
 async function run(script: string): Promise<{ host: Host; status: number; out: string }> {
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })

@@ -15,8 +15,8 @@
 
 import type { Syscalls } from '../host/syscalls.js'
 import { isSysError, SysError } from '../util/errno.js'
+import { MemFs } from './bin/sh/streams.js'
 import type { Program } from './programs.js'
-import { MemFs } from './sh/streams.js'
 import type { Command, FileSystem, Io, Job, Proc, SpawnOptions } from './types.js'
 
 export type { Program } from './programs.js'

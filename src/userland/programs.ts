@@ -1,26 +1,26 @@
 /**
  * The program registry: every name a process can run, mapped to its Command. `ping` and
  * `traceroute` are setuid root as on FreeBSD; the kernel applies that at exec (Syscalls.exec). The shell comes
- * from src/userland/sh; a platform that needs a differently configured shell (say, one that yields
+ * from src/userland/bin/sh; a platform that needs a differently configured shell (say, one that yields
  * to the event loop) passes its own with `makePrograms`.
  */
 
-import { arp } from './commands/arp.js'
-import { hostname } from './commands/hostname.js'
-import { ifconfig } from './commands/ifconfig.js'
-import { jail } from './commands/jail.js'
-import { jexec } from './commands/jexec.js'
-import { jls } from './commands/jls.js'
-import { nc } from './commands/nc.js'
-import { netstat } from './commands/netstat.js'
-import { ngctl } from './commands/ngctl.js'
-import { ping } from './commands/ping.js'
-import { rctl } from './commands/rctl.js'
-import { route } from './commands/route.js'
-import { sysctl } from './commands/sysctl.js'
-import { traceroute } from './commands/traceroute.js'
-import { createSh } from './sh/shell.js'
+import { hostname } from './bin/hostname.js'
+import { createSh } from './bin/sh/shell.js'
+import { ifconfig } from './sbin/ifconfig.js'
+import { ping } from './sbin/ping.js'
+import { route } from './sbin/route.js'
+import { sysctl } from './sbin/sysctl.js'
 import type { Command } from './types.js'
+import { nc } from './usr.bin/nc.js'
+import { netstat } from './usr.bin/netstat.js'
+import { arp } from './usr.sbin/arp.js'
+import { jail } from './usr.sbin/jail.js'
+import { jexec } from './usr.sbin/jexec.js'
+import { jls } from './usr.sbin/jls.js'
+import { ngctl } from './usr.sbin/ngctl.js'
+import { rctl } from './usr.sbin/rctl.js'
+import { traceroute } from './usr.sbin/traceroute.js'
 
 export interface Program {
   run: Command

@@ -1,0 +1,81 @@
+/**
+ * How protocols plug into the link layer without the link layer knowing them (FreeBSD's netisr
+ * protocol registration and eventhandlers): a protocol family registers its input routine per
+ * EtherType and per loopback address family, and listens for address and interface events.
+ * One registry per host, shared by all its vnets; filled once when the host starts.
+ *
+ * The link layer only calls what is registered here, so it imports nothing from a protocol family.
+ * Lookups on the receive path scan a tiny array: no allocation, no hashing per frame.
+ */
+
+import type { Mbuf } from '../../buf/mbuf.js'
+import type { IfAddr, Ifnet } from './ifnet.js'
+
+/** A protocol's input routine; takes ownership of m (which starts at the protocol's header). */
+export type ProtoInput = (ifp: Ifnet, m: Mbuf) => void
+
+export class Domains {
+  private readonly etherTypes: number[] = []
+  private readonly etherInputs: ProtoInput[] = []
+  /** Input for frames of interfaces without a link header (lo), by IP version nibble. */
+  private readonly loopInputs: Array<ProtoInput | undefined> = new Array(16)
+  private loopDefault: ProtoInput | undefined = undefined
+  private readonly addrListeners: Array<(ifa: IfAddr, added: boolean) => void> = []
+  private readonly departureListeners: Array<(ifp: Ifnet) => void> = []
+  private readonly linkUpListeners: Array<(ifp: Ifnet) => void> = []
+
+  /** netisr_register for an EtherType. */
+  registerEtherType(type: number, input: ProtoInput): void {
+    if (this.etherTypes.includes(type)) throw new Error(`EtherType ${type} registered twice`)
+    this.etherTypes.push(type)
+    this.etherInputs.push(input)
+  }
+
+  /** The input routine for an EtherType, or undefined (if_noproto). */
+  etherInput(type: number): ProtoInput | undefined {
+    const types = this.etherTypes
+    for (let i = 0; i < types.length; i++) if (types[i] === type) return this.etherInputs[i]
+    return undefined
+  }
+
+  /**
+   * Input for packets on a link without a link header, by the IP version in their first nibble.
+   * The first family registered also takes packets whose nibble names no family: FreeBSD's
+   * if_simloop hands a packet to the family that sent it, whose input then counts a bad version.
+   */
+  registerLoop(version: number, input: ProtoInput): void {
+    this.loopInputs[version & 15] = input
+    this.loopDefault ??= input
+  }
+
+  loopInput(version: number): ProtoInput | undefined {
+    return this.loopInputs[version & 15] ?? this.loopDefault
+  }
+
+  /** ifaddr_event: an address was added to or removed from an interface. */
+  onAddress(fn: (ifa: IfAddr, added: boolean) => void): void {
+    this.addrListeners.push(fn)
+  }
+
+  /** ifnet_departure_event: an interface is leaving its vnet (moved or destroyed). */
+  onDeparture(fn: (ifp: Ifnet) => void): void {
+    this.departureListeners.push(fn)
+  }
+
+  /** ifnet_link_event: an interface came up. */
+  onLinkUp(fn: (ifp: Ifnet) => void): void {
+    this.linkUpListeners.push(fn)
+  }
+
+  addressEvent(ifa: IfAddr, added: boolean): void {
+    for (const fn of this.addrListeners) fn(ifa, added)
+  }
+
+  departureEvent(ifp: Ifnet): void {
+    for (const fn of this.departureListeners) fn(ifp)
+  }
+
+  linkUpEvent(ifp: Ifnet): void {
+    for (const fn of this.linkUpListeners) fn(ifp)
+  }
+}

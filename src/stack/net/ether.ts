@@ -1,0 +1,59 @@
+/**
+ * Ethernet (ether_input / ether_output): demultiplex received frames to the protocol registered for
+ * their EtherType, and frame outgoing packets. Frames not addressed to us are dropped, as are unknown
+ * EtherTypes; each drop is counted on the interface. Knows no protocol: next-hop resolution (ARP,
+ * later ND) belongs to the protocol family, which calls `etherSend` with the resolved address.
+ */
+
+import type { Mbuf } from '../../buf/mbuf.js'
+import { BROADCAST_MAC, readU16 } from '../../wire/addr.js'
+import { ETHER_HDR_LEN, writeEthernetHeader } from '../../wire/ethernet.js'
+import type { Ifnet } from './ifnet.js'
+
+export function etherInput(ifp: Ifnet, m: Mbuf): void {
+  const pool = ifp.vnet.env.pool
+  if (m.len < ETHER_HDR_LEN) {
+    ifp.stats.ierrors++
+    pool.put(m)
+    return
+  }
+  const buf = m.data
+  const o = m.off
+  const mac = ifp.mac
+  // Compared as 16 + 32 bits of integer arithmetic: the destination read as one 48-bit number
+  // would be a heap-allocated double on every frame.
+  const toUs =
+    ((buf[o]! << 8) | buf[o + 1]!) === Math.floor(mac / 0x100000000) &&
+    ((buf[o + 2]! << 24) | (buf[o + 3]! << 16) | (buf[o + 4]! << 8) | buf[o + 5]!) === (mac | 0)
+  m.linkBcast = false
+  if (!toUs) {
+    // Group bit: broadcast or multicast. Anything else unicast to another station is not ours.
+    if ((buf[o]! & 1) === 0) {
+      ifp.stats.idrops++
+      pool.put(m)
+      return
+    }
+    ifp.stats.imcasts++
+    m.linkBcast = true
+  }
+  const input = ifp.vnet.env.domains.etherInput(readU16(buf, o + 12))
+  if (input === undefined) {
+    ifp.stats.noproto++
+    pool.put(m)
+    return
+  }
+  m.adj(ETHER_HDR_LEN)
+  input(ifp, m)
+}
+
+/** Prepend an Ethernet header for a frame to `dstMac` and send it. */
+export function etherSend(ifp: Ifnet, m: Mbuf, dstMac: number, type: number): void {
+  if (!m.prepend(ETHER_HDR_LEN)) {
+    ifp.stats.oerrors++
+    ifp.vnet.env.pool.put(m)
+    return
+  }
+  writeEthernetHeader(m.data, m.off, dstMac, ifp.mac, type)
+  if (dstMac === BROADCAST_MAC) ifp.stats.omcasts++
+  ifp.transmit(m)
+}

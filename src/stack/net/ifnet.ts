@@ -1,0 +1,360 @@
+/**
+ * Network interfaces (FreeBSD's struct ifnet): name, flags, MTU, link-layer address, IPv4 addresses
+ * and counters, attached to exactly one vnet at a time. An interface sends frames into a
+ * LinkEndpoint (the other end of an epair, a netgraph hook, a bridge) and receives them through the
+ * host's run-queue. Address changes keep the connected routes in step, as FreeBSD's in_control does.
+ */
+
+import type { Mbuf } from '../../buf/mbuf.js'
+import { SysError } from '../../util/errno.js'
+import { etherInput } from './ether.js'
+import type { NetisrTarget } from './netisr.js'
+import { maskOf, Route, RTF } from './route.js'
+import type { Vnet } from './vnet.js'
+
+export const IFF = {
+  UP: 0x1,
+  BROADCAST: 0x2,
+  LOOPBACK: 0x8,
+  RUNNING: 0x40,
+  PROMISC: 0x100,
+  SIMPLEX: 0x800,
+  MULTICAST: 0x8000,
+} as const
+
+/** Where an interface's transmitted frames go. Takes ownership of the mbuf. */
+export interface LinkEndpoint {
+  transmit(m: Mbuf): void
+  /** The interface is leaving its vnet (moved or destroyed): an if_bridge releases its members. */
+  ifDetached?(ifp: Ifnet): void
+}
+
+export type IfType = 'ether' | 'loop'
+
+/**
+ * Something that splices into an Ethernet interface's frame path (ng_ether's lower/upper hooks,
+ * if_bridge membership). Each returns true when it took the frame (and its ownership).
+ */
+export interface IfTap {
+  /** A frame arrived from the link, before the stack sees it. */
+  input(ifp: Ifnet, m: Mbuf): boolean
+  /** A frame the stack is about to hand to the link. */
+  output(ifp: Ifnet, m: Mbuf): boolean
+  /** The interface is leaving its vnet (moved or destroyed): bridge membership ends. */
+  ifDetached?(ifp: Ifnet): void
+}
+
+/** IFNAMSIZ: interface names are at most 15 characters (plus the NUL). */
+export const IFNAMSIZ = 16
+
+export class IfStats {
+  ipackets = 0
+  ierrors = 0
+  idrops = 0
+  ibytes = 0
+  imcasts = 0
+  opackets = 0
+  oerrors = 0
+  odrops = 0
+  obytes = 0
+  omcasts = 0
+  collisions = 0
+  /** Frames of an EtherType no protocol handles (if_noproto). */
+  noproto = 0
+}
+
+export class IfAddr {
+  readonly addr: number
+  readonly prefixLen: number
+  readonly mask: number
+  readonly net: number
+  readonly broadcast: number
+  readonly ifp: Ifnet
+  /** The next address of the vnet with the same value (on another interface): Vnet's local-address chain. */
+  sameAddrNext: IfAddr | null = null
+
+  constructor(ifp: Ifnet, addr: number, prefixLen: number, broadcast?: number) {
+    this.ifp = ifp
+    this.addr = addr >>> 0
+    this.prefixLen = prefixLen
+    this.mask = maskOf(prefixLen)
+    this.net = (addr & this.mask) >>> 0
+    this.broadcast = broadcast ?? (prefixLen >= 31 ? 0 : (this.net | ~this.mask) >>> 0)
+  }
+}
+
+export class Ifnet implements NetisrTarget {
+  name: string
+  /** The name it was created with (if_dname + unit), a fallback for a name clash on return home. */
+  readonly createdName: string
+  index = 0
+  vnet: Vnet
+  /** The vnet the interface was created in; it returns there when a jail it was lent to dies. */
+  readonly home: Vnet
+  readonly type: IfType
+  /** Cloner family (`epair`, `lo`, `bridge` ...), also the interface group. */
+  readonly family: string
+  /** Clone unit (epair7 → 7), -1 for interfaces not made by a cloner. */
+  unit = -1
+  flags: number
+  mtu: number
+  mac: number
+  readonly hwaddr: number
+  description = ''
+  /** IPv4 addresses by value (as int32), in the order they were added (what ifconfig lists). */
+  private readonly addrMap = new Map<number, IfAddr>()
+  /** addrMap as an array, rebuilt on first read after a change, so readers on the data path do not allocate. */
+  private addrArray: IfAddr[] | null = null
+  link: LinkEndpoint | null = null
+  readonly stats = new IfStats()
+  media = ''
+  /** Per-interface ARP table, created on first use (see arp.ts). */
+  arp: unknown = null
+  /** At most one tap (a bridge or an ng_ether node) splices into the frame path. */
+  tap: IfTap | null = null
+  /** The other half of a pair interface (epair), destroyed together with this one. */
+  peer: Ifnet | null = null
+
+  constructor(
+    vnet: Vnet,
+    name: string,
+    type: IfType,
+    family: string,
+    mac: number,
+    mtu: number,
+    flags: number,
+  ) {
+    this.vnet = vnet
+    this.home = vnet
+    this.name = name
+    this.createdName = name
+    this.type = type
+    this.family = family
+    this.mac = mac
+    this.hwaddr = mac
+    this.mtu = mtu
+    this.flags = flags
+  }
+
+  /** The addresses in the order they were added (control plane and rare data-path reads: cached). */
+  get addrs(): readonly IfAddr[] {
+    let a = this.addrArray
+    if (a === null) {
+      a = [...this.addrMap.values()]
+      this.addrArray = a
+    }
+    return a
+  }
+
+  /** The address `addr` of this interface, if it has it. */
+  addrFind(addr: number): IfAddr | undefined {
+    return this.addrMap.get(addr | 0)
+  }
+
+  /** The first address (the one ifconfig without `alias` replaces), without building the list. */
+  get firstAddr(): IfAddr | undefined {
+    if (this.addrArray !== null) return this.addrArray[0]
+    for (const a of this.addrMap.values()) return a
+    return undefined
+  }
+
+  get addrCount(): number {
+    return this.addrMap.size
+  }
+
+  /** Record ifa on this interface; only ifAddAddr calls this (it keeps routes and the vnet in step). */
+  addrInsert(ifa: IfAddr): void {
+    this.addrMap.set(ifa.addr | 0, ifa)
+    this.addrArray = null
+  }
+
+  /** Forget ifa; only ifDelAddr calls this. */
+  addrRemove(ifa: IfAddr): void {
+    if (this.addrMap.get(ifa.addr | 0) === ifa) this.addrMap.delete(ifa.addr | 0)
+    this.addrArray = null
+  }
+
+  get up(): boolean {
+    return (this.flags & IFF.UP) !== 0
+  }
+
+  /** A frame arrived from the link: queue it for input on the host's run-queue. */
+  receive(m: Mbuf): void {
+    this.vnet.env.netisr.enqueue(this, m)
+  }
+
+  netisrInput(m: Mbuf): void {
+    if ((this.flags & IFF.UP) === 0 || this.vnet.destroyed) {
+      this.stats.idrops++
+      this.vnet.env.pool.put(m)
+      return
+    }
+    this.stats.ipackets++
+    this.stats.ibytes += m.len
+    m.rcvif = this
+    if (this.tap?.input(this, m)) return
+    this.input(m)
+  }
+
+  /** Hand a frame to the stack as if it came from the link, bypassing any tap (ng_ether upper). */
+  inputFromTap(m: Mbuf): void {
+    m.rcvif = this
+    this.input(m)
+  }
+
+  private input(m: Mbuf): void {
+    if (this.type === 'ether') {
+      etherInput(this, m)
+      return
+    }
+    // No link header (lo): the packet's own version nibble names its protocol, as if_simloop's
+    // address family does.
+    const input = this.vnet.env.domains.loopInput(m.len > 0 ? m.data[m.off]! >>> 4 : 0)
+    if (input === undefined) {
+      this.stats.noproto++
+      this.vnet.env.pool.put(m)
+      return
+    }
+    input(this, m)
+  }
+
+  netisrDrop(): void {
+    this.stats.idrops++
+  }
+
+  /** Hand a finished frame to the link (if_transmit). Never throws; failures are counted. */
+  transmit(m: Mbuf): void {
+    if (this.tap !== null && (this.flags & IFF.UP) !== 0 && this.tap.output(this, m)) return
+    this.transmitToLink(m)
+  }
+
+  /** Put a frame on the link, bypassing any tap (ng_ether lower, bridge forwarding). */
+  transmitToLink(m: Mbuf): void {
+    if ((this.flags & IFF.UP) === 0 || this.link === null) {
+      this.stats.oerrors++
+      this.vnet.env.pool.put(m)
+      return
+    }
+    this.stats.opackets++
+    this.stats.obytes += m.len
+    this.link.transmit(m)
+  }
+}
+
+/** Attach ifp to v under its current name (if_attach / the arrival half of if_vmove). */
+export function ifAttach(v: Vnet, ifp: Ifnet): void {
+  if (v.ifByName(ifp.name) !== undefined) throw new SysError('EEXIST', 'if_attach')
+  ifp.vnet = v
+  ifp.index = v.nextIfIndex++
+  v.ifInsert(ifp)
+}
+
+/** Detach ifp from its vnet: addresses, routes and ARP state go; the interface itself survives. */
+export function ifDetach(ifp: Ifnet): void {
+  const v = ifp.vnet
+  // Bridge membership is per vnet: a member leaves its bridge, a bridge lets go of its members.
+  ifp.tap?.ifDetached?.(ifp)
+  ifp.link?.ifDetached?.(ifp)
+  for (const a of [...ifp.addrs]) ifDelAddr(ifp, a.addr)
+  v.routes.removeIf(ifp)
+  v.env.domains.departureEvent(ifp)
+  v.ifRemove(ifp)
+}
+
+/** Move an interface to another vnet (if_vmove): configuration is lost, as in FreeBSD. */
+export function ifMove(ifp: Ifnet, to: Vnet): void {
+  if (to.ifByName(ifp.name) !== undefined) throw new SysError('EEXIST', 'if_vmove')
+  ifDetach(ifp)
+  ifp.flags &= ~IFF.UP
+  ifAttach(to, ifp)
+}
+
+/**
+ * Send a lent interface back to its home vnet when the vnet it was lent to dies (vnet_if_return).
+ * It never fails and never touches the home vnet's own interfaces: if a jail renamed it to a name in
+ * use at home, it returns under its created name, or failing that under a fresh one. (FreeBSD's
+ * if_vmove does not check the name at all and leaves two interfaces of one name; names are keys
+ * here, so the returning one is renamed instead.)
+ */
+export function ifReturnHome(ifp: Ifnet): void {
+  const home = ifp.home
+  let name = ifp.name
+  if (home.ifByName(name) !== undefined) name = ifp.createdName
+  for (let n = 1; home.ifByName(name) !== undefined; n++) {
+    const suffix = `_${n}`
+    name = ifp.createdName.slice(0, IFNAMSIZ - 1 - suffix.length) + suffix
+  }
+  ifDetach(ifp)
+  ifp.flags &= ~IFF.UP
+  ifp.name = name // detached: no vnet indexes it under the old name any more
+  ifAttach(home, ifp)
+}
+
+/**
+ * The connected routes of a new address (in_addprefix / ifa_maintain_loopback_route): its host
+ * route through the loopback and its prefix route, unless another address already provides them.
+ * Each is one hash probe, so adding the 100,000th alias costs what the first did.
+ */
+function connectedRoutes(ifa: IfAddr): void {
+  const v = ifa.ifp.vnet
+  const ifp = ifa.ifp
+  const lo = v.loopback ?? ifp
+  // The address itself is reached through the loopback (FreeBSD shows it as `UHS lo0`).
+  if (v.routes.get(ifa.addr, 32) === undefined && ifp.type !== 'loop')
+    v.routes.add(new Route(ifa.addr, 32, 0, lo, ifa, RTF.UP | RTF.HOST | RTF.STATIC | RTF.PINNED))
+  if (ifp.type === 'loop') {
+    if (v.routes.get(ifa.addr, 32) === undefined)
+      v.routes.add(new Route(ifa.addr, 32, 0, ifp, ifa, RTF.UP | RTF.HOST))
+    return
+  }
+  const len = ifa.prefixLen
+  if (v.routes.get(ifa.net, len) === undefined)
+    v.routes.add(new Route(ifa.net, len, 0, ifp, ifa, RTF.UP | (len === 32 ? RTF.HOST : 0)))
+}
+
+/** Remove the routes bound to ifa (found through the table's per-address index, not a scan). */
+function removeConnectedRoutes(ifa: IfAddr): void {
+  const v = ifa.ifp.vnet
+  for (const r of v.routes.routesOfIfa(ifa)) {
+    v.routes.remove(r)
+    // Another address on the same prefix keeps the prefix reachable (in_scrubprefix).
+    const other = r.prefixLen !== 32 ? v.prefixOwner(r.dst, r.prefixLen, ifa) : undefined
+    if (other !== undefined) v.routes.add(new Route(r.dst, r.prefixLen, 0, other.ifp, other, r.flags))
+  }
+}
+
+/** SIOCAIFADDR: add (or, for an existing address, update) an IPv4 address with its connected routes. */
+export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast?: number): IfAddr {
+  addr >>>= 0
+  if (prefixLen < 0 || prefixLen > 32 || addr === 0 || addr === 0xffffffff)
+    throw new SysError('EINVAL', 'SIOCAIFADDR')
+  // Its connected routes must fit (net.route.max_routes), or the address is refused whole: room for
+  // both routes is asked for, though the prefix route may already exist.
+  if (!ifp.vnet.routes.hasRoom(2)) throw new SysError('ENOBUFS', 'SIOCAIFADDR')
+  if (ifp.addrFind(addr) !== undefined) ifDelAddr(ifp, addr)
+  const ifa = new IfAddr(ifp, addr, prefixLen, broadcast)
+  ifp.addrInsert(ifa)
+  ifp.vnet.addrAttached(ifa)
+  connectedRoutes(ifa)
+  ifp.vnet.env.domains.addressEvent(ifa, true)
+  return ifa
+}
+
+/** SIOCDIFADDR. */
+export function ifDelAddr(ifp: Ifnet, addr: number): void {
+  const ifa = ifp.addrFind(addr >>> 0)
+  if (ifa === undefined) throw new SysError('EADDRNOTAVAIL', 'SIOCDIFADDR')
+  ifp.addrRemove(ifa)
+  ifp.vnet.addrDetached(ifa)
+  removeConnectedRoutes(ifa)
+  ifp.vnet.env.domains.addressEvent(ifa, false)
+}
+
+/** Bring an interface up or down (SIOCSIFFLAGS); coming up is announced to the protocols. */
+export function ifSetUp(ifp: Ifnet, up: boolean): void {
+  if (up === ifp.up) return
+  if (up) {
+    ifp.flags |= IFF.UP | IFF.RUNNING
+    ifp.vnet.env.domains.linkUpEvent(ifp)
+  } else ifp.flags &= ~(IFF.UP | (ifp.type === 'ether' ? IFF.RUNNING : 0))
+}

@@ -1,0 +1,250 @@
+/**
+ * The per-vnet IPv4 routing table: longest-prefix match over one hash map per prefix length, probing
+ * only the lengths present (a router typically has three: /32, /24, /0). Routes are plain records;
+ * this module does no I/O and never throws on lookup. Control-plane changes throw SysError.
+ */
+
+import { SysError } from '../../util/errno.js'
+import type { IfAddr, Ifnet } from './ifnet.js'
+
+/** RTF_* flags (net/route.h). */
+export const RTF = {
+  UP: 0x1,
+  GATEWAY: 0x2,
+  HOST: 0x4,
+  REJECT: 0x8,
+  DONE: 0x40,
+  LLINFO: 0x400,
+  STATIC: 0x800,
+  BLACKHOLE: 0x1000,
+  PINNED: 0x100000,
+} as const
+
+const CACHE_MASK = 15
+
+/**
+ * What one route costs, measured: 200k gateway routes added through the syscall API grew the heap by
+ * 201 bytes each after full collections (node --expose-gc; the Route, its hash entry and its two
+ * index entries). Rounded up for the tables' growth steps.
+ */
+export const ROUTE_BYTES = 256
+
+/**
+ * Default cap on routes per table (net.route.max_routes): a 64 MiB budget per FIB at ROUTE_BYTES,
+ * 262,144 routes. FreeBSD has no such knob (its bound is kernel memory); one process holds every
+ * vnet here, so a jail's root must not be able to add a million routes and take the host's memory.
+ */
+export const ROUTE_MAX_DEFAULT = (64 * 1024 * 1024) / ROUTE_BYTES
+
+export function maskOf(prefixLen: number): number {
+  return prefixLen === 0 ? 0 : (0xffffffff << (32 - prefixLen)) >>> 0
+}
+
+export class Route {
+  readonly dst: number
+  readonly prefixLen: number
+  readonly mask: number
+  gateway: number
+  /** Change ifp and ifa of a route in a table only through RouteTable.rebind (they are indexed). */
+  ifp: Ifnet
+  /** The address used as source for packets along this route (rt_ifa). */
+  ifa: IfAddr | null
+  flags: number
+  /** 0 = use the interface MTU. */
+  mtu: number
+  use = 0
+
+  constructor(
+    dst: number,
+    prefixLen: number,
+    gateway: number,
+    ifp: Ifnet,
+    ifa: IfAddr | null,
+    flags: number,
+  ) {
+    this.prefixLen = prefixLen
+    this.mask = maskOf(prefixLen)
+    this.dst = (dst & this.mask) >>> 0
+    this.gateway = gateway
+    this.ifp = ifp
+    this.ifa = ifa
+    this.flags = flags
+    this.mtu = 0
+  }
+}
+
+export class RouteTable {
+  /** One map per prefix length, keyed by the masked destination as an int32 (cheap for V8 to hash). */
+  private readonly byLen: Array<Map<number, Route> | undefined> = new Array(33)
+  /** Prefix lengths that have at least one route, longest first. */
+  private lens: number[] = []
+  private count = 0
+  private cacheKeys: Int32Array | null = null
+  private cacheRoutes: Array<Route | null> | null = null
+  /**
+   * Routes by the interface and by the address they are bound to, so an address or interface going
+   * away finds its routes without a walk over the table. Created with the first route.
+   */
+  private byIfp: Map<Ifnet, Set<Route>> | null = null
+  private byIfa: Map<IfAddr, Set<Route>> | null = null
+  /** net.route.max_routes for this vnet's table. */
+  maxRoutes = ROUTE_MAX_DEFAULT
+  /**
+   * The most maxRoutes may be set to from inside: the parent's cap when the vnet was made (a jail's
+   * root may lower its own cap and raise it back, never past what its parent allowed).
+   */
+  private ceiling = 0x7fffffff
+
+  /** Any change to the table empties the cache. */
+  private invalidate(): void {
+    this.cacheRoutes?.fill(null)
+  }
+
+  get size(): number {
+    return this.count
+  }
+
+  /** A new vnet's table takes its parent's cap, as both its value and its ceiling. */
+  limitFrom(parent: RouteTable): void {
+    this.maxRoutes = parent.maxRoutes
+    this.ceiling = parent.maxRoutes
+  }
+
+  /** sysctl net.route.max_routes=N: EPERM above the ceiling; existing routes stay either way. */
+  setMaxRoutes(n: number): void {
+    if (n > this.ceiling)
+      throw new SysError('EPERM', 'sysctl', `net.route.max_routes: at most ${this.ceiling} here`)
+    this.maxRoutes = n
+  }
+
+  /** Whether n more routes fit under net.route.max_routes (checked before an address change starts). */
+  hasRoom(n: number): boolean {
+    return this.count + n <= this.maxRoutes
+  }
+
+  /** The single admission point for a new route: the table's cap (racct charges in the syscall). */
+  private admit(): boolean {
+    return this.count < this.maxRoutes
+  }
+
+  lookup(dst: number): Route | null {
+    // A small direct-mapped cache in front of the probes, created on first use so idle vnets stay small.
+    let keys = this.cacheKeys
+    const slot = (dst ^ (dst >>> 12) ^ (dst >>> 24)) & CACHE_MASK
+    if (keys !== null) {
+      const r = this.cacheRoutes![slot]!
+      if (r !== null && keys[slot] === (dst | 0)) return r
+    } else {
+      keys = this.cacheKeys = new Int32Array(CACHE_MASK + 1)
+      this.cacheRoutes = new Array<Route | null>(CACHE_MASK + 1).fill(null)
+    }
+    const r = this.probe(dst)
+    if (r !== null) {
+      keys[slot] = dst | 0
+      this.cacheRoutes![slot] = r
+    }
+    return r
+  }
+
+  private probe(dst: number): Route | null {
+    const lens = this.lens
+    for (let i = 0; i < lens.length; i++) {
+      const len = lens[i]!
+      const r = this.byLen[len]!.get(dst & maskOf(len))
+      if (r !== undefined) return r
+    }
+    return null
+  }
+
+  /** The route for exactly dst/prefixLen, if any. */
+  get(dst: number, prefixLen: number): Route | undefined {
+    return this.byLen[prefixLen]?.get(dst & maskOf(prefixLen))
+  }
+
+  add(r: Route): void {
+    let m = this.byLen[r.prefixLen]
+    if (m?.has(r.dst | 0) === true) throw new SysError('EEXIST', 'RTM_ADD')
+    // rtsock answers a table that cannot grow with ENOBUFS ("not enough memory" in route(8)).
+    if (!this.admit()) throw new SysError('ENOBUFS', 'RTM_ADD')
+    if (m === undefined) {
+      m = new Map()
+      this.byLen[r.prefixLen] = m
+      this.lens = [...this.lens, r.prefixLen].sort((a, b) => b - a)
+    }
+    m.set(r.dst | 0, r)
+    this.count++
+    this.index(r)
+    this.invalidate()
+  }
+
+  private index(r: Route): void {
+    this.byIfp ??= new Map()
+    let s = this.byIfp.get(r.ifp)
+    if (s === undefined) {
+      s = new Set()
+      this.byIfp.set(r.ifp, s)
+    }
+    s.add(r)
+    if (r.ifa === null) return
+    this.byIfa ??= new Map()
+    let t = this.byIfa.get(r.ifa)
+    if (t === undefined) {
+      t = new Set()
+      this.byIfa.set(r.ifa, t)
+    }
+    t.add(r)
+  }
+
+  private unindex(r: Route): void {
+    const s = this.byIfp?.get(r.ifp)
+    if (s?.delete(r) && s.size === 0) this.byIfp!.delete(r.ifp)
+    if (r.ifa === null) return
+    const t = this.byIfa?.get(r.ifa)
+    if (t?.delete(r) && t.size === 0) this.byIfa!.delete(r.ifa)
+  }
+
+  /** Point a route at another interface and source address (RTM_CHANGE), keeping the indexes right. */
+  rebind(r: Route, ifp: Ifnet, ifa: IfAddr | null): void {
+    const inTable = this.byLen[r.prefixLen]?.get(r.dst | 0) === r
+    if (inTable) this.unindex(r)
+    r.ifp = ifp
+    r.ifa = ifa
+    if (inTable) this.index(r)
+    this.invalidate()
+  }
+
+  /** The routes bound to ifa (a snapshot: the caller may remove them while iterating). */
+  routesOfIfa(ifa: IfAddr): Route[] {
+    const t = this.byIfa?.get(ifa)
+    return t === undefined ? [] : [...t]
+  }
+
+  remove(r: Route): boolean {
+    const m = this.byLen[r.prefixLen]
+    if (m === undefined || m.get(r.dst | 0) !== r) return false
+    m.delete(r.dst | 0)
+    this.count--
+    this.unindex(r)
+    this.invalidate()
+    if (m.size === 0) this.dropLen(r.prefixLen)
+    return true
+  }
+
+  private dropLen(len: number): void {
+    this.byLen[len] = undefined
+    this.lens = this.lens.filter((l) => l !== len)
+  }
+
+  /** All routes, ordered as netstat prints them: by destination, then prefix length. */
+  list(): Route[] {
+    const out: Route[] = []
+    for (const len of this.lens) for (const r of this.byLen[len]!.values()) out.push(r)
+    return out.sort((a, b) => a.dst - b.dst || a.prefixLen - b.prefixLen)
+  }
+
+  /** Remove every route through ifp (interface detach). */
+  removeIf(ifp: Ifnet): void {
+    const s = this.byIfp?.get(ifp)
+    if (s !== undefined) for (const r of [...s]) this.remove(r)
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * A Vnet is one complete, independent network stack (FreeBSD's VIMAGE instance): its interfaces,
+ * addresses, routing table and every protocol's per-vnet state. Nothing here is global; the host
+ * passes shared, read-mostly services (clock, RNG, buffer pool, run-queue) in a StackEnv.
+ *
+ * Protocol state is declared by each protocol as a VnetModule and created on first use, so an idle
+ * vnet holds only its loopback interface and a tiny routing table.
+ */
+
+import type { MbufPool } from '../../buf/mbuf.js'
+import type { Clock } from '../../util/clock.js'
+import type { Rng } from '../../util/rng.js'
+import type { Domains } from './domain.js'
+import type { IfAddr, Ifnet } from './ifnet.js'
+import type { Netisr } from './netisr.js'
+import { RouteTable } from './route.js'
+import type { Scratch } from './scratch.js'
+import type { SysctlDecl } from './sysctl.js'
+import type { UnitAlloc } from './unit_alloc.js'
+
+/** Host services every vnet of a host shares. */
+export interface StackEnv {
+  readonly clock: Clock
+  readonly rng: Rng
+  readonly pool: MbufPool
+  readonly netisr: Netisr
+  /** The protocols registered with the link layer (netisr handlers, eventhandlers). */
+  readonly domains: Domains
+  readonly scratch: Scratch
+  /** Locally administered, host-unique MAC for a new interface. */
+  newMac(): number
+}
+
+/** Slots for per-vnet protocol state; one per module, fixed so lookups are an array index. */
+export const Slot = { ARP: 0, IP: 1, ICMP: 2, REASS: 3, RAW: 4, UDP: 5, NETGRAPH: 6 } as const
+const SLOTS = 7
+
+/**
+ * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /
+ * VNET_SYSUNINIT / SYSCTL_* next to the protocol's code).
+ */
+export interface VnetModule<S> {
+  readonly name: string
+  readonly slot: number
+  readonly sysctls: readonly SysctlDecl[]
+  create(v: Vnet): S
+  destroy?(s: S, v: Vnet): void
+}
+
+/** The module's state in v, created on first use. */
+export function vstate<S>(v: Vnet, mod: VnetModule<S>): S {
+  const s = v.slots[mod.slot]
+  if (s !== undefined) return s as S
+  const created = mod.create(v)
+  v.slots[mod.slot] = created
+  return created
+}
+
+export class Vnet {
+  readonly id: number
+  readonly env: StackEnv
+  /** The jail (or `vnet0`) this stack belongs to, for messages. */
+  name: string
+  /** Interfaces by name, in attach order (what ifconfig lists). */
+  private readonly ifs = new Map<string, Ifnet>()
+  readonly routes = new RouteTable()
+  /**
+   * Local unicast addresses of all interfaces, the "is this for me" test of ip_input; keyed by the
+   * address as an int32, because V8 hashes small integers much faster than heap numbers (u32 ≥ 2^31).
+   */
+  private readonly local = new Map<number, IfAddr>()
+  /** Broadcast addresses of our subnets, with how many addresses share each; created on first use. */
+  private bcast: Map<number, number> | null = null
+  /**
+   * Addresses by connected prefix (net, length), in the order they were added: which address takes
+   * over a prefix route when its owner goes (in_scrubprefix). Created on first use.
+   */
+  private prefixes: Map<number, Set<IfAddr>> | null = null
+  /** The first loopback interface (lo0), where host routes to our own addresses point. */
+  private loif: Ifnet | null = null
+  readonly slots: unknown[] = new Array(SLOTS)
+  /** Interfaces ever attached here get indexes from this counter (if_index). */
+  nextIfIndex = 1
+  /** Units in use per interface cloner (if_clone), created on first clone. */
+  cloneUnits: Map<string, UnitAlloc> | null = null
+  destroyed = false
+
+  constructor(id: number, name: string, env: StackEnv) {
+    this.id = id
+    this.name = name
+    this.env = env
+  }
+
+  /** A snapshot of the interfaces, in attach order (control plane: it allocates). */
+  get ifnets(): Ifnet[] {
+    return [...this.ifs.values()]
+  }
+
+  ifByName(name: string): Ifnet | undefined {
+    return this.ifs.get(name)
+  }
+
+  hasIf(ifp: Ifnet): boolean {
+    return this.ifs.get(ifp.name) === ifp
+  }
+
+  /** Index an attached interface (if_attach); the caller has checked the name is free. */
+  ifInsert(ifp: Ifnet): void {
+    this.ifs.set(ifp.name, ifp)
+    if (ifp.type === 'loop' && this.loif === null) this.loif = ifp
+  }
+
+  ifRemove(ifp: Ifnet): void {
+    if (this.hasIf(ifp)) this.ifs.delete(ifp.name)
+    if (ifp === this.loif) this.loif = this.ifnets.find((i) => i.type === 'loop') ?? null
+  }
+
+  /** The loopback interface host routes to local addresses go through (lo0; null only while it is gone). */
+  get loopback(): Ifnet | null {
+    return this.loif
+  }
+
+  /** Re-index after a rename, keeping the listing order. */
+  ifRename(ifp: Ifnet, newName: string): void {
+    const order = this.ifnets
+    this.ifs.clear()
+    ifp.name = newName
+    for (const i of order) this.ifs.set(i.name, i)
+  }
+
+  ifByIndex(index: number): Ifnet | undefined {
+    for (const ifp of this.ifnets) if (ifp.index === index) return ifp
+    return undefined
+  }
+
+  /** Whether addr is a broadcast address of one of our interfaces (or the limited broadcast). */
+  isBroadcast(addr: number): boolean {
+    return addr === 0xffffffff || this.bcast?.has(addr | 0) === true
+  }
+
+  /** Whether addr is one of our unicast addresses. */
+  isLocal(addr: number): boolean {
+    return this.local.has(addr | 0)
+  }
+
+  /** The interface address addr belongs to, if it is ours. */
+  localIfa(addr: number): IfAddr | undefined {
+    return this.local.get(addr | 0)
+  }
+
+  /** A new address of one of our interfaces (ifAddAddr): O(1), whatever the number of addresses. */
+  addrAttached(a: IfAddr): void {
+    const key = a.addr | 0
+    const head = this.local.get(key)
+    if (head === undefined) this.local.set(key, a)
+    else {
+      // The same address on another interface: the first one added keeps answering.
+      let t = head
+      while (t.sameAddrNext !== null) t = t.sameAddrNext
+      t.sameAddrNext = a
+    }
+    if (a.prefixLen < 31) {
+      this.bcast ??= new Map()
+      this.bcast.set(a.broadcast | 0, (this.bcast.get(a.broadcast | 0) ?? 0) + 1)
+    }
+    this.prefixes ??= new Map()
+    const pk = prefixKey(a.net, a.prefixLen)
+    let set = this.prefixes.get(pk)
+    if (set === undefined) {
+      set = new Set()
+      this.prefixes.set(pk, set)
+    }
+    set.add(a)
+  }
+
+  /** An address is going (ifDelAddr): undo addrAttached. */
+  addrDetached(a: IfAddr): void {
+    const key = a.addr | 0
+    const head = this.local.get(key)
+    if (head === a) {
+      if (a.sameAddrNext === null) this.local.delete(key)
+      else this.local.set(key, a.sameAddrNext)
+    } else if (head !== undefined) {
+      let t = head
+      while (t.sameAddrNext !== null && t.sameAddrNext !== a) t = t.sameAddrNext
+      if (t.sameAddrNext === a) t.sameAddrNext = a.sameAddrNext
+    }
+    a.sameAddrNext = null
+    if (a.prefixLen < 31 && this.bcast !== null) {
+      const n = (this.bcast.get(a.broadcast | 0) ?? 1) - 1
+      if (n > 0) this.bcast.set(a.broadcast | 0, n)
+      else this.bcast.delete(a.broadcast | 0)
+    }
+    const pk = prefixKey(a.net, a.prefixLen)
+    const set = this.prefixes?.get(pk)
+    if (set !== undefined) {
+      set.delete(a)
+      if (set.size === 0) this.prefixes!.delete(pk)
+    }
+  }
+
+  /** The earliest-added address on prefix net/len other than `except`, if any. */
+  prefixOwner(net: number, len: number, except: IfAddr): IfAddr | undefined {
+    const set = this.prefixes?.get(prefixKey(net, len))
+    if (set === undefined) return undefined
+    for (const a of set) if (a !== except) return a
+    return undefined
+  }
+}
+
+/** One number for a prefix: net (u32) and length (0..32) without collisions. */
+function prefixKey(net: number, len: number): number {
+  return (net >>> 0) * 64 + len
+}

@@ -1,0 +1,478 @@
+/**
+ * ARP for IPv4 over Ethernet (RFC 826) with FreeBSD's cache behaviour (sys/netinet/if_ether.c):
+ * entries expire after net.link.ether.inet.max_age; while a neighbour resolves, up to `maxhold`
+ * packets wait and one request goes out per second; after `maxtries` unanswered requests the
+ * neighbour is "down" for 20 s and senders get EHOSTDOWN. Static and published (proxy) entries are
+ * supported. Garbage is dropped and counted; the table size per vnet is bounded.
+ */
+
+import type { Mbuf } from '../../buf/mbuf.js'
+import { SEC, type Timer } from '../../util/clock.js'
+import { SysError } from '../../util/errno.js'
+import { BROADCAST_MAC, isMulticastMac } from '../../wire/addr.js'
+import { ARP_LEN, ArpOp, writeArp } from '../../wire/arp.js'
+import { EtherType } from '../../wire/ethernet.js'
+import { IcmpType, UnreachCode } from '../../wire/icmp.js'
+import { etherSend } from '../net/ether.js'
+import type { Ifnet } from '../net/ifnet.js'
+import { intKnob } from '../net/sysctl.js'
+import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
+import { icmpError } from './icmp.js'
+import type { OutError } from './ip_output.js'
+
+/** arpResolve results other than a MAC. */
+export const ARP_HELD = -1
+export const ARP_DOWN = -2
+
+/** struct arpstat, in FreeBSD's order. */
+export class ArpStats {
+  txrequests = 0
+  txreplies = 0
+  rxrequests = 0
+  rxreplies = 0
+  received = 0
+  /** Requests that could not be sent (the interface is down). */
+  txerrors = 0
+  dropped = 0
+  timeouts = 0
+  dupips = 0
+  /** Ours: malformed or bogus ARP packets (FreeBSD only logs them). */
+  malformed = 0
+}
+
+export class ArpVnet {
+  readonly stats = new ArpStats()
+  /** net.link.ether.inet.max_age, seconds. */
+  maxAge = 1200
+  /** net.link.ether.inet.maxtries. */
+  maxTries = 5
+  /** net.link.ether.inet.maxhold. */
+  maxHold = 16
+  /** Seconds a neighbour stays "down" after maxtries (arpt_down). */
+  downTime = 20
+  /** Entries across all interfaces of the vnet, and the cap that bounds them. */
+  entries = 0
+  maxEntries = 16384
+  /** Entries not (yet) resolved, oldest first: what a full table gives up first. */
+  readonly unresolved = new Set<Lle>()
+}
+
+export const arpModule: VnetModule<ArpVnet> = {
+  name: 'arp',
+  slot: Slot.ARP,
+  create: () => new ArpVnet(),
+  sysctls: [
+    intKnob('net.link.ether.inet.max_age', 'ARP entry lifetime in seconds', (v) => arp(v), 'maxAge', {
+      min: 1,
+    }),
+    intKnob(
+      'net.link.ether.inet.maxtries',
+      'ARP resolution attempts before returning error',
+      (v) => arp(v),
+      'maxTries',
+      {
+        min: 1,
+      },
+    ),
+    intKnob(
+      'net.link.ether.inet.maxhold',
+      'Number of packets to hold per ARP entry',
+      (v) => arp(v),
+      'maxHold',
+      {
+        min: 1,
+        max: 1024,
+      },
+    ),
+  ],
+}
+
+export function arp(v: Vnet): ArpVnet {
+  return vstate(v, arpModule)
+}
+
+enum LleState {
+  Incomplete,
+  Valid,
+  Down,
+}
+
+/** A link-layer entry (struct llentry). */
+class Lle {
+  readonly addr: number
+  readonly ifp: Ifnet
+  mac = -1
+  state = LleState.Incomplete
+  permanent = false
+  published = false
+  /** Absolute clock time of expiry (valid) or of the next retry / end of down time. */
+  expire = 0
+  asked = 0
+  hold: Mbuf | null = null
+  holdTail: Mbuf | null = null
+  holdCount = 0
+  readonly timer: Timer
+
+  constructor(ifp: Ifnet, addr: number) {
+    this.ifp = ifp
+    this.addr = addr
+    this.timer = ifp.vnet.env.clock.timer(() => arpTimer(this))
+  }
+}
+
+/** Keyed by the address as an int32: V8 hashes small integers much faster than heap numbers. */
+type ArpTable = Map<number, Lle>
+
+function table(ifp: Ifnet): ArpTable {
+  let t = ifp.arp as ArpTable | null
+  if (t === null) {
+    t = new Map()
+    ifp.arp = t
+  }
+  return t
+}
+
+function freeHold(e: Lle): number {
+  const pool = e.ifp.vnet.env.pool
+  let n = 0
+  for (let m = e.hold; m !== null; ) {
+    const next = m.next
+    m.next = null
+    pool.put(m)
+    m = next
+    n++
+  }
+  e.hold = null
+  e.holdTail = null
+  e.holdCount = 0
+  return n
+}
+
+function removeEntry(e: Lle): void {
+  const t = e.ifp.arp as ArpTable | null
+  if (t === null || t.get(e.addr | 0) !== e) return
+  t.delete(e.addr | 0)
+  e.timer.cancel()
+  freeHold(e)
+  const st = arp(e.ifp.vnet)
+  st.entries--
+  st.unresolved.delete(e)
+}
+
+function newEntry(ifp: Ifnet, addr: number): Lle | null {
+  const st = arp(ifp.vnet)
+  if (st.entries >= st.maxEntries) {
+    // Full: give up the oldest neighbour still being resolved, so a flood toward addresses that
+    // never answer cannot lock out real neighbours; a table full of resolved ones takes no more.
+    const victim = st.unresolved.values().next()
+    if (victim.done === true) return null
+    st.stats.dropped += victim.value.holdCount
+    removeEntry(victim.value)
+  }
+  const e = new Lle(ifp, addr)
+  table(ifp).set(addr | 0, e)
+  st.entries++
+  st.unresolved.add(e)
+  return e
+}
+
+function sourceFor(ifp: Ifnet, target: number): number {
+  for (const a of ifp.addrs) if (((target ^ a.addr) & a.mask) === 0) return a.addr
+  return ifp.addrs.length > 0 ? ifp.addrs[0]!.addr : 0
+}
+
+function sendArp(ifp: Ifnet, op: number, dstMac: number, sip: number, tha: number, tip: number): void {
+  const m = ifp.vnet.env.pool.get()
+  writeArp(m.data, m.off, op, ifp.mac, sip, tha, tip)
+  m.len = ARP_LEN
+  const st = arp(ifp.vnet)
+  if (op === ArpOp.REQUEST) st.stats.txrequests++
+  else st.stats.txreplies++
+  if (!ifp.up && op === ArpOp.REQUEST) st.stats.txerrors++
+  etherSend(ifp, m, dstMac, EtherType.ARP)
+}
+
+/** Broadcast a request for tip. */
+export function arpRequest(ifp: Ifnet, tip: number): void {
+  sendArp(ifp, ArpOp.REQUEST, BROADCAST_MAC, sourceFor(ifp, tip), 0, tip)
+}
+
+/** Gratuitous ARP after an address is configured (sender = target = addr). */
+export function arpAnnounce(ifp: Ifnet, addr: number): void {
+  sendArp(ifp, ArpOp.REQUEST, BROADCAST_MAC, addr, 0, addr)
+}
+
+function flushHold(e: Lle): void {
+  let m = e.hold
+  e.hold = null
+  e.holdTail = null
+  e.holdCount = 0
+  while (m !== null) {
+    const next = m.next
+    m.next = null
+    etherSend(e.ifp, m, e.mac, EtherType.IPV4)
+    m = next
+  }
+}
+
+function arpTimer(e: Lle): void {
+  const st = arp(e.ifp.vnet)
+  const clock = e.ifp.vnet.env.clock
+  if (e.state === LleState.Incomplete) {
+    if (e.asked < st.maxTries) {
+      e.asked++
+      // Arm first: the reply can be processed before arpRequest returns.
+      e.timer.arm(SEC)
+      arpRequest(e.ifp, e.addr)
+      return
+    }
+    // Give up: the neighbour is down for a while; held packets are lost.
+    st.stats.timeouts++
+    st.stats.dropped += freeHold(e)
+    e.state = LleState.Down
+    e.expire = clock.now() + st.downTime * SEC
+    e.timer.armAt(e.expire)
+    return
+  }
+  if (!e.permanent) removeEntry(e)
+}
+
+/**
+ * Find the MAC for `dst` on ifp (arpresolve). On a miss the packet is held (taking ownership) and
+ * a request goes out; returns ARP_HELD, or ARP_DOWN (the caller still owns m) when the neighbour is
+ * known down.
+ */
+export function arpResolve(ifp: Ifnet, dst: number, m: Mbuf): number {
+  const t = ifp.arp as ArpTable | null
+  let e = t === null ? undefined : t.get(dst | 0)
+  if (e !== undefined && e.state === LleState.Valid) return e.mac
+  const st = arp(ifp.vnet)
+  const pool = ifp.vnet.env.pool
+  // The caller keeps m on ARP_DOWN: a router answers with ICMP host unreachable.
+  if (e !== undefined && e.state === LleState.Down) return ARP_DOWN
+  if (e === undefined) {
+    const created = newEntry(ifp, dst)
+    if (created === null) {
+      st.stats.dropped++
+      pool.put(m)
+      return ARP_HELD
+    }
+    e = created
+  }
+  if (e.holdCount >= st.maxHold) {
+    // Drop the oldest held packet, as FreeBSD does, so the newest data gets through.
+    const old = e.hold!
+    e.hold = old.next
+    old.next = null
+    pool.put(old)
+    e.holdCount--
+    st.stats.dropped++
+  }
+  m.next = null
+  if (e.holdTail === null) e.hold = m
+  else e.holdTail.next = m
+  e.holdTail = m
+  e.holdCount++
+  if (e.asked === 0) {
+    e.asked = 1
+    // Arm first: the reply can be processed (and the entry become valid) before arpRequest returns.
+    e.timer.arm(SEC)
+    arpRequest(ifp, dst)
+  }
+  return ARP_HELD
+}
+
+function isOurs(ifp: Ifnet, addr: number): boolean {
+  return ifp.addrFind(addr) !== undefined
+}
+
+/** Record a resolved neighbour: fresh entry or update, then release held packets. */
+function learn(e: Lle, mac: number): void {
+  const st = arp(e.ifp.vnet)
+  e.mac = mac
+  e.state = LleState.Valid
+  e.asked = 0
+  st.unresolved.delete(e)
+  if (!e.permanent) {
+    e.expire = e.ifp.vnet.env.clock.now() + st.maxAge * SEC
+    e.timer.armAt(e.expire)
+  }
+  flushHold(e)
+}
+
+export function arpInput(ifp: Ifnet, m: Mbuf): void {
+  const v = ifp.vnet
+  const st = arp(v)
+  const pool = v.env.pool
+  const ah = v.env.scratch.arpIn
+  st.stats.received++
+  if (!ah.point(m.data, m.off, m.len) || !ah.isEthernetIpv4()) {
+    st.stats.malformed++
+    pool.put(m)
+    return
+  }
+  const op = ah.op
+  if (op === ArpOp.REQUEST) st.stats.rxrequests++
+  else if (op === ArpOp.REPLY) st.stats.rxreplies++
+  else {
+    st.stats.malformed++
+    pool.put(m)
+    return
+  }
+  const sha = ah.sha
+  const spa = ah.spa
+  const tpa = ah.tpa
+  // Our own frames looped back, and senders claiming the broadcast address, are bogus.
+  if (sha === ifp.mac || isMulticastMac(sha)) {
+    st.stats.malformed++
+    pool.put(m)
+    return
+  }
+  if (spa !== 0 && isOurs(ifp, spa)) {
+    // Someone else claims our address (RFC 5227 conflict): count it and defend the address.
+    st.stats.dupips++
+    if (op === ArpOp.REQUEST && tpa === spa) sendArp(ifp, ArpOp.REPLY, BROADCAST_MAC, spa, sha, spa)
+    pool.put(m)
+    return
+  }
+  const forUs = isOurs(ifp, tpa)
+  const t = ifp.arp as ArpTable | null
+  const e = t === null ? undefined : t.get(spa | 0)
+  if (spa !== 0) {
+    // RFC 826 merge: update an existing entry; create one only when we are the target.
+    if (e !== undefined && !e.permanent) learn(e, sha)
+    else if (e === undefined && forUs) {
+      const ne = newEntry(ifp, spa)
+      if (ne !== null) learn(ne, sha)
+    }
+  }
+  if (op === ArpOp.REQUEST) {
+    const pub = t?.get(tpa | 0)
+    if (forUs || (pub?.published && pub.state === LleState.Valid)) {
+      const mac = forUs ? ifp.mac : pub!.mac
+      // Answer in place: the request's buffer becomes the reply.
+      m.len = ARP_LEN
+      writeArp(m.data, m.off, ArpOp.REPLY, mac, tpa, sha, spa)
+      st.stats.txreplies++
+      etherSend(ifp, m, sha, EtherType.ARP)
+      return
+    }
+  }
+  pool.put(m)
+}
+
+/** Drop all ARP state of an interface (detach, vnet move). */
+export function arpIfDetach(ifp: Ifnet): void {
+  const t = ifp.arp as ArpTable | null
+  if (t === null) return
+  for (const e of [...t.values()]) removeEntry(e)
+  ifp.arp = null
+}
+
+/**
+ * Send an IPv4 packet (m starts at the IP header) to `nextHop` on ifp. The packet may be held while
+ * ARP resolves; returns an error only when the neighbour is known to be unreachable.
+ */
+export function etherOutputIp(
+  ifp: Ifnet,
+  m: Mbuf,
+  nextHop: number,
+  broadcast: boolean,
+  forwarded: boolean,
+): OutError {
+  if (broadcast) {
+    etherSend(ifp, m, BROADCAST_MAC, EtherType.IPV4)
+    return undefined
+  }
+  const mac = arpResolve(ifp, nextHop, m)
+  if (mac >= 0) {
+    etherSend(ifp, m, mac, EtherType.IPV4)
+    return undefined
+  }
+  if (mac === ARP_HELD) return undefined
+  // The neighbour is down: a forwarded packet earns its sender a host unreachable (ip_forward).
+  if (forwarded) icmpError(ifp.vnet, m, IcmpType.UNREACH, UnreachCode.HOST, 0)
+  else ifp.vnet.env.pool.put(m)
+  return 'EHOSTDOWN'
+}
+
+// Control plane (arp(8)).
+
+export interface ArpEntryInfo {
+  addr: number
+  mac: number | null
+  ifp: Ifnet
+  permanent: boolean
+  published: boolean
+  expiresIn: number
+}
+
+function info(e: Lle): ArpEntryInfo {
+  const now = e.ifp.vnet.env.clock.now()
+  return {
+    addr: e.addr,
+    mac: e.state === LleState.Valid ? e.mac : null,
+    ifp: e.ifp,
+    permanent: e.permanent,
+    published: e.published,
+    expiresIn: e.permanent ? -1 : Math.max(0, Math.round((e.expire - now) / SEC)),
+  }
+}
+
+export function arpList(v: Vnet): ArpEntryInfo[] {
+  const out: ArpEntryInfo[] = []
+  for (const ifp of v.ifnets) {
+    const t = ifp.arp as ArpTable | null
+    if (t !== null) for (const e of t.values()) out.push(info(e))
+  }
+  return out.sort((a, b) => a.addr - b.addr)
+}
+
+function findEntry(v: Vnet, addr: number): Lle | undefined {
+  for (const ifp of v.ifnets) {
+    const e = (ifp.arp as ArpTable | null)?.get(addr | 0)
+    if (e !== undefined) return e
+  }
+  return undefined
+}
+
+export function arpGet(v: Vnet, addr: number): ArpEntryInfo {
+  const e = findEntry(v, addr)
+  if (e === undefined) throw new SysError('ENOENT', 'RTM_GET')
+  return info(e)
+}
+
+/** arp -s: a static (or, with temp, expiring) entry on the interface whose subnet holds addr. */
+export function arpSet(v: Vnet, addr: number, mac: number, temp: boolean, pub: boolean): void {
+  const ifp = v.ifnets.find(
+    (i) => i.type === 'ether' && i.addrs.some((a) => ((addr ^ a.addr) & a.mask) === 0),
+  )
+  if (ifp === undefined) throw new SysError('ENETUNREACH', 'RTM_ADD')
+  if (isMulticastMac(mac)) throw new SysError('EINVAL', 'RTM_ADD')
+  const old = table(ifp).get(addr | 0)
+  const e = old ?? newEntry(ifp, addr)
+  if (e === null) throw new SysError('ENOBUFS', 'RTM_ADD')
+  e.permanent = !temp
+  e.published = pub
+  if (e.permanent) e.timer.cancel()
+  learn(e, mac)
+}
+
+export function arpDelete(v: Vnet, addr: number): void {
+  const e = findEntry(v, addr)
+  if (e === undefined) throw new SysError('ENOENT', 'RTM_DELETE')
+  removeEntry(e)
+}
+
+export function arpFlush(v: Vnet): number {
+  let n = 0
+  for (const ifp of v.ifnets) {
+    const t = ifp.arp as ArpTable | null
+    if (t === null) continue
+    for (const e of [...t.values()]) {
+      removeEntry(e)
+      n++
+    }
+  }
+  return n
+}

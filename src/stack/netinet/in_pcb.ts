@@ -1,0 +1,269 @@
+/**
+ * Internet protocol control blocks (FreeBSD's in_pcb.c): the per-vnet table of a transport
+ * protocol's endpoints (V_udbinfo, later V_tcbinfo), so every stack has its own port space. Binding
+ * follows in_pcbbind_setup (reserved ports, SO_REUSEADDR / SO_REUSEPORT, ephemeral ports from
+ * net.inet.ip.portrange.first/last picked at random as `portrange.randomized` does), and a jail on
+ * a shared stack may use only its own addresses (prison_local_ip4 / prison_remote_ip4).
+ *
+ * Lookups on the input path scan one port's short list: no allocation per packet.
+ */
+
+import { SO, type Socket } from '../../kern/socket.js'
+import { SysError } from '../../util/errno.js'
+import type { Rng } from '../../util/rng.js'
+import { isMulticastIpv4 } from '../../wire/addr.js'
+import type { Vnet } from '../net/vnet.js'
+
+/** IPPORT_RESERVED: ports below it need PRIV_NETINET_RESERVEDPORT. */
+export const IPPORT_RESERVED = 1024
+
+export const INADDR_ANY = 0
+const INADDR_LOOPBACK = 0x7f000001
+
+/** A jail without its own vnet: the addresses its sockets may use (ip4.addr). */
+export interface PcbJail {
+  readonly ip4: readonly number[]
+}
+
+export class Inpcb {
+  laddr = INADDR_ANY
+  lport = 0
+  faddr = INADDR_ANY
+  fport = 0
+  readonly so: Socket
+  readonly vnet: Vnet
+  readonly jail: PcbJail | null
+  /** The opener's credential, as far as binding cares (inp_cred). */
+  readonly uid: number
+  readonly rights: BindRights
+  /** IP_TTL (-1: the vnet's net.inet.ip.ttl) and IP_TOS. */
+  ttl = -1
+  tos = 0
+  /** In its table's port list (bound). */
+  inTable = false
+
+  constructor(so: Socket, vnet: Vnet, jail: PcbJail | null, uid: number, rights: BindRights) {
+    this.so = so
+    this.vnet = vnet
+    this.jail = jail
+    this.uid = uid
+    this.rights = rights
+  }
+
+  get connected(): boolean {
+    return this.faddr !== INADDR_ANY
+  }
+}
+
+/** What a bind may do, decided by the caller from the credential. */
+export interface BindRights {
+  /** PRIV_NETINET_RESERVEDPORT. */
+  reservedPorts: boolean
+}
+
+export class InpcbTable {
+  /** Bound endpoints by local port; most recently bound first, as FreeBSD's hash chains. */
+  private readonly byPort = new Map<number, Inpcb[]>()
+  /** Every endpoint, bound or not, in creation order (netstat -a, sockstat). */
+  private readonly attached = new Set<Inpcb>()
+  private readonly rng: Rng
+  /** Endpoints a vnet may have at once. */
+  max: number
+  /** net.inet.ip.portrange.first / last (sysctls of the vnet, read at each allocation). */
+  range = { first: 10000, last: 65535 }
+
+  constructor(rng: Rng, max: number) {
+    this.rng = rng
+    this.max = max
+  }
+
+  /** in_pcballoc: reserve a slot; ENOBUFS when the vnet has as many endpoints as it may. */
+  attach(pcb: Inpcb): Inpcb {
+    if (this.attached.size >= this.max) throw new SysError('ENOBUFS', 'socket')
+    this.attached.add(pcb)
+    return pcb
+  }
+
+  /** in_pcbdetach + in_pcbfree. */
+  detach(pcb: Inpcb): void {
+    this.unhash(pcb)
+    this.attached.delete(pcb)
+  }
+
+  get count(): number {
+    return this.attached.size
+  }
+
+  all(): Inpcb[] {
+    return [...this.attached]
+  }
+
+  /** The endpoints bound to `lport` (for datagrams to broadcast and multicast addresses). */
+  portList(lport: number): readonly Inpcb[] | undefined {
+    return this.byPort.get(lport)
+  }
+
+  /**
+   * in_pcblookup_local: an endpoint bound to laddr:lport. With `wildcard`, either side may be the
+   * wildcard address and the most specific match wins; without, only an unconnected endpoint bound
+   * to exactly laddr counts.
+   */
+  lookupLocal(laddr: number, lport: number, wildcard: boolean): Inpcb | null {
+    const list = this.byPort.get(lport)
+    if (list === undefined) return null
+    let best: Inpcb | null = null
+    let bestScore = 3
+    for (const p of list) {
+      if (!wildcard) {
+        if (p.faddr === INADDR_ANY && p.laddr === laddr) return p
+        continue
+      }
+      let score = 0
+      if (p.faddr !== INADDR_ANY) score++
+      if (p.laddr !== INADDR_ANY) {
+        if (laddr === INADDR_ANY) score++
+        else if (p.laddr !== laddr) continue
+      } else if (laddr !== INADDR_ANY) score++
+      if (score < bestScore) {
+        best = p
+        bestScore = score
+        if (score === 0) break
+      }
+    }
+    return best
+  }
+
+  /**
+   * in_pcblookup for an arriving datagram: the connected endpoint of the exact four-tuple, else an
+   * unconnected one bound to the destination address, else one bound to the wildcard address. A
+   * jail's wildcard endpoint only hears its own addresses.
+   */
+  lookup(faddr: number, fport: number, laddr: number, lport: number): Inpcb | null {
+    const list = this.byPort.get(lport)
+    if (list === undefined) return null
+    let wild: Inpcb | null = null
+    let specific: Inpcb | null = null
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!
+      if (p.faddr !== INADDR_ANY) {
+        if (p.faddr === faddr && p.fport === fport && p.laddr === laddr) return p
+        continue
+      }
+      if (p.laddr === laddr) specific ??= p
+      else if (p.laddr === INADDR_ANY && wild === null && (p.jail === null || p.jail.ip4.includes(laddr)))
+        wild = p
+    }
+    return specific ?? wild
+  }
+
+  /**
+   * in_pcbbind_setup + in_pcbinshash: give pcb the local address laddr (which the caller has checked
+   * is ours, or INADDR_ANY) and port lport (0: an ephemeral one).
+   */
+  bind(pcb: Inpcb, laddr: number, lport: number): void {
+    if (pcb.lport !== 0) throw new SysError('EINVAL', 'bind')
+    laddr = jailLocalAddr(pcb.jail, laddr)
+    if (laddr !== INADDR_ANY && !isMulticastIpv4(laddr) && !pcb.vnet.isLocal(laddr))
+      throw new SysError('EADDRNOTAVAIL', 'bind')
+    if (lport === 0) lport = this.ephemeral(pcb, laddr)
+    else this.checkPort(pcb, laddr, lport)
+    pcb.laddr = laddr
+    pcb.lport = lport
+    this.hash(pcb)
+  }
+
+  /**
+   * in_pcbconnect: set the foreign address, binding an ephemeral port (and, when the local address
+   * is the wildcard, the source address `src` the route gives) first.
+   */
+  connect(pcb: Inpcb, faddr: number, fport: number, src: number): void {
+    if (fport === 0) throw new SysError('EADDRNOTAVAIL', 'connect')
+    if (pcb.lport === 0) this.bind(pcb, INADDR_ANY, 0)
+    this.unhash(pcb)
+    if (pcb.laddr === INADDR_ANY) pcb.laddr = src
+    pcb.faddr = faddr
+    pcb.fport = fport
+    this.hash(pcb)
+  }
+
+  /** Back to unconnected (connect to AF_UNSPEC), keeping the local port. */
+  disconnect(pcb: Inpcb, keepLaddr: boolean): void {
+    this.unhash(pcb)
+    pcb.faddr = INADDR_ANY
+    pcb.fport = 0
+    if (!keepLaddr) pcb.laddr = INADDR_ANY
+    if (pcb.lport !== 0) this.hash(pcb)
+  }
+
+  private checkPort(pcb: Inpcb, laddr: number, lport: number): void {
+    if (lport < IPPORT_RESERVED && !pcb.rights.reservedPorts) throw new SysError('EACCES', 'bind')
+    const opts = pcb.so.options
+    // SO_REUSEADDR means SO_REUSEPORT for multicast groups.
+    const reuseport = (opts & SO.REUSEPORT) !== 0 || (isMulticastIpv4(laddr) && (opts & SO.REUSEADDR) !== 0)
+    // Another user's wildcard-overlapping endpoint cannot be shadowed (port theft), unless both share it.
+    if (!isMulticastIpv4(laddr)) {
+      const t = this.lookupLocal(laddr, lport, true)
+      if (
+        t !== null &&
+        t.uid !== pcb.uid &&
+        (laddr !== INADDR_ANY || t.laddr !== INADDR_ANY || (t.so.options & SO.REUSEPORT) === 0)
+      )
+        throw new SysError('EADDRINUSE', 'bind')
+    }
+    const exactOnly = (opts & (SO.REUSEADDR | SO.REUSEPORT)) !== 0
+    const t = this.lookupLocal(laddr, lport, !exactOnly)
+    if (t !== null && !(reuseport && (t.so.options & SO.REUSEPORT) !== 0))
+      throw new SysError('EADDRINUSE', 'bind')
+  }
+
+  /** in_pcb_lport: a free port of the ephemeral range, starting at a random point. */
+  private ephemeral(pcb: Inpcb, laddr: number): number {
+    const { first, last } = this.range
+    const lo = Math.min(first, last)
+    const hi = Math.max(first, last)
+    const span = hi - lo + 1
+    let port = lo + this.rng.int(span)
+    const wildcard = (pcb.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0
+    for (let n = 0; n < span; n++) {
+      if (this.lookupLocal(laddr, port, wildcard) === null) return port
+      port = port >= hi ? lo : port + 1
+    }
+    throw new SysError('EADDRNOTAVAIL', 'bind')
+  }
+
+  private hash(pcb: Inpcb): void {
+    const list = this.byPort.get(pcb.lport)
+    if (list === undefined) this.byPort.set(pcb.lport, [pcb])
+    else list.unshift(pcb)
+    pcb.inTable = true
+  }
+
+  private unhash(pcb: Inpcb): void {
+    if (!pcb.inTable) return
+    pcb.inTable = false
+    const list = this.byPort.get(pcb.lport)
+    if (list === undefined) return
+    const i = list.indexOf(pcb)
+    if (i >= 0) list.splice(i, 1)
+    if (list.length === 0) this.byPort.delete(pcb.lport)
+  }
+}
+
+/**
+ * prison_local_ip4: a jail binds only its own addresses; the wildcard stays the wildcard unless the
+ * jail has exactly one address, which it then becomes; loopback means the jail's first address.
+ */
+export function jailLocalAddr(jail: PcbJail | null, laddr: number): number {
+  if (jail === null) return laddr
+  if (jail.ip4.length === 0) throw new SysError('EADDRNOTAVAIL', 'bind')
+  if (laddr === INADDR_ANY) return jail.ip4.length === 1 ? jail.ip4[0]! : INADDR_ANY
+  if (laddr >>> 24 === 127) return jail.ip4[0]!
+  if (!jail.ip4.includes(laddr)) throw new SysError('EADDRNOTAVAIL', 'bind')
+  return laddr
+}
+
+/** prison_remote_ip4: a jail talking to "loopback" talks to its own first address. */
+export function jailRemoteAddr(jail: PcbJail | null, faddr: number): number {
+  if (jail === null || jail.ip4.length === 0) return faddr
+  return faddr === INADDR_LOOPBACK ? jail.ip4[0]! : faddr
+}

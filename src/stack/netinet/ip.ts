@@ -1,0 +1,110 @@
+/**
+ * IPv4's per-vnet state: struct ipstat counters (FreeBSD's names and order, shown by netstat -s) and
+ * the net.inet.ip.* knobs. Input and output live in ip_input.ts / ip_output.ts.
+ */
+
+import { ROUTE_MAX_DEFAULT } from '../net/route.js'
+import { intKnob } from '../net/sysctl.js'
+import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
+
+/** struct ipstat (netinet/ip_var.h). */
+export class IpStats {
+  ips_total = 0
+  ips_badsum = 0
+  ips_tooshort = 0
+  ips_toosmall = 0
+  ips_badhlen = 0
+  ips_badlen = 0
+  ips_fragments = 0
+  ips_fragdropped = 0
+  ips_fragtimeout = 0
+  ips_forward = 0
+  ips_fastforward = 0
+  ips_cantforward = 0
+  ips_redirectsent = 0
+  ips_noproto = 0
+  ips_delivered = 0
+  ips_localout = 0
+  ips_odropped = 0
+  ips_reassembled = 0
+  ips_fragmented = 0
+  ips_ofragments = 0
+  ips_cantfrag = 0
+  ips_badoptions = 0
+  ips_noroute = 0
+  ips_badvers = 0
+  ips_rawout = 0
+  ips_toolong = 0
+  ips_notmember = 0
+  ips_nogif = 0
+  ips_badaddr = 0
+}
+
+export class IpVnet {
+  readonly stats = new IpStats()
+  forwarding = 0
+  defaultTtl = 64
+  redirect = 1
+  /** Next IP identification value; starts at a random point per vnet. */
+  ident: number
+  /** net.inet.ip.portrange.first / last: the ephemeral ports UDP and TCP pick from. */
+  readonly portRange = { first: 10000, last: 65535 }
+
+  constructor(v: Vnet) {
+    // A stream per vnet, so one vnet's traffic never shifts another's IP ids.
+    this.ident = v.env.rng.stream(`ipid:${v.id}`).u32() & 0xffff
+  }
+}
+
+export const ipModule: VnetModule<IpVnet> = {
+  name: 'ip',
+  slot: Slot.IP,
+  create: (v) => new IpVnet(v),
+  sysctls: [
+    intKnob('net.inet.ip.forwarding', 'Enable IP forwarding between interfaces', (v) => ip(v), 'forwarding', {
+      min: 0,
+      max: 1,
+    }),
+    intKnob('net.inet.ip.ttl', 'Maximum TTL on IP packets', (v) => ip(v), 'defaultTtl', { min: 1, max: 255 }),
+    intKnob('net.inet.ip.redirect', 'Enable sending IP redirects', (v) => ip(v), 'redirect', {
+      min: 0,
+      max: 1,
+    }),
+    intKnob(
+      'net.inet.ip.portrange.first',
+      'First port of the ephemeral range',
+      (v) => ip(v).portRange,
+      'first',
+      {
+        min: 1,
+        max: 65535,
+      },
+    ),
+    intKnob(
+      'net.inet.ip.portrange.last',
+      'Last port of the ephemeral range',
+      (v) => ip(v).portRange,
+      'last',
+      {
+        min: 1,
+        max: 65535,
+      },
+    ),
+    // Not in FreeBSD (its bound is kernel memory): the vnet's one IPv4 FIB holds at most this many
+    // routes; more are refused with ENOBUFS. Default ROUTE_MAX_DEFAULT (a 64 MiB budget).
+    {
+      name: 'net.route.max_routes',
+      descr: `Maximum number of routes in this vnet's routing table (VirtNet; default ${ROUTE_MAX_DEFAULT})`,
+      kind: 'int',
+      scope: 'vnet',
+      min: 1,
+      max: 0x7fffffff,
+      get: (v) => v.routes.maxRoutes,
+      set: (v, n) => v.routes.setMaxRoutes(n as number),
+    },
+  ],
+}
+
+export function ip(v: Vnet): IpVnet {
+  return vstate(v, ipModule)
+}

@@ -1,0 +1,154 @@
+/**
+ * IPv4 input (ip_input / ip_forward): validate the header (RFC 1122 §3.2.1), deliver to the local
+ * protocols (reassembling fragments first), or forward as a router (RFC 1812 §5.2) when
+ * net.inet.ip.forwarding is set: TTL check and decrement with an incremental checksum update
+ * (RFC 1624), route lookup, redirects, fragmentation or "fragmentation needed".
+ * Every drop is counted in struct ipstat; nothing here throws.
+ */
+
+import type { Mbuf } from '../../buf/mbuf.js'
+import { IcmpType, TimeExceededCode, UnreachCode } from '../../wire/icmp.js'
+import { IpProto, Ipv4Check } from '../../wire/ipv4.js'
+import type { Ifnet } from '../net/ifnet.js'
+import { RTF } from '../net/route.js'
+import type { Vnet } from '../net/vnet.js'
+import { icmpError, icmpInput } from './icmp.js'
+import { ip } from './ip.js'
+import { ipSend, routeFor } from './ip_output.js'
+import { ipReassemble } from './ip_reass.js'
+import { rawInput } from './raw.js'
+import { udpInput } from './udp.js'
+
+export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
+  const st = ip(v).stats
+  const pool = v.env.pool
+  st.ips_total++
+  const h = v.env.scratch.ipIn
+  if (!h.point(m.data, m.off, m.len)) {
+    st.ips_toosmall++
+    pool.put(m)
+    return
+  }
+  // Headers written by an in-process stack are not re-verified at every hop (checksum offload).
+  const c = h.check(!m.csumValid)
+  if (c !== Ipv4Check.OK) {
+    if (c === Ipv4Check.BAD_VERSION) st.ips_badvers++
+    else if (c === Ipv4Check.BAD_HLEN) st.ips_badhlen++
+    else if (c === Ipv4Check.BAD_CHECKSUM) st.ips_badsum++
+    else if (c === Ipv4Check.BAD_LEN && h.totalLength >= h.headerLength) st.ips_tooshort++
+    else if (c === Ipv4Check.BAD_LEN) st.ips_badlen++
+    else st.ips_toosmall++
+    pool.put(m)
+    return
+  }
+  // Link-layer padding beyond the datagram goes.
+  m.len = h.totalLength
+  const dst = h.dst
+  const src = h.src
+  // RFC 1122 §3.2.1.3: no broadcast/multicast sources, and 127/8 never arrives from a real link.
+  if (
+    src === 0xffffffff ||
+    src >>> 28 === 0xe ||
+    (ifp.type !== 'loop' && (src >>> 24 === 127 || dst >>> 24 === 127))
+  ) {
+    st.ips_badaddr++
+    pool.put(m)
+    return
+  }
+  // Broadcasts are ours only on the interface whose subnet they belong to (FreeBSD's ip_input).
+  // The vnet-wide broadcast set first: a forwarded packet then never walks the interface's aliases.
+  if (v.isLocal(dst) || dst === 0xffffffff || (v.isBroadcast(dst) && ifBroadcast(ifp, dst))) {
+    ipLocal(v, ifp, m)
+    return
+  }
+  // in_canforward(): never multicast or class E, link-local, loopback or net 0 destinations; nor a
+  // directed broadcast to another of our subnets (no net.inet.ip.directed-broadcast); nor anything
+  // that came in a link-layer broadcast (RFC 1812 §5.3.4).
+  if (
+    ip(v).forwarding === 0 ||
+    m.linkBcast ||
+    v.isBroadcast(dst) ||
+    dst >>> 28 >= 0xe ||
+    dst >>> 16 === 0xa9fe ||
+    dst >>> 24 === 127 ||
+    dst >>> 24 === 0
+  ) {
+    st.ips_cantforward++
+    pool.put(m)
+    return
+  }
+  ipForward(v, ifp, m)
+}
+
+function ifBroadcast(ifp: Ifnet, dst: number): boolean {
+  for (const a of ifp.addrs) if (a.prefixLen < 31 && a.broadcast === dst) return true
+  return false
+}
+
+function ipLocal(v: Vnet, ifp: Ifnet, m: Mbuf): void {
+  const st = ip(v).stats
+  const h = v.env.scratch.ipIn
+  if (h.mf || h.fragOffset !== 0) {
+    const whole = ipReassemble(v, m)
+    if (whole === null) return
+    m = whole
+    h.point(m.data, m.off, m.len)
+  }
+  const hlen = h.headerLength
+  const proto = h.protocol
+  st.ips_delivered++
+  if (proto === IpProto.ICMP) icmpInput(v, ifp, m, hlen)
+  else if (proto === IpProto.UDP) udpInput(v, ifp, m, hlen)
+  else if (rawInput(v, ifp, m, proto)) v.env.pool.put(m)
+  else {
+    st.ips_noproto++
+    st.ips_delivered--
+    icmpError(v, m, IcmpType.UNREACH, UnreachCode.PROTOCOL, 0)
+  }
+}
+
+function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
+  const state = ip(v)
+  const st = state.stats
+  const h = v.env.scratch.ipIn
+  const dst = h.dst
+  if (h.ttl <= 1) {
+    icmpError(v, m, IcmpType.TIME_EXCEEDED, TimeExceededCode.TTL, 0)
+    return
+  }
+  const rt = routeFor(v, dst)
+  if (rt === null || (rt.flags & RTF.REJECT) !== 0) {
+    st.ips_cantforward++
+    icmpError(v, m, IcmpType.UNREACH, UnreachCode.HOST, 0)
+    return
+  }
+  if ((rt.flags & RTF.BLACKHOLE) !== 0 || !rt.ifp.up) {
+    st.ips_cantforward++
+    v.env.pool.put(m)
+    return
+  }
+  const out = rt.ifp
+  const mtu = rt.mtu !== 0 && rt.mtu < out.mtu ? rt.mtu : out.mtu
+  if (m.len > mtu && h.df) {
+    st.ips_cantforward++
+    st.ips_cantfrag++
+    icmpError(v, m, IcmpType.UNREACH, UnreachCode.NEEDFRAG, mtu)
+    return
+  }
+  const nextHop = (rt.flags & RTF.GATEWAY) !== 0 ? rt.gateway : dst
+  // RFC 1812 §5.2.7.2: a packet leaving by the interface it came in on, from a neighbour on that
+  // subnet, earns the sender a host redirect to the better next hop.
+  if (state.redirect !== 0 && out === ifp && rt.ifa !== null && ((h.src ^ rt.ifa.addr) & rt.ifa.mask) === 0) {
+    st.ips_redirectsent++
+    icmpRedirect(v, m, nextHop)
+  }
+  h.decrementTtl()
+  st.ips_forward++
+  rt.use++
+  if (ipSend(v, out, m, nextHop, false, mtu, true) !== undefined) st.ips_odropped++
+}
+
+function icmpRedirect(v: Vnet, m: Mbuf, gateway: number): void {
+  const copy = v.env.pool.dup(m)
+  icmpError(v, copy, IcmpType.REDIRECT, 1, gateway)
+}

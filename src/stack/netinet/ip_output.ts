@@ -1,0 +1,170 @@
+/**
+ * IPv4 output (ip_output): route lookup, source address selection, header construction, and
+ * fragmentation to the outgoing interface's MTU (RFC 791 §3.2, RFC 1812 §4.2.2.7). Used for locally
+ * generated packets and, through ipSend, by forwarding. Returns an errno name instead of throwing;
+ * the socket layer turns it into an error for the caller.
+ */
+
+import type { Mbuf } from '../../buf/mbuf.js'
+import type { ErrnoName } from '../../util/errno.js'
+import { readU16, writeU16 } from '../../wire/addr.js'
+import { checksum } from '../../wire/checksum.js'
+import { IP_DF, IP_MF, IP_OFFMASK, IPV4_MIN_HDR, writeIpv4Header } from '../../wire/ipv4.js'
+import type { Ifnet } from '../net/ifnet.js'
+import { type Route, RTF } from '../net/route.js'
+import type { Vnet } from '../net/vnet.js'
+import { etherOutputIp } from './arp.js'
+import { ip } from './ip.js'
+
+/** undefined on success (including "held for ARP" and blackholed), else the errno to report. */
+export type OutError = ErrnoName | undefined
+
+export interface IpOutOptions {
+  ttl: number
+  tos: number
+  df: boolean
+  /** 0 = pick from the route. */
+  src: number
+  /** SO_DONTROUTE: only directly connected destinations. */
+  dontRoute: boolean
+}
+
+/** The route a packet to dst takes, or null; counts ips_noroute. */
+export function routeFor(v: Vnet, dst: number): Route | null {
+  const rt = v.routes.lookup(dst)
+  if (rt === null) ip(v).stats.ips_noroute++
+  return rt
+}
+
+/** Source address for packets along rt (rt_ifa, else the interface's first address). */
+export function sourceFor(rt: Route): number {
+  if (rt.ifa !== null) return rt.ifa.addr
+  const a = rt.ifp.addrs[0]
+  return a === undefined ? 0 : a.addr
+}
+
+/**
+ * Send a locally generated datagram whose payload (transport header + data) is in m. Takes
+ * ownership of m in every case.
+ */
+export function ipOutput(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOutOptions): OutError {
+  const st = ip(v).stats
+  const pool = v.env.pool
+  const rt = routeFor(v, dst)
+  if (rt === null || (o.dontRoute && (rt.flags & RTF.GATEWAY) !== 0)) {
+    pool.put(m)
+    return o.dontRoute ? 'ENETUNREACH' : 'EHOSTUNREACH'
+  }
+  if ((rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0) {
+    pool.put(m)
+    return (rt.flags & RTF.REJECT) !== 0 ? 'EHOSTUNREACH' : undefined
+  }
+  const ifp = rt.ifp
+  if (!ifp.up) {
+    pool.put(m)
+    return 'ENETDOWN'
+  }
+  const src = o.src !== 0 ? o.src : sourceFor(rt)
+  if (src === 0) {
+    pool.put(m)
+    return 'EADDRNOTAVAIL'
+  }
+  if (!m.prepend(IPV4_MIN_HDR) || m.len > 0xffff) {
+    pool.put(m)
+    return 'EMSGSIZE'
+  }
+  const state = ip(v)
+  const ident = state.ident
+  state.ident = (ident + 1) & 0xffff
+  writeIpv4Header(m.data, m.off, src, dst, proto, o.ttl, o.tos, ident, m.len - IPV4_MIN_HDR, o.df ? IP_DF : 0)
+  m.csumValid = true
+  m.linkBcast = false
+  st.ips_localout++
+  rt.use++
+  const nextHop = (rt.flags & RTF.GATEWAY) !== 0 ? rt.gateway : dst
+  const bcast = dst === 0xffffffff || (rt.ifa !== null && rt.ifa.broadcast === dst && rt.ifa.prefixLen < 31)
+  const mtu = rt.mtu !== 0 && rt.mtu < ifp.mtu ? rt.mtu : ifp.mtu
+  if (m.len > mtu && o.df) {
+    st.ips_cantfrag++
+    pool.put(m)
+    return 'EMSGSIZE'
+  }
+  const err = ipSend(v, ifp, m, nextHop, bcast, mtu, false)
+  // arpresolve: an unreachable gateway is "no route to host", an unreachable destination "host is down".
+  return err === 'EHOSTDOWN' && (rt.flags & RTF.GATEWAY) !== 0 ? 'EHOSTUNREACH' : err
+}
+
+/** Hand a complete IP packet to the interface, fragmenting it if needed. Takes ownership of m. */
+export function ipSend(
+  v: Vnet,
+  ifp: Ifnet,
+  m: Mbuf,
+  nextHop: number,
+  bcast: boolean,
+  mtu: number,
+  forwarded: boolean,
+): OutError {
+  if (m.len <= mtu) return ifOutput(ifp, m, nextHop, bcast, forwarded)
+  return ipFragment(v, ifp, m, nextHop, bcast, mtu, forwarded)
+}
+
+function ifOutput(ifp: Ifnet, m: Mbuf, nextHop: number, bcast: boolean, forwarded: boolean): OutError {
+  if (ifp.type === 'loop') {
+    ifp.stats.opackets++
+    ifp.stats.obytes += m.len
+    ifp.receive(m)
+    return undefined
+  }
+  return etherOutputIp(ifp, m, nextHop, bcast, forwarded)
+}
+
+/**
+ * Split m into fragments of at most mtu bytes (RFC 791 §3.2 "Fragmentation"). Each fragment carries
+ * a copy of the header with offset and MF adjusted; the last keeps the original MF bit so that
+ * fragments of fragments stay correct. The original DF must be clear (callers check).
+ */
+function ipFragment(
+  v: Vnet,
+  ifp: Ifnet,
+  m: Mbuf,
+  nextHop: number,
+  bcast: boolean,
+  mtu: number,
+  forwarded: boolean,
+): OutError {
+  const st = ip(v).stats
+  const pool = v.env.pool
+  const buf = m.data
+  const hlen = (buf[m.off]! & 0xf) << 2
+  const chunk = (mtu - hlen) & ~7
+  if (chunk < 8) {
+    st.ips_cantfrag++
+    pool.put(m)
+    return 'EMSGSIZE'
+  }
+  const fo = readU16(buf, m.off + 6)
+  const baseOff = (fo & IP_OFFMASK) << 3
+  const origMf = (fo & IP_MF) !== 0
+  const payload = m.len - hlen
+  let err: OutError
+  for (let done = 0; done < payload; done += chunk) {
+    const n = Math.min(chunk, payload - done)
+    const last = done + n >= payload
+    const f = pool.get(hlen + n)
+    const fb = f.data
+    fb.set(buf.subarray(m.off, m.off + hlen), f.off)
+    fb.set(buf.subarray(m.off + hlen + done, m.off + hlen + done + n), f.off + hlen)
+    f.len = hlen + n
+    writeU16(fb, f.off + 2, hlen + n)
+    writeU16(fb, f.off + 6, ((baseOff + done) >> 3) | (last && !origMf ? 0 : IP_MF))
+    writeU16(fb, f.off + 10, 0)
+    writeU16(fb, f.off + 10, checksum(fb, f.off, hlen))
+    f.csumValid = true
+    st.ips_ofragments++
+    const e = ifOutput(ifp, f, nextHop, bcast, forwarded)
+    if (e !== undefined) err = e
+  }
+  st.ips_fragmented++
+  pool.put(m)
+  return err
+}

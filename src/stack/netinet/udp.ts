@@ -1,0 +1,309 @@
+/**
+ * UDP (RFC 768, RFC 1122 §4.1.3; FreeBSD's udp_usrreq.c): input validation with struct udpstat
+ * counters, delivery to the vnet's sockets (one for unicast, every matching one for broadcast and
+ * multicast), ICMP port unreachable when nobody listens (unless net.inet.udp.blackhole), output
+ * with the pseudo-header checksum, and ICMP errors reported to connected sockets (udp_ctlinput).
+ *
+ * Input never throws; a datagram that does not fit a socket's receive buffer is counted
+ * (udps_fullsock) and dropped. The user requests throw SysError, having changed nothing.
+ */
+
+import type { Mbuf } from '../../buf/mbuf.js'
+import {
+  MSG,
+  type ProtoUsrreqs,
+  SO,
+  SOCK,
+  type SockAddrIn,
+  Socket,
+  SS,
+  UDP_MAXDGRAM,
+  UDP_RECVSPACE,
+} from '../../kern/socket.js'
+import { type ErrnoName, SysError } from '../../util/errno.js'
+import { isMulticastIpv4, readU16, readU32 } from '../../wire/addr.js'
+import { fold, sum16 } from '../../wire/checksum.js'
+import { IcmpType, UnreachCode } from '../../wire/icmp.js'
+import { IpProto, ipv4PseudoHeaderSum } from '../../wire/ipv4.js'
+import { UDP_HDR_LEN, udpFinish, writeUdpHeader } from '../../wire/udp.js'
+import type { Ifnet } from '../net/ifnet.js'
+import { intKnob } from '../net/sysctl.js'
+import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
+import { icmpError } from './icmp.js'
+import { INADDR_ANY, Inpcb, InpcbTable, jailRemoteAddr, type PcbJail } from './in_pcb.js'
+import { ip } from './ip.js'
+import { ipOutput, sourceFor } from './ip_output.js'
+
+export { UDP_HDR_LEN }
+
+/** UDP endpoints a vnet may hold at once (its share of kern.ipc.maxsockets). */
+export const UDP_PCB_MAX = 65536
+
+/** struct udpstat. */
+export class UdpStats {
+  udps_ipackets = 0
+  udps_hdrops = 0
+  udps_badsum = 0
+  udps_nosum = 0
+  udps_badlen = 0
+  udps_noport = 0
+  udps_noportbcast = 0
+  udps_fullsock = 0
+  udps_opackets = 0
+}
+
+export class UdpVnet {
+  readonly stats = new UdpStats()
+  readonly pcbs: InpcbTable
+  /** net.inet.udp.recvspace, maxdgram, blackhole, checksum. */
+  recvspace = UDP_RECVSPACE
+  maxdgram = UDP_MAXDGRAM
+  blackhole = 0
+  checksum = 1
+
+  constructor(v: Vnet) {
+    this.pcbs = new InpcbTable(v.env.rng.stream(`udp-ports:${v.id}`), UDP_PCB_MAX)
+    this.pcbs.range = ip(v).portRange
+  }
+}
+
+export const udpModule: VnetModule<UdpVnet> = {
+  name: 'udp',
+  slot: Slot.UDP,
+  create: (v) => new UdpVnet(v),
+  // The stack is going away under its sockets: they read end of file and cannot send.
+  destroy: (s) => {
+    for (const p of s.pcbs.all()) {
+      p.so.state |= SS.CANTRCVMORE | SS.CANTSENDMORE
+      p.so.setError(new SysError('ENETDOWN', 'recvfrom'))
+    }
+  },
+  sysctls: [
+    intKnob(
+      'net.inet.udp.recvspace',
+      'Maximum space for incoming UDP datagrams',
+      (v) => udp(v),
+      'recvspace',
+      {
+        min: 1,
+        max: 2 * 1024 * 1024,
+      },
+    ),
+    intKnob('net.inet.udp.maxdgram', 'Maximum outgoing UDP datagram size', (v) => udp(v), 'maxdgram', {
+      min: 1,
+      max: 65535,
+    }),
+    intKnob(
+      'net.inet.udp.blackhole',
+      'Do not send port unreachables for refused connects',
+      (v) => udp(v),
+      'blackhole',
+      {
+        min: 0,
+        max: 1,
+      },
+    ),
+    intKnob('net.inet.udp.checksum', 'compute udp checksum', (v) => udp(v), 'checksum', { min: 0, max: 1 }),
+  ],
+}
+
+export function udp(v: Vnet): UdpVnet {
+  return vstate(v, udpModule)
+}
+
+/** Copy a datagram's payload to the socket (sbappendaddr); false when it does not fit. */
+function deliver(pcb: Inpcb, buf: Uint8Array, off: number, len: number, src: number, sport: number): boolean {
+  const so = pcb.so
+  const ok = so.rcv.append({ data: buf.slice(off, off + len), from: { addr: src, port: sport } })
+  if (ok) so.wakeup()
+  return ok
+}
+
+/** m starts at the IP header of length hlen. Takes ownership of m. */
+export function udpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
+  const us = udp(v)
+  const st = us.stats
+  const pool = v.env.pool
+  const buf = m.data
+  const off = m.off + hlen
+  const len = m.len - hlen
+  st.udps_ipackets++
+  if (len < UDP_HDR_LEN) {
+    st.udps_hdrops++
+    pool.put(m)
+    return
+  }
+  const ulen = readU16(buf, off + 4)
+  if (ulen < UDP_HDR_LEN || ulen > len) {
+    st.udps_badlen++
+    pool.put(m)
+    return
+  }
+  const src = readU32(buf, m.off + 12)
+  const dst = readU32(buf, m.off + 16)
+  if (readU16(buf, off + 6) === 0) st.udps_nosum++
+  else if (fold(sum16(buf, off, ulen, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, ulen))) !== 0xffff) {
+    st.udps_badsum++
+    pool.put(m)
+    return
+  }
+  const sport = readU16(buf, off)
+  const dport = readU16(buf, off + 2)
+  const data = off + UDP_HDR_LEN
+  const dlen = ulen - UDP_HDR_LEN
+  if (v.isBroadcast(dst) || isMulticastIpv4(dst)) {
+    // udp_multi_input: every socket of the port hears it, until one without SO_REUSEADDR/PORT.
+    let heard = false
+    const list = us.pcbs.portList(dport)
+    if (list !== undefined)
+      for (let i = 0; i < list.length; i++) {
+        const p = list[i]!
+        if (p.laddr !== INADDR_ANY && p.laddr !== dst) continue
+        if (p.faddr !== INADDR_ANY && (p.faddr !== src || p.fport !== sport)) continue
+        heard = true
+        if (!deliver(p, buf, data, dlen, src, sport)) st.udps_fullsock++
+        if ((p.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0) break
+      }
+    if (!heard) st.udps_noportbcast++
+    pool.put(m)
+    return
+  }
+  const pcb = us.pcbs.lookup(src, sport, dst, dport)
+  if (pcb === null) {
+    st.udps_noport++
+    if (us.blackhole !== 0) pool.put(m)
+    else icmpError(v, m, IcmpType.UNREACH, UnreachCode.PORT, 0)
+    return
+  }
+  if (!deliver(pcb, buf, data, dlen, src, sport)) st.udps_fullsock++
+  pool.put(m)
+}
+
+/**
+ * udp_ctlinput: an ICMP error quoting a datagram we sent (src:sport → dst:dport). Only a connected
+ * socket of exactly that four-tuple hears it (in_pcbnotify), as so_error.
+ */
+export function udpCtlinput(
+  v: Vnet,
+  err: ErrnoName,
+  src: number,
+  sport: number,
+  dst: number,
+  dport: number,
+): void {
+  const us = v.slots[Slot.UDP] as UdpVnet | undefined
+  if (us === undefined) return
+  const pcb = us.pcbs.lookup(dst, dport, src, sport)
+  if (pcb === null || pcb.faddr !== dst || pcb.fport !== dport) return
+  pcb.so.setError(new SysError(err, 'recvfrom'))
+}
+
+function pcbOf(so: Socket): Inpcb {
+  const pcb = so.pcb as Inpcb | null
+  if (pcb === null) throw new SysError('EINVAL', 'socket')
+  return pcb
+}
+
+/** The source address for a datagram to dst (in_pcbladdr): the route's, or the jail's own. */
+function sourceAddr(pcb: Inpcb, dst: number): number {
+  const jail = pcb.jail
+  if (pcb.laddr !== INADDR_ANY) return pcb.laddr
+  const rt = pcb.vnet.routes.lookup(dst)
+  const src = rt === null ? INADDR_ANY : sourceFor(rt)
+  if (jail === null || jail.ip4.includes(src)) return src
+  return jail.ip4[0] ?? INADDR_ANY
+}
+
+export const udpUsrreqs: ProtoUsrreqs = {
+  bind(so, sa) {
+    const pcb = pcbOf(so)
+    udp(pcb.vnet).pcbs.bind(pcb, sa.addr >>> 0, sa.port)
+  },
+
+  connect(so, sa) {
+    const pcb = pcbOf(so)
+    if (pcb.connected) throw new SysError('EISCONN', 'connect')
+    const faddr = jailRemoteAddr(pcb.jail, sa.addr >>> 0)
+    if (faddr === INADDR_ANY) throw new SysError('EADDRNOTAVAIL', 'connect')
+    if (sa.port === 0) throw new SysError('EADDRNOTAVAIL', 'connect')
+    if (pcb.vnet.routes.lookup(faddr) === null) throw new SysError('ENETUNREACH', 'connect')
+    udp(pcb.vnet).pcbs.connect(pcb, faddr, sa.port, sourceAddr(pcb, faddr))
+    so.state |= SS.ISCONNECTED
+  },
+
+  disconnect(so) {
+    const pcb = pcbOf(so)
+    if (!pcb.connected) throw new SysError('ENOTCONN', 'connect')
+    // A socket that was bound before connecting keeps its address; one bound by connect loses it.
+    udp(pcb.vnet).pcbs.disconnect(pcb, false)
+    so.state &= ~SS.ISCONNECTED
+  },
+
+  send(so, data, to, flags) {
+    const pcb = pcbOf(so)
+    const v = pcb.vnet
+    const us = udp(v)
+    if (to !== null && pcb.connected) throw new SysError('EISCONN', 'sendto')
+    if (to === null && !pcb.connected) throw new SysError('EDESTADDRREQ', 'sendto')
+    if (data.length > so.sndHiwat || data.length + UDP_HDR_LEN + 20 > 0xffff)
+      throw new SysError('EMSGSIZE', 'sendto')
+    const dst = to === null ? pcb.faddr : jailRemoteAddr(pcb.jail, to.addr >>> 0)
+    const dport = to === null ? pcb.fport : to.port
+    if (dport === 0) throw new SysError('EADDRNOTAVAIL', 'sendto')
+    if (v.isBroadcast(dst) && (so.options & SO.BROADCAST) === 0) throw new SysError('EACCES', 'sendto')
+    if (pcb.lport === 0) us.pcbs.bind(pcb, INADDR_ANY, 0)
+    const src = sourceAddr(pcb, dst)
+    const m = v.env.pool.get(UDP_HDR_LEN + data.length)
+    writeUdpHeader(m.data, m.off, pcb.lport, dport, data.length)
+    m.data.set(data, m.off + UDP_HDR_LEN)
+    m.len = UDP_HDR_LEN + data.length
+    if (us.checksum !== 0 && src !== INADDR_ANY) udpFinish(m.data, m.off, m.len, src, dst)
+    us.stats.udps_opackets++
+    const err = ipOutput(v, m, dst, IpProto.UDP, {
+      ttl: pcb.ttl >= 0 ? pcb.ttl : ip(v).defaultTtl,
+      tos: pcb.tos,
+      df: false,
+      src,
+      dontRoute: (flags & MSG.DONTROUTE) !== 0 || (so.options & SO.DONTROUTE) !== 0,
+    })
+    if (err !== undefined) throw new SysError(err, 'sendto')
+  },
+
+  shutdown(so) {
+    so.state |= SS.CANTSENDMORE
+  },
+
+  detach(so) {
+    const pcb = so.pcb as Inpcb | null
+    if (pcb === null) return
+    udp(pcb.vnet).pcbs.detach(pcb)
+    so.pcb = null
+  },
+
+  sockaddr(so) {
+    const pcb = pcbOf(so)
+    return { addr: pcb.laddr, port: pcb.lport }
+  },
+
+  peeraddr(so) {
+    const pcb = pcbOf(so)
+    if (!pcb.connected) throw new SysError('ENOTCONN', 'getpeername')
+    return { addr: pcb.faddr, port: pcb.fport }
+  },
+}
+
+/** socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP) in v for a process of `uid` (udp_attach). */
+export function udpSocket(v: Vnet, jail: PcbJail | null, uid: number, reservedPorts: boolean): Socket {
+  const us = udp(v)
+  const so = new Socket(SOCK.DGRAM, IpProto.UDP, udpUsrreqs, v.env.clock, us.recvspace, us.maxdgram)
+  so.pcb = us.pcbs.attach(new Inpcb(so, v, jail, uid, { reservedPorts }))
+  return so
+}
+
+/** The vnet's UDP endpoints, for netstat -a and sockstat. */
+export function udpEndpoints(v: Vnet): readonly Inpcb[] {
+  const us = v.slots[Slot.UDP] as UdpVnet | undefined
+  return us === undefined ? [] : us.pcbs.all()
+}
+
+export type { SockAddrIn }

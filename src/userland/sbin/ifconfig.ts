@@ -1,0 +1,519 @@
+/**
+ * ifconfig(8): list interfaces in FreeBSD 14's format, create and destroy cloned interfaces, set
+ * flags, addresses, MTU, name, MAC, description, move interfaces between vnets (`vnet J`,
+ * `-vnet J`), and add and remove bridge members (`addm IF`, `deletem IF`).
+ *
+ * The whole command line is parsed and checked before the first change is made, so a command that
+ * fails validation changes nothing; the kernel makes each single change all-or-nothing. Like
+ * FreeBSD, settings take effect in command-line order, with the address change last.
+ */
+
+import type { IfInfo, Syscalls } from '../../host/syscalls.js'
+import { IfFlag } from '../../host/syscalls.js'
+import { formatMac, maskToPrefix, parseIpv4, parseMac, prefixToMask } from '../../wire/addr.js'
+import { asSysError, CmdError, hex, ip, optsOrUsage, printb, runTool, sysMessage, usage } from '../common.js'
+import { getopt, strtol, strtonum } from '../getopt.js'
+import type { Command } from '../types.js'
+
+/** IFF_LOWER_UP (FreeBSD 14): the link is up; ifconfig shows it for running interfaces with carrier. */
+export const IFF_LOWER_UP = 0x1000000
+
+/** IFFBITS from sbin/ifconfig: bit numbers from 1 = 0x1. */
+const IFF_BITS: ReadonlyArray<readonly [number, string]> = [
+  [1, 'UP'],
+  [2, 'BROADCAST'],
+  [3, 'DEBUG'],
+  [4, 'LOOPBACK'],
+  [5, 'POINTOPOINT'],
+  [7, 'RUNNING'],
+  [8, 'NOARP'],
+  [9, 'PROMISC'],
+  [10, 'ALLMULTI'],
+  [11, 'OACTIVE'],
+  [12, 'SIMPLEX'],
+  [13, 'LINK0'],
+  [14, 'LINK1'],
+  [15, 'LINK2'],
+  [16, 'MULTICAST'],
+  [18, 'PPROMISC'],
+  [19, 'MONITOR'],
+  [20, 'STATICARP'],
+  [21, 'STICKYARP'],
+  [22, 'DYING'],
+  [23, 'RENAMING'],
+  [25, 'LOWER_UP'],
+]
+
+/**
+ * The flags ifconfig shows: the kernel's, plus LOWER_UP when the interface runs with its link up
+ * (FreeBSD derives it from the link state, which VirtNet reports as `status: active`).
+ */
+export function displayFlags(ifi: IfInfo): number {
+  let f = ifi.flags
+  if ((f & IfFlag.RUNNING) !== 0 && ifi.status === 'active') f |= IFF_LOWER_UP
+  return f >>> 0
+}
+
+export function formatFlags(ifi: IfInfo): string {
+  return printb(displayFlags(ifi), IFF_BITS)
+}
+
+/** Interface capabilities as FreeBSD's drivers announce them (if_epair, if_loop); none for others. */
+function optionsLine(ifi: IfInfo): string | null {
+  if (ifi.groups.includes('epair')) return '\toptions=8<VLAN_MTU>'
+  if (ifi.members !== undefined) return '\toptions=0'
+  if ((ifi.flags & IfFlag.LOOPBACK) !== 0)
+    return '\toptions=680003<RXCSUM,TXCSUM,LINKSTATE,RXCSUM_IPV6,TXCSUM_IPV6>'
+  return null
+}
+
+export function formatInetLine(ifi: IfInfo, a: IfInfo['addrs'][number]): string {
+  let s = `\tinet ${ip(a.addr)} netmask 0x${hex(prefixToMask(a.prefixLen), 8)}`
+  // As in_status_nl: broadcast only on broadcast-capable links and for a non-zero prefix.
+  if ((ifi.flags & IfFlag.BROADCAST) !== 0 && a.prefixLen !== 0 && a.broadcast !== 0)
+    s += ` broadcast ${ip(a.broadcast)}`
+  return s
+}
+
+export type AfFilter = 'inet' | 'link' | null
+
+/** IFBIFBITS from sbin/ifconfig/ifbridge.c, in its order. */
+const IFBIF_BITS: ReadonlyArray<readonly [number, string]> = [
+  [1, 'LEARNING'],
+  [2, 'DISCOVER'],
+  [3, 'STP'],
+  [4, 'SPAN'],
+  [5, 'STICKY'],
+  [12, 'PRIVATE'],
+  [6, 'EDGE'],
+  [7, 'AUTOEDGE'],
+  [8, 'PTP'],
+  [9, 'AUTOPTP'],
+]
+
+/**
+ * bridge_status: spanning-tree parameters (STP is off: zero ids) with the bridge defaults
+ * (maxaddr 2000, timeout 1200), then one entry per member; a 10G epair's path cost is 2000.
+ */
+function bridgeLines(members: NonNullable<IfInfo['members']>): string[] {
+  const lines = [
+    '\tid 00:00:00:00:00:00 priority 32768 hellotime 2 fwddelay 15',
+    '\tmaxage 20 holdcnt 6 proto rstp maxaddr 2000 timeout 1200',
+    '\troot id 00:00:00:00:00:00 priority 32768 ifcost 0 port 0',
+  ]
+  for (const m of members)
+    lines.push(
+      `\tmember: ${m.name} flags=${printb(m.flags, IFBIF_BITS)}`,
+      `\t        ifmaxaddr 0 port ${m.port} priority 128 path cost 2000`,
+    )
+  return lines
+}
+
+/** One interface as `ifconfig IF` prints it (FreeBSD 14, netlink flavour), newline-terminated. */
+export function formatInterface(ifi: IfInfo, af: AfFilter = null): string {
+  const lines = [`${ifi.name}: flags=${formatFlags(ifi)} metric ${ifi.metric} mtu ${ifi.mtu}`]
+  if (ifi.description !== '') lines.push(`\tdescription: ${ifi.description}`)
+  const opts = optionsLine(ifi)
+  if (opts !== null) lines.push(opts)
+  if (af === null || af === 'link') {
+    if (ifi.mac !== null) lines.push(`\tether ${formatMac(ifi.mac)}`)
+    // A bridge has no hardware address of its own to show.
+    // FreeBSD 14's netlink ifconfig shows the hardware address only once `ether` no longer matches it.
+    if (ifi.hwaddr !== null && ifi.hwaddr !== ifi.mac && ifi.members === undefined)
+      lines.push(`\thwaddr ${formatMac(ifi.hwaddr)}`)
+  }
+  if (af === null || af === 'inet') for (const a of ifi.addrs) lines.push(formatInetLine(ifi, a))
+  if (af === null) {
+    if (ifi.members !== undefined) lines.push(...bridgeLines(ifi.members))
+    if (ifi.groups.length > 0) lines.push(`\tgroups: ${ifi.groups.join(' ')}`)
+    if (ifi.media !== '') lines.push(`\tmedia: ${ifi.media}`)
+    if (ifi.status !== '') lines.push(`\tstatus: ${ifi.status}`)
+    lines.push(
+      (ifi.flags & IfFlag.LOOPBACK) !== 0
+        ? '\tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>'
+        : ifi.members !== undefined
+          ? '\tnd6 options=9<PERFORMNUD,IFDISABLED>'
+          : '\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>',
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
+
+const USAGE = [
+  'usage: ifconfig [-j jail] [-f type:format] interface address_family',
+  '                [address [dest_address]] [parameters]',
+  '       ifconfig [-j jail] interface create',
+  '       ifconfig [-j jail] -a [-d] [-m] [-u] [-v] [address_family]',
+  '       ifconfig [-j jail] -l [-d] [-u] [address_family]',
+  '       ifconfig [-j jail] [-d] [-m] [-u] [-v]',
+  '       ifconfig -C',
+  '       ifconfig -g groupname',
+].join('\n')
+
+function parseAf(word: string | undefined): AfFilter | undefined {
+  if (word === 'inet') return 'inet'
+  if (word === 'link' || word === 'ether' || word === 'lladdr') return 'link'
+  return undefined
+}
+
+/** One change, in the order the command line asks for it. */
+type Action =
+  | { op: 'up' | 'down' | 'destroy' }
+  | { op: 'mtu'; mtu: number }
+  | { op: 'name'; name: string }
+  | { op: 'mac'; mac: number }
+  | { op: 'descr'; descr: string }
+  | { op: 'addm' | 'deletem'; member: string }
+  | { op: 'vnet' | '-vnet'; jail: string; jid: number }
+
+interface AddrChange {
+  addr: number | null
+  prefixLen: number | null
+  broadcast: number | null
+  /** 1: alias (add), -1: -alias/delete, 0: replace the first address. */
+  alias: number
+}
+
+/** inet_aton(3)'s forms that matter for masks: dotted quad or one number (`0xffffff00`). */
+function parseMask(s: string): number | null {
+  const dotted = parseIpv4(s)
+  if (dotted !== null) return dotted
+  const n = strtol(s)
+  return n !== null && n >= 0 && n <= 0xffffffff ? n : null
+}
+
+/** `ADDR[/LEN]` as in_getaddr parses it; throws FreeBSD's `ADDR: bad value` forms. */
+function parseAddrArg(s: string): { addr: number; prefixLen: number | null } {
+  const slash = s.lastIndexOf('/')
+  let prefixLen: number | null = null
+  let host = s
+  if (slash >= 0) {
+    host = s.slice(0, slash)
+    const lenText = s.slice(slash + 1)
+    const len = /^\d/.test(lenText) ? strtonum(lenText, 0, 32) : 'invalid'
+    if (typeof len === 'string') throw new CmdError(`${s}: bad value (width ${len})`)
+    prefixLen = len
+  }
+  const addr = parseIpv4(host)
+  if (addr === null) throw new CmdError(`${host}: bad value`)
+  return { addr, prefixLen }
+}
+
+/** The classful mask ifconfig falls back to when none is given (in_setdefaultmask_nl). */
+function classfulPrefix(a: number): number {
+  if (a >>> 31 === 0) return 8
+  if (a >>> 30 === 2) return 16
+  return 24
+}
+
+interface Plan {
+  create: boolean
+  actions: Action[]
+  addr: AddrChange | null
+}
+
+/** Parses the parameters after the interface name; read-only lookups only (jail names). */
+function parseParams(sys: Syscalls, words: readonly string[]): Plan {
+  const plan: Plan = { create: false, actions: [], addr: null }
+  const change = (): AddrChange => {
+    plan.addr ??= { addr: null, prefixLen: null, broadcast: null, alias: 0 }
+    return plan.addr
+  }
+  let i = 0
+  if (words[0] === 'create' || words[0] === 'plumb') {
+    plan.create = true
+    i++
+  }
+  if (parseAf(words[i]) === 'inet') i++
+  const arg = (w: string): string => {
+    const v = words[++i]
+    if (v === undefined) throw new CmdError(`'${w}' requires argument`)
+    return v
+  }
+  for (; i < words.length; i++) {
+    const w = words[i]!
+    switch (w) {
+      case 'up':
+      case 'down':
+        plan.actions.push({ op: w })
+        break
+      case 'destroy':
+      case 'unplumb':
+        plan.actions.push({ op: 'destroy' })
+        break
+      case 'mtu': {
+        const v = strtol(arg(w), 10)
+        // ifconfig passes atoi()'s result and the kernel rejects it; say so without calling it.
+        if (v === null || v <= 0 || v > 65535)
+          throw new CmdError('ioctl SIOCSIFMTU (set mtu): Invalid argument')
+        plan.actions.push({ op: 'mtu', mtu: v })
+        break
+      }
+      case 'name':
+        plan.actions.push({ op: 'name', name: arg(w) })
+        break
+      case 'ether':
+      case 'lladdr':
+      case 'link': {
+        const mac = parseMac(arg(w))
+        if (mac === null) throw new CmdError('malformed link-level address')
+        plan.actions.push({ op: 'mac', mac })
+        break
+      }
+      case 'description':
+      case 'descr':
+        plan.actions.push({ op: 'descr', descr: arg(w) })
+        break
+      case '-description':
+      case '-descr':
+        plan.actions.push({ op: 'descr', descr: '' })
+        break
+      case 'addm':
+      case 'deletem':
+        plan.actions.push({ op: w, member: arg(w) })
+        break
+      case 'vnet':
+      case '-vnet': {
+        const jail = arg(w)
+        let jid: number
+        try {
+          jid = sys.jailGet(jail).jid
+        } catch (e) {
+          if (asSysError(e).code === 'ENOENT') throw new CmdError(`jail "${jail}" not found`)
+          throw e
+        }
+        plan.actions.push({ op: w, jail, jid })
+        break
+      }
+      case 'netmask': {
+        const m = arg(w)
+        const mask = parseMask(m)
+        const len = mask === null ? -1 : maskToPrefix(mask)
+        if (len < 0) throw new CmdError(`${m}: bad value`)
+        change().prefixLen = len
+        break
+      }
+      case 'broadcast': {
+        const b = arg(w)
+        const addr = parseIpv4(b)
+        if (addr === null) throw new CmdError(`${b}: bad value`)
+        change().broadcast = addr
+        break
+      }
+      case 'alias':
+      case 'add':
+        change().alias = 1
+        break
+      case '-alias':
+      case 'delete':
+      case 'remove':
+        change().alias = -1
+        break
+      default: {
+        const c = change()
+        if (c.addr !== null) throw new CmdError(`${w}: bad value`) // a destination address: no p2p links here
+        const { addr, prefixLen } = parseAddrArg(w)
+        c.addr = addr
+        if (prefixLen !== null) c.prefixLen = prefixLen
+      }
+    }
+  }
+  if (plan.addr !== null && plan.addr.addr === null && plan.addr.alias !== -1)
+    throw new CmdError('ioctl (SIOCAIFADDR): Destination address required')
+  return plan
+}
+
+/**
+ * Carries out a plan; every step is one kernel call that either happens or throws. An interface
+ * created by this command is destroyed again when a later step fails, so the command as a whole
+ * changes nothing. Prints the name when it differs from the one typed (a clone or a rename).
+ */
+function execute(sys: Syscalls, name: string, plan: Plan, io: { stdout: { write(s: string): void } }): void {
+  const cur = { name, print: false }
+  if (plan.create) {
+    try {
+      cur.name = sys.ifCreate(name)
+    } catch (e) {
+      // FreeBSD's ifconfig names the request: `SIOCIFCREATE2 (epair): No space left on device`.
+      throw new CmdError(sysMessage(`SIOCIFCREATE2 (${name})`, asSysError(e)))
+    }
+    cur.print = cur.name !== name
+  }
+  try {
+    applyActions(sys, cur, plan.actions)
+    if (plan.addr !== null) applyAddr(sys, cur.name, plan.addr)
+  } catch (e) {
+    if (plan.create && !plan.actions.some((a) => a.op === 'destroy')) {
+      try {
+        sys.ifDestroy(cur.name)
+      } catch (e2) {
+        asSysError(e2) // nothing more to undo
+      }
+    }
+    throw e
+  }
+  if (cur.print) io.stdout.write(`${cur.name}\n`)
+}
+
+function applyActions(
+  sys: Syscalls,
+  cur: { name: string; print: boolean },
+  actions: readonly Action[],
+): void {
+  for (const a of actions) {
+    try {
+      switch (a.op) {
+        case 'up':
+        case 'down':
+          sys.ifSetUp(cur.name, a.op === 'up')
+          break
+        case 'destroy':
+          sys.ifDestroy(cur.name)
+          break
+        case 'mtu':
+          sys.ifSetMtu(cur.name, a.mtu)
+          break
+        case 'name':
+          sys.ifRename(cur.name, a.name)
+          cur.name = a.name
+          cur.print = true
+          break
+        case 'mac':
+          sys.ifSetMac(cur.name, a.mac)
+          break
+        case 'descr':
+          sys.ifSetDescription(cur.name, a.descr)
+          break
+        case 'vnet':
+          sys.ifMoveToJail(cur.name, a.jail)
+          break
+        case '-vnet':
+          sys.ifReclaimFromJail(cur.name, a.jail)
+          break
+        case 'addm':
+          sys.ifBridgeAdd(cur.name, a.member)
+          break
+        case 'deletem':
+          sys.ifBridgeDelete(cur.name, a.member)
+          break
+      }
+    } catch (e) {
+      const what =
+        a.op === '-vnet'
+          ? `SIOCSIFRVNET(${a.jid}, ${cur.name})`
+          : a.op === 'addm' || a.op === 'deletem'
+            ? `${ACTION_OP[a.op]} ${a.member}`
+            : ACTION_OP[a.op]
+      throw new CmdError(sysMessage(what, asSysError(e)))
+    }
+  }
+}
+
+/** The failing request as ifconfig names it in its messages. */
+const ACTION_OP: Record<Action['op'], string> = {
+  up: 'ioctl (SIOCSIFFLAGS)',
+  down: 'ioctl (SIOCSIFFLAGS)',
+  destroy: 'SIOCIFDESTROY',
+  mtu: 'ioctl SIOCSIFMTU (set mtu)',
+  name: 'ioctl SIOCSIFNAME (set name)',
+  mac: 'ioctl (SIOCAIFADDR)',
+  descr: 'ioctl SIOCSIFDESCR (set descr)',
+  vnet: 'SIOCSIFVNET',
+  '-vnet': 'SIOCSIFRVNET',
+  addm: 'BRDGADD',
+  deletem: 'BRDGDEL',
+}
+
+function applyAddr(sys: Syscalls, name: string, c: AddrChange): void {
+  if (c.alias === -1) {
+    let addr = c.addr
+    if (addr === null) {
+      // `-alias` without an address removes the first one, as SIOCDIFADDR without an address does.
+      addr = sys.ifGet(name).addrs[0]?.addr ?? null
+      if (addr === null) throw new CmdError("ioctl (SIOCDIFADDR): Can't assign requested address")
+    }
+    try {
+      sys.ifDelAddr(name, addr)
+    } catch (e) {
+      throw new CmdError(sysMessage('ioctl (SIOCDIFADDR)', asSysError(e)))
+    }
+    return
+  }
+  const opts: { broadcast?: number; alias?: boolean } = { alias: c.alias === 1 }
+  if (c.broadcast !== null) opts.broadcast = c.broadcast
+  try {
+    sys.ifAddAddr(name, c.addr!, c.prefixLen!, opts)
+  } catch (e) {
+    throw new CmdError(sysMessage('ioctl (SIOCAIFADDR)', asSysError(e)))
+  }
+}
+
+function lookupIf(sys: Syscalls, name: string): IfInfo | null {
+  try {
+    return sys.ifGet(name)
+  } catch (e) {
+    const err = asSysError(e)
+    if (err.code === 'ENXIO' || err.code === 'ENOENT') return null
+    throw err
+  }
+}
+
+export const ifconfig: Command = (argv, io, proc) =>
+  runTool('ifconfig', io, () => {
+    const sys = proc.sys
+    const { opts, rest } = optsOrUsage(getopt('ifconfig', argv.slice(1), 'aCdlmnuvg:'), USAGE, 1)
+    const flag = (c: string): boolean => opts.some(([f]) => f === c)
+    if (flag('C')) {
+      io.stdout.write(`${sys.ifCloners().join(' ')}\n`)
+      return 0
+    }
+    const group = opts.find(([f]) => f === 'g')
+    if (group !== undefined) {
+      for (const ifi of sys.ifList()) if (ifi.groups.includes(group[1])) io.stdout.write(`${ifi.name}\n`)
+      return 0
+    }
+    const all = flag('a') || flag('l') || rest.length === 0
+    if (all) {
+      if (rest.length > 1) usage(USAGE, 1)
+      const af = rest.length === 1 ? parseAf(rest[0]) : null
+      if (af === undefined) throw new CmdError(`${rest[0]}: bad value`)
+      let list = sys.ifList()
+      if (flag('u')) list = list.filter((i) => (i.flags & IfFlag.UP) !== 0)
+      if (flag('d')) list = list.filter((i) => (i.flags & IfFlag.UP) === 0)
+      if (af === 'inet') list = list.filter((i) => i.addrs.length > 0)
+      if (af === 'link') list = list.filter((i) => i.mac !== null)
+      if (flag('l')) io.stdout.write(`${list.map((i) => i.name).join(' ')}\n`)
+      else io.stdout.write(list.map((i) => formatInterface(i, af)).join(''))
+      return 0
+    }
+    const name = rest[0]!
+    const words = rest.slice(1)
+    const ifi = lookupIf(sys, name)
+    const creating = words[0] === 'create' || words[0] === 'plumb'
+    // `IF -vnet J` names an interface that lives in the jail's vnet, not ours (as in ifconfig.c).
+    if (ifi === null && !creating && words[0] !== '-vnet')
+      throw new CmdError(`interface ${name} does not exist`)
+    if (ifi !== null && creating) {
+      if (words.length === 1) throw new CmdError(`interface ${name} already exists`)
+      words.shift()
+    }
+    const af = parseAf(words[0])
+    if (ifi !== null && (words.length === 0 || (af !== undefined && words.length === 1))) {
+      io.stdout.write(formatInterface(ifi, af ?? null))
+      return 0
+    }
+    if (af === 'link') words.shift() // `ifconfig IF link MAC` is `ifconfig IF lladdr MAC`
+    const plan = parseParams(sys, af === 'link' ? ['lladdr', ...words] : words)
+    const c = plan.addr
+    if (c !== null && c.alias !== -1 && c.prefixLen === null) {
+      // in_postproc: no mask given. Warn (except on loopback) and fall back to the classful mask.
+      const loopback = ifi !== null ? (ifi.flags & IfFlag.LOOPBACK) !== 0 : name.startsWith('lo')
+      if (!loopback)
+        io.stderr.write(
+          'ifconfig: WARNING: setting interface address without mask is deprecated,\ndefault mask may not be correct.\n',
+        )
+      c.prefixLen = classfulPrefix(c.addr!)
+    }
+    execute(sys, name, plan, io)
+    return 0
+  })

@@ -1,0 +1,653 @@
+/**
+ * ping(8) for IPv4: ICMP echo requests built here and sent through a raw socket, replies matched by
+ * identifier (pid & 0xffff) and timed from the timestamp carried in the payload, with FreeBSD 14's
+ * option checks, main loop, output and exit statuses (0 some reply, 2 none, 64 usage, 68 unknown
+ * host). The loop is FreeBSD's: send, wait for replies until the interval is over, and after the
+ * last packet wait 2 × the longest round trip (or -W / 10 s without any reply). SIGINT ends it
+ * with the summary and the usual status, SIGINFO prints the summary to stderr; other signals kill.
+ *
+ * All time comes from the host clock (`sys.now()`, arrival stamps), so `ping -c 3` takes two
+ * seconds of virtual time and no wall time to speak of.
+ */
+
+import type { RawPacket, RawSocket, SendOptions, Syscalls } from '../../host/syscalls.js'
+import { interruptible } from '../../util/interruptible.js'
+import { isMulticastIpv4, readU16, readU32, writeU32 } from '../../wire/addr.js'
+import { ICMP_HDR_LEN, IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../wire/icmp.js'
+import {
+  asSysError,
+  CmdError,
+  EX,
+  hex,
+  hostAddr,
+  ip,
+  optsOrUsage,
+  padL,
+  runTool,
+  untilKilled,
+  usage,
+} from '../common.js'
+import { getopt, numArg, strtol } from '../getopt.js'
+import type { Command, Io, Proc } from '../types.js'
+
+const DEFDATALEN = 56
+const TIMEVAL_LEN = 8
+const MAXWAIT_MS = 10000
+const MAXALARM = 3600
+const MAX_DUP_CHK = 8 * 128
+const IP_MAXPACKET = 65535
+const IP_HDR = 20
+const MS = 1e6
+const SEC = 1e9
+const SIGINT = 2
+const SIGINFO = 29
+
+const USAGE = [
+  'usage: ping [-4AaDdfHnoQqRrv] [-C pcp] [-c count] [-G sweepmaxsize]',
+  '            [-g sweepminsize] [-h sweepincrsize] [-i wait] [-l preload]',
+  '            [-M mask | time] [-m ttl] [-P policy] [-p pattern] [-S src_addr]',
+  '            [-s packetsize] [-t timeout] [-W waittime] [-z tos] IPv4-host',
+].join('\n')
+
+interface Options {
+  count: number
+  intervalMs: number
+  intervalSet: boolean
+  datalen: number
+  alarm: number
+  waitMs: number
+  waitSet: boolean
+  ttl: number | undefined
+  tos: number | undefined
+  source: string | undefined
+  df: boolean
+  quiet: boolean
+  quiet2: boolean
+  flood: boolean
+  once: boolean
+  audible: boolean
+  missed: boolean
+  dontRoute: boolean
+  verbose: boolean
+  preload: number
+  pattern: number[] | null
+}
+
+/** A numeric option or EX_USAGE with ping's `` invalid WHAT: `value' `` message. */
+function num(what: string, value: string, range: { min?: number; max?: number; float?: boolean }): number {
+  const v = numArg('ping', what, value, range)
+  if (typeof v === 'string') throw new CmdError(v, EX.USAGE, true)
+  return v
+}
+
+function bad(what: string, value: string, suffix = ''): CmdError {
+  return new CmdError(`invalid ${what}: \`${value}'${suffix}`, EX.USAGE)
+}
+
+/** err(EX_NOPERM, what) with errno EPERM: an option only root may use. */
+function rootOnly(what: string): CmdError {
+  return new CmdError(`${what}: Operation not permitted`, EX.NOPERM)
+}
+
+/**
+ * The getopt loop of ping.c, with its checks and messages; throws CmdError. `uid` is the real uid:
+ * ping is setuid root, so the effective one is always 0, and FreeBSD's ping drops privilege before
+ * parsing, refusing the options that could flood a network to anyone but root (EX_NOPERM).
+ */
+export function parsePingArgs(args: readonly string[], uid = 0): { opts: Options; target: string } {
+  const r = optsOrUsage(getopt('ping', args, 'AaC:c:DdfHI:i:Ll:M:m:noP:p:QqRrS:s:T:t:vW:z:'), USAGE)
+  const o: Options = {
+    count: 0,
+    intervalMs: 1000,
+    intervalSet: false,
+    datalen: DEFDATALEN,
+    alarm: 0,
+    waitMs: MAXWAIT_MS,
+    waitSet: false,
+    ttl: undefined,
+    tos: undefined,
+    source: undefined,
+    df: false,
+    quiet: false,
+    quiet2: false,
+    flood: false,
+    once: false,
+    audible: false,
+    missed: false,
+    dontRoute: false,
+    verbose: false,
+    preload: 0,
+    pattern: null,
+  }
+  for (const [f, v] of r.opts) {
+    switch (f) {
+      case 'A':
+        o.missed = true
+        break
+      case 'a':
+        o.audible = true
+        break
+      case 'c':
+        o.count = num('count of packets to transmit', v, { min: 1 })
+        break
+      case 'D':
+        o.df = true
+        break
+      case 'd':
+      case 'H':
+      case 'n':
+        break
+      case 'f':
+        if (uid !== 0) throw rootOnly('-f flag')
+        o.flood = true
+        break
+      case 'i':
+        o.intervalMs = Math.trunc(num('timing interval', v, { float: true, max: 0x7fffffff / 1000 }) * 1000)
+        o.intervalSet = true
+        if (uid !== 0 && o.intervalMs < 1000) throw rootOnly('-i interval too short')
+        break
+      case 'l':
+        o.preload = num('preload value', v, { min: 0, max: 0x7fffffff })
+        if (uid !== 0) throw rootOnly('-l flag')
+        break
+      case 'm':
+        o.ttl = num('TTL', v, { min: 0, max: 255 })
+        break
+      case 'o':
+        o.once = true
+        break
+      case 'p':
+        o.pattern = parsePattern(v)
+        break
+      case 'Q':
+        o.quiet2 = true
+        break
+      case 'q':
+        o.quiet = true
+        break
+      case 'r':
+        o.dontRoute = true
+        break
+      case 'S':
+        o.source = v
+        break
+      case 's':
+        o.datalen = num('packet size', v, { min: 0, max: 0x7fffffff })
+        if (uid !== 0 && o.datalen > DEFDATALEN)
+          throw rootOnly(`packet size too large: ${o.datalen} > ${DEFDATALEN}`)
+        break
+      case 't': {
+        // strtoul(3) without an end check, as ping.c does: "5s" is 5.
+        const m = /^\s*\+?(0x[0-9a-f]+|\d+)/i.exec(v)
+        const n = m === null ? 0 : (strtol(m[1]!) ?? 0)
+        if (n < 1) throw bad('timeout', v)
+        if (n > MAXALARM) throw bad('timeout', v, ` > ${MAXALARM}`)
+        o.alarm = n
+        break
+      }
+      case 'v':
+        o.verbose = true
+        break
+      case 'W':
+        o.waitMs = Math.trunc(num('timing interval', v, { float: true, max: 0x7fffffff }))
+        o.waitSet = true
+        break
+      case 'z': {
+        const n = strtol(v)
+        if (n === null || n < 0 || n > 255) throw bad('TOS', v)
+        o.tos = n
+        break
+      }
+      default:
+        // Accepted by FreeBSD's getopt but meaningless here (multicast, IPsec, sweeps, record route).
+        throw new CmdError(`-${f}: not supported by VirtNet`, EX.USAGE)
+    }
+  }
+  if (r.rest.length !== 1) usage(USAGE)
+  const maxPayload = IP_MAXPACKET - IP_HDR - ICMP_HDR_LEN
+  if (o.datalen > maxPayload)
+    throw new CmdError(`packet size too large: ${o.datalen} > ${maxPayload}`, EX.USAGE)
+  return { opts: o, target: r.rest[0]! }
+}
+
+/** fill(): up to 16 bytes given as hex digits, repeated over the payload. */
+function parsePattern(p: string): number[] {
+  if (!/^[0-9a-fA-F]*$/.test(p)) throw new CmdError('patterns must be specified as hex digits', EX.USAGE)
+  const bytes: number[] = []
+  for (let i = 0; i < p.length && bytes.length < 16; i += 2)
+    bytes.push(Number.parseInt(p.slice(i, i + 2), 16))
+  return bytes
+}
+
+export interface PingStats {
+  transmitted: number
+  received: number
+  repeats: number
+  rcvTimeout: number
+  timing: boolean
+  tmin: number
+  tmax: number
+  tsum: number
+  tsumsq: number
+}
+
+/** pr_summary(), newline-terminated (the leading blank line included). */
+export function formatPingSummary(host: string, s: PingStats): string {
+  let out = `\n--- ${host} ping statistics ---\n${s.transmitted} packets transmitted, ${s.received} packets received, `
+  if (s.repeats) out += `+${s.repeats} duplicates, `
+  if (s.transmitted) {
+    if (s.received > s.transmitted) out += "-- somebody's printing up packets!"
+    else out += `${(((s.transmitted - s.received) * 100) / s.transmitted).toFixed(1)}% packet loss`
+  }
+  if (s.rcvTimeout) out += `, ${s.rcvTimeout} packets out of wait time`
+  out += '\n'
+  if (s.received && s.timing) {
+    const n = s.received + s.repeats
+    const avg = s.tsum / n
+    const stddev = Math.sqrt(Math.max(0, s.tsumsq / n - avg * avg))
+    out += `round-trip min/avg/max/stddev = ${[s.tmin, avg, s.tmax, stddev].map((v) => v.toFixed(3)).join('/')} ms\n`
+  }
+  return out
+}
+
+/** pr_iph(): the quoted IP header as a two-line table, newline-terminated. */
+export function formatIpHeaderDump(b: Uint8Array, off: number): string {
+  const hl = b[off]! & 0x0f
+  const src = ip(readU32(b, off + 12))
+  const dst = ip(readU32(b, off + 16))
+  const opts = hl * 4 > IP_HDR
+  let s = `Vr HL TOS  Len   ID Flg  off TTL Pro  cks ${padL('Src', src.length)} ${padL('Dst', dst.length)}${opts ? ' Opts' : ''}\n`
+  const offField = readU16(b, off + 6)
+  s += ` ${hex(b[off]! >> 4)}  ${hex(hl)}  ${hex(b[off + 1]!, 2)} ${hex(readU16(b, off + 2), 4)} ${hex(readU16(b, off + 4), 4)}`
+  s += `   ${hex((offField & 0xe000) >> 13)} ${hex(offField & 0x1fff, 4)}`
+  s += `  ${hex(b[off + 8]!, 2)}  ${hex(b[off + 9]!, 2)} ${hex(readU16(b, off + 10), 4)} ${src} ${dst}`
+  if (opts) {
+    s += ' '
+    for (let i = off + IP_HDR; i < off + hl * 4 && i < b.length; i++) s += hex(b[i]!, 2)
+  }
+  return `${s}\n`
+}
+
+/** pr_icmph()'s first line for an ICMP message (type, code and bytes 4..7). */
+export function icmpDescription(type: number, code: number, rest: number): string {
+  switch (type) {
+    case IcmpType.ECHO_REPLY:
+      return 'Echo Reply'
+    case IcmpType.UNREACH:
+      switch (code) {
+        case UnreachCode.NET:
+          return 'Destination Net Unreachable'
+        case UnreachCode.HOST:
+          return 'Destination Host Unreachable'
+        case UnreachCode.PROTOCOL:
+          return 'Destination Protocol Unreachable'
+        case UnreachCode.PORT:
+          return 'Destination Port Unreachable'
+        case UnreachCode.NEEDFRAG:
+          return `frag needed and DF set (MTU ${rest & 0xffff})`
+        case UnreachCode.SRCFAIL:
+          return 'Source Route Failed'
+        case UnreachCode.FILTER_PROHIB:
+          return 'Communication prohibited by filter'
+        default:
+          return `Dest Unreachable, Bad Code: ${code}`
+      }
+    case IcmpType.SOURCE_QUENCH:
+      return 'Source Quench'
+    case IcmpType.REDIRECT: {
+      const kind = [
+        'Redirect Network',
+        'Redirect Host',
+        'Redirect Type of Service and Network',
+        'Redirect Type of Service and Host',
+      ][code]
+      return `${kind ?? `Redirect, Bad Code: ${code}`}(New addr: ${ip(rest)})`
+    }
+    case IcmpType.ECHO:
+      return 'Echo Request'
+    case IcmpType.TIME_EXCEEDED:
+      return code === 0
+        ? 'Time to live exceeded'
+        : code === 1
+          ? 'Frag reassembly time exceeded'
+          : `Time exceeded, Bad Code: ${code}`
+    case IcmpType.PARAM_PROBLEM:
+      return `Parameter problem: pointer = 0x${hex(rest >>> 24, 2)}`
+    case IcmpType.TIMESTAMP:
+      return 'Timestamp'
+    case IcmpType.TIMESTAMP_REPLY:
+      return 'Timestamp Reply'
+    case 15:
+      return 'Information Request'
+    case 16:
+      return 'Information Reply'
+    case 17:
+      return 'Address Mask Request'
+    case 18:
+      return 'Address Mask Reply'
+    case IcmpType.ROUTER_ADVERT:
+      return 'Router Advertisement'
+    case IcmpType.ROUTER_SOLICIT:
+      return 'Router Solicitation'
+    default:
+      return `Bad ICMP type: ${type}`
+  }
+}
+
+/** Types whose message quotes the offending datagram (pr_icmph follows them with pr_iph). */
+const QUOTING: ReadonlySet<number> = new Set<number>([
+  IcmpType.UNREACH,
+  IcmpType.SOURCE_QUENCH,
+  IcmpType.REDIRECT,
+  IcmpType.TIME_EXCEEDED,
+  IcmpType.PARAM_PROBLEM,
+])
+
+class Pinger {
+  readonly st: PingStats = {
+    transmitted: 0,
+    received: 0,
+    repeats: 0,
+    rcvTimeout: 0,
+    timing: false,
+    tmin: 999999999,
+    tmax: 0,
+    tsum: 0,
+    tsumsq: 0,
+  }
+  private readonly rcvd = new Uint8Array(MAX_DUP_CHK / 8)
+  private readonly outpack: Uint8Array
+  private readonly sendOpts: SendOptions = {}
+  private nmissedmax = 0
+
+  constructor(
+    private readonly sys: Syscalls,
+    private readonly io: Io,
+    private readonly sock: RawSocket,
+    private readonly o: Options,
+    private readonly to: number,
+    private readonly ident: number,
+  ) {
+    this.st.timing = o.datalen >= TIMEVAL_LEN
+    this.outpack = new Uint8Array(ICMP_HDR_LEN + o.datalen)
+    for (let i = TIMEVAL_LEN; i < o.datalen; i++)
+      this.outpack[ICMP_HDR_LEN + i] =
+        o.pattern !== null && o.pattern.length > 0
+          ? o.pattern[(i - TIMEVAL_LEN) % o.pattern.length]!
+          : i & 0xff
+    if (o.ttl !== undefined) this.sendOpts.ttl = o.ttl
+    if (o.tos !== undefined) this.sendOpts.tos = o.tos
+    if (o.df) this.sendOpts.df = true
+    if (o.dontRoute) this.sendOpts.dontRoute = true
+  }
+
+  setSource(src: number): void {
+    this.sendOpts.src = src
+  }
+
+  /** pinger(): one echo request; a send error is reported and the packet still counts as sent. */
+  async send(): Promise<void> {
+    const seq = this.st.transmitted & 0xffff
+    const p = this.outpack
+    writeIcmpHeader(p, 0, IcmpType.ECHO, 0, ((this.ident << 16) | seq) >>> 0)
+    this.clr(seq % MAX_DUP_CHK)
+    if (this.st.timing) {
+      const now = this.sys.now()
+      writeU32(p, ICMP_HDR_LEN, Math.floor(now / SEC) % 2 ** 32)
+      writeU32(p, ICMP_HDR_LEN + 4, now % SEC)
+    }
+    icmpFinish(p, 0, p.length)
+    try {
+      this.sock.send(this.to, p, this.sendOpts)
+    } catch (e) {
+      const err = asSysError(e)
+      if (this.o.flood && err.code === 'ENOBUFS') {
+        await this.sys.nanosleep(20 * MS)
+        return
+      }
+      this.io.stderr.write(`ping: sendto: ${err.strerror}\n`)
+    }
+    this.st.transmitted++
+    if (!this.o.quiet && this.o.flood) this.io.stdout.write('.')
+  }
+
+  /** After a send: ring the bell for a newly missed reply (-A). */
+  checkMissed(): void {
+    const missed = this.st.transmitted - this.st.received - 1
+    if (missed > this.nmissedmax) {
+      this.nmissedmax = missed
+      if (this.o.missed) this.io.stdout.write('\x07')
+    }
+  }
+
+  private tst(bit: number): boolean {
+    return (this.rcvd[bit >> 3]! & (1 << (bit & 7))) !== 0
+  }
+  private set(bit: number): void {
+    this.rcvd[bit >> 3]! |= 1 << (bit & 7)
+  }
+  private clr(bit: number): void {
+    this.rcvd[bit >> 3]! &= ~(1 << (bit & 7))
+  }
+
+  /** pr_pack(): account for and print one received ICMP datagram, if it is ours. */
+  receive(pkt: RawPacket): void {
+    const b = pkt.data
+    const hlen = (b[0]! & 0x0f) << 2
+    if (hlen < IP_HDR || b.length < hlen + ICMP_HDR_LEN) {
+      if (this.o.verbose)
+        this.io.stderr.write(`ping: packet too short (${b.length} bytes) from ${ip(pkt.src)}\n`)
+      return
+    }
+    const cc = b.length - hlen
+    const type = b[hlen]!
+    const st = this.st
+    if (type === IcmpType.ECHO_REPLY) {
+      if (readU16(b, hlen + 4) !== this.ident) return
+      st.received++
+      let triptime = 0
+      // ping.c wants a whole struct timespec's worth of data before it trusts the stamp.
+      if (st.timing) {
+        if (cc - ICMP_HDR_LEN >= 16) {
+          const sentSec = readU32(b, hlen + ICMP_HDR_LEN)
+          const sentNsec = readU32(b, hlen + ICMP_HDR_LEN + 4)
+          const secs = (Math.floor(pkt.time / SEC) - sentSec) % 2 ** 32
+          triptime = secs * 1000 + ((pkt.time % SEC) - sentNsec) / MS
+          if (triptime < 0) {
+            this.io.stderr.write(
+              `ping: time of day goes back (${triptime.toFixed(3)} ms), clamping time to 0\n`,
+            )
+            triptime = 0
+          }
+          st.tsum += triptime
+          st.tsumsq += triptime * triptime
+          st.tmin = Math.min(st.tmin, triptime)
+          st.tmax = Math.max(st.tmax, triptime)
+        } else {
+          st.timing = false
+        }
+      }
+      const seq = readU16(b, hlen + 6)
+      const dup = this.tst(seq % MAX_DUP_CHK)
+      if (dup) {
+        st.repeats++
+        st.received--
+      } else {
+        this.set(seq % MAX_DUP_CHK)
+      }
+      if (this.o.quiet) return
+      if (this.o.waitSet && triptime > this.o.waitMs) {
+        st.rcvTimeout++
+        return
+      }
+      if (this.o.flood) {
+        this.io.stdout.write('\b')
+        return
+      }
+      let line = `${cc} bytes from ${ip(pkt.src)}: icmp_seq=${seq} ttl=${pkt.ttl}`
+      if (st.timing) line += ` time=${triptime.toFixed(3)} ms`
+      if (dup) line += ' (DUP!)'
+      if (this.o.audible) line += '\x07'
+      const sendLen = IP_HDR + ICMP_HDR_LEN + this.o.datalen
+      if (b.length !== sendLen) line += `\nwrong total length ${b.length} instead of ${sendLen}`
+      line += this.checkData(b, hlen)
+      this.io.stdout.write(`${line}\n`)
+      return
+    }
+    // Something else: print it only if it quotes one of our echo requests (or with -v).
+    const inner = hlen + ICMP_HDR_LEN
+    if (b.length < inner + IP_HDR + ICMP_HDR_LEN) return
+    const ohl = (b[inner]! & 0x0f) << 2
+    if (ohl < IP_HDR || b.length < inner + ohl + ICMP_HDR_LEN) return
+    const ours =
+      !this.o.quiet2 &&
+      readU32(b, inner + 16) === this.to &&
+      b[inner + 9] === 1 &&
+      b[inner + ohl] === IcmpType.ECHO &&
+      readU16(b, inner + ohl + 4) === this.ident
+    if (!ours && !(this.o.verbose && this.sys.uid === 0)) return
+    let text = `${cc} bytes from ${ip(pkt.src)}: ${icmpDescription(type, b[hlen + 1]!, readU32(b, hlen + 4))}\n`
+    if (QUOTING.has(type)) text += formatIpHeaderDump(b, inner)
+    this.io.stdout.write(`${text}\n`)
+  }
+
+  /** The payload check after the timestamp: `wrong data byte ...` with both dumps, or ''. */
+  private checkData(b: Uint8Array, hlen: number): string {
+    const base = hlen + ICMP_HDR_LEN
+    const start = this.st.timing ? TIMEVAL_LEN : 0
+    for (let i = start; i < this.o.datalen && base + i < b.length; i++) {
+      const got = b[base + i]!
+      const want = this.outpack[ICMP_HDR_LEN + i]!
+      if (got === want) continue
+      const dump = (src: Uint8Array, off: number): string => {
+        let s = ''
+        for (let j = 0; j < this.o.datalen; j++) {
+          if (j % 16 === 8) s += '\n\t'
+          s += ` ${padL(hex(src[off + j] ?? 0), 2)}`
+        }
+        return s
+      }
+      return `\nwrong data byte #${i} should be 0x${hex(want)} but was 0x${hex(got)}\ncp:${dump(b, base)}\ndp:${dump(this.outpack, ICMP_HDR_LEN)}`
+    }
+    return ''
+  }
+}
+
+export const ping: Command = (argv, io, proc) =>
+  runTool('ping', io, async () => {
+    const sys = proc.sys
+    const { opts: o, target } = parsePingArgs(argv.slice(1), sys.ruid)
+    const to = hostAddr(target)
+    if (to === null) throw new CmdError(`cannot resolve ${target}: Unknown host`, EX.NOHOST)
+    let src: number | null = null
+    if (o.source !== undefined) {
+      src = hostAddr(o.source)
+      if (src === null) throw new CmdError(`cannot resolve ${o.source}: Unknown host`, EX.NOHOST)
+      const local = sys.ifList().some((i) => i.addrs.some((a) => a.addr === src))
+      if (!local) throw new CmdError("bind: Can't assign requested address")
+    }
+    if (o.flood && o.intervalSet) throw new CmdError('-f and -i: incompatible options', EX.USAGE)
+    if (o.flood && isMulticastIpv4(to))
+      throw new CmdError('-f flag cannot be used with multicast destination', EX.USAGE)
+    let sock: RawSocket
+    try {
+      sock = sys.rawSocket(1)
+    } catch (e) {
+      throw new CmdError(`ssend socket: ${asSysError(e).strerror}`, EX.OSERR)
+    }
+    try {
+      return await run(proc, io, sock, o, target, to, src)
+    } finally {
+      sock.close()
+    }
+  })
+
+async function run(
+  proc: Proc,
+  io: Io,
+  sock: RawSocket,
+  o: Options,
+  target: string,
+  to: number,
+  src: number | null,
+): Promise<number> {
+  const sys = proc.sys
+  const p = new Pinger(sys, io, sock, o, to, proc.pid & 0xffff)
+  if (src !== null) p.setSource(src)
+  if (o.pattern !== null && !o.quiet)
+    io.stdout.write(`PATTERN: 0x${o.pattern.map((v) => hex(v, 2)).join('')}\n`)
+  io.stdout.write(
+    `PING ${target} (${ip(to)})${o.source !== undefined ? ` from ${o.source}` : ''}: ${o.datalen} data bytes\n`,
+  )
+
+  // SIGINT ends the loop with the summary (FreeBSD's onsignal sets seenint); SIGINFO prints it to
+  // stderr and goes on. Either cuts the current wait short.
+  let seenint = false
+  let seeninfo = false
+  let wake: (() => void) | null = null
+  proc.onSignal(SIGINT, () => {
+    seenint = true
+    wake?.()
+  })
+  proc.onSignal(SIGINFO, () => {
+    seeninfo = true
+    wake?.()
+  })
+  const recv = (timeout: number): Promise<RawPacket | null> =>
+    untilKilled(
+      proc,
+      interruptible(sock.recv(timeout), (resolve) => {
+        wake = () => resolve(null)
+        return () => {
+          wake = null
+        }
+      }),
+    ).then((pkt) => {
+      wake = null
+      return pkt
+    })
+
+  const start = sys.now()
+  const deadline = o.alarm > 0 ? start + o.alarm * SEC : Number.POSITIVE_INFINITY
+  let preload = o.count !== 0 && o.preload > o.count ? o.count : o.preload
+  if (preload === 0) await p.send()
+  else while (preload-- > 0) await p.send()
+  let last = sys.now()
+  let intvl = o.flood ? 10 * MS : o.intervalMs * MS
+  let almostDone = false
+  const st = p.st
+  while (!proc.killed && !seenint) {
+    if (seeninfo) {
+      io.stderr.write(formatPingSummary(target, st))
+      seeninfo = false
+      continue
+    }
+    const now = sys.now()
+    if (now >= deadline) break
+    const timeout = Math.min(Math.max(0, last + intvl - now), deadline - now)
+    const pkt = await recv(timeout)
+    if (proc.killed || seenint) break
+    if (pkt === null && seeninfo) continue
+    if (pkt !== null) {
+      p.receive(pkt)
+      if ((o.once && st.received) || (o.count && st.received >= o.count)) break
+      if (!o.flood) continue
+    } else if (sys.now() >= deadline) {
+      break
+    }
+    if (!o.count || st.transmitted < o.count) {
+      await p.send()
+    } else {
+      if (almostDone) break
+      almostDone = true
+      // No more to send: wait two round trips for stragglers, or -W (10 s) if nothing came back.
+      intvl = st.received ? Math.max(1, Math.floor((2 * st.tmax) / 1000)) * SEC : o.waitMs * MS
+    }
+    last = sys.now()
+    p.checkMissed()
+  }
+  // A killed ping just dies (only SIGINT and -t's SIGALRM make FreeBSD's print the summary).
+  if (proc.killed) return 2
+  io.stdout.write(formatPingSummary(target, st))
+  return st.received ? 0 : 2
+}

@@ -1,0 +1,497 @@
+/**
+ * netstat(1): the routing table (`-r`), interface statistics (`-i`, `-I IF`, `-b`, `-d`) and
+ * per-protocol statistics (`-s`, `-p PROTO`, `-ss` to hide zero counters), laid out column for
+ * column like FreeBSD 14's netstat.
+ *
+ * Read-only: it asks the kernel for lists and counters and never changes anything.
+ */
+
+import {
+  IfFlag,
+  type IfInfo,
+  type ProtoName,
+  type RouteInfo,
+  RtFlag,
+  type SocketInfo,
+  type Syscalls,
+} from '../../host/syscalls.js'
+import { formatMac } from '../../wire/addr.js'
+import { CmdError, EX, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
+import { getopt } from '../getopt.js'
+import type { Command } from '../types.js'
+
+const USAGE = [
+  'usage: netstat [-46AaCcLnRSTWx] [-f protocol_family | -p protocol]',
+  '       netstat -i | -I interface [-46abdhnW] [-f address_family]',
+  '       netstat -s [-46sz] [-f protocol_family | -p protocol]',
+  '       netstat -r [-46AnW] [-F fibnum] [-f address_family]',
+].join('\n')
+
+// ---- netstat -r ----
+
+/** `bits[]` from usr.bin/netstat/route.c, in its order (the order letters appear in). */
+const RT_LETTERS: ReadonlyArray<readonly [number, string]> = [
+  [RtFlag.UP, 'U'],
+  [RtFlag.GATEWAY, 'G'],
+  [RtFlag.HOST, 'H'],
+  [RtFlag.REJECT, 'R'],
+  [0x10, 'D'],
+  [0x20, 'M'],
+  [0x40, 'd'],
+  [0x200, 'X'],
+  [RtFlag.STATIC, 'S'],
+  [0x8000, '1'],
+  [0x4000, '2'],
+  [0x40000, '3'],
+  [RtFlag.BLACKHOLE, 'B'],
+  [0x400000, 'b'],
+]
+
+export function routeFlagLetters(flags: number): string {
+  return RT_LETTERS.filter(([bit]) => (flags & bit) !== 0)
+    .map(([, c]) => c)
+    .join('')
+}
+
+/** A host address as netstat's routename() shows it without a resolver (hosts(5) knows localhost). */
+function hostname(a: number, numeric: boolean): string {
+  return !numeric && a === 0x7f000001 ? 'localhost' : ip(a)
+}
+
+/** netname4(): `default`, or the network with its prefix length (`192.0.2.0/24`). */
+function netname(dst: number, prefixLen: number): string {
+  if (dst === 0 && prefixLen === 0) return 'default'
+  return `${ip(dst)}/${prefixLen}`
+}
+
+/** `netstat -r` for IPv4 (the `Internet:` section), newline-terminated. */
+export function formatRoutes(
+  routes: readonly RouteInfo[],
+  opts: { numeric: boolean; wide: boolean },
+): string {
+  const wDst = 18
+  const wGw = 18
+  const wIf = opts.wide ? 10 : 8
+  const col = (s: string, w: number): string => (opts.numeric || opts.wide ? padR(s, w) : padR(s, w, w))
+  // Each family's title and header come with its first entry: a jail that may see no route gets
+  // the title alone.
+  if (routes.length === 0) return 'Routing tables\n'
+  const lines = ['Routing tables', '', 'Internet:']
+  lines.push(
+    opts.wide
+      ? `${padR('Destination', wDst)} ${padR('Gateway', wGw)} ${padR('Flags', 6)} ${padL('Use', 8)} ${padL('Mtu', 6)} ${padL('Netif', wIf)} Expire`
+      : `${padR('Destination', wDst)} ${padR('Gateway', wGw)} ${padR('Flags', 6)} ${padL('Netif', wIf)} Expire`,
+  )
+  for (const r of routes) {
+    const dst = (r.flags & RtFlag.HOST) !== 0 ? hostname(r.dst, opts.numeric) : netname(r.dst, r.prefixLen)
+    const gw =
+      (r.flags & RtFlag.GATEWAY) !== 0 || r.gatewayIfIndex === 0
+        ? hostname(r.gateway, opts.numeric)
+        : `link#${r.gatewayIfIndex}`
+    let line = `${col(dst, wDst)} ${col(gw, wGw)} ${padR(routeFlagLetters(r.flags), 6)} `
+    if (opts.wide) line += `${padL(r.use, 8)} ${r.mtu !== 0 ? padL(r.mtu, 6) : padL('', 6)} `
+    lines.push(line + padL(r.ifName, wIf, wIf))
+  }
+  return `${lines.join('\n')}\n`
+}
+
+// ---- netstat -i ----
+
+/** max_num_len() from if.c, quirks included (the width grows one step late). */
+function numLen(len: number, num: number): number {
+  let w = 2
+  for (; num > 10; w++) num = Math.floor(num / 10)
+  return Math.max(len, w)
+}
+
+interface IfRow {
+  ifi: IfInfo
+  link: boolean
+  net: string
+  addr: string
+}
+
+/** `netstat -i` (intpr): one link row per interface and one row per IPv4 address. */
+export function formatInterfaces(
+  ifs: readonly IfInfo[],
+  opts: { bytes?: boolean; drops?: boolean; numeric?: boolean; inetOnly?: boolean; iface?: string } = {},
+): string {
+  const rows: IfRow[] = []
+  for (const ifi of ifs) {
+    if (opts.iface !== undefined && ifi.name !== opts.iface) continue
+    if (!opts.inetOnly) {
+      const addr = ifi.mac !== null ? formatMac(ifi.mac) : ifi.name
+      rows.push({ ifi, link: true, net: `<Link#${ifi.index}>`, addr })
+    }
+    for (const a of ifi.addrs)
+      rows.push({
+        ifi,
+        link: false,
+        net: netOf(a.addr, a.prefixLen),
+        addr: hostname(a.addr, opts.numeric ?? false),
+      })
+  }
+  let nameLen = 5
+  let netLen = 'Network '.length
+  let addrLen = 'Address '.length
+  let pktLen = 8
+  let byteLen = 10
+  let errLen = 5
+  for (const r of rows) {
+    const s = r.ifi.stats
+    nameLen = Math.max(nameLen, r.ifi.name.length + ((r.ifi.flags & IfFlag.UP) === 0 ? 1 : 0))
+    netLen = Math.max(netLen, r.net.length)
+    addrLen = Math.max(addrLen, r.addr.length)
+    pktLen = numLen(numLen(pktLen, s.ipackets), s.opackets)
+    errLen = [s.ierrors, s.idrops, s.collisions].reduce(numLen, errLen)
+    if (opts.drops) errLen = numLen(errLen, s.odrops)
+    if (opts.bytes) byteLen = numLen(numLen(byteLen, s.ibytes), s.obytes)
+  }
+  let head = `${padR('Name', nameLen, nameLen)} ${padL('Mtu', 5)} ${padR('Network', netLen)}  ${padR('Address', addrLen)}`
+  head += ` ${padL('Ipkts', pktLen)} ${padL('Ierrs', errLen)} ${padL('Idrop', errLen)}`
+  if (opts.bytes) head += ` ${padL('Ibytes', byteLen)}`
+  head += ` ${padL('Opkts', pktLen)} ${padL('Oerrs', errLen)}`
+  if (opts.bytes) head += ` ${padL('Obytes', byteLen)}`
+  head += ` ${padL('Coll', errLen)}`
+  if (opts.drops) head += ` ${padL('Drop', errLen)}`
+  const lines = [head]
+  for (const r of rows) {
+    const s = r.ifi.stats
+    // show_stat(): a value, or '-' where the row has none (error counters exist per link only).
+    const v = (n: number, w: number, shown: boolean): string => (shown ? padL(n, w) : padL('-', w))
+    const name = (r.ifi.flags & IfFlag.UP) === 0 ? `${r.ifi.name}*` : r.ifi.name
+    let line = `${padR(name, nameLen, nameLen)}${v(r.ifi.mtu, 6, r.link)} ${padR(r.net, netLen, netLen)}  ${padR(r.addr, addrLen, addrLen)} `
+    line += `${v(s.ipackets, pktLen, true)} ${v(s.ierrors, errLen, r.link)} ${v(s.idrops, errLen, r.link)} `
+    if (opts.bytes) line += `${v(s.ibytes, byteLen, true)} `
+    line += `${v(s.opackets, pktLen, true)} ${v(s.oerrors, errLen, r.link)} `
+    if (opts.bytes) line += `${v(s.obytes, byteLen, true)} `
+    line += v(s.collisions, errLen, r.link)
+    if (opts.drops) line += ` ${v(s.odrops, errLen, r.link)} `
+    lines.push(line)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function netOf(addr: number, prefixLen: number): string {
+  const mask = prefixLen === 0 ? 0 : (0xffffffff << (32 - prefixLen)) >>> 0
+  return netname((addr & mask) >>> 0, prefixLen)
+}
+
+// ---- netstat -s ----
+
+type Plural = 's' | 'es' | 'ies' | null
+
+/** [counter, text, plural]: text has `%d` for the value and `%s` for the plural suffix. */
+type Line = readonly [string, string, Plural]
+
+const IP_LINES: readonly Line[] = [
+  ['ips_total', '%d total packet%s received', 's'],
+  ['ips_badsum', '%d bad header checksum%s', 's'],
+  ['ips_toosmall', '%d with size smaller than minimum', null],
+  ['ips_tooshort', '%d with data size < data length', null],
+  ['ips_toolong', '%d with ip length > max ip packet size', null],
+  ['ips_badhlen', '%d with header length < data size', null],
+  ['ips_badlen', '%d with data length < header length', null],
+  ['ips_badoptions', '%d with bad options', null],
+  ['ips_badvers', '%d with incorrect version number', null],
+  ['ips_fragments', '%d fragment%s received', 's'],
+  ['ips_fragdropped', '%d fragment%s dropped (dup or out of space)', 's'],
+  ['ips_fragtimeout', '%d fragment%s dropped after timeout', 's'],
+  ['ips_reassembled', '%d packet%s reassembled ok', 's'],
+  ['ips_delivered', '%d packet%s for this host', 's'],
+  ['ips_noproto', '%d packet%s for unknown/unsupported protocol', 's'],
+  ['ips_forward', '%d packet%s forwarded', 's'],
+  ['ips_cantforward', '%d packet%s not forwardable', 's'],
+  ['ips_notmember', '%d packet%s received for unknown multicast group', 's'],
+  ['ips_redirectsent', '%d redirect%s sent', 's'],
+  ['ips_localout', '%d packet%s sent from this host', 's'],
+  ['ips_rawout', '%d packet%s sent with fabricated ip header', 's'],
+  ['ips_odropped', '%d output packet%s dropped due to no bufs, etc.', 's'],
+  ['ips_noroute', '%d output packet%s discarded due to no route', 's'],
+  ['ips_fragmented', '%d output datagram%s fragmented', 's'],
+  ['ips_ofragments', '%d fragment%s created', 's'],
+  ['ips_cantfrag', "%d datagram%s that can't be fragmented", 's'],
+  ['ips_nogif', "%d tunneling packet%s that can't find gif", 's'],
+  ['ips_badaddr', '%d datagram%s with bad address in header', 's'],
+]
+
+/** icmpstat lines; `@out`/`@in` mark where the histograms go. */
+const ICMP_LINES: readonly Line[] = [
+  ['icps_error', '%d call%s to icmp_error', 's'],
+  ['icps_oldicmp', '%d error%s not generated in response to an icmp message', 's'],
+  ['@out', 'Output histogram:', null],
+  ['icps_badcode', '%d message%s with bad code fields', 's'],
+  ['icps_tooshort', '%d message%s less than the minimum length', 's'],
+  ['icps_checksum', '%d message%s with bad checksum', 's'],
+  ['icps_badlen', '%d message%s with bad length', 's'],
+  ['icps_bmcastecho', '%d multicast echo requests ignored', null],
+  ['icps_bmcasttstamp', '%d multicast timestamp requests ignored', null],
+  ['@in', 'Input histogram:', null],
+  ['icps_reflect', '%d message response%s generated', 's'],
+  ['icps_badaddr', '%d invalid return address%s', 'es'],
+  ['icps_noroute', '%d no return route%s', 's'],
+]
+
+const UDP_LINES: readonly Line[] = [
+  ['udps_ipackets', '%d datagram%s received', 's'],
+  ['udps_hdrops', '%d with incomplete header', null],
+  ['udps_badlen', '%d with bad data length field', null],
+  ['udps_badsum', '%d with bad checksum', null],
+  ['udps_nosum', '%d with no checksum', null],
+  ['udps_noport', '%d dropped due to no socket', null],
+  ['udps_noportbcast', '%d broadcast/multicast datagram%s undelivered', 's'],
+  ['udps_fullsock', '%d dropped due to full socket buffers', null],
+  ['udpps_pcbhashmiss', '%d not for hashed pcb', null],
+  ['@delivered', '%d delivered', null],
+  ['udps_opackets', '%d datagram%s output', 's'],
+  ['udps_filtermcast', '%d time%s multicast source filter matched', 's'],
+]
+
+const ARP_LINES: readonly Line[] = [
+  ['txrequests', '%d ARP request%s sent', 's'],
+  ['txerrors', '%d ARP request%s failed to sent', 's'],
+  ['txreplies', '%d ARP repl%s sent', 'ies'],
+  ['rxrequests', '%d ARP request%s received', 's'],
+  ['rxreplies', '%d ARP repl%s received', 'ies'],
+  ['received', '%d ARP packet%s received', 's'],
+  ['dropped', '%d total packet%s dropped due to no ARP entry', 's'],
+  // sic: FreeBSD prints "entrys".
+  ['timeouts', '%d ARP entry%s timed out', 's'],
+  ['dupips', '%d Duplicate IP%s seen', 's'],
+  ['malformed', '%d malformed ARP packet%s dropped', 's'],
+]
+
+const PROTO_LINES: Record<ProtoName, readonly Line[]> = {
+  ip: IP_LINES,
+  icmp: ICMP_LINES,
+  udp: UDP_LINES,
+  arp: ARP_LINES,
+}
+
+/** Fields of FreeBSD's structs that its netstat does not print either. */
+const HIDDEN: ReadonlySet<string> = new Set([
+  'icps_oldshort',
+  // Ours: FreeBSD logs icmplim suppression instead of counting it.
+  'icps_ratelimited',
+])
+
+/** icmpnames[] from inet.c. */
+const ICMP_NAMES: readonly string[] = [
+  'echo reply',
+  '#1',
+  '#2',
+  'destination unreachable',
+  'source quench',
+  'routing redirect',
+  '#6',
+  '#7',
+  'echo',
+  'router advertisement',
+  'router solicitation',
+  'time exceeded',
+  'parameter problem',
+  'time stamp',
+  'time stamp reply',
+  'information request',
+  'information request reply',
+  'address mask request',
+  'address mask reply',
+  '#19',
+  '#20',
+  '#21',
+  '#22',
+  '#23',
+  '#24',
+  '#25',
+  '#26',
+  '#27',
+  '#28',
+  '#29',
+  'icmp traceroute',
+  'datagram conversion error',
+  'mobile host redirect',
+  'IPv6 where-are-you',
+  'IPv6 i-am-here',
+  'mobile registration req',
+  'mobile registration reply',
+  'domain name request',
+  'domain name reply',
+  'icmp SKIP',
+  'icmp photuris',
+]
+
+function pluralize(n: number, p: Plural): string {
+  if (p === 's') return n !== 1 ? 's' : ''
+  if (p === 'es') return n !== 1 ? 'es' : ''
+  if (p === 'ies') return n !== 1 ? 'ies' : 'y'
+  return ''
+}
+
+function render(text: string, n: number, p: Plural): string {
+  return `\t${text.replace('%d', String(n)).replace('%s', pluralize(n, p))}`
+}
+
+/**
+ * One protocol's block of `netstat -s`: the title, then FreeBSD's line for each counter the kernel
+ * reports (zero counters omitted when `hideZero`, as with `-ss`), then any counter FreeBSD's netstat
+ * does not know, as `<value> <name>`.
+ */
+export function formatProtoStats(
+  proto: ProtoName,
+  stats: ReadonlyArray<readonly [string, number]>,
+  hideZero = false,
+  maskRepl?: number,
+): string {
+  const values = new Map(stats)
+  const out = [`${proto}:`]
+  const show = (n: number): boolean => n !== 0 || !hideZero
+  const histogram = (title: string, prefix: string): void => {
+    const rows = stats.filter(([k, n]) => k.startsWith(`${prefix}[`) && n !== 0)
+    if (rows.length === 0) return
+    out.push(`\t${title}`)
+    for (const [k, n] of rows) {
+      const t = Number(k.slice(prefix.length + 1, -1))
+      out.push(ICMP_NAMES[t] !== undefined ? `\t\t${ICMP_NAMES[t]}: ${n}` : `\t\tunknown ICMP #${t}: ${n}`)
+    }
+  }
+  const known = new Set<string>()
+  for (const [key, text, plural] of PROTO_LINES[proto]) {
+    known.add(key)
+    if (key === '@out' || key === '@in') {
+      histogram(text, key === '@out' ? 'icps_outhist' : 'icps_inhist')
+      continue
+    }
+    if (key === '@delivered') {
+      if (!values.has('udps_ipackets')) continue
+      const g = (k: string): number => values.get(k) ?? 0
+      const delivered =
+        g('udps_ipackets') -
+        g('udps_hdrops') -
+        g('udps_badlen') -
+        g('udps_badsum') -
+        g('udps_noport') -
+        g('udps_noportbcast') -
+        g('udps_fullsock')
+      if (show(delivered)) out.push(render(text, delivered, null))
+      continue
+    }
+    const n = values.get(key)
+    if (n === undefined || !show(n)) continue
+    let line = render(text, n, plural)
+    // ip_stats() prints the fast-forward count on the forwarding line.
+    if (key === 'ips_forward') {
+      const ff = values.get('ips_fastforward') ?? 0
+      if (show(ff)) line += ` (${ff} packet${pluralize(ff, 's')} fast forwarded)`
+    }
+    out.push(line)
+  }
+  known.add('ips_fastforward')
+  for (const [k, n] of stats) {
+    if (known.has(k) || HIDDEN.has(k) || k.startsWith('icps_outhist[') || k.startsWith('icps_inhist['))
+      continue
+    if (show(n)) out.push(`\t${n} ${k}`)
+  }
+  if (proto === 'icmp' && maskRepl !== undefined)
+    out.push(`\tICMP address mask responses are ${maskRepl !== 0 ? 'en' : 'dis'}abled`)
+  return `${out.join('\n')}\n`
+}
+
+/** protox[] order: what `netstat -s` without -p prints. */
+const PROTO_ORDER: readonly ProtoName[] = ['udp', 'ip', 'icmp', 'arp']
+
+function protoStats(sys: Syscalls, proto: ProtoName, hideZero: boolean): string {
+  let maskRepl: number | undefined
+  if (proto === 'icmp') {
+    try {
+      const v = sys.sysctlGet('net.inet.icmp.maskrepl').value
+      maskRepl = typeof v === 'number' ? v : Number(v)
+    } catch {
+      // No such knob: FreeBSD's netstat omits the line too.
+    }
+  }
+  return formatProtoStats(proto, sys.protoStats(proto), hideZero, maskRepl)
+}
+
+// ---- netstat [-a]: sockets ----
+
+/** inetprint(): `addr.port`, `*` for the wildcard address and for port 0. */
+function endpoint(addr: number, port: number, numeric: boolean): string {
+  const host = addr === 0 ? '*' : hostname(addr, numeric)
+  return `${host}.${port === 0 ? '*' : port}`
+}
+
+/**
+ * protopr(): the active sockets, with the header before the first one (nothing at all when there
+ * are none). Without `-a`, servers are left out: listening TCP sockets and sockets on the wildcard
+ * address.
+ */
+export function formatSockets(
+  socks: readonly SocketInfo[],
+  opts: { all: boolean; numeric: boolean; wide: boolean },
+): string {
+  const shown = socks.filter((s) => opts.all || (s.laddr !== 0 && s.state !== 'LISTEN'))
+  if (shown.length === 0) return ''
+  const w = 22
+  const col = (s: string): string => (opts.wide ? padR(s, w) : padR(s, w, w))
+  let out =
+    `Active Internet connections${opts.all ? ' (including servers)' : ''}\n` +
+    `${padR('Proto', 5, 5)} ${padR('Recv-Q', 6, 6)} ${padR('Send-Q', 6, 6)} ${col('Local Address')} ${col('Foreign Address')} (state)\n`
+  for (const s of shown)
+    out +=
+      `${padR(s.proto, 5)} ${padL(s.recvQ, 6)} ${padL(s.sendQ, 6)} ` +
+      `${col(endpoint(s.laddr, s.lport, opts.numeric))} ${col(endpoint(s.faddr, s.fport, opts.numeric))} ${s.state}\n`
+  return out
+}
+
+export const netstat: Command = (argv, io, proc) =>
+  runTool('netstat', io, () => {
+    const sys = proc.sys
+    const { opts, rest } = optsOrUsage(getopt('netstat', argv.slice(1), '46AabdF:f:hI:ilnp:qrsWwz'), USAGE, 1)
+    if (rest.length > 0) usage(USAGE, 1)
+    const count = (c: string): number => opts.filter(([f]) => f === c).length
+    const value = (c: string): string | undefined => opts.filter(([f]) => f === c).pop()?.[1]
+    const family = value('f')
+    if (
+      family !== undefined &&
+      !['inet', 'inet6', 'link', 'unix', 'netgraph', 'ng', 'ether'].includes(family)
+    )
+      throw new CmdError(`${family}: unknown address family`)
+    const numeric = count('n') > 0
+    const wide = count('W') > 0
+    const proto = value('p')
+    if (count('s') > 0) {
+      const hideZero = count('s') > 1
+      if (proto !== undefined) {
+        if (!(proto in PROTO_LINES)) throw new CmdError(`${proto}: unknown or uninstrumented protocol`)
+        io.stdout.write(protoStats(sys, proto as ProtoName, hideZero))
+        return 0
+      }
+      io.stdout.write(PROTO_ORDER.map((p) => protoStats(sys, p, hideZero)).join(''))
+      return 0
+    }
+    if (count('r') > 0) {
+      if (family !== undefined && family !== 'inet') {
+        io.stdout.write('Routing tables\n')
+        return 0
+      }
+      io.stdout.write(formatRoutes(sys.routeList(), { numeric, wide }))
+      return 0
+    }
+    const iface = value('I')
+    if (count('i') > 0 || iface !== undefined) {
+      const o: Parameters<typeof formatInterfaces>[1] = {
+        bytes: count('b') > 0,
+        drops: count('d') > 0,
+        numeric,
+        inetOnly: family === 'inet',
+      }
+      if (iface !== undefined) o.iface = iface
+      io.stdout.write(formatInterfaces(sys.ifList(), o))
+      return 0
+    }
+    if (proto !== undefined && proto !== 'udp' && proto !== 'tcp' && !(proto in PROTO_LINES))
+      throw new CmdError(`${proto}: unknown or uninstrumented protocol`)
+    const wanted = sys.socketList().filter((s) => proto === undefined || s.proto.startsWith(proto))
+    io.stdout.write(formatSockets(wanted, { all: count('a') > 0, numeric, wide }))
+    return EX.OK
+  })

@@ -1,0 +1,152 @@
+/**
+ * jail(8) with parameters on the command line: create (`-c name=N vnet persist ...`), modify
+ * (`-m name=N param=value ...`, `-cm`), remove (`-r N ...`, `-r '*'`). Parameters go to the kernel
+ * as [name, value] pairs (`true` for a bare boolean such as `vnet` or `persist`), which checks
+ * them all (`vnet.interface` included) before creating anything.
+ *
+ * Messages follow jail(8): `NAME: created`, `jail: "NAME" not found`, `jail: NAME: <errmsg>`.
+ */
+
+import type { JailInfo, Syscalls } from '../../host/syscalls.js'
+import type { SysError } from '../../util/errno.js'
+import { asSysError, CmdError, optsOrUsage, runTool, usage } from '../common.js'
+import { getopt } from '../getopt.js'
+import type { Command, Io } from '../types.js'
+
+const USAGE = [
+  'usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]',
+  '            -[cmr] param=value ... [command=command ...]',
+  '       jail [-dhilqv] [-f conf_file] [-e separator] [-J jid_file]',
+  '            [-u username] [-U username] [-cmr] jail',
+  "       jail [-qv] [-f conf_file] -[rR] ['*' | jail ...]",
+].join('\n')
+
+export type JailParam = readonly [string, string | true]
+
+/** Splits `name=value` / `name` operands the way jail(8) hands them to libjail. */
+export function parseJailParams(args: readonly string[]): JailParam[] {
+  return args.map((a) => {
+    const eq = a.indexOf('=')
+    return eq < 0 ? ([a, true] as const) : ([a.slice(0, eq), a.slice(eq + 1)] as const)
+  })
+}
+
+/** The text jail(8) prints after `jail: NAME: ` for a failed jail_set/jail_remove. */
+function jailErrmsg(call: string, e: SysError): string {
+  return e.message !== e.strerror ? e.message : `${call}: ${e.strerror}`
+}
+
+interface Flags {
+  verbose: number
+  printJid: boolean
+}
+
+function note(io: Io, f: Flags, name: string | undefined, text: string): void {
+  if (f.verbose >= 0 && (name !== undefined || f.verbose > 0))
+    io.stdout.write(name !== undefined ? `${name}: ${text}\n` : `${text}\n`)
+}
+
+function findJail(sys: Syscalls, key: string): JailInfo | null {
+  try {
+    return sys.jailGet(key)
+  } catch (e) {
+    if (asSysError(e).code === 'ENOENT') return null
+    throw e
+  }
+}
+
+function create(sys: Syscalls, io: Io, f: Flags, params: JailParam[]): number {
+  const nameParam = params.find(([k]) => k === 'name')
+  const name = typeof nameParam?.[1] === 'string' ? nameParam[1] : undefined
+  if (name !== undefined && findJail(sys, name) !== null) throw new CmdError(`"${name}" already exists`)
+  let j: JailInfo
+  try {
+    // The kernel takes the whole set at once, vnet.interface included, or refuses it whole.
+    j = sys.jailCreate(params)
+  } catch (e) {
+    const err = asSysError(e)
+    if (err.code === 'EEXIST' && name !== undefined) throw new CmdError(`"${name}" already exists`)
+    throw new CmdError(`${name !== undefined ? `${name}: ` : ''}${jailErrmsg('jail_set', err)}`)
+  }
+  if (f.printJid) io.stdout.write(`${j.jid}\n`)
+  note(io, f, name, 'created')
+  return 0
+}
+
+function modify(sys: Syscalls, io: Io, f: Flags, params: JailParam[]): number {
+  const key = params.find(([k]) => k === 'name' || k === 'jid')
+  if (key === undefined || key[1] === true) throw new CmdError('no jail specified')
+  const name = key[1]
+  if (findJail(sys, name) === null) throw new CmdError(`"${name}" not found`)
+  try {
+    sys.jailModify(
+      name,
+      params.filter(([k]) => k !== key[0]),
+    )
+  } catch (e) {
+    throw new CmdError(`${name}: ${jailErrmsg('jail_set', asSysError(e))}`)
+  }
+  note(io, f, key[0] === 'name' ? name : undefined, 'updated')
+  return 0
+}
+
+function remove(sys: Syscalls, io: Io, f: Flags, names: readonly string[]): number {
+  let status = 0
+  const targets = names.includes('*')
+    ? sys
+        .jailList()
+        .filter((j) => j.parent === 0)
+        .map((j) => j.name)
+    : names
+  for (const n of targets) {
+    const j = findJail(sys, n)
+    if (j === null) {
+      if (f.verbose >= 0) io.stderr.write(`jail: "${n}" not found\n`)
+      status = 1
+      continue
+    }
+    try {
+      sys.jailRemove(n)
+    } catch (e) {
+      io.stderr.write(`jail: ${n}: ${jailErrmsg('jail_remove', asSysError(e))}\n`)
+      status = 1
+      continue
+    }
+    // jail(8) announces removals only when more than one jail (or a wildcard) was named.
+    if (f.verbose > 0 || (f.verbose === 0 && (names.length > 1 || names.includes('*'))))
+      note(io, f, j.name, 'removed')
+  }
+  return status
+}
+
+export const jail: Command = (argv, io, proc) =>
+  runTool('jail', io, () => {
+    const sys = proc.sys
+    const { opts, rest } = optsOrUsage(getopt('jail', argv.slice(1), 'cdf:hiJ:lmn:p:qrRs:u:U:v'), USAGE, 1)
+    const has = (c: string): boolean => opts.some(([x]) => x === c)
+    const f: Flags = { verbose: has('q') ? -1 : has('v') ? 1 : 0, printJid: has('i') }
+    const extra: JailParam[] = []
+    for (const [o, v] of opts) {
+      if (o === 'n') extra.push(['name', v])
+      if (o === 's') extra.push(['securelevel', v])
+      if (o === 'f' || o === 'J' || o === 'u' || o === 'U' || o === 'l')
+        throw new CmdError(`-${o}: not supported by VirtNet`)
+    }
+    const c = has('c')
+    const m = has('m')
+    const r = has('r') || has('R')
+    if (r) {
+      if (c || m || rest.length === 0 || rest.some((a) => a.includes('='))) usage(USAGE, 1)
+      return remove(sys, io, f, rest)
+    }
+    if (!c && !m) usage(USAGE, 1)
+    if (rest.length === 1 && !rest[0]!.includes('=') && extra.length === 0)
+      throw new CmdError('open /etc/jail.conf: No such file or directory') // the config-file form
+    const params = [...extra, ...parseJailParams(rest)]
+    if (c && m) {
+      const key = params.find(([k]) => k === 'name' || k === 'jid')
+      const exists = key !== undefined && key[1] !== true && findJail(sys, key[1]) !== null
+      return exists ? modify(sys, io, f, params) : create(sys, io, f, params)
+    }
+    return c ? create(sys, io, f, params) : modify(sys, io, f, params)
+  })
