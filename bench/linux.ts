@@ -51,14 +51,34 @@ function ipBatch(lines: readonly string[], opts: { ns?: string; force?: boolean 
   run('ip', args, `${lines.join('\n')}\n`)
 }
 
-/** Whether we may create namespaces here: root, and `ip netns` works. */
-export function linuxAvailable(): boolean {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false
+/** The programs the baseline runs, and the Debian package each comes in. */
+const NEEDED: readonly (readonly [string, string])[] = [
+  ['ip', 'iproute2'],
+  ['ping', 'iputils-ping'],
+]
+
+/**
+ * Why the Linux baseline cannot run here, naming what is missing and how to install it (a fresh
+ * machine often lacks `ping`); undefined when it can: root, the programs, and a working `ip netns`.
+ */
+export function linuxMissing(): string | undefined {
+  if (process.platform !== 'linux') return 'needs Linux (linux baseline)'
+  if (process.getuid?.() !== 0) return 'needs root for ip netns (linux baseline)'
+  const missing = NEEDED.filter(([prog]) => {
+    try {
+      run('sh', ['-c', `command -v ${prog}`])
+      return false
+    } catch {
+      return true
+    }
+  })
+  if (missing.length > 0)
+    return `needs ${missing.map(([p]) => p).join(', ')} (linux baseline): apt-get install ${missing.map(([, pkg]) => pkg).join(' ')}`
   try {
     run('ip', ['netns', 'list'])
-    return true
-  } catch {
-    return false
+    return undefined
+  } catch (e) {
+    return `ip netns does not work here (linux baseline): ${(e as Error).message.split('\n')[0]}`
   }
 }
 

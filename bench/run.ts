@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util'
 import { datapathMetrics } from './datapath.js'
 import { emulatorMetrics } from './emulator.js'
 import { type BenchConfig, benchConfig, canCollect, nowNs, progress, sinceNs } from './harness.js'
-import { linuxAvailable, linuxBaseline } from './linux.js'
+import { linuxBaseline, linuxMissing } from './linux.js'
 import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
 import { scaleMetrics } from './scale.js'
 import { vnetCreateMetrics } from './vnet_create.js'
@@ -51,7 +51,8 @@ function machineText(load: readonly number[]): string {
 /** Run the Linux baseline if possible and compare our figures with it; returns what was skipped. */
 async function addLinuxBaseline(metrics: Metric[], cfg: BenchConfig): Promise<string[]> {
   if (!cfg.linux) return ['--no-linux (linux baseline)']
-  if (!linuxAvailable()) return ['needs root and ip netns (linux baseline)']
+  const missing = linuxMissing()
+  if (missing !== undefined) return [missing]
   try {
     const linux = await linuxBaseline(cfg)
     metrics.push(...linux.metrics)
