@@ -13,6 +13,7 @@ import { forwardMetrics, measureForwarding } from './forward.js'
 import { type BenchConfig, collect, countText, progress } from './harness.js'
 import { measurePing, pingMetrics } from './ping.js'
 import { type Metric, underLoad } from './report.js'
+import { udpMetrics } from './udp.js'
 
 /** Relative change allowed with idle vnets present. */
 const IDLE_TOLERANCE = 0.02
@@ -42,11 +43,13 @@ export async function datapathMetrics(cfg: BenchConfig): Promise<Metric[]> {
   collect()
   const idle = `${countText(cfg.idleVnets)} idle vnets`
   const base = await measureAll(chains, cfg, 'no load')
+  progress(`UDP datagrams, chains of ${cfg.forwardChains.join(', ')} routers`)
+  const udp = await udpMetrics(chains, cfg)
   const loaded = await withIdleVnets(host, cfg.idleVnets, () => measureAll(chains, cfg, idle))
   collect()
   const baseAgain = await measureAll(chains, cfg, 'no load, again')
   const errors = host.env.netisr.errors
   if (errors > 0) progress(`netisr caught ${errors} exceptions; last: ${String(host.env.netisr.lastError)}`)
   host.clock.stop()
-  return [...base, ...underLoad(loaded, base, baseAgain, idle, IDLE_TOLERANCE)]
+  return [...base, ...udp, ...underLoad(loaded, base, baseAgain, idle, IDLE_TOLERANCE)]
 }
