@@ -1,7 +1,7 @@
 /**
  * Link-delay accuracy on the real-time clock: two vnet jails joined by ng_eiface — ng_pipe —
  * ng_eiface, the pipe delaying downstream frames by 10 ms (one way; upstream is a plain wire). Echo
- * requests leave a at irregular intervals; for each, the error is its arrival time on b's raw socket
+ * replies (which the kernel hands to raw sockets, where it answers echo requests itself) leave a at irregular intervals; for each, the error is its arrival time on b's raw socket
  * (SO_TIMESTAMP, taken when the stack delivers it) minus the ideal, the send time plus 10 ms. The
  * figure is how late the host clock's real mode fires the pipe's timer, plus the software path
  * (target: p99 below 50 µs). ARP is pre-seeded so every sample is one frame through the pipe.
@@ -96,7 +96,7 @@ export async function benchPipeDelay(opts: {
       const p = await rx.recv(DELAY_US * US + 500 * MS)
       if (p === null) break
       const o = (p.data[0]! & 0xf) << 2
-      if (p.data[o] !== IcmpType.ECHO || ((p.data[o + 4]! << 8) | p.data[o + 5]!) !== IDENT) continue
+      if (p.data[o] !== IcmpType.ECHO_REPLY || ((p.data[o + 4]! << 8) | p.data[o + 5]!) !== IDENT) continue
       const seq = (p.data[o + 6]! << 8) | p.data[o + 7]!
       if (seq < count && Number.isNaN(arrived[seq]!)) {
         arrived[seq] = p.time
@@ -106,7 +106,7 @@ export async function benchPipeDelay(opts: {
   })()
 
   for (let seq = 0; seq < count; seq++) {
-    writeIcmpHeader(buf, 0, IcmpType.ECHO, 0, ((IDENT << 16) | seq) >>> 0)
+    writeIcmpHeader(buf, 0, IcmpType.ECHO_REPLY, 0, ((IDENT << 16) | seq) >>> 0)
     icmpFinish(buf, 0, buf.length)
     sent[seq] = a.now()
     tx.send(dst, buf)

@@ -1,8 +1,9 @@
 /**
  * What a vnet costs to create and to keep. Bare: `Host.createVnet`, a stack with lo0 up and
  * 127.0.0.1/8 — the kernel half of `jail -c vnet`. Configured: what an operator does per jail through
- * the syscall API — create a persistent vnet jail, clone an epair, move one half in, give it an
- * address and a default route. Each run starts from a fresh host, keeps every vnet alive to the
+ * the syscall API — create a persistent vnet jail, clone an epair inside it (each vnet numbers its
+ * own cloned units, as FreeBSD's per-vnet cloners do; the host alone would stop at IF_MAXUNIT),
+ * give one half an address and a default route. Each run starts from a fresh host, keeps every vnet alive to the
  * end (so the collector cannot recycle them mid-run), and reports wall time per vnet. Memory per
  * idle vnet is the growth of heap plus external memory after full collections, divided by N.
  */
@@ -45,7 +46,7 @@ function bareRun(n: number): number {
   return sinceNs(t0) / 1e3 / n
 }
 
-/** One configured vnet jail, as `jail -c`, `ifconfig epair create`, `ifconfig … vnet` … would make it. */
+/** One configured vnet jail, as `jail -c`, `jexec J ifconfig epair create`, `ifconfig epair0a inet …` would make it. */
 function configureJail(root: Syscalls, i: number): void {
   const name = `j${i}`
   root.jailCreate([
@@ -53,9 +54,8 @@ function configureJail(root: Syscalls, i: number): void {
     ['vnet', true],
     ['persist', true],
   ])
-  const ifname = root.ifCreate('epair')
-  root.ifMoveToJail(ifname, name)
   const jail = root.attach(name)
+  const ifname = jail.ifCreate('epair')
   jail.ifAddAddr(ifname, JAIL_ADDR, 24)
   jail.routeAdd({ dst: 0, prefixLen: 0, gateway: JAIL_GW })
 }
