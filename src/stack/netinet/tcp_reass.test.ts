@@ -256,4 +256,57 @@ describe('tcp_reass: receiver SACK blocks', () => {
       { numRuns: 300 },
     )
   })
+
+  /** A receiver with SACK as the engine drives it: D-SACK the duplicate, update if out of order. */
+  function sackRx() {
+    const rx = new Rx(1)
+    const s = new RcvSackBlocks()
+    const out = new Uint32Array(8)
+    return (seq: number, len: number): string => {
+      const before = rx.nxt
+      rx.seg(seq, bytes(seq, len))
+      if (rx.q.dupStart !== rx.q.dupEnd) s.dsack(rx.q.dupStart, rx.q.dupEnd)
+      if (seq !== before && seqLt(rx.nxt, seq + len)) s.update(rx.nxt, seq, seq + len)
+      s.advance(rx.nxt)
+      const n = s.option(out, 4)
+      const blocks = Array.from({ length: n }, (_, i) => `${out[2 * i]}:${out[2 * i + 1]}`)
+      return `ack ${rx.nxt}${n > 0 ? ` sack ${blocks.join(' ')}` : ''}`
+    }
+  }
+
+  test('FreeBSD test suite rcv-data-segments/overlapping-100-275: D-SACK of the overlap, then the rest', () => {
+    const seg = sackRx()
+    assert.equal(seg(1, 99), 'ack 100')
+    assert.equal(seg(200, 100), 'ack 100 sack 200:300')
+    assert.equal(seg(400, 100), 'ack 100 sack 400:500 200:300')
+    assert.equal(seg(600, 100), 'ack 100 sack 600:700 400:500 200:300')
+    assert.equal(seg(100, 175), 'ack 300 sack 200:275 600:700 400:500')
+    assert.equal(seg(1, 799), 'ack 800 sack 1:300')
+  })
+
+  test('FreeBSD test suite rcv-data-segments/overlapping-200-32200 and -050-700', () => {
+    const seg = sackRx()
+    seg(1, 99)
+    seg(200, 100)
+    seg(400, 100)
+    seg(600, 100)
+    assert.equal(seg(200, 32000), 'ack 100 sack 200:300 200:32200')
+    assert.equal(seg(1, 199), 'ack 32200 sack 1:100')
+    const b = sackRx()
+    b(1, 99)
+    b(200, 100)
+    b(400, 100)
+    b(600, 100)
+    assert.equal(b(50, 650), 'ack 700 sack 50:100')
+    assert.equal(b(1, 799), 'ack 800 sack 1:700')
+  })
+
+  test('FreeBSD test suite rcv-data-segments/reordering: adjacent arrivals grow block 0', () => {
+    const seg = sackRx()
+    assert.equal(seg(4, 4), 'ack 1 sack 4:8')
+    assert.equal(seg(1, 1), 'ack 2 sack 4:8')
+    assert.equal(seg(8, 8), 'ack 2 sack 4:16')
+    assert.equal(seg(16, 16), 'ack 2 sack 4:32')
+    assert.equal(seg(2, 2), 'ack 32')
+  })
 })
