@@ -96,9 +96,11 @@ export class CcVar {
   sndScale = 0
   sndNxt = 0
   sndMax = 0
-  /** t_rxtshift (RTO backoff count) and t_srtt (ticks << 5), kept current by the engine. */
+  /** t_rxtshift (RTO backoff count), t_srtt (ticks << 5) and t_rttupdated (samples taken), kept
+   * current by the engine (RttEstimator's rxtshift, srtt, rttupdated). */
   rxtshift = 0
   srtt = 0
+  rttupdated = 0
   /** Recovery bits of t_flags (TF_*RECOVERY); the engine clears them with exitRecovery(). */
   tFlags = 0
   /** t_bytes_acked: ABC's count toward one cwnd in congestion avoidance. */

@@ -6,13 +6,14 @@
  */
 
 import { type CcAlgo, type CcTunables, ccTunables } from './cc.js'
+import { cubic } from './cubic.js'
 import { newreno } from './newreno.js'
 
 /** CC_DEFAULT: FreeBSD 14's default module when it is compiled in. */
 export const CC_DEFAULT = 'cubic'
 
 /** Every module, in registration order. */
-export const CC_ALGOS: readonly CcAlgo[] = Object.freeze([newreno])
+export const CC_ALGOS: readonly CcAlgo[] = Object.freeze([newreno, cubic])
 
 /** The module called `name`, if compiled in. */
 export function ccFind(name: string): CcAlgo | undefined {
