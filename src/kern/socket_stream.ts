@@ -132,7 +132,7 @@ export function solisten(so: StreamSocket, backlog: number): void {
  */
 export function soqroom(head: StreamSocket): boolean {
   if (!head.listening || head.closed) return false
-  if (head.comp.length + head.incomp.length > ((3 * head.qlimit) / 2) | 0) {
+  if (head.comp.length + head.incomp.length > Math.floor((3 * head.qlimit) / 2)) {
     head.overflows++
     return false
   }
@@ -221,8 +221,8 @@ export async function soconnectStream(so: StreamSocket, sa: SockAddrIn): Promise
     throw new SysError('EINVAL', 'connect')
   so.error = null
   so.usr.connect(so, sa)
-  if ((so.state & SS.NBIO) !== 0 && (so.state & SS.ISCONNECTED) === 0)
-    throw new SysError('EINPROGRESS', 'connect')
+  // Non-blocking: the handshake goes on without the caller, even if a fast path already finished it.
+  if ((so.state & SS.NBIO) !== 0) throw new SysError('EINPROGRESS', 'connect')
   for (;;) {
     if ((so.state & SS.ISCONNECTED) !== 0) return
     const err = so.takeError()
@@ -259,6 +259,8 @@ export async function sosendStream(so: StreamSocket, data: Uint8Array, flags: nu
       so.usr.send(so, data.subarray(done, done + n), null, flags)
       done += n
       if (done === data.length) return done
+      // Sending may have freed room already (an ACK on a fast path): look again before sleeping.
+      continue
     }
     if (nonblocking(so, flags)) {
       if (done > 0) return done
