@@ -95,8 +95,24 @@ function outputOne(tp: Tcpcb): boolean {
       to.tsecr = tp.ts_recent
     }
     if ((flags & TH.SYN) !== 0 && (tp.flags & TF.SACK_PERMIT) !== 0) to.flags |= TOF.SACKPERM
+    // RFC 2018: our SACK blocks (a D-SACK first) while data waits out of order.
+    const sb = tp.sackblks
+    if (
+      sb !== null &&
+      (flags & TH.SYN) === 0 &&
+      (tp.flags & TF.SACK_PERMIT) !== 0 &&
+      tp.state >= TCPS.ESTABLISHED &&
+      (sb.count > 0 || sb.dsackStart !== sb.dsackEnd)
+    ) {
+      const n = sb.option(to.sacks, (to.flags & TOF.TS) !== 0 ? 3 : 4)
+      if (n > 0) {
+        to.nsacks = n
+        to.flags |= TOF.SACK
+        tv.stats.tcps_sack_send_blocks++
+      }
+    }
   }
-  const optlen = optionsLength(to.flags)
+  const optlen = optionsLength(to.flags, to.nsacks)
   if (len + optlen > tp.maxseg) {
     len = tp.maxseg - optlen
     sendalot = true
@@ -122,8 +138,9 @@ function outputOne(tp: Tcpcb): boolean {
   return sendalot
 }
 
-function optionsLength(f: number): number {
+function optionsLength(f: number, nsacks: number): number {
   let n = 0
+  if (f & TOF.SACK) n += 4 + 8 * nsacks
   if (f & TOF.MSS) n += 4
   if (f & TOF.SCALE) n += 4
   if (f & TOF.SACKPERM) n += f & TOF.TS ? 0 : 4

@@ -14,9 +14,10 @@ import { socantrcvmore, soisconnected, soisdisconnected } from '../../kern/socke
 import { SysError } from '../../util/errno.js'
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, tstmpLt } from '../../wire/seq.js'
 import { type TcpOptions, TH, TOF } from '../../wire/tcp.js'
-import { ccAckReceived, ccConnInit, ccEnterRecovery, ccPostRecovery } from './tcp_cc_hooks.js'
+import { ccAckReceived, ccConnInit, ccEnterRecovery, ccPostRecovery, inRecoveryFast } from './tcp_cc_hooks.js'
 import { dropWithReset, tcpSynOptions } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
+import { RcvSackBlocks, Reass, ReassQueue } from './tcp_reass.js'
 import { ticksFromNs } from './tcp_rtt.js'
 import { tcpClose, tcpDrop, tcpRespond, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
 import { keepIdle, tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
@@ -42,6 +43,7 @@ export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
   }
   // rcv_wnd: what the receive buffer can take, never less than what we already offered.
   tp.rcv_wnd = Math.max(tp.so.sbrcv.space, seqDiff(tp.rcv_adv, tp.rcv_nxt))
+  if ((to.flags & TOF.SACK) !== 0) st.tcps_sack_rcv_blocks++
   // Strip our offset from an echoed timestamp.
   if ((to.flags & TOF.TS) !== 0 && to.tsecr !== 0) to.tsecr = (to.tsecr - tp.ts_offset) >>> 0
   const tiwin = (thflags & TH.SYN) !== 0 ? seg.win : seg.win << tp.snd_scale
@@ -263,16 +265,15 @@ function ackProcessing(
     ) {
       st.tcps_rcvdupack++
       if (!tcpTimerActive(tp, TT.REXMT)) tp.dupacks = 0
-      else if (++tp.dupacks > 3 && (tp.flags & TF.FASTRECOVERY) !== 0) {
+      else if (++tp.dupacks > 3 && inRecoveryFast(tp)) {
         tp.snd_cwnd += tp.maxseg
         tcpOutput(tp)
         return false
       } else if (tp.dupacks === 3) {
-        if ((tp.flags & TF.FASTRECOVERY) === 0 && seqGt(ack, tp.snd_recover)) {
+        if (!inRecoveryFast(tp) && seqGt(ack, tp.snd_recover)) {
           // Fast retransmit, then fast recovery (RFC 6582).
           const onxt = tp.snd_nxt
-          ccEnterRecovery(tp)
-          tp.flags |= TF.FASTRECOVERY
+          ccEnterRecovery(tp, ack)
           tp.snd_recover = tp.snd_max
           tcpTimerActivate(tp, TT.REXMT, 0)
           tp.rtt.stopTiming()
@@ -301,7 +302,7 @@ function ackProcessing(
     st.tcps_rttupdated++
   } else if (tp.rtt.ackSample(ack, ticksFromNs(now))) st.tcps_rttupdated++
   tp.softerror = null
-  if ((tp.flags & TF.FASTRECOVERY) !== 0) {
+  if (inRecoveryFast(tp)) {
     if (seqLt(ack, tp.snd_recover)) {
       // A partial ACK: the next hole goes out at once (RFC 6582 §3.2 step 5).
       const onxt = tp.snd_nxt
@@ -317,9 +318,8 @@ function ackProcessing(
       tp.snd_cwnd = (tp.snd_cwnd > acked ? tp.snd_cwnd - acked : 0) + tp.maxseg
       return true
     }
-    tp.flags &= ~TF.FASTRECOVERY
-    ccPostRecovery(tp, seqDiff(tp.snd_max, ack))
-  } else ccAckReceived(tp, acked)
+    ccPostRecovery(tp, ack)
+  } else ccAckReceived(tp, acked, ack)
   tp.dupacks = 0
   if (ack === tp.snd_max) {
     tcpTimerActivate(tp, TT.REXMT, 0)
@@ -402,8 +402,10 @@ function processData(
   const so = tp.so
   // Step 6 of RFC 9293 §3.10.7.4: every acceptable ACK may carry a newer send window.
   if ((thflags & TH.ACK) !== 0) windowUpdate(tp, seg, tiwin)
+  let finHere = false
   if ((tlen > 0 || (thflags & TH.FIN) !== 0) && !haveRcvdFin(tp.state)) {
-    if (seq === tp.rcv_nxt) {
+    const reass = tp.reass
+    if (seq === tp.rcv_nxt && (reass === null || reass.length === 0)) {
       if (tlen > 0) {
         // Delayed ACK (RFC 1122 §4.2.3.2): at most every second full segment waits for the timer.
         if (
@@ -419,17 +421,13 @@ function processData(
         st.tcps_rcvpack++
         st.tcps_rcvbyte += tlen
         if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(seg.buf, dataOff, tlen, true)
+        tp.sackblks?.advance(tp.rcv_nxt)
         so.wakeup()
       }
-    } else {
-      // Out of order: not kept yet; the duplicate ACK tells the sender where the hole is.
-      st.tcps_rcvoopack++
-      st.tcps_rcvoobyte += tlen
-      tp.flags |= TF.ACKNOW
-      thflags &= ~TH.FIN
-    }
-  } else thflags &= ~TH.FIN
-  if ((thflags & TH.FIN) !== 0 && seqAdd(seq, tlen) === tp.rcv_nxt) {
+      finHere = (thflags & TH.FIN) !== 0
+    } else finHere = reassemble(tp, seg, thflags, seq, tlen, dataOff)
+  }
+  if (finHere) {
     if (!haveRcvdFin(tp.state)) {
       socantrcvmore(so)
       tp.flags |= TF.ACKNOW
@@ -453,6 +451,54 @@ function processData(
     tp.flags &= ~TF.DELACK
     tcpTimerActivate(tp, TT.DELACK, tv.delacktime * MS)
   }
+}
+
+/**
+ * tcp_reass: a segment that is not the next in order (or arrives while others wait) is held in
+ * the connection's reassembly queue (copied: the mbuf goes back to the pool); whatever became
+ * contiguous goes to the socket. The receiver's SACK blocks (RFC 2018) follow the queue. Every
+ * such segment is acknowledged at once (RFC 5681 §4.2). True when the FIN is now in order.
+ */
+function reassemble(
+  tp: Tcpcb,
+  seg: TcpSeg,
+  thflags: number,
+  seq: number,
+  tlen: number,
+  dataOff: number,
+): boolean {
+  const st = tp.tv.stats
+  const so = tp.so
+  const reass = (tp.reass ??= new ReassQueue())
+  const fin = (thflags & TH.FIN) !== 0
+  const outOfOrder = seq !== tp.rcv_nxt
+  if (outOfOrder) {
+    st.tcps_rcvoopack++
+    st.tcps_rcvoobyte += tlen
+  }
+  tp.flags |= TF.ACKNOW
+  const r = reass.insert(tp.rcv_nxt, seq, seg.buf.slice(dataOff, dataOff + tlen), fin)
+  if (r === Reass.OVERFLOW) {
+    st.tcps_rcvreassfull++
+    return false
+  }
+  const before = tp.rcv_nxt
+  const n = reass.deliver(before, (data, off, len) => {
+    if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(data, off, len, true)
+  })
+  if (n > 0) {
+    tp.rcv_nxt = seqAdd(before, n)
+    st.tcps_rcvpack++
+    st.tcps_rcvbyte += n
+    so.wakeup()
+  }
+  if ((tp.flags & TF.SACK_PERMIT) !== 0) {
+    const sb = (tp.sackblks ??= new RcvSackBlocks())
+    if (reass.dupStart !== reass.dupEnd) sb.dsack(reass.dupStart, reass.dupEnd)
+    if (outOfOrder && tlen > 0) sb.update(tp.rcv_nxt, seq, seqAdd(seq, tlen))
+    else sb.advance(tp.rcv_nxt)
+  }
+  return reass.finReached && reass.length === 0
 }
 
 /** RFC 5961 §7 challenge ACK: our current view, so a genuine peer can answer it exactly. */
