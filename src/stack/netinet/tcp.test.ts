@@ -365,6 +365,9 @@ describe('tcp: loss recovery', () => {
       assert.ok(counter(s, 'tcp', 'tcps_rcvoopack') > 0)
       assert.ok(counter(s, 'tcp', 'tcps_sack_send_blocks') > 0)
       assert.ok(counter(s, 'tcp', 'tcps_sack_rcv_blocks') > 0)
+      // The senders recovered from the scoreboard (RFC 6675), not only by timeouts.
+      assert.ok(counter(s, 'tcp', 'tcps_sack_recovery_episode') > 0)
+      assert.ok(counter(s, 'tcp', 'tcps_sack_rexmits') > 0)
     }
   })
 

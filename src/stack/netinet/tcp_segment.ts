@@ -19,6 +19,7 @@ import { dropWithReset, tcpSynOptions } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
 import { RcvSackBlocks, Reass, ReassQueue } from './tcp_reass.js'
 import { ticksFromNs } from './tcp_rtt.js'
+import { SackScoreboard } from './tcp_sack.js'
 import { tcpClose, tcpDrop, tcpRespond, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
 import { keepIdle, tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
 import { haveEstablished, haveRcvdFin, TCPS, type Tcpcb, type TcpSeg, TF, TT } from './tcp_var.js'
@@ -254,6 +255,13 @@ function ackProcessing(
   const tv = tp.tv
   const st = tv.stats
   const ack = seg.ack
+  // The SACK scoreboard (RFC 6675) learns from every ACK once the peer has reported a block.
+  const sackOpt = (to.flags & TOF.SACK) !== 0
+  if ((tp.flags & TF.SACK_PERMIT) !== 0 && (sackOpt || tp.sack !== null) && seqLeq(ack, tp.snd_max)) {
+    tp.sack ??= new SackScoreboard(tv.sackBudget)
+    tp.sack.update(tp.snd_una, ack, tp.snd_max, to.sacks, sackOpt ? to.nsacks : 0, tp.maxseg)
+  }
+  const sackMode = tp.sack !== null
   if (seqLeq(ack, tp.snd_una)) {
     // RFC 5681 §2 duplicate ACK: nothing new, no data, same window, data outstanding.
     if (
@@ -266,10 +274,24 @@ function ackProcessing(
       st.tcps_rcvdupack++
       if (!tcpTimerActive(tp, TT.REXMT)) tp.dupacks = 0
       else if (++tp.dupacks > 3 && inRecoveryFast(tp)) {
-        tp.snd_cwnd += tp.maxseg
+        // NewReno inflates cwnd per duplicate; with SACK the scoreboard's pipe says what may go.
+        if (!sackMode) tp.snd_cwnd += tp.maxseg
         tcpOutput(tp)
         return false
       } else if (tp.dupacks === 3) {
+        if (!inRecoveryFast(tp) && seqGt(ack, tp.snd_recover) && sackMode) {
+          // RFC 6675 §5: recovery driven by the scoreboard, cwnd = ssthresh.
+          ccEnterRecovery(tp, ack)
+          st.tcps_sack_recovery_episode++
+          tp.snd_recover = tp.snd_max
+          tcpTimerActivate(tp, TT.REXMT, 0)
+          tp.rtt.stopTiming()
+          tp.snd_cwnd = tp.snd_ssthresh
+          tcpOutput(tp)
+          // Whatever the window allowed, the oldest data stays guarded by the timer.
+          if (!tcpTimerActive(tp, TT.REXMT)) tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
+          return false
+        }
         if (!inRecoveryFast(tp) && seqGt(ack, tp.snd_recover)) {
           // Fast retransmit, then fast recovery (RFC 6582).
           const onxt = tp.snd_nxt
@@ -303,6 +325,14 @@ function ackProcessing(
   } else if (tp.rtt.ackSample(ack, ticksFromNs(now))) st.tcps_rttupdated++
   tp.softerror = null
   if (inRecoveryFast(tp)) {
+    if (seqLt(ack, tp.snd_recover) && sackMode) {
+      // A partial ACK in SACK recovery (tcp_sack_partialack): more holes may go out now.
+      dropAcked(tp, acked, ack)
+      tp.rtt.stopTiming()
+      tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
+      tcpOutput(tp)
+      return true
+    }
     if (seqLt(ack, tp.snd_recover)) {
       // A partial ACK: the next hole goes out at once (RFC 6582 §3.2 step 5).
       const onxt = tp.snd_nxt

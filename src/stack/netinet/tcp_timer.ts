@@ -98,6 +98,8 @@ function rexmtTimer(tp: Tcpcb): void {
   tp.snd_recover = tp.snd_max
   tp.flags |= TF.ACKNOW
   // A retransmitted SYN or SYN-ACK leaves cc_conn_init one segment to start from (cwnd 1 marks it).
+  // Go-back-N from snd_una: the scoreboard starts over (tcp_free_sackholes).
+  tp.sack?.clear()
   if (!handshake) ccRto(tp)
   else tp.snd_cwnd = 1
   tp.dupacks = 0

@@ -21,6 +21,7 @@ import { ip } from './ip.js'
 import { TcpIsn } from './tcp_isn.js'
 import type { RcvSackBlocks, ReassQueue } from './tcp_reass.js'
 import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './tcp_rtt.js'
+import { SackHoleBudget, type SackScoreboard } from './tcp_sack.js'
 import { tcpModule } from './tcp_sysctl.js'
 
 /** Connection states (tcp_fsm.h). */
@@ -210,6 +211,8 @@ export class Tcpcb {
   // Reassembly queue and receiver SACK blocks, made on first out-of-order segment.
   reass: ReassQueue | null = null
   sackblks: RcvSackBlocks | null = null
+  /** The sender's SACK scoreboard (RFC 6675), made when the peer first reports a block. */
+  sack: SackScoreboard | null = null
   readonly rtt: RttEstimator
   /** Last time a segment arrived (t_rcvtime), for keepalive and idle. */
   rcvtime = 0
@@ -330,6 +333,8 @@ export class TcpVnet implements RttConfig {
   readonly isn: TcpIsn
   /** Congestion control: the default module and the modules' tunables. */
   readonly cc = new CcVnet()
+  /** SACK holes in use in this vnet (net.inet.tcp.sack.globalholes / globalmaxholes). */
+  readonly sackBudget = new SackHoleBudget()
 
   constructor(v: Vnet) {
     this.rng = v.env.rng.stream(`tcp:${v.id}`)
