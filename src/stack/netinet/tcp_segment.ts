@@ -76,17 +76,17 @@ export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
   // SYN_RECEIVED: an ACK must acknowledge our SYN.
   if (
     tp.state === TCPS.SYN_RECEIVED &&
-    (thflags & TH.ACK) !== 0 &&
+    (thflags & (TH.ACK | TH.RST)) === TH.ACK &&
     (seqLeq(seg.ack, tp.snd_una) || seqGt(seg.ack, tp.snd_max))
   ) {
-    dropWithReset(v, tv, seg)
+    dropWithReset(v, tv, seg, tp)
     return
   }
   // RST (RFC 5961 §3): only at exactly the next expected sequence number; elsewhere in the window
   // a challenge ACK, outside nothing.
   if ((thflags & TH.RST) !== 0) {
     if (seqGeq(seq, tp.last_ack_sent) && seqLt(seq, seqAdd(tp.last_ack_sent, tp.rcv_wnd || 1))) {
-      if (seq === tp.last_ack_sent || tv.insecureRst !== 0 || tp.state === TCPS.SYN_RECEIVED) {
+      if (seq === tp.last_ack_sent || tv.insecureRst !== 0) {
         const err = tp.state === TCPS.SYN_RECEIVED ? 'ECONNREFUSED' : 'ECONNRESET'
         if (tp.state >= TCPS.CLOSING) tcpClose(tp)
         else {
@@ -132,6 +132,11 @@ export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
     } else {
       st.tcps_rcvpartduppack++
       st.tcps_rcvpartdupbyte += todrop
+    }
+    // RFC 2883: report the duplicated data in a D-SACK block.
+    if (todrop > 0 && (tp.flags & TF.SACK_PERMIT) !== 0) {
+      ;(tp.sackblks ??= new RcvSackBlocks()).dsack(seq, seqAdd(seq, todrop))
+      tp.flags |= TF.ACKNOW
     }
     dataOff += todrop
     seq = seqAdd(seq, todrop)
@@ -198,7 +203,7 @@ function synSent(tp: Tcpcb, seg: TcpSeg, to: TcpOptions, tiwin: number, now: num
   const v = tp.inp.vnet
   const f = seg.flags
   if ((f & TH.ACK) !== 0 && (seqLeq(seg.ack, tp.iss) || seqGt(seg.ack, tp.snd_max))) {
-    if ((f & TH.RST) === 0) dropWithReset(v, tv, seg)
+    if ((f & TH.RST) === 0) dropWithReset(v, tv, seg, tp)
     return
   }
   if ((f & TH.RST) !== 0) {
@@ -235,7 +240,22 @@ function synSent(tp: Tcpcb, seg: TcpSeg, to: TcpOptions, tiwin: number, now: num
   tp.snd_wl1 = seqAdd(seg.seq, -1)
   tp.snd_wl2 = seg.ack
   tp.max_sndwnd = Math.max(tp.max_sndwnd, tiwin)
-  // Data on a SYN is not kept (FreeBSD does not without TFO); FIN with it neither.
+  // Data that came with the SYN is kept (within the window), and a FIN with it counts.
+  let tlen = Math.min(seg.len, tp.so.sbrcv.space)
+  if (tlen > 0) {
+    tp.so.sbrcv.append(seg.buf, seg.off, tlen, true)
+    tp.rcv_nxt = seqAdd(tp.rcv_nxt, tlen)
+    tv.stats.tcps_rcvpack++
+    tv.stats.tcps_rcvbyte += tlen
+    tp.flags |= TF.ACKNOW
+  } else tlen = 0
+  if ((f & TH.FIN) !== 0 && tlen === seg.len && tp.state === TCPS.ESTABLISHED) {
+    socantrcvmore(tp.so)
+    tp.rcv_nxt = seqAdd(tp.rcv_nxt, 1)
+    tp.flags |= TF.ACKNOW
+    tcpStateChange(tp, TCPS.CLOSE_WAIT)
+  }
+  tp.so.wakeup()
   tcpOutput(tp)
 }
 
