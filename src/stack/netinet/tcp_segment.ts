@@ -544,7 +544,9 @@ function reassemble(
   }
   if ((tp.flags & TF.SACK_PERMIT) !== 0) {
     const sb = (tp.sackblks ??= new RcvSackBlocks())
-    if (reass.dupStart !== reass.dupEnd) sb.dsack(reass.dupStart, reass.dupEnd)
+    // One D-SACK per ACK: a duplicate below rcv_nxt (already noted) wins over one in the queue.
+    if (reass.dupStart !== reass.dupEnd && sb.dsackStart === sb.dsackEnd)
+      sb.dsack(reass.dupStart, reass.dupEnd)
     if (outOfOrder && tlen > 0) sb.update(tp.rcv_nxt, seq, seqAdd(seq, tlen))
     else sb.advance(tp.rcv_nxt)
   }
