@@ -83,6 +83,14 @@ export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
   pool.put(m)
 }
 
+/** A SYN that ended a TIME_WAIT goes to whoever now owns its address: a listener, or nobody. */
+export function tcpRedispatch(v: Vnet, tv: TcpVnet, seg: TcpSeg): void {
+  const inp = tv.pcbs.lookup(seg.src, seg.sport, seg.dst, seg.dport)
+  const tp = inp === null ? null : intotcpcb(inp)
+  if (tp !== null && tp.state === TCPS.LISTEN) listenInput(v, tv, tp, seg)
+  else if (tv.blackhole === 0) dropWithReset(v, tv, seg)
+}
+
 /**
  * tcp_dropwithreset: answer a segment with an RST (RFC 9293 §3.10.7.1): at its ACK number if it
  * had one, else at 0 acknowledging everything it occupied. Never for an RST.

@@ -15,7 +15,7 @@ import { SysError } from '../../util/errno.js'
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, tstmpLt } from '../../wire/seq.js'
 import { type TcpOptions, TH, TOF } from '../../wire/tcp.js'
 import { ccAckReceived, ccConnInit, ccEnterRecovery, ccPostRecovery, inRecoveryFast } from './tcp_cc_hooks.js'
-import { dropWithReset, tcpSynOptions } from './tcp_input.js'
+import { dropWithReset, tcpRedispatch, tcpSynOptions } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
 import { RcvSackBlocks, Reass, ReassQueue } from './tcp_reass.js'
 import { ticksFromNs } from './tcp_rtt.js'
@@ -87,14 +87,11 @@ export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
   if ((thflags & TH.RST) !== 0) {
     if (seqGeq(seq, tp.last_ack_sent) && seqLt(seq, seqAdd(tp.last_ack_sent, tp.rcv_wnd || 1))) {
       if (seq === tp.last_ack_sent || tv.insecureRst !== 0) {
+        // Every synchronized state reports the reset (FreeBSD sets so_error even in CLOSING).
         const err = tp.state === TCPS.SYN_RECEIVED ? 'ECONNREFUSED' : 'ECONNRESET'
-        if (tp.state >= TCPS.CLOSING) tcpClose(tp)
-        else {
-          if (tp.state === TCPS.SYN_RECEIVED) st.tcps_conndrops++
-          else st.tcps_drops++
-          tp.so.error = new SysError(err, 'read')
-          tcpClose(tp)
-        }
+        st.tcps_drops++
+        if ((tp.flags & TF.NOFDREF) === 0) tp.so.error = new SysError(err, 'read')
+        tcpClose(tp)
       } else {
         st.tcps_badrst++
         challengeAck(tp)
@@ -599,7 +596,9 @@ function twCheck(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
   const f = seg.flags
   if ((f & TH.RST) !== 0) return
   if ((f & TH.SYN) !== 0 && (f & TH.ACK) === 0 && seqGt(seg.seq, tp.rcv_nxt)) {
+    // A new incarnation: TIME_WAIT ends and a listener, if any, takes the SYN.
     tcpClose(tp)
+    tcpRedispatch(tp.inp.vnet, tp.tv, seg)
     return
   }
   if ((f & TH.ACK) === 0) return
