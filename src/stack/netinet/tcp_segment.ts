@@ -189,6 +189,18 @@ export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
     ccConnInit(tp)
     tcpTimerActivate(tp, TT.KEEP, keepIdle(tp))
     tp.snd_wl1 = seqAdd(seq, -1)
+    // Data (and a FIN) that came on the peer's SYN are in order now.
+    if (tp.reass !== null && tp.reass.length > 0) {
+      const so = tp.so
+      const n = tp.reass.deliver(tp.rcv_nxt, (d, o, l) => so.sbrcv.append(d, o, l, true))
+      tp.rcv_nxt = seqAdd(tp.rcv_nxt, n)
+      if (tp.reass.finReached) {
+        socantrcvmore(so)
+        tp.rcv_nxt = seqAdd(tp.rcv_nxt, 1)
+        tcpStateChange(tp, TCPS.CLOSE_WAIT)
+      }
+      so.wakeup()
+    }
   }
   if (!ackProcessing(tp, seg, to, tiwin, tlen, thflags, now)) return
   processData(tp, seg, thflags, seq, tlen, dataOff, tiwin)
@@ -237,7 +249,20 @@ function synSent(tp: Tcpcb, seg: TcpSeg, to: TcpOptions, tiwin: number, now: num
   tp.snd_wl1 = seqAdd(seg.seq, -1)
   tp.snd_wl2 = seg.ack
   tp.max_sndwnd = Math.max(tp.max_sndwnd, tiwin)
-  // Data that came with the SYN is kept (within the window), and a FIN with it counts.
+  // Data that came with the SYN is kept (within the window), and a FIN with it counts. In a
+  // simultaneous open it waits in the reassembly queue until the handshake completes.
+  if (tp.state === TCPS.SYN_RECEIVED) {
+    if (seg.len > 0)
+      (tp.reass ??= new ReassQueue()).insert(
+        tp.rcv_nxt,
+        tp.rcv_nxt,
+        seg.buf.slice(seg.off, seg.off + Math.min(seg.len, tp.so.sbrcv.space)),
+        // FreeBSD does not take a FIN from a crossing SYN: the peer sends it again.
+        false,
+      )
+    tcpOutput(tp)
+    return
+  }
   let tlen = Math.min(seg.len, tp.so.sbrcv.space)
   if (tlen > 0) {
     tp.so.sbrcv.append(seg.buf, seg.off, tlen, true)
