@@ -74,7 +74,8 @@ export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
   const inp = tv.pcbs.lookup(src, seg.sport, dst, seg.dport)
   const tp = inp === null ? null : intotcpcb(inp)
   if (tp === null || tp.state === TCPS.CLOSED) {
-    if (tv.blackhole === 0 || (tv.blackhole === 1 && (seg.flags & TH.SYN) === 0)) dropWithReset(v, tv, seg, tp)
+    if (tv.blackhole === 0 || (tv.blackhole === 1 && (seg.flags & TH.SYN) === 0))
+      dropWithReset(v, tv, seg, tp)
     pool.put(m)
     return
   }
