@@ -458,8 +458,17 @@ export class KernelApi implements Syscalls {
         check('write')
         sc.write(packet)
       },
-      read: async (timeoutNs = Number.POSITIVE_INFINITY) => {
+      read: async (timeoutNs = Number.POSITIVE_INFINITY, until?: Promise<unknown>) => {
         check('read')
+        let interrupted = false
+        void until?.then(
+          () => {
+            interrupted = true
+          },
+          () => {
+            interrupted = true
+          },
+        )
         if (!(timeoutNs >= 0)) throw new SysError('EINVAL', 'read')
         const deadline = this.host.clock.now() + timeoutNs
         for (;;) {
@@ -467,10 +476,10 @@ export class KernelApi implements Syscalls {
           if (p !== null) return p
           check('read')
           const left = deadline - this.host.clock.now()
-          if (left <= 0 || !(await sc.wait(left))) {
+          if (left <= 0 || !(await sc.wait(left, until))) {
             const late = sc.dequeue()
             if (late !== null) return late
-            throw new SysError('EAGAIN', 'read')
+            throw new SysError(interrupted ? 'EINTR' : 'EAGAIN', 'read')
           }
         }
       },

@@ -261,8 +261,11 @@ export interface SocketFd {
 export interface TunFd {
   /** write(2): one IP packet into the stack; EIO when the interface is down or it is too large. */
   write(packet: Uint8Array): void
-  /** read(2): the next packet the stack sent, waiting up to timeoutNs (default forever), then EAGAIN. */
-  read(timeoutNs?: number): Promise<Uint8Array>
+  /**
+   * read(2): the next packet the stack sent, waiting up to timeoutNs (default forever), then EAGAIN;
+   * EINTR as soon as `until` settles (a signal) with nothing read.
+   */
+  read(timeoutNs?: number, until?: Promise<unknown>): Promise<Uint8Array>
   close(): void
 }
 

@@ -137,6 +137,10 @@ describe('tun(4) interface', () => {
     const p = await pending
     assert.equal(p[9], IpProto.UDP)
     assert.equal(sys.now() - t0, 7 * MS)
+    // A signal (the `until` promise) interrupts a read that waits forever: EINTR, at that instant.
+    const signal = sys.nanosleep(3 * MS)
+    assert.equal(await errnoOfAsync(fd.read(undefined, signal)), 'EINTR')
+    assert.equal(sys.now() - t0, 10 * MS)
     fd.close()
   })
 

@@ -11,7 +11,6 @@
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
-import { WaitQueue } from '../../util/clock.js'
 import { SysError } from '../../util/errno.js'
 import type { IfCloner } from './if_clone.js'
 import { IFF, Ifnet, type LinkEndpoint } from './ifnet.js'
@@ -30,11 +29,11 @@ export class TunSoftc implements LinkEndpoint {
   /** A process holds /dev/tunN open (TUN_OPEN); only then does output queue anything. */
   open = false
   private readonly q: Mbuf[] = []
-  private readonly readers: WaitQueue
+  /** Blocked readers: each resolves true when woken by a packet or a close. */
+  private readonly readers = new Set<(ok: boolean) => void>()
 
   constructor(ifp: Ifnet) {
     this.ifp = ifp
-    this.readers = new WaitQueue(ifp.vnet.env.clock)
   }
 
   /** tunoutput: queue for the reader; without one, or with a full queue, drop and count. */
@@ -45,7 +44,13 @@ export class TunSoftc implements LinkEndpoint {
       return
     }
     this.q.push(m)
-    this.readers.wakeAll()
+    this.wakeReaders()
+  }
+
+  private wakeReaders(): void {
+    if (this.readers.size === 0) return
+    this.ifp.vnet.env.clock.requestYield()
+    for (const r of [...this.readers]) r(true)
   }
 
   /** The next queued packet as a copy of its bytes, or null when none is queued. */
@@ -57,9 +62,32 @@ export class TunSoftc implements LinkEndpoint {
     return out
   }
 
-  /** Wait for a packet up to timeoutNs; false on timeout. */
-  wait(timeoutNs: number): Promise<boolean> {
-    return this.readers.wait(timeoutNs)
+  /**
+   * Wait for a packet up to timeoutNs (Infinity: no limit); false on timeout. When `until` settles
+   * first (a signal for the reader), resolve false at once and give the timer back.
+   */
+  wait(timeoutNs: number, until?: Promise<unknown>): Promise<boolean> {
+    const clock = this.ifp.vnet.env.clock
+    return new Promise((resolve) => {
+      let done = false
+      const forever = timeoutNs === Number.POSITIVE_INFINITY
+      const finish = (ok: boolean): void => {
+        if (done) return
+        done = true
+        this.readers.delete(finish)
+        if (forever) clock.release()
+        else t.cancel()
+        resolve(ok)
+      }
+      const t = clock.wakeTimer(() => finish(false))
+      this.readers.add(finish)
+      if (forever) clock.hold()
+      else t.arm(timeoutNs)
+      until?.then(
+        () => finish(false),
+        () => finish(false),
+      )
+    })
   }
 
   /** tunwrite: one IP packet from the process, received on tunN. */
@@ -79,7 +107,7 @@ export class TunSoftc implements LinkEndpoint {
     this.open = false
     for (const m of this.q.splice(0)) this.ifp.vnet.env.pool.put(m)
     this.ifp.flags &= ~(IFF.UP | IFF.RUNNING)
-    this.readers.wakeAll()
+    this.wakeReaders()
   }
 
   ifDetached(): void {
