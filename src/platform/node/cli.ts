@@ -17,6 +17,7 @@ import { makePrograms } from '../../userland/programs.js'
 import type { Command, InStream, Io } from '../../userland/types.js'
 import type { ClockMode } from '../../util/clock.js'
 import { GEN_USAGE, mainGen } from './cli_gen.js'
+import { mainPacketdrill, PACKETDRILL_USAGE } from './cli_packetdrill.js'
 import { mainRun, RUN_USAGE } from './cli_run.js'
 import { nodeClockDriver } from './clock_driver.js'
 import { fileError, optionError } from './errors.js'
@@ -143,6 +144,8 @@ async function main(argv: string[]): Promise<number> {
         return await mainRun(rest, hostOptions, fail)
       case 'gen':
         return mainGen(rest, fail)
+      case 'packetdrill':
+        return await mainPacketdrill(rest, fail)
       case 'help':
       case '--help':
       case '-h':
