@@ -12,7 +12,7 @@ import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
 import { type BridgeSoftc, bridgeOf } from '../stack/net/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
-import { tunOf } from '../stack/net/if_tun.js'
+import { TUNMRU, tunOf } from '../stack/net/if_tun.js'
 import {
   IFF,
   IFNAMSIZ,
@@ -367,7 +367,7 @@ export class KernelApi implements Syscalls {
   ifSetMtu(name: string, mtu: number): void {
     this.priv(Priv.NET_SETIFMTU, 'SIOCSIFMTU')
     const ifp = this.ifp(name, 'SIOCSIFMTU')
-    const max = ifp.type === 'loop' ? 65536 : 9000
+    const max = ifp.type === 'loop' ? 65536 : ifp.type === 'tun' ? TUNMRU : 9000
     if (!Number.isInteger(mtu) || mtu < 72 || mtu > max) throw new SysError('EINVAL', 'SIOCSIFMTU')
     ifp.mtu = mtu
   }

@@ -64,6 +64,13 @@ describe('tun(4) interface', () => {
     assert.equal(rt.prefixLen, 32)
     assert.equal(rt.ifAddr, LOCAL)
     assert.equal(sys.routeGet(LOCAL).ifName, 'lo0')
+    // A tun carries packets up to TUNMRU: its MTU may go that high (an epair's stops at 9000).
+    sys.ifSetMtu('tun0', 65535)
+    assert.equal(sys.ifGet('tun0').mtu, 65535)
+    assert.equal(
+      errnoOf(() => sys.ifSetMtu('tun0', 65536)),
+      'EINVAL',
+    )
     fd.close()
   })
 

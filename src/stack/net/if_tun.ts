@@ -18,8 +18,8 @@ import type { Vnet } from './vnet.js'
 
 /** if_tun's default MTU (TUNMTU). */
 export const TUNMTU = 1500
-/** TUNMRU: the largest packet a write may carry. */
-export const TUNMRU = 16384
+/** TUNMRU (net/if_tun.h): the largest packet a write may carry, and the largest MTU. */
+export const TUNMRU = 65535
 /** net.link.ifqmaxlen: the packets the interface queues for a reader that is behind. */
 export const TUN_IFQ_MAXLEN = 50
 
