@@ -167,6 +167,39 @@ describe('system calls and commands', () => {
   })
 })
 
+describe('the packetdrill program', () => {
+  test('reads scripts from the file system, one line each and a total; exit 1 when one fails', async () => {
+    const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 5 })
+    const fs = new MemFs()
+    fs.append('a.pkt', '0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n+0 close(3) = 0\n')
+    fs.append('b.pkt', '0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n+0 close(3) = 0\n+0 close(3) = 0\n')
+    const io = capture()
+    const status = await startProcess(host.syscalls(), ['packetdrill', 'a.pkt', 'b.pkt', 'c.pkt'], io, {
+      programs: makePrograms(),
+      fs,
+    }).done
+    assert.equal(status, 1)
+    assert.equal(
+      io.out(),
+      [
+        'a.pkt: ok',
+        'b.pkt: FAILED line 3: expected close() = 0 got -1 EBADF',
+        'c.pkt: FAILED: No such file or directory',
+        '3 scripts: 1 passed, 2 failed',
+        '',
+      ].join('\n'),
+    )
+    // Each script cleaned up after itself: its tun is gone, the next one got tun0 again.
+    assert.deepEqual(
+      host
+        .syscalls()
+        .ifList()
+        .map((i) => i.name),
+      ['lo0'],
+    )
+  })
+})
+
 describe('packets', () => {
   test('an injected SYN reaches the stack: without TCP it answers protocol unreachable', async () => {
     const r = await run(`--tolerance_usecs=10000

@@ -256,7 +256,9 @@ export class SyscallRunner {
       case 'accept': {
         const e = this.entry(args)
         const r = await need(e.fd.accept, 'accept').call(e.fd, e.nonblock ? 0 : undefined)
-        const n = this.alloc(r.fd as Fd)
+        // FreeBSD's accept(2) passes the listener's O_NONBLOCK on to the new descriptor.
+        if (e.nonblock) r.fd.setNonBlocking(true)
+        const n = this.alloc(r.fd as Fd, e.nonblock)
         this.lastFd = n
         return ok(n)
       }
