@@ -256,7 +256,10 @@ export function formatOptions(opts: readonly TcpOption[]): string {
 /** A script packet in the script's own notation. */
 export function formatScript(p: TcpPacket): string {
   const seq = p.seq === null ? `...(${p.len})` : `${p.seq}:${p.end}(${p.len})${p.seqAbsolute ? '!' : ''}`
-  let s = `${p.direction === 'inbound' ? '<' : '>'} ${p.ecn === null ? '' : `[${p.ecn}] `}${formatFlags(p.flags)} ${seq}`
+  const ip = Object.entries(p.ip).map(
+    ([k, v]) => `${k} ${k === 'tos' || k === 'class' ? `0x${v.toString(16)}` : v}`,
+  )
+  let s = `${p.direction === 'inbound' ? '<' : '>'} ${p.ecn === null ? '' : `[${p.ecn}] `}${ip.length > 0 ? `(${ip.join(', ')}) ` : ''}${formatFlags(p.flags)} ${seq}`
   if (p.ack !== null) s += ` ack ${p.ack}`
   if (p.win !== null) s += ` win ${p.win}`
   if (p.urg !== null) s += ` urg ${p.urg}`
