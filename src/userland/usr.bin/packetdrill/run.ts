@@ -179,9 +179,26 @@ class Run {
       )
   }
 
+  /**
+   * Runs the events; an exception that is not the script's failure (a bug below the syscall
+   * boundary, say) is reported at the line it happened on rather than ending the program.
+   */
   async run(script: Script): Promise<void> {
+    let line = 0
+    try {
+      await this.events(script, (l) => {
+        line = l
+      })
+    } catch (e) {
+      if (e instanceof Failure || isSysError(e)) throw e
+      throw new Failure(line, `internal error: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+
+  private async events(script: Script, at: (line: number) => void): Promise<void> {
     let prev = 0
     for (const ev of script.events) {
+      at(ev.line)
       const a = ev.action
       const s = schedule(ev.time, prev, this.now(), this.tol)
       if (a.kind === 'tcp' && a.direction === 'outbound') {
