@@ -143,8 +143,8 @@ class Run {
 
   private capture(pkt: Uint8Array): void {
     const at = this.now()
+    // Traced when a `>` line takes it (then the numbers read relative, as the script writes them).
     this.queue.push({ pkt, at })
-    this.trace?.(`${secs(at)} ${this.describe(pkt)}`)
   }
 
   private describe(pkt: Uint8Array): string {
@@ -215,8 +215,9 @@ class Run {
     }
     await this.finishPending()
     // The script ends with its last line, as packetdrill's do: what the stack sends after it (the
-    // FIN a final close() makes) is not the script's business. Drain it for the -v trace.
+    // FIN a final close() makes) is not the script's business; -v shows it.
     await this.pump(this.now())
+    for (const q of this.queue) this.trace?.(`${secs(q.at)} ${this.describe(q.pkt)} (after the script)`)
   }
 
   /** A `>` line: the next packet the stack sends must be this one, in its time window. */
@@ -226,6 +227,7 @@ class Run {
     const got = this.queue.shift()
     if (got === undefined) throw new Failure(line, `expected ${want} by ${secs(s.latest)} got no packet`)
     const why = matchOutbound(p, got.pkt, this.conn)
+    this.trace?.(`${secs(got.at)} ${this.describe(got.pkt)}`)
     if (why !== null) {
       const seen = decode(got.pkt)
       // Not a TCP segment at all: what it is says everything.
@@ -289,6 +291,8 @@ class Run {
       if (p.error instanceof ScriptError) throw new Failure(p.line, p.error.message)
       throw p.error
     }
+    if (p.returnedAt !== p.sched.at)
+      this.trace?.(`${secs(p.returnedAt)} ${p.action.name}() returned ${outcomeText(p.outcome!)}`)
     this.checkCall(p.line, p.action, p.outcome!, p.sched, p.returnedAt)
   }
 
@@ -382,6 +386,10 @@ function pyValue(text: string, info: Record<string, number>): number | null {
     v |= n
   }
   return v
+}
+
+function outcomeText(o: Outcome): string {
+  return o.errno === null ? `${o.ret}` : `${o.ret} ${o.errno}`
 }
 
 function callText(a: SyscallAction): string {
