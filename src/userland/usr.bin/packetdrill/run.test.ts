@@ -1,10 +1,10 @@
 /**
  * The interpreter end to end, with scripts written here, against a real host in virtual time:
  * system calls with results, errno and written-back values; backquoted commands through sh;
- * segments injected into the tun (a stack without a transport for them answers with ICMP); segments
- * the stack sends (here from a raw socket of a helper process, so no TCP is needed) checked field by
+ * segments injected into the tun (a closed port answers RST); segments the stack sends (from TCP,
+ * and from a raw socket of a helper process, to send exactly what a test needs) checked field by
  * field and in time, TS ecr against what the script sent; blocking calls spanning time (`...`);
- * unexpected packets; and the failure lines the program prints.
+ * unexpected packets; tcp_info assertions; and the failure lines the program prints.
  */
 
 import assert from 'node:assert/strict'
@@ -167,6 +167,38 @@ describe('system calls and commands', () => {
   })
 })
 
+describe('over TCP', () => {
+  const ACTIVE = `--tolerance_usecs=10000
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) <...>
++0.1 < S. 0:0(0) ack 1 win 32767 <mss 1460,sackOK,eol,eol>
++0 > . 1:1(0) ack 1
++0 %{ assert tcpi_state == TCPI_ESTABLISHED }%
++0 poll([{fd=3, events=POLLOUT, revents=POLLOUT}], 1, 0) = 1
++0 write(3, ..., 10) = 10
++0 > P. 1:11(10) ack 1
++0.05 < P. 1:6(5) ack 11 win 32767
++0 read(3, ..., 100) = 5
++0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0
++0 close(3) = 0
++0 > R. 11:11(0) ack 6
+`
+
+  test('an active open: connect, handshake, poll, write, read, SO_LINGER {onoff=1, linger=0}, tcp_info', async () => {
+    assert.deepEqual(await run(ACTIVE), { ok: true, line: 0, message: '' })
+  })
+
+  test('a %{ }% assertion on tcp_info fails with the value it saw', async () => {
+    assert.deepEqual(await run(ACTIVE.replace('TCPI_ESTABLISHED', 'TCPI_CLOSE_WAIT')), {
+      ok: false,
+      line: 8,
+      message: 'expected assert tcpi_state == TCPI_CLOSE_WAIT got tcpi_state == 4',
+    })
+  })
+})
+
 describe('the packetdrill program', () => {
   test('reads scripts from the file system, one line each and a total; exit 1 when one fails', async () => {
     const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 5 })
@@ -201,15 +233,16 @@ describe('the packetdrill program', () => {
 })
 
 describe('packets', () => {
-  test('an injected SYN reaches the stack: without TCP it answers protocol unreachable', async () => {
-    const r = await run(`--tolerance_usecs=10000
+  test('an injected SYN reaches the stack: a closed port answers RST+ACK, checked field by field', async () => {
+    const script = `--tolerance_usecs=10000
 0.1 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>
 +0 > R. 0:0(0) ack 1 win 0
-`)
-    assert.deepEqual(r, {
+`
+    assert.deepEqual(await run(script), { ok: true, line: 0, message: '' })
+    assert.deepEqual(await run(script.replace('ack 1', 'ack 2')), {
       ok: false,
       line: 3,
-      message: 'expected > R. 0:0(0) ack 1 win 0 got ICMP type 3 code 2 packet',
+      message: 'expected > R. 0:0(0) ack 2 win 0 got > R. 0:0(0) ack 1 win 0 (ack 1)',
     })
   })
 
@@ -217,7 +250,7 @@ describe('packets', () => {
     assert.deepEqual(await run('0.1 < S 0:0(0) win 1000\n0.2 > R 0:0(0) win 0\n'), {
       ok: false,
       line: 2,
-      message: 'expected > R 0:0(0) win 0 got ICMP type 3 code 2 packet',
+      message: 'expected > R 0:0(0) win 0 got > R. 0:0(0) ack 1 win 0 (flags R.)',
     })
     // The script ends with its last line (packetdrill's rule): a final close() may send a FIN unasked.
     assert.deepEqual(await run('0.1 < S 0:0(0) win 1000\n'), { ok: true, line: 0, message: '' })

@@ -186,37 +186,9 @@ export interface Outcome {
   mismatch?: string
 }
 
-/** The calls of the stream socket contract, present once TCP is in the tree. */
-type StreamCalls = Partial<{
-  listen(backlog: number): void
-  accept(timeoutNs?: number): Promise<{ fd: SocketFd; from: SockAddrIn }>
-  send(data: Uint8Array, flags?: number): Promise<number>
-  recv(max: number, flags?: number, timeoutNs?: number): Promise<Uint8Array>
-  pollOut(timeoutNs: number): Promise<boolean>
-  tcpInfo(): unknown
-}>
-
-type Fd = SocketFd & StreamCalls
-
 interface FdEntry {
-  fd: Fd
+  fd: SocketFd
   nonblock: boolean
-}
-
-/** TCP states by the names netstat prints and their TCPS_* numbers (tcp_fsm.h). */
-const TCPS: Readonly<Record<string, number>> = {
-  CLOSED: 0,
-  LISTEN: 1,
-  SYN_SENT: 2,
-  SYN_RCVD: 3,
-  SYN_RECEIVED: 3,
-  ESTABLISHED: 4,
-  CLOSE_WAIT: 5,
-  FIN_WAIT_1: 6,
-  CLOSING: 7,
-  LAST_ACK: 8,
-  FIN_WAIT_2: 9,
-  TIME_WAIT: 10,
 }
 
 /** The descriptors of the script's process and how to run its calls. */
@@ -232,7 +204,7 @@ export class SyscallRunner {
     this.conn = conn
   }
 
-  private alloc(fd: Fd, nonblock = false): number {
+  private alloc(fd: SocketFd, nonblock = false): number {
     let n = 3
     while (this.fds.has(n)) n++
     this.fds.set(n, { fd, nonblock })
@@ -266,7 +238,7 @@ export class SyscallRunner {
     switch (name) {
       case 'socket': {
         const domain = args[0]?.t === 'any' ? SYMBOLS.AF_INET! : intOf(args[0])
-        const fd = this.sys.socket(domain, intOf(args[1]), intOf(args[2])) as Fd
+        const fd = this.sys.socket(domain, intOf(args[1]), intOf(args[2]))
         const n = this.alloc(fd)
         this.lastFd = n
         return ok(n)
@@ -281,15 +253,15 @@ export class SyscallRunner {
       }
       case 'listen': {
         const e = this.entry(args)
-        need(e.fd.listen, 'listen').call(e.fd, intOf(args[1]))
+        e.fd.listen(intOf(args[1]))
         return ok()
       }
       case 'accept': {
         const e = this.entry(args)
-        const r = await need(e.fd.accept, 'accept').call(e.fd, e.nonblock ? 0 : undefined)
+        const r = await e.fd.accept(e.nonblock ? 0 : undefined)
         // FreeBSD's accept(2) passes the listener's O_NONBLOCK on to the new descriptor.
         if (e.nonblock) r.fd.setNonBlocking(true)
-        const n = this.alloc(r.fd as Fd, e.nonblock)
+        const n = this.alloc(r.fd, e.nonblock)
         this.lastFd = n
         return ok(n)
       }
@@ -316,8 +288,7 @@ export class SyscallRunner {
         const e = this.entry(args)
         const len = intOf(args[2])
         const flags = name === 'recv' ? intOf(args[3]) : 0
-        if (e.fd.recv !== undefined) return ok((await e.fd.recv(len, flags)).length)
-        return ok((await e.fd.recvfrom(len, flags)).data.length)
+        return ok((await e.fd.recv(len, flags)).length)
       }
       case 'close': {
         const n = intOf(args[0])
@@ -413,11 +384,13 @@ export class SyscallRunner {
   tcpInfo(): { tcpi_state: number; tcpi_options: number } | string {
     const e = this.lastFd === null ? undefined : this.fds.get(this.lastFd)
     if (e === undefined) return this.lastFd === null ? 'no socket to ask' : { tcpi_state: 0, tcpi_options: 0 }
-    if (e.fd.tcpInfo === undefined) return 'TCP_INFO is not available'
-    const info = e.fd.tcpInfo() as { state: number | string; options: number }
-    const state = typeof info.state === 'number' ? info.state : TCPS[info.state]
-    if (state === undefined) return `unknown TCP state ${info.state}`
-    return { tcpi_state: state, tcpi_options: info.options }
+    try {
+      const info = e.fd.tcpInfo()
+      return { tcpi_state: info.state, tcpi_options: info.options }
+    } catch (err) {
+      if (!isSysError(err)) throw err
+      return `TCP_INFO: ${err.strerror}`
+    }
   }
 
   /** Close what the script left open (its process exits). */
@@ -434,11 +407,6 @@ export class SyscallRunner {
 }
 
 class FdError extends Error {}
-
-function need<F>(f: F | undefined, name: string): F {
-  if (f === undefined) throw new ScriptError(`${name}() is not available on this socket (no TCP)`)
-  return f
-}
 
 /** The value setsockopt is given: `[1]`, `1`, or SO_LINGER's `{onoff=1, linger=0}` (folded: -1 is off). */
 function optValue(level: number, opt: number, v: Val | undefined): number {
