@@ -85,6 +85,13 @@ export const SYMBOLS: Readonly<Record<string, number>> = Object.freeze({
   TCP_KEEPIDLE: 256,
   TCP_KEEPINTVL: 512,
   TCP_KEEPCNT: 1024,
+  TCP_FUNCTION_BLK: 8192,
+  // The RACK stack's pacing options (netinet/tcp.h); the default stack refuses them.
+  TCP_RACK_PACE_MAX_SEG: 1054,
+  TCP_RACK_PACE_ALWAYS: 1055,
+  TCP_RACK_PACE_RATE_SS: 1119,
+  TCP_RACK_PACE_RATE_CA: 1118,
+  TCP_RACK_PACE_RATE_REC: 1120,
   F_GETFL: 3,
   F_SETFL: 4,
   O_RDONLY: 0,
