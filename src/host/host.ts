@@ -14,6 +14,7 @@ import { bridgeCloner } from '../stack/net/if_bridge.js'
 import type { IfCloner } from '../stack/net/if_clone.js'
 import { epairCloner } from '../stack/net/if_epair.js'
 import { loCloner } from '../stack/net/if_loop.js'
+import { tunCloner } from '../stack/net/if_tun.js'
 import { vnetCreate, vnetDestroy } from '../stack/net/lifecycle.js'
 import { Netisr } from '../stack/net/netisr.js'
 import { Scratch } from '../stack/net/scratch.js'
@@ -95,6 +96,7 @@ export class Host {
       [bridgeCloner.name, bridgeCloner],
       [epairCloner.name, epairCloner],
       [loCloner.name, loCloner],
+      [tunCloner.name, tunCloner],
     ])
     const maxproc = defaultMaxproc(opts.memoryBytes ?? GiB)
     this.racct = new Racct(

@@ -12,6 +12,7 @@ import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
 import { type BridgeSoftc, bridgeOf } from '../stack/net/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
+import { TUNMRU, tunOf } from '../stack/net/if_tun.js'
 import {
   IFF,
   IFNAMSIZ,
@@ -64,6 +65,7 @@ import {
   type SocketInfo,
   type Syscalls,
   type SysctlInfo,
+  type TunFd,
 } from './syscalls.js'
 
 /** _SIG_MAXSIG: the highest signal number kill(2) accepts. */
@@ -282,7 +284,7 @@ export class KernelApi implements Syscalls {
   private ifInfo(ifp: Ifnet): IfInfo {
     const addrs = ifp.addrs
       .filter((a) => this.visibleAddr(a.addr))
-      .map((a) => ({ addr: a.addr, prefixLen: a.prefixLen, broadcast: a.broadcast }))
+      .map((a) => ({ addr: a.addr, prefixLen: a.prefixLen, broadcast: a.broadcast, dst: a.dst }))
     return {
       name: ifp.name,
       index: ifp.index,
@@ -366,7 +368,7 @@ export class KernelApi implements Syscalls {
   ifSetMtu(name: string, mtu: number): void {
     this.priv(Priv.NET_SETIFMTU, 'SIOCSIFMTU')
     const ifp = this.ifp(name, 'SIOCSIFMTU')
-    const max = ifp.type === 'loop' ? 65536 : 9000
+    const max = ifp.type === 'loop' ? 65536 : ifp.type === 'tun' ? TUNMRU : 9000
     if (!Number.isInteger(mtu) || mtu < 72 || mtu > max) throw new SysError('EINVAL', 'SIOCSIFMTU')
     ifp.mtu = mtu
   }
@@ -405,7 +407,7 @@ export class KernelApi implements Syscalls {
     name: string,
     addr: number,
     prefixLen: number,
-    opts: { broadcast?: number; alias?: boolean } = {},
+    opts: { broadcast?: number; alias?: boolean; dst?: number } = {},
   ): void {
     this.priv(Priv.NET_ADDIFADDR, 'SIOCAIFADDR')
     const ifp = this.ifp(name, 'SIOCAIFADDR')
@@ -430,7 +432,65 @@ export class KernelApi implements Syscalls {
     if (!opts.alias && first !== undefined && first.addr !== addr) ifDelAddr(ifp, first.addr)
     // Assigning an address brings an Ethernet interface up (ether_ioctl SIOCSIFADDR).
     if (ifp.type === 'ether' && !ifp.up) ifp.flags |= IFF.UP | IFF.RUNNING
-    ifAddAddr(ifp, addr, prefixLen, opts.broadcast)
+    // A destination belongs to point-to-point links only (in_aifaddr_ioctl: EDESTADDRREQ without one).
+    const dst = opts.dst ?? 0
+    const p2p = (ifp.flags & IFF.POINTOPOINT) !== 0
+    if (dst !== 0 && !p2p) throw new SysError('EINVAL', 'SIOCAIFADDR')
+    if (p2p && dst === 0) throw new SysError('EDESTADDRREQ', 'SIOCAIFADDR')
+    ifAddAddr(ifp, addr, prefixLen, opts.broadcast, dst)
+  }
+
+  tunOpen(name: string): TunFd {
+    // /dev/tunN is crw------- root:wheel: a non-root open fails with EACCES.
+    if (this.cred.uid !== 0) throw new SysError('EACCES', 'open')
+    const ifp = this.vnet.ifByName(name)
+    const sc = ifp === undefined ? null : tunOf(ifp)
+    if (sc === null) throw new SysError('ENOENT', 'open')
+    if (sc.open) throw new SysError('EBUSY', 'open')
+    const release = this.openFile('open')
+    sc.open = true
+    sc.ifp.flags |= IFF.RUNNING
+    let closed = false
+    const check = (op: string): void => {
+      if (closed) throw new SysError('EBADF', op)
+    }
+    return {
+      write: (packet) => {
+        check('write')
+        sc.write(packet)
+      },
+      read: async (timeoutNs = Number.POSITIVE_INFINITY, until?: Promise<unknown>) => {
+        check('read')
+        let interrupted = false
+        void until?.then(
+          () => {
+            interrupted = true
+          },
+          () => {
+            interrupted = true
+          },
+        )
+        if (!(timeoutNs >= 0)) throw new SysError('EINVAL', 'read')
+        const deadline = this.host.clock.now() + timeoutNs
+        for (;;) {
+          const p = sc.dequeue()
+          if (p !== null) return p
+          check('read')
+          const left = deadline - this.host.clock.now()
+          if (left <= 0 || !(await sc.wait(left, until))) {
+            const late = sc.dequeue()
+            if (late !== null) return late
+            throw new SysError(interrupted ? 'EINTR' : 'EAGAIN', 'read')
+          }
+        }
+      },
+      close: () => {
+        if (closed) return
+        closed = true
+        release()
+        sc.close()
+      },
+    }
   }
 
   ifDelAddr(name: string, addr: number): void {

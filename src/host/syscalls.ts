@@ -45,6 +45,8 @@ export interface IfAddrInfo {
   addr: number
   prefixLen: number
   broadcast: number
+  /** The peer's address on a point-to-point interface (`inet A --> DST`); 0 or absent on other links. */
+  dst?: number
 }
 
 export interface IfStats {
@@ -293,6 +295,22 @@ export interface SocketFd {
   close(): void
 }
 
+/**
+ * An open tun(4) device (`/dev/tunN`): the process's end of a point-to-point interface. What the
+ * stack routes out of tunN is read here; what is written here arrives on tunN. Packets are whole
+ * IPv4 packets, no link header. Closing it takes the interface down (if_tun's last close).
+ */
+export interface TunFd {
+  /** write(2): one IP packet into the stack; EIO when the interface is down or it is too large. */
+  write(packet: Uint8Array): void
+  /**
+   * read(2): the next packet the stack sent, waiting up to timeoutNs (default forever), then EAGAIN;
+   * EINTR as soon as `until` settles (a signal) with nothing read.
+   */
+  read(timeoutNs?: number, until?: Promise<unknown>): Promise<Uint8Array>
+  close(): void
+}
+
 /** One socket as netstat -a and sockstat show it. */
 export interface SocketInfo {
   proto: 'udp4' | 'tcp4'
@@ -370,7 +388,7 @@ export interface Syscalls {
     name: string,
     addr: number,
     prefixLen: number,
-    opts?: { broadcast?: number; alias?: boolean },
+    opts?: { broadcast?: number; alias?: boolean; dst?: number },
   ): void
   /** SIOCDIFADDR. */
   ifDelAddr(name: string, addr: number): void
@@ -378,6 +396,11 @@ export interface Syscalls {
   ifMoveToJail(name: string, jail: string): void
   /** Take an interface back from child jail `jail` (`ifconfig IF -vnet J`). */
   ifReclaimFromJail(name: string, jail: string): void
+  /**
+   * open(2) of /dev/NAME for a tun interface of the caller's vnet: root only (the device is 0600
+   * root); ENOENT when there is no such tun, EBUSY when another process holds it open.
+   */
+  tunOpen(name: string): TunFd
   /** Interface cloners available (`ifconfig -C`). */
   ifCloners(): string[]
   /** `ifconfig BRIDGE addm MEMBER` (BRDGADD): EBUSY when it is in another bridge, EEXIST in this one. */

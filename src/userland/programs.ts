@@ -14,6 +14,7 @@ import { sysctl } from './sbin/sysctl.js'
 import type { Command } from './types.js'
 import { nc } from './usr.bin/nc.js'
 import { netstat } from './usr.bin/netstat.js'
+import { packetdrill } from './usr.bin/packetdrill/run.js'
 import { arp } from './usr.sbin/arp.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
@@ -38,6 +39,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['nc', { run: nc }],
   ['netstat', { run: netstat }],
   ['ngctl', { run: ngctl }],
+  ['packetdrill', { run: packetdrill }],
   ['ping', { run: ping }],
   ['rctl', { run: rctl }],
   ['route', { run: route }],

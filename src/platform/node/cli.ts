@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `virtnet` command: `sh` (the FreeBSD-style shell over a fresh host), `demo`, `run` (a topology
- * file as a running lab, cli_run.ts) and `gen` (topology generators, cli_gen.ts). The platform's
- * entry point: only here and in those two are files read, process arguments parsed and the process
- * exited.
+ * file as a running lab, cli_run.ts), `gen` (topology generators, cli_gen.ts) and `packetdrill`
+ * (TCP test scripts, each against a fresh host, cli_packetdrill.ts). The platform's entry point:
+ * only here and in those three are files read, process arguments parsed and the process exited.
  */
 
 import { parseArgs } from 'node:util'
@@ -17,6 +17,7 @@ import { makePrograms } from '../../userland/programs.js'
 import type { Command, InStream, Io } from '../../userland/types.js'
 import type { ClockMode } from '../../util/clock.js'
 import { GEN_USAGE, mainGen } from './cli_gen.js'
+import { mainPacketdrill, PACKETDRILL_USAGE } from './cli_packetdrill.js'
 import { mainRun, RUN_USAGE } from './cli_run.js'
 import { nodeClockDriver } from './clock_driver.js'
 import { fileError, optionError } from './errors.js'
@@ -27,6 +28,7 @@ const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [-e] [-x] [-c
        virtnet demo [--clock virtual|real] [--seed N]
        ${RUN_USAGE}
        ${GEN_USAGE}
+       ${PACKETDRILL_USAGE}
        virtnet help`
 
 const EX_USAGE = 64
@@ -143,6 +145,8 @@ async function main(argv: string[]): Promise<number> {
         return await mainRun(rest, hostOptions, fail)
       case 'gen':
         return mainGen(rest, fail)
+      case 'packetdrill':
+        return await mainPacketdrill(rest, fail)
       case 'help':
       case '--help':
       case '-h':

@@ -16,6 +16,7 @@ export const IFF = {
   UP: 0x1,
   BROADCAST: 0x2,
   LOOPBACK: 0x8,
+  POINTOPOINT: 0x10,
   RUNNING: 0x40,
   PROMISC: 0x100,
   SIMPLEX: 0x800,
@@ -29,7 +30,8 @@ export interface LinkEndpoint {
   ifDetached?(ifp: Ifnet): void
 }
 
-export type IfType = 'ether' | 'loop'
+/** `tun`: point-to-point, no link header, the peer a process holding the device (if_tun). */
+export type IfType = 'ether' | 'loop' | 'tun'
 
 /**
  * Something that splices into an Ethernet interface's frame path (ng_ether's lower/upper hooks,
@@ -69,17 +71,21 @@ export class IfAddr {
   readonly mask: number
   readonly net: number
   readonly broadcast: number
+  /** The other end of a point-to-point link (ifa_dstaddr), 0 on other links. */
+  readonly dst: number
   readonly ifp: Ifnet
   /** The next address of the vnet with the same value (on another interface): Vnet's local-address chain. */
   sameAddrNext: IfAddr | null = null
 
-  constructor(ifp: Ifnet, addr: number, prefixLen: number, broadcast?: number) {
+  constructor(ifp: Ifnet, addr: number, prefixLen: number, broadcast?: number, dst = 0) {
     this.ifp = ifp
+    this.dst = dst >>> 0
     this.addr = addr >>> 0
     this.prefixLen = prefixLen
     this.mask = maskOf(prefixLen)
     this.net = (addr & this.mask) >>> 0
-    this.broadcast = broadcast ?? (prefixLen >= 31 ? 0 : (this.net | ~this.mask) >>> 0)
+    // A point-to-point link has a peer, not a broadcast address.
+    this.broadcast = dst !== 0 ? 0 : (broadcast ?? (prefixLen >= 31 ? 0 : (this.net | ~this.mask) >>> 0))
   }
 }
 
@@ -307,6 +313,12 @@ function connectedRoutes(ifa: IfAddr): void {
       v.routes.add(new Route(ifa.addr, 32, 0, ifp, ifa, RTF.UP | RTF.HOST))
     return
   }
+  // Point-to-point (in_addprefix with IFF_POINTOPOINT): the prefix is the peer, a host route.
+  if (ifa.dst !== 0) {
+    if (v.routes.get(ifa.dst, 32) === undefined)
+      v.routes.add(new Route(ifa.dst, 32, 0, ifp, ifa, RTF.UP | RTF.HOST))
+    return
+  }
   const len = ifa.prefixLen
   if (v.routes.get(ifa.net, len) === undefined)
     v.routes.add(new Route(ifa.net, len, 0, ifp, ifa, RTF.UP | (len === 32 ? RTF.HOST : 0)))
@@ -323,8 +335,11 @@ function removeConnectedRoutes(ifa: IfAddr): void {
   }
 }
 
-/** SIOCAIFADDR: add (or, for an existing address, update) an IPv4 address with its connected routes. */
-export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast?: number): IfAddr {
+/**
+ * SIOCAIFADDR: add (or, for an existing address, update) an IPv4 address with its connected routes;
+ * `dst` is the peer's address on a point-to-point interface.
+ */
+export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast?: number, dst = 0): IfAddr {
   addr >>>= 0
   if (prefixLen < 0 || prefixLen > 32 || addr === 0 || addr === 0xffffffff)
     throw new SysError('EINVAL', 'SIOCAIFADDR')
@@ -332,7 +347,7 @@ export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast
   // both routes is asked for, though the prefix route may already exist.
   if (!ifp.vnet.routes.hasRoom(2)) throw new SysError('ENOBUFS', 'SIOCAIFADDR')
   if (ifp.addrFind(addr) !== undefined) ifDelAddr(ifp, addr)
-  const ifa = new IfAddr(ifp, addr, prefixLen, broadcast)
+  const ifa = new IfAddr(ifp, addr, prefixLen, broadcast, dst)
   ifp.addrInsert(ifa)
   ifp.vnet.addrAttached(ifa)
   connectedRoutes(ifa)

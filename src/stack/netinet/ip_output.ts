@@ -115,6 +115,11 @@ function ifOutput(ifp: Ifnet, m: Mbuf, nextHop: number, bcast: boolean, forwarde
     ifp.receive(m)
     return undefined
   }
+  // No link header and no neighbour to resolve (tun): the packet goes to the link as it is.
+  if (ifp.type === 'tun') {
+    ifp.transmit(m)
+    return undefined
+  }
   return etherOutputIp(ifp, m, nextHop, bcast, forwarded)
 }
 

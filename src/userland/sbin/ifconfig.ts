@@ -62,13 +62,17 @@ export function formatFlags(ifi: IfInfo): string {
 function optionsLine(ifi: IfInfo): string | null {
   if (ifi.groups.includes('epair')) return '\toptions=8<VLAN_MTU>'
   if (ifi.members !== undefined) return '\toptions=0'
+  if (ifi.groups.includes('tun')) return '\toptions=80000<LINKSTATE>'
   if ((ifi.flags & IfFlag.LOOPBACK) !== 0)
     return '\toptions=680003<RXCSUM,TXCSUM,LINKSTATE,RXCSUM_IPV6,TXCSUM_IPV6>'
   return null
 }
 
 export function formatInetLine(ifi: IfInfo, a: IfInfo['addrs'][number]): string {
-  let s = `\tinet ${ip(a.addr)} netmask 0x${hex(prefixToMask(a.prefixLen), 8)}`
+  let s = `\tinet ${ip(a.addr)}`
+  // in_status: a point-to-point link shows its peer.
+  if ((ifi.flags & IfFlag.POINTOPOINT) !== 0 && a.dst) s += ` --> ${ip(a.dst)}`
+  s += ` netmask 0x${hex(prefixToMask(a.prefixLen), 8)}`
   // As in_status_nl: broadcast only on broadcast-capable links and for a non-zero prefix.
   if ((ifi.flags & IfFlag.BROADCAST) !== 0 && a.prefixLen !== 0 && a.broadcast !== 0)
     s += ` broadcast ${ip(a.broadcast)}`
@@ -170,6 +174,8 @@ interface AddrChange {
   addr: number | null
   prefixLen: number | null
   broadcast: number | null
+  /** The second address on the line: the peer of a point-to-point interface. */
+  dst: number | null
   /** 1: alias (add), -1: -alias/delete, 0: replace the first address. */
   alias: number
 }
@@ -213,10 +219,10 @@ interface Plan {
 }
 
 /** Parses the parameters after the interface name; read-only lookups only (jail names). */
-function parseParams(sys: Syscalls, words: readonly string[]): Plan {
+function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Plan {
   const plan: Plan = { create: false, actions: [], addr: null }
   const change = (): AddrChange => {
-    plan.addr ??= { addr: null, prefixLen: null, broadcast: null, alias: 0 }
+    plan.addr ??= { addr: null, prefixLen: null, broadcast: null, dst: null, alias: 0 }
     return plan.addr
   }
   let i = 0
@@ -311,7 +317,13 @@ function parseParams(sys: Syscalls, words: readonly string[]): Plan {
         break
       default: {
         const c = change()
-        if (c.addr !== null) throw new CmdError(`${w}: bad value`) // a destination address: no p2p links here
+        if (c.addr !== null) {
+          // The destination address of a point-to-point link (`ifconfig tun0 A B`).
+          const dst = p2p && c.dst === null ? parseIpv4(w) : null
+          if (dst === null) throw new CmdError(`${w}: bad value`)
+          c.dst = dst
+          break
+        }
         const { addr, prefixLen } = parseAddrArg(w)
         c.addr = addr
         if (prefixLen !== null) c.prefixLen = prefixLen
@@ -439,8 +451,9 @@ function applyAddr(sys: Syscalls, name: string, c: AddrChange): void {
     }
     return
   }
-  const opts: { broadcast?: number; alias?: boolean } = { alias: c.alias === 1 }
+  const opts: { broadcast?: number; alias?: boolean; dst?: number } = { alias: c.alias === 1 }
   if (c.broadcast !== null) opts.broadcast = c.broadcast
+  if (c.dst !== null) opts.dst = c.dst
   try {
     sys.ifAddAddr(name, c.addr!, c.prefixLen!, opts)
   } catch (e) {
@@ -503,12 +516,15 @@ export const ifconfig: Command = (argv, io, proc) =>
       return 0
     }
     if (af === 'link') words.shift() // `ifconfig IF link MAC` is `ifconfig IF lladdr MAC`
-    const plan = parseParams(sys, af === 'link' ? ['lladdr', ...words] : words)
+    // A tun created on this line is point-to-point too (`ifconfig tun0 create A B`).
+    const p2p = ifi !== null ? (ifi.flags & IfFlag.POINTOPOINT) !== 0 : name.startsWith('tun')
+    const plan = parseParams(sys, af === 'link' ? ['lladdr', ...words] : words, p2p)
     const c = plan.addr
     if (c !== null && c.alias !== -1 && c.prefixLen === null) {
       // in_postproc: no mask given. Warn (except on loopback) and fall back to the classful mask.
       const loopback = ifi !== null ? (ifi.flags & IfFlag.LOOPBACK) !== 0 : name.startsWith('lo')
-      if (!loopback)
+      // warn_nomask: loopback and point-to-point interfaces get the classful mask silently.
+      if (!loopback && !p2p)
         io.stderr.write(
           'ifconfig: WARNING: setting interface address without mask is deprecated,\ndefault mask may not be correct.\n',
         )

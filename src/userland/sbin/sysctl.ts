@@ -170,7 +170,8 @@ function operand(c: Ctx, arg: string): number {
 
 export const sysctl: Command = (argv, io, proc) =>
   runTool('sysctl', io, () => {
-    const { opts, rest } = optsOrUsage(getopt('sysctl', argv.slice(1), 'AabB:deFf:hiJNnoqTtWxX'), USAGE, 1)
+    const { opts, rest } = optsOrUsage(getopt('sysctl', argv.slice(1), 'AabB:deFf:hiJNnoqTtwWxX'), USAGE, 1)
+    // -w is accepted and ignored, for compatibility (scripts written for other systems use it).
     const has = (c: string): boolean => opts.some(([f]) => f === c)
     const f: SysctlFlags = { values: has('n'), names: has('N'), descr: has('d'), equals: has('e') }
     const c: Ctx = { sys: proc.sys, io, f, quiet: has('q'), ignoreUnknown: has('i') }

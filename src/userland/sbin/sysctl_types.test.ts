@@ -72,6 +72,15 @@ describe('sysctl against the kernel', () => {
     assert.equal(sys.sysctlGet('net.inet.icmp.icmplim').ctype, 'int')
   })
 
+  test('-w is accepted and ignored, as FreeBSD does for compatibility (packetdrill scripts use it)', async () => {
+    assert.deepEqual(await run('sysctl -w net.inet.icmp.icmplim=300'), {
+      status: 0,
+      out: 'net.inet.icmp.icmplim: 8 -> 300\n',
+      err: '',
+    })
+    assert.equal(sys.sysctlGet('net.inet.icmp.icmplim').value, 300)
+  })
+
   test('the kernel refuses a value outside the type, whoever sends it', () => {
     for (const v of ['4294967296', '2147483648', '-2147483649'])
       assert.throws(

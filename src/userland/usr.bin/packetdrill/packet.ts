@@ -1,0 +1,363 @@
+/**
+ * Packets between a packetdrill script and the stack under test: building the IPv4/TCP bytes of a
+ * `<` segment, and checking a packet the stack sent against a `>` one, field by field. Script
+ * sequence numbers are relative to the initial sequence numbers (the script's peer uses REMOTE_ISN;
+ * the stack's is learned from the first SYN it sends), and script TS values of the stack are
+ * relative to the first value it sent, as packetdrill's are: an outbound TS ecr must echo what the
+ * script sent, its val is free; an inbound TS ecr is translated into the stack's clock.
+ *
+ * Pure functions over a Conn: no I/O and no clock here (run.ts owns those).
+ */
+
+import { readU16, readU32, writeU16, writeU32 } from '../../../wire/addr.js'
+import { checksum } from '../../../wire/checksum.js'
+import { IpProto, ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
+import { TcpFlag, type TcpOption, type TcpPacket } from './ast.js'
+
+/** The script's peer's initial sequence number: any value works; a large one catches absolute use. */
+export const REMOTE_ISN = 0x1d5c0000
+/** The port the script's peer connects from when the stack listens (packetdrill picks one too). */
+export const REMOTE_EPHEMERAL_PORT = 48197
+/** The port of the listening side (packetdrill's default for both directions). */
+export const SCRIPT_PORT = 8080
+
+/** What a script's packets are relative to: addresses, ports and the two sides' ISNs and clocks. */
+export interface Conn {
+  local: number
+  remote: number
+  /** The stack's port: 8080 when it listens, learned from its first segment when it connects. */
+  localPort: number | null
+  remotePort: number
+  /** The stack's ISN, from its first SYN; until then sequence numbers are taken as they are. */
+  localIsn: number | null
+  /** The stack's TS val minus the script's, from the first timestamp it sent. */
+  tsOffset: number | null
+}
+
+export function newConn(local: number, remote: number): Conn {
+  return {
+    local,
+    remote,
+    localPort: null,
+    remotePort: REMOTE_EPHEMERAL_PORT,
+    localIsn: null,
+    tsOffset: null,
+  }
+}
+
+const u32 = (n: number): number => n >>> 0
+
+/** The TCP option bytes of a script's option list, in the script's order. */
+export function encodeOptions(opts: readonly TcpOption[], c: Conn): Uint8Array | string {
+  const out: number[] = []
+  for (const o of opts) {
+    switch (o.kind) {
+      case 'nop':
+        out.push(1)
+        break
+      case 'eol':
+        out.push(0)
+        break
+      case 'mss':
+        out.push(2, 4, o.mss >>> 8, o.mss & 0xff)
+        break
+      case 'wscale':
+        out.push(3, 3, o.shift)
+        break
+      case 'sackOK':
+        out.push(4, 2)
+        break
+      case 'sack': {
+        out.push(5, 2 + 8 * o.blocks.length)
+        const isn = c.localIsn ?? 0
+        for (const b of o.blocks)
+          for (const v of [u32(b.start + isn), u32(b.end + isn)])
+            out.push(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff)
+        break
+      }
+      case 'timestamp': {
+        const ecr = u32(o.ecr + (c.tsOffset ?? 0))
+        out.push(8, 10)
+        for (const v of [o.val, ecr]) out.push(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff)
+        break
+      }
+      case 'md5':
+        return 'TCP-MD5 signatures (RFC 2385) are not supported'
+    }
+  }
+  if (out.length > 40) return `${out.length} bytes of TCP options (at most 40 fit)`
+  // The header length counts 32-bit words: pad as the script would have to (with EOL).
+  while (out.length % 4 !== 0) out.push(0)
+  return Uint8Array.from(out)
+}
+
+const ECN_BITS: Readonly<Record<string, number>> = { noecn: 0, ect1: 1, ect0: 2, ect01: 2, ce: 3 }
+
+/** The bytes of an inbound (`<`) segment, or why it cannot be built. */
+export function buildInbound(p: TcpPacket, c: Conn, ident: number): Uint8Array | string {
+  if (p.udp !== null) return 'UDP encapsulation of TCP (/udp) is not supported'
+  if (p.options === 'any') return "'<...>' options in an injected packet"
+  if (p.seq === null) return "'...' sequence numbers in an injected packet"
+  const opts = encodeOptions(p.options, c)
+  if (typeof opts === 'string') return opts
+  const ihl = 20
+  const thl = 20 + opts.length
+  const total = ihl + thl + p.len
+  if (total > 0xffff) return `a ${p.len}-byte segment does not fit in an IPv4 packet`
+  const b = new Uint8Array(total)
+  b[0] = 0x45
+  b[1] = (p.ip.tos ?? 0) | (p.ecn === null ? 0 : ECN_BITS[p.ecn]!)
+  writeU16(b, 2, total)
+  writeU16(b, 4, ident & 0xffff)
+  b[8] = p.ip.ttl ?? 64
+  b[9] = IpProto.TCP
+  writeU32(b, 12, c.remote)
+  writeU32(b, 16, c.local)
+  writeU16(b, 10, checksum(b, 0, ihl))
+  const t = ihl
+  writeU16(b, t, c.remotePort)
+  writeU16(b, t + 2, c.localPort ?? SCRIPT_PORT)
+  writeU32(b, t + 4, p.seqAbsolute ? p.seq : u32(p.seq + REMOTE_ISN))
+  writeU32(b, t + 8, p.ack === null ? 0 : u32(p.ack + (c.localIsn ?? 0)))
+  b[t + 12] = (thl >>> 2) << 4
+  b[t + 13] = p.flags
+  writeU16(b, t + 14, p.win ?? 0)
+  writeU16(b, t + 18, p.urg ?? 0)
+  b.set(opts, t + 20)
+  writeU16(
+    b,
+    t + 16,
+    checksum(b, t, thl + p.len, ipv4PseudoHeaderSum(c.remote, c.local, IpProto.TCP, thl + p.len)),
+  )
+  return b
+}
+
+/** A TCP segment the stack sent, decoded; numbers as on the wire. */
+export interface Seen {
+  tos: number
+  ttl: number
+  src: number
+  dst: number
+  sport: number
+  dport: number
+  seq: number
+  ack: number
+  flags: number
+  win: number
+  urg: number
+  len: number
+  options: TcpOption[] | string
+  csumOk: boolean
+}
+
+/** Decodes an IPv4 packet from the tun; a string says why it is not a TCP segment we can read. */
+export function decode(pkt: Uint8Array): Seen | string {
+  if (pkt.length < 20 || pkt[0]! >>> 4 !== 4) return `a non-IPv4 packet of ${pkt.length} bytes`
+  const ihl = (pkt[0]! & 0xf) << 2
+  const total = readU16(pkt, 2)
+  const proto = pkt[9]!
+  if (proto !== IpProto.TCP) {
+    const what =
+      proto === IpProto.ICMP ? `ICMP type ${pkt[ihl]} code ${pkt[ihl + 1]}` : `IP protocol ${proto}`
+    return `${what} packet`
+  }
+  if (total > pkt.length || total < ihl + 20) return 'a truncated TCP segment'
+  const t = ihl
+  const thl = (pkt[t + 12]! >>> 4) << 2
+  if (thl < 20 || t + thl > total) return 'a TCP segment with a bad header length'
+  const src = readU32(pkt, 12)
+  const dst = readU32(pkt, 16)
+  const segLen = total - ihl
+  return {
+    tos: pkt[1]!,
+    ttl: pkt[8]!,
+    src,
+    dst,
+    sport: readU16(pkt, t),
+    dport: readU16(pkt, t + 2),
+    seq: readU32(pkt, t + 4),
+    ack: readU32(pkt, t + 8),
+    flags: pkt[t + 13]!,
+    win: readU16(pkt, t + 14),
+    urg: readU16(pkt, t + 18),
+    len: segLen - thl,
+    options: decodeOptions(pkt, t + 20, t + thl),
+    csumOk: checksum(pkt, t, segLen, ipv4PseudoHeaderSum(src, dst, IpProto.TCP, segLen)) === 0,
+  }
+}
+
+/** Each option byte by byte, EOL padding included (a script lists each `eol`). */
+function decodeOptions(b: Uint8Array, off: number, end: number): TcpOption[] | string {
+  const out: TcpOption[] = []
+  while (off < end) {
+    const kind = b[off]!
+    if (kind === 0 || kind === 1) {
+      out.push({ kind: kind === 0 ? 'eol' : 'nop' })
+      off++
+      continue
+    }
+    const len = off + 1 < end ? b[off + 1]! : 0
+    if (len < 2 || off + len > end) return `a malformed TCP option (kind ${kind}, length ${len})`
+    if (kind === 2 && len === 4) out.push({ kind: 'mss', mss: readU16(b, off + 2) })
+    else if (kind === 3 && len === 3) out.push({ kind: 'wscale', shift: b[off + 2]! })
+    else if (kind === 4 && len === 2) out.push({ kind: 'sackOK' })
+    else if (kind === 5 && (len - 2) % 8 === 0) {
+      const blocks: { start: number; end: number }[] = []
+      for (let i = off + 2; i < off + len; i += 8)
+        blocks.push({ start: readU32(b, i), end: readU32(b, i + 4) })
+      out.push({ kind: 'sack', blocks })
+    } else if (kind === 8 && len === 10)
+      out.push({ kind: 'timestamp', val: readU32(b, off + 2), ecr: readU32(b, off + 6) })
+    else if (kind === 19 && len === 18) out.push({ kind: 'md5', valid: null })
+    else return `an unknown TCP option (kind ${kind}, length ${len})`
+    off += len
+  }
+  return out
+}
+
+const FLAG_ORDER: ReadonlyArray<readonly [string, number]> = [
+  ['F', TcpFlag.FIN],
+  ['S', TcpFlag.SYN],
+  ['R', TcpFlag.RST],
+  ['P', TcpFlag.PSH],
+  ['U', TcpFlag.URG],
+  ['E', TcpFlag.ECE],
+  ['W', TcpFlag.CWR],
+]
+
+export function formatFlags(flags: number): string {
+  let s = ''
+  for (const [l, bit] of FLAG_ORDER) if (flags & bit) s += l
+  if (flags & TcpFlag.ACK) s += '.'
+  return s
+}
+
+export function formatOptions(opts: readonly TcpOption[]): string {
+  return opts
+    .map((o) => {
+      switch (o.kind) {
+        case 'mss':
+          return `mss ${o.mss}`
+        case 'wscale':
+          return `wscale ${o.shift}`
+        case 'sack':
+          return `sack ${o.blocks.map((b) => `${b.start}:${b.end}`).join(' ')}`
+        case 'timestamp':
+          return `TS val ${o.val} ecr ${o.ecr}`
+        case 'md5':
+          return 'md5'
+        default:
+          return o.kind
+      }
+    })
+    .join(',')
+}
+
+/** A script packet in the script's own notation. */
+export function formatScript(p: TcpPacket): string {
+  const seq = p.seq === null ? `...(${p.len})` : `${p.seq}:${p.end}(${p.len})${p.seqAbsolute ? '!' : ''}`
+  const ip = Object.entries(p.ip).map(
+    ([k, v]) => `${k} ${k === 'tos' || k === 'class' ? `0x${v.toString(16)}` : v}`,
+  )
+  let s = `${p.direction === 'inbound' ? '<' : '>'} ${p.ecn === null ? '' : `[${p.ecn}] `}${ip.length > 0 ? `(${ip.join(', ')}) ` : ''}${formatFlags(p.flags)} ${seq}`
+  if (p.ack !== null) s += ` ack ${p.ack}`
+  if (p.win !== null) s += ` win ${p.win}`
+  if (p.urg !== null) s += ` urg ${p.urg}`
+  if (p.options === 'any') s += ' <...>'
+  else if (p.options.length > 0) s += ` <${formatOptions(p.options)}>`
+  return s
+}
+
+/** The script's view of a live segment: numbers made relative as the script writes them. */
+export function scriptView(
+  s: Seen,
+  c: Conn,
+): { text: string; seq: number; ack: number; options: TcpOption[] | string } {
+  const seq = u32(s.seq - (c.localIsn ?? 0))
+  const ack = u32(s.ack - REMOTE_ISN)
+  const options =
+    typeof s.options === 'string'
+      ? s.options
+      : s.options.map((o): TcpOption => {
+          if (o.kind === 'sack')
+            return {
+              kind: 'sack',
+              blocks: o.blocks.map((b) => ({
+                start: u32(b.start - REMOTE_ISN),
+                end: u32(b.end - REMOTE_ISN),
+              })),
+            }
+          if (o.kind === 'timestamp')
+            return { kind: 'timestamp', val: u32(o.val - (c.tsOffset ?? 0)), ecr: o.ecr }
+          return o
+        })
+  let text = `> ${formatFlags(s.flags)} ${seq}:${u32(seq + s.len)}(${s.len})`
+  if (s.flags & TcpFlag.ACK) text += ` ack ${ack}`
+  text += ` win ${s.win}`
+  if (s.flags & TcpFlag.URG) text += ` urg ${s.urg}`
+  if (typeof options === 'string') text += ` <${options}>`
+  else if (options.length > 0) text += ` <${formatOptions(options)}>`
+  return { text, seq, ack, options }
+}
+
+/**
+ * Learns what the first segments of a connection tell (the stack's port, ISN and TS clock) and
+ * checks a live segment against a `>` line. Returns null when it matches, else what differs.
+ */
+export function matchOutbound(p: TcpPacket, pkt: Uint8Array, c: Conn): string | null {
+  const s = decode(pkt)
+  if (typeof s === 'string') return s
+  if (s.src !== c.local || s.dst !== c.remote) return 'a segment between other addresses'
+  if (c.localPort === null) c.localPort = s.sport
+  if (s.sport !== c.localPort) return `source port ${s.sport}, not ${c.localPort}`
+  if (s.dport !== c.remotePort) return `destination port ${s.dport}, not ${c.remotePort}`
+  if (!s.csumOk) return 'a bad TCP checksum'
+  // A SYN (or SYN-ACK) tells the stack's ISN; the script's SYN writes it as its own 0.
+  if (s.flags & TcpFlag.SYN && !p.seqAbsolute && p.seq !== null) c.localIsn = u32(s.seq - p.seq)
+  if (c.tsOffset === null && typeof s.options === 'string') return s.options
+  if (c.tsOffset === null && p.options !== 'any') {
+    const live = (s.options as TcpOption[]).find((o) => o.kind === 'timestamp')
+    const want = p.options.find((o) => o.kind === 'timestamp')
+    if (live?.kind === 'timestamp' && want?.kind === 'timestamp') c.tsOffset = u32(live.val - want.val)
+  }
+  const v = scriptView(s, c)
+  if (s.flags !== p.flags) return `flags ${formatFlags(s.flags)}`
+  if (p.seq !== null) {
+    const seq = p.seqAbsolute ? s.seq : v.seq
+    if (seq !== p.seq) return `sequence number ${seq}`
+  }
+  if (s.len !== p.len) return `payload length ${s.len}`
+  if (p.ack !== null && v.ack !== p.ack) return `ack ${v.ack}`
+  if (p.win !== null && s.win !== p.win) return `window ${s.win}`
+  if (p.urg !== null && s.urg !== p.urg) return `urgent pointer ${s.urg}`
+  if (p.ip.tos !== undefined && s.tos !== p.ip.tos) return `IP TOS 0x${s.tos.toString(16)}`
+  if (p.ip.ttl !== undefined && s.ttl !== p.ip.ttl) return `IP TTL ${s.ttl}`
+  if (p.ecn !== null) {
+    const ecn = s.tos & 3
+    const ok = p.ecn === 'ect01' ? ecn === 1 || ecn === 2 : ecn === ECN_BITS[p.ecn]
+    if (!ok) return `ECN codepoint ${['noecn', 'ect1', 'ect0', 'ce'][ecn]}`
+  }
+  if (p.options !== 'any') {
+    if (typeof v.options === 'string') return v.options
+    const diff = optionsDiff(p.options, v.options)
+    if (diff !== null) return diff
+  }
+  return null
+}
+
+/** Option lists compared in order; a TS val is free (its clock is the stack's), the rest exact. */
+function optionsDiff(want: readonly TcpOption[], got: readonly TcpOption[]): string | null {
+  const bad = `options <${formatOptions(got)}>`
+  if (want.length !== got.length) return bad
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!
+    const g = got[i]!
+    if (w.kind !== g.kind) return bad
+    if (w.kind === 'timestamp' && g.kind === 'timestamp') {
+      if (w.ecr !== g.ecr) return `TS ecr ${g.ecr} (the peer sent ${w.ecr})`
+      continue
+    }
+    if (JSON.stringify(w) !== JSON.stringify(g)) return bad
+  }
+  return null
+}
