@@ -45,7 +45,7 @@ import { isMulticastMac } from '../wire/addr.js'
 import type { Host } from './host.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
 import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
-import { socketList, socketOpen } from './sockets.js'
+import { type FileTable, socketList, socketOpen } from './sockets.js'
 import {
   type ArpInfo,
   type IfInfo,
@@ -61,6 +61,7 @@ import {
   SLICE_STEPS,
   type SocketFd,
   type SocketInfo,
+  type SocketOwner,
   type Syscalls,
   type SysctlInfo,
 } from './syscalls.js'
@@ -104,9 +105,13 @@ export class KernelApi implements Syscalls {
   private readonly host: Host
   private readonly cred: Cred
 
-  constructor(host: Host, cred: Cred) {
+  /** The process this instance serves (asProcess), whose descriptor table gets its sockets. */
+  private readonly pid: number
+
+  constructor(host: Host, cred: Cred, pid = -1) {
     this.host = host
     this.cred = cred
+    this.pid = pid
   }
 
   get uid(): number {
@@ -214,15 +219,43 @@ export class KernelApi implements Syscalls {
     return clock.sleep(this.host.cpuRun(ns) - clock.now(), until)
   }
 
-  procStart(kill: (signal: number) => void): number {
+  procStart(kill: (signal: number) => void, comm = ''): number {
     const pr = this.prison
     const racct = this.host.racct
     const err = racct.procCheck(pr, this.ruid, this.host.prison0)
     if (err !== undefined) throw new SysError(err, 'fork')
     const pid = this.host.allocPid()
     racct.procAdd(pid, pr, this.ruid)
-    pr.procs.set(pid, { uid: this.cred.uid, ruid: this.ruid, kill })
+    pr.procs.set(pid, { uid: this.cred.uid, ruid: this.ruid, comm, files: new Map(), kill })
     return pid
+  }
+
+  asProcess(pid: number): Syscalls {
+    const p = this.cred.prison.procs.get(pid)
+    if (p === undefined || p.uid !== this.cred.uid || p.ruid !== this.ruid)
+      throw new SysError('ESRCH', 'getpid')
+    return new KernelApi(this.host, this.cred, pid)
+  }
+
+  /**
+   * The caller's descriptor table as socketOpen uses it: falloc takes the lowest free descriptor
+   * above standard input, output and error; closing gives it back. Null for callers that are no
+   * registered process (library code calling the kernel directly): their sockets have no owner.
+   */
+  private fileTable(): FileTable | null {
+    const p = this.cred.prison.procs.get(this.pid)
+    if (p === undefined) return null
+    const files = p.files
+    return {
+      install(f: object): () => void {
+        let fd = 3
+        while (files.has(fd)) fd++
+        files.set(fd, f)
+        return () => {
+          if (files.get(fd) === f) files.delete(fd)
+        }
+      },
+    }
   }
 
   procExit(pid: number): void {
@@ -719,11 +752,25 @@ export class KernelApi implements Syscalls {
   // sockets
 
   socket(domain: number, type: number, protocol = 0): SocketFd {
-    return socketOpen(this.vnet, this.cred, domain, type, protocol)
+    return socketOpen(this.vnet, this.cred, domain, type, protocol, this.fileTable())
   }
 
   socketList(): SocketInfo[] {
-    return socketList(this.vnet, this.cred)
+    return socketList(this.vnet, this.cred, this.fileOwners())
+  }
+
+  /**
+   * kern.file as the caller may see it (p_cansee: processes of its own jail and the jails below):
+   * each open socket's holder, for sockstat's USER COMMAND PID FD columns.
+   */
+  private fileOwners(): Map<object, SocketOwner> {
+    const out = new Map<object, SocketOwner>()
+    const me = this.prison
+    for (const pr of [me, ...me.descendants()]) {
+      for (const [pid, p] of pr.procs)
+        for (const [fd, f] of p.files) out.set(f, { pid, fd, command: p.comm, jid: pr.jid })
+    }
+    return out
   }
 
   // netgraph

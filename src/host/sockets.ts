@@ -28,10 +28,30 @@ import type { Inpcb } from '../stack/netinet/in_pcb.js'
 import { udpEndpoints, udpSocket } from '../stack/netinet/udp.js'
 import { SysError } from '../util/errno.js'
 import { IpProto } from '../wire/ipv4.js'
-import { AF_INET, IP_TOS, IP_TTL, IPPROTO_IP, type SocketFd, type SocketInfo } from './syscalls.js'
+import {
+  AF_INET,
+  IP_TOS,
+  IP_TTL,
+  IPPROTO_IP,
+  type SocketFd,
+  type SocketInfo,
+  type SocketOwner,
+} from './syscalls.js'
 
-/** socket(2) in `v` for `cred`. */
-export function socketOpen(v: Vnet, cred: Cred, domain: number, type: number, protocol: number): SocketFd {
+/** The opening process's descriptor table: `install` takes a descriptor and returns its release. */
+export interface FileTable {
+  install(f: object): () => void
+}
+
+/** socket(2) in `v` for `cred`; the socket goes into `files` (the caller's table) when given. */
+export function socketOpen(
+  v: Vnet,
+  cred: Cred,
+  domain: number,
+  type: number,
+  protocol: number,
+  files: FileTable | null = null,
+): SocketFd {
   if (domain !== AF_INET) throw new SysError('EAFNOSUPPORT', 'socket')
   const pr = cred.prison
   // A jail on a shared stack without addresses has no IPv4 (ip4=disable).
@@ -40,7 +60,7 @@ export function socketOpen(v: Vnet, cred: Cred, domain: number, type: number, pr
   if (type !== SOCK.DGRAM) throw new SysError('EPROTONOSUPPORT', 'socket')
   if (protocol !== 0 && protocol !== IpProto.UDP) throw new SysError('EPROTONOSUPPORT', 'socket')
   const so = udpSocket(v, jail, cred.uid, privAllowed(cred, Priv.NETINET_RESERVEDPORT))
-  return socketFd(so)
+  return socketFd(so, files === null ? null : files.install(so))
 }
 
 function checkAddr(sa: SockAddrIn, op: string): SockAddrIn {
@@ -59,7 +79,7 @@ function pcbOf(so: Socket): Inpcb {
   return so.pcb as Inpcb
 }
 
-function socketFd(so: Socket): SocketFd {
+function socketFd(so: Socket, release: (() => void) | null): SocketFd {
   const open = (op: string): Socket => {
     if (so.closed) throw new SysError('EBADF', op)
     return so
@@ -110,12 +130,15 @@ function socketFd(so: Socket): SocketFd {
     },
     shutdown: (how) => soshutdown(open('shutdown'), how),
     pollIn: async (timeoutNs) => sopollRead(open('poll'), timeoutNs),
-    close: () => soclose(so),
+    close: () => {
+      release?.()
+      soclose(so)
+    },
   }
 }
 
 /** The sockets of v a caller may see: all of them, or only a shared-stack jail's own (cr_canseeinpcb). */
-export function socketList(v: Vnet, cred: Cred): SocketInfo[] {
+export function socketList(v: Vnet, cred: Cred, owners: ReadonlyMap<object, SocketOwner>): SocketInfo[] {
   const pr = cred.prison
   const jail = pr.ownsVnet ? null : pr
   const out: SocketInfo[] = []
@@ -132,7 +155,12 @@ export function socketList(v: Vnet, cred: Cred): SocketInfo[] {
       sendQ: 0,
       state: '',
       uid: p.uid,
+      ...withOwner(owners.get(p.so)),
     })
   }
   return out
+}
+
+function withOwner(owner: SocketOwner | undefined): { owner?: SocketOwner } {
+  return owner === undefined ? {} : { owner }
 }

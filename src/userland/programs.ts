@@ -14,6 +14,7 @@ import { sysctl } from './sbin/sysctl.js'
 import type { Command } from './types.js'
 import { nc } from './usr.bin/nc.js'
 import { netstat } from './usr.bin/netstat.js'
+import { sockstat } from './usr.bin/sockstat.js'
 import { arp } from './usr.sbin/arp.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
@@ -41,6 +42,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['ping', { run: ping }],
   ['rctl', { run: rctl }],
   ['route', { run: route }],
+  ['sockstat', { run: sockstat }],
   ['sysctl', { run: sysctl }],
   ['traceroute', { run: traceroute }],
 ]
