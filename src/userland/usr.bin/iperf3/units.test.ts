@@ -15,7 +15,7 @@ test('unit_snprintf: bytes in 1024 steps, bits in 1000 steps, always four places
   assert.equal(unitFormat(117_625_000, 'a'), ' 941 Mbit')
   assert.equal(unitFormat(131_072, 'a'), '1.05 Mbit')
   assert.equal(unitFormat(1_250_000_000 / 8, 'a'), '1.25 Gbit')
-  assert.equal(unitFormat(99.96 * 1000 / 8, 'a'), ' 100 Kbit')
+  assert.equal(unitFormat((99.96 * 1000) / 8, 'a'), ' 100 Kbit')
   assert.equal(unitFormat(45.5 * 1024, 'A'), '45.5 KByte')
 })
 
