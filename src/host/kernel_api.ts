@@ -8,6 +8,7 @@
 import type { Prison, ProcEntry } from '../jail/prison.js'
 import { type Cred, Priv, privAllowed, privCheck } from '../jail/priv.js'
 import { MEM_COST, type RacctResource } from '../jail/racct.js'
+import { Socket, soclose } from '../kern/socket.js'
 import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
 import { type BridgeSoftc, bridgeOf } from '../stack/net/if_bridge.js'
@@ -204,6 +205,13 @@ export class KernelApi implements Syscalls {
     return this.host.clock.now()
   }
 
+  getrandom(len: number): Uint8Array {
+    if (!Number.isInteger(len) || len < 0 || len > 256) throw new SysError('EINVAL', 'getrandom')
+    const out = new Uint8Array(len)
+    for (let i = 0; i < len; i++) out[i] = this.host.entropy.u32() & 0xff
+    return out
+  }
+
   nanosleep(ns: number, until?: Promise<unknown>): Promise<void> {
     if (!(ns >= 0) || !Number.isFinite(ns)) throw new SysError('EINVAL', 'nanosleep')
     return this.host.clock.sleep(ns, until)
@@ -261,6 +269,9 @@ export class KernelApi implements Syscalls {
   procExit(pid: number): void {
     this.host.racct.procExit(pid)
     const pr = this.cred.prison
+    // exit1 closes the descriptors the process still holds (fdescfree): a program that ends
+    // without closing its sockets, or is killed, does not leave them open.
+    for (const f of pr.procs.get(pid)?.files.values() ?? []) if (f instanceof Socket) soclose(f)
     if (pr.procs.delete(pid)) reapIfIdle(this.host, pr)
   }
 

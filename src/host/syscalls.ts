@@ -284,6 +284,8 @@ export interface Syscalls {
   readonly jailName: string
   /** Host clock in nanoseconds (virtual or real). */
   now(): number
+  /** getrandom(2): `len` (at most 256) bytes from the host's seeded generator. */
+  getrandom(len: number): Uint8Array
   /**
    * nanosleep(2) on the host clock. If `until` settles first the sleep ends early and its timer is
    * cancelled (an interrupted sleep must not keep virtual time running).

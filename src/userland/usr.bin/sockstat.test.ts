@@ -127,7 +127,7 @@ kill %1 %2 %3 %4 %5; wait`)
   )
 })
 
-test('sockstat: descriptors are the lowest free from 3; a socket no process holds shows ?', async () => {
+test('sockstat: descriptors are the lowest free from 3, closed at exit; a socket no process holds shows ?', async () => {
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 5 })
   const root = host.syscalls()
   // Library code calling the kernel directly is no process: its socket has no owner.
@@ -150,6 +150,10 @@ test('sockstat: descriptors are the lowest free from 3; a socket no process hold
     '?        ?          ?     ?   udp4   *:9                   *:*',
     '',
   ])
+  // Exit closes what the process still holds.
+  root.procExit(pid)
+  const after = await run('sockstat -4q', host)
+  assert.equal(after.out, '?        ?          ?     ?   udp4   *:9                   *:*\n')
 })
 
 test("sockstat: errors in sockstat's words", async () => {
