@@ -4,8 +4,8 @@
  * (1000-based), and C's `%.Ng` for the loss percentage. Pure functions.
  */
 
-const BYTE_LABELS = ['Byte', 'KByte', 'MByte', 'GByte', 'TByte']
-const BIT_LABELS = ['bit', 'Kbit', 'Mbit', 'Gbit', 'Tbit']
+const BYTE_LABELS: readonly string[] = ['Byte', 'KByte', 'MByte', 'GByte', 'TByte']
+const BIT_LABELS: readonly string[] = ['bit', 'Kbit', 'Mbit', 'Gbit', 'Tbit']
 
 /**
  * unit_snprintf with format 'A' (bytes, 1024 steps) or 'a' (bits, 1000 steps): `%4.2f`, `%4.1f` or
