@@ -40,13 +40,14 @@ import { icmp } from '../stack/netinet/icmp.js'
 import { ip } from '../stack/netinet/ip.js'
 import { ipOutput, sourceFor } from '../stack/netinet/ip_output.js'
 import { rawClose, rawOpen } from '../stack/netinet/raw.js'
+import { tcp } from '../stack/netinet/tcp_var.js'
 import { udp } from '../stack/netinet/udp.js'
 import { type ErrnoName, SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
 import type { Host } from './host.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
 import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
-import { type FileTable, socketList, socketOpen } from './sockets.js'
+import { type FileTable, socketList, socketOpen, tcpDropConn } from './sockets.js'
 import {
   type ArpInfo,
   type IfInfo,
@@ -60,6 +61,7 @@ import {
   type SendOptions,
   SLICE_NS,
   SLICE_STEPS,
+  type SockAddrIn,
   type SocketFd,
   type SocketInfo,
   type SocketOwner,
@@ -703,6 +705,12 @@ export class KernelApi implements Syscalls {
         return flat(arpState(v).stats)
       case 'udp':
         return flat(udp(v).stats)
+      case 'tcp': {
+        const t = tcp(v)
+        const out = flat(t.stats)
+        for (let i = 0; i < t.states.length; i++) out.push([`tcps_states[${i}]`, t.states[i]!])
+        return out
+      }
       default:
         throw new SysError('EINVAL', 'sysctl')
     }
@@ -768,6 +776,12 @@ export class KernelApi implements Syscalls {
 
   socketList(): SocketInfo[] {
     return socketList(this.vnet, this.cred, this.fileOwners())
+  }
+
+  tcpDrop(local: SockAddrIn, foreign: SockAddrIn): void {
+    // A write to net.inet.tcp.drop, a vnet sysctl: root of the host or of a jail with its own stack.
+    this.priv(this.cred.prison.ownsVnet ? Priv.SYSCTL_WRITEJAIL : Priv.SYSCTL_WRITE, 'sysctl')
+    tcpDropConn(this.vnet, local, foreign)
   }
 
   /**

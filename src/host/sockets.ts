@@ -12,7 +12,6 @@ import {
   MSG,
   SOCK,
   SOL_SOCKET,
-  type SockAddrIn,
   type Socket,
   SS,
   soclose,
@@ -23,8 +22,20 @@ import {
   sosetopt,
   soshutdown,
 } from '../kern/socket.js'
+import {
+  type StreamSocket,
+  soaccept,
+  soconnectStream,
+  solisten,
+  sopollWrite,
+  soreceiveStream,
+  sosendStream,
+} from '../kern/socket_stream.js'
 import type { Vnet } from '../stack/net/vnet.js'
 import type { Inpcb } from '../stack/netinet/in_pcb.js'
+import { tcpClose, tcpDrop } from '../stack/netinet/tcp_subr.js'
+import { tcpEndpoints, tcpGetopt, tcpInfo, tcpSetopt, tcpSocket } from '../stack/netinet/tcp_usrreq.js'
+import { intotcpcb, TCP_STATE_NAMES, TCPS } from '../stack/netinet/tcp_var.js'
 import { udpEndpoints, udpSocket } from '../stack/netinet/udp.js'
 import { SysError } from '../util/errno.js'
 import { IpProto } from '../wire/ipv4.js'
@@ -33,6 +44,8 @@ import {
   IP_TOS,
   IP_TTL,
   IPPROTO_IP,
+  IPPROTO_TCP,
+  type SockAddrIn,
   type SocketFd,
   type SocketInfo,
   type SocketOwner,
@@ -57,9 +70,15 @@ export function socketOpen(
   // A jail on a shared stack without addresses has no IPv4 (ip4=disable).
   const jail = pr.ownsVnet ? null : pr
   if (jail !== null && jail.ip4.length === 0) throw new SysError('EAFNOSUPPORT', 'socket')
+  const reserved = privAllowed(cred, Priv.NETINET_RESERVEDPORT)
+  if (type === SOCK.STREAM) {
+    if (protocol !== 0 && protocol !== IpProto.TCP) throw new SysError('EPROTONOSUPPORT', 'socket')
+    const so = tcpSocket(v, jail, cred.uid, reserved)
+    return streamFd(so, files, files === null ? null : files.install(so))
+  }
   if (type !== SOCK.DGRAM) throw new SysError('EPROTONOSUPPORT', 'socket')
   if (protocol !== 0 && protocol !== IpProto.UDP) throw new SysError('EPROTONOSUPPORT', 'socket')
-  const so = udpSocket(v, jail, cred.uid, privAllowed(cred, Priv.NETINET_RESERVEDPORT))
+  const so = udpSocket(v, jail, cred.uid, reserved)
   return socketFd(so, files === null ? null : files.install(so))
 }
 
@@ -76,7 +95,10 @@ function checkAddr(sa: SockAddrIn, op: string): SockAddrIn {
 }
 
 function pcbOf(so: Socket): Inpcb {
-  return so.pcb as Inpcb
+  const pcb = so.pcb as Inpcb | null
+  // A TCP connection that is gone has no endpoint left to configure.
+  if (pcb === null) throw new SysError('ECONNRESET', 'setsockopt')
+  return pcb
 }
 
 function socketFd(so: Socket, release: (() => void) | null): SocketFd {
@@ -87,8 +109,28 @@ function socketFd(so: Socket, release: (() => void) | null): SocketFd {
   return {
     type: so.type,
     bind: (sa) => open('bind').usr.bind(so, checkAddr(sa, 'bind')),
-    connect: (sa) => open('connect').usr.connect(so, checkAddr(sa, 'connect')),
+    connect: async (sa) => open('connect').usr.connect(so, checkAddr(sa, 'connect')),
     disconnect: () => open('connect').usr.disconnect(so),
+    listen: () => {
+      open('listen')
+      throw new SysError('EOPNOTSUPP', 'listen')
+    },
+    accept: async () => {
+      open('accept')
+      throw new SysError('EOPNOTSUPP', 'accept')
+    },
+    send: async (data, flags = 0) => {
+      sosend(open('send'), data, null, flags)
+      return data.length
+    },
+    recv: async (max, flags = 0, timeoutNs = Number.POSITIVE_INFINITY) => {
+      if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'recv')
+      return (await soreceiveDgram(open('recv'), max, flags & (MSG.PEEK | MSG.DONTWAIT), timeoutNs)).data
+    },
+    pollOut: async (timeoutNs) => sopollWrite(open('poll'), timeoutNs),
+    tcpInfo: () => {
+      throw new SysError('EOPNOTSUPP', 'getsockopt')
+    },
     sendto: (data, to, flags = 0) => {
       sosend(open('sendto'), data, to === undefined ? null : checkAddr(to, 'sendto'), flags)
       return data.length
@@ -105,23 +147,115 @@ function socketFd(so: Socket, release: (() => void) | null): SocketFd {
       if (level === SOL_SOCKET) return sosetopt(so, name, value)
       if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'setsockopt')
       const pcb = pcbOf(so)
-      if (name === IP_TTL) {
-        // ip_ctloutput: -1 restores the default; otherwise 0..255.
-        if (value < -1 || value > 255) throw new SysError('EINVAL', 'setsockopt')
-        pcb.ttl = value
-      } else if (name === IP_TOS) {
-        if (value < 0 || value > 255) throw new SysError('EINVAL', 'setsockopt')
-        pcb.tos = value
-      } else throw new SysError('ENOPROTOOPT', 'setsockopt')
+      ipSetopt(pcb, name, value)
     },
     getsockopt: (level, name) => {
       open('getsockopt')
       if (level === SOL_SOCKET) return sogetopt(so, name)
       if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'getsockopt')
-      const pcb = pcbOf(so)
-      if (name === IP_TTL) return pcb.ttl >= 0 ? pcb.ttl : -1
-      if (name === IP_TOS) return pcb.tos
-      throw new SysError('ENOPROTOOPT', 'getsockopt')
+      return ipGetopt(pcbOf(so), name)
+    },
+    setNonBlocking: (on) => {
+      open('fcntl')
+      if (on) so.state |= SS.NBIO
+      else so.state &= ~SS.NBIO
+    },
+    shutdown: (how) => soshutdown(open('shutdown'), how),
+    pollIn: async (timeoutNs) => sopollRead(open('poll'), timeoutNs),
+    close: () => {
+      release?.()
+      soclose(so)
+    },
+  }
+}
+
+/** IPPROTO_IP options of any inet socket (ip_ctloutput). */
+function ipSetopt(pcb: Inpcb, name: number, value: number): void {
+  if (name === IP_TTL) {
+    // ip_ctloutput: -1 restores the default; otherwise 0..255.
+    if (value < -1 || value > 255) throw new SysError('EINVAL', 'setsockopt')
+    pcb.ttl = value
+  } else if (name === IP_TOS) {
+    if (value < 0 || value > 255) throw new SysError('EINVAL', 'setsockopt')
+    pcb.tos = value
+  } else throw new SysError('ENOPROTOOPT', 'setsockopt')
+}
+
+function ipGetopt(pcb: Inpcb, name: number): number {
+  if (name === IP_TTL) return pcb.ttl >= 0 ? pcb.ttl : -1
+  if (name === IP_TOS) return pcb.tos
+  throw new SysError('ENOPROTOOPT', 'getsockopt')
+}
+
+/** The descriptor of a stream (TCP) socket. */
+/**
+ * The descriptor of a stream (TCP) socket. `files` is the owner's descriptor table (accepted
+ * connections go into the accepting process's), `release` gives this socket's descriptor back.
+ */
+function streamFd(so: StreamSocket, files: FileTable | null, release: (() => void) | null): SocketFd {
+  const open = (op: string): StreamSocket => {
+    if (so.closed) throw new SysError('EBADF', op)
+    return so
+  }
+  const recv = async (max: number, flags = 0, timeoutNs = Number.POSITIVE_INFINITY): Promise<Uint8Array> => {
+    if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'read')
+    return soreceiveStream(open('read'), max, flags & (MSG.PEEK | MSG.DONTWAIT | MSG.WAITALL), timeoutNs)
+  }
+  const peer = (): SockAddrIn => {
+    try {
+      return so.usr.peeraddr(so)
+    } catch {
+      return { addr: 0, port: 0 }
+    }
+  }
+  return {
+    type: so.type,
+    bind: (sa) => open('bind').usr.bind(so, checkAddr(sa, 'bind')),
+    connect: (sa) => soconnectStream(open('connect'), checkAddr(sa, 'connect')),
+    disconnect: () => open('connect').usr.disconnect(so),
+    listen: (backlog) => {
+      if (!Number.isInteger(backlog)) throw new SysError('EINVAL', 'listen')
+      solisten(open('listen'), backlog)
+    },
+    accept: async (timeoutNs = Number.POSITIVE_INFINITY) => {
+      const c = await soaccept(open('accept'), timeoutNs)
+      return { fd: streamFd(c, files, files === null ? null : files.install(c)), from: c.usr.peeraddr(c) }
+    },
+    send: (data, flags = 0) => sosendStream(open('write'), data, flags & (MSG.DONTWAIT | MSG.OOB)),
+    recv,
+    pollOut: async (timeoutNs) => sopollWrite(open('poll'), timeoutNs),
+    tcpInfo: () => tcpInfo(open('getsockopt')),
+    sendto: (data, to, flags = 0) => {
+      open('sendto')
+      if (to !== undefined && (so.state & SS.ISCONNECTED) !== 0) throw new SysError('EISCONN', 'sendto')
+      if ((so.state & SS.CANTSENDMORE) !== 0) throw new SysError('EPIPE', 'sendto')
+      if ((so.state & (SS.ISCONNECTED | SS.ISCONNECTING)) === 0) throw new SysError('ENOTCONN', 'sendto')
+      // A synchronous send queues what fits now, like a non-blocking write.
+      const n = Math.min(so.sbsnd.space, data.length)
+      if (n === 0 && data.length > 0) throw new SysError('EAGAIN', 'sendto')
+      so.usr.send(so, data.subarray(0, n), null, flags)
+      return n
+    },
+    recvfrom: async (max, flags = 0, timeoutNs = Number.POSITIVE_INFINITY) => {
+      const data = await recv(max, flags, timeoutNs)
+      return { data, from: peer(), flags: 0 }
+    },
+    getsockname: () => open('getsockname').usr.sockaddr(so),
+    getpeername: () => open('getpeername').usr.peeraddr(so),
+    setsockopt: (level, name, value) => {
+      open('setsockopt')
+      if (!Number.isInteger(value)) throw new SysError('EINVAL', 'setsockopt')
+      if (level === SOL_SOCKET) return sosetopt(so, name, value)
+      if (level === IPPROTO_TCP) return tcpSetopt(so, name, value)
+      if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'setsockopt')
+      ipSetopt(pcbOf(so), name, value)
+    },
+    getsockopt: (level, name) => {
+      open('getsockopt')
+      if (level === SOL_SOCKET) return sogetopt(so, name)
+      if (level === IPPROTO_TCP) return tcpGetopt(so, name)
+      if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'getsockopt')
+      return ipGetopt(pcbOf(so), name)
     },
     setNonBlocking: (on) => {
       open('fcntl')
@@ -158,9 +292,42 @@ export function socketList(v: Vnet, cred: Cred, owners: ReadonlyMap<object, Sock
       ...withOwner(owners.get(p.so)),
     })
   }
+  for (const { inp, state, sendQ, recvQ } of tcpEndpoints(v)) {
+    if (jail !== null && inp.jail !== jail) continue
+    out.push({
+      proto: 'tcp4',
+      laddr: inp.laddr,
+      lport: inp.lport,
+      faddr: inp.faddr,
+      fport: inp.fport,
+      recvQ,
+      sendQ,
+      state: TCP_STATE_NAMES[state] ?? 'CLOSED',
+      uid: inp.uid,
+      ...withOwner(owners.get(inp.so)),
+    })
+  }
   return out
 }
 
 function withOwner(owner: SocketOwner | undefined): { owner?: SocketOwner } {
   return owner === undefined ? {} : { owner }
+}
+
+/**
+ * net.inet.tcp.drop (sysctl_drop): abort the connection of v with exactly these endpoints, as
+ * tcp_drop does (an RST to the peer, ECONNABORTED for the local socket); one in TIME_WAIT is just
+ * closed (tcp_twclose). ESRCH when there is none; listeners are not connections.
+ */
+export function tcpDropConn(v: Vnet, local: SockAddrIn, foreign: SockAddrIn): void {
+  for (const { inp, state } of tcpEndpoints(v)) {
+    if (inp.laddr !== local.addr || inp.lport !== local.port) continue
+    if (inp.faddr !== foreign.addr || inp.fport !== foreign.port || state === TCPS.LISTEN) continue
+    const tp = intotcpcb(inp)
+    if (tp === null) continue
+    if (state === TCPS.TIME_WAIT) tcpClose(tp)
+    else tcpDrop(tp, 'ECONNABORTED')
+    return
+  }
+  throw new SysError('ESRCH', 'sysctl')
 }

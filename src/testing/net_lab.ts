@@ -7,10 +7,10 @@
 import { Host } from '../host/host.js'
 import { AF_INET, SOCK, type SocketFd, type Syscalls } from '../host/syscalls.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { utf8Decode, utf8Encode } from '../util/utf8.js'
 import { MemFs } from '../userland/bin/sh/streams.js'
 import { startProcess } from '../userland/process.js'
 import { makePrograms } from '../userland/programs.js'
+import { utf8Decode, utf8Encode } from '../util/utf8.js'
 
 /** a (10.0.1.2) -- r (10.0.1.1 | 10.0.2.1, forwarding) -- b (10.0.2.2). */
 export const ROUTED = `

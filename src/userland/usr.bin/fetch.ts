@@ -15,7 +15,7 @@ import { SEC } from '../../util/clock.js'
 import { isSysError } from '../../util/errno.js'
 import { CmdError, hostAddr, runTool } from '../common.js'
 import { getopt } from '../getopt.js'
-import { latin1Bytes, StreamReader, type StreamFd, writeAll } from '../stream_io.js'
+import { latin1Bytes, StreamReader, writeAll } from '../stream_io.js'
 import type { Command, Io, Proc } from '../types.js'
 import { Utf8Stream } from '../utf8_stream.js'
 
@@ -183,8 +183,8 @@ async function request(
       `Host: ${url.host}${portSuffix(url)}\r\n` +
       'User-Agent: fetch libfetch/2.0\r\n' +
       'Connection: close\r\n\r\n'
-    await writeAll(fd as unknown as StreamFd, latin1Bytes(req))
-    const reader = new StreamReader(fd as unknown as StreamFd, timeoutNs)
+    await writeAll(fd, latin1Bytes(req))
+    const reader = new StreamReader(fd, timeoutNs)
     const status = parseStatus(await reader.readLine())
     const headers = new Map<string, string>()
     for (;;) {

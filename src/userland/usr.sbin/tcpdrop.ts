@@ -62,7 +62,9 @@ export const tcpdrop: Command = (argv, io, proc) =>
     if (all) {
       if (args.length !== 0) throw new CmdError(USAGE, 1, true)
       let ok = true
-      const conns = proc.sys.socketList().filter((s: SocketInfo) => s.proto === 'tcp4' && s.state !== 'LISTEN')
+      const conns = proc.sys
+        .socketList()
+        .filter((s: SocketInfo) => s.proto === 'tcp4' && s.state !== 'LISTEN')
       for (const s of conns) if (!dropOne(proc, io, s.laddr, s.lport, s.faddr, s.fport, list)) ok = false
       return ok ? 0 : 1
     }
@@ -71,9 +73,11 @@ export const tcpdrop: Command = (argv, io, proc) =>
     const la = hostAddr(lh)
     const lp = port(lps)
     // (sic) FreeBSD's tcpdrop names the local pair in either failure.
-    if (la === null || lp === null) throw new CmdError(`getaddrinfo: ${lh} port ${lps}: Name does not resolve`)
+    if (la === null || lp === null)
+      throw new CmdError(`getaddrinfo: ${lh} port ${lps}: Name does not resolve`)
     const fa = hostAddr(fh)
     const fp = port(fps)
-    if (fa === null || fp === null) throw new CmdError(`getaddrinfo: ${lh} port ${lps}: Name does not resolve`)
+    if (fa === null || fp === null)
+      throw new CmdError(`getaddrinfo: ${lh} port ${lps}: Name does not resolve`)
     return dropOne(proc, io, la, lp, fa, fp, false) ? 0 : 1
   })

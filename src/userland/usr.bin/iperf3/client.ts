@@ -10,7 +10,7 @@ import { AF_INET, SOCK, type SocketFd } from '../../../host/syscalls.js'
 import { SEC } from '../../../util/clock.js'
 import { isSysError } from '../../../util/errno.js'
 import { hostAddr } from '../../common.js'
-import { StreamReader, type StreamFd, writeAll } from '../../stream_io.js'
+import { type StreamFd, StreamReader, writeAll } from '../../stream_io.js'
 import type { Proc } from '../../types.js'
 import { Test } from './engine.js'
 import type { IperfOpts, Output } from './iperf3.js'
@@ -34,7 +34,7 @@ import { connectedLine, intervalText, summaryText } from './report.js'
 /** A failure as iperf3 words it after `iperf3: error - `. */
 export class IperfError extends Error {}
 
-const stream = (fd: SocketFd): StreamFd => fd as unknown as StreamFd
+const stream = (fd: SocketFd): StreamFd => fd
 
 export async function runClient(proc: Proc, o: IperfOpts, out: Output): Promise<void> {
   const host = o.client!

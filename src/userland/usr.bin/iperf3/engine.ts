@@ -8,11 +8,11 @@
  * Nothing here prints: the report module turns the records into iperf3's text or JSON.
  */
 
-import { type SockAddrIn, type SocketFd, SOCK } from '../../../host/syscalls.js'
+import { SOCK, type SockAddrIn, type SocketFd } from '../../../host/syscalls.js'
 import { SEC } from '../../../util/clock.js'
 import { isSysError } from '../../../util/errno.js'
 import type { Proc } from '../../types.js'
-import { type Params, readUdpHeader, type StreamResult, UDP_HEADER, writeUdpHeader } from './protocol.js'
+import { type Params, readUdpHeader, type StreamResult, writeUdpHeader } from './protocol.js'
 
 export interface Stream {
   /** The protocol's stream id (1, 3, 4 ... as iperf_add_stream numbers them). */
@@ -232,8 +232,14 @@ export class Test {
     const len = this.params.len
     const block = new Uint8Array(len)
     for (let i = 0; i < len; i++) block[i] = 0x30 + (i % 10)
+    // Filling a block is work: each one is charged as CPU time (a full 128 KiB block one scheduler
+    // step, 100 µs), so that in virtual time over links that cost nothing the clock still moves and
+    // an unpaced test ends; it bounds a stream near 10 Gbit/s, about what one core copies.
+    const cpuSteps = len / (128 * 1024)
     while (!this.done && !this.limitReached()) {
       await this.throttle(s)
+      if (this.done) return
+      await this.proc.sys.preempt(this.finished, cpuSteps)
       if (this.done) return
       try {
         if (this.udp) {

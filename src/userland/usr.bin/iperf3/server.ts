@@ -7,11 +7,11 @@
  * `-1` serves one client and exits.
  */
 
-import { AF_INET, SO, SOCK, type SocketFd, SOL_SOCKET } from '../../../host/syscalls.js'
+import { AF_INET, SO, SOCK, SOL_SOCKET, type SocketFd } from '../../../host/syscalls.js'
 import { SEC } from '../../../util/clock.js'
 import { isSysError } from '../../../util/errno.js'
 import { formatIpv4 } from '../../../wire/addr.js'
-import { StreamReader, type StreamFd } from '../../stream_io.js'
+import { type StreamFd, StreamReader } from '../../stream_io.js'
 import type { Proc } from '../../types.js'
 import { IperfError } from './client.js'
 import { Test } from './engine.js'
@@ -30,7 +30,7 @@ import {
 } from './protocol.js'
 import { connectedLine, intervalText, summaryText } from './report.js'
 
-const stream = (fd: SocketFd): StreamFd => fd as unknown as StreamFd
+const stream = (fd: SocketFd): StreamFd => fd
 const BANNER = '-----------------------------------------------------------\n'
 
 /** Runs until killed, or after one test with `-1`; resolves with the exit status. */
