@@ -68,8 +68,9 @@ function pathMtu(v: Vnet, dst: number): number {
 /** tcp_mssopt: the MSS we offer in a SYN: the path MTU less the headers, else mssdflt. */
 export function tcpMssopt(tp: Tcpcb): number {
   const mtu = pathMtu(tp.inp.vnet, tp.inp.faddr)
+  // Offered as the path allows, even below net.inet.tcp.minmss (that bounds what we send).
   const mss = mtu === 0 ? tp.tv.mssdflt : mtu - IPTCP_HDR
-  return Math.max(Math.min(mss, 65535), tp.tv.minmss)
+  return Math.max(Math.min(mss, 65535), 0)
 }
 
 /**
@@ -163,6 +164,9 @@ export function tcpRespond(
 export function tcpClose(tp: Tcpcb): void {
   const tv = tp.tv
   tcpTimerStopAll(tp)
+  // SACK holes count against the vnet's budget: give them back.
+  tp.sack?.clear()
+  tp.reass?.clear()
   if (tp.state !== TCPS.CLOSED) tcpStateChange(tp, TCPS.CLOSED)
   tv.states[TCPS.CLOSED]!--
   tv.stats.tcps_closed++
