@@ -9,6 +9,7 @@ import { test } from 'node:test'
 import { Host } from '../../host/host.js'
 import { AF_INET, SOCK } from '../../host/syscalls.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { ROUTED, sh, virtualHost } from '../../testing/net_lab.js'
 import { startProcess } from '../process.js'
 import { makePrograms } from '../programs.js'
 import { ip4 } from '../testkit.js'
@@ -198,4 +199,32 @@ kill %1 %2 %3; wait`)
       '',
     ].join('\n'),
   )
+})
+
+test('sockstat -s over TCP: a server owns its listener and the connections it accepted', async () => {
+  const host = virtualHost()
+  assert.equal((await sh(host, ROUTED)).status, 0)
+  const r = await sh(
+    host,
+    `jexec b iperf3 -s -1 > /dev/null &
+sleep 1
+jexec a iperf3 -c 10.0.2.2 -t 3 -b 1M > /dev/null &
+sleep 2
+jexec b sockstat -q -s -P tcp
+jexec a sockstat -q -c
+wait`,
+  )
+  assert.equal(r.err, '')
+  const lines = r.out.split('\n')
+  const pad = (s: string, n: number): string => s.padEnd(n)
+  assert.equal(lines[0], `root     iperf3       126 3   tcp4   ${pad('*:5201', 22)}${pad('*:*', 35)}LISTEN`)
+  const row = (fd: number): RegExp =>
+    new RegExp(
+      `^root {5}iperf3 {7}126 ${fd} {3}tcp4 {3}10\\.0\\.2\\.2:5201 {9}10\\.0\\.1\\.2:\\d+ +ESTABLISHED$`,
+    )
+  assert.match(lines[1]!, row(4))
+  assert.match(lines[2]!, row(5))
+  assert.match(lines[3]!, /^root {5}iperf3 {7}129 3 {3}tcp4 {3}10\.0\.1\.2:\d+ +10\.0\.2\.2:5201$/)
+  assert.match(lines[4]!, /^root {5}iperf3 {7}129 4 {3}tcp4 {3}10\.0\.1\.2:\d+ +10\.0\.2\.2:5201$/)
+  assert.equal(lines.length, 6)
 })
