@@ -216,15 +216,23 @@ wait`,
   )
   assert.equal(r.err, '')
   const lines = r.out.split('\n')
-  const pad = (s: string, n: number): string => s.padEnd(n)
-  assert.equal(lines[0], `root     iperf3       126 3   tcp4   ${pad('*:5201', 22)}${pad('*:*', 35)}LISTEN`)
+  const srv = /^root {5}iperf3 +(\d+) 3 {3}tcp4 {3}\*:5201 {16}\*:\* {32}LISTEN$/.exec(lines[0]!)
+  assert.ok(srv, lines[0])
+  const pid = srv[1]!.padStart(5)
   const row = (fd: number): RegExp =>
     new RegExp(
-      `^root {5}iperf3 {7}126 ${fd} {3}tcp4 {3}10\\.0\\.2\\.2:5201 {9}10\\.0\\.1\\.2:\\d+ +ESTABLISHED$`,
+      `^root {5}iperf3 {5}${pid} ${fd} {3}tcp4 {3}10\\.0\\.2\\.2:5201 {9}10\\.0\\.1\\.2:\\d+ +ESTABLISHED$`,
     )
   assert.match(lines[1]!, row(4))
   assert.match(lines[2]!, row(5))
-  assert.match(lines[3]!, /^root {5}iperf3 {7}129 3 {3}tcp4 {3}10\.0\.1\.2:\d+ +10\.0\.2\.2:5201$/)
-  assert.match(lines[4]!, /^root {5}iperf3 {7}129 4 {3}tcp4 {3}10\.0\.1\.2:\d+ +10\.0\.2\.2:5201$/)
+  const cli = /^root {5}iperf3 +(\d+) 3 {3}tcp4 {3}10\.0\.1\.2:\d+ +10\.0\.2\.2:5201$/.exec(lines[3]!)
+  assert.ok(cli, lines[3])
+  assert.notEqual(cli[1], srv[1])
+  assert.match(
+    lines[4]!,
+    new RegExp(
+      `^root {5}iperf3 {5}${cli[1]!.padStart(5)} 4 {3}tcp4 {3}10\\.0\\.1\\.2:\\d+ +10\\.0\\.2\\.2:5201$`,
+    ),
+  )
   assert.equal(lines.length, 6)
 })
