@@ -122,3 +122,16 @@ jexec a fetch -T x http://10.0.2.2/; echo s7=$?`,
   // A truncated transfer keeps what arrived (failure_keep).
   assert.equal(fs.read('short.txt'), 'hello')
 })
+
+test('fetch from nc -l serving a canned response, as a lab script would', async () => {
+  const { host } = await lab()
+  const r = await sh(
+    host,
+    `printf 'HTTP/1.1 200 OK\\r\\nContent-Length: 3\\r\\n\\r\\nhi\\n' | jexec b nc -N -l 80 > /dev/null &
+sleep 1
+jexec a fetch -q -o - http://10.0.2.2/; echo status=$?
+wait`,
+  )
+  assert.equal(r.out, 'hi\nstatus=0\n')
+  assert.equal(r.err, '')
+})
