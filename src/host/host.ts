@@ -74,11 +74,14 @@ export class Host {
   private cpuFreeAt = 0
   private readonly usedMacs = new Set<number>()
   private readonly macRng: Rng
+  /** getrandom(2)'s source: its own stream, so programs asking for bytes leave MACs and the stacks as they were. */
+  readonly entropy: Rng
 
   constructor(driver: ClockDriver, opts: HostOptions = {}) {
     this.clock = new Clock(opts.clock ?? 'virtual', driver, opts.realPollNs)
     this.rng = new Rng(opts.seed ?? 1)
     this.macRng = this.rng.stream('mac')
+    this.entropy = this.rng.stream('getrandom')
     const pool = new MbufPool()
     const domains = new Domains()
     inetAttach(domains)

@@ -8,6 +8,7 @@
 import type { Prison, ProcEntry } from '../jail/prison.js'
 import { type Cred, Priv, privAllowed, privCheck } from '../jail/priv.js'
 import { MEM_COST, type RacctResource } from '../jail/racct.js'
+import { Socket, soclose } from '../kern/socket.js'
 import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
 import { type BridgeSoftc, bridgeOf } from '../stack/net/if_bridge.js'
@@ -47,7 +48,7 @@ import { isMulticastMac } from '../wire/addr.js'
 import type { Host } from './host.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
 import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
-import { socketList, socketOpen } from './sockets.js'
+import { type FileTable, socketList, socketOpen, tcpDropConn } from './sockets.js'
 import {
   type ArpInfo,
   type IfInfo,
@@ -61,8 +62,10 @@ import {
   type SendOptions,
   SLICE_NS,
   SLICE_STEPS,
+  type SockAddrIn,
   type SocketFd,
   type SocketInfo,
+  type SocketOwner,
   type Syscalls,
   type SysctlInfo,
   type TunFd,
@@ -107,9 +110,13 @@ export class KernelApi implements Syscalls {
   private readonly host: Host
   private readonly cred: Cred
 
-  constructor(host: Host, cred: Cred) {
+  /** The process this instance serves (asProcess), whose descriptor table gets its sockets. */
+  private readonly pid: number
+
+  constructor(host: Host, cred: Cred, pid = -1) {
     this.host = host
     this.cred = cred
+    this.pid = pid
   }
 
   get uid(): number {
@@ -202,6 +209,13 @@ export class KernelApi implements Syscalls {
     return this.host.clock.now()
   }
 
+  getrandom(len: number): Uint8Array {
+    if (!Number.isInteger(len) || len < 0 || len > 256) throw new SysError('EINVAL', 'getrandom')
+    const out = new Uint8Array(len)
+    for (let i = 0; i < len; i++) out[i] = this.host.entropy.u32() & 0xff
+    return out
+  }
+
   nanosleep(ns: number, until?: Promise<unknown>): Promise<void> {
     if (!(ns >= 0) || !Number.isFinite(ns)) throw new SysError('EINVAL', 'nanosleep')
     return this.host.clock.sleep(ns, until)
@@ -217,20 +231,51 @@ export class KernelApi implements Syscalls {
     return clock.sleep(this.host.cpuRun(ns) - clock.now(), until)
   }
 
-  procStart(kill: (signal: number) => void): number {
+  procStart(kill: (signal: number) => void, comm = ''): number {
     const pr = this.prison
     const racct = this.host.racct
     const err = racct.procCheck(pr, this.ruid, this.host.prison0)
     if (err !== undefined) throw new SysError(err, 'fork')
     const pid = this.host.allocPid()
     racct.procAdd(pid, pr, this.ruid)
-    pr.procs.set(pid, { uid: this.cred.uid, ruid: this.ruid, kill })
+    pr.procs.set(pid, { uid: this.cred.uid, ruid: this.ruid, comm, files: new Map(), kill })
     return pid
+  }
+
+  asProcess(pid: number): Syscalls {
+    const p = this.cred.prison.procs.get(pid)
+    if (p === undefined || p.uid !== this.cred.uid || p.ruid !== this.ruid)
+      throw new SysError('ESRCH', 'getpid')
+    return new KernelApi(this.host, this.cred, pid)
+  }
+
+  /**
+   * The caller's descriptor table as socketOpen uses it: falloc takes the lowest free descriptor
+   * above standard input, output and error; closing gives it back. Null for callers that are no
+   * registered process (library code calling the kernel directly): their sockets have no owner.
+   */
+  private fileTable(): FileTable | null {
+    const p = this.cred.prison.procs.get(this.pid)
+    if (p === undefined) return null
+    const files = p.files
+    return {
+      install(f: object): () => void {
+        let fd = 3
+        while (files.has(fd)) fd++
+        files.set(fd, f)
+        return () => {
+          if (files.get(fd) === f) files.delete(fd)
+        }
+      },
+    }
   }
 
   procExit(pid: number): void {
     this.host.racct.procExit(pid)
     const pr = this.cred.prison
+    // exit1 closes the descriptors the process still holds (fdescfree): a program that ends
+    // without closing its sockets, or is killed, does not leave them open.
+    for (const f of pr.procs.get(pid)?.files.values() ?? []) if (f instanceof Socket) soclose(f)
     if (pr.procs.delete(pid)) reapIfIdle(this.host, pr)
   }
 
@@ -786,11 +831,31 @@ export class KernelApi implements Syscalls {
   // sockets
 
   socket(domain: number, type: number, protocol = 0): SocketFd {
-    return socketOpen(this.vnet, this.cred, domain, type, protocol)
+    return socketOpen(this.vnet, this.cred, domain, type, protocol, this.fileTable())
   }
 
   socketList(): SocketInfo[] {
-    return socketList(this.vnet, this.cred)
+    return socketList(this.vnet, this.cred, this.fileOwners())
+  }
+
+  tcpDrop(local: SockAddrIn, foreign: SockAddrIn): void {
+    // A write to net.inet.tcp.drop, a vnet sysctl: root of the host or of a jail with its own stack.
+    this.priv(this.cred.prison.ownsVnet ? Priv.SYSCTL_WRITEJAIL : Priv.SYSCTL_WRITE, 'sysctl')
+    tcpDropConn(this.vnet, local, foreign)
+  }
+
+  /**
+   * kern.file as the caller may see it (p_cansee: processes of its own jail and the jails below):
+   * each open socket's holder, for sockstat's USER COMMAND PID FD columns.
+   */
+  private fileOwners(): Map<object, SocketOwner> {
+    const out = new Map<object, SocketOwner>()
+    const me = this.prison
+    for (const pr of [me, ...me.descendants()]) {
+      for (const [pid, p] of pr.procs)
+        for (const [fd, f] of p.files) out.set(f, { pid, fd, command: p.comm, jid: pr.jid })
+    }
+    return out
   }
 
   // netgraph

@@ -33,8 +33,9 @@ import {
 } from '../kern/socket_stream.js'
 import type { Vnet } from '../stack/net/vnet.js'
 import type { Inpcb } from '../stack/netinet/in_pcb.js'
+import { tcpClose, tcpDrop } from '../stack/netinet/tcp_subr.js'
 import { tcpEndpoints, tcpGetopt, tcpInfo, tcpSetopt, tcpSocket } from '../stack/netinet/tcp_usrreq.js'
-import { TCP_STATE_NAMES } from '../stack/netinet/tcp_var.js'
+import { intotcpcb, TCP_STATE_NAMES, TCPS } from '../stack/netinet/tcp_var.js'
 import { udpEndpoints, udpSocket } from '../stack/netinet/udp.js'
 import { SysError } from '../util/errno.js'
 import { IpProto } from '../wire/ipv4.js'
@@ -47,10 +48,23 @@ import {
   type SockAddrIn,
   type SocketFd,
   type SocketInfo,
+  type SocketOwner,
 } from './syscalls.js'
 
-/** socket(2) in `v` for `cred`. */
-export function socketOpen(v: Vnet, cred: Cred, domain: number, type: number, protocol: number): SocketFd {
+/** The opening process's descriptor table: `install` takes a descriptor and returns its release. */
+export interface FileTable {
+  install(f: object): () => void
+}
+
+/** socket(2) in `v` for `cred`; the socket goes into `files` (the caller's table) when given. */
+export function socketOpen(
+  v: Vnet,
+  cred: Cred,
+  domain: number,
+  type: number,
+  protocol: number,
+  files: FileTable | null = null,
+): SocketFd {
   if (domain !== AF_INET) throw new SysError('EAFNOSUPPORT', 'socket')
   const pr = cred.prison
   // A jail on a shared stack without addresses has no IPv4 (ip4=disable).
@@ -59,12 +73,13 @@ export function socketOpen(v: Vnet, cred: Cred, domain: number, type: number, pr
   const reserved = privAllowed(cred, Priv.NETINET_RESERVEDPORT)
   if (type === SOCK.STREAM) {
     if (protocol !== 0 && protocol !== IpProto.TCP) throw new SysError('EPROTONOSUPPORT', 'socket')
-    return streamFd(tcpSocket(v, jail, cred.uid, reserved))
+    const so = tcpSocket(v, jail, cred.uid, reserved)
+    return streamFd(so, files, files === null ? null : files.install(so))
   }
   if (type !== SOCK.DGRAM) throw new SysError('EPROTONOSUPPORT', 'socket')
   if (protocol !== 0 && protocol !== IpProto.UDP) throw new SysError('EPROTONOSUPPORT', 'socket')
   const so = udpSocket(v, jail, cred.uid, reserved)
-  return socketFd(so)
+  return socketFd(so, files === null ? null : files.install(so))
 }
 
 function checkAddr(sa: SockAddrIn, op: string): SockAddrIn {
@@ -86,7 +101,7 @@ function pcbOf(so: Socket): Inpcb {
   return pcb
 }
 
-function socketFd(so: Socket): SocketFd {
+function socketFd(so: Socket, release: (() => void) | null): SocketFd {
   const open = (op: string): Socket => {
     if (so.closed) throw new SysError('EBADF', op)
     return so
@@ -147,7 +162,10 @@ function socketFd(so: Socket): SocketFd {
     },
     shutdown: (how) => soshutdown(open('shutdown'), how),
     pollIn: async (timeoutNs) => sopollRead(open('poll'), timeoutNs),
-    close: () => soclose(so),
+    close: () => {
+      release?.()
+      soclose(so)
+    },
   }
 }
 
@@ -170,7 +188,11 @@ function ipGetopt(pcb: Inpcb, name: number): number {
 }
 
 /** The descriptor of a stream (TCP) socket. */
-function streamFd(so: StreamSocket): SocketFd {
+/**
+ * The descriptor of a stream (TCP) socket. `files` is the owner's descriptor table (accepted
+ * connections go into the accepting process's), `release` gives this socket's descriptor back.
+ */
+function streamFd(so: StreamSocket, files: FileTable | null, release: (() => void) | null): SocketFd {
   const open = (op: string): StreamSocket => {
     if (so.closed) throw new SysError('EBADF', op)
     return so
@@ -197,7 +219,7 @@ function streamFd(so: StreamSocket): SocketFd {
     },
     accept: async (timeoutNs = Number.POSITIVE_INFINITY) => {
       const c = await soaccept(open('accept'), timeoutNs)
-      return { fd: streamFd(c), from: c.usr.peeraddr(c) }
+      return { fd: streamFd(c, files, files === null ? null : files.install(c)), from: c.usr.peeraddr(c) }
     },
     send: (data, flags = 0) => sosendStream(open('write'), data, flags & (MSG.DONTWAIT | MSG.OOB)),
     recv,
@@ -242,12 +264,15 @@ function streamFd(so: StreamSocket): SocketFd {
     },
     shutdown: (how) => soshutdown(open('shutdown'), how),
     pollIn: async (timeoutNs) => sopollRead(open('poll'), timeoutNs),
-    close: () => soclose(so),
+    close: () => {
+      release?.()
+      soclose(so)
+    },
   }
 }
 
 /** The sockets of v a caller may see: all of them, or only a shared-stack jail's own (cr_canseeinpcb). */
-export function socketList(v: Vnet, cred: Cred): SocketInfo[] {
+export function socketList(v: Vnet, cred: Cred, owners: ReadonlyMap<object, SocketOwner>): SocketInfo[] {
   const pr = cred.prison
   const jail = pr.ownsVnet ? null : pr
   const out: SocketInfo[] = []
@@ -264,6 +289,7 @@ export function socketList(v: Vnet, cred: Cred): SocketInfo[] {
       sendQ: 0,
       state: '',
       uid: p.uid,
+      ...withOwner(owners.get(p.so)),
     })
   }
   for (const { inp, state, sendQ, recvQ } of tcpEndpoints(v)) {
@@ -278,7 +304,30 @@ export function socketList(v: Vnet, cred: Cred): SocketInfo[] {
       sendQ,
       state: TCP_STATE_NAMES[state] ?? 'CLOSED',
       uid: inp.uid,
+      ...withOwner(owners.get(inp.so)),
     })
   }
   return out
+}
+
+function withOwner(owner: SocketOwner | undefined): { owner?: SocketOwner } {
+  return owner === undefined ? {} : { owner }
+}
+
+/**
+ * net.inet.tcp.drop (sysctl_drop): abort the connection of v with exactly these endpoints, as
+ * tcp_drop does (an RST to the peer, ECONNABORTED for the local socket); one in TIME_WAIT is just
+ * closed (tcp_twclose). ESRCH when there is none; listeners are not connections.
+ */
+export function tcpDropConn(v: Vnet, local: SockAddrIn, foreign: SockAddrIn): void {
+  for (const { inp, state } of tcpEndpoints(v)) {
+    if (inp.laddr !== local.addr || inp.lport !== local.port) continue
+    if (inp.faddr !== foreign.addr || inp.fport !== foreign.port || state === TCPS.LISTEN) continue
+    const tp = intotcpcb(inp)
+    if (tp === null) continue
+    if (state === TCPS.TIME_WAIT) tcpClose(tp)
+    else tcpDrop(tp, 'ECONNABORTED')
+    return
+  }
+  throw new SysError('ESRCH', 'sysctl')
 }

@@ -323,6 +323,18 @@ export interface SocketInfo {
   /** TCP state name; empty for UDP. */
   state: string
   uid: number
+  /** The process holding it (kern.file), when the caller may see one; sockstat's `?` otherwise. */
+  owner?: SocketOwner
+}
+
+/** A process's descriptor for a socket, as kern.file describes it (struct xfile). */
+export interface SocketOwner {
+  pid: number
+  fd: number
+  /** p_comm of the process. */
+  command: string
+  /** The jail the process runs in (ki_jid). */
+  jid: number
 }
 
 export interface Syscalls {
@@ -332,6 +344,8 @@ export interface Syscalls {
   readonly jailName: string
   /** Host clock in nanoseconds (virtual or real). */
   now(): number
+  /** getrandom(2): `len` (at most 256) bytes from the host's seeded generator. */
+  getrandom(len: number): Uint8Array
   /**
    * nanosleep(2) on the host clock. If `until` settles first the sleep ends early and its timer is
    * cancelled (an interrupted sleep must not keep virtual time running).
@@ -349,9 +363,14 @@ export interface Syscalls {
   preempt(until?: Promise<unknown>, steps?: number): Promise<void>
   /**
    * Register a new process in the caller's jail, with the caller's uids; `kill` delivers a signal to
-   * it (kill(2), or SIGKILL when the jail is removed). Returns its pid.
+   * it (kill(2), or SIGKILL when the jail is removed). `comm` is its name (p_comm). Returns its pid.
    */
-  procStart(kill: (signal: number) => void): number
+  procStart(kill: (signal: number) => void, comm?: string): number
+  /**
+   * The Syscalls process `pid` (started by procStart with this credential) runs with: the sockets it
+   * opens go into its descriptor table, so sockstat can name their owner. ESRCH for another's pid.
+   */
+  asProcess(pid: number): Syscalls
   procExit(pid: number): void
   /**
    * kill(2): send `signal` (0 only checks) to process `pid` of the caller's jail or a jail below it.
@@ -450,6 +469,11 @@ export interface Syscalls {
   socket(domain: number, type: number, protocol?: number): SocketFd
   /** The sockets of the caller's stack it may see (netstat -a, sockstat). */
   socketList(): SocketInfo[]
+  /**
+   * net.inet.tcp.drop (tcpdrop): abort the caller's stack's connection with these endpoints.
+   * Root of the host or of a jail owning its stack (EPERM otherwise); ESRCH when there is none.
+   */
+  tcpDrop(local: SockAddrIn, foreign: SockAddrIn): void
 
   // netgraph
   /** Open a netgraph control socket in the caller's vnet (needs root with its own vnet). */

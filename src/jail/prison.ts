@@ -7,11 +7,18 @@
 
 import type { Vnet } from '../stack/net/vnet.js'
 
-/** A live process as the kernel knows it: the little of struct proc that kill(2) needs. */
+/**
+ * A live process as the kernel knows it: the little of struct proc that kill(2) and kern.file
+ * (sockstat) need.
+ */
 export interface ProcEntry {
   /** Effective and real uid (they differ inside a set-user-ID program). */
   readonly uid: number
   readonly ruid: number
+  /** p_comm: the program's name. */
+  readonly comm: string
+  /** Its descriptor table, for the sockets it opened: fd -> the open socket (struct file's f_data). */
+  readonly files: Map<number, object>
   /** Deliver `signal` (1..128): the process ends with 128+signal. */
   kill(signal: number): void
 }

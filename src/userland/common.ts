@@ -139,6 +139,13 @@ export function lookupUser(name: string): number | null {
   return /^\d+$/.test(name) ? Number(name) : null
 }
 
+/** getpwuid(3)'s pw_name for the users VirtNet knows (root for uid 0); null when unknown. */
+export function userName(uid: number): string | null {
+  if (uid === 0) return 'root'
+  for (const [name, u] of USERS) if (u === uid) return name
+  return null
+}
+
 /**
  * Waits for `p` unless the process is killed first (then null), so a program blocked in a kernel
  * wait (a raw socket's recv) notices a kill promptly.

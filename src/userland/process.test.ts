@@ -18,6 +18,8 @@ function kernel(uid = 0, jailName = '0'): ReturnType<typeof fakeSys> & { sleeps:
     uid,
     jailName,
     procStart: () => nextPid++,
+    // The process's own view of the kernel: the same fake (its calls stay in one log).
+    asProcess: () => k.sys,
     procExit: () => {},
     // Like the kernel's: a sleep ends when `until` settles.
     nanosleep: (_ns: number, until?: Promise<unknown>) =>
@@ -53,7 +55,7 @@ describe('startProcess', () => {
     assert.equal(io.out(), 'pid 100\n')
     assert.deepEqual(
       k.calls.map(([n]) => n),
-      ['exec', 'procStart', 'procExit'],
+      ['exec', 'procStart', 'asProcess', 'procExit'],
     )
   })
 

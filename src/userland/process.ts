@@ -86,7 +86,9 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
     finish(128 + signal)
   }
   // kill(2) from any process (the shell's `kill $$` included) and jail removal (SIGKILL) land here.
-  const pid = sys.procStart((signal) => kill(signal))
+  const pid = sys.procStart((signal) => kill(signal), name)
+  // From here on the kernel knows which process calls: the sockets it opens are its descriptors.
+  sys = sys.asProcess(pid)
 
   const fs = opts.fs ?? new MemFs()
   const proc: Proc = {

@@ -12,15 +12,19 @@ import { ping } from './sbin/ping.js'
 import { route } from './sbin/route.js'
 import { sysctl } from './sbin/sysctl.js'
 import type { Command } from './types.js'
+import { fetch } from './usr.bin/fetch.js'
+import { iperf3 } from './usr.bin/iperf3/iperf3.js'
 import { nc } from './usr.bin/nc.js'
 import { netstat } from './usr.bin/netstat.js'
 import { packetdrill } from './usr.bin/packetdrill/run.js'
+import { sockstat } from './usr.bin/sockstat.js'
 import { arp } from './usr.sbin/arp.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
 import { jls } from './usr.sbin/jls.js'
 import { ngctl } from './usr.sbin/ngctl.js'
 import { rctl } from './usr.sbin/rctl.js'
+import { tcpdrop } from './usr.sbin/tcpdrop.js'
 import { traceroute } from './usr.sbin/traceroute.js'
 
 export interface Program {
@@ -31,8 +35,10 @@ export type Programs = ReadonlyMap<string, Program>
 
 const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['arp', { run: arp }],
+  ['fetch', { run: fetch }],
   ['hostname', { run: hostname }],
   ['ifconfig', { run: ifconfig }],
+  ['iperf3', { run: iperf3 }],
   ['jail', { run: jail }],
   ['jexec', { run: jexec }],
   ['jls', { run: jls }],
@@ -43,7 +49,9 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['ping', { run: ping }],
   ['rctl', { run: rctl }],
   ['route', { run: route }],
+  ['sockstat', { run: sockstat }],
   ['sysctl', { run: sysctl }],
+  ['tcpdrop', { run: tcpdrop }],
   ['traceroute', { run: traceroute }],
 ]
 

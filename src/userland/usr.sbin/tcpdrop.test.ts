@@ -1,0 +1,77 @@
+/**
+ * tcpdrop between vnet jails across a router in virtual time: -l -a lists the connections as
+ * commands, dropping one resets its peer and leaves listeners alone, only root of the jail that
+ * owns the stack may drop, a stack never sees another's connections, and the errors and usage are
+ * FreeBSD's. sockstat -s shows the states around it.
+ */
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { AF_INET, SOCK } from '../../host/syscalls.js'
+import { ROUTED, sh, virtualHost } from '../../testing/net_lab.js'
+import { isSysError } from '../../util/errno.js'
+
+test('tcpdrop: list, drop one connection (its peer sees a reset), leave the listener', async () => {
+  const host = virtualHost()
+  assert.equal((await sh(host, ROUTED)).status, 0)
+  const a = host.syscalls().attach('a')
+  const b = host.syscalls().attach('b')
+  const ls = b.socket(AF_INET, SOCK.STREAM)
+  ls.bind({ addr: 0, port: 80 })
+  ls.listen(8)
+  const c = a.socket(AF_INET, SOCK.STREAM)
+  await c.connect({ addr: 0x0a000202, port: 80 })
+  const { fd: srv } = await ls.accept()
+  const port = c.getsockname().port
+  const conn = `10.0.2.2 80 10.0.1.2 ${port}`
+  const r = await sh(
+    host,
+    `jexec b tcpdrop -l -a
+jexec b sockstat -q -s -P tcp
+tcpdrop ${conn}; echo host=$?
+jexec -U nobody b tcpdrop ${conn}; echo nobody=$?
+jexec b tcpdrop ${conn}; echo root=$?
+jexec b tcpdrop ${conn}; echo again=$?
+jexec b sockstat -q -s -P tcp
+jexec b tcpdrop -a; echo all=$?
+jexec b tcpdrop 10.0.2.2 80 10.0.1.2; echo usage=$?
+jexec b tcpdrop 10.0.2.2 eighty 10.0.1.2 1; echo badport=$?`,
+  )
+  const q = '?        ?          ?     ?   tcp4   '
+  assert.equal(
+    r.out,
+    [
+      `tcpdrop ${conn}`,
+      `${q}*:80                  *:*                                LISTEN`,
+      // CONN STATE starts at column 94, after the 13 of PATH STATE (SCTP's alone).
+      `${q}${'10.0.2.2:80'.padEnd(22)}${`10.0.1.2:${port}`.padEnd(35)}ESTABLISHED`,
+      'host=1',
+      'nobody=1',
+      `${conn}: dropped`,
+      'root=0',
+      'again=1',
+      `${q}*:80                  *:*                                LISTEN`,
+      'all=0',
+      'usage=1',
+      'badport=1',
+      '',
+    ].join('\n'),
+  )
+  assert.equal(
+    r.err,
+    [
+      `tcpdrop: ${conn}: No such process`,
+      `tcpdrop: ${conn}: Operation not permitted`,
+      `tcpdrop: ${conn}: No such process`,
+      'usage: tcpdrop local-address local-port foreign-address foreign-port',
+      '       tcpdrop [-l] -a',
+      'tcpdrop: getaddrinfo: 10.0.2.2 port eighty: Name does not resolve',
+      '',
+    ].join('\n'),
+  )
+  await assert.rejects(c.recv(100), (e) => isSysError(e) && e.code === 'ECONNRESET')
+  await assert.rejects(srv.recv(100), (e) => isSysError(e) && e.code === 'ECONNABORTED')
+  c.close()
+  srv.close()
+  ls.close()
+})
