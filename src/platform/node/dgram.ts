@@ -215,7 +215,7 @@ export class Socket extends EventEmitter {
     this.fd = fd
     this.bindState = 'bound'
     this.ref_.setActive(true)
-    this.untrack = this.ctx.track(() => this.drop())
+    this.untrack = this.ctx.track(() => this.dropQuietly())
     if (this.recvBufferSize !== undefined) this.bufferSize(this.recvBufferSize, true)
     if (this.sendBufferSize !== undefined) this.bufferSize(this.sendBufferSize, false)
     void this.receive(fd)
@@ -441,13 +441,13 @@ export class Socket extends EventEmitter {
       return this
     }
     this.healthCheck()
-    this.drop()
+    this.dropQuietly()
     process.nextTick(() => this.emit('close'))
     return this
   }
 
   /** Close without events (also when the lab closes under the socket). */
-  private drop(): void {
+  private dropQuietly(): void {
     this.closed = true
     this.queue = undefined
     const fd = this.fd
