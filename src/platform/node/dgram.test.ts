@@ -7,10 +7,14 @@
  */
 
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import realDgram from 'node:dgram'
 import { once } from 'node:events'
+import { rmSync, writeFileSync } from 'node:fs'
 import { constants } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import { describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import type { DgramModule, RemoteInfo } from './dgram.js'
 import { createLab, type VirtLab } from './lab_api.js'
 
@@ -397,6 +401,49 @@ describe('what moves virtual time', () => {
       assert.equal(lab.now(), t0 + 1000)
     } finally {
       lab.close()
+    }
+  })
+})
+
+describe('real time', () => {
+  test('the same code in real time: the echo comes back no sooner than the link allows', async () => {
+    const lab = await createLab({ text: ROUTED }, { clock: 'real' })
+    try {
+      lab.link('r1', 'srv').shape('delay=5ms loss=0')
+      await echoServer(lab.node('srv').dgram, 7)
+      const c = lab.node('cli').dgram.createSocket('udp4')
+      const t0 = lab.now()
+      c.send('hi', 7, 'srv')
+      const [msg] = (await once(c, 'message')) as [Buffer]
+      assert.equal(msg.toString(), 'hi')
+      // ARP across the 5 ms link, then the echo: at least 20 ms of wall time.
+      assert.ok(lab.now() - t0 >= 20, `${lab.now() - t0} ms`)
+    } finally {
+      lab.close()
+    }
+  })
+
+  test('a bound socket keeps the Node process alive in real time, as a real one does', () => {
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..')
+    const file = join(root, 'dist', `keepalive-${process.pid}.mjs`)
+    // Nothing but the bound socket holds the process: the timer that sends to it is unref'd.
+    writeFileSync(
+      file,
+      `import { createLab } from 'virtnet'
+const lab = await createLab({ text: ${JSON.stringify(LAN)} }, { clock: 'real' })
+const s = lab.node('b').dgram.createSocket('udp4')
+s.on('message', (m) => { console.log('got ' + m); lab.close() })
+s.bind(7)
+setTimeout(() => lab.node('a').dgram.createSocket('udp4').send('hi', 7, 'b'), 50).unref()
+`,
+    )
+    try {
+      const r = spawnSync(process.execPath, [file], { cwd: root, encoding: 'utf8', timeout: 30_000 })
+      assert.equal(r.stderr, '')
+      assert.equal(r.stdout, 'got hi\n')
+      assert.equal(r.status, 0)
+    } finally {
+      rmSync(file, { force: true })
     }
   })
 })
