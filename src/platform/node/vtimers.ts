@@ -33,6 +33,9 @@ export class VTimeout {
 
   private readonly onFire = (): void => {
     if (this.repeatNs >= 0 && !this.closed) this.timer.arm(this.repeatNs)
+    // Whatever the callback starts (promise continuations included) runs at this instant, before
+    // the clock fires anything later; an unref'd timer is no wake timer, so ask for it.
+    this.clock.requestYield()
     this.fn()
   }
 
