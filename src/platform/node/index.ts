@@ -27,9 +27,17 @@ export {
   createLab,
   type LabSource,
   type ShResult,
+  type UndiciConnect,
   VirtLab,
   VirtLink,
   VirtNode,
 } from './lab_api.js'
+export type { ListenOptions, NetModule, Server as NetServer, ServerOpts } from './net.js'
+export type {
+  AddressInfo as NetAddressInfo,
+  Socket as NetSocket,
+  SocketConstructorOpts,
+  TcpConnectOpts,
+} from './net_socket.js'
 export type { NodeSystemError } from './node_errors.js'
 export type { LabTimers, VTimeout } from './vtimers.js'

@@ -20,6 +20,8 @@
  */
 
 import { readFileSync } from 'node:fs'
+import type { Duplex } from 'node:stream'
+import tls from 'node:tls'
 import { Host } from '../../host/host.js'
 import type { Syscalls } from '../../host/syscalls.js'
 import { Lab, LabError, type LabLink } from '../../topology/emulator.js'
@@ -34,6 +36,7 @@ import { nodeClockDriver } from './clock_driver.js'
 import { type DgramModule, dgramModule } from './dgram.js'
 import type { JailContext } from './jail_context.js'
 import { Liveness } from './liveness.js'
+import { type NetModule, netModule } from './net.js'
 import { LabTimers } from './vtimers.js'
 
 export interface CreateLabOptions {
@@ -59,6 +62,12 @@ export interface ShResult {
   stdout: string
   stderr: string
 }
+
+/** undici's `connect` option: `(options, callback(err, socket))`. */
+export type UndiciConnect = (
+  opts: { hostname: string; port: string | number; protocol: string; servername?: string | null },
+  callback: (err: Error | null, socket: Duplex | null) => void,
+) => void
 
 /** A command started in the background: wait for it with `done`, stop it with `kill`. */
 export interface BackgroundJob {
@@ -246,6 +255,8 @@ export class VirtNode implements JailContext {
   readonly sys: Syscalls
   /** Node's `dgram`, inside this jail. */
   readonly dgram: DgramModule
+  /** Node's `net`, inside this jail (TCP). */
+  readonly net: NetModule
   /** @internal */
   readonly live: Liveness
   private readonly lab: VirtLab
@@ -260,6 +271,7 @@ export class VirtNode implements JailContext {
     this.sys = sys
     this.live = live
     this.dgram = dgramModule(this)
+    this.net = netModule(this)
   }
 
   get clock() {
@@ -309,6 +321,39 @@ export class VirtNode implements JailContext {
       return { status, stdout: out.join(''), stderr: err.join('') }
     })
     return { pid: job.pid, done, kill: (signal) => job.kill(signal) }
+  }
+
+  /**
+   * A `connect` function for undici's `Agent`/`Client` (`new Agent({ connect: node.undiciConnect() })`,
+   * then `fetch(url, { dispatcher })`): its connections start in this jail. `https:` origins get TLS
+   * over the jail's socket with `tlsOptions` (a `ca` for a lab's own certificates).
+   */
+  undiciConnect(tlsOptions: tls.ConnectionOptions = {}): UndiciConnect {
+    return (opts, callback) => {
+      const https = opts.protocol === 'https:'
+      const port = Number(opts.port) || (https ? 443 : 80)
+      const raw = this.net.connect(port, opts.hostname)
+      const sock = https
+        ? tls.connect({
+            ...tlsOptions,
+            socket: raw as unknown as Duplex,
+            servername: opts.servername ?? opts.hostname,
+          })
+        : raw
+      let settled = false
+      const fail = (e: Error) => {
+        if (settled) return
+        settled = true
+        callback(e, null)
+      }
+      sock.once('error', fail)
+      sock.once(https ? 'secureConnect' : 'connect', () => {
+        if (settled) return
+        settled = true
+        sock.removeListener('error', fail)
+        callback(null, sock)
+      })
+    }
   }
 
   /** @internal */
