@@ -7,6 +7,7 @@
 import { MbufPool } from '../buf/mbuf.js'
 import { JAIL_MAX, Prison } from '../jail/prison.js'
 import { defaultMaxproc, MEM_COST, Racct } from '../jail/racct.js'
+import { MAXSOCKBUF } from '../kern/socket.js'
 import { netgraphModule } from '../netgraph/types.js'
 import { Domains } from '../stack/net/domain.js'
 import { bridgeCloner } from '../stack/net/if_bridge.js'
@@ -87,6 +88,7 @@ export class Host {
       pool,
       netisr: new Netisr(pool, (fn) => this.clock.defer(fn)),
       scratch: new Scratch(),
+      ipc: { maxsockbuf: MAXSOCKBUF },
       newMac: () => this.newMac(),
     }
     this.cloners = new Map([

@@ -19,6 +19,20 @@ export function hostSysctls(host: Host): SysctlDecl[] {
     ro('kern.features.vimage', 'Virtualize the network stack', 1),
     ro('kern.ostype', 'Operating system type', 'FreeBSD'),
     ro('kern.osrelease', 'Operating system release', '14.1-RELEASE'),
+    {
+      name: 'kern.ipc.maxsockbuf',
+      descr: 'Maximum socket buffer size',
+      kind: 'int',
+      ctype: 'ulong',
+      scope: 'global',
+      // sysctl_handle_sb_max: below MSIZE + MCLBYTES is refused.
+      min: 256 + 2048,
+      max: Number.MAX_SAFE_INTEGER,
+      get: () => host.env.ipc.maxsockbuf,
+      set: (_v, n) => {
+        host.env.ipc.maxsockbuf = n as number
+      },
+    },
     ...racctSysctls(host),
   ]
 }

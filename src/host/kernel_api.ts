@@ -39,6 +39,7 @@ import { icmp } from '../stack/netinet/icmp.js'
 import { ip } from '../stack/netinet/ip.js'
 import { ipOutput, sourceFor } from '../stack/netinet/ip_output.js'
 import { rawClose, rawOpen } from '../stack/netinet/raw.js'
+import { tcp } from '../stack/netinet/tcp_var.js'
 import { udp } from '../stack/netinet/udp.js'
 import { type ErrnoName, SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
@@ -659,6 +660,12 @@ export class KernelApi implements Syscalls {
         return flat(arpState(v).stats)
       case 'udp':
         return flat(udp(v).stats)
+      case 'tcp': {
+        const t = tcp(v)
+        const out = flat(t.stats)
+        for (let i = 0; i < t.states.length; i++) out.push([`tcps_states[${i}]`, t.states[i]!])
+        return out
+      }
       default:
         throw new SysError('EINVAL', 'sysctl')
     }

@@ -202,7 +202,7 @@ export interface NgSocket {
   close(): void
 }
 
-export type ProtoName = 'ip' | 'icmp' | 'arp' | 'udp'
+export type ProtoName = 'ip' | 'icmp' | 'arp' | 'udp' | 'tcp'
 
 export { MSG, SHUT, SO, SOCK, SOL_SOCKET } from '../kern/socket.js'
 export const AF_INET = 2
@@ -210,6 +210,20 @@ export const IPPROTO_IP = 0
 /** IPPROTO_IP options (netinet/in.h). */
 export const IP_TOS = 3
 export const IP_TTL = 4
+export const IPPROTO_TCP = 6
+/** IPPROTO_TCP options (netinet/tcp.h). */
+export const TCP_NODELAY = 1
+export const TCP_MAXSEG = 2
+export const TCP_NOPUSH = 4
+export const TCP_NOOPT = 8
+export const TCP_KEEPINIT = 128
+export const TCP_KEEPIDLE = 256
+export const TCP_KEEPINTVL = 512
+export const TCP_KEEPCNT = 1024
+
+export type { TcpInfo } from '../stack/netinet/tcp_usrreq.js'
+
+import type { TcpInfo } from '../stack/netinet/tcp_usrreq.js'
 
 /** An IPv4 transport address (struct sockaddr_in). */
 export interface SockAddrIn {
@@ -224,9 +238,37 @@ export interface SockAddrIn {
 export interface SocketFd {
   readonly type: number
   bind(sa: SockAddrIn): void
-  connect(sa: SockAddrIn): void
+  /**
+   * connect(2). Datagram: sets the peer at once (resolves). Stream: starts the handshake; blocking,
+   * resolves when ESTABLISHED or rejects (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH ...); non-blocking,
+   * rejects EINPROGRESS at once (then pollOut() and getsockopt(SOL_SOCKET, SO_ERROR)); EALREADY
+   * while one is in progress, EISCONN once connected.
+   */
+  connect(sa: SockAddrIn): Promise<void>
   /** connect(2) to AF_UNSPEC: a datagram socket forgets its peer. */
   disconnect(): void
+  /** listen(2): EOPNOTSUPP on datagram sockets; EINVAL if connected. */
+  listen(backlog: number): void
+  /**
+   * accept(2): the next completed connection, waiting up to timeoutNs (default forever); EAGAIN
+   * when non-blocking or timed out; EINVAL when not listening.
+   */
+  accept(timeoutNs?: number): Promise<{ fd: SocketFd; from: SockAddrIn }>
+  /**
+   * write(2)/send(2): bytes queued. Blocking: waits for room until all is queued. Non-blocking:
+   * what fits, or EAGAIN if nothing. EPIPE after shutdown(SHUT_WR) or when the connection is gone
+   * (ECONNRESET/ETIMEDOUT reported once first via the pending error), ENOTCONN before connect.
+   */
+  send(data: Uint8Array, flags?: number): Promise<number>
+  /**
+   * read(2)/recv(2): up to max bytes; an empty array at EOF. MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL.
+   * Waits up to timeoutNs (default forever), then EAGAIN. A pending error is reported once.
+   */
+  recv(max: number, flags?: number, timeoutNs?: number): Promise<Uint8Array>
+  /** poll(2) POLLOUT: connected (or failed) and room in the send buffer. */
+  pollOut(timeoutNs: number): Promise<boolean>
+  /** TCP_INFO (stream sockets; EOPNOTSUPP otherwise). */
+  tcpInfo(): TcpInfo
   /** Send one datagram (to `to`, or to the connected peer); returns the bytes sent. */
   sendto(data: Uint8Array, to?: SockAddrIn, flags?: number): number
   /**
@@ -381,7 +423,7 @@ export interface Syscalls {
   rawSocket(protocol: number): RawSocket
 
   // sockets
-  /** socket(2): AF_INET (2) with SOCK_DGRAM (2) for now; protocol 0 or IPPROTO_UDP. */
+  /** socket(2): AF_INET (2) with SOCK_DGRAM (protocol 0 or IPPROTO_UDP) or SOCK_STREAM (0 or IPPROTO_TCP). */
   socket(domain: number, type: number, protocol?: number): SocketFd
   /** The sockets of the caller's stack it may see (netstat -a, sockstat). */
   socketList(): SocketInfo[]

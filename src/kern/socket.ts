@@ -76,6 +76,12 @@ export interface ProtoUsrreqs {
   /** Protocol-level options (IPPROTO_IP, IPPROTO_UDP ...); undefined = not a known option. */
   setopt?(so: Socket, level: number, name: number, value: number): boolean
   getopt?(so: Socket, level: number, name: number): number | undefined
+  /** pru_listen (stream protocols): become a listener; the socket layer keeps the queue. */
+  listen?(so: Socket, backlog: number): void
+  /** pru_rcvd: the reader took data from the receive buffer (a window update may be due). */
+  rcvd?(so: Socket): void
+  /** pru_abort: drop a connection nobody accepted (its listener closed). */
+  abort?(so: Socket): void
 }
 
 /** Socket state bits (SS_*). */
@@ -92,8 +98,14 @@ export const SS = {
 export const UDP_RECVSPACE = 42080
 export const UDP_MAXDGRAM = 9216
 
-/** kern.ipc.maxsockbuf: the largest SO_SNDBUF / SO_RCVBUF a socket may ask for. */
+/** kern.ipc.maxsockbuf's default: the largest SO_SNDBUF / SO_RCVBUF a socket may ask for. */
 export const MAXSOCKBUF = 2 * 1024 * 1024
+
+/** Host-wide socket limits (kern.ipc.*), shared by every vnet of a host. */
+export interface SockIpc {
+  /** kern.ipc.maxsockbuf. */
+  maxsockbuf: number
+}
 
 /**
  * A bounded queue of received datagrams (sockbuf with sbappendaddr). Its byte count includes each
@@ -159,13 +171,16 @@ export class Socket {
   error: SysError | null = null
   readonly rcv: DgramBuf
   sndHiwat: number
-  linger = 0
+  /** SO_LINGER seconds; -1 when off. */
+  linger = -1
   /** Readers and pollers sleep here; protocols wake it when data, errors or state arrive. */
   readonly wait: WaitQueue
   readonly clock: Clock
   /** The protocol control block (struct inpcb ...). */
   pcb: unknown = null
   closed = false
+  /** kern.ipc limits of the host (SO_SNDBUF / SO_RCVBUF bounds). */
+  ipc: SockIpc = { maxsockbuf: MAXSOCKBUF }
 
   constructor(
     type: number,
@@ -208,6 +223,22 @@ export class Socket {
   get writable(): boolean {
     return !this.closed
   }
+
+  /** Drop what is queued for reading (shutdown(SHUT_RD), close). */
+  flushRcv(): void {
+    this.rcv.flush()
+  }
+
+  /** SO_RCVBUF / SO_SNDBUF as getsockopt reports them. */
+  bufSize(rcv: boolean): number {
+    return rcv ? this.rcv.hiwat : this.sndHiwat
+  }
+
+  /** sbreserve for SO_RCVBUF / SO_SNDBUF; the caller has checked the bounds. */
+  setBufSize(rcv: boolean, n: number): void {
+    if (rcv) this.rcv.hiwat = n
+    else this.sndHiwat = n
+  }
 }
 
 /** The on/off options, kept as bits of `Socket.options`. */
@@ -230,18 +261,18 @@ export function sosetopt(so: Socket, name: number, value: number): void {
   }
   switch (name) {
     case SO.LINGER:
-      if (value < 0) throw new SysError('EINVAL', 'setsockopt')
+      // struct linger folded into one int: -1 is l_onoff = 0, n >= 0 is l_onoff = 1, l_linger = n.
+      if (value < -1) throw new SysError('EINVAL', 'setsockopt')
       so.linger = value
-      if (value > 0) so.options |= SO.LINGER
+      if (value >= 0) so.options |= SO.LINGER
       else so.options &= ~SO.LINGER
       return
     case SO.RCVBUF:
     case SO.SNDBUF:
       // sbreserve: bounded by kern.ipc.maxsockbuf; 0 or negative is EINVAL.
-      if (!Number.isInteger(value) || value <= 0 || value > MAXSOCKBUF)
+      if (!Number.isInteger(value) || value <= 0 || value > so.ipc.maxsockbuf)
         throw new SysError('ENOBUFS', 'setsockopt')
-      if (name === SO.RCVBUF) so.rcv.hiwat = value
-      else so.sndHiwat = value
+      so.setBufSize(name === SO.RCVBUF, value)
       return
     default:
       throw new SysError('ENOPROTOOPT', 'setsockopt')
@@ -255,9 +286,9 @@ export function sogetopt(so: Socket, name: number): number {
     case SO.LINGER:
       return so.linger
     case SO.RCVBUF:
-      return so.rcv.hiwat
+      return so.bufSize(true)
     case SO.SNDBUF:
-      return so.sndHiwat
+      return so.bufSize(false)
     case SO.TYPE:
       return so.type
     case SO.ERROR:
@@ -327,7 +358,7 @@ export function soshutdown(so: Socket, how: number): void {
     throw new SysError('ENOTCONN', 'shutdown')
   if (how !== SHUT.WR) {
     so.state |= SS.CANTRCVMORE
-    so.rcv.flush()
+    so.flushRcv()
   }
   if (how !== SHUT.RD) so.usr.shutdown(so, how)
   so.wakeup()
@@ -338,6 +369,6 @@ export function soclose(so: Socket): void {
   if (so.closed) return
   so.closed = true
   so.usr.detach(so)
-  so.rcv.flush()
+  so.flushRcv()
   so.wakeup()
 }

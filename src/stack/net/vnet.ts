@@ -8,6 +8,7 @@
  */
 
 import type { MbufPool } from '../../buf/mbuf.js'
+import type { SockIpc } from '../../kern/socket.js'
 import type { Clock } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
 import type { Domains } from './domain.js'
@@ -27,13 +28,15 @@ export interface StackEnv {
   /** The protocols registered with the link layer (netisr handlers, eventhandlers). */
   readonly domains: Domains
   readonly scratch: Scratch
+  /** Host-wide socket limits (kern.ipc.maxsockbuf ...). */
+  readonly ipc: SockIpc
   /** Locally administered, host-unique MAC for a new interface. */
   newMac(): number
 }
 
 /** Slots for per-vnet protocol state; one per module, fixed so lookups are an array index. */
-export const Slot = { ARP: 0, IP: 1, ICMP: 2, REASS: 3, RAW: 4, UDP: 5, NETGRAPH: 6 } as const
-const SLOTS = 7
+export const Slot = { ARP: 0, IP: 1, ICMP: 2, REASS: 3, RAW: 4, UDP: 5, NETGRAPH: 6, TCP: 7 } as const
+const SLOTS = 8
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

@@ -41,6 +41,8 @@ export class Inpcb {
   tos = 0
   /** In its table's port list (bound). */
   inTable = false
+  /** The protocol's own control block (inp_ppcb: TCP's tcpcb), null for UDP. */
+  ppcb: unknown = null
 
   constructor(so: Socket, vnet: Vnet, jail: PcbJail | null, uid: number, rights: BindRights) {
     this.so = so

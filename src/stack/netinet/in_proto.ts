@@ -14,6 +14,7 @@ import { ipModule } from './ip.js'
 import { ipInput } from './ip_input.js'
 import { reassModule } from './ip_reass.js'
 import { rawModule } from './raw.js'
+import { tcpModule } from './tcp_sysctl.js'
 import { udpModule } from './udp.js'
 
 /** Every inet module, in initialisation order (destroyed in reverse). */
@@ -24,6 +25,7 @@ export const INET_MODULES: readonly VnetModule<unknown>[] = [
   reassModule,
   rawModule,
   udpModule,
+  tcpModule,
 ] as VnetModule<unknown>[]
 
 export function inetAttach(d: Domains): void {

@@ -9,6 +9,7 @@ import { readU16, readU32 } from '../../wire/addr.js'
 import { IcmpType, UnreachCode } from '../../wire/icmp.js'
 import { IpProto } from '../../wire/ipv4.js'
 import type { Vnet } from '../net/vnet.js'
+import { tcpCtlinput } from './tcp_subr.js'
 import { udpCtlinput } from './udp.js'
 
 /** The errno an ICMP error means for a transport endpoint (inetctlerrmap), or null for none. */
@@ -53,5 +54,20 @@ export function ipCtlinput(
   const dst = readU32(buf, inner + 16)
   const sport = readU16(buf, inner + hl)
   const dport = readU16(buf, inner + hl + 2)
-  if (buf[inner + 9] === IpProto.UDP) udpCtlinput(v, err, src, sport, dst, dport)
+  const proto = buf[inner + 9]
+  if (proto === IpProto.UDP) udpCtlinput(v, err, src, sport, dst, dport)
+  else if (proto === IpProto.TCP)
+    // The ICMP header's last 16 bits (before the quote) carry the next-hop MTU for "fragmentation needed".
+    tcpCtlinput(
+      v,
+      type,
+      code,
+      err,
+      src,
+      sport,
+      dst,
+      dport,
+      readU32(buf, inner + hl + 4),
+      readU16(buf, inner - 2),
+    )
 }

@@ -17,6 +17,7 @@ import { ip } from './ip.js'
 import { ipSend, routeFor } from './ip_output.js'
 import { ipReassemble } from './ip_reass.js'
 import { rawInput } from './raw.js'
+import { tcpInput } from './tcp_input.js'
 import { udpInput } from './udp.js'
 
 export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
@@ -99,6 +100,7 @@ function ipLocal(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   st.ips_delivered++
   if (proto === IpProto.ICMP) icmpInput(v, ifp, m, hlen)
   else if (proto === IpProto.UDP) udpInput(v, ifp, m, hlen)
+  else if (proto === IpProto.TCP) tcpInput(v, ifp, m, hlen)
   else if (rawInput(v, ifp, m, proto)) v.env.pool.put(m)
   else {
     st.ips_noproto++

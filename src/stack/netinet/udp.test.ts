@@ -188,14 +188,14 @@ describe('udp: binding (in_pcbbind)', () => {
     )
   })
 
-  test('only UDP datagram sockets exist yet; other families and types are refused', () => {
+  test('only inet datagram and stream sockets exist; other families, types and protocols are refused', () => {
     const net = pair()
     assert.equal(
       errnoOf(() => net.root.socket(28, SOCK_DGRAM)),
       'EAFNOSUPPORT',
     )
     assert.equal(
-      errnoOf(() => net.root.socket(AF_INET, SOCK_STREAM)),
+      errnoOf(() => net.root.socket(AF_INET, SOCK_STREAM, 17)),
       'EPROTONOSUPPORT',
     )
     assert.equal(
@@ -209,7 +209,7 @@ describe('udp: connected sockets and ICMP errors', () => {
   test('a connected socket hears only its peer and gets ECONNREFUSED from a port unreachable', async () => {
     const net = pair()
     const c = udpSock(net.sys('a'))
-    c.connect({ addr: B, port: 4444 })
+    await c.connect({ addr: B, port: 4444 })
     assert.deepEqual(c.getpeername(), { addr: B, port: 4444 })
     assert.equal(c.getsockname().addr, A)
     assert.equal(

@@ -296,6 +296,7 @@ export const udpUsrreqs: ProtoUsrreqs = {
 export function udpSocket(v: Vnet, jail: PcbJail | null, uid: number, reservedPorts: boolean): Socket {
   const us = udp(v)
   const so = new Socket(SOCK.DGRAM, IpProto.UDP, udpUsrreqs, v.env.clock, us.recvspace, us.maxdgram)
+  so.ipc = v.env.ipc
   so.pcb = us.pcbs.attach(new Inpcb(so, v, jail, uid, { reservedPorts }))
   return so
 }

@@ -4,7 +4,7 @@
  * as a datagram, printing what comes back; with `-l` it waits for the first datagram, then talks to
  * its sender (`-k`: to anyone, without connecting). `-z` only checks that something answers, `-w`
  * ends a session idle for that long, `-N` shuts the socket down at end of input, `-v` reports.
- * TCP, nc's default, arrives with the TCP stack; until then it fails as a missing protocol does.
+ * TCP, nc's default, lives in nc_tcp.ts.
  *
  * Standard input and output are text here, so binary payloads are carried as UTF-8.
  */
@@ -16,6 +16,7 @@ import { utf8Decode, utf8Encode } from '../../util/utf8.js'
 import { CmdError, EX, hostAddr, ip, optsOrUsage, runTool } from '../common.js'
 import { getopt, strtonum } from '../getopt.js'
 import type { Command, Io, Proc } from '../types.js'
+import { tcpClient, tcpListen } from './nc_tcp.js'
 
 const USAGE = `usage: nc [-46DdFhklNnrStUuvz] [-I length] [-i interval] [-M ttl]
 \t  [-m minttl] [-O length] [-P proxy_username] [-p source_port]
@@ -160,7 +161,7 @@ async function udpClient(io: Io, proc: Proc, o: NcOptions, host: string, port: n
   const off = proc.onKill(() => s.close())
   try {
     if (o.source !== 0 || o.sourcePort !== 0) s.bind({ addr: o.source, port: o.sourcePort })
-    s.connect({ addr: dst, port })
+    await s.connect({ addr: dst, port })
     if (o.zero) {
       // udptest: a few probes; an ICMP port unreachable for the first makes the next ones fail.
       try {
@@ -201,7 +202,7 @@ async function udpListen(io: Io, proc: Proc, o: NcOptions, addr: number, port: n
       if (o.verbose) io.stderr.write(`Connection from ${ip(from.addr)} ${from.port} received!\n`)
       peer = from
       // Like OpenBSD's nc, a listener then talks to that sender only (-k: to every sender).
-      if (!o.keep) s.connect(from)
+      if (!o.keep) s.connect(from).catch(() => {})
     })
     void pumpStdin(io, s, o, () => (o.keep ? peer : undefined))
     return await net
@@ -219,11 +220,11 @@ export const nc: Command = (argv, io, proc) =>
       const addr = rest.length === 2 ? hostAddr(rest[0]!) : o.source
       if (addr === null) throw new CmdError('getaddrinfo: Name does not resolve')
       const port = parsePort(rest[rest.length - 1]!)
-      if (!o.udp) throw new CmdError('socket: Protocol not supported')
+      if (!o.udp) return tcpListen(io, proc, { ...o, serviceName }, addr, port)
       return udpListen(io, proc, o, addr, port)
     }
     if (rest.length !== 2) throw new CmdError(USAGE, EX.ERR, true)
     const port = parsePort(rest[1]!)
-    if (!o.udp) throw new CmdError('socket: Protocol not supported')
+    if (!o.udp) return tcpClient(io, proc, { ...o, serviceName }, rest[0]!, port)
     return udpClient(io, proc, o, rest[0]!, port)
   })

@@ -145,7 +145,7 @@ describe('netstat -s', () => {
     )
   })
 
-  test('-s prints udp, ip, icmp, arp; -p picks one; an unknown protocol fails', async () => {
+  test('-s prints tcp, udp, ip, icmp, arp; -p picks one; an unknown protocol fails', async () => {
     const k = fakeSys({
       protoStats: (p: string) => [[`${p}_x`, 1]],
       sysctlGet: () => {
@@ -155,7 +155,7 @@ describe('netstat -s', () => {
     const all = await runCmd(netstat, 'netstat -s', k.sys)
     assert.deepEqual(
       all.out.split('\n').filter((l) => l.endsWith(':')),
-      ['udp:', 'ip:', 'icmp:', 'arp:'],
+      ['tcp:', 'TCP connection count by state:', 'udp:', 'ip:', 'icmp:', 'arp:'],
     )
     assert.equal((await runCmd(netstat, 'netstat -s -p arp', k.sys)).out, 'arp:\n\t1 arp_x\n')
     assert.deepEqual(await runCmd(netstat, 'netstat -s -p foo', k.sys), {

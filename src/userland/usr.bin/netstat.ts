@@ -19,6 +19,7 @@ import { formatMac } from '../../wire/addr.js'
 import { CmdError, EX, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command } from '../types.js'
+import { formatTcpStats } from './netstat_tcp.js'
 
 const USAGE = [
   'usage: netstat [-46AaCcLnRSTWx] [-f protocol_family | -p protocol]',
@@ -266,6 +267,8 @@ const PROTO_LINES: Record<ProtoName, readonly Line[]> = {
   icmp: ICMP_LINES,
   udp: UDP_LINES,
   arp: ARP_LINES,
+  // Laid out by formatTcpStats (netstat_tcp.ts): pairs of counters and a per-state table.
+  tcp: [],
 }
 
 /** Fields of FreeBSD's structs that its netstat does not print either. */
@@ -342,6 +345,7 @@ export function formatProtoStats(
   hideZero = false,
   maskRepl?: number,
 ): string {
+  if (proto === 'tcp') return formatTcpStats(stats, hideZero)
   const values = new Map(stats)
   const out = [`${proto}:`]
   const show = (n: number): boolean => n !== 0 || !hideZero
@@ -397,7 +401,7 @@ export function formatProtoStats(
 }
 
 /** protox[] order: what `netstat -s` without -p prints. */
-const PROTO_ORDER: readonly ProtoName[] = ['udp', 'ip', 'icmp', 'arp']
+const PROTO_ORDER: readonly ProtoName[] = ['tcp', 'udp', 'ip', 'icmp', 'arp']
 
 function protoStats(sys: Syscalls, proto: ProtoName, hideZero: boolean): string {
   let maskRepl: number | undefined

@@ -1,0 +1,340 @@
+/**
+ * Stream sockets (FreeBSD's uipc_socket.c for SOCK_STREAM): byte-stream send and receive buffers,
+ * the connection state calls protocols make (soisconnecting, soisconnected, soisdisconnected,
+ * socantrcvmore, socantsendmore), the listen queue (solisten, sonewconn with its backlog bound,
+ * soaccept), and the blocking calls — connect, send, receive, accept, poll — which wait on the host
+ * clock as the datagram calls do.
+ *
+ * The protocol side (the state calls, `sonewconn`) never throws; the user side throws SysError with
+ * FreeBSD's errno and changes nothing when it does.
+ */
+
+import type { Clock } from '../util/clock.js'
+import { SysError } from '../util/errno.js'
+import { StreamBuf } from './sockbuf.js'
+import { MSG, type ProtoUsrreqs, SO, SOCK, type SockAddrIn, Socket, SS, soclose } from './socket.js'
+
+/** kern.ipc.soacceptqueue (SOMAXCONN): the largest backlog listen(2) grants. */
+export const SOMAXCONN = 128
+
+/** Where a connection stands on its listener's queues. */
+const Q = { NONE: 0, INCOMP: 1, COMP: 2 } as const
+
+export class StreamSocket extends Socket {
+  readonly sbrcv: StreamBuf
+  readonly sbsnd: StreamBuf
+  /** A listener's queues: handshakes under way (so_incomp) and connections to accept (so_comp). */
+  readonly incomp: StreamSocket[] = []
+  readonly comp: StreamSocket[] = []
+  qlimit = 0
+  /** For a queued connection, its listener (so_head) and which queue it is on. */
+  head: StreamSocket | null = null
+  qstate: number = Q.NONE
+  /** Connections refused for a full queue. */
+  overflows = 0
+
+  constructor(protocol: number, usr: ProtoUsrreqs, clock: Clock, rcvHiwat: number, sndHiwat: number) {
+    super(SOCK.STREAM, protocol, usr, clock, 0, sndHiwat)
+    this.sbrcv = new StreamBuf(rcvHiwat)
+    this.sbsnd = new StreamBuf(sndHiwat)
+  }
+
+  get listening(): boolean {
+    return (this.options & SO.ACCEPTCONN) !== 0
+  }
+
+  override get readable(): boolean {
+    if (this.listening) return this.comp.length > 0 || this.error !== null || this.closed
+    return this.sbrcv.cc > 0 || this.error !== null || (this.state & SS.CANTRCVMORE) !== 0 || this.closed
+  }
+
+  /** POLLOUT: a failed or shut socket reports writable (the write then fails); else room to queue. */
+  override get writable(): boolean {
+    if (this.closed || this.error !== null || (this.state & SS.CANTSENDMORE) !== 0) return true
+    return (this.state & SS.ISCONNECTED) !== 0 && this.sbsnd.space > 0
+  }
+
+  override flushRcv(): void {
+    this.sbrcv.flush()
+  }
+
+  override bufSize(rcv: boolean): number {
+    return rcv ? this.sbrcv.hiwat : this.sbsnd.hiwat
+  }
+
+  override setBufSize(rcv: boolean, n: number): void {
+    if (rcv) this.sbrcv.hiwat = n
+    else {
+      this.sbsnd.hiwat = n
+      this.sndHiwat = n
+    }
+  }
+}
+
+export function soisconnecting(so: StreamSocket): void {
+  so.state &= ~(SS.ISCONNECTED | SS.ISDISCONNECTING)
+  so.state |= SS.ISCONNECTING
+}
+
+/** The handshake completed: a queued connection moves to its listener's accept queue. */
+export function soisconnected(so: StreamSocket): void {
+  so.state &= ~(SS.ISCONNECTING | SS.ISDISCONNECTING)
+  so.state |= SS.ISCONNECTED
+  const head = so.head
+  if (head !== null && so.qstate === Q.INCOMP) {
+    removeFrom(head.incomp, so)
+    head.comp.push(so)
+    so.qstate = Q.COMP
+    head.wakeup()
+  }
+  so.wakeup()
+}
+
+export function soisdisconnecting(so: StreamSocket): void {
+  so.state &= ~SS.ISCONNECTING
+  so.state |= SS.ISDISCONNECTING | SS.CANTRCVMORE | SS.CANTSENDMORE
+  so.wakeup()
+}
+
+/** The connection is gone: nothing more to read or send; what was queued to send is dropped. */
+export function soisdisconnected(so: StreamSocket): void {
+  so.state &= ~(SS.ISCONNECTING | SS.ISCONNECTED | SS.ISDISCONNECTING)
+  so.state |= SS.CANTRCVMORE | SS.CANTSENDMORE
+  so.sbsnd.flush()
+  so.wakeup()
+}
+
+export function socantsendmore(so: StreamSocket): void {
+  so.state |= SS.CANTSENDMORE
+  so.wakeup()
+}
+
+export function socantrcvmore(so: StreamSocket): void {
+  so.state |= SS.CANTRCVMORE
+  so.wakeup()
+}
+
+/** solisten: backlog < 0 or above SOMAXCONN means SOMAXCONN, as FreeBSD's solisten_proto does. */
+export function solisten(so: StreamSocket, backlog: number): void {
+  if (so.closed) throw new SysError('EBADF', 'listen')
+  if ((so.state & (SS.ISCONNECTED | SS.ISCONNECTING | SS.ISDISCONNECTING)) !== 0)
+    throw new SysError('EINVAL', 'listen')
+  so.usr.listen?.(so, backlog)
+  so.qlimit = backlog < 0 || backlog > SOMAXCONN ? SOMAXCONN : backlog
+  so.options |= SO.ACCEPTCONN
+  so.wakeup()
+}
+
+/**
+ * sonewconn's bound: may the listener take one more connection? Handshakes under way and
+ * connections waiting for accept together stay within 3/2 of the backlog (as FreeBSD's
+ * `sol_qlen > 3 * sol_qlimit / 2` check); a refusal is counted on the listener.
+ */
+export function soqroom(head: StreamSocket): boolean {
+  if (!head.listening || head.closed) return false
+  if (head.comp.length + head.incomp.length > Math.floor((3 * head.qlimit) / 2)) {
+    head.overflows++
+    return false
+  }
+  return true
+}
+
+/** Put a new connection on its listener's queue: incomplete, or complete when `connected`. */
+export function soqinsert(head: StreamSocket, so: StreamSocket, connected: boolean): void {
+  so.head = head
+  so.options = head.options & ~SO.ACCEPTCONN
+  so.linger = head.linger
+  if (connected) {
+    so.qstate = Q.COMP
+    so.state |= SS.ISCONNECTED
+    head.comp.push(so)
+    head.wakeup()
+  } else {
+    so.qstate = Q.INCOMP
+    head.incomp.push(so)
+  }
+}
+
+/** Take a connection off its listener's queue (it failed before accept, or was accepted). */
+export function soqremove(so: StreamSocket): void {
+  const head = so.head
+  if (head === null) return
+  if (so.qstate === Q.INCOMP) removeFrom(head.incomp, so)
+  else if (so.qstate === Q.COMP) removeFrom(head.comp, so)
+  so.head = null
+  so.qstate = Q.NONE
+}
+
+function removeFrom(list: StreamSocket[], so: StreamSocket): void {
+  const i = list.indexOf(so)
+  if (i >= 0) list.splice(i, 1)
+}
+
+/** close(2) of a listener: every connection still queued is aborted (soabort). */
+export function soabortQueued(head: StreamSocket): void {
+  for (const q of [...head.incomp, ...head.comp]) {
+    soqremove(q)
+    q.usr.abort?.(q)
+    soclose(q)
+  }
+}
+
+function nonblocking(so: Socket, flags: number): boolean {
+  return (flags & MSG.DONTWAIT) !== 0 || (so.state & SS.NBIO) !== 0
+}
+
+/**
+ * accept(2): the next completed connection, waiting up to timeoutNs. EINVAL when not listening,
+ * EAGAIN when non-blocking or timed out; a pending error on the listener is reported once.
+ */
+export async function soaccept(head: StreamSocket, timeoutNs: number): Promise<StreamSocket> {
+  const deadline = head.clock.now() + timeoutNs
+  for (;;) {
+    if (head.closed) throw new SysError('EBADF', 'accept')
+    if (!head.listening) throw new SysError('EINVAL', 'accept')
+    const so = head.comp.shift()
+    if (so !== undefined) {
+      so.head = null
+      so.qstate = Q.NONE
+      return so
+    }
+    const err = head.takeError()
+    if (err !== null) throw new SysError(err.code, 'accept')
+    const left = deadline - head.clock.now()
+    if (nonblocking(head, 0) || left <= 0) throw new SysError('EAGAIN', 'accept')
+    await head.wait.wait(left)
+  }
+}
+
+/**
+ * connect(2) for a stream socket: EISCONN / EALREADY / EINVAL (listening) first; then the protocol
+ * starts the handshake. Non-blocking: EINPROGRESS at once. Blocking: resolves when connected, or
+ * rejects with the error the protocol recorded (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH ...).
+ */
+export async function soconnectStream(so: StreamSocket, sa: SockAddrIn): Promise<void> {
+  if (so.closed) throw new SysError('EBADF', 'connect')
+  if (so.listening) throw new SysError('EINVAL', 'connect')
+  if ((so.state & SS.ISCONNECTED) !== 0) throw new SysError('EISCONN', 'connect')
+  if ((so.state & SS.ISCONNECTING) !== 0) throw new SysError('EALREADY', 'connect')
+  // A connection that already ended (refused, reset) cannot be reused: FreeBSD says EINVAL.
+  if ((so.state & (SS.CANTSENDMORE | SS.CANTRCVMORE)) !== 0 && so.error === null)
+    throw new SysError('EINVAL', 'connect')
+  so.error = null
+  so.usr.connect(so, sa)
+  // Non-blocking: the handshake goes on without the caller, even if a fast path already finished it.
+  if ((so.state & SS.NBIO) !== 0) throw new SysError('EINPROGRESS', 'connect')
+  for (;;) {
+    if ((so.state & SS.ISCONNECTED) !== 0) return
+    const err = so.takeError()
+    if (err !== null) throw new SysError(err.code, 'connect')
+    if (so.closed) throw new SysError('EBADF', 'connect')
+    if ((so.state & SS.ISCONNECTING) === 0) throw new SysError('ECONNABORTED', 'connect')
+    await so.wait.wait()
+  }
+}
+
+/**
+ * sosend for a stream: queue all of data (blocking) or what fits (non-blocking; EAGAIN when
+ * nothing does), handing each part to the protocol. A pending error is reported once (ECONNRESET,
+ * ETIMEDOUT ...); after that, or after shutdown(SHUT_WR), EPIPE. ENOTCONN when never connected.
+ */
+export async function sosendStream(so: StreamSocket, data: Uint8Array, flags: number): Promise<number> {
+  let done = 0
+  for (;;) {
+    if (so.closed) throw new SysError('EBADF', 'write')
+    const err = so.takeError()
+    if (err !== null) {
+      if (done > 0) return done
+      throw new SysError(err.code, 'write')
+    }
+    if ((so.state & SS.CANTSENDMORE) !== 0) {
+      if (done > 0) return done
+      throw new SysError('EPIPE', 'write')
+    }
+    if ((so.state & (SS.ISCONNECTED | SS.ISCONNECTING)) === 0) throw new SysError('ENOTCONN', 'write')
+    if (done === data.length && data.length > 0) return done
+    const room = so.sbsnd.space
+    if (room > 0 || data.length === 0) {
+      const n = Math.min(room, data.length - done)
+      so.usr.send(so, data.subarray(done, done + n), null, flags)
+      done += n
+      if (done === data.length) return done
+      // Sending may have freed room already (an ACK on a fast path): look again before sleeping.
+      continue
+    }
+    if (nonblocking(so, flags)) {
+      if (done > 0) return done
+      throw new SysError('EAGAIN', 'write')
+    }
+    await so.wait.wait()
+  }
+}
+
+/**
+ * soreceive_stream: up to max bytes, an empty array at end of file. MSG_PEEK leaves them queued;
+ * MSG_WAITALL waits for all max bytes (or EOF, an error, a timeout). A pending error is reported
+ * once; ENOTCONN before connecting; EAGAIN when non-blocking or timed out with nothing read.
+ */
+export async function soreceiveStream(
+  so: StreamSocket,
+  max: number,
+  flags: number,
+  timeoutNs: number,
+): Promise<Uint8Array> {
+  const deadline = so.clock.now() + timeoutNs
+  const waitall = (flags & MSG.WAITALL) !== 0 && (flags & MSG.PEEK) === 0
+  let got: Uint8Array[] | null = null
+  let have = 0
+  for (;;) {
+    if (so.closed) throw new SysError('EBADF', 'read')
+    const cc = so.sbrcv.cc
+    if (cc > 0 && max > 0) {
+      const part = so.sbrcv.take(max - have, (flags & MSG.PEEK) !== 0)
+      if ((flags & MSG.PEEK) === 0) so.usr.rcvd?.(so)
+      if (!waitall || have + part.length >= max) return join(got, part, have)
+      ;(got ??= []).push(part)
+      have += part.length
+      continue
+    }
+    if (max === 0) return new Uint8Array(0)
+    const err = so.takeError()
+    if (err !== null) {
+      if (have > 0) return join(got, null, have)
+      throw new SysError(err.code, 'read')
+    }
+    if ((so.state & SS.CANTRCVMORE) !== 0) return join(got, null, have)
+    if ((so.state & (SS.ISCONNECTED | SS.ISCONNECTING)) === 0) {
+      if (have > 0) return join(got, null, have)
+      throw new SysError('ENOTCONN', 'read')
+    }
+    const left = deadline - so.clock.now()
+    if (nonblocking(so, flags) || left <= 0) {
+      if (have > 0) return join(got, null, have)
+      throw new SysError('EAGAIN', 'read')
+    }
+    await so.wait.wait(left)
+  }
+}
+
+function join(parts: Uint8Array[] | null, last: Uint8Array | null, have: number): Uint8Array {
+  if (parts === null) return last ?? new Uint8Array(0)
+  const out = new Uint8Array(have + (last === null ? 0 : last.length))
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  if (last !== null) out.set(last, o)
+  return out
+}
+
+/** poll(2) POLLOUT: wait up to timeoutNs for the socket to become writable. */
+export async function sopollWrite(so: Socket, timeoutNs: number): Promise<boolean> {
+  const deadline = so.clock.now() + timeoutNs
+  for (;;) {
+    if (so.writable) return true
+    const left = deadline - so.clock.now()
+    if (left <= 0) return false
+    await so.wait.wait(left)
+  }
+}

@@ -1,0 +1,426 @@
+/**
+ * TCP between vnet jails in virtual time, through the syscall boundary as programs use it: the
+ * handshake and teardown state sequences (netstat's view), data both ways with verified checksums,
+ * recovery across a lossy netgraph pipe, RST for closed ports, the listen backlog bound, TIME_WAIT's
+ * 2*MSL, simultaneous open, per-vnet port spaces, reserved ports, shared-stack jails, zero windows,
+ * delayed ACKs and the errors FreeBSD returns.
+ */
+
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { afterEach, describe, test } from 'node:test'
+import { Host } from '../../host/host.js'
+import {
+  AF_INET,
+  IPPROTO_TCP,
+  MSG,
+  SHUT,
+  SO,
+  SOCK,
+  SOL_SOCKET,
+  type SocketFd,
+  type SocketInfo,
+  type Syscalls,
+  TCP_NODELAY,
+} from '../../host/syscalls.js'
+import { parseNgValue } from '../../netgraph/ascii.js'
+import { netgraph } from '../../netgraph/types.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { chainNet, netisrGuard, pairNet } from '../../testing/fixtures.js'
+import { counter, errnoOf, ip, Net } from '../../testing/net.js'
+import { MS, SEC } from '../../util/clock.js'
+
+const guard = netisrGuard()
+afterEach(() => guard.check())
+
+const A = ip('10.0.0.1')
+const B = ip('10.0.0.2')
+
+const tcpSock = (sys: Syscalls): SocketFd => sys.socket(AF_INET, SOCK.STREAM)
+
+async function errnoOfAsync(p: Promise<unknown>): Promise<string> {
+  try {
+    await p
+    return 'ok'
+  } catch (e) {
+    return (e as { code: string }).code
+  }
+}
+
+/** The TCP rows of a stack as netstat shows them: `lport>fport STATE`. */
+function states(sys: Syscalls): string[] {
+  return sys
+    .socketList()
+    .filter((s: SocketInfo) => s.proto === 'tcp4')
+    .map((s) => `${s.lport}>${s.fport} ${s.state}`)
+    .sort()
+}
+
+function pattern(n: number, seed: number): Uint8Array {
+  const d = new Uint8Array(n)
+  let x = seed
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0
+    d[i] = x >>> 24
+  }
+  return d
+}
+
+const sha = (d: Uint8Array): string => createHash('sha256').update(d).digest('hex')
+
+/** Read until EOF. */
+async function readAll(s: SocketFd): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  let n = 0
+  for (;;) {
+    const d = await s.recv(65536)
+    if (d.length === 0) break
+    parts.push(d)
+    n += d.length
+  }
+  const out = new Uint8Array(n)
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
+
+/** A listener on `sys` port `port`, a client from `csys` connected to it; returns both ends. */
+async function connected(
+  csys: Syscalls,
+  ssys: Syscalls,
+  addr: number,
+  port: number,
+): Promise<{ cli: SocketFd; srv: SocketFd; lsn: SocketFd }> {
+  const lsn = tcpSock(ssys)
+  lsn.setsockopt(SOL_SOCKET, SO.REUSEADDR, 1)
+  lsn.bind({ addr: 0, port })
+  lsn.listen(5)
+  const cli = tcpSock(csys)
+  const acc = lsn.accept()
+  await cli.connect({ addr, port })
+  const { fd } = await acc
+  return { cli, srv: fd, lsn }
+}
+
+describe('tcp: handshake and teardown', () => {
+  test('the states on both sides, from LISTEN through TIME_WAIT to gone after 2*MSL', async () => {
+    // A 1 ms link, so each step of the handshake and teardown can be watched.
+    const { a, b } = pipePair(41, '{ delay=1000 }')
+    const lsn = tcpSock(b)
+    lsn.bind({ addr: 0, port: 80 })
+    lsn.listen(1)
+    assert.deepEqual(states(b), ['80>0 LISTEN'])
+    const cli = tcpSock(a)
+    cli.setNonBlocking(true)
+    assert.equal(await errnoOfAsync(cli.connect({ addr: B, port: 80 })), 'EINPROGRESS')
+    const port = cli.getsockname().port
+    assert.deepEqual(states(a), [`${port}>80 SYN_SENT`])
+    assert.equal(await errnoOfAsync(cli.connect({ addr: B, port: 80 })), 'EALREADY')
+    // ARP first (2 ms), then the SYN (1 ms): the server holds a SYN_RCVD connection until 5 ms.
+    await a.nanosleep(3.5 * MS)
+    assert.deepEqual(states(b), [`80>${port} SYN_RCVD`, '80>0 LISTEN'].sort())
+    assert.equal(await cli.pollOut(SEC), true)
+    assert.equal(cli.getsockopt(SOL_SOCKET, SO.ERROR), 0)
+    assert.equal(await errnoOfAsync(cli.connect({ addr: B, port: 80 })), 'EISCONN')
+    const { fd: srv, from } = await lsn.accept()
+    assert.deepEqual(from, { addr: A, port })
+    assert.deepEqual(states(a), [`${port}>80 ESTABLISHED`])
+    assert.deepEqual(states(b), [`80>${port} ESTABLISHED`, '80>0 LISTEN'].sort())
+    assert.equal(cli.tcpInfo().state, 4)
+    // Active close: FIN_WAIT_1, then FIN_WAIT_2 on the client once acknowledged; CLOSE_WAIT on the server.
+    cli.close()
+    assert.deepEqual(states(a), [`${port}>80 FIN_WAIT_1`])
+    await a.nanosleep(5 * MS)
+    assert.deepEqual(states(a), [`${port}>80 FIN_WAIT_2`])
+    assert.deepEqual(states(b), [`80>${port} CLOSE_WAIT`, '80>0 LISTEN'].sort())
+    assert.equal((await srv.recv(10)).length, 0)
+    srv.close()
+    assert.deepEqual(states(b), [`80>${port} LAST_ACK`, '80>0 LISTEN'].sort())
+    await a.nanosleep(5 * MS)
+    assert.deepEqual(states(b), ['80>0 LISTEN'])
+    assert.deepEqual(states(a), [`${port}>80 TIME_WAIT`])
+    // 2 * net.inet.tcp.msl (30 s).
+    await a.nanosleep(59 * SEC)
+    assert.deepEqual(states(a), [`${port}>80 TIME_WAIT`])
+    await a.nanosleep(2 * SEC)
+    assert.deepEqual(states(a), [])
+    assert.equal(counter(a, 'tcp', 'tcps_connattempt'), 1)
+    assert.equal(counter(b, 'tcp', 'tcps_accepts'), 1)
+    assert.equal(counter(a, 'tcp', 'tcps_closed'), 1)
+  })
+
+  test('TIME_WAIT lasts 2 * net.inet.tcp.msl', async () => {
+    const net = guard.track(pairNet(42))
+    const a = net.sys('a')
+    a.sysctlSet('net.inet.tcp.msl', '1000')
+    const { cli, srv } = await connected(a, net.sys('b'), B, 7)
+    cli.shutdown(SHUT.WR)
+    assert.equal((await srv.recv(1)).length, 0)
+    srv.close()
+    cli.close()
+    await net.sleep(10 * MS)
+    assert.equal(states(a).length, 1)
+    assert.match(states(a)[0]!, /TIME_WAIT$/)
+    await net.sleep(2 * SEC)
+    assert.deepEqual(states(a), [])
+  })
+
+  test('simultaneous open: two SYNs cross and both ends reach ESTABLISHED', async () => {
+    // A 5 ms link, so that each SYN leaves before the other arrives.
+    const { a, b } = pipePair(43, '{ delay=5000 }')
+    const s1 = tcpSock(a)
+    const s2 = tcpSock(b)
+    s1.bind({ addr: A, port: 5001 })
+    s2.bind({ addr: B, port: 5002 })
+    const p1 = s1.connect({ addr: B, port: 5002 })
+    const p2 = s2.connect({ addr: A, port: 5001 })
+    assert.deepEqual(states(a), ['5001>5002 SYN_SENT'])
+    await Promise.all([p1, p2])
+    assert.deepEqual(states(a), ['5001>5002 ESTABLISHED'])
+    assert.deepEqual(states(b), ['5002>5001 ESTABLISHED'])
+    await s1.send(new TextEncoder().encode('ping'))
+    assert.equal(new TextDecoder().decode(await s2.recv(10)), 'ping')
+    // Simultaneous close: both FINs cross, both go through CLOSING to TIME_WAIT.
+    s1.close()
+    s2.close()
+    assert.deepEqual(states(a), ['5001>5002 FIN_WAIT_1'])
+    await a.nanosleep(7 * MS)
+    assert.deepEqual(states(a), ['5001>5002 CLOSING'])
+    await a.nanosleep(5 * MS)
+    assert.deepEqual(states(a), ['5001>5002 TIME_WAIT'])
+    assert.deepEqual(states(b), ['5002>5001 TIME_WAIT'])
+  })
+
+  test('a closed port answers with an RST: connect fails ECONNREFUSED; blackhole stays silent', async () => {
+    const net = guard.track(pairNet(44))
+    const a = net.sys('a')
+    const b = net.sys('b')
+    assert.equal(await errnoOfAsync(tcpSock(a).connect({ addr: B, port: 81 })), 'ECONNREFUSED')
+    assert.equal(counter(b, 'tcp', 'tcps_sndctrl'), 1)
+    assert.equal(counter(a, 'tcp', 'tcps_conndrops'), 1)
+    // net.inet.tcp.blackhole=1: no RST for a SYN, so the connect times out (keepinit) instead.
+    b.sysctlSet('net.inet.tcp.blackhole', '1')
+    const s = tcpSock(a)
+    s.setsockopt(IPPROTO_TCP, 128, 5)
+    assert.equal(await errnoOfAsync(s.connect({ addr: B, port: 81 })), 'ETIMEDOUT')
+    assert.equal(counter(b, 'tcp', 'tcps_sndctrl'), 1)
+    assert.equal(counter(a, 'tcp', 'tcps_keepdrops'), 1)
+  })
+
+  test('a SYN beyond the backlog is dropped and counted; the client gets in once one is accepted', async () => {
+    const net = guard.track(pairNet(45))
+    const a = net.sys('a')
+    const b = net.sys('b')
+    const lsn = tcpSock(b)
+    lsn.bind({ addr: 0, port: 80 })
+    lsn.listen(1)
+    // 3/2 of a backlog of 1 is 1: two connections are queued, the third is refused.
+    const c = [tcpSock(a), tcpSock(a), tcpSock(a)]
+    const p = c.map((s) => s.connect({ addr: B, port: 80 }))
+    await Promise.all([p[0], p[1]])
+    await net.sleep(100 * MS)
+    assert.ok(counter(b, 'tcp', 'tcps_listendrop') >= 1)
+    assert.match(states(a).join(), /SYN_SENT/)
+    await lsn.accept()
+    // The third SYN's retransmission (after 1 s) finds room.
+    await p[2]
+    assert.equal((await lsn.accept()).from.addr, A)
+    assert.equal((await lsn.accept()).from.addr, A)
+    assert.equal(await errnoOfAsync(lsn.accept(0)), 'EAGAIN')
+  })
+})
+
+describe('tcp: data', () => {
+  test('across a router, both ways, hash-identical, every checksum verified', async () => {
+    const net = guard.track(chainNet(46))
+    const a = net.sys('a')
+    const b = net.sys('b')
+    const { cli, srv } = await connected(a, b, ip('10.0.2.1'), 8080)
+    const info = cli.tcpInfo()
+    assert.equal(info.sndMss, 1460)
+    assert.equal(info.options, 7)
+    assert.equal(info.sndWscale, 6)
+    const up = pattern(300_000, 1)
+    const down = pattern(200_000, 2)
+    const [, , gotUp, gotDown] = await Promise.all([
+      cli.send(up).then(() => cli.shutdown(SHUT.WR)),
+      srv.send(down).then(() => srv.shutdown(SHUT.WR)),
+      readAll(srv),
+      readAll(cli),
+    ])
+    assert.equal(sha(gotUp), sha(up))
+    assert.equal(sha(gotDown), sha(down))
+    for (const s of [a, b]) {
+      assert.equal(counter(s, 'tcp', 'tcps_rcvbadsum'), 0)
+      assert.equal(counter(s, 'tcp', 'tcps_sndrexmitpack'), 0)
+    }
+    assert.equal(counter(b, 'tcp', 'tcps_rcvbyte'), up.length)
+    assert.ok(counter(b, 'tcp', 'tcps_delack') + counter(b, 'tcp', 'tcps_sndacks') > 0)
+  })
+
+  test('MSG_PEEK, MSG_WAITALL, EOF, and EPIPE after shutdown', async () => {
+    const net = guard.track(pairNet(47))
+    const { cli, srv } = await connected(net.sys('a'), net.sys('b'), B, 9)
+    cli.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)
+    assert.equal(cli.getsockopt(IPPROTO_TCP, TCP_NODELAY), 1)
+    await cli.send(new TextEncoder().encode('hello'))
+    assert.equal(new TextDecoder().decode(await srv.recv(100, MSG.PEEK)), 'hello')
+    const all = srv.recv(8, MSG.WAITALL)
+    await cli.send(new TextEncoder().encode('abc'))
+    assert.equal(new TextDecoder().decode(await all), 'helloabc')
+    assert.equal(await errnoOfAsync(srv.recv(10, MSG.DONTWAIT)), 'EAGAIN')
+    cli.shutdown(SHUT.WR)
+    assert.equal(await errnoOfAsync(cli.send(new Uint8Array(1))), 'EPIPE')
+    assert.equal((await srv.recv(10)).length, 0)
+    // Half-close: the other direction still works.
+    await srv.send(new TextEncoder().encode('still here'))
+    assert.equal(new TextDecoder().decode(await cli.recv(100)), 'still here')
+  })
+
+  test('a zero window is probed until the reader drains it', async () => {
+    const net = guard.track(pairNet(48))
+    const a = net.sys('a')
+    const { cli, srv } = await connected(a, net.sys('b'), B, 5000)
+    const data = pattern(400_000, 3)
+    const sending = cli.send(data)
+    await net.sleep(30 * SEC)
+    assert.ok(counter(a, 'tcp', 'tcps_sndprobe') >= 1, 'window probes sent')
+    assert.ok(counter(a, 'tcp', 'tcps_persisttimeo') >= 1)
+    const reading = readAll(srv)
+    assert.equal(await sending, data.length)
+    cli.close()
+    assert.equal(sha(await reading), sha(data))
+  })
+
+  test('an RST is reported once as ECONNRESET, then reads see EOF and writes EPIPE', async () => {
+    const net = guard.track(pairNet(49))
+    const { cli, srv } = await connected(net.sys('a'), net.sys('b'), B, 5000)
+    // SO_LINGER with a zero timeout: close aborts with an RST.
+    srv.setsockopt(SOL_SOCKET, SO.LINGER, 0)
+    srv.close()
+    await net.sleep(MS)
+    assert.equal(await errnoOfAsync(cli.recv(10)), 'ECONNRESET')
+    assert.equal((await cli.recv(10)).length, 0)
+    assert.equal(await errnoOfAsync(cli.send(new Uint8Array(1))), 'EPIPE')
+  })
+})
+
+/**
+ * Two vnet jails a (10.0.0.1) and b (10.0.0.2) joined through ng_eiface — ng_pipe — ng_eiface, the
+ * pipe configured with `cfg` (ng_pipe's setcfg ASCII form).
+ */
+function pipePair(seed: number, cfg: string): { a: Syscalls; b: Syscalls; host: Host } {
+  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed })
+  const net = new Net(host, { jails: ['a', 'b'] })
+  const root = net.root
+  const ng = root.ngSocket()
+  const eiface = () => {
+    const path = `[${netgraph(host.vnet0).create('eiface').id.toString(16)}]:`
+    return { path, name: parseNgValue(ng.msg(path, 'getifname', '').response!) as string }
+  }
+  const ea = eiface()
+  const eb = eiface()
+  root.ifMoveToJail(ea.name, 'a')
+  root.ifMoveToJail(eb.name, 'b')
+  const a = root.attach('a')
+  const b = root.attach('b')
+  a.ifAddAddr(ea.name, A, 24)
+  b.ifAddAddr(eb.name, B, 24)
+  const info = ng.mkpeer(ea.path, 'pipe', 'ether', 'upper')
+  const pipe = `[${info.id.toString(16)}]:`
+  ng.connect(pipe, eb.path, 'lower', 'ether')
+  ng.msg(pipe, 'setcfg', cfg)
+  return { a, b, host }
+}
+
+describe('tcp: loss recovery', () => {
+  test('1 MB each way through a pipe losing 3% each way with 5 ms delay: hash-identical', async () => {
+    const { a, b } = pipePair(50, '{ delay=5000 downstream={ loss=3 } upstream={ loss=3 } }')
+    const { cli, srv } = await connected(a, b, B, 80)
+    const up = pattern(1_000_000, 4)
+    const down = pattern(1_000_000, 5)
+    const [, , gotUp, gotDown] = await Promise.all([
+      cli.send(up).then(() => cli.shutdown(SHUT.WR)),
+      srv.send(down).then(() => srv.shutdown(SHUT.WR)),
+      readAll(srv),
+      readAll(cli),
+    ])
+    assert.equal(sha(gotUp), sha(up))
+    assert.equal(sha(gotDown), sha(down))
+    for (const s of [a, b]) {
+      assert.ok(counter(s, 'tcp', 'tcps_sndrexmitpack') > 0, 'losses were repaired by retransmission')
+      assert.equal(counter(s, 'tcp', 'tcps_rcvbadsum'), 0)
+    }
+    assert.ok(cli.tcpInfo().retransmits > 0)
+  })
+})
+
+describe('tcp: ports, privileges, jails', () => {
+  test('two vnet jails both listen on port 80; neither sees the other', async () => {
+    const net = guard.track(pairNet(51))
+    for (const j of ['a', 'b']) {
+      const s = tcpSock(net.sys(j))
+      s.bind({ addr: 0, port: 80 })
+      s.listen(5)
+      const again = tcpSock(net.sys(j))
+      assert.equal(
+        errnoOf(() => again.bind({ addr: 0, port: 80 })),
+        'EADDRINUSE',
+      )
+      again.close()
+    }
+    assert.deepEqual(states(net.sys('a')), ['80>0 LISTEN'])
+    assert.deepEqual(states(net.sys('b')), ['80>0 LISTEN'])
+    assert.deepEqual(states(net.root), [])
+    const c = tcpSock(net.sys('a'))
+    await c.connect({ addr: B, port: 80 })
+    assert.deepEqual(c.getpeername(), { addr: B, port: 80 })
+  })
+
+  test('a non-root user may not bind below 1024 (EACCES), root may; listen on a datagram socket fails', () => {
+    const net = guard.track(pairNet(52))
+    const user = net.sys('a').withUid(1001)
+    assert.equal(
+      errnoOf(() => tcpSock(user).bind({ addr: 0, port: 80 })),
+      'EACCES',
+    )
+    tcpSock(user).bind({ addr: 0, port: 8080 })
+    tcpSock(net.sys('a')).bind({ addr: 0, port: 80 })
+    assert.equal(
+      errnoOf(() => user.socket(AF_INET, SOCK.DGRAM).listen(1)),
+      'EOPNOTSUPP',
+    )
+    assert.equal(
+      errnoOf(() => user.socket(AF_INET, SOCK.STREAM, 17)),
+      'EPROTONOSUPPORT',
+    )
+  })
+
+  test('a jail on a shared stack binds only its own address; its wildcard becomes that address', async () => {
+    const net = guard.track(pairNet(53))
+    const b = net.sys('b')
+    b.jailCreate([
+      ['name', 'web'],
+      ['ip4.addr', '10.0.0.2'],
+      ['persist', true],
+    ])
+    const web = b.attach('web')
+    const s = tcpSock(web)
+    assert.equal(
+      errnoOf(() => s.bind({ addr: ip('10.0.0.9'), port: 80 })),
+      'EADDRNOTAVAIL',
+    )
+    s.bind({ addr: 0, port: 80 })
+    assert.deepEqual(s.getsockname(), { addr: B, port: 80 })
+    s.listen(5)
+    const c = tcpSock(net.sys('a'))
+    await c.connect({ addr: B, port: 80 })
+    assert.equal((await s.accept()).from.addr, A)
+    // The jail sees its own sockets only; its parent sees them all.
+    assert.deepEqual(states(web).length, 2)
+    assert.equal(states(b).length, 2)
+  })
+})

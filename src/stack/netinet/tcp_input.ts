@@ -1,0 +1,171 @@
+/**
+ * TCP input, first half (FreeBSD's tcp_input()): validate the segment (length, checksum, data
+ * offset, counted as struct tcpstat does), find its connection in the vnet's table, answer segments
+ * for no connection with an RST (tcp_dropwithreset; not for RSTs, and not at all under
+ * net.inet.tcp.blackhole), and take SYNs on a listening socket: a new connection in SYN_RECEIVED
+ * on the listener's queue, within its backlog (tcps_listendrop otherwise), answered with a SYN-ACK.
+ * Segments for an existing connection go on to tcp_segment.ts.
+ *
+ * Never throws; takes ownership of the mbuf.
+ */
+
+import type { Mbuf } from '../../buf/mbuf.js'
+import { type StreamSocket, soqinsert, soqroom } from '../../kern/socket_stream.js'
+import { isMulticastIpv4, readU32 } from '../../wire/addr.js'
+import { seqAdd } from '../../wire/seq.js'
+import { TcpCheck, TH, TOF } from '../../wire/tcp.js'
+import type { Ifnet } from '../net/ifnet.js'
+import type { Vnet } from '../net/vnet.js'
+import { tcpOutput } from './tcp_output.js'
+import { ticksFromNs } from './tcp_rtt.js'
+import { tcpDoSegment } from './tcp_segment.js'
+import { tcpMss, tcpRespond, tcpStateChange } from './tcp_subr.js'
+import { keepInit, tcpTimerActivate } from './tcp_timer.js'
+import { tcpNewConn } from './tcp_usrreq.js'
+import { intotcpcb, TCPS, type Tcpcb, type TcpSeg, type TcpVnet, TF, TT, tcp } from './tcp_var.js'
+
+/** m starts at the IP header of length hlen. Takes ownership of m. */
+export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
+  const tv = tcp(v)
+  const st = tv.stats
+  const pool = v.env.pool
+  st.tcps_rcvtotal++
+  const buf = m.data
+  const src = readU32(buf, m.off + 12)
+  const dst = readU32(buf, m.off + 16)
+  const th = tv.th
+  th.point(buf, m.off + hlen, m.len - hlen)
+  const chk = th.check(true, src, dst)
+  if (chk !== TcpCheck.OK) {
+    if (chk === TcpCheck.SHORT) st.tcps_rcvshort++
+    else if (chk === TcpCheck.BAD_SUM) st.tcps_rcvbadsum++
+    else st.tcps_rcvbadoff++
+    pool.put(m)
+    return
+  }
+  // Never answer or accept broadcast and multicast (RFC 1122 §4.2.3.10).
+  if (
+    v.isBroadcast(dst) ||
+    isMulticastIpv4(dst) ||
+    isMulticastIpv4(src) ||
+    src === 0xffffffff ||
+    m.linkBcast
+  ) {
+    pool.put(m)
+    return
+  }
+  const seg = tv.seg
+  seg.src = src
+  seg.dst = dst
+  seg.sport = th.srcPort
+  seg.dport = th.dstPort
+  seg.seq = th.seq
+  seg.ack = th.ack
+  seg.flags = th.flags & 0xff
+  seg.win = th.window
+  seg.len = th.payloadLength
+  seg.buf = buf
+  seg.off = th.payloadOffset
+  th.parseOptions(tv.to)
+  if ((seg.flags & (TH.SYN | TH.FIN)) === (TH.SYN | TH.FIN) && tv.dropSynfin !== 0) {
+    pool.put(m)
+    return
+  }
+  const inp = tv.pcbs.lookup(src, seg.sport, dst, seg.dport)
+  const tp = inp === null ? null : intotcpcb(inp)
+  if (tp === null || tp.state === TCPS.CLOSED) {
+    if (tv.blackhole === 0 || (tv.blackhole === 1 && (seg.flags & TH.SYN) === 0)) dropWithReset(v, tv, seg)
+    pool.put(m)
+    return
+  }
+  if (tp.state === TCPS.LISTEN) listenInput(v, tv, tp, seg)
+  else tcpDoSegment(tp, seg, tv.to)
+  pool.put(m)
+}
+
+/**
+ * tcp_dropwithreset: answer a segment with an RST (RFC 9293 §3.10.7.1): at its ACK number if it
+ * had one, else at 0 acknowledging everything it occupied. Never for an RST.
+ */
+export function dropWithReset(v: Vnet, tv: TcpVnet, seg: TcpSeg): void {
+  if ((seg.flags & TH.RST) !== 0) return
+  if ((seg.flags & TH.ACK) !== 0)
+    tcpRespond(v, tv, null, seg.dst, seg.src, seg.dport, seg.sport, seg.ack, 0, TH.RST, 0)
+  else {
+    let n = seg.len
+    if ((seg.flags & TH.SYN) !== 0) n++
+    if ((seg.flags & TH.FIN) !== 0) n++
+    tcpRespond(v, tv, null, seg.dst, seg.src, seg.dport, seg.sport, 0, seqAdd(seg.seq, n), TH.RST | TH.ACK, 0)
+  }
+}
+
+/** A segment for a listening socket: only a plain SYN starts a connection. */
+function listenInput(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg): void {
+  const st = tv.stats
+  const f = seg.flags
+  if ((f & TH.RST) !== 0) return
+  if ((f & TH.ACK) !== 0) {
+    // No handshake of ours is pending for it (there is no syncache entry): reset.
+    if ((f & TH.SYN) !== 0) st.tcps_badsyn++
+    dropWithReset(v, tv, seg)
+    return
+  }
+  if ((f & TH.SYN) === 0) return
+  // A SYN from ourselves to ourselves (a "land" attack) is dropped.
+  if (seg.src === seg.dst && seg.sport === seg.dport) return
+  const head = lp.so
+  if (!soqroom(head)) {
+    st.tcps_listendrop++
+    return
+  }
+  const tp = tcpNewConn(head, seg.dst, seg.dport, seg.src, seg.sport)
+  if (tp === null) {
+    st.tcps_listendrop++
+    return
+  }
+  const now = v.env.clock.now()
+  tp.irs = seg.seq
+  tp.rcv_nxt = seqAdd(seg.seq, 1)
+  tp.rcv_adv = tp.rcv_nxt
+  tp.rcv_up = tp.rcv_nxt
+  tp.iss = tv.isn.newIsn(seg.src, seg.sport, seg.dst, seg.dport, ticksFromNs(now))
+  tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss
+  tcpSynOptions(tp, tv, now)
+  tp.snd_wnd = seg.win
+  tp.snd_wl1 = seg.seq
+  tp.snd_wl2 = tp.iss
+  tcpStateChange(tp, TCPS.SYN_RECEIVED)
+  soqinsert(head, tp.so, false)
+  st.tcps_accepts++
+  tcpTimerActivate(tp, TT.KEEP, keepInit(tp))
+  tp.flags |= TF.ACKNOW
+  tcpOutput(tp)
+}
+
+/**
+ * Settle what the SYN in tv.to negotiated (RFC 7323 window scale and timestamps, RFC 2018
+ * SACK-permitted, the MSS): an option counts only when both ends asked for it.
+ */
+export function tcpSynOptions(tp: Tcpcb, tv: TcpVnet, now: number): void {
+  const to = tv.to
+  if ((tp.flags & TF.REQ_SCALE) !== 0 && (to.flags & TOF.SCALE) !== 0) {
+    tp.flags |= TF.RCVD_SCALE
+    tp.snd_scale = to.wscale
+    if (tp.request_r_scale === 0) tp.request_r_scale = wscaleFor(tp.so)
+  } else tp.flags &= ~TF.REQ_SCALE
+  if ((tp.flags & TF.REQ_SCALE) !== 0 && (tp.flags & TF.RCVD_SCALE) !== 0) tp.rcv_scale = tp.request_r_scale
+  if ((tp.flags & TF.REQ_TSTMP) !== 0 && (to.flags & TOF.TS) !== 0) {
+    tp.flags |= TF.RCVD_TSTMP
+    tp.ts_recent = to.tsval
+    tp.ts_recent_age = now
+  } else tp.flags &= ~TF.REQ_TSTMP
+  if ((to.flags & TOF.SACKPERM) === 0) tp.flags &= ~TF.SACK_PERMIT
+  tcpMss(tp, (to.flags & TOF.MSS) !== 0 ? to.mss : 0)
+}
+
+/** The window scale we ask for: the smallest that lets kern.ipc.maxsockbuf be offered. */
+export function wscaleFor(so: StreamSocket): number {
+  let s = 0
+  while (s < 14 && 65535 * 2 ** s < so.ipc.maxsockbuf) s++
+  return s
+}

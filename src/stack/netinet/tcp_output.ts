@@ -1,0 +1,272 @@
+/**
+ * TCP output (FreeBSD's tcp_output.c): decide whether a segment is due — data the windows allow
+ * (Nagle unless TCP_NODELAY, TCP_NOPUSH), a window update, an ACK owed, SYN/FIN/RST — and build it
+ * with FreeBSD's options in FreeBSD's order (mss, nop, wscale, sackOK, TS; SACK blocks), then hand it
+ * to IP with DF set. Keeps the sequence space, RTT timing and the retransmit/persist timers right.
+ *
+ * Never throws; allocates one pooled mbuf per segment and nothing else.
+ */
+
+import { SS } from '../../kern/socket.js'
+import { IpProto } from '../../wire/ipv4.js'
+import { seqAdd, seqDiff, seqGt, seqLt } from '../../wire/seq.js'
+import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../wire/tcp.js'
+import { ip } from './ip.js'
+import { ipOutput } from './ip_output.js'
+import { ticksFromNs } from './tcp_rtt.js'
+import { tcpMssopt, tcpTsTicks } from './tcp_subr.js'
+import { tcpSetPersist, tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
+import { haveEstablished, TCP_MAXWIN, TCPS, type Tcpcb, TF, TT } from './tcp_var.js'
+
+/** tcp_outflags[]: the flags each state sends. */
+const OUTFLAGS: readonly number[] = [
+  TH.RST | TH.ACK, // CLOSED
+  0, // LISTEN
+  TH.SYN, // SYN_SENT
+  TH.SYN | TH.ACK, // SYN_RECEIVED
+  TH.ACK, // ESTABLISHED
+  TH.ACK, // CLOSE_WAIT
+  TH.FIN | TH.ACK, // FIN_WAIT_1
+  TH.FIN | TH.ACK, // CLOSING
+  TH.FIN | TH.ACK, // LAST_ACK
+  TH.ACK, // FIN_WAIT_2
+  TH.ACK, // TIME_WAIT
+]
+
+/** Send what is due on tp, as many segments as the windows allow. */
+export function tcpOutput(tp: Tcpcb): void {
+  for (let n = 0; n < 1024; n++) if (!outputOne(tp)) return
+}
+
+/** One pass of tcp_output's `again:` loop; true when another segment may be due (sendalot). */
+function outputOne(tp: Tcpcb): boolean {
+  const so = tp.so
+  const tv = tp.tv
+  const sb = so.sbsnd
+  tp.flags &= ~TF.NEEDOUTPUT
+  let off = seqDiff(tp.snd_nxt, tp.snd_una)
+  let sendwin = Math.min(tp.snd_wnd, tp.snd_cwnd)
+  let flags = OUTFLAGS[tp.state]!
+  if (tp.state === TCPS.LISTEN) return false
+  if ((tp.flags & TF.FORCEDATA) !== 0) {
+    if (sendwin === 0) {
+      // A window probe: one byte beyond the closed window (or the FIN).
+      if (off < sb.cc) flags &= ~TH.FIN
+      sendwin = 1
+    } else {
+      tcpTimerActivate(tp, TT.PERSIST, 0)
+      tp.rtt.rxtshift = 0
+    }
+  }
+  let len = Math.min(sb.cc, sendwin) - off
+  // A SYN in flight occupies a sequence number but no buffer byte.
+  if ((flags & TH.SYN) !== 0 && seqGt(tp.snd_nxt, tp.snd_una)) {
+    if (tp.state !== TCPS.SYN_RECEIVED) flags &= ~TH.SYN
+    off--
+    len++
+  }
+  if ((flags & TH.SYN) !== 0) len = 0
+  let sendalot = false
+  if (len < 0) {
+    len = 0
+    if (sendwin === 0) {
+      tcpTimerActivate(tp, TT.REXMT, 0)
+      tp.rtt.rxtshift = 0
+      tp.snd_nxt = tp.snd_una
+      if (!tcpTimerActive(tp, TT.PERSIST)) tcpSetPersist(tp)
+    }
+  }
+  // Options: what the segment will carry decides how much data fits.
+  const to = tv.oto
+  to.clear()
+  const nowNs = tp.inp.vnet.env.clock.now()
+  if ((tp.flags & TF.NOOPT) === 0) {
+    if ((flags & TH.SYN) !== 0) {
+      to.flags |= TOF.MSS
+      to.mss = tp.userMss !== 0 ? Math.min(tp.userMss, tcpMssopt(tp)) : tcpMssopt(tp)
+      if ((tp.flags & TF.REQ_SCALE) !== 0 && ((flags & TH.ACK) === 0 || (tp.flags & TF.RCVD_SCALE) !== 0)) {
+        to.flags |= TOF.SCALE
+        to.wscale = tp.request_r_scale
+      }
+    }
+    if ((tp.flags & TF.RCVD_TSTMP) !== 0 || ((flags & TH.SYN) !== 0 && (tp.flags & TF.REQ_TSTMP) !== 0)) {
+      to.flags |= TOF.TS
+      to.tsval = (tcpTsTicks(tv, nowNs) + tp.ts_offset) >>> 0
+      to.tsecr = tp.ts_recent
+    }
+    if ((flags & TH.SYN) !== 0 && (tp.flags & TF.SACK_PERMIT) !== 0) to.flags |= TOF.SACKPERM
+  }
+  const optlen = optionsLength(to.flags)
+  if (len + optlen > tp.maxseg) {
+    len = tp.maxseg - optlen
+    sendalot = true
+  }
+  if (seqLt(seqAdd(tp.snd_nxt, len), seqAdd(tp.snd_una, sb.cc))) flags &= ~TH.FIN
+  // The window to offer: what the receive buffer has room for, never shrinking the last offer.
+  const rcvHiwat = so.sbrcv.hiwat
+  let recwin = so.sbrcv.space
+  if (recwin < rcvHiwat / 4 && recwin < tp.maxseg) recwin = 0
+  const maxwin = TCP_MAXWIN << tp.rcv_scale
+  if (recwin > maxwin) recwin = maxwin
+  const advanced = seqDiff(tp.rcv_adv, tp.rcv_nxt)
+  if (recwin < advanced) recwin = advanced
+  if (!shouldSend(tp, flags, len, optlen, off, recwin, advanced)) {
+    // Data waits for the window: make sure a probe will ask for it.
+    if (sb.cc > 0 && !tcpTimerActive(tp, TT.REXMT) && !tcpTimerActive(tp, TT.PERSIST)) {
+      tp.rtt.rxtshift = 0
+      tcpSetPersist(tp)
+    }
+    return false
+  }
+  sendSegment(tp, flags, len, off, recwin, nowNs)
+  return sendalot
+}
+
+function optionsLength(f: number): number {
+  let n = 0
+  if (f & TOF.MSS) n += 4
+  if (f & TOF.SCALE) n += 4
+  if (f & TOF.SACKPERM) n += f & TOF.TS ? 0 : 4
+  if (f & TOF.TS) n += 12
+  return n
+}
+
+/** tcp_output's "send:" conditions (silly window avoidance, Nagle, ACKs owed, control flags). */
+function shouldSend(
+  tp: Tcpcb,
+  flags: number,
+  len: number,
+  optlen: number,
+  off: number,
+  recwin: number,
+  advanced: number,
+): boolean {
+  const sb = tp.so.sbsnd
+  if (len > 0) {
+    // A full segment, counting the options it carries.
+    if (len + optlen >= tp.maxseg) return true
+    const idle = tp.snd_max === tp.snd_una
+    if ((idle || (tp.flags & TF.NODELAY) !== 0) && len + off >= sb.cc && (tp.flags & TF.NOPUSH) === 0)
+      return true
+    if ((tp.flags & TF.FORCEDATA) !== 0) return true
+    if (tp.max_sndwnd > 0 && len >= tp.max_sndwnd / 2) return true
+    if (seqLt(tp.snd_nxt, tp.snd_max)) return true
+  }
+  // A window update worth sending: at least two segments more, and a meaningful share of the buffer.
+  if (recwin > 0 && (tp.flags & TF.NEEDSYN) === 0) {
+    const adv = recwin - advanced
+    const hiwat = tp.so.sbrcv.hiwat
+    if (adv >= 2 * tp.maxseg && (adv >= hiwat / 4 || recwin <= hiwat / 8 || hiwat <= 8 * tp.maxseg))
+      return true
+    if (2 * adv >= hiwat) return true
+  }
+  if ((tp.flags & TF.ACKNOW) !== 0) return true
+  if ((flags & (TH.SYN | TH.RST)) !== 0) return true
+  if ((flags & TH.FIN) !== 0 && ((tp.flags & TF.SENTFIN) === 0 || tp.snd_nxt === tp.snd_una)) return true
+  return false
+}
+
+function sendSegment(
+  tp: Tcpcb,
+  flags: number,
+  len: number,
+  off: number,
+  recwin: number,
+  nowNs: number,
+): void {
+  const tv = tp.tv
+  const st = tv.stats
+  const inp = tp.inp
+  const v = inp.vnet
+  const sb = tp.so.sbsnd
+  const to = tv.oto
+  // Stats: data, retransmission, probe, or a bare segment of some kind.
+  if (len > 0) {
+    if ((tp.flags & TF.FORCEDATA) !== 0 && len === 1) st.tcps_sndprobe++
+    else if (seqLt(tp.snd_nxt, tp.snd_max)) {
+      st.tcps_sndrexmitpack++
+      st.tcps_sndrexmitbyte += len
+      tp.rexmits++
+    } else {
+      st.tcps_sndpack++
+      st.tcps_sndbyte += len
+    }
+  } else if ((tp.flags & TF.ACKNOW) !== 0) st.tcps_sndacks++
+  else if ((flags & (TH.SYN | TH.FIN | TH.RST)) !== 0) st.tcps_sndctrl++
+  else st.tcps_sndwinup++
+  // PUSH when this empties what is queued (FreeBSD: the last byte of the buffer goes with PSH).
+  if (len > 0 && off + len === sb.cc) flags |= TH.PUSH
+  // A retransmitted FIN goes out at the FIN's own sequence number.
+  if ((flags & TH.FIN) !== 0 && (tp.flags & TF.SENTFIN) !== 0 && tp.snd_nxt === tp.snd_max)
+    tp.snd_nxt = seqAdd(tp.snd_nxt, -1)
+  const seq =
+    len > 0 || (flags & (TH.SYN | TH.FIN)) !== 0 || tcpTimerActive(tp, TT.PERSIST) ? tp.snd_nxt : tp.snd_max
+  const ack = (flags & TH.ACK) !== 0 ? tp.rcv_nxt : 0
+  let win: number
+  if ((flags & TH.SYN) !== 0) win = Math.min(recwin, TCP_MAXWIN)
+  else win = Math.min(recwin >>> tp.rcv_scale, TCP_MAXWIN)
+  if (win === 0) tp.flags |= TF.RXWIN0SENT
+  else tp.flags &= ~TF.RXWIN0SENT
+  const m = v.env.pool.get(TCP_HDR_LEN + 40 + len)
+  const hl = writeTcpHeader(
+    m.data,
+    m.off,
+    inp.lport,
+    inp.fport,
+    seq,
+    ack,
+    flags,
+    win,
+    0,
+    to.flags === 0 ? null : to,
+  )
+  if (len > 0) sb.copyOut(off, m.data, m.off + hl, len)
+  m.len = hl + len
+  tcpFinish(m.data, m.off, m.len, inp.laddr, inp.faddr)
+  st.tcps_sndtotal++
+  // What we now advertise, and no ACK is owed any more.
+  if (recwin > 0 && seqGt(seqAdd(tp.rcv_nxt, recwin), tp.rcv_adv)) tp.rcv_adv = seqAdd(tp.rcv_nxt, recwin)
+  tp.last_ack_sent = tp.rcv_nxt
+  tp.flags &= ~(TF.ACKNOW | TF.DELACK)
+  tcpTimerActivate(tp, TT.DELACK, 0)
+  // Advance the sequence space and time the segment, unless this is a forced window probe.
+  if ((tp.flags & TF.FORCEDATA) === 0 || !tcpTimerActive(tp, TT.PERSIST)) {
+    const startseq = tp.snd_nxt
+    if ((flags & TH.SYN) !== 0) tp.snd_nxt = seqAdd(tp.snd_nxt, 1)
+    if ((flags & TH.FIN) !== 0) {
+      tp.snd_nxt = seqAdd(tp.snd_nxt, 1)
+      tp.flags |= TF.SENTFIN
+    }
+    tp.snd_nxt = seqAdd(tp.snd_nxt, len)
+    if (seqGt(tp.snd_nxt, tp.snd_max)) {
+      tp.snd_max = tp.snd_nxt
+      if (!tp.rtt.timing) {
+        tp.rtt.startTiming(startseq, ticksFromNs(nowNs))
+        st.tcps_segstimed++
+      }
+    }
+    // Something unacknowledged is in flight: the retransmission timer must run.
+    if (!tcpTimerActive(tp, TT.REXMT) && tp.snd_nxt !== tp.snd_una) {
+      if (tcpTimerActive(tp, TT.PERSIST)) {
+        tcpTimerActivate(tp, TT.PERSIST, 0)
+        tp.rtt.rxtshift = 0
+      }
+      tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
+    }
+  } else if (seqGt(seqAdd(tp.snd_nxt, len), tp.snd_max)) tp.snd_max = seqAdd(tp.snd_nxt, len)
+  const err = ipOutput(v, m, inp.faddr, IpProto.TCP, {
+    ttl: inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl,
+    tos: inp.tos,
+    df: tv.pathMtuDiscovery !== 0,
+    src: inp.laddr,
+    dontRoute: false,
+  })
+  if (err !== undefined) {
+    // A local error is a soft error for an established connection (tcp_output's EHOSTUNREACH case);
+    // the retransmission timer tries again.
+    if (haveEstablished(tp.state) && (err === 'EHOSTUNREACH' || err === 'ENETDOWN' || err === 'EHOSTDOWN'))
+      tp.softerror = err
+    else if (err !== 'ENOBUFS') tp.softerror = err
+    if ((tp.so.state & SS.ISCONNECTING) !== 0 && err === 'EMSGSIZE') tp.softerror = err
+  }
+}

@@ -1,0 +1,516 @@
+/**
+ * TCP input, second half (FreeBSD's tcp_do_segment and tcp_twcheck, RFC 9293 §3.10.7): a segment
+ * for an existing connection. SYN_SENT completes (or simultaneously opens) the handshake; then PAWS
+ * (RFC 7323 §5), RST and SYN acceptance with RFC 5961 challenge ACKs (net.inet.tcp.insecure_rst /
+ * insecure_syn), trimming to the receive window, ACK processing (RTT samples, duplicate ACKs and
+ * NewReno fast retransmit, the send window), in-order data and FIN into the socket, and the state
+ * changes of closing, down to TIME_WAIT's 2*MSL.
+ *
+ * Never throws; the caller owns the segment's buffer.
+ */
+
+import { SS } from '../../kern/socket.js'
+import { socantrcvmore, soisconnected, soisdisconnected } from '../../kern/socket_stream.js'
+import { SysError } from '../../util/errno.js'
+import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, tstmpLt } from '../../wire/seq.js'
+import { type TcpOptions, TH, TOF } from '../../wire/tcp.js'
+import { ccAckReceived, ccConnInit, ccEnterRecovery, ccPostRecovery } from './tcp_cc_hooks.js'
+import { dropWithReset, tcpSynOptions } from './tcp_input.js'
+import { tcpOutput } from './tcp_output.js'
+import { ticksFromNs } from './tcp_rtt.js'
+import { tcpClose, tcpDrop, tcpRespond, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
+import { keepIdle, tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
+import { haveEstablished, haveRcvdFin, TCPS, type Tcpcb, type TcpSeg, TF, TT } from './tcp_var.js'
+
+/** PAWS: a ts_recent older than 24 days is no longer trusted (RFC 7323 §5.5). */
+const PAWS_IDLE_NS = 24 * 24 * 3600 * 1e9
+
+const MS = 1e6
+
+/** tcp_do_segment for tp (not LISTEN, not CLOSED). */
+export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
+  const tv = tp.tv
+  const st = tv.stats
+  const v = tp.inp.vnet
+  const now = v.env.clock.now()
+  let thflags = seg.flags
+  tp.rcvtime = now
+  if (haveEstablished(tp.state) && tp.state !== TCPS.TIME_WAIT) tcpTimerActivate(tp, TT.KEEP, keepIdle(tp))
+  if (tp.state === TCPS.TIME_WAIT) {
+    twCheck(tp, seg, to)
+    return
+  }
+  // rcv_wnd: what the receive buffer can take, never less than what we already offered.
+  tp.rcv_wnd = Math.max(tp.so.sbrcv.space, seqDiff(tp.rcv_adv, tp.rcv_nxt))
+  // Strip our offset from an echoed timestamp.
+  if ((to.flags & TOF.TS) !== 0 && to.tsecr !== 0) to.tsecr = (to.tsecr - tp.ts_offset) >>> 0
+  const tiwin = (thflags & TH.SYN) !== 0 ? seg.win : seg.win << tp.snd_scale
+  if (tp.state === TCPS.SYN_SENT) {
+    synSent(tp, seg, to, tiwin, now)
+    return
+  }
+  let seq = seg.seq
+  let tlen = seg.len
+  let dataOff = seg.off
+  // RFC 7323 §5.3 PAWS: an old timestamp marks an old duplicate.
+  if (
+    (to.flags & TOF.TS) !== 0 &&
+    (tp.flags & TF.RCVD_TSTMP) !== 0 &&
+    (thflags & TH.RST) === 0 &&
+    tp.ts_recent !== 0
+  ) {
+    if (tstmpLt(to.tsval, tp.ts_recent)) {
+      if (now - tp.ts_recent_age > PAWS_IDLE_NS) tp.ts_recent = 0
+      else {
+        st.tcps_rcvduppack++
+        st.tcps_rcvdupbyte += tlen
+        st.tcps_pawsdrop++
+        if (tlen > 0) dropAfterAck(tp)
+        return
+      }
+    }
+  }
+  // SYN_RECEIVED: an ACK must acknowledge our SYN.
+  if (
+    tp.state === TCPS.SYN_RECEIVED &&
+    (thflags & TH.ACK) !== 0 &&
+    (seqLeq(seg.ack, tp.snd_una) || seqGt(seg.ack, tp.snd_max))
+  ) {
+    dropWithReset(v, tv, seg)
+    return
+  }
+  // RST (RFC 5961 §3): only at exactly the next expected sequence number; elsewhere in the window
+  // a challenge ACK, outside nothing.
+  if ((thflags & TH.RST) !== 0) {
+    if (seqGeq(seq, tp.last_ack_sent) && seqLt(seq, seqAdd(tp.last_ack_sent, tp.rcv_wnd || 1))) {
+      if (seq === tp.last_ack_sent || tv.insecureRst !== 0 || tp.state === TCPS.SYN_RECEIVED) {
+        const err = tp.state === TCPS.SYN_RECEIVED ? 'ECONNREFUSED' : 'ECONNRESET'
+        if (tp.state >= TCPS.CLOSING) tcpClose(tp)
+        else {
+          if (tp.state === TCPS.SYN_RECEIVED) st.tcps_conndrops++
+          else st.tcps_drops++
+          tp.so.error = new SysError(err, 'read')
+          tcpClose(tp)
+        }
+      } else {
+        st.tcps_badrst++
+        challengeAck(tp)
+      }
+    }
+    return
+  }
+  // A SYN on a synchronized connection (RFC 5961 §4): challenge it, unless insecure_syn and in window.
+  if ((thflags & TH.SYN) !== 0 && tp.state !== TCPS.SYN_RECEIVED) {
+    st.tcps_badsyn++
+    if (
+      tv.insecureSyn !== 0 &&
+      seqGeq(seq, tp.last_ack_sent) &&
+      seqLt(seq, seqAdd(tp.last_ack_sent, tp.rcv_wnd))
+    ) {
+      tcpDrop(tp, 'ECONNRESET')
+    } else challengeAck(tp)
+    return
+  }
+  // Trim what we already have from the front.
+  let todrop = seqDiff(tp.rcv_nxt, seq)
+  if (todrop > 0) {
+    if ((thflags & TH.SYN) !== 0) {
+      thflags &= ~TH.SYN
+      seq = seqAdd(seq, 1)
+      todrop--
+    }
+    if (todrop > tlen || (todrop === tlen && (thflags & TH.FIN) === 0)) {
+      // All of it is old: a duplicate (or a keepalive probe). Acknowledge it.
+      thflags &= ~TH.FIN
+      tp.flags |= TF.ACKNOW
+      todrop = tlen
+      st.tcps_rcvduppack++
+      st.tcps_rcvdupbyte += todrop
+    } else {
+      st.tcps_rcvpartduppack++
+      st.tcps_rcvpartdupbyte += todrop
+    }
+    dataOff += todrop
+    seq = seqAdd(seq, todrop)
+    tlen -= todrop
+  }
+  // Data for a socket nobody holds any more: the peer must learn the connection is gone.
+  if ((tp.flags & TF.NOFDREF) !== 0 && tp.state > TCPS.CLOSE_WAIT && tlen > 0) {
+    st.tcps_rcvafterclose++
+    tcpClose(tp)
+    dropWithReset(v, tv, seg)
+    return
+  }
+  // Trim what lies beyond the window from the back.
+  todrop = seqDiff(seqAdd(seq, tlen), seqAdd(tp.rcv_nxt, tp.rcv_wnd))
+  if (todrop > 0) {
+    st.tcps_rcvpackafterwin++
+    if (todrop >= tlen) {
+      st.tcps_rcvbyteafterwin += tlen
+      if (tp.rcv_wnd === 0 && seq === tp.rcv_nxt) {
+        tp.flags |= TF.ACKNOW
+        st.tcps_rcvwinprobe++
+      } else {
+        dropAfterAck(tp)
+        return
+      }
+    } else st.tcps_rcvbyteafterwin += todrop
+    tlen -= Math.min(todrop, tlen)
+    thflags &= ~(TH.PUSH | TH.FIN)
+  }
+  // RFC 7323 §4.3: remember the timestamp of the segment that covers what we last acknowledged.
+  if (
+    (to.flags & TOF.TS) !== 0 &&
+    seqLeq(seq, tp.last_ack_sent) &&
+    seqLeq(tp.last_ack_sent, seqAdd(seq, tlen + ((thflags & (TH.SYN | TH.FIN)) !== 0 ? 1 : 0)))
+  ) {
+    tp.ts_recent_age = now
+    tp.ts_recent = to.tsval
+  }
+  if ((thflags & TH.ACK) === 0) {
+    if (tp.state === TCPS.SYN_RECEIVED || (tp.flags & TF.NEEDSYN) !== 0) {
+      processData(tp, seg, thflags, seq, tlen, dataOff, tiwin)
+      return
+    }
+    if ((tp.flags & TF.ACKNOW) !== 0) tcpOutput(tp)
+    return
+  }
+  if (tp.state === TCPS.SYN_RECEIVED) {
+    st.tcps_connects++
+    tcpStateChange(tp, (tp.flags & TF.NEEDFIN) !== 0 ? TCPS.FIN_WAIT_1 : TCPS.ESTABLISHED)
+    tp.flags &= ~TF.NEEDFIN
+    soisconnected(tp.so)
+    tp.snd_wnd = tiwin
+    ccConnInit(tp)
+    tcpTimerActivate(tp, TT.KEEP, keepIdle(tp))
+    tp.snd_wl1 = seqAdd(seq, -1)
+  }
+  if (!ackProcessing(tp, seg, to, tiwin, tlen, thflags, now)) return
+  processData(tp, seg, thflags, seq, tlen, dataOff, tiwin)
+}
+
+/** Segments while our SYN is out: the SYN-ACK completes the handshake, a bare SYN crosses ours. */
+function synSent(tp: Tcpcb, seg: TcpSeg, to: TcpOptions, tiwin: number, now: number): void {
+  const tv = tp.tv
+  const v = tp.inp.vnet
+  const f = seg.flags
+  if ((f & TH.ACK) !== 0 && (seqLeq(seg.ack, tp.iss) || seqGt(seg.ack, tp.snd_max))) {
+    if ((f & TH.RST) === 0) dropWithReset(v, tv, seg)
+    return
+  }
+  if ((f & TH.RST) !== 0) {
+    if ((f & TH.ACK) !== 0) tcpDrop(tp, 'ECONNREFUSED')
+    return
+  }
+  if ((f & TH.SYN) === 0) return
+  tp.irs = seg.seq
+  tp.rcv_nxt = seqAdd(seg.seq, 1)
+  tp.rcv_adv = tp.rcv_nxt
+  tp.rcv_up = tp.rcv_nxt
+  tcpSynOptions(tp, tv, now)
+  if ((f & TH.ACK) !== 0) {
+    tv.stats.tcps_connects++
+    tp.snd_una = seqAdd(tp.snd_una, 1)
+    if (seqLt(tp.snd_nxt, tp.snd_una)) tp.snd_nxt = tp.snd_una
+    // RTT sample from the SYN (Karn's rule applies: not if the SYN was retransmitted).
+    if ((to.flags & TOF.TS) !== 0 && to.tsecr !== 0) tp.rtt.tsSample(tcpTsTicks(tv, now), to.tsecr)
+    else tp.rtt.ackSample(seg.ack, ticksFromNs(now))
+    tcpTimerActivate(tp, TT.REXMT, 0)
+    soisconnected(tp.so)
+    tcpStateChange(tp, (tp.flags & TF.NEEDFIN) !== 0 ? TCPS.FIN_WAIT_1 : TCPS.ESTABLISHED)
+    tp.flags &= ~TF.NEEDFIN
+    ccConnInit(tp)
+    tcpTimerActivate(tp, TT.KEEP, keepIdle(tp))
+    tp.flags |= TF.ACKNOW
+  } else {
+    // Simultaneous open (RFC 9293 §3.5): SYN_RECEIVED, and our SYN goes again with an ACK.
+    tcpTimerActivate(tp, TT.REXMT, 0)
+    tcpStateChange(tp, TCPS.SYN_RECEIVED)
+    tp.flags |= TF.ACKNOW
+  }
+  tp.snd_wnd = tiwin
+  tp.snd_wl1 = seqAdd(seg.seq, -1)
+  tp.snd_wl2 = seg.ack
+  tp.max_sndwnd = Math.max(tp.max_sndwnd, tiwin)
+  // Data on a SYN is not kept (FreeBSD does not without TFO); FIN with it neither.
+  tcpOutput(tp)
+}
+
+/**
+ * The ACK: duplicate ACKs and fast retransmit, new data acknowledged (RTT, timers, congestion
+ * window, the send buffer), and the closing states it completes. False when the segment is done.
+ */
+function ackProcessing(
+  tp: Tcpcb,
+  seg: TcpSeg,
+  to: TcpOptions,
+  tiwin: number,
+  tlen: number,
+  thflags: number,
+  now: number,
+): boolean {
+  const tv = tp.tv
+  const st = tv.stats
+  const ack = seg.ack
+  if (seqLeq(ack, tp.snd_una)) {
+    // RFC 5681 §2 duplicate ACK: nothing new, no data, same window, data outstanding.
+    if (
+      tlen === 0 &&
+      tiwin === tp.snd_wnd &&
+      (thflags & TH.FIN) === 0 &&
+      ack === tp.snd_una &&
+      tp.snd_max !== tp.snd_una
+    ) {
+      st.tcps_rcvdupack++
+      if (!tcpTimerActive(tp, TT.REXMT)) tp.dupacks = 0
+      else if (++tp.dupacks > 3 && (tp.flags & TF.FASTRECOVERY) !== 0) {
+        tp.snd_cwnd += tp.maxseg
+        tcpOutput(tp)
+        return false
+      } else if (tp.dupacks === 3) {
+        if ((tp.flags & TF.FASTRECOVERY) === 0 && seqGt(ack, tp.snd_recover)) {
+          // Fast retransmit, then fast recovery (RFC 6582).
+          const onxt = tp.snd_nxt
+          ccEnterRecovery(tp)
+          tp.flags |= TF.FASTRECOVERY
+          tp.snd_recover = tp.snd_max
+          tcpTimerActivate(tp, TT.REXMT, 0)
+          tp.rtt.stopTiming()
+          tp.snd_nxt = ack
+          tp.snd_cwnd = tp.maxseg
+          tcpOutput(tp)
+          tp.snd_cwnd = tp.snd_ssthresh + tp.maxseg * tp.dupacks
+          if (seqGt(onxt, tp.snd_nxt)) tp.snd_nxt = onxt
+          return false
+        }
+      }
+    } else tp.dupacks = 0
+    return true
+  }
+  if (seqGt(ack, tp.snd_max)) {
+    st.tcps_rcvacktoomuch++
+    dropAfterAck(tp)
+    return false
+  }
+  const acked = seqDiff(ack, tp.snd_una)
+  st.tcps_rcvackpack++
+  st.tcps_rcvackbyte += acked
+  // RTT: a timestamp echo, else the timed segment (Karn's rule lives in the estimator).
+  if ((to.flags & TOF.TS) !== 0 && to.tsecr !== 0) {
+    tp.rtt.tsSample(tcpTsTicks(tv, now), to.tsecr)
+    st.tcps_rttupdated++
+  } else if (tp.rtt.ackSample(ack, ticksFromNs(now))) st.tcps_rttupdated++
+  tp.softerror = null
+  if ((tp.flags & TF.FASTRECOVERY) !== 0) {
+    if (seqLt(ack, tp.snd_recover)) {
+      // A partial ACK: the next hole goes out at once (RFC 6582 §3.2 step 5).
+      const onxt = tp.snd_nxt
+      const ocwnd = tp.snd_cwnd
+      tcpTimerActivate(tp, TT.REXMT, 0)
+      tp.rtt.stopTiming()
+      tp.snd_nxt = ack
+      tp.snd_cwnd = tp.maxseg + acked
+      dropAcked(tp, acked, ack)
+      tcpOutput(tp)
+      tp.snd_cwnd = ocwnd
+      if (seqGt(onxt, tp.snd_nxt)) tp.snd_nxt = onxt
+      tp.snd_cwnd = (tp.snd_cwnd > acked ? tp.snd_cwnd - acked : 0) + tp.maxseg
+      return true
+    }
+    tp.flags &= ~TF.FASTRECOVERY
+    ccPostRecovery(tp, seqDiff(tp.snd_max, ack))
+  } else ccAckReceived(tp, acked)
+  tp.dupacks = 0
+  if (ack === tp.snd_max) {
+    tcpTimerActivate(tp, TT.REXMT, 0)
+    tp.flags |= TF.NEEDOUTPUT
+  } else if (!tcpTimerActive(tp, TT.PERSIST)) tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
+  const ourFinAcked = dropAcked(tp, acked, ack)
+  switch (tp.state) {
+    case TCPS.FIN_WAIT_1:
+      if (ourFinAcked) {
+        // Nothing more will be read: give the peer finwait2_timeout to finish (a closed socket).
+        if ((tp.so.state & SS.CANTRCVMORE) !== 0 || (tp.flags & TF.NOFDREF) !== 0) {
+          soisdisconnected(tp.so)
+          tcpTimerActivate(tp, TT.TWOMSL, tv.finwait2Timeout * MS)
+        }
+        tcpStateChange(tp, TCPS.FIN_WAIT_2)
+      }
+      break
+    case TCPS.CLOSING:
+      if (ourFinAcked) {
+        twStart(tp)
+        return false
+      }
+      break
+    case TCPS.LAST_ACK:
+      if (ourFinAcked) {
+        tcpClose(tp)
+        return false
+      }
+      break
+  }
+  return true
+}
+
+/** Drop acked bytes from the send buffer and advance snd_una; true when our FIN is acknowledged. */
+function dropAcked(tp: Tcpcb, acked: number, ack: number): boolean {
+  const sb = tp.so.sbsnd
+  let finAcked = false
+  if (acked > sb.cc) {
+    tp.snd_wnd -= sb.cc
+    sb.drop(sb.cc)
+    finAcked = (tp.flags & TF.SENTFIN) !== 0
+  } else {
+    sb.drop(acked)
+    tp.snd_wnd -= acked
+  }
+  if (tp.snd_wnd < 0) tp.snd_wnd = 0
+  tp.so.wakeup()
+  tp.snd_una = ack
+  if (seqLt(tp.snd_nxt, tp.snd_una)) tp.snd_nxt = tp.snd_una
+  return finAcked
+}
+
+/** The send window from a newer segment (snd_wl1/snd_wl2 as RFC 9293 §3.10.7.4). */
+function windowUpdate(tp: Tcpcb, seg: TcpSeg, tiwin: number): void {
+  if (
+    seqLt(tp.snd_wl1, seg.seq) ||
+    (tp.snd_wl1 === seg.seq && (seqLt(tp.snd_wl2, seg.ack) || (tp.snd_wl2 === seg.ack && tiwin > tp.snd_wnd)))
+  ) {
+    if (seg.len === 0 && tp.snd_wl2 === seg.ack && tiwin > tp.snd_wnd) tp.tv.stats.tcps_rcvwinupd++
+    tp.snd_wnd = tiwin
+    tp.snd_wl1 = seg.seq
+    tp.snd_wl2 = seg.ack
+    if (tp.snd_wnd > tp.max_sndwnd) tp.max_sndwnd = tp.snd_wnd
+    tp.flags |= TF.NEEDOUTPUT
+  }
+}
+
+/** In-order data and FIN into the socket; out-of-order data is dropped with an immediate ACK. */
+function processData(
+  tp: Tcpcb,
+  seg: TcpSeg,
+  thflags: number,
+  seq: number,
+  tlen: number,
+  dataOff: number,
+  tiwin: number,
+): void {
+  const tv = tp.tv
+  const st = tv.stats
+  const so = tp.so
+  // Step 6 of RFC 9293 §3.10.7.4: every acceptable ACK may carry a newer send window.
+  if ((thflags & TH.ACK) !== 0) windowUpdate(tp, seg, tiwin)
+  if ((tlen > 0 || (thflags & TH.FIN) !== 0) && !haveRcvdFin(tp.state)) {
+    if (seq === tp.rcv_nxt) {
+      if (tlen > 0) {
+        // Delayed ACK (RFC 1122 §4.2.3.2): at most every second full segment waits for the timer.
+        if (
+          tv.delayedAck !== 0 &&
+          !tcpTimerActive(tp, TT.DELACK) &&
+          (tp.flags & TF.RXWIN0SENT) === 0 &&
+          tlen <= tp.maxseg &&
+          (thflags & TH.FIN) === 0
+        )
+          tp.flags |= TF.DELACK
+        else tp.flags |= TF.ACKNOW
+        tp.rcv_nxt = seqAdd(tp.rcv_nxt, tlen)
+        st.tcps_rcvpack++
+        st.tcps_rcvbyte += tlen
+        if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(seg.buf, dataOff, tlen, true)
+        so.wakeup()
+      }
+    } else {
+      // Out of order: not kept yet; the duplicate ACK tells the sender where the hole is.
+      st.tcps_rcvoopack++
+      st.tcps_rcvoobyte += tlen
+      tp.flags |= TF.ACKNOW
+      thflags &= ~TH.FIN
+    }
+  } else thflags &= ~TH.FIN
+  if ((thflags & TH.FIN) !== 0 && seqAdd(seq, tlen) === tp.rcv_nxt) {
+    if (!haveRcvdFin(tp.state)) {
+      socantrcvmore(so)
+      tp.flags |= TF.ACKNOW
+      tp.rcv_nxt = seqAdd(tp.rcv_nxt, 1)
+    }
+    switch (tp.state) {
+      case TCPS.SYN_RECEIVED:
+      case TCPS.ESTABLISHED:
+        tcpStateChange(tp, TCPS.CLOSE_WAIT)
+        break
+      case TCPS.FIN_WAIT_1:
+        tcpStateChange(tp, TCPS.CLOSING)
+        break
+      case TCPS.FIN_WAIT_2:
+        twStart(tp)
+        return
+    }
+  }
+  if ((tp.flags & (TF.NEEDOUTPUT | TF.ACKNOW)) !== 0) tcpOutput(tp)
+  if ((tp.flags & TF.DELACK) !== 0) {
+    tp.flags &= ~TF.DELACK
+    tcpTimerActivate(tp, TT.DELACK, tv.delacktime * MS)
+  }
+}
+
+/** RFC 5961 §7 challenge ACK: our current view, so a genuine peer can answer it exactly. */
+function challengeAck(tp: Tcpcb): void {
+  const inp = tp.inp
+  const win = Math.min(tp.so.sbrcv.space >>> tp.rcv_scale, 65535)
+  tcpRespond(
+    inp.vnet,
+    tp.tv,
+    tp,
+    inp.laddr,
+    inp.faddr,
+    inp.lport,
+    inp.fport,
+    tp.snd_nxt,
+    tp.rcv_nxt,
+    TH.ACK,
+    win,
+  )
+}
+
+function dropAfterAck(tp: Tcpcb): void {
+  tp.flags |= TF.ACKNOW
+  tcpOutput(tp)
+}
+
+/** tcp_twstart: TIME_WAIT for 2*MSL; the socket is done. */
+export function twStart(tp: Tcpcb): void {
+  tcpStateChange(tp, TCPS.TIME_WAIT)
+  tcpTimerActivate(tp, TT.REXMT, 0)
+  tcpTimerActivate(tp, TT.PERSIST, 0)
+  tcpTimerActivate(tp, TT.KEEP, 0)
+  tcpTimerActivate(tp, TT.DELACK, 0)
+  // An ACK owed (for the FIN that brought us here) still goes out.
+  if ((tp.flags & TF.ACKNOW) !== 0) tcpOutput(tp)
+  soisdisconnected(tp.so)
+  tcpTimerActivate(tp, TT.TWOMSL, 2 * tp.tv.msl * MS)
+}
+
+/**
+ * tcp_twcheck: TIME_WAIT answers a retransmitted FIN with an ACK and restarts 2*MSL, ignores RSTs
+ * (RFC 1337), and acknowledges anything else that is not a plain duplicate ACK. A new SYN beyond the
+ * old sequence space ends TIME_WAIT early so the port can be reused.
+ */
+function twCheck(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
+  const f = seg.flags
+  if ((f & TH.RST) !== 0) return
+  if ((f & TH.SYN) !== 0 && (f & TH.ACK) === 0 && seqGt(seg.seq, tp.rcv_nxt)) {
+    tcpClose(tp)
+    return
+  }
+  if ((f & TH.ACK) === 0) return
+  if ((f & TH.FIN) !== 0 && seqAdd(seg.seq, seg.len + 1) === tp.rcv_nxt) {
+    tcpTimerActivate(tp, TT.TWOMSL, 2 * tp.tv.msl * MS)
+  }
+  if ((to.flags & TOF.TS) !== 0) tp.ts_recent = to.tsval
+  if (f !== TH.ACK || seg.len !== 0 || seg.seq !== tp.rcv_nxt || seg.ack !== tp.snd_nxt) {
+    tp.flags |= TF.ACKNOW
+    tcpOutput(tp)
+  }
+}

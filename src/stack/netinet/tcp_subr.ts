@@ -1,0 +1,271 @@
+/**
+ * TCP's common routines (FreeBSD's tcp_subr.c): a new tcpcb with the vnet's defaults, state
+ * changes counted per state, the MSS from the route's MTU (tcp_mssopt, tcp_mss with the socket
+ * buffers rounded to whole segments), tcp_respond for segments without a connection (RST, challenge
+ * ACK, keepalive probe), tcp_drop / tcp_close, and ICMP errors for connections (tcp_ctlinput).
+ *
+ * Data path: nothing here throws; a segment that cannot be sent is counted by IP and forgotten.
+ */
+
+import { type StreamSocket, soisdisconnected, soqremove } from '../../kern/socket_stream.js'
+import { type ErrnoName, SysError } from '../../util/errno.js'
+import { IcmpType, UnreachCode } from '../../wire/icmp.js'
+import { IpProto } from '../../wire/ipv4.js'
+import { seqGeq, seqLt } from '../../wire/seq.js'
+import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../wire/tcp.js'
+import type { Vnet } from '../net/vnet.js'
+import { INADDR_ANY, type Inpcb } from './in_pcb.js'
+import { ip } from './ip.js'
+import { ipOutput, sourceFor } from './ip_output.js'
+import { tcpTimerStopAll } from './tcp_timer.js'
+import {
+  intotcpcb,
+  TCP_MAX_WINSHIFT,
+  TCP_MAXWIN,
+  TCPS,
+  Tcpcb,
+  type TcpVnet,
+  TF,
+  tcpIfAny,
+} from './tcp_var.js'
+
+const IPTCP_HDR = 40
+
+/** Our timestamp clock (tcp_ts_getticks): milliseconds of host time. */
+export function tcpTsTicks(tv: TcpVnet, nowNs: number): number {
+  void tv
+  return Math.floor(nowNs / 1e6) >>> 0
+}
+
+/** Move tp to state s, keeping net.inet.tcp.states right. */
+export function tcpStateChange(tp: Tcpcb, s: number): void {
+  tp.tv.states[tp.state]!--
+  tp.tv.states[s]!++
+  tp.state = s
+}
+
+/** tcp_newtcpcb: a connection in CLOSED with the vnet's option defaults. */
+export function tcpNewTcpcb(inp: Inpcb, so: StreamSocket, tv: TcpVnet): Tcpcb {
+  const tp = new Tcpcb(inp, so, tv)
+  tv.states[TCPS.CLOSED]!++
+  tp.maxseg = tv.mssdflt
+  if (tv.rfc1323 !== 0) tp.flags |= TF.REQ_SCALE | TF.REQ_TSTMP
+  if (tv.sackEnable !== 0) tp.flags |= TF.SACK_PERMIT
+  tp.snd_cwnd = TCP_MAXWIN << TCP_MAX_WINSHIFT
+  tp.snd_ssthresh = TCP_MAXWIN << TCP_MAX_WINSHIFT
+  tp.rcvtime = inp.vnet.env.clock.now()
+  inp.ppcb = tp
+  return tp
+}
+
+/** The MTU toward dst (route MTU, else the interface's), or 0 without a route. */
+function pathMtu(v: Vnet, dst: number): number {
+  const rt = v.routes.lookup(dst)
+  if (rt === null) return 0
+  return rt.mtu !== 0 && rt.mtu < rt.ifp.mtu ? rt.mtu : rt.ifp.mtu
+}
+
+/** tcp_mssopt: the MSS we offer in a SYN: the path MTU less the headers, else mssdflt. */
+export function tcpMssopt(tp: Tcpcb): number {
+  const mtu = pathMtu(tp.inp.vnet, tp.inp.faddr)
+  const mss = mtu === 0 ? tp.tv.mssdflt : mtu - IPTCP_HDR
+  return Math.max(Math.min(mss, 65535), tp.tv.minmss)
+}
+
+/**
+ * tcp_mss: settle t_maxseg from the peer's offer (0: none, so mssdflt) and our path MTU, then round
+ * the socket buffers up to whole segments (bounded by kern.ipc.maxsockbuf), as FreeBSD does.
+ */
+export function tcpMss(tp: Tcpcb, offer: number): void {
+  const tv = tp.tv
+  const mtu = pathMtu(tp.inp.vnet, tp.inp.faddr)
+  const maxmss = mtu === 0 ? tv.mssdflt : mtu - IPTCP_HDR
+  let mss = offer === 0 ? tv.mssdflt : offer
+  tp.peer_mss = offer
+  if (mss > maxmss) mss = maxmss
+  if (mss < tv.minmss) mss = tv.minmss
+  if (tp.userMss !== 0 && tp.userMss < mss) mss = tp.userMss
+  const so = tp.so
+  const max = so.ipc.maxsockbuf
+  let buf = so.sbsnd.hiwat
+  if (buf < mss) mss = buf
+  else {
+    buf = Math.min(Math.ceil(buf / mss) * mss, max)
+    if (buf > so.sbsnd.hiwat) so.setBufSize(false, buf)
+  }
+  tp.maxseg = mss
+  buf = so.sbrcv.hiwat
+  if (buf > mss) {
+    buf = Math.min(Math.ceil(buf / mss) * mss, max)
+    if (buf > so.sbrcv.hiwat) so.setBufSize(true, buf)
+  }
+}
+
+/**
+ * tcp_respond: send a bare segment — an RST, an ACK — from src:sport to dst:dport, optionally with a
+ * timestamp option for tp (challenge ACKs and keepalives carry one when the connection uses them).
+ */
+export function tcpRespond(
+  v: Vnet,
+  tv: TcpVnet,
+  tp: Tcpcb | null,
+  src: number,
+  dst: number,
+  sport: number,
+  dport: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  win: number,
+): void {
+  const to = tv.oto
+  to.clear()
+  if (tp !== null && (tp.flags & TF.RCVD_TSTMP) !== 0 && (flags & TH.RST) === 0) {
+    to.flags |= TOF.TS
+    to.tsval = (tcpTsTicks(tv, v.env.clock.now()) + tp.ts_offset) >>> 0
+    to.tsecr = tp.ts_recent
+  }
+  const m = v.env.pool.get(TCP_HDR_LEN + 40)
+  const hl = writeTcpHeader(
+    m.data,
+    m.off,
+    sport,
+    dport,
+    seq >>> 0,
+    ack >>> 0,
+    flags,
+    win,
+    0,
+    to.flags === 0 ? null : to,
+  )
+  m.len = hl
+  if (src === INADDR_ANY) {
+    const rt = v.routes.lookup(dst)
+    src = rt === null ? INADDR_ANY : sourceFor(rt)
+  }
+  tcpFinish(m.data, m.off, hl, src, dst)
+  tv.stats.tcps_sndtotal++
+  if ((flags & TH.RST) !== 0) tv.stats.tcps_sndctrl++
+  else tv.stats.tcps_sndacks++
+  ipOutput(v, m, dst, IpProto.TCP, {
+    ttl: tp !== null && tp.inp.ttl >= 0 ? tp.inp.ttl : ip(v).defaultTtl,
+    tos: tp?.inp.tos ?? 0,
+    df: tv.pathMtuDiscovery !== 0,
+    src,
+    dontRoute: false,
+  })
+}
+
+/**
+ * tcp_close: the connection is over. Its timers stop, its port is free again, its socket sees the
+ * disconnect (and leaves a listener's queue it was on).
+ */
+export function tcpClose(tp: Tcpcb): void {
+  const tv = tp.tv
+  tcpTimerStopAll(tp)
+  if (tp.state !== TCPS.CLOSED) tcpStateChange(tp, TCPS.CLOSED)
+  tv.states[TCPS.CLOSED]!--
+  tv.stats.tcps_closed++
+  const inp = tp.inp
+  tv.pcbs.detach(inp)
+  inp.ppcb = null
+  const so = tp.so
+  if (so.head !== null) soqremove(so)
+  soisdisconnected(so)
+  so.pcb = null
+}
+
+/**
+ * tcp_drop: abort the connection with errno `err`, sending an RST if the peer knows of it. A soft
+ * error (from ICMP) replaces ETIMEDOUT, as FreeBSD reports the likelier cause.
+ */
+export function tcpDrop(tp: Tcpcb, err: ErrnoName): void {
+  const tv = tp.tv
+  if (tp.state >= TCPS.SYN_RECEIVED) {
+    tcpStateChange(tp, TCPS.CLOSED)
+    tv.stats.tcps_drops++
+    tcpRespondRst(tp)
+  } else tv.stats.tcps_conndrops++
+  const e = err === 'ETIMEDOUT' && tp.softerror !== null ? (tp.softerror as ErrnoName) : err
+  tp.so.error = new SysError(e, 'connect')
+  tcpClose(tp)
+}
+
+/** The RST tcp_output sends for a dropped connection (state CLOSED: RST|ACK at snd_nxt). */
+function tcpRespondRst(tp: Tcpcb): void {
+  const inp = tp.inp
+  tcpRespond(
+    inp.vnet,
+    tp.tv,
+    tp,
+    inp.laddr,
+    inp.faddr,
+    inp.lport,
+    inp.fport,
+    tp.snd_nxt,
+    tp.rcv_nxt,
+    TH.RST | TH.ACK,
+    0,
+  )
+}
+
+/**
+ * tcp_ctlinput: an ICMP error quoting a segment we sent (src:sport → dst:dport with sequence number
+ * `seq`). Port or protocol unreachable (or administratively prohibited) aborts a connect in progress
+ * (net.inet.tcp.icmp_may_rst); fragmentation needed lowers the MSS (path MTU discovery, RFC 1191);
+ * anything else is a soft error that a later timeout reports.
+ */
+export function tcpCtlinput(
+  v: Vnet,
+  type: number,
+  code: number,
+  err: ErrnoName,
+  src: number,
+  sport: number,
+  dst: number,
+  dport: number,
+  seq: number,
+  nextMtu: number,
+): void {
+  const tv = tcpIfAny(v)
+  if (tv === undefined) return
+  const inp = tv.pcbs.lookup(dst, dport, src, sport)
+  if (inp === null || inp.faddr !== dst || inp.fport !== dport) return
+  const tp = intotcpcb(inp)
+  if (tp === null) return
+  // Only errors about data in flight are believed (RFC 5927 §4.1).
+  if (!(seqGeq(seq, tp.snd_una) && seqLt(seq, tp.snd_max)) && !(tp.state === TCPS.SYN_SENT && seq === tp.iss))
+    return
+  if (type === IcmpType.UNREACH && code === UnreachCode.NEEDFRAG) {
+    const mtu = nextMtu >= 68 ? nextMtu : 576
+    const mss = Math.max(mtu - IPTCP_HDR, tv.minmss)
+    if (mss < tp.maxseg) {
+      tp.maxseg = mss
+      tv.stats.tcps_mturesent++
+      tp.snd_nxt = tp.snd_una
+      tp.flags |= TF.NEEDOUTPUT
+    }
+    return
+  }
+  const hard =
+    tv.icmpMayRst !== 0 &&
+    tp.state === TCPS.SYN_SENT &&
+    ((type === IcmpType.UNREACH &&
+      (code === UnreachCode.PORT ||
+        code === UnreachCode.PROTOCOL ||
+        code === UnreachCode.NET_PROHIB ||
+        code === UnreachCode.HOST_PROHIB ||
+        code === UnreachCode.FILTER_PROHIB)) ||
+      type === IcmpType.TIME_EXCEEDED)
+  if (hard) {
+    tcpDrop(tp, err)
+    return
+  }
+  // tcp_notify: an established connection ignores transient unreachables; others remember them.
+  if (
+    tp.state === TCPS.ESTABLISHED &&
+    (err === 'EHOSTUNREACH' || err === 'ENETUNREACH' || err === 'EHOSTDOWN')
+  )
+    return
+  tp.softerror = err
+}

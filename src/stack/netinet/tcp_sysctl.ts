@@ -1,0 +1,132 @@
+/**
+ * TCP's per-vnet module: creation and teardown of V_tcbinfo and the net.inet.tcp.* sysctls, with
+ * FreeBSD's names, defaults (times in ms) and bounds. Knobs FreeBSD has but this stack does not act
+ * on yet (ECN, syncookies, the host cache, UDP tunneling) exist so scripts that set them run.
+ */
+
+import { SS } from '../../kern/socket.js'
+import { SysError } from '../../util/errno.js'
+import { intKnob, type SysctlDecl } from '../net/sysctl.js'
+import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
+import { TcpVnet } from './tcp_var.js'
+
+type Field = { [K in keyof TcpVnet]: TcpVnet[K] extends number ? K : never }[keyof TcpVnet]
+
+const tcpOf = (v: Vnet): TcpVnet => vstate(v, tcpModule)
+
+function knob(name: string, descr: string, field: Field, min: number, max: number): SysctlDecl {
+  return intKnob(`net.inet.tcp.${name}`, descr, tcpOf, field, { min, max })
+}
+
+const INT_MAX = 0x7fffffff
+
+export const tcpModule: VnetModule<TcpVnet> = {
+  name: 'tcp',
+  slot: Slot.TCP,
+  create: (v) => new TcpVnet(v),
+  // The stack is going away under its sockets: they read end of file, cannot send, and stop their timers.
+  destroy: (s) => {
+    for (const p of s.pcbs.all()) {
+      const so = p.so
+      so.state |= SS.CANTRCVMORE | SS.CANTSENDMORE
+      so.state &= ~(SS.ISCONNECTED | SS.ISCONNECTING)
+      so.setError(new SysError('ENETDOWN', 'recvfrom'))
+      const tp = p.ppcb as { timer: { cancel(): void } | null } | null
+      tp?.timer?.cancel()
+    }
+  },
+  sysctls: [
+    knob('mssdflt', 'Default TCP Maximum Segment Size', 'mssdflt', 88, 65535),
+    knob('minmss', 'Minimum TCP Maximum Segment Size', 'minmss', 0, 65535),
+    knob('sendspace', 'Initial send socket buffer size', 'sendspace', 1, INT_MAX),
+    knob('recvspace', 'Initial receive socket buffer size', 'recvspace', 1, INT_MAX),
+    knob('rfc1323', 'Enable rfc1323 (high performance TCP) extensions', 'rfc1323', 0, 3),
+    knob('sack.enable', 'Enable/Disable TCP SACK support', 'sackEnable', 0, 1),
+    knob('delayed_ack', 'Delay ACK to try and piggyback it onto a data packet', 'delayedAck', 0, 1),
+    knob('delacktime', 'Time before a delayed ACK is sent', 'delacktime', 1, INT_MAX),
+    knob('msl', 'Maximum segment lifetime', 'msl', 1, INT_MAX),
+    knob('keepinit', 'time to establish connection', 'keepinit', 1, INT_MAX),
+    knob('keepidle', 'time before keepalive probes begin', 'keepidle', 1, INT_MAX),
+    knob('keepintvl', 'time between keepalive probes', 'keepintvl', 1, INT_MAX),
+    knob('keepcnt', 'Number of keepalive probes to send', 'keepcnt', 1, INT_MAX),
+    knob('always_keepalive', 'Assume SO_KEEPALIVE on all TCP connections', 'alwaysKeepalive', 0, 1),
+    knob('maxpersistidle', 'Maximum persist interval', 'maxpersistidle', 1, INT_MAX),
+    knob('finwait2_timeout', 'FIN-WAIT2 timeout', 'finwait2Timeout', 0, INT_MAX),
+    knob(
+      'fast_finwait2_recycle',
+      'Recycle closed FIN_WAIT_2 connections faster',
+      'fastFinwait2Recycle',
+      0,
+      1,
+    ),
+    knob('blackhole', 'Do not send RST on segments to closed ports', 'blackhole', 0, 2),
+    knob(
+      'insecure_rst',
+      'Follow RFC793 instead of RFC5961 criteria for accepting RST packets',
+      'insecureRst',
+      0,
+      1,
+    ),
+    knob(
+      'insecure_syn',
+      'Follow RFC793 instead of RFC5961 criteria for accepting SYN packets',
+      'insecureSyn',
+      0,
+      1,
+    ),
+    knob('drop_synfin', 'Drop TCP packets with SYN+FIN set', 'dropSynfin', 0, 1),
+    knob('rexmit_initial', 'Initial Retransmission Timeout', 'rexmitInitial', 1, INT_MAX),
+    knob('rexmit_min', 'Minimum Retransmission Timeout', 'rexmitMin', 1, INT_MAX),
+    knob('rexmit_slop', 'Retransmission Timer Slop', 'rexmitSlop', 0, INT_MAX),
+    knob(
+      'rexmit_drop_options',
+      'Drop TCP options from 3rd and later retransmitted SYN',
+      'rexmitDropOptions',
+      0,
+      1,
+    ),
+    knob('retries', 'maximum number of consecutive timer based retransmissions', 'retries', 1, 12),
+    knob(
+      'initcwnd_segments',
+      'Slow-start flight size (initial congestion window) in number of segments',
+      'initcwndSegments',
+      0,
+      65535,
+    ),
+    knob('ecn.enable', 'TCP ECN support', 'ecnEnable', 0, 4),
+    knob('ecn.maxretries', 'Max retries before giving up on ECN', 'ecnMaxretries', 0, INT_MAX),
+    knob('path_mtu_discovery', 'Enable Path MTU Discovery', 'pathMtuDiscovery', 0, 1),
+    knob('tolerate_missing_ts', 'Tolerate missing TCP timestamps', 'tolerateMissingTs', 0, 1),
+    knob('syncookies', 'Use TCP SYN cookies if the syncache overflows', 'syncookies', 0, 1),
+    knob('syncookies_only', 'Use only TCP SYN cookies', 'syncookiesOnly', 0, 1),
+    knob('hostcache.purgenow', 'Immediate purge of all entries', 'hostcachePurgenow', 0, 1),
+    knob(
+      'icmp_may_rst',
+      'Certain ICMP unreachable messages may abort connections in SYN_SENT',
+      'icmpMayRst',
+      0,
+      1,
+    ),
+    knob(
+      'nolocaltimewait',
+      'Do not create TCP TIME_WAIT state for local connections',
+      'nolocaltimewait',
+      0,
+      1,
+    ),
+    knob('udp_tunneling_port', 'Tunneling port for tcp over udp', 'udpTunnelingPort', 0, 65535),
+    knob('udp_tunneling_overhead', 'MSS reduction when using tcp over udp', 'udpTunnelingOverhead', 0, 1024),
+    knob('sendbuf_auto', 'Enable automatic send buffer sizing', 'sendbufAuto', 0, 1),
+    knob('recvbuf_auto', 'Enable automatic receive buffer sizing', 'recvbufAuto', 0, 1),
+    knob('sendbuf_max', 'Max size of automatic send buffer', 'sendbufMax', 1, INT_MAX),
+    knob('recvbuf_max', 'Max size of automatic receive buffer', 'recvbufMax', 1, INT_MAX),
+    knob('sendbuf_inc', 'Incrementor step size of automatic send buffer', 'sendbufInc', 1, INT_MAX),
+    knob(
+      'ts_offset_per_conn',
+      'Initialize TCP timestamps per connection instead of per host pair',
+      'tsOffsetPerConn',
+      0,
+      1,
+    ),
+  ],
+}

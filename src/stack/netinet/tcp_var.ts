@@ -1,0 +1,335 @@
+/**
+ * TCP's shared definitions (FreeBSD's tcp_var.h, tcp_fsm.h, tcp_timer.h): connection states, the
+ * tcpcb, struct tcpstat, and the per-vnet state — V_tcbinfo (each stack's own port space), the
+ * counters and the net.inet.tcp.* tunables with FreeBSD's names and defaults (times in ms as sysctl
+ * shows them).
+ *
+ * Data only: the state machine lives in tcp_input.ts / tcp_segment.ts, output in tcp_output.ts,
+ * timers in tcp_timer.ts, the user requests in tcp_usrreq.ts.
+ */
+
+import type { StreamSocket } from '../../kern/socket_stream.js'
+import type { Timer } from '../../util/clock.js'
+import type { Rng } from '../../util/rng.js'
+import { TcpOptions, TcpView } from '../../wire/tcp.js'
+import { Slot, type Vnet, vstate } from '../net/vnet.js'
+import type { Inpcb } from './in_pcb.js'
+import { InpcbTable } from './in_pcb.js'
+import { ip } from './ip.js'
+import { TcpIsn } from './tcp_isn.js'
+import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './tcp_rtt.js'
+import { tcpModule } from './tcp_sysctl.js'
+
+/** Connection states (tcp_fsm.h). */
+export const TCPS = {
+  CLOSED: 0,
+  LISTEN: 1,
+  SYN_SENT: 2,
+  SYN_RECEIVED: 3,
+  ESTABLISHED: 4,
+  CLOSE_WAIT: 5,
+  FIN_WAIT_1: 6,
+  CLOSING: 7,
+  LAST_ACK: 8,
+  FIN_WAIT_2: 9,
+  TIME_WAIT: 10,
+} as const
+
+/** tcpstates[]: the names netstat prints. */
+export const TCP_STATE_NAMES: readonly string[] = [
+  'CLOSED',
+  'LISTEN',
+  'SYN_SENT',
+  'SYN_RCVD',
+  'ESTABLISHED',
+  'CLOSE_WAIT',
+  'FIN_WAIT_1',
+  'CLOSING',
+  'LAST_ACK',
+  'FIN_WAIT_2',
+  'TIME_WAIT',
+]
+
+export const haveRcvdSyn = (s: number): boolean => s >= TCPS.SYN_RECEIVED
+export const haveEstablished = (s: number): boolean => s >= TCPS.ESTABLISHED
+export const haveRcvdFin = (s: number): boolean =>
+  s === TCPS.CLOSE_WAIT || s === TCPS.CLOSING || s === TCPS.LAST_ACK || s === TCPS.TIME_WAIT
+
+/** t_flags (tcp_var.h). */
+export const TF = {
+  ACKNOW: 0x1,
+  DELACK: 0x2,
+  NODELAY: 0x4,
+  NOOPT: 0x8,
+  SENTFIN: 0x10,
+  REQ_SCALE: 0x20,
+  RCVD_SCALE: 0x40,
+  REQ_TSTMP: 0x80,
+  RCVD_TSTMP: 0x100,
+  SACK_PERMIT: 0x200,
+  NEEDSYN: 0x400,
+  NEEDFIN: 0x800,
+  NOPUSH: 0x1000,
+  RXWIN0SENT: 0x80000,
+  FASTRECOVERY: 0x100000,
+  FORCEDATA: 0x800000,
+  /** Ours: output is wanted after input processing (FreeBSD's needoutput local). */
+  NEEDOUTPUT: 0x1000000,
+  /** Ours: the socket was closed by its user (SS_NOFDREF). */
+  NOFDREF: 0x2000000,
+} as const
+
+/** The timers of a connection (tcp_timer.h TT_*): one callout, a deadline each. */
+export const TT = { DELACK: 0, REXMT: 1, PERSIST: 2, KEEP: 3, TWOMSL: 4 } as const
+export const TT_N = 5
+
+export const TCP_MAXWIN = 65535
+export const TCP_MAX_WINSHIFT = 14
+/** tcp_persmin / tcp_persmax (ms). */
+export const TCPTV_PERSMIN = 5000
+export const TCPTV_PERSMAX = 60000
+/** net.inet.tcp.maxpersistidle default (ms). */
+export const TCPTV_KEEP_IDLE = 7_200_000
+
+/** struct tcpstat: the counters netstat -s -p tcp prints (FreeBSD's names). */
+export class TcpStats {
+  tcps_connattempt = 0
+  tcps_accepts = 0
+  tcps_connects = 0
+  tcps_drops = 0
+  tcps_conndrops = 0
+  tcps_minmssdrops = 0
+  tcps_closed = 0
+  tcps_segstimed = 0
+  tcps_rttupdated = 0
+  tcps_delack = 0
+  tcps_timeoutdrop = 0
+  tcps_rexmttimeo = 0
+  tcps_persisttimeo = 0
+  tcps_keeptimeo = 0
+  tcps_keepprobe = 0
+  tcps_keepdrops = 0
+  tcps_sndtotal = 0
+  tcps_sndpack = 0
+  tcps_sndbyte = 0
+  tcps_sndrexmitpack = 0
+  tcps_sndrexmitbyte = 0
+  tcps_sndrexmitbad = 0
+  tcps_sndacks = 0
+  tcps_sndprobe = 0
+  tcps_sndurg = 0
+  tcps_sndwinup = 0
+  tcps_sndctrl = 0
+  tcps_rcvtotal = 0
+  tcps_rcvpack = 0
+  tcps_rcvbyte = 0
+  tcps_rcvbadsum = 0
+  tcps_rcvbadoff = 0
+  tcps_rcvreassfull = 0
+  tcps_rcvshort = 0
+  tcps_rcvduppack = 0
+  tcps_rcvdupbyte = 0
+  tcps_rcvpartduppack = 0
+  tcps_rcvpartdupbyte = 0
+  tcps_rcvoopack = 0
+  tcps_rcvoobyte = 0
+  tcps_rcvpackafterwin = 0
+  tcps_rcvbyteafterwin = 0
+  tcps_rcvafterclose = 0
+  tcps_rcvwinprobe = 0
+  tcps_rcvdupack = 0
+  tcps_rcvacktoomuch = 0
+  tcps_rcvackpack = 0
+  tcps_rcvackbyte = 0
+  tcps_rcvwinupd = 0
+  tcps_pawsdrop = 0
+  tcps_predack = 0
+  tcps_preddat = 0
+  tcps_persistdrop = 0
+  tcps_badsyn = 0
+  tcps_mturesent = 0
+  tcps_listendrop = 0
+  tcps_badrst = 0
+  tcps_rcvmemdrop = 0
+  tcps_finwait2_drops = 0
+  tcps_sack_recovery_episode = 0
+  tcps_sack_rexmits = 0
+  tcps_sack_rexmit_bytes = 0
+  tcps_sack_rcv_blocks = 0
+  tcps_sack_send_blocks = 0
+  tcps_ecn_shs = 0
+  tcps_ecn_rcwnd = 0
+}
+
+/** One connection (struct tcpcb). Sequence numbers are u32; times are host-clock ns unless noted. */
+export class Tcpcb {
+  state: number = TCPS.CLOSED
+  flags = 0
+  readonly inp: Inpcb
+  readonly so: StreamSocket
+  readonly tv: TcpVnet
+  // send sequence space
+  iss = 0
+  snd_una = 0
+  snd_nxt = 0
+  snd_max = 0
+  snd_up = 0
+  snd_wl1 = 0
+  snd_wl2 = 0
+  snd_wnd = 0
+  max_sndwnd = 0
+  snd_recover = 0
+  // receive sequence space
+  irs = 0
+  rcv_nxt = 0
+  rcv_adv = 0
+  rcv_wnd = 0
+  rcv_up = 0
+  last_ack_sent = 0
+  // options (RFC 7323, RFC 2018)
+  snd_scale = 0
+  rcv_scale = 0
+  request_r_scale = 0
+  ts_recent = 0
+  /** Host-clock ns when ts_recent was recorded. */
+  ts_recent_age = 0
+  /** Added to our timestamp clock for this connection (RFC 7323 §5.4). */
+  ts_offset = 0
+  /** t_maxseg: the largest segment we send, options included in what it must hold. */
+  maxseg = 0
+  /** The MSS the peer offered (0: none). */
+  peer_mss = 0
+  // congestion control
+  snd_cwnd = 0
+  snd_ssthresh = 0x3fffffff
+  dupacks = 0
+  /** Bytes acknowledged since the last cwnd increase in congestion avoidance. */
+  bytes_acked = 0
+  readonly rtt: RttEstimator
+  /** Last time a segment arrived (t_rcvtime), for keepalive and idle. */
+  rcvtime = 0
+  /** A soft error (ICMP) remembered for the timeout report (t_softerror). */
+  softerror: string | null = null
+  /** Per-connection TCP_KEEP* (ms; 0 = the vnet's default). */
+  keepinit = 0
+  keepidle = 0
+  keepintvl = 0
+  keepcnt = 0
+  /** TCP_MAXSEG from the user (0 = none). */
+  userMss = 0
+  /** Times the retransmission timer fired for this connection (tcpi_snd_rexmitpack-like). */
+  rexmits = 0
+  /** Deadlines per TT_* (host ns; 0 = off) and the one callout that serves them. */
+  readonly timers = new Float64Array(TT_N)
+  timer: Timer | null = null
+
+  constructor(inp: Inpcb, so: StreamSocket, tv: TcpVnet) {
+    this.inp = inp
+    this.so = so
+    this.tv = tv
+    this.rtt = new RttEstimator(tv)
+  }
+}
+
+/** The segment being processed (tcp_input's locals), one per vnet, reused for every segment. */
+export class TcpSeg {
+  src = 0
+  dst = 0
+  sport = 0
+  dport = 0
+  seq = 0
+  ack = 0
+  /** TH bits. */
+  flags = 0
+  /** The window as sent (unscaled). */
+  win = 0
+  /** Payload length, and where the payload is. */
+  len = 0
+  buf: Uint8Array = new Uint8Array(0)
+  off = 0
+}
+
+/** Per-vnet TCP (V_tcbinfo, V_tcpstat and the tunables). */
+export class TcpVnet implements RttConfig {
+  readonly stats = new TcpStats()
+  readonly pcbs: InpcbTable
+  readonly rng: Rng
+  /** Connections per state (net.inet.tcp.states). */
+  readonly states = new Array<number>(11).fill(0)
+  /** One view and one options record reused by every input and output (single-threaded). */
+  readonly th = new TcpView()
+  readonly to = new TcpOptions()
+  readonly oto = new TcpOptions()
+  readonly seg = new TcpSeg()
+  // net.inet.tcp.* (times in ms)
+  mssdflt = 536
+  minmss = 216
+  sendspace = 32768
+  recvspace = 65536
+  rfc1323 = 1
+  sackEnable = 1
+  delayedAck = 1
+  delacktime = 40
+  msl = 30000
+  keepinit = 75000
+  keepidle = 7_200_000
+  keepintvl = 75000
+  keepcnt = 8
+  alwaysKeepalive = 1
+  maxpersistidle = TCPTV_KEEP_IDLE
+  finwait2Timeout = 60000
+  fastFinwait2Recycle = 0
+  blackhole = 0
+  insecureRst = 0
+  insecureSyn = 0
+  dropSynfin = 0
+  rexmitInitial = RTT_DEFAULTS.rexmitInitial
+  rexmitMin = RTT_DEFAULTS.rexmitMin
+  rexmitSlop = RTT_DEFAULTS.rexmitSlop
+  rexmitDropOptions = 0
+  retries = RTT_DEFAULTS.retries
+  initcwndSegments = 10
+  ecnEnable = 2
+  ecnMaxretries = 1
+  pathMtuDiscovery = 1
+  tolerateMissingTs = 1
+  syncookies = 1
+  syncookiesOnly = 0
+  hostcachePurgenow = 0
+  icmpMayRst = 1
+  nolocaltimewait = 1
+  udpTunnelingPort = 0
+  udpTunnelingOverhead = 8
+  sendbufAuto = 1
+  recvbufAuto = 1
+  sendbufMax = 2097152
+  recvbufMax = 2097152
+  sendbufInc = 8192
+  tsOffsetPerConn = 1
+  /** ISNs and timestamp offsets (RFC 6528, RFC 7323 §5.4) with this vnet's secret. */
+  readonly isn: TcpIsn
+
+  constructor(v: Vnet) {
+    this.rng = v.env.rng.stream(`tcp:${v.id}`)
+    this.pcbs = new InpcbTable(v.env.rng.stream(`tcp-ports:${v.id}`), TCP_PCB_MAX)
+    this.pcbs.range = ip(v).portRange
+    this.isn = new TcpIsn(v.env.rng.stream(`tcp_isn:${v.id}`))
+  }
+}
+
+/** TCP endpoints a vnet may hold at once (its share of kern.ipc.maxsockets). */
+export const TCP_PCB_MAX = 65536
+
+export function tcp(v: Vnet): TcpVnet {
+  return vstate(v, tcpModule)
+}
+
+/** The vnet's TCP state if it was ever used (input for a vnet that never used TCP needs none). */
+export function tcpIfAny(v: Vnet): TcpVnet | undefined {
+  return v.slots[Slot.TCP] as TcpVnet | undefined
+}
+
+/** The tcpcb of an inpcb (intotcpcb). */
+export function intotcpcb(inp: Inpcb): Tcpcb | null {
+  return inp.ppcb as Tcpcb | null
+}
