@@ -15,7 +15,17 @@
  */
 
 import { Duplex } from 'node:stream'
-import { AF_INET, SO, SOCK, SOL_SOCKET, type SockAddrIn } from '../../host/syscalls.js'
+import {
+  AF_INET,
+  IPPROTO_TCP,
+  SO,
+  SOCK,
+  SOL_SOCKET,
+  type SockAddrIn,
+  type SocketFd,
+  TCP_KEEPIDLE,
+  TCP_NODELAY,
+} from '../../host/syscalls.js'
 import { MSG, SHUT } from '../../kern/socket.js'
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
 import { type JailContext, jailLookup, type LookupFunction } from './jail_context.js'
@@ -23,30 +33,12 @@ import type { HandleRef } from './liveness.js'
 import { codeOf, errnoException, exceptionWithHostPort, nodeError, validatePort } from './node_errors.js'
 import type { VTimeout } from './vtimers.js'
 
-/** netinet/tcp.h option numbers (SOCKET_API.md). */
-const IPPROTO_TCP = 6
-const TCP_NODELAY = 1
-const TCP_KEEPIDLE = 256
-
-/** The stream calls of a jail's socket (SOCKET_API.md), as this module uses them. */
-export interface StreamFd {
-  bind(sa: SockAddrIn): void
-  connect(sa: SockAddrIn): Promise<void> | void
-  listen(backlog: number): void
-  accept(timeoutNs?: number): Promise<{ fd: StreamFd; from: SockAddrIn }>
-  send(data: Uint8Array, flags?: number): Promise<number>
-  recv(max: number, flags?: number, timeoutNs?: number): Promise<Uint8Array>
-  pollIn(timeoutNs: number): Promise<boolean>
-  getsockname(): SockAddrIn
-  getpeername(): SockAddrIn
-  setsockopt(level: number, name: number, value: number): void
-  shutdown(how: number): void
-  close(): void
-}
+/** A jail's TCP socket (the stream calls of the syscall API). */
+export type StreamFd = SocketFd
 
 /** A new TCP socket in the jail. */
 export function streamSocket(ctx: JailContext): StreamFd {
-  return ctx.sys.socket(AF_INET, SOCK.STREAM) as unknown as StreamFd
+  return ctx.sys.socket(AF_INET, SOCK.STREAM)
 }
 
 /** How much one read takes from the kernel (libuv reads 64 KiB at a time). */
@@ -299,6 +291,8 @@ export class Socket extends Duplex {
         if (data.length === 0) {
           this.eof = true
           this.push(null)
+          // As Node's onStreamRead does: 'end' comes even when nobody reads, once nothing is buffered.
+          this.read(0)
           return
         }
         this.bytesRead += data.length
@@ -364,7 +358,14 @@ export class Socket extends Duplex {
     this.handle.setActive(false)
     this.untrack()
     cb(err)
-    process.nextTick(() => this.emit('close', err !== null))
+    // Node emits 'close' from the handle's close callback, a turn of the event loop after 'error'
+    // (so a listener attached on 'error' still hears it); virtual time waits for it.
+    const clock = this.ctx.clock
+    clock.pause()
+    setImmediate(() => {
+      clock.resume()
+      this.emit('close', err !== null)
+    })
   }
 
   /** The lab is closing under the socket: gone, without events. */
