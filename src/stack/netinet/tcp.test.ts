@@ -29,6 +29,7 @@ import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { chainNet, netisrGuard, pairNet } from '../../testing/fixtures.js'
 import { counter, errnoOf, ip, Net } from '../../testing/net.js'
 import { MS, SEC } from '../../util/clock.js'
+import { TH, tcpFinish, writeTcpHeader } from '../../wire/tcp.js'
 
 const guard = netisrGuard()
 afterEach(() => guard.check())
@@ -312,7 +313,10 @@ describe('tcp: data', () => {
  * Two vnet jails a (10.0.0.1) and b (10.0.0.2) joined through ng_eiface — ng_pipe — ng_eiface, the
  * pipe configured with `cfg` (ng_pipe's setcfg ASCII form).
  */
-function pipePair(seed: number, cfg: string): { a: Syscalls; b: Syscalls; host: Host } {
+function pipePair(
+  seed: number,
+  cfg: string,
+): { a: Syscalls; b: Syscalls; host: Host; setcfg: (c: string) => void } {
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed })
   const net = new Net(host, { jails: ['a', 'b'] })
   const root = net.root
@@ -332,8 +336,9 @@ function pipePair(seed: number, cfg: string): { a: Syscalls; b: Syscalls; host: 
   const info = ng.mkpeer(ea.path, 'pipe', 'ether', 'upper')
   const pipe = `[${info.id.toString(16)}]:`
   ng.connect(pipe, eb.path, 'lower', 'ether')
-  ng.msg(pipe, 'setcfg', cfg)
-  return { a, b, host }
+  const setcfg = (c: string): void => void ng.msg(pipe, 'setcfg', c)
+  setcfg(cfg)
+  return { a, b, host, setcfg }
 }
 
 describe('tcp: loss recovery', () => {
@@ -355,6 +360,77 @@ describe('tcp: loss recovery', () => {
       assert.equal(counter(s, 'tcp', 'tcps_rcvbadsum'), 0)
     }
     assert.ok(cli.tcpInfo().retransmits > 0)
+    // What arrived beyond a hole was kept (reassembly) and reported in SACK blocks.
+    for (const s of [a, b]) {
+      assert.ok(counter(s, 'tcp', 'tcps_rcvoopack') > 0)
+      assert.ok(counter(s, 'tcp', 'tcps_sack_send_blocks') > 0)
+      assert.ok(counter(s, 'tcp', 'tcps_sack_rcv_blocks') > 0)
+      // The senders recovered from the scoreboard (RFC 6675), not only by timeouts.
+      assert.ok(counter(s, 'tcp', 'tcps_sack_recovery_episode') > 0)
+      assert.ok(counter(s, 'tcp', 'tcps_sack_rexmits') > 0)
+    }
+  })
+
+  test('with net.inet.tcp.cc.algorithm=newreno and SACK off, a lossy transfer still completes', async () => {
+    const { a, b } = pipePair(54, '{ delay=2000 downstream={ loss=5 } }')
+    for (const s of [a, b]) {
+      s.sysctlSet('net.inet.tcp.cc.algorithm', 'newreno')
+      s.sysctlSet('net.inet.tcp.sack.enable', '0')
+    }
+    const { cli, srv } = await connected(a, b, B, 80)
+    assert.equal(cli.tcpInfo().options & 2, 0)
+    const up = pattern(300_000, 6)
+    const [, got] = await Promise.all([cli.send(up).then(() => cli.close()), readAll(srv)])
+    assert.equal(sha(got), sha(up))
+    assert.equal(counter(b, 'tcp', 'tcps_sack_send_blocks'), 0)
+  })
+})
+
+describe('tcp: sysctls and statistics', () => {
+  test("net.inet.tcp.* knobs carry FreeBSD's names and defaults; cc.algorithm refuses unknown modules", () => {
+    const net = guard.track(pairNet(55))
+    const a = net.sys('a')
+    const want: Record<string, number | string> = {
+      'net.inet.tcp.mssdflt': 536,
+      'net.inet.tcp.sendspace': 32768,
+      'net.inet.tcp.recvspace': 65536,
+      'net.inet.tcp.rfc1323': 1,
+      'net.inet.tcp.sack.enable': 1,
+      'net.inet.tcp.delayed_ack': 1,
+      'net.inet.tcp.delacktime': 40,
+      'net.inet.tcp.msl': 30000,
+      'net.inet.tcp.keepidle': 7200000,
+      'net.inet.tcp.keepintvl': 75000,
+      'net.inet.tcp.keepinit': 75000,
+      'net.inet.tcp.rexmit_min': 30,
+      'net.inet.tcp.rexmit_slop': 200,
+      'net.inet.tcp.rexmit_initial': 1000,
+      'net.inet.tcp.blackhole': 0,
+      'net.inet.tcp.insecure_rst': 0,
+      'net.inet.tcp.insecure_syn': 0,
+      'net.inet.tcp.initcwnd_segments': 10,
+      'net.inet.tcp.cc.algorithm': 'cubic',
+      'kern.ipc.maxsockbuf': 2097152,
+    }
+    for (const [k, v] of Object.entries(want)) assert.equal(a.sysctlGet(k).value, v, k)
+    assert.equal(
+      errnoOf(() => a.sysctlSet('net.inet.tcp.cc.algorithm', 'bbr')),
+      'ESRCH',
+    )
+    a.sysctlSet('net.inet.tcp.cc.algorithm', 'newreno')
+    assert.equal(net.sys('b').sysctlGet('net.inet.tcp.cc.algorithm').value, 'cubic')
+  })
+
+  test('tcps_* counters: connects, bytes, and connections per state', async () => {
+    const net = guard.track(pairNet(56))
+    const a = net.sys('a')
+    const { cli, srv } = await connected(a, net.sys('b'), B, 80)
+    await cli.send(pattern(10_000, 7))
+    await srv.recv(10_000, MSG.WAITALL)
+    assert.equal(counter(a, 'tcp', 'tcps_connects'), 1)
+    assert.equal(counter(a, 'tcp', 'tcps_sndbyte'), 10_000)
+    assert.equal(counter(a, 'tcp', 'tcps_states[4]'), 1)
+    assert.equal(counter(net.sys('b'), 'tcp', 'tcps_states[1]'), 1)
   })
 })
 
@@ -422,5 +498,83 @@ describe('tcp: ports, privileges, jails', () => {
     // The jail sees its own sockets only; its parent sees them all.
     assert.deepEqual(states(web).length, 2)
     assert.equal(states(b).length, 2)
+  })
+})
+
+/** Send a bare TCP segment from `sys` (a raw socket, as an attacker would) src:sport -> dst:dport. */
+function forge(
+  sys: Syscalls,
+  src: number,
+  sport: number,
+  dst: number,
+  dport: number,
+  seq: number,
+  ack: number,
+  flags: number,
+): void {
+  const raw = sys.rawSocket(6)
+  const seg = new Uint8Array(20)
+  writeTcpHeader(seg, 0, sport, dport, seq >>> 0, ack >>> 0, flags, 65535, 0, null)
+  tcpFinish(seg, 0, 20, src, dst)
+  raw.send(dst, seg, { src })
+  raw.close()
+}
+
+describe('tcp: RFC 5961, ICMP errors, keepalive', () => {
+  test('an in-window RST at the wrong sequence number earns a challenge ACK; insecure_rst accepts it', async () => {
+    const net = guard.track(pairNet(57))
+    const a = net.sys('a')
+    const b = net.sys('b')
+    const { cli, srv } = await connected(a, b, B, 80)
+    const port = cli.getsockname().port
+    const nxt = srv.tcpInfo().rcvNxt
+    const acksBefore = counter(b, 'tcp', 'tcps_sndacks')
+    forge(a, A, port, B, 80, nxt + 100, 0, TH.RST)
+    await net.sleep(MS)
+    assert.equal(counter(b, 'tcp', 'tcps_badrst'), 1)
+    assert.equal(counter(b, 'tcp', 'tcps_sndacks'), acksBefore + 1)
+    assert.equal(srv.tcpInfo().state, 4)
+    // A SYN on the connection is challenged too (RFC 5961 §4).
+    forge(a, A, port, B, 80, nxt + 5, 0, TH.SYN)
+    await net.sleep(MS)
+    assert.equal(counter(b, 'tcp', 'tcps_badsyn'), 1)
+    assert.equal(srv.tcpInfo().state, 4)
+    // The exact sequence number resets; so does any in-window one under insecure_rst.
+    b.sysctlSet('net.inet.tcp.insecure_rst', '1')
+    forge(a, A, port, B, 80, nxt + 100, 0, TH.RST)
+    await net.sleep(MS)
+    assert.equal(await errnoOfAsync(srv.recv(1)), 'ECONNRESET')
+  })
+
+  test('ICMP time exceeded aborts a connect in SYN_SENT; host unreachable is a soft error reported at timeout', async () => {
+    const net = guard.track(chainNet(58))
+    const a = net.sys('a')
+    const s = tcpSock(a)
+    s.setsockopt(0, 4, 1) // IP_TTL 1: the router answers with time exceeded
+    assert.equal(await errnoOfAsync(s.connect({ addr: ip('10.0.2.1'), port: 80 })), 'EHOSTUNREACH')
+    // No route at the router: host unreachable, remembered; the connect times out with it.
+    const t = tcpSock(a)
+    t.setsockopt(IPPROTO_TCP, 128, 3)
+    const t0 = a.now()
+    assert.equal(await errnoOfAsync(t.connect({ addr: ip('10.0.9.1'), port: 80 })), 'EHOSTUNREACH')
+    assert.ok(a.now() - t0 >= 3 * SEC)
+  })
+
+  test('keepalive probes an idle peer and drops the connection when it stays silent', async () => {
+    const { a, b, setcfg } = pipePair(59, '{ delay=1000 }')
+    const { cli } = await connected(a, b, B, 80)
+    cli.setsockopt(SOL_SOCKET, SO.KEEPALIVE, 1)
+    cli.setsockopt(IPPROTO_TCP, 256, 10) // TCP_KEEPIDLE
+    cli.setsockopt(IPPROTO_TCP, 512, 2) // TCP_KEEPINTVL
+    cli.setsockopt(IPPROTO_TCP, 1024, 3) // TCP_KEEPCNT
+    const reading = errnoOfAsync(cli.recv(1))
+    await a.nanosleep(15 * SEC)
+    assert.ok(counter(a, 'tcp', 'tcps_keepprobe') >= 1)
+    assert.equal(cli.tcpInfo().state, 4, 'the peer answered the probes')
+    // The peer vanishes: every frame is lost from now on.
+    setcfg('{ downstream={ loss=100 } upstream={ loss=100 } }')
+    await a.nanosleep(30 * SEC)
+    assert.equal(await reading, 'ETIMEDOUT')
+    assert.equal(counter(a, 'tcp', 'tcps_keepdrops'), 1)
   })
 })

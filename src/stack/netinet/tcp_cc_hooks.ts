@@ -1,50 +1,77 @@
 /**
- * The congestion-control call sites of tcp_input (FreeBSD's cc_conn_init, cc_ack_received,
- * cc_cong_signal, cc_post_recovery wrappers): the initial window (RFC 6928 via
- * net.inet.tcp.initcwnd_segments) and the window's response to ACKs, duplicate ACKs and timeouts.
- * Until the mod_cc algorithms (cc/) are merged this applies NewReno's rules (RFC 5681, RFC 6582)
- * inline; the engine only ever calls these four functions.
+ * The congestion-control call sites of tcp_input and tcp_timer (FreeBSD's cc_conn_init,
+ * cc_ack_received, cc_cong_signal, cc_post_recovery wrappers): they bring the connection's cc_var
+ * up to date (maxseg, windows, sequence numbers, RTT) and call the module chosen by
+ * net.inet.tcp.cc.algorithm (cc/: NewReno, CUBIC). The engine calls only these.
  *
- * Pure arithmetic on the tcpcb: no allocation, never throws.
+ * No allocation, never throws.
  */
 
+import {
+  CC_ACK,
+  CC_NDUPACK,
+  CC_RTO,
+  ccAckReceived as ccAck,
+  ccCongSignal,
+  ccConnInit as ccInit,
+  ccPostRecovery as ccPost,
+  exitRecovery,
+  inFastRecovery,
+} from './cc/cc.js'
+import { ticksFromNs } from './tcp_rtt.js'
 import type { Tcpcb } from './tcp_var.js'
-import { TCP_MAXWIN } from './tcp_var.js'
 
-/** tcp_compute_initwnd: initcwnd_segments segments, at least 2 and at most that many 1460-byte ones. */
+function sync(tp: Tcpcb): number {
+  const ccv = tp.ccv
+  ccv.maxseg = tp.maxseg
+  ccv.sndWnd = tp.snd_wnd
+  ccv.sndScale = tp.snd_scale
+  ccv.sndNxt = tp.snd_nxt
+  ccv.sndMax = tp.snd_max
+  ccv.rxtshift = tp.rtt.rxtshift
+  ccv.srtt = tp.rtt.srtt
+  ccv.rttupdated = tp.rtt.rttupdated
+  return ticksFromNs(tp.inp.vnet.env.clock.now())
+}
+
+/** cc_conn_init: the handshake completed (one segment if the SYN had to be retransmitted). */
 export function ccConnInit(tp: Tcpcb): void {
-  const segs = tp.tv.initcwndSegments
-  const mss = tp.maxseg
-  tp.snd_cwnd = segs === 0 ? 2 * mss : Math.min(segs * mss, Math.max(2 * mss, segs * 1460))
-  tp.bytes_acked = 0
+  ccInit(tp.cc, tp.ccv, sync(tp))
 }
 
-/** cc_ack_received for new data acknowledged outside recovery: slow start, then congestion avoidance. */
-export function ccAckReceived(tp: Tcpcb, acked: number): void {
-  const mss = tp.maxseg
-  const max = TCP_MAXWIN << tp.snd_scale
-  if (tp.snd_cwnd <= tp.snd_ssthresh) {
-    // RFC 3465 appropriate byte counting with L = 2 (net.inet.tcp.abc_l_var).
-    tp.snd_cwnd += Math.min(acked, 2 * mss)
-  } else {
-    tp.bytes_acked += acked
-    if (tp.bytes_acked >= tp.snd_cwnd) {
-      tp.bytes_acked -= tp.snd_cwnd
-      tp.snd_cwnd += mss
-    }
+/** cc_ack_received for `acked` new bytes up to `ack` outside recovery. */
+export function ccAckReceived(tp: Tcpcb, acked: number, ack: number): void {
+  ccAck(tp.cc, tp.ccv, CC_ACK, ack, acked, sync(tp))
+}
+
+/** Bytes in flight (tcp_compute_pipe without SACK). */
+function pipe(tp: Tcpcb): number {
+  return (tp.snd_max - tp.snd_una) | 0
+}
+
+/** cc_cong_signal(CC_NDUPACK): three duplicate ACKs start fast recovery. */
+export function ccEnterRecovery(tp: Tcpcb, ack: number): void {
+  ccCongSignal(tp.cc, tp.ccv, CC_NDUPACK, ack, pipe(tp), sync(tp))
+}
+
+/** cc_post_recovery: the ACK `ack` ends fast recovery. */
+export function ccPostRecovery(tp: Tcpcb, ack: number): void {
+  const flight = (tp.snd_max - ack) | 0
+  ccPost(tp.cc, tp.ccv, ack, flight, sync(tp))
+  exitRecovery(tp.ccv)
+}
+
+/** cc_cong_signal(CC_RTO): a retransmission timeout (the first one saves cwnd for undo). */
+export function ccRto(tp: Tcpcb): void {
+  const now = sync(tp)
+  if (tp.rtt.rxtshift === 1) {
+    tp.ccv.cwndPrev = tp.ccv.cwnd
+    tp.ccv.ssthreshPrev = tp.ccv.ssthresh
   }
-  if (tp.snd_cwnd > max) tp.snd_cwnd = max
+  ccCongSignal(tp.cc, tp.ccv, CC_RTO, tp.snd_una, pipe(tp), now)
+  tp.ccv.cwnd = tp.maxseg
 }
 
-/** cc_cong_signal(CC_NDUPACK): entering fast recovery halves the flight. */
-export function ccEnterRecovery(tp: Tcpcb): void {
-  const mss = tp.maxseg
-  const flight = Math.min(tp.snd_wnd, tp.snd_cwnd)
-  tp.snd_ssthresh = Math.max(2, Math.floor(flight / 2 / mss)) * mss
-  tp.bytes_acked = 0
-}
-
-/** cc_post_recovery: leave fast recovery with cwnd no larger than ssthresh (RFC 6582 §3.2 step 3). */
-export function ccPostRecovery(tp: Tcpcb, flight: number): void {
-  tp.snd_cwnd = flight < tp.snd_ssthresh ? flight + tp.maxseg : tp.snd_ssthresh
+export function inRecoveryFast(tp: Tcpcb): boolean {
+  return inFastRecovery(tp.ccv)
 }

@@ -87,15 +87,16 @@ export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
  * tcp_dropwithreset: answer a segment with an RST (RFC 9293 §3.10.7.1): at its ACK number if it
  * had one, else at 0 acknowledging everything it occupied. Never for an RST.
  */
-export function dropWithReset(v: Vnet, tv: TcpVnet, seg: TcpSeg): void {
+export function dropWithReset(v: Vnet, tv: TcpVnet, seg: TcpSeg, tp: Tcpcb | null = null): void {
   if ((seg.flags & TH.RST) !== 0) return
+  // With a connection, its IP_TTL / IP_TOS apply to the RST too.
   if ((seg.flags & TH.ACK) !== 0)
-    tcpRespond(v, tv, null, seg.dst, seg.src, seg.dport, seg.sport, seg.ack, 0, TH.RST, 0)
+    tcpRespond(v, tv, tp, seg.dst, seg.src, seg.dport, seg.sport, seg.ack, 0, TH.RST, 0)
   else {
     let n = seg.len
     if ((seg.flags & TH.SYN) !== 0) n++
     if ((seg.flags & TH.FIN) !== 0) n++
-    tcpRespond(v, tv, null, seg.dst, seg.src, seg.dport, seg.sport, 0, seqAdd(seg.seq, n), TH.RST | TH.ACK, 0)
+    tcpRespond(v, tv, tp, seg.dst, seg.src, seg.dport, seg.sport, 0, seqAdd(seg.seq, n), TH.RST | TH.ACK, 0)
   }
 }
 
@@ -105,9 +106,13 @@ function listenInput(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg): void {
   const f = seg.flags
   if ((f & TH.RST) !== 0) return
   if ((f & TH.ACK) !== 0) {
-    // No handshake of ours is pending for it (there is no syncache entry): reset.
-    if ((f & TH.SYN) !== 0) st.tcps_badsyn++
-    dropWithReset(v, tv, seg)
+    // A SYN-ACK makes no sense here and is dropped; an ACK for no handshake of ours (there is no
+    // syncache entry) is reset.
+    if ((f & TH.SYN) !== 0) {
+      st.tcps_badsyn++
+      return
+    }
+    dropWithReset(v, tv, seg, lp)
     return
   }
   if ((f & TH.SYN) === 0) return

@@ -13,6 +13,7 @@ import { seqAdd, seqDiff, seqGt, seqLt } from '../../wire/seq.js'
 import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../wire/tcp.js'
 import { ip } from './ip.js'
 import { ipOutput } from './ip_output.js'
+import { inRecoveryFast } from './tcp_cc_hooks.js'
 import { ticksFromNs } from './tcp_rtt.js'
 import { tcpMssopt, tcpTsTicks } from './tcp_subr.js'
 import { tcpSetPersist, tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
@@ -59,6 +60,19 @@ function outputOne(tp: Tcpcb): boolean {
     }
   }
   let len = Math.min(sb.cc, sendwin) - off
+  // RFC 6675 loss recovery: holes the scoreboard calls lost go first, then new data, all within
+  // cwnd - pipe; retransmissions do not move snd_nxt (FreeBSD's sack_rxmit).
+  let sackRxmit = -1
+  const sack = tp.sack
+  if (sack !== null && inRecoveryFast(tp) && (flags & TH.SYN) === 0 && (tp.flags & TF.FORCEDATA) === 0) {
+    const cwin = Math.max(tp.snd_cwnd - sack.pipe(tp.snd_una, tp.snd_max), 0)
+    if (cwin > 0 && (sack.nextSeg(tp.maxseg) || (sack.holes.length > 0 && sack.nextSeg(tp.maxseg, true)))) {
+      sackRxmit = sack.segStart
+      off = seqDiff(sack.segStart, tp.snd_una)
+      len = Math.min(sack.segLen, cwin)
+      flags &= ~TH.FIN
+    } else len = Math.min(sb.cc - off, cwin, tp.snd_wnd - off)
+  }
   // A SYN in flight occupies a sequence number but no buffer byte.
   if ((flags & TH.SYN) !== 0 && seqGt(tp.snd_nxt, tp.snd_una)) {
     if (tp.state !== TCPS.SYN_RECEIVED) flags &= ~TH.SYN
@@ -95,13 +109,29 @@ function outputOne(tp: Tcpcb): boolean {
       to.tsecr = tp.ts_recent
     }
     if ((flags & TH.SYN) !== 0 && (tp.flags & TF.SACK_PERMIT) !== 0) to.flags |= TOF.SACKPERM
+    // RFC 2018: our SACK blocks (a D-SACK first) while data waits out of order.
+    const sb = tp.sackblks
+    if (
+      sb !== null &&
+      (flags & TH.SYN) === 0 &&
+      (tp.flags & TF.SACK_PERMIT) !== 0 &&
+      tp.state >= TCPS.ESTABLISHED &&
+      (sb.count > 0 || sb.dsackStart !== sb.dsackEnd)
+    ) {
+      const n = sb.option(to.sacks, (to.flags & TOF.TS) !== 0 ? 3 : 4)
+      if (n > 0) {
+        to.nsacks = n
+        to.flags |= TOF.SACK
+        tv.stats.tcps_sack_send_blocks++
+      }
+    }
   }
-  const optlen = optionsLength(to.flags)
+  const optlen = optionsLength(to.flags, to.nsacks)
   if (len + optlen > tp.maxseg) {
     len = tp.maxseg - optlen
     sendalot = true
   }
-  if (seqLt(seqAdd(tp.snd_nxt, len), seqAdd(tp.snd_una, sb.cc))) flags &= ~TH.FIN
+  if (seqLt(seqAdd(tp.snd_una, off + len), seqAdd(tp.snd_una, sb.cc))) flags &= ~TH.FIN
   // The window to offer: what the receive buffer has room for, never shrinking the last offer.
   const rcvHiwat = so.sbrcv.hiwat
   let recwin = so.sbrcv.space
@@ -110,6 +140,10 @@ function outputOne(tp: Tcpcb): boolean {
   if (recwin > maxwin) recwin = maxwin
   const advanced = seqDiff(tp.rcv_adv, tp.rcv_nxt)
   if (recwin < advanced) recwin = advanced
+  if (sackRxmit >= 0 && len > 0) {
+    sendSegment(tp, flags, len, off, recwin, nowNs, sackRxmit)
+    return true
+  }
   if (!shouldSend(tp, flags, len, optlen, off, recwin, advanced)) {
     // Data waits for the window: make sure a probe will ask for it.
     if (sb.cc > 0 && !tcpTimerActive(tp, TT.REXMT) && !tcpTimerActive(tp, TT.PERSIST)) {
@@ -122,8 +156,9 @@ function outputOne(tp: Tcpcb): boolean {
   return sendalot
 }
 
-function optionsLength(f: number): number {
+function optionsLength(f: number, nsacks: number): number {
   let n = 0
+  if (f & TOF.SACK) n += 4 + 8 * nsacks
   if (f & TOF.MSS) n += 4
   if (f & TOF.SCALE) n += 4
   if (f & TOF.SACKPERM) n += f & TOF.TS ? 0 : 4
@@ -173,6 +208,7 @@ function sendSegment(
   off: number,
   recwin: number,
   nowNs: number,
+  sackRxmit = -1,
 ): void {
   const tv = tp.tv
   const st = tv.stats
@@ -183,7 +219,7 @@ function sendSegment(
   // Stats: data, retransmission, probe, or a bare segment of some kind.
   if (len > 0) {
     if ((tp.flags & TF.FORCEDATA) !== 0 && len === 1) st.tcps_sndprobe++
-    else if (seqLt(tp.snd_nxt, tp.snd_max)) {
+    else if (sackRxmit >= 0 || seqLt(tp.snd_nxt, tp.snd_max)) {
       st.tcps_sndrexmitpack++
       st.tcps_sndrexmitbyte += len
       tp.rexmits++
@@ -200,7 +236,11 @@ function sendSegment(
   if ((flags & TH.FIN) !== 0 && (tp.flags & TF.SENTFIN) !== 0 && tp.snd_nxt === tp.snd_max)
     tp.snd_nxt = seqAdd(tp.snd_nxt, -1)
   const seq =
-    len > 0 || (flags & (TH.SYN | TH.FIN)) !== 0 || tcpTimerActive(tp, TT.PERSIST) ? tp.snd_nxt : tp.snd_max
+    sackRxmit >= 0
+      ? sackRxmit
+      : len > 0 || (flags & (TH.SYN | TH.FIN)) !== 0 || tcpTimerActive(tp, TT.PERSIST)
+        ? tp.snd_nxt
+        : tp.snd_max
   const ack = (flags & TH.ACK) !== 0 ? tp.rcv_nxt : 0
   let win: number
   if ((flags & TH.SYN) !== 0) win = Math.min(recwin, TCP_MAXWIN)
@@ -229,8 +269,14 @@ function sendSegment(
   tp.last_ack_sent = tp.rcv_nxt
   tp.flags &= ~(TF.ACKNOW | TF.DELACK)
   tcpTimerActivate(tp, TT.DELACK, 0)
-  // Advance the sequence space and time the segment, unless this is a forced window probe.
-  if ((tp.flags & TF.FORCEDATA) === 0 || !tcpTimerActive(tp, TT.PERSIST)) {
+  // Advance the sequence space and time the segment, unless this is a forced window probe or a
+  // retransmission from the SACK scoreboard (which advances its hole instead).
+  if (sackRxmit >= 0) {
+    tp.sack?.markRexmit(sackRxmit, len)
+    st.tcps_sack_rexmits++
+    st.tcps_sack_rexmit_bytes += len
+    if (!tcpTimerActive(tp, TT.REXMT)) tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
+  } else if ((tp.flags & TF.FORCEDATA) === 0 || !tcpTimerActive(tp, TT.PERSIST)) {
     const startseq = tp.snd_nxt
     if ((flags & TH.SYN) !== 0) tp.snd_nxt = seqAdd(tp.snd_nxt, 1)
     if ((flags & TH.FIN) !== 0) {

@@ -14,10 +14,12 @@ import { socantrcvmore, soisconnected, soisdisconnected } from '../../kern/socke
 import { SysError } from '../../util/errno.js'
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, tstmpLt } from '../../wire/seq.js'
 import { type TcpOptions, TH, TOF } from '../../wire/tcp.js'
-import { ccAckReceived, ccConnInit, ccEnterRecovery, ccPostRecovery } from './tcp_cc_hooks.js'
+import { ccAckReceived, ccConnInit, ccEnterRecovery, ccPostRecovery, inRecoveryFast } from './tcp_cc_hooks.js'
 import { dropWithReset, tcpSynOptions } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
+import { RcvSackBlocks, Reass, ReassQueue } from './tcp_reass.js'
 import { ticksFromNs } from './tcp_rtt.js'
+import { SackScoreboard } from './tcp_sack.js'
 import { tcpClose, tcpDrop, tcpRespond, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
 import { keepIdle, tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
 import { haveEstablished, haveRcvdFin, TCPS, type Tcpcb, type TcpSeg, TF, TT } from './tcp_var.js'
@@ -42,6 +44,7 @@ export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
   }
   // rcv_wnd: what the receive buffer can take, never less than what we already offered.
   tp.rcv_wnd = Math.max(tp.so.sbrcv.space, seqDiff(tp.rcv_adv, tp.rcv_nxt))
+  if ((to.flags & TOF.SACK) !== 0) st.tcps_sack_rcv_blocks++
   // Strip our offset from an echoed timestamp.
   if ((to.flags & TOF.TS) !== 0 && to.tsecr !== 0) to.tsecr = (to.tsecr - tp.ts_offset) >>> 0
   const tiwin = (thflags & TH.SYN) !== 0 ? seg.win : seg.win << tp.snd_scale
@@ -73,17 +76,17 @@ export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
   // SYN_RECEIVED: an ACK must acknowledge our SYN.
   if (
     tp.state === TCPS.SYN_RECEIVED &&
-    (thflags & TH.ACK) !== 0 &&
+    (thflags & (TH.ACK | TH.RST)) === TH.ACK &&
     (seqLeq(seg.ack, tp.snd_una) || seqGt(seg.ack, tp.snd_max))
   ) {
-    dropWithReset(v, tv, seg)
+    dropWithReset(v, tv, seg, tp)
     return
   }
   // RST (RFC 5961 §3): only at exactly the next expected sequence number; elsewhere in the window
   // a challenge ACK, outside nothing.
   if ((thflags & TH.RST) !== 0) {
     if (seqGeq(seq, tp.last_ack_sent) && seqLt(seq, seqAdd(tp.last_ack_sent, tp.rcv_wnd || 1))) {
-      if (seq === tp.last_ack_sent || tv.insecureRst !== 0 || tp.state === TCPS.SYN_RECEIVED) {
+      if (seq === tp.last_ack_sent || tv.insecureRst !== 0) {
         const err = tp.state === TCPS.SYN_RECEIVED ? 'ECONNREFUSED' : 'ECONNRESET'
         if (tp.state >= TCPS.CLOSING) tcpClose(tp)
         else {
@@ -129,6 +132,11 @@ export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
     } else {
       st.tcps_rcvpartduppack++
       st.tcps_rcvpartdupbyte += todrop
+    }
+    // RFC 2883: report the duplicated data in a D-SACK block.
+    if (todrop > 0 && (tp.flags & TF.SACK_PERMIT) !== 0) {
+      ;(tp.sackblks ??= new RcvSackBlocks()).dsack(seq, seqAdd(seq, todrop))
+      tp.flags |= TF.ACKNOW
     }
     dataOff += todrop
     seq = seqAdd(seq, todrop)
@@ -195,7 +203,7 @@ function synSent(tp: Tcpcb, seg: TcpSeg, to: TcpOptions, tiwin: number, now: num
   const v = tp.inp.vnet
   const f = seg.flags
   if ((f & TH.ACK) !== 0 && (seqLeq(seg.ack, tp.iss) || seqGt(seg.ack, tp.snd_max))) {
-    if ((f & TH.RST) === 0) dropWithReset(v, tv, seg)
+    if ((f & TH.RST) === 0) dropWithReset(v, tv, seg, tp)
     return
   }
   if ((f & TH.RST) !== 0) {
@@ -232,7 +240,22 @@ function synSent(tp: Tcpcb, seg: TcpSeg, to: TcpOptions, tiwin: number, now: num
   tp.snd_wl1 = seqAdd(seg.seq, -1)
   tp.snd_wl2 = seg.ack
   tp.max_sndwnd = Math.max(tp.max_sndwnd, tiwin)
-  // Data on a SYN is not kept (FreeBSD does not without TFO); FIN with it neither.
+  // Data that came with the SYN is kept (within the window), and a FIN with it counts.
+  let tlen = Math.min(seg.len, tp.so.sbrcv.space)
+  if (tlen > 0) {
+    tp.so.sbrcv.append(seg.buf, seg.off, tlen, true)
+    tp.rcv_nxt = seqAdd(tp.rcv_nxt, tlen)
+    tv.stats.tcps_rcvpack++
+    tv.stats.tcps_rcvbyte += tlen
+    tp.flags |= TF.ACKNOW
+  } else tlen = 0
+  if ((f & TH.FIN) !== 0 && tlen === seg.len && tp.state === TCPS.ESTABLISHED) {
+    socantrcvmore(tp.so)
+    tp.rcv_nxt = seqAdd(tp.rcv_nxt, 1)
+    tp.flags |= TF.ACKNOW
+    tcpStateChange(tp, TCPS.CLOSE_WAIT)
+  }
+  tp.so.wakeup()
   tcpOutput(tp)
 }
 
@@ -252,6 +275,13 @@ function ackProcessing(
   const tv = tp.tv
   const st = tv.stats
   const ack = seg.ack
+  // The SACK scoreboard (RFC 6675) learns from every ACK once the peer has reported a block.
+  const sackOpt = (to.flags & TOF.SACK) !== 0
+  if ((tp.flags & TF.SACK_PERMIT) !== 0 && (sackOpt || tp.sack !== null) && seqLeq(ack, tp.snd_max)) {
+    tp.sack ??= new SackScoreboard(tv.sackBudget)
+    tp.sack.update(tp.snd_una, ack, tp.snd_max, to.sacks, sackOpt ? to.nsacks : 0, tp.maxseg)
+  }
+  const sackMode = tp.sack !== null
   if (seqLeq(ack, tp.snd_una)) {
     // RFC 5681 §2 duplicate ACK: nothing new, no data, same window, data outstanding.
     if (
@@ -263,16 +293,29 @@ function ackProcessing(
     ) {
       st.tcps_rcvdupack++
       if (!tcpTimerActive(tp, TT.REXMT)) tp.dupacks = 0
-      else if (++tp.dupacks > 3 && (tp.flags & TF.FASTRECOVERY) !== 0) {
-        tp.snd_cwnd += tp.maxseg
+      else if (++tp.dupacks > 3 && inRecoveryFast(tp)) {
+        // NewReno inflates cwnd per duplicate; with SACK the scoreboard's pipe says what may go.
+        if (!sackMode) tp.snd_cwnd += tp.maxseg
         tcpOutput(tp)
         return false
       } else if (tp.dupacks === 3) {
-        if ((tp.flags & TF.FASTRECOVERY) === 0 && seqGt(ack, tp.snd_recover)) {
+        if (!inRecoveryFast(tp) && seqGt(ack, tp.snd_recover) && sackMode) {
+          // RFC 6675 §5: recovery driven by the scoreboard, cwnd = ssthresh.
+          ccEnterRecovery(tp, ack)
+          st.tcps_sack_recovery_episode++
+          tp.snd_recover = tp.snd_max
+          tcpTimerActivate(tp, TT.REXMT, 0)
+          tp.rtt.stopTiming()
+          tp.snd_cwnd = tp.snd_ssthresh
+          tcpOutput(tp)
+          // Whatever the window allowed, the oldest data stays guarded by the timer.
+          if (!tcpTimerActive(tp, TT.REXMT)) tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
+          return false
+        }
+        if (!inRecoveryFast(tp) && seqGt(ack, tp.snd_recover)) {
           // Fast retransmit, then fast recovery (RFC 6582).
           const onxt = tp.snd_nxt
-          ccEnterRecovery(tp)
-          tp.flags |= TF.FASTRECOVERY
+          ccEnterRecovery(tp, ack)
           tp.snd_recover = tp.snd_max
           tcpTimerActivate(tp, TT.REXMT, 0)
           tp.rtt.stopTiming()
@@ -301,7 +344,15 @@ function ackProcessing(
     st.tcps_rttupdated++
   } else if (tp.rtt.ackSample(ack, ticksFromNs(now))) st.tcps_rttupdated++
   tp.softerror = null
-  if ((tp.flags & TF.FASTRECOVERY) !== 0) {
+  if (inRecoveryFast(tp)) {
+    if (seqLt(ack, tp.snd_recover) && sackMode) {
+      // A partial ACK in SACK recovery (tcp_sack_partialack): more holes may go out now.
+      dropAcked(tp, acked, ack)
+      tp.rtt.stopTiming()
+      tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
+      tcpOutput(tp)
+      return true
+    }
     if (seqLt(ack, tp.snd_recover)) {
       // A partial ACK: the next hole goes out at once (RFC 6582 §3.2 step 5).
       const onxt = tp.snd_nxt
@@ -317,9 +368,8 @@ function ackProcessing(
       tp.snd_cwnd = (tp.snd_cwnd > acked ? tp.snd_cwnd - acked : 0) + tp.maxseg
       return true
     }
-    tp.flags &= ~TF.FASTRECOVERY
-    ccPostRecovery(tp, seqDiff(tp.snd_max, ack))
-  } else ccAckReceived(tp, acked)
+    ccPostRecovery(tp, ack)
+  } else ccAckReceived(tp, acked, ack)
   tp.dupacks = 0
   if (ack === tp.snd_max) {
     tcpTimerActivate(tp, TT.REXMT, 0)
@@ -402,8 +452,10 @@ function processData(
   const so = tp.so
   // Step 6 of RFC 9293 §3.10.7.4: every acceptable ACK may carry a newer send window.
   if ((thflags & TH.ACK) !== 0) windowUpdate(tp, seg, tiwin)
+  let finHere = false
   if ((tlen > 0 || (thflags & TH.FIN) !== 0) && !haveRcvdFin(tp.state)) {
-    if (seq === tp.rcv_nxt) {
+    const reass = tp.reass
+    if (seq === tp.rcv_nxt && (reass === null || reass.length === 0)) {
       if (tlen > 0) {
         // Delayed ACK (RFC 1122 §4.2.3.2): at most every second full segment waits for the timer.
         if (
@@ -419,17 +471,13 @@ function processData(
         st.tcps_rcvpack++
         st.tcps_rcvbyte += tlen
         if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(seg.buf, dataOff, tlen, true)
+        tp.sackblks?.advance(tp.rcv_nxt)
         so.wakeup()
       }
-    } else {
-      // Out of order: not kept yet; the duplicate ACK tells the sender where the hole is.
-      st.tcps_rcvoopack++
-      st.tcps_rcvoobyte += tlen
-      tp.flags |= TF.ACKNOW
-      thflags &= ~TH.FIN
-    }
-  } else thflags &= ~TH.FIN
-  if ((thflags & TH.FIN) !== 0 && seqAdd(seq, tlen) === tp.rcv_nxt) {
+      finHere = (thflags & TH.FIN) !== 0
+    } else finHere = reassemble(tp, seg, thflags, seq, tlen, dataOff)
+  }
+  if (finHere) {
     if (!haveRcvdFin(tp.state)) {
       socantrcvmore(so)
       tp.flags |= TF.ACKNOW
@@ -453,6 +501,54 @@ function processData(
     tp.flags &= ~TF.DELACK
     tcpTimerActivate(tp, TT.DELACK, tv.delacktime * MS)
   }
+}
+
+/**
+ * tcp_reass: a segment that is not the next in order (or arrives while others wait) is held in
+ * the connection's reassembly queue (copied: the mbuf goes back to the pool); whatever became
+ * contiguous goes to the socket. The receiver's SACK blocks (RFC 2018) follow the queue. Every
+ * such segment is acknowledged at once (RFC 5681 §4.2). True when the FIN is now in order.
+ */
+function reassemble(
+  tp: Tcpcb,
+  seg: TcpSeg,
+  thflags: number,
+  seq: number,
+  tlen: number,
+  dataOff: number,
+): boolean {
+  const st = tp.tv.stats
+  const so = tp.so
+  const reass = (tp.reass ??= new ReassQueue())
+  const fin = (thflags & TH.FIN) !== 0
+  const outOfOrder = seq !== tp.rcv_nxt
+  if (outOfOrder) {
+    st.tcps_rcvoopack++
+    st.tcps_rcvoobyte += tlen
+  }
+  tp.flags |= TF.ACKNOW
+  const r = reass.insert(tp.rcv_nxt, seq, seg.buf.slice(dataOff, dataOff + tlen), fin)
+  if (r === Reass.OVERFLOW) {
+    st.tcps_rcvreassfull++
+    return false
+  }
+  const before = tp.rcv_nxt
+  const n = reass.deliver(before, (data, off, len) => {
+    if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(data, off, len, true)
+  })
+  if (n > 0) {
+    tp.rcv_nxt = seqAdd(before, n)
+    st.tcps_rcvpack++
+    st.tcps_rcvbyte += n
+    so.wakeup()
+  }
+  if ((tp.flags & TF.SACK_PERMIT) !== 0) {
+    const sb = (tp.sackblks ??= new RcvSackBlocks())
+    if (reass.dupStart !== reass.dupEnd) sb.dsack(reass.dupStart, reass.dupEnd)
+    if (outOfOrder && tlen > 0) sb.update(tp.rcv_nxt, seq, seqAdd(seq, tlen))
+    else sb.advance(tp.rcv_nxt)
+  }
+  return reass.finReached && reass.length === 0
 }
 
 /** RFC 5961 §7 challenge ACK: our current view, so a genuine peer can answer it exactly. */

@@ -163,6 +163,9 @@ export function tcpRespond(
 export function tcpClose(tp: Tcpcb): void {
   const tv = tp.tv
   tcpTimerStopAll(tp)
+  // SACK holes count against the vnet's budget: give them back.
+  tp.sack?.clear()
+  tp.reass?.clear()
   if (tp.state !== TCPS.CLOSED) tcpStateChange(tp, TCPS.CLOSED)
   tv.states[TCPS.CLOSED]!--
   tv.stats.tcps_closed++

@@ -8,6 +8,7 @@ import { SS } from '../../kern/socket.js'
 import { SysError } from '../../util/errno.js'
 import { intKnob, type SysctlDecl } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
+import { ccAvailableText } from './cc/cc_list.js'
 import { TcpVnet } from './tcp_var.js'
 
 type Field = { [K in keyof TcpVnet]: TcpVnet[K] extends number ? K : never }[keyof TcpVnet]
@@ -86,13 +87,6 @@ export const tcpModule: VnetModule<TcpVnet> = {
       1,
     ),
     knob('retries', 'maximum number of consecutive timer based retransmissions', 'retries', 1, 12),
-    knob(
-      'initcwnd_segments',
-      'Slow-start flight size (initial congestion window) in number of segments',
-      'initcwndSegments',
-      0,
-      65535,
-    ),
     knob('ecn.enable', 'TCP ECN support', 'ecnEnable', 0, 4),
     knob('ecn.maxretries', 'Max retries before giving up on ECN', 'ecnMaxretries', 0, INT_MAX),
     knob('path_mtu_discovery', 'Enable Path MTU Discovery', 'pathMtuDiscovery', 0, 1),
@@ -128,5 +122,42 @@ export const tcpModule: VnetModule<TcpVnet> = {
       0,
       1,
     ),
+    intKnob(
+      'net.inet.tcp.initcwnd_segments',
+      'Slow-start flight size (initial congestion window) in number of segments',
+      (v) => tcpOf(v).cc.tunables,
+      'initcwndSegments',
+      { min: 0, max: 65535 },
+    ),
+    intKnob(
+      'net.inet.tcp.abc_l_var',
+      'Cap the max cwnd increment during slow-start to this number of segments',
+      (v) => tcpOf(v).cc.tunables,
+      'abcLVar',
+      { min: 1, max: 65535 },
+    ),
+    {
+      name: 'net.inet.tcp.cc.algorithm',
+      descr: 'Default congestion control algorithm',
+      kind: 'string',
+      scope: 'vnet',
+      get: (v) => tcpOf(v).cc.algorithm.name,
+      set: (v, name) => {
+        // An unknown module is ESRCH, as FreeBSD's cc_default_algo handler answers.
+        if (!tcpOf(v).cc.setAlgorithm(String(name))) throw new SysError('ESRCH', 'sysctl')
+      },
+    },
+    {
+      name: 'net.inet.tcp.cc.available',
+      descr: 'List available congestion control algorithms',
+      kind: 'string',
+      scope: 'vnet',
+      get: (v) => {
+        const tv = tcpOf(v)
+        const count = (a: unknown): number =>
+          tv.pcbs.all().filter((p) => (p.ppcb as { cc?: unknown } | null)?.cc === a).length
+        return ccAvailableText(tv.cc.algorithm, count)
+      },
+    },
   ],
 }

@@ -10,6 +10,7 @@
 
 import { SO } from '../../kern/socket.js'
 import { TH } from '../../wire/tcp.js'
+import { ccRto } from './tcp_cc_hooks.js'
 import { tcpOutput } from './tcp_output.js'
 import { TCP_BACKOFF, TCP_TOTBACKOFF, TICK_NS } from './tcp_rtt.js'
 import { tcpClose, tcpDrop, tcpRespond, tcpStateChange } from './tcp_subr.js'
@@ -96,12 +97,11 @@ function rexmtTimer(tp: Tcpcb): void {
   tp.snd_nxt = tp.snd_una
   tp.snd_recover = tp.snd_max
   tp.flags |= TF.ACKNOW
-  tp.flags &= ~TF.FASTRECOVERY
-  if (!handshake) {
-    const flight = Math.min(tp.snd_wnd, tp.snd_cwnd)
-    tp.snd_ssthresh = Math.max(2, Math.floor(flight / 2 / tp.maxseg)) * tp.maxseg
-    tp.snd_cwnd = tp.maxseg
-  }
+  // A retransmitted SYN or SYN-ACK leaves cc_conn_init one segment to start from (cwnd 1 marks it).
+  // Go-back-N from snd_una: the scoreboard starts over (tcp_free_sackholes).
+  tp.sack?.clear()
+  if (!handshake) ccRto(tp)
+  else tp.snd_cwnd = 1
   tp.dupacks = 0
   tcpOutput(tp)
 }

@@ -297,8 +297,11 @@ export function tcpSetopt(so: Socket, name: number, value: number): void {
       if (name === TCPOPT.KEEPINIT) {
         tp.keepinit = ms
         if (tp.state < TCPS.ESTABLISHED && tp.state > TCPS.LISTEN) tcpTimerActivate(tp, TT.KEEP, ms * MS)
-      } else if (name === TCPOPT.KEEPIDLE) tp.keepidle = ms
-      else tp.keepintvl = ms
+      } else if (name === TCPOPT.KEEPIDLE) {
+        tp.keepidle = ms
+        // The idle period starts over with the new length, as FreeBSD re-arms TT_KEEP.
+        if (tp.state >= TCPS.ESTABLISHED && tp.state < TCPS.TIME_WAIT) tcpTimerActivate(tp, TT.KEEP, ms * MS)
+      } else tp.keepintvl = ms
       return
     }
     case TCPOPT.KEEPCNT:

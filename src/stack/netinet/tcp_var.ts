@@ -13,11 +13,15 @@ import type { Timer } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
 import { TcpOptions, TcpView } from '../../wire/tcp.js'
 import { Slot, type Vnet, vstate } from '../net/vnet.js'
+import { type CcAlgo, CcVar, ccAttach } from './cc/cc.js'
+import { CcVnet } from './cc/cc_list.js'
 import type { Inpcb } from './in_pcb.js'
 import { InpcbTable } from './in_pcb.js'
 import { ip } from './ip.js'
 import { TcpIsn } from './tcp_isn.js'
+import type { RcvSackBlocks, ReassQueue } from './tcp_reass.js'
 import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './tcp_rtt.js'
+import { SackHoleBudget, type SackScoreboard } from './tcp_sack.js'
 import { tcpModule } from './tcp_sysctl.js'
 
 /** Connection states (tcp_fsm.h). */
@@ -199,12 +203,16 @@ export class Tcpcb {
   maxseg = 0
   /** The MSS the peer offered (0: none). */
   peer_mss = 0
-  // congestion control
-  snd_cwnd = 0
-  snd_ssthresh = 0x3fffffff
+  // congestion control: the module (net.inet.tcp.cc.algorithm when the connection was made) and
+  // its cc_var, which holds snd_cwnd and snd_ssthresh.
+  readonly cc: CcAlgo
+  readonly ccv: CcVar
   dupacks = 0
-  /** Bytes acknowledged since the last cwnd increase in congestion avoidance. */
-  bytes_acked = 0
+  // Reassembly queue and receiver SACK blocks, made on first out-of-order segment.
+  reass: ReassQueue | null = null
+  sackblks: RcvSackBlocks | null = null
+  /** The sender's SACK scoreboard (RFC 6675), made when the peer first reports a block. */
+  sack: SackScoreboard | null = null
   readonly rtt: RttEstimator
   /** Last time a segment arrived (t_rcvtime), for keepalive and idle. */
   rcvtime = 0
@@ -228,6 +236,22 @@ export class Tcpcb {
     this.so = so
     this.tv = tv
     this.rtt = new RttEstimator(tv)
+    this.cc = tv.cc.algorithm
+    this.ccv = new CcVar(tv.cc.tunables)
+    ccAttach(this.cc, this.ccv)
+  }
+
+  get snd_cwnd(): number {
+    return this.ccv.cwnd
+  }
+  set snd_cwnd(n: number) {
+    this.ccv.cwnd = n
+  }
+  get snd_ssthresh(): number {
+    return this.ccv.ssthresh
+  }
+  set snd_ssthresh(n: number) {
+    this.ccv.ssthresh = n
   }
 }
 
@@ -288,7 +312,6 @@ export class TcpVnet implements RttConfig {
   rexmitSlop = RTT_DEFAULTS.rexmitSlop
   rexmitDropOptions = 0
   retries = RTT_DEFAULTS.retries
-  initcwndSegments = 10
   ecnEnable = 2
   ecnMaxretries = 1
   pathMtuDiscovery = 1
@@ -308,6 +331,10 @@ export class TcpVnet implements RttConfig {
   tsOffsetPerConn = 1
   /** ISNs and timestamp offsets (RFC 6528, RFC 7323 §5.4) with this vnet's secret. */
   readonly isn: TcpIsn
+  /** Congestion control: the default module and the modules' tunables. */
+  readonly cc = new CcVnet()
+  /** SACK holes in use in this vnet (net.inet.tcp.sack.globalholes / globalmaxholes). */
+  readonly sackBudget = new SackHoleBudget()
 
   constructor(v: Vnet) {
     this.rng = v.env.rng.stream(`tcp:${v.id}`)

@@ -68,7 +68,13 @@ async function readwrite(io: Io, s: SocketFd, o: NcTcpOptions): Promise<number> 
   }
 }
 
-export async function tcpClient(io: Io, proc: Proc, o: NcTcpOptions, host: string, port: number): Promise<number> {
+export async function tcpClient(
+  io: Io,
+  proc: Proc,
+  o: NcTcpOptions,
+  host: string,
+  port: number,
+): Promise<number> {
   const dst = hostAddr(host)
   if (dst === null)
     throw new CmdError(
@@ -100,12 +106,18 @@ export async function tcpClient(io: Io, proc: Proc, o: NcTcpOptions, host: strin
         s.setNonBlocking(false)
       }
     } catch (e) {
-      const reason = isSysError(e) ? e.strerror : (e as { ncTimeout?: boolean }).ncTimeout ? 'Operation timed out' : null
+      const reason = isSysError(e)
+        ? e.strerror
+        : (e as { ncTimeout?: boolean }).ncTimeout
+          ? 'Operation timed out'
+          : null
       if (reason === null) throw e
-      if (o.verbose || !o.zero) io.stderr.write(`nc: connect to ${host} port ${port} (tcp) failed: ${reason}\n`)
+      if (o.verbose || !o.zero)
+        io.stderr.write(`nc: connect to ${host} port ${port} (tcp) failed: ${reason}\n`)
       return EX.ERR
     }
-    if (o.verbose) io.stderr.write(`Connection to ${host} ${port} port [tcp/${o.serviceName(port)}] succeeded!\n`)
+    if (o.verbose)
+      io.stderr.write(`Connection to ${host} ${port} port [tcp/${o.serviceName(port)}] succeeded!\n`)
     if (o.zero) return EX.OK
     return await readwrite(io, s, o)
   } finally {
@@ -114,7 +126,13 @@ export async function tcpClient(io: Io, proc: Proc, o: NcTcpOptions, host: strin
   }
 }
 
-export async function tcpListen(io: Io, proc: Proc, o: NcTcpOptions, addr: number, port: number): Promise<number> {
+export async function tcpListen(
+  io: Io,
+  proc: Proc,
+  o: NcTcpOptions,
+  addr: number,
+  port: number,
+): Promise<number> {
   const s = proc.sys.socket(AF_INET, SOCK.STREAM)
   const off = proc.onKill(() => s.close())
   try {
