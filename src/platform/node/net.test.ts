@@ -232,3 +232,29 @@ describe('net in jails answers as node:net does', () => {
     }
   })
 })
+
+describe('what moves virtual time, with TCP', () => {
+  test('an idle connection keeps time flowing while ref()d (its timers fire), not once unref()d', async () => {
+    const lab = await lab2()
+    try {
+      const net = lab.node('srv').net
+      const server = await echoServer(net, 7)
+      const sock = net.connect(7, '127.0.0.1')
+      const [peer] = (await once(server, 'connection')) as [import('./net_socket.js').Socket]
+      await lab.sleep(1)
+      const turns = async () => {
+        for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
+      }
+      for (const h of [server, sock, peer]) h.unref()
+      const t0 = lab.now()
+      await turns()
+      assert.equal(lab.now(), t0)
+      // One ref'd handle is enough: the connection's keepalive timer (2 h) is the next event.
+      sock.ref()
+      await turns()
+      assert.ok(lab.now() >= t0 + 2 * 3600 * 1000, `${lab.now()}`)
+    } finally {
+      lab.close()
+    }
+  })
+})
