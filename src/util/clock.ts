@@ -85,6 +85,8 @@ export class Clock {
   private readonly wallStart: number
   private seq = 0
   private waiters = 0
+  /** Virtual mode: pause() calls not yet resumed; while any, no event fires. */
+  private paused = 0
   private scheduled = false
   private yieldRequested = false
   private realHandle: unknown = undefined
@@ -162,6 +164,25 @@ export class Clock {
     this.waiters--
   }
 
+  /** Waiting processes and wake timers: virtual time moves only while this is above zero. */
+  get waiting(): number {
+    return this.waiters
+  }
+
+  /**
+   * Virtual mode: fire nothing until the matching resume(), whoever waits. For work the clock cannot
+   * see (the embedding program reading a file): virtual time must not run ahead meanwhile. Real
+   * time cannot be stopped, so in real mode this does nothing.
+   */
+  pause(): void {
+    this.paused++
+  }
+
+  resume(): void {
+    this.paused--
+    this.kick()
+  }
+
   arm(t: Timer, deadline: number): void {
     const now = this.now()
     if (deadline < now) deadline = now
@@ -184,7 +205,7 @@ export class Clock {
 
   private kick(): void {
     if (this.mode === 'virtual') {
-      if (!this.scheduled && this.waiters > 0) {
+      if (!this.scheduled && this.waiters > 0 && this.paused === 0) {
         this.scheduled = true
         this.driver.defer(this.runVirtual)
       }
@@ -233,7 +254,7 @@ export class Clock {
   private readonly runVirtual = (): void => {
     this.scheduled = false
     this.yieldRequested = false
-    for (let n = 0; n < VIRTUAL_BATCH && this.waiters > 0; n++) {
+    for (let n = 0; n < VIRTUAL_BATCH && this.waiters > 0 && this.paused === 0; n++) {
       const t = this.heap.peek()
       if (t === undefined) break
       if (t.deadline > this.virtualNow) this.virtualNow = t.deadline
