@@ -65,6 +65,8 @@ jexec b tcpdrop 10.0.2.2 eighty 10.0.1.2 1; echo badport=$?`,
       `tcpdrop: ${conn}: No such process`,
       'usage: tcpdrop local-address local-port foreign-address foreign-port',
       '       tcpdrop [-l] -a',
+      '       tcpdrop [-l] [-S stack] -s state',
+      '       tcpdrop [-l] -S stack [-s state]',
       'tcpdrop: getaddrinfo: 10.0.2.2 port eighty: Name does not resolve',
       '',
     ].join('\n'),
@@ -74,4 +76,40 @@ jexec b tcpdrop 10.0.2.2 eighty 10.0.1.2 1; echo badport=$?`,
   c.close()
   srv.close()
   ls.close()
+})
+
+test('tcpdrop -s STATE drops only the connections in that state; -S names the stack', async () => {
+  const host = virtualHost()
+  assert.equal((await sh(host, ROUTED)).status, 0)
+  const a = host.syscalls().attach('a')
+  const b = host.syscalls().attach('b')
+  const ls = b.socket(AF_INET, SOCK.STREAM)
+  ls.bind({ addr: 0, port: 80 })
+  ls.listen(8)
+  // One connection closed by b first (b ends in TIME_WAIT), one left established.
+  const c1 = a.socket(AF_INET, SOCK.STREAM)
+  await c1.connect({ addr: 0x0a000202, port: 80 })
+  const { fd: s1 } = await ls.accept()
+  s1.close()
+  assert.deepEqual(await c1.recv(10), new Uint8Array(0))
+  c1.close()
+  const c2 = a.socket(AF_INET, SOCK.STREAM)
+  await c2.connect({ addr: 0x0a000202, port: 80 })
+  await ls.accept()
+  await host.syscalls().nanosleep(1e9)
+  const states = () =>
+    b
+      .socketList()
+      .map((s) => s.state)
+      .sort()
+  assert.deepEqual(states(), ['ESTABLISHED', 'LISTEN', 'TIME_WAIT'])
+  const r = await sh(
+    host,
+    `jexec b tcpdrop -S rack -s ESTABLISHED; echo rack=$?
+jexec b tcpdrop -s TIME_WAIT; echo tw=$?
+jexec b tcpdrop -a -s TIME_WAIT; echo usage=$?`,
+  )
+  assert.match(r.out, /^rack=0\n10\.0\.2\.2 80 10\.0\.1\.2 \d+: dropped\ntw=0\n/)
+  assert.match(r.out, /usage=1\n$/)
+  assert.deepEqual(states(), ['ESTABLISHED', 'LISTEN'])
 })

@@ -1,8 +1,9 @@
 /**
  * tcpdrop(8): drop TCP connections of the caller's stack, as FreeBSD's does through the
  * net.inet.tcp.drop sysctl (here the kernel's tcpDrop call): one connection named by its four
- * endpoints, or with `-a` every connection that is not listening; `-l` prints the tcpdrop
- * commands instead of dropping. Dropping needs root in a jail that owns its stack.
+ * endpoints, or with `-a` every connection that is not listening, or with `-s STATE` / `-S STACK`
+ * those in that state / on that TCP stack (FreeBSD 14; the one stack here is `freebsd`); `-l` prints
+ * the tcpdrop commands instead of dropping. Dropping needs root in a jail that owns its stack.
  */
 
 import type { SocketInfo } from '../../host/syscalls.js'
@@ -11,7 +12,15 @@ import { CmdError, hostAddr, ip, runTool } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command, Io, Proc } from '../types.js'
 
-const USAGE = 'usage: tcpdrop local-address local-port foreign-address foreign-port\n       tcpdrop [-l] -a'
+const USAGE = [
+  'usage: tcpdrop local-address local-port foreign-address foreign-port',
+  '       tcpdrop [-l] -a',
+  '       tcpdrop [-l] [-S stack] -s state',
+  '       tcpdrop [-l] -S stack [-s state]',
+].join('\n')
+
+/** The TCP function blocks (stacks) this kernel has: FreeBSD's default one. */
+const STACKS: readonly string[] = ['freebsd']
 
 /** getaddrinfo(3)'s service names for the ports one is likely to type. */
 const SERVICES: ReadonlyMap<string, number> = new Map([
@@ -54,17 +63,28 @@ function dropOne(proc: Proc, io: Io, la: number, lp: number, fa: number, fp: num
 
 export const tcpdrop: Command = (argv, io, proc) =>
   runTool('tcpdrop', io, () => {
-    const r = getopt('tcpdrop', argv.slice(1), 'al')
+    const r = getopt('tcpdrop', argv.slice(1), 'alS:s:')
     if (typeof r === 'string') throw new CmdError(`${r}\n${USAGE}`, 1, true)
+    const opt = (f: string) => r.opts.find(([o]) => o === f)?.[1]
     const all = r.opts.some(([f]) => f === 'a')
     const list = r.opts.some(([f]) => f === 'l')
+    const state = opt('s')
+    const stack = opt('S')
     const args = r.rest
-    if (all) {
-      if (args.length !== 0) throw new CmdError(USAGE, 1, true)
+    if (all || state !== undefined || stack !== undefined) {
+      if (args.length !== 0 || (all && (state !== undefined || stack !== undefined)))
+        throw new CmdError(USAGE, 1, true)
       let ok = true
+      const onStack = stack === undefined || STACKS.includes(stack)
       const conns = proc.sys
         .socketList()
-        .filter((s: SocketInfo) => s.proto === 'tcp4' && s.state !== 'LISTEN')
+        .filter(
+          (s: SocketInfo) =>
+            s.proto === 'tcp4' &&
+            s.state !== 'LISTEN' &&
+            onStack &&
+            (state === undefined || s.state === state),
+        )
       for (const s of conns) if (!dropOne(proc, io, s.laddr, s.lport, s.faddr, s.fport, list)) ok = false
       return ok ? 0 : 1
     }
