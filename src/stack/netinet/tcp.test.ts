@@ -560,6 +560,32 @@ describe('tcp: RFC 5961, ICMP errors, keepalive', () => {
     assert.ok(a.now() - t0 >= 3 * SEC)
   })
 
+  test('an answered keepalive probe makes the connection idle again: the next probe waits keepidle', async () => {
+    const { a, b } = pipePair(60, '{ delay=1000 }')
+    const { cli } = await connected(a, b, B, 80)
+    cli.setsockopt(SOL_SOCKET, SO.KEEPALIVE, 1)
+    cli.setsockopt(IPPROTO_TCP, 256, 10) // TCP_KEEPIDLE
+    cli.setsockopt(IPPROTO_TCP, 512, 2) // TCP_KEEPINTVL
+    const probes = counter(a, 'tcp', 'tcps_keepprobe')
+    // Probes at 10 s and, the first answered within 2 ms, at about 20 s: not every keepintvl.
+    await a.nanosleep(25 * SEC)
+    assert.equal(counter(a, 'tcp', 'tcps_keepprobe') - probes, 2)
+    assert.equal(cli.tcpInfo().state, 4)
+  })
+
+  test('with net.inet.tcp.always_keepalive on both ends, idle connections probe once per keepidle', async () => {
+    const { a, b } = pipePair(61, '{ delay=1000 }')
+    a.sysctlSet('net.inet.tcp.always_keepalive', '1')
+    b.sysctlSet('net.inet.tcp.always_keepalive', '1')
+    const { cli } = await connected(a, b, B, 80)
+    const probes = () => counter(a, 'tcp', 'tcps_keepprobe') + counter(b, 'tcp', 'tcps_keepprobe')
+    const before = probes()
+    await a.nanosleep(4 * 3600 * SEC + SEC)
+    // keepidle is 2 h: each end probes at most twice in 4 h, whoever is first resetting the other.
+    assert.ok(probes() - before <= 4, `${probes() - before} probes`)
+    assert.equal(cli.tcpInfo().state, 4)
+  })
+
   test('keepalive probes an idle peer and drops the connection when it stays silent', async () => {
     const { a, b, setcfg } = pipePair(59, '{ delay=1000 }')
     const { cli } = await connected(a, b, B, 80)
