@@ -8,24 +8,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { startProcess } from '../userland/process.js'
-import { makePrograms } from '../userland/programs.js'
+import { type ShResult, sh } from '../testing/net_lab.js'
 import { Host, type HostOptions } from './host.js'
 
-async function run(
-  script: string,
-  opts: HostOptions = {},
-): Promise<{ host: Host; status: number; out: string; err: string }> {
+async function run(script: string, opts: HostOptions = {}): Promise<{ host: Host } & ShResult> {
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1, ...opts })
-  let out = ''
-  let err = ''
-  const io = {
-    stdin: { read: async () => null },
-    stdout: { write: (s: string) => void (out += s) },
-    stderr: { write: (s: string) => void (err += s) },
-  }
-  const job = startProcess(host.syscalls(), ['sh', '-c', script], io, { programs: makePrograms() })
-  return { host, status: await job.done, out, err }
+  return { host, ...(await sh(host, script)) }
 }
 
 const CANNOT_FORK = 'sh: Cannot fork: Resource temporarily unavailable\n'

@@ -101,16 +101,66 @@ function pcbOf(so: Socket): Inpcb {
   return pcb
 }
 
-function socketFd(so: Socket, release: (() => void) | null): SocketFd {
+/** A protocol's own option level (IPPROTO_TCP ...) beside SOL_SOCKET and IPPROTO_IP. */
+interface ProtoOpts {
+  readonly level: number
+  set(so: Socket, name: number, value: number): void
+  get(so: Socket, name: number): number
+}
+
+/**
+ * What every socket descriptor does the same way whatever its type: naming, options, non-blocking
+ * mode, shutdown, readiness and close. `open` fails with EBADF once the socket is closed.
+ */
+function commonFd(so: Socket, release: (() => void) | null, proto: ProtoOpts | null) {
   const open = (op: string): Socket => {
     if (so.closed) throw new SysError('EBADF', op)
     return so
   }
   return {
-    type: so.type,
-    bind: (sa) => open('bind').usr.bind(so, checkAddr(sa, 'bind')),
+    open,
+    fd: {
+      type: so.type,
+      bind: (sa: SockAddrIn) => open('bind').usr.bind(so, checkAddr(sa, 'bind')),
+      disconnect: () => open('connect').usr.disconnect(so),
+      getsockname: () => open('getsockname').usr.sockaddr(so),
+      getpeername: () => open('getpeername').usr.peeraddr(so),
+      setsockopt: (level: number, name: number, value: number) => {
+        open('setsockopt')
+        if (!Number.isInteger(value)) throw new SysError('EINVAL', 'setsockopt')
+        if (level === SOL_SOCKET) return sosetopt(so, name, value)
+        if (proto !== null && level === proto.level) return proto.set(so, name, value)
+        if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'setsockopt')
+        ipSetopt(pcbOf(so), name, value)
+      },
+      getsockopt: (level: number, name: number) => {
+        open('getsockopt')
+        if (level === SOL_SOCKET) return sogetopt(so, name)
+        if (proto !== null && level === proto.level) return proto.get(so, name)
+        if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'getsockopt')
+        return ipGetopt(pcbOf(so), name)
+      },
+      setNonBlocking: (on: boolean) => {
+        open('fcntl')
+        if (on) so.state |= SS.NBIO
+        else so.state &= ~SS.NBIO
+      },
+      shutdown: (how: number) => soshutdown(open('shutdown'), how),
+      pollIn: async (timeoutNs: number) => sopollRead(open('poll'), timeoutNs),
+      pollOut: async (timeoutNs: number) => sopollWrite(open('poll'), timeoutNs),
+      close: () => {
+        release?.()
+        soclose(so)
+      },
+    },
+  }
+}
+
+function socketFd(so: Socket, release: (() => void) | null): SocketFd {
+  const { open, fd } = commonFd(so, release, null)
+  return {
+    ...fd,
     connect: async (sa) => open('connect').usr.connect(so, checkAddr(sa, 'connect')),
-    disconnect: () => open('connect').usr.disconnect(so),
     listen: () => {
       open('listen')
       throw new SysError('EOPNOTSUPP', 'listen')
@@ -127,7 +177,6 @@ function socketFd(so: Socket, release: (() => void) | null): SocketFd {
       if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'recv')
       return (await soreceiveDgram(open('recv'), max, flags & (MSG.PEEK | MSG.DONTWAIT), timeoutNs)).data
     },
-    pollOut: async (timeoutNs) => sopollWrite(open('poll'), timeoutNs),
     tcpInfo: () => {
       throw new SysError('EOPNOTSUPP', 'getsockopt')
     },
@@ -138,33 +187,6 @@ function socketFd(so: Socket, release: (() => void) | null): SocketFd {
     recvfrom: async (max, flags = 0, timeoutNs = Number.POSITIVE_INFINITY) => {
       if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'recvfrom')
       return soreceiveDgram(open('recvfrom'), max, flags & (MSG.PEEK | MSG.DONTWAIT), timeoutNs)
-    },
-    getsockname: () => open('getsockname').usr.sockaddr(so),
-    getpeername: () => open('getpeername').usr.peeraddr(so),
-    setsockopt: (level, name, value) => {
-      open('setsockopt')
-      if (!Number.isInteger(value)) throw new SysError('EINVAL', 'setsockopt')
-      if (level === SOL_SOCKET) return sosetopt(so, name, value)
-      if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'setsockopt')
-      const pcb = pcbOf(so)
-      ipSetopt(pcb, name, value)
-    },
-    getsockopt: (level, name) => {
-      open('getsockopt')
-      if (level === SOL_SOCKET) return sogetopt(so, name)
-      if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'getsockopt')
-      return ipGetopt(pcbOf(so), name)
-    },
-    setNonBlocking: (on) => {
-      open('fcntl')
-      if (on) so.state |= SS.NBIO
-      else so.state &= ~SS.NBIO
-    },
-    shutdown: (how) => soshutdown(open('shutdown'), how),
-    pollIn: async (timeoutNs) => sopollRead(open('poll'), timeoutNs),
-    close: () => {
-      release?.()
-      soclose(so)
     },
   }
 }
@@ -187,19 +209,19 @@ function ipGetopt(pcb: Inpcb, name: number): number {
   throw new SysError('ENOPROTOOPT', 'getsockopt')
 }
 
-/** The descriptor of a stream (TCP) socket. */
+/** TCP's option level (tcp_ctloutput). */
+const TCP_OPTS: ProtoOpts = { level: IPPROTO_TCP, set: tcpSetopt, get: tcpGetopt }
+
 /**
  * The descriptor of a stream (TCP) socket. `files` is the owner's descriptor table (accepted
  * connections go into the accepting process's), `release` gives this socket's descriptor back.
  */
 function streamFd(so: StreamSocket, files: FileTable | null, release: (() => void) | null): SocketFd {
-  const open = (op: string): StreamSocket => {
-    if (so.closed) throw new SysError('EBADF', op)
-    return so
-  }
+  const { open, fd } = commonFd(so, release, TCP_OPTS)
+  const stream = (op: string): StreamSocket => open(op) as StreamSocket
   const recv = async (max: number, flags = 0, timeoutNs = Number.POSITIVE_INFINITY): Promise<Uint8Array> => {
     if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'read')
-    return soreceiveStream(open('read'), max, flags & (MSG.PEEK | MSG.DONTWAIT | MSG.WAITALL), timeoutNs)
+    return soreceiveStream(stream('read'), max, flags & (MSG.PEEK | MSG.DONTWAIT | MSG.WAITALL), timeoutNs)
   }
   const peer = (): SockAddrIn => {
     try {
@@ -209,22 +231,19 @@ function streamFd(so: StreamSocket, files: FileTable | null, release: (() => voi
     }
   }
   return {
-    type: so.type,
-    bind: (sa) => open('bind').usr.bind(so, checkAddr(sa, 'bind')),
-    connect: (sa) => soconnectStream(open('connect'), checkAddr(sa, 'connect')),
-    disconnect: () => open('connect').usr.disconnect(so),
+    ...fd,
+    connect: (sa) => soconnectStream(stream('connect'), checkAddr(sa, 'connect')),
     listen: (backlog) => {
       if (!Number.isInteger(backlog)) throw new SysError('EINVAL', 'listen')
-      solisten(open('listen'), backlog)
+      solisten(stream('listen'), backlog)
     },
     accept: async (timeoutNs = Number.POSITIVE_INFINITY) => {
-      const c = await soaccept(open('accept'), timeoutNs)
+      const c = await soaccept(stream('accept'), timeoutNs)
       return { fd: streamFd(c, files, files === null ? null : files.install(c)), from: c.usr.peeraddr(c) }
     },
-    send: (data, flags = 0) => sosendStream(open('write'), data, flags & (MSG.DONTWAIT | MSG.OOB)),
+    send: (data, flags = 0) => sosendStream(stream('write'), data, flags & (MSG.DONTWAIT | MSG.OOB)),
     recv,
-    pollOut: async (timeoutNs) => sopollWrite(open('poll'), timeoutNs),
-    tcpInfo: () => tcpInfo(open('getsockopt')),
+    tcpInfo: () => tcpInfo(stream('getsockopt')),
     sendto: (data, to, flags = 0) => {
       open('sendto')
       if (to !== undefined && (so.state & SS.ISCONNECTED) !== 0) throw new SysError('EISCONN', 'sendto')
@@ -239,34 +258,6 @@ function streamFd(so: StreamSocket, files: FileTable | null, release: (() => voi
     recvfrom: async (max, flags = 0, timeoutNs = Number.POSITIVE_INFINITY) => {
       const data = await recv(max, flags, timeoutNs)
       return { data, from: peer(), flags: 0 }
-    },
-    getsockname: () => open('getsockname').usr.sockaddr(so),
-    getpeername: () => open('getpeername').usr.peeraddr(so),
-    setsockopt: (level, name, value) => {
-      open('setsockopt')
-      if (!Number.isInteger(value)) throw new SysError('EINVAL', 'setsockopt')
-      if (level === SOL_SOCKET) return sosetopt(so, name, value)
-      if (level === IPPROTO_TCP) return tcpSetopt(so, name, value)
-      if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'setsockopt')
-      ipSetopt(pcbOf(so), name, value)
-    },
-    getsockopt: (level, name) => {
-      open('getsockopt')
-      if (level === SOL_SOCKET) return sogetopt(so, name)
-      if (level === IPPROTO_TCP) return tcpGetopt(so, name)
-      if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'getsockopt')
-      return ipGetopt(pcbOf(so), name)
-    },
-    setNonBlocking: (on) => {
-      open('fcntl')
-      if (on) so.state |= SS.NBIO
-      else so.state &= ~SS.NBIO
-    },
-    shutdown: (how) => soshutdown(open('shutdown'), how),
-    pollIn: async (timeoutNs) => sopollRead(open('poll'), timeoutNs),
-    close: () => {
-      release?.()
-      soclose(so)
     },
   }
 }

@@ -207,6 +207,8 @@ export interface NgSocket {
 export type ProtoName = 'ip' | 'icmp' | 'arp' | 'udp' | 'tcp'
 
 export { MSG, SHUT, SO, SOCK, SOL_SOCKET } from '../kern/socket.js'
+/** tcp_fsm.h's tcpstates[]: state names as netstat and sockstat print them, by state number. */
+export { TCP_STATE_NAMES } from '../stack/netinet/tcp_var.js'
 export const AF_INET = 2
 export const IPPROTO_IP = 0
 /** IPPROTO_IP options (netinet/in.h). */

@@ -22,6 +22,7 @@ import { type JailContext, jailLookup, type LookupFunction } from './jail_contex
 import type { HandleRef } from './liveness.js'
 import {
   codeOf,
+  emitSafely,
   errnoException,
   exceptionWithHostPort,
   nodeError,
@@ -236,7 +237,7 @@ export class Socket extends EventEmitter {
           await live.idle(() => fd.pollIn(Number.POSITIVE_INFINITY)).catch(() => false)
           continue
         }
-        this.emitSafely('error', errnoException(code, 'recvmsg'))
+        emitSafely(this, 'error', errnoException(code, 'recvmsg'))
         continue
       }
       if (this.fd !== fd) return
@@ -247,21 +248,7 @@ export class Socket extends EventEmitter {
         port: d.from.port,
         size: buf.length,
       }
-      this.emitSafely('message', buf, rinfo)
-    }
-  }
-
-  /**
-   * An event from the receive loop: a listener that throws (or an 'error' nobody listens to) is an
-   * uncaught exception, as in Node, and the loop goes on.
-   */
-  private emitSafely(event: string, ...args: unknown[]): void {
-    try {
-      this.emit(event, ...args)
-    } catch (e) {
-      process.nextTick(() => {
-        throw e
-      })
+      emitSafely(this, 'message', buf, rinfo)
     }
   }
 

@@ -25,7 +25,7 @@ import {
   streamSocket,
   type TcpConnectOpts,
 } from './net_socket.js'
-import { codeOf, nodeError, uvErrno, validatePort } from './node_errors.js'
+import { codeOf, emitSafely, nodeError, uvErrno, validatePort } from './node_errors.js'
 
 /** libuv's texts for the errors listen(2) and bind(2) give (uv_strerror). */
 const UV_MESSAGES: Record<string, string> = {
@@ -181,7 +181,7 @@ export class Server extends EventEmitter {
         if (this.fd !== fd) return
         // EAGAIN, ECONNABORTED: a connection reset before it was accepted; wait for the next.
         if (codeOf(e) === 'EAGAIN' || codeOf(e) === 'ECONNABORTED') continue
-        this.emitSafely('error', e)
+        emitSafely(this, 'error', e)
         return
       }
       if (this.fd !== fd) {
@@ -190,7 +190,7 @@ export class Server extends EventEmitter {
       }
       if (this.maxConnections !== undefined && this.connections >= this.maxConnections) {
         conn.fd.close()
-        this.emitSafely('drop')
+        emitSafely(this, 'drop')
         continue
       }
       const socket = new this.SocketClass(this.opts, conn.fd, this)
@@ -200,18 +200,7 @@ export class Server extends EventEmitter {
         this.emitCloseIfDrained()
       })
       if (this.opts.pauseOnConnect === true) socket.pause()
-      this.emitSafely('connection', socket)
-    }
-  }
-
-  /** A listener that throws is an uncaught exception, as in Node; the accept loop goes on. */
-  private emitSafely(event: string, ...args: unknown[]): void {
-    try {
-      this.emit(event, ...args)
-    } catch (e) {
-      process.nextTick(() => {
-        throw e
-      })
+      emitSafely(this, 'connection', socket)
     }
   }
 

@@ -7,6 +7,7 @@
  * It only translates: the errno names come from the jail's kernel (FreeBSD's), unchanged.
  */
 
+import type { EventEmitter } from 'node:events'
 import { constants } from 'node:os'
 import { Errno, isSysError } from '../../util/errno.js'
 
@@ -109,4 +110,18 @@ export function describe(v: unknown): string {
   if (typeof v === 'function') return `function ${v.name}`
   if (typeof v === 'object') return `an instance of ${(v as object).constructor?.name ?? 'Object'}`
   return `type ${typeof v} (${String(v)})`
+}
+
+/**
+ * Emit from a receive or accept loop: a listener that throws (or an 'error' nobody listens to)
+ * becomes an uncaught exception, as in Node, and the loop goes on.
+ */
+export function emitSafely(emitter: EventEmitter, event: string, ...args: unknown[]): void {
+  try {
+    emitter.emit(event, ...args)
+  } catch (e) {
+    process.nextTick(() => {
+      throw e
+    })
+  }
 }

@@ -76,6 +76,8 @@ export class IfAddr {
   readonly ifp: Ifnet
   /** The next address of the vnet with the same value (on another interface): Vnet's local-address chain. */
   sameAddrNext: IfAddr | null = null
+  /** Routes bound to this address, kept by the vnet's RouteTable (created with the first). */
+  routes: Set<Route> | null = null
 
   constructor(ifp: Ifnet, addr: number, prefixLen: number, broadcast?: number, dst = 0) {
     this.ifp = ifp
@@ -120,6 +122,8 @@ export class Ifnet implements NetisrTarget {
   tap: IfTap | null = null
   /** The other half of a pair interface (epair), destroyed together with this one. */
   peer: Ifnet | null = null
+  /** Routes through this interface, kept by its vnet's RouteTable (created with the first). */
+  routes: Set<Route> | null = null
 
   constructor(
     vnet: Vnet,

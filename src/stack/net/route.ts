@@ -81,12 +81,6 @@ export class RouteTable {
   private count = 0
   private cacheKeys: Int32Array | null = null
   private cacheRoutes: Array<Route | null> | null = null
-  /**
-   * Routes by the interface and by the address they are bound to, so an address or interface going
-   * away finds its routes without a walk over the table. Created with the first route.
-   */
-  private byIfp: Map<Ifnet, Set<Route>> | null = null
-  private byIfa: Map<IfAddr, Set<Route>> | null = null
   /** net.route.max_routes for this vnet's table. */
   maxRoutes = ROUTE_MAX_DEFAULT
   /**
@@ -177,30 +171,19 @@ export class RouteTable {
     this.invalidate()
   }
 
+  /**
+   * Each route is also listed on its interface and its address (`routes`), so an address or
+   * interface going away finds its routes without a walk over the table, and a vnet holds no
+   * index maps of its own.
+   */
   private index(r: Route): void {
-    this.byIfp ??= new Map()
-    let s = this.byIfp.get(r.ifp)
-    if (s === undefined) {
-      s = new Set()
-      this.byIfp.set(r.ifp, s)
-    }
-    s.add(r)
-    if (r.ifa === null) return
-    this.byIfa ??= new Map()
-    let t = this.byIfa.get(r.ifa)
-    if (t === undefined) {
-      t = new Set()
-      this.byIfa.set(r.ifa, t)
-    }
-    t.add(r)
+    ;(r.ifp.routes ??= new Set()).add(r)
+    if (r.ifa !== null) (r.ifa.routes ??= new Set()).add(r)
   }
 
   private unindex(r: Route): void {
-    const s = this.byIfp?.get(r.ifp)
-    if (s?.delete(r) && s.size === 0) this.byIfp!.delete(r.ifp)
-    if (r.ifa === null) return
-    const t = this.byIfa?.get(r.ifa)
-    if (t?.delete(r) && t.size === 0) this.byIfa!.delete(r.ifa)
+    r.ifp.routes?.delete(r)
+    r.ifa?.routes?.delete(r)
   }
 
   /** Point a route at another interface and source address (RTM_CHANGE), keeping the indexes right. */
@@ -215,8 +198,7 @@ export class RouteTable {
 
   /** The routes bound to ifa (a snapshot: the caller may remove them while iterating). */
   routesOfIfa(ifa: IfAddr): Route[] {
-    const t = this.byIfa?.get(ifa)
-    return t === undefined ? [] : [...t]
+    return ifa.routes === null ? [] : [...ifa.routes]
   }
 
   remove(r: Route): boolean {
@@ -244,7 +226,6 @@ export class RouteTable {
 
   /** Remove every route through ifp (interface detach). */
   removeIf(ifp: Ifnet): void {
-    const s = this.byIfp?.get(ifp)
-    if (s !== undefined) for (const r of [...s]) this.remove(r)
+    if (ifp.routes !== null) for (const r of [...ifp.routes]) this.remove(r)
   }
 }

@@ -34,6 +34,7 @@ test('UnitAlloc hands out the lowest free unit, as a scan from 0 would', () => {
           model[o.unit] = false
         }
         assert.equal(a.count, model.filter((x) => x).length)
+        for (let u = 0; u <= max; u++) assert.equal(a.has(u), model[u], `has(${u})`)
       }
     }),
   )

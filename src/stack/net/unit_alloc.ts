@@ -7,15 +7,17 @@
 
 export class UnitAlloc {
   readonly max: number
-  private readonly used = new Set<number>()
-  /** Every unit at or above `next` that is not in `used` is free. */
+  /** Units below `next` are in use unless they are in `queued`; nothing at or above it is, but `above`. */
   private next = 0
+  /** Units at or above `next` taken explicitly (allocSpecific); created on the first. */
+  private above: Set<number> | null = null
   /**
-   * Min-heap of units below `next` that were given back; an entry may since have been taken again.
-   * Created on the first such give-back, so an allocator that only grows (every vnet's lo) stays small.
+   * Min-heap of units below `next` that were given back; an entry whose unit was since taken again
+   * is stale and skipped. Created on the first give-back, so an allocator that only grows (every
+   * vnet's lo) holds no collection at all.
    */
   private freed: number[] | null = null
-  /** Units in `freed`, so a unit taken and given back many times is queued once. */
+  /** The free units below `next` (each in `freed` once). */
   private queued: Set<number> | null = null
 
   constructor(max: number) {
@@ -24,46 +26,44 @@ export class UnitAlloc {
 
   /** Units in use. */
   get count(): number {
-    return this.used.size
+    return this.next - (this.queued?.size ?? 0) + (this.above?.size ?? 0)
   }
 
   has(unit: number): boolean {
-    return this.used.has(unit)
+    if (unit < this.next) return this.queued === null || !this.queued.has(unit)
+    return this.above?.has(unit) === true
   }
 
   /** The lowest free unit, now in use; -1 when all of 0..max are taken. */
   allocAny(): number {
     while (this.freed !== null && this.freed.length > 0) {
       const u = this.popFreed(this.freed)
-      this.queued!.delete(u)
-      if (!this.used.has(u)) {
-        this.used.add(u)
-        return u
-      }
+      if (this.queued!.delete(u)) return u
     }
     // Units skipped here were taken explicitly; `next` only grows, so the skips add up to at most max.
-    while (this.next <= this.max && this.used.has(this.next)) this.next++
+    while (this.next <= this.max && this.above !== null && this.above.delete(this.next)) this.next++
     if (this.next > this.max) return -1
-    this.used.add(this.next)
     return this.next++
   }
 
   /** Take `unit`; false when it is in use. The caller has checked 0 <= unit <= max. */
   allocSpecific(unit: number): boolean {
-    if (this.used.has(unit)) return false
-    this.used.add(unit)
+    if (unit < this.next) return this.queued?.delete(unit) === true
+    if (this.above?.has(unit)) return false
+    ;(this.above ??= new Set()).add(unit)
     return true
   }
 
   /** Give `unit` back (a no-op when it is not in use). */
   free(unit: number): void {
-    if (!this.used.delete(unit)) return
-    if (unit >= this.next) return
+    if (unit >= this.next) {
+      this.above?.delete(unit)
+      return
+    }
     this.queued ??= new Set()
-    this.freed ??= []
     if (this.queued.has(unit)) return
     this.queued.add(unit)
-    this.pushFreed(this.freed, unit)
+    this.pushFreed((this.freed ??= []), unit)
   }
 
   private pushFreed(h: number[], u: number): void {

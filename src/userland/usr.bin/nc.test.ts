@@ -8,8 +8,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { startProcess } from '../process.js'
-import { makePrograms } from '../programs.js'
+import { type ShResult, sh } from '../../testing/net_lab.js'
 
 const SETUP = `
 jail -c name=a vnet persist > /dev/null
@@ -21,17 +20,9 @@ jexec a ifconfig $e 10.0.0.1/24 up
 jexec b ifconfig \${e%a}b 10.0.0.2/24 up
 `
 
-async function run(script: string): Promise<{ host: Host; status: number; out: string; err: string }> {
+async function run(script: string): Promise<{ host: Host } & ShResult> {
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 5 })
-  let out = ''
-  let err = ''
-  const io = {
-    stdin: { read: async () => null },
-    stdout: { write: (s: string) => void (out += s) },
-    stderr: { write: (s: string) => void (err += s) },
-  }
-  const job = startProcess(host.syscalls(), ['sh', '-c', SETUP + script], io, { programs: makePrograms() })
-  return { host, status: await job.done, out, err }
+  return { host, ...(await sh(host, SETUP + script)) }
 }
 
 test('nc -u: a client sends its input to a listener, which ends when idle for -w', async () => {

@@ -16,7 +16,7 @@ import { utf8Decode, utf8Encode } from '../../util/utf8.js'
 import { CmdError, EX, hostAddr, ip, optsOrUsage, runTool } from '../common.js'
 import { getopt, strtonum } from '../getopt.js'
 import type { Command, Io, Proc } from '../types.js'
-import { tcpClient, tcpListen } from './nc_tcp.js'
+import { type NcTcpOptions, tcpClient, tcpListen } from './nc_tcp.js'
 
 const USAGE = `usage: nc [-46DdFhklNnrStUuvz] [-I length] [-i interval] [-M ttl]
 \t  [-m minttl] [-O length] [-P proxy_username] [-p source_port]
@@ -43,17 +43,10 @@ const SERVICES: ReadonlyMap<number, string> = new Map([
   [520, 'router'],
 ])
 
-interface NcOptions {
+/** nc's options: the TCP session's, and which kind of socket and side. */
+interface NcOptions extends Omit<NcTcpOptions, 'serviceName'> {
   udp: boolean
   listen: boolean
-  keep: boolean
-  zero: boolean
-  verbose: boolean
-  shutdownOnEof: boolean
-  /** -w, in ns; Infinity without. */
-  idle: number
-  source: number
-  sourcePort: number
 }
 
 function parsePort(s: string): number {

@@ -8,8 +8,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { startProcess } from '../process.js'
-import { makePrograms } from '../programs.js'
+import { type ShResult, sh } from '../../testing/net_lab.js'
 
 const SETUP = `
 for j in a r b; do jail -c name=$j vnet persist > /dev/null; done
@@ -28,17 +27,8 @@ jexec a route add default 10.0.1.254 > /dev/null
 jexec b route add default 10.0.2.254 > /dev/null
 `
 
-async function run(script: string): Promise<{ status: number; out: string; err: string }> {
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 9 })
-  let out = ''
-  let err = ''
-  const io = {
-    stdin: { read: async () => null },
-    stdout: { write: (s: string) => void (out += s) },
-    stderr: { write: (s: string) => void (err += s) },
-  }
-  const job = startProcess(host.syscalls(), ['sh', '-c', SETUP + script], io, { programs: makePrograms() })
-  return { status: await job.done, out, err }
+async function run(script: string): Promise<ShResult> {
+  return sh(new Host(nodeClockDriver(), { clock: 'virtual', seed: 9 }), SETUP + script)
 }
 
 test('nc -l and nc across a router: data both ways, -N ends the session, -v reports both ends', async () => {

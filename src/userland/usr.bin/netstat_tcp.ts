@@ -7,6 +7,8 @@
  * Pure formatting of what the kernel reported.
  */
 
+import { TCP_STATE_NAMES } from '../../host/syscalls.js'
+
 /** Plural kinds: p() 's', p3() 'ies', p1a() none. */
 type P = 's' | 'ies' | null
 
@@ -110,21 +112,6 @@ const TCP_LINES: readonly TcpLine[] = [
   L('tcps_sig_err_nosigopt', '\t%d time%s no signature provided by segment'),
 ]
 
-/** tcpstates[] in state order, for the per-state table (keys `tcps_states[i]`). */
-const STATES = [
-  'CLOSED',
-  'LISTEN',
-  'SYN_SENT',
-  'SYN_RCVD',
-  'ESTABLISHED',
-  'CLOSE_WAIT',
-  'FIN_WAIT_1',
-  'CLOSING',
-  'LAST_ACK',
-  'FIN_WAIT_2',
-  'TIME_WAIT',
-] as const
-
 function plural(n: number, p: P): string {
   if (p === 's') return n !== 1 ? 's' : ''
   if (p === 'ies') return n !== 1 ? 'ies' : 'y'
@@ -163,10 +150,10 @@ export function formatTcpStats(stats: ReadonlyArray<readonly [string, number]>, 
     if (!hideZero || n !== 0) out.push(`\t${n} ${k}`)
   }
   out.push('TCP connection count by state:')
-  for (let i = 0; i < STATES.length; i++) {
+  for (let i = 0; i < TCP_STATE_NAMES.length; i++) {
     const n = g(`tcps_states[${i}]`)
     if (hideZero && n === 0) continue
-    out.push(`\t${n} connection${n === 1 ? ' ' : 's'} in ${STATES[i]} state`)
+    out.push(`\t${n} connection${n === 1 ? ' ' : 's'} in ${TCP_STATE_NAMES[i]} state`)
   }
   return `${out.join('\n')}\n`
 }

@@ -10,8 +10,6 @@ import { Host } from '../../host/host.js'
 import { AF_INET, SOCK } from '../../host/syscalls.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { ROUTED, sh, virtualHost } from '../../testing/net_lab.js'
-import { startProcess } from '../process.js'
-import { makePrograms } from '../programs.js'
 import { ip4 } from '../testkit.js'
 
 const SETUP = `
@@ -29,15 +27,7 @@ sleep 1
 `
 
 async function run(script: string, host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 5 })) {
-  let out = ''
-  let err = ''
-  const io = {
-    stdin: { read: async () => null },
-    stdout: { write: (s: string) => void (out += s) },
-    stderr: { write: (s: string) => void (err += s) },
-  }
-  const job = startProcess(host.syscalls(), ['sh', '-c', script], io, { programs: makePrograms() })
-  return { host, status: await job.done, out, err }
+  return { host, ...(await sh(host, script)) }
 }
 
 const HEAD = 'USER     COMMAND    PID   FD  PROTO  LOCAL ADDRESS         FOREIGN ADDRESS      '
