@@ -9,6 +9,7 @@
 
 import {
   CC_ACK,
+  CC_ECN,
   CC_NDUPACK,
   CC_RTO,
   ccAckReceived as ccAck,
@@ -16,8 +17,11 @@ import {
   ccConnInit as ccInit,
   ccPostRecovery as ccPost,
   exitRecovery,
+  inCongRecovery,
   inFastRecovery,
+  TF_CONGRECOVERY,
 } from './cc/cc.js'
+import { ecnReactionDue, ecnWindowReduced } from './tcp_ecn.js'
 import { ticksFromNs } from './tcp_rtt.js'
 import type { Tcpcb } from './tcp_var.js'
 
@@ -51,6 +55,7 @@ function pipe(tp: Tcpcb): number {
 
 /** cc_cong_signal(CC_NDUPACK): three duplicate ACKs start fast recovery. */
 export function ccEnterRecovery(tp: Tcpcb, ack: number): void {
+  ecnWindowReduced(tp)
   ccCongSignal(tp.cc, tp.ccv, CC_NDUPACK, ack, pipe(tp), sync(tp))
 }
 
@@ -70,6 +75,19 @@ export function ccRto(tp: Tcpcb): void {
   }
   ccCongSignal(tp.cc, tp.ccv, CC_RTO, tp.snd_una, pipe(tp), now)
   tp.ccv.cwnd = tp.maxseg
+  ecnWindowReduced(tp)
+}
+
+/** cc_cong_signal(CC_ECN): the peer echoed ECE on the ACK `ack` (RFC 3168 §6.1.2). */
+export function ccEcn(tp: Tcpcb, ack: number): void {
+  if (!ecnReactionDue(tp, ack, inCongRecovery(tp.ccv))) return
+  tp.ccv.tFlags &= ~TF_CONGRECOVERY
+  ccCongSignal(tp.cc, tp.ccv, CC_ECN, ack, pipe(tp), sync(tp))
+}
+
+/** In ECN congestion recovery only (IN_CONGRECOVERY without fast recovery). */
+export function inRecoveryCongOnly(tp: Tcpcb): boolean {
+  return inCongRecovery(tp.ccv) && !inFastRecovery(tp.ccv)
 }
 
 export function inRecoveryFast(tp: Tcpcb): boolean {

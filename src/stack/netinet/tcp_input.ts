@@ -16,6 +16,7 @@ import { seqAdd } from '../../wire/seq.js'
 import { TcpCheck, TH, TOF } from '../../wire/tcp.js'
 import type { Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
+import { ecnSyncacheAdd } from './tcp_ecn.js'
 import { tcpOutput } from './tcp_output.js'
 import { ticksFromNs } from './tcp_rtt.js'
 import { tcpDoSegment } from './tcp_segment.js'
@@ -62,6 +63,7 @@ export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
   seg.seq = th.seq
   seg.ack = th.ack
   seg.flags = th.flags & 0xff
+  seg.tos = buf[m.off + 1]!
   seg.win = th.window
   seg.len = th.payloadLength
   seg.buf = buf
@@ -145,6 +147,7 @@ function listenInput(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg): void {
   tp.iss = tv.isn.newIsn(seg.src, seg.sport, seg.dst, seg.dport, ticksFromNs(now))
   tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss
   tcpSynOptions(tp, tv, now)
+  ecnSyncacheAdd(tp, f, seg.tos)
   tp.snd_wnd = seg.win
   tp.snd_wl1 = seg.seq
   tp.snd_wl2 = tp.iss

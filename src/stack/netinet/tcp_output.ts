@@ -14,10 +14,11 @@ import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../wire/tcp.
 import { ip } from './ip.js'
 import { ipOutput } from './ip_output.js'
 import { inRecoveryFast } from './tcp_cc_hooks.js'
+import { ecnNewData, ecnOutputFlags, ecnOutputSynSent, IPTOS_ECN } from './tcp_ecn.js'
 import { ticksFromNs } from './tcp_rtt.js'
 import { tcpMssopt, tcpTsTicks } from './tcp_subr.js'
 import { tcpSetPersist, tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
-import { haveEstablished, TCP_MAXWIN, TCPS, type Tcpcb, TF, TT } from './tcp_var.js'
+import { haveEstablished, haveRcvdSyn, TCP_MAXWIN, TCPS, type Tcpcb, TF, TF2, TT } from './tcp_var.js'
 
 /** tcp_outflags[]: the flags each state sends. */
 const OUTFLAGS: readonly number[] = [
@@ -242,9 +243,25 @@ function sendSegment(
         ? tp.snd_nxt
         : tp.snd_max
   const ack = (flags & TH.ACK) !== 0 ? tp.rcv_nxt : 0
+  // RFC 3168: the ECN-setup SYN, the ECN-setup SYN-ACK, and on an ECN connection ECE/CWR and
+  // ECT(0) for new data.
+  let tos = inp.tos
+  if (tp.state === TCPS.SYN_SENT && (flags & TH.SYN) !== 0) flags |= ecnOutputSynSent(tp)
+  if ((tp.flags2 & TF2.ECN_SYNACK) !== 0 && (flags & TH.SYN) !== 0) flags |= TH.ECE
+  if (haveRcvdSyn(tp.state) && (tp.flags2 & TF2.ECN_PERMIT) !== 0) {
+    const newdata = ecnNewData(tp, len, sackRxmit >= 0)
+    flags = ecnOutputFlags(tp, flags, newdata)
+    if (tp.state === TCPS.SYN_RECEIVED) tp.flags2 &= ~TF2.ECN_SND_ECE
+    tos = (tos & ~IPTOS_ECN.MASK) | (newdata ? IPTOS_ECN.ECT0 : IPTOS_ECN.NOTECT)
+  }
   let win: number
   if ((flags & TH.SYN) !== 0) win = Math.min(recwin, TCP_MAXWIN)
-  else win = Math.min(recwin >>> tp.rcv_scale, TCP_MAXWIN)
+  else {
+    // Round up to the scale unit, so that scaling never shrinks the window (FreeBSD 13+).
+    const unit = (1 << tp.rcv_scale) - 1
+    recwin = (recwin + unit) & ~unit
+    win = Math.min(recwin >>> tp.rcv_scale, TCP_MAXWIN)
+  }
   if (win === 0) tp.flags |= TF.RXWIN0SENT
   else tp.flags &= ~TF.RXWIN0SENT
   const m = v.env.pool.get(TCP_HDR_LEN + 40 + len)
@@ -302,7 +319,7 @@ function sendSegment(
   } else if (seqGt(seqAdd(tp.snd_nxt, len), tp.snd_max)) tp.snd_max = seqAdd(tp.snd_nxt, len)
   const err = ipOutput(v, m, inp.faddr, IpProto.TCP, {
     ttl: inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl,
-    tos: inp.tos,
+    tos,
     df: tv.pathMtuDiscovery !== 0,
     src: inp.laddr,
     dontRoute: false,

@@ -14,7 +14,16 @@ import { socantrcvmore, soisconnected, soisdisconnected } from '../../kern/socke
 import { SysError } from '../../util/errno.js'
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, tstmpLt } from '../../wire/seq.js'
 import { type TcpOptions, TH, TOF } from '../../wire/tcp.js'
-import { ccAckReceived, ccConnInit, ccEnterRecovery, ccPostRecovery, inRecoveryFast } from './tcp_cc_hooks.js'
+import {
+  ccAckReceived,
+  ccConnInit,
+  ccEcn,
+  ccEnterRecovery,
+  ccPostRecovery,
+  inRecoveryCongOnly,
+  inRecoveryFast,
+} from './tcp_cc_hooks.js'
+import { ecnInputParallelSyn, ecnInputSegment, ecnInputSynSent } from './tcp_ecn.js'
 import { dropWithReset, tcpRedispatch, tcpSynOptions } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
 import { RcvSackBlocks, Reass, ReassQueue } from './tcp_reass.js'
@@ -42,6 +51,8 @@ export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
     twCheck(tp, seg, to)
     return
   }
+  // RFC 3168: CE marks to echo, the peer's CWR, and its ECE as a congestion signal.
+  if (ecnInputSegment(tp, thflags, seg.tos)) ccEcn(tp, seg.ack)
   // rcv_wnd: what the receive buffer can take, never less than what we already offered.
   tp.rcv_wnd = Math.max(tp.so.sbrcv.space, seqDiff(tp.rcv_adv, tp.rcv_nxt))
   if ((to.flags & TOF.SACK) !== 0) st.tcps_sack_rcv_blocks++
@@ -225,6 +236,8 @@ function synSent(tp: Tcpcb, seg: TcpSeg, to: TcpOptions, tiwin: number, now: num
   tp.rcv_adv = tp.rcv_nxt
   tp.rcv_up = tp.rcv_nxt
   tcpSynOptions(tp, tv, now)
+  if ((f & TH.ACK) !== 0) ecnInputSynSent(tp, f)
+  else ecnInputParallelSyn(tp, f)
   if ((f & TH.ACK) !== 0) {
     tv.stats.tcps_connects++
     tp.snd_una = seqAdd(tp.snd_una, 1)
@@ -391,7 +404,11 @@ function ackProcessing(
       return true
     }
     ccPostRecovery(tp, ack)
-  } else ccAckReceived(tp, acked, ack)
+  } else {
+    // The window reduced for an ECE is acknowledged: congestion recovery ends.
+    if (inRecoveryCongOnly(tp) && seqGeq(ack, tp.snd_recover)) ccPostRecovery(tp, ack)
+    ccAckReceived(tp, acked, ack)
+  }
   tp.dupacks = 0
   if (ack === tp.snd_max) {
     tcpTimerActivate(tp, TT.REXMT, 0)

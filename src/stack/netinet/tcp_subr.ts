@@ -17,6 +17,7 @@ import type { Vnet } from '../net/vnet.js'
 import { INADDR_ANY, type Inpcb } from './in_pcb.js'
 import { ip } from './ip.js'
 import { ipOutput, sourceFor } from './ip_output.js'
+import { ecnOutputFlags } from './tcp_ecn.js'
 import { tcpTimerStopAll } from './tcp_timer.js'
 import {
   intotcpcb,
@@ -121,6 +122,8 @@ export function tcpRespond(
 ): void {
   const to = tv.oto
   to.clear()
+  // An ACK of ours keeps echoing ECE while a CE mark is unanswered.
+  if (tp !== null && (flags & TH.RST) === 0) flags = ecnOutputFlags(tp, flags, false)
   if (tp !== null && (tp.flags & TF.RCVD_TSTMP) !== 0 && (flags & TH.RST) === 0) {
     to.flags |= TOF.TS
     to.tsval = (tcpTsTicks(tv, v.env.clock.now()) + tp.ts_offset) >>> 0

@@ -1,7 +1,7 @@
 /**
  * TCP's per-vnet module: creation and teardown of V_tcbinfo and the net.inet.tcp.* sysctls, with
  * FreeBSD's names, defaults (times in ms) and bounds. Knobs FreeBSD has but this stack does not act
- * on yet (ECN, syncookies, the host cache, UDP tunneling) exist so scripts that set them run.
+ * on yet (Accurate ECN, syncookies, the host cache, UDP tunneling) exist so scripts that set them run.
  */
 
 import { SS } from '../../kern/socket.js'

@@ -26,7 +26,7 @@ import { tcpOutput } from './tcp_output.js'
 import { ticksFromNs } from './tcp_rtt.js'
 import { tcpClose, tcpDrop, tcpMssopt, tcpNewTcpcb, tcpStateChange } from './tcp_subr.js'
 import { keepInit, tcpTimerActivate } from './tcp_timer.js'
-import { intotcpcb, TCPS, type Tcpcb, TF, TT, tcp, tcpIfAny } from './tcp_var.js'
+import { intotcpcb, TCPS, type Tcpcb, TF, TF2, TT, tcp, tcpIfAny } from './tcp_var.js'
 
 /** netinet/tcp.h option names. */
 export const TCPOPT = {
@@ -391,6 +391,7 @@ export function tcpInfo(so: Socket): TcpInfo {
   if ((tp.flags & TF.RCVD_TSTMP) !== 0 && (tp.flags & TF.REQ_TSTMP) !== 0) options |= TCPI_OPT.TIMESTAMPS
   if ((tp.flags & TF.SACK_PERMIT) !== 0 && tp.state >= TCPS.ESTABLISHED) options |= TCPI_OPT.SACK
   if ((tp.flags & TF.RCVD_SCALE) !== 0 && (tp.flags & TF.REQ_SCALE) !== 0) options |= TCPI_OPT.WSCALE
+  if ((tp.flags2 & TF2.ECN_PERMIT) !== 0) options |= TCPI_OPT.ECN
   return {
     state: tp.state,
     options,

@@ -83,6 +83,18 @@ export const TF = {
   NOFDREF: 0x2000000,
 } as const
 
+/** t_flags2 (tcp_var.h): the RFC 3168 ECN bits, FreeBSD's values. */
+export const TF2 = {
+  /** ECN was negotiated on the handshake. */
+  ECN_PERMIT: 0x20,
+  /** Set CWR on the next new data segment (our window was reduced). */
+  ECN_SND_CWR: 0x40,
+  /** Echo ECE until the peer sends CWR (a CE mark arrived). */
+  ECN_SND_ECE: 0x80,
+  /** Ours: accepted from a listener on an ECN-setup SYN, so every SYN-ACK carries ECE (the syncache's SCF_ECN). */
+  ECN_SYNACK: 0x40000000,
+} as const
+
 /** The timers of a connection (tcp_timer.h TT_*): one callout, a deadline each. */
 export const TT = { DELACK: 0, REXMT: 1, PERSIST: 2, KEEP: 3, TWOMSL: 4 } as const
 export const TT_N = 5
@@ -161,6 +173,9 @@ export class TcpStats {
   tcps_sack_rexmit_bytes = 0
   tcps_sack_rcv_blocks = 0
   tcps_sack_send_blocks = 0
+  tcps_ecn_ce = 0
+  tcps_ecn_ect0 = 0
+  tcps_ecn_ect1 = 0
   tcps_ecn_shs = 0
   tcps_ecn_rcwnd = 0
 }
@@ -169,6 +184,8 @@ export class TcpStats {
 export class Tcpcb {
   state: number = TCPS.CLOSED
   flags = 0
+  /** t_flags2 (TF2.*). */
+  flags2 = 0
   readonly inp: Inpcb
   readonly so: StreamSocket
   readonly tv: TcpVnet
@@ -265,6 +282,8 @@ export class TcpSeg {
   ack = 0
   /** TH bits. */
   flags = 0
+  /** The IP header's TOS byte (its low two bits are the ECN codepoint). */
+  tos = 0
   /** The window as sent (unscaled). */
   win = 0
   /** Payload length, and where the payload is. */
