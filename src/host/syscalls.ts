@@ -208,7 +208,7 @@ export type ProtoName = 'ip' | 'icmp' | 'arp' | 'udp' | 'tcp'
 
 export { MSG, SHUT, SO, SOCK, SOL_SOCKET } from '../kern/socket.js'
 /** tcp_fsm.h's tcpstates[]: state names as netstat and sockstat print them, by state number. */
-export { TCP_STATE_NAMES } from '../stack/netinet/tcp_var.js'
+export { TCP_STATE_NAMES } from '../stack/netinet/tcp/tcp_var.js'
 export const AF_INET = 2
 export const IPPROTO_IP = 0
 /** IPPROTO_IP options (netinet/in.h). */
@@ -225,9 +225,9 @@ export const TCP_KEEPIDLE = 256
 export const TCP_KEEPINTVL = 512
 export const TCP_KEEPCNT = 1024
 
-export type { TcpInfo } from '../stack/netinet/tcp_usrreq.js'
+export type { TcpInfo } from '../stack/netinet/tcp/tcp_usrreq.js'
 
-import type { TcpInfo } from '../stack/netinet/tcp_usrreq.js'
+import type { TcpInfo } from '../stack/netinet/tcp/tcp_usrreq.js'
 
 /** An IPv4 transport address (struct sockaddr_in). */
 export interface SockAddrIn {

@@ -14,7 +14,7 @@ import { ipModule } from './ip.js'
 import { ipInput } from './ip_input.js'
 import { reassModule } from './ip_reass.js'
 import { rawModule } from './raw.js'
-import { tcpModule } from './tcp_sysctl.js'
+import { tcpModule } from './tcp/tcp_sysctl.js'
 import { udpModule } from './udp.js'
 
 /** Every inet module, in initialisation order (destroyed in reverse). */

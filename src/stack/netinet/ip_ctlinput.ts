@@ -9,7 +9,7 @@ import { readU16, readU32 } from '../../wire/addr.js'
 import { IcmpType, UnreachCode } from '../../wire/icmp.js'
 import { IpProto } from '../../wire/ipv4.js'
 import type { Vnet } from '../net/vnet.js'
-import { tcpCtlinput } from './tcp_subr.js'
+import { tcpCtlinput } from './tcp/tcp_subr.js'
 import { udpCtlinput } from './udp.js'
 
 /** The errno an ICMP error means for a transport endpoint (inetctlerrmap), or null for none. */

@@ -17,7 +17,7 @@ import { ip } from './ip.js'
 import { ipSend, routeFor } from './ip_output.js'
 import { ipReassemble } from './ip_reass.js'
 import { rawInput } from './raw.js'
-import { tcpInput } from './tcp_input.js'
+import { tcpInput } from './tcp/tcp_input.js'
 import { udpInput } from './udp.js'
 
 export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {

@@ -9,11 +9,11 @@
  * Never throws; the caller owns the segment's buffer.
  */
 
-import { SS } from '../../kern/socket.js'
-import { socantrcvmore, soisconnected, soisdisconnected } from '../../kern/socket_stream.js'
-import { SysError } from '../../util/errno.js'
-import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, tstmpLt } from '../../wire/seq.js'
-import { type TcpOptions, TH, TOF } from '../../wire/tcp.js'
+import { SS } from '../../../kern/socket.js'
+import { socantrcvmore, soisconnected, soisdisconnected } from '../../../kern/socket_stream.js'
+import { SysError } from '../../../util/errno.js'
+import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, tstmpLt } from '../../../wire/seq.js'
+import { type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
 import {
   ccAckReceived,
   ccConnInit,

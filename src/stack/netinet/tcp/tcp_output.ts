@@ -7,12 +7,12 @@
  * Never throws; allocates one pooled mbuf per segment and nothing else.
  */
 
-import { SS } from '../../kern/socket.js'
-import { IpProto } from '../../wire/ipv4.js'
-import { seqAdd, seqDiff, seqGt, seqLt } from '../../wire/seq.js'
-import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../wire/tcp.js'
-import { ip } from './ip.js'
-import { ipOutput } from './ip_output.js'
+import { SS } from '../../../kern/socket.js'
+import { IpProto } from '../../../wire/ipv4.js'
+import { seqAdd, seqDiff, seqGt, seqLt } from '../../../wire/seq.js'
+import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/tcp.js'
+import { ip } from '../ip.js'
+import { ipOutput } from '../ip_output.js'
 import { inRecoveryFast } from './tcp_cc_hooks.js'
 import { ecnNewData, ecnOutputFlags, ecnOutputSynSent, IPTOS_ECN } from './tcp_ecn.js'
 import { ticksFromNs } from './tcp_rtt.js'

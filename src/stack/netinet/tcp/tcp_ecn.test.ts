@@ -6,9 +6,9 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { AF_INET, SO, SOCK, SOL_SOCKET, type SocketFd, type Syscalls } from '../../host/syscalls.js'
-import { netisrGuard, pairNet } from '../../testing/fixtures.js'
-import { counter, ip } from '../../testing/net.js'
+import { AF_INET, SO, SOCK, SOL_SOCKET, type SocketFd, type Syscalls } from '../../../host/syscalls.js'
+import { netisrGuard, pairNet } from '../../../testing/fixtures.js'
+import { counter, ip } from '../../../testing/net.js'
 
 const guard = netisrGuard()
 afterEach(() => guard.check())

@@ -9,13 +9,13 @@
  * Never throws; takes ownership of the mbuf.
  */
 
-import type { Mbuf } from '../../buf/mbuf.js'
-import { type StreamSocket, soqinsert, soqroom } from '../../kern/socket_stream.js'
-import { isMulticastIpv4, readU32 } from '../../wire/addr.js'
-import { seqAdd } from '../../wire/seq.js'
-import { TcpCheck, TH, TOF } from '../../wire/tcp.js'
-import type { Ifnet } from '../net/ifnet.js'
-import type { Vnet } from '../net/vnet.js'
+import type { Mbuf } from '../../../buf/mbuf.js'
+import { type StreamSocket, soqinsert, soqroom } from '../../../kern/socket_stream.js'
+import { isMulticastIpv4, readU32 } from '../../../wire/addr.js'
+import { seqAdd } from '../../../wire/seq.js'
+import { TcpCheck, TH, TOF } from '../../../wire/tcp.js'
+import type { Ifnet } from '../../net/ifnet.js'
+import type { Vnet } from '../../net/vnet.js'
 import { ecnSyncacheAdd } from './tcp_ecn.js'
 import { tcpOutput } from './tcp_output.js'
 import { ticksFromNs } from './tcp_rtt.js'

@@ -4,10 +4,10 @@
  * on yet (Accurate ECN, syncookies, the host cache, UDP tunneling) exist so scripts that set them run.
  */
 
-import { SS } from '../../kern/socket.js'
-import { SysError } from '../../util/errno.js'
-import { intKnob, type SysctlDecl } from '../net/sysctl.js'
-import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
+import { SS } from '../../../kern/socket.js'
+import { SysError } from '../../../util/errno.js'
+import { intKnob, type SysctlDecl } from '../../net/sysctl.js'
+import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
 import { ccAvailableText } from './cc/cc_list.js'
 import { TcpVnet } from './tcp_var.js'
 

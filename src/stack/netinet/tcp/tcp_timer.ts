@@ -8,8 +8,8 @@
  * Timer handlers run on the host clock and never throw.
  */
 
-import { SO } from '../../kern/socket.js'
-import { TH } from '../../wire/tcp.js'
+import { SO } from '../../../kern/socket.js'
+import { TH } from '../../../wire/tcp.js'
 import { ccRto } from './tcp_cc_hooks.js'
 import { tcpOutput } from './tcp_output.js'
 import { TCP_BACKOFF, TCP_TOTBACKOFF, TICK_NS } from './tcp_rtt.js'

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { afterEach, describe, test } from 'node:test'
-import { Host } from '../../host/host.js'
+import { Host } from '../../../host/host.js'
 import {
   AF_INET,
   IPPROTO_TCP,
@@ -22,14 +22,14 @@ import {
   type SocketInfo,
   type Syscalls,
   TCP_NODELAY,
-} from '../../host/syscalls.js'
-import { parseNgValue } from '../../netgraph/ascii.js'
-import { netgraph } from '../../netgraph/types.js'
-import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { chainNet, netisrGuard, pairNet } from '../../testing/fixtures.js'
-import { counter, errnoOf, ip, Net } from '../../testing/net.js'
-import { MS, SEC } from '../../util/clock.js'
-import { TH, tcpFinish, writeTcpHeader } from '../../wire/tcp.js'
+} from '../../../host/syscalls.js'
+import { parseNgValue } from '../../../netgraph/ascii.js'
+import { netgraph } from '../../../netgraph/types.js'
+import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
+import { chainNet, netisrGuard, pairNet } from '../../../testing/fixtures.js'
+import { counter, errnoOf, ip, Net } from '../../../testing/net.js'
+import { MS, SEC } from '../../../util/clock.js'
+import { TH, tcpFinish, writeTcpHeader } from '../../../wire/tcp.js'
 
 const guard = netisrGuard()
 afterEach(() => guard.check())

@@ -7,16 +7,16 @@
  * Data path: nothing here throws; a segment that cannot be sent is counted by IP and forgotten.
  */
 
-import { type StreamSocket, soisdisconnected, soqremove } from '../../kern/socket_stream.js'
-import { type ErrnoName, SysError } from '../../util/errno.js'
-import { IcmpType, UnreachCode } from '../../wire/icmp.js'
-import { IpProto } from '../../wire/ipv4.js'
-import { seqGeq, seqLt } from '../../wire/seq.js'
-import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../wire/tcp.js'
-import type { Vnet } from '../net/vnet.js'
-import { INADDR_ANY, type Inpcb } from './in_pcb.js'
-import { ip } from './ip.js'
-import { ipOutput, sourceFor } from './ip_output.js'
+import { type StreamSocket, soisdisconnected, soqremove } from '../../../kern/socket_stream.js'
+import { type ErrnoName, SysError } from '../../../util/errno.js'
+import { IcmpType, UnreachCode } from '../../../wire/icmp.js'
+import { IpProto } from '../../../wire/ipv4.js'
+import { seqGeq, seqLt } from '../../../wire/seq.js'
+import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/tcp.js'
+import type { Vnet } from '../../net/vnet.js'
+import { INADDR_ANY, type Inpcb } from '../in_pcb.js'
+import { ip } from '../ip.js'
+import { ipOutput, sourceFor } from '../ip_output.js'
 import { ecnOutputFlags } from './tcp_ecn.js'
 import { tcpTimerStopAll } from './tcp_timer.js'
 import {

@@ -7,7 +7,7 @@
  * User requests throw SysError having changed nothing; tcpNewConn (the input path) never throws.
  */
 
-import { type ProtoUsrreqs, SO, type Socket, SS } from '../../kern/socket.js'
+import { type ProtoUsrreqs, SO, type Socket, SS } from '../../../kern/socket.js'
 import {
   StreamSocket,
   soabortQueued,
@@ -15,12 +15,12 @@ import {
   soisconnecting,
   soisdisconnected,
   soisdisconnecting,
-} from '../../kern/socket_stream.js'
-import { SysError } from '../../util/errno.js'
-import { IpProto } from '../../wire/ipv4.js'
-import type { Vnet } from '../net/vnet.js'
-import { INADDR_ANY, Inpcb, jailRemoteAddr, type PcbJail } from './in_pcb.js'
-import { sourceFor } from './ip_output.js'
+} from '../../../kern/socket_stream.js'
+import { SysError } from '../../../util/errno.js'
+import { IpProto } from '../../../wire/ipv4.js'
+import type { Vnet } from '../../net/vnet.js'
+import { INADDR_ANY, Inpcb, jailRemoteAddr, type PcbJail } from '../in_pcb.js'
+import { sourceFor } from '../ip_output.js'
 import { wscaleFor } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
 import { ticksFromNs } from './tcp_rtt.js'

@@ -17,8 +17,8 @@
  * passes ticks), imports the TCP engine, throws, or allocates per call.
  */
 
-import type { Rng } from '../../util/rng.js'
-import { seqGt } from '../../wire/seq.js'
+import type { Rng } from '../../../util/rng.js'
+import { seqGt } from '../../../wire/seq.js'
 
 /** SIPHASH_KEY_LENGTH. */
 export const SIPHASH_KEY_LENGTH = 16
