@@ -1,36 +1,29 @@
 /**
- * TCP input, second half (FreeBSD's tcp_do_segment and tcp_twcheck, RFC 9293 §3.10.7): a segment
- * for an existing connection. SYN_SENT completes (or simultaneously opens) the handshake; then PAWS
- * (RFC 7323 §5), RST and SYN acceptance with RFC 5961 challenge ACKs (net.inet.tcp.insecure_rst /
- * insecure_syn), trimming to the receive window, ACK processing (RTT samples, duplicate ACKs and
- * NewReno fast retransmit, the send window), in-order data and FIN into the socket, and the state
- * changes of closing, down to TIME_WAIT's 2*MSL.
+ * TCP input, second half (FreeBSD's tcp_do_segment, RFC 9293 §3.10.7): a segment for an existing
+ * connection. SYN_SENT completes (or simultaneously opens) the handshake; then PAWS (RFC 7323 §5),
+ * RST and SYN acceptance with RFC 5961 challenge ACKs (net.inet.tcp.insecure_rst / insecure_syn),
+ * trimming to the receive window, the ACK (tcp_ack.ts), the send window, in-order data and FIN into
+ * the socket (out-of-order data into the reassembly queue), and the state changes a FIN brings.
+ * TIME_WAIT is tcp_timewait.ts.
  *
  * Never throws; the caller owns the segment's buffer.
  */
 
 import { SS } from '../../../kern/socket.js'
-import { socantrcvmore, soisconnected, soisdisconnected } from '../../../kern/socket_stream.js'
+import { socantrcvmore, soisconnected } from '../../../kern/socket_stream.js'
 import { SysError } from '../../../util/errno.js'
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, tstmpLt } from '../../../wire/seq.js'
 import { type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
-import {
-  ccAckReceived,
-  ccConnInit,
-  ccEcn,
-  ccEnterRecovery,
-  ccPostRecovery,
-  inRecoveryCongOnly,
-  inRecoveryFast,
-} from './tcp_cc_hooks.js'
+import { ackProcessing, dropAfterAck } from './tcp_ack.js'
+import { ccConnInit, ccEcn } from './tcp_cc_hooks.js'
 import { ecnInputParallelSyn, ecnInputSegment, ecnInputSynSent } from './tcp_ecn.js'
-import { dropWithReset, tcpRedispatch, tcpSynOptions } from './tcp_input.js'
+import { dropWithReset, tcpSynOptions } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
 import { RcvSackBlocks, Reass, ReassQueue } from './tcp_reass.js'
 import { ticksFromNs } from './tcp_rtt.js'
-import { SackScoreboard } from './tcp_sack.js'
 import { tcpClose, tcpDrop, tcpRespond, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
 import { keepIdle, tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
+import { twCheck, twStart } from './tcp_timewait.js'
 import { haveEstablished, haveRcvdFin, TCPS, type Tcpcb, type TcpSeg, TF, TT } from './tcp_var.js'
 
 /** PAWS: a ts_recent older than 24 days is no longer trusted (RFC 7323 §5.5). */
@@ -294,173 +287,6 @@ function synSent(tp: Tcpcb, seg: TcpSeg, to: TcpOptions, tiwin: number, now: num
   tcpOutput(tp)
 }
 
-/**
- * The ACK: duplicate ACKs and fast retransmit, new data acknowledged (RTT, timers, congestion
- * window, the send buffer), and the closing states it completes. False when the segment is done.
- */
-function ackProcessing(
-  tp: Tcpcb,
-  seg: TcpSeg,
-  to: TcpOptions,
-  tiwin: number,
-  tlen: number,
-  thflags: number,
-  now: number,
-): boolean {
-  const tv = tp.tv
-  const st = tv.stats
-  const ack = seg.ack
-  // The SACK scoreboard (RFC 6675) learns from every ACK once the peer has reported a block.
-  const sackOpt = (to.flags & TOF.SACK) !== 0
-  if ((tp.flags & TF.SACK_PERMIT) !== 0 && (sackOpt || tp.sack !== null) && seqLeq(ack, tp.snd_max)) {
-    tp.sack ??= new SackScoreboard(tv.sackBudget)
-    tp.sack.update(tp.snd_una, ack, tp.snd_max, to.sacks, sackOpt ? to.nsacks : 0, tp.maxseg)
-  }
-  const sackMode = tp.sack !== null
-  if (seqLeq(ack, tp.snd_una)) {
-    // RFC 5681 §2 duplicate ACK: nothing new, no data, same window, data outstanding.
-    if (
-      tlen === 0 &&
-      tiwin === tp.snd_wnd &&
-      (thflags & TH.FIN) === 0 &&
-      ack === tp.snd_una &&
-      tp.snd_max !== tp.snd_una
-    ) {
-      st.tcps_rcvdupack++
-      if (!tcpTimerActive(tp, TT.REXMT)) tp.dupacks = 0
-      else if (++tp.dupacks > 3 && inRecoveryFast(tp)) {
-        // NewReno inflates cwnd per duplicate; with SACK the scoreboard's pipe says what may go.
-        if (!sackMode) tp.snd_cwnd += tp.maxseg
-        tcpOutput(tp)
-        return false
-      } else if (tp.dupacks === 3) {
-        if (!inRecoveryFast(tp) && seqGt(ack, tp.snd_recover) && sackMode) {
-          // RFC 6675 §5: recovery driven by the scoreboard, cwnd = ssthresh.
-          ccEnterRecovery(tp, ack)
-          st.tcps_sack_recovery_episode++
-          tp.snd_recover = tp.snd_max
-          tcpTimerActivate(tp, TT.REXMT, 0)
-          tp.rtt.stopTiming()
-          tp.snd_cwnd = tp.snd_ssthresh
-          tcpOutput(tp)
-          // Whatever the window allowed, the oldest data stays guarded by the timer.
-          if (!tcpTimerActive(tp, TT.REXMT)) tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
-          return false
-        }
-        if (!inRecoveryFast(tp) && seqGt(ack, tp.snd_recover)) {
-          // Fast retransmit, then fast recovery (RFC 6582).
-          const onxt = tp.snd_nxt
-          ccEnterRecovery(tp, ack)
-          tp.snd_recover = tp.snd_max
-          tcpTimerActivate(tp, TT.REXMT, 0)
-          tp.rtt.stopTiming()
-          tp.snd_nxt = ack
-          tp.snd_cwnd = tp.maxseg
-          tcpOutput(tp)
-          tp.snd_cwnd = tp.snd_ssthresh + tp.maxseg * tp.dupacks
-          if (seqGt(onxt, tp.snd_nxt)) tp.snd_nxt = onxt
-          return false
-        }
-      }
-    } else tp.dupacks = 0
-    return true
-  }
-  if (seqGt(ack, tp.snd_max)) {
-    st.tcps_rcvacktoomuch++
-    dropAfterAck(tp)
-    return false
-  }
-  const acked = seqDiff(ack, tp.snd_una)
-  st.tcps_rcvackpack++
-  st.tcps_rcvackbyte += acked
-  // RTT: a timestamp echo, else the timed segment (Karn's rule lives in the estimator).
-  if ((to.flags & TOF.TS) !== 0 && to.tsecr !== 0) {
-    tp.rtt.tsSample(tcpTsTicks(tv, now), to.tsecr)
-    st.tcps_rttupdated++
-  } else if (tp.rtt.ackSample(ack, ticksFromNs(now))) st.tcps_rttupdated++
-  tp.softerror = null
-  if (inRecoveryFast(tp)) {
-    if (seqLt(ack, tp.snd_recover) && sackMode) {
-      // A partial ACK in SACK recovery (tcp_sack_partialack): more holes may go out now.
-      dropAcked(tp, acked, ack)
-      tp.rtt.stopTiming()
-      tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
-      tcpOutput(tp)
-      return true
-    }
-    if (seqLt(ack, tp.snd_recover)) {
-      // A partial ACK: the next hole goes out at once (RFC 6582 §3.2 step 5).
-      const onxt = tp.snd_nxt
-      const ocwnd = tp.snd_cwnd
-      tcpTimerActivate(tp, TT.REXMT, 0)
-      tp.rtt.stopTiming()
-      tp.snd_nxt = ack
-      tp.snd_cwnd = tp.maxseg + acked
-      dropAcked(tp, acked, ack)
-      tcpOutput(tp)
-      tp.snd_cwnd = ocwnd
-      if (seqGt(onxt, tp.snd_nxt)) tp.snd_nxt = onxt
-      tp.snd_cwnd = (tp.snd_cwnd > acked ? tp.snd_cwnd - acked : 0) + tp.maxseg
-      return true
-    }
-    ccPostRecovery(tp, ack)
-  } else {
-    // The window reduced for an ECE is acknowledged: congestion recovery ends.
-    if (inRecoveryCongOnly(tp) && seqGeq(ack, tp.snd_recover)) ccPostRecovery(tp, ack)
-    ccAckReceived(tp, acked, ack)
-  }
-  tp.dupacks = 0
-  if (ack === tp.snd_max) {
-    tcpTimerActivate(tp, TT.REXMT, 0)
-    tp.flags |= TF.NEEDOUTPUT
-  } else if (!tcpTimerActive(tp, TT.PERSIST)) tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
-  const ourFinAcked = dropAcked(tp, acked, ack)
-  switch (tp.state) {
-    case TCPS.FIN_WAIT_1:
-      if (ourFinAcked) {
-        // Nothing more will be read: give the peer finwait2_timeout to finish (a closed socket).
-        if ((tp.so.state & SS.CANTRCVMORE) !== 0 || (tp.flags & TF.NOFDREF) !== 0) {
-          soisdisconnected(tp.so)
-          tcpTimerActivate(tp, TT.TWOMSL, tv.finwait2Timeout * MS)
-        }
-        tcpStateChange(tp, TCPS.FIN_WAIT_2)
-      }
-      break
-    case TCPS.CLOSING:
-      if (ourFinAcked) {
-        twStart(tp)
-        return false
-      }
-      break
-    case TCPS.LAST_ACK:
-      if (ourFinAcked) {
-        tcpClose(tp)
-        return false
-      }
-      break
-  }
-  return true
-}
-
-/** Drop acked bytes from the send buffer and advance snd_una; true when our FIN is acknowledged. */
-function dropAcked(tp: Tcpcb, acked: number, ack: number): boolean {
-  const sb = tp.so.sbsnd
-  let finAcked = false
-  if (acked > sb.cc) {
-    tp.snd_wnd -= sb.cc
-    sb.drop(sb.cc)
-    finAcked = (tp.flags & TF.SENTFIN) !== 0
-  } else {
-    sb.drop(acked)
-    tp.snd_wnd -= acked
-  }
-  if (tp.snd_wnd < 0) tp.snd_wnd = 0
-  tp.so.wakeup()
-  tp.snd_una = ack
-  if (seqLt(tp.snd_nxt, tp.snd_una)) tp.snd_nxt = tp.snd_una
-  return finAcked
-}
-
 /** The send window from a newer segment (snd_wl1/snd_wl2 as RFC 9293 §3.10.7.4). */
 function windowUpdate(tp: Tcpcb, seg: TcpSeg, tiwin: number): void {
   if (
@@ -609,47 +435,4 @@ function challengeAck(tp: Tcpcb): void {
     TH.ACK,
     win,
   )
-}
-
-function dropAfterAck(tp: Tcpcb): void {
-  tp.flags |= TF.ACKNOW
-  tcpOutput(tp)
-}
-
-/** tcp_twstart: TIME_WAIT for 2*MSL; the socket is done. */
-export function twStart(tp: Tcpcb): void {
-  tcpStateChange(tp, TCPS.TIME_WAIT)
-  tcpTimerActivate(tp, TT.REXMT, 0)
-  tcpTimerActivate(tp, TT.PERSIST, 0)
-  tcpTimerActivate(tp, TT.KEEP, 0)
-  tcpTimerActivate(tp, TT.DELACK, 0)
-  // An ACK owed (for the FIN that brought us here) still goes out.
-  if ((tp.flags & TF.ACKNOW) !== 0) tcpOutput(tp)
-  soisdisconnected(tp.so)
-  tcpTimerActivate(tp, TT.TWOMSL, 2 * tp.tv.msl * MS)
-}
-
-/**
- * tcp_twcheck: TIME_WAIT answers a retransmitted FIN with an ACK and restarts 2*MSL, ignores RSTs
- * (RFC 1337), and acknowledges anything else that is not a plain duplicate ACK. A new SYN beyond the
- * old sequence space ends TIME_WAIT early so the port can be reused.
- */
-function twCheck(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
-  const f = seg.flags
-  if ((f & TH.RST) !== 0) return
-  if ((f & TH.SYN) !== 0 && (f & TH.ACK) === 0 && seqGt(seg.seq, tp.rcv_nxt)) {
-    // A new incarnation: TIME_WAIT ends and a listener, if any, takes the SYN.
-    tcpClose(tp)
-    tcpRedispatch(tp.inp.vnet, tp.tv, seg)
-    return
-  }
-  if ((f & TH.ACK) === 0) return
-  if ((f & TH.FIN) !== 0 && seqAdd(seg.seq, seg.len + 1) === tp.rcv_nxt) {
-    tcpTimerActivate(tp, TT.TWOMSL, 2 * tp.tv.msl * MS)
-  }
-  if ((to.flags & TOF.TS) !== 0) tp.ts_recent = to.tsval
-  if (f !== TH.ACK || seg.len !== 0 || seg.seq !== tp.rcv_nxt || seg.ack !== tp.snd_nxt) {
-    tp.flags |= TF.ACKNOW
-    tcpOutput(tp)
-  }
 }

@@ -4,8 +4,8 @@
  * counters and the net.inet.tcp.* tunables with FreeBSD's names and defaults (times in ms as sysctl
  * shows them).
  *
- * Data only: the state machine lives in tcp_input.ts / tcp_segment.ts, output in tcp_output.ts,
- * timers in tcp_timer.ts, the user requests in tcp_usrreq.ts.
+ * Data only: the state machine lives in tcp_input.ts / tcp_segment.ts (with tcp_ack.ts and
+ * tcp_timewait.ts), output in tcp_output.ts, timers in tcp_timer.ts, the user requests in tcp_usrreq.ts.
  */
 
 import type { StreamSocket } from '../../../kern/socket_stream.js'
