@@ -138,7 +138,7 @@ describe('sysctl', () => {
         if (k === undefined) throw new SysError('ENOENT', 'sysctl')
         return k
       },
-      // As the kernel (kernel_api.ts): an unknown prefix is ENOENT, not an empty list.
+      // As the kernel (sysctl_api.ts): an unknown prefix is ENOENT, not an empty list.
       sysctlList: (p?: string) => {
         const l = knobs.filter((k) => p === undefined || k.name.startsWith(`${p}.`) || k.name === p)
         if (l.length === 0) throw new SysError('ENOENT', 'sysctl')

@@ -1,0 +1,275 @@
+/**
+ * The interface ioctls behind KernelApi (FreeBSD's ifioctl, in_control, bridge_ioctl, tun's open):
+ * list and inspect interfaces in the caller's view, create and destroy clones, flags, MTU, name,
+ * link-layer address, description, IPv4 addresses, bridge members, moving an interface into a jail
+ * and back, and opening /dev/tunN. Each call checks its privilege and arguments before it changes
+ * anything.
+ *
+ * Must not: look outside the caller's vnet (a jail's interfaces only through lookupJail).
+ */
+
+import { Priv } from '../jail/priv.js'
+import { MEM_COST } from '../jail/racct.js'
+import { type BridgeSoftc, bridgeOf } from '../stack/net/if_bridge.js'
+import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
+import { TUNMRU, tunOf } from '../stack/net/if_tun.js'
+import {
+  IFF,
+  IFNAMSIZ,
+  type Ifnet,
+  ifAttach,
+  ifMove,
+  ifSetUp as ifUpDown,
+  ifAddAddr as inAifaddr,
+  ifDelAddr as inDifaddr,
+} from '../stack/net/ifnet.js'
+import { ifDestroy as ifCloneDestroy } from '../stack/net/lifecycle.js'
+import { SysError } from '../util/errno.js'
+import { isMulticastMac } from '../wire/addr.js'
+import type { Caller } from './caller.js'
+import { lookupJail } from './jails.js'
+import type { IfInfo, TunFd } from './syscalls.js'
+
+/** IfInfo.members for a bridge interface (nothing for other interfaces). */
+function bridgeMembers(ifp: Ifnet): Pick<IfInfo, 'members'> {
+  const sc = bridgeOf(ifp)
+  if (sc === null) return {}
+  return { members: sc.members.map((mb) => ({ name: mb.ifp.name, flags: mb.flags, port: mb.ifp.index })) }
+}
+
+function ifInfo(c: Caller, ifp: Ifnet): IfInfo {
+  const addrs = ifp.addrs
+    .filter((a) => c.visibleAddr(a.addr))
+    .map((a) => ({ addr: a.addr, prefixLen: a.prefixLen, broadcast: a.broadcast, dst: a.dst }))
+  return {
+    name: ifp.name,
+    index: ifp.index,
+    flags: ifp.flags,
+    mtu: ifp.mtu,
+    metric: 0,
+    mac: ifp.type === 'ether' ? ifp.mac : null,
+    hwaddr: ifp.type === 'ether' ? ifp.hwaddr : null,
+    addrs,
+    groups: ifp.family === 'lo' ? ['lo'] : [ifp.family],
+    description: ifp.description,
+    media: ifp.media,
+    status: ifp.media === '' ? '' : ifp.up ? 'active' : 'no carrier',
+    stats: { ...ifp.stats },
+    ...bridgeMembers(ifp),
+  }
+}
+
+export function ifList(c: Caller): IfInfo[] {
+  return c.vnet.ifnets.map((i) => ifInfo(c, i))
+}
+
+export function ifGet(c: Caller, name: string): IfInfo {
+  return ifInfo(c, c.ifp(name))
+}
+
+export function ifCloners(c: Caller): string[] {
+  return [...c.host.cloners.keys()].sort()
+}
+
+/** The bridge and the would-be member, both in the caller's vnet (bridge_ioctl's lookups). */
+function bridgeAndMember(c: Caller, bridge: string, member: string, op: string): [BridgeSoftc, Ifnet] {
+  c.priv(Priv.NET_BRIDGE, op)
+  const sc = bridgeOf(c.ifp(bridge, op))
+  if (sc === null) throw new SysError('EINVAL', op, `${bridge} is not a bridge`)
+  const ifs = c.vnet.ifByName(member)
+  if (ifs === undefined) throw new SysError('ENOENT', op, `interface ${member} does not exist`)
+  return [sc, ifs]
+}
+
+export function ifBridgeAdd(c: Caller, bridge: string, member: string): void {
+  const [sc, ifs] = bridgeAndMember(c, bridge, member, 'BRDGADD')
+  sc.addMember(ifs)
+}
+
+export function ifBridgeDelete(c: Caller, bridge: string, member: string): void {
+  const [sc, ifs] = bridgeAndMember(c, bridge, member, 'BRDGDEL')
+  const mb = sc.memberOf(ifs)
+  if (mb === null) throw new SysError('ENOENT', 'BRDGDEL', `${member} is not a member of ${bridge}`)
+  sc.deleteMember(mb)
+}
+
+export function ifCreate(c: Caller, name: string): string {
+  c.priv(Priv.NET_IFCREATE, 'SIOCIFCREATE2')
+  const [cloner, unit] = parseCloneName(c.host.cloners, name)
+  const v = c.vnet
+  c.charge('memoryuse', MEM_COST.ifnet * (cloner.name === 'epair' ? 2 : 1), 'SIOCIFCREATE2', 'ENOMEM')
+  // Names must be free in this vnet even when an interface of that name was moved in: cloneCreate
+  // refuses such a unit (EEXIST) or, numbering automatically, passes over it.
+  const ifps = cloneCreate(v, cloner, unit)
+  for (const i of ifps) ifAttach(v, i)
+  return ifps[0]!.name
+}
+
+export function ifDestroy(c: Caller, name: string): void {
+  c.priv(Priv.NET_IFDESTROY, 'SIOCIFDESTROY')
+  const ifp = c.ifp(name, 'SIOCIFDESTROY')
+  if (!c.host.cloners.has(ifp.family) || (ifp.type === 'loop' && ifp.unit === 0))
+    throw new SysError('EINVAL', 'SIOCIFDESTROY')
+  // An interface lent by the parent is not the jail's to destroy.
+  if (ifp.home !== c.vnet) throw new SysError('EPERM', 'SIOCIFDESTROY')
+  ifCloneDestroy(ifp)
+}
+
+export function ifSetUp(c: Caller, name: string, up: boolean): void {
+  c.priv(Priv.NET_SETIFFLAGS, 'SIOCSIFFLAGS')
+  const ifp = c.ifp(name, 'SIOCSIFFLAGS')
+  ifUpDown(ifp, up)
+}
+
+export function ifSetMtu(c: Caller, name: string, mtu: number): void {
+  c.priv(Priv.NET_SETIFMTU, 'SIOCSIFMTU')
+  const ifp = c.ifp(name, 'SIOCSIFMTU')
+  const max = ifp.type === 'loop' ? 65536 : ifp.type === 'tun' ? TUNMRU : 9000
+  if (!Number.isInteger(mtu) || mtu < 72 || mtu > max) throw new SysError('EINVAL', 'SIOCSIFMTU')
+  ifp.mtu = mtu
+}
+
+export function ifRename(c: Caller, name: string, newName: string): void {
+  c.priv(Priv.NET_SETIFNAME, 'SIOCSIFNAME')
+  const ifp = c.ifp(name, 'SIOCSIFNAME')
+  if (newName.length === 0 || newName.length >= IFNAMSIZ || !/^[A-Za-z0-9_.:-]+$/.test(newName))
+    throw new SysError('EINVAL', 'SIOCSIFNAME')
+  if (c.vnet.ifByName(newName) !== undefined) throw new SysError('EEXIST', 'SIOCSIFNAME')
+  c.vnet.ifRename(ifp, newName)
+}
+
+export function ifSetMac(c: Caller, name: string, mac: number): void {
+  c.priv(Priv.NET_SETLLADDR, 'SIOCSIFLLADDR')
+  const ifp = c.ifp(name, 'SIOCSIFLLADDR')
+  if (
+    ifp.type !== 'ether' ||
+    !Number.isInteger(mac) ||
+    mac <= 0 ||
+    mac > 0xffffffffffff ||
+    isMulticastMac(mac)
+  )
+    throw new SysError('EINVAL', 'SIOCSIFLLADDR')
+  ifp.mac = mac
+}
+
+export function ifSetDescription(c: Caller, name: string, descr: string): void {
+  c.priv(Priv.NET_SETIFDESCR, 'SIOCSIFDESCR')
+  const ifp = c.ifp(name, 'SIOCSIFDESCR')
+  if (descr.length > 1024) throw new SysError('ENAMETOOLONG', 'SIOCSIFDESCR')
+  ifp.description = descr
+}
+
+export function ifAddAddr(
+  c: Caller,
+  name: string,
+  addr: number,
+  prefixLen: number,
+  opts: { broadcast?: number; alias?: boolean; dst?: number } = {},
+): void {
+  c.priv(Priv.NET_ADDIFADDR, 'SIOCAIFADDR')
+  const ifp = c.ifp(name, 'SIOCAIFADDR')
+  addr >>>= 0
+  if (
+    !Number.isInteger(prefixLen) ||
+    prefixLen < 0 ||
+    prefixLen > 32 ||
+    addr === 0 ||
+    addr === 0xffffffff ||
+    addr >>> 28 >= 0xe
+  )
+    throw new SysError('EINVAL', 'SIOCAIFADDR')
+  // One hash probe, not a walk over every address of the vnet (aliases by the 100,000 stay linear).
+  const owner = c.vnet.localIfa(addr)
+  if (owner !== undefined && owner.ifp !== ifp) throw new SysError('EEXIST', 'SIOCAIFADDR')
+  // A new address brings its connected route.
+  if (ifp.addrFind(addr) === undefined)
+    c.charge('memoryuse', MEM_COST.ifaddr + MEM_COST.route, 'SIOCAIFADDR', 'ENOBUFS')
+  // Without `alias`, ifconfig replaces the interface's first address.
+  const first = ifp.firstAddr
+  if (!opts.alias && first !== undefined && first.addr !== addr) inDifaddr(ifp, first.addr)
+  // Assigning an address brings an Ethernet interface up (ether_ioctl SIOCSIFADDR).
+  if (ifp.type === 'ether' && !ifp.up) ifp.flags |= IFF.UP | IFF.RUNNING
+  // A destination belongs to point-to-point links only (in_aifaddr_ioctl: EDESTADDRREQ without one).
+  const dst = opts.dst ?? 0
+  const p2p = (ifp.flags & IFF.POINTOPOINT) !== 0
+  if (dst !== 0 && !p2p) throw new SysError('EINVAL', 'SIOCAIFADDR')
+  if (p2p && dst === 0) throw new SysError('EDESTADDRREQ', 'SIOCAIFADDR')
+  inAifaddr(ifp, addr, prefixLen, opts.broadcast, dst)
+}
+
+export function tunOpen(c: Caller, name: string): TunFd {
+  // /dev/tunN is crw------- root:wheel: a non-root open fails with EACCES.
+  if (c.cred.uid !== 0) throw new SysError('EACCES', 'open')
+  const ifp = c.vnet.ifByName(name)
+  const sc = ifp === undefined ? null : tunOf(ifp)
+  if (sc === null) throw new SysError('ENOENT', 'open')
+  if (sc.open) throw new SysError('EBUSY', 'open')
+  const release = c.openFile('open')
+  sc.open = true
+  sc.ifp.flags |= IFF.RUNNING
+  let closed = false
+  const check = (op: string): void => {
+    if (closed) throw new SysError('EBADF', op)
+  }
+  return {
+    write: (packet) => {
+      check('write')
+      sc.write(packet)
+    },
+    read: async (timeoutNs = Number.POSITIVE_INFINITY, until?: Promise<unknown>) => {
+      check('read')
+      let interrupted = false
+      void until?.then(
+        () => {
+          interrupted = true
+        },
+        () => {
+          interrupted = true
+        },
+      )
+      if (!(timeoutNs >= 0)) throw new SysError('EINVAL', 'read')
+      const deadline = c.host.clock.now() + timeoutNs
+      for (;;) {
+        const p = sc.dequeue()
+        if (p !== null) return p
+        check('read')
+        const left = deadline - c.host.clock.now()
+        if (left <= 0 || !(await sc.wait(left, until))) {
+          const late = sc.dequeue()
+          if (late !== null) return late
+          throw new SysError(interrupted ? 'EINTR' : 'EAGAIN', 'read')
+        }
+      }
+    },
+    close: () => {
+      if (closed) return
+      closed = true
+      release()
+      sc.close()
+    },
+  }
+}
+
+export function ifDelAddr(c: Caller, name: string, addr: number): void {
+  c.priv(Priv.NET_DELIFADDR, 'SIOCDIFADDR')
+  inDifaddr(c.ifp(name, 'SIOCDIFADDR'), addr)
+}
+
+export function ifMoveToJail(c: Caller, name: string, jail: string): void {
+  c.priv(Priv.NET_SETIFVNET, 'SIOCSIFVNET')
+  const ifp = c.ifp(name, 'SIOCSIFVNET')
+  const pr = lookupJail(c.prison, jail)
+  if (!pr.ownsVnet || pr.vnet === c.vnet) throw new SysError('EINVAL', 'SIOCSIFVNET')
+  if (ifp.type === 'loop') throw new SysError('EINVAL', 'SIOCSIFVNET')
+  ifMove(ifp, pr.vnet)
+}
+
+export function ifReclaimFromJail(c: Caller, name: string, jail: string): void {
+  c.priv(Priv.NET_SETIFVNET, 'SIOCSIFRVNET')
+  const pr = lookupJail(c.prison, jail)
+  if (!pr.ownsVnet || pr.vnet === c.vnet) throw new SysError('EINVAL', 'SIOCSIFRVNET')
+  const ifp = pr.vnet.ifByName(name)
+  if (ifp === undefined) throw new SysError('ENXIO', 'SIOCSIFRVNET', `interface ${name} does not exist`)
+  if (ifp.type === 'loop') throw new SysError('EINVAL', 'SIOCSIFRVNET')
+  ifMove(ifp, c.vnet)
+}
