@@ -12,7 +12,7 @@ import { Priv } from '../jail/priv.js'
 import { MEM_COST } from '../jail/racct.js'
 import { type BridgeSoftc, bridgeOf } from '../stack/net/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
-import { TUNMRU, tunOf } from '../stack/net/if_tun.js'
+import { tunOf } from '../stack/net/if_tun.js'
 import {
   IFF,
   IFNAMSIZ,
@@ -124,8 +124,7 @@ export function ifSetUp(c: Caller, name: string, up: boolean): void {
 export function ifSetMtu(c: Caller, name: string, mtu: number): void {
   c.priv(Priv.NET_SETIFMTU, 'SIOCSIFMTU')
   const ifp = c.ifp(name, 'SIOCSIFMTU')
-  const max = ifp.type === 'loop' ? 65536 : ifp.type === 'tun' ? TUNMRU : 9000
-  if (!Number.isInteger(mtu) || mtu < 72 || mtu > max) throw new SysError('EINVAL', 'SIOCSIFMTU')
+  if (!Number.isInteger(mtu) || mtu < 72 || mtu > ifp.maxMtu) throw new SysError('EINVAL', 'SIOCSIFMTU')
   ifp.mtu = mtu
 }
 

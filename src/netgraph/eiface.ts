@@ -5,6 +5,7 @@
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
+import { etherDriver } from '../stack/net/ether.js'
 import { cloneCreate, cloneRelease, type IfCloner } from '../stack/net/if_clone.js'
 import { IFF, Ifnet, ifAttach, ifDetach, type LinkEndpoint } from '../stack/net/ifnet.js'
 import { SysError } from '../util/errno.js'
@@ -21,7 +22,7 @@ const ngethCloner: IfCloner = {
     new Ifnet(
       v,
       `ngeth${unit}`,
-      'ether',
+      etherDriver,
       'ngeth',
       v.env.newMac(),
       1500,

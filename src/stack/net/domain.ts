@@ -1,7 +1,8 @@
 /**
  * How protocols plug into the link layer without the link layer knowing them (FreeBSD's netisr
  * protocol registration and eventhandlers): a protocol family registers its input routine per
- * EtherType and per loopback address family, and listens for address and interface events.
+ * EtherType and per loopback address family, provides IPv4's output over Ethernet (next-hop
+ * resolution, ARP), and listens for address and interface events.
  * One registry per host, shared by all its vnets; filled once when the host starts.
  *
  * The link layer only calls what is registered here, so it imports nothing from a protocol family.
@@ -9,7 +10,7 @@
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
-import type { IfAddr, Ifnet } from './ifnet.js'
+import type { IfAddr, Ifnet, IfOutput } from './ifnet.js'
 
 /** A protocol's input routine; takes ownership of m (which starts at the protocol's header). */
 export type ProtoInput = (ifp: Ifnet, m: Mbuf) => void
@@ -20,6 +21,8 @@ export class Domains {
   /** Input for frames of interfaces without a link header (lo), by IP version nibble. */
   private readonly loopInputs: Array<ProtoInput | undefined> = new Array(16)
   private loopDefault: ProtoInput | undefined = undefined
+  /** IPv4 over Ethernet: resolve the next hop's address, then frame (ether_output's AF_INET case). */
+  private inetEtherOutput: IfOutput | undefined = undefined
   private readonly addrListeners: Array<(ifa: IfAddr, added: boolean) => void> = []
   private readonly departureListeners: Array<(ifp: Ifnet) => void> = []
   private readonly linkUpListeners: Array<(ifp: Ifnet) => void> = []
@@ -50,6 +53,17 @@ export class Domains {
 
   loopInput(version: number): ProtoInput | undefined {
     return this.loopInputs[version & 15] ?? this.loopDefault
+  }
+
+  /** The family's output over Ethernet, which resolves the next hop itself (arpresolve). */
+  registerEtherOutput(output: IfOutput): void {
+    if (this.inetEtherOutput !== undefined) throw new Error('Ethernet output registered twice')
+    this.inetEtherOutput = output
+  }
+
+  /** The registered output over Ethernet, or undefined when no family registered one. */
+  etherOutput(): IfOutput | undefined {
+    return this.inetEtherOutput
   }
 
   /** ifaddr_event: an address was added to or removed from an interface. */

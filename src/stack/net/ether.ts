@@ -2,13 +2,18 @@
  * Ethernet (ether_input / ether_output): demultiplex received frames to the protocol registered for
  * their EtherType, and frame outgoing packets. Frames not addressed to us are dropped, as are unknown
  * EtherTypes; each drop is counted on the interface. Knows no protocol: next-hop resolution (ARP,
- * later ND) belongs to the protocol family, which calls `etherSend` with the resolved address.
+ * later ND) belongs to the protocol family, registered as its Ethernet output, which calls
+ * `etherSend` with the resolved address.
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
+import type { ErrnoName } from '../../util/errno.js'
 import { BROADCAST_MAC, readU16 } from '../../wire/addr.js'
 import { ETHER_HDR_LEN, writeEthernetHeader } from '../../wire/ethernet.js'
-import type { Ifnet } from './ifnet.js'
+import type { IfDriver, Ifnet } from './ifnet.js'
+
+/** ETHERMTU_JUMBO (net/ethernet.h): the largest MTU an Ethernet interface takes. */
+export const ETHERMTU_JUMBO = 9000
 
 export function etherInput(ifp: Ifnet, m: Mbuf): void {
   const pool = ifp.vnet.env.pool
@@ -57,3 +62,26 @@ export function etherSend(ifp: Ifnet, m: Mbuf, dstMac: number, type: number): vo
   if (dstMac === BROADCAST_MAC) ifp.stats.omcasts++
   ifp.transmit(m)
 }
+
+/**
+ * ether_output: an IPv4 packet goes to the output the family registered for Ethernet, which
+ * resolves the next hop (ARP) and frames it; with no family registered, EAFNOSUPPORT.
+ */
+export function etherOutput(
+  ifp: Ifnet,
+  m: Mbuf,
+  nextHop: number,
+  bcast: boolean,
+  forwarded: boolean,
+): ErrnoName | undefined {
+  const output = ifp.vnet.env.domains.etherOutput()
+  if (output === undefined) {
+    ifp.stats.oerrors++
+    ifp.vnet.env.pool.put(m)
+    return 'EAFNOSUPPORT'
+  }
+  return output(ifp, m, nextHop, bcast, forwarded)
+}
+
+/** Ethernet interfaces (epair, bridge, ng_eiface): ether_ifattach's if_output and the jumbo MTU limit. */
+export const etherDriver: IfDriver = { type: 'ether', output: etherOutput, maxMtu: ETHERMTU_JUMBO }

@@ -23,6 +23,7 @@ import { SysError } from '../../util/errno.js'
 import { readMac } from '../../wire/addr.js'
 import { ETHER_HDR_LEN } from '../../wire/ethernet.js'
 import { BridgeTable } from './bridge_table.js'
+import { etherDriver } from './ether.js'
 import type { IfCloner } from './if_clone.js'
 import { IFF, Ifnet, type IfTap, type LinkEndpoint } from './ifnet.js'
 
@@ -260,7 +261,7 @@ export const bridgeCloner: IfCloner = {
     const ifp = new Ifnet(
       v,
       `bridge${unit}`,
-      'ether',
+      etherDriver,
       'bridge',
       v.env.newMac(),
       1500,

@@ -5,6 +5,7 @@
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
+import { etherDriver } from './ether.js'
 import type { IfCloner } from './if_clone.js'
 import { IFF, Ifnet, type LinkEndpoint } from './ifnet.js'
 import type { Vnet } from './vnet.js'
@@ -23,7 +24,7 @@ class EpairWire implements LinkEndpoint {
 }
 
 function half(v: Vnet, name: string, mac: number): Ifnet {
-  const ifp = new Ifnet(v, name, 'ether', 'epair', mac, 1500, IFF.BROADCAST | IFF.SIMPLEX | IFF.MULTICAST)
+  const ifp = new Ifnet(v, name, etherDriver, 'epair', mac, 1500, IFF.BROADCAST | IFF.SIMPLEX | IFF.MULTICAST)
   ifp.media = EPAIR_MEDIA
   return ifp
 }

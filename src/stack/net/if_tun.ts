@@ -13,7 +13,7 @@
 import type { Mbuf } from '../../buf/mbuf.js'
 import { SysError } from '../../util/errno.js'
 import type { IfCloner } from './if_clone.js'
-import { IFF, Ifnet, type LinkEndpoint } from './ifnet.js'
+import { IFF, type IfDriver, Ifnet, type LinkEndpoint } from './ifnet.js'
 import type { Vnet } from './vnet.js'
 
 /** if_tun's default MTU (TUNMTU). */
@@ -120,10 +120,18 @@ export function tunOf(ifp: Ifnet): TunSoftc | null {
   return ifp.link instanceof TunSoftc ? ifp.link : null
 }
 
+/** tunoutput: no link header and no neighbour to resolve; the packet goes to the reader as it is. */
+function tunOutput(ifp: Ifnet, m: Mbuf): undefined {
+  ifp.transmit(m)
+  return undefined
+}
+
+const tunDriver: IfDriver = { type: 'tun', output: tunOutput, maxMtu: TUNMRU }
+
 export const tunCloner: IfCloner = {
   name: 'tun',
   create(v: Vnet, unit: number) {
-    const ifp = new Ifnet(v, `tun${unit}`, 'tun', 'tun', 0, TUNMTU, IFF.POINTOPOINT | IFF.MULTICAST)
+    const ifp = new Ifnet(v, `tun${unit}`, tunDriver, 'tun', 0, TUNMTU, IFF.POINTOPOINT | IFF.MULTICAST)
     ifp.link = new TunSoftc(ifp)
     return [ifp]
   },

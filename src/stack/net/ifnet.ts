@@ -6,7 +6,7 @@
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
-import { SysError } from '../../util/errno.js'
+import { type ErrnoName, SysError } from '../../util/errno.js'
 import { etherInput } from './ether.js'
 import type { NetisrTarget } from './netisr.js'
 import { maskOf, Route, RTF } from './route.js'
@@ -32,6 +32,30 @@ export interface LinkEndpoint {
 
 /** `tun`: point-to-point, no link header, the peer a process holding the device (if_tun). */
 export type IfType = 'ether' | 'loop' | 'tun'
+
+/**
+ * if_output: how an IPv4 packet (m starts at its IP header) leaves through ifp toward `nextHop`:
+ * `bcast` for a broadcast, `forwarded` when this host only routes it. Takes ownership of m; returns
+ * the errno for the sender, or undefined (sent, held for resolution, or dropped and counted).
+ */
+export type IfOutput = (
+  ifp: Ifnet,
+  m: Mbuf,
+  nextHop: number,
+  bcast: boolean,
+  forwarded: boolean,
+) => ErrnoName | undefined
+
+/**
+ * What a driver gives every interface it makes (if_alloc's type and what its attach routine sets,
+ * as ether_ifattach sets if_output): the kind of link, its output routine, and the largest MTU
+ * SIOCSIFMTU accepts. One constant object per driver, shared by its interfaces.
+ */
+export interface IfDriver {
+  readonly type: IfType
+  readonly output: IfOutput
+  readonly maxMtu: number
+}
 
 /**
  * Something that splices into an Ethernet interface's frame path (ng_ether's lower/upper hooks,
@@ -100,6 +124,10 @@ export class Ifnet implements NetisrTarget {
   /** The vnet the interface was created in; it returns there when a jail it was lent to dies. */
   readonly home: Vnet
   readonly type: IfType
+  /** The driver's output routine (if_output): ip_output hands it every packet for this link. */
+  readonly output: IfOutput
+  /** The largest MTU the driver accepts (SIOCSIFMTU). */
+  readonly maxMtu: number
   /** Cloner family (`epair`, `lo`, `bridge` ...), also the interface group. */
   readonly family: string
   /** Clone unit (epair7 → 7), -1 for interfaces not made by a cloner. */
@@ -128,7 +156,7 @@ export class Ifnet implements NetisrTarget {
   constructor(
     vnet: Vnet,
     name: string,
-    type: IfType,
+    driver: IfDriver,
     family: string,
     mac: number,
     mtu: number,
@@ -138,7 +166,9 @@ export class Ifnet implements NetisrTarget {
     this.home = vnet
     this.name = name
     this.createdName = name
-    this.type = type
+    this.type = driver.type
+    this.output = driver.output
+    this.maxMtu = driver.maxMtu
     this.family = family
     this.mac = mac
     this.hwaddr = mac

@@ -1,14 +1,14 @@
 /**
  * The inet domain (FreeBSD's in_proto.c and the SYSINITs of netinet): registers IPv4 and ARP with
- * the link layer, hooks ARP to address and interface events, and lists the per-vnet state of every
- * inet protocol in initialisation order. The host calls `inetAttach` once; nothing else wires
- * netinet into net.
+ * the link layer (input by EtherType, IPv4's output over Ethernet through ARP), hooks ARP to address
+ * and interface events, and lists the per-vnet state of every inet protocol in initialisation order.
+ * The host calls `inetAttach` once; nothing else wires netinet into net.
  */
 
 import { EtherType } from '../../wire/ethernet.js'
 import type { Domains } from '../net/domain.js'
 import type { VnetModule } from '../net/vnet.js'
-import { arpAnnounce, arpIfDetach, arpInput, arpModule } from './arp.js'
+import { arpAnnounce, arpIfDetach, arpInput, arpModule, etherOutputIp } from './arp.js'
 import { icmpModule } from './icmp.js'
 import { ipModule } from './ip.js'
 import { ipInput } from './ip_input.js'
@@ -32,6 +32,7 @@ export function inetAttach(d: Domains): void {
   d.registerEtherType(EtherType.IPV4, (ifp, m) => ipInput(ifp.vnet, ifp, m))
   d.registerEtherType(EtherType.ARP, arpInput)
   d.registerLoop(4, (ifp, m) => ipInput(ifp.vnet, ifp, m))
+  d.registerEtherOutput(etherOutputIp)
   // A new address is announced with a gratuitous ARP, and so is every address when the link comes up.
   d.onAddress((ifa, added) => {
     if (added && ifa.ifp.type === 'ether' && ifa.ifp.up) arpAnnounce(ifa.ifp, ifa.addr)

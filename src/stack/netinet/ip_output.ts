@@ -13,7 +13,6 @@ import { IP_DF, IP_MF, IP_OFFMASK, IPV4_MIN_HDR, writeIpv4Header } from '../../w
 import type { Ifnet } from '../net/ifnet.js'
 import { type Route, RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
-import { etherOutputIp } from './arp.js'
 import { ip } from './ip.js'
 
 /** undefined on success (including "held for ARP" and blackholed), else the errno to report. */
@@ -104,23 +103,8 @@ export function ipSend(
   mtu: number,
   forwarded: boolean,
 ): OutError {
-  if (m.len <= mtu) return ifOutput(ifp, m, nextHop, bcast, forwarded)
+  if (m.len <= mtu) return ifp.output(ifp, m, nextHop, bcast, forwarded)
   return ipFragment(v, ifp, m, nextHop, bcast, mtu, forwarded)
-}
-
-function ifOutput(ifp: Ifnet, m: Mbuf, nextHop: number, bcast: boolean, forwarded: boolean): OutError {
-  if (ifp.type === 'loop') {
-    ifp.stats.opackets++
-    ifp.stats.obytes += m.len
-    ifp.receive(m)
-    return undefined
-  }
-  // No link header and no neighbour to resolve (tun): the packet goes to the link as it is.
-  if (ifp.type === 'tun') {
-    ifp.transmit(m)
-    return undefined
-  }
-  return etherOutputIp(ifp, m, nextHop, bcast, forwarded)
 }
 
 /**
@@ -166,7 +150,7 @@ function ipFragment(
     writeU16(fb, f.off + 10, checksum(fb, f.off, hlen))
     f.csumValid = true
     st.ips_ofragments++
-    const e = ifOutput(ifp, f, nextHop, bcast, forwarded)
+    const e = ifp.output(ifp, f, nextHop, bcast, forwarded)
     if (e !== undefined) err = e
   }
   st.ips_fragmented++

@@ -1,0 +1,107 @@
+/**
+ * Per-interface driver behaviour (IfDriver): ip_output hands every packet to the interface's own
+ * output routine (if_output) with the next hop, one call per fragment, and SIOCSIFMTU takes up to
+ * the MTU limit the driver declares: lo 65536, tun 65535 (TUNMRU), Ethernet 9000 (ETHERMTU_JUMBO).
+ */
+
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import type { Mbuf } from '../../buf/mbuf.js'
+import { Host } from '../../host/host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { errnoOf, ip } from '../../testing/net.js'
+import { readU16, readU32 } from '../../wire/addr.js'
+import { IFF, type IfDriver, Ifnet, ifAddAddr, ifAttach, ifSetUp } from './ifnet.js'
+
+function newHost(): Host {
+  return new Host(nodeClockDriver(), { clock: 'virtual', seed: 11 })
+}
+
+describe('if_output: the interface carries its own output routine', () => {
+  /** A driver whose output records what ip_output hands it (and gives the buffer back). */
+  function recordingHost() {
+    const host = newHost()
+    const sent: Array<{ nextHop: number; bcast: boolean; forwarded: boolean; dst: number; len: number }> = []
+    const driver: IfDriver = {
+      type: 'ether',
+      maxMtu: 1234,
+      output(ifp: Ifnet, m: Mbuf, nextHop: number, bcast: boolean, forwarded: boolean) {
+        sent.push({
+          nextHop,
+          bcast,
+          forwarded,
+          dst: readU32(m.data, m.off + 16),
+          len: readU16(m.data, m.off + 2),
+        })
+        ifp.vnet.env.pool.put(m)
+        return undefined
+      },
+    }
+    const v = host.vnet0
+    const ifp = new Ifnet(v, 'rec0', driver, 'rec', v.env.newMac(), 1500, IFF.BROADCAST | IFF.MULTICAST)
+    ifAttach(v, ifp)
+    ifSetUp(ifp, true)
+    ifAddAddr(ifp, ip('10.9.0.1'), 24)
+    return { host, sys: host.syscalls(), sent }
+  }
+
+  test('a directly connected destination, a gateway, and fragments each go through it', () => {
+    const { sys, sent } = recordingHost()
+    sys.routeAdd({ dst: ip('198.51.100.0'), prefixLen: 24, gateway: ip('10.9.0.254') })
+    const raw = sys.rawSocket(253)
+    raw.send(ip('10.9.0.7'), new Uint8Array(100))
+    raw.send(ip('198.51.100.9'), new Uint8Array(100))
+    raw.send(ip('10.9.0.255'), new Uint8Array(10))
+    assert.deepEqual(sent, [
+      { nextHop: ip('10.9.0.7'), bcast: false, forwarded: false, dst: ip('10.9.0.7'), len: 120 },
+      { nextHop: ip('10.9.0.254'), bcast: false, forwarded: false, dst: ip('198.51.100.9'), len: 120 },
+      { nextHop: ip('10.9.0.255'), bcast: true, forwarded: false, dst: ip('10.9.0.255'), len: 30 },
+    ])
+    sent.length = 0
+    sys.ifSetMtu('rec0', 600)
+    raw.send(ip('10.9.0.7'), new Uint8Array(1000))
+    assert.deepEqual(
+      sent.map((s) => [s.nextHop, s.len]),
+      [
+        [ip('10.9.0.7'), 596],
+        [ip('10.9.0.7'), 444],
+      ],
+    )
+    raw.close()
+  })
+
+  test('SIOCSIFMTU takes up to the limit the driver declares', () => {
+    const { sys } = recordingHost()
+    sys.ifSetMtu('rec0', 1234)
+    assert.equal(sys.ifGet('rec0').mtu, 1234)
+    assert.equal(
+      errnoOf(() => sys.ifSetMtu('rec0', 1235)),
+      'EINVAL',
+    )
+  })
+})
+
+describe('each cloner declares its maximum MTU', () => {
+  for (const [create, name, max] of [
+    ['lo', 'lo1', 65536],
+    ['tun', 'tun0', 65535],
+    ['epair', 'epair0a', 9000],
+    ['bridge', 'bridge0', 9000],
+  ] as const) {
+    test(`${name}: ${max}`, () => {
+      const sys = newHost().syscalls()
+      assert.equal(sys.ifCreate(create), name)
+      sys.ifSetMtu(name, max)
+      assert.equal(sys.ifGet(name).mtu, max)
+      assert.equal(
+        errnoOf(() => sys.ifSetMtu(name, max + 1)),
+        'EINVAL',
+      )
+      assert.equal(sys.ifGet(name).mtu, max)
+      assert.equal(
+        errnoOf(() => sys.ifSetMtu(name, 71)),
+        'EINVAL',
+      )
+    })
+  }
+})
