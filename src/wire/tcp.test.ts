@@ -21,7 +21,7 @@ import {
   tcpDoOptions,
   tcpFinish,
 } from './tcp.js'
-import { guarded, hex, toHex } from './testkit.js'
+import { guarded, hex, TCP_NO_OPTIONS, tcpOptionsOf, tcpViewOf, toHex } from './testkit.js'
 
 const LO = 0x7f000001 // 127.0.0.1
 const PEER = 0xc0000201 // 192.0.2.1
@@ -72,27 +72,6 @@ const LINUX_DATA = hex(
 )
 //   pseudo fe28 ... = 0x5e04b -> e050, ~ = 1faf
 const LINUX_FIN = hex('94e4 46a0 c407862a 200e4afd 8011 0040 1faf 0000 0101 080a c7cb2ecb 0753ca1e')
-
-function viewOf(b: Uint8Array, off = 0, len = b.length - off): TcpView {
-  const v = new TcpView()
-  assert.equal(v.point(b, off, len), true)
-  return v
-}
-
-function optionsOf(b: Uint8Array): TcpOptions {
-  const to = new TcpOptions()
-  viewOf(b).parseOptions(to)
-  return to
-}
-
-const NO_OPTIONS = {
-  mss: null,
-  wscale: null,
-  sackPermitted: false,
-  timestamp: null,
-  sacks: [],
-  signature: false,
-}
 
 describe('tcp: constants', () => {
   test('values', () => {
@@ -150,14 +129,14 @@ describe('tcp: a Linux connection', () => {
     assert.equal(fold(ipv4PseudoHeaderSum(LO, LO, 6, 40)), 0xfe30)
     assert.equal(fold(ipv4PseudoHeaderSum(LO, LO, 6, 50)), 0xfe3a)
     for (const seg of [LINUX_SYN, LINUX_SYN_ACK, LINUX_ACK, LINUX_DATA, LINUX_FIN]) {
-      const v = viewOf(seg)
+      const v = tcpViewOf(seg)
       assert.equal(v.check(true, LO, LO), TcpCheck.OK)
       assert.equal(v.verify(LO, LO), true)
     }
   })
 
   test('SYN: every header field', () => {
-    const v = viewOf(LINUX_SYN)
+    const v = tcpViewOf(LINUX_SYN)
     assert.equal(v.srcPort, 38116)
     assert.equal(v.dstPort, 18080)
     assert.equal(v.seq, 0xc4078617)
@@ -178,27 +157,27 @@ describe('tcp: a Linux connection', () => {
       [LINUX_SYN, 0xc7cb2ec9, 0],
       [LINUX_SYN_ACK, 0x0753ca1c, 0xc7cb2ec9],
     ] as const) {
-      const to = optionsOf(seg)
+      const to = tcpOptionsOf(seg)
       assert.equal(to.flags, TOF.MSS | TOF.SACKPERM | TOF.TS | TOF.SCALE)
       assert.equal(to.mss, 65495)
       assert.equal(to.wscale, 10)
       assert.equal(to.tsval, tsval)
       assert.equal(to.tsecr, tsecr)
     }
-    const sa = viewOf(LINUX_SYN_ACK)
+    const sa = tcpViewOf(LINUX_SYN_ACK)
     assert.equal(sa.flags, TH.SYN | TH.ACK)
     assert.equal(sa.ack, 0xc4078618)
   })
 
   test('ACK, data and FIN: timestamps only, payload after the options', () => {
-    const ack = viewOf(LINUX_ACK)
+    const ack = tcpViewOf(LINUX_ACK)
     assert.equal(ack.flags, TH.ACK)
     assert.equal(ack.window, 64)
     assert.equal(ack.headerLength, 32)
-    const to = optionsOf(LINUX_ACK)
+    const to = tcpOptionsOf(LINUX_ACK)
     assert.equal(to.flags, TOF.TS)
     assert.deepEqual([to.tsval, to.tsecr], [0xc7cb2ec9, 0x0753ca1c])
-    const data = viewOf(LINUX_DATA)
+    const data = tcpViewOf(LINUX_DATA)
     assert.equal(data.flags, TH.ACK | TH.PUSH)
     assert.equal(data.payloadOffset, 32)
     assert.equal(data.payloadLength, 18)
@@ -212,14 +191,14 @@ describe('tcp: a Linux connection', () => {
       flags: TH.ACK | TH.FIN,
       window: 64,
       urgent: 0,
-      ...NO_OPTIONS,
+      ...TCP_NO_OPTIONS,
       timestamp: { val: 0xc7cb2ecb, ecr: 0x0753ca1e },
       payloadLength: 0,
     })
   })
 
   test('the checksum covers the pseudo header: other addresses fail it', () => {
-    assert.equal(viewOf(LINUX_DATA).check(true, LO, 0x7f000002), TcpCheck.BAD_SUM)
+    assert.equal(tcpViewOf(LINUX_DATA).check(true, LO, 0x7f000002), TcpCheck.BAD_SUM)
     assert.equal(parseTcp(LINUX_DATA, 0, LINUX_DATA.length, PEER, LO), null)
   })
 })
@@ -228,7 +207,7 @@ describe('tcp: check (tcp_input order)', () => {
   function withByte(seg: Uint8Array, at: number, value: number, src = LO, dst = LO): TcpView {
     const b = seg.slice()
     b[at] = value
-    const v = viewOf(b)
+    const v = tcpViewOf(b)
     v.fillChecksum(src, dst)
     return v
   }
@@ -247,9 +226,9 @@ describe('tcp: check (tcp_input order)', () => {
   test('BAD_SUM (tcps_rcvbadsum): any flipped bit, judged only when asked', () => {
     const b = LINUX_DATA.slice()
     b[40] ^= 0x20 // one letter of the payload
-    assert.equal(viewOf(b).check(true, LO, LO), TcpCheck.BAD_SUM)
-    assert.equal(viewOf(b).check(false, LO, LO), TcpCheck.OK)
-    assert.equal(viewOf(LINUX_DATA, 0, 49).check(true, LO, LO), TcpCheck.BAD_SUM) // a byte short
+    assert.equal(tcpViewOf(b).check(true, LO, LO), TcpCheck.BAD_SUM)
+    assert.equal(tcpViewOf(b).check(false, LO, LO), TcpCheck.OK)
+    assert.equal(tcpViewOf(LINUX_DATA, 0, 49).check(true, LO, LO), TcpCheck.BAD_SUM) // a byte short
   })
 
   test('BAD_OFF (tcps_rcvbadoff): data offset below 5 words or beyond the segment', () => {
@@ -263,8 +242,8 @@ describe('tcp: check (tcp_input order)', () => {
   test('the checksum is judged before the data offset', () => {
     const b = LINUX_ACK.slice()
     b[12] = 0x40
-    assert.equal(viewOf(b).check(true, LO, LO), TcpCheck.BAD_SUM)
-    assert.equal(viewOf(b).check(false, LO, LO), TcpCheck.BAD_OFF)
+    assert.equal(tcpViewOf(b).check(true, LO, LO), TcpCheck.BAD_SUM)
+    assert.equal(tcpViewOf(b).check(false, LO, LO), TcpCheck.BAD_OFF)
   })
 
   test('a bad data offset leaves no options to parse', () => {
@@ -290,7 +269,7 @@ describe('tcp: check (tcp_input order)', () => {
 describe('tcp: modifying in place', () => {
   test('setters, and flags keep the data offset', () => {
     const b = LINUX_DATA.slice()
-    const v = viewOf(b)
+    const v = tcpViewOf(b)
     v.srcPort = 1
     v.dstPort = 65535
     v.seq = 0xffffffff
@@ -314,8 +293,8 @@ describe('tcp: modifying in place', () => {
   test('AE and the reserved bits come from byte 12 (tcp_get_flags)', () => {
     const b = LINUX_ACK.slice()
     b[12] = 0x8f
-    assert.equal(viewOf(b).flags, 0xf10)
-    assert.equal(viewOf(b).headerLength, 32)
+    assert.equal(tcpViewOf(b).flags, 0xf10)
+    assert.equal(tcpViewOf(b).headerLength, 32)
   })
 })
 

@@ -8,7 +8,6 @@ import {
   TcpOptions,
   TcpOptLen,
   type TcpRepr,
-  TcpView,
   TH,
   TOF,
   tcpDoOptions,
@@ -16,7 +15,7 @@ import {
   writeTcpHeader,
   writeTcpOptions,
 } from './tcp.js'
-import { hex, toHex } from './testkit.js'
+import { hex, TCP_NO_OPTIONS, tcpOptionsOf, toHex } from './testkit.js'
 
 const STACK = 0xc0a80001 // 192.168.0.1: the stack under test in FreeBSD's packetdrill scripts
 const PEER = 0xc0000201 // 192.0.2.1: the scripts' peer
@@ -105,27 +104,6 @@ const PEER_SYN_UNALIGNED = hex(
   '00', //                      EOL
 )
 
-function viewOf(b: Uint8Array, off = 0, len = b.length - off): TcpView {
-  const v = new TcpView()
-  assert.equal(v.point(b, off, len), true)
-  return v
-}
-
-function optionsOf(b: Uint8Array): TcpOptions {
-  const to = new TcpOptions()
-  viewOf(b).parseOptions(to)
-  return to
-}
-
-const NO_OPTIONS = {
-  mss: null,
-  wscale: null,
-  sackPermitted: false,
-  timestamp: null,
-  sacks: [],
-  signature: false,
-}
-
 describe("tcp: FreeBSD's option layouts (tcp_addoptions)", () => {
   /** Writes r's header, copies the fixture's payload (none here) and finishes the checksum. */
   function build(r: TcpRepr, src: number, dst: number): Uint8Array {
@@ -134,7 +112,7 @@ describe("tcp: FreeBSD's option layouts (tcp_addoptions)", () => {
     tcpFinish(out, 2, hl + r.payloadLength, src, dst)
     return out.slice(2, 2 + hl + r.payloadLength)
   }
-  const base = { ...NO_OPTIONS, urgent: 0, payloadLength: 0 }
+  const base = { ...TCP_NO_OPTIONS, urgent: 0, payloadLength: 0 }
 
   test('SYN with ECN and every default option: <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>', () => {
     const r: TcpRepr = {
@@ -218,7 +196,7 @@ describe("tcp: FreeBSD's option layouts (tcp_addoptions)", () => {
     out.set(FBSD_MD5_SYN.subarray(44, 60), 44) // the stack's digest
     tcpFinish(out, 0, hl, STACK, PEER)
     assert.equal(toHex(out, 0, hl), toHex(FBSD_MD5_SYN))
-    const parsed = optionsOf(FBSD_MD5_SYN)
+    const parsed = tcpOptionsOf(FBSD_MD5_SYN)
     assert.equal(parsed.flags, TOF.MSS | TOF.SCALE | TOF.SACKPERM | TOF.TS | TOF.SIGNATURE)
     assert.equal(parsed.sigOffset, 44)
   })

@@ -1,8 +1,11 @@
 /**
- * Test support for the wire tests only (no production module imports it): hex fixtures to bytes, and a
+ * Test support for the wire tests only (no production module imports it): hex fixtures to bytes, a
  * guarded buffer that throws on any access outside a window, to prove a view never reads or writes
- * beyond what `point` accepted. Runtime-neutral, like the rest of the core.
+ * beyond what `point` accepted, and TCP views and options over fixtures. Runtime-neutral, like the
+ * rest of the core.
  */
+
+import { TcpOptions, TcpView } from './tcp.js'
 
 /** Parses hex digits, ignoring whitespace, e.g. `hex('4500 0054', '2b1b 4000')`. Throws on bad input. */
 export function hex(...parts: string[]): Uint8Array {
@@ -47,4 +50,28 @@ export function guarded(buf: Uint8Array, lo: number, hi: number): Uint8Array {
       return Reflect.set(t, p, v)
     },
   })
+}
+
+/** A TcpView over b[off, off + len); throws when `point` refuses it. */
+export function tcpViewOf(b: Uint8Array, off = 0, len = b.length - off): TcpView {
+  const v = new TcpView()
+  if (!v.point(b, off, len)) throw new Error(`TcpView.point refused ${len} bytes at ${off}`)
+  return v
+}
+
+/** The options of the TCP segment in b, as TcpView.parseOptions reads them. */
+export function tcpOptionsOf(b: Uint8Array): TcpOptions {
+  const to = new TcpOptions()
+  tcpViewOf(b).parseOptions(to)
+  return to
+}
+
+/** The fields of TcpOptions when a segment carries no option. */
+export const TCP_NO_OPTIONS = {
+  mss: null,
+  wscale: null,
+  sackPermitted: false,
+  timestamp: null,
+  sacks: [],
+  signature: false,
 }

@@ -16,8 +16,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Host } from '../../host/host.js'
-import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { chainNet } from '../../testing/fixtures.js'
 import {
   arpPacket,
   BROADCAST_MAC,
@@ -31,7 +30,7 @@ import {
   pattern,
   udp,
 } from '../../testing/frames.js'
-import { dropSum, ip, Net, ping } from '../../testing/net.js'
+import { dropSum, ip, type Net, ping } from '../../testing/net.js'
 import { MS, SEC } from '../../util/clock.js'
 import { Rng } from '../../util/rng.js'
 import { readMac } from '../../wire/addr.js'
@@ -50,15 +49,7 @@ const SEED = 0x5eed
 
 /** a (10.0.1.1) -- r (10.0.1.254 | 10.0.2.254, MTU 1280 toward b) -- b (10.0.2.1). */
 function build(): Net {
-  const net = new Net(new Host(nodeClockDriver(), { clock: 'virtual', seed: 21 }), {
-    jails: ['a', 'r', 'b'],
-    links: [
-      ['a', '10.0.1.1/24', 'r', '10.0.1.254/24'],
-      ['r', '10.0.2.254/24', 'b', '10.0.2.1/24'],
-    ],
-    routes: { a: [['default', '10.0.1.254']], b: [['default', '10.0.2.254']] },
-    forwarding: ['r'],
-  })
+  const net = chainNet(21)
   net.sys('r').ifSetMtu('epair1a', 1280)
   net.sys('b').ifSetMtu('epair1b', 1280)
   net.sys('r').routeAdd({ dst: ip('198.51.100.0'), prefixLen: 24, blackhole: true })

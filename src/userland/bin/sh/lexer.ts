@@ -395,17 +395,22 @@ export class Lexer {
     return this.err("missing '))'", true)
   }
 
+  /** One nested scan from i, one nesting level deeper (an error past MAX_NESTING, not a stack overflow). */
+  private nested(scan: (this: Lexer, i: number) => number, i: number): number {
+    enter(this.nest, this.line)
+    try {
+      return scan.call(this, i)
+    } finally {
+      this.nest.depth--
+    }
+  }
+
   /**
    * Index of the ')' closing a `$(` whose text starts at i, skipping quotes, nested substitutions
    * and comments. (Like early shells, an unbalanced `pat)` of a `case` inside `$(...)` confuses it.)
    */
   private scanParen(i: number): number {
-    enter(this.nest, this.line)
-    try {
-      return this.scanParenIn(i)
-    } finally {
-      this.nest.depth--
-    }
+    return this.nested(this.scanParenIn, i)
   }
 
   private scanParenIn(i: number): number {
@@ -438,12 +443,7 @@ export class Lexer {
   }
 
   private scanDq(i: number): number {
-    enter(this.nest, this.line)
-    try {
-      return this.scanDqIn(i)
-    } finally {
-      this.nest.depth--
-    }
+    return this.nested(this.scanDqIn, i)
   }
 
   private scanDqIn(i: number): number {
@@ -470,12 +470,7 @@ export class Lexer {
   }
 
   private scanBrace(i: number): number {
-    enter(this.nest, this.line)
-    try {
-      return this.scanBraceIn(i)
-    } finally {
-      this.nest.depth--
-    }
+    return this.nested(this.scanBraceIn, i)
   }
 
   private scanBraceIn(i: number): number {
