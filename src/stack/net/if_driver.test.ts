@@ -1,7 +1,8 @@
 /**
  * Per-interface driver behaviour (IfDriver): ip_output hands every packet to the interface's own
- * output routine (if_output) with the next hop, one call per fragment, and SIOCSIFMTU takes up to
- * the MTU limit the driver declares: lo 65536, tun 65535 (TUNMRU), Ethernet 9000 (ETHERMTU_JUMBO).
+ * output routine (if_output) with the next hop, one call per fragment; Ethernet's output is the one
+ * the inet family registers (ARP), and without one a packet is refused and counted; SIOCSIFMTU
+ * takes up to the MTU limit the driver declares: lo 65536, tun 65535 (TUNMRU), Ethernet 9000.
  */
 
 import assert from 'node:assert/strict'
@@ -9,9 +10,12 @@ import { describe, test } from 'node:test'
 import type { Mbuf } from '../../buf/mbuf.js'
 import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { errnoOf, ip } from '../../testing/net.js'
+import { counter, errnoOf, ip } from '../../testing/net.js'
 import { readU16, readU32 } from '../../wire/addr.js'
+import { Domains } from './domain.js'
+import { epairCloner } from './if_epair.js'
 import { IFF, type IfDriver, Ifnet, ifAddAddr, ifAttach, ifSetUp } from './ifnet.js'
+import { vnetCreate } from './lifecycle.js'
 
 function newHost(): Host {
   return new Host(nodeClockDriver(), { clock: 'virtual', seed: 11 })
@@ -78,6 +82,39 @@ describe('if_output: the interface carries its own output routine', () => {
       errnoOf(() => sys.ifSetMtu('rec0', 1235)),
       'EINVAL',
     )
+  })
+})
+
+describe('ether_output: the family registered for Ethernet resolves the next hop', () => {
+  test('with inet: ARP holds the packet and asks for the next hop', () => {
+    const host = newHost()
+    const sys = host.syscalls()
+    const name = `${sys.ifCreate('epair').slice(0, -1)}a`
+    sys.ifAddAddr(name, ip('10.8.0.1'), 24)
+    sys.ifSetUp(name, true)
+    const ifp = host.vnet0.ifByName(name)!
+    // Coming up already announced the address (a gratuitous request).
+    const before = counter(sys, 'arp', 'txrequests')
+    const m = host.env.pool.get(20)
+    m.len = 20
+    assert.equal(ifp.output(ifp, m, ip('10.8.0.2'), false, false), undefined)
+    assert.equal(counter(sys, 'arp', 'txrequests'), before + 1)
+    assert.equal(sys.arpList().filter((e) => e.addr === ip('10.8.0.2') && e.mac === null).length, 1)
+  })
+
+  test('with no family registered: EAFNOSUPPORT, counted, the buffer back in the pool', () => {
+    const host = newHost()
+    const env = { ...host.env, domains: new Domains() }
+    const v = vnetCreate(99, 'bare', env)
+    const [a] = epairCloner.create(v, 0)
+    ifAttach(v, a!)
+    ifSetUp(a!, true)
+    const inUse = env.pool.inUse
+    const m = env.pool.get(20)
+    m.len = 20
+    assert.equal(a!.output(a!, m, ip('10.8.0.2'), false, false), 'EAFNOSUPPORT')
+    assert.equal(a!.stats.oerrors, 1)
+    assert.equal(env.pool.inUse, inUse)
   })
 })
 
