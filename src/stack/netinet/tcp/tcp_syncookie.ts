@@ -77,8 +77,9 @@ export class SynCookieSecrets {
 
   /**
    * syncookie_reseed, caught up to `nowSec`: FreeBSD's callout runs every SYNCOOKIE_LIFETIME
-   * seconds; here the rotations that would have happened by now are done on use, which gives the
-   * same keys at the same times without a timer running in every idle vnet.
+   * seconds; here the rotations that would have happened by now are done on use, on the same
+   * schedule (which key is current, and when the other was drawn) without a timer running in
+   * every idle vnet. Rotations nobody could observe (all but the last two) draw nothing.
    */
   catchUp(nowSec: number): void {
     let n = Math.floor((nowSec - this.lastReseed) / SYNCOOKIE_LIFETIME)
