@@ -2,8 +2,8 @@
  * `npm run bench`: VirtNet's benchmark suite. Runs every group in one process — vnet creation and
  * memory, ping RTT and forwarding (alone and with idle vnets present), the emulator (a 10,000-node
  * lab built and started, pingall, real-clock pipe delay), scale (100k aliases, `ngctl list` over 100k
- * nodes, per item against a tenth of the size), and the Linux network namespace baseline
- * where root and `ip netns` allow — then prints one table and writes JSON.
+ * nodes, per item against a tenth of the size), a SYN flood at one listener, and the Linux network
+ * namespace baseline where root and `ip netns` allow — then prints one table and writes JSON.
  *
  *   node --expose-gc dist/bench/run.js [--quick] [--no-linux] [--out FILE]
  *
@@ -21,6 +21,7 @@ import { type BenchConfig, benchConfig, canCollect, nowNs, progress, sinceNs } f
 import { linuxBaseline, linuxMissing } from './linux.js'
 import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
 import { scaleMetrics } from './scale.js'
+import { syncacheMetrics } from './syncache.js'
 import { vnetCreateMetrics } from './vnet_create.js'
 
 /** bench/results/latest.json in the source tree (this file runs from dist/bench/). */
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     ...(await datapathMetrics(cfg)),
     ...(await emulatorMetrics(cfg)),
     ...(await scaleMetrics(cfg)),
+    ...(await syncacheMetrics(cfg)),
   ]
   const skipped = await addLinuxBaseline(metrics, cfg)
   const load = [loadBefore, loadavg()[0]!]

@@ -34,8 +34,9 @@ import {
 import type { Vnet } from '../stack/net/vnet.js'
 import type { Inpcb } from '../stack/netinet/in_pcb.js'
 import { tcpClose, tcpDrop } from '../stack/netinet/tcp/tcp_subr.js'
+import { syncacheEntries } from '../stack/netinet/tcp/tcp_syncache.js'
 import { tcpEndpoints, tcpGetopt, tcpInfo, tcpSetopt, tcpSocket } from '../stack/netinet/tcp/tcp_usrreq.js'
-import { intotcpcb, TCP_STATE_NAMES, TCPS } from '../stack/netinet/tcp/tcp_var.js'
+import { intotcpcb, TCP_STATE_NAMES, TCPS, tcpIfAny } from '../stack/netinet/tcp/tcp_var.js'
 import { udpEndpoints, udpSocket } from '../stack/netinet/udp.js'
 import { SysError } from '../util/errno.js'
 import { IpProto } from '../wire/ipv4.js'
@@ -283,6 +284,23 @@ export function socketList(v: Vnet, cred: Cred, owners: ReadonlyMap<object, Sock
       ...withOwner(owners.get(p.so)),
     })
   }
+  // Half-open connections in the syncache show as SYN_RCVD, without a socket (syncache_pcblist).
+  const tv = tcpIfAny(v)
+  if (tv !== undefined)
+    for (const e of syncacheEntries(tv)) {
+      if (jail !== null && e.jail !== jail && tv.scSeeOther === 0) continue
+      out.push({
+        proto: 'tcp4',
+        laddr: e.laddr,
+        lport: e.lport,
+        faddr: e.faddr,
+        fport: e.fport,
+        recvQ: 0,
+        sendQ: 0,
+        state: TCP_STATE_NAMES[TCPS.SYN_RECEIVED]!,
+        uid: e.uid,
+      })
+    }
   for (const { inp, state, sendQ, recvQ } of tcpEndpoints(v)) {
     if (jail !== null && inp.jail !== jail) continue
     out.push({

@@ -50,16 +50,19 @@ export function ecnInputParallelSyn(tp: Tcpcb, thflags: number): void {
 }
 
 /**
- * syncache_add's ECN check for a SYN to a listener: an ECN-setup SYN (ECE|CWR) makes the new
- * connection ECN-capable and its SYN-ACK carry ECE. Counts the SYN's codepoint like tcpstat does.
+ * tcp_ecn_syncache_add for a syncache entry: counts the SYN's codepoint; true (SCF_ECN) for an
+ * ECN-setup SYN that this vnet answers.
  */
-export function ecnSyncacheAdd(tp: Tcpcb, thflags: number, tos: number): void {
-  countCodepoint(tp.tv, tos)
-  if (!rfc3168(tp.tv)) return
-  if ((thflags & (TH.ECE | TH.CWR)) === (TH.ECE | TH.CWR)) {
-    tp.flags2 |= TF2.ECN_PERMIT | TF2.ECN_SYNACK
-    tp.tv.stats.tcps_ecn_shs++
-  }
+export function ecnSyncacheFlags(tv: TcpVnet, thflags: number, tos: number): boolean {
+  countCodepoint(tv, tos)
+  return rfc3168(tv) && (thflags & (TH.ECE | TH.CWR)) === (TH.ECE | TH.CWR)
+}
+
+/** tcp_ecn_syncache_socket: the connection made from an ECN syncache entry is ECN-capable. */
+export function ecnSyncacheSocket(tp: Tcpcb, ecn: boolean): void {
+  if (!ecn) return
+  tp.flags2 |= TF2.ECN_PERMIT
+  tp.tv.stats.tcps_ecn_shs++
 }
 
 function countCodepoint(tv: TcpVnet, tos: number): void {

@@ -2,28 +2,24 @@
  * TCP input, first half (FreeBSD's tcp_input()): validate the segment (length, checksum, data
  * offset, counted as struct tcpstat does), find its connection in the vnet's table, answer segments
  * for no connection with an RST (tcp_dropwithreset; not for RSTs, and not at all under
- * net.inet.tcp.blackhole), and take SYNs on a listening socket: a new connection in SYN_RECEIVED
- * on the listener's queue, within its backlog (tcps_listendrop otherwise), answered with a SYN-ACK.
- * Segments for an existing connection go on to tcp_segment.ts.
+ * net.inet.tcp.blackhole), and hand segments for a listening socket to the syncache
+ * (tcp_syncache.ts), which makes the connection when the handshake completes. Segments for an
+ * existing connection go on to tcp_segment.ts.
  *
  * Never throws; takes ownership of the mbuf.
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'
-import { type StreamSocket, soqinsert, soqroom } from '../../../kern/socket_stream.js'
+import type { StreamSocket } from '../../../kern/socket_stream.js'
 import { isMulticastIpv4, readU32 } from '../../../wire/addr.js'
 import { seqAdd } from '../../../wire/seq.js'
-import { TcpCheck, TH, TOF } from '../../../wire/tcp.js'
+import { TcpCheck, type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
-import { ecnSyncacheAdd } from './tcp_ecn.js'
-import { tcpOutput } from './tcp_output.js'
-import { ticksFromNs } from './tcp_rtt.js'
 import { tcpDoSegment } from './tcp_segment.js'
-import { tcpMss, tcpRespond, tcpStateChange } from './tcp_subr.js'
-import { keepInit, tcpTimerActivate } from './tcp_timer.js'
-import { tcpNewConn } from './tcp_usrreq.js'
-import { intotcpcb, TCPS, type Tcpcb, type TcpSeg, type TcpVnet, TF, TT, tcp } from './tcp_var.js'
+import { tcpMss, tcpRespond } from './tcp_subr.js'
+import { EXPAND, syncacheAdd, syncacheBadack, syncacheChkrst, syncacheExpand } from './tcp_syncache.js'
+import { intotcpcb, TCPS, type Tcpcb, type TcpSeg, type TcpVnet, TF, tcp } from './tcp_var.js'
 
 /** m starts at the IP header of length hlen. Takes ownership of m. */
 export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
@@ -81,7 +77,7 @@ export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
     pool.put(m)
     return
   }
-  if (tp.state === TCPS.LISTEN) listenInput(v, tv, tp, seg)
+  if (tp.state === TCPS.LISTEN) listenInput(v, tv, tp, seg, tv.to)
   else tcpDoSegment(tp, seg, tv.to)
   pool.put(m)
 }
@@ -90,7 +86,7 @@ export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
 export function tcpRedispatch(v: Vnet, tv: TcpVnet, seg: TcpSeg): void {
   const inp = tv.pcbs.lookup(seg.src, seg.sport, seg.dst, seg.dport)
   const tp = inp === null ? null : intotcpcb(inp)
-  if (tp !== null && tp.state === TCPS.LISTEN) listenInput(v, tv, tp, seg)
+  if (tp !== null && tp.state === TCPS.LISTEN) listenInput(v, tv, tp, seg, tv.to)
   else if (tv.blackhole === 0) dropWithReset(v, tv, seg)
 }
 
@@ -111,52 +107,39 @@ export function dropWithReset(v: Vnet, tv: TcpVnet, seg: TcpSeg, tp: Tcpcb | nul
   }
 }
 
-/** A segment for a listening socket: only a plain SYN starts a connection. */
-function listenInput(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg): void {
+/**
+ * A segment for a listening socket (tcp_input's LISTEN branch): the ACK of a handshake becomes a
+ * connection through the syncache (an RST when it completes none), an RST goes to the syncache's
+ * check, a SYN to syncache_add; a SYN|ACK and anything else without SYN is dropped (tcps_badsyn).
+ */
+function listenInput(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
   const st = tv.stats
   const f = seg.flags
-  if ((f & TH.RST) !== 0) return
-  if ((f & TH.ACK) !== 0) {
-    // A SYN-ACK makes no sense here and is dropped; an ACK for no handshake of ours (there is no
-    // syncache entry) is reset.
-    if ((f & TH.SYN) !== 0) {
-      st.tcps_badsyn++
-      return
-    }
-    dropWithReset(v, tv, seg, lp)
+  if ((f & (TH.RST | TH.ACK | TH.SYN)) === TH.ACK) {
+    const r = syncacheExpand(v, tv, lp, seg, to)
+    if (typeof r !== 'number') tcpDoSegment(r, seg, to)
+    else if (r === EXPAND.RESET || (r === EXPAND.NOSOCKET && tv.scRstOnSockFail !== 0))
+      dropWithReset(v, tv, seg, lp)
     return
   }
-  if ((f & TH.SYN) === 0) return
+  if ((f & TH.RST) !== 0) {
+    syncacheChkrst(v, tv, seg)
+    return
+  }
+  if ((f & TH.SYN) === 0) {
+    st.tcps_badsyn++
+    return
+  }
+  if ((f & TH.ACK) !== 0) {
+    // A SYN|ACK makes no sense here: it ends any handshake of that 4-tuple and is dropped
+    // without an answer (FreeBSD's suite checks that no RST goes out).
+    syncacheBadack(tv, seg)
+    st.tcps_badsyn++
+    return
+  }
   // A SYN from ourselves to ourselves (a "land" attack) is dropped.
   if (seg.src === seg.dst && seg.sport === seg.dport) return
-  const head = lp.so
-  if (!soqroom(head)) {
-    st.tcps_listendrop++
-    return
-  }
-  const tp = tcpNewConn(head, seg.dst, seg.dport, seg.src, seg.sport)
-  if (tp === null) {
-    st.tcps_listendrop++
-    return
-  }
-  const now = v.env.clock.now()
-  tp.irs = seg.seq
-  tp.rcv_nxt = seqAdd(seg.seq, 1)
-  tp.rcv_adv = tp.rcv_nxt
-  tp.rcv_up = tp.rcv_nxt
-  tp.iss = tv.isn.newIsn(seg.src, seg.sport, seg.dst, seg.dport, ticksFromNs(now))
-  tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss
-  tcpSynOptions(tp, tv, now)
-  ecnSyncacheAdd(tp, f, seg.tos)
-  tp.snd_wnd = seg.win
-  tp.snd_wl1 = seg.seq
-  tp.snd_wl2 = tp.iss
-  tcpStateChange(tp, TCPS.SYN_RECEIVED)
-  soqinsert(head, tp.so, false)
-  st.tcps_accepts++
-  tcpTimerActivate(tp, TT.KEEP, keepInit(tp))
-  tp.flags |= TF.ACKNOW
-  tcpOutput(tp)
+  syncacheAdd(v, tv, lp, seg, to)
 }
 
 /**

@@ -18,6 +18,7 @@ import { INADDR_ANY, type Inpcb } from '../in_pcb.js'
 import { ip } from '../ip.js'
 import { ipOutput, sourceFor } from '../ip_output.js'
 import { ecnOutputFlags } from './tcp_ecn.js'
+import { syncacheUnreach } from './tcp_syncache.js'
 import { tcpTimerStopAll } from './tcp_timer.js'
 import {
   intotcpcb,
@@ -68,9 +69,14 @@ function pathMtu(v: Vnet, dst: number): number {
 
 /** tcp_mssopt: the MSS we offer in a SYN: the path MTU less the headers, else mssdflt. */
 export function tcpMssopt(tp: Tcpcb): number {
-  const mtu = pathMtu(tp.inp.vnet, tp.inp.faddr)
+  return tcpMssoptTo(tp.inp.vnet, tp.tv, tp.inp.faddr)
+}
+
+/** tcp_mssopt for a peer without a tcpcb (the syncache's SYN-ACK). */
+export function tcpMssoptTo(v: Vnet, tv: TcpVnet, faddr: number): number {
+  const mtu = pathMtu(v, faddr)
   // Offered as the path allows, even below net.inet.tcp.minmss (that bounds what we send).
-  const mss = mtu === 0 ? tp.tv.mssdflt : mtu - IPTCP_HDR
+  const mss = mtu === 0 ? tv.mssdflt : mtu - IPTCP_HDR
   return Math.max(Math.min(mss, 65535), 0)
 }
 
@@ -237,7 +243,12 @@ export function tcpCtlinput(
   const tv = tcpIfAny(v)
   if (tv === undefined) return
   const inp = tv.pcbs.lookup(dst, dport, src, sport)
-  if (inp === null || inp.faddr !== dst || inp.fport !== dport) return
+  if (inp === null || inp.faddr !== dst || inp.fport !== dport) {
+    // No connection: perhaps a SYN-ACK of the syncache's (syncache_unreach).
+    if (type === IcmpType.UNREACH || type === IcmpType.TIME_EXCEEDED)
+      syncacheUnreach(tv, src, sport, dst, dport, seq)
+    return
+  }
   const tp = intotcpcb(inp)
   if (tp === null) return
   // Only errors about data in flight are believed (RFC 5927 §4.1).

@@ -1,7 +1,7 @@
 /**
  * TCP's per-vnet module: creation and teardown of V_tcbinfo and the net.inet.tcp.* sysctls, with
  * FreeBSD's names, defaults (times in ms) and bounds. Knobs FreeBSD has but this stack does not act
- * on yet (Accurate ECN, syncookies, the host cache, UDP tunneling) exist so scripts that set them run.
+ * on yet (Accurate ECN, the host cache, UDP tunneling) exist so scripts that set them run.
  */
 
 import { SS } from '../../../kern/socket.js'
@@ -15,8 +15,15 @@ type Field = { [K in keyof TcpVnet]: TcpVnet[K] extends number ? K : never }[key
 
 const tcpOf = (v: Vnet): TcpVnet => vstate(v, tcpModule)
 
-function knob(name: string, descr: string, field: Field, min: number, max: number): SysctlDecl {
-  return intKnob(`net.inet.tcp.${name}`, descr, tcpOf, field, { min, max })
+function knob(
+  name: string,
+  descr: string,
+  field: Field,
+  min: number,
+  max: number,
+  readonly = false,
+): SysctlDecl {
+  return intKnob(`net.inet.tcp.${name}`, descr, tcpOf, field, { min, max, readonly })
 }
 
 const INT_MAX = 0x7fffffff
@@ -35,6 +42,7 @@ export const tcpModule: VnetModule<TcpVnet> = {
       const tp = p.ppcb as { timer: { cancel(): void } | null } | null
       tp?.timer?.cancel()
     }
+    s.syncache?.destroy()
   },
   sysctls: [
     knob('mssdflt', 'Default TCP Maximum Segment Size', 'mssdflt', 88, 65535),
@@ -122,6 +130,32 @@ export const tcpModule: VnetModule<TcpVnet> = {
       0,
       1,
     ),
+    knob('syncache.hashsize', 'Size of TCP syncache hashtable', 'scHashsize', 0, INT_MAX, true),
+    knob('syncache.bucketlimit', 'Per-bucket hash limit for syncache', 'scBucketlimit', 0, INT_MAX, true),
+    knob('syncache.cachelimit', 'Overall entry limit for syncache', 'scCachelimit', 0, INT_MAX, true),
+    // Above TCP_MAXRXTSHIFT (12) is EINVAL, as FreeBSD's handler answers.
+    knob('syncache.rexmtlimit', 'Limit on SYN/ACK retransmissions', 'scRexmtlimit', 0, 12),
+    knob(
+      'syncache.rst_on_sock_fail',
+      'Send reset on socket allocation failure',
+      'scRstOnSockFail',
+      0,
+      INT_MAX,
+    ),
+    knob(
+      'syncache.see_other',
+      'All syncache(4) entries are visible, ignoring UID/GID, jail(2) and mac(4) checks',
+      'scSeeOther',
+      0,
+      1,
+    ),
+    {
+      name: 'net.inet.tcp.syncache.count',
+      descr: 'Current number of entries in syncache',
+      kind: 'int',
+      scope: 'vnet',
+      get: (v) => tcpOf(v).syncache?.count ?? 0,
+    },
     intKnob(
       'net.inet.tcp.initcwnd_segments',
       'Slow-start flight size (initial congestion window) in number of segments',

@@ -22,6 +22,7 @@ import { TcpIsn } from './tcp_isn.js'
 import type { RcvSackBlocks, ReassQueue } from './tcp_reass.js'
 import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './tcp_rtt.js'
 import { SackHoleBudget, type SackScoreboard } from './tcp_sack.js'
+import type { Syncache } from './tcp_syncache.js'
 import { tcpModule } from './tcp_sysctl.js'
 
 /** Connection states (tcp_fsm.h). */
@@ -178,6 +179,22 @@ export class TcpStats {
   tcps_ecn_ect1 = 0
   tcps_ecn_shs = 0
   tcps_ecn_rcwnd = 0
+  // the syncache and SYN cookies (tcp_syncache.ts)
+  tcps_sc_added = 0
+  tcps_sc_retransmitted = 0
+  tcps_sc_dupsyn = 0
+  tcps_sc_dropped = 0
+  tcps_sc_completed = 0
+  tcps_sc_bucketoverflow = 0
+  tcps_sc_cacheoverflow = 0
+  tcps_sc_reset = 0
+  tcps_sc_stale = 0
+  tcps_sc_aborted = 0
+  tcps_sc_badack = 0
+  tcps_sc_unreach = 0
+  tcps_sc_zonefail = 0
+  tcps_sc_sendcookie = 0
+  tcps_sc_recvcookie = 0
 }
 
 /** One connection (struct tcpcb). Sequence numbers are u32; times are host-clock ns unless noted. */
@@ -348,6 +365,16 @@ export class TcpVnet implements RttConfig {
   recvbufMax = 2097152
   sendbufInc = 8192
   tsOffsetPerConn = 1
+  // net.inet.tcp.syncache.* (hashsize, bucketlimit and cachelimit are boot-time tunables in
+  // FreeBSD, read-only here) and net.inet.tcp.syncache.rst_on_sock_fail.
+  scHashsize = 512
+  scBucketlimit = 30
+  scCachelimit = 512 * 30
+  scRexmtlimit = 3
+  scRstOnSockFail = 1
+  scSeeOther = 0
+  /** The syncache, made on the first SYN to a listener of this vnet (tcp_syncache.ts). */
+  syncache: Syncache | null = null
   /** ISNs and timestamp offsets (RFC 6528, RFC 7323 §5.4) with this vnet's secret. */
   readonly isn: TcpIsn
   /** Congestion control: the default module and the modules' tunables. */

@@ -1,0 +1,790 @@
+/**
+ * The syncache (FreeBSD 14's tcp_syncache.c): a SYN to a listening socket makes a small entry
+ * here, not a socket. The entry answers with SYN-ACKs (retransmitted with FreeBSD's backoff,
+ * net.inet.tcp.syncache.rexmtlimit times, then dropped as stale), and the socket is made only when
+ * the final ACK arrives (syncache_expand), on the listener's queue if it has room
+ * (tcps_listendrop and an RST otherwise, net.inet.tcp.syncache.rst_on_sock_fail). RSTs are checked
+ * against the entry as syncache_chkrst does (RFC 5961 §3: exactly at RCV.NXT resets, elsewhere in
+ * the window a challenge ACK, outside nothing).
+ *
+ * Bounded: net.inet.tcp.syncache.hashsize buckets of at most bucketlimit entries, at most
+ * cachelimit in all. A full bucket drops its oldest entry and, with net.inet.tcp.syncookies, pauses
+ * the cache: for 15 s (doubling on a renewed attack, up to 2^6 times) every SYN is answered with a
+ * SYN cookie (tcp_syncookie.ts) and no state at all, which is how a SYN flood is survived. With
+ * syncookies on, every ISN we send is a cookie, so an ACK whose entry was pushed out still
+ * completes its handshake.
+ *
+ * Data path: never throws, and is bounded; entries are recycled through a free list of at most
+ * cachelimit, so a flood allocates nothing once the cache is full. It does not touch sockets other
+ * than the listener's queue, and does not send anything but SYN-ACKs and challenge ACKs.
+ */
+
+import { type StreamSocket, soqinsert, soqroom } from '../../../kern/socket_stream.js'
+import { MS, SEC, Timer } from '../../../util/clock.js'
+import type { Rng } from '../../../util/rng.js'
+import { IpProto } from '../../../wire/ipv4.js'
+import { seqAdd, seqGeq, seqGt, seqLeq, seqLt, tstmpLt } from '../../../wire/seq.js'
+import { TCP_HDR_LEN, type TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/tcp.js'
+import type { Vnet } from '../../net/vnet.js'
+import type { PcbJail } from '../in_pcb.js'
+import { ip } from '../ip.js'
+import { ipOutput } from '../ip_output.js'
+import { ecnSyncacheFlags, ecnSyncacheSocket } from './tcp_ecn.js'
+import { syncacheRexmtTicks } from './tcp_rtt.js'
+import { tcpMss, tcpMssoptTo, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
+import {
+  type CookieFields,
+  cookieFlags,
+  decodeCookieFlags,
+  SYNCOOKIE_LIFETIME,
+  SynCookieSecrets,
+} from './tcp_syncookie.js'
+import { keepInit, tcpTimerActivate } from './tcp_timer.js'
+import { tcpNewConn } from './tcp_usrreq.js'
+import {
+  TCP_MAX_WINSHIFT,
+  TCP_MAXWIN,
+  TCPS,
+  type Tcpcb,
+  type TcpSeg,
+  type TcpVnet,
+  TF,
+  TT,
+} from './tcp_var.js'
+
+/** sc_flags (tcp_syncache.h). */
+export const SCF = {
+  NOOPT: 0x01,
+  WINSCALE: 0x02,
+  TIMESTAMP: 0x04,
+  UNREACH: 0x10,
+  SACK: 0x80,
+  ECN: 0x100,
+} as const
+
+/** TCP_SYNCACHE_PAUSE_TIME (s) and TCP_SYNCACHE_MAX_BACKOFF. */
+export const SYNCACHE_PAUSE_TIME = SYNCOOKIE_LIFETIME
+export const SYNCACHE_MAX_BACKOFF = 6
+
+/** syncache_expand's answers that are not a new connection. */
+export const EXPAND = {
+  /** No entry, no valid cookie, or not an ACK of our SYN-ACK: answer with an RST. */
+  RESET: 0,
+  /** Dropped without answer (PAWS, a missing timestamp). */
+  DROP: -1,
+  /** The handshake completed but no socket could be made (listen queue full). */
+  NOSOCKET: 1,
+} as const
+
+/** One half-open connection (struct syncache). */
+export class SyncacheEntry {
+  faddr = 0
+  fport = 0
+  laddr = 0
+  lport = 0
+  irs = 0
+  iss = 0
+  /** The window we offer (sc_wnd), never scaled: the SYN-ACK's window field. */
+  wnd = 0
+  flags = 0
+  /** The MSS the peer offered (0: none). */
+  peerMss = 0
+  /** The shift we asked for, and the peer's. */
+  rScale = 0
+  sScale = 0
+  tsreflect = 0
+  tsoff = 0
+  /** SYN-ACKs sent so far (sc_rxmits counts the first too, once it is timed). */
+  rxmits = 0
+  /** Host ns when the next SYN-ACK is due. */
+  rxttime = 0
+  ipTtl = 0
+  ipTos = 0
+  /** Whose listener made it, for who may see it (sc_cred). */
+  jail: PcbJail | null = null
+  uid = 0
+}
+
+/** One hash row (struct syncache_head): newest entry first. */
+class Bucket {
+  readonly entries: SyncacheEntry[] = []
+  /** Host ns of the earliest retransmission due in this row. */
+  nextc = Number.POSITIVE_INFINITY
+  /** Uptime (s) when the row last overflowed; cookies are only believed for 15 s after. */
+  lastOverflow = -(SYNCOOKIE_LIFETIME + 1)
+  timer: Timer | null = null
+}
+
+/** One vnet's syncache (V_tcp_syncache). */
+export class Syncache {
+  readonly hashsize: number
+  readonly bucketLimit: number
+  readonly cacheLimit: number
+  /** Entries in the cache (net.inet.tcp.syncache.count). */
+  count = 0
+  paused = false
+  pauseUntil: number
+  pauseBackoff = 0
+  readonly secrets: SynCookieSecrets
+  private readonly buckets: Array<Bucket | undefined>
+  private readonly hashSecret: number
+  private readonly rng: Rng
+  private readonly v: Vnet
+  private readonly tv: TcpVnet
+  private readonly pool: SyncacheEntry[] = []
+  private pauseTimer: Timer | null = null
+  /** The entry syncookie_lookup and cookie-only handshakes fill in (FreeBSD's on-stack scs). */
+  private readonly scratch = new SyncacheEntry()
+  private readonly cookie: CookieFields = { mss: 0, wscale: -1, sack: false }
+
+  constructor(v: Vnet, tv: TcpVnet) {
+    this.v = v
+    this.tv = tv
+    let hs = tv.scHashsize
+    // As syncache_init: a hash size that is not a power of two falls back to the default.
+    if (hs <= 0 || (hs & (hs - 1)) !== 0) hs = 512
+    this.hashsize = hs
+    this.bucketLimit = tv.scBucketlimit
+    this.cacheLimit = tv.scCachelimit
+    this.buckets = new Array<Bucket | undefined>(hs)
+    this.rng = v.env.rng.stream(`tcp_syncache:${v.id}`)
+    this.hashSecret = this.rng.u32()
+    const now = uptime(v)
+    this.secrets = new SynCookieSecrets(this.rng, now)
+    this.pauseUntil = now - SYNCACHE_PAUSE_TIME
+  }
+
+  /** syncache_destroy: the vnet goes away; timers stop, entries are forgotten. */
+  destroy(): void {
+    for (const b of this.buckets) b?.timer?.cancel()
+    this.pauseTimer?.cancel()
+  }
+
+  /** The entries, for netstat -a and sockstat (syncache_pcblist). */
+  *entries(): IterableIterator<SyncacheEntry> {
+    for (const b of this.buckets) if (b !== undefined) yield* b.entries
+  }
+
+  cookiesOnly(): boolean {
+    return this.tv.syncookies !== 0 && (this.paused || this.tv.syncookiesOnly !== 0)
+  }
+
+  /** syncache_hashbucket: keyed on fport, lport and faddr, so a peer cannot aim at one row. */
+  hash(faddr: number, fport: number, lport: number): number {
+    let h = Math.imul(faddr ^ this.hashSecret, 0x85ebca6b)
+    h ^= h >>> 13
+    h = Math.imul(h ^ ((fport << 16) | lport), 0xc2b2ae35)
+    h ^= h >>> 16
+    return h & (this.hashsize - 1)
+  }
+
+  bucket(i: number): Bucket {
+    let b = this.buckets[i]
+    if (b === undefined) {
+      b = new Bucket()
+      this.buckets[i] = b
+    }
+    return b
+  }
+
+  /** syncache_lookup in row i. */
+  lookup(i: number, seg: TcpSeg): SyncacheEntry | null {
+    const b = this.buckets[i]
+    if (b === undefined) return null
+    for (const e of b.entries)
+      if (e.faddr === seg.src && e.fport === seg.sport && e.laddr === seg.dst && e.lport === seg.dport)
+        return e
+    return null
+  }
+
+  alloc(): SyncacheEntry {
+    return this.pool.pop() ?? new SyncacheEntry()
+  }
+
+  isScratch(e: SyncacheEntry): boolean {
+    return e === this.scratch
+  }
+
+  scratchEntry(): SyncacheEntry {
+    return this.scratch
+  }
+
+  cookieFields(): CookieFields {
+    return this.cookie
+  }
+
+  /** syncache_free for an entry no longer in a row. */
+  free(e: SyncacheEntry): void {
+    if (e === this.scratch) return
+    e.jail = null
+    if (this.pool.length < this.cacheLimit) this.pool.push(e)
+  }
+
+  /** syncache_insert: at the head of row i, the oldest entry dropped if the row is full. */
+  insert(e: SyncacheEntry, i: number): void {
+    const b = this.bucket(i)
+    if (b.entries.length >= this.bucketLimit) {
+      this.pause()
+      b.lastOverflow = uptime(this.v)
+      this.drop(b.entries[b.entries.length - 1]!, b)
+    }
+    b.entries.unshift(e)
+    this.count++
+    if (b.entries.length === 1) b.nextc = Number.POSITIVE_INFINITY
+    this.timeout(e, b, true)
+    this.tv.states[TCPS.SYN_RECEIVED]!++
+    this.tv.stats.tcps_sc_added++
+  }
+
+  /** syncache_drop: out of its row and freed. */
+  drop(e: SyncacheEntry, b: Bucket): void {
+    this.unlink(e, b)
+    this.tv.states[TCPS.SYN_RECEIVED]!--
+    this.free(e)
+  }
+
+  /** Out of its row, for syncache_expand (which keeps it counted in SYN_RCVD until the socket exists). */
+  unlink(e: SyncacheEntry, b: Bucket): void {
+    const k = b.entries.indexOf(e)
+    if (k < 0) return
+    b.entries.splice(k, 1)
+    this.count--
+  }
+
+  /** arc4random() for an ISN when cookies are off. */
+  nextIss(): number {
+    return this.rng.u32()
+  }
+
+  /**
+   * syncache_timeout: when the next SYN-ACK is due — rexmit_initial after the first, then as
+   * tcp_backoff[] grows it within rexmit_min..TCPTV_REXMTMAX — and the row's callout with it.
+   */
+  timeout(e: SyncacheEntry, b: Bucket, docallout: boolean): void {
+    const now = this.v.env.clock.now()
+    e.rxttime = now + syncacheRexmtTicks(e.rxmits, this.tv) * MS
+    e.rxmits++
+    if (e.rxttime < b.nextc) {
+      b.nextc = e.rxttime
+      if (docallout) this.armRow(b)
+    }
+  }
+
+  private armRow(b: Bucket): void {
+    if (b.timer === null) {
+      const timer = new Timer(this.v.env.clock, () => this.rowTimer(b))
+      b.timer = timer
+    }
+    b.timer.armAt(b.nextc)
+  }
+
+  /**
+   * syncache_timer: retransmit the SYN-ACKs that are due in row b, drop the entries that have had
+   * rexmtlimit retransmissions (tcps_sc_stale), and everything while the cache is paused.
+   */
+  private rowTimer(b: Bucket): void {
+    const tv = this.tv
+    const st = tv.stats
+    const tick = this.v.env.clock.now()
+    b.nextc = Number.POSITIVE_INFINITY
+    // Walk a copy: entries leave the row as we go.
+    const list = b.entries.slice()
+    for (const e of list) {
+      if (this.paused) {
+        this.drop(e, b)
+        continue
+      }
+      if (e.rxttime > tick) {
+        if (e.rxttime < b.nextc) b.nextc = e.rxttime
+        continue
+      }
+      if (e.rxmits > tv.ecnMaxretries) e.flags &= ~SCF.ECN
+      if (e.rxmits > tv.scRexmtlimit) {
+        this.drop(e, b)
+        st.tcps_sc_stale++
+        continue
+      }
+      if (syncacheRespond(this.v, tv, e, TH.SYN | TH.ACK)) {
+        this.timeout(e, b, false)
+        st.tcps_sndacks++
+        st.tcps_sndtotal++
+        st.tcps_sc_retransmitted++
+      } else {
+        this.drop(e, b)
+        st.tcps_sc_dropped++
+      }
+    }
+    if (b.entries.length > 0) this.armRow(b)
+  }
+
+  /**
+   * syncache_pause: a row overflowed. With cookies on, the cache stops keeping state for
+   * SYNCACHE_PAUSE_TIME seconds, doubled (up to 2^MAX_BACKOFF) when the attack resumes soon after.
+   */
+  pause(): void {
+    if (this.paused) return
+    const st = this.tv.stats
+    if (this.tv.syncookies === 0) {
+      st.tcps_sc_bucketoverflow++
+      return
+    }
+    this.paused = true
+    st.tcps_sc_bucketoverflow++
+    const now = uptime(this.v)
+    let delta = SYNCACHE_PAUSE_TIME * 2 ** this.pauseBackoff
+    if (this.pauseUntil + delta - now > 0) {
+      if (this.pauseBackoff < SYNCACHE_MAX_BACKOFF) {
+        delta *= 2
+        this.pauseBackoff++
+      }
+    } else {
+      delta = SYNCACHE_PAUSE_TIME
+      this.pauseBackoff = 0
+    }
+    this.pauseUntil = now + delta
+    if (this.pauseTimer === null) {
+      const t = new Timer(this.v.env.clock, () => this.unpause())
+      this.pauseTimer = t
+    }
+    this.pauseTimer.arm(delta * SEC)
+  }
+
+  /** syncache_unpause. */
+  private unpause(): void {
+    const delta = this.pauseUntil - uptime(this.v)
+    if (delta > 0) this.pauseTimer?.arm(delta * SEC)
+    else this.paused = false
+  }
+}
+
+/** time_uptime: whole seconds of host time. */
+function uptime(v: Vnet): number {
+  return Math.floor(v.env.clock.now() / SEC)
+}
+
+/** The vnet's syncache, made on first use. */
+export function syncacheOf(v: Vnet, tv: TcpVnet): Syncache {
+  let sc = tv.syncache
+  if (sc === null) {
+    sc = new Syncache(v, tv)
+    tv.syncache = sc
+  }
+  return sc
+}
+
+/** The smallest window shift that lets kern.ipc.maxsockbuf be offered (as syncache_add picks it). */
+function rscaleFor(so: StreamSocket): number {
+  let s = 0
+  while (s < TCP_MAX_WINSHIFT && TCP_MAXWIN * 2 ** s < so.ipc.maxsockbuf) s++
+  return s
+}
+
+/**
+ * syncache_add: a SYN (SYN or SYN|FIN, no ACK, no RST) for the listener lp. A duplicate of a SYN
+ * we hold is answered again with the timer reset (tcps_sc_dupsyn); a new one becomes an entry, or
+ * with the cache paused (or net.inet.tcp.syncookies_only) only a SYN-ACK carrying a cookie. Data
+ * on the SYN is not acknowledged: holding it would let a flood fill our memory.
+ */
+export function syncacheAdd(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
+  const sc = syncacheOf(v, tv)
+  const st = tv.stats
+  const inp = lp.inp
+  const so = lp.so
+  sc.secrets.catchUp(uptime(v))
+  const row = sc.hash(seg.src, seg.sport, seg.dport)
+  const cookiesOnly = sc.cookiesOnly()
+  if (!cookiesOnly) {
+    const e = sc.lookup(row, seg)
+    if (e !== null) {
+      st.tcps_sc_dupsyn++
+      if ((e.flags & SCF.TIMESTAMP) !== 0 && (to.flags & TOF.TS) !== 0) e.tsreflect = to.tsval
+      else e.flags &= ~SCF.TIMESTAMP
+      // A different codepoint, or the peer falling back from ECN, changes our answer.
+      if ((e.flags & SCF.ECN) !== 0) {
+        e.flags &= ~SCF.ECN
+        if (ecnSyncacheFlags(tv, seg.flags, seg.tos)) e.flags |= SCF.ECN
+      }
+      const b = sc.bucket(row)
+      if (syncacheRespond(v, tv, e, TH.SYN | TH.ACK)) {
+        e.rxmits = 0
+        sc.timeout(e, b, true)
+        st.tcps_sndacks++
+        st.tcps_sndtotal++
+      } else {
+        sc.drop(e, b)
+        st.tcps_sc_dropped++
+      }
+      return
+    }
+  }
+  let e: SyncacheEntry
+  if (cookiesOnly) e = sc.scratchEntry()
+  else if (sc.count >= sc.cacheLimit) {
+    // The zone is exhausted: make room in this row if it has anything, else answer with a cookie.
+    st.tcps_sc_zonefail++
+    const b = sc.bucket(row)
+    const last = b.entries[b.entries.length - 1]
+    if (last !== undefined) {
+      b.lastOverflow = uptime(v)
+      sc.drop(last, b)
+      sc.pause()
+      e = sc.alloc()
+    } else if (tv.syncookies !== 0) e = sc.scratchEntry()
+    else return
+  } else e = sc.alloc()
+  e.faddr = seg.src
+  e.fport = seg.sport
+  e.laddr = seg.dst
+  e.lport = seg.dport
+  e.jail = inp.jail
+  e.uid = inp.uid
+  e.ipTtl = inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
+  e.ipTos = inp.tos
+  e.irs = seg.seq
+  e.flags = 0
+  e.rxmits = 0
+  e.peerMss = 0
+  e.rScale = 0
+  e.sScale = 0
+  e.tsreflect = 0
+  e.tsoff = 0
+  // The initial window: the listener's receive buffer, clipped to what an unscaled field holds.
+  e.wnd = Math.max(0, Math.min(so.sbrcv.hiwat, TCP_MAXWIN))
+  const noopt = (lp.flags & TF.NOOPT) !== 0
+  if (tv.rfc1323 !== 0 && !noopt) {
+    if ((to.flags & TOF.TS) !== 0 && tv.rfc1323 !== 2) {
+      e.tsreflect = to.tsval
+      e.flags |= SCF.TIMESTAMP
+      e.tsoff = tsOffsetFor(tv, e)
+    }
+    if ((to.flags & TOF.SCALE) !== 0 && tv.rfc1323 !== 3) {
+      e.rScale = rscaleFor(so)
+      e.sScale = Math.min(to.wscale, TCP_MAX_WINSHIFT)
+      e.flags |= SCF.WINSCALE
+    }
+  }
+  if ((to.flags & TOF.SACKPERM) !== 0) e.flags |= SCF.SACK
+  if ((to.flags & TOF.MSS) !== 0) e.peerMss = to.mss
+  if (noopt) e.flags |= SCF.NOOPT
+  if (tv.ecnEnable !== 0 && ecnSyncacheFlags(tv, seg.flags, seg.tos)) e.flags |= SCF.ECN
+  if (tv.syncookies !== 0) {
+    const f = cookieFlags(
+      e.peerMss,
+      (e.flags & SCF.WINSCALE) !== 0 ? e.sScale : -1,
+      (e.flags & SCF.SACK) !== 0,
+    )
+    e.iss = sc.secrets.generate(e.faddr, e.laddr, e.fport, e.lport, e.irs, f, row)
+    st.tcps_sc_sendcookie++
+  } else e.iss = sc.nextIss()
+  if (syncacheRespond(v, tv, e, TH.SYN | TH.ACK)) {
+    if (!sc.isScratch(e)) sc.insert(e, row)
+    st.tcps_sndacks++
+    st.tcps_sndtotal++
+  } else {
+    sc.free(e)
+    st.tcps_sc_dropped++
+  }
+}
+
+/** tcp_new_ts_offset for the entry's 4-tuple (0 without net.inet.tcp.ts_offset_per_conn). */
+function tsOffsetFor(tv: TcpVnet, e: SyncacheEntry): number {
+  return tv.tsOffsetPerConn !== 0 ? tv.isn.tsOffset(e.faddr, e.fport, e.laddr, e.lport) : 0
+}
+
+/**
+ * syncache_respond: a SYN-ACK (with FreeBSD's options: mss, wscale, sackOK, timestamps) or, for a
+ * challenge, a bare ACK at ISS + 1. False when IP could not send it.
+ */
+export function syncacheRespond(v: Vnet, tv: TcpVnet, e: SyncacheEntry, flags: number): boolean {
+  const to = tv.oto
+  to.clear()
+  const syn = (flags & TH.SYN) !== 0
+  // tcp_ecn_syncache_respond: an ECN-setup SYN is answered with ECE.
+  if (syn && (e.flags & SCF.ECN) !== 0) flags |= TH.ECE
+  if ((e.flags & SCF.NOOPT) === 0) {
+    if (syn) {
+      to.flags |= TOF.MSS
+      to.mss = Math.max(tcpMssoptTo(v, tv, e.faddr), tv.minmss)
+      if ((e.flags & SCF.WINSCALE) !== 0) {
+        to.flags |= TOF.SCALE
+        to.wscale = e.rScale
+      }
+      if ((e.flags & SCF.SACK) !== 0) to.flags |= TOF.SACKPERM
+    }
+    if ((e.flags & SCF.TIMESTAMP) !== 0) {
+      to.flags |= TOF.TS
+      to.tsval = (e.tsoff + tcpTsTicks(tv, v.env.clock.now())) >>> 0
+      to.tsecr = e.tsreflect
+    }
+  }
+  const m = v.env.pool.get(TCP_HDR_LEN + 40)
+  const hl = writeTcpHeader(
+    m.data,
+    m.off,
+    e.lport,
+    e.fport,
+    syn ? e.iss : seqAdd(e.iss, 1),
+    seqAdd(e.irs, 1),
+    flags,
+    e.wnd,
+    0,
+    to.flags === 0 ? null : to,
+  )
+  m.len = hl
+  tcpFinish(m.data, m.off, hl, e.laddr, e.faddr)
+  const err = ipOutput(v, m, e.faddr, IpProto.TCP, {
+    ttl: e.ipTtl,
+    tos: e.ipTos,
+    df: tv.pathMtuDiscovery !== 0 && (e.flags & SCF.UNREACH) === 0,
+    src: e.laddr,
+    dontRoute: false,
+  })
+  return err === undefined
+}
+
+/**
+ * syncache_expand: an ACK (no SYN, no RST) for the listener lp. The entry it completes (or the
+ * cookie its acknowledgment number carries) becomes a connection in SYN_RECEIVED on the
+ * listener's queue, which the caller then hands the ACK to (tcp_do_segment makes it ESTABLISHED).
+ * Returns the new connection, or an EXPAND code.
+ */
+export function syncacheExpand(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg, to: TcpOptions): Tcpcb | number {
+  const st = tv.stats
+  const sc = tv.syncache
+  // Without a syncache, nothing was ever sent that this could acknowledge.
+  if (sc === null) return EXPAND.RESET
+  sc.secrets.catchUp(uptime(v))
+  const row = sc.hash(seg.src, seg.sport, seg.dport)
+  const cookiesOnly = sc.cookiesOnly()
+  let e = cookiesOnly ? null : sc.lookup(row, seg)
+  if (e === null) {
+    // A returning cookie? Only when cookies are on, and (unless they are all we use) only from a
+    // row that overflowed in the last SYNCOOKIE_LIFETIME seconds: a cookie is never accepted for a
+    // SYN we kept, nor twice.
+    if (!cookiesOnly && tv.syncookies === 0) return EXPAND.RESET
+    if (
+      !cookiesOnly &&
+      tv.syncookiesOnly === 0 &&
+      sc.bucket(row).lastOverflow < uptime(v) - SYNCOOKIE_LIFETIME
+    )
+      return EXPAND.RESET
+    e = syncookieLookup(v, tv, sc, lp, seg, to, row)
+    if (e === null) return EXPAND.RESET
+    tv.states[TCPS.SYN_RECEIVED]!++
+  } else {
+    // RFC 7323 §5.3 PAWS (dropped without an answer, as FreeBSD does here).
+    if ((e.flags & SCF.TIMESTAMP) !== 0 && (to.flags & TOF.TS) !== 0 && tstmpLt(to.tsval, e.tsreflect))
+      return EXPAND.DROP
+    // RFC 7323 §3.2: timestamps were agreed, so a segment without one is dropped, unless tolerated.
+    if ((e.flags & SCF.TIMESTAMP) !== 0 && (to.flags & TOF.TS) === 0 && tv.tolerateMissingTs === 0)
+      return EXPAND.DROP
+    sc.unlink(e, sc.bucket(row))
+  }
+  // The ACK must be for our SYN-ACK, and its sequence number within the window we offered.
+  if (seg.ack !== seqAdd(e.iss, 1) || seqLeq(seg.seq, e.irs) || seqGt(seg.seq, seqAdd(e.irs, e.wnd))) {
+    tv.states[TCPS.SYN_RECEIVED]!--
+    sc.free(e)
+    return EXPAND.RESET
+  }
+  tv.states[TCPS.SYN_RECEIVED]!--
+  const tp = syncacheSocket(v, tv, e, lp)
+  if (tp === null) st.tcps_sc_aborted++
+  else st.tcps_sc_completed++
+  sc.free(e)
+  return tp === null ? EXPAND.NOSOCKET : tp
+}
+
+/**
+ * syncookie_lookup: rebuild the entry from a cookie in the ACK (its ack number less one), with
+ * the MSS, window scale and SACK it remembers and timestamps if the ACK has them. Null when the
+ * MAC does not match.
+ */
+function syncookieLookup(
+  v: Vnet,
+  tv: TcpVnet,
+  sc: Syncache,
+  lp: Tcpcb,
+  seg: TcpSeg,
+  to: TcpOptions,
+  row: number,
+): SyncacheEntry | null {
+  const iss = seqAdd(seg.ack, -1)
+  const irs = seqAdd(seg.seq, -1)
+  const f = sc.secrets.check(seg.src, seg.dst, seg.sport, seg.dport, irs, iss, row)
+  if (f < 0) return null
+  const c = decodeCookieFlags(f, sc.cookieFields())
+  const inp = lp.inp
+  const e = sc.scratchEntry()
+  e.faddr = seg.src
+  e.fport = seg.sport
+  e.laddr = seg.dst
+  e.lport = seg.dport
+  e.jail = inp.jail
+  e.uid = inp.uid
+  e.irs = irs
+  e.iss = iss
+  e.flags = 0
+  e.ipTtl = inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
+  e.ipTos = inp.tos
+  e.peerMss = c.mss
+  e.rScale = 0
+  e.sScale = 0
+  if (c.wscale >= 0) {
+    e.rScale = rscaleFor(lp.so)
+    e.sScale = c.wscale
+    e.flags |= SCF.WINSCALE
+  }
+  e.wnd = Math.max(0, Math.min(lp.so.sbrcv.hiwat, TCP_MAXWIN))
+  if (c.sack) e.flags |= SCF.SACK
+  e.tsreflect = 0
+  e.tsoff = 0
+  if ((to.flags & TOF.TS) !== 0) {
+    e.flags |= SCF.TIMESTAMP
+    e.tsreflect = to.tsval
+    e.tsoff = tsOffsetFor(tv, e)
+  }
+  e.rxmits = 0
+  tv.stats.tcps_sc_recvcookie++
+  return e
+}
+
+/**
+ * syncache_socket: the connection, set up as it would have been had it been made on the SYN, in
+ * SYN_RECEIVED on the listener's incomplete queue. Null (tcps_listendrop) when the listener's
+ * queue is over 3/2 of its backlog or the vnet is out of sockets.
+ */
+function syncacheSocket(v: Vnet, tv: TcpVnet, e: SyncacheEntry, lp: Tcpcb): Tcpcb | null {
+  const head = lp.so
+  if (!soqroom(head)) {
+    tv.stats.tcps_listendrop++
+    return null
+  }
+  const tp = tcpNewConn(head, e.laddr, e.lport, e.faddr, e.fport)
+  if (tp === null) {
+    tv.stats.tcps_listendrop++
+    return null
+  }
+  tp.inp.ttl = lp.inp.ttl
+  tp.inp.tos = e.ipTos
+  tcpStateChange(tp, TCPS.SYN_RECEIVED)
+  tp.iss = e.iss
+  tp.irs = e.irs
+  tp.rcv_nxt = tp.rcv_adv = tp.rcv_up = seqAdd(e.irs, 1)
+  tp.snd_una = tp.snd_up = tp.snd_recover = e.iss
+  tp.snd_nxt = tp.snd_max = seqAdd(e.iss, 1)
+  tp.snd_wl1 = e.irs
+  tp.snd_wl2 = e.iss
+  tp.rcv_wnd = e.wnd
+  tp.rcv_adv = seqAdd(tp.rcv_adv, tp.rcv_wnd)
+  tp.last_ack_sent = tp.rcv_nxt
+  // Only what the handshake agreed: options the peer did not offer are off.
+  tp.flags &= ~(TF.REQ_SCALE | TF.RCVD_SCALE | TF.REQ_TSTMP | TF.RCVD_TSTMP | TF.SACK_PERMIT)
+  tp.request_r_scale = 0
+  if ((e.flags & SCF.NOOPT) !== 0) tp.flags |= TF.NOOPT
+  else {
+    if ((e.flags & SCF.WINSCALE) !== 0) {
+      tp.flags |= TF.REQ_SCALE | TF.RCVD_SCALE
+      tp.snd_scale = e.sScale
+      tp.request_r_scale = e.rScale
+      tp.rcv_scale = e.rScale
+    }
+    if ((e.flags & SCF.TIMESTAMP) !== 0) {
+      tp.flags |= TF.REQ_TSTMP | TF.RCVD_TSTMP
+      tp.ts_recent = e.tsreflect
+      tp.ts_recent_age = v.env.clock.now()
+      tp.ts_offset = e.tsoff
+    }
+    if ((e.flags & SCF.SACK) !== 0) tp.flags |= TF.SACK_PERMIT
+  }
+  ecnSyncacheSocket(tp, (e.flags & SCF.ECN) !== 0)
+  tcpMss(tp, e.peerMss)
+  // A retransmitted SYN-ACK limits the first window to one segment (cc_conn_init).
+  if (e.rxmits > 1) tp.snd_cwnd = 1
+  tcpTimerActivate(tp, TT.KEEP, keepInit(tp))
+  tv.stats.tcps_accepts++
+  soqinsert(head, tp.so, false)
+  return tp
+}
+
+/**
+ * syncache_chkrst: an RST for the listener's port. It aborts the handshake only at exactly
+ * IRS + 1 (any in-window value with net.inet.tcp.insecure_rst); elsewhere in the window it draws
+ * a challenge ACK (RFC 5961 §3.2); outside the window, and without an entry, it is ignored
+ * (tcps_badrst).
+ */
+export function syncacheChkrst(v: Vnet, tv: TcpVnet, seg: TcpSeg): void {
+  const sc = tv.syncache
+  const st = tv.stats
+  if (sc === null) {
+    st.tcps_badrst++
+    return
+  }
+  if (sc.cookiesOnly()) return
+  const row = sc.hash(seg.src, seg.sport, seg.dport)
+  const e = sc.lookup(row, seg)
+  if (e === null) {
+    st.tcps_badrst++
+    return
+  }
+  const nxt = seqAdd(e.irs, 1)
+  if ((seqGeq(seg.seq, nxt) && seqLt(seg.seq, seqAdd(nxt, e.wnd))) || (e.wnd === 0 && seg.seq === nxt)) {
+    if (tv.insecureRst !== 0 || seg.seq === nxt) {
+      sc.drop(e, sc.bucket(row))
+      st.tcps_sc_reset++
+    } else {
+      st.tcps_badrst++
+      if (syncacheRespond(v, tv, e, TH.ACK)) {
+        st.tcps_sndacks++
+        st.tcps_sndtotal++
+      } else {
+        sc.drop(e, sc.bucket(row))
+        st.tcps_sc_dropped++
+      }
+    }
+  } else st.tcps_badrst++
+}
+
+/** syncache_badack: a SYN|ACK to a listener ends any handshake of that 4-tuple. */
+export function syncacheBadack(tv: TcpVnet, seg: TcpSeg): void {
+  const sc = tv.syncache
+  if (sc === null || sc.cookiesOnly()) return
+  const row = sc.hash(seg.src, seg.sport, seg.dport)
+  const e = sc.lookup(row, seg)
+  if (e === null) return
+  sc.drop(e, sc.bucket(row))
+  tv.stats.tcps_sc_badack++
+}
+
+/**
+ * syncache_unreach: an ICMP error about our SYN-ACK to faddr:fport from laddr:lport. The first
+ * one only marks the entry (and clears DF on its SYN-ACKs); a second after three retransmissions
+ * drops it (tcps_sc_unreach), so a passing outage does not kill a handshake.
+ */
+export function syncacheUnreach(
+  tv: TcpVnet,
+  laddr: number,
+  lport: number,
+  faddr: number,
+  fport: number,
+  seq: number,
+): void {
+  const sc = tv.syncache
+  if (sc === null || sc.cookiesOnly()) return
+  const row = sc.hash(faddr, fport, lport)
+  const b = sc.bucket(row)
+  let e: SyncacheEntry | null = null
+  for (const x of b.entries)
+    if (x.faddr === faddr && x.fport === fport && x.laddr === laddr && x.lport === lport) e = x
+  if (e === null || e.iss !== seq) return
+  if ((e.flags & SCF.UNREACH) === 0 || e.rxmits < 3 + 1) {
+    e.flags |= SCF.UNREACH
+    return
+  }
+  sc.drop(e, b)
+  tv.stats.tcps_sc_unreach++
+}
+
+/** The vnet's syncache entries (syncache_pcblist), for netstat -a and sockstat. */
+export function syncacheEntries(tv: TcpVnet): Iterable<SyncacheEntry> {
+  return tv.syncache === null ? [] : tv.syncache.entries()
+}
