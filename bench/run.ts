@@ -21,6 +21,7 @@ import { type BenchConfig, benchConfig, canCollect, nowNs, progress, sinceNs } f
 import { linuxBaseline, linuxMissing } from './linux.js'
 import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
 import { scaleMetrics } from './scale.js'
+import { tcpMetrics } from './tcp.js'
 import { vnetCreateMetrics } from './vnet_create.js'
 
 /** bench/results/latest.json in the source tree (this file runs from dist/bench/). */
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   const metrics: Metric[] = [
     ...vnetCreateMetrics(cfg),
     ...(await datapathMetrics(cfg)),
+    ...(await tcpMetrics(cfg)),
     ...(await emulatorMetrics(cfg)),
     ...(await scaleMetrics(cfg)),
   ]
