@@ -16,7 +16,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Host } from '../src/host/host.js'
 import { AF_INET, MSG, SO, SOCK, SOL_SOCKET, type SocketFd, type Syscalls } from '../src/host/syscalls.js'
 import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
-import { SysError } from '../src/util/errno.js'
 import { buildChain, type Chain, routersText } from './chain.js'
 import {
   type BenchConfig,
@@ -49,10 +48,6 @@ export const LARGE_MTU = 65535
 function cpuNs(): number {
   const u = process.cpuUsage()
   return (u.user + u.system) * 1e3
-}
-
-function isAgain(e: unknown): boolean {
-  return e instanceof SysError && e.code === 'EAGAIN'
 }
 
 /** How one chain's links are set up for a row. */
@@ -109,21 +104,13 @@ async function bulkRun(cli: SocketFd, srv: SocketFd, ms: number): Promise<BulkRu
   let wall = 0
   do {
     let moved = 0
-    try {
-      moved += await cli.send(data, MSG.DONTWAIT)
-    } catch (e) {
-      if (!isAgain(e)) throw e
-    }
-    for (;;) {
-      try {
-        const got = (await srv.recv(READ, MSG.DONTWAIT)).length
-        if (got === 0) throw new Error('bulk: connection closed')
-        received += got
-        moved += got
-      } catch (e) {
-        if (!isAgain(e)) throw e
-        break
-      }
+    // poll(2) first, as an event loop does: a would-block is an answer, not an exception.
+    if (await cli.pollOut(0)) moved += await cli.send(data, MSG.DONTWAIT)
+    while (await srv.pollIn(0)) {
+      const got = (await srv.recv(READ, MSG.DONTWAIT)).length
+      if (got === 0) throw new Error('bulk: connection closed')
+      received += got
+      moved += got
     }
     // Nothing moved: the next step belongs to a timer (delayed ACK, retransmission); let it run.
     if (moved === 0) {
@@ -137,7 +124,7 @@ async function bulkRun(cli: SocketFd, srv: SocketFd, ms: number): Promise<BulkRu
 }
 
 /** Throughput over one chain in one link mode: a warm-up, then `reps` runs, the median reported. */
-async function bulkMetric(chain: Chain, mode: LinkMode, cfg: BenchConfig): Promise<Metric> {
+export async function bulkMetric(chain: Chain, mode: LinkMode, cfg: BenchConfig): Promise<Metric> {
   const { cli, srv, lsn } = await connectPair(chain, BULK_PORT, BULK_SOCKBUF)
   srv.setsockopt(SOL_SOCKET, SO.SNDBUF, BULK_SOCKBUF)
   try {
