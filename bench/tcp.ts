@@ -35,11 +35,19 @@ const TARGET_GBPS_LARGE = 10
 const TARGET_CONN_PER_S = 100_000
 const TARGET_IDLE_BYTES = 4096
 
-/** SO_SNDBUF / SO_RCVBUF of both ends of a bulk transfer: what iperf3 users set for a fast path. */
-const BULK_SOCKBUF = 2 * 1024 * 1024 - 1
-/** Bytes per write(2) and the most per read(2). */
-const WRITE = 256 * 1024
-const READ = 1024 * 1024
+/**
+ * SO_SNDBUF / SO_RCVBUF of both ends of a bulk transfer. Between stacks of one process the
+ * bandwidth-delay product is tiny, so the window only sets how much is copied per round; 256 KB
+ * keeps the rings and segments in cache (2 MB measured several times slower, and noisier, here).
+ */
+const BULK_SOCKBUF = 256 * 1024
+/**
+ * Bytes per write(2) and the most per read(2): iperf3's default buffer length for TCP. Each read
+ * returns a fresh array, so a larger one would measure the allocator (glibc maps anything this big
+ * or more afresh, page faults and all) rather than the stack.
+ */
+const WRITE = 128 * 1024
+const READ = 128 * 1024
 const BULK_PORT = 5201
 /** The largest MTU an IPv4 packet can fill. */
 export const LARGE_MTU = 65535
