@@ -318,13 +318,13 @@ function sendSegment(
       tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
     }
   } else if (seqGt(seqAdd(tp.snd_nxt, len), tp.snd_max)) tp.snd_max = seqAdd(tp.snd_nxt, len)
-  const err = ipOutput(v, m, inp.faddr, IpProto.TCP, {
-    ttl: inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl,
-    tos,
-    df: tv.pathMtuDiscovery !== 0,
-    src: inp.laddr,
-    dontRoute: false,
-  })
+  const ipo = tv.ipo
+  ipo.ttl = inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
+  ipo.tos = tos
+  ipo.df = tv.pathMtuDiscovery !== 0
+  ipo.src = inp.laddr
+  ipo.dontRoute = false
+  const err = ipOutput(v, m, inp.faddr, IpProto.TCP, ipo)
   if (err !== undefined) {
     // A local error is a soft error for an established connection (tcp_output's EHOSTUNREACH case);
     // the retransmission timer tries again.

@@ -16,6 +16,7 @@ import { Slot, type Vnet, vstate } from '../../net/vnet.js'
 import type { Inpcb } from '../in_pcb.js'
 import { InpcbTable } from '../in_pcb.js'
 import { ip } from '../ip.js'
+import type { IpOutOptions } from '../ip_output.js'
 import { type CcAlgo, CcVar, ccAttach } from './cc/cc.js'
 import { CcVnet } from './cc/cc_list.js'
 import { TcpIsn } from './tcp_isn.js'
@@ -305,6 +306,12 @@ export class TcpVnet implements RttConfig {
   readonly to = new TcpOptions()
   readonly oto = new TcpOptions()
   readonly seg = new TcpSeg()
+  /**
+   * ip_output's options for every segment sent, refilled each time rather than made per segment.
+   * Safe across the nested output a synchronous delivery may run: ipOutput reads them all before
+   * it hands the packet on.
+   */
+  readonly ipo: IpOutOptions = { ttl: 64, tos: 0, df: true, src: 0, dontRoute: false }
   // net.inet.tcp.* (times in ms)
   mssdflt = 536
   minmss = 216
