@@ -39,6 +39,13 @@ export interface BenchConfig {
   readonly aliasCounts: readonly [number, number]
   /** Netgraph node counts for `ngctl list`: the small (baseline) and the large size. */
   readonly ngNodes: readonly [number, number]
+  /** Wall time per TCP bulk or connection-rate repetition, ms, and repetitions. */
+  readonly tcpMs: number
+  readonly tcpReps: number
+  /** The most short connections per connection-rate repetition (each leaves a TIME_WAIT behind). */
+  readonly tcpConnMax: number
+  /** Idle connections held open for the memory-per-connection figure. */
+  readonly tcpIdleConns: number
   /** Whether to run the Linux baseline at all. */
   readonly linux: boolean
 }
@@ -63,6 +70,10 @@ export function benchConfig(quick: boolean, linux: boolean): BenchConfig {
       linuxPingInterval: 0,
       aliasCounts: [200, 2000],
       ngNodes: [400, 4000],
+      tcpMs: 50,
+      tcpReps: 1,
+      tcpConnMax: 500,
+      tcpIdleConns: 200,
       linux,
     }
   return {
@@ -83,6 +94,10 @@ export function benchConfig(quick: boolean, linux: boolean): BenchConfig {
     linuxPingInterval: 0,
     aliasCounts: [10000, 100000],
     ngNodes: [10000, 100000],
+    tcpMs: 1000,
+    tcpReps: 3,
+    tcpConnMax: 15000,
+    tcpIdleConns: 10000,
     linux,
   }
 }

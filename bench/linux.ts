@@ -30,7 +30,12 @@ export interface LinuxResult {
   readonly baselines: BaselineRule[]
 }
 
-function run(cmd: string, args: readonly string[], input?: string, timeoutMs = CMD_TIMEOUT_MS): string {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  input?: string,
+  timeoutMs = CMD_TIMEOUT_MS,
+): string {
   return execFileSync(cmd, args, {
     encoding: 'utf8',
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -40,7 +45,7 @@ function run(cmd: string, args: readonly string[], input?: string, timeoutMs = C
 }
 
 /** `ip [-n ns] [-force] -batch -` over the given lines. */
-function ipBatch(lines: readonly string[], opts: { ns?: string; force?: boolean } = {}): void {
+export function ipBatch(lines: readonly string[], opts: { ns?: string; force?: boolean } = {}): void {
   if (lines.length === 0) return
   const args = [
     ...(opts.ns === undefined ? [] : ['-n', opts.ns]),
@@ -106,7 +111,7 @@ function leftovers(): string[] {
   })
 }
 
-function removeNetns(names: readonly string[]): void {
+export function removeNetns(names: readonly string[]): void {
   ipBatch(
     names.map((n) => `netns del ${n}`),
     { force: true },
@@ -114,7 +119,7 @@ function removeNetns(names: readonly string[]): void {
 }
 
 /** Remove every namespace of ours (and stale ones); never throws. */
-function cleanup(): void {
+export function cleanup(): void {
   try {
     removeNetns(leftovers())
   } catch (e) {
@@ -164,12 +169,12 @@ async function measureCreate(n: number, cfg: BenchConfig): Promise<CreateFigures
 }
 
 /** The chain's namespaces, source first. */
-function chainNames(plan: ChainPlan): string[] {
+export function chainNames(plan: ChainPlan): string[] {
   return plan.nodes.map((n) => `${OWN}c${plan.routers}-${n.name}`)
 }
 
 /** The chain of chain.ts in the namespaces `names`: veth `l<i>a` / `l<i>b` for link i. */
-function buildLinuxChain(plan: ChainPlan, names: readonly string[]): void {
+export function buildLinuxChain(plan: ChainPlan, names: readonly string[]): void {
   const links = names
     .slice(1)
     .map((right, i) => `link add name l${i}a netns ${names[i]} type veth peer name l${i}b netns ${right}`)

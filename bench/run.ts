@@ -2,8 +2,9 @@
  * `npm run bench`: VirtNet's benchmark suite. Runs every group in one process — vnet creation and
  * memory, ping RTT and forwarding (alone and with idle vnets present), the emulator (a 10,000-node
  * lab built and started, pingall, real-clock pipe delay), scale (100k aliases, `ngctl list` over 100k
- * nodes, per item against a tenth of the size), a SYN flood at one listener, and the Linux network
- * namespace baseline where root and `ip netns` allow — then prints one table and writes JSON.
+ * nodes, per item against a tenth of the size), TCP (bulk throughput, connections per second, memory
+ * per idle connection), a SYN flood at one listener, and the Linux network namespace baselines (ping;
+ * iperf3 over veth) where root, `ip netns` and the programs allow — then prints one table and writes JSON.
  *
  *   node --expose-gc dist/bench/run.js [--quick] [--no-linux] [--out FILE]
  *
@@ -19,9 +20,11 @@ import { datapathMetrics } from './datapath.js'
 import { emulatorMetrics } from './emulator.js'
 import { type BenchConfig, benchConfig, canCollect, nowNs, progress, sinceNs } from './harness.js'
 import { linuxBaseline, linuxMissing } from './linux.js'
+import { linuxTcpBaseline, linuxTcpMissing } from './linux_tcp.js'
 import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
 import { scaleMetrics } from './scale.js'
 import { syncacheMetrics } from './syncache.js'
+import { tcpMetrics } from './tcp.js'
 import { vnetCreateMetrics } from './vnet_create.js'
 
 /** bench/results/latest.json in the source tree (this file runs from dist/bench/). */
@@ -64,6 +67,21 @@ async function addLinuxBaseline(metrics: Metric[], cfg: BenchConfig): Promise<st
   }
 }
 
+/** The iperf3 baseline for the TCP rows; needs iperf3 rather than ping, so it is checked on its own. */
+async function addLinuxTcpBaseline(metrics: Metric[], cfg: BenchConfig): Promise<string[]> {
+  if (!cfg.linux) return ['--no-linux (linux TCP baseline)']
+  const missing = linuxTcpMissing()
+  if (missing !== undefined) return [missing]
+  try {
+    const linux = await linuxTcpBaseline(cfg)
+    metrics.push(...linux.metrics)
+    applyBaselines(metrics, linux.baselines)
+    return []
+  } catch (e) {
+    return [`linux TCP baseline failed: ${(e as Error).message.split('\n')[0]}`]
+  }
+}
+
 async function main(): Promise<void> {
   const opts = options()
   const cfg = benchConfig(opts.quick, opts.linux)
@@ -74,11 +92,12 @@ async function main(): Promise<void> {
   const metrics: Metric[] = [
     ...vnetCreateMetrics(cfg),
     ...(await datapathMetrics(cfg)),
+    ...(await tcpMetrics(cfg)),
     ...(await emulatorMetrics(cfg)),
     ...(await scaleMetrics(cfg)),
     ...(await syncacheMetrics(cfg)),
   ]
-  const skipped = await addLinuxBaseline(metrics, cfg)
+  const skipped = [...(await addLinuxBaseline(metrics, cfg)), ...(await addLinuxTcpBaseline(metrics, cfg))]
   const load = [loadBefore, loadavg()[0]!]
   console.log(renderTable(metrics, skipped))
   console.log(`\n${machineText(load)}`)

@@ -9,6 +9,12 @@
 export const HEADROOM = 128
 /** Size of a pooled buffer: headroom plus a 1500-byte MTU frame and spare. */
 export const CLUSTER = 2048
+/**
+ * Size of a pooled jumbo buffer (FreeBSD's MJUM16BYTES and up): headroom plus the largest IPv4
+ * packet behind a link header, so large-MTU links (in-process epairs at 65535) allocate nothing per
+ * packet either.
+ */
+export const JUMBO = HEADROOM + 65536 + 128
 
 export class Mbuf {
   data: Uint8Array
@@ -25,6 +31,12 @@ export class Mbuf {
    * links (like veth's checksum offload), cleared for anything that enters from outside.
    */
   csumValid = false
+  /**
+   * The TCP checksum is not computed yet (FreeBSD's CSUM_TCP): IP output computes it unless the
+   * interface offloads it to an in-process peer, whose input then trusts the segment
+   * (CSUM_DATA_VALID). Cleared for anything that enters from outside.
+   */
+  csumL4 = false
   /**
    * Received as a link-layer broadcast or multicast (M_BCAST|M_MCAST): set by Ethernet input, cleared
    * by IP output. Such a datagram is never forwarded nor answered with an ICMP error.
@@ -62,19 +74,34 @@ export class MbufPool {
   private free: Mbuf | null = null
   private freeCount = 0
   private readonly maxFree: number
+  /** Jumbo buffers kept for reuse; far fewer, since each is 32 clusters' worth of memory. */
+  private freeJumbo: Mbuf | null = null
+  private freeJumboCount = 0
+  private readonly maxFreeJumbo: number
   /** Buffers handed out and not yet returned; a leak shows up here. */
   inUse = 0
   allocated = 0
 
-  constructor(maxFree = 4096) {
+  constructor(maxFree = 4096, maxFreeJumbo = 64) {
     this.maxFree = maxFree
+    this.maxFreeJumbo = maxFreeJumbo
   }
 
   /** A buffer with HEADROOM in front and room for `size` bytes of data. */
   get(size = CLUSTER - HEADROOM): Mbuf {
     let m: Mbuf
-    if (size > CLUSTER - HEADROOM) {
+    if (size > JUMBO - HEADROOM) {
       m = new Mbuf(size + HEADROOM, false)
+    } else if (size > CLUSTER - HEADROOM) {
+      if (this.freeJumbo !== null) {
+        m = this.freeJumbo
+        this.freeJumbo = m.next
+        this.freeJumboCount--
+        m.next = null
+      } else {
+        m = new Mbuf(JUMBO, true)
+        this.allocated++
+      }
     } else if (this.free !== null) {
       m = this.free
       this.free = m.next
@@ -89,6 +116,7 @@ export class MbufPool {
     m.rcvif = null
     m.stamp = 0
     m.csumValid = false
+    m.csumL4 = false
     m.linkBcast = false
     this.inUse++
     return m
@@ -110,13 +138,23 @@ export class MbufPool {
     c.rcvif = m.rcvif
     c.stamp = m.stamp
     c.csumValid = m.csumValid
+    c.csumL4 = m.csumL4
     c.linkBcast = m.linkBcast
     return c
   }
 
   put(m: Mbuf): void {
     this.inUse--
-    if (!m.pooled || this.freeCount >= this.maxFree) return
+    if (!m.pooled) return
+    m.rcvif = null
+    if (m.data.length === JUMBO) {
+      if (this.freeJumboCount >= this.maxFreeJumbo) return
+      m.next = this.freeJumbo
+      this.freeJumbo = m
+      this.freeJumboCount++
+      return
+    }
+    if (this.freeCount >= this.maxFree) return
     m.next = this.free
     m.rcvif = null
     this.free = m

@@ -50,6 +50,7 @@ import {
   type SocketFd,
   type SocketInfo,
   type SocketOwner,
+  type TcpInfo,
 } from './syscalls.js'
 
 /** The opening process's descriptor table: `install` takes a descriptor and returns its release. */
@@ -111,85 +112,132 @@ interface ProtoOpts {
 
 /**
  * What every socket descriptor does the same way whatever its type: naming, options, non-blocking
- * mode, shutdown, readiness and close. `open` fails with EBADF once the socket is closed.
+ * mode, shutdown, readiness and close. `open` fails with EBADF once the socket is closed. A class,
+ * so that a descriptor is one small object and its calls live on the prototype: a connection-heavy
+ * program opens descriptors by the thousand.
  */
-function commonFd(so: Socket, release: (() => void) | null, proto: ProtoOpts | null) {
-  const open = (op: string): Socket => {
-    if (so.closed) throw new SysError('EBADF', op)
-    return so
+abstract class CommonFd {
+  readonly so: Socket
+  readonly type: number
+  private readonly release: (() => void) | null
+  private readonly proto: ProtoOpts | null
+
+  constructor(so: Socket, release: (() => void) | null, proto: ProtoOpts | null) {
+    this.so = so
+    this.type = so.type
+    this.release = release
+    this.proto = proto
   }
-  return {
-    open,
-    fd: {
-      type: so.type,
-      bind: (sa: SockAddrIn) => open('bind').usr.bind(so, checkAddr(sa, 'bind')),
-      disconnect: () => open('connect').usr.disconnect(so),
-      getsockname: () => open('getsockname').usr.sockaddr(so),
-      getpeername: () => open('getpeername').usr.peeraddr(so),
-      setsockopt: (level: number, name: number, value: number) => {
-        open('setsockopt')
-        if (!Number.isInteger(value)) throw new SysError('EINVAL', 'setsockopt')
-        if (level === SOL_SOCKET) return sosetopt(so, name, value)
-        if (proto !== null && level === proto.level) return proto.set(so, name, value)
-        if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'setsockopt')
-        ipSetopt(pcbOf(so), name, value)
-      },
-      getsockopt: (level: number, name: number) => {
-        open('getsockopt')
-        if (level === SOL_SOCKET) return sogetopt(so, name)
-        if (proto !== null && level === proto.level) return proto.get(so, name)
-        if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'getsockopt')
-        return ipGetopt(pcbOf(so), name)
-      },
-      setNonBlocking: (on: boolean) => {
-        open('fcntl')
-        if (on) so.state |= SS.NBIO
-        else so.state &= ~SS.NBIO
-      },
-      shutdown: (how: number) => soshutdown(open('shutdown'), how),
-      pollIn: async (timeoutNs: number) => sopollRead(open('poll'), timeoutNs),
-      pollOut: async (timeoutNs: number) => sopollWrite(open('poll'), timeoutNs),
-      close: () => {
-        release?.()
-        soclose(so)
-      },
-    },
+
+  protected open(op: string): Socket {
+    if (this.so.closed) throw new SysError('EBADF', op)
+    return this.so
+  }
+
+  bind(sa: SockAddrIn): void {
+    this.open('bind').usr.bind(this.so, checkAddr(sa, 'bind'))
+  }
+
+  disconnect(): void {
+    this.open('connect').usr.disconnect(this.so)
+  }
+
+  getsockname(): SockAddrIn {
+    return this.open('getsockname').usr.sockaddr(this.so)
+  }
+
+  getpeername(): SockAddrIn {
+    return this.open('getpeername').usr.peeraddr(this.so)
+  }
+
+  setsockopt(level: number, name: number, value: number): void {
+    const so = this.open('setsockopt')
+    if (!Number.isInteger(value)) throw new SysError('EINVAL', 'setsockopt')
+    if (level === SOL_SOCKET) sosetopt(so, name, value)
+    else if (this.proto !== null && level === this.proto.level) this.proto.set(so, name, value)
+    else if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'setsockopt')
+    else ipSetopt(pcbOf(so), name, value)
+  }
+
+  getsockopt(level: number, name: number): number {
+    const so = this.open('getsockopt')
+    if (level === SOL_SOCKET) return sogetopt(so, name)
+    if (this.proto !== null && level === this.proto.level) return this.proto.get(so, name)
+    if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'getsockopt')
+    return ipGetopt(pcbOf(so), name)
+  }
+
+  setNonBlocking(on: boolean): void {
+    const so = this.open('fcntl')
+    if (on) so.state |= SS.NBIO
+    else so.state &= ~SS.NBIO
+  }
+
+  shutdown(how: number): void {
+    soshutdown(this.open('shutdown'), how)
+  }
+
+  async pollIn(timeoutNs: number): Promise<boolean> {
+    return sopollRead(this.open('poll'), timeoutNs)
+  }
+
+  async pollOut(timeoutNs: number): Promise<boolean> {
+    return sopollWrite(this.open('poll'), timeoutNs)
+  }
+
+  close(): void {
+    this.release?.()
+    soclose(this.so)
+  }
+}
+
+/** The descriptor of a datagram (UDP) socket. */
+class DgramFd extends CommonFd implements SocketFd {
+  async connect(sa: SockAddrIn): Promise<void> {
+    this.open('connect').usr.connect(this.so, checkAddr(sa, 'connect'))
+  }
+
+  listen(): void {
+    this.open('listen')
+    throw new SysError('EOPNOTSUPP', 'listen')
+  }
+
+  async accept(): Promise<{ fd: SocketFd; from: SockAddrIn }> {
+    this.open('accept')
+    throw new SysError('EOPNOTSUPP', 'accept')
+  }
+
+  async send(data: Uint8Array, flags = 0): Promise<number> {
+    sosend(this.open('send'), data, null, flags)
+    return data.length
+  }
+
+  async recv(max: number, flags = 0, timeoutNs = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
+    if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'recv')
+    return (await soreceiveDgram(this.open('recv'), max, flags & (MSG.PEEK | MSG.DONTWAIT), timeoutNs)).data
+  }
+
+  tcpInfo(): TcpInfo {
+    throw new SysError('EOPNOTSUPP', 'getsockopt')
+  }
+
+  sendto(data: Uint8Array, to?: SockAddrIn, flags = 0): number {
+    sosend(this.open('sendto'), data, to === undefined ? null : checkAddr(to, 'sendto'), flags)
+    return data.length
+  }
+
+  async recvfrom(
+    max: number,
+    flags = 0,
+    timeoutNs = Number.POSITIVE_INFINITY,
+  ): Promise<{ data: Uint8Array; from: SockAddrIn; flags: number }> {
+    if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'recvfrom')
+    return soreceiveDgram(this.open('recvfrom'), max, flags & (MSG.PEEK | MSG.DONTWAIT), timeoutNs)
   }
 }
 
 function socketFd(so: Socket, release: (() => void) | null): SocketFd {
-  const { open, fd } = commonFd(so, release, null)
-  return {
-    ...fd,
-    connect: async (sa) => open('connect').usr.connect(so, checkAddr(sa, 'connect')),
-    listen: () => {
-      open('listen')
-      throw new SysError('EOPNOTSUPP', 'listen')
-    },
-    accept: async () => {
-      open('accept')
-      throw new SysError('EOPNOTSUPP', 'accept')
-    },
-    send: async (data, flags = 0) => {
-      sosend(open('send'), data, null, flags)
-      return data.length
-    },
-    recv: async (max, flags = 0, timeoutNs = Number.POSITIVE_INFINITY) => {
-      if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'recv')
-      return (await soreceiveDgram(open('recv'), max, flags & (MSG.PEEK | MSG.DONTWAIT), timeoutNs)).data
-    },
-    tcpInfo: () => {
-      throw new SysError('EOPNOTSUPP', 'getsockopt')
-    },
-    sendto: (data, to, flags = 0) => {
-      sosend(open('sendto'), data, to === undefined ? null : checkAddr(to, 'sendto'), flags)
-      return data.length
-    },
-    recvfrom: async (max, flags = 0, timeoutNs = Number.POSITIVE_INFINITY) => {
-      if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'recvfrom')
-      return soreceiveDgram(open('recvfrom'), max, flags & (MSG.PEEK | MSG.DONTWAIT), timeoutNs)
-    },
-  }
+  return new DgramFd(so, release, null)
 }
 
 /** IPPROTO_IP options of any inet socket (ip_ctloutput). */
@@ -217,50 +265,85 @@ const TCP_OPTS: ProtoOpts = { level: IPPROTO_TCP, set: tcpSetopt, get: tcpGetopt
  * The descriptor of a stream (TCP) socket. `files` is the owner's descriptor table (accepted
  * connections go into the accepting process's), `release` gives this socket's descriptor back.
  */
-function streamFd(so: StreamSocket, files: FileTable | null, release: (() => void) | null): SocketFd {
-  const { open, fd } = commonFd(so, release, TCP_OPTS)
-  const stream = (op: string): StreamSocket => open(op) as StreamSocket
-  const recv = async (max: number, flags = 0, timeoutNs = Number.POSITIVE_INFINITY): Promise<Uint8Array> => {
-    if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'read')
-    return soreceiveStream(stream('read'), max, flags & (MSG.PEEK | MSG.DONTWAIT | MSG.WAITALL), timeoutNs)
+class StreamFd extends CommonFd implements SocketFd {
+  declare readonly so: StreamSocket
+  private readonly files: FileTable | null
+
+  constructor(so: StreamSocket, files: FileTable | null, release: (() => void) | null) {
+    super(so, release, TCP_OPTS)
+    this.files = files
   }
-  const peer = (): SockAddrIn => {
+
+  private stream(op: string): StreamSocket {
+    return this.open(op) as StreamSocket
+  }
+
+  connect(sa: SockAddrIn): Promise<void> {
+    return soconnectStream(this.stream('connect'), checkAddr(sa, 'connect'))
+  }
+
+  listen(backlog: number): void {
+    if (!Number.isInteger(backlog)) throw new SysError('EINVAL', 'listen')
+    solisten(this.stream('listen'), backlog)
+  }
+
+  async accept(timeoutNs = Number.POSITIVE_INFINITY): Promise<{ fd: SocketFd; from: SockAddrIn }> {
+    const c = await soaccept(this.stream('accept'), timeoutNs)
+    const files = this.files
+    return { fd: streamFd(c, files, files === null ? null : files.install(c)), from: c.usr.peeraddr(c) }
+  }
+
+  send(data: Uint8Array, flags = 0): Promise<number> {
+    return sosendStream(this.stream('write'), data, flags & (MSG.DONTWAIT | MSG.OOB))
+  }
+
+  async recv(max: number, flags = 0, timeoutNs = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
+    if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'read')
+    return soreceiveStream(
+      this.stream('read'),
+      max,
+      flags & (MSG.PEEK | MSG.DONTWAIT | MSG.WAITALL),
+      timeoutNs,
+    )
+  }
+
+  tcpInfo(): TcpInfo {
+    return tcpInfo(this.stream('getsockopt'))
+  }
+
+  sendto(data: Uint8Array, to?: SockAddrIn, flags = 0): number {
+    const so = this.so
+    this.open('sendto')
+    if (to !== undefined && (so.state & SS.ISCONNECTED) !== 0) throw new SysError('EISCONN', 'sendto')
+    if ((so.state & SS.CANTSENDMORE) !== 0) throw new SysError('EPIPE', 'sendto')
+    if ((so.state & (SS.ISCONNECTED | SS.ISCONNECTING)) === 0) throw new SysError('ENOTCONN', 'sendto')
+    // A synchronous send queues what fits now, like a non-blocking write.
+    const n = Math.min(so.sbsnd.space, data.length)
+    if (n === 0 && data.length > 0) throw new SysError('EAGAIN', 'sendto')
+    so.usr.send(so, data.subarray(0, n), null, flags)
+    return n
+  }
+
+  async recvfrom(
+    max: number,
+    flags = 0,
+    timeoutNs = Number.POSITIVE_INFINITY,
+  ): Promise<{ data: Uint8Array; from: SockAddrIn; flags: number }> {
+    const data = await this.recv(max, flags, timeoutNs)
+    return { data, from: this.peer(), flags: 0 }
+  }
+
+  private peer(): SockAddrIn {
     try {
-      return so.usr.peeraddr(so)
+      return this.so.usr.peeraddr(this.so)
     } catch {
       return { addr: 0, port: 0 }
     }
   }
-  return {
-    ...fd,
-    connect: (sa) => soconnectStream(stream('connect'), checkAddr(sa, 'connect')),
-    listen: (backlog) => {
-      if (!Number.isInteger(backlog)) throw new SysError('EINVAL', 'listen')
-      solisten(stream('listen'), backlog)
-    },
-    accept: async (timeoutNs = Number.POSITIVE_INFINITY) => {
-      const c = await soaccept(stream('accept'), timeoutNs)
-      return { fd: streamFd(c, files, files === null ? null : files.install(c)), from: c.usr.peeraddr(c) }
-    },
-    send: (data, flags = 0) => sosendStream(stream('write'), data, flags & (MSG.DONTWAIT | MSG.OOB)),
-    recv,
-    tcpInfo: () => tcpInfo(stream('getsockopt')),
-    sendto: (data, to, flags = 0) => {
-      open('sendto')
-      if (to !== undefined && (so.state & SS.ISCONNECTED) !== 0) throw new SysError('EISCONN', 'sendto')
-      if ((so.state & SS.CANTSENDMORE) !== 0) throw new SysError('EPIPE', 'sendto')
-      if ((so.state & (SS.ISCONNECTED | SS.ISCONNECTING)) === 0) throw new SysError('ENOTCONN', 'sendto')
-      // A synchronous send queues what fits now, like a non-blocking write.
-      const n = Math.min(so.sbsnd.space, data.length)
-      if (n === 0 && data.length > 0) throw new SysError('EAGAIN', 'sendto')
-      so.usr.send(so, data.subarray(0, n), null, flags)
-      return n
-    },
-    recvfrom: async (max, flags = 0, timeoutNs = Number.POSITIVE_INFINITY) => {
-      const data = await recv(max, flags, timeoutNs)
-      return { data, from: peer(), flags: 0 }
-    },
-  }
+}
+
+function streamFd(so: StreamSocket, files: FileTable | null, release: (() => void) | null): SocketFd {
+  return new StreamFd(so, files, release)
 }
 
 /** The sockets of v a caller may see: all of them, or only a shared-stack jail's own (cr_canseeinpcb). */

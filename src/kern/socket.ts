@@ -169,12 +169,14 @@ export class Socket {
   state = 0
   /** so_error: a pending asynchronous error (ICMP unreachable on a connected socket ...). */
   error: SysError | null = null
-  readonly rcv: DgramBuf
+  /** The datagram receive queue, made on first use: a stream socket has its own buffers and never does. */
+  private rcvq: DgramBuf | null = null
+  private readonly rcvHiwat0: number
   sndHiwat: number
   /** SO_LINGER seconds; -1 when off. */
   linger = -1
-  /** Readers and pollers sleep here; protocols wake it when data, errors or state arrive. */
-  readonly wait: WaitQueue
+  /** Readers and pollers sleep here (made when the first one does); protocols wake it when data, errors or state arrive. */
+  private waitq: WaitQueue | null = null
   readonly clock: Clock
   /** The protocol control block (struct inpcb ...). */
   pcb: unknown = null
@@ -193,15 +195,32 @@ export class Socket {
     this.type = type
     this.protocol = protocol
     this.usr = usr
-    this.rcv = new DgramBuf(rcvHiwat)
+    this.rcvHiwat0 = rcvHiwat
     this.sndHiwat = sndHiwat
     this.clock = clock
-    this.wait = new WaitQueue(clock)
   }
 
-  /** sorwakeup / sowwakeup: something changed that a sleeper may want. */
+  get rcv(): DgramBuf {
+    let q = this.rcvq
+    if (q === null) {
+      q = new DgramBuf(this.rcvHiwat0)
+      this.rcvq = q
+    }
+    return q
+  }
+
+  get wait(): WaitQueue {
+    let w = this.waitq
+    if (w === null) {
+      w = new WaitQueue(this.clock)
+      this.waitq = w
+    }
+    return w
+  }
+
+  /** sorwakeup / sowwakeup: something changed that a sleeper may want (nobody, if none ever slept). */
   wakeup(): void {
-    this.wait.wakeAll()
+    this.waitq?.wakeAll()
   }
 
   /** Record an asynchronous error for the next call to report (so_error) and wake sleepers. */

@@ -23,9 +23,12 @@ const Q = { NONE: 0, INCOMP: 1, COMP: 2 } as const
 export class StreamSocket extends Socket {
   readonly sbrcv: StreamBuf
   readonly sbsnd: StreamBuf
-  /** A listener's queues: handshakes under way (so_incomp) and connections to accept (so_comp). */
-  readonly incomp: StreamSocket[] = []
-  readonly comp: StreamSocket[] = []
+  /**
+   * A listener's queues: handshakes under way (so_incomp) and connections to accept (so_comp).
+   * Made on first use, which only a listener's is: a connection costs no empty queues.
+   */
+  private incompQ: StreamSocket[] | null = null
+  private compQ: StreamSocket[] | null = null
   qlimit = 0
   /** For a queued connection, its listener (so_head) and which queue it is on. */
   head: StreamSocket | null = null
@@ -37,6 +40,24 @@ export class StreamSocket extends Socket {
     super(SOCK.STREAM, protocol, usr, clock, 0, sndHiwat)
     this.sbrcv = new StreamBuf(rcvHiwat)
     this.sbsnd = new StreamBuf(sndHiwat)
+  }
+
+  get incomp(): StreamSocket[] {
+    let q = this.incompQ
+    if (q === null) {
+      q = []
+      this.incompQ = q
+    }
+    return q
+  }
+
+  get comp(): StreamSocket[] {
+    let q = this.compQ
+    if (q === null) {
+      q = []
+      this.compQ = q
+    }
+    return q
   }
 
   get listening(): boolean {

@@ -12,13 +12,24 @@
  * exact integer for any buffer a process can hold (each word adds at most 0xffff, far below 2^53).
  */
 export function sum16(buf: Uint8Array, off: number, len: number, acc = 0): number {
+  // High and low bytes of the words summed apart, eight bytes a turn: the same total as adding
+  // whole words (hi·256 + lo), with fewer shifts and dependent additions per byte (RFC 1071 §2(B)).
   const end = off + len
+  const end8 = off + (len & ~7)
   const even = off + (len & ~1)
-  let s = 0
+  let hi = 0
+  let lo = 0
   let i = off
-  for (; i < even; i += 2) s += (buf[i] << 8) | buf[i + 1]
-  if (i < end) s += buf[i] << 8
-  return acc + s
+  for (; i < end8; i += 8) {
+    hi += buf[i] + buf[i + 2] + buf[i + 4] + buf[i + 6]
+    lo += buf[i + 1] + buf[i + 3] + buf[i + 5] + buf[i + 7]
+  }
+  for (; i < even; i += 2) {
+    hi += buf[i]
+    lo += buf[i + 1]
+  }
+  if (i < end) hi += buf[i]
+  return acc + hi * 256 + lo
 }
 
 /** Folds an accumulator from `sum16` into 16 bits with end-around carry. Non-zero input never folds to 0. */

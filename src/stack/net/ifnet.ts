@@ -150,6 +150,12 @@ export class Ifnet implements NetisrTarget {
   tap: IfTap | null = null
   /** The other half of a pair interface (epair), destroyed together with this one. */
   peer: Ifnet | null = null
+  /**
+   * In-process checksum offload, as Linux veth does: TCP segments leaving through this interface may
+   * carry their checksum unfinished when the frame goes straight to an in-process peer (see
+   * csum_offload.ts). Off by default, as FreeBSD's epair announces no TXCSUM.
+   */
+  csumOffload = false
   /** Routes through this interface, kept by its vnet's RouteTable (created with the first). */
   routes: Set<Route> | null = null
 

@@ -74,10 +74,13 @@ export class Route {
 }
 
 export class RouteTable {
-  /** One map per prefix length, keyed by the masked destination as an int32 (cheap for V8 to hash). */
-  private readonly byLen: Array<Map<number, Route> | undefined> = new Array(33)
   /** Prefix lengths that have at least one route, longest first. */
   private lens: number[] = []
+  /**
+   * One map per length in `lens` (same order), keyed by the masked destination as an int32 (cheap
+   * for V8 to hash). Parallel arrays rather than 33 slots: a bare vnet has one or two lengths.
+   */
+  private maps: Map<number, Route>[] = []
   private count = 0
   private cacheKeys: Int32Array | null = null
   private cacheRoutes: Array<Route | null> | null = null
@@ -142,28 +145,38 @@ export class RouteTable {
 
   private probe(dst: number): Route | null {
     const lens = this.lens
+    const maps = this.maps
     for (let i = 0; i < lens.length; i++) {
-      const len = lens[i]!
-      const r = this.byLen[len]!.get(dst & maskOf(len))
+      const r = maps[i]!.get(dst & maskOf(lens[i]!))
       if (r !== undefined) return r
     }
     return null
   }
 
+  /** The map of routes with this prefix length, if there are any. */
+  private mapOf(len: number): Map<number, Route> | undefined {
+    const lens = this.lens
+    for (let i = 0; i < lens.length; i++) if (lens[i] === len) return this.maps[i]
+    return undefined
+  }
+
   /** The route for exactly dst/prefixLen, if any. */
   get(dst: number, prefixLen: number): Route | undefined {
-    return this.byLen[prefixLen]?.get(dst & maskOf(prefixLen))
+    return this.mapOf(prefixLen)?.get(dst & maskOf(prefixLen))
   }
 
   add(r: Route): void {
-    let m = this.byLen[r.prefixLen]
+    let m = this.mapOf(r.prefixLen)
     if (m?.has(r.dst | 0) === true) throw new SysError('EEXIST', 'RTM_ADD')
     // rtsock answers a table that cannot grow with ENOBUFS ("not enough memory" in route(8)).
     if (!this.admit()) throw new SysError('ENOBUFS', 'RTM_ADD')
     if (m === undefined) {
       m = new Map()
-      this.byLen[r.prefixLen] = m
-      this.lens = [...this.lens, r.prefixLen].sort((a, b) => b - a)
+      // Longest first: insert before the first shorter length.
+      let i = 0
+      while (i < this.lens.length && this.lens[i]! > r.prefixLen) i++
+      this.lens = [...this.lens.slice(0, i), r.prefixLen, ...this.lens.slice(i)]
+      this.maps = [...this.maps.slice(0, i), m, ...this.maps.slice(i)]
     }
     m.set(r.dst | 0, r)
     this.count++
@@ -188,7 +201,7 @@ export class RouteTable {
 
   /** Point a route at another interface and source address (RTM_CHANGE), keeping the indexes right. */
   rebind(r: Route, ifp: Ifnet, ifa: IfAddr | null): void {
-    const inTable = this.byLen[r.prefixLen]?.get(r.dst | 0) === r
+    const inTable = this.mapOf(r.prefixLen)?.get(r.dst | 0) === r
     if (inTable) this.unindex(r)
     r.ifp = ifp
     r.ifa = ifa
@@ -202,7 +215,7 @@ export class RouteTable {
   }
 
   remove(r: Route): boolean {
-    const m = this.byLen[r.prefixLen]
+    const m = this.mapOf(r.prefixLen)
     if (m === undefined || m.get(r.dst | 0) !== r) return false
     m.delete(r.dst | 0)
     this.count--
@@ -213,14 +226,15 @@ export class RouteTable {
   }
 
   private dropLen(len: number): void {
-    this.byLen[len] = undefined
-    this.lens = this.lens.filter((l) => l !== len)
+    const i = this.lens.indexOf(len)
+    this.lens = this.lens.filter((_, j) => j !== i)
+    this.maps = this.maps.filter((_, j) => j !== i)
   }
 
   /** All routes, ordered as netstat prints them: by destination, then prefix length. */
   list(): Route[] {
     const out: Route[] = []
-    for (const len of this.lens) for (const r of this.byLen[len]!.values()) out.push(r)
+    for (const m of this.maps) for (const r of m.values()) out.push(r)
     return out.sort((a, b) => a.dst - b.dst || a.prefixLen - b.prefixLen)
   }
 

@@ -50,6 +50,11 @@ export class UnitAlloc {
   allocSpecific(unit: number): boolean {
     if (unit < this.next) return this.queued?.delete(unit) === true
     if (this.above?.has(unit)) return false
+    // The next unit in order (every vnet's lo0): no set needed, as for allocAny.
+    if (unit === this.next) {
+      this.next++
+      return true
+    }
     ;(this.above ??= new Set()).add(unit)
     return true
   }

@@ -66,6 +66,14 @@ export interface BindRights {
 export class InpcbTable {
   /** Bound endpoints by local port; most recently bound first, as FreeBSD's hash chains. */
   private readonly byPort = new Map<number, Inpcb[]>()
+  /**
+   * The input path's two indexes over the same endpoints (FreeBSD's exact-match and wildcard
+   * hashes): connected ones by (local port, foreign port), unconnected ones by local port, each
+   * most recent first. A listener with thousands of connections then finds a segment's connection
+   * without walking its siblings. Keys are int32, so never boxed.
+   */
+  private readonly exact = new Map<number, Inpcb[]>()
+  private readonly unconnected = new Map<number, Inpcb[]>()
   /** Every endpoint, bound or not, in creation order (netstat -a, sockstat). */
   private readonly attached = new Set<Inpcb>()
   private readonly rng: Rng
@@ -141,16 +149,18 @@ export class InpcbTable {
    * jail's wildcard endpoint only hears its own addresses.
    */
   lookup(faddr: number, fport: number, laddr: number, lport: number): Inpcb | null {
-    const list = this.byPort.get(lport)
+    const conns = this.exact.get(exactKey(lport, fport))
+    if (conns !== undefined)
+      for (let i = 0; i < conns.length; i++) {
+        const p = conns[i]!
+        if (p.faddr === faddr && p.laddr === laddr) return p
+      }
+    const list = this.unconnected.get(lport)
     if (list === undefined) return null
     let wild: Inpcb | null = null
     let specific: Inpcb | null = null
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!
-      if (p.faddr !== INADDR_ANY) {
-        if (p.faddr === faddr && p.fport === fport && p.laddr === laddr) return p
-        continue
-      }
       if (p.laddr === laddr) specific ??= p
       else if (p.laddr === INADDR_ANY && wild === null && (p.jail === null || p.jail.ip4.includes(laddr)))
         wild = p
@@ -234,21 +244,40 @@ export class InpcbTable {
   }
 
   private hash(pcb: Inpcb): void {
-    const list = this.byPort.get(pcb.lport)
-    if (list === undefined) this.byPort.set(pcb.lport, [pcb])
-    else list.unshift(pcb)
+    listAdd(this.byPort, pcb.lport, pcb)
+    if (pcb.faddr !== INADDR_ANY) listAdd(this.exact, exactKey(pcb.lport, pcb.fport), pcb)
+    else listAdd(this.unconnected, pcb.lport, pcb)
     pcb.inTable = true
   }
 
   private unhash(pcb: Inpcb): void {
     if (!pcb.inTable) return
     pcb.inTable = false
-    const list = this.byPort.get(pcb.lport)
-    if (list === undefined) return
-    const i = list.indexOf(pcb)
-    if (i >= 0) list.splice(i, 1)
-    if (list.length === 0) this.byPort.delete(pcb.lport)
+    listRemove(this.byPort, pcb.lport, pcb)
+    // Where hash() put it: the address has not changed since (connect and disconnect unhash first).
+    if (pcb.faddr !== INADDR_ANY) listRemove(this.exact, exactKey(pcb.lport, pcb.fport), pcb)
+    else listRemove(this.unconnected, pcb.lport, pcb)
   }
+}
+
+/** The exact-match index's key: both ports in one int32. */
+function exactKey(lport: number, fport: number): number {
+  return (lport << 16) | fport
+}
+
+/** Put pcb first on map[key]'s list (most recent first, as FreeBSD's hash chains). */
+function listAdd(map: Map<number, Inpcb[]>, key: number, pcb: Inpcb): void {
+  const list = map.get(key)
+  if (list === undefined) map.set(key, [pcb])
+  else list.unshift(pcb)
+}
+
+function listRemove(map: Map<number, Inpcb[]>, key: number, pcb: Inpcb): void {
+  const list = map.get(key)
+  if (list === undefined) return
+  const i = list.indexOf(pcb)
+  if (i >= 0) list.splice(i, 1)
+  if (list.length === 0) map.delete(key)
 }
 
 /**

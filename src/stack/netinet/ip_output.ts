@@ -13,6 +13,7 @@ import { IP_DF, IP_MF, IP_OFFMASK, IPV4_MIN_HDR, writeIpv4Header } from '../../w
 import type { Ifnet } from '../net/ifnet.js'
 import { type Route, RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
+import { ifOffloadsCsum, inDelayedCksum } from './in_cksum.js'
 import { ip } from './ip.js'
 
 /** undefined on success (including "held for ARP" and blackholed), else the errno to report. */
@@ -103,6 +104,8 @@ export function ipSend(
   mtu: number,
   forwarded: boolean,
 ): OutError {
+  // The interface's hwassist: a deferred TCP checksum is finished here unless it may stay deferred.
+  if (m.csumL4 && (m.len > mtu || !ifOffloadsCsum(ifp))) inDelayedCksum(m)
   if (m.len <= mtu) return ifp.output(ifp, m, nextHop, bcast, forwarded)
   return ipFragment(v, ifp, m, nextHop, bcast, mtu, forwarded)
 }

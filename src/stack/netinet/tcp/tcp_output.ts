@@ -10,7 +10,7 @@
 import { SS } from '../../../kern/socket.js'
 import { IpProto } from '../../../wire/ipv4.js'
 import { seqAdd, seqDiff, seqGt, seqLt } from '../../../wire/seq.js'
-import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/tcp.js'
+import { TCP_HDR_LEN, TH, TOF, writeTcpHeader } from '../../../wire/tcp.js'
 import { ip } from '../ip.js'
 import { ipOutput } from '../ip_output.js'
 import { inRecoveryFast } from './tcp_cc_hooks.js'
@@ -279,7 +279,8 @@ function sendSegment(
   )
   if (len > 0) sb.copyOut(off, m.data, m.off + hl, len)
   m.len = hl + len
-  tcpFinish(m.data, m.off, m.len, inp.laddr, inp.faddr)
+  // CSUM_TCP: IP output computes the checksum, unless the interface offloads it (in_cksum.ts).
+  m.csumL4 = true
   st.tcps_sndtotal++
   // What we now advertise, and no ACK is owed any more.
   if (recwin > 0 && seqGt(seqAdd(tp.rcv_nxt, recwin), tp.rcv_adv)) tp.rcv_adv = seqAdd(tp.rcv_nxt, recwin)
@@ -317,13 +318,13 @@ function sendSegment(
       tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
     }
   } else if (seqGt(seqAdd(tp.snd_nxt, len), tp.snd_max)) tp.snd_max = seqAdd(tp.snd_nxt, len)
-  const err = ipOutput(v, m, inp.faddr, IpProto.TCP, {
-    ttl: inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl,
-    tos,
-    df: tv.pathMtuDiscovery !== 0,
-    src: inp.laddr,
-    dontRoute: false,
-  })
+  const ipo = tv.ipo
+  ipo.ttl = inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
+  ipo.tos = tos
+  ipo.df = tv.pathMtuDiscovery !== 0
+  ipo.src = inp.laddr
+  ipo.dontRoute = false
+  const err = ipOutput(v, m, inp.faddr, IpProto.TCP, ipo)
   if (err !== undefined) {
     // A local error is a soft error for an established connection (tcp_output's EHOSTUNREACH case);
     // the retransmission timer tries again.

@@ -16,6 +16,7 @@ import { Slot, type Vnet, vstate } from '../../net/vnet.js'
 import type { Inpcb } from '../in_pcb.js'
 import { InpcbTable } from '../in_pcb.js'
 import { ip } from '../ip.js'
+import type { IpOutOptions } from '../ip_output.js'
 import { type CcAlgo, CcVar, ccAttach } from './cc/cc.js'
 import { CcVnet } from './cc/cc_list.js'
 import { TcpIsn } from './tcp_isn.js'
@@ -262,7 +263,8 @@ export class Tcpcb {
   /** Times the retransmission timer fired for this connection (tcpi_snd_rexmitpack-like). */
   rexmits = 0
   /** Deadlines per TT_* (host ns; 0 = off) and the one callout that serves them. */
-  readonly timers = new Float64Array(TT_N)
+  // A plain array: a Float64Array costs twice the memory of an idle connection's five deadlines.
+  readonly timers: number[] = new Array<number>(TT_N).fill(0)
   timer: Timer | null = null
 
   constructor(inp: Inpcb, so: StreamSocket, tv: TcpVnet) {
@@ -321,6 +323,12 @@ export class TcpVnet implements RttConfig {
   readonly to = new TcpOptions()
   readonly oto = new TcpOptions()
   readonly seg = new TcpSeg()
+  /**
+   * ip_output's options for every segment sent, refilled each time rather than made per segment.
+   * Safe across the nested output a synchronous delivery may run: ipOutput reads them all before
+   * it hands the packet on.
+   */
+  readonly ipo: IpOutOptions = { ttl: 64, tos: 0, df: true, src: 0, dontRoute: false }
   // net.inet.tcp.* (times in ms)
   mssdflt = 536
   minmss = 216
