@@ -18,6 +18,7 @@ import { InpcbTable } from '../in_pcb.js'
 import { ip } from '../ip.js'
 import { type CcAlgo, CcVar, ccAttach } from './cc/cc.js'
 import { CcVnet } from './cc/cc_list.js'
+import { TcpHostcache } from './tcp_hostcache.js'
 import { TcpIsn } from './tcp_isn.js'
 import type { RcvSackBlocks, ReassQueue } from './tcp_reass.js'
 import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './tcp_rtt.js'
@@ -164,6 +165,8 @@ export class TcpStats {
   tcps_persistdrop = 0
   tcps_badsyn = 0
   tcps_mturesent = 0
+  tcps_hc_added = 0
+  tcps_hc_bucketoverflow = 0
   tcps_listendrop = 0
   tcps_badrst = 0
   tcps_rcvmemdrop = 0
@@ -337,7 +340,6 @@ export class TcpVnet implements RttConfig {
   tolerateMissingTs = 1
   syncookies = 1
   syncookiesOnly = 0
-  hostcachePurgenow = 0
   icmpMayRst = 1
   nolocaltimewait = 1
   udpTunnelingPort = 0
@@ -354,6 +356,8 @@ export class TcpVnet implements RttConfig {
   readonly cc = new CcVnet()
   /** SACK holes in use in this vnet (net.inet.tcp.sack.globalholes / globalmaxholes). */
   readonly sackBudget = new SackHoleBudget()
+  /** Path MTUs learned from ICMP (V_tcp_hostcache), bounded by hostcache.cachelimit. */
+  readonly hostcache = new TcpHostcache()
 
   constructor(v: Vnet) {
     this.rng = v.env.rng.stream(`tcp:${v.id}`)
