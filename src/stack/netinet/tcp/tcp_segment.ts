@@ -23,6 +23,7 @@ import {
   inRecoveryCongOnly,
   inRecoveryFast,
 } from './tcp_cc_hooks.js'
+import { challengeAckAllowed } from './tcp_challenge.js'
 import { ecnInputParallelSyn, ecnInputSegment, ecnInputSynSent } from './tcp_ecn.js'
 import { dropWithReset, tcpRedispatch, tcpSynOptions } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
@@ -594,6 +595,7 @@ function reassemble(
 
 /** RFC 5961 §7 challenge ACK: our current view, so a genuine peer can answer it exactly. */
 function challengeAck(tp: Tcpcb): void {
+  if (!challengeAckAllowed(tp)) return
   const inp = tp.inp
   const win = Math.min(tp.so.sbrcv.space >>> tp.rcv_scale, 65535)
   tcpRespond(

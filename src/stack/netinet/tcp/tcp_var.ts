@@ -245,6 +245,9 @@ export class Tcpcb {
   keepcnt = 0
   /** TCP_MAXSEG from the user (0 = none). */
   userMss = 0
+  /** RFC 5961 §7 throttle (t_challenge_ack_end, host ns; t_challenge_ack_cnt). */
+  challengeAckEnd = 0
+  challengeAckCnt = 0
   /** Times the retransmission timer fired for this connection (tcpi_snd_rexmitpack-like). */
   rexmits = 0
   /** Deadlines per TT_* (host ns; 0 = off) and the one callout that serves them. */
@@ -341,6 +344,9 @@ export class TcpVnet implements RttConfig {
   syncookies = 1
   syncookiesOnly = 0
   icmpMayRst = 1
+  /** net.inet.tcp.ack_war_timewindow (ms) and ack_war_cnt: the challenge-ACK throttle. */
+  ackWarTimewindow = 1000
+  ackWarCnt = 5
   nolocaltimewait = 1
   udpTunnelingPort = 0
   udpTunnelingOverhead = 8
