@@ -69,5 +69,6 @@ export function ipCtlinput(
       dport,
       readU32(buf, inner + hl + 4),
       readU16(buf, inner - 2),
+      readU16(buf, inner + 2),
     )
 }

@@ -16,6 +16,7 @@ import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, tstmpLt } from '../../..
 import { type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
 import { ackProcessing, dropAfterAck } from './tcp_ack.js'
 import { ccConnInit, ccEcn } from './tcp_cc_hooks.js'
+import { challengeAckAllowed } from './tcp_challenge.js'
 import { ecnInputParallelSyn, ecnInputSegment, ecnInputSynSent } from './tcp_ecn.js'
 import { dropWithReset, tcpSynOptions } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
@@ -420,6 +421,7 @@ function reassemble(
 
 /** RFC 5961 §7 challenge ACK: our current view, so a genuine peer can answer it exactly. */
 function challengeAck(tp: Tcpcb): void {
+  if (!challengeAckAllowed(tp)) return
   const inp = tp.inp
   const win = Math.min(tp.so.sbrcv.space >>> tp.rcv_scale, 65535)
   tcpRespond(

@@ -18,6 +18,7 @@ import { INADDR_ANY, type Inpcb } from '../in_pcb.js'
 import { ip } from '../ip.js'
 import { ipOutput, sourceFor } from '../ip_output.js'
 import { ecnOutputFlags } from './tcp_ecn.js'
+import { tcpPathMtu, tcpPmtuInput } from './tcp_pmtu.js'
 import { syncacheUnreach } from './tcp_syncache.js'
 import { tcpTimerStopAll } from './tcp_timer.js'
 import {
@@ -86,7 +87,8 @@ export function tcpMssoptTo(v: Vnet, tv: TcpVnet, faddr: number): number {
  */
 export function tcpMss(tp: Tcpcb, offer: number): void {
   const tv = tp.tv
-  const mtu = pathMtu(tp.inp.vnet, tp.inp.faddr)
+  // A path MTU learned earlier (the host cache) lowers what the route says.
+  const mtu = tcpPathMtu(tp, pathMtu(tp.inp.vnet, tp.inp.faddr))
   const maxmss = mtu === 0 ? tv.mssdflt : mtu - IPTCP_HDR
   let mss = offer === 0 ? tv.mssdflt : offer
   tp.peer_mss = offer
@@ -224,9 +226,10 @@ function tcpRespondRst(tp: Tcpcb): void {
 
 /**
  * tcp_ctlinput: an ICMP error quoting a segment we sent (src:sport → dst:dport with sequence number
- * `seq`). Port or protocol unreachable (or administratively prohibited) aborts a connect in progress
- * (net.inet.tcp.icmp_may_rst); fragmentation needed lowers the MSS (path MTU discovery, RFC 1191);
- * anything else is a soft error that a later timeout reports.
+ * `seq`; `quotedLen` is the quoted datagram's total length). Port or protocol unreachable (or
+ * administratively prohibited) aborts a connect in progress (net.inet.tcp.icmp_may_rst);
+ * fragmentation needed lowers the MSS (path MTU discovery, tcp_pmtu.ts); anything else is a soft
+ * error that a later timeout reports.
  */
 export function tcpCtlinput(
   v: Vnet,
@@ -239,6 +242,7 @@ export function tcpCtlinput(
   dport: number,
   seq: number,
   nextMtu: number,
+  quotedLen: number,
 ): void {
   const tv = tcpIfAny(v)
   if (tv === undefined) return
@@ -255,14 +259,7 @@ export function tcpCtlinput(
   if (!(seqGeq(seq, tp.snd_una) && seqLt(seq, tp.snd_max)) && !(tp.state === TCPS.SYN_SENT && seq === tp.iss))
     return
   if (type === IcmpType.UNREACH && code === UnreachCode.NEEDFRAG) {
-    const mtu = nextMtu >= 68 ? nextMtu : 576
-    const mss = Math.max(mtu - IPTCP_HDR, tv.minmss)
-    if (mss < tp.maxseg) {
-      tp.maxseg = mss
-      tv.stats.tcps_mturesent++
-      tp.snd_nxt = tp.snd_una
-      tp.flags |= TF.NEEDOUTPUT
-    }
+    tcpPmtuInput(tp, nextMtu, quotedLen, pathMtu(v, dst))
     return
   }
   const hard =

@@ -1,7 +1,7 @@
 /**
  * TCP's per-vnet module: creation and teardown of V_tcbinfo and the net.inet.tcp.* sysctls, with
  * FreeBSD's names, defaults (times in ms) and bounds. Knobs FreeBSD has but this stack does not act
- * on yet (Accurate ECN, the host cache, UDP tunneling) exist so scripts that set them run.
+ * on yet (Accurate ECN, UDP tunneling) exist so scripts that set them run.
  */
 
 import { SS } from '../../../kern/socket.js'
@@ -9,6 +9,7 @@ import { SysError } from '../../../util/errno.js'
 import { intKnob, type SysctlDecl } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
 import { ccAvailableText } from './cc/cc_list.js'
+import { hostcacheSysctls } from './tcp_hostcache.js'
 import { TcpVnet } from './tcp_var.js'
 
 type Field = { [K in keyof TcpVnet]: TcpVnet[K] extends number ? K : never }[keyof TcpVnet]
@@ -97,11 +98,25 @@ export const tcpModule: VnetModule<TcpVnet> = {
     knob('retries', 'maximum number of consecutive timer based retransmissions', 'retries', 1, 12),
     knob('ecn.enable', 'TCP ECN support', 'ecnEnable', 0, 4),
     knob('ecn.maxretries', 'Max retries before giving up on ECN', 'ecnMaxretries', 0, INT_MAX),
+    knob(
+      'ack_war_timewindow',
+      'Time interval in ms used to limit the number (ack_war_cnt) of challenge ACKs sent per TCP connection',
+      'ackWarTimewindow',
+      0,
+      INT_MAX,
+    ),
+    knob(
+      'ack_war_cnt',
+      'Maximum number of challenge ACKs sent per TCP connection during the time interval (ack_war_timewindow)',
+      'ackWarCnt',
+      0,
+      INT_MAX,
+    ),
     knob('path_mtu_discovery', 'Enable Path MTU Discovery', 'pathMtuDiscovery', 0, 1),
     knob('tolerate_missing_ts', 'Tolerate missing TCP timestamps', 'tolerateMissingTs', 0, 1),
     knob('syncookies', 'Use TCP SYN cookies if the syncache overflows', 'syncookies', 0, 1),
     knob('syncookies_only', 'Use only TCP SYN cookies', 'syncookiesOnly', 0, 1),
-    knob('hostcache.purgenow', 'Immediate purge of all entries', 'hostcachePurgenow', 0, 1),
+    ...hostcacheSysctls((v) => tcpOf(v).hostcache),
     knob(
       'icmp_may_rst',
       'Certain ICMP unreachable messages may abort connections in SYN_SENT',

@@ -19,6 +19,7 @@ import { ip } from '../ip.js'
 import type { IpOutOptions } from '../ip_output.js'
 import { type CcAlgo, CcVar, ccAttach } from './cc/cc.js'
 import { CcVnet } from './cc/cc_list.js'
+import { TcpHostcache } from './tcp_hostcache.js'
 import { TcpIsn } from './tcp_isn.js'
 import type { RcvSackBlocks, ReassQueue } from './tcp_reass.js'
 import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './tcp_rtt.js'
@@ -166,6 +167,8 @@ export class TcpStats {
   tcps_persistdrop = 0
   tcps_badsyn = 0
   tcps_mturesent = 0
+  tcps_hc_added = 0
+  tcps_hc_bucketoverflow = 0
   tcps_listendrop = 0
   tcps_badrst = 0
   tcps_rcvmemdrop = 0
@@ -260,6 +263,9 @@ export class Tcpcb {
   keepcnt = 0
   /** TCP_MAXSEG from the user (0 = none). */
   userMss = 0
+  /** RFC 5961 §7 throttle (t_challenge_ack_end, host ns; t_challenge_ack_cnt). */
+  challengeAckEnd = 0
+  challengeAckCnt = 0
   /** Times the retransmission timer fired for this connection (tcpi_snd_rexmitpack-like). */
   rexmits = 0
   /** Deadlines per TT_* (host ns; 0 = off) and the one callout that serves them. */
@@ -362,8 +368,10 @@ export class TcpVnet implements RttConfig {
   tolerateMissingTs = 1
   syncookies = 1
   syncookiesOnly = 0
-  hostcachePurgenow = 0
   icmpMayRst = 1
+  /** net.inet.tcp.ack_war_timewindow (ms) and ack_war_cnt: the challenge-ACK throttle. */
+  ackWarTimewindow = 1000
+  ackWarCnt = 5
   nolocaltimewait = 1
   udpTunnelingPort = 0
   udpTunnelingOverhead = 8
@@ -389,6 +397,8 @@ export class TcpVnet implements RttConfig {
   readonly cc = new CcVnet()
   /** SACK holes in use in this vnet (net.inet.tcp.sack.globalholes / globalmaxholes). */
   readonly sackBudget = new SackHoleBudget()
+  /** Path MTUs learned from ICMP (V_tcp_hostcache), bounded by hostcache.cachelimit. */
+  readonly hostcache = new TcpHostcache()
 
   constructor(v: Vnet) {
     this.rng = v.env.rng.stream(`tcp:${v.id}`)
