@@ -16,9 +16,10 @@ import { seqAdd } from '../../../wire/seq.js'
 import { TcpCheck, type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
+import { EXPAND, syncacheBadack, syncacheChkrst } from './syncache/tcp_syncache.js'
+import { syncacheAdd, syncacheExpand } from './syncache/tcp_syncache_handshake.js'
 import { tcpDoSegment } from './tcp_segment.js'
 import { tcpMss, tcpRespond } from './tcp_subr.js'
-import { EXPAND, syncacheAdd, syncacheBadack, syncacheChkrst, syncacheExpand } from './tcp_syncache.js'
 import { intotcpcb, TCPS, type Tcpcb, type TcpSeg, type TcpVnet, TF, tcp } from './tcp_var.js'
 
 /** m starts at the IP header of length hlen. Takes ownership of m. */

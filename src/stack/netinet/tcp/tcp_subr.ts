@@ -17,9 +17,9 @@ import type { Vnet } from '../../net/vnet.js'
 import { INADDR_ANY, type Inpcb } from '../in_pcb.js'
 import { ip } from '../ip.js'
 import { ipOutput, sourceFor } from '../ip_output.js'
+import { syncacheUnreach } from './syncache/tcp_syncache.js'
 import { ecnOutputFlags } from './tcp_ecn.js'
 import { tcpPathMtu, tcpPmtuInput } from './tcp_pmtu.js'
-import { syncacheUnreach } from './tcp_syncache.js'
 import { tcpTimerStopAll } from './tcp_timer.js'
 import {
   intotcpcb,

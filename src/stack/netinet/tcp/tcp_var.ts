@@ -19,12 +19,12 @@ import { ip } from '../ip.js'
 import type { IpOutOptions } from '../ip_output.js'
 import { type CcAlgo, CcVar, ccAttach } from './cc/cc.js'
 import { CcVnet } from './cc/cc_list.js'
+import type { Syncache } from './syncache/tcp_syncache.js'
 import { TcpHostcache } from './tcp_hostcache.js'
 import { TcpIsn } from './tcp_isn.js'
 import type { RcvSackBlocks, ReassQueue } from './tcp_reass.js'
 import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './tcp_rtt.js'
 import { SackHoleBudget, type SackScoreboard } from './tcp_sack.js'
-import type { Syncache } from './tcp_syncache.js'
 import { tcpModule } from './tcp_sysctl.js'
 
 /** Connection states (tcp_fsm.h). */

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { Rng } from '../../../util/rng.js'
+import { Rng } from '../../../../util/rng.js'
 import {
   type CookieFields,
   cookieFlags,

@@ -8,15 +8,15 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { Host } from '../../../host/host.js'
-import { AF_INET, SOCK, type SocketFd, type Syscalls } from '../../../host/syscalls.js'
-import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
-import { netisrGuard } from '../../../testing/fixtures.js'
-import { EtherType, ether, IpProto, ipv4 } from '../../../testing/frames.js'
-import { counter, ip, Net } from '../../../testing/net.js'
-import { formatTcpStats } from '../../../userland/usr.bin/netstat_tcp.js'
-import { MS, SEC } from '../../../util/clock.js'
-import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/tcp.js'
+import { Host } from '../../../../host/host.js'
+import { AF_INET, SOCK, type SocketFd, type Syscalls } from '../../../../host/syscalls.js'
+import { nodeClockDriver } from '../../../../platform/node/clock_driver.js'
+import { netisrGuard } from '../../../../testing/fixtures.js'
+import { EtherType, ether, IpProto, ipv4 } from '../../../../testing/frames.js'
+import { counter, ip, Net } from '../../../../testing/net.js'
+import { formatTcpStats } from '../../../../userland/usr.bin/netstat_tcp.js'
+import { MS, SEC } from '../../../../util/clock.js'
+import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../../../../wire/tcp.js'
 
 const guard = netisrGuard()
 afterEach(() => guard.check())

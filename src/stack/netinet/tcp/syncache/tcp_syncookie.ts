@@ -16,8 +16,8 @@
  * the Rng given at construction. Nothing here allocates per call or throws.
  */
 
-import type { Rng } from '../../../util/rng.js'
-import { SIPHASH_KEY_LENGTH, SipHash24 } from './tcp_isn.js'
+import type { Rng } from '../../../../util/rng.js'
+import { SIPHASH_KEY_LENGTH, SipHash24 } from '../tcp_isn.js'
 
 /** SYNCOOKIE_LIFETIME (seconds): how often the secrets rotate. */
 export const SYNCOOKIE_LIFETIME = 15
