@@ -46,13 +46,17 @@ import { udp } from '../stack/netinet/udp.js'
 import { type ErrnoName, SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
 import type { Host } from './host.js'
+import { ipfwCtl } from './ipfw_api.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
 import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
 import { type FileTable, socketList, socketOpen, tcpDropConn } from './sockets.js'
 import {
   type ArpInfo,
   type IfInfo,
+  type IpfwReply,
+  type IpfwRequest,
   type JailInfo,
+  type KldInfo,
   type NgSocket,
   type ProtoName,
   type RawPacket,
@@ -958,5 +962,35 @@ export class KernelApi implements Syscalls {
 
   rctlGetRacct(filter: string): string[] {
     return rctlGetRacct(this.host, this.cred, filter)
+  }
+
+  // kernel modules, kenv and ipfw (kld.ts, ipfw_api.ts)
+
+  kldload(name: string): number {
+    return this.host.kld.load(this.cred, name)
+  }
+
+  kldunload(name: string): void {
+    this.host.kld.unload(this.cred, name)
+  }
+
+  kldstat(): KldInfo[] {
+    return this.host.kld.stat()
+  }
+
+  kenvList(): Array<readonly [string, string]> {
+    return [...this.host.kld.kenv]
+  }
+
+  kenvSet(name: string, value: string): void {
+    this.host.kld.kenvSet(this.cred, name, value)
+  }
+
+  kenvUnset(name: string): void {
+    this.host.kld.kenvUnset(this.cred, name)
+  }
+
+  ipfwCtl(req: IpfwRequest): IpfwReply {
+    return ipfwCtl(this.host, this.cred, req)
   }
 }

@@ -11,6 +11,7 @@ import { readU16, writeU16 } from '../../wire/addr.js'
 import { checksum } from '../../wire/checksum.js'
 import { IP_DF, IP_MF, IP_OFFMASK, IPV4_MIN_HDR, writeIpv4Header } from '../../wire/ipv4.js'
 import type { Ifnet } from '../net/ifnet.js'
+import { PFIL } from '../net/pfil.js'
 import { type Route, RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { etherOutputIp } from './arp.js'
@@ -104,6 +105,9 @@ export function ipSend(
   mtu: number,
   forwarded: boolean,
 ): OutError {
+  // pfil(9) output hooks, before fragmentation as in ip_output(); forwarded packets pass here too.
+  const pf = v.env.pfilInet
+  if (pf.nOut !== 0 && pf.runOut(v, m, ifp) !== PFIL.PASS) return forwarded ? undefined : 'EACCES'
   if (m.len <= mtu) return ifOutput(ifp, m, nextHop, bcast, forwarded)
   return ipFragment(v, ifp, m, nextHop, bcast, mtu, forwarded)
 }
