@@ -156,9 +156,18 @@ export class IpfwChain {
       last = Math.max(last, s.num)
       added.push(new KRule(s, this.seq++))
     }
-    const rules = [...this.rules, ...added]
-    rules.sort((a, b) => a.num - b.num || a.seq - b.seq)
-    this.rules = rules
+    // Each goes after the rules with its number (upper bound): a big ruleset loads in O(n) per rule.
+    const rules = this.rules
+    for (const r of added) {
+      let lo = 0
+      let hi = rules.length
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (rules[mid]!.num <= r.num) lo = mid + 1
+        else hi = mid
+      }
+      rules.splice(lo, 0, r)
+    }
     return added.map(ruleInfo)
   }
 
@@ -358,7 +367,12 @@ export const ipfwModule: VnetModule<IpfwChain> = {
       descr: 'Current number of dynamic states.',
       kind: 'int',
       scope: 'vnet',
-      get: (v) => ipfw(v).dyn.count,
+      get: (v) => {
+        // Expired states are gone for the reader, as FreeBSD's once-a-second expiry makes them.
+        const ch = ipfw(v)
+        ch.dyn.expireWhere(v.env.clock.now(), null)
+        return ch.dyn.count
+      },
     },
     intKnob(
       'net.inet.ip.fw.dyn_ack_lifetime',

@@ -221,9 +221,11 @@ function printBody(r: IpfwRuleInfo, names: boolean): string {
   }
   const proto = run([O.PROTO])
   const src = run([O.IP_SRC, O.IP_SRC_ME])
-  const sport = run([O.IP_SRCPORT])
+  // Ports follow their address only for a protocol that has them (compile_rule's add_ports).
+  const ported = proto.length > 0 && proto.every((i) => i.arg === 6 || i.arg === 17 || i.arg === 132)
+  const sport = ported ? run([O.IP_SRCPORT]) : []
   const dst = run([O.IP_DST, O.IP_DST_ME])
-  const dport = run([O.IP_DSTPORT])
+  const dport = ported ? run([O.IP_DSTPORT]) : []
   const portItem = (i: IpfwInsn) => printPorts(i.list, names)
   let out = proto.length === 0 ? ' ip' : printChain(proto, (i) => protoName(i.arg))
   out += ' from'
