@@ -118,7 +118,7 @@ test('ipfw compile: bad rules fail with ipfw2.c messages and statuses', () => {
     ['100 allow ip from any to', 'missing dst address', 64],
     ['100 allow ip from nowhere to any', 'bad source address nowhere', 64],
     ['100 allow ip from 10.0.0.0/33 to any', "bad width ``33''", 65],
-    ['100 allow ip from any to any wibble', 'unrecognised option [1] wibble', 65],
+    ['100 allow ip from any to any wibble', 'unrecognised option [-1] wibble', 65],
     [
       '100 allow ip from any to any 80',
       'only TCP, UDP and SCTP protocols are valid with port specifications',

@@ -311,7 +311,7 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
     }
   }
   if (checkState) {
-    if (p < t.length) fail(`unrecognised option [${t.length - p}] ${t[p]}`)
+    if (p < t.length) fail(`unrecognised option [-1] ${t[p]}`)
     return spec
   }
 
@@ -581,7 +581,8 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
         fail(`${s} is not supported yet`)
         break
       default:
-        fail(`unrecognised option [${t.length - p + 1}] ${s}`)
+        // FreeBSD prints match_token()'s -1 for a word it does not know.
+        fail(`unrecognised option [-1] ${s}`)
     }
     prev = push(made!, not)
     not = false
