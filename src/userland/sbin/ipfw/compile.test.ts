@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { IpfwAction, IpfwOp } from '../../../host/syscalls.js'
 import { CompileError, compileRule } from './compile.js'
-import { showRule } from './show.js'
+import { ctime, showRule } from './show.js'
 
 const OPTS = { counters: false, time: false, names: false, sets: false, pcWidth: 1, bcWidth: 1 }
 
@@ -144,4 +144,10 @@ test('ipfw compile: bad rules fail with ipfw2.c messages and statuses', () => {
       input,
     )
   }
+})
+
+test('ipfw -t: ctime(3) in UTC without the wall clock', () => {
+  assert.equal(ctime(0), 'Thu Jan  1 00:00:00 1970')
+  assert.equal(ctime(1796514755), 'Sat Dec  5 23:52:35 2026')
+  assert.equal(ctime(951782400), 'Tue Feb 29 00:00:00 2000')
 })
