@@ -133,7 +133,8 @@ jexec r ipfw -q flush
 echo hi | jexec a nc -N -w 2 10.0.2.2 8080; echo tcp_passed=$?
 echo hello | jexec a nc -u -w 1 10.0.2.2 7777; echo udp_passed=$?
 jexec r ipfw show
-jexec a netstat -s -p icmp | grep unreachable`,
+jexec a netstat -s -p icmp | grep unreachable
+jail -r b`,
   )
   assert.equal(
     r.out,
@@ -222,7 +223,8 @@ jexec r sysctl net.inet.ip.fw.dyn_count
 sleep 6
 jexec r sysctl net.inet.ip.fw.dyn_count
 jexec b ping -c 1 -t 2 10.0.1.2 > /dev/null; echo b_to_a_expired=$?
-jexec r ipfw show`,
+jexec r ipfw show
+jail -r b`,
   )
   assert.equal(
     r.out,
