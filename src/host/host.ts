@@ -17,6 +17,7 @@ import { loCloner } from '../stack/net/if_loop.js'
 import { tunCloner } from '../stack/net/if_tun.js'
 import { vnetCreate, vnetDestroy } from '../stack/net/lifecycle.js'
 import { Netisr } from '../stack/net/netisr.js'
+import { PfilHead } from '../stack/net/pfil.js'
 import { Scratch } from '../stack/net/scratch.js'
 import type { SysctlDecl } from '../stack/net/sysctl.js'
 import type { StackEnv, Vnet, VnetModule } from '../stack/net/vnet.js'
@@ -25,6 +26,7 @@ import { Clock, type ClockDriver, type ClockMode } from '../util/clock.js'
 import { Rng } from '../util/rng.js'
 import { hostSysctls } from './host_sysctls.js'
 import { KernelApi } from './kernel_api.js'
+import { Kld } from './kld.js'
 import type { Syscalls } from './syscalls.js'
 
 /** Every per-vnet module, in initialisation order (destroyed in reverse). */
@@ -62,7 +64,10 @@ export class Host {
   readonly env: StackEnv
   readonly prison0: Prison
   readonly cloners: ReadonlyMap<string, IfCloner>
-  readonly sysctls: ReadonlyMap<string, SysctlDecl>
+  /** The sysctl tree; loading a module adds its oids (kld.ts). */
+  readonly sysctls: Map<string, SysctlDecl>
+  /** Loaded kernel modules and the kernel environment (kldload, kenv). */
+  readonly kld: Kld = new Kld(this)
   /** Programs installed set-user-ID root (FreeBSD's /sbin/ping and /usr/sbin/traceroute). */
   readonly setuidPrograms: ReadonlySet<string> = new Set(['ping', 'traceroute'])
   /** Resource accounting and limits (racct/rctl) for every jail. */
@@ -93,6 +98,7 @@ export class Host {
       netisr: new Netisr(pool, (fn) => this.clock.defer(fn)),
       scratch: new Scratch(),
       ipc: { maxsockbuf: MAXSOCKBUF },
+      pfilInet: new PfilHead(),
       newMac: () => this.newMac(),
     }
     this.cloners = new Map([

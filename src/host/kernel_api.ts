@@ -34,6 +34,7 @@ import {
   ifSetUp,
   tunOpen,
 } from './if_api.js'
+import { ipfwCtl } from './ipfw_api.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
 import { getrandom, kill, nanosleep, now, preempt, procExit, procStart } from './proc_api.js'
 import { ngSocket, rawSocket } from './rawsock_api.js'
@@ -56,7 +57,10 @@ import { socketList, socketOpen, tcpDropConn } from './sockets.js'
 import {
   type ArpInfo,
   type IfInfo,
+  type IpfwReply,
+  type IpfwRequest,
   type JailInfo,
+  type KldInfo,
   type NgSocket,
   type ProtoName,
   type RawSocket,
@@ -386,5 +390,35 @@ export class KernelApi implements Syscalls {
 
   rctlGetRacct(filter: string): string[] {
     return rctlGetRacct(this.caller.host, this.caller.cred, filter)
+  }
+
+  // kernel modules, kenv and ipfw (kld.ts, ipfw_api.ts)
+
+  kldload(name: string): number {
+    return this.caller.host.kld.load(this.caller.cred, name)
+  }
+
+  kldunload(name: string): void {
+    this.caller.host.kld.unload(this.caller.cred, name)
+  }
+
+  kldstat(): KldInfo[] {
+    return this.caller.host.kld.stat()
+  }
+
+  kenvList(): Array<readonly [string, string]> {
+    return [...this.caller.host.kld.kenv]
+  }
+
+  kenvSet(name: string, value: string): void {
+    this.caller.host.kld.kenvSet(this.caller.cred, name, value)
+  }
+
+  kenvUnset(name: string): void {
+    this.caller.host.kld.kenvUnset(this.caller.cred, name)
+  }
+
+  ipfwCtl(req: IpfwRequest): IpfwReply {
+    return ipfwCtl(this.caller.host, this.caller.cred, req)
   }
 }

@@ -177,9 +177,55 @@ export interface RawSocket {
 import type { NgNodeInfo } from '../netgraph/graph.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { RawDatagram } from '../stack/netinet/raw.js'
+import type { IpfwDynInfo, IpfwRuleInfo, IpfwRuleSpec } from '../stack/netpfil/ipfw/ip_fw_rule.js'
 
 export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
 export type { SysctlCType } from '../stack/net/sysctl.js'
+export type {
+  ActionCode,
+  IpfwDynInfo,
+  IpfwInsn,
+  IpfwRuleInfo,
+  IpfwRuleSpec,
+  Opcode,
+} from '../stack/netpfil/ipfw/ip_fw_rule.js'
+export {
+  A as IpfwAction,
+  IPFW_DEFAULT_RULE,
+  insn as ipfwInsn,
+  O as IpfwOp,
+  RESVD_SET,
+} from '../stack/netpfil/ipfw/ip_fw_rule.js'
+
+/** A loaded kernel file as kldstat(2) describes it. */
+export interface KldInfo {
+  id: number
+  refs: number
+  address: string
+  size: number
+  /** File name (`kernel`, `ipfw.ko`). */
+  name: string
+  /** The module the file holds (absent for the kernel). */
+  module?: string
+}
+
+/** ipfw(8)'s requests (the IP_FW3 sockopts). Rule ranges are inclusive; set -1 is any set. */
+export type IpfwRequest =
+  | { op: 'add'; rules: IpfwRuleSpec[] }
+  | { op: 'delete'; lo: number; hi: number; set: number }
+  | { op: 'zero'; lo: number; hi: number }
+  | { op: 'flush' }
+  | { op: 'list' }
+  | { op: 'set-enable'; enable: number; disable: number }
+  | { op: 'set-move'; from: number; to: number; rule: boolean; swap: boolean }
+
+export interface IpfwReply {
+  rules?: IpfwRuleInfo[]
+  dyn?: IpfwDynInfo[]
+  count?: number
+  /** Bit i: set i disabled. */
+  disabledSets?: number
+}
 
 /**
  * A netgraph control socket (ng_socket): its own node is `.` in paths. Paths are FreeBSD's
@@ -505,4 +551,18 @@ export interface Syscalls {
   rctlGetLimits(filter: string): string[]
   /** rctl_get_racct: usage of jail:NAME (and its descendants) as `resource=amount`, FreeBSD's order. */
   rctlGetRacct(filter: string): string[]
+
+  // kernel modules and environment (kld.ts); loading, unloading and setting need prison0's root
+  /** kldload(2) by module or file name (`ipfw`, `ipfw.ko`); EEXIST when loaded; returns the file id. */
+  kldload(name: string): number
+  /** kldfind(2) + kldunload(2): ENOENT when not loaded, EBUSY while another module needs it. */
+  kldunload(name: string): void
+  kldstat(): KldInfo[]
+  /** kenv(2): the variables, in the order they were set. */
+  kenvList(): Array<readonly [string, string]>
+  kenvSet(name: string, value: string): void
+  kenvUnset(name: string): void
+
+  // ipfw (ipfw_api.ts): the caller's own vnet's firewall
+  ipfwCtl(req: IpfwRequest): IpfwReply
 }

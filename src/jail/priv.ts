@@ -23,6 +23,13 @@ export const Priv = {
   NET_ROUTE: 'NET_ROUTE',
   NETINET_RAW: 'NETINET_RAW',
   NETGRAPH_CONTROL: 'NETGRAPH_CONTROL',
+  /** Configure ipfw (IP_FW3 sockopts): a vnet jail's root may, for its own stack. */
+  NETINET_IPFW: 'NETINET_IPFW',
+  // Kernel modules and the kernel environment: no jail holds these.
+  KLD_LOAD: 'KLD_LOAD',
+  KLD_UNLOAD: 'KLD_UNLOAD',
+  KENV_SET: 'KENV_SET',
+  KENV_UNSET: 'KENV_UNSET',
   NETINET_RESERVEDPORT: 'NETINET_RESERVEDPORT',
   SYSCTL_WRITE: 'SYSCTL_WRITE',
   SYSCTL_WRITEJAIL: 'SYSCTL_WRITEJAIL',
@@ -59,6 +66,7 @@ const VNET_PRIVS: ReadonlySet<PrivName> = new Set([
   Priv.NET_ROUTE,
   Priv.NETINET_RAW,
   Priv.NETGRAPH_CONTROL,
+  Priv.NETINET_IPFW,
 ])
 
 /** Privileges any jail's root has (targets are limited to its descendants elsewhere). */

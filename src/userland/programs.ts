@@ -6,8 +6,11 @@
  */
 
 import { hostname } from './bin/hostname.js'
+import { kenv } from './bin/kenv.js'
 import { createSh } from './bin/sh/shell.js'
 import { ifconfig } from './sbin/ifconfig.js'
+import { ipfw } from './sbin/ipfw/ipfw.js'
+import { kldload, kldstat, kldunload } from './sbin/kld.js'
 import { ping } from './sbin/ping.js'
 import { route } from './sbin/route.js'
 import { sysctl } from './sbin/sysctl.js'
@@ -39,9 +42,14 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['hostname', { run: hostname }],
   ['ifconfig', { run: ifconfig }],
   ['iperf3', { run: iperf3 }],
+  ['ipfw', { run: ipfw }],
   ['jail', { run: jail }],
   ['jexec', { run: jexec }],
   ['jls', { run: jls }],
+  ['kenv', { run: kenv }],
+  ['kldload', { run: kldload }],
+  ['kldstat', { run: kldstat }],
+  ['kldunload', { run: kldunload }],
   ['nc', { run: nc }],
   ['netstat', { run: netstat }],
   ['ngctl', { run: ngctl }],

@@ -14,6 +14,7 @@ import type { Rng } from '../../util/rng.js'
 import type { Domains } from './domain.js'
 import type { IfAddr, Ifnet } from './ifnet.js'
 import type { Netisr } from './netisr.js'
+import type { PfilHead } from './pfil.js'
 import { RouteTable } from './route.js'
 import type { Scratch } from './scratch.js'
 import type { SysctlDecl } from './sysctl.js'
@@ -30,13 +31,25 @@ export interface StackEnv {
   readonly scratch: Scratch
   /** Host-wide socket limits (kern.ipc.maxsockbuf ...). */
   readonly ipc: SockIpc
+  /** The inet pfil head (V_inet_pfil_head): filters run on IPv4 input, output and forwarding. */
+  readonly pfilInet: PfilHead
   /** Locally administered, host-unique MAC for a new interface. */
   newMac(): number
 }
 
 /** Slots for per-vnet protocol state; one per module, fixed so lookups are an array index. */
-export const Slot = { ARP: 0, IP: 1, ICMP: 2, REASS: 3, RAW: 4, UDP: 5, NETGRAPH: 6, TCP: 7 } as const
-const SLOTS = 8
+export const Slot = {
+  ARP: 0,
+  IP: 1,
+  ICMP: 2,
+  REASS: 3,
+  RAW: 4,
+  UDP: 5,
+  NETGRAPH: 6,
+  TCP: 7,
+  IPFW: 8,
+} as const
+const SLOTS = 9
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

@@ -10,6 +10,7 @@ import type { Mbuf } from '../../buf/mbuf.js'
 import { IcmpType, TimeExceededCode, UnreachCode } from '../../wire/icmp.js'
 import { IpProto, Ipv4Check } from '../../wire/ipv4.js'
 import type { Ifnet } from '../net/ifnet.js'
+import { PFIL } from '../net/pfil.js'
 import { RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { icmpError, icmpInput } from './icmp.js'
@@ -55,6 +56,14 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     st.ips_badaddr++
     pool.put(m)
     return
+  }
+  // pfil(9) input hooks (ipfw) see every valid datagram before it is delivered or forwarded; the
+  // hook that does not pass a packet has taken it. Nothing to do when no filter is attached.
+  const pf = v.env.pfilInet
+  if (pf.nIn !== 0) {
+    if (pf.runIn(v, m, ifp) !== PFIL.PASS) return
+    // A filter may have re-pointed the shared view while sending (reject): point it back.
+    h.point(m.data, m.off, m.len)
   }
   // Broadcasts are ours only on the interface whose subnet they belong to (FreeBSD's ip_input).
   // The vnet-wide broadcast set first: a forwarded packet then never walks the interface's aliases.

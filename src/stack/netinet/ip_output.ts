@@ -11,6 +11,7 @@ import { readU16, writeU16 } from '../../wire/addr.js'
 import { checksum } from '../../wire/checksum.js'
 import { IP_DF, IP_MF, IP_OFFMASK, IPV4_MIN_HDR, writeIpv4Header } from '../../wire/ipv4.js'
 import type { Ifnet } from '../net/ifnet.js'
+import { PFIL } from '../net/pfil.js'
 import { type Route, RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { ifOffloadsCsum, inDelayedCksum } from './in_cksum.js'
@@ -104,6 +105,9 @@ export function ipSend(
   mtu: number,
   forwarded: boolean,
 ): OutError {
+  // pfil(9) output hooks, before fragmentation as in ip_output(); forwarded packets pass here too.
+  const pf = v.env.pfilInet
+  if (pf.nOut !== 0 && pf.runOut(v, m, ifp) !== PFIL.PASS) return forwarded ? undefined : 'EACCES'
   // The interface's hwassist: a deferred TCP checksum is finished here unless it may stay deferred.
   if (m.csumL4 && (m.len > mtu || !ifOffloadsCsum(ifp))) inDelayedCksum(m)
   if (m.len <= mtu) return ifp.output(ifp, m, nextHop, bcast, forwarded)

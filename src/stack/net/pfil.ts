@@ -1,0 +1,82 @@
+/**
+ * Packet filter hooks (FreeBSD's pfil(9)): a head per address family where filters (ipfw, later pf)
+ * attach an input and an output function, run in order on every packet the protocol passes through
+ * the head. One head per host: a hook receives the vnet with each packet and keeps its state per
+ * vnet, so a vnet created after a filter was attached is filtered too.
+ *
+ * It must not know any protocol (net/ imports no netinet) and must cost nothing when no hook is
+ * attached: callers test `nIn`/`nOut` before calling, and the run loops allocate nothing.
+ */
+
+import type { Mbuf } from '../../buf/mbuf.js'
+import type { Ifnet } from './ifnet.js'
+import type { Vnet } from './vnet.js'
+
+/** What a hook did with the packet. */
+export const PFIL = {
+  /** Let it go on to the next hook and the protocol. */
+  PASS: 0,
+  /** The hook took the packet (dropped it, or sent something else in its place). */
+  CONSUMED: 1,
+} as const
+
+export const PFIL_IN = 1
+export const PFIL_OUT = 2
+
+/** A filter's function: the packet starts at its network header; returns PFIL.PASS or CONSUMED. */
+export type PfilFunc = (v: Vnet, m: Mbuf, ifp: Ifnet, dir: number) => number
+
+export interface PfilHook {
+  readonly name: string
+  readonly input: PfilFunc
+  readonly output: PfilFunc
+}
+
+export class PfilHead {
+  private readonly hooks: PfilHook[] = []
+  private inFns: PfilFunc[] = []
+  private outFns: PfilFunc[] = []
+  /** Hooks on input and output; 0 lets the protocol skip the head entirely. */
+  nIn = 0
+  nOut = 0
+
+  /** pfil_link: attach a hook (EEXIST-like: linking a name twice is a programming error). */
+  link(h: PfilHook): void {
+    if (this.hooks.some((o) => o.name === h.name)) throw new Error(`pfil hook ${h.name} linked twice`)
+    this.hooks.push(h)
+    this.rebuild()
+  }
+
+  /** Detach the hook of that name, if linked. */
+  unlink(name: string): void {
+    const i = this.hooks.findIndex((o) => o.name === name)
+    if (i < 0) return
+    this.hooks.splice(i, 1)
+    this.rebuild()
+  }
+
+  /** The linked hook of that name (a filter finds its own host-wide configuration through it). */
+  find(name: string): PfilHook | undefined {
+    return this.hooks.find((o) => o.name === name)
+  }
+
+  private rebuild(): void {
+    this.inFns = this.hooks.map((h) => h.input)
+    this.outFns = this.hooks.map((h) => h.output)
+    this.nIn = this.inFns.length
+    this.nOut = this.outFns.length
+  }
+
+  /** Run the input hooks; PFIL.CONSUMED means m is no longer the caller's. */
+  runIn(v: Vnet, m: Mbuf, ifp: Ifnet): number {
+    const fns = this.inFns
+    for (let i = 0; i < fns.length; i++) if (fns[i]!(v, m, ifp, PFIL_IN) !== PFIL.PASS) return PFIL.CONSUMED
+    return PFIL.PASS
+  }
+
+  runOut(v: Vnet, m: Mbuf, ifp: Ifnet): number {
+    const fns = this.outFns
+    for (let i = 0; i < fns.length; i++) if (fns[i]!(v, m, ifp, PFIL_OUT) !== PFIL.PASS) return PFIL.CONSUMED
+    return PFIL.PASS
+  }
+}

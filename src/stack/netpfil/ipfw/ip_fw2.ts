@@ -1,0 +1,278 @@
+/**
+ * ipfw's packet path (FreeBSD's ipfw_chk in ip_fw2.c and ipfw_check_packet in ip_fw_pfil.c): walk the
+ * vnet's rules in order, evaluating each rule's microinstructions with `not` and `or` blocks, probe
+ * and install dynamic states, count the matching rule, and carry out its action — pass, drop,
+ * answer with ICMP unreachable or a TCP reset, go on (count), jump (skipto, call/return).
+ *
+ * Runs inside the inet pfil hook on every IPv4 packet of a vnet where the module is loaded and
+ * net.inet.ip.fw.enable is 1. It never throws and allocates nothing per packet: the header fields
+ * are read once into the chain's own scratch, and drops are counted.
+ */
+
+import type { Mbuf } from '../../../buf/mbuf.js'
+import { IcmpType } from '../../../wire/icmp.js'
+import { IpProto } from '../../../wire/ipv4.js'
+import { TH } from '../../../wire/tcp.js'
+import type { Ifnet } from '../../net/ifnet.js'
+import { PFIL, PFIL_IN, type PfilHook } from '../../net/pfil.js'
+import type { Vnet } from '../../net/vnet.js'
+import { icmpError } from '../../netinet/icmp.js'
+import { tcpRespond } from '../../netinet/tcp/tcp_subr.js'
+import { tcp } from '../../netinet/tcp/tcp_var.js'
+import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
+import { MATCH } from './ip_fw_dynamic.js'
+import { type PktFacts, readFacts } from './ip_fw_facts.js'
+import { A, type IpfwInsn, O } from './ip_fw_rule.js'
+
+function inRanges(list: number[], n: number): boolean {
+  for (let k = 0; k < list.length; k += 2) if (n >= list[k]! && n <= list[k + 1]!) return true
+  return false
+}
+
+function inAddrs(list: number[], a: number): boolean {
+  for (let k = 0; k < list.length; k += 2) if ((a & list[k + 1]!) >>> 0 === list[k]) return true
+  return false
+}
+
+/** An interface name pattern: exact, or a prefix ending in `*` (FreeBSD matches with fnmatch). */
+function ifMatch(pattern: string, name: string): boolean {
+  if (pattern.endsWith('*')) return name.startsWith(pattern.slice(0, -1))
+  return pattern === name
+}
+
+function insnMatch(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
+  switch (c.op) {
+    case O.PROTO:
+      return p.proto === c.arg
+    case O.IP_SRC:
+      return inAddrs(c.list, p.src)
+    case O.IP_DST:
+      return inAddrs(c.list, p.dst)
+    case O.IP_SRC_ME:
+      return v.isLocal(p.src)
+    case O.IP_DST_ME:
+      return v.isLocal(p.dst)
+    case O.IP_SRCPORT:
+      return p.l4 && (p.proto === IpProto.TCP || p.proto === IpProto.UDP) && inRanges(c.list, p.sport)
+    case O.IP_DSTPORT:
+      return p.l4 && (p.proto === IpProto.TCP || p.proto === IpProto.UDP) && inRanges(c.list, p.dport)
+    case O.IN:
+      return p.dir === PFIL_IN
+    case O.RECV:
+      return p.dir === PFIL_IN && ifMatch(c.name, p.ifname)
+    case O.XMIT:
+      return p.dir !== PFIL_IN && ifMatch(c.name, p.ifname)
+    case O.VIA:
+      return ifMatch(c.name, p.ifname)
+    case O.ESTAB:
+      return p.l4 && p.proto === IpProto.TCP && (p.tcpFlags & (TH.RST | TH.ACK)) !== 0
+    case O.TCPFLAGS:
+      return p.l4 && p.proto === IpProto.TCP && (p.tcpFlags & c.arg) === c.arg && (p.tcpFlags & c.arg2) === 0
+    case O.ICMPTYPE:
+      return p.l4 && p.proto === IpProto.ICMP && p.icmpType < 32 && (c.arg & (1 << p.icmpType)) !== 0
+    case O.FRAG:
+      return p.offset !== 0
+    case O.IPLEN:
+      return inRanges(c.list, p.iplen)
+    case O.IPTTL:
+      return inRanges(c.list, p.ttl)
+    case O.IPTOS:
+      return (p.tos & c.arg) === c.arg && (p.tos & c.arg2) === 0
+    default:
+      // KEEP_STATE (handled by the caller) and PROBE_STATE match.
+      return true
+  }
+}
+
+/** Look up the packet's state once per pass; true when one exists. */
+function probe(ch: IpfwChain, p: PktFacts, now: number): boolean {
+  if (p.dynDir < 0) {
+    const ports = p.l4 && p.proto !== IpProto.ICMP
+    p.dynIdx = ch.dyn.lookup(p.proto, p.src, ports ? p.sport : 0, p.dst, ports ? p.dport : 0, now, p.dirOut)
+    p.dynDir = p.dirOut[0]!
+  }
+  return p.dynIdx >= 0
+}
+
+const VERDICT_PASS = 0
+const VERDICT_DENY = 1
+const VERDICT_REJECT = 2
+const VERDICT_RESET = 3
+
+/**
+ * ipfw_chk: run the chain over the packet. Returns a VERDICT_*; `ch.rejectCode` holds the ICMP code
+ * for VERDICT_REJECT.
+ */
+export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number): number {
+  const rules = ch.rules
+  const n = rules.length
+  const base = ch.nest * 16
+  let depth = 0
+  let i = 0
+  p.dynDir = -1
+  p.dynIdx = -1
+  while (i < n) {
+    let f = rules[i]!
+    if ((ch.disabledSets >>> f.set) & 1 && f.set !== 31) {
+      i++
+      continue
+    }
+    let matched = true
+    let viaState = false
+    if (f.probe && probe(ch, p, now)) {
+      // The state's parent rule acts (its counters count the packet).
+      f = ch.dyn.rule(p.dynIdx)
+      viaState = true
+    } else {
+      if (f.spec.prob < 1 && ch.rng.float() >= f.spec.prob) matched = false
+      const insns = f.insns
+      let skipOr = false
+      for (let k = 0; matched && k < insns.length; k++) {
+        const c = insns[k]!
+        if (skipOr) {
+          if (!c.or) skipOr = false
+          continue
+        }
+        let m = insnMatch(v, c, p)
+        if (c.not) m = !m
+        if (m) {
+          if (c.or) skipOr = true
+        } else if (!c.or) matched = false
+      }
+    }
+    if (!matched) {
+      i++
+      continue
+    }
+    if (viaState) {
+      ch.dyn.update(p.dynIdx, p.dynDir, p.proto, p.tcpFlags, p.iplen, now, ch)
+    } else if (f.keepState && p.dynIdx < 0) {
+      const ports = p.l4 && p.proto !== IpProto.ICMP
+      const s = ch.dyn.install(f, p.proto, p.src, ports ? p.sport : 0, p.dst, ports ? p.dport : 0, now, ch)
+      if (s < 0) {
+        ch.stats.dynDenied++
+        return VERDICT_DENY
+      }
+      p.dynIdx = s
+      p.dynDir = MATCH.FORWARD
+      ch.dyn.update(s, MATCH.FORWARD, p.proto, p.tcpFlags, p.iplen, now, ch)
+    }
+    // check-state without a state goes on, uncounted.
+    if (f.spec.action === A.CHECK_STATE && !viaState) {
+      if (probe(ch, p, now)) {
+        f = ch.dyn.rule(p.dynIdx)
+        ch.dyn.update(p.dynIdx, p.dynDir, p.proto, p.tcpFlags, p.iplen, now, ch)
+      } else {
+        i++
+        continue
+      }
+    }
+    f.pcnt++
+    f.bcnt += p.iplen
+    f.timestamp = now
+    if (f.spec.log) ch.stats.logged++
+    switch (f.spec.action) {
+      case A.ALLOW:
+        return VERDICT_PASS
+      case A.DENY:
+        return VERDICT_DENY
+      case A.REJECT:
+        ch.rejectCode = f.spec.actionArg
+        return VERDICT_REJECT
+      case A.RESET:
+        return p.proto === IpProto.TCP ? VERDICT_RESET : VERDICT_DENY
+      case A.COUNT:
+        i++
+        break
+      case A.SKIPTO:
+        i = jump(ch, f, i)
+        break
+      case A.CALL:
+        if (depth >= 16) {
+          // IPFW_CALLSTACK_SIZE exceeded: FreeBSD logs and denies.
+          return VERDICT_DENY
+        }
+        ch.callStack[base + depth++] = i + 1
+        i = jump(ch, f, i)
+        break
+      case A.RETURN:
+        i = depth > 0 ? ch.callStack[base + --depth]! : i + 1
+        break
+      default:
+        // Actions the kernel refuses to install; never reached.
+        return VERDICT_DENY
+    }
+  }
+  return VERDICT_DENY
+}
+
+/** skipto/call target: the first rule numbered ≥ arg, never backwards (FreeBSD goes forward only). */
+function jump(ch: IpfwChain, f: KRule, i: number): number {
+  const j = ch.firstAtLeast(f.spec.actionArg)
+  return j > i ? j : i + 1
+}
+
+/** The pfil hook ipfw links when the module loads; carries the host-wide configuration. */
+export class IpfwHook implements PfilHook {
+  readonly name = IPFW_HOOK
+  readonly cfg: IpfwConfig
+  readonly input = (v: Vnet, m: Mbuf, ifp: Ifnet, dir: number) => ipfwCheckPacket(v, m, ifp, dir)
+  readonly output = this.input
+
+  constructor(cfg: IpfwConfig) {
+    this.cfg = cfg
+  }
+}
+
+/** ipfw_check_packet: the verdict carried out. Takes m unless it passes. */
+export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): number {
+  const ch = ipfw(v)
+  if (ch.enable === 0) return PFIL.PASS
+  const p = ch.facts[ch.nest < 3 ? ch.nest : 3]!
+  if (!readFacts(p, m)) {
+    ch.stats.pullupFailed++
+    v.env.pool.put(m)
+    return PFIL.CONSUMED
+  }
+  p.dir = dir
+  p.ifname = ifp.name
+  if (ch.nest >= 3) {
+    // A reject of a reject of a reject: nothing sane is left to send.
+    v.env.pool.put(m)
+    return PFIL.CONSUMED
+  }
+  ch.nest++
+  let verdict: number
+  try {
+    verdict = ipfwChk(v, ch, p, v.env.clock.now())
+  } finally {
+    ch.nest--
+  }
+  if (verdict === VERDICT_PASS) return PFIL.PASS
+  if (verdict === VERDICT_REJECT) {
+    // send_reject(): an ICMP unreachable about the packet, to its source.
+    icmpError(v, m, IcmpType.UNREACH, ch.rejectCode, 0)
+    return PFIL.CONSUMED
+  }
+  if (verdict === VERDICT_RESET && (p.tcpFlags & TH.RST) === 0) {
+    // RFC 793 §3.4 "Reset Generation": from the segment's ACK if it had one, else ACKing its data.
+    const b = m.data
+    const tlen = p.iplen - p.hlen - ((b[m.off + p.hlen + 12]! >> 4) << 2)
+    const src = p.dst
+    const dst = p.src
+    const sport = p.dport
+    const dport = p.sport
+    const flags = p.tcpFlags
+    const seq = p.tcpSeq
+    const ack = p.tcpAck
+    v.env.pool.put(m)
+    if ((flags & TH.ACK) !== 0) tcpRespond(v, tcp(v), null, src, dst, sport, dport, ack, 0, TH.RST, 0)
+    else {
+      const len = tlen + ((flags & TH.SYN) !== 0 ? 1 : 0) + ((flags & TH.FIN) !== 0 ? 1 : 0)
+      tcpRespond(v, tcp(v), null, src, dst, sport, dport, 0, (seq + len) >>> 0, TH.RST | TH.ACK, 0)
+    }
+    return PFIL.CONSUMED
+  }
+  v.env.pool.put(m)
+  return PFIL.CONSUMED
+}

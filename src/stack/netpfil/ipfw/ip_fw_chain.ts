@@ -1,0 +1,431 @@
+/**
+ * One vnet's ipfw (V_layer3_chain and the per-vnet knobs of ip_fw2.c / ip_fw_pfil.c /
+ * ip_fw_dynamic.c): the static rules in order, ending with the default rule 65535, the dynamic
+ * states, the enabled sets and the net.inet.ip.fw.* sysctls. The control operations here are what
+ * ipfw(8)'s sockopts do (add, delete, zero, flush, set enable/disable); they validate everything
+ * before changing anything and throw SysError with FreeBSD's errno.
+ *
+ * It must not touch packets (ip_fw2.ts matches them) nor exist before the module is loaded: the
+ * state is created on first use in a vnet, from the host-wide configuration the loaded hook carries.
+ */
+
+import { SysError } from '../../../util/errno.js'
+import type { Rng } from '../../../util/rng.js'
+import { intKnob } from '../../net/sysctl.js'
+import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
+import { DynTable } from './ip_fw_dynamic.js'
+import { PktFacts } from './ip_fw_facts.js'
+import {
+  A,
+  A_IMPLEMENTED,
+  IPFW_DEFAULT_RULE,
+  type IpfwInsn,
+  type IpfwRuleInfo,
+  type IpfwRuleSpec,
+  O,
+  RESVD_SET,
+} from './ip_fw_rule.js'
+
+/** The host-wide part of a loaded ipfw: what the loader's tunables said at kldload time. */
+export interface IpfwConfig {
+  /** net.inet.ip.fw.default_to_accept (CTLFLAG_RDTUN): the default rule's action. */
+  readonly defaultToAccept: boolean
+}
+
+/** The name ipfw's hook has on the inet pfil head; the chain finds its configuration through it. */
+export const IPFW_HOOK = 'ipfw'
+
+/** The kernel's copy of a rule: validated, with its counters. */
+export class KRule {
+  readonly spec: IpfwRuleSpec
+  readonly insns: IpfwInsn[]
+  readonly num: number
+  readonly set: number
+  /** Insertion order, which orders rules sharing a number. */
+  readonly seq: number
+  /** A keep-state rule probes the dynamic table before its own matches (O_PROBE_STATE). */
+  readonly probe: boolean
+  readonly keepState: boolean
+  pcnt = 0
+  bcnt = 0
+  /** Last match, ns of the host clock (0 = never). */
+  timestamp = 0
+
+  constructor(spec: IpfwRuleSpec, seq: number) {
+    this.spec = spec
+    this.insns = spec.insns
+    this.num = spec.num
+    this.set = spec.set
+    this.seq = seq
+    this.keepState = spec.insns.some((i) => i.op === O.KEEP_STATE)
+    this.probe = this.keepState
+  }
+}
+
+export class IpfwStats {
+  /** Packets too short for the headers a rule needed (pullup failed): denied. */
+  pullupFailed = 0
+  /** Packets denied because a state could not be installed (dyn_max reached). */
+  dynDenied = 0
+  /** `log` rules matched (there is no syslog yet; ipfw0 capture is later work). */
+  logged = 0
+}
+
+export class IpfwChain {
+  /** Static rules sorted by (number, insertion); the last is the default rule. */
+  rules: KRule[]
+  readonly dyn = new DynTable<KRule>()
+  readonly stats = new IpfwStats()
+  /** Bit i set: set i disabled. */
+  disabledSets = 0
+  private seq = 0
+  enable = 1
+  onePass = 1
+  verbose = 0
+  verboseLimit = 0
+  autoincStep = 100
+  dynMax = 16384
+  dynAckLifetime = 300
+  dynSynLifetime = 20
+  dynFinLifetime = 1
+  dynRstLifetime = 1
+  dynUdpLifetime = 10
+  dynShortLifetime = 5
+  dynKeepalive = 1
+  dynKeepalivePeriod = 5
+  readonly rng: Rng
+  readonly defaultToAccept: boolean
+  /** Call stacks of call/return (IPFW_CALLSTACK_SIZE deep), one per nested ipfw_chk. */
+  readonly callStack = new Int32Array(16 * 4)
+  /** How many ipfw_chk passes are running in this vnet (a reject's packet passes the chain too). */
+  nest = 0
+  /** Header fields of the packet of each nested pass. */
+  readonly facts = [new PktFacts(), new PktFacts(), new PktFacts(), new PktFacts()]
+  /** ICMP code of the last reject verdict. */
+  rejectCode = 0
+
+  constructor(v: Vnet, cfg: IpfwConfig) {
+    this.defaultToAccept = cfg.defaultToAccept
+    this.rng = v.env.rng.stream(`ipfw:${v.id}`)
+    this.rules = [this.defaultRule()]
+  }
+
+  private defaultRule(): KRule {
+    return new KRule(
+      {
+        num: IPFW_DEFAULT_RULE,
+        set: RESVD_SET,
+        prob: 1,
+        log: false,
+        logAmount: 0,
+        insns: [],
+        action: this.defaultToAccept ? A.ALLOW : A.DENY,
+        actionArg: 0,
+        fwdAddr: 0,
+        fwdPort: 0,
+      },
+      this.seq++,
+    )
+  }
+
+  /** Index of the first rule numbered ≥ num (skipto / call targets): a binary search. */
+  firstAtLeast(num: number): number {
+    let lo = 0
+    let hi = this.rules.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.rules[mid]!.num < num) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  // control operations (ipfw(8)'s sockopts)
+
+  /** IP_FW_XADD: validate and insert rules, numbering the unnumbered; all or nothing. */
+  add(specs: readonly IpfwRuleSpec[]): IpfwRuleInfo[] {
+    const checked = specs.map(checkRule)
+    let last = this.rules.length > 1 ? this.rules[this.rules.length - 2]!.num : 0
+    const added: KRule[] = []
+    for (const s of checked) {
+      if (s.num === 0) {
+        s.num = last + this.autoincStep
+        if (s.num >= IPFW_DEFAULT_RULE) s.num = last < IPFW_DEFAULT_RULE - 1 ? IPFW_DEFAULT_RULE - 1 : 0
+        if (s.num === 0) throw new SysError('EINVAL', 'ipfw')
+      }
+      last = Math.max(last, s.num)
+      added.push(new KRule(s, this.seq++))
+    }
+    // Each goes after the rules with its number (upper bound): a big ruleset loads in O(n) per rule.
+    const rules = this.rules
+    for (const r of added) {
+      let lo = 0
+      let hi = rules.length
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (rules[mid]!.num <= r.num) lo = mid + 1
+        else hi = mid
+      }
+      rules.splice(lo, 0, r)
+    }
+    return added.map(ruleInfo)
+  }
+
+  /** IP_FW_XDEL for rules lo..hi (in set `set`, or any set when -1); returns how many went. */
+  delete(lo: number, hi: number, set: number): number {
+    const gone = (r: KRule) =>
+      r.num >= lo && r.num <= hi && r.num !== IPFW_DEFAULT_RULE && (set < 0 || r.set === set)
+    const keep = this.rules.filter((r) => !gone(r))
+    const n = this.rules.length - keep.length
+    if (n === 0) return 0
+    this.rules = keep
+    this.dyn.expireWhere(Number.NEGATIVE_INFINITY, gone)
+    return n
+  }
+
+  /** Delete all rules of a set (`ipfw delete set N`). */
+  deleteSet(set: number): number {
+    return this.delete(0, IPFW_DEFAULT_RULE - 1, set)
+  }
+
+  /** IP_FW_XZERO / XRESETLOG: counters of rules lo..hi (all when lo is 0); returns how many matched. */
+  zero(lo: number, hi: number): number {
+    let n = 0
+    for (const r of this.rules)
+      if (lo === 0 || (r.num >= lo && r.num <= hi)) {
+        r.pcnt = 0
+        r.bcnt = 0
+        r.timestamp = 0
+        n++
+      }
+    return n
+  }
+
+  /** IP_FW_FLUSH: every rule but the default one, and every state. */
+  flush(): void {
+    this.rules = [this.rules[this.rules.length - 1]!]
+    this.dyn.expireWhere(0, () => true)
+  }
+
+  setEnable(mask: number, enable: boolean): void {
+    if (enable) this.disabledSets &= ~mask
+    else this.disabledSets |= mask
+    this.disabledSets &= 0x7fffffff
+  }
+
+  /** `set move [rule] N to M`, `set swap N M` (sets), as IP_FW_SET_MOVE / SET_SWAP. */
+  setMove(from: number, to: number, rule: boolean, swap: boolean): void {
+    const next: KRule[] = []
+    for (const r of this.rules) {
+      let set = r.set
+      if (r.num !== IPFW_DEFAULT_RULE) {
+        if (rule ? r.num === from : r.set === from) set = to
+        else if (swap && r.set === to) set = from
+      }
+      if (set === r.set) next.push(r)
+      else {
+        const moved = new KRule({ ...r.spec, set }, r.seq)
+        moved.pcnt = r.pcnt
+        moved.bcnt = r.bcnt
+        moved.timestamp = r.timestamp
+        next.push(moved)
+      }
+    }
+    this.rules = next
+  }
+
+  list(): IpfwRuleInfo[] {
+    return this.rules.map(ruleInfo)
+  }
+}
+
+function ruleInfo(r: KRule): IpfwRuleInfo {
+  return {
+    ...r.spec,
+    insns: r.spec.insns.map((i) => ({ ...i, list: [...i.list] })),
+    pcnt: r.pcnt,
+    bcnt: r.bcnt,
+    timestamp: Math.floor(r.timestamp / 1e9),
+  }
+}
+
+const OPCODES: ReadonlySet<number> = new Set(Object.values(O))
+
+/** check_ipfw_rule_body: the kernel trusts nothing it is handed; returns its own copy. */
+function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
+  const bad = (): never => {
+    throw new SysError('EINVAL', 'ipfw')
+  }
+  const int = (n: unknown, lo: number, hi: number) =>
+    typeof n === 'number' && Number.isInteger(n) && n >= lo && n <= hi
+  if (!int(s.num, 0, IPFW_DEFAULT_RULE - 1) || !int(s.set, 0, RESVD_SET - 1)) bad()
+  if (typeof s.prob !== 'number' || !(s.prob > 0 && s.prob <= 1)) bad()
+  if (!Array.isArray(s.insns) || s.insns.length > 256) bad()
+  if (!A_IMPLEMENTED.has(s.action)) throw new SysError('EOPNOTSUPP', 'ipfw')
+  if ((s.action === A.SKIPTO || s.action === A.CALL) && !int(s.actionArg, 0, IPFW_DEFAULT_RULE)) bad()
+  if (s.action === A.REJECT && !int(s.actionArg, 0, 255)) bad()
+  const insns: IpfwInsn[] = []
+  for (const i of s.insns) {
+    if (!OPCODES.has(i.op) || !int(i.arg, -0x80000000, 0xffffffff) || !int(i.arg2, -0x80000000, 0xffffffff))
+      bad()
+    if (!Array.isArray(i.list) || i.list.length > 512 || i.list.length % 2 !== 0) bad()
+    for (const n of i.list) if (!int(n, 0, 0xffffffff)) bad()
+    if (typeof i.name !== 'string' || i.name.length > 16) bad()
+    insns.push({
+      op: i.op,
+      not: i.not === true,
+      or: i.or === true,
+      arg: i.arg >>> 0,
+      arg2: i.arg2 >>> 0,
+      list: i.list.map((n) => n >>> 0),
+      name: i.name,
+    })
+  }
+  // Address pairs are stored masked, so matching is one AND and one compare.
+  for (const i of insns)
+    if (i.op === O.IP_SRC || i.op === O.IP_DST)
+      for (let k = 0; k < i.list.length; k += 2) i.list[k] = (i.list[k]! & i.list[k + 1]!) >>> 0
+  return {
+    num: s.num,
+    set: s.set,
+    prob: s.prob,
+    log: s.log === true,
+    logAmount: int(s.logAmount, 0, 0xffffffff) ? s.logAmount : 0,
+    insns,
+    action: s.action,
+    actionArg: s.actionArg >>> 0,
+    fwdAddr: 0,
+    fwdPort: 0,
+    ...(s.noopt === true ? { noopt: true } : {}),
+  }
+}
+
+const range = (min: number, max: number) => ({ min, max })
+
+export const ipfwModule: VnetModule<IpfwChain> = {
+  name: 'ipfw',
+  slot: Slot.IPFW,
+  create: (v) => {
+    const hook = v.env.pfilInet.find(IPFW_HOOK) as unknown as { cfg: IpfwConfig } | undefined
+    return new IpfwChain(v, hook?.cfg ?? { defaultToAccept: false })
+  },
+  sysctls: [
+    intKnob('net.inet.ip.fw.enable', 'Enable ipfw', (v) => ipfw(v), 'enable', range(0, 1)),
+    intKnob(
+      'net.inet.ip.fw.one_pass',
+      'Only do a single pass through ipfw when using dummynet(4)',
+      (v) => ipfw(v),
+      'onePass',
+      range(0, 1),
+    ),
+    intKnob('net.inet.ip.fw.verbose', 'Log matches to ipfw rules', (v) => ipfw(v), 'verbose', range(0, 1)),
+    intKnob(
+      'net.inet.ip.fw.verbose_limit',
+      'Set upper limit of matches of ipfw rules logged',
+      (v) => ipfw(v),
+      'verboseLimit',
+      range(0, 0x7fffffff),
+    ),
+    intKnob(
+      'net.inet.ip.fw.autoinc_step',
+      'Rule number auto-increment step',
+      (v) => ipfw(v),
+      'autoincStep',
+      range(1, 1000),
+    ),
+    {
+      name: 'net.inet.ip.fw.default_rule',
+      descr: 'The default/max possible rule number.',
+      kind: 'int',
+      scope: 'vnet',
+      get: () => IPFW_DEFAULT_RULE,
+    },
+    {
+      name: 'net.inet.ip.fw.default_to_accept',
+      descr: 'Make the default rule accept all packets.',
+      kind: 'int',
+      scope: 'global',
+      get: (v) => (ipfw(v).defaultToAccept ? 1 : 0),
+    },
+    {
+      name: 'net.inet.ip.fw.static_count',
+      descr: 'Number of static rules',
+      kind: 'int',
+      ctype: 'uint',
+      scope: 'vnet',
+      get: (v) => ipfw(v).rules.length,
+    },
+    intKnob(
+      'net.inet.ip.fw.dyn_max',
+      'Max number of dynamic states.',
+      (v) => ipfw(v),
+      'dynMax',
+      range(0, 0x7fffffff),
+    ),
+    {
+      name: 'net.inet.ip.fw.dyn_count',
+      descr: 'Current number of dynamic states.',
+      kind: 'int',
+      scope: 'vnet',
+      get: (v) => {
+        // Expired states are gone for the reader, as FreeBSD's once-a-second expiry makes them.
+        const ch = ipfw(v)
+        ch.dyn.expireWhere(v.env.clock.now(), null)
+        return ch.dyn.count
+      },
+    },
+    intKnob(
+      'net.inet.ip.fw.dyn_ack_lifetime',
+      'Lifetime of dynamic states for TCP ACK.',
+      (v) => ipfw(v),
+      'dynAckLifetime',
+      range(1, 0x7fffffff),
+    ),
+    intKnob(
+      'net.inet.ip.fw.dyn_syn_lifetime',
+      'Lifetime of dynamic states for TCP SYN.',
+      (v) => ipfw(v),
+      'dynSynLifetime',
+      range(1, 0x7fffffff),
+    ),
+    intKnob(
+      'net.inet.ip.fw.dyn_fin_lifetime',
+      'Lifetime of dynamic states for TCP FIN.',
+      (v) => ipfw(v),
+      'dynFinLifetime',
+      range(1, 0x7fffffff),
+    ),
+    intKnob(
+      'net.inet.ip.fw.dyn_rst_lifetime',
+      'Lifetime of dynamic states for TCP RST.',
+      (v) => ipfw(v),
+      'dynRstLifetime',
+      range(1, 0x7fffffff),
+    ),
+    intKnob(
+      'net.inet.ip.fw.dyn_udp_lifetime',
+      'Lifetime of dynamic states for UDP.',
+      (v) => ipfw(v),
+      'dynUdpLifetime',
+      range(1, 0x7fffffff),
+    ),
+    intKnob(
+      'net.inet.ip.fw.dyn_short_lifetime',
+      'Lifetime of dynamic states for other situations.',
+      (v) => ipfw(v),
+      'dynShortLifetime',
+      range(1, 0x7fffffff),
+    ),
+    intKnob(
+      'net.inet.ip.fw.dyn_keepalive',
+      'Enable keepalives for dynamic states.',
+      (v) => ipfw(v),
+      'dynKeepalive',
+      range(0, 1),
+    ),
+  ],
+}
+
+export function ipfw(v: Vnet): IpfwChain {
+  return vstate(v, ipfwModule)
+}

@@ -1,0 +1,141 @@
+/**
+ * The rule format shared by the kernel and ipfw(8) (FreeBSD's netinet/ip_fw.h): a rule is a list of
+ * match microinstructions, each possibly negated (`not`) or or-ed with the next (`{ a or b }`),
+ * followed by one action. ipfw(8) compiles text into this and prints it back; the kernel validates
+ * it, copies it into its own form and matches packets against it.
+ *
+ * Plain data and constants only: no state, no matching, nothing that allocates per packet.
+ */
+
+/** Match opcodes (O_* of ip_fw.h; the numbers are VirtNet's own). */
+export const O = {
+  PROTO: 1,
+  /** Addresses: `addrs` holds (address, mask) pairs; any pair matching matches. */
+  IP_SRC: 2,
+  IP_DST: 3,
+  IP_SRC_ME: 4,
+  IP_DST_ME: 5,
+  /** Ports: `ports` holds (low, high) pairs. */
+  IP_SRCPORT: 6,
+  IP_DSTPORT: 7,
+  /** `in` (negated: `out`). */
+  IN: 8,
+  RECV: 9,
+  XMIT: 10,
+  VIA: 11,
+  ESTAB: 12,
+  /** arg = set flags, arg2 = flags that must be clear (`setup` is syn,!ack). */
+  TCPFLAGS: 13,
+  /** arg = bitmask of ICMP types 0..31. */
+  ICMPTYPE: 14,
+  FRAG: 15,
+  /** Ranges in `ports`. */
+  IPLEN: 16,
+  IPTTL: 17,
+  /** arg = set bits, arg2 = clear bits of the TOS byte. */
+  IPTOS: 18,
+  /** `keep-state`: install a dynamic rule when the rule matches. */
+  KEEP_STATE: 19,
+  /** Implicit before the first keep-state rule, explicit as check-state: look up dynamic rules. */
+  PROBE_STATE: 20,
+} as const
+
+export type Opcode = (typeof O)[keyof typeof O]
+
+/** Actions. nat/pipe/queue/fwd/setfib are recognised but not yet implemented (EOPNOTSUPP). */
+export const A = {
+  ALLOW: 1,
+  DENY: 2,
+  /** arg = ICMP unreachable code (`reject` is `unreach host`). */
+  REJECT: 3,
+  RESET: 4,
+  COUNT: 5,
+  SKIPTO: 6,
+  CALL: 7,
+  RETURN: 8,
+  CHECK_STATE: 9,
+  NAT: 10,
+  PIPE: 11,
+  QUEUE: 12,
+  FORWARD: 13,
+  SETFIB: 14,
+} as const
+
+export type ActionCode = (typeof A)[keyof typeof A]
+
+/** Actions the kernel accepts today; the others are for the NAT and dummynet work. */
+export const A_IMPLEMENTED: ReadonlySet<number> = new Set([
+  A.ALLOW,
+  A.DENY,
+  A.REJECT,
+  A.RESET,
+  A.COUNT,
+  A.SKIPTO,
+  A.CALL,
+  A.RETURN,
+  A.CHECK_STATE,
+])
+
+export interface IpfwInsn {
+  op: Opcode
+  not: boolean
+  /** Or-ed with the next instruction (F_OR). */
+  or: boolean
+  arg: number
+  arg2: number
+  /** (address, mask) pairs for IP_SRC/IP_DST; (low, high) pairs for ports, iplen, ipttl. */
+  list: number[]
+  /** Interface name for RECV/XMIT/VIA. */
+  name: string
+}
+
+export interface IpfwRuleSpec {
+  /** 1..65534; 0 asks the kernel for the next number (last rule + net.inet.ip.fw.autoinc_step). */
+  num: number
+  set: number
+  /** Match probability (`prob P`), 1 for always. */
+  prob: number
+  log: boolean
+  /** `log logamount N`; 0 means net.inet.ip.fw.verbose_limit. */
+  logAmount: number
+  insns: IpfwInsn[]
+  action: ActionCode
+  /** Code for unreach, rule number for skipto/call, instance for nat/pipe/queue, fib for setfib. */
+  actionArg: number
+  /** Next hop for fwd (IPv4 address) and its port (0 = none). */
+  fwdAddr: number
+  fwdPort: number
+  /** Written without `PROTO from SRC to DST` (IPFW_RULE_NOOPT): printed back the same way. */
+  noopt?: boolean
+}
+
+/** A rule as `ipfw list` gets it back: with its counters. */
+export interface IpfwRuleInfo extends IpfwRuleSpec {
+  pcnt: number
+  bcnt: number
+  /** Last match, seconds since the epoch of the host clock (0 = never). */
+  timestamp: number
+}
+
+/** A dynamic rule as `ipfw -d list` shows it. */
+export interface IpfwDynInfo {
+  rule: number
+  pcnt: number
+  bcnt: number
+  /** Seconds left. */
+  expire: number
+  proto: number
+  src: number
+  sport: number
+  dst: number
+  dport: number
+}
+
+/** The highest rule number a user may add; 65535 is the default rule. */
+export const IPFW_DEFAULT_RULE = 65535
+/** Sets 0..30 hold rules; 31 is RESVD_SET, where only the default rule lives. */
+export const RESVD_SET = 31
+
+export function insn(op: Opcode, fields: Partial<Omit<IpfwInsn, 'op'>> = {}): IpfwInsn {
+  return { op, not: false, or: false, arg: 0, arg2: 0, list: [], name: '', ...fields }
+}
