@@ -79,3 +79,10 @@ export class SysError extends Error {
 export function isSysError(e: unknown): e is SysError {
   return e instanceof SysError
 }
+
+/** The SysError for an errno number (as SO_ERROR hands it back), EINVAL for one we do not know. */
+export function sysErrorOf(errno: number, op?: string): SysError {
+  for (const name of Object.keys(Errno) as ErrnoName[])
+    if (Errno[name][0] === errno) return new SysError(name, op)
+  return new SysError('EINVAL', op)
+}

@@ -80,3 +80,9 @@ jexec a nc -w 2 10.0.2.1 80; echo status=$?`)
   assert.equal(r.out, 'status=1\n')
   assert.equal(r.err, 'nc: connect to 10.0.2.1 port 80 (tcp) failed: Operation timed out\n')
 })
+
+test('nc -w to a closed port reports the connect error, not the second connect', async () => {
+  const r = await run(`jexec a nc -w 2 10.0.2.1 81; echo status=$?`)
+  assert.equal(r.out, 'status=1\n')
+  assert.equal(r.err, 'nc: connect to 10.0.2.1 port 81 (tcp) failed: Connection refused\n')
+})

@@ -8,7 +8,7 @@
  */
 
 import { AF_INET, SHUT, SO, SOCK, SOL_SOCKET, type SocketFd } from '../../host/syscalls.js'
-import { isSysError } from '../../util/errno.js'
+import { isSysError, sysErrorOf } from '../../util/errno.js'
 import { utf8Decode, utf8Encode } from '../../util/utf8.js'
 import { CmdError, EX, hostAddr, ip } from '../common.js'
 import type { Io, Proc } from '../types.js'
@@ -102,7 +102,8 @@ export async function tcpClient(
         const ready = await s.pollOut(o.idle)
         const err = s.getsockopt(SOL_SOCKET, SO.ERROR)
         if (!ready) throw Object.assign(new Error('timeout'), { ncTimeout: true })
-        if (err !== 0) await s.connect({ addr: dst, port })
+        // timeout_connect(): the pending error is the connect's (ECONNREFUSED, EHOSTUNREACH ...).
+        if (err !== 0) throw sysErrorOf(err, 'connect')
         s.setNonBlocking(false)
       }
     } catch (e) {
