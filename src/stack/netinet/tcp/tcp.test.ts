@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { afterEach, describe, test } from 'node:test'
-import { Host } from '../../../host/host.js'
 import {
   AF_INET,
   IPPROTO_TCP,
@@ -23,11 +22,9 @@ import {
   type Syscalls,
   TCP_NODELAY,
 } from '../../../host/syscalls.js'
-import { parseNgValue } from '../../../netgraph/ascii.js'
-import { netgraph } from '../../../netgraph/types.js'
-import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { chainNet, netisrGuard, pairNet } from '../../../testing/fixtures.js'
-import { counter, errnoOf, ip, Net } from '../../../testing/net.js'
+import { counter, errnoOf, ip } from '../../../testing/net.js'
+import { pipeLab } from '../../../testing/tcp_lab.js'
 import { MS, SEC } from '../../../util/clock.js'
 import { TH, tcpFinish, writeTcpHeader } from '../../../wire/tcp.js'
 
@@ -109,7 +106,7 @@ async function connected(
 describe('tcp: handshake and teardown', () => {
   test('the states on both sides, from LISTEN through TIME_WAIT to gone after 2*MSL', async () => {
     // A 1 ms link, so each step of the handshake and teardown can be watched.
-    const { a, b } = pipePair(41, '{ delay=1000 }')
+    const { a, b } = pipeLab(41, '{ delay=1000 }')
     const lsn = tcpSock(b)
     lsn.bind({ addr: 0, port: 80 })
     lsn.listen(1)
@@ -171,7 +168,7 @@ describe('tcp: handshake and teardown', () => {
 
   test('simultaneous open: two SYNs cross and both ends reach ESTABLISHED', async () => {
     // A 5 ms link, so that each SYN leaves before the other arrives.
-    const { a, b } = pipePair(43, '{ delay=5000 }')
+    const { a, b } = pipeLab(43, '{ delay=5000 }')
     const s1 = tcpSock(a)
     const s2 = tcpSock(b)
     s1.bind({ addr: A, port: 5001 })
@@ -326,41 +323,9 @@ describe('tcp: data', () => {
   })
 })
 
-/**
- * Two vnet jails a (10.0.0.1) and b (10.0.0.2) joined through ng_eiface — ng_pipe — ng_eiface, the
- * pipe configured with `cfg` (ng_pipe's setcfg ASCII form).
- */
-function pipePair(
-  seed: number,
-  cfg: string,
-): { a: Syscalls; b: Syscalls; host: Host; setcfg: (c: string) => void } {
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed })
-  const net = new Net(host, { jails: ['a', 'b'] })
-  const root = net.root
-  const ng = root.ngSocket()
-  const eiface = () => {
-    const path = `[${netgraph(host.vnet0).create('eiface').id.toString(16)}]:`
-    return { path, name: parseNgValue(ng.msg(path, 'getifname', '').response!) as string }
-  }
-  const ea = eiface()
-  const eb = eiface()
-  root.ifMoveToJail(ea.name, 'a')
-  root.ifMoveToJail(eb.name, 'b')
-  const a = root.attach('a')
-  const b = root.attach('b')
-  a.ifAddAddr(ea.name, A, 24)
-  b.ifAddAddr(eb.name, B, 24)
-  const info = ng.mkpeer(ea.path, 'pipe', 'ether', 'upper')
-  const pipe = `[${info.id.toString(16)}]:`
-  ng.connect(pipe, eb.path, 'lower', 'ether')
-  const setcfg = (c: string): void => void ng.msg(pipe, 'setcfg', c)
-  setcfg(cfg)
-  return { a, b, host, setcfg }
-}
-
 describe('tcp: loss recovery', () => {
   test('1 MB each way through a pipe losing 3% each way with 5 ms delay: hash-identical', async () => {
-    const { a, b } = pipePair(50, '{ delay=5000 downstream={ loss=3 } upstream={ loss=3 } }')
+    const { a, b } = pipeLab(50, '{ delay=5000 downstream={ loss=3 } upstream={ loss=3 } }')
     const { cli, srv } = await connected(a, b, B, 80)
     const up = pattern(1_000_000, 4)
     const down = pattern(1_000_000, 5)
@@ -389,7 +354,7 @@ describe('tcp: loss recovery', () => {
   })
 
   test('with net.inet.tcp.cc.algorithm=newreno and SACK off, a lossy transfer still completes', async () => {
-    const { a, b } = pipePair(54, '{ delay=2000 downstream={ loss=5 } }')
+    const { a, b } = pipeLab(54, '{ delay=2000 downstream={ loss=5 } }')
     for (const s of [a, b]) {
       s.sysctlSet('net.inet.tcp.cc.algorithm', 'newreno')
       s.sysctlSet('net.inet.tcp.sack.enable', '0')
@@ -578,7 +543,7 @@ describe('tcp: RFC 5961, ICMP errors, keepalive', () => {
   })
 
   test('an answered keepalive probe makes the connection idle again: the next probe waits keepidle', async () => {
-    const { a, b } = pipePair(60, '{ delay=1000 }')
+    const { a, b } = pipeLab(60, '{ delay=1000 }')
     const { cli } = await connected(a, b, B, 80)
     cli.setsockopt(SOL_SOCKET, SO.KEEPALIVE, 1)
     cli.setsockopt(IPPROTO_TCP, 256, 10) // TCP_KEEPIDLE
@@ -591,7 +556,7 @@ describe('tcp: RFC 5961, ICMP errors, keepalive', () => {
   })
 
   test('with net.inet.tcp.always_keepalive on both ends, idle connections probe once per keepidle', async () => {
-    const { a, b } = pipePair(61, '{ delay=1000 }')
+    const { a, b } = pipeLab(61, '{ delay=1000 }')
     a.sysctlSet('net.inet.tcp.always_keepalive', '1')
     b.sysctlSet('net.inet.tcp.always_keepalive', '1')
     const { cli } = await connected(a, b, B, 80)
@@ -604,7 +569,7 @@ describe('tcp: RFC 5961, ICMP errors, keepalive', () => {
   })
 
   test('keepalive probes an idle peer and drops the connection when it stays silent', async () => {
-    const { a, b, setcfg } = pipePair(59, '{ delay=1000 }')
+    const { a, b, setcfg } = pipeLab(59, '{ delay=1000 }')
     const { cli } = await connected(a, b, B, 80)
     cli.setsockopt(SOL_SOCKET, SO.KEEPALIVE, 1)
     cli.setsockopt(IPPROTO_TCP, 256, 10) // TCP_KEEPIDLE
