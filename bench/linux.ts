@@ -63,13 +63,17 @@ const NEEDED: readonly (readonly [string, string])[] = [
 ]
 
 /**
- * Why the Linux baseline cannot run here, naming what is missing and how to install it (a fresh
- * machine often lacks `ping`); undefined when it can: root, the programs, and a working `ip netns`.
+ * Why a Linux baseline (`what`) cannot run here, naming what is missing and how to install it (a
+ * fresh machine often lacks `ping` or `iperf3`); undefined when it can: root, the programs `needed`
+ * (each with its Debian package), and a working `ip netns`.
  */
-export function linuxMissing(): string | undefined {
-  if (process.platform !== 'linux') return 'needs Linux (linux baseline)'
-  if (process.getuid?.() !== 0) return 'needs root for ip netns (linux baseline)'
-  const missing = NEEDED.filter(([prog]) => {
+export function linuxPrereqs(
+  what: string,
+  needed: readonly (readonly [string, string])[],
+): string | undefined {
+  if (process.platform !== 'linux') return `needs Linux (${what})`
+  if (process.getuid?.() !== 0) return `needs root for ip netns (${what})`
+  const missing = needed.filter(([prog]) => {
     try {
       run('sh', ['-c', `command -v ${prog}`])
       return false
@@ -78,13 +82,18 @@ export function linuxMissing(): string | undefined {
     }
   })
   if (missing.length > 0)
-    return `needs ${missing.map(([p]) => p).join(', ')} (linux baseline): apt-get install ${missing.map(([, pkg]) => pkg).join(' ')}`
+    return `needs ${missing.map(([p]) => p).join(', ')} (${what}): apt-get install ${missing.map(([, pkg]) => pkg).join(' ')}`
   try {
     run('ip', ['netns', 'list'])
     return undefined
   } catch (e) {
-    return `ip netns does not work here (linux baseline): ${(e as Error).message.split('\n')[0]}`
+    return `ip netns does not work here (${what}): ${(e as Error).message.split('\n')[0]}`
   }
+}
+
+/** Why the ping/forwarding baseline cannot run here; undefined when it can. */
+export function linuxMissing(): string | undefined {
+  return linuxPrereqs('linux baseline', NEEDED)
 }
 
 function listNetns(): string[] {

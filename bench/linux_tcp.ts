@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { formatIpv4 } from '../src/wire/addr.js'
 import { chainPlan, routersText } from './chain.js'
 import { type BenchConfig, progress } from './harness.js'
-import { buildLinuxChain, chainNames, cleanup, ipBatch, removeNetns, run } from './linux.js'
+import { buildLinuxChain, chainNames, cleanup, ipBatch, linuxPrereqs, removeNetns, run } from './linux.js'
 import type { BaselineRule, Metric } from './report.js'
 import { BULK_MODES, TCP_CHAINS } from './tcp.js'
 
@@ -22,24 +22,7 @@ const NEEDED: readonly (readonly [string, string])[] = [
 
 /** Why the baseline cannot run here, naming what to install; undefined when it can. */
 export function linuxTcpMissing(): string | undefined {
-  if (process.platform !== 'linux') return 'needs Linux (linux TCP baseline)'
-  if (process.getuid?.() !== 0) return 'needs root for ip netns (linux TCP baseline)'
-  const missing = NEEDED.filter(([prog]) => {
-    try {
-      run('sh', ['-c', `command -v ${prog}`])
-      return false
-    } catch {
-      return true
-    }
-  })
-  if (missing.length > 0)
-    return `needs ${missing.map(([p]) => p).join(', ')} (linux TCP baseline): apt-get install ${missing.map(([, pkg]) => pkg).join(' ')}`
-  try {
-    run('ip', ['netns', 'list'])
-    return undefined
-  } catch (e) {
-    return `ip netns does not work here (linux TCP baseline): ${(e as Error).message.split('\n')[0]}`
-  }
+  return linuxPrereqs('linux TCP baseline', NEEDED)
 }
 
 const PORT = 5201
