@@ -59,11 +59,12 @@ export async function connectedPair(
   ssys: Syscalls,
   addr: number,
   port: number,
+  backlog = 64,
 ): Promise<{ cli: SocketFd; srv: SocketFd; lsn: SocketFd }> {
   const lsn = ssys.socket(AF_INET, SOCK.STREAM)
   lsn.setsockopt(SOL_SOCKET, SO.REUSEADDR, 1)
   lsn.bind({ addr: 0, port })
-  lsn.listen(64)
+  lsn.listen(backlog)
   const cli = csys.socket(AF_INET, SOCK.STREAM)
   const acc = lsn.accept()
   await cli.connect({ addr, port })
@@ -83,6 +84,25 @@ export function pattern(n: number, seed: number): Uint8Array {
 }
 
 export const sha256 = (d: Uint8Array): string => createHash('sha256').update(d).digest('hex')
+
+/** Read `s` to end of file and return every byte. */
+export async function readAll(s: SocketFd): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  let n = 0
+  for (;;) {
+    const d = await s.recv(65536)
+    if (d.length === 0) break
+    parts.push(d)
+    n += d.length
+  }
+  const out = new Uint8Array(n)
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
 
 /** What a reader saw: the bytes' hash and count, and the longest virtual-time gap between arrivals. */
 export interface ReadResult {

@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
 import { MbufPool } from '../../buf/mbuf.js'
-import { AF_INET, SHUT, SOCK, type SocketFd, type Syscalls } from '../../host/syscalls.js'
+import { AF_INET, SHUT, SOCK, type Syscalls } from '../../host/syscalls.js'
 import { chainNet, netisrGuard, pairNet } from '../../testing/fixtures.js'
 import { counter, ip, type Net } from '../../testing/net.js'
+import { readAll } from '../../testing/tcp_lab.js'
 import { checksum } from '../../wire/checksum.js'
 import { IpProto, ipv4PseudoHeaderSum, writeIpv4Header } from '../../wire/ipv4.js'
 import { TH, tcpFinish, writeTcpHeader } from '../../wire/tcp.js'
@@ -60,24 +61,6 @@ function pattern(n: number): Uint8Array {
   const d = new Uint8Array(n)
   for (let i = 0; i < n; i++) d[i] = (i * 131 + (i >>> 8)) & 0xff
   return d
-}
-
-async function readAll(s: SocketFd): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  let n = 0
-  for (;;) {
-    const d = await s.recv(65536)
-    if (d.length === 0) break
-    parts.push(d)
-    n += d.length
-  }
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
 }
 
 /** Send `data` from a to b over TCP and return what b read. */

@@ -7,7 +7,6 @@
  */
 
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
 import { afterEach, describe, test } from 'node:test'
 import {
   AF_INET,
@@ -24,7 +23,7 @@ import {
 } from '../../../host/syscalls.js'
 import { chainNet, netisrGuard, pairNet } from '../../../testing/fixtures.js'
 import { counter, errnoOf, ip } from '../../../testing/net.js'
-import { pipeLab } from '../../../testing/tcp_lab.js'
+import { connectedPair, pattern, pipeLab, readAll, sha256 } from '../../../testing/tcp_lab.js'
 import { MS, SEC } from '../../../util/clock.js'
 import { TH, tcpFinish, writeTcpHeader } from '../../../wire/tcp.js'
 
@@ -52,55 +51,6 @@ function states(sys: Syscalls): string[] {
     .filter((s: SocketInfo) => s.proto === 'tcp4')
     .map((s) => `${s.lport}>${s.fport} ${s.state}`)
     .sort()
-}
-
-function pattern(n: number, seed: number): Uint8Array {
-  const d = new Uint8Array(n)
-  let x = seed
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0
-    d[i] = x >>> 24
-  }
-  return d
-}
-
-const sha = (d: Uint8Array): string => createHash('sha256').update(d).digest('hex')
-
-/** Read until EOF. */
-async function readAll(s: SocketFd): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  let n = 0
-  for (;;) {
-    const d = await s.recv(65536)
-    if (d.length === 0) break
-    parts.push(d)
-    n += d.length
-  }
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
-
-/** A listener on `sys` port `port`, a client from `csys` connected to it; returns both ends. */
-async function connected(
-  csys: Syscalls,
-  ssys: Syscalls,
-  addr: number,
-  port: number,
-): Promise<{ cli: SocketFd; srv: SocketFd; lsn: SocketFd }> {
-  const lsn = tcpSock(ssys)
-  lsn.setsockopt(SOL_SOCKET, SO.REUSEADDR, 1)
-  lsn.bind({ addr: 0, port })
-  lsn.listen(5)
-  const cli = tcpSock(csys)
-  const acc = lsn.accept()
-  await cli.connect({ addr, port })
-  const { fd } = await acc
-  return { cli, srv: fd, lsn }
 }
 
 describe('tcp: handshake and teardown', () => {
@@ -154,7 +104,7 @@ describe('tcp: handshake and teardown', () => {
     const net = guard.track(pairNet(42))
     const a = net.sys('a')
     a.sysctlSet('net.inet.tcp.msl', '1000')
-    const { cli, srv } = await connected(a, net.sys('b'), B, 7)
+    const { cli, srv } = await connectedPair(a, net.sys('b'), B, 7)
     cli.shutdown(SHUT.WR)
     assert.equal((await srv.recv(1)).length, 0)
     srv.close()
@@ -253,7 +203,7 @@ describe('tcp: data', () => {
     const net = guard.track(chainNet(46))
     const a = net.sys('a')
     const b = net.sys('b')
-    const { cli, srv } = await connected(a, b, ip('10.0.2.1'), 8080)
+    const { cli, srv } = await connectedPair(a, b, ip('10.0.2.1'), 8080, 5)
     const info = cli.tcpInfo()
     assert.equal(info.sndMss, 1460)
     assert.equal(info.options, 7)
@@ -266,8 +216,8 @@ describe('tcp: data', () => {
       readAll(srv),
       readAll(cli),
     ])
-    assert.equal(sha(gotUp), sha(up))
-    assert.equal(sha(gotDown), sha(down))
+    assert.equal(sha256(gotUp), sha256(up))
+    assert.equal(sha256(gotDown), sha256(down))
     for (const s of [a, b]) {
       assert.equal(counter(s, 'tcp', 'tcps_rcvbadsum'), 0)
       assert.equal(counter(s, 'tcp', 'tcps_sndrexmitpack'), 0)
@@ -278,7 +228,7 @@ describe('tcp: data', () => {
 
   test('MSG_PEEK, MSG_WAITALL, EOF, and EPIPE after shutdown', async () => {
     const net = guard.track(pairNet(47))
-    const { cli, srv } = await connected(net.sys('a'), net.sys('b'), B, 9)
+    const { cli, srv } = await connectedPair(net.sys('a'), net.sys('b'), B, 9)
     cli.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)
     assert.equal(cli.getsockopt(IPPROTO_TCP, TCP_NODELAY), 1)
     await cli.send(new TextEncoder().encode('hello'))
@@ -298,7 +248,7 @@ describe('tcp: data', () => {
   test('a zero window is probed until the reader drains it', async () => {
     const net = guard.track(pairNet(48))
     const a = net.sys('a')
-    const { cli, srv } = await connected(a, net.sys('b'), B, 5000)
+    const { cli, srv } = await connectedPair(a, net.sys('b'), B, 5000)
     const data = pattern(400_000, 3)
     const sending = cli.send(data)
     await net.sleep(30 * SEC)
@@ -307,12 +257,12 @@ describe('tcp: data', () => {
     const reading = readAll(srv)
     assert.equal(await sending, data.length)
     cli.close()
-    assert.equal(sha(await reading), sha(data))
+    assert.equal(sha256(await reading), sha256(data))
   })
 
   test('an RST is reported once as ECONNRESET, then reads see EOF and writes EPIPE', async () => {
     const net = guard.track(pairNet(49))
-    const { cli, srv } = await connected(net.sys('a'), net.sys('b'), B, 5000)
+    const { cli, srv } = await connectedPair(net.sys('a'), net.sys('b'), B, 5000)
     // SO_LINGER with a zero timeout: close aborts with an RST.
     srv.setsockopt(SOL_SOCKET, SO.LINGER, 0)
     srv.close()
@@ -326,7 +276,7 @@ describe('tcp: data', () => {
 describe('tcp: loss recovery', () => {
   test('1 MB each way through a pipe losing 3% each way with 5 ms delay: hash-identical', async () => {
     const { a, b } = pipeLab(50, '{ delay=5000 downstream={ loss=3 } upstream={ loss=3 } }')
-    const { cli, srv } = await connected(a, b, B, 80)
+    const { cli, srv } = await connectedPair(a, b, B, 80, 5)
     const up = pattern(1_000_000, 4)
     const down = pattern(1_000_000, 5)
     const [, , gotUp, gotDown] = await Promise.all([
@@ -335,8 +285,8 @@ describe('tcp: loss recovery', () => {
       readAll(srv),
       readAll(cli),
     ])
-    assert.equal(sha(gotUp), sha(up))
-    assert.equal(sha(gotDown), sha(down))
+    assert.equal(sha256(gotUp), sha256(up))
+    assert.equal(sha256(gotDown), sha256(down))
     for (const s of [a, b]) {
       assert.ok(counter(s, 'tcp', 'tcps_sndrexmitpack') > 0, 'losses were repaired by retransmission')
       assert.equal(counter(s, 'tcp', 'tcps_rcvbadsum'), 0)
@@ -359,11 +309,11 @@ describe('tcp: loss recovery', () => {
       s.sysctlSet('net.inet.tcp.cc.algorithm', 'newreno')
       s.sysctlSet('net.inet.tcp.sack.enable', '0')
     }
-    const { cli, srv } = await connected(a, b, B, 80)
+    const { cli, srv } = await connectedPair(a, b, B, 80, 5)
     assert.equal(cli.tcpInfo().options & 2, 0)
     const up = pattern(300_000, 6)
     const [, got] = await Promise.all([cli.send(up).then(() => cli.close()), readAll(srv)])
-    assert.equal(sha(got), sha(up))
+    assert.equal(sha256(got), sha256(up))
     assert.equal(counter(b, 'tcp', 'tcps_sack_send_blocks'), 0)
   })
 })
@@ -406,7 +356,7 @@ describe('tcp: sysctls and statistics', () => {
   test('tcps_* counters: connects, bytes, and connections per state', async () => {
     const net = guard.track(pairNet(56))
     const a = net.sys('a')
-    const { cli, srv } = await connected(a, net.sys('b'), B, 80)
+    const { cli, srv } = await connectedPair(a, net.sys('b'), B, 80)
     await cli.send(pattern(10_000, 7))
     await srv.recv(10_000, MSG.WAITALL)
     assert.equal(counter(a, 'tcp', 'tcps_connects'), 1)
@@ -507,7 +457,7 @@ describe('tcp: RFC 5961, ICMP errors, keepalive', () => {
     const net = guard.track(pairNet(57))
     const a = net.sys('a')
     const b = net.sys('b')
-    const { cli, srv } = await connected(a, b, B, 80)
+    const { cli, srv } = await connectedPair(a, b, B, 80, 5)
     const port = cli.getsockname().port
     const nxt = srv.tcpInfo().rcvNxt
     const acksBefore = counter(b, 'tcp', 'tcps_sndacks')
@@ -544,7 +494,7 @@ describe('tcp: RFC 5961, ICMP errors, keepalive', () => {
 
   test('an answered keepalive probe makes the connection idle again: the next probe waits keepidle', async () => {
     const { a, b } = pipeLab(60, '{ delay=1000 }')
-    const { cli } = await connected(a, b, B, 80)
+    const { cli } = await connectedPair(a, b, B, 80, 5)
     cli.setsockopt(SOL_SOCKET, SO.KEEPALIVE, 1)
     cli.setsockopt(IPPROTO_TCP, 256, 10) // TCP_KEEPIDLE
     cli.setsockopt(IPPROTO_TCP, 512, 2) // TCP_KEEPINTVL
@@ -559,7 +509,7 @@ describe('tcp: RFC 5961, ICMP errors, keepalive', () => {
     const { a, b } = pipeLab(61, '{ delay=1000 }')
     a.sysctlSet('net.inet.tcp.always_keepalive', '1')
     b.sysctlSet('net.inet.tcp.always_keepalive', '1')
-    const { cli } = await connected(a, b, B, 80)
+    const { cli } = await connectedPair(a, b, B, 80, 5)
     const probes = () => counter(a, 'tcp', 'tcps_keepprobe') + counter(b, 'tcp', 'tcps_keepprobe')
     const before = probes()
     await a.nanosleep(4 * 3600 * SEC + SEC)
@@ -570,7 +520,7 @@ describe('tcp: RFC 5961, ICMP errors, keepalive', () => {
 
   test('keepalive probes an idle peer and drops the connection when it stays silent', async () => {
     const { a, b, setcfg } = pipeLab(59, '{ delay=1000 }')
-    const { cli } = await connected(a, b, B, 80)
+    const { cli } = await connectedPair(a, b, B, 80, 5)
     cli.setsockopt(SOL_SOCKET, SO.KEEPALIVE, 1)
     cli.setsockopt(IPPROTO_TCP, 256, 10) // TCP_KEEPIDLE
     cli.setsockopt(IPPROTO_TCP, 512, 2) // TCP_KEEPINTVL

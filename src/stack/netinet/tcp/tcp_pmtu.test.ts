@@ -7,13 +7,13 @@
  */
 
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
 import { afterEach, describe, test } from 'node:test'
 import { AF_INET, SHUT, SO, SOCK, SOL_SOCKET, type SocketFd, type Syscalls } from '../../../host/syscalls.js'
 import { chainNet, netisrGuard } from '../../../testing/fixtures.js'
 import { pattern } from '../../../testing/frames.js'
 import { counter, ip } from '../../../testing/net.js'
 import { sh } from '../../../testing/net_lab.js'
+import { readAll, sha256 } from '../../../testing/tcp_lab.js'
 import { writeU16, writeU32 } from '../../../wire/addr.js'
 import { ICMP_HDR_LEN, IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../../wire/icmp.js'
 import { IpProto } from '../../../wire/ipv4.js'
@@ -24,26 +24,6 @@ afterEach(() => guard.check())
 
 const A = ip('10.0.1.1')
 const B = ip('10.0.2.1')
-const sha = (d: Uint8Array): string => createHash('sha256').update(d).digest('hex')
-
-async function readAll(s: SocketFd): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  let n = 0
-  for (;;) {
-    const d = await s.recv(65536)
-    if (d.length === 0) break
-    parts.push(d)
-    n += d.length
-  }
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
-
 /** The chain with r's link toward b narrowed to `mtu`; a listener on b:80 and a connection to it. */
 async function narrowChain(seed: number, mtu = 1280) {
   const net = guard.track(chainNet(seed))
@@ -97,7 +77,7 @@ describe('tcp: path MTU discovery (RFC 1191)', () => {
     const icmpBefore = counter(r, 'icmp', 'icps_error')
     const data = pattern(1_000_000, 3)
     const [, got] = await Promise.all([cli.send(data).then(() => cli.shutdown(SHUT.WR)), readAll(srv)])
-    assert.equal(sha(got), sha(data))
+    assert.equal(sha256(got), sha256(data))
     // r refused the DF datagrams it could not forward and said why.
     assert.ok(counter(r, 'icmp', 'icps_error') > icmpBefore)
     assert.ok(counter(r, 'ip', 'ips_cantfrag') > 0)
@@ -139,7 +119,7 @@ describe('tcp: path MTU discovery (RFC 1191)', () => {
     const { cli, srv } = await connect(a, lsn)
     const data = pattern(200_000, 5)
     const [, got] = await Promise.all([cli.send(data).then(() => cli.shutdown(SHUT.WR)), readAll(srv)])
-    assert.equal(sha(got), sha(data))
+    assert.equal(sha256(got), sha256(data))
     assert.ok(counter(r, 'ip', 'ips_fragmented') > 0)
     assert.equal(counter(r, 'ip', 'ips_cantfrag'), 0)
     assert.equal(counter(a, 'tcp', 'tcps_mturesent'), 0)
