@@ -12,6 +12,7 @@ import {
   type IpfwRuleInfo,
   IpfwOp as O,
 } from '../../../host/syscalls.js'
+import { civilTime, DAY_NAMES, MONTH_NAMES } from '../../../util/civil_time.js'
 import { formatIpv4 } from '../../../wire/addr.js'
 import { ICMP_CODES, IP_TOS, PROTO_NAMES, SERVICE_NAMES, TCP_FLAGS } from './names.js'
 
@@ -29,31 +30,11 @@ export interface ShowOpts {
   bcWidth: number
 }
 
-const DAYS = 'SunMonTueWedThuFriSat'
-const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec'
-
 /** ctime(3) without the newline, in UTC, from seconds since the epoch (no wall clock involved). */
 export function ctime(secs: number): string {
-  const days = Math.floor(secs / 86400)
-  const rem = secs - days * 86400
-  // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
-  const z = days + 719468
-  const era = Math.floor(z / 146097)
-  const doe = z - era * 146097
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  )
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const m = mp < 10 ? mp + 3 : mp - 9
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-  const wd = (((days + 4) % 7) + 7) % 7
+  const t = civilTime(secs)
   const p2 = (n: number) => String(n).padStart(2, '0')
-  const h = Math.floor(rem / 3600)
-  const mi = Math.floor((rem % 3600) / 60)
-  const sec = Math.floor(rem % 60)
-  return `${DAYS.slice(wd * 3, wd * 3 + 3)} ${MONTHS.slice((m - 1) * 3, m * 3)} ${String(d).padStart(2, ' ')} ${p2(h)}:${p2(mi)}:${p2(sec)} ${y}`
+  return `${DAY_NAMES[t.weekday]} ${MONTH_NAMES[t.month - 1]} ${String(t.day).padStart(2, ' ')} ${p2(t.hour)}:${p2(t.minute)}:${p2(t.second)} ${t.year}`
 }
 
 function protoName(n: number): string {

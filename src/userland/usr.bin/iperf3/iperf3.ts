@@ -6,6 +6,7 @@
  * only as long as its packets need.
  */
 
+import { civilTime, DAY_NAMES, MONTH_NAMES } from '../../../util/civil_time.js'
 import { SEC } from '../../../util/clock.js'
 import { isSysError } from '../../../util/errno.js'
 import { getopt } from '../../getopt.js'
@@ -121,41 +122,11 @@ function jsonOutput(io: Io, now: () => number): Output {
   }
 }
 
-const DAYS: readonly string[] = ['Thu', 'Fri', 'Sat', 'Sun', 'Mon', 'Tue', 'Wed']
-const MONTHS: readonly string[] = [
-  'Jan',
-  'Feb',
-  'Mar',
-  'Apr',
-  'May',
-  'Jun',
-  'Jul',
-  'Aug',
-  'Sep',
-  'Oct',
-  'Nov',
-  'Dec',
-]
-
 /** `Sat, 05 Dec 2026 12:00:00 GMT` for seconds since the epoch (the host clock's). */
 function httpDate(secs: number): string {
-  const days = Math.floor(secs / 86400)
-  const rem = secs - days * 86400
-  // Civil date from days since 1970-01-01 (the proleptic Gregorian calendar).
-  const z = days + 719468
-  const era = Math.floor(z / 146097)
-  const doe = z - era * 146097
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  )
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const m = mp < 10 ? mp + 3 : mp - 9
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+  const t = civilTime(secs)
   const two = (n: number): string => String(n).padStart(2, '0')
-  const hms = `${two(Math.floor(rem / 3600))}:${two(Math.floor((rem % 3600) / 60))}:${two(rem % 60)}`
-  return `${DAYS[((days % 7) + 7) % 7]}, ${two(d)} ${MONTHS[m - 1]} ${y} ${hms} GMT`
+  return `${DAY_NAMES[t.weekday]}, ${two(t.day)} ${MONTH_NAMES[t.month - 1]} ${t.year} ${two(t.hour)}:${two(t.minute)}:${two(t.second)} GMT`
 }
 
 function ipText(a: number): string {
