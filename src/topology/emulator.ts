@@ -13,6 +13,8 @@
  *   downstream is a→b), configured per direction with one setcfg; a link that impairs nothing
  *   (`direct`, or no impairments) joins its ends directly, which saves a netgraph hop per frame and
  *   the pipe's state (bench/emulator.ts measures both);
+ * - the kernel modules the lab's firewall, NAT and shaper sections need are loaded first, and each
+ *   node's ipfw lines run (lab_firewall.ts) before its startup lines;
  * - then each node's startup lines run as one `sh -c` script in its jail.
  *
  * The cables are plugged in last, after every address is configured: the gratuitous ARP each
@@ -37,6 +39,7 @@ import { startProcess } from '../userland/process.js'
 import { makePrograms, type Programs } from '../userland/programs.js'
 import type { Io } from '../userland/types.js'
 import { parseIpv4, parseMac } from '../wire/addr.js'
+import { type HostChanges, loadModules, runFirewall, unloadModules } from './lab_firewall.js'
 import { impairs, pipeSetcfg } from './link_cfg.js'
 import { type Endpoint, type Impairment, isL3, type NodeKind, type Topology, type TopoNode } from './model.js'
 
@@ -124,6 +127,8 @@ export class Lab {
   private readonly linkList: LabLink[] = []
   /** Links by node name, so removing a node does not scan every link. */
   private readonly linksOf = new Map<string, LabLink[]>()
+  /** Modules and tunables the lab set in the host (lab_firewall.ts), undone by destroy(). */
+  private readonly hostChanges: HostChanges = { loaded: [], kenvSet: false }
   private destroyed = false
 
   private constructor(host: Host, topology: Topology, opts: LabOptions) {
@@ -151,6 +156,7 @@ export class Lab {
   }
 
   private buildAll(): void {
+    this.step('kldload', () => loadModules(this.root, this.topology.modules ?? [], this.hostChanges))
     // New netgraph nodes hang off this socket until the cables are plugged in; closing it then cuts
     // those temporary hooks and leaves the (persistent) nodes.
     const tmp = this.root.ngSocket()
@@ -257,6 +263,9 @@ export class Lab {
    * node's script its output streams.
    */
   async start(io: (node: string) => Io): Promise<string[]> {
+    // Firewalls first, all nodes at once, so that no startup line sends before its node's rules exist.
+    const fw = this.topology.nodes.filter((n) => n.firewall !== undefined && isL3(n.kind))
+    const fwWarnings = await Promise.all(fw.map((n) => runFirewall(this.sys(n.name), n, this.programs)))
     const runs: Array<Promise<[string, number]>> = []
     for (const n of this.topology.nodes) {
       if (n.startup.length === 0 || !isL3(n.kind)) continue
@@ -265,7 +274,7 @@ export class Lab {
       })
       runs.push(job.done.then((status) => [n.name, status]))
     }
-    const warnings: string[] = []
+    const warnings: string[] = fwWarnings.flat()
     for (const [name, status] of await Promise.all(runs))
       if (status !== 0) warnings.push(`${name}: startup commands exited with status ${status}`)
     return warnings
@@ -425,6 +434,7 @@ export class Lab {
     for (const l of this.linkList) this.removeLink(l)
     for (const n of [...this.byName.values()].reverse()) this.removeNode(n.name)
     this.ng.close()
+    unloadModules(this.root, this.hostChanges)
     this.destroyed = true
   }
 }

@@ -23,6 +23,12 @@ export interface Topology {
   links: TopoLink[]
   /** What the file asked for; loadTopology has already applied it (see auto.ts). */
   auto: AutoConfig
+  /**
+   * Kernel modules the lab loads before it starts (`ipfw`, `ipfw_nat`, `dummynet`, in that order),
+   * for nodes' firewall, NAT and shaper sections (firewall.ts) or IMUNES scripts that use ipfw;
+   * absent when the lab needs none.
+   */
+  modules?: string[]
 }
 
 export interface AutoConfig {
@@ -45,6 +51,19 @@ export interface TopoNode {
   routes: TopoRoute[]
   /** Shell command lines run in order, inside the node's jail, after interfaces and routes are up. */
   startup: string[]
+  /**
+   * ipfw(8) commands from the node's `nat`, `shaper` and `ipfw` sections, run in order before the
+   * startup lines (firewall.ts); absent when the node has none.
+   */
+  firewall?: FirewallCmd[]
+}
+
+/** One ipfw(8) command the lab runs in a node. */
+export interface FirewallCmd {
+  /** The arguments after `ipfw`. */
+  argv: string[]
+  /** Where it comes from in the file, for messages: `nodes.r1.ipfw[2]`. */
+  from: string
 }
 
 export interface TopoIface {
@@ -150,11 +169,13 @@ export function cloneTopology(t: Topology): Topology {
   return {
     name: t.name,
     auto: { ...t.auto, addressing: t.auto.addressing && { ...t.auto.addressing } },
+    ...(t.modules && { modules: [...t.modules] }),
     nodes: t.nodes.map((n) => ({
       ...n,
       interfaces: n.interfaces.map((i) => ({ ...i, addresses: [...i.addresses], ipv6: [...i.ipv6] })),
       routes: n.routes.map((r) => ({ ...r })),
       startup: [...n.startup],
+      ...(n.firewall && { firewall: n.firewall.map((c) => ({ argv: [...c.argv], from: c.from })) }),
     })),
     links: t.links.map((l) => ({
       ...l,

@@ -29,6 +29,7 @@ import {
   parsePrefix,
 } from './cidr.js'
 import { type Diagnostics, type Path, show, suggest } from './diagnostics.js'
+import { resolveFirewalls } from './firewall.js'
 import {
   type AutoConfig,
   type Endpoint,
@@ -103,17 +104,20 @@ export function normalize(file: TopologyFile, diags: Diagnostics, opts: Normaliz
     topology = r.topology
   }
   finalChecks(topology, ctx.origin, ctx.problem, diags)
+  resolveFirewalls(topology, file, diags)
   return topology
 }
 
 function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
   const { diags, problem } = ctx
   const path: Path = ['nodes', name]
-  const l3 = isL3(f.kind)
+  // A nat node is a router whose NAT firewall.ts sets up.
+  const kind = f.kind === 'nat' ? 'router' : f.kind
+  const l3 = isL3(kind)
   const node: TopoNode = {
     name,
-    kind: f.kind,
-    forwarding: l3 ? (f.forwarding ?? f.kind === 'router') : false,
+    kind,
+    forwarding: l3 ? (f.forwarding ?? kind === 'router') : false,
     interfaces: [],
     routes: [],
     startup: [],

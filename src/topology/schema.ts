@@ -200,6 +200,59 @@ const Startup = Type.Union([Type.String(), Type.Array(Type.String())], {
   description: "Shell command lines run in order by the node's shell, inside its jail, once the lab is up.",
 })
 
+// ---- firewall, NAT and shaper (firewall.ts turns them into ipfw(8) command lines) ----
+
+const RuleNumber = Type.Integer({ minimum: 1, maximum: 65534, title: 'an ipfw rule number (1..65534)' })
+const Instance = Type.Integer({ minimum: 1, maximum: 65535, title: 'an instance number (1..65535)' })
+
+const IpfwLines = Type.Array(Type.String({ title: 'an ipfw command line' }), {
+  title: 'a list of ipfw command lines',
+  description:
+    "ipfw(8) command lines without the word ipfw, run in order in the node as root before its startup lines: 'add 100 allow ip from any to any', 'nat 1 config if eth1', 'pipe 1 config bw 1Mbit/s'.",
+})
+
+export const NatSchema = Type.Object(
+  {
+    outside: Type.Optional(
+      doc(IfaceName, "The outside interface. Default: the interface toward the node's default route."),
+    ),
+    address: Type.Optional(
+      doc(Ipv4, "Translate to this address ('ip A') instead of the outside interface's."),
+    ),
+    config: Type.Optional(
+      Type.String({
+        description:
+          "More words for 'ipfw nat N config', e.g. 'same_ports redirect_port tcp 10.0.0.80:80 8080'.",
+      }),
+    ),
+    instance: Type.Optional(doc(Instance, 'The ipfw nat instance. Default 1.')),
+    rule: Type.Optional(doc(RuleNumber, 'Number of the rule that sends traffic to the NAT. Default 100.')),
+  },
+  { additionalProperties: false, description: "ipfw nat on the node's outside interface." },
+)
+
+export const ShaperSchema = Type.Object(
+  {
+    interface: doc(IfaceName, 'The interface whose traffic is shaped.'),
+    direction: Type.Optional(
+      Type.Union([Type.Literal('in'), Type.Literal('out')], {
+        description: 'Shape what leaves (out, default) or what arrives (in) on the interface.',
+      }),
+    ),
+    bandwidth: Type.Optional(Bandwidth),
+    delay: Type.Optional(doc(Duration, 'Delay, in whole milliseconds (dummynet).')),
+    loss: Type.Optional(doc(Probability, 'Packet loss rate (plr).')),
+    queue: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 65535, description: 'Queue size in slots (default 50).' }),
+    ),
+    pipe: Type.Optional(doc(Instance, 'The dummynet pipe. Default: the next free number from 1.')),
+    rule: Type.Optional(
+      doc(RuleNumber, 'Number of the rule that sends traffic to the pipe. Default 200, 210, ...'),
+    ),
+  },
+  { additionalProperties: false, description: 'A dummynet pipe on one direction of an interface.' },
+)
+
 export const NodeSchema = Type.Object(
   {
     kind: Type.Union(
@@ -207,10 +260,14 @@ export const NodeSchema = Type.Object(
         Type.Literal('pc'),
         Type.Literal('host'),
         Type.Literal('router'),
+        Type.Literal('nat'),
         Type.Literal('switch'),
         Type.Literal('hub'),
       ],
-      { description: 'pc and host are end systems, router forwards IPv4, switch learns, hub repeats.' },
+      {
+        description:
+          'pc and host are end systems, router forwards IPv4, nat is a router with ipfw nat on its outside interface, switch learns, hub repeats.',
+      },
     ),
     interfaces: Type.Optional(
       Type.Array(IfaceSchema, {
@@ -221,6 +278,11 @@ export const NodeSchema = Type.Object(
     startup: Type.Optional(Startup),
     forwarding: Type.Optional(
       Type.Boolean({ description: 'net.inet.ip.forwarding; default true for routers, false otherwise.' }),
+    ),
+    ipfw: Type.Optional(IpfwLines),
+    nat: Type.Optional(NatSchema),
+    shaper: Type.Optional(
+      Type.Array(ShaperSchema, { description: 'dummynet pipes, issued as ipfw pipe lines.' }),
     ),
   },
   { additionalProperties: false },
@@ -322,6 +384,8 @@ export type LinkFile = Static<typeof LinkSchema>
 export type ImpairFile = Static<typeof ImpairSchema>
 export type LinkImpairFile = Static<typeof LinkImpairSchema>
 export type AutoFile = Static<typeof AutoSchema>
+export type NatFile = Static<typeof NatSchema>
+export type ShaperFile = Static<typeof ShaperSchema>
 
 /** The JSON Schema document as written to schema/topology.schema.json (stable text, ends in newline). */
 export function schemaJson(): string {
