@@ -63,7 +63,7 @@ function inject(chain: Chain, frame: Uint8Array, n: number): void {
   }
 }
 
-interface Run {
+export interface Run {
   readonly mpps: number
   readonly wallMpps: number
   readonly lost: number
@@ -76,7 +76,7 @@ function cpuNs(): number {
 }
 
 /** Inject for about `ms` of wall time; forwarding rates per CPU and wall second, and frames lost. */
-function forwardRun(chain: Chain, frame: Uint8Array, ms: number): Run {
+export function forwardRun(chain: Chain, frame: Uint8Array, ms: number): Run {
   const stats = chain.egress.stats
   const before = stats.ipackets
   let sent = 0

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util'
 import { datapathMetrics } from './datapath.js'
 import { emulatorMetrics } from './emulator.js'
 import { type BenchConfig, benchConfig, canCollect, nowNs, progress, sinceNs } from './harness.js'
+import { ipfwMetrics } from './ipfw.js'
 import { linuxBaseline, linuxMissing } from './linux.js'
 import { linuxTcpBaseline, linuxTcpMissing } from './linux_tcp.js'
 import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
   const metrics: Metric[] = [
     ...vnetCreateMetrics(cfg),
     ...(await datapathMetrics(cfg)),
+    ...(await ipfwMetrics(cfg)),
     ...(await tcpMetrics(cfg)),
     ...(await emulatorMetrics(cfg)),
     ...(await scaleMetrics(cfg)),

@@ -94,6 +94,12 @@ function probe(ch: IpfwChain, p: PktFacts, now: number): boolean {
   return p.dynIdx >= 0
 }
 
+// The opcodes most rules start with, as module constants so that the rule loop below can test
+// them without a call or a property load (the switch in insnMatch handles the rest).
+const O_PROTO: number = O.PROTO
+const O_IP_SRC: number = O.IP_SRC
+const O_IP_DST: number = O.IP_DST
+
 const VERDICT_PASS = 0
 const VERDICT_DENY = 1
 const VERDICT_REJECT = 2
@@ -111,9 +117,11 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number): numbe
   let i = 0
   p.dynDir = -1
   p.dynIdx = -1
+  // Sets change only through the control path, never during a pass.
+  const disabled = ch.disabledSets
   while (i < n) {
     let f = rules[i]!
-    if ((ch.disabledSets >>> f.set) & 1 && f.set !== 31) {
+    if (disabled !== 0 && (disabled >>> f.set) & 1 && f.set !== 31) {
       i++
       continue
     }
@@ -124,7 +132,8 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number): numbe
       f = ch.dyn.rule(p.dynIdx)
       viaState = true
     } else {
-      if (f.spec.prob < 1 && ch.rng.float() >= f.spec.prob) matched = false
+      const prob = f.spec.prob
+      if (prob < 1 && ch.rng.float() >= prob) matched = false
       const insns = f.insns
       let skipOr = false
       for (let k = 0; matched && k < insns.length; k++) {
@@ -133,7 +142,15 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number): numbe
           if (!c.or) skipOr = false
           continue
         }
-        let m = insnMatch(v, c, p)
+        const op = c.op
+        let m =
+          op === O_PROTO
+            ? p.proto === c.arg
+            : op === O_IP_SRC
+              ? inAddrs(c.list, p.src)
+              : op === O_IP_DST
+                ? inAddrs(c.list, p.dst)
+                : insnMatch(v, c, p)
         if (c.not) m = !m
         if (m) {
           if (c.or) skipOr = true
