@@ -13,7 +13,8 @@
  * `bandwidth` bit/s, `delay` µs, `ber` 1/N -> probability 1/N, `loss` and `duplicate` percent, `direct`
  * -> no shaping element, jitter lists approximated (see below). Cross-canvas links through `pseudo`
  * nodes (two halves joined by `mirror`) are rejoined. An enabled custom configuration replaces the
- * generated one, as in IMUNES. `auto_default_routes` (enabled unless "disabled") gives end systems
+ * generated one, as in IMUNES; its natd lines become ipfw nat and its ipfw lines find the modules
+ * loaded (imn_fw.ts). `auto_default_routes` (enabled unless "disabled") gives end systems
  * without a default route one toward an adjacent router. `gui` and `options` are display data.
  */
 
@@ -21,6 +22,7 @@ import { formatIpv4, parseIpv4 } from '../wire/addr.js'
 import { addDefaultRoutes, segments } from './auto.js'
 import { isIpv6Prefix, normalizeMac, parseDestination, parsePrefix } from './cidr.js'
 import { Diagnostics, guard, type Path, render, TopologyError } from './diagnostics.js'
+import { rewriteNatd, scriptModules } from './imn_fw.js'
 import type { NodeKind, Topology } from './model.js'
 import { labNameFrom, normalize } from './normalize.js'
 import {
@@ -134,6 +136,9 @@ export function loadImn(text: string, fileName: string): { topology: Topology; w
       topology = normalize(file, modelDiags, { name: labNameFrom(fileName), lenient: true })
       if (modelDiags.errorCount === 0 && imp.autoDefault.size > 0)
         addDefaultRoutes(topology, segments(topology), (n) => imp.autoDefault.has(n.name))
+      // Scripts that use ipfw find it loaded, as on the FreeBSD host IMUNES runs on.
+      const modules = scriptModules(topology.nodes.flatMap((n) => n.startup))
+      if (modules.length > 0) topology.modules = modules
     }
     for (const d of modelDiags.list) {
       const { label, at } = imp.relabel(file, d.path)
@@ -435,7 +440,10 @@ class Importer {
       : typeof body === 'string'
         ? body.split('\n')
         : []
-    return { name, lines }
+    // natd has no divert socket to read from here: its setup becomes ipfw nat (imn_fw.ts).
+    const rewritten = rewriteNatd(lines)
+    for (const note of rewritten.notes) this.warn(label, at, note)
+    return { name, lines: rewritten.lines }
   }
 
   // ---- links ----
