@@ -57,6 +57,9 @@ export const TCP_STATE_NAMES: readonly string[] = [
   'TIME_WAIT',
 ]
 
+/** The name of the one TCP function block (stack) here, FreeBSD's default: tcp_def_funcblk. */
+export const TCP_STACK_NAME = 'freebsd'
+
 export const haveRcvdSyn = (s: number): boolean => s >= TCPS.SYN_RECEIVED
 export const haveEstablished = (s: number): boolean => s >= TCPS.ESTABLISHED
 export const haveRcvdFin = (s: number): boolean =>
