@@ -170,7 +170,10 @@ jexec b sockstat -q -s -P tcp | grep -c SYN_RCVD`,
       '',
     ].join('\n'),
   )
-  assert.equal(r.err, [`tcpdrop: ${entry}: No such process`, `tcpdrop: ${entry}: No such process`, ''].join('\n'))
+  assert.equal(
+    r.err,
+    [`tcpdrop: ${entry}: No such process`, `tcpdrop: ${entry}: No such process`, ''].join('\n'),
+  )
   assert.equal(b.sysctlGet('net.inet.tcp.syncache.count').value, 1)
   await assert.rejects(c.recv(100), (e) => isSysError(e) && e.code === 'ECONNRESET')
   c.close()
