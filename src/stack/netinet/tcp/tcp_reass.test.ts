@@ -55,6 +55,33 @@ describe('tcp_reass: the queue', () => {
     assert.equal(rx.q.bytes, 0)
   })
 
+  test('data the engine delivered past the queue: deliver() drops or trims what it covered, noting it', () => {
+    const q = new ReassQueue()
+    q.insert(100, 110, bytes(10, 10))
+    q.insert(100, 130, bytes(30, 10))
+    // The segment 100..125 went to the socket directly; rcv_nxt is 125.
+    q.clearDup()
+    const out: number[] = []
+    const n = q.deliver(125, (d, off, len) => {
+      for (let i = 0; i < len; i++) out.push(d[off + i]!)
+    })
+    assert.equal(n, 0)
+    assert.deepEqual(q.ranges(), [[130, 140]])
+    assert.deepEqual([q.dupStart, q.dupEnd], [110, 120])
+    assert.equal(q.bytes, 10)
+    // 125..130 arrives the same way and brings the held 130..140 with it.
+    q.clearDup()
+    assert.equal(
+      q.deliver(130, (d, off, len) => {
+        for (let i = 0; i < len; i++) out.push(d[off + i]!)
+      }),
+      10,
+    )
+    assert.deepEqual(out, [...bytes(30, 10)])
+    assert.equal(q.dupStart, q.dupEnd)
+    assert.equal(q.length, 0)
+  })
+
   test('held data before a new segment wins over its front; the new one wins over what follows', () => {
     const rx = new Rx(0)
     rx.seg(10, new Uint8Array(10).fill(1)) // 10..20 held

@@ -370,10 +370,13 @@ function processData(
 }
 
 /**
- * tcp_reass: a segment that is not the next in order (or arrives while others wait) is held in
- * the connection's reassembly queue (copied: the mbuf goes back to the pool); whatever became
- * contiguous goes to the socket. The receiver's SACK blocks (RFC 2018) follow the queue. Every
- * such segment is acknowledged at once (RFC 5681 §4.2). True when the FIN is now in order.
+ * tcp_reass: a segment that is not the next in order is held in the connection's reassembly queue
+ * (copied: the mbuf goes back to the pool), up to the lower of net.inet.tcp.reass.maxqueuelen and
+ * the receive buffer's worth of segments plus one (tcp(4)); beyond that it is dropped and counted
+ * (tcps_rcvreassfull). The segment at rcv_nxt that fills the hole goes straight into the socket
+ * buffer, not through the queue, and then everything held that became contiguous follows at once.
+ * The receiver's SACK blocks (RFC 2018) follow the queue. Every such segment is acknowledged at
+ * once (RFC 5681 §4.2). True when the FIN is now in order.
  */
 function reassemble(
   tp: Tcpcb,
@@ -383,29 +386,39 @@ function reassemble(
   tlen: number,
   dataOff: number,
 ): boolean {
-  const st = tp.tv.stats
+  const tv = tp.tv
+  const st = tv.stats
   const so = tp.so
   const reass = (tp.reass ??= new ReassQueue())
   const fin = (thflags & TH.FIN) !== 0
   const outOfOrder = seq !== tp.rcv_nxt
-  if (outOfOrder) {
-    st.tcps_rcvoopack++
-    st.tcps_rcvoobyte += tlen
-  }
   tp.flags |= TF.ACKNOW
-  const r = reass.insert(tp.rcv_nxt, seq, seg.buf.slice(dataOff, dataOff + tlen), fin)
-  if (r === Reass.OVERFLOW) {
-    st.tcps_rcvreassfull++
-    return false
-  }
   const before = tp.rcv_nxt
-  const n = reass.deliver(before, (data, off, len) => {
+  let inOrder = 0
+  // A FIN with the hole-filling segment is rare; the queue's FIN bookkeeping handles it.
+  if (!outOfOrder && !fin && tlen > 0) {
+    if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(seg.buf, dataOff, tlen, true)
+    inOrder = tlen
+    reass.clearDup()
+  } else {
+    if (outOfOrder) {
+      st.tcps_rcvoopack++
+      st.tcps_rcvoobyte += tlen
+    }
+    reass.limit = Math.min(Math.floor(so.sbrcv.hiwat / tp.maxseg) + 1, tv.reassMaxqueuelen)
+    const r = reass.insert(before, seq, seg.buf.slice(dataOff, dataOff + tlen), fin)
+    if (r === Reass.OVERFLOW) {
+      st.tcps_rcvreassfull++
+      return false
+    }
+  }
+  const n = reass.deliver(seqAdd(before, inOrder), (data, off, len) => {
     if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(data, off, len, true)
   })
-  if (n > 0) {
-    tp.rcv_nxt = seqAdd(before, n)
+  if (inOrder + n > 0) {
+    tp.rcv_nxt = seqAdd(before, inOrder + n)
     st.tcps_rcvpack++
-    st.tcps_rcvbyte += n
+    st.tcps_rcvbyte += inOrder + n
     so.wakeup()
   }
   if ((tp.flags & TF.SACK_PERMIT) !== 0) {

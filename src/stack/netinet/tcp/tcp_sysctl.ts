@@ -52,6 +52,13 @@ export const tcpModule: VnetModule<TcpVnet> = {
     knob('recvspace', 'Initial receive socket buffer size', 'recvspace', 1, INT_MAX),
     knob('rfc1323', 'Enable rfc1323 (high performance TCP) extensions', 'rfc1323', 0, 3),
     knob('sack.enable', 'Enable/Disable TCP SACK support', 'sackEnable', 0, 1),
+    knob(
+      'reass.maxqueuelen',
+      'Maximum number of TCP Segments per Reassembly Queue',
+      'reassMaxqueuelen',
+      0,
+      INT_MAX,
+    ),
     knob('delayed_ack', 'Delay ACK to try and piggyback it onto a data packet', 'delayedAck', 0, 1),
     knob('delacktime', 'Time before a delayed ACK is sent', 'delacktime', 1, INT_MAX),
     knob('msl', 'Maximum segment lifetime', 'msl', 1, INT_MAX),

@@ -22,7 +22,7 @@ import { CcVnet } from './cc/cc_list.js'
 import type { Syncache } from './syncache/tcp_syncache.js'
 import { TcpHostcache } from './tcp_hostcache.js'
 import { TcpIsn } from './tcp_isn.js'
-import type { RcvSackBlocks, ReassQueue } from './tcp_reass.js'
+import { type RcvSackBlocks, type ReassQueue, TCP_REASS_MAXQUEUELEN } from './tcp_reass.js'
 import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './tcp_rtt.js'
 import { SackHoleBudget, type SackScoreboard } from './tcp_sack.js'
 import { tcpModule } from './tcp_sysctl.js'
@@ -384,6 +384,11 @@ export class TcpVnet implements RttConfig {
   recvbufMax = 2097152
   sendbufInc = 8192
   tsOffsetPerConn = 1
+  /**
+   * net.inet.tcp.reass.maxqueuelen: the most segments one reassembly queue holds; the limit a
+   * connection applies is the lower of this and its receive buffer's worth of segments plus one.
+   */
+  reassMaxqueuelen = TCP_REASS_MAXQUEUELEN
   // net.inet.tcp.syncache.* (hashsize, bucketlimit and cachelimit are boot-time tunables in
   // FreeBSD, read-only here) and net.inet.tcp.syncache.rst_on_sock_fail.
   scHashsize = 512
