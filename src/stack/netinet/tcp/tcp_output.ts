@@ -289,6 +289,8 @@ function sendSegment(
   tcpTimerActivate(tp, TT.DELACK, 0)
   // Advance the sequence space and time the segment, unless this is a forced window probe or a
   // retransmission from the SACK scoreboard (which advances its hole instead).
+  // RFC 6937 prr_out: everything sent during recovery, retransmitted or new.
+  if (len > 0 && tp.sack !== null && inRecoveryFast(tp)) tp.sack.prrOut += len
   if (sackRxmit >= 0) {
     tp.sack?.markRexmit(sackRxmit, len)
     st.tcps_sack_rexmits++

@@ -8,31 +8,9 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, test } from 'node:test'
-import { Host } from '../../../host/host.js'
-import type { Syscalls } from '../../../host/syscalls.js'
-import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { counter } from '../../../testing/net.js'
-import { MemFs } from '../../../userland/bin/sh/streams.js'
-import { startProcess } from '../../../userland/process.js'
-import { makePrograms } from '../../../userland/programs.js'
-import { capture } from '../../../userland/testkit.js'
-import type { Command } from '../../../userland/types.js'
-import { type RunResult, runText } from '../../../userland/usr.bin/packetdrill/run.js'
+import { runPkt as run } from '../../../testing/pkt_run.js'
 import { ReassQueue } from './tcp_reass.js'
-
-/** Runs a script in a fresh host; returns its result and the host's syscalls to read counters. */
-async function run(text: string): Promise<{ r: RunResult; sys: Syscalls }> {
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 3 })
-  let result: RunResult | null = null
-  const main: Command = async (_argv, _io, proc) => {
-    result = await runText(proc, 'reass.pkt', text, {})
-    return 0
-  }
-  const programs = makePrograms([['pd', { run: main }]])
-  await startProcess(host.syscalls(), ['pd'], capture(), { programs, fs: new MemFs() }).done
-  host.clock.stop()
-  return { r: result!, sys: host.syscalls() }
-}
 
 /**
  * What goes through ReassQueue.insert (each call copies the segment's payload): how far ahead of

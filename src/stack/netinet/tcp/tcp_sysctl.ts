@@ -52,6 +52,7 @@ export const tcpModule: VnetModule<TcpVnet> = {
     knob('recvspace', 'Initial receive socket buffer size', 'recvspace', 1, INT_MAX),
     knob('rfc1323', 'Enable rfc1323 (high performance TCP) extensions', 'rfc1323', 0, 3),
     knob('sack.enable', 'Enable/Disable TCP SACK support', 'sackEnable', 0, 1),
+    knob('do_prr', 'Enable Proportional Rate Reduction per RFC 6937', 'doPrr', 0, 1),
     knob(
       'reass.maxqueuelen',
       'Maximum number of TCP Segments per Reassembly Queue',

@@ -345,6 +345,8 @@ export class TcpVnet implements RttConfig {
   recvspace = 65536
   rfc1323 = 1
   sackEnable = 1
+  /** net.inet.tcp.do_prr: Proportional Rate Reduction (RFC 6937) in SACK recovery. */
+  doPrr = 1
   delayedAck = 1
   delacktime = 40
   msl = 30000
