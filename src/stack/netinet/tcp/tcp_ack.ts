@@ -13,6 +13,8 @@ import { soisdisconnected } from '../../../kern/socket_stream.js'
 import { MS } from '../../../util/clock.js'
 import { seqDiff, seqGeq, seqGt, seqLeq, seqLt } from '../../../wire/seq.js'
 import { type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
+import { prrAck, prrEnter } from './sack/tcp_prr.js'
+import { SACK_NEWLOSS, SACK_NOCHANGE, SackScoreboard } from './sack/tcp_sack.js'
 import {
   ccAckReceived,
   ccEnterRecovery,
@@ -21,13 +23,11 @@ import {
   inRecoveryFast,
 } from './tcp_cc_hooks.js'
 import { tcpOutput } from './tcp_output.js'
-import { prrAck, prrEnter } from './tcp_prr.js'
-import { ticksFromNs } from './tcp_rtt.js'
-import { SACK_NEWLOSS, SACK_NOCHANGE, SackScoreboard } from './tcp_sack.js'
 import { tcpClose, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
-import { tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
 import { twStart } from './tcp_timewait.js'
 import { TCPS, type Tcpcb, type TcpSeg, TF, TT } from './tcp_var.js'
+import { ticksFromNs } from './timer/tcp_rtt.js'
+import { tcpTimerActivate, tcpTimerActive } from './timer/tcp_timer.js'
 
 /**
  * The ACK: duplicate ACKs and fast retransmit, new data acknowledged (RTT, timers, congestion

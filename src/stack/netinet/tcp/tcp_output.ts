@@ -15,10 +15,10 @@ import { ip } from '../ip.js'
 import { ipOutput } from '../ip_output.js'
 import { inRecoveryFast } from './tcp_cc_hooks.js'
 import { ecnNewData, ecnOutputFlags, ecnOutputSynSent, IPTOS_ECN } from './tcp_ecn.js'
-import { ticksFromNs } from './tcp_rtt.js'
 import { tcpMssopt, tcpTsTicks } from './tcp_subr.js'
-import { tcpSetPersist, tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
 import { haveEstablished, haveRcvdSyn, TCP_MAXWIN, TCPS, type Tcpcb, TF, TF2, TT } from './tcp_var.js'
+import { ticksFromNs } from './timer/tcp_rtt.js'
+import { tcpSetPersist, tcpTimerActivate, tcpTimerActive } from './timer/tcp_timer.js'
 
 /** tcp_outflags[]: the flags each state sends. */
 const OUTFLAGS: readonly number[] = [

@@ -9,7 +9,7 @@ import { SysError } from '../../../util/errno.js'
 import { intKnob, type SysctlDecl } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
 import { ccAvailableText } from './cc/cc_list.js'
-import { hostcacheSysctls } from './tcp_hostcache.js'
+import { hostcacheSysctls } from './pmtu/tcp_hostcache.js'
 import { TcpVnet } from './tcp_var.js'
 
 type Field = { [K in keyof TcpVnet]: TcpVnet[K] extends number ? K : never }[keyof TcpVnet]

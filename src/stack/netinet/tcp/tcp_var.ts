@@ -19,13 +19,13 @@ import { ip } from '../ip.js'
 import type { IpOutOptions } from '../ip_output.js'
 import { type CcAlgo, CcVar, ccAttach } from './cc/cc.js'
 import { CcVnet } from './cc/cc_list.js'
+import { TcpHostcache } from './pmtu/tcp_hostcache.js'
+import { type RcvSackBlocks, type ReassQueue, TCP_REASS_MAXQUEUELEN } from './reass/tcp_reass.js'
+import { SackHoleBudget, type SackScoreboard } from './sack/tcp_sack.js'
 import type { Syncache } from './syncache/tcp_syncache.js'
-import { TcpHostcache } from './tcp_hostcache.js'
 import { TcpIsn } from './tcp_isn.js'
-import { type RcvSackBlocks, type ReassQueue, TCP_REASS_MAXQUEUELEN } from './tcp_reass.js'
-import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './tcp_rtt.js'
-import { SackHoleBudget, type SackScoreboard } from './tcp_sack.js'
 import { tcpModule } from './tcp_sysctl.js'
+import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './timer/tcp_rtt.js'
 
 /** Connection states (tcp_fsm.h). */
 export const TCPS = {

@@ -9,8 +9,8 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { counter } from '../../../testing/net.js'
-import { runPkt } from '../../../testing/pkt_run.js'
+import { counter } from '../../../../testing/net.js'
+import { runPkt } from '../../../../testing/pkt_run.js'
 import { prrAck, prrEnter } from './tcp_prr.js'
 import { SackHoleBudget, SackScoreboard } from './tcp_sack.js'
 

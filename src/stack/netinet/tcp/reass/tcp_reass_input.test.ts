@@ -8,8 +8,8 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, test } from 'node:test'
-import { counter } from '../../../testing/net.js'
-import { runPkt as run } from '../../../testing/pkt_run.js'
+import { counter } from '../../../../testing/net.js'
+import { runPkt as run } from '../../../../testing/pkt_run.js'
 import { ReassQueue } from './tcp_reass.js'
 
 /**
