@@ -13,18 +13,15 @@
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
-import { Host } from '../host/host.js'
+import type { Host } from '../host/host.js'
 import type { Syscalls } from '../host/syscalls.js'
-import { parseNgValue } from '../netgraph/ascii.js'
 import type { NgGraph } from '../netgraph/graph.js'
 import { type NgHook, NgNode } from '../netgraph/node.js'
-import { netgraph } from '../netgraph/types.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
 import { SysError } from '../util/errno.js'
 import type { Rng } from '../util/rng.js'
 import { IpProto } from '../wire/ipv4.js'
-import { Net } from './net.js'
-import { A, B } from './tcp_lab.js'
+import type { Net } from './net.js'
+import { eifacePair } from './tcp_lab.js'
 
 const ETHER_HLEN = 14
 const ETHERTYPE_IP = 0x0800
@@ -98,27 +95,11 @@ export interface CorruptLab {
 
 /** Jails a (10.0.0.1) and b (10.0.0.2) joined by ng_eiface — corrupt — ng_eiface. */
 export function corruptLab(seed: number, rate: number): CorruptLab {
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed })
-  const net = new Net(host, { jails: ['a', 'b'] })
-  const root = net.root
-  const ng = root.ngSocket()
-  const g = netgraph(host.vnet0)
-  const eiface = () => {
-    const path = `[${g.create('eiface').id.toString(16)}]:`
-    return { path, name: parseNgValue(ng.msg(path, 'getifname', '').response!) as string }
-  }
-  const ea = eiface()
-  const eb = eiface()
-  root.ifMoveToJail(ea.name, 'a')
-  root.ifMoveToJail(eb.name, 'b')
-  const a = root.attach('a')
-  const b = root.attach('b')
-  a.ifAddAddr(ea.name, A, 24)
-  b.ifAddAddr(eb.name, B, 24)
-  const wire = new CorruptNode(g, host.vnet0.env.rng.stream('corrupt'), rate)
-  g.attach(wire)
+  const { net, host, a, b, ng, graph, pathA, pathB } = eifacePair(seed)
+  const wire = new CorruptNode(graph, host.vnet0.env.rng.stream('corrupt'), rate)
+  graph.attach(wire)
   const path = `[${wire.id.toString(16)}]:`
-  ng.connect(path, ea.path, 'a', 'ether')
-  ng.connect(path, eb.path, 'b', 'ether')
+  ng.connect(path, pathA, 'a', 'ether')
+  ng.connect(path, pathB, 'b', 'ether')
   return { net, host, a, b, wire }
 }

@@ -8,13 +8,15 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { AF_INET, SOCK } from '../../host/syscalls.js'
+import type { Host } from '../../host/host.js'
+import { AF_INET, SOCK, type SocketFd, type Syscalls } from '../../host/syscalls.js'
 import { ROUTED, sh, virtualHost } from '../../testing/net_lab.js'
 import { isSysError } from '../../util/errno.js'
 import { IpProto } from '../../wire/ipv4.js'
 import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../../wire/tcp.js'
 
-test('tcpdrop: list, drop one connection (its peer sees a reset), leave the listener', async () => {
+/** The routed lab (a -- r -- b) with b listening on port 80. */
+async function routedListener(): Promise<{ host: Host; a: Syscalls; b: Syscalls; ls: SocketFd }> {
   const host = virtualHost()
   assert.equal((await sh(host, ROUTED)).status, 0)
   const a = host.syscalls().attach('a')
@@ -22,6 +24,11 @@ test('tcpdrop: list, drop one connection (its peer sees a reset), leave the list
   const ls = b.socket(AF_INET, SOCK.STREAM)
   ls.bind({ addr: 0, port: 80 })
   ls.listen(8)
+  return { host, a, b, ls }
+}
+
+test('tcpdrop: list, drop one connection (its peer sees a reset), leave the listener', async () => {
+  const { host, a, ls } = await routedListener()
   const c = a.socket(AF_INET, SOCK.STREAM)
   await c.connect({ addr: 0x0a000202, port: 80 })
   const { fd: srv } = await ls.accept()
@@ -82,13 +89,7 @@ jexec b tcpdrop 10.0.2.2 eighty 10.0.1.2 1; echo badport=$?`,
 })
 
 test('tcpdrop -s STATE drops only the connections in that state; -S names the stack', async () => {
-  const host = virtualHost()
-  assert.equal((await sh(host, ROUTED)).status, 0)
-  const a = host.syscalls().attach('a')
-  const b = host.syscalls().attach('b')
-  const ls = b.socket(AF_INET, SOCK.STREAM)
-  ls.bind({ addr: 0, port: 80 })
-  ls.listen(8)
+  const { host, a, b, ls } = await routedListener()
   // One connection closed by b first (b ends in TIME_WAIT), one left established.
   const c1 = a.socket(AF_INET, SOCK.STREAM)
   await c1.connect({ addr: 0x0a000202, port: 80 })
@@ -118,13 +119,7 @@ jexec b tcpdrop -a -s TIME_WAIT; echo usage=$?`,
 })
 
 test('tcpdrop and syncache entries: listed and tried as FreeBSD 14 does, ESRCH, never on a stack', async () => {
-  const host = virtualHost()
-  assert.equal((await sh(host, ROUTED)).status, 0)
-  const a = host.syscalls().attach('a')
-  const b = host.syscalls().attach('b')
-  const ls = b.socket(AF_INET, SOCK.STREAM)
-  ls.bind({ addr: 0, port: 80 })
-  ls.listen(8)
+  const { host, a, b, ls } = await routedListener()
   // One real connection, to show what -a does drop next to the entry it cannot.
   const c = a.socket(AF_INET, SOCK.STREAM)
   await c.connect({ addr: 0x0a000202, port: 80 })
