@@ -36,7 +36,7 @@ import type { Inpcb } from '../stack/netinet/in_pcb.js'
 import { syncacheEntries } from '../stack/netinet/tcp/syncache/tcp_syncache.js'
 import { tcpClose, tcpDrop } from '../stack/netinet/tcp/tcp_subr.js'
 import { tcpEndpoints, tcpGetopt, tcpInfo, tcpSetopt, tcpSocket } from '../stack/netinet/tcp/tcp_usrreq.js'
-import { intotcpcb, TCP_STATE_NAMES, TCPS, tcpIfAny } from '../stack/netinet/tcp/tcp_var.js'
+import { intotcpcb, TCP_STACK_NAME, TCP_STATE_NAMES, TCPS, tcpIfAny } from '../stack/netinet/tcp/tcp_var.js'
 import { udpEndpoints, udpSocket } from '../stack/netinet/udp.js'
 import { SysError } from '../util/errno.js'
 import { IpProto } from '../wire/ipv4.js'
@@ -363,6 +363,7 @@ export function socketList(v: Vnet, cred: Cred, owners: ReadonlyMap<object, Sock
       recvQ: rcv.cc,
       sendQ: 0,
       state: '',
+      stack: '',
       uid: p.uid,
       ...withOwner(owners.get(p.so)),
     })
@@ -381,6 +382,7 @@ export function socketList(v: Vnet, cred: Cred, owners: ReadonlyMap<object, Sock
         recvQ: 0,
         sendQ: 0,
         state: TCP_STATE_NAMES[TCPS.SYN_RECEIVED]!,
+        stack: '',
         uid: e.uid,
       })
     }
@@ -395,6 +397,7 @@ export function socketList(v: Vnet, cred: Cred, owners: ReadonlyMap<object, Sock
       recvQ,
       sendQ,
       state: TCP_STATE_NAMES[state] ?? 'CLOSED',
+      stack: TCP_STACK_NAME,
       uid: inp.uid,
       ...withOwner(owners.get(inp.so)),
     })

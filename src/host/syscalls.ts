@@ -370,6 +370,11 @@ export interface SocketInfo {
   sendQ: number
   /** TCP state name; empty for UDP. */
   state: string
+  /**
+   * The TCP stack (function block) of a connection, as xt_stack: `freebsd`. Empty for UDP and for
+   * syncache entries, which syncache_pcblist() exports zeroed.
+   */
+  stack: string
   uid: number
   /** The process holding it (kern.file), when the caller may see one; sockstat's `?` otherwise. */
   owner?: SocketOwner

@@ -20,6 +20,10 @@
  * already on the link or in the delay line keep their schedule; frames still waiting in the inbound
  * queue and new ones follow the new settings.
  *
+ * Bit errors discard the frame they hit (counted as drop_ber), as ng_pipe.c does: like a NIC
+ * dropping a frame with a bad FCS, the link never hands a damaged frame on. Tests that need damaged
+ * frames to reach a stack's checksums use testing/ng_corrupt.ts instead.
+ *
  * Differences from FreeBSD: `duplicate` sends one copy, as netem does (ng_pipe may copy a frame
  * again and again, and rolls with an off-by-one); connecting a hook keeps that direction's settings
  * and counters (ng_pipe resets them); a removed hook flushes both directions. As in ng_pipe, shutting

@@ -8,8 +8,17 @@
 
 import { createHash } from 'node:crypto'
 import { Host } from '../host/host.js'
-import { AF_INET, SO, SOCK, SOL_SOCKET, type SocketFd, type Syscalls } from '../host/syscalls.js'
+import {
+  AF_INET,
+  type NgSocket,
+  SO,
+  SOCK,
+  SOL_SOCKET,
+  type SocketFd,
+  type Syscalls,
+} from '../host/syscalls.js'
 import { parseNgValue } from '../netgraph/ascii.js'
+import type { NgGraph } from '../netgraph/graph.js'
 import { netgraph } from '../netgraph/types.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
 import { TCP_HDR_LEN, tcpFinish, writeTcpHeader } from '../wire/tcp.js'
@@ -27,14 +36,28 @@ export interface PipeLab {
   setcfg(cfg: string): void
 }
 
-/** a and b through an ng_pipe configured with `cfg` (downstream: a to b). */
-export function pipeLab(seed: number, cfg: string): PipeLab {
+/** Jails a and b, each with an ng_eiface whose `ether` hook (at pathA / pathB) the caller joins. */
+export interface EifacePair {
+  net: Net
+  host: Host
+  a: Syscalls
+  b: Syscalls
+  /** The host's netgraph socket and vnet0's graph, where the eifaces live. */
+  ng: NgSocket
+  graph: NgGraph
+  pathA: string
+  pathB: string
+}
+
+/** A host of `seed` in virtual time with jails a (10.0.0.1/24) and b (10.0.0.2/24) on ng_eifaces. */
+export function eifacePair(seed: number): EifacePair {
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed })
   const net = new Net(host, { jails: ['a', 'b'] })
   const root = net.root
   const ng = root.ngSocket()
+  const graph = netgraph(host.vnet0)
   const eiface = () => {
-    const path = `[${netgraph(host.vnet0).create('eiface').id.toString(16)}]:`
+    const path = `[${graph.create('eiface').id.toString(16)}]:`
     return { path, name: parseNgValue(ng.msg(path, 'getifname', '').response!) as string }
   }
   const ea = eiface()
@@ -45,9 +68,15 @@ export function pipeLab(seed: number, cfg: string): PipeLab {
   const b = root.attach('b')
   a.ifAddAddr(ea.name, A, 24)
   b.ifAddAddr(eb.name, B, 24)
-  const info = ng.mkpeer(ea.path, 'pipe', 'ether', 'upper')
+  return { net, host, a, b, ng, graph, pathA: ea.path, pathB: eb.path }
+}
+
+/** a and b through an ng_pipe configured with `cfg` (downstream: a to b). */
+export function pipeLab(seed: number, cfg: string): PipeLab {
+  const { net, host, a, b, ng, pathA, pathB } = eifacePair(seed)
+  const info = ng.mkpeer(pathA, 'pipe', 'ether', 'upper')
   const pipe = `[${info.id.toString(16)}]:`
-  ng.connect(pipe, eb.path, 'lower', 'ether')
+  ng.connect(pipe, pathB, 'lower', 'ether')
   const setcfg = (c: string): void => void ng.msg(pipe, 'setcfg', c)
   setcfg(cfg)
   return { net, host, a, b, setcfg }

@@ -51,6 +51,7 @@ const TCP_LINES: readonly TcpLine[] = [
   L('tcps_rcvbadsum', '\t\t%d discarded for bad checksum%s'),
   L('tcps_rcvbadoff', '\t\t%d discarded for bad header offset field%s'),
   A('tcps_rcvshort', '\t\t%d discarded because packet too short'),
+  A('tcps_rcvreassfull', '\t\t%d discarded due to full reassembly queue'),
   A('tcps_rcvmemdrop', '\t\t%d discarded due to memory problems'),
   L('tcps_connattempt', '\t%d connection request%s'),
   L('tcps_accepts', '\t%d connection accept%s'),

@@ -2,16 +2,21 @@
  * tcpdrop between vnet jails across a router in virtual time: -l -a lists the connections as
  * commands, dropping one resets its peer and leaves listeners alone, only root of the jail that
  * owns the stack may drop, a stack never sees another's connections, and the errors and usage are
- * FreeBSD's. sockstat -s shows the states around it.
+ * FreeBSD's. sockstat -s shows the states around it. Syncache entries (SYN_RCVD, no socket) are
+ * listed and tried as FreeBSD 14's tcpdrop does, fail with ESRCH, and are never on a named stack.
  */
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { AF_INET, SOCK } from '../../host/syscalls.js'
+import type { Host } from '../../host/host.js'
+import { AF_INET, SOCK, type SocketFd, type Syscalls } from '../../host/syscalls.js'
 import { ROUTED, sh, virtualHost } from '../../testing/net_lab.js'
 import { isSysError } from '../../util/errno.js'
+import { IpProto } from '../../wire/ipv4.js'
+import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../../wire/tcp.js'
 
-test('tcpdrop: list, drop one connection (its peer sees a reset), leave the listener', async () => {
+/** The routed lab (a -- r -- b) with b listening on port 80. */
+async function routedListener(): Promise<{ host: Host; a: Syscalls; b: Syscalls; ls: SocketFd }> {
   const host = virtualHost()
   assert.equal((await sh(host, ROUTED)).status, 0)
   const a = host.syscalls().attach('a')
@@ -19,6 +24,11 @@ test('tcpdrop: list, drop one connection (its peer sees a reset), leave the list
   const ls = b.socket(AF_INET, SOCK.STREAM)
   ls.bind({ addr: 0, port: 80 })
   ls.listen(8)
+  return { host, a, b, ls }
+}
+
+test('tcpdrop: list, drop one connection (its peer sees a reset), leave the listener', async () => {
+  const { host, a, ls } = await routedListener()
   const c = a.socket(AF_INET, SOCK.STREAM)
   await c.connect({ addr: 0x0a000202, port: 80 })
   const { fd: srv } = await ls.accept()
@@ -79,13 +89,7 @@ jexec b tcpdrop 10.0.2.2 eighty 10.0.1.2 1; echo badport=$?`,
 })
 
 test('tcpdrop -s STATE drops only the connections in that state; -S names the stack', async () => {
-  const host = virtualHost()
-  assert.equal((await sh(host, ROUTED)).status, 0)
-  const a = host.syscalls().attach('a')
-  const b = host.syscalls().attach('b')
-  const ls = b.socket(AF_INET, SOCK.STREAM)
-  ls.bind({ addr: 0, port: 80 })
-  ls.listen(8)
+  const { host, a, b, ls } = await routedListener()
   // One connection closed by b first (b ends in TIME_WAIT), one left established.
   const c1 = a.socket(AF_INET, SOCK.STREAM)
   await c1.connect({ addr: 0x0a000202, port: 80 })
@@ -112,4 +116,61 @@ jexec b tcpdrop -a -s TIME_WAIT; echo usage=$?`,
   assert.match(r.out, /^rack=0\n10\.0\.2\.2 80 10\.0\.1\.2 \d+: dropped\ntw=0\n/)
   assert.match(r.out, /usage=1\n$/)
   assert.deepEqual(states(), ['ESTABLISHED', 'LISTEN'])
+})
+
+test('tcpdrop and syncache entries: listed and tried as FreeBSD 14 does, ESRCH, never on a stack', async () => {
+  const { host, a, b, ls } = await routedListener()
+  // One real connection, to show what -a does drop next to the entry it cannot.
+  const c = a.socket(AF_INET, SOCK.STREAM)
+  await c.connect({ addr: 0x0a000202, port: 80 })
+  await ls.accept()
+  const cport = c.getsockname().port
+  // A bare SYN from a raw socket; a's stack ignores the SYN-ACK (blackhole 2: no RST for it), so
+  // b keeps a syncache entry for 10.0.1.2:4444 while it retransmits the SYN-ACK.
+  a.sysctlSet('net.inet.tcp.blackhole', '2')
+  const to = new TcpOptions()
+  to.flags = TOF.MSS
+  to.mss = 1460
+  const syn = new Uint8Array(24)
+  const hl = writeTcpHeader(syn, 0, 4444, 80, 1000, 0, TH.SYN, 65535, 0, to)
+  tcpFinish(syn, 0, hl, 0x0a000102, 0x0a000202)
+  a.rawSocket(IpProto.TCP).send(0x0a000202, syn.subarray(0, hl))
+  await host.syscalls().nanosleep(100e6)
+  assert.equal(b.sysctlGet('net.inet.tcp.syncache.count').value, 1)
+  const entry = '10.0.2.2 80 10.0.1.2 4444'
+  const conn = `10.0.2.2 80 10.0.1.2 ${cport}`
+  const r = await sh(
+    host,
+    `jexec b tcpdrop -l -a | sort
+jexec b tcpdrop -l -s SYN_RCVD
+jexec b tcpdrop -l -S freebsd -s SYN_RCVD; echo stack=$?
+jexec b tcpdrop ${entry}; echo tuple=$?
+jexec b sockstat -q -s -P tcp | grep -c SYN_RCVD
+jexec b tcpdrop -a; echo all=$?
+jexec b sockstat -q -s -P tcp | grep -c SYN_RCVD`,
+  )
+  assert.equal(
+    r.out,
+    [
+      ...[`tcpdrop ${conn}`, `tcpdrop ${entry}`].sort(),
+      `tcpdrop ${entry}`,
+      // -S selects by xt_stack, which syncache_pcblist leaves empty: nothing, and success.
+      'stack=0',
+      'tuple=1',
+      // The entry is still there: net.inet.tcp.drop finds no PCB for it.
+      '1',
+      `${conn}: dropped`,
+      'all=1',
+      '1',
+      '',
+    ].join('\n'),
+  )
+  assert.equal(
+    r.err,
+    [`tcpdrop: ${entry}: No such process`, `tcpdrop: ${entry}: No such process`, ''].join('\n'),
+  )
+  assert.equal(b.sysctlGet('net.inet.tcp.syncache.count').value, 1)
+  await assert.rejects(c.recv(100), (e) => isSysError(e) && e.code === 'ECONNRESET')
+  c.close()
+  ls.close()
 })

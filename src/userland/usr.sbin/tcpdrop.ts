@@ -4,6 +4,11 @@
  * endpoints, or with `-a` every connection that is not listening, or with `-s STATE` / `-S STACK`
  * those in that state / on that TCP stack (FreeBSD 14; the one stack here is `freebsd`); `-l` prints
  * the tcpdrop commands instead of dropping. Dropping needs root in a jail that owns its stack.
+ *
+ * Half-open connections in the syncache are in the list as SYN_RCVD (syncache_pcblist), so `-a`
+ * and `-s SYN_RCVD` name them, as FreeBSD 14's does; but they have no PCB for net.inet.tcp.drop to
+ * find, so dropping one fails with ESRCH and the entry stays (it ends by its own timer or the
+ * peer's RST). Their exported stack name is empty, so `-S` never selects them.
  */
 
 import type { SocketInfo } from '../../host/syscalls.js'
@@ -18,9 +23,6 @@ const USAGE = [
   '       tcpdrop [-l] [-S stack] -s state',
   '       tcpdrop [-l] -S stack [-s state]',
 ].join('\n')
-
-/** The TCP function blocks (stacks) this kernel has: FreeBSD's default one. */
-const STACKS: readonly string[] = ['freebsd']
 
 /** getaddrinfo(3)'s service names for the ports one is likely to type. */
 const SERVICES: ReadonlyMap<string, number> = new Map([
@@ -75,14 +77,13 @@ export const tcpdrop: Command = (argv, io, proc) =>
       if (args.length !== 0 || (all && (state !== undefined || stack !== undefined)))
         throw new CmdError(USAGE, 1, true)
       let ok = true
-      const onStack = stack === undefined || STACKS.includes(stack)
       const conns = proc.sys
         .socketList()
         .filter(
           (s: SocketInfo) =>
             s.proto === 'tcp4' &&
             s.state !== 'LISTEN' &&
-            onStack &&
+            (stack === undefined || stack === '' || s.stack === stack) &&
             (state === undefined || s.state === state),
         )
       for (const s of conns) if (!dropOne(proc, io, s.laddr, s.lport, s.faddr, s.fport, list)) ok = false

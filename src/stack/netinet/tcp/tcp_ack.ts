@@ -1,6 +1,7 @@
 /**
  * TCP input, the ACK (the process_ACK part of FreeBSD's tcp_do_segment, RFC 9293 §3.10.7.4 fifth
  * step): duplicate ACKs with NewReno (RFC 6582) or SACK (RFC 6675) fast retransmit and recovery,
+ * the latter paced by Proportional Rate Reduction (RFC 6937, tcp_prr.ts) when net.inet.tcp.do_prr,
  * newly acknowledged data (RTT samples, timers, the congestion window, the send buffer), and the
  * closing states our acknowledged FIN completes.
  *
@@ -12,6 +13,8 @@ import { soisdisconnected } from '../../../kern/socket_stream.js'
 import { MS } from '../../../util/clock.js'
 import { seqDiff, seqGeq, seqGt, seqLeq, seqLt } from '../../../wire/seq.js'
 import { type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
+import { prrAck, prrEnter } from './sack/tcp_prr.js'
+import { SACK_NEWLOSS, SACK_NOCHANGE, SackScoreboard } from './sack/tcp_sack.js'
 import {
   ccAckReceived,
   ccEnterRecovery,
@@ -20,12 +23,11 @@ import {
   inRecoveryFast,
 } from './tcp_cc_hooks.js'
 import { tcpOutput } from './tcp_output.js'
-import { ticksFromNs } from './tcp_rtt.js'
-import { SackScoreboard } from './tcp_sack.js'
 import { tcpClose, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
-import { tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
 import { twStart } from './tcp_timewait.js'
 import { TCPS, type Tcpcb, type TcpSeg, TF, TT } from './tcp_var.js'
+import { ticksFromNs } from './timer/tcp_rtt.js'
+import { tcpTimerActivate, tcpTimerActive } from './timer/tcp_timer.js'
 
 /**
  * The ACK: duplicate ACKs and fast retransmit, new data acknowledged (RTT, timers, congestion
@@ -45,11 +47,14 @@ export function ackProcessing(
   const ack = seg.ack
   // The SACK scoreboard (RFC 6675) learns from every ACK once the peer has reported a block.
   const sackOpt = (to.flags & TOF.SACK) !== 0
+  let sackChanged = SACK_NOCHANGE
   if ((tp.flags & TF.SACK_PERMIT) !== 0 && (sackOpt || tp.sack !== null) && seqLeq(ack, tp.snd_max)) {
     tp.sack ??= new SackScoreboard(tv.sackBudget)
-    tp.sack.update(tp.snd_una, ack, tp.snd_max, to.sacks, sackOpt ? to.nsacks : 0, tp.maxseg)
+    sackChanged = tp.sack.update(tp.snd_una, ack, tp.snd_max, to.sacks, sackOpt ? to.nsacks : 0, tp.maxseg)
   }
   const sackMode = tp.sack !== null
+  // RFC 6937 in SACK recovery (net.inet.tcp.do_prr).
+  const prr = sackMode && tv.doPrr !== 0
   if (seqLeq(ack, tp.snd_una)) {
     // RFC 5681 §2 duplicate ACK: nothing new, no data, same window, data outstanding.
     if (
@@ -61,9 +66,11 @@ export function ackProcessing(
     ) {
       st.tcps_rcvdupack++
       if (!tcpTimerActive(tp, TT.REXMT)) tp.dupacks = 0
-      else if (++tp.dupacks > 3 && inRecoveryFast(tp)) {
-        // NewReno inflates cwnd per duplicate; with SACK the scoreboard's pipe says what may go.
-        if (!sackMode) tp.snd_cwnd += tp.maxseg
+      else if ((++tp.dupacks > 3 || prr) && inRecoveryFast(tp)) {
+        // NewReno inflates cwnd per duplicate; with SACK the scoreboard's pipe says what may go,
+        // and with PRR every duplicate in recovery lets out its proportional share.
+        if (prr) prrWindow(tp, sackChanged === SACK_NEWLOSS)
+        else if (!sackMode) tp.snd_cwnd += tp.maxseg
         tcpOutput(tp)
         return false
       } else if (tp.dupacks === 3) {
@@ -74,8 +81,14 @@ export function ackProcessing(
           tp.snd_recover = tp.snd_max
           tcpTimerActivate(tp, TT.REXMT, 0)
           tp.rtt.stopTiming()
-          tp.snd_cwnd = tp.snd_ssthresh
+          // RFC 6675 (4.3): the first segment presumed lost goes at once, and only it (FreeBSD
+          // opens cwnd by one segment over pipe for it); then cwnd is ssthresh. With PRR, later
+          // ACKs let out their share; without, whatever pipe leaves below ssthresh.
+          const sack = tp.sack!
+          if (prr) prrEnter(sack, seqDiff(tp.snd_nxt, tp.snd_una), tp.maxseg)
+          tp.snd_cwnd = sack.pipe(tp.snd_una, tp.snd_max) + tp.maxseg
           tcpOutput(tp)
+          tp.snd_cwnd = tp.snd_ssthresh
           // Whatever the window allowed, the oldest data stays guarded by the timer.
           if (!tcpTimerActive(tp, TT.REXMT)) tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
           return false
@@ -114,10 +127,12 @@ export function ackProcessing(
   tp.softerror = null
   if (inRecoveryFast(tp)) {
     if (seqLt(ack, tp.snd_recover) && sackMode) {
-      // A partial ACK in SACK recovery (tcp_sack_partialack): more holes may go out now.
+      // A partial ACK in SACK recovery (tcp_sack_partialack): more holes may go out now, with
+      // PRR as much as this ACK delivered allows (FreeBSD does so when the ACK carries SACK).
       dropAcked(tp, acked, ack)
       tp.rtt.stopTiming()
       tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
+      if (prr && sackOpt) prrWindow(tp, sackChanged === SACK_NEWLOSS)
       tcpOutput(tp)
       return true
     }
@@ -173,6 +188,12 @@ export function ackProcessing(
       break
   }
   return true
+}
+
+/** PRR's congestion window for this ACK (tcp_do_prr_ack), from the scoreboard's state after it. */
+function prrWindow(tp: Tcpcb, newLoss: boolean): void {
+  const sack = tp.sack!
+  tp.snd_cwnd = prrAck(sack, sack.pipe(tp.snd_una, tp.snd_max), tp.snd_ssthresh, tp.maxseg, newLoss)
 }
 
 /** Drop acked bytes from the send buffer and advance snd_una; true when our FIN is acknowledged. */

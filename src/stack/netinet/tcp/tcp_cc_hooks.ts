@@ -22,8 +22,8 @@ import {
   TF_CONGRECOVERY,
 } from './cc/cc.js'
 import { ecnReactionDue, ecnWindowReduced } from './tcp_ecn.js'
-import { ticksFromNs } from './tcp_rtt.js'
 import type { Tcpcb } from './tcp_var.js'
+import { ticksFromNs } from './timer/tcp_rtt.js'
 
 function sync(tp: Tcpcb): number {
   const ccv = tp.ccv

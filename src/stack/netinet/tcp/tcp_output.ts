@@ -15,10 +15,10 @@ import { ip } from '../ip.js'
 import { ipOutput } from '../ip_output.js'
 import { inRecoveryFast } from './tcp_cc_hooks.js'
 import { ecnNewData, ecnOutputFlags, ecnOutputSynSent, IPTOS_ECN } from './tcp_ecn.js'
-import { ticksFromNs } from './tcp_rtt.js'
 import { tcpMssopt, tcpTsTicks } from './tcp_subr.js'
-import { tcpSetPersist, tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
 import { haveEstablished, haveRcvdSyn, TCP_MAXWIN, TCPS, type Tcpcb, TF, TF2, TT } from './tcp_var.js'
+import { ticksFromNs } from './timer/tcp_rtt.js'
+import { tcpSetPersist, tcpTimerActivate, tcpTimerActive } from './timer/tcp_timer.js'
 
 /** tcp_outflags[]: the flags each state sends. */
 const OUTFLAGS: readonly number[] = [
@@ -289,6 +289,8 @@ function sendSegment(
   tcpTimerActivate(tp, TT.DELACK, 0)
   // Advance the sequence space and time the segment, unless this is a forced window probe or a
   // retransmission from the SACK scoreboard (which advances its hole instead).
+  // RFC 6937 prr_out: everything sent during recovery, retransmitted or new.
+  if (len > 0 && tp.sack !== null && inRecoveryFast(tp)) tp.sack.prrOut += len
   if (sackRxmit >= 0) {
     tp.sack?.markRexmit(sackRxmit, len)
     st.tcps_sack_rexmits++

@@ -42,10 +42,18 @@ function reductions(samples: readonly number[]): number {
   return n
 }
 
+/**
+ * `stall`: the longest silence allowed, in RTOs. One segment lost three times running costs
+ * 1 + 2 + 4 = 7 of them (RTO backoff). At 10% loss each way plus bit errors a transmission is lost
+ * about one time in nine, so among the ~2000 retransmissions of a run one segment lost four times
+ * running (1 + 2 + 4 + 8 = 15) is to be expected now and then; whether it happens depends on the
+ * seed, not on TCP (with the seed below: 8 RTOs with PRR, 5.4 without; other seeds gave up to 11
+ * with PRR and 38 without).
+ */
 const CASES = [
-  { loss: 1, seed: 101, extra: 'reorder=2 duplicate=1' },
-  { loss: 5, seed: 105, extra: 'reorder=5 duplicate=2 BER=2000000' },
-  { loss: 10, seed: 110, extra: 'reorder=5 duplicate=5 BER=1000000' },
+  { loss: 1, seed: 101, extra: 'reorder=2 duplicate=1', stall: 7 },
+  { loss: 5, seed: 105, extra: 'reorder=5 duplicate=2 BER=2000000', stall: 7 },
+  { loss: 10, seed: 110, extra: 'reorder=5 duplicate=5 BER=1000000', stall: 15 },
 ]
 
 describe('tcp reliability: 10 MB each way through 50 ms of delay with loss, reordering, duplication, bit errors', () => {
@@ -73,10 +81,10 @@ describe('tcp reliability: 10 MB each way through 50 ms of delay with loss, reor
       assert.equal(gotUp.hash, sha256(up))
       assert.equal(gotDown.bytes, down.length)
       assert.equal(gotDown.hash, sha256(down))
-      // No silence longer than one segment timing out three times running (1 + 2 + 4 RTOs).
+      // No silence longer than c.stall RTOs (see CASES).
       const rtoNs = median([...sa.rto, ...sb.rto]) * 1000
       for (const g of [gotUp, gotDown])
-        assert.ok(g.maxGapNs <= 7 * rtoNs, `a ${g.maxGapNs / MS} ms stall, RTO ${rtoNs / MS} ms`)
+        assert.ok(g.maxGapNs <= c.stall * rtoNs, `a ${g.maxGapNs / MS} ms stall, RTO ${rtoNs / MS} ms`)
       // The window grew and was cut again and again: loss responses, seen through TCP_INFO.
       for (const smp of [sa, sb]) {
         assert.ok(reductions(smp.cwnd) >= 5, `${reductions(smp.cwnd)} window reductions`)

@@ -14,18 +14,18 @@ import { socantrcvmore, soisconnected } from '../../../kern/socket_stream.js'
 import { SysError } from '../../../util/errno.js'
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, tstmpLt } from '../../../wire/seq.js'
 import { type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
+import { RcvSackBlocks, Reass, ReassQueue } from './reass/tcp_reass.js'
 import { ackProcessing, dropAfterAck } from './tcp_ack.js'
 import { ccConnInit, ccEcn } from './tcp_cc_hooks.js'
 import { challengeAckAllowed } from './tcp_challenge.js'
 import { ecnInputParallelSyn, ecnInputSegment, ecnInputSynSent } from './tcp_ecn.js'
 import { dropWithReset, tcpSynOptions } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
-import { RcvSackBlocks, Reass, ReassQueue } from './tcp_reass.js'
-import { ticksFromNs } from './tcp_rtt.js'
 import { tcpClose, tcpDrop, tcpRespond, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
-import { keepIdle, tcpTimerActivate, tcpTimerActive } from './tcp_timer.js'
 import { twCheck, twStart } from './tcp_timewait.js'
 import { haveEstablished, haveRcvdFin, TCPS, type Tcpcb, type TcpSeg, TF, TT } from './tcp_var.js'
+import { ticksFromNs } from './timer/tcp_rtt.js'
+import { keepIdle, tcpTimerActivate, tcpTimerActive } from './timer/tcp_timer.js'
 
 /** PAWS: a ts_recent older than 24 days is no longer trusted (RFC 7323 §5.5). */
 const PAWS_IDLE_NS = 24 * 24 * 3600 * 1e9
@@ -370,10 +370,13 @@ function processData(
 }
 
 /**
- * tcp_reass: a segment that is not the next in order (or arrives while others wait) is held in
- * the connection's reassembly queue (copied: the mbuf goes back to the pool); whatever became
- * contiguous goes to the socket. The receiver's SACK blocks (RFC 2018) follow the queue. Every
- * such segment is acknowledged at once (RFC 5681 §4.2). True when the FIN is now in order.
+ * tcp_reass: a segment that is not the next in order is held in the connection's reassembly queue
+ * (copied: the mbuf goes back to the pool), up to the lower of net.inet.tcp.reass.maxqueuelen and
+ * the receive buffer's worth of segments plus one (tcp(4)); beyond that it is dropped and counted
+ * (tcps_rcvreassfull). The segment at rcv_nxt that fills the hole goes straight into the socket
+ * buffer, not through the queue, and then everything held that became contiguous follows at once.
+ * The receiver's SACK blocks (RFC 2018) follow the queue. Every such segment is acknowledged at
+ * once (RFC 5681 §4.2). True when the FIN is now in order.
  */
 function reassemble(
   tp: Tcpcb,
@@ -383,29 +386,39 @@ function reassemble(
   tlen: number,
   dataOff: number,
 ): boolean {
-  const st = tp.tv.stats
+  const tv = tp.tv
+  const st = tv.stats
   const so = tp.so
   const reass = (tp.reass ??= new ReassQueue())
   const fin = (thflags & TH.FIN) !== 0
   const outOfOrder = seq !== tp.rcv_nxt
-  if (outOfOrder) {
-    st.tcps_rcvoopack++
-    st.tcps_rcvoobyte += tlen
-  }
   tp.flags |= TF.ACKNOW
-  const r = reass.insert(tp.rcv_nxt, seq, seg.buf.slice(dataOff, dataOff + tlen), fin)
-  if (r === Reass.OVERFLOW) {
-    st.tcps_rcvreassfull++
-    return false
-  }
   const before = tp.rcv_nxt
-  const n = reass.deliver(before, (data, off, len) => {
+  let inOrder = 0
+  // A FIN with the hole-filling segment is rare; the queue's FIN bookkeeping handles it.
+  if (!outOfOrder && !fin && tlen > 0) {
+    if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(seg.buf, dataOff, tlen, true)
+    inOrder = tlen
+    reass.clearDup()
+  } else {
+    if (outOfOrder) {
+      st.tcps_rcvoopack++
+      st.tcps_rcvoobyte += tlen
+    }
+    reass.limit = Math.min(Math.floor(so.sbrcv.hiwat / tp.maxseg) + 1, tv.reassMaxqueuelen)
+    const r = reass.insert(before, seq, seg.buf.slice(dataOff, dataOff + tlen), fin)
+    if (r === Reass.OVERFLOW) {
+      st.tcps_rcvreassfull++
+      return false
+    }
+  }
+  const n = reass.deliver(seqAdd(before, inOrder), (data, off, len) => {
     if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(data, off, len, true)
   })
-  if (n > 0) {
-    tp.rcv_nxt = seqAdd(before, n)
+  if (inOrder + n > 0) {
+    tp.rcv_nxt = seqAdd(before, inOrder + n)
     st.tcps_rcvpack++
-    st.tcps_rcvbyte += n
+    st.tcps_rcvbyte += inOrder + n
     so.wakeup()
   }
   if ((tp.flags & TF.SACK_PERMIT) !== 0) {

@@ -17,10 +17,9 @@ import type { Vnet } from '../../net/vnet.js'
 import { INADDR_ANY, type Inpcb } from '../in_pcb.js'
 import { ip } from '../ip.js'
 import { ipOutput, sourceFor } from '../ip_output.js'
+import { tcpPathMtu, tcpPmtuInput } from './pmtu/tcp_pmtu.js'
 import { syncacheUnreach } from './syncache/tcp_syncache.js'
 import { ecnOutputFlags } from './tcp_ecn.js'
-import { tcpPathMtu, tcpPmtuInput } from './tcp_pmtu.js'
-import { tcpTimerStopAll } from './tcp_timer.js'
 import {
   intotcpcb,
   TCP_MAX_WINSHIFT,
@@ -31,6 +30,7 @@ import {
   TF,
   tcpIfAny,
 } from './tcp_var.js'
+import { tcpTimerStopAll } from './timer/tcp_timer.js'
 
 const IPTCP_HDR = 40
 

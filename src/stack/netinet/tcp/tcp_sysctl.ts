@@ -9,7 +9,7 @@ import { SysError } from '../../../util/errno.js'
 import { intKnob, type SysctlDecl } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
 import { ccAvailableText } from './cc/cc_list.js'
-import { hostcacheSysctls } from './tcp_hostcache.js'
+import { hostcacheSysctls } from './pmtu/tcp_hostcache.js'
 import { TcpVnet } from './tcp_var.js'
 
 type Field = { [K in keyof TcpVnet]: TcpVnet[K] extends number ? K : never }[keyof TcpVnet]
@@ -52,6 +52,14 @@ export const tcpModule: VnetModule<TcpVnet> = {
     knob('recvspace', 'Initial receive socket buffer size', 'recvspace', 1, INT_MAX),
     knob('rfc1323', 'Enable rfc1323 (high performance TCP) extensions', 'rfc1323', 0, 3),
     knob('sack.enable', 'Enable/Disable TCP SACK support', 'sackEnable', 0, 1),
+    knob('do_prr', 'Enable Proportional Rate Reduction per RFC 6937', 'doPrr', 0, 1),
+    knob(
+      'reass.maxqueuelen',
+      'Maximum number of TCP Segments per Reassembly Queue',
+      'reassMaxqueuelen',
+      0,
+      INT_MAX,
+    ),
     knob('delayed_ack', 'Delay ACK to try and piggyback it onto a data packet', 'delayedAck', 0, 1),
     knob('delacktime', 'Time before a delayed ACK is sent', 'delacktime', 1, INT_MAX),
     knob('msl', 'Maximum segment lifetime', 'msl', 1, INT_MAX),

@@ -12,8 +12,8 @@ import { type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
 import { tcpRedispatch } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
 import { tcpClose, tcpStateChange } from './tcp_subr.js'
-import { tcpTimerActivate } from './tcp_timer.js'
 import { TCPS, type Tcpcb, type TcpSeg, TF, TT } from './tcp_var.js'
+import { tcpTimerActivate } from './timer/tcp_timer.js'
 
 /** tcp_twstart: TIME_WAIT for 2*MSL; the socket is done. */
 export function twStart(tp: Tcpcb): void {

@@ -23,10 +23,10 @@ import { INADDR_ANY, Inpcb, jailRemoteAddr, type PcbJail } from '../in_pcb.js'
 import { sourceFor } from '../ip_output.js'
 import { wscaleFor } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
-import { ticksFromNs } from './tcp_rtt.js'
 import { tcpClose, tcpDrop, tcpMssopt, tcpNewTcpcb, tcpStateChange } from './tcp_subr.js'
-import { keepInit, tcpTimerActivate } from './tcp_timer.js'
 import { intotcpcb, TCPS, type Tcpcb, TF, TF2, TT, tcp, tcpIfAny } from './tcp_var.js'
+import { ticksFromNs } from './timer/tcp_rtt.js'
+import { keepInit, tcpTimerActivate } from './timer/tcp_timer.js'
 
 /** netinet/tcp.h option names. */
 export const TCPOPT = {

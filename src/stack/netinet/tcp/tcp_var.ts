@@ -19,13 +19,13 @@ import { ip } from '../ip.js'
 import type { IpOutOptions } from '../ip_output.js'
 import { type CcAlgo, CcVar, ccAttach } from './cc/cc.js'
 import { CcVnet } from './cc/cc_list.js'
+import { TcpHostcache } from './pmtu/tcp_hostcache.js'
+import { type RcvSackBlocks, type ReassQueue, TCP_REASS_MAXQUEUELEN } from './reass/tcp_reass.js'
+import { SackHoleBudget, type SackScoreboard } from './sack/tcp_sack.js'
 import type { Syncache } from './syncache/tcp_syncache.js'
-import { TcpHostcache } from './tcp_hostcache.js'
 import { TcpIsn } from './tcp_isn.js'
-import type { RcvSackBlocks, ReassQueue } from './tcp_reass.js'
-import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './tcp_rtt.js'
-import { SackHoleBudget, type SackScoreboard } from './tcp_sack.js'
 import { tcpModule } from './tcp_sysctl.js'
+import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './timer/tcp_rtt.js'
 
 /** Connection states (tcp_fsm.h). */
 export const TCPS = {
@@ -56,6 +56,9 @@ export const TCP_STATE_NAMES: readonly string[] = [
   'FIN_WAIT_2',
   'TIME_WAIT',
 ]
+
+/** The name of the one TCP function block (stack) here, FreeBSD's default: tcp_def_funcblk. */
+export const TCP_STACK_NAME = 'freebsd'
 
 export const haveRcvdSyn = (s: number): boolean => s >= TCPS.SYN_RECEIVED
 export const haveEstablished = (s: number): boolean => s >= TCPS.ESTABLISHED
@@ -342,6 +345,8 @@ export class TcpVnet implements RttConfig {
   recvspace = 65536
   rfc1323 = 1
   sackEnable = 1
+  /** net.inet.tcp.do_prr: Proportional Rate Reduction (RFC 6937) in SACK recovery. */
+  doPrr = 1
   delayedAck = 1
   delacktime = 40
   msl = 30000
@@ -381,6 +386,11 @@ export class TcpVnet implements RttConfig {
   recvbufMax = 2097152
   sendbufInc = 8192
   tsOffsetPerConn = 1
+  /**
+   * net.inet.tcp.reass.maxqueuelen: the most segments one reassembly queue holds; the limit a
+   * connection applies is the lower of this and its receive buffer's worth of segments plus one.
+   */
+  reassMaxqueuelen = TCP_REASS_MAXQUEUELEN
   // net.inet.tcp.syncache.* (hashsize, bucketlimit and cachelimit are boot-time tunables in
   // FreeBSD, read-only here) and net.inet.tcp.syncache.rst_on_sock_fail.
   scHashsize = 512

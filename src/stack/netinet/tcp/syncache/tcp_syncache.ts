@@ -28,9 +28,9 @@ import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../../wir
 import type { Vnet } from '../../../net/vnet.js'
 import type { PcbJail } from '../../in_pcb.js'
 import { ipOutput } from '../../ip_output.js'
-import { syncacheRexmtTicks } from '../tcp_rtt.js'
 import { tcpMssoptTo, tcpTsTicks } from '../tcp_subr.js'
 import { TCPS, type TcpSeg, type TcpVnet } from '../tcp_var.js'
+import { syncacheRexmtTicks } from '../timer/tcp_rtt.js'
 import { type CookieFields, SYNCOOKIE_LIFETIME, SynCookieSecrets } from './tcp_syncookie.js'
 
 /** sc_flags (tcp_syncache.h). */

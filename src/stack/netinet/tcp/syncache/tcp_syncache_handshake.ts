@@ -15,7 +15,6 @@ import type { Vnet } from '../../../net/vnet.js'
 import { ip } from '../../ip.js'
 import { ecnSyncacheFlags, ecnSyncacheSocket } from '../tcp_ecn.js'
 import { tcpMss, tcpStateChange } from '../tcp_subr.js'
-import { keepInit, tcpTimerActivate } from '../tcp_timer.js'
 import { tcpNewConn } from '../tcp_usrreq.js'
 import {
   TCP_MAX_WINSHIFT,
@@ -27,6 +26,7 @@ import {
   TF,
   TT,
 } from '../tcp_var.js'
+import { keepInit, tcpTimerActivate } from '../timer/tcp_timer.js'
 import {
   EXPAND,
   SCF,

@@ -13,9 +13,9 @@
  * when a connection settles its MSS, never per segment.
  */
 
-import { formatIpv4 } from '../../../wire/addr.js'
-import type { SysctlDecl } from '../../net/sysctl.js'
-import type { Vnet } from '../../net/vnet.js'
+import { formatIpv4 } from '../../../../wire/addr.js'
+import type { SysctlDecl } from '../../../net/sysctl.js'
+import type { Vnet } from '../../../net/vnet.js'
 
 /** TCP_HOSTCACHE_HASHSIZE, _BUCKETLIMIT, _EXPIRE (s), _PRUNE (s). */
 const HASHSIZE = 512

@@ -8,13 +8,13 @@
  * Timer handlers run on the host clock and never throw.
  */
 
-import { SO } from '../../../kern/socket.js'
-import { TH } from '../../../wire/tcp.js'
-import { ccRto } from './tcp_cc_hooks.js'
-import { tcpOutput } from './tcp_output.js'
+import { SO } from '../../../../kern/socket.js'
+import { TH } from '../../../../wire/tcp.js'
+import { ccRto } from '../tcp_cc_hooks.js'
+import { tcpOutput } from '../tcp_output.js'
+import { tcpClose, tcpDrop, tcpRespond, tcpStateChange } from '../tcp_subr.js'
+import { TCPS, TCPTV_PERSMAX, TCPTV_PERSMIN, type Tcpcb, TF, TT, TT_N } from '../tcp_var.js'
 import { TCP_BACKOFF, TCP_TOTBACKOFF, TICK_NS } from './tcp_rtt.js'
-import { tcpClose, tcpDrop, tcpRespond, tcpStateChange } from './tcp_subr.js'
-import { TCPS, TCPTV_PERSMAX, TCPTV_PERSMIN, type Tcpcb, TF, TT, TT_N } from './tcp_var.js'
 
 const MS = 1e6
 

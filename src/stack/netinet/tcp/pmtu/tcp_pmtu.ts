@@ -9,10 +9,10 @@
  * Runs on ICMP input: never throws, allocates nothing but a host cache entry for a new peer.
  */
 
-import { ipNextMtu } from '../ip_mtu.js'
-import { TF_FASTRECOVERY } from './cc/cc.js'
-import { tcpOutput } from './tcp_output.js'
-import { TCPS, type Tcpcb, TF } from './tcp_var.js'
+import { ipNextMtu } from '../../ip_mtu.js'
+import { TF_FASTRECOVERY } from '../cc/cc.js'
+import { tcpOutput } from '../tcp_output.js'
+import { TCPS, type Tcpcb, TF } from '../tcp_var.js'
 
 /** sizeof(struct tcpiphdr): the IP and TCP headers without options. */
 const IPTCP_HDR = 40

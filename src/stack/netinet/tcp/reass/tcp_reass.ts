@@ -7,19 +7,22 @@
  * 4.4BSD/FreeBSD do (RFC 9293 §3.10.7.4 leaves it open): data already held *before* a new segment
  * wins over the new segment's front, and the new segment wins over held data it overlaps *after*
  * its start (those entries are trimmed or, when covered, dropped). With a consistent sender the
- * delivered stream is the same whatever the arrival order. The queue is bounded by
- * `net.inet.tcp.reass.maxqueuelen` segments per connection (default 100): a further out-of-order
- * segment is dropped and counted, but the segment at rcv_nxt (the one that drains the queue) is
- * always accepted, as in tcp_reass(). The FIN's position is tracked; data beyond it is ignored.
+ * delivered stream is the same whatever the arrival order. The queue is bounded by `limit`
+ * segments (the engine sets it from `net.inet.tcp.reass.maxqueuelen` and the receive buffer, as
+ * tcp(4) says): a further out-of-order segment is dropped and counted, but the segment at rcv_nxt
+ * (the one that drains the queue) is always accepted, as in tcp_reass(). The FIN's position is
+ * tracked; data beyond it is ignored.
  *
  * Payloads are held, not copied: the queue keeps the caller's Uint8Array with an offset and length,
- * so the caller hands over bytes it will not reuse (copy out of a pooled mbuf first).
+ * so the caller hands over bytes it will not reuse (copy out of a pooled mbuf first). The segment
+ * at rcv_nxt need not enter the queue at all: the engine may hand it to the socket itself and then
+ * call deliver() with the advanced rcv_nxt, which drops or trims what that segment covered.
  *
  * Pure data structure: it does not send ACKs, touch socket buffers, timers or tcpstat (it returns
  * what happened; the engine counts), nor import the TCP engine. Nothing here throws.
  */
 
-import { seqDiff, seqGt, seqLeq, seqLt } from '../../../wire/seq.js'
+import { seqDiff, seqGt, seqLeq, seqLt } from '../../../../wire/seq.js'
 
 /** net.inet.tcp.reass.maxqueuelen's default. */
 export const TCP_REASS_MAXQUEUELEN = 100
@@ -57,11 +60,12 @@ export class ReassQueue {
   dupEnd = 0
   /** Whether the run last delivered reached the FIN. */
   finReached = false
+  /** Segments the queue may hold before out-of-order arrivals are dropped. */
+  limit: number
   private readonly q: Entry[] = []
-  private readonly maxLen: number
 
-  constructor(maxQueueLen = TCP_REASS_MAXQUEUELEN) {
-    this.maxLen = maxQueueLen
+  constructor(limit = TCP_REASS_MAXQUEUELEN) {
+    this.limit = limit
   }
 
   /** Segments held (t_segqlen). */
@@ -88,7 +92,7 @@ export class ReassQueue {
   ): Reass {
     this.dupStart = this.dupEnd = 0
     seq >>>= 0
-    if (seq !== rcvNxt >>> 0 && this.q.length >= this.maxLen) {
+    if (seq !== rcvNxt >>> 0 && this.q.length >= this.limit) {
       this.overflows++
       return Reass.OVERFLOW
     }
@@ -159,7 +163,9 @@ export class ReassQueue {
 
   /**
    * Hand the contiguous run starting at rcvNxt to `sink`, dropping it from the queue. Returns the
-   * number of bytes delivered (rcv_nxt advances by that; by one more if finReached).
+   * number of bytes delivered (rcv_nxt advances by that; by one more if finReached). Held data
+   * below rcvNxt (data the engine delivered itself past the queue) is dropped, the first such range
+   * noted in dupStart/dupEnd.
    */
   deliver(rcvNxt: number, sink: ReassSink): number {
     const q = this.q
@@ -170,6 +176,7 @@ export class ReassQueue {
       const e = q[k++]!
       this.bytes -= e.len
       const skip = seqDiff(nxt, e.seq)
+      if (skip > 0) this.noteDup(e.seq, skip < e.len ? nxt : e.seq + e.len)
       if (skip >= e.len) continue
       sink(e.data, e.off + skip, e.len - skip)
       n += e.len - skip
@@ -183,6 +190,11 @@ export class ReassQueue {
   /** Held ranges [start, end) in order, for SACK bookkeeping checks and tests. */
   ranges(): Array<[number, number]> {
     return this.q.map((e) => [e.seq, (e.seq + e.len) >>> 0])
+  }
+
+  /** Forget the duplicate range noted by the last insert() or deliver(). */
+  clearDup(): void {
+    this.dupStart = this.dupEnd = 0
   }
 
   /** tcp_reass_flush(): drop everything held. */

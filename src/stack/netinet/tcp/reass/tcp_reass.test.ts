@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { seqAdd, seqDiff, seqLeq, seqLt } from '../../../wire/seq.js'
+import { seqAdd, seqDiff, seqLeq, seqLt } from '../../../../wire/seq.js'
 import { MAX_SACK_BLKS, RcvSackBlocks, Reass, ReassQueue } from './tcp_reass.js'
 
 const bytes = (from: number, n: number): Uint8Array =>
@@ -53,6 +53,33 @@ describe('tcp_reass: the queue', () => {
     assert.deepEqual(rx.out, [...bytes(0, 45)])
     assert.equal(rx.q.length, 0)
     assert.equal(rx.q.bytes, 0)
+  })
+
+  test('data the engine delivered past the queue: deliver() drops or trims what it covered, noting it', () => {
+    const q = new ReassQueue()
+    q.insert(100, 110, bytes(10, 10))
+    q.insert(100, 130, bytes(30, 10))
+    // The segment 100..125 went to the socket directly; rcv_nxt is 125.
+    q.clearDup()
+    const out: number[] = []
+    const n = q.deliver(125, (d, off, len) => {
+      for (let i = 0; i < len; i++) out.push(d[off + i]!)
+    })
+    assert.equal(n, 0)
+    assert.deepEqual(q.ranges(), [[130, 140]])
+    assert.deepEqual([q.dupStart, q.dupEnd], [110, 120])
+    assert.equal(q.bytes, 10)
+    // 125..130 arrives the same way and brings the held 130..140 with it.
+    q.clearDup()
+    assert.equal(
+      q.deliver(130, (d, off, len) => {
+        for (let i = 0; i < len; i++) out.push(d[off + i]!)
+      }),
+      10,
+    )
+    assert.deepEqual(out, [...bytes(30, 10)])
+    assert.equal(q.dupStart, q.dupEnd)
+    assert.equal(q.length, 0)
   })
 
   test('held data before a new segment wins over its front; the new one wins over what follows', () => {

@@ -17,7 +17,7 @@
  * imports; allocation only when a hole is created.
  */
 
-import { seqDiff, seqGeq, seqGt, seqLeq, seqLt, seqMax, seqMin } from '../../../wire/seq.js'
+import { seqDiff, seqGeq, seqGt, seqLeq, seqLt, seqMax, seqMin } from '../../../../wire/seq.js'
 
 /** DupThresh (RFC 6675 §2). */
 export const DUP_THRESH = 3
@@ -68,6 +68,15 @@ export class SackScoreboard {
   /** Where nextSeg() found the segment to send: [segStart, segStart + segLen). */
   segStart = 0
   segLen = 0
+  /**
+   * sackhint.delivered_data: what the last update() learned arrived, cumulatively acknowledged
+   * or newly SACKed (RFC 6937's DeliveredData).
+   */
+  delivered = 0
+  /** RFC 6937's prr_delivered, prr_out and RecoverFS for the recovery episode (tcp_prr.ts). */
+  prrDelivered = 0
+  prrOut = 0
+  recoverFs = 0
   private readonly maxHoles: number
   private readonly budget: SackHoleBudget
   private readonly blocks = new Uint32Array(2 * TCP_MAX_SACK_BLOCKS)
@@ -110,6 +119,7 @@ export class SackScoreboard {
       }
     }
     const holes = this.holes
+    const sackedBefore = this.sackedBytes
     if (holes.length === 0) this.sndFack = una
     else {
       // The cumulative ACK acts as a SACK block [snd_una, ack).
@@ -131,7 +141,11 @@ export class SackScoreboard {
       }
       this.sndFack = e
     }
-    if (this.recount(una, mss) > 0) return SACK_NEWLOSS
+    const newly = this.recount(una, mss)
+    // RFC 6937 DeliveredData = (change in snd.una) + (change in SACKed bytes).
+    this.delivered = Math.max(seqDiff(una, sndUna), 0) + this.sackedBytes - sackedBefore
+    if (this.delivered < 0) this.delivered = 0
+    if (newly > 0) return SACK_NEWLOSS
     if (this.sndFack !== oldFack || this.holeBytes !== oldHoleBytes) return SACK_CHANGE
     return SACK_NOCHANGE
   }

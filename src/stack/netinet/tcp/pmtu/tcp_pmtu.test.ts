@@ -8,16 +8,24 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { AF_INET, SHUT, SO, SOCK, SOL_SOCKET, type SocketFd, type Syscalls } from '../../../host/syscalls.js'
-import { chainNet, netisrGuard } from '../../../testing/fixtures.js'
-import { pattern } from '../../../testing/frames.js'
-import { counter, ip } from '../../../testing/net.js'
-import { sh } from '../../../testing/net_lab.js'
-import { readAll, sha256 } from '../../../testing/tcp_lab.js'
-import { writeU16, writeU32 } from '../../../wire/addr.js'
-import { ICMP_HDR_LEN, IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../../wire/icmp.js'
-import { IpProto } from '../../../wire/ipv4.js'
-import { ipNextMtu } from '../ip_mtu.js'
+import {
+  AF_INET,
+  SHUT,
+  SO,
+  SOCK,
+  SOL_SOCKET,
+  type SocketFd,
+  type Syscalls,
+} from '../../../../host/syscalls.js'
+import { chainNet, netisrGuard } from '../../../../testing/fixtures.js'
+import { pattern } from '../../../../testing/frames.js'
+import { counter, ip } from '../../../../testing/net.js'
+import { sh } from '../../../../testing/net_lab.js'
+import { readAll, sha256 } from '../../../../testing/tcp_lab.js'
+import { writeU16, writeU32 } from '../../../../wire/addr.js'
+import { ICMP_HDR_LEN, IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../../../wire/icmp.js'
+import { IpProto } from '../../../../wire/ipv4.js'
+import { ipNextMtu } from '../../ip_mtu.js'
 
 const guard = netisrGuard()
 afterEach(() => guard.check())

@@ -1,0 +1,58 @@
+/**
+ * Proportional Rate Reduction (RFC 6937) for SACK loss recovery, as FreeBSD 14 does it with
+ * net.inet.tcp.do_prr=1 (its default): rather than RFC 6675's "send whatever cwnd - pipe allows"
+ * on entering recovery (a burst, or a silence until pipe drains), each ACK during recovery lets out
+ * data in proportion to what it reports delivered, so pipe glides down to ssthresh; once pipe is
+ * below ssthresh, slow start brings it back up to ssthresh, by at most one segment more than was
+ * delivered (PRR-SSRB), or no more than was delivered (PRR-CRB) when the ACK reports new loss or
+ * delivers nothing (RFC 6937bis's heuristic, also FreeBSD's).
+ *
+ * The state (prr_delivered, prr_out, RecoverFS, DeliveredData) lives in the SACK scoreboard, as
+ * FreeBSD keeps it in sackhint. The result is a congestion window for tcp_output, whose SACK
+ * recovery sends while pipe < cwnd: cwnd = pipe + sndcnt, sndcnt counted in whole segments as
+ * FreeBSD does (the credit below a segment carries over through prr_out).
+ *
+ * Pure arithmetic: no output, timers or allocation; never throws.
+ */
+
+import type { SackScoreboard } from './tcp_sack.js'
+
+/**
+ * Entering SACK recovery (three duplicate ACKs): RecoverFS is what is in flight, the ACK that
+ * triggered recovery counts as one segment delivered (FreeBSD: (snd_limited + 1) segments, never
+ * more than is outstanding; there is no limited transmit here), nothing is sent yet.
+ */
+export function prrEnter(sack: SackScoreboard, outstanding: number, maxseg: number): void {
+  sack.recoverFs = Math.max(1, outstanding)
+  sack.prrDelivered = Math.min(outstanding, maxseg)
+  sack.prrOut = 0
+}
+
+/**
+ * An ACK during SACK recovery that delivered `sack.delivered` bytes (after the scoreboard took it):
+ * the congestion window that lets out this ACK's share. `pipe` is RFC 6675's pipe after the ACK;
+ * `newLoss` whether the ACK marked more data lost.
+ */
+export function prrAck(
+  sack: SackScoreboard,
+  pipe: number,
+  ssthresh: number,
+  maxseg: number,
+  newLoss: boolean,
+): number {
+  const del = sack.delivered
+  sack.prrDelivered += del
+  let sndcnt: number
+  if (pipe >= ssthresh) {
+    // The proportional part: out = CEIL(delivered * ssthresh / RecoverFS) over the episode.
+    sndcnt = Math.ceil((sack.prrDelivered * ssthresh) / sack.recoverFs) - sack.prrOut
+  } else {
+    // Slow start back to ssthresh: conservative on new loss or nothing delivered (PRR-CRB), else
+    // at most one segment more than delivered (PRR-SSRB).
+    const credit = sack.prrDelivered - sack.prrOut
+    const limit = newLoss || del === 0 ? credit : Math.max(credit, del) + maxseg
+    sndcnt = Math.min(ssthresh - pipe, limit)
+  }
+  const segs = Math.floor(Math.max(sndcnt, 0) / maxseg)
+  return Math.max(pipe + segs * maxseg, maxseg)
+}
