@@ -15,6 +15,7 @@ import { asSysError, CmdError, EX } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import type { Command, Io, Proc } from '../../types.js'
 import { CompileError, compileRule } from './compile.js'
+import { natCommand } from './nat.js'
 import { type ShowOpts, showDyn, showRule } from './show.js'
 
 const EX_UNAVAILABLE = 69
@@ -401,6 +402,9 @@ async function ipfwMain(av: readonly string[], io: Io, proc: Proc, inherited: Fl
       return 0
     }
     case 'nat':
+      return natCommand(rest, io, proc, f, (msg, status) => {
+        throw new IpfwExit(msg, status)
+      })
     case 'pipe':
     case 'queue':
     case 'sched':
