@@ -4,12 +4,17 @@
  * address ping, nc and fetch to a server outside; redirect_port exposes an inside server; the
  * server's own ipfw counters show it never received a private source), FreeBSD's
  * tests/sys/netpfil/common nat.sh `basic` and rdr.sh `basic` in their ipfw variants, and `if IF`
- * following the interface's address.
+ * following the interface's address, and a flood of new flows that the bounded link table
+ * refuses and counts instead of growing or leaking private sources.
  */
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { ipfw } from '../../../stack/netpfil/ipfw/ip_fw_chain.js'
+import { NAT_LINKS_MAX } from '../../../stack/netpfil/ipfw/ip_fw_nat.js'
+import { EtherType, ether, IpProto, ipv4, udp } from '../../../testing/frames.js'
 import { httpServer, sh, virtualHost } from '../../../testing/net_lab.js'
+import { parseIpv4 } from '../../../wire/addr.js'
 
 /**
  * h1 (10.1.0.2) and h2 (10.2.0.2) behind r (10.1.0.1 | 10.2.0.1 | 203.0.113.1 on $wan) and s
@@ -310,4 +315,55 @@ jexec s ipfw show 100 300`,
     ].join('\n'),
     r.err,
   )
+})
+
+test('a flood of new flows through the NAT router: the link table stays bounded, refusals are counted, nothing leaks', async () => {
+  const host = virtualHost()
+  const setup = await sh(
+    host,
+    `${HOME}
+jexec r ipfw -q nat 1 config if $wan
+jexec r ipfw -q add 100 nat 1 ip from any to any via $wan
+jexec h1 ping -c 1 203.0.113.2 > /dev/null; echo warm=$?`,
+  )
+  assert.equal(setup.out, 'warm=0\n', setup.err)
+  const r = host.prison0.findDescendant('r')!.vnet
+  const inside = r.ifByName('epair0b')!
+  const h1 = host.prison0.findDescendant('h1')!.vnet.ifByName('epair0a')!
+  const t = ipfw(r).nat!.find(1)!
+  const s = parseIpv4('203.0.113.2')!
+  const flows = NAT_LINKS_MAX + 4000
+  const pool = host.env.pool
+  const inUse = pool.inUse
+  for (let k = 0; k < flows; k++) {
+    // A new flow each time: another inside source address and port, towards one of 16 ports of s
+    // (alias ports are unique per remote end: one remote port alone runs out of ports first).
+    const src = (0x0a010000 | (2 + (k >>> 4))) >>> 0
+    const sport = 1024 + (k & 15)
+    const dport = 9000 + (k & 15)
+    const d = ipv4({
+      src,
+      dst: s,
+      proto: IpProto.UDP,
+      ttl: 64,
+      payload: udp(src, s, sport, dport, new Uint8Array(18)),
+    })
+    inside.receive(pool.copyIn(ether(inside.mac, h1.mac, EtherType.IPV4, d)))
+  }
+  const db = t.lib.db
+  assert.equal(db.count, NAT_LINKS_MAX)
+  assert.ok(db.cap <= NAT_LINKS_MAX)
+  // The warm-up ping's link and the flood's first flows fill the table; the rest are refused.
+  assert.equal(db.overflow, flows - NAT_LINKS_MAX + 1)
+  assert.equal(t.denied, db.overflow)
+  // Refused packets go back to the pool; what is still held is bounded (ARP hold queues for the
+  // inside hosts s's port unreachables go back to), nothing like one buffer per flow.
+  assert.ok(pool.inUse - inUse < 1024, `${pool.inUse - inUse} buffers held`)
+  const after = await sh(
+    host,
+    `jexec s ipfw show 100
+sleep 61
+jexec h2 ping -c 1 203.0.113.2 > /dev/null; echo after_expiry=$?`,
+  )
+  assert.equal(after.out, '00100 0 0 count ip from 10.0.0.0/8 to any in\nafter_expiry=0\n', after.err)
 })
