@@ -49,6 +49,7 @@ test('bench --quick runs and writes valid JSON', { timeout: 60_000 }, async () =
       'scale.alias_add.2000',
       'scale.ngctl_list.4000',
       'udp.kpps.r0',
+      'nat.mpps.r1',
     ])
       assert.ok(typeof values.get(k) === 'number', `${k}: ${values.get(k)}`)
   } finally {

@@ -21,6 +21,7 @@ import { emulatorMetrics } from './emulator.js'
 import { type BenchConfig, benchConfig, canCollect, nowNs, progress, sinceNs } from './harness.js'
 import { linuxBaseline, linuxMissing } from './linux.js'
 import { linuxTcpBaseline, linuxTcpMissing } from './linux_tcp.js'
+import { natMetrics } from './nat.js'
 import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
 import { scaleMetrics } from './scale.js'
 import { syncacheMetrics } from './syncache.js'
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
   const metrics: Metric[] = [
     ...vnetCreateMetrics(cfg),
     ...(await datapathMetrics(cfg)),
+    ...(await natMetrics(cfg)),
     ...(await tcpMetrics(cfg)),
     ...(await emulatorMetrics(cfg)),
     ...(await scaleMetrics(cfg)),

@@ -251,14 +251,15 @@ export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numb
   ch.nest++
   let verdict: number
   try {
-    verdict = ipfwChk(v, ch, p, v.env.clock.now())
+    const now = v.env.clock.now()
+    verdict = ipfwChk(v, ch, p, now)
     // O_NAT: translated in place, the packet passes (one_pass) or goes on after the nat rule with
     // its new headers (ipfw_check_packet's `goto again`); libalias's refusals are dropped.
     while (verdict === VERDICT_NAT) {
-      if (ipfwNat(v, ch, m, dir, ch.natNum) !== NAT_PASS) verdict = VERDICT_DENY
+      if (ipfwNat(ch, m, dir, ch.natNum, now) !== NAT_PASS) verdict = VERDICT_DENY
       else if (ch.onePass !== 0) verdict = VERDICT_PASS
       else if (!readFacts(p, m)) verdict = VERDICT_DENY
-      else verdict = ipfwChk(v, ch, p, v.env.clock.now(), ch.natRule + 1)
+      else verdict = ipfwChk(v, ch, p, now, ch.natRule + 1)
     }
   } finally {
     ch.nest--

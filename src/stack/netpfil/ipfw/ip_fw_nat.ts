@@ -187,14 +187,16 @@ export function natLog(v: Vnet, ch: IpfwChain, id: number): string {
 }
 
 /**
- * ipfw_nat: translate m (which starts at its IPv4 header) with instance `id`, in place. NAT_DENY
+ * ipfw_nat: translate m (which starts at its IPv4 header) with instance `id`, in place, at host time
+ * nowNs. NAT_DENY
  * when the instance is missing, libalias fails, or an incoming packet is an unplaceable fragment
  * or unsolicited under deny_in; the caller drops it then.
  */
-export function ipfwNat(v: Vnet, ch: IpfwChain, m: Mbuf, dir: number, id: number): number {
+export function ipfwNat(ch: IpfwChain, m: Mbuf, dir: number, id: number, nowNs: number): number {
   const nat = ch.nat
   if (nat === null) return NAT_DENY
-  const now = nowSec(v)
+  // libalias keeps time in whole seconds (LibAliasTime); the caller's clock reading serves.
+  const now = Math.floor(nowNs / SEC)
   // A deferred TCP checksum is finished after translation, from the rewritten header.
   const deferred = m.csumL4
   if (id === NAT_GLOBAL) {
