@@ -6,7 +6,7 @@
  *
  * Rules are compiled here (compile.ts) and printed back from what the kernel holds (show.ts); the
  * kernel is reached only through Syscalls.ipfwCtl. Messages and exit statuses follow ipfw2.c.
- * nat, pipe, queue, sched and table commands are later work and say so.
+ * `nat` is nat.ts's; pipe, queue, sched and table commands are later work and say so.
  */
 
 import { IPFW_DEFAULT_RULE, type IpfwReply, type IpfwRequest } from '../../../host/syscalls.js'
