@@ -367,3 +367,36 @@ jexec h2 ping -c 1 203.0.113.2 > /dev/null; echo after_expiry=$?`,
   )
   assert.equal(after.out, '00100 0 0 count ip from 10.0.0.0/8 to any in\nafter_expiry=0\n', after.err)
 })
+
+test('after nat the packet passes with one_pass, or goes on through the rules after the nat rule without it', async () => {
+  const host = virtualHost()
+  const r = await sh(
+    host,
+    `${HOME}
+jexec r ipfw -q nat 1 config if $wan
+jexec r ipfw -q add 100 nat 1 ip from any to any via $wan
+jexec r ipfw -q add 200 deny icmp from 203.0.113.1 to 203.0.113.2 out
+jexec h1 ping -c 1 203.0.113.2 > /dev/null; echo one_pass=$?
+jexec r sysctl net.inet.ip.fw.one_pass=0 > /dev/null
+jexec h1 ping -c 1 -t 2 203.0.113.2 > /dev/null; echo again=$?
+jexec r ipfw show 100 200
+jexec r ipfw -q delete 200
+jexec r ipfw -q add 300 nat global ip from any to any
+jexec h1 ping -c 1 203.0.113.2 > /dev/null; echo global=$?
+jexec s ipfw show 100`,
+  )
+  assert.equal(
+    r.out,
+    [
+      'one_pass=0',
+      // Without one_pass the translated request (now from the public address) meets rule 200.
+      'again=2',
+      '00100 3 252 nat 1 ip from any to any via epair2a',
+      '00200 1  84 deny icmp from 203.0.113.1 to 203.0.113.2 out',
+      'global=0',
+      '00100 0 0 count ip from 10.0.0.0/8 to any in',
+      '',
+    ].join('\n'),
+    r.err,
+  )
+})
