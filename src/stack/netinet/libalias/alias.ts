@@ -384,7 +384,7 @@ export class LibAlias {
       t === IcmpType.TIMESTAMP_REPLY
     )
       return this.icmpOut1(b, off, l4, now, create)
-    if (isError(t)) return this.icmpOut2(b, off, l4, off + len, now)
+    if (isError(t)) return this.icmpError(b, off, l4, off + len, now, false)
     return PKT_ALIAS.IGNORED
   }
 
@@ -409,46 +409,6 @@ export class LibAlias {
     return PKT_ALIAS.OK
   }
 
-  /**
-   * An error leaving about a datagram that came in (IcmpAliasOut2): the quoted datagram's
-   * destination becomes the alias again, and so does the error's source when the inside host
-   * that datagram was for sends it.
-   */
-  private icmpOut2(b: Uint8Array, off: number, l4: number, end: number, now: number): number {
-    const q = l4 + 8
-    if (end - q < 20) return PKT_ALIAS.IGNORED
-    const qhl = (b[q]! & 0xf) << 2
-    const ql4 = q + qhl
-    if (qhl < 20 || end - ql4 < 8) return PKT_ALIAS.IGNORED
-    const db = this.db
-    const qp = b[q + 9]!
-    const qsrc = readU32(b, q + 12)
-    const qdst = readU32(b, q + 16)
-    let i = -1
-    if (qp === IpProto.UDP || qp === IpProto.TCP)
-      i = db.findOut(qdst, qsrc, readU16(b, ql4 + 2), readU16(b, ql4), qp, false, now)
-    else if (qp === IpProto.ICMP && isEchoOrStamp(b[ql4]!))
-      i = db.findOut(qdst, qsrc, readU16(b, ql4 + 4), NO_DEST_PORT, LINK.ICMP, false, now)
-    if (i < 0) return PKT_ALIAS.IGNORED
-    const a = db.aliasAddr(i)
-    const ap = db.aport[i]!
-    // The quoted datagram: its destination and port (or echo id), and the checksums over them.
-    const portAt = qp === IpProto.ICMP ? ql4 + 4 : ql4 + 2
-    const oport = readU16(b, portAt)
-    const addr = d32(qdst, a)
-    const port = d16(oport, ap)
-    const icmpDelta = addr + port + this.fixQuoted(b, q, ql4, end, qp, addr, port)
-    writeU32(b, q + 16, a)
-    writeU16(b, portAt, ap)
-    const src = readU32(b, off + 12)
-    fix(b, l4 + 2, icmpDelta)
-    if (src === qdst) {
-      fix(b, off + 10, d32(src, a))
-      writeU32(b, off + 12, a)
-    }
-    return PKT_ALIAS.OK
-  }
-
   private icmpIn(b: Uint8Array, off: number, hl: number, len: number, now: number): number {
     if ((this.mode & MODE.PROXY_ONLY) !== 0) return PKT_ALIAS.OK
     if (len - hl < 8) return PKT_ALIAS.IGNORED
@@ -460,7 +420,7 @@ export class LibAlias {
       t === IcmpType.TIMESTAMP
     )
       return this.icmpIn1(b, off, l4, now)
-    if (isError(t)) return this.icmpIn2(b, off, l4, off + len, now)
+    if (isError(t)) return this.icmpError(b, off, l4, off + len, now, true)
     return PKT_ALIAS.IGNORED
   }
 
@@ -483,10 +443,20 @@ export class LibAlias {
   }
 
   /**
-   * An error arriving about a datagram that went out (IcmpAliasIn2): the error goes to the inside
-   * host, and the datagram it quotes gets that host's address and port back.
+   * An ICMP error about a translated datagram (IcmpAliasIn2, IcmpAliasOut2). Arriving, it quotes a
+   * datagram that went out: the quote's source becomes the inside host's address and port again,
+   * and the error goes to that host. Leaving, it quotes one that came in: the quote's destination
+   * becomes the alias address and port again, and so does the error's source when the inside host
+   * the datagram was for sends it.
    */
-  private icmpIn2(b: Uint8Array, off: number, l4: number, end: number, now: number): number {
+  private icmpError(
+    b: Uint8Array,
+    off: number,
+    l4: number,
+    end: number,
+    now: number,
+    inbound: boolean,
+  ): number {
     const q = l4 + 8
     if (end - q < 20) return PKT_ALIAS.IGNORED
     const qhl = (b[q]! & 0xf) << 2
@@ -496,25 +466,38 @@ export class LibAlias {
     const qp = b[q + 9]!
     const qsrc = readU32(b, q + 12)
     const qdst = readU32(b, q + 16)
+    // The quoted datagram's far end is its destination going out and its source coming in; the
+    // link is found from the inside host's side either way.
     let i = -1
-    if (qp === IpProto.UDP || qp === IpProto.TCP)
-      i = db.findIn(qdst, qsrc, readU16(b, ql4 + 2), readU16(b, ql4), qp, false, now)
-    else if (qp === IpProto.ICMP && isEchoOrStamp(b[ql4]!))
-      i = db.findIn(qdst, qsrc, NO_DEST_PORT, readU16(b, ql4 + 4), LINK.ICMP, false, now)
+    if (qp === IpProto.UDP || qp === IpProto.TCP) {
+      const qsport = readU16(b, ql4)
+      const qdport = readU16(b, ql4 + 2)
+      i = inbound
+        ? db.findIn(qdst, qsrc, qdport, qsport, qp, false, now)
+        : db.findOut(qdst, qsrc, qdport, qsport, qp, false, now)
+    } else if (qp === IpProto.ICMP && isEchoOrStamp(b[ql4]!)) {
+      const id = readU16(b, ql4 + 4)
+      i = inbound
+        ? db.findIn(qdst, qsrc, NO_DEST_PORT, id, LINK.ICMP, false, now)
+        : db.findOut(qdst, qsrc, id, NO_DEST_PORT, LINK.ICMP, false, now)
+    }
     if (i < 0) return PKT_ALIAS.IGNORED
-    const o = db.origAddr(i)
-    const op = db.sport[i]!
-    const portAt = qp === IpProto.ICMP ? ql4 + 4 : ql4
-    const aport = readU16(b, portAt)
-    const addr = d32(qsrc, o)
-    const port = d16(aport, op)
+    const na = inbound ? db.origAddr(i) : db.aliasAddr(i)
+    const np = inbound ? db.sport[i]! : db.aport[i]!
+    const addrAt = inbound ? q + 12 : q + 16
+    const portAt = qp === IpProto.ICMP ? ql4 + 4 : inbound ? ql4 : ql4 + 2
+    const addr = d32(readU32(b, addrAt), na)
+    const port = d16(readU16(b, portAt), np)
     const icmpDelta = addr + port + this.fixQuoted(b, q, ql4, end, qp, addr, port)
-    writeU32(b, q + 12, o)
-    writeU16(b, portAt, op)
+    writeU32(b, addrAt, na)
+    writeU16(b, portAt, np)
     fix(b, l4 + 2, icmpDelta)
-    const dst = readU32(b, off + 16)
-    fix(b, off + 10, d32(dst, o))
-    writeU32(b, off + 16, o)
+    const outerAt = inbound ? off + 16 : off + 12
+    const outer = readU32(b, outerAt)
+    if (inbound || outer === qdst) {
+      fix(b, off + 10, d32(outer, na))
+      writeU32(b, outerAt, na)
+    }
     return PKT_ALIAS.OK
   }
 

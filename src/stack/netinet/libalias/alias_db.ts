@@ -219,7 +219,7 @@ export class AliasDb {
     }
     let aport = aliasPortParam
     if (aport < 0) {
-      aport = this.newPort(src, sport, dst, dport, alias, type)
+      aport = this.newPort(sport, dst, dport, alias, type)
       if (aport < 0) {
         this.portFail++
         return -1
@@ -441,18 +441,10 @@ export class AliasDb {
    * GetNewPort: the original port first with same_ports, then random ports of the alias range; a
    * port is free when no full link uses it towards the same remote address and port.
    */
-  private newPort(
-    src: number,
-    sport: number,
-    dst: number,
-    dport: number,
-    alias: number,
-    type: number,
-  ): number {
+  private newPort(sport: number, dst: number, dport: number, alias: number, type: number): number {
     let port = this.samePorts ? sport : this.randomPort()
     for (let t = 0; t < PORT_TRIES; t++, port = this.randomPort())
       if (!this.portTaken(alias, port, type, dst, dport)) return port
-    void src
     return -1
   }
 
