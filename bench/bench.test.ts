@@ -50,6 +50,7 @@ test('bench --quick runs and writes valid JSON', { timeout: 60_000 }, async () =
       'scale.ngctl_list.4000',
       'udp.kpps.r0',
       'ipfw.forward_cost.rules10',
+      'nat.mpps.r1',
     ])
       assert.ok(typeof values.get(k) === 'number', `${k}: ${values.get(k)}`)
   } finally {

@@ -22,6 +22,7 @@ import { type BenchConfig, benchConfig, canCollect, nowNs, progress, sinceNs } f
 import { ipfwMetrics } from './ipfw.js'
 import { linuxBaseline, linuxMissing } from './linux.js'
 import { linuxTcpBaseline, linuxTcpMissing } from './linux_tcp.js'
+import { natMetrics } from './nat.js'
 import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
 import { scaleMetrics } from './scale.js'
 import { syncacheMetrics } from './syncache.js'
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     ...vnetCreateMetrics(cfg),
     ...(await datapathMetrics(cfg)),
     ...(await ipfwMetrics(cfg)),
+    ...(await natMetrics(cfg)),
     ...(await tcpMetrics(cfg)),
     ...(await emulatorMetrics(cfg)),
     ...(await scaleMetrics(cfg)),

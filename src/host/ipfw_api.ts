@@ -10,6 +10,7 @@ import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { ipfw } from '../stack/netpfil/ipfw/ip_fw_chain.js'
 import { SysError } from '../util/errno.js'
 import type { Host } from './host.js'
+import { isNatRequest, natCtl, natRuleCheck } from './ipfw_nat_api.js'
 import type { IpfwReply, IpfwRequest } from './syscalls.js'
 
 export function ipfwCtl(host: Host, cred: Cred, req: IpfwRequest): IpfwReply {
@@ -22,8 +23,10 @@ export function ipfwCtl(host: Host, cred: Cred, req: IpfwRequest): IpfwReply {
   privCheck(cred, Priv.NETINET_IPFW, req.op)
   const ch = ipfw(pr.vnet)
   const now = host.clock.now()
+  if (isNatRequest(req)) return natCtl(host, pr.vnet, ch, req)
   switch (req.op) {
     case 'add':
+      natRuleCheck(host, req.rules)
       return { rules: ch.add(req.rules) }
     case 'delete':
       return {

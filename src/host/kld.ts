@@ -15,6 +15,7 @@ import { ipfwModule } from '../stack/netpfil/ipfw/ip_fw_chain.js'
 import { IpfwHook } from '../stack/netpfil/ipfw/ip_fw2.js'
 import { SysError } from '../util/errno.js'
 import type { Host } from './host.js'
+import { ipfwNatAttach, ipfwNatDetach } from './ipfw_nat_api.js'
 import type { KldInfo } from './syscalls.js'
 
 interface KmodDef {
@@ -71,6 +72,7 @@ export class Kld {
     this.nextAddr += BigInt((def.size + 0xfff) & ~0xfff)
     this.files.push(f)
     if (mod === 'ipfw') this.ipfwAttach()
+    if (mod === 'ipfw_nat') ipfwNatAttach(this.host)
     return f.id
   }
 
@@ -83,6 +85,7 @@ export class Kld {
     if (this.files.some((x) => KMODS[x.mod]!.deps.includes(f.mod))) throw new SysError('EBUSY', 'kldunload')
     this.files.splice(this.files.indexOf(f), 1)
     if (f.mod === 'ipfw') this.ipfwDetach()
+    if (f.mod === 'ipfw_nat') ipfwNatDetach(this.host)
   }
 
   stat(): KldInfo[] {

@@ -177,10 +177,14 @@ export interface RawSocket {
 import type { NgNodeInfo } from '../netgraph/graph.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { RawDatagram } from '../stack/netinet/raw.js'
+import type { NatCfg, NatRequest } from '../stack/netpfil/ipfw/ip_fw_nat_cfg.js'
 import type { IpfwDynInfo, IpfwRuleInfo, IpfwRuleSpec } from '../stack/netpfil/ipfw/ip_fw_rule.js'
 
 export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
 export type { SysctlCType } from '../stack/net/sysctl.js'
+export { MODE as NatMode } from '../stack/netinet/libalias/alias.js'
+export type { NatCfg, NatRedirCfg, NatRequest } from '../stack/netpfil/ipfw/ip_fw_nat_cfg.js'
+export { NAT_GLOBAL, REDIR as NatRedir } from '../stack/netpfil/ipfw/ip_fw_nat_cfg.js'
 export type {
   ActionCode,
   IpfwDynInfo,
@@ -218,6 +222,7 @@ export type IpfwRequest =
   | { op: 'list' }
   | { op: 'set-enable'; enable: number; disable: number }
   | { op: 'set-move'; from: number; to: number; rule: boolean; swap: boolean }
+  | NatRequest
 
 export interface IpfwReply {
   rules?: IpfwRuleInfo[]
@@ -225,6 +230,9 @@ export interface IpfwReply {
   count?: number
   /** Bit i: set i disabled. */
   disabledSets?: number
+  /** NAT instances' configurations (nat-get, nat-list) and an instance's log line (nat-log). */
+  nat?: NatCfg[]
+  natLog?: string
 }
 
 /**

@@ -45,7 +45,7 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   }
   // Link-layer padding beyond the datagram goes.
   m.len = h.totalLength
-  const dst = h.dst
+  let dst = h.dst
   const src = h.src
   // RFC 1122 §3.2.1.3: no broadcast/multicast sources, and 127/8 never arrives from a real link.
   if (
@@ -62,8 +62,10 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   const pf = v.env.pfilInet
   if (pf.nIn !== 0) {
     if (pf.runIn(v, m, ifp) !== PFIL.PASS) return
-    // A filter may have re-pointed the shared view while sending (reject): point it back.
+    // A filter may have re-pointed the shared view while sending (reject): point it back. A NAT
+    // may have rewritten the destination: ours or forwarded is decided on the new one (dchg).
     h.point(m.data, m.off, m.len)
+    dst = h.dst
   }
   // Broadcasts are ours only on the interface whose subnet they belong to (FreeBSD's ip_input).
   // The vnet-wide broadcast set first: a forwarded packet then never walks the interface's aliases.

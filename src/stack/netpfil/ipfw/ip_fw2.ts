@@ -22,6 +22,7 @@ import { tcp } from '../../netinet/tcp/tcp_var.js'
 import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
 import { MATCH } from './ip_fw_dynamic.js'
 import { type PktFacts, readFacts } from './ip_fw_facts.js'
+import { ipfwNat, NAT_PASS } from './ip_fw_nat.js'
 import { A, type IpfwInsn, O } from './ip_fw_rule.js'
 
 function inRanges(list: number[], n: number): boolean {
@@ -104,17 +105,19 @@ const VERDICT_PASS = 0
 const VERDICT_DENY = 1
 const VERDICT_REJECT = 2
 const VERDICT_RESET = 3
+/** `nat N` matched: the caller translates (it holds the packet); ch.natRule is the rule. */
+const VERDICT_NAT = 4
 
 /**
  * ipfw_chk: run the chain over the packet. Returns a VERDICT_*; `ch.rejectCode` holds the ICMP code
  * for VERDICT_REJECT.
  */
-export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number): number {
+export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start = 0): number {
   const rules = ch.rules
   const n = rules.length
   const base = ch.nest * 16
   let depth = 0
-  let i = 0
+  let i = start
   p.dynDir = -1
   p.dynIdx = -1
   // Sets change only through the control path, never during a pass.
@@ -215,6 +218,10 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number): numbe
       case A.RETURN:
         i = depth > 0 ? ch.callStack[base + --depth]! : i + 1
         break
+      case A.NAT:
+        ch.natRule = i
+        ch.natNum = f.spec.actionArg
+        return VERDICT_NAT
       default:
         // Actions the kernel refuses to install; never reached.
         return VERDICT_DENY
@@ -261,7 +268,16 @@ export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numb
   ch.nest++
   let verdict: number
   try {
-    verdict = ipfwChk(v, ch, p, v.env.clock.now())
+    const now = v.env.clock.now()
+    verdict = ipfwChk(v, ch, p, now)
+    // O_NAT: translated in place, the packet passes (one_pass) or goes on after the nat rule with
+    // its new headers (ipfw_check_packet's `goto again`); libalias's refusals are dropped.
+    while (verdict === VERDICT_NAT) {
+      if (ipfwNat(ch, m, dir, ch.natNum, now) !== NAT_PASS) verdict = VERDICT_DENY
+      else if (ch.onePass !== 0) verdict = VERDICT_PASS
+      else if (!readFacts(p, m)) verdict = VERDICT_DENY
+      else verdict = ipfwChk(v, ch, p, now, ch.natRule + 1)
+    }
   } finally {
     ch.nest--
   }

@@ -15,6 +15,7 @@ import { intKnob } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
 import { DynTable } from './ip_fw_dynamic.js'
 import { PktFacts } from './ip_fw_facts.js'
+import type { IpfwNat } from './ip_fw_nat.js'
 import {
   A,
   A_IMPLEMENTED,
@@ -103,6 +104,11 @@ export class IpfwChain {
   readonly facts = [new PktFacts(), new PktFacts(), new PktFacts(), new PktFacts()]
   /** ICMP code of the last reject verdict. */
   rejectCode = 0
+  /** The NAT instances (chain->nat), made by the first `ipfw nat N config` (ip_fw_nat.ts). */
+  nat: IpfwNat | null = null
+  /** Index of the `nat` rule of the last NAT verdict (the next pass resumes after it) and its instance. */
+  natRule = 0
+  natNum = 0
 
   constructor(v: Vnet, cfg: IpfwConfig) {
     this.defaultToAccept = cfg.defaultToAccept

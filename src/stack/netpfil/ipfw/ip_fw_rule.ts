@@ -74,6 +74,7 @@ export const A_IMPLEMENTED: ReadonlySet<number> = new Set([
   A.CALL,
   A.RETURN,
   A.CHECK_STATE,
+  A.NAT,
 ])
 
 export interface IpfwInsn {

@@ -6,7 +6,7 @@
  *
  * Rules are compiled here (compile.ts) and printed back from what the kernel holds (show.ts); the
  * kernel is reached only through Syscalls.ipfwCtl. Messages and exit statuses follow ipfw2.c.
- * nat, pipe, queue, sched and table commands are later work and say so.
+ * `nat` is nat.ts's; pipe, queue, sched and table commands are later work and say so.
  */
 
 import { IPFW_DEFAULT_RULE, type IpfwReply, type IpfwRequest } from '../../../host/syscalls.js'
@@ -15,6 +15,7 @@ import { asSysError, CmdError, EX } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import type { Command, Io, Proc } from '../../types.js'
 import { CompileError, compileRule } from './compile.js'
+import { natCommand } from './nat.js'
 import { type ShowOpts, showDyn, showRule } from './show.js'
 
 const EX_UNAVAILABLE = 69
@@ -401,6 +402,9 @@ async function ipfwMain(av: readonly string[], io: Io, proc: Proc, inherited: Fl
       return 0
     }
     case 'nat':
+      return natCommand(rest, io, proc, f, (msg, status) => {
+        throw new IpfwExit(msg, status)
+      })
     case 'pipe':
     case 'queue':
     case 'sched':
