@@ -4,10 +4,6 @@
  * beyond it. The lab issues `ipfw nat 1 config if eth1 …` and the nat rule itself; the hosts ping,
  * and send TCP and UDP, to the server; a redirect_port exposes a LAN server; the server's own
  * counting rules show that it never sees a private address.
- *
- * It needs ipfw nat in the kernel, which is another branch's work (issue 9, "nat"): until that has
- * landed, `ipfw nat … config` is refused and this test is marked todo — it runs, and its failure is
- * reported without failing the suite. Remove the todo when ipfw nat is in.
  */
 
 import assert from 'node:assert/strict'
@@ -49,44 +45,40 @@ links:
   - { a: isp:eth1, b: srv }
 `
 
-test(
-  'home router: hosts behind a kind: nat router reach a server; a redirect_port; no private address outside',
-  { todo: 'needs ipfw nat in the kernel (issue 9, nat branch)' },
-  async () => {
-    const { topology } = loadTopology(HOME, 'home.yaml')
-    const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
-    const lab = Lab.build(host, topology)
-    try {
-      const silent = () => ({
-        stdin: { read: async () => null },
-        stdout: { write: () => {} },
-        stderr: { write: () => {} },
-      })
-      assert.deepEqual(await lab.start(silent), [])
-      let out = ''
-      const c = new LabConsole(lab, {
-        stdin: { read: async () => null },
-        stdout: { write: (s) => void (out += s) },
-        stderr: { write: () => {} },
-      })
-      for (const line of [
-        'pc1 ping -c 2 203.0.113.10 > /dev/null; echo ping=$?',
-        'srv nc -l 7000 > /dev/null &',
-        'pc1 nc -l 80 > /dev/null &',
-        'srv sleep 1',
-        'pc1 echo hi | nc -N -w 2 203.0.113.10 7000; echo tcp=$?',
-        'srv echo in | nc -N -w 2 198.51.100.1 8080; echo redirect=$?',
-        'srv ipfw show 100 200',
-      ])
-        await c.runLine(line)
-      const lines = out.split('\n')
-      assert.deepEqual(lines.slice(0, 3), ['ping=0', 'tcp=0', 'redirect=0'])
-      // The server counted nothing from the LAN's addresses, and everything from the public one.
-      assert.match(lines[3]!, /^00100 +0 +0 count ip from 10\.0\.0\.0\/8 to any$/)
-      assert.match(lines[4]!, /^00200 +[1-9]\d* +[1-9]\d* count ip from 198\.51\.100\.1 to any$/)
-    } finally {
-      lab.destroy()
-      host.clock.stop()
-    }
-  },
-)
+test('home router: hosts behind a kind: nat router reach a server; a redirect_port; no private address outside', async () => {
+  const { topology } = loadTopology(HOME, 'home.yaml')
+  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
+  const lab = Lab.build(host, topology)
+  try {
+    const silent = () => ({
+      stdin: { read: async () => null },
+      stdout: { write: () => {} },
+      stderr: { write: () => {} },
+    })
+    assert.deepEqual(await lab.start(silent), [])
+    let out = ''
+    const c = new LabConsole(lab, {
+      stdin: { read: async () => null },
+      stdout: { write: (s) => void (out += s) },
+      stderr: { write: () => {} },
+    })
+    for (const line of [
+      'pc1 ping -c 2 203.0.113.10 > /dev/null; echo ping=$?',
+      'srv nc -l 7000 > /dev/null &',
+      'pc1 nc -l 80 > /dev/null &',
+      'srv sleep 1',
+      'pc1 echo hi | nc -N -w 2 203.0.113.10 7000; echo tcp=$?',
+      'srv echo in | nc -N -w 2 198.51.100.1 8080; echo redirect=$?',
+      'srv ipfw show 100 200',
+    ])
+      await c.runLine(line)
+    const lines = out.split('\n')
+    assert.deepEqual(lines.slice(0, 3), ['ping=0', 'tcp=0', 'redirect=0'])
+    // The server counted nothing from the LAN's addresses, and everything from the public one.
+    assert.match(lines[3]!, /^00100 +0 +0 count ip from 10\.0\.0\.0\/8 to any$/)
+    assert.match(lines[4]!, /^00200 +[1-9]\d* +[1-9]\d* count ip from 198\.51\.100\.1 to any$/)
+  } finally {
+    lab.destroy()
+    host.clock.stop()
+  }
+})
