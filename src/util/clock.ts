@@ -110,6 +110,26 @@ export class Clock {
     return this.mode === 'virtual' ? this.virtualNow : this.driver.wallNs() - this.wallStart
   }
 
+  /**
+   * The time as of the start of the current task: exact in virtual mode; in real mode read once per
+   * event-loop turn (FreeBSD's ipfw reads the tick-driven time_uptime, not the timecounter, for the
+   * same reason). For per-packet bookkeeping with coarse needs — firewall rule timestamps and state
+   * lifetimes — where one wall-clock read per packet would cost more than the work itself.
+   */
+  coarseNow(): number {
+    if (this.mode === 'virtual') return this.virtualNow
+    if (this.turnNow < 0) {
+      this.turnNow = this.now()
+      this.driver.defer(this.endTurn)
+    }
+    return this.turnNow
+  }
+
+  private turnNow = -1
+  private readonly endTurn = (): void => {
+    this.turnNow = -1
+  }
+
   /** Number of armed timers (all kinds). */
   get pending(): number {
     return this.heap.size
