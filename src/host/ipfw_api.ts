@@ -10,6 +10,7 @@ import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { ipfw } from '../stack/netpfil/ipfw/ip_fw_chain.js'
 import { SysError } from '../util/errno.js'
 import type { Host } from './host.js'
+import { ipfwTableCtl } from './ipfw_table_api.js'
 import type { IpfwReply, IpfwRequest } from './syscalls.js'
 
 export function ipfwCtl(host: Host, cred: Cred, req: IpfwRequest): IpfwReply {
@@ -57,5 +58,7 @@ export function ipfwCtl(host: Host, cred: Cred, req: IpfwRequest): IpfwReply {
     case 'set-move':
       ch.setMove(req.from, req.to, req.rule, req.swap)
       return {}
+    case 'table':
+      return ipfwTableCtl(ch.tables, req)
   }
 }

@@ -178,6 +178,12 @@ import type { NgNodeInfo } from '../netgraph/graph.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { RawDatagram } from '../stack/netinet/raw.js'
 import type { IpfwDynInfo, IpfwRuleInfo, IpfwRuleSpec } from '../stack/netpfil/ipfw/ip_fw_rule.js'
+import type {
+  IpfwTableEntry,
+  IpfwTableInfo,
+  IpfwTableRequest,
+  TableResult,
+} from '../stack/netpfil/ipfw/ip_fw_table.js'
 
 export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
 export type { SysctlCType } from '../stack/net/sysctl.js'
@@ -196,6 +202,12 @@ export {
   O as IpfwOp,
   RESVD_SET,
 } from '../stack/netpfil/ipfw/ip_fw_rule.js'
+export type {
+  IpfwTableEntry,
+  IpfwTableInfo,
+  IpfwTableRequest,
+  TableResult,
+} from '../stack/netpfil/ipfw/ip_fw_table.js'
 
 /** A loaded kernel file as kldstat(2) describes it. */
 export interface KldInfo {
@@ -218,6 +230,7 @@ export type IpfwRequest =
   | { op: 'list' }
   | { op: 'set-enable'; enable: number; disable: number }
   | { op: 'set-move'; from: number; to: number; rule: boolean; swap: boolean }
+  | IpfwTableRequest
 
 export interface IpfwReply {
   rules?: IpfwRuleInfo[]
@@ -225,6 +238,11 @@ export interface IpfwReply {
   count?: number
   /** Bit i: set i disabled. */
   disabledSets?: number
+  /** `table`: the tables concerned, their entries, per-entry results and the first failure. */
+  tables?: IpfwTableInfo[]
+  entries?: IpfwTableEntry[]
+  results?: TableResult[]
+  tableError?: 'EEXIST' | 'ENOENT' | 'EFBIG'
 }
 
 /**

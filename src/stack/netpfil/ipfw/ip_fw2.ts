@@ -22,6 +22,7 @@ import { tcp } from '../../netinet/tcp/tcp_var.js'
 import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
 import { MATCH } from './ip_fw_dynamic.js'
 import { type PktFacts, readFacts } from './ip_fw_facts.js'
+import { tableMatch } from './ip_fw_lookup.js'
 import { A, type IpfwInsn, O } from './ip_fw_rule.js'
 
 function inRanges(list: number[], n: number): boolean {
@@ -78,6 +79,10 @@ function insnMatch(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
       return inRanges(c.list, p.ttl)
     case O.IPTOS:
       return (p.tos & c.arg) === c.arg && (p.tos & c.arg2) === 0
+    case O.IP_SRC_LOOKUP:
+      return tableMatch(v, c, p.src)
+    case O.IP_DST_LOOKUP:
+      return tableMatch(v, c, p.dst)
     default:
       // KEEP_STATE (handled by the caller) and PROBE_STATE match.
       return true

@@ -25,6 +25,7 @@ import {
   O,
   RESVD_SET,
 } from './ip_fw_rule.js'
+import { IpfwTables, ruleTables, tableNameValid } from './ip_fw_table.js'
 
 /** The host-wide part of a loaded ipfw: what the loader's tunables said at kldload time. */
 export interface IpfwConfig {
@@ -76,6 +77,7 @@ export class IpfwChain {
   rules: KRule[]
   readonly dyn = new DynTable<KRule>()
   readonly stats = new IpfwStats()
+  readonly tables = new IpfwTables()
   /** Bit i set: set i disabled. */
   disabledSets = 0
   private seq = 0
@@ -167,6 +169,7 @@ export class IpfwChain {
         else hi = mid
       }
       rules.splice(lo, 0, r)
+      ruleTables(this.tables, r.insns, 1)
     }
     return added.map(ruleInfo)
   }
@@ -178,6 +181,7 @@ export class IpfwChain {
     const keep = this.rules.filter((r) => !gone(r))
     const n = this.rules.length - keep.length
     if (n === 0) return 0
+    for (const r of this.rules) if (gone(r)) ruleTables(this.tables, r.insns, -1)
     this.rules = keep
     this.dyn.expireWhere(Number.NEGATIVE_INFINITY, gone)
     return n
@@ -203,6 +207,7 @@ export class IpfwChain {
 
   /** IP_FW_FLUSH: every rule but the default one, and every state. */
   flush(): void {
+    for (const r of this.rules) ruleTables(this.tables, r.insns, -1)
     this.rules = [this.rules[this.rules.length - 1]!]
     this.dyn.expireWhere(0, () => true)
   }
@@ -270,7 +275,8 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
       bad()
     if (!Array.isArray(i.list) || i.list.length > 512 || i.list.length % 2 !== 0) bad()
     for (const n of i.list) if (!int(n, 0, 0xffffffff)) bad()
-    if (typeof i.name !== 'string' || i.name.length > 16) bad()
+    if (typeof i.name !== 'string' || i.name.length > 63) bad()
+    if ((i.op === O.IP_SRC_LOOKUP || i.op === O.IP_DST_LOOKUP) && !tableNameValid(i.name)) bad()
     insns.push({
       op: i.op,
       not: i.not === true,

@@ -38,6 +38,12 @@ export const O = {
   KEEP_STATE: 19,
   /** Implicit before the first keep-state rule, explicit as check-state: look up dynamic rules. */
   PROBE_STATE: 20,
+  /**
+   * Table lookups (O_IP_SRC_LOOKUP/O_IP_DST_LOOKUP): `name` is the table, arg the value to compare
+   * when arg2 & 1, arg2 & 2 when written `lookup src-ip|dst-ip N`.
+   */
+  IP_SRC_LOOKUP: 40,
+  IP_DST_LOOKUP: 41,
 } as const
 
 export type Opcode = (typeof O)[keyof typeof O]

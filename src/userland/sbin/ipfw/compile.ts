@@ -24,6 +24,7 @@ import {
   fail,
   isClose,
   isOpen,
+  lookupOption,
   parseAddr,
   parseFlags,
   parsePorts,
@@ -454,8 +455,10 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
       case 'uid':
       case 'gid':
       case 'jail':
-      case 'table':
       case 'lookup':
+        made = lookupOption(arg('missing argument for lookup'), arg('lookup requires table name'))
+        break
+      case 'table':
       case 'tag':
       case 'tagged':
       case 'layer2':

@@ -35,7 +35,9 @@ export function tokens(av: readonly string[]): string[] {
       t = t.slice(1)
     }
     const tail: string[] = []
-    while (t.length > 1 && (t.endsWith('}') || t.endsWith(')'))) {
+    // A `)` closing `table(N)` stays with its word.
+    const opens = (t.match(/\(/g) ?? []).length
+    while (t.length > 1 && (t.endsWith('}') || (t.endsWith(')') && (t.match(/\)/g) ?? []).length > opens))) {
       tail.unshift(t.slice(-1))
       t = t.slice(0, -1)
     }
@@ -58,7 +60,7 @@ export function parseUint(s: string): number | null {
 export function parseAddr(tok: string, src: boolean): IpfwInsn | 'any' | null {
   if (tok === 'any') return 'any'
   if (tok === 'me') return insn(src ? O.IP_SRC_ME : O.IP_DST_ME)
-  if (tok.startsWith('table(') || tok.startsWith('table,')) fail('tables are not supported yet')
+  if (tok.startsWith('table(')) return tableRef(tok, src)
   const list: number[] = []
   for (const part of tok.split(',')) {
     let addr: number | null
@@ -139,4 +141,36 @@ export function protoNumber(tok: string): number | null {
   const n = parseUint(tok)
   if (n !== null) return n <= 255 ? n : null
   return PROTOCOLS.get(tok) ?? null
+}
+
+/** The valid table names (ipfw_check_object_name): letters, digits, `_-.`, under 64 characters. */
+export function tableNameOk(name: string): boolean {
+  return /^[A-Za-z0-9_.-]{1,63}$/.test(name) && name !== 'all'
+}
+
+/** `table(NAME[,VALUE])` (fill_table): a lookup of the source or destination address. */
+export function tableRef(tok: string, src: boolean): IpfwInsn {
+  const close = tok.indexOf(')', 6)
+  if (close < 0) fail(`forgotten parenthesis: '${tok}'`)
+  const inner = tok.slice(6, close)
+  const comma = inner.indexOf(',')
+  const name = comma < 0 ? inner : inner.slice(0, comma)
+  if (!tableNameOk(name)) fail(`Invalid table name: ${name}`)
+  const op = src ? O.IP_SRC_LOOKUP : O.IP_DST_LOOKUP
+  if (comma < 0) return insn(op, { name })
+  // strtoul(p, NULL, 0): leading digits (hex with 0x), anything else is 0.
+  const v = /^(0x[0-9a-f]+|\d+)/i.exec(inner.slice(comma + 1))
+  const value = v === null ? 0 : Number(v[1]) >>> 0
+  return insn(op, { name, arg: value, arg2: 1 })
+}
+
+/** `lookup {src-ip|dst-ip} NAME`; the other keys FreeBSD has (ports, uid, jail, mac) are not here. */
+export function lookupOption(key: string, name: string): IpfwInsn {
+  if (key !== 'src-ip' && key !== 'dst-ip') {
+    if (['dst-port', 'src-port', 'uid', 'jail', 'dscp', 'dst-mac', 'src-mac', 'mark'].includes(key))
+      fail(`lookup ${key} is not supported yet`)
+    fail(`format: cannot lookup on ${key}`, EX_USAGE)
+  }
+  if (!tableNameOk(name)) fail(`Invalid table name: ${name}`)
+  return insn(key === 'src-ip' ? O.IP_SRC_LOOKUP : O.IP_DST_LOOKUP, { name, arg2: 2 })
 }

@@ -16,6 +16,7 @@ import { getopt } from '../../getopt.js'
 import type { Command, Io, Proc } from '../../types.js'
 import { CompileError, compileRule } from './compile.js'
 import { type ShowOpts, showDyn, showRule } from './show.js'
+import { tableCmd } from './table.js'
 
 const EX_UNAVAILABLE = 69
 const EX_OSERR: number = EX.OSERR
@@ -400,11 +401,17 @@ async function ipfwMain(av: readonly string[], io: Io, proc: Proc, inherited: Fl
       }
       return 0
     }
+    case 'table':
+      try {
+        return tableCmd(rest, io, proc, f.quiet, f.testOnly)
+      } catch (e) {
+        if (e instanceof CompileError) throw new IpfwExit(e.message, e.status)
+        throw e
+      }
     case 'nat':
     case 'pipe':
     case 'queue':
     case 'sched':
-    case 'table':
       throw new IpfwExit(
         `${cmd}: not yet supported in VirtNet (ipfw nat, dummynet and tables are later work)`,
         EX_UNAVAILABLE,
