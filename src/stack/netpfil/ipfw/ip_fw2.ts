@@ -103,6 +103,7 @@ const VERDICT_PASS = 0
 const VERDICT_DENY = 1
 const VERDICT_REJECT = 2
 const VERDICT_RESET = 3
+const VERDICT_FWD = 4
 
 /**
  * ipfw_chk: run the chain over the packet. Returns a VERDICT_*; `ch.rejectCode` holds the ICMP code
@@ -203,6 +204,13 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number): numbe
       case A.RETURN:
         i = depth > 0 ? ch.callStack[base + --depth]! : i + 1
         break
+      case A.SETFIB:
+        // Only FIB 0 exists (net.fibs is 1): the packet keeps it and the search goes on.
+        i++
+        break
+      case A.FORWARD:
+        ch.fwdAddr = f.spec.fwdAddr
+        return VERDICT_FWD
       default:
         // Actions the kernel refuses to install; never reached.
         return VERDICT_DENY
@@ -254,6 +262,11 @@ export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numb
     ch.nest--
   }
   if (verdict === VERDICT_PASS) return PFIL.PASS
+  if (verdict === VERDICT_FWD) {
+    // The IPFORWARD tag: ip_input/ip_output route toward this next hop instead of the destination.
+    v.env.pfilInet.nextHop = ch.fwdAddr
+    return PFIL.PASS
+  }
   if (verdict === VERDICT_REJECT) {
     // send_reject(): an ICMP unreachable about the packet, to its source.
     icmpError(v, m, IcmpType.UNREACH, ch.rejectCode, 0)

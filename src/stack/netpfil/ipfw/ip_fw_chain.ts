@@ -105,6 +105,8 @@ export class IpfwChain {
   readonly facts = [new PktFacts(), new PktFacts(), new PktFacts(), new PktFacts()]
   /** ICMP code of the last reject verdict. */
   rejectCode = 0
+  /** Next hop of the last fwd verdict. */
+  fwdAddr = 0
 
   constructor(v: Vnet, cfg: IpfwConfig) {
     this.defaultToAccept = cfg.defaultToAccept
@@ -269,6 +271,11 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
   if (!A_IMPLEMENTED.has(s.action)) throw new SysError('EOPNOTSUPP', 'ipfw')
   if ((s.action === A.SKIPTO || s.action === A.CALL) && !int(s.actionArg, 0, IPFW_DEFAULT_RULE)) bad()
   if (s.action === A.REJECT && !int(s.actionArg, 0, 255)) bad()
+  // check_ipfw_rule_body: "invalid fib number" past net.fibs (one FIB here).
+  if (s.action === A.SETFIB && s.actionArg !== 0) bad()
+  if (s.action === A.FORWARD && (!int(s.fwdAddr, 1, 0xffffffff) || !int(s.fwdPort, 0, 0xffff))) bad()
+  // Delivering to another local port needs PCB lookups by the tag's port (tcp_input): not yet.
+  if (s.action === A.FORWARD && s.fwdPort !== 0) throw new SysError('EOPNOTSUPP', 'ipfw')
   const insns: IpfwInsn[] = []
   for (const i of s.insns) {
     if (!OPCODES.has(i.op) || !int(i.arg, -0x80000000, 0xffffffff) || !int(i.arg2, -0x80000000, 0xffffffff))
@@ -300,8 +307,8 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
     insns,
     action: s.action,
     actionArg: s.actionArg >>> 0,
-    fwdAddr: 0,
-    fwdPort: 0,
+    fwdAddr: s.action === A.FORWARD ? s.fwdAddr : 0,
+    fwdPort: s.action === A.FORWARD ? s.fwdPort : 0,
     ...(s.noopt === true ? { noopt: true } : {}),
   }
 }

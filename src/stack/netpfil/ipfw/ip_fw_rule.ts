@@ -48,7 +48,7 @@ export const O = {
 
 export type Opcode = (typeof O)[keyof typeof O]
 
-/** Actions. nat/pipe/queue/fwd/setfib are recognised but not yet implemented (EOPNOTSUPP). */
+/** Actions. nat/pipe/queue are recognised but not yet implemented (EOPNOTSUPP). */
 export const A = {
   ALLOW: 1,
   DENY: 2,
@@ -80,6 +80,8 @@ export const A_IMPLEMENTED: ReadonlySet<number> = new Set([
   A.CALL,
   A.RETURN,
   A.CHECK_STATE,
+  A.FORWARD,
+  A.SETFIB,
 ])
 
 export interface IpfwInsn {

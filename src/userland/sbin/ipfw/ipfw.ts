@@ -15,6 +15,7 @@ import { asSysError, CmdError, EX } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import type { Command, Io, Proc } from '../../types.js'
 import { CompileError, compileRule } from './compile.js'
+import { checkSetfib } from './setfib.js'
 import { type ShowOpts, showDyn, showRule } from './show.js'
 import { tableCmd } from './table.js'
 
@@ -86,7 +87,7 @@ function sysFail(what: string, e: unknown, status = EX_UNAVAILABLE): never {
   if (err.op === 'socket') throw new IpfwExit(`socket: ${err.strerror}`, EX_UNAVAILABLE)
   let msg = `${what}: ${err.strerror}`
   if (err.code === 'EOPNOTSUPP')
-    msg += ' (nat, pipe, queue, fwd and setfib rules are not implemented in VirtNet yet)'
+    msg += ' (nat, pipe, queue and fwd-to-port rules are not implemented in VirtNet yet)'
   throw new IpfwExit(msg, status)
 }
 
@@ -355,6 +356,7 @@ async function ipfwMain(av: readonly string[], io: Io, proc: Proc, inherited: Fl
       let spec: ReturnType<typeof compileRule>
       try {
         spec = compileRule(rest)
+        checkSetfib(spec, proc)
       } catch (e) {
         if (e instanceof CompileError) throw new IpfwExit(e.message, e.status)
         throw e
