@@ -32,6 +32,8 @@ export function ipfwCtl(host: Host, cred: Cred, req: IpfwRequest): IpfwReply {
       }
     case 'zero':
       return { count: ch.zero(req.lo, req.hi) }
+    case 'resetlog':
+      return { count: ch.log.reset(ch.rules, req.lo, req.hi) }
     case 'flush':
       ch.flush()
       return {}

@@ -226,6 +226,7 @@ export type IpfwRequest =
   | { op: 'add'; rules: IpfwRuleSpec[] }
   | { op: 'delete'; lo: number; hi: number; set: number }
   | { op: 'zero'; lo: number; hi: number }
+  | { op: 'resetlog'; lo: number; hi: number }
   | { op: 'flush' }
   | { op: 'list' }
   | { op: 'set-enable'; enable: number; disable: number }

@@ -22,6 +22,7 @@ import { tcp } from '../../netinet/tcp/tcp_var.js'
 import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
 import { MATCH } from './ip_fw_dynamic.js'
 import { type PktFacts, readFacts } from './ip_fw_facts.js'
+import { ipfwLog } from './ip_fw_log.js'
 import { tableMatch } from './ip_fw_lookup.js'
 import { A, type IpfwInsn, O } from './ip_fw_rule.js'
 
@@ -176,7 +177,7 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number): numbe
     f.pcnt++
     f.bcnt += p.iplen
     f.timestamp = now
-    if (f.spec.log) ch.stats.logged++
+    if (f.spec.log && p.m !== null) ipfwLog(ch, f, p, p.m)
     switch (f.spec.action) {
       case A.ALLOW:
         return VERDICT_PASS
@@ -255,11 +256,13 @@ export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numb
     return PFIL.CONSUMED
   }
   ch.nest++
+  p.m = m
   let verdict: number
   try {
     verdict = ipfwChk(v, ch, p, v.env.clock.now())
   } finally {
     ch.nest--
+    p.m = null
   }
   if (verdict === VERDICT_PASS) return PFIL.PASS
   if (verdict === VERDICT_FWD) {

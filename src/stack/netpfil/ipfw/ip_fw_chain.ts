@@ -15,6 +15,7 @@ import { intKnob } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
 import { DynTable } from './ip_fw_dynamic.js'
 import { PktFacts } from './ip_fw_facts.js'
+import { IpfwLog } from './ip_fw_log.js'
 import {
   A,
   A_IMPLEMENTED,
@@ -78,6 +79,7 @@ export class IpfwChain {
   readonly dyn = new DynTable<KRule>()
   readonly stats = new IpfwStats()
   readonly tables = new IpfwTables()
+  readonly log = new IpfwLog()
   /** Bit i set: set i disabled. */
   disabledSets = 0
   private seq = 0
@@ -185,6 +187,7 @@ export class IpfwChain {
     if (n === 0) return 0
     for (const r of this.rules) if (gone(r)) ruleTables(this.tables, r.insns, -1)
     this.rules = keep
+    this.log.prune(keep)
     this.dyn.expireWhere(Number.NEGATIVE_INFINITY, gone)
     return n
   }
@@ -211,6 +214,7 @@ export class IpfwChain {
   flush(): void {
     for (const r of this.rules) ruleTables(this.tables, r.insns, -1)
     this.rules = [this.rules[this.rules.length - 1]!]
+    this.log.prune(this.rules)
     this.dyn.expireWhere(0, () => true)
   }
 

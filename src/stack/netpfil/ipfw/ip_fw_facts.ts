@@ -33,6 +33,8 @@ export class PktFacts {
   dynDir = -1
   dynIdx = -1
   readonly dirOut = new Int32Array(1)
+  /** The packet itself while the chain runs (for `log`), else null. */
+  m: Mbuf | null = null
 }
 
 /** Read the headers of m (which starts at a valid IPv4 header); false when a needed header is cut short. */

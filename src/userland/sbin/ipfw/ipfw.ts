@@ -178,7 +178,7 @@ function showRules(io: Io, proc: Proc, f: Flags, args: readonly string[]): numbe
 function zero(io: Io, proc: Proc, f: Flags, args: readonly string[], resetlog: boolean): number {
   const name = resetlog ? 'RESETLOG' : 'ZERO'
   if (args.length === 0) {
-    ctl(proc, { op: 'zero', lo: 0, hi: 0 }, `setsockopt(IP_FW_X${name})`)
+    ctl(proc, { op: resetlog ? 'resetlog' : 'zero', lo: 0, hi: 0 }, `setsockopt(IP_FW_X${name})`)
     if (!f.quiet) io.stdout.write(resetlog ? 'Logging counts reset.\n' : 'Accounting cleared.\n')
     return 0
   }
@@ -186,7 +186,8 @@ function zero(io: Io, proc: Proc, f: Flags, args: readonly string[], resetlog: b
   for (const a of args) {
     const r = ruleRange(a)
     if (r === null) throw new IpfwExit(`invalid rule number ${a}`, EX.USAGE)
-    const reply = ctl(proc, { op: 'zero', lo: r[0], hi: r[1] }, `rule ${a}: setsockopt(IP_FW_X${name})`)
+    const op = resetlog ? 'resetlog' : 'zero'
+    const reply = ctl(proc, { op, lo: r[0], hi: r[1] }, `rule ${a}: setsockopt(IP_FW_X${name})`)
     if (reply.count === 0) {
       io.stdout.write(`Entry ${a} not found\n`)
       failed = EX_UNAVAILABLE
