@@ -40,17 +40,7 @@ export function ipfwCtl(host: Host, cred: Cred, req: IpfwRequest): IpfwReply {
     case 'list':
       return {
         rules: ch.list(),
-        dyn: ch.dyn.list(now).map((d) => ({
-          rule: d.rule.num,
-          pcnt: d.pcnt,
-          bcnt: d.bcnt,
-          expire: d.expire,
-          proto: d.proto,
-          src: d.src,
-          sport: d.sport,
-          dst: d.dst,
-          dport: d.dport,
-        })),
+        dyn: ch.limits.dynInfo(ch.dyn, now),
         disabledSets: ch.disabledSets,
       }
     case 'set-enable':

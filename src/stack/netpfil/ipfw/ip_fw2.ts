@@ -22,6 +22,7 @@ import { tcp } from '../../netinet/tcp/tcp_var.js'
 import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
 import { MATCH } from './ip_fw_dynamic.js'
 import { type PktFacts, readFacts } from './ip_fw_facts.js'
+import { IpfwLimits } from './ip_fw_limit.js'
 import { ipfwLog } from './ip_fw_log.js'
 import { tableMatch } from './ip_fw_lookup.js'
 import { A, type IpfwInsn, O } from './ip_fw_rule.js'
@@ -155,7 +156,11 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number): numbe
       ch.dyn.update(p.dynIdx, p.dynDir, p.proto, p.tcpFlags, p.iplen, now, ch)
     } else if (f.keepState && p.dynIdx < 0) {
       const ports = p.l4 && p.proto !== IpProto.ICMP
-      const s = ch.dyn.install(f, p.proto, p.src, ports ? p.sport : 0, p.dst, ports ? p.dport : 0, now, ch)
+      const lim = IpfwLimits.insn(f)
+      const s =
+        lim !== null
+          ? ch.limits.install(ch, f, lim, p, now)
+          : ch.dyn.install(f, p.proto, p.src, ports ? p.sport : 0, p.dst, ports ? p.dport : 0, now, ch)
       if (s < 0) {
         ch.stats.dynDenied++
         return VERDICT_DENY

@@ -15,6 +15,7 @@ import { intKnob } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
 import { DynTable } from './ip_fw_dynamic.js'
 import { PktFacts } from './ip_fw_facts.js'
+import { IpfwLimits } from './ip_fw_limit.js'
 import { IpfwLog } from './ip_fw_log.js'
 import {
   A,
@@ -59,7 +60,7 @@ export class KRule {
     this.num = spec.num
     this.set = spec.set
     this.seq = seq
-    this.keepState = spec.insns.some((i) => i.op === O.KEEP_STATE)
+    this.keepState = spec.insns.some((i) => i.op === O.KEEP_STATE || i.op === O.LIMIT)
     this.probe = this.keepState
   }
 }
@@ -80,6 +81,8 @@ export class IpfwChain {
   readonly stats = new IpfwStats()
   readonly tables = new IpfwTables()
   readonly log = new IpfwLog()
+  readonly limits = new IpfwLimits(this.dyn)
+  dynParentMax = 4096
   /** Bit i set: set i disabled. */
   disabledSets = 0
   private seq = 0
@@ -189,6 +192,7 @@ export class IpfwChain {
     this.rules = keep
     this.log.prune(keep)
     this.dyn.expireWhere(Number.NEGATIVE_INFINITY, gone)
+    this.limits.pruneRules(keep)
     return n
   }
 
@@ -216,6 +220,7 @@ export class IpfwChain {
     this.rules = [this.rules[this.rules.length - 1]!]
     this.log.prune(this.rules)
     this.dyn.expireWhere(0, () => true)
+    this.limits.pruneRules(this.rules)
   }
 
   setEnable(mask: number, enable: boolean): void {
@@ -379,6 +384,25 @@ export const ipfwModule: VnetModule<IpfwChain> = {
       'dynMax',
       range(0, 0x7fffffff),
     ),
+    intKnob(
+      'net.inet.ip.fw.dyn_parent_max',
+      'Max number of parent dynamic states.',
+      (v) => ipfw(v),
+      'dynParentMax',
+      range(0, 0x7fffffff),
+    ),
+    {
+      name: 'net.inet.ip.fw.dyn_parent_count',
+      descr: 'Current number of parent states. ',
+      kind: 'int',
+      scope: 'vnet',
+      get: (v) => {
+        // As dyn_count: expired children are gone, and with them their childless parents.
+        const ch = ipfw(v)
+        ch.dyn.expireWhere(v.env.clock.now(), null)
+        return ch.limits.parents
+      },
+    },
     {
       name: 'net.inet.ip.fw.dyn_count',
       descr: 'Current number of dynamic states.',

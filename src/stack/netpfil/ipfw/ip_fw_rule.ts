@@ -44,6 +44,8 @@ export const O = {
    */
   IP_SRC_LOOKUP: 40,
   IP_DST_LOOKUP: 41,
+  /** `limit MASKS N`: arg = limit_mask (LIMIT_MASK bits), arg2 = N; a stateful rule like keep-state. */
+  LIMIT: 42,
 } as const
 
 export type Opcode = (typeof O)[keyof typeof O]
@@ -137,6 +139,9 @@ export interface IpfwDynInfo {
   sport: number
   dst: number
   dport: number
+  /** A `limit` rule's state (LIMIT) or its parent (PARENT, with its children count); else STATE. */
+  kind?: 'LIMIT' | 'PARENT'
+  count?: number
 }
 
 /** The highest rule number a user may add; 65535 is the default rule. */

@@ -5,8 +5,9 @@
  * FreeBSD's texts with its sysexits status (EX_DATAERR or EX_USAGE); nothing here talks to the
  * kernel.
  *
- * nat, pipe, queue, fwd and setfib compile (their kernel parts are later work and refuse them);
- * tee and divert, limit and tables are refused here with a plain "not supported" message.
+ * nat, pipe and queue compile (their kernel parts are later work and refuse them); tee and divert
+ * are refused here with a plain "not supported" message. The words themselves are parsed in
+ * compile_args.ts (addresses, table(N), ports, `limit`, `lookup`).
  */
 
 import {
@@ -24,6 +25,7 @@ import {
   fail,
   isClose,
   isOpen,
+  limitOption,
   lookupOption,
   parseAddr,
   parseFlags,
@@ -449,6 +451,14 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
         not = false
         continue
       case 'limit':
+        if (openPar) fail('limit cannot be part of an or block', EX_USAGE)
+        if (keepState !== null) fail('only one of keep-state, record-state, limit and set-limit is allowed')
+        ;[keepState, p] = limitOption(t, p)
+        if (peek()?.startsWith(':')) {
+          if (next() !== ':default') fail('named states are not supported yet')
+        }
+        not = false
+        continue
       case 'set-limit':
         fail(`${s} is not supported yet`)
         break

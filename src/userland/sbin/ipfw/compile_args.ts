@@ -174,3 +174,42 @@ export function lookupOption(key: string, name: string): IpfwInsn {
   if (!tableNameOk(name)) fail(`Invalid table name: ${name}`)
   return insn(key === 'src-ip' ? O.IP_SRC_LOOKUP : O.IP_DST_LOOKUP, { name, arg2: 2 })
 }
+
+/** limit_masks of ipfw2.c, `all` first (it prints as `all`). */
+export const LIMIT_MASKS: ReadonlyArray<readonly [string, number]> = [
+  ['all', 0xf],
+  ['src-addr', 1],
+  ['src-port', 2],
+  ['dst-addr', 4],
+  ['dst-port', 8],
+]
+
+/**
+ * `limit MASK... N` from t[p]: the masks (words, or a comma list as ipfw prints them) and the
+ * connection limit (GET_UINT_ARG, 1..65534). Returns the instruction and the index after it.
+ */
+export function limitOption(t: readonly string[], p: number): [IpfwInsn, number] {
+  let mask = 0
+  for (;;) {
+    const w = t[p]
+    if (w === undefined) break
+    let m = 0
+    for (const part of w.split(',')) {
+      const hit = LIMIT_MASKS.find(([n]) => n === part)
+      if (hit === undefined) {
+        m = 0
+        break
+      }
+      m |= hit[1]
+    }
+    if (m === 0) break
+    mask |= m
+    p++
+  }
+  if (mask === 0) fail('limit: missing limit mask', EX_USAGE)
+  const w = t[p]
+  if (w === undefined || !/^\d/.test(w)) fail('limit: argument is not a number')
+  const n = Number.parseInt(w!, 10)
+  if (n < 1 || n > 65534) fail(`limit: argument is out of range (1..65534): ${n}`)
+  return [insn(O.LIMIT, { arg: mask, arg2: n }), p + 1]
+}

@@ -14,6 +14,7 @@ import {
 } from '../../../host/syscalls.js'
 import { civilTime, DAY_NAMES, MONTH_NAMES } from '../../../util/civil_time.js'
 import { formatIpv4 } from '../../../wire/addr.js'
+import { printLimit } from './limit_show.js'
 import { ICMP_CODES, IP_TOS, PROTO_NAMES, SERVICE_NAMES, TCP_FLAGS } from './names.js'
 import { printTableRef } from './table_show.js'
 
@@ -138,6 +139,8 @@ function printOption(i: IpfwInsn, names: boolean): string {
       return printFlags('iptos', i.arg, i.arg2, IP_TOS)
     case O.KEEP_STATE:
       return 'keep-state :default'
+    case O.LIMIT:
+      return printLimit(i)
     case O.IP_SRC_LOOKUP:
     case O.IP_DST_LOOKUP:
       if (i.arg2 & 2) return `lookup ${i.op === O.IP_SRC_LOOKUP ? 'src' : 'dst'}-ip ${i.name}`
@@ -261,6 +264,7 @@ export function showRule(r: IpfwRuleInfo, o: ShowOpts): string {
 export function showDyn(d: IpfwDynInfo, o: ShowOpts): string {
   let s = String(d.rule).padStart(5, '0')
   s += ` ${String(d.pcnt).padStart(o.pcWidth)} ${String(d.bcnt).padStart(o.bcWidth)}`
-  s += ` (${d.expire}s) STATE ${protoName(d.proto)} ${formatIpv4(d.src)} ${d.sport} <-> ${formatIpv4(d.dst)} ${d.dport} :default`
+  const kind = d.kind === 'PARENT' ? `PARENT ${d.count ?? 0}` : (d.kind ?? 'STATE')
+  s += ` (${d.expire}s) ${kind} ${protoName(d.proto)} ${formatIpv4(d.src)} ${d.sport} <-> ${formatIpv4(d.dst)} ${d.dport} :default`
   return s
 }
