@@ -22,6 +22,7 @@ import { tcp } from '../../netinet/tcp/tcp_var.js'
 import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
 import { MATCH } from './ip_fw_dynamic.js'
 import { type PktFacts, readFacts } from './ip_fw_facts.js'
+import { l2Match } from './ip_fw_l2_match.js'
 import { IpfwLimits } from './ip_fw_limit.js'
 import { ipfwLog } from './ip_fw_log.js'
 import { tableMatch } from './ip_fw_lookup.js'
@@ -85,6 +86,10 @@ function insnMatch(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
       return tableMatch(v, c, p.src)
     case O.IP_DST_LOOKUP:
       return tableMatch(v, c, p.dst)
+    case O.LAYER2:
+    case O.MAC_TYPE:
+    case O.MAC:
+      return l2Match(c, p)
     default:
       // KEEP_STATE (handled by the caller) and PROBE_STATE match.
       return true
@@ -101,11 +106,11 @@ function probe(ch: IpfwChain, p: PktFacts, now: number): boolean {
   return p.dynIdx >= 0
 }
 
-const VERDICT_PASS = 0
+export const VERDICT_PASS = 0
 const VERDICT_DENY = 1
 const VERDICT_REJECT = 2
 const VERDICT_RESET = 3
-const VERDICT_FWD = 4
+export const VERDICT_FWD = 4
 
 /**
  * ipfw_chk: run the chain over the packet. Returns a VERDICT_*; `ch.rejectCode` holds the ICMP code
@@ -255,6 +260,7 @@ export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numb
   }
   p.dir = dir
   p.ifname = ifp.name
+  p.layer2 = false
   if (ch.nest >= 3) {
     // A reject of a reject of a reject: nothing sane is left to send.
     v.env.pool.put(m)

@@ -83,6 +83,8 @@ export class IpfwChain {
   readonly log = new IpfwLog()
   readonly limits = new IpfwLimits(this.dyn)
   dynParentMax = 4096
+  /** net.link.bridge.ipfw: layer-2 ipfw on bridged frames. */
+  bridgeIpfw = 0
   /** Bit i set: set i disabled. */
   disabledSets = 0
   private seq = 0
@@ -384,6 +386,7 @@ export const ipfwModule: VnetModule<IpfwChain> = {
       'dynMax',
       range(0, 0x7fffffff),
     ),
+    intKnob('net.link.bridge.ipfw', 'Layer2 filter with IPFW', (v) => ipfw(v), 'bridgeIpfw', range(0, 1)),
     intKnob(
       'net.inet.ip.fw.dyn_parent_max',
       'Max number of parent dynamic states.',

@@ -46,6 +46,10 @@ export const O = {
   IP_DST_LOOKUP: 41,
   /** `limit MASKS N`: arg = limit_mask (LIMIT_MASK bits), arg2 = N; a stateful rule like keep-state. */
   LIMIT: 42,
+  /** Layer 2 (ip_fw_l2.ts): `layer2`; `mac-type` ranges in list; `mac` in list (see there). */
+  LAYER2: 43,
+  MAC_TYPE: 44,
+  MAC: 45,
 } as const
 
 export type Opcode = (typeof O)[keyof typeof O]

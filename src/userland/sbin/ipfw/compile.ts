@@ -35,6 +35,7 @@ import {
   protoNumber,
   tokens,
 } from './compile_args.js'
+import { l2Option } from './compile_l2.js'
 import { ICMP_CODES, IP_TOS, SERVICES, TCP_FLAGS } from './names.js'
 
 export { CompileError } from './compile_args.js'
@@ -471,12 +472,18 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
       case 'table':
       case 'tag':
       case 'tagged':
-      case 'layer2':
       case 'bridged':
-      case 'mac':
-      case 'MAC':
         fail(`${s} is not supported yet`)
         break
+      case 'layer2':
+      case 'mac-type':
+      case 'mac':
+      case 'MAC': {
+        const [i, q] = l2Option(s, t, p)
+        made = i
+        p = q
+        break
+      }
       default:
         // FreeBSD prints match_token()'s -1 for a word it does not know.
         fail(`unrecognised option [-1] ${s}`)

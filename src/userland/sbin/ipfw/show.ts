@@ -14,6 +14,7 @@ import {
 } from '../../../host/syscalls.js'
 import { civilTime, DAY_NAMES, MONTH_NAMES } from '../../../util/civil_time.js'
 import { formatIpv4 } from '../../../wire/addr.js'
+import { printL2 } from './compile_l2.js'
 import { printLimit } from './limit_show.js'
 import { ICMP_CODES, IP_TOS, PROTO_NAMES, SERVICE_NAMES, TCP_FLAGS } from './names.js'
 import { printTableRef } from './table_show.js'
@@ -141,6 +142,10 @@ function printOption(i: IpfwInsn, names: boolean): string {
       return 'keep-state :default'
     case O.LIMIT:
       return printLimit(i)
+    case O.LAYER2:
+    case O.MAC_TYPE:
+    case O.MAC:
+      return printL2(i, names)
     case O.IP_SRC_LOOKUP:
     case O.IP_DST_LOOKUP:
       if (i.arg2 & 2) return `lookup ${i.op === O.IP_SRC_LOOKUP ? 'src' : 'dst'}-ip ${i.name}`
