@@ -13,9 +13,6 @@
 import { SysError } from '../../../util/errno.js'
 import { type IpfwInsn, O } from './ip_fw_rule.js'
 
-/** FreeBSD's table types; only `addr` (IPv4 prefixes) exists here. */
-export const TABLE_TYPES = ['addr', 'mac', 'iface', 'number', 'flow'] as const
-
 /** One entry as ipfw(8) sends and gets it. */
 export interface IpfwTableEntry {
   addr: number

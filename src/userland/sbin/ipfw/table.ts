@@ -40,7 +40,7 @@ const CMDS = [
   'unlock',
 ] as const
 const NEW_OPTS = ['type', 'valtype', 'algo', 'limit', 'locked', 'missing', 'or-flush'] as const
-const TYPES = ['addr', 'mac', 'iface', 'number', 'flow']
+const TYPES: readonly string[] = ['addr', 'mac', 'iface', 'number', 'flow'] as const
 
 /** match_token_relaxed + get_token: an unambiguous prefix of a keyword. */
 function token<T extends string>(list: readonly T[], s: string, what: string): T {
