@@ -99,6 +99,7 @@ export class Host {
       scratch: new Scratch(),
       ipc: { maxsockbuf: MAXSOCKBUF },
       pfilInet: new PfilHead(),
+      pfilLink: new PfilHead(),
       newMac: () => this.newMac(),
     }
     this.cloners = new Map([

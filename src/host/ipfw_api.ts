@@ -11,6 +11,7 @@ import { ipfw } from '../stack/netpfil/ipfw/ip_fw_chain.js'
 import { SysError } from '../util/errno.js'
 import type { Host } from './host.js'
 import { isNatRequest, natCtl, natRuleCheck } from './ipfw_nat_api.js'
+import { ipfwTableCtl } from './ipfw_table_api.js'
 import type { IpfwReply, IpfwRequest } from './syscalls.js'
 
 export function ipfwCtl(host: Host, cred: Cred, req: IpfwRequest): IpfwReply {
@@ -34,23 +35,15 @@ export function ipfwCtl(host: Host, cred: Cred, req: IpfwRequest): IpfwReply {
       }
     case 'zero':
       return { count: ch.zero(req.lo, req.hi) }
+    case 'resetlog':
+      return { count: ch.log.reset(ch.rules, req.lo, req.hi) }
     case 'flush':
       ch.flush()
       return {}
     case 'list':
       return {
         rules: ch.list(),
-        dyn: ch.dyn.list(now).map((d) => ({
-          rule: d.rule.num,
-          pcnt: d.pcnt,
-          bcnt: d.bcnt,
-          expire: d.expire,
-          proto: d.proto,
-          src: d.src,
-          sport: d.sport,
-          dst: d.dst,
-          dport: d.dport,
-        })),
+        dyn: ch.limits.dynInfo(ch.dyn, now),
         disabledSets: ch.disabledSets,
       }
     case 'set-enable':
@@ -60,5 +53,7 @@ export function ipfwCtl(host: Host, cred: Cred, req: IpfwRequest): IpfwReply {
     case 'set-move':
       ch.setMove(req.from, req.to, req.rule, req.swap)
       return {}
+    case 'table':
+      return ipfwTableCtl(ch.tables, req)
   }
 }

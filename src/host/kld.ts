@@ -12,6 +12,7 @@
 import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { Slot } from '../stack/net/vnet.js'
 import { ipfwModule } from '../stack/netpfil/ipfw/ip_fw_chain.js'
+import { ipfwL2Hook } from '../stack/netpfil/ipfw/ip_fw_l2.js'
 import { IpfwHook } from '../stack/netpfil/ipfw/ip_fw2.js'
 import { SysError } from '../util/errno.js'
 import type { Host } from './host.js'
@@ -121,11 +122,13 @@ export class Kld {
     const t = this.kenv.get('net.inet.ip.fw.default_to_accept')
     const n = t === undefined ? 0 : /^\s*0x/i.test(t) ? Number.parseInt(t, 16) : Number.parseInt(t, 10)
     this.host.env.pfilInet.link(new IpfwHook({ defaultToAccept: Number.isFinite(n) && n !== 0 }))
+    this.host.env.pfilLink.link(ipfwL2Hook())
     for (const d of ipfwModule.sysctls) this.host.sysctls.set(d.name, d)
   }
 
   private ipfwDetach(): void {
     this.host.env.pfilInet.unlink('ipfw')
+    this.host.env.pfilLink.unlink('ipfw')
     for (const d of ipfwModule.sysctls) this.host.sysctls.delete(d.name)
     // VNET_SYSUNINIT: every vnet's chain and states go.
     for (const pr of [this.host.prison0, ...this.host.prison0.descendants()])

@@ -179,6 +179,12 @@ import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { RawDatagram } from '../stack/netinet/raw.js'
 import type { NatCfg, NatRequest } from '../stack/netpfil/ipfw/ip_fw_nat_cfg.js'
 import type { IpfwDynInfo, IpfwRuleInfo, IpfwRuleSpec } from '../stack/netpfil/ipfw/ip_fw_rule.js'
+import type {
+  IpfwTableEntry,
+  IpfwTableInfo,
+  IpfwTableRequest,
+  TableResult,
+} from '../stack/netpfil/ipfw/ip_fw_table.js'
 
 export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
 export type { SysctlCType } from '../stack/net/sysctl.js'
@@ -200,6 +206,12 @@ export {
   O as IpfwOp,
   RESVD_SET,
 } from '../stack/netpfil/ipfw/ip_fw_rule.js'
+export type {
+  IpfwTableEntry,
+  IpfwTableInfo,
+  IpfwTableRequest,
+  TableResult,
+} from '../stack/netpfil/ipfw/ip_fw_table.js'
 
 /** A loaded kernel file as kldstat(2) describes it. */
 export interface KldInfo {
@@ -218,11 +230,13 @@ export type IpfwRequest =
   | { op: 'add'; rules: IpfwRuleSpec[] }
   | { op: 'delete'; lo: number; hi: number; set: number }
   | { op: 'zero'; lo: number; hi: number }
+  | { op: 'resetlog'; lo: number; hi: number }
   | { op: 'flush' }
   | { op: 'list' }
   | { op: 'set-enable'; enable: number; disable: number }
   | { op: 'set-move'; from: number; to: number; rule: boolean; swap: boolean }
   | NatRequest
+  | IpfwTableRequest
 
 export interface IpfwReply {
   rules?: IpfwRuleInfo[]
@@ -233,6 +247,11 @@ export interface IpfwReply {
   /** NAT instances' configurations (nat-get, nat-list) and an instance's log line (nat-log). */
   nat?: NatCfg[]
   natLog?: string
+  /** `table`: the tables concerned, their entries, per-entry results and the first failure. */
+  tables?: IpfwTableInfo[]
+  entries?: IpfwTableEntry[]
+  results?: TableResult[]
+  tableError?: 'EEXIST' | 'ENOENT' | 'EFBIG'
 }
 
 /**

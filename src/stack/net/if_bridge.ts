@@ -26,6 +26,7 @@ import { BridgeTable } from './bridge_table.js'
 import { etherDriver } from './ether.js'
 import type { IfCloner } from './if_clone.js'
 import { IFF, Ifnet, type IfTap, type LinkEndpoint } from './ifnet.js'
+import { PFIL, PFIL_IN, PFIL_OUT } from './pfil.js'
 
 /** IFBIF_* member flags (net/if_bridgevar.h). */
 export const IFBIF = {
@@ -141,7 +142,11 @@ export class BridgeSoftc implements LinkEndpoint {
     const off = m.off
     if ((mb.flags & IFBIF.LEARNING) !== 0) this.learn(mb, buf, off + 6)
     if ((buf[off]! & 1) !== 0) {
-      this.flood(mb, m, false, true)
+      // bridge_forward's filters run on a copy: the member and the bridge still get the frame.
+      if (this.hooked()) {
+        const c = bifp.vnet.env.pool.dup(m)
+        if (this.pfil(c, mb.ifp, PFIL_IN)) this.flood(mb, c, true, true, true)
+      } else this.flood(mb, m, false, true)
       bifp.receive(bifp.vnet.env.pool.dup(m))
       return false
     }
@@ -162,10 +167,47 @@ export class BridgeSoftc implements LinkEndpoint {
     if (d >= 0) {
       const out = this.table.port(d)
       if (out === mb) bifp.vnet.env.pool.put(m)
-      else out.ifp.transmitToLink(m)
+      else if (this.pfil(m, mb.ifp, PFIL_IN) && this.pfil(m, out.ifp, PFIL_OUT)) out.ifp.transmitToLink(m)
       return true
     }
-    this.flood(mb, m, true, false)
+    if (this.pfil(m, mb.ifp, PFIL_IN)) this.flood(mb, m, true, false, true)
+    return true
+  }
+
+  /** Whether bridge_pfil has anything to run (a hook on the inet head, or on the link head's output). */
+  private hooked(): boolean {
+    const env = this.ifp.vnet.env
+    return env.pfilInet.nIn + env.pfilInet.nOut + env.pfilLink.nOut !== 0
+  }
+
+  /**
+   * bridge_pfil with FreeBSD's defaults (pfil_member=1, pfil_onlyip=1, ipfw_arp=0): ARP passes,
+   * IPv4 goes through the link head (outbound, layer-2 ipfw) and the inet head on the member
+   * interface, IPv6 passes (no IPv6 filter here), anything else is dropped while filters exist.
+   * False when the frame was taken.
+   */
+  private pfil(m: Mbuf, ifp: Ifnet, dir: number): boolean {
+    if (!this.hooked()) return true
+    const v = this.ifp.vnet
+    const b = m.data
+    const et = (b[m.off + 12]! << 8) | b[m.off + 13]!
+    if (et === 0x0806 || et === 0x8035 || et === 0x86dd) return true
+    if (et !== 0x0800) {
+      v.env.pool.put(m)
+      return false
+    }
+    const link = v.env.pfilLink
+    if (dir === PFIL_OUT && link.nOut !== 0 && link.runOut(v, m, ifp) !== PFIL.PASS) return false
+    const inet = v.env.pfilInet
+    if ((dir === PFIL_IN ? inet.nIn : inet.nOut) === 0) return true
+    m.off += ETHER_HDR_LEN
+    m.len -= ETHER_HDR_LEN
+    const r = dir === PFIL_IN ? inet.runIn(v, m, ifp) : inet.runOut(v, m, ifp)
+    if (r !== PFIL.PASS) return false
+    m.off -= ETHER_HDR_LEN
+    m.len += ETHER_HDR_LEN
+    // A next hop (ipfw fwd) means nothing to a bridge.
+    inet.nextHop = 0
     return true
   }
 
@@ -204,7 +246,7 @@ export class BridgeSoftc implements LinkEndpoint {
    * Send m out of every running member but src (unknown unicast only to DISCOVER members). With
    * `consume` the last one gets m itself (freed when nobody takes it); otherwise all get copies.
    */
-  private flood(src: BridgeMember | null, m: Mbuf, consume: boolean, group: boolean): void {
+  private flood(src: BridgeMember | null, m: Mbuf, consume: boolean, group: boolean, runfilt = false): void {
     const pool = this.ifp.vnet.env.pool
     const members = this.members
     let last: BridgeMember | null = null
@@ -212,12 +254,17 @@ export class BridgeSoftc implements LinkEndpoint {
       const o = members[i]!
       if (o === src || (o.ifp.flags & IFF.UP) === 0) continue
       if (!group && (o.flags & IFBIF.DISCOVER) === 0) continue
-      if (last !== null) last.ifp.transmitToLink(pool.dup(m))
+      if (last !== null) this.send(last, pool.dup(m), runfilt)
       last = o
     }
     if (last === null) {
       if (consume) pool.put(m)
-    } else last.ifp.transmitToLink(consume ? m : pool.dup(m))
+    } else this.send(last, consume ? m : pool.dup(m), runfilt)
+  }
+
+  /** bridge_enqueue, after the outbound filters when the frame is being forwarded (runfilt). */
+  private send(o: BridgeMember, m: Mbuf, runfilt: boolean): void {
+    if (!runfilt || this.pfil(m, o.ifp, PFIL_OUT)) o.ifp.transmitToLink(m)
   }
 
   /** bridge_rtupdate for the source address at buf[o..o+6). */

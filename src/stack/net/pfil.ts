@@ -39,6 +39,11 @@ export class PfilHead {
   /** Hooks on input and output; 0 lets the protocol skip the head entirely. */
   nIn = 0
   nOut = 0
+  /**
+   * A next hop a hook asked for on the packet it just passed (ipfw fwd; FreeBSD's IPFORWARD tag):
+   * the protocol reads and clears it right after a PASS, before anything else can run.
+   */
+  nextHop = 0
 
   /** pfil_link: attach a hook (EEXIST-like: linking a name twice is a programming error). */
   link(h: PfilHook): void {
@@ -70,12 +75,14 @@ export class PfilHead {
   /** Run the input hooks; PFIL.CONSUMED means m is no longer the caller's. */
   runIn(v: Vnet, m: Mbuf, ifp: Ifnet): number {
     const fns = this.inFns
+    this.nextHop = 0
     for (let i = 0; i < fns.length; i++) if (fns[i]!(v, m, ifp, PFIL_IN) !== PFIL.PASS) return PFIL.CONSUMED
     return PFIL.PASS
   }
 
   runOut(v: Vnet, m: Mbuf, ifp: Ifnet): number {
     const fns = this.outFns
+    this.nextHop = 0
     for (let i = 0; i < fns.length; i++) if (fns[i]!(v, m, ifp, PFIL_OUT) !== PFIL.PASS) return PFIL.CONSUMED
     return PFIL.PASS
   }

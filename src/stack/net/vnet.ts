@@ -33,6 +33,8 @@ export interface StackEnv {
   readonly ipc: SockIpc
   /** The inet pfil head (V_inet_pfil_head): filters run on IPv4 input, output and forwarding. */
   readonly pfilInet: PfilHead
+  /** The link pfil head (V_link_pfil_head): layer-2 filters on bridged frames, header included. */
+  readonly pfilLink: PfilHead
   /** Locally administered, host-unique MAC for a new interface. */
   newMac(): number
 }

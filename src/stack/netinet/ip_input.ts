@@ -60,12 +60,20 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   // pfil(9) input hooks (ipfw) see every valid datagram before it is delivered or forwarded; the
   // hook that does not pass a packet has taken it. Nothing to do when no filter is attached.
   const pf = v.env.pfilInet
+  let via = 0
   if (pf.nIn !== 0) {
     if (pf.runIn(v, m, ifp) !== PFIL.PASS) return
     // A filter may have re-pointed the shared view while sending (reject): point it back. A NAT
     // may have rewritten the destination: ours or forwarded is decided on the new one (dchg).
     h.point(m.data, m.off, m.len)
     dst = h.dst
+    via = pf.nextHop
+    pf.nextHop = 0
+    // ipfw fwd to one of our addresses: the packet is ours whatever its destination (M_FASTFWD_OURS).
+    if (via !== 0 && v.isLocal(via)) {
+      ipLocal(v, ifp, m)
+      return
+    }
   }
   // Broadcasts are ours only on the interface whose subnet they belong to (FreeBSD's ip_input).
   // The vnet-wide broadcast set first: a forwarded packet then never walks the interface's aliases.
@@ -89,7 +97,7 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     pool.put(m)
     return
   }
-  ipForward(v, ifp, m)
+  ipForward(v, ifp, m, via)
 }
 
 function ifBroadcast(ifp: Ifnet, dst: number): boolean {
@@ -120,7 +128,8 @@ function ipLocal(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   }
 }
 
-function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
+/** Forward m toward its destination, or toward `via` when a filter set the next hop (ipfw fwd). */
+function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf, via: number): void {
   const state = ip(v)
   const st = state.stats
   const h = v.env.scratch.ipIn
@@ -129,7 +138,7 @@ function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     icmpError(v, m, IcmpType.TIME_EXCEEDED, TimeExceededCode.TTL, 0)
     return
   }
-  const rt = routeFor(v, dst)
+  const rt = routeFor(v, via !== 0 ? via : dst)
   if (rt === null || (rt.flags & RTF.REJECT) !== 0) {
     st.ips_cantforward++
     icmpError(v, m, IcmpType.UNREACH, UnreachCode.HOST, 0)
@@ -148,7 +157,7 @@ function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     icmpError(v, m, IcmpType.UNREACH, UnreachCode.NEEDFRAG, mtu)
     return
   }
-  const nextHop = (rt.flags & RTF.GATEWAY) !== 0 ? rt.gateway : dst
+  const nextHop = (rt.flags & RTF.GATEWAY) !== 0 ? rt.gateway : via !== 0 ? via : dst
   // RFC 1812 §5.2.7.2: a packet leaving by the interface it came in on, from a neighbour on that
   // subnet, earns the sender a host redirect to the better next hop.
   if (state.redirect !== 0 && out === ifp && rt.ifa !== null && ((h.src ^ rt.ifa.addr) & rt.ifa.mask) === 0) {

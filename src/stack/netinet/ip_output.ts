@@ -107,11 +107,40 @@ export function ipSend(
 ): OutError {
   // pfil(9) output hooks, before fragmentation as in ip_output(); forwarded packets pass here too.
   const pf = v.env.pfilInet
-  if (pf.nOut !== 0 && pf.runOut(v, m, ifp) !== PFIL.PASS) return forwarded ? undefined : 'EACCES'
+  if (pf.nOut !== 0) {
+    if (pf.runOut(v, m, ifp) !== PFIL.PASS) return forwarded ? undefined : 'EACCES'
+    if (pf.nextHop !== 0) return ipSendVia(v, m, forwarded)
+  }
   // The interface's hwassist: a deferred TCP checksum is finished here unless it may stay deferred.
   if (m.csumL4 && (m.len > mtu || !ifOffloadsCsum(ifp))) inDelayedCksum(m)
   if (m.len <= mtu) return ifp.output(ifp, m, nextHop, bcast, forwarded)
   return ipFragment(v, ifp, m, nextHop, bcast, mtu, forwarded)
+}
+
+/**
+ * ipfw fwd on output: route toward the next hop the filter set instead of the destination
+ * (ip_output's second pass with the IPFORWARD tag); the route's gateway, if any, is used to reach it.
+ */
+function ipSendVia(v: Vnet, m: Mbuf, forwarded: boolean): OutError {
+  const pf = v.env.pfilInet
+  const via = pf.nextHop
+  pf.nextHop = 0
+  const rt = routeFor(v, via)
+  if (rt === null || (rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0 || !rt.ifp.up) {
+    v.env.pool.put(m)
+    return forwarded ? undefined : 'EHOSTUNREACH'
+  }
+  const ifp = rt.ifp
+  const mtu = rt.mtu !== 0 && rt.mtu < ifp.mtu ? rt.mtu : ifp.mtu
+  const nextHop = (rt.flags & RTF.GATEWAY) !== 0 ? rt.gateway : via
+  if (m.len > mtu && (readU16(m.data, m.off + 6) & IP_DF) !== 0) {
+    ip(v).stats.ips_cantfrag++
+    v.env.pool.put(m)
+    return forwarded ? undefined : 'EMSGSIZE'
+  }
+  if (m.csumL4 && (m.len > mtu || !ifOffloadsCsum(ifp))) inDelayedCksum(m)
+  if (m.len <= mtu) return ifp.output(ifp, m, nextHop, false, forwarded)
+  return ipFragment(v, ifp, m, nextHop, false, mtu, forwarded)
 }
 
 /**

@@ -22,6 +22,10 @@ import { tcp } from '../../netinet/tcp/tcp_var.js'
 import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
 import { MATCH } from './ip_fw_dynamic.js'
 import { type PktFacts, readFacts } from './ip_fw_facts.js'
+import { l2Match } from './ip_fw_l2_match.js'
+import { IpfwLimits } from './ip_fw_limit.js'
+import { ipfwLog } from './ip_fw_log.js'
+import { tableMatch } from './ip_fw_lookup.js'
 import { ipfwNat, NAT_PASS } from './ip_fw_nat.js'
 import { A, type IpfwInsn, O } from './ip_fw_rule.js'
 
@@ -79,6 +83,14 @@ function insnMatch(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
       return inRanges(c.list, p.ttl)
     case O.IPTOS:
       return (p.tos & c.arg) === c.arg && (p.tos & c.arg2) === 0
+    case O.IP_SRC_LOOKUP:
+      return tableMatch(v, c, p.src)
+    case O.IP_DST_LOOKUP:
+      return tableMatch(v, c, p.dst)
+    case O.LAYER2:
+    case O.MAC_TYPE:
+    case O.MAC:
+      return l2Match(c, p)
     default:
       // KEEP_STATE (handled by the caller) and PROBE_STATE match.
       return true
@@ -101,12 +113,13 @@ const O_PROTO: number = O.PROTO
 const O_IP_SRC: number = O.IP_SRC
 const O_IP_DST: number = O.IP_DST
 
-const VERDICT_PASS = 0
+export const VERDICT_PASS = 0
 const VERDICT_DENY = 1
 const VERDICT_REJECT = 2
 const VERDICT_RESET = 3
+export const VERDICT_FWD = 4
 /** `nat N` matched: the caller translates (it holds the packet); ch.natRule is the rule. */
-const VERDICT_NAT = 4
+const VERDICT_NAT = 5
 
 /**
  * ipfw_chk: run the chain over the packet. Returns a VERDICT_*; `ch.rejectCode` holds the ICMP code
@@ -168,7 +181,11 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
       ch.dyn.update(p.dynIdx, p.dynDir, p.proto, p.tcpFlags, p.iplen, now, ch)
     } else if (f.keepState && p.dynIdx < 0) {
       const ports = p.l4 && p.proto !== IpProto.ICMP
-      const s = ch.dyn.install(f, p.proto, p.src, ports ? p.sport : 0, p.dst, ports ? p.dport : 0, now, ch)
+      const lim = IpfwLimits.insn(f)
+      const s =
+        lim !== null
+          ? ch.limits.install(ch, f, lim, p, now)
+          : ch.dyn.install(f, p.proto, p.src, ports ? p.sport : 0, p.dst, ports ? p.dport : 0, now, ch)
       if (s < 0) {
         ch.stats.dynDenied++
         return VERDICT_DENY
@@ -190,7 +207,7 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
     f.pcnt++
     f.bcnt += p.iplen
     f.timestamp = now
-    if (f.spec.log) ch.stats.logged++
+    if (f.spec.log && p.m !== null) ipfwLog(ch, f, p, p.m)
     switch (f.spec.action) {
       case A.ALLOW:
         return VERDICT_PASS
@@ -222,6 +239,13 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
         ch.natRule = i
         ch.natNum = f.spec.actionArg
         return VERDICT_NAT
+      case A.SETFIB:
+        // Only FIB 0 exists (net.fibs is 1): the packet keeps it and the search goes on.
+        i++
+        break
+      case A.FORWARD:
+        ch.fwdAddr = f.spec.fwdAddr
+        return VERDICT_FWD
       default:
         // Actions the kernel refuses to install; never reached.
         return VERDICT_DENY
@@ -260,12 +284,14 @@ export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numb
   }
   p.dir = dir
   p.ifname = ifp.name
+  p.layer2 = false
   if (ch.nest >= 3) {
     // A reject of a reject of a reject: nothing sane is left to send.
     v.env.pool.put(m)
     return PFIL.CONSUMED
   }
   ch.nest++
+  p.m = m
   let verdict: number
   try {
     const now = v.env.clock.now()
@@ -280,8 +306,14 @@ export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numb
     }
   } finally {
     ch.nest--
+    p.m = null
   }
   if (verdict === VERDICT_PASS) return PFIL.PASS
+  if (verdict === VERDICT_FWD) {
+    // The IPFORWARD tag: ip_input/ip_output route toward this next hop instead of the destination.
+    v.env.pfilInet.nextHop = ch.fwdAddr
+    return PFIL.PASS
+  }
   if (verdict === VERDICT_REJECT) {
     // send_reject(): an ICMP unreachable about the packet, to its source.
     icmpError(v, m, IcmpType.UNREACH, ch.rejectCode, 0)

@@ -15,6 +15,8 @@ import { intKnob } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
 import { DynTable } from './ip_fw_dynamic.js'
 import { PktFacts } from './ip_fw_facts.js'
+import { IpfwLimits } from './ip_fw_limit.js'
+import { IpfwLog } from './ip_fw_log.js'
 import type { IpfwNat } from './ip_fw_nat.js'
 import {
   A,
@@ -26,6 +28,7 @@ import {
   O,
   RESVD_SET,
 } from './ip_fw_rule.js'
+import { IpfwTables, ruleTables, tableNameValid } from './ip_fw_table.js'
 
 /** The host-wide part of a loaded ipfw: what the loader's tunables said at kldload time. */
 export interface IpfwConfig {
@@ -58,7 +61,7 @@ export class KRule {
     this.num = spec.num
     this.set = spec.set
     this.seq = seq
-    this.keepState = spec.insns.some((i) => i.op === O.KEEP_STATE)
+    this.keepState = spec.insns.some((i) => i.op === O.KEEP_STATE || i.op === O.LIMIT)
     this.probe = this.keepState
   }
 }
@@ -77,6 +80,12 @@ export class IpfwChain {
   rules: KRule[]
   readonly dyn = new DynTable<KRule>()
   readonly stats = new IpfwStats()
+  readonly tables = new IpfwTables()
+  readonly log = new IpfwLog()
+  readonly limits = new IpfwLimits(this.dyn)
+  dynParentMax = 4096
+  /** net.link.bridge.ipfw: layer-2 ipfw on bridged frames. */
+  bridgeIpfw = 0
   /** Bit i set: set i disabled. */
   disabledSets = 0
   private seq = 0
@@ -109,6 +118,8 @@ export class IpfwChain {
   /** Index of the `nat` rule of the last NAT verdict (the next pass resumes after it) and its instance. */
   natRule = 0
   natNum = 0
+  /** Next hop of the last fwd verdict. */
+  fwdAddr = 0
 
   constructor(v: Vnet, cfg: IpfwConfig) {
     this.defaultToAccept = cfg.defaultToAccept
@@ -173,6 +184,7 @@ export class IpfwChain {
         else hi = mid
       }
       rules.splice(lo, 0, r)
+      ruleTables(this.tables, r.insns, 1)
     }
     return added.map(ruleInfo)
   }
@@ -184,8 +196,11 @@ export class IpfwChain {
     const keep = this.rules.filter((r) => !gone(r))
     const n = this.rules.length - keep.length
     if (n === 0) return 0
+    for (const r of this.rules) if (gone(r)) ruleTables(this.tables, r.insns, -1)
     this.rules = keep
+    this.log.prune(keep)
     this.dyn.expireWhere(Number.NEGATIVE_INFINITY, gone)
+    this.limits.pruneRules(keep)
     return n
   }
 
@@ -209,8 +224,11 @@ export class IpfwChain {
 
   /** IP_FW_FLUSH: every rule but the default one, and every state. */
   flush(): void {
+    for (const r of this.rules) ruleTables(this.tables, r.insns, -1)
     this.rules = [this.rules[this.rules.length - 1]!]
+    this.log.prune(this.rules)
     this.dyn.expireWhere(0, () => true)
+    this.limits.pruneRules(this.rules)
   }
 
   setEnable(mask: number, enable: boolean): void {
@@ -270,13 +288,19 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
   if (!A_IMPLEMENTED.has(s.action)) throw new SysError('EOPNOTSUPP', 'ipfw')
   if ((s.action === A.SKIPTO || s.action === A.CALL) && !int(s.actionArg, 0, IPFW_DEFAULT_RULE)) bad()
   if (s.action === A.REJECT && !int(s.actionArg, 0, 255)) bad()
+  // check_ipfw_rule_body: "invalid fib number" past net.fibs (one FIB here).
+  if (s.action === A.SETFIB && s.actionArg !== 0) bad()
+  if (s.action === A.FORWARD && (!int(s.fwdAddr, 1, 0xffffffff) || !int(s.fwdPort, 0, 0xffff))) bad()
+  // Delivering to another local port needs PCB lookups by the tag's port (tcp_input): not yet.
+  if (s.action === A.FORWARD && s.fwdPort !== 0) throw new SysError('EOPNOTSUPP', 'ipfw')
   const insns: IpfwInsn[] = []
   for (const i of s.insns) {
     if (!OPCODES.has(i.op) || !int(i.arg, -0x80000000, 0xffffffff) || !int(i.arg2, -0x80000000, 0xffffffff))
       bad()
     if (!Array.isArray(i.list) || i.list.length > 512 || i.list.length % 2 !== 0) bad()
     for (const n of i.list) if (!int(n, 0, 0xffffffff)) bad()
-    if (typeof i.name !== 'string' || i.name.length > 16) bad()
+    if (typeof i.name !== 'string' || i.name.length > 63) bad()
+    if ((i.op === O.IP_SRC_LOOKUP || i.op === O.IP_DST_LOOKUP) && !tableNameValid(i.name)) bad()
     insns.push({
       op: i.op,
       not: i.not === true,
@@ -300,8 +324,8 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
     insns,
     action: s.action,
     actionArg: s.actionArg >>> 0,
-    fwdAddr: 0,
-    fwdPort: 0,
+    fwdAddr: s.action === A.FORWARD ? s.fwdAddr : 0,
+    fwdPort: s.action === A.FORWARD ? s.fwdPort : 0,
     ...(s.noopt === true ? { noopt: true } : {}),
   }
 }
@@ -368,6 +392,26 @@ export const ipfwModule: VnetModule<IpfwChain> = {
       'dynMax',
       range(0, 0x7fffffff),
     ),
+    intKnob('net.link.bridge.ipfw', 'Layer2 filter with IPFW', (v) => ipfw(v), 'bridgeIpfw', range(0, 1)),
+    intKnob(
+      'net.inet.ip.fw.dyn_parent_max',
+      'Max number of parent dynamic states.',
+      (v) => ipfw(v),
+      'dynParentMax',
+      range(0, 0x7fffffff),
+    ),
+    {
+      name: 'net.inet.ip.fw.dyn_parent_count',
+      descr: 'Current number of parent states. ',
+      kind: 'int',
+      scope: 'vnet',
+      get: (v) => {
+        // As dyn_count: expired children are gone, and with them their childless parents.
+        const ch = ipfw(v)
+        ch.dyn.expireWhere(v.env.clock.now(), null)
+        return ch.limits.parents
+      },
+    },
     {
       name: 'net.inet.ip.fw.dyn_count',
       descr: 'Current number of dynamic states.',

@@ -53,6 +53,8 @@ export class DynTable<R> {
   /** Installs refused because dyn_max states existed. */
   overflows = 0
   private lastSweep = -Infinity
+  /** Told the index of every state that goes (limit parents count their children with it). */
+  onFree: ((i: number) => void) | null = null
 
   constructor() {
     this.chainFree(0)
@@ -119,6 +121,12 @@ export class DynTable<R> {
     this.next[i] = this.freeHead
     this.freeHead = i
     this.count--
+    this.onFree?.(i)
+  }
+
+  /** Make state i expired now: it is reclaimed when next met, and no longer listed. */
+  expireIndex(i: number): void {
+    this.expire[i] = Number.NEGATIVE_INFINITY
   }
 
   /** Install a state for rule (after a failed lookup); false when dyn_max states exist. */
@@ -211,6 +219,7 @@ export class DynTable<R> {
 
   /** Live states, for `ipfw -d list` (control plane: allocates). */
   list(now: number): Array<{
+    idx: number
     rule: R
     pcnt: number
     bcnt: number
@@ -226,6 +235,7 @@ export class DynTable<R> {
       for (let i = this.heads[b]!; i >= 0; i = this.next[i]!) {
         if (this.expire[i]! <= now) continue
         out.push({
+          idx: i,
           rule: this.rules[i]!,
           pcnt: this.pcnt[i]!,
           bcnt: this.bcnt[i]!,

@@ -33,6 +33,13 @@ export class PktFacts {
   dynDir = -1
   dynIdx = -1
   readonly dirOut = new Int32Array(1)
+  /** The packet itself while the chain runs (for `log`), else null. */
+  m: Mbuf | null = null
+  /** A layer-2 pass (bridge): the frame's EtherType and addresses (48-bit numbers). */
+  layer2 = false
+  etherType = 0
+  macDst = 0
+  macSrc = 0
 }
 
 /** Read the headers of m (which starts at a valid IPv4 header); false when a needed header is cut short. */

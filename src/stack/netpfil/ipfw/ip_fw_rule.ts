@@ -38,11 +38,23 @@ export const O = {
   KEEP_STATE: 19,
   /** Implicit before the first keep-state rule, explicit as check-state: look up dynamic rules. */
   PROBE_STATE: 20,
+  /**
+   * Table lookups (O_IP_SRC_LOOKUP/O_IP_DST_LOOKUP): `name` is the table, arg the value to compare
+   * when arg2 & 1, arg2 & 2 when written `lookup src-ip|dst-ip N`.
+   */
+  IP_SRC_LOOKUP: 40,
+  IP_DST_LOOKUP: 41,
+  /** `limit MASKS N`: arg = limit_mask (LIMIT_MASK bits), arg2 = N; a stateful rule like keep-state. */
+  LIMIT: 42,
+  /** Layer 2 (ip_fw_l2.ts): `layer2`; `mac-type` ranges in list; `mac` in list (see there). */
+  LAYER2: 43,
+  MAC_TYPE: 44,
+  MAC: 45,
 } as const
 
 export type Opcode = (typeof O)[keyof typeof O]
 
-/** Actions. nat/pipe/queue/fwd/setfib are recognised but not yet implemented (EOPNOTSUPP). */
+/** Actions. nat/pipe/queue are recognised but not yet implemented (EOPNOTSUPP). */
 export const A = {
   ALLOW: 1,
   DENY: 2,
@@ -75,6 +87,8 @@ export const A_IMPLEMENTED: ReadonlySet<number> = new Set([
   A.RETURN,
   A.CHECK_STATE,
   A.NAT,
+  A.FORWARD,
+  A.SETFIB,
 ])
 
 export interface IpfwInsn {
@@ -130,6 +144,9 @@ export interface IpfwDynInfo {
   sport: number
   dst: number
   dport: number
+  /** A `limit` rule's state (LIMIT) or its parent (PARENT, with its children count); else STATE. */
+  kind?: 'LIMIT' | 'PARENT'
+  count?: number
 }
 
 /** The highest rule number a user may add; 65535 is the default rule. */

@@ -50,6 +50,13 @@ test('ipfw compile: canonical rules print back unchanged', () => {
     '02800 fwd 10.0.0.1,3128 tcp from any to any 80',
     '02900 unreach net ip from any to any',
     '03000 allow ip from any to any keep-state :default',
+    '03100 deny ip from table(1) to table(blocked,7)',
+    '03200 allow ip from { table(a) or 10.0.0.1 } to any',
+    '03300 count ip from any to any lookup dst-ip 5 src-ip table(x)',
+    '03400 allow tcp from any to any setup limit src-addr 10 :default',
+    '03500 allow udp from any to any limit src-addr,dst-port 2 :default',
+    '03600 allow ip from any to any limit all 1 :default',
+    '03700 setfib 0 ip from any to any',
   ]) {
     assert.equal(roundTrip(r.slice(6)).replace(/^00000/, ''), r.slice(5), r)
   }
@@ -134,7 +141,23 @@ test('ipfw compile: bad rules fail with ipfw2.c messages and statuses', () => {
     ['100 allow tcp from any to any tcpflags syn,bogus', 'invalid "tcp flag" type ``bogus\'\'', 65],
     ['100 allow ip from any to any or in', 'invalid "or" block', 64],
     ['100 allow ip from any to any not not in', 'double "not" not allowed', 64],
-    ['100 allow ip from any to any limit src-addr 2', 'limit is not supported yet', 65],
+    ['100 allow ip from any to any limit 2', 'limit: missing limit mask', 64],
+    ['100 allow ip from any to any limit src-addr x', 'limit: argument is not a number', 65],
+    [
+      '100 allow ip from any to any limit src-addr 70000',
+      'limit: argument is out of range (1..65534): 70000',
+      65,
+    ],
+    ['100 allow ip from any to any { in or limit src-addr 2 }', 'limit cannot be part of an or block', 64],
+    [
+      '100 allow ip from any to any keep-state limit src-addr 2',
+      'only one of keep-state, record-state, limit and set-limit is allowed',
+      65,
+    ],
+    ['100 deny ip from table(bad/name) to any', 'Invalid table name: bad/name', 65],
+    ['100 deny ip from table(1 to any', "forgotten parenthesis: 'table(1'", 65],
+    ['100 deny ip from any to any lookup uid 1', 'lookup uid is not supported yet', 65],
+    ['100 deny ip from any to any lookup bogus 1', 'format: cannot lookup on bogus', 64],
     ['100 divert 8668 ip from any to any', 'divert is not supported (no divert sockets in VirtNet)', 70],
   ]
   for (const [input, msg, status] of cases) {

@@ -5,8 +5,9 @@
  * FreeBSD's texts with its sysexits status (EX_DATAERR or EX_USAGE); nothing here talks to the
  * kernel.
  *
- * nat, pipe, queue, fwd and setfib compile (their kernel parts are later work and refuse them);
- * tee and divert, limit and tables are refused here with a plain "not supported" message.
+ * nat, pipe and queue compile (their kernel parts are later work and refuse them); tee and divert
+ * are refused here with a plain "not supported" message. The words themselves are parsed in
+ * compile_args.ts (addresses, table(N), ports, `limit`, `lookup`).
  */
 
 import {
@@ -19,138 +20,25 @@ import {
 } from '../../../host/syscalls.js'
 import { parseIpv4 } from '../../../wire/addr.js'
 import { EX } from '../../common.js'
-import { ICMP_CODES, IP_TOS, PROTOCOLS, SERVICES, TCP_FLAGS } from './names.js'
+import {
+  EX_USAGE,
+  fail,
+  isClose,
+  isOpen,
+  limitOption,
+  lookupOption,
+  parseAddr,
+  parseFlags,
+  parsePorts,
+  parseRanges,
+  parseUint,
+  protoNumber,
+  tokens,
+} from './compile_args.js'
+import { l2Option } from './compile_l2.js'
+import { ICMP_CODES, IP_TOS, SERVICES, TCP_FLAGS } from './names.js'
 
-const EX_USAGE: number = EX.USAGE
-const EX_DATAERR: number = EX.DATAERR
-
-export class CompileError extends Error {
-  constructor(
-    message: string,
-    readonly status: number = EX_DATAERR,
-  ) {
-    super(message)
-  }
-}
-
-const fail = (msg: string, status = EX_DATAERR): never => {
-  throw new CompileError(msg, status)
-}
-
-/** Split `{tcp` / `udp}` into separate tokens, as OR_START and CLOSE_PAR accept them. */
-function tokens(av: readonly string[]): string[] {
-  const out: string[] = []
-  for (let t of av) {
-    while (t.length > 1 && (t[0] === '{' || t[0] === '(')) {
-      out.push(t[0])
-      t = t.slice(1)
-    }
-    const tail: string[] = []
-    while (t.length > 1 && (t.endsWith('}') || t.endsWith(')'))) {
-      tail.unshift(t.slice(-1))
-      t = t.slice(0, -1)
-    }
-    if (t !== '') out.push(t)
-    out.push(...tail)
-  }
-  return out
-}
-
-const isOpen = (t: string | undefined) => t === '{' || t === '('
-const isClose = (t: string | undefined) => t === '}' || t === ')'
-
-function parseUint(s: string): number | null {
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(s)) return null
-  const n = Number(s)
-  return Number.isSafeInteger(n) ? n : null
-}
-
-/** One address or list (`a.b.c.d[/N|:mask][,...]`), `me`, or `any`; null if the token is none of them. */
-function parseAddr(tok: string, src: boolean): IpfwInsn | 'any' | null {
-  if (tok === 'any') return 'any'
-  if (tok === 'me') return insn(src ? O.IP_SRC_ME : O.IP_DST_ME)
-  if (tok.startsWith('table(') || tok.startsWith('table,')) fail('tables are not supported yet')
-  const list: number[] = []
-  for (const part of tok.split(',')) {
-    let addr: number | null
-    let mask = 0xffffffff
-    const slash = part.indexOf('/')
-    const colon = part.indexOf(':')
-    if (slash >= 0) {
-      addr = parseIpv4(part.slice(0, slash))
-      const len = parseUint(part.slice(slash + 1))
-      if (len === null || len > 32) fail(`bad width \`\`${part.slice(slash + 1)}''`)
-      mask = len === 0 ? 0 : (0xffffffff << (32 - len!)) >>> 0
-    } else if (colon >= 0) {
-      addr = parseIpv4(part.slice(0, colon))
-      const m = parseIpv4(part.slice(colon + 1))
-      if (m === null) fail(`bad netmask \`\`${part.slice(colon + 1)}''`)
-      mask = m!
-    } else addr = parseIpv4(part)
-    if (addr === null) {
-      if (list.length === 0 && part === tok) return null
-      fail(`hostname \`\`${part}'' unknown`)
-    }
-    list.push((addr! & mask) >>> 0, mask >>> 0)
-  }
-  return insn(src ? O.IP_SRC : O.IP_DST, { list })
-}
-
-/** A port list (`80`, `1000-2000`, `http,https`); null if the token is not one. */
-function parsePorts(tok: string): number[] | null {
-  const list: number[] = []
-  for (const part of tok.split(',')) {
-    const m = /^([a-z0-9-]+?)(?:-([a-z0-9-]+))?$/i.exec(part)
-    if (m === null) return null
-    const one = (s: string) => parseUint(s) ?? SERVICES.get(s) ?? null
-    const lo = one(m[1]!)
-    const hi = m[2] === undefined ? lo : one(m[2])
-    if (lo === null || hi === null) return null
-    if (lo > 0xffff || hi > 0xffff) fail(`port out of range \`\`${part}''`)
-    list.push(lo, hi)
-  }
-  return list
-}
-
-/** Ranges for iplen / ipttl (`N`, `N-M`, lists). */
-function parseRanges(tok: string, what: string, max: number): number[] {
-  const list: number[] = []
-  for (const part of tok.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part)
-    if (m === null) fail(`invalid ${what} ${tok}`)
-    const lo = Number(m![1])
-    const hi = m![2] === undefined ? lo : Number(m![2])
-    if (lo > max || hi > max) fail(`invalid ${what} ${tok}`)
-    list.push(lo, hi)
-  }
-  return list
-}
-
-/** `syn,!ack` against a table: [set bits, clear bits]. */
-function parseFlags(
-  tok: string,
-  table: ReadonlyArray<readonly [string, number]>,
-  what: string,
-): [number, number] {
-  let set = 0
-  let clear = 0
-  for (let w of tok.split(',')) {
-    const neg = w.startsWith('!')
-    if (neg) w = w.slice(1)
-    const hit = table.find(([n]) => n === w)
-    if (hit === undefined) fail(`invalid "${what}" type \`\`${w}''`)
-    if (neg) clear |= hit![1]
-    else set |= hit![1]
-  }
-  return [set, clear]
-}
-
-function protoNumber(tok: string): number | null {
-  if (tok === 'all') return 0
-  const n = parseUint(tok)
-  if (n !== null) return n <= 255 ? n : null
-  return PROTOCOLS.get(tok) ?? null
-}
+export { CompileError } from './compile_args.js'
 
 /** Compile one rule from the words after `ipfw add`. */
 export function compileRule(av: readonly string[]): IpfwRuleSpec {
@@ -564,22 +452,38 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
         not = false
         continue
       case 'limit':
+        if (openPar) fail('limit cannot be part of an or block', EX_USAGE)
+        if (keepState !== null) fail('only one of keep-state, record-state, limit and set-limit is allowed')
+        ;[keepState, p] = limitOption(t, p)
+        if (peek()?.startsWith(':')) {
+          if (next() !== ':default') fail('named states are not supported yet')
+        }
+        not = false
+        continue
       case 'set-limit':
         fail(`${s} is not supported yet`)
         break
       case 'uid':
       case 'gid':
       case 'jail':
-      case 'table':
       case 'lookup':
+        made = lookupOption(arg('missing argument for lookup'), arg('lookup requires table name'))
+        break
+      case 'table':
       case 'tag':
       case 'tagged':
-      case 'layer2':
       case 'bridged':
-      case 'mac':
-      case 'MAC':
         fail(`${s} is not supported yet`)
         break
+      case 'layer2':
+      case 'mac-type':
+      case 'mac':
+      case 'MAC': {
+        const [i, q] = l2Option(s, t, p)
+        made = i
+        p = q
+        break
+      }
       default:
         // FreeBSD prints match_token()'s -1 for a word it does not know.
         fail(`unrecognised option [-1] ${s}`)

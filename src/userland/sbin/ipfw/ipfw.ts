@@ -16,7 +16,9 @@ import { getopt } from '../../getopt.js'
 import type { Command, Io, Proc } from '../../types.js'
 import { CompileError, compileRule } from './compile.js'
 import { natCommand } from './nat.js'
+import { checkSetfib } from './setfib.js'
 import { type ShowOpts, showDyn, showRule } from './show.js'
+import { tableCmd } from './table.js'
 
 const EX_UNAVAILABLE = 69
 const EX_OSERR: number = EX.OSERR
@@ -86,7 +88,7 @@ function sysFail(what: string, e: unknown, status = EX_UNAVAILABLE): never {
   if (err.op === 'socket') throw new IpfwExit(`socket: ${err.strerror}`, EX_UNAVAILABLE)
   let msg = `${what}: ${err.strerror}`
   if (err.code === 'EOPNOTSUPP')
-    msg += ' (nat, pipe, queue, fwd and setfib rules are not implemented in VirtNet yet)'
+    msg += ' (pipe, queue and fwd-to-port rules are not implemented in VirtNet yet)'
   throw new IpfwExit(msg, status)
 }
 
@@ -177,7 +179,7 @@ function showRules(io: Io, proc: Proc, f: Flags, args: readonly string[]): numbe
 function zero(io: Io, proc: Proc, f: Flags, args: readonly string[], resetlog: boolean): number {
   const name = resetlog ? 'RESETLOG' : 'ZERO'
   if (args.length === 0) {
-    ctl(proc, { op: 'zero', lo: 0, hi: 0 }, `setsockopt(IP_FW_X${name})`)
+    ctl(proc, { op: resetlog ? 'resetlog' : 'zero', lo: 0, hi: 0 }, `setsockopt(IP_FW_X${name})`)
     if (!f.quiet) io.stdout.write(resetlog ? 'Logging counts reset.\n' : 'Accounting cleared.\n')
     return 0
   }
@@ -185,7 +187,8 @@ function zero(io: Io, proc: Proc, f: Flags, args: readonly string[], resetlog: b
   for (const a of args) {
     const r = ruleRange(a)
     if (r === null) throw new IpfwExit(`invalid rule number ${a}`, EX.USAGE)
-    const reply = ctl(proc, { op: 'zero', lo: r[0], hi: r[1] }, `rule ${a}: setsockopt(IP_FW_X${name})`)
+    const op = resetlog ? 'resetlog' : 'zero'
+    const reply = ctl(proc, { op, lo: r[0], hi: r[1] }, `rule ${a}: setsockopt(IP_FW_X${name})`)
     if (reply.count === 0) {
       io.stdout.write(`Entry ${a} not found\n`)
       failed = EX_UNAVAILABLE
@@ -355,6 +358,7 @@ async function ipfwMain(av: readonly string[], io: Io, proc: Proc, inherited: Fl
       let spec: ReturnType<typeof compileRule>
       try {
         spec = compileRule(rest)
+        checkSetfib(spec, proc)
       } catch (e) {
         if (e instanceof CompileError) throw new IpfwExit(e.message, e.status)
         throw e
@@ -401,6 +405,13 @@ async function ipfwMain(av: readonly string[], io: Io, proc: Proc, inherited: Fl
       }
       return 0
     }
+    case 'table':
+      try {
+        return tableCmd(rest, io, proc, f.quiet, f.testOnly)
+      } catch (e) {
+        if (e instanceof CompileError) throw new IpfwExit(e.message, e.status)
+        throw e
+      }
     case 'nat':
       return natCommand(rest, io, proc, f, (msg, status) => {
         throw new IpfwExit(msg, status)
@@ -408,11 +419,7 @@ async function ipfwMain(av: readonly string[], io: Io, proc: Proc, inherited: Fl
     case 'pipe':
     case 'queue':
     case 'sched':
-    case 'table':
-      throw new IpfwExit(
-        `${cmd}: not yet supported in VirtNet (ipfw nat, dummynet and tables are later work)`,
-        EX_UNAVAILABLE,
-      )
+      throw new IpfwExit(`${cmd}: not yet supported in VirtNet (dummynet is later work)`, EX_UNAVAILABLE)
     default:
       throw new IpfwExit(`bad command \`${cmd}'`, EX.USAGE)
   }

@@ -14,7 +14,10 @@ import {
 } from '../../../host/syscalls.js'
 import { civilTime, DAY_NAMES, MONTH_NAMES } from '../../../util/civil_time.js'
 import { formatIpv4 } from '../../../wire/addr.js'
+import { printL2 } from './compile_l2.js'
+import { printLimit } from './limit_show.js'
 import { ICMP_CODES, IP_TOS, PROTO_NAMES, SERVICE_NAMES, TCP_FLAGS } from './names.js'
+import { printTableRef } from './table_show.js'
 
 export interface ShowOpts {
   /** -a / show: packet and byte counters. */
@@ -43,6 +46,7 @@ function protoName(n: number): string {
 
 function printAddr(i: IpfwInsn): string {
   if (i.op === O.IP_SRC_ME || i.op === O.IP_DST_ME) return 'me'
+  if (i.op === O.IP_SRC_LOOKUP || i.op === O.IP_DST_LOOKUP) return printTableRef(i)
   const parts: string[] = []
   for (let k = 0; k < i.list.length; k += 2) {
     const a = i.list[k]!
@@ -136,6 +140,16 @@ function printOption(i: IpfwInsn, names: boolean): string {
       return printFlags('iptos', i.arg, i.arg2, IP_TOS)
     case O.KEEP_STATE:
       return 'keep-state :default'
+    case O.LIMIT:
+      return printLimit(i)
+    case O.LAYER2:
+    case O.MAC_TYPE:
+    case O.MAC:
+      return printL2(i, names)
+    case O.IP_SRC_LOOKUP:
+    case O.IP_DST_LOOKUP:
+      if (i.arg2 & 2) return `lookup ${i.op === O.IP_SRC_LOOKUP ? 'src' : 'dst'}-ip ${i.name}`
+      return `${i.op === O.IP_SRC_LOOKUP ? 'src' : 'dst'}-ip ${printTableRef(i)}`
     default:
       return `opcode ${i.op}`
   }
@@ -210,7 +224,8 @@ function printBody(r: IpfwRuleInfo, names: boolean): string {
   let k = 0
   const run = (ops: readonly number[]): IpfwInsn[] => {
     const start = k
-    while (k < ins.length && ops.includes(ins[k]!.op)) {
+    // `lookup src-ip N` is an option, not the address section.
+    while (k < ins.length && ops.includes(ins[k]!.op) && (ins[k]!.arg2 & 2) === 0) {
       const or = ins[k]!.or
       k++
       if (!or) break
@@ -218,11 +233,11 @@ function printBody(r: IpfwRuleInfo, names: boolean): string {
     return ins.slice(start, k)
   }
   const proto = run([O.PROTO])
-  const src = run([O.IP_SRC, O.IP_SRC_ME])
+  const src = run([O.IP_SRC, O.IP_SRC_ME, O.IP_SRC_LOOKUP])
   // Ports follow their address only for a protocol that has them (compile_rule's add_ports).
   const ported = proto.length > 0 && proto.every((i) => i.arg === 6 || i.arg === 17 || i.arg === 132)
   const sport = ported ? run([O.IP_SRCPORT]) : []
-  const dst = run([O.IP_DST, O.IP_DST_ME])
+  const dst = run([O.IP_DST, O.IP_DST_ME, O.IP_DST_LOOKUP])
   const dport = ported ? run([O.IP_DSTPORT]) : []
   const portItem = (i: IpfwInsn) => printPorts(i.list, names)
   let out = proto.length === 0 ? ' ip' : printChain(proto, (i) => protoName(i.arg))
@@ -254,6 +269,7 @@ export function showRule(r: IpfwRuleInfo, o: ShowOpts): string {
 export function showDyn(d: IpfwDynInfo, o: ShowOpts): string {
   let s = String(d.rule).padStart(5, '0')
   s += ` ${String(d.pcnt).padStart(o.pcWidth)} ${String(d.bcnt).padStart(o.bcWidth)}`
-  s += ` (${d.expire}s) STATE ${protoName(d.proto)} ${formatIpv4(d.src)} ${d.sport} <-> ${formatIpv4(d.dst)} ${d.dport} :default`
+  const kind = d.kind === 'PARENT' ? `PARENT ${d.count ?? 0}` : (d.kind ?? 'STATE')
+  s += ` (${d.expire}s) ${kind} ${protoName(d.proto)} ${formatIpv4(d.src)} ${d.sport} <-> ${formatIpv4(d.dst)} ${d.dport} :default`
   return s
 }

@@ -1,0 +1,64 @@
+/**
+ * `log` through the routed lab: with verbose=0 logged packets reach ipfw0's capture listeners behind
+ * FreeBSD's fake Ethernet header and nothing is tapped without a listener; with verbose=1 they become
+ * `ipfw: ...` messages limited by logamount (and verbose_limit), with one "limit reached" line, until
+ * `ipfw resetlog` restores the allowance (and leaves the packet counters alone).
+ */
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
+import { formatIpv4, readU32 } from '../../../wire/addr.js'
+import { ipfw } from './ip_fw_chain.js'
+
+test('log: ipfw0 capture with verbose=0, limited messages with verbose=1, resetlog', async () => {
+  const host = virtualHost()
+  assert.equal(
+    (await sh(host, `${ROUTED}\nkenv net.inet.ip.fw.default_to_accept=1 > /dev/null\nkldload ipfw`)).status,
+    0,
+  )
+  const r = host.prison0.children.find((p) => p.name === 'r')!
+  const log = ipfw(r.vnet).log
+  const seen: string[] = []
+  const s1 = await sh(
+    host,
+    `jexec r ipfw -q add 100 count log icmp from any to 10.0.2.2\njexec a ping -c 1 10.0.2.2 > /dev/null`,
+  )
+  assert.equal(s1.status, 0)
+  // No listener: nothing tapped, and verbose=0 writes no message.
+  assert.equal(log.tap.tapped, 0)
+  log.tap.attach((hdr, m) => {
+    seen.push(
+      `${String.fromCharCode(...hdr.subarray(0, 12))} ${hdr[12]!.toString(16)}${hdr[13]!.toString(16).padStart(2, '0')} ${formatIpv4(readU32(m.data, m.off + 12))}>${formatIpv4(readU32(m.data, m.off + 16))}`,
+    )
+  })
+  await sh(host, 'jexec a ping -c 2 10.0.2.2 > /dev/null')
+  assert.equal(log.tap.name, 'ipfw0')
+  // The router sees each echo request twice (in, then out).
+  assert.deepEqual(seen, Array(4).fill('DDDDDDSSSSSS 800 10.0.1.2>10.0.2.2'))
+  assert.equal(log.msgbuf.length, 0)
+  const s2 = await sh(
+    host,
+    `jexec r sysctl net.inet.ip.fw.verbose=1 > /dev/null
+jexec r ipfw -q add 200 deny log logamount 3 udp from any to any 9999
+echo x | jexec a nc -u -w 1 10.0.2.2 9999
+echo x | jexec a nc -u -w 1 10.0.2.2 9999
+echo x | jexec a nc -u -w 1 10.0.2.2 9999
+echo x | jexec a nc -u -w 1 10.0.2.2 9999
+jexec r ipfw resetlog 200
+echo x | jexec a nc -u -w 1 10.0.2.2 9999
+jexec r ipfw show 200`,
+  )
+  assert.equal(
+    s2.out,
+    'Entry 200 logging count reset.\n00200 5 150 deny log logamount 3 udp from any to any 9999\n',
+  )
+  const lines = log.msgbuf.map((l) => l.replace(/:\d+ 10\.0\.2\.2/, ':PORT 10.0.2.2'))
+  assert.deepEqual(lines, [
+    'ipfw: 200 Deny UDP 10.0.1.2:PORT 10.0.2.2:9999 in via epair0b',
+    'ipfw: 200 Deny UDP 10.0.1.2:PORT 10.0.2.2:9999 in via epair0b',
+    'ipfw: 200 Deny UDP 10.0.1.2:PORT 10.0.2.2:9999 in via epair0b',
+    'ipfw: limit 3 reached on entry 200',
+    'ipfw: 200 Deny UDP 10.0.1.2:PORT 10.0.2.2:9999 in via epair0b',
+  ])
+})

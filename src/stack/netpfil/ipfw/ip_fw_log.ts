@@ -1,0 +1,181 @@
+/**
+ * ipfw's `log` (FreeBSD's ip_fw_log.c and ip_fw_bpf.c): with net.inet.ip.fw.verbose=0 a logged
+ * packet is tapped to the vnet's `ipfw0` capture point (a bpf attachment of DLT_EN10MB, behind a
+ * fake Ethernet header "DDDDDDSSSSSS" + EtherType, as FreeBSD does), for capture tools to read;
+ * with verbose=1 it becomes a kernel message `ipfw: RULE ACTION PROTO ADDRS DIR via IF`, at most
+ * `logamount` (or net.inet.ip.fw.verbose_limit) per rule until `ipfw resetlog`, then one
+ * `limit N reached on entry R` line.
+ *
+ * The tap costs nothing without listeners and allocates nothing per packet; only the verbose text
+ * allocates (as FreeBSD's snprintf does), and the message buffer is bounded. No packet is changed.
+ */
+
+import type { Mbuf } from '../../../buf/mbuf.js'
+import { formatIpv4 } from '../../../wire/addr.js'
+import { IpProto } from '../../../wire/ipv4.js'
+import { PFIL_IN } from '../../net/pfil.js'
+import type { IpfwChain, KRule } from './ip_fw_chain.js'
+import type { PktFacts } from './ip_fw_facts.js'
+import { A, IPFW_DEFAULT_RULE } from './ip_fw_rule.js'
+
+/** A capture listener: the 14-byte link header (fake for IPv4) and the packet from its IP header. */
+export type TapListener = (hdr: Uint8Array, m: Mbuf) => void
+
+/** The fake Ethernet header ipfw_bpf_tap puts in front of an IPv4 packet. */
+const FAKE_HDR = Uint8Array.from([...'DDDDDDSSSSSS'].map((c) => c.charCodeAt(0)).concat([0x08, 0x00]))
+
+/** One bpf attachment point without an interface (bpf_attach(name, DLT_EN10MB, ...)). */
+export class IpfwTap {
+  readonly name: string
+  readonly dlt = 'EN10MB'
+  private listeners: TapListener[] = []
+  /** Packets handed to listeners. */
+  tapped = 0
+
+  constructor(name: string) {
+    this.name = name
+  }
+
+  get peers(): number {
+    return this.listeners.length
+  }
+
+  attach(fn: TapListener): void {
+    this.listeners = [...this.listeners, fn]
+  }
+
+  detach(fn: TapListener): void {
+    this.listeners = this.listeners.filter((l) => l !== fn)
+  }
+
+  /** bpf_mtap2: every listener sees the header and the packet; none may keep m. */
+  mtap(m: Mbuf): void {
+    const ls = this.listeners
+    if (ls.length === 0) return
+    this.tapped++
+    for (let i = 0; i < ls.length; i++) ls[i]!(FAKE_HDR, m)
+  }
+}
+
+/** Lines the message buffer keeps (dmesg's ring, bounded). */
+export const MSGBUF_LINES = 512
+
+/** One vnet's logging state. */
+export class IpfwLog {
+  readonly tap = new IpfwTap('ipfw0')
+  /** Kernel messages, oldest first, at most MSGBUF_LINES. */
+  readonly msgbuf: string[] = []
+  /** Messages dropped from the front of a full buffer. */
+  msgDropped = 0
+  /** Logs left per rule (log_left); absent means the full allowance. */
+  private readonly left = new Map<KRule, number>()
+
+  message(s: string): void {
+    if (this.msgbuf.length >= MSGBUF_LINES) {
+      this.msgbuf.shift()
+      this.msgDropped++
+    }
+    this.msgbuf.push(s)
+  }
+
+  /** ipfw resetlog: the allowance of rules lo..hi (all when lo is 0) is full again. */
+  reset(rules: readonly KRule[], lo: number, hi: number): number {
+    let n = 0
+    for (const r of rules)
+      if (lo === 0 || (r.num >= lo && r.num <= hi)) {
+        this.left.delete(r)
+        n++
+      }
+    return n
+  }
+
+  /** Forget rules that are gone (delete/flush), so the map never outgrows the ruleset. */
+  prune(live: readonly KRule[]): void {
+    if (this.left.size === 0) return
+    const keep = new Set(live)
+    for (const r of this.left.keys()) if (!keep.has(r)) this.left.delete(r)
+  }
+
+  /** Take one from the rule's allowance; 0 = stop logging, 1 = log, 2 = log and say the limit is reached. */
+  take(f: KRule, max: number): number {
+    if (max === 0) return 1
+    const left = this.left.get(f) ?? max
+    if (left === 0) return 0
+    this.left.set(f, left - 1)
+    return left - 1 === 0 ? 2 : 1
+  }
+}
+
+function actionText(f: KRule): string {
+  const s = f.spec
+  switch (s.action) {
+    case A.ALLOW:
+      return 'Accept'
+    case A.DENY:
+      return 'Deny'
+    case A.REJECT:
+      return s.actionArg === 1 ? 'Reject' : `Unreach ${s.actionArg}`
+    case A.RESET:
+      return 'Reset'
+    case A.COUNT:
+      return 'Count'
+    case A.SKIPTO:
+      return `SkipTo ${s.actionArg}`
+    case A.CALL:
+      return `Call ${s.actionArg}`
+    case A.RETURN:
+      return 'Return'
+    case A.CHECK_STATE:
+      return 'Check-State'
+    case A.FORWARD:
+      return `Forward to ${formatIpv4(s.fwdAddr)}`
+    case A.SETFIB:
+      return `SetFib ${s.actionArg}`
+    case A.NAT:
+      return `Nat ${s.actionArg}`
+    case A.PIPE:
+      return `Pipe ${s.actionArg}`
+    case A.QUEUE:
+      return `Queue ${s.actionArg}`
+    default:
+      return 'UNKNOWN'
+  }
+}
+
+function protoText(p: PktFacts, m: Mbuf): string {
+  const src = formatIpv4(p.src)
+  const dst = formatIpv4(p.dst)
+  if (p.proto === IpProto.TCP)
+    return p.offset === 0 ? `TCP ${src}:${p.sport} ${dst}:${p.dport}` : `TCP ${src} ${dst}`
+  if (p.proto === IpProto.UDP)
+    return p.offset === 0 ? `UDP ${src}:${p.sport} ${dst}:${p.dport}` : `UDP ${src} ${dst}`
+  if (p.proto === IpProto.ICMP) {
+    if (!p.l4) return `ICMP ${src} ${dst}`
+    const code = m.data[m.off + p.hlen + 1]!
+    return `ICMP:${p.icmpType}.${code} ${src} ${dst}`
+  }
+  return `P:${p.proto} ${src} ${dst}`
+}
+
+/** ipfw_log: the rule f matched packet m (whose fields are p) and says `log`. */
+export function ipfwLog(ch: IpfwChain, f: KRule, p: PktFacts, m: Mbuf): void {
+  ch.stats.logged++
+  const log = ch.log
+  if (ch.verbose === 0) {
+    log.tap.mtap(m)
+    return
+  }
+  const max = f.num === IPFW_DEFAULT_RULE ? 0 : f.spec.logAmount !== 0 ? f.spec.logAmount : ch.verboseLimit
+  const t = log.take(f, max)
+  if (t === 0) return
+  const mf = (m.data[m.off + 6]! & 0x20) !== 0
+  const frag =
+    p.offset !== 0 || mf ? ` (frag ${readId(m)}:${p.iplen - p.hlen}@${p.offset << 3}${mf ? '+' : ''})` : ''
+  const dir = p.dir === PFIL_IN ? 'in' : 'out'
+  log.message(`ipfw: ${f.num} ${actionText(f)} ${protoText(p, m)} ${dir} via ${p.ifname}${frag}`)
+  if (t === 2) log.message(`ipfw: limit ${max} reached on entry ${f.num}`)
+}
+
+function readId(m: Mbuf): number {
+  return (m.data[m.off + 4]! << 8) | m.data[m.off + 5]!
+}

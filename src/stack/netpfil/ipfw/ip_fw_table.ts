@@ -1,0 +1,292 @@
+/**
+ * ipfw's lookup tables (FreeBSD's ip_fw_table.c with the addr:radix algorithm): named per-vnet
+ * tables of IPv4 prefixes with a 32-bit (legacy) value each, looked up by `from table(N)`,
+ * `to table(N,V)` and `lookup dst-ip N`, and administered by `ipfw table N ...`.
+ *
+ * Lookup is a longest-prefix match in O(log n) that allocates nothing: the prefixes are flattened
+ * into disjoint address intervals (each carrying the most specific prefix covering it) kept in
+ * typed arrays and binary-searched. A change only marks the table stale; the intervals are rebuilt
+ * on the next lookup, so loading 100,000 entries one command at a time costs one rebuild, not
+ * 100,000. It must not touch packets beyond reading an address, nor throw on the packet path.
+ */
+
+import { SysError } from '../../../util/errno.js'
+import { type IpfwInsn, O } from './ip_fw_rule.js'
+
+/** One entry as ipfw(8) sends and gets it. */
+export interface IpfwTableEntry {
+  addr: number
+  len: number
+  value: number
+}
+
+/** ipfw_xtable_info as `ipfw table N info` prints it. */
+export interface IpfwTableInfo {
+  name: string
+  set: number
+  kidx: number
+  type: string
+  refcnt: number
+  count: number
+  limit: number
+  /** Bytes ipfw(8) would need to list it (header + info + 120 per entry, as FreeBSD's export). */
+  size: number
+  algo: string
+  locked: boolean
+}
+
+/** `ipfw table ...` as one request (the IP_FW_TABLE_X* sockopts); `name` is ignored by `all`. */
+export interface IpfwTableRequest {
+  op: 'table'
+  cmd: 'create' | 'destroy' | 'flush' | 'info' | 'list' | 'all' | 'add' | 'delete' | 'lookup'
+  name: string
+  /** create: type, limit, set. */
+  type?: string
+  limit?: number
+  set?: number
+  /** add/delete (lookup: one entry, its address). */
+  entries?: IpfwTableEntry[]
+  /** add: replace existing entries' values (ipfw -q sets IPFW_TF_UPDATE). */
+  update?: boolean
+}
+
+/** Per-entry outcome of add/delete (IPFW_TR_*). */
+export type TableResult = 'added' | 'updated' | 'deleted' | 'exists' | 'notfound' | 'limit' | 'ignored'
+
+/** sizeof(ipfw_obj_header) + sizeof(ipfw_xtable_info), and sizeof(ipfw_obj_tentry). */
+const INFO_SIZE = 96 + 200
+const TENTRY_SIZE = 120
+
+const maskOf = (len: number) => (len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0)
+
+export class IpfwTable {
+  readonly name: string
+  readonly set: number
+  readonly kidx: number
+  limit: number
+  locked = false
+  /** Rules referring to the table (a referenced table cannot be destroyed). */
+  refcnt = 0
+  /** Entries keyed by addr * 33 + len (exact, below 2^53). */
+  private readonly entries = new Map<number, number>()
+  private stale = true
+  /** Interval starts, ascending; interval k is [starts[k], starts[k+1]). */
+  private starts = new Uint32Array(1)
+  /** Index into `values` of the most specific prefix covering interval k, or -1. */
+  private hit = new Int32Array(1).fill(-1)
+  private values = new Uint32Array(0)
+  private nIntervals = 1
+
+  constructor(name: string, set: number, kidx: number, limit: number) {
+    this.name = name
+    this.set = set
+    this.kidx = kidx
+    this.limit = limit
+  }
+
+  get count(): number {
+    return this.entries.size
+  }
+
+  /** Add or (update) replace one prefix; the address is masked to its length as the radix does. */
+  add(e: IpfwTableEntry, update: boolean): TableResult {
+    const key = (e.addr & maskOf(e.len)) >>> 0
+    const k = key * 33 + e.len
+    if (this.entries.has(k)) {
+      if (!update) return 'exists'
+      this.entries.set(k, e.value >>> 0)
+      this.stale = true
+      return 'updated'
+    }
+    if (this.limit !== 0 && this.entries.size >= this.limit) return 'limit'
+    this.entries.set(k, e.value >>> 0)
+    this.stale = true
+    return 'added'
+  }
+
+  delete(e: IpfwTableEntry): TableResult {
+    const k = ((e.addr & maskOf(e.len)) >>> 0) * 33 + e.len
+    if (!this.entries.delete(k)) return 'notfound'
+    this.stale = true
+    return 'deleted'
+  }
+
+  flush(): void {
+    this.entries.clear()
+    this.stale = true
+  }
+
+  /** The entries in radix walk order (address, then length). Control plane: allocates. */
+  list(): IpfwTableEntry[] {
+    const out: IpfwTableEntry[] = []
+    for (const [k, value] of this.entries) {
+      const len = k % 33
+      out.push({ addr: (k - len) / 33, len, value })
+    }
+    out.sort((a, b) => a.addr - b.addr || a.len - b.len)
+    return out
+  }
+
+  info(): IpfwTableInfo {
+    return {
+      name: this.name,
+      set: this.set,
+      kidx: this.kidx,
+      type: 'addr',
+      refcnt: this.refcnt,
+      count: this.entries.size,
+      limit: this.limit,
+      size: INFO_SIZE + TENTRY_SIZE * this.entries.size,
+      algo: 'addr:radix',
+      locked: this.locked,
+    }
+  }
+
+  /**
+   * Longest-prefix match: the index of the matching entry's value (read it with value()), or -1.
+   * Allocation-free once the intervals are built.
+   */
+  lookup(addr: number): number {
+    if (this.stale) this.rebuild()
+    const s = this.starts
+    let lo = 0
+    let hi = this.nIntervals - 1
+    // The last interval whose start is ≤ addr (starts[0] is 0, so one always exists).
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1
+      if (s[mid]! <= addr) lo = mid
+      else hi = mid - 1
+    }
+    return this.hit[lo]!
+  }
+
+  value(i: number): number {
+    return this.values[i]!
+  }
+
+  /** Flatten the prefixes into disjoint intervals, innermost prefix winning (a sweep with a stack). */
+  private rebuild(): void {
+    const list = this.list()
+    const n = list.length
+    this.values = new Uint32Array(n)
+    for (let i = 0; i < n; i++) this.values[i] = list[i]!.value
+    // At most 2n + 1 intervals: each prefix opens one and closes one.
+    const starts = new Uint32Array(2 * n + 1)
+    const hit = new Int32Array(2 * n + 1)
+    let m = 0
+    const emit = (start: number, h: number) => {
+      if (m > 0 && starts[m - 1] === start) hit[m - 1] = h
+      else if (m > 0 && hit[m - 1] === h) return
+      else {
+        starts[m] = start
+        hit[m++] = h
+      }
+    }
+    // Stack of open prefixes (index into list) with their last address.
+    const stack: number[] = []
+    const ends: number[] = []
+    emit(0, -1)
+    for (let i = 0; i < n; i++) {
+      const e = list[i]!
+      const end = e.addr + 2 ** (32 - e.len) - 1
+      // Close the prefixes that end before this one starts.
+      while (stack.length > 0 && ends[ends.length - 1]! < e.addr) {
+        const closedEnd = ends.pop()!
+        stack.pop()
+        if (closedEnd + 1 <= 0xffffffff) emit(closedEnd + 1, stack.length > 0 ? stack[stack.length - 1]! : -1)
+      }
+      stack.push(i)
+      ends.push(end)
+      emit(e.addr, i)
+    }
+    while (stack.length > 0) {
+      const closedEnd = ends.pop()!
+      stack.pop()
+      if (closedEnd + 1 <= 0xffffffff) emit(closedEnd + 1, stack.length > 0 ? stack[stack.length - 1]! : -1)
+    }
+    this.starts = starts
+    this.hit = hit
+    this.nIntervals = m
+    this.stale = false
+  }
+}
+
+/** The valid table names (ipfw_check_object_name): letters, digits, `_-.`, under 64 characters. */
+export function tableNameValid(name: string): boolean {
+  return /^[A-Za-z0-9_.-]{1,63}$/.test(name) && name !== 'all'
+}
+
+/** One vnet's tables (V_layer3_chain's tables namespace). */
+export class IpfwTables {
+  private readonly byName = new Map<string, IpfwTable>()
+  /** Bit per used kernel index; index 0 stays reserved as FreeBSD's. */
+  private readonly used = new Set<number>()
+  /** net.inet.ip.fw.tables_max. */
+  tablesMax = 128
+
+  get(name: string): IpfwTable | undefined {
+    return this.byName.get(name)
+  }
+
+  /** IP_FW_TABLE_XCREATE; EEXIST when it exists (ipfw(8) handles `missing`). */
+  create(name: string, set: number, type: string, limit: number): IpfwTable {
+    if (!tableNameValid(name)) throw new SysError('EINVAL', 'table')
+    if (this.byName.has(name)) throw new SysError('EEXIST', 'table')
+    if (type !== 'addr') throw new SysError('EOPNOTSUPP', 'table')
+    if (this.byName.size >= this.tablesMax) throw new SysError('ENOSPC', 'table')
+    let kidx = 1
+    while (this.used.has(kidx)) kidx++
+    this.used.add(kidx)
+    const t = new IpfwTable(name, set, kidx, limit)
+    this.byName.set(name, t)
+    return t
+  }
+
+  /** IP_FW_TABLE_XDESTROY: ESRCH when absent, EBUSY while a rule refers to it. */
+  destroy(name: string): void {
+    const t = this.need(name)
+    if (t.refcnt > 0) throw new SysError('EBUSY', 'table')
+    this.byName.delete(name)
+    this.used.delete(t.kidx)
+  }
+
+  need(name: string): IpfwTable {
+    const t = this.byName.get(name)
+    if (t === undefined) throw new SysError('ESRCH', 'table')
+    return t
+  }
+
+  /** All tables, in ipfw's order (stringnum_cmp: numbers by value, then names). */
+  all(): IpfwTable[] {
+    return [...this.byName.values()].sort((a, b) => stringnumCmp(a.name, b.name))
+  }
+
+  /** A rule referring to `name` is added: the table is created for it if missing (compat). */
+  ref(name: string): void {
+    const t = this.byName.get(name) ?? this.create(name, 0, 'addr', 0)
+    t.refcnt++
+  }
+
+  unref(name: string): void {
+    const t = this.byName.get(name)
+    if (t !== undefined && t.refcnt > 0) t.refcnt--
+  }
+}
+
+/** stringnum_cmp of ipfw2.c: shorter strings first (so 2 < 10), then bytewise. */
+function stringnumCmp(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/**
+ * Take (dir 1) or drop (dir -1) the references a rule's instructions hold on tables: a referenced
+ * table cannot be destroyed, and a rule naming a missing table creates it (FreeBSD's compat layer).
+ */
+export function ruleTables(tables: IpfwTables, insns: readonly IpfwInsn[], dir: 1 | -1): void {
+  for (const i of insns)
+    if (i.op === O.IP_SRC_LOOKUP || i.op === O.IP_DST_LOOKUP) {
+      if (dir > 0) tables.ref(i.name)
+      else tables.unref(i.name)
+    }
+}

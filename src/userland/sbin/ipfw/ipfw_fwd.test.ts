@@ -1,0 +1,78 @@
+/**
+ * ipfw fwd and setfib as scripts through the routed lab (a — r — b) in virtual time: `fwd` on input
+ * routes a forwarded packet toward its next hop where the routing table has no route, `fwd ... out`
+ * overrides the route the table chose, `fwd` to one of the router's own addresses delivers the
+ * packet to a local socket; `setfib` is checked against net.fibs (1) as FreeBSD's ipfw does.
+ */
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
+
+test('fwd: next hop on input and on output, local delivery; fwd port and setfib refused as FreeBSD', async () => {
+  const host = virtualHost()
+  const r = await sh(
+    host,
+    `${ROUTED}
+kenv net.inet.ip.fw.default_to_accept=1 > /dev/null
+kldload ipfw
+jexec b ifconfig lo0 inet 10.0.3.3/32 alias
+jexec a ping -c 1 -t 1 10.0.3.3 > /dev/null; echo noroute=$?
+jexec r ipfw add 100 fwd 10.0.2.2 ip from 10.0.1.0/24 to 10.0.3.0/24 in
+jexec a ping -c 2 10.0.3.3 > /dev/null; echo fwd_in=$?
+jexec r ipfw -q delete 100
+jexec r route -q add 10.0.3.0/24 10.0.1.2
+jexec a ping -c 1 -t 1 10.0.3.3 > /dev/null; echo wrongroute=$?
+jexec r ipfw add 200 fwd 10.0.2.2 icmp from 10.0.1.2 to 10.0.3.3 out
+jexec a ping -c 2 10.0.3.3 > /dev/null; echo fwd_out=$?
+jexec r ipfw -q delete 200
+jexec r nc -u -l 9999 &
+nc=$!
+sleep 1
+echo lost | jexec a nc -u -w 1 10.0.9.9 9999 2> /dev/null
+jexec r ipfw add 300 fwd 10.0.1.1 udp from any to 10.0.9.9 9999 in
+echo hello | jexec a nc -u -w 1 10.0.9.9 9999
+sleep 1
+kill $nc
+jexec r ipfw show 300
+ipfw add setfib 1 ip from any to any; echo fib=$?
+ipfw -n add setfib 2 ip from any to any; echo fib_n=$?
+ipfw add 400 setfib 0 ip from any to any; echo fib0=$?
+sysctl net.fibs
+ipfw add fwd 10.0.2.2,8080 ip from any to any; echo port=$?`,
+  )
+  assert.equal(
+    r.out,
+    [
+      'noroute=2',
+      '00100 fwd 10.0.2.2 ip from 10.0.1.0/24 to 10.0.3.0/24 in',
+      'fwd_in=0',
+      // r's route sends 10.0.3.0/24 back toward a; only the fwd rule gets the echo to b.
+      'wrongroute=2',
+      '00200 fwd 10.0.2.2 icmp from 10.0.1.2 to 10.0.3.3 out',
+      'fwd_out=0',
+      '00300 fwd 10.0.1.1 udp from any to 10.0.9.9 9999 in',
+      // The first datagram had no route at r; the second was delivered to r's wildcard socket.
+      'hello',
+      '00300 1 34 fwd 10.0.1.1 udp from any to 10.0.9.9 9999 in',
+      'fib=65',
+      'fib_n=65',
+      '00400 setfib 0 ip from any to any',
+      'fib0=0',
+      'net.fibs: 1',
+      'port=69',
+      '',
+    ].join('\n'),
+  )
+  assert.equal(
+    r.err,
+    [
+      'ipfw: fib too large.',
+      '',
+      'ipfw: fib too large.',
+      '',
+      'ipfw: getsockopt(IP_FW_XADD): Operation not supported (pipe, queue and fwd-to-port rules are not implemented in VirtNet yet)',
+      '',
+    ].join('\n'),
+  )
+})
