@@ -9,6 +9,7 @@ import type { Prison } from '../jail/prison.js'
 import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { ipfw } from '../stack/netpfil/ipfw/ip_fw_chain.js'
 import { SysError } from '../util/errno.js'
+import { dnCtl } from './dummynet_api.js'
 import type { Host } from './host.js'
 import type { IpfwReply, IpfwRequest } from './syscalls.js'
 
@@ -57,5 +58,7 @@ export function ipfwCtl(host: Host, cred: Cred, req: IpfwRequest): IpfwReply {
     case 'set-move':
       ch.setMove(req.from, req.to, req.rule, req.swap)
       return {}
+    case 'dummynet':
+      return dnCtl(host, pr, req.req)
   }
 }

@@ -11,6 +11,8 @@
 
 import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { Slot } from '../stack/net/vnet.js'
+import { dummynetIo } from '../stack/netpfil/ipfw/dummynet/ip_dn_io.js'
+import { dummynetModule } from '../stack/netpfil/ipfw/dummynet/ip_dummynet.js'
 import { ipfwModule } from '../stack/netpfil/ipfw/ip_fw_chain.js'
 import { IpfwHook } from '../stack/netpfil/ipfw/ip_fw2.js'
 import { SysError } from '../util/errno.js'
@@ -71,6 +73,7 @@ export class Kld {
     this.nextAddr += BigInt((def.size + 0xfff) & ~0xfff)
     this.files.push(f)
     if (mod === 'ipfw') this.ipfwAttach()
+    if (mod === 'dummynet') this.dummynetAttach(true)
     return f.id
   }
 
@@ -83,6 +86,22 @@ export class Kld {
     if (this.files.some((x) => KMODS[x.mod]!.deps.includes(f.mod))) throw new SysError('EBUSY', 'kldunload')
     this.files.splice(this.files.indexOf(f), 1)
     if (f.mod === 'ipfw') this.ipfwDetach()
+    if (f.mod === 'dummynet') this.dummynetAttach(false)
+  }
+
+  /** dummynet: ipfw's ip_dn_io_ptr and the sysctls; unloading frees every vnet's pipes and packets. */
+  private dummynetAttach(on: boolean): void {
+    const hook = this.host.env.pfilInet.find('ipfw') as IpfwHook | undefined
+    if (hook !== undefined) hook.dnIo = on ? dummynetIo : null
+    for (const d of dummynetModule.sysctls)
+      if (on) this.host.sysctls.set(d.name, d)
+      else this.host.sysctls.delete(d.name)
+    if (on) return
+    for (const pr of [this.host.prison0, ...this.host.prison0.descendants()]) {
+      const s = pr.vnet.slots[Slot.DUMMYNET]
+      if (s !== undefined) dummynetModule.destroy!(s as never, pr.vnet)
+      pr.vnet.slots[Slot.DUMMYNET] = undefined
+    }
   }
 
   stat(): KldInfo[] {

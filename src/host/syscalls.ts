@@ -177,10 +177,13 @@ export interface RawSocket {
 import type { NgNodeInfo } from '../netgraph/graph.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { RawDatagram } from '../stack/netinet/raw.js'
+import type { DnObj, DnRequest } from '../stack/netpfil/ipfw/dummynet/dn_h.js'
 import type { IpfwDynInfo, IpfwRuleInfo, IpfwRuleSpec } from '../stack/netpfil/ipfw/ip_fw_rule.js'
 
 export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
 export type { SysctlCType } from '../stack/net/sysctl.js'
+export type * from '../stack/netpfil/ipfw/dummynet/dn_h.js'
+export { DN_MAX_ID, FQ_CODEL_DEFAULTS } from '../stack/netpfil/ipfw/dummynet/dn_h.js'
 export type {
   ActionCode,
   IpfwDynInfo,
@@ -218,6 +221,8 @@ export type IpfwRequest =
   | { op: 'list' }
   | { op: 'set-enable'; enable: number; disable: number }
   | { op: 'set-move'; from: number; to: number; rule: boolean; swap: boolean }
+  /** IP_DUMMYNET3: pipes, queues and schedulers (dummynet_api.ts); ENOPROTOOPT without the module. */
+  | { op: 'dummynet'; req: DnRequest }
 
 export interface IpfwReply {
   rules?: IpfwRuleInfo[]
@@ -225,6 +230,8 @@ export interface IpfwReply {
   count?: number
   /** Bit i: set i disabled. */
   disabledSets?: number
+  /** dummynet listings. */
+  dn?: DnObj[]
 }
 
 /**

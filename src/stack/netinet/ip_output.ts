@@ -107,7 +107,11 @@ export function ipSend(
 ): OutError {
   // pfil(9) output hooks, before fragmentation as in ip_output(); forwarded packets pass here too.
   const pf = v.env.pfilInet
-  if (pf.nOut !== 0 && pf.runOut(v, m, ifp) !== PFIL.PASS) return forwarded ? undefined : 'EACCES'
+  if (pf.nOut !== 0) {
+    const r = pf.runOut(v, m, ifp)
+    // Dropped by a filter: EACCES for a local sender; queued by dummynet: sent later, no error.
+    if (r !== PFIL.PASS) return forwarded || r === PFIL.QUEUED ? undefined : 'EACCES'
+  }
   // The interface's hwassist: a deferred TCP checksum is finished here unless it may stay deferred.
   if (m.csumL4 && (m.len > mtu || !ifOffloadsCsum(ifp))) inDelayedCksum(m)
   if (m.len <= mtu) return ifp.output(ifp, m, nextHop, bcast, forwarded)

@@ -19,6 +19,9 @@ import type { Vnet } from '../../net/vnet.js'
 import { icmpError } from '../../netinet/icmp.js'
 import { tcpRespond } from '../../netinet/tcp/tcp_subr.js'
 import { tcp } from '../../netinet/tcp/tcp_var.js'
+import { DN_MAX_ID } from './dummynet/dn_h.js'
+import { DnTag } from './dummynet/dn_tag.js'
+import { DN_IO, dnTagRelease, type dummynetIo } from './dummynet/ip_dn_io.js'
 import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
 import { MATCH } from './ip_fw_dynamic.js'
 import { type PktFacts, readFacts } from './ip_fw_facts.js'
@@ -98,17 +101,19 @@ const VERDICT_PASS = 0
 const VERDICT_DENY = 1
 const VERDICT_REJECT = 2
 const VERDICT_RESET = 3
+/** pipe/queue: `ch.dnRule` at index `ch.dnSlot` sent the packet to dummynet. */
+const VERDICT_DUMMYNET = 4
 
 /**
  * ipfw_chk: run the chain over the packet. Returns a VERDICT_*; `ch.rejectCode` holds the ICMP code
  * for VERDICT_REJECT.
  */
-export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number): number {
+export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start = 0): number {
   const rules = ch.rules
   const n = rules.length
   const base = ch.nest * 16
   let depth = 0
-  let i = 0
+  let i = start
   p.dynDir = -1
   p.dynIdx = -1
   while (i < n) {
@@ -198,6 +203,11 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number): numbe
       case A.RETURN:
         i = depth > 0 ? ch.callStack[base + --depth]! : i + 1
         break
+      case A.PIPE:
+      case A.QUEUE:
+        ch.dnRule = f
+        ch.dnSlot = i
+        return VERDICT_DUMMYNET
       default:
         // Actions the kernel refuses to install; never reached.
         return VERDICT_DENY
@@ -216,8 +226,10 @@ function jump(ch: IpfwChain, f: KRule, i: number): number {
 export class IpfwHook implements PfilHook {
   readonly name = IPFW_HOOK
   readonly cfg: IpfwConfig
-  readonly input = (v: Vnet, m: Mbuf, ifp: Ifnet, dir: number) => ipfwCheckPacket(v, m, ifp, dir)
+  readonly input = (v: Vnet, m: Mbuf, ifp: Ifnet, dir: number) => ipfwCheckPacket(v, m, ifp, dir, this.dnIo)
   readonly output = this.input
+  /** ip_dn_io_ptr: dummynet's entry while that module is loaded; pipe/queue rules drop without it. */
+  dnIo: typeof dummynetIo | null = null
 
   constructor(cfg: IpfwConfig) {
     this.cfg = cfg
@@ -225,9 +237,23 @@ export class IpfwHook implements PfilHook {
 }
 
 /** ipfw_check_packet: the verdict carried out. Takes m unless it passes. */
-export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): number {
+export function ipfwCheckPacket(
+  v: Vnet,
+  m: Mbuf,
+  ifp: Ifnet,
+  dir: number,
+  dnIo: typeof dummynetIo | null = null,
+): number {
   const ch = ipfw(v)
   if (ch.enable === 0) return PFIL.PASS
+  // Back from dummynet: pass (one_pass) or resume after the rule that sent it.
+  let start = 0
+  const tag = m.tag
+  if (tag !== null && tag instanceof DnTag) {
+    start = resumeAt(ch, tag)
+    dnTagRelease(v, m)
+    if (ch.onePass !== 0) return PFIL.PASS
+  }
   const p = ch.facts[ch.nest < 3 ? ch.nest : 3]!
   if (!readFacts(p, m)) {
     ch.stats.pullupFailed++
@@ -241,12 +267,25 @@ export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numb
     v.env.pool.put(m)
     return PFIL.CONSUMED
   }
-  ch.nest++
   let verdict: number
-  try {
-    verdict = ipfwChk(v, ch, p, v.env.clock.now())
-  } finally {
-    ch.nest--
+  for (;;) {
+    ch.nest++
+    try {
+      verdict = ipfwChk(v, ch, p, v.env.clock.now(), start)
+    } finally {
+      ch.nest--
+    }
+    if (verdict !== VERDICT_DUMMYNET) break
+    const f = ch.dnRule!
+    if (dnIo === null) {
+      v.env.pool.put(m)
+      return PFIL.CONSUMED
+    }
+    const fsNr = f.spec.actionArg + (f.spec.action === A.PIPE ? 2 * DN_MAX_ID : 0)
+    if (dnIo(v, m, ifp, dir, fsNr, f, ch.dnSlot, f.num, p) !== DN_IO.FAST) return PFIL.QUEUED
+    // Straight through an idle, unlimited pipe: on with the rules, as after a reinjection.
+    if (ch.onePass !== 0) return PFIL.PASS
+    start = ch.dnSlot + 1
   }
   if (verdict === VERDICT_PASS) return PFIL.PASS
   if (verdict === VERDICT_REJECT) {
@@ -275,4 +314,12 @@ export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numb
   }
   v.env.pool.put(m)
   return PFIL.CONSUMED
+}
+
+/** Where a reinjected packet resumes: after its rule, or after that rule's number if it is gone. */
+function resumeAt(ch: IpfwChain, t: DnTag): number {
+  const rules = ch.rules
+  if (rules[t.slot] === t.rule) return t.slot + 1
+  const i = rules.indexOf(t.rule as KRule)
+  return i >= 0 ? i + 1 : ch.firstAtLeast(t.ruleNum + 1)
 }

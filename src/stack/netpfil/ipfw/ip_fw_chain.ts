@@ -103,6 +103,9 @@ export class IpfwChain {
   readonly facts = [new PktFacts(), new PktFacts(), new PktFacts(), new PktFacts()]
   /** ICMP code of the last reject verdict. */
   rejectCode = 0
+  /** The pipe/queue rule of the last dummynet verdict and its index. */
+  dnRule: KRule | null = null
+  dnSlot = 0
 
   constructor(v: Vnet, cfg: IpfwConfig) {
     this.defaultToAccept = cfg.defaultToAccept
@@ -264,6 +267,7 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
   if (!A_IMPLEMENTED.has(s.action)) throw new SysError('EOPNOTSUPP', 'ipfw')
   if ((s.action === A.SKIPTO || s.action === A.CALL) && !int(s.actionArg, 0, IPFW_DEFAULT_RULE)) bad()
   if (s.action === A.REJECT && !int(s.actionArg, 0, 255)) bad()
+  if ((s.action === A.PIPE || s.action === A.QUEUE) && !int(s.actionArg, 0, 65535)) bad()
   const insns: IpfwInsn[] = []
   for (const i of s.insns) {
     if (!OPCODES.has(i.op) || !int(i.arg, -0x80000000, 0xffffffff) || !int(i.arg2, -0x80000000, 0xffffffff))

@@ -74,6 +74,8 @@ export const A_IMPLEMENTED: ReadonlySet<number> = new Set([
   A.CALL,
   A.RETURN,
   A.CHECK_STATE,
+  A.PIPE,
+  A.QUEUE,
 ])
 
 export interface IpfwInsn {

@@ -15,6 +15,7 @@ import { asSysError, CmdError, EX } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import type { Command, Io, Proc } from '../../types.js'
 import { CompileError, compileRule } from './compile.js'
+import { DnExit, dummynetCmd } from './dummynet.js'
 import { type ShowOpts, showDyn, showRule } from './show.js'
 
 const EX_UNAVAILABLE = 69
@@ -400,10 +401,16 @@ async function ipfwMain(av: readonly string[], io: Io, proc: Proc, inherited: Fl
       }
       return 0
     }
-    case 'nat':
     case 'pipe':
     case 'queue':
     case 'sched':
+      try {
+        return await dummynetCmd('ipfw', cmd, rest, io, proc, f)
+      } catch (e) {
+        if (e instanceof DnExit) throw new IpfwExit(e.message, e.status)
+        throw e
+      }
+    case 'nat':
     case 'table':
       throw new IpfwExit(
         `${cmd}: not yet supported in VirtNet (ipfw nat, dummynet and tables are later work)`,
