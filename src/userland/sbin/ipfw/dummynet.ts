@@ -513,9 +513,9 @@ export async function dummynetCmd(
           call({ op: 'delete', what, nr: n }, 'rule 1: setsockopt(IP_DUMMYNET_DEL)', 1)
         } catch (e) {
           if (!(e instanceof DnExit) || e.status === EX_UNAVAILABLE) throw e
-          // ipfw_delete_pipe warns (naming "rule 1", as FreeBSD does) and goes on.
+          // ipfw_delete_pipe warns (naming "rule 1", as FreeBSD does), returns 1 and the rest go on.
           io.stderr.write(`${tool}: ${e.message}\n`)
-          exit = EX_UNAVAILABLE
+          exit = 1
         }
       }
       if (exit !== 0 && !f.force) throw new DnExit('', exit)

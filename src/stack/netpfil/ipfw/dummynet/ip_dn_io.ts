@@ -26,7 +26,7 @@ import type { PktFacts } from '../ip_fw_facts.js'
 import { type DnQueue, FlowTable, redDrops } from './dn_queue.js'
 import type { SchedEnv } from './dn_sched.js'
 import type { DnTag } from './dn_tag.js'
-import { DN_MAX_FLOWS, type DnFsk, type DnSchk, DnSi, type DnState, dummynet } from './ip_dummynet.js'
+import { type DnFsk, type DnSchk, DnSi, type DnState, dummynet } from './ip_dummynet.js'
 
 /** What dummynet_io did with the packet. */
 export const DN_IO = {
@@ -94,7 +94,7 @@ function findSi(st: DnState, s: DnSchk, fsNr: number): DnSi | null {
     if (s.si === null) s.si = newSi(st, s)
     return s.si
   }
-  if (s.siht === null) s.siht = new FlowTable<DnSi>(s.buckets, DN_MAX_FLOWS)
+  if (s.siht === null) s.siht = new FlowTable<DnSi>(s.buckets, st.maxFlows)
   const key = st.keyFid
   key.set(s.mask, st.pktFid, fsNr)
   let si = s.siht.find(key, 0)

@@ -145,6 +145,8 @@ export class DnState {
   redLookupDepth = 256
   redAvgPktSize = 512
   redMaxPktSize = 1500
+  /** Most flow queues per flowset and instances per scheduler (DN_MAX_FLOWS; tests lower it). */
+  maxFlows = DN_MAX_FLOWS
   siCount = 0
   queueCount = 0
   private nextSiId = 1
@@ -370,7 +372,7 @@ export class DnState {
 
   private attach(f: DnFsk, s: DnSchk): void {
     f.sched = s
-    f.qht = s.type.multiqueue ? new FlowTable<DnQueue>(f.cfg.buckets, DN_MAX_FLOWS) : null
+    f.qht = s.type.multiqueue ? new FlowTable<DnQueue>(f.cfg.buckets, this.maxFlows) : null
   }
 
   /** Unlink a flowset from its scheduler, freeing its queues. */
@@ -399,7 +401,7 @@ export class DnState {
       if (f.sched === s) {
         this.detach(f)
         f.sched = s
-        f.qht = s.type.multiqueue ? new FlowTable<DnQueue>(f.cfg.buckets, DN_MAX_FLOWS) : null
+        f.qht = s.type.multiqueue ? new FlowTable<DnQueue>(f.cfg.buckets, this.maxFlows) : null
       }
     const pool = this.v.env.pool
     s.forEachSi((si) => {
