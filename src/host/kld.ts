@@ -6,7 +6,8 @@
  * environment held it at load time. Unloading undoes all of it.
  *
  * Host state only (kept on the Host); only prison0's root may load, unload or set the environment.
- * ipfw_nat and dummynet load but do nothing yet: their kernel parts are later work.
+ * Loading dummynet gives ipfw its pipe/queue entry and the net.inet.ip.dummynet sysctls; unloading
+ * it frees every vnet's pipes and the packets they hold. ipfw_nat loads but does nothing yet.
  */
 
 import { type Cred, Priv, privCheck } from '../jail/priv.js'

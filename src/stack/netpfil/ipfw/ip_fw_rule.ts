@@ -42,7 +42,7 @@ export const O = {
 
 export type Opcode = (typeof O)[keyof typeof O]
 
-/** Actions. nat/pipe/queue/fwd/setfib are recognised but not yet implemented (EOPNOTSUPP). */
+/** Actions. nat/fwd/setfib are recognised but not yet implemented (EOPNOTSUPP). */
 export const A = {
   ALLOW: 1,
   DENY: 2,
@@ -63,7 +63,7 @@ export const A = {
 
 export type ActionCode = (typeof A)[keyof typeof A]
 
-/** Actions the kernel accepts today; the others are for the NAT and dummynet work. */
+/** Actions the kernel accepts today; the others are for the NAT work and later. */
 export const A_IMPLEMENTED: ReadonlySet<number> = new Set([
   A.ALLOW,
   A.DENY,

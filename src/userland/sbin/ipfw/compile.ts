@@ -5,7 +5,7 @@
  * FreeBSD's texts with its sysexits status (EX_DATAERR or EX_USAGE); nothing here talks to the
  * kernel.
  *
- * nat, pipe, queue, fwd and setfib compile (their kernel parts are later work and refuse them);
+ * nat, pipe, queue, fwd and setfib compile (the kernel refuses nat, fwd and setfib for now);
  * tee and divert, limit and tables are refused here with a plain "not supported" message.
  */
 

@@ -6,7 +6,7 @@
  *
  * Rules are compiled here (compile.ts) and printed back from what the kernel holds (show.ts); the
  * kernel is reached only through Syscalls.ipfwCtl. Messages and exit statuses follow ipfw2.c.
- * nat, pipe, queue, sched and table commands are later work and say so.
+ * pipe, queue and sched go to dummynet.ts (shared with dnctl); nat and table commands are later work.
  */
 
 import { IPFW_DEFAULT_RULE, type IpfwReply, type IpfwRequest } from '../../../host/syscalls.js'
@@ -86,7 +86,7 @@ function sysFail(what: string, e: unknown, status = EX_UNAVAILABLE): never {
   if (err.op === 'socket') throw new IpfwExit(`socket: ${err.strerror}`, EX_UNAVAILABLE)
   let msg = `${what}: ${err.strerror}`
   if (err.code === 'EOPNOTSUPP')
-    msg += ' (nat, pipe, queue, fwd and setfib rules are not implemented in VirtNet yet)'
+    msg += ' (nat, fwd and setfib rules are not implemented in VirtNet yet)'
   throw new IpfwExit(msg, status)
 }
 
