@@ -443,3 +443,33 @@ sysctl net.inet.ip.dummynet.io_pkt; echo sysctl=$?`,
     ].join('\n'),
   )
 })
+
+test('packets held in a pipe are freed when the jail (and its vnet) goes, or dummynet is unloaded', async () => {
+  const host = virtualHost()
+  assert.equal((await sh(host, LAB)).status, 0)
+  const before = host.env.pool.inUse
+  const r = await sh(
+    host,
+    `jexec r ipfw pipe 1 config delay 5000
+jexec r ipfw -q add 100 pipe 1 icmp from 10.0.1.2 to any in
+jexec a ping -c 5 -i 0.01 -t 1 10.0.2.2 > /dev/null
+jexec r sysctl -n net.inet.ip.dummynet.io_pkt
+jail -r r
+sleep 6`,
+  )
+  assert.equal(r.out, '5\n')
+  assert.equal(host.env.pool.inUse, before)
+  const h2 = virtualHost()
+  assert.equal((await sh(h2, LAB)).status, 0)
+  const before2 = h2.env.pool.inUse
+  const r2 = await sh(
+    h2,
+    `jexec r ipfw pipe 1 config delay 5000
+jexec r ipfw -q add 100 pipe 1 icmp from 10.0.1.2 to any in
+jexec a ping -c 5 -i 0.01 -t 1 10.0.2.2 > /dev/null
+kldunload dummynet
+jexec a ping -c 1 -t 1 10.0.2.2 > /dev/null; echo dropped=$?`,
+  )
+  assert.equal(r2.out, 'dropped=2\n')
+  assert.equal(h2.env.pool.inUse, before2)
+})

@@ -85,8 +85,7 @@ function sysFail(what: string, e: unknown, status = EX_UNAVAILABLE): never {
   const err: SysError = asSysError(e)
   if (err.op === 'socket') throw new IpfwExit(`socket: ${err.strerror}`, EX_UNAVAILABLE)
   let msg = `${what}: ${err.strerror}`
-  if (err.code === 'EOPNOTSUPP')
-    msg += ' (nat, fwd and setfib rules are not implemented in VirtNet yet)'
+  if (err.code === 'EOPNOTSUPP') msg += ' (nat, fwd and setfib rules are not implemented in VirtNet yet)'
   throw new IpfwExit(msg, status)
 }
 

@@ -287,7 +287,11 @@ function rearm(si: DnSi): void {
 
 function siTimer(st: DnState, si: DnSi): void {
   const v = st.v
-  if (v.destroyed) return
+  if (v.destroyed) {
+    // The vnet went away with packets in its pipes: free them all (VNET_SYSUNINIT's dummynet flush).
+    st.flush()
+    return
+  }
   const now = v.env.clock.now()
   if (si.active && now >= si.nextServe) serve(si, now)
   while (si.dlHead !== null && tagOf(si.dlHead).outTime <= now) {

@@ -434,11 +434,11 @@ export class DnState {
   private configPipe(nr: number, link: DnLinkCfg, fs: DnFsCfg, sch: DnSchCfg): void {
     nr = this.checkNr(nr)
     const l = this.checkLink(link)
-    const [, mask, buckets, fq] = this.checkSch({ ...sch, type: '' }, undefined, this.wf2q)
+    // Scheduler N keeps its type unless one is given (new pipes get WF2Q+).
+    const [type, mask, buckets, fq] = this.checkSch(sch, this.schk.get(nr), this.wf2q)
     const fcfg = this.checkFs({ ...fs, mask: null }, nr + DN_MAX_ID)
-    const s = this.schk.get(nr)
-    this.setSched(nr, s?.type ?? this.wf2q, mask, buckets, l, s?.fq ?? fq)
-    const fifo = this.setSched(nr + DN_MAX_ID, FIFO, mask, buckets, l, fq)
+    this.setSched(nr, type, mask, buckets, l, fq)
+    const fifo = this.setSched(nr + DN_MAX_ID, FIFO, mask, buckets, l, FQ_CODEL_DEFAULTS)
     fifo.fs = this.setFs(nr + 2 * DN_MAX_ID, fcfg)
   }
 
