@@ -127,7 +127,7 @@ function findQueue(st: DnState, fs: DnFsk, si: DnSi, fsNr: number): DnQueue | nu
 
 /**
  * dummynet_io: m was sent to flowset fsNr by an ipfw rule (`rule` at index `slot`) in direction
- * dir on ifp; p holds its header fields. Returns DN_IO.FAST when m may go on at once (no tag left
+ * dir on ifp at time now (ns); p holds its header fields. Returns DN_IO.FAST when m may go on at once (no tag left
  * on it), else DN_IO.TAKEN.
  */
 export function dummynetIo(
@@ -140,9 +140,9 @@ export function dummynetIo(
   slot: number,
   ruleNum: number,
   p: PktFacts,
+  now: number,
 ): number {
   const st = dummynet(v)
-  const now = v.env.clock.now()
   st.stats.ioPkt++
   const fs = st.fsk.get(fsNr)
   if (fs === undefined || fs.sched === null) return dropIt(st, m)
