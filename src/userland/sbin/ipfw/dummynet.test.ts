@@ -473,3 +473,37 @@ jexec a ping -c 1 -t 1 10.0.2.2 > /dev/null; echo dropped=$?`,
   assert.equal(r2.out, 'dropped=2\n')
   assert.equal(h2.env.pool.inUse, before2)
 })
+
+test('a queue in bytes, and the slot limit ipfw checks against net.inet.ip.dummynet.pipe_slot_limit', async () => {
+  const host = virtualHost()
+  const r = await sh(
+    host,
+    `${LAB}
+jexec r ipfw pipe 1 config bw 1Mbit/s queue 3000B
+jexec r ipfw -q add 100 pipe 1 icmp from 10.0.1.2 to any in
+jexec a ping -c 20 -i 0.001 -s 1022 10.0.2.2 | grep transmitted
+jexec r ipfw pipe show | head -2 | tail -1
+jexec r ipfw pipe show | tail -1
+jexec r ipfw pipe 2 config queue 150; echo over=$?
+jexec r sysctl net.inet.ip.dummynet.pipe_slot_limit=200
+jexec r ipfw pipe 2 config queue 150; echo raised=$?
+jexec r ipfw pipe 2 show | head -2 | tail -1`,
+  )
+  assert.equal(
+    r.out,
+    [
+      // 1050-byte packets every 1 ms, one leaving every 8.4 ms: a packet is refused once more than
+      // 3000 bytes wait (the check comes before the packet is added, as dn_enqueue does), so the
+      // queue holds three; p0 goes on the link, p1-p3 queue, p9 and p17 take the freed places.
+      '20 packets transmitted, 6 packets received, 70.0% packet loss',
+      'q131073 3000 B 0 flows (1 buckets) sched 65537 weight 0 lmax 0 pri 0 droptail',
+      '  0 ip           0.0.0.0/0             0.0.0.0/0       20    21000  0    0  14',
+      'over=65',
+      'net.inet.ip.dummynet.pipe_slot_limit: 100 -> 200',
+      'raised=0',
+      'q131074 150 sl. 0 flows (1 buckets) sched 65538 weight 0 lmax 0 pri 0 droptail',
+      '',
+    ].join('\n'),
+  )
+  assert.equal(r.err, 'ipfw: 2 <= queue size <= 100\n')
+})
