@@ -6,7 +6,7 @@
  */
 
 import type { Prison } from '../jail/prison.js'
-import { dummynet } from '../stack/netpfil/ipfw/dummynet/ip_dummynet.js'
+import { dummynet } from '../stack/netpfil/ipfw/dummynet/dn_module.js'
 import { SysError } from '../util/errno.js'
 import type { Host } from './host.js'
 import type { DnRequest, IpfwReply } from './syscalls.js'

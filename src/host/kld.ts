@@ -12,8 +12,8 @@
 
 import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { Slot } from '../stack/net/vnet.js'
+import { dummynetModule } from '../stack/netpfil/ipfw/dummynet/dn_module.js'
 import { dummynetIo } from '../stack/netpfil/ipfw/dummynet/ip_dn_io.js'
-import { dummynetModule } from '../stack/netpfil/ipfw/dummynet/ip_dummynet.js'
 import { ipfwModule } from '../stack/netpfil/ipfw/ip_fw_chain.js'
 import { IpfwHook } from '../stack/netpfil/ipfw/ip_fw2.js'
 import { SysError } from '../util/errno.js'

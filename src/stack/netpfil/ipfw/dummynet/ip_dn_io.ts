@@ -23,10 +23,11 @@ import { ip } from '../../../netinet/ip.js'
 import { ipInput } from '../../../netinet/ip_input.js'
 import { ipSend } from '../../../netinet/ip_output.js'
 import type { PktFacts } from '../ip_fw_facts.js'
+import { dummynet } from './dn_module.js'
 import { type DnQueue, FlowTable, redDrops } from './dn_queue.js'
 import type { SchedEnv } from './dn_sched.js'
 import type { DnTag } from './dn_tag.js'
-import { type DnFsk, type DnSchk, DnSi, type DnState, dummynet } from './ip_dummynet.js'
+import { type DnFsk, type DnSchk, DnSi, type DnState } from './ip_dummynet.js'
 
 /** What dummynet_io did with the packet. */
 export const DN_IO = {

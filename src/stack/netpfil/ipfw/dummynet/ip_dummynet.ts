@@ -1,7 +1,7 @@
 /**
  * One vnet's dummynet (FreeBSD's V_dn_cfg and the configuration half of ip_dummynet.c): schedulers
- * with their links (pipes), flowsets (queues), scheduler instances and flow queues, the
- * net.inet.ip.dummynet.* knobs and counters, and the control operations behind `ipfw pipe|queue|
+ * with their links (pipes), flowsets (queues), scheduler instances and flow queues, the values
+ * of the net.inet.ip.dummynet.* knobs (dn_module.ts declares them), and the operations behind `ipfw pipe|queue|
  * sched` and dnctl: config, delete, flush, list. A pipe N is FreeBSD's three objects: link and
  * WF2Q+ scheduler N, a FIFO scheduler N+65536 on the same link parameters, and the flowset
  * N+131072 that `pipe N` rules feed.
@@ -14,8 +14,7 @@ import type { Mbuf } from '../../../../buf/mbuf.js'
 import type { Timer } from '../../../../util/clock.js'
 import { SysError } from '../../../../util/errno.js'
 import type { Rng } from '../../../../util/rng.js'
-import { intKnob, type SysctlDecl } from '../../../net/sysctl.js'
-import { Slot, type Vnet, type VnetModule, vstate } from '../../../net/vnet.js'
+import type { Vnet } from '../../../net/vnet.js'
 import {
   DN_MAX_ID,
   type DnFsCfg,
@@ -124,8 +123,6 @@ export class DnStats {
   ioPktFast = 0
   ioPktDrop = 0
 }
-
-const DN_HAVE_MASK = 1
 
 export class DnState {
   readonly schk = new Map<number, DnSchk>()
@@ -536,11 +533,6 @@ export class DnState {
     }
     return out
   }
-
-  /** The `flags` FreeBSD prints for a scheduler. */
-  static schedFlags(mask: DnMask | null): number {
-    return mask === null ? 0 : DN_HAVE_MASK
-  }
 }
 
 function emptyFs(): DnFsCfg {
@@ -579,83 +571,4 @@ function flowObj(fid: FlowId, ni: FlowStats, bucket: number): DnObj {
     lenBytes: ni.lenBytes,
     drops: ni.drops,
   }
-}
-
-const range = (min: number, max: number) => ({ min, max })
-
-function counter(name: string, descr: string, get: (s: DnState) => number): SysctlDecl {
-  return { name, descr, kind: 'int', ctype: 'long', scope: 'vnet', get: (v) => get(dummynet(v)) }
-}
-
-export const dummynetModule: VnetModule<DnState> = {
-  name: 'dummynet',
-  slot: Slot.DUMMYNET,
-  create: (v) => new DnState(v),
-  destroy: (s) => s.flush(),
-  sysctls: [
-    intKnob(
-      'net.inet.ip.dummynet.hash_size',
-      'Default hash table size',
-      dummynet,
-      'hashSize',
-      range(16, 65536),
-    ),
-    intKnob(
-      'net.inet.ip.dummynet.pipe_slot_limit',
-      'Upper limit in slots for pipe queue.',
-      dummynet,
-      'pipeSlotLimit',
-      range(1, 0x7fffffff),
-    ),
-    intKnob(
-      'net.inet.ip.dummynet.pipe_byte_limit',
-      'Upper limit in bytes for pipe queue.',
-      dummynet,
-      'pipeByteLimit',
-      range(1, 0x7fffffff),
-    ),
-    intKnob('net.inet.ip.dummynet.io_fast', 'Enable fast dummynet io.', dummynet, 'ioFast', range(0, 1)),
-    intKnob('net.inet.ip.dummynet.debug', 'Dummynet debug level', dummynet, 'debug', range(0, 0x7fffffff)),
-    intKnob('net.inet.ip.dummynet.expire', 'Expire empty queues/pipes', dummynet, 'expire', range(0, 1)),
-    intKnob(
-      'net.inet.ip.dummynet.red_lookup_depth',
-      'Depth of RED lookup table',
-      dummynet,
-      'redLookupDepth',
-      range(1, 0x7fffffff),
-    ),
-    intKnob(
-      'net.inet.ip.dummynet.red_avg_pkt_size',
-      'RED Medium packet size',
-      dummynet,
-      'redAvgPktSize',
-      range(1, 0x7fffffff),
-    ),
-    intKnob(
-      'net.inet.ip.dummynet.red_max_pkt_size',
-      'RED Max packet size',
-      dummynet,
-      'redMaxPktSize',
-      range(1, 0x7fffffff),
-    ),
-    counter('net.inet.ip.dummynet.io_pkt', 'Number of packets passed to dummynet.', (s) => s.stats.ioPkt),
-    counter(
-      'net.inet.ip.dummynet.io_pkt_fast',
-      'Number of packets bypassed dummynet scheduler.',
-      (s) => s.stats.ioPktFast,
-    ),
-    counter(
-      'net.inet.ip.dummynet.io_pkt_drop',
-      'Number of packets dropped by dummynet.',
-      (s) => s.stats.ioPktDrop,
-    ),
-    counter('net.inet.ip.dummynet.schk_count', 'Number of schedulers', (s) => s.schk.size),
-    counter('net.inet.ip.dummynet.si_count', 'Number of scheduler instances', (s) => s.siCount),
-    counter('net.inet.ip.dummynet.fsk_count', 'Number of flowsets', (s) => s.fsk.size),
-    counter('net.inet.ip.dummynet.queue_count', 'Number of queues', (s) => s.queueCount),
-  ],
-}
-
-export function dummynet(v: Vnet): DnState {
-  return vstate(v, dummynetModule)
 }
