@@ -11,7 +11,7 @@
  */
 
 import { Host } from '../src/host/host.js'
-import { type DnFsCfg, IpfwAction, type IpfwRuleSpec, type Syscalls } from '../src/host/syscalls.js'
+import { DN_FS_DEFAULTS, IpfwAction, type IpfwRuleSpec, type Syscalls } from '../src/host/syscalls.js'
 import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
 import { buildChain } from './chain.js'
 import { measureForward } from './forward.js'
@@ -24,25 +24,13 @@ const TARGET_RATIO = 0.5
 const DELAY_MS = 5
 
 function pipeConfig(sys: Syscalls, delay: number): void {
-  const fs: DnFsCfg = {
-    qsize: 0,
-    qbytes: false,
-    plr: 0,
-    weight: 0,
-    lmax: 0,
-    pri: 0,
-    schedNr: 0,
-    mask: null,
-    buckets: 0,
-    red: null,
-  }
   sys.ipfwCtl({
     op: 'dummynet',
     req: {
       op: 'config-pipe',
       nr: 1,
       link: { bw: 0, delay, burst: 0 },
-      fs,
+      fs: DN_FS_DEFAULTS,
       sch: { type: '', mask: null, buckets: 0, fqCodel: null },
     },
   })

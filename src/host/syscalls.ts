@@ -183,7 +183,7 @@ import type { IpfwDynInfo, IpfwRuleInfo, IpfwRuleSpec } from '../stack/netpfil/i
 export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
 export type { SysctlCType } from '../stack/net/sysctl.js'
 export type * from '../stack/netpfil/ipfw/dummynet/dn_h.js'
-export { DN_MAX_ID, FQ_CODEL_DEFAULTS } from '../stack/netpfil/ipfw/dummynet/dn_h.js'
+export { DN_FS_DEFAULTS, DN_MAX_ID, FQ_CODEL_DEFAULTS } from '../stack/netpfil/ipfw/dummynet/dn_h.js'
 export type {
   ActionCode,
   IpfwDynInfo,

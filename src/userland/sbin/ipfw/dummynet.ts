@@ -24,6 +24,7 @@ import {
 } from '../../../host/syscalls.js'
 import { asSysError, EX, ip } from '../../common.js'
 import type { Io, Proc } from '../../types.js'
+import { ask } from './ipfw.js'
 import { PROTO_NAMES } from './names.js'
 
 const EX_UNAVAILABLE = 69
@@ -445,26 +446,6 @@ function parseRanges(tool: string, args: readonly string[], io: Io): number[] {
       out.push(lo, hi)
     }
   return out
-}
-
-async function ask(io: Io): Promise<boolean> {
-  io.stdout.write('Are you sure? [yn] ')
-  let buf = ''
-  for (;;) {
-    const nl = buf.indexOf('\n')
-    if (nl >= 0) {
-      const c = buf.slice(0, nl).trim().toUpperCase()[0]
-      buf = buf.slice(nl + 1)
-      if (c === 'Y' || c === 'N') {
-        io.stdout.write('\n')
-        return c === 'Y'
-      }
-      continue
-    }
-    const chunk = await io.stdin.read()
-    if (chunk === null) return false
-    buf += chunk
-  }
 }
 
 /**

@@ -107,7 +107,8 @@ function ruleRange(s: string): [number, number] | null {
   return [lo, hi]
 }
 
-async function ask(io: Io): Promise<boolean> {
+/** ipfw_flush's question; also dummynet's flush (dummynet.ts). */
+export async function ask(io: Io): Promise<boolean> {
   io.stdout.write('Are you sure? [yn] ')
   let buf = ''
   for (;;) {

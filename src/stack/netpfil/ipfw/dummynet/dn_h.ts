@@ -124,6 +124,20 @@ export type DnObj =
       drops: number
     }
 
+/** A flowset with every setting at its default (50 slots, no loss, droptail, no mask). */
+export const DN_FS_DEFAULTS: Readonly<DnFsCfg> = {
+  qsize: 0,
+  qbytes: false,
+  plr: 0,
+  weight: 0,
+  lmax: 0,
+  pri: 0,
+  schedNr: 0,
+  mask: null,
+  buckets: 0,
+  red: null,
+}
+
 export interface DnReply {
   objs?: DnObj[]
 }

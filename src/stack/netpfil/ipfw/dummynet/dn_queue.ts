@@ -269,3 +269,38 @@ export function redDrops(
   }
   return false
 }
+
+/** A FIFO list of queues linked through DnQueue.snext (a scheduler's active or new/old lists). */
+export class QList {
+  head: DnQueue | null = null
+  tail: DnQueue | null = null
+
+  push(q: DnQueue): void {
+    q.snext = null
+    if (this.tail === null) this.head = q
+    else this.tail.snext = q
+    this.tail = q
+  }
+
+  pop(): DnQueue | null {
+    const q = this.head
+    if (q === null) return null
+    this.head = q.snext
+    if (this.head === null) this.tail = null
+    q.snext = null
+    return q
+  }
+
+  /** Unlink q wherever it is (O(length)). */
+  remove(q: DnQueue): void {
+    let prev: DnQueue | null = null
+    for (let x = this.head; x !== null; prev = x, x = x.snext)
+      if (x === q) {
+        if (prev === null) this.head = x.snext
+        else prev.snext = x.snext
+        if (this.tail === x) this.tail = prev
+        x.snext = null
+        return
+      }
+  }
+}

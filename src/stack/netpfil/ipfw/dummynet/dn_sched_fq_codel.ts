@@ -12,32 +12,10 @@
 import type { Mbuf, MbufPool } from '../../../../buf/mbuf.js'
 import { checksum } from '../../../../wire/checksum.js'
 import type { FqCodelCfg } from './dn_h.js'
-import { DnQueue, type FlowId } from './dn_queue.js'
+import { DnQueue, type FlowId, QList } from './dn_queue.js'
 import type { DnSchedInst, DnSchedType, SchedEnv } from './dn_sched.js'
 
 const US_NS = 1000
-
-/** A FIFO list of queues through DnQueue.snext. */
-class QList {
-  head: DnQueue | null = null
-  tail: DnQueue | null = null
-
-  push(q: DnQueue): void {
-    q.snext = null
-    if (this.tail === null) this.head = q
-    else this.tail.snext = q
-    this.tail = q
-  }
-
-  pop(): DnQueue | null {
-    const q = this.head
-    if (q === null) return null
-    this.head = q.snext
-    if (this.head === null) this.tail = null
-    q.snext = null
-    return q
-  }
-}
 
 class FqCodelInst implements DnSchedInst {
   private readonly flows: DnQueue[]

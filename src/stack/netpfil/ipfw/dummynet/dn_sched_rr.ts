@@ -6,57 +6,40 @@
  * It only orders queues: limits, loss and the link are the generic code's. No allocation.
  */
 
-import type { DnQueue } from './dn_queue.js'
+import { type DnQueue, QList } from './dn_queue.js'
 import type { DnSchedInst, DnSchedType } from './dn_sched.js'
 
 class RrInst implements DnSchedInst {
-  private head: DnQueue | null = null
-  private tail: DnQueue | null = null
-
-  private push(q: DnQueue): void {
-    q.snext = null
-    if (this.tail === null) this.head = q
-    else this.tail.snext = q
-    this.tail = q
-  }
-
-  private pop(): DnQueue | null {
-    const q = this.head
-    if (q === null) return null
-    this.head = q.snext
-    if (this.head === null) this.tail = null
-    q.snext = null
-    return q
-  }
+  private readonly list = new QList()
 
   enqueue(q: DnQueue | null): boolean {
     if (q !== null && !q.active) {
       q.active = true
       q.deficit = 0
-      this.push(q)
+      this.list.push(q)
     }
     return true
   }
 
   dequeue() {
     for (;;) {
-      const q = this.head
+      const q = this.list.head
       if (q === null) return null
       const m = q.head
       if (m === null) {
-        this.pop()
+        this.list.pop()
         q.active = false
         continue
       }
       if (q.deficit < m.len) {
         q.deficit += Math.max(1, q.weight) * (q.lmax > 0 ? q.lmax : 1500)
-        this.push(this.pop()!)
+        this.list.push(this.list.pop()!)
         continue
       }
       q.deficit -= m.len
       q.shift()
       if (q.head === null) {
-        this.pop()
+        this.list.pop()
         q.active = false
         q.deficit = 0
       }
@@ -66,20 +49,12 @@ class RrInst implements DnSchedInst {
 
   removeQueue(q: DnQueue): void {
     if (!q.active) return
-    let prev: DnQueue | null = null
-    for (let x = this.head; x !== null; prev = x, x = x.snext)
-      if (x === q) {
-        if (prev === null) this.head = x.snext
-        else prev.snext = x.snext
-        if (this.tail === x) this.tail = prev
-        break
-      }
+    this.list.remove(q)
     q.active = false
-    q.snext = null
   }
 
   purge(): void {
-    for (let q = this.pop(); q !== null; q = this.pop()) q.active = false
+    for (let q = this.list.pop(); q !== null; q = this.list.pop()) q.active = false
   }
 }
 

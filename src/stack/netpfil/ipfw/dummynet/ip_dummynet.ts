@@ -16,6 +16,7 @@ import { SysError } from '../../../../util/errno.js'
 import type { Rng } from '../../../../util/rng.js'
 import type { Vnet } from '../../../net/vnet.js'
 import {
+  DN_FS_DEFAULTS,
   DN_MAX_ID,
   type DnFsCfg,
   type DnLinkCfg,
@@ -449,7 +450,7 @@ export class DnState {
     nr = this.checkNr(nr)
     const old = this.schk.get(nr)
     const [type, mask, buckets, fq] = this.checkSch(sch, old, this.wf2q)
-    const fcfg = this.checkFs({ ...(fs ?? emptyFs()), mask: null }, nr)
+    const fcfg = this.checkFs({ ...(fs ?? { ...DN_FS_DEFAULTS }), mask: null }, nr)
     const s = this.setSched(nr, type, mask, buckets, old?.link ?? { bw: 0, delay: 0, burst: 0 }, fq)
     // The internal flowset N+65536 feeds a single-queue scheduler (FIFO); multiqueue ones need queues.
     if (!type.multiqueue) s.fs = this.setFs(nr + DN_MAX_ID, fcfg)
@@ -532,21 +533,6 @@ export class DnState {
       s.forEachSi((si, b) => out.push(flowObj(si.fid, si.ni, s.siht === null ? 0 : b)))
     }
     return out
-  }
-}
-
-function emptyFs(): DnFsCfg {
-  return {
-    qsize: 0,
-    qbytes: false,
-    plr: 0,
-    weight: 0,
-    lmax: 0,
-    pri: 0,
-    schedNr: 0,
-    mask: null,
-    buckets: 0,
-    red: null,
   }
 }
 
