@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { datapathMetrics } from './datapath.js'
+import { dummynetMetrics } from './dummynet.js'
 import { emulatorMetrics } from './emulator.js'
 import { type BenchConfig, benchConfig, canCollect, nowNs, progress, sinceNs } from './harness.js'
 import { ipfwMetrics } from './ipfw.js'
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     ...(await emulatorMetrics(cfg)),
     ...(await scaleMetrics(cfg)),
     ...(await syncacheMetrics(cfg)),
+    ...(await dummynetMetrics(cfg)),
   ]
   const skipped = [...(await addLinuxBaseline(metrics, cfg)), ...(await addLinuxTcpBaseline(metrics, cfg))]
   const load = [loadBefore, loadavg()[0]!]

@@ -42,6 +42,11 @@ export class Mbuf {
    * by IP output. Such a datagram is never forwarded nor answered with an ICMP error.
    */
   linkBcast = false
+  /**
+   * A kernel module's per-packet metadata (FreeBSD's m_tag), e.g. dummynet's reinjection tag. Not
+   * copied by dup; cleared when the buffer goes back to the pool.
+   */
+  tag: object | null = null
   /** Whether this buffer goes back to the pool on free. */
   readonly pooled: boolean
 
@@ -145,6 +150,7 @@ export class MbufPool {
 
   put(m: Mbuf): void {
     this.inUse--
+    m.tag = null
     if (!m.pooled) return
     m.rcvif = null
     if (m.data.length === JUMBO) {

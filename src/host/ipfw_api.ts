@@ -9,6 +9,7 @@ import type { Prison } from '../jail/prison.js'
 import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { ipfw } from '../stack/netpfil/ipfw/ip_fw_chain.js'
 import { SysError } from '../util/errno.js'
+import { dnCtl } from './dummynet_api.js'
 import type { Host } from './host.js'
 import { isNatRequest, natCtl, natRuleCheck } from './ipfw_nat_api.js'
 import { ipfwTableCtl } from './ipfw_table_api.js'
@@ -55,5 +56,7 @@ export function ipfwCtl(host: Host, cred: Cred, req: IpfwRequest): IpfwReply {
       return {}
     case 'table':
       return ipfwTableCtl(ch.tables, req)
+    case 'dummynet':
+      return dnCtl(host, pr, req.req)
   }
 }

@@ -6,11 +6,14 @@
  * environment held it at load time. Unloading undoes all of it.
  *
  * Host state only (kept on the Host); only prison0's root may load, unload or set the environment.
- * ipfw_nat and dummynet load but do nothing yet: their kernel parts are later work.
+ * Loading dummynet gives ipfw its pipe/queue entry and the net.inet.ip.dummynet sysctls; unloading
+ * it frees every vnet's pipes and the packets they hold. ipfw_nat loads but does nothing yet.
  */
 
 import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { Slot } from '../stack/net/vnet.js'
+import { dummynetModule } from '../stack/netpfil/ipfw/dummynet/dn_module.js'
+import { dummynetIo } from '../stack/netpfil/ipfw/dummynet/ip_dn_io.js'
 import { ipfwModule } from '../stack/netpfil/ipfw/ip_fw_chain.js'
 import { ipfwL2Hook } from '../stack/netpfil/ipfw/ip_fw_l2.js'
 import { IpfwHook } from '../stack/netpfil/ipfw/ip_fw2.js'
@@ -74,6 +77,7 @@ export class Kld {
     this.files.push(f)
     if (mod === 'ipfw') this.ipfwAttach()
     if (mod === 'ipfw_nat') ipfwNatAttach(this.host)
+    if (mod === 'dummynet') this.dummynetAttach(true)
     return f.id
   }
 
@@ -87,6 +91,22 @@ export class Kld {
     this.files.splice(this.files.indexOf(f), 1)
     if (f.mod === 'ipfw') this.ipfwDetach()
     if (f.mod === 'ipfw_nat') ipfwNatDetach(this.host)
+    if (f.mod === 'dummynet') this.dummynetAttach(false)
+  }
+
+  /** dummynet: ipfw's ip_dn_io_ptr and the sysctls; unloading frees every vnet's pipes and packets. */
+  private dummynetAttach(on: boolean): void {
+    const hook = this.host.env.pfilInet.find('ipfw') as IpfwHook | undefined
+    if (hook !== undefined) hook.dnIo = on ? dummynetIo : null
+    for (const d of dummynetModule.sysctls)
+      if (on) this.host.sysctls.set(d.name, d)
+      else this.host.sysctls.delete(d.name)
+    if (on) return
+    for (const pr of [this.host.prison0, ...this.host.prison0.descendants()]) {
+      const s = pr.vnet.slots[Slot.DUMMYNET]
+      if (s !== undefined) dummynetModule.destroy!(s as never, pr.vnet)
+      pr.vnet.slots[Slot.DUMMYNET] = undefined
+    }
   }
 
   stat(): KldInfo[] {

@@ -177,6 +177,7 @@ export interface RawSocket {
 import type { NgNodeInfo } from '../netgraph/graph.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { RawDatagram } from '../stack/netinet/raw.js'
+import type { DnObj, DnRequest } from '../stack/netpfil/ipfw/dummynet/dn_h.js'
 import type { NatCfg, NatRequest } from '../stack/netpfil/ipfw/ip_fw_nat_cfg.js'
 import type { IpfwDynInfo, IpfwRuleInfo, IpfwRuleSpec } from '../stack/netpfil/ipfw/ip_fw_rule.js'
 import type {
@@ -189,6 +190,8 @@ import type {
 export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
 export type { SysctlCType } from '../stack/net/sysctl.js'
 export { MODE as NatMode } from '../stack/netinet/libalias/alias.js'
+export type * from '../stack/netpfil/ipfw/dummynet/dn_h.js'
+export { DN_FS_DEFAULTS, DN_MAX_ID, FQ_CODEL_DEFAULTS } from '../stack/netpfil/ipfw/dummynet/dn_h.js'
 export type { NatCfg, NatRedirCfg, NatRequest } from '../stack/netpfil/ipfw/ip_fw_nat_cfg.js'
 export { NAT_GLOBAL, REDIR as NatRedir } from '../stack/netpfil/ipfw/ip_fw_nat_cfg.js'
 export type {
@@ -237,6 +240,8 @@ export type IpfwRequest =
   | { op: 'set-move'; from: number; to: number; rule: boolean; swap: boolean }
   | NatRequest
   | IpfwTableRequest
+  /** IP_DUMMYNET3: pipes, queues and schedulers (dummynet_api.ts); ENOPROTOOPT without the module. */
+  | { op: 'dummynet'; req: DnRequest }
 
 export interface IpfwReply {
   rules?: IpfwRuleInfo[]
@@ -252,6 +257,8 @@ export interface IpfwReply {
   entries?: IpfwTableEntry[]
   results?: TableResult[]
   tableError?: 'EEXIST' | 'ENOENT' | 'EFBIG'
+  /** dummynet listings. */
+  dn?: DnObj[]
 }
 
 /**

@@ -3,10 +3,6 @@
  * pipe rules itself, and a ping across the router takes the pipe's delay, exactly, in virtual time
  * (one direction shaped, so the round trip grows by one delay plus the serialisation of the
  * request at the pipe's rate).
- *
- * It needs dummynet in the kernel, which is another branch's work (issue 9, "dummynet"): until that
- * has landed, `ipfw pipe … config` is refused and this test is marked todo — it runs, and its failure
- * is reported without failing the suite. Remove the todo when dummynet is in.
  */
 
 import assert from 'node:assert/strict'
@@ -30,38 +26,34 @@ links:
   - { a: r:eth1, b: b }
 `
 
-test(
-  'a shaper section: the pipe delays what leaves the interface, and counts it',
-  { todo: 'needs dummynet in the kernel (issue 9, dummynet branch)' },
-  async () => {
-    const { topology } = loadTopology(SHAPED, 'shaped.yaml')
-    const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
-    const lab = Lab.build(host, topology)
-    try {
-      const silent = () => ({
-        stdin: { read: async () => null },
-        stdout: { write: () => {} },
-        stderr: { write: () => {} },
-      })
-      assert.deepEqual(await lab.start(silent), [])
-      let out = ''
-      const c = new LabConsole(lab, {
-        stdin: { read: async () => null },
-        stdout: { write: (s) => void (out += s) },
-        stderr: { write: () => {} },
-      })
-      await c.runLine('a ping -c 1 10.0.2.2 | grep round-trip')
-      await c.runLine('b ping -c 1 10.0.1.2 | grep round-trip')
-      await c.runLine('r ipfw show 200')
-      const lines = out.split('\n')
-      // a -> b: the request waits 30 ms and 84 bytes at 1 Mbit/s (0.672 ms) in the pipe.
-      assert.match(lines[0]!, /^round-trip min\/avg\/max\/stddev = 30\.67\d\//)
-      // b -> a: the reply is shaped the same way.
-      assert.match(lines[1]!, /^round-trip min\/avg\/max\/stddev = 30\.67\d\//)
-      assert.match(lines[2]!, /^00200 2 168 pipe 1 ip from any to any xmit eth1$/)
-    } finally {
-      lab.destroy()
-      host.clock.stop()
-    }
-  },
-)
+test('a shaper section: the pipe delays what leaves the interface, and counts it', async () => {
+  const { topology } = loadTopology(SHAPED, 'shaped.yaml')
+  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
+  const lab = Lab.build(host, topology)
+  try {
+    const silent = () => ({
+      stdin: { read: async () => null },
+      stdout: { write: () => {} },
+      stderr: { write: () => {} },
+    })
+    assert.deepEqual(await lab.start(silent), [])
+    let out = ''
+    const c = new LabConsole(lab, {
+      stdin: { read: async () => null },
+      stdout: { write: (s) => void (out += s) },
+      stderr: { write: () => {} },
+    })
+    await c.runLine('a ping -c 1 10.0.2.2 | grep round-trip')
+    await c.runLine('b ping -c 1 10.0.1.2 | grep round-trip')
+    await c.runLine('r ipfw show 200')
+    const lines = out.split('\n')
+    // a -> b: the request waits 30 ms and 84 bytes at 1 Mbit/s (0.672 ms) in the pipe.
+    assert.match(lines[0]!, /^round-trip min\/avg\/max\/stddev = 30\.67\d\//)
+    // b -> a: the reply is shaped the same way.
+    assert.match(lines[1]!, /^round-trip min\/avg\/max\/stddev = 30\.67\d\//)
+    assert.match(lines[2]!, /^00200 2 168 pipe 1 ip from any to any xmit eth1$/)
+  } finally {
+    lab.destroy()
+    host.clock.stop()
+  }
+})

@@ -8,6 +8,7 @@
 import { hostname } from './bin/hostname.js'
 import { kenv } from './bin/kenv.js'
 import { createSh } from './bin/sh/shell.js'
+import { dnctl } from './sbin/dnctl.js'
 import { ifconfig } from './sbin/ifconfig.js'
 import { ipfw } from './sbin/ipfw/ipfw.js'
 import { kldload, kldstat, kldunload } from './sbin/kld.js'
@@ -38,6 +39,7 @@ export type Programs = ReadonlyMap<string, Program>
 
 const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['arp', { run: arp }],
+  ['dnctl', { run: dnctl }],
   ['fetch', { run: fetch }],
   ['hostname', { run: hostname }],
   ['ifconfig', { run: ifconfig }],

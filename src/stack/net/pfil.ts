@@ -18,6 +18,8 @@ export const PFIL = {
   PASS: 0,
   /** The hook took the packet (dropped it, or sent something else in its place). */
   CONSUMED: 1,
+  /** The hook keeps the packet to send it later (dummynet): not an error for a local sender. */
+  QUEUED: 2,
 } as const
 
 export const PFIL_IN = 1
@@ -72,18 +74,24 @@ export class PfilHead {
     this.nOut = this.outFns.length
   }
 
-  /** Run the input hooks; PFIL.CONSUMED means m is no longer the caller's. */
+  /** Run the input hooks; anything but PFIL.PASS means m is no longer the caller's. */
   runIn(v: Vnet, m: Mbuf, ifp: Ifnet): number {
     const fns = this.inFns
     this.nextHop = 0
-    for (let i = 0; i < fns.length; i++) if (fns[i]!(v, m, ifp, PFIL_IN) !== PFIL.PASS) return PFIL.CONSUMED
+    for (let i = 0; i < fns.length; i++) {
+      const r = fns[i]!(v, m, ifp, PFIL_IN)
+      if (r !== PFIL.PASS) return r
+    }
     return PFIL.PASS
   }
 
   runOut(v: Vnet, m: Mbuf, ifp: Ifnet): number {
     const fns = this.outFns
     this.nextHop = 0
-    for (let i = 0; i < fns.length; i++) if (fns[i]!(v, m, ifp, PFIL_OUT) !== PFIL.PASS) return PFIL.CONSUMED
+    for (let i = 0; i < fns.length; i++) {
+      const r = fns[i]!(v, m, ifp, PFIL_OUT)
+      if (r !== PFIL.PASS) return r
+    }
     return PFIL.PASS
   }
 }

@@ -50,8 +50,9 @@ export const Slot = {
   NETGRAPH: 6,
   TCP: 7,
   IPFW: 8,
+  DUMMYNET: 9,
 } as const
-const SLOTS = 9
+const SLOTS = 10
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

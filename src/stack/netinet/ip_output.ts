@@ -108,7 +108,9 @@ export function ipSend(
   // pfil(9) output hooks, before fragmentation as in ip_output(); forwarded packets pass here too.
   const pf = v.env.pfilInet
   if (pf.nOut !== 0) {
-    if (pf.runOut(v, m, ifp) !== PFIL.PASS) return forwarded ? undefined : 'EACCES'
+    const r = pf.runOut(v, m, ifp)
+    // Dropped by a filter: EACCES for a local sender; queued by dummynet: sent later, no error.
+    if (r !== PFIL.PASS) return forwarded || r === PFIL.QUEUED ? undefined : 'EACCES'
     if (pf.nextHop !== 0) return ipSendVia(v, m, forwarded)
   }
   // The interface's hwassist: a deferred TCP checksum is finished here unless it may stay deferred.

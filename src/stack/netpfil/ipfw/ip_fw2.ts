@@ -19,6 +19,9 @@ import type { Vnet } from '../../net/vnet.js'
 import { icmpError } from '../../netinet/icmp.js'
 import { tcpRespond } from '../../netinet/tcp/tcp_subr.js'
 import { tcp } from '../../netinet/tcp/tcp_var.js'
+import { DN_MAX_ID } from './dummynet/dn_h.js'
+import { DnTag } from './dummynet/dn_tag.js'
+import { DN_IO, dnTagRelease, type dummynetIo } from './dummynet/ip_dn_io.js'
 import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
 import { MATCH } from './ip_fw_dynamic.js'
 import { type PktFacts, readFacts } from './ip_fw_facts.js'
@@ -120,6 +123,8 @@ const VERDICT_RESET = 3
 export const VERDICT_FWD = 4
 /** `nat N` matched: the caller translates (it holds the packet); ch.natRule is the rule. */
 const VERDICT_NAT = 5
+/** pipe/queue: `ch.dnRule` at index `ch.dnSlot` sent the packet to dummynet. */
+const VERDICT_DUMMYNET = 6
 
 /**
  * ipfw_chk: run the chain over the packet. Returns a VERDICT_*; `ch.rejectCode` holds the ICMP code
@@ -246,6 +251,11 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
       case A.FORWARD:
         ch.fwdAddr = f.spec.fwdAddr
         return VERDICT_FWD
+      case A.PIPE:
+      case A.QUEUE:
+        ch.dnRule = f
+        ch.dnSlot = i
+        return VERDICT_DUMMYNET
       default:
         // Actions the kernel refuses to install; never reached.
         return VERDICT_DENY
@@ -264,8 +274,10 @@ function jump(ch: IpfwChain, f: KRule, i: number): number {
 export class IpfwHook implements PfilHook {
   readonly name = IPFW_HOOK
   readonly cfg: IpfwConfig
-  readonly input = (v: Vnet, m: Mbuf, ifp: Ifnet, dir: number) => ipfwCheckPacket(v, m, ifp, dir)
+  readonly input = (v: Vnet, m: Mbuf, ifp: Ifnet, dir: number) => ipfwCheckPacket(v, m, ifp, dir, this.dnIo)
   readonly output = this.input
+  /** ip_dn_io_ptr: dummynet's entry while that module is loaded; pipe/queue rules drop without it. */
+  dnIo: typeof dummynetIo | null = null
 
   constructor(cfg: IpfwConfig) {
     this.cfg = cfg
@@ -273,9 +285,23 @@ export class IpfwHook implements PfilHook {
 }
 
 /** ipfw_check_packet: the verdict carried out. Takes m unless it passes. */
-export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): number {
+export function ipfwCheckPacket(
+  v: Vnet,
+  m: Mbuf,
+  ifp: Ifnet,
+  dir: number,
+  dnIo: typeof dummynetIo | null = null,
+): number {
   const ch = ipfw(v)
   if (ch.enable === 0) return PFIL.PASS
+  // Back from dummynet: pass (one_pass) or resume after the rule that sent it.
+  let start = 0
+  const tag = m.tag
+  if (tag !== null && tag instanceof DnTag) {
+    start = resumeAt(ch, tag)
+    dnTagRelease(v, m)
+    if (ch.onePass !== 0) return PFIL.PASS
+  }
   const p = ch.facts[ch.nest < 3 ? ch.nest : 3]!
   if (!readFacts(p, m)) {
     ch.stats.pullupFailed++
@@ -290,23 +316,41 @@ export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numb
     v.env.pool.put(m)
     return PFIL.CONSUMED
   }
-  ch.nest++
-  p.m = m
   let verdict: number
-  try {
-    const now = v.env.clock.now()
-    verdict = ipfwChk(v, ch, p, now)
-    // O_NAT: translated in place, the packet passes (one_pass) or goes on after the nat rule with
-    // its new headers (ipfw_check_packet's `goto again`); libalias's refusals are dropped.
-    while (verdict === VERDICT_NAT) {
+  const now = v.env.clock.coarseNow()
+  p.m = m
+  for (;;) {
+    ch.nest++
+    try {
+      verdict = ipfwChk(v, ch, p, now, start)
+    } finally {
+      ch.nest--
+    }
+    if (verdict === VERDICT_NAT) {
+      // O_NAT: translated in place, the packet passes (one_pass) or goes on after the nat rule with
+      // its new headers (ipfw_check_packet's `goto again`); libalias's refusals are dropped.
       if (ipfwNat(ch, m, dir, ch.natNum, now) !== NAT_PASS) verdict = VERDICT_DENY
       else if (ch.onePass !== 0) verdict = VERDICT_PASS
       else if (!readFacts(p, m)) verdict = VERDICT_DENY
-      else verdict = ipfwChk(v, ch, p, now, ch.natRule + 1)
+      else {
+        start = ch.natRule + 1
+        continue
+      }
+      break
     }
-  } finally {
-    ch.nest--
+    if (verdict !== VERDICT_DUMMYNET) break
     p.m = null
+    const f = ch.dnRule!
+    if (dnIo === null) {
+      v.env.pool.put(m)
+      return PFIL.CONSUMED
+    }
+    const fsNr = f.spec.actionArg + (f.spec.action === A.PIPE ? 2 * DN_MAX_ID : 0)
+    if (dnIo(v, m, ifp, dir, fsNr, f, ch.dnSlot, f.num, p, now) !== DN_IO.FAST) return PFIL.QUEUED
+    // Straight through an idle, unlimited pipe: on with the rules, as after a reinjection.
+    if (ch.onePass !== 0) return PFIL.PASS
+    start = ch.dnSlot + 1
+    p.m = m
   }
   if (verdict === VERDICT_PASS) return PFIL.PASS
   if (verdict === VERDICT_FWD) {
@@ -340,4 +384,12 @@ export function ipfwCheckPacket(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numb
   }
   v.env.pool.put(m)
   return PFIL.CONSUMED
+}
+
+/** Where a reinjected packet resumes: after its rule, or after that rule's number if it is gone. */
+function resumeAt(ch: IpfwChain, t: DnTag): number {
+  const rules = ch.rules
+  if (rules[t.slot] === t.rule) return t.slot + 1
+  const i = rules.indexOf(t.rule as KRule)
+  return i >= 0 ? i + 1 : ch.firstAtLeast(t.ruleNum + 1)
 }

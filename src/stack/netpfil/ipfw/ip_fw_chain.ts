@@ -120,6 +120,9 @@ export class IpfwChain {
   natNum = 0
   /** Next hop of the last fwd verdict. */
   fwdAddr = 0
+  /** The pipe/queue rule of the last dummynet verdict and its index. */
+  dnRule: KRule | null = null
+  dnSlot = 0
 
   constructor(v: Vnet, cfg: IpfwConfig) {
     this.defaultToAccept = cfg.defaultToAccept
@@ -293,6 +296,7 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
   if (s.action === A.FORWARD && (!int(s.fwdAddr, 1, 0xffffffff) || !int(s.fwdPort, 0, 0xffff))) bad()
   // Delivering to another local port needs PCB lookups by the tag's port (tcp_input): not yet.
   if (s.action === A.FORWARD && s.fwdPort !== 0) throw new SysError('EOPNOTSUPP', 'ipfw')
+  if ((s.action === A.PIPE || s.action === A.QUEUE) && !int(s.actionArg, 0, 65535)) bad()
   const insns: IpfwInsn[] = []
   for (const i of s.insns) {
     if (!OPCODES.has(i.op) || !int(i.arg, -0x80000000, 0xffffffff) || !int(i.arg2, -0x80000000, 0xffffffff))

@@ -54,7 +54,6 @@ export const O = {
 
 export type Opcode = (typeof O)[keyof typeof O]
 
-/** Actions. nat/pipe/queue are recognised but not yet implemented (EOPNOTSUPP). */
 export const A = {
   ALLOW: 1,
   DENY: 2,
@@ -75,7 +74,7 @@ export const A = {
 
 export type ActionCode = (typeof A)[keyof typeof A]
 
-/** Actions the kernel accepts today; the others are for the NAT and dummynet work. */
+/** Actions the kernel accepts today; the others are for the NAT work and later. */
 export const A_IMPLEMENTED: ReadonlySet<number> = new Set([
   A.ALLOW,
   A.DENY,
@@ -89,6 +88,8 @@ export const A_IMPLEMENTED: ReadonlySet<number> = new Set([
   A.NAT,
   A.FORWARD,
   A.SETFIB,
+  A.PIPE,
+  A.QUEUE,
 ])
 
 export interface IpfwInsn {

@@ -5,9 +5,8 @@
  * FreeBSD's texts with its sysexits status (EX_DATAERR or EX_USAGE); nothing here talks to the
  * kernel.
  *
- * nat, pipe and queue compile (their kernel parts are later work and refuse them); tee and divert
- * are refused here with a plain "not supported" message. The words themselves are parsed in
- * compile_args.ts (addresses, table(N), ports, `limit`, `lookup`).
+ * tee and divert are refused here with a plain "not supported" message. The words themselves are
+ * parsed in compile_args.ts (addresses, table(N), ports, `limit`, `lookup`).
  */
 
 import {

@@ -6,7 +6,7 @@
  *
  * Rules are compiled here (compile.ts) and printed back from what the kernel holds (show.ts); the
  * kernel is reached only through Syscalls.ipfwCtl. Messages and exit statuses follow ipfw2.c.
- * `nat` is nat.ts's; pipe, queue, sched and table commands are later work and say so.
+ * `nat` is nat.ts's, `table` table.ts's; pipe, queue and sched go to dummynet.ts (shared with dnctl).
  */
 
 import { IPFW_DEFAULT_RULE, type IpfwReply, type IpfwRequest } from '../../../host/syscalls.js'
@@ -15,6 +15,7 @@ import { asSysError, CmdError, EX } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import type { Command, Io, Proc } from '../../types.js'
 import { CompileError, compileRule } from './compile.js'
+import { DnExit, dummynetCmd } from './dummynet.js'
 import { natCommand } from './nat.js'
 import { checkSetfib } from './setfib.js'
 import { type ShowOpts, showDyn, showRule } from './show.js'
@@ -87,8 +88,7 @@ function sysFail(what: string, e: unknown, status = EX_UNAVAILABLE): never {
   const err: SysError = asSysError(e)
   if (err.op === 'socket') throw new IpfwExit(`socket: ${err.strerror}`, EX_UNAVAILABLE)
   let msg = `${what}: ${err.strerror}`
-  if (err.code === 'EOPNOTSUPP')
-    msg += ' (pipe, queue and fwd-to-port rules are not implemented in VirtNet yet)'
+  if (err.code === 'EOPNOTSUPP') msg += ' (fwd-to-port rules are not implemented in VirtNet yet)'
   throw new IpfwExit(msg, status)
 }
 
@@ -110,7 +110,8 @@ function ruleRange(s: string): [number, number] | null {
   return [lo, hi]
 }
 
-async function ask(io: Io): Promise<boolean> {
+/** ipfw_flush's question; also dummynet's flush (dummynet.ts). */
+export async function ask(io: Io): Promise<boolean> {
   io.stdout.write('Are you sure? [yn] ')
   let buf = ''
   for (;;) {
@@ -419,7 +420,12 @@ async function ipfwMain(av: readonly string[], io: Io, proc: Proc, inherited: Fl
     case 'pipe':
     case 'queue':
     case 'sched':
-      throw new IpfwExit(`${cmd}: not yet supported in VirtNet (dummynet is later work)`, EX_UNAVAILABLE)
+      try {
+        return await dummynetCmd('ipfw', cmd, rest, io, proc, f)
+      } catch (e) {
+        if (e instanceof DnExit) throw new IpfwExit(e.message, e.status)
+        throw e
+      }
     default:
       throw new IpfwExit(`bad command \`${cmd}'`, EX.USAGE)
   }

@@ -71,7 +71,7 @@ ipfw add fwd 10.0.2.2,8080 ip from any to any; echo port=$?`,
       '',
       'ipfw: fib too large.',
       '',
-      'ipfw: getsockopt(IP_FW_XADD): Operation not supported (pipe, queue and fwd-to-port rules are not implemented in VirtNet yet)',
+      'ipfw: getsockopt(IP_FW_XADD): Operation not supported (fwd-to-port rules are not implemented in VirtNet yet)',
       '',
     ].join('\n'),
   )
