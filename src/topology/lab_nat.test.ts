@@ -82,3 +82,44 @@ test('home router: hosts behind a kind: nat router reach a server; a redirect_po
     host.clock.stop()
   }
 })
+
+test('a nat router with a shaper: one_pass off, so packets are translated and then shaped', async () => {
+  const shaped = HOME.replace(
+    '    nat: { config: same_ports redirect_port tcp 10.0.0.2:80 8080 }\n',
+    '    nat: { config: same_ports }\n    shaper: [ { interface: eth1, delay: 40ms }, { interface: eth1, direction: in, delay: 10ms } ]\n',
+  )
+  const { topology } = loadTopology(shaped, 'home-shaped.yaml')
+  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
+  const lab = Lab.build(host, topology)
+  try {
+    const silent = () => ({
+      stdin: { read: async () => null },
+      stdout: { write: () => {} },
+      stderr: { write: () => {} },
+    })
+    assert.deepEqual(await lab.start(silent), [])
+    let out = ''
+    const c = new LabConsole(lab, {
+      stdin: { read: async () => null },
+      stdout: { write: (s) => void (out += s) },
+      stderr: { write: () => {} },
+    })
+    for (const line of [
+      'gw sysctl -n net.inet.ip.fw.one_pass',
+      'pc1 ping -c 1 203.0.113.10 | grep round-trip',
+      'srv ipfw show 100 200',
+    ])
+      await c.runLine(line)
+    const lines = out.split('\n')
+    assert.equal(lines[0], '0')
+    // The nat rule comes first in the chain and the pipes after it: the request is translated and
+    // then waits 40 ms, the reply is translated back and then waits 10 ms. With one_pass on, a
+    // translated packet would leave the chain at the nat rule and never be shaped.
+    assert.match(lines[1]!, /^round-trip min\/avg\/max\/stddev = 50\.000\//)
+    assert.match(lines[2]!, /^00100 +0 +0 count ip from 10\.0\.0\.0\/8 to any$/)
+    assert.match(lines[3]!, /^00200 +1 +84 count ip from 198\.51\.100\.1 to any$/)
+  } finally {
+    lab.destroy()
+    host.clock.stop()
+  }
+})
