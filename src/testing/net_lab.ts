@@ -32,6 +32,12 @@ jexec b route -q add default 10.0.2.1
 jexec r sysctl net.inet.ip.forwarding=1 > /dev/null
 `
 
+/** ROUTED with ipfw loaded, every vnet's chain ending in allow (the firewall tests' start). */
+export const ROUTED_IPFW = `${ROUTED}
+kenv net.inet.ip.fw.default_to_accept=1 > /dev/null
+kldload ipfw
+`
+
 export function virtualHost(seed = 7): Host {
   return new Host(nodeClockDriver(), { clock: 'virtual', seed })
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { LabConsole } from './console.js'
+import { consoleRun, silent } from '../testing/lab_console.js'
 import { Lab } from './emulator.js'
 import { loadImn } from './imn.js'
 import { rewriteNatd, scriptModules } from './imn_fw.js'
@@ -124,21 +124,13 @@ test('an .imn router whose custom script runs ipfw: the lab loads ipfw and the r
   assert.match(warnings[0]!, /n1 \(fw\): custom configuration 'firewall' replaces the generated one/)
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
   const lab = Lab.build(host, topology)
-  const silent = () => ({
-    stdin: { read: async () => null },
-    stdout: { write: () => {} },
-    stderr: { write: () => {} },
-  })
   assert.deepEqual(await lab.start(silent), [])
-  let out = ''
-  const c = new LabConsole(lab, {
-    stdin: { read: async () => null },
-    stdout: { write: (s) => void (out += s) },
-    stderr: { write: () => {} },
-  })
-  await c.runLine('pc1 ping -c 1 -t 2 10.0.1.20 > /dev/null; echo pc1=$?')
-  await c.runLine('pc2 ping -c 1 10.0.0.20 > /dev/null; echo pc2=$?')
-  await c.runLine('fw ipfw show')
+  const { out } = await consoleRun(
+    lab,
+    'pc1 ping -c 1 -t 2 10.0.1.20 > /dev/null; echo pc1=$?',
+    'pc2 ping -c 1 10.0.0.20 > /dev/null; echo pc2=$?',
+    'fw ipfw show',
+  )
   assert.equal(
     out,
     [

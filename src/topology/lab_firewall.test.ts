@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { LabConsole } from './console.js'
+import { consoleRun, silent } from '../testing/lab_console.js'
 import { Lab } from './emulator.js'
 import { loadTopology } from './load.js'
 
@@ -28,24 +28,6 @@ links:
 `
 }
 
-async function run(lab: Lab, ...lines: string[]): Promise<{ out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const c = new LabConsole(lab, {
-    stdin: { read: async () => null },
-    stdout: { write: (s) => void (out += s) },
-    stderr: { write: (s) => void (err += s) },
-  })
-  for (const l of lines) await c.runLine(l)
-  return { out, err }
-}
-
-const silent = () => ({
-  stdin: { read: async () => null },
-  stdout: { write: () => {} },
-  stderr: { write: () => {} },
-})
-
 test('a router with ipfw rules: modules loaded by the lab, rules filter and count, teardown restores the host', async () => {
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
   const root = host.syscalls()
@@ -61,7 +43,7 @@ test('a router with ipfw rules: modules loaded by the lab, rules filter and coun
     ['kernel', 'ipfw'],
   )
   assert.deepEqual(await lab.start(silent), [])
-  const r = await run(
+  const r = await consoleRun(
     lab,
     'a ping -c 1 -t 2 10.0.2.2 > /dev/null; echo blocked=$?',
     'b ping -c 2 10.0.1.2 > /dev/null; echo other_way=$?',
@@ -118,7 +100,7 @@ test('the lab loads only what the host lacks and leaves what it found; refused l
     warnings.includes('r: nodes.r.ipfw[1]: ipfw delete 400: ipfw: rule 400 not found'),
     warnings.join('\n'),
   )
-  const r = await run(lab, 'r ipfw list 300', 'r sysctl -n net.inet.ip.fw.one_pass')
+  const r = await consoleRun(lab, 'r ipfw list 300', 'r sysctl -n net.inet.ip.fw.one_pass')
   assert.equal(r.out, '00300 allow ip from any to any\n0\n')
   lab.destroy()
   assert.deepEqual(

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { LabConsole } from './console.js'
+import { consoleRun, silent } from '../testing/lab_console.js'
 import { Lab } from './emulator.js'
 import { loadTopology } from './load.js'
 
@@ -50,19 +50,9 @@ test('home router: hosts behind a kind: nat router reach a server; a redirect_po
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
   const lab = Lab.build(host, topology)
   try {
-    const silent = () => ({
-      stdin: { read: async () => null },
-      stdout: { write: () => {} },
-      stderr: { write: () => {} },
-    })
     assert.deepEqual(await lab.start(silent), [])
-    let out = ''
-    const c = new LabConsole(lab, {
-      stdin: { read: async () => null },
-      stdout: { write: (s) => void (out += s) },
-      stderr: { write: () => {} },
-    })
-    for (const line of [
+    const { out } = await consoleRun(
+      lab,
       'pc1 ping -c 2 203.0.113.10 > /dev/null; echo ping=$?',
       'srv nc -l 7000 > /dev/null &',
       'pc1 nc -l 80 > /dev/null &',
@@ -70,8 +60,7 @@ test('home router: hosts behind a kind: nat router reach a server; a redirect_po
       'pc1 echo hi | nc -N -w 2 203.0.113.10 7000; echo tcp=$?',
       'srv echo in | nc -N -w 2 198.51.100.1 8080; echo redirect=$?',
       'srv ipfw show 100 200',
-    ])
-      await c.runLine(line)
+    )
     const lines = out.split('\n')
     assert.deepEqual(lines.slice(0, 3), ['ping=0', 'tcp=0', 'redirect=0'])
     // The server counted nothing from the LAN's addresses, and everything from the public one.
@@ -92,24 +81,13 @@ test('a nat router with a shaper: one_pass off, so packets are translated and th
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
   const lab = Lab.build(host, topology)
   try {
-    const silent = () => ({
-      stdin: { read: async () => null },
-      stdout: { write: () => {} },
-      stderr: { write: () => {} },
-    })
     assert.deepEqual(await lab.start(silent), [])
-    let out = ''
-    const c = new LabConsole(lab, {
-      stdin: { read: async () => null },
-      stdout: { write: (s) => void (out += s) },
-      stderr: { write: () => {} },
-    })
-    for (const line of [
+    const { out } = await consoleRun(
+      lab,
       'gw sysctl -n net.inet.ip.fw.one_pass',
       'pc1 ping -c 1 203.0.113.10 | grep round-trip',
       'srv ipfw show 100 200',
-    ])
-      await c.runLine(line)
+    )
     const lines = out.split('\n')
     assert.equal(lines[0], '0')
     // The nat rule comes first in the chain and the pipes after it: the request is translated and

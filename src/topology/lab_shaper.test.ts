@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { LabConsole } from './console.js'
+import { consoleRun, silent } from '../testing/lab_console.js'
 import { Lab } from './emulator.js'
 import { loadTopology } from './load.js'
 
@@ -31,21 +31,13 @@ test('a shaper section: the pipe delays what leaves the interface, and counts it
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
   const lab = Lab.build(host, topology)
   try {
-    const silent = () => ({
-      stdin: { read: async () => null },
-      stdout: { write: () => {} },
-      stderr: { write: () => {} },
-    })
     assert.deepEqual(await lab.start(silent), [])
-    let out = ''
-    const c = new LabConsole(lab, {
-      stdin: { read: async () => null },
-      stdout: { write: (s) => void (out += s) },
-      stderr: { write: () => {} },
-    })
-    await c.runLine('a ping -c 1 10.0.2.2 | grep round-trip')
-    await c.runLine('b ping -c 1 10.0.1.2 | grep round-trip')
-    await c.runLine('r ipfw show 200')
+    const { out } = await consoleRun(
+      lab,
+      'a ping -c 1 10.0.2.2 | grep round-trip',
+      'b ping -c 1 10.0.1.2 | grep round-trip',
+      'r ipfw show 200',
+    )
     const lines = out.split('\n')
     // a -> b: the request waits 30 ms and 84 bytes at 1 Mbit/s (0.672 ms) in the pipe.
     assert.match(lines[0]!, /^round-trip min\/avg\/max\/stddev = 30\.67\d\//)

@@ -7,16 +7,14 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
+import { ROUTED_IPFW, sh, virtualHost } from '../../../testing/net_lab.js'
 import { ipfw } from './ip_fw_chain.js'
 
 test('limit src-addr 2: two flows pass, the third is denied; expiry and delete give places back', async () => {
   const host = virtualHost()
   const r = await sh(
     host,
-    `${ROUTED}
-kenv net.inet.ip.fw.default_to_accept=1 > /dev/null
-kldload ipfw
+    `${ROUTED_IPFW}
 jexec r ipfw add 100 allow udp from any to 10.0.2.2 limit src-addr 2
 jexec r ipfw -n add allow tcp from any to any limit src-addr dst-port 10 :default
 jexec r ipfw -n add allow tcp from any to any limit all 3

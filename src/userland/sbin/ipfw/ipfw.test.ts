@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
+import { ROUTED, ROUTED_IPFW, sh, virtualHost } from '../../../testing/net_lab.js'
 import { MemFs } from '../../bin/sh/streams.js'
 
 test('kldload/kldstat/kldunload and kenv: host root only; ipfw absent until loaded', async () => {
@@ -112,9 +112,7 @@ test('pass_block through a router: ICMP, UDP and TCP blocked and passed, counter
   const host = virtualHost()
   const r = await sh(
     host,
-    `${ROUTED}
-kenv net.inet.ip.fw.default_to_accept=1 > /dev/null
-kldload ipfw
+    `${ROUTED_IPFW}
 jexec b nc -l 8080 > /dev/null &
 jexec b nc -u -l 7777 > /dev/null &
 sleep 1
@@ -166,9 +164,7 @@ test("one jail's rules never see another's packets; vnet0's chain sees none of t
   const host = virtualHost()
   const r = await sh(
     host,
-    `${ROUTED}
-kenv net.inet.ip.fw.default_to_accept=1 > /dev/null
-kldload ipfw
+    `${ROUTED_IPFW}
 ipfw -q add 100 count ip from any to any
 jexec a ipfw -q add 100 count ip from any to any
 jexec b ipfw -q add 100 count ip from any to any

@@ -7,15 +7,13 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
+import { ROUTED_IPFW, sh, virtualHost } from '../../../testing/net_lab.js'
 
 test('fwd: next hop on input and on output, local delivery; fwd port and setfib refused as FreeBSD', async () => {
   const host = virtualHost()
   const r = await sh(
     host,
-    `${ROUTED}
-kenv net.inet.ip.fw.default_to_accept=1 > /dev/null
-kldload ipfw
+    `${ROUTED_IPFW}
 jexec b ifconfig lo0 inet 10.0.3.3/32 alias
 jexec a ping -c 1 -t 1 10.0.3.3 > /dev/null; echo noroute=$?
 jexec r ipfw add 100 fwd 10.0.2.2 ip from 10.0.1.0/24 to 10.0.3.0/24 in

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
+import { ROUTED, ROUTED_IPFW, sh, virtualHost } from '../../../testing/net_lab.js'
 import { MemFs } from '../../bin/sh/streams.js'
 
 test('table commands: create, add, list, info, lookup, delete, flush, destroy, all; errors as FreeBSD', async () => {
@@ -141,9 +141,7 @@ test('rules match tables: from table(N), to table(N,V) by the longest prefix, lo
   const host = virtualHost()
   const r = await sh(
     host,
-    `${ROUTED}
-kenv net.inet.ip.fw.default_to_accept=1 > /dev/null
-kldload ipfw
+    `${ROUTED_IPFW}
 jexec r ipfw -q table blocked add 10.0.1.0/24
 jexec r ipfw -q add 100 deny icmp from "table(blocked)" to any
 jexec a ping -c 1 -t 1 10.0.2.2 > /dev/null; echo blocked=$?
