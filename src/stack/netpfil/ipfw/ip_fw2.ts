@@ -152,10 +152,17 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
       // The state's parent rule acts (its counters count the packet).
       f = ch.dyn.rule(p.dynIdx)
       viaState = true
+    } else if (f.prob < 1 && ch.rng.float() >= f.prob) {
+      matched = false
+    } else if (
+      // The quick-reject prefix (ip_fw_quick.ts): int32 compares, no call, no list walk.
+      (f.qProto >= 0 && p.proto !== f.qProto) ||
+      (p.src & f.qSrcMask) !== f.qSrcAddr ||
+      (p.dst & f.qDstMask) !== f.qDstAddr
+    ) {
+      matched = false
     } else {
-      const prob = f.spec.prob
-      if (prob < 1 && ch.rng.float() >= prob) matched = false
-      const insns = f.insns
+      const insns = f.rest
       let skipOr = false
       for (let k = 0; matched && k < insns.length; k++) {
         const c = insns[k]!
@@ -200,7 +207,7 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
       ch.dyn.update(s, MATCH.FORWARD, p.proto, p.tcpFlags, p.iplen, now, ch)
     }
     // check-state without a state goes on, uncounted.
-    if (f.spec.action === A.CHECK_STATE && !viaState) {
+    if (f.action === A.CHECK_STATE && !viaState) {
       if (probe(ch, p, now)) {
         f = ch.dyn.rule(p.dynIdx)
         ch.dyn.update(p.dynIdx, p.dynDir, p.proto, p.tcpFlags, p.iplen, now, ch)
@@ -212,14 +219,14 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
     f.pcnt++
     f.bcnt += p.iplen
     f.timestamp = now
-    if (f.spec.log && p.m !== null) ipfwLog(ch, f, p, p.m)
-    switch (f.spec.action) {
+    if (f.log && p.m !== null) ipfwLog(ch, f, p, p.m)
+    switch (f.action) {
       case A.ALLOW:
         return VERDICT_PASS
       case A.DENY:
         return VERDICT_DENY
       case A.REJECT:
-        ch.rejectCode = f.spec.actionArg
+        ch.rejectCode = f.actionArg
         return VERDICT_REJECT
       case A.RESET:
         return p.proto === IpProto.TCP ? VERDICT_RESET : VERDICT_DENY
@@ -242,7 +249,7 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
         break
       case A.NAT:
         ch.natRule = i
-        ch.natNum = f.spec.actionArg
+        ch.natNum = f.actionArg
         return VERDICT_NAT
       case A.SETFIB:
         // Only FIB 0 exists (net.fibs is 1): the packet keeps it and the search goes on.
@@ -266,7 +273,7 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
 
 /** skipto/call target: the first rule numbered ≥ arg, never backwards (FreeBSD goes forward only). */
 function jump(ch: IpfwChain, f: KRule, i: number): number {
-  const j = ch.firstAtLeast(f.spec.actionArg)
+  const j = ch.firstAtLeast(f.actionArg)
   return j > i ? j : i + 1
 }
 
@@ -320,12 +327,10 @@ export function ipfwCheckPacket(
   const now = v.env.clock.coarseNow()
   p.m = m
   for (;;) {
+    // No try/finally: ipfwChk never throws (the data plane does not), and the block costs a pass.
     ch.nest++
-    try {
-      verdict = ipfwChk(v, ch, p, now, start)
-    } finally {
-      ch.nest--
-    }
+    verdict = ipfwChk(v, ch, p, now, start)
+    ch.nest--
     if (verdict === VERDICT_NAT) {
       // O_NAT: translated in place, the packet passes (one_pass) or goes on after the nat rule with
       // its new headers (ipfw_check_packet's `goto again`); libalias's refusals are dropped.

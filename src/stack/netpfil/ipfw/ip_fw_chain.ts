@@ -18,6 +18,7 @@ import { PktFacts } from './ip_fw_facts.js'
 import { IpfwLimits } from './ip_fw_limit.js'
 import { IpfwLog } from './ip_fw_log.js'
 import type { IpfwNat } from './ip_fw_nat.js'
+import { quickReject } from './ip_fw_quick.js'
 import {
   A,
   A_IMPLEMENTED,
@@ -50,6 +51,19 @@ export class KRule {
   /** A keep-state rule probes the dynamic table before its own matches (O_PROBE_STATE). */
   readonly probe: boolean
   readonly keepState: boolean
+  /** The spec's fields ipfw_chk reads on every match, held here so that every rule has one shape. */
+  readonly action: number
+  readonly actionArg: number
+  readonly log: boolean
+  readonly prob: number
+  /** Quick-reject prefix (ip_fw_quick.ts): protocol (-1 any), int32 address/mask pairs (0/0 any). */
+  readonly qProto: number
+  readonly qSrcAddr: number
+  readonly qSrcMask: number
+  readonly qDstAddr: number
+  readonly qDstMask: number
+  /** The instructions after the quick-reject prefix. */
+  readonly rest: IpfwInsn[]
   pcnt = 0
   bcnt = 0
   /** Last match, ns of the host clock (0 = never). */
@@ -63,6 +77,17 @@ export class KRule {
     this.seq = seq
     this.keepState = spec.insns.some((i) => i.op === O.KEEP_STATE || i.op === O.LIMIT)
     this.probe = this.keepState
+    this.action = spec.action
+    this.actionArg = spec.actionArg
+    this.log = spec.log
+    this.prob = spec.prob
+    const q = quickReject(spec.insns)
+    this.qProto = q.proto
+    this.qSrcAddr = q.srcAddr
+    this.qSrcMask = q.srcMask
+    this.qDstAddr = q.dstAddr
+    this.qDstMask = q.dstMask
+    this.rest = q.rest
   }
 }
 
