@@ -473,7 +473,7 @@ export async function dummynetCmd(
       if (err.op === 'socket') throw new DnExit(`socket: ${err.strerror}`, EX_UNAVAILABLE)
       let msg = `${what2}: ${err.strerror}`
       if (err.code === 'EOPNOTSUPP' && req.op === 'config-sched')
-        msg += ` (scheduler type ${req.sch.type} is not implemented in VirtNet; fifo, wf2q+, rr and fq_codel are)`
+        msg += ` (scheduler type ${req.sch.type} is not implemented in VirtNet; fifo, wf2q+, rr, prio and fq_codel are)`
       throw new DnExit(msg, status)
     }
   }

@@ -31,6 +31,7 @@ import {
 import { DnQueue, type FlowEntry, FlowId, FlowStats, FlowTable, type RedParams } from './dn_queue.js'
 import { type DnSchedInst, type DnSchedType, FIFO, type SchedEnv } from './dn_sched.js'
 import { FQ_CODEL } from './dn_sched_fq_codel.js'
+import { PRIO } from './dn_sched_prio.js'
 import { RR } from './dn_sched_rr.js'
 import { WF2Q } from './dn_sched_wf2q.js'
 import { DnTagPool } from './dn_tag.js'
@@ -179,6 +180,8 @@ export class DnState {
         return RR
       case 'FQ_CODEL':
         return FQ_CODEL
+      case 'PRIO':
+        return PRIO
       default:
         return null
     }
@@ -282,7 +285,7 @@ export class DnState {
       type = this.typeByName(c.type)
       if (type === null) {
         // FreeBSD has these; VirtNet does not implement them (rather than pretend).
-        if (/^(qfq|prio|fq_pie)$/i.test(c.type)) throw new SysError('EOPNOTSUPP', 'dummynet')
+        if (/^(qfq|fq_pie)$/i.test(c.type)) throw new SysError('EOPNOTSUPP', 'dummynet')
         throw new SysError('EINVAL', 'dummynet')
       }
     }
@@ -357,8 +360,9 @@ export class DnState {
     f.qbytes = cfg.qbytes
     f.plr = cfg.plr
     f.red = red
+    if (f.sched !== null) this.boundFs(f, f.sched)
     f.qht?.forEach((q) => {
-      q.weight = cfg.weight
+      q.weight = f.cfg.weight
       q.lmax = cfg.lmax
     })
     if (f.sched === null) {
@@ -370,7 +374,13 @@ export class DnState {
 
   private attach(f: DnFsk, s: DnSchk): void {
     f.sched = s
+    this.boundFs(f, s)
     f.qht = s.type.multiqueue ? new FlowTable<DnQueue>(f.cfg.buckets, this.maxFlows) : null
+  }
+
+  /** The type's new_fsk: a flowset's settings brought into its scheduler's range. */
+  private boundFs(f: DnFsk, s: DnSchk): void {
+    if (s.type.boundFs !== undefined) f.cfg = s.type.boundFs(f.cfg)
   }
 
   /** Unlink a flowset from its scheduler, freeing its queues. */
@@ -399,6 +409,7 @@ export class DnState {
       if (f.sched === s) {
         this.detach(f)
         f.sched = s
+        this.boundFs(f, s)
         f.qht = s.type.multiqueue ? new FlowTable<DnQueue>(f.cfg.buckets, this.maxFlows) : null
       }
     const pool = this.v.env.pool
