@@ -427,7 +427,7 @@ sysctl net.inet.ip.dummynet.io_pkt; echo sysctl=$?`,
     r.err,
     [
       'ipfw: setsockopt(IP_DUMMYNET_CONFIGURE): Protocol not available',
-      'ipfw: setsockopt(IP_DUMMYNET_CONFIGURE): Operation not supported (scheduler type qfq is not implemented in VirtNet; fifo, wf2q+, rr, prio and fq_codel are)',
+      'ipfw: setsockopt(IP_DUMMYNET_CONFIGURE): Operation not supported (scheduler type qfq is not implemented in VirtNet; fifo, wf2q+, rr, prio, fq_codel and fq_pie are)',
       'ipfw: setsockopt(IP_DUMMYNET_CONFIGURE): Invalid argument',
       "ipfw: unrecognised option ``frobnicate''",
       'ipfw: 2 <= queue size <= 100',

@@ -3,13 +3,13 @@
  * the types VirtNet has. A scheduler instance decides which queued packet the link sends next; the
  * generic code (ip_dn_io.ts) does the rest: flowset limits, loss, the link's rate and delay.
  *
- * Types FreeBSD has but VirtNet does not (QFQ, FQ_PIE) are refused at configuration with
+ * A type FreeBSD has but VirtNet does not (QFQ) is refused at configuration with
  * EOPNOTSUPP rather than faked. Nothing here allocates per packet.
  */
 
 import type { Mbuf, MbufPool } from '../../../../buf/mbuf.js'
 import type { Rng } from '../../../../util/rng.js'
-import type { DnFsCfg, FqCodelCfg } from './dn_h.js'
+import type { DnFsCfg, FqCodelCfg, FqPieCfg } from './dn_h.js'
 import type { DnQueue, FlowId, FlowStats } from './dn_queue.js'
 
 /** What an instance may use: buffers, its own random stream, the instance's counters. */
@@ -49,7 +49,8 @@ export interface DnSchedType {
   readonly multiqueue: boolean
   /** Keeps its own queues and limits (fq_codel): flowset queue size, plr and RED do not apply. */
   readonly ownQueues: boolean
-  create(env: SchedEnv, own: DnQueue, fq: FqCodelCfg): DnSchedInst
+  /** fq and pie: the scheduler's fq_codel and fq_pie parameters (each type reads its own). */
+  create(env: SchedEnv, own: DnQueue, fq: FqCodelCfg, pie?: FqPieCfg): DnSchedInst
   /** new_fsk: bring a flowset's settings into the type's range when it attaches (PRIO's priority). */
   boundFs?(cfg: DnFsCfg): DnFsCfg
 }
