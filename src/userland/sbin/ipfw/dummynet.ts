@@ -482,10 +482,7 @@ export async function dummynetCmd(
     } catch (e) {
       const err = asSysError(e)
       if (err.op === 'socket') throw new DnExit(`socket: ${err.strerror}`, EX_UNAVAILABLE)
-      let msg = `${what2}: ${err.strerror}`
-      if (err.code === 'EOPNOTSUPP' && req.op === 'config-sched')
-        msg += ` (scheduler type ${req.sch.type} is not implemented in VirtNet; fifo, wf2q+, rr, prio, fq_codel and fq_pie are)`
-      throw new DnExit(msg, status)
+      throw new DnExit(`${what2}: ${err.strerror}`, status)
     }
   }
   switch (cmd) {

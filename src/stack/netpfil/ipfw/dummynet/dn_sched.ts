@@ -3,8 +3,8 @@
  * the types VirtNet has. A scheduler instance decides which queued packet the link sends next; the
  * generic code (ip_dn_io.ts) does the rest: flowset limits, loss, the link's rate and delay.
  *
- * A type FreeBSD has but VirtNet does not (QFQ) is refused at configuration with
- * EOPNOTSUPP rather than faked. Nothing here allocates per packet.
+ * All of FreeBSD 14's types are here (FIFO, WF2Q+, RR, PRIO, QFQ, FQ_CODEL, FQ_PIE). Nothing here
+ * allocates per packet.
  */
 
 import type { Mbuf, MbufPool } from '../../../../buf/mbuf.js'

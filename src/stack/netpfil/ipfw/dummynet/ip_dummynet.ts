@@ -35,6 +35,7 @@ import { type DnSchedInst, type DnSchedType, FIFO, type SchedEnv } from './dn_sc
 import { FQ_CODEL } from './dn_sched_fq_codel.js'
 import { FQ_PIE, fqPieResolve, fqPieWellFormed } from './dn_sched_fq_pie.js'
 import { PRIO } from './dn_sched_prio.js'
+import { QFQ } from './dn_sched_qfq.js'
 import { RR } from './dn_sched_rr.js'
 import { WF2Q } from './dn_sched_wf2q.js'
 import { DnTagPool } from './dn_tag.js'
@@ -188,6 +189,8 @@ export class DnState {
         return PRIO
       case 'FQ_PIE':
         return FQ_PIE
+      case 'QFQ':
+        return QFQ
       default:
         return null
     }
@@ -289,11 +292,7 @@ export class DnState {
     if (typeof c.type !== 'string') throw new SysError('EINVAL', 'dummynet')
     if (c.type !== '') {
       type = this.typeByName(c.type)
-      if (type === null) {
-        // FreeBSD has these; VirtNet does not implement them (rather than pretend).
-        if (/^qfq$/i.test(c.type)) throw new SysError('EOPNOTSUPP', 'dummynet')
-        throw new SysError('EINVAL', 'dummynet')
-      }
+      if (type === null) throw new SysError('EINVAL', 'dummynet')
     }
     const mask = this.checkMask(c.mask)
     let fq = existing?.fq ?? FQ_CODEL_DEFAULTS
