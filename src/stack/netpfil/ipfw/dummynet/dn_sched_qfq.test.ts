@@ -30,18 +30,14 @@ function put(s: QfqInst, q: DnQueue, len: number): void {
 
 /** Fill each queue with n packets of its size, serve `serve` packets; bytes sent per queue. */
 function share(s: QfqInst, qs: DnQueue[], lens: number[], n: number, serve: number): number[] {
-  for (let i = 0; i < n; i++) qs.forEach((q, k) => put(s, q, lens[k]!))
-  const sent = qs.map(() => 0)
+  for (let i = 0; i < n; i++) for (let k = 0; k < qs.length; k++) put(s, qs[k]!, lens[k]!)
   for (let i = 0; i < serve; i++) {
-    const m = s.dequeue()!
+    const m = s.dequeue()
     assert.notEqual(m, null)
-    // Which queue it came from: the one whose length dropped.
-    pool.put(m)
+    pool.put(m!)
   }
-  qs.forEach((q, k) => {
-    sent[k] = (n - q.ni.len) * lens[k]!
-  })
-  return sent
+  // What each queue sent is what it no longer holds.
+  return qs.map((q, k) => (n - q.ni.len) * lens[k]!)
 }
 
 test('QFQ: weights 3:1 and 99:1 share a backlogged link 3:1 and 99:1', () => {
