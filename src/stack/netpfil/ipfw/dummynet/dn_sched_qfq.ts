@@ -28,6 +28,7 @@ const IWSUM = ONE_FP / QFQ_MAX_WSUM
 const QFQ_MTU_SHIFT = 11
 const QFQ_MIN_SLOT_SHIFT = FRAC_BITS + QFQ_MTU_SHIFT - QFQ_MAX_INDEX
 const QFQ_MAX_SLOTS = 32
+const MIN_SLOT = 2 ** QFQ_MIN_SLOT_SHIFT
 /** The group bitmaps: eligible ready, ineligible ready, eligible blocked, ineligible blocked. */
 const ER = 0
 const IR = 1
@@ -57,15 +58,16 @@ function lmaxOf(q: DnQueue): number {
 /** qfq_calc_index: the group of a queue, about log2(lmax / weight) scaled. */
 export function qfqCalcIndex(inv: number, maxlen: number): number {
   const slotSize = maxlen * inv
-  const sizeMap = Math.floor(slotSize / 2 ** QFQ_MIN_SLOT_SHIFT)
+  const sizeMap = Math.floor(slotSize / MIN_SLOT)
   if (sizeMap === 0) return 0
   let index = 32 - Math.clz32(sizeMap)
   if (slotSize === 2 ** (index + QFQ_MIN_SLOT_SHIFT - 1)) index--
   return index < 0 ? 0 : index
 }
 
-function roundDown(ts: number, shift: number): number {
-  return ts - (ts % 2 ** shift)
+/** A timestamp rounded down to a multiple of size (a power of two). */
+function roundDown(ts: number, size: number): number {
+  return ts - (ts % size)
 }
 
 /** Index of the lowest set bit (ffs - 1); the bitmap is non-zero. */
@@ -83,11 +85,15 @@ class QfqGroup {
   front = 0
   fullSlots = 0
   readonly slots: (DnQueue | null)[] = new Array<DnQueue | null>(QFQ_MAX_SLOTS).fill(null)
+  /** 2^slotShift, the slot width in virtual time. */
+  readonly size: number
 
   constructor(
     readonly index: number,
     readonly slotShift: number,
-  ) {}
+  ) {
+    this.size = 2 ** slotShift
+  }
 }
 
 export class QfqInst implements DnSchedInst {
@@ -131,8 +137,8 @@ export class QfqInst implements DnSchedInst {
   }
 
   private makeEligible(oldV: number): void {
-    const vslot = Math.floor(this.V / 2 ** QFQ_MIN_SLOT_SHIFT)
-    const oldVslot = Math.floor(oldV / 2 ** QFQ_MIN_SLOT_SHIFT)
+    const vslot = Math.floor(this.V / MIN_SLOT)
+    const oldVslot = Math.floor(oldV / MIN_SLOT)
     if (vslot !== oldVslot) {
       // Both are below 2^31 (V stays below 2^53), so the xor is exact.
       const hb = 31 - Math.clz32(vslot ^ oldVslot)
@@ -143,7 +149,7 @@ export class QfqInst implements DnSchedInst {
   }
 
   private slotInsert(g: QfqGroup, q: DnQueue, roundedS: number): void {
-    let slot = (roundedS - g.S) / 2 ** g.slotShift
+    let slot = (roundedS - g.S) / g.size
     // FreeBSD relies on slot < 32 ("guaranteed by the input values"); keep the bitmap sane anyway.
     if (slot > QFQ_MAX_SLOTS - 1) slot = QFQ_MAX_SLOTS - 1
     const i = (g.front + slot) % QFQ_MAX_SLOTS
@@ -171,7 +177,7 @@ export class QfqInst implements DnSchedInst {
   }
 
   private slotRotate(g: QfqGroup, roundedS: number): void {
-    const i = (g.S - roundedS) / 2 ** g.slotShift
+    const i = (g.S - roundedS) / g.size
     g.fullSlots <<= i
     g.front = (((g.front - i) % QFQ_MAX_SLOTS) + QFQ_MAX_SLOTS) % QFQ_MAX_SLOTS
   }
@@ -195,7 +201,7 @@ export class QfqInst implements DnSchedInst {
       q.active = false
     } else {
       q.F = q.S + q.head.len * invW(q)
-      const roundedS = roundDown(q.S, g.slotShift)
+      const roundedS = roundDown(q.S, g.size)
       if (roundedS === g.S) return false
       this.frontSlotRemove(g)
       this.slotInsert(g, q, roundedS)
@@ -205,8 +211,8 @@ export class QfqInst implements DnSchedInst {
 
   /** qfq_update_start: a stale finish time (behind V, or too far ahead) restarts from V. */
   private updateStart(q: DnQueue, g: QfqGroup): void {
-    const roundedF = roundDown(q.F, g.slotShift)
-    const limit = roundDown(this.V, g.slotShift) + 2 ** g.slotShift
+    const roundedF = roundDown(q.F, g.size)
+    const limit = roundDown(this.V, g.size) + g.size
     if (!(q.F > this.V) || roundedF > limit) {
       const mask = maskFrom(this.bitmaps[ER]!, g.index)
       if (mask !== 0) {
@@ -230,7 +236,7 @@ export class QfqInst implements DnSchedInst {
     q.active = true
     this.updateStart(q, g)
     q.F = q.S + m.len * inv
-    const roundedS = roundDown(q.S, g.slotShift)
+    const roundedS = roundDown(q.S, g.size)
     let update = true
     if (g.fullSlots !== 0) {
       if (!(g.S > q.S)) update = false
@@ -243,7 +249,7 @@ export class QfqInst implements DnSchedInst {
     } else if (this.bitmaps[ER] === 0 && roundedS > this.V) this.V = roundedS
     if (update) {
       g.S = roundedS
-      g.F = roundedS + 2 * 2 ** g.slotShift
+      g.F = roundedS + 2 * g.size
       this.setBit(this.calcState(g), g.index)
     }
     this.slotInsert(g, q, roundedS)
@@ -265,11 +271,11 @@ export class QfqInst implements DnSchedInst {
       let unblock = true
       if (c === null) this.clearBit(ER, g.index)
       else {
-        const roundedS = roundDown(c.S, g.slotShift)
+        const roundedS = roundDown(c.S, g.size)
         if (g.S === roundedS) unblock = false
         else {
           g.S = roundedS
-          g.F = roundedS + 2 * 2 ** g.slotShift
+          g.F = roundedS + 2 * g.size
           this.clearBit(ER, g.index)
           this.setBit(this.calcState(g), g.index)
         }
@@ -319,11 +325,11 @@ export class QfqInst implements DnSchedInst {
       this.unblockGroups(g.index, g.F)
     } else if (g.slots[g.front] === null) {
       const c = this.slotScan(g)!
-      const roundedS = roundDown(c.S, g.slotShift)
+      const roundedS = roundDown(c.S, g.size)
       if (g.S !== roundedS) {
         for (const s of [ER, IR, EB, IB]) this.clearBit(s, g.index)
         g.S = roundedS
-        g.F = roundedS + 2 * 2 ** g.slotShift
+        g.F = roundedS + 2 * g.size
         this.setBit(this.calcState(g), g.index)
       }
     }
