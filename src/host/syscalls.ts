@@ -191,7 +191,13 @@ export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
 export type { SysctlCType } from '../stack/net/sysctl.js'
 export { MODE as NatMode } from '../stack/netinet/libalias/alias.js'
 export type * from '../stack/netpfil/ipfw/dummynet/dn_h.js'
-export { DN_FS_DEFAULTS, DN_MAX_ID, FQ_CODEL_DEFAULTS } from '../stack/netpfil/ipfw/dummynet/dn_h.js'
+export {
+  DN_FS_DEFAULTS,
+  DN_MAX_ID,
+  FQ_CODEL_DEFAULTS,
+  PIE_FLAGS,
+  PIE_SCALE,
+} from '../stack/netpfil/ipfw/dummynet/dn_h.js'
 export type { NatCfg, NatRedirCfg, NatRequest } from '../stack/netpfil/ipfw/ip_fw_nat_cfg.js'
 export { NAT_GLOBAL, REDIR as NatRedir } from '../stack/netpfil/ipfw/ip_fw_nat_cfg.js'
 export type {

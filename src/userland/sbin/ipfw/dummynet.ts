@@ -20,10 +20,12 @@ import {
   type DnWhat,
   FQ_CODEL_DEFAULTS,
   type FqCodelCfg,
+  type FqPieCfg,
   type IpfwReply,
 } from '../../../host/syscalls.js'
 import { asSysError, EX, ip } from '../../common.js'
 import type { Io, Proc } from '../../types.js'
+import { fqPieParam, fqPieRequest, fqPieText } from './dummynet_fq_pie.js'
 import { ask } from './ipfw.js'
 import { PROTO_NAMES } from './names.js'
 
@@ -123,13 +125,19 @@ function configRequest(what: DnWhat, nr: number, av: string[], proc: Proc): DnRe
   let mask: DnMask | null = null
   let buckets = 0
   let fq: FqCodelCfg | null = null
+  let pie: FqPieCfg | null = null
   let i = 0
   const need1 = (msg: string) => {
     if (i >= av.length) throw new DnExit(msg, EX.USAGE)
     return av[i++]!
   }
+  const fail = (msg: string): never => {
+    throw new DnExit(msg, EX.DATAERR)
+  }
   while (i < av.length) {
     const tok = av[i++]!
+    // After `type fq_pie` its parameters come first (process_extra_parms).
+    if (pie !== null && fqPieParam(tok, pie, need1, fail)) continue
     switch (tok) {
       case 'noerror':
         break
@@ -256,6 +264,7 @@ function configRequest(what: DnWhat, nr: number, av: string[], proc: Proc): DnRe
         const t = need1('type needs a string')
         if (t.length === 0 || t.length > 15) throw new DnExit(`type ${t} too long\n`, 1)
         sch.type = t
+        if (/^fq_pie$/i.test(t)) pie = fqPieRequest()
         break
       }
       case 'weight':
@@ -322,6 +331,7 @@ function configRequest(what: DnWhat, nr: number, av: string[], proc: Proc): DnRe
     sch.mask = mask
     sch.buckets = buckets
     sch.fqCodel = fq
+    sch.fqPie = pie
   } else {
     fs.mask = mask
     fs.buckets = buckets
@@ -412,6 +422,7 @@ function objText(o: DnObj): string {
         const f = o.fq
         s += ` FQ_CODEL target ${usToTime(f.target)} interval ${usToTime(f.interval)} quantum ${f.quantum} limit ${f.limit} flows ${f.flows} ${f.ecn ? 'ECN' : 'NoECN'}\n`
       }
+      if (o.pie !== null && o.pie !== undefined) s += fqPieText(o.pie)
       if (o.mask !== null) s += maskText(o.mask)
       return s
     }
@@ -471,10 +482,7 @@ export async function dummynetCmd(
     } catch (e) {
       const err = asSysError(e)
       if (err.op === 'socket') throw new DnExit(`socket: ${err.strerror}`, EX_UNAVAILABLE)
-      let msg = `${what2}: ${err.strerror}`
-      if (err.code === 'EOPNOTSUPP' && req.op === 'config-sched')
-        msg += ` (scheduler type ${req.sch.type} is not implemented in VirtNet; fifo, wf2q+, rr and fq_codel are)`
-      throw new DnExit(msg, status)
+      throw new DnExit(`${what2}: ${err.strerror}`, status)
     }
   }
   switch (cmd) {

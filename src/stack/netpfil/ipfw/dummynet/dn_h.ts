@@ -69,6 +69,37 @@ export interface FqCodelCfg {
   ecn: boolean
 }
 
+/** PIE's fixed point (dn_aqm_pie.h): alpha, beta and max_ecnth are scaled by PIE_SCALE (3.13 bits). */
+export const PIE_SCALE = 8192
+
+/** PIE's option flags (dn_aqm_pie.h). */
+export const PIE_FLAGS = {
+  ECN: 1,
+  CAPDROP: 2,
+  /** Turn PIE off on an empty, uncongested queue (FreeBSD marks it as not working properly). */
+  ONOFF: 4,
+  /** Departure rate estimation instead of timestamps (DRE; TS is the default). */
+  DRE: 8,
+  DERAND: 16,
+} as const
+
+/**
+ * fq_pie's parameters (dn_sched_fq_pie.c's par[0..9]) in FreeBSD's units: times in µs, alpha, beta
+ * and maxEcnth scaled by PIE_SCALE, flags from PIE_FLAGS. A field of -1 takes the kernel's default.
+ */
+export interface FqPieCfg {
+  target: number
+  tupdate: number
+  maxBurst: number
+  maxEcnth: number
+  alpha: number
+  beta: number
+  flags: number
+  quantum: number
+  limit: number
+  flows: number
+}
+
 /** struct dn_sch: a scheduler. */
 export interface DnSchCfg {
   /** FIFO, WF2Q+, RR, QFQ, PRIO, FQ_CODEL, FQ_PIE (case-insensitive); '' keeps the current type. */
@@ -78,6 +109,8 @@ export interface DnSchCfg {
   buckets: number
   /** fq_codel's parameters when given (null = defaults / keep). */
   fqCodel: FqCodelCfg | null
+  /** fq_pie's parameters when given (null = defaults / keep); absent from older callers. */
+  fqPie?: FqPieCfg | null
 }
 
 export type DnRequest =
@@ -106,6 +139,8 @@ export type DnObj =
       active: number
       /** fq_codel's parameters (only for that type). */
       fq: FqCodelCfg | null
+      /** fq_pie's parameters (only for that type). */
+      pie?: FqPieCfg | null
     }
   | { type: 'children'; list: number[] }
   | {
@@ -149,4 +184,22 @@ export const FQ_CODEL_DEFAULTS: Readonly<FqCodelCfg> = {
   limit: 10240,
   flows: 1024,
   ecn: false,
+}
+
+/**
+ * The kernel's fq_pie defaults (net.inet.ip.dummynet.fqpie.*): target and tupdate 15 ms, max_burst
+ * 150 ms, max_ecnth 0.1, alpha 0.125, beta 1.25, CapDrop and Derand, quantum 1514, limit 10240,
+ * 1024 flows. ipfw(8) sends its own flags (adding ECN) whenever it names the type.
+ */
+export const FQ_PIE_DEFAULTS: Readonly<FqPieCfg> = {
+  target: 15000,
+  tupdate: 15000,
+  maxBurst: 150000,
+  maxEcnth: Math.trunc(PIE_SCALE * 0.1),
+  alpha: Math.trunc(PIE_SCALE * 0.125),
+  beta: Math.trunc(PIE_SCALE * 1.25),
+  flags: PIE_FLAGS.CAPDROP | PIE_FLAGS.DERAND,
+  quantum: 1514,
+  limit: 10240,
+  flows: 1024,
 }

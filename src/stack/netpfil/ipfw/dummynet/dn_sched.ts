@@ -3,13 +3,13 @@
  * the types VirtNet has. A scheduler instance decides which queued packet the link sends next; the
  * generic code (ip_dn_io.ts) does the rest: flowset limits, loss, the link's rate and delay.
  *
- * Types FreeBSD has but VirtNet does not (QFQ, PRIO, FQ_PIE) are refused at configuration with
- * EOPNOTSUPP rather than faked. Nothing here allocates per packet.
+ * All of FreeBSD 14's types are here (FIFO, WF2Q+, RR, PRIO, QFQ, FQ_CODEL, FQ_PIE). Nothing here
+ * allocates per packet.
  */
 
 import type { Mbuf, MbufPool } from '../../../../buf/mbuf.js'
 import type { Rng } from '../../../../util/rng.js'
-import type { FqCodelCfg } from './dn_h.js'
+import type { DnFsCfg, FqCodelCfg, FqPieCfg } from './dn_h.js'
 import type { DnQueue, FlowId, FlowStats } from './dn_queue.js'
 
 /** What an instance may use: buffers, its own random stream, the instance's counters. */
@@ -29,6 +29,11 @@ export interface DnSchedInst {
    * queues m itself, enforces its own limit and returns false when it dropped m.
    */
   enqueue(q: DnQueue | null, m: Mbuf, fid: FlowId, now: number): boolean
+  /**
+   * The queue a packet meant for q joins, when the type merges queues (PRIO: the one already
+   * backlogged at q's priority); limits are checked on it. Absent: q itself.
+   */
+  queueFor?(q: DnQueue): DnQueue
   /** The next packet to send, or null when empty. */
   dequeue(now: number): Mbuf | null
   /** A flowset queue goes away (its packets were freed by the caller). */
@@ -44,7 +49,10 @@ export interface DnSchedType {
   readonly multiqueue: boolean
   /** Keeps its own queues and limits (fq_codel): flowset queue size, plr and RED do not apply. */
   readonly ownQueues: boolean
-  create(env: SchedEnv, own: DnQueue, fq: FqCodelCfg): DnSchedInst
+  /** fq and pie: the scheduler's fq_codel and fq_pie parameters (each type reads its own). */
+  create(env: SchedEnv, own: DnQueue, fq: FqCodelCfg, pie?: FqPieCfg): DnSchedInst
+  /** new_fsk: bring a flowset's settings into the type's range when it attaches (PRIO's priority). */
+  boundFs?(cfg: DnFsCfg): DnFsCfg
 }
 
 /** FIFO: one queue per instance, packets in arrival order (dn_sched_fifo.c). */

@@ -176,7 +176,8 @@ export function dummynetIo(
     // A false return means the scheduler dropped m and counted it.
     if (!si.impl.enqueue(null, m, pf, now)) return DN_IO.TAKEN
   } else {
-    const q = s.type.multiqueue ? findQueue(st, fs, si, fsNr) : si.own
+    const fq = s.type.multiqueue ? findQueue(st, fs, si, fsNr) : si.own
+    const q = fq !== null && si.impl.queueFor !== undefined ? si.impl.queueFor(fq) : fq
     if (q === null) {
       si.ni.drops++
       return dropIt(st, m)

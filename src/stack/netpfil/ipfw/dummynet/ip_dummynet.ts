@@ -26,11 +26,16 @@ import {
   type DnRequest,
   type DnSchCfg,
   FQ_CODEL_DEFAULTS,
+  FQ_PIE_DEFAULTS,
   type FqCodelCfg,
+  type FqPieCfg,
 } from './dn_h.js'
 import { DnQueue, type FlowEntry, FlowId, FlowStats, FlowTable, type RedParams } from './dn_queue.js'
 import { type DnSchedInst, type DnSchedType, FIFO, type SchedEnv } from './dn_sched.js'
 import { FQ_CODEL } from './dn_sched_fq_codel.js'
+import { FQ_PIE, fqPieResolve, fqPieWellFormed } from './dn_sched_fq_pie.js'
+import { PRIO } from './dn_sched_prio.js'
+import { QFQ } from './dn_sched_qfq.js'
 import { RR } from './dn_sched_rr.js'
 import { WF2Q } from './dn_sched_wf2q.js'
 import { DnTagPool } from './dn_tag.js'
@@ -88,7 +93,7 @@ export class DnSi implements FlowEntry {
   ) {
     this.id = id
     this.timer = timer
-    this.impl = sch.type.create(env, this.own, sch.fq)
+    this.impl = sch.type.create(env, this.own, sch.fq, sch.pie)
   }
 
   get idle(): boolean {
@@ -110,6 +115,7 @@ export class DnSchk {
     public buckets: number,
     public link: DnLinkCfg,
     public fq: FqCodelCfg,
+    public pie: FqPieCfg = FQ_PIE_DEFAULTS,
   ) {}
 
   forEachSi(fn: (si: DnSi, bucket: number) => void): void {
@@ -179,6 +185,12 @@ export class DnState {
         return RR
       case 'FQ_CODEL':
         return FQ_CODEL
+      case 'PRIO':
+        return PRIO
+      case 'FQ_PIE':
+        return FQ_PIE
+      case 'QFQ':
+        return QFQ
       default:
         return null
     }
@@ -275,16 +287,12 @@ export class DnState {
     c: DnSchCfg,
     existing: DnSchk | undefined,
     dflt: DnSchedType,
-  ): [DnSchedType, DnMask | null, number, FqCodelCfg] {
+  ): [DnSchedType, DnMask | null, number, FqCodelCfg, FqPieCfg] {
     let type: DnSchedType | null = existing?.type ?? dflt
     if (typeof c.type !== 'string') throw new SysError('EINVAL', 'dummynet')
     if (c.type !== '') {
       type = this.typeByName(c.type)
-      if (type === null) {
-        // FreeBSD has these; VirtNet does not implement them (rather than pretend).
-        if (/^(qfq|prio|fq_pie)$/i.test(c.type)) throw new SysError('EOPNOTSUPP', 'dummynet')
-        throw new SysError('EINVAL', 'dummynet')
-      }
+      if (type === null) throw new SysError('EINVAL', 'dummynet')
     }
     const mask = this.checkMask(c.mask)
     let fq = existing?.fq ?? FQ_CODEL_DEFAULTS
@@ -304,7 +312,13 @@ export class DnState {
         ecn: f.ecn === true,
       }
     }
-    return [type, mask, mask === null ? 0 : this.buckets(mask, c.buckets), fq]
+    let pie = existing?.pie ?? FQ_PIE_DEFAULTS
+    if (c.fqPie !== null && c.fqPie !== undefined) {
+      // fq_pie_config: -1 takes the default, the rest is clamped to FreeBSD's bounds.
+      if (!fqPieWellFormed(c.fqPie)) throw new SysError('EINVAL', 'dummynet')
+      pie = fqPieResolve(c.fqPie)
+    }
+    return [type, mask, mask === null ? 0 : this.buckets(mask, c.buckets), fq, pie]
   }
 
   /** Create or update scheduler nr; instances are rebuilt (their packets dropped) if the discipline changes. */
@@ -315,6 +329,7 @@ export class DnState {
     buckets: number,
     link: DnLinkCfg,
     fq: FqCodelCfg,
+    pie: FqPieCfg = FQ_PIE_DEFAULTS,
   ): DnSchk {
     const old = this.schk.get(nr)
     if (old !== undefined) {
@@ -322,6 +337,7 @@ export class DnState {
         old.type === type &&
         old.buckets === buckets &&
         old.fq === fq &&
+        old.pie === pie &&
         JSON.stringify(old.mask) === JSON.stringify(mask)
       old.link = link
       if (same) return old
@@ -330,9 +346,10 @@ export class DnState {
       old.mask = mask
       old.buckets = buckets
       old.fq = fq
+      old.pie = pie
       return old
     }
-    const s = new DnSchk(nr, type, mask, buckets, link, fq)
+    const s = new DnSchk(nr, type, mask, buckets, link, fq, pie)
     this.schk.set(nr, s)
     // Flowsets waiting for this scheduler attach now (FreeBSD keeps them unlinked until then).
     for (const f of this.fsk.values()) if (f.sched === null && f.cfg.schedNr === nr) this.attach(f, s)
@@ -357,8 +374,9 @@ export class DnState {
     f.qbytes = cfg.qbytes
     f.plr = cfg.plr
     f.red = red
+    if (f.sched !== null) this.boundFs(f, f.sched)
     f.qht?.forEach((q) => {
-      q.weight = cfg.weight
+      q.weight = f.cfg.weight
       q.lmax = cfg.lmax
     })
     if (f.sched === null) {
@@ -370,7 +388,13 @@ export class DnState {
 
   private attach(f: DnFsk, s: DnSchk): void {
     f.sched = s
+    this.boundFs(f, s)
     f.qht = s.type.multiqueue ? new FlowTable<DnQueue>(f.cfg.buckets, this.maxFlows) : null
+  }
+
+  /** The type's new_fsk: a flowset's settings brought into its scheduler's range. */
+  private boundFs(f: DnFsk, s: DnSchk): void {
+    if (s.type.boundFs !== undefined) f.cfg = s.type.boundFs(f.cfg)
   }
 
   /** Unlink a flowset from its scheduler, freeing its queues. */
@@ -399,6 +423,7 @@ export class DnState {
       if (f.sched === s) {
         this.detach(f)
         f.sched = s
+        this.boundFs(f, s)
         f.qht = s.type.multiqueue ? new FlowTable<DnQueue>(f.cfg.buckets, this.maxFlows) : null
       }
     const pool = this.v.env.pool
@@ -433,9 +458,9 @@ export class DnState {
     nr = this.checkNr(nr)
     const l = this.checkLink(link)
     // Scheduler N keeps its type unless one is given (new pipes get WF2Q+).
-    const [type, mask, buckets, fq] = this.checkSch(sch, this.schk.get(nr), this.wf2q)
+    const [type, mask, buckets, fq, pie] = this.checkSch(sch, this.schk.get(nr), this.wf2q)
     const fcfg = this.checkFs({ ...fs, mask: null }, nr + DN_MAX_ID)
-    this.setSched(nr, type, mask, buckets, l, fq)
+    this.setSched(nr, type, mask, buckets, l, fq, pie)
     const fifo = this.setSched(nr + DN_MAX_ID, FIFO, mask, buckets, l, FQ_CODEL_DEFAULTS)
     fifo.fs = this.setFs(nr + 2 * DN_MAX_ID, fcfg)
   }
@@ -449,9 +474,9 @@ export class DnState {
   private configSched(nr: number, sch: DnSchCfg, fs: DnFsCfg | undefined): void {
     nr = this.checkNr(nr)
     const old = this.schk.get(nr)
-    const [type, mask, buckets, fq] = this.checkSch(sch, old, this.wf2q)
+    const [type, mask, buckets, fq, pie] = this.checkSch(sch, old, this.wf2q)
     const fcfg = this.checkFs({ ...(fs ?? { ...DN_FS_DEFAULTS }), mask: null }, nr)
-    const s = this.setSched(nr, type, mask, buckets, old?.link ?? { bw: 0, delay: 0, burst: 0 }, fq)
+    const s = this.setSched(nr, type, mask, buckets, old?.link ?? { bw: 0, delay: 0, burst: 0 }, fq, pie)
     // The internal flowset N+65536 feeds a single-queue scheduler (FIFO); multiqueue ones need queues.
     if (!type.multiqueue) s.fs = this.setFs(nr + DN_MAX_ID, fcfg)
     else if (s.fs !== null) {
@@ -525,7 +550,17 @@ export class DnState {
       let active = 0
       s.forEachSi(() => active++)
       const fq = s.type === FQ_CODEL ? s.fq : null
-      out.push({ type: 'sch', nr: s.nr, name: s.type.name, mask: s.mask, buckets: s.buckets, active, fq })
+      const pie = s.type === FQ_PIE ? s.pie : null
+      out.push({
+        type: 'sch',
+        nr: s.nr,
+        name: s.type.name,
+        mask: s.mask,
+        buckets: s.buckets,
+        active,
+        fq,
+        pie,
+      })
       if (!pipe) {
         const kids = [...this.fsk.values()].filter((f) => f.sched === s && f.nr < DN_MAX_ID).map((f) => f.nr)
         out.push({ type: 'children', list: kids })
