@@ -37,7 +37,19 @@ const ALLOWED: Record<string, readonly string[]> = {
     'topology',
     'testing',
   ],
-  testing: ['util', 'wire', 'buf', 'kern', 'stack', 'netgraph', 'jail', 'host', 'userland', 'topology', 'platform'],
+  testing: [
+    'util',
+    'wire',
+    'buf',
+    'kern',
+    'stack',
+    'netgraph',
+    'jail',
+    'host',
+    'userland',
+    'topology',
+    'platform',
+  ],
 }
 
 function sources(dir: string): string[] {
