@@ -39,7 +39,7 @@ import { startProcess } from '../userland/process.js'
 import { makePrograms, type Programs } from '../userland/programs.js'
 import type { Io } from '../userland/types.js'
 import { parseIpv4, parseMac } from '../wire/addr.js'
-import { type HostChanges, loadModules, runFirewall, unloadModules } from './lab_firewall.js'
+import { type HostChanges, loadModules, runFirewall, unloadModules } from './firewall/lab_firewall.js'
 import { impairs, pipeSetcfg } from './link_cfg.js'
 import { type Endpoint, type Impairment, isL3, type NodeKind, type Topology, type TopoNode } from './model.js'
 

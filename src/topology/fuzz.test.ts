@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { load as loadYaml } from 'js-yaml'
 import { TopologyError } from './diagnostics.js'
-import { loadImn } from './imn.js'
+import { loadImn } from './imn/imn.js'
 import { loadAny, loadFull, loadTopology } from './load.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')

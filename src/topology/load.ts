@@ -7,7 +7,7 @@
 
 import { CORE_SCHEMA, load as yamlLoad } from 'js-yaml'
 import { Diagnostics, guard, render, show, TopologyError } from './diagnostics.js'
-import { loadImn } from './imn.js'
+import { loadImn } from './imn/imn.js'
 import { hasDuplicateKeys } from './json_keys.js'
 import type { Topology } from './model.js'
 import { labNameFrom, normalize } from './normalize.js'

@@ -29,7 +29,7 @@ import {
   parsePrefix,
 } from './cidr.js'
 import { type Diagnostics, type Path, show, suggest } from './diagnostics.js'
-import { resolveFirewalls } from './firewall.js'
+import { resolveFirewalls } from './firewall/firewall.js'
 import {
   type AutoConfig,
   type Endpoint,

@@ -7,10 +7,10 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Host } from '../host/host.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { consoleRun, silent } from '../testing/lab_console.js'
-import { Lab } from './emulator.js'
+import { Host } from '../../host/host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { consoleRun, silent } from '../../testing/lab_console.js'
+import { Lab } from '../emulator.js'
 import { loadImn } from './imn.js'
 import { rewriteNatd, scriptModules } from './imn_fw.js'
 

@@ -6,9 +6,9 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { TopologyError } from './diagnostics.js'
+import { TopologyError } from '../diagnostics.js'
+import { loadTopology } from '../load.js'
 import { checkIpfwLine, ipfwWords } from './firewall.js'
-import { loadTopology } from './load.js'
 
 function errorsOf(text: string): string[] {
   try {

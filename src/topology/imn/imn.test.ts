@@ -9,11 +9,11 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { TopologyError } from './diagnostics.js'
+import { TopologyError } from '../diagnostics.js'
+import type { Topology } from '../model.js'
 import { loadImn } from './imn.js'
-import type { Topology } from './model.js'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 const example = (name: string) => readFileSync(resolve(ROOT, 'examples/imunes', name), 'utf8')
 
 /** One line per node: `name kind [fwd] iface=addr,addr@mac ... | routes | startup`. */

@@ -10,11 +10,11 @@
  * leaves as they are. It must not touch rules itself: only the ipfw command does.
  */
 
-import type { Syscalls } from '../host/syscalls.js'
-import { startProcess } from '../userland/process.js'
-import type { Programs } from '../userland/programs.js'
-import type { Io } from '../userland/types.js'
-import type { TopoNode } from './model.js'
+import type { Syscalls } from '../../host/syscalls.js'
+import { startProcess } from '../../userland/process.js'
+import type { Programs } from '../../userland/programs.js'
+import type { Io } from '../../userland/types.js'
+import type { TopoNode } from '../model.js'
 
 export const DEFAULT_TO_ACCEPT = 'net.inet.ip.fw.default_to_accept'
 

@@ -11,7 +11,7 @@
  * as written, with a warning when it runs natd or diverts. It must not run anything.
  */
 
-import { moduleOrder } from './firewall.js'
+import { moduleOrder } from '../firewall/firewall.js'
 
 /** natd's default divert port (/etc/services: natd 8668/divert). */
 const NATD_PORT = 8668

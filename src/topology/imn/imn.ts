@@ -18,13 +18,12 @@
  * without a default route one toward an adjacent router. `gui` and `options` are display data.
  */
 
-import { formatIpv4, parseIpv4 } from '../wire/addr.js'
-import { addDefaultRoutes, segments } from './auto.js'
-import { isIpv6Prefix, normalizeMac, parseDestination, parsePrefix } from './cidr.js'
-import { Diagnostics, guard, type Path, render, TopologyError } from './diagnostics.js'
-import { rewriteNatd, scriptModules } from './imn_fw.js'
-import type { NodeKind, Topology } from './model.js'
-import { labNameFrom, normalize } from './normalize.js'
+import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
+import { addDefaultRoutes, segments } from '../auto.js'
+import { isIpv6Prefix, normalizeMac, parseDestination, parsePrefix } from '../cidr.js'
+import { Diagnostics, guard, type Path, render, TopologyError } from '../diagnostics.js'
+import type { NodeKind, Topology } from '../model.js'
+import { labNameFrom, normalize } from '../normalize.js'
 import {
   type IfaceFile,
   type LinkFile,
@@ -33,9 +32,10 @@ import {
   type RouteFile,
   type TopologyFile,
   TopologySchema,
-} from './schema.js'
-import { parseSource } from './source.js'
-import { checkSchema } from './validate.js'
+} from '../schema.js'
+import { parseSource } from '../source.js'
+import { checkSchema } from '../validate.js'
+import { rewriteNatd, scriptModules } from './imn_fw.js'
 
 const KINDS: Readonly<Record<string, NodeKind>> = Object.freeze({
   pc: 'pc',
