@@ -8,11 +8,12 @@
  * costs, 1 − rate with ipfw / rate without, in percent. The destination's own chain is disabled
  * (net.inet.ip.fw.enable=0) so that only the router's two passes (in and out) are measured.
  *
- * A 100,000-prefix table row waits for ipfw tables, which are not in this tree yet.
+ * The table row looks every packet's source up in a table of 100,000 /24 prefixes (10/8 and 11/8,
+ * none holding the benchmark's source) before the final allow: lookups are O(log n).
  */
 
 import { Host } from '../src/host/host.js'
-import type { IpfwRuleSpec, Syscalls } from '../src/host/syscalls.js'
+import type { IpfwRuleSpec, IpfwTableEntry, Syscalls } from '../src/host/syscalls.js'
 import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
 import { compileRule } from '../src/userland/sbin/ipfw/compile.js'
 import { buildChain, type Chain } from './chain.js'
@@ -28,6 +29,19 @@ interface Ruleset {
   readonly name: string
   readonly rules: () => IpfwRuleSpec[]
   readonly target?: number
+  /** Table 1's entries, loaded before the rules. */
+  readonly table?: () => IpfwTableEntry[]
+}
+
+const TABLE_SIZE = 100_000
+
+/** /24s of 10.0.0.0/8 and on into 11.0.0.0/8: none covers 198.18.0.1. */
+function prefixes(): IpfwTableEntry[] {
+  return Array.from({ length: TABLE_SIZE }, (_, i) => ({
+    addr: (0x0a000000 + i * 256) >>> 0,
+    len: 24,
+    value: 0,
+  }))
 }
 
 const rule = (text: string): IpfwRuleSpec => compileRule(text.split(' '))
@@ -49,17 +63,29 @@ const RULESETS: readonly Ruleset[] = [
     ...(n === 10 ? { target: TARGET_COST_10 } : {}),
   })),
   {
+    key: 'table100k',
+    name: `a table of ${TABLE_SIZE.toLocaleString('en')} prefixes`,
+    rules: () => [rule('100 deny udp from table(1) to any'), rule('200 allow ip from any to any')],
+    table: prefixes,
+  },
+  {
     key: 'keep_state',
     name: 'keep-state (check-state, then a state per flow)',
     rules: () => [rule('100 check-state'), rule('200 allow udp from 198.18.0.0/16 to any keep-state')],
   },
 ]
 
-function load(root: Syscalls, chain: Chain, rules: IpfwRuleSpec[]): void {
+function load(root: Syscalls, chain: Chain, set: Ruleset): void {
   root.kldload('ipfw')
   chain.dst.sysctlSet('net.inet.ip.fw.enable', '0')
   chain.src.sysctlSet('net.inet.ip.fw.enable', '0')
-  if (rules.length > 0) root.attach(`${PREFIX}r1`).ipfwCtl({ op: 'add', rules })
+  const r1 = root.attach(`${PREFIX}r1`)
+  if (set.table !== undefined) {
+    r1.ipfwCtl({ op: 'table', cmd: 'create', name: '1', type: 'addr' })
+    r1.ipfwCtl({ op: 'table', cmd: 'add', name: '1', entries: set.table() })
+  }
+  const rules = set.rules()
+  if (rules.length > 0) r1.ipfwCtl({ op: 'add', rules })
 }
 
 /** Jail names of the benchmark's chain: fwsrc, fwr1, fwdst. */
@@ -77,7 +103,7 @@ function measurePairs(root: Syscalls, chain: Chain, set: Ruleset, cfg: BenchConf
   for (let rep = -1; rep < cfg.forwardReps; rep++) {
     if (root.kldstat().some((k) => k.module === 'ipfw')) root.kldunload('ipfw')
     const base = forwardRun(chain, frame, cfg.forwardMs).mpps
-    load(root, chain, set.rules())
+    load(root, chain, set)
     const fw = forwardRun(chain, frame, cfg.forwardMs).mpps
     if (rep >= 0) pairs.push({ base, fw })
   }
