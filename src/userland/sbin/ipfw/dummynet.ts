@@ -25,7 +25,7 @@ import {
 } from '../../../host/syscalls.js'
 import { asSysError, EX, ip } from '../../common.js'
 import type { Io, Proc } from '../../types.js'
-import { fqPieParam, fqPieRequest, fqPieText } from './dummynet_fq_pie.js'
+import { aqmTime, bsdUsToTime, fqPieParam, fqPieRequest, fqPieText } from './dummynet_fq_pie.js'
 import { ask } from './ipfw.js'
 import { PROTO_NAMES } from './names.js'
 
@@ -287,9 +287,7 @@ function configRequest(what: DnWhat, nr: number, av: string[], proc: Proc): DnRe
       case 'target':
       case 'interval': {
         fq ??= { ...FQ_CODEL_DEFAULTS }
-        const us = timeToUs(need1(`${tok} needs argument\n`))
-        if (us === null) throw new DnExit(`${tok}: invalid time`, EX.DATAERR)
-        fq[tok] = us
+        fq[tok] = aqmTime(need1, tok, fail)
         break
       }
       case 'quantum':
@@ -342,19 +340,6 @@ function configRequest(what: DnWhat, nr: number, av: string[], proc: Proc): DnRe
 }
 
 /** `5ms`, `100ms`, `1s`, `500us` or plain µs, as FreeBSD's time_to_us. */
-function timeToUs(s: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)(us|ms|s)?$/.exec(s)
-  if (m === null) return null
-  const n = Number(m[1])
-  return Math.round(m[2] === 's' ? n * 1e6 : m[2] === 'ms' ? n * 1e3 : n)
-}
-
-function usToTime(us: number): string {
-  if (us % 1000000 === 0) return `${us / 1000000}s`
-  if (us % 1000 === 0) return `${us / 1000}ms`
-  return `${us}us`
-}
-
 function sysctlNum(proc: Proc, name: string, dflt: number): number {
   try {
     const v = proc.sys.sysctlGet(name).value
@@ -420,7 +405,7 @@ function objText(o: DnObj): string {
       let s = ` sched ${o.nr} type ${o.name} flags 0x${(o.mask === null ? 0 : 1).toString(16)} ${o.buckets} buckets ${o.active} active\n`
       if (o.fq !== null) {
         const f = o.fq
-        s += ` FQ_CODEL target ${usToTime(f.target)} interval ${usToTime(f.interval)} quantum ${f.quantum} limit ${f.limit} flows ${f.flows} ${f.ecn ? 'ECN' : 'NoECN'}\n`
+        s += ` FQ_CODEL target ${bsdUsToTime(f.target)} interval ${bsdUsToTime(f.interval)} quantum ${f.quantum} limit ${f.limit} flows ${f.flows} ${f.ecn ? 'ECN' : 'NoECN'}\n`
       }
       if (o.pie !== null && o.pie !== undefined) s += fqPieText(o.pie)
       if (o.mask !== null) s += maskText(o.mask)

@@ -91,3 +91,27 @@ ipfw: unrecognised option \`\`max_burst''
 `,
   )
 })
+
+test('fq_codel times are read and printed as FreeBSD does: no unit is ms, us_to_time on show', async () => {
+  const host = virtualHost()
+  const r = await sh(
+    host,
+    `${LAB}
+jexec r ipfw sched 4 config type fq_codel target 7 interval 1500us
+jexec r ipfw sched 4 show | grep FQ_CODEL
+jexec r ipfw sched 5 config type fq_codel target 2s
+jexec r ipfw sched 5 show | grep FQ_CODEL
+jexec r ipfw sched 6 config type fq_codel interval 1h; echo rc=$?`,
+  )
+  assert.equal(
+    r.out,
+    `${[
+      ' sched 4 type FQ_CODEL flags 0x0 0 buckets 0 active',
+      ' FQ_CODEL target 7ms interval 1.5ms quantum 1514 limit 10240 flows 1024 NoECN',
+      ' sched 5 type FQ_CODEL flags 0x0 0 buckets 0 active',
+      ' FQ_CODEL target 2fs interval 100ms quantum 1514 limit 10240 flows 1024 NoECN',
+      'rc=65',
+    ].join('\n')}\n`,
+  )
+  assert.equal(r.err, 'ipfw: interval needs time\n\n')
+})

@@ -37,13 +37,13 @@ export function fqPieParam(
 ): boolean {
   switch (tok) {
     case 'target':
-      pie.target = pieTime(need1, tok, fail)
+      pie.target = aqmTime(need1, tok, fail)
       return true
     case 'tupdate':
-      pie.tupdate = pieTime(need1, tok, fail)
+      pie.tupdate = aqmTime(need1, tok, fail)
       return true
     case 'max_burst':
-      pie.maxBurst = pieTime(need1, tok, fail)
+      pie.maxBurst = aqmTime(need1, tok, fail)
       return true
     case 'max_ecnth':
       // atof(av[0]) * PIE_SCALE stored in an integer.
@@ -80,10 +80,10 @@ const PIE_TOKENS = {
 } as const
 
 /**
- * An fq_pie time argument, read as FreeBSD's time_to_us does (a number without a unit is in ms;
+ * An fq_codel or fq_pie time argument, read as FreeBSD's time_to_us does (a number without a unit is in ms;
  * us, ms and s in any case), with process_extra_parms's `X needs time`.
  */
-function pieTime(need1: (msg: string) => string, tok: string, fail: (msg: string) => never): number {
+export function aqmTime(need1: (msg: string) => string, tok: string, fail: (msg: string) => never): number {
   const v = need1(`${tok} needs time\n`)
   const m = /^(\d*\.?\d*)(.*)$/.exec(v)!
   const num = m[1]!
@@ -97,7 +97,7 @@ function pieTime(need1: (msg: string) => string, tok: string, fail: (msg: string
 }
 
 /** FreeBSD's us_to_time, with its "fs" suffix for whole seconds and more (sic). */
-function bsdUsToTime(t: number): string {
+export function bsdUsToTime(t: number): string {
   if (t < 0) return ''
   if (t === 0) return '0'
   if (t < 1000) return `${t}us`
