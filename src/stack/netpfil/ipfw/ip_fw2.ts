@@ -44,8 +44,12 @@ function inAddrs(list: number[], a: number): boolean {
 
 /** An interface name pattern: exact, or a prefix ending in `*` (FreeBSD matches with fnmatch). */
 function ifMatch(pattern: string, name: string): boolean {
-  if (pattern.endsWith('*')) return name.startsWith(pattern.slice(0, -1))
-  return pattern === name
+  const n = pattern.length - 1
+  if (n < 0 || pattern.charCodeAt(n) !== 42 /* '*' */) return pattern === name
+  // A prefix compare in place: slicing the pattern would allocate a string per packet.
+  if (name.length < n) return false
+  for (let i = 0; i < n; i++) if (name.charCodeAt(i) !== pattern.charCodeAt(i)) return false
+  return true
 }
 
 function insnMatch(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
