@@ -8,31 +8,20 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { type Mbuf, MbufPool } from '../../../../buf/mbuf.js'
+import { type CountingSchedEnv, countingSchedEnv } from '../../../../testing/dn_sched_env.js'
 import { MS } from '../../../../util/clock.js'
 import { Rng } from '../../../../util/rng.js'
 import { FQ_CODEL_DEFAULTS } from './dn_h.js'
-import { DnQueue, FlowId, FlowStats, FlowTable, redDrops } from './dn_queue.js'
-import { FIFO, type SchedEnv } from './dn_sched.js'
+import { DnQueue, FlowId, FlowTable, redDrops } from './dn_queue.js'
+import { FIFO } from './dn_sched.js'
 import { FQ_CODEL } from './dn_sched_fq_codel.js'
 import { RR } from './dn_sched_rr.js'
 import { WF2Q } from './dn_sched_wf2q.js'
 
 const pool = new MbufPool()
 
-function env(): SchedEnv & { drops: number; last: Mbuf | null } {
-  const e = {
-    pool,
-    rng: new Rng(1, 'dn-test'),
-    ni: new FlowStats(),
-    drops: 0,
-    last: null as Mbuf | null,
-    dropped(m: Mbuf) {
-      e.drops++
-      e.last = m
-      pool.put(m)
-    },
-  }
-  return e
+function env(): CountingSchedEnv {
+  return countingSchedEnv(pool, 1, 'dn-test')
 }
 
 function pkt(len: number, tag = 0): Mbuf {

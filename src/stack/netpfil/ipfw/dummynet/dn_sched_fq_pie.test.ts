@@ -8,29 +8,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { type Mbuf, MbufPool } from '../../../../buf/mbuf.js'
+import { type CountingSchedEnv, countingSchedEnv } from '../../../../testing/dn_sched_env.js'
 import { MS } from '../../../../util/clock.js'
-import { Rng } from '../../../../util/rng.js'
 import { FQ_CODEL_DEFAULTS, FQ_PIE_DEFAULTS, type FqPieCfg, PIE_FLAGS } from './dn_h.js'
-import { DnQueue, FlowId, FlowStats } from './dn_queue.js'
-import type { SchedEnv } from './dn_sched.js'
+import { DnQueue, FlowId } from './dn_queue.js'
 import { FQ_PIE, type FqPieInst, fqPieResolve, PIE_MAX_PROB, PieFlow } from './dn_sched_fq_pie.js'
 
 const pool = new MbufPool()
 
-function env(): SchedEnv & { drops: number; last: Mbuf | null } {
-  const e = {
-    pool,
-    rng: new Rng(7, 'fq-pie-test'),
-    ni: new FlowStats(),
-    drops: 0,
-    last: null as Mbuf | null,
-    dropped(m: Mbuf) {
-      e.drops++
-      e.last = m
-      pool.put(m)
-    },
-  }
-  return e
+function env(): CountingSchedEnv {
+  return countingSchedEnv(pool, 7, 'fq-pie-test')
 }
 
 /** An IPv4 packet of len bytes with the given ECN bits. */
