@@ -262,7 +262,7 @@ export interface IpfwReply {
   tables?: IpfwTableInfo[]
   entries?: IpfwTableEntry[]
   results?: TableResult[]
-  tableError?: 'EEXIST' | 'ENOENT' | 'EFBIG'
+  tableError?: 'EEXIST' | 'ENOENT' | 'EFBIG' | 'EACCES'
   /** dummynet listings. */
   dn?: DnObj[]
 }

@@ -38,19 +38,35 @@ export interface IpfwTableInfo {
 /** `ipfw table ...` as one request (the IP_FW_TABLE_X* sockopts); `name` is ignored by `all`. */
 export interface IpfwTableRequest {
   op: 'table'
-  cmd: 'create' | 'destroy' | 'flush' | 'info' | 'list' | 'all' | 'add' | 'delete' | 'lookup'
+  cmd:
+    | 'create'
+    | 'destroy'
+    | 'flush'
+    | 'info'
+    | 'list'
+    | 'all'
+    | 'add'
+    | 'delete'
+    | 'lookup'
+    | 'modify'
+    | 'swap'
   name: string
-  /** create: type, limit, set. */
+  /** create: type, limit, set, locked; modify: limit and/or locked (each only when given). */
   type?: string
   limit?: number
   set?: number
+  locked?: boolean
   /** add/delete (lookup: one entry, its address). */
   entries?: IpfwTableEntry[]
   /** add: replace existing entries' values (ipfw -q sets IPFW_TF_UPDATE). */
   update?: boolean
+  /** add: all or nothing (IPFW_CTF_ATOMIC): a failure reverts the entries added before it. */
+  atomic?: boolean
+  /** swap: the other table. */
+  other?: string
 }
 
-/** Per-entry outcome of add/delete (IPFW_TR_*). */
+/** Per-entry outcome of add/delete (IPFW_TR_*); `ignored` is an entry never reached. */
 export type TableResult = 'added' | 'updated' | 'deleted' | 'exists' | 'notfound' | 'limit' | 'ignored'
 
 /** sizeof(ipfw_obj_header) + sizeof(ipfw_xtable_info), and sizeof(ipfw_obj_tentry). */
@@ -68,7 +84,7 @@ export class IpfwTable {
   /** Rules referring to the table (a referenced table cannot be destroyed). */
   refcnt = 0
   /** Entries keyed by addr * 33 + len (exact, below 2^53). */
-  private readonly entries = new Map<number, number>()
+  private entries = new Map<number, number>()
   private stale = true
   /** Interval starts, ascending; interval k is [starts[k], starts[k+1]). */
   private starts = new Uint32Array(1)
@@ -102,6 +118,23 @@ export class IpfwTable {
     this.entries.set(k, e.value >>> 0)
     this.stale = true
     return 'added'
+  }
+
+  /** The value stored under exactly this prefix, if any (an atomic add's undo record). */
+  exact(e: IpfwTableEntry): number | undefined {
+    return this.entries.get(((e.addr & maskOf(e.len)) >>> 0) * 33 + e.len)
+  }
+
+  /**
+   * swap_tables: the two exchange their contents; names, indexes, rule references, limits and
+   * locks stay. Rules referring to either see the other's entries from the next packet on.
+   */
+  swapContents(o: IpfwTable): void {
+    const e = this.entries
+    this.entries = o.entries
+    o.entries = e
+    this.stale = true
+    o.stale = true
   }
 
   delete(e: IpfwTableEntry): TableResult {
@@ -229,7 +262,7 @@ export class IpfwTables {
   }
 
   /** IP_FW_TABLE_XCREATE; EEXIST when it exists (ipfw(8) handles `missing`). */
-  create(name: string, set: number, type: string, limit: number): IpfwTable {
+  create(name: string, set: number, type: string, limit: number, locked = false): IpfwTable {
     if (!tableNameValid(name)) throw new SysError('EINVAL', 'table')
     if (this.byName.has(name)) throw new SysError('EEXIST', 'table')
     if (type !== 'addr') throw new SysError('EOPNOTSUPP', 'table')
@@ -238,6 +271,7 @@ export class IpfwTables {
     while (this.used.has(kidx)) kidx++
     this.used.add(kidx)
     const t = new IpfwTable(name, set, kidx, limit)
+    t.locked = locked
     this.byName.set(name, t)
     return t
   }

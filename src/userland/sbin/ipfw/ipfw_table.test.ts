@@ -137,6 +137,108 @@ jexec -U nobody a ipfw table 1 list; echo nobody=$?`,
   )
 })
 
+test('table limits, modify, atomic add, lock/unlock and swap, as FreeBSD 14; a swap redirects the rules', async () => {
+  const host = virtualHost()
+  const r = await sh(
+    host,
+    `${ROUTED_IPFW}
+jexec r ipfw table 1 create limit 2
+jexec r ipfw table 1 add 10.0.0.1 1 10.0.0.2 2 10.0.0.3 3; echo limit=$?
+jexec r ipfw table 1 modify limit 5; echo modify=$?
+jexec r ipfw table 1 info | grep limit
+jexec r ipfw table 1 modify type addr; echo modbad=$?
+jexec r ipfw table 1 atomic add 10.0.0.4 4 10.0.0.1 9 10.0.0.5 5; echo atomic=$?
+jexec r ipfw table 1 list
+jexec r ipfw table 1 atomic delete 10.0.0.1; echo atomicdel=$?
+jexec r ipfw table 1 lock; echo lock=$?
+jexec r ipfw table 1 info | head -2 | tail -1
+jexec r ipfw table 1 add 10.0.0.6; echo lockedadd=$?
+jexec r ipfw -q table 1 delete 10.0.0.1; echo lockeddel=$?
+jexec r ipfw table 1 flush; jexec r ipfw table 1 list | wc -l
+jexec r ipfw table 1 unlock; jexec r ipfw table 1 add 10.0.0.6 6 10.0.0.7 7; echo unlocked=$?
+jexec r ipfw table 2 create locked; jexec r ipfw table 2 info | head -2 | tail -1
+jexec r ipfw table 2 create locked missing; echo samelocked=$?
+jexec r ipfw table 2 create missing; echo notlocked=$?
+jexec r ipfw table 2 unlock
+jexec r ipfw table 3 create limit 1
+jexec r ipfw table 3 swap 1; echo swaplimit=$?
+jexec r ipfw table 1 swap nosuch; echo swapmissing=$?
+jexec r ipfw table 1 swap 1; echo swapself=$?
+jexec r ipfw table 1 swap bad/name; echo swapname=$?
+jexec r ipfw table 1 swap; echo swapnone=$?
+jexec r ipfw -q table blk add 10.0.1.0/24
+jexec r ipfw -q table empty create
+jexec r ipfw -q add 100 deny icmp from "table(blk)" to any
+jexec a ping -c 1 -t 1 10.0.2.2 > /dev/null; echo blocked=$?
+jexec r ipfw table blk swap empty; echo swap=$?
+jexec a ping -c 1 -t 1 10.0.2.2 > /dev/null; echo swapped=$?
+jexec r ipfw table empty list
+jexec r ipfw table blk info | grep -e items -e references`,
+  )
+  assert.equal(
+    r.out,
+    [
+      'added: 10.0.0.1/32 1',
+      'added: 10.0.0.2/32 2',
+      'limit: 10.0.0.3/32 3',
+      'limit=71',
+      'modify=0',
+      ' limit: 5',
+      'modbad=64',
+      // The first error takes back what the batch added; the entries after it are never tried.
+      'added(reverted): 10.0.0.4/32 4',
+      'exists: 10.0.0.1/32 9',
+      'ignored: 10.0.0.5/32 5',
+      'atomic=71',
+      '10.0.0.1/32 1',
+      '10.0.0.2/32 2',
+      'atomicdel=64',
+      'lock=0',
+      ' kindex: 1, type: addr, locked',
+      'ignored: 10.0.0.6/32 0',
+      'lockedadd=71',
+      'ignored: 10.0.0.1/32 0',
+      'lockeddel=71',
+      // A lock stops adds and deletes, not a flush (flush_table checks only read-only algorithms).
+      '       0',
+      'added: 10.0.0.6/32 6',
+      'added: 10.0.0.7/32 7',
+      'unlocked=0',
+      ' kindex: 2, type: addr, locked',
+      'samelocked=0',
+      'notlocked=65',
+      'swaplimit=64',
+      'swapmissing=0',
+      'swapself=0',
+      'swapname=64',
+      'swapnone=64',
+      'blocked=2',
+      'swap=0',
+      'swapped=0',
+      '10.0.1.0/24 0',
+      ' references: 1, valtype: legacy',
+      ' items: 0, size: 296',
+      '',
+    ].join('\n'),
+  )
+  assert.equal(
+    r.err,
+    [
+      'ipfw: Adding record failed: limit hit',
+      'ipfw: cmd is not supported for modification',
+      'ipfw: Adding record failed: record already exists',
+      'ipfw: atomic is not compatible with delete',
+      'ipfw: Adding record failed: table is locked',
+      'ipfw: Deleting record failed: table is locked',
+      'ipfw: The existing table is not compatible with one you are creating.',
+      'ipfw: Unable to swap table: check limits',
+      'ipfw: table name bad/name is invalid',
+      'ipfw: second table name required',
+      '',
+    ].join('\n'),
+  )
+})
+
 test('rules match tables: from table(N), to table(N,V) by the longest prefix, lookup dst-ip; per vnet', async () => {
   const host = virtualHost()
   const r = await sh(
