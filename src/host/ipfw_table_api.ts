@@ -6,28 +6,31 @@
  * it does; an atomic add that fails takes back what it added or updated before the failure.
  */
 
+import type { TableType } from '../stack/netpfil/ipfw/ip_fw_rule.js'
 import type { IpfwTable, IpfwTables } from '../stack/netpfil/ipfw/ip_fw_table.js'
 import { SysError } from '../util/errno.js'
 import type { IpfwReply, IpfwTableEntry, IpfwTableRequest, TableResult } from './syscalls.js'
 
-function entries(req: IpfwTableRequest): IpfwTableEntry[] {
+/** The request's entries, checked against the table's key type (a number is a /32 of its own). */
+function entries(req: IpfwTableRequest, type: TableType): IpfwTableEntry[] {
   const list = req.entries
   if (!Array.isArray(list) || list.length === 0 || list.length > 1_000_000)
     throw new SysError('EINVAL', 'table')
+  const u32 = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffffffff
   const out: IpfwTableEntry[] = []
   for (const e of list) {
-    const ok =
-      Number.isInteger(e.addr) &&
-      e.addr >= 0 &&
-      e.addr <= 0xffffffff &&
-      Number.isInteger(e.len) &&
-      e.len >= 0 &&
-      e.len <= 32 &&
-      Number.isInteger(e.value) &&
-      e.value >= 0 &&
-      e.value <= 0xffffffff
-    if (!ok) throw new SysError('EINVAL', 'table')
-    out.push({ addr: e.addr, len: e.len, value: e.value })
+    if (!u32(e.value)) throw new SysError('EINVAL', 'table')
+    if (type === 'iface') {
+      // IF_NAMESIZE: 15 characters and the NUL.
+      if (typeof e.iface !== 'string' || !/^[\x21-\x7e]{1,15}$/.test(e.iface))
+        throw new SysError('EINVAL', 'table')
+      out.push({ addr: 0, len: 0, value: e.value, iface: e.iface })
+      continue
+    }
+    const len = type === 'number' ? 32 : e.len
+    if (e.iface !== undefined || !u32(e.addr) || !Number.isInteger(len) || len < 0 || len > 32)
+      throw new SysError('EINVAL', 'table')
+    out.push({ addr: e.addr, len, value: e.value })
   }
   return out
 }
@@ -57,6 +60,7 @@ export function ipfwTableCtl(tables: IpfwTables, req: IpfwTableRequest): IpfwRep
       const a = tables.need(req.name)
       const b = tables.need(req.other ?? '')
       if (a === b) return {}
+      if (a.type !== b.type) throw new SysError('EINVAL', 'table')
       if ((a.limit !== 0 && b.count > a.limit) || (b.limit !== 0 && a.count > b.limit))
         throw new SysError('EFBIG', 'table')
       a.swapContents(b)
@@ -76,7 +80,11 @@ export function ipfwTableCtl(tables: IpfwTables, req: IpfwTableRequest): IpfwRep
     }
     case 'lookup': {
       const t = tables.need(req.name)
-      const [e] = entries(req)
+      const [e] = entries(req, t.type)
+      if (t.type === 'iface') {
+        if (!t.hasIface(e!.iface!)) throw new SysError('ENOENT', 'table')
+        return { tables: [t.info()], entries: [{ ...e!, value: t.exact(e!)! }] }
+      }
       const i = t.lookup(e!.addr)
       if (i < 0) throw new SysError('ENOENT', 'table')
       // lookup() indexes the entries in list() order (both sort by address, then length).
@@ -99,7 +107,7 @@ const FAILURE: Partial<Record<TableResult, NonNullable<IpfwReply['tableError']>>
 
 /** add_table_entry / del_table_entry over a batch. */
 function modifyRecords(t: IpfwTable, req: IpfwTableRequest): IpfwReply {
-  const list = entries(req)
+  const list = entries(req, t.type)
   const add = req.cmd === 'add'
   const results: TableResult[] = list.map(() => 'ignored')
   const reply = (tableError?: IpfwReply['tableError']): IpfwReply => ({

@@ -26,10 +26,12 @@ import {
   type IpfwInsn,
   type IpfwRuleInfo,
   type IpfwRuleSpec,
+  LOOKUP_KEY,
   O,
   RESVD_SET,
+  tableRefOf,
 } from './ip_fw_rule.js'
-import { IpfwTables, ruleTables, tableNameValid } from './ip_fw_table.js'
+import { checkRuleTables, IpfwTables, ruleTables, tableNameValid } from './ip_fw_table.js'
 
 /** The host-wide part of a loaded ipfw: what the loader's tunables said at kldload time. */
 export interface IpfwConfig {
@@ -190,6 +192,10 @@ export class IpfwChain {
   /** IP_FW_XADD: validate and insert rules, numbering the unnumbered; all or nothing. */
   add(specs: readonly IpfwRuleSpec[]): IpfwRuleInfo[] {
     const checked = specs.map(checkRule)
+    checkRuleTables(
+      this.tables,
+      checked.flatMap((s) => s.insns),
+    )
     let last = this.rules.length > 1 ? this.rules[this.rules.length - 2]!.num : 0
     const added: KRule[] = []
     for (const s of checked) {
@@ -302,6 +308,7 @@ function ruleInfo(r: KRule): IpfwRuleInfo {
 }
 
 const OPCODES: ReadonlySet<number> = new Set(Object.values(O))
+const LOOKUP_KEYS: ReadonlySet<number> = new Set(Object.values(LOOKUP_KEY))
 
 /** check_ipfw_rule_body: the kernel trusts nothing it is handed; returns its own copy. */
 function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
@@ -329,7 +336,9 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
     if (!Array.isArray(i.list) || i.list.length > 512 || i.list.length % 2 !== 0) bad()
     for (const n of i.list) if (!int(n, 0, 0xffffffff)) bad()
     if (typeof i.name !== 'string' || i.name.length > 63) bad()
-    if ((i.op === O.IP_SRC_LOOKUP || i.op === O.IP_DST_LOOKUP) && !tableNameValid(i.name)) bad()
+    const ref = tableRefOf(i)
+    if (ref !== null && !tableNameValid(ref.name)) bad()
+    if (i.op === O.LOOKUP && !LOOKUP_KEYS.has(i.arg)) bad()
     insns.push({
       op: i.op,
       not: i.not === true,

@@ -6,7 +6,7 @@
  * creates it with a DEPRECATED warning; -q makes add update existing entries silently, as ipfw's
  * compat layer does. Messages and statuses are tables.c's.
  *
- * Only `addr` tables exist in VirtNet (IPv4 prefixes); other types are refused by the kernel.
+ * Tables of type addr (IPv4 prefixes), number and iface exist; mac and flow are refused by the kernel.
  * Failures are thrown as CompileError(message, status) for ipfw.ts to report like its own.
  */
 
@@ -74,8 +74,19 @@ function sysErr(e: unknown): SysError {
   throw e
 }
 
-/** tentry_fill_key_type for addr: `a.b.c.d[/len]`. */
-function parseKey(s: string): IpfwTableEntry {
+/** tentry_fill_key_type: a prefix, a decimal number or an interface name, by the table's type. */
+function parseKey(s: string, type: string): IpfwTableEntry {
+  if (type === 'number') {
+    if (!/^[-+]?\d+$/.test(s)) die(`Invalid number: ${s}`, EX.DATAERR)
+    return { addr: Number(s) >>> 0, len: 32, value: 0 }
+  }
+  // The significant part of an interface name: IF_NAMESIZE - 1 characters.
+  if (type === 'iface') return { addr: 0, len: 0, value: 0, iface: s.slice(0, 15) }
+  return parseAddrKey(s)
+}
+
+/** `a.b.c.d[/len]`. */
+function parseAddrKey(s: string): IpfwTableEntry {
   const slash = s.indexOf('/')
   const host = slash < 0 ? s : s.slice(0, slash)
   const addr = parseIpv4(host)
@@ -144,10 +155,11 @@ export function tableCmd(
       return show(c, name, all, cmd === 'list')
     case 'lookup': {
       if (rest.length === 0) die('address required', EX.USAGE)
-      const key = parseKey(rest[0]!)
+      const type = tableType(c, name, false) ?? 'addr'
+      const key = parseKey(rest[0]!, type)
       try {
         const r = call(c, { op: 'table', cmd: 'lookup', name, entries: [key] })
-        io.stdout.write(`${showEntry(r.entries![0]!)}\n`)
+        io.stdout.write(`${showEntry(r.entries![0]!, type)}\n`)
         return 0
       } catch (e) {
         const err = sysErr(e)
@@ -311,30 +323,40 @@ function show(c: Ctx, name: string, all: boolean, list: boolean): number {
     else {
       // One table's list has no header; `all list` heads each table (table_show_list).
       if (all) out += showHeader(t)
-      for (const e of r.entries ?? []) out += `${showEntry(e)}\n`
+      for (const e of r.entries ?? []) out += `${showEntry(e, t.type)}\n`
     }
   }
   c.io.stdout.write(out)
   return 0
 }
 
-/** table_modify_record: keys (with values for add) in one request; results printed unless -q. */
-function modify(c: Ctx, name: string, av: readonly string[], add: boolean, atomic: boolean): number {
-  if (av.length === 0) die('address required', EX.USAGE)
-  let exists = true
+/**
+ * tentry_fill_key's table_get_info: the type of an existing table, or null when it is missing and
+ * `add` may create it; a missing table is fatal otherwise.
+ */
+function tableType(c: Ctx, name: string, add: boolean): string | null {
   try {
-    call(c, { op: 'table', cmd: 'info', name })
+    return call(c, { op: 'table', cmd: 'info', name }).tables![0]!.type
   } catch (e) {
     const err = sysErr(e)
     if (err.code !== 'ESRCH') die(`Error requesting table ${name} info`, EX.OSERR)
     if (!add) die(`Table ${name} does not exist`, EX.DATAERR)
-    exists = false
+    return null
   }
+}
+
+/** table_modify_record: keys (with values for add) in one request; results printed unless -q. */
+function modify(c: Ctx, name: string, av: readonly string[], add: boolean, atomic: boolean): number {
+  if (av.length === 0) die('address required', EX.USAGE)
+  const found = tableType(c, name, add)
+  const exists = found !== null
+  const type = found ?? 'addr'
   const entries: IpfwTableEntry[] = []
   for (let i = 0; i < av.length; ) {
+    // A missing table's type is guessed from the key: only an address can be.
     if (!exists && parseIpv4(av[i]!.split('/')[0]!) === null)
       die(`Table ${name} does not exist, cannot guess key '${av[i]}' type`, EX.USAGE)
-    const e = parseKey(av[i++]!)
+    const e = parseKey(av[i++]!, type)
     if (add && i < av.length) e.value = parseValue(av[i++]!)
     entries.push(e)
   }
@@ -365,7 +387,7 @@ function modify(c: Ctx, name: string, av: readonly string[], add: boolean, atomi
     const px = results[i] ?? 'unknown'
     // What an atomic add did before its failure was taken back.
     const reverted = error !== undefined && atomic && (px === 'added' || px === 'updated')
-    out += `${px}${reverted ? '(reverted)' : ''}: ${showEntry(entries[i]!)}\n`
+    out += `${px}${reverted ? '(reverted)' : ''}: ${showEntry(entries[i]!, type)}\n`
   }
   c.io.stdout.write(out)
   if (error === undefined) return 0
