@@ -267,6 +267,7 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
         break
       case A.FORWARD:
         ch.fwdAddr = f.spec.fwdAddr
+        ch.fwdPort = f.spec.fwdPort
         return VERDICT_FWD
       case A.PIPE:
       case A.QUEUE:
@@ -371,6 +372,7 @@ export function ipfwCheckPacket(
   if (verdict === VERDICT_FWD) {
     // The IPFORWARD tag: ip_input/ip_output route toward this next hop instead of the destination.
     v.env.pfilInet.nextHop = ch.fwdAddr
+    v.env.pfilInet.nextPort = ch.fwdPort
     return PFIL.PASS
   }
   if (verdict === VERDICT_REJECT) {

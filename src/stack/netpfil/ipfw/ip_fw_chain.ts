@@ -145,8 +145,9 @@ export class IpfwChain {
   /** Index of the `nat` rule of the last NAT verdict (the next pass resumes after it) and its instance. */
   natRule = 0
   natNum = 0
-  /** Next hop of the last fwd verdict. */
+  /** Next hop (and port, 0 for none) of the last fwd verdict. */
   fwdAddr = 0
+  fwdPort = 0
   /** The pipe/queue rule of the last dummynet verdict and its index. */
   dnRule: KRule | null = null
   dnSlot = 0
@@ -326,8 +327,6 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
   // check_ipfw_rule_body: "invalid fib number" past net.fibs (one FIB here).
   if (s.action === A.SETFIB && s.actionArg !== 0) bad()
   if (s.action === A.FORWARD && (!int(s.fwdAddr, 1, 0xffffffff) || !int(s.fwdPort, 0, 0xffff))) bad()
-  // Delivering to another local port needs PCB lookups by the tag's port (tcp_input): not yet.
-  if (s.action === A.FORWARD && s.fwdPort !== 0) throw new SysError('EOPNOTSUPP', 'ipfw')
   if ((s.action === A.PIPE || s.action === A.QUEUE) && !int(s.actionArg, 0, 65535)) bad()
   const insns: IpfwInsn[] = []
   for (const i of s.insns) {

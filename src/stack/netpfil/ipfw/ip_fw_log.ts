@@ -128,7 +128,7 @@ function actionText(f: KRule): string {
     case A.CHECK_STATE:
       return 'Check-State'
     case A.FORWARD:
-      return `Forward to ${formatIpv4(s.fwdAddr)}`
+      return `Forward to ${formatIpv4(s.fwdAddr)}${s.fwdPort !== 0 ? `:${s.fwdPort}` : ''}`
     case A.SETFIB:
       return `SetFib ${s.actionArg}`
     case A.NAT:
