@@ -9,6 +9,7 @@
  * state is created on first use in a vnet, from the host-wide configuration the loaded hook carries.
  */
 
+import type { MsgBuf } from '../../../kern/subr_msgbuf.js'
 import { SysError } from '../../../util/errno.js'
 import type { Rng } from '../../../util/rng.js'
 import { intKnob } from '../../net/sysctl.js'
@@ -152,7 +153,11 @@ export class IpfwChain {
   dnRule: KRule | null = null
   dnSlot = 0
 
+  /** The host's kernel message buffer, where `log` writes with net.inet.ip.fw.verbose=1. */
+  readonly msgbuf: MsgBuf
+
   constructor(v: Vnet, cfg: IpfwConfig) {
+    this.msgbuf = v.env.msgbuf
     this.defaultToAccept = cfg.defaultToAccept
     this.rng = v.env.rng.stream(`ipfw:${v.id}`)
     this.rules = [this.defaultRule()]

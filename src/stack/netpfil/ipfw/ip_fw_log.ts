@@ -2,7 +2,8 @@
  * ipfw's `log` (FreeBSD's ip_fw_log.c and ip_fw_bpf.c): with net.inet.ip.fw.verbose=0 a logged
  * packet is tapped to the vnet's `ipfw0` capture point (a bpf attachment of DLT_EN10MB, behind a
  * fake Ethernet header "DDDDDDSSSSSS" + EtherType, as FreeBSD does), for capture tools to read;
- * with verbose=1 it becomes a kernel message `ipfw: RULE ACTION PROTO ADDRS DIR via IF`, at most
+ * with verbose=1 it becomes a kernel message `ipfw: RULE ACTION PROTO ADDRS DIR via IF` in the
+ * host's message buffer (kern/subr_msgbuf.ts, read by `dmesg -a`), at most
  * `logamount` (or net.inet.ip.fw.verbose_limit) per rule until `ipfw resetlog`, then one
  * `limit N reached on entry R` line.
  *
@@ -11,6 +12,7 @@
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'
+import { LOG } from '../../../kern/subr_msgbuf.js'
 import { formatIpv4 } from '../../../wire/addr.js'
 import { IpProto } from '../../../wire/ipv4.js'
 import { PFIL_IN } from '../../net/pfil.js'
@@ -57,26 +59,11 @@ export class IpfwTap {
   }
 }
 
-/** Lines the message buffer keeps (dmesg's ring, bounded). */
-export const MSGBUF_LINES = 512
-
 /** One vnet's logging state. */
 export class IpfwLog {
   readonly tap = new IpfwTap('ipfw0')
-  /** Kernel messages, oldest first, at most MSGBUF_LINES. */
-  readonly msgbuf: string[] = []
-  /** Messages dropped from the front of a full buffer. */
-  msgDropped = 0
   /** Logs left per rule (log_left); absent means the full allowance. */
   private readonly left = new Map<KRule, number>()
-
-  message(s: string): void {
-    if (this.msgbuf.length >= MSGBUF_LINES) {
-      this.msgbuf.shift()
-      this.msgDropped++
-    }
-    this.msgbuf.push(s)
-  }
 
   /** ipfw resetlog: the allowance of rules lo..hi (all when lo is 0) is full again. */
   reset(rules: readonly KRule[], lo: number, hi: number): number {
@@ -172,8 +159,13 @@ export function ipfwLog(ch: IpfwChain, f: KRule, p: PktFacts, m: Mbuf): void {
   const frag =
     p.offset !== 0 || mf ? ` (frag ${readId(m)}:${p.iplen - p.hlen}@${p.offset << 3}${mf ? '+' : ''})` : ''
   const dir = p.dir === PFIL_IN ? 'in' : 'out'
-  log.message(`ipfw: ${f.num} ${actionText(f)} ${protoText(p, m)} ${dir} via ${p.ifname}${frag}`)
-  if (t === 2) log.message(`ipfw: limit ${max} reached on entry ${f.num}`)
+  // log(LOG_SECURITY | LOG_INFO) and, at the end of the allowance, LOG_NOTICE, as ipfw_log does.
+  const kmsg = ch.msgbuf
+  kmsg.log(
+    LOG.SECURITY | LOG.INFO,
+    `ipfw: ${f.num} ${actionText(f)} ${protoText(p, m)} ${dir} via ${p.ifname}${frag}`,
+  )
+  if (t === 2) kmsg.log(LOG.SECURITY | LOG.NOTICE, `ipfw: limit ${max} reached on entry ${f.num}`)
 }
 
 function readId(m: Mbuf): number {
