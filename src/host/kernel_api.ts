@@ -12,6 +12,7 @@
 
 import type { Cred } from '../jail/priv.js'
 import { Priv } from '../jail/priv.js'
+import type { TcpMd5Sa } from '../stack/netipsec/key.js'
 import { SysError } from '../util/errno.js'
 import { Caller } from './caller.js'
 import type { Host } from './host.js'
@@ -36,6 +37,7 @@ import {
 } from './if_api.js'
 import { ipfwCtl } from './ipfw_api.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
+import { type KeyRequest, keyCtl } from './key_api.js'
 import { getrandom, kill, nanosleep, now, preempt, procExit, procStart } from './proc_api.js'
 import { ngSocket, rawSocket } from './rawsock_api.js'
 import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
@@ -420,5 +422,9 @@ export class KernelApi implements Syscalls {
 
   ipfwCtl(req: IpfwRequest): IpfwReply {
     return ipfwCtl(this.caller.host, this.caller.cred, req)
+  }
+
+  keyCtl(req: KeyRequest): TcpMd5Sa[] {
+    return keyCtl(this.caller.host, this.caller.cred, req)
   }
 }

@@ -34,6 +34,7 @@ const KMODS: Readonly<Record<string, KmodDef>> = {
   libalias: { file: 'libalias.ko', deps: [], size: 0x11c40 },
   ipfw_nat: { file: 'ipfw_nat.ko', deps: ['ipfw', 'libalias'], size: 0x5a58 },
   dummynet: { file: 'dummynet.ko', deps: ['ipfw'], size: 0x1e5b0 },
+  tcpmd5: { file: 'tcpmd5.ko', deps: [], size: 0x2a08 },
 }
 
 const KERNEL_SIZE = 0x1f3c6a0
@@ -78,6 +79,7 @@ export class Kld {
     if (mod === 'ipfw') this.ipfwAttach()
     if (mod === 'ipfw_nat') ipfwNatAttach(this.host)
     if (mod === 'dummynet') this.dummynetAttach(true)
+    if (mod === 'tcpmd5') this.host.env.tcpmd5.enabled = true
     return f.id
   }
 
@@ -92,6 +94,7 @@ export class Kld {
     if (f.mod === 'ipfw') this.ipfwDetach()
     if (f.mod === 'ipfw_nat') ipfwNatDetach(this.host)
     if (f.mod === 'dummynet') this.dummynetAttach(false)
+    if (f.mod === 'tcpmd5') this.host.env.tcpmd5.enabled = false
   }
 
   /** dummynet: ipfw's ip_dn_io_ptr and the sysctls; unloading frees every vnet's pipes and packets. */

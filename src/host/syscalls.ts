@@ -177,6 +177,7 @@ export interface RawSocket {
 import type { NgNodeInfo } from '../netgraph/graph.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { RawDatagram } from '../stack/netinet/raw.js'
+import type { TcpMd5Sa } from '../stack/netipsec/key.js'
 import type { DnObj, DnRequest } from '../stack/netpfil/ipfw/dummynet/dn_h.js'
 import type { NatCfg, NatRequest } from '../stack/netpfil/ipfw/ip_fw_nat_cfg.js'
 import type { IpfwDynInfo, IpfwRuleInfo, IpfwRuleSpec } from '../stack/netpfil/ipfw/ip_fw_rule.js'
@@ -186,10 +187,12 @@ import type {
   IpfwTableRequest,
   TableResult,
 } from '../stack/netpfil/ipfw/ip_fw_table.js'
+import type { KeyRequest } from './key_api.js'
 
 export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
 export type { SysctlCType } from '../stack/net/sysctl.js'
 export { MODE as NatMode } from '../stack/netinet/libalias/alias.js'
+export type { TcpMd5Sa } from '../stack/netipsec/key.js'
 export type * from '../stack/netpfil/ipfw/dummynet/dn_h.js'
 export {
   DN_FS_DEFAULTS,
@@ -224,6 +227,7 @@ export type {
   IpfwTableRequest,
   TableResult,
 } from '../stack/netpfil/ipfw/ip_fw_table.js'
+export type { KeyRequest } from './key_api.js'
 
 /** A loaded kernel file as kldstat(2) describes it. */
 export interface KldInfo {
@@ -309,6 +313,7 @@ export const TCP_NODELAY = 1
 export const TCP_MAXSEG = 2
 export const TCP_NOPUSH = 4
 export const TCP_NOOPT = 8
+export const TCP_MD5SIG = 16
 export const TCP_KEEPINIT = 128
 export const TCP_KEEPIDLE = 256
 export const TCP_KEEPINTVL = 512
@@ -613,4 +618,7 @@ export interface Syscalls {
 
   // ipfw (ipfw_api.ts): the caller's own vnet's firewall
   ipfwCtl(req: IpfwRequest): IpfwReply
+
+  // PF_KEY (key_api.ts): the caller's own vnet's TCP-MD5 associations
+  keyCtl(req: KeyRequest): TcpMd5Sa[]
 }

@@ -15,6 +15,7 @@ import { ipfw } from './sbin/ipfw/ipfw.js'
 import { kldload, kldstat, kldunload } from './sbin/kld.js'
 import { ping } from './sbin/ping.js'
 import { route } from './sbin/route.js'
+import { setkey } from './sbin/setkey.js'
 import { sysctl } from './sbin/sysctl.js'
 import type { Command } from './types.js'
 import { fetch } from './usr.bin/fetch.js'
@@ -61,6 +62,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['ping', { run: ping }],
   ['rctl', { run: rctl }],
   ['route', { run: route }],
+  ['setkey', { run: setkey }],
   ['sockstat', { run: sockstat }],
   ['sysctl', { run: sysctl }],
   ['tcpdrop', { run: tcpdrop }],

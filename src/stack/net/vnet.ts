@@ -12,6 +12,7 @@ import type { SockIpc } from '../../kern/socket.js'
 import type { MsgBuf } from '../../kern/subr_msgbuf.js'
 import type { Clock } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
+import type { TcpMd5Switch } from '../netipsec/xform_tcp.js'
 import type { Domains } from './domain.js'
 import type { IfAddr, Ifnet } from './ifnet.js'
 import type { Netisr } from './netisr.js'
@@ -36,6 +37,8 @@ export interface StackEnv {
   readonly pfilInet: PfilHead
   /** The link pfil head (V_link_pfil_head): layer-2 filters on bridged frames, header included. */
   readonly pfilLink: PfilHead
+  /** Whether the tcpmd5 module is loaded (TCP-MD5 signatures). */
+  readonly tcpmd5: TcpMd5Switch
   /** The host's kernel message buffer (log(9), dmesg). */
   readonly msgbuf: MsgBuf
   /** Locally administered, host-unique MAC for a new interface. */
@@ -54,8 +57,9 @@ export const Slot = {
   TCP: 7,
   IPFW: 8,
   DUMMYNET: 9,
+  KEY: 10,
 } as const
-const SLOTS = 10
+const SLOTS = 11
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

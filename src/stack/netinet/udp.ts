@@ -34,6 +34,7 @@ import { INADDR_ANY, Inpcb, InpcbTable, jailRemoteAddr, type PcbJail } from './i
 import { ip } from './ip.js'
 import { pcbLookupFwd } from './ip_fwd_tag.js'
 import { ipOutput, sourceFor } from './ip_output.js'
+import { tcpUdpTunnelInput } from './tcp/tcp_udp_tun.js'
 
 export { UDP_HDR_LEN }
 
@@ -148,6 +149,8 @@ export function udpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
     pool.put(m)
     return
   }
+  // TCP's tunnel port (net.inet.tcp.udp_tunneling_port) takes its datagrams first.
+  if (tcpUdpTunnelInput(v, _ifp, m, hlen)) return
   const sport = readU16(buf, off)
   const dport = readU16(buf, off + 2)
   const data = off + UDP_HDR_LEN

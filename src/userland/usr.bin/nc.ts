@@ -71,6 +71,7 @@ function options(argv: readonly string[]): { o: NcOptions; rest: string[] } {
     idle: Number.POSITIVE_INFINITY,
     source: 0,
     sourcePort: 0,
+    md5sig: false,
   }
   for (const [f, arg] of opts) {
     if (f === 'u') o.udp = true
@@ -88,7 +89,8 @@ function options(argv: readonly string[]): { o: NcOptions; rest: string[] } {
       if (a === null) throw new CmdError(`getaddrinfo: Name does not resolve`)
       o.source = a
     } else if (f === 'p') o.sourcePort = parsePort(arg)
-    else if (f === 'n' || f === '4' || f === 'd' || f === 'D' || f === 'S') {
+    else if (f === 'S') o.md5sig = true
+    else if (f === 'n' || f === '4' || f === 'd' || f === 'D') {
       // Accepted as FreeBSD does; without a resolver or debugging they change nothing here.
     } else throw new CmdError(`-${f}: not supported by this nc`, EX.USAGE)
   }

@@ -7,7 +7,16 @@
  * reports each end as nc does.
  */
 
-import { AF_INET, SHUT, SO, SOCK, SOL_SOCKET, type SocketFd } from '../../host/syscalls.js'
+import {
+  AF_INET,
+  IPPROTO_TCP,
+  SHUT,
+  SO,
+  SOCK,
+  SOL_SOCKET,
+  type SocketFd,
+  TCP_MD5SIG,
+} from '../../host/syscalls.js'
 import { isSysError, sysErrorOf } from '../../util/errno.js'
 import { utf8Decode, utf8Encode } from '../../util/utf8.js'
 import { CmdError, EX, hostAddr, ip } from '../common.js'
@@ -22,7 +31,20 @@ export interface NcTcpOptions {
   idle: number
   source: number
   sourcePort: number
+  /** -S: TCP_MD5SIG on the socket (RFC 2385 signatures, keys from setkey). */
+  md5sig: boolean
   serviceName(port: number): string
+}
+
+/** nc -S: TCP_MD5SIG, or `nc: Protocol not available` (err(1, NULL)) without the tcpmd5 module. */
+function md5sig(s: SocketFd, o: NcTcpOptions): void {
+  if (!o.md5sig) return
+  try {
+    s.setsockopt(IPPROTO_TCP, TCP_MD5SIG, 1)
+  } catch (e) {
+    if (isSysError(e)) throw new CmdError(e.strerror)
+    throw e
+  }
 }
 
 /**
@@ -83,6 +105,7 @@ export async function tcpClient(
   const s = proc.sys.socket(AF_INET, SOCK.STREAM)
   const off = proc.onKill(() => s.close())
   try {
+    md5sig(s, o)
     if (o.source !== 0 || o.sourcePort !== 0) {
       try {
         s.bind({ addr: o.source, port: o.sourcePort })
@@ -138,6 +161,7 @@ export async function tcpListen(
   const off = proc.onKill(() => s.close())
   try {
     s.setsockopt(SOL_SOCKET, SO.REUSEADDR, 1)
+    md5sig(s, o)
     try {
       s.bind({ addr, port })
     } catch (e) {

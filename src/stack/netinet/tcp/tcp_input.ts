@@ -16,6 +16,7 @@ import { seqAdd } from '../../../wire/seq.js'
 import { TcpCheck, type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
+import { tcpMd5Input } from '../../netipsec/xform_tcp.js'
 import { pcbLookupFwd } from '../ip_fwd_tag.js'
 import { EXPAND, syncacheBadack, syncacheChkrst } from './syncache/tcp_syncache.js'
 import { syncacheAdd, syncacheExpand } from './syncache/tcp_syncache_handshake.js'
@@ -23,8 +24,11 @@ import { tcpDoSegment } from './tcp_segment.js'
 import { tcpMss, tcpRespond } from './tcp_subr.js'
 import { intotcpcb, TCPS, type Tcpcb, type TcpSeg, type TcpVnet, TF, tcp } from './tcp_var.js'
 
-/** m starts at the IP header of length hlen. Takes ownership of m. */
-export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
+/**
+ * m starts at the IP header of length hlen. Takes ownership of m. `port` is the UDP source port of
+ * a segment that came through the tunnel (tcp_input_with_port), else 0.
+ */
+export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number, port = 0): void {
   const tv = tcp(v)
   const st = tv.stats
   const pool = v.env.pool
@@ -67,6 +71,7 @@ export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
   seg.len = th.payloadLength
   seg.buf = buf
   seg.off = th.payloadOffset
+  seg.port = port
   th.parseOptions(tv.to)
   if ((seg.flags & (TH.SYN | TH.FIN)) === (TH.SYN | TH.FIN) && tv.dropSynfin !== 0) {
     pool.put(m)
@@ -80,9 +85,39 @@ export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
     pool.put(m)
     return
   }
+  // RFC 2385 §2.0: a socket that signs accepts only segments with the right signature, and a
+  // signed segment is checked whoever it is for (tcp_input's TCPMD5_INPUT); failures vanish silently.
+  if (
+    ((tp.flags & TF.SIGNATURE) !== 0 || (tv.to.flags & TOF.SIGNATURE) !== 0) &&
+    !md5Ok(v, tv, m, hlen, src, dst)
+  ) {
+    pool.put(m)
+    return
+  }
+  // A connection's segments come all plain or all tunnelled (t_port): any other is refused.
+  if (tp.state > TCPS.LISTEN && port !== 0) {
+    dropWithReset(v, tv, seg, tp)
+    pool.put(m)
+    return
+  }
   if (tp.state === TCPS.LISTEN) listenInput(v, tv, tp, seg, tv.to)
   else tcpDoSegment(tp, seg, tv.to)
   pool.put(m)
+}
+
+/** TCPMD5_INPUT with FreeBSD's tcps_sig_* counting. */
+function md5Ok(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, src: number, dst: number): boolean {
+  const st = tv.stats
+  if ((tv.to.flags & TOF.SIGNATURE) === 0) {
+    st.tcps_sig_err_nosigopt++
+    return false
+  }
+  if (!tcpMd5Input(v, tv.to, src, dst, m.data, m.off + hlen, m.len - hlen)) {
+    st.tcps_sig_rcvbadsig++
+    return false
+  }
+  st.tcps_sig_rcvgoodsig++
+  return true
 }
 
 /** A SYN that ended a TIME_WAIT goes to whoever now owns its address: a listener, or nobody. */
@@ -101,12 +136,13 @@ export function dropWithReset(v: Vnet, tv: TcpVnet, seg: TcpSeg, tp: Tcpcb | nul
   if ((seg.flags & TH.RST) !== 0) return
   // With a connection, its IP_TTL / IP_TOS apply to the RST too.
   if ((seg.flags & TH.ACK) !== 0)
-    tcpRespond(v, tv, tp, seg.dst, seg.src, seg.dport, seg.sport, seg.ack, 0, TH.RST, 0)
+    tcpRespond(v, tv, tp, seg.dst, seg.src, seg.dport, seg.sport, seg.ack, 0, TH.RST, 0, seg.port)
   else {
     let n = seg.len
     if ((seg.flags & TH.SYN) !== 0) n++
     if ((seg.flags & TH.FIN) !== 0) n++
-    tcpRespond(v, tv, tp, seg.dst, seg.src, seg.dport, seg.sport, 0, seqAdd(seg.seq, n), TH.RST | TH.ACK, 0)
+    const ack = seqAdd(seg.seq, n)
+    tcpRespond(v, tv, tp, seg.dst, seg.src, seg.dport, seg.sport, 0, ack, TH.RST | TH.ACK, 0, seg.port)
   }
 }
 

@@ -11,6 +11,7 @@ import { SS } from '../../../kern/socket.js'
 import { IpProto } from '../../../wire/ipv4.js'
 import { seqAdd, seqDiff, seqGt, seqLt } from '../../../wire/seq.js'
 import { TCP_HDR_LEN, TH, TOF, writeTcpHeader } from '../../../wire/tcp.js'
+import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { ip } from '../ip.js'
 import { ipOutput } from '../ip_output.js'
 import { inRecoveryFast } from './tcp_cc_hooks.js'
@@ -110,6 +111,7 @@ function outputOne(tp: Tcpcb): boolean {
       to.tsecr = tp.ts_recent
     }
     if ((flags & TH.SYN) !== 0 && (tp.flags & TF.SACK_PERMIT) !== 0) to.flags |= TOF.SACKPERM
+    if ((tp.flags & TF.SIGNATURE) !== 0) to.flags |= TOF.SIGNATURE
     // RFC 2018: our SACK blocks (a D-SACK first) while data waits out of order.
     const sb = tp.sackblks
     if (
@@ -164,6 +166,8 @@ function optionsLength(f: number, nsacks: number): number {
   if (f & TOF.SCALE) n += 4
   if (f & TOF.SACKPERM) n += f & TOF.TS ? 0 : 4
   if (f & TOF.TS) n += 12
+  // Two NOPs and the 18-byte signature.
+  if (f & TOF.SIGNATURE) n += 20
   return n
 }
 
@@ -279,6 +283,12 @@ function sendSegment(
   )
   if (len > 0) sb.copyOut(off, m.data, m.off + hl, len)
   m.len = hl + len
+  // TCPMD5_OUTPUT: without the module or an association the segment is not sent.
+  if (!tcpMd5Output(v, to, inp.laddr, inp.faddr, m.data, m.off, m.len)) {
+    st.tcps_sig_err_buildsig++
+    v.env.pool.put(m)
+    return
+  }
   // CSUM_TCP: IP output computes the checksum, unless the interface offloads it (in_cksum.ts).
   m.csumL4 = true
   st.tcps_sndtotal++

@@ -14,12 +14,14 @@ import { IpProto } from '../../../wire/ipv4.js'
 import { seqGeq, seqLt } from '../../../wire/seq.js'
 import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/tcp.js'
 import type { Vnet } from '../../net/vnet.js'
+import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { INADDR_ANY, type Inpcb } from '../in_pcb.js'
 import { ip } from '../ip.js'
 import { ipOutput, sourceFor } from '../ip_output.js'
 import { tcpPathMtu, tcpPmtuInput } from './pmtu/tcp_pmtu.js'
 import { syncacheUnreach } from './syncache/tcp_syncache.js'
 import { ecnOutputFlags } from './tcp_ecn.js'
+import { tcpUdpEncap } from './tcp_udp_tun.js'
 import {
   intotcpcb,
   TCP_MAX_WINSHIFT,
@@ -127,6 +129,7 @@ export function tcpRespond(
   ack: number,
   flags: number,
   win: number,
+  port = 0,
 ): void {
   const to = tv.oto
   to.clear()
@@ -137,6 +140,7 @@ export function tcpRespond(
     to.tsval = (tcpTsTicks(tv, v.env.clock.now()) + tp.ts_offset) >>> 0
     to.tsecr = tp.ts_recent
   }
+  if (tp !== null && (tp.flags & TF.SIGNATURE) !== 0) to.flags |= TOF.SIGNATURE
   const m = v.env.pool.get(TCP_HDR_LEN + 40)
   const hl = writeTcpHeader(
     m.data,
@@ -155,11 +159,21 @@ export function tcpRespond(
     const rt = v.routes.lookup(dst)
     src = rt === null ? INADDR_ANY : sourceFor(rt)
   }
-  tcpFinish(m.data, m.off, hl, src, dst)
+  if (!tcpMd5Output(v, to, src, dst, m.data, m.off, hl)) {
+    tv.stats.tcps_sig_err_buildsig++
+    v.env.pool.put(m)
+    return
+  }
+  // An answer to a tunnelled segment goes back through the tunnel (tcp_respond's port).
+  if (port === 0) tcpFinish(m.data, m.off, hl, src, dst)
+  else if (!tcpUdpEncap(v, m, src, dst, port)) {
+    v.env.pool.put(m)
+    return
+  }
   tv.stats.tcps_sndtotal++
   if ((flags & TH.RST) !== 0) tv.stats.tcps_sndctrl++
   else tv.stats.tcps_sndacks++
-  ipOutput(v, m, dst, IpProto.TCP, {
+  ipOutput(v, m, dst, port === 0 ? IpProto.TCP : IpProto.UDP, {
     ttl: tp !== null && tp.inp.ttl >= 0 ? tp.inp.ttl : ip(v).defaultTtl,
     tos: tp?.inp.tos ?? 0,
     df: tv.pathMtuDiscovery !== 0,

@@ -39,6 +39,7 @@ export const TCPOPT = {
   KEEPINTVL: 512,
   KEEPCNT: 1024,
   INFO: 32,
+  MD5SIG: 16,
 } as const
 
 const MS = 1e6
@@ -282,6 +283,11 @@ export function tcpSetopt(so: Socket, name: number, value: number): void {
     }
     case TCPOPT.NOOPT:
       flag(TF.NOOPT)
+      return
+    case TCPOPT.MD5SIG:
+      // tcp_default_ctloutput: only with the tcpmd5 module (TCPMD5_ENABLED).
+      if (!tp.inp.vnet.env.tcpmd5.enabled) throw new SysError('ENOPROTOOPT', 'setsockopt')
+      flag(TF.SIGNATURE)
       return
     case TCPOPT.MAXSEG:
       if (value <= 0 || value > 65535 || value < tp.tv.minmss) throw new SysError('EINVAL', 'setsockopt')

@@ -81,6 +81,8 @@ export const TF = {
   NEEDFIN: 0x800,
   NOPUSH: 0x1000,
   RXWIN0SENT: 0x80000,
+  /** TCP_MD5SIG: sign every segment and accept only signed ones (RFC 2385). */
+  SIGNATURE: 0x400000,
   FASTRECOVERY: 0x100000,
   FORCEDATA: 0x800000,
   /** Ours: output is wanted after input processing (FreeBSD's needoutput local). */
@@ -202,6 +204,11 @@ export class TcpStats {
   tcps_sc_zonefail = 0
   tcps_sc_sendcookie = 0
   tcps_sc_recvcookie = 0
+  /** TCP-MD5 (FreeBSD's tcps_sig_*): good and bad signatures received, segments missing one, and signing failures. */
+  tcps_sig_rcvgoodsig = 0
+  tcps_sig_rcvbadsig = 0
+  tcps_sig_err_nosigopt = 0
+  tcps_sig_err_buildsig = 0
 }
 
 /** One connection (struct tcpcb). Sequence numbers are u32; times are host-clock ns unless noted. */
@@ -318,6 +325,8 @@ export class TcpSeg {
   len = 0
   buf: Uint8Array = new Uint8Array(0)
   off = 0
+  /** The UDP source port it came from through the tunnel (tcp_udp_tun.ts), 0 for plain TCP. */
+  port = 0
 }
 
 /** Per-vnet TCP (V_tcbinfo, V_tcpstat and the tunables). */

@@ -12,6 +12,7 @@
 import { readU16, readU32, writeU16, writeU32 } from '../../../wire/addr.js'
 import { checksum } from '../../../wire/checksum.js'
 import { IpProto, ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
+import { tcpSignature, tcpSignatureOk } from '../../../wire/tcp_md5.js'
 import { TcpFlag, type TcpOption, type TcpPacket } from './ast.js'
 
 /** The script's peer's initial sequence number: any value works; a large one catches absolute use. */
@@ -32,6 +33,8 @@ export interface Conn {
   localIsn: number | null
   /** The stack's TS val minus the script's, from the first timestamp it sent. */
   tsOffset: number | null
+  /** --tcp_md5_secret: the key `md5 valid` segments are signed and checked with. */
+  md5Key: Uint8Array | null
 }
 
 export function newConn(local: number, remote: number): Conn {
@@ -42,6 +45,7 @@ export function newConn(local: number, remote: number): Conn {
     remotePort: REMOTE_EPHEMERAL_PORT,
     localIsn: null,
     tsOffset: null,
+    md5Key: null,
   }
 }
 
@@ -82,7 +86,9 @@ export function encodeOptions(opts: readonly TcpOption[], c: Conn): Uint8Array |
         break
       }
       case 'md5':
-        return 'TCP-MD5 signatures (RFC 2385) are not supported'
+        // The digest is filled in once the whole segment is built (signInbound).
+        out.push(19, 18, ...new Array<number>(16).fill(0))
+        break
     }
   }
   if (out.length > 40) return `${out.length} bytes of TCP options (at most 40 fit)`
@@ -95,7 +101,35 @@ const ECN_BITS: Readonly<Record<string, number>> = { noecn: 0, ect1: 1, ect0: 2,
 
 /** The bytes of an inbound (`<`) segment, or why it cannot be built. */
 export function buildInbound(p: TcpPacket, c: Conn, ident: number): Uint8Array | string {
-  if (p.udp !== null) return 'UDP encapsulation of TCP (/udp) is not supported'
+  const b = buildPlain(p, c, ident)
+  return typeof b === 'string' || p.udp === null ? b : encapsulate(b, p.udp, c)
+}
+
+/**
+ * `/udp(src > dst)`: the segment inside a UDP datagram, its own checksum zero and the UDP checksum
+ * over both, as FreeBSD's TCP tunnel sends and expects.
+ */
+function encapsulate(plain: Uint8Array, udp: { srcPort: number; dstPort: number }, c: Conn): Uint8Array {
+  const seg = plain.length - 20
+  const b = new Uint8Array(plain.length + 8)
+  b.set(plain.subarray(0, 20), 0)
+  b.set(plain.subarray(20), 28)
+  writeU16(b, 2, b.length)
+  b[9] = IpProto.UDP
+  b[10] = 0
+  b[11] = 0
+  writeU16(b, 10, checksum(b, 0, 20))
+  writeU16(b, 20, udp.srcPort)
+  writeU16(b, 22, udp.dstPort)
+  writeU16(b, 24, seg + 8)
+  b[28 + 16] = 0
+  b[28 + 17] = 0
+  const sum = checksum(b, 20, seg + 8, ipv4PseudoHeaderSum(c.remote, c.local, IpProto.UDP, seg + 8))
+  writeU16(b, 26, sum === 0 ? 0xffff : sum)
+  return b
+}
+
+function buildPlain(p: TcpPacket, c: Conn, ident: number): Uint8Array | string {
   if (p.options === 'any') return "'<...>' options in an injected packet"
   if (p.seq === null) return "'...' sequence numbers in an injected packet"
   const opts = encodeOptions(p.options, c)
@@ -124,12 +158,40 @@ export function buildInbound(p: TcpPacket, c: Conn, ident: number): Uint8Array |
   writeU16(b, t + 14, p.win ?? 0)
   writeU16(b, t + 18, p.urg ?? 0)
   b.set(opts, t + 20)
+  signInbound(p, c, b, t, thl + p.len, opts)
   writeU16(
     b,
     t + 16,
     checksum(b, t, thl + p.len, ipv4PseudoHeaderSum(c.remote, c.local, IpProto.TCP, thl + p.len)),
   )
   return b
+}
+
+/**
+ * An injected segment's `md5 valid` gets the right digest under the script's key, `md5 invalid` a
+ * wrong one, and a bare `md5` (or no key) zeros.
+ */
+function signInbound(p: TcpPacket, c: Conn, b: Uint8Array, t: number, len: number, opts: Uint8Array): void {
+  if (p.options === 'any') return
+  const want = p.options.find((o) => o.kind === 'md5')
+  if (want?.kind !== 'md5' || want.valid === null || c.md5Key === null) return
+  const at = md5Offset(opts)
+  if (at < 0) return
+  tcpSignature(c.md5Key, c.remote, c.local, b, t, len, b, t + 20 + at)
+  if (!want.valid) b[t + 20 + at]! ^= 0xff
+}
+
+/** Where option 19's digest starts in an option block, or -1. */
+function md5Offset(o: Uint8Array): number {
+  for (let i = 0; i < o.length; ) {
+    if (o[i] === 0 || o[i] === 1) {
+      i++
+      continue
+    }
+    if (o[i] === 19) return i + 2
+    i += Math.max(2, o[i + 1] ?? 2)
+  }
+  return -1
 }
 
 /** A TCP segment the stack sent, decoded; numbers as on the wire. */
@@ -147,6 +209,12 @@ export interface Seen {
   urg: number
   len: number
   options: TcpOption[] | string
+  /** Offset of the signature digest within the options, or -1. */
+  md5Off: number
+  /** Where the TCP header starts (after a tunnel's UDP header). */
+  tcpOff: number
+  /** The tunnel's ports, or null for a plain segment. */
+  udp: { srcPort: number; dstPort: number } | null
   csumOk: boolean
 }
 
@@ -156,18 +224,21 @@ export function decode(pkt: Uint8Array): Seen | string {
   const ihl = (pkt[0]! & 0xf) << 2
   const total = readU16(pkt, 2)
   const proto = pkt[9]!
-  if (proto !== IpProto.TCP) {
+  if (proto !== IpProto.TCP && proto !== IpProto.UDP) {
     const what =
       proto === IpProto.ICMP ? `ICMP type ${pkt[ihl]} code ${pkt[ihl + 1]}` : `IP protocol ${proto}`
     return `${what} packet`
   }
   if (total > pkt.length || total < ihl + 20) return 'a truncated TCP segment'
-  const t = ihl
-  const thl = (pkt[t + 12]! >>> 4) << 2
-  if (thl < 20 || t + thl > total) return 'a TCP segment with a bad header length'
   const src = readU32(pkt, 12)
   const dst = readU32(pkt, 16)
-  const segLen = total - ihl
+  // Through the tunnel: the UDP header first, whose checksum vouches for the segment.
+  const udp = proto === IpProto.UDP ? { srcPort: readU16(pkt, ihl), dstPort: readU16(pkt, ihl + 2) } : null
+  const t = udp === null ? ihl : ihl + 8
+  if (total < t + 20) return 'a truncated TCP segment'
+  const thl = (pkt[t + 12]! >>> 4) << 2
+  if (thl < 20 || t + thl > total) return 'a TCP segment with a bad header length'
+  const segLen = total - t
   return {
     tos: pkt[1]!,
     ttl: pkt[8]!,
@@ -182,7 +253,14 @@ export function decode(pkt: Uint8Array): Seen | string {
     urg: readU16(pkt, t + 18),
     len: segLen - thl,
     options: decodeOptions(pkt, t + 20, t + thl),
-    csumOk: checksum(pkt, t, segLen, ipv4PseudoHeaderSum(src, dst, IpProto.TCP, segLen)) === 0,
+    md5Off: md5Offset(pkt.subarray(t + 20, t + thl)),
+    tcpOff: t,
+    udp,
+    csumOk:
+      udp === null
+        ? checksum(pkt, t, segLen, ipv4PseudoHeaderSum(src, dst, IpProto.TCP, segLen)) === 0
+        : readU16(pkt, t + 16) === 0 &&
+          checksum(pkt, ihl, segLen + 8, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, segLen + 8)) === 0,
   }
 }
 
@@ -245,7 +323,7 @@ export function formatOptions(opts: readonly TcpOption[]): string {
         case 'timestamp':
           return `TS val ${o.val} ecr ${o.ecr}`
         case 'md5':
-          return 'md5'
+          return o.valid === null ? 'md5' : `md5 ${o.valid ? 'valid' : 'invalid'}`
         default:
           return o.kind
       }
@@ -265,6 +343,7 @@ export function formatScript(p: TcpPacket): string {
   if (p.urg !== null) s += ` urg ${p.urg}`
   if (p.options === 'any') s += ' <...>'
   else if (p.options.length > 0) s += ` <${formatOptions(p.options)}>`
+  if (p.udp !== null) s += `/udp(${p.udp.srcPort} > ${p.udp.dstPort})`
   return s
 }
 
@@ -311,7 +390,15 @@ export function matchOutbound(p: TcpPacket, pkt: Uint8Array, c: Conn): string | 
   if (c.localPort === null) c.localPort = s.sport
   if (s.sport !== c.localPort) return `source port ${s.sport}, not ${c.localPort}`
   if (s.dport !== c.remotePort) return `destination port ${s.dport}, not ${c.remotePort}`
-  if (!s.csumOk) return 'a bad TCP checksum'
+  if (!s.csumOk) return s.udp === null ? 'a bad TCP checksum' : 'a bad UDP checksum (or a TCP one not zero)'
+  if ((p.udp === null) !== (s.udp === null))
+    return s.udp === null ? 'a plain segment' : 'a segment through the UDP tunnel'
+  if (
+    p.udp !== null &&
+    s.udp !== null &&
+    (p.udp.srcPort !== s.udp.srcPort || p.udp.dstPort !== s.udp.dstPort)
+  )
+    return `UDP ports ${s.udp.srcPort} > ${s.udp.dstPort}`
   // A SYN (or SYN-ACK) tells the stack's ISN; the script's SYN writes it as its own 0.
   if (s.flags & TcpFlag.SYN && !p.seqAbsolute && p.seq !== null) c.localIsn = u32(s.seq - p.seq)
   if (c.tsOffset === null && typeof s.options === 'string') return s.options
@@ -339,6 +426,20 @@ export function matchOutbound(p: TcpPacket, pkt: Uint8Array, c: Conn): string | 
   }
   if (p.options !== 'any') {
     if (typeof v.options === 'string') return v.options
+    // The stack's signature, checked under the script's key: `md5 valid` only if it verifies.
+    if (c.md5Key !== null && s.md5Off >= 0) {
+      const t = s.tcpOff
+      const ok = tcpSignatureOk(
+        c.md5Key,
+        s.src,
+        s.dst,
+        pkt,
+        t,
+        s.len + ((pkt[t + 12]! >>> 4) << 2),
+        t + 20 + s.md5Off,
+      )
+      v.options = v.options.map((o) => (o.kind === 'md5' ? { kind: 'md5', valid: ok } : o))
+    }
     const diff = optionsDiff(p.options, v.options)
     if (diff !== null) return diff
   }
@@ -355,6 +456,12 @@ function optionsDiff(want: readonly TcpOption[], got: readonly TcpOption[]): str
     if (w.kind !== g.kind) return bad
     if (w.kind === 'timestamp' && g.kind === 'timestamp') {
       if (w.ecr !== g.ecr) return `TS ecr ${g.ecr} (the peer sent ${w.ecr})`
+      continue
+    }
+    // A bare `md5` takes any digest; `md5 valid|invalid` must verify (or not) under the key.
+    if (w.kind === 'md5' && g.kind === 'md5') {
+      if (w.valid !== null && w.valid !== (g.valid ?? false))
+        return `a TCP-MD5 signature that is ${w.valid ? 'not ' : ''}valid`
       continue
     }
     if (JSON.stringify(w) !== JSON.stringify(g)) return bad

@@ -26,6 +26,7 @@ import { IpProto } from '../../../../wire/ipv4.js'
 import { seqAdd, seqGeq, seqLt } from '../../../../wire/seq.js'
 import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../../wire/tcp.js'
 import type { Vnet } from '../../../net/vnet.js'
+import { tcpMd5Output } from '../../../netipsec/xform_tcp.js'
 import type { PcbJail } from '../../in_pcb.js'
 import { ipOutput } from '../../ip_output.js'
 import { tcpMssoptTo, tcpTsTicks } from '../tcp_subr.js'
@@ -39,6 +40,8 @@ export const SCF = {
   WINSCALE: 0x02,
   TIMESTAMP: 0x04,
   UNREACH: 0x10,
+  /** The listener asked for TCP-MD5 (TF_SIGNATURE): the SYN-ACK is signed, the socket inherits it. */
+  SIGNATURE: 0x20,
   SACK: 0x80,
   ECN: 0x100,
 } as const
@@ -378,6 +381,7 @@ export function syncacheRespond(v: Vnet, tv: TcpVnet, e: SyncacheEntry, flags: n
       to.tsval = (e.tsoff + tcpTsTicks(tv, v.env.clock.now())) >>> 0
       to.tsecr = e.tsreflect
     }
+    if ((e.flags & SCF.SIGNATURE) !== 0) to.flags |= TOF.SIGNATURE
   }
   const m = v.env.pool.get(TCP_HDR_LEN + 40)
   const hl = writeTcpHeader(
@@ -393,6 +397,11 @@ export function syncacheRespond(v: Vnet, tv: TcpVnet, e: SyncacheEntry, flags: n
     to.flags === 0 ? null : to,
   )
   m.len = hl
+  if (!tcpMd5Output(v, to, e.laddr, e.faddr, m.data, m.off, hl)) {
+    tv.stats.tcps_sig_err_buildsig++
+    v.env.pool.put(m)
+    return false
+  }
   tcpFinish(m.data, m.off, hl, e.laddr, e.faddr)
   const err = ipOutput(v, m, e.faddr, IpProto.TCP, {
     ttl: e.ipTtl,

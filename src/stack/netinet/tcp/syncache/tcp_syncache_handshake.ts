@@ -130,6 +130,7 @@ export function syncacheAdd(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg, to: Tc
     }
   }
   if ((to.flags & TOF.SACKPERM) !== 0) e.flags |= SCF.SACK
+  if ((lp.flags & TF.SIGNATURE) !== 0) e.flags |= SCF.SIGNATURE
   if ((to.flags & TOF.MSS) !== 0) e.peerMss = to.mss
   if (noopt) e.flags |= SCF.NOOPT
   if (tv.ecnEnable !== 0 && ecnSyncacheFlags(tv, seg.flags, seg.tos)) e.flags |= SCF.ECN
@@ -251,6 +252,7 @@ function syncookieLookup(
   }
   e.wnd = Math.max(0, Math.min(lp.so.sbrcv.hiwat, TCP_MAXWIN))
   if (c.sack) e.flags |= SCF.SACK
+  if ((lp.flags & TF.SIGNATURE) !== 0) e.flags |= SCF.SIGNATURE
   e.tsreflect = 0
   e.tsoff = 0
   if ((to.flags & TOF.TS) !== 0) {
@@ -295,6 +297,7 @@ function syncacheSocket(v: Vnet, tv: TcpVnet, e: SyncacheEntry, lp: Tcpcb): Tcpc
   // Only what the handshake agreed: options the peer did not offer are off.
   tp.flags &= ~(TF.REQ_SCALE | TF.RCVD_SCALE | TF.REQ_TSTMP | TF.RCVD_TSTMP | TF.SACK_PERMIT)
   tp.request_r_scale = 0
+  if ((e.flags & SCF.SIGNATURE) !== 0) tp.flags |= TF.SIGNATURE
   if ((e.flags & SCF.NOOPT) !== 0) tp.flags |= TF.NOOPT
   else {
     if ((e.flags & SCF.WINSCALE) !== 0) {

@@ -167,7 +167,8 @@ function keepTimer(tp: Tcpcb): void {
       tp.snd_una - 1,
       tp.rcv_nxt,
       TH.ACK,
-      0,
+      // tcp_respond offers the receive buffer's room, as any ACK does.
+      Math.min(tp.so.sbrcv.space >>> tp.rcv_scale, 65535),
     )
     tcpTimerActivate(tp, TT.KEEP, keepIntvl(tp))
     return

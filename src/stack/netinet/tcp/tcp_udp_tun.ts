@@ -1,0 +1,72 @@
+/**
+ * TCP over UDP (FreeBSD's net.inet.tcp.udp_tunneling_port, after RFC 6951's encapsulation for
+ * SCTP): a TCP segment may arrive inside a UDP datagram to the tunneling port; it is taken out
+ * (the IP header moved up over the UDP header) and handed to TCP with the datagram's source port,
+ * and TCP answers such a segment — an RST or an ACK — inside UDP from the tunneling port back to
+ * that port. In a tunnel the UDP checksum covers the segment and the TCP checksum is zero, as
+ * FreeBSD sends and expects. Connections whose own segments travel tunnelled (t_port) are not
+ * here: a tunnelled segment to a plain connection is answered with an RST, as FreeBSD does.
+ *
+ * Allocation-free; never throws; datagrams too short for a TCP header are dropped and counted.
+ */
+
+import type { Mbuf } from '../../../buf/mbuf.js'
+import { readU16, writeU16 } from '../../../wire/addr.js'
+import { checksum } from '../../../wire/checksum.js'
+import { IpProto, ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
+import type { Ifnet } from '../../net/ifnet.js'
+import type { Vnet } from '../../net/vnet.js'
+import { tcpInput } from './tcp_input.js'
+import { tcp } from './tcp_var.js'
+
+const UDP_HDR_LEN = 8
+
+/**
+ * udp_input's tunnel check: a datagram to the tunneling port (its UDP header at m.off + hlen, the
+ * checksum already verified) goes to TCP; true when it was taken.
+ */
+export function tcpUdpTunnelInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): boolean {
+  const tv = tcp(v)
+  const b = m.data
+  const u = m.off + hlen
+  if (tv.udpTunnelingPort === 0 || readU16(b, u + 2) !== tv.udpTunnelingPort) return false
+  const sport = readU16(b, u)
+  const ulen = readU16(b, u + 4)
+  if (ulen < UDP_HDR_LEN + 20) {
+    tv.stats.tcps_rcvshort++
+    v.env.pool.put(m)
+    return true
+  }
+  // The IP header slides over the UDP header: TCP then sees an ordinary IPv4 segment.
+  b.copyWithin(m.off + UDP_HDR_LEN, m.off, m.off + hlen)
+  m.off += UDP_HDR_LEN
+  m.len = hlen + ulen - UDP_HDR_LEN
+  writeU16(b, m.off + 2, m.len)
+  b[m.off + 9] = IpProto.TCP
+  // The UDP checksum vouched for the segment; its own checksum field is zero.
+  m.csumL4 = true
+  tcpInput(v, ifp, m, hlen, sport)
+  return true
+}
+
+/**
+ * Wrap the finished TCP segment in m (m.off at the TCP header, len bytes) in a UDP header from the
+ * tunneling port to `port`, with the UDP checksum over both and a zero TCP checksum. False when
+ * there is no headroom (the caller drops m).
+ */
+export function tcpUdpEncap(v: Vnet, m: Mbuf, src: number, dst: number, port: number): boolean {
+  const tv = tcp(v)
+  if (!m.prepend(UDP_HDR_LEN)) return false
+  const b = m.data
+  const o = m.off
+  writeU16(b, o, tv.udpTunnelingPort)
+  writeU16(b, o + 2, port)
+  writeU16(b, o + 4, m.len)
+  writeU16(b, o + 6, 0)
+  b[o + UDP_HDR_LEN + 16] = 0
+  b[o + UDP_HDR_LEN + 17] = 0
+  const sum = checksum(b, o, m.len, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, m.len))
+  writeU16(b, o + 6, sum === 0 ? 0xffff : sum)
+  m.csumL4 = false
+  return true
+}
