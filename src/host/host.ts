@@ -23,7 +23,6 @@ import { Scratch } from '../stack/net/scratch.js'
 import type { SysctlDecl } from '../stack/net/sysctl.js'
 import type { StackEnv, Vnet, VnetModule } from '../stack/net/vnet.js'
 import { INET_MODULES, inetAttach } from '../stack/netinet/in_proto.js'
-import { TcpMd5Switch } from '../stack/netipsec/xform_tcp.js'
 import { Clock, type ClockDriver, type ClockMode } from '../util/clock.js'
 import { Rng } from '../util/rng.js'
 import { hostSysctls } from './host_sysctls.js'
@@ -102,7 +101,7 @@ export class Host {
       ipc: { maxsockbuf: MAXSOCKBUF },
       pfilInet: new PfilHead(),
       pfilLink: new PfilHead(),
-      tcpmd5: new TcpMd5Switch(),
+      tcpmd5: { enabled: false },
       msgbuf: new MsgBuf(),
       newMac: () => this.newMac(),
     }

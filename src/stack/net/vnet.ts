@@ -12,7 +12,6 @@ import type { SockIpc } from '../../kern/socket.js'
 import type { MsgBuf } from '../../kern/subr_msgbuf.js'
 import type { Clock } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
-import type { TcpMd5Switch } from '../netipsec/xform_tcp.js'
 import type { Domains } from './domain.js'
 import type { IfAddr, Ifnet } from './ifnet.js'
 import type { Netisr } from './netisr.js'
@@ -37,8 +36,8 @@ export interface StackEnv {
   readonly pfilInet: PfilHead
   /** The link pfil head (V_link_pfil_head): layer-2 filters on bridged frames, header included. */
   readonly pfilLink: PfilHead
-  /** Whether the tcpmd5 module is loaded (TCP-MD5 signatures). */
-  readonly tcpmd5: TcpMd5Switch
+  /** Whether the tcpmd5 module is loaded (TCPMD5_ENABLED: TCP-MD5 signatures), set by kldload. */
+  readonly tcpmd5: { enabled: boolean }
   /** The host's kernel message buffer (log(9), dmesg). */
   readonly msgbuf: MsgBuf
   /** Locally administered, host-unique MAC for a new interface. */

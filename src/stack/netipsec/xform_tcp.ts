@@ -12,11 +12,6 @@ import { tcpSignature, tcpSignatureOk } from '../../wire/tcp_md5.js'
 import type { Vnet } from '../net/vnet.js'
 import { keyDb } from './key.js'
 
-/** Whether the tcpmd5 module is loaded (TCPMD5_ENABLED): set by kldload/kldunload, host-wide. */
-export class TcpMd5Switch {
-  enabled = false
-}
-
 /**
  * TCPMD5_OUTPUT for a segment whose header writer left TOF.SIGNATURE set (it fitted): the digest
  * under the key for src → dst goes at to.sigOffset. False when the segment must not go (no module,
