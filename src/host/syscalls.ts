@@ -175,6 +175,7 @@ export interface RawSocket {
 }
 
 import type { NgNodeInfo } from '../netgraph/graph.js'
+import type { BpfFilter, BpfRecord } from '../stack/net/bpf.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { RawDatagram } from '../stack/netinet/raw.js'
 import type { DnObj, DnRequest } from '../stack/netpfil/ipfw/dummynet/dn_h.js'
@@ -399,6 +400,44 @@ export interface TunFd {
   close(): void
 }
 
+/** A capture point `tcpdump -D` lists (pcap_findalldevs). */
+export interface BpfPoint {
+  name: string
+  /** Link type (DLT_EN10MB 1, DLT_NULL 0). */
+  dlt: number
+  up: boolean
+  loopback: boolean
+  ether: boolean
+}
+
+/** What a bpf descriptor is set up with before it attaches (BIOCSBLEN, BIOCSETF, BIOCSDIRECTION). */
+export interface BpfOpenOptions {
+  /** A compiled filter (libpcap's program); none accepts everything. */
+  filter?: BpfFilter
+  /** Bytes kept of each packet, 1..262144 (default 262144). */
+  snaplen?: number
+  /** Size of each of the two buffers, 4096..524288 (default 524288). */
+  bufsize?: number
+  direction?: 'in' | 'out' | 'inout'
+}
+
+/**
+ * An open /dev/bpf attached to a capture point. Records handed to read's visitor are valid only
+ * during the call (copy what you keep).
+ */
+export interface BpfFd {
+  readonly name: string
+  readonly dlt: number
+  /**
+   * read(2): visit the buffered records; waits up to timeoutNs (default forever) for one, and returns
+   * how many were visited: 0 on timeout or as soon as `until` settles. ENXIO once the point is gone.
+   */
+  read(visit: (r: BpfRecord) => void, timeoutNs?: number, until?: Promise<unknown>): Promise<number>
+  /** BIOCGSTATS: packets that reached the filter, and accepted packets dropped for want of buffer. */
+  stats(): { recv: number; drop: number }
+  close(): void
+}
+
 /** One socket as netstat -a and sockstat show it. */
 export interface SocketInfo {
   proto: 'udp4' | 'tcp4'
@@ -513,6 +552,13 @@ export interface Syscalls {
    * root); ENOENT when there is no such tun, EBUSY when another process holds it open.
    */
   tunOpen(name: string): TunFd
+  /**
+   * open(2) of /dev/bpf and BIOCSETIF to a capture point of the caller's vnet (an interface, or
+   * ipfw0): root only (EACCES), none in a jail without its own vnet (ENOENT), ENXIO for no such point.
+   */
+  bpfOpen(name: string, opts?: BpfOpenOptions): BpfFd
+  /** The capture points bpfOpen takes (pcap_findalldevs), with the same access rules. */
+  bpfList(): BpfPoint[]
   /** Interface cloners available (`ifconfig -C`). */
   ifCloners(): string[]
   /** `ifconfig BRIDGE addm MEMBER` (BRDGADD): EBUSY when it is in another bridge, EEXIST in this one. */

@@ -96,7 +96,7 @@ export class IpfwStats {
   pullupFailed = 0
   /** Packets denied because a state could not be installed (dyn_max reached). */
   dynDenied = 0
-  /** `log` rules matched (there is no syslog yet; ipfw0 capture is later work). */
+  /** `log` rules matched (tapped to ipfw0 with verbose=0; there is no syslog yet). */
   logged = 0
 }
 
@@ -106,7 +106,7 @@ export class IpfwChain {
   readonly dyn = new DynTable<KRule>()
   readonly stats = new IpfwStats()
   readonly tables = new IpfwTables()
-  readonly log = new IpfwLog()
+  readonly log: IpfwLog
   readonly limits = new IpfwLimits(this.dyn)
   dynParentMax = 4096
   /** net.link.bridge.ipfw: layer-2 ipfw on bridged frames. */
@@ -152,6 +152,7 @@ export class IpfwChain {
   constructor(v: Vnet, cfg: IpfwConfig) {
     this.defaultToAccept = cfg.defaultToAccept
     this.rng = v.env.rng.stream(`ipfw:${v.id}`)
+    this.log = new IpfwLog(v.env.clock)
     this.rules = [this.defaultRule()]
   }
 
