@@ -29,9 +29,8 @@ function checkDevice(c: Caller): void {
   if (pr.parent !== null && !pr.ownsVnet) throw new SysError('ENOENT', 'open')
 }
 
-/** pcap_findalldevs: what `tcpdump -D` lists. */
+/** pcap_findalldevs: what `tcpdump -D` lists (from getifaddrs, so no device access is needed). */
 export function bpfList(c: Caller): BpfPoint[] {
-  checkDevice(c)
   const v = c.vnet
   return points(c).map((b) => {
     const ifp = v.ifByName(b.name)
@@ -93,6 +92,10 @@ export function bpfOpen(c: Caller, name: string, opts: BpfOpenOptions = {}): Bpf
         if (interrupted || left <= 0) return 0
         await d.wait(left, until)
       }
+    },
+    setFilter: (f) => {
+      if (closed) throw new SysError('EBADF', 'BIOCSETF')
+      d.filter = f
     },
     stats: () => ({ recv: d.rcount, drop: d.dcount }),
     close: () => {

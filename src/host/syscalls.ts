@@ -433,6 +433,8 @@ export interface BpfFd {
    * how many were visited: 0 on timeout or as soon as `until` settles. ENXIO once the point is gone.
    */
   read(visit: (r: BpfRecord) => void, timeoutNs?: number, until?: Promise<unknown>): Promise<number>
+  /** BIOCSETF: replace the filter (null accepts everything). */
+  setFilter(filter: BpfFilter | null): void
   /** BIOCGSTATS: packets that reached the filter, and accepted packets dropped for want of buffer. */
   stats(): { recv: number; drop: number }
   close(): void
@@ -557,7 +559,7 @@ export interface Syscalls {
    * ipfw0): root only (EACCES), none in a jail without its own vnet (ENOENT), ENXIO for no such point.
    */
   bpfOpen(name: string, opts?: BpfOpenOptions): BpfFd
-  /** The capture points bpfOpen takes (pcap_findalldevs), with the same access rules. */
+  /** The capture points bpfOpen takes (pcap_findalldevs: listed to anyone, as getifaddrs does). */
   bpfList(): BpfPoint[]
   /** Interface cloners available (`ifconfig -C`). */
   ifCloners(): string[]
