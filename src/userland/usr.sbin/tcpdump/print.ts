@@ -150,6 +150,11 @@ export class Printer {
       return `${op === 1 ? 'Request' : op === 2 ? 'Reply' : `unknown (${op})`} hardware #${hrd}, length ${len}`
     }
     if (caplen < at + 28) return `${op === 1 ? 'Request' : 'Reply'} [|ARP]`
+    if (this.opts.v > 0) return `Ethernet (len 6), IPv4 (len 4), ${this.arpOp(b, at, op, len)}`
+    return this.arpOp(b, at, op, len)
+  }
+
+  private arpOp(b: Uint8Array, at: number, op: number, len: number): string {
     const sha = mac(b, at + 8)
     const spa = ip4(b, at + 14)
     const tha = mac(b, at + 18)
@@ -171,7 +176,8 @@ export class Printer {
     }
   }
 
-  private ip(b: Uint8Array, at: number, caplen: number, e: boolean): string {
+  /** IPv4; `inner` is the datagram quoted in an ICMP error (no checksums, as tcpdump does there). */
+  private ip(b: Uint8Array, at: number, caplen: number, e: boolean, inner = false): string {
     const pre = e ? '' : 'IP '
     if (caplen < at + 20) return `${pre}[|ip]`
     const vhl = b[at]!
@@ -196,7 +202,7 @@ export class Printer {
       const ecn = ['', ',ECT(1)', ',ECT(0)', ',CE'][tos & 3]
       const pname = IP_PROTO_NAMES[proto] ?? 'unknown'
       s += `(tos 0x${(tos & ~3).toString(16)}${ecn}, ttl ${b[at + 8]}, id ${be16(b, at + 4)}, offset ${(off & 0x1fff) * 8}, flags [${flags.length ? flags.join(', ') : 'none'}], proto ${pname} (${proto}), length ${len}`
-      if (sum16(b, at, hl, 0) !== 0xffff && caplen >= at + hl)
+      if (!inner && sum16(b, at, hl, 0) !== 0xffff && caplen >= at + hl)
         s += `, bad cksum ${hex4(be16(b, at + 10))} (->${hex4(~sum16(b, at + 0, 10, sum16(b, at + 12, hl - 12, 0)) & 0xffff)})!`
       s += ')\n    '
     }
@@ -208,12 +214,18 @@ export class Printer {
     const frag = (off & 0x2000) !== 0
     const th = at + hl
     switch (proto) {
-      case 1:
-        return `${s}${src} > ${dst}: ${this.icmp(b, th, end, payload)}`
+      case 1: {
+        s += `${src} > ${dst}: ${this.icmp(b, th, end, payload)}`
+        // -v: the datagram an ICMP error quotes, on its own lines.
+        const t = end >= th + 8 + 20 ? b[th]! : 0
+        if (this.opts.v > 0 && (t === 3 || t === 4 || t === 5 || t === 11 || t === 12))
+          s += `\n\t${this.ip(b, th + 8, end, false, true)}`
+        return s
+      }
       case 6:
-        return s + this.tcp(b, at, th, end, payload, src, dst, frag)
+        return s + this.tcp(b, at, th, end, payload, src, dst, frag || inner)
       case 17:
-        return s + this.udp(b, at, th, end, payload, src, dst, frag)
+        return s + this.udp(b, at, th, end, payload, src, dst, frag || inner)
       default: {
         const pn = this.opts.n === 0 ? IP_PROTO_LOWER[proto] : undefined
         return `${s}${src} > ${dst}: ${pn ?? `ip-proto-${proto}`} ${payload}`
@@ -360,7 +372,7 @@ export class Printer {
     const ulen = be16(b, at + 4)
     let s = `${src}.${this.port(sp, UDP_PORTS)} > ${dst}.${this.port(dp, UDP_PORTS)}: `
     if (ulen < 8 || ulen > payload) return `${s}UDP, bad length ${ulen} > ${payload}`
-    if (this.opts.v > 0 && !frag && end >= at + ulen) {
+    if (this.opts.v > 1 && !frag && end >= at + ulen) {
       const ck = be16(b, at + 6)
       if (ck === 0) s += '[no cksum] '
       else {
