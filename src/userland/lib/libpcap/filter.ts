@@ -296,7 +296,8 @@ class Compiler {
         return relation(a, op, this.parseArith())
       }
     } catch (e) {
-      if (!(e instanceof FilterError)) throw e
+      // Not a relation after all: parse a primitive instead. Other errors are the relation's own.
+      if (!(e instanceof FilterError) || e.message !== SYNTAX) throw e
     }
     this.pos = save
     if (this.is('(')) {
