@@ -46,14 +46,19 @@ export function bpfList(c: Caller): BpfPoint[] {
 
 export function bpfOpen(c: Caller, name: string, opts: BpfOpenOptions = {}): BpfFd {
   checkDevice(c)
+  const bif = points(c).find((b) => b.name === name)
+  // BIOCSETIF on a name no capture point has: ENXIO ("Device not configured").
+  if (bif === undefined) throw new SysError('ENXIO', 'BIOCSETIF')
+  return bpfDescriptor(c, bif, name, opts)
+}
+
+/** A descriptor attached to bif with the caller's file accounting (the open of /dev/bpf). */
+export function bpfDescriptor(c: Caller, bif: BpfIf, name: string, opts: BpfOpenOptions): BpfFd {
   const bufsize = opts.bufsize ?? 524288
   if (!Number.isInteger(bufsize) || bufsize < 4096 || bufsize > 524288)
     throw new SysError('EINVAL', 'BIOCSBLEN')
   const snaplen = opts.snaplen ?? 262144
   if (!Number.isInteger(snaplen) || snaplen < 1 || snaplen > 262144) throw new SysError('EINVAL', 'BIOCSETF')
-  const bif = points(c).find((b) => b.name === name)
-  // BIOCSETIF on a name no capture point has: ENXIO ("Device not configured").
-  if (bif === undefined) throw new SysError('ENXIO', 'BIOCSETIF')
   const release = c.openFile('open')
   const clock = c.host.clock
   const d = new BpfD(clock, bufsize)

@@ -288,6 +288,12 @@ export interface NgSocket {
   list(): NgNodeInfo[]
   show(path: string): NgNodeInfo
   types(): Array<{ name: string; count: number }>
+  /**
+   * A capture (bpf descriptor) on the frames that arrive at node `path` through `hook`, i.e. what
+   * its peer sends it: on the two ends of a cable, both directions of a link. Ends (reads ENXIO)
+   * when the hook is cut. ENOENT for a hook that is not connected.
+   */
+  tap(path: string, hook: string, opts?: BpfOpenOptions): BpfFd
   close(): void
 }
 
