@@ -78,10 +78,13 @@ export class LabCapture {
           if (found.length === 0) throw new Error(`${t}: no link between ${link[0]} and ${link[1]}`)
           const l = found[0]!
           this.ng ??= lab.host.syscalls().ngSocket()
-          // Frames arriving at a's port travelled b→a (inbound for a); those arriving at b, a→b.
+          // Frames arriving at the first-named end travelled toward it (inbound); those arriving
+          // at the other end, away from it (outbound).
+          const first = l.a.node === link[0]!.split(':')[0] ? l.portA : l.portB
+          const second = first === l.portA ? l.portB : l.portA
           for (const [port, out] of [
-            [l.portA, false],
-            [l.portB, true],
+            [first, false],
+            [second, true],
           ] as const) {
             if (!l.up) throw new Error(`${t}: the link is down`)
             this.sources.push({ fd: this.ng.tap(ngPath(port.id), port.hook, bpfOpts), target: i, out })
