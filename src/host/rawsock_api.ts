@@ -95,7 +95,7 @@ export function ngSocket(c: Caller): NgSocket {
       const h = n.hooks.get(hook)
       if (h === undefined || h.peer === null)
         throw new SysError('ENOENT', 'ngctl', `hook '${hook}' not found`)
-      h.bpf ??= new BpfIf(`${path}${hook}`, DLT.EN10MB, c.host.clock)
+      h.bpf ??= new BpfIf(`${path}${hook}`, DLT.EN10MB)
       return bpfDescriptor(c, h.bpf, h.bpf.name, opts)
     },
     list: () => g.list(),

@@ -26,6 +26,13 @@ function u32(v: DataView, at: number, x: number): void {
   v.setUint32(at, x >>> 0, true)
 }
 
+function putLe32(b: Uint8Array, at: number, x: number): void {
+  b[at] = x & 0xff
+  b[at + 1] = (x >>> 8) & 0xff
+  b[at + 2] = (x >>> 16) & 0xff
+  b[at + 3] = (x >>> 24) & 0xff
+}
+
 /** Whole seconds and the rest in nanoseconds of a stamp (ns ≥ 0). */
 function split(stampNs: number): [number, number] {
   const t = stampNs < 0 ? 0 : Math.floor(stampNs)
@@ -54,6 +61,31 @@ export class PcapWriter {
     u32(v, 16, this.snaplen)
     u32(v, 20, this.linktype)
     return b
+  }
+
+  /**
+   * One packet record written into out at `at` (a buffered file's buffer); returns the offset after
+   * it, or -1 when it does not fit (flush and try again). Allocates nothing.
+   */
+  recordInto(
+    out: Uint8Array,
+    at: number,
+    stampNs: number,
+    buf: Uint8Array,
+    off: number,
+    caplen: number,
+    wirelen: number,
+  ): number {
+    if (at + PCAP_REC_LEN + caplen > out.length) return -1
+    const t = stampNs < 0 ? 0 : Math.floor(stampNs)
+    const sec = Math.floor(t / 1e9)
+    const frac = this.nanos ? t - sec * 1e9 : Math.floor((t - sec * 1e9) / 1000)
+    putLe32(out, at, sec)
+    putLe32(out, at + 4, frac)
+    putLe32(out, at + 8, caplen)
+    putLe32(out, at + 12, wirelen)
+    out.set(buf.subarray(off, off + caplen), at + PCAP_REC_LEN)
+    return at + PCAP_REC_LEN + caplen
   }
 
   /** One packet record: caplen bytes of buf from off, of a packet wirelen long. */

@@ -63,15 +63,13 @@ export class BpfIf {
   /** Listeners attached: the one branch every tap takes. */
   n = 0
   private ds: BpfD[] = []
-  private readonly clock: Clock
   /** Header + packet made contiguous for mtap2 (ipfw0's fake header, lo0's address family). */
   private scratch: Uint8Array | null = null
 
-  constructor(name: string | { readonly name: string }, dlt: number, clock: Clock) {
+  constructor(name: string | { readonly name: string }, dlt: number) {
     this.owner = typeof name === 'string' ? null : name
     this.fixedName = typeof name === 'string' ? name : ''
     this.dlt = dlt
-    this.clock = clock
   }
 
   /** The name tcpdump -i takes (an interface's current name). */
@@ -124,8 +122,7 @@ export class BpfIf {
   tap(buf: Uint8Array, off: number, len: number, out: boolean, csumL4 = false): void {
     const ds = this.ds
     if (ds.length === 0) return
-    const stamp = this.clock.now()
-    for (let i = 0; i < ds.length; i++) ds[i]!.catch(buf, off, len, out, stamp, csumL4, this.dlt)
+    for (let i = 0; i < ds.length; i++) ds[i]!.catch(buf, off, len, out, csumL4, this.dlt)
   }
 }
 
@@ -164,15 +161,7 @@ export class BpfD {
   }
 
   /** catchpacket: filter, then copy at most snaplen bytes into the store buffer. */
-  catch(
-    buf: Uint8Array,
-    off: number,
-    len: number,
-    out: boolean,
-    stamp: number,
-    csumL4: boolean,
-    dlt: number,
-  ): void {
+  catch(buf: Uint8Array, off: number, len: number, out: boolean, csumL4: boolean, dlt: number): void {
     if (this.direction === BpfDirection.IN ? out : this.direction === BpfDirection.OUT ? !out : false) return
     this.rcount++
     const f = this.filter
@@ -193,7 +182,8 @@ export class BpfD {
     }
     const at = this.storeLen
     const v = this.storeView
-    v.setFloat64(at, stamp, true)
+    // Stamped only once accepted, as bpf_mtap takes the time lazily: a rejected packet costs no clock read.
+    v.setFloat64(at, this.clock.now(), true)
     v.setUint32(at + 8, caplen, true)
     v.setUint32(at + 12, len, true)
     v.setUint32(at + 16, out ? BPF_REC_OUT : 0, true)

@@ -183,7 +183,7 @@ export class Ifnet implements NetisrTarget {
     this.hwaddr = mac
     this.mtu = mtu
     this.flags = flags
-    this.bpf = new BpfIf(this, driver.type === 'ether' ? DLT.EN10MB : DLT.NULL, vnet.env.clock)
+    this.bpf = new BpfIf(this, driver.type === 'ether' ? DLT.EN10MB : DLT.NULL)
   }
 
   /** The addresses in the order they were added (control plane and rare data-path reads: cached). */

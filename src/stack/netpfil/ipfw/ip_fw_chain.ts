@@ -152,7 +152,7 @@ export class IpfwChain {
   constructor(v: Vnet, cfg: IpfwConfig) {
     this.defaultToAccept = cfg.defaultToAccept
     this.rng = v.env.rng.stream(`ipfw:${v.id}`)
-    this.log = new IpfwLog(v.env.clock)
+    this.log = new IpfwLog()
     this.rules = [this.defaultRule()]
   }
 

@@ -11,7 +11,6 @@
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'
-import type { Clock } from '../../../util/clock.js'
 import { formatIpv4 } from '../../../wire/addr.js'
 import { IpProto } from '../../../wire/ipv4.js'
 import { BpfIf, DLT } from '../../net/bpf.js'
@@ -39,8 +38,8 @@ export class IpfwLog {
   /** Logs left per rule (log_left); absent means the full allowance. */
   private readonly left = new Map<KRule, number>()
 
-  constructor(clock: Clock) {
-    this.tap = new BpfIf('ipfw0', DLT.EN10MB, clock)
+  constructor() {
+    this.tap = new BpfIf('ipfw0', DLT.EN10MB)
   }
 
   message(s: string): void {
