@@ -10,7 +10,7 @@
 
 import { Host } from '../src/host/host.js'
 import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
-import { BpfD } from '../src/stack/net/bpf.js'
+import { BpfD } from '../src/stack/net/bpf/bpf.js'
 import { compileFilter } from '../src/userland/lib/libpcap/filter.js'
 import { LinkType, PcapWriter } from '../src/wire/pcap.js'
 import { buildChain, type Chain } from './chain.js'

@@ -8,7 +8,7 @@
  * another vnet's traffic.
  */
 
-import { BpfD, BpfDirection, type BpfIf } from '../stack/net/bpf.js'
+import { BpfD, BpfDirection, type BpfIf } from '../stack/net/bpf/bpf.js'
 import { Slot } from '../stack/net/vnet.js'
 import { ipfw } from '../stack/netpfil/ipfw/ip_fw_chain.js'
 import { SysError } from '../util/errno.js'

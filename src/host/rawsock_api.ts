@@ -10,7 +10,7 @@
 import { Priv } from '../jail/priv.js'
 import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
-import { BpfIf, DLT } from '../stack/net/bpf.js'
+import { BpfIf, DLT } from '../stack/net/bpf/bpf.js'
 import { ip } from '../stack/netinet/ip.js'
 import { ipOutput } from '../stack/netinet/ip_output.js'
 import { rawClose, rawOpen } from '../stack/netinet/raw.js'

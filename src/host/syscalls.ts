@@ -175,7 +175,7 @@ export interface RawSocket {
 }
 
 import type { NgNodeInfo } from '../netgraph/graph.js'
-import type { BpfFilter, BpfRecord } from '../stack/net/bpf.js'
+import type { BpfFilter, BpfRecord } from '../stack/net/bpf/bpf.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { RawDatagram } from '../stack/netinet/raw.js'
 import type { DnObj, DnRequest } from '../stack/netpfil/ipfw/dummynet/dn_h.js'

@@ -7,7 +7,7 @@
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
-import type { BpfIf } from '../stack/net/bpf.js'
+import type { BpfIf } from '../stack/net/bpf/bpf.js'
 import type { NetisrTarget } from '../stack/net/netisr.js'
 import { SysError } from '../util/errno.js'
 import type { NgValue } from './ascii.js'

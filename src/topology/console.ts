@@ -25,7 +25,8 @@
 
 import { startProcess } from '../userland/process.js'
 import type { Io, Job } from '../userland/types.js'
-import { Printer, stamp } from '../userland/usr.sbin/tcpdump/print.js'
+import { Printer } from '../userland/usr.sbin/tcpdump/print.js'
+import { stamp } from '../userland/usr.sbin/tcpdump/stamp.js'
 import { formatIpv4 } from '../wire/addr.js'
 import { LabCapture, pcapngStream } from './capture.js'
 import type { Lab, LabLink } from './emulator.js'

@@ -7,7 +7,7 @@
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import { type ErrnoName, SysError } from '../../util/errno.js'
-import { BpfIf, DLT } from './bpf.js'
+import { BpfIf, DLT } from './bpf/bpf.js'
 import { etherInput } from './ether.js'
 import type { NetisrTarget } from './netisr.js'
 import { maskOf, Route, RTF } from './route.js'

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
 import { formatIpv4, readU32 } from '../../../wire/addr.js'
-import { BpfD } from '../../net/bpf.js'
+import { BpfD } from '../../net/bpf/bpf.js'
 import { ipfw } from './ip_fw_chain.js'
 
 test('log: ipfw0 capture with verbose=0, limited messages with verbose=1, resetlog', async () => {

@@ -17,7 +17,8 @@ import { CmdError, EX, runTool } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import { compileFilter, FilterError } from '../../lib/libpcap/filter.js'
 import type { Io, Proc } from '../../types.js'
-import { Printer, stamp } from './print.js'
+import { Printer } from './print.js'
+import { stamp } from './stamp.js'
 
 const SIGHUP = 1
 const SIGINT = 2

@@ -11,11 +11,11 @@
  * nothing here throws on the data path.
  */
 
-import type { Mbuf } from '../../buf/mbuf.js'
-import type { Clock } from '../../util/clock.js'
-import { checksum } from '../../wire/checksum.js'
-import { ipv4PseudoHeaderSum } from '../../wire/ipv4.js'
-import { LinkType } from '../../wire/pcap.js'
+import type { Mbuf } from '../../../buf/mbuf.js'
+import type { Clock } from '../../../util/clock.js'
+import { checksum } from '../../../wire/checksum.js'
+import { ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
+import { LinkType } from '../../../wire/pcap.js'
 
 /** Link types (pcap's LINKTYPE_ numbers, which are DLT_ numbers for these two). */
 export const DLT = LinkType
