@@ -8,6 +8,7 @@ import { MbufPool } from '../buf/mbuf.js'
 import { JAIL_MAX, Prison } from '../jail/prison.js'
 import { defaultMaxproc, MEM_COST, Racct } from '../jail/racct.js'
 import { MAXSOCKBUF } from '../kern/socket.js'
+import { MsgBuf } from '../kern/subr_msgbuf.js'
 import { netgraphModule } from '../netgraph/types.js'
 import { Domains } from '../stack/net/domain.js'
 import { bridgeCloner } from '../stack/net/if_bridge.js'
@@ -100,6 +101,7 @@ export class Host {
       ipc: { maxsockbuf: MAXSOCKBUF },
       pfilInet: new PfilHead(),
       pfilLink: new PfilHead(),
+      msgbuf: new MsgBuf(),
       newMac: () => this.newMac(),
     }
     this.cloners = new Map([

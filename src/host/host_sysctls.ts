@@ -36,6 +36,20 @@ export function hostSysctls(host: Host): SysctlDecl[] {
       },
     },
     ...racctSysctls(host),
+    // Readable by anyone, jails too (security.bsd.unprivileged_read_msgbuf defaults to 1).
+    { ...ro('kern.msgbuf', 'Contents of kernel message buffer', ''), get: () => host.env.msgbuf.text() },
+    {
+      name: 'kern.msgbuf_clear',
+      descr: 'Clear kernel message buffer',
+      kind: 'int',
+      scope: 'global',
+      min: 0,
+      max: 1,
+      get: () => 0,
+      set: (_v, n) => {
+        if (n !== 0) host.env.msgbuf.clear()
+      },
+    },
   ]
 }
 

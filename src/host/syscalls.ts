@@ -208,11 +208,14 @@ export type {
   IpfwRuleInfo,
   IpfwRuleSpec,
   Opcode,
+  TableType,
 } from '../stack/netpfil/ipfw/ip_fw_rule.js'
 export {
   A as IpfwAction,
+  IFACE_TABLE,
   IPFW_DEFAULT_RULE,
   insn as ipfwInsn,
+  LOOKUP_KEY,
   O as IpfwOp,
   RESVD_SET,
 } from '../stack/netpfil/ipfw/ip_fw_rule.js'
@@ -263,7 +266,7 @@ export interface IpfwReply {
   tables?: IpfwTableInfo[]
   entries?: IpfwTableEntry[]
   results?: TableResult[]
-  tableError?: 'EEXIST' | 'ENOENT' | 'EFBIG'
+  tableError?: 'EEXIST' | 'ENOENT' | 'EFBIG' | 'EACCES'
   /** dummynet listings. */
   dn?: DnObj[]
 }

@@ -8,6 +8,7 @@
 import { hostname } from './bin/hostname.js'
 import { kenv } from './bin/kenv.js'
 import { createSh } from './bin/sh/shell.js'
+import { dmesg } from './sbin/dmesg.js'
 import { dnctl } from './sbin/dnctl.js'
 import { ifconfig } from './sbin/ifconfig.js'
 import { ipfw } from './sbin/ipfw/ipfw.js'
@@ -40,6 +41,7 @@ export type Programs = ReadonlyMap<string, Program>
 
 const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['arp', { run: arp }],
+  ['dmesg', { run: dmesg }],
   ['dnctl', { run: dnctl }],
   ['fetch', { run: fetch }],
   ['hostname', { run: hostname }],

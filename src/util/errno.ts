@@ -24,6 +24,7 @@ export const Errno = {
   EINVAL: [22, 'Invalid argument'],
   ENFILE: [23, 'Too many open files in system'],
   EMFILE: [24, 'Too many open files'],
+  EFBIG: [27, 'File too large'],
   ENOSPC: [28, 'No space left on device'],
   EPIPE: [32, 'Broken pipe'],
   EAGAIN: [35, 'Resource temporarily unavailable'],

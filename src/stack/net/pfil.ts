@@ -46,6 +46,8 @@ export class PfilHead {
    * the protocol reads and clears it right after a PASS, before anything else can run.
    */
   nextHop = 0
+  /** The port of that forward (`fwd ADDR,PORT`), 0 for none; read and cleared with nextHop. */
+  nextPort = 0
 
   /** pfil_link: attach a hook (EEXIST-like: linking a name twice is a programming error). */
   link(h: PfilHook): void {
@@ -78,6 +80,7 @@ export class PfilHead {
   runIn(v: Vnet, m: Mbuf, ifp: Ifnet): number {
     const fns = this.inFns
     this.nextHop = 0
+    this.nextPort = 0
     for (let i = 0; i < fns.length; i++) {
       const r = fns[i]!(v, m, ifp, PFIL_IN)
       if (r !== PFIL.PASS) return r
@@ -88,6 +91,7 @@ export class PfilHead {
   runOut(v: Vnet, m: Mbuf, ifp: Ifnet): number {
     const fns = this.outFns
     this.nextHop = 0
+    this.nextPort = 0
     for (let i = 0; i < fns.length; i++) {
       const r = fns[i]!(v, m, ifp, PFIL_OUT)
       if (r !== PFIL.PASS) return r

@@ -9,6 +9,7 @@
 
 import type { MbufPool } from '../../buf/mbuf.js'
 import type { SockIpc } from '../../kern/socket.js'
+import type { MsgBuf } from '../../kern/subr_msgbuf.js'
 import type { Clock } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
 import type { Domains } from './domain.js'
@@ -35,6 +36,8 @@ export interface StackEnv {
   readonly pfilInet: PfilHead
   /** The link pfil head (V_link_pfil_head): layer-2 filters on bridged frames, header included. */
   readonly pfilLink: PfilHead
+  /** The host's kernel message buffer (log(9), dmesg). */
+  readonly msgbuf: MsgBuf
   /** Locally administered, host-unique MAC for a new interface. */
   newMac(): number
 }

@@ -148,13 +148,14 @@ export class InpcbTable {
    * unconnected one bound to the destination address, else one bound to the wildcard address. A
    * jail's wildcard endpoint only hears its own addresses.
    */
-  lookup(faddr: number, fport: number, laddr: number, lport: number): Inpcb | null {
+  lookup(faddr: number, fport: number, laddr: number, lport: number, wildcard = true): Inpcb | null {
     const conns = this.exact.get(exactKey(lport, fport))
     if (conns !== undefined)
       for (let i = 0; i < conns.length; i++) {
         const p = conns[i]!
         if (p.faddr === faddr && p.laddr === laddr) return p
       }
+    if (!wildcard) return null
     const list = this.unconnected.get(lport)
     if (list === undefined) return null
     let wild: Inpcb | null = null

@@ -15,6 +15,7 @@ import { RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { icmpError, icmpInput } from './icmp.js'
 import { ip } from './ip.js'
+import { IpForwardTag } from './ip_fwd_tag.js'
 import { ipSend, routeFor } from './ip_output.js'
 import { ipReassemble } from './ip_reass.js'
 import { rawInput } from './raw.js'
@@ -68,9 +69,13 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     h.point(m.data, m.off, m.len)
     dst = h.dst
     via = pf.nextHop
+    const viaPort = pf.nextPort
     pf.nextHop = 0
-    // ipfw fwd to one of our addresses: the packet is ours whatever its destination (M_FASTFWD_OURS).
+    pf.nextPort = 0
+    // ipfw fwd to one of our addresses: the packet is ours whatever its destination (M_FASTFWD_OURS),
+    // and TCP and UDP look for the socket at the forward address (and port) when it is not.
     if (via !== 0 && v.isLocal(via)) {
+      if (!v.isLocal(dst) || viaPort !== 0) m.tag = new IpForwardTag(via, viaPort)
       ipLocal(v, ifp, m)
       return
     }

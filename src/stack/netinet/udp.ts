@@ -32,6 +32,7 @@ import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 import { icmpError } from './icmp.js'
 import { INADDR_ANY, Inpcb, InpcbTable, jailRemoteAddr, type PcbJail } from './in_pcb.js'
 import { ip } from './ip.js'
+import { pcbLookupFwd } from './ip_fwd_tag.js'
 import { ipOutput, sourceFor } from './ip_output.js'
 
 export { UDP_HDR_LEN }
@@ -168,7 +169,7 @@ export function udpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
     pool.put(m)
     return
   }
-  const pcb = us.pcbs.lookup(src, sport, dst, dport)
+  const pcb = pcbLookupFwd(us.pcbs, m, src, sport, dst, dport)
   if (pcb === null) {
     st.udps_noport++
     if (us.blackhole !== 0) pool.put(m)

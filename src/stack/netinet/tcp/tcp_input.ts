@@ -16,6 +16,7 @@ import { seqAdd } from '../../../wire/seq.js'
 import { TcpCheck, type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
+import { pcbLookupFwd } from '../ip_fwd_tag.js'
 import { EXPAND, syncacheBadack, syncacheChkrst } from './syncache/tcp_syncache.js'
 import { syncacheAdd, syncacheExpand } from './syncache/tcp_syncache_handshake.js'
 import { tcpDoSegment } from './tcp_segment.js'
@@ -71,7 +72,7 @@ export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
     pool.put(m)
     return
   }
-  const inp = tv.pcbs.lookup(src, seg.sport, dst, seg.dport)
+  const inp = pcbLookupFwd(tv.pcbs, m, src, seg.sport, dst, seg.dport)
   const tp = inp === null ? null : intotcpcb(inp)
   if (tp === null || tp.state === TCPS.CLOSED) {
     if (tv.blackhole === 0 || (tv.blackhole === 1 && (seg.flags & TH.SYN) === 0))

@@ -28,9 +28,9 @@ import { type PktFacts, readFacts } from './ip_fw_facts.js'
 import { l2Match } from './ip_fw_l2_match.js'
 import { IpfwLimits } from './ip_fw_limit.js'
 import { ipfwLog } from './ip_fw_log.js'
-import { tableMatch } from './ip_fw_lookup.js'
+import { ifaceLookup, numberLookup, tableMatch } from './ip_fw_lookup.js'
 import { ipfwNat, NAT_PASS } from './ip_fw_nat.js'
-import { A, type IpfwInsn, O } from './ip_fw_rule.js'
+import { A, IFACE_TABLE, type IpfwInsn, O } from './ip_fw_rule.js'
 
 function inRanges(list: number[], n: number): boolean {
   for (let k = 0; k < list.length; k += 2) if (n >= list[k]! && n <= list[k + 1]!) return true
@@ -52,6 +52,10 @@ function ifMatch(pattern: string, name: string): boolean {
   return true
 }
 
+function ifaceMatch(v: Vnet, c: IpfwInsn, ifname: string): boolean {
+  return (c.arg2 & IFACE_TABLE) !== 0 ? ifaceLookup(v, c, ifname) : ifMatch(c.name, ifname)
+}
+
 function insnMatch(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
   switch (c.op) {
     case O.PROTO:
@@ -71,11 +75,11 @@ function insnMatch(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
     case O.IN:
       return p.dir === PFIL_IN
     case O.RECV:
-      return p.dir === PFIL_IN && ifMatch(c.name, p.ifname)
+      return p.dir === PFIL_IN && ifaceMatch(v, c, p.ifname)
     case O.XMIT:
-      return p.dir !== PFIL_IN && ifMatch(c.name, p.ifname)
+      return p.dir !== PFIL_IN && ifaceMatch(v, c, p.ifname)
     case O.VIA:
-      return ifMatch(c.name, p.ifname)
+      return ifaceMatch(v, c, p.ifname)
     case O.ESTAB:
       return p.l4 && p.proto === IpProto.TCP && (p.tcpFlags & (TH.RST | TH.ACK)) !== 0
     case O.TCPFLAGS:
@@ -94,6 +98,8 @@ function insnMatch(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
       return tableMatch(v, c, p.src)
     case O.IP_DST_LOOKUP:
       return tableMatch(v, c, p.dst)
+    case O.LOOKUP:
+      return numberLookup(v, c, p)
     case O.LAYER2:
     case O.MAC_TYPE:
     case O.MAC:
@@ -261,6 +267,7 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
         break
       case A.FORWARD:
         ch.fwdAddr = f.spec.fwdAddr
+        ch.fwdPort = f.spec.fwdPort
         return VERDICT_FWD
       case A.PIPE:
       case A.QUEUE:
@@ -365,6 +372,7 @@ export function ipfwCheckPacket(
   if (verdict === VERDICT_FWD) {
     // The IPFORWARD tag: ip_input/ip_output route toward this next hop instead of the destination.
     v.env.pfilInet.nextHop = ch.fwdAddr
+    v.env.pfilInet.nextPort = ch.fwdPort
     return PFIL.PASS
   }
   if (verdict === VERDICT_REJECT) {

@@ -9,6 +9,7 @@
  * state is created on first use in a vnet, from the host-wide configuration the loaded hook carries.
  */
 
+import type { MsgBuf } from '../../../kern/subr_msgbuf.js'
 import { SysError } from '../../../util/errno.js'
 import type { Rng } from '../../../util/rng.js'
 import { intKnob } from '../../net/sysctl.js'
@@ -26,10 +27,12 @@ import {
   type IpfwInsn,
   type IpfwRuleInfo,
   type IpfwRuleSpec,
+  LOOKUP_KEY,
   O,
   RESVD_SET,
+  tableRefOf,
 } from './ip_fw_rule.js'
-import { IpfwTables, ruleTables, tableNameValid } from './ip_fw_table.js'
+import { checkRuleTables, IpfwTables, ruleTables, tableNameValid } from './ip_fw_table.js'
 
 /** The host-wide part of a loaded ipfw: what the loader's tunables said at kldload time. */
 export interface IpfwConfig {
@@ -143,13 +146,18 @@ export class IpfwChain {
   /** Index of the `nat` rule of the last NAT verdict (the next pass resumes after it) and its instance. */
   natRule = 0
   natNum = 0
-  /** Next hop of the last fwd verdict. */
+  /** Next hop (and port, 0 for none) of the last fwd verdict. */
   fwdAddr = 0
+  fwdPort = 0
   /** The pipe/queue rule of the last dummynet verdict and its index. */
   dnRule: KRule | null = null
   dnSlot = 0
 
+  /** The host's kernel message buffer, where `log` writes with net.inet.ip.fw.verbose=1. */
+  readonly msgbuf: MsgBuf
+
   constructor(v: Vnet, cfg: IpfwConfig) {
+    this.msgbuf = v.env.msgbuf
     this.defaultToAccept = cfg.defaultToAccept
     this.rng = v.env.rng.stream(`ipfw:${v.id}`)
     this.log = new IpfwLog()
@@ -191,6 +199,10 @@ export class IpfwChain {
   /** IP_FW_XADD: validate and insert rules, numbering the unnumbered; all or nothing. */
   add(specs: readonly IpfwRuleSpec[]): IpfwRuleInfo[] {
     const checked = specs.map(checkRule)
+    checkRuleTables(
+      this.tables,
+      checked.flatMap((s) => s.insns),
+    )
     let last = this.rules.length > 1 ? this.rules[this.rules.length - 2]!.num : 0
     const added: KRule[] = []
     for (const s of checked) {
@@ -303,6 +315,7 @@ function ruleInfo(r: KRule): IpfwRuleInfo {
 }
 
 const OPCODES: ReadonlySet<number> = new Set(Object.values(O))
+const LOOKUP_KEYS: ReadonlySet<number> = new Set(Object.values(LOOKUP_KEY))
 
 /** check_ipfw_rule_body: the kernel trusts nothing it is handed; returns its own copy. */
 function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
@@ -320,8 +333,6 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
   // check_ipfw_rule_body: "invalid fib number" past net.fibs (one FIB here).
   if (s.action === A.SETFIB && s.actionArg !== 0) bad()
   if (s.action === A.FORWARD && (!int(s.fwdAddr, 1, 0xffffffff) || !int(s.fwdPort, 0, 0xffff))) bad()
-  // Delivering to another local port needs PCB lookups by the tag's port (tcp_input): not yet.
-  if (s.action === A.FORWARD && s.fwdPort !== 0) throw new SysError('EOPNOTSUPP', 'ipfw')
   if ((s.action === A.PIPE || s.action === A.QUEUE) && !int(s.actionArg, 0, 65535)) bad()
   const insns: IpfwInsn[] = []
   for (const i of s.insns) {
@@ -330,7 +341,9 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
     if (!Array.isArray(i.list) || i.list.length > 512 || i.list.length % 2 !== 0) bad()
     for (const n of i.list) if (!int(n, 0, 0xffffffff)) bad()
     if (typeof i.name !== 'string' || i.name.length > 63) bad()
-    if ((i.op === O.IP_SRC_LOOKUP || i.op === O.IP_DST_LOOKUP) && !tableNameValid(i.name)) bad()
+    const ref = tableRefOf(i)
+    if (ref !== null && !tableNameValid(ref.name)) bad()
+    if (i.op === O.LOOKUP && !LOOKUP_KEYS.has(i.arg)) bad()
     insns.push({
       op: i.op,
       not: i.not === true,

@@ -2,7 +2,8 @@
  * ipfw's `log` (FreeBSD's ip_fw_log.c and ip_fw_bpf.c): with net.inet.ip.fw.verbose=0 a logged
  * packet is tapped to the vnet's `ipfw0` capture point (a bpf attachment of DLT_EN10MB, behind a
  * fake Ethernet header "DDDDDDSSSSSS" + EtherType, as FreeBSD does), for capture tools to read;
- * with verbose=1 it becomes a kernel message `ipfw: RULE ACTION PROTO ADDRS DIR via IF`, at most
+ * with verbose=1 it becomes a kernel message `ipfw: RULE ACTION PROTO ADDRS DIR via IF` in the
+ * host's message buffer (kern/subr_msgbuf.ts, read by `dmesg -a`), at most
  * `logamount` (or net.inet.ip.fw.verbose_limit) per rule until `ipfw resetlog`, then one
  * `limit N reached on entry R` line.
  *
@@ -11,6 +12,7 @@
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'
+import { LOG } from '../../../kern/subr_msgbuf.js'
 import { formatIpv4 } from '../../../wire/addr.js'
 import { IpProto } from '../../../wire/ipv4.js'
 import { BpfIf, DLT } from '../../net/bpf/bpf.js'
@@ -22,32 +24,17 @@ import { A, IPFW_DEFAULT_RULE } from './ip_fw_rule.js'
 /** The fake Ethernet header ipfw_bpf_tap puts in front of an IPv4 packet. */
 const FAKE_HDR = Uint8Array.from([...'DDDDDDSSSSSS'].map((c) => c.charCodeAt(0)).concat([0x08, 0x00]))
 
-/** Lines the message buffer keeps (dmesg's ring, bounded). */
-export const MSGBUF_LINES = 512
-
 /** One vnet's logging state. */
 export class IpfwLog {
   /** ipfw0: a capture point without an interface (bpf_attach(name, DLT_EN10MB, ...)). */
   readonly tap: BpfIf
   /** Packets handed to the capture point while someone listened. */
   tapped = 0
-  /** Kernel messages, oldest first, at most MSGBUF_LINES. */
-  readonly msgbuf: string[] = []
-  /** Messages dropped from the front of a full buffer. */
-  msgDropped = 0
   /** Logs left per rule (log_left); absent means the full allowance. */
   private readonly left = new Map<KRule, number>()
 
   constructor() {
     this.tap = new BpfIf('ipfw0', DLT.EN10MB)
-  }
-
-  message(s: string): void {
-    if (this.msgbuf.length >= MSGBUF_LINES) {
-      this.msgbuf.shift()
-      this.msgDropped++
-    }
-    this.msgbuf.push(s)
   }
 
   /** ipfw resetlog: the allowance of rules lo..hi (all when lo is 0) is full again. */
@@ -100,7 +87,7 @@ function actionText(f: KRule): string {
     case A.CHECK_STATE:
       return 'Check-State'
     case A.FORWARD:
-      return `Forward to ${formatIpv4(s.fwdAddr)}`
+      return `Forward to ${formatIpv4(s.fwdAddr)}${s.fwdPort !== 0 ? `:${s.fwdPort}` : ''}`
     case A.SETFIB:
       return `SetFib ${s.actionArg}`
     case A.NAT:
@@ -147,8 +134,13 @@ export function ipfwLog(ch: IpfwChain, f: KRule, p: PktFacts, m: Mbuf): void {
   const frag =
     p.offset !== 0 || mf ? ` (frag ${readId(m)}:${p.iplen - p.hlen}@${p.offset << 3}${mf ? '+' : ''})` : ''
   const dir = p.dir === PFIL_IN ? 'in' : 'out'
-  log.message(`ipfw: ${f.num} ${actionText(f)} ${protoText(p, m)} ${dir} via ${p.ifname}${frag}`)
-  if (t === 2) log.message(`ipfw: limit ${max} reached on entry ${f.num}`)
+  // log(LOG_SECURITY | LOG_INFO) and, at the end of the allowance, LOG_NOTICE, as ipfw_log does.
+  const kmsg = ch.msgbuf
+  kmsg.log(
+    LOG.SECURITY | LOG.INFO,
+    `ipfw: ${f.num} ${actionText(f)} ${protoText(p, m)} ${dir} via ${p.ifname}${frag}`,
+  )
+  if (t === 2) kmsg.log(LOG.SECURITY | LOG.NOTICE, `ipfw: limit ${max} reached on entry ${f.num}`)
 }
 
 function readId(m: Mbuf): number {

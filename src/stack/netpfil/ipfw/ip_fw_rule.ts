@@ -20,6 +20,7 @@ export const O = {
   IP_DSTPORT: 7,
   /** `in` (negated: `out`). */
   IN: 8,
+  /** `name` is an interface (a prefix when it ends in `*`), or with arg2 & IFACE_TABLE a table of them. */
   RECV: 9,
   XMIT: 10,
   VIA: 11,
@@ -50,7 +51,27 @@ export const O = {
   LAYER2: 43,
   MAC_TYPE: 44,
   MAC: 45,
+  /** `lookup KEY NAME` in a number table: arg is the LOOKUP_KEY of the packet field looked up. */
+  LOOKUP: 46,
 } as const
+
+/** arg2 of RECV/XMIT/VIA: `name` is an iface table (`recv table(NAME)`). */
+export const IFACE_TABLE = 4
+
+/** The packet fields `lookup` takes to a number table (FreeBSD's LOOKUP_* keys it has here). */
+export const LOOKUP_KEY = { DST_PORT: 1, SRC_PORT: 2, DSCP: 3 } as const
+
+/** Table types (IPFW_TABLE_*) VirtNet has. */
+export type TableType = 'addr' | 'number' | 'iface'
+
+/** The table an instruction refers to and the type it needs, or null. */
+export function tableRefOf(i: IpfwInsn): { name: string; type: TableType } | null {
+  if (i.op === O.IP_SRC_LOOKUP || i.op === O.IP_DST_LOOKUP) return { name: i.name, type: 'addr' }
+  if (i.op === O.LOOKUP) return { name: i.name, type: 'number' }
+  if ((i.op === O.RECV || i.op === O.XMIT || i.op === O.VIA) && (i.arg2 & IFACE_TABLE) !== 0)
+    return { name: i.name, type: 'iface' }
+  return null
+}
 
 export type Opcode = (typeof O)[keyof typeof O]
 
@@ -101,7 +122,7 @@ export interface IpfwInsn {
   arg2: number
   /** (address, mask) pairs for IP_SRC/IP_DST; (low, high) pairs for ports, iplen, ipttl. */
   list: number[]
-  /** Interface name for RECV/XMIT/VIA. */
+  /** Interface name for RECV/XMIT/VIA; table name for the lookups. */
   name: string
 }
 

@@ -100,7 +100,7 @@ test('the namespace: kernel indexes reuse the lowest free, references pin tables
     () => ts.create('m', 0, 'mac', 0),
     (e: SysError) => e.code === 'EOPNOTSUPP',
   )
-  ts.ref('c')
+  ts.ref('c', 'addr')
   assert.equal(ts.get('c')?.kidx, 3)
   assert.throws(
     () => ts.destroy('c'),

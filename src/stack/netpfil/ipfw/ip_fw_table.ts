@@ -1,7 +1,9 @@
 /**
- * ipfw's lookup tables (FreeBSD's ip_fw_table.c with the addr:radix algorithm): named per-vnet
- * tables of IPv4 prefixes with a 32-bit (legacy) value each, looked up by `from table(N)`,
- * `to table(N,V)` and `lookup dst-ip N`, and administered by `ipfw table N ...`.
+ * ipfw's lookup tables (FreeBSD's ip_fw_table.c with the addr:radix, number:array and iface:array
+ * algorithms): named per-vnet tables with a 32-bit (legacy) value per entry — IPv4 prefixes looked
+ * up by `from table(N)`, `to table(N,V)` and `lookup dst-ip N`; numbers (a /32 of the same
+ * structure) by `lookup dst-port|src-port|dscp N`; interface names by `recv|xmit|via table(N)` —
+ * administered by `ipfw table N ...`.
  *
  * Lookup is a longest-prefix match in O(log n) that allocates nothing: the prefixes are flattened
  * into disjoint address intervals (each carrying the most specific prefix covering it) kept in
@@ -11,14 +13,18 @@
  */
 
 import { SysError } from '../../../util/errno.js'
-import { type IpfwInsn, O } from './ip_fw_rule.js'
+import { type IpfwInsn, type TableType, tableRefOf } from './ip_fw_rule.js'
 
-/** One entry as ipfw(8) sends and gets it. */
+/** One entry as ipfw(8) sends and gets it: a prefix, a number (addr, len 32) or an interface name. */
 export interface IpfwTableEntry {
   addr: number
   len: number
   value: number
+  /** The key of an iface table. */
+  iface?: string
 }
+
+const TYPES: readonly string[] = ['addr', 'number', 'iface']
 
 /** ipfw_xtable_info as `ipfw table N info` prints it. */
 export interface IpfwTableInfo {
@@ -38,19 +44,35 @@ export interface IpfwTableInfo {
 /** `ipfw table ...` as one request (the IP_FW_TABLE_X* sockopts); `name` is ignored by `all`. */
 export interface IpfwTableRequest {
   op: 'table'
-  cmd: 'create' | 'destroy' | 'flush' | 'info' | 'list' | 'all' | 'add' | 'delete' | 'lookup'
+  cmd:
+    | 'create'
+    | 'destroy'
+    | 'flush'
+    | 'info'
+    | 'list'
+    | 'all'
+    | 'add'
+    | 'delete'
+    | 'lookup'
+    | 'modify'
+    | 'swap'
   name: string
-  /** create: type, limit, set. */
+  /** create: type, limit, set, locked; modify: limit and/or locked (each only when given). */
   type?: string
   limit?: number
   set?: number
+  locked?: boolean
   /** add/delete (lookup: one entry, its address). */
   entries?: IpfwTableEntry[]
   /** add: replace existing entries' values (ipfw -q sets IPFW_TF_UPDATE). */
   update?: boolean
+  /** add: all or nothing (IPFW_CTF_ATOMIC): a failure reverts the entries added before it. */
+  atomic?: boolean
+  /** swap: the other table. */
+  other?: string
 }
 
-/** Per-entry outcome of add/delete (IPFW_TR_*). */
+/** Per-entry outcome of add/delete (IPFW_TR_*); `ignored` is an entry never reached. */
 export type TableResult = 'added' | 'updated' | 'deleted' | 'exists' | 'notfound' | 'limit' | 'ignored'
 
 /** sizeof(ipfw_obj_header) + sizeof(ipfw_xtable_info), and sizeof(ipfw_obj_tentry). */
@@ -63,12 +85,15 @@ export class IpfwTable {
   readonly name: string
   readonly set: number
   readonly kidx: number
+  readonly type: TableType
   limit: number
   locked = false
   /** Rules referring to the table (a referenced table cannot be destroyed). */
   refcnt = 0
   /** Entries keyed by addr * 33 + len (exact, below 2^53). */
-  private readonly entries = new Map<number, number>()
+  private entries = new Map<number, number>()
+  /** An iface table's entries by name. */
+  private names = new Map<string, number>()
   private stale = true
   /** Interval starts, ascending; interval k is [starts[k], starts[k+1]). */
   private starts = new Uint32Array(1)
@@ -77,19 +102,27 @@ export class IpfwTable {
   private values = new Uint32Array(0)
   private nIntervals = 1
 
-  constructor(name: string, set: number, kidx: number, limit: number) {
+  constructor(name: string, set: number, kidx: number, limit: number, type: TableType = 'addr') {
     this.name = name
     this.set = set
     this.kidx = kidx
     this.limit = limit
+    this.type = type
   }
 
   get count(): number {
-    return this.entries.size
+    return this.entries.size + this.names.size
   }
 
-  /** Add or (update) replace one prefix; the address is masked to its length as the radix does. */
+  /** Add or (update) replace one key; a prefix is masked to its length as the radix does. */
   add(e: IpfwTableEntry, update: boolean): TableResult {
+    if (e.iface !== undefined) {
+      if (this.names.has(e.iface) && !update) return 'exists'
+      if (!this.names.has(e.iface) && this.limit !== 0 && this.count >= this.limit) return 'limit'
+      const r = this.names.has(e.iface) ? 'updated' : 'added'
+      this.names.set(e.iface, e.value >>> 0)
+      return r
+    }
     const key = (e.addr & maskOf(e.len)) >>> 0
     const k = key * 33 + e.len
     if (this.entries.has(k)) {
@@ -104,7 +137,29 @@ export class IpfwTable {
     return 'added'
   }
 
+  /** The value stored under exactly this prefix, if any (an atomic add's undo record). */
+  exact(e: IpfwTableEntry): number | undefined {
+    if (e.iface !== undefined) return this.names.get(e.iface)
+    return this.entries.get(((e.addr & maskOf(e.len)) >>> 0) * 33 + e.len)
+  }
+
+  /**
+   * swap_tables: the two exchange their contents; names, indexes, rule references, limits and
+   * locks stay. Rules referring to either see the other's entries from the next packet on.
+   */
+  swapContents(o: IpfwTable): void {
+    const e = this.entries
+    this.entries = o.entries
+    o.entries = e
+    const n = this.names
+    this.names = o.names
+    o.names = n
+    this.stale = true
+    o.stale = true
+  }
+
   delete(e: IpfwTableEntry): TableResult {
+    if (e.iface !== undefined) return this.names.delete(e.iface) ? 'deleted' : 'notfound'
     const k = ((e.addr & maskOf(e.len)) >>> 0) * 33 + e.len
     if (!this.entries.delete(k)) return 'notfound'
     this.stale = true
@@ -113,12 +168,17 @@ export class IpfwTable {
 
   flush(): void {
     this.entries.clear()
+    this.names.clear()
     this.stale = true
   }
 
-  /** The entries in radix walk order (address, then length). Control plane: allocates. */
+  /** The entries in radix walk order (address, then length), or by name. Control plane: allocates. */
   list(): IpfwTableEntry[] {
     const out: IpfwTableEntry[] = []
+    if (this.type === 'iface') {
+      for (const [iface, value] of this.names) out.push({ addr: 0, len: 0, value, iface })
+      return out.sort((a, b) => (a.iface! < b.iface! ? -1 : a.iface! > b.iface! ? 1 : 0))
+    }
     for (const [k, value] of this.entries) {
       const len = k % 33
       out.push({ addr: (k - len) / 33, len, value })
@@ -132,12 +192,12 @@ export class IpfwTable {
       name: this.name,
       set: this.set,
       kidx: this.kidx,
-      type: 'addr',
+      type: this.type,
       refcnt: this.refcnt,
-      count: this.entries.size,
+      count: this.count,
       limit: this.limit,
-      size: INFO_SIZE + TENTRY_SIZE * this.entries.size,
-      algo: 'addr:radix',
+      size: INFO_SIZE + TENTRY_SIZE * this.count,
+      algo: `${this.type}:${this.type === 'addr' ? 'radix' : 'array'}`,
       locked: this.locked,
     }
   }
@@ -162,6 +222,11 @@ export class IpfwTable {
 
   value(i: number): number {
     return this.values[i]!
+  }
+
+  /** An iface table holds this interface name (a Map probe on the name: no allocation). */
+  hasIface(name: string): boolean {
+    return this.names.has(name)
   }
 
   /** Flatten the prefixes into disjoint intervals, innermost prefix winning (a sweep with a stack). */
@@ -229,15 +294,17 @@ export class IpfwTables {
   }
 
   /** IP_FW_TABLE_XCREATE; EEXIST when it exists (ipfw(8) handles `missing`). */
-  create(name: string, set: number, type: string, limit: number): IpfwTable {
+  create(name: string, set: number, type: string, limit: number, locked = false): IpfwTable {
     if (!tableNameValid(name)) throw new SysError('EINVAL', 'table')
     if (this.byName.has(name)) throw new SysError('EEXIST', 'table')
-    if (type !== 'addr') throw new SysError('EOPNOTSUPP', 'table')
+    // mac and flow tables (and IPv6 keys) are not here.
+    if (!TYPES.includes(type)) throw new SysError('EOPNOTSUPP', 'table')
     if (this.byName.size >= this.tablesMax) throw new SysError('ENOSPC', 'table')
     let kidx = 1
     while (this.used.has(kidx)) kidx++
     this.used.add(kidx)
-    const t = new IpfwTable(name, set, kidx, limit)
+    const t = new IpfwTable(name, set, kidx, limit, type as TableType)
+    t.locked = locked
     this.byName.set(name, t)
     return t
   }
@@ -262,8 +329,8 @@ export class IpfwTables {
   }
 
   /** A rule referring to `name` is added: the table is created for it if missing (compat). */
-  ref(name: string): void {
-    const t = this.byName.get(name) ?? this.create(name, 0, 'addr', 0)
+  ref(name: string, type: TableType): void {
+    const t = this.byName.get(name) ?? this.create(name, 0, type, 0)
     t.refcnt++
   }
 
@@ -284,9 +351,25 @@ function stringnumCmp(a: string, b: string): number {
  * table cannot be destroyed, and a rule naming a missing table creates it (FreeBSD's compat layer).
  */
 export function ruleTables(tables: IpfwTables, insns: readonly IpfwInsn[], dir: 1 | -1): void {
-  for (const i of insns)
-    if (i.op === O.IP_SRC_LOOKUP || i.op === O.IP_DST_LOOKUP) {
-      if (dir > 0) tables.ref(i.name)
-      else tables.unref(i.name)
-    }
+  for (const i of insns) {
+    const ref = tableRefOf(i)
+    if (ref === null) continue
+    if (dir > 0) tables.ref(ref.name, ref.type)
+    else tables.unref(ref.name)
+  }
+}
+
+/**
+ * Rules may refer only to tables of the type their opcodes look up (EINVAL, as FreeBSD's
+ * ipfw_rewrite_table_uidx), existing ones or ones the batch itself would create.
+ */
+export function checkRuleTables(tables: IpfwTables, insns: readonly IpfwInsn[]): void {
+  const wanted = new Map<string, TableType>()
+  for (const i of insns) {
+    const ref = tableRefOf(i)
+    if (ref === null) continue
+    const type = tables.get(ref.name)?.type ?? wanted.get(ref.name) ?? ref.type
+    if (type !== ref.type) throw new SysError('EINVAL', 'ipfw')
+    wanted.set(ref.name, type)
+  }
 }

@@ -22,6 +22,7 @@ import { EX } from '../../common.js'
 import {
   EX_USAGE,
   fail,
+  ifaceTableRef,
   isClose,
   isOpen,
   limitOption,
@@ -372,8 +373,13 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
       case 'recv':
       case 'via': {
         const name = arg('recv, xmit, via require interface name or address')
+        const op = s === 'xmit' ? O.XMIT : s === 'recv' ? O.RECV : O.VIA
+        if (name.startsWith('table(')) {
+          made = ifaceTableRef(op, name)
+          break
+        }
         if (name.length > 15) fail(`interface name too long: ${name}`)
-        made = insn(s === 'xmit' ? O.XMIT : s === 'recv' ? O.RECV : O.VIA, { name })
+        made = insn(op, { name })
         break
       }
       case 'established':

@@ -5,7 +5,13 @@
  * no rule layout (compile.ts puts the pieces together).
  */
 
-import { type IpfwInsn, ipfwInsn as insn, IpfwOp as O } from '../../../host/syscalls.js'
+import {
+  IFACE_TABLE,
+  type IpfwInsn,
+  ipfwInsn as insn,
+  LOOKUP_KEY,
+  IpfwOp as O,
+} from '../../../host/syscalls.js'
 import { parseIpv4 } from '../../../wire/addr.js'
 import { EX } from '../../common.js'
 import { PROTOCOLS, SERVICES } from './names.js'
@@ -164,15 +170,33 @@ export function tableRef(tok: string, src: boolean): IpfwInsn {
   return insn(op, { name, arg: value, arg2: 1 })
 }
 
-/** `lookup {src-ip|dst-ip} NAME`; the other keys FreeBSD has (ports, uid, jail, mac) are not here. */
+/** The `lookup` keys of number tables, as ipfw(8) spells them. */
+export const LOOKUP_KEYS: ReadonlyArray<readonly [string, number]> = [
+  ['dst-port', LOOKUP_KEY.DST_PORT],
+  ['src-port', LOOKUP_KEY.SRC_PORT],
+  ['dscp', LOOKUP_KEY.DSCP],
+]
+
+/** `lookup {src-ip|dst-ip|dst-port|src-port|dscp} NAME`; uid, jail, mac, mark and rulenum are not here. */
 export function lookupOption(key: string, name: string): IpfwInsn {
-  if (key !== 'src-ip' && key !== 'dst-ip') {
-    if (['dst-port', 'src-port', 'uid', 'jail', 'dscp', 'dst-mac', 'src-mac', 'mark'].includes(key))
+  const num = LOOKUP_KEYS.find(([k]) => k === key)?.[1]
+  if (key !== 'src-ip' && key !== 'dst-ip' && num === undefined) {
+    if (['uid', 'jail', 'dst-mac', 'src-mac', 'mark', 'rulenum'].includes(key))
       fail(`lookup ${key} is not supported yet`)
     fail(`format: cannot lookup on ${key}`, EX_USAGE)
   }
   if (!tableNameOk(name)) fail(`Invalid table name: ${name}`)
+  if (num !== undefined) return insn(O.LOOKUP, { name, arg: num })
   return insn(key === 'src-ip' ? O.IP_SRC_LOOKUP : O.IP_DST_LOOKUP, { name, arg2: 2 })
+}
+
+/** `recv|xmit|via table(NAME)` (fill_iface): the interface is looked up in an iface table. */
+export function ifaceTableRef(op: number, tok: string): IpfwInsn {
+  const close = tok.indexOf(')', 6)
+  if (close < 0) fail(`forgotten parenthesis: '${tok}'`)
+  const name = tok.slice(6, close)
+  if (!tableNameOk(name)) fail(`Invalid table name: ${name}`)
+  return insn(op as IpfwInsn['op'], { name, arg2: IFACE_TABLE })
 }
 
 /** limit_masks of ipfw2.c, `all` first (it prints as `all`). */

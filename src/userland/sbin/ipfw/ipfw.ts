@@ -87,8 +87,7 @@ class IpfwExit extends Error {
 function sysFail(what: string, e: unknown, status = EX_UNAVAILABLE): never {
   const err: SysError = asSysError(e)
   if (err.op === 'socket') throw new IpfwExit(`socket: ${err.strerror}`, EX_UNAVAILABLE)
-  let msg = `${what}: ${err.strerror}`
-  if (err.code === 'EOPNOTSUPP') msg += ' (fwd-to-port rules are not implemented in VirtNet yet)'
+  const msg = `${what}: ${err.strerror}`
   throw new IpfwExit(msg, status)
 }
 

@@ -32,7 +32,7 @@ ipfw table 1 delete 10.1.0.0/16; echo delagain=$?
 ipfw table 2 delete 1.2.3.4; echo delmissing=$?
 ipfw table mynet add 192.168.0.0/24
 ipfw table all list
-ipfw table 3 create type iface; echo iface=$?
+ipfw table 3 create type mac; echo mac=$?
 ipfw table 3 create type bogus; echo bogus=$?
 ipfw table 1 add 10.0.0.0/40; echo mask=$?
 ipfw table 1 add foo; echo host=$?
@@ -84,7 +84,7 @@ jexec -U nobody a ipfw table 1 list; echo nobody=$?`,
       '10.1.2.3/32 9',
       '--- table(mynet), set(0) ---',
       '192.168.0.0/24 0',
-      'iface=71',
+      'mac=71',
       'bogus=64',
       'mask=65',
       'host=68',
@@ -135,6 +135,176 @@ jexec -U nobody a ipfw table 1 list; echo nobody=$?`,
       '',
     ].join('\n'),
   )
+})
+
+test('table limits, modify, atomic add, lock/unlock and swap, as FreeBSD 14; a swap redirects the rules', async () => {
+  const host = virtualHost()
+  const r = await sh(
+    host,
+    `${ROUTED_IPFW}
+jexec r ipfw table 1 create limit 2
+jexec r ipfw table 1 add 10.0.0.1 1 10.0.0.2 2 10.0.0.3 3; echo limit=$?
+jexec r ipfw table 1 modify limit 5; echo modify=$?
+jexec r ipfw table 1 info | grep limit
+jexec r ipfw table 1 modify type addr; echo modbad=$?
+jexec r ipfw table 1 atomic add 10.0.0.4 4 10.0.0.1 9 10.0.0.5 5; echo atomic=$?
+jexec r ipfw table 1 list
+jexec r ipfw table 1 atomic delete 10.0.0.1; echo atomicdel=$?
+jexec r ipfw table 1 lock; echo lock=$?
+jexec r ipfw table 1 info | head -2 | tail -1
+jexec r ipfw table 1 add 10.0.0.6; echo lockedadd=$?
+jexec r ipfw -q table 1 delete 10.0.0.1; echo lockeddel=$?
+jexec r ipfw table 1 flush; jexec r ipfw table 1 list | wc -l
+jexec r ipfw table 1 unlock; jexec r ipfw table 1 add 10.0.0.6 6 10.0.0.7 7; echo unlocked=$?
+jexec r ipfw table 2 create locked; jexec r ipfw table 2 info | head -2 | tail -1
+jexec r ipfw table 2 create locked missing; echo samelocked=$?
+jexec r ipfw table 2 create missing; echo notlocked=$?
+jexec r ipfw table 2 unlock
+jexec r ipfw table 3 create limit 1
+jexec r ipfw table 3 swap 1; echo swaplimit=$?
+jexec r ipfw table 1 swap nosuch; echo swapmissing=$?
+jexec r ipfw table 1 swap 1; echo swapself=$?
+jexec r ipfw table 1 swap bad/name; echo swapname=$?
+jexec r ipfw table 1 swap; echo swapnone=$?
+jexec r ipfw -q table blk add 10.0.1.0/24
+jexec r ipfw -q table empty create
+jexec r ipfw -q add 100 deny icmp from "table(blk)" to any
+jexec a ping -c 1 -t 1 10.0.2.2 > /dev/null; echo blocked=$?
+jexec r ipfw table blk swap empty; echo swap=$?
+jexec a ping -c 1 -t 1 10.0.2.2 > /dev/null; echo swapped=$?
+jexec r ipfw table empty list
+jexec r ipfw table blk info | grep -e items -e references`,
+  )
+  assert.equal(
+    r.out,
+    [
+      'added: 10.0.0.1/32 1',
+      'added: 10.0.0.2/32 2',
+      'limit: 10.0.0.3/32 3',
+      'limit=71',
+      'modify=0',
+      ' limit: 5',
+      'modbad=64',
+      // The first error takes back what the batch added; the entries after it are never tried.
+      'added(reverted): 10.0.0.4/32 4',
+      'exists: 10.0.0.1/32 9',
+      'ignored: 10.0.0.5/32 5',
+      'atomic=71',
+      '10.0.0.1/32 1',
+      '10.0.0.2/32 2',
+      'atomicdel=64',
+      'lock=0',
+      ' kindex: 1, type: addr, locked',
+      'ignored: 10.0.0.6/32 0',
+      'lockedadd=71',
+      'ignored: 10.0.0.1/32 0',
+      'lockeddel=71',
+      // A lock stops adds and deletes, not a flush (flush_table checks only read-only algorithms).
+      '       0',
+      'added: 10.0.0.6/32 6',
+      'added: 10.0.0.7/32 7',
+      'unlocked=0',
+      ' kindex: 2, type: addr, locked',
+      'samelocked=0',
+      'notlocked=65',
+      'swaplimit=64',
+      'swapmissing=0',
+      'swapself=0',
+      'swapname=64',
+      'swapnone=64',
+      'blocked=2',
+      'swap=0',
+      'swapped=0',
+      '10.0.1.0/24 0',
+      ' references: 1, valtype: legacy',
+      ' items: 0, size: 296',
+      '',
+    ].join('\n'),
+  )
+  assert.equal(
+    r.err,
+    [
+      'ipfw: Adding record failed: limit hit',
+      'ipfw: cmd is not supported for modification',
+      'ipfw: Adding record failed: record already exists',
+      'ipfw: atomic is not compatible with delete',
+      'ipfw: Adding record failed: table is locked',
+      'ipfw: Deleting record failed: table is locked',
+      'ipfw: The existing table is not compatible with one you are creating.',
+      'ipfw: Unable to swap table: check limits',
+      'ipfw: table name bad/name is invalid',
+      'ipfw: second table name required',
+      '',
+    ].join('\n'),
+  )
+})
+
+test('number and iface tables: lookup dst-port/src-port/dscp, recv/xmit/via table(N); keys checked by type', async () => {
+  const host = virtualHost()
+  const r = await sh(
+    host,
+    `${ROUTED_IPFW}
+jexec r ipfw table ports create type number
+jexec r ipfw table ports add 7 1 9 2 80; echo add=$?
+jexec r ipfw table ports add http; echo badnum=$?
+jexec r ipfw table ports list
+jexec r ipfw table ports lookup 9
+jexec r ipfw table ports info | head -2 | tail -1
+jexec r ipfw table ports info | grep algorithm
+jexec r ipfw table ifs create type iface
+jexec r ipfw -q table ifs add \${e1%a}b 3
+jexec r ipfw table ifs lookup \${e1%a}b
+jexec r ipfw table nosuch lookup 1.2.3.4; echo nolookup=$?
+jexec r ipfw -q add 100 deny udp from any to any lookup dst-port ports
+jexec r ipfw -q add 110 count ip from any to any recv "table(ifs)"
+jexec r ipfw -q add 120 count ip from any to any xmit "table(ifs)"
+jexec r ipfw -q add 130 count ip from any to any lookup dscp dscps
+jexec r ipfw add 140 deny ip from any to any lookup uid 5; echo uid=$?
+jexec r ipfw add 150 deny ip from "table(ports)" to any; echo mismatch=$?
+jexec r ipfw table dscps info | head -2 | tail -1
+jexec a sh -c 'echo x | nc -u -w 1 10.0.2.2 7; echo x | nc -u -w 1 10.0.2.2 8'
+jexec a ping -c 1 10.0.2.2 > /dev/null; echo ping=$?
+jexec r ipfw show 100-130
+jexec r ipfw table ifs delete \${e1%a}b; jexec r ipfw table ifs list | wc -l`,
+  )
+  assert.equal(
+    r.out,
+    [
+      'added: 7 1',
+      'added: 9 2',
+      'added: 80 0',
+      'add=0',
+      'badnum=65',
+      '7 1',
+      '9 2',
+      '80 0',
+      '9 2',
+      ' kindex: 1, type: number',
+      ' algorithm: number:array',
+      'epair0b 3',
+      'nolookup=65',
+      'uid=65',
+      // A rule may not use a number table as addresses: the kernel refuses the rule.
+      'mismatch=69',
+      // `lookup dscp dscps` created its table, of the type it looks up.
+      ' kindex: 3, type: number',
+      'ping=0',
+      // UDP to port 7 dies at 100 on its way in from a; UDP to port 8 (30 B) and the echo request
+      // (84 B) come in on the table's interface, the port unreachable (56 B) and the echo reply go out
+      // on it; nothing carries a DSCP in the empty table.
+      '00100 1  30 deny udp from any to any lookup dst-port ports',
+      '00110 2 114 count ip from any to any recv table(ifs)',
+      '00120 2 140 count ip from any to any xmit table(ifs)',
+      '00130 0   0 count ip from any to any lookup dscp dscps',
+      'deleted: epair0b 0',
+      '       0',
+      '',
+    ].join('\n'),
+  )
+  assert.match(r.err, /ipfw: Invalid number: http\n/)
+  assert.match(r.err, /ipfw: Table nosuch does not exist\n/)
+  assert.match(r.err, /ipfw: lookup uid is not supported yet\n/)
+  assert.match(r.err, /ipfw: getsockopt\(IP_FW_XADD\): Invalid argument\n/)
 })
 
 test('rules match tables: from table(N), to table(N,V) by the longest prefix, lookup dst-ip; per vnet', async () => {

@@ -7,6 +7,7 @@
 
 import {
   IpfwAction as A,
+  IFACE_TABLE,
   type IpfwDynInfo,
   type IpfwInsn,
   type IpfwRuleInfo,
@@ -14,6 +15,7 @@ import {
 } from '../../../host/syscalls.js'
 import { civilTime, DAY_NAMES, MONTH_NAMES } from '../../../util/civil_time.js'
 import { formatIpv4 } from '../../../wire/addr.js'
+import { LOOKUP_KEYS } from './compile_args.js'
 import { printL2 } from './compile_l2.js'
 import { printLimit } from './limit_show.js'
 import { ICMP_CODES, IP_TOS, PROTO_NAMES, SERVICE_NAMES, TCP_FLAGS } from './names.js'
@@ -98,6 +100,9 @@ function printFlags(
   return `${name} ${out.join(',')}`
 }
 
+/** An interface, or `table(NAME)` of interfaces. */
+const ifaceName = (i: IpfwInsn): string => ((i.arg2 & IFACE_TABLE) !== 0 ? `table(${i.name})` : i.name)
+
 /** One option as show_static_rule prints it, without the leading space. */
 function printOption(i: IpfwInsn, names: boolean): string {
   switch (i.op) {
@@ -116,11 +121,11 @@ function printOption(i: IpfwInsn, names: boolean): string {
     case O.IN:
       return i.not ? 'out' : 'in'
     case O.RECV:
-      return `recv ${i.name}`
+      return `recv ${ifaceName(i)}`
     case O.XMIT:
-      return `xmit ${i.name}`
+      return `xmit ${ifaceName(i)}`
     case O.VIA:
-      return `via ${i.name}`
+      return `via ${ifaceName(i)}`
     case O.ESTAB:
       return 'established'
     case O.TCPFLAGS:
@@ -150,6 +155,8 @@ function printOption(i: IpfwInsn, names: boolean): string {
     case O.IP_DST_LOOKUP:
       if (i.arg2 & 2) return `lookup ${i.op === O.IP_SRC_LOOKUP ? 'src' : 'dst'}-ip ${i.name}`
       return `${i.op === O.IP_SRC_LOOKUP ? 'src' : 'dst'}-ip ${printTableRef(i)}`
+    case O.LOOKUP:
+      return `lookup ${LOOKUP_KEYS.find(([, k]) => k === i.arg)?.[0] ?? i.arg} ${i.name}`
     default:
       return `opcode ${i.op}`
   }

@@ -1,11 +1,12 @@
 /**
  * `ipfw table` (ipfw_table_handler of FreeBSD 14's sbin/ipfw/tables.c): `NAME create [type addr]
  * [limit N] [algo A] [missing|or-flush] [locked]`, `destroy`, `flush`, `add ADDR[/LEN] [VALUE] ...`,
- * `delete ADDR[/LEN] ...`, `list`, `info`/`detail`, `lookup ADDR`, and `all list|info|flush|destroy`.
- * Adding to a missing table creates it with a DEPRECATED warning; -q makes add update existing
- * entries silently, as ipfw's compat layer does. Messages and statuses are tables.c's.
+ * `delete ADDR[/LEN] ...`, `atomic add ...`, `modify limit N`, `swap NAME`, `lock`, `unlock`, `list`,
+ * `info`/`detail`, `lookup ADDR`, and `all list|info|flush|destroy`. Adding to a missing table
+ * creates it with a DEPRECATED warning; -q makes add update existing entries silently, as ipfw's
+ * compat layer does. Messages and statuses are tables.c's.
  *
- * Only `addr` tables exist in VirtNet (IPv4 prefixes); other types are refused by the kernel.
+ * Tables of type addr (IPv4 prefixes), number and iface exist; mac and flow are refused by the kernel.
  * Failures are thrown as CompileError(message, status) for ipfw.ts to report like its own.
  */
 
@@ -73,8 +74,19 @@ function sysErr(e: unknown): SysError {
   throw e
 }
 
-/** tentry_fill_key_type for addr: `a.b.c.d[/len]`. */
-function parseKey(s: string): IpfwTableEntry {
+/** tentry_fill_key_type: a prefix, a decimal number or an interface name, by the table's type. */
+function parseKey(s: string, type: string): IpfwTableEntry {
+  if (type === 'number') {
+    if (!/^[-+]?\d+$/.test(s)) die(`Invalid number: ${s}`, EX.DATAERR)
+    return { addr: Number(s) >>> 0, len: 32, value: 0 }
+  }
+  // The significant part of an interface name: IF_NAMESIZE - 1 characters.
+  if (type === 'iface') return { addr: 0, len: 0, value: 0, iface: s.slice(0, 15) }
+  return parseAddrKey(s)
+}
+
+/** `a.b.c.d[/len]`. */
+function parseAddrKey(s: string): IpfwTableEntry {
   const slash = s.indexOf('/')
   const host = slash < 0 ? s : s.slice(0, slash)
   const addr = parseIpv4(host)
@@ -117,7 +129,8 @@ export function tableCmd(
   if (av.length < 2) die('table needs command', EX.USAGE)
   let cmd = token(CMDS, av[1]!, 'table command')
   let rest = av.slice(2)
-  if (cmd === 'atomic') {
+  const atomic = cmd === 'atomic'
+  if (atomic) {
     if (rest.length === 0) die('atomic needs command', EX.USAGE)
     cmd = token(CMDS, rest[0]!, 'table command')
     if (cmd !== 'add') die(`atomic is not compatible with ${rest[0]}`, EX.USAGE)
@@ -130,7 +143,7 @@ export function tableCmd(
   switch (cmd) {
     case 'add':
     case 'delete':
-      return modify(c, name, rest, cmd === 'add')
+      return modify(c, name, rest, cmd === 'add', atomic)
     case 'create':
       return create(c, name, rest)
     case 'destroy':
@@ -142,10 +155,11 @@ export function tableCmd(
       return show(c, name, all, cmd === 'list')
     case 'lookup': {
       if (rest.length === 0) die('address required', EX.USAGE)
-      const key = parseKey(rest[0]!)
+      const type = tableType(c, name, false) ?? 'addr'
+      const key = parseKey(rest[0]!, type)
       try {
         const r = call(c, { op: 'table', cmd: 'lookup', name, entries: [key] })
-        io.stdout.write(`${showEntry(r.entries![0]!)}\n`)
+        io.stdout.write(`${showEntry(r.entries![0]!, type)}\n`)
         return 0
       } catch (e) {
         const err = sysErr(e)
@@ -154,10 +168,59 @@ export function tableCmd(
         return die(`getsockopt(IP_FW_TABLE_XFIND): ${err.strerror}`, EX.OSERR)
       }
     }
-    default:
-      // modify/swap/lock/unlock: table limits and atomic swaps are not in VirtNet yet.
-      return die(`table ${cmd} is not supported yet`, EX_UNAVAILABLE)
+    case 'modify':
+      return modifyTable(c, name, rest)
+    case 'swap':
+      return swap(c, name, rest)
+    case 'lock':
+    case 'unlock':
+      try {
+        call(c, { op: 'table', cmd: 'modify', name, locked: cmd === 'lock' })
+      } catch (e) {
+        die(`Table ${cmd} failed: ${sysErr(e).strerror}`, EX.OSERR)
+      }
+      return 0
   }
+  return 0
+}
+
+/** table_modify: `limit N` is the one thing that can change. */
+function modifyTable(c: Ctx, name: string, av: readonly string[]): number {
+  let limit: number | undefined
+  for (let i = 0; i < av.length; ) {
+    if (token(NEW_OPTS, av[i++]!, 'option') !== 'limit')
+      die('cmd is not supported for modification', EX.USAGE)
+    if (i >= av.length) die('limit value required', EX.USAGE)
+    limit = strtol(av[i++]!)
+  }
+  try {
+    call(c, { op: 'table', cmd: 'modify', name, ...(limit === undefined ? {} : { limit }) })
+  } catch (e) {
+    die(`Table modification failed: ${sysErr(e).strerror}`, EX.OSERR)
+  }
+  return 0
+}
+
+/** table_swap: types and limits are reported; any other failure (a missing table) passes silently, as FreeBSD's does. */
+function swap(c: Ctx, name: string, av: readonly string[]): number {
+  if (av.length === 0) die('second table name required', EX.USAGE)
+  const other = av[0]!
+  if (!tableNameOk(other)) die(`table name ${other} is invalid`, EX.USAGE)
+  try {
+    call(c, { op: 'table', cmd: 'swap', name, other })
+  } catch (e) {
+    const err = sysErr(e)
+    if (err.code === 'EINVAL') die('Unable to swap table: check types', EX.USAGE)
+    if (err.code === 'EFBIG') die('Unable to swap table: check limits', EX.USAGE)
+  }
+  return 0
+}
+
+/** strtol(s, NULL, 10) stored in xi.limit (a uint32_t): leading digits, else 0; wrapped like C. */
+function strtol(s: string): number {
+  const m = /^\s*[-+]?\d+/.exec(s)
+  const n = m === null ? 0 : Number(m[0])
+  return n > 0xffffffff ? 0xffffffff : n >>> 0
 }
 
 function create(c: Ctx, name: string, av: readonly string[]): number {
@@ -165,6 +228,7 @@ function create(c: Ctx, name: string, av: readonly string[]): number {
   let limit = 0
   let missing = false
   let orFlush = false
+  let locked = false
   for (let i = 0; i < av.length; ) {
     const o = token(NEW_OPTS, av[i++]!, 'option')
     const need = (msg: string): string => {
@@ -173,7 +237,7 @@ function create(c: Ctx, name: string, av: readonly string[]): number {
     }
     switch (o) {
       case 'limit':
-        limit = Number.parseInt(need('limit value required'), 10) || 0
+        limit = strtol(need('limit value required'))
         break
       case 'type': {
         const t = need('table type required').split(':')[0]!
@@ -192,7 +256,7 @@ function create(c: Ctx, name: string, av: readonly string[]): number {
         break
       }
       case 'locked':
-        die('locked tables are not supported yet', EX_UNAVAILABLE)
+        locked = true
         break
       case 'or-flush':
         orFlush = true
@@ -204,7 +268,7 @@ function create(c: Ctx, name: string, av: readonly string[]): number {
     }
   }
   try {
-    call(c, { op: 'table', cmd: 'create', name, type, limit, set: 0 })
+    call(c, { op: 'table', cmd: 'create', name, type, limit, set: 0, locked })
     return 0
   } catch (e) {
     const err = sysErr(e)
@@ -212,7 +276,7 @@ function create(c: Ctx, name: string, av: readonly string[]): number {
   }
   // `missing`: the existing table must be the one asked for.
   const t = call(c, { op: 'table', cmd: 'info', name }).tables![0]!
-  if (t.type !== type || t.limit !== limit)
+  if (t.type !== type || t.limit !== limit || t.locked !== locked)
     die('The existing table is not compatible with one you are creating.', EX.DATAERR)
   if (orFlush) call(c, { op: 'table', cmd: 'flush', name })
   return 0
@@ -259,30 +323,40 @@ function show(c: Ctx, name: string, all: boolean, list: boolean): number {
     else {
       // One table's list has no header; `all list` heads each table (table_show_list).
       if (all) out += showHeader(t)
-      for (const e of r.entries ?? []) out += `${showEntry(e)}\n`
+      for (const e of r.entries ?? []) out += `${showEntry(e, t.type)}\n`
     }
   }
   c.io.stdout.write(out)
   return 0
 }
 
-/** table_modify_record: keys (with values for add) in one request; results printed unless -q. */
-function modify(c: Ctx, name: string, av: readonly string[], add: boolean): number {
-  if (av.length === 0) die('address required', EX.USAGE)
-  let exists = true
+/**
+ * tentry_fill_key's table_get_info: the type of an existing table, or null when it is missing and
+ * `add` may create it; a missing table is fatal otherwise.
+ */
+function tableType(c: Ctx, name: string, add: boolean): string | null {
   try {
-    call(c, { op: 'table', cmd: 'info', name })
+    return call(c, { op: 'table', cmd: 'info', name }).tables![0]!.type
   } catch (e) {
     const err = sysErr(e)
     if (err.code !== 'ESRCH') die(`Error requesting table ${name} info`, EX.OSERR)
     if (!add) die(`Table ${name} does not exist`, EX.DATAERR)
-    exists = false
+    return null
   }
+}
+
+/** table_modify_record: keys (with values for add) in one request; results printed unless -q. */
+function modify(c: Ctx, name: string, av: readonly string[], add: boolean, atomic: boolean): number {
+  if (av.length === 0) die('address required', EX.USAGE)
+  const found = tableType(c, name, add)
+  const exists = found !== null
+  const type = found ?? 'addr'
   const entries: IpfwTableEntry[] = []
   for (let i = 0; i < av.length; ) {
+    // A missing table's type is guessed from the key: only an address can be.
     if (!exists && parseIpv4(av[i]!.split('/')[0]!) === null)
       die(`Table ${name} does not exist, cannot guess key '${av[i]}' type`, EX.USAGE)
-    const e = parseKey(av[i++]!)
+    const e = parseKey(av[i++]!, type)
     if (add && i < av.length) e.value = parseValue(av[i++]!)
     entries.push(e)
   }
@@ -299,7 +373,7 @@ function modify(c: Ctx, name: string, av: readonly string[], add: boolean): numb
   let r: IpfwReply
   try {
     // -q doubles as "update": existing keys get the new value (IPFW_TF_UPDATE).
-    r = call(c, { op: 'table', cmd: add ? 'add' : 'delete', name, entries, update: c.quiet })
+    r = call(c, { op: 'table', cmd: add ? 'add' : 'delete', name, entries, update: c.quiet, atomic })
   } catch (e) {
     const err = sysErr(e)
     const etxt = err.code === 'ESRCH' ? 'table not found' : err.strerror
@@ -309,10 +383,19 @@ function modify(c: Ctx, name: string, av: readonly string[], add: boolean): numb
   if (c.quiet && (error === undefined || error === 'EEXIST' || error === 'ENOENT')) return 0
   let out = ''
   const results = r.results ?? []
-  for (let i = 0; i < entries.length; i++) out += `${results[i] ?? 'unknown'}: ${showEntry(entries[i]!)}\n`
+  for (let i = 0; i < entries.length; i++) {
+    const px = results[i] ?? 'unknown'
+    // What an atomic add did before its failure was taken back.
+    const reverted = error !== undefined && atomic && (px === 'added' || px === 'updated')
+    out += `${px}${reverted ? '(reverted)' : ''}: ${showEntry(entries[i]!, type)}\n`
+  }
   c.io.stdout.write(out)
   if (error === undefined) return 0
-  const etxt =
-    error === 'EEXIST' ? 'record already exists' : error === 'EFBIG' ? 'limit hit' : 'record not found'
+  const etxt = {
+    EEXIST: 'record already exists',
+    EFBIG: 'limit hit',
+    ENOENT: 'record not found',
+    EACCES: 'table is locked',
+  }[error]
   return die(`${add ? 'Adding' : 'Deleting'} record failed: ${etxt}`, EX.OSERR)
 }

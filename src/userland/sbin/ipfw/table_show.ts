@@ -12,9 +12,11 @@ export function printTableRef(i: IpfwInsn): string {
   return (i.arg2 & 1) !== 0 ? `table(${i.name},${i.arg >>> 0})` : `table(${i.name})`
 }
 
-/** table_show_entry for an addr table with a legacy value. */
-export function showEntry(e: IpfwTableEntry): string {
-  return `${formatIpv4(e.addr)}/${e.len} ${e.value >>> 0}`
+/** table_show_entry with a legacy value: `ADDR/LEN V`, `NUMBER V` or `IFNAME V` by the table's type. */
+export function showEntry(e: IpfwTableEntry, type: string): string {
+  const key =
+    type === 'iface' ? e.iface : type === 'number' ? String(e.addr >>> 0) : `${formatIpv4(e.addr)}/${e.len}`
+  return `${key} ${e.value >>> 0}`
 }
 
 export function showHeader(t: IpfwTableInfo): string {
