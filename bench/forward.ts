@@ -75,8 +75,11 @@ function cpuNs(): number {
   return (u.user + u.system) * 1e3
 }
 
-/** Inject for about `ms` of wall time; forwarding rates per CPU and wall second, and frames lost. */
-export function forwardRun(chain: Chain, frame: Uint8Array, ms: number): Run {
+/**
+ * Inject for about `ms` of wall time; forwarding rates per CPU and wall second, and frames lost.
+ * `afterBatch` runs after each batch, inside the measured time (a capture reader draining its buffer).
+ */
+export function forwardRun(chain: Chain, frame: Uint8Array, ms: number, afterBatch?: () => void): Run {
   const stats = chain.egress.stats
   const before = stats.ipackets
   let sent = 0
@@ -85,6 +88,7 @@ export function forwardRun(chain: Chain, frame: Uint8Array, ms: number): Run {
   let wall = 0
   do {
     inject(chain, frame, BATCH)
+    afterBatch?.()
     sent += BATCH
     wall = sinceNs(t0)
   } while (wall < ms * 1e6)

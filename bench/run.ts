@@ -16,6 +16,7 @@ import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { captureMetrics } from './capture.js'
 import { datapathMetrics } from './datapath.js'
 import { dummynetMetrics } from './dummynet.js'
 import { emulatorMetrics } from './emulator.js'
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
     ...(await scaleMetrics(cfg)),
     ...(await syncacheMetrics(cfg)),
     ...(await dummynetMetrics(cfg)),
+    ...(await captureMetrics(cfg)),
   ]
   const skipped = [...(await addLinuxBaseline(metrics, cfg)), ...(await addLinuxTcpBaseline(metrics, cfg))]
   const load = [loadBefore, loadavg()[0]!]

@@ -14,6 +14,7 @@ import type { Cred } from '../jail/priv.js'
 import { Priv } from '../jail/priv.js'
 import type { TcpMd5Sa } from '../stack/netipsec/key.js'
 import { SysError } from '../util/errno.js'
+import { bpfList, bpfOpen } from './bpf_api.js'
 import { Caller } from './caller.js'
 import type { Host } from './host.js'
 import {
@@ -58,6 +59,9 @@ import {
 import { socketList, socketOpen, tcpDropConn } from './sockets.js'
 import {
   type ArpInfo,
+  type BpfFd,
+  type BpfOpenOptions,
+  type BpfPoint,
   type IfInfo,
   type IpfwReply,
   type IpfwRequest,
@@ -227,6 +231,14 @@ export class KernelApi implements Syscalls {
 
   tunOpen(name: string): TunFd {
     return tunOpen(this.caller, name)
+  }
+
+  bpfOpen(name: string, opts?: BpfOpenOptions): BpfFd {
+    return bpfOpen(this.caller, name, opts)
+  }
+
+  bpfList(): BpfPoint[] {
+    return bpfList(this.caller)
   }
 
   ifMoveToJail(name: string, jail: string): void {

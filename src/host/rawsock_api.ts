@@ -10,10 +10,12 @@
 import { Priv } from '../jail/priv.js'
 import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
+import { BpfIf, DLT } from '../stack/net/bpf/bpf.js'
 import { ip } from '../stack/netinet/ip.js'
 import { ipOutput } from '../stack/netinet/ip_output.js'
 import { rawClose, rawOpen } from '../stack/netinet/raw.js'
 import { type ErrnoName, SysError } from '../util/errno.js'
+import { bpfDescriptor } from './bpf_api.js'
 import type { Caller } from './caller.js'
 import type { NgSocket, RawPacket, RawSocket, SendOptions } from './syscalls.js'
 
@@ -87,6 +89,14 @@ export function ngSocket(c: Caller): NgSocket {
       const n = node(path)
       const r = g.msg(n, cmd, parseNgValue(args))
       return { node: g.info(n), response: r === undefined ? null : formatNgValue(r), cmd: n.cmdNumber(cmd) }
+    },
+    tap: (path, hook, opts = {}) => {
+      const n = node(path)
+      const h = n.hooks.get(hook)
+      if (h === undefined || h.peer === null)
+        throw new SysError('ENOENT', 'ngctl', `hook '${hook}' not found`)
+      h.bpf ??= new BpfIf(`${path}${hook}`, DLT.EN10MB)
+      return bpfDescriptor(c, h.bpf, h.bpf.name, opts)
     },
     list: () => g.list(),
     show: (path) => g.info(node(path)),

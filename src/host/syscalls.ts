@@ -175,6 +175,7 @@ export interface RawSocket {
 }
 
 import type { NgNodeInfo } from '../netgraph/graph.js'
+import type { BpfFilter, BpfRecord } from '../stack/net/bpf/bpf.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { RawDatagram } from '../stack/netinet/raw.js'
 import type { TcpMd5Sa } from '../stack/netipsec/key.js'
@@ -294,6 +295,12 @@ export interface NgSocket {
   list(): NgNodeInfo[]
   show(path: string): NgNodeInfo
   types(): Array<{ name: string; count: number }>
+  /**
+   * A capture (bpf descriptor) on the frames that arrive at node `path` through `hook`, i.e. what
+   * its peer sends it: on the two ends of a cable, both directions of a link. Ends (reads ENXIO)
+   * when the hook is cut. ENOENT for a hook that is not connected.
+   */
+  tap(path: string, hook: string, opts?: BpfOpenOptions): BpfFd
   close(): void
 }
 
@@ -404,6 +411,46 @@ export interface TunFd {
    * EINTR as soon as `until` settles (a signal) with nothing read.
    */
   read(timeoutNs?: number, until?: Promise<unknown>): Promise<Uint8Array>
+  close(): void
+}
+
+/** A capture point `tcpdump -D` lists (pcap_findalldevs). */
+export interface BpfPoint {
+  name: string
+  /** Link type (DLT_EN10MB 1, DLT_NULL 0). */
+  dlt: number
+  up: boolean
+  loopback: boolean
+  ether: boolean
+}
+
+/** What a bpf descriptor is set up with before it attaches (BIOCSBLEN, BIOCSETF, BIOCSDIRECTION). */
+export interface BpfOpenOptions {
+  /** A compiled filter (libpcap's program); none accepts everything. */
+  filter?: BpfFilter
+  /** Bytes kept of each packet, 1..262144 (default 262144). */
+  snaplen?: number
+  /** Size of each of the two buffers, 4096..524288 (default 524288). */
+  bufsize?: number
+  direction?: 'in' | 'out' | 'inout'
+}
+
+/**
+ * An open /dev/bpf attached to a capture point. Records handed to read's visitor are valid only
+ * during the call (copy what you keep).
+ */
+export interface BpfFd {
+  readonly name: string
+  readonly dlt: number
+  /**
+   * read(2): visit the buffered records; waits up to timeoutNs (default forever) for one, and returns
+   * how many were visited: 0 on timeout or as soon as `until` settles. ENXIO once the point is gone.
+   */
+  read(visit: (r: BpfRecord) => void, timeoutNs?: number, until?: Promise<unknown>): Promise<number>
+  /** BIOCSETF: replace the filter (null accepts everything). */
+  setFilter(filter: BpfFilter | null): void
+  /** BIOCGSTATS: packets that reached the filter, and accepted packets dropped for want of buffer. */
+  stats(): { recv: number; drop: number }
   close(): void
 }
 
@@ -521,6 +568,13 @@ export interface Syscalls {
    * root); ENOENT when there is no such tun, EBUSY when another process holds it open.
    */
   tunOpen(name: string): TunFd
+  /**
+   * open(2) of /dev/bpf and BIOCSETIF to a capture point of the caller's vnet (an interface, or
+   * ipfw0): root only (EACCES), none in a jail without its own vnet (ENOENT), ENXIO for no such point.
+   */
+  bpfOpen(name: string, opts?: BpfOpenOptions): BpfFd
+  /** The capture points bpfOpen takes (pcap_findalldevs: listed to anyone, as getifaddrs does). */
+  bpfList(): BpfPoint[]
   /** Interface cloners available (`ifconfig -C`). */
   ifCloners(): string[]
   /** `ifconfig BRIDGE addm MEMBER` (BRDGADD): EBUSY when it is in another bridge, EEXIST in this one. */

@@ -209,6 +209,9 @@ export class NgGraph {
 
   private cut(hook: NgHook): void {
     const peer = hook.peer
+    // Captures on a hook end with it.
+    hook.bpf?.detachAll()
+    peer?.bpf?.detachAll()
     hook.peer = null
     hook.node.hooks.delete(hook.name)
     hook.node.hookRemoved(hook)

@@ -7,6 +7,7 @@
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
+import type { BpfIf } from '../stack/net/bpf/bpf.js'
 import type { NetisrTarget } from '../stack/net/netisr.js'
 import { SysError } from '../util/errno.js'
 import type { NgValue } from './ascii.js'
@@ -21,6 +22,8 @@ export class NgHook implements NetisrTarget {
   peer: NgHook | null = null
   /** Per-hook data of the node type (a bridge link's counters, a pipe direction). */
   priv: unknown = null
+  /** Capture point for frames arriving through this hook (created by the first tap). */
+  bpf: BpfIf | null = null
 
   constructor(node: NgNode, name: string) {
     this.node = node
@@ -32,6 +35,8 @@ export class NgHook implements NetisrTarget {
       this.node.graph.pool.put(m)
       return
     }
+    const b = this.bpf
+    if (b !== null && b.n !== 0) b.mtap(m, false)
     this.node.rcvdata(this, m)
   }
 

@@ -10,6 +10,9 @@
  *   link A B up|down       plug the cable in / unplug it
  *   link A B set K=V…      change impairments while traffic flows (bw= delay= jitter= loss= …)
  *   pingall [TIMEOUT]      every end system pings every other once (Mininet's pingall)
+ *   capture T[,T…] [-w FILE] [-c N] [FILTER…]
+ *                          capture in the background on NODE:IF or a link A~B (several into one
+ *                          pcapng file with -w, else tcpdump lines); `capture` lists, `capture stop [N]`
  *   help, exit [N]
  *
  * `A` and `B` are node names or `node:iface`. Console words win over node names of the same spelling.
@@ -22,7 +25,10 @@
 
 import { startProcess } from '../userland/process.js'
 import type { Io, Job } from '../userland/types.js'
+import { Printer } from '../userland/usr.sbin/tcpdump/print.js'
+import { stamp } from '../userland/usr.sbin/tcpdump/stamp.js'
 import { formatIpv4 } from '../wire/addr.js'
+import { LabCapture, pcapngStream } from './capture.js'
 import type { Lab, LabLink } from './emulator.js'
 import { applyLinkSet, formatImpairment, LINK_SET_KEYS } from './link_cfg.js'
 import { PINGALL_TIMEOUT_NS, pingAll } from './pingall.js'
@@ -30,7 +36,7 @@ import { PINGALL_TIMEOUT_NS, pingAll } from './pingall.js'
 const EX_USAGE = 64
 const SIGINT = 2
 
-const WORDS = ['help', 'nodes', 'links', 'link', 'pingall', 'exit', 'quit'] as const
+const WORDS = ['help', 'nodes', 'links', 'link', 'pingall', 'capture', 'exit', 'quit'] as const
 
 export const CONSOLE_HELP = `Commands:
   NODE COMMAND...         run COMMAND in NODE's jail (sh -c, as root), e.g. pc1 ping -c 1 10.0.0.2
@@ -42,6 +48,12 @@ export const CONSOLE_HELP = `Commands:
                           bw=10Mbit delay=5ms jitter=1ms loss=1% duplicate=0.1% reorder=1%
                           ber=1e-6 queue=100 (bare numbers: bit/s, µs, probability 0..1)
   pingall [TIMEOUT]       every end system pings every other once (TIMEOUT seconds, default 2)
+  capture T[,T...] [-w FILE] [-c N] [FILTER...]
+                          capture in the background on NODE:IF or a link A~B (A, B: node or
+                          node:iface); -w FILE writes one pcapng (an interface per target), else
+                          tcpdump lines; FILTER is tcpdump's language (e.g. icmp or tcp port 80)
+  capture                 list the running captures
+  capture stop [N]        stop capture N (all without N); the lab's end stops them too
   help                    this text
   exit [N]                leave (also quit, end of input)
 `
@@ -73,6 +85,18 @@ function impairText(l: LabLink): string {
   return ab === ba ? ab : `ab: ${ab}; ba: ${ba}`
 }
 
+/** Where `capture -w` writes: the platform's files (a real path in the CLI). */
+export interface ConsoleFiles {
+  /** Write bytes to path, creating or emptying it first unless `append`. Throws on failure. */
+  write(path: string, bytes: Uint8Array, append: boolean): void
+}
+
+interface RunningCapture {
+  id: number
+  cap: LabCapture
+  file: string | null
+}
+
 export class LabConsole {
   /** Set by `exit`: the status the console ends with. */
   exited: number | undefined = undefined
@@ -82,10 +106,14 @@ export class LabConsole {
   private readonly io: Io
   private job: Job | null = null
   private interrupted = false
+  private readonly files: ConsoleFiles | null
+  private readonly captures: RunningCapture[] = []
+  private nextCapture = 1
 
-  constructor(lab: Lab, io: Io) {
+  constructor(lab: Lab, io: Io, files: ConsoleFiles | null = null) {
     this.lab = lab
     this.io = io
+    this.files = files
   }
 
   private fail(msg: string, status = 1): number {
@@ -126,6 +154,8 @@ export class LabConsole {
         return this.link(args)
       case 'pingall':
         return this.pingall(args)
+      case 'capture':
+        return this.capture(args)
       case 'exit':
       case 'quit': {
         const n = args.length === 0 ? 0 : Number(args[0])
@@ -241,6 +271,93 @@ export class LabConsole {
     }
     const r = await pingAll(this.lab, { timeoutNs, out: this.io.stdout, aborted: () => this.interrupted })
     return r.received === r.sent && !this.interrupted ? 0 : 1
+  }
+
+  private async capture(args: readonly string[]): Promise<number> {
+    const usage = 'usage: capture NODE:IF|A~B[,...] [-w FILE] [-c N] [FILTER...] | capture stop [N]'
+    if (args.length === 0) {
+      for (const r of this.captures)
+        this.io.stdout.write(
+          `${r.id}  ${r.cap.targets.join(',')}  ${r.file === null ? 'lines' : `-w ${r.file}`}  ${r.cap.packets} packets\n`,
+        )
+      return 0
+    }
+    if (args[0] === 'stop') {
+      if (args.length > 2) return this.fail(usage, EX_USAGE)
+      const which =
+        args.length === 2 ? this.captures.filter((r) => String(r.id) === args[1]) : [...this.captures]
+      if (args.length === 2 && which.length === 0) return this.fail(`capture: ${args[1]}: no such capture`)
+      for (const r of which) r.cap.stop()
+      await Promise.all(which.map((r) => r.cap.done))
+      return 0
+    }
+    const targets = args[0]!.split(',')
+    let file: string | null = null
+    let count = 0
+    let i = 1
+    for (; i < args.length; i++) {
+      if (args[i] === '-w' && i + 1 < args.length) file = args[++i]!
+      else if (args[i] === '-c' && i + 1 < args.length) {
+        count = Number(args[++i])
+        if (!Number.isInteger(count) || count < 1)
+          return this.fail(`capture: invalid packet count ${args[i]}`, EX_USAGE)
+      } else if (args[i]!.startsWith('-') && args[i] !== '-') return this.fail(usage, EX_USAGE)
+      else break
+    }
+    if (file !== null && this.files === null)
+      return this.fail('capture: -w needs a file system (run it from the CLI)')
+    const cap = new LabCapture(this.lab, targets, { filter: args.slice(i).join(' '), count })
+    const id = this.nextCapture++
+    if (file !== null) {
+      const files = this.files!
+      const path = file
+      let first = true
+      let failed = false
+      const put = (b: Uint8Array): void => {
+        if (failed) return
+        try {
+          files.write(path, b, !first)
+          first = false
+        } catch (e) {
+          failed = true
+          this.fail(`capture ${id}: ${path}: ${e instanceof Error ? e.message : String(e)}`)
+          cap.stop()
+        }
+      }
+      cap.onPacket = pcapngStream(cap, put)
+    } else {
+      const printer = new Printer({ n: 2, e: false, v: 0, q: false, S: false })
+      cap.onPacket = (p) => {
+        const sec = Math.floor(p.stamp / 1e9)
+        const line = printer.line(cap.linktypes[p.target]!, p.data, p.data.length, p.wirelen)
+        this.io.stdout.write(
+          `${stamp(0, sec, p.stamp - sec * 1e9, null)}${cap.targets[p.target]} ${p.out ? 'Out' : 'In '} ${line}\n`,
+        )
+      }
+    }
+    const r: RunningCapture = { id, cap, file }
+    this.captures.push(r)
+    void cap.done.then(() => {
+      const k = this.captures.indexOf(r)
+      if (k >= 0) this.captures.splice(k, 1)
+      const st = cap.stats()
+      this.io.stderr.write(
+        `virtnet: capture ${id}: ${cap.packets} packets captured, ${st.recv} received by filter, ${st.drop} dropped by kernel\n`,
+      )
+    })
+    this.io.stderr.write(
+      `virtnet: capture ${id} on ${targets.join(',')}${file === null ? '' : ` -> ${file}`}\n`,
+    )
+    return 0
+  }
+
+  /** The lab is ending: stop every capture and wait until their files are complete. */
+  async close(): Promise<void> {
+    const all = [...this.captures]
+    for (const r of all) r.cap.stop()
+    await Promise.all(all.map((r) => r.cap.done))
+    // Let the summaries (queued on done) be written.
+    await Promise.resolve()
   }
 
   /** Ctrl-C: interrupt the node command (SIGINT) or pingall that is running. */

@@ -31,6 +31,7 @@ import { jls } from './usr.sbin/jls.js'
 import { ngctl } from './usr.sbin/ngctl.js'
 import { rctl } from './usr.sbin/rctl.js'
 import { tcpdrop } from './usr.sbin/tcpdrop.js'
+import { tcpdump } from './usr.sbin/tcpdump/tcpdump.js'
 import { traceroute } from './usr.sbin/traceroute.js'
 
 export interface Program {
@@ -66,6 +67,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['sockstat', { run: sockstat }],
   ['sysctl', { run: sysctl }],
   ['tcpdrop', { run: tcpdrop }],
+  ['tcpdump', { run: tcpdump }],
   ['traceroute', { run: traceroute }],
 ]
 

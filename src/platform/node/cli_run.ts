@@ -9,12 +9,12 @@
  * 66 (EX_NOINPUT) for a file that cannot be read, 1 when the lab cannot be built.
  */
 
-import { readFileSync } from 'node:fs'
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
 import { Host } from '../../host/host.js'
-import { LabConsole } from '../../topology/console.js'
+import { type ConsoleFiles, LabConsole } from '../../topology/console.js'
 import { isTopologyError } from '../../topology/diagnostics.js'
 import { Lab, LabError } from '../../topology/emulator.js'
 import { loadAny } from '../../topology/load.js'
@@ -24,6 +24,11 @@ import { nodeClockDriver } from './clock_driver.js'
 import { fileError } from './errors.js'
 import { replIo, runRepl } from './repl.js'
 import { nodeStdio } from './stdio.js'
+
+/** `capture -w FILE` writes real files, relative to the working directory. */
+const realFiles: ConsoleFiles = {
+  write: (path, bytes, append) => (append ? appendFileSync(path, bytes) : writeFileSync(path, bytes)),
+}
 
 export const RUN_USAGE =
   'virtnet run FILE [--clock virtual|real] [--seed N] [--max-memory SIZE] [-c "LINE"]... [--script FILE]...'
@@ -161,20 +166,28 @@ export async function mainRun(
   try {
     for (const w of await lab.start(startupIo)) err(`warning: ${w}`)
     if (scripted) {
-      const console = new LabConsole(lab, nodeStdio())
-      let first = 0
-      for (const line of lines) {
-        const status = await console.runLine(line)
-        if (console.exited !== undefined) return console.exited
-        if (status !== 0 && first === 0) first = status
+      const console = new LabConsole(lab, nodeStdio(), realFiles)
+      try {
+        let first = 0
+        for (const line of lines) {
+          const status = await console.runLine(line)
+          if (console.exited !== undefined) return console.exited
+          if (status !== 0 && first === 0) first = status
+        }
+        return first
+      } finally {
+        await console.close()
       }
-      return first
     }
-    const console = new LabConsole(lab, replIo())
+    const console = new LabConsole(lab, replIo(), realFiles)
     process.stdout.write(
       `${loaded.topology.name}: ${lab.nodes().length} nodes, ${lab.links().length} links; type help for commands\n`,
     )
-    return await runRepl(console, { prompt: 'virtnet> ', complete: (line) => console.complete(line) })
+    try {
+      return await runRepl(console, { prompt: 'virtnet> ', complete: (line) => console.complete(line) })
+    } finally {
+      await console.close()
+    }
   } finally {
     lab.destroy()
     host.clock.stop()

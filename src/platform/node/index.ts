@@ -32,6 +32,7 @@ export {
   VirtLink,
   VirtNode,
 } from './lab_api.js'
+export type { CaptureOptions, Packet, VirtCapture } from './lab_capture.js'
 export type { ListenOptions, NetModule, Server as NetServer, ServerOpts } from './net.js'
 export type {
   AddressInfo as NetAddressInfo,

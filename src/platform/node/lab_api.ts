@@ -35,6 +35,7 @@ import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
 import { nodeClockDriver } from './clock_driver.js'
 import { type DgramModule, dgramModule } from './dgram.js'
 import type { JailContext } from './jail_context.js'
+import { type CaptureOptions, VirtCapture } from './lab_capture.js'
 import { Liveness } from './liveness.js'
 import { type NetModule, netModule } from './net.js'
 import { LabTimers } from './vtimers.js'
@@ -146,6 +147,7 @@ export class VirtLab {
   private readonly live: Liveness
   private readonly nodeCache = new Map<string, VirtNode>()
   private closed = false
+  private readonly captures = new Set<VirtCapture>()
 
   /** @internal Use createLab(). */
   constructor(host: Host, lab: Lab, warnings: string[]) {
@@ -214,6 +216,23 @@ export class VirtLab {
     return new VirtLink(this.emulator, found[0]!)
   }
 
+  /**
+   * Capture on node interfaces (`pc1:eth0`) and links (`pc1~sw1`, either end may be `node:iface`):
+   * an async iterator of packets, and a pcapng file with `file`. Stop it with stop(); close() stops it.
+   */
+  capture(targets: string | readonly string[], opts: CaptureOptions = {}): VirtCapture {
+    this.check()
+    let c: VirtCapture
+    try {
+      c = new VirtCapture(this.emulator, typeof targets === 'string' ? [targets] : targets, opts)
+    } catch (e) {
+      throw new LabError(e instanceof Error ? e.message : String(e))
+    }
+    this.captures.add(c)
+    void c.done.then(() => this.captures.delete(c))
+    return c
+  }
+
   /** A host name's address as nodes see it: IPv4 literal, `localhost`, or a node's first address. */
   hostAddress(name: string): number | null {
     if (name === 'localhost') return 0x7f000001
@@ -232,6 +251,7 @@ export class VirtLab {
   close(): void {
     if (this.closed) return
     this.closed = true
+    for (const c of this.captures) void c.stop()
     for (const n of this.nodeCache.values()) n.closeAll()
     this.live.stop()
     this.emulator.destroy()

@@ -7,6 +7,7 @@
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import { type ErrnoName, SysError } from '../../util/errno.js'
+import { BpfIf, DLT } from './bpf/bpf.js'
 import { etherInput } from './ether.js'
 import type { NetisrTarget } from './netisr.js'
 import { maskOf, Route, RTF } from './route.js'
@@ -158,6 +159,8 @@ export class Ifnet implements NetisrTarget {
   csumOffload = false
   /** Routes through this interface, kept by its vnet's RouteTable (created with the first). */
   routes: Set<Route> | null = null
+  /** The interface's capture point (bpfattach: DLT_EN10MB, or DLT_NULL for lo and tun). */
+  readonly bpf: BpfIf
 
   constructor(
     vnet: Vnet,
@@ -180,6 +183,7 @@ export class Ifnet implements NetisrTarget {
     this.hwaddr = mac
     this.mtu = mtu
     this.flags = flags
+    this.bpf = new BpfIf(this, driver.type === 'ether' ? DLT.EN10MB : DLT.NULL)
   }
 
   /** The addresses in the order they were added (control plane and rare data-path reads: cached). */
@@ -238,6 +242,8 @@ export class Ifnet implements NetisrTarget {
     this.stats.ipackets++
     this.stats.ibytes += m.len
     m.rcvif = this
+    // ether_input's BPF_MTAP, before a bridge or ng_ether sees the frame; lo0's if_simloop tap.
+    if (this.bpf.n !== 0) this.bpfTap(m, false)
     if (this.tap?.input(this, m)) return
     this.input(m)
   }
@@ -264,6 +270,11 @@ export class Ifnet implements NetisrTarget {
     input(this, m)
   }
 
+  private bpfTap(m: Mbuf, out: boolean): void {
+    if (this.type === 'ether') this.bpf.mtap(m, out)
+    else this.bpf.mtap2(afHeader(m), m, out)
+  }
+
   netisrDrop(): void {
     this.stats.idrops++
   }
@@ -283,8 +294,18 @@ export class Ifnet implements NetisrTarget {
     }
     this.stats.opackets++
     this.stats.obytes += m.len
+    // The driver's BPF_MTAP as the frame goes onto the link.
+    if (this.bpf.n !== 0) this.bpfTap(m, true)
     this.link.transmit(m)
   }
+}
+
+/** DLT_NULL's 4-byte address family in host order (little-endian): AF_INET 2, AF_INET6 28. */
+const AF_INET_HDR = Uint8Array.of(2, 0, 0, 0)
+const AF_INET6_HDR = Uint8Array.of(28, 0, 0, 0)
+
+function afHeader(m: Mbuf): Uint8Array {
+  return m.len > 0 && m.data[m.off]! >>> 4 === 6 ? AF_INET6_HDR : AF_INET_HDR
 }
 
 /** Attach ifp to v under its current name (if_attach / the arrival half of if_vmove). */
@@ -301,6 +322,8 @@ export function ifDetach(ifp: Ifnet): void {
   // Bridge membership is per vnet: a member leaves its bridge, a bridge lets go of its members.
   ifp.tap?.ifDetached?.(ifp)
   ifp.link?.ifDetached?.(ifp)
+  // Captures end with the interface's life in this vnet: none follows it into another jail.
+  ifp.bpf.detachAll()
   for (const a of [...ifp.addrs]) ifDelAddr(ifp, a.addr)
   v.routes.removeIf(ifp)
   v.env.domains.departureEvent(ifp)

@@ -99,7 +99,7 @@ export class IpfwStats {
   pullupFailed = 0
   /** Packets denied because a state could not be installed (dyn_max reached). */
   dynDenied = 0
-  /** `log` rules matched (there is no syslog yet; ipfw0 capture is later work). */
+  /** `log` rules matched (tapped to ipfw0 with verbose=0; there is no syslog yet). */
   logged = 0
 }
 
@@ -109,7 +109,7 @@ export class IpfwChain {
   readonly dyn = new DynTable<KRule>()
   readonly stats = new IpfwStats()
   readonly tables = new IpfwTables()
-  readonly log = new IpfwLog()
+  readonly log: IpfwLog
   readonly limits = new IpfwLimits(this.dyn)
   dynParentMax = 4096
   /** net.link.bridge.ipfw: layer-2 ipfw on bridged frames. */
@@ -160,6 +160,7 @@ export class IpfwChain {
     this.msgbuf = v.env.msgbuf
     this.defaultToAccept = cfg.defaultToAccept
     this.rng = v.env.rng.stream(`ipfw:${v.id}`)
+    this.log = new IpfwLog()
     this.rules = [this.defaultRule()]
   }
 

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
 import { formatIpv4, readU32 } from '../../../wire/addr.js'
+import { BpfD } from '../../net/bpf/bpf.js'
 import { ipfw } from './ip_fw_chain.js'
 
 test('log: ipfw0 capture with verbose=0, limited messages with verbose=1, resetlog', async () => {
@@ -26,14 +27,17 @@ test('log: ipfw0 capture with verbose=0, limited messages with verbose=1, resetl
   )
   assert.equal(s1.status, 0)
   // No listener: nothing tapped, and verbose=0 writes no message.
-  assert.equal(log.tap.tapped, 0)
-  log.tap.attach((hdr, m) => {
+  assert.equal(log.tapped, 0)
+  const d = new BpfD(host.clock, 65536)
+  log.tap.attach(d)
+  await sh(host, 'jexec a ping -c 2 10.0.2.2 > /dev/null')
+  d.read(({ buf: b, off: o }) => {
     seen.push(
-      `${String.fromCharCode(...hdr.subarray(0, 12))} ${hdr[12]!.toString(16)}${hdr[13]!.toString(16).padStart(2, '0')} ${formatIpv4(readU32(m.data, m.off + 12))}>${formatIpv4(readU32(m.data, m.off + 16))}`,
+      `${String.fromCharCode(...b.subarray(o, o + 12))} ${b[o + 12]!.toString(16)}${b[o + 13]!.toString(16).padStart(2, '0')} ${formatIpv4(readU32(b, o + 26))}>${formatIpv4(readU32(b, o + 30))}`,
     )
   })
-  await sh(host, 'jexec a ping -c 2 10.0.2.2 > /dev/null')
   assert.equal(log.tap.name, 'ipfw0')
+  assert.equal(log.tapped, 4)
   // The router sees each echo request twice (in, then out).
   assert.deepEqual(seen, Array(4).fill('DDDDDDSSSSSS 800 10.0.1.2>10.0.2.2'))
   const s2 = await sh(

@@ -7,7 +7,7 @@
  * `logamount` (or net.inet.ip.fw.verbose_limit) per rule until `ipfw resetlog`, then one
  * `limit N reached on entry R` line.
  *
- * The tap costs nothing without listeners and allocates nothing per packet; only the verbose text
+ * ipfw0 is one of bpf.ts's capture points, so tcpdump -i ipfw0 reads it. The tap costs nothing without listeners and allocates nothing per packet; only the verbose text
  * allocates (as FreeBSD's snprintf does), and the message buffer is bounded. No packet is changed.
  */
 
@@ -15,55 +15,27 @@ import type { Mbuf } from '../../../buf/mbuf.js'
 import { LOG } from '../../../kern/subr_msgbuf.js'
 import { formatIpv4 } from '../../../wire/addr.js'
 import { IpProto } from '../../../wire/ipv4.js'
+import { BpfIf, DLT } from '../../net/bpf/bpf.js'
 import { PFIL_IN } from '../../net/pfil.js'
 import type { IpfwChain, KRule } from './ip_fw_chain.js'
 import type { PktFacts } from './ip_fw_facts.js'
 import { A, IPFW_DEFAULT_RULE } from './ip_fw_rule.js'
 
-/** A capture listener: the 14-byte link header (fake for IPv4) and the packet from its IP header. */
-export type TapListener = (hdr: Uint8Array, m: Mbuf) => void
-
 /** The fake Ethernet header ipfw_bpf_tap puts in front of an IPv4 packet. */
 const FAKE_HDR = Uint8Array.from([...'DDDDDDSSSSSS'].map((c) => c.charCodeAt(0)).concat([0x08, 0x00]))
 
-/** One bpf attachment point without an interface (bpf_attach(name, DLT_EN10MB, ...)). */
-export class IpfwTap {
-  readonly name: string
-  readonly dlt = 'EN10MB'
-  private listeners: TapListener[] = []
-  /** Packets handed to listeners. */
-  tapped = 0
-
-  constructor(name: string) {
-    this.name = name
-  }
-
-  get peers(): number {
-    return this.listeners.length
-  }
-
-  attach(fn: TapListener): void {
-    this.listeners = [...this.listeners, fn]
-  }
-
-  detach(fn: TapListener): void {
-    this.listeners = this.listeners.filter((l) => l !== fn)
-  }
-
-  /** bpf_mtap2: every listener sees the header and the packet; none may keep m. */
-  mtap(m: Mbuf): void {
-    const ls = this.listeners
-    if (ls.length === 0) return
-    this.tapped++
-    for (let i = 0; i < ls.length; i++) ls[i]!(FAKE_HDR, m)
-  }
-}
-
 /** One vnet's logging state. */
 export class IpfwLog {
-  readonly tap = new IpfwTap('ipfw0')
+  /** ipfw0: a capture point without an interface (bpf_attach(name, DLT_EN10MB, ...)). */
+  readonly tap: BpfIf
+  /** Packets handed to the capture point while someone listened. */
+  tapped = 0
   /** Logs left per rule (log_left); absent means the full allowance. */
   private readonly left = new Map<KRule, number>()
+
+  constructor() {
+    this.tap = new BpfIf('ipfw0', DLT.EN10MB)
+  }
 
   /** ipfw resetlog: the allowance of rules lo..hi (all when lo is 0) is full again. */
   reset(rules: readonly KRule[], lo: number, hi: number): number {
@@ -149,7 +121,10 @@ export function ipfwLog(ch: IpfwChain, f: KRule, p: PktFacts, m: Mbuf): void {
   ch.stats.logged++
   const log = ch.log
   if (ch.verbose === 0) {
-    log.tap.mtap(m)
+    if (log.tap.n !== 0) {
+      log.tapped++
+      log.tap.mtap2(FAKE_HDR, m, false)
+    }
     return
   }
   const max = f.num === IPFW_DEFAULT_RULE ? 0 : f.spec.logAmount !== 0 ? f.spec.logAmount : ch.verboseLimit

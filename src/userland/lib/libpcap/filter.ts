@@ -1,0 +1,610 @@
+/**
+ * The pcap filter language (pcap-filter(7)), compiled once into a tree of closures that the bpf tap
+ * runs over each frame without allocating: primitives (host, net, port, portrange, ether
+ * host/src/dst, proto, ip, arp, icmp, tcp, udp, broadcast, multicast, len, less, greater), the
+ * src/dst qualifiers, `and`/`or`/`not` (`&&`/`||`/`!`; and/or of equal precedence, left to right, as
+ * libpcap has them), parentheses, the "last qualifier" shorthand (`port 80 or 443`), and relations
+ * over packet bytes (`tcp[13] & 2 != 0`, `ip[8] < 64`, `tcp[tcpflags] & tcp-syn != 0`).
+ *
+ * As in BPF, a load past the end of the packet rejects the packet whatever surrounds it (the closures
+ * return 0 false, 1 true, 2 abort). Errors are libpcap's messages; nothing here resolves names (no
+ * DNS, a small port table). Must not: allocate or throw while filtering.
+ */
+
+import { parseIpv4, parseMac } from '../../../wire/addr.js'
+import { LinkType } from '../../../wire/pcap.js'
+import { FilterError } from './errors.js'
+import {
+  CONSTS,
+  ETHER_PROTOS,
+  IP_PROTOS,
+  KEYWORDS,
+  lex,
+  PORTS,
+  PROTO_WORDS,
+  parseNumber,
+  SYNTAX,
+  type Tok,
+  TYPE_WORDS,
+} from './scanner.js'
+
+export { FilterError }
+
+/** The compiled program: whether to accept buf[off, off+len) (a frame of the capture's link type). */
+export type Filter = (buf: Uint8Array, off: number, len: number) => boolean
+
+type Pred = (b: Uint8Array, o: number, n: number) => number
+type Arith = (b: Uint8Array, o: number, n: number) => number
+
+// ---- tri-state combinators ----
+
+const and =
+  (a: Pred, b: Pred): Pred =>
+  (x, o, n) => {
+    const r = a(x, o, n)
+    return r === 1 ? b(x, o, n) : r
+  }
+const or =
+  (a: Pred, b: Pred): Pred =>
+  (x, o, n) => {
+    const r = a(x, o, n)
+    return r === 0 ? b(x, o, n) : r
+  }
+const not =
+  (a: Pred): Pred =>
+  (x, o, n) => {
+    const r = a(x, o, n)
+    return r === 2 ? 2 : 1 - r
+  }
+const TRUE: Pred = () => 1
+
+function u8(b: Uint8Array, o: number, n: number, k: number): number {
+  return k < 0 || k >= n ? -1 : b[o + k]!
+}
+function u16(b: Uint8Array, o: number, n: number, k: number): number {
+  return k < 0 || k + 2 > n ? -1 : (b[o + k]! << 8) | b[o + k + 1]!
+}
+function u32(b: Uint8Array, o: number, n: number, k: number): number {
+  return k < 0 || k + 4 > n
+    ? -1
+    : b[o + k]! * 0x1000000 + ((b[o + k + 1]! << 16) | (b[o + k + 2]! << 8) | b[o + k + 3]!)
+}
+
+// ---- the compiler ----
+
+interface Qual {
+  proto: string | null
+  dir: 'src' | 'dst' | 'or' | 'and' | null
+  type: 'host' | 'net' | 'port' | 'portrange' | null
+}
+
+class Compiler {
+  private readonly toks: Tok[]
+  private pos = 0
+  private last: Qual = { proto: null, dir: null, type: null }
+  private readonly ether: boolean
+  /** Offset of the network-layer header from the frame's start. */
+  private readonly nl: number
+  private readonly isIp: Pred
+  private readonly isArp: Pred
+  private readonly isRarp: Pred
+  private readonly isIp6: Pred
+
+  constructor(
+    expr: string,
+    readonly linktype: number,
+  ) {
+    this.toks = lex(expr)
+    this.ether = linktype === LinkType.EN10MB
+    if (!this.ether && linktype !== LinkType.NULL)
+      throw new FilterError(`link-layer type ${linktype} is not supported`)
+    this.nl = this.ether ? 14 : 4
+    this.isIp = this.linkProto(0x800, 2)
+    this.isArp = this.linkProto(0x806, -1)
+    this.isRarp = this.linkProto(0x8035, -1)
+    this.isIp6 = this.linkProto(0x86dd, 28)
+  }
+
+  /** The link header says EtherType et (Ethernet) or address family af (DLT_NULL, either byte order). */
+  private linkProto(et: number, af: number): Pred {
+    if (this.ether)
+      return (b, o, n) => {
+        const t = u16(b, o, n, 12)
+        return t < 0 ? 2 : t === et ? 1 : 0
+      }
+    if (af < 0) return () => 0
+    return (b, o, n) => {
+      const le = u32(b, o, n, 0)
+      if (le < 0) return 2
+      return le === af || le === af * 0x1000000 ? 1 : 0
+    }
+  }
+
+  private peek(k = 0): Tok {
+    return this.toks[Math.min(this.pos + k, this.toks.length - 1)]!
+  }
+  private is(v: string, k = 0): boolean {
+    const t = this.peek(k)
+    return t.t !== 'eof' && t.v === v
+  }
+  private take(): Tok {
+    const t = this.peek()
+    if (t.t !== 'eof') this.pos++
+    return t
+  }
+  private expect(v: string): void {
+    if (!this.is(v)) throw new FilterError(SYNTAX)
+    this.pos++
+  }
+
+  compile(): Pred {
+    if (this.peek().t === 'eof') return TRUE
+    const p = this.parseOr()
+    if (this.peek().t !== 'eof') throw new FilterError(SYNTAX)
+    return p
+  }
+
+  private parseOr(): Pred {
+    let l = this.parseUnary()
+    for (;;) {
+      if (this.is('and') || this.is('&&')) {
+        this.pos++
+        l = and(l, this.parseUnary())
+      } else if (this.is('or') || this.is('||')) {
+        this.pos++
+        l = or(l, this.parseUnary())
+      } else return l
+    }
+  }
+
+  private parseUnary(): Pred {
+    if (this.is('not') || this.is('!')) {
+      this.pos++
+      return not(this.parseUnary())
+    }
+    return this.parsePrimary()
+  }
+
+  private parsePrimary(): Pred {
+    const save = this.pos
+    try {
+      const a = this.parseArith()
+      const op = this.peek().v
+      if (this.peek().t === 'op' && ['=', '==', '!=', '<', '<=', '>', '>='].includes(op)) {
+        this.pos++
+        return relation(a, op, this.parseArith())
+      }
+    } catch (e) {
+      // Not a relation after all: parse a primitive instead. Other errors are the relation's own.
+      if (!(e instanceof FilterError) || e.message !== SYNTAX) throw e
+    }
+    this.pos = save
+    if (this.is('(')) {
+      this.pos++
+      const e = this.parseOr()
+      this.expect(')')
+      return e
+    }
+    return this.parsePrimitive()
+  }
+
+  // ---- arithmetic ----
+
+  private parseArith(): Arith {
+    return this.binary(0)
+  }
+
+  private static readonly LEVELS: readonly (readonly string[])[] = [
+    ['|'],
+    ['^'],
+    ['&'],
+    ['<<', '>>'],
+    ['+', '-'],
+    ['*', '/', '%'],
+  ]
+
+  private binary(level: number): Arith {
+    if (level === Compiler.LEVELS.length) return this.arithUnary()
+    let l = this.binary(level + 1)
+    while (this.peek().t === 'op' && Compiler.LEVELS[level]!.includes(this.peek().v)) {
+      const op = this.take().v
+      l = arith(l, op, this.binary(level + 1))
+    }
+    return l
+  }
+
+  private arithUnary(): Arith {
+    if (this.is('-')) {
+      this.pos++
+      const a = this.arithUnary()
+      return (b, o, n) => {
+        const x = a(b, o, n)
+        return x < 0 ? -1 : (0 - x) >>> 0
+      }
+    }
+    if (this.is('(')) {
+      this.pos++
+      const a = this.parseArith()
+      this.expect(')')
+      return a
+    }
+    const t = this.take()
+    if (t.t !== 'w') throw new FilterError(SYNTAX)
+    const num = parseNumber(t.v)
+    if (num !== null) {
+      if (num > 0xffffffff) throw new FilterError(`number ${t.v} is too large`)
+      return () => num
+    }
+    if (t.v === 'len') return (_b, _o, n) => n
+    const c = CONSTS[t.v]
+    if (c !== undefined) return () => c
+    if (PROTO_WORDS.has(t.v) && this.is('[')) return this.load(t.v)
+    throw new FilterError(SYNTAX)
+  }
+
+  /** proto[expr] or proto[expr : size]: a load relative to that protocol's header. */
+  private load(proto: string): Arith {
+    this.expect('[')
+    const idx = this.parseArith()
+    let size = 1
+    if (this.is(':')) {
+      this.pos++
+      const s = this.take()
+      size = parseNumber(s.v) ?? 0
+      if (size !== 1 && size !== 2 && size !== 4) throw new FilterError('data size must be 1, 2, or 4')
+    }
+    this.expect(']')
+    const rd = size === 1 ? u8 : size === 2 ? u16 : u32
+    if (proto === 'ether' || proto === 'link') {
+      if (proto === 'ether') this.needEther('ether')
+      return (b, o, n) => {
+        const k = idx(b, o, n)
+        return k < 0 ? -1 : rd(b, o, n, k)
+      }
+    }
+    const nl = this.nl
+    const guard =
+      proto === 'ip' ? this.isIp : proto === 'arp' ? this.isArp : proto === 'ip6' ? this.isIp6 : null
+    if (guard !== null)
+      return (b, o, n) => {
+        if (guard(b, o, n) !== 1) return -1
+        const k = idx(b, o, n)
+        return k < 0 ? -1 : rd(b, o, n, nl + k)
+      }
+    // tcp, udp, icmp: after the IP header, in the first fragment of that protocol.
+    const want = IP_PROTOS[proto]!
+    const isIp = this.isIp
+    return (b, o, n) => {
+      if (isIp(b, o, n) !== 1 || u8(b, o, n, nl + 9) !== want) return -1
+      const fo = u16(b, o, n, nl + 6)
+      if (fo < 0 || (fo & 0x1fff) !== 0) return -1
+      const k = idx(b, o, n)
+      return k < 0 ? -1 : rd(b, o, n, nl + (b[o + nl]! & 15) * 4 + k)
+    }
+  }
+
+  // ---- primitives ----
+
+  private needEther(what: string): void {
+    if (!this.ether) throw new FilterError(`'${what}' is not supported on link-layer type NULL`)
+  }
+
+  private parsePrimitive(): Pred {
+    const t = this.peek()
+    if (t.t !== 'w') throw new FilterError(SYNTAX)
+    const w = t.v
+    if (w === 'vlan' || w === 'mpls') throw new FilterError(`'${w}' filtering is not supported`)
+    if (w === 'gateway') throw new FilterError("'gateway' requires name resolution, which is not supported")
+    if (w === 'less' || w === 'greater') {
+      this.pos++
+      const v = this.number()
+      return w === 'less' ? (_b, _o, n) => (n <= v ? 1 : 0) : (_b, _o, n) => (n >= v ? 1 : 0)
+    }
+    if (w === 'broadcast' || w === 'multicast') {
+      this.pos++
+      return this.linkCast(w)
+    }
+    if (w === 'proto') {
+      this.pos++
+      return this.protoNumber('ip')
+    }
+    const q: Qual = { proto: null, dir: null, type: null }
+    if (PROTO_WORDS.has(w)) {
+      this.pos++
+      q.proto = w
+      if (this.is('proto')) {
+        this.pos++
+        return this.protoNumber(w)
+      }
+      if (this.is('broadcast') || this.is('multicast')) {
+        if (w !== 'ether') throw new FilterError(`'${w} ${this.peek().v}' is not supported`)
+        return this.linkCast(this.take().v)
+      }
+      const nx = this.peek()
+      const continues = nx.t === 'w' && (TYPE_WORDS.has(nx.v) || nx.v === 'src' || nx.v === 'dst')
+      if (!continues) return this.protoPrimitive(w)
+    }
+    if (this.is('src') || this.is('dst')) {
+      const d = this.take().v as 'src' | 'dst'
+      q.dir = d
+      // `src or dst host X` / `src and dst host X`: a two-sided direction, not a boolean operator.
+      const other = d === 'src' ? 'dst' : 'src'
+      if ((this.is('or') || this.is('and')) && this.is(other, 1)) {
+        q.dir = this.take().v as 'or' | 'and'
+        this.pos++
+      }
+    }
+    if (this.peek().t === 'w' && TYPE_WORDS.has(this.peek().v)) q.type = this.take().v as Qual['type']
+    if (q.proto === null && q.dir === null && q.type === null) {
+      // A bare identifier: the last qualifiers apply (`port 80 or 443`), else it names a host.
+      if (KEYWORDS.has(w)) throw new FilterError(SYNTAX)
+      Object.assign(q, this.last)
+    }
+    this.last = { ...q }
+    const id = this.take()
+    if (id.t !== 'w' || KEYWORDS.has(id.v)) throw new FilterError(SYNTAX)
+    return this.qualified(q, id.v)
+  }
+
+  private number(): number {
+    const t = this.take()
+    const v = t.t === 'w' ? parseNumber(t.v) : null
+    if (v === null) throw new FilterError(SYNTAX)
+    return v
+  }
+
+  private linkCast(w: string): Pred {
+    this.needEther(w)
+    if (w === 'broadcast')
+      return (b, o, n) => (n < 6 ? 2 : u16(b, o, n, 0) === 0xffff && u32(b, o, n, 2) === 0xffffffff ? 1 : 0)
+    return (b, o, n) => (n < 1 ? 2 : b[o]! & 1)
+  }
+
+  /** `ip proto N`, `ether proto N`, `proto N` (N a number or a name like \tcp). */
+  private protoNumber(level: string): Pred {
+    const t = this.take()
+    if (t.t !== 'w') throw new FilterError(SYNTAX)
+    const nl = this.nl
+    if (level === 'ether') {
+      this.needEther('ether proto')
+      const v = parseNumber(t.v) ?? ETHER_PROTOS[t.v]
+      if (v === undefined) throw new FilterError(`unknown ether proto '${t.v}'`)
+      if (v > 0xffff) throw new FilterError(`ether proto ${v} > 65535`)
+      return (b, o, n) => {
+        const x = u16(b, o, n, 12)
+        return x < 0 ? 2 : x === v ? 1 : 0
+      }
+    }
+    if (level !== 'ip') throw new FilterError(`'${level} proto' is not supported`)
+    const v = parseNumber(t.v) ?? IP_PROTOS[t.v]
+    if (v === undefined) throw new FilterError(`unknown ip proto '${t.v}'`)
+    if (v > 255) throw new FilterError(`ip proto ${v} > 255`)
+    const isIp = this.isIp
+    return (b, o, n) => {
+      const r = isIp(b, o, n)
+      if (r !== 1) return r
+      const p = u8(b, o, n, nl + 9)
+      return p < 0 ? 2 : p === v ? 1 : 0
+    }
+  }
+
+  private protoPrimitive(w: string): Pred {
+    switch (w) {
+      case 'ip':
+        return this.isIp
+      case 'arp':
+        return this.isArp
+      case 'rarp':
+        return this.isRarp
+      case 'ip6':
+        return this.isIp6
+      case 'tcp':
+      case 'udp':
+      case 'icmp': {
+        const v = IP_PROTOS[w]!
+        const isIp = this.isIp
+        const nl = this.nl
+        return (b, o, n) => {
+          const r = isIp(b, o, n)
+          if (r !== 1) return r
+          const p = u8(b, o, n, nl + 9)
+          return p < 0 ? 2 : p === v ? 1 : 0
+        }
+      }
+      default:
+        throw new FilterError(SYNTAX)
+    }
+  }
+
+  private qualified(q: Qual, id: string): Pred {
+    const type = q.type ?? 'host'
+    const dir = q.dir ?? 'or'
+    if (q.proto === 'ether' || q.proto === 'link') {
+      if (type !== 'host') throw new FilterError(`'${q.proto}' modifier applied to ${type}`)
+      this.needEther('ether host')
+      const mac = parseMac(id)
+      if (mac === null) throw new FilterError(`unknown ether host '${id}'`)
+      const hi = Math.floor(mac / 0x100000000)
+      const lo = mac % 0x100000000
+      const at =
+        (k: number): Pred =>
+        (b, o, n) => {
+          const h = u16(b, o, n, k)
+          const l = u32(b, o, n, k + 2)
+          return h < 0 || l < 0 ? 2 : h === hi && l === lo ? 1 : 0
+        }
+      return this.sides(dir, at(6), at(0))
+    }
+    if (type === 'port' || type === 'portrange') return this.port(q, type, dir, id)
+    // host or net: IPv4 addresses in IP, ARP and RARP headers.
+    let addr: number
+    let mask: number
+    if (type === 'host') {
+      const a = parseIpv4(id)
+      if (a === null) throw new FilterError(`unknown host '${id}'`)
+      addr = a
+      mask = 0xffffffff
+      if (this.is('/') || this.is('mask')) throw new FilterError(SYNTAX)
+    } else [addr, mask] = this.netOf(id)
+    if (q.proto !== null && !['ip', 'arp', 'rarp'].includes(q.proto))
+      throw new FilterError(`'${q.proto}' modifier applied to ${type}`)
+    const nl = this.nl
+    const field =
+      (guard: Pred, k: number): Pred =>
+      (b, o, n) => {
+        const r = guard(b, o, n)
+        if (r !== 1) return r
+        const v = u32(b, o, n, nl + k)
+        return v < 0 ? 2 : (v & mask) >>> 0 === addr ? 1 : 0
+      }
+    const ip = this.sides(dir, field(this.isIp, 12), field(this.isIp, 16))
+    const arp = this.sides(dir, field(this.isArp, 14), field(this.isArp, 24))
+    const rarp = this.sides(dir, field(this.isRarp, 14), field(this.isRarp, 24))
+    if (q.proto === 'ip') return ip
+    if (q.proto === 'arp') return arp
+    if (q.proto === 'rarp') return rarp
+    return or(or(ip, arp), rarp)
+  }
+
+  /** `net N`, `net N/len`, `net N mask M`. */
+  private netOf(id: string): [number, number] {
+    const parts = id.split('.')
+    const full = `${id}${'.0'.repeat(Math.max(0, 4 - parts.length))}`
+    const a = parts.length <= 4 && parts.every((p) => /^\d+$/.test(p)) ? parseIpv4(full) : null
+    if (a === null) throw new FilterError(`unknown network '${id}'`)
+    let mask = parts.length >= 4 ? 0xffffffff : (0xffffffff << (32 - 8 * parts.length)) >>> 0
+    let shown = id
+    if (this.is('/')) {
+      this.pos++
+      const len = this.number()
+      if (len > 32) throw new FilterError(`mask length must be <= 32`)
+      mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0
+      shown = `${id}/${len}`
+      if (parts.length < 4 && len > 0) mask = (0xffffffff << (32 - len)) >>> 0
+    } else if (this.is('mask')) {
+      this.pos++
+      const m = parseIpv4(this.take().v)
+      if (m === null) throw new FilterError(SYNTAX)
+      mask = m
+      shown = `${id} mask ${formatDotted(m)}`
+    }
+    if ((a & ~mask) >>> 0 !== 0) throw new FilterError(`non-network bits set in "${shown}"`)
+    return [a, mask]
+  }
+
+  private port(q: Qual, type: 'port' | 'portrange', dir: string, id: string): Pred {
+    const one = (s: string): number => {
+      const v = parseNumber(s) ?? PORTS[s]
+      if (v === undefined) throw new FilterError(`unknown port '${s}'`)
+      if (v > 65535) throw new FilterError(`illegal port number ${v} > 65535`)
+      return v
+    }
+    let lo: number
+    let hi: number
+    if (type === 'portrange') {
+      const m = /^([^-]+)-([^-]+)$/.exec(id)
+      if (m === null) throw new FilterError(`illegal port range '${id}'`)
+      lo = one(m[1]!)
+      hi = one(m[2]!)
+      if (lo > hi) [lo, hi] = [hi, lo]
+    } else {
+      lo = one(id)
+      hi = lo
+    }
+    let protos: number[]
+    if (q.proto === null) protos = [6, 17, 132]
+    else if (q.proto === 'tcp' || q.proto === 'udp') protos = [IP_PROTOS[q.proto]!]
+    else if (q.proto === 'ip') protos = [6, 17, 132]
+    else throw new FilterError(`'${q.proto}' modifier applied to ${type}`)
+    const isIp = this.isIp
+    const nl = this.nl
+    const p0 = protos[0]!
+    const p1 = protos[1] ?? -1
+    const p2 = protos[2] ?? -1
+    const field =
+      (k: number): Pred =>
+      (b, o, n) => {
+        const r = isIp(b, o, n)
+        if (r !== 1) return r
+        const p = u8(b, o, n, nl + 9)
+        if (p < 0) return 2
+        if (p !== p0 && p !== p1 && p !== p2) return 0
+        const fo = u16(b, o, n, nl + 6)
+        if (fo < 0) return 2
+        if ((fo & 0x1fff) !== 0) return 0
+        const v = u16(b, o, n, nl + (b[o + nl]! & 15) * 4 + k)
+        return v < 0 ? 2 : v >= lo && v <= hi ? 1 : 0
+      }
+    return this.sides(dir, field(0), field(2))
+  }
+
+  private sides(dir: string, src: Pred, dst: Pred): Pred {
+    if (dir === 'src') return src
+    if (dir === 'dst') return dst
+    return dir === 'and' ? and(src, dst) : or(src, dst)
+  }
+}
+
+function formatDotted(a: number): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`
+}
+
+function relation(a: Arith, op: string, c: Arith): Pred {
+  const cmp =
+    op === '=' || op === '=='
+      ? (x: number, y: number) => x === y
+      : op === '!='
+        ? (x: number, y: number) => x !== y
+        : op === '<'
+          ? (x: number, y: number) => x < y
+          : op === '<='
+            ? (x: number, y: number) => x <= y
+            : op === '>'
+              ? (x: number, y: number) => x > y
+              : (x: number, y: number) => x >= y
+  return (b, o, n) => {
+    const x = a(b, o, n)
+    if (x < 0) return 2
+    const y = c(b, o, n)
+    if (y < 0) return 2
+    return cmp(x, y) ? 1 : 0
+  }
+}
+
+function arith(a: Arith, op: string, c: Arith): Arith {
+  const f =
+    op === '+'
+      ? (x: number, y: number) => (x + y) >>> 0
+      : op === '-'
+        ? (x: number, y: number) => (x - y) >>> 0
+        : op === '*'
+          ? (x: number, y: number) => Math.imul(x, y) >>> 0
+          : op === '/'
+            ? (x: number, y: number) => (y === 0 ? -1 : Math.floor(x / y))
+            : op === '%'
+              ? (x: number, y: number) => (y === 0 ? -1 : x % y)
+              : op === '&'
+                ? (x: number, y: number) => (x & y) >>> 0
+                : op === '|'
+                  ? (x: number, y: number) => (x | y) >>> 0
+                  : op === '^'
+                    ? (x: number, y: number) => (x ^ y) >>> 0
+                    : op === '<<'
+                      ? (x: number, y: number) => (y >= 32 ? 0 : (x << y) >>> 0)
+                      : (x: number, y: number) => (y >= 32 ? 0 : x >>> y)
+  return (b, o, n) => {
+    const x = a(b, o, n)
+    if (x < 0) return -1
+    const y = c(b, o, n)
+    return y < 0 ? -1 : f(x, y)
+  }
+}
+
+/**
+ * pcap_compile: the expression for a capture of this link type (LinkType.EN10MB or NULL), or
+ * FilterError with libpcap's message. An empty expression accepts everything.
+ */
+export function compileFilter(expr: string, linktype: number): Filter {
+  const p = new Compiler(expr, linktype).compile()
+  return (b, o, n) => p(b, o, n) === 1
+}
