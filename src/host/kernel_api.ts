@@ -34,6 +34,7 @@ import {
   ifSetUp,
   tunOpen,
 } from './if_api.js'
+import { inet6Api } from './inet6_api.js'
 import { ipfwCtl } from './ipfw_api.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
 import { getrandom, kill, nanosleep, now, preempt, procExit, procStart } from './proc_api.js'
@@ -57,6 +58,7 @@ import { socketList, socketOpen, tcpDropConn } from './sockets.js'
 import {
   type ArpInfo,
   type IfInfo,
+  type Inet6Syscalls,
   type IpfwReply,
   type IpfwRequest,
   type JailInfo,
@@ -420,5 +422,9 @@ export class KernelApi implements Syscalls {
 
   ipfwCtl(req: IpfwRequest): IpfwReply {
     return ipfwCtl(this.caller.host, this.caller.cred, req)
+  }
+
+  get inet6(): Inet6Syscalls {
+    return inet6Api(this.caller)
   }
 }

@@ -51,8 +51,13 @@ export const Slot = {
   TCP: 7,
   IPFW: 8,
   DUMMYNET: 9,
+  IP6: 10,
+  ND6: 11,
+  ICMP6: 12,
+  FRAG6: 13,
+  RAW6: 14,
 } as const
-const SLOTS = 10
+const SLOTS = 15
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /
