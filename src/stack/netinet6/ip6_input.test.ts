@@ -208,7 +208,6 @@ test('fuzz: 20000 mutated IPv6 frames into a host and its loopback never throw, 
       255,
     ),
   ]
-  const bIf = n.ifp('b', 'epair0b')
   const lo = n.ifp('b', 'lo0')
   const before = st(n, 'b').ip6s_total
   for (let i = 0; i < 20000; i++) {
