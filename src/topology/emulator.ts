@@ -259,6 +259,15 @@ export class Lab {
         const [dst, len] = parseCidr(r.to)
         sys.routeAdd({ dst, prefixLen: len, gateway: parseIpv4(r.via)! })
       })
+    for (const r of n.routes6 ?? [])
+      this.step(`${name}: route -6 ${r.to} ${r.via}`, () => {
+        const slash = r.to.lastIndexOf('/')
+        sys.inet6.routeAdd({
+          dst: parseIpv6(r.to.slice(0, slash))!,
+          prefixLen: Number(r.to.slice(slash + 1)),
+          gateway: parseIpv6(r.via)!,
+        })
+      })
     if (n.forwarding) this.step(name, () => sys.sysctlSet('net.inet.ip.forwarding', '1'))
     // A router forwards IPv6 too (IMUNES sets both); its addresses are configured above.
     if (n.forwarding) this.step(name, () => sys.sysctlSet('net.inet6.ip6.forwarding', '1'))

@@ -39,8 +39,9 @@ export async function pingAll6(lab: Lab, opts: PingAllOptions = {}): Promise<Pin
   const out = opts.out
   const result: PingAllResult = { sent: 0, received: 0, rows: [] }
   // DAD: a link-local address may wait up to 1 s before its probe, then 1 s for an answer.
-  for (let waited = 0; waited < 4e9 && lab.nodes().some((n) => tentative(lab.sys(n.name))); waited += 1e8)
-    await lab.sys(hosts[0]?.name ?? lab.nodes()[0]!.name).nanosleep(1e8)
+  const l3 = lab.nodes().filter((n) => n.kind === 'pc' || n.kind === 'host' || n.kind === 'router')
+  for (let waited = 0; waited < 4e9 && l3.some((n) => tentative(lab.sys(n.name))); waited += 1e8)
+    await lab.sys(l3[0]!.name).nanosleep(1e8)
   const addrs = hosts.map((h) => firstAddress6(lab.sys(h.name)))
   const msg = new Uint8Array(8 + 56)
   for (let i = 0; i < 56; i++) msg[8 + i] = i
