@@ -23,6 +23,7 @@ import { Scratch } from '../stack/net/scratch.js'
 import type { SysctlDecl } from '../stack/net/sysctl.js'
 import type { StackEnv, Vnet, VnetModule } from '../stack/net/vnet.js'
 import { INET_MODULES, inetAttach } from '../stack/netinet/in_proto.js'
+import { INET6_MODULES, inet6Attach } from '../stack/netinet6/in6_proto.js'
 import { Clock, type ClockDriver, type ClockMode } from '../util/clock.js'
 import { Rng } from '../util/rng.js'
 import { hostSysctls } from './host_sysctls.js'
@@ -31,7 +32,11 @@ import { Kld } from './kld.js'
 import type { Syscalls } from './syscalls.js'
 
 /** Every per-vnet module, in initialisation order (destroyed in reverse). */
-const VNET_MODULES: readonly VnetModule<unknown>[] = [...INET_MODULES, netgraphModule as VnetModule<unknown>]
+const VNET_MODULES: readonly VnetModule<unknown>[] = [
+  ...INET_MODULES,
+  ...INET6_MODULES,
+  netgraphModule as VnetModule<unknown>,
+]
 
 export interface HostOptions {
   clock?: ClockMode
@@ -70,7 +75,7 @@ export class Host {
   /** Loaded kernel modules and the kernel environment (kldload, kenv). */
   readonly kld: Kld = new Kld(this)
   /** Programs installed set-user-ID root (FreeBSD's /sbin/ping and /usr/sbin/traceroute). */
-  readonly setuidPrograms: ReadonlySet<string> = new Set(['ping', 'traceroute'])
+  readonly setuidPrograms: ReadonlySet<string> = new Set(['ping', 'ping6', 'traceroute'])
   /** Resource accounting and limits (racct/rctl) for every jail. */
   readonly racct: Racct
   private nextVnetId = 0
@@ -91,6 +96,7 @@ export class Host {
     const pool = new MbufPool()
     const domains = new Domains()
     inetAttach(domains)
+    inet6Attach(domains)
     this.env = {
       domains,
       clock: this.clock,

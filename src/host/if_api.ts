@@ -27,6 +27,7 @@ import { ifDestroy as ifCloneDestroy } from '../stack/net/lifecycle.js'
 import { SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
 import type { Caller } from './caller.js'
+import { ifInfo6 } from './inet6_api.js'
 import { lookupJail } from './jails.js'
 import type { IfInfo, TunFd } from './syscalls.js'
 
@@ -56,6 +57,7 @@ function ifInfo(c: Caller, ifp: Ifnet): IfInfo {
     status: ifp.media === '' ? '' : ifp.up ? 'active' : 'no carrier',
     stats: { ...ifp.stats },
     ...bridgeMembers(ifp),
+    ...ifInfo6(c, ifp),
   }
 }
 

@@ -36,6 +36,7 @@ import {
   ifSetUp,
   tunOpen,
 } from './if_api.js'
+import { inet6Api } from './inet6_api.js'
 import { ipfwCtl } from './ipfw_api.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
 import { type KeyRequest, keyCtl } from './key_api.js'
@@ -63,6 +64,7 @@ import {
   type BpfOpenOptions,
   type BpfPoint,
   type IfInfo,
+  type Inet6Syscalls,
   type IpfwReply,
   type IpfwRequest,
   type JailInfo,
@@ -438,5 +440,9 @@ export class KernelApi implements Syscalls {
 
   keyCtl(req: KeyRequest): TcpMd5Sa[] {
     return keyCtl(this.caller.host, this.caller.cred, req)
+  }
+
+  get inet6(): Inet6Syscalls {
+    return inet6Api(this.caller)
   }
 }

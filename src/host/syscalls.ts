@@ -83,6 +83,10 @@ export interface IfInfo {
   stats: IfStats
   /** For an if_bridge: its members, with IFBIF_* flags and port (the member's index). */
   members?: Array<{ name: string; flags: number; port: number }>
+  /** IPv6 addresses (`inet6 ... prefixlen ... scopeid ...` lines). */
+  inet6?: In6AddrInfo[]
+  /** ND6_IFF_* options (`nd6 options=...`). */
+  nd6Flags?: number
 }
 
 export interface RouteInfo {
@@ -189,6 +193,7 @@ import type {
   TableResult,
 } from '../stack/netpfil/ipfw/ip_fw_table.js'
 import type { KeyRequest } from './key_api.js'
+import type { In6AddrInfo, Inet6Syscalls } from './syscalls6.js'
 
 export type { NgHookInfo, NgNodeInfo } from '../netgraph/graph.js'
 export type { SysctlCType } from '../stack/net/sysctl.js'
@@ -229,6 +234,7 @@ export type {
   TableResult,
 } from '../stack/netpfil/ipfw/ip_fw_table.js'
 export type { KeyRequest } from './key_api.js'
+export type * from './syscalls6.js'
 
 /** A loaded kernel file as kldstat(2) describes it. */
 export interface KldInfo {
@@ -675,4 +681,7 @@ export interface Syscalls {
 
   // PF_KEY (key_api.ts): the caller's own vnet's TCP-MD5 associations
   keyCtl(req: KeyRequest): TcpMd5Sa[]
+
+  /** IPv6: addresses, routes, neighbors, raw ICMPv6 sockets (syscalls6.ts). */
+  readonly inet6: Inet6Syscalls
 }

@@ -32,6 +32,7 @@ import { LabCapture, pcapngStream } from './capture.js'
 import type { Lab, LabLink } from './emulator.js'
 import { applyLinkSet, formatImpairment, LINK_SET_KEYS } from './link_cfg.js'
 import { PINGALL_TIMEOUT_NS, pingAll } from './pingall.js'
+import { pingAll6 } from './pingall6.js'
 
 const EX_USAGE = 64
 const SIGINT = 2
@@ -260,16 +261,23 @@ export class LabConsole {
     }
   }
 
-  private async pingall(args: readonly string[]): Promise<number> {
+  private async pingall(argv: readonly string[]): Promise<number> {
     let timeoutNs = PINGALL_TIMEOUT_NS
-    if (args.length > 1) return this.fail('usage: pingall [TIMEOUT]', EX_USAGE)
+    // -4 (the default) or -6: which family's addresses are pinged.
+    const v6 = argv[0] === '-6'
+    const args = argv[0] === '-4' || argv[0] === '-6' ? argv.slice(1) : argv
+    if (args.length > 1) return this.fail('usage: pingall [-4 | -6] [TIMEOUT]', EX_USAGE)
     if (args.length === 1) {
       const s = Number(args[0])
       if (!/^\d+(\.\d+)?$/.test(args[0]!) || !(s > 0) || s > 3600)
         return this.fail(`pingall: ${args[0]}: timeout must be seconds, above 0 and at most 3600`, EX_USAGE)
       timeoutNs = s * 1e9
     }
-    const r = await pingAll(this.lab, { timeoutNs, out: this.io.stdout, aborted: () => this.interrupted })
+    const r = await (v6 ? pingAll6 : pingAll)(this.lab, {
+      timeoutNs,
+      out: this.io.stdout,
+      aborted: () => this.interrupted,
+    })
     return r.received === r.sent && !this.interrupted ? 0 : 1
   }
 

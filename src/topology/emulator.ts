@@ -39,6 +39,7 @@ import { startProcess } from '../userland/process.js'
 import { makePrograms, type Programs } from '../userland/programs.js'
 import type { Io } from '../userland/types.js'
 import { parseIpv4, parseMac } from '../wire/addr.js'
+import { parseIpv6 } from '../wire/in6_addr.js'
 import { type HostChanges, loadModules, runFirewall, unloadModules } from './firewall/lab_firewall.js'
 import { impairs, pipeSetcfg } from './link_cfg.js'
 import { type Endpoint, type Impairment, isL3, type NodeKind, type Topology, type TopoNode } from './model.js'
@@ -248,13 +249,28 @@ export class Lab {
           sys.ifAddAddr(i.name, addr, len, { alias: k > 0 })
         }
         if (i.addresses.length === 0) sys.ifSetUp(i.name, true)
+        for (const a of i.ipv6) {
+          const slash = a.lastIndexOf('/')
+          sys.inet6.addAddr(i.name, parseIpv6(a.slice(0, slash))!, Number(a.slice(slash + 1)))
+        }
       })
     for (const r of n.routes)
       this.step(`${name}: route ${r.to} ${r.via}`, () => {
         const [dst, len] = parseCidr(r.to)
         sys.routeAdd({ dst, prefixLen: len, gateway: parseIpv4(r.via)! })
       })
+    for (const r of n.routes6 ?? [])
+      this.step(`${name}: route -6 ${r.to} ${r.via}`, () => {
+        const slash = r.to.lastIndexOf('/')
+        sys.inet6.routeAdd({
+          dst: parseIpv6(r.to.slice(0, slash))!,
+          prefixLen: Number(r.to.slice(slash + 1)),
+          gateway: parseIpv6(r.via)!,
+        })
+      })
     if (n.forwarding) this.step(name, () => sys.sysctlSet('net.inet.ip.forwarding', '1'))
+    // A router forwards IPv6 too (IMUNES sets both); its addresses are configured above.
+    if (n.forwarding) this.step(name, () => sys.sysctlSet('net.inet6.ip6.forwarding', '1'))
   }
 
   /**

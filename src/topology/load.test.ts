@@ -654,7 +654,6 @@ links:
   - { a: a:eth1, b: b }
 `),
       [
-        'lab.yaml:5: nodes.a.interfaces[0].ipv6: IPv6 is not supported yet: 2 IPv6 addresses are kept but not configured',
         'lab.yaml:6: nodes.a.interfaces[1]: 10.0.0.129/25 on eth1 overlaps 10.0.0.1/24 on eth0',
         'lab.yaml:7: nodes.a.interfaces[2]: spare is not connected by any link',
         "lab.yaml:8: nodes.a.routes[0].to: '10.5.5.5/8' has host bits set; using 10.0.0.0/8",

@@ -61,6 +61,9 @@ export function loadFull(text: string, fileName: string): Loaded {
  * goes the full path, whose messages can name lines.
  */
 function loadFast(text: string, fileName: string, json: boolean): Loaded | null {
+  // js-yaml is more lenient than the `yaml` package with flow collections spread over lines (it
+  // takes badly indented continuations the other refuses): those files go the full path.
+  if (!json && flowSpansLines(text)) return null
   let v: unknown
   try {
     // js-yaml's core schema, as the `yaml` package's default: no timestamps, no YAML 1.1 booleans;
@@ -74,6 +77,27 @@ function loadFast(text: string, fileName: string, json: boolean): Loaded | null 
   if (!checkSchema(TopologySchema, v, diags)) return null
   const topology = normalize(v as TopologyFile, diags, { name: labNameFrom(fileName) })
   return diags.list.length === 0 ? { topology, warnings: [] } : null
+}
+
+/** Whether some `{...}` or `[...]` opens on one line and closes on another (quotes and comments aside). */
+function flowSpansLines(text: string): boolean {
+  let depth = 0
+  let quote = ''
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quote !== '') {
+      if (c === quote) quote = ''
+      else if (c === '\n') return true
+      continue
+    }
+    if (c === '"' || c === "'") quote = c
+    else if (c === '{' || c === '[') depth++
+    else if (c === '}' || c === ']') depth--
+    else if (c === '#' && (i === 0 || text[i - 1] === ' ' || text[i - 1] === '\n'))
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++
+    else if (c === '\n' && depth !== 0) return true
+  }
+  return depth !== 0
 }
 
 /**

@@ -49,6 +49,8 @@ export interface TopoNode {
   interfaces: TopoIface[]
   /** IPv4 static routes, installed after addresses. */
   routes: TopoRoute[]
+  /** IPv6 static routes (`::/0` for default, gateway an IPv6 address), installed after routes. */
+  routes6?: TopoRoute[]
   /** Shell command lines run in order, inside the node's jail, after interfaces and routes are up. */
   startup: string[]
   /**
@@ -70,7 +72,7 @@ export interface TopoIface {
   name: string
   /** IPv4 `a.b.c.d/len`, canonical text; the first is the primary address. */
   addresses: string[]
-  /** IPv6 `addr/len` as written; kept for later, not configured yet. */
+  /** IPv6 `addr/len` as written, configured after the IPv4 addresses. */
   ipv6: string[]
   /** `xx:xx:xx:xx:xx:xx` lower case, or null for a generated one. */
   mac: string | null
@@ -174,6 +176,7 @@ export function cloneTopology(t: Topology): Topology {
       ...n,
       interfaces: n.interfaces.map((i) => ({ ...i, addresses: [...i.addresses], ipv6: [...i.ipv6] })),
       routes: n.routes.map((r) => ({ ...r })),
+      ...(n.routes6 && { routes6: n.routes6.map((r) => ({ ...r })) }),
       startup: [...n.startup],
       ...(n.firewall && { firewall: n.firewall.map((c) => ({ argv: [...c.argv], from: c.from })) }),
     })),

@@ -77,12 +77,6 @@ export function normalize(file: TopologyFile, diags: Diagnostics, opts: Normaliz
   }
   const auto = resolveAuto(file.auto, diags)
   const nodes = Object.keys(file.nodes).map((name) => resolveNode(ctx, name, file.nodes[name]!))
-  const { count, first } = ctx.ipv6
-  if (count > 0 && first)
-    diags.warn(
-      opts.lenient ? [] : first,
-      `IPv6 is not supported yet: ${count} IPv6 address${count === 1 ? ' is' : 'es are'} kept but not configured`,
-    )
 
   const links = resolveLinks(file, new Map(nodes.map((n) => [n.name, n])), ctx.origin, diags)
   let topology: Topology = { name: file.name ?? opts.name, nodes, links, auto }

@@ -67,7 +67,7 @@ const Ipv4Prefix = Type.String({
 const Ipv6Prefix = Type.String({
   pattern: PATTERNS.ipv6Prefix,
   title: 'an IPv6 address/prefix',
-  description: 'e.g. fc00:1::1/64. Accepted and kept, not configured yet.',
+  description: 'e.g. fc00:1::1/64, configured on the interface (IPv6 static routes come later).',
 })
 
 const Mac = Type.String({
@@ -176,7 +176,9 @@ export const IfaceSchema = Type.Object(
     name: IfaceName,
     address: Type.Optional(Ipv4Prefix),
     addresses: Type.Optional(Type.Array(Ipv4Prefix, { description: 'More IPv4 addresses (after address).' })),
-    ipv6: Type.Optional(Type.Array(Ipv6Prefix, { description: 'Accepted and kept; not configured yet.' })),
+    ipv6: Type.Optional(
+      Type.Array(Ipv6Prefix, { description: 'IPv6 addresses of the interface, configured at startup.' }),
+    ),
     mac: Type.Optional(Mac),
     mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 9000, description: 'Default 1500.' })),
   },

@@ -14,6 +14,7 @@ import { ifconfig } from './sbin/ifconfig.js'
 import { ipfw } from './sbin/ipfw/ipfw.js'
 import { kldload, kldstat, kldunload } from './sbin/kld.js'
 import { ping } from './sbin/ping.js'
+import { ping6 } from './sbin/ping6.js'
 import { route } from './sbin/route.js'
 import { setkey } from './sbin/setkey.js'
 import { sysctl } from './sbin/sysctl.js'
@@ -28,6 +29,7 @@ import { arp } from './usr.sbin/arp.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
 import { jls } from './usr.sbin/jls.js'
+import { ndp } from './usr.sbin/ndp.js'
 import { ngctl } from './usr.sbin/ngctl.js'
 import { rctl } from './usr.sbin/rctl.js'
 import { tcpdrop } from './usr.sbin/tcpdrop.js'
@@ -57,10 +59,12 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['kldstat', { run: kldstat }],
   ['kldunload', { run: kldunload }],
   ['nc', { run: nc }],
+  ['ndp', { run: ndp }],
   ['netstat', { run: netstat }],
   ['ngctl', { run: ngctl }],
   ['packetdrill', { run: packetdrill }],
   ['ping', { run: ping }],
+  ['ping6', { run: ping6 }],
   ['rctl', { run: rctl }],
   ['route', { run: route }],
   ['setkey', { run: setkey }],

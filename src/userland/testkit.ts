@@ -7,6 +7,7 @@
 import type { IfInfo, JailInfo, RouteInfo, Syscalls } from '../host/syscalls.js'
 import { SysError } from '../util/errno.js'
 import { parseIpv4 } from '../wire/addr.js'
+import { in6LinkLocalFromMac, in6Loopback, parseIpv6 } from '../wire/in6_addr.js'
 import { MemFs } from './bin/sh/streams.js'
 import type { Command, Io, Job, Proc } from './types.js'
 
@@ -172,6 +173,9 @@ export function epairIf(
     media: 'Ethernet 10Gbase-T (10Gbase-T <full-duplex>)',
     status: 'active',
     stats: { ...ZERO_STATS },
+    // The link-local address the kernel derives from the MAC (fe80::ff:fe00:N), and nd6's defaults.
+    inet6: [{ addr: in6LinkLocalFromMac(0x02000000000a + index), prefixLen: 64, flags: 0, scopeId: index }],
+    nd6Flags: 0x21,
     ...over,
   }
 }
@@ -191,6 +195,11 @@ export function loIf(index = 1): IfInfo {
     media: '',
     status: '',
     stats: { ...ZERO_STATS },
+    inet6: [
+      { addr: in6Loopback(), prefixLen: 128, flags: 0, scopeId: 0 },
+      { addr: parseIpv6('fe80::1')!, prefixLen: 64, flags: 0, scopeId: index },
+    ],
+    nd6Flags: 0x21,
   }
 }
 

@@ -54,8 +54,10 @@ describe('tun(4) interface', () => {
         'tun0: flags=8051<UP,POINTOPOINT,RUNNING,MULTICAST> metric 0 mtu 1500',
         '\toptions=80000<LINKSTATE>',
         '\tinet 192.168.0.1 --> 192.0.2.1 netmask 0xffffff00',
+        // No Ethernet interface to borrow an identifier from: a random one, drawn from the seed.
+        '\tinet6 fe80::7fff:fe7d:f500%tun0 prefixlen 64 scopeid 0x2',
         '\tgroups: tun',
-        '\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>',
+        '\tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>',
         '',
       ].join('\n'),
     )

@@ -147,6 +147,8 @@ export class Ifnet implements NetisrTarget {
   media = ''
   /** Per-interface ARP table, created on first use (see arp.ts). */
   arp: unknown = null
+  /** IPv6 state of the interface (netinet6's in6_ifextra), created on first use. */
+  inet6: unknown = null
   /** At most one tap (a bridge or an ng_ether node) splices into the frame path. */
   tap: IfTap | null = null
   /** The other half of a pair interface (epair), destroyed together with this one. */

@@ -56,9 +56,14 @@ export const Slot = {
   TCP: 7,
   IPFW: 8,
   DUMMYNET: 9,
-  KEY: 10,
+  IP6: 10,
+  ND6: 11,
+  ICMP6: 12,
+  FRAG6: 13,
+  RAW6: 14,
+  KEY: 15,
 } as const
-const SLOTS = 11
+const SLOTS = 16
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

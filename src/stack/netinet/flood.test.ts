@@ -24,6 +24,9 @@ afterEach(() => guard.check())
 
 const pair = (): Net => guard.track(pairNet(31, 16))
 
+/** Let IPv6 duplicate address detection on the new links finish before a timer baseline is taken. */
+const settle = (net: Net): Promise<void> => net.sleep(3 * SEC)
+
 const A = ip('10.0.0.1')
 const B = ip('10.0.0.2')
 
@@ -32,6 +35,7 @@ describe('ARP hold queue floods', () => {
     const net = pair()
     const a = net.sys('a')
     const pool = net.host.env.pool
+    await settle(net)
     const timers0 = net.host.clock.pending
     const maxhold = a.sysctlGet('net.link.ether.inet.maxhold').value as number
     const s = a.rawSocket(1)
@@ -58,6 +62,7 @@ describe('ARP hold queue floods', () => {
     st.maxEntries = 256
     a.sysctlSet('net.link.ether.inet.maxhold', '2')
     const pool = net.host.env.pool
+    await settle(net)
     const timers0 = net.host.clock.pending
     const s = a.rawSocket(1)
     for (let i = 0; i < 3000; i++)
@@ -122,6 +127,7 @@ describe('fragment floods', () => {
     const a = net.sys('a')
     a.sysctlSet('net.inet.ip.maxfragpackets', '100')
     const pool = net.host.env.pool
+    await settle(net)
     const timers0 = net.host.clock.pending
     const ifp = net.ifp('a', 'epair0a')
     for (let id = 0; id < 5000; id++) {
@@ -205,6 +211,7 @@ describe('teardown under flood', () => {
     const a = net.sys('a')
     a.ifAddAddr('epair0a', A, 16)
     net.sys('b').ifAddAddr('epair0b', B, 16)
+    await settle(net)
     const s = a.rawSocket(1)
     for (let i = 0; i < 500; i++) s.send((ip('10.0.16.0') + i) >>> 0, icmpEcho(1, 1))
     const ifp = net.ifp('a', 'epair0a')

@@ -19,7 +19,9 @@
  */
 
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
+import { parseIpv6 } from '../../wire/in6_addr.js'
 import { addDefaultRoutes, segments } from '../auto.js'
+import { addDefaultRoutes6 } from '../auto6.js'
 import { isIpv6Prefix, normalizeMac, parseDestination, parsePrefix } from '../cidr.js'
 import { Diagnostics, guard, type Path, render, TopologyError } from '../diagnostics.js'
 import type { NodeKind, Topology } from '../model.js'
@@ -136,6 +138,12 @@ export function loadImn(text: string, fileName: string): { topology: Topology; w
       topology = normalize(file, modelDiags, { name: labNameFrom(fileName), lenient: true })
       if (modelDiags.errorCount === 0 && imp.autoDefault.size > 0)
         addDefaultRoutes(topology, segments(topology), (n) => imp.autoDefault.has(n.name))
+      for (const n of topology.nodes) {
+        const r6 = imp.routes6.get(n.name)
+        if (r6 !== undefined) n.routes6 = r6
+      }
+      if (modelDiags.errorCount === 0 && imp.autoDefault.size > 0)
+        addDefaultRoutes6(topology, segments(topology), (n) => imp.autoDefault.has(n.name))
       // Scripts that use ipfw find it loaded, as on the FreeBSD host IMUNES runs on.
       const modules = scriptModules(topology.nodes.flatMap((n) => n.startup))
       if (modules.length > 0) topology.modules = modules
@@ -168,6 +176,8 @@ class Importer {
   /** Nodes whose default route IMUNES computes (auto_default_routes enabled). */
   readonly autoDefault = new Set<string>()
   private ipv6Routes = 0
+  /** Valid croutes6 per node name, installed as the node's routes6. */
+  readonly routes6 = new Map<string, Array<{ to: string; via: string }>>()
 
   constructor(
     private readonly root: Obj,
@@ -191,7 +201,7 @@ class Importer {
       if (!['nodes', 'links', 'options', 'gui', 'canvases', 'annotations', 'images'].includes(k))
         this.warn('', [k], `unknown top-level member '${k}' ignored`)
     if (this.ipv6Routes > 0)
-      this.warn('', [], `IPv6 is not supported yet: ${this.ipv6Routes} IPv6 static route(s) ignored`)
+      this.warn('', [], `${this.ipv6Routes} IPv6 static route(s) not "DEST/LEN GATEWAY"; ignored`)
     return { name, nodes, links }
   }
 
@@ -247,7 +257,26 @@ class Importer {
       }
       routes.push({ to: dest === 'default' ? 'default' : `${formatIpv4(to.addr)}/${to.len}`, via: gw })
     }
-    this.ipv6Routes += list(raw.croutes6).length
+    // croutes6: "DEST/LEN GW" IPv6 static routes, set on the node once the lab is normalized.
+    const routes6: Array<{ to: string; via: string }> = []
+    for (const r of list(raw.croutes6)) {
+      const [dest, gw, extra] = typeof r === 'string' ? r.trim().split(/\s+/) : []
+      const slash = dest?.lastIndexOf('/') ?? -1
+      const len = dest === undefined || slash < 0 ? Number.NaN : Number(dest.slice(slash + 1))
+      if (
+        dest === undefined ||
+        gw === undefined ||
+        extra !== undefined ||
+        parseIpv6(dest.slice(0, slash)) === null ||
+        !(Number.isInteger(len) && len >= 0 && len <= 128) ||
+        parseIpv6(gw) === null
+      ) {
+        this.ipv6Routes++
+        continue
+      }
+      routes6.push({ to: `${dest.slice(0, slash)}/${len}`, via: gw })
+    }
+    if (routes6.length > 0 && kind !== 'switch' && kind !== 'hub') this.routes6.set(name, routes6)
     if (kind !== 'switch' && kind !== 'hub') {
       if (routes.length > 0) node.routes = routes
       const auto = raw.auto_default_routes
@@ -262,6 +291,7 @@ class Importer {
         delete i.addresses
       }
       delete node.routes
+      this.routes6.delete(name)
       this.autoDefault.delete(name)
       this.warn(
         label,

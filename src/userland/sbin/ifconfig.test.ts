@@ -14,10 +14,11 @@ const EPAIR = [
   '\toptions=8<VLAN_MTU>',
   '\tether 02:00:00:00:00:0c',
   '\tinet 192.0.2.1 netmask 0xffffff00 broadcast 192.0.2.255',
+  '\tinet6 fe80::ff:fe00:c%epair0a prefixlen 64 scopeid 0x2',
   '\tgroups: epair',
   '\tmedia: Ethernet 10Gbase-T (10Gbase-T <full-duplex>)',
   '\tstatus: active',
-  '\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>',
+  '\tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>',
   '',
 ].join('\n')
 
@@ -25,6 +26,8 @@ const LO0 = [
   'lo0: flags=8049<UP,LOOPBACK,RUNNING,MULTICAST> metric 0 mtu 16384',
   '\toptions=680003<RXCSUM,TXCSUM,LINKSTATE,RXCSUM_IPV6,TXCSUM_IPV6>',
   '\tinet 127.0.0.1 netmask 0xff000000',
+  '\tinet6 ::1 prefixlen 128',
+  '\tinet6 fe80::1%lo0 prefixlen 64 scopeid 0x1',
   '\tgroups: lo',
   '\tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>',
   '',

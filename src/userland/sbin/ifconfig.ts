@@ -14,6 +14,7 @@ import { formatMac, maskToPrefix, parseIpv4, parseMac, prefixToMask } from '../.
 import { asSysError, CmdError, hex, ip, optsOrUsage, printb, runTool, sysMessage, usage } from '../common.js'
 import { getopt, strtol, strtonum } from '../getopt.js'
 import type { Command } from '../types.js'
+import { formatInet6Line, ifconfigInet6, nd6OptionsLine } from './ifconfig_inet6.js'
 
 /** IFF_LOWER_UP (FreeBSD 14): the link is up; ifconfig shows it for running interfaces with carrier. */
 export const IFF_LOWER_UP = 0x1000000
@@ -79,7 +80,7 @@ export function formatInetLine(ifi: IfInfo, a: IfInfo['addrs'][number]): string 
   return s
 }
 
-export type AfFilter = 'inet' | 'link' | null
+export type AfFilter = 'inet' | 'inet6' | 'link' | null
 
 /** IFBIFBITS from sbin/ifconfig/ifbridge.c, in its order. */
 const IFBIF_BITS: ReadonlyArray<readonly [number, string]> = [
@@ -127,19 +128,15 @@ export function formatInterface(ifi: IfInfo, af: AfFilter = null): string {
       lines.push(`\thwaddr ${formatMac(ifi.hwaddr)}`)
   }
   if (af === null || af === 'inet') for (const a of ifi.addrs) lines.push(formatInetLine(ifi, a))
+  if (af === null || af === 'inet6') for (const a of ifi.inet6 ?? []) lines.push(formatInet6Line(ifi, a))
   if (af === null) {
     if (ifi.members !== undefined) lines.push(...bridgeLines(ifi.members))
     if (ifi.groups.length > 0) lines.push(`\tgroups: ${ifi.groups.join(' ')}`)
     if (ifi.media !== '') lines.push(`\tmedia: ${ifi.media}`)
     if (ifi.status !== '') lines.push(`\tstatus: ${ifi.status}`)
-    lines.push(
-      (ifi.flags & IfFlag.LOOPBACK) !== 0
-        ? '\tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>'
-        : ifi.members !== undefined
-          ? '\tnd6 options=9<PERFORMNUD,IFDISABLED>'
-          : '\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>',
-    )
   }
+  // af_inet6's other status: the ND options come with the inet6 addresses.
+  if ((af === null || af === 'inet6') && ifi.nd6Flags !== undefined) lines.push(nd6OptionsLine(ifi.nd6Flags))
   return `${lines.join('\n')}\n`
 }
 
@@ -156,6 +153,7 @@ const USAGE = [
 
 function parseAf(word: string | undefined): AfFilter | undefined {
   if (word === 'inet') return 'inet'
+  if (word === 'inet6') return 'inet6'
   if (word === 'link' || word === 'ether' || word === 'lladdr') return 'link'
   return undefined
 }
@@ -494,6 +492,7 @@ export const ifconfig: Command = (argv, io, proc) =>
       if (flag('u')) list = list.filter((i) => (i.flags & IfFlag.UP) !== 0)
       if (flag('d')) list = list.filter((i) => (i.flags & IfFlag.UP) === 0)
       if (af === 'inet') list = list.filter((i) => i.addrs.length > 0)
+      if (af === 'inet6') list = list.filter((i) => (i.inet6 ?? []).length > 0)
       if (af === 'link') list = list.filter((i) => i.mac !== null)
       if (flag('l')) io.stdout.write(`${list.map((i) => i.name).join(' ')}\n`)
       else io.stdout.write(list.map((i) => formatInterface(i, af)).join(''))
@@ -516,6 +515,10 @@ export const ifconfig: Command = (argv, io, proc) =>
       return 0
     }
     if (af === 'link') words.shift() // `ifconfig IF link MAC` is `ifconfig IF lladdr MAC`
+    if (af === 'inet6') {
+      ifconfigInet6(sys, name, words.slice(1))
+      return 0
+    }
     // A tun created on this line is point-to-point too (`ifconfig tun0 create A B`).
     const p2p = ifi !== null ? (ifi.flags & IfFlag.POINTOPOINT) !== 0 : name.startsWith('tun')
     const plan = parseParams(sys, af === 'link' ? ['lladdr', ...words] : words, p2p)

@@ -29,6 +29,7 @@ import {
 } from '../common.js'
 import { getopt, numArg, strtol } from '../getopt.js'
 import type { Command, Io, Proc } from '../types.js'
+import { ping6 } from './ping6.js'
 
 const DEFDATALEN = 56
 const TIMEVAL_LEN = 8
@@ -534,6 +535,12 @@ class Pinger {
 }
 
 export const ping: Command = (argv, io, proc) =>
+  // FreeBSD 14's ping picks IPv6 with -6, or for a target that is an IPv6 address.
+  argv.includes('-6') || (argv.length > 1 && argv[argv.length - 1]!.includes(':') && !argv.includes('-4'))
+    ? ping6(argv, io, proc)
+    : ping4(argv, io, proc)
+
+const ping4: Command = (argv, io, proc) =>
   runTool('ping', io, async () => {
     const sys = proc.sys
     const { opts: o, target } = parsePingArgs(argv.slice(1), sys.ruid)

@@ -12,6 +12,7 @@ import { maskToPrefix, prefixToMask } from '../../wire/addr.js'
 import { asSysError, CmdError, EX, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
 import { getopt, strtol } from '../getopt.js'
 import type { Command, Io } from '../types.js'
+import { route6 } from './route_inet6.js'
 
 const USAGE = 'route: usage: route [-j jail] [-46dnqtv] command [[modifiers] args]'
 
@@ -381,5 +382,7 @@ export const route: Command = (argv, io, proc) =>
     if (cmd === undefined) throw new CmdError(`route: bad keyword: ${word}\n${USAGE}`, EX.USAGE, true)
     if (cmd !== 'get' && sys.uid !== 0) throw new CmdError('must be root to alter routing table', EX.NOPERM)
     if (cmd === 'flush') return flush(sys, io, args, quiet)
+    // AF_INET6: `route -6 ...` or an `-inet6` modifier anywhere among the arguments.
+    if (opts.some(([f]) => f === '6') || args.includes('-inet6')) return route6(sys, io, cmd, args, quiet)
     return newroute(sys, io, cmd, args, quiet, numeric)
   })

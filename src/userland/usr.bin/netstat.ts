@@ -19,6 +19,7 @@ import { formatMac } from '../../wire/addr.js'
 import { CmdError, EX, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command } from '../types.js'
+import { formatProto6Stats, formatRoutes6 } from './netstat_inet6.js'
 import { formatTcpStats } from './netstat_tcp.js'
 
 const USAGE = [
@@ -465,6 +466,10 @@ export const netstat: Command = (argv, io, proc) =>
     const proto = value('p')
     if (count('s') > 0) {
       const hideZero = count('s') > 1
+      if (proto === 'ip6' || proto === 'icmp6') {
+        io.stdout.write(formatProto6Stats(sys, proto, hideZero))
+        return 0
+      }
       if (proto !== undefined) {
         if (!(proto in PROTO_LINES)) throw new CmdError(`${proto}: unknown or uninstrumented protocol`)
         io.stdout.write(protoStats(sys, proto as ProtoName, hideZero))
@@ -474,11 +479,11 @@ export const netstat: Command = (argv, io, proc) =>
       return 0
     }
     if (count('r') > 0) {
-      if (family !== undefined && family !== 'inet') {
-        io.stdout.write('Routing tables\n')
-        return 0
-      }
-      io.stdout.write(formatRoutes(sys.routeList(), { numeric, wide }))
+      const want4 = (family === undefined || family === 'inet') && (count('6') === 0 || count('4') > 0)
+      const want6 = (family === undefined || family === 'inet6') && (count('4') === 0 || count('6') > 0)
+      const v4 = want4 ? formatRoutes(sys.routeList(), { numeric, wide }) : 'Routing tables\n'
+      const v6 = want6 ? formatRoutes6(sys, sys.inet6.routeList(), { numeric, wide }) : ''
+      io.stdout.write(v6 === '' ? v4 : `${v4}\n${v6}`)
       return 0
     }
     const iface = value('I')

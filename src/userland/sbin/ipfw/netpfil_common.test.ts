@@ -106,19 +106,20 @@ jexec iron ipfw show`,
     [
       // iron's gratuitous ARP for 198.51.100.2 came first.
       'received=1',
-      // 198.51.100.3 never answers; the request's arrival is what counts (pft_ping.py's check).
+      // 198.51.100.3 never answers; the request's arrival is what counts (pft_ping.py's check),
+      // and so does iron's IPv6 DAD probe for its link-local address, sent meanwhile.
       'ping=2',
-      'received=2',
+      'received=3',
       // Denied in: nothing arrives.
-      'received=2',
+      'received=3',
       '00100 1  84 deny ip from any to any in',
       '65535 2 168 allow ip from any to any',
       // Denied out: in passes, nothing arrives.
-      'received=2',
+      'received=3',
       '00100 1  84 deny ip from any to any out',
       '65535 3 252 allow ip from any to any',
       // Out, but through the other interface: the request goes through.
-      'received=3',
+      'received=4',
       '00100 0   0 deny ip from any to any out xmit epair0b',
       '65535 5 420 allow ip from any to any',
       '',
@@ -152,17 +153,18 @@ jexec iron ipfw show`,
   assert.equal(
     r.out,
     [
-      // lowdelay (0x10) alone and with throughput (0x18) are blocked; 0x08 and 0 pass.
-      'received=1',
-      'received=1',
+      // lowdelay (0x10) alone and with throughput (0x18) are blocked; 0x08 and 0 pass. The first
+      // count has iron's gratuitous ARP and its IPv6 DAD probe for its link-local address.
+      'received=2',
       'received=2',
       'received=3',
+      'received=4',
       '00100 2 168 deny ip from any to any iptos lowdelay',
       '65535 4 336 allow ip from any to any',
       // throughput without lowdelay: 0x08 and 0x0b (with both ECN bits) blocked, 0x18 passes.
-      'received=3',
       'received=4',
-      'received=4',
+      'received=5',
+      'received=5',
       '00100 2 168 deny ip from any to any iptos !lowdelay,throughput',
       '65535 6 504 allow ip from any to any',
       '',

@@ -1,0 +1,324 @@
+/**
+ * The IPv6 calls behind KernelApi.inet6 (FreeBSD's in6_control, nd6_ioctl, rtsock for AF_INET6,
+ * raw_ip6): addresses, ND interface options, the inet6 FIB, the neighbor cache and raw ICMPv6
+ * sockets, each checking privilege and arguments before changing anything.
+ *
+ * Must not: look outside the caller's vnet. A jail sharing its parent's stack has no IPv6 addresses
+ * of its own this round, so it sees no inet6 state and may change none.
+ */
+
+import { Priv } from '../jail/priv.js'
+import { MEM_COST } from '../jail/racct.js'
+import { IFF } from '../stack/net/ifnet.js'
+import { RTF } from '../stack/net/route.js'
+import type { Vnet } from '../stack/net/vnet.js'
+import { icmp6Stats } from '../stack/netinet6/icmp6.js'
+import { in6AddAddr, in6DelAddr } from '../stack/netinet6/in6.js'
+import { in6IfUp } from '../stack/netinet6/in6_ifattach.js'
+import { Route6 } from '../stack/netinet6/in6_rtable.js'
+import { in6SelectSrc } from '../stack/netinet6/in6_src.js'
+import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../stack/netinet6/in6_var.js'
+import { in6if, ip6 } from '../stack/netinet6/ip6.js'
+import { ip6Output } from '../stack/netinet6/ip6_output.js'
+import { nd6, nd6Entries, nd6ExpiresIn, nd6Free, nd6Lookup, nd6SetStatic } from '../stack/netinet6/nd6.js'
+import { rip6Close, rip6Open } from '../stack/netinet6/raw_ip6.js'
+import { SysError } from '../util/errno.js'
+import { in6IsLinkLocal, in6IsMulticast, in6IsUnspecified } from '../wire/in6_addr.js'
+import { Ip6Nxt } from '../wire/ipv6.js'
+import type { Caller } from './caller.js'
+import type { IfInfo } from './syscalls.js'
+import type {
+  Inet6Syscalls,
+  NdpInfo,
+  Proto6Name,
+  Raw6Socket,
+  Route6Info,
+  Route6Spec,
+  Send6Options,
+} from './syscalls6.js'
+
+/** IfInfo's inet6 fields for ifconfig. */
+export function ifInfo6(
+  c: Caller,
+  ifp: import('../stack/net/ifnet.js').Ifnet,
+): Pick<IfInfo, 'inet6' | 'nd6Flags'> {
+  const ii = ifp.inet6 as In6Ifinfo | null
+  const visible = c.cred.prison.ownsVnet
+  return {
+    inet6:
+      ii === null || !visible
+        ? []
+        : ii.addrs.map((a) => ({
+            addr: a.addr.slice(),
+            prefixLen: a.prefixLen,
+            flags: a.flags,
+            scopeId: in6NeedsZone(a.addr, 0) ? ifp.index : 0,
+          })),
+    nd6Flags: in6if(ifp).ndFlags,
+  }
+}
+
+function ownStack(c: Caller, op: string): Vnet {
+  if (!c.cred.prison.ownsVnet) throw new SysError('EPERM', op)
+  return c.vnet
+}
+
+/** The key (zone embedded) of a possibly scoped address; a scoped one needs its zone. */
+function keyOf(v: Vnet, a: Uint8Array, scopeId: number, op: string): Uint8Array {
+  const k = new Uint8Array(16)
+  if (in6NeedsZone(a, 0) && (scopeId === 0 || v.ifByIndex(scopeId) === undefined))
+    throw new SysError('EINVAL', op)
+  in6Key(k, a, 0, scopeId)
+  return k
+}
+
+function routeInfo(r: Route6): Route6Info {
+  const dst = r.dst.slice()
+  let scopeId = 0
+  if (in6NeedsZone(dst, 0)) {
+    scopeId = (dst[2]! << 8) | dst[3]!
+    dst[2] = 0
+    dst[3] = 0
+  }
+  const gw = (r.flags & RTF.GATEWAY) !== 0 && r.gateway !== null ? r.gateway.slice() : null
+  if (gw !== null && in6IsLinkLocal(gw, 0)) scopeId = r.ifp.index
+  return {
+    dst,
+    prefixLen: r.prefixLen,
+    gateway: gw,
+    scopeId,
+    gatewayIfIndex: gw !== null ? 0 : (r.ifa?.ifp ?? r.ifp).index,
+    ifName: r.ifp.name,
+    flags: r.flags,
+    mtu: r.mtu !== 0 ? r.mtu : r.ifp.mtu,
+    use: r.use,
+  }
+}
+
+function buildRoute(c: Caller, v: Vnet, spec: Route6Spec, op: string): Route6 {
+  const { prefixLen } = spec
+  if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 128 || spec.dst.length !== 16)
+    throw new SysError('EINVAL', op)
+  const s = ip6(v)
+  let flags = RTF.UP | RTF.STATIC | (prefixLen === 128 ? RTF.HOST : 0)
+  if (spec.blackhole) flags |= RTF.BLACKHOLE
+  if (spec.reject) flags |= RTF.REJECT
+  const scope = spec.scopeId ?? 0
+  if (spec.ifName !== undefined) {
+    const ifp = c.ifp(spec.ifName, op)
+    const dst = keyOf(v, spec.dst, in6NeedsZone(spec.dst, 0) ? ifp.index : 0, op)
+    return new Route6(dst, prefixLen, null, ifp, (ifp.inet6 as In6Ifinfo | null)?.addrs[0] ?? null, flags)
+  }
+  const dst = keyOf(v, spec.dst, scope, op)
+  if (spec.gateway !== undefined) {
+    const gw = spec.gateway
+    if (gw.length !== 16 || in6IsMulticast(gw, 0) || in6IsUnspecified(gw, 0)) throw new SysError('EINVAL', op)
+    const gk = keyOf(v, gw, scope, op)
+    const direct = s.rib.lookup(gk)
+    if (direct === null || (direct.flags & (RTF.GATEWAY | RTF.REJECT | RTF.BLACKHOLE)) !== 0)
+      throw new SysError('ENETUNREACH', op)
+    // A link-local gateway names its link; a global one reaches us through its connected route.
+    const ifp = in6IsLinkLocal(gw, 0) ? v.ifByIndex(scope)! : direct.ifp
+    return new Route6(dst, prefixLen, gw.slice(), ifp, direct.ifa, flags | RTF.GATEWAY)
+  }
+  if (spec.blackhole || spec.reject) {
+    const lo = v.loopback
+    if (lo === null) throw new SysError('ENETUNREACH', op)
+    return new Route6(dst, prefixLen, null, lo, null, flags)
+  }
+  throw new SysError('EINVAL', op, 'gateway required')
+}
+
+export function inet6Api(c: Caller): Inet6Syscalls {
+  return {
+    addAddr: (ifName, addr, prefixLen, opts = {}) => {
+      c.priv(Priv.NET_ADDIFADDR, 'SIOCAIFADDR_IN6')
+      const v = ownStack(c, 'SIOCAIFADDR_IN6')
+      const ifp = c.ifp(ifName, 'SIOCAIFADDR_IN6')
+      if (addr.length !== 16) throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
+      // A link-local address with another interface's zone is refused (in6_update_ifa's scope check).
+      c.charge('memoryuse', MEM_COST.ifaddr + MEM_COST.route, 'SIOCAIFADDR_IN6', 'ENOBUFS')
+      // Assigning an address brings an Ethernet interface up (ether_ioctl), which attaches IPv6 first.
+      if (ifp.type === 'ether' && !ifp.up) {
+        ifp.flags |= IFF.UP | IFF.RUNNING
+        in6IfUp(ifp)
+      }
+      if ((in6if(ifp).ndFlags & ND6_IFF.IFDISABLED) !== 0 && ifp.family === 'bridge') {
+        // FreeBSD lets you configure one anyway; the address stays unused while IPv6 is disabled.
+      }
+      in6AddAddr(ifp, addr, prefixLen, opts.anycast ? IN6_IFF.ANYCAST : 0)
+      void v
+    },
+    delAddr: (ifName, addr) => {
+      c.priv(Priv.NET_DELIFADDR, 'SIOCDIFADDR_IN6')
+      ownStack(c, 'SIOCDIFADDR_IN6')
+      in6DelAddr(c.ifp(ifName, 'SIOCDIFADDR_IN6'), addr)
+    },
+    setNdFlags: (ifName, set, clear) => {
+      c.priv(Priv.NET_SETIFFLAGS, 'SIOCSIFINFO_IN6')
+      ownStack(c, 'SIOCSIFINFO_IN6')
+      const ifp = c.ifp(ifName, 'SIOCSIFINFO_IN6')
+      const ii = in6if(ifp)
+      const was = ii.ndFlags
+      ii.ndFlags = (was | set) & ~clear
+      // Clearing ifdisabled (or turning auto_linklocal on) attaches IPv6 as if the link came up.
+      if ((was & ND6_IFF.IFDISABLED) !== 0 && (ii.ndFlags & ND6_IFF.IFDISABLED) === 0) in6IfUp(ifp)
+      else if ((was & ND6_IFF.AUTO_LINKLOCAL) === 0 && (ii.ndFlags & ND6_IFF.AUTO_LINKLOCAL) !== 0)
+        in6IfUp(ifp)
+    },
+    routeList: () => {
+      if (!c.cred.prison.ownsVnet) return []
+      // In the radix tree's order: by key (zone embedded), a shorter prefix before a longer one.
+      const order = (a: Route6, b: Route6): number => {
+        for (let i = 0; i < 16; i++) if (a.dst[i] !== b.dst[i]) return a.dst[i]! - b.dst[i]!
+        return a.prefixLen - b.prefixLen
+      }
+      return ip6(c.vnet).rib.list().sort(order).map(routeInfo)
+    },
+    routeAdd: (spec) => {
+      c.priv(Priv.NET_ROUTE, 'RTM_ADD')
+      const v = ownStack(c, 'RTM_ADD')
+      const r = buildRoute(c, v, spec, 'RTM_ADD')
+      c.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
+      ip6(v).rib.add(r)
+    },
+    routeDelete: (dst, prefixLen, scopeId = 0) => {
+      c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
+      const v = ownStack(c, 'RTM_DELETE')
+      if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 128)
+        throw new SysError('EINVAL', 'RTM_DELETE')
+      const r = ip6(v).rib.get(keyOf(v, dst, scopeId, 'RTM_DELETE'), prefixLen)
+      if (r === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
+      ip6(v).rib.remove(r)
+    },
+    routeGet: (dst, scopeId = 0) => {
+      if (!c.cred.prison.ownsVnet) throw new SysError('ESRCH', 'RTM_GET')
+      const v = c.vnet
+      const r = ip6(v).rib.lookup(keyOf(v, dst, scopeId, 'RTM_GET'))
+      if (r === null) throw new SysError('ESRCH', 'RTM_GET')
+      const src = in6SelectSrc(dst, 0, r.ifp, v.ifnets)
+      return { ...routeInfo(r), ifAddr: src === null ? null : src.addr.slice() }
+    },
+    ndpList: () => {
+      if (!c.cred.prison.ownsVnet) return []
+      const out: NdpInfo[] = []
+      for (const ifp of c.vnet.ifnets)
+        for (const e of nd6Entries(ifp))
+          out.push({
+            addr: e.addr.slice(),
+            scopeId: in6NeedsZone(e.addr, 0) ? ifp.index : 0,
+            mac: e.mac >= 0 ? e.mac : null,
+            ifName: ifp.name,
+            state: e.state,
+            isRouter: e.isRouter,
+            permanent: e.permanent,
+            expiresIn: nd6ExpiresIn(e),
+          })
+      return out
+    },
+    ndpSet: (addr, scopeId, mac) => {
+      c.priv(Priv.NET_ROUTE, 'RTM_ADD')
+      const v = ownStack(c, 'RTM_ADD')
+      const r = ip6(v).rib.lookup(keyOf(v, addr, scopeId, 'RTM_ADD'))
+      // The neighbour must be on a connected prefix (nd6_is_addr_neighbor).
+      if (r === null || (r.flags & RTF.GATEWAY) !== 0 || r.ifp.type !== 'ether')
+        throw new SysError('EINVAL', 'RTM_ADD')
+      nd6SetStatic(r.ifp, addr, mac)
+    },
+    ndpDelete: (addr, scopeId) => {
+      c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
+      const v = ownStack(c, 'RTM_DELETE')
+      for (const ifp of v.ifnets) {
+        if (scopeId !== 0 && ifp.index !== scopeId) continue
+        const e = nd6Lookup(ifp, addr, 0)
+        if (e !== null) {
+          nd6Free(e)
+          return
+        }
+      }
+      throw new SysError('ESRCH', 'RTM_DELETE')
+    },
+    rawSocket: () => rawSocket6(c),
+    protoStats: (proto: Proto6Name) => {
+      const v = c.vnet
+      const flat = (o: object): Array<readonly [string, number]> => {
+        const out: Array<readonly [string, number]> = []
+        for (const [k, val] of Object.entries(o)) {
+          if (typeof val === 'number') out.push([k, val])
+          else if (Array.isArray(val))
+            for (const [i, n] of (val as number[]).entries()) if (n !== 0) out.push([`${k}[${i}]`, n])
+        }
+        return out
+      }
+      if (proto === 'ip6') return flat(ip6(v).stats)
+      if (proto === 'icmp6')
+        return [...flat(icmp6Stats(v)), ...flat(nd6(v).stats).map(([k, n]) => [`nd6_${k}`, n] as const)]
+      throw new SysError('EINVAL', 'sysctl')
+    },
+  }
+}
+
+function rawSocket6(c: Caller): Raw6Socket {
+  c.priv(Priv.NETINET_RAW, 'socket')
+  const v = ownStack(c, 'socket')
+  const release = c.openFile('socket')
+  const pcb = rip6Open(v)
+  const clock = c.host.clock
+  return {
+    send: (dst, msg, opts: Send6Options = {}) => {
+      if (pcb.closed) throw new SysError('EBADF', 'sendmsg')
+      const hlim = opts.hlim ?? ip6(v).defHlim
+      if (!Number.isInteger(hlim) || hlim < 0 || hlim > 255) throw new SysError('EINVAL', 'setsockopt')
+      if (dst.length !== 16 || msg.length < 4 || msg.length > 0xffff)
+        throw new SysError('EMSGSIZE', 'sendmsg')
+      const zone = opts.scopeId ?? 0
+      if (in6NeedsZone(dst, 0) && zone === 0) throw new SysError('EHOSTUNREACH', 'sendmsg')
+      let src: Uint8Array | null = null
+      if (opts.src !== undefined) {
+        const k = keyOf(v, opts.src, zone, 'bind')
+        const ia = ip6(v).localByKey(k, 0)
+        if (ia === undefined || !ia.usable) throw new SysError('EADDRNOTAVAIL', 'bind')
+        src = ia.addr
+      }
+      const m = v.env.pool.get(msg.length)
+      m.data.set(msg, m.off)
+      m.len = msg.length
+      ip6(v).stats.ip6s_rawout++
+      const st = icmp6Stats(v)
+      st.icp6s_outhist[msg[0]!]!++
+      const err = ip6Output(v, m, dst, 0, Ip6Nxt.ICMPV6, {
+        hlim,
+        src,
+        zone,
+        csumOff: 2,
+        ...(opts.dontFrag === undefined ? {} : { dontFrag: opts.dontFrag }),
+      })
+      if (err !== undefined) throw new SysError(err, 'sendmsg')
+      // The source the kernel chose, as getsockname after connect would tell.
+      const r = src ?? routeSrc(v, dst, zone)
+      return r ?? new Uint8Array(16)
+    },
+    recv: async (timeoutNs) => {
+      const deadline = clock.now() + timeoutNs
+      for (;;) {
+        const d = pcb.queue.shift()
+        if (d !== undefined) return d
+        const left = deadline - clock.now()
+        if (pcb.closed || left <= 0) return null
+        await pcb.wait.wait(left)
+      }
+    },
+    close: () => {
+      release()
+      rip6Close(v, pcb)
+    },
+  }
+}
+
+function routeSrc(v: Vnet, dst: Uint8Array, zone: number): Uint8Array | null {
+  const k = new Uint8Array(16)
+  in6Key(k, dst, 0, zone)
+  const ifp = in6IsMulticast(dst, 0) && zone !== 0 ? v.ifByIndex(zone) : ip6(v).rib.lookup(k)?.ifp
+  if (ifp === undefined) return null
+  return in6SelectSrc(dst, 0, ifp, v.ifnets)?.addr.slice() ?? null
+}

@@ -1,0 +1,105 @@
+/**
+ * The IPv6 part of the syscall boundary (Syscalls.inet6): SIOCAIFADDR_IN6 / SIOCDIFADDR_IN6, the
+ * ND6_IFF_* interface options, the inet6 routing socket (RTM_ADD/DELETE/GET for AF_INET6), the
+ * neighbor cache as ndp(8) sees it, raw ICMPv6 sockets, and the ip6/icmp6 counters. Addresses are
+ * 16-byte arrays; link-scoped ones travel with a scope id (the interface index), as sin6_scope_id.
+ */
+
+export interface In6AddrInfo {
+  addr: Uint8Array
+  prefixLen: number
+  /** IN6_IFF_* (tentative, duplicated, anycast ...). */
+  flags: number
+  /** The interface index for link-local addresses, else 0. */
+  scopeId: number
+}
+
+export interface Route6Info {
+  dst: Uint8Array
+  prefixLen: number
+  /** Next hop of a gateway route, else null (netstat shows `link#N`). */
+  gateway: Uint8Array | null
+  /** The scope of a link-local destination or gateway: the interface index. */
+  scopeId: number
+  gatewayIfIndex: number
+  ifName: string
+  flags: number
+  mtu: number
+  use: number
+}
+
+export interface Route6Spec {
+  dst: Uint8Array
+  prefixLen: number
+  gateway?: Uint8Array
+  /** Zone of a link-local gateway or destination (`fe80::1%epair0a`). */
+  scopeId?: number
+  /** `-interface IF`. */
+  ifName?: string
+  blackhole?: boolean
+  reject?: boolean
+}
+
+export interface NdpInfo {
+  addr: Uint8Array
+  scopeId: number
+  /** null while incomplete. */
+  mac: number | null
+  ifName: string
+  /** ND6_LLINFO_*: 0 incomplete, 1 reachable, 2 stale, 3 delay, 4 probe. */
+  state: number
+  isRouter: boolean
+  permanent: boolean
+  /** Seconds until the state ends, -1 when never. */
+  expiresIn: number
+}
+
+/** What a raw ICMPv6 socket receives. */
+export interface Raw6Packet {
+  /** The ICMPv6 message, header included. */
+  data: Uint8Array
+  src: Uint8Array
+  dst: Uint8Array
+  hlim: number
+  scopeId: number
+  time: number
+  ifName: string
+}
+
+export interface Send6Options {
+  hlim?: number
+  src?: Uint8Array
+  /** Zone of a link-scoped destination: an interface index. */
+  scopeId?: number
+  /** IPV6_DONTFRAG. */
+  dontFrag?: boolean
+}
+
+/** A raw ICMPv6 socket (socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)). */
+export interface Raw6Socket {
+  /** Send an ICMPv6 message (checksum filled in by the kernel); returns the source address used. */
+  send(dst: Uint8Array, msg: Uint8Array, opts?: Send6Options): Uint8Array
+  recv(timeoutNs: number): Promise<Raw6Packet | null>
+  close(): void
+}
+
+export type Proto6Name = 'ip6' | 'icmp6'
+
+export interface Inet6Syscalls {
+  /** SIOCAIFADDR_IN6. Without `alias` nothing is replaced (FreeBSD adds inet6 addresses). */
+  addAddr(ifName: string, addr: Uint8Array, prefixLen: number, opts?: { anycast?: boolean }): void
+  /** SIOCDIFADDR_IN6. */
+  delAddr(ifName: string, addr: Uint8Array): void
+  /** SIOCSIFINFO_IN6: set and clear ND6_IFF_* bits. */
+  setNdFlags(ifName: string, set: number, clear: number): void
+  routeList(): Route6Info[]
+  routeAdd(spec: Route6Spec): void
+  routeDelete(dst: Uint8Array, prefixLen: number, scopeId?: number): void
+  /** RTM_GET: the route a packet to dst takes, with the source address it would get. */
+  routeGet(dst: Uint8Array, scopeId?: number): Route6Info & { ifAddr: Uint8Array | null }
+  ndpList(): NdpInfo[]
+  ndpSet(addr: Uint8Array, scopeId: number, mac: number): void
+  ndpDelete(addr: Uint8Array, scopeId: number): void
+  rawSocket(): Raw6Socket
+  protoStats(proto: Proto6Name): ReadonlyArray<readonly [string, number]>
+}

@@ -1,0 +1,120 @@
+/**
+ * Adding and removing inet6 addresses (FreeBSD's in6_update_ifa / in6_purgeaddr, SIOCAIFADDR_IN6 and
+ * SIOCDIFADDR_IN6): the per-interface list, the vnet's local-address table, the connected routes
+ * (the address itself through lo0, its prefix through the interface) and DAD for new addresses.
+ * Control plane: validates before changing anything and throws SysError.
+ */
+
+import { SysError } from '../../util/errno.js'
+import {
+  type In6Addr,
+  in6Eq,
+  in6IsLinkLocal,
+  in6IsLoopback,
+  in6IsMulticast,
+  in6IsUnspecified,
+  in6IsV4Mapped,
+} from '../../wire/in6_addr.js'
+import type { Ifnet } from '../net/ifnet.js'
+import { RTF } from '../net/route.js'
+import { Route6 } from './in6_rtable.js'
+import { IN6_IFF, In6Ifaddr } from './in6_var.js'
+import { in6if, ip6 } from './ip6.js'
+import { nd6DadStart, nd6DadStop } from './nd6_nbr.js'
+
+/** The address addr of ifp, if configured there. */
+export function in6Find(ifp: Ifnet, addr: Uint8Array): In6Ifaddr | undefined {
+  const ii = ifp.inet6 as { addrs: In6Ifaddr[] } | null
+  return ii?.addrs.find((a) => in6Eq(a.addr, 0, addr, 0))
+}
+
+function connectedRoutes(ia: In6Ifaddr): void {
+  const ifp = ia.ifp
+  const v = ifp.vnet
+  const rib = ip6(v).rib
+  const lo = v.loopback ?? ifp
+  // The address itself through the loopback (`UHS lo0`, what netstat shows for ::1 too).
+  if (rib.get(ia.key, 128) === undefined)
+    rib.add(new Route6(ia.key, 128, null, ifp.type === 'loop' ? ifp : lo, ia, RTF.UP | RTF.HOST | RTF.STATIC))
+  if (ia.prefixLen < 128 && rib.get(ia.prefix, ia.prefixLen) === undefined)
+    rib.add(new Route6(ia.prefix, ia.prefixLen, null, ifp, ia, RTF.UP))
+}
+
+/**
+ * Configure addr/prefixLen on ifp (in6_update_ifa): a new address starts tentative and runs DAD
+ * after `dadDelayMs` unless DAD is off; an existing one gets the new prefix length.
+ */
+export function in6AddAddr(
+  ifp: Ifnet,
+  addr: In6Addr,
+  prefixLen: number,
+  flags = 0,
+  dadDelayMs = 0,
+): In6Ifaddr {
+  if (
+    !Number.isInteger(prefixLen) ||
+    prefixLen < 0 ||
+    prefixLen > 128 ||
+    in6IsUnspecified(addr, 0) ||
+    in6IsMulticast(addr, 0) ||
+    in6IsV4Mapped(addr, 0) ||
+    (in6IsLoopback(addr, 0) && ifp.type !== 'loop')
+  )
+    throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
+  const v = ifp.vnet
+  const s = ip6(v)
+  if (!s.rib.hasRoom(2)) throw new SysError('ENOBUFS', 'SIOCAIFADDR_IN6')
+  const ii = in6if(ifp)
+  const old = in6Find(ifp, addr)
+  if (old !== undefined) in6DelAddr(ifp, addr)
+  // DAD runs on links that have neighbours; a loopback address is ours at once (in6_ifattach).
+  const dad = ifp.type === 'ether' && (flags & (IN6_IFF.NODAD | IN6_IFF.ANYCAST)) === 0 && s.dadCount > 0
+  const ia = new In6Ifaddr(
+    ifp,
+    addr.slice(0, 16),
+    prefixLen,
+    (flags & ~IN6_IFF.NODAD) | (dad ? IN6_IFF.TENTATIVE : 0),
+  )
+  ii.addrs = [...ii.addrs, ia]
+  s.localInsert(ia)
+  connectedRoutes(ia)
+  if (dad) nd6DadStart(ia, dadDelayMs)
+  return ia
+}
+
+/** Remove addr from ifp (in6_purgeaddr); another address on the same prefix takes its route over. */
+export function in6DelAddr(ifp: Ifnet, addr: Uint8Array): void {
+  const ia = in6Find(ifp, addr)
+  if (ia === undefined) throw new SysError('EADDRNOTAVAIL', 'SIOCDIFADDR_IN6')
+  const v = ifp.vnet
+  const s = ip6(v)
+  const ii = in6if(ifp)
+  nd6DadStop(ia)
+  ii.addrs = ii.addrs.filter((a) => a !== ia)
+  s.localRemove(ia)
+  for (const r of s.rib.removeIfa(ia)) {
+    // Another address keeps the prefix (or the host route of an address configured twice).
+    const heir = v.ifnets
+      .flatMap((i) => (i.inet6 as { addrs: In6Ifaddr[] } | null)?.addrs ?? [])
+      .find((a) =>
+        r.prefixLen === 128
+          ? in6Eq(a.key, 0, r.dst, 0)
+          : a.prefixLen === r.prefixLen && in6Eq(a.prefix, 0, r.dst, 0),
+      )
+    if (heir !== undefined) connectedRoutes(heir)
+  }
+}
+
+/** Forget every inet6 address of ifp (interface leaving its vnet). */
+export function in6IfPurge(ifp: Ifnet): void {
+  const ii = ifp.inet6 as { addrs: In6Ifaddr[] } | null
+  if (ii === null) return
+  for (const a of [...ii.addrs]) in6DelAddr(ifp, a.addr)
+  ip6(ifp.vnet).rib.removeIf(ifp)
+}
+
+/** Whether ifp already has a link-local address. */
+export function in6HasLinkLocal(ifp: Ifnet): boolean {
+  const ii = ifp.inet6 as { addrs: In6Ifaddr[] } | null
+  return ii?.addrs.some((a) => in6IsLinkLocal(a.addr, 0)) ?? false
+}

@@ -1,0 +1,47 @@
+/**
+ * The inet6 domain (FreeBSD's in6_proto.c and netinet6's SYSINITs): registers IPv6 input with the
+ * link layer by EtherType 0x86dd and for loopback packets of version 6, configures interfaces as
+ * they come up or get their first address (link-local, ::1), forgets their IPv6 state as they leave
+ * a vnet, and lists the per-vnet state of every inet6 protocol in initialisation order. The host
+ * calls `inet6Attach` once; nothing else wires netinet6 into net.
+ */
+
+import { EtherType } from '../../wire/ethernet.js'
+import type { Domains } from '../net/domain.js'
+import type { Ifnet } from '../net/ifnet.js'
+import type { VnetModule } from '../net/vnet.js'
+import { frag6Module } from './frag6_reass.js'
+import { icmp6Module } from './icmp6.js'
+import { in6IfPurge } from './in6.js'
+import { in6IfUp } from './in6_ifattach.js'
+import { ip6Module } from './ip6.js'
+import { ip6Input } from './ip6_input.js'
+import { nd6IfDetach, nd6Module } from './nd6.js'
+import { raw6Module } from './raw_ip6.js'
+
+/** Every inet6 module, in initialisation order (destroyed in reverse). */
+export const INET6_MODULES: readonly VnetModule<unknown>[] = [
+  ip6Module,
+  nd6Module,
+  icmp6Module,
+  frag6Module,
+  raw6Module,
+] as VnetModule<unknown>[]
+
+function ifDeparture(ifp: Ifnet): void {
+  if (ifp.inet6 === null) return
+  nd6IfDetach(ifp)
+  in6IfPurge(ifp)
+  ifp.inet6 = null
+}
+
+export function inet6Attach(d: Domains): void {
+  d.registerEtherType(EtherType.IPV6, (ifp, m) => ip6Input(ifp.vnet, ifp, m))
+  d.registerLoop(6, (ifp, m) => ip6Input(ifp.vnet, ifp, m))
+  d.onLinkUp(in6IfUp)
+  // An IPv4 address brings an Ethernet interface up without a link event (ether_ioctl): attach then.
+  d.onAddress((ifa, added) => {
+    if (added) in6IfUp(ifa.ifp)
+  })
+  d.onDeparture(ifDeparture)
+}

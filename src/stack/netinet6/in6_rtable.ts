@@ -1,0 +1,155 @@
+/**
+ * The per-vnet inet6 FIB: longest-prefix match over 128-bit keys, one hash chain table per prefix
+ * length, probing only the lengths present (a host typically has /128, /64 and /0), as the IPv4
+ * table in net/route.ts does. Link-local destinations carry their zone embedded in the key (in6_var's
+ * in6Key), so fe80::/64 on each link is its own route. Lookups allocate nothing and never throw;
+ * control-plane changes throw SysError. Uses net/route.ts's RTF flags.
+ */
+
+import { SysError } from '../../util/errno.js'
+import { type In6Addr, in6Masked, in6PrefixEq } from '../../wire/in6_addr.js'
+import type { Ifnet } from '../net/ifnet.js'
+import { ROUTE_MAX_DEFAULT } from '../net/route.js'
+import type { In6Ifaddr } from './in6_var.js'
+
+export class Route6 {
+  /** Destination prefix, masked, zone embedded when scoped. */
+  readonly dst: In6Addr
+  readonly prefixLen: number
+  /** Next hop (no embedded zone: it is on `ifp`), or null for a connected route. */
+  gateway: In6Addr | null
+  ifp: Ifnet
+  /** Source for packets along this route (rt_ifa). */
+  ifa: In6Ifaddr | null
+  flags: number
+  mtu = 0
+  use = 0
+  /** Next route in the same hash bucket. */
+  next: Route6 | null = null
+
+  constructor(
+    dst: In6Addr,
+    prefixLen: number,
+    gateway: In6Addr | null,
+    ifp: Ifnet,
+    ifa: In6Ifaddr | null,
+    flags: number,
+  ) {
+    this.dst = in6Masked(dst, prefixLen)
+    this.prefixLen = prefixLen
+    this.gateway = gateway
+    this.ifp = ifp
+    this.ifa = ifa
+    this.flags = flags
+  }
+}
+
+/** FNV-1a over the first len bits of key (masked), for the per-length buckets. */
+function hashPrefix(key: Uint8Array, ko: number, len: number): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < 16; i++) {
+    const bits = len - i * 8
+    if (bits <= 0) break
+    const b = bits >= 8 ? key[ko + i]! : key[ko + i]! & ((0xff << (8 - bits)) & 0xff)
+    h = Math.imul(h ^ b, 0x01000193)
+  }
+  return (h ^ len) | 0
+}
+
+export class Rib6 {
+  /** Prefix lengths present, longest first. */
+  private lens: number[] = []
+  private readonly maps: Map<number, Map<number, Route6>> = new Map()
+  private count = 0
+  maxRoutes = ROUTE_MAX_DEFAULT
+
+  get size(): number {
+    return this.count
+  }
+
+  /** The longest-prefix route for key (zone embedded), or null. */
+  lookup(key: Uint8Array, ko = 0): Route6 | null {
+    const lens = this.lens
+    for (let i = 0; i < lens.length; i++) {
+      const len = lens[i]!
+      const map = this.maps.get(len)!
+      for (let r = map.get(hashPrefix(key, ko, len)) ?? null; r !== null; r = r.next)
+        if (r.prefixLen === len && in6PrefixEq(r.dst, 0, key, ko, len)) return r
+    }
+    return null
+  }
+
+  /** The route for exactly dst/len, if any. */
+  get(dst: Uint8Array, len: number): Route6 | undefined {
+    const map = this.maps.get(len)
+    if (map === undefined) return undefined
+    for (let r = map.get(hashPrefix(dst, 0, len)) ?? null; r !== null; r = r.next)
+      if (in6PrefixEq(r.dst, 0, dst, 0, len)) return r
+    return undefined
+  }
+
+  hasRoom(n: number): boolean {
+    return this.count + n <= this.maxRoutes
+  }
+
+  add(r: Route6): void {
+    if (this.get(r.dst, r.prefixLen) !== undefined) throw new SysError('EEXIST', 'RTM_ADD')
+    if (!this.hasRoom(1)) throw new SysError('ENOBUFS', 'RTM_ADD')
+    let map = this.maps.get(r.prefixLen)
+    if (map === undefined) {
+      map = new Map()
+      this.maps.set(r.prefixLen, map)
+      this.lens = [...this.lens, r.prefixLen].sort((a, b) => b - a)
+    }
+    const h = hashPrefix(r.dst, 0, r.prefixLen)
+    r.next = map.get(h) ?? null
+    map.set(h, r)
+    this.count++
+  }
+
+  remove(r: Route6): boolean {
+    const map = this.maps.get(r.prefixLen)
+    if (map === undefined) return false
+    const h = hashPrefix(r.dst, 0, r.prefixLen)
+    let prev: Route6 | null = null
+    for (let p = map.get(h) ?? null; p !== null; prev = p, p = p.next) {
+      if (p !== r) continue
+      if (prev === null) {
+        if (r.next === null) map.delete(h)
+        else map.set(h, r.next)
+      } else prev.next = r.next
+      r.next = null
+      this.count--
+      if (map.size === 0) {
+        this.maps.delete(r.prefixLen)
+        this.lens = this.lens.filter((l) => l !== r.prefixLen)
+      }
+      return true
+    }
+    return false
+  }
+
+  /** Every route (control plane). */
+  list(): Route6[] {
+    const out: Route6[] = []
+    for (const map of this.maps.values())
+      for (const head of map.values()) for (let r: Route6 | null = head; r !== null; r = r.next) out.push(r)
+    return out
+  }
+
+  /** Remove every route through ifp or bound to one of its addresses. */
+  removeIf(ifp: Ifnet): void {
+    for (const r of this.list()) if (r.ifp === ifp || r.ifa?.ifp === ifp) this.remove(r)
+  }
+
+  /** Remove every route bound to ifa. */
+  removeIfa(ifa: In6Ifaddr): Route6[] {
+    const gone: Route6[] = []
+    for (const r of this.list())
+      if (r.ifa === ifa) {
+        this.remove(r)
+        gone.push(r)
+      }
+    return gone
+  }
+}

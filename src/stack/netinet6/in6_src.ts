@@ -1,0 +1,80 @@
+/**
+ * Source address selection (RFC 6724 §5, FreeBSD's in6_selectsrc), the rules that matter without
+ * policy tables or temporary addresses: prefer the destination itself (rule 1), an address of the
+ * destination's scope or the smallest scope above it (rule 2), a non-deprecated one (rule 3), one
+ * on the outgoing interface (rule 5), then the longest matching prefix (rule 8). Tentative and
+ * duplicated addresses are never chosen (RFC 4862 §5.4). Allocates nothing.
+ */
+
+import { in6CommonPrefixLen, in6Eq, in6Scope } from '../../wire/in6_addr.js'
+import type { Ifnet } from '../net/ifnet.js'
+import { IN6_IFF, type In6Ifaddr, type In6Ifinfo } from './in6_var.js'
+
+/** True when a is better than b as source for dst (b may be null). */
+function better(
+  a: In6Ifaddr,
+  b: In6Ifaddr | null,
+  dst: Uint8Array,
+  dso: number,
+  dscope: number,
+  out: Ifnet,
+): boolean {
+  if (b === null) return true
+  // Rule 1: the destination itself.
+  if (in6Eq(b.addr, 0, dst, dso)) return false
+  if (in6Eq(a.addr, 0, dst, dso)) return true
+  // Rule 2: appropriate scope.
+  const sa = in6Scope(a.addr, 0)
+  const sb = in6Scope(b.addr, 0)
+  if (sa !== sb) {
+    if (sa < sb) return sa >= dscope
+    return sb < dscope
+  }
+  // Rule 3: avoid deprecated addresses.
+  const da = (a.flags & IN6_IFF.DEPRECATED) !== 0
+  const db = (b.flags & IN6_IFF.DEPRECATED) !== 0
+  if (da !== db) return db
+  // Rule 5: prefer the outgoing interface.
+  if ((a.ifp === out) !== (b.ifp === out)) return a.ifp === out
+  // Rule 8: longest matching prefix.
+  return in6CommonPrefixLen(a.addr, 0, dst, dso) > in6CommonPrefixLen(b.addr, 0, dst, dso)
+}
+
+/**
+ * The best usable source address for dst leaving through `out`, from the interfaces `ifs`
+ * (the outgoing one first); a link-scoped destination only takes addresses of `out`. null when none.
+ */
+export function in6SelectSrc(
+  dst: Uint8Array,
+  dso: number,
+  out: Ifnet,
+  ifs: readonly Ifnet[],
+): In6Ifaddr | null {
+  const dscope = in6Scope(dst, dso)
+  let best = pick(out.inet6 as In6Ifinfo | null, null, dst, dso, dscope, out)
+  // Link-scoped destinations are reachable only from the outgoing link's own addresses.
+  if (dscope <= 2 || (best !== null && in6Scope(best.addr, 0) >= dscope)) return best
+  for (let i = 0; i < ifs.length; i++)
+    if (ifs[i] !== out) best = pick(ifs[i]!.inet6 as In6Ifinfo | null, best, dst, dso, dscope, out)
+  return best
+}
+
+function pick(
+  ii: In6Ifinfo | null,
+  best: In6Ifaddr | null,
+  dst: Uint8Array,
+  dso: number,
+  dscope: number,
+  out: Ifnet,
+): In6Ifaddr | null {
+  if (ii === null) return best
+  for (let i = 0; i < ii.addrs.length; i++) {
+    const a = ii.addrs[i]!
+    if (!a.usable || (a.flags & IN6_IFF.ANYCAST) !== 0) continue
+    // A link-local source cannot reach beyond its link.
+    const sa = in6Scope(a.addr, 0)
+    if (sa < dscope && sa <= 2) continue
+    if (better(a, best, dst, dso, dscope, out)) best = a
+  }
+  return best
+}

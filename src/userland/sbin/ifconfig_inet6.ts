@@ -1,0 +1,140 @@
+/**
+ * ifconfig(8)'s inet6 address family (sbin/ifconfig/af_inet6.c and af_nd6.c, FreeBSD 14's netlink
+ * flavour): the `inet6 ADDR prefixlen N [flags] scopeid 0xI` and `nd6 options=...` lines, and
+ * `ifconfig IF inet6 ADDR[/plen] [prefixlen N] [alias|-alias|delete] [anycast]` with the ND options
+ * (`[-]ifdisabled`, `[-]auto_linklocal`, `[-]accept_rtadv`, `[-]nud`, `[-]no_dad`). The whole line
+ * is checked before anything changes.
+ */
+
+import type { IfInfo, In6AddrInfo, Syscalls } from '../../host/syscalls.js'
+import { formatIpv6, parseIpv6 } from '../../wire/in6_addr.js'
+import { asSysError, CmdError, printb, sysMessage } from '../common.js'
+import { strtonum } from '../getopt.js'
+
+/** ND6BITS from sbin/ifconfig/af_nd6.c. */
+const ND6_BITS: ReadonlyArray<readonly [number, string]> = [
+  [1, 'PERFORMNUD'],
+  [2, 'ACCEPT_RTADV'],
+  [3, 'PREFER_SOURCE'],
+  [4, 'IFDISABLED'],
+  [5, 'DONT_SET_IFROUTE'],
+  [6, 'AUTO_LINKLOCAL'],
+  [7, 'NO_RADR'],
+  [8, 'NO_PREFER_IFACE'],
+  [9, 'NO_DAD'],
+]
+
+const ND6_FLAG_CMDS: Readonly<Record<string, number>> = {
+  nud: 0x1,
+  accept_rtadv: 0x2,
+  prefer_source: 0x4,
+  ifdisabled: 0x8,
+  auto_linklocal: 0x20,
+  no_radr: 0x40,
+  no_prefer_iface: 0x80,
+  no_dad: 0x100,
+}
+
+/** IN6_IFF_* words in the order in6_status prints them. */
+const IN6_FLAG_WORDS: ReadonlyArray<readonly [number, string]> = [
+  [0x01, 'anycast'],
+  [0x02, 'tentative'],
+  [0x04, 'duplicated'],
+  [0x08, 'detached'],
+  [0x10, 'deprecated'],
+  [0x40, 'autoconf'],
+  [0x80, 'temporary'],
+  [0x100, 'prefer_source'],
+]
+
+export function nd6OptionsLine(flags: number): string {
+  return `\tnd6 options=${printb(flags, ND6_BITS)}`
+}
+
+/** A link-scoped address is printed with its zone: `fe80::1%lo0`. */
+export function formatInet6Line(ifi: IfInfo, a: In6AddrInfo): string {
+  let s = `\tinet6 ${formatIpv6(a.addr)}${a.scopeId !== 0 ? `%${ifi.name}` : ''} prefixlen ${a.prefixLen}`
+  for (const [bit, word] of IN6_FLAG_WORDS) if ((a.flags & bit) !== 0) s += ` ${word}`
+  if (a.scopeId !== 0) s += ` scopeid 0x${a.scopeId.toString(16)}`
+  return s
+}
+
+/** `ADDR[%zone][/plen]`: the address and the prefix length if given. Throws `ADDR: bad value`. */
+function parseAddr6(s: string): { addr: Uint8Array; prefixLen: number | null } {
+  const slash = s.lastIndexOf('/')
+  let host = s
+  let prefixLen: number | null = null
+  if (slash >= 0) {
+    host = s.slice(0, slash)
+    const n = strtonum(s.slice(slash + 1), 0, 128)
+    if (typeof n === 'string') throw new CmdError(`${s.slice(slash + 1)}: bad value`)
+    prefixLen = n
+  }
+  const pct = host.indexOf('%')
+  const addr = parseIpv6(pct >= 0 ? host.slice(0, pct) : host)
+  if (addr === null) throw new CmdError(`${host}: bad value`)
+  return { addr, prefixLen }
+}
+
+/** `ifconfig IF inet6 ...` (words after `inet6`). */
+export function ifconfigInet6(sys: Syscalls, name: string, words: readonly string[]): void {
+  let addr: Uint8Array | null = null
+  let prefixLen: number | null = null
+  let del = false
+  let anycast = false
+  let set = 0
+  let clear = 0
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!
+    if (w === 'prefixlen') {
+      const v = words[++i]
+      if (v === undefined) throw new CmdError("'prefixlen' requires argument")
+      const n = strtonum(v, 0, 128)
+      if (typeof n === 'string') throw new CmdError(`${v}: bad value`)
+      prefixLen = n
+    } else if (w === 'alias' || w === 'add') {
+      // inet6 addresses are always added; `alias` changes nothing.
+    } else if (w === '-alias' || w === 'delete' || w === 'remove') del = true
+    else if (w === 'anycast') anycast = true
+    else if (w.replace(/^-/, '') in ND6_FLAG_CMDS) {
+      const bit = ND6_FLAG_CMDS[w.replace(/^-/, '')]!
+      if (w.startsWith('-')) clear |= bit
+      else set |= bit
+    } else if (w === 'up' || w === 'down') {
+      try {
+        sys.ifSetUp(name, w === 'up')
+      } catch (e) {
+        throw new CmdError(sysMessage('ioctl (SIOCSIFFLAGS)', asSysError(e)))
+      }
+    } else if (addr === null) {
+      const p = parseAddr6(w)
+      addr = p.addr
+      if (p.prefixLen !== null) prefixLen = p.prefixLen
+    } else throw new CmdError(`${w}: bad value`)
+  }
+  if (set !== 0 || clear !== 0) {
+    try {
+      sys.inet6.setNdFlags(name, set, clear)
+    } catch (e) {
+      throw new CmdError(sysMessage('ioctl(SIOCSIFINFO_IN6)', asSysError(e)))
+    }
+  }
+  if (addr === null) {
+    if (del) throw new CmdError("ioctl (SIOCDIFADDR): Can't assign requested address")
+    return
+  }
+  if (del) {
+    try {
+      sys.inet6.delAddr(name, addr)
+    } catch (e) {
+      throw new CmdError(sysMessage('ioctl (SIOCDIFADDR)', asSysError(e)))
+    }
+    return
+  }
+  try {
+    // in6_postproc: all unicast prefixes are /64 unless told otherwise.
+    sys.inet6.addAddr(name, addr, prefixLen ?? 64, { anycast })
+  } catch (e) {
+    throw new CmdError(sysMessage('ioctl (SIOCAIFADDR)', asSysError(e)))
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The IPv6 commands in FreeBSD's syntax, as a script in virtual time: `ifconfig IF inet6 ADDR/LEN`
+ * (and `-alias`, `prefixlen`, `-ifdisabled`), the `inet6 ... scopeid` and `nd6 options=` lines,
+ * `ping -6` / `ping6` over link-local and global addresses with FreeBSD 14's output, `route -6 add`
+ * and `route add -inet6` with `route -6 get`, `netstat -rn -f inet6`, `ndp -an`, `ndp -s`, `ndp -d`,
+ * and the errors for bad operands.
+ */
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { sh, virtualHost } from '../../testing/net_lab.js'
+
+const SETUP = `epair=$(ifconfig epair create)
+jail -c name=a vnet persist > /dev/null
+jail -c name=b vnet persist > /dev/null
+ifconfig \${epair} vnet a
+ifconfig \${epair%a}b vnet b
+jexec a ifconfig epair0a inet6 2001:db8::1/64
+jexec b ifconfig epair0b inet6 2001:db8::2 prefixlen 64
+`
+
+test('ifconfig inet6: addresses, flags, scope ids and nd6 options as FreeBSD 14 prints them', async () => {
+  const r = await sh(
+    virtualHost(),
+    `${SETUP}jexec a ifconfig epair0a inet6
+sleep 3
+jexec a ifconfig epair0a inet6
+jexec a ifconfig lo0 inet6
+jexec a ifconfig epair0a inet6 2001:db8::1 -alias
+jexec a ifconfig epair0a inet6 | grep -c 2001
+jexec a ifconfig epair0a inet6 2001:db8::zz/64; echo status=$?`,
+  )
+  const lines = r.out.split('\n')
+  // Right after configuration the global address is still being checked (DAD).
+  assert.equal(
+    lines[0],
+    'epair0a: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500',
+  )
+  assert.equal(lines[1], '\toptions=8<VLAN_MTU>')
+  assert.match(lines[2]!, /^\tinet6 fe80::[0-9a-f:]+%epair0a prefixlen 64 tentative scopeid 0x2$/)
+  assert.equal(lines[3], '\tinet6 2001:db8::1 prefixlen 64 tentative')
+  assert.equal(lines[4], '\tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>')
+  assert.match(
+    r.out,
+    /\tinet6 fe80::[0-9a-f:]+%epair0a prefixlen 64 scopeid 0x2\n\tinet6 2001:db8::1 prefixlen 64\n/,
+  )
+  assert.match(r.out, /\tinet6 ::1 prefixlen 128\n\tinet6 fe80::1%lo0 prefixlen 64 scopeid 0x1\n/)
+  assert.match(r.out, /\n0\nstatus=1\n$/)
+  assert.equal(r.err, 'ifconfig: 2001:db8::zz: bad value\n')
+})
+
+test('ping -6 and ping6 over global and link-local addresses', async () => {
+  const r = await sh(
+    virtualHost(),
+    `${SETUP}sleep 3
+jexec a ping -6 -c 2 2001:db8::2
+set -- $(jexec b ifconfig epair0b inet6 | grep fe80)
+jexec a ping6 -c 1 -I epair0a \${2%%%*} > /dev/null; echo ll=$?
+jexec a ping -c 1 ::1 | head -2
+jexec a ping6 -c 1 -t 2 2001:db8::99; echo lost=$?`,
+  )
+  assert.equal(r.err, '')
+  assert.match(
+    r.out,
+    /^PING6\(56=40\+8\+8 bytes\) 2001:db8::1 --> 2001:db8::2\n16 bytes from 2001:db8::2, icmp_seq=0 hlim=64 time=\d+\.\d{3} ms\n16 bytes from 2001:db8::2, icmp_seq=1 hlim=64 time=\d+\.\d{3} ms\n\n--- 2001:db8::2 ping6 statistics ---\n2 packets transmitted, 2 packets received, 0\.0% packet loss\nround-trip min\/avg\/max\/std-dev = [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms\n/,
+  )
+  assert.match(r.out, /\nll=0\n/)
+  assert.match(r.out, /\nPING6\(56=40\+8\+8 bytes\) ::1 --> ::1\n16 bytes from ::1, icmp_seq=0 hlim=64 time=/)
+  assert.match(r.out, /1 packets transmitted, 0 packets received, 100\.0% packet loss\nlost=2\n$/)
+})
+
+test('route -6, route add -inet6, netstat -rn -f inet6 through a router', async () => {
+  const r = await sh(
+    virtualHost(),
+    `e0=$(ifconfig epair create)
+e1=$(ifconfig epair create)
+for j in a r b; do jail -c name=$j vnet persist > /dev/null; done
+ifconfig \${e0} vnet a; ifconfig \${e0%a}b vnet r
+ifconfig \${e1} vnet r; ifconfig \${e1%a}b vnet b
+jexec a ifconfig \${e0} inet6 2001:db8:1::2/64
+jexec r ifconfig \${e0%a}b inet6 2001:db8:1::1/64
+jexec r ifconfig \${e1} inet6 2001:db8:2::1/64
+jexec b ifconfig \${e1%a}b inet6 2001:db8:2::2/64
+jexec r sysctl net.inet6.ip6.forwarding=1
+jexec a route -6 add default 2001:db8:1::1
+jexec b route add -inet6 -net 2001:db8:1:: -prefixlen 64 2001:db8:2::1
+jexec a route -6 add 2001:db8:99::/48 2001:db8:1::7 > /dev/null; echo status=$?
+sleep 3
+jexec a ping -6 -c 1 2001:db8:2::2 | grep hlim
+jexec a route -6 get 2001:db8:2::2
+jexec a netstat -rn -f inet6
+jexec a route -6 delete default
+jexec a route -6 delete default; echo status=$?`,
+  )
+  assert.match(
+    r.out,
+    /^net\.inet6\.ip6\.forwarding: 0 -> 1\nadd net default: gateway 2001:db8:1::1\nadd net 2001:db8:1::: gateway 2001:db8:2::1\nstatus=0\n/,
+  )
+  assert.match(r.out, /16 bytes from 2001:db8:2::2, icmp_seq=0 hlim=63 time=/)
+  assert.match(
+    r.out,
+    / {3}route to: 2001:db8:2::2\ndestination: ::\n {7}mask: ::\n {4}gateway: 2001:db8:1::1\n {8}fib: 0\n {2}interface: epair0a\n {6}flags: <UP,GATEWAY,DONE,STATIC>\n/,
+  )
+  assert.match(r.out, /\nInternet6:\nDestination {23}Gateway {23}Flags {5}Netif Expire\n/)
+  assert.match(r.out, /\ndefault {27}2001:db8:1::1 {17}UGS {5}epair0a\n/)
+  assert.match(r.out, /\n::1 {31}link#1 {24}UHS {9}lo0\n/)
+  assert.match(r.out, /\n2001:db8:1::\/64 {19}link#2 {24}U {7}epair0a\n/)
+  assert.match(r.out, /\n2001:db8:1::2 {21}link#2 {24}UHS {9}lo0\n/)
+  assert.match(r.out, /\nfe80::%lo0\/64 {21}link#1 {24}U {11}lo0\n/)
+  assert.match(r.out, /\nfe80::%epair0a\/64 {17}link#2 {24}U {7}epair0a\n/)
+  assert.match(r.out, /\ndelete net default\ndelete net default fib 0: not in table\nstatus=1\n$/)
+  assert.equal(r.err, 'route: route has not been found\n')
+})
+
+test('ndp -an, ndp -s, ndp -d', async () => {
+  const r = await sh(
+    virtualHost(),
+    `${SETUP}sleep 3
+jexec a ping -6 -c 1 2001:db8::2 > /dev/null
+jexec a ndp -an | grep 2001:db8::2
+jexec a ndp -s 2001:db8::9 02:00:00:00:00:99
+jexec a ndp -an | grep 2001:db8::9
+jexec a ndp -d 2001:db8::9
+jexec a ndp -d 2001:db8::9; echo status=$?
+jexec a ndp -an | head -1`,
+  )
+  assert.match(r.out, /^2001:db8::2 {26}02:[0-9a-f:]{14} epair0a [0-9hms]+ +R \n/)
+  assert.match(r.out, /\n2001:db8::9 {26}02:00:00:00:00:99 epair0a permanent R \n/)
+  assert.match(r.out, /\n2001:db8::9 \(2001:db8::9\) deleted\nstatus=1\n/)
+  assert.match(r.out, /Neighbor {29}Linklayer Address {2}Netif Expire {4}S Flags\n$/)
+  assert.equal(r.err, 'ndp: delete: cannot locate 2001:db8::9\n')
+})

@@ -1,0 +1,123 @@
+/**
+ * netstat(1)'s inet6 parts: the `Internet6:` routing table (route.c's p_rtentry for AF_INET6, with
+ * its wider numeric columns) and the ip6 / icmp6 statistics of `netstat -s -p ip6|icmp6`
+ * (inet6.c's ip6_stats and icmp6_stats, the counters VirtNet keeps). Read-only.
+ */
+
+import { type Route6Info, RtFlag, type Syscalls } from '../../host/syscalls.js'
+import { formatIpv6 } from '../../wire/in6_addr.js'
+import { padL, padR } from '../common.js'
+import { routeFlagLetters } from './netstat.js'
+
+/** A route's address with its zone (`fe80::1%epair0a`); ::1 is `localhost` unless numeric. */
+function addr6(
+  sys: Syscalls,
+  a: Uint8Array,
+  scopeId: number,
+  numeric: boolean,
+  names: Map<number, string>,
+): string {
+  const s = formatIpv6(a)
+  if (!numeric && s === '::1') return 'localhost'
+  if (scopeId !== 0 && a[0] === 0xfe && (a[1]! & 0xc0) === 0x80)
+    return `${s}%${names.get(scopeId) ?? scopeId}`
+  if (scopeId !== 0 && a[0] === 0xff) return `${s}%${names.get(scopeId) ?? scopeId}`
+  void sys
+  return s
+}
+
+/** The `Internet6:` section (without the `Routing tables` title), newline-terminated; empty when none. */
+export function formatRoutes6(
+  sys: Syscalls,
+  routes: readonly Route6Info[],
+  opts: { numeric: boolean; wide: boolean },
+): string {
+  if (routes.length === 0) return ''
+  const names = new Map(sys.ifList().map((i) => [i.index, i.name] as const))
+  // WID_DST_DEFAULT / WID_GW_DEFAULT for AF_INET6: wider when numeric.
+  const wDst = opts.numeric ? 33 : 18
+  const wGw = opts.numeric ? 29 : 18
+  const wIf = opts.wide ? 10 : 8
+  const col = (s: string, w: number): string => (opts.numeric || opts.wide ? padR(s, w) : padR(s, w, w))
+  const lines = ['Internet6:']
+  lines.push(
+    opts.wide
+      ? `${padR('Destination', wDst)} ${padR('Gateway', wGw)} ${padR('Flags', 6)} ${padL('Use', 8)} ${padL('Mtu', 6)} ${padL('Netif', wIf)} Expire`
+      : `${padR('Destination', wDst)} ${padR('Gateway', wGw)} ${padR('Flags', 6)} ${padL('Netif', wIf)} Expire`,
+  )
+  for (const r of routes) {
+    let dst: string
+    if ((r.flags & RtFlag.HOST) !== 0 || r.prefixLen === 128)
+      dst = addr6(sys, r.dst, r.scopeId, opts.numeric, names)
+    else if (r.prefixLen === 0) dst = 'default'
+    else {
+      // netname6: the zone goes between the address and the length (`fe80::%lo0/64`).
+      const base = formatIpv6(r.dst)
+      const zone = r.scopeId !== 0 && r.gateway === null ? `%${names.get(r.scopeId) ?? r.scopeId}` : ''
+      dst = `${base}${zone}/${r.prefixLen}`
+    }
+    const gw =
+      r.gateway !== null
+        ? addr6(sys, r.gateway, r.scopeId, opts.numeric, names)
+        : r.gatewayIfIndex !== 0
+          ? `link#${r.gatewayIfIndex}`
+          : '::1'
+    let line = `${col(dst, wDst)} ${col(gw, wGw)} ${padR(routeFlagLetters(r.flags), 6)} `
+    if (opts.wide) line += `${padL(r.use, 8)} ${r.mtu !== 0 ? padL(r.mtu, 6) : padL('', 6)} `
+    lines.push(line + padL(r.ifName, wIf, wIf))
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** `netstat -s -p ip6|icmp6`: each non-hidden counter as `\tN name`, FreeBSD's section title first. */
+export function formatProto6Stats(sys: Syscalls, proto: 'ip6' | 'icmp6', hideZero: boolean): string {
+  const rows = sys.inet6.protoStats(proto)
+  let out = `${proto}:\n`
+  for (const [name, n] of rows) {
+    if (hideZero && n === 0) continue
+    out += `\t${n} ${IP6_TEXT[name] ?? name}\n`
+  }
+  return out
+}
+
+/** ip6_stats()'s wording for the counters it prints. */
+const IP6_TEXT: Readonly<Record<string, string>> = {
+  ip6s_total: 'total packets received',
+  ip6s_toosmall: 'with size smaller than minimum',
+  ip6s_tooshort: 'with data size < data length',
+  ip6s_badoptions: 'with bad options',
+  ip6s_badvers: 'with incorrect version number',
+  ip6s_fragments: 'fragments received',
+  ip6s_fragdropped: 'fragments dropped (dup or out of space)',
+  ip6s_fragtimeout: 'fragments dropped after timeout',
+  ip6s_fragoverflow: 'fragments that exceeded limit',
+  ip6s_atomicfrags: 'atomic fragments',
+  ip6s_reassembled: 'packets reassembled ok',
+  ip6s_delivered: 'packets for this host',
+  ip6s_forward: 'packets forwarded',
+  ip6s_cantforward: 'packets not forwardable',
+  ip6s_redirectsent: 'redirects sent',
+  ip6s_localout: 'packets sent from this host',
+  ip6s_rawout: 'packets sent with fabricated ip header',
+  ip6s_odropped: 'output packets dropped due to no bufs, etc.',
+  ip6s_noroute: 'output packets discarded due to no route',
+  ip6s_fragmented: 'output datagrams fragmented',
+  ip6s_ofragments: 'fragments created',
+  ip6s_cantfrag: "datagrams that can't be fragmented",
+  ip6s_badscope: 'packets that violated scope rules',
+  ip6s_notmember: "multicast packets which we don't join",
+  ip6s_toomanyhdr: 'packets whose headers are not contiguous',
+  ip6s_sources_none: 'failures of source address selection',
+  icp6s_error: 'calls to icmp6_error',
+  icp6s_canterror: 'errors not generated in response to an icmp6 message',
+  icp6s_toofreq: 'errors not generated because of rate limitation',
+  icp6s_badcode: 'messages with bad code fields',
+  icp6s_tooshort: 'messages < minimum length',
+  icp6s_checksum: 'bad checksums',
+  icp6s_badlen: 'messages with bad length',
+  icp6s_reflect: 'message responses generated',
+  icp6s_badns: 'bad neighbor solicitation messages',
+  icp6s_badna: 'bad neighbor advertisement messages',
+  icp6s_badredirect: 'bad redirect messages',
+  icp6s_dupaddr: 'duplicate addresses detected',
+}
