@@ -12,6 +12,7 @@
 
 import type { Cred } from '../jail/priv.js'
 import { Priv } from '../jail/priv.js'
+import type { VxlanParams } from '../stack/net/if_vxlan.js'
 import { SysError } from '../util/errno.js'
 import { Caller } from './caller.js'
 import type { Host } from './host.js'
@@ -32,6 +33,8 @@ import {
   ifSetMac,
   ifSetMtu,
   ifSetUp,
+  ifVxlanFlush,
+  ifVxlanSet,
   tunOpen,
 } from './if_api.js'
 import { ipfwCtl } from './ipfw_api.js'
@@ -180,6 +183,14 @@ export class KernelApi implements Syscalls {
 
   ifBridgeDelete(bridge: string, member: string): void {
     ifBridgeDelete(this.caller, bridge, member)
+  }
+
+  ifVxlanSet(name: string, params: VxlanParams): void {
+    ifVxlanSet(this.caller, name, params)
+  }
+
+  ifVxlanFlush(name: string, all: boolean): void {
+    ifVxlanFlush(this.caller, name, all)
   }
 
   ifCreate(name: string): string {

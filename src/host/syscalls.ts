@@ -83,6 +83,16 @@ export interface IfInfo {
   stats: IfStats
   /** For an if_bridge: its members, with IFBIF_* flags and port (the member's index). */
   members?: Array<{ name: string; flags: number; port: number }>
+  /** For a vxlan interface: its configuration and forwarding-table counters (ifvxlancfg). */
+  vxlan?: VxlanInfo
+}
+
+export type { VxlanParams }
+
+export interface VxlanInfo extends VxlanConfig {
+  ftableCount: number
+  ftableNospace: number
+  running: boolean
 }
 
 export interface RouteInfo {
@@ -175,6 +185,7 @@ export interface RawSocket {
 }
 
 import type { NgNodeInfo } from '../netgraph/graph.js'
+import type { VxlanConfig, VxlanParams } from '../stack/net/if_vxlan.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { RawDatagram } from '../stack/netinet/raw.js'
 import type { DnObj, DnRequest } from '../stack/netpfil/ipfw/dummynet/dn_h.js'
@@ -519,6 +530,13 @@ export interface Syscalls {
   ifBridgeAdd(bridge: string, member: string): void
   /** `ifconfig BRIDGE deletem MEMBER` (BRDGDEL): ENOENT when it is not a member. */
   ifBridgeDelete(bridge: string, member: string): void
+  /**
+   * `ifconfig vxlanN vxlanid … vxlanlocal …` (VXLAN_CMD_SET_*): EBUSY for end points of a running
+   * interface, EPERM when a jail repoints one the host made (its socket is the host's).
+   */
+  ifVxlanSet(name: string, params: VxlanParams): void
+  /** `ifconfig vxlanN vxlanflush|vxlanflushall` (VXLAN_CMD_FLUSH). */
+  ifVxlanFlush(name: string, all: boolean): void
 
   // routing
   routeList(): RouteInfo[]
