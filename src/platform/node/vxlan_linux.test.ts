@@ -30,8 +30,15 @@ nodes:
 links: []
 `
 
-/** Linux's vxlan0 (VNI 42, 10.42.0.2/24) in a fresh namespace, and a jail `pc` at 10.42.0.1 joined to it. */
-async function joined(peers: NetnsPeers): Promise<{ peer: NetnsPeer; lab: VirtLab; pc: VirtNode }> {
+/**
+ * Linux's vxlan0 (VNI 42, 10.42.0.2/24) in a fresh namespace, and a vxlan interface at 10.42.0.1/24
+ * in the lab's node `node` joined to it.
+ */
+async function joined(
+  peers: NetnsPeers,
+  lab0 = LAB,
+  node = 'pc',
+): Promise<{ peer: NetnsPeer; lab: VirtLab; pc: VirtNode }> {
   const peer = peers.create()
   peer.ip([
     'link',
@@ -54,13 +61,13 @@ async function joined(peers: NetnsPeers): Promise<{ peer: NetnsPeer; lab: VirtLa
   // peer over a real NIC would deliver it. Our stack drops segments with a bad checksum.
   if (ethtool) await peer.exec(['ethtool', '-K', 'vxlan0', 'tx', 'off'])
   peer.ip(['link', 'set', 'vxlan0', 'up'])
-  const lab = await createLab({ text: LAB }, { clock: 'real' })
+  const lab = await createLab({ text: lab0 }, { clock: 'real' })
   const sys = lab.host.syscalls()
   // Host root makes the interface (its socket is the process's) and lends it to the jail.
   const name = sys.ifCreate('vxlan')
   sys.ifVxlanSet(name, { vni: 42, local: ip(peer.hostAddr), remote: ip(peer.nsAddr) })
-  sys.ifMoveToJail(name, 'pc')
-  const pc = lab.node('pc')
+  sys.ifMoveToJail(name, node)
+  const pc = lab.node(node)
   const r = await pc.sh(`ifconfig ${name} inet 10.42.0.1/24 up`)
   assert.equal(r.status, 0, r.stderr)
   return { peer, lab, pc }
@@ -216,6 +223,129 @@ describe(
       assert.equal(r.code, 0, r.stderr)
       const res = await back.done
       assert.equal(res.stdout, reply)
+    })
+  },
+)
+
+/** `[  5]   0.00-2.00   sec  …  N Mbits/sec  …  receiver`: the receiver's rate in Mbit/s. */
+function receiverRate(out: string): number {
+  const m = /([\d.]+) ([KMG]?)bits\/sec(?:\s+\S+)*\s+receiver/.exec(out)
+  if (m === null) return Number.NaN
+  return Number(m[1]) * ({ '': 1e-6, K: 1e-3, M: 1, G: 1e3 } as Record<string, number>)[m[2]!]!
+}
+
+const whyIperf = why ?? netnsUnavailable(['iperf3', 'ethtool'])
+
+describe('iperf3 between Linux and VirtNet over vxlan', { skip: whyIperf ?? false, timeout: 180_000 }, () => {
+  let peers: NetnsPeers
+  let w: { peer: NetnsPeer; lab: VirtLab; pc: VirtNode }
+  before(async () => {
+    peers = new NetnsPeers('i')
+    try {
+      w = await joined(peers)
+    } catch (e) {
+      peers.destroyAll()
+      throw e
+    }
+  })
+  after(() => {
+    w?.lab.close()
+    peers?.destroyAll()
+  })
+
+  for (const [name, flags] of [
+    ['TCP', ''],
+    ['TCP reverse', ' -R'],
+    ['UDP 50 Mbit/s', ' -u -b 50M'],
+  ] as const) {
+    test(`Linux client, VirtNet server: ${name}`, async (t) => {
+      const srv = w.pc.spawn('iperf3 -s -1 -p 5201')
+      await new Promise((r) => setTimeout(r, 300))
+      const c = await w.peer.exec(['sh', '-c', `iperf3 -c 10.42.0.1 -p 5201 -t 2${flags}`], 60_000)
+      const s = await srv.done
+      assert.equal(c.code, 0, c.stdout + c.stderr + s.stderr)
+      const rate = receiverRate(c.stdout)
+      assert.ok(rate > 0, c.stdout)
+      t.diagnostic(`Linux -> VirtNet ${name}: ${rate.toFixed(1)} Mbit/s`)
+    })
+
+    test(`VirtNet client, Linux server: ${name}`, async (t) => {
+      const srv = w.peer.spawn(['iperf3', '-s', '-1', '-B', '10.42.0.2', '-p', '5202'], 60_000)
+      await until(
+        async () => (await w.peer.exec(['sh', '-c', 'ss -ltn | grep -q 10.42.0.2:5202'], 2000)).code === 0,
+      )
+      const c = await w.pc.sh(`iperf3 -c 10.42.0.2 -p 5202 -t 2${flags}`)
+      const s = await srv.done
+      assert.equal(c.status, 0, c.stdout + c.stderr + s.stdout + s.stderr)
+      const rate = receiverRate(c.stdout)
+      assert.ok(rate > 0, c.stdout)
+      t.diagnostic(`VirtNet -> Linux ${name}: ${rate.toFixed(1)} Mbit/s`)
+    })
+  }
+})
+
+const ROUTED = `
+name: vxlan-routed
+nodes:
+  r: { kind: router, interfaces: [ { name: eth1, address: 10.43.0.1/24 } ] }
+  pc: { kind: pc, interfaces: [ { name: eth0, address: 10.43.0.2/24 } ], routes: [ { to: default, via: 10.43.0.1 } ] }
+links:
+  - { a: r:eth1, b: pc }
+`
+
+const whyTrace = why ?? netnsUnavailable(['traceroute'])
+
+describe(
+  'traceroute through routers on both sides of the vxlan link',
+  { skip: whyTrace ?? false, timeout: 120_000 },
+  () => {
+    let peers: NetnsPeers
+    let w: { peer: NetnsPeer; lab: VirtLab; pc: VirtNode }
+    let far: NetnsPeer
+    before(async () => {
+      peers = new NetnsPeers('t')
+      try {
+        // Linux router namespace: vxlan0 10.42.0.2 toward VirtNet's router r, and a veth to a `far`
+        // namespace at 10.44.0.2 (its veth to us carries 10.44.0.1 here).
+        w = await joined(peers, ROUTED, 'r')
+        far = peers.create()
+        w.peer.ip(['route', 'add', '10.43.0.0/24', 'via', '10.42.0.1'])
+        await w.peer.exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1'])
+        // far's veth is to our namespace; make it a router hop by moving far's end into the router.
+        w.peer.ip(['link', 'set', 'lo', 'up'])
+        const link = `vnl${process.pid % 100000}`.slice(0, 15)
+        w.peer.ip(['link', 'add', link, 'type', 'veth', 'peer', 'name', 'eth9', 'netns', far.ns])
+        w.peer.ip(['addr', 'add', '10.44.0.1/24', 'dev', link])
+        w.peer.ip(['link', 'set', link, 'up'])
+        far.ip(['addr', 'add', '10.44.0.2/24', 'dev', 'eth9'])
+        far.ip(['link', 'set', 'eth9', 'up'])
+        far.ip(['route', 'add', 'default', 'via', '10.44.0.1'])
+        const rt = await w.pc.sh('route add -net 10.44.0.0/24 10.42.0.2')
+        assert.equal(rt.status, 0, rt.stdout + rt.stderr)
+      } catch (e) {
+        peers.destroyAll()
+        throw e
+      }
+    })
+    after(() => {
+      w?.lab.close()
+      peers?.destroyAll()
+    })
+
+    test('Linux traceroute through VirtNet router r to the pc behind it', async () => {
+      const r = await w.peer.exec(['traceroute', '-n', '-q', '1', '-w', '2', '-m', '5', '10.43.0.2'], 60_000)
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stdout, /\n 1 {2}10\.42\.0\.1 [^\n]*ms\n 2 {2}10\.43\.0\.2 [^\n]*ms/)
+    })
+
+    test('VirtNet traceroute from pc through r and the Linux router namespace', async () => {
+      const pc = w.lab.node('pc')
+      const r = await pc.sh('traceroute -n -q 1 -w 2 -m 5 10.44.0.2')
+      assert.equal(r.status, 0, r.stderr)
+      assert.match(
+        r.stdout,
+        /^ 1 {2}10\.43\.0\.1 [^\n]*ms\n 2 {2}10\.42\.0\.2 [^\n]*ms\n 3 {2}10\.44\.0\.2 [^\n]*ms/,
+      )
     })
   },
 )
