@@ -8,8 +8,9 @@
  * the kernel takes it and the stack reuses its mbuf at once. Address strings are cached (bounded) so
  * a steady flow formats and parses none per packet.
  *
- * Must not: throw into the stack (send errors are counted), or keep the process alive on its own
- * (the sockets are unref'd: the lab or the program that owns the host does that).
+ * Must not: throw into the stack (send errors are counted). A bound socket keeps the process alive,
+ * as a listening server does: a peer may still talk to it; destroying the interface (or the lab)
+ * closes it.
  */
 
 import dgram from 'node:dgram'
@@ -63,7 +64,6 @@ export function nodeUdpUnderlay(): NodeUdpUnderlay {
         onError(e.code ?? 'EIO')
       })
       s.bind({ port, address: addr === 0 ? '0.0.0.0' : formatIpv4(addr), exclusive: true })
-      s.unref()
       return {
         send(buf, off, len, to, toPort) {
           if (closed) return
