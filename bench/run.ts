@@ -30,6 +30,7 @@ import { scaleMetrics } from './scale.js'
 import { syncacheMetrics } from './syncache.js'
 import { tcpMetrics } from './tcp.js'
 import { vnetCreateMetrics } from './vnet_create.js'
+import { vxlanMetrics } from './vxlan.js'
 
 /** bench/results/latest.json in the source tree (this file runs from dist/bench/). */
 function defaultOut(): string {
@@ -106,6 +107,9 @@ async function main(): Promise<void> {
     ...(await captureMetrics(cfg)),
   ]
   const skipped = [...(await addLinuxBaseline(metrics, cfg)), ...(await addLinuxTcpBaseline(metrics, cfg))]
+  const vxlan = await vxlanMetrics(cfg)
+  metrics.push(...vxlan.metrics)
+  skipped.push(...vxlan.skipped)
   const load = [loadBefore, loadavg()[0]!]
   console.log(renderTable(metrics, skipped))
   console.log(`\n${machineText(load)}`)

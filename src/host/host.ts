@@ -16,12 +16,14 @@ import type { IfCloner } from '../stack/net/if_clone.js'
 import { epairCloner } from '../stack/net/if_epair.js'
 import { loCloner } from '../stack/net/if_loop.js'
 import { tunCloner } from '../stack/net/if_tun.js'
+import { VxlanHost, vxlanCloner, vxlanSysctls } from '../stack/net/if_vxlan.js'
 import { vnetCreate, vnetDestroy } from '../stack/net/lifecycle.js'
 import { Netisr } from '../stack/net/netisr.js'
 import { PfilHead } from '../stack/net/pfil.js'
 import { Scratch } from '../stack/net/scratch.js'
 import type { SysctlDecl } from '../stack/net/sysctl.js'
 import type { StackEnv, Vnet, VnetModule } from '../stack/net/vnet.js'
+import type { UdpUnderlayProvider } from '../stack/net/vxlan_underlay.js'
 import { INET_MODULES, inetAttach } from '../stack/netinet/in_proto.js'
 import { INET6_MODULES, inet6Attach } from '../stack/netinet6/in6_proto.js'
 import { Clock, type ClockDriver, type ClockMode } from '../util/clock.js'
@@ -51,6 +53,8 @@ export interface HostOptions {
   racct?: boolean
   /** Memory the process may use, which sizes kern.maxproc (default 1 GiB: 4096 processes). */
   memoryBytes?: number
+  /** The datagram transport vxlan interfaces bind to (a real UDP socket from the platform, or in-memory); none: they never run. */
+  underlay?: UdpUnderlayProvider
 }
 
 const GiB = 1024 ** 3
@@ -78,6 +82,8 @@ export class Host {
   readonly setuidPrograms: ReadonlySet<string> = new Set(['ping', 'ping6', 'traceroute'])
   /** Resource accounting and limits (racct/rctl) for every jail. */
   readonly racct: Racct
+  /** vxlan(4): the underlay provider and the sockets bound through it. */
+  readonly vxlan: VxlanHost
   private nextVnetId = 0
   private nextJid = 1
   private nextPid = 100
@@ -111,8 +117,11 @@ export class Host {
       msgbuf: new MsgBuf(),
       newMac: () => this.newMac(),
     }
+    this.vxlan = new VxlanHost(opts.underlay ?? null)
+    const vxlan = vxlanCloner(this.vxlan)
     this.cloners = new Map([
       [bridgeCloner.name, bridgeCloner],
+      [vxlan.name, vxlan],
       [epairCloner.name, epairCloner],
       [loCloner.name, loCloner],
       [tunCloner.name, tunCloner],
@@ -124,7 +133,12 @@ export class Host {
       vnetMemory,
     )
     const sysctls = new Map<string, SysctlDecl>()
-    for (const d of [...hostSysctls(this), ...VNET_MODULES.flatMap((m) => m.sysctls)]) sysctls.set(d.name, d)
+    for (const d of [
+      ...hostSysctls(this),
+      ...VNET_MODULES.flatMap((m) => m.sysctls),
+      ...vxlanSysctls(this.vxlan),
+    ])
+      sysctls.set(d.name, d)
     this.sysctls = sysctls
     const vnet0 = this.createVnet('vnet0')
     this.prison0 = new Prison(0, '0', null, vnet0, true, opts.hostname ?? 'virtnet')

@@ -13,6 +13,7 @@ import { MEM_COST } from '../jail/racct.js'
 import { type BridgeSoftc, bridgeOf } from '../stack/net/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
 import { tunOf } from '../stack/net/if_tun.js'
+import { type VxlanParams, vxlanConfigure, vxlanOf } from '../stack/net/if_vxlan.js'
 import {
   IFF,
   IFNAMSIZ,
@@ -29,7 +30,7 @@ import { isMulticastMac } from '../wire/addr.js'
 import type { Caller } from './caller.js'
 import { ifInfo6 } from './inet6_api.js'
 import { lookupJail } from './jails.js'
-import type { IfInfo, TunFd } from './syscalls.js'
+import type { IfInfo, TunFd, VxlanInfo } from './syscalls.js'
 
 /** IfInfo.members for a bridge interface (nothing for other interfaces). */
 function bridgeMembers(ifp: Ifnet): Pick<IfInfo, 'members'> {
@@ -58,6 +59,16 @@ function ifInfo(c: Caller, ifp: Ifnet): IfInfo {
     stats: { ...ifp.stats },
     ...bridgeMembers(ifp),
     ...ifInfo6(c, ifp),
+    ...vxlanInfo(ifp),
+  }
+}
+
+/** IfInfo.vxlan for a vxlan interface (VXLAN_CMD_GET_CONFIG). */
+function vxlanInfo(ifp: Ifnet): { vxlan?: VxlanInfo } {
+  const sc = vxlanOf(ifp)
+  if (sc === null) return {}
+  return {
+    vxlan: { ...sc.cfg, ftableCount: sc.table.size, ftableNospace: sc.ftableNospace, running: sc.running },
   }
 }
 
@@ -104,6 +115,13 @@ export function ifCreate(c: Caller, name: string): string {
   // refuses such a unit (EEXIST) or, numbering automatically, passes over it.
   const ifps = cloneCreate(v, cloner, unit)
   for (const i of ifps) ifAttach(v, i)
+  const vx = vxlanOf(ifps[0]!)
+  // The underlay is the process's network: host root may bind it; a jail only where the platform's
+  // provider allows it (an in-memory network), never a real socket.
+  if (vx !== null) {
+    vx.createdByHost = c.prison === c.host.prison0
+    vx.mayBind = vx.createdByHost || (c.host.vxlan.provider?.jailsMayBind ?? false)
+  }
   return ifps[0]!.name
 }
 
@@ -120,6 +138,8 @@ export function ifDestroy(c: Caller, name: string): void {
 export function ifSetUp(c: Caller, name: string, up: boolean): void {
   c.priv(Priv.NET_SETIFFLAGS, 'SIOCSIFFLAGS')
   const ifp = c.ifp(name, 'SIOCSIFFLAGS')
+  // vxlan_ioctl_ifflags: `up` on an interface that is up but not running tries to start it again.
+  if (up && ifp.up) ifp.link?.ifUp?.(ifp)
   ifUpDown(ifp, up)
 }
 
@@ -189,7 +209,10 @@ export function ifAddAddr(
   const first = ifp.firstAddr
   if (!opts.alias && first !== undefined && first.addr !== addr) inDifaddr(ifp, first.addr)
   // Assigning an address brings an Ethernet interface up (ether_ioctl SIOCSIFADDR).
-  if (ifp.type === 'ether' && !ifp.up) ifp.flags |= IFF.UP | IFF.RUNNING
+  if (ifp.type === 'ether' && !ifp.up) {
+    ifp.flags |= IFF.UP | IFF.RUNNING
+    ifp.link?.ifUp?.(ifp)
+  }
   // A destination belongs to point-to-point links only (in_aifaddr_ioctl: EDESTADDRREQ without one).
   const dst = opts.dst ?? 0
   const p2p = (ifp.flags & IFF.POINTOPOINT) !== 0
@@ -273,4 +296,36 @@ export function ifReclaimFromJail(c: Caller, name: string, jail: string): void {
   if (ifp === undefined) throw new SysError('ENXIO', 'SIOCSIFRVNET', `interface ${name} does not exist`)
   if (ifp.type === 'loop') throw new SysError('EINVAL', 'SIOCSIFRVNET')
   ifMove(ifp, c.vnet)
+}
+
+/** The vxlan softc of an interface of the caller's vnet (EINVAL for another kind, as the ioctl). */
+function vxlanSc(c: Caller, name: string) {
+  c.priv(Priv.NET_VXLAN, 'SIOCSDRVSPEC')
+  const sc = vxlanOf(c.ifp(name, 'SIOCSDRVSPEC'))
+  if (sc === null) throw new SysError('EINVAL', 'SIOCSDRVSPEC')
+  return sc
+}
+
+export function ifVxlanSet(c: Caller, name: string, p: VxlanParams): void {
+  const sc = vxlanSc(c, name)
+  const endpoint =
+    p.vni !== undefined ||
+    p.local !== undefined ||
+    p.remote !== undefined ||
+    p.localPort !== undefined ||
+    p.remotePort !== undefined
+  // Where the host's socket sends is the host's to say: a jail that was lent the interface may
+  // address and use it but not point it at another peer or port of the real network.
+  if (
+    endpoint &&
+    sc.createdByHost &&
+    c.prison !== c.host.prison0 &&
+    !(c.host.vxlan.provider?.jailsMayBind ?? false)
+  )
+    throw new SysError('EPERM', 'SIOCSDRVSPEC')
+  vxlanConfigure(sc, p)
+}
+
+export function ifVxlanFlush(c: Caller, name: string, all: boolean): void {
+  vxlanSc(c, name).flush(all)
 }

@@ -12,6 +12,7 @@
 
 import type { Cred } from '../jail/priv.js'
 import { Priv } from '../jail/priv.js'
+import type { VxlanParams } from '../stack/net/if_vxlan.js'
 import type { TcpMd5Sa } from '../stack/netipsec/key.js'
 import { SysError } from '../util/errno.js'
 import { bpfList, bpfOpen } from './bpf_api.js'
@@ -34,6 +35,8 @@ import {
   ifSetMac,
   ifSetMtu,
   ifSetUp,
+  ifVxlanFlush,
+  ifVxlanSet,
   tunOpen,
 } from './if_api.js'
 import { inet6Api } from './inet6_api.js'
@@ -188,6 +191,14 @@ export class KernelApi implements Syscalls {
 
   ifBridgeDelete(bridge: string, member: string): void {
     ifBridgeDelete(this.caller, bridge, member)
+  }
+
+  ifVxlanSet(name: string, params: VxlanParams): void {
+    ifVxlanSet(this.caller, name, params)
+  }
+
+  ifVxlanFlush(name: string, all: boolean): void {
+    ifVxlanFlush(this.caller, name, all)
   }
 
   ifCreate(name: string): string {

@@ -87,6 +87,16 @@ export interface IfInfo {
   inet6?: In6AddrInfo[]
   /** ND6_IFF_* options (`nd6 options=...`). */
   nd6Flags?: number
+  /** For a vxlan interface: its configuration and forwarding-table counters (ifvxlancfg). */
+  vxlan?: VxlanInfo
+}
+
+export type { VxlanParams }
+
+export interface VxlanInfo extends VxlanConfig {
+  ftableCount: number
+  ftableNospace: number
+  running: boolean
 }
 
 export interface RouteInfo {
@@ -180,6 +190,7 @@ export interface RawSocket {
 
 import type { NgNodeInfo } from '../netgraph/graph.js'
 import type { BpfFilter, BpfRecord } from '../stack/net/bpf/bpf.js'
+import type { VxlanConfig, VxlanParams } from '../stack/net/if_vxlan.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { RawDatagram } from '../stack/netinet/raw.js'
 import type { TcpMd5Sa } from '../stack/netipsec/key.js'
@@ -587,6 +598,13 @@ export interface Syscalls {
   ifBridgeAdd(bridge: string, member: string): void
   /** `ifconfig BRIDGE deletem MEMBER` (BRDGDEL): ENOENT when it is not a member. */
   ifBridgeDelete(bridge: string, member: string): void
+  /**
+   * `ifconfig vxlanN vxlanid … vxlanlocal …` (VXLAN_CMD_SET_*): EBUSY for end points of a running
+   * interface, EPERM when a jail repoints one the host made (its socket is the host's).
+   */
+  ifVxlanSet(name: string, params: VxlanParams): void
+  /** `ifconfig vxlanN vxlanflush|vxlanflushall` (VXLAN_CMD_FLUSH). */
+  ifVxlanFlush(name: string, all: boolean): void
 
   // routing
   routeList(): RouteInfo[]

@@ -20,6 +20,8 @@ export const Priv = {
   NET_DELIFADDR: 'NET_DELIFADDR',
   NET_SETIFVNET: 'NET_SETIFVNET',
   NET_BRIDGE: 'NET_BRIDGE',
+  /** vxlan(4) configuration ioctls (PRIV_NET_VXLAN); a vnet jail's root may use them. */
+  NET_VXLAN: 'NET_VXLAN',
   NET_ROUTE: 'NET_ROUTE',
   NETINET_RAW: 'NETINET_RAW',
   NETGRAPH_CONTROL: 'NETGRAPH_CONTROL',
@@ -63,6 +65,7 @@ const VNET_PRIVS: ReadonlySet<PrivName> = new Set([
   Priv.NET_DELIFADDR,
   Priv.NET_SETIFVNET,
   Priv.NET_BRIDGE,
+  Priv.NET_VXLAN,
   Priv.NET_ROUTE,
   Priv.NETINET_RAW,
   Priv.NETGRAPH_CONTROL,

@@ -195,7 +195,9 @@ export class LabConsole {
         rows.push([
           n.name,
           n.kind,
-          `${n.kind === 'switch' ? 'bridge' : 'hub'} ${ngId(n.ngId)}, ${ports} ports`,
+          n.vxlanIf !== undefined
+            ? `${n.vxlanIf} vni ${n.topo.vxlan!.vni} ${n.topo.vxlan!.local}:${n.topo.vxlan!.localPort} -> ${n.topo.vxlan!.remote}:${n.topo.vxlan!.remotePort}`
+            : `${n.kind === 'switch' ? 'bridge' : 'hub'} ${ngId(n.ngId)}, ${ports} ports`,
         ])
         continue
       }

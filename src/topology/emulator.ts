@@ -15,7 +15,10 @@
  *   the pipe's state (bench/emulator.ts measures both);
  * - the kernel modules the lab's firewall, NAT and shaper sections need are loaded first, and each
  *   node's ipfw lines run (lab_firewall.ts) before its startup lines;
- * - then each node's startup lines run as one `sh -c` script in its jail.
+ * - then each node's startup lines run as one `sh -c` script in its jail;
+ * - an external node is a vxlan interface host root makes in vnet0 (its socket is the process's),
+ *   up and without addresses, whose ng_ether `lower` hook is the node's one port: frames from the
+ *   cable leave as VXLAN, frames from the tunnel enter the cable, as IMUNES wires an rj45 node's NIC.
  *
  * The cables are plugged in last, after every address is configured: the gratuitous ARP each
  * address assignment sends then goes nowhere, instead of being flooded to every host of a large
@@ -65,6 +68,8 @@ export interface LabNode {
   /** Interface name → ID of its ng_eiface node (pc, host and router). */
   readonly eifaces: ReadonlyMap<string, number>
   removed: boolean
+  /** An external node's vxlan interface in vnet0, destroyed with the node. */
+  readonly vxlanIf?: string
 }
 
 export interface LabLink {
@@ -165,6 +170,7 @@ export class Lab {
     try {
       for (const n of this.topology.nodes) {
         if (isL3(n.kind)) this.buildL3(n, tmp, () => `n${hooks++}`)
+        else if (n.kind === 'external') this.step(n.name, () => this.buildExternal(n, tmp, `n${hooks++}`))
         else {
           const info = this.step(n.name, () =>
             tmp.mkpeer('.', n.kind === 'switch' ? 'bridge' : 'hub', `n${hooks++}`, 'link0'),
@@ -187,6 +193,7 @@ export class Lab {
     const port = (e: Endpoint): Port => {
       const node = this.byName.get(e.node)!
       if (node.ngId === null) return { id: node.eifaces.get(e.iface)!, hook: 'ether' }
+      if (node.kind === 'external') return { id: node.ngId, hook: 'lower' }
       const k = nextPort.get(e.node) ?? 0
       nextPort.set(e.node, k + 1)
       return { id: node.ngId, hook: `link${k}` }
@@ -224,6 +231,52 @@ export class Lab {
       return fn()
     } catch (e) {
       throw new LabError(`${what}: ${describe(e)}`)
+    }
+  }
+
+  /**
+   * An external node: a vxlan interface in vnet0 with the node's end point, up, its ng_ether node the
+   * port. Without an end point it is a hub with nothing behind it (the file was warned about).
+   */
+  private buildExternal(n: TopoNode, tmp: NgSocket, hook: string): void {
+    const v = n.vxlan
+    if (v === undefined) {
+      const info = tmp.mkpeer('.', 'hub', hook, 'link0')
+      this.ng.msg(ngPath(info.id), 'setpersistent', '')
+      this.byName.set(n.name, {
+        name: n.name,
+        kind: n.kind,
+        topo: n,
+        ngId: info.id,
+        eifaces: new Map(),
+        removed: false,
+      })
+      return
+    }
+    const name = this.root.ifCreate('vxlan')
+    try {
+      this.root.ifVxlanSet(name, {
+        vni: v.vni,
+        local: parseIpv4(v.local)!,
+        localPort: v.localPort,
+        remote: parseIpv4(v.remote)!,
+        remotePort: v.remotePort,
+      })
+      this.root.ifSetDescription(name, `lab ${this.topology.name} external ${n.name}`)
+      this.root.ifSetUp(name, true)
+      const id = this.ng.show(`${name}:`).id
+      this.byName.set(n.name, {
+        name: n.name,
+        kind: n.kind,
+        topo: n,
+        ngId: id,
+        eifaces: new Map(),
+        removed: false,
+        vxlanIf: name,
+      })
+    } catch (e) {
+      quietly(() => this.root.ifDestroy(name))
+      throw e
     }
   }
 
@@ -438,7 +491,9 @@ export class Lab {
     const ngId = n.ngId
     if (ngId !== null) quietly(() => this.ng.shutdown(ngPath(ngId)))
     for (const id of n.eifaces.values()) quietly(() => this.ng.shutdown(ngPath(id)))
-    if (ngId === null) {
+    const vx = n.vxlanIf
+    if (vx !== undefined) quietly(() => this.root.ifDestroy(vx))
+    else if (ngId === null) {
       this.sysCache.delete(name)
       quietly(() => this.root.jailRemove(name))
     }

@@ -330,8 +330,8 @@ describe('errors name file, line and path', () => {
 links: {}
 `),
       [
-        "lab.yaml:3: nodes.pc1.kind: 'pcc' is not one of pc, host, router, nat, switch, hub (did you mean 'pc'?)",
-        "lab.yaml:4: nodes.r1: missing 'kind' (pc, host, router, nat, switch, hub)",
+        "lab.yaml:3: nodes.pc1.kind: 'pcc' is not one of pc, host, router, nat, switch, hub, external (did you mean 'pc'?)",
+        "lab.yaml:4: nodes.r1: missing 'kind' (pc, host, router, nat, switch, hub, external)",
         "lab.yaml:5: nodes.r1.forwarding: expected true or false, got 'yes'",
         'lab.yaml:6: nodes.r2: expected an object, got nothing',
         "lab.yaml:7: nodes[\"bad name\"]: 'bad name' is not a valid node name (a letter, then letters, digits, '-' or '_')",

@@ -6,10 +6,14 @@
  * never has to know how a value was spelled.
  */
 
-export const NODE_KINDS = ['pc', 'host', 'router', 'switch', 'hub'] as const
+export const NODE_KINDS = ['pc', 'host', 'router', 'switch', 'hub', 'external'] as const
 export type NodeKind = (typeof NODE_KINDS)[number]
 
-/** End systems and routers have an IP stack (a vnet jail); switches and hubs only forward frames. */
+/**
+ * End systems and routers have an IP stack (a vnet jail); switches and hubs only forward frames; an
+ * external node is the far side of one cable, reached over VXLAN (another VirtNet process, a Linux
+ * kernel, a real network).
+ */
 export function isL3(kind: NodeKind): boolean {
   return kind === 'pc' || kind === 'host' || kind === 'router'
 }
@@ -58,6 +62,19 @@ export interface TopoNode {
    * startup lines (firewall.ts); absent when the node has none.
    */
   firewall?: FirewallCmd[]
+  /** An external node's VXLAN end point; absent on other kinds (and on an external left unconnected). */
+  vxlan?: TopoVxlan
+}
+
+/** Where an external node's cable goes: a VXLAN (RFC 7348) tunnel from a real UDP socket of the host. */
+export interface TopoVxlan {
+  vni: number
+  /** Our underlay address (`0.0.0.0`: any) and port. */
+  local: string
+  localPort: number
+  /** The peer's underlay address, or a multicast group, and port. */
+  remote: string
+  remotePort: number
 }
 
 /** One ipfw(8) command the lab runs in a node. */
@@ -179,6 +196,7 @@ export function cloneTopology(t: Topology): Topology {
       ...(n.routes6 && { routes6: n.routes6.map((r) => ({ ...r })) }),
       startup: [...n.startup],
       ...(n.firewall && { firewall: n.firewall.map((c) => ({ argv: [...c.argv], from: c.from })) }),
+      ...(n.vxlan && { vxlan: { ...n.vxlan } }),
     })),
     links: t.links.map((l) => ({
       ...l,

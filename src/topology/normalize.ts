@@ -136,6 +136,7 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
     }
   }
   checkOverlaps(node, ctx.origin, diags)
+  resolveVxlan(ctx, node, path, f)
   if (!l3) return node
 
   for (const [i, r] of (f.routes ?? []).entries()) {
@@ -164,6 +165,32 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
     node.startup = lines.map((l) => l.replace(/\r$/, ''))
   }
   return node
+}
+
+/** An external node's VXLAN end point (ports defaulted); `vxlan` on any other kind is an error. */
+function resolveVxlan(ctx: Ctx, node: TopoNode, path: Path, f: NodeFile): void {
+  const v = f.vxlan
+  if (node.kind !== 'external') {
+    if (v !== undefined)
+      ctx.diags.error([...path, 'vxlan'], `a ${f.kind} has no VXLAN end point; only an external node does`)
+    return
+  }
+  if (v === undefined) {
+    ctx.diags.warn(
+      path,
+      'an external node without vxlan: { vni, local, remote } leads nowhere; its link stays unplugged',
+    )
+    return
+  }
+  if (parseIpv4(v.local)! >>> 28 === 0xe)
+    ctx.diags.error([...path, 'vxlan', 'local'], `${v.local} is a multicast address`)
+  node.vxlan = {
+    vni: v.vni,
+    local: v.local,
+    localPort: v.localPort ?? 4789,
+    remote: v.remote,
+    remotePort: v.remotePort ?? 4789,
+  }
 }
 
 function resolveIface(ctx: Ctx, node: TopoNode, ip: Path, fi: IfaceFile): TopoIface {
@@ -487,6 +514,14 @@ function finalChecks(
 
   // Two addressed ends of a plain cable that share no subnet cannot talk: almost surely a typo.
   const byName = new Map(t.nodes.map((n) => [n.name, n]))
+  // An external node is the far end of one cable (its VXLAN interface has one wire side).
+  const cables = new Map<string, number>()
+  for (const l of t.links)
+    for (const e of [l.a, l.b])
+      if (byName.get(e.node)?.kind === 'external') cables.set(e.node, (cables.get(e.node) ?? 0) + 1)
+  for (const [name, n] of cables)
+    if (n > 1)
+      problem(['nodes', name], `an external node takes one link; ${name} has ${n} (join them with a switch)`)
   for (const [k, l] of t.links.entries()) {
     const na = byName.get(l.a.node)!
     const nb = byName.get(l.b.node)!

@@ -255,6 +255,27 @@ export const ShaperSchema = Type.Object(
   { additionalProperties: false, description: 'A dummynet pipe on one direction of an interface.' },
 )
 
+const Ipv4Addr = Type.String({ pattern: PATTERNS.ipv4, title: 'an IPv4 address' })
+const UdpPort = Type.Integer({ minimum: 1, maximum: 65534 })
+
+const VxlanSchema = Type.Object(
+  {
+    vni: Type.Integer({ minimum: 0, maximum: 16777215, description: 'VXLAN network identifier.' }),
+    local: doc(Ipv4Addr, 'Our underlay address: a real address of this machine (0.0.0.0: any).'),
+    remote: doc(
+      Ipv4Addr,
+      'The peer underlay address (another VirtNet process, a Linux vxlan), or a multicast group.',
+    ),
+    localPort: Type.Optional(doc(UdpPort, 'UDP port we bind (default 4789).')),
+    remotePort: Type.Optional(doc(UdpPort, 'UDP port of the peer (default 4789).')),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'An external node: its one link leaves the process as VXLAN (RFC 7348) over a real UDP socket.',
+  },
+)
+
 export const NodeSchema = Type.Object(
   {
     kind: Type.Union(
@@ -265,12 +286,14 @@ export const NodeSchema = Type.Object(
         Type.Literal('nat'),
         Type.Literal('switch'),
         Type.Literal('hub'),
+        Type.Literal('external'),
       ],
       {
         description:
-          'pc and host are end systems, router forwards IPv4, nat is a router with ipfw nat on its outside interface, switch learns, hub repeats.',
+          'pc and host are end systems, router forwards IPv4, nat is a router with ipfw nat on its outside interface, switch learns, hub repeats, external is the far end of one link reached over VXLAN.',
       },
     ),
+    vxlan: Type.Optional(VxlanSchema),
     interfaces: Type.Optional(
       Type.Array(IfaceSchema, {
         description: 'Interfaces with their configuration; links create the ones not listed.',

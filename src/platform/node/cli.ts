@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+
 /**
  * The `virtnet` command: `sh` (the FreeBSD-style shell over a fresh host), `demo`, `run` (a topology
  * file as a running lab, cli_run.ts), `gen` (topology generators, cli_gen.ts) and `packetdrill`
@@ -10,6 +11,7 @@ import { parseArgs } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
 import { Host } from '../../host/host.js'
 import type { Syscalls } from '../../host/syscalls.js'
+import type { UdpUnderlayProvider } from '../../stack/net/vxlan_underlay.js'
 import { runScript, ShellSession } from '../../userland/bin/sh/shell.js'
 import { runDemo } from '../../userland/demo.js'
 import { type Program, startProcess } from '../../userland/process.js'
@@ -23,6 +25,7 @@ import { nodeClockDriver } from './clock_driver.js'
 import { fileError, optionError } from './errors.js'
 import { replIo, runRepl } from './repl.js'
 import { exitWhenFlushed, fileInput, nodeStdio } from './stdio.js'
+import { nodeUdpUnderlay } from './udp_underlay.js'
 
 const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [-e] [-x] [-c SCRIPT [NAME [ARGS...]] | FILE [ARGS...]]
        virtnet demo [--clock virtual|real] [--seed N]
@@ -42,6 +45,7 @@ function hostOptions(values: { clock?: string; seed?: string }): {
   clock: ClockMode
   seed: number
   memoryBytes: number
+  underlay: UdpUnderlayProvider
 } {
   const clock = values.clock ?? 'virtual'
   if (clock !== 'virtual' && clock !== 'real') fail(`--clock: expected virtual or real, got '${clock}'`)
@@ -49,7 +53,13 @@ function hostOptions(values: { clock?: string; seed?: string }): {
   if (!/^\d+$/.test(seedText) || Number(seedText) > 0xffffffff)
     fail(`--seed: expected an integer 0..4294967295, got '${seedText}'`)
   // The JavaScript heap is the machine every jail shares: it sizes kern.maxproc.
-  return { clock, seed: Number(seedText), memoryBytes: getHeapStatistics().heap_size_limit }
+  // vxlan interfaces host root brings up bind real UDP sockets of this process.
+  return {
+    clock,
+    seed: Number(seedText),
+    memoryBytes: getHeapStatistics().heap_size_limit,
+    underlay: nodeUdpUnderlay(),
+  }
 }
 
 /** Run `command` as the first process (pid 1's stand-in) of a fresh host; resolves with its status. */

@@ -13,7 +13,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
-import { Host } from '../../host/host.js'
+import { Host, type HostOptions } from '../../host/host.js'
 import { type ConsoleFiles, LabConsole } from '../../topology/console.js'
 import { isTopologyError } from '../../topology/diagnostics.js'
 import { Lab, LabError } from '../../topology/emulator.js'
@@ -94,7 +94,7 @@ function startupIo(node: string): Io {
 /** Resolves with the process exit status. `fail` prints a usage error and exits. */
 export async function mainRun(
   args: string[],
-  hostOptions: (v: { clock?: string; seed?: string }) => { clock: ClockMode; seed: number },
+  hostOptions: (v: { clock?: string; seed?: string }) => HostOptions & { clock: ClockMode; seed: number },
   fail: (msg: string) => never,
 ): Promise<number> {
   const { values, positionals, tokens } = parseArgs({

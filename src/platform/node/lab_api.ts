@@ -24,6 +24,7 @@ import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import { Host } from '../../host/host.js'
 import type { Syscalls } from '../../host/syscalls.js'
+import type { UdpUnderlayProvider } from '../../stack/net/vxlan_underlay.js'
 import { Lab, LabError, type LabLink } from '../../topology/emulator.js'
 import { applyLinkSet } from '../../topology/link_cfg.js'
 import { loadAny } from '../../topology/load.js'
@@ -38,6 +39,7 @@ import type { JailContext } from './jail_context.js'
 import { type CaptureOptions, VirtCapture } from './lab_capture.js'
 import { Liveness } from './liveness.js'
 import { type NetModule, netModule } from './net.js'
+import { nodeUdpUnderlay } from './udp_underlay.js'
 import { LabTimers } from './vtimers.js'
 
 export interface CreateLabOptions {
@@ -49,6 +51,8 @@ export interface CreateLabOptions {
   startup?: boolean
   /** Where startup output goes, per node (default: dropped). */
   startupOutput?: (node: string, text: string) => void
+  /** What vxlan interfaces bind to (default: real UDP sockets of this process, host root only). */
+  underlay?: UdpUnderlayProvider
 }
 
 /** A topology file, topology text, or a topology object in the file format (see docs/topology.md). */
@@ -94,7 +98,11 @@ export async function createLab(source: LabSource, opts: CreateLabOptions = {}):
     fileName = `${source.name ?? 'lab'}.json`
   }
   const loaded = loadAny(text, fileName)
-  const host = new Host(nodeClockDriver(), { clock: opts.clock ?? 'virtual', seed: opts.seed ?? 1 })
+  const host = new Host(nodeClockDriver(), {
+    clock: opts.clock ?? 'virtual',
+    seed: opts.seed ?? 1,
+    underlay: opts.underlay ?? nodeUdpUnderlay(),
+  })
   let lab: Lab
   try {
     lab = Lab.build(host, loaded.topology)

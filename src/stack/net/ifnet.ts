@@ -29,6 +29,10 @@ export interface LinkEndpoint {
   transmit(m: Mbuf): void
   /** The interface is leaving its vnet (moved or destroyed): an if_bridge releases its members. */
   ifDetached?(ifp: Ifnet): void
+  /** The interface came up (if_init): a driver with a socket behind it (vxlan) opens it now. */
+  ifUp?(ifp: Ifnet): void
+  /** The interface went down: the driver lets go of what ifUp took. */
+  ifDown?(ifp: Ifnet): void
 }
 
 /** `tun`: point-to-point, no link header, the peer a process holding the device (if_tun). */
@@ -435,6 +439,10 @@ export function ifSetUp(ifp: Ifnet, up: boolean): void {
   if (up === ifp.up) return
   if (up) {
     ifp.flags |= IFF.UP | IFF.RUNNING
+    ifp.link?.ifUp?.(ifp)
     ifp.vnet.env.domains.linkUpEvent(ifp)
-  } else ifp.flags &= ~(IFF.UP | (ifp.type === 'ether' ? IFF.RUNNING : 0))
+  } else {
+    ifp.flags &= ~(IFF.UP | (ifp.type === 'ether' ? IFF.RUNNING : 0))
+    ifp.link?.ifDown?.(ifp)
+  }
 }

@@ -115,12 +115,14 @@ describe('example labs', () => {
       'router2 router fwd eth0=10.0.1.2/24@42:00:aa:00:00:22 eth1=10.0.2.1/24@42:00:aa:00:00:23 eth2=10.0.3.1/24@42:00:aa:00:00:24 | 10.0.0.0/24>10.0.1.1 |',
       'router3 router fwd eth0=10.0.2.2/24@42:00:aa:00:00:25 eth1=192.168.100.1/24@42:00:aa:00:00:26 eth2=10.0.4.1/24@42:00:aa:00:00:27 | |',
       'pc1 pc eth0=10.0.0.20/24@42:00:aa:00:00:28 | 0.0.0.0/0>10.0.0.1 |',
+      'em0 external em0= | |',
       'pc2 pc eth0=10.0.3.20/24@42:00:aa:00:00:29 | 0.0.0.0/0>10.0.3.1 |',
     ])
     assert.deepEqual(linksOf(topology), [
       'pc1:eth0-router1:eth0 ab[bw=100000000] ba[bw=100000000]',
       'router1:eth1-router2:eth0 ab[bw=10000000,delay=20000000] ba[bw=10000000,delay=20000000]',
       'router2:eth1-router3:eth0 ab[bw=10000000,delay=20000000] ba[bw=10000000,delay=20000000]',
+      'router3:eth1-em0:em0 ab[] ba[]',
       'router2:eth2-pc2:eth0 ab[delay=1000000] ba[delay=1000000]',
     ])
     assert.deepEqual(warnings, [
@@ -129,9 +131,9 @@ describe('example labs', () => {
       'dynamic-routing.imn:28: n1 (router2): ospf is not supported yet; static routes only',
       'dynamic-routing.imn:28: n1 (router2): ospf6 is not supported yet; static routes only',
       'dynamic-routing.imn:60: n2 (router3): bgp is not supported yet; static routes only',
-      'dynamic-routing.imn:107: n4 (em0): node type rj45 (a real network interface) is not supported yet; node skipped',
+      "dynamic-routing.imn:107: n4 (em0): rj45 node becomes an external node; a .imn file cannot say where its VXLAN tunnel goes (taking over the host's interface em0 directly would need TAP or a raw socket, which Node cannot open)",
+      'dynamic-routing.imn:107: n4 (em0): an external node without vxlan: { vni, local, remote } leads nowhere; its link stays unplugged',
       'dynamic-routing.imn:114: n5 (rstp1): node type stpswitch (a spanning-tree switch) is not supported yet; node skipped',
-      'dynamic-routing.imn:150: l3: link to n4 (em0) dropped: rj45 is not supported',
       'dynamic-routing.imn:151: l4: link to n5 (rstp1) dropped: stpswitch is not supported',
     ])
   })
@@ -288,12 +290,12 @@ describe('edge cases', () => {
       1,
     )
     const { topology, warnings } = loadImn(
-      JSON.stringify({ nodes: { n0: { type: 'ext' } }, links: {} }),
+      JSON.stringify({ nodes: { n0: { type: 'wlan' } }, links: {} }),
       'b.imn',
     )
     assert.deepEqual(topology.nodes, [])
     assert.deepEqual(warnings, [
-      'b.imn:1: n0 (n0): node type ext (a link to the host) is not supported yet; node skipped',
+      'b.imn:1: n0 (n0): node type wlan (wireless LAN) is not supported yet; node skipped',
     ])
   })
 })

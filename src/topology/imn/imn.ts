@@ -45,12 +45,14 @@ const KINDS: Readonly<Record<string, NodeKind>> = Object.freeze({
   router: 'router',
   lanswitch: 'switch',
   hub: 'hub',
+  // A real NIC (rj45) or a link to the host (ext): the far end of one cable, which VirtNet reaches
+  // over VXLAN; the .imn file has no end point for it (see externalNode).
+  rj45: 'external',
+  ext: 'external',
 })
 
 /** IMUNES node types VirtNet cannot emulate yet (IMUNES.md); their nodes and links are skipped. */
 const UNSUPPORTED: Readonly<Record<string, string>> = Object.freeze({
-  rj45: 'a real network interface',
-  ext: 'a link to the host',
   extnat: 'NAT to the host',
   nat64: 'NAT64',
   stpswitch: 'a spanning-tree switch',
@@ -239,6 +241,17 @@ class Importer {
       else this.warn(label, at, `unknown key '${k}' ignored`)
     }
     if (kind === 'router') this.routerConfig(label, at, raw)
+    if (kind === 'external') {
+      const ifs = this.interfaces(id, label, kind, raw, [])
+      if (ifs.length > 0) node.interfaces = ifs
+      this.warn(
+        label,
+        at,
+        `${type} node becomes an external node; a .imn file cannot say where its VXLAN tunnel goes ` +
+          `(taking over the host's ${type === 'rj45' ? `interface ${name}` : 'network'} directly would need TAP or a raw socket, which Node cannot open)`,
+      )
+      return { name, node }
+    }
     const services = words(raw.services)
     if (services.length > 0)
       this.warn(label, at, `services are not supported yet: ${services.join(', ')} will not run`)
@@ -338,7 +351,7 @@ class Importer {
   private interfaces(id: string, label: string, kind: NodeKind, raw: Obj, startup: string[]): IfaceFile[] {
     const out: IfaceFile[] = []
     const info = this.info.get(id)!
-    const l3 = kind !== 'switch' && kind !== 'hub'
+    const l3 = kind !== 'switch' && kind !== 'hub' && kind !== 'external'
     // Current files keep loopbacks among `ifaces` (type lo); older ones in `logifaces`.
     const all: [string, unknown, Path][] = []
     for (const group of ['logifaces', 'ifaces'] as const) {
@@ -363,7 +376,8 @@ class Importer {
         if (l3) this.loopback(label, at, name, v4, startup)
         continue
       }
-      if (type !== 'phys') {
+      // An rj45 node's interface is the host NIC it takes over ('stolen'); an ext node's, the host side.
+      if (type !== 'phys' && !(kind === 'external' && (type === 'stolen' || type === 'ext'))) {
         this.warn(label, at, `${name}: ${type} interfaces are not supported yet; ignored`)
         continue
       }

@@ -15,6 +15,7 @@ import { asSysError, CmdError, hex, ip, optsOrUsage, printb, runTool, sysMessage
 import { getopt, strtol, strtonum } from '../getopt.js'
 import type { Command } from '../types.js'
 import { formatInet6Line, ifconfigInet6, nd6OptionsLine } from './ifconfig_inet6.js'
+import { parseVxlanWord, type VxlanPlan, vxlanStatusLines } from './ifconfig_vxlan.js'
 
 /** IFF_LOWER_UP (FreeBSD 14): the link is up; ifconfig shows it for running interfaces with carrier. */
 export const IFF_LOWER_UP = 0x1000000
@@ -63,7 +64,7 @@ export function formatFlags(ifi: IfInfo): string {
 function optionsLine(ifi: IfInfo): string | null {
   if (ifi.groups.includes('epair')) return '\toptions=8<VLAN_MTU>'
   if (ifi.members !== undefined) return '\toptions=0'
-  if (ifi.groups.includes('tun')) return '\toptions=80000<LINKSTATE>'
+  if (ifi.groups.includes('tun') || ifi.vxlan !== undefined) return '\toptions=80000<LINKSTATE>'
   if ((ifi.flags & IfFlag.LOOPBACK) !== 0)
     return '\toptions=680003<RXCSUM,TXCSUM,LINKSTATE,RXCSUM_IPV6,TXCSUM_IPV6>'
   return null
@@ -115,7 +116,7 @@ function bridgeLines(members: NonNullable<IfInfo['members']>): string[] {
 }
 
 /** One interface as `ifconfig IF` prints it (FreeBSD 14, netlink flavour), newline-terminated. */
-export function formatInterface(ifi: IfInfo, af: AfFilter = null): string {
+export function formatInterface(ifi: IfInfo, af: AfFilter = null, verbose = false): string {
   const lines = [`${ifi.name}: flags=${formatFlags(ifi)} metric ${ifi.metric} mtu ${ifi.mtu}`]
   if (ifi.description !== '') lines.push(`\tdescription: ${ifi.description}`)
   const opts = optionsLine(ifi)
@@ -131,6 +132,7 @@ export function formatInterface(ifi: IfInfo, af: AfFilter = null): string {
   if (af === null || af === 'inet6') for (const a of ifi.inet6 ?? []) lines.push(formatInet6Line(ifi, a))
   if (af === null) {
     if (ifi.members !== undefined) lines.push(...bridgeLines(ifi.members))
+    if (ifi.vxlan !== undefined) lines.push(...vxlanStatusLines(ifi.vxlan, verbose))
     if (ifi.groups.length > 0) lines.push(`\tgroups: ${ifi.groups.join(' ')}`)
     if (ifi.media !== '') lines.push(`\tmedia: ${ifi.media}`)
     if (ifi.status !== '') lines.push(`\tstatus: ${ifi.status}`)
@@ -214,11 +216,13 @@ interface Plan {
   create: boolean
   actions: Action[]
   addr: AddrChange | null
+  /** vxlan parameters, applied right after a create (as clone parameters) and before the actions. */
+  vxlan: VxlanPlan | null
 }
 
 /** Parses the parameters after the interface name; read-only lookups only (jail names). */
 function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Plan {
-  const plan: Plan = { create: false, actions: [], addr: null }
+  const plan: Plan = { create: false, actions: [], addr: null, vxlan: null }
   const change = (): AddrChange => {
     plan.addr ??= { addr: null, prefixLen: null, broadcast: null, dst: null, alias: 0 }
     return plan.addr
@@ -314,6 +318,14 @@ function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Pla
         change().alias = -1
         break
       default: {
+        const used = parseVxlanWord(words, i, () => {
+          plan.vxlan ??= { params: {}, cmd: '', flush: null }
+          return plan.vxlan
+        })
+        if (used > 0) {
+          i += used - 1
+          break
+        }
         const c = change()
         if (c.addr !== null) {
           // The destination address of a point-to-point link (`ifconfig tun0 A B`).
@@ -350,6 +362,7 @@ function execute(sys: Syscalls, name: string, plan: Plan, io: { stdout: { write(
     cur.print = cur.name !== name
   }
   try {
+    if (plan.vxlan !== null) applyVxlan(sys, cur.name, plan.vxlan)
     applyActions(sys, cur, plan.actions)
     if (plan.addr !== null) applyAddr(sys, cur.name, plan.addr)
   } catch (e) {
@@ -434,6 +447,19 @@ const ACTION_OP: Record<Action['op'], string> = {
   deletem: 'BRDGDEL',
 }
 
+function applyVxlan(sys: Syscalls, name: string, v: VxlanPlan): void {
+  try {
+    if (v.cmd !== '') sys.ifVxlanSet(name, v.params)
+  } catch (e) {
+    throw new CmdError(sysMessage(v.cmd, asSysError(e)))
+  }
+  try {
+    if (v.flush !== null) sys.ifVxlanFlush(name, v.flush)
+  } catch (e) {
+    throw new CmdError(sysMessage('VXLAN_CMD_FLUSH', asSysError(e)))
+  }
+}
+
 function applyAddr(sys: Syscalls, name: string, c: AddrChange): void {
   if (c.alias === -1) {
     let addr = c.addr
@@ -495,7 +521,7 @@ export const ifconfig: Command = (argv, io, proc) =>
       if (af === 'inet6') list = list.filter((i) => (i.inet6 ?? []).length > 0)
       if (af === 'link') list = list.filter((i) => i.mac !== null)
       if (flag('l')) io.stdout.write(`${list.map((i) => i.name).join(' ')}\n`)
-      else io.stdout.write(list.map((i) => formatInterface(i, af)).join(''))
+      else io.stdout.write(list.map((i) => formatInterface(i, af, flag('v'))).join(''))
       return 0
     }
     const name = rest[0]!
@@ -511,7 +537,7 @@ export const ifconfig: Command = (argv, io, proc) =>
     }
     const af = parseAf(words[0])
     if (ifi !== null && (words.length === 0 || (af !== undefined && words.length === 1))) {
-      io.stdout.write(formatInterface(ifi, af ?? null))
+      io.stdout.write(formatInterface(ifi, af ?? null, flag('v')))
       return 0
     }
     if (af === 'link') words.shift() // `ifconfig IF link MAC` is `ifconfig IF lladdr MAC`
