@@ -9,6 +9,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
+
+/** Past IPv6's duplicate address detection on the new interfaces (RFC 4862 §5.4): its probes would interleave with the traffic under test. */
+const QUIET = 'sleep 3'
+
 import { LinkType, PcapWriter } from '../../../wire/pcap.js'
 import { MemFs } from '../../bin/sh/streams.js'
 
@@ -18,6 +22,7 @@ test('live capture: -c, a filter, the start and statistics lines', async () => {
   const r = await sh(
     virtualHost(),
     `${ROUTED}
+${QUIET}
 jexec r tcpdump -n -c 2 -i epair0b icmp and src 10.0.1.2 &
 sleep 1
 jexec a ping -c 3 10.0.2.2 > /dev/null
@@ -26,8 +31,8 @@ wait`,
   assert.equal(r.status, 0, r.err)
   assert.equal(
     r.out,
-    '00:00:01.000000 IP 10.0.1.2 > 10.0.2.2: ICMP echo request, id 128, seq 0, length 64\n' +
-      '00:00:02.000000 IP 10.0.1.2 > 10.0.2.2: ICMP echo request, id 128, seq 1, length 64\n',
+    '00:00:04.000000 IP 10.0.1.2 > 10.0.2.2: ICMP echo request, id 128, seq 0, length 64\n' +
+      '00:00:05.000000 IP 10.0.1.2 > 10.0.2.2: ICMP echo request, id 128, seq 1, length 64\n',
   )
   // ARP request and reply, then two echo requests and replies reached the filter before tcpdump
   // read the second match (the reply comes at the same virtual instant).
@@ -43,6 +48,7 @@ test('SIGINT and SIGTERM end a capture with the summary; -w writes a file -r rea
   const r = await sh(
     virtualHost(),
     `${ROUTED}
+${QUIET}
 jexec r tcpdump -i epair0b -w /c.pcap arp &
 sleep 1
 jexec a ping -c 1 10.0.2.2 > /dev/null
@@ -61,8 +67,8 @@ echo status=$?`,
   assert.equal(
     r.out,
     'status=0\n' +
-      '1.000000 ARP, Request who-has 10.0.1.1 tell 10.0.1.2, length 28\n' +
-      '1.000000 ARP, Reply 10.0.1.1 is-at 02:be:8c:c6:2f:0b, length 28\n' +
+      '4.000000 ARP, Request who-has 10.0.1.1 tell 10.0.1.2, length 28\n' +
+      '4.000000 ARP, Reply 10.0.1.1 is-at 02:be:8c:c6:2f:0b, length 28\n' +
       'status=0\n',
   )
   assert.equal(
@@ -78,6 +84,7 @@ test('who may capture: vnet jail root its own interfaces; not a user, not a jail
   const r = await sh(
     virtualHost(),
     `${ROUTED}
+${QUIET}
 jail -c name=nv persist > /dev/null
 jexec -U nobody r tcpdump -i epair0b; echo user=$?
 jexec nv tcpdump -i lo0; echo novnet=$?
@@ -91,7 +98,7 @@ tcpdump -D`,
   assert.equal(
     r.out,
     'user=1\nnovnet=1\nother=1\n' +
-      '00:00:01.000000 ARP, Request who-has 10.0.1.1 tell 10.0.1.2, length 28\n' +
+      '00:00:04.000000 ARP, Request who-has 10.0.1.1 tell 10.0.1.2, length 28\n' +
       '1.lo0 [Up, Running, Loopback]\n2.epair0a [Up, Running, Connected]\n' +
       '1.lo0 [Up, Running, Loopback]\n',
   )
@@ -110,6 +117,7 @@ test('an interface leaving the vnet ends the capture: "The interface disappeared
   const r = await sh(
     virtualHost(),
     `${ROUTED}
+${QUIET}
 jexec r tcpdump -i epair0b &
 sleep 1
 ifconfig epair0b -vnet r
