@@ -232,6 +232,8 @@ export interface KldInfo {
   name: string
   /** The module the file holds (absent for the kernel). */
   module?: string
+  /** Modules linked into the file (the kernel's built-in ones). */
+  contains?: readonly string[]
 }
 
 /** ipfw(8)'s requests (the IP_FW3 sockopts). Rule ranges are inclusive; set -1 is any set. */

@@ -7,6 +7,7 @@
 
 import { hostname } from './bin/hostname.js'
 import { kenv } from './bin/kenv.js'
+import { rm } from './bin/rm.js'
 import { createSh } from './bin/sh/shell.js'
 import { dnctl } from './sbin/dnctl.js'
 import { ifconfig } from './sbin/ifconfig.js'
@@ -16,6 +17,7 @@ import { ping } from './sbin/ping.js'
 import { route } from './sbin/route.js'
 import { sysctl } from './sbin/sysctl.js'
 import type { Command } from './types.js'
+import { atfSh } from './usr.bin/atf/atf_sh.js'
 import { fetch } from './usr.bin/fetch.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
 import { nc } from './usr.bin/nc.js'
@@ -39,6 +41,7 @@ export type Programs = ReadonlyMap<string, Program>
 
 const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['arp', { run: arp }],
+  ['atf-sh', { run: atfSh }],
   ['dnctl', { run: dnctl }],
   ['fetch', { run: fetch }],
   ['hostname', { run: hostname }],
@@ -58,6 +61,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['packetdrill', { run: packetdrill }],
   ['ping', { run: ping }],
   ['rctl', { run: rctl }],
+  ['rm', { run: rm }],
   ['route', { run: route }],
   ['sockstat', { run: sockstat }],
   ['sysctl', { run: sysctl }],
