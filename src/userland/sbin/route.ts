@@ -11,6 +11,7 @@ import type { SysError } from '../../util/errno.js'
 import { maskToPrefix, prefixToMask } from '../../wire/addr.js'
 import { asSysError, CmdError, EX, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
 import { getopt, strtol } from '../getopt.js'
+import { withJailOption } from '../jail_option.js'
 import type { Command, Io } from '../types.js'
 
 const USAGE = 'route: usage: route [-j jail] [-46dnqtv] command [[modifiers] args]'
@@ -361,7 +362,7 @@ function flush(sys: Syscalls, io: Io, args: readonly string[], quiet: boolean): 
   return 0
 }
 
-export const route: Command = (argv, io, proc) =>
+const routeHere: Command = (argv, io, proc) =>
   runTool('route', io, () => {
     const sys = proc.sys
     const { opts, rest } = optsOrUsage(getopt('route', argv.slice(1), '46nqdtv'), USAGE)
@@ -383,3 +384,6 @@ export const route: Command = (argv, io, proc) =>
     if (cmd === 'flush') return flush(sys, io, args, quiet)
     return newroute(sys, io, cmd, args, quiet, numeric)
   })
+
+/** `-j jail`: the same, inside that jail (FreeBSD 14). */
+export const route: Command = withJailOption('route', '46nqdtv', 'jail not found', routeHere)

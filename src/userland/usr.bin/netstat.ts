@@ -18,6 +18,7 @@ import {
 import { formatMac } from '../../wire/addr.js'
 import { CmdError, EX, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
 import { getopt } from '../getopt.js'
+import { withJailOption } from '../jail_option.js'
 import type { Command } from '../types.js'
 import { formatTcpStats } from './netstat_tcp.js'
 
@@ -447,7 +448,7 @@ export function formatSockets(
   return out
 }
 
-export const netstat: Command = (argv, io, proc) =>
+const netstatHere: Command = (argv, io, proc) =>
   runTool('netstat', io, () => {
     const sys = proc.sys
     const { opts, rest } = optsOrUsage(getopt('netstat', argv.slice(1), '46AabdF:f:hI:ilnp:qrsWwz'), USAGE, 1)
@@ -499,3 +500,6 @@ export const netstat: Command = (argv, io, proc) =>
     io.stdout.write(formatSockets(wanted, { all: count('a') > 0, numeric, wide }))
     return EX.OK
   })
+
+/** `-j jail`: the same, inside that jail (FreeBSD 14). */
+export const netstat: Command = withJailOption('netstat', '46AabdF:f:hI:ilnp:qrsWwz', 'Jail not found', netstatHere)

@@ -10,6 +10,7 @@ import type { ArpInfo, Syscalls } from '../../host/syscalls.js'
 import { formatMac, parseMac } from '../../wire/addr.js'
 import { asSysError, CmdError, hostAddr, ip, optsOrUsage, runTool, usage } from '../common.js'
 import { getopt } from '../getopt.js'
+import { withJailOption } from '../jail_option.js'
 import type { Command, Io } from '../types.js'
 
 const USAGE = [
@@ -92,7 +93,7 @@ function set(sys: Syscalls, args: readonly string[], replace: boolean): number {
   return 0
 }
 
-export const arp: Command = (argv, io, proc) =>
+const arpHere: Command = (argv, io, proc) =>
   runTool('arp', io, () => {
     const sys = proc.sys
     const { opts, rest } = optsOrUsage(getopt('arp', argv.slice(1), 'adfnsSi:'), USAGE, 1)
@@ -138,3 +139,6 @@ export const arp: Command = (argv, io, proc) =>
         throw new CmdError('-f: no file system in VirtNet')
     }
   })
+
+/** `-j jail`: the same, inside that jail (FreeBSD 14). */
+export const arp: Command = withJailOption('arp', 'adfnsSi:', 'jail not found', arpHere)
