@@ -68,7 +68,9 @@ export function withJailOption(tool: string, optstring: string, notFound: string
     } catch (e) {
       const err = asSysError(e)
       io.stderr.write(
-        err.code === 'ENOENT' || err.code === 'ESRCH' ? `${tool}: ${notFound}\n` : `${tool}: ${err.strerror}\n`,
+        err.code === 'ENOENT' || err.code === 'ESRCH'
+          ? `${tool}: ${notFound}\n`
+          : `${tool}: ${err.strerror}\n`,
       )
       return 1
     }

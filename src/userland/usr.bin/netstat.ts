@@ -502,4 +502,9 @@ const netstatHere: Command = (argv, io, proc) =>
   })
 
 /** `-j jail`: the same, inside that jail (FreeBSD 14). */
-export const netstat: Command = withJailOption('netstat', '46AabdF:f:hI:ilnp:qrsWwz', 'Jail not found', netstatHere)
+export const netstat: Command = withJailOption(
+  'netstat',
+  '46AabdF:f:hI:ilnp:qrsWwz',
+  'Jail not found',
+  netstatHere,
+)
