@@ -18,6 +18,7 @@ import { route } from './sbin/route.js'
 import { sysctl } from './sbin/sysctl.js'
 import type { Command } from './types.js'
 import { atfSh } from './usr.bin/atf/atf_sh.js'
+import { awk } from './usr.bin/awk/awk.js'
 import { fetch } from './usr.bin/fetch.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
 import { nc } from './usr.bin/nc.js'
@@ -42,6 +43,7 @@ export type Programs = ReadonlyMap<string, Program>
 const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['arp', { run: arp }],
   ['atf-sh', { run: atfSh }],
+  ['awk', { run: awk }],
   ['dnctl', { run: dnctl }],
   ['fetch', { run: fetch }],
   ['hostname', { run: hostname }],
