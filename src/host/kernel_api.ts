@@ -36,7 +36,7 @@ import {
 } from './if_api.js'
 import { ipfwCtl } from './ipfw_api.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
-import { getrandom, kill, nanosleep, now, preempt, procExit, procStart } from './proc_api.js'
+import { getrandom, kill, nanosleep, now, preempt, procExit, procList, procStart } from './proc_api.js'
 import { ngSocket, rawSocket } from './rawsock_api.js'
 import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
 import {
@@ -62,6 +62,7 @@ import {
   type JailInfo,
   type KldInfo,
   type NgSocket,
+  type ProcInfo,
   type ProtoName,
   type RawSocket,
   type RouteInfo,
@@ -154,6 +155,10 @@ export class KernelApi implements Syscalls {
 
   procExit(pid: number): void {
     procExit(this.caller, pid)
+  }
+
+  procList(): ProcInfo[] {
+    return procList(this.caller)
   }
 
   kill(pid: number, signal: number): void {

@@ -19,12 +19,17 @@ import { sysctl } from './sbin/sysctl.js'
 import type { Command } from './types.js'
 import { atfSh } from './usr.bin/atf/atf_sh.js'
 import { awk } from './usr.bin/awk/awk.js'
+import { cut } from './usr.bin/cut.js'
 import { fetch } from './usr.bin/fetch.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
+import { killall } from './usr.bin/killall.js'
 import { nc } from './usr.bin/nc.js'
 import { netstat } from './usr.bin/netstat.js'
 import { packetdrill } from './usr.bin/packetdrill/run.js'
+import { sed } from './usr.bin/sed.js'
 import { sockstat } from './usr.bin/sockstat.js'
+import { uniq } from './usr.bin/uniq.js'
+import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
@@ -41,6 +46,11 @@ export interface Program {
 export type Programs = ReadonlyMap<string, Program>
 
 const BASE: ReadonlyArray<readonly [string, Program]> = [
+  ['sed', { run: sed }],
+  ['xargs', { run: xargs }],
+  ['uniq', { run: uniq }],
+  ['killall', { run: killall }],
+  ['cut', { run: cut }],
   ['arp', { run: arp }],
   ['atf-sh', { run: atfSh }],
   ['awk', { run: awk }],
