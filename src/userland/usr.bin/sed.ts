@@ -235,7 +235,7 @@ function compile(src: string, ere: boolean): Cmd[] {
 
 /** Expands a replacement: & and \1..\9, \n for newline, \& for a literal &. */
 function expand(repl: string, m: RegExpExecArray): string {
-  return repl.replace(/\\([0-9&\\n])|&/g, (t, c: string | undefined) => {
+  return repl.replace(/\\([0-9&\\n])|&/g, (_t, c: string | undefined) => {
     if (c === undefined) return m[0]
     if (c === '&') return '&'
     if (c === '\\') return '\\'
