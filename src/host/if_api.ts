@@ -110,8 +110,8 @@ export function ifDestroy(c: Caller, name: string): void {
   const ifp = c.ifp(name, 'SIOCIFDESTROY')
   if (!c.host.cloners.has(ifp.family) || (ifp.type === 'loop' && ifp.unit === 0))
     throw new SysError('EINVAL', 'SIOCIFDESTROY')
-  // A lent interface too: FreeBSD 14's if_clone_destroy finds the cloner in the interface's home
-  // vnet, so a jail's root may destroy what was moved in (vnet.subr's cleanup relies on it).
+  // An interface lent by the parent is not the jail's to destroy.
+  if (ifp.home !== c.vnet) throw new SysError('EPERM', 'SIOCIFDESTROY')
   ifCloneDestroy(ifp)
 }
 

@@ -63,7 +63,7 @@ function del(sys: Syscalls, io: Io, host: string, addr: number): number {
   return 0
 }
 
-function set(sys: Syscalls, args: readonly string[], replace: boolean): number {
+function set(sys: Syscalls, io: Io, args: readonly string[], replace: boolean): number {
   const [host, ether, ...words] = args as [string, string, ...string[]]
   const addr = addrOrFail(host)
   const mac = parseMac(ether)
@@ -75,13 +75,8 @@ function set(sys: Syscalls, args: readonly string[], replace: boolean): number {
     else if (w === 'only' && opts.pub) continue
     else usage(USAGE, 1)
   }
-  if (replace) {
-    try {
-      sys.arpDelete(addr)
-    } catch (e) {
-      asSysError(e) // nothing to replace is fine
-    }
-  }
+  // -S: arp.c's set() calls delete() first, which reports the entry it removed (or none found).
+  if (replace) del(sys, io, host, addr)
   try {
     sys.arpSet(addr, mac, opts)
   } catch (e) {
@@ -134,7 +129,7 @@ const arpHere: Command = (argv, io, proc) =>
       case 'set':
       case 'replace':
         if (rest.length < 2 || rest.length > 6) usage(USAGE, 1)
-        return set(sys, rest, mode === 'replace')
+        return set(sys, io, rest, mode === 'replace')
       default:
         throw new CmdError('-f: no file system in VirtNet')
     }
