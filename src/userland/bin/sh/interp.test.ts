@@ -342,3 +342,13 @@ test('interp: a here-document opened inside $( ) takes the lines after the closi
   const r = await run('v=$(cat <<E)\nno end')
   assert.match(r.err, /here-document/)
 })
+
+test('interp: function names as FreeBSD sh takes them (plain words; not /, not a special builtin)', async () => {
+  assert.equal(await out('235704_head() { echo ok; }; 235704_head'), 'ok\n')
+  assert.equal(await out('my-func.x() { echo dash; }; my-func.x'), 'dash\n')
+  for (const bad of ['a/b() { :; }', 'f=() { :; }', 'exit() { :; }']) {
+    const r = await run(bad)
+    assert.equal(r.status, 2, bad)
+    assert.match(r.err, /Bad function name/, bad)
+  }
+})
