@@ -116,7 +116,15 @@ interface IfRow {
 /** `netstat -i` (intpr): one link row per interface and one row per IPv4 address. */
 export function formatInterfaces(
   ifs: readonly IfInfo[],
-  opts: { bytes?: boolean; drops?: boolean; numeric?: boolean; inetOnly?: boolean; iface?: string } = {},
+  opts: {
+    bytes?: boolean
+    drops?: boolean
+    numeric?: boolean
+    inetOnly?: boolean
+    /** `-f link` (or ether): the link-level rows only, as intpr() filters by sa_family. */
+    linkOnly?: boolean
+    iface?: string
+  } = {},
 ): string {
   const rows: IfRow[] = []
   for (const ifi of ifs) {
@@ -125,6 +133,7 @@ export function formatInterfaces(
       const addr = ifi.mac !== null ? formatMac(ifi.mac) : ifi.name
       rows.push({ ifi, link: true, net: `<Link#${ifi.index}>`, addr })
     }
+    if (opts.linkOnly) continue
     for (const a of ifi.addrs)
       rows.push({
         ifi,
@@ -489,6 +498,7 @@ const netstatHere: Command = (argv, io, proc) =>
         drops: count('d') > 0,
         numeric,
         inetOnly: family === 'inet',
+        linkOnly: family === 'link' || family === 'ether',
       }
       if (iface !== undefined) o.iface = iface
       io.stdout.write(formatInterfaces(sys.ifList(), o))
