@@ -43,7 +43,7 @@ import { inet6Api } from './inet6_api.js'
 import { ipfwCtl } from './ipfw_api.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
 import { type KeyRequest, keyCtl } from './key_api.js'
-import { getrandom, kill, nanosleep, now, preempt, procExit, procStart } from './proc_api.js'
+import { getrandom, kill, nanosleep, now, preempt, procExit, procList, procStart } from './proc_api.js'
 import { ngSocket, rawSocket } from './rawsock_api.js'
 import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
 import {
@@ -73,6 +73,7 @@ import {
   type JailInfo,
   type KldInfo,
   type NgSocket,
+  type ProcInfo,
   type ProtoName,
   type RawSocket,
   type RouteInfo,
@@ -165,6 +166,10 @@ export class KernelApi implements Syscalls {
 
   procExit(pid: number): void {
     procExit(this.caller, pid)
+  }
+
+  procList(): ProcInfo[] {
+    return procList(this.caller)
   }
 
   kill(pid: number, signal: number): void {

@@ -37,6 +37,26 @@ const KMODS: Readonly<Record<string, KmodDef>> = {
   tcpmd5: { file: 'tcpmd5.ko', deps: [], size: 0x2a08 },
 }
 
+/**
+ * What VirtNet's kernel has compiled in, as FreeBSD's kernel file lists the modules linked into it:
+ * `kldstat -m if_bridge` finds them, `kldload if_epair` says they are already in the kernel.
+ */
+export const BUILTIN_MODULES: readonly string[] = [
+  'bridgestp',
+  'if_bridge',
+  'if_epair',
+  'if_tun',
+  'netgraph',
+  'ng_bridge',
+  'ng_eiface',
+  'ng_ether',
+  'ng_hub',
+  'ng_one2many',
+  'ng_pipe',
+  'ng_socket',
+  'ng_tee',
+]
+
 const KERNEL_SIZE = 0x1f3c6a0
 const KERNEL_BASE = 0xffffffff80200000n
 /** Modules are placed after the kernel at this address. */
@@ -64,6 +84,8 @@ export class Kld {
   /** kldload(2): the module and what it depends on; returns the file id. */
   load(cred: Cred, name: string): number {
     privCheck(cred, Priv.KLD_LOAD, 'kldload')
+    if (BUILTIN_MODULES.includes(name.slice(name.lastIndexOf('/') + 1).replace(/\.ko$/, '')))
+      throw new SysError('EEXIST', 'kldload')
     const mod = moduleName(name)
     if (mod === undefined) throw new SysError('ENOENT', 'kldload')
     if (this.loaded(mod)) throw new SysError('EEXIST', 'kldload')
@@ -115,7 +137,14 @@ export class Kld {
   stat(): KldInfo[] {
     const refs = (mod: string) => 1 + this.files.filter((x) => KMODS[x.mod]!.deps.includes(mod)).length
     return [
-      { id: 1, refs: 1 + this.files.length, address: hex(KERNEL_BASE), size: KERNEL_SIZE, name: 'kernel' },
+      {
+        id: 1,
+        refs: 1 + this.files.length,
+        address: hex(KERNEL_BASE),
+        size: KERNEL_SIZE,
+        name: 'kernel',
+        contains: BUILTIN_MODULES,
+      },
       ...this.files.map((f) => ({
         id: f.id,
         refs: refs(f.mod),

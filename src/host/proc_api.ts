@@ -12,6 +12,7 @@ import { Socket, soclose } from '../kern/socket.js'
 import { SysError } from '../util/errno.js'
 import type { Caller } from './caller.js'
 import { reapIfIdle } from './jails.js'
+import type { ProcInfo } from './syscalls.js'
 import { SLICE_NS, SLICE_STEPS } from './syscalls.js'
 
 /** _SIG_MAXSIG: the highest signal number kill(2) accepts. */
@@ -78,4 +79,12 @@ export function kill(c: Caller, pid: number, signal: number): void {
   if (!privAllowed(c.cred, Priv.SIGNAL_DIFFCRED) && !mine.includes(target.uid) && !mine.includes(target.ruid))
     throw new SysError('EPERM', 'kill')
   if (signal !== 0) target.kill(signal)
+}
+
+/** kern.proc.all as the caller may see it (p_cansee): its jail's processes and those below. */
+export function procList(c: Caller): ProcInfo[] {
+  const out: ProcInfo[] = []
+  for (const pr of [c.prison, ...c.prison.descendants()])
+    for (const [pid, p] of pr.procs) out.push({ pid, comm: p.comm, uid: p.uid, ruid: p.ruid, jid: pr.jid })
+  return out.sort((a, b) => a.pid - b.pid)
 }

@@ -257,6 +257,8 @@ export interface KldInfo {
   name: string
   /** The module the file holds (absent for the kernel). */
   module?: string
+  /** Modules linked into the file (the kernel's built-in ones). */
+  contains?: readonly string[]
 }
 
 /** ipfw(8)'s requests (the IP_FW3 sockopts). Rule ranges are inclusive; set -1 is any set. */
@@ -492,6 +494,16 @@ export interface SocketInfo {
   owner?: SocketOwner
 }
 
+/** A process as kern.proc describes it (the fields ps and killall use). */
+export interface ProcInfo {
+  pid: number
+  /** p_comm: the program's name. */
+  comm: string
+  uid: number
+  ruid: number
+  jid: number
+}
+
 /** A process's descriptor for a socket, as kern.file describes it (struct xfile). */
 export interface SocketOwner {
   pid: number
@@ -537,6 +549,8 @@ export interface Syscalls {
    */
   asProcess(pid: number): Syscalls
   procExit(pid: number): void
+  /** The processes the caller can see (its jail and the jails below), by pid: kern.proc.all. */
+  procList(): ProcInfo[]
   /**
    * kill(2): send `signal` (0 only checks) to process `pid` of the caller's jail or a jail below it.
    * ESRCH when there is no such process there, EPERM when the caller is not root and shares no uid

@@ -16,6 +16,7 @@
 import type { Syscalls } from '../host/syscalls.js'
 import { isSysError, SysError } from '../util/errno.js'
 import { MemFs } from './bin/sh/streams.js'
+import { programName } from './paths.js'
 import type { Program } from './programs.js'
 import type { Command, FileSystem, Io, Job, Proc, SpawnOptions } from './types.js'
 
@@ -35,7 +36,10 @@ const SIGKILL = 9
 const SIGSTOP = 17
 const EX_SOFTWARE = 70
 
-function lookup(name: string, opts: StartOptions): Program | undefined {
+function lookup(path: string, opts: StartOptions): Program | undefined {
+  // execvp(3) of `/sbin/route` runs route: the program FreeBSD installs there (paths.ts).
+  const name = programName(path)
+  if (name === undefined) return undefined
   const p = opts.programs.get(name)
   if (p !== undefined) return p
   return name === 'sh' && opts.shell !== undefined ? { run: opts.shell } : undefined
@@ -46,9 +50,11 @@ function lookup(name: string, opts: StartOptions): Program | undefined {
  * program has that name.
  */
 export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opts: StartOptions): Job {
-  const name = argv[0] ?? ''
-  const program = lookup(name, opts)
+  const program = lookup(argv[0] ?? '', opts)
   if (program === undefined) throw new SysError('ENOENT', 'execvp')
+  // The program sees its own name, as getprogname(3) gives the last component of the path.
+  const name = programName(argv[0] ?? '') ?? ''
+  if (name !== argv[0]) argv = [name, ...argv.slice(1)]
   // execve: the kernel applies a set-user-ID bit (ping, traceroute).
   sys = sys.exec(name)
 

@@ -7,6 +7,7 @@
 
 import { hostname } from './bin/hostname.js'
 import { kenv } from './bin/kenv.js'
+import { rm } from './bin/rm.js'
 import { createSh } from './bin/sh/shell.js'
 import { dmesg } from './sbin/dmesg.js'
 import { dnctl } from './sbin/dnctl.js'
@@ -19,12 +20,19 @@ import { route } from './sbin/route.js'
 import { setkey } from './sbin/setkey.js'
 import { sysctl } from './sbin/sysctl.js'
 import type { Command } from './types.js'
+import { atfSh } from './usr.bin/atf/atf_sh.js'
+import { awk } from './usr.bin/awk/awk.js'
+import { cut } from './usr.bin/cut.js'
 import { fetch } from './usr.bin/fetch.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
+import { killall } from './usr.bin/killall.js'
 import { nc } from './usr.bin/nc.js'
 import { netstat } from './usr.bin/netstat.js'
 import { packetdrill } from './usr.bin/packetdrill/run.js'
+import { sed } from './usr.bin/sed.js'
 import { sockstat } from './usr.bin/sockstat.js'
+import { uniq } from './usr.bin/uniq.js'
+import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
@@ -43,7 +51,14 @@ export interface Program {
 export type Programs = ReadonlyMap<string, Program>
 
 const BASE: ReadonlyArray<readonly [string, Program]> = [
+  ['sed', { run: sed }],
+  ['xargs', { run: xargs }],
+  ['uniq', { run: uniq }],
+  ['killall', { run: killall }],
+  ['cut', { run: cut }],
   ['arp', { run: arp }],
+  ['atf-sh', { run: atfSh }],
+  ['awk', { run: awk }],
   ['dmesg', { run: dmesg }],
   ['dnctl', { run: dnctl }],
   ['fetch', { run: fetch }],
@@ -66,6 +81,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['ping', { run: ping }],
   ['ping6', { run: ping6 }],
   ['rctl', { run: rctl }],
+  ['rm', { run: rm }],
   ['route', { run: route }],
   ['setkey', { run: setkey }],
   ['sockstat', { run: sockstat }],

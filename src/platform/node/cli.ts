@@ -18,6 +18,7 @@ import { type Program, startProcess } from '../../userland/process.js'
 import { makePrograms } from '../../userland/programs.js'
 import type { Command, InStream, Io } from '../../userland/types.js'
 import type { ClockMode } from '../../util/clock.js'
+import { ATF_USAGE, mainAtf } from './cli_atf.js'
 import { GEN_USAGE, mainGen } from './cli_gen.js'
 import { mainPacketdrill, PACKETDRILL_USAGE } from './cli_packetdrill.js'
 import { mainRun, RUN_USAGE } from './cli_run.js'
@@ -32,6 +33,7 @@ const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [-e] [-x] [-c
        ${RUN_USAGE}
        ${GEN_USAGE}
        ${PACKETDRILL_USAGE}
+       ${ATF_USAGE}
        virtnet help`
 
 const EX_USAGE = 64
@@ -157,6 +159,8 @@ async function main(argv: string[]): Promise<number> {
         return mainGen(rest, fail)
       case 'packetdrill':
         return await mainPacketdrill(rest, fail)
+      case 'atf':
+        return await mainAtf(rest, fail)
       case 'help':
       case '--help':
       case '-h':

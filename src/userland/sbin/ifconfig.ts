@@ -13,6 +13,7 @@ import { IfFlag } from '../../host/syscalls.js'
 import { formatMac, maskToPrefix, parseIpv4, parseMac, prefixToMask } from '../../wire/addr.js'
 import { asSysError, CmdError, hex, ip, optsOrUsage, printb, runTool, sysMessage, usage } from '../common.js'
 import { getopt, strtol, strtonum } from '../getopt.js'
+import { withJailOption } from '../jail_option.js'
 import type { Command } from '../types.js'
 import { formatInet6Line, ifconfigInet6, nd6OptionsLine } from './ifconfig_inet6.js'
 import { parseVxlanWord, type VxlanPlan, vxlanStatusLines } from './ifconfig_vxlan.js'
@@ -495,7 +496,7 @@ function lookupIf(sys: Syscalls, name: string): IfInfo | null {
   }
 }
 
-export const ifconfig: Command = (argv, io, proc) =>
+const ifconfigHere: Command = (argv, io, proc) =>
   runTool('ifconfig', io, () => {
     const sys = proc.sys
     const { opts, rest } = optsOrUsage(getopt('ifconfig', argv.slice(1), 'aCdlmnuvg:'), USAGE, 1)
@@ -562,3 +563,6 @@ export const ifconfig: Command = (argv, io, proc) =>
     execute(sys, name, plan, io)
     return 0
   })
+
+/** `-j jail`: the same, inside that jail (FreeBSD 14). */
+export const ifconfig: Command = withJailOption('ifconfig', 'aCdlmnuvg:', 'jail not found', ifconfigHere)

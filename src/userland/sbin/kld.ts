@@ -26,7 +26,7 @@ export const kldload: Command = (argv, io, proc) =>
     let errors = 0
     for (const file of g.rest) {
       const base = file.slice(file.lastIndexOf('/') + 1).replace(/\.ko$/, '')
-      if (f.has('n') && loaded().some((k) => k.module === base)) continue
+      if (f.has('n') && loaded().some((k) => k.module === base || k.contains?.includes(base))) continue
       try {
         const id = proc.sys.kldload(file)
         if (f.has('v')) io.stdout.write(`Loaded ${file}, id=${id}\n`)
@@ -96,7 +96,7 @@ export const kldstat: Command = (argv, io, proc) =>
     const all = proc.sys.kldstat()
     const mod = g.opts.find(([o]) => o === 'm')?.[1]
     if (mod !== undefined) {
-      const k = all.find((x) => x.module === mod)
+      const k = all.find((x) => x.module === mod || x.contains?.includes(mod))
       if (k === undefined) {
         if (!quiet) io.stderr.write(`kldstat: can't find module ${mod}: No such file or directory\n`)
         return 1

@@ -11,6 +11,7 @@ import type { SysError } from '../../util/errno.js'
 import { maskToPrefix, prefixToMask } from '../../wire/addr.js'
 import { asSysError, CmdError, EX, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
 import { getopt, strtol } from '../getopt.js'
+import { withJailOption } from '../jail_option.js'
 import type { Command, Io } from '../types.js'
 import { route6 } from './route_inet6.js'
 
@@ -362,7 +363,7 @@ function flush(sys: Syscalls, io: Io, args: readonly string[], quiet: boolean): 
   return 0
 }
 
-export const route: Command = (argv, io, proc) =>
+const routeHere: Command = (argv, io, proc) =>
   runTool('route', io, () => {
     const sys = proc.sys
     const { opts, rest } = optsOrUsage(getopt('route', argv.slice(1), '46nqdtv'), USAGE)
@@ -386,3 +387,6 @@ export const route: Command = (argv, io, proc) =>
     if (opts.some(([f]) => f === '6') || args.includes('-inet6')) return route6(sys, io, cmd, args, quiet)
     return newroute(sys, io, cmd, args, quiet, numeric)
   })
+
+/** `-j jail`: the same, inside that jail (FreeBSD 14). */
+export const route: Command = withJailOption('route', '46nqdtv', 'jail not found', routeHere)

@@ -83,6 +83,10 @@ describe('netstat -i', () => {
     )
     assert.equal(formatInterfaces([lo, ep], { iface: 'lo0' }).split('\n').length, 4)
     assert.doesNotMatch(formatInterfaces([lo, ep], { inetOnly: true }), /Link#/)
+    // -f link: only the link-level rows (scripts take a counter from the one line left, lpm.sh).
+    const link = formatInterfaces([lo, ep], { linkOnly: true, iface: ep.name }).trimEnd().split('\n')
+    assert.equal(link.length, 2)
+    assert.match(link[1]!, /<Link#/)
   })
 })
 

@@ -18,6 +18,7 @@ import {
 import { formatMac } from '../../wire/addr.js'
 import { CmdError, EX, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
 import { getopt } from '../getopt.js'
+import { withJailOption } from '../jail_option.js'
 import type { Command } from '../types.js'
 import { formatProto6Stats, formatRoutes6 } from './netstat_inet6.js'
 import { formatTcpStats } from './netstat_tcp.js'
@@ -116,7 +117,15 @@ interface IfRow {
 /** `netstat -i` (intpr): one link row per interface and one row per IPv4 address. */
 export function formatInterfaces(
   ifs: readonly IfInfo[],
-  opts: { bytes?: boolean; drops?: boolean; numeric?: boolean; inetOnly?: boolean; iface?: string } = {},
+  opts: {
+    bytes?: boolean
+    drops?: boolean
+    numeric?: boolean
+    inetOnly?: boolean
+    /** `-f link` (or ether): the link-level rows only, as intpr() filters by sa_family. */
+    linkOnly?: boolean
+    iface?: string
+  } = {},
 ): string {
   const rows: IfRow[] = []
   for (const ifi of ifs) {
@@ -125,6 +134,7 @@ export function formatInterfaces(
       const addr = ifi.mac !== null ? formatMac(ifi.mac) : ifi.name
       rows.push({ ifi, link: true, net: `<Link#${ifi.index}>`, addr })
     }
+    if (opts.linkOnly) continue
     for (const a of ifi.addrs)
       rows.push({
         ifi,
@@ -448,7 +458,7 @@ export function formatSockets(
   return out
 }
 
-export const netstat: Command = (argv, io, proc) =>
+const netstatHere: Command = (argv, io, proc) =>
   runTool('netstat', io, () => {
     const sys = proc.sys
     const { opts, rest } = optsOrUsage(getopt('netstat', argv.slice(1), '46AabdF:f:hI:ilnp:qrsWwz'), USAGE, 1)
@@ -493,6 +503,7 @@ export const netstat: Command = (argv, io, proc) =>
         drops: count('d') > 0,
         numeric,
         inetOnly: family === 'inet',
+        linkOnly: family === 'link' || family === 'ether',
       }
       if (iface !== undefined) o.iface = iface
       io.stdout.write(formatInterfaces(sys.ifList(), o))
@@ -504,3 +515,11 @@ export const netstat: Command = (argv, io, proc) =>
     io.stdout.write(formatSockets(wanted, { all: count('a') > 0, numeric, wide }))
     return EX.OK
   })
+
+/** `-j jail`: the same, inside that jail (FreeBSD 14). */
+export const netstat: Command = withJailOption(
+  'netstat',
+  '46AabdF:f:hI:ilnp:qrsWwz',
+  'Jail not found',
+  netstatHere,
+)

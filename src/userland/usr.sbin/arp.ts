@@ -10,6 +10,7 @@ import type { ArpInfo, Syscalls } from '../../host/syscalls.js'
 import { formatMac, parseMac } from '../../wire/addr.js'
 import { asSysError, CmdError, hostAddr, ip, optsOrUsage, runTool, usage } from '../common.js'
 import { getopt } from '../getopt.js'
+import { withJailOption } from '../jail_option.js'
 import type { Command, Io } from '../types.js'
 
 const USAGE = [
@@ -62,7 +63,7 @@ function del(sys: Syscalls, io: Io, host: string, addr: number): number {
   return 0
 }
 
-function set(sys: Syscalls, args: readonly string[], replace: boolean): number {
+function set(sys: Syscalls, io: Io, args: readonly string[], replace: boolean): number {
   const [host, ether, ...words] = args as [string, string, ...string[]]
   const addr = addrOrFail(host)
   const mac = parseMac(ether)
@@ -74,13 +75,8 @@ function set(sys: Syscalls, args: readonly string[], replace: boolean): number {
     else if (w === 'only' && opts.pub) continue
     else usage(USAGE, 1)
   }
-  if (replace) {
-    try {
-      sys.arpDelete(addr)
-    } catch (e) {
-      asSysError(e) // nothing to replace is fine
-    }
-  }
+  // -S: arp.c's set() calls delete() first, which reports the entry it removed (or none found).
+  if (replace) del(sys, io, host, addr)
   try {
     sys.arpSet(addr, mac, opts)
   } catch (e) {
@@ -92,7 +88,7 @@ function set(sys: Syscalls, args: readonly string[], replace: boolean): number {
   return 0
 }
 
-export const arp: Command = (argv, io, proc) =>
+const arpHere: Command = (argv, io, proc) =>
   runTool('arp', io, () => {
     const sys = proc.sys
     const { opts, rest } = optsOrUsage(getopt('arp', argv.slice(1), 'adfnsSi:'), USAGE, 1)
@@ -133,8 +129,11 @@ export const arp: Command = (argv, io, proc) =>
       case 'set':
       case 'replace':
         if (rest.length < 2 || rest.length > 6) usage(USAGE, 1)
-        return set(sys, rest, mode === 'replace')
+        return set(sys, io, rest, mode === 'replace')
       default:
         throw new CmdError('-f: no file system in VirtNet')
     }
   })
+
+/** `-j jail`: the same, inside that jail (FreeBSD 14). */
+export const arp: Command = withJailOption('arp', 'adfnsSi:', 'jail not found', arpHere)

@@ -4,6 +4,11 @@
  * as [name, value] pairs (`true` for a bare boolean such as `vnet` or `persist`), which checks
  * them all (`vnet.interface` included) before creating anything.
  *
+ * jail(8) itself runs the exec.* pseudo-parameters: `exec.prestart` and `exec.poststart` on the
+ * host around creation, `exec.start` (and `command=`, which takes the rest of the command line as
+ * its words) inside the new jail, each with `sh -c`; a failing one removes the jail again and exits
+ * 1. `exec.stop` is accepted but, as with jail(8) without a jail.conf, `-r` does not know it.
+ *
  * Messages follow jail(8): `NAME: created`, `jail: "NAME" not found`, `jail: NAME: <errmsg>`.
  */
 
@@ -11,7 +16,7 @@ import type { JailInfo, Syscalls } from '../../host/syscalls.js'
 import type { SysError } from '../../util/errno.js'
 import { asSysError, CmdError, optsOrUsage, runTool, usage } from '../common.js'
 import { getopt } from '../getopt.js'
-import type { Command, Io } from '../types.js'
+import type { Command, Io, Proc } from '../types.js'
 
 const USAGE = [
   'usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]',
@@ -44,6 +49,90 @@ interface Flags {
 function note(io: Io, f: Flags, name: string | undefined, text: string): void {
   if (f.verbose >= 0 && (name !== undefined || f.verbose > 0))
     io.stdout.write(name !== undefined ? `${name}: ${text}\n` : `${text}\n`)
+}
+
+/** The exec.* parameters jail(8) runs itself; the kernel never sees them. */
+const EXEC_PARAMS: readonly string[] = ['exec.prestart', 'exec.start', 'exec.poststart', 'exec.stop']
+
+type Execs = Map<string, string[]>
+
+/** Takes the exec.* parameters and `command=...` (the rest of argv) out of the operands. */
+function splitExecs(rest: readonly string[]): { params: string[]; execs: Execs } | string {
+  const execs: Execs = new Map()
+  const params: string[] = []
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!
+    if (a.startsWith('command=')) {
+      execs.set('command', [a.slice('command='.length), ...rest.slice(i + 1)])
+      break
+    }
+    const eq = a.indexOf('=')
+    const key = eq < 0 ? a : a.slice(0, eq)
+    if (key.startsWith('exec.')) {
+      if (!EXEC_PARAMS.includes(key)) return `${key}: not supported by VirtNet`
+      execs.set(key, [eq < 0 ? '' : a.slice(eq + 1)])
+    } else params.push(a)
+  }
+  return { params, execs }
+}
+
+/** Runs an exec.* command with sh -c, in the jail or (jail undefined) on the host; its status. */
+async function runExec(
+  proc: Proc,
+  io: Io,
+  words: readonly string[],
+  jail: string | undefined,
+): Promise<number> {
+  const argv = words.length === 1 ? ['sh', '-c', words[0]!] : [...words]
+  const job = proc.spawn(argv, io, jail === undefined ? undefined : { jail })
+  const off = proc.onKill(() => job.kill())
+  try {
+    return await job.done
+  } finally {
+    off()
+  }
+}
+
+/**
+ * Creates jail `name` between its exec steps: exec.prestart on the host, then the jail, exec.start
+ * and command in it, exec.poststart on the host. Its status: 1 (after reporting) when a step failed.
+ */
+async function createWithExecs(
+  proc: Proc,
+  io: Io,
+  name: string,
+  execs: Execs,
+  create: () => number,
+): Promise<number> {
+  const steps: ReadonlyArray<readonly [string, boolean]> = [
+    ['exec.prestart', false],
+    ['', false],
+    ['exec.start', true],
+    ['command', true],
+    ['exec.poststart', false],
+  ]
+  for (const [key, inJail] of steps) {
+    if (key === '') {
+      const s = create()
+      if (s !== 0) return s
+      continue
+    }
+    const words = execs.get(key)
+    if (words === undefined || (words.length === 1 && words[0] === '')) continue
+    const s = await runExec(proc, io, words, inJail ? name : undefined)
+    if (s !== 0 && key !== 'command') {
+      io.stderr.write(`jail: ${name}: ${key}: failed\n`)
+      if (key !== 'exec.prestart') {
+        try {
+          proc.sys.jailRemove(name)
+        } catch {
+          // already gone with its last process
+        }
+      }
+      return 1
+    }
+  }
+  return 0
 }
 
 function findJail(sys: Syscalls, key: string): JailInfo | null {
@@ -120,7 +209,7 @@ function remove(sys: Syscalls, io: Io, f: Flags, names: readonly string[]): numb
 }
 
 export const jail: Command = (argv, io, proc) =>
-  runTool('jail', io, () => {
+  runTool('jail', io, async () => {
     const sys = proc.sys
     const { opts, rest } = optsOrUsage(getopt('jail', argv.slice(1), 'cdf:hiJ:lmn:p:qrRs:u:U:v'), USAGE, 1)
     const has = (c: string): boolean => opts.some(([x]) => x === c)
@@ -142,7 +231,21 @@ export const jail: Command = (argv, io, proc) =>
     if (!c && !m) usage(USAGE, 1)
     if (rest.length === 1 && !rest[0]!.includes('=') && extra.length === 0)
       throw new CmdError('open /etc/jail.conf: No such file or directory') // the config-file form
-    const params = [...extra, ...parseJailParams(rest)]
+    const split = splitExecs(rest)
+    if (typeof split === 'string') throw new CmdError(split)
+    const params = [...extra, ...parseJailParams(split.params)]
+    if (c && !m && split.execs.size > 0) {
+      const nameParam = params.find(([k]) => k === 'name')
+      const name = typeof nameParam?.[1] === 'string' ? nameParam[1] : undefined
+      if (name === undefined) throw new CmdError('exec.* and command need a name= parameter here')
+      // jail(8) keeps the jail with persist while its commands run, then lets it go with them.
+      const persist = params.some(([k]) => k === 'persist') && !params.some(([k]) => k === 'nopersist')
+      const status = await createWithExecs(proc, io, name, split.execs, () =>
+        create(sys, io, f, persist ? params : [...params, ['persist', true]]),
+      )
+      if (!persist && findJail(sys, name) !== null) sys.jailModify(name, [['nopersist', true]])
+      return status
+    }
     if (c && m) {
       const key = params.find(([k]) => k === 'name' || k === 'jid')
       const exists = key !== undefined && key[1] !== true && findJail(sys, key[1]) !== null

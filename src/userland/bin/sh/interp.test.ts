@@ -328,3 +328,27 @@ test('interp: bounded resources', async () => {
   assert.match(r.err, /big: No space left on device/)
   assert.equal(r.out, '0\n')
 })
+
+test('interp: a here-document opened inside $( ) takes the lines after the closing line', async () => {
+  const s = 'v=$(cat <<__EOF__ | tr a-z A-Z)\nline $((1+1))\n__EOF__\necho "[$v]"'
+  assert.equal(await out(s), '[LINE 2]\n')
+  // Two on one line take their bodies in order; the outer script goes on after them.
+  assert.equal(
+    await out('a=$(cat <<A) b=$(cat <<-B)\naa\nA\n\tbb\n\tB\necho "$a $b"; echo after'),
+    'aa bb\nafter\n',
+  )
+  // In a loop body, the body is read once per parse and the loop runs it each time.
+  assert.equal(await out("for i in 1 2; do\nx=$(cat <<'E')\n$i\nE\necho $x\ndone"), '$i\n$i\n')
+  const r = await run('v=$(cat <<E)\nno end')
+  assert.match(r.err, /here-document/)
+})
+
+test('interp: function names as FreeBSD sh takes them (plain words; not /, not a special builtin)', async () => {
+  assert.equal(await out('235704_head() { echo ok; }; 235704_head'), 'ok\n')
+  assert.equal(await out('my-func.x() { echo dash; }; my-func.x'), 'dash\n')
+  for (const bad of ['a/b() { :; }', 'f=() { :; }', 'exit() { :; }']) {
+    const r = await run(bad)
+    assert.equal(r.status, 2, bad)
+    assert.match(r.err, /Bad function name/, bad)
+  }
+})

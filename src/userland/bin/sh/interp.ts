@@ -12,6 +12,7 @@
 
 import { SLICE_STEPS } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
+import { programName } from '../../paths.js'
 import type { FileSystem, Job, OutStream, Proc } from '../../types.js'
 import { BUILTINS, type Builtin, SPECIAL, shQuote } from './builtins.js'
 import { type ExpandHost, expandFields, expandPattern, expandString } from './expand.js'
@@ -56,6 +57,8 @@ export interface ShellConfig {
   ticks: number
   /** An interactive shell (ShellSession) ignores SIGINT, SIGQUIT and SIGTERM sent to itself. */
   interactive?: boolean
+  /** Builtins the embedding adds (ShellOptions.builtins). */
+  readonly builtins?: Readonly<Record<string, Builtin>>
 }
 
 export interface Var {
@@ -623,8 +626,15 @@ export class Interp {
     tested: boolean,
     noFunctions = false,
   ): Promise<number> {
-    const name = argv[0]
-    const builtin = Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined
+    // `/sbin/ifconfig` is `ifconfig`: the program (or builtin) FreeBSD has at that path.
+    const name = argv[0].includes('/') ? (programName(argv[0]) ?? argv[0]) : argv[0]
+    if (name !== argv[0]) argv = [name, ...argv.slice(1)]
+    const extra = this.cfg.builtins
+    const builtin = Object.hasOwn(BUILTINS, name)
+      ? BUILTINS[name]
+      : extra && Object.hasOwn(extra, name)
+        ? extra[name]
+        : undefined
     if (builtin && Object.hasOwn(SPECIAL, name)) {
       this.dispatch(undefined)
       await this.payFork()

@@ -115,6 +115,13 @@ export class Lexer {
   line: number
   private readonly pending: PendingHeredoc[] = []
   private wantDelim: Extract<Token, { t: 'op' }> | undefined = undefined
+  /** Leave here-documents open at the end instead of failing (to find a substitution's, below). */
+  private openOk = false
+  /**
+   * Lines after the current one that a command substitution on it took as the bodies of its
+   * here-documents (`x=$(cat <<EOF)` then the body): the next newline skips them.
+   */
+  private borrowed: { start: number; end: number } | undefined = undefined
 
   constructor(
     private readonly src: string,
@@ -148,6 +155,11 @@ export class Lexer {
         const tok: Token = { t: 'nl', line: this.line }
         this.pos++
         this.line++
+        if (this.borrowed !== undefined && this.borrowed.start === this.pos) {
+          this.line += countNl(src.slice(this.pos, this.borrowed.end))
+          this.pos = this.borrowed.end
+        }
+        this.borrowed = undefined
         for (const h of this.pending.splice(0)) h.tok.heredoc = this.heredoc(h)
         return tok
       } else {
@@ -176,7 +188,7 @@ export class Lexer {
         return { t: 'word', word, raw: src.slice(start, this.pos), line }
       }
     }
-    if (this.pending.length) this.err('here-document without end', true)
+    if (this.pending.length && !this.openOk) this.err('here-document without end', true)
     return { t: 'eof', line: this.line }
   }
 
@@ -186,6 +198,45 @@ export class Lexer {
       toks.push(t)
       if (t.t === 'eof') return toks
     }
+  }
+
+  /** The here-documents text starts and does not finish (their bodies would follow a newline). */
+  private openHeredocs(text: string, line: number): PendingHeredoc[] {
+    const lx = new Lexer(text, this.sub, line, this.nest)
+    lx.openOk = true
+    lx.tokens()
+    return lx.pending
+  }
+
+  /**
+   * For a substitution whose here-documents open on this line and close after it (FreeBSD's sh
+   * and bash read `$(cat <<EOF)` that way): the body lines following this line, which the next
+   * newline then skips. Several substitutions on a line take their bodies in order.
+   */
+  private borrowBodies(open: readonly PendingHeredoc[]): string {
+    if (!open.length) return ''
+    const src = this.src
+    let start = this.borrowed?.end
+    if (start === undefined) {
+      const nl = src.indexOf('\n', this.pos)
+      if (nl < 0) this.err('here-document without end', true)
+      start = nl + 1
+      this.borrowed = { start, end: start }
+    }
+    let i = start
+    for (const h of open) {
+      for (;;) {
+        if (i >= src.length) this.err(`here-document delimited by '${h.delim}' not closed`, true)
+        let e = src.indexOf('\n', i)
+        if (e < 0) e = src.length
+        const text = src.slice(i, e)
+        i = e + 1
+        if ((h.strip ? text.replace(/^\t+/, '') : text) === h.delim) break
+      }
+    }
+    const body = src.slice(start, Math.min(i, src.length))
+    this.borrowed!.end = i
+    return `\n${body}`
   }
 
   /** Reads a here-document body up to its delimiter line (POSIX 2.7.4). */
@@ -326,9 +377,10 @@ export class Lexer {
     }
     if (n === '(') {
       const end = this.scanParen(this.pos + 2)
-      const text = src.slice(this.pos + 2, end)
+      let text = src.slice(this.pos + 2, end)
       this.line += countNl(src.slice(this.pos, end))
       this.pos = end + 1
+      if (text.includes('<<')) text += this.borrowBodies(this.openHeredocs(text, line))
       return { type: 'cmd', body: this.sub(text, line, this.nest), quoted }
     }
     if (n === '{') return this.braced(quoted)

@@ -305,7 +305,7 @@ class Parser {
     // makes the lexer read the next line.
     const a = w === undefined ? undefined : this.at(1)
     if (a?.t === 'op' && a.op === '(' && this.at(2).t === 'op' && (this.at(2) as { op: Op }).op === ')') {
-      if (!isName(w!)) this.fail(a)
+      if (!goodFunctionName(w!)) throw new SyntaxErr('Bad function name', a.line, false)
       this.next()
       this.next()
       this.next()
@@ -448,6 +448,34 @@ class Parser {
 }
 
 /** `NAME=value` at the start of a simple command; the name part must be unquoted. */
+/**
+ * FreeBSD's sh takes any plain word as a function name (`235704_head() ...` in its own test
+ * programs) except one with a `/` (it could not be called), one ending in a character of ksh's
+ * extended patterns or `=`, and the special builtins (parser.c).
+ */
+function goodFunctionName(w: string): boolean {
+  if (w.includes('/') || '!%*+-=?@}~'.includes(w[w.length - 1] ?? '!')) return false
+  return !SPECIAL_BUILTINS.includes(w)
+}
+
+const SPECIAL_BUILTINS: readonly string[] = [
+  ':',
+  '.',
+  'break',
+  'continue',
+  'eval',
+  'exec',
+  'exit',
+  'export',
+  'readonly',
+  'return',
+  'set',
+  'shift',
+  'times',
+  'trap',
+  'unset',
+]
+
 function assignment(w: Word): Assign | undefined {
   const p = w.parts[0]
   if (p?.type !== 'lit' || p.quoted) return undefined

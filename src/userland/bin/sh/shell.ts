@@ -6,7 +6,7 @@
  */
 
 import type { Command, InStream, Io, Proc } from '../../types.js'
-import { BUILTINS } from './builtins.js'
+import { BUILTINS, type Builtin } from './builtins.js'
 import { errorText, Interp, type ShellConfig } from './interp.js'
 import { SyntaxErr } from './lexer.js'
 import { type List, parse } from './parser.js'
@@ -34,6 +34,8 @@ export interface ShellOptions {
   pause?: () => Promise<void>
   /** Start pid for background jobs run inside the shell (they have no process of their own). */
   firstInternalPid?: number
+  /** Builtins an embedding adds (atf-sh's `atf_check`...), found after the shell's own. */
+  builtins?: Readonly<Record<string, Builtin>>
 }
 
 function newShell(io: Io, proc: Proc, opts: ShellOptions, ctl: AbortCtl): { sh: Interp; io: ShIo } {
@@ -44,6 +46,7 @@ function newShell(io: Io, proc: Proc, opts: ShellOptions, ctl: AbortCtl): { sh: 
     pause: opts.pause,
     nextPid: opts.firstInternalPid ?? 100000,
     ticks: 0,
+    builtins: opts.builtins,
   }
   const sh = new Interp(cfg, ctl)
   for (const [k, v] of proc.env) sh.vars.set(k, { value: v, exported: true })
