@@ -300,6 +300,14 @@ export const IPPROTO_IP = 0
 /** IPPROTO_IP options (netinet/in.h). */
 export const IP_TOS = 3
 export const IP_TTL = 4
+export {
+  IP_ADD_MEMBERSHIP,
+  IP_DROP_MEMBERSHIP,
+  IP_MULTICAST_IF,
+  IP_MULTICAST_LOOP,
+  IP_MULTICAST_TTL,
+  type IpMreq,
+} from '../stack/netinet/in_mcast.js'
 export const IPPROTO_TCP = 6
 /** IPPROTO_TCP options (netinet/tcp.h). */
 export const TCP_NODELAY = 1
@@ -313,6 +321,7 @@ export const TCP_KEEPCNT = 1024
 
 export type { TcpInfo } from '../stack/netinet/tcp/tcp_usrreq.js'
 
+import type { IpMreq } from '../stack/netinet/in_mcast.js'
 import type { TcpInfo } from '../stack/netinet/tcp/tcp_usrreq.js'
 
 /** An IPv4 transport address (struct sockaddr_in). */
@@ -373,7 +382,8 @@ export interface SocketFd {
   ): Promise<{ data: Uint8Array; from: SockAddrIn; flags: number }>
   getsockname(): SockAddrIn
   getpeername(): SockAddrIn
-  setsockopt(level: number, name: number, value: number): void
+  /** A number, or for IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP a struct ip_mreq(n). */
+  setsockopt(level: number, name: number, value: number | IpMreq): void
   getsockopt(level: number, name: number): number
   /** fcntl(F_SETFL, O_NONBLOCK). */
   setNonBlocking(on: boolean): void
