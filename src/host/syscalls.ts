@@ -108,6 +108,11 @@ export interface RouteSpec {
   blackhole?: boolean
   reject?: boolean
   mtu?: number
+  /** route(8)'s `-proto1` / `-proto2`: RTF_PROTO1 / RTF_PROTO2, as routing daemons mark their routes. */
+  proto1?: boolean
+  proto2?: boolean
+  /** `-nostatic`: no RTF_STATIC, as for a route a daemon (not an administrator) added. */
+  nostatic?: boolean
 }
 
 export interface ArpInfo {
