@@ -23,6 +23,8 @@ import { netstat } from './usr.bin/netstat.js'
 import { packetdrill } from './usr.bin/packetdrill/run.js'
 import { sockstat } from './usr.bin/sockstat.js'
 import { arp } from './usr.sbin/arp.js'
+import { ripd } from './usr.sbin/frr/ripd.js'
+import { vtysh } from './usr.sbin/frr/vtysh.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
 import { jls } from './usr.sbin/jls.js'
@@ -58,11 +60,13 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['packetdrill', { run: packetdrill }],
   ['ping', { run: ping }],
   ['rctl', { run: rctl }],
+  ['ripd', { run: ripd }],
   ['route', { run: route }],
   ['sockstat', { run: sockstat }],
   ['sysctl', { run: sysctl }],
   ['tcpdrop', { run: tcpdrop }],
   ['traceroute', { run: traceroute }],
+  ['vtysh', { run: vtysh }],
 ]
 
 /**
