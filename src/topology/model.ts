@@ -56,6 +56,11 @@ export interface TopoNode {
    * startup lines (firewall.ts); absent when the node has none.
    */
   firewall?: FirewallCmd[]
+  /**
+   * Routing daemons the startup lines start (`ripd`); the lab waits for their routes to settle once
+   * the startup lines have run. Absent when the node runs none.
+   */
+  daemons?: string[]
 }
 
 /** One ipfw(8) command the lab runs in a node. */
@@ -176,6 +181,7 @@ export function cloneTopology(t: Topology): Topology {
       routes: n.routes.map((r) => ({ ...r })),
       startup: [...n.startup],
       ...(n.firewall && { firewall: n.firewall.map((c) => ({ argv: [...c.argv], from: c.from })) }),
+      ...(n.daemons && { daemons: [...n.daemons] }),
     })),
     links: t.links.map((l) => ({
       ...l,

@@ -117,7 +117,6 @@ class RipDaemon implements RipControl, FibSink {
   private nextUpdate = 0
   private nextPoll = 0
   private triggerHold = 0
-  private wake: () => void = () => {}
 
   constructor(proc: Proc, state: FrrState, fd: SocketFd) {
     this.proc = proc
@@ -171,7 +170,7 @@ class RipDaemon implements RipControl, FibSink {
 
   changed(): void {
     this.nextPoll = 0
-    this.wake()
+    this.service(this.sys.now())
   }
 
   ripRoutes(): ReadonlyMap<string, { metric: number; since: number }> {
@@ -428,7 +427,6 @@ class RipDaemon implements RipControl, FibSink {
       this.rib.response(a.ifc, src, rip.version, rip.entries, now)
       peer.badRoutes += k.badRoutes - before
       peer.last = now
-      if (this.rib.pendingTrigger) this.wake()
       return
     }
     if (a.ifc.passive) return
@@ -448,44 +446,44 @@ class RipDaemon implements RipControl, FibSink {
 
   // ---- the loops ----
 
-  async timers(): Promise<void> {
+  /** Whatever is due at `now`: re-reading interfaces, route timers, regular and triggered updates. */
+  private service(now: number): void {
+    if (now >= this.nextPoll) {
+      this.refresh(now)
+      this.nextPoll = now + POLL_NS
+    }
+    this.rib.tick(now)
+    if (now >= this.nextUpdate) {
+      this.updateAll(false)
+      this.rib.clearChanged()
+      this.nextUpdate = this.jitteredUpdate(now)
+    } else if (this.rib.pendingTrigger && now >= this.triggerHold) {
+      this.updateAll(true)
+      this.rib.clearChanged()
+      this.rib.counters.triggered++
+      this.triggerHold = now + (1 + 4 * random(this.sys)) * SEC_NS
+    }
+  }
+
+  /**
+   * The daemon's one loop: wait for a datagram until the next timer is due (a receive timeout, so
+   * that a kill, which closes the socket, ends the wait at once and leaves no timer behind).
+   */
+  async run(): Promise<void> {
     const sys = this.sys
     this.nextUpdate = this.jitteredUpdate(sys.now())
     while (!this.proc.killed) {
       const now = sys.now()
-      if (now >= this.nextPoll) {
-        this.refresh(now)
-        this.nextPoll = now + POLL_NS
-      }
-      this.rib.tick(now)
-      if (now >= this.nextUpdate) {
-        this.updateAll(false)
-        this.rib.clearChanged()
-        this.nextUpdate = this.jitteredUpdate(now)
-      } else if (this.rib.pendingTrigger && now >= this.triggerHold) {
-        this.updateAll(true)
-        this.rib.clearChanged()
-        this.rib.counters.triggered++
-        this.triggerHold = now + (1 + 4 * random(sys)) * SEC_NS
-      }
+      this.service(now)
       let next = Math.min(this.nextUpdate, this.nextPoll, this.rib.nextTimer())
       if (this.rib.pendingTrigger) next = Math.min(next, this.triggerHold)
-      const woken = new Promise<void>((r) => {
-        this.wake = r
-      })
-      await this.proc.sleep(Math.max(next - now, 1e6), woken)
-    }
-  }
-
-  async receive(): Promise<void> {
-    while (!this.proc.killed) {
-      let got: { data: Uint8Array; from: { addr: number; port: number } } | null
+      let got: { data: Uint8Array; from: { addr: number; port: number } }
       try {
-        got = await untilKilled(this.proc, this.fd.recvfrom(4096))
-      } catch {
+        got = await this.fd.recvfrom(4096, 0, Math.max(next - now, 1e6))
+      } catch (e) {
+        if (isSysError(e) && e.code === 'EAGAIN') continue
         return
       }
-      if (got === null) return
       this.input(got.data, got.from.addr >>> 0, got.from.port)
     }
   }
@@ -643,7 +641,7 @@ export async function ripd(argv: readonly string[], io: Io, proc: Proc): Promise
     fd.close()
     lfd?.close()
   })
-  await Promise.all([d.timers(), d.receive(), lfd === null ? Promise.resolve() : d.vty(lfd)])
+  await Promise.all([d.run(), lfd === null ? Promise.resolve() : d.vty(lfd)])
   d.shutdown()
   return 0
 }

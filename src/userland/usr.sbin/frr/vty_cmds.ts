@@ -128,7 +128,17 @@ function argOf(p: Tok, t: string): string {
 }
 
 const CONFIG_NODES: readonly Node[] = ['config', 'rip', 'interface', 'skip']
-const UNSUPPORTED_ROUTERS = ['ospf', 'ospf6', 'bgp', 'ripng', 'isis', 'babel', 'eigrp', 'openfabric', 'pim'] as const
+const UNSUPPORTED_ROUTERS = [
+  'ospf',
+  'ospf6',
+  'bgp',
+  'ripng',
+  'isis',
+  'babel',
+  'eigrp',
+  'openfabric',
+  'pim',
+] as const
 
 function upTime(ns: number): string {
   const s = Math.max(0, Math.floor(ns / 1e9))
