@@ -352,9 +352,8 @@ function network(s: VtySession, what: string, on: boolean): void {
   const key = p === null ? what : `${formatIpv4((p.addr & prefixToMask(p.len)) >>> 0)}/${p.len}`
   const at = c.networks.indexOf(key)
   if (on) {
-    // FRR refuses a duplicate with a warning, and the line changes nothing.
-    if (at >= 0) throw new VtyError(`There is already same network configuration`)
-    c.networks.push(key)
+    // Configuring what is there already is no change (FRR's northbound), so a saved file reloads.
+    if (at < 0) c.networks.push(key)
   } else {
     if (at < 0) throw new VtyError(`Can't find network configuration`)
     c.networks.splice(at, 1)
