@@ -29,6 +29,7 @@ import {
   type Syscalls,
 } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
+import { utf8Encode } from '../../../util/utf8.js'
 import { formatIpv4, prefixToMask } from '../../../wire/addr.js'
 import {
   emitRip,
@@ -46,6 +47,7 @@ import { nullOut } from '../../bin/sh/streams.js'
 import { untilKilled } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import type { Io, Proc } from '../../types.js'
+import { Utf8Stream } from '../../utf8_stream.js'
 import type { RipConfig } from './rip_config.js'
 import {
   type FibSink,
@@ -70,9 +72,6 @@ const RTF_PROTO1 = 0x8000
 /** How often interfaces and the kernel table are re-read (zebra would tell at once). */
 const POLL_NS = 5 * SEC_NS
 const EOT = '\0\0\0'
-
-const text = new TextEncoder()
-const untext = new TextDecoder()
 
 /** Per-neighbour counters for `show ip rip status` (Routing Information Sources). */
 interface Peer {
@@ -503,19 +502,20 @@ class RipDaemon implements RipControl, FibSink {
 
   private async session(fd: SocketFd): Promise<void> {
     const s = new VtySession(this.sys, this.state, this)
+    const dec = new Utf8Stream()
     let buf = ''
     try {
       for (;;) {
         const data = await untilKilled(this.proc, fd.recv(4096))
         if (data === null || data.length === 0) break
-        buf += untext.decode(data)
+        buf += dec.push(data)
         for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
           const line = buf.slice(0, nl)
           buf = buf.slice(nl + 1)
           const status = s.exec(line)
           const out = s.out
           s.out = ''
-          await fd.send(text.encode(`${out}${EOT}${String.fromCharCode(status)}`))
+          await fd.send(utf8Encode(`${out}${EOT}${String.fromCharCode(status)}`))
         }
         // A line that never ends is not a command: the session is dropped.
         if (buf.length > 65536) break

@@ -12,8 +12,10 @@
  */
 
 import { AF_INET, SOCK, type SocketFd } from '../../../host/syscalls.js'
+import { utf8Encode } from '../../../util/utf8.js'
 import { getopt } from '../../getopt.js'
 import type { Io, Proc } from '../../types.js'
+import { Utf8Stream } from '../../utf8_stream.js'
 import { RIPD_VTY_PORT } from './ripd.js'
 import { newFrrState, VtySession } from './vty_cmds.js'
 
@@ -22,8 +24,6 @@ const LOOPBACK = 0x7f000001
 const USAGE =
   'Usage : vtysh [OPTION...]\n\n-b, --boot               Execute boot startup configuration\n-c, --command            Execute argument as command\n-f, --inputfile          Execute commands from specific file and exit\n'
 const EOT = '\0\0\0'
-const text = new TextEncoder()
-const untext = new TextDecoder()
 
 /** A connection to ripd's vty, or the interpreter run here. */
 interface Vty {
@@ -40,9 +40,10 @@ async function connectRipd(proc: Proc): Promise<Vty | null> {
     return null
   }
   let buf = ''
+  const dec = new Utf8Stream()
   return {
     async exec(line) {
-      await fd.send(text.encode(`${line}\n`))
+      await fd.send(utf8Encode(`${line}\n`))
       for (;;) {
         const at = buf.indexOf(EOT)
         if (at >= 0 && buf.length > at + EOT.length) {
@@ -53,7 +54,7 @@ async function connectRipd(proc: Proc): Promise<Vty | null> {
         }
         const data = await fd.recv(65536)
         if (data.length === 0) return { out: '% Connection to ripd lost\n', status: 1 }
-        buf += untext.decode(data, { stream: true })
+        buf += dec.push(data)
       }
     },
     close() {
