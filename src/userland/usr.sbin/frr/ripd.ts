@@ -49,16 +49,8 @@ import { getopt } from '../../getopt.js'
 import type { Io, Proc } from '../../types.js'
 import { Utf8Stream } from '../../utf8_stream.js'
 import type { RipConfig } from './rip_config.js'
-import {
-  type FibSink,
-  type RipIface,
-  type RipOrigin,
-  RipRib,
-  type RipRoute,
-  ripKey,
-  ripOnNet,
-  SEC_NS,
-} from './rip_rib.js'
+import { type FibSink, type RipOrigin, RipRib, type RipRoute, ripKey, ripOnNet, SEC_NS } from './rip_rib.js'
+import { type Active, type Peer, showRip, showRipStatus } from './rip_show.js'
 import { type FrrState, newFrrState, type RipControl, VtySession } from './vty_cmds.js'
 
 export const RIPD_VTY_PORT = 2602
@@ -73,34 +65,10 @@ const RTF_PROTO1 = 0x8000
 const POLL_NS = 5 * SEC_NS
 const EOT = '\0\0\0'
 
-/** Per-neighbour counters for `show ip rip status` (Routing Information Sources). */
-interface Peer {
-  badPackets: number
-  badRoutes: number
-  last: number
-}
-
-interface Active {
-  ifc: RipIface
-  /** The address its updates come from (and the group was joined with). */
-  addr: number
-}
-
 /** A uniformly random number in [0, 1) from the kernel's (seeded) generator. */
 function random(sys: Syscalls): number {
   const b = sys.getrandom(4)
   return (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) / 2 ** 32
-}
-
-function pad(s: string | number, w: number, left = true): string {
-  const t = String(s)
-  if (t.length >= w) return t
-  return left ? t + ' '.repeat(w - t.length) : ' '.repeat(w - t.length) + t
-}
-
-function mmss(ns: number): string {
-  const s = Math.max(0, Math.ceil(ns / SEC_NS))
-  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
 }
 
 class RipDaemon implements RipControl, FibSink {
@@ -184,60 +152,14 @@ class RipDaemon implements RipControl, FibSink {
   }
 
   showRip(): string {
-    const now = this.sys.now()
-    let out =
-      'Codes: R - RIP, C - connected, S - Static, O - OSPF, B - BGP\n' +
-      'Sub-codes:\n' +
-      '      (n) - normal, (s) - static, (d) - default, (r) - redistribute,\n' +
-      '      (i) - interface\n\n' +
-      '     Network            Next Hop         Metric From            Tag Time\n'
-    for (const r of this.rib.sorted()) {
-      const code = codeOf(r)
-      const head = `${code} ${formatIpv4(r.addr)}/${r.len}`
-      out += pad(head, 24)
-      out += `${pad(formatIpv4(r.nextHop), 20)} ${pad(r.metric, 2, false)} `
-      out += r.origin === 'rip' ? `${pad(formatIpv4(r.from), 15)} ` : 'self            '
-      out += pad(r.tag, 3, false)
-      if (r.origin === 'rip')
-        out += ` ${mmss((r.gcAt !== Number.POSITIVE_INFINITY ? r.gcAt : r.expires) - now)}`
-      out += '\n'
-    }
-    return out
+    return showRip(this.rib, this.sys.now())
   }
 
   showRipStatus(): string {
-    const c = this.cfg
-    const now = this.sys.now()
-    const redist = [...c.redistribute.keys()].join(' ')
-    let out = 'Routing Protocol is "rip"\n'
-    out += `  Sending updates every ${c.timers.update} seconds with +/-50%, next due in ${Math.max(0, Math.round((this.nextUpdate - now) / SEC_NS))} seconds\n`
-    out += `  Timeout after ${c.timers.timeout} seconds, garbage collect after ${c.timers.garbage} seconds\n`
-    out += '  Outgoing update filter list for all interface is not set\n'
-    out += '  Incoming update filter list for all interface is not set\n'
-    out += `  Default redistribution metric is ${c.defaultMetric}\n`
-    out += `  Redistributing:${redist === '' ? '' : ` ${redist}`}\n`
-    out += `  Default version control: send version 2, receive ${c.version === 2 ? 'version 2' : 'any version'} \n`
-    out += '    Interface        Send  Recv   Key-chain\n'
-    for (const a of this.active.values())
-      if (!a.ifc.passive) out += `    ${pad(a.ifc.name, 17)}2     ${c.version === 2 ? '2    ' : '1 2  '}  \n`
-    out += '\n  Routing for Networks:\n'
-    for (const n of c.networks) out += `    ${n}\n`
-    const passive = [...this.active.values()].filter((a) => a.ifc.passive)
-    if (passive.length > 0) {
-      out += '  Passive Interface(s):\n'
-      for (const a of passive) out += `    ${a.ifc.name}\n`
-    }
-    out += '  Routing Information Sources:\n'
-    out += '    Gateway          BadPackets BadRoutes  Distance Last Update\n'
-    for (const [addr, p] of [...this.peers].sort((x, y) => x[0] - y[0])) {
-      const ago = Math.floor((now - p.last) / SEC_NS)
-      const t = `${String(Math.floor(ago / 3600)).padStart(2, '0')}:${String(Math.floor(ago / 60) % 60).padStart(2, '0')}:${String(ago % 60).padStart(2, '0')}`
-      out += `    ${pad(formatIpv4(addr), 16)} ${pad(p.badPackets, 10, false)} ${pad(p.badRoutes, 9, false)} ${pad(120, 9, false)}   ${t}\n`
-    }
-    const k = this.rib.counters
-    out += `  Distance: (default is 120)\n`
-    out += `  Dropped: ${k.badPackets} bad packets, ${k.badRoutes} bad routes, ${k.tableFull} over the table limit\n`
-    return out
+    return showRipStatus(
+      { cfg: this.cfg, rib: this.rib, active: this.active, peers: this.peers, nextUpdate: this.nextUpdate },
+      this.sys.now(),
+    )
   }
 
   // ---- interfaces and our own routes ----
@@ -534,13 +456,6 @@ class RipDaemon implements RipControl, FibSink {
       // The vnet is being torn down.
     }
   }
-}
-
-function codeOf(r: RipRoute): string {
-  if (r.origin === 'rip') return 'R(n)'
-  if (r.addr === 0 && r.len === 0 && r.origin === 'static') return 'R(d)'
-  if (r.origin === 'connected') return r.ifName !== '' ? 'C(i)' : 'C(r)'
-  return r.origin === 'static' ? 'S(r)' : 'K(r)'
 }
 
 function ripAddr(s: string): number {
