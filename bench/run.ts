@@ -26,6 +26,7 @@ import { linuxBaseline, linuxMissing } from './linux.js'
 import { linuxTcpBaseline, linuxTcpMissing } from './linux_tcp.js'
 import { natMetrics } from './nat.js'
 import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
+import { ripMetrics } from './rip.js'
 import { scaleMetrics } from './scale.js'
 import { syncacheMetrics } from './syncache.js'
 import { tcpMetrics } from './tcp.js'
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     ...(await natMetrics(cfg)),
     ...(await tcpMetrics(cfg)),
     ...(await emulatorMetrics(cfg)),
+    ...(await ripMetrics(cfg)),
     ...(await scaleMetrics(cfg)),
     ...(await syncacheMetrics(cfg)),
     ...(await dummynetMetrics(cfg)),

@@ -59,7 +59,9 @@ function buildRoute(c: Caller, spec: RouteSpec, op: string): Route {
   const v = c.vnet
   const { dst, prefixLen } = spec
   if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32) throw new SysError('EINVAL', op)
-  let flags = RTF.UP | RTF.STATIC | (prefixLen === 32 ? RTF.HOST : 0)
+  let flags = RTF.UP | (spec.nostatic ? 0 : RTF.STATIC) | (prefixLen === 32 ? RTF.HOST : 0)
+  if (spec.proto1) flags |= RTF.PROTO1
+  if (spec.proto2) flags |= RTF.PROTO2
   if (spec.blackhole) flags |= RTF.BLACKHOLE
   if (spec.reject) flags |= RTF.REJECT
   if (spec.mtu !== undefined && (!Number.isInteger(spec.mtu) || spec.mtu < 0 || spec.mtu > 65535))

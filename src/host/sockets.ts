@@ -32,6 +32,7 @@ import {
   sosendStream,
 } from '../kern/socket_stream.js'
 import type { Vnet } from '../stack/net/vnet.js'
+import { getMoption, IpMoptions, type IpMreq, isMoption, setMoption } from '../stack/netinet/in_mcast.js'
 import type { Inpcb } from '../stack/netinet/in_pcb.js'
 import { syncacheEntries } from '../stack/netinet/tcp/syncache/tcp_syncache.js'
 import { tcpClose, tcpDrop } from '../stack/netinet/tcp/tcp_subr.js'
@@ -150,9 +151,18 @@ abstract class CommonFd {
     return this.open('getpeername').usr.peeraddr(this.so)
   }
 
-  setsockopt(level: number, name: number, value: number): void {
+  setsockopt(level: number, name: number, value: number | IpMreq): void {
     const so = this.open('setsockopt')
-    if (!Number.isInteger(value)) throw new SysError('EINVAL', 'setsockopt')
+    if (level === IPPROTO_IP && isMoption(name)) {
+      // Multicast options are UDP's (and raw IP's) business; a stream socket has none (inp_setmoptions).
+      if (so.type !== SOCK.DGRAM) throw new SysError('EOPNOTSUPP', 'setsockopt')
+      const pcb = pcbOf(so)
+      const mo = pcb.mopts ?? new IpMoptions()
+      setMoption(pcb.vnet, mo, name, value)
+      pcb.mopts = mo
+      return
+    }
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw new SysError('EINVAL', 'setsockopt')
     if (level === SOL_SOCKET) sosetopt(so, name, value)
     else if (this.proto !== null && level === this.proto.level) this.proto.set(so, name, value)
     else if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'setsockopt')
@@ -164,6 +174,7 @@ abstract class CommonFd {
     if (level === SOL_SOCKET) return sogetopt(so, name)
     if (this.proto !== null && level === this.proto.level) return this.proto.get(so, name)
     if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'getsockopt')
+    if (isMoption(name)) return getMoption(pcbOf(so).mopts, name)
     return ipGetopt(pcbOf(so), name)
   }
 

@@ -122,6 +122,11 @@ export interface RouteSpec {
   blackhole?: boolean
   reject?: boolean
   mtu?: number
+  /** route(8)'s `-proto1` / `-proto2`: RTF_PROTO1 / RTF_PROTO2, as routing daemons mark their routes. */
+  proto1?: boolean
+  proto2?: boolean
+  /** `-nostatic`: no RTF_STATIC, as for a route a daemon (not an administrator) added. */
+  nostatic?: boolean
 }
 
 export interface ArpInfo {
@@ -333,6 +338,14 @@ export const IPPROTO_IP = 0
 /** IPPROTO_IP options (netinet/in.h). */
 export const IP_TOS = 3
 export const IP_TTL = 4
+export {
+  IP_ADD_MEMBERSHIP,
+  IP_DROP_MEMBERSHIP,
+  IP_MULTICAST_IF,
+  IP_MULTICAST_LOOP,
+  IP_MULTICAST_TTL,
+  type IpMreq,
+} from '../stack/netinet/in_mcast.js'
 export const IPPROTO_TCP = 6
 /** IPPROTO_TCP options (netinet/tcp.h). */
 export const TCP_NODELAY = 1
@@ -347,6 +360,7 @@ export const TCP_KEEPCNT = 1024
 
 export type { TcpInfo } from '../stack/netinet/tcp/tcp_usrreq.js'
 
+import type { IpMreq } from '../stack/netinet/in_mcast.js'
 import type { TcpInfo } from '../stack/netinet/tcp/tcp_usrreq.js'
 
 /** An IPv4 transport address (struct sockaddr_in). */
@@ -407,7 +421,8 @@ export interface SocketFd {
   ): Promise<{ data: Uint8Array; from: SockAddrIn; flags: number }>
   getsockname(): SockAddrIn
   getpeername(): SockAddrIn
-  setsockopt(level: number, name: number, value: number): void
+  /** A number, or for IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP a struct ip_mreq(n). */
+  setsockopt(level: number, name: number, value: number | IpMreq): void
   getsockopt(level: number, name: number): number
   /** fcntl(F_SETFL, O_NONBLOCK). */
   setNonBlocking(on: boolean): void

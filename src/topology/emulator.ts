@@ -116,6 +116,11 @@ function parseCidr(s: string): [number, number] {
   return [parseIpv4(s.slice(0, slash))!, Number(s.slice(slash + 1))]
 }
 
+/** settle(): how long routing tables must stay unchanged, how often they are compared, and the cap. */
+const SETTLE_QUIET_NS = 10e9
+const SETTLE_STEP_NS = 1e9
+const SETTLE_MAX_NS = 300e9
+
 const JAIL_PARAMS_FIXED: ReadonlyArray<readonly [string, string | true]> = Object.freeze([
   ['vnet', true],
   ['persist', true],
@@ -346,7 +351,36 @@ export class Lab {
     const warnings: string[] = fwWarnings.flat()
     for (const [name, status] of await Promise.all(runs))
       if (status !== 0) warnings.push(`${name}: startup commands exited with status ${status}`)
+    await this.settle()
     return warnings
+  }
+
+  /**
+   * With routing daemons in the lab, wait on the host clock until every routing table has stayed
+   * the same for SETTLE_QUIET_NS (at most SETTLE_MAX_NS), so that a lab is ready when start
+   * resolves: seconds of virtual time, a fraction of a second of wall time.
+   */
+  private async settle(): Promise<void> {
+    const routed = this.topology.nodes.filter((n) => isL3(n.kind) && this.node(n.name) !== undefined)
+    if (!routed.some((n) => (n.daemons?.length ?? 0) > 0)) return
+    const sys = this.root
+    const fingerprint = (): string =>
+      routed
+        .map((n) =>
+          this.sys(n.name)
+            .routeList()
+            .map((r) => `${r.dst}/${r.prefixLen}>${r.gateway}`)
+            .join(','),
+        )
+        .join(';')
+    let last = fingerprint()
+    let quiet = 0
+    for (let waited = 0; waited < SETTLE_MAX_NS && quiet < SETTLE_QUIET_NS; waited += SETTLE_STEP_NS) {
+      await sys.nanosleep(SETTLE_STEP_NS)
+      const now = fingerprint()
+      quiet = now === last ? quiet + SETTLE_STEP_NS : 0
+      last = now
+    }
   }
 
   // ---- queries ----

@@ -62,6 +62,11 @@ export interface TopoNode {
    * startup lines (firewall.ts); absent when the node has none.
    */
   firewall?: FirewallCmd[]
+  /**
+   * Routing daemons the startup lines start (`ripd`); the lab waits for their routes to settle once
+   * the startup lines have run. Absent when the node runs none.
+   */
+  daemons?: string[]
   /** An external node's VXLAN end point; absent on other kinds (and on an external left unconnected). */
   vxlan?: TopoVxlan
 }
@@ -197,6 +202,7 @@ export function cloneTopology(t: Topology): Topology {
       startup: [...n.startup],
       ...(n.firewall && { firewall: n.firewall.map((c) => ({ argv: [...c.argv], from: c.from })) }),
       ...(n.vxlan && { vxlan: { ...n.vxlan } }),
+      ...(n.daemons && { daemons: [...n.daemons] }),
     })),
     links: t.links.map((l) => ({
       ...l,

@@ -41,6 +41,7 @@ import {
   type Topology,
   type TopoNode,
 } from './model.js'
+import { ripStartup } from './routing.js'
 import type { AutoFile, IfaceFile, ImpairFile, LinkImpairFile, NodeFile, TopologyFile } from './schema.js'
 import { parseBandwidth, parseDuration, parseProbability } from './units.js'
 
@@ -121,6 +122,8 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
     if (f.forwarding !== undefined) diags.error([...path, 'forwarding'], noStack)
     if (f.routes !== undefined) diags.error([...path, 'routes'], `${noStack}, so no routes`)
     if (f.startup !== undefined) diags.error([...path, 'startup'], `a ${f.kind} has no shell to run commands`)
+    if (f.rip !== undefined && f.rip !== false)
+      diags.error([...path, 'rip'], `${noStack}, so no routing daemon`)
   }
 
   for (const [i, fi] of (f.interfaces ?? []).entries()) {
@@ -163,6 +166,11 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
     // A YAML block scalar ends in a newline; that is not an extra empty command.
     if (typeof f.startup === 'string' && lines[lines.length - 1] === '') lines.pop()
     node.startup = lines.map((l) => l.replace(/\r$/, ''))
+  }
+  // ripd starts before the node's own lines, which may go on to use it (vtysh) or run for long.
+  if (l3 && f.rip !== undefined && f.rip !== false) {
+    node.startup = [...ripStartup(f.rip), ...node.startup]
+    node.daemons = ['ripd']
   }
   return node
 }

@@ -276,6 +276,37 @@ const VxlanSchema = Type.Object(
   },
 )
 
+export const RipSchema = Type.Object(
+  {
+    networks: Type.Optional(
+      Type.Array(Type.String({ title: 'an IPv4 prefix or an interface name' }), {
+        description:
+          "`network` statements: interfaces with an address in one of these prefixes (or of this name) speak RIP. Default ['0.0.0.0/0'] (all).",
+      }),
+    ),
+    redistribute: Type.Optional(
+      Type.Array(Type.Union([Type.Literal('connected'), Type.Literal('static'), Type.Literal('kernel')]), {
+        description: "Routes announced besides the RIP interfaces' own networks. Default ['connected'].",
+      }),
+    ),
+    passive: Type.Optional(
+      Type.Array(IfaceName, {
+        description: 'Interfaces that listen but never send updates (passive-interface).',
+      }),
+    ),
+    configure: Type.Optional(
+      Type.Boolean({
+        description:
+          'false: only start ripd; the startup lines configure it (vtysh). Default true: a router rip block from the keys above.',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'RIPv2 (ripd, configured through vtysh as FRR is).',
+  },
+)
+
 export const NodeSchema = Type.Object(
   {
     kind: Type.Union(
@@ -301,6 +332,12 @@ export const NodeSchema = Type.Object(
     ),
     routes: Type.Optional(Type.Array(RouteSchema)),
     startup: Type.Optional(Startup),
+    rip: Type.Optional(
+      Type.Union([Type.Boolean(), RipSchema], {
+        description:
+          'Run ripd: true for every interface with connected routes redistributed, or the settings.',
+      }),
+    ),
     forwarding: Type.Optional(
       Type.Boolean({ description: 'net.inet.ip.forwarding; default true for routers, false otherwise.' }),
     ),
@@ -411,6 +448,7 @@ export type LinkImpairFile = Static<typeof LinkImpairSchema>
 export type AutoFile = Static<typeof AutoSchema>
 export type NatFile = Static<typeof NatSchema>
 export type ShaperFile = Static<typeof ShaperSchema>
+export type RipFile = Static<typeof RipSchema>
 
 /** The JSON Schema document as written to schema/topology.schema.json (stable text, ends in newline). */
 export function schemaJson(): string {

@@ -34,6 +34,8 @@ import { sockstat } from './usr.bin/sockstat.js'
 import { uniq } from './usr.bin/uniq.js'
 import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
+import { ripd } from './usr.sbin/frr/ripd.js'
+import { vtysh } from './usr.sbin/frr/vtysh.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
 import { jls } from './usr.sbin/jls.js'
@@ -81,6 +83,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['ping', { run: ping }],
   ['ping6', { run: ping6 }],
   ['rctl', { run: rctl }],
+  ['ripd', { run: ripd }],
   ['rm', { run: rm }],
   ['route', { run: route }],
   ['setkey', { run: setkey }],
@@ -89,6 +92,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['tcpdrop', { run: tcpdrop }],
   ['tcpdump', { run: tcpdump }],
   ['traceroute', { run: traceroute }],
+  ['vtysh', { run: vtysh }],
 ]
 
 /**

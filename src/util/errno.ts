@@ -47,6 +47,7 @@ export const Errno = {
   ENOBUFS: [55, 'No buffer space available'],
   EISCONN: [56, 'Socket is already connected'],
   ENOTCONN: [57, 'Socket is not connected'],
+  ETOOMANYREFS: [59, "Too many references: can't splice"],
   ETIMEDOUT: [60, 'Operation timed out'],
   ECONNREFUSED: [61, 'Connection refused'],
   ENAMETOOLONG: [63, 'File name too long'],

@@ -64,6 +64,14 @@ export function isMulticastIpv4(a: number): boolean {
   return a >>> 28 === 0xe
 }
 
+/**
+ * ETHER_MAP_IP_MULTICAST (RFC 1112 §6.4): 01:00:5e followed by the group's low 23 bits, so 32
+ * groups share each Ethernet address and receivers still check the IP destination.
+ */
+export function ipMulticastMac(a: number): number {
+  return 0x01005e000000 + (a & 0x7fffff)
+}
+
 /** 127.0.0.0/8. */
 export function isLoopbackIpv4(a: number): boolean {
   return a >>> 24 === 127

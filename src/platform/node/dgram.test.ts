@@ -314,6 +314,29 @@ describe('dgram in jails answers as node:dgram does', () => {
     }
   })
 
+  test('multicast: only members hear a group; setMulticastInterface and dropMembership as in Node', async () => {
+    const lab = await createLab({ text: LAN })
+    try {
+      const heard: string[] = []
+      for (const n of ['b', 'c']) {
+        const s = lab.node(n).dgram.createSocket({ type: 'udp4', reuseAddr: true })
+        s.on('message', (m, r) => heard.push(`${n} ${m} from ${r.address}`))
+        await new Promise<void>((resolve) => s.bind(5000, () => resolve()))
+        if (n === 'b') s.addMembership('239.1.2.3', '10.0.0.2')
+      }
+      const a = lab.node('a').dgram.createSocket('udp4')
+      await new Promise<void>((resolve) => a.bind(() => resolve()))
+      a.setMulticastInterface('10.0.0.1')
+      assert.equal(a.setMulticastTTL(4), 4)
+      a.send('one', 5000, '239.1.2.3')
+      await lab.sleep(10)
+      assert.deepEqual(heard, ['b one from 10.0.0.1'])
+      assert.throws(() => a.addMembership('10.0.0.9'), /EINVAL/)
+    } finally {
+      lab.close()
+    }
+  })
+
   test('setTTL(1) stops a datagram at the router; the default TTL gets it through', async () => {
     const lab = await routedLab()
     try {

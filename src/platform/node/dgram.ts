@@ -10,11 +10,26 @@
  *
  * A bound socket counts as a waiting process on the lab's clock until closed or unref'd (see
  * liveness.ts); its receive loop itself does not. IPv4 only: `udp6` fails with EAFNOSUPPORT.
- * Multicast membership is not offered yet (the stack has no IGMP); those methods throw ENOSYS.
+ * Multicast: addMembership/dropMembership, setMulticastInterface/TTL/Loopback map onto the stack's
+ * IP_ADD_MEMBERSHIP ... socket options (no IGMP is sent: memberships are local to the socket).
  */
 
 import { EventEmitter } from 'node:events'
-import { AF_INET, IP_TTL, IPPROTO_IP, SO, SOCK, SOL_SOCKET, type SocketFd } from '../../host/syscalls.js'
+import {
+  AF_INET,
+  IP_ADD_MEMBERSHIP,
+  IP_DROP_MEMBERSHIP,
+  IP_MULTICAST_IF,
+  IP_MULTICAST_LOOP,
+  IP_MULTICAST_TTL,
+  IP_TTL,
+  IPPROTO_IP,
+  type IpMreq,
+  SO,
+  SOCK,
+  SOL_SOCKET,
+  type SocketFd,
+} from '../../host/syscalls.js'
 import { MSG } from '../../kern/socket.js'
 import { isSysError } from '../../util/errno.js'
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
@@ -469,7 +484,7 @@ export class Socket extends EventEmitter {
   }
 
   /** A setsockopt on the bound socket; EBADF before bind, as on an fd libuv has not opened yet. */
-  private option(syscall: string, level: number, name: number, value: number): void {
+  private option(syscall: string, level: number, name: number, value: number | IpMreq): void {
     if (this.fd === null) throw errnoException('EBADF', syscall)
     try {
       this.fd.setsockopt(level, name, value)
@@ -557,28 +572,49 @@ export class Socket extends EventEmitter {
     return this
   }
 
-  private noMulticast(syscall: string): never {
-    throw errnoException('ENOSYS', syscall)
+  /** An IPv4 address argument of the multicast calls; EINVAL as uv_inet_pton fails. */
+  private addr4(syscall: string, a: string | undefined): number {
+    if (a === undefined) return 0
+    const v = parseIpv4(a)
+    if (v === null) throw errnoException('EINVAL', syscall)
+    return v
   }
 
-  setMulticastTTL(_ttl: number): number {
-    return this.noMulticast('setMulticastTTL')
+  setMulticastTTL(ttl: number): number {
+    if (typeof ttl !== 'number')
+      throw nodeError('ERR_INVALID_ARG_TYPE', `The "ttl" argument must be of type number.`, TypeError)
+    this.option('setMulticastTTL', IPPROTO_IP, IP_MULTICAST_TTL, ttl)
+    return ttl
   }
 
-  setMulticastLoopback(_flag: boolean): boolean {
-    return this.noMulticast('setMulticastLoopback')
+  setMulticastLoopback(flag: boolean): boolean {
+    this.option('setMulticastLoopback', IPPROTO_IP, IP_MULTICAST_LOOP, flag ? 1 : 0)
+    return flag
   }
 
-  setMulticastInterface(_iface: string): void {
-    this.noMulticast('setMulticastInterface')
+  setMulticastInterface(iface: string): void {
+    this.option(
+      'setMulticastInterface',
+      IPPROTO_IP,
+      IP_MULTICAST_IF,
+      this.addr4('setMulticastInterface', iface),
+    )
   }
 
-  addMembership(_group: string, _iface?: string): void {
-    this.noMulticast('addMembership')
+  addMembership(group: string, iface?: string): void {
+    const multiaddr = this.addr4('addMembership', group)
+    this.option('addMembership', IPPROTO_IP, IP_ADD_MEMBERSHIP, {
+      multiaddr,
+      interface: this.addr4('addMembership', iface),
+    })
   }
 
-  dropMembership(_group: string, _iface?: string): void {
-    this.noMulticast('dropMembership')
+  dropMembership(group: string, iface?: string): void {
+    const multiaddr = this.addr4('dropMembership', group)
+    this.option('dropMembership', IPPROTO_IP, IP_DROP_MEMBERSHIP, {
+      multiaddr,
+      interface: this.addr4('dropMembership', iface),
+    })
   }
 }
 

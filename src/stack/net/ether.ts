@@ -59,7 +59,8 @@ export function etherSend(ifp: Ifnet, m: Mbuf, dstMac: number, type: number): vo
     return
   }
   writeEthernetHeader(m.data, m.off, dstMac, ifp.mac, type)
-  if (dstMac === BROADCAST_MAC) ifp.stats.omcasts++
+  // Broadcast and multicast alike: the group bit of the first octet (ifi_omcasts).
+  if (dstMac === BROADCAST_MAC || Math.floor(dstMac / 0x10000000000) % 2 === 1) ifp.stats.omcasts++
   ifp.transmit(m)
 }
 

@@ -17,6 +17,10 @@ export const RTF = {
   LLINFO: 0x400,
   STATIC: 0x800,
   BLACKHOLE: 0x1000,
+  /** Protocol-specific flags a routing daemon marks its routes with (zebra: PROTO1, netstat `1`). */
+  PROTO2: 0x4000,
+  PROTO1: 0x8000,
+  PROTO3: 0x40000,
   PINNED: 0x100000,
 } as const
 

@@ -9,7 +9,7 @@
 import type { Mbuf } from '../../buf/mbuf.js'
 import { SEC, type Timer } from '../../util/clock.js'
 import { SysError } from '../../util/errno.js'
-import { BROADCAST_MAC, isMulticastMac } from '../../wire/addr.js'
+import { BROADCAST_MAC, ipMulticastMac, isMulticastMac } from '../../wire/addr.js'
 import { ARP_LEN, ArpOp, writeArp } from '../../wire/arp.js'
 import { EtherType } from '../../wire/ethernet.js'
 import { IcmpType, UnreachCode } from '../../wire/icmp.js'
@@ -382,6 +382,11 @@ export function etherOutputIp(
 ): OutError {
   if (broadcast) {
     etherSend(ifp, m, BROADCAST_MAC, EtherType.IPV4)
+    return undefined
+  }
+  // A group needs no ARP: its Ethernet address is computed (arpresolve's M_MCAST case).
+  if (nextHop >>> 28 === 0xe) {
+    etherSend(ifp, m, ipMulticastMac(nextHop), EtherType.IPV4)
     return undefined
   }
   const mac = arpResolve(ifp, nextHop, m)

@@ -13,6 +13,7 @@ import { SysError } from '../../util/errno.js'
 import type { Rng } from '../../util/rng.js'
 import { isMulticastIpv4 } from '../../wire/addr.js'
 import type { Vnet } from '../net/vnet.js'
+import type { IpMoptions } from './in_mcast.js'
 
 /** IPPORT_RESERVED: ports below it need PRIV_NETINET_RESERVEDPORT. */
 export const IPPORT_RESERVED = 1024
@@ -39,6 +40,8 @@ export class Inpcb {
   /** IP_TTL (-1: the vnet's net.inet.ip.ttl) and IP_TOS. */
   ttl = -1
   tos = 0
+  /** Multicast options (inp_moptions), made on the first multicast setsockopt. */
+  mopts: IpMoptions | null = null
   /** In its table's port list (bound). */
   inTable = false
   /** The protocol's own control block (inp_ppcb: TCP's tcpcb), null for UDP. */

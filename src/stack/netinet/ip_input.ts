@@ -82,7 +82,14 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   }
   // Broadcasts are ours only on the interface whose subnet they belong to (FreeBSD's ip_input).
   // The vnet-wide broadcast set first: a forwarded packet then never walks the interface's aliases.
-  if (v.isLocal(dst) || dst === 0xffffffff || (v.isBroadcast(dst) && ifBroadcast(ifp, dst))) {
+  // A group datagram is ours on any interface; the transport keeps it only for sockets that joined
+  // the group there (ip_input's "assume the packet is for us" for IN_MULTICAST without mrouting).
+  if (
+    v.isLocal(dst) ||
+    dst === 0xffffffff ||
+    dst >>> 28 === 0xe ||
+    (v.isBroadcast(dst) && ifBroadcast(ifp, dst))
+  ) {
     ipLocal(v, ifp, m)
     return
   }

@@ -7,8 +7,9 @@
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import type { ErrnoName } from '../../util/errno.js'
-import { readU16, writeU16 } from '../../wire/addr.js'
+import { ipMulticastMac, readU16, writeU16 } from '../../wire/addr.js'
 import { checksum } from '../../wire/checksum.js'
+import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../wire/ethernet.js'
 import { IP_DF, IP_MF, IP_OFFMASK, IPV4_MIN_HDR, writeIpv4Header } from '../../wire/ipv4.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
@@ -28,6 +29,9 @@ export interface IpOutOptions {
   src: number
   /** SO_DONTROUTE: only directly connected destinations. */
   dontRoute: boolean
+  /** Multicast destinations: IP_MULTICAST_IF (null or absent: by route) and IP_MULTICAST_LOOP. */
+  mifp?: Ifnet | null
+  mloop?: boolean
 }
 
 /** The route a packet to dst takes, or null; counts ips_noroute. */
@@ -51,6 +55,7 @@ export function sourceFor(rt: Route): number {
 export function ipOutput(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOutOptions): OutError {
   const st = ip(v).stats
   const pool = v.env.pool
+  if (dst >>> 28 === 0xe) return ipOutputMulticast(v, m, dst, proto, o)
   const rt = routeFor(v, dst)
   if (rt === null || (o.dontRoute && (rt.flags & RTF.GATEWAY) !== 0)) {
     pool.put(m)
@@ -93,6 +98,65 @@ export function ipOutput(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOutO
   const err = ipSend(v, ifp, m, nextHop, bcast, mtu, false)
   // arpresolve: an unreachable gateway is "no route to host", an unreachable destination "host is down".
   return err === 'EHOSTDOWN' && (rt.flags & RTF.GATEWAY) !== 0 ? 'EHOSTUNREACH' : err
+}
+
+/**
+ * ip_output for a group destination (RFC 1112 §6.1): out of IP_MULTICAST_IF or, without it, the
+ * interface of the route to the group; never through a gateway and never fragmented past DF. With
+ * IP_MULTICAST_LOOP a copy comes back in on the same interface (ip_mloopback), where UDP gives it
+ * to this host's members of the group.
+ */
+function ipOutputMulticast(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOutOptions): OutError {
+  const pool = v.env.pool
+  let ifp = o.mifp ?? null
+  if (ifp === null) {
+    const rt = routeFor(v, dst)
+    if (rt === null || (rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0) {
+      pool.put(m)
+      return 'ENETUNREACH'
+    }
+    ifp = rt.ifp
+  }
+  if (!ifp.up) {
+    pool.put(m)
+    return 'ENETDOWN'
+  }
+  const src = o.src !== 0 ? o.src : (ifp.addrs[0]?.addr ?? 0)
+  if (src === 0) {
+    pool.put(m)
+    return 'EADDRNOTAVAIL'
+  }
+  if (!m.prepend(IPV4_MIN_HDR) || m.len > 0xffff) {
+    pool.put(m)
+    return 'EMSGSIZE'
+  }
+  const state = ip(v)
+  const ident = state.ident
+  state.ident = (ident + 1) & 0xffff
+  writeIpv4Header(m.data, m.off, src, dst, proto, o.ttl, o.tos, ident, m.len - IPV4_MIN_HDR, o.df ? IP_DF : 0)
+  m.csumValid = true
+  m.linkBcast = false
+  state.stats.ips_localout++
+  if (m.len > ifp.mtu && o.df) {
+    state.stats.ips_cantfrag++
+    pool.put(m)
+    return 'EMSGSIZE'
+  }
+  if (o.mloop !== false) ipMloopback(ifp, m, dst)
+  return ipSend(v, ifp, m, dst, false, ifp.mtu, false)
+}
+
+/** ip_mloopback: a copy of a group datagram we send comes back in on ifp, as if from the wire. */
+function ipMloopback(ifp: Ifnet, m: Mbuf, dst: number): void {
+  const copy = ifp.vnet.env.pool.dup(m)
+  if (ifp.type === 'ether') {
+    if (!copy.prepend(ETHER_HDR_LEN)) {
+      ifp.vnet.env.pool.put(copy)
+      return
+    }
+    writeEthernetHeader(copy.data, copy.off, ipMulticastMac(dst), ifp.mac, EtherType.IPV4)
+  }
+  ifp.receive(copy)
 }
 
 /** Hand a complete IP packet to the interface, fragmenting it if needed. Takes ownership of m. */

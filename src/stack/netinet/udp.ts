@@ -30,6 +30,7 @@ import type { Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 import { icmpError } from './icmp.js'
+import { IP_DEFAULT_MULTICAST_TTL } from './in_mcast.js'
 import { INADDR_ANY, Inpcb, InpcbTable, jailRemoteAddr, type PcbJail } from './in_pcb.js'
 import { ip } from './ip.js'
 import { pcbLookupFwd } from './ip_fwd_tag.js'
@@ -122,7 +123,7 @@ function deliver(pcb: Inpcb, buf: Uint8Array, off: number, len: number, src: num
 }
 
 /** m starts at the IP header of length hlen. Takes ownership of m. */
-export function udpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
+export function udpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
   const us = udp(v)
   const st = us.stats
   const pool = v.env.pool
@@ -150,12 +151,13 @@ export function udpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
     return
   }
   // TCP's tunnel port (net.inet.tcp.udp_tunneling_port) takes its datagrams first.
-  if (tcpUdpTunnelInput(v, _ifp, m, hlen)) return
+  if (tcpUdpTunnelInput(v, ifp, m, hlen)) return
   const sport = readU16(buf, off)
   const dport = readU16(buf, off + 2)
   const data = off + UDP_HDR_LEN
   const dlen = ulen - UDP_HDR_LEN
-  if (v.isBroadcast(dst) || isMulticastIpv4(dst)) {
+  const mcast = isMulticastIpv4(dst)
+  if (mcast || v.isBroadcast(dst)) {
     // udp_multi_input: every socket of the port hears it, until one without SO_REUSEADDR/PORT.
     let heard = false
     const list = us.pcbs.portList(dport)
@@ -164,6 +166,8 @@ export function udpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number): void {
         const p = list[i]!
         if (p.laddr !== INADDR_ANY && p.laddr !== dst) continue
         if (p.faddr !== INADDR_ANY && (p.faddr !== src || p.fport !== sport)) continue
+        // A group datagram reaches only sockets that joined the group on the arrival interface.
+        if (mcast && (p.mopts === null || !p.mopts.member(ifp, dst))) continue
         heard = true
         if (!deliver(p, buf, data, dlen, src, sport)) st.udps_fullsock++
         if ((p.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0) break
@@ -256,7 +260,11 @@ export const udpUsrreqs: ProtoUsrreqs = {
     if (dport === 0) throw new SysError('EADDRNOTAVAIL', 'sendto')
     if (v.isBroadcast(dst) && (so.options & SO.BROADCAST) === 0) throw new SysError('EACCES', 'sendto')
     if (pcb.lport === 0) us.pcbs.bind(pcb, INADDR_ANY, 0)
-    const src = sourceAddr(pcb, dst)
+    const mo = isMulticastIpv4(dst) ? pcb.mopts : null
+    const mifp = mo?.ifp ?? null
+    // in_pcbladdr: a group datagram out of IP_MULTICAST_IF comes from that interface's address.
+    const src =
+      mifp !== null && pcb.laddr === INADDR_ANY ? (mifp.addrs[0]?.addr ?? INADDR_ANY) : sourceAddr(pcb, dst)
     const m = v.env.pool.get(UDP_HDR_LEN + data.length)
     writeUdpHeader(m.data, m.off, pcb.lport, dport, data.length)
     m.data.set(data, m.off + UDP_HDR_LEN)
@@ -264,7 +272,13 @@ export const udpUsrreqs: ProtoUsrreqs = {
     if (us.checksum !== 0 && src !== INADDR_ANY) udpFinish(m.data, m.off, m.len, src, dst)
     us.stats.udps_opackets++
     const err = ipOutput(v, m, dst, IpProto.UDP, {
-      ttl: pcb.ttl >= 0 ? pcb.ttl : ip(v).defaultTtl,
+      ttl: isMulticastIpv4(dst)
+        ? (mo?.ttl ?? IP_DEFAULT_MULTICAST_TTL)
+        : pcb.ttl >= 0
+          ? pcb.ttl
+          : ip(v).defaultTtl,
+      mifp,
+      mloop: mo?.loop ?? true,
       tos: pcb.tos,
       df: false,
       src,

@@ -3,7 +3,7 @@
  * model as VirtNet's own files. The importer translates an IMUNES lab into a VirtNet topology file
  * (TopologyFile), then runs the ordinary validation and resolution on it in lenient mode — so both
  * formats obey one set of rules — and reports everything it cannot represent as a warning naming the
- * IMUNES node: `lab.imn:12: n3 (router1): rip is not supported yet; static routes only`. A lab loads
+ * IMUNES node: `lab.imn:12: n3 (router1): ospf is not supported yet; static routes only`. A lab loads
  * whenever its JSON is readable; only unreadable text or a file without nodes is an error.
  *
  * Mapping: pc/host/router keep their kind (routers forward), lanswitch -> switch, hub -> hub; node
@@ -14,7 +14,8 @@
  * -> no shaping element, jitter lists approximated (see below). Cross-canvas links through `pseudo`
  * nodes (two halves joined by `mirror`) are rejoined. An enabled custom configuration replaces the
  * generated one, as in IMUNES; its natd lines become ipfw nat and its ipfw lines find the modules
- * loaded (imn_fw.ts). `auto_default_routes` (enabled unless "disabled") gives end systems
+ * loaded (imn_fw.ts). Routers of model frr/quagga with `rip 1` run ripd with IMUNES's generated
+ * `router rip` block (the node's `rip` setting, routing.ts). `auto_default_routes` (enabled unless "disabled") gives end systems
  * without a default route one toward an adjacent router. `gui` and `options` are display data.
  */
 
@@ -240,7 +241,7 @@ class Importer {
       else if (k === 'events') this.warn(label, at, 'events are not supported yet; ignored')
       else this.warn(label, at, `unknown key '${k}' ignored`)
     }
-    if (kind === 'router') this.routerConfig(label, at, raw)
+    const rip = kind === 'router' && this.routerConfig(label, at, raw)
     if (kind === 'external') {
       const ifs = this.interfaces(id, label, kind, raw, [])
       if (ifs.length > 0) node.interfaces = ifs
@@ -312,7 +313,13 @@ class Importer {
         `custom configuration '${custom.name}' replaces the generated one: its ${custom.lines.length} line(s) run at startup instead of the file's addresses and routes`,
       )
       node.startup = custom.lines
-    } else if (startup.length > 0) node.startup = startup
+      // IMUNES starts the routing daemons whatever the script; the script configures them.
+      if (rip) node.rip = { configure: false }
+    } else {
+      if (startup.length > 0) node.startup = startup
+      // IMUNES's generated FRR configuration for `rip 1` (its `redistribute ospf` has no daemon here).
+      if (rip) node.rip = { networks: ['0.0.0.0/0'], redistribute: ['static', 'connected'] }
+    }
     return { name, node }
   }
 
@@ -336,16 +343,24 @@ class Importer {
     return name
   }
 
-  private routerConfig(label: string, at: Path, raw: Obj): void {
+  /** Warns about what cannot run; true when the router runs ripd (model frr or quagga, `rip 1`). */
+  private routerConfig(label: string, at: Path, raw: Obj): boolean {
     const cfg = raw.router_config
     const pairs: [string, unknown][] = []
     if (typeof cfg === 'string') {
       const w = cfg.trim().split(/\s+/)
       for (let i = 0; i + 1 < w.length; i += 2) pairs.push([w[i]!, w[i + 1]])
     } else if (isObj(cfg)) pairs.push(...Object.entries(cfg))
-    for (const [proto, on] of pairs)
-      if (on === 1 || on === '1' || on === true || on === 'true')
-        this.warn(label, at, `${proto} is not supported yet; static routes only`)
+    const model = typeof raw.model === 'string' ? raw.model : 'frr'
+    let rip = false
+    for (const [proto, on] of pairs) {
+      if (!(on === 1 || on === '1' || on === true || on === 'true')) continue
+      if (model === 'static')
+        this.warn(label, at, `${proto} is on, but a static router runs no routing daemon (as in IMUNES)`)
+      else if (proto === 'rip') rip = true
+      else this.warn(label, at, `${proto} is not supported yet; static routes only`)
+    }
+    return rip
   }
 
   private interfaces(id: string, label: string, kind: NodeKind, raw: Obj, startup: string[]): IfaceFile[] {

@@ -156,7 +156,16 @@ export function parseRoute(sys: Syscalls, cmd: string, args: readonly string[]):
         case 'inet':
         case '4':
         case 'static':
+          spec.nostatic = false
+          break
         case 'nostatic':
+          spec.nostatic = true
+          break
+        case 'proto1':
+          spec.proto1 = true
+          break
+        case 'proto2':
+          spec.proto2 = true
           break
         case 'net':
           forceNet = true

@@ -1,0 +1,57 @@
+/**
+ * IMUNES's own example labs (../shared/imunes-examples, or IMUNES_EXAMPLES) whose routers run RIP
+ * and need nothing else VirtNet lacks: loaded unchanged, started (ripd on every `rip 1` router,
+ * configured through vtysh as IMUNES does), and `pingall` reaches every end system. Skipped with a
+ * message when the collection is absent.
+ */
+
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { Host } from '../../host/host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { LabConsole } from '../console.js'
+import { Lab } from '../emulator.js'
+import { loadAny } from '../load.js'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
+const DIR = resolve(ROOT, process.env.IMUNES_EXAMPLES ?? '../shared/imunes-examples')
+const ABSENT = existsSync(DIR)
+  ? undefined
+  : `../shared/imunes-examples absent: ${DIR} not found (set IMUNES_EXAMPLES to IMUNES's example collection)`
+
+/** Labs with rip routers and nothing unsupported on the paths pingall tries. */
+const RIP_LABS = [
+  'RIP/RIP.imn',
+  'RIP/RIP1.imn',
+  'Ping/ping.imn',
+  'Traceroute/traceroute.imn',
+  'benchmark/p-3r-p.imn',
+  'benchmark/p-r-p.imn',
+  'DNS+Mail+WEB/NETWORK.imn',
+]
+
+for (const name of RIP_LABS) {
+  test(`imunes-examples/${name}: ripd routes, pingall reaches everyone`, { skip: ABSENT }, async () => {
+    const text = readFileSync(join(DIR, name), 'utf8')
+    assert.match(text, /"router_config"\s*:\s*"[^"]*\brip 1/, 'a lab with RIP routers')
+    const { topology } = loadAny(text, name.split('/').pop()!)
+    const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
+    const lab = Lab.build(host, topology)
+    let out = ''
+    const io = {
+      stdin: { read: async () => null },
+      stdout: { write: (s: string) => void (out += s) },
+      stderr: { write: (s: string) => void (out += s) },
+    }
+    assert.deepEqual(await lab.start(() => io), [], out)
+    out = ''
+    const c = new LabConsole(lab, io)
+    assert.equal(await c.runLine('pingall'), 0, out)
+    assert.match(out, /\*\*\* Results: 0% dropped \(([1-9]\d*)\/\1 received\)\n$/)
+    lab.destroy()
+    assert.equal(host.clock.pending, 0)
+  })
+}

@@ -1,0 +1,573 @@
+/**
+ * FRR's command language, the part VirtNet's labs use: the node tree (view/enable, `configure
+ * terminal`, `router rip`, `interface IF`), unique-prefix keyword matching (`conf t`), zebra's
+ * interface and static route commands, ripd's `router rip` commands, and the `show` commands. One
+ * interpreter serves ripd's vty (where it runs when ripd is up) and vtysh on its own.
+ *
+ * Errors print FRR's `% Unknown command: LINE`, `% Command incomplete: LINE` or `% Ambiguous
+ * command: LINE` and change nothing. Routing protocols VirtNet has no daemon for yet (`router ospf`,
+ * `router bgp`, `router ripng` ...) are refused by name and their block is skipped.
+ *
+ * Must not: reach the kernel except through the caller's Syscalls.
+ */
+
+import type { Syscalls } from '../../../host/syscalls.js'
+import { isSysError } from '../../../util/errno.js'
+import { formatIpv4, parseIpv4, prefixToMask } from '../../../wire/addr.js'
+import {
+  ifConfig,
+  newRipConfig,
+  REDIST_SOURCES,
+  type RedistSource,
+  type RipConfig,
+  ripRunningConfig,
+} from './rip_config.js'
+
+const IFF_UP = 0x1
+const IFF_LOOPBACK = 0x8
+const RTF_GATEWAY = 0x2
+const RTF_STATIC = 0x800
+const RTF_PROTO1 = 0x8000
+
+/** What the daemon behind the vty offers; null when vtysh runs without ripd. */
+export interface RipControl {
+  /** The configuration changed: apply it (interfaces, timers) now. */
+  changed(): void
+  showRip(): string
+  showRipStatus(): string
+  /** Learned routes by `a.b.c.d/len`: metric and install time (host clock ns). */
+  ripRoutes(): ReadonlyMap<string, { metric: number; since: number }>
+}
+
+/** What the configuration holds across vty sessions (ripd keeps one; vtysh alone a fresh one). */
+export interface FrrState {
+  hostname: string
+  rip: RipConfig
+  /** `ip address` lines given per interface, as written. */
+  ifAddrs: Map<string, string[]>
+  /** Interfaces mentioned in the configuration, in order. */
+  ifOrder: string[]
+  /** `ip route PREFIX GW` lines. */
+  staticRoutes: string[]
+}
+
+export function newFrrState(hostname: string): FrrState {
+  return { hostname, rip: newRipConfig(), ifAddrs: new Map(), ifOrder: [], staticRoutes: [] }
+}
+
+class VtyError extends Error {}
+
+type Node = 'view' | 'enable' | 'config' | 'rip' | 'interface' | 'skip'
+
+type Tok =
+  | { k: 'kw'; w: string }
+  | { k: 'choice'; ws: readonly string[] }
+  | { k: 'ipv4' }
+  | { k: 'prefix' }
+  | { k: 'num'; lo: number; hi: number }
+  | { k: 'word' }
+  | { k: 'line' }
+
+interface Cmd {
+  nodes: readonly Node[]
+  toks: Tok[]
+  run: (s: VtySession, args: string[]) => void
+}
+
+function pattern(text: string): Tok[] {
+  return text.split(' ').map((w): Tok => {
+    if (w === 'A.B.C.D') return { k: 'ipv4' }
+    if (w === 'A.B.C.D/M') return { k: 'prefix' }
+    if (w === 'WORD' || w === 'IFNAME') return { k: 'word' }
+    if (w === 'LINE') return { k: 'line' }
+    const num = /^\((\d+)-(\d+)\)$/.exec(w)
+    if (num !== null) return { k: 'num', lo: Number(num[1]), hi: Number(num[2]) }
+    if (w.startsWith('<')) return { k: 'choice', ws: w.slice(1, -1).split('|') }
+    return { k: 'kw', w }
+  })
+}
+
+function parsePrefix(s: string): { addr: number; len: number } | null {
+  const m = /^([0-9.]+)\/(\d{1,2})$/.exec(s)
+  if (m === null) return null
+  const a = parseIpv4(m[1]!)
+  const len = Number(m[2])
+  if (a === null || len > 32) return null
+  return { addr: a, len }
+}
+
+/** How well input token t fits pattern token p: 2 exact, 1 partial (prefix of a keyword), 0 not. */
+function fit(p: Tok, t: string): number {
+  switch (p.k) {
+    case 'kw':
+      return p.w === t ? 2 : p.w.startsWith(t) ? 1 : 0
+    case 'choice': {
+      if (p.ws.includes(t)) return 2
+      return p.ws.filter((w) => w.startsWith(t)).length === 1 ? 1 : 0
+    }
+    case 'ipv4':
+      return parseIpv4(t) !== null ? 2 : 0
+    case 'prefix':
+      return parsePrefix(t) !== null ? 2 : 0
+    case 'num': {
+      if (!/^\d+$/.test(t)) return 0
+      const n = Number(t)
+      return n >= p.lo && n <= p.hi ? 2 : 0
+    }
+    // Below a keyword or an address, so that `network 10.0.0.0/8` is the prefix form, not a name.
+    case 'word':
+    case 'line':
+      return 1
+  }
+}
+
+function argOf(p: Tok, t: string): string {
+  if (p.k === 'choice') return p.ws.includes(t) ? t : p.ws.find((w) => w.startsWith(t))!
+  if (p.k === 'kw') return p.w
+  return t
+}
+
+const CONFIG_NODES: readonly Node[] = ['config', 'rip', 'interface', 'skip']
+const UNSUPPORTED_ROUTERS = [
+  'ospf',
+  'ospf6',
+  'bgp',
+  'ripng',
+  'isis',
+  'babel',
+  'eigrp',
+  'openfabric',
+  'pim',
+] as const
+
+function upTime(ns: number): string {
+  const s = Math.max(0, Math.floor(ns / 1e9))
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${p(Math.floor(s / 3600))}:${p(Math.floor(s / 60) % 60)}:${p(s % 60)}`
+}
+
+const ROUTE_CODES = `Codes: K - kernel route, C - connected, S - static, R - RIP,
+       O - OSPF, I - IS-IS, B - BGP, E - EIGRP, N - NHRP,
+       T - Table, v - VNC, V - VNC-Direct, A - Babel, F - PBR,
+       f - OpenFabric,
+       > - selected route, * - FIB route, q - queued, r - rejected, b - backup
+       t - trapped, o - offload failure
+
+`
+
+/** One vty: its place in the node tree, and the lines it runs. */
+export class VtySession {
+  node: Node = 'enable'
+  ifName = ''
+  out = ''
+  readonly sys: Syscalls
+  readonly state: FrrState
+  readonly rip: RipControl | null
+  /** The node a skipped block returns to. */
+  private skipFrom: Node = 'config'
+
+  constructor(sys: Syscalls, state: FrrState, rip: RipControl | null) {
+    this.sys = sys
+    this.state = state
+    this.rip = rip
+  }
+
+  /**
+   * Run one line; returns 0, or 1 after printing FRR's error to `out`. Comments (`!`, `#`) and blank
+   * lines do nothing, except that `!` at the start of a line ends a skipped block.
+   */
+  exec(line: string): number {
+    const trimmed = line.trim()
+    if (this.node === 'skip') {
+      // An unsupported protocol's block lasts while its lines are indented or until `exit`/`!`.
+      if (trimmed === '' || (line.startsWith(' ') && trimmed !== 'exit')) return 0
+      this.node = this.skipFrom
+      if (trimmed === 'exit' || trimmed.startsWith('!')) return 0
+    }
+    if (trimmed === '' || trimmed.startsWith('!') || trimmed.startsWith('#')) return 0
+    const words = trimmed.split(/\s+/)
+    try {
+      return this.dispatch(words, trimmed)
+    } catch (e) {
+      if (e instanceof VtyError) {
+        this.out += `% ${e.message}\n`
+        return 1
+      }
+      if (isSysError(e)) {
+        this.out += `% ${e.strerror}\n`
+        return 1
+      }
+      throw e
+    }
+  }
+
+  private dispatch(words: string[], line: string): number {
+    let r = candidates(this.node, words)
+    // A config sub-node also takes the config node's commands, leaving the sub-node (FRR's implicit exit).
+    if (r.best.length === 0 && (this.node === 'rip' || this.node === 'interface')) {
+      const up = candidates('config', words)
+      if (up.best.length > 0) {
+        this.node = 'config'
+        r = up
+      } else r.incomplete ||= up.incomplete
+    }
+    if (r.best.length === 0)
+      throw new VtyError(r.incomplete ? `Command incomplete: ${line}` : `Unknown command: ${line}`)
+    const top = Math.max(...r.best.map((b) => b.score))
+    const best = r.best.filter((b) => b.score === top)
+    if (best.length > 1) throw new VtyError(`Ambiguous command: ${line}`)
+    best[0]!.cmd.run(this, best[0]!.args)
+    return 0
+  }
+
+  skip(): void {
+    this.skipFrom = 'config'
+    this.node = 'skip'
+  }
+
+  // ---- show ----
+
+  showIpRoute(): string {
+    const now = this.sys.now()
+    const rows: Array<{ addr: number; len: number; text: string }> = []
+    for (const i of this.sys.ifList()) {
+      if ((i.flags & IFF_UP) === 0) continue
+      for (const a of i.addrs) {
+        const len = a.prefixLen
+        const net = (a.addr & prefixToMask(len)) >>> 0
+        if ((i.flags & IFF_LOOPBACK) !== 0 && len === 32) continue
+        rows.push({ addr: net, len, text: `C>* ${formatIpv4(net)}/${len} is directly connected, ${i.name}` })
+      }
+    }
+    const rip = this.rip?.ripRoutes() ?? new Map()
+    for (const r of this.sys.routeList()) {
+      if ((r.flags & RTF_GATEWAY) === 0) continue
+      const p = `${formatIpv4(r.dst)}/${r.prefixLen}`
+      const via = `via ${formatIpv4(r.gateway)}, ${r.ifName}`
+      let text: string
+      const learned = rip.get(p)
+      if ((r.flags & RTF_PROTO1) !== 0 && learned !== undefined)
+        text = `R>* ${p} [120/${learned.metric}] ${via}, weight 1, ${upTime(now - learned.since)}`
+      else if ((r.flags & RTF_PROTO1) !== 0 && (r.flags & RTF_STATIC) !== 0)
+        text = `S>* ${p} [1/0] ${via}, weight 1`
+      else text = `K>* ${p} [0/0] ${via}`
+      rows.push({ addr: r.dst, len: r.prefixLen, text })
+    }
+    rows.sort((a, b) => a.addr - b.addr || a.len - b.len)
+    return ROUTE_CODES + rows.map((r) => `${r.text}\n`).join('')
+  }
+
+  runningConfig(): string {
+    const st = this.state
+    const lines = ['Building configuration...', '', 'Current configuration:', '!', 'frr version 8.4_virtnet']
+    lines.push('frr defaults traditional', `hostname ${st.hostname}`, 'service integrated-vtysh-config', '!')
+    const rip = ripRunningConfig(st.rip)
+    const ifs = [...st.ifOrder]
+    for (const name of rip.ifLines.keys()) if (!ifs.includes(name)) ifs.push(name)
+    for (const name of ifs) {
+      lines.push(`interface ${name}`)
+      for (const a of st.ifAddrs.get(name) ?? []) lines.push(` ip address ${a}`)
+      lines.push(...(rip.ifLines.get(name) ?? []), 'exit', '!')
+    }
+    for (const r of st.staticRoutes) lines.push(`ip route ${r}`)
+    if (st.staticRoutes.length > 0) lines.push('!')
+    if (rip.router.length > 0) lines.push(...rip.router, '!')
+    lines.push('end')
+    return `${lines.join('\n')}\n`
+  }
+
+  needRip(): RipControl {
+    if (this.rip === null) throw new VtyError('ripd is not running')
+    return this.rip
+  }
+}
+
+type Match = { score: number; args: string[] } | 'incomplete' | null
+
+function matchCmd(toks: readonly Tok[], words: readonly string[]): Match {
+  let score = 0
+  const args: string[] = []
+  for (let i = 0; i < toks.length; i++) {
+    const p = toks[i]!
+    if (p.k === 'line') {
+      if (i >= words.length) return 'incomplete'
+      args.push(words.slice(i).join(' '))
+      return { score: score + 2, args }
+    }
+    const w = words[i]
+    if (w === undefined) return i > 0 ? 'incomplete' : null
+    const f = fit(p, w)
+    if (f === 0) return null
+    score += f
+    if (p.k !== 'kw') args.push(argOf(p, w))
+  }
+  return words.length === toks.length ? { score, args } : null
+}
+
+function candidates(
+  node: Node,
+  words: readonly string[],
+): { best: Array<{ cmd: Cmd; score: number; args: string[] }>; incomplete: boolean } {
+  const best: Array<{ cmd: Cmd; score: number; args: string[] }> = []
+  let incomplete = false
+  for (const c of COMMANDS) {
+    if (!c.nodes.includes(node)) continue
+    const m = matchCmd(c.toks, words)
+    if (m === 'incomplete') incomplete = true
+    else if (m !== null) best.push({ cmd: c, score: m.score, args: m.args })
+  }
+  return { best, incomplete }
+}
+
+function rip(s: VtySession): RipConfig {
+  return s.state.rip
+}
+
+function changed(s: VtySession): void {
+  s.rip?.changed()
+}
+
+function cmd(nodes: readonly Node[], text: string, run: (s: VtySession, args: string[]) => void): Cmd {
+  return { nodes, toks: pattern(text), run }
+}
+
+const ALL: readonly Node[] = ['view', 'enable', 'config', 'rip', 'interface']
+const EXEC: readonly Node[] = ['view', 'enable']
+const SHOW: readonly Node[] = ALL
+const IF_ONLY: readonly Node[] = ['interface']
+const RIP_ONLY: readonly Node[] = ['rip']
+const CONF: readonly Node[] = ['config']
+const REDIST = `<${REDIST_SOURCES.join('|')}>`
+
+function redistribute(s: VtySession, src: string, metric: number, on: boolean): void {
+  const c = rip(s)
+  if (on) c.redistribute.set(src as RedistSource, metric)
+  else c.redistribute.delete(src as RedistSource)
+  changed(s)
+}
+
+function network(s: VtySession, what: string, on: boolean): void {
+  const c = rip(s)
+  const p = parsePrefix(what)
+  const key = p === null ? what : `${formatIpv4((p.addr & prefixToMask(p.len)) >>> 0)}/${p.len}`
+  const at = c.networks.indexOf(key)
+  if (on) {
+    // Configuring what is there already is no change (FRR's northbound), so a saved file reloads.
+    if (at < 0) c.networks.push(key)
+  } else {
+    if (at < 0) throw new VtyError(`Can't find network configuration`)
+    c.networks.splice(at, 1)
+  }
+  changed(s)
+}
+
+function ipAddress(s: VtySession, text: string, on: boolean): void {
+  const p = parsePrefix(text)
+  if (p === null) throw new VtyError(`Malformed address: ${text}`)
+  const name = s.ifName
+  const addrs = s.state.ifAddrs.get(name) ?? []
+  if (on) {
+    const have = s.sys.ifGet(name).addrs.some((a) => a.addr === p.addr)
+    if (!have) s.sys.ifAddAddr(name, p.addr, p.len, { alias: true })
+    if (!addrs.includes(text)) addrs.push(text)
+  } else {
+    s.sys.ifDelAddr(name, p.addr)
+    const at = addrs.indexOf(text)
+    if (at >= 0) addrs.splice(at, 1)
+  }
+  s.state.ifAddrs.set(name, addrs)
+  changed(s)
+}
+
+function staticRoute(s: VtySession, prefix: string, gw: string, on: boolean): void {
+  const p = parsePrefix(prefix)!
+  const g = parseIpv4(gw)!
+  const dst = (p.addr & prefixToMask(p.len)) >>> 0
+  const key = `${formatIpv4(dst)}/${p.len} ${gw}`
+  const list = s.state.staticRoutes
+  if (on) {
+    s.sys.routeAdd({ dst, prefixLen: p.len, gateway: g, proto1: true })
+    if (!list.includes(key)) list.push(key)
+  } else {
+    s.sys.routeDelete(dst, p.len, g)
+    const at = list.indexOf(key)
+    if (at >= 0) list.splice(at, 1)
+  }
+  changed(s)
+}
+
+const COMMANDS: readonly Cmd[] = [
+  cmd(['view'], 'enable', (s) => {
+    s.node = 'enable'
+  }),
+  cmd(EXEC, 'configure terminal', (s) => {
+    s.node = 'config'
+  }),
+  cmd(EXEC, 'configure', (s) => {
+    s.node = 'config'
+  }),
+  cmd(['enable', 'view'], 'disable', (s) => {
+    s.node = 'view'
+  }),
+  cmd(CONFIG_NODES, 'end', (s) => {
+    s.node = 'enable'
+  }),
+  cmd(['config'], 'exit', (s) => {
+    s.node = 'enable'
+  }),
+  cmd(['rip', 'interface'], 'exit', (s) => {
+    s.node = 'config'
+  }),
+  cmd(['rip', 'interface'], 'quit', (s) => {
+    s.node = 'config'
+  }),
+  cmd(EXEC, 'exit', () => {}),
+  cmd(ALL, 'write terminal', (s) => {
+    s.out += s.runningConfig()
+  }),
+  cmd(SHOW, 'show running-config', (s) => {
+    s.out += s.runningConfig()
+  }),
+  cmd(SHOW, 'show ip route', (s) => {
+    s.out += s.showIpRoute()
+  }),
+  cmd(SHOW, 'show ip rip', (s) => {
+    s.out += s.needRip().showRip()
+  }),
+  cmd(SHOW, 'show ip rip status', (s) => {
+    s.out += s.needRip().showRipStatus()
+  }),
+  cmd(SHOW, 'show version', (s) => {
+    s.out += `FRRouting 8.4_virtnet (${s.state.hostname}).\nVirtNet's ripd and vtysh: RIPv2 only so far.\n`
+  }),
+  // config node
+  cmd(CONF, 'hostname WORD', (s, [h]) => {
+    s.state.hostname = h!
+  }),
+  cmd(CONF, 'frr version LINE', () => {}),
+  cmd(CONF, 'frr defaults WORD', () => {}),
+  cmd(CONF, 'service integrated-vtysh-config', () => {}),
+  cmd(CONF, 'log LINE', () => {}),
+  cmd(CONF, 'line vty', (s) => {
+    s.skip()
+  }),
+  cmd(CONF, 'ip forwarding', (s) => {
+    s.sys.sysctlSet('net.inet.ip.forwarding', '1')
+  }),
+  cmd(CONF, 'no ip forwarding', (s) => {
+    s.sys.sysctlSet('net.inet.ip.forwarding', '0')
+  }),
+  cmd(CONF, 'ip route A.B.C.D/M A.B.C.D', (s, [p, g]) => staticRoute(s, p!, g!, true)),
+  cmd(CONF, 'no ip route A.B.C.D/M A.B.C.D', (s, [p, g]) => staticRoute(s, p!, g!, false)),
+  cmd(CONF, 'interface IFNAME', (s, [name]) => {
+    s.sys.ifGet(name!)
+    s.ifName = name!
+    if (!s.state.ifOrder.includes(name!)) s.state.ifOrder.push(name!)
+    s.node = 'interface'
+  }),
+  cmd(CONF, 'router rip', (s) => {
+    s.needRip()
+    rip(s).enabled = true
+    s.node = 'rip'
+    changed(s)
+  }),
+  cmd(CONF, 'no router rip', (s) => {
+    const fresh = newRipConfig()
+    fresh.ifs = rip(s).ifs
+    s.state.rip = fresh
+    changed(s)
+  }),
+  cmd(CONF, `router <${UNSUPPORTED_ROUTERS.join('|')}>`, (s, [p]) => {
+    s.skip()
+    throw new VtyError(`router ${p}: not supported yet (VirtNet has ripd only); block ignored`)
+  }),
+  cmd(CONF, `router <bgp|ospf|isis|openfabric> LINE`, (s, [p]) => {
+    s.skip()
+    throw new VtyError(`router ${p}: not supported yet (VirtNet has ripd only); block ignored`)
+  }),
+  // interface node (zebra's and ripd's)
+  cmd(IF_ONLY, 'ip address A.B.C.D/M', (s, [a]) => ipAddress(s, a!, true)),
+  cmd(IF_ONLY, 'no ip address A.B.C.D/M', (s, [a]) => ipAddress(s, a!, false)),
+  cmd(IF_ONLY, 'ipv6 address WORD', () => {}),
+  cmd(IF_ONLY, 'description LINE', (s, [d]) => {
+    s.sys.ifSetDescription(s.ifName, d!)
+  }),
+  cmd(IF_ONLY, 'shutdown', (s) => {
+    s.sys.ifSetUp(s.ifName, false)
+  }),
+  cmd(IF_ONLY, 'no shutdown', (s) => {
+    s.sys.ifSetUp(s.ifName, true)
+  }),
+  cmd(IF_ONLY, 'ip rip split-horizon', (s) => {
+    const i = ifConfig(rip(s), s.ifName)
+    i.splitHorizon = true
+    i.poison = false
+    changed(s)
+  }),
+  cmd(IF_ONLY, 'ip rip split-horizon poisoned-reverse', (s) => {
+    const i = ifConfig(rip(s), s.ifName)
+    i.splitHorizon = true
+    i.poison = true
+    changed(s)
+  }),
+  cmd(IF_ONLY, 'no ip rip split-horizon', (s) => {
+    ifConfig(rip(s), s.ifName).splitHorizon = false
+    changed(s)
+  }),
+  cmd(IF_ONLY, 'no ip rip split-horizon poisoned-reverse', (s) => {
+    ifConfig(rip(s), s.ifName).poison = false
+    changed(s)
+  }),
+  cmd(IF_ONLY, `<ip|ipv6> <ospf|ospf6|router> LINE`, (_s, [, p]) => {
+    throw new VtyError(`${p}: not supported yet (VirtNet has ripd only)`)
+  }),
+  // router rip node
+  cmd(RIP_ONLY, 'network A.B.C.D/M', (s, [p]) => network(s, p!, true)),
+  cmd(RIP_ONLY, 'no network A.B.C.D/M', (s, [p]) => network(s, p!, false)),
+  cmd(RIP_ONLY, 'network WORD', (s, [p]) => network(s, p!, true)),
+  cmd(RIP_ONLY, 'no network WORD', (s, [p]) => network(s, p!, false)),
+  cmd(RIP_ONLY, `redistribute ${REDIST}`, (s, [src]) => redistribute(s, src!, 0, true)),
+  cmd(RIP_ONLY, `redistribute ${REDIST} metric (0-16)`, (s, [src, m]) =>
+    redistribute(s, src!, Number(m), true),
+  ),
+  cmd(RIP_ONLY, `no redistribute ${REDIST}`, (s, [src]) => redistribute(s, src!, 0, false)),
+  cmd(RIP_ONLY, 'passive-interface IFNAME', (s, [i]) => {
+    rip(s).passive.add(i!)
+    changed(s)
+  }),
+  cmd(RIP_ONLY, 'no passive-interface IFNAME', (s, [i]) => {
+    rip(s).passive.delete(i!)
+    changed(s)
+  }),
+  cmd(RIP_ONLY, 'version (1-2)', (s, [v]) => {
+    if (v === '1') throw new VtyError('version 1: not supported yet (VirtNet sends RIPv2; it accepts v1)')
+    rip(s).version = 2
+  }),
+  cmd(RIP_ONLY, 'no version', (s) => {
+    rip(s).version = null
+  }),
+  cmd(RIP_ONLY, 'default-information originate', (s) => {
+    rip(s).defaultOriginate = true
+    changed(s)
+  }),
+  cmd(RIP_ONLY, 'no default-information originate', (s) => {
+    rip(s).defaultOriginate = false
+    changed(s)
+  }),
+  cmd(RIP_ONLY, 'default-metric (1-16)', (s, [m]) => {
+    rip(s).defaultMetric = Number(m)
+    changed(s)
+  }),
+  cmd(RIP_ONLY, 'neighbor A.B.C.D', (s, [a]) => {
+    const n = parseIpv4(a!)!
+    if (!rip(s).neighbors.includes(n)) rip(s).neighbors.push(n)
+  }),
+  cmd(RIP_ONLY, 'no neighbor A.B.C.D', (s, [a]) => {
+    const n = parseIpv4(a!)!
+    rip(s).neighbors = rip(s).neighbors.filter((x) => x !== n)
+  }),
+  cmd(RIP_ONLY, 'timers basic (5-2147483647) (5-2147483647) (5-2147483647)', (s, [u, t, g]) => {
+    rip(s).timers = { update: Number(u), timeout: Number(t), garbage: Number(g) }
+    changed(s)
+  }),
+]

@@ -1,0 +1,144 @@
+/**
+ * vtysh(1): FRR's integrated shell. Commands come from `-c CMD` options (run in order in one session,
+ * so `-c 'conf t' -c 'router rip'` works), from the integrated configuration file with `-b`
+ * (/usr/local/etc/frr/frr.conf), or from standard input (a here-document, as IMUNES feeds it). Each
+ * line goes to ripd's vty (TCP 127.0.0.1:2602) and its answer is printed; with no ripd running, the
+ * interface, static route and `show ip route` commands are run here and `router rip` says ripd is
+ * not running. `write` saves the running configuration to the integrated file.
+ *
+ * Exit status: 0, or 1 when any line failed (its FRR error printed).
+ *
+ * Must not: keep state of its own between runs; the configuration lives in ripd.
+ */
+
+import { AF_INET, SOCK, type SocketFd } from '../../../host/syscalls.js'
+import { utf8Encode } from '../../../util/utf8.js'
+import { getopt } from '../../getopt.js'
+import type { Io, Proc } from '../../types.js'
+import { Utf8Stream } from '../../utf8_stream.js'
+import { RIPD_VTY_PORT } from './ripd.js'
+import { newFrrState, VtySession } from './vty_cmds.js'
+
+export const FRR_CONF = '/usr/local/etc/frr/frr.conf'
+const LOOPBACK = 0x7f000001
+const USAGE =
+  'Usage : vtysh [OPTION...]\n\n-b, --boot               Execute boot startup configuration\n-c, --command            Execute argument as command\n-f, --inputfile          Execute commands from specific file and exit\n'
+const EOT = '\0\0\0'
+
+/** A connection to ripd's vty, or the interpreter run here. */
+interface Vty {
+  exec(line: string): Promise<{ out: string; status: number }>
+  close(): void
+}
+
+async function connectRipd(proc: Proc): Promise<Vty | null> {
+  const fd: SocketFd = proc.sys.socket(AF_INET, SOCK.STREAM)
+  try {
+    await fd.connect({ addr: LOOPBACK, port: RIPD_VTY_PORT })
+  } catch {
+    fd.close()
+    return null
+  }
+  let buf = ''
+  const dec = new Utf8Stream()
+  return {
+    async exec(line) {
+      await fd.send(utf8Encode(`${line}\n`))
+      for (;;) {
+        const at = buf.indexOf(EOT)
+        if (at >= 0 && buf.length > at + EOT.length) {
+          const out = buf.slice(0, at)
+          const status = buf.charCodeAt(at + EOT.length)
+          buf = buf.slice(at + EOT.length + 1)
+          return { out, status }
+        }
+        const data = await fd.recv(65536)
+        if (data.length === 0) return { out: '% Connection to ripd lost\n', status: 1 }
+        buf += dec.push(data)
+      }
+    },
+    close() {
+      fd.close()
+    },
+  }
+}
+
+function localVty(proc: Proc): Vty {
+  const s = new VtySession(proc.sys, newFrrState(proc.sys.getHostname()), null)
+  return {
+    async exec(line) {
+      const status = s.exec(line)
+      const out = s.out
+      s.out = ''
+      return { out, status }
+    },
+    close() {},
+  }
+}
+
+/** The running configuration without its `Building configuration...` banner, as the file holds it. */
+function fileText(running: string): string {
+  const at = running.indexOf('!\n')
+  return at >= 0 ? running.slice(at) : running
+}
+
+export async function vtysh(argv: readonly string[], io: Io, proc: Proc): Promise<number> {
+  const o = getopt('vtysh', argv.slice(1), 'bc:f:d:ENhw')
+  if (typeof o === 'string' || o.rest.length > 0) {
+    io.stderr.write(`${typeof o === 'string' ? `${o}\n` : ''}${USAGE}`)
+    return 1
+  }
+  const commands: string[] = []
+  let boot = false
+  let file: string | null = null
+  for (const [f, v] of o.opts) {
+    if (f === 'c') commands.push(...v.split('\n'))
+    else if (f === 'b') boot = true
+    else if (f === 'f') file = v
+    else if (f === 'h') {
+      io.stdout.write(USAGE)
+      return 0
+    }
+  }
+  let lines: string[]
+  let fromConfig = false
+  if (boot || file !== null) {
+    const path = file ?? FRR_CONF
+    const t = proc.fs.read(path)
+    if (t === undefined) {
+      io.stderr.write(`vtysh: ${path}: No such file or directory\n`)
+      return 1
+    }
+    lines = t.split('\n')
+    fromConfig = true
+  } else if (commands.length > 0) lines = commands
+  else {
+    let all = ''
+    for (let c = await io.stdin.read(); c !== null; c = await io.stdin.read()) all += c
+    lines = all.split('\n')
+  }
+  const vty = (await connectRipd(proc)) ?? localVty(proc)
+  let failed = false
+  try {
+    // A configuration file is read in the config node, as `vtysh -b` does.
+    if (fromConfig) await vty.exec('configure terminal')
+    for (const line of lines) {
+      const w = line.trim()
+      if (/^(wr(i(te?)?)?|write (memory|file)|copy running-config startup-config)$/.test(w)) {
+        const run = await vty.exec('write terminal')
+        proc.fs.truncate(FRR_CONF)
+        proc.fs.append(FRR_CONF, fileText(run.out))
+        io.stdout.write(
+          `Note: this version of vtysh never writes vtysh.conf\nBuilding Configuration...\nIntegrated configuration saved to ${FRR_CONF}\n[OK]\n`,
+        )
+        continue
+      }
+      const r = await vty.exec(line)
+      if (r.out !== '') await io.stdout.write(r.out)
+      if (r.status !== 0) failed = true
+    }
+  } finally {
+    vty.close()
+  }
+  return failed ? 1 : 0
+}
