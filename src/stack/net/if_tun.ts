@@ -12,6 +12,7 @@
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import { SysError } from '../../util/errno.js'
+import { WaitQueue } from '../../util/wait_queue.js'
 import type { IfCloner } from './if_clone.js'
 import { IFF, type IfDriver, Ifnet, type LinkEndpoint } from './ifnet.js'
 import type { Vnet } from './vnet.js'
@@ -30,10 +31,11 @@ export class TunSoftc implements LinkEndpoint {
   open = false
   private readonly q: Mbuf[] = []
   /** Blocked readers: each resolves true when woken by a packet or a close. */
-  private readonly readers = new Set<(ok: boolean) => void>()
+  private readonly readers: WaitQueue
 
   constructor(ifp: Ifnet) {
     this.ifp = ifp
+    this.readers = new WaitQueue(ifp.vnet.env.clock)
   }
 
   /** tunoutput: queue for the reader; without one, or with a full queue, drop and count. */
@@ -48,9 +50,7 @@ export class TunSoftc implements LinkEndpoint {
   }
 
   private wakeReaders(): void {
-    if (this.readers.size === 0) return
-    this.ifp.vnet.env.clock.requestYield()
-    for (const r of [...this.readers]) r(true)
+    this.readers.wake()
   }
 
   /** The next queued packet as a copy of its bytes, or null when none is queued. */
@@ -67,27 +67,7 @@ export class TunSoftc implements LinkEndpoint {
    * first (a signal for the reader), resolve false at once and give the timer back.
    */
   wait(timeoutNs: number, until?: Promise<unknown>): Promise<boolean> {
-    const clock = this.ifp.vnet.env.clock
-    return new Promise((resolve) => {
-      let done = false
-      const forever = timeoutNs === Number.POSITIVE_INFINITY
-      const finish = (ok: boolean): void => {
-        if (done) return
-        done = true
-        this.readers.delete(finish)
-        if (forever) clock.release()
-        else t.cancel()
-        resolve(ok)
-      }
-      const t = clock.wakeTimer(() => finish(false))
-      this.readers.add(finish)
-      if (forever) clock.hold()
-      else t.arm(timeoutNs)
-      until?.then(
-        () => finish(false),
-        () => finish(false),
-      )
-    })
+    return this.readers.wait(timeoutNs, until)
   }
 
   /** tunwrite: one IP packet from the process, received on tunN. */

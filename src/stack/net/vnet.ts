@@ -126,6 +126,14 @@ export class Vnet {
     return [...this.ifs.values()]
   }
 
+  /** The interfaces in attach order, shared and read-only: the packet path's view (no allocation). */
+  get ifList(): readonly Ifnet[] {
+    if (this.ifCache === null) this.ifCache = [...this.ifs.values()]
+    return this.ifCache
+  }
+
+  private ifCache: Ifnet[] | null = null
+
   ifByName(name: string): Ifnet | undefined {
     return this.ifs.get(name)
   }
@@ -137,11 +145,13 @@ export class Vnet {
   /** Index an attached interface (if_attach); the caller has checked the name is free. */
   ifInsert(ifp: Ifnet): void {
     this.ifs.set(ifp.name, ifp)
+    this.ifCache = null
     if (ifp.type === 'loop' && this.loif === null) this.loif = ifp
   }
 
   ifRemove(ifp: Ifnet): void {
     if (this.hasIf(ifp)) this.ifs.delete(ifp.name)
+    this.ifCache = null
     if (ifp === this.loif) this.loif = this.ifnets.find((i) => i.type === 'loop') ?? null
   }
 
@@ -156,6 +166,7 @@ export class Vnet {
     this.ifs.clear()
     ifp.name = newName
     for (const i of order) this.ifs.set(i.name, i)
+    this.ifCache = null
   }
 
   ifByIndex(index: number): Ifnet | undefined {

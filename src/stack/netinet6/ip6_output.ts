@@ -98,7 +98,7 @@ export function ip6Output(
   }
   let src = o.src
   if (src === null) {
-    const ia = in6SelectSrc(d, 0, ifp, v.ifnets)
+    const ia = in6SelectSrc(d, 0, ifp, v.ifList)
     if (ia === null) {
       st.stats.ip6s_sources_none++
       pool.put(m)

@@ -13,6 +13,7 @@
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import type { Clock } from '../../../util/clock.js'
+import { WaitQueue } from '../../../util/wait_queue.js'
 import { checksum } from '../../../wire/checksum.js'
 import { ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
 import { LinkType } from '../../../wire/pcap.js'
@@ -141,7 +142,7 @@ export class BpfD {
   dcount = 0
   private readonly clock: Clock
   /** Readers blocked in wait(). */
-  private readonly readers = new Set<(ok: boolean) => void>()
+  private readonly readers: WaitQueue
   private store: Uint8Array
   private storeView: DataView
   private storeLen = 0
@@ -153,6 +154,7 @@ export class BpfD {
   constructor(clock: Clock, bufsize = BPF_MAXBUFSIZE) {
     this.bufsize = bufsize
     this.clock = clock
+    this.readers = new WaitQueue(clock)
     this.store = new Uint8Array(bufsize)
     this.storeView = new DataView(this.store.buffer)
     this.hold = new Uint8Array(bufsize)
@@ -241,37 +243,12 @@ export class BpfD {
 
   /** Wake every blocked reader (data arrived, the point went away, the descriptor closed). */
   wake(): void {
-    if (this.readers.size === 0) return
-    this.clock.requestYield()
-    for (const r of [...this.readers]) r(true)
+    this.readers.wake()
   }
 
-  /**
-   * Block until data may be there, up to timeoutNs (Infinity: no limit); false on timeout or when
-   * `until` settles first (a signal for the reader), which gives the timer back at once.
-   */
+  /** Block until data may be there, up to timeoutNs (Infinity: no limit); false on timeout or `until`. */
   wait(timeoutNs: number, until?: Promise<unknown>): Promise<boolean> {
-    const clock = this.clock
-    return new Promise((resolve) => {
-      let done = false
-      const forever = timeoutNs === Number.POSITIVE_INFINITY
-      const finish = (ok: boolean): void => {
-        if (done) return
-        done = true
-        this.readers.delete(finish)
-        if (forever) clock.release()
-        else t.cancel()
-        resolve(ok)
-      }
-      const t = clock.wakeTimer(() => finish(false))
-      this.readers.add(finish)
-      if (forever) clock.hold()
-      else t.arm(timeoutNs)
-      until?.then(
-        () => finish(false),
-        () => finish(false),
-      )
-    })
+    return this.readers.wait(timeoutNs, until)
   }
 
   /** close(2): detach from the capture point. */
