@@ -30,8 +30,8 @@ function sync(tp: Tcpcb): number {
   ccv.maxseg = tp.maxseg
   ccv.sndWnd = tp.snd_wnd
   ccv.sndScale = tp.snd_scale
-  ccv.sndNxt = tp.snd_nxt
-  ccv.sndMax = tp.snd_max
+  ccv.sndNxt = tp.snd_nxt | 0
+  ccv.sndMax = tp.snd_max | 0
   ccv.rxtshift = tp.rtt.rxtshift
   ccv.srtt = tp.rtt.srtt
   ccv.rttupdated = tp.rtt.rttupdated

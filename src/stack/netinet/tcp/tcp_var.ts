@@ -24,6 +24,7 @@ import { type RcvSackBlocks, type ReassQueue, TCP_REASS_MAXQUEUELEN } from './re
 import { SackHoleBudget, type SackScoreboard } from './sack/tcp_sack.js'
 import type { Syncache } from './syncache/tcp_syncache.js'
 import { TcpIsn } from './tcp_isn.js'
+import { TcpSeqSpace } from './tcp_seqspace.js'
 import { tcpModule } from './tcp_sysctl.js'
 import { RTT_DEFAULTS, type RttConfig, RttEstimator } from './timer/tcp_rtt.js'
 
@@ -211,8 +212,11 @@ export class TcpStats {
   tcps_sig_err_buildsig = 0
 }
 
-/** One connection (struct tcpcb). Sequence numbers are u32; times are host-clock ns unless noted. */
-export class Tcpcb {
+/**
+ * One connection (struct tcpcb). Sequence numbers are u32 (kept in TcpSeqSpace); times are host-clock
+ * ns unless noted.
+ */
+export class Tcpcb extends TcpSeqSpace {
   state: number = TCPS.CLOSED
   flags = 0
   /** t_flags2 (TF2.*). */
@@ -220,33 +224,15 @@ export class Tcpcb {
   readonly inp: Inpcb
   readonly so: StreamSocket
   readonly tv: TcpVnet
-  // send sequence space
-  iss = 0
-  snd_una = 0
-  snd_nxt = 0
-  snd_max = 0
-  snd_up = 0
-  snd_wl1 = 0
-  snd_wl2 = 0
   snd_wnd = 0
   max_sndwnd = 0
-  snd_recover = 0
-  // receive sequence space
-  irs = 0
-  rcv_nxt = 0
-  rcv_adv = 0
   rcv_wnd = 0
-  rcv_up = 0
-  last_ack_sent = 0
   // options (RFC 7323, RFC 2018)
   snd_scale = 0
   rcv_scale = 0
   request_r_scale = 0
-  ts_recent = 0
   /** Host-clock ns when ts_recent was recorded. */
   ts_recent_age = 0
-  /** Added to our timestamp clock for this connection (RFC 7323 §5.4). */
-  ts_offset = 0
   /** t_maxseg: the largest segment we send, options included in what it must hold. */
   maxseg = 0
   /** The MSS the peer offered (0: none). */
@@ -284,6 +270,7 @@ export class Tcpcb {
   timer: Timer | null = null
 
   constructor(inp: Inpcb, so: StreamSocket, tv: TcpVnet) {
+    super()
     this.inp = inp
     this.so = so
     this.tv = tv

@@ -91,7 +91,11 @@ export class CcVar {
   ssthresh = TCP_INFINITE_WINDOW
   /** tcp_fixed_maxseg(): the MSS less options. */
   maxseg: number
-  /** snd_wnd, snd_scale, snd_nxt, snd_max: kept current by the engine. */
+  /**
+   * snd_wnd, snd_scale, snd_nxt, snd_max: kept current by the engine. The sequence numbers here and
+   * curack are stored as i32 (`| 0`), which keeps V8 from boxing them (see TcpSeqSpace): modules
+   * only compare them with each other.
+   */
   sndWnd = 0
   sndScale = 0
   sndNxt = 0
@@ -231,7 +235,7 @@ export function ccAckReceived(
       ccv.bytesAcked = 0
     }
   }
-  ccv.curack = ack >>> 0
+  ccv.curack = ack | 0
   algo.ackReceived?.(ccv, type)
 }
 
@@ -266,7 +270,7 @@ export function ccCongSignal(
       if (ccv.tFlags & TF_WASCRECOVERY) ccv.tFlags |= TF_CONGRECOVERY
       break
   }
-  if (type !== CC_RTO) ccv.curack = ack >>> 0
+  if (type !== CC_RTO) ccv.curack = ack | 0
   algo.congSignal?.(ccv, type)
 }
 
@@ -277,7 +281,7 @@ export function ccCongSignal(
 export function ccPostRecovery(algo: CcAlgo, ccv: CcVar, ack: number, pipe: number, nowTicks: number): void {
   ccv.ticks = nowTicks
   ccv.pipe = pipe
-  ccv.curack = ack >>> 0
+  ccv.curack = ack | 0
   algo.postRecovery?.(ccv)
   ccv.bytesAcked = 0
 }

@@ -122,8 +122,11 @@ export class RttEstimator {
   rttlow = 0
   /** t_rtttime: tick at which the timed segment was sent; -1 when nothing is being timed. */
   rtttime = -1
-  /** t_rtseq: sequence number of the timed segment. */
-  rtseq = 0
+  // t_rtseq: sequence number of the timed segment, a u32 stored as i32 (see TcpSeqSpace for why).
+  #rtseq = 0
+  get rtseq(): number {
+    return this.#rtseq >>> 0
+  }
   private readonly cfg: RttConfig
 
   /** tcp_newtcpcb(): no estimate, RTO = rexmit_initial, rttvar such that srtt + 4 * rttvar ≈ it. */
@@ -174,7 +177,7 @@ export class RttEstimator {
   startTiming(seq: number, now: number): void {
     if (this.rtttime >= 0) return
     this.rtttime = now
-    this.rtseq = seq >>> 0
+    this.#rtseq = seq | 0
   }
 
   /** Karn's rule: a retransmission makes the timed segment's round trip ambiguous. */
