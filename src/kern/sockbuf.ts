@@ -9,8 +9,12 @@
  */
 
 const EMPTY = new Uint8Array(0)
-/** The smallest ring allocated, so that small exchanges do not regrow it byte by byte. */
-const MIN_RING = 1024
+/**
+ * The smallest ring allocated. 64 bytes is the most V8 keeps on its own heap for a typed array; a
+ * larger one is an external buffer, zeroed and finalised, which costs a short connection more than
+ * the whole exchange. Bulk transfers double past it within a few writes.
+ */
+const MIN_RING = 64
 
 export class StreamBuf {
   /** sb_hiwat: the most bytes the buffer may hold. */
@@ -41,8 +45,8 @@ export class StreamBuf {
     const cap = this.ring.length
     const tail = (this.head + this.cc) & (cap - 1)
     const first = Math.min(n, cap - tail)
-    this.ring.set(src.subarray(off, off + first), tail)
-    if (first < n) this.ring.set(src.subarray(off + first, off + n), 0)
+    copyBytes(src, off, this.ring, tail, first)
+    if (first < n) copyBytes(src, off + first, this.ring, 0, n - first)
     this.cc += n
     return n
   }
@@ -53,8 +57,8 @@ export class StreamBuf {
     const cap = this.ring.length
     const start = (this.head + from) & (cap - 1)
     const first = Math.min(len, cap - start)
-    dst.set(this.ring.subarray(start, start + first), dstOff)
-    if (first < len) dst.set(this.ring.subarray(0, len - first), dstOff + first)
+    copyBytes(this.ring, start, dst, dstOff, first)
+    if (first < len) copyBytes(this.ring, 0, dst, dstOff + first, len - first)
   }
 
   /** sbdrop: forget the first n bytes (acknowledged, or read). */
@@ -95,4 +99,19 @@ export class StreamBuf {
     this.ring = next
     this.head = 0
   }
+}
+
+/** Below this many bytes a loop beats set(subarray()), which allocates a view per call. */
+const COPY_LOOP_MAX = 64
+
+/**
+ * Copy n bytes. Short copies go byte by byte: a subarray of a ring small enough to live on V8's heap
+ * would also force the ring out to an external buffer (a view needs an ArrayBuffer).
+ */
+function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, n: number): void {
+  if (n <= COPY_LOOP_MAX) {
+    for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i]!
+    return
+  }
+  dst.set(src.subarray(srcOff, srcOff + n), dstOff)
 }
