@@ -7,8 +7,9 @@
  * packet bytes. The per-conversation table is bounded.
  */
 
-import { formatMac } from '../../../wire/addr.js'
 import { LinkType } from '../../../wire/pcap.js'
+import { be16, be32, fixed, hex4, IPPROTO_NAMES, ip4, mac, sum16 } from './print_bytes.js'
+import { ip6Line } from './print_ip6.js'
 
 export interface PrintOptions {
   /** -n count: 1 keeps port names, 2 (-nn) prints numbers. Addresses are always numeric here (no DNS). */
@@ -56,42 +57,14 @@ const ETHERTYPES: Readonly<Record<number, string>> = {
   35020: 'LLDP',
 }
 
-const IP_PROTO_NAMES: Readonly<Record<number, string>> = {
-  1: 'ICMP',
-  2: 'IGMP',
-  6: 'TCP',
-  17: 'UDP',
-  58: 'ICMPv6',
-}
 const IP_PROTO_LOWER: Readonly<Record<number, string>> = { 1: 'icmp', 2: 'igmp', 6: 'tcp', 17: 'udp' }
 
 /** TCP conversations remembered for relative sequence numbers (tcp_seq_hash), at most this many. */
 const MAX_CONVERSATIONS = 4096
 
-const hex4 = (x: number): string => x.toString(16).padStart(4, '0')
-
-function ip4(b: Uint8Array, at: number): string {
-  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`
-}
-function be16(b: Uint8Array, at: number): number {
-  return (b[at]! << 8) | b[at + 1]!
-}
-function be32(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0
-}
-function mac(b: Uint8Array, at: number): string {
-  let m = 0
-  for (let i = 0; i < 6; i++) m = m * 256 + b[at + i]!
-  return formatMac(m)
-}
-
-/** One's-complement sum for checksum verification (-v). */
-function sum16(b: Uint8Array, at: number, len: number, acc: number): number {
-  let s = acc
-  for (let i = 0; i + 1 < len; i += 2) s += (b[at + i]! << 8) | b[at + i + 1]!
-  if (len & 1) s += b[at + len - 1]! << 8
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000)
-  return s
+/** `addr.port`, or the port alone when the address was printed already (''). */
+function endpoint(addr: string, port: string): string {
+  return addr === '' ? port : `${addr}.${port}`
 }
 
 function pseudo(b: Uint8Array, ip: number, proto: number, len: number): number {
@@ -124,6 +97,7 @@ export class Printer {
     const e = this.opts.e
     if (type === 0x0800) return (e ? hdr : '') + this.ip(b, 14, caplen, e)
     if (type === 0x0806) return (e ? hdr : 'ARP, ') + this.arp(b, 14, caplen, wirelen - 14)
+    if (type === 0x86dd) return (e ? hdr : '') + ip6Line(this, b, 14, caplen)
     // Unknown EtherTypes: tcpdump shows the link header even without -e.
     return hdr.slice(0, -2)
   }
@@ -136,6 +110,7 @@ export class Printer {
     const afName = af === 2 ? 'IPv4' : af === 24 || af === 28 || af === 30 ? 'IPv6' : 'Unknown'
     const hdr = e ? `AF ${afName} (${af}), length ${wirelen}: ` : ''
     if (af === 2) return hdr + this.ip(b, 4, caplen, e)
+    if (afName === 'IPv6') return hdr + ip6Line(this, b, 4, caplen)
     return `${hdr}${e ? '' : `AF ${afName} (${af}), length ${wirelen}`}`.replace(/: $/, '')
   }
 
@@ -200,7 +175,7 @@ export class Printer {
       if (off & 0x4000) flags.push('DF')
       if (off & 0x8000) flags.push('rsvd')
       const ecn = ['', ',ECT(1)', ',ECT(0)', ',CE'][tos & 3]
-      const pname = IP_PROTO_NAMES[proto] ?? 'unknown'
+      const pname = IPPROTO_NAMES[proto] ?? 'unknown'
       s += `(tos 0x${(tos & ~3).toString(16)}${ecn}, ttl ${b[at + 8]}, id ${be16(b, at + 4)}, offset ${(off & 0x1fff) * 8}, flags [${flags.length ? flags.join(', ') : 'none'}], proto ${pname} (${proto}), length ${len}`
       if (!inner && sum16(b, at, hl, 0) !== 0xffff && caplen >= at + hl)
         s += `, bad cksum ${hex4(be16(b, at + 10))} (->${hex4(~sum16(b, at + 0, 10, sum16(b, at + 12, hl - 12, 0)) & 0xffff)})!`
@@ -223,9 +198,9 @@ export class Printer {
         return s
       }
       case 6:
-        return s + this.tcp(b, at, th, end, payload, src, dst, frag || inner)
+        return s + this.tcp(b, pseudo(b, at, 6, payload), th, end, payload, src, dst, frag || inner)
       case 17:
-        return s + this.udp(b, at, th, end, payload, src, dst, frag || inner)
+        return s + this.udp(b, pseudo(b, at, 17, payload), th, end, payload, src, dst, frag || inner)
       default: {
         const pn = this.opts.n === 0 ? IP_PROTO_LOWER[proto] : undefined
         return `${s}${src} > ${dst}: ${pn ?? `ip-proto-${proto}`} ${payload}`
@@ -352,31 +327,46 @@ export class Printer {
     }
   }
 
+  /** A TCP port as tcpdump names it (also for the IPv6 printer). */
+  tcpPort(p: number): string {
+    return this.port(p, TCP_PORTS)
+  }
+
+  /** A UDP port as tcpdump names it. */
+  udpPort(p: number): string {
+    return this.port(p, UDP_PORTS)
+  }
+
   private port(p: number, names: Readonly<Record<number, string>>): string {
     return this.opts.n < 2 ? (names[p] ?? `${p}`) : `${p}`
   }
 
-  private udp(
+  /**
+   * UDP after the network header; psum is the pseudo-header's sum. Addresses '' print the ports
+   * alone (IPv6 past extension headers). IPv6 makes the checksum mandatory, so -v checks it there.
+   */
+  udp(
     b: Uint8Array,
-    ip: number,
+    psum: number,
     at: number,
     end: number,
     payload: number,
     src: string,
     dst: string,
     frag: boolean,
+    v6 = false,
   ): string {
     if (end < at + 8) return `${src} > ${dst}: [|udp]`
     const sp = be16(b, at)
     const dp = be16(b, at + 2)
     const ulen = be16(b, at + 4)
-    let s = `${src}.${this.port(sp, UDP_PORTS)} > ${dst}.${this.port(dp, UDP_PORTS)}: `
+    let s = `${endpoint(src, this.port(sp, UDP_PORTS))} > ${endpoint(dst, this.port(dp, UDP_PORTS))}: `
     if (ulen < 8 || ulen > payload) return `${s}UDP, bad length ${ulen} > ${payload}`
-    if (this.opts.v > 1 && !frag && end >= at + ulen) {
+    if (this.opts.v > (v6 ? 0 : 1) && !frag && end >= at + ulen) {
       const ck = be16(b, at + 6)
-      if (ck === 0) s += '[no cksum] '
+      if (ck === 0 && !v6) s += '[no cksum] '
       else {
-        const got = sum16(b, at, ulen, pseudo(b, ip, 17, ulen))
+        const got = sum16(b, at, ulen, psum)
         s +=
           got === 0xffff
             ? '[udp sum ok] '
@@ -386,9 +376,10 @@ export class Printer {
     return `${s}UDP, length ${ulen - 8}`
   }
 
-  private tcp(
+  /** TCP after the network header; psum is the pseudo-header's sum (IPv4 or IPv6). */
+  tcp(
     b: Uint8Array,
-    ip: number,
+    psum: number,
     at: number,
     end: number,
     payload: number,
@@ -405,7 +396,7 @@ export class Printer {
     const flags = b[at + 13]!
     const win = be16(b, at + 14)
     const urp = be16(b, at + 18)
-    let s = `${src}.${this.port(sp, TCP_PORTS)} > ${dst}.${this.port(dp, TCP_PORTS)}: `
+    let s = `${endpoint(src, this.port(sp, TCP_PORTS))} > ${endpoint(dst, this.port(dp, TCP_PORTS))}: `
     if (hl < 20) return `${s}tcp ${payload} [bad hdr length ${hl} - too short, < 20]`
     if (hl > payload) return `${s}tcp ${payload} [bad hdr length ${hl} - too long, > ${payload}]`
     const length = payload - hl
@@ -443,7 +434,7 @@ export class Printer {
     }
     if (this.opts.v > 0 && !frag && end >= at + payload) {
       const ck = be16(b, at + 16)
-      const got = sum16(b, at, payload, pseudo(b, ip, 6, payload))
+      const got = sum16(b, at, payload, psum)
       s += `, cksum 0x${hex4(ck)} (${got === 0xffff ? 'correct' : `incorrect -> 0x${hex4(fixed(b, at + 16, got))}`})`
     }
     if (this.opts.v > 1 || length > 0 || flags & 0x07) {
@@ -460,15 +451,6 @@ export class Printer {
     }
     return `${s}, length ${length}`
   }
-}
-
-/** The checksum field's value that would have been right, given the sum over the segment as sent. */
-function fixed(b: Uint8Array, ckAt: number, got: number): number {
-  const ck = be16(b, ckAt)
-  // got includes ck; remove it and complement.
-  let s = got + (~ck & 0xffff)
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000)
-  return ~s & 0xffff
 }
 
 const FLAG_CHARS: readonly [number, string][] = [
