@@ -85,6 +85,7 @@ export class Host {
   /** vxlan(4): the underlay provider and the sockets bound through it. */
   readonly vxlan: VxlanHost
   private nextVnetId = 0
+  private readonly liveVnets = new Set<Vnet>()
   private nextJid = 1
   private nextPid = 100
   /** When the CPU finishes the work queued on it (virtual time; see cpuRun). */
@@ -156,11 +157,19 @@ export class Host {
   }
 
   createVnet(name: string): Vnet {
-    return vnetCreate(this.nextVnetId++, name, this.env)
+    const v = vnetCreate(this.nextVnetId++, name, this.env)
+    this.liveVnets.add(v)
+    return v
   }
 
   destroyVnet(v: Vnet): void {
     vnetDestroy(v, VNET_MODULES)
+    this.liveVnets.delete(v)
+  }
+
+  /** Every live vnet (VNET_FOREACH), for modules that attach to each stack when loaded. */
+  get vnets(): Iterable<Vnet> {
+    return this.liveVnets
   }
 
   allocJid(): number {

@@ -173,14 +173,21 @@ export class Kld {
     // TUNABLE_INT: read from the environment once, when the module initialises.
     const t = this.kenv.get('net.inet.ip.fw.default_to_accept')
     const n = t === undefined ? 0 : /^\s*0x/i.test(t) ? Number.parseInt(t, 16) : Number.parseInt(t, 10)
-    this.host.env.pfilInet.link(new IpfwHook({ defaultToAccept: Number.isFinite(n) && n !== 0 }))
-    this.host.env.pfilLink.link(ipfwL2Hook())
+    const inet = new IpfwHook({ defaultToAccept: Number.isFinite(n) && n !== 0 })
+    const link = ipfwL2Hook()
+    // The host's loaded filters (what new vnets start with), then every stack there is now.
+    for (const v of [this.host.env, ...this.host.vnets]) {
+      v.pfilInet.link(inet)
+      v.pfilLink.link(link)
+    }
     for (const d of ipfwModule.sysctls) this.host.sysctls.set(d.name, d)
   }
 
   private ipfwDetach(): void {
-    this.host.env.pfilInet.unlink('ipfw')
-    this.host.env.pfilLink.unlink('ipfw')
+    for (const v of [this.host.env, ...this.host.vnets]) {
+      v.pfilInet.unlink('ipfw')
+      v.pfilLink.unlink('ipfw')
+    }
     for (const d of ipfwModule.sysctls) this.host.sysctls.delete(d.name)
     // VNET_SYSUNINIT: every vnet's chain and states go.
     for (const pr of [this.host.prison0, ...this.host.prison0.descendants()])

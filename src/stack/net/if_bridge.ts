@@ -176,8 +176,8 @@ export class BridgeSoftc implements LinkEndpoint {
 
   /** Whether bridge_pfil has anything to run (a hook on the inet head, or on the link head's output). */
   private hooked(): boolean {
-    const env = this.ifp.vnet.env
-    return env.pfilInet.nIn + env.pfilInet.nOut + env.pfilLink.nOut !== 0
+    const v = this.ifp.vnet
+    return v.pfilInet.nIn + v.pfilInet.nOut + v.pfilLink.nOut !== 0
   }
 
   /**
@@ -196,9 +196,9 @@ export class BridgeSoftc implements LinkEndpoint {
       v.env.pool.put(m)
       return false
     }
-    const link = v.env.pfilLink
+    const link = v.pfilLink
     if (dir === PFIL_OUT && link.nOut !== 0 && link.runOut(v, m, ifp) !== PFIL.PASS) return false
-    const inet = v.env.pfilInet
+    const inet = v.pfilInet
     if ((dir === PFIL_IN ? inet.nIn : inet.nOut) === 0) return true
     m.off += ETHER_HDR_LEN
     m.len -= ETHER_HDR_LEN

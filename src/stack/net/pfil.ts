@@ -1,8 +1,10 @@
 /**
  * Packet filter hooks (FreeBSD's pfil(9)): a head per address family where filters (ipfw, later pf)
  * attach an input and an output function, run in order on every packet the protocol passes through
- * the head. One head per host: a hook receives the vnet with each packet and keeps its state per
- * vnet, so a vnet created after a filter was attached is filtered too.
+ * the head. Each vnet has its own heads (V_inet_pfil_head, V_link_pfil_head), so a vnet whose
+ * filter is off (net.inet.ip.fw.enable=0) or that has none pays nothing on its packets. The host
+ * keeps one more pair holding the filters loaded (kldload): every new vnet's heads start as copies.
+ * A hook receives the vnet with each packet and keeps its state per vnet.
  *
  * It must not know any protocol (net/ imports no netinet) and must cost nothing when no hook is
  * attached: callers test `nIn`/`nOut` before calling, and the run loops allocate nothing.
@@ -62,6 +64,18 @@ export class PfilHead {
     if (i < 0) return
     this.hooks.splice(i, 1)
     this.rebuild()
+  }
+
+  /** Whether a hook of that name is linked. */
+  has(name: string): boolean {
+    return this.hooks.some((o) => o.name === name)
+  }
+
+  /** A head with the same hooks (a new vnet's, from the host's loaded filters). */
+  clone(): PfilHead {
+    const h = new PfilHead()
+    for (const o of this.hooks) h.link(o)
+    return h
   }
 
   /** The linked hook of that name (a filter finds its own host-wide configuration through it). */

@@ -32,9 +32,9 @@ export interface StackEnv {
   readonly scratch: Scratch
   /** Host-wide socket limits (kern.ipc.maxsockbuf ...). */
   readonly ipc: SockIpc
-  /** The inet pfil head (V_inet_pfil_head): filters run on IPv4 input, output and forwarding. */
+  /** The inet filters loaded in the host (kldload): what each new vnet's inet head starts with. */
   readonly pfilInet: PfilHead
-  /** The link pfil head (V_link_pfil_head): layer-2 filters on bridged frames, header included. */
+  /** The link-layer filters loaded in the host, likewise. */
   readonly pfilLink: PfilHead
   /** Whether the tcpmd5 module is loaded (TCPMD5_ENABLED: TCP-MD5 signatures), set by kldload. */
   readonly tcpmd5: { enabled: boolean }
@@ -114,11 +114,17 @@ export class Vnet {
   /** Units in use per interface cloner (if_clone), created on first clone. */
   cloneUnits: Map<string, UnitAlloc> | null = null
   destroyed = false
+  /** This stack's inet pfil head (V_inet_pfil_head): filters on IPv4 input, output and forwarding. */
+  readonly pfilInet: PfilHead
+  /** Its link pfil head (V_link_pfil_head): layer-2 filters on bridged frames, header included. */
+  readonly pfilLink: PfilHead
 
   constructor(id: number, name: string, env: StackEnv) {
     this.id = id
     this.name = name
     this.env = env
+    this.pfilInet = env.pfilInet.clone()
+    this.pfilLink = env.pfilLink.clone()
   }
 
   /** A snapshot of the interfaces, in attach order (control plane: it allocates). */

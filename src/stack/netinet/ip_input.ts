@@ -60,7 +60,7 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   }
   // pfil(9) input hooks (ipfw) see every valid datagram before it is delivered or forwarded; the
   // hook that does not pass a packet has taken it. Nothing to do when no filter is attached.
-  const pf = v.env.pfilInet
+  const pf = v.pfilInet
   let via = 0
   if (pf.nIn !== 0) {
     if (pf.runIn(v, m, ifp) !== PFIL.PASS) return

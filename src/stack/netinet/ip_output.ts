@@ -170,7 +170,7 @@ export function ipSend(
   forwarded: boolean,
 ): OutError {
   // pfil(9) output hooks, before fragmentation as in ip_output(); forwarded packets pass here too.
-  const pf = v.env.pfilInet
+  const pf = v.pfilInet
   if (pf.nOut !== 0) {
     const r = pf.runOut(v, m, ifp)
     // Dropped by a filter: EACCES for a local sender; queued by dummynet: sent later, no error.
@@ -188,7 +188,7 @@ export function ipSend(
  * (ip_output's second pass with the IPFORWARD tag); the route's gateway, if any, is used to reach it.
  */
 function ipSendVia(v: Vnet, m: Mbuf, forwarded: boolean): OutError {
-  const pf = v.env.pfilInet
+  const pf = v.pfilInet
   const via = pf.nextHop
   pf.nextHop = 0
   const rt = routeFor(v, via)

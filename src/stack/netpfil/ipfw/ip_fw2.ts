@@ -371,8 +371,8 @@ export function ipfwCheckPacket(
   if (verdict === VERDICT_PASS) return PFIL.PASS
   if (verdict === VERDICT_FWD) {
     // The IPFORWARD tag: ip_input/ip_output route toward this next hop instead of the destination.
-    v.env.pfilInet.nextHop = ch.fwdAddr
-    v.env.pfilInet.nextPort = ch.fwdPort
+    v.pfilInet.nextHop = ch.fwdAddr
+    v.pfilInet.nextPort = ch.fwdPort
     return PFIL.PASS
   }
   if (verdict === VERDICT_REJECT) {

@@ -117,7 +117,7 @@ export class IpfwChain {
   /** Bit i set: set i disabled. */
   disabledSets = 0
   private seq = 0
-  enable = 1
+  private enabled = 1
   onePass = 1
   verbose = 0
   verboseLimit = 0
@@ -156,12 +156,30 @@ export class IpfwChain {
   /** The host's kernel message buffer, where `log` writes with net.inet.ip.fw.verbose=1. */
   readonly msgbuf: MsgBuf
 
+  private readonly v: Vnet
+
   constructor(v: Vnet, cfg: IpfwConfig) {
+    this.v = v
     this.msgbuf = v.env.msgbuf
     this.defaultToAccept = cfg.defaultToAccept
     this.rng = v.env.rng.stream(`ipfw:${v.id}`)
     this.log = new IpfwLog()
     this.rules = [this.defaultRule()]
+  }
+
+  /**
+   * net.inet.ip.fw.enable. Off takes ipfw off this vnet's inet head and on puts it back (ipfw_hook
+   * in ip_fw_pfil.c), so a vnet with its firewall off pays nothing per packet.
+   */
+  get enable(): number {
+    return this.enabled
+  }
+  set enable(n: number) {
+    this.enabled = n
+    const loaded = this.v.env.pfilInet.find(IPFW_HOOK)
+    if (loaded === undefined) return
+    if (n === 0) this.v.pfilInet.unlink(IPFW_HOOK)
+    else if (!this.v.pfilInet.has(IPFW_HOOK)) this.v.pfilInet.link(loaded)
   }
 
   private defaultRule(): KRule {
