@@ -17,6 +17,7 @@ import type { Inpcb } from '../in_pcb.js'
 import { InpcbTable } from '../in_pcb.js'
 import { ip } from '../ip.js'
 import type { IpOutOptions } from '../ip_output.js'
+import type { Ip6OutOptions } from '../../netinet6/ip6_output.js'
 import { type CcAlgo, CcVar, ccAttach } from './cc/cc.js'
 import { CcVnet } from './cc/cc_list.js'
 import { TcpHostcache } from './pmtu/tcp_hostcache.js'
@@ -327,6 +328,14 @@ export class TcpSeg {
   off = 0
   /** The UDP source port it came from through the tunnel (tcp_udp_tun.ts), 0 for plain TCP. */
   port = 0
+  /**
+   * An IPv6 segment (tcp6_input): src / dst then hold in6Digest of these addresses, and `zone` is
+   * the interface index link-scoped ones belong to.
+   */
+  v6 = false
+  readonly src6 = new Uint8Array(16)
+  readonly dst6 = new Uint8Array(16)
+  zone = 0
 }
 
 /** Per-vnet TCP (V_tcbinfo, V_tcpstat and the tunables). */
@@ -347,8 +356,12 @@ export class TcpVnet implements RttConfig {
    * it hands the packet on.
    */
   readonly ipo: IpOutOptions = { ttl: 64, tos: 0, df: true, src: 0, dontRoute: false }
+  /** ip6_output's options for every IPv6 segment, refilled likewise. */
+  readonly ip6o: Ip6OutOptions = { hlim: 64, src: null, zone: 0, csumOff: 16, tclass: 0 }
   // net.inet.tcp.* (times in ms)
   mssdflt = 536
+  /** net.inet.tcp.v6mssdflt: the MSS toward an IPv6 peer without a route MTU. */
+  v6mssdflt = 1220
   minmss = 216
   sendspace = 32768
   recvspace = 65536
