@@ -8,6 +8,7 @@
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import { SEC } from '../../util/clock.js'
+import { readU32 } from '../../wire/addr.js'
 import {
   ICMP6_HDR_LEN,
   Icmp6Type,
@@ -18,12 +19,11 @@ import {
 } from '../../wire/icmpv6.js'
 import { in6Copy, in6IsMulticast, in6IsUnspecified } from '../../wire/in6_addr.js'
 import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt } from '../../wire/ipv6.js'
-import { readU32 } from '../../wire/addr.js'
 import type { Ifnet } from '../net/ifnet.js'
-import { tcp6Ctlinput, icmp6Errno } from '../netinet/tcp/tcp_ip6.js'
-import { tcpCtlNotify } from '../netinet/tcp/tcp_subr.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
+import { icmp6Errno, tcp6Ctlinput } from '../netinet/tcp/tcp_ip6.js'
+import { tcpCtlNotify } from '../netinet/tcp/tcp_subr.js'
 import { in6Key } from './in6_var.js'
 import { ip6 } from './ip6.js'
 import { ip6Output } from './ip6_output.js'

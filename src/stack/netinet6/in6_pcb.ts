@@ -65,7 +65,12 @@ export function inpIsV6(pcb: Inpcb): boolean {
  * in6_pcblookup_local: an endpoint bound to laddr:lport speaking IPv6; with `wildcard` either side
  * may be the unspecified address and the most specific match wins.
  */
-export function in6PcbLookupLocal(t: InpcbTable, la: Uint8Array, lport: number, wildcard: boolean): Inpcb | null {
+export function in6PcbLookupLocal(
+  t: InpcbTable,
+  la: Uint8Array,
+  lport: number,
+  wildcard: boolean,
+): Inpcb | null {
   const list = t.portList(lport)
   if (list === undefined) return null
   const lany = in6IsUnspecified(la, 0)

@@ -14,14 +14,20 @@ import { SysError } from '../../util/errno.js'
 import { readU16 } from '../../wire/addr.js'
 import { fold, sum16 } from '../../wire/checksum.js'
 import { Icmp6Type, Unreach6Code } from '../../wire/icmpv6.js'
-import { in6IsLinkLocal, in6IsMulticast, in6IsUnspecified, in6IsV4Mapped, in6Loopback } from '../../wire/in6_addr.js'
+import {
+  in6IsLinkLocal,
+  in6IsMulticast,
+  in6IsUnspecified,
+  in6IsV4Mapped,
+  in6Loopback,
+} from '../../wire/in6_addr.js'
 import { IpProto } from '../../wire/ipv4.js'
 import { IPV6_HDR_LEN, ipv6PseudoSum } from '../../wire/ipv6.js'
 import { UDP_HDR_LEN, writeUdpHeader } from '../../wire/udp.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Slot, type Vnet } from '../net/vnet.js'
 import { INP, Inpcb, type PcbJail } from '../netinet/in_pcb.js'
-import { udp, type UdpVnet, udpUsrreqs } from '../netinet/udp.js'
+import { type UdpVnet, udp, udpUsrreqs } from '../netinet/udp.js'
 import { icmp6Error } from './icmp6.js'
 import {
   in6PcbBind,
@@ -201,11 +207,13 @@ export const udp6Usrreqs: ProtoUsrreqs = {
       zone = pcb.zone
       dport = pcb.fport
     }
-    if (data.length > so.sndHiwat || data.length + UDP_HDR_LEN > 0xffff) throw new SysError('EMSGSIZE', 'sendto')
+    if (data.length > so.sndHiwat || data.length + UDP_HDR_LEN > 0xffff)
+      throw new SysError('EMSGSIZE', 'sendto')
     if (dport === 0) throw new SysError('EADDRNOTAVAIL', 'sendto')
     if (in6IsUnspecified(dst, 0)) dst = in6Loopback()
     if (in6IsLinkLocal(dst, 0) && zone === 0) zone = pcb.zone
-    if ((in6IsLinkLocal(dst, 0) || in6IsMulticast(dst, 0)) && zone === 0) throw new SysError('EINVAL', 'sendto')
+    if ((in6IsLinkLocal(dst, 0) || in6IsMulticast(dst, 0)) && zone === 0)
+      throw new SysError('EINVAL', 'sendto')
     const src = in6SelectSrcFor(v, dst, zone, pcb.laddr6!)
     if (pcb.lport === 0) in6PcbBind(us.pcbs, pcb, pcb.laddr6!, pcb.zone, 0)
     const m = v.env.pool.get(UDP_HDR_LEN + data.length)

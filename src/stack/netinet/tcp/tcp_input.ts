@@ -12,13 +12,13 @@
 import type { Mbuf } from '../../../buf/mbuf.js'
 import type { StreamSocket } from '../../../kern/socket_stream.js'
 import { isMulticastIpv4, readU32 } from '../../../wire/addr.js'
+import { in6Eq } from '../../../wire/in6_addr.js'
 import { seqAdd } from '../../../wire/seq.js'
 import { TcpCheck, type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
-import { tcpMd5Input } from '../../netipsec/xform_tcp.js'
-import { in6Eq } from '../../../wire/in6_addr.js'
 import { in6PcbLookup } from '../../netinet6/in6_pcb.js'
+import { tcpMd5Input } from '../../netipsec/xform_tcp.js'
 import type { Inpcb } from '../in_pcb.js'
 import { pcbLookupFwd } from '../ip_fwd_tag.js'
 import { EXPAND, syncacheBadack, syncacheChkrst } from './syncache/tcp_syncache.js'
@@ -156,7 +156,23 @@ export function dropWithReset(v: Vnet, tv: TcpVnet, seg: TcpSeg, tp: Tcpcb | nul
   const s6 = seg.v6 ? seg.dst6 : null
   const d6 = seg.v6 ? seg.src6 : null
   if ((seg.flags & TH.ACK) !== 0)
-    tcpRespond(v, tv, tp, seg.dst, seg.src, seg.dport, seg.sport, seg.ack, 0, TH.RST, 0, seg.port, s6, d6, seg.zone)
+    tcpRespond(
+      v,
+      tv,
+      tp,
+      seg.dst,
+      seg.src,
+      seg.dport,
+      seg.sport,
+      seg.ack,
+      0,
+      TH.RST,
+      0,
+      seg.port,
+      s6,
+      d6,
+      seg.zone,
+    )
   else {
     let n = seg.len
     if ((seg.flags & TH.SYN) !== 0) n++

@@ -23,7 +23,7 @@ import type { Vnet } from '../../net/vnet.js'
 import { in6Digest, in6PcbLookup } from '../../netinet6/in6_pcb.js'
 import { type In6Ifinfo, in6Key } from '../../netinet6/in6_var.js'
 import { ip6 } from '../../netinet6/ip6.js'
-import { type OutError6, ip6Output } from '../../netinet6/ip6_output.js'
+import { ip6Output, type OutError6 } from '../../netinet6/ip6_output.js'
 import type { Inpcb } from '../in_pcb.js'
 import { tcpInputPcb } from './tcp_input.js'
 import { type TcpVnet, tcp, tcpIfAny } from './tcp_var.js'
@@ -46,7 +46,11 @@ export function tcp6Input(v: Vnet, _ifp: Ifnet, m: Mbuf, off: number, zone: numb
   const tlen = m.off + m.len - off
   const th = tv.th
   th.point(b, off, tlen)
-  if (tlen >= 20 && !m.csumL4 && fold(sum16(b, off, tlen, ipv6PseudoSum(b, so, b, dso, tlen, IpProto.TCP))) !== 0xffff) {
+  if (
+    tlen >= 20 &&
+    !m.csumL4 &&
+    fold(sum16(b, off, tlen, ipv6PseudoSum(b, so, b, dso, tlen, IpProto.TCP))) !== 0xffff
+  ) {
     st.tcps_rcvbadsum++
     pool.put(m)
     return

@@ -11,8 +11,8 @@ import { SS } from '../../../kern/socket.js'
 import { IpProto } from '../../../wire/ipv4.js'
 import { seqAdd, seqDiff, seqGt, seqLt } from '../../../wire/seq.js'
 import { TCP_HDR_LEN, TH, TOF, writeTcpHeader } from '../../../wire/tcp.js'
-import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { inpIsV6 } from '../../netinet6/in6_pcb.js'
+import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { ip } from '../ip.js'
 import { ipOutput } from '../ip_output.js'
 import { inRecoveryFast } from './tcp_cc_hooks.js'
@@ -288,7 +288,10 @@ function sendSegment(
   m.len = hl + len
   // TCPMD5_OUTPUT: without the module or an association the segment is not sent (and there is
   // no TCP-MD5 over IPv6 here).
-  if ((v6 && (to.flags & TOF.SIGNATURE) !== 0) || (!v6 && !tcpMd5Output(v, to, inp.laddr, inp.faddr, m.data, m.off, m.len))) {
+  if (
+    (v6 && (to.flags & TOF.SIGNATURE) !== 0) ||
+    (!v6 && !tcpMd5Output(v, to, inp.laddr, inp.faddr, m.data, m.off, m.len))
+  ) {
     st.tcps_sig_err_buildsig++
     v.env.pool.put(m)
     return

@@ -17,8 +17,6 @@ import {
   soisdisconnecting,
 } from '../../../kern/socket_stream.js'
 import { SysError } from '../../../util/errno.js'
-import { IpProto } from '../../../wire/ipv4.js'
-import type { Vnet } from '../../net/vnet.js'
 import {
   in6IsLinkLocal,
   in6IsMulticast,
@@ -26,6 +24,8 @@ import {
   in6IsV4Mapped,
   in6Loopback,
 } from '../../../wire/in6_addr.js'
+import { IpProto } from '../../../wire/ipv4.js'
+import type { Vnet } from '../../net/vnet.js'
 import {
   in6PcbBind,
   in6PcbConnect,
@@ -117,7 +117,8 @@ function usrclosed(tp: Tcpcb): boolean {
 export const tcpUsrreqs: ProtoUsrreqs = {
   bind(so, sa) {
     const inp = inpOf(so)
-    if (inp.laddr6 !== null) in6PcbBind(tcp(inp.vnet).pcbs, inp, sockIn6(inp, sa, 'bind'), sa.scopeId ?? 0, sa.port)
+    if (inp.laddr6 !== null)
+      in6PcbBind(tcp(inp.vnet).pcbs, inp, sockIn6(inp, sa, 'bind'), sa.scopeId ?? 0, sa.port)
     else tcp(inp.vnet).pcbs.bind(inp, sa.addr >>> 0, sa.port)
   },
 

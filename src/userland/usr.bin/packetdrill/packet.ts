@@ -323,7 +323,8 @@ export function decode(pkt: Uint8Array): Seen | string {
 function decode6(pkt: Uint8Array): Seen | string {
   const nxt = pkt[6]!
   const plen = readU16(pkt, 4)
-  if (nxt !== IpProto.TCP) return nxt === 58 ? `ICMPv6 type ${pkt[40]} code ${pkt[41]} packet` : `IPv6 next header ${nxt} packet`
+  if (nxt !== IpProto.TCP)
+    return nxt === 58 ? `ICMPv6 type ${pkt[40]} code ${pkt[41]} packet` : `IPv6 next header ${nxt} packet`
   if (40 + plen > pkt.length || plen < 20) return 'a truncated TCP segment'
   const t = 40
   const thl = (pkt[t + 12]! >>> 4) << 2

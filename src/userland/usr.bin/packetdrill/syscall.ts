@@ -383,8 +383,14 @@ export class SyscallRunner {
       : { ret: ready, errno: null }
   }
 
-  private sockaddr(v: Val | undefined, addr: number, port: number, addr6: Uint8Array | null = null): SockAddrIn {
-    if (v === undefined || v.t === 'any') return addr6 === null ? { addr, port } : { addr: 0, port, addr6, scopeId: 0 }
+  private sockaddr(
+    v: Val | undefined,
+    addr: number,
+    port: number,
+    addr6: Uint8Array | null = null,
+  ): SockAddrIn {
+    if (v === undefined || v.t === 'any')
+      return addr6 === null ? { addr, port } : { addr: 0, port, addr6, scopeId: 0 }
     if (v.t !== 'struct')
       throw new ScriptError('a socket address must be ... or {sin_port=..., sin_addr=...}')
     const p = v.fields.get('sin_port')

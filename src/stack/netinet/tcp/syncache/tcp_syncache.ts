@@ -22,9 +22,9 @@
 
 import { MS, SEC, Timer } from '../../../../util/clock.js'
 import type { Rng } from '../../../../util/rng.js'
+import { in6Eq } from '../../../../wire/in6_addr.js'
 import { IpProto } from '../../../../wire/ipv4.js'
 import { seqAdd, seqGeq, seqLt } from '../../../../wire/seq.js'
-import { in6Eq } from '../../../../wire/in6_addr.js'
 import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../../wire/tcp.js'
 import type { Vnet } from '../../../net/vnet.js'
 import { tcpMd5Output } from '../../../netipsec/xform_tcp.js'
@@ -111,7 +111,12 @@ export class SyncacheEntry {
 
   /** Whether this is the handshake of seg's four-tuple. */
   matches(seg: TcpSeg): boolean {
-    if (this.faddr !== seg.src || this.fport !== seg.sport || this.laddr !== seg.dst || this.lport !== seg.dport)
+    if (
+      this.faddr !== seg.src ||
+      this.fport !== seg.sport ||
+      this.laddr !== seg.dst ||
+      this.lport !== seg.dport
+    )
       return false
     if (this.v6 !== seg.v6) return false
     return !seg.v6 || (in6Eq(this.faddr6!, 0, seg.src6, 0) && in6Eq(this.laddr6!, 0, seg.dst6, 0))
@@ -396,10 +401,7 @@ export function syncacheRespond(v: Vnet, tv: TcpVnet, e: SyncacheEntry, flags: n
   if ((e.flags & SCF.NOOPT) === 0) {
     if (syn) {
       to.flags |= TOF.MSS
-      to.mss = Math.max(
-        e.v6 ? tcpMssopt6(v, tv, e.faddr6!, e.zone) : tcpMssoptTo(v, tv, e.faddr),
-        tv.minmss,
-      )
+      to.mss = Math.max(e.v6 ? tcpMssopt6(v, tv, e.faddr6!, e.zone) : tcpMssoptTo(v, tv, e.faddr), tv.minmss)
       if ((e.flags & SCF.WINSCALE) !== 0) {
         to.flags |= TOF.SCALE
         to.wscale = e.rScale
