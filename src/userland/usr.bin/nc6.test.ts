@@ -72,3 +72,13 @@ jexec a nc -4 2001:db8:2::1 80; echo v4=$?`)
   assert.equal(r.out, 'ping\npong\nv4=1\n')
   assert.match(r.err, /getaddrinfo for host "2001:db8:2::1" port 80: hostname nor servname provided/)
 })
+
+test('fetch http://[v6]/ from a server on the other side of the router', async () => {
+  const r = await run(`
+printf 'HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\nConnection: close\\r\\n\\r\\nhello\\n' | jexec b nc -6 -l 80 > /dev/null &
+sleep 1
+jexec a fetch -o - 'http://[2001:db8:2::1]/'
+echo fetch=$?
+wait`)
+  assert.equal(r.out, 'hello\nfetch=0\n')
+})
