@@ -1,5 +1,5 @@
 /**
- * Node's `dgram` for one jail, over the jail's UDP sockets (`Syscalls.socket(AF_INET, SOCK_DGRAM)`):
+ * Node's `dgram` for one jail, over the jail's UDP sockets (`Syscalls.socket(AF_INET[6], SOCK_DGRAM)`):
  * code written for `node:dgram` runs unchanged when handed this module instead. Same API and the
  * same observable order as Node 20: `bind` and `connect` complete on a later tick ('listening',
  * 'connect'), `send` binds an unbound socket first and queues until then, send callbacks run
@@ -9,7 +9,8 @@
  * `recvmsg ECONNREFUSED`. `reuseAddr` sets SO_REUSEPORT, as libuv does on the BSDs.
  *
  * A bound socket counts as a waiting process on the lab's clock until closed or unref'd (see
- * liveness.ts); its receive loop itself does not. IPv4 only: `udp6` fails with EAFNOSUPPORT.
+ * liveness.ts); its receive loop itself does not. `udp6` sockets are AF_INET6 ones, bound to `::`
+ * by default and taking IPv4 peers as ::ffff:a.b.c.d unless `ipv6Only` (as libuv binds them).
  * Multicast: addMembership/dropMembership, setMulticastInterface/TTL/Loopback map onto the stack's
  * IP_ADD_MEMBERSHIP ... socket options (no IGMP is sent: memberships are local to the socket).
  */

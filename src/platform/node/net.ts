@@ -4,7 +4,9 @@
  * other forms, 'listening' and 'error' on the next tick with Node's messages (`listen EADDRINUSE:
  * address already in use 0.0.0.0:80`), 'connection' per accepted socket (with `socket.server`),
  * `address()`, `close(cb)` ('close' once the last connection has closed), `getConnections`,
- * `maxConnections` ('drop'), `ref`/`unref`. IPv4 only: the default listen address is 0.0.0.0.
+ * `maxConnections` ('drop'), `ref`/`unref`. The default listen address is 0.0.0.0 (not Node's `::`);
+ * an IPv6 host (`::`, `fd00::1`, `fe80::1%eth0`) makes an AF_INET6 server, dual-stack unless the
+ * server was created with `ipv6Only`.
  *
  * A listening, ref'd server counts as a waiting process on the lab's clock; waiting for the next
  * connection does not (liveness.ts).

@@ -1,6 +1,7 @@
 /**
  * packetdrill(1) for VirtNet: runs a script against the caller's stack. The stack gets a tun
- * interface with packetdrill's IPv4 addresses (192.168.0.1 --> 192.0.2.1); the script's system calls
+ * interface with packetdrill's IPv4 addresses (192.168.0.1 --> 192.0.2.1), or with --ip_version=ipv6
+ * its IPv6 ones (fd3d:fa7b:d17d::1 --> 2001:db8::1, a host route); the script's system calls
  * run through the syscall boundary, its backquoted commands through `sh -c`, its `<` segments are
  * written into the tun and its `>` segments read from it and checked, each at its time within the
  * tolerance, in the host's clock (virtual time runs as fast as the CPU). The first mismatch ends a
