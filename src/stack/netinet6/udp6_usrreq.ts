@@ -27,6 +27,7 @@ import { UDP_HDR_LEN, writeUdpHeader } from '../../wire/udp.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Slot, type Vnet } from '../net/vnet.js'
 import { INP, Inpcb, type PcbJail } from '../netinet/in_pcb.js'
+import { tcpUdpTunnelInput6 } from '../netinet/tcp/tcp_udp_tun.js'
 import { type UdpVnet, udp, udpUsrreqs } from '../netinet/udp.js'
 import { icmp6Error } from './icmp6.js'
 import {
@@ -45,7 +46,7 @@ import { ip6 } from './ip6.js'
 import { ip6Output } from './ip6_output.js'
 
 /** udp6_input: m starts at the IPv6 header, the UDP header at `off`. Takes ownership of m. */
-export function udp6Input(v: Vnet, _ifp: Ifnet, m: Mbuf, off: number, zone: number): void {
+export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: number): void {
   const us = udp(v)
   const st = us.stats
   const pool = v.env.pool
@@ -76,6 +77,8 @@ export function udp6Input(v: Vnet, _ifp: Ifnet, m: Mbuf, off: number, zone: numb
     pool.put(m)
     return
   }
+  // TCP's tunnel port (net.inet.tcp.udp_tunneling_port) takes its datagrams first.
+  if (tcpUdpTunnelInput6(v, ifp, m, off, zone)) return
   const sport = readU16(b, off)
   const dport = readU16(b, off + 2)
   if (in6IsMulticast(b, dso)) {

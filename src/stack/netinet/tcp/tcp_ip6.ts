@@ -33,9 +33,10 @@ export const IP6TCP_HDR = 60
 
 /**
  * tcp6_input: m starts at the IPv6 header, the TCP header at `off` (after any extension headers);
- * `zone` is the interface index link-scoped addresses of the packet belong to. Takes ownership.
+ * `zone` is the interface index link-scoped addresses of the packet belong to; `port` the UDP
+ * source port of a tunnelled segment (tcp_udp_tun.ts), else 0. Takes ownership.
  */
-export function tcp6Input(v: Vnet, _ifp: Ifnet, m: Mbuf, off: number, zone: number): void {
+export function tcp6Input(v: Vnet, _ifp: Ifnet, m: Mbuf, off: number, zone: number, port = 0): void {
   const tv = tcp(v)
   const st = tv.stats
   const pool = v.env.pool
@@ -85,7 +86,7 @@ export function tcp6Input(v: Vnet, _ifp: Ifnet, m: Mbuf, off: number, zone: numb
   seg.len = th.payloadLength
   seg.buf = b
   seg.off = th.payloadOffset
-  seg.port = 0
+  seg.port = port
   th.parseOptions(tv.to)
   if ((seg.flags & (TH.SYN | TH.FIN)) === (TH.SYN | TH.FIN) && tv.dropSynfin !== 0) {
     pool.put(m)

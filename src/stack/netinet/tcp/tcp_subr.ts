@@ -16,6 +16,7 @@ import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/t
 import type { Vnet } from '../../net/vnet.js'
 import { inpIsV6 } from '../../netinet6/in6_pcb.js'
 import { ip6 } from '../../netinet6/ip6.js'
+import { ip6Output } from '../../netinet6/ip6_output.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { INADDR_ANY, type Inpcb } from '../in_pcb.js'
 import { ip } from '../ip.js'
@@ -24,7 +25,7 @@ import { tcpPathMtu, tcpPmtuInput } from './pmtu/tcp_pmtu.js'
 import { syncacheUnreach } from './syncache/tcp_syncache.js'
 import { ecnOutputFlags } from './tcp_ecn.js'
 import { IP6TCP_HDR, in6Hlim, tcp6Send, tcpMssopt6, tcpPathMtu6 } from './tcp_ip6.js'
-import { tcpUdpEncap } from './tcp_udp_tun.js'
+import { tcpUdpEncap, tcpUdpEncap6 } from './tcp_udp_tun.js'
 import {
   intotcpcb,
   TCP_MAX_WINSHIFT,
@@ -170,8 +171,12 @@ export function tcpRespond(
   )
   m.len = hl
   if (dst6 !== null) {
-    // tcp_respond's INET6 half: no TCP-MD5 or UDP tunnel over IPv6 here.
-    if (port !== 0 || (to.flags & TOF.SIGNATURE) !== 0) {
+    // tcp_respond's INET6 half: no TCP-MD5 over IPv6 here; an answer to a tunnelled segment goes
+    // back through the tunnel (the source is then the segment's destination, never unspecified).
+    if (
+      (to.flags & TOF.SIGNATURE) !== 0 ||
+      (port !== 0 && (src6 === null || !tcpUdpEncap6(v, m, src6, dst6, port)))
+    ) {
       v.env.pool.put(m)
       return
     }
@@ -179,16 +184,10 @@ export function tcpRespond(
     if ((flags & TH.RST) !== 0) tv.stats.tcps_sndctrl++
     else tv.stats.tcps_sndacks++
     const inp = tp?.inp
-    tcp6Send(
-      v,
-      tv,
-      m,
-      src6,
-      dst6,
-      zone,
-      inp !== undefined && inp.laddr6 !== null ? in6Hlim(inp) : ip6(v).defHlim,
-      inp !== undefined && inp.tclass >= 0 ? inp.tclass : 0,
-    )
+    const hlim = inp !== undefined && inp.laddr6 !== null ? in6Hlim(inp) : ip6(v).defHlim
+    const tclass = inp !== undefined && inp.tclass >= 0 ? inp.tclass : 0
+    if (port === 0) tcp6Send(v, tv, m, src6, dst6, zone, hlim, tclass)
+    else ip6Output(v, m, dst6, 0, IpProto.UDP, { hlim, src: src6, zone, csumOff: -1, tclass })
     return
   }
   if (src === INADDR_ANY) {

@@ -113,8 +113,8 @@ const ECN_BITS: Readonly<Record<string, number>> = { noecn: 0, ect1: 1, ect0: 2,
 /** The bytes of an inbound (`<`) segment, or why it cannot be built. */
 export function buildInbound(p: TcpPacket, c: Conn, ident: number): Uint8Array | string {
   if (c.remote6 !== null) {
-    if (p.udp !== null) return 'a UDP-encapsulated segment over IPv6 (not supported)'
-    return buildPlain6(p, c)
+    const b6 = buildPlain6(p, c)
+    return typeof b6 === 'string' || p.udp === null ? b6 : encapsulate6(b6, p.udp, c)
   }
   const b = buildPlain(p, c, ident)
   return typeof b === 'string' || p.udp === null ? b : encapsulate(b, p.udp, c)
@@ -141,6 +141,24 @@ function encapsulate(plain: Uint8Array, udp: { srcPort: number; dstPort: number 
   b[28 + 17] = 0
   const sum = checksum(b, 20, seg + 8, ipv4PseudoHeaderSum(c.remote, c.local, IpProto.UDP, seg + 8))
   writeU16(b, 26, sum === 0 ? 0xffff : sum)
+  return b
+}
+
+/** encapsulate over IPv6: the UDP header after the 40-byte one, its checksum over the RFC 8200 pseudo-header. */
+function encapsulate6(plain: Uint8Array, udp: { srcPort: number; dstPort: number }, c: Conn): Uint8Array {
+  const seg = plain.length - 40
+  const b = new Uint8Array(plain.length + 8)
+  b.set(plain.subarray(0, 40), 0)
+  b.set(plain.subarray(40), 48)
+  writeU16(b, 4, seg + 8)
+  b[6] = IpProto.UDP
+  writeU16(b, 40, udp.srcPort)
+  writeU16(b, 42, udp.dstPort)
+  writeU16(b, 44, seg + 8)
+  b[48 + 16] = 0
+  b[48 + 17] = 0
+  const sum = checksum(b, 40, seg + 8, ipv6PseudoSum(c.remote6!, 0, c.local6!, 0, seg + 8, IpProto.UDP))
+  writeU16(b, 46, sum === 0 ? 0xffff : sum)
   return b
 }
 
@@ -323,12 +341,14 @@ export function decode(pkt: Uint8Array): Seen | string {
 function decode6(pkt: Uint8Array): Seen | string {
   const nxt = pkt[6]!
   const plen = readU16(pkt, 4)
-  if (nxt !== IpProto.TCP)
+  if (nxt !== IpProto.TCP && nxt !== IpProto.UDP)
     return nxt === 58 ? `ICMPv6 type ${pkt[40]} code ${pkt[41]} packet` : `IPv6 next header ${nxt} packet`
-  if (40 + plen > pkt.length || plen < 20) return 'a truncated TCP segment'
-  const t = 40
+  const udp = nxt === IpProto.UDP ? { srcPort: readU16(pkt, 40), dstPort: readU16(pkt, 42) } : null
+  const t = udp === null ? 40 : 48
+  if (40 + plen > pkt.length || 40 + plen < t + 20) return 'a truncated TCP segment'
+  const segLen = 40 + plen - t
   const thl = (pkt[t + 12]! >>> 4) << 2
-  if (thl < 20 || thl > plen) return 'a TCP segment with a bad header length'
+  if (thl < 20 || thl > segLen) return 'a TCP segment with a bad header length'
   const src6 = pkt.slice(8, 24)
   const dst6 = pkt.slice(24, 40)
   return {
@@ -345,12 +365,16 @@ function decode6(pkt: Uint8Array): Seen | string {
     flags: pkt[t + 13]!,
     win: readU16(pkt, t + 14),
     urg: readU16(pkt, t + 18),
-    len: plen - thl,
+    len: segLen - thl,
     options: decodeOptions(pkt, t + 20, t + thl),
     md5Off: md5Offset(pkt.subarray(t + 20, t + thl)),
     tcpOff: t,
-    udp: null,
-    csumOk: checksum(pkt, t, plen, ipv6PseudoSum(src6, 0, dst6, 0, plen, IpProto.TCP)) === 0,
+    udp,
+    csumOk:
+      udp === null
+        ? checksum(pkt, t, segLen, ipv6PseudoSum(src6, 0, dst6, 0, segLen, IpProto.TCP)) === 0
+        : readU16(pkt, t + 16) === 0 &&
+          checksum(pkt, 40, plen, ipv6PseudoSum(src6, 0, dst6, 0, plen, IpProto.UDP)) === 0,
   }
 }
 
