@@ -33,20 +33,27 @@ import {
 } from '../kern/socket_stream.js'
 import type { Vnet } from '../stack/net/vnet.js'
 import { getMoption, IpMoptions, type IpMreq, isMoption, setMoption } from '../stack/netinet/in_mcast.js'
-import type { Inpcb } from '../stack/netinet/in_pcb.js'
+import { INP, type Inpcb } from '../stack/netinet/in_pcb.js'
 import { syncacheEntries } from '../stack/netinet/tcp/syncache/tcp_syncache.js'
 import { tcpClose, tcpDrop } from '../stack/netinet/tcp/tcp_subr.js'
 import { tcpEndpoints, tcpGetopt, tcpInfo, tcpSetopt, tcpSocket } from '../stack/netinet/tcp/tcp_usrreq.js'
 import { intotcpcb, TCP_STACK_NAME, TCP_STATE_NAMES, TCPS, tcpIfAny } from '../stack/netinet/tcp/tcp_var.js'
 import { udpEndpoints, udpSocket } from '../stack/netinet/udp.js'
+import { ip6 } from '../stack/netinet6/ip6.js'
+import { udp6Socket } from '../stack/netinet6/udp6_usrreq.js'
 import { SysError } from '../util/errno.js'
 import { IpProto } from '../wire/ipv4.js'
 import {
   AF_INET,
+  AF_INET6,
   IP_TOS,
   IP_TTL,
   IPPROTO_IP,
+  IPPROTO_IPV6,
   IPPROTO_TCP,
+  IPV6_TCLASS,
+  IPV6_UNICAST_HOPS,
+  IPV6_V6ONLY,
   type SockAddrIn,
   type SocketFd,
   type SocketInfo,
@@ -68,20 +75,22 @@ export function socketOpen(
   protocol: number,
   files: FileTable | null = null,
 ): SocketFd {
-  if (domain !== AF_INET) throw new SysError('EAFNOSUPPORT', 'socket')
+  if (domain !== AF_INET && domain !== AF_INET6) throw new SysError('EAFNOSUPPORT', 'socket')
+  const inet6 = domain === AF_INET6
   const pr = cred.prison
-  // A jail on a shared stack without addresses has no IPv4 (ip4=disable).
+  // A jail on a shared stack without addresses has no IPv4 (ip4=disable); IPv6 sockets are only
+  // for jails with their own stack (no ip6.addr lists here).
   const jail = pr.ownsVnet ? null : pr
-  if (jail !== null && jail.ip4.length === 0) throw new SysError('EAFNOSUPPORT', 'socket')
+  if (jail !== null && (inet6 || jail.ip4.length === 0)) throw new SysError('EAFNOSUPPORT', 'socket')
   const reserved = privAllowed(cred, Priv.NETINET_RESERVEDPORT)
   if (type === SOCK.STREAM) {
     if (protocol !== 0 && protocol !== IpProto.TCP) throw new SysError('EPROTONOSUPPORT', 'socket')
-    const so = tcpSocket(v, jail, cred.uid, reserved)
+    const so = tcpSocket(v, jail, cred.uid, reserved, inet6)
     return streamFd(so, files, files === null ? null : files.install(so))
   }
   if (type !== SOCK.DGRAM) throw new SysError('EPROTONOSUPPORT', 'socket')
   if (protocol !== 0 && protocol !== IpProto.UDP) throw new SysError('EPROTONOSUPPORT', 'socket')
-  const so = udpSocket(v, jail, cred.uid, reserved)
+  const so = inet6 ? udp6Socket(v, jail, cred.uid, reserved) : udpSocket(v, jail, cred.uid, reserved)
   return socketFd(so, files === null ? null : files.install(so))
 }
 
@@ -94,6 +103,12 @@ function checkAddr(sa: SockAddrIn, op: string): SockAddrIn {
     sa.port >= 0 &&
     sa.port <= 0xffff
   if (!ok) throw new SysError('EINVAL', op)
+  if (sa.addr6 !== undefined) {
+    const sid = sa.scopeId ?? 0
+    if (!(sa.addr6 instanceof Uint8Array) || sa.addr6.length !== 16 || !Number.isInteger(sid) || sid < 0)
+      throw new SysError('EINVAL', op)
+    return { addr: 0, port: sa.port, addr6: sa.addr6.slice(), scopeId: sid }
+  }
   return { addr: sa.addr >>> 0, port: sa.port }
 }
 
@@ -165,6 +180,7 @@ abstract class CommonFd {
     if (typeof value !== 'number' || !Number.isInteger(value)) throw new SysError('EINVAL', 'setsockopt')
     if (level === SOL_SOCKET) sosetopt(so, name, value)
     else if (this.proto !== null && level === this.proto.level) this.proto.set(so, name, value)
+    else if (level === IPPROTO_IPV6) ip6Setopt(pcbOf(so), name, value)
     else if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'setsockopt')
     else ipSetopt(pcbOf(so), name, value)
   }
@@ -173,6 +189,7 @@ abstract class CommonFd {
     const so = this.open('getsockopt')
     if (level === SOL_SOCKET) return sogetopt(so, name)
     if (this.proto !== null && level === this.proto.level) return this.proto.get(so, name)
+    if (level === IPPROTO_IPV6) return ip6Getopt(pcbOf(so), name)
     if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'getsockopt')
     if (isMoption(name)) return getMoption(pcbOf(so).mopts, name)
     return ipGetopt(pcbOf(so), name)
@@ -266,6 +283,34 @@ function ipSetopt(pcb: Inpcb, name: number, value: number): void {
 function ipGetopt(pcb: Inpcb, name: number): number {
   if (name === IP_TTL) return pcb.ttl >= 0 ? pcb.ttl : -1
   if (name === IP_TOS) return pcb.tos
+  throw new SysError('ENOPROTOOPT', 'getsockopt')
+}
+
+/** IPPROTO_IPV6 options of an AF_INET6 socket (ip6_ctloutput); EINVAL on an AF_INET one. */
+function ip6Setopt(pcb: Inpcb, name: number, value: number): void {
+  if (pcb.laddr6 === null) throw new SysError('EINVAL', 'setsockopt')
+  if (name === IPV6_UNICAST_HOPS) {
+    if (value < -1 || value > 255) throw new SysError('EINVAL', 'setsockopt')
+    pcb.hlim = value
+  } else if (name === IPV6_TCLASS) {
+    if (value < -1 || value > 255) throw new SysError('EINVAL', 'setsockopt')
+    pcb.tclass = value
+  } else if (name === IPV6_V6ONLY) {
+    // Only before the endpoint has a port (EINVAL after, as ip6_ctloutput says).
+    if (pcb.lport !== 0) throw new SysError('EINVAL', 'setsockopt')
+    pcb.v6only = value !== 0
+    if (pcb.so.type === SOCK.DGRAM) {
+      if (pcb.v6only) pcb.vflag &= ~INP.IPV4
+      else pcb.vflag |= INP.IPV4
+    }
+  } else throw new SysError('ENOPROTOOPT', 'setsockopt')
+}
+
+function ip6Getopt(pcb: Inpcb, name: number): number {
+  if (pcb.laddr6 === null) throw new SysError('EINVAL', 'getsockopt')
+  if (name === IPV6_UNICAST_HOPS) return pcb.hlim >= 0 ? pcb.hlim : ip6(pcb.vnet).defHlim
+  if (name === IPV6_TCLASS) return Math.max(pcb.tclass, 0)
+  if (name === IPV6_V6ONLY) return pcb.v6only ? 1 : 0
   throw new SysError('ENOPROTOOPT', 'getsockopt')
 }
 
@@ -366,10 +411,8 @@ export function socketList(v: Vnet, cred: Cred, owners: ReadonlyMap<object, Sock
     if (jail !== null && p.jail !== jail) continue
     const rcv = p.so.rcv
     out.push({
-      proto: 'udp4',
-      laddr: p.laddr,
+      ...family(p, 'udp'),
       lport: p.lport,
-      faddr: p.faddr,
       fport: p.fport,
       recvQ: rcv.cc,
       sendQ: 0,
@@ -385,10 +428,10 @@ export function socketList(v: Vnet, cred: Cred, owners: ReadonlyMap<object, Sock
     for (const e of syncacheEntries(tv)) {
       if (jail !== null && e.jail !== jail && tv.scSeeOther === 0) continue
       out.push({
-        proto: 'tcp4',
-        laddr: e.laddr,
+        ...(e.v6 && e.laddr6 !== null && e.faddr6 !== null
+          ? { proto: 'tcp6' as const, laddr: 0, faddr: 0, laddr6: e.laddr6.slice(), faddr6: e.faddr6.slice() }
+          : { proto: 'tcp4' as const, laddr: e.laddr, faddr: e.faddr }),
         lport: e.lport,
-        faddr: e.faddr,
         fport: e.fport,
         recvQ: 0,
         sendQ: 0,
@@ -400,10 +443,8 @@ export function socketList(v: Vnet, cred: Cred, owners: ReadonlyMap<object, Sock
   for (const { inp, state, sendQ, recvQ } of tcpEndpoints(v)) {
     if (jail !== null && inp.jail !== jail) continue
     out.push({
-      proto: 'tcp4',
-      laddr: inp.laddr,
+      ...family(inp, 'tcp'),
       lport: inp.lport,
-      faddr: inp.faddr,
       fport: inp.fport,
       recvQ,
       sendQ,
@@ -414,6 +455,27 @@ export function socketList(v: Vnet, cred: Cred, owners: ReadonlyMap<object, Sock
     })
   }
   return out
+}
+
+/**
+ * How netstat and sockstat name an endpoint's family: tcp4/udp4 (AF_INET sockets, and AF_INET6
+ * ones speaking IPv4 through v4-mapped addresses), tcp6/udp6, or tcp46/udp46 for a wildcard
+ * AF_INET6 endpoint that takes both.
+ */
+function family(
+  p: Inpcb,
+  base: 'tcp' | 'udp',
+): Pick<SocketInfo, 'proto' | 'laddr' | 'faddr' | 'laddr6' | 'faddr6' | 'scopeId'> {
+  if (p.laddr6 === null || p.faddr6 === null || (p.vflag & INP.IPV6) === 0)
+    return { proto: `${base}4`, laddr: p.laddr, faddr: p.faddr }
+  return {
+    proto: (p.vflag & INP.IPV4) !== 0 ? `${base}46` : `${base}6`,
+    laddr: 0,
+    faddr: 0,
+    laddr6: p.laddr6.slice(),
+    faddr6: p.faddr6.slice(),
+    scopeId: p.zone,
+  }
 }
 
 function withOwner(owner: SocketOwner | undefined): { owner?: SocketOwner } {

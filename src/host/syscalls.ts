@@ -334,6 +334,12 @@ export { MSG, SHUT, SO, SOCK, SOL_SOCKET } from '../kern/socket.js'
 /** tcp_fsm.h's tcpstates[]: state names as netstat and sockstat print them, by state number. */
 export { TCP_STATE_NAMES } from '../stack/netinet/tcp/tcp_var.js'
 export const AF_INET = 2
+export const AF_INET6 = 28
+/** IPPROTO_IPV6 options (netinet6/in6.h). */
+export const IPPROTO_IPV6 = 41
+export const IPV6_UNICAST_HOPS = 4
+export const IPV6_V6ONLY = 27
+export const IPV6_TCLASS = 61
 export const IPPROTO_IP = 0
 /** IPPROTO_IP options (netinet/in.h). */
 export const IP_TOS = 3
@@ -363,10 +369,16 @@ export type { TcpInfo } from '../stack/netinet/tcp/tcp_usrreq.js'
 import type { IpMreq } from '../stack/netinet/in_mcast.js'
 import type { TcpInfo } from '../stack/netinet/tcp/tcp_usrreq.js'
 
-/** An IPv4 transport address (struct sockaddr_in). */
+/**
+ * A transport address: struct sockaddr_in, or with `addr6` a struct sockaddr_in6 (AF_INET6 sockets
+ * take and give these; `addr` is then the IPv4 address of a v4-mapped `addr6`, else 0, and
+ * `scopeId` the interface index of a link-scoped address, sin6_scope_id).
+ */
 export interface SockAddrIn {
   addr: number
   port: number
+  addr6?: Uint8Array
+  scopeId?: number
 }
 
 /**
@@ -490,11 +502,16 @@ export interface BpfFd {
 
 /** One socket as netstat -a and sockstat show it. */
 export interface SocketInfo {
-  proto: 'udp4' | 'tcp4'
+  /** tcp46 / udp46: a wildcard AF_INET6 endpoint that takes IPv4 too. */
+  proto: 'udp4' | 'tcp4' | 'udp6' | 'tcp6' | 'udp46' | 'tcp46'
   laddr: number
   lport: number
   faddr: number
   fport: number
+  /** IPv6 endpoints (tcp6, tcp46 ...): the addresses, and the zone of link-scoped ones. */
+  laddr6?: Uint8Array
+  faddr6?: Uint8Array
+  scopeId?: number
   recvQ: number
   sendQ: number
   /** TCP state name; empty for UDP. */

@@ -50,10 +50,15 @@ export const MSG = {
 /** shutdown(2) directions. */
 export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const
 
-/** An IPv4 transport address. */
+/**
+ * A transport address: struct sockaddr_in, or with `addr6` a struct sockaddr_in6 (then `addr` is
+ * the IPv4 address of a v4-mapped `addr6`, else 0, and `scopeId` is sin6_scope_id).
+ */
 export interface SockAddrIn {
   addr: number
   port: number
+  addr6?: Uint8Array
+  scopeId?: number
 }
 
 export interface Datagram {

@@ -7,9 +7,11 @@
  * Runtime-neutral: no I/O beyond the Io streams it is handed, no state.
  */
 
+import { AF_INET, AF_INET6, type SockAddrIn, type Syscalls } from '../host/syscalls.js'
 import { isSysError, type SysError } from '../util/errno.js'
 import { interruptible } from '../util/interruptible.js'
 import { formatIpv4, parseIpv4 } from '../wire/addr.js'
+import { formatIpv6, parseIpv6 } from '../wire/in6_addr.js'
 import type { Io, Proc } from './types.js'
 
 /** sysexits(3). */
@@ -121,6 +123,53 @@ export const ip = formatIpv4
 /** An IPv4 address operand, or null (no resolver: names other than dotted quads are unknown hosts). */
 export function hostAddr(s: string): number | null {
   return parseIpv4(s)
+}
+
+/** A numeric host as getaddrinfo(3) with AI_NUMERICHOST gives it: the family and a sockaddr (port 0). */
+export interface NumericHost {
+  family: typeof AF_INET | typeof AF_INET6
+  sa: SockAddrIn
+}
+
+/**
+ * getaddrinfo(3) for an address literal of `family` (4, 6 or 0 for either): a dotted quad, or an
+ * IPv6 address with an optional zone (`fe80::1%epair0a`, the interface resolved through sys).
+ * null when it is neither (there is no resolver) or the zone names no interface.
+ */
+export function numericHost(sys: Syscalls, s: string, family: 0 | 4 | 6 = 0): NumericHost | null {
+  if (family !== 6) {
+    const a = parseIpv4(s)
+    if (a !== null) return { family: AF_INET, sa: { addr: a, port: 0 } }
+  }
+  if (family === 4) return null
+  const pct = s.indexOf('%')
+  const a6 = parseIpv6(pct < 0 ? s : s.slice(0, pct))
+  if (a6 === null) return null
+  let scopeId = 0
+  if (pct >= 0) {
+    const zone = s.slice(pct + 1)
+    if (/^\d+$/.test(zone)) scopeId = Number(zone)
+    else
+      try {
+        scopeId = sys.ifGet(zone).index
+      } catch (e) {
+        if (isSysError(e)) return null
+        throw e
+      }
+  }
+  return { family: AF_INET6, sa: { addr: 0, port: 0, addr6: a6, scopeId } }
+}
+
+/** The wildcard address of a family (INADDR_ANY, in6addr_any). */
+export function anyHost(family: number): NumericHost {
+  return family === AF_INET6
+    ? { family: AF_INET6, sa: { addr: 0, port: 0, addr6: new Uint8Array(16), scopeId: 0 } }
+    : { family: AF_INET, sa: { addr: 0, port: 0 } }
+}
+
+/** The address of a sockaddr as getnameinfo(NI_NUMERICHOST) prints it. */
+export function sockHost(sa: SockAddrIn): string {
+  return sa.addr6 !== undefined ? formatIpv6(sa.addr6) : formatIpv4(sa.addr)
 }
 
 // ---- users (no passwd database: root, nobody and numeric uids) ----

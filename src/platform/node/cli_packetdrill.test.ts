@@ -1,8 +1,8 @@
 /**
  * `virtnet packetdrill` as a user runs it (the built CLI in a child process: one line per script, a
- * total, the exit status), and FreeBSD's TCP test suite: every IPv4 script of
+ * total, the exit status), and FreeBSD's TCP test suite: every IPv4 and every IPv6 script of
  * `../shared/tcp-testsuite` (or PKT_TESTSUITE) runs, each in a fresh host. The scripts listed in
- * src/userland/usr.bin/packetdrill/passing.txt must pass; the others are counted and their failures
+ * src/userland/usr.bin/packetdrill/passing.txt (IPv4) and passing6.txt (IPv6) must pass; the others are counted and their failures
  * summarised by cause. The suite is not part of the project, so that test skips, saying why, where
  * it is absent.
  */
@@ -21,6 +21,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 const CLI = join(ROOT, 'dist/src/platform/node/cli.js')
 const SUITE = resolve(ROOT, process.env.PKT_TESTSUITE ?? '../shared/tcp-testsuite')
 const PASSING = join(ROOT, 'src/userland/usr.bin/packetdrill/passing.txt')
+const PASSING6 = join(ROOT, 'src/userland/usr.bin/packetdrill/passing6.txt')
 const absent = existsSync(SUITE)
   ? false
   : `../shared/tcp-testsuite absent: ${SUITE} not found (set PKT_TESTSUITE to run FreeBSD's TCP test suite)`
@@ -74,8 +75,8 @@ describe('virtnet packetdrill', () => {
 })
 
 /** The listed names: one relative path a line, `#` comments and blank lines ignored. */
-function listed(): string[] {
-  return readFileSync(PASSING, 'utf8')
+function listed(file: string): string[] {
+  return readFileSync(file, 'utf8')
     .split('\n')
     .map((l) => l.replace(/#.*/, '').trim())
     .filter((l) => l !== '')
@@ -92,49 +93,60 @@ function cause(message: string): string {
   return message.replace(/\d+(\.\d+)?/g, 'N').slice(0, 90)
 }
 
-test(
-  "FreeBSD's TCP test suite: the IPv4 scripts listed as passing pass",
-  { skip: absent, timeout: 600_000 },
-  async (t) => {
-    const files = pktFiles(SUITE)
-      .map((f) => ({ name: relative(SUITE, f), text: readFileSync(f, 'utf8') }))
-      .filter((f) =>
-        parseScript(f.text, { file: f.name }).options.some(
-          (o) => o.name === 'ip_version' && o.value === 'ipv4',
-        ),
+/**
+ * Every script of one IP version runs; those its list names must pass, the others are counted and
+ * their failures summarised by cause.
+ */
+function suiteTest(version: 'ipv4' | 'ipv6', count: number, listFile: string): void {
+  const V = version === 'ipv4' ? 'IPv4' : 'IPv6'
+  const list = listFile === PASSING ? 'passing.txt' : 'passing6.txt'
+  test(
+    `FreeBSD's TCP test suite: the ${V} scripts listed as passing pass`,
+    { skip: absent, timeout: 600_000 },
+    async (t) => {
+      const files = pktFiles(SUITE)
+        .map((f) => ({ name: relative(SUITE, f), text: readFileSync(f, 'utf8') }))
+        .filter((f) =>
+          parseScript(f.text, { file: f.name }).options.some(
+            (o) => o.name === 'ip_version' && o.value === version,
+          ),
+        )
+      assert.equal(files.length, count)
+      const want = listed(listFile)
+      const names = new Set(files.map((f) => f.name))
+      assert.deepEqual(
+        want.filter((n) => !names.has(n)),
+        [],
+        `${list} names only ${V} scripts of the suite`,
       )
-    assert.equal(files.length, 447)
-    const want = listed()
-    const names = new Set(files.map((f) => f.name))
-    assert.deepEqual(
-      want.filter((n) => !names.has(n)),
-      [],
-      'passing.txt names only IPv4 scripts of the suite',
-    )
-    const mustPass = new Set(want)
-    const regressions: string[] = []
-    const newlyPassing: string[] = []
-    const causes = new Map<string, { n: number; example: string }>()
-    let passed = 0
-    for (const f of files) {
-      const r = await runInFreshHost(f.name, f.text, {})
-      if (r.ok) {
-        passed++
-        if (!mustPass.has(f.name)) newlyPassing.push(f.name)
-        continue
+      const mustPass = new Set(want)
+      const regressions: string[] = []
+      const newlyPassing: string[] = []
+      const causes = new Map<string, { n: number; example: string }>()
+      let passed = 0
+      for (const f of files) {
+        const r = await runInFreshHost(f.name, f.text, {})
+        if (r.ok) {
+          passed++
+          if (!mustPass.has(f.name)) newlyPassing.push(f.name)
+          continue
+        }
+        const line = `${f.name}: FAILED line ${r.line}: ${r.message}`
+        if (mustPass.has(f.name)) regressions.push(line)
+        const c = cause(r.message)
+        const e = causes.get(c)
+        if (e === undefined) causes.set(c, { n: 1, example: line })
+        else e.n++
       }
-      const line = `${f.name}: FAILED line ${r.line}: ${r.message}`
-      if (mustPass.has(f.name)) regressions.push(line)
-      const c = cause(r.message)
-      const e = causes.get(c)
-      if (e === undefined) causes.set(c, { n: 1, example: line })
-      else e.n++
-    }
-    t.diagnostic(`${passed} of ${files.length} IPv4 scripts pass (${mustPass.size} listed in passing.txt)`)
-    for (const [c, e] of [...causes].sort((a, b) => b[1].n - a[1].n).slice(0, 15))
-      t.diagnostic(`${e.n} × ${c} — e.g. ${e.example}`)
-    if (newlyPassing.length > 0)
-      t.diagnostic(`passing but not listed (add to passing.txt): ${newlyPassing.join(' ')}`)
-    assert.deepEqual(regressions, [], 'every script listed in passing.txt passes')
-  },
-)
+      t.diagnostic(`${passed} of ${files.length} ${V} scripts pass (${mustPass.size} listed in ${list})`)
+      for (const [c, e] of [...causes].sort((a, b) => b[1].n - a[1].n).slice(0, 15))
+        t.diagnostic(`${e.n} × ${c} — e.g. ${e.example}`)
+      if (newlyPassing.length > 0)
+        t.diagnostic(`passing but not listed (add to ${list}): ${newlyPassing.join(' ')}`)
+      assert.deepEqual(regressions, [], `every script listed in ${list} passes`)
+    },
+  )
+}
+
+suiteTest('ipv4', 447, PASSING)
+suiteTest('ipv6', 281, PASSING6)

@@ -1,5 +1,5 @@
 /**
- * Node's `dgram` for one jail, over the jail's UDP sockets (`Syscalls.socket(AF_INET, SOCK_DGRAM)`):
+ * Node's `dgram` for one jail, over the jail's UDP sockets (`Syscalls.socket(AF_INET[6], SOCK_DGRAM)`):
  * code written for `node:dgram` runs unchanged when handed this module instead. Same API and the
  * same observable order as Node 20: `bind` and `connect` complete on a later tick ('listening',
  * 'connect'), `send` binds an unbound socket first and queues until then, send callbacks run
@@ -9,7 +9,8 @@
  * `recvmsg ECONNREFUSED`. `reuseAddr` sets SO_REUSEPORT, as libuv does on the BSDs.
  *
  * A bound socket counts as a waiting process on the lab's clock until closed or unref'd (see
- * liveness.ts); its receive loop itself does not. IPv4 only: `udp6` fails with EAFNOSUPPORT.
+ * liveness.ts); its receive loop itself does not. `udp6` sockets are AF_INET6 ones, bound to `::`
+ * by default and taking IPv4 peers as ::ffff:a.b.c.d unless `ipv6Only` (as libuv binds them).
  * Multicast: addMembership/dropMembership, setMulticastInterface/TTL/Loopback map onto the stack's
  * IP_ADD_MEMBERSHIP ... socket options (no IGMP is sent: memberships are local to the socket).
  */
@@ -17,6 +18,7 @@
 import { EventEmitter } from 'node:events'
 import {
   AF_INET,
+  AF_INET6,
   IP_ADD_MEMBERSHIP,
   IP_DROP_MEMBERSHIP,
   IP_MULTICAST_IF,
@@ -24,16 +26,20 @@ import {
   IP_MULTICAST_TTL,
   IP_TTL,
   IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
   type IpMreq,
   SO,
   SOCK,
   SOL_SOCKET,
+  type SockAddrIn,
   type SocketFd,
 } from '../../host/syscalls.js'
 import { MSG } from '../../kern/socket.js'
 import { isSysError } from '../../util/errno.js'
-import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
-import { type JailContext, jailLookup, type LookupFunction } from './jail_context.js'
+import { parseIpv4 } from '../../wire/addr.js'
+import { ipOfSockaddr, isV6Literal, sockaddrOfIp } from './inet_addr.js'
+import { type JailContext, jailIfIndex, jailLookup, type LookupFunction } from './jail_context.js'
 import type { HandleRef } from './liveness.js'
 import {
   codeOf,
@@ -61,14 +67,14 @@ export interface SocketOptions {
 
 export interface RemoteInfo {
   address: string
-  family: 'IPv4'
+  family: 'IPv4' | 'IPv6'
   port: number
   size: number
 }
 
 export interface AddressInfo {
   address: string
-  family: 'IPv4'
+  family: 'IPv4' | 'IPv6'
   port: number
 }
 
@@ -133,6 +139,7 @@ export class Socket extends EventEmitter {
   private readonly ref_: HandleRef
   private readonly lookup: LookupFunction
   private readonly reuseAddr: boolean
+  private readonly ipv6Only: boolean
   private readonly recvBufferSize: number | undefined
   private readonly sendBufferSize: number | undefined
   /** Closed: Node's handle is null. */
@@ -163,6 +170,7 @@ export class Socket extends EventEmitter {
     this.ref_ = ctx.live.handle()
     this.lookup = opts.lookup ?? jailLookup(ctx)
     this.reuseAddr = opts.reuseAddr === true
+    this.ipv6Only = opts.ipv6Only === true
     this.recvBufferSize = opts.recvBufferSize
     this.sendBufferSize = opts.sendBufferSize
     if (typeof listener === 'function') this.on('message', listener)
@@ -202,7 +210,7 @@ export class Socket extends EventEmitter {
     this.bindState = 'binding'
     if (typeof last === 'function') this.once('listening', last as () => void)
     const host = (address as string | undefined) || (this.type === 'udp4' ? '0.0.0.0' : '::')
-    this.lookup(host, { family: 4 }, (err, ip) => {
+    this.resolve(host, (err, ip) => {
       if (this.closed) return
       if (err !== null) {
         this.bindState = 'unbound'
@@ -217,10 +225,15 @@ export class Socket extends EventEmitter {
   private doBind(ip: string, port: number): void {
     let fd: SocketFd | null = null
     try {
-      if (this.type !== 'udp4') throw Object.assign(new Error(), { code: 'EAFNOSUPPORT' })
-      fd = this.ctx.sys.socket(AF_INET, SOCK.DGRAM)
+      const six = this.type === 'udp6'
+      const local = sockaddrOfIp(ip, port, jailIfIndex(this.ctx))
+      if (local === null || (local.family === AF_INET6) !== six)
+        throw Object.assign(new Error(), { code: 'EINVAL' })
+      fd = this.ctx.sys.socket(six ? AF_INET6 : AF_INET, SOCK.DGRAM)
       if (this.reuseAddr) fd.setsockopt(SOL_SOCKET, SO.REUSEPORT, 1)
-      fd.bind({ addr: parseIpv4(ip) ?? 0, port })
+      // A udp6 socket takes IPv4 too unless `ipv6Only` (uv_udp_bind without UV_UDP_IPV6ONLY).
+      if (six) fd.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, this.ipv6Only ? 1 : 0)
+      fd.bind(local.sa)
     } catch (e) {
       fd?.close()
       this.bindState = 'unbound'
@@ -258,8 +271,7 @@ export class Socket extends EventEmitter {
       if (this.fd !== fd) return
       const buf = Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength)
       const rinfo: RemoteInfo = {
-        address: formatIpv4(d.from.addr),
-        family: 'IPv4',
+        ...ipOfSockaddr(d.from),
         port: d.from.port,
         size: buf.length,
       }
@@ -325,7 +337,7 @@ export class Socket extends EventEmitter {
       process.nextTick(() => this.emit('connect'))
     }
     const failed = (e: unknown): void => done(exceptionWithHostPort(codeOf(e), 'connect', where, port))
-    this.lookup(where, { family: 4 }, (err, ip) => {
+    this.resolve(where, (err, ip) => {
       const fd = this.fd
       if (err !== null || fd === null) {
         if (err !== null) done(err)
@@ -333,7 +345,7 @@ export class Socket extends EventEmitter {
       }
       // A datagram connect(2) completes at once; it may answer with a promise (the stream-socket API).
       try {
-        const r: unknown = fd.connect({ addr: parseIpv4(ip)!, port })
+        const r: unknown = fd.connect(this.sockaddr(ip, port))
         if (r instanceof Promise) r.then(() => done(null), failed)
         else done(null)
       } catch (e) {
@@ -407,7 +419,9 @@ export class Socket extends EventEmitter {
     this.whenBound(() => {
       if (connected) this.doSend(null, '', data, host, p, cb)
       else
-        this.lookup(host || '127.0.0.1', { family: 4 }, (err, ip) => this.doSend(err, ip, data, host, p, cb))
+        this.resolve(host || (this.type === 'udp6' ? '::1' : '127.0.0.1'), (err, ip) =>
+          this.doSend(err, ip, data, host, p, cb),
+        )
     })
   }
 
@@ -427,7 +441,7 @@ export class Socket extends EventEmitter {
     const fd = this.fd
     if (fd === null) return
     try {
-      const n = ip === '' ? fd.sendto(data) : fd.sendto(data, { addr: parseIpv4(ip)!, port })
+      const n = ip === '' ? fd.sendto(data) : fd.sendto(data, this.sockaddr(ip, port))
       if (callback !== undefined) process.nextTick(callback, null, n)
     } catch (e) {
       // Node drops a failed send that has no callback (dgram_legacy compatibility).
@@ -468,19 +482,19 @@ export class Socket extends EventEmitter {
     this.healthCheck()
     if (this.fd === null) throw errnoException('EBADF', 'getsockname')
     const sa = this.fd.getsockname()
-    return { address: formatIpv4(sa.addr), family: 'IPv4', port: sa.port }
+    return { ...ipOfSockaddr(sa), port: sa.port }
   }
 
   remoteAddress(): AddressInfo {
     this.healthCheck()
     if (this.connectState !== 'connected') throw nodeError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'Not connected')
-    let sa: { addr: number; port: number }
+    let sa: SockAddrIn
     try {
       sa = this.fd!.getpeername()
     } catch (e) {
       throw errnoException(codeOf(e), 'getpeername')
     }
-    return { address: formatIpv4(sa.addr), family: 'IPv4', port: sa.port }
+    return { ...ipOfSockaddr(sa), port: sa.port }
   }
 
   /** A setsockopt on the bound socket; EBADF before bind, as on an fd libuv has not opened yet. */
@@ -570,6 +584,19 @@ export class Socket extends EventEmitter {
   unref(): this {
     if (!this.closed) this.ref_.setRef(false)
     return this
+  }
+
+  /** The sockaddr of a resolved address (a literal: resolve() made it one); EINVAL otherwise. */
+  private sockaddr(ip: string, port: number): SockAddrIn {
+    const a = sockaddrOfIp(ip, port, jailIfIndex(this.ctx))
+    if (a === null) throw Object.assign(new Error(), { code: 'EINVAL' })
+    return a.sa
+  }
+
+  /** Literals as they are (IPv4 or IPv6); names through the lookup function, as dns.lookup would. */
+  private resolve(host: string, cb: (err: Error | null, ip: string) => void): void {
+    if (parseIpv4(host) !== null || isV6Literal(host)) process.nextTick(cb, null, host)
+    else this.lookup(host, { family: this.type === 'udp6' ? 6 : 4 }, (err, ip) => cb(err, ip))
   }
 
   /** An IPv4 address argument of the multicast calls; EINVAL as uv_inet_pton fails. */

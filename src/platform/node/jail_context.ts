@@ -55,3 +55,14 @@ export function jailLookup(ctx: JailContext): LookupFunction {
 export function ipv4Literal(text: string): number | null {
   return parseIpv4(text)
 }
+
+/** The interface index of `name` in the jail (for `%zone` in IPv6 literals), or null. */
+export function jailIfIndex(ctx: JailContext): (name: string) => number | null {
+  return (name) => {
+    try {
+      return ctx.sys.ifGet(name).index
+    } catch {
+      return null
+    }
+  }
+}

@@ -4,7 +4,9 @@
  * other forms, 'listening' and 'error' on the next tick with Node's messages (`listen EADDRINUSE:
  * address already in use 0.0.0.0:80`), 'connection' per accepted socket (with `socket.server`),
  * `address()`, `close(cb)` ('close' once the last connection has closed), `getConnections`,
- * `maxConnections` ('drop'), `ref`/`unref`. IPv4 only: the default listen address is 0.0.0.0.
+ * `maxConnections` ('drop'), `ref`/`unref`. The default listen address is 0.0.0.0 (not Node's `::`);
+ * an IPv6 host (`::`, `fd00::1`, `fe80::1%eth0`) makes an AF_INET6 server, dual-stack unless the
+ * server was created with `ipv6Only`.
  *
  * A listening, ref'd server counts as a waiting process on the lab's clock; waiting for the next
  * connection does not (liveness.ts).
@@ -12,9 +14,10 @@
 
 import { EventEmitter } from 'node:events'
 import { isIP, isIPv4, isIPv6 } from 'node:net'
-import { SO, SOL_SOCKET } from '../../host/syscalls.js'
-import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
-import { type JailContext, jailLookup } from './jail_context.js'
+import { AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY, SO, SOL_SOCKET } from '../../host/syscalls.js'
+import { parseIpv4 } from '../../wire/addr.js'
+import { ipOfSockaddr, isV6Literal, sockaddrOfIp } from './inet_addr.js'
+import { type JailContext, jailIfIndex, jailLookup } from './jail_context.js'
 import type { HandleRef } from './liveness.js'
 import {
   type AddressInfo,
@@ -138,7 +141,7 @@ export class Server extends EventEmitter {
       this.binding = false
       this.setup(ip, p, backlog)
     }
-    if (host === undefined || host === '' || parseIpv4(host) !== null)
+    if (host === undefined || host === '' || parseIpv4(host) !== null || isV6Literal(host))
       process.nextTick(start, host || '0.0.0.0')
     else
       jailLookup(this.ctx)(host, { family: 4 }, (err, ip) => {
@@ -153,10 +156,19 @@ export class Server extends EventEmitter {
   private setup(ip: string, port: number, backlog: number): void {
     let fd: StreamFd | null = null
     try {
-      fd = streamSocket(this.ctx)
+      const local = sockaddrOfIp(ip, port, jailIfIndex(this.ctx))
+      if (local === null) throw Object.assign(new Error(), { code: 'EINVAL' })
+      fd = streamSocket(this.ctx, local.family)
       // Node's servers set SO_REUSEADDR (uv_tcp_bind): a port in TIME_WAIT can be listened on again.
       fd.setsockopt(SOL_SOCKET, SO.REUSEADDR, 1)
-      fd.bind({ addr: parseIpv4(ip)!, port })
+      // An IPv6 server takes IPv4 clients too unless `ipv6Only` (uv_tcp_bind without UV_TCP_IPV6ONLY).
+      if (local.family === AF_INET6)
+        fd.setsockopt(
+          IPPROTO_IPV6,
+          IPV6_V6ONLY,
+          (this.opts as { ipv6Only?: boolean }).ipv6Only === true ? 1 : 0,
+        )
+      fd.bind(local.sa)
       fd.listen(backlog)
     } catch (e) {
       fd?.close()
@@ -207,7 +219,7 @@ export class Server extends EventEmitter {
   address(): AddressInfo | null {
     if (this.fd === null) return null
     const sa = this.fd.getsockname()
-    return { address: formatIpv4(sa.addr), family: 'IPv4', port: sa.port }
+    return { ...ipOfSockaddr(sa), port: sa.port }
   }
 
   /** Stop accepting; 'close' (and `cb`) once every connection has closed. */

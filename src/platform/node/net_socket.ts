@@ -17,6 +17,7 @@
 import { Duplex } from 'node:stream'
 import {
   AF_INET,
+  AF_INET6,
   IPPROTO_TCP,
   SO,
   SOCK,
@@ -27,8 +28,9 @@ import {
   TCP_NODELAY,
 } from '../../host/syscalls.js'
 import { MSG, SHUT } from '../../kern/socket.js'
-import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
-import { type JailContext, jailLookup, type LookupFunction } from './jail_context.js'
+import { parseIpv4 } from '../../wire/addr.js'
+import { ipOfSockaddr, isV6Literal, sockaddrOfIp } from './inet_addr.js'
+import { type JailContext, jailIfIndex, jailLookup, type LookupFunction } from './jail_context.js'
 import type { HandleRef } from './liveness.js'
 import { codeOf, errnoException, exceptionWithHostPort, nodeError, validatePort } from './node_errors.js'
 import type { VTimeout } from './vtimers.js'
@@ -37,8 +39,8 @@ import type { VTimeout } from './vtimers.js'
 export type StreamFd = SocketFd
 
 /** A new TCP socket in the jail. */
-export function streamSocket(ctx: JailContext): StreamFd {
-  return ctx.sys.socket(AF_INET, SOCK.STREAM)
+export function streamSocket(ctx: JailContext, family: number = AF_INET): StreamFd {
+  return ctx.sys.socket(family, SOCK.STREAM)
 }
 
 /** How much one read takes from the kernel (libuv reads 64 KiB at a time). */
@@ -69,7 +71,7 @@ export interface TcpConnectOpts {
 
 export interface AddressInfo {
   address: string
-  family: 'IPv4'
+  family: 'IPv4' | 'IPv6'
   port: number
 }
 
@@ -194,7 +196,7 @@ export class Socket extends Duplex {
     if (opts.keepAlive === true) this.keepAlive = [true, opts.keepAliveInitialDelay ?? 0]
     if (opts.timeout !== undefined && opts.timeout > 0) this.setTimeout(opts.timeout)
     const host = opts.host || 'localhost'
-    if (parseIpv4(host) !== null)
+    if (parseIpv4(host) !== null || isV6Literal(host))
       process.nextTick(() => this.connecting && this.internalConnect(host, p, opts))
     else {
       const lookup = opts.lookup ?? jailLookup(this.ctx)
@@ -210,8 +212,10 @@ export class Socket extends Duplex {
 
   private internalConnect(ip: string, port: number, opts: TcpConnectOpts): void {
     let fd: StreamFd
+    const dst = sockaddrOfIp(ip, port, jailIfIndex(this.ctx))
     try {
-      fd = streamSocket(this.ctx)
+      if (dst === null) throw Object.assign(new Error(), { code: 'EINVAL' })
+      fd = streamSocket(this.ctx, dst.family)
     } catch (e) {
       this.destroy(exceptionWithHostPort(codeOf(e), 'connect', ip, port))
       return
@@ -220,9 +224,10 @@ export class Socket extends Duplex {
     this.handle.setActive(true)
     this.untrack = this.ctx.track(() => this.dropQuietly())
     if (opts.localAddress !== undefined || opts.localPort !== undefined) {
-      const la = opts.localAddress ?? '0.0.0.0'
+      const la = opts.localAddress ?? (dst.family === AF_INET6 ? '::' : '0.0.0.0')
       try {
-        fd.bind({ addr: parseIpv4(la) ?? 0, port: opts.localPort ?? 0 })
+        const l = sockaddrOfIp(la, opts.localPort ?? 0, jailIfIndex(this.ctx))
+        fd.bind(l?.sa ?? { addr: 0, port: opts.localPort ?? 0 })
       } catch (e) {
         this.destroy(exceptionWithHostPort(codeOf(e), 'bind', la, opts.localPort ?? 0))
         return
@@ -235,7 +240,7 @@ export class Socket extends Duplex {
     }
     let r: Promise<void> | void
     try {
-      r = fd.connect({ addr: parseIpv4(ip)!, port })
+      r = fd.connect(dst.sa)
     } catch (e) {
       failed(e)
       return
@@ -457,11 +462,11 @@ export class Socket extends Duplex {
 
   address(): AddressInfo | Record<string, never> {
     const l = this.local
-    return l === null ? {} : { address: formatIpv4(l.addr), family: 'IPv4', port: l.port }
+    return l === null ? {} : { ...ipOfSockaddr(l), port: l.port }
   }
 
   get remoteAddress(): string | undefined {
-    return this.peer === null ? undefined : formatIpv4(this.peer.addr)
+    return this.peer === null ? undefined : ipOfSockaddr(this.peer).address
   }
 
   get remotePort(): number | undefined {
@@ -469,11 +474,11 @@ export class Socket extends Duplex {
   }
 
   get remoteFamily(): string | undefined {
-    return this.peer === null ? undefined : 'IPv4'
+    return this.peer === null ? undefined : ipOfSockaddr(this.peer).family
   }
 
   get localAddress(): string | undefined {
-    return this.local === null ? undefined : formatIpv4(this.local.addr)
+    return this.local === null ? undefined : ipOfSockaddr(this.local).address
   }
 
   get localPort(): number | undefined {
@@ -481,7 +486,7 @@ export class Socket extends Duplex {
   }
 
   get localFamily(): string | undefined {
-    return this.local === null ? undefined : 'IPv4'
+    return this.local === null ? undefined : ipOfSockaddr(this.local).family
   }
 
   /** Bytes handed to the kernel, and those still waiting in the Writable. */

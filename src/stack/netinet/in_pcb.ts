@@ -21,6 +21,12 @@ export const IPPORT_RESERVED = 1024
 export const INADDR_ANY = 0
 const INADDR_LOOPBACK = 0x7f000001
 
+/**
+ * inp_vflag: which families an endpoint speaks. An AF_INET6 socket (IPV6PROTO) bound to the
+ * wildcard without IPV6_V6ONLY speaks both; one bound or connected to a v4-mapped address only IPv4.
+ */
+export const INP = { IPV4: 1, IPV6: 2, IPV6PROTO: 4 } as const
+
 /** A jail without its own vnet: the addresses its sockets may use (ip4.addr). */
 export interface PcbJail {
   readonly ip4: readonly number[]
@@ -42,6 +48,22 @@ export class Inpcb {
   tos = 0
   /** Multicast options (inp_moptions), made on the first multicast setsockopt. */
   mopts: IpMoptions | null = null
+  /** INP bits. */
+  vflag: number = INP.IPV4
+  /**
+   * AF_INET6 sockets only (else null): in6p_laddr / in6p_faddr. While the endpoint speaks IPv6,
+   * laddr / faddr above hold in6Digest of these, so that the port-keyed indexes and the TCP
+   * machine's comparisons work unchanged; IPv6 lookups then compare these bytes.
+   */
+  laddr6: Uint8Array | null = null
+  faddr6: Uint8Array | null = null
+  /** The interface index of a link-scoped local or foreign address (sin6_scope_id), else 0. */
+  zone = 0
+  /** IPV6_UNICAST_HOPS (-1: net.inet6.ip6.hlim) and IPV6_TCLASS (-1: 0). */
+  hlim = -1
+  tclass = -1
+  /** IPV6_V6ONLY (IN6P_IPV6_V6ONLY). */
+  v6only = false
   /** In its table's port list (bound). */
   inTable = false
   /** The protocol's own control block (inp_ppcb: TCP's tcpcb), null for UDP. */
@@ -111,6 +133,16 @@ export class InpcbTable {
     return [...this.attached]
   }
 
+  /** The connected endpoints of (lport, fport), most recent first (the IPv6 lookups walk them). */
+  exactList(lport: number, fport: number): readonly Inpcb[] | undefined {
+    return this.exact.get(exactKey(lport, fport))
+  }
+
+  /** The unconnected endpoints bound to lport, most recent first. */
+  unconnectedList(lport: number): readonly Inpcb[] | undefined {
+    return this.unconnected.get(lport)
+  }
+
   /** The endpoints bound to `lport` (for datagrams to broadcast and multicast addresses). */
   portList(lport: number): readonly Inpcb[] | undefined {
     return this.byPort.get(lport)
@@ -127,6 +159,7 @@ export class InpcbTable {
     let best: Inpcb | null = null
     let bestScore = 3
     for (const p of list) {
+      if ((p.vflag & INP.IPV4) === 0) continue
       if (!wildcard) {
         if (p.faddr === INADDR_ANY && p.laddr === laddr) return p
         continue
@@ -156,7 +189,7 @@ export class InpcbTable {
     if (conns !== undefined)
       for (let i = 0; i < conns.length; i++) {
         const p = conns[i]!
-        if (p.faddr === faddr && p.laddr === laddr) return p
+        if (p.faddr === faddr && p.laddr === laddr && (p.vflag & INP.IPV4) !== 0) return p
       }
     if (!wildcard) return null
     const list = this.unconnected.get(lport)
@@ -165,6 +198,7 @@ export class InpcbTable {
     let specific: Inpcb | null = null
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!
+      if ((p.vflag & INP.IPV4) === 0) continue
       if (p.laddr === laddr) specific ??= p
       else if (p.laddr === INADDR_ANY && wild === null && (p.jail === null || p.jail.ip4.includes(laddr)))
         wild = p
@@ -181,7 +215,8 @@ export class InpcbTable {
     laddr = jailLocalAddr(pcb.jail, laddr)
     if (laddr !== INADDR_ANY && !isMulticastIpv4(laddr) && !pcb.vnet.isLocal(laddr))
       throw new SysError('EADDRNOTAVAIL', 'bind')
-    if (lport === 0) lport = this.ephemeral(pcb, laddr)
+    const wildcard = (pcb.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0
+    if (lport === 0) lport = this.ephemeral((port) => this.lookupLocal(laddr, port, wildcard) !== null)
     else this.checkPort(pcb, laddr, lport)
     pcb.laddr = laddr
     pcb.lport = lport
@@ -211,7 +246,7 @@ export class InpcbTable {
     if (pcb.lport !== 0) this.hash(pcb)
   }
 
-  private checkPort(pcb: Inpcb, laddr: number, lport: number): void {
+  checkPort(pcb: Inpcb, laddr: number, lport: number): void {
     if (lport < IPPORT_RESERVED && !pcb.rights.reservedPorts) throw new SysError('EACCES', 'bind')
     const opts = pcb.so.options
     // SO_REUSEADDR means SO_REUSEPORT for multicast groups.
@@ -232,29 +267,30 @@ export class InpcbTable {
       throw new SysError('EADDRINUSE', 'bind')
   }
 
-  /** in_pcb_lport: a free port of the ephemeral range, starting at a random point. */
-  private ephemeral(pcb: Inpcb, laddr: number): number {
+  /** in_pcb_lport: a free port of the ephemeral range (by `inUse`), starting at a random point. */
+  ephemeral(inUse: (port: number) => boolean): number {
     const { first, last } = this.range
     const lo = Math.min(first, last)
     const hi = Math.max(first, last)
     const span = hi - lo + 1
     let port = lo + this.rng.int(span)
-    const wildcard = (pcb.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0
     for (let n = 0; n < span; n++) {
-      if (this.lookupLocal(laddr, port, wildcard) === null) return port
+      if (!inUse(port)) return port
       port = port >= hi ? lo : port + 1
     }
     throw new SysError('EADDRNOTAVAIL', 'bind')
   }
 
-  private hash(pcb: Inpcb): void {
+  /** in_pcbinshash: into the indexes, by the ports and whether faddr is set. */
+  hash(pcb: Inpcb): void {
     listAdd(this.byPort, pcb.lport, pcb)
     if (pcb.faddr !== INADDR_ANY) listAdd(this.exact, exactKey(pcb.lport, pcb.fport), pcb)
     else listAdd(this.unconnected, pcb.lport, pcb)
     pcb.inTable = true
   }
 
-  private unhash(pcb: Inpcb): void {
+  /** in_pcbremhash: out of the indexes (before its addresses change). */
+  unhash(pcb: Inpcb): void {
     if (!pcb.inTable) return
     pcb.inTable = false
     listRemove(this.byPort, pcb.lport, pcb)

@@ -188,11 +188,18 @@ describe('udp: binding (in_pcbbind)', () => {
     )
   })
 
-  test('only inet datagram and stream sockets exist; other families, types and protocols are refused', () => {
+  test('only inet and inet6 datagram and stream sockets exist; other families, types and protocols are refused', () => {
     const net = pair()
+    // AF_UNIX (1) and AF_ROUTE (17) are no Internet families; AF_INET6 (28) is one.
+    for (const af of [1, 17])
+      assert.equal(
+        errnoOf(() => net.root.socket(af, SOCK_DGRAM)),
+        'EAFNOSUPPORT',
+      )
+    net.root.socket(28, SOCK_DGRAM).close()
     assert.equal(
-      errnoOf(() => net.root.socket(28, SOCK_DGRAM)),
-      'EAFNOSUPPORT',
+      errnoOf(() => net.root.socket(28, SOCK_DGRAM, 6)),
+      'EPROTONOSUPPORT',
     )
     assert.equal(
       errnoOf(() => net.root.socket(AF_INET, SOCK_STREAM, 17)),

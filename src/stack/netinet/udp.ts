@@ -29,9 +29,10 @@ import { UDP_HDR_LEN, udpFinish, writeUdpHeader } from '../../wire/udp.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
+import { in6SetV4Mapped } from '../netinet6/in6_pcb.js'
 import { icmpError } from './icmp.js'
 import { IP_DEFAULT_MULTICAST_TTL } from './in_mcast.js'
-import { INADDR_ANY, Inpcb, InpcbTable, jailRemoteAddr, type PcbJail } from './in_pcb.js'
+import { INADDR_ANY, INP, Inpcb, InpcbTable, jailRemoteAddr, type PcbJail } from './in_pcb.js'
 import { ip } from './ip.js'
 import { pcbLookupFwd } from './ip_fwd_tag.js'
 import { ipOutput, sourceFor } from './ip_output.js'
@@ -117,7 +118,14 @@ export function udp(v: Vnet): UdpVnet {
 /** Copy a datagram's payload to the socket (sbappendaddr); false when it does not fit. */
 function deliver(pcb: Inpcb, buf: Uint8Array, off: number, len: number, src: number, sport: number): boolean {
   const so = pcb.so
-  const ok = so.rcv.append({ data: buf.slice(off, off + len), from: { addr: src, port: sport } })
+  // An AF_INET6 socket hears IPv4 peers as v4-mapped addresses.
+  let from: SockAddrIn = { addr: src, port: sport }
+  if (pcb.laddr6 !== null) {
+    const a6 = new Uint8Array(16)
+    in6SetV4Mapped(a6, 0, src)
+    from = { addr: src, port: sport, addr6: a6, scopeId: 0 }
+  }
+  const ok = so.rcv.append({ data: buf.slice(off, off + len), from })
   if (ok) so.wakeup()
   return ok
 }
@@ -164,6 +172,7 @@ export function udpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
     if (list !== undefined)
       for (let i = 0; i < list.length; i++) {
         const p = list[i]!
+        if ((p.vflag & INP.IPV4) === 0) continue
         if (p.laddr !== INADDR_ANY && p.laddr !== dst) continue
         if (p.faddr !== INADDR_ANY && (p.faddr !== src || p.fport !== sport)) continue
         // A group datagram reaches only sockets that joined the group on the arrival interface.

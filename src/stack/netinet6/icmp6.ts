@@ -8,6 +8,7 @@
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import { SEC } from '../../util/clock.js'
+import { readU32 } from '../../wire/addr.js'
 import {
   ICMP6_HDR_LEN,
   Icmp6Type,
@@ -21,11 +22,14 @@ import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt } from '../../wire/ipv6.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
+import { icmp6Errno, tcp6Ctlinput } from '../netinet/tcp/tcp_ip6.js'
+import { tcpCtlNotify } from '../netinet/tcp/tcp_subr.js'
 import { in6Key } from './in6_var.js'
 import { ip6 } from './ip6.js'
 import { ip6Output } from './ip6_output.js'
 import { nd6NaInput, nd6NsInput } from './nd6_nbr.js'
 import { rip6Input } from './raw_ip6.js'
+import { udp6Ctlinput } from './udp6_usrreq.js'
 
 /** struct icmp6stat (netinet/icmp6.h), the counters netstat -s -p icmp6 shows. */
 export class Icmp6Stats {
@@ -144,12 +148,34 @@ export function icmp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, io: number, zone: numbe
         pool.put(m)
         return
       }
+      icmp6Notify(v, type, b[io + 1]!, readU32(b, io + 4), b, io + ICMP6_HDR_LEN, ilen - ICMP6_HDR_LEN)
       break
     default:
       break
   }
   rip6Input(v, ifp, m, io, zone)
   pool.put(m)
+}
+
+/**
+ * icmp6_notify_error: an error quoting a packet of ours (its IPv6 header at b[inner]) goes to the
+ * transport that sent it (pr_ctlinput), when the quote starts with that transport's header.
+ */
+function icmp6Notify(
+  v: Vnet,
+  type: number,
+  code: number,
+  param: number,
+  b: Uint8Array,
+  inner: number,
+  innerLen: number,
+): void {
+  const nxt = b[inner + 6]
+  if (nxt === Ip6Nxt.TCP) tcp6Ctlinput(v, type, code, param, b, inner, innerLen, tcpCtlNotify)
+  else if (nxt === Ip6Nxt.UDP && type !== Icmp6Type.PACKET_TOO_BIG) {
+    const err = icmp6Errno(type, code)
+    if (err !== null) udp6Ctlinput(v, err, b, inner, innerLen)
+  }
 }
 
 /** Turn an echo request into its reply in place and send it (icmp6_reflect). */

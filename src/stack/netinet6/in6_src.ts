@@ -6,9 +6,19 @@
  * duplicated addresses are never chosen (RFC 4862 §5.4). Allocates nothing.
  */
 
-import { in6CommonPrefixLen, in6Eq, in6Scope } from '../../wire/in6_addr.js'
+import { SysError } from '../../util/errno.js'
+import {
+  in6CommonPrefixLen,
+  in6Eq,
+  in6IsLinkLocal,
+  in6IsMulticast,
+  in6IsUnspecified,
+  in6Scope,
+} from '../../wire/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
-import { IN6_IFF, type In6Ifaddr, type In6Ifinfo } from './in6_var.js'
+import type { Vnet } from '../net/vnet.js'
+import { IN6_IFF, type In6Ifaddr, type In6Ifinfo, in6Key } from './in6_var.js'
+import { ip6 } from './ip6.js'
 
 /** True when a is better than b as source for dst (b may be null). */
 function better(
@@ -77,4 +87,25 @@ function pick(
     if (better(a, best, dst, dso, dscope, out)) best = a
   }
   return best
+}
+
+/**
+ * in6_pcbladdr: the source an endpoint uses toward dst (zone: dst's scope) — its bound address
+ * unless that is unspecified, else the one RFC 6724 picks on the route's interface. Throws
+ * EHOSTUNREACH without a route and EADDRNOTAVAIL without a usable address (control plane).
+ */
+export function in6SelectSrcFor(v: Vnet, dst: Uint8Array, zone: number, bound: Uint8Array): Uint8Array {
+  if (!in6IsUnspecified(bound, 0)) return bound
+  const st = ip6(v)
+  let out: Ifnet | undefined
+  if ((in6IsLinkLocal(dst, 0) || in6IsMulticast(dst, 0)) && zone !== 0) out = v.ifByIndex(zone)
+  if (out === undefined) {
+    in6Key(st.keyOut, dst, 0, zone)
+    const rt = st.rib.lookup(st.keyOut)
+    if (rt === null) throw new SysError('EHOSTUNREACH', 'connect')
+    out = rt.ifp
+  }
+  const ia = in6SelectSrc(dst, 0, out, v.ifList)
+  if (ia === null) throw new SysError('EADDRNOTAVAIL', 'connect')
+  return ia.addr
 }

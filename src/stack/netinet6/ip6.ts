@@ -58,6 +58,8 @@ export class Ip6Vnet {
   acceptRtadv = 0
   /** net.inet6.ip6.redirect */
   redirect = 1
+  /** net.inet6.ip6.v6only: new AF_INET6 sockets start with IPV6_V6ONLY (FreeBSD's default). */
+  v6only = 1
   readonly rib = new Rib6()
   /** Local addresses by in6Hash of their key, chained through hashNext. */
   private readonly local = new Map<number, In6Ifaddr>()
@@ -151,6 +153,13 @@ export const ip6Module: VnetModule<Ip6Vnet> = {
       'Default value of per-interface flag for accepting ICMPv6 RA messages',
       (v) => ip6(v),
       'acceptRtadv',
+      { min: 0, max: 1 },
+    ),
+    intKnob(
+      'net.inet6.ip6.v6only',
+      'Bind the AF_INET6 sockets to AF_INET6 addresses only',
+      (v) => ip6(v),
+      'v6only',
       { min: 0, max: 1 },
     ),
     intKnob(

@@ -20,11 +20,13 @@ import { IPV6_HDR_LEN, Ip6Nxt, Ipv6Check } from '../../wire/ipv6.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
+import { tcp6Input } from '../netinet/tcp/tcp_ip6.js'
 import { frag6Input } from './frag6_reass.js'
 import { icmp6Error, icmp6Input } from './icmp6.js'
 import { type In6Ifaddr, type In6Ifinfo, in6Key, ND6_IFF } from './in6_var.js'
 import { ip6 } from './ip6.js'
 import { ip6Send } from './ip6_output.js'
+import { udp6Input } from './udp6_usrreq.js'
 
 /** IP6_HDR_NEST-like bound on the extension headers one packet may carry. */
 const MAX_EXT_HDRS = 50
@@ -227,9 +229,12 @@ function ip6Local(v: Vnet, ifp: Ifnet, m: Mbuf, zone: number): void {
         pool.put(m)
         return
       case Ip6Nxt.UDP:
-        // No UDP over IPv6 yet: answered as a port with no socket (udp6_input without a pcb).
         st.ip6s_delivered++
-        icmp6Error(v, m, Icmp6Type.DST_UNREACH, Unreach6Code.NOPORT, 0)
+        udp6Input(v, ifp, m, off, zone)
+        return
+      case Ip6Nxt.TCP:
+        st.ip6s_delivered++
+        tcp6Input(v, ifp, m, off, zone)
         return
       default:
         // An unknown upper layer: Parameter Problem pointing at the next-header byte (RFC 8200 §4).

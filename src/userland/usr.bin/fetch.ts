@@ -10,10 +10,10 @@
  * Files and standard output are text here, so bodies are carried as UTF-8, as nc does.
  */
 
-import { AF_INET, SOCK, type SocketFd } from '../../host/syscalls.js'
+import { SOCK, type SocketFd } from '../../host/syscalls.js'
 import { SEC } from '../../util/clock.js'
 import { isSysError } from '../../util/errno.js'
-import { CmdError, hostAddr, runTool } from '../common.js'
+import { CmdError, numericHost, runTool } from '../common.js'
 import { getopt } from '../getopt.js'
 import { latin1Bytes, StreamReader, writeAll } from '../stream_io.js'
 import type { Command, Io, Proc } from '../types.js'
@@ -80,7 +80,8 @@ export interface Url {
 
 /** fetchParseURL for http URLs; null on a parse error. Relative references resolve against `base`. */
 export function parseUrl(s: string, base?: Url): Url | null {
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/:?#]*)(?::(\d*))?([^#]*)/.exec(s)
+  // An IPv6 literal comes in brackets (RFC 3986 §3.2.2); the host keeps it without them.
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[^\]/]*\]|[^/:?#]*)(?::(\d*))?([^#]*)/.exec(s)
   if (m === null) {
     if (base === undefined || s === '') return null
     const doc = s.startsWith('/') ? s : base.doc.replace(/[^/]*$/, '') + s
@@ -90,7 +91,8 @@ export function parseUrl(s: string, base?: Url): Url | null {
   const port = m[3] === undefined || m[3] === '' ? defaultPort(scheme) : Number(m[3])
   if (!(port >= 0 && port <= 65535)) return null
   const doc = m[4] === '' ? '/' : m[4]!.startsWith('/') ? m[4]! : `/${m[4]}`
-  return { scheme, host: m[2]!, port, doc }
+  const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!
+  return { scheme, host, port, doc }
 }
 
 function defaultPort(scheme: string): number {
@@ -170,17 +172,20 @@ async function request(
 ): Promise<Response> {
   if (url.scheme !== 'http') throw new FetchError('Invalid URL scheme')
   if (o.verbose > 1) io.stderr.write(`looking up ${url.host}\n`)
-  const addr = hostAddr(url.host)
+  const addr = numericHost(proc.sys, url.host)
   if (addr === null) throw new FetchError('Host does not resolve')
   if (o.verbose > 1) io.stderr.write(`connecting to ${url.host}:${url.port}\n`)
-  const fd = proc.sys.socket(AF_INET, SOCK.STREAM)
+  const fd = proc.sys.socket(addr.family, SOCK.STREAM)
   live.add(fd)
   try {
-    await fd.connect({ addr, port: url.port })
-    if (o.verbose > 1) io.stderr.write(`requesting http://${url.host}${portSuffix(url)}${url.doc}\n`)
+    await fd.connect({ ...addr.sa, port: url.port })
+    if (o.verbose > 1)
+      io.stderr.write(
+        `requesting http://${url.host.includes(':') ? `[${url.host}]` : url.host}${portSuffix(url)}${url.doc}\n`,
+      )
     const req =
       `GET ${url.doc} HTTP/1.1\r\n` +
-      `Host: ${url.host}${portSuffix(url)}\r\n` +
+      `Host: ${url.host.includes(':') ? `[${url.host}]` : url.host}${portSuffix(url)}\r\n` +
       'User-Agent: fetch libfetch/2.0\r\n' +
       'Connection: close\r\n\r\n'
     await writeAll(fd, latin1Bytes(req))

@@ -9,11 +9,28 @@
  * Standard input and output are text here, so binary payloads are carried as UTF-8.
  */
 
-import { AF_INET, SHUT, SOCK, type SockAddrIn, type SocketFd } from '../../host/syscalls.js'
+import {
+  AF_INET,
+  AF_INET6,
+  SHUT,
+  SOCK,
+  type SockAddrIn,
+  type SocketFd,
+  type Syscalls,
+} from '../../host/syscalls.js'
 import { SEC } from '../../util/clock.js'
 import { isSysError } from '../../util/errno.js'
 import { utf8Decode, utf8Encode } from '../../util/utf8.js'
-import { CmdError, EX, hostAddr, ip, optsOrUsage, runTool } from '../common.js'
+import {
+  anyHost,
+  CmdError,
+  EX,
+  type NumericHost,
+  numericHost,
+  optsOrUsage,
+  runTool,
+  sockHost,
+} from '../common.js'
 import { getopt, strtonum } from '../getopt.js'
 import type { Command, Io, Proc } from '../types.js'
 import { type NcTcpOptions, tcpClient, tcpListen } from './nc_tcp.js'
@@ -55,7 +72,7 @@ function parsePort(s: string): number {
   return n
 }
 
-function options(argv: readonly string[]): { o: NcOptions; rest: string[] } {
+function options(argv: readonly string[], sys: Syscalls): { o: NcOptions; rest: string[] } {
   const { opts, rest } = optsOrUsage(
     getopt('nc', argv.slice(1), '46DdFhklNnrStUuvzI:i:M:m:O:P:p:s:T:V:w:X:x:'),
     USAGE,
@@ -69,10 +86,12 @@ function options(argv: readonly string[]): { o: NcOptions; rest: string[] } {
     verbose: false,
     shutdownOnEof: false,
     idle: Number.POSITIVE_INFINITY,
-    source: 0,
+    family: 0,
+    source: null,
     sourcePort: 0,
     md5sig: false,
   }
+  let source: string | null = null
   for (const [f, arg] of opts) {
     if (f === 'u') o.udp = true
     else if (f === 'l') o.listen = true
@@ -84,17 +103,20 @@ function options(argv: readonly string[]): { o: NcOptions; rest: string[] } {
       const r = strtonum(arg, 0, 100000000)
       if (typeof r === 'string') throw new CmdError(`timeout ${r}: ${arg}`)
       o.idle = r * SEC
-    } else if (f === 's') {
-      const a = hostAddr(arg)
-      if (a === null) throw new CmdError(`getaddrinfo: Name does not resolve`)
-      o.source = a
-    } else if (f === 'p') o.sourcePort = parsePort(arg)
+    } else if (f === 's') source = arg
+    else if (f === 'p') o.sourcePort = parsePort(arg)
     else if (f === 'S') o.md5sig = true
-    else if (f === 'n' || f === '4' || f === 'd' || f === 'D') {
+    else if (f === '4') o.family = 4
+    else if (f === '6') o.family = 6
+    else if (f === 'n' || f === 'd' || f === 'D') {
       // Accepted as FreeBSD does; without a resolver or debugging they change nothing here.
     } else throw new CmdError(`-${f}: not supported by this nc`, EX.USAGE)
   }
   if (o.keep && !o.listen) throw new CmdError('must use -l with -k')
+  if (source !== null) {
+    o.source = numericHost(sys, source, o.family)
+    if (o.source === null) throw new CmdError(`getaddrinfo: Name does not resolve`)
+  }
   return { o, rest }
 }
 
@@ -147,16 +169,17 @@ function serviceName(port: number): string {
 }
 
 async function udpClient(io: Io, proc: Proc, o: NcOptions, host: string, port: number): Promise<number> {
-  const dst = hostAddr(host)
-  if (dst === null)
+  const h = numericHost(proc.sys, host, o.family)
+  if (h === null || (o.source !== null && o.source.family !== h.family))
     throw new CmdError(
       `getaddrinfo for host "${host}" port ${port}: hostname nor servname provided, or not known`,
     )
-  const s = proc.sys.socket(AF_INET, SOCK.DGRAM)
+  const s = proc.sys.socket(h.family, SOCK.DGRAM)
   const off = proc.onKill(() => s.close())
   try {
-    if (o.source !== 0 || o.sourcePort !== 0) s.bind({ addr: o.source, port: o.sourcePort })
-    await s.connect({ addr: dst, port })
+    if (o.source !== null || o.sourcePort !== 0)
+      s.bind({ ...(o.source ?? anyHost(h.family)).sa, port: o.sourcePort })
+    await s.connect({ ...h.sa, port })
     if (o.zero) {
       // udptest: a few probes; an ICMP port unreachable for the first makes the next ones fail.
       try {
@@ -182,19 +205,25 @@ async function udpClient(io: Io, proc: Proc, o: NcOptions, host: string, port: n
   }
 }
 
-async function udpListen(io: Io, proc: Proc, o: NcOptions, addr: number, port: number): Promise<number> {
-  const s = proc.sys.socket(AF_INET, SOCK.DGRAM)
+async function udpListen(
+  io: Io,
+  proc: Proc,
+  o: NcOptions,
+  local: NumericHost,
+  port: number,
+): Promise<number> {
+  const s = proc.sys.socket(local.family, SOCK.DGRAM)
   const off = proc.onKill(() => s.close())
   try {
     try {
-      s.bind({ addr, port })
+      s.bind({ ...local.sa, port })
     } catch (e) {
       if (isSysError(e)) throw new CmdError(`bind failed: ${e.strerror}`)
       throw e
     }
     let peer: SockAddrIn | undefined
     const net = pumpNet(io, s, o, (from) => {
-      if (o.verbose) io.stderr.write(`Connection from ${ip(from.addr)} ${from.port} received!\n`)
+      if (o.verbose) io.stderr.write(`Connection from ${sockHost(from)} ${from.port} received!\n`)
       peer = from
       // Like OpenBSD's nc, a listener then talks to that sender only (-k: to every sender).
       if (!o.keep) s.connect(from).catch(() => {})
@@ -209,10 +238,14 @@ async function udpListen(io: Io, proc: Proc, o: NcOptions, addr: number, port: n
 
 export const nc: Command = (argv, io, proc) =>
   runTool('nc', io, async () => {
-    const { o, rest } = options(argv)
+    const { o, rest } = options(argv, proc.sys)
     if (o.listen) {
       if (rest.length < 1 || rest.length > 2) throw new CmdError(USAGE, EX.ERR, true)
-      const addr = rest.length === 2 ? hostAddr(rest[0]!) : o.source
+      // Without an address: the family's wildcard (IPv4 unless -6), or -s's address.
+      const addr =
+        rest.length === 2
+          ? numericHost(proc.sys, rest[0]!, o.family)
+          : (o.source ?? anyHost(o.family === 6 ? AF_INET6 : AF_INET))
       if (addr === null) throw new CmdError('getaddrinfo: Name does not resolve')
       const port = parsePort(rest[rest.length - 1]!)
       if (!o.udp) return tcpListen(io, proc, { ...o, serviceName }, addr, port)

@@ -7,19 +7,10 @@
  * reports each end as nc does.
  */
 
-import {
-  AF_INET,
-  IPPROTO_TCP,
-  SHUT,
-  SO,
-  SOCK,
-  SOL_SOCKET,
-  type SocketFd,
-  TCP_MD5SIG,
-} from '../../host/syscalls.js'
+import { IPPROTO_TCP, SHUT, SO, SOCK, SOL_SOCKET, type SocketFd, TCP_MD5SIG } from '../../host/syscalls.js'
 import { isSysError, sysErrorOf } from '../../util/errno.js'
 import { utf8Decode, utf8Encode } from '../../util/utf8.js'
-import { CmdError, EX, hostAddr, ip } from '../common.js'
+import { anyHost, CmdError, EX, type NumericHost, numericHost, sockHost } from '../common.js'
 import type { Io, Proc } from '../types.js'
 
 export interface NcTcpOptions {
@@ -29,7 +20,10 @@ export interface NcTcpOptions {
   shutdownOnEof: boolean
   /** -w, in ns; Infinity without. */
   idle: number
-  source: number
+  /** -4 / -6: the family a host operand must be (0: either). */
+  family: 0 | 4 | 6
+  /** -s: the local address, or null. */
+  source: NumericHost | null
   sourcePort: number
   /** -S: TCP_MD5SIG on the socket (RFC 2385 signatures, keys from setkey). */
   md5sig: boolean
@@ -97,18 +91,19 @@ export async function tcpClient(
   host: string,
   port: number,
 ): Promise<number> {
-  const dst = hostAddr(host)
-  if (dst === null)
+  const h = numericHost(proc.sys, host, o.family)
+  if (h === null || (o.source !== null && o.source.family !== h.family))
     throw new CmdError(
       `getaddrinfo for host "${host}" port ${port}: hostname nor servname provided, or not known`,
     )
-  const s = proc.sys.socket(AF_INET, SOCK.STREAM)
+  const dst = { ...h.sa, port }
+  const s = proc.sys.socket(h.family, SOCK.STREAM)
   const off = proc.onKill(() => s.close())
   try {
     md5sig(s, o)
-    if (o.source !== 0 || o.sourcePort !== 0) {
+    if (o.source !== null || o.sourcePort !== 0) {
       try {
-        s.bind({ addr: o.source, port: o.sourcePort })
+        s.bind({ ...(o.source ?? anyHost(h.family)).sa, port: o.sourcePort })
       } catch (e) {
         if (isSysError(e)) throw new CmdError(`bind failed: ${e.strerror}`)
         throw e
@@ -116,10 +111,10 @@ export async function tcpClient(
     }
     try {
       // timeout_connect(): -w bounds the handshake too.
-      if (o.idle === Number.POSITIVE_INFINITY) await s.connect({ addr: dst, port })
+      if (o.idle === Number.POSITIVE_INFINITY) await s.connect(dst)
       else {
         s.setNonBlocking(true)
-        await s.connect({ addr: dst, port }).catch((e) => {
+        await s.connect(dst).catch((e) => {
           if (!isSysError(e) || e.code !== 'EINPROGRESS') throw e
         })
         const ready = await s.pollOut(o.idle)
@@ -154,16 +149,16 @@ export async function tcpListen(
   io: Io,
   proc: Proc,
   o: NcTcpOptions,
-  addr: number,
+  local: NumericHost,
   port: number,
 ): Promise<number> {
-  const s = proc.sys.socket(AF_INET, SOCK.STREAM)
+  const s = proc.sys.socket(local.family, SOCK.STREAM)
   const off = proc.onKill(() => s.close())
   try {
     s.setsockopt(SOL_SOCKET, SO.REUSEADDR, 1)
     md5sig(s, o)
     try {
-      s.bind({ addr, port })
+      s.bind({ ...local.sa, port })
     } catch (e) {
       if (isSysError(e)) throw new CmdError(`bind failed: ${e.strerror}`)
       throw e
@@ -177,7 +172,7 @@ export async function tcpListen(
         if (isSysError(e) && e.code === 'EBADF') return EX.OK
         throw e
       }
-      if (o.verbose) io.stderr.write(`Connection from ${ip(c.from.addr)} ${c.from.port} received!\n`)
+      if (o.verbose) io.stderr.write(`Connection from ${sockHost(c.from)} ${c.from.port} received!\n`)
       let status: number
       try {
         status = await readwrite(io, c.fd, o)

@@ -16,6 +16,7 @@ import {
   type Syscalls,
 } from '../../host/syscalls.js'
 import { formatMac } from '../../wire/addr.js'
+import { formatIpv6, in6IsUnspecified } from '../../wire/in6_addr.js'
 import { CmdError, EX, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
 import { getopt } from '../getopt.js'
 import { withJailOption } from '../jail_option.js'
@@ -435,6 +436,22 @@ function endpoint(addr: number, port: number, numeric: boolean): string {
   return `${host}.${port === 0 ? '*' : port}`
 }
 
+/** inet6print(): the same for IPv6, the address cut to 16 characters unless -W (39). */
+function endpoint6(addr: Uint8Array, port: number, wide: boolean): string {
+  const host = in6IsUnspecified(addr, 0) ? '*' : formatIpv6(addr).slice(0, wide ? 39 : 16)
+  return `${host}.${port === 0 ? '*' : port}`
+}
+
+/** Whether the socket is shown as IPv6 (tcp6 / udp6; tcp46 shows as IPv4, as inp_vflag says). */
+function sixOnly(s: SocketInfo): boolean {
+  return s.laddr6 !== undefined && s.proto.endsWith('6') && !s.proto.endsWith('46')
+}
+
+/** A server in protopr()'s sense: listening, or bound to the wildcard address. */
+function wildcard(s: SocketInfo): boolean {
+  return sixOnly(s) ? in6IsUnspecified(s.laddr6!, 0) : s.laddr === 0
+}
+
 /**
  * protopr(): the active sockets, with the header before the first one (nothing at all when there
  * are none). Without `-a`, servers are left out: listening TCP sockets and sockets on the wildcard
@@ -444,7 +461,7 @@ export function formatSockets(
   socks: readonly SocketInfo[],
   opts: { all: boolean; numeric: boolean; wide: boolean },
 ): string {
-  const shown = socks.filter((s) => opts.all || (s.laddr !== 0 && s.state !== 'LISTEN'))
+  const shown = socks.filter((s) => opts.all || (!wildcard(s) && s.state !== 'LISTEN'))
   if (shown.length === 0) return ''
   const w = 22
   const col = (s: string): string => (opts.wide ? padR(s, w) : padR(s, w, w))
@@ -454,7 +471,8 @@ export function formatSockets(
   for (const s of shown)
     out +=
       `${padR(s.proto, 5)} ${padL(s.recvQ, 6)} ${padL(s.sendQ, 6)} ` +
-      `${col(endpoint(s.laddr, s.lport, opts.numeric))} ${col(endpoint(s.faddr, s.fport, opts.numeric))} ${s.state}\n`
+      `${col(sixOnly(s) ? endpoint6(s.laddr6!, s.lport, opts.wide) : endpoint(s.laddr, s.lport, opts.numeric))} ` +
+      `${col(sixOnly(s) ? endpoint6(s.faddr6!, s.fport, opts.wide) : endpoint(s.faddr, s.fport, opts.numeric))} ${s.state}\n`
   return out
 }
 
@@ -511,7 +529,13 @@ const netstatHere: Command = (argv, io, proc) =>
     }
     if (proto !== undefined && proto !== 'udp' && proto !== 'tcp' && !(proto in PROTO_LINES))
       throw new CmdError(`${proto}: unknown or uninstrumented protocol`)
-    const wanted = sys.socketList().filter((s) => proto === undefined || s.proto.startsWith(proto))
+    // -4 / -6 / -f inet|inet6: by inp_vflag, a tcp46 socket belonging to both.
+    const want4 = (family === undefined || family === 'inet') && (count('6') === 0 || count('4') > 0)
+    const want6 = (family === undefined || family === 'inet6') && (count('4') === 0 || count('6') > 0)
+    const wanted = sys
+      .socketList()
+      .filter((s) => proto === undefined || s.proto.startsWith(proto))
+      .filter((s) => (want4 && s.proto.slice(3).includes('4')) || (want6 && s.proto.endsWith('6')))
     io.stdout.write(formatSockets(wanted, { all: count('a') > 0, numeric, wide }))
     return EX.OK
   })

@@ -9,6 +9,7 @@
  */
 
 import type { SocketInfo, Syscalls } from '../../host/syscalls.js'
+import { formatIpv6, in6IsLoopback, in6IsUnspecified } from '../../wire/in6_addr.js'
 import { asSysError, CmdError, ip, optsOrUsage, runTool, userName } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command } from '../types.js'
@@ -137,13 +138,20 @@ function options(argv: readonly string[], io: { stderr: { write(s: string): unkn
   return o
 }
 
-/** printaddr(): `addr:port`, `*` for the wildcard address and for port 0. */
-function printaddr(addr: number, port: number): string {
-  return `${addr === 0 ? '*' : ip(addr)}:${port === 0 ? '*' : port}`
+/** printaddr(): `addr:port`, `*` for the wildcard address and for port 0; IPv6 without brackets. */
+function printaddr(addr: number, port: number, addr6?: Uint8Array): string {
+  const a =
+    addr6 !== undefined ? (in6IsUnspecified(addr6, 0) ? '*' : formatIpv6(addr6)) : addr === 0 ? '*' : ip(addr)
+  return `${a}:${port === 0 ? '*' : port}`
 }
 
-function isLoopback(a: number): boolean {
-  return a >>> 24 === 127
+function isLoopback(a: number, a6?: Uint8Array): boolean {
+  return a6 !== undefined ? in6IsLoopback(a6, 0) : a >>> 24 === 127
+}
+
+/** The endpoint's inp_vflag as sockstat reads it from its protocol name (tcp4, tcp6, tcp46). */
+function speaks(s: SocketInfo): { v4: boolean; v6: boolean } {
+  return { v4: s.proto.endsWith('4') || s.proto.endsWith('46'), v6: s.proto.endsWith('6') }
 }
 
 /** The text `n` spaces wide past `line`'s end, at least one: printf's `do ... while (pos < offset)`. */
@@ -168,9 +176,11 @@ function displaySock(s: SocketInfo, line: string, o: Opts): string {
   let out = line.padEnd(30)
   out += `${s.proto} `
   let offset = 37
-  out = out.padEnd(offset) + printaddr(s.laddr, s.lport)
+  // A tcp46 endpoint speaks IPv4 too: FreeBSD shows its IPv4 (wildcard) form.
+  const six = !speaks(s).v4
+  out = out.padEnd(offset) + printaddr(s.laddr, s.lport, six ? s.laddr6 : undefined)
   offset += step
-  out = padTo(out, offset) + printaddr(s.faddr, s.fport)
+  out = padTo(out, offset) + printaddr(s.faddr, s.fport, six ? s.faddr6 : undefined)
   offset += step
   if (o.fib) {
     out = `${padTo(out, offset)}0`
@@ -193,17 +203,19 @@ function displaySock(s: SocketInfo, line: string, o: Opts): string {
 /** The sockets gather_inet() keeps, in the order asked for. */
 function gather(socks: readonly SocketInfo[], o: Opts): SocketInfo[] {
   const out: SocketInfo[] = []
-  // Every socket here is IPv4 (vflag INP_IPV4).
-  if (!o.v4) return out
+  if (!o.v4 && !o.v6) return out
   for (const proto of o.protos ?? DEFAULT_PROTOS) {
     if (proto === IPPROTO_SCTP) continue // no SCTP: net.inet.sctp.assoclist does not exist
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP && proto !== IPPROTO_DIVERT)
       throw new CmdError(`protocol ${proto} not supported`)
-    const name = proto === IPPROTO_TCP ? 'tcp4' : proto === IPPROTO_UDP ? 'udp4' : 'divert4'
+    const name = proto === IPPROTO_TCP ? 'tcp' : proto === IPPROTO_UDP ? 'udp' : 'divert'
     for (const s of socks) {
-      if (s.proto !== name) continue
+      if (!s.proto.startsWith(name)) continue
+      // (inp_vflag & vflag) == 0: not of a family asked for.
+      const f = speaks(s)
+      if (!((o.v4 && f.v4) || (o.v6 && f.v6))) continue
       if ((s.fport === 0 && !o.listening) || (s.fport !== 0 && !o.connected)) continue
-      if (o.noLoopback && (isLoopback(s.faddr) || isLoopback(s.laddr))) continue
+      if (o.noLoopback && (isLoopback(s.faddr, s.faddr6) || isLoopback(s.laddr, s.laddr6))) continue
       out.push(s)
     }
   }

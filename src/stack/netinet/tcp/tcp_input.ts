@@ -12,11 +12,14 @@
 import type { Mbuf } from '../../../buf/mbuf.js'
 import type { StreamSocket } from '../../../kern/socket_stream.js'
 import { isMulticastIpv4, readU32 } from '../../../wire/addr.js'
+import { in6Eq } from '../../../wire/in6_addr.js'
 import { seqAdd } from '../../../wire/seq.js'
 import { TcpCheck, type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
+import { in6PcbLookup } from '../../netinet6/in6_pcb.js'
 import { tcpMd5Input } from '../../netipsec/xform_tcp.js'
+import type { Inpcb } from '../in_pcb.js'
 import { pcbLookupFwd } from '../ip_fwd_tag.js'
 import { EXPAND, syncacheBadack, syncacheChkrst } from './syncache/tcp_syncache.js'
 import { syncacheAdd, syncacheExpand } from './syncache/tcp_syncache_handshake.js'
@@ -72,12 +75,25 @@ export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number, port = 0):
   seg.buf = buf
   seg.off = th.payloadOffset
   seg.port = port
+  seg.v6 = false
   th.parseOptions(tv.to)
   if ((seg.flags & (TH.SYN | TH.FIN)) === (TH.SYN | TH.FIN) && tv.dropSynfin !== 0) {
     pool.put(m)
     return
   }
-  const inp = pcbLookupFwd(tv.pcbs, m, src, seg.sport, dst, seg.dport)
+  tcpInputPcb(v, tv, m, hlen, pcbLookupFwd(tv.pcbs, m, src, seg.sport, dst, seg.dport))
+}
+
+/**
+ * tcp_input after the lookup, for either family: tv.seg and tv.to describe the segment (m's IP
+ * header of length hlen first), inp is its endpoint or null. Takes ownership of m.
+ */
+export function tcpInputPcb(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, inp: Inpcb | null): void {
+  const pool = v.env.pool
+  const seg = tv.seg
+  const port = seg.port
+  const src = seg.src
+  const dst = seg.dst
   const tp = inp === null ? null : intotcpcb(inp)
   if (tp === null || tp.state === TCPS.CLOSED) {
     if (tv.blackhole === 0 || (tv.blackhole === 1 && (seg.flags & TH.SYN) === 0))
@@ -89,7 +105,7 @@ export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number, port = 0):
   // signed segment is checked whoever it is for (tcp_input's TCPMD5_INPUT); failures vanish silently.
   if (
     ((tp.flags & TF.SIGNATURE) !== 0 || (tv.to.flags & TOF.SIGNATURE) !== 0) &&
-    !md5Ok(v, tv, m, hlen, src, dst)
+    (seg.v6 || !md5Ok(v, tv, m, hlen, src, dst))
   ) {
     pool.put(m)
     return
@@ -122,7 +138,9 @@ function md5Ok(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, src: number, dst: nu
 
 /** A SYN that ended a TIME_WAIT goes to whoever now owns its address: a listener, or nobody. */
 export function tcpRedispatch(v: Vnet, tv: TcpVnet, seg: TcpSeg): void {
-  const inp = tv.pcbs.lookup(seg.src, seg.sport, seg.dst, seg.dport)
+  const inp = seg.v6
+    ? in6PcbLookup(tv.pcbs, seg.src6, 0, seg.sport, seg.dst6, 0, seg.dport)
+    : tv.pcbs.lookup(seg.src, seg.sport, seg.dst, seg.dport)
   const tp = inp === null ? null : intotcpcb(inp)
   if (tp !== null && tp.state === TCPS.LISTEN) listenInput(v, tv, tp, seg, tv.to)
   else if (tv.blackhole === 0) dropWithReset(v, tv, seg)
@@ -135,14 +153,48 @@ export function tcpRedispatch(v: Vnet, tv: TcpVnet, seg: TcpSeg): void {
 export function dropWithReset(v: Vnet, tv: TcpVnet, seg: TcpSeg, tp: Tcpcb | null = null): void {
   if ((seg.flags & TH.RST) !== 0) return
   // With a connection, its IP_TTL / IP_TOS apply to the RST too.
+  const s6 = seg.v6 ? seg.dst6 : null
+  const d6 = seg.v6 ? seg.src6 : null
   if ((seg.flags & TH.ACK) !== 0)
-    tcpRespond(v, tv, tp, seg.dst, seg.src, seg.dport, seg.sport, seg.ack, 0, TH.RST, 0, seg.port)
+    tcpRespond(
+      v,
+      tv,
+      tp,
+      seg.dst,
+      seg.src,
+      seg.dport,
+      seg.sport,
+      seg.ack,
+      0,
+      TH.RST,
+      0,
+      seg.port,
+      s6,
+      d6,
+      seg.zone,
+    )
   else {
     let n = seg.len
     if ((seg.flags & TH.SYN) !== 0) n++
     if ((seg.flags & TH.FIN) !== 0) n++
     const ack = seqAdd(seg.seq, n)
-    tcpRespond(v, tv, tp, seg.dst, seg.src, seg.dport, seg.sport, 0, ack, TH.RST | TH.ACK, 0, seg.port)
+    tcpRespond(
+      v,
+      tv,
+      tp,
+      seg.dst,
+      seg.src,
+      seg.dport,
+      seg.sport,
+      0,
+      ack,
+      TH.RST | TH.ACK,
+      0,
+      seg.port,
+      s6,
+      d6,
+      seg.zone,
+    )
   }
 }
 
@@ -177,7 +229,7 @@ function listenInput(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg, to: TcpOption
     return
   }
   // A SYN from ourselves to ourselves (a "land" attack) is dropped.
-  if (seg.src === seg.dst && seg.sport === seg.dport) return
+  if (seg.src === seg.dst && seg.sport === seg.dport && (!seg.v6 || in6Eq(seg.src6, 0, seg.dst6, 0))) return
   syncacheAdd(v, tv, lp, seg, to)
 }
 

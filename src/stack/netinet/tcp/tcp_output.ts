@@ -11,11 +11,13 @@ import { SS } from '../../../kern/socket.js'
 import { IpProto } from '../../../wire/ipv4.js'
 import { seqAdd, seqDiff, seqGt, seqLt } from '../../../wire/seq.js'
 import { TCP_HDR_LEN, TH, TOF, writeTcpHeader } from '../../../wire/tcp.js'
+import { inpIsV6 } from '../../netinet6/in6_pcb.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { ip } from '../ip.js'
 import { ipOutput } from '../ip_output.js'
 import { inRecoveryFast } from './tcp_cc_hooks.js'
 import { ecnNewData, ecnOutputFlags, ecnOutputSynSent, IPTOS_ECN } from './tcp_ecn.js'
+import { in6Hlim, tcp6Send } from './tcp_ip6.js'
 import { tcpMssopt, tcpTsTicks } from './tcp_subr.js'
 import { haveEstablished, haveRcvdSyn, TCP_MAXWIN, TCPS, type Tcpcb, TF, TF2, TT } from './tcp_var.js'
 import { ticksFromNs } from './timer/tcp_rtt.js'
@@ -249,7 +251,8 @@ function sendSegment(
   const ack = (flags & TH.ACK) !== 0 ? tp.rcv_nxt : 0
   // RFC 3168: the ECN-setup SYN, the ECN-setup SYN-ACK, and on an ECN connection ECE/CWR and
   // ECT(0) for new data.
-  let tos = inp.tos
+  const v6 = inpIsV6(inp)
+  let tos = v6 ? Math.max(inp.tclass, 0) : inp.tos
   if (tp.state === TCPS.SYN_SENT && (flags & TH.SYN) !== 0) flags |= ecnOutputSynSent(tp)
   if ((tp.flags2 & TF2.ECN_SYNACK) !== 0 && (flags & TH.SYN) !== 0) flags |= TH.ECE
   if (haveRcvdSyn(tp.state) && (tp.flags2 & TF2.ECN_PERMIT) !== 0) {
@@ -283,8 +286,12 @@ function sendSegment(
   )
   if (len > 0) sb.copyOut(off, m.data, m.off + hl, len)
   m.len = hl + len
-  // TCPMD5_OUTPUT: without the module or an association the segment is not sent.
-  if (!tcpMd5Output(v, to, inp.laddr, inp.faddr, m.data, m.off, m.len)) {
+  // TCPMD5_OUTPUT: without the module or an association the segment is not sent (and there is
+  // no TCP-MD5 over IPv6 here).
+  if (
+    (v6 && (to.flags & TOF.SIGNATURE) !== 0) ||
+    (!v6 && !tcpMd5Output(v, to, inp.laddr, inp.faddr, m.data, m.off, m.len))
+  ) {
     st.tcps_sig_err_buildsig++
     v.env.pool.put(m)
     return
@@ -330,13 +337,17 @@ function sendSegment(
       tcpTimerActivate(tp, TT.REXMT, tp.rtt.rtoNs)
     }
   } else if (seqGt(seqAdd(tp.snd_nxt, len), tp.snd_max)) tp.snd_max = seqAdd(tp.snd_nxt, len)
-  const ipo = tv.ipo
-  ipo.ttl = inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
-  ipo.tos = tos
-  ipo.df = tv.pathMtuDiscovery !== 0
-  ipo.src = inp.laddr
-  ipo.dontRoute = false
-  const err = ipOutput(v, m, inp.faddr, IpProto.TCP, ipo)
+  let err: string | undefined
+  if (v6) err = tcp6Send(v, tv, m, inp.laddr6, inp.faddr6!, inp.zone, in6Hlim(inp), tos)
+  else {
+    const ipo = tv.ipo
+    ipo.ttl = inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
+    ipo.tos = tos
+    ipo.df = tv.pathMtuDiscovery !== 0
+    ipo.src = inp.laddr
+    ipo.dontRoute = false
+    err = ipOutput(v, m, inp.faddr, IpProto.TCP, ipo)
+  }
   if (err !== undefined) {
     // A local error is a soft error for an established connection (tcp_output's EHOSTUNREACH case);
     // the retransmission timer tries again.

@@ -21,7 +21,7 @@ import { challengeAckAllowed } from './tcp_challenge.js'
 import { ecnInputParallelSyn, ecnInputSegment, ecnInputSynSent } from './tcp_ecn.js'
 import { dropWithReset, tcpSynOptions } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
-import { tcpClose, tcpDrop, tcpRespond, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
+import { tcpClose, tcpDrop, tcpRespondConn, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
 import { twCheck, twStart } from './tcp_timewait.js'
 import { haveEstablished, haveRcvdFin, TCPS, type Tcpcb, type TcpSeg, TF, TT } from './tcp_var.js'
 import { ticksFromNs } from './timer/tcp_rtt.js'
@@ -435,19 +435,6 @@ function reassemble(
 /** RFC 5961 §7 challenge ACK: our current view, so a genuine peer can answer it exactly. */
 function challengeAck(tp: Tcpcb): void {
   if (!challengeAckAllowed(tp)) return
-  const inp = tp.inp
   const win = Math.min(tp.so.sbrcv.space >>> tp.rcv_scale, 65535)
-  tcpRespond(
-    inp.vnet,
-    tp.tv,
-    tp,
-    inp.laddr,
-    inp.faddr,
-    inp.lport,
-    inp.fport,
-    tp.snd_nxt,
-    tp.rcv_nxt,
-    TH.ACK,
-    win,
-  )
+  tcpRespondConn(tp, tp.snd_nxt, tp.rcv_nxt, TH.ACK, win)
 }

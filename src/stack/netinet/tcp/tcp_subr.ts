@@ -14,6 +14,9 @@ import { IpProto } from '../../../wire/ipv4.js'
 import { seqGeq, seqLt } from '../../../wire/seq.js'
 import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/tcp.js'
 import type { Vnet } from '../../net/vnet.js'
+import { inpIsV6 } from '../../netinet6/in6_pcb.js'
+import { ip6 } from '../../netinet6/ip6.js'
+import { ip6Output } from '../../netinet6/ip6_output.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { INADDR_ANY, type Inpcb } from '../in_pcb.js'
 import { ip } from '../ip.js'
@@ -21,7 +24,8 @@ import { ipOutput, sourceFor } from '../ip_output.js'
 import { tcpPathMtu, tcpPmtuInput } from './pmtu/tcp_pmtu.js'
 import { syncacheUnreach } from './syncache/tcp_syncache.js'
 import { ecnOutputFlags } from './tcp_ecn.js'
-import { tcpUdpEncap } from './tcp_udp_tun.js'
+import { IP6TCP_HDR, in6Hlim, tcp6Send, tcpMssopt6, tcpPathMtu6 } from './tcp_ip6.js'
+import { tcpUdpEncap, tcpUdpEncap6 } from './tcp_udp_tun.js'
 import {
   intotcpcb,
   TCP_MAX_WINSHIFT,
@@ -72,7 +76,9 @@ function pathMtu(v: Vnet, dst: number): number {
 
 /** tcp_mssopt: the MSS we offer in a SYN: the path MTU less the headers, else mssdflt. */
 export function tcpMssopt(tp: Tcpcb): number {
-  return tcpMssoptTo(tp.inp.vnet, tp.tv, tp.inp.faddr)
+  const inp = tp.inp
+  if (inp.faddr6 !== null && inpIsV6(inp)) return tcpMssopt6(inp.vnet, tp.tv, inp.faddr6, inp.zone)
+  return tcpMssoptTo(inp.vnet, tp.tv, inp.faddr)
 }
 
 /** tcp_mssopt for a peer without a tcpcb (the syncache's SYN-ACK). */
@@ -89,10 +95,16 @@ export function tcpMssoptTo(v: Vnet, tv: TcpVnet, faddr: number): number {
  */
 export function tcpMss(tp: Tcpcb, offer: number): void {
   const tv = tp.tv
+  const inp = tp.inp
+  const v6 = inp.faddr6 !== null && inpIsV6(inp)
   // A path MTU learned earlier (the host cache) lowers what the route says.
-  const mtu = tcpPathMtu(tp, pathMtu(tp.inp.vnet, tp.inp.faddr))
-  const maxmss = mtu === 0 ? tv.mssdflt : mtu - IPTCP_HDR
-  let mss = offer === 0 ? tv.mssdflt : offer
+  const mtu = tcpPathMtu(
+    tp,
+    v6 ? tcpPathMtu6(inp.vnet, inp.faddr6!, inp.zone) : pathMtu(tp.inp.vnet, tp.inp.faddr),
+  )
+  const dflt = v6 ? tv.v6mssdflt : tv.mssdflt
+  const maxmss = mtu === 0 ? dflt : mtu - (v6 ? IP6TCP_HDR : IPTCP_HDR)
+  let mss = offer === 0 ? dflt : offer
   tp.peer_mss = offer
   if (mss > maxmss) mss = maxmss
   if (mss < tv.minmss) mss = tv.minmss
@@ -130,6 +142,9 @@ export function tcpRespond(
   flags: number,
   win: number,
   port = 0,
+  src6: Uint8Array | null = null,
+  dst6: Uint8Array | null = null,
+  zone = 0,
 ): void {
   const to = tv.oto
   to.clear()
@@ -155,6 +170,26 @@ export function tcpRespond(
     to.flags === 0 ? null : to,
   )
   m.len = hl
+  if (dst6 !== null) {
+    // tcp_respond's INET6 half: no TCP-MD5 over IPv6 here; an answer to a tunnelled segment goes
+    // back through the tunnel (the source is then the segment's destination, never unspecified).
+    if (
+      (to.flags & TOF.SIGNATURE) !== 0 ||
+      (port !== 0 && (src6 === null || !tcpUdpEncap6(v, m, src6, dst6, port)))
+    ) {
+      v.env.pool.put(m)
+      return
+    }
+    tv.stats.tcps_sndtotal++
+    if ((flags & TH.RST) !== 0) tv.stats.tcps_sndctrl++
+    else tv.stats.tcps_sndacks++
+    const inp = tp?.inp
+    const hlim = inp !== undefined && inp.laddr6 !== null ? in6Hlim(inp) : ip6(v).defHlim
+    const tclass = inp !== undefined && inp.tclass >= 0 ? inp.tclass : 0
+    if (port === 0) tcp6Send(v, tv, m, src6, dst6, zone, hlim, tclass)
+    else ip6Output(v, m, dst6, 0, IpProto.UDP, { hlim, src: src6, zone, csumOff: -1, tclass })
+    return
+  }
   if (src === INADDR_ANY) {
     const rt = v.routes.lookup(dst)
     src = rt === null ? INADDR_ANY : sourceFor(rt)
@@ -222,7 +257,13 @@ export function tcpDrop(tp: Tcpcb, err: ErrnoName): void {
 
 /** The RST tcp_output sends for a dropped connection (state CLOSED: RST|ACK at snd_nxt). */
 function tcpRespondRst(tp: Tcpcb): void {
+  tcpRespondConn(tp, tp.snd_nxt, tp.rcv_nxt, TH.RST | TH.ACK, 0)
+}
+
+/** tcp_respond on tp's own connection (an RST, a challenge ACK, a keepalive), in its family. */
+export function tcpRespondConn(tp: Tcpcb, seq: number, ack: number, flags: number, win: number): void {
   const inp = tp.inp
+  const v6 = inpIsV6(inp)
   tcpRespond(
     inp.vnet,
     tp.tv,
@@ -231,10 +272,14 @@ function tcpRespondRst(tp: Tcpcb): void {
     inp.faddr,
     inp.lport,
     inp.fport,
-    tp.snd_nxt,
-    tp.rcv_nxt,
-    TH.RST | TH.ACK,
+    seq,
+    ack,
+    flags,
+    win,
     0,
+    v6 ? inp.laddr6 : null,
+    v6 ? inp.faddr6 : null,
+    inp.zone,
   )
 }
 
@@ -267,26 +312,42 @@ export function tcpCtlinput(
       syncacheUnreach(tv, src, sport, dst, dport, seq)
     return
   }
-  const tp = intotcpcb(inp)
-  if (tp === null) return
-  // Only errors about data in flight are believed (RFC 5927 §4.1).
-  if (!(seqGeq(seq, tp.snd_una) && seqLt(seq, tp.snd_max)) && !(tp.state === TCPS.SYN_SENT && seq === tp.iss))
-    return
-  if (type === IcmpType.UNREACH && code === UnreachCode.NEEDFRAG) {
-    tcpPmtuInput(tp, nextMtu, quotedLen, pathMtu(v, dst))
-    return
-  }
   const hard =
-    tv.icmpMayRst !== 0 &&
-    tp.state === TCPS.SYN_SENT &&
-    ((type === IcmpType.UNREACH &&
+    (type === IcmpType.UNREACH &&
       (code === UnreachCode.PORT ||
         code === UnreachCode.PROTOCOL ||
         code === UnreachCode.NET_PROHIB ||
         code === UnreachCode.HOST_PROHIB ||
         code === UnreachCode.FILTER_PROHIB)) ||
-      type === IcmpType.TIME_EXCEEDED)
-  if (hard) {
+    type === IcmpType.TIME_EXCEEDED
+  const needfrag = type === IcmpType.UNREACH && code === UnreachCode.NEEDFRAG
+  tcpCtlNotify(inp, hard, needfrag ? 'EMSGSIZE' : err, seq, nextMtu, quotedLen, pathMtu(v, dst))
+}
+
+/**
+ * What tcp_ctlinput and tcp6_ctlinput share: an error about the segment at `seq` of inp's
+ * connection. EMSGSIZE is path MTU news (`mtu` the proposed one, 0 for none); a `hard` error aborts
+ * a connect in progress under net.inet.tcp.icmp_may_rst; anything else is remembered as soft.
+ */
+export function tcpCtlNotify(
+  inp: Inpcb,
+  hard: boolean,
+  err: ErrnoName,
+  seq: number,
+  mtu: number,
+  quotedLen: number,
+  routeMtu: number,
+): void {
+  const tp = intotcpcb(inp)
+  if (tp === null) return
+  // Only errors about data in flight are believed (RFC 5927 §4.1).
+  if (!(seqGeq(seq, tp.snd_una) && seqLt(seq, tp.snd_max)) && !(tp.state === TCPS.SYN_SENT && seq === tp.iss))
+    return
+  if (err === 'EMSGSIZE') {
+    tcpPmtuInput(tp, mtu, quotedLen, routeMtu)
+    return
+  }
+  if (hard && tp.tv.icmpMayRst !== 0 && tp.state === TCPS.SYN_SENT) {
     tcpDrop(tp, err)
     return
   }

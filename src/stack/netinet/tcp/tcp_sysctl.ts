@@ -47,6 +47,7 @@ export const tcpModule: VnetModule<TcpVnet> = {
   },
   sysctls: [
     knob('mssdflt', 'Default TCP Maximum Segment Size', 'mssdflt', 88, 65535),
+    knob('v6mssdflt', 'Default TCP Maximum Segment Size for IPv6', 'v6mssdflt', 88, 65535),
     knob('minmss', 'Minimum TCP Maximum Segment Size', 'minmss', 0, 65535),
     knob('sendspace', 'Initial send socket buffer size', 'sendspace', 1, INT_MAX),
     knob('recvspace', 'Initial receive socket buffer size', 'recvspace', 1, INT_MAX),

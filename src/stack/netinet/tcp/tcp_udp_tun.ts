@@ -14,9 +14,11 @@ import type { Mbuf } from '../../../buf/mbuf.js'
 import { readU16, writeU16 } from '../../../wire/addr.js'
 import { checksum } from '../../../wire/checksum.js'
 import { IpProto, ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
+import { IPV6_HDR_LEN, ipv6PseudoSum } from '../../../wire/ipv6.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
 import { tcpInput } from './tcp_input.js'
+import { tcp6Input } from './tcp_ip6.js'
 import { tcp } from './tcp_var.js'
 
 const UDP_HDR_LEN = 8
@@ -66,6 +68,51 @@ export function tcpUdpEncap(v: Vnet, m: Mbuf, src: number, dst: number, port: nu
   b[o + UDP_HDR_LEN + 16] = 0
   b[o + UDP_HDR_LEN + 17] = 0
   const sum = checksum(b, o, m.len, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, m.len))
+  writeU16(b, o + 6, sum === 0 ? 0xffff : sum)
+  m.csumL4 = false
+  return true
+}
+
+/**
+ * udp6_input's tunnel check (IPv6 header at m.off, the UDP header right after it at `off`, its
+ * checksum verified): the segment goes to tcp6_input with the datagram's source port. A datagram
+ * with extension headers is left to UDP. True when it was taken.
+ */
+export function tcpUdpTunnelInput6(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: number): boolean {
+  const tv = tcp(v)
+  const b = m.data
+  if (tv.udpTunnelingPort === 0 || readU16(b, off + 2) !== tv.udpTunnelingPort) return false
+  if (off !== m.off + IPV6_HDR_LEN) return false
+  const sport = readU16(b, off)
+  const ulen = readU16(b, off + 4)
+  if (ulen < UDP_HDR_LEN + 20) {
+    tv.stats.tcps_rcvshort++
+    v.env.pool.put(m)
+    return true
+  }
+  b.copyWithin(m.off + UDP_HDR_LEN, m.off, off)
+  m.off += UDP_HDR_LEN
+  m.len = IPV6_HDR_LEN + ulen - UDP_HDR_LEN
+  writeU16(b, m.off + 4, ulen - UDP_HDR_LEN)
+  b[m.off + 6] = IpProto.TCP
+  m.csumL4 = true
+  tcp6Input(v, ifp, m, m.off + IPV6_HDR_LEN, zone, sport)
+  return true
+}
+
+/** tcpUdpEncap over IPv6: the UDP checksum over the RFC 8200 pseudo-header. */
+export function tcpUdpEncap6(v: Vnet, m: Mbuf, src: Uint8Array, dst: Uint8Array, port: number): boolean {
+  const tv = tcp(v)
+  if (!m.prepend(UDP_HDR_LEN)) return false
+  const b = m.data
+  const o = m.off
+  writeU16(b, o, tv.udpTunnelingPort)
+  writeU16(b, o + 2, port)
+  writeU16(b, o + 4, m.len)
+  writeU16(b, o + 6, 0)
+  b[o + UDP_HDR_LEN + 16] = 0
+  b[o + UDP_HDR_LEN + 17] = 0
+  const sum = checksum(b, o, m.len, ipv6PseudoSum(src, 0, dst, 0, m.len, IpProto.UDP))
   writeU16(b, o + 6, sum === 0 ? 0xffff : sum)
   m.csumL4 = false
   return true

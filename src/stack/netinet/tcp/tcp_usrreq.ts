@@ -17,9 +17,29 @@ import {
   soisdisconnecting,
 } from '../../../kern/socket_stream.js'
 import { SysError } from '../../../util/errno.js'
+import {
+  in6IsLinkLocal,
+  in6IsMulticast,
+  in6IsUnspecified,
+  in6IsV4Mapped,
+  in6Loopback,
+} from '../../../wire/in6_addr.js'
 import { IpProto } from '../../../wire/ipv4.js'
 import type { Vnet } from '../../net/vnet.js'
-import { INADDR_ANY, Inpcb, jailRemoteAddr, type PcbJail } from '../in_pcb.js'
+import {
+  in6PcbBind,
+  in6PcbConnect,
+  in6PcbInit,
+  in6PcbLookup,
+  in6PcbSetConn,
+  in6SetV4Mapped,
+  in6Sockaddr,
+  in6V4,
+  sockIn6,
+} from '../../netinet6/in6_pcb.js'
+import { in6SelectSrcFor } from '../../netinet6/in6_src.js'
+import { ip6 } from '../../netinet6/ip6.js'
+import { INADDR_ANY, INP, Inpcb, jailRemoteAddr, type PcbJail } from '../in_pcb.js'
 import { sourceFor } from '../ip_output.js'
 import { wscaleFor } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
@@ -97,7 +117,9 @@ function usrclosed(tp: Tcpcb): boolean {
 export const tcpUsrreqs: ProtoUsrreqs = {
   bind(so, sa) {
     const inp = inpOf(so)
-    tcp(inp.vnet).pcbs.bind(inp, sa.addr >>> 0, sa.port)
+    if (inp.laddr6 !== null)
+      in6PcbBind(tcp(inp.vnet).pcbs, inp, sockIn6(inp, sa, 'bind'), sa.scopeId ?? 0, sa.port)
+    else tcp(inp.vnet).pcbs.bind(inp, sa.addr >>> 0, sa.port)
   },
 
   listen(so, _backlog) {
@@ -105,7 +127,10 @@ export const tcpUsrreqs: ProtoUsrreqs = {
     const tp = intotcpcb(inp)
     if (tp === null || (tp.state !== TCPS.CLOSED && tp.state !== TCPS.LISTEN))
       throw new SysError('EINVAL', 'listen')
-    if (inp.lport === 0) tcp(inp.vnet).pcbs.bind(inp, INADDR_ANY, 0)
+    if (inp.lport === 0) {
+      if (inp.laddr6 !== null) in6PcbBind(tcp(inp.vnet).pcbs, inp, inp.laddr6, 0, 0)
+      else tcp(inp.vnet).pcbs.bind(inp, INADDR_ANY, 0)
+    }
     if (tp.state === TCPS.CLOSED) tcpStateChange(tp, TCPS.LISTEN)
   },
 
@@ -115,6 +140,17 @@ export const tcpUsrreqs: ProtoUsrreqs = {
     if (tp === null || tp.state !== TCPS.CLOSED) throw new SysError('EINVAL', 'connect')
     const v = inp.vnet
     const tv = tcp(v)
+    if (inp.laddr6 !== null) {
+      const fa = sockIn6(inp, sa, 'connect')
+      if (!in6IsV4Mapped(fa, 0)) {
+        tcp6Connect(tp, fa, sa.scopeId ?? 0, sa.port)
+        return
+      }
+      // tcp6_usr_connect: a v4-mapped peer makes this an IPv4 connection (not under V6ONLY).
+      if (inp.v6only) throw new SysError('EINVAL', 'connect')
+      sa = { addr: in6V4(fa), port: sa.port }
+      inp.vflag = INP.IPV6PROTO | INP.IPV4
+    }
     let faddr = jailRemoteAddr(inp.jail, sa.addr >>> 0)
     // in_pcbconnect_setup: the wildcard means this host.
     if (faddr === INADDR_ANY) faddr = inp.jail?.ip4[0] ?? 0x7f000001
@@ -128,16 +164,11 @@ export const tcpUsrreqs: ProtoUsrreqs = {
         throw new SysError('EADDRINUSE', 'connect')
     }
     tv.pcbs.connect(inp, faddr, sa.port, src)
-    const now = v.env.clock.now()
-    tp.iss = tv.isn.newIsn(faddr, sa.port, inp.laddr, inp.lport, ticksFromNs(now))
-    tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss
-    tp.ts_offset = tv.tsOffsetPerConn !== 0 ? tv.isn.tsOffset(faddr, sa.port, inp.laddr, inp.lport) : 0
-    if ((tp.flags & TF.REQ_SCALE) !== 0) tp.request_r_scale = wscaleFor(tp.so)
-    tcpStateChange(tp, TCPS.SYN_SENT)
-    soisconnecting(tp.so)
-    tv.stats.tcps_connattempt++
-    tcpTimerActivate(tp, TT.KEEP, keepInit(tp))
-    tcpOutput(tp)
+    if (inp.laddr6 !== null) {
+      in6SetV4Mapped(inp.laddr6, 0, inp.laddr)
+      in6SetV4Mapped(inp.faddr6!, 0, inp.faddr)
+    }
+    startConnect(tp)
   },
 
   disconnect() {
@@ -199,6 +230,7 @@ export const tcpUsrreqs: ProtoUsrreqs = {
 
   sockaddr(so) {
     const inp = inpOf(so)
+    if (inp.laddr6 !== null) return in6Sockaddr(inp, inp.laddr6, inp.laddr, inp.lport)
     return { addr: inp.laddr, port: inp.lport }
   },
 
@@ -206,16 +238,63 @@ export const tcpUsrreqs: ProtoUsrreqs = {
     const inp = so.pcb as Inpcb | null
     if (inp === null || inp.faddr === INADDR_ANY || (so.state & (SS.ISCONNECTED | SS.ISCONNECTING)) === 0)
       throw new SysError('ENOTCONN', 'getpeername')
+    if (inp.faddr6 !== null) return in6Sockaddr(inp, inp.faddr6, inp.faddr, inp.fport)
     return { addr: inp.faddr, port: inp.fport }
   },
 }
 
+/** The rest of tcp_connect once the endpoint has its addresses: ISN, SYN_SENT, the SYN. */
+function startConnect(tp: Tcpcb): void {
+  const inp = tp.inp
+  const v = inp.vnet
+  const tv = tp.tv
+  const now = v.env.clock.now()
+  tp.iss = tv.isn.newIsn(inp.faddr, inp.fport, inp.laddr, inp.lport, ticksFromNs(now))
+  tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss
+  tp.ts_offset = tv.tsOffsetPerConn !== 0 ? tv.isn.tsOffset(inp.faddr, inp.fport, inp.laddr, inp.lport) : 0
+  if ((tp.flags & TF.REQ_SCALE) !== 0) tp.request_r_scale = wscaleFor(tp.so)
+  tcpStateChange(tp, TCPS.SYN_SENT)
+  soisconnecting(tp.so)
+  tv.stats.tcps_connattempt++
+  tcpTimerActivate(tp, TT.KEEP, keepInit(tp))
+  tcpOutput(tp)
+}
+
+/**
+ * tcp6_connect: in6_pcbconnect with the source RFC 6724 picks toward fa (the bound address if
+ * any), then the SYN. The unspecified address means this host (::1).
+ */
+function tcp6Connect(tp: Tcpcb, fa: Uint8Array, zone: number, fport: number): void {
+  const inp = tp.inp
+  const v = inp.vnet
+  const tv = tp.tv
+  if (fport === 0) throw new SysError('EADDRNOTAVAIL', 'connect')
+  if (in6IsUnspecified(fa, 0)) fa = in6Loopback()
+  if (in6IsMulticast(fa, 0)) throw new SysError('EADDRNOTAVAIL', 'connect')
+  if (in6IsLinkLocal(fa, 0) && zone === 0) zone = inp.zone
+  if (in6IsLinkLocal(fa, 0) && zone === 0) throw new SysError('EINVAL', 'connect')
+  const src = in6SelectSrcFor(v, fa, zone, inp.laddr6!)
+  if (inp.lport !== 0) {
+    const other = in6PcbLookup(tv.pcbs, fa, 0, fport, src, 0, inp.lport, false)
+    if (other !== null && other !== inp) throw new SysError('EADDRINUSE', 'connect')
+  }
+  in6PcbConnect(tv.pcbs, inp, fa, zone, fport, src)
+  startConnect(tp)
+}
+
 /** socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) in v for a process of `uid` (tcp_usr_attach). */
-export function tcpSocket(v: Vnet, jail: PcbJail | null, uid: number, reservedPorts: boolean): StreamSocket {
+export function tcpSocket(
+  v: Vnet,
+  jail: PcbJail | null,
+  uid: number,
+  reservedPorts: boolean,
+  inet6 = false,
+): StreamSocket {
   const tv = tcp(v)
   const so = new StreamSocket(IpProto.TCP, tcpUsrreqs, v.env.clock, tv.recvspace, tv.sendspace)
   so.ipc = v.env.ipc
   const inp = tv.pcbs.attach(new Inpcb(so, v, jail, uid, { reservedPorts }))
+  if (inet6) in6PcbInit(inp, ip6(v).v6only !== 0)
   so.pcb = inp
   tcpNewTcpcb(inp, so, tv)
   return so
@@ -231,6 +310,7 @@ export function tcpNewConn(
   lport: number,
   faddr: number,
   fport: number,
+  a6: { laddr6: Uint8Array | null; faddr6: Uint8Array | null; zone: number } | null = null,
 ): Tcpcb | null {
   const hinp = head.pcb as Inpcb | null
   const htp = hinp === null ? null : intotcpcb(hinp)
@@ -242,11 +322,26 @@ export function tcpNewConn(
   const inp = new Inpcb(so, v, hinp.jail, hinp.uid, hinp.rights)
   if (tv.pcbs.count >= tv.pcbs.max) return null
   tv.pcbs.attach(inp)
-  inp.laddr = laddr
-  inp.lport = lport
   inp.ttl = hinp.ttl
   inp.tos = hinp.tos
-  tv.pcbs.connect(inp, faddr, fport, laddr)
+  if (hinp.laddr6 !== null) {
+    in6PcbInit(inp, hinp.v6only)
+    inp.hlim = hinp.hlim
+    inp.tclass = hinp.tclass
+  }
+  if (a6 !== null && a6.laddr6 !== null && a6.faddr6 !== null)
+    in6PcbSetConn(tv.pcbs, inp, a6.laddr6, lport, a6.faddr6, fport, a6.zone)
+  else {
+    // An IPv4 connection; on an AF_INET6 listener it speaks IPv4 with v4-mapped names.
+    if (inp.laddr6 !== null) {
+      inp.vflag = INP.IPV6PROTO | INP.IPV4
+      in6SetV4Mapped(inp.laddr6, 0, laddr)
+      in6SetV4Mapped(inp.faddr6!, 0, faddr)
+    }
+    inp.laddr = laddr
+    inp.lport = lport
+    tv.pcbs.connect(inp, faddr, fport, laddr)
+  }
   so.pcb = inp
   const tp = tcpNewTcpcb(inp, so, tv)
   tp.flags |= htp.flags & (TF.NODELAY | TF.NOPUSH | TF.NOOPT)

@@ -13,6 +13,7 @@ import type { Timer } from '../../../util/clock.js'
 import type { Rng } from '../../../util/rng.js'
 import { TcpOptions, TcpView } from '../../../wire/tcp.js'
 import { Slot, type Vnet, vstate } from '../../net/vnet.js'
+import type { Ip6OutOptions } from '../../netinet6/ip6_output.js'
 import type { Inpcb } from '../in_pcb.js'
 import { InpcbTable } from '../in_pcb.js'
 import { ip } from '../ip.js'
@@ -314,6 +315,14 @@ export class TcpSeg {
   off = 0
   /** The UDP source port it came from through the tunnel (tcp_udp_tun.ts), 0 for plain TCP. */
   port = 0
+  /**
+   * An IPv6 segment (tcp6_input): src / dst then hold in6Digest of these addresses, and `zone` is
+   * the interface index link-scoped ones belong to.
+   */
+  v6 = false
+  readonly src6 = new Uint8Array(16)
+  readonly dst6 = new Uint8Array(16)
+  zone = 0
 }
 
 /** Per-vnet TCP (V_tcbinfo, V_tcpstat and the tunables). */
@@ -334,8 +343,12 @@ export class TcpVnet implements RttConfig {
    * it hands the packet on.
    */
   readonly ipo: IpOutOptions = { ttl: 64, tos: 0, df: true, src: 0, dontRoute: false }
+  /** ip6_output's options for every IPv6 segment, refilled likewise. */
+  readonly ip6o: Ip6OutOptions = { hlim: 64, src: null, zone: 0, csumOff: 16, tclass: 0 }
   // net.inet.tcp.* (times in ms)
   mssdflt = 536
+  /** net.inet.tcp.v6mssdflt: the MSS toward an IPv6 peer without a route MTU. */
+  v6mssdflt = 1220
   minmss = 216
   sendspace = 32768
   recvspace = 65536

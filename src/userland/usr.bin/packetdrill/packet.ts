@@ -12,6 +12,7 @@
 import { readU16, readU32, writeU16, writeU32 } from '../../../wire/addr.js'
 import { checksum } from '../../../wire/checksum.js'
 import { IpProto, ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
+import { ipv6PseudoSum } from '../../../wire/ipv6.js'
 import { tcpSignature, tcpSignatureOk } from '../../../wire/tcp_md5.js'
 import { TcpFlag, type TcpOption, type TcpPacket } from './ast.js'
 
@@ -26,6 +27,9 @@ export const SCRIPT_PORT = 8080
 export interface Conn {
   local: number
   remote: number
+  /** --ip_version=ipv6: the two IPv6 addresses (then local / remote are unused), else null. */
+  local6: Uint8Array | null
+  remote6: Uint8Array | null
   /** The stack's port: 8080 when it listens, learned from its first segment when it connects. */
   localPort: number | null
   remotePort: number
@@ -37,10 +41,17 @@ export interface Conn {
   md5Key: Uint8Array | null
 }
 
-export function newConn(local: number, remote: number): Conn {
+export function newConn(
+  local: number,
+  remote: number,
+  local6: Uint8Array | null = null,
+  remote6: Uint8Array | null = null,
+): Conn {
   return {
     local,
     remote,
+    local6,
+    remote6,
     localPort: null,
     remotePort: REMOTE_EPHEMERAL_PORT,
     localIsn: null,
@@ -101,6 +112,10 @@ const ECN_BITS: Readonly<Record<string, number>> = { noecn: 0, ect1: 1, ect0: 2,
 
 /** The bytes of an inbound (`<`) segment, or why it cannot be built. */
 export function buildInbound(p: TcpPacket, c: Conn, ident: number): Uint8Array | string {
+  if (c.remote6 !== null) {
+    const b6 = buildPlain6(p, c)
+    return typeof b6 === 'string' || p.udp === null ? b6 : encapsulate6(b6, p.udp, c)
+  }
   const b = buildPlain(p, c, ident)
   return typeof b === 'string' || p.udp === null ? b : encapsulate(b, p.udp, c)
 }
@@ -126,6 +141,24 @@ function encapsulate(plain: Uint8Array, udp: { srcPort: number; dstPort: number 
   b[28 + 17] = 0
   const sum = checksum(b, 20, seg + 8, ipv4PseudoHeaderSum(c.remote, c.local, IpProto.UDP, seg + 8))
   writeU16(b, 26, sum === 0 ? 0xffff : sum)
+  return b
+}
+
+/** encapsulate over IPv6: the UDP header after the 40-byte one, its checksum over the RFC 8200 pseudo-header. */
+function encapsulate6(plain: Uint8Array, udp: { srcPort: number; dstPort: number }, c: Conn): Uint8Array {
+  const seg = plain.length - 40
+  const b = new Uint8Array(plain.length + 8)
+  b.set(plain.subarray(0, 40), 0)
+  b.set(plain.subarray(40), 48)
+  writeU16(b, 4, seg + 8)
+  b[6] = IpProto.UDP
+  writeU16(b, 40, udp.srcPort)
+  writeU16(b, 42, udp.dstPort)
+  writeU16(b, 44, seg + 8)
+  b[48 + 16] = 0
+  b[48 + 17] = 0
+  const sum = checksum(b, 40, seg + 8, ipv6PseudoSum(c.remote6!, 0, c.local6!, 0, seg + 8, IpProto.UDP))
+  writeU16(b, 46, sum === 0 ? 0xffff : sum)
   return b
 }
 
@@ -167,6 +200,38 @@ function buildPlain(p: TcpPacket, c: Conn, ident: number): Uint8Array | string {
   return b
 }
 
+/** buildPlain over IPv6 (no extension headers): traffic class, hop limit, the RFC 8200 checksum. */
+function buildPlain6(p: TcpPacket, c: Conn): Uint8Array | string {
+  if (p.options === 'any') return "'<...>' options in an injected packet"
+  if (p.seq === null) return "'...' sequence numbers in an injected packet"
+  const opts = encodeOptions(p.options, c)
+  if (typeof opts === 'string') return opts
+  const thl = 20 + opts.length
+  const plen = thl + p.len
+  if (plen > 0xffff) return `a ${p.len}-byte segment does not fit in an IPv6 packet`
+  const b = new Uint8Array(40 + plen)
+  const tc = (p.ip.class ?? p.ip.tos ?? 0) | (p.ecn === null ? 0 : ECN_BITS[p.ecn]!)
+  b[0] = 0x60 | (tc >>> 4)
+  b[1] = (tc & 0xf) << 4
+  writeU16(b, 4, plen)
+  b[6] = IpProto.TCP
+  b[7] = p.ip.hlim ?? p.ip.ttl ?? 64
+  b.set(c.remote6!, 8)
+  b.set(c.local6!, 24)
+  const t = 40
+  writeU16(b, t, c.remotePort)
+  writeU16(b, t + 2, c.localPort ?? SCRIPT_PORT)
+  writeU32(b, t + 4, p.seqAbsolute ? p.seq : u32(p.seq + REMOTE_ISN))
+  writeU32(b, t + 8, p.ack === null ? 0 : u32(p.ack + (c.localIsn ?? 0)))
+  b[t + 12] = (thl >>> 2) << 4
+  b[t + 13] = p.flags
+  writeU16(b, t + 14, p.win ?? 0)
+  writeU16(b, t + 18, p.urg ?? 0)
+  b.set(opts, t + 20)
+  writeU16(b, t + 16, checksum(b, t, plen, ipv6PseudoSum(c.remote6!, 0, c.local6!, 0, plen, IpProto.TCP)))
+  return b
+}
+
 /**
  * An injected segment's `md5 valid` gets the right digest under the script's key, `md5 invalid` a
  * wrong one, and a bare `md5` (or no key) zeros.
@@ -196,10 +261,15 @@ function md5Offset(o: Uint8Array): number {
 
 /** A TCP segment the stack sent, decoded; numbers as on the wire. */
 export interface Seen {
+  /** TOS, or the traffic class of an IPv6 packet. */
   tos: number
+  /** TTL, or the hop limit. */
   ttl: number
   src: number
   dst: number
+  /** An IPv6 packet's addresses (src / dst are then 0). */
+  src6: Uint8Array | null
+  dst6: Uint8Array | null
   sport: number
   dport: number
   seq: number
@@ -220,6 +290,7 @@ export interface Seen {
 
 /** Decodes an IPv4 packet from the tun; a string says why it is not a TCP segment we can read. */
 export function decode(pkt: Uint8Array): Seen | string {
+  if (pkt.length >= 40 && pkt[0]! >>> 4 === 6) return decode6(pkt)
   if (pkt.length < 20 || pkt[0]! >>> 4 !== 4) return `a non-IPv4 packet of ${pkt.length} bytes`
   const ihl = (pkt[0]! & 0xf) << 2
   const total = readU16(pkt, 2)
@@ -244,6 +315,8 @@ export function decode(pkt: Uint8Array): Seen | string {
     ttl: pkt[8]!,
     src,
     dst,
+    src6: null,
+    dst6: null,
     sport: readU16(pkt, t),
     dport: readU16(pkt, t + 2),
     seq: readU32(pkt, t + 4),
@@ -261,6 +334,47 @@ export function decode(pkt: Uint8Array): Seen | string {
         ? checksum(pkt, t, segLen, ipv4PseudoHeaderSum(src, dst, IpProto.TCP, segLen)) === 0
         : readU16(pkt, t + 16) === 0 &&
           checksum(pkt, ihl, segLen + 8, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, segLen + 8)) === 0,
+  }
+}
+
+/** decode for an IPv6 packet: TCP right after the 40-byte header. */
+function decode6(pkt: Uint8Array): Seen | string {
+  const nxt = pkt[6]!
+  const plen = readU16(pkt, 4)
+  if (nxt !== IpProto.TCP && nxt !== IpProto.UDP)
+    return nxt === 58 ? `ICMPv6 type ${pkt[40]} code ${pkt[41]} packet` : `IPv6 next header ${nxt} packet`
+  const udp = nxt === IpProto.UDP ? { srcPort: readU16(pkt, 40), dstPort: readU16(pkt, 42) } : null
+  const t = udp === null ? 40 : 48
+  if (40 + plen > pkt.length || 40 + plen < t + 20) return 'a truncated TCP segment'
+  const segLen = 40 + plen - t
+  const thl = (pkt[t + 12]! >>> 4) << 2
+  if (thl < 20 || thl > segLen) return 'a TCP segment with a bad header length'
+  const src6 = pkt.slice(8, 24)
+  const dst6 = pkt.slice(24, 40)
+  return {
+    tos: ((pkt[0]! & 0xf) << 4) | (pkt[1]! >>> 4),
+    ttl: pkt[7]!,
+    src: 0,
+    dst: 0,
+    src6,
+    dst6,
+    sport: readU16(pkt, t),
+    dport: readU16(pkt, t + 2),
+    seq: readU32(pkt, t + 4),
+    ack: readU32(pkt, t + 8),
+    flags: pkt[t + 13]!,
+    win: readU16(pkt, t + 14),
+    urg: readU16(pkt, t + 18),
+    len: segLen - thl,
+    options: decodeOptions(pkt, t + 20, t + thl),
+    md5Off: md5Offset(pkt.subarray(t + 20, t + thl)),
+    tcpOff: t,
+    udp,
+    csumOk:
+      udp === null
+        ? checksum(pkt, t, segLen, ipv6PseudoSum(src6, 0, dst6, 0, segLen, IpProto.TCP)) === 0
+        : readU16(pkt, t + 16) === 0 &&
+          checksum(pkt, 40, plen, ipv6PseudoSum(src6, 0, dst6, 0, plen, IpProto.UDP)) === 0,
   }
 }
 
@@ -386,7 +500,10 @@ export function scriptView(
 export function matchOutbound(p: TcpPacket, pkt: Uint8Array, c: Conn): string | null {
   const s = decode(pkt)
   if (typeof s === 'string') return s
-  if (s.src !== c.local || s.dst !== c.remote) return 'a segment between other addresses'
+  if (c.local6 !== null && c.remote6 !== null) {
+    if (s.src6 === null || s.dst6 === null || !sameBytes(s.src6, c.local6) || !sameBytes(s.dst6, c.remote6))
+      return 'a segment between other addresses'
+  } else if (s.src !== c.local || s.dst !== c.remote) return 'a segment between other addresses'
   if (c.localPort === null) c.localPort = s.sport
   if (s.sport !== c.localPort) return `source port ${s.sport}, not ${c.localPort}`
   if (s.dport !== c.remotePort) return `destination port ${s.dport}, not ${c.remotePort}`
@@ -419,6 +536,8 @@ export function matchOutbound(p: TcpPacket, pkt: Uint8Array, c: Conn): string | 
   if (p.urg !== null && s.urg !== p.urg) return `urgent pointer ${s.urg}`
   if (p.ip.tos !== undefined && s.tos !== p.ip.tos) return `IP TOS 0x${s.tos.toString(16)}`
   if (p.ip.ttl !== undefined && s.ttl !== p.ip.ttl) return `IP TTL ${s.ttl}`
+  if (p.ip.class !== undefined && s.tos !== p.ip.class) return `IPv6 traffic class 0x${s.tos.toString(16)}`
+  if (p.ip.hlim !== undefined && s.ttl !== p.ip.hlim) return `IPv6 hop limit ${s.ttl}`
   if (p.ecn !== null) {
     const ecn = s.tos & 3
     const ok = p.ecn === 'ect01' ? ecn === 1 || ecn === 2 : ecn === ECN_BITS[p.ecn]
@@ -444,6 +563,12 @@ export function matchOutbound(p: TcpPacket, pkt: Uint8Array, c: Conn): string | 
     if (diff !== null) return diff
   }
   return null
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 /** Option lists compared in order; a TS val is free (its clock is the stack's), the rest exact. */

@@ -1,6 +1,7 @@
 /**
  * packetdrill(1) for VirtNet: runs a script against the caller's stack. The stack gets a tun
- * interface with packetdrill's IPv4 addresses (192.168.0.1 --> 192.0.2.1); the script's system calls
+ * interface with packetdrill's IPv4 addresses (192.168.0.1 --> 192.0.2.1), or with --ip_version=ipv6
+ * its IPv6 ones (fd3d:fa7b:d17d::1 --> 2001:db8::1, a host route); the script's system calls
  * run through the syscall boundary, its backquoted commands through `sh -c`, its `<` segments are
  * written into the tun and its `>` segments read from it and checked, each at its time within the
  * tolerance, in the host's clock (virtual time runs as fast as the CPU). The first mismatch ends a
@@ -14,6 +15,7 @@
 import type { Syscalls, TunFd } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
 import { parseIpv4 } from '../../../wire/addr.js'
+import { parseIpv6 } from '../../../wire/in6_addr.js'
 import { runTool } from '../../common.js'
 import type { Command, Io, Proc } from '../../types.js'
 import type { PythonAction, Script, ShellAction, SyscallAction, TcpPacket } from './ast.js'
@@ -32,6 +34,9 @@ import { DEFAULT_TOLERANCE_US, type Schedule, schedule, secs } from './time.js'
 
 const LOCAL = '192.168.0.1'
 const REMOTE = '192.0.2.1'
+/** packetdrill's IPv6 defaults (FreeBSD's suite's setkey lines name the same pair). */
+const LOCAL6 = 'fd3d:fa7b:d17d::1'
+const REMOTE6 = '2001:db8::1'
 const US = 1000
 
 export interface RunOptions {
@@ -408,26 +413,37 @@ export async function runScript(proc: Proc, script: Script, opts: RunOptions = {
   const sys = proc.sys
   const o = new Map(script.options.map((x) => [x.name, x.value]))
   const ipVersion = o.get('ip_version') ?? 'ipv4'
-  if (ipVersion !== 'ipv4')
-    return { ok: false, line: 0, message: `--ip_version=${ipVersion} is not supported (IPv4 only)` }
+  if (ipVersion !== 'ipv4' && ipVersion !== 'ipv6')
+    return { ok: false, line: 0, message: `--ip_version=${ipVersion} is not supported (ipv4, ipv6)` }
+  const v6 = ipVersion === 'ipv6'
   const tolText = o.get('tolerance_usecs')
   const tol = tolText === undefined ? (opts.toleranceUs ?? DEFAULT_TOLERANCE_US) : Number(tolText)
   if (!Number.isInteger(tol) || tol < 0)
     return { ok: false, line: 0, message: `bad --tolerance_usecs=${tolText}` }
-  const local = parseIpv4(o.get('local_ip') ?? LOCAL)
-  const remote = parseIpv4(o.get('remote_ip') ?? REMOTE)
-  if (local === null || remote === null)
+  const local = v6 ? 0 : parseIpv4(o.get('local_ip') ?? LOCAL)
+  const remote = v6 ? 0 : parseIpv4(o.get('remote_ip') ?? REMOTE)
+  const local6 = v6 ? parseIpv6(o.get('local_ip') ?? LOCAL6) : null
+  const remote6 = v6 ? parseIpv6(o.get('remote_ip') ?? REMOTE6) : null
+  if (local === null || remote === null || (v6 && (local6 === null || remote6 === null)))
     return { ok: false, line: 0, message: 'bad --local_ip or --remote_ip' }
   const ifname = sys.ifCreate('tun')
   let tun: TunFd | null = null
   let run: Run | null = null
   try {
-    sys.ifAddAddr(ifname, local, 24, { dst: remote })
     const mtu = o.get('mtu')
-    if (mtu !== undefined) sys.ifSetMtu(ifname, Number(mtu))
-    sys.ifSetUp(ifname, true)
+    if (local6 !== null && remote6 !== null) {
+      // As packetdrill configures its tun for IPv6: our address, and the peer's as a host route.
+      if (mtu !== undefined) sys.ifSetMtu(ifname, Number(mtu))
+      sys.ifSetUp(ifname, true)
+      sys.inet6.addAddr(ifname, local6, 64)
+      sys.inet6.routeAdd({ dst: remote6, prefixLen: 128, ifName: ifname })
+    } else {
+      sys.ifAddAddr(ifname, local, 24, { dst: remote })
+      if (mtu !== undefined) sys.ifSetMtu(ifname, Number(mtu))
+      sys.ifSetUp(ifname, true)
+    }
     tun = sys.tunOpen(ifname)
-    const conn = newConn(local, remote)
+    const conn = newConn(local, remote, local6, remote6)
     const secret = o.get('tcp_md5_secret')
     if (secret !== undefined) conn.md5Key = Uint8Array.from(secret, (ch) => ch.charCodeAt(0) & 0xff)
     run = new Run(proc, tun, conn, tol, opts.verbose ? (opts.trace ?? null) : null)

@@ -26,6 +26,10 @@ export const SYMBOLS: Readonly<Record<string, number>> = Object.freeze({
   IPPROTO_IP: 0,
   IPPROTO_TCP: 6,
   IPPROTO_UDP: 17,
+  IPPROTO_IPV6: 41,
+  IPV6_UNICAST_HOPS: 4,
+  IPV6_V6ONLY: 27,
+  IPV6_TCLASS: 61,
   SOL_SOCKET: 0xffff,
   SO_DEBUG: 0x1,
   SO_ACCEPTCONN: 0x2,
@@ -244,7 +248,8 @@ export class SyscallRunner {
     const ok = (ret = 0): Outcome => ({ ret, errno: null })
     switch (name) {
       case 'socket': {
-        const domain = args[0]?.t === 'any' ? SYMBOLS.AF_INET! : intOf(args[0])
+        const dflt = this.conn.remote6 !== null ? SYMBOLS.AF_INET6! : SYMBOLS.AF_INET!
+        const domain = args[0]?.t === 'any' ? dflt : intOf(args[0])
         const fd = this.sys.socket(domain, intOf(args[1]), intOf(args[2]))
         const n = this.alloc(fd)
         this.lastFd = n
@@ -252,7 +257,7 @@ export class SyscallRunner {
       }
       case 'bind': {
         const e = this.entry(args)
-        e.fd.bind(this.sockaddr(args[1], this.conn.local, SCRIPT_PORT))
+        e.fd.bind(this.sockaddr(args[1], this.conn.local, SCRIPT_PORT, this.conn.local6))
         // The stack listens on 8080; the script's peer comes from its own port.
         this.conn.localPort = e.fd.getsockname().port
         this.conn.remotePort = REMOTE_EPHEMERAL_PORT
@@ -274,7 +279,7 @@ export class SyscallRunner {
       }
       case 'connect': {
         const e = this.entry(args)
-        const sa = this.sockaddr(args[1], this.conn.remote, SCRIPT_PORT)
+        const sa = this.sockaddr(args[1], this.conn.remote, SCRIPT_PORT, this.conn.remote6)
         this.conn.remotePort = sa.port
         this.conn.localPort = null
         await e.fd.connect(sa)
@@ -378,8 +383,14 @@ export class SyscallRunner {
       : { ret: ready, errno: null }
   }
 
-  private sockaddr(v: Val | undefined, addr: number, port: number): SockAddrIn {
-    if (v === undefined || v.t === 'any') return { addr, port }
+  private sockaddr(
+    v: Val | undefined,
+    addr: number,
+    port: number,
+    addr6: Uint8Array | null = null,
+  ): SockAddrIn {
+    if (v === undefined || v.t === 'any')
+      return addr6 === null ? { addr, port } : { addr: 0, port, addr6, scopeId: 0 }
     if (v.t !== 'struct')
       throw new ScriptError('a socket address must be ... or {sin_port=..., sin_addr=...}')
     const p = v.fields.get('sin_port')

@@ -9,13 +9,16 @@
  * Runs on ICMP input: never throws, allocates nothing but a host cache entry for a new peer.
  */
 
+import { IPV6_MMTU } from '../../../../wire/ipv6.js'
+import { INP } from '../../in_pcb.js'
 import { ipNextMtu } from '../../ip_mtu.js'
 import { TF_FASTRECOVERY } from '../cc/cc.js'
 import { tcpOutput } from '../tcp_output.js'
 import { TCPS, type Tcpcb, TF } from '../tcp_var.js'
 
-/** sizeof(struct tcpiphdr): the IP and TCP headers without options. */
+/** sizeof(struct tcpiphdr) and its IPv6 twin: the IP and TCP headers without options. */
 const IPTCP_HDR = 40
+const IP6TCP_HDR = 60
 /** tcp_mss_update's floor: room for some data even with 40 bytes of options. */
 const MSS_FLOOR = 64
 
@@ -32,20 +35,24 @@ export function tcpPathMtu(tp: Tcpcb, routeMtu: number): number {
  */
 export function tcpPmtuInput(tp: Tcpcb, nextMtu: number, quotedLen: number, routeMtu: number): void {
   const tv = tp.tv
+  const v6 = tp.inp.faddr6 !== null && (tp.inp.vflag & INP.IPV6) !== 0
+  const hdr = v6 ? IP6TCP_HDR : IPTCP_HDR
   // No proposal: try the next smaller plateau than what we sent (RFC 1191 §5, §7).
   let mtu = nextMtu !== 0 ? nextMtu : ipNextMtu(quotedLen, 1)
-  if (mtu < tv.minmss + IPTCP_HDR) mtu = tv.minmss + IPTCP_HDR
+  if (mtu < tv.minmss + hdr) mtu = tv.minmss + hdr
+  // IPv6 links carry at least 1280 bytes (RFC 8200 §5): a smaller "MTU" is not believed.
+  if (v6 && mtu < IPV6_MMTU) mtu = IPV6_MMTU
   // Only a smaller MTU than the one in use is news.
-  if (mtu >= tp.maxseg + IPTCP_HDR) return
+  if (mtu >= tp.maxseg + hdr) return
   tv.hostcache.updateMtu(tp.inp.faddr, mtu, tp.inp.vnet.env.clock.now(), tv.stats)
-  tcpMtudisc(tp, mtu, routeMtu)
+  tcpMtudisc(tp, mtu, routeMtu, hdr)
 }
 
 /** tcp_mtudisc: take the smaller MSS and resend everything unacknowledged at that size. */
-function tcpMtudisc(tp: Tcpcb, mtuoffer: number, routeMtu: number): void {
+function tcpMtudisc(tp: Tcpcb, mtuoffer: number, routeMtu: number, hdr: number): void {
   const tv = tp.tv
   const maxmtu = tcpPathMtu(tp, routeMtu)
-  let mss = (maxmtu === 0 ? mtuoffer : Math.min(maxmtu, mtuoffer)) - IPTCP_HDR
+  let mss = (maxmtu === 0 ? mtuoffer : Math.min(maxmtu, mtuoffer)) - hdr
   if (tp.userMss !== 0 && tp.userMss < mss) mss = tp.userMss
   if (mss < MSS_FLOOR) mss = MSS_FLOOR
   // The MSS never exceeds the send buffer.

@@ -22,6 +22,7 @@
 
 import { MS, SEC, Timer } from '../../../../util/clock.js'
 import type { Rng } from '../../../../util/rng.js'
+import { in6Eq } from '../../../../wire/in6_addr.js'
 import { IpProto } from '../../../../wire/ipv4.js'
 import { seqAdd, seqGeq, seqLt } from '../../../../wire/seq.js'
 import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../../wire/tcp.js'
@@ -29,6 +30,7 @@ import type { Vnet } from '../../../net/vnet.js'
 import { tcpMd5Output } from '../../../netipsec/xform_tcp.js'
 import type { PcbJail } from '../../in_pcb.js'
 import { ipOutput } from '../../ip_output.js'
+import { tcp6Send, tcpMssopt6 } from '../tcp_ip6.js'
 import { tcpMssoptTo, tcpTsTicks } from '../tcp_subr.js'
 import { TCPS, type TcpSeg, type TcpVnet } from '../tcp_var.js'
 import { syncacheRexmtTicks } from '../timer/tcp_rtt.js'
@@ -87,6 +89,38 @@ export class SyncacheEntry {
   /** Whose listener made it, for who may see it (sc_cred). */
   jail: PcbJail | null = null
   uid = 0
+  /**
+   * An IPv6 handshake (sc_inc.inc_flags & INC_ISIPV6): faddr / laddr are then the digests of these,
+   * kept with the entry (made on first IPv6 use, reused after), and `zone` their scope.
+   */
+  v6 = false
+  faddr6: Uint8Array | null = null
+  laddr6: Uint8Array | null = null
+  zone = 0
+
+  /** Take the segment's IPv6 addresses, if it has them (syncache_add's inc copy). */
+  setAddrs(seg: TcpSeg): void {
+    this.v6 = seg.v6
+    if (!seg.v6) return
+    this.faddr6 ??= new Uint8Array(16)
+    this.laddr6 ??= new Uint8Array(16)
+    this.faddr6.set(seg.src6)
+    this.laddr6.set(seg.dst6)
+    this.zone = seg.zone
+  }
+
+  /** Whether this is the handshake of seg's four-tuple. */
+  matches(seg: TcpSeg): boolean {
+    if (
+      this.faddr !== seg.src ||
+      this.fport !== seg.sport ||
+      this.laddr !== seg.dst ||
+      this.lport !== seg.dport
+    )
+      return false
+    if (this.v6 !== seg.v6) return false
+    return !seg.v6 || (in6Eq(this.faddr6!, 0, seg.src6, 0) && in6Eq(this.laddr6!, 0, seg.dst6, 0))
+  }
 }
 
 /** One hash row (struct syncache_head): newest entry first. */
@@ -175,9 +209,7 @@ export class Syncache {
   lookup(i: number, seg: TcpSeg): SyncacheEntry | null {
     const b = this.buckets[i]
     if (b === undefined) return null
-    for (const e of b.entries)
-      if (e.faddr === seg.src && e.fport === seg.sport && e.laddr === seg.dst && e.lport === seg.dport)
-        return e
+    for (const e of b.entries) if (e.matches(seg)) return e
     return null
   }
 
@@ -369,7 +401,7 @@ export function syncacheRespond(v: Vnet, tv: TcpVnet, e: SyncacheEntry, flags: n
   if ((e.flags & SCF.NOOPT) === 0) {
     if (syn) {
       to.flags |= TOF.MSS
-      to.mss = Math.max(tcpMssoptTo(v, tv, e.faddr), tv.minmss)
+      to.mss = Math.max(e.v6 ? tcpMssopt6(v, tv, e.faddr6!, e.zone) : tcpMssoptTo(v, tv, e.faddr), tv.minmss)
       if ((e.flags & SCF.WINSCALE) !== 0) {
         to.flags |= TOF.SCALE
         to.wscale = e.rScale
@@ -397,6 +429,15 @@ export function syncacheRespond(v: Vnet, tv: TcpVnet, e: SyncacheEntry, flags: n
     to.flags === 0 ? null : to,
   )
   m.len = hl
+  if (e.v6) {
+    // No TCP-MD5 over IPv6 here: a signed SYN-ACK cannot be made.
+    if ((to.flags & TOF.SIGNATURE) !== 0) {
+      tv.stats.tcps_sig_err_buildsig++
+      v.env.pool.put(m)
+      return false
+    }
+    return tcp6Send(v, tv, m, e.laddr6, e.faddr6!, e.zone, e.ipTtl, e.ipTos) === undefined
+  }
   if (!tcpMd5Output(v, to, e.laddr, e.faddr, m.data, m.off, hl)) {
     tv.stats.tcps_sig_err_buildsig++
     v.env.pool.put(m)

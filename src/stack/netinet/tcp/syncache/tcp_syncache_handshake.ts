@@ -14,6 +14,7 @@ import { type TcpOptions, TH, TOF } from '../../../../wire/tcp.js'
 import type { Vnet } from '../../../net/vnet.js'
 import { ip } from '../../ip.js'
 import { ecnSyncacheFlags, ecnSyncacheSocket } from '../tcp_ecn.js'
+import { in6Hlim } from '../tcp_ip6.js'
 import { tcpMss, tcpStateChange } from '../tcp_subr.js'
 import { tcpNewConn } from '../tcp_usrreq.js'
 import {
@@ -102,10 +103,11 @@ export function syncacheAdd(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg, to: Tc
   e.fport = seg.sport
   e.laddr = seg.dst
   e.lport = seg.dport
+  e.setAddrs(seg)
   e.jail = inp.jail
   e.uid = inp.uid
-  e.ipTtl = inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
-  e.ipTos = inp.tos
+  e.ipTtl = e.v6 ? in6Hlim(inp) : inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
+  e.ipTos = e.v6 ? Math.max(inp.tclass, 0) : inp.tos
   e.irs = seg.seq
   e.flags = 0
   e.rxmits = 0
@@ -235,13 +237,14 @@ function syncookieLookup(
   e.fport = seg.sport
   e.laddr = seg.dst
   e.lport = seg.dport
+  e.setAddrs(seg)
   e.jail = inp.jail
   e.uid = inp.uid
   e.irs = irs
   e.iss = iss
   e.flags = 0
-  e.ipTtl = inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
-  e.ipTos = inp.tos
+  e.ipTtl = e.v6 ? in6Hlim(inp) : inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
+  e.ipTos = e.v6 ? Math.max(inp.tclass, 0) : inp.tos
   e.peerMss = c.mss
   e.rScale = 0
   e.sScale = 0
@@ -276,13 +279,14 @@ function syncacheSocket(v: Vnet, tv: TcpVnet, e: SyncacheEntry, lp: Tcpcb): Tcpc
     tv.stats.tcps_listendrop++
     return null
   }
-  const tp = tcpNewConn(head, e.laddr, e.lport, e.faddr, e.fport)
+  const tp = tcpNewConn(head, e.laddr, e.lport, e.faddr, e.fport, e.v6 ? e : null)
   if (tp === null) {
     tv.stats.tcps_listendrop++
     return null
   }
   tp.inp.ttl = lp.inp.ttl
-  tp.inp.tos = e.ipTos
+  if (e.v6) tp.inp.tclass = lp.inp.tclass
+  else tp.inp.tos = e.ipTos
   tcpStateChange(tp, TCPS.SYN_RECEIVED)
   tp.iss = e.iss
   tp.irs = e.irs

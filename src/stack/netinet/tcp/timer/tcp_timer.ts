@@ -13,7 +13,7 @@ import { Timer } from '../../../../util/clock.js'
 import { TH } from '../../../../wire/tcp.js'
 import { ccRto } from '../tcp_cc_hooks.js'
 import { tcpOutput } from '../tcp_output.js'
-import { tcpClose, tcpDrop, tcpRespond, tcpStateChange } from '../tcp_subr.js'
+import { tcpClose, tcpDrop, tcpRespondConn, tcpStateChange } from '../tcp_subr.js'
 import { TCPS, TCPTV_PERSMAX, TCPTV_PERSMIN, type Tcpcb, TF, TT, TT_N } from '../tcp_var.js'
 import { TCP_BACKOFF, TCP_TOTBACKOFF, TICK_NS } from './tcp_rtt.js'
 
@@ -173,15 +173,8 @@ function keepTimer(tp: Tcpcb): void {
     }
     // A probe: an old sequence number so the peer must answer with an ACK (RFC 9293 §3.8.4).
     tv.stats.tcps_keepprobe++
-    const inp = tp.inp
-    tcpRespond(
-      inp.vnet,
-      tv,
+    tcpRespondConn(
       tp,
-      inp.laddr,
-      inp.faddr,
-      inp.lport,
-      inp.fport,
       tp.snd_una - 1,
       tp.rcv_nxt,
       TH.ACK,
