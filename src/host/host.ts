@@ -11,6 +11,10 @@ import { MAXSOCKBUF } from '../kern/socket.js'
 import { MsgBuf } from '../kern/subr_msgbuf.js'
 import { netgraphModule } from '../netgraph/types.js'
 import { Domains } from '../stack/net/domain.js'
+import { gifCloner } from '../stack/net/if/if_gif.js'
+import { greCloner } from '../stack/net/if/if_gre.js'
+import { laggCloner } from '../stack/net/if/if_lagg.js'
+import { vlanCloner } from '../stack/net/if/if_vlan.js'
 import { bridgeCloner } from '../stack/net/if_bridge.js'
 import type { IfCloner } from '../stack/net/if_clone.js'
 import { epairCloner } from '../stack/net/if_epair.js'
@@ -125,6 +129,10 @@ export class Host {
       [epairCloner.name, epairCloner],
       [loCloner.name, loCloner],
       [tunCloner.name, tunCloner],
+      [vlanCloner.name, vlanCloner],
+      [gifCloner.name, gifCloner],
+      [greCloner.name, greCloner],
+      [laggCloner.name, laggCloner],
     ])
     const maxproc = defaultMaxproc(opts.memoryBytes ?? GiB)
     this.racct = new Racct(
