@@ -12,6 +12,7 @@ import { LAGG_PROTO_NAMES, laggOf, laggSetProto } from '../stack/net/if/if_lagg.
 import { type VlanSoftc, vlanConfig, vlanOf, vlanUnconfig } from '../stack/net/if/if_vlan.js'
 import { type TunnelSoftc, tunnelDelete, tunnelOf, tunnelSet } from '../stack/net/if/ip_tunnel.js'
 import type { Ifnet } from '../stack/net/ifnet.js'
+import { in6IfPurge } from '../stack/netinet6/in6.js'
 import { SysError } from '../util/errno.js'
 import type { Caller } from './caller.js'
 import type { IfInfo, VlanParams } from './syscalls.js'
@@ -129,6 +130,8 @@ export function ifLaggPort(c: Caller, name: string, port: string, add: boolean):
   if (p === undefined) throw new SysError('ENOENT', op)
   if (add) {
     sc.addPort(p)
+    // lagg_port_create's in6_ifdetach: a port's IPv6 addresses go, so no link-local leaks across ports.
+    in6IfPurge(p)
     return
   }
   const lp = sc.portOf(p)
