@@ -381,7 +381,12 @@ function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Pla
  * created by this command is destroyed again when a later step fails, so the command as a whole
  * changes nothing. Prints the name when it differs from the one typed (a clone or a rename).
  */
-function execute(sys: Syscalls, name: string, plan: Plan, io: { stdout: { write(s: string): void } }): void {
+function execute(
+  sys: Syscalls,
+  name: string,
+  plan: Plan,
+  io: { stdout: { write(s: string): void }; stderr: { write(s: string): void } },
+): void {
   const cur = { name, print: false }
   if (plan.create) {
     try {
@@ -394,7 +399,7 @@ function execute(sys: Syscalls, name: string, plan: Plan, io: { stdout: { write(
   }
   try {
     if (plan.vxlan !== null) applyVxlan(sys, cur.name, plan.vxlan)
-    for (const st of plan.l2.steps) st(sys, cur.name)
+    for (const st of plan.l2.steps) st(sys, cur.name, (msg) => io.stderr.write(`ifconfig: ${msg}\n`))
     applyActions(sys, cur, plan.actions)
     if (plan.addr !== null) applyAddr(sys, cur.name, plan.addr)
   } catch (e) {

@@ -27,7 +27,7 @@ export interface L2Plan {
   unsetVlanDev: boolean
   vlanPcp: number | null
   /** Changes applied after the interface exists, in command-line order. */
-  steps: Array<(sys: Syscalls, name: string) => void>
+  steps: Step[]
 }
 
 export function newL2Plan(): L2Plan {
@@ -41,13 +41,18 @@ export function newL2Plan(): L2Plan {
   }
 }
 
-/** A kernel call, failing with ifconfig's wording for the ioctl. */
-function step(what: string, f: (sys: Syscalls, name: string) => void): (sys: Syscalls, name: string) => void {
-  return (sys, name) => {
+/** One kernel call of the line; `warn` prints a message that does not stop ifconfig (warn(3)). */
+export type Step = (sys: Syscalls, name: string, warn: (msg: string) => void) => void
+
+/** A kernel call, failing with ifconfig's wording for the ioctl (err(3), or warn(3) when `soft`). */
+function step(what: string, f: (sys: Syscalls, name: string) => void, soft = false): Step {
+  return (sys, name, warn) => {
     try {
       f(sys, name)
     } catch (e) {
-      throw new CmdError(sysMessage(what, asSysError(e)))
+      const msg = sysMessage(what, asSysError(e))
+      if (!soft) throw new CmdError(msg)
+      warn(msg)
     }
   }
 }
@@ -108,7 +113,8 @@ export function parseL2Word(words: readonly string[], i: number, plan: L2Plan): 
       // atol(3): leading digits, nothing for none.
       const m = /^\s*([+-]?\d+)/.exec(arg())
       const key = m === null ? 0 : Number(m[1]) >>> 0
-      plan.steps.push(step('ioctl (set grekey)', (sys, name) => sys.ifGreSetKey(name, key)))
+      // ifgre.c only warns: the rest of the line still happens and the exit status stays 0.
+      plan.steps.push(step('ioctl (set grekey)', (sys, name) => sys.ifGreSetKey(name, key), true))
       return 2
     }
     case 'laggproto': {
@@ -139,7 +145,7 @@ function isKeyword(w: string): boolean {
  * The vlan settings of the line (vlan_cb / vlan_set / vlan_create): `vlan` and `vlandev` only
  * together. Returns the SIOCSETVLAN step, or null when the line sets neither.
  */
-export function vlanStep(plan: L2Plan, creating: boolean): ((sys: Syscalls, name: string) => void) | null {
+export function vlanStep(plan: L2Plan, creating: boolean): Step | null {
   const hasTag = plan.vlanTag !== NOTAG
   const hasDev = plan.vlanDev !== ''
   if (!hasTag && !hasDev) return null
