@@ -59,6 +59,7 @@ export const BUILTIN_MODULES: readonly string[] = [
   'ng_pipe',
   'ng_socket',
   'ng_tee',
+  'ng_vlan',
 ]
 
 const KERNEL_SIZE = 0x1f3c6a0
