@@ -14,6 +14,7 @@ import { Domains } from '../stack/net/domain.js'
 import { gifCloner } from '../stack/net/if/if_gif.js'
 import { greCloner } from '../stack/net/if/if_gre.js'
 import { laggCloner } from '../stack/net/if/if_lagg.js'
+import { tapCloner } from '../stack/net/if/if_tap.js'
 import { vlanCloner } from '../stack/net/if/if_vlan.js'
 import { bridgeCloner } from '../stack/net/if_bridge.js'
 import type { IfCloner } from '../stack/net/if_clone.js'
@@ -133,6 +134,7 @@ export class Host {
       [gifCloner.name, gifCloner],
       [greCloner.name, greCloner],
       [laggCloner.name, laggCloner],
+      [tapCloner.name, tapCloner],
     ])
     const maxproc = defaultMaxproc(opts.memoryBytes ?? GiB)
     this.racct = new Racct(

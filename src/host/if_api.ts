@@ -10,6 +10,7 @@
 
 import { Priv } from '../jail/priv.js'
 import { MEM_COST } from '../jail/racct.js'
+import { laggOf } from '../stack/net/if/if_lagg.js'
 import { vlanCreateDotted } from '../stack/net/if/if_vlan.js'
 import { type BridgeSoftc, bridgeOf } from '../stack/net/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
@@ -182,6 +183,9 @@ export function ifSetMac(c: Caller, name: string, mac: number): void {
   )
     throw new SysError('EINVAL', 'SIOCSIFLLADDR')
   ifp.mac = mac
+  // lagg_setlladdr: the ports take the lagg's new address with it.
+  const lagg = laggOf(ifp)
+  if (lagg !== null) for (const lp of lagg.ports) lp.ifp.mac = mac
 }
 
 export function ifSetDescription(c: Caller, name: string, descr: string): void {

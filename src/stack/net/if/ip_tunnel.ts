@@ -9,13 +9,15 @@
  * once: a packet routed back into the tunnel it is leaving (the route to the far end points
  * through the tunnel itself) is dropped and counted, as gif_check_nesting does, not looped.
  *
+ * The outer datagram leaves through the output inet registers with the link layer (domain.ts), so
+ * net/ knows no protocol family.
+ *
  * Must not: throw on the data path, allocate per packet, or deliver a datagram to a tunnel that is
  * down or unconfigured.
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { readU32 } from '../../../wire/addr.js'
-import { ipOutput } from '../../netinet/ip_output.js'
 import { IFF, type IfDriver, Ifnet, type LinkEndpoint } from '../ifnet.js'
 import type { Vnet } from '../vnet.js'
 
@@ -77,15 +79,15 @@ export class TunnelSoftc implements LinkEndpoint {
       pool.put(m)
       return
     }
+    const output = ifp.vnet.env.domains.encapOutput()
+    if (output === undefined) {
+      ifp.stats.oerrors++
+      pool.put(m)
+      return
+    }
     m.linkBcast = false
     this.sending = true
-    const err = ipOutput(ifp.vnet, m, this.dst, this.kind.outerProto(version), {
-      ttl: this.kind.ttl,
-      tos: 0,
-      df: false,
-      src: this.src,
-      dontRoute: false,
-    })
+    const err = output(ifp.vnet, m, this.src, this.dst, this.kind.outerProto(version), this.kind.ttl)
     this.sending = false
     if (err !== undefined) ifp.stats.oerrors++
   }
