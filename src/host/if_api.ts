@@ -58,7 +58,7 @@ function ifInfo(c: Caller, ifp: Ifnet): IfInfo {
     groups: ifp.family === 'lo' ? ['lo'] : [ifp.family],
     description: ifp.description,
     media: ifp.media,
-    status: ifp.media === '' ? '' : ifp.up ? 'active' : 'no carrier',
+    status: ifp.media === '' ? '' : ifp.up && (ifp.link?.carrier?.() ?? true) ? 'active' : 'no carrier',
     stats: { ...ifp.stats },
     ...bridgeMembers(ifp),
     ...ifInfo6(c, ifp),

@@ -33,6 +33,8 @@ export interface LinkEndpoint {
   ifUp?(ifp: Ifnet): void
   /** The interface went down: the driver lets go of what ifUp took. */
   ifDown?(ifp: Ifnet): void
+  /** Whether the link has carrier (link state up); absent: whenever the interface is up. */
+  carrier?(): boolean
 }
 
 /** `tun`: point-to-point, no link header, the peer a process holding the device (if_tun). */

@@ -78,6 +78,7 @@ function optionsLine(ifi: IfInfo): string | null {
   if (ifi.lagg !== undefined) return ifi.lagg.ports.length > 0 ? '\toptions=8<VLAN_MTU>' : '\toptions=0'
   if (
     ifi.groups.includes('tun') ||
+    ifi.groups.includes('tap') ||
     ifi.groups.includes('gif') ||
     ifi.groups.includes('gre') ||
     ifi.vxlan !== undefined

@@ -150,4 +150,42 @@ jexec a ifconfig bridge0 addm epair2a`)
       /laggproto failover lagghash l2,l3,l4\n\tlaggport: epair0a flags=5<MASTER,ACTIVE>\n\tlaggport: epair1a flags=0<>\n\tgroups/,
     )
   })
+
+  test('tap(4) ports have carrier only while their device is open; the lagg follows', async () => {
+    const w = world()
+    let r = await w.run(`jail -c name=a vnet persist >/dev/null
+jexec a ifconfig tap create
+jexec a ifconfig tap create
+jexec a ifconfig lagg create
+jexec a ifconfig lagg0 up laggport tap0 laggport tap1 192.0.2.2/24
+jexec a ifconfig tap0; jexec a ifconfig lagg0`)
+    assert.equal(r.status, 0, r.err)
+    assert.match(r.out, /^tap0\ntap1\nlagg0\n/)
+    assert.match(
+      r.out,
+      /tap0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500\n\toptions=80000<LINKSTATE>\n/,
+    )
+    assert.match(
+      r.out,
+      /\tlaggport: tap0 flags=1<MASTER>\n\tlaggport: tap1 flags=0<>\n[^]*\tstatus: no carrier\n/,
+    )
+    assert.doesNotMatch(r.out, /inet6 fe80::[^\n]*%tap0/)
+    // No port with carrier: what the lagg sends is dropped and counted on it.
+    const lagg = w.ifp('a', 'lagg0')
+    const before = lagg.stats.oerrors
+    r = await w.run('jexec a ping -c 1 -t 1 192.0.2.9')
+    assert.ok(lagg.stats.oerrors > before)
+    // A process opens /dev/tap1: tap1 has carrier, takes over, and the reader gets whole frames.
+    const fd = w.sys.attach('a').tunOpen('tap1')
+    r = await w.run('jexec a ifconfig lagg0')
+    assert.match(
+      r.out,
+      /\tlaggport: tap0 flags=1<MASTER>\n\tlaggport: tap1 flags=4<ACTIVE>\n[^]*\tstatus: active\n/,
+    )
+    void w.run('jexec a ping -c 1 -t 1 192.0.2.9')
+    const frame = await fd.read(2_000_000_000)
+    assert.deepEqual([...frame.subarray(0, 6)], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
+    assert.deepEqual([...frame.subarray(12, 14)], [0x08, 0x06])
+    fd.close()
+  })
 })

@@ -8,7 +8,7 @@
  *
  * As FreeBSD: the first port gives the lagg its MAC and MTU, later ports take the lagg's (and get
  * their own MAC back when they leave); bringing the lagg up or down does the same to its ports; a
- * port is active when it is up. A port belongs to one lagg and cannot be a bridge member meanwhile
+ * port is active when it is up with carrier. A port belongs to one lagg and cannot be a bridge member meanwhile
  * (the frame-path tap is taken: EBUSY). Ports are at most LAGG_MAX_PORTS.
  *
  * Must not: allocate per frame (except a broadcast lagg's copies), throw on the data path, or keep
@@ -60,8 +60,10 @@ export class LaggPort implements IfTap {
     this.origMac = ifp.mac
   }
 
+  /** LAGG_PORTACTIVE: up, running and with carrier (a tap port needs its device open). */
   get active(): boolean {
-    return (this.ifp.flags & (IFF.UP | IFF.RUNNING)) === (IFF.UP | IFF.RUNNING)
+    const ifp = this.ifp
+    return (ifp.flags & (IFF.UP | IFF.RUNNING)) === (IFF.UP | IFF.RUNNING) && (ifp.link?.carrier?.() ?? true)
   }
 
   /** lagg_input: a frame from this port is the lagg's when the protocol takes input from it. */
