@@ -167,7 +167,7 @@ jexec a ifconfig tap0; jexec a ifconfig lagg0`)
     )
     assert.match(
       r.out,
-      /\tlaggport: tap0 flags=1<MASTER>\n\tlaggport: tap1 flags=0<>\n[^]*\tstatus: no carrier\n/,
+      /\tlaggport: tap0 flags=1<MASTER>\n\tlaggport: tap1 flags=0<>\n[\s\S]*\tstatus: no carrier\n/,
     )
     assert.doesNotMatch(r.out, /inet6 fe80::[^\n]*%tap0/)
     // No port with carrier: what the lagg sends is dropped and counted on it.
@@ -180,7 +180,7 @@ jexec a ifconfig tap0; jexec a ifconfig lagg0`)
     r = await w.run('jexec a ifconfig lagg0')
     assert.match(
       r.out,
-      /\tlaggport: tap0 flags=1<MASTER>\n\tlaggport: tap1 flags=4<ACTIVE>\n[^]*\tstatus: active\n/,
+      /\tlaggport: tap0 flags=1<MASTER>\n\tlaggport: tap1 flags=4<ACTIVE>\n[\s\S]*\tstatus: active\n/,
     )
     void w.run('jexec a ping -c 1 -t 1 192.0.2.9')
     const frame = await fd.read(2_000_000_000)
