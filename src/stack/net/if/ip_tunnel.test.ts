@@ -105,6 +105,30 @@ jexec two ifconfig gif0 inet 10.1.0.2/24 10.1.0.1 up`)
     assert.match(r.out, /0 packets received/)
   })
 
+  test('gif carries IPv6 too (protocol 41), and a gre tunnel IPv6 with type 0x86dd', async () => {
+    const w = world()
+    let r = await w.run(`${ROUTED}
+jexec one ifconfig gif0 create tunnel 192.0.2.1 198.51.100.1 up
+jexec one ifconfig gif0 inet6 2001:db8:1::1 prefixlen 64
+jexec two ifconfig gif0 create tunnel 198.51.100.1 192.0.2.1 up
+jexec two ifconfig gif0 inet6 2001:db8:1::2 prefixlen 64
+jexec one ifconfig gre0 create tunnel 192.0.2.1 198.51.100.1 up
+jexec one ifconfig gre0 inet6 2001:db8:2::1 prefixlen 64
+jexec two ifconfig gre0 create tunnel 198.51.100.1 192.0.2.1 up
+jexec two ifconfig gre0 inet6 2001:db8:2::2 prefixlen 64
+sleep 3`)
+    assert.equal(r.status, 0, r.err)
+    const wire = wiretap(w.ifp('one', 'epair0a'))
+    r = await w.run('jexec one ping6 -c 1 2001:db8:1::2 && jexec one ping6 -c 1 2001:db8:2::2')
+    assert.equal(r.status, 0, r.out + r.err)
+    const gif = wire.find((f) => f[14 + 9] === 41)
+    assert.ok(gif, 'IPv6-in-IPv4 on the wire')
+    assert.equal(gif[34]! >>> 4, 6)
+    const gre = wire.find((f) => f[14 + 9] === 47)
+    assert.ok(gre, 'GRE on the wire')
+    assert.deepEqual([...gre.subarray(34, 38)], [0, 0, 0x86, 0xdd])
+  })
+
   test('gre: keyed tunnels, the RFC 2890 key on the wire, a wrong key is not ours', async () => {
     const w = world()
     let r = await w.run(`${ROUTED}
