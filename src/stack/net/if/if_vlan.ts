@@ -19,7 +19,7 @@ import type { Mbuf } from '../../../buf/mbuf.js'
 import { SysError } from '../../../util/errno.js'
 import { etherDriver } from '../ether.js'
 import type { IfCloner } from '../if_clone.js'
-import { IFF, Ifnet, type LinkEndpoint, type VlanTrunkHook } from '../ifnet.js'
+import { IFF, IFNAMSIZ, Ifnet, type LinkEndpoint, type VlanTrunkHook } from '../ifnet.js'
 import type { Vnet } from '../vnet.js'
 
 export const ETHERTYPE_VLAN = 0x8100
@@ -195,6 +195,7 @@ export const vlanCloner: IfCloner = {
 export function vlanCreateDotted(v: Vnet, name: string): Ifnet | null {
   const m = /^(.+)\.(\d+)$/.exec(name)
   if (m === null) return null
+  if (name.length >= IFNAMSIZ) throw new SysError('EINVAL', 'SIOCIFCREATE2')
   const p = v.ifByName(m[1]!)
   if (p === undefined) throw new SysError('ENXIO', 'SIOCIFCREATE2')
   const vid = Number(m[2])
