@@ -197,7 +197,10 @@ jexec a ifconfig epair create >/dev/null`)
       ['jexec a ifconfig vlan0 vlan 9 vlandev epair1a', /SIOCSETVLAN: Device busy/],
       ['jexec a ifconfig vlan0 vlanpcp 8', /invalid value for vlanpcp/],
       ['jexec a ifconfig nosuch0.5 create', /SIOCIFCREATE2 \(nosuch0.5\): Device not configured/],
-      ['jexec a ifconfig epair0a.4000000000 create', /SIOCIFCREATE2 \(epair0a.4000000000\): Invalid argument/],
+      [
+        'jexec a ifconfig epair0a.4000000000 create',
+        /SIOCIFCREATE2 \(epair0a.4000000000\): Invalid argument/,
+      ],
       ['jexec a ifconfig lo0 vlanpcp 1', /SIOCSVLANPCP: Invalid argument/],
     ]
     for (const [cmd, msg] of cases) {
