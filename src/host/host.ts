@@ -11,6 +11,11 @@ import { MAXSOCKBUF } from '../kern/socket.js'
 import { MsgBuf } from '../kern/subr_msgbuf.js'
 import { netgraphModule } from '../netgraph/types.js'
 import { Domains } from '../stack/net/domain.js'
+import { gifCloner } from '../stack/net/if/if_gif.js'
+import { greCloner } from '../stack/net/if/if_gre.js'
+import { laggCloner } from '../stack/net/if/if_lagg.js'
+import { tapCloner } from '../stack/net/if/if_tap.js'
+import { vlanCloner } from '../stack/net/if/if_vlan.js'
 import { bridgeCloner } from '../stack/net/if_bridge.js'
 import type { IfCloner } from '../stack/net/if_clone.js'
 import { epairCloner } from '../stack/net/if_epair.js'
@@ -126,6 +131,11 @@ export class Host {
       [epairCloner.name, epairCloner],
       [loCloner.name, loCloner],
       [tunCloner.name, tunCloner],
+      [vlanCloner.name, vlanCloner],
+      [gifCloner.name, gifCloner],
+      [greCloner.name, greCloner],
+      [laggCloner.name, laggCloner],
+      [tapCloner.name, tapCloner],
     ])
     const maxproc = defaultMaxproc(opts.memoryBytes ?? GiB)
     this.racct = new Racct(

@@ -10,6 +10,8 @@
 
 import { Priv } from '../jail/priv.js'
 import { MEM_COST } from '../jail/racct.js'
+import { laggOf } from '../stack/net/if/if_lagg.js'
+import { vlanCreateDotted } from '../stack/net/if/if_vlan.js'
 import { type BridgeSoftc, bridgeOf } from '../stack/net/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
 import { tunOf } from '../stack/net/if_tun.js'
@@ -28,6 +30,7 @@ import { ifDestroy as ifCloneDestroy } from '../stack/net/lifecycle.js'
 import { SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
 import type { Caller } from './caller.js'
+import { ifInfoL2 } from './if_l2_api.js'
 import { ifInfo6 } from './inet6_api.js'
 import { lookupJail } from './jails.js'
 import type { IfInfo, TunFd, VxlanInfo } from './syscalls.js'
@@ -55,11 +58,12 @@ function ifInfo(c: Caller, ifp: Ifnet): IfInfo {
     groups: ifp.family === 'lo' ? ['lo'] : [ifp.family],
     description: ifp.description,
     media: ifp.media,
-    status: ifp.media === '' ? '' : ifp.up ? 'active' : 'no carrier',
+    status: ifp.media === '' ? '' : ifp.up && (ifp.link?.carrier?.() ?? true) ? 'active' : 'no carrier',
     stats: { ...ifp.stats },
     ...bridgeMembers(ifp),
     ...ifInfo6(c, ifp),
     ...vxlanInfo(ifp),
+    ...ifInfoL2(ifp),
   }
 }
 
@@ -108,8 +112,16 @@ export function ifBridgeDelete(c: Caller, bridge: string, member: string): void 
 
 export function ifCreate(c: Caller, name: string): string {
   c.priv(Priv.NET_IFCREATE, 'SIOCIFCREATE2')
-  const [cloner, unit] = parseCloneName(c.host.cloners, name)
   const v = c.vnet
+  // `IF.N`: a vlan on IF with tag N (vlan_clone_match_ethervid), named as typed.
+  if (name.includes('.')) {
+    c.charge('memoryuse', MEM_COST.ifnet, 'SIOCIFCREATE2', 'ENOMEM')
+    const ifp = vlanCreateDotted(v, name)
+    if (ifp === null) throw new SysError('EINVAL', 'SIOCIFCREATE2')
+    ifAttach(v, ifp)
+    return ifp.name
+  }
+  const [cloner, unit] = parseCloneName(c.host.cloners, name)
   c.charge('memoryuse', MEM_COST.ifnet * (cloner.name === 'epair' ? 2 : 1), 'SIOCIFCREATE2', 'ENOMEM')
   // Names must be free in this vnet even when an interface of that name was moved in: cloneCreate
   // refuses such a unit (EEXIST) or, numbering automatically, passes over it.
@@ -171,6 +183,9 @@ export function ifSetMac(c: Caller, name: string, mac: number): void {
   )
     throw new SysError('EINVAL', 'SIOCSIFLLADDR')
   ifp.mac = mac
+  // lagg_setlladdr: the ports take the lagg's new address with it.
+  const lagg = laggOf(ifp)
+  if (lagg !== null) for (const lp of lagg.ports) lp.ifp.mac = mac
 }
 
 export function ifSetDescription(c: Caller, name: string, descr: string): void {

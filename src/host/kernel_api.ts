@@ -39,6 +39,15 @@ import {
   ifVxlanSet,
   tunOpen,
 } from './if_api.js'
+import {
+  ifGreSetKey,
+  ifLaggPort,
+  ifLaggSetProto,
+  ifTunnelDelete,
+  ifTunnelSet,
+  ifVlanSet,
+  ifVlanSetPcp,
+} from './if_l2_api.js'
 import { inet6Api } from './inet6_api.js'
 import { ipfwCtl } from './ipfw_api.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
@@ -85,6 +94,7 @@ import {
   type Syscalls,
   type SysctlInfo,
   type TunFd,
+  type VlanParams,
 } from './syscalls.js'
 import { protoStats, sysctlGet, sysctlList, sysctlSet } from './sysctl_api.js'
 
@@ -204,6 +214,34 @@ export class KernelApi implements Syscalls {
 
   ifVxlanFlush(name: string, all: boolean): void {
     ifVxlanFlush(this.caller, name, all)
+  }
+
+  ifVlanSet(name: string, p: VlanParams): void {
+    ifVlanSet(this.caller, name, p)
+  }
+
+  ifVlanSetPcp(name: string, pcp: number): void {
+    ifVlanSetPcp(this.caller, name, pcp)
+  }
+
+  ifTunnelSet(name: string, src: number, dst: number): void {
+    ifTunnelSet(this.caller, name, src, dst)
+  }
+
+  ifTunnelDelete(name: string): void {
+    ifTunnelDelete(this.caller, name)
+  }
+
+  ifGreSetKey(name: string, key: number): void {
+    ifGreSetKey(this.caller, name, key)
+  }
+
+  ifLaggSetProto(name: string, proto: string): void {
+    ifLaggSetProto(this.caller, name, proto)
+  }
+
+  ifLaggPort(name: string, port: string, add: boolean): void {
+    ifLaggPort(this.caller, name, port, add)
   }
 
   ifCreate(name: string): string {

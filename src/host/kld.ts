@@ -45,7 +45,13 @@ export const BUILTIN_MODULES: readonly string[] = [
   'bridgestp',
   'if_bridge',
   'if_epair',
+  'if_gif',
+  'if_gre',
+  'if_lagg',
+  'if_tap',
   'if_tun',
+  'if_tuntap',
+  'if_vlan',
   'netgraph',
   'ng_bridge',
   'ng_eiface',
@@ -55,6 +61,7 @@ export const BUILTIN_MODULES: readonly string[] = [
   'ng_pipe',
   'ng_socket',
   'ng_tee',
+  'ng_vlan',
 ]
 
 const KERNEL_SIZE = 0x1f3c6a0

@@ -89,6 +89,22 @@ export interface IfInfo {
   nd6Flags?: number
   /** For a vxlan interface: its configuration and forwarding-table counters (ifvxlancfg). */
   vxlan?: VxlanInfo
+  /** For a vlan interface (SIOCGETVLAN, SIOCGVLANPCP): parent '' when it has none. */
+  vlan?: { tag: number; proto: number; pcp: number; parent: string }
+  /** For a gif or gre interface with end points set (SIOCGIFPSRCADDR / SIOCGIFPDSTADDR). */
+  tunnel?: { src: number; dst: number }
+  /** For a gre interface (GREGKEY). */
+  greKey?: number
+  /** For a lagg interface (SIOCGLAGG): protocol name and ports with LAGG_PORT_* flags. */
+  lagg?: { proto: string; ports: Array<{ name: string; flags: number }> }
+}
+
+/** `ifconfig vlanN vlan TAG vlandev IF [vlanproto P]` (SIOCSETVLAN); parent '' unconfigures. */
+export interface VlanParams {
+  tag: number
+  parent: string
+  /** ETHERTYPE_VLAN (0x8100) or ETHERTYPE_QINQ (0x88a8). */
+  proto: number
 }
 
 export type { VxlanParams }
@@ -651,6 +667,23 @@ export interface Syscalls {
   ifVxlanSet(name: string, params: VxlanParams): void
   /** `ifconfig vxlanN vxlanflush|vxlanflushall` (VXLAN_CMD_FLUSH). */
   ifVxlanFlush(name: string, all: boolean): void
+  /**
+   * SIOCSETVLAN: ENOENT for no such parent, EBUSY while another parent is set, EEXIST when the
+   * parent already has a vlan with this tag, EPROTONOSUPPORT for a parent that is not Ethernet.
+   */
+  ifVlanSet(name: string, p: VlanParams): void
+  /** SIOCSVLANPCP (`vlanpcp N`, 0..7). */
+  ifVlanSetPcp(name: string, pcp: number): void
+  /** SIOCSIFPHYADDR (`tunnel SRC DST`) on a gif or gre interface. */
+  ifTunnelSet(name: string, src: number, dst: number): void
+  /** SIOCDIFPHYADDR (`deletetunnel`). */
+  ifTunnelDelete(name: string): void
+  /** GRESKEY (`grekey N`). */
+  ifGreSetKey(name: string, key: number): void
+  /** SIOCSLAGG (`laggproto P`): EPROTONOSUPPORT for lacp, which is not built. */
+  ifLaggSetProto(name: string, proto: string): void
+  /** SIOCSLAGGPORT / SIOCSLAGGDELPORT (`laggport IF`, `-laggport IF`). */
+  ifLaggPort(name: string, port: string, add: boolean): void
 
   // routing
   routeList(): RouteInfo[]

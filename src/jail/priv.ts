@@ -22,6 +22,12 @@ export const Priv = {
   NET_BRIDGE: 'NET_BRIDGE',
   /** vxlan(4) configuration ioctls (PRIV_NET_VXLAN); a vnet jail's root may use them. */
   NET_VXLAN: 'NET_VXLAN',
+  /** vlan(4)'s SIOCSETVLAN and SIOCSVLANPCP (PRIV_NET_SETVLANTAG, PRIV_NET_SETVLANPCP). */
+  NET_SETVLAN: 'NET_SETVLAN',
+  /** gif/gre end points (PRIV_NET_SETIFPHYS) and GRESKEY (PRIV_NET_GRE). */
+  NET_SETIFPHYS: 'NET_SETIFPHYS',
+  /** lagg(4) protocol and ports (PRIV_NET_LAGG). */
+  NET_LAGG: 'NET_LAGG',
   NET_ROUTE: 'NET_ROUTE',
   NETINET_RAW: 'NETINET_RAW',
   NETGRAPH_CONTROL: 'NETGRAPH_CONTROL',
@@ -66,6 +72,9 @@ const VNET_PRIVS: ReadonlySet<PrivName> = new Set([
   Priv.NET_SETIFVNET,
   Priv.NET_BRIDGE,
   Priv.NET_VXLAN,
+  Priv.NET_SETVLAN,
+  Priv.NET_SETIFPHYS,
+  Priv.NET_LAGG,
   Priv.NET_ROUTE,
   Priv.NETINET_RAW,
   Priv.NETGRAPH_CONTROL,

@@ -14,6 +14,7 @@ import { One2ManyNode } from './one2many.js'
 import { PipeNode } from './pipe.js'
 import { SocketNode } from './socket.js'
 import { TeeNode } from './tee.js'
+import { VlanNode } from './vlan.js'
 
 const CREATABLE: ReadonlyMap<string, NgTypeCtor> = new Map<string, NgTypeCtor>([
   ['bridge', (g) => new BridgeNode(g)],
@@ -23,6 +24,7 @@ const CREATABLE: ReadonlyMap<string, NgTypeCtor> = new Map<string, NgTypeCtor>([
   ['one2many', (g) => new One2ManyNode(g)],
   ['socket', (g) => new SocketNode(g)],
   ['tee', (g) => new TeeNode(g)],
+  ['vlan', (g) => new VlanNode(g)],
 ])
 
 /** Types that exist but cannot be made with mkpeer (ng_ether nodes come with their interfaces). */

@@ -45,7 +45,15 @@ import { parseIpv4, parseMac } from '../wire/addr.js'
 import { parseIpv6 } from '../wire/in6_addr.js'
 import { type HostChanges, loadModules, runFirewall, unloadModules } from './firewall/lab_firewall.js'
 import { impairs, pipeSetcfg } from './link_cfg.js'
-import { type Endpoint, type Impairment, isL3, type NodeKind, type Topology, type TopoNode } from './model.js'
+import {
+  type Endpoint,
+  type Impairment,
+  isL3,
+  type NodeKind,
+  type TopoIface,
+  type Topology,
+  type TopoNode,
+} from './model.js'
 
 /** A build or control step failed; the message names the node or link. */
 export class LabError extends Error {
@@ -201,6 +209,15 @@ export class Lab {
       if (node.kind === 'external') return { id: node.ngId, hook: 'lower' }
       const k = nextPort.get(e.node) ?? 0
       nextPort.set(e.node, k + 1)
+      // An access port of a VLAN (IMUNES vlan_tag): an ng_vlan between the cable and the bridge
+      // tags what comes in and lets out, untagged, only that VLAN's frames. Other ports are trunks.
+      const tag =
+        node.kind === 'switch' ? node.topo.interfaces.find((i) => i.name === e.iface)?.vlan?.tag : undefined
+      if (tag !== undefined) {
+        const id = this.ng.mkpeer(ngPath(node.ngId), 'vlan', `link${k}`, 'downstream').id
+        this.ng.msg(ngPath(id), 'addfilter', `{ hook="v${tag}" vid=${tag} }`)
+        return { id, hook: `v${tag}` }
+      }
       return { id: node.ngId, hook: `link${k}` }
     }
     for (const [index, l] of this.topology.links.entries()) {
@@ -293,7 +310,8 @@ export class Lab {
     const sys = this.sys(name)
     const eifaces = new Map<string, number>()
     this.byName.set(name, { name, kind: n.kind, topo: n, ngId: null, eifaces, removed: false })
-    for (const i of n.interfaces)
+    for (const i of n.interfaces) {
+      if (i.vlan?.dev) continue
       this.step(`${name}: ${i.name}`, () => {
         const info = tmp.mkpeer('.', 'eiface', hookName(), 'ether')
         eifaces.set(i.name, info.id)
@@ -302,16 +320,21 @@ export class Lab {
         if (ifname !== i.name) sys.ifRename(ifname, i.name)
         if (i.mac !== null) sys.ifSetMac(i.name, parseMac(i.mac)!)
         if (i.mtu !== null) sys.ifSetMtu(i.name, i.mtu)
-        for (const [k, a] of i.addresses.entries()) {
-          const [addr, len] = parseCidr(a)
-          sys.ifAddAddr(i.name, addr, len, { alias: k > 0 })
-        }
-        if (i.addresses.length === 0) sys.ifSetUp(i.name, true)
-        for (const a of i.ipv6) {
-          const slash = a.lastIndexOf('/')
-          sys.inet6.addAddr(i.name, parseIpv6(a.slice(0, slash))!, Number(a.slice(slash + 1)))
-        }
+        this.configureAddrs(sys, i)
       })
+    }
+    // vlan(4) interfaces on the node's own interfaces, made once their parents exist.
+    for (const i of n.interfaces) {
+      const dev = i.vlan?.dev
+      if (!dev) continue
+      this.step(`${name}: ${i.name}`, () => {
+        const vname = sys.ifCreate('vlan')
+        sys.ifVlanSet(vname, { tag: i.vlan!.tag, parent: dev, proto: 0x8100 })
+        if (vname !== i.name) sys.ifRename(vname, i.name)
+        if (i.mtu !== null) sys.ifSetMtu(i.name, i.mtu)
+        this.configureAddrs(sys, i)
+      })
+    }
     for (const r of n.routes)
       this.step(`${name}: route ${r.to} ${r.via}`, () => {
         const [dst, len] = parseCidr(r.to)
@@ -329,6 +352,19 @@ export class Lab {
     if (n.forwarding) this.step(name, () => sys.sysctlSet('net.inet.ip.forwarding', '1'))
     // A router forwards IPv6 too (IMUNES sets both); its addresses are configured above.
     if (n.forwarding) this.step(name, () => sys.sysctlSet('net.inet6.ip6.forwarding', '1'))
+  }
+
+  /** An interface's IPv4 and IPv6 addresses; up even without any. */
+  private configureAddrs(sys: Syscalls, i: TopoIface): void {
+    for (const [k, a] of i.addresses.entries()) {
+      const [addr, len] = parseCidr(a)
+      sys.ifAddAddr(i.name, addr, len, { alias: k > 0 })
+    }
+    if (i.addresses.length === 0) sys.ifSetUp(i.name, true)
+    for (const a of i.ipv6) {
+      const slash = a.lastIndexOf('/')
+      sys.inet6.addAddr(i.name, parseIpv6(a.slice(0, slash))!, Number(a.slice(slash + 1)))
+    }
   }
 
   /**

@@ -100,6 +100,11 @@ export interface TopoIface {
   mac: string | null
   /** null: the interface default (1500). */
   mtu: number | null
+  /**
+   * 802.1Q: on a pc, host or router a vlan(4) interface with this tag on interface `dev`; on a switch
+   * port (dev null) an access port of that VLAN. Absent: an ordinary interface, or a trunk port.
+   */
+  vlan?: { tag: number; dev: string | null }
 }
 
 export interface TopoRoute {

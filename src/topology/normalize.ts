@@ -138,6 +138,17 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
       ctx.origin.set(`${name}:${fi.name}`, ip)
     }
   }
+  // A vlan interface's parent is one of the node's own interfaces, not itself a vlan interface.
+  for (const i of node.interfaces) {
+    const dev = i.vlan?.dev
+    if (dev === undefined || dev === null) continue
+    const parent = node.interfaces.find((x) => x.name === dev)
+    const at = [...(ctx.origin.get(`${name}:${i.name}`) ?? path), 'vlan', 'dev']
+    if (parent === undefined)
+      diags.error(at, `${i.name}: parent interface '${dev}' is not an interface of ${name}`)
+    else if (parent.vlan !== undefined)
+      diags.error(at, `${i.name}: parent interface '${dev}' is itself a vlan interface`)
+  }
   checkOverlaps(node, ctx.origin, diags)
   resolveVxlan(ctx, node, path, f)
   if (!l3) return node
@@ -247,6 +258,16 @@ function resolveIface(ctx: Ctx, node: TopoNode, ip: Path, fi: IfaceFile): TopoIf
     }
   }
   if (!l3 && fi.mtu !== undefined) diags.error([...ip, 'mtu'], `${node.kind} ports have no MTU of their own`)
+  if (fi.vlan !== undefined) {
+    const vp = [...ip, 'vlan']
+    if (l3 && fi.vlan.dev === undefined)
+      diags.error(vp, `${fi.name}: a vlan interface needs dev, its parent interface`)
+    else if (l3 && fi.vlan.dev === fi.name)
+      diags.error(vp, `${fi.name}: a vlan interface cannot be its own parent`)
+    else if (!l3 && node.kind !== 'switch') diags.error(vp, `${node.kind} ports have no VLAN`)
+    else if (!l3 && fi.vlan.dev !== undefined) diags.error(vp, `${node.kind} ports have no parent interface`)
+    else iface.vlan = { tag: fi.vlan.tag, dev: l3 ? fi.vlan.dev! : null }
+  }
   return iface
 }
 
@@ -371,7 +392,8 @@ function resolveLinks(
       if (name === null) {
         const ifs = e.node.interfaces
         let c = listedCursor.get(e.node) ?? 0
-        while (c < ifs.length && usedBy.has(`${e.node.name}:${ifs[c]!.name}`)) c++
+        // A vlan interface has no cable of its own: links take the next ordinary interface.
+        while (c < ifs.length && (usedBy.has(`${e.node.name}:${ifs[c]!.name}`) || ifs[c]!.vlan?.dev)) c++
         listedCursor.set(e.node, c)
         if (c < ifs.length) name = ifs[c]!.name
         else {

@@ -181,8 +181,29 @@ export const IfaceSchema = Type.Object(
     ),
     mac: Type.Optional(Mac),
     mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 9000, description: 'Default 1500.' })),
+    vlan: Type.Optional(
+      Type.Object(
+        {
+          tag: Type.Integer({ minimum: 1, maximum: 4094, description: 'The 802.1Q VLAN id.' }),
+          dev: Type.Optional(
+            doc(
+              IfaceName,
+              "On a pc, host or router: the parent interface the vlan(4) interface is made on ('eth0').",
+            ),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            '802.1Q. On a pc, host or router: this interface is a vlan(4) interface with this tag on interface dev (no link of its own). On a switch port: an access port of VLAN tag (frames leave it untagged); switch ports without vlan are trunks and carry tagged frames.',
+        },
+      ),
+    ),
   },
-  { additionalProperties: false, description: 'A network interface of a pc, host or router.' },
+  {
+    additionalProperties: false,
+    description: 'A network interface of a pc, host or router, or a port of a switch.',
+  },
 )
 
 export const RouteSchema = Type.Object(

@@ -10,10 +10,26 @@
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
+import type { ErrnoName } from '../../util/errno.js'
 import type { IfAddr, Ifnet, IfOutput } from './ifnet.js'
+import type { Vnet } from './vnet.js'
 
 /** A protocol's input routine; takes ownership of m (which starts at the protocol's header). */
 export type ProtoInput = (ifp: Ifnet, m: Mbuf) => void
+
+/**
+ * IPv4 output for a tunnel driver (gif, gre: in_gif_output / in_gre_output): m is the payload after
+ * the outer header, sent from `src` to `dst` as protocol `proto` with `ttl`, routed in v. Takes
+ * ownership of m; returns the errno, or undefined.
+ */
+export type InetEncapOutput = (
+  v: Vnet,
+  m: Mbuf,
+  src: number,
+  dst: number,
+  proto: number,
+  ttl: number,
+) => ErrnoName | undefined
 
 export class Domains {
   private readonly etherTypes: number[] = []
@@ -23,6 +39,7 @@ export class Domains {
   private loopDefault: ProtoInput | undefined = undefined
   /** IPv4 over Ethernet: resolve the next hop's address, then frame (ether_output's AF_INET case). */
   private inetEtherOutput: IfOutput | undefined = undefined
+  private inetEncapOutput: InetEncapOutput | undefined = undefined
   private readonly addrListeners: Array<(ifa: IfAddr, added: boolean) => void> = []
   private readonly departureListeners: Array<(ifp: Ifnet) => void> = []
   private readonly linkUpListeners: Array<(ifp: Ifnet) => void> = []
@@ -64,6 +81,16 @@ export class Domains {
   /** The registered output over Ethernet, or undefined when no family registered one. */
   etherOutput(): IfOutput | undefined {
     return this.inetEtherOutput
+  }
+
+  /** The family's output for tunnel drivers' outer packets (registered by inet). */
+  registerEncapOutput(output: InetEncapOutput): void {
+    if (this.inetEncapOutput !== undefined) throw new Error('encapsulation output registered twice')
+    this.inetEncapOutput = output
+  }
+
+  encapOutput(): InetEncapOutput | undefined {
+    return this.inetEncapOutput
   }
 
   /** ifaddr_event: an address was added to or removed from an interface. */

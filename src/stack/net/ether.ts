@@ -12,6 +12,10 @@ import { BROADCAST_MAC, readU16 } from '../../wire/addr.js'
 import { ETHER_HDR_LEN, writeEthernetHeader } from '../../wire/ethernet.js'
 import type { IfDriver, Ifnet } from './ifnet.js'
 
+/** The TPIDs of 802.1Q and 802.1ad tags (net/ethernet.h). */
+const ETHERTYPE_VLAN = 0x8100
+const ETHERTYPE_QINQ = 0x88a8
+
 /** ETHERMTU_JUMBO (net/ethernet.h): the largest MTU an Ethernet interface takes. */
 export const ETHERMTU_JUMBO = 9000
 
@@ -24,6 +28,19 @@ export function etherInput(ifp: Ifnet, m: Mbuf): void {
   }
   const buf = m.data
   const o = m.off
+  // ether_demux: a tagged frame belongs to the vlans on this interface, whatever its destination
+  // (the vlan's own Ethernet input checks that); without any, nobody speaks its protocol.
+  const type = readU16(buf, o + 12)
+  if (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ) {
+    const trunk = ifp.vlanTrunk
+    if (trunk === null) {
+      ifp.stats.noproto++
+      pool.put(m)
+      return
+    }
+    trunk.input(ifp, m)
+    return
+  }
   const mac = ifp.mac
   // Compared as 16 + 32 bits of integer arithmetic: the destination read as one 48-bit number
   // would be a heap-allocated double on every frame.
@@ -41,7 +58,7 @@ export function etherInput(ifp: Ifnet, m: Mbuf): void {
     ifp.stats.imcasts++
     m.linkBcast = true
   }
-  const input = ifp.vnet.env.domains.etherInput(readU16(buf, o + 12))
+  const input = ifp.vnet.env.domains.etherInput(type)
   if (input === undefined) {
     ifp.stats.noproto++
     pool.put(m)

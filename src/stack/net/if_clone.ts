@@ -88,5 +88,7 @@ export function cloneCreate(v: Vnet, c: IfCloner, unit: number): Ifnet[] {
 
 /** Give a destroyed interface's unit back to its home vnet. */
 export function cloneRelease(ifp: Ifnet): void {
+  // Interfaces made outside the unit space (a vlan named IF.N) have none to give back.
+  if (ifp.unit < 0) return
   ifp.home.cloneUnits?.get(ifp.family)?.free(ifp.unit)
 }

@@ -93,6 +93,11 @@ export class TunSoftc implements LinkEndpoint {
   ifDetached(): void {
     for (const m of this.q.splice(0)) this.ifp.vnet.env.pool.put(m)
   }
+
+  /** The link is up while a process holds the device (tunopen / tunclose's link state). */
+  carrier(): boolean {
+    return this.open
+  }
 }
 
 /** The tun softc of ifp, or null when ifp is not a tun interface. */

@@ -33,6 +33,8 @@ export interface LinkEndpoint {
   ifUp?(ifp: Ifnet): void
   /** The interface went down: the driver lets go of what ifUp took. */
   ifDown?(ifp: Ifnet): void
+  /** Whether the link has carrier (link state up); absent: whenever the interface is up. */
+  carrier?(): boolean
 }
 
 /** `tun`: point-to-point, no link header, the peer a process holding the device (if_tun). */
@@ -73,6 +75,15 @@ export interface IfTap {
   output(ifp: Ifnet, m: Mbuf): boolean
   /** The interface is leaving its vnet (moved or destroyed): bridge membership ends. */
   ifDetached?(ifp: Ifnet): void
+}
+
+/**
+ * The vlans configured on an interface (ifvlantrunk): tagged frames are handed to it, and it is told
+ * when the interface leaves its vnet so the vlans on it let go (vlan_ifdetach).
+ */
+export interface VlanTrunkHook {
+  input(ifp: Ifnet, m: Mbuf): void
+  parentDetached(ifp: Ifnet): void
 }
 
 /** IFNAMSIZ: interface names are at most 15 characters (plus the NUL). */
@@ -155,6 +166,8 @@ export class Ifnet implements NetisrTarget {
   inet6: unknown = null
   /** At most one tap (a bridge or an ng_ether node) splices into the frame path. */
   tap: IfTap | null = null
+  /** The vlans whose parent this is (if_vlantrunk), or null: tagged frames are then not ours. */
+  vlanTrunk: VlanTrunkHook | null = null
   /** The other half of a pair interface (epair), destroyed together with this one. */
   peer: Ifnet | null = null
   /**
@@ -328,6 +341,7 @@ export function ifDetach(ifp: Ifnet): void {
   // Bridge membership is per vnet: a member leaves its bridge, a bridge lets go of its members.
   ifp.tap?.ifDetached?.(ifp)
   ifp.link?.ifDetached?.(ifp)
+  ifp.vlanTrunk?.parentDetached(ifp)
   // Captures end with the interface's life in this vnet: none follows it into another jail.
   ifp.bpf.detachAll()
   for (const a of [...ifp.addrs]) ifDelAddr(ifp, a.addr)

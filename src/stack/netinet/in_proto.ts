@@ -12,6 +12,7 @@ import { arpAnnounce, arpIfDetach, arpInput, arpModule, etherOutputIp } from './
 import { icmpModule } from './icmp.js'
 import { ipModule } from './ip.js'
 import { ipInput } from './ip_input.js'
+import { ipOutput } from './ip_output.js'
 import { reassModule } from './ip_reass.js'
 import { rawModule } from './raw.js'
 import { tcpModule } from './tcp/tcp_sysctl.js'
@@ -33,6 +34,10 @@ export function inetAttach(d: Domains): void {
   d.registerEtherType(EtherType.ARP, arpInput)
   d.registerLoop(4, (ifp, m) => ipInput(ifp.vnet, ifp, m))
   d.registerEtherOutput(etherOutputIp)
+  // gif and gre send their outer datagrams through here (in_gif_output, in_gre_output).
+  d.registerEncapOutput((v, m, src, dst, proto, ttl) =>
+    ipOutput(v, m, dst, proto, { ttl, tos: 0, df: false, src, dontRoute: false }),
+  )
   // A new address is announced with a gratuitous ARP, and so is every address when the link comes up.
   d.onAddress((ifa, added) => {
     if (added && ifa.ifp.type === 'ether' && ifa.ifp.up) arpAnnounce(ifa.ifp, ifa.addr)

@@ -9,6 +9,7 @@
 import type { Mbuf } from '../../buf/mbuf.js'
 import { IcmpType, TimeExceededCode, UnreachCode } from '../../wire/icmp.js'
 import { IpProto, Ipv4Check } from '../../wire/ipv4.js'
+import { encapInput, IPPROTO_GRE, IPPROTO_IPV4, IPPROTO_IPV6 } from '../net/if/ip_tunnel.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
 import { RTF } from '../net/route.js'
@@ -132,7 +133,12 @@ function ipLocal(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   if (proto === IpProto.ICMP) icmpInput(v, ifp, m, hlen)
   else if (proto === IpProto.UDP) udpInput(v, ifp, m, hlen)
   else if (proto === IpProto.TCP) tcpInput(v, ifp, m, hlen)
-  else if (rawInput(v, ifp, m, proto)) v.env.pool.put(m)
+  else if (
+    (proto === IPPROTO_IPV4 || proto === IPPROTO_IPV6 || proto === IPPROTO_GRE) &&
+    encapInput(v, m, hlen, proto)
+  ) {
+    // A gif or gre tunnel of this vnet took it.
+  } else if (rawInput(v, ifp, m, proto)) v.env.pool.put(m)
   else {
     st.ips_noproto++
     st.ips_delivered--

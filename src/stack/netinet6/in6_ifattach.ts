@@ -3,10 +3,11 @@
  * the loopback gets ::1/128 and fe80::1/64; an Ethernet interface with ND6_IFF_AUTO_LINKLOCAL gets
  * fe80::/64 with the modified EUI-64 identifier of its MAC (RFC 4862 §5.3, RFC 4291 App. A), whose
  * DAD starts after a random delay of up to MAX_RTR_SOLICITATION_DELAY (RFC 4861 §6.3.7, 1 s).
- * Interfaces with IPv6 disabled (if_bridge) get nothing. Called from inet6's event listeners.
+ * Interfaces with IPv6 disabled (if_bridge) and lagg ports get nothing. Called from inet6's event listeners.
  */
 
 import { in6LinkLocalFromMac, in6Loopback, parseIpv6 } from '../../wire/in6_addr.js'
+import { laggOfPort } from '../net/if/if_lagg.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { in6AddAddr, in6Find, in6HasLinkLocal } from './in6.js'
 import { ND6_IFF } from './in6_var.js'
@@ -17,6 +18,8 @@ const MAX_RTR_SOLICITATION_DELAY_MS = 1000
 
 export function in6IfUp(ifp: Ifnet): void {
   if (!ifp.up) return
+  // A lagg(4) port carries the lagg's traffic: no address of its own, so no scope mix-up.
+  if (laggOfPort(ifp) !== null) return
   const ii = in6if(ifp)
   if ((ii.ndFlags & ND6_IFF.IFDISABLED) !== 0) return
   if (ifp.type === 'loop') {

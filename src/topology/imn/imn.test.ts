@@ -244,7 +244,7 @@ describe('edge cases', () => {
       "bad.imn:12: n0 (r_1): eth0: '10.0.0.999/24' is not an IPv4 address/prefix; ignored",
       "bad.imn:12: n0 (r_1): eth0: 'zz' is not a MAC address; a generated one is used",
       'bad.imn:12: n0 (r_1): eth0: MTU "99999" is out of range (68..9000); ignored',
-      'bad.imn:23: n0 (r_1): eth0.10: vlan interfaces are not supported yet; ignored',
+      'bad.imn:23: n0 (r_1): eth0.10: vlan interface needs vlan_dev and a vlan_tag of 1..4094; ignored',
       'bad.imn:60: n2 (air): node type wlan (wireless LAN) is not supported yet; node skipped',
       "bad.imn:64: n3 (beam): unknown node type 'teleporter'; node skipped",
       "bad.imn:68: n4 (pc): named 'pc-n4' (node names are letters, digits, '-' and '_', unique)",

@@ -87,6 +87,8 @@ const IGNORED_NODE_KEYS: ReadonlySet<string> = new Set([
   'docker_attach',
   'docker_image',
   'mirror',
+  // A lanswitch with vlan_tag ports filters VLANs whatever this says (the ports' tags are used).
+  'vlan_filtering',
 ])
 
 const IGNORED_LINK_KEYS: ReadonlySet<string> = new Set([
@@ -391,6 +393,35 @@ class Importer {
         if (l3) this.loopback(label, at, name, v4, startup)
         continue
       }
+      // A vlan(4) interface of a pc, host or router: on its vlan_dev, tagged vlan_tag; no link of its own.
+      if (type === 'vlan' && l3) {
+        const tag = Number(r.vlan_tag)
+        const dev = typeof r.vlan_dev === 'string' ? r.vlan_dev : ''
+        if (dev === '' || !Number.isInteger(tag) || tag < 1 || tag > 4094) {
+          this.warn(label, at, `${name}: vlan interface needs vlan_dev and a vlan_tag of 1..4094; ignored`)
+          continue
+        }
+        if (!new RegExp(PATTERNS.ifaceName).test(name) || out.some((i) => i.name === name)) {
+          this.warn(label, at, `interface name '${name}' is not usable; interface ignored`)
+          continue
+        }
+        const iface: IfaceFile = { name, vlan: { tag, dev } }
+        const addrs = v4.filter((a) => {
+          if (parsePrefix(a)) return true
+          this.warn(label, at, `${name}: '${a}' is not an IPv4 address/prefix; ignored`)
+          return false
+        })
+        if (addrs.length > 0) iface.addresses = addrs
+        const v6ok = v6.filter((a) => {
+          if (isIpv6Prefix(a)) return true
+          this.warn(label, at, `${name}: '${a}' is not an IPv6 address/prefix; ignored`)
+          return false
+        })
+        if (v6ok.length > 0) iface.ipv6 = v6ok
+        info.ifaces.set(ifc, name)
+        out.push(iface)
+        continue
+      }
       // An rj45 node's interface is the host NIC it takes over ('stolen'); an ext node's, the host side.
       if (type !== 'phys' && !(kind === 'external' && (type === 'stolen' || type === 'ext'))) {
         this.warn(label, at, `${name}: ${type} interfaces are not supported yet; ignored`)
@@ -404,9 +435,16 @@ class Importer {
         this.warn(label, at, `interface name '${name}' appears twice; the second is ignored`)
         continue
       }
-      if (r.vlan_tag !== undefined || r.vlan_dev !== undefined)
-        this.warn(label, at, `${name}: VLANs are not supported yet; ignored`)
       const iface: IfaceFile = { name }
+      // A lanswitch port with vlan_tag is an access port of that VLAN; a trunk (vlan_type trunk, or
+      // no tag) carries tagged frames.
+      if (kind === 'switch' && r.vlan_tag !== undefined && r.vlan_tag !== '' && r.vlan_type !== 'trunk') {
+        const tag = Number(r.vlan_tag)
+        if (Number.isInteger(tag) && tag >= 1 && tag <= 4094) iface.vlan = { tag }
+        else
+          this.warn(label, at, `${name}: vlan_tag ${JSON.stringify(r.vlan_tag)} is not 1..4094; a trunk port`)
+      } else if (kind !== 'switch' && (r.vlan_tag !== undefined || r.vlan_dev !== undefined))
+        this.warn(label, at, `${name}: a VLAN on a ${type} interface is not supported; ignored`)
       if (l3) {
         const addrs = v4.filter((a) => {
           if (parsePrefix(a)) return true

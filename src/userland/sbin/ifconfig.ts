@@ -16,6 +16,15 @@ import { getopt, strtol, strtonum } from '../getopt.js'
 import { withJailOption } from '../jail_option.js'
 import type { Command } from '../types.js'
 import { formatInet6Line, ifconfigInet6, nd6OptionsLine } from './ifconfig_inet6.js'
+import {
+  type L2Plan,
+  l2StatusLines,
+  newL2Plan,
+  parseL2Word,
+  tunnelLines,
+  vlanLines,
+  vlanStep,
+} from './ifconfig_l2.js'
 import { parseVxlanWord, type VxlanPlan, vxlanStatusLines } from './ifconfig_vxlan.js'
 
 /** IFF_LOWER_UP (FreeBSD 14): the link is up; ifconfig shows it for running interfaces with carrier. */
@@ -64,8 +73,17 @@ export function formatFlags(ifi: IfInfo): string {
 /** Interface capabilities as FreeBSD's drivers announce them (if_epair, if_loop); none for others. */
 function optionsLine(ifi: IfInfo): string | null {
   if (ifi.groups.includes('epair')) return '\toptions=8<VLAN_MTU>'
-  if (ifi.members !== undefined) return '\toptions=0'
-  if (ifi.groups.includes('tun') || ifi.vxlan !== undefined) return '\toptions=80000<LINKSTATE>'
+  if (ifi.members !== undefined || ifi.vlan !== undefined) return '\toptions=0'
+  // A lagg announces what all its ports can do (lagg_capabilities): an epair's VLAN_MTU.
+  if (ifi.lagg !== undefined) return ifi.lagg.ports.length > 0 ? '\toptions=8<VLAN_MTU>' : '\toptions=0'
+  if (
+    ifi.groups.includes('tun') ||
+    ifi.groups.includes('tap') ||
+    ifi.groups.includes('gif') ||
+    ifi.groups.includes('gre') ||
+    ifi.vxlan !== undefined
+  )
+    return '\toptions=80000<LINKSTATE>'
   if ((ifi.flags & IfFlag.LOOPBACK) !== 0)
     return '\toptions=680003<RXCSUM,TXCSUM,LINKSTATE,RXCSUM_IPV6,TXCSUM_IPV6>'
   return null
@@ -122,6 +140,7 @@ export function formatInterface(ifi: IfInfo, af: AfFilter = null, verbose = fals
   if (ifi.description !== '') lines.push(`\tdescription: ${ifi.description}`)
   const opts = optionsLine(ifi)
   if (opts !== null) lines.push(opts)
+  if (af === null) lines.push(...tunnelLines(ifi))
   if (af === null || af === 'link') {
     if (ifi.mac !== null) lines.push(`\tether ${formatMac(ifi.mac)}`)
     // A bridge has no hardware address of its own to show.
@@ -134,7 +153,9 @@ export function formatInterface(ifi: IfInfo, af: AfFilter = null, verbose = fals
   if (af === null) {
     if (ifi.members !== undefined) lines.push(...bridgeLines(ifi.members))
     if (ifi.vxlan !== undefined) lines.push(...vxlanStatusLines(ifi.vxlan, verbose))
+    lines.push(...l2StatusLines(ifi))
     if (ifi.groups.length > 0) lines.push(`\tgroups: ${ifi.groups.join(' ')}`)
+    lines.push(...vlanLines(ifi))
     if (ifi.media !== '') lines.push(`\tmedia: ${ifi.media}`)
     if (ifi.status !== '') lines.push(`\tstatus: ${ifi.status}`)
   }
@@ -219,11 +240,13 @@ interface Plan {
   addr: AddrChange | null
   /** vxlan parameters, applied right after a create (as clone parameters) and before the actions. */
   vxlan: VxlanPlan | null
+  /** vlan, tunnel and lagg settings, applied after vxlan's and before the actions. */
+  l2: L2Plan
 }
 
 /** Parses the parameters after the interface name; read-only lookups only (jail names). */
 function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Plan {
-  const plan: Plan = { create: false, actions: [], addr: null, vxlan: null }
+  const plan: Plan = { create: false, actions: [], addr: null, vxlan: null, l2: newL2Plan() }
   const change = (): AddrChange => {
     plan.addr ??= { addr: null, prefixLen: null, broadcast: null, dst: null, alias: 0 }
     return plan.addr
@@ -319,6 +342,11 @@ function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Pla
         change().alias = -1
         break
       default: {
+        const l2 = parseL2Word(words, i, plan.l2)
+        if (l2 > 0) {
+          i += l2 - 1
+          break
+        }
         const used = parseVxlanWord(words, i, () => {
           plan.vxlan ??= { params: {}, cmd: '', flush: null }
           return plan.vxlan
@@ -343,6 +371,9 @@ function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Pla
   }
   if (plan.addr !== null && plan.addr.addr === null && plan.addr.alias !== -1)
     throw new CmdError('ioctl (SIOCAIFADDR): Destination address required')
+  // The vlan words take effect together, before the other driver settings (vlan_cb / vlan_create).
+  const vs = vlanStep(plan.l2, plan.create)
+  if (vs !== null) plan.l2.steps.unshift(vs)
   return plan
 }
 
@@ -351,7 +382,12 @@ function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Pla
  * created by this command is destroyed again when a later step fails, so the command as a whole
  * changes nothing. Prints the name when it differs from the one typed (a clone or a rename).
  */
-function execute(sys: Syscalls, name: string, plan: Plan, io: { stdout: { write(s: string): void } }): void {
+function execute(
+  sys: Syscalls,
+  name: string,
+  plan: Plan,
+  io: { stdout: { write(s: string): void }; stderr: { write(s: string): void } },
+): void {
   const cur = { name, print: false }
   if (plan.create) {
     try {
@@ -364,6 +400,7 @@ function execute(sys: Syscalls, name: string, plan: Plan, io: { stdout: { write(
   }
   try {
     if (plan.vxlan !== null) applyVxlan(sys, cur.name, plan.vxlan)
+    for (const st of plan.l2.steps) st(sys, cur.name, (msg) => io.stderr.write(`ifconfig: ${msg}\n`))
     applyActions(sys, cur, plan.actions)
     if (plan.addr !== null) applyAddr(sys, cur.name, plan.addr)
   } catch (e) {
@@ -546,8 +583,8 @@ const ifconfigHere: Command = (argv, io, proc) =>
       ifconfigInet6(sys, name, words.slice(1))
       return 0
     }
-    // A tun created on this line is point-to-point too (`ifconfig tun0 create A B`).
-    const p2p = ifi !== null ? (ifi.flags & IfFlag.POINTOPOINT) !== 0 : name.startsWith('tun')
+    // A tun, gif or gre created on this line is point-to-point too (`ifconfig tun0 create A B`).
+    const p2p = ifi !== null ? (ifi.flags & IfFlag.POINTOPOINT) !== 0 : /^(tun|gif|gre)/.test(name)
     const plan = parseParams(sys, af === 'link' ? ['lladdr', ...words] : words, p2p)
     const c = plan.addr
     if (c !== null && c.alias !== -1 && c.prefixLen === null) {

@@ -1,0 +1,256 @@
+/**
+ * gif(4) and gre(4) in virtual time: two jails joined by a router jail ping each other through a
+ * tunnel over the routed underlay, with the outer protocol (4 or 47) and GRE header on the wire;
+ * GRE keys tell tunnels apart; malformed GRE is dropped and counted; a route that sends the tunnel's
+ * own datagrams into the tunnel is caught, not looped; FreeBSD's output and messages.
+ */
+
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import type { Mbuf } from '../../../buf/mbuf.js'
+import { Host } from '../../../host/host.js'
+import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
+import { startProcess } from '../../../userland/process.js'
+import { programs } from '../../../userland/programs.js'
+import { capture, type RunResult } from '../../../userland/testkit.js'
+import { parseIpv4 } from '../../../wire/addr.js'
+import { writeIpv4Header } from '../../../wire/ipv4.js'
+import type { Ifnet } from '../ifnet.js'
+
+function world() {
+  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 11 })
+  const sys = host.syscalls()
+  const run = async (script: string): Promise<RunResult> => {
+    const io = capture()
+    const status = await startProcess(sys, ['sh', '-c', script], io, { programs }).done
+    return { status, out: io.out(), err: io.err() }
+  }
+  const ifp = (jail: string, name: string): Ifnet => {
+    const i = host
+      .allJails()
+      .find((j) => j.name === jail)!
+      .vnet.ifByName(name)
+    assert.ok(i, `${name} in ${jail}`)
+    return i
+  }
+  return { host, sys, run, ifp }
+}
+
+function wiretap(ifp: Ifnet): Uint8Array[] {
+  const frames: Uint8Array[] = []
+  const link = ifp.link!
+  const orig = link.transmit.bind(link)
+  link.transmit = (m: Mbuf) => {
+    frames.push(m.data.slice(m.off, m.off + m.len))
+    orig(m)
+  }
+  return frames
+}
+
+/** one (192.0.2.1) — r — two (198.51.100.1), routed, as in FreeBSD's if_gif test but one hop apart. */
+const ROUTED = `
+jail -c name=one vnet persist
+jail -c name=r vnet persist
+jail -c name=two vnet persist
+ifconfig epair create >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet one
+ifconfig epair0b vnet r
+ifconfig epair1a vnet r
+ifconfig epair1b vnet two
+jexec one ifconfig epair0a 192.0.2.1/24 up
+jexec r ifconfig epair0b 192.0.2.254/24 up
+jexec r ifconfig epair1a 198.51.100.254/24 up
+jexec two ifconfig epair1b 198.51.100.1/24 up
+jexec one route add default 192.0.2.254 >/dev/null
+jexec two route add default 198.51.100.254 >/dev/null
+jexec r sysctl net.inet.ip.forwarding=1 >/dev/null
+`
+
+describe('gif(4) and gre(4)', () => {
+  test('gif: ping through the tunnel across a router, IPv4 in IPv4 on the wire, FreeBSD output', async () => {
+    const w = world()
+    let r = await w.run(`${ROUTED}
+g=$(jexec one ifconfig gif create)
+echo $g
+jexec one ifconfig $g tunnel 192.0.2.1 198.51.100.1
+jexec one ifconfig $g inet 10.1.0.1/24 10.1.0.2 up
+jexec two ifconfig gif0 create
+jexec two ifconfig gif0 tunnel 198.51.100.1 192.0.2.1
+jexec two ifconfig gif0 inet 10.1.0.2/24 10.1.0.1 up`)
+    assert.equal(r.status, 0, r.err)
+    assert.match(r.out, /^gif0$/m)
+    const wire = wiretap(w.ifp('one', 'epair0a'))
+    r = await w.run('jexec one ping -c 2 10.1.0.2')
+    assert.equal(r.status, 0, r.err)
+    assert.match(r.out, /2 packets received/)
+    const outer = wire.filter((f) => f[12] === 0x08 && f[13] === 0 && f[14 + 9] === 4)
+    assert.ok(outer.length >= 2, 'IPv4-in-IPv4 datagrams left one')
+    // Outer TTL 30 (net.inet.gif.ttl), source and destination the tunnel's; the inner ICMP echo inside.
+    assert.equal(outer[0]![14 + 8], 30)
+    assert.deepEqual([...outer[0]!.subarray(26, 34)], [192, 0, 2, 1, 198, 51, 100, 1])
+    assert.equal(outer[0]![34 + 9], 1)
+    r = await w.run('jexec one ifconfig gif0')
+    assert.match(
+      r.out,
+      /^gif0: flags=8051<UP,POINTOPOINT,RUNNING,MULTICAST> metric 0 mtu 1280\n\toptions=80000<LINKSTATE>\n\ttunnel inet 192.0.2.1 --> 198.51.100.1\n\tinet 10.1.0.1 --> 10.1.0.2 netmask 0xffffff00\n/,
+    )
+    assert.match(r.out, /\tgroups: gif\n/)
+    // deletetunnel: not running, nothing sent.
+    r = await w.run(
+      'jexec one ifconfig gif0 deletetunnel; jexec one ifconfig gif0; jexec one ping -c 1 -t 2 10.1.0.2',
+    )
+    assert.match(r.out, /flags=8011<UP,POINTOPOINT,MULTICAST>/)
+    assert.doesNotMatch(r.out, /tunnel inet/)
+    assert.match(r.out, /0 packets received/)
+  })
+
+  test('gif carries IPv6 too (protocol 41), and a gre tunnel IPv6 with type 0x86dd', async () => {
+    const w = world()
+    let r = await w.run(`${ROUTED}
+jexec one ifconfig gif0 create tunnel 192.0.2.1 198.51.100.1 up
+jexec one ifconfig gif0 inet6 2001:db8:1::1 prefixlen 64
+jexec two ifconfig gif0 create tunnel 198.51.100.1 192.0.2.1 up
+jexec two ifconfig gif0 inet6 2001:db8:1::2 prefixlen 64
+jexec one ifconfig gre0 create tunnel 192.0.2.1 198.51.100.1 up
+jexec one ifconfig gre0 inet6 2001:db8:2::1 prefixlen 64
+jexec two ifconfig gre0 create tunnel 198.51.100.1 192.0.2.1 up
+jexec two ifconfig gre0 inet6 2001:db8:2::2 prefixlen 64
+sleep 3`)
+    assert.equal(r.status, 0, r.err)
+    const wire = wiretap(w.ifp('one', 'epair0a'))
+    r = await w.run('jexec one ping6 -c 1 2001:db8:1::2 && jexec one ping6 -c 1 2001:db8:2::2')
+    assert.equal(r.status, 0, r.out + r.err)
+    const gif = wire.find((f) => f[14 + 9] === 41)
+    assert.ok(gif, 'IPv6-in-IPv4 on the wire')
+    assert.equal(gif[34]! >>> 4, 6)
+    const gre = wire.find((f) => f[14 + 9] === 47)
+    assert.ok(gre, 'GRE on the wire')
+    assert.deepEqual([...gre.subarray(34, 38)], [0, 0, 0x86, 0xdd])
+  })
+
+  test('gre: keyed tunnels, the RFC 2890 key on the wire, a wrong key is not ours', async () => {
+    const w = world()
+    let r = await w.run(`${ROUTED}
+jexec one ifconfig gre0 create tunnel 192.0.2.1 198.51.100.1 grekey 77
+jexec one ifconfig gre0 inet 10.2.0.1/32 10.2.0.2 up
+jexec two ifconfig gre0 create tunnel 198.51.100.1 192.0.2.1 grekey 77
+jexec two ifconfig gre0 inet 10.2.0.2/32 10.2.0.1 up
+jexec one ifconfig gre1 create tunnel 192.0.2.1 198.51.100.1
+jexec one ifconfig gre1 inet 10.3.0.1/32 10.3.0.2 up
+jexec two ifconfig gre1 create tunnel 198.51.100.1 192.0.2.1
+jexec two ifconfig gre1 inet 10.3.0.2/32 10.3.0.1 up`)
+    assert.equal(r.status, 0, r.err)
+    const wire = wiretap(w.ifp('one', 'epair0a'))
+    r = await w.run('jexec one ping -c 1 10.2.0.2 && jexec one ping -c 1 10.3.0.2')
+    assert.equal(r.status, 0, r.err)
+    const gre = wire.filter((f) => f[14 + 9] === 47)
+    assert.equal(gre.length, 2)
+    // K bit, protocol 0x0800, key 77; then the unkeyed tunnel's 4-byte header.
+    assert.deepEqual([...gre[0]!.subarray(34, 42)], [0x20, 0, 0x08, 0, 0, 0, 0, 77])
+    assert.deepEqual([...gre[1]!.subarray(34, 38)], [0, 0, 0x08, 0])
+    assert.equal(gre[0]![14 + 8], 64)
+    r = await w.run('jexec one ifconfig gre0')
+    assert.match(r.out, /mtu 1476\n/)
+    assert.match(r.out, /\tgrekey: 0x4d \(77\)\n/)
+    // The far end changes its key: its datagrams no longer match one's gre0.
+    r = await w.run('jexec two ifconfig gre0 grekey 78; jexec one ping -c 1 -t 2 10.2.0.2')
+    assert.match(r.out, /0 packets received/)
+  })
+
+  test('malformed GRE is dropped and counted on the tunnel; the tunnel keeps working', async () => {
+    const w = world()
+    let r = await w.run(`${ROUTED}
+jexec one ifconfig gre0 create tunnel 192.0.2.1 198.51.100.1
+jexec one ifconfig gre0 inet 10.2.0.1/32 10.2.0.2 up
+jexec two ifconfig gre0 create tunnel 198.51.100.1 192.0.2.1
+jexec two ifconfig gre0 inet 10.2.0.2/32 10.2.0.1 up`)
+    assert.equal(r.status, 0, r.err)
+    const ep = w.ifp('two', 'epair1b')
+    const gre = w.ifp('two', 'gre0')
+    const frame = (payload: number[]): Uint8Array => {
+      const f = new Uint8Array(14 + 20 + payload.length)
+      for (let i = 0; i < 6; i++) f[i] = Math.floor(ep.mac / 256 ** (5 - i)) % 256
+      f.set([2, 0, 0, 0, 0, 9], 6)
+      f[12] = 0x08
+      writeIpv4Header(
+        f,
+        14,
+        parseIpv4('192.0.2.1')!,
+        parseIpv4('198.51.100.1')!,
+        47,
+        60,
+        0,
+        1,
+        payload.length,
+        0,
+      )
+      f.set(payload, 34)
+      return f
+    }
+    const before = gre.stats.ierrors
+    const bad = [
+      [0, 1, 0x08, 0, 0x45], // version 1
+      [0x40, 0, 0x08, 0, 0x45], // routing present
+      [0, 0], // too short
+      [0, 0, 0x65, 0x58, 0x45, 0, 0, 0], // transparent Ethernet bridging: not carried here
+      [0, 0, 0x08, 0, 0x60], // says IPv4, carries version 6
+    ]
+    for (const p of bad) ep.receive(w.host.env.pool.copyIn(frame(p)))
+    await w.sys.nanosleep(1000)
+    assert.equal(gre.stats.ierrors - before, bad.length)
+    assert.equal(w.host.env.netisr.errors, 0)
+    r = await w.run('jexec one ping -c 1 10.2.0.2')
+    assert.equal(r.status, 0, r.err)
+  })
+
+  test('a route that sends the tunnel into itself is caught, not looped', async () => {
+    const w = world()
+    let r = await w.run(`${ROUTED}
+jexec one ifconfig gif0 create tunnel 192.0.2.1 198.51.100.1
+jexec one ifconfig gif0 inet 10.1.0.1/24 10.1.0.2 up
+jexec one route add 198.51.100.1/32 10.1.0.2 >/dev/null`)
+    assert.equal(r.status, 0, r.err)
+    const g = w.ifp('one', 'gif0')
+    r = await w.run('jexec one ping -c 1 -t 2 10.1.0.2')
+    assert.match(r.out, /0 packets received/)
+    assert.ok(g.stats.oerrors >= 1)
+    assert.equal(w.host.env.netisr.errors, 0)
+  })
+
+  test('bad tunnel settings are refused and change nothing', async () => {
+    const w = world()
+    let r = await w.run(`${ROUTED}
+jexec one ifconfig gif0 create tunnel 192.0.2.1 198.51.100.1`)
+    assert.equal(r.status, 0, r.err)
+    const cases: Array<[string, RegExp]> = [
+      [
+        'jexec one ifconfig gif1 create tunnel 192.0.2.1 198.51.100.1',
+        /SIOCSIFPHYADDR: Can't assign requested address/,
+      ],
+      [
+        'jexec one ifconfig gif0 tunnel 0.0.0.0 198.51.100.1',
+        /SIOCSIFPHYADDR: Can't assign requested address/,
+      ],
+      [
+        'jexec one ifconfig gif0 tunnel 192.0.2.1 224.0.0.1',
+        /SIOCSIFPHYADDR: Can't assign requested address/,
+      ],
+      ['jexec one ifconfig gif0 tunnel 192.0.2.1 nosuchhost', /error in parsing address string: nosuchhost/],
+      ['jexec one ifconfig epair0a tunnel 192.0.2.1 198.51.100.1', /SIOCSIFPHYADDR: Invalid argument/],
+    ]
+    for (const [cmd, msg] of cases) {
+      r = await w.run(cmd)
+      assert.equal(r.status, 1, cmd)
+      assert.match(r.err, msg, cmd)
+    }
+    // grekey on a gif only warns, as ifgre.c does: exit status 0, the rest of the line applied.
+    r = await w.run('jexec one ifconfig gif0 grekey 5 description x')
+    assert.equal(r.status, 0)
+    assert.equal(r.err, 'ifconfig: ioctl (set grekey): Invalid argument\n')
+    r = await w.run('jexec one ifconfig -l; jexec one ifconfig gif0')
+    assert.match(r.out, /description: x/)
+    assert.match(r.out, /^lo0 epair0a gif0\n/)
+    assert.match(r.out, /tunnel inet 192.0.2.1 --> 198.51.100.1/)
+  })
+})

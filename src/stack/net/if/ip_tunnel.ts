@@ -1,0 +1,170 @@
+/**
+ * What gif(4) and gre(4) share: a point-to-point interface without a link header whose packets
+ * travel inside IPv4 datagrams between two tunnel end points (`ifconfig gifN tunnel SRC DST`), and
+ * the lookup that gives an arriving IPv4-in-IPv4 (protocol 4), IPv6-in-IPv4 (41) or GRE (47)
+ * datagram to the tunnel whose end points it matches (FreeBSD's ip_encap: outer source = our
+ * tunnel's destination, outer destination = its source). Only an IPv4 underlay is built.
+ *
+ * The driver's encapsulation (the gif or gre header) is a `TunnelKind`. Sending is re-entrant only
+ * once: a packet routed back into the tunnel it is leaving (the route to the far end points
+ * through the tunnel itself) is dropped and counted, as gif_check_nesting does, not looped.
+ *
+ * The outer datagram leaves through the output inet registers with the link layer (domain.ts), so
+ * net/ knows no protocol family.
+ *
+ * Must not: throw on the data path, allocate per packet, or deliver a datagram to a tunnel that is
+ * down or unconfigured.
+ */
+
+import type { Mbuf } from '../../../buf/mbuf.js'
+import { readU32 } from '../../../wire/addr.js'
+import { IFF, type IfDriver, Ifnet, type LinkEndpoint } from '../ifnet.js'
+import type { Vnet } from '../vnet.js'
+
+/** IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_GRE. */
+export const IPPROTO_IPV4 = 4
+export const IPPROTO_IPV6 = 41
+export const IPPROTO_GRE = 47
+
+/** How a tunnel driver wraps and unwraps packets. */
+export interface TunnelKind {
+  readonly name: 'gif' | 'gre'
+  /** The outer IP protocol a packet of inner version `v` (4 or 6) is carried in. */
+  outerProto(version: number): number
+  /** Add the driver's header in front of the inner packet; false when it cannot (counted by the caller). */
+  encap(sc: TunnelSoftc, m: Mbuf, version: number): boolean
+  /**
+   * Whether a datagram of outer protocol `proto` whose payload starts at m.off belongs to sc; when
+   * it does and is well formed, remove the driver's header (m.off at the inner packet) and return
+   * 1; 0 when it is not sc's; -1 when it is sc's but malformed (the caller counts and drops it).
+   */
+  decap(sc: TunnelSoftc, m: Mbuf, proto: number): number
+  /** The outer TTL (gif: net.inet.gif.ttl's default 30; gre: the IP default 64). */
+  readonly ttl: number
+}
+
+/** The softc of a gif or gre interface. */
+export class TunnelSoftc implements LinkEndpoint {
+  readonly ifp: Ifnet
+  readonly kind: TunnelKind
+  /** Tunnel end points (IPv4, host order); 0 while unconfigured. */
+  src = 0
+  dst = 0
+  /** gre: the RFC 2890 key, 0 for none. */
+  key = 0
+  /** A packet is being encapsulated (nesting guard). */
+  private sending = false
+
+  constructor(ifp: Ifnet, kind: TunnelKind) {
+    this.ifp = ifp
+    this.kind = kind
+  }
+
+  get configured(): boolean {
+    return this.dst !== 0
+  }
+
+  /** gif_transmit / gre_transmit: wrap and send by the outer route. */
+  transmit(m: Mbuf): void {
+    const ifp = this.ifp
+    const pool = ifp.vnet.env.pool
+    const version = m.len > 0 ? m.data[m.off]! >>> 4 : 0
+    if (
+      this.sending ||
+      !this.configured ||
+      (version !== 4 && version !== 6) ||
+      !this.kind.encap(this, m, version)
+    ) {
+      ifp.stats.oerrors++
+      pool.put(m)
+      return
+    }
+    const output = ifp.vnet.env.domains.encapOutput()
+    if (output === undefined) {
+      ifp.stats.oerrors++
+      pool.put(m)
+      return
+    }
+    m.linkBcast = false
+    this.sending = true
+    const err = output(ifp.vnet, m, this.src, this.dst, this.kind.outerProto(version), this.kind.ttl)
+    this.sending = false
+    if (err !== undefined) ifp.stats.oerrors++
+  }
+
+  /** A datagram of ours, outer header removed: into the stack as received on the tunnel. */
+  input(m: Mbuf): void {
+    const ifp = this.ifp
+    m.linkBcast = false
+    ifp.receive(m)
+  }
+
+  ifDetached(): void {}
+}
+
+export function tunnelOf(ifp: Ifnet): TunnelSoftc | null {
+  return ifp.link instanceof TunnelSoftc ? ifp.link : null
+}
+
+/** SIOCSIFPHYADDR: set the end points; the interface runs from now on. */
+export function tunnelSet(sc: TunnelSoftc, src: number, dst: number): void {
+  sc.src = src >>> 0
+  sc.dst = dst >>> 0
+  sc.ifp.flags |= IFF.RUNNING
+}
+
+/** SIOCDIFPHYADDR (`deletetunnel`). */
+export function tunnelDelete(sc: TunnelSoftc): void {
+  sc.src = 0
+  sc.dst = 0
+  sc.ifp.flags &= ~IFF.RUNNING
+}
+
+/**
+ * encap4_input: give an IPv4 datagram of protocol 4, 41 or 47 (m at its IP header, `hlen` long) to
+ * the tunnel it belongs to. True when a tunnel took it (delivered, or dropped and counted there);
+ * false when none matches, so the caller goes on as for any other protocol.
+ */
+export function encapInput(v: Vnet, m: Mbuf, hlen: number, proto: number): boolean {
+  const b = m.data
+  const osrc = readU32(b, m.off + 12)
+  const odst = readU32(b, m.off + 16)
+  const ifs = v.ifList
+  for (let i = 0; i < ifs.length; i++) {
+    const sc = tunnelOf(ifs[i]!)
+    if (sc === null || sc.dst !== osrc || sc.src !== odst) continue
+    if ((sc.kind.name === 'gre') !== (proto === IPPROTO_GRE)) continue
+    m.adj(hlen)
+    const r = sc.kind.decap(sc, m, proto)
+    if (r === 0) {
+      // Not this tunnel's after all (another GRE key): put the header back and look further.
+      m.prepend(hlen)
+      continue
+    }
+    if (r < 0 || !sc.ifp.up) {
+      if (r < 0) sc.ifp.stats.ierrors++
+      else sc.ifp.stats.idrops++
+      v.env.pool.put(m)
+      return true
+    }
+    sc.input(m)
+    return true
+  }
+  return false
+}
+
+/** No link header and no neighbour to resolve: the packet goes to the softc as it is. */
+function tunnelOutput(ifp: Ifnet, m: Mbuf): undefined {
+  ifp.transmit(m)
+  return undefined
+}
+
+/** Interfaces of a tunnel driver: DLT_NULL like tun, the largest MTU an IPv4 datagram allows. */
+export const tunnelDriver: IfDriver = { type: 'tun', output: tunnelOutput, maxMtu: 65535 - 20 }
+
+/** A new, unconfigured tunnel interface. */
+export function tunnelIf(v: Vnet, name: string, kind: TunnelKind, mtu: number): Ifnet {
+  const ifp = new Ifnet(v, name, tunnelDriver, kind.name, 0, mtu, IFF.POINTOPOINT | IFF.MULTICAST)
+  ifp.link = new TunnelSoftc(ifp, kind)
+  return ifp
+}
