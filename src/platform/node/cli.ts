@@ -24,6 +24,7 @@ import { mainPacketdrill, PACKETDRILL_USAGE } from './cli_packetdrill.js'
 import { mainRun, RUN_USAGE } from './cli_run.js'
 import { nodeClockDriver } from './clock_driver.js'
 import { fileError, optionError } from './errors.js'
+import { mainServe, startExperiment, stopExperiment } from './imunes/cli_experiment.js'
 import { replIo, runRepl } from './repl.js'
 import { exitWhenFlushed, fileInput, nodeStdio } from './stdio.js'
 import { nodeUdpUnderlay } from './udp_underlay.js'
@@ -31,6 +32,8 @@ import { nodeUdpUnderlay } from './udp_underlay.js'
 const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [-e] [-x] [-c SCRIPT [NAME [ARGS...]] | FILE [ARGS...]]
        virtnet demo [--clock virtual|real] [--seed N]
        ${RUN_USAGE}
+       virtnet run -d FILE [--seed N]    (in the background: prints the experiment id)
+       virtnet stop EID
        ${GEN_USAGE}
        ${PACKETDRILL_USAGE}
        ${ATF_USAGE}
@@ -145,6 +148,39 @@ async function mainDemo(args: string[]): Promise<number> {
   return runAsInit(host.syscalls(), 'demo', (_argv, io, proc) => runDemo(io, proc), nodeStdio())
 }
 
+/** Runs a background-lab step; its failures are thrown as [message, status]. */
+async function experimentStep(fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn()
+  } catch (e) {
+    if (!Array.isArray(e)) throw e
+    process.stderr.write(`virtnet: ${e[0]}\n`)
+    return e[1] as number
+  }
+}
+
+/** `virtnet run -d FILE [--seed N]`: the lab in a background process; prints its experiment id. */
+async function mainRunDetached(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      d: { type: 'boolean', short: 'd' },
+      detach: { type: 'boolean' },
+      seed: { type: 'string' },
+      eid: { type: 'string' },
+    },
+    allowPositionals: true,
+  })
+  if (positionals.length !== 1) fail(positionals.length === 0 ? 'run: FILE expected' : 'run: one FILE only')
+  if (values.seed !== undefined) hostOptions({ seed: values.seed })
+  return experimentStep(async () => {
+    const started = await startExperiment(positionals[0]!, values.seed, values.eid)
+    for (const w of started.warnings) process.stderr.write(`virtnet: warning: ${w}\n`)
+    process.stdout.write(`${started.eid}\n`)
+    return 0
+  })
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
   try {
@@ -154,7 +190,13 @@ async function main(argv: string[]): Promise<number> {
       case 'demo':
         return await mainDemo(rest)
       case 'run':
+        if (rest.includes('-d') || rest.includes('--detach')) return await mainRunDetached(rest)
         return await mainRun(rest, hostOptions, fail)
+      case 'stop':
+        if (rest.length !== 1) return fail('stop: one experiment id expected')
+        return await experimentStep(() => stopExperiment(rest[0]!).then(() => 0))
+      case '_serve':
+        return await mainServe(rest)
       case 'gen':
         return mainGen(rest, fail)
       case 'packetdrill':
