@@ -38,13 +38,41 @@ const SIGKILL = 9
 const SIGSTOP = 17
 const EX_SOFTWARE = 70
 
+/**
+ * Commands this shell has built in that FreeBSD also installs as programs (/bin/cat,
+ * /usr/bin/grep): exec'd by name (jexec, nohup, himage) they run as the shell running just them.
+ */
+const BUILTIN_PROGRAMS: ReadonlySet<string> = new Set([
+  '[',
+  'cat',
+  'echo',
+  'false',
+  'grep',
+  'head',
+  'kill',
+  'printf',
+  'seq',
+  'sleep',
+  'sort',
+  'tail',
+  'tee',
+  'test',
+  'tr',
+  'true',
+  'wc',
+])
+
 function lookup(path: string, opts: StartOptions): Program | undefined {
   // execvp(3) of `/sbin/route` runs route: the program FreeBSD installs there (paths.ts).
   const name = programName(path)
   if (name === undefined) return undefined
   const p = opts.programs.get(name)
   if (p !== undefined) return p
-  return name === 'sh' && opts.shell !== undefined ? { run: opts.shell } : undefined
+  const shell = opts.programs.get('sh')?.run ?? opts.shell
+  if (name === 'sh') return shell === undefined ? undefined : { run: shell }
+  if (shell === undefined || !BUILTIN_PROGRAMS.has(name)) return undefined
+  // `sh -c '"$@"' cat cat FILE`: $0 is the name, "$@" the whole command.
+  return { run: (argv, io, proc) => shell(['sh', '-c', '"$@"', name, ...argv], io, proc) }
 }
 
 /**

@@ -25,8 +25,7 @@ export const nohup: Command = async (argv, io, proc) => {
   }
   const off = proc.onSignal(SIGHUP, () => {})
   try {
-    // A shell builtin (echo, printf) is a program of its own on FreeBSD: run it through sh.
-    const job = proc.spawn(proc.has(args[0]!) ? args : ['sh', '-c', '"$@"', 'nohup', ...args], io)
+    const job = proc.spawn(args, io)
     const stop = proc.onKill(() => job.kill(9))
     try {
       return await job.done

@@ -13,7 +13,6 @@
 
 import { createServer, type Server, type Socket } from 'node:net'
 import type { Lab } from '../../../topology/emulator.js'
-import { BUILTINS } from '../../../userland/bin/sh/builtins.js'
 import { startProcess } from '../../../userland/process.js'
 import type { InStream, Io, Job, OutStream } from '../../../userland/types.js'
 import { isSysError } from '../../../util/errno.js'
@@ -184,13 +183,7 @@ export class ExperimentServer {
     const io: Io = { stdin, stdout: out('out'), stderr: out('err') }
     let job: Job
     try {
-      // A shell builtin here (cat, echo, printf) is a program of its own on FreeBSD: run it through sh.
-      const cmd =
-        argv.length === 0
-          ? ['sh']
-          : this.lab.programs.has(argv[0]!) || !Object.hasOwn(BUILTINS, argv[0]!)
-            ? argv
-            : ['sh', '-c', '"$@"', argv[0]!, ...argv]
+      const cmd = argv.length === 0 ? ['sh'] : argv
       job = startProcess(this.lab.sys(f.node), cmd, io, {
         programs: this.lab.programs,
         fs: this.lab.nodeFs(f.node),
