@@ -13,10 +13,11 @@ import { Host } from '../../host/host.js'
 import type { Syscalls } from '../../host/syscalls.js'
 import type { UdpUnderlayProvider } from '../../stack/net/vxlan_underlay.js'
 import { runScript, ShellSession } from '../../userland/bin/sh/shell.js'
+import { MemFs } from '../../userland/bin/sh/streams.js'
 import { runDemo } from '../../userland/demo.js'
 import { type Program, startProcess } from '../../userland/process.js'
 import { makePrograms } from '../../userland/programs.js'
-import type { Command, InStream, Io } from '../../userland/types.js'
+import type { Command, FileSystem, InStream, Io } from '../../userland/types.js'
 import type { ClockMode } from '../../util/clock.js'
 import { ATF_USAGE, mainAtf } from './cli_atf.js'
 import { GEN_USAGE, mainGen } from './cli_gen.js'
@@ -25,11 +26,13 @@ import { mainRun, RUN_USAGE } from './cli_run.js'
 import { nodeClockDriver } from './clock_driver.js'
 import { fileError, optionError } from './errors.js'
 import { mainServe, startExperiment, stopExperiment } from './imunes/cli_experiment.js'
+import { HostFilesFs } from './imunes/host_files.js'
+import { labPrograms } from './imunes/in_process.js'
 import { replIo, runRepl } from './repl.js'
 import { exitWhenFlushed, fileInput, nodeStdio } from './stdio.js'
 import { nodeUdpUnderlay } from './udp_underlay.js'
 
-const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [-e] [-x] [-c SCRIPT [NAME [ARGS...]] | FILE [ARGS...]]
+const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [--host-files] [-e] [-x] [-c SCRIPT [NAME [ARGS...]] | FILE [ARGS...]]
        virtnet demo [--clock virtual|real] [--seed N]
        ${RUN_USAGE}
        virtnet run -d FILE [--seed N]    (in the background: prints the experiment id)
@@ -74,10 +77,12 @@ function runAsInit(
   command: Command,
   io: Io,
   argv: readonly string[] = [name],
+  extra: ReadonlyArray<readonly [string, Program]> = [],
+  fs?: FileSystem,
 ): Promise<number> {
   // The program registry plus this entry point under its own name, so `sh` inside stays the real sh.
-  const programs = makePrograms([[name, { run: command } satisfies Program]])
-  return startProcess(sys, argv, io, { programs }).done
+  const programs = makePrograms([...extra, [name, { run: command } satisfies Program]])
+  return startProcess(sys, argv, io, { programs, ...(fs !== undefined ? { fs } : {}) }).done
 }
 
 async function mainSh(args: string[]): Promise<number> {
@@ -89,6 +94,7 @@ async function mainSh(args: string[]): Promise<number> {
       c: { type: 'string', short: 'c' },
       e: { type: 'boolean', short: 'e' },
       x: { type: 'boolean', short: 'x' },
+      'host-files': { type: 'boolean' },
     },
     allowPositionals: true,
   })
@@ -100,14 +106,19 @@ async function mainSh(args: string[]): Promise<number> {
   )
   const sys = host.syscalls()
   const flags = [...(values.e ? ['-e'] : []), ...(values.x ? ['-x'] : [])]
+  // IMUNES's commands build labs in this host; --host-files lets the script read this machine's files.
+  const labs = labPrograms(host)
+  const fs = values['host-files'] ? new HostFilesFs(new MemFs()) : undefined
   if (values.c !== undefined)
-    return runAsInit(sys, 'sh', makePrograms().get('sh')!.run, nodeStdio(), [
+    return runAsInit(
+      sys,
       'sh',
-      ...flags,
-      '-c',
-      values.c,
-      ...positionals,
-    ])
+      makePrograms().get('sh')!.run,
+      nodeStdio(),
+      ['sh', ...flags, '-c', values.c, ...positionals],
+      labs,
+      fs,
+    )
   if (positionals.length > 0) {
     const [file, ...rest] = positionals as [string, ...string[]]
     let input: InStream
@@ -118,7 +129,7 @@ async function mainSh(args: string[]): Promise<number> {
       return 127
     }
     // The file is read as the script runs (FreeBSD's sh reads a command, runs it, reads on).
-    const names = [...makePrograms().keys()].sort()
+    const names = [...makePrograms(labs).keys()].sort()
     const script: Command = (_argv, io, proc) =>
       runScript(input, io, proc, {
         name: file,
@@ -127,7 +138,7 @@ async function mainSh(args: string[]): Promise<number> {
         xtrace: values.x ?? false,
         programs: () => names,
       })
-    return runAsInit(sys, '-sh', script, nodeStdio(), ['-sh', file, ...rest])
+    return runAsInit(sys, '-sh', script, nodeStdio(), ['-sh', file, ...rest], labs, fs)
   }
   const interactive: Command = async (_argv, io, proc) => {
     const session = new ShellSession(io, proc, { errexit: values.e ?? false, xtrace: values.x ?? false })
@@ -136,7 +147,7 @@ async function mainSh(args: string[]): Promise<number> {
       jails: () => proc.sys.jailList().map((j) => j.name),
     })
   }
-  return runAsInit(sys, '-sh', interactive, replIo())
+  return runAsInit(sys, '-sh', interactive, replIo(), ['-sh'], labs, fs)
 }
 
 async function mainDemo(args: string[]): Promise<number> {
