@@ -17,7 +17,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { basename, join } from 'node:path'
-import { experiments, startExperiment, stopExperiment } from './cli_experiment.js'
+import { experiments, startExperiment, stopExperiment } from './experiment_control.js'
 import {
   connectTo,
   EID_FORMAT,
