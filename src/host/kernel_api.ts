@@ -170,8 +170,8 @@ export class KernelApi implements Syscalls {
     return preempt(this.caller, until, steps)
   }
 
-  procStart(kill: (signal: number) => void, comm = ''): number {
-    return procStart(this.caller, kill, comm)
+  procStart(kill: (signal: number) => void, comm = '', args = comm): number {
+    return procStart(this.caller, kill, comm, args)
   }
 
   procExit(pid: number): void {

@@ -44,14 +44,22 @@ export function preempt(c: Caller, until?: Promise<unknown>, steps = SLICE_STEPS
   return clock.sleep(c.host.cpuRun(ns) - clock.now(), until)
 }
 
-export function procStart(c: Caller, kill: (signal: number) => void, comm = ''): number {
+export function procStart(c: Caller, kill: (signal: number) => void, comm = '', args = comm): number {
   const pr = c.prison
   const racct = c.host.racct
   const err = racct.procCheck(pr, c.ruid, c.host.prison0)
   if (err !== undefined) throw new SysError(err, 'fork')
   const pid = c.host.allocPid()
   racct.procAdd(pid, pr, c.ruid)
-  pr.procs.set(pid, { uid: c.cred.uid, ruid: c.ruid, comm, files: new Map(), kill })
+  pr.procs.set(pid, {
+    uid: c.cred.uid,
+    ruid: c.ruid,
+    ppid: Math.max(c.pid, 0),
+    comm,
+    args,
+    files: new Map(),
+    kill,
+  })
   return pid
 }
 
@@ -85,6 +93,7 @@ export function kill(c: Caller, pid: number, signal: number): void {
 export function procList(c: Caller): ProcInfo[] {
   const out: ProcInfo[] = []
   for (const pr of [c.prison, ...c.prison.descendants()])
-    for (const [pid, p] of pr.procs) out.push({ pid, comm: p.comm, uid: p.uid, ruid: p.ruid, jid: pr.jid })
+    for (const [pid, p] of pr.procs)
+      out.push({ pid, ppid: p.ppid, comm: p.comm, args: p.args, uid: p.uid, ruid: p.ruid, jid: pr.jid })
   return out.sort((a, b) => a.pid - b.pid)
 }

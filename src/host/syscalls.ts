@@ -545,8 +545,12 @@ export interface SocketInfo {
 /** A process as kern.proc describes it (the fields ps and killall use). */
 export interface ProcInfo {
   pid: number
+  /** The parent's pid; 0 when started from outside a process or attached into the jail. */
+  ppid: number
   /** p_comm: the program's name. */
   comm: string
+  /** The command line, words joined by spaces (kern.proc.args). */
+  args: string
   uid: number
   ruid: number
   jid: number
@@ -590,7 +594,7 @@ export interface Syscalls {
    * Register a new process in the caller's jail, with the caller's uids; `kill` delivers a signal to
    * it (kill(2), or SIGKILL when the jail is removed). `comm` is its name (p_comm). Returns its pid.
    */
-  procStart(kill: (signal: number) => void, comm?: string): number
+  procStart(kill: (signal: number) => void, comm?: string, args?: string): number
   /**
    * The Syscalls process `pid` (started by procStart with this credential) runs with: the sockets it
    * opens go into its descriptor table, so sockstat can name their owner. ESRCH for another's pid.

@@ -17,6 +17,10 @@ export interface ProcEntry {
   readonly ruid: number
   /** p_comm: the program's name. */
   readonly comm: string
+  /** The parent's pid, or 0 when it was started from outside any process (or entered the jail). */
+  readonly ppid: number
+  /** The command line (kern.proc.args, what `pgrep -f` matches), its words joined by spaces. */
+  readonly args: string
   /** Its descriptor table, for the sockets it opened: fd -> the open socket (struct file's f_data). */
   readonly files: Map<number, object>
   /** Deliver `signal` (1..128): the process ends with 128+signal. */

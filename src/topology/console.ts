@@ -178,6 +178,7 @@ export class LabConsole {
     if (command === '') return this.fail(`${name}: command expected (e.g. ${name} ifconfig)`, EX_USAGE)
     const job = startProcess(this.lab.sys(name), ['sh', '-c', command, name], this.io, {
       programs: this.lab.programs,
+      fs: this.lab.nodeFs(name),
     })
     this.job = job
     try {

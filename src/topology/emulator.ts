@@ -38,9 +38,11 @@
 
 import type { Host } from '../host/host.js'
 import { IfFlag, type IfInfo, type NgSocket, type Syscalls } from '../host/syscalls.js'
+import { MemFs } from '../userland/bin/sh/streams.js'
+import { ChrootFs } from '../userland/chroot_fs.js'
 import { startProcess } from '../userland/process.js'
 import { makePrograms, type Programs } from '../userland/programs.js'
-import type { Io } from '../userland/types.js'
+import type { FileSystem, Io } from '../userland/types.js'
 import { parseIpv4, parseMac } from '../wire/addr.js'
 import { parseIpv6 } from '../wire/in6_addr.js'
 import { type HostChanges, loadModules, runFirewall, unloadModules } from './firewall/lab_firewall.js'
@@ -102,7 +104,19 @@ export interface LabLink {
 export interface LabOptions {
   /** Programs for startup scripts and node commands (default: makePrograms()). */
   programs?: Programs
+  /**
+   * The experiment id (IMUNES's eid): each node's jail gets path `/var/imunes/EID/NODE` in the
+   * lab's file tree. A letter or digit, then letters, digits, `_` or `-`; default `i0`.
+   */
+  eid?: string
 }
+
+/** What an experiment id may be: one safe path component. */
+export const EID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/
+
+/** The lab's file tree (all nodes' private trees under /var/imunes): bounded as a small disk. */
+const LAB_FS_BYTES = 64 * 1024 * 1024
+const LAB_FS_FILES = 16384
 
 /** `[1f]:`, the netgraph path of a node by ID: O(1) to resolve, unlike a name. */
 export function ngPath(id: number): string {
@@ -138,6 +152,13 @@ export class Lab {
   readonly host: Host
   readonly topology: Topology
   readonly programs: Programs
+  /** The experiment id; nodes' jails live under /var/imunes/EID in `files`. */
+  readonly eid: string
+  /**
+   * The host's file tree for the lab: each node's jail is chrooted to its own directory in it
+   * (nodeFs), as IMUNES gives every node a private vroot; the host side sees all of them.
+   */
+  readonly files: FileSystem = new MemFs(LAB_FS_BYTES, LAB_FS_FILES)
   private readonly root: Syscalls
   /** The lab's netgraph control socket in the host's vnet0, open while the lab lives. */
   private readonly ng: NgSocket
@@ -154,6 +175,9 @@ export class Lab {
     this.host = host
     this.topology = topology
     this.programs = opts.programs ?? makePrograms()
+    const eid = opts.eid ?? 'i0'
+    if (!EID_RE.test(eid)) throw new LabError(`${eid}: bad experiment id`)
+    this.eid = eid
     this.root = host.syscalls()
     this.ng = this.root.ngSocket()
   }
@@ -305,7 +329,12 @@ export class Lab {
   private buildL3(n: TopoNode, tmp: NgSocket, hookName: () => string): void {
     const name = n.name
     this.step(name, () =>
-      this.root.jailCreate([['name', name], ...JAIL_PARAMS_FIXED, ['host.hostname', name]]),
+      this.root.jailCreate([
+        ['name', name],
+        ...JAIL_PARAMS_FIXED,
+        ['host.hostname', name],
+        ['path', this.nodePath(name)],
+      ]),
     )
     const sys = this.sys(name)
     const eifaces = new Map<string, number>()
@@ -381,6 +410,7 @@ export class Lab {
       if (n.startup.length === 0 || !isL3(n.kind)) continue
       const job = startProcess(this.sys(n.name), ['sh', '-c', n.startup.join('\n'), n.name], io(n.name), {
         programs: this.programs,
+        fs: this.nodeFs(n.name),
       })
       runs.push(job.done.then((status) => [n.name, status]))
     }
@@ -444,6 +474,16 @@ export class Lab {
       this.sysCache.set(name, s)
     }
     return s
+  }
+
+  /** Where a node's private tree is in `files` (its jail's path). */
+  nodePath(name: string): string {
+    return `/var/imunes/${this.eid}/${name}`
+  }
+
+  /** The node's private file tree, as processes in its jail see it (`/tmp/f` is its own). */
+  nodeFs(name: string): FileSystem {
+    return new ChrootFs(this.files, this.nodePath(name))
   }
 
   /** The node's interfaces other than loopbacks, as `ifconfig` sees them now. */
@@ -566,6 +606,9 @@ export class Lab {
     else if (ngId === null) {
       this.sysCache.delete(name)
       quietly(() => this.root.jailRemove(name))
+      // IMUNES deletes a node's vroot with it: its files go too.
+      const fs = this.nodeFs(name)
+      for (const f of fs.list()) fs.remove(f)
     }
   }
 

@@ -31,6 +31,8 @@ function kernel(uid = 0, jailName = '0'): ReturnType<typeof fakeSys> & { sleeps:
     // The kernel's set-user-ID table, as the real one has for ping and traceroute.
     exec: (name: string) => (name === 'suid' ? kernel(0, jailName).sys : k.sys),
     attach: (j: string, u?: number) => kernel(u ?? uid, j).sys,
+    // Jails at `/` share the caller's files (no path given), as jail(8) makes them by default.
+    jailGet: (j: string) => ({ name: j, path: '/' }),
   })
   return { ...k, sleeps }
 }

@@ -8,7 +8,8 @@
  * the program catches (`proc.onSignal`) runs its handler instead, and the program goes on. A program
  * that throws ends with `name: strerror` (SysError, status 1) or `name: internal error: message`
  * (status 70, EX_SOFTWARE). Setuid programs run with uid 0 whoever starts them. A process shares its
- * file system with the processes it starts.
+ * file system with the processes it starts; one started in a jail sees the tree below the jail's
+ * `path` (chroot_fs.ts).
  *
  * Runtime-neutral: time and waiting go through the syscall API only.
  */
@@ -16,6 +17,7 @@
 import type { Syscalls } from '../host/syscalls.js'
 import { isSysError, SysError } from '../util/errno.js'
 import { MemFs } from './bin/sh/streams.js'
+import { jailFs } from './chroot_fs.js'
 import { programName } from './paths.js'
 import type { Program } from './programs.js'
 import type { Command, FileSystem, Io, Job, Proc, SpawnOptions } from './types.js'
@@ -36,13 +38,52 @@ const SIGKILL = 9
 const SIGSTOP = 17
 const EX_SOFTWARE = 70
 
+/**
+ * Commands this shell has built in that FreeBSD also installs as programs (/bin/cat,
+ * /usr/bin/grep): exec'd by name (jexec, nohup, himage) they run as the shell running just them.
+ */
+const BUILTIN_PROGRAMS: ReadonlySet<string> = new Set([
+  '[',
+  'cat',
+  'echo',
+  'false',
+  'grep',
+  'head',
+  'kill',
+  'printf',
+  'seq',
+  'sleep',
+  'sort',
+  'tail',
+  'tee',
+  'test',
+  'tr',
+  'true',
+  'wc',
+])
+
 function lookup(path: string, opts: StartOptions): Program | undefined {
   // execvp(3) of `/sbin/route` runs route: the program FreeBSD installs there (paths.ts).
   const name = programName(path)
   if (name === undefined) return undefined
   const p = opts.programs.get(name)
   if (p !== undefined) return p
-  return name === 'sh' && opts.shell !== undefined ? { run: opts.shell } : undefined
+  const shell = opts.programs.get('sh')?.run ?? opts.shell
+  if (name === 'sh') return shell === undefined ? undefined : { run: shell }
+  if (shell === undefined || !BUILTIN_PROGRAMS.has(name)) return undefined
+  // `sh -c '"$@"' cat cat FILE`: $0 is the name, "$@" the whole command.
+  return { run: (argv, io, proc) => shell(['sh', '-c', '"$@"', name, ...argv], io, proc) }
+}
+
+/**
+ * The file tree a process attaching to `jail` sees: chroot to the jail's path, and for a nested
+ * jail (`a.b`) to each ancestor's in turn, as each path was given relative to its creator's root.
+ */
+function jailRoot(sys: Syscalls, jail: string, fs: FileSystem): FileSystem {
+  const parts = sys.jailGet(jail).name.split('.')
+  let out = fs
+  for (let i = 1; i <= parts.length; i++) out = jailFs(out, sys.jailGet(parts.slice(0, i).join('.')).path)
+  return out
 }
 
 /**
@@ -92,7 +133,7 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
     finish(128 + signal)
   }
   // kill(2) from any process (the shell's `kill $$` included) and jail removal (SIGKILL) land here.
-  const pid = sys.procStart((signal) => kill(signal), name)
+  const pid = sys.procStart((signal) => kill(signal), name, argv.join(' '))
   // From here on the kernel knows which process calls: the sockets it opens are its descriptors.
   sys = sys.asProcess(pid)
 
@@ -123,11 +164,14 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
     spawn(childArgv: readonly string[], childIo: Io, so: SpawnOptions = {}): Job {
       // jail_attach(2) before execvp(3), as jexec does: a refused attach is reported first.
       let childSys = sys
-      if (so.jail !== undefined) childSys = sys.attach(so.jail, so.uid)
-      else if (so.uid !== undefined) childSys = sys.withUid(so.uid)
+      let childFs = fs
+      if (so.jail !== undefined) {
+        childSys = sys.attach(so.jail, so.uid)
+        childFs = jailRoot(sys, so.jail, fs)
+      } else if (so.uid !== undefined) childSys = sys.withUid(so.uid)
       const env = new Map(proc.env)
       for (const [k, v] of so.env ?? []) env.set(k, v)
-      return startProcess(childSys, childArgv, childIo, { ...opts, env, fs })
+      return startProcess(childSys, childArgv, childIo, { ...opts, env, fs: childFs })
     },
     has(n: string): boolean {
       return lookup(n, opts) !== undefined

@@ -5,8 +5,11 @@
  * to the event loop) passes its own with `makePrograms`.
  */
 
+import { date } from './bin/date.js'
+import { expr } from './bin/expr.js'
 import { hostname } from './bin/hostname.js'
 import { kenv } from './bin/kenv.js'
+import { pgrep, pkill } from './bin/pkill.js'
 import { rm } from './bin/rm.js'
 import { createSh } from './bin/sh/shell.js'
 import { dmesg } from './sbin/dmesg.js'
@@ -24,13 +27,16 @@ import { atfSh } from './usr.bin/atf/atf_sh.js'
 import { awk } from './usr.bin/awk/awk.js'
 import { cut } from './usr.bin/cut.js'
 import { fetch } from './usr.bin/fetch.js'
+import { id } from './usr.bin/id.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
 import { killall } from './usr.bin/killall.js'
 import { nc } from './usr.bin/nc.js'
 import { netstat } from './usr.bin/netstat.js'
+import { nohup } from './usr.bin/nohup.js'
 import { packetdrill } from './usr.bin/packetdrill/run.js'
 import { sed } from './usr.bin/sed.js'
 import { sockstat } from './usr.bin/sockstat.js'
+import { uname } from './usr.bin/uname.js'
 import { uniq } from './usr.bin/uniq.js'
 import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
@@ -58,6 +64,13 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['uniq', { run: uniq }],
   ['killall', { run: killall }],
   ['cut', { run: cut }],
+  ['date', { run: date }],
+  ['expr', { run: expr }],
+  ['id', { run: id }],
+  ['nohup', { run: nohup }],
+  ['pgrep', { run: pgrep }],
+  ['pkill', { run: pkill }],
+  ['uname', { run: uname }],
   ['arp', { run: arp }],
   ['atf-sh', { run: atfSh }],
   ['awk', { run: awk }],

@@ -13,10 +13,11 @@ import { Host } from '../../host/host.js'
 import type { Syscalls } from '../../host/syscalls.js'
 import type { UdpUnderlayProvider } from '../../stack/net/vxlan_underlay.js'
 import { runScript, ShellSession } from '../../userland/bin/sh/shell.js'
+import { MemFs } from '../../userland/bin/sh/streams.js'
 import { runDemo } from '../../userland/demo.js'
 import { type Program, startProcess } from '../../userland/process.js'
 import { makePrograms } from '../../userland/programs.js'
-import type { Command, InStream, Io } from '../../userland/types.js'
+import type { Command, FileSystem, InStream, Io } from '../../userland/types.js'
 import type { ClockMode } from '../../util/clock.js'
 import { ATF_USAGE, mainAtf } from './cli_atf.js'
 import { GEN_USAGE, mainGen } from './cli_gen.js'
@@ -24,13 +25,19 @@ import { mainPacketdrill, PACKETDRILL_USAGE } from './cli_packetdrill.js'
 import { mainRun, RUN_USAGE } from './cli_run.js'
 import { nodeClockDriver } from './clock_driver.js'
 import { fileError, optionError } from './errors.js'
+import { mainServe } from './imunes/cli_experiment.js'
+import { startExperiment, stopExperiment } from './imunes/experiment_control.js'
+import { HostFilesFs } from './imunes/host_files.js'
+import { labPrograms } from './imunes/in_process.js'
 import { replIo, runRepl } from './repl.js'
 import { exitWhenFlushed, fileInput, nodeStdio } from './stdio.js'
 import { nodeUdpUnderlay } from './udp_underlay.js'
 
-const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [-e] [-x] [-c SCRIPT [NAME [ARGS...]] | FILE [ARGS...]]
+const USAGE = `usage: virtnet sh [--clock virtual|real] [--seed N] [--host-files] [-e] [-x] [-c SCRIPT [NAME [ARGS...]] | FILE [ARGS...]]
        virtnet demo [--clock virtual|real] [--seed N]
        ${RUN_USAGE}
+       virtnet run -d FILE [--seed N]    (in the background: prints the experiment id)
+       virtnet stop EID
        ${GEN_USAGE}
        ${PACKETDRILL_USAGE}
        ${ATF_USAGE}
@@ -71,10 +78,12 @@ function runAsInit(
   command: Command,
   io: Io,
   argv: readonly string[] = [name],
+  extra: ReadonlyArray<readonly [string, Program]> = [],
+  fs?: FileSystem,
 ): Promise<number> {
   // The program registry plus this entry point under its own name, so `sh` inside stays the real sh.
-  const programs = makePrograms([[name, { run: command } satisfies Program]])
-  return startProcess(sys, argv, io, { programs }).done
+  const programs = makePrograms([...extra, [name, { run: command } satisfies Program]])
+  return startProcess(sys, argv, io, { programs, ...(fs !== undefined ? { fs } : {}) }).done
 }
 
 async function mainSh(args: string[]): Promise<number> {
@@ -86,6 +95,7 @@ async function mainSh(args: string[]): Promise<number> {
       c: { type: 'string', short: 'c' },
       e: { type: 'boolean', short: 'e' },
       x: { type: 'boolean', short: 'x' },
+      'host-files': { type: 'boolean' },
     },
     allowPositionals: true,
   })
@@ -97,14 +107,19 @@ async function mainSh(args: string[]): Promise<number> {
   )
   const sys = host.syscalls()
   const flags = [...(values.e ? ['-e'] : []), ...(values.x ? ['-x'] : [])]
+  // IMUNES's commands build labs in this host; --host-files lets the script read this machine's files.
+  const labs = labPrograms(host)
+  const fs = values['host-files'] ? new HostFilesFs(new MemFs()) : undefined
   if (values.c !== undefined)
-    return runAsInit(sys, 'sh', makePrograms().get('sh')!.run, nodeStdio(), [
+    return runAsInit(
+      sys,
       'sh',
-      ...flags,
-      '-c',
-      values.c,
-      ...positionals,
-    ])
+      makePrograms().get('sh')!.run,
+      nodeStdio(),
+      ['sh', ...flags, '-c', values.c, ...positionals],
+      labs,
+      fs,
+    )
   if (positionals.length > 0) {
     const [file, ...rest] = positionals as [string, ...string[]]
     let input: InStream
@@ -115,7 +130,7 @@ async function mainSh(args: string[]): Promise<number> {
       return 127
     }
     // The file is read as the script runs (FreeBSD's sh reads a command, runs it, reads on).
-    const names = [...makePrograms().keys()].sort()
+    const names = [...makePrograms(labs).keys()].sort()
     const script: Command = (_argv, io, proc) =>
       runScript(input, io, proc, {
         name: file,
@@ -124,7 +139,7 @@ async function mainSh(args: string[]): Promise<number> {
         xtrace: values.x ?? false,
         programs: () => names,
       })
-    return runAsInit(sys, '-sh', script, nodeStdio(), ['-sh', file, ...rest])
+    return runAsInit(sys, '-sh', script, nodeStdio(), ['-sh', file, ...rest], labs, fs)
   }
   const interactive: Command = async (_argv, io, proc) => {
     const session = new ShellSession(io, proc, { errexit: values.e ?? false, xtrace: values.x ?? false })
@@ -133,7 +148,7 @@ async function mainSh(args: string[]): Promise<number> {
       jails: () => proc.sys.jailList().map((j) => j.name),
     })
   }
-  return runAsInit(sys, '-sh', interactive, replIo())
+  return runAsInit(sys, '-sh', interactive, replIo(), ['-sh'], labs, fs)
 }
 
 async function mainDemo(args: string[]): Promise<number> {
@@ -145,6 +160,39 @@ async function mainDemo(args: string[]): Promise<number> {
   return runAsInit(host.syscalls(), 'demo', (_argv, io, proc) => runDemo(io, proc), nodeStdio())
 }
 
+/** Runs a background-lab step; its failures are thrown as [message, status]. */
+async function experimentStep(fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn()
+  } catch (e) {
+    if (!Array.isArray(e)) throw e
+    process.stderr.write(`virtnet: ${e[0]}\n`)
+    return e[1] as number
+  }
+}
+
+/** `virtnet run -d FILE [--seed N]`: the lab in a background process; prints its experiment id. */
+async function mainRunDetached(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      d: { type: 'boolean', short: 'd' },
+      detach: { type: 'boolean' },
+      seed: { type: 'string' },
+      eid: { type: 'string' },
+    },
+    allowPositionals: true,
+  })
+  if (positionals.length !== 1) fail(positionals.length === 0 ? 'run: FILE expected' : 'run: one FILE only')
+  if (values.seed !== undefined) hostOptions({ seed: values.seed })
+  return experimentStep(async () => {
+    const started = await startExperiment(positionals[0]!, values.seed, values.eid)
+    for (const w of started.warnings) process.stderr.write(`virtnet: warning: ${w}\n`)
+    process.stdout.write(`${started.eid}\n`)
+    return 0
+  })
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
   try {
@@ -154,7 +202,13 @@ async function main(argv: string[]): Promise<number> {
       case 'demo':
         return await mainDemo(rest)
       case 'run':
+        if (rest.includes('-d') || rest.includes('--detach')) return await mainRunDetached(rest)
         return await mainRun(rest, hostOptions, fail)
+      case 'stop':
+        if (rest.length !== 1) return fail('stop: one experiment id expected')
+        return await experimentStep(() => stopExperiment(rest[0]!).then(() => 0))
+      case '_serve':
+        return await mainServe(rest)
       case 'gen':
         return mainGen(rest, fail)
       case 'packetdrill':

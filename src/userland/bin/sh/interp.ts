@@ -532,7 +532,8 @@ export class Interp {
     const sys = this.proc.sys
     let pid: number
     try {
-      pid = sys.procStart(() => ctl.abort(SIGKILL))
+      // A forked shell is a `sh` (p_comm) until it execs a program.
+      pid = sys.procStart(() => ctl.abort(SIGKILL), 'sh')
     } catch (e) {
       if (isSysError(e)) throw new FatalError(`Cannot fork: ${e.strerror}`)
       throw e

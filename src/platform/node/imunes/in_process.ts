@@ -1,0 +1,226 @@
+/**
+ * IMUNES's commands inside `virtnet sh`: `imunes -b LAB` builds the lab in the shell's own host (in
+ * its clock, so in virtual time a test script's `sleep 60` costs nothing and the same `--seed` gives
+ * the same run), `himage NODE[@EID] CMD…` runs a command in a node's jail with the node's own files,
+ * `hcp` copies between nodes and the script's files, `imunes -b -e EID` tears the lab down. The
+ * labs live as long as the host; they are kept in the closure made per host, never in module state.
+ * Only the host's root may run imunes, as on FreeBSD.
+ */
+
+import type { Host } from '../../../host/host.js'
+import { isTopologyError } from '../../../topology/diagnostics.js'
+import { EID_RE, Lab, LabError } from '../../../topology/emulator.js'
+import { loadAny } from '../../../topology/load.js'
+import { startProcess } from '../../../userland/process.js'
+import type { Program } from '../../../userland/programs.js'
+import type { Io, OutStream, Proc } from '../../../userland/types.js'
+
+interface Found {
+  lab: Lab
+  node: string
+}
+
+function prefixed(prefix: string, to: OutStream): OutStream {
+  return { write: (s) => to.write(s.replace(/^(?=.)/gm, prefix)) }
+}
+
+/** The programs, sharing one set of running labs for `host`. */
+export function labPrograms(host: Host): Array<[string, Program]> {
+  const labs = new Map<string, Lab>()
+
+  const find = (spec: string, io: Io): Found | number => {
+    const at = spec.indexOf('@')
+    const node = at < 0 ? spec : spec.slice(0, at)
+    const eid = at < 0 ? undefined : spec.slice(at + 1)
+    const having = [...labs.values()].filter(
+      (l) => (eid === undefined || l.eid === eid) && l.node(node) !== undefined,
+    )
+    if (node === '' || having.length === 0) {
+      io.stderr.write(`Error: cannot find node named ${spec}\n`)
+      return 2
+    }
+    if (having.length > 1) {
+      io.stderr.write(`Error: ${spec} is not a unique name.\n`)
+      return 1
+    }
+    const lab = having[0]!
+    const n = lab.node(node)!
+    if (n.ngId !== null || n.vxlanIf !== undefined) {
+      io.stderr.write(`Node ${node} is not a jail.\n`)
+      return 3
+    }
+    return { lab, node }
+  }
+
+  const newEid = (proc: Proc): string => {
+    for (;;) {
+      const b = proc.sys.getrandom(3)
+      const id = `i${[...b]
+        .map((x) => x.toString(16).padStart(2, '0'))
+        .join('')
+        .slice(0, 5)}`
+      if (!labs.has(id)) return id
+    }
+  }
+
+  const imunes: Program = {
+    run: async (argv, io, proc) => {
+      let batch = false
+      let eid: string | undefined
+      const files: string[] = []
+      for (let i = 1; i < argv.length; i++) {
+        const a = argv[i]!
+        if (a === '-b' || a === '--batch') batch = true
+        else if (a === '-e' || a === '--eid') eid = argv[++i]
+        else if (a.startsWith('-')) {
+          io.stderr.write(`imunes: unknown option ${a}\nusage: imunes [-b] [-e eid] [file]\n`)
+          return 64
+        } else files.push(a)
+      }
+      if (proc.sys.uid !== 0 || proc.sys.jid !== 0) {
+        io.stderr.write("imunes: must be run by the host's root\n")
+        return 1
+      }
+      if (!batch || files.length > 1 || (files.length === 0 && eid === undefined)) {
+        io.stderr.write('usage: imunes -b [-e eid] file | imunes -b -e eid\n')
+        return 64
+      }
+      if (files.length === 0) {
+        const lab = labs.get(eid!)
+        if (lab === undefined) {
+          io.stderr.write(`imunes: experiment ${eid} is not running\n`)
+          return 1
+        }
+        labs.delete(eid!)
+        lab.destroy()
+        io.stdout.write(`Terminated experiment ${eid}.\n`)
+        return 0
+      }
+      const file = files[0]!
+      const text = proc.fs.read(file)
+      if (text === undefined) {
+        io.stderr.write(`Error: file '${file}' doesn't exist\n`)
+        return 1
+      }
+      const id = eid ?? newEid(proc)
+      if (!EID_RE.test(id) || labs.has(id)) {
+        io.stderr.write(`imunes: ${id}: bad or running experiment id\n`)
+        return 1
+      }
+      let lab: Lab
+      try {
+        const loaded = loadAny(text, file)
+        for (const w of loaded.warnings) io.stderr.write(`imunes: warning: ${w}\n`)
+        lab = Lab.build(host, loaded.topology, { eid: id })
+      } catch (e) {
+        if (isTopologyError(e)) for (const l of e.errors) io.stderr.write(`${l}\n`)
+        else if (e instanceof LabError) io.stderr.write(`imunes: ${file}: ${e.message}\n`)
+        else throw e
+        return 1
+      }
+      labs.set(id, lab)
+      const startIo = (node: string): Io => ({
+        stdin: { read: async () => null },
+        stdout: prefixed(`${node}: `, io.stderr),
+        stderr: prefixed(`${node}: `, io.stderr),
+      })
+      for (const w of await lab.start(startIo)) io.stderr.write(`imunes: warning: ${w}\n`)
+      io.stdout.write(`Experiment ID = ${id}\n`)
+      return 0
+    },
+  }
+
+  const himage: Program = {
+    run: async (argv, io, proc) => {
+      let args = argv.slice(1)
+      if (args[0] === '-b' || args[0] === '-nt') args = args.slice(1)
+      const [first, ...rest] = args
+      if (first === undefined || first === '-h') {
+        io.stdout.write(
+          'usage: himage [-nt] node[@eid] [command ...] | himage -l | -ln | -e|-n|-d node[@eid]\n',
+        )
+        return 0
+      }
+      if (first === '-l' || first === '-ln') {
+        for (const lab of labs.values())
+          io.stdout.write(
+            `${lab.eid} [${
+              first === '-l'
+                ? lab.topology.name
+                : lab
+                    .nodes()
+                    .map((n) => n.name)
+                    .join(', ')
+            }]\n`,
+          )
+        return 0
+      }
+      if (first === '-e' || first === '-n' || first === '-d') {
+        const f = find(rest[0] ?? '', io)
+        if (typeof f === 'number') return f
+        io.stdout.write(`${first === '-e' ? f.lab.eid : first === '-n' ? f.node : f.lab.nodePath(f.node)}\n`)
+        return 0
+      }
+      if (first.startsWith('-')) {
+        io.stderr.write(`himage: illegal option -- ${first.slice(1)}\n`)
+        return 2
+      }
+      const f = find(first, io)
+      if (typeof f === 'number') return f
+      let job: ReturnType<typeof startProcess>
+      try {
+        job = startProcess(f.lab.sys(f.node), rest.length > 0 ? rest : ['sh'], io, {
+          programs: f.lab.programs,
+          fs: f.lab.nodeFs(f.node),
+        })
+      } catch {
+        io.stderr.write(`jexec: execvp: ${rest[0]}: No such file or directory\n`)
+        return 1
+      }
+      const off = proc.onKill(() => job.kill(9))
+      try {
+        return await job.done
+      } finally {
+        off()
+      }
+    },
+  }
+
+  const hcp: Program = {
+    run: async (argv, io, proc) => {
+      const ops = argv.slice(1).filter((a) => !/^-[pfv]+$/.test(a))
+      if (ops.length !== 2) {
+        io.stderr.write('usage: hcp [node[@eid]:]source_file [node[@eid]:]target_file\n')
+        return 64
+      }
+      const side = (spec: string) => {
+        const c = spec.indexOf(':')
+        if (c <= 0 || spec.slice(0, c).includes('/')) return { fs: proc.fs, path: spec }
+        const f = find(spec.slice(0, c), io)
+        return typeof f === 'number' ? f : { fs: f.lab.nodeFs(f.node), path: spec.slice(c + 1) }
+      }
+      const src = side(ops[0]!)
+      if (typeof src === 'number') return src
+      const dst = side(ops[1]!)
+      if (typeof dst === 'number') return dst
+      const text = src.fs.read(src.path)
+      if (text === undefined) {
+        io.stderr.write(`hcp: ${src.path}: No such file or directory\n`)
+        return 1
+      }
+      const name = src.path.split('/').pop() ?? src.path
+      const path = dst.path === '' || dst.path.endsWith('/') ? `${dst.path || '/'}${name}` : dst.path
+      if (!dst.fs.truncate(path) || !dst.fs.append(path, text)) {
+        io.stderr.write(`hcp: ${path}: No space left on device\n`)
+        return 1
+      }
+      return 0
+    },
+  }
+
+  return [
+    ['imunes', imunes],
+    ['himage', himage],
+    ['hcp', hcp],
+  ]
+}
