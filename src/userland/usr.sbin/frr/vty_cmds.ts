@@ -266,8 +266,12 @@ export class VtySession {
       this.out = ''
     }
     if (theirs) {
+      // Entering the other daemon's node or asking it to show something says whom it is for, which
+      // vtysh prints when no running daemon takes the line.
       this.foreign = true
-      this.out = ''
+      const t = c.toks[0]
+      const first = t?.k === 'kw' ? t.w : ''
+      this.out = first === 'router' || first === 'show' ? `% ${c.proto === 'ospf' ? 'ospfd' : 'ripd'} is not running\n` : ''
     }
     return 0
   }

@@ -86,11 +86,14 @@ function allOf(daemons: readonly Vty[]): Vty {
   return {
     async exec(line) {
       let first: { out: string; status: number } | null = null
+      let foreign: { out: string; status: number } | null = null
       for (const d of daemons) {
         const r = await d.exec(line)
         if (r.status !== VTY_FOREIGN && first === null) first = r
+        if (r.status === VTY_FOREIGN && foreign === null) foreign = r
       }
-      return first ?? { out: '', status: 0 }
+      if (first !== null) return first
+      return { out: foreign?.out ?? '', status: foreign === null || foreign.out === '' ? 0 : 1 }
     },
     close() {
       for (const d of daemons) d.close()
