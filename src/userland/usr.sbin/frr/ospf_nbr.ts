@@ -264,9 +264,11 @@ export class NbrInput {
     this.requestsChanged(i, n, now)
   }
 
+  /** 2-WayReceived from a DD (its Hello lost or not yet here): also a NeighborChange on a LAN. */
   private hello2way(i: OspfIf, n: Nbr, now: number): void {
     this.setState(n, NbrState.TWO_WAY, now)
     if (this.e.wantAdjacent(i, n)) this.exStart(i, n, now)
+    if (i.type === 'broadcast' && i.state !== 'Waiting') this.e.elect(i)
   }
 
   private exchangeDone(i: OspfIf, n: Nbr, now: number): void {

@@ -271,7 +271,10 @@ export class VtySession {
       this.foreign = true
       const t = c.toks[0]
       const first = t?.k === 'kw' ? t.w : ''
-      this.out = first === 'router' || first === 'show' ? `% ${c.proto === 'ospf' ? 'ospfd' : 'ripd'} is not running\n` : ''
+      this.out =
+        first === 'router' || first === 'show'
+          ? `% ${c.proto === 'ospf' ? 'ospfd' : 'ripd'} is not running\n`
+          : ''
     }
     return 0
   }
