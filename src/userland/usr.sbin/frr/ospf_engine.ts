@@ -14,6 +14,7 @@ import { prefixToMask } from '../../../wire/addr.js'
 import {
   ALL_D_ROUTERS,
   ALL_SPF_ROUTERS,
+  ackBody,
   buildLsa,
   emitOspf,
   externalLsaBody,
@@ -23,6 +24,7 @@ import {
   Link,
   LS_REFRESH_TIME,
   type Lsa,
+  type LsaHeader,
   LsType,
   lsaChecksumOk,
   lsaCompare,
@@ -51,6 +53,8 @@ const MIN_LS_INTERVAL_NS = 5 * SEC_NS
 export const MIN_LS_ARRIVAL_NS = 1 * SEC_NS
 const SPF_DELAY_NS = 0.2 * SEC_NS
 const AGE_SCAN_NS = 10 * SEC_NS
+/** Delayed acknowledgments go out this long after the first is due (FRR's 1 s), batched per interface. */
+const ACK_DELAY_NS = 1 * SEC_NS
 /** Bytes of LSAs per Link State Update we send (fits a 1500-byte MTU with headers). */
 export const LSU_BYTES = 1400
 export const DEFAULT_MAX_LSA = 50000
@@ -109,6 +113,11 @@ export class OspfEngine {
   private ownAt = 0
   private readonly lastOrig = new Map<string, number>()
   private ageScanAt = 0
+  /** LSAs flooded during one input or tick, one update per interface at its end. */
+  private readonly floodOut = new Map<OspfIf, Lsa[]>()
+  /** Delayed acknowledgments by interface (§13.5), sent together at ackAt. */
+  private readonly ackOut = new Map<OspfIf, LsaHeader[]>()
+  private ackAt = Number.POSITIVE_INFINITY
   readonly nbr: NbrInput
   now = 0
 
@@ -415,7 +424,9 @@ export class OspfEngine {
       if (i === fromIf && from !== null && (from.addr === i.dr || from.addr === i.bdr)) continue
       if (i === fromIf && i.state === 'Backup') continue
       if (i === fromIf) back = true
-      this.send(i, this.floodDst(i), OspfType.LSU, lsuBody([wire]))
+      const q = this.floodOut.get(i)
+      if (q === undefined) this.floodOut.set(i, [wire])
+      else q.push(wire)
     }
     return back
   }
@@ -583,9 +594,41 @@ export class OspfEngine {
 
   // ---- input ----
 
+  /** What flooding queued: one Link State Update per interface (as few as fit). */
+  private flushFloods(): void {
+    if (this.floodOut.size === 0) return
+    for (const [i, lsas] of this.floodOut)
+      if (this.ifs.get(i.name) === i) this.sendLsas(i, this.floodDst(i), lsas)
+    this.floodOut.clear()
+  }
+
+  /** A delayed acknowledgment (§13.5): batched per interface, to the group the interface floods to. */
+  delayedAck(i: OspfIf, h: LsaHeader, now: number): void {
+    const q = this.ackOut.get(i)
+    if (q === undefined) this.ackOut.set(i, [h])
+    else q.push(h)
+    if (this.ackAt === Number.POSITIVE_INFINITY) this.ackAt = now + ACK_DELAY_NS
+  }
+
+  private flushAcks(): void {
+    this.ackAt = Number.POSITIVE_INFINITY
+    const per = Math.floor(LSU_BYTES / 20)
+    for (const [i, hs] of this.ackOut) {
+      if (this.ifs.get(i.name) !== i || i.state === 'Down') continue
+      for (let k = 0; k < hs.length; k += per)
+        this.send(i, this.floodDst(i), OspfType.LSACK, ackBody(hs.slice(k, k + per)))
+    }
+    this.ackOut.clear()
+  }
+
   /** One received OSPF packet (the IP payload) from src to dst on interface ifName. */
   input(pkt: Uint8Array, src: number, dst: number, ifName: string, now: number): void {
     this.now = now
+    this.receive(pkt, src, dst, ifName, now)
+    this.flushFloods()
+  }
+
+  private receive(pkt: Uint8Array, src: number, dst: number, ifName: string, now: number): void {
     const i = this.ifs.get(ifName)
     if (i === undefined || i.state === 'Down' || i.state === 'Loopback' || i.passive) {
       this.drop('interface')
@@ -646,6 +689,7 @@ export class OspfEngine {
       return
     }
     const acks: Lsa[] = []
+    let exchanging: boolean | null = null
     for (const lsa of lsas) {
       const t = lsa.hdr.type
       if (t < 1 || t > 5 || !lsaChecksumOk(lsa.data) || !lsaBodyOk(lsa)) {
@@ -656,12 +700,14 @@ export class OspfEngine {
       const db = this.lsdbFor(t, i.area)
       const k = lsaKey(t, lsa.hdr.id, lsa.hdr.advRtr)
       const cur = db.get(t, lsa.hdr.id, lsa.hdr.advRtr)
-      const exchanging = [...this.ifs.values()].some((x) =>
-        [...x.nbrs.values()].some((m) => m.state === NbrState.EXCHANGE || m.state === NbrState.LOADING),
-      )
-      if (lsa.hdr.age >= MAX_AGE && cur === undefined && !exchanging) {
-        acks.push(lsa)
-        continue
+      if (lsa.hdr.age >= MAX_AGE && cur === undefined) {
+        exchanging ??= [...this.ifs.values()].some((x) =>
+          [...x.nbrs.values()].some((m) => m.state === NbrState.EXCHANGE || m.state === NbrState.LOADING),
+        )
+        if (!exchanging) {
+          acks.push(lsa)
+          continue
+        }
       }
       const curHdr = cur === undefined ? null : { ...cur.lsa.hdr, age: ageOf(cur, now) }
       const cmp = curHdr === null ? 1 : lsaCompare(lsa.hdr, curHdr)
@@ -674,7 +720,7 @@ export class OspfEngine {
           n.requests.delete(k)
           this.markDirty()
           this.lastOrig.delete(`${t === LsType.EXTERNAL ? 0 : i.area}:${k}`)
-          acks.push(lsa)
+          this.delayedAck(i, lsa.hdr, now)
           continue
         }
         const e = this.install(db, lsa, now)
@@ -682,8 +728,9 @@ export class OspfEngine {
           this.drop('lsdb-full')
           continue
         }
+        // Flooded back out where it came from is acknowledgment enough; otherwise a delayed one.
         const back = this.flood(lsa, i.area, i, n, now)
-        if (!back) acks.push(lsa)
+        if (!back) this.delayedAck(i, lsa.hdr, now)
         if (n.requests.delete(k)) this.nbr.requestsChanged(i, n, now)
         continue
       }
@@ -719,8 +766,9 @@ export class OspfEngine {
         this.sendHello(i)
         i.helloAt = now + i.hello * SEC_NS
       }
-      for (const n of [...i.nbrs.values()]) this.nbr.tick(i, n, now)
+      for (const n of i.nbrs.values()) this.nbr.tick(i, n, now)
     }
+    if (this.ackAt <= now) this.flushAcks()
     if (this.ownDirty && now >= this.ownAt) this.originate(now)
     if (now >= this.ageScanAt) {
       this.ageScanAt = now + AGE_SCAN_NS
@@ -730,11 +778,12 @@ export class OspfEngine {
       this.spfAt = Number.POSITIVE_INFINITY
       this.runSpf(now)
     }
+    this.flushFloods()
   }
 
   /** The earliest timer after the last tick. */
   nextTimer(): number {
-    let t = Math.min(this.spfAt, this.ageScanAt)
+    let t = Math.min(this.spfAt, this.ageScanAt, this.ackAt)
     if (this.ownDirty) t = Math.min(t, this.ownAt)
     for (const i of this.ifs.values()) {
       if (i.state === 'Down' || i.state === 'Loopback') continue
