@@ -344,7 +344,7 @@ export function ackBody(headers: readonly LsaHeader[]): Uint8Array {
   return b
 }
 
-const MIN_BODY = [0, 20, 8, 0, 4, 0]
+const MIN_BODY = [0, 20, 8, 0, 4, 0] as const
 
 /**
  * Parse an OSPF packet (the IP payload). Checks version, length, checksum and each body's layout;

@@ -4,7 +4,8 @@
  * this router's own LSAs (router-LSA per area, network-LSA where it is DR, AS-external LSAs for what
  * it redistributes, summary LSAs when it is an area border router) with MinLSInterval and the 30-min
  * refresh, flooding (§13.3), aging to MaxAge and flushing, and SPF scheduling. The neighbour state
- * machine and the database exchange are in ospf_nbr.ts. The daemon (ospfd.ts) feeds it packets,
+ * machine and the database exchange are in ospf_nbr.ts, receiving updates in ospf_flood.ts, our own
+ * LSAs in ospf_origin.ts, the calculation in ospf_spf.ts. The daemon (ospfd.ts) feeds it packets,
  * interface lists and time, and sends what it asks to.
  *
  * Must not: do I/O or read a clock; throw on what a packet says (bad packets are counted).
@@ -15,42 +16,30 @@ import {
   ALL_D_ROUTERS,
   ALL_SPF_ROUTERS,
   ackBody,
-  buildLsa,
   emitOspf,
-  externalLsaBody,
   type Hello,
   helloBody,
-  INITIAL_SEQ,
-  Link,
   LS_REFRESH_TIME,
   type Lsa,
   type LsaHeader,
   LsType,
-  lsaChecksumOk,
   lsaCompare,
   lsaKey,
   lsuBody,
   MAX_AGE,
-  networkLsaBody,
   OPT_E,
   OspfType,
   parseOspf,
-  parseRouterLsa,
-  type RouterLink,
-  RTR_B,
-  RTR_E,
-  routerLsaBody,
-  summaryLsaBody,
   withAge,
 } from '../../../wire/ospf.js'
+import { receiveUpdate } from './ospf_flood.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { NbrInput, nbrKill } from './ospf_nbr.js'
-import { LS_INFINITY, type OspfRoute, ospfSpf, type RouterRoute, type SpfArea } from './ospf_spf.js'
+import { flushLsa, originate } from './ospf_origin.js'
+import { type OspfRoute, ospfSpf, type RouterRoute, type SpfArea } from './ospf_spf.js'
 import { type IfDesc, type Nbr, NbrState, type OspfIf } from './ospf_types.js'
 
-/** §B: MinLSInterval, MinLSArrival; SPF delay (FRR's spf throttle initial delay, rounded up). */
-const MIN_LS_INTERVAL_NS = 5 * SEC_NS
-export const MIN_LS_ARRIVAL_NS = 1 * SEC_NS
+/** SPF delay (FRR's spf throttle initial delay, rounded up). */
 const SPF_DELAY_NS = 0.2 * SEC_NS
 const AGE_SCAN_NS = 10 * SEC_NS
 /** Delayed acknowledgments go out this long after the first is due (FRR's 1 s), batched per interface. */
@@ -109,9 +98,10 @@ export class OspfEngine {
   onRoutes: (routes: Map<string, OspfRoute>) => void = () => {}
   externals: External[] = []
   spfAt = Number.POSITIVE_INFINITY
-  private ownDirty = true
-  private ownAt = 0
-  private readonly lastOrig = new Map<string, number>()
+  /** Our own LSAs want recomputing (at ownAt); when each was last originated (MinLSInterval). */
+  ownDirty = true
+  ownAt = 0
+  readonly lastOrig = new Map<string, number>()
   private ageScanAt = 0
   /** LSAs flooded during one input or tick, one update per interface at its end. */
   private readonly floodOut = new Map<OspfIf, Lsa[]>()
@@ -431,165 +421,15 @@ export class OspfEngine {
     return back
   }
 
-  // ---- our own LSAs ----
+  // ---- our own LSAs (ospf_origin.ts) ----
 
-  private routerLsaLinks(areaId: number): { flags: number; links: RouterLink[] } {
-    const links: RouterLink[] = []
-    for (const i of this.ifs.values()) {
-      if (i.area !== areaId || i.state === 'Down') continue
-      const net = (i.addr & i.mask) >>> 0
-      if (i.state === 'Loopback') {
-        links.push({ id: i.addr, data: 0xffffffff, type: Link.STUB, metric: 0 })
-        continue
-      }
-      if (i.type === 'point-to-point') {
-        for (const n of i.nbrs.values())
-          if (n.state === NbrState.FULL)
-            links.push({ id: n.routerId, data: i.addr, type: Link.P2P, metric: i.cost })
-        links.push({ id: net, data: i.mask, type: Link.STUB, metric: i.cost })
-        continue
-      }
-      // §12.4.1.2: a transit link once fully adjacent to the DR (or DR with a full neighbour).
-      let transit = false
-      if (i.state === 'DR') for (const n of i.nbrs.values()) transit ||= n.state === NbrState.FULL
-      else if (i.state !== 'Waiting' && i.dr !== 0)
-        for (const n of i.nbrs.values()) transit ||= n.addr === i.dr && n.state === NbrState.FULL
-      if (transit) links.push({ id: i.dr, data: i.addr, type: Link.TRANSIT, metric: i.cost })
-      else links.push({ id: net, data: i.mask, type: Link.STUB, metric: i.cost })
-    }
-    let flags = 0
-    if (this.externals.length > 0) flags |= RTR_E
-    if (this.isAbr()) flags |= RTR_B
-    return { flags, links }
-  }
-
-  /** Every LSA this router should have in its databases now, by scope and key. */
-  private desired(): Array<{ db: Lsdb; area: number; type: number; id: number; body: Uint8Array }> {
-    const out: Array<{ db: Lsdb; area: number; type: number; id: number; body: Uint8Array }> = []
-    const rid = this.routerId
-    const used = new Set<number>()
-    for (const i of this.ifs.values()) if (i.state !== 'Down') used.add(i.area)
-    for (const a of used) {
-      const r = this.routerLsaLinks(a)
-      out.push({
-        db: this.area(a).lsdb,
-        area: a,
-        type: LsType.ROUTER,
-        id: rid,
-        body: routerLsaBody(r.flags, r.links),
-      })
-    }
-    for (const i of this.ifs.values()) {
-      if (i.state !== 'DR') continue
-      const full = [...i.nbrs.values()].filter((n) => n.state === NbrState.FULL).map((n) => n.routerId)
-      if (full.length === 0) continue
-      out.push({
-        db: this.area(i.area).lsdb,
-        area: i.area,
-        type: LsType.NETWORK,
-        id: i.addr,
-        body: networkLsaBody(i.mask, [rid, ...full]),
-      })
-    }
-    for (const x of this.externals) {
-      const mask = prefixToMask(x.len)
-      out.push({
-        db: this.external,
-        area: 0,
-        type: LsType.EXTERNAL,
-        id: (x.addr & mask) >>> 0,
-        body: externalLsaBody(mask, x.type2, x.metric, 0, 0),
-      })
-    }
-    // §12.4.3: an area border router summarises each area's routes into the others.
-    if (used.size > 1) {
-      for (const r of this.routes.values()) {
-        if (r.kind !== 'intra' && !(r.kind === 'inter' && r.area === 0)) continue
-        for (const a of used) {
-          if (a === r.area) continue
-          const mask = prefixToMask(r.len)
-          out.push({
-            db: this.area(a).lsdb,
-            area: a,
-            type: LsType.SUMMARY,
-            id: r.addr,
-            body: summaryLsaBody(mask, Math.min(r.cost, LS_INFINITY - 1)),
-          })
-        }
-      }
-      for (const rr of this.routers.values()) {
-        if (!rr.asbr) continue
-        for (const a of used)
-          if (a !== rr.area)
-            out.push({
-              db: this.area(a).lsdb,
-              area: a,
-              type: LsType.ASBR_SUMMARY,
-              id: rr.routerId,
-              body: summaryLsaBody(0, rr.cost),
-            })
-      }
-    }
-    return out
-  }
-
-  /** Originate what changed (MinLSInterval apart per LSA), flush what is no longer ours. */
   private originate(now: number): void {
-    this.ownDirty = false
-    let deferred = Number.POSITIVE_INFINITY
-    const want = new Set<string>()
-    for (const d of this.desired()) {
-      const k = lsaKey(d.type, d.id, this.routerId)
-      const scoped = `${d.area}:${k}`
-      if (want.has(scoped)) continue
-      want.add(scoped)
-      const old = d.db.get(d.type, d.id, this.routerId)
-      const same =
-        old !== undefined &&
-        ageOf(old, now) < MAX_AGE &&
-        old.lsa.data.length === 20 + d.body.length &&
-        d.body.every((b, j) => b === old.lsa.data[20 + j])
-      if (same && ageOf(old!, now) < LS_REFRESH_TIME) continue
-      const last = this.lastOrig.get(scoped)
-      if (last !== undefined && now - last < MIN_LS_INTERVAL_NS) {
-        deferred = Math.min(deferred, last + MIN_LS_INTERVAL_NS)
-        continue
-      }
-      const seq = old === undefined ? INITIAL_SEQ : old.lsa.hdr.seq + 1
-      const lsa = buildLsa(
-        { age: 0, options: OPT_E, type: d.type, id: d.id, advRtr: this.routerId, seq },
-        d.body,
-      )
-      if (this.install(d.db, lsa, now) === null) continue
-      this.lastOrig.set(scoped, now)
-      this.counters.lsaOriginated++
-      if (d.type === LsType.NETWORK) for (const i of this.ifs.values()) if (i.addr === d.id) i.netSeq = seq
-      this.flood(lsa, d.area, null, null, now)
-    }
-    // Ours in a database but no longer wanted: premature aging (§14.1).
-    const dbs: Array<{ db: Lsdb; area: number }> = [...this.areas.values()].map((a) => ({
-      db: a.lsdb,
-      area: a.id,
-    }))
-    dbs.push({ db: this.external, area: 0 })
-    for (const { db, area } of dbs)
-      for (const e of [...db.map.values()]) {
-        if (!this.isSelf(e.lsa) || ageOf(e, now) >= MAX_AGE) continue
-        const k = lsaKey(e.lsa.hdr.type, e.lsa.hdr.id, e.lsa.hdr.advRtr)
-        if (want.has(`${e.lsa.hdr.type === LsType.EXTERNAL ? 0 : area}:${k}`)) continue
-        this.flush(db, e, area, now)
-      }
-    if (deferred !== Number.POSITIVE_INFINITY) {
-      this.ownDirty = true
-      this.ownAt = deferred
-    }
+    originate(this, now)
   }
 
   /** Age an LSA to MaxAge and flood it so that everyone removes it. */
   flush(db: Lsdb, e: LsaEntry, area: number, now: number): void {
-    const dead = withAge(e.lsa, MAX_AGE)
-    this.install(db, dead, now)
-    this.flood(dead, area, null, null, now)
+    flushLsa(this, db, e, area, now)
   }
 
   // ---- input ----
@@ -682,73 +522,8 @@ export class OspfEngine {
     else this.nbr.ack(n, b.headers)
   }
 
-  /** A Link State Update (§13). */
   private update(i: OspfIf, n: Nbr, lsas: readonly Lsa[], now: number): void {
-    if (n.state < NbrState.EXCHANGE) {
-      this.drop('state')
-      return
-    }
-    const acks: Lsa[] = []
-    let exchanging: boolean | null = null
-    for (const lsa of lsas) {
-      const t = lsa.hdr.type
-      if (t < 1 || t > 5 || !lsaChecksumOk(lsa.data) || !lsaBodyOk(lsa)) {
-        this.drop('lsa')
-        continue
-      }
-      this.counters.lsaReceived++
-      const db = this.lsdbFor(t, i.area)
-      const k = lsaKey(t, lsa.hdr.id, lsa.hdr.advRtr)
-      const cur = db.get(t, lsa.hdr.id, lsa.hdr.advRtr)
-      if (lsa.hdr.age >= MAX_AGE && cur === undefined) {
-        exchanging ??= [...this.ifs.values()].some((x) =>
-          [...x.nbrs.values()].some((m) => m.state === NbrState.EXCHANGE || m.state === NbrState.LOADING),
-        )
-        if (!exchanging) {
-          acks.push(lsa)
-          continue
-        }
-      }
-      const curHdr = cur === undefined ? null : { ...cur.lsa.hdr, age: ageOf(cur, now) }
-      const cmp = curHdr === null ? 1 : lsaCompare(lsa.hdr, curHdr)
-      if (cmp > 0) {
-        if (cur !== undefined && now - cur.rcvTime < MIN_LS_ARRIVAL_NS && !this.isSelf(lsa)) continue
-        if (this.isSelf(lsa)) {
-          // §13.4: a stale copy of our own: ours goes out again with a higher number, or is flushed.
-          const e = this.install(db, lsa, now)
-          if (e === null) continue
-          n.requests.delete(k)
-          this.markDirty()
-          this.lastOrig.delete(`${t === LsType.EXTERNAL ? 0 : i.area}:${k}`)
-          this.delayedAck(i, lsa.hdr, now)
-          continue
-        }
-        const e = this.install(db, lsa, now)
-        if (e === null) {
-          this.drop('lsdb-full')
-          continue
-        }
-        // Flooded back out where it came from is acknowledgment enough; otherwise a delayed one.
-        const back = this.flood(lsa, i.area, i, n, now)
-        if (!back) this.delayedAck(i, lsa.hdr, now)
-        if (n.requests.delete(k)) this.nbr.requestsChanged(i, n, now)
-        continue
-      }
-      if (n.requests.has(k)) {
-        this.nbr.badRequest(i, n, now)
-        return
-      }
-      if (cmp === 0) {
-        const r = n.retrans.get(k)
-        if (r !== undefined && lsaCompare(r.hdr, lsa.hdr) === 0) n.retrans.delete(k)
-        else acks.push(lsa)
-        continue
-      }
-      // Ours is newer: send it back (§13 step 8), unless it is being flushed at the last number.
-      if (cur !== undefined && now - cur.rcvTime >= MIN_LS_ARRIVAL_NS)
-        this.sendLsas(i, n.addr, [this.wire(cur, now)])
-    }
-    if (acks.length > 0) this.nbr.sendAcks(i, n, acks)
+    receiveUpdate(this, i, n, lsas, now)
   }
 
   // ---- timers ----
@@ -844,14 +619,4 @@ export class OspfEngine {
     if (areas.length > 1) this.markDirty()
     this.onRoutes(r.routes)
   }
-}
-
-/** The body of an LSA holds together (its type's layout). */
-function lsaBodyOk(lsa: Lsa): boolean {
-  const t = lsa.hdr.type
-  const len = lsa.data.length - 20
-  if (t === LsType.ROUTER) return parseRouterLsa(lsa.data) !== null
-  if (t === LsType.NETWORK) return len >= 8 && len % 4 === 0
-  if (t === LsType.EXTERNAL) return len >= 16
-  return len >= 8
 }
