@@ -17,7 +17,16 @@ export const NbrState = {
   LOADING: 6,
   FULL: 7,
 } as const
-export const NBR_STATE_NAMES = ['Down', 'Attempt', 'Init', '2-Way', 'ExStart', 'Exchange', 'Loading', 'Full'] as const
+export const NBR_STATE_NAMES = [
+  'Down',
+  'Attempt',
+  'Init',
+  '2-Way',
+  'ExStart',
+  'Exchange',
+  'Loading',
+  'Full',
+] as const
 
 export type IfState = 'Down' | 'Loopback' | 'Waiting' | 'Point-To-Point' | 'DROther' | 'Backup' | 'DR'
 
