@@ -39,8 +39,14 @@ import { flushLsa, originate } from './ospf_origin.js'
 import { type OspfRoute, ospfSpf, type RouterRoute, type SpfArea } from './ospf_spf.js'
 import { type IfDesc, type Nbr, NbrState, type OspfIf } from './ospf_types.js'
 
-/** SPF delay (FRR's spf throttle initial delay, rounded up). */
+/**
+ * SPF throttling as FRR's `timers throttle spf 0 50 5000` (with a 200 ms first delay that gathers a
+ * burst of LSAs): a change soon after a run waits out a hold time that doubles, up to 5 s, while
+ * changes keep coming, and goes back to the first delay after a quiet hold time.
+ */
 const SPF_DELAY_NS = 0.2 * SEC_NS
+const SPF_HOLD_NS = 0.05 * SEC_NS
+const SPF_MAX_HOLD_NS = 5 * SEC_NS
 const AGE_SCAN_NS = 10 * SEC_NS
 /** Delayed acknowledgments go out this long after the first is due (FRR's 1 s), batched per interface. */
 const ACK_DELAY_NS = 1 * SEC_NS
@@ -98,6 +104,8 @@ export class OspfEngine {
   onRoutes: (routes: Map<string, OspfRoute>) => void = () => {}
   externals: External[] = []
   spfAt = Number.POSITIVE_INFINITY
+  private lastSpf = Number.NEGATIVE_INFINITY
+  private spfHoldMult = 1
   /** Our own LSAs want recomputing (at ownAt); when each was last originated (MinLSInterval). */
   ownDirty = true
   ownAt = 0
@@ -378,7 +386,16 @@ export class OspfEngine {
   }
 
   scheduleSpf(now: number): void {
-    if (this.spfAt === Number.POSITIVE_INFINITY) this.spfAt = now + SPF_DELAY_NS
+    if (this.spfAt !== Number.POSITIVE_INFINITY) return
+    const hold = Math.min(SPF_MAX_HOLD_NS, SPF_HOLD_NS * this.spfHoldMult)
+    const since = now - this.lastSpf
+    if (since < hold) {
+      if (hold < SPF_MAX_HOLD_NS) this.spfHoldMult *= 2
+      this.spfAt = now + Math.max(SPF_DELAY_NS, hold - since)
+    } else {
+      this.spfHoldMult = 1
+      this.spfAt = now + SPF_DELAY_NS
+    }
   }
 
   /**
@@ -601,6 +618,7 @@ export class OspfEngine {
 
   private runSpf(now: number): void {
     this.counters.spfRuns++
+    this.lastSpf = now
     const areas: SpfArea[] = []
     for (const a of this.areas.values()) {
       const ifs = [...this.ifs.values()]
