@@ -498,10 +498,8 @@ export class OspfEngine {
     }
     const h = p.hdr
     if (src === i.addr) return
-    if (dst === ALL_D_ROUTERS && i.state !== 'DR' && i.state !== 'Backup') {
-      this.drop('dst')
-      return
-    }
+    // Not a member of AllDRouters unless DR or BDR: the NIC would not have taken it (not a drop).
+    if (dst === ALL_D_ROUTERS && i.state !== 'DR' && i.state !== 'Backup') return
     if (dst !== ALL_SPF_ROUTERS && dst !== ALL_D_ROUTERS && dst !== i.addr) {
       this.drop('dst')
       return
