@@ -25,6 +25,7 @@ import { ipfwMetrics } from './ipfw.js'
 import { linuxBaseline, linuxMissing } from './linux.js'
 import { linuxTcpBaseline, linuxTcpMissing } from './linux_tcp.js'
 import { natMetrics } from './nat.js'
+import { ospfMetrics } from './ospf.js'
 import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
 import { ripMetrics } from './rip.js'
 import { scaleMetrics } from './scale.js'
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
     ...(await tcpMetrics(cfg)),
     ...(await emulatorMetrics(cfg)),
     ...(await ripMetrics(cfg)),
+    ...(await ospfMetrics(cfg)),
     ...(await scaleMetrics(cfg)),
     ...(await syncacheMetrics(cfg)),
     ...(await dummynetMetrics(cfg)),

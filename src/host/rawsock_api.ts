@@ -37,7 +37,17 @@ export function rawSocket(c: Caller, protocol: number): RawSocket {
       const src = (opts.src ?? 0) >>> 0
       if (src !== 0 && (!v.isLocal(src) || (jail !== null && !jail.ip4.includes(src))))
         throw new SysError('EADDRNOTAVAIL', 'bind')
-      const chosen = src !== 0 ? src : c.pcbLocalAddr(v, dst, 'sendto')
+      // IP_MULTICAST_IF on a raw socket (what ospfd sets per interface): the group datagram leaves
+      // there, from that address unless one was given.
+      const mif = (opts.multicastIf ?? 0) >>> 0
+      const mifa = mif !== 0 && dst >>> 28 === 0xe ? v.localIfa(mif) : undefined
+      if (
+        mif !== 0 &&
+        dst >>> 28 === 0xe &&
+        (mifa === undefined || (jail !== null && !jail.ip4.includes(mif)))
+      )
+        throw new SysError('EADDRNOTAVAIL', 'setsockopt')
+      const chosen = src !== 0 ? src : mifa !== undefined ? mif : c.pcbLocalAddr(v, dst, 'sendto')
       const m = v.env.pool.get(payload.length)
       m.data.set(payload, m.off)
       m.len = payload.length
@@ -48,6 +58,8 @@ export function rawSocket(c: Caller, protocol: number): RawSocket {
         df: opts.df ?? false,
         src: chosen,
         dontRoute: opts.dontRoute ?? false,
+        mifp: mifa?.ifp ?? null,
+        mloop: opts.multicastLoop ?? true,
       })
       if (err !== undefined) throw new SysError(err, 'sendto')
       return chosen

@@ -192,6 +192,10 @@ export interface SendOptions {
   df?: boolean
   /** Bypass routing: send on the interface of a directly connected destination (SO_DONTROUTE). */
   dontRoute?: boolean
+  /** Raw sockets, group destinations: IP_MULTICAST_IF (an address of the interface; 0 by route). */
+  multicastIf?: number
+  /** Raw sockets, group destinations: IP_MULTICAST_LOOP (default on). */
+  multicastLoop?: boolean
 }
 
 /** What a raw socket receives (the stack's own record of it). */

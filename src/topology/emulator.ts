@@ -140,6 +140,11 @@ function parseCidr(s: string): [number, number] {
 
 /** settle(): how long routing tables must stay unchanged, how often they are compared, and the cap. */
 const SETTLE_QUIET_NS = 10e9
+/**
+ * With ospfd: longer than the Wait timer (RouterDeadInterval, 40 s), during which routers on a
+ * broadcast network elect no DR and so install nothing — a table that has not moved yet.
+ */
+const SETTLE_QUIET_OSPF_NS = 60e9
 const SETTLE_STEP_NS = 1e9
 const SETTLE_MAX_NS = 300e9
 
@@ -441,7 +446,8 @@ export class Lab {
         .join(';')
     let last = fingerprint()
     let quiet = 0
-    for (let waited = 0; waited < SETTLE_MAX_NS && quiet < SETTLE_QUIET_NS; waited += SETTLE_STEP_NS) {
+    const need = routed.some((n) => n.daemons?.includes('ospfd')) ? SETTLE_QUIET_OSPF_NS : SETTLE_QUIET_NS
+    for (let waited = 0; waited < SETTLE_MAX_NS && quiet < need; waited += SETTLE_STEP_NS) {
       await sys.nanosleep(SETTLE_STEP_NS)
       const now = fingerprint()
       quiet = now === last ? quiet + SETTLE_STEP_NS : 0

@@ -63,7 +63,7 @@ export interface TopoNode {
    */
   firewall?: FirewallCmd[]
   /**
-   * Routing daemons the startup lines start (`ripd`); the lab waits for their routes to settle once
+   * Routing daemons the startup lines start (`ripd`, `ospfd`); the lab waits for their routes to settle once
    * the startup lines have run. Absent when the node runs none.
    */
   daemons?: string[]

@@ -41,7 +41,7 @@ import {
   type Topology,
   type TopoNode,
 } from './model.js'
-import { ripStartup } from './routing.js'
+import { ospfStartup, ripStartup } from './routing.js'
 import type { AutoFile, IfaceFile, ImpairFile, LinkImpairFile, NodeFile, TopologyFile } from './schema.js'
 import { parseBandwidth, parseDuration, parseProbability } from './units.js'
 
@@ -124,6 +124,8 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
     if (f.startup !== undefined) diags.error([...path, 'startup'], `a ${f.kind} has no shell to run commands`)
     if (f.rip !== undefined && f.rip !== false)
       diags.error([...path, 'rip'], `${noStack}, so no routing daemon`)
+    if (f.ospf !== undefined && f.ospf !== false)
+      diags.error([...path, 'ospf'], `${noStack}, so no routing daemon`)
   }
 
   for (const [i, fi] of (f.interfaces ?? []).entries()) {
@@ -178,10 +180,14 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
     if (typeof f.startup === 'string' && lines[lines.length - 1] === '') lines.pop()
     node.startup = lines.map((l) => l.replace(/\r$/, ''))
   }
-  // ripd starts before the node's own lines, which may go on to use it (vtysh) or run for long.
+  // Daemons start before the node's own lines, which may go on to use them (vtysh) or run for long.
+  if (l3 && f.ospf !== undefined && f.ospf !== false) {
+    node.startup = [...ospfStartup(f.ospf), ...node.startup]
+    node.daemons = ['ospfd']
+  }
   if (l3 && f.rip !== undefined && f.rip !== false) {
     node.startup = [...ripStartup(f.rip), ...node.startup]
-    node.daemons = ['ripd']
+    node.daemons = ['ripd', ...(node.daemons ?? [])]
   }
   return node
 }

@@ -1,12 +1,12 @@
 /**
- * Routing daemons in labs: the startup lines that start ripd and configure it through vtysh the way
- * IMUNES does for its FRR routers (a here-document of `configure terminal` lines), from a node's `rip`
- * setting. The lab waits for the routes to settle after startup (emulator.ts).
+ * Routing daemons in labs: the startup lines that start ripd or ospfd and configure them through
+ * vtysh the way IMUNES does for its FRR routers (a here-document of `configure terminal` lines), from
+ * a node's `rip` and `ospf` settings. The lab waits for the routes to settle after startup (emulator.ts).
  *
  * Must not: run anything itself; it only writes shell lines.
  */
 
-import type { RipFile } from './schema.js'
+import type { OspfFile, RipFile } from './schema.js'
 
 /** The here-document's end marker, as IMUNES spells it. */
 const EOF_MARK = '__EOF__'
@@ -18,6 +18,29 @@ export function ripStartup(rip: true | RipFile): string[] {
   const lines = ['ripd -d', `vtysh << ${EOF_MARK}`, 'configure terminal', 'router rip']
   for (const r of spec.redistribute ?? ['connected']) lines.push(` redistribute ${r}`)
   for (const n of spec.networks ?? ['0.0.0.0/0']) lines.push(` network ${n}`)
+  for (const p of spec.passive ?? []) lines.push(` passive-interface ${p}`)
+  lines.push('!', EOF_MARK)
+  return lines
+}
+
+/** Startup lines for `ospf: true` or `ospf: {...}` (IMUNES's generated block: every network in area 0). */
+export function ospfStartup(ospf: true | OspfFile): string[] {
+  const spec: OspfFile = ospf === true ? {} : ospf
+  if (spec.configure === false) return ['ospfd -d']
+  const lines = ['ospfd -d', `vtysh << ${EOF_MARK}`, 'configure terminal']
+  for (const [name, cfg] of Object.entries(spec.interfaces ?? {})) {
+    lines.push(`interface ${name}`)
+    if (cfg.cost !== undefined) lines.push(` ip ospf cost ${cfg.cost}`)
+    if (cfg.pointToPoint === true) lines.push(' ip ospf network point-to-point')
+    if (cfg.hello !== undefined) lines.push(` ip ospf hello-interval ${cfg.hello}`)
+    if (cfg.dead !== undefined) lines.push(` ip ospf dead-interval ${cfg.dead}`)
+    if (cfg.priority !== undefined) lines.push(` ip ospf priority ${cfg.priority}`)
+    lines.push('exit')
+  }
+  lines.push('router ospf')
+  if (spec.routerId !== undefined) lines.push(` ospf router-id ${spec.routerId}`)
+  for (const r of spec.redistribute ?? ['connected']) lines.push(` redistribute ${r}`)
+  for (const n of spec.networks ?? ['0.0.0.0/0']) lines.push(` network ${n} area ${spec.area ?? '0.0.0.0'}`)
   for (const p of spec.passive ?? []) lines.push(` passive-interface ${p}`)
   lines.push('!', EOF_MARK)
   return lines

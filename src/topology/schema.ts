@@ -328,6 +328,63 @@ export const RipSchema = Type.Object(
   },
 )
 
+export const OspfSchema = Type.Object(
+  {
+    networks: Type.Optional(
+      Type.Array(Type.String({ pattern: PATTERNS.ipv4Prefix, title: 'an IPv4 prefix' }), {
+        description:
+          "`network` statements: interfaces with an address in one of these prefixes speak OSPF. Default ['0.0.0.0/0'] (all).",
+      }),
+    ),
+    area: Type.Optional(
+      Type.String({
+        description: "The area of the networks, dotted or a number. Default '0.0.0.0' (the backbone).",
+      }),
+    ),
+    routerId: Type.Optional(doc(Ipv4, 'ospf router-id; default the highest interface address.')),
+    redistribute: Type.Optional(
+      Type.Array(Type.Union([Type.Literal('connected'), Type.Literal('static'), Type.Literal('kernel')]), {
+        description: "Routes announced as AS-external (type 2, metric 20). Default ['connected'].",
+      }),
+    ),
+    passive: Type.Optional(
+      Type.Array(IfaceName, {
+        description: 'Interfaces that are announced but send no Hellos (passive-interface).',
+      }),
+    ),
+    interfaces: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Object(
+          {
+            cost: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+            hello: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: 65535, description: 'Seconds. Default 10.' }),
+            ),
+            dead: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: 65535, description: 'Seconds. Default 40.' }),
+            ),
+            priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+            pointToPoint: Type.Optional(Type.Boolean({ description: 'ip ospf network point-to-point.' })),
+          },
+          { additionalProperties: false },
+        ),
+        { description: 'ip ospf settings by interface name.' },
+      ),
+    ),
+    configure: Type.Optional(
+      Type.Boolean({
+        description:
+          'false: only start ospfd; the startup lines configure it (vtysh). Default true: a router ospf block from the keys above.',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'OSPFv2 (ospfd, configured through vtysh as FRR is).',
+  },
+)
+
 export const NodeSchema = Type.Object(
   {
     kind: Type.Union(
@@ -357,6 +414,12 @@ export const NodeSchema = Type.Object(
       Type.Union([Type.Boolean(), RipSchema], {
         description:
           'Run ripd: true for every interface with connected routes redistributed, or the settings.',
+      }),
+    ),
+    ospf: Type.Optional(
+      Type.Union([Type.Boolean(), OspfSchema], {
+        description:
+          'Run ospfd: true for every interface in area 0 with connected routes redistributed, or the settings.',
       }),
     ),
     forwarding: Type.Optional(
@@ -470,6 +533,7 @@ export type AutoFile = Static<typeof AutoSchema>
 export type NatFile = Static<typeof NatSchema>
 export type ShaperFile = Static<typeof ShaperSchema>
 export type RipFile = Static<typeof RipSchema>
+export type OspfFile = Static<typeof OspfSchema>
 
 /** The JSON Schema document as written to schema/topology.schema.json (stable text, ends in newline). */
 export function schemaJson(): string {

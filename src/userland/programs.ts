@@ -40,6 +40,7 @@ import { uname } from './usr.bin/uname.js'
 import { uniq } from './usr.bin/uniq.js'
 import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
+import { ospfd } from './usr.sbin/frr/ospfd.js'
 import { ripd } from './usr.sbin/frr/ripd.js'
 import { vtysh } from './usr.sbin/frr/vtysh.js'
 import { jail } from './usr.sbin/jail.js'
@@ -92,6 +93,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['ndp', { run: ndp }],
   ['netstat', { run: netstat }],
   ['ngctl', { run: ngctl }],
+  ['ospfd', { run: ospfd }],
   ['packetdrill', { run: packetdrill }],
   ['ping', { run: ping }],
   ['ping6', { run: ping6 }],

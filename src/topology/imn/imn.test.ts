@@ -113,7 +113,8 @@ describe('example labs', () => {
     assert.deepEqual(nodesOf(topology), [
       // rip 1 on an frr router: ripd with IMUNES's generated router rip block, through vtysh.
       'router1 router fwd eth0=10.0.0.1/24@42:00:aa:00:00:20 eth1=10.0.1.1/24@42:00:aa:00:00:21 | 10.0.3.0/24>10.0.1.2 | ripd -d vtysh << __EOF__ configure terminal router rip  redistribute static  redistribute connected  network 0.0.0.0/0 ! __EOF__',
-      'router2 router fwd eth0=10.0.1.2/24@42:00:aa:00:00:22 eth1=10.0.2.1/24@42:00:aa:00:00:23 eth2=10.0.3.1/24@42:00:aa:00:00:24 | 10.0.0.0/24>10.0.1.1 |',
+      // ospf 1: ospfd with IMUNES's generated router ospf block.
+      'router2 router fwd eth0=10.0.1.2/24@42:00:aa:00:00:22 eth1=10.0.2.1/24@42:00:aa:00:00:23 eth2=10.0.3.1/24@42:00:aa:00:00:24 | 10.0.0.0/24>10.0.1.1 | ospfd -d vtysh << __EOF__ configure terminal router ospf  redistribute static  redistribute connected  network 0.0.0.0/0 area 0.0.0.0 ! __EOF__',
       'router3 router fwd eth0=10.0.2.2/24@42:00:aa:00:00:25 eth1=192.168.100.1/24@42:00:aa:00:00:26 eth2=10.0.4.1/24@42:00:aa:00:00:27 | |',
       'pc1 pc eth0=10.0.0.20/24@42:00:aa:00:00:28 | 0.0.0.0/0>10.0.0.1 |',
       'em0 external em0= | |',
@@ -128,7 +129,6 @@ describe('example labs', () => {
     ])
     assert.deepEqual(warnings, [
       'dynamic-routing.imn:3: n0 (router1): ripng is not supported yet; static routes only',
-      'dynamic-routing.imn:28: n1 (router2): ospf is not supported yet; static routes only',
       'dynamic-routing.imn:28: n1 (router2): ospf6 is not supported yet; static routes only',
       'dynamic-routing.imn:60: n2 (router3): bgp is not supported yet; static routes only',
       "dynamic-routing.imn:107: n4 (em0): rj45 node becomes an external node; a .imn file cannot say where its VXLAN tunnel goes (taking over the host's interface em0 directly would need TAP or a raw socket, which Node cannot open)",
@@ -229,7 +229,7 @@ describe('edge cases', () => {
       'bad.imn',
     )
     assert.deepEqual(nodesOf(topology), [
-      'r_1 router fwd eth0=10.0.0.1/24 | 0.0.0.0/0>10.0.0.2 |',
+      'r_1 router fwd eth0=10.0.0.1/24 | 0.0.0.0/0>10.0.0.2 | ospfd -d vtysh << __EOF__ configure terminal router ospf  redistribute static  redistribute connected  network 0.0.0.0/0 area 0.0.0.0 ! __EOF__',
       'pc pc eth0=10.0.0.2/24 | |',
       'pc-n4 pc | |',
     ])
@@ -237,7 +237,6 @@ describe('edge cases', () => {
     assert.deepEqual(warnings, [
       "bad.imn:3: n0 (r 1): named 'r_1' (node names are letters, digits, '-' and '_', unique)",
       "bad.imn:3: n0 (r_1): unknown key 'foo' ignored",
-      'bad.imn:3: n0 (r_1): ospf is not supported yet; static routes only',
       'bad.imn:3: n0 (r_1): services are not supported yet: ssh will not run',
       'bad.imn:3: n0 (r_1): static route "10.9.0.0/16" is not "DEST/LEN GATEWAY"; ignored',
       "bad.imn:3: n0 (r_1): custom configuration 'frr' runs 'vtysh -b', which is not supported; using the generated one",

@@ -1,8 +1,8 @@
 /**
  * IMUNES's own example labs (../shared/imunes-examples, or IMUNES_EXAMPLES) whose routers run RIP
- * and need nothing else VirtNet lacks: loaded unchanged, started (ripd on every `rip 1` router,
- * configured through vtysh as IMUNES does), and `pingall` reaches every end system. Skipped with a
- * message when the collection is absent.
+ * or OSPF and need nothing else VirtNet lacks: loaded unchanged, started (ripd on every `rip 1`
+ * router, ospfd on every `ospf 1` router, configured through vtysh as IMUNES does), and `pingall`
+ * reaches every end system. Skipped with a message when the collection is absent.
  */
 
 import assert from 'node:assert/strict'
@@ -22,7 +22,7 @@ const ABSENT = existsSync(DIR)
   ? undefined
   : `../shared/imunes-examples absent: ${DIR} not found (set IMUNES_EXAMPLES to IMUNES's example collection)`
 
-/** Labs with rip routers and nothing unsupported on the paths pingall tries. */
+/** Labs with rip or ospf routers and nothing unsupported on the paths pingall tries. */
 const RIP_LABS = [
   'RIP/RIP.imn',
   'RIP/RIP1.imn',
@@ -31,12 +31,14 @@ const RIP_LABS = [
   'benchmark/p-3r-p.imn',
   'benchmark/p-r-p.imn',
   'DNS+Mail+WEB/NETWORK.imn',
+  'OSPF/OSPF.imn',
+  'OSPF/OSPF1.imn',
 ]
 
 for (const name of RIP_LABS) {
-  test(`imunes-examples/${name}: ripd routes, pingall reaches everyone`, { skip: ABSENT }, async () => {
+  test(`imunes-examples/${name}: ripd/ospfd routes, pingall reaches everyone`, { skip: ABSENT }, async () => {
     const text = readFileSync(join(DIR, name), 'utf8')
-    assert.match(text, /"router_config"\s*:\s*"[^"]*\brip 1/, 'a lab with RIP routers')
+    assert.match(text, /"router_config"\s*:\s*"[^"]*\b(rip|ospf) 1/, 'a lab with RIP or OSPF routers')
     const { topology } = loadAny(text, name.split('/').pop()!)
     const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
     const lab = Lab.build(host, topology)

@@ -29,7 +29,6 @@ import {
   type Syscalls,
 } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
-import { utf8Encode } from '../../../util/utf8.js'
 import { formatIpv4, prefixToMask } from '../../../wire/addr.js'
 import {
   emitRip,
@@ -44,14 +43,13 @@ import {
   type RipEntry,
 } from '../../../wire/rip.js'
 import { nullOut } from '../../bin/sh/streams.js'
-import { untilKilled } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import type { Io, Proc } from '../../types.js'
-import { Utf8Stream } from '../../utf8_stream.js'
 import type { RipConfig } from './rip_config.js'
 import { type FibSink, type RipOrigin, RipRib, type RipRoute, ripKey, ripOnNet, SEC_NS } from './rip_rib.js'
 import { type Active, type Peer, showRip, showRipStatus } from './rip_show.js'
 import { type FrrState, newFrrState, type RipControl, VtySession } from './vty_cmds.js'
+import { serveVty } from './vty_server.js'
 
 export const RIPD_VTY_PORT = 2602
 const LOOPBACK = 0x7f000001
@@ -63,7 +61,6 @@ const RTF_STATIC = 0x800
 const RTF_PROTO1 = 0x8000
 /** How often interfaces and the kernel table are re-read (zebra would tell at once). */
 const POLL_NS = 5 * SEC_NS
-const EOT = '\0\0\0'
 
 /** A uniformly random number in [0, 1) from the kernel's (seeded) generator. */
 function random(sys: Syscalls): number {
@@ -409,45 +406,6 @@ class RipDaemon implements RipControl, FibSink {
     }
   }
 
-  async vty(lfd: SocketFd): Promise<void> {
-    while (!this.proc.killed) {
-      let c: { fd: SocketFd } | null
-      try {
-        c = await untilKilled(this.proc, lfd.accept())
-      } catch {
-        return
-      }
-      if (c === null) return
-      void this.session(c.fd)
-    }
-  }
-
-  private async session(fd: SocketFd): Promise<void> {
-    const s = new VtySession(this.sys, this.state, this)
-    const dec = new Utf8Stream()
-    let buf = ''
-    try {
-      for (;;) {
-        const data = await untilKilled(this.proc, fd.recv(4096))
-        if (data === null || data.length === 0) break
-        buf += dec.push(data)
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const line = buf.slice(0, nl)
-          buf = buf.slice(nl + 1)
-          const status = s.exec(line)
-          const out = s.out
-          s.out = ''
-          await fd.send(utf8Encode(`${out}${EOT}${String.fromCharCode(status)}`))
-        }
-        // A line that never ends is not a command: the session is dropped.
-        if (buf.length > 65536) break
-      }
-    } catch {
-      // The client went away.
-    }
-    fd.close()
-  }
-
   /** On exit: learned routes leave the FIB. */
   shutdown(): void {
     try {
@@ -556,7 +514,10 @@ export async function ripd(argv: readonly string[], io: Io, proc: Proc): Promise
     fd.close()
     lfd?.close()
   })
-  await Promise.all([d.run(), lfd === null ? Promise.resolve() : d.vty(lfd)])
+  await Promise.all([
+    d.run(),
+    lfd === null ? Promise.resolve() : serveVty(proc, lfd, (sys) => new VtySession(sys, state, d)),
+  ])
   d.shutdown()
   return 0
 }

@@ -1,12 +1,14 @@
 /**
  * FRR's command language, the part VirtNet's labs use: the node tree (view/enable, `configure
  * terminal`, `router rip`, `interface IF`), unique-prefix keyword matching (`conf t`), zebra's
- * interface and static route commands, ripd's `router rip` commands, and the `show` commands. One
- * interpreter serves ripd's vty (where it runs when ripd is up) and vtysh on its own.
+ * interface and static route commands, ripd's `router rip` commands, ospfd's (ospf_cmds.ts), and the
+ * `show` commands. One interpreter serves each daemon's vty and vtysh on its own. vtysh sends every
+ * line to every daemon; a daemon runs another daemon's commands only to follow the node tree and
+ * answers them as not its own (`foreign`), so that vtysh prints the answer of the daemon they are for.
  *
  * Errors print FRR's `% Unknown command: LINE`, `% Command incomplete: LINE` or `% Ambiguous
- * command: LINE` and change nothing. Routing protocols VirtNet has no daemon for yet (`router ospf`,
- * `router bgp`, `router ripng` ...) are refused by name and their block is skipped.
+ * command: LINE` and change nothing. Routing protocols VirtNet has no daemon for yet (`router bgp`,
+ * `router ripng` ...) are refused by name and their block is skipped.
  *
  * Must not: reach the kernel except through the caller's Syscalls.
  */
@@ -14,6 +16,8 @@
 import type { Syscalls } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
 import { formatIpv4, parseIpv4, prefixToMask } from '../../../wire/addr.js'
+import { OSPF_COMMANDS } from './ospf_cmds.js'
+import { newOspfConfig, type OspfConfig, ospfRunningConfig } from './ospf_config.js'
 import {
   ifConfig,
   newRipConfig,
@@ -39,10 +43,23 @@ export interface RipControl {
   ripRoutes(): ReadonlyMap<string, { metric: number; since: number }>
 }
 
-/** What the configuration holds across vty sessions (ripd keeps one; vtysh alone a fresh one). */
+/** What ospfd offers its vty (ospf_cmds.ts); null when the session is not ospfd's. */
+export interface OspfControl {
+  changed(): void
+  showOspf(): string
+  showNeighbor(detail: boolean): string
+  showRoute(): string
+  showDatabase(): string
+  showInterface(name: string | null): string
+  /** Routes by `a.b.c.d/len`: cost, install time, whether OSPF's own (connected) network. */
+  ospfRoutes(): ReadonlyMap<string, { cost: number; since: number; direct: boolean; ifName: string }>
+}
+
+/** What the configuration holds across vty sessions (each daemon keeps one; vtysh alone a fresh one). */
 export interface FrrState {
   hostname: string
   rip: RipConfig
+  ospf: OspfConfig
   /** `ip address` lines given per interface, as written. */
   ifAddrs: Map<string, string[]>
   /** Interfaces mentioned in the configuration, in order. */
@@ -52,12 +69,19 @@ export interface FrrState {
 }
 
 export function newFrrState(hostname: string): FrrState {
-  return { hostname, rip: newRipConfig(), ifAddrs: new Map(), ifOrder: [], staticRoutes: [] }
+  return {
+    hostname,
+    rip: newRipConfig(),
+    ospf: newOspfConfig(),
+    ifAddrs: new Map(),
+    ifOrder: [],
+    staticRoutes: [],
+  }
 }
 
-class VtyError extends Error {}
+export class VtyError extends Error {}
 
-type Node = 'view' | 'enable' | 'config' | 'rip' | 'interface' | 'skip'
+export type Node = 'view' | 'enable' | 'config' | 'rip' | 'ospf' | 'interface' | 'skip'
 
 type Tok =
   | { k: 'kw'; w: string }
@@ -72,6 +96,16 @@ interface Cmd {
   nodes: readonly Node[]
   toks: Tok[]
   run: (s: VtySession, args: string[]) => void
+  /** The daemon the command is for (none: zebra's, every daemon runs it). */
+  proto?: 'rip' | 'ospf'
+}
+
+/** A command as ospf_cmds.ts lists it (text pattern rather than tokens). */
+export interface CmdSpec {
+  nodes: readonly Node[]
+  text: string
+  run: (s: VtySession, args: string[]) => void
+  proto?: 'rip' | 'ospf'
 }
 
 function pattern(text: string): Tok[] {
@@ -127,18 +161,8 @@ function argOf(p: Tok, t: string): string {
   return t
 }
 
-const CONFIG_NODES: readonly Node[] = ['config', 'rip', 'interface', 'skip']
-const UNSUPPORTED_ROUTERS = [
-  'ospf',
-  'ospf6',
-  'bgp',
-  'ripng',
-  'isis',
-  'babel',
-  'eigrp',
-  'openfabric',
-  'pim',
-] as const
+const CONFIG_NODES: readonly Node[] = ['config', 'rip', 'ospf', 'interface', 'skip']
+const UNSUPPORTED_ROUTERS = ['ospf6', 'bgp', 'ripng', 'isis', 'babel', 'eigrp', 'openfabric', 'pim'] as const
 
 function upTime(ns: number): string {
   const s = Math.max(0, Math.floor(ns / 1e9))
@@ -163,13 +187,26 @@ export class VtySession {
   readonly sys: Syscalls
   readonly state: FrrState
   readonly rip: RipControl | null
+  readonly ospf: OspfControl | null
+  /** Set by exec when the line was another daemon's command (this daemon only followed the nodes). */
+  foreign = false
   /** The node a skipped block returns to. */
   private skipFrom: Node = 'config'
 
-  constructor(sys: Syscalls, state: FrrState, rip: RipControl | null) {
+  constructor(sys: Syscalls, state: FrrState, rip: RipControl | null, ospf: OspfControl | null = null) {
     this.sys = sys
     this.state = state
     this.rip = rip
+    this.ospf = ospf
+  }
+
+  /** Whether this session is a daemon's vty (rather than vtysh on its own). */
+  get inDaemon(): boolean {
+    return this.rip !== null || this.ospf !== null
+  }
+
+  fail(msg: string): never {
+    throw new VtyError(msg)
   }
 
   /**
@@ -177,6 +214,7 @@ export class VtySession {
    * lines do nothing, except that `!` at the start of a line ends a skipped block.
    */
   exec(line: string): number {
+    this.foreign = false
     const trimmed = line.trim()
     if (this.node === 'skip') {
       // An unsupported protocol's block lasts while its lines are indented or until `exit`/`!`.
@@ -204,7 +242,7 @@ export class VtySession {
   private dispatch(words: string[], line: string): number {
     let r = candidates(this.node, words)
     // A config sub-node also takes the config node's commands, leaving the sub-node (FRR's implicit exit).
-    if (r.best.length === 0 && (this.node === 'rip' || this.node === 'interface')) {
+    if (r.best.length === 0 && (this.node === 'rip' || this.node === 'ospf' || this.node === 'interface')) {
       const up = candidates('config', words)
       if (up.best.length > 0) {
         this.node = 'config'
@@ -216,7 +254,28 @@ export class VtySession {
     const top = Math.max(...r.best.map((b) => b.score))
     const best = r.best.filter((b) => b.score === top)
     if (best.length > 1) throw new VtyError(`Ambiguous command: ${line}`)
-    best[0]!.cmd.run(this, best[0]!.args)
+    const c = best[0]!.cmd
+    // Another daemon's command in a daemon's vty: run for the node tree, answered as not ours.
+    const theirs =
+      this.inDaemon &&
+      ((c.proto === 'rip' && this.rip === null) || (c.proto === 'ospf' && this.ospf === null))
+    try {
+      c.run(this, best[0]!.args)
+    } catch (e) {
+      if (!theirs) throw e
+      this.out = ''
+    }
+    if (theirs) {
+      // Entering the other daemon's node or asking it to show something says whom it is for, which
+      // vtysh prints when no running daemon takes the line.
+      this.foreign = true
+      const t = c.toks[0]
+      const first = t?.k === 'kw' ? t.w : ''
+      this.out =
+        first === 'router' || first === 'show'
+          ? `% ${c.proto === 'ospf' ? 'ospfd' : 'ripd'} is not running\n`
+          : ''
+    }
     return 0
   }
 
@@ -240,20 +299,34 @@ export class VtySession {
       }
     }
     const rip = this.rip?.ripRoutes() ?? new Map()
+    const ospf = this.ospf?.ospfRoutes() ?? new Map()
+    for (const [p, o] of ospf) {
+      if (!o.direct) continue
+      const [a, l] = p.split('/')
+      rows.push({
+        addr: parseIpv4(a!)!,
+        len: Number(l),
+        text: `O   ${p} [110/${o.cost}] is directly connected, ${o.ifName}, weight 1, ${upTime(now - o.since)}`,
+      })
+    }
     for (const r of this.sys.routeList()) {
       if ((r.flags & RTF_GATEWAY) === 0) continue
       const p = `${formatIpv4(r.dst)}/${r.prefixLen}`
       const via = `via ${formatIpv4(r.gateway)}, ${r.ifName}`
       let text: string
       const learned = rip.get(p)
+      const viaOspf = ospf.get(p)
       if ((r.flags & RTF_PROTO1) !== 0 && learned !== undefined)
         text = `R>* ${p} [120/${learned.metric}] ${via}, weight 1, ${upTime(now - learned.since)}`
+      else if ((r.flags & RTF_PROTO1) !== 0 && viaOspf !== undefined && !viaOspf.direct)
+        text = `O>* ${p} [110/${viaOspf.cost}] ${via}, weight 1, ${upTime(now - viaOspf.since)}`
       else if ((r.flags & RTF_PROTO1) !== 0 && (r.flags & RTF_STATIC) !== 0)
         text = `S>* ${p} [1/0] ${via}, weight 1`
       else text = `K>* ${p} [0/0] ${via}`
       rows.push({ addr: r.dst, len: r.prefixLen, text })
     }
-    rows.sort((a, b) => a.addr - b.addr || a.len - b.len)
+    // FRR lists OSPF's entry for a connected network before the connected one.
+    rows.sort((a, b) => a.addr - b.addr || a.len - b.len || (a.text < b.text ? 1 : -1))
     return ROUTE_CODES + rows.map((r) => `${r.text}\n`).join('')
   }
 
@@ -262,16 +335,19 @@ export class VtySession {
     const lines = ['Building configuration...', '', 'Current configuration:', '!', 'frr version 8.4_virtnet']
     lines.push('frr defaults traditional', `hostname ${st.hostname}`, 'service integrated-vtysh-config', '!')
     const rip = ripRunningConfig(st.rip)
+    const ospf = ospfRunningConfig(st.ospf)
     const ifs = [...st.ifOrder]
-    for (const name of rip.ifLines.keys()) if (!ifs.includes(name)) ifs.push(name)
+    for (const name of [...rip.ifLines.keys(), ...ospf.ifLines.keys()])
+      if (!ifs.includes(name)) ifs.push(name)
     for (const name of ifs) {
       lines.push(`interface ${name}`)
       for (const a of st.ifAddrs.get(name) ?? []) lines.push(` ip address ${a}`)
-      lines.push(...(rip.ifLines.get(name) ?? []), 'exit', '!')
+      lines.push(...(rip.ifLines.get(name) ?? []), ...(ospf.ifLines.get(name) ?? []), 'exit', '!')
     }
     for (const r of st.staticRoutes) lines.push(`ip route ${r}`)
     if (st.staticRoutes.length > 0) lines.push('!')
     if (rip.router.length > 0) lines.push(...rip.router, '!')
+    if (ospf.router.length > 0) lines.push(...ospf.router, '!')
     lines.push('end')
     return `${lines.join('\n')}\n`
   }
@@ -279,6 +355,11 @@ export class VtySession {
   needRip(): RipControl {
     if (this.rip === null) throw new VtyError('ripd is not running')
     return this.rip
+  }
+
+  needOspf(): OspfControl {
+    if (this.ospf === null) throw new VtyError('ospfd is not running')
+    return this.ospf
   }
 }
 
@@ -327,11 +408,23 @@ function changed(s: VtySession): void {
   s.rip?.changed()
 }
 
-function cmd(nodes: readonly Node[], text: string, run: (s: VtySession, args: string[]) => void): Cmd {
-  return { nodes, toks: pattern(text), run }
+function cmd(
+  nodes: readonly Node[],
+  text: string,
+  run: (s: VtySession, args: string[]) => void,
+  proto?: 'rip' | 'ospf',
+): Cmd {
+  return proto === undefined
+    ? { nodes, toks: pattern(text), run }
+    : { nodes, toks: pattern(text), run, proto }
 }
 
-const ALL: readonly Node[] = ['view', 'enable', 'config', 'rip', 'interface']
+/** ripd's own commands carry its tag (they are ospfd's foreign lines). */
+function ripCmd(nodes: readonly Node[], text: string, run: (s: VtySession, args: string[]) => void): Cmd {
+  return cmd(nodes, text, run, 'rip')
+}
+
+const ALL: readonly Node[] = ['view', 'enable', 'config', 'rip', 'ospf', 'interface']
 const EXEC: readonly Node[] = ['view', 'enable']
 const SHOW: readonly Node[] = ALL
 const IF_ONLY: readonly Node[] = ['interface']
@@ -415,10 +508,10 @@ const COMMANDS: readonly Cmd[] = [
   cmd(['config'], 'exit', (s) => {
     s.node = 'enable'
   }),
-  cmd(['rip', 'interface'], 'exit', (s) => {
+  cmd(['rip', 'ospf', 'interface'], 'exit', (s) => {
     s.node = 'config'
   }),
-  cmd(['rip', 'interface'], 'quit', (s) => {
+  cmd(['rip', 'ospf', 'interface'], 'quit', (s) => {
     s.node = 'config'
   }),
   cmd(EXEC, 'exit', () => {}),
@@ -431,14 +524,14 @@ const COMMANDS: readonly Cmd[] = [
   cmd(SHOW, 'show ip route', (s) => {
     s.out += s.showIpRoute()
   }),
-  cmd(SHOW, 'show ip rip', (s) => {
+  ripCmd(SHOW, 'show ip rip', (s) => {
     s.out += s.needRip().showRip()
   }),
-  cmd(SHOW, 'show ip rip status', (s) => {
+  ripCmd(SHOW, 'show ip rip status', (s) => {
     s.out += s.needRip().showRipStatus()
   }),
   cmd(SHOW, 'show version', (s) => {
-    s.out += `FRRouting 8.4_virtnet (${s.state.hostname}).\nVirtNet's ripd and vtysh: RIPv2 only so far.\n`
+    s.out += `FRRouting 8.4_virtnet (${s.state.hostname}).\nVirtNet's ripd, ospfd and vtysh: RIPv2 and OSPFv2 so far.\n`
   }),
   // config node
   cmd(CONF, 'hostname WORD', (s, [h]) => {
@@ -465,13 +558,13 @@ const COMMANDS: readonly Cmd[] = [
     if (!s.state.ifOrder.includes(name!)) s.state.ifOrder.push(name!)
     s.node = 'interface'
   }),
-  cmd(CONF, 'router rip', (s) => {
-    s.needRip()
+  ripCmd(CONF, 'router rip', (s) => {
+    if (!s.inDaemon) s.needRip()
     rip(s).enabled = true
     s.node = 'rip'
     changed(s)
   }),
-  cmd(CONF, 'no router rip', (s) => {
+  ripCmd(CONF, 'no router rip', (s) => {
     const fresh = newRipConfig()
     fresh.ifs = rip(s).ifs
     s.state.rip = fresh
@@ -479,11 +572,11 @@ const COMMANDS: readonly Cmd[] = [
   }),
   cmd(CONF, `router <${UNSUPPORTED_ROUTERS.join('|')}>`, (s, [p]) => {
     s.skip()
-    throw new VtyError(`router ${p}: not supported yet (VirtNet has ripd only); block ignored`)
+    throw new VtyError(`router ${p}: not supported yet (VirtNet has ripd and ospfd only); block ignored`)
   }),
-  cmd(CONF, `router <bgp|ospf|isis|openfabric> LINE`, (s, [p]) => {
+  cmd(CONF, `router <bgp|isis|openfabric> LINE`, (s, [p]) => {
     s.skip()
-    throw new VtyError(`router ${p}: not supported yet (VirtNet has ripd only); block ignored`)
+    throw new VtyError(`router ${p}: not supported yet (VirtNet has ripd and ospfd only); block ignored`)
   }),
   // interface node (zebra's and ripd's)
   cmd(IF_ONLY, 'ip address A.B.C.D/M', (s, [a]) => ipAddress(s, a!, true)),
@@ -498,76 +591,77 @@ const COMMANDS: readonly Cmd[] = [
   cmd(IF_ONLY, 'no shutdown', (s) => {
     s.sys.ifSetUp(s.ifName, true)
   }),
-  cmd(IF_ONLY, 'ip rip split-horizon', (s) => {
+  ripCmd(IF_ONLY, 'ip rip split-horizon', (s) => {
     const i = ifConfig(rip(s), s.ifName)
     i.splitHorizon = true
     i.poison = false
     changed(s)
   }),
-  cmd(IF_ONLY, 'ip rip split-horizon poisoned-reverse', (s) => {
+  ripCmd(IF_ONLY, 'ip rip split-horizon poisoned-reverse', (s) => {
     const i = ifConfig(rip(s), s.ifName)
     i.splitHorizon = true
     i.poison = true
     changed(s)
   }),
-  cmd(IF_ONLY, 'no ip rip split-horizon', (s) => {
+  ripCmd(IF_ONLY, 'no ip rip split-horizon', (s) => {
     ifConfig(rip(s), s.ifName).splitHorizon = false
     changed(s)
   }),
-  cmd(IF_ONLY, 'no ip rip split-horizon poisoned-reverse', (s) => {
+  ripCmd(IF_ONLY, 'no ip rip split-horizon poisoned-reverse', (s) => {
     ifConfig(rip(s), s.ifName).poison = false
     changed(s)
   }),
-  cmd(IF_ONLY, `<ip|ipv6> <ospf|ospf6|router> LINE`, (_s, [, p]) => {
-    throw new VtyError(`${p}: not supported yet (VirtNet has ripd only)`)
+  cmd(IF_ONLY, `<ip|ipv6> <ospf6|router> LINE`, (_s, [, p]) => {
+    throw new VtyError(`${p}: not supported yet (VirtNet has ripd and ospfd only)`)
   }),
   // router rip node
-  cmd(RIP_ONLY, 'network A.B.C.D/M', (s, [p]) => network(s, p!, true)),
-  cmd(RIP_ONLY, 'no network A.B.C.D/M', (s, [p]) => network(s, p!, false)),
-  cmd(RIP_ONLY, 'network WORD', (s, [p]) => network(s, p!, true)),
-  cmd(RIP_ONLY, 'no network WORD', (s, [p]) => network(s, p!, false)),
-  cmd(RIP_ONLY, `redistribute ${REDIST}`, (s, [src]) => redistribute(s, src!, 0, true)),
-  cmd(RIP_ONLY, `redistribute ${REDIST} metric (0-16)`, (s, [src, m]) =>
+  ripCmd(RIP_ONLY, 'network A.B.C.D/M', (s, [p]) => network(s, p!, true)),
+  ripCmd(RIP_ONLY, 'no network A.B.C.D/M', (s, [p]) => network(s, p!, false)),
+  ripCmd(RIP_ONLY, 'network WORD', (s, [p]) => network(s, p!, true)),
+  ripCmd(RIP_ONLY, 'no network WORD', (s, [p]) => network(s, p!, false)),
+  ripCmd(RIP_ONLY, `redistribute ${REDIST}`, (s, [src]) => redistribute(s, src!, 0, true)),
+  ripCmd(RIP_ONLY, `redistribute ${REDIST} metric (0-16)`, (s, [src, m]) =>
     redistribute(s, src!, Number(m), true),
   ),
-  cmd(RIP_ONLY, `no redistribute ${REDIST}`, (s, [src]) => redistribute(s, src!, 0, false)),
-  cmd(RIP_ONLY, 'passive-interface IFNAME', (s, [i]) => {
+  ripCmd(RIP_ONLY, `no redistribute ${REDIST}`, (s, [src]) => redistribute(s, src!, 0, false)),
+  ripCmd(RIP_ONLY, 'passive-interface IFNAME', (s, [i]) => {
     rip(s).passive.add(i!)
     changed(s)
   }),
-  cmd(RIP_ONLY, 'no passive-interface IFNAME', (s, [i]) => {
+  ripCmd(RIP_ONLY, 'no passive-interface IFNAME', (s, [i]) => {
     rip(s).passive.delete(i!)
     changed(s)
   }),
-  cmd(RIP_ONLY, 'version (1-2)', (s, [v]) => {
+  ripCmd(RIP_ONLY, 'version (1-2)', (s, [v]) => {
     if (v === '1') throw new VtyError('version 1: not supported yet (VirtNet sends RIPv2; it accepts v1)')
     rip(s).version = 2
   }),
-  cmd(RIP_ONLY, 'no version', (s) => {
+  ripCmd(RIP_ONLY, 'no version', (s) => {
     rip(s).version = null
   }),
-  cmd(RIP_ONLY, 'default-information originate', (s) => {
+  ripCmd(RIP_ONLY, 'default-information originate', (s) => {
     rip(s).defaultOriginate = true
     changed(s)
   }),
-  cmd(RIP_ONLY, 'no default-information originate', (s) => {
+  ripCmd(RIP_ONLY, 'no default-information originate', (s) => {
     rip(s).defaultOriginate = false
     changed(s)
   }),
-  cmd(RIP_ONLY, 'default-metric (1-16)', (s, [m]) => {
+  ripCmd(RIP_ONLY, 'default-metric (1-16)', (s, [m]) => {
     rip(s).defaultMetric = Number(m)
     changed(s)
   }),
-  cmd(RIP_ONLY, 'neighbor A.B.C.D', (s, [a]) => {
+  ripCmd(RIP_ONLY, 'neighbor A.B.C.D', (s, [a]) => {
     const n = parseIpv4(a!)!
     if (!rip(s).neighbors.includes(n)) rip(s).neighbors.push(n)
   }),
-  cmd(RIP_ONLY, 'no neighbor A.B.C.D', (s, [a]) => {
+  ripCmd(RIP_ONLY, 'no neighbor A.B.C.D', (s, [a]) => {
     const n = parseIpv4(a!)!
     rip(s).neighbors = rip(s).neighbors.filter((x) => x !== n)
   }),
-  cmd(RIP_ONLY, 'timers basic (5-2147483647) (5-2147483647) (5-2147483647)', (s, [u, t, g]) => {
+  ripCmd(RIP_ONLY, 'timers basic (5-2147483647) (5-2147483647) (5-2147483647)', (s, [u, t, g]) => {
     rip(s).timers = { update: Number(u), timeout: Number(t), garbage: Number(g) }
     changed(s)
   }),
+  ...OSPF_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
 ]

@@ -2,13 +2,14 @@
  * vtysh(1): FRR's integrated shell. Commands come from `-c CMD` options (run in order in one session,
  * so `-c 'conf t' -c 'router rip'` works), from the integrated configuration file with `-b`
  * (/usr/local/etc/frr/frr.conf), or from standard input (a here-document, as IMUNES feeds it). Each
- * line goes to ripd's vty (TCP 127.0.0.1:2602) and its answer is printed; with no ripd running, the
- * interface, static route and `show ip route` commands are run here and `router rip` says ripd is
+ * line goes to every running daemon's vty (ripd TCP 127.0.0.1:2602, ospfd 2604) and the answer of
+ * the first daemon the command is for is printed; with no daemon running, the interface, static
+ * route and `show ip route` commands are run here and `router rip` / `router ospf` say the daemon is
  * not running. `write` saves the running configuration to the integrated file.
  *
  * Exit status: 0, or 1 when any line failed (its FRR error printed).
  *
- * Must not: keep state of its own between runs; the configuration lives in ripd.
+ * Must not: keep state of its own between runs; the configuration lives in the daemons.
  */
 
 import { AF_INET, SOCK, type SocketFd } from '../../../host/syscalls.js'
@@ -16,25 +17,26 @@ import { utf8Encode } from '../../../util/utf8.js'
 import { getopt } from '../../getopt.js'
 import type { Io, Proc } from '../../types.js'
 import { Utf8Stream } from '../../utf8_stream.js'
+import { OSPFD_VTY_PORT } from './ospfd.js'
 import { RIPD_VTY_PORT } from './ripd.js'
 import { newFrrState, VtySession } from './vty_cmds.js'
+import { VTY_EOT, VTY_FOREIGN } from './vty_server.js'
 
 export const FRR_CONF = '/usr/local/etc/frr/frr.conf'
 const LOOPBACK = 0x7f000001
 const USAGE =
   'Usage : vtysh [OPTION...]\n\n-b, --boot               Execute boot startup configuration\n-c, --command            Execute argument as command\n-f, --inputfile          Execute commands from specific file and exit\n'
-const EOT = '\0\0\0'
 
-/** A connection to ripd's vty, or the interpreter run here. */
+/** A connection to a daemon's vty, or the interpreter run here. */
 interface Vty {
   exec(line: string): Promise<{ out: string; status: number }>
   close(): void
 }
 
-async function connectRipd(proc: Proc): Promise<Vty | null> {
+async function connectDaemon(proc: Proc, port: number, name: string): Promise<Vty | null> {
   const fd: SocketFd = proc.sys.socket(AF_INET, SOCK.STREAM)
   try {
-    await fd.connect({ addr: LOOPBACK, port: RIPD_VTY_PORT })
+    await fd.connect({ addr: LOOPBACK, port })
   } catch {
     fd.close()
     return null
@@ -45,15 +47,15 @@ async function connectRipd(proc: Proc): Promise<Vty | null> {
     async exec(line) {
       await fd.send(utf8Encode(`${line}\n`))
       for (;;) {
-        const at = buf.indexOf(EOT)
-        if (at >= 0 && buf.length > at + EOT.length) {
+        const at = buf.indexOf(VTY_EOT)
+        if (at >= 0 && buf.length > at + VTY_EOT.length) {
           const out = buf.slice(0, at)
-          const status = buf.charCodeAt(at + EOT.length)
-          buf = buf.slice(at + EOT.length + 1)
+          const status = buf.charCodeAt(at + VTY_EOT.length)
+          buf = buf.slice(at + VTY_EOT.length + 1)
           return { out, status }
         }
         const data = await fd.recv(65536)
-        if (data.length === 0) return { out: '% Connection to ripd lost\n', status: 1 }
+        if (data.length === 0) return { out: `% Connection to ${name} lost\n`, status: 1 }
         buf += dec.push(data)
       }
     },
@@ -73,6 +75,29 @@ function localVty(proc: Proc): Vty {
       return { out, status }
     },
     close() {},
+  }
+}
+
+/**
+ * Every daemon gets each line (each follows the node tree); the answer printed is the first one
+ * that is not "another daemon's command". zebra's commands are answered by the first daemon.
+ */
+function allOf(daemons: readonly Vty[]): Vty {
+  return {
+    async exec(line) {
+      let first: { out: string; status: number } | null = null
+      let foreign: { out: string; status: number } | null = null
+      for (const d of daemons) {
+        const r = await d.exec(line)
+        if (r.status !== VTY_FOREIGN && first === null) first = r
+        if (r.status === VTY_FOREIGN && foreign === null) foreign = r
+      }
+      if (first !== null) return first
+      return { out: foreign?.out ?? '', status: foreign === null || foreign.out === '' ? 0 : 1 }
+    },
+    close() {
+      for (const d of daemons) d.close()
+    },
   }
 }
 
@@ -117,7 +142,15 @@ export async function vtysh(argv: readonly string[], io: Io, proc: Proc): Promis
     for (let c = await io.stdin.read(); c !== null; c = await io.stdin.read()) all += c
     lines = all.split('\n')
   }
-  const vty = (await connectRipd(proc)) ?? localVty(proc)
+  const daemons: Vty[] = []
+  for (const [port, name] of [
+    [RIPD_VTY_PORT, 'ripd'],
+    [OSPFD_VTY_PORT, 'ospfd'],
+  ] as const) {
+    const v = await connectDaemon(proc, port, name)
+    if (v !== null) daemons.push(v)
+  }
+  const vty = daemons.length === 0 ? localVty(proc) : allOf(daemons)
   let failed = false
   try {
     // A configuration file is read in the config node, as `vtysh -b` does.

@@ -1,0 +1,181 @@
+/**
+ * ospfd's commands in FRR's language: `router ospf` and its node (`ospf router-id`, `network A/L area
+ * X`, `redistribute`, `passive-interface`, `max-lsa`), the interface's `ip ospf ...` settings, and
+ * `show ip ospf [neighbor|route|database|interface]`. vty_cmds.ts parses them with its own; each
+ * edits the session's OspfConfig and tells ospfd.
+ *
+ * Must not: import vty_cmds.ts at run time (it imports this list), or reach the kernel.
+ */
+
+import { formatIpv4, parseIpv4, prefixToMask } from '../../../wire/addr.js'
+import { type OspfConfig, type OspfIfConfig, ospfIfConfig, parseAreaId } from './ospf_config.js'
+import type { CmdSpec, Node, VtySession } from './vty_cmds.js'
+
+const OSPF_NODE: readonly Node[] = ['ospf']
+const IF_NODE: readonly Node[] = ['interface']
+const SHOW: readonly Node[] = ['view', 'enable', 'config', 'rip', 'ospf', 'interface']
+const AREA = 'WORD'
+const REDIST = '<connected|static|kernel|rip|bgp|isis|babel|eigrp|openfabric|table>'
+
+function cfg(s: VtySession): OspfConfig {
+  return s.state.ospf
+}
+
+function changed(s: VtySession): void {
+  s.ospf?.changed()
+}
+
+function area(s: VtySession, text: string): number {
+  const a = parseAreaId(text)
+  if (a === null) s.fail(`Invalid area ID: ${text}`)
+  return a
+}
+
+function network(s: VtySession, prefix: string, areaText: string, on: boolean): void {
+  const [a, l] = prefix.split('/')
+  const len = Number(l)
+  const addr = (parseIpv4(a!)! & prefixToMask(len)) >>> 0
+  const id = area(s, areaText)
+  const c = cfg(s)
+  const at = c.networks.findIndex((n) => n.addr === addr && n.len === len)
+  if (on) {
+    if (at >= 0 && c.networks[at]!.area !== id) s.fail(`There is already same network statement.`)
+    if (at < 0) c.networks.push({ addr, len, area: id, areaText })
+  } else {
+    if (at < 0) s.fail(`Can't find specified network area configuration.`)
+    c.networks.splice(at, 1)
+  }
+  changed(s)
+}
+
+function redistribute(s: VtySession, src: string, metric: number | null, type: 1 | 2, on: boolean): void {
+  if (on) cfg(s).redistribute.set(src, { metric, metricType: type })
+  else cfg(s).redistribute.delete(src)
+  changed(s)
+}
+
+function ifSet<K extends keyof OspfIfConfig>(
+  s: VtySession,
+  key: K,
+  value: OspfIfConfig[K] | undefined,
+): void {
+  const i = ospfIfConfig(cfg(s), s.ifName)
+  if (value === undefined) delete i[key]
+  else i[key] = value
+  changed(s)
+}
+
+function spec(nodes: readonly Node[], text: string, run: (s: VtySession, args: string[]) => void): CmdSpec {
+  return { nodes, text, run, proto: 'ospf' }
+}
+
+export const OSPF_COMMANDS: readonly CmdSpec[] = [
+  spec(['config'], 'router ospf', (s) => {
+    if (!s.inDaemon) s.needOspf()
+    cfg(s).enabled = true
+    s.node = 'ospf'
+    changed(s)
+  }),
+  spec(['config'], 'no router ospf', (s) => {
+    const c = cfg(s)
+    c.enabled = false
+    c.routerId = null
+    c.networks = []
+    c.redistribute.clear()
+    c.passive.clear()
+    c.maxLsa = null
+    changed(s)
+  }),
+  spec(OSPF_NODE, 'ospf router-id A.B.C.D', (s, [id]) => {
+    cfg(s).routerId = parseIpv4(id!)!
+    changed(s)
+  }),
+  // The older spelling the IMUNES RFC lab's custom configurations use.
+  spec(OSPF_NODE, 'router-id A.B.C.D', (s, [id]) => {
+    cfg(s).routerId = parseIpv4(id!)!
+    changed(s)
+  }),
+  spec(OSPF_NODE, 'no ospf router-id', (s) => {
+    cfg(s).routerId = null
+    changed(s)
+  }),
+  spec(OSPF_NODE, `network A.B.C.D/M area ${AREA}`, (s, [p, a]) => network(s, p!, a!, true)),
+  spec(OSPF_NODE, `no network A.B.C.D/M area ${AREA}`, (s, [p, a]) => network(s, p!, a!, false)),
+  spec(OSPF_NODE, `redistribute ${REDIST}`, (s, [src]) => redistribute(s, src!, null, 2, true)),
+  spec(OSPF_NODE, `redistribute ${REDIST} metric (0-16777214)`, (s, [src, m]) =>
+    redistribute(s, src!, Number(m), 2, true),
+  ),
+  spec(OSPF_NODE, `redistribute ${REDIST} metric-type (1-2)`, (s, [src, t]) =>
+    redistribute(s, src!, null, t === '1' ? 1 : 2, true),
+  ),
+  spec(OSPF_NODE, `redistribute ${REDIST} metric (0-16777214) metric-type (1-2)`, (s, [src, m, t]) =>
+    redistribute(s, src!, Number(m), t === '1' ? 1 : 2, true),
+  ),
+  spec(OSPF_NODE, `no redistribute ${REDIST}`, (s, [src]) => redistribute(s, src!, null, 2, false)),
+  spec(OSPF_NODE, 'passive-interface IFNAME', (s, [i]) => {
+    cfg(s).passive.add(i!)
+    changed(s)
+  }),
+  spec(OSPF_NODE, 'no passive-interface IFNAME', (s, [i]) => {
+    cfg(s).passive.delete(i!)
+    changed(s)
+  }),
+  spec(OSPF_NODE, 'max-lsa (1-4294967295)', (s, [n]) => {
+    cfg(s).maxLsa = Number(n)
+    changed(s)
+  }),
+  spec(OSPF_NODE, 'no max-lsa', (s) => {
+    cfg(s).maxLsa = null
+    changed(s)
+  }),
+  spec(OSPF_NODE, `area ${AREA} virtual-link A.B.C.D`, (s) => {
+    s.fail('virtual links are not supported yet')
+  }),
+  spec(OSPF_NODE, 'log-adjacency-changes', () => {}),
+  spec(OSPF_NODE, 'log-adjacency-changes detail', () => {}),
+  spec(OSPF_NODE, 'auto-cost reference-bandwidth (1-4294967)', () => {}),
+  // interface node
+  spec(IF_NODE, 'ip ospf cost (1-65535)', (s, [c]) => ifSet(s, 'cost', Number(c))),
+  spec(IF_NODE, 'no ip ospf cost', (s) => ifSet(s, 'cost', undefined)),
+  spec(IF_NODE, 'ip ospf hello-interval (1-65535)', (s, [c]) => ifSet(s, 'hello', Number(c))),
+  spec(IF_NODE, 'no ip ospf hello-interval', (s) => ifSet(s, 'hello', undefined)),
+  spec(IF_NODE, 'ip ospf dead-interval (1-65535)', (s, [c]) => ifSet(s, 'dead', Number(c))),
+  spec(IF_NODE, 'no ip ospf dead-interval', (s) => ifSet(s, 'dead', undefined)),
+  spec(IF_NODE, 'ip ospf retransmit-interval (1-65535)', (s, [c]) => ifSet(s, 'retransmit', Number(c))),
+  spec(IF_NODE, 'no ip ospf retransmit-interval', (s) => ifSet(s, 'retransmit', undefined)),
+  spec(IF_NODE, 'ip ospf priority (0-255)', (s, [c]) => ifSet(s, 'priority', Number(c))),
+  spec(IF_NODE, 'no ip ospf priority', (s) => ifSet(s, 'priority', undefined)),
+  spec(IF_NODE, 'ip ospf network <point-to-point|broadcast>', (s, [t]) =>
+    ifSet(s, 'network', t as 'point-to-point' | 'broadcast'),
+  ),
+  spec(IF_NODE, 'no ip ospf network', (s) => ifSet(s, 'network', undefined)),
+  spec(IF_NODE, `ip ospf area ${AREA}`, (s, [a]) => ifSet(s, 'area', { text: a!, id: area(s, a!) })),
+  spec(IF_NODE, 'no ip ospf area', (s) => ifSet(s, 'area', undefined)),
+  // show
+  spec(SHOW, 'show ip ospf', (s) => {
+    s.out += s.needOspf().showOspf()
+  }),
+  spec(SHOW, 'show ip ospf neighbor', (s) => {
+    s.out += s.needOspf().showNeighbor(false)
+  }),
+  spec(SHOW, 'show ip ospf neighbor detail', (s) => {
+    s.out += s.needOspf().showNeighbor(true)
+  }),
+  spec(SHOW, 'show ip ospf route', (s) => {
+    s.out += s.needOspf().showRoute()
+  }),
+  spec(SHOW, 'show ip ospf database', (s) => {
+    s.out += s.needOspf().showDatabase()
+  }),
+  spec(SHOW, 'show ip ospf interface', (s) => {
+    s.out += s.needOspf().showInterface(null)
+  }),
+  spec(SHOW, 'show ip ospf interface IFNAME', (s, [i]) => {
+    s.out += s.needOspf().showInterface(i!)
+  }),
+]
+
+/** For messages: an area id the way FRR prints it (dotted). */
+export function areaText(id: number): string {
+  return formatIpv4(id)
+}

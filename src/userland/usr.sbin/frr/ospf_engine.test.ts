@@ -1,0 +1,151 @@
+/**
+ * The OSPF protocol engine without a stack: two engines wired back to back (each one's packets
+ * handed to the other) reach Full and compute each other's networks; then a fuzz of what a Full
+ * neighbour may send (random and mutated packets of every type) never throws, is counted when
+ * dropped, and never grows the database past its limit.
+ */
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { parseIpv4 } from '../../../wire/addr.js'
+import {
+  ALL_SPF_ROUTERS,
+  buildLsa,
+  emitOspf,
+  externalLsaBody,
+  LsType,
+  lsuBody,
+  OPT_E,
+  OspfType,
+} from '../../../wire/ospf.js'
+import { OspfEngine } from './ospf_engine.js'
+import type { IfDesc } from './ospf_types.js'
+
+const ip = (s: string): number => parseIpv4(s)!
+const S = 1e9
+
+function ifDesc(name: string, addr: string): IfDesc {
+  return {
+    name,
+    addr: ip(addr),
+    len: 24,
+    area: 0,
+    type: 'point-to-point',
+    cost: 10,
+    hello: 10,
+    dead: 40,
+    retransmit: 5,
+    priority: 1,
+    passive: false,
+    mtu: 1500,
+    ifindex: 1,
+  }
+}
+
+/** Two engines on one wire, a packet queue between them, and a virtual clock. */
+function pair() {
+  const queue: Array<{ to: OspfEngine; src: number; dst: number; pkt: Uint8Array; ifName: string }> = []
+  let seed = 7
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0)
+  const a: OspfEngine = new OspfEngine({
+    send: (i, dst, pkt) => queue.push({ to: b, src: i.addr, dst, pkt, ifName: 'e0' }),
+    random,
+  })
+  const b: OspfEngine = new OspfEngine({
+    send: (i, dst, pkt) => queue.push({ to: a, src: i.addr, dst, pkt, ifName: 'e0' }),
+    random,
+  })
+  a.setRouterId(ip('1.1.1.1'))
+  b.setRouterId(ip('2.2.2.2'))
+  let now = 0
+  a.setInterfaces([ifDesc('e0', '10.0.0.1'), { ...ifDesc('lo1', '192.168.1.1'), type: 'loopback' }], now)
+  b.setInterfaces([ifDesc('e0', '10.0.0.2'), { ...ifDesc('lo1', '192.168.2.1'), type: 'loopback' }], now)
+  const run = (seconds: number) => {
+    const end = now + seconds * S
+    while (now <= end) {
+      a.tick(now)
+      b.tick(now)
+      while (queue.length > 0) {
+        const m = queue.shift()!
+        m.to.input(m.pkt, m.src, m.dst, m.ifName, now)
+      }
+      now = Math.min(a.nextTimer(), b.nextTimer(), end + 1)
+    }
+  }
+  return { a, b, run, now: () => now }
+}
+
+test('two engines back to back: Full, and each routes to the other loopback through it', () => {
+  const { a, b, run } = pair()
+  run(20)
+  const full = (e: OspfEngine) => [...e.ifs.get('e0')!.nbrs.values()].map((n) => n.state)
+  assert.deepEqual(full(a), [7])
+  assert.deepEqual(full(b), [7])
+  const r = a.routes.get(`${ip('192.168.2.1')}/32`)
+  assert.ok(r !== undefined, [...a.routes.keys()].join(' '))
+  assert.deepEqual(r.nextHops, [{ gw: ip('10.0.0.2'), ifName: 'e0' }])
+  assert.equal(r.cost, 10)
+  assert.equal(b.routes.get(`${ip('192.168.1.1')}/32`)?.nextHops[0]?.gw, ip('10.0.0.1'))
+})
+
+test('fuzz: what a Full neighbour sends never throws, is counted when bad, never overfills the database', () => {
+  const { a, run, now } = pair()
+  run(20)
+  a.maxLsa = 40
+  a.external.limit = 40
+  const ext = (k: number) =>
+    buildLsa(
+      {
+        age: 1,
+        options: OPT_E,
+        type: LsType.EXTERNAL,
+        id: (ip('172.16.0.0') + k * 256) >>> 0,
+        advRtr: ip('2.2.2.2'),
+        seq: -0x7ffffff0,
+      },
+      externalLsaBody(ip('255.255.255.0'), true, 20, 0, 0),
+    )
+  const valid = [
+    emitOspf(OspfType.LSU, ip('2.2.2.2'), 0, lsuBody([ext(1), ext(2)])),
+    emitOspf(OspfType.LSACK, ip('2.2.2.2'), 0, ext(3).data.subarray(0, 20)),
+  ]
+  let dropsBefore = 0
+  for (const v of a.counters.drops.values()) dropsBefore += v
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ minLength: 0, maxLength: 120 }),
+        fc
+          .tuple(fc.constantFrom(...valid), fc.array(fc.tuple(fc.nat(120), fc.nat(255)), { maxLength: 4 }))
+          .map(([p, edits]) => {
+            const b = p.slice()
+            for (const [at, x] of edits) if (at < b.length) b[at] = x
+            return b
+          }),
+      ),
+      (pkt) => {
+        a.input(pkt, ip('10.0.0.2'), ALL_SPF_ROUTERS, 'e0', now())
+      },
+    ),
+    { numRuns: 2000 },
+  )
+  // A flood of new external LSAs from the neighbour: the database stops at its limit.
+  const many = Array.from({ length: 100 }, (_, k) => ext(k + 10))
+  for (let k = 0; k < many.length; k += 10)
+    a.input(
+      emitOspf(OspfType.LSU, ip('2.2.2.2'), 0, lsuBody(many.slice(k, k + 10))),
+      ip('10.0.0.2'),
+      ALL_SPF_ROUTERS,
+      'e0',
+      now(),
+    )
+  assert.ok(a.external.size <= 40, `external LSAs: ${a.external.size}`)
+  assert.ok(a.external.refused > 0)
+  let drops = 0
+  for (const v of a.counters.drops.values()) drops += v
+  assert.ok(drops > dropsBefore, 'bad packets counted')
+  // The adjacency survived everything.
+  run(20)
+  assert.equal([...a.ifs.get('e0')!.nbrs.values()][0]?.state, 7)
+})

@@ -1,0 +1,638 @@
+/**
+ * The OSPFv2 protocol of one router (RFC 2328), free of sockets and clocks: interfaces and their
+ * state machine with DR/BDR election (§9), Hellos, the link-state databases per area and for the AS,
+ * this router's own LSAs (router-LSA per area, network-LSA where it is DR, AS-external LSAs for what
+ * it redistributes, summary LSAs when it is an area border router) with MinLSInterval and the 30-min
+ * refresh, flooding (§13.3), aging to MaxAge and flushing, and SPF scheduling. The neighbour state
+ * machine and the database exchange are in ospf_nbr.ts, receiving updates in ospf_flood.ts, our own
+ * LSAs in ospf_origin.ts, the calculation in ospf_spf.ts. The daemon (ospfd.ts) feeds it packets,
+ * interface lists and time, and sends what it asks to.
+ *
+ * Must not: do I/O or read a clock; throw on what a packet says (bad packets are counted).
+ */
+
+import { prefixToMask } from '../../../wire/addr.js'
+import {
+  ALL_D_ROUTERS,
+  ALL_SPF_ROUTERS,
+  ackBody,
+  emitOspf,
+  type Hello,
+  helloBody,
+  LS_REFRESH_TIME,
+  type Lsa,
+  type LsaHeader,
+  LsType,
+  lsaCompare,
+  lsaKey,
+  lsuBody,
+  MAX_AGE,
+  OPT_E,
+  OspfType,
+  parseOspf,
+  withAge,
+} from '../../../wire/ospf.js'
+import { receiveUpdate } from './ospf_flood.js'
+import { ageOf, type LsaEntry, Lsdb, SEC_NS } from './ospf_lsdb.js'
+import { NbrInput, nbrKill } from './ospf_nbr.js'
+import { flushLsa, originate } from './ospf_origin.js'
+import { type OspfRoute, ospfSpf, type RouterRoute, type SpfArea } from './ospf_spf.js'
+import { type IfDesc, type Nbr, NbrState, type OspfIf } from './ospf_types.js'
+
+/**
+ * SPF throttling as FRR's `timers throttle spf 0 50 5000` (with a 200 ms first delay that gathers a
+ * burst of LSAs): a change soon after a run waits out a hold time that doubles, up to 5 s, while
+ * changes keep coming, and goes back to the first delay after a quiet hold time.
+ */
+const SPF_DELAY_NS = 0.2 * SEC_NS
+const SPF_HOLD_NS = 0.05 * SEC_NS
+const SPF_MAX_HOLD_NS = 5 * SEC_NS
+const AGE_SCAN_NS = 10 * SEC_NS
+/** Delayed acknowledgments go out this long after the first is due (FRR's 1 s), batched per interface. */
+const ACK_DELAY_NS = 1 * SEC_NS
+/** Bytes of LSAs per Link State Update we send (fits a 1500-byte MTU with headers). */
+export const LSU_BYTES = 1400
+export const DEFAULT_MAX_LSA = 50000
+
+export interface OspfIo {
+  /** Send an OSPF packet out of ifc to dst (a group or a neighbour). */
+  send(ifc: OspfIf, dst: number, pkt: Uint8Array): void
+  /** A 32-bit random number (DD sequence numbers). */
+  random(): number
+}
+
+export interface External {
+  addr: number
+  len: number
+  metric: number
+  type2: boolean
+}
+
+export interface OspfCounters {
+  /** Packets dropped, by reason. */
+  drops: Map<string, number>
+  rxPackets: number[]
+  txPackets: number[]
+  spfRuns: number
+  lsaOriginated: number
+  lsaReceived: number
+}
+
+export interface Area {
+  id: number
+  lsdb: Lsdb
+}
+
+export class OspfEngine {
+  routerId = 0
+  readonly io: OspfIo
+  readonly ifs = new Map<string, OspfIf>()
+  readonly areas = new Map<number, Area>()
+  readonly external: Lsdb
+  maxLsa: number
+  routes = new Map<string, OspfRoute>()
+  routers = new Map<number, RouterRoute>()
+  readonly counters: OspfCounters = {
+    drops: new Map(),
+    rxPackets: [0, 0, 0, 0, 0, 0],
+    txPackets: [0, 0, 0, 0, 0, 0],
+    spfRuns: 0,
+    lsaOriginated: 0,
+    lsaReceived: 0,
+  }
+  /** Called after each SPF run with the new table. */
+  onRoutes: (routes: Map<string, OspfRoute>) => void = () => {}
+  externals: External[] = []
+  spfAt = Number.POSITIVE_INFINITY
+  private lastSpf = Number.NEGATIVE_INFINITY
+  private spfHoldMult = 1
+  /** Our own LSAs want recomputing (at ownAt); when each was last originated (MinLSInterval). */
+  ownDirty = true
+  ownAt = 0
+  readonly lastOrig = new Map<string, number>()
+  private ageScanAt = 0
+  /** LSAs flooded during one input or tick, one update per interface at its end. */
+  private readonly floodOut = new Map<OspfIf, Lsa[]>()
+  /** Delayed acknowledgments by interface (§13.5), sent together at ackAt. */
+  private readonly ackOut = new Map<OspfIf, LsaHeader[]>()
+  private ackAt = Number.POSITIVE_INFINITY
+  readonly nbr: NbrInput
+  now = 0
+
+  constructor(io: OspfIo, maxLsa = DEFAULT_MAX_LSA) {
+    this.io = io
+    this.maxLsa = maxLsa
+    this.external = new Lsdb(maxLsa)
+    this.nbr = new NbrInput(this)
+  }
+
+  drop(reason: string): void {
+    this.counters.drops.set(reason, (this.counters.drops.get(reason) ?? 0) + 1)
+  }
+
+  area(id: number): Area {
+    let a = this.areas.get(id)
+    if (a === undefined) {
+      a = { id, lsdb: new Lsdb(this.maxLsa) }
+      this.areas.set(id, a)
+    }
+    return a
+  }
+
+  /** Total LSAs in every database (bounded by maxLsa per scope). */
+  lsaCount(): number {
+    let n = this.external.size
+    for (const a of this.areas.values()) n += a.lsdb.size
+    return n
+  }
+
+  isAbr(): boolean {
+    const used = new Set<number>()
+    for (const i of this.ifs.values()) if (i.state !== 'Down') used.add(i.area)
+    return used.size > 1
+  }
+
+  // ---- interfaces ----
+
+  /** The OSPF interfaces as they are now: new ones come up, gone or changed ones go down. */
+  setInterfaces(list: readonly IfDesc[], now: number): void {
+    this.now = now
+    const want = new Map(list.map((d) => [d.name, d]))
+    for (const [name, i] of this.ifs) {
+      const d = want.get(name)
+      if (d !== undefined && d.addr === i.addr && d.len === i.len && d.area === i.area && d.type === i.type) {
+        // Timers and cost change in place.
+        const cost = i.cost
+        Object.assign(i, d)
+        if (cost !== d.cost) this.markDirty()
+        continue
+      }
+      this.ifDown(i)
+      this.ifs.delete(name)
+    }
+    for (const d of list) {
+      if (this.ifs.has(d.name)) continue
+      const i: OspfIf = {
+        ...d,
+        state: 'Down',
+        mask: prefixToMask(d.len),
+        dr: 0,
+        bdr: 0,
+        nbrs: new Map(),
+        helloAt: now,
+        waitAt: Number.POSITIVE_INFINITY,
+        netSeq: 0,
+      }
+      this.ifs.set(d.name, i)
+      this.area(d.area)
+      this.ifUp(i, now)
+    }
+  }
+
+  private ifUp(i: OspfIf, now: number): void {
+    if (i.type === 'loopback') i.state = 'Loopback'
+    else if (i.passive) i.state = i.type === 'point-to-point' ? 'Point-To-Point' : 'DROther'
+    else if (i.type === 'point-to-point') i.state = 'Point-To-Point'
+    else if (i.priority === 0) i.state = 'DROther'
+    else {
+      i.state = 'Waiting'
+      i.waitAt = now + i.dead * SEC_NS
+    }
+    i.helloAt = now
+    this.markDirty()
+  }
+
+  private ifDown(i: OspfIf): void {
+    for (const n of i.nbrs.values()) nbrKill(this, n)
+    i.nbrs.clear()
+    i.state = 'Down'
+    i.dr = 0
+    i.bdr = 0
+    this.markDirty()
+  }
+
+  setExternals(list: External[]): void {
+    const same =
+      list.length === this.externals.length &&
+      list.every((e, k) => {
+        const o = this.externals[k]!
+        return o.addr === e.addr && o.len === e.len && o.metric === e.metric && o.type2 === e.type2
+      })
+    if (same) return
+    this.externals = list
+    this.markDirty()
+  }
+
+  setRouterId(id: number): void {
+    if (id === this.routerId) return
+    // A new router id restarts everything (FRR asks for `clear ip ospf process`; we just do it).
+    for (const i of this.ifs.values()) this.ifDown(i)
+    for (const a of this.areas.values()) a.lsdb.map.clear()
+    this.external.map.clear()
+    this.lastOrig.clear()
+    this.routerId = id
+    for (const i of this.ifs.values()) this.ifUp(i, this.now)
+  }
+
+  markDirty(): void {
+    this.ownDirty = true
+    this.ownAt = 0
+  }
+
+  // ---- DR election (§9.4) ----
+
+  elect(i: OspfIf): void {
+    if (i.type !== 'broadcast' || i.passive || i.state === 'Down' || i.state === 'Loopback') return
+    interface Cand {
+      rid: number
+      addr: number
+      pri: number
+      dr: number
+      bdr: number
+    }
+    const self: Cand = { rid: this.routerId, addr: i.addr, pri: i.priority, dr: i.dr, bdr: i.bdr }
+    const cands: Cand[] = []
+    if (self.pri > 0) cands.push(self)
+    for (const n of i.nbrs.values())
+      if (n.state >= NbrState.TWO_WAY && n.priority > 0)
+        cands.push({ rid: n.routerId, addr: n.addr, pri: n.priority, dr: n.dr, bdr: n.bdr })
+    const best = (xs: Cand[]): Cand | undefined =>
+      xs.reduce<Cand | undefined>(
+        (b, c) =>
+          b === undefined || c.pri > b.pri || (c.pri === b.pri && c.rid >>> 0 > b.rid >>> 0) ? c : b,
+        undefined,
+      )
+    const run = (): { dr: number; bdr: number } => {
+      const notDr = cands.filter((c) => c.dr !== c.addr)
+      const declared = notDr.filter((c) => c.bdr === c.addr)
+      const bdr = best(declared.length > 0 ? declared : notDr)
+      const drs = cands.filter((c) => c.dr === c.addr)
+      const dr = drs.length > 0 ? best(drs) : bdr
+      return { dr: dr?.addr ?? 0, bdr: bdr?.addr ?? 0 }
+    }
+    let r = run()
+    const wasDr = i.dr === i.addr
+    const wasBdr = i.bdr === i.addr
+    if (wasDr !== (r.dr === i.addr) || wasBdr !== (r.bdr === i.addr)) {
+      self.dr = r.dr
+      self.bdr = r.bdr
+      r = run()
+    }
+    // A DR that is also BDR (only one candidate) leaves the BDR empty.
+    if (r.bdr === r.dr) r.bdr = 0
+    const changed = r.dr !== i.dr || r.bdr !== i.bdr
+    i.dr = r.dr
+    i.bdr = r.bdr
+    const state = r.dr === i.addr ? 'DR' : r.bdr === i.addr ? 'Backup' : 'DROther'
+    if (state !== i.state || changed) {
+      i.state = state
+      this.markDirty()
+      for (const n of i.nbrs.values()) this.nbr.adjOk(i, n)
+    }
+  }
+
+  /** Whether an adjacency forms with n on i (§10.4). */
+  wantAdjacent(i: OspfIf, n: Nbr): boolean {
+    if (i.type === 'point-to-point') return true
+    return i.dr === i.addr || i.bdr === i.addr || i.dr === n.addr || i.bdr === n.addr
+  }
+
+  // ---- output ----
+
+  send(i: OspfIf, dst: number, type: number, body: Uint8Array): void {
+    this.counters.txPackets[type]!++
+    this.io.send(i, dst, emitOspf(type, this.routerId, i.area, body))
+  }
+
+  private sendHello(i: OspfIf): void {
+    const neighbors: number[] = []
+    for (const n of i.nbrs.values()) if (n.state >= NbrState.INIT) neighbors.push(n.routerId)
+    const h: Hello = {
+      mask: i.type === 'point-to-point' ? 0 : i.mask,
+      helloInterval: i.hello,
+      options: OPT_E,
+      priority: i.priority,
+      deadInterval: i.dead,
+      dr: i.dr,
+      bdr: i.bdr,
+      neighbors,
+    }
+    this.send(i, ALL_SPF_ROUTERS, OspfType.HELLO, helloBody(h))
+  }
+
+  /** The group a flooded update goes to on i (§13.3 step 5). */
+  floodDst(i: OspfIf): number {
+    if (i.type === 'point-to-point' || i.state === 'DR' || i.state === 'Backup') return ALL_SPF_ROUTERS
+    return ALL_D_ROUTERS
+  }
+
+  /** LSAs to a neighbour or group, as few Link State Updates as fit. */
+  sendLsas(i: OspfIf, dst: number, lsas: readonly Lsa[]): void {
+    let batch: Lsa[] = []
+    let bytes = 0
+    for (const l of lsas) {
+      if (batch.length > 0 && bytes + l.data.length > LSU_BYTES) {
+        this.send(i, dst, OspfType.LSU, lsuBody(batch))
+        batch = []
+        bytes = 0
+      }
+      batch.push(l)
+      bytes += l.data.length
+    }
+    if (batch.length > 0) this.send(i, dst, OspfType.LSU, lsuBody(batch))
+  }
+
+  /** An entry as it goes on the wire: aged by InfTransDelay. */
+  wire(e: LsaEntry, now: number): Lsa {
+    return withAge(e.lsa, Math.min(MAX_AGE, ageOf(e, now) + 1))
+  }
+
+  // ---- databases ----
+
+  /** The database an LSA of `type` belongs in, for an interface of `area`. */
+  lsdbFor(type: number, area: number): Lsdb {
+    return type === LsType.EXTERNAL ? this.external : this.area(area).lsdb
+  }
+
+  /** Whether an LSA is one this router originated (§13.4). */
+  isSelf(lsa: Lsa): boolean {
+    if (lsa.hdr.advRtr >>> 0 === this.routerId >>> 0) return true
+    if (lsa.hdr.type !== LsType.NETWORK) return false
+    for (const i of this.ifs.values()) if (i.addr >>> 0 === lsa.hdr.id >>> 0) return true
+    return false
+  }
+
+  /** Install and note what SPF must recompute. null when the database is full. */
+  install(db: Lsdb, lsa: Lsa, now: number): LsaEntry | null {
+    const old = db.get(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
+    const e = db.install(lsa, now)
+    if (e === null) return null
+    // §13.2: only a change of contents (or of MaxAge-ness) runs SPF again.
+    const same =
+      old !== undefined &&
+      ageOf(old, now) >= MAX_AGE === lsa.hdr.age >= MAX_AGE &&
+      old.lsa.data.length === lsa.data.length &&
+      old.lsa.data.subarray(20).every((b, k) => b === lsa.data[20 + k]) &&
+      old.lsa.hdr.options === lsa.hdr.options
+    if (!same) this.scheduleSpf(now)
+    // Whatever the neighbours were waiting to be acknowledged for the old instance is moot.
+    const k = lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
+    for (const i of this.ifs.values())
+      for (const n of i.nbrs.values()) {
+        const r = n.retrans.get(k)
+        if (r !== undefined && lsaCompare(r.hdr, lsa.hdr) !== 0) n.retrans.delete(k)
+      }
+    return e
+  }
+
+  scheduleSpf(now: number): void {
+    if (this.spfAt !== Number.POSITIVE_INFINITY) return
+    const hold = Math.min(SPF_MAX_HOLD_NS, SPF_HOLD_NS * this.spfHoldMult)
+    const since = now - this.lastSpf
+    if (since < hold) {
+      if (hold < SPF_MAX_HOLD_NS) this.spfHoldMult *= 2
+      this.spfAt = now + Math.max(SPF_DELAY_NS, hold - since)
+    } else {
+      this.spfHoldMult = 1
+      this.spfAt = now + SPF_DELAY_NS
+    }
+  }
+
+  /**
+   * Flood lsa (already installed) out of the interfaces of its scope (§13.3). `from` is the
+   * neighbour it came from (null for our own). Returns whether it went back out of `fromIf`.
+   */
+  flood(lsa: Lsa, area: number, fromIf: OspfIf | null, from: Nbr | null, now: number): boolean {
+    const k = lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
+    let back = false
+    const wire = withAge(lsa, Math.min(MAX_AGE, lsa.hdr.age + 1))
+    for (const i of this.ifs.values()) {
+      if (i.state === 'Down' || i.state === 'Loopback' || i.passive) continue
+      if (lsa.hdr.type !== LsType.EXTERNAL && i.area !== area) continue
+      let added = false
+      for (const n of i.nbrs.values()) {
+        if (n.state < NbrState.EXCHANGE) continue
+        if (n.state !== NbrState.FULL) {
+          const req = n.requests.get(k)
+          if (req !== undefined) {
+            const c = lsaCompare(lsa.hdr, req)
+            if (c < 0) continue
+            n.requests.delete(k)
+            this.nbr.requestsChanged(i, n, now)
+            if (c === 0) continue
+          }
+        }
+        if (n === from) continue
+        n.retrans.set(k, lsa)
+        if (n.retransAt === Number.POSITIVE_INFINITY) n.retransAt = now + i.retransmit * SEC_NS
+        added = true
+      }
+      if (!added) continue
+      if (i === fromIf && from !== null && (from.addr === i.dr || from.addr === i.bdr)) continue
+      if (i === fromIf && i.state === 'Backup') continue
+      if (i === fromIf) back = true
+      const q = this.floodOut.get(i)
+      if (q === undefined) this.floodOut.set(i, [wire])
+      else q.push(wire)
+    }
+    return back
+  }
+
+  // ---- our own LSAs (ospf_origin.ts) ----
+
+  private originate(now: number): void {
+    originate(this, now)
+  }
+
+  /** Age an LSA to MaxAge and flood it so that everyone removes it. */
+  flush(db: Lsdb, e: LsaEntry, area: number, now: number): void {
+    flushLsa(this, db, e, area, now)
+  }
+
+  // ---- input ----
+
+  /** What flooding queued: one Link State Update per interface (as few as fit). */
+  private flushFloods(): void {
+    if (this.floodOut.size === 0) return
+    for (const [i, lsas] of this.floodOut)
+      if (this.ifs.get(i.name) === i) this.sendLsas(i, this.floodDst(i), lsas)
+    this.floodOut.clear()
+  }
+
+  /** A delayed acknowledgment (§13.5): batched per interface, to the group the interface floods to. */
+  delayedAck(i: OspfIf, h: LsaHeader, now: number): void {
+    const q = this.ackOut.get(i)
+    if (q === undefined) this.ackOut.set(i, [h])
+    else q.push(h)
+    if (this.ackAt === Number.POSITIVE_INFINITY) this.ackAt = now + ACK_DELAY_NS
+  }
+
+  private flushAcks(): void {
+    this.ackAt = Number.POSITIVE_INFINITY
+    const per = Math.floor(LSU_BYTES / 20)
+    for (const [i, hs] of this.ackOut) {
+      if (this.ifs.get(i.name) !== i || i.state === 'Down') continue
+      for (let k = 0; k < hs.length; k += per)
+        this.send(i, this.floodDst(i), OspfType.LSACK, ackBody(hs.slice(k, k + per)))
+    }
+    this.ackOut.clear()
+  }
+
+  /** One received OSPF packet (the IP payload) from src to dst on interface ifName. */
+  input(pkt: Uint8Array, src: number, dst: number, ifName: string, now: number): void {
+    this.now = now
+    this.receive(pkt, src, dst, ifName, now)
+    this.flushFloods()
+  }
+
+  private receive(pkt: Uint8Array, src: number, dst: number, ifName: string, now: number): void {
+    const i = this.ifs.get(ifName)
+    if (i === undefined || i.state === 'Down' || i.state === 'Loopback' || i.passive) {
+      this.drop('interface')
+      return
+    }
+    const p = parseOspf(pkt)
+    if (!p.ok) {
+      this.drop(p.reason)
+      return
+    }
+    const h = p.hdr
+    if (src === i.addr) return
+    // Not a member of AllDRouters unless DR or BDR: the NIC would not have taken it (not a drop).
+    if (dst === ALL_D_ROUTERS && i.state !== 'DR' && i.state !== 'Backup') return
+    if (dst !== ALL_SPF_ROUTERS && dst !== ALL_D_ROUTERS && dst !== i.addr) {
+      this.drop('dst')
+      return
+    }
+    if (h.areaId !== i.area) {
+      this.drop('area')
+      return
+    }
+    if (i.type === 'broadcast' && ((src ^ i.addr) & i.mask) !== 0) {
+      this.drop('subnet')
+      return
+    }
+    if (h.auType !== 0) {
+      this.drop('auth')
+      return
+    }
+    if (h.routerId >>> 0 === this.routerId >>> 0 || h.routerId === 0) {
+      this.drop('router-id')
+      return
+    }
+    this.counters.rxPackets[h.type]!++
+    const b = p.body
+    if (b.type === 1) {
+      this.nbr.hello(i, src, h.routerId, b.hello, now)
+      return
+    }
+    const n = i.nbrs.get(src)
+    if (n === undefined || n.routerId >>> 0 !== h.routerId >>> 0) {
+      this.drop('neighbor')
+      return
+    }
+    if (b.type === 2) this.nbr.dd(i, n, b.dd, now)
+    else if (b.type === 3) this.nbr.lsr(i, n, b.reqs, now)
+    else if (b.type === 4) this.update(i, n, b.lsas, now)
+    else this.nbr.ack(n, b.headers)
+  }
+
+  private update(i: OspfIf, n: Nbr, lsas: readonly Lsa[], now: number): void {
+    receiveUpdate(this, i, n, lsas, now)
+  }
+
+  // ---- timers ----
+
+  /** Everything due at `now`. */
+  tick(now: number): void {
+    this.now = now
+    for (const i of this.ifs.values()) {
+      if (i.state === 'Down' || i.state === 'Loopback') continue
+      if (i.waitAt <= now) {
+        i.waitAt = Number.POSITIVE_INFINITY
+        if (i.state === 'Waiting') this.elect(i)
+      }
+      if (!i.passive && i.helloAt <= now) {
+        this.sendHello(i)
+        i.helloAt = now + i.hello * SEC_NS
+      }
+      for (const n of i.nbrs.values()) this.nbr.tick(i, n, now)
+    }
+    if (this.ackAt <= now) this.flushAcks()
+    if (this.ownDirty && now >= this.ownAt) this.originate(now)
+    if (now >= this.ageScanAt) {
+      this.ageScanAt = now + AGE_SCAN_NS
+      this.ageScan(now)
+    }
+    if (this.spfAt <= now) {
+      this.spfAt = Number.POSITIVE_INFINITY
+      this.runSpf(now)
+    }
+    this.flushFloods()
+  }
+
+  /** The earliest timer after the last tick. */
+  nextTimer(): number {
+    let t = Math.min(this.spfAt, this.ageScanAt, this.ackAt)
+    if (this.ownDirty) t = Math.min(t, this.ownAt)
+    for (const i of this.ifs.values()) {
+      if (i.state === 'Down' || i.state === 'Loopback') continue
+      if (!i.passive) t = Math.min(t, i.helloAt)
+      t = Math.min(t, i.waitAt)
+      for (const n of i.nbrs.values()) t = Math.min(t, n.deadAt, n.ddRxmtAt, n.lsrRxmtAt, n.retransAt)
+    }
+    return t
+  }
+
+  /** §14: our own LSAs are refreshed at 30 min; others reaching MaxAge are flushed, then removed. */
+  private ageScan(now: number): void {
+    const busy = [...this.ifs.values()].some((x) =>
+      [...x.nbrs.values()].some(
+        (m) => m.state === NbrState.EXCHANGE || m.state === NbrState.LOADING || m.retrans.size > 0,
+      ),
+    )
+    const scopes: Array<{ db: Lsdb; area: number }> = [...this.areas.values()].map((a) => ({
+      db: a.lsdb,
+      area: a.id,
+    }))
+    scopes.push({ db: this.external, area: 0 })
+    for (const { db, area } of scopes)
+      for (const [k, e] of [...db.map]) {
+        const age = ageOf(e, now)
+        if (this.isSelf(e.lsa) && age < MAX_AGE && age >= LS_REFRESH_TIME) {
+          this.markDirty()
+        }
+        if (age < MAX_AGE) continue
+        if (e.rcvAge < MAX_AGE) {
+          // It just reached MaxAge here: out it goes to everyone (§14 flushing).
+          e.rcvAge = MAX_AGE
+          this.flood(withAge(e.lsa, MAX_AGE), area, null, null, now)
+          this.scheduleSpf(now)
+          continue
+        }
+        if (!busy) db.map.delete(k)
+      }
+  }
+
+  private runSpf(now: number): void {
+    this.counters.spfRuns++
+    this.lastSpf = now
+    const areas: SpfArea[] = []
+    for (const a of this.areas.values()) {
+      const ifs = [...this.ifs.values()]
+        .filter((i) => i.area === a.id && i.state !== 'Down')
+        .map((i) => ({
+          name: i.name,
+          addr: i.addr,
+          nbrs: [...i.nbrs.values()].filter((n) => n.state === NbrState.FULL),
+        }))
+      if (ifs.length > 0) areas.push({ id: a.id, lsdb: a.lsdb, ifs })
+    }
+    const r = ospfSpf(this.routerId, areas, this.external, now)
+    this.routes = r.routes
+    this.routers = r.routers
+    // An ABR's summaries follow its routes.
+    if (areas.length > 1) this.markDirty()
+    this.onRoutes(r.routes)
+  }
+}

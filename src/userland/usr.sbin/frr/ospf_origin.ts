@@ -1,0 +1,195 @@
+/**
+ * ospfd's own LSAs (RFC 2328 §12.4): what this router should have in its databases now — a router-LSA
+ * per area (point-to-point, transit and stub links, §12.4.1), a network-LSA for each LAN where it is
+ * DR with a full neighbour (§12.4.2), AS-external LSAs for what it redistributes (§12.4.4), and, as an
+ * area border router, summary LSAs of each area's routes into the others (§12.4.3) — originated
+ * when they change, at most once per MinLSInterval each, refreshed at 30 min, and flushed by premature
+ * aging (§14.1) when no longer wanted.
+ *
+ * Must not: originate one LSA twice within MinLSInterval (neighbours would drop the second, §13 5a).
+ */
+
+import { prefixToMask } from '../../../wire/addr.js'
+import {
+  buildLsa,
+  externalLsaBody,
+  INITIAL_SEQ,
+  Link,
+  LS_REFRESH_TIME,
+  LsType,
+  lsaKey,
+  MAX_AGE,
+  networkLsaBody,
+  OPT_E,
+  type RouterLink,
+  RTR_B,
+  RTR_E,
+  routerLsaBody,
+  summaryLsaBody,
+  withAge,
+} from '../../../wire/ospf.js'
+import type { OspfEngine } from './ospf_engine.js'
+import { ageOf, type LsaEntry, type Lsdb, SEC_NS } from './ospf_lsdb.js'
+import { LS_INFINITY } from './ospf_spf.js'
+import { NbrState } from './ospf_types.js'
+
+/** §B: MinLSInterval. */
+const MIN_LS_INTERVAL_NS = 5 * SEC_NS
+
+function routerLsaLinks(e: OspfEngine, areaId: number): { flags: number; links: RouterLink[] } {
+  const links: RouterLink[] = []
+  for (const i of e.ifs.values()) {
+    if (i.area !== areaId || i.state === 'Down') continue
+    const net = (i.addr & i.mask) >>> 0
+    if (i.state === 'Loopback') {
+      links.push({ id: i.addr, data: 0xffffffff, type: Link.STUB, metric: 0 })
+      continue
+    }
+    if (i.type === 'point-to-point') {
+      for (const n of i.nbrs.values())
+        if (n.state === NbrState.FULL)
+          links.push({ id: n.routerId, data: i.addr, type: Link.P2P, metric: i.cost })
+      links.push({ id: net, data: i.mask, type: Link.STUB, metric: i.cost })
+      continue
+    }
+    // §12.4.1.2: a transit link once fully adjacent to the DR (or DR with a full neighbour).
+    let transit = false
+    if (i.state === 'DR') for (const n of i.nbrs.values()) transit ||= n.state === NbrState.FULL
+    else if (i.state !== 'Waiting' && i.dr !== 0)
+      for (const n of i.nbrs.values()) transit ||= n.addr === i.dr && n.state === NbrState.FULL
+    if (transit) links.push({ id: i.dr, data: i.addr, type: Link.TRANSIT, metric: i.cost })
+    else links.push({ id: net, data: i.mask, type: Link.STUB, metric: i.cost })
+  }
+  let flags = 0
+  if (e.externals.length > 0) flags |= RTR_E
+  if (e.isAbr()) flags |= RTR_B
+  return { flags, links }
+}
+
+/** Every LSA this router should have in its databases now, by scope and key. */
+function desired(
+  e: OspfEngine,
+): Array<{ db: Lsdb; area: number; type: number; id: number; body: Uint8Array }> {
+  const out: Array<{ db: Lsdb; area: number; type: number; id: number; body: Uint8Array }> = []
+  const rid = e.routerId
+  const used = new Set<number>()
+  for (const i of e.ifs.values()) if (i.state !== 'Down') used.add(i.area)
+  for (const a of used) {
+    const r = routerLsaLinks(e, a)
+    out.push({
+      db: e.area(a).lsdb,
+      area: a,
+      type: LsType.ROUTER,
+      id: rid,
+      body: routerLsaBody(r.flags, r.links),
+    })
+  }
+  for (const i of e.ifs.values()) {
+    if (i.state !== 'DR') continue
+    const full = [...i.nbrs.values()].filter((n) => n.state === NbrState.FULL).map((n) => n.routerId)
+    if (full.length === 0) continue
+    out.push({
+      db: e.area(i.area).lsdb,
+      area: i.area,
+      type: LsType.NETWORK,
+      id: i.addr,
+      body: networkLsaBody(i.mask, [rid, ...full]),
+    })
+  }
+  for (const x of e.externals) {
+    const mask = prefixToMask(x.len)
+    out.push({
+      db: e.external,
+      area: 0,
+      type: LsType.EXTERNAL,
+      id: (x.addr & mask) >>> 0,
+      body: externalLsaBody(mask, x.type2, x.metric, 0, 0),
+    })
+  }
+  // §12.4.3: an area border router summarises each area's routes into the others.
+  if (used.size > 1) {
+    for (const r of e.routes.values()) {
+      if (r.kind !== 'intra' && !(r.kind === 'inter' && r.area === 0)) continue
+      for (const a of used) {
+        if (a === r.area) continue
+        const mask = prefixToMask(r.len)
+        out.push({
+          db: e.area(a).lsdb,
+          area: a,
+          type: LsType.SUMMARY,
+          id: r.addr,
+          body: summaryLsaBody(mask, Math.min(r.cost, LS_INFINITY - 1)),
+        })
+      }
+    }
+    for (const rr of e.routers.values()) {
+      if (!rr.asbr) continue
+      for (const a of used)
+        if (a !== rr.area)
+          out.push({
+            db: e.area(a).lsdb,
+            area: a,
+            type: LsType.ASBR_SUMMARY,
+            id: rr.routerId,
+            body: summaryLsaBody(0, rr.cost),
+          })
+    }
+  }
+  return out
+}
+
+/** Originate what changed (MinLSInterval apart per LSA), flush what is no longer ours. */
+export function originate(e: OspfEngine, now: number): void {
+  e.ownDirty = false
+  let deferred = Number.POSITIVE_INFINITY
+  const want = new Set<string>()
+  for (const d of desired(e)) {
+    const k = lsaKey(d.type, d.id, e.routerId)
+    const scoped = `${d.area}:${k}`
+    if (want.has(scoped)) continue
+    want.add(scoped)
+    const old = d.db.get(d.type, d.id, e.routerId)
+    const same =
+      old !== undefined &&
+      ageOf(old, now) < MAX_AGE &&
+      old.lsa.data.length === 20 + d.body.length &&
+      d.body.every((b, j) => b === old.lsa.data[20 + j])
+    if (same && ageOf(old!, now) < LS_REFRESH_TIME) continue
+    const last = e.lastOrig.get(scoped)
+    if (last !== undefined && now - last < MIN_LS_INTERVAL_NS) {
+      deferred = Math.min(deferred, last + MIN_LS_INTERVAL_NS)
+      continue
+    }
+    const seq = old === undefined ? INITIAL_SEQ : old.lsa.hdr.seq + 1
+    const lsa = buildLsa({ age: 0, options: OPT_E, type: d.type, id: d.id, advRtr: e.routerId, seq }, d.body)
+    if (e.install(d.db, lsa, now) === null) continue
+    e.lastOrig.set(scoped, now)
+    e.counters.lsaOriginated++
+    if (d.type === LsType.NETWORK) for (const i of e.ifs.values()) if (i.addr === d.id) i.netSeq = seq
+    e.flood(lsa, d.area, null, null, now)
+  }
+  // Ours in a database but no longer wanted: premature aging (§14.1).
+  const dbs: Array<{ db: Lsdb; area: number }> = [...e.areas.values()].map((a) => ({
+    db: a.lsdb,
+    area: a.id,
+  }))
+  dbs.push({ db: e.external, area: 0 })
+  for (const { db, area } of dbs)
+    for (const x of [...db.map.values()]) {
+      if (!e.isSelf(x.lsa) || ageOf(x, now) >= MAX_AGE) continue
+      const k = lsaKey(x.lsa.hdr.type, x.lsa.hdr.id, x.lsa.hdr.advRtr)
+      if (want.has(`${x.lsa.hdr.type === LsType.EXTERNAL ? 0 : area}:${k}`)) continue
+      flushLsa(e, db, x, area, now)
+    }
+  if (deferred !== Number.POSITIVE_INFINITY) {
+    e.ownDirty = true
+    e.ownAt = deferred
+  }
+}
+
+/** Age an LSA to MaxAge and flood it so that everyone removes it. */
+export function flushLsa(e: OspfEngine, db: Lsdb, x: LsaEntry, area: number, now: number): void {
+  const dead = withAge(x.lsa, MAX_AGE)
+  e.install(db, dead, now)
+  e.flood(dead, area, null, null, now)
+}

@@ -1,0 +1,85 @@
+/**
+ * zebra's part for a routing daemon: the routes it has installed in its vnet's FIB, added, changed
+ * and removed through the routing socket calls with FreeBSD's flags for routes a routing daemon owns
+ * (RTF_PROTO1 without RTF_STATIC: `UG1` in `netstat -rn`). A route of the same daemon kind already
+ * there (left by an earlier run) is taken over; anyone else's route (static, kernel) wins.
+ *
+ * Must not: touch a route it did not install or take over, or throw for a route the kernel refuses.
+ */
+
+import type { Syscalls } from '../../../host/syscalls.js'
+import { isSysError } from '../../../util/errno.js'
+
+const RTF_STATIC = 0x800
+const RTF_PROTO1 = 0x8000
+
+export interface FibRoute {
+  dst: number
+  len: number
+  gw: number
+}
+
+export class ZebraFib {
+  private readonly sys: Syscalls
+  /** Installed routes by `dst/len`, with the host-clock time they went in. */
+  readonly installed = new Map<string, FibRoute & { since: number }>()
+
+  constructor(sys: Syscalls) {
+    this.sys = sys
+  }
+
+  /** Make the FIB hold exactly `want` (by `dst/len`) among the routes this daemon owns. */
+  sync(want: ReadonlyMap<string, FibRoute>): void {
+    for (const [k, r] of this.installed) {
+      const w = want.get(k)
+      if (w !== undefined && w.gw === r.gw) continue
+      if (w === undefined) this.remove(k)
+    }
+    for (const [k, w] of want) {
+      const r = this.installed.get(k)
+      if (r !== undefined && r.gw === w.gw) continue
+      this.add(k, w, r !== undefined)
+    }
+  }
+
+  private add(k: string, w: FibRoute, change: boolean): void {
+    const spec = { dst: w.dst, prefixLen: w.len, gateway: w.gw, proto1: true, nostatic: true }
+    try {
+      if (change) this.sys.routeChange(spec)
+      else this.sys.routeAdd(spec)
+    } catch (e) {
+      if (!isSysError(e)) throw e
+      const old = this.sys.routeList().find((x) => x.dst === w.dst && x.prefixLen === w.len)
+      if (
+        e.code !== 'EEXIST' ||
+        old === undefined ||
+        (old.flags & (RTF_PROTO1 | RTF_STATIC)) !== RTF_PROTO1
+      ) {
+        if (change) this.installed.delete(k)
+        return
+      }
+      try {
+        this.sys.routeChange(spec)
+      } catch {
+        return
+      }
+    }
+    this.installed.set(k, { ...w, since: this.sys.now() })
+  }
+
+  private remove(k: string): void {
+    const r = this.installed.get(k)
+    if (r === undefined) return
+    this.installed.delete(k)
+    try {
+      this.sys.routeDelete(r.dst, r.len, r.gw)
+    } catch {
+      // Gone already (an administrator's route delete, or the vnet going away).
+    }
+  }
+
+  /** On exit: every route this daemon installed leaves the FIB. */
+  flush(): void {
+    for (const k of [...this.installed.keys()]) this.remove(k)
+  }
+}
