@@ -318,7 +318,9 @@ function rawSocket6(c: Caller): Raw6Socket {
 function routeSrc(v: Vnet, dst: Uint8Array, zone: number): Uint8Array | null {
   const k = new Uint8Array(16)
   in6Key(k, dst, 0, zone)
-  const ifp = in6IsMulticast(dst, 0) && zone !== 0 ? v.ifByIndex(zone) : ip6(v).rib.lookup(k)?.ifp
+  // A scoped destination's source comes from its zone, even when the route leads to lo0 (ours).
+  const scoped = in6IsMulticast(dst, 0) || in6IsLinkLocal(dst, 0)
+  const ifp = scoped && zone !== 0 ? v.ifByIndex(zone) : ip6(v).rib.lookup(k)?.ifp
   if (ifp === undefined) return null
   return in6SelectSrc(dst, 0, ifp, v.ifnets)?.addr.slice() ?? null
 }

@@ -66,6 +66,16 @@ export class Inpcb {
   v6only = false
   /** In its table's port list (bound). */
   inTable = false
+  /**
+   * Links of the table's two chains (intrusive, as FreeBSD's inp_hash / inp_portlist): the local
+   * port's chain and the input path's chain (exact or unconnected: a bound endpoint is on one).
+   * Each add and remove is O(1) however many connections share the port, and a connection costs
+   * no list object of its own.
+   */
+  portPrev: Inpcb | null = null
+  portNext: Inpcb | null = null
+  hashPrev: Inpcb | null = null
+  hashNext: Inpcb | null = null
   /** The protocol's own control block (inp_ppcb: TCP's tcpcb), null for UDP. */
   ppcb: unknown = null
 
@@ -89,16 +99,19 @@ export interface BindRights {
 }
 
 export class InpcbTable {
-  /** Bound endpoints by local port; most recently bound first, as FreeBSD's hash chains. */
-  private readonly byPort = new Map<number, Inpcb[]>()
+  /**
+   * Bound endpoints by local port, the head of a chain through portNext; most recently bound first,
+   * as FreeBSD's hash chains.
+   */
+  private readonly byPort = new Map<number, Inpcb>()
   /**
    * The input path's two indexes over the same endpoints (FreeBSD's exact-match and wildcard
-   * hashes): connected ones by (local port, foreign port), unconnected ones by local port, each
-   * most recent first. A listener with thousands of connections then finds a segment's connection
-   * without walking its siblings. Keys are int32, so never boxed.
+   * hashes), chained through hashNext: connected ones by (local port, foreign port), unconnected
+   * ones by local port, each most recent first. A listener with thousands of connections then
+   * finds a segment's connection without walking its siblings. Keys are int32, so never boxed.
    */
-  private readonly exact = new Map<number, Inpcb[]>()
-  private readonly unconnected = new Map<number, Inpcb[]>()
+  private readonly exact = new Map<number, Inpcb>()
+  private readonly unconnected = new Map<number, Inpcb>()
   /** Every endpoint, bound or not, in creation order (netstat -a, sockstat). */
   private readonly attached = new Set<Inpcb>()
   private readonly rng: Rng
@@ -133,19 +146,25 @@ export class InpcbTable {
     return [...this.attached]
   }
 
-  /** The connected endpoints of (lport, fport), most recent first (the IPv6 lookups walk them). */
-  exactList(lport: number, fport: number): readonly Inpcb[] | undefined {
-    return this.exact.get(exactKey(lport, fport))
+  /**
+   * The newest connected endpoint of (lport, fport); the rest follow through hashNext, most recent
+   * first (the IPv6 lookups walk them).
+   */
+  exactHead(lport: number, fport: number): Inpcb | null {
+    return this.exact.get(exactKey(lport, fport)) ?? null
   }
 
-  /** The unconnected endpoints bound to lport, most recent first. */
-  unconnectedList(lport: number): readonly Inpcb[] | undefined {
-    return this.unconnected.get(lport)
+  /** The newest unconnected endpoint bound to lport; the rest follow through hashNext. */
+  unconnectedHead(lport: number): Inpcb | null {
+    return this.unconnected.get(lport) ?? null
   }
 
-  /** The endpoints bound to `lport` (for datagrams to broadcast and multicast addresses). */
-  portList(lport: number): readonly Inpcb[] | undefined {
-    return this.byPort.get(lport)
+  /**
+   * The newest endpoint bound to `lport`; the rest follow through portNext (datagrams to broadcast
+   * and multicast addresses go to each).
+   */
+  portHead(lport: number): Inpcb | null {
+    return this.byPort.get(lport) ?? null
   }
 
   /**
@@ -154,11 +173,9 @@ export class InpcbTable {
    * to exactly laddr counts.
    */
   lookupLocal(laddr: number, lport: number, wildcard: boolean): Inpcb | null {
-    const list = this.byPort.get(lport)
-    if (list === undefined) return null
     let best: Inpcb | null = null
     let bestScore = 3
-    for (const p of list) {
+    for (let p = this.byPort.get(lport) ?? null; p !== null; p = p.portNext) {
       if ((p.vflag & INP.IPV4) === 0) continue
       if (!wildcard) {
         if (p.faddr === INADDR_ANY && p.laddr === laddr) return p
@@ -185,19 +202,12 @@ export class InpcbTable {
    * jail's wildcard endpoint only hears its own addresses.
    */
   lookup(faddr: number, fport: number, laddr: number, lport: number, wildcard = true): Inpcb | null {
-    const conns = this.exact.get(exactKey(lport, fport))
-    if (conns !== undefined)
-      for (let i = 0; i < conns.length; i++) {
-        const p = conns[i]!
-        if (p.faddr === faddr && p.laddr === laddr && (p.vflag & INP.IPV4) !== 0) return p
-      }
+    for (let p = this.exact.get(exactKey(lport, fport)) ?? null; p !== null; p = p.hashNext)
+      if (p.faddr === faddr && p.laddr === laddr && (p.vflag & INP.IPV4) !== 0) return p
     if (!wildcard) return null
-    const list = this.unconnected.get(lport)
-    if (list === undefined) return null
     let wild: Inpcb | null = null
     let specific: Inpcb | null = null
-    for (let i = 0; i < list.length; i++) {
-      const p = list[i]!
+    for (let p = this.unconnected.get(lport) ?? null; p !== null; p = p.hashNext) {
       if ((p.vflag & INP.IPV4) === 0) continue
       if (p.laddr === laddr) specific ??= p
       else if (p.laddr === INADDR_ANY && wild === null && (p.jail === null || p.jail.ip4.includes(laddr)))
@@ -283,9 +293,13 @@ export class InpcbTable {
 
   /** in_pcbinshash: into the indexes, by the ports and whether faddr is set. */
   hash(pcb: Inpcb): void {
-    listAdd(this.byPort, pcb.lport, pcb)
-    if (pcb.faddr !== INADDR_ANY) listAdd(this.exact, exactKey(pcb.lport, pcb.fport), pcb)
-    else listAdd(this.unconnected, pcb.lport, pcb)
+    const key = pcb.lport
+    const first = this.byPort.get(key) ?? null
+    pcb.portNext = first
+    if (first !== null) first.portPrev = pcb
+    this.byPort.set(key, pcb)
+    if (pcb.faddr !== INADDR_ANY) chainAdd(this.exact, exactKey(pcb.lport, pcb.fport), pcb)
+    else chainAdd(this.unconnected, pcb.lport, pcb)
     pcb.inTable = true
   }
 
@@ -293,10 +307,16 @@ export class InpcbTable {
   unhash(pcb: Inpcb): void {
     if (!pcb.inTable) return
     pcb.inTable = false
-    listRemove(this.byPort, pcb.lport, pcb)
+    const { portPrev: prev, portNext: next } = pcb
+    if (prev !== null) prev.portNext = next
+    else if (next !== null) this.byPort.set(pcb.lport, next)
+    else this.byPort.delete(pcb.lport)
+    if (next !== null) next.portPrev = prev
+    pcb.portPrev = null
+    pcb.portNext = null
     // Where hash() put it: the address has not changed since (connect and disconnect unhash first).
-    if (pcb.faddr !== INADDR_ANY) listRemove(this.exact, exactKey(pcb.lport, pcb.fport), pcb)
-    else listRemove(this.unconnected, pcb.lport, pcb)
+    if (pcb.faddr !== INADDR_ANY) chainRemove(this.exact, exactKey(pcb.lport, pcb.fport), pcb)
+    else chainRemove(this.unconnected, pcb.lport, pcb)
   }
 }
 
@@ -305,19 +325,22 @@ function exactKey(lport: number, fport: number): number {
   return (lport << 16) | fport
 }
 
-/** Put pcb first on map[key]'s list (most recent first, as FreeBSD's hash chains). */
-function listAdd(map: Map<number, Inpcb[]>, key: number, pcb: Inpcb): void {
-  const list = map.get(key)
-  if (list === undefined) map.set(key, [pcb])
-  else list.unshift(pcb)
+/** Put pcb first on map[key]'s hash chain (most recent first, as FreeBSD's hash chains). */
+function chainAdd(map: Map<number, Inpcb>, key: number, pcb: Inpcb): void {
+  const first = map.get(key) ?? null
+  pcb.hashNext = first
+  if (first !== null) first.hashPrev = pcb
+  map.set(key, pcb)
 }
 
-function listRemove(map: Map<number, Inpcb[]>, key: number, pcb: Inpcb): void {
-  const list = map.get(key)
-  if (list === undefined) return
-  const i = list.indexOf(pcb)
-  if (i >= 0) list.splice(i, 1)
-  if (list.length === 0) map.delete(key)
+function chainRemove(map: Map<number, Inpcb>, key: number, pcb: Inpcb): void {
+  const { hashPrev: prev, hashNext: next } = pcb
+  if (prev !== null) prev.hashNext = next
+  else if (next !== null) map.set(key, next)
+  else map.delete(key)
+  if (next !== null) next.hashPrev = prev
+  pcb.hashPrev = null
+  pcb.hashNext = null
 }
 
 /**

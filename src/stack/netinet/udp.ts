@@ -168,19 +168,16 @@ export function udpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
   if (mcast || v.isBroadcast(dst)) {
     // udp_multi_input: every socket of the port hears it, until one without SO_REUSEADDR/PORT.
     let heard = false
-    const list = us.pcbs.portList(dport)
-    if (list !== undefined)
-      for (let i = 0; i < list.length; i++) {
-        const p = list[i]!
-        if ((p.vflag & INP.IPV4) === 0) continue
-        if (p.laddr !== INADDR_ANY && p.laddr !== dst) continue
-        if (p.faddr !== INADDR_ANY && (p.faddr !== src || p.fport !== sport)) continue
-        // A group datagram reaches only sockets that joined the group on the arrival interface.
-        if (mcast && (p.mopts === null || !p.mopts.member(ifp, dst))) continue
-        heard = true
-        if (!deliver(p, buf, data, dlen, src, sport)) st.udps_fullsock++
-        if ((p.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0) break
-      }
+    for (let p = us.pcbs.portHead(dport); p !== null; p = p.portNext) {
+      if ((p.vflag & INP.IPV4) === 0) continue
+      if (p.laddr !== INADDR_ANY && p.laddr !== dst) continue
+      if (p.faddr !== INADDR_ANY && (p.faddr !== src || p.fport !== sport)) continue
+      // A group datagram reaches only sockets that joined the group on the arrival interface.
+      if (mcast && (p.mopts === null || !p.mopts.member(ifp, dst))) continue
+      heard = true
+      if (!deliver(p, buf, data, dlen, src, sport)) st.udps_fullsock++
+      if ((p.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0) break
+    }
     if (!heard) st.udps_noportbcast++
     pool.put(m)
     return

@@ -204,7 +204,14 @@ function echoReply(v: Vnet, m: Mbuf, io: number, ilen: number, zone: number): vo
  * of `type`/`code`, `param` in the header's second word (MTU, pointer). Quietly drops it where
  * RFC 4443 §2.4(e) forbids an answer, and beyond errppslimit per second.
  */
-export function icmp6Error(v: Vnet, m: Mbuf, type: number, code: number, param: number): void {
+export function icmp6Error(
+  v: Vnet,
+  m: Mbuf,
+  type: number,
+  code: number,
+  param: number,
+  scopeIf: Ifnet | null = null,
+): void {
   const s = icmp6(v)
   const st = s.stats
   const pool = v.env.pool
@@ -240,8 +247,9 @@ export function icmp6Error(v: Vnet, m: Mbuf, type: number, code: number, param: 
     pool.put(m)
     return
   }
-  // The reply goes back out of the link the packet came in on when its source is link-scoped.
-  const rcv = m.rcvif as Ifnet | null
+  // The reply goes back out of the link the packet came in on when its source is link-scoped; a
+  // packet of our own (no rcvif) is scoped by the interface it was to leave by (icmp6_error2).
+  const rcv = scopeIf ?? (m.rcvif as Ifnet | null)
   const zone = rcv !== null && rcv.vnet === v ? rcv.index : 0
   in6Copy(s.rs, 0, b, o + 8)
   // Our own address as source when the packet was for us (§2.2), else the usual selection.

@@ -71,12 +71,10 @@ export function in6PcbLookupLocal(
   lport: number,
   wildcard: boolean,
 ): Inpcb | null {
-  const list = t.portList(lport)
-  if (list === undefined) return null
   const lany = in6IsUnspecified(la, 0)
   let best: Inpcb | null = null
   let bestScore = 3
-  for (const p of list) {
+  for (let p = t.portHead(lport); p !== null; p = p.portNext) {
     if ((p.vflag & INP.IPV6) === 0 || p.laddr6 === null) continue
     const pany = in6IsUnspecified(p.laddr6, 0)
     if (!wildcard) {
@@ -112,19 +110,13 @@ export function in6PcbLookup(
   lport: number,
   wildcard = true,
 ): Inpcb | null {
-  const conns = t.exactList(lport, fport)
-  if (conns !== undefined)
-    for (let i = 0; i < conns.length; i++) {
-      const p = conns[i]!
-      if ((p.vflag & INP.IPV6) === 0 || p.faddr6 === null || p.laddr6 === null) continue
-      if (in6Eq(p.faddr6, 0, fa, fo) && in6Eq(p.laddr6, 0, la, lo)) return p
-    }
+  for (let p = t.exactHead(lport, fport); p !== null; p = p.hashNext) {
+    if ((p.vflag & INP.IPV6) === 0 || p.faddr6 === null || p.laddr6 === null) continue
+    if (in6Eq(p.faddr6, 0, fa, fo) && in6Eq(p.laddr6, 0, la, lo)) return p
+  }
   if (!wildcard) return null
-  const list = t.unconnectedList(lport)
-  if (list === undefined) return null
   let wild: Inpcb | null = null
-  for (let i = 0; i < list.length; i++) {
-    const p = list[i]!
+  for (let p = t.unconnectedHead(lport); p !== null; p = p.hashNext) {
     if ((p.vflag & INP.IPV6) === 0 || p.laddr6 === null) continue
     if (in6Eq(p.laddr6, 0, la, lo)) return p
     if (wild === null && in6IsUnspecified(p.laddr6, 0)) wild = p

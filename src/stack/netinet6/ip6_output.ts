@@ -10,7 +10,7 @@ import type { Mbuf } from '../../buf/mbuf.js'
 import type { ErrnoName } from '../../util/errno.js'
 import { fold, sum16 } from '../../wire/checksum.js'
 import { EtherType } from '../../wire/ethernet.js'
-import { in6Copy, in6IsMulticast, in6McastMac } from '../../wire/in6_addr.js'
+import { in6Copy, in6IsMulticast, in6McastMac, in6Scope } from '../../wire/in6_addr.js'
 import { IPV6_HDR_LEN, IPV6_MMTU, ipv6PseudoSum, writeIpv6Header } from '../../wire/ipv6.js'
 import { etherSend } from '../net/ether.js'
 import type { Ifnet } from '../net/ifnet.js'
@@ -98,7 +98,10 @@ export function ip6Output(
   }
   let src = o.src
   if (src === null) {
-    const ia = in6SelectSrc(d, 0, ifp, v.ifList)
+    // A link-scoped destination takes a source from its own zone (in6_selectsrc skips addresses of
+    // other zones), even when the route leads to lo0 because the destination is one of ours.
+    const zoned = o.zone !== 0 && in6Scope(d, 0) <= 2 ? zoneIf(v, o.zone) : undefined
+    const ia = in6SelectSrc(d, 0, zoned ?? ifp, v.ifList)
     if (ia === null) {
       st.stats.ip6s_sources_none++
       pool.put(m)

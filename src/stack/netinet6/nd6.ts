@@ -262,7 +262,7 @@ function nd6Timer(e: Nd6Entry): void {
         m.next = null
         e.holdCount--
         st.stats.dropped += freeHold(e)
-        icmp6Error(v, m, Icmp6Type.DST_UNREACH, Unreach6Code.ADDR, 0)
+        icmp6Error(v, m, Icmp6Type.DST_UNREACH, Unreach6Code.ADDR, 0, m.rcvif === null ? e.ifp : null)
       }
       nd6Free(e)
       return

@@ -69,6 +69,32 @@ jexec a ping6 -c 1 -t 2 2001:db8::99; echo lost=$?`,
   assert.match(r.out, /1 packets transmitted, 0 packets received, 100\.0% packet loss\nlost=2\n$/)
 })
 
+test('ping6 to our own link-local address, and address unreachable for a silent link-local neighbour', async () => {
+  const r = await sh(
+    virtualHost(),
+    `${SETUP}sleep 3
+set -- $(jexec a ifconfig epair0a inet6 | grep fe80)
+jexec a ping6 -c 1 $2 | head -2
+jexec b tcpdump -i epair0b -w /b.pcap 2> /dev/null &
+sleep 1
+jexec a ping6 -v -c 1 fe80::99%epair0a | head -2
+sleep 1
+kill %1
+wait
+tcpdump -nn -t -r /b.pcap 2> /dev/null`,
+  )
+  const ll =
+    /PING6\(56=40\+8\+8 bytes\) (fe80::[0-9a-f:]+%epair0a) --> \1\n16 bytes from \1, icmp_seq=0/.exec(r.out)
+  // The source is the destination itself (RFC 6724 rule 1), not lo0's fe80::1, and the reply arrives.
+  assert.ok(ll !== null, r.out)
+  // Neighbor discovery gives up: the error comes back to ping6 inside the stack (icmp6_error2
+  // scopes it by the interface), so the link carries only the three solicitations.
+  assert.match(r.out, /Destination Host Unreachable/)
+  const frames = r.out.split('\n').filter((l) => l.startsWith('IP6 '))
+  assert.equal(frames.length, 3, frames.join('\n'))
+  for (const f of frames) assert.match(f, /ICMP6, neighbor solicitation, who has fe80::99, length 32$/)
+})
+
 test('route -6, route add -inet6, netstat -rn -f inet6 through a router', async () => {
   const r = await sh(
     virtualHost(),
