@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
+import { assertTcpdumpAgrees, have } from '../../../testing/real_tools.js'
 
 /** Past IPv6's duplicate address detection on the new interfaces (RFC 4862 §5.4): its probes would interleave with the traffic under test. */
 const QUIET = 'sleep 3'
@@ -25,15 +26,6 @@ import { ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
 import { LinkType, PcapngWriter, PcapWriter } from '../../../wire/pcap.js'
 import { openCapture } from '../../../wire/pcap_read.js'
 import { MemFs } from '../../bin/sh/streams.js'
-
-function have(tool: string): boolean {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
 
 function latin1(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0))
@@ -166,27 +158,7 @@ test('tcpdump -r: one line per packet in tcpdump 4.99 format', async () => {
 test('Debian tcpdump prints our pcap line for line as ours does', async (t) => {
   if (!have('tcpdump')) return t.skip('tcpdump is not installed (apt-get install tcpdump)')
   const { pcap, lines } = await capture
-  const dir = mkdtempSync(join(tmpdir(), 'virtnet-cap-'))
-  try {
-    const f = join(dir, 'a.pcap')
-    writeFileSync(f, pcap)
-    for (const flags of [
-      '-nn -t',
-      '-n -t',
-      '-nn -t -v',
-      '-nn -tt -vv',
-      '-nn -t -e',
-      '-nn -t -q',
-      '-nn -t -S',
-    ]) {
-      const real = execFileSync('tcpdump', [...flags.split(' '), '-r', f], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).toString()
-      assert.equal(await lines(flags), real, `tcpdump ${flags}`)
-    }
-  } finally {
-    rmSync(dir, { recursive: true })
-  }
+  await assertTcpdumpAgrees(pcap, lines)
 })
 
 test('tshark reads our pcap and pcapng: nothing malformed, the expected fields', async (t) => {

@@ -17,20 +17,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
+import { assertTcpdumpAgrees, have } from '../../../testing/real_tools.js'
 import { checksum } from '../../../wire/checksum.js'
 import { parseIpv6 } from '../../../wire/in6_addr.js'
 import { ipv6PseudoSum } from '../../../wire/ipv6.js'
 import { LinkType, PcapWriter } from '../../../wire/pcap.js'
 import { MemFs } from '../../bin/sh/streams.js'
-
-function have(tool: string): boolean {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
 
 const A = 'fd00:1::2'
 const B = 'fd00:2::2'
@@ -319,28 +311,7 @@ test('tcpdump -r -vv: the header line, checksums, ND options with their bytes, M
 
 test('Debian tcpdump prints our IPv6 pcap line for line as ours does', async (t) => {
   if (!have('tcpdump')) return t.skip('tcpdump is not installed (apt-get install tcpdump)')
-  const pcap = await capture
-  const dir = mkdtempSync(join(tmpdir(), 'virtnet-cap6-'))
-  try {
-    const f = join(dir, 'v6.pcap')
-    writeFileSync(f, pcap)
-    for (const flags of [
-      '-nn -t',
-      '-n -t',
-      '-nn -t -v',
-      '-nn -tt -vv',
-      '-nn -t -e',
-      '-nn -t -q',
-      '-nn -t -S',
-    ]) {
-      const real = execFileSync('tcpdump', [...flags.split(' '), '-r', f], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).toString()
-      assert.equal(await ours(flags), real, `tcpdump ${flags}`)
-    }
-  } finally {
-    rmSync(dir, { recursive: true })
-  }
+  await assertTcpdumpAgrees(await capture, ours)
 })
 
 test('tshark reads the IPv6 pcap with nothing malformed and every checksum but the spoiled one good', async (t) => {
