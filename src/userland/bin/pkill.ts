@@ -7,10 +7,10 @@
  */
 
 import type { ProcInfo } from '../../host/syscalls.js'
-import { signalNumber } from '../bin/sh/signals.js'
 import { asSysError } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command, Io, Proc } from '../types.js'
+import { signalNumber } from './sh/signals.js'
 
 const PGREP_USAGE =
   'usage: pgrep [-LSfilnoqvx] [-d delim] [-F pidfile] [-G gid] [-M core] [-N system]\n             [-P ppid] [-U uid] [-c class] [-g pgrp] [-j jail] [-s sid]\n             [-t tty] [-u euid] pattern ...'

@@ -16,8 +16,8 @@
 import type { Syscalls } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
 import { formatIpv4, parseIpv4, prefixToMask } from '../../../wire/addr.js'
-import { OSPF_COMMANDS } from './ospf_cmds.js'
-import { newOspfConfig, type OspfConfig, ospfRunningConfig } from './ospf_config.js'
+import { OSPF_COMMANDS } from './ospfd/ospf_cmds.js'
+import { newOspfConfig, type OspfConfig, ospfRunningConfig } from './ospfd/ospf_config.js'
 import {
   ifConfig,
   newRipConfig,
@@ -25,7 +25,7 @@ import {
   type RedistSource,
   type RipConfig,
   ripRunningConfig,
-} from './rip_config.js'
+} from './ripd/rip_config.js'
 
 const IFF_UP = 0x1
 const IFF_LOOPBACK = 0x8

@@ -9,8 +9,8 @@
  * announcements is counted and ignored past it).
  */
 
-import { isMulticastIpv4, prefixToMask } from '../../../wire/addr.js'
-import { RIP_AF_AUTH, RIP_AF_INET, RIP_INFINITY, type RipEntry } from '../../../wire/rip.js'
+import { isMulticastIpv4, prefixToMask } from '../../../../wire/addr.js'
+import { RIP_AF_AUTH, RIP_AF_INET, RIP_INFINITY, type RipEntry } from '../../../../wire/rip.js'
 
 export const SEC_NS = 1e9
 /** RFC 2453 §3.8 defaults, FRR's `timers basic 30 180 120`. */

@@ -11,7 +11,7 @@
  * Must not: do I/O or read a clock; throw on what a packet says (bad packets are counted).
  */
 
-import { prefixToMask } from '../../../wire/addr.js'
+import { prefixToMask } from '../../../../wire/addr.js'
 import {
   ALL_D_ROUTERS,
   ALL_SPF_ROUTERS,
@@ -31,7 +31,7 @@ import {
   OspfType,
   parseOspf,
   withAge,
-} from '../../../wire/ospf.js'
+} from '../../../../wire/ospf.js'
 import { receiveUpdate } from './ospf_flood.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { NbrInput, nbrKill } from './ospf_nbr.js'

@@ -6,7 +6,7 @@
  * Must not: touch the kernel; everything here is data.
  */
 
-import { formatIpv4 } from '../../../wire/addr.js'
+import { formatIpv4 } from '../../../../wire/addr.js'
 
 export const OSPF_HELLO_S = 10
 export const OSPF_DEAD_S = 40

@@ -6,7 +6,7 @@
  * Must not: touch the kernel; everything here is data.
  */
 
-import { formatIpv4 } from '../../../wire/addr.js'
+import { formatIpv4 } from '../../../../wire/addr.js'
 import { RIP_GARBAGE_S, RIP_TIMEOUT_S, RIP_UPDATE_S } from './rip_rib.js'
 
 /** Route sources `redistribute` names; only connected, static and kernel exist in VirtNet so far. */

@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { Host } from '../../../host/host.js'
+import { Host } from '../../../../host/host.js'
 import {
   AF_INET,
   IP_ADD_MEMBERSHIP,
@@ -16,13 +16,13 @@ import {
   SOCK,
   type SocketFd,
   type Syscalls,
-} from '../../../host/syscalls.js'
-import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
-import { LabConsole } from '../../../topology/console.js'
-import { Lab } from '../../../topology/emulator.js'
-import { loadAny } from '../../../topology/load.js'
-import { formatIpv4, maskToPrefix, parseIpv4 } from '../../../wire/addr.js'
-import { parseRip, RIP_GROUP } from '../../../wire/rip.js'
+} from '../../../../host/syscalls.js'
+import { nodeClockDriver } from '../../../../platform/node/clock_driver.js'
+import { LabConsole } from '../../../../topology/console.js'
+import { Lab } from '../../../../topology/emulator.js'
+import { loadAny } from '../../../../topology/load.js'
+import { formatIpv4, maskToPrefix, parseIpv4 } from '../../../../wire/addr.js'
+import { parseRip, RIP_GROUP } from '../../../../wire/rip.js'
 
 const ip = (s: string): number => parseIpv4(s)!
 

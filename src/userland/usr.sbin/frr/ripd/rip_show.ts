@@ -5,7 +5,7 @@
  * Must not: change anything it is shown.
  */
 
-import { formatIpv4 } from '../../../wire/addr.js'
+import { formatIpv4 } from '../../../../wire/addr.js'
 import type { RipConfig } from './rip_config.js'
 import { type RipIface, type RipRib, type RipRoute, SEC_NS } from './rip_rib.js'
 

@@ -27,9 +27,9 @@ import {
   SOL_SOCKET,
   type SocketFd,
   type Syscalls,
-} from '../../../host/syscalls.js'
-import { isSysError } from '../../../util/errno.js'
-import { formatIpv4, prefixToMask } from '../../../wire/addr.js'
+} from '../../../../host/syscalls.js'
+import { isSysError } from '../../../../util/errno.js'
+import { formatIpv4, prefixToMask } from '../../../../wire/addr.js'
 import {
   emitRip,
   isWholeTableRequest,
@@ -41,15 +41,15 @@ import {
   RIP_PORT,
   RipCommand,
   type RipEntry,
-} from '../../../wire/rip.js'
-import { nullOut } from '../../bin/sh/streams.js'
-import { getopt } from '../../getopt.js'
-import type { Io, Proc } from '../../types.js'
+} from '../../../../wire/rip.js'
+import { nullOut } from '../../../bin/sh/streams.js'
+import { getopt } from '../../../getopt.js'
+import type { Io, Proc } from '../../../types.js'
+import { type FrrState, newFrrState, type RipControl, VtySession } from '../vty_cmds.js'
+import { serveVty } from '../vty_server.js'
 import type { RipConfig } from './rip_config.js'
 import { type FibSink, type RipOrigin, RipRib, type RipRoute, ripKey, ripOnNet, SEC_NS } from './rip_rib.js'
 import { type Active, type Peer, showRip, showRipStatus } from './rip_show.js'
-import { type FrrState, newFrrState, type RipControl, VtySession } from './vty_cmds.js'
-import { serveVty } from './vty_server.js'
 
 export const RIPD_VTY_PORT = 2602
 const LOOPBACK = 0x7f000001

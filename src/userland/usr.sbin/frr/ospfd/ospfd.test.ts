@@ -9,12 +9,12 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { Host } from '../../../host/host.js'
-import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
-import { LabConsole } from '../../../topology/console.js'
-import { Lab } from '../../../topology/emulator.js'
-import { loadAny } from '../../../topology/load.js'
-import { parseIpv4 } from '../../../wire/addr.js'
+import { Host } from '../../../../host/host.js'
+import { nodeClockDriver } from '../../../../platform/node/clock_driver.js'
+import { LabConsole } from '../../../../topology/console.js'
+import { Lab } from '../../../../topology/emulator.js'
+import { loadAny } from '../../../../topology/load.js'
+import { parseIpv4 } from '../../../../wire/addr.js'
 import {
   ALL_SPF_ROUTERS,
   emitOspf,
@@ -23,7 +23,7 @@ import {
   IPPROTO_OSPF,
   OPT_E,
   OspfType,
-} from '../../../wire/ospf.js'
+} from '../../../../wire/ospf.js'
 
 const ip = (s: string): number => parseIpv4(s)!
 

@@ -21,13 +21,16 @@ import {
   SOL_SOCKET,
   type SocketFd,
   type Syscalls,
-} from '../../../host/syscalls.js'
-import { isSysError } from '../../../util/errno.js'
-import { formatIpv4, prefixToMask } from '../../../wire/addr.js'
-import { IPPROTO_OSPF, OSPF_HDR_LEN } from '../../../wire/ospf.js'
-import { nullOut } from '../../bin/sh/streams.js'
-import { getopt } from '../../getopt.js'
-import type { Io, Proc } from '../../types.js'
+} from '../../../../host/syscalls.js'
+import { isSysError } from '../../../../util/errno.js'
+import { formatIpv4, prefixToMask } from '../../../../wire/addr.js'
+import { IPPROTO_OSPF, OSPF_HDR_LEN } from '../../../../wire/ospf.js'
+import { nullOut } from '../../../bin/sh/streams.js'
+import { getopt } from '../../../getopt.js'
+import type { Io, Proc } from '../../../types.js'
+import { type FrrState, newFrrState, type OspfControl, VtySession } from '../vty_cmds.js'
+import { serveVty } from '../vty_server.js'
+import { type FibRoute, ZebraFib } from '../zebra_fib.js'
 import {
   OSPF_COST_DEFAULT,
   OSPF_DEAD_S,
@@ -41,9 +44,6 @@ import { SEC_NS } from './ospf_lsdb.js'
 import { showDatabase, showInterface, showNeighbor, showOspf, showRoute } from './ospf_show.js'
 import type { OspfRoute } from './ospf_spf.js'
 import type { IfDesc, OspfIf } from './ospf_types.js'
-import { type FrrState, newFrrState, type OspfControl, VtySession } from './vty_cmds.js'
-import { serveVty } from './vty_server.js'
-import { type FibRoute, ZebraFib } from './zebra_fib.js'
 
 export const OSPFD_VTY_PORT = 2604
 const LOOPBACK = 0x7f000001

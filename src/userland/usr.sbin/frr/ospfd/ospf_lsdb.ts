@@ -14,7 +14,7 @@ import {
   parseNetworkLsa,
   parseRouterLsa,
   type RouterLsa,
-} from '../../../wire/ospf.js'
+} from '../../../../wire/ospf.js'
 
 export const SEC_NS = 1e9
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { parseIpv4 } from '../../../wire/addr.js'
+import { parseIpv4 } from '../../../../wire/addr.js'
 import {
   ALL_SPF_ROUTERS,
   buildLsa,
@@ -18,7 +18,7 @@ import {
   lsuBody,
   OPT_E,
   OspfType,
-} from '../../../wire/ospf.js'
+} from '../../../../wire/ospf.js'
 import { OspfEngine } from './ospf_engine.js'
 import type { IfDesc } from './ospf_types.js'
 

@@ -9,7 +9,7 @@
  * Must not: originate one LSA twice within MinLSInterval (neighbours would drop the second, §13 5a).
  */
 
-import { prefixToMask } from '../../../wire/addr.js'
+import { prefixToMask } from '../../../../wire/addr.js'
 import {
   buildLsa,
   externalLsaBody,
@@ -27,7 +27,7 @@ import {
   routerLsaBody,
   summaryLsaBody,
   withAge,
-} from '../../../wire/ospf.js'
+} from '../../../../wire/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, type LsaEntry, type Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { LS_INFINITY } from './ospf_spf.js'

@@ -7,9 +7,9 @@
  * Must not: import vty_cmds.ts at run time (it imports this list), or reach the kernel.
  */
 
-import { formatIpv4, parseIpv4, prefixToMask } from '../../../wire/addr.js'
+import { formatIpv4, parseIpv4, prefixToMask } from '../../../../wire/addr.js'
+import type { CmdSpec, Node, VtySession } from '../vty_cmds.js'
 import { type OspfConfig, type OspfIfConfig, ospfIfConfig, parseAreaId } from './ospf_config.js'
-import type { CmdSpec, Node, VtySession } from './vty_cmds.js'
 
 const OSPF_NODE: readonly Node[] = ['ospf']
 const IF_NODE: readonly Node[] = ['interface']
