@@ -21,6 +21,7 @@ import {
 } from '../../testing/frames.js'
 import { counter, counters, ip, type Net, ping } from '../../testing/net.js'
 import { SEC } from '../../util/clock.js'
+import { checksum } from '../../wire/checksum.js'
 import { IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../wire/icmp.js'
 
 const guard = netisrGuard()
@@ -178,6 +179,10 @@ describe('unreachable neighbours behind a router', () => {
     assert.equal(m.type, IcmpType.UNREACH)
     assert.equal(m.code, UnreachCode.HOST)
     assert.equal(counter(net.sys('r'), 'icmp', 'icps_error'), 1)
+    // The error quotes the datagram as it reached r (ip_forward's mcopy): TTL 64, not the 63 it was
+    // forwarded with, under a checksum that is still right.
+    assert.equal(m.body[8], 64)
+    assert.equal(checksum(m.body, 0, 20), 0)
   })
 })
 

@@ -175,7 +175,18 @@ function icmpReflectEcho(v: Vnet, m: Mbuf, hlen: number): void {
  * Send an ICMP error about datagram m (which starts at its IP header) to its source, unless the
  * RFC 1122 §3.2.2 / RFC 1812 §4.3.2.7 rules forbid it. Always takes ownership of m.
  */
-export function icmpError(v: Vnet, m: Mbuf, type: number, code: number, rest32: number): void {
+/**
+ * `forwarded`: m was being forwarded and its TTL already decremented; the error quotes the header
+ * as it arrived, as ip_forward quotes the copy it saved before decrementing (mcopy).
+ */
+export function icmpError(
+  v: Vnet,
+  m: Mbuf,
+  type: number,
+  code: number,
+  rest32: number,
+  forwarded = false,
+): void {
   const state = icmp(v)
   const st = state.stats
   const pool = v.env.pool
@@ -219,6 +230,7 @@ export function icmpError(v: Vnet, m: Mbuf, type: number, code: number, rest32: 
   const n = pool.get(ICMP_HDR_LEN + quote)
   writeIcmpHeader(n.data, n.off, type, code, rest32 >>> 0)
   n.data.set(buf.subarray(o, o + quote), n.off + ICMP_HDR_LEN)
+  if (forwarded) undoTtlDecrement(n.data, n.off + ICMP_HDR_LEN)
   n.len = ICMP_HDR_LEN + quote
   icmpFinish(n.data, n.off, n.len)
   if (type <= ICMP_MAXTYPE) st.icps_outhist[type]!++
@@ -230,4 +242,11 @@ export function icmpError(v: Vnet, m: Mbuf, type: number, code: number, rest32: 
     src: v.isLocal(dst) ? dst : 0,
     dontRoute: false,
   })
+}
+
+/** The inverse of ip_forward's TTL decrement on a quoted header (RFC 1624 incremental checksum). */
+function undoTtlDecrement(b: Uint8Array, o: number): void {
+  const old = readU16(b, o + 8)
+  b[o + 8] = (b[o + 8]! + 1) & 0xff
+  writeU16(b, o + 10, updateChecksum16(readU16(b, o + 10), old, readU16(b, o + 8)))
 }
