@@ -256,3 +256,33 @@ describe('what raw sockets see', () => {
     mine.close()
   })
 })
+
+describe('net.inet.icmp.maskrepl (RFC 950 address mask requests)', () => {
+  const maskRequest = (): Uint8Array => {
+    const m = new Uint8Array(12)
+    m[0] = IcmpType.MASKREQ
+    m[7] = 7 // id 0, seq 7
+    icmpFinish(m, 0, m.length)
+    return m
+  }
+
+  test('ignored by default; with maskrepl=1 answered with the mask, or with maskfake', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    const b = net.sys('b')
+    const s = a.rawSocket(1)
+    s.send(B, maskRequest())
+    assert.deepEqual(await drain(s), [])
+    b.sysctlSet('net.inet.icmp.maskrepl', '1')
+    s.send(B, maskRequest())
+    const [reply] = await drain(s)
+    assert.equal(reply?.type, IcmpType.MASKREPLY)
+    assert.equal(reply?.rest, 7)
+    assert.deepEqual([...reply!.body.subarray(0, 4)], [255, 255, 255, 0])
+    assert.equal(counter(b, 'icmp', 'icps_reflect'), 1)
+    b.sysctlSet('net.inet.icmp.maskfake', String(0xfffff000))
+    s.send(B, maskRequest())
+    assert.deepEqual([...(await drain(s))[0]!.body.subarray(0, 4)], [255, 255, 240, 0])
+    s.close()
+  })
+})
