@@ -27,6 +27,7 @@ import { Netisr } from '../stack/net/netisr.js'
 import { PfilHead } from '../stack/net/pfil.js'
 import { Scratch } from '../stack/net/scratch.js'
 import type { SysctlDecl } from '../stack/net/sysctl.js'
+import { UnitAlloc } from '../stack/net/unit_alloc.js'
 import type { StackEnv, Vnet, VnetModule } from '../stack/net/vnet.js'
 import type { UdpUnderlayProvider } from '../stack/net/vxlan_underlay.js'
 import { INET_MODULES, inetAttach } from '../stack/netinet/in_proto.js'
@@ -92,6 +93,11 @@ export class Host {
   private nextVnetId = 0
   private readonly liveVnets = new Set<Vnet>()
   private nextJid = 1
+  /**
+   * cpuset(2) ids, the lowest free first (kern_cpuset.c's unr): 0 thread0's set, 1 the default set,
+   * 2 the kernel's; each jail takes one for its root set and gives it back when it dies.
+   */
+  readonly cpusets = new UnitAlloc(0x7fffffff)
   private nextPid = 100
   /** When the CPU finishes the work queued on it (virtual time; see cpuRun). */
   private cpuFreeAt = 0
@@ -105,6 +111,7 @@ export class Host {
     this.rng = new Rng(opts.seed ?? 1)
     this.macRng = this.rng.stream('mac')
     this.entropy = this.rng.stream('getrandom')
+    for (let id = 0; id <= 2; id++) this.cpusets.allocSpecific(id)
     const pool = new MbufPool()
     const domains = new Domains()
     inetAttach(domains)

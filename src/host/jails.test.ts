@@ -25,6 +25,19 @@ function mkJail(who: Syscalls, name: string, ...params: Array<readonly [string, 
 const mkHost = () => new Host(nodeClockDriver(), { clock: 'virtual', seed: 11 })
 const names = (xs: Array<{ name: string }>) => xs.map((x) => x.name)
 
+describe('cpuset.id', () => {
+  test('each jail has its own root cpuset, the lowest free id above the kernel sets, reused after removal', () => {
+    const sys = mkHost().syscalls()
+    const cpuset = (j: JailInfo) => j.params.find(([k]) => k === 'cpuset.id')?.[1]
+    const a = mkJail(sys, 'a')
+    const b = mkJail(sys, 'b', ['vnet', true])
+    assert.deepEqual([cpuset(a), cpuset(b)], ['3', '4'])
+    sys.jailRemove('a')
+    assert.equal(cpuset(mkJail(sys, 'c')), '3')
+    assert.equal(cpuset(mkJail(sys, 'd')), '5')
+  })
+})
+
 describe('nesting and children.max', () => {
   test('a jail may create children up to children.max, counting grandchildren too', () => {
     const host = mkHost()

@@ -192,6 +192,7 @@ export function jailCreate(host: Host, cred: Cred, params: JailParams): Prison {
   pr.allowRawSockets = p.allowRawSockets ?? false
   pr.allowSetHostname = p.allowSetHostname ?? false
   pr.ip4 = p.ip4 ?? []
+  pr.cpusetId = host.cpusets.allocAny()
   parent.addChild(pr)
   for (const ifp of moving) ifMove(ifp, vnet)
   if (!pr.persist) reapIfIdle(host, pr)
@@ -231,6 +232,7 @@ export function jailRemove(host: Host, pr: Prison): void {
   for (const pid of pr.procs.keys()) host.racct.procExit(pid)
   pr.procs.clear()
   if (pr.ownsVnet) host.destroyVnet(pr.vnet)
+  host.cpusets.free(pr.cpusetId)
   const parent = pr.parent!
   parent.removeChild(pr)
 }
@@ -260,6 +262,7 @@ export function jailInfo(pr: Prison, viewer: Prison): JailInfo {
     [pr.allowRawSockets ? 'allow.raw_sockets' : 'allow.noraw_sockets', ''],
     [pr.allowSetHostname ? 'allow.set_hostname' : 'allow.noset_hostname', ''],
     ['ip4.addr', pr.ip4.map(formatIpv4).join(',')],
+    ['cpuset.id', String(pr.cpusetId)],
     ['enforce_statfs', '2'],
     ['securelevel', '-1'],
     ['devfs_ruleset', '0'],

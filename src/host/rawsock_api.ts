@@ -102,6 +102,7 @@ export function ngSocket(c: Caller): NgSocket {
       const r = g.msg(n, cmd, parseNgValue(args))
       return { node: g.info(n), response: r === undefined ? null : formatNgValue(r), cmd: n.cmdNumber(cmd) }
     },
+    linkState: (path, up) => node(path).linkState(up),
     tap: (path, hook, opts = {}) => {
       const n = node(path)
       const h = n.hooks.get(hook)

@@ -80,6 +80,8 @@ export interface IfInfo {
   media: string
   /** `active` / `no carrier`; empty for interfaces without media. */
   status: string
+  /** IFCAP_* enabled, for drivers that declare them (ng_eiface). */
+  capenable?: number
   stats: IfStats
   /** For an if_bridge: its members, with IFBIF_* flags and port (the member's index). */
   members?: Array<{ name: string; flags: number; port: number }>
@@ -336,6 +338,11 @@ export interface NgSocket {
    * the command's number in its node type (the `(N)` ngctl prints).
    */
   msg(path: string, cmd: string, args: string): { node: NgNodeInfo; response: string | null; cmd: number }
+  /**
+   * NGM_LINK_IS_UP / NGM_LINK_IS_DOWN (NGM_FLOW_COOKIE) to the node at `path`, as a program sends
+   * them with NgSendMsg (ngctl has no name for them): an ng_eiface's link state follows.
+   */
+  linkState(path: string, up: boolean): void
   list(): NgNodeInfo[]
   show(path: string): NgNodeInfo
   types(): Array<{ name: string; count: number }>

@@ -48,6 +48,8 @@ export class Prison {
   allowRawSockets = false
   allowSetHostname = false
   ip4: number[] = []
+  /** The jail's root cpuset (cpuset.id, `jls -v`): its own, as cpuset_create_root gives every jail. */
+  cpusetId = 1
   /** Live processes by pid. */
   readonly procs = new Map<number, ProcEntry>()
   dying = false

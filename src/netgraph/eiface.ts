@@ -1,7 +1,9 @@
 /**
  * ng_eiface(4): a virtual Ethernet interface `ngethN` whose wire is the node's `ether` hook. Frames
  * the interface transmits leave on the hook; frames arriving on the hook are received by the
- * interface. The node is persistent; shutting it down destroys the interface.
+ * interface. The node is persistent and named after its interface; shutting it down destroys the
+ * interface. As FreeBSD 14's driver, the link is up (media active, 1000baseT) while the hook is
+ * connected or after NGM_LINK_IS_UP, and down after it is cut or NGM_LINK_IS_DOWN.
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
@@ -14,6 +16,13 @@ import type { NgValue } from './ascii.js'
 import type { NgGraph } from './graph.js'
 import { noArg } from './msgargs.js'
 import { type NgHook, NgNode } from './node.js'
+
+/** IFCAP_VLAN_MTU | IFCAP_JUMBO_MTU, what ng_eiface_constructor enables. */
+const EIFACE_CAPS = 0x8 | 0x20
+
+const AUTOSELECT = 'Ethernet autoselect'
+/** ng_eiface_mediastatus: autoselect resolves to gigabit full duplex while the link is active. */
+const AUTOSELECT_ACTIVE = `${AUTOSELECT} (1000baseT <full-duplex>)`
 
 /** Not an `ifconfig create` cloner: only ng_eiface makes these; it numbers them like one. */
 const ngethCloner: IfCloner = {
@@ -35,6 +44,8 @@ export class EifaceNode extends NgNode implements LinkEndpoint {
   readonly type = 'eiface'
   readonly ifp: Ifnet
   private ether: NgHook | null = null
+  /** priv->link_status & IFM_ACTIVE. */
+  private linkActive = false
 
   constructor(graph: NgGraph) {
     super(graph)
@@ -42,7 +53,24 @@ export class EifaceNode extends NgNode implements LinkEndpoint {
     const [ifp] = cloneCreate(graph.vnet, ngethCloner, -1)
     this.ifp = ifp!
     this.ifp.link = this
+    this.ifp.media = AUTOSELECT
+    this.ifp.capenable = EIFACE_CAPS
+    // The node takes its interface's name when no other node has it (ng_name_node before
+    // ether_ifattach, so the interface's ng_ether node is the one left unnamed).
+    if (!graph.hasName(this.ifp.name)) this.name = this.ifp.name
     ifAttach(graph.vnet, this.ifp)
+  }
+
+  carrier(): boolean {
+    return this.linkActive
+  }
+
+  media(): string {
+    return this.linkActive ? AUTOSELECT_ACTIVE : AUTOSELECT
+  }
+
+  override linkState(up: boolean): void {
+    this.linkActive = up
   }
 
   override newHook(name: string): void {
@@ -51,10 +79,12 @@ export class EifaceNode extends NgNode implements LinkEndpoint {
 
   override hookConnected(hook: NgHook): void {
     this.ether = hook
+    this.linkState(true)
   }
 
   override hookRemoved(): void {
     this.ether = null
+    this.linkState(false)
   }
 
   /** The interface transmits: out of the ether hook. */

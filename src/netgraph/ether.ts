@@ -26,7 +26,9 @@ export class EtherNode extends NgNode implements IfTap {
     super(graph)
     this.persistent = true
     this.ifp = ifp
-    this.name = ifp.name
+    // Named after the interface unless another node has that name (an ng_eiface node is named
+    // after its interface first): ng_ether_attach's naming fails and the node stays unnamed.
+    if (!graph.hasName(ifp.name)) this.name = ifp.name
   }
 
   override newHook(name: string): void {

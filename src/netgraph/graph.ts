@@ -111,6 +111,11 @@ export class NgGraph {
     return this.findImplicit?.(name)
   }
 
+  /** Whether a node already answers to `name` (ng_name_node refuses a second one). */
+  hasName(name: string): boolean {
+    return this.named.has(name)
+  }
+
   /** Hook for node types that exist implicitly (ng_ether nodes named after interfaces). */
   findImplicit: ((name: string) => NgNode | undefined) | null = null
 

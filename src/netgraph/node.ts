@@ -73,6 +73,14 @@ export abstract class NgNode {
     throw new SysError('EINVAL', 'ngctl', `${this.type}: unknown message '${cmd}'`)
   }
 
+  /**
+   * NGM_FLOW_COOKIE's NGM_LINK_IS_UP / NGM_LINK_IS_DOWN: a neighbour (or a program, with NgSendMsg)
+   * says the link behind a hook came up or went down. Types that track no link refuse it (EINVAL).
+   */
+  linkState(_up: boolean): void {
+    throw new SysError('EINVAL', 'ngctl', `${this.type}: unknown message`)
+  }
+
   /** The commands rcvmsg understands, for `ngctl help`-style listings and fuzzing. */
   messages(): readonly string[] {
     return []

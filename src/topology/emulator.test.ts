@@ -289,14 +289,20 @@ describe('control while running', () => {
     const { lab } = build(pair('{ delay: 5ms }'))
     const l = lab.links()[0]!
     const before = await rtt(lab, 'a', B, 1)
+    const carrier = async () =>
+      (await run(lab, 'a ifconfig eth0', 'b ifconfig eth0')).out.match(/status: .*/g)
+    assert.deepEqual(await carrier(), ['status: active', 'status: active'])
     let r = await run(lab, 'link a b down', 'a ping -c 1 -t 1 10.0.0.2', 'links')
     assert.deepEqual(r.statuses, [0, 2, 0])
     assert.match(r.out, /^a:eth0 {2}b:eth0 {2}down {2}delay=5ms/m)
+    // Both ends lose carrier: b's eiface lost its hook, a's was told (NGM_LINK_IS_DOWN).
+    assert.deepEqual(await carrier(), ['status: no carrier', 'status: no carrier'])
     // The ping, and an IPv6 DAD probe for a link-local address that went out while unplugged.
     assert.match(lab.pipeStats(l)!, /drop_nohook=2/)
     r = await run(lab, 'link b a up')
     assert.deepEqual(r.statuses, [0])
     assert.ok(l.up)
+    assert.deepEqual(await carrier(), ['status: active', 'status: active'])
     assert.equal(await rtt(lab, 'a', B, 2), 10e6)
     assert.ok(before !== null && before >= 10e6)
     lab.destroy()

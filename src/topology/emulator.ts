@@ -26,8 +26,10 @@
  *
  * A link that is down (`up: false`, `link A B down`) is unplugged at its b end: the netgraph hook
  * there is removed (`ngctl rmhook`), so frames a sends are lost in the pipe (counted as drop_nohook)
- * or at its unconnected hook, and b's frames go nowhere. The interfaces keep their flags; there is no
- * carrier state to lose. `up` plugs the same hook back in; the pipe keeps its settings and counters.
+ * or at its unconnected hook, and b's frames go nowhere. Both interfaces lose carrier (`status: no
+ * carrier`): b's eiface because its hook went, a's because the lab sends it NGM_LINK_IS_DOWN when a
+ * pipe still holds it, as a program does with NgSendMsg. `up` plugs the same hook back in; the pipe
+ * keeps its settings and counters.
  *
  * Tearing down (a link, a node, the whole lab) shuts the netgraph nodes down — a pipe frees the
  * frames it holds and stops its timers — and removes the jails, which kills their processes and
@@ -522,15 +524,24 @@ export class Lab {
   /** Plugs the cable in at its b end (and between a and the pipe, when it has one). */
   private plug(link: LabLink): void {
     if (link.pipe === null) this.connect(link.portA, link.portB)
-    else this.connect({ id: link.pipe, hook: 'lower' }, link.portB)
+    else {
+      this.connect({ id: link.pipe, hook: 'lower' }, link.portB)
+      this.setCarrierA(link, true)
+    }
     link.up = true
   }
 
-  /** Unplugs the cable at its b end. */
+  /** Unplugs the cable at its b end; end a, still joined to the pipe, is told its link went down. */
   private unplug(link: LabLink): void {
     const b = link.portB
     this.ng.rmhook(ngPath(b.id), b.hook)
+    if (link.pipe !== null) this.setCarrierA(link, false)
     link.up = false
+  }
+
+  /** An interface at end a (an eiface's `ether` hook, not a switch port) hears NGM_LINK_IS_UP/DOWN. */
+  private setCarrierA(link: LabLink, up: boolean): void {
+    if (link.portA.hook === 'ether') this.ng.linkState(ngPath(link.portA.id), up)
   }
 
   /** Puts a pipe between a and b (mkpeer from a's port) and configures it. */
@@ -541,6 +552,8 @@ export class Lab {
     link.pipe = this.ng.mkpeer(ngPath(a.id), 'pipe', a.hook, 'upper').id
     this.ng.msg(ngPath(link.pipe), 'setcfg', pipeSetcfg(link.ab, link.ba))
     if (wasUp) this.plug(link)
+    // Joining a to the pipe gave it a link, but the cable's b end is still out.
+    else this.setCarrierA(link, false)
   }
 
   /** `link A B up|down`: plug in or unplug the cable at its b end. */

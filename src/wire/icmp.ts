@@ -25,6 +25,8 @@ export const IcmpType = {
   PARAM_PROBLEM: 12,
   TIMESTAMP: 13,
   TIMESTAMP_REPLY: 14,
+  MASKREQ: 17,
+  MASKREPLY: 18,
 } as const
 
 export const UnreachCode = {

@@ -12,19 +12,28 @@ import type { Vnet } from './vnet.js'
 
 export const EPAIR_MEDIA = 'Ethernet 10Gbase-T (10Gbase-T <full-duplex>)'
 
-/** The wire between the two halves: what one side transmits, the other receives. */
+/**
+ * The wire between the two halves: what one side transmits, the other receives. As if_epair.c, each
+ * half runs with its link up from creation to destruction (epair_set_state at clone time) and reports
+ * its media active whether or not it is administratively up.
+ */
 class EpairWire implements LinkEndpoint {
   private readonly peer: Ifnet
+  readonly runsWhileDown = true
   constructor(peer: Ifnet) {
     this.peer = peer
   }
   transmit(m: Mbuf): void {
     this.peer.receive(m)
   }
+  carrier(): boolean {
+    return true
+  }
 }
 
 function half(v: Vnet, name: string, mac: number): Ifnet {
-  const ifp = new Ifnet(v, name, etherDriver, 'epair', mac, 1500, IFF.BROADCAST | IFF.SIMPLEX | IFF.MULTICAST)
+  const flags = IFF.BROADCAST | IFF.SIMPLEX | IFF.MULTICAST | IFF.RUNNING
+  const ifp = new Ifnet(v, name, etherDriver, 'epair', mac, 1500, flags)
   ifp.media = EPAIR_MEDIA
   return ifp
 }

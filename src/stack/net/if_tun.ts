@@ -94,9 +94,9 @@ export class TunSoftc implements LinkEndpoint {
     for (const m of this.q.splice(0)) this.ifp.vnet.env.pool.put(m)
   }
 
-  /** The link is up while a process holds the device (tunopen / tunclose's link state). */
+  /** The link is up while a process holds the device (tunopen / tunclose's link state) and it is up. */
   carrier(): boolean {
-    return this.open
+    return this.open && this.ifp.up
   }
 }
 

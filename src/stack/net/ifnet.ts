@@ -33,8 +33,15 @@ export interface LinkEndpoint {
   ifUp?(ifp: Ifnet): void
   /** The interface went down: the driver lets go of what ifUp took. */
   ifDown?(ifp: Ifnet): void
-  /** Whether the link has carrier (link state up); absent: whenever the interface is up. */
+  /**
+   * The media status (IFM_ACTIVE) the driver reports, whatever IFF_UP says; absent: the link is
+   * active whenever the interface is up.
+   */
   carrier?(): boolean
+  /** The media line's words when they change with the link (ng_eiface's autoselect); absent: ifp.media. */
+  media?(): string
+  /** The driver keeps IFF_DRV_RUNNING from creation to destruction (epair_ioctl ignores SIOCSIFFLAGS). */
+  readonly runsWhileDown?: boolean
 }
 
 /** `tun`: point-to-point, no link header, the peer a process holding the device (if_tun). */
@@ -126,8 +133,11 @@ export class IfAddr {
     this.prefixLen = prefixLen
     this.mask = maskOf(prefixLen)
     this.net = (addr & this.mask) >>> 0
-    // A point-to-point link has a peer, not a broadcast address.
-    this.broadcast = dst !== 0 ? 0 : (broadcast ?? (prefixLen >= 31 ? 0 : (this.net | ~this.mask) >>> 0))
+    // A point-to-point link has a peer, not a broadcast address. As in_ifinit: a /31 (RFC 3021) has
+    // the limited broadcast, a /32 its own address; neither is treated as a broadcast on input or
+    // output (every user checks prefixLen < 31, as in_ifaddr_broadcast does), ifconfig prints it.
+    this.broadcast =
+      dst !== 0 ? 0 : (broadcast ?? (prefixLen === 31 ? 0xffffffff : (this.net | ~this.mask) >>> 0))
   }
 }
 
@@ -160,6 +170,8 @@ export class Ifnet implements NetisrTarget {
   link: LinkEndpoint | null = null
   readonly stats = new IfStats()
   media = ''
+  /** IFCAP_* the driver enables, when its ifconfig `options=` line is not implied by its kind. */
+  capenable: number | null = null
   /** Per-interface ARP table, created on first use (see arp.ts). */
   arp: unknown = null
   /** IPv6 state of the interface (netinet6's in6_ifextra), created on first use. */
@@ -456,7 +468,7 @@ export function ifSetUp(ifp: Ifnet, up: boolean): void {
     ifp.link?.ifUp?.(ifp)
     ifp.vnet.env.domains.linkUpEvent(ifp)
   } else {
-    ifp.flags &= ~(IFF.UP | (ifp.type === 'ether' ? IFF.RUNNING : 0))
+    ifp.flags &= ~(IFF.UP | (ifp.type === 'ether' && ifp.link?.runsWhileDown !== true ? IFF.RUNNING : 0))
     ifp.link?.ifDown?.(ifp)
   }
 }

@@ -11,10 +11,10 @@ import { SEC, type Timer } from '../../util/clock.js'
 import { SysError } from '../../util/errno.js'
 import { BROADCAST_MAC, ipMulticastMac, isMulticastMac } from '../../wire/addr.js'
 import { ARP_LEN, ArpOp, writeArp } from '../../wire/arp.js'
-import { EtherType } from '../../wire/ethernet.js'
+import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../wire/ethernet.js'
 import { IcmpType, UnreachCode } from '../../wire/icmp.js'
 import { etherSend } from '../net/ether.js'
-import type { Ifnet } from '../net/ifnet.js'
+import { IFF, type Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 import { icmpError } from './icmp.js'
@@ -370,6 +370,22 @@ export function arpIfDetach(ifp: Ifnet): void {
 }
 
 /**
+ * ether_output's if_simloop: a simplex interface does not hear its own transmissions, so the host's
+ * copy of a broadcast it sends is looped back in on the same interface, where its own sockets bound
+ * to the port receive it as any other host on the link does.
+ */
+function simloop(ifp: Ifnet, m: Mbuf): void {
+  const pool = ifp.vnet.env.pool
+  const copy = pool.dup(m)
+  if (!copy.prepend(ETHER_HDR_LEN)) {
+    pool.put(copy)
+    return
+  }
+  writeEthernetHeader(copy.data, copy.off, BROADCAST_MAC, ifp.mac, EtherType.IPV4)
+  ifp.receive(copy)
+}
+
+/**
  * Send an IPv4 packet (m starts at the IP header) to `nextHop` on ifp. The packet may be held while
  * ARP resolves; returns an error only when the neighbour is known to be unreachable.
  */
@@ -381,6 +397,7 @@ export function etherOutputIp(
   forwarded: boolean,
 ): OutError {
   if (broadcast) {
+    if ((ifp.flags & IFF.SIMPLEX) !== 0) simloop(ifp, m)
     etherSend(ifp, m, BROADCAST_MAC, EtherType.IPV4)
     return undefined
   }
@@ -396,7 +413,7 @@ export function etherOutputIp(
   }
   if (mac === ARP_HELD) return undefined
   // The neighbour is down: a forwarded packet earns its sender a host unreachable (ip_forward).
-  if (forwarded) icmpError(ifp.vnet, m, IcmpType.UNREACH, UnreachCode.HOST, 0)
+  if (forwarded) icmpError(ifp.vnet, m, IcmpType.UNREACH, UnreachCode.HOST, 0, true)
   else ifp.vnet.env.pool.put(m)
   return 'EHOSTDOWN'
 }

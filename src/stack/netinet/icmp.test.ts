@@ -21,6 +21,7 @@ import {
 } from '../../testing/frames.js'
 import { counter, counters, ip, type Net, ping } from '../../testing/net.js'
 import { SEC } from '../../util/clock.js'
+import { checksum } from '../../wire/checksum.js'
 import { IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../wire/icmp.js'
 
 const guard = netisrGuard()
@@ -178,6 +179,10 @@ describe('unreachable neighbours behind a router', () => {
     assert.equal(m.type, IcmpType.UNREACH)
     assert.equal(m.code, UnreachCode.HOST)
     assert.equal(counter(net.sys('r'), 'icmp', 'icps_error'), 1)
+    // The error quotes the datagram as it reached r (ip_forward's mcopy): TTL 64, not the 63 it was
+    // forwarded with, under a checksum that is still right.
+    assert.equal(m.body[8], 64)
+    assert.equal(checksum(m.body, 0, 20), 0)
   })
 })
 
@@ -249,5 +254,35 @@ describe('what raw sockets see', () => {
     assert.equal(counter(b, 'icmp', 'icps_bmcastecho'), 1)
     theirs.close()
     mine.close()
+  })
+})
+
+describe('net.inet.icmp.maskrepl (RFC 950 address mask requests)', () => {
+  const maskRequest = (): Uint8Array => {
+    const m = new Uint8Array(12)
+    m[0] = IcmpType.MASKREQ
+    m[7] = 7 // id 0, seq 7
+    icmpFinish(m, 0, m.length)
+    return m
+  }
+
+  test('ignored by default; with maskrepl=1 answered with the mask, or with maskfake', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    const b = net.sys('b')
+    const s = a.rawSocket(1)
+    s.send(B, maskRequest())
+    assert.deepEqual(await drain(s), [])
+    b.sysctlSet('net.inet.icmp.maskrepl', '1')
+    s.send(B, maskRequest())
+    const [reply] = await drain(s)
+    assert.equal(reply?.type, IcmpType.MASKREPLY)
+    assert.equal(reply?.rest, 7)
+    assert.deepEqual([...reply!.body.subarray(0, 4)], [255, 255, 255, 0])
+    assert.equal(counter(b, 'icmp', 'icps_reflect'), 1)
+    b.sysctlSet('net.inet.icmp.maskfake', String(0xfffff000))
+    s.send(B, maskRequest())
+    assert.deepEqual([...(await drain(s))[0]!.body.subarray(0, 4)], [255, 255, 240, 0])
+    s.close()
   })
 })

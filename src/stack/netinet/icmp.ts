@@ -7,11 +7,11 @@
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import { SEC } from '../../util/clock.js'
-import { readU16, readU32, writeU16 } from '../../wire/addr.js'
+import { readU16, readU32, writeU16, writeU32 } from '../../wire/addr.js'
 import { checksum, updateChecksum16 } from '../../wire/checksum.js'
 import { ICMP_HDR_LEN, IcmpType, icmpFinish, isIcmpError, writeIcmpHeader } from '../../wire/icmp.js'
 import { IP_OFFMASK, IpProto } from '../../wire/ipv4.js'
-import type { Ifnet } from '../net/ifnet.js'
+import { IFF, type Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 import { ip } from './ip.js'
@@ -48,6 +48,10 @@ export class IcmpVnet {
   bmcastecho = 0
   /** Bytes of the offending datagram's payload quoted in errors, beyond its header. */
   quotelen = 8
+  /** net.inet.icmp.maskrepl: answer address mask requests (RFC 950); off, as FreeBSD ships. */
+  maskrepl = 0
+  /** net.inet.icmp.maskfake: the mask to answer with instead of the interface's, when not 0. */
+  maskfake = 0
   private window = -1
   private readonly sent = new Array<number>(ICMP_MAXTYPE + 1).fill(0)
 
@@ -92,6 +96,25 @@ export const icmpModule: VnetModule<IcmpVnet> = {
         max: 1,
       },
     ),
+    intKnob(
+      'net.inet.icmp.maskrepl',
+      'Reply to ICMP Address Mask Request packets',
+      (v) => icmp(v),
+      'maskrepl',
+      {
+        min: 0,
+        max: 1,
+      },
+    ),
+    {
+      ...intKnob(
+        'net.inet.icmp.maskfake',
+        'Fake reply to ICMP Address Mask Request packets',
+        (v) => icmp(v),
+        'maskfake',
+      ),
+      ctype: 'uint',
+    },
     intKnob(
       'net.inet.icmp.quotelen',
       'Number of original packet bytes to include in ICMP errors',
@@ -145,6 +168,13 @@ export function icmpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
     }
     st.icps_bmcastecho++
   }
+  if (
+    type === IcmpType.MASKREQ &&
+    icmp(v).maskrepl !== 0 &&
+    len >= ICMP_MASKLEN &&
+    icmpReflectMask(v, ifp, m, hlen)
+  )
+    return
   rawInput(v, ifp, m, IpProto.ICMP)
   pool.put(m)
 }
@@ -171,11 +201,53 @@ function icmpReflectEcho(v: Vnet, m: Mbuf, hlen: number): void {
   ipOutput(v, m, origSrc, IpProto.ICMP, { ttl: ip(v).defaultTtl, tos, df: false, src, dontRoute: false })
 }
 
+/** ICMP_MASKLEN: type, code, checksum, id, seq and the 32-bit mask. */
+const ICMP_MASKLEN = 12
+
+/**
+ * Answer an address mask request in place (icmp_input's ICMP_MASKREQ case): the mask of the
+ * receiving interface's address on the requester's subnet (or on the one it asked, when it did not
+ * broadcast), or net.inet.icmp.maskfake. False when the interface has no address to answer for.
+ */
+function icmpReflectMask(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): boolean {
+  const state = icmp(v)
+  const buf = m.data
+  let src = readU32(buf, m.off + 12)
+  const dst = readU32(buf, m.off + 16)
+  const target = dst === 0xffffffff || dst === 0 ? src : dst
+  // ifaof_ifpforaddr: the address whose subnet holds the target, else the interface's first.
+  const ia = ifp.addrs.find((a) => ((a.addr ^ target) & a.mask) === 0) ?? ifp.addrs[0]
+  if (ia === undefined) return false
+  if (src === 0) src = (ifp.flags & IFF.BROADCAST) !== 0 ? ia.broadcast : ia.dst
+  m.adj(hlen)
+  const o = m.off
+  buf[o] = IcmpType.MASKREPLY
+  writeU32(buf, o + 8, state.maskfake !== 0 ? state.maskfake : ia.mask)
+  writeU16(buf, o + 2, 0)
+  writeU16(buf, o + 2, checksum(buf, o, m.len))
+  state.stats.icps_reflect++
+  state.stats.icps_outhist[IcmpType.MASKREPLY]!++
+  const from = v.isLocal(dst) ? dst : ia.addr
+  ipOutput(v, m, src, IpProto.ICMP, { ttl: ip(v).defaultTtl, tos: 0, df: false, src: from, dontRoute: false })
+  return true
+}
+
 /**
  * Send an ICMP error about datagram m (which starts at its IP header) to its source, unless the
  * RFC 1122 §3.2.2 / RFC 1812 §4.3.2.7 rules forbid it. Always takes ownership of m.
  */
-export function icmpError(v: Vnet, m: Mbuf, type: number, code: number, rest32: number): void {
+/**
+ * `forwarded`: m was being forwarded and its TTL already decremented; the error quotes the header
+ * as it arrived, as ip_forward quotes the copy it saved before decrementing (mcopy).
+ */
+export function icmpError(
+  v: Vnet,
+  m: Mbuf,
+  type: number,
+  code: number,
+  rest32: number,
+  forwarded = false,
+): void {
   const state = icmp(v)
   const st = state.stats
   const pool = v.env.pool
@@ -219,6 +291,7 @@ export function icmpError(v: Vnet, m: Mbuf, type: number, code: number, rest32: 
   const n = pool.get(ICMP_HDR_LEN + quote)
   writeIcmpHeader(n.data, n.off, type, code, rest32 >>> 0)
   n.data.set(buf.subarray(o, o + quote), n.off + ICMP_HDR_LEN)
+  if (forwarded) undoTtlDecrement(n.data, n.off + ICMP_HDR_LEN)
   n.len = ICMP_HDR_LEN + quote
   icmpFinish(n.data, n.off, n.len)
   if (type <= ICMP_MAXTYPE) st.icps_outhist[type]!++
@@ -230,4 +303,11 @@ export function icmpError(v: Vnet, m: Mbuf, type: number, code: number, rest32: 
     src: v.isLocal(dst) ? dst : 0,
     dontRoute: false,
   })
+}
+
+/** The inverse of ip_forward's TTL decrement on a quoted header (RFC 1624 incremental checksum). */
+function undoTtlDecrement(b: Uint8Array, o: number): void {
+  const old = readU16(b, o + 8)
+  b[o + 8] = (b[o + 8]! + 1) & 0xff
+  writeU16(b, o + 10, updateChecksum16(readU16(b, o + 10), old, readU16(b, o + 8)))
 }

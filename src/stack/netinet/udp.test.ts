@@ -289,6 +289,21 @@ describe('udp: broadcast, bounds, jails', () => {
     assert.equal(await errnoOfAsync(bound.recvfrom(10, MSG.DONTWAIT)), 'EAGAIN')
   })
 
+  test('the sender hears its own broadcast, looped back by its simplex interface (if_simloop)', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    const rx = udpSock(a)
+    rx.bind({ addr: 0, port: 5353 })
+    const tx = udpSock(a)
+    tx.setsockopt(SOL_SOCKET, SO.BROADCAST, 1)
+    tx.sendto(text('me too'), { addr: ip('10.0.0.255'), port: 5353 })
+    const got = await rx.recvfrom(10)
+    assert.equal(str(got.data), 'me too')
+    assert.equal(got.from.addr, A)
+    // Once, not twice.
+    assert.equal(await errnoOfAsync(rx.recvfrom(10, MSG.DONTWAIT)), 'EAGAIN')
+  })
+
   test('a full receive buffer drops and counts (udps_fullsock); it never grows', async () => {
     const net = pair()
     const rx = udpSock(net.sys('b'))

@@ -70,8 +70,20 @@ export function formatFlags(ifi: IfInfo): string {
   return printb(displayFlags(ifi), IFF_BITS)
 }
 
+/** IFCAP_* bits as ifconfig names them (sys/net/if.h), the ones VirtNet's drivers enable. */
+const IFCAP_BITS: ReadonlyArray<readonly [number, string]> = [
+  [1, 'RXCSUM'],
+  [2, 'TXCSUM'],
+  [4, 'VLAN_MTU'],
+  [6, 'JUMBO_MTU'],
+  [20, 'LINKSTATE'],
+  [22, 'RXCSUM_IPV6'],
+  [23, 'TXCSUM_IPV6'],
+]
+
 /** Interface capabilities as FreeBSD's drivers announce them (if_epair, if_loop); none for others. */
 function optionsLine(ifi: IfInfo): string | null {
+  if (ifi.capenable !== undefined) return `\toptions=${printb(ifi.capenable, IFCAP_BITS)}`
   if (ifi.groups.includes('epair')) return '\toptions=8<VLAN_MTU>'
   if (ifi.members !== undefined || ifi.vlan !== undefined) return '\toptions=0'
   // A lagg announces what all its ports can do (lagg_capabilities): an epair's VLAN_MTU.

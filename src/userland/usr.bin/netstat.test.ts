@@ -5,6 +5,8 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { Host } from '../../host/host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { epairIf, fakeSys, loIf, routeInfo, runCmd } from '../testkit.js'
 import { formatInterfaces, formatProtoStats, formatRoutes, netstat, routeFlagLetters } from './netstat.js'
 
@@ -167,5 +169,13 @@ describe('netstat -s', () => {
       out: '',
       err: 'netstat: foo: unknown or uninstrumented protocol\n',
     })
+  })
+
+  test('-p icmp ends with the address mask line, following net.inet.icmp.maskrepl', async () => {
+    const sys = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 }).syscalls()
+    const tail = async () => (await runCmd(netstat, 'netstat -s -p icmp', sys)).out.split('\n').at(-2)
+    assert.equal(await tail(), '\tICMP address mask responses are disabled')
+    sys.sysctlSet('net.inet.icmp.maskrepl', '1')
+    assert.equal(await tail(), '\tICMP address mask responses are enabled')
   })
 })

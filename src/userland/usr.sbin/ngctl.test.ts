@@ -118,7 +118,9 @@ describe('ngctl', () => {
     assert.equal((await run(sys, 'ngctl mkpeer eiface e ether')).status, 0)
     const out = (await run(sys, 'ngctl list')).out
     assert.doesNotMatch(out, /Type: hub/)
-    assert.match(out, /Name: <unnamed> {7}Type: eiface/)
+    // The eiface is named after its interface; that interface's ng_ether node is left unnamed.
+    assert.match(out, /Name: ngeth0 {10}Type: eiface/)
+    assert.match(out, /Name: <unnamed> {7}Type: ether/)
     assert.ok(sys.ifList().some((i) => i.name === 'ngeth0'))
   })
 
