@@ -7,23 +7,11 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Host } from '../host/host.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { runScript } from './bin/sh/shell.js'
 import { MemFs } from './bin/sh/streams.js'
 import { ChrootFs, normalizePath } from './chroot_fs.js'
-import { startProcess } from './process.js'
-import { makePrograms } from './programs.js'
-import { capture } from './testkit.js'
+import { shOnHost } from './testkit.js'
 
-async function sh(script: string, fs = new MemFs()): Promise<{ status: number; out: string; err: string }> {
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
-  const io = capture()
-  const programs = makePrograms([['script', { run: (_a, sio, proc) => runScript(script, sio, proc) }]])
-  const status = await startProcess(host.syscalls(), ['script'], io, { programs, fs }).done
-  host.clock.stop()
-  return { status, out: io.out(), err: io.err() }
-}
+const sh = shOnHost
 
 test('uname: FreeBSD, the jail hostname as nodename, -a order, bad option', async () => {
   const r = await sh(`

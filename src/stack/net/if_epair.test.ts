@@ -7,22 +7,13 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Host } from '../../host/host.js'
-import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { runScript } from '../../userland/bin/sh/shell.js'
-import { startProcess } from '../../userland/process.js'
-import { makePrograms } from '../../userland/programs.js'
-import { capture } from '../../userland/testkit.js'
+import { shOnHost } from '../../userland/testkit.js'
 
 async function sh(script: string): Promise<string> {
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
-  const io = capture()
-  const programs = makePrograms([['script', { run: (_a, sio, proc) => runScript(script, sio, proc) }]])
-  const status = await startProcess(host.syscalls(), ['script'], io, { programs }).done
-  host.clock.stop()
-  assert.equal(io.err(), '')
-  assert.equal(status, 0)
-  return io.out()
+  const r = await shOnHost(script)
+  assert.equal(r.err, '')
+  assert.equal(r.status, 0)
+  return r.out
 }
 
 test('a new epair is RUNNING with media active, and stays so when brought down', async () => {
