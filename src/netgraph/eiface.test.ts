@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { shOnHost } from '../userland/testkit.js'
+import { shOnHost } from '../testing/shell.js'
 
 async function sh(script: string): Promise<string> {
   const r = await shOnHost(script)

@@ -28,7 +28,7 @@ export const TCPDUMP_FLAGS = [
   '-nn -t -e',
   '-nn -t -q',
   '-nn -t -S',
-]
+] as const
 
 /** For each flag set, Debian's tcpdump prints `pcap` exactly as `ours(flags)` does. */
 export async function assertTcpdumpAgrees(

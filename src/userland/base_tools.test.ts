@@ -7,9 +7,9 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { shOnHost } from '../testing/shell.js'
 import { MemFs } from './bin/sh/streams.js'
 import { ChrootFs, normalizePath } from './chroot_fs.js'
-import { shOnHost } from './testkit.js'
 
 const sh = shOnHost
 

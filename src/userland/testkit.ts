@@ -4,16 +4,11 @@
  * builders for the kernel's info records. Used by the *.test.ts files only.
  */
 
-import { Host } from '../host/host.js'
 import type { IfInfo, JailInfo, RouteInfo, Syscalls } from '../host/syscalls.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
 import { SysError } from '../util/errno.js'
 import { parseIpv4 } from '../wire/addr.js'
 import { in6LinkLocalFromMac, in6Loopback, parseIpv6 } from '../wire/in6_addr.js'
-import { runScript } from './bin/sh/shell.js'
 import { MemFs } from './bin/sh/streams.js'
-import { startProcess } from './process.js'
-import { makePrograms } from './programs.js'
 import type { Command, Io, Job, Proc } from './types.js'
 
 export interface Captured extends Io {
@@ -128,16 +123,6 @@ export async function runCmd(
   const argv = typeof line === 'string' ? line.split(/\s+/).filter((s) => s !== '') : line
   const io = capture()
   const status = await cmd(argv, io, fakeProc(sys))
-  return { status, out: io.out(), err: io.err() }
-}
-
-/** A script run by VirtNet's sh on a fresh virtual-clock host (seed 1), as `virtnet sh` runs one. */
-export async function shOnHost(script: string, fs = new MemFs()): Promise<RunResult> {
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
-  const io = capture()
-  const programs = makePrograms([['script', { run: (_a, sio, proc) => runScript(script, sio, proc) }]])
-  const status = await startProcess(host.syscalls(), ['script'], io, { programs, fs }).done
-  host.clock.stop()
   return { status, out: io.out(), err: io.err() }
 }
 
