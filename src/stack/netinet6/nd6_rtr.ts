@@ -167,6 +167,8 @@ export function nd6RaInput(ifp: Ifnet, m: Mbuf, io: number, ilen: number): void 
     nd6Learn(ifp, b, so, ndOptMac(b, o.slla), false, false, false, true, nd6EtherSend)
     const e = nd6Lookup(ifp, b, so)
     if (e !== null) e.isRouter = true
+    // A router's link-layer address may change which router is (probably) reachable: choose again.
+    defrouterSelect(v)
   }
 }
 
