@@ -51,7 +51,15 @@ async function host(accept = true, seed = 3): Promise<Net> {
 }
 
 function prefix(p: string, o: Partial<RaPrefix> = {}): RaPrefix {
-  return { prefix: a6(p), prefixLen: 64, onlink: true, autonomous: true, vltime: 2592000, pltime: 604800, ...o }
+  return {
+    prefix: a6(p),
+    prefixLen: 64,
+    onlink: true,
+    autonomous: true,
+    vltime: 2592000,
+    pltime: 604800,
+    ...o,
+  }
 }
 
 function ra(o: Partial<RaSpec> = {}): Uint8Array {
@@ -86,7 +94,11 @@ function send(
 
 const hAddrs = (n: Net) => n.sys('h').ifGet('epair0b').inet6!
 const autoconf = (n: Net) => hAddrs(n).filter((a) => (a.flags & IN6_IFF.AUTOCONF) !== 0)
-const defaultRoute = (n: Net) => n.sys('h').inet6.routeList().find((r) => r.prefixLen === 0)
+const defaultRoute = (n: Net) =>
+  n
+    .sys('h')
+    .inet6.routeList()
+    .find((r) => r.prefixLen === 0)
 const stats = (n: Net) => icmp6Stats(n.vnet('h'))
 
 describe('accepting an RA', () => {
@@ -111,8 +123,8 @@ describe('accepting an RA', () => {
     const def = defaultRoute(n)!
     assert.equal(formatIpv6(def.gateway!), formatIpv6(in6LinkLocalFromMac(ROUTER_MAC)))
     assert.equal(def.ifName, 'epair0b')
-    const [p] = h.inet6.prefixList()
-    assert.ok(p !== undefined && p.raOnlink && p.raAuto && p.onlink)
+    const p = h.inet6.prefixList()[0]!
+    assert.ok(p.raOnlink && p.raAuto && p.onlink)
     assert.equal(formatIpv6(p.prefix), '2001:db8:1::')
     assert.ok(h.inet6.routeList().some((r) => r.prefixLen === 64 && formatIpv6(r.dst) === '2001:db8:1::'))
     // The interface identifier is the link-local's: the modified EUI-64 of the MAC.

@@ -25,6 +25,22 @@ const PINFO_AUTO = 0x40
 /** One entry's capabilities: numbers, strings and booleans by name. */
 export type Caps = Map<string, string | number | true>
 
+/** Split an entry at the colons outside double quotes (advcap reads `addr="2001:db8::"` whole). */
+function splitFields(line: string): string[] {
+  const out: string[] = []
+  let cur = ''
+  let quoted = false
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted
+    if (ch === ':' && !quoted) {
+      out.push(cur.trim())
+      cur = ''
+    } else cur += ch
+  }
+  out.push(cur.trim())
+  return out
+}
+
 /** Parse the file into entries by name (each of an entry's `|`-separated names). */
 export function parseTermcap(text: string): Map<string, Caps> {
   const out = new Map<string, Caps>()
@@ -37,7 +53,7 @@ export function parseTermcap(text: string): Map<string, Caps> {
     .replace(/\\\n[ \t]*/g, '')
   for (const line of joined.split('\n')) {
     if (line.trim() === '') continue
-    const fields = line.split(':').map((f) => f.trim())
+    const fields = splitFields(line)
     const names = fields[0]!.split('|').filter((n) => n !== '')
     for (const n of names)
       if (!raw.has(n))

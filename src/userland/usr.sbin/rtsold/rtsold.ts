@@ -25,8 +25,8 @@ const SEC = 1e9
 const MAX_RTR_SOLICITATION_DELAY = 1 * SEC
 const RTR_SOLICITATION_INTERVAL = 4 * SEC
 const MAX_RTR_SOLICITATIONS = 3
-/** How often an idle daemon looks at its interfaces (rtsold's PROBE_INTERVAL is 60 s; link events here). */
-const STATUS_POLL = 5 * SEC
+/** How often an idle daemon looks at its interfaces (FreeBSD's hears RTM_IFINFO on its routing socket). */
+const STATUS_POLL = 1 * SEC
 const IFF_UP = 0x1
 const IFF_LOOPBACK = 0x8
 const IFF_POINTOPOINT = 0x10
@@ -156,7 +156,7 @@ async function rtsoldMain(prog: string, argv: readonly string[], io: Io, proc: P
   }
   if (!fflag) {
     // daemon(3): the work goes on in a child that logs nowhere; this process returns at once.
-    proc.spawn([prog, ...argv.slice(1), '-f'], nullIo)
+    proc.spawn([prog, '-f', ...argv.slice(1)], nullIo)
     return 0
   }
   const logUpto = dflag > 1 ? LOG_DEBUG : dflag > 0 ? LOG_INFO : 5
