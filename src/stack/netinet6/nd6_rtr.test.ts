@@ -13,7 +13,7 @@ import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { ether } from '../../testing/frames.js'
 import { Net } from '../../testing/net.js'
-import { ip6 as a6, addr6 } from '../../testing/net6.js'
+import { ip6 as a6, addr6, ping6 } from '../../testing/net6.js'
 import { SEC } from '../../util/clock.js'
 import { Rng } from '../../util/rng.js'
 import { EtherType } from '../../wire/ethernet.js'
@@ -250,6 +250,20 @@ describe('who takes a default router', () => {
     send(n, ra({ routerLifetime: 0 }))
     assert.equal(h.inet6.defrouterList().length, 0)
     assert.equal(defaultRoute(n), undefined)
+  })
+
+  test('a router that fails NUD gives way to another', async () => {
+    const n = await host()
+    const r2 = 0x02aabbccdd02
+    send(n, ra())
+    send(n, ra({ mac: r2 }), { mac: r2 })
+    assert.equal(formatIpv6(defaultRoute(n)!.gateway!), formatIpv6(in6LinkLocalFromMac(ROUTER_MAC)))
+    await n.sleep(3 * SEC)
+    // Traffic through the first router starts NUD; nobody answers for its (made-up) MAC.
+    await ping6(n.sys('h'), '2001:db8:99::1', { timeoutNs: SEC })
+    await n.sleep(10 * SEC)
+    assert.equal(formatIpv6(defaultRoute(n)!.gateway!), formatIpv6(in6LinkLocalFromMac(r2)))
+    assert.equal(n.sys('h').inet6.defrouterList().length, 2, 'it stays listed until its lifetime ends')
   })
 
   test('a static default route is left alone', async () => {

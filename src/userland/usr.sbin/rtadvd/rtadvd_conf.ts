@@ -209,10 +209,7 @@ export function getconfig(
   for (let i = -1; i < 100; i++) {
     const sfx = i < 0 ? '' : String(i)
     const a = c.get(`addr${sfx}`)
-    if (a === undefined) {
-      if (i >= 0) break
-      continue
-    }
+    if (a === undefined) continue
     if (typeof a !== 'string') return fail(`<getconfig> addr${sfx} on ${ifname} is not an address`)
     const addr = parseIpv6(a)
     if (addr === null) return fail(`<getconfig> inet_pton failed for ${a}`)
