@@ -45,7 +45,7 @@ import type {
 export function ifInfo6(
   c: Caller,
   ifp: import('../stack/net/ifnet.js').Ifnet,
-): Pick<IfInfo, 'inet6' | 'nd6Flags'> {
+): Pick<IfInfo, 'inet6' | 'nd6Flags' | 'nd6Info'> {
   const ii = ifp.inet6 as In6Ifinfo | null
   const visible = c.cred.prison.ownsVnet
   return {
@@ -68,6 +68,13 @@ export function ifInfo6(
             return info
           }),
     nd6Flags: in6if(ifp).ndFlags,
+    nd6Info: {
+      linkMtu: in6if(ifp).linkMtu,
+      curHlim: in6if(ifp).curHlim,
+      baseReachable: in6if(ifp).baseReachable,
+      reachable: in6if(ifp).reachable,
+      retrans: in6if(ifp).retrans,
+    },
   }
 }
 

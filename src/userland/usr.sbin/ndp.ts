@@ -201,7 +201,12 @@ export const ndp: Command = (argv, io, proc) =>
         [0x20, 'auto_linklocal'],
         [0x80, 'no_prefer_iface'],
       ] as const
-      let s = `linkmtu=${ifi.mtu}, maxmtu=${ifi.mtu}, curhlim=64, basereachable=30s0ms, reachable=30s, retrans=1s0ms`
+      const nd = ifi.nd6Info
+      const ms = (t: number): string => `${Math.floor(t / 1000)}s${t % 1000}ms`
+      let s =
+        nd === undefined
+          ? `linkmtu=${ifi.mtu}, maxmtu=${ifi.mtu}, curhlim=64, basereachable=30s0ms, reachable=30s, retrans=1s0ms`
+          : `linkmtu=${nd.linkMtu !== 0 ? nd.linkMtu : ifi.mtu}, maxmtu=${ifi.mtu}, curhlim=${nd.curHlim}, basereachable=${ms(nd.baseReachable)}, reachable=${Math.floor(nd.reachable / 1000)}s, retrans=${ms(nd.retrans)}`
       if (f !== 0)
         s += `\nFlags: ${words
           .filter(([b]) => (f & b) !== 0)

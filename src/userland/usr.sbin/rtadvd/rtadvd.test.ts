@@ -102,7 +102,7 @@ test('SIGTERM sends a last RA with lifetime 0; short lifetimes from rtadvd.conf 
 jexec h1 rtsol -F epair1a
 jexec h1 netstat -rn -f inet6 | grep -c default
 jexec h1 ifconfig epair1a inet6 | grep autoconf
-jexec h1 ndp -i epair1a > /dev/null
+jexec h1 ndp -i epair1a | head -1
 pkill -TERM rtadvd
 sleep 1
 echo after-term
@@ -115,6 +115,10 @@ jexec h1 ndp -p | wc -l`,
     fs,
   )
   assert.match(r.out, /^1\n\tinet6 2001:db8:7:0:[0-9a-f:]+ prefixlen 64 (tentative )?autoconf\n/m)
+  assert.match(
+    r.out,
+    /^linkmtu=1400, maxmtu=1500, curhlim=64, basereachable=30s0ms, reachable=\d+s, retrans=1s0ms$/m,
+  )
   assert.match(
     r.out,
     /after-term\n0\n\tinet6 2001:db8:7:0:[0-9a-f:]+ prefixlen 64 deprecated autoconf\n0\n +0\n$/,
