@@ -21,13 +21,17 @@ import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../stack
 import { in6if, ip6 } from '../stack/netinet6/ip6.js'
 import { ip6Output } from '../stack/netinet6/ip6_output.js'
 import { nd6, nd6Entries, nd6ExpiresIn, nd6Free, nd6Lookup, nd6SetStatic } from '../stack/netinet6/nd6.js'
+import { nd6PrefixFlush, nd6RtrFlush } from '../stack/netinet6/nd6_rtr.js'
+import { nd6rtrIfAny } from '../stack/netinet6/nd6_rtr_var.js'
 import { rip6Close, rip6Open } from '../stack/netinet6/raw_ip6.js'
+import { SEC } from '../util/clock.js'
 import { SysError } from '../util/errno.js'
 import { in6IsLinkLocal, in6IsMulticast, in6IsUnspecified } from '../wire/in6_addr.js'
 import { Ip6Nxt } from '../wire/ipv6.js'
 import type { Caller } from './caller.js'
 import type { IfInfo } from './syscalls.js'
 import type {
+  In6AddrInfo,
   Inet6Syscalls,
   NdpInfo,
   Proto6Name,
@@ -41,20 +45,36 @@ import type {
 export function ifInfo6(
   c: Caller,
   ifp: import('../stack/net/ifnet.js').Ifnet,
-): Pick<IfInfo, 'inet6' | 'nd6Flags'> {
+): Pick<IfInfo, 'inet6' | 'nd6Flags' | 'nd6Info'> {
   const ii = ifp.inet6 as In6Ifinfo | null
   const visible = c.cred.prison.ownsVnet
   return {
     inet6:
       ii === null || !visible
         ? []
-        : ii.addrs.map((a) => ({
-            addr: a.addr.slice(),
-            prefixLen: a.prefixLen,
-            flags: a.flags,
-            scopeId: in6NeedsZone(a.addr, 0) ? ifp.index : 0,
-          })),
+        : ii.addrs.map((a) => {
+            const info: In6AddrInfo = {
+              addr: a.addr.slice(),
+              prefixLen: a.prefixLen,
+              flags: a.flags,
+              scopeId: in6NeedsZone(a.addr, 0) ? ifp.index : 0,
+            }
+            if (a.plExpire !== 0 || a.vlExpire !== 0) {
+              const now = ifp.vnet.env.clock.now()
+              const left = (t: number): number | null =>
+                t === 0 ? null : Math.max(0, Math.floor((t - now) / SEC))
+              info.lifetimes = { pltime: left(a.plExpire), vltime: left(a.vlExpire) }
+            }
+            return info
+          }),
     nd6Flags: in6if(ifp).ndFlags,
+    nd6Info: {
+      linkMtu: in6if(ifp).linkMtu,
+      curHlim: in6if(ifp).curHlim,
+      baseReachable: in6if(ifp).baseReachable,
+      reachable: in6if(ifp).reachable,
+      retrans: in6if(ifp).retrans,
+    },
   }
 }
 
@@ -237,6 +257,50 @@ export function inet6Api(c: Caller): Inet6Syscalls {
         }
       }
       throw new SysError('ESRCH', 'RTM_DELETE')
+    },
+    defrouterList: () => {
+      if (!c.cred.prison.ownsVnet) return []
+      const st = nd6rtrIfAny(c.vnet)
+      const now = c.host.clock.now()
+      return (st?.defrouters ?? []).map((d) => ({
+        addr: d.addr.slice(),
+        ifName: d.ifp.name,
+        ifIndex: d.ifp.index,
+        flags: d.raflags,
+        rtlifetime: d.rtlifetime,
+        expiresIn: Math.max(0, Math.floor((d.expire - now) / SEC)),
+        installed: d.installed,
+      }))
+    },
+    prefixList: () => {
+      if (!c.cred.prison.ownsVnet) return []
+      const st = nd6rtrIfAny(c.vnet)
+      const now = c.host.clock.now()
+      return (st?.prefixes ?? []).map((p) => ({
+        prefix: p.prefix.slice(),
+        prefixLen: p.plen,
+        ifName: p.ifp.name,
+        raOnlink: p.raOnlink,
+        raAuto: p.raAuto,
+        onlink: p.onlink,
+        vltime: p.vltime,
+        pltime: p.pltime,
+        expiresIn: p.expire === 0 ? null : Math.floor((p.expire - now) / SEC),
+        refcnt: p.refcnt,
+        advrtrs: p.advrtrs.map((d) => ({
+          addr: d.addr.slice(),
+          ifName: d.ifp.name,
+          state: nd6Lookup(d.ifp, d.addr, 0)?.state ?? -3,
+        })),
+      }))
+    },
+    routerFlush: () => {
+      c.priv(Priv.NET_ROUTE, 'SIOCSRTRFLUSH_IN6')
+      nd6RtrFlush(ownStack(c, 'SIOCSRTRFLUSH_IN6'))
+    },
+    prefixFlush: () => {
+      c.priv(Priv.NET_ROUTE, 'SIOCSPFXFLUSH_IN6')
+      nd6PrefixFlush(ownStack(c, 'SIOCSPFXFLUSH_IN6'))
     },
     rawSocket: () => rawSocket6(c),
     protoStats: (proto: Proto6Name) => {

@@ -89,6 +89,8 @@ export interface IfInfo {
   inet6?: In6AddrInfo[]
   /** ND6_IFF_* options (`nd6 options=...`). */
   nd6Flags?: number
+  /** nd_ifinfo as `ndp -i` shows it (linkMtu 0 until an RA sets one; times in ms). */
+  nd6Info?: { linkMtu: number; curHlim: number; baseReachable: number; reachable: number; retrans: number }
   /** For a vxlan interface: its configuration and forwarding-table counters (ifvxlancfg). */
   vxlan?: VxlanInfo
   /** For a vlan interface (SIOCGETVLAN, SIOCGVLANPCP): parent '' when it has none. */

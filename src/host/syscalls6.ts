@@ -12,6 +12,8 @@ export interface In6AddrInfo {
   flags: number
   /** The interface index for link-local addresses, else 0. */
   scopeId: number
+  /** Seconds left of the preferred and valid lifetimes (null: infinite), for addresses that have them. */
+  lifetimes?: { pltime: number | null; vltime: number | null }
 }
 
 export interface Route6Info {
@@ -52,6 +54,37 @@ export interface NdpInfo {
   permanent: boolean
   /** Seconds until the state ends, -1 when never. */
   expiresIn: number
+}
+
+/** A default router learned from RAs (struct in6_defrouter, what `ndp -r` prints). */
+export interface DefrouterInfo {
+  addr: Uint8Array
+  ifName: string
+  ifIndex: number
+  /** The RA's flags byte: M 0x80, O 0x40, preference 0x18. */
+  flags: number
+  rtlifetime: number
+  /** Seconds until it expires. */
+  expiresIn: number
+  installed: boolean
+}
+
+/** A prefix learned from RAs (struct in6_prefix, what `ndp -p` prints). */
+export interface PrefixInfo {
+  prefix: Uint8Array
+  prefixLen: number
+  ifName: string
+  raOnlink: boolean
+  raAuto: boolean
+  /** NDPRF_ONLINK */
+  onlink: boolean
+  vltime: number
+  pltime: number
+  /** Seconds until it expires; null for never. Negative once expired. */
+  expiresIn: number | null
+  refcnt: number
+  /** Advertising routers with their neighbor state (ND6_LLINFO_*), -3 when the cache has none. */
+  advrtrs: { addr: Uint8Array; ifName: string; state: number }[]
 }
 
 /** What a raw ICMPv6 socket receives. */
@@ -100,6 +133,13 @@ export interface Inet6Syscalls {
   ndpList(): NdpInfo[]
   ndpSet(addr: Uint8Array, scopeId: number, mac: number): void
   ndpDelete(addr: Uint8Array, scopeId: number): void
+  /** The default router list (ICMPV6CTL_ND6_DRLIST). */
+  defrouterList(): DefrouterInfo[]
+  /** The prefix list (ICMPV6CTL_ND6_PRLIST). */
+  prefixList(): PrefixInfo[]
+  /** SIOCSRTRFLUSH_IN6 / SIOCSPFXFLUSH_IN6. */
+  routerFlush(): void
+  prefixFlush(): void
   rawSocket(): Raw6Socket
   protoStats(proto: Proto6Name): ReadonlyArray<readonly [string, number]>
 }

@@ -49,6 +49,8 @@ import { jls } from './usr.sbin/jls.js'
 import { ndp } from './usr.sbin/ndp.js'
 import { ngctl } from './usr.sbin/ngctl.js'
 import { rctl } from './usr.sbin/rctl.js'
+import { rtadvd } from './usr.sbin/rtadvd/rtadvd.js'
+import { rtsol, rtsold } from './usr.sbin/rtsold/rtsold.js'
 import { tcpdrop } from './usr.sbin/tcpdrop.js'
 import { tcpdump } from './usr.sbin/tcpdump/tcpdump.js'
 import { traceroute } from './usr.sbin/traceroute.js'
@@ -100,6 +102,9 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['rctl', { run: rctl }],
   ['ripd', { run: ripd }],
   ['rm', { run: rm }],
+  ['rtadvd', { run: rtadvd }],
+  ['rtsol', { run: rtsol }],
+  ['rtsold', { run: rtsold }],
   ['route', { run: route }],
   ['setkey', { run: setkey }],
   ['sockstat', { run: sockstat }],

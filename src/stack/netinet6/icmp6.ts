@@ -19,6 +19,7 @@ import {
 } from '../../wire/icmpv6.js'
 import { in6Copy, in6IsMulticast, in6IsUnspecified } from '../../wire/in6_addr.js'
 import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt } from '../../wire/ipv6.js'
+import { ND_RA_LEN, ND_RS_LEN } from '../../wire/nd_router.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
@@ -28,6 +29,7 @@ import { in6Key } from './in6_var.js'
 import { ip6 } from './ip6.js'
 import { ip6Output } from './ip6_output.js'
 import { nd6NaInput, nd6NsInput } from './nd6_nbr.js'
+import { nd6RaInput, nd6RsInput } from './nd6_rtr.js'
 import { rip6Input } from './raw_ip6.js'
 import { udp6Ctlinput } from './udp6_usrreq.js'
 
@@ -43,9 +45,16 @@ export class Icmp6Stats {
   icp6s_badlen = 0
   icp6s_reflect = 0
   readonly icp6s_inhist: number[] = new Array<number>(256).fill(0)
+  icp6s_nd_toomanyopt = 0
+  icp6s_nd_badopt = 0
   icp6s_badns = 0
   icp6s_badna = 0
+  icp6s_badrs = 0
+  icp6s_badra = 0
   icp6s_badredirect = 0
+  /** Default router and prefix lists full (net.inet6.ip6.maxifdefrouters / maxifprefixes). */
+  icp6s_overflowdefrtr = 0
+  icp6s_overflowprfx = 0
   /** Ours (FreeBSD only logs it): another node claimed one of our addresses. */
   icp6s_dupaddr = 0
 }
@@ -132,6 +141,20 @@ export function icmp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, io: number, zone: numbe
       rip6Input(v, ifp, m, io, zone)
       echoReply(v, m, io, ilen, zone)
       return
+    case Icmp6Type.ROUTER_SOLICIT:
+    case Icmp6Type.ROUTER_ADVERT: {
+      // The kernel takes what it needs; the raw sockets (rtadvd, rtsold) get the message as well.
+      const min = type === Icmp6Type.ROUTER_SOLICIT ? ND_RS_LEN : ND_RA_LEN
+      if (b[io + 1] !== 0 || ilen < min) {
+        if (b[io + 1] !== 0) st.icp6s_badcode++
+        else st.icp6s_badlen++
+        pool.put(m)
+        return
+      }
+      if (type === Icmp6Type.ROUTER_SOLICIT) nd6RsInput(ifp, m, io, ilen)
+      else nd6RaInput(ifp, m, io, ilen)
+      break
+    }
     case Icmp6Type.NEIGHBOR_SOLICIT:
       nd6NsInput(ifp, m, io, ilen)
       return

@@ -28,7 +28,8 @@ export function in6Find(ifp: Ifnet, addr: Uint8Array): In6Ifaddr | undefined {
   return ii?.addrs.find((a) => in6Eq(a.addr, 0, addr, 0))
 }
 
-function connectedRoutes(ia: In6Ifaddr): void {
+/** The routes an address brings: itself through lo0 and its prefix through its interface. */
+export function connectedRoutes(ia: In6Ifaddr): void {
   const ifp = ia.ifp
   const v = ifp.vnet
   const rib = ip6(v).rib
@@ -90,6 +91,9 @@ export function in6DelAddr(ifp: Ifnet, addr: Uint8Array): void {
   const s = ip6(v)
   const ii = in6if(ifp)
   nd6DadStop(ia)
+  ia.ltTimer?.cancel()
+  const purge = ia.onPurge
+  ia.onPurge = null
   ii.addrs = ii.addrs.filter((a) => a !== ia)
   s.localRemove(ia)
   for (const r of s.rib.removeIfa(ia)) {
@@ -103,6 +107,7 @@ export function in6DelAddr(ifp: Ifnet, addr: Uint8Array): void {
       )
     if (heir !== undefined) connectedRoutes(heir)
   }
+  if (purge !== null) purge(ia)
 }
 
 /** Forget every inet6 address of ifp (interface leaving its vnet). */

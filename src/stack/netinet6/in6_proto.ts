@@ -17,6 +17,7 @@ import { in6IfUp } from './in6_ifattach.js'
 import { ip6Module } from './ip6.js'
 import { ip6Input } from './ip6_input.js'
 import { nd6IfDetach, nd6Module } from './nd6.js'
+import { nd6RtrIfDetach } from './nd6_rtr.js'
 import { raw6Module } from './raw_ip6.js'
 
 /** Every inet6 module, in initialisation order (destroyed in reverse). */
@@ -30,6 +31,7 @@ export const INET6_MODULES: readonly VnetModule<unknown>[] = [
 
 function ifDeparture(ifp: Ifnet): void {
   if (ifp.inet6 === null) return
+  nd6RtrIfDetach(ifp)
   nd6IfDetach(ifp)
   in6IfPurge(ifp)
   ifp.inet6 = null

@@ -73,6 +73,20 @@ export class In6Ifaddr {
   /** DAD in progress: probes still to send and the timer that sends them. */
   dadTimer: Timer | null = null
   dadLeft = 0
+  /**
+   * Lifetimes of an address from the prefix it was made for (in6_addrlifetime): absolute clock
+   * times it becomes deprecated and invalid, 0 for never, with the lifetimes as last advertised.
+   */
+  plExpire = 0
+  vlExpire = 0
+  vltime = 0xffffffff
+  pltime = 0xffffffff
+  /** The timer that deprecates and then removes an address with lifetimes (nd6_prefix.ts). */
+  ltTimer: Timer | null = null
+  /** The ND prefix an autoconfigured address belongs to (ia6_ndpr), owned by nd6_prefix.ts. */
+  ndpr: unknown = null
+  /** Called once when the address goes (the prefix drops its reference). */
+  onPurge: ((ia: In6Ifaddr) => void) | null = null
 
   constructor(ifp: Ifnet, addr: In6Addr, prefixLen: number, flags: number) {
     this.ifp = ifp
@@ -104,6 +118,9 @@ export class In6Ifinfo {
   reachable: number
   retrans = 1000
   linkMtu = 0
+  /** Default routers and prefixes learned on this link by RA (nd6_rtr.ts), counted for the bounds. */
+  nDefrouters = 0
+  nPrefixes = 0
 
   constructor(ndFlags: number, reachable: number) {
     this.ndFlags = ndFlags

@@ -54,8 +54,17 @@ export class Ip6Vnet {
   autoLinklocal = 1
   /** net.inet6.ip6.dad_count */
   dadCount = 1
-  /** net.inet6.ip6.accept_rtadv (kept for the interfaces' defaults; RA processing is a later round). */
+  /** net.inet6.ip6.accept_rtadv: ND6_IFF_ACCEPT_RTADV for interfaces attached from now on. */
   acceptRtadv = 0
+  /** net.inet6.ip6.no_radr: ND6_IFF_NO_RADR for interfaces attached from now on. */
+  noRadr = 0
+  /** net.inet6.ip6.rfc6204w3: a forwarding node still takes a default route from RAs. */
+  rfc6204w3 = 0
+  /** net.inet6.ip6.maxifprefixes / maxifdefrouters: what one interface keeps from RAs. */
+  maxIfPrefixes = 16
+  maxIfDefrouters = 16
+  /** The default router and prefix lists (nd6_rtr.ts's Nd6Rtr), created on first RA. */
+  nd6rtr: unknown = null
   /** net.inet6.ip6.redirect */
   redirect = 1
   /** net.inet6.ip6.v6only: new AF_INET6 sockets start with IPV6_V6ONLY (FreeBSD's default). */
@@ -156,6 +165,34 @@ export const ip6Module: VnetModule<Ip6Vnet> = {
       { min: 0, max: 1 },
     ),
     intKnob(
+      'net.inet6.ip6.no_radr',
+      'Default value of per-interface flag to control whether routers sending ICMPv6 RA messages on that interface are added into the default router list',
+      (v) => ip6(v),
+      'noRadr',
+      { min: 0, max: 1 },
+    ),
+    intKnob(
+      'net.inet6.ip6.rfc6204w3',
+      'Accept the default router list from ICMPv6 RA messages even when packet forwarding is enabled',
+      (v) => ip6(v),
+      'rfc6204w3',
+      { min: 0, max: 1 },
+    ),
+    intKnob(
+      'net.inet6.ip6.maxifprefixes',
+      'Maximum number of prefixes accepted from RAs per interface',
+      (v) => ip6(v),
+      'maxIfPrefixes',
+      { min: 0, max: 1024 },
+    ),
+    intKnob(
+      'net.inet6.ip6.maxifdefrouters',
+      'Maximum number of default routers accepted from RAs per interface',
+      (v) => ip6(v),
+      'maxIfDefrouters',
+      { min: 0, max: 1024 },
+    ),
+    intKnob(
       'net.inet6.ip6.v6only',
       'Bind the AF_INET6 sockets to AF_INET6 addresses only',
       (v) => ip6(v),
@@ -189,6 +226,7 @@ export function in6if(ifp: Ifnet): In6Ifinfo {
     if (ifp.family === 'bridge') flags |= ND6_IFF.IFDISABLED
     else if (st.autoLinklocal !== 0) flags |= ND6_IFF.AUTO_LINKLOCAL
     if (st.acceptRtadv !== 0 && ifp.type === 'ether') flags |= ND6_IFF.ACCEPT_RTADV
+    if (st.noRadr !== 0) flags |= ND6_IFF.NO_RADR
     // ReachableTime: a random value in [0.5, 1.5) × BaseReachableTime (RFC 4861 §6.3.2).
     const r = ifp.vnet.env.rng.stream(`nd6:${ifp.vnet.id}:${ifp.index}`).u32() / 2 ** 32
     ii = new In6Ifinfo(flags, Math.floor(30000 * (0.5 + r)))

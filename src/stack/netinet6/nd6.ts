@@ -18,6 +18,7 @@ import { icmp6Error } from './icmp6.js'
 import type { In6Ifinfo } from './in6_var.js'
 import { in6if } from './ip6.js'
 import { nd6NsOutput } from './nd6_nbr.js'
+import { defrouterSelect } from './nd6_rtr.js'
 
 /** ND6_LLINFO_* */
 export const NdState = {
@@ -283,6 +284,8 @@ function nd6Timer(e: Nd6Entry): void {
       }
       st.stats.timeouts++
       nd6Free(e)
+      // An unreachable router may no longer be the one to use (nd6_free's defrouter_select).
+      if (e.isRouter) defrouterSelect(v)
       return
     default:
       // STALE for gcTimer without use.

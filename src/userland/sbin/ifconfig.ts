@@ -147,7 +147,12 @@ function bridgeLines(members: NonNullable<IfInfo['members']>): string[] {
 }
 
 /** One interface as `ifconfig IF` prints it (FreeBSD 14, netlink flavour), newline-terminated. */
-export function formatInterface(ifi: IfInfo, af: AfFilter = null, verbose = false): string {
+export function formatInterface(
+  ifi: IfInfo,
+  af: AfFilter = null,
+  verbose = false,
+  lifetimes = false,
+): string {
   const lines = [`${ifi.name}: flags=${formatFlags(ifi)} metric ${ifi.metric} mtu ${ifi.mtu}`]
   if (ifi.description !== '') lines.push(`\tdescription: ${ifi.description}`)
   const opts = optionsLine(ifi)
@@ -161,7 +166,8 @@ export function formatInterface(ifi: IfInfo, af: AfFilter = null, verbose = fals
       lines.push(`\thwaddr ${formatMac(ifi.hwaddr)}`)
   }
   if (af === null || af === 'inet') for (const a of ifi.addrs) lines.push(formatInetLine(ifi, a))
-  if (af === null || af === 'inet6') for (const a of ifi.inet6 ?? []) lines.push(formatInet6Line(ifi, a))
+  if (af === null || af === 'inet6')
+    for (const a of ifi.inet6 ?? []) lines.push(formatInet6Line(ifi, a, lifetimes))
   if (af === null) {
     if (ifi.members !== undefined) lines.push(...bridgeLines(ifi.members))
     if (ifi.vxlan !== undefined) lines.push(...vxlanStatusLines(ifi.vxlan, verbose))
@@ -548,7 +554,7 @@ function lookupIf(sys: Syscalls, name: string): IfInfo | null {
 const ifconfigHere: Command = (argv, io, proc) =>
   runTool('ifconfig', io, () => {
     const sys = proc.sys
-    const { opts, rest } = optsOrUsage(getopt('ifconfig', argv.slice(1), 'aCdlmnuvg:'), USAGE, 1)
+    const { opts, rest } = optsOrUsage(getopt('ifconfig', argv.slice(1), 'aCdLlmnuvg:'), USAGE, 1)
     const flag = (c: string): boolean => opts.some(([f]) => f === c)
     if (flag('C')) {
       io.stdout.write(`${sys.ifCloners().join(' ')}\n`)
@@ -571,7 +577,7 @@ const ifconfigHere: Command = (argv, io, proc) =>
       if (af === 'inet6') list = list.filter((i) => (i.inet6 ?? []).length > 0)
       if (af === 'link') list = list.filter((i) => i.mac !== null)
       if (flag('l')) io.stdout.write(`${list.map((i) => i.name).join(' ')}\n`)
-      else io.stdout.write(list.map((i) => formatInterface(i, af, flag('v'))).join(''))
+      else io.stdout.write(list.map((i) => formatInterface(i, af, flag('v'), flag('L'))).join(''))
       return 0
     }
     const name = rest[0]!
@@ -587,7 +593,7 @@ const ifconfigHere: Command = (argv, io, proc) =>
     }
     const af = parseAf(words[0])
     if (ifi !== null && (words.length === 0 || (af !== undefined && words.length === 1))) {
-      io.stdout.write(formatInterface(ifi, af ?? null, flag('v')))
+      io.stdout.write(formatInterface(ifi, af ?? null, flag('v'), flag('L')))
       return 0
     }
     if (af === 'link') words.shift() // `ifconfig IF link MAC` is `ifconfig IF lladdr MAC`

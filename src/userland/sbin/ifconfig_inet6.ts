@@ -3,7 +3,7 @@
  * flavour): the `inet6 ADDR prefixlen N [flags] scopeid 0xI` and `nd6 options=...` lines, and
  * `ifconfig IF inet6 ADDR[/plen] [prefixlen N] [alias|-alias|delete] [anycast]` with the ND options
  * (`[-]ifdisabled`, `[-]auto_linklocal`, `[-]accept_rtadv`, `[-]nud`, `[-]no_dad`). The whole line
- * is checked before anything changes.
+ * is checked before anything changes. `-L` adds the lifetimes of addresses that have them.
  */
 
 import type { IfInfo, In6AddrInfo, Syscalls } from '../../host/syscalls.js'
@@ -52,10 +52,15 @@ export function nd6OptionsLine(flags: number): string {
 }
 
 /** A link-scoped address is printed with its zone: `fe80::1%lo0`. */
-export function formatInet6Line(ifi: IfInfo, a: In6AddrInfo): string {
+export function formatInet6Line(ifi: IfInfo, a: In6AddrInfo, lifetimes = false): string {
   let s = `\tinet6 ${formatIpv6(a.addr)}${a.scopeId !== 0 ? `%${ifi.name}` : ''} prefixlen ${a.prefixLen}`
   for (const [bit, word] of IN6_FLAG_WORDS) if ((a.flags & bit) !== 0) s += ` ${word}`
   if (a.scopeId !== 0) s += ` scopeid 0x${a.scopeId.toString(16)}`
+  // -L: what is left of the preferred and valid lifetimes, in seconds (af_inet6.c's sec2str).
+  if (lifetimes && a.lifetimes !== undefined) {
+    const { pltime, vltime } = a.lifetimes
+    s += ` pltime ${pltime === null ? 'infty' : pltime} vltime ${vltime === null ? 'infty' : vltime}`
+  }
   return s
 }
 

@@ -2,7 +2,8 @@
  * ndp(8): show the IPv6 neighbor cache (`-a`, with `-n`), delete an entry (`-d ADDR`), add a
  * permanent one (`-s ADDR MAC`), and show an interface's ND options (`-i IF`), printed as FreeBSD
  * 14's ndp does: the `Neighbor  Linklayer Address  Netif Expire  S Flags` table with state letters
- * I/R/S/D/P. Our own addresses appear as permanent entries, as the kernel's lltable has them.
+ * I/R/S/D/P, the default router list (`-r`, flushed by `-R`) and the prefix list (`-p`, `-P`)
+ * learned from Router Advertisements. Our own addresses appear as permanent entries, as the kernel's lltable has them.
  */
 
 import type { NdpInfo, Syscalls } from '../../host/syscalls.js'
@@ -100,6 +101,52 @@ function all(sys: Syscalls, io: Io): number {
   return 0
 }
 
+const RTPREF = ['medium', 'high', 'rsv', 'low'] as const
+
+/** `ndp -r`: rtrlist()'s lines. */
+function routers(sys: Syscalls, io: Io): number {
+  for (const r of sys.inet6.defrouterList()) {
+    const flags = `${(r.flags & 0x80) !== 0 ? 'M' : ''}${(r.flags & 0x40) !== 0 ? 'O' : ''}`
+    io.stdout.write(
+      `${formatIpv6(r.addr)}%${r.ifName} if=${r.ifName}, flags=${flags}, pref=${RTPREF[(r.flags & 0x18) >> 3]}, expire=${sec2str(r.expiresIn)}\n`,
+    )
+  }
+  return 0
+}
+
+/** `ndp -p`: plist()'s lines. */
+function prefixes(sys: Syscalls, io: Io): number {
+  for (const p of sys.inet6.prefixList()) {
+    let s = `${formatIpv6(p.prefix)}/${p.prefixLen} if=${p.ifName}\n`
+    s += `flags=${p.raOnlink ? 'L' : ''}${p.raAuto ? 'A' : ''}${p.onlink ? 'O' : ''}`
+    s += p.vltime === 0xffffffff ? ' vltime=infinity' : ` vltime=${p.vltime}`
+    s += p.pltime === 0xffffffff ? ', pltime=infinity' : `, pltime=${p.pltime}`
+    if (p.expiresIn === null) s += ', expire=Never'
+    else if (p.expiresIn >= 0) s += `, expire=${sec2str(p.expiresIn)}`
+    else s += ', expired'
+    s += `, ref=${p.refcnt}\n`
+    if (p.advrtrs.length > 0) {
+      s += '  advertised by\n'
+      for (const r of p.advrtrs) {
+        const state = r.state === -3 ? 'no neighbor state' : r.state >= 1 ? 'reachable' : 'unreachable'
+        s += `    ${formatIpv6(r.addr)}%${r.ifName} (${state})\n`
+      }
+    } else s += '  No advertising router\n'
+    io.stdout.write(s)
+  }
+  return 0
+}
+
+function flush(what: () => void): number {
+  try {
+    what()
+  } catch (e) {
+    const err = asSysError(e)
+    throw new CmdError(`ioctl: ${err.strerror}`)
+  }
+  return 0
+}
+
 export const ndp: Command = (argv, io, proc) =>
   runTool('ndp', io, () => {
     const sys = proc.sys
@@ -107,6 +154,10 @@ export const ndp: Command = (argv, io, proc) =>
     const has = (c: string): boolean => opts.some(([f]) => f === c)
     const arg = (c: string): string | undefined => opts.find(([f]) => f === c)?.[1]
     if (has('a')) return all(sys, io)
+    if (has('r')) return routers(sys, io)
+    if (has('p')) return prefixes(sys, io)
+    if (has('R')) return flush(() => sys.inet6.routerFlush())
+    if (has('P')) return flush(() => sys.inet6.prefixFlush())
     const d = arg('d')
     if (d !== undefined) {
       const t = target(sys, d)
@@ -150,7 +201,12 @@ export const ndp: Command = (argv, io, proc) =>
         [0x20, 'auto_linklocal'],
         [0x80, 'no_prefer_iface'],
       ] as const
-      let s = `linkmtu=${ifi.mtu}, maxmtu=${ifi.mtu}, curhlim=64, basereachable=30s0ms, reachable=30s, retrans=1s0ms`
+      const nd = ifi.nd6Info
+      const ms = (t: number): string => `${Math.floor(t / 1000)}s${t % 1000}ms`
+      let s =
+        nd === undefined
+          ? `linkmtu=${ifi.mtu}, maxmtu=${ifi.mtu}, curhlim=64, basereachable=30s0ms, reachable=30s, retrans=1s0ms`
+          : `linkmtu=${nd.linkMtu !== 0 ? nd.linkMtu : ifi.mtu}, maxmtu=${ifi.mtu}, curhlim=${nd.curHlim}, basereachable=${ms(nd.baseReachable)}, reachable=${Math.floor(nd.reachable / 1000)}s, retrans=${ms(nd.retrans)}`
       if (f !== 0)
         s += `\nFlags: ${words
           .filter(([b]) => (f & b) !== 0)
