@@ -104,6 +104,9 @@ export class In6Ifinfo {
   reachable: number
   retrans = 1000
   linkMtu = 0
+  /** Groups sockets joined here (in6_multi, in6_mcast.ts), with their reference counts. */
+  readonly mcGroups: Uint8Array[] = []
+  readonly mcRefs: number[] = []
 
   constructor(ndFlags: number, reachable: number) {
     this.ndFlags = ndFlags
