@@ -1,14 +1,14 @@
 /**
  * FRR's command language, the part VirtNet's labs use: the node tree (view/enable, `configure
  * terminal`, `router rip`, `interface IF`), unique-prefix keyword matching (`conf t`), zebra's
- * interface and static route commands, ripd's `router rip` commands, ospfd's (ospf_cmds.ts), and the
- * `show` commands. One interpreter serves each daemon's vty and vtysh on its own. vtysh sends every
+ * interface and static route commands, ripd's `router rip` commands, ospfd's (ospf_cmds.ts),
+ * ripngd's (ripng_cmds.ts), and the `show` commands (zebra_show6.ts for `show ipv6 route`). One interpreter serves each daemon's vty and vtysh on its own. vtysh sends every
  * line to every daemon; a daemon runs another daemon's commands only to follow the node tree and
  * answers them as not its own (`foreign`), so that vtysh prints the answer of the daemon they are for.
  *
  * Errors print FRR's `% Unknown command: LINE`, `% Command incomplete: LINE` or `% Ambiguous
  * command: LINE` and change nothing. Routing protocols VirtNet has no daemon for yet (`router bgp`,
- * `router ripng` ...) are refused by name and their block is skipped.
+ * `router ospf6` ...) are refused by name and their block is skipped.
  *
  * Must not: reach the kernel except through the caller's Syscalls.
  */
