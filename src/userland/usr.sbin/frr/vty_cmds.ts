@@ -27,7 +27,12 @@ import {
   ripRunningConfig,
 } from './ripd/rip_config.js'
 import { RIPNG_COMMANDS } from './ripngd/ripng_cmds.js'
-import { newRipngConfig, type RipngConfig, ripngRunningConfig } from './ripngd/ripng_config.js'
+import {
+  newRipngConfig,
+  RIPNGD_VTY_PORT,
+  type RipngConfig,
+  ripngRunningConfig,
+} from './ripngd/ripng_config.js'
 import { showIpv6Route } from './zebra_show6.js'
 
 const IFF_UP = 0x1
@@ -562,6 +567,12 @@ const COMMANDS: readonly Cmd[] = [
     s.out += s.showIpRoute()
   }),
   cmd(SHOW, 'show ipv6 route', (s) => {
+    // zebra's table, but only ripngd knows its R> entries: another daemon leaves the line to it.
+    const ripngd = () => s.sys.socketList().some((x) => x.lport === RIPNGD_VTY_PORT && x.state === 'LISTEN')
+    if (s.ripng === null && s.inDaemon && ripngd()) {
+      s.foreign = true
+      return
+    }
     s.out += showIpv6Route(s.sys, s.ripng?.ripngRoutes() ?? new Map())
   }),
   ripCmd(SHOW, 'show ip rip', (s) => {

@@ -8,6 +8,9 @@
 
 import { RIP_GARBAGE_S, RIP_TIMEOUT_S, RIP_UPDATE_S } from '../lib/rip_table.js'
 
+/** ripngd's vty port (TCP 127.0.0.1), as FRR's. */
+export const RIPNGD_VTY_PORT = 2603
+
 /** Route sources ripngd's `redistribute` names; connected, static and kernel exist in VirtNet. */
 export const RIPNG_REDIST_SOURCES = [
   'connected',

@@ -410,3 +410,41 @@ describe('vtysh and ripngd', () => {
     assert.match(rt.out, /^C>\* fc00:1::\/64 is directly connected, eth0$/m)
   })
 })
+
+/** A dual-stack pair: ripd and ripngd on both routers, as IMUNES's `rip 1 ripng 1`. */
+const DUAL = `
+name: dual
+nodes:
+  r1:
+    kind: router
+    rip: true
+    ripng: true
+    interfaces: [ { name: eth0, address: 10.0.0.1/24, ipv6: [ fc00::1/64 ] }, { name: eth1, address: 10.0.1.1/24, ipv6: [ fc00:1::1/64 ] } ]
+  r2:
+    kind: router
+    rip: true
+    ripng: true
+    interfaces: [ { name: eth0, address: 10.0.0.2/24, ipv6: [ fc00::2/64 ] }, { name: eth1, address: 10.0.2.1/24, ipv6: [ fc00:2::1/64 ] } ]
+  s1: { kind: pc, interfaces: [ { name: eth0, address: 10.0.1.10/24, ipv6: [ fc00:1::10/64 ] } ] }
+links:
+  - { a: r1:eth0, b: r2:eth0 }
+  - { a: r1:eth1, b: s1 }
+`
+
+describe('vtysh with ripd and ripngd', () => {
+  test('each show goes to its daemon: show ip route from ripd, show ipv6 route from ripngd', async () => {
+    const r = await boot(DUAL)
+    const out = await r.line(
+      `r1 vtysh -c 'show ip route' -c 'show ipv6 route' -c 'show ip rip' -c 'show ipv6 ripng'`,
+    )
+    assert.equal(out.status, 0, out.out)
+    assert.match(out.out, /^R>\* 10\.0\.2\.0\/24 \[120\/2\] via 10\.0\.0\.2, eth0, weight 1, /m)
+    assert.match(out.out, /^R>\* fc00:2::\/64 \[120\/2\] via fe80::[0-9a-f:]+, eth0, weight 1, /m)
+    assert.doesNotMatch(out.out, /^K>\* fc00:2::/m)
+    assert.match(out.out, /^R\(n\) 10\.0\.2\.0\/24 /m)
+    assert.match(out.out, /^R\(n\) fc00:2::\/64$/m)
+    const cfg = (await r.line(`r1 vtysh -c 'show running-config'`)).out
+    assert.match(cfg, /^router rip\n/m)
+    assert.match(cfg, /^router ripng\n/m)
+  })
+})

@@ -52,11 +52,12 @@ import { type RipLocal, ripNextUpdate, ripRandom, ripTriggerHold, SEC_NS } from 
 import { type FrrState, newFrrState, type RipngControl, VtySession } from '../vty_cmds.js'
 import { serveVty } from '../vty_server.js'
 import { ZebraFib6 } from '../zebra_fib6.js'
-import type { RipngConfig } from './ripng_config.js'
+import { RIPNGD_VTY_PORT, type RipngConfig } from './ripng_config.js'
 import { type RipngIface, RipngRib, type RipngRoute, ripngKey } from './ripng_rib.js'
 import { type RipngPeer, showRipng, showRipngStatus } from './ripng_show.js'
 
-export const RIPNGD_VTY_PORT = 2603
+export { RIPNGD_VTY_PORT } from './ripng_config.js'
+
 const LOOPBACK = 0x7f000001
 const USAGE = 'usage: ripngd [-d] [-f config-file] [-A vty-address] [-P vty-port]'
 const IFF_UP = 0x1
