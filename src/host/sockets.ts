@@ -39,6 +39,13 @@ import { tcpClose, tcpDrop } from '../stack/netinet/tcp/tcp_subr.js'
 import { tcpEndpoints, tcpGetopt, tcpInfo, tcpSetopt, tcpSocket } from '../stack/netinet/tcp/tcp_usrreq.js'
 import { intotcpcb, TCP_STACK_NAME, TCP_STATE_NAMES, TCPS, tcpIfAny } from '../stack/netinet/tcp/tcp_var.js'
 import { udpEndpoints, udpSocket } from '../stack/netinet/udp.js'
+import {
+  getMoption6,
+  Ip6Moptions,
+  type Ipv6Mreq,
+  isMoption6,
+  setMoption6,
+} from '../stack/netinet6/in6_mcast.js'
 import { ip6 } from '../stack/netinet6/ip6.js'
 import { udp6Socket } from '../stack/netinet6/udp6_usrreq.js'
 import { SysError } from '../util/errno.js'
@@ -166,14 +173,23 @@ abstract class CommonFd {
     return this.open('getpeername').usr.peeraddr(this.so)
   }
 
-  setsockopt(level: number, name: number, value: number | IpMreq): void {
+  setsockopt(level: number, name: number, value: number | IpMreq | Ipv6Mreq): void {
     const so = this.open('setsockopt')
+    if (level === IPPROTO_IPV6 && isMoption6(name)) {
+      if (so.type !== SOCK.DGRAM) throw new SysError('EOPNOTSUPP', 'setsockopt')
+      const pcb = pcbOf(so)
+      if (pcb.laddr6 === null) throw new SysError('EINVAL', 'setsockopt')
+      const mo = pcb.mopts6 ?? new Ip6Moptions()
+      setMoption6(pcb.vnet, mo, name, value as number | Ipv6Mreq)
+      pcb.mopts6 = mo
+      return
+    }
     if (level === IPPROTO_IP && isMoption(name)) {
       // Multicast options are UDP's (and raw IP's) business; a stream socket has none (inp_setmoptions).
       if (so.type !== SOCK.DGRAM) throw new SysError('EOPNOTSUPP', 'setsockopt')
       const pcb = pcbOf(so)
       const mo = pcb.mopts ?? new IpMoptions()
-      setMoption(pcb.vnet, mo, name, value)
+      setMoption(pcb.vnet, mo, name, value as number | IpMreq)
       pcb.mopts = mo
       return
     }
@@ -189,6 +205,7 @@ abstract class CommonFd {
     const so = this.open('getsockopt')
     if (level === SOL_SOCKET) return sogetopt(so, name)
     if (this.proto !== null && level === this.proto.level) return this.proto.get(so, name)
+    if (level === IPPROTO_IPV6 && isMoption6(name)) return getMoption6(pcbOf(so).mopts6, name)
     if (level === IPPROTO_IPV6) return ip6Getopt(pcbOf(so), name)
     if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'getsockopt')
     if (isMoption(name)) return getMoption(pcbOf(so).mopts, name)

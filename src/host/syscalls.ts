@@ -369,6 +369,14 @@ export const IPPROTO_IPV6 = 41
 export const IPV6_UNICAST_HOPS = 4
 export const IPV6_V6ONLY = 27
 export const IPV6_TCLASS = 61
+export {
+  IPV6_JOIN_GROUP,
+  IPV6_LEAVE_GROUP,
+  IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_IF,
+  IPV6_MULTICAST_LOOP,
+  type Ipv6Mreq,
+} from '../stack/netinet6/in6_mcast.js'
 export const IPPROTO_IP = 0
 /** IPPROTO_IP options (netinet/in.h). */
 export const IP_TOS = 3
@@ -397,6 +405,7 @@ export type { TcpInfo } from '../stack/netinet/tcp/tcp_usrreq.js'
 
 import type { IpMreq } from '../stack/netinet/in_mcast.js'
 import type { TcpInfo } from '../stack/netinet/tcp/tcp_usrreq.js'
+import type { Ipv6Mreq } from '../stack/netinet6/in6_mcast.js'
 
 /**
  * A transport address: struct sockaddr_in, or with `addr6` a struct sockaddr_in6 (AF_INET6 sockets
@@ -459,11 +468,15 @@ export interface SocketFd {
     max: number,
     flags?: number,
     timeoutNs?: number,
-  ): Promise<{ data: Uint8Array; from: SockAddrIn; flags: number }>
+  ): Promise<{ data: Uint8Array; from: SockAddrIn; flags: number; hlim?: number }>
   getsockname(): SockAddrIn
   getpeername(): SockAddrIn
-  /** A number, or for IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP a struct ip_mreq(n). */
-  setsockopt(level: number, name: number, value: number | IpMreq): void
+  /**
+   * A number, or for IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP a struct ip_mreq(n), for
+   * IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP a struct ipv6_mreq. recvfrom on an AF_INET6 socket also
+   * gives the hop limit the datagram arrived with (IPV6_HOPLIMIT).
+   */
+  setsockopt(level: number, name: number, value: number | IpMreq | Ipv6Mreq): void
   getsockopt(level: number, name: number): number
   /** fcntl(F_SETFL, O_NONBLOCK). */
   setNonBlocking(on: boolean): void

@@ -40,6 +40,10 @@ export interface Route6Spec {
   ifName?: string
   blackhole?: boolean
   reject?: boolean
+  /** RTF_PROTO1 (`-proto1`): a routing daemon's route, as zebra marks them. */
+  proto1?: boolean
+  /** Without RTF_STATIC: a route a daemon learned rather than one configured. */
+  nostatic?: boolean
 }
 
 export interface NdpInfo {

@@ -64,6 +64,8 @@ export interface SockAddrIn {
 export interface Datagram {
   data: Uint8Array
   from: SockAddrIn
+  /** IPv6: the hop limit it arrived with (IPV6_HOPLIMIT ancillary data, which RIPng checks). */
+  hlim?: number
 }
 
 /** What a protocol implements for its sockets (pr_usrreqs); each throws SysError on failure. */
@@ -343,7 +345,7 @@ export async function soreceiveDgram(
   max: number,
   flags: number,
   timeoutNs: number,
-): Promise<{ data: Uint8Array; from: SockAddrIn; flags: number }> {
+): Promise<{ data: Uint8Array; from: SockAddrIn; flags: number; hlim?: number }> {
   const nonblocking = (flags & MSG.DONTWAIT) !== 0 || (so.state & SS.NBIO) !== 0
   const deadline = so.clock.now() + timeoutNs
   for (;;) {
@@ -352,7 +354,11 @@ export async function soreceiveDgram(
     if (d !== undefined) {
       if ((flags & MSG.PEEK) === 0) so.rcv.shift()
       const trunc = d.data.length > max
-      return { data: trunc ? d.data.subarray(0, max) : d.data, from: d.from, flags: trunc ? MSG.TRUNC : 0 }
+      const flagsOut = trunc ? MSG.TRUNC : 0
+      const data = trunc ? d.data.subarray(0, max) : d.data
+      return d.hlim === undefined
+        ? { data, from: d.from, flags: flagsOut }
+        : { data, from: d.from, flags: flagsOut, hlim: d.hlim }
     }
     const err = so.takeError()
     if (err !== null) throw new SysError(err.code, 'recvfrom')

@@ -443,6 +443,13 @@ export class Lab {
           this.sys(n.name)
             .routeList()
             .map((r) => `${r.dst}/${r.prefixLen}>${r.gateway}`)
+            .concat(
+              // ripngd's routes: IPv6 gateway routes (the connected ones change only with the config).
+              this.sys(n.name)
+                .inet6.routeList()
+                .filter((r) => r.gateway !== null)
+                .map((r) => `${r.dst.join('.')}/${r.prefixLen}>${r.gateway!.join('.')}`),
+            )
             .join(','),
         )
         .join(';')

@@ -41,7 +41,7 @@ import {
   type Topology,
   type TopoNode,
 } from './model.js'
-import { ospfStartup, ripStartup } from './routing.js'
+import { ospfStartup, ripngStartup, ripStartup } from './routing.js'
 import type { AutoFile, IfaceFile, ImpairFile, LinkImpairFile, NodeFile, TopologyFile } from './schema.js'
 import { parseBandwidth, parseDuration, parseProbability } from './units.js'
 
@@ -126,6 +126,8 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
       diags.error([...path, 'rip'], `${noStack}, so no routing daemon`)
     if (f.ospf !== undefined && f.ospf !== false)
       diags.error([...path, 'ospf'], `${noStack}, so no routing daemon`)
+    if (f.ripng !== undefined && f.ripng !== false)
+      diags.error([...path, 'ripng'], `${noStack}, so no routing daemon`)
   }
 
   for (const [i, fi] of (f.interfaces ?? []).entries()) {
@@ -184,6 +186,10 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
   if (l3 && f.ospf !== undefined && f.ospf !== false) {
     node.startup = [...ospfStartup(f.ospf), ...node.startup]
     node.daemons = ['ospfd']
+  }
+  if (l3 && f.ripng !== undefined && f.ripng !== false) {
+    node.startup = [...ripngStartup(f.ripng), ...node.startup]
+    node.daemons = ['ripngd', ...(node.daemons ?? [])]
   }
   if (l3 && f.rip !== undefined && f.rip !== false) {
     node.startup = [...ripStartup(f.rip), ...node.startup]

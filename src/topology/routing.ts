@@ -1,12 +1,12 @@
 /**
- * Routing daemons in labs: the startup lines that start ripd or ospfd and configure them through
+ * Routing daemons in labs: the startup lines that start ripd, ripngd or ospfd and configure them through
  * vtysh the way IMUNES does for its FRR routers (a here-document of `configure terminal` lines), from
- * a node's `rip` and `ospf` settings. The lab waits for the routes to settle after startup (emulator.ts).
+ * a node's `rip`, `ripng` and `ospf` settings. The lab waits for the routes to settle after startup (emulator.ts).
  *
  * Must not: run anything itself; it only writes shell lines.
  */
 
-import type { OspfFile, RipFile } from './schema.js'
+import type { OspfFile, RipFile, RipngFile } from './schema.js'
 
 /** The here-document's end marker, as IMUNES spells it. */
 const EOF_MARK = '__EOF__'
@@ -18,6 +18,18 @@ export function ripStartup(rip: true | RipFile): string[] {
   const lines = ['ripd -d', `vtysh << ${EOF_MARK}`, 'configure terminal', 'router rip']
   for (const r of spec.redistribute ?? ['connected']) lines.push(` redistribute ${r}`)
   for (const n of spec.networks ?? ['0.0.0.0/0']) lines.push(` network ${n}`)
+  for (const p of spec.passive ?? []) lines.push(` passive-interface ${p}`)
+  lines.push('!', EOF_MARK)
+  return lines
+}
+
+/** Startup lines for `ripng: true` or `ripng: {...}` (IMUNES's generated block: `network ::/0`). */
+export function ripngStartup(ripng: true | RipngFile): string[] {
+  const spec: RipngFile = ripng === true ? {} : ripng
+  if (spec.configure === false) return ['ripngd -d']
+  const lines = ['ripngd -d', `vtysh << ${EOF_MARK}`, 'configure terminal', 'router ripng']
+  for (const r of spec.redistribute ?? ['connected']) lines.push(` redistribute ${r}`)
+  for (const n of spec.networks ?? ['::/0']) lines.push(` network ${n}`)
   for (const p of spec.passive ?? []) lines.push(` passive-interface ${p}`)
   lines.push('!', EOF_MARK)
   return lines

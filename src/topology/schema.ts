@@ -328,6 +328,37 @@ export const RipSchema = Type.Object(
   },
 )
 
+export const RipngSchema = Type.Object(
+  {
+    networks: Type.Optional(
+      Type.Array(Type.String({ title: 'an IPv6 prefix or an interface name' }), {
+        description:
+          "`network` statements: interfaces with an IPv6 prefix inside one of these (or of this name) speak RIPng. Default ['::/0'] (all).",
+      }),
+    ),
+    redistribute: Type.Optional(
+      Type.Array(Type.Union([Type.Literal('connected'), Type.Literal('static'), Type.Literal('kernel')]), {
+        description: "Routes announced besides the RIPng interfaces' own prefixes. Default ['connected'].",
+      }),
+    ),
+    passive: Type.Optional(
+      Type.Array(IfaceName, {
+        description: 'Interfaces that listen but never send updates (passive-interface).',
+      }),
+    ),
+    configure: Type.Optional(
+      Type.Boolean({
+        description:
+          'false: only start ripngd; the startup lines configure it (vtysh). Default true: a router ripng block from the keys above.',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'RIPng (ripngd, RFC 2080, configured through vtysh as FRR is).',
+  },
+)
+
 export const OspfSchema = Type.Object(
   {
     networks: Type.Optional(
@@ -414,6 +445,12 @@ export const NodeSchema = Type.Object(
       Type.Union([Type.Boolean(), RipSchema], {
         description:
           'Run ripd: true for every interface with connected routes redistributed, or the settings.',
+      }),
+    ),
+    ripng: Type.Optional(
+      Type.Union([Type.Boolean(), RipngSchema], {
+        description:
+          'Run ripngd (IPv6): true for every interface with connected routes redistributed, or the settings.',
       }),
     ),
     ospf: Type.Optional(
@@ -533,6 +570,7 @@ export type AutoFile = Static<typeof AutoSchema>
 export type NatFile = Static<typeof NatSchema>
 export type ShaperFile = Static<typeof ShaperSchema>
 export type RipFile = Static<typeof RipSchema>
+export type RipngFile = Static<typeof RipngSchema>
 export type OspfFile = Static<typeof OspfSchema>
 
 /** The JSON Schema document as written to schema/topology.schema.json (stable text, ends in newline). */

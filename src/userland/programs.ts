@@ -42,6 +42,7 @@ import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
 import { ospfd } from './usr.sbin/frr/ospfd/ospfd.js'
 import { ripd } from './usr.sbin/frr/ripd/ripd.js'
+import { ripngd } from './usr.sbin/frr/ripngd/ripngd.js'
 import { vtysh } from './usr.sbin/frr/vtysh.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
@@ -101,6 +102,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['ping6', { run: ping6 }],
   ['rctl', { run: rctl }],
   ['ripd', { run: ripd }],
+  ['ripngd', { run: ripngd }],
   ['rm', { run: rm }],
   ['rtadvd', { run: rtadvd }],
   ['rtsol', { run: rtsol }],

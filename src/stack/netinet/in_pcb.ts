@@ -13,6 +13,7 @@ import { SysError } from '../../util/errno.js'
 import type { Rng } from '../../util/rng.js'
 import { isMulticastIpv4 } from '../../wire/addr.js'
 import type { Vnet } from '../net/vnet.js'
+import type { Ip6Moptions } from '../netinet6/in6_mcast.js'
 import type { IpMoptions } from './in_mcast.js'
 
 /** IPPORT_RESERVED: ports below it need PRIV_NETINET_RESERVEDPORT. */
@@ -48,6 +49,8 @@ export class Inpcb {
   tos = 0
   /** Multicast options (inp_moptions), made on the first multicast setsockopt. */
   mopts: IpMoptions | null = null
+  /** IPv6 multicast options (in6p_moptions, in6_mcast.ts), made on the first IPv6 multicast setsockopt. */
+  mopts6: Ip6Moptions | null = null
   /** INP bits. */
   vflag: number = INP.IPV4
   /**

@@ -121,6 +121,9 @@ export class In6Ifinfo {
   /** Default routers and prefixes learned on this link by RA (nd6_rtr.ts), counted for the bounds. */
   nDefrouters = 0
   nPrefixes = 0
+  /** Groups sockets joined here (in6_multi, in6_mcast.ts), with their reference counts. */
+  readonly mcGroups: Uint8Array[] = []
+  readonly mcRefs: number[] = []
 
   constructor(ndFlags: number, reachable: number) {
     this.ndFlags = ndFlags

@@ -23,6 +23,7 @@ import type { Vnet } from '../net/vnet.js'
 import { tcp6Input } from '../netinet/tcp/tcp_ip6.js'
 import { frag6Input } from './frag6_reass.js'
 import { icmp6Error, icmp6Input } from './icmp6.js'
+import { in6IfJoined } from './in6_mcast.js'
 import { type In6Ifaddr, type In6Ifinfo, in6Key, ND6_IFF } from './in6_var.js'
 import { ip6 } from './ip6.js'
 import { ip6Send } from './ip6_output.js'
@@ -110,14 +111,14 @@ export function ip6Input(v: Vnet, ifp: Ifnet, m: Mbuf): void {
 
 /** The groups this node listens to on ifp: all-nodes, all-routers when forwarding, solicited-node. */
 function isMember(v: Vnet, ifp: Ifnet, b: Uint8Array, o: number): boolean {
-  for (let i = 2; i < 11; i++) if (b[o + i] !== 0) return false
+  for (let i = 2; i < 11; i++) if (b[o + i] !== 0) return in6IfJoined(ifp, b, o)
   const scope = b[o + 1]! & 0xf
   if (b[o + 11] === 0 && b[o + 12] === 0 && b[o + 13] === 0 && b[o + 14] === 0) {
     if (b[o + 15] === 1) return scope === 1 || scope === 2
     if (b[o + 15] === 2) return (scope === 1 || scope === 2) && ip6(v).forwarding !== 0
-    return false
+    return in6IfJoined(ifp, b, o)
   }
-  if (scope !== 2 || b[o + 11] !== 1 || b[o + 12] !== 0xff) return false
+  if (scope !== 2 || b[o + 11] !== 1 || b[o + 12] !== 0xff) return in6IfJoined(ifp, b, o)
   const ii = ifp.inet6 as In6Ifinfo | null
   if (ii === null) return false
   for (let i = 0; i < ii.addrs.length; i++) {

@@ -9,12 +9,13 @@
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
-import { type ProtoUsrreqs, SOCK, Socket, SS } from '../../kern/socket.js'
+import { type ProtoUsrreqs, SO, SOCK, Socket, SS } from '../../kern/socket.js'
 import { SysError } from '../../util/errno.js'
 import { readU16 } from '../../wire/addr.js'
 import { fold, sum16 } from '../../wire/checksum.js'
 import { Icmp6Type, Unreach6Code } from '../../wire/icmpv6.js'
 import {
+  in6Eq,
   in6IsLinkLocal,
   in6IsMulticast,
   in6IsUnspecified,
@@ -30,6 +31,7 @@ import { INP, Inpcb, type PcbJail } from '../netinet/in_pcb.js'
 import { tcpUdpTunnelInput6 } from '../netinet/tcp/tcp_udp_tun.js'
 import { type UdpVnet, udp, udpUsrreqs } from '../netinet/udp.js'
 import { icmp6Error } from './icmp6.js'
+import { freeMoptions6, IPV6_DEFAULT_MULTICAST_HOPS } from './in6_mcast.js'
 import {
   in6PcbBind,
   in6PcbConnect,
@@ -82,8 +84,27 @@ export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: numbe
   const sport = readU16(b, off)
   const dport = readU16(b, off + 2)
   if (in6IsMulticast(b, dso)) {
-    // No IPv6 group memberships for sockets yet: nobody hears a group datagram.
-    st.udps_noportbcast++
+    // udp6_input's multicast loop: every socket of the port that joined the group on the arrival
+    // interface hears it, until one without SO_REUSEADDR/SO_REUSEPORT.
+    let heard = false
+    for (let p = us.pcbs.portHead(dport); p !== null; p = p.portNext) {
+      if ((p.vflag & INP.IPV6) === 0 || p.laddr6 === null) continue
+      if (!in6IsUnspecified(p.laddr6, 0) && !in6Eq(p.laddr6, 0, b, dso)) continue
+      if (p.mopts6 === null || !p.mopts6.member(ifp, b, dso)) continue
+      heard = true
+      const data = off + UDP_HDR_LEN
+      const from = {
+        addr: 0,
+        port: sport,
+        addr6: b.slice(so, so + 16),
+        scopeId: in6IsLinkLocal(b, so) ? zone : 0,
+      }
+      if (p.so.rcv.append({ data: b.slice(data, data + ulen - UDP_HDR_LEN), from, hlim: b[m.off + 7]! }))
+        p.so.wakeup()
+      else st.udps_fullsock++
+      if ((p.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0) break
+    }
+    if (!heard) st.udps_noportbcast++
     pool.put(m)
     return
   }
@@ -101,7 +122,8 @@ export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: numbe
     addr6: b.slice(so, so + 16),
     scopeId: in6IsLinkLocal(b, so) ? zone : 0,
   }
-  if (pcb.so.rcv.append({ data: b.slice(data, data + ulen - UDP_HDR_LEN), from })) pcb.so.wakeup()
+  if (pcb.so.rcv.append({ data: b.slice(data, data + ulen - UDP_HDR_LEN), from, hlim: b[m.off + 7]! }))
+    pcb.so.wakeup()
   else st.udps_fullsock++
   pool.put(m)
 }
@@ -215,6 +237,9 @@ export const udp6Usrreqs: ProtoUsrreqs = {
     if (dport === 0) throw new SysError('EADDRNOTAVAIL', 'sendto')
     if (in6IsUnspecified(dst, 0)) dst = in6Loopback()
     if (in6IsLinkLocal(dst, 0) && zone === 0) zone = pcb.zone
+    const mo = in6IsMulticast(dst, 0) ? pcb.mopts6 : null
+    // IPV6_MULTICAST_IF names the zone of a group destination given without one.
+    if (mo?.ifp != null && zone === 0) zone = mo.ifp.index
     if ((in6IsLinkLocal(dst, 0) || in6IsMulticast(dst, 0)) && zone === 0)
       throw new SysError('EINVAL', 'sendto')
     const src = in6SelectSrcFor(v, dst, zone, pcb.laddr6!)
@@ -225,7 +250,11 @@ export const udp6Usrreqs: ProtoUsrreqs = {
     m.len = UDP_HDR_LEN + data.length
     us.stats.udps_opackets++
     const err = ip6Output(v, m, dst, 0, IpProto.UDP, {
-      hlim: pcb.hlim >= 0 ? pcb.hlim : ip6(v).defHlim,
+      hlim: in6IsMulticast(dst, 0)
+        ? (mo?.hlim ?? IPV6_DEFAULT_MULTICAST_HOPS)
+        : pcb.hlim >= 0
+          ? pcb.hlim
+          : ip6(v).defHlim,
       src,
       zone,
       csumOff: 6,
@@ -241,6 +270,7 @@ export const udp6Usrreqs: ProtoUsrreqs = {
   detach(so) {
     const pcb = so.pcb as Inpcb | null
     if (pcb === null) return
+    freeMoptions6(pcb.mopts6)
     udp(pcb.vnet).pcbs.detach(pcb)
     so.pcb = null
   },

@@ -111,8 +111,8 @@ describe('example labs', () => {
   test('dynamic routing, rj45 and stpswitch nodes, a link across canvases', () => {
     const { topology, warnings } = loadImn(example('dynamic-routing.imn'), 'dynamic-routing.imn')
     assert.deepEqual(nodesOf(topology), [
-      // rip 1 on an frr router: ripd with IMUNES's generated router rip block, through vtysh.
-      'router1 router fwd eth0=10.0.0.1/24@42:00:aa:00:00:20 eth1=10.0.1.1/24@42:00:aa:00:00:21 | 10.0.3.0/24>10.0.1.2 | ripd -d vtysh << __EOF__ configure terminal router rip  redistribute static  redistribute connected  network 0.0.0.0/0 ! __EOF__',
+      // rip 1 ripng 1 on an frr router: ripd and ripngd with IMUNES's generated blocks, through vtysh.
+      'router1 router fwd eth0=10.0.0.1/24@42:00:aa:00:00:20 eth1=10.0.1.1/24@42:00:aa:00:00:21 | 10.0.3.0/24>10.0.1.2 | ripd -d vtysh << __EOF__ configure terminal router rip  redistribute static  redistribute connected  network 0.0.0.0/0 ! __EOF__ ripngd -d vtysh << __EOF__ configure terminal router ripng  redistribute static  redistribute connected  network ::/0 ! __EOF__',
       // ospf 1: ospfd with IMUNES's generated router ospf block.
       'router2 router fwd eth0=10.0.1.2/24@42:00:aa:00:00:22 eth1=10.0.2.1/24@42:00:aa:00:00:23 eth2=10.0.3.1/24@42:00:aa:00:00:24 | 10.0.0.0/24>10.0.1.1 | ospfd -d vtysh << __EOF__ configure terminal router ospf  redistribute static  redistribute connected  network 0.0.0.0/0 area 0.0.0.0 ! __EOF__',
       'router3 router fwd eth0=10.0.2.2/24@42:00:aa:00:00:25 eth1=192.168.100.1/24@42:00:aa:00:00:26 eth2=10.0.4.1/24@42:00:aa:00:00:27 | |',
@@ -128,7 +128,6 @@ describe('example labs', () => {
       'router2:eth2-pc2:eth0 ab[delay=1000000] ba[delay=1000000]',
     ])
     assert.deepEqual(warnings, [
-      'dynamic-routing.imn:3: n0 (router1): ripng is not supported yet; static routes only',
       'dynamic-routing.imn:28: n1 (router2): ospf6 is not supported yet; static routes only',
       'dynamic-routing.imn:60: n2 (router3): bgp is not supported yet; static routes only',
       "dynamic-routing.imn:107: n4 (em0): rj45 node becomes an external node; a .imn file cannot say where its VXLAN tunnel goes (taking over the host's interface em0 directly would need TAP or a raw socket, which Node cannot open)",

@@ -15,7 +15,8 @@
  * nodes (two halves joined by `mirror`) are rejoined. An enabled custom configuration replaces the
  * generated one, as in IMUNES; its natd lines become ipfw nat and its ipfw lines find the modules
  * loaded (imn_fw.ts). Routers of model frr/quagga with `rip 1` run ripd with IMUNES's generated
- * `router rip` block (the node's `rip` setting, routing.ts), and with `ospf 1` ospfd with its
+ * `router rip` block (the node's `rip` setting, routing.ts), with `ripng 1` ripngd with its `router
+ * ripng` block (`network ::/0`), and with `ospf 1` ospfd with its
  * `router ospf` block (`ospf`). `auto_default_routes` (enabled unless "disabled") gives end systems
  * without a default route one toward an adjacent router. `gui` and `options` are display data.
  */
@@ -244,9 +245,11 @@ class Importer {
       else if (k === 'events') this.warn(label, at, 'events are not supported yet; ignored')
       else this.warn(label, at, `unknown key '${k}' ignored`)
     }
-    const protos = kind === 'router' ? this.routerConfig(label, at, raw) : { rip: false, ospf: false }
+    const protos =
+      kind === 'router' ? this.routerConfig(label, at, raw) : { rip: false, ospf: false, ripng: false }
     const rip = protos.rip
     const ospf = protos.ospf
+    const ripng = protos.ripng
     if (kind === 'external') {
       const ifs = this.interfaces(id, label, kind, raw, [])
       if (ifs.length > 0) node.interfaces = ifs
@@ -320,11 +323,13 @@ class Importer {
       node.startup = custom.lines
       // IMUNES starts the routing daemons whatever the script; the script configures them.
       if (rip) node.rip = { configure: false }
+      if (ripng) node.ripng = { configure: false }
       if (ospf) node.ospf = { configure: false }
     } else {
       if (startup.length > 0) node.startup = startup
       // IMUNES's generated FRR configuration for `rip 1` (its `redistribute ospf` has no daemon here).
       if (rip) node.rip = { networks: ['0.0.0.0/0'], redistribute: ['static', 'connected'] }
+      if (ripng) node.ripng = { networks: ['::/0'], redistribute: ['static', 'connected'] }
       if (ospf) node.ospf = { networks: ['0.0.0.0/0'], redistribute: ['static', 'connected'] }
     }
     return { name, node }
@@ -350,8 +355,8 @@ class Importer {
     return name
   }
 
-  /** Warns about what cannot run; which of ripd and ospfd the router runs (model frr or quagga, `rip 1`, `ospf 1`). */
-  private routerConfig(label: string, at: Path, raw: Obj): { rip: boolean; ospf: boolean } {
+  /** Warns about what cannot run; which of ripd, ripngd and ospfd the router runs (`rip 1`, `ripng 1`, `ospf 1`). */
+  private routerConfig(label: string, at: Path, raw: Obj): { rip: boolean; ospf: boolean; ripng: boolean } {
     const cfg = raw.router_config
     const pairs: [string, unknown][] = []
     if (typeof cfg === 'string') {
@@ -361,15 +366,17 @@ class Importer {
     const model = typeof raw.model === 'string' ? raw.model : 'frr'
     let rip = false
     let ospf = false
+    let ripng = false
     for (const [proto, on] of pairs) {
       if (!(on === 1 || on === '1' || on === true || on === 'true')) continue
       if (model === 'static')
         this.warn(label, at, `${proto} is on, but a static router runs no routing daemon (as in IMUNES)`)
       else if (proto === 'rip') rip = true
       else if (proto === 'ospf') ospf = true
+      else if (proto === 'ripng') ripng = true
       else this.warn(label, at, `${proto} is not supported yet; static routes only`)
     }
-    return { rip, ospf }
+    return { rip, ospf, ripng }
   }
 
   private interfaces(id: string, label: string, kind: NodeKind, raw: Obj, startup: string[]): IfaceFile[] {

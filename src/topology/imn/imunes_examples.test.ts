@@ -57,3 +57,29 @@ for (const name of RIP_LABS) {
     assert.equal(host.clock.pending, 0)
   })
 }
+
+/** Labs whose routers also run RIPng (`rip 1 ripng 1`) and whose end systems have IPv6 addresses. */
+const RIPNG_LABS = ['RIP/RIP1.imn', 'Ping/ping.imn', 'Traceroute/traceroute.imn', 'benchmark/p-3r-p.imn']
+
+for (const name of RIPNG_LABS) {
+  test(`imunes-examples/${name}: ripngd routes, pingall -6 reaches everyone`, { skip: ABSENT }, async () => {
+    const text = readFileSync(join(DIR, name), 'utf8')
+    assert.match(text, /"router_config"\s*:\s*"[^"]*\bripng 1/, 'a lab with RIPng routers')
+    const { topology } = loadAny(text, name.split('/').pop()!)
+    const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
+    const lab = Lab.build(host, topology)
+    let out = ''
+    const io = {
+      stdin: { read: async () => null },
+      stdout: { write: (s: string) => void (out += s) },
+      stderr: { write: (s: string) => void (out += s) },
+    }
+    assert.deepEqual(await lab.start(() => io), [], out)
+    out = ''
+    const c = new LabConsole(lab, io)
+    assert.equal(await c.runLine('pingall -6'), 0, out)
+    assert.match(out, /\*\*\* Results: 0% dropped \(([1-9]\d*)\/\1 received\)\n$/)
+    lab.destroy()
+    assert.equal(host.clock.pending, 0)
+  })
+}

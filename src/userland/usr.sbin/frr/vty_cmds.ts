@@ -1,14 +1,14 @@
 /**
  * FRR's command language, the part VirtNet's labs use: the node tree (view/enable, `configure
  * terminal`, `router rip`, `interface IF`), unique-prefix keyword matching (`conf t`), zebra's
- * interface and static route commands, ripd's `router rip` commands, ospfd's (ospf_cmds.ts), and the
- * `show` commands. One interpreter serves each daemon's vty and vtysh on its own. vtysh sends every
+ * interface and static route commands, ripd's `router rip` commands, ospfd's (ospf_cmds.ts),
+ * ripngd's (ripng_cmds.ts), and the `show` commands (zebra_show6.ts for `show ipv6 route`). One interpreter serves each daemon's vty and vtysh on its own. vtysh sends every
  * line to every daemon; a daemon runs another daemon's commands only to follow the node tree and
  * answers them as not its own (`foreign`), so that vtysh prints the answer of the daemon they are for.
  *
  * Errors print FRR's `% Unknown command: LINE`, `% Command incomplete: LINE` or `% Ambiguous
  * command: LINE` and change nothing. Routing protocols VirtNet has no daemon for yet (`router bgp`,
- * `router ripng` ...) are refused by name and their block is skipped.
+ * `router ospf6` ...) are refused by name and their block is skipped.
  *
  * Must not: reach the kernel except through the caller's Syscalls.
  */
@@ -26,6 +26,14 @@ import {
   type RipConfig,
   ripRunningConfig,
 } from './ripd/rip_config.js'
+import { RIPNG_COMMANDS } from './ripngd/ripng_cmds.js'
+import {
+  newRipngConfig,
+  RIPNGD_VTY_PORT,
+  type RipngConfig,
+  ripngRunningConfig,
+} from './ripngd/ripng_config.js'
+import { showIpv6Route } from './zebra_show6.js'
 
 const IFF_UP = 0x1
 const IFF_LOOPBACK = 0x8
@@ -55,11 +63,21 @@ export interface OspfControl {
   ospfRoutes(): ReadonlyMap<string, { cost: number; since: number; direct: boolean; ifName: string }>
 }
 
+/** What ripngd offers its vty (ripngd/ripng_cmds.ts); null when the session is not ripngd's. */
+export interface RipngControl {
+  changed(): void
+  showRipng(): string
+  showRipngStatus(): string
+  /** Installed routes by `prefix/len`: metric and install time (host clock ns). */
+  ripngRoutes(): ReadonlyMap<string, { metric: number; since: number }>
+}
+
 /** What the configuration holds across vty sessions (each daemon keeps one; vtysh alone a fresh one). */
 export interface FrrState {
   hostname: string
   rip: RipConfig
   ospf: OspfConfig
+  ripng: RipngConfig
   /** `ip address` lines given per interface, as written. */
   ifAddrs: Map<string, string[]>
   /** Interfaces mentioned in the configuration, in order. */
@@ -73,6 +91,7 @@ export function newFrrState(hostname: string): FrrState {
     hostname,
     rip: newRipConfig(),
     ospf: newOspfConfig(),
+    ripng: newRipngConfig(),
     ifAddrs: new Map(),
     ifOrder: [],
     staticRoutes: [],
@@ -81,7 +100,7 @@ export function newFrrState(hostname: string): FrrState {
 
 export class VtyError extends Error {}
 
-export type Node = 'view' | 'enable' | 'config' | 'rip' | 'ospf' | 'interface' | 'skip'
+export type Node = 'view' | 'enable' | 'config' | 'rip' | 'ospf' | 'ripng' | 'interface' | 'skip'
 
 type Tok =
   | { k: 'kw'; w: string }
@@ -97,15 +116,17 @@ interface Cmd {
   toks: Tok[]
   run: (s: VtySession, args: string[]) => void
   /** The daemon the command is for (none: zebra's, every daemon runs it). */
-  proto?: 'rip' | 'ospf'
+  proto?: Proto
 }
+
+type Proto = 'rip' | 'ospf' | 'ripng'
 
 /** A command as ospf_cmds.ts lists it (text pattern rather than tokens). */
 export interface CmdSpec {
   nodes: readonly Node[]
   text: string
   run: (s: VtySession, args: string[]) => void
-  proto?: 'rip' | 'ospf'
+  proto?: Proto
 }
 
 function pattern(text: string): Tok[] {
@@ -161,8 +182,8 @@ function argOf(p: Tok, t: string): string {
   return t
 }
 
-const CONFIG_NODES: readonly Node[] = ['config', 'rip', 'ospf', 'interface', 'skip']
-const UNSUPPORTED_ROUTERS = ['ospf6', 'bgp', 'ripng', 'isis', 'babel', 'eigrp', 'openfabric', 'pim'] as const
+const CONFIG_NODES: readonly Node[] = ['config', 'rip', 'ospf', 'ripng', 'interface', 'skip']
+const UNSUPPORTED_ROUTERS = ['ospf6', 'bgp', 'isis', 'babel', 'eigrp', 'openfabric', 'pim'] as const
 
 function upTime(ns: number): string {
   const s = Math.max(0, Math.floor(ns / 1e9))
@@ -188,21 +209,29 @@ export class VtySession {
   readonly state: FrrState
   readonly rip: RipControl | null
   readonly ospf: OspfControl | null
+  readonly ripng: RipngControl | null
   /** Set by exec when the line was another daemon's command (this daemon only followed the nodes). */
   foreign = false
   /** The node a skipped block returns to. */
   private skipFrom: Node = 'config'
 
-  constructor(sys: Syscalls, state: FrrState, rip: RipControl | null, ospf: OspfControl | null = null) {
+  constructor(
+    sys: Syscalls,
+    state: FrrState,
+    rip: RipControl | null,
+    ospf: OspfControl | null = null,
+    ripng: RipngControl | null = null,
+  ) {
     this.sys = sys
     this.state = state
     this.rip = rip
     this.ospf = ospf
+    this.ripng = ripng
   }
 
   /** Whether this session is a daemon's vty (rather than vtysh on its own). */
   get inDaemon(): boolean {
-    return this.rip !== null || this.ospf !== null
+    return this.rip !== null || this.ospf !== null || this.ripng !== null
   }
 
   fail(msg: string): never {
@@ -242,7 +271,10 @@ export class VtySession {
   private dispatch(words: string[], line: string): number {
     let r = candidates(this.node, words)
     // A config sub-node also takes the config node's commands, leaving the sub-node (FRR's implicit exit).
-    if (r.best.length === 0 && (this.node === 'rip' || this.node === 'ospf' || this.node === 'interface')) {
+    if (
+      r.best.length === 0 &&
+      (this.node === 'rip' || this.node === 'ospf' || this.node === 'ripng' || this.node === 'interface')
+    ) {
       const up = candidates('config', words)
       if (up.best.length > 0) {
         this.node = 'config'
@@ -258,7 +290,9 @@ export class VtySession {
     // Another daemon's command in a daemon's vty: run for the node tree, answered as not ours.
     const theirs =
       this.inDaemon &&
-      ((c.proto === 'rip' && this.rip === null) || (c.proto === 'ospf' && this.ospf === null))
+      ((c.proto === 'rip' && this.rip === null) ||
+        (c.proto === 'ospf' && this.ospf === null) ||
+        (c.proto === 'ripng' && this.ripng === null))
     try {
       c.run(this, best[0]!.args)
     } catch (e) {
@@ -273,7 +307,7 @@ export class VtySession {
       const first = t?.k === 'kw' ? t.w : ''
       this.out =
         first === 'router' || first === 'show'
-          ? `% ${c.proto === 'ospf' ? 'ospfd' : 'ripd'} is not running\n`
+          ? `% ${c.proto === 'ospf' ? 'ospfd' : c.proto === 'ripng' ? 'ripngd' : 'ripd'} is not running\n`
           : ''
     }
     return 0
@@ -336,18 +370,21 @@ export class VtySession {
     lines.push('frr defaults traditional', `hostname ${st.hostname}`, 'service integrated-vtysh-config', '!')
     const rip = ripRunningConfig(st.rip)
     const ospf = ospfRunningConfig(st.ospf)
+    const ripng = ripngRunningConfig(st.ripng)
     const ifs = [...st.ifOrder]
-    for (const name of [...rip.ifLines.keys(), ...ospf.ifLines.keys()])
+    for (const name of [...rip.ifLines.keys(), ...ospf.ifLines.keys(), ...ripng.ifLines.keys()])
       if (!ifs.includes(name)) ifs.push(name)
     for (const name of ifs) {
       lines.push(`interface ${name}`)
       for (const a of st.ifAddrs.get(name) ?? []) lines.push(` ip address ${a}`)
-      lines.push(...(rip.ifLines.get(name) ?? []), ...(ospf.ifLines.get(name) ?? []), 'exit', '!')
+      lines.push(...(rip.ifLines.get(name) ?? []), ...(ospf.ifLines.get(name) ?? []))
+      lines.push(...(ripng.ifLines.get(name) ?? []), 'exit', '!')
     }
     for (const r of st.staticRoutes) lines.push(`ip route ${r}`)
     if (st.staticRoutes.length > 0) lines.push('!')
     if (rip.router.length > 0) lines.push(...rip.router, '!')
     if (ospf.router.length > 0) lines.push(...ospf.router, '!')
+    if (ripng.router.length > 0) lines.push(...ripng.router, '!')
     lines.push('end')
     return `${lines.join('\n')}\n`
   }
@@ -355,6 +392,11 @@ export class VtySession {
   needRip(): RipControl {
     if (this.rip === null) throw new VtyError('ripd is not running')
     return this.rip
+  }
+
+  needRipng(): RipngControl {
+    if (this.ripng === null) throw new VtyError('ripngd is not running')
+    return this.ripng
   }
 
   needOspf(): OspfControl {
@@ -412,7 +454,7 @@ function cmd(
   nodes: readonly Node[],
   text: string,
   run: (s: VtySession, args: string[]) => void,
-  proto?: 'rip' | 'ospf',
+  proto?: Proto,
 ): Cmd {
   return proto === undefined
     ? { nodes, toks: pattern(text), run }
@@ -424,7 +466,7 @@ function ripCmd(nodes: readonly Node[], text: string, run: (s: VtySession, args:
   return cmd(nodes, text, run, 'rip')
 }
 
-const ALL: readonly Node[] = ['view', 'enable', 'config', 'rip', 'ospf', 'interface']
+const ALL: readonly Node[] = ['view', 'enable', 'config', 'rip', 'ospf', 'ripng', 'interface']
 const EXEC: readonly Node[] = ['view', 'enable']
 const SHOW: readonly Node[] = ALL
 const IF_ONLY: readonly Node[] = ['interface']
@@ -508,10 +550,10 @@ const COMMANDS: readonly Cmd[] = [
   cmd(['config'], 'exit', (s) => {
     s.node = 'enable'
   }),
-  cmd(['rip', 'ospf', 'interface'], 'exit', (s) => {
+  cmd(['rip', 'ospf', 'ripng', 'interface'], 'exit', (s) => {
     s.node = 'config'
   }),
-  cmd(['rip', 'ospf', 'interface'], 'quit', (s) => {
+  cmd(['rip', 'ospf', 'ripng', 'interface'], 'quit', (s) => {
     s.node = 'config'
   }),
   cmd(EXEC, 'exit', () => {}),
@@ -523,6 +565,15 @@ const COMMANDS: readonly Cmd[] = [
   }),
   cmd(SHOW, 'show ip route', (s) => {
     s.out += s.showIpRoute()
+  }),
+  cmd(SHOW, 'show ipv6 route', (s) => {
+    // zebra's table, but only ripngd knows its R> entries: another daemon leaves the line to it.
+    const ripngd = () => s.sys.socketList().some((x) => x.lport === RIPNGD_VTY_PORT && x.state === 'LISTEN')
+    if (s.ripng === null && s.inDaemon && ripngd()) {
+      s.foreign = true
+      return
+    }
+    s.out += showIpv6Route(s.sys, s.ripng?.ripngRoutes() ?? new Map())
   }),
   ripCmd(SHOW, 'show ip rip', (s) => {
     s.out += s.needRip().showRip()
@@ -664,4 +715,5 @@ const COMMANDS: readonly Cmd[] = [
     changed(s)
   }),
   ...OSPF_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
+  ...RIPNG_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
 ]

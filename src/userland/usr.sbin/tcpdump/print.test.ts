@@ -56,3 +56,41 @@ test('an IPv6 header cut short says so', () => {
   f[14] = 0x60
   assert.equal(new Printer(OPTS[0]!).line(LinkType.EN10MB, f, f.length, f.length), 'IP6 [|ip6]')
 })
+
+test('RIPng datagrams print as tcpdump prints them: ripng-resp N:, ripng-req dump', () => {
+  const ripng = (body: number[]): Uint8Array => {
+    const f = new Uint8Array(14 + 40 + 8 + body.length)
+    f[12] = 0x86
+    f[13] = 0xdd
+    f[14] = 0x60
+    const plen = 8 + body.length
+    f[18] = plen >> 8
+    f[19] = plen & 0xff
+    f[20] = 17
+    f[21] = 255
+    f.set([0xfe, 0x80], 22)
+    f[37] = 1 // fe80::1
+    f.set([0xff, 0x02], 38)
+    f[53] = 9 // ff02::9
+    f.set([2, 9, 2, 9, plen >> 8, plen & 0xff, 0, 1], 54)
+    f.set(body, 62)
+    return f
+  }
+  const rte = (metric: number) => [0xfc, 0, ...new Array(14).fill(0), 0, 0, 64, metric]
+  const p = new Printer(OPTS[0]!)
+  const resp = ripng([2, 1, 0, 0, ...rte(1), ...rte(16)])
+  assert.equal(
+    p.line(LinkType.EN10MB, resp, resp.length, resp.length),
+    'IP6 fe80::1.521 > ff02::9.521: ripng-resp 2:',
+  )
+  const dump = ripng([1, 1, 0, 0, ...new Array(19).fill(0), 16])
+  assert.equal(
+    p.line(LinkType.EN10MB, dump, dump.length, dump.length),
+    'IP6 fe80::1.521 > ff02::9.521: ripng-req dump',
+  )
+  const req = ripng([1, 1, 0, 0, ...rte(16)])
+  assert.equal(
+    p.line(LinkType.EN10MB, req, req.length, req.length),
+    'IP6 fe80::1.521 > ff02::9.521: ripng-req 1:',
+  )
+})

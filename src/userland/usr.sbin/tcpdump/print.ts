@@ -373,6 +373,15 @@ export class Printer {
             : `[bad udp cksum 0x${hex4(ck)} -> 0x${hex4(fixed(b, at + 6, got))}!] `
       }
     }
+    // RIPng (print-ripng.c), the one-line form: command and RTE count.
+    if (v6 && this.opts.v === 0 && (sp === 521 || dp === 521) && end >= at + 12) {
+      const cmd = b[at + 8]!
+      const n = Math.floor((ulen - 12) / 20)
+      const whole =
+        n === 1 && end >= at + 32 && b.subarray(at + 12, at + 28).every((x) => x === 0) && b[at + 31] === 16
+      if (cmd === 1) return `${s}ripng-req ${whole ? 'dump' : `${n}:`}`
+      if (cmd === 2) return `${s}ripng-resp ${n}:`
+    }
     return `${s}UDP, length ${ulen - 8}`
   }
 

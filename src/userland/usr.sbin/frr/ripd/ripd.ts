@@ -45,6 +45,7 @@ import {
 import { nullOut } from '../../../bin/sh/streams.js'
 import { getopt } from '../../../getopt.js'
 import type { Io, Proc } from '../../../types.js'
+import { ripNextUpdate, ripRandom, ripTriggerHold } from '../lib/rip_table.js'
 import { type FrrState, newFrrState, type RipControl, VtySession } from '../vty_cmds.js'
 import { serveVty } from '../vty_server.js'
 import type { RipConfig } from './rip_config.js'
@@ -64,8 +65,7 @@ const POLL_NS = 5 * SEC_NS
 
 /** A uniformly random number in [0, 1) from the kernel's (seeded) generator. */
 function random(sys: Syscalls): number {
-  const b = sys.getrandom(4)
-  return (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) / 2 ** 32
+  return ripRandom((n) => sys.getrandom(n))
 }
 
 class RipDaemon implements RipControl, FibSink {
@@ -304,8 +304,7 @@ class RipDaemon implements RipControl, FibSink {
   }
 
   private jitteredUpdate(now: number): number {
-    const t = this.cfg.timers.update * SEC_NS
-    return now + t + (random(this.sys) * 2 - 1) * (t / 4)
+    return ripNextUpdate(now, this.cfg.timers.update, random(this.sys))
   }
 
   // ---- input ----
@@ -379,7 +378,7 @@ class RipDaemon implements RipControl, FibSink {
       this.updateAll(true)
       this.rib.clearChanged()
       this.rib.counters.triggered++
-      this.triggerHold = now + (1 + 4 * random(this.sys)) * SEC_NS
+      this.triggerHold = ripTriggerHold(now, random(this.sys))
     }
   }
 

@@ -1,0 +1,88 @@
+/**
+ * zebra's part for an IPv6 routing daemon (ripngd): the routes it has installed in its vnet's inet6
+ * FIB, through the routing socket calls with FreeBSD's flags for a routing daemon's routes (RTF_PROTO1
+ * without RTF_STATIC: `UG1` in `netstat -rn -f inet6`). Link-local next hops carry their interface as
+ * the zone (`fe80::1%em0`). A route of a daemon already there (left by an earlier run) is taken over;
+ * anyone else's (static, kernel, connected) wins.
+ *
+ * Must not: touch a route it did not install or take over, or throw for a route the kernel refuses.
+ */
+
+import type { Syscalls } from '../../../host/syscalls.js'
+import { isSysError } from '../../../util/errno.js'
+
+const RTF_STATIC = 0x800
+const RTF_PROTO1 = 0x8000
+
+export interface Fib6Route {
+  dst: Uint8Array
+  len: number
+  gw: Uint8Array
+  /** The gateway's zone: the interface index of a link-local next hop. */
+  scopeId: number
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+export class ZebraFib6 {
+  private readonly sys: Syscalls
+  /** Installed routes by `key` (the caller's), with the host-clock time they went in. */
+  readonly installed = new Map<string, Fib6Route & { since: number }>()
+
+  constructor(sys: Syscalls) {
+    this.sys = sys
+  }
+
+  /** Install (or move) the route known as `k`; false when the kernel keeps someone else's. */
+  add(k: string, w: Fib6Route): boolean {
+    const old = this.installed.get(k)
+    if (old !== undefined) {
+      if (same(old.gw, w.gw) && old.scopeId === w.scopeId) return true
+      this.remove(k)
+    }
+    const inet6 = this.sys.inet6
+    const spec = {
+      dst: w.dst,
+      prefixLen: w.len,
+      gateway: w.gw,
+      scopeId: w.scopeId,
+      proto1: true,
+      nostatic: true,
+    }
+    try {
+      inet6.routeAdd(spec)
+    } catch (e) {
+      if (!isSysError(e)) throw e
+      if (e.code !== 'EEXIST') return false
+      const there = inet6.routeList().find((x) => x.prefixLen === w.len && same(x.dst, w.dst))
+      if (there === undefined || (there.flags & (RTF_PROTO1 | RTF_STATIC)) !== RTF_PROTO1) return false
+      try {
+        inet6.routeDelete(w.dst, w.len)
+        inet6.routeAdd(spec)
+      } catch {
+        return false
+      }
+    }
+    this.installed.set(k, { ...w, since: this.sys.now() })
+    return true
+  }
+
+  remove(k: string): void {
+    const r = this.installed.get(k)
+    if (r === undefined) return
+    this.installed.delete(k)
+    try {
+      this.sys.inet6.routeDelete(r.dst, r.len)
+    } catch {
+      // Gone already (an administrator's route delete, or the vnet going away).
+    }
+  }
+
+  /** On exit: every route this daemon installed leaves the FIB. */
+  flush(): void {
+    for (const k of [...this.installed.keys()]) this.remove(k)
+  }
+}
