@@ -21,7 +21,18 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'test',
     '[',
   ],
-  '/sbin': ['dnctl', 'ifconfig', 'ipfw', 'kldload', 'kldstat', 'kldunload', 'ping', 'route', 'sysctl'],
+  '/sbin': [
+    'dhclient',
+    'dnctl',
+    'ifconfig',
+    'ipfw',
+    'kldload',
+    'kldstat',
+    'kldunload',
+    'ping',
+    'route',
+    'sysctl',
+  ],
   '/usr/bin': [
     'atf-sh',
     'awk',
@@ -53,6 +64,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
   ],
   '/usr/sbin': ['arp', 'jail', 'jexec', 'jls', 'ngctl', 'rctl', 'tcpdrop', 'traceroute'],
   '/usr/local/bin': ['packetdrill'],
+  '/usr/local/sbin': ['dhcpd'],
 }
 
 const WHERE: ReadonlyMap<string, string> = new Map(

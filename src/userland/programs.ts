@@ -12,6 +12,7 @@ import { kenv } from './bin/kenv.js'
 import { pgrep, pkill } from './bin/pkill.js'
 import { rm } from './bin/rm.js'
 import { createSh } from './bin/sh/shell.js'
+import { dhclient } from './sbin/dhclient/dhclient.js'
 import { dmesg } from './sbin/dmesg.js'
 import { dnctl } from './sbin/dnctl.js'
 import { ifconfig } from './sbin/ifconfig.js'
@@ -40,6 +41,7 @@ import { uname } from './usr.bin/uname.js'
 import { uniq } from './usr.bin/uniq.js'
 import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
+import { dhcpd } from './usr.sbin/dhcpd/dhcpd.js'
 import { ospfd } from './usr.sbin/frr/ospfd/ospfd.js'
 import { ripd } from './usr.sbin/frr/ripd/ripd.js'
 import { vtysh } from './usr.sbin/frr/vtysh.js'
@@ -75,6 +77,8 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['arp', { run: arp }],
   ['atf-sh', { run: atfSh }],
   ['awk', { run: awk }],
+  ['dhclient', { run: dhclient }],
+  ['dhcpd', { run: dhcpd }],
   ['dmesg', { run: dmesg }],
   ['dnctl', { run: dnctl }],
   ['fetch', { run: fetch }],

@@ -116,6 +116,11 @@ export interface DhcpRepr {
   options: Map<number, Uint8Array>
 }
 
+/** Anything carrying parsed options (a message, a client's recorded lease). */
+export interface DhcpOptions {
+  options: Map<number, Uint8Array>
+}
+
 export type DhcpParse = { ok: true; msg: DhcpRepr } | { ok: false; error: number }
 
 /** Where option parsing of one field stopped: END seen, or the field's end, or an error. */
@@ -290,18 +295,18 @@ export function dhcpChaddrMac(r: DhcpRepr): number {
 }
 
 /** Option 53's value (parseDhcp guarantees it is there). */
-export function dhcpType(r: DhcpRepr): number {
+export function dhcpType(r: DhcpOptions): number {
   return r.options.get(DhcpOpt.MESSAGE_TYPE)?.[0] ?? 0
 }
 
 /** A one-address option (1, 50, 54 ...), or undefined when absent or not four bytes. */
-export function dhcpOptAddr(r: DhcpRepr, code: number): number | undefined {
+export function dhcpOptAddr(r: DhcpOptions, code: number): number | undefined {
   const v = r.options.get(code)
   return v === undefined || v.length !== 4 ? undefined : readU32(v, 0)
 }
 
 /** An address-list option (3, 6): whole addresses only; undefined when absent or not a multiple of 4. */
-export function dhcpOptAddrs(r: DhcpRepr, code: number): number[] | undefined {
+export function dhcpOptAddrs(r: DhcpOptions, code: number): number[] | undefined {
   const v = r.options.get(code)
   if (v === undefined || v.length === 0 || v.length % 4 !== 0) return undefined
   const out: number[] = []
@@ -310,12 +315,12 @@ export function dhcpOptAddrs(r: DhcpRepr, code: number): number[] | undefined {
 }
 
 /** A 32-bit number option (51, 58, 59). */
-export function dhcpOptU32(r: DhcpRepr, code: number): number | undefined {
+export function dhcpOptU32(r: DhcpOptions, code: number): number | undefined {
   return dhcpOptAddr(r, code)
 }
 
 /** A text option (12, 15, 56), Latin-1, up to the first NUL. */
-export function dhcpOptText(r: DhcpRepr, code: number): string | undefined {
+export function dhcpOptText(r: DhcpOptions, code: number): string | undefined {
   const v = r.options.get(code)
   return v === undefined ? undefined : fieldText(v, 0, v.length)
 }
