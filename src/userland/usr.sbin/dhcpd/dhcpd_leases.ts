@@ -27,7 +27,6 @@ import {
   dhcpType,
   newDhcp,
   optAddr,
-  optText,
   optU32,
 } from '../../../wire/dhcp.js'
 import type { DhcpdConfig, DhcpdHost, DhcpdSubnet } from './dhcpd_conf.js'
@@ -306,8 +305,6 @@ export class LeaseTable {
     const opts = new Map<number, Uint8Array>([[DhcpOpt.SUBNET_MASK, optAddr(sub.mask)]])
     for (const src of [this.cfg.options, sub.options, host?.options ?? new Map<number, Uint8Array>()])
       for (const [k, v] of src) opts.set(k, v)
-    if (host !== undefined && !opts.has(DhcpOpt.HOSTNAME) && host.fixed === addr)
-      opts.set(DhcpOpt.HOSTNAME, optText(host.name))
     for (const [k, v] of opts) r.options.set(k, v)
     return r
   }
