@@ -9,6 +9,7 @@ import { date } from './bin/date.js'
 import { expr } from './bin/expr.js'
 import { hostname } from './bin/hostname.js'
 import { kenv } from './bin/kenv.js'
+import { mkdir } from './bin/mkdir.js'
 import { pgrep, pkill } from './bin/pkill.js'
 import { rm } from './bin/rm.js'
 import { createSh } from './bin/sh/shell.js'
@@ -37,6 +38,7 @@ import { nohup } from './usr.bin/nohup.js'
 import { packetdrill } from './usr.bin/packetdrill/run.js'
 import { sed } from './usr.bin/sed.js'
 import { sockstat } from './usr.bin/sockstat.js'
+import { touch } from './usr.bin/touch.js'
 import { uname } from './usr.bin/uname.js'
 import { uniq } from './usr.bin/uniq.js'
 import { xargs } from './usr.bin/xargs.js'
@@ -71,6 +73,8 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['expr', { run: expr }],
   ['id', { run: id }],
   ['nohup', { run: nohup }],
+  ['mkdir', { run: mkdir }],
+  ['touch', { run: touch }],
   ['pgrep', { run: pgrep }],
   ['pkill', { run: pkill }],
   ['uname', { run: uname }],
