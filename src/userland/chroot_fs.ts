@@ -80,7 +80,7 @@ export function jailFs(fs: FileSystem, path: string): FileSystem {
 }
 
 /** Directories every FreeBSD jail's tree has (hier(7)), which the flat file table cannot list. */
-const HIER = new Set([
+const HIER: ReadonlySet<string> = new Set([
   '/',
   '/tmp',
   '/root',

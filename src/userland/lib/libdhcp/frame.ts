@@ -9,7 +9,6 @@
  * hand-made filter is rather than through libpcap. Must not: throw on a frame, whatever its bytes.
  */
 
-import type { BpfFilter } from '../../../stack/net/bpf/bpf.js'
 import { readMac, readU16, readU32 } from '../../../wire/addr.js'
 import { fold, sum16 } from '../../../wire/checksum.js'
 import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../../wire/ethernet.js'
@@ -143,7 +142,7 @@ export function newDecodedFrame(): DecodedFrame {
 }
 
 /** `ip and udp dst port N and not ip[6:2] & 0x1fff != 0` on Ethernet, allocation-free. */
-export function udpDstPortFilter(port: number): BpfFilter {
+export function udpDstPortFilter(port: number): (b: Uint8Array, o: number, n: number) => boolean {
   return (b, o, n) => {
     if (n < ETHER_HDR_LEN + IPV4_MIN_HDR || b[o + 12] !== 0x08 || b[o + 13] !== 0x00) return false
     const ip = o + ETHER_HDR_LEN

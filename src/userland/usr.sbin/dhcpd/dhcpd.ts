@@ -35,7 +35,7 @@ const DEFAULT_CONF = '/usr/local/etc/dhcpd.conf'
 const DEFAULT_LEASES = '/var/db/dhcpd.leases'
 const DEFAULT_PID = '/var/run/dhcpd.pid'
 const SERVER_TTL = 128
-const DHCP_ERROR_NAMES = [
+const DHCP_ERROR_NAMES: readonly string[] = [
   '',
   'bad length',
   'bad op',
