@@ -4,6 +4,9 @@
  * crw------- root, so a non-root open fails with EACCES; a jail without its own vnet has no bpf device
  * (devfs hides it, as FreeBSD's jail rulesets do), so it cannot watch its parent's stack.
  *
+ * A write sends a whole Ethernet frame out of the interface (BIOCSHDRCMPLT), which is how dhclient
+ * and dhcpd talk before the client has an address.
+ *
  * Must not: let a descriptor outlive its interface's stay in the vnet (it reads ENXIO after), or see
  * another vnet's traffic.
  */
@@ -12,6 +15,7 @@ import { BpfD, BpfDirection, type BpfIf } from '../stack/net/bpf/bpf.js'
 import { Slot } from '../stack/net/vnet.js'
 import { ipfw } from '../stack/netpfil/ipfw/ip_fw_chain.js'
 import { SysError } from '../util/errno.js'
+import { ETHER_HDR_LEN } from '../wire/ethernet.js'
 import type { Caller } from './caller.js'
 import type { BpfFd, BpfOpenOptions, BpfPoint } from './syscalls.js'
 
@@ -97,6 +101,20 @@ export function bpfDescriptor(c: Caller, bif: BpfIf, name: string, opts: BpfOpen
         if (interrupted || left <= 0) return 0
         await d.wait(left, until)
       }
+    },
+    write: (frame) => {
+      if (closed) throw new SysError('EBADF', 'write')
+      const ifp = d.bif === null ? undefined : c.vnet.ifnets.find((i) => i.bpf === d.bif)
+      if (ifp === undefined || ifp.type !== 'ether') throw new SysError('ENXIO', 'write')
+      if (!ifp.up) throw new SysError('ENETDOWN', 'write')
+      if (frame.length < ETHER_HDR_LEN || frame.length > ifp.mtu + ETHER_HDR_LEN)
+        throw new SysError('EMSGSIZE', 'write')
+      const m = c.vnet.env.pool.get(frame.length)
+      m.data.set(frame, m.off)
+      m.len = frame.length
+      // bpfwrite's ether_output with a complete header: the frame is the interface's to send as is.
+      if ((frame[0]! & 1) !== 0) ifp.stats.omcasts++
+      ifp.transmit(m)
     },
     setFilter: (f) => {
       if (closed) throw new SysError('EBADF', 'BIOCSETF')

@@ -537,6 +537,12 @@ export interface BpfFd {
   read(visit: (r: BpfRecord) => void, timeoutNs?: number, until?: Promise<unknown>): Promise<number>
   /** BIOCSETF: replace the filter (null accepts everything). */
   setFilter(filter: BpfFilter | null): void
+  /**
+   * write(2) with BIOCSHDRCMPLT set: `frame` (link header included) goes out of the interface as it
+   * is, as dhclient and dhcpd send before an address exists. ENXIO when the point is gone or is not
+   * an Ethernet interface, ENETDOWN when it is down, EMSGSIZE past the MTU or shorter than a header.
+   */
+  write(frame: Uint8Array): void
   /** BIOCGSTATS: packets that reached the filter, and accepted packets dropped for want of buffer. */
   stats(): { recv: number; drop: number }
   close(): void

@@ -78,3 +78,34 @@ export class ChrootFs implements FileSystem {
 export function jailFs(fs: FileSystem, path: string): FileSystem {
   return normalizePath(path) === '/' ? fs : new ChrootFs(fs, path)
 }
+
+/** Directories every FreeBSD jail's tree has (hier(7)), which the flat file table cannot list. */
+const HIER: ReadonlySet<string> = new Set([
+  '/',
+  '/tmp',
+  '/root',
+  '/etc',
+  '/var',
+  '/var/db',
+  '/var/run',
+  '/var/log',
+  '/var/tmp',
+  '/usr',
+  '/usr/local',
+  '/usr/local/etc',
+  '/dev',
+])
+
+/**
+ * Whether `path` names a directory in a flat file table (cp's "target is a directory"): it ends
+ * in `/`, is one of hier(7)'s, or some file lies below it. `fs` may be left out when only the first
+ * two can be known (a copy into another process's tree).
+ */
+export function isDirectory(path: string, fs?: FileSystem): boolean {
+  if (path === '' || path.endsWith('/')) return true
+  const p = normalizePath(path)
+  if (HIER.has(p)) return true
+  if (fs === undefined || fs.has(path)) return false
+  const below = `${path}/`
+  return fs.list().some((f) => f.startsWith(below))
+}

@@ -13,6 +13,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'hostname',
     'kenv',
     'kill',
+    'mkdir',
     'pgrep',
     'pkill',
     'rm',
@@ -21,7 +22,18 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'test',
     '[',
   ],
-  '/sbin': ['dnctl', 'ifconfig', 'ipfw', 'kldload', 'kldstat', 'kldunload', 'ping', 'route', 'sysctl'],
+  '/sbin': [
+    'dhclient',
+    'dnctl',
+    'ifconfig',
+    'ipfw',
+    'kldload',
+    'kldstat',
+    'kldunload',
+    'ping',
+    'route',
+    'sysctl',
+  ],
   '/usr/bin': [
     'atf-sh',
     'awk',
@@ -44,6 +56,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'sort',
     'tail',
     'tee',
+    'touch',
     'tr',
     'true',
     'uname',
@@ -53,6 +66,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
   ],
   '/usr/sbin': ['arp', 'jail', 'jexec', 'jls', 'ngctl', 'rctl', 'tcpdrop', 'traceroute'],
   '/usr/local/bin': ['packetdrill'],
+  '/usr/local/sbin': ['dhcpd'],
 }
 
 const WHERE: ReadonlyMap<string, string> = new Map(

@@ -9,9 +9,11 @@ import { date } from './bin/date.js'
 import { expr } from './bin/expr.js'
 import { hostname } from './bin/hostname.js'
 import { kenv } from './bin/kenv.js'
+import { mkdir } from './bin/mkdir.js'
 import { pgrep, pkill } from './bin/pkill.js'
 import { rm } from './bin/rm.js'
 import { createSh } from './bin/sh/shell.js'
+import { dhclient } from './sbin/dhclient/dhclient.js'
 import { dmesg } from './sbin/dmesg.js'
 import { dnctl } from './sbin/dnctl.js'
 import { ifconfig } from './sbin/ifconfig.js'
@@ -36,10 +38,12 @@ import { nohup } from './usr.bin/nohup.js'
 import { packetdrill } from './usr.bin/packetdrill/run.js'
 import { sed } from './usr.bin/sed.js'
 import { sockstat } from './usr.bin/sockstat.js'
+import { touch } from './usr.bin/touch.js'
 import { uname } from './usr.bin/uname.js'
 import { uniq } from './usr.bin/uniq.js'
 import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
+import { dhcpd } from './usr.sbin/dhcpd/dhcpd.js'
 import { ospfd } from './usr.sbin/frr/ospfd/ospfd.js'
 import { ripd } from './usr.sbin/frr/ripd/ripd.js'
 import { ripngd } from './usr.sbin/frr/ripngd/ripngd.js'
@@ -72,12 +76,16 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['expr', { run: expr }],
   ['id', { run: id }],
   ['nohup', { run: nohup }],
+  ['mkdir', { run: mkdir }],
+  ['touch', { run: touch }],
   ['pgrep', { run: pgrep }],
   ['pkill', { run: pkill }],
   ['uname', { run: uname }],
   ['arp', { run: arp }],
   ['atf-sh', { run: atfSh }],
   ['awk', { run: awk }],
+  ['dhclient', { run: dhclient }],
+  ['dhcpd', { run: dhcpd }],
   ['dmesg', { run: dmesg }],
   ['dnctl', { run: dnctl }],
   ['fetch', { run: fetch }],

@@ -17,6 +17,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { basename, join } from 'node:path'
+import { isDirectory } from '../../../userland/chroot_fs.js'
 import { experiments, startExperiment, stopExperiment } from './experiment_control.js'
 import {
   connectTo,
@@ -203,7 +204,7 @@ async function getFile(spec: { node: string; path: string }): Promise<Buffer> {
 
 async function putFile(spec: { node: string; path: string }, bytes: Buffer, srcName: string): Promise<void> {
   const t = await resolveNode(spec.node)
-  const path = spec.path === '' || spec.path.endsWith('/') ? `${spec.path || '/'}${srcName}` : spec.path
+  const path = isDirectory(spec.path) ? `${spec.path.replace(/\/*$/, '')}/${srcName}` : spec.path
   const r = await request(socketPath(runtimeDir(), t.eid), {
     t: 'put',
     node: t.node,

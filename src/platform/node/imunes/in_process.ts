@@ -11,6 +11,7 @@ import type { Host } from '../../../host/host.js'
 import { isTopologyError } from '../../../topology/diagnostics.js'
 import { EID_RE, Lab, LabError } from '../../../topology/emulator.js'
 import { loadAny } from '../../../topology/load.js'
+import { isDirectory } from '../../../userland/chroot_fs.js'
 import { startProcess } from '../../../userland/process.js'
 import type { Program } from '../../../userland/programs.js'
 import type { Io, OutStream, Proc } from '../../../userland/types.js'
@@ -209,7 +210,7 @@ export function labPrograms(host: Host): Array<[string, Program]> {
         return 1
       }
       const name = src.path.split('/').pop() ?? src.path
-      const path = dst.path === '' || dst.path.endsWith('/') ? `${dst.path || '/'}${name}` : dst.path
+      const path = isDirectory(dst.path, dst.fs) ? `${dst.path.replace(/\/*$/, '')}/${name}` : dst.path
       if (!dst.fs.truncate(path) || !dst.fs.append(path, text)) {
         io.stderr.write(`hcp: ${path}: No space left on device\n`)
         return 1

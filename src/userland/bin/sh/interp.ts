@@ -713,7 +713,19 @@ export class Interp {
       io.stderr.write(`sh: ${name}: not found\n`)
       return 127
     }
-    if (!this.proc.has(name)) return notFound()
+    if (!this.proc.has(name)) {
+      // A script named by path: execve's ENOEXEC (or its `#!` line) has a shell run it.
+      const text = name.includes('/') ? this.fs.read(name) : undefined
+      if (text === undefined) return notFound()
+      const bang = /^#!\s*(\S+)/.exec(text)?.[1]
+      const interp = bang === undefined ? 'sh' : programName(bang)
+      if (interp === undefined || !this.proc.has(interp)) {
+        this.dispatch(undefined)
+        io.stderr.write(`sh: ${name}: ${bang}: bad interpreter: No such file or directory\n`)
+        return 126
+      }
+      return this.external([interp, ...argv], assigns, io)
+    }
     let job: Job
     // exec(3) in a forked subshell: the program takes over its process.
     this.execRelease?.()

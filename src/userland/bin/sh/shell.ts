@@ -229,8 +229,15 @@ export function createSh(hooks: Pick<ShellOptions, 'programs' | 'pause'> = {}): 
       opts.name = rest[1] ?? 'sh'
       opts.args = rest.slice(2)
     } else if (rest.length) {
-      io.stderr.write(`sh: cannot open ${rest[0]}: No such file or directory\n`)
-      return 127
+      // `sh FILE ARGS...`: the script from the process's files, $0 its name.
+      const text = proc.fs.read(rest[0]!)
+      if (text === undefined) {
+        io.stderr.write(`sh: cannot open ${rest[0]}: No such file or directory\n`)
+        return 127
+      }
+      opts.name = rest[0]!
+      opts.args = rest.slice(1)
+      return runScript(text, io, proc, opts)
     } else return runScript(io.stdin, io, proc, opts)
     return runScript(script, io, proc, opts)
   }

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import { BootOp, DhcpOpt, DhcpType, emitDhcp, newDhcp } from '../../../wire/dhcp.js'
 import { LinkType } from '../../../wire/pcap.js'
+import { buildUdpFrame } from '../../lib/libdhcp/frame.js'
 import { Printer } from './print.js'
 
 const OPTS = [
@@ -92,5 +94,34 @@ test('RIPng datagrams print as tcpdump prints them: ripng-resp N:, ripng-req dum
   assert.equal(
     p.line(LinkType.EN10MB, req, req.length, req.length),
     'IP6 fe80::1.521 > ff02::9.521: ripng-req 1:',
+  )
+})
+
+test("BOOTP/DHCP on ports 67 and 68: the operation and a request's client address (print-bootp.c without -v)", () => {
+  const mac = 0x4200aa000003
+  const req = newDhcp(BootOp.REQUEST, 1, mac)
+  req.options.set(DhcpOpt.MESSAGE_TYPE, Uint8Array.of(DhcpType.DISCOVER))
+  const a = { srcMac: mac, dstMac: 0xffffffffffff, srcIp: 0, dstIp: 0xffffffff, srcPort: 68, dstPort: 67 }
+  const f = buildUdpFrame(a, emitDhcp(req), 16)
+  const p = new Printer({ n: 1, e: false, v: 0, q: false, S: false })
+  assert.equal(
+    p.line(LinkType.EN10MB, f, f.length, f.length),
+    'IP 0.0.0.0.bootpc > 255.255.255.255.bootps: BOOTP/DHCP, Request from 42:00:aa:00:00:03, length 300',
+  )
+  const rep = newDhcp(BootOp.REPLY, 1, mac)
+  rep.options.set(DhcpOpt.MESSAGE_TYPE, Uint8Array.of(DhcpType.OFFER))
+  const g = buildUdpFrame(
+    { ...a, srcIp: 0x0a000001, dstIp: 0x0a000012, srcPort: 67, dstPort: 68 },
+    emitDhcp(rep),
+    128,
+  )
+  assert.equal(
+    p.line(LinkType.EN10MB, g, g.length, g.length),
+    'IP 10.0.0.1.bootps > 10.0.0.18.bootpc: BOOTP/DHCP, Reply, length 300',
+  )
+  // -q keeps tcpdump's short UDP line.
+  assert.match(
+    new Printer({ n: 1, e: false, v: 0, q: true, S: false }).line(LinkType.EN10MB, f, f.length, f.length),
+    /UDP, length 300$/,
   )
 })

@@ -382,6 +382,19 @@ export class Printer {
       if (cmd === 1) return `${s}ripng-req ${whole ? 'dump' : `${n}:`}`
       if (cmd === 2) return `${s}ripng-resp ${n}:`
     }
+    // print-bootp.c without -v: the operation and, for a request, the client's Ethernet address.
+    if (
+      !this.opts.q &&
+      this.opts.v === 0 &&
+      (sp === 67 || sp === 68 || dp === 67 || dp === 68) &&
+      end > at + 8
+    ) {
+      const op = b[at + 8]!
+      let t = op === 1 ? ', Request' : op === 2 ? ', Reply' : `, op-#${op}`
+      if (op === 1 && end >= at + 8 + 34 && b[at + 9] === 1 && b[at + 10] === 6)
+        t += ` from ${mac(b, at + 8 + 28)}`
+      return `${s}BOOTP/DHCP${t}, length ${ulen - 8}`
+    }
     return `${s}UDP, length ${ulen - 8}`
   }
 
