@@ -40,6 +40,7 @@ import { uname } from './usr.bin/uname.js'
 import { uniq } from './usr.bin/uniq.js'
 import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
+import { bgpd } from './usr.sbin/frr/bgpd/bgpd.js'
 import { ospfd } from './usr.sbin/frr/ospfd/ospfd.js'
 import { ripd } from './usr.sbin/frr/ripd/ripd.js'
 import { vtysh } from './usr.sbin/frr/vtysh.js'
@@ -75,6 +76,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['arp', { run: arp }],
   ['atf-sh', { run: atfSh }],
   ['awk', { run: awk }],
+  ['bgpd', { run: bgpd }],
   ['dmesg', { run: dmesg }],
   ['dnctl', { run: dnctl }],
   ['fetch', { run: fetch }],
