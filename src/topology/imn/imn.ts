@@ -38,6 +38,26 @@ import {
   TopologySchema,
 } from '../schema.js'
 import { parseSource } from '../source.js'
+
+/** Where frrboot.sh's configuration goes (FRR's integrated file, as vtysh -b reads it). */
+const FRR_CONF_PATH = '/usr/local/etc/frr/frr.conf'
+
+/** IMUNES's generated FRR block for `bgp 1` (config/nodecfg.tcl), as its startup runs it. */
+const IMUNES_BGP = [
+  'vtysh << __EOF__',
+  'conf term',
+  'router bgp 1000',
+  ' bgp router-id 127.0.0.1',
+  ' no bgp ebgp-requires-policy',
+  ' neighbor DEFAULT peer-group',
+  ' neighbor DEFAULT remote-as 1000',
+  ' neighbor DEFAULT update-source 127.0.0.1',
+  ' redistribute static',
+  ' redistribute connected',
+  '!',
+  '__EOF__',
+]
+
 import { checkSchema } from '../validate.js'
 import { rewriteNatd, scriptModules } from './imn_fw.js'
 
@@ -244,9 +264,11 @@ class Importer {
       else if (k === 'events') this.warn(label, at, 'events are not supported yet; ignored')
       else this.warn(label, at, `unknown key '${k}' ignored`)
     }
-    const protos = kind === 'router' ? this.routerConfig(label, at, raw) : { rip: false, ospf: false }
+    const protos =
+      kind === 'router' ? this.routerConfig(label, at, raw) : { rip: false, ospf: false, bgp: false }
     const rip = protos.rip
     const ospf = protos.ospf
+    const bgp = protos.bgp
     if (kind === 'external') {
       const ifs = this.interfaces(id, label, kind, raw, [])
       if (ifs.length > 0) node.interfaces = ifs
@@ -321,11 +343,19 @@ class Importer {
       // IMUNES starts the routing daemons whatever the script; the script configures them.
       if (rip) node.rip = { configure: false }
       if (ospf) node.ospf = { configure: false }
+      // frrboot.sh's configuration file names the protocols itself.
+      if (bgp || (custom.frr && custom.lines.some((l) => /^router bgp\b/.test(l.trim()))))
+        node.bgp = { as: 1000, configure: false }
     } else {
       if (startup.length > 0) node.startup = startup
       // IMUNES's generated FRR configuration for `rip 1` (its `redistribute ospf` has no daemon here).
       if (rip) node.rip = { networks: ['0.0.0.0/0'], redistribute: ['static', 'connected'] }
       if (ospf) node.ospf = { networks: ['0.0.0.0/0'], redistribute: ['static', 'connected'] }
+      // IMUNES's generated `router bgp 1000`: a peer group and redistribution, but no neighbours.
+      if (bgp) {
+        node.bgp = { as: 1000, configure: false }
+        node.startup = [...(node.startup ?? []), ...IMUNES_BGP]
+      }
     }
     return { name, node }
   }
@@ -351,7 +381,7 @@ class Importer {
   }
 
   /** Warns about what cannot run; which of ripd and ospfd the router runs (model frr or quagga, `rip 1`, `ospf 1`). */
-  private routerConfig(label: string, at: Path, raw: Obj): { rip: boolean; ospf: boolean } {
+  private routerConfig(label: string, at: Path, raw: Obj): { rip: boolean; ospf: boolean; bgp: boolean } {
     const cfg = raw.router_config
     const pairs: [string, unknown][] = []
     if (typeof cfg === 'string') {
@@ -361,15 +391,17 @@ class Importer {
     const model = typeof raw.model === 'string' ? raw.model : 'frr'
     let rip = false
     let ospf = false
+    let bgp = false
     for (const [proto, on] of pairs) {
       if (!(on === 1 || on === '1' || on === true || on === 'true')) continue
       if (model === 'static')
         this.warn(label, at, `${proto} is on, but a static router runs no routing daemon (as in IMUNES)`)
       else if (proto === 'rip') rip = true
       else if (proto === 'ospf') ospf = true
+      else if (proto === 'bgp') bgp = true
       else this.warn(label, at, `${proto} is not supported yet; static routes only`)
     }
-    return { rip, ospf }
+    return { rip, ospf, bgp }
   }
 
   private interfaces(id: string, label: string, kind: NodeKind, raw: Obj, startup: string[]): IfaceFile[] {
@@ -502,7 +534,11 @@ class Importer {
   }
 
   /** The selected custom configuration when enabled and runnable by the shell, else null. */
-  private customConfig(label: string, at: Path, raw: Obj): { name: string; lines: string[] } | null {
+  private customConfig(
+    label: string,
+    at: Path,
+    raw: Obj,
+  ): { name: string; lines: string[]; frr: boolean } | null {
     if (raw.custom_enabled !== 'true' && raw.custom_enabled !== true && raw.custom_enabled !== '1')
       return null
     let selected = raw.custom_selected
@@ -530,6 +566,21 @@ class Importer {
     }
     const [name, c] = found
     const command = typeof c.custom_command === 'string' ? c.custom_command.trim() : '/bin/sh'
+    const body0 = c.custom_config
+    // IMUNES's frrboot.sh: the text is FRR's configuration file, loaded at boot (vtysh -b).
+    if (/(^|\/)frrboot\.sh$/.test(command)) {
+      const text = Array.isArray(body0)
+        ? body0.map((l) => String(l))
+        : typeof body0 === 'string'
+          ? body0.split('\n')
+          : []
+      const conf = text.filter((l) => l.trim() !== '__EOF__')
+      return {
+        name,
+        lines: [`cat > ${FRR_CONF_PATH} << __EOF__`, ...conf, '__EOF__', 'vtysh -b'],
+        frr: true,
+      }
+    }
     if (!/^(?:\/bin\/|\/usr\/bin\/)?sh$/.test(command) && command !== '') {
       this.warn(
         label,
@@ -547,7 +598,7 @@ class Importer {
     // natd has no divert socket to read from here: its setup becomes ipfw nat (imn_fw.ts).
     const rewritten = rewriteNatd(lines)
     for (const note of rewritten.notes) this.warn(label, at, note)
-    return { name, lines: rewritten.lines }
+    return { name, lines: rewritten.lines, frr: false }
   }
 
   // ---- links ----

@@ -57,3 +57,36 @@ for (const name of RIP_LABS) {
     assert.equal(host.clock.pending, 0)
   })
 }
+
+/**
+ * IMUNES's BGP lab whose routers boot from FRR configuration files (frrboot.sh custom configs):
+ * bgpd on each, sessions over the stack's TCP, and pingall reaches every pc.
+ */
+test(
+  'imunes-examples/BGP/BGP_custom-config.imn: bgpd from frrboot.sh configs, pingall reaches everyone',
+  { skip: ABSENT },
+  async () => {
+    const name = 'BGP/BGP_custom-config.imn'
+    const text = readFileSync(join(DIR, name), 'utf8')
+    assert.match(text, /frrboot\.sh/)
+    const { topology } = loadAny(text, 'BGP_custom-config.imn')
+    const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
+    const lab = Lab.build(host, topology)
+    let out = ''
+    const io = {
+      stdin: { read: async () => null },
+      stdout: { write: (s: string) => void (out += s) },
+      stderr: { write: (s: string) => void (out += s) },
+    }
+    assert.deepEqual(await lab.start(() => io), [], out)
+    out = ''
+    const c = new LabConsole(lab, io)
+    assert.equal(await c.runLine('pingall'), 0, out)
+    assert.match(out, /\*\*\* Results: 0% dropped \(6\/6 received\)\n$/)
+    out = ''
+    await c.runLine('streamer vtysh -c "show ip bgp summary"')
+    assert.match(out, /^10\.1\.2\.4 +4 +65001 .* 00:00:\d\d +2 +\d+ N\/A$/m)
+    lab.destroy()
+    assert.equal(host.clock.pending, 0)
+  },
+)
