@@ -83,7 +83,8 @@ describe('example labs', () => {
     const { topology, warnings } = loadImn(example('hub.imn'), 'hub.imn')
     assert.deepEqual(nodesOf(topology), [
       'hub1 hub e0= e1= e2= e3= | |',
-      'pc1 pc eth0=@42:00:aa:00:00:10 | | ifconfig lo0 inet 127.0.0.1/8 ifconfig eth0 inet 10.0.0.1/24  echo "Success!" > /tmp/log',
+      // IMUNES configures interfaces apart from the custom script (IFACES_CONFIG): the address stays.
+      'pc1 pc eth0=10.0.0.1/24@42:00:aa:00:00:10 | | ifconfig lo0 inet 127.0.0.1/8 ifconfig eth0 inet 10.0.0.1/24  echo "Success!" > /tmp/log',
       'pc2 pc eth0=10.0.0.2/24@42:00:aa:00:00:11 | | ifconfig lo0 inet 10.255.0.2/32 alias',
       'server host eth0=10.0.0.10/24@42:00:aa:00:00:12 | |',
       'pc3 pc eth0=10.0.0.3/24@42:00:aa:00:00:13 | |',
@@ -102,7 +103,7 @@ describe('example labs', () => {
       'pc3:eth0-hub1:e3 ab[] ba[]',
     ])
     assert.deepEqual(warnings, [
-      "hub.imn:13: n1 (pc1): custom configuration 'newconf' replaces the generated one: its 4 line(s) run at startup instead of the file's addresses and routes",
+      "hub.imn:13: n1 (pc1): custom configuration 'newconf' runs at startup (4 line(s)) after the file's addresses, as in IMUNES",
       'hub.imn:64: n3 (server): services are not supported yet: ssh, ftp will not run',
       'hub.imn:98: l2: jitter_upstream (a list of delays) is approximated as uniform jitter from 1000 to 3000 µs',
     ])

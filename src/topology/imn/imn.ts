@@ -12,8 +12,8 @@
  * 127.0.0.1; `croutes4` "DEST/LEN GW" are static routes; links keep their interfaces and impairments:
  * `bandwidth` bit/s, `delay` µs, `ber` 1/N -> probability 1/N, `loss` and `duplicate` percent, `direct`
  * -> no shaping element, jitter lists approximated (see below). Cross-canvas links through `pseudo`
- * nodes (two halves joined by `mirror`) are rejoined. An enabled custom configuration replaces the
- * generated one, as in IMUNES; its natd lines become ipfw nat and its ipfw lines find the modules
+ * nodes (two halves joined by `mirror`) are rejoined. An enabled custom configuration runs after the
+ * interfaces are configured, as in IMUNES; its natd lines become ipfw nat and its ipfw lines find the modules
  * loaded (imn_fw.ts). Routers of model frr/quagga with `rip 1` run ripd with IMUNES's generated
  * `router rip` block (the node's `rip` setting, routing.ts), and with `ospf 1` ospfd with its
  * `router ospf` block (`ospf`). `auto_default_routes` (enabled unless "disabled") gives end systems
@@ -326,26 +326,23 @@ class Importer {
 
     const custom = kind === 'switch' || kind === 'hub' ? null : this.customConfig(label, at, raw)
     if (custom) {
-      // As in IMUNES: the custom script replaces the generated configuration (addresses, routes).
-      for (const i of node.interfaces ?? []) {
-        delete i.address
-        delete i.addresses
-      }
-      delete node.routes
-      this.routes6.delete(name)
-      this.autoDefault.delete(name)
+      // As in IMUNES (nodes/generic_l3.tcl): interfaces are configured apart from the node's custom
+      // configuration (IFACES_CONFIG), so addresses stay; the script runs, then the generated lines.
       this.warn(
         label,
         at,
-        `custom configuration '${custom.name}' replaces the generated one: its ${custom.lines.length} line(s) run at startup instead of the file's addresses and routes`,
+        `custom configuration '${custom.name}' runs at startup (${custom.lines.length} line(s)) after the file's addresses, as in IMUNES`,
       )
-      node.startup = custom.lines
+      node.startup = [...startup, ...custom.lines]
       // IMUNES starts the routing daemons whatever the script; the script configures them.
       if (rip) node.rip = { configure: false }
       if (ospf) node.ospf = { configure: false }
       // frrboot.sh's configuration file names the protocols itself.
       if (bgp || (custom.frr && custom.lines.some((l) => /^router bgp\b/.test(l.trim()))))
         node.bgp = { as: 1000, configure: false }
+      // IMUNES appends its generated configuration to the custom one; for bgp that is `router bgp
+      // 1000`, which FRR refuses once the script has made another AS: nothing it would change, so
+      // it is left out rather than failing at every start.
     } else {
       if (startup.length > 0) node.startup = startup
       // IMUNES's generated FRR configuration for `rip 1` (its `redistribute ospf` has no daemon here).
