@@ -155,6 +155,8 @@ export class Peer {
   /** When the next outbound attempt starts (0: not scheduled). */
   connectAt = 0
   connecting = false
+  /** Whether its address was on a connected network at the last interface poll. */
+  reachable = false
   /** Administratively held down (shutdown, max-prefix overflow): no attempts. */
   adminDown = false
   overflow = false

@@ -348,6 +348,14 @@ export class BgpDaemon implements PeerHost, BgpControl {
         this.resolve(p, n === undefined ? null : effective(c, n).ebgpMultihop)
         if (`${p.valid}/${p.gw}` !== before) this.dirty.add(k)
       }
+    // A neighbour whose network (re)appears is tried at once rather than at the next ConnectRetry
+    // (FRR restarts a peer on its next hop becoming reachable).
+    for (const p of this.peers.values()) {
+      const reach = connected.some((x) => ((p.addr & x.mask) >>> 0) === x.net)
+      if (reach && !p.reachable && p.conns.length === 0 && (p.state === 'Active' || p.state === 'Connect'))
+        p.connectAt = Math.max(1, this.now())
+      p.reachable = reach
+    }
     // fast-external-failover: an eBGP single-hop session whose network went away is down now.
     for (const p of this.peers.values()) {
       if (p.session === null || p.ibgp) continue
