@@ -311,3 +311,46 @@ describe('bgpd and bad input', () => {
     assert.match((await r.line('r vtysh -c "show ip bgp summary"')).out, /Idle \(PfxCt\)/)
   })
 })
+
+describe('vtysh with bgpd', () => {
+  test("FRR's errors, the running configuration, neighbours and a node without bgpd", async () => {
+    const r = await boot(PROBE)
+    let x = await r.line('r vtysh -c "configure terminal" -c "router bgp 65009"')
+    assert.equal(x.status, 1)
+    assert.equal(x.out, '% BGP instance is already running; AS is 65001\n')
+    x = await r.line(
+      'r vtysh -c "configure terminal" -c "router bgp 65001" -c "neighbor 192.0.2.77 description nobody"',
+    )
+    assert.equal(x.status, 1)
+    assert.equal(x.out, '% Specify remote-as or peer-group commands first\n')
+    x = await r.line('r vtysh -c "configure terminal" -c "router bgp 65001" -c "neighbor 192.0.2.2 bogus"')
+    assert.equal(x.out, '% Unknown command: neighbor 192.0.2.2 bogus\n')
+    x = await r.line(
+      'r vtysh -c "configure terminal" -c "router bgp 65001" -c "no synchronization" -c "network 10.8.0.0 mask 255.255.0.0" -c "neighbor 192.0.2.2 description the probe"',
+    )
+    assert.equal(x.status, 0, x.out)
+    const run = (await r.line('r vtysh -c "show running-config"')).out
+    assert.match(
+      run,
+      /^router bgp 65001\n no bgp ebgp-requires-policy\n neighbor 192\.0\.2\.2 remote-as 65002\n neighbor 192\.0\.2\.2 description the probe\n !\n address-family ipv4 unicast\n {2}network 10\.9\.0\.0\/24\n {2}network 10\.8\.0\.0\/16\n {2}neighbor 192\.0\.2\.2 maximum-prefix 20\n exit-address-family\nexit\n/m,
+    )
+    // 10.8.0.0/16 is not in the routing table: import check keeps it out of the BGP table.
+    const t = (await r.line('r vtysh -c "show ip bgp"')).out
+    assert.match(t, /^\*> 10\.9\.0\.0\/24 {6}0\.0\.0\.0 {18}0 {9}32768 i$/m)
+    assert.doesNotMatch(t, /10\.8\.0\.0/)
+    assert.match(
+      (await r.line('r vtysh -c "show ip bgp summary"')).out,
+      /^192\.0\.2\.2 +4 +65002 .* the probe$/m,
+    )
+    const nb = (await r.line('r vtysh -c "show ip bgp neighbors 192.0.2.2"')).out
+    assert.match(nb, /^BGP neighbor is 192\.0\.2\.2, remote AS 65002, local AS 65001, external link$/m)
+    assert.match(nb, /^ {2}BGP state = (Active|Connect)$/m)
+    assert.equal(
+      (await r.line('r vtysh -c "show ip bgp neighbors 192.0.2.99"')).out,
+      '% No such neighbor or address family\n',
+    )
+    x = await r.line('probe vtysh -c "show ip bgp"')
+    assert.equal(x.status, 1)
+    assert.equal(x.out, '% bgpd is not running\n')
+  })
+})

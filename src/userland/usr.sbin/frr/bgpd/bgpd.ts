@@ -351,7 +351,7 @@ export class BgpDaemon implements PeerHost, BgpControl {
     // A neighbour whose network (re)appears is tried at once rather than at the next ConnectRetry
     // (FRR restarts a peer on its next hop becoming reachable).
     for (const p of this.peers.values()) {
-      const reach = connected.some((x) => ((p.addr & x.mask) >>> 0) === x.net)
+      const reach = connected.some((x) => (p.addr & x.mask) >>> 0 === x.net)
       if (reach && !p.reachable && p.conns.length === 0 && (p.state === 'Active' || p.state === 'Connect'))
         p.connectAt = Math.max(1, this.now())
       p.reachable = reach
