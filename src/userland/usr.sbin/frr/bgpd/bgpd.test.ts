@@ -312,6 +312,52 @@ describe('bgpd and bad input', () => {
   })
 })
 
+describe('bgpd connection collision (RFC 4271 §6.8)', () => {
+  test('both sides connect: the connection the higher BGP identifier opened survives, the other gets Cease/7', async () => {
+    const r = await boot(PROBE)
+    const sys = r.lab.sys('probe')
+    const lfd = sys.socket(AF_INET, SOCK.STREAM)
+    lfd.bind({ addr: 0, port: 179 })
+    lfd.listen(4)
+    // r tries again now (clear), while the probe also opens its own connection to r.
+    await r.line('r vtysh -c "clear ip bgp 192.0.2.2"')
+    const acc = await lfd.accept(5e9)
+    const mine = await speaker(r)
+    const theirs = acc.fd
+    // The probe's identifier (192.0.2.2) is higher than r's (192.0.2.1): the probe's connection wins.
+    await theirs.send(buildOpen(65002, 90, ip('192.0.2.2')))
+    await mine.fd.send(buildOpen(65002, 90, ip('192.0.2.2')))
+    const f = new BgpFramer()
+    const onTheirs: ReturnType<typeof parseMessage>[] = []
+    for (;;) {
+      let d: Uint8Array
+      try {
+        d = await theirs.recv(65536, 0, 2e9)
+      } catch {
+        break
+      }
+      if (d.length === 0) break
+      f.push(d)
+      for (let m = f.next(); m !== null; m = f.next())
+        if (m instanceof Uint8Array) onTheirs.push(parseMessage(m, true))
+    }
+    const n = onTheirs.find((m) => m.ok && m.msg.type === 'notification')
+    assert.ok(
+      n?.ok && n.msg.type === 'notification' && n.msg.code === 6 && n.msg.subcode === 7,
+      'Cease/7 on the loser',
+    )
+    await mine.fd.send(buildKeepalive())
+    await r.sleep(1)
+    const sum = (await r.line('r vtysh -c "show ip bgp summary"')).out
+    assert.match(sum, /^192\.0\.2\.2 +4 +65002 .* \d\d:\d\d:\d\d +0 +1 N\/A$/m)
+    const nb = (await r.line('r vtysh -c "show ip bgp neighbors"')).out
+    assert.match(nb, /^Local host: 192\.0\.2\.1, Local port: 179$/m)
+    mine.fd.close()
+    theirs.close()
+    lfd.close()
+  })
+})
+
 describe('vtysh with bgpd', () => {
   test("FRR's errors, the running configuration, neighbours and a node without bgpd", async () => {
     const r = await boot(PROBE)
