@@ -41,7 +41,7 @@ import {
   type Topology,
   type TopoNode,
 } from './model.js'
-import { ospfStartup, ripngStartup, ripStartup } from './routing.js'
+import { bgpStartup, ospfStartup, ripngStartup, ripStartup } from './routing.js'
 import type { AutoFile, IfaceFile, ImpairFile, LinkImpairFile, NodeFile, TopologyFile } from './schema.js'
 import { parseBandwidth, parseDuration, parseProbability } from './units.js'
 
@@ -183,9 +183,13 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
     node.startup = lines.map((l) => l.replace(/\r$/, ''))
   }
   // Daemons start before the node's own lines, which may go on to use them (vtysh) or run for long.
+  if (l3 && f.bgp !== undefined) {
+    node.startup = [...bgpStartup(f.bgp), ...node.startup]
+    node.daemons = ['bgpd']
+  }
   if (l3 && f.ospf !== undefined && f.ospf !== false) {
     node.startup = [...ospfStartup(f.ospf), ...node.startup]
-    node.daemons = ['ospfd']
+    node.daemons = ['ospfd', ...(node.daemons ?? [])]
   }
   if (l3 && f.ripng !== undefined && f.ripng !== false) {
     node.startup = [...ripngStartup(f.ripng), ...node.startup]

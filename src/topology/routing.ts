@@ -1,12 +1,13 @@
 /**
- * Routing daemons in labs: the startup lines that start ripd, ripngd or ospfd and configure them through
- * vtysh the way IMUNES does for its FRR routers (a here-document of `configure terminal` lines), from
- * a node's `rip`, `ripng` and `ospf` settings. The lab waits for the routes to settle after startup (emulator.ts).
+ * Routing daemons in labs: the startup lines that start ripd, ripngd, ospfd or bgpd and configure them
+ * through vtysh the way IMUNES does for its FRR routers (a here-document of `configure terminal` lines),
+ * from a node's `rip`, `ripng`, `ospf` and `bgp` settings. The lab waits for the routes to settle after
+ * startup (emulator.ts).
  *
  * Must not: run anything itself; it only writes shell lines.
  */
 
-import type { OspfFile, RipFile, RipngFile } from './schema.js'
+import type { BgpFile, OspfFile, RipFile, RipngFile } from './schema.js'
 
 /** The here-document's end marker, as IMUNES spells it. */
 const EOF_MARK = '__EOF__'
@@ -55,5 +56,32 @@ export function ospfStartup(ospf: true | OspfFile): string[] {
   for (const n of spec.networks ?? ['0.0.0.0/0']) lines.push(` network ${n} area ${spec.area ?? '0.0.0.0'}`)
   for (const p of spec.passive ?? []) lines.push(` passive-interface ${p}`)
   lines.push('!', EOF_MARK)
+  return lines
+}
+
+/** Startup lines for `bgp: {...}`: a router bgp block with `no bgp ebgp-requires-policy`, as IMUNES writes. */
+export function bgpStartup(bgp: BgpFile): string[] {
+  if (bgp.configure === false) return ['bgpd -d']
+  const lines = ['bgpd -d', `vtysh << ${EOF_MARK}`, 'configure terminal', `router bgp ${bgp.as}`]
+  if (bgp.routerId !== undefined) lines.push(` bgp router-id ${bgp.routerId}`)
+  lines.push(' no bgp ebgp-requires-policy')
+  for (const n of bgp.neighbors ?? []) {
+    const a = n.address
+    lines.push(` neighbor ${a} remote-as ${n.as}`)
+    if (n.description !== undefined) lines.push(` neighbor ${a} description ${n.description}`)
+    if (n.updateSource !== undefined) lines.push(` neighbor ${a} update-source ${n.updateSource}`)
+    if (n.ebgpMultihop !== undefined) lines.push(` neighbor ${a} ebgp-multihop ${n.ebgpMultihop}`)
+    if (n.timers !== undefined) lines.push(` neighbor ${a} timers ${n.timers.keepalive} ${n.timers.hold}`)
+  }
+  lines.push(' address-family ipv4 unicast')
+  for (const p of bgp.networks ?? []) lines.push(`  network ${p}`)
+  for (const r of bgp.redistribute ?? []) lines.push(`  redistribute ${r}`)
+  for (const n of bgp.neighbors ?? []) {
+    const a = n.address
+    if (n.nextHopSelf === true) lines.push(`  neighbor ${a} next-hop-self`)
+    if (n.weight !== undefined) lines.push(`  neighbor ${a} weight ${n.weight}`)
+    if (n.maximumPrefix !== undefined) lines.push(`  neighbor ${a} maximum-prefix ${n.maximumPrefix}`)
+  }
+  lines.push(' exit-address-family', '!', EOF_MARK)
   return lines
 }

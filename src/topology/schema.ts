@@ -416,6 +416,69 @@ export const OspfSchema = Type.Object(
   },
 )
 
+export const BgpSchema = Type.Object(
+  {
+    as: Type.Integer({ minimum: 1, maximum: 4294967295, description: 'router bgp AS: the local AS number.' }),
+    routerId: Type.Optional(
+      doc(Ipv4, 'bgp router-id; default the highest loopback, else interface, address.'),
+    ),
+    neighbors: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            address: doc(Ipv4, "The neighbour's address."),
+            as: Type.Integer({ minimum: 1, maximum: 4294967295, description: 'remote-as (ours: iBGP).' }),
+            description: Type.Optional(Type.String()),
+            nextHopSelf: Type.Optional(Type.Boolean({ description: 'neighbor X next-hop-self (iBGP).' })),
+            weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+            maximumPrefix: Type.Optional(Type.Integer({ minimum: 1, maximum: 4294967295 })),
+            updateSource: Type.Optional(Type.String({ description: 'An address or interface name.' })),
+            ebgpMultihop: Type.Optional(Type.Integer({ minimum: 1, maximum: 255 })),
+            timers: Type.Optional(
+              Type.Object(
+                {
+                  keepalive: Type.Integer({ minimum: 0, maximum: 65535 }),
+                  hold: Type.Integer({ minimum: 0, maximum: 65535 }),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        { description: '`neighbor X remote-as N` sessions.' },
+      ),
+    ),
+    networks: Type.Optional(
+      Type.Array(Type.String({ pattern: PATTERNS.ipv4Prefix, title: 'an IPv4 prefix' }), {
+        description: '`network` statements: announced while the routing table has the prefix.',
+      }),
+    ),
+    redistribute: Type.Optional(
+      Type.Array(
+        Type.Union([
+          Type.Literal('connected'),
+          Type.Literal('static'),
+          Type.Literal('kernel'),
+          Type.Literal('rip'),
+          Type.Literal('ospf'),
+        ]),
+        { description: 'Routes announced besides the networks. Default none.' },
+      ),
+    ),
+    configure: Type.Optional(
+      Type.Boolean({
+        description:
+          'false: only start bgpd; the startup lines configure it (vtysh). Default true: a router bgp block from the keys above (with no bgp ebgp-requires-policy, as IMUNES writes it).',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'BGP-4 (bgpd, configured through vtysh as FRR is).',
+  },
+)
+
 export const NodeSchema = Type.Object(
   {
     kind: Type.Union(
@@ -459,6 +522,7 @@ export const NodeSchema = Type.Object(
           'Run ospfd: true for every interface in area 0 with connected routes redistributed, or the settings.',
       }),
     ),
+    bgp: Type.Optional(BgpSchema),
     forwarding: Type.Optional(
       Type.Boolean({ description: 'net.inet.ip.forwarding; default true for routers, false otherwise.' }),
     ),
@@ -572,6 +636,7 @@ export type ShaperFile = Static<typeof ShaperSchema>
 export type RipFile = Static<typeof RipSchema>
 export type RipngFile = Static<typeof RipngSchema>
 export type OspfFile = Static<typeof OspfSchema>
+export type BgpFile = Static<typeof BgpSchema>
 
 /** The JSON Schema document as written to schema/topology.schema.json (stable text, ends in newline). */
 export function schemaJson(): string {

@@ -44,6 +44,7 @@ import { uniq } from './usr.bin/uniq.js'
 import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
 import { dhcpd } from './usr.sbin/dhcpd/dhcpd.js'
+import { bgpd } from './usr.sbin/frr/bgpd/bgpd.js'
 import { ospfd } from './usr.sbin/frr/ospfd/ospfd.js'
 import { ripd } from './usr.sbin/frr/ripd/ripd.js'
 import { ripngd } from './usr.sbin/frr/ripngd/ripngd.js'
@@ -86,6 +87,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['awk', { run: awk }],
   ['dhclient', { run: dhclient }],
   ['dhcpd', { run: dhcpd }],
+  ['bgpd', { run: bgpd }],
   ['dmesg', { run: dmesg }],
   ['dnctl', { run: dnctl }],
   ['fetch', { run: fetch }],

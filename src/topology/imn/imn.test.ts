@@ -83,7 +83,8 @@ describe('example labs', () => {
     const { topology, warnings } = loadImn(example('hub.imn'), 'hub.imn')
     assert.deepEqual(nodesOf(topology), [
       'hub1 hub e0= e1= e2= e3= | |',
-      'pc1 pc eth0=@42:00:aa:00:00:10 | | ifconfig lo0 inet 127.0.0.1/8 ifconfig eth0 inet 10.0.0.1/24  echo "Success!" > /tmp/log',
+      // IMUNES configures interfaces apart from the custom script (IFACES_CONFIG): the address stays.
+      'pc1 pc eth0=10.0.0.1/24@42:00:aa:00:00:10 | | ifconfig lo0 inet 127.0.0.1/8 ifconfig eth0 inet 10.0.0.1/24  echo "Success!" > /tmp/log',
       'pc2 pc eth0=10.0.0.2/24@42:00:aa:00:00:11 | | ifconfig lo0 inet 10.255.0.2/32 alias',
       'server host eth0=10.0.0.10/24@42:00:aa:00:00:12 | |',
       'pc3 pc eth0=10.0.0.3/24@42:00:aa:00:00:13 | |',
@@ -102,7 +103,7 @@ describe('example labs', () => {
       'pc3:eth0-hub1:e3 ab[] ba[]',
     ])
     assert.deepEqual(warnings, [
-      "hub.imn:13: n1 (pc1): custom configuration 'newconf' replaces the generated one: its 4 line(s) run at startup instead of the file's addresses and routes",
+      "hub.imn:13: n1 (pc1): custom configuration 'newconf' runs at startup (4 line(s)) after the file's addresses, as in IMUNES",
       'hub.imn:64: n3 (server): services are not supported yet: ssh, ftp will not run',
       'hub.imn:98: l2: jitter_upstream (a list of delays) is approximated as uniform jitter from 1000 to 3000 µs',
     ])
@@ -115,7 +116,7 @@ describe('example labs', () => {
       'router1 router fwd eth0=10.0.0.1/24@42:00:aa:00:00:20 eth1=10.0.1.1/24@42:00:aa:00:00:21 | 10.0.3.0/24>10.0.1.2 | ripd -d vtysh << __EOF__ configure terminal router rip  redistribute static  redistribute connected  network 0.0.0.0/0 ! __EOF__ ripngd -d vtysh << __EOF__ configure terminal router ripng  redistribute static  redistribute connected  network ::/0 ! __EOF__',
       // ospf 1: ospfd with IMUNES's generated router ospf block.
       'router2 router fwd eth0=10.0.1.2/24@42:00:aa:00:00:22 eth1=10.0.2.1/24@42:00:aa:00:00:23 eth2=10.0.3.1/24@42:00:aa:00:00:24 | 10.0.0.0/24>10.0.1.1 | ospfd -d vtysh << __EOF__ configure terminal router ospf  redistribute static  redistribute connected  network 0.0.0.0/0 area 0.0.0.0 ! __EOF__',
-      'router3 router fwd eth0=10.0.2.2/24@42:00:aa:00:00:25 eth1=192.168.100.1/24@42:00:aa:00:00:26 eth2=10.0.4.1/24@42:00:aa:00:00:27 | |',
+      'router3 router fwd eth0=10.0.2.2/24@42:00:aa:00:00:25 eth1=192.168.100.1/24@42:00:aa:00:00:26 eth2=10.0.4.1/24@42:00:aa:00:00:27 | | bgpd -d vtysh << __EOF__ conf term router bgp 1000  bgp router-id 127.0.0.1  no bgp ebgp-requires-policy  neighbor DEFAULT peer-group  neighbor DEFAULT remote-as 1000  neighbor DEFAULT update-source 127.0.0.1  redistribute static  redistribute connected ! __EOF__',
       'pc1 pc eth0=10.0.0.20/24@42:00:aa:00:00:28 | 0.0.0.0/0>10.0.0.1 |',
       'em0 external em0= | |',
       'pc2 pc eth0=10.0.3.20/24@42:00:aa:00:00:29 | 0.0.0.0/0>10.0.3.1 |',
@@ -129,7 +130,6 @@ describe('example labs', () => {
     ])
     assert.deepEqual(warnings, [
       'dynamic-routing.imn:28: n1 (router2): ospf6 is not supported yet; static routes only',
-      'dynamic-routing.imn:60: n2 (router3): bgp is not supported yet; static routes only',
       "dynamic-routing.imn:107: n4 (em0): rj45 node becomes an external node; a .imn file cannot say where its VXLAN tunnel goes (taking over the host's interface em0 directly would need TAP or a raw socket, which Node cannot open)",
       'dynamic-routing.imn:107: n4 (em0): an external node without vxlan: { vni, local, remote } leads nowhere; its link stays unplugged',
       'dynamic-routing.imn:114: n5 (rstp1): node type stpswitch (a spanning-tree switch) is not supported yet; node skipped',

@@ -12,8 +12,8 @@
  * 127.0.0.1; `croutes4` "DEST/LEN GW" are static routes; links keep their interfaces and impairments:
  * `bandwidth` bit/s, `delay` µs, `ber` 1/N -> probability 1/N, `loss` and `duplicate` percent, `direct`
  * -> no shaping element, jitter lists approximated (see below). Cross-canvas links through `pseudo`
- * nodes (two halves joined by `mirror`) are rejoined. An enabled custom configuration replaces the
- * generated one, as in IMUNES; its natd lines become ipfw nat and its ipfw lines find the modules
+ * nodes (two halves joined by `mirror`) are rejoined. An enabled custom configuration runs after the
+ * interfaces are configured, as in IMUNES; its natd lines become ipfw nat and its ipfw lines find the modules
  * loaded (imn_fw.ts). Routers of model frr/quagga with `rip 1` run ripd with IMUNES's generated
  * `router rip` block (the node's `rip` setting, routing.ts), with `ripng 1` ripngd with its `router
  * ripng` block (`network ::/0`), and with `ospf 1` ospfd with its
@@ -39,6 +39,26 @@ import {
   TopologySchema,
 } from '../schema.js'
 import { parseSource } from '../source.js'
+
+/** Where frrboot.sh's configuration goes (FRR's integrated file, as vtysh -b reads it). */
+const FRR_CONF_PATH = '/usr/local/etc/frr/frr.conf'
+
+/** IMUNES's generated FRR block for `bgp 1` (config/nodecfg.tcl), as its startup runs it. */
+const IMUNES_BGP = [
+  'vtysh << __EOF__',
+  'conf term',
+  'router bgp 1000',
+  ' bgp router-id 127.0.0.1',
+  ' no bgp ebgp-requires-policy',
+  ' neighbor DEFAULT peer-group',
+  ' neighbor DEFAULT remote-as 1000',
+  ' neighbor DEFAULT update-source 127.0.0.1',
+  ' redistribute static',
+  ' redistribute connected',
+  '!',
+  '__EOF__',
+] as const
+
 import { checkSchema } from '../validate.js'
 import { rewriteNatd, scriptModules } from './imn_fw.js'
 
@@ -246,10 +266,13 @@ class Importer {
       else this.warn(label, at, `unknown key '${k}' ignored`)
     }
     const protos =
-      kind === 'router' ? this.routerConfig(label, at, raw) : { rip: false, ospf: false, ripng: false }
+      kind === 'router'
+        ? this.routerConfig(label, at, raw)
+        : { rip: false, ospf: false, ripng: false, bgp: false }
     const rip = protos.rip
     const ospf = protos.ospf
     const ripng = protos.ripng
+    const bgp = protos.bgp
     if (kind === 'external') {
       const ifs = this.interfaces(id, label, kind, raw, [])
       if (ifs.length > 0) node.interfaces = ifs
@@ -307,30 +330,35 @@ class Importer {
 
     const custom = kind === 'switch' || kind === 'hub' ? null : this.customConfig(label, at, raw)
     if (custom) {
-      // As in IMUNES: the custom script replaces the generated configuration (addresses, routes).
-      for (const i of node.interfaces ?? []) {
-        delete i.address
-        delete i.addresses
-      }
-      delete node.routes
-      this.routes6.delete(name)
-      this.autoDefault.delete(name)
+      // As in IMUNES (nodes/generic_l3.tcl): interfaces are configured apart from the node's custom
+      // configuration (IFACES_CONFIG), so addresses stay; the script runs, then the generated lines.
       this.warn(
         label,
         at,
-        `custom configuration '${custom.name}' replaces the generated one: its ${custom.lines.length} line(s) run at startup instead of the file's addresses and routes`,
+        `custom configuration '${custom.name}' runs at startup (${custom.lines.length} line(s)) after the file's addresses, as in IMUNES`,
       )
-      node.startup = custom.lines
+      node.startup = [...startup, ...custom.lines]
       // IMUNES starts the routing daemons whatever the script; the script configures them.
       if (rip) node.rip = { configure: false }
       if (ripng) node.ripng = { configure: false }
       if (ospf) node.ospf = { configure: false }
+      // frrboot.sh's configuration file names the protocols itself.
+      if (bgp || (custom.frr && custom.lines.some((l) => /^router bgp\b/.test(l.trim()))))
+        node.bgp = { as: 1000, configure: false }
+      // IMUNES appends its generated configuration to the custom one; for bgp that is `router bgp
+      // 1000`, which FRR refuses once the script has made another AS: nothing it would change, so
+      // it is left out rather than failing at every start.
     } else {
       if (startup.length > 0) node.startup = startup
       // IMUNES's generated FRR configuration for `rip 1` (its `redistribute ospf` has no daemon here).
       if (rip) node.rip = { networks: ['0.0.0.0/0'], redistribute: ['static', 'connected'] }
       if (ripng) node.ripng = { networks: ['::/0'], redistribute: ['static', 'connected'] }
       if (ospf) node.ospf = { networks: ['0.0.0.0/0'], redistribute: ['static', 'connected'] }
+      // IMUNES's generated `router bgp 1000`: a peer group and redistribution, but no neighbours.
+      if (bgp) {
+        node.bgp = { as: 1000, configure: false }
+        node.startup = [...(node.startup ?? []), ...IMUNES_BGP]
+      }
     }
     return { name, node }
   }
@@ -355,8 +383,12 @@ class Importer {
     return name
   }
 
-  /** Warns about what cannot run; which of ripd, ripngd and ospfd the router runs (`rip 1`, `ripng 1`, `ospf 1`). */
-  private routerConfig(label: string, at: Path, raw: Obj): { rip: boolean; ospf: boolean; ripng: boolean } {
+  /** Warns about what cannot run; which of ripd, ripngd, ospfd and bgpd the router runs (`rip 1`, `ripng 1`, `ospf 1`, `bgp 1`). */
+  private routerConfig(
+    label: string,
+    at: Path,
+    raw: Obj,
+  ): { rip: boolean; ospf: boolean; ripng: boolean; bgp: boolean } {
     const cfg = raw.router_config
     const pairs: [string, unknown][] = []
     if (typeof cfg === 'string') {
@@ -367,6 +399,7 @@ class Importer {
     let rip = false
     let ospf = false
     let ripng = false
+    let bgp = false
     for (const [proto, on] of pairs) {
       if (!(on === 1 || on === '1' || on === true || on === 'true')) continue
       if (model === 'static')
@@ -374,9 +407,10 @@ class Importer {
       else if (proto === 'rip') rip = true
       else if (proto === 'ospf') ospf = true
       else if (proto === 'ripng') ripng = true
+      else if (proto === 'bgp') bgp = true
       else this.warn(label, at, `${proto} is not supported yet; static routes only`)
     }
-    return { rip, ospf, ripng }
+    return { rip, ospf, ripng, bgp }
   }
 
   private interfaces(id: string, label: string, kind: NodeKind, raw: Obj, startup: string[]): IfaceFile[] {
@@ -509,7 +543,11 @@ class Importer {
   }
 
   /** The selected custom configuration when enabled and runnable by the shell, else null. */
-  private customConfig(label: string, at: Path, raw: Obj): { name: string; lines: string[] } | null {
+  private customConfig(
+    label: string,
+    at: Path,
+    raw: Obj,
+  ): { name: string; lines: string[]; frr: boolean } | null {
     if (raw.custom_enabled !== 'true' && raw.custom_enabled !== true && raw.custom_enabled !== '1')
       return null
     let selected = raw.custom_selected
@@ -537,6 +575,21 @@ class Importer {
     }
     const [name, c] = found
     const command = typeof c.custom_command === 'string' ? c.custom_command.trim() : '/bin/sh'
+    const body0 = c.custom_config
+    // IMUNES's frrboot.sh: the text is FRR's configuration file, loaded at boot (vtysh -b).
+    if (/(^|\/)frrboot\.sh$/.test(command)) {
+      const text = Array.isArray(body0)
+        ? body0.map((l) => String(l))
+        : typeof body0 === 'string'
+          ? body0.split('\n')
+          : []
+      const conf = text.filter((l) => l.trim() !== '__EOF__')
+      return {
+        name,
+        lines: [`cat > ${FRR_CONF_PATH} << __EOF__`, ...conf, '__EOF__', 'vtysh -b'],
+        frr: true,
+      }
+    }
     if (!/^(?:\/bin\/|\/usr\/bin\/)?sh$/.test(command) && command !== '') {
       this.warn(
         label,
@@ -554,7 +607,7 @@ class Importer {
     // natd has no divert socket to read from here: its setup becomes ipfw nat (imn_fw.ts).
     const rewritten = rewriteNatd(lines)
     for (const note of rewritten.notes) this.warn(label, at, note)
-    return { name, lines: rewritten.lines }
+    return { name, lines: rewritten.lines, frr: false }
   }
 
   // ---- links ----

@@ -121,7 +121,7 @@ test('an .imn router whose custom script runs ipfw: the lab loads ipfw and the r
   )
   assert.deepEqual(topology.modules, ['ipfw'])
   assert.equal(warnings.length, 1)
-  assert.match(warnings[0]!, /n1 \(fw\): custom configuration 'firewall' replaces the generated one/)
+  assert.match(warnings[0]!, /n1 \(fw\): custom configuration 'firewall' runs at startup/)
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
   const lab = Lab.build(host, topology)
   assert.deepEqual(await lab.start(silent), [])

@@ -83,3 +83,46 @@ for (const name of RIPNG_LABS) {
     assert.equal(host.clock.pending, 0)
   })
 }
+
+/**
+ * IMUNES's BGP labs with custom configurations: frrboot.sh FRR configuration files
+ * (BGP_custom-config) and vtysh scripts after the interfaces are configured (BGP-Anycast_custom-config,
+ * where DC1 and DC2 both announce 8.8.8.0/24): bgpd on each router, sessions over the stack's TCP,
+ * and pingall reaches every end system.
+ */
+for (const [name, total, peerLine] of [
+  ['BGP/BGP_custom-config.imn', 6, ['streamer', /^10\.1\.2\.4 +4 +65001 .* 00:00:\d\d +2 +\d+ N\/A$/m]],
+  [
+    'BGP/BGP-Anycast_custom-config.imn',
+    12,
+    ['Backbone1', /^10\.10\.10\.14 +4 +10000 .* 00:00:\d\d +3 +\d+ N\/A$/m],
+  ],
+] as const) {
+  test(
+    `imunes-examples/${name}: bgpd from the custom configs, pingall reaches everyone`,
+    { skip: ABSENT },
+    async () => {
+      const text = readFileSync(join(DIR, name), 'utf8')
+      assert.match(text, /router bgp/)
+      const { topology } = loadAny(text, name.split('/').pop()!)
+      const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
+      const lab = Lab.build(host, topology)
+      let out = ''
+      const io = {
+        stdin: { read: async () => null },
+        stdout: { write: (s: string) => void (out += s) },
+        stderr: { write: (s: string) => void (out += s) },
+      }
+      assert.deepEqual(await lab.start(() => io), [], out)
+      out = ''
+      const c = new LabConsole(lab, io)
+      assert.equal(await c.runLine('pingall'), 0, out)
+      assert.match(out, new RegExp(`\\*\\*\\* Results: 0% dropped \\(${total}/${total} received\\)\\n$`))
+      out = ''
+      await c.runLine(`${peerLine[0]} vtysh -c "show ip bgp summary"`)
+      assert.match(out, peerLine[1])
+      lab.destroy()
+      assert.equal(host.clock.pending, 0)
+    },
+  )
+}

@@ -16,6 +16,8 @@
 import type { Syscalls } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
 import { formatIpv4, parseIpv4, prefixToMask } from '../../../wire/addr.js'
+import { BGP_COMMANDS } from './bgpd/bgp_cmds.js'
+import { type BgpConfig, bgpRunningConfig, newBgpConfig } from './bgpd/bgp_config.js'
 import { OSPF_COMMANDS } from './ospfd/ospf_cmds.js'
 import { newOspfConfig, type OspfConfig, ospfRunningConfig } from './ospfd/ospf_config.js'
 import {
@@ -72,12 +74,25 @@ export interface RipngControl {
   ripngRoutes(): ReadonlyMap<string, { metric: number; since: number }>
 }
 
+/** What bgpd offers its vty (bgpd/bgp_cmds.ts); null when the session is not bgpd's. */
+export interface BgpControl {
+  changed(): void
+  showBgp(): string
+  showSummary(): string
+  showNeighbors(addr: number | null): string
+  /** `clear ip bgp`: what to print (FRR's error for an unknown neighbour). */
+  clear(addr: number | null): string
+  /** Installed routes by `a.b.c.d/len`: distance (20 eBGP, 200 iBGP), MED, install time. */
+  bgpRoutes(): ReadonlyMap<string, { distance: number; metric: number; since: number }>
+}
+
 /** What the configuration holds across vty sessions (each daemon keeps one; vtysh alone a fresh one). */
 export interface FrrState {
   hostname: string
   rip: RipConfig
   ospf: OspfConfig
   ripng: RipngConfig
+  bgp: BgpConfig
   /** `ip address` lines given per interface, as written. */
   ifAddrs: Map<string, string[]>
   /** Interfaces mentioned in the configuration, in order. */
@@ -92,6 +107,7 @@ export function newFrrState(hostname: string): FrrState {
     rip: newRipConfig(),
     ospf: newOspfConfig(),
     ripng: newRipngConfig(),
+    bgp: newBgpConfig(),
     ifAddrs: new Map(),
     ifOrder: [],
     staticRoutes: [],
@@ -100,7 +116,17 @@ export function newFrrState(hostname: string): FrrState {
 
 export class VtyError extends Error {}
 
-export type Node = 'view' | 'enable' | 'config' | 'rip' | 'ospf' | 'ripng' | 'interface' | 'skip'
+export type Node =
+  | 'view'
+  | 'enable'
+  | 'config'
+  | 'rip'
+  | 'ospf'
+  | 'ripng'
+  | 'bgp'
+  | 'bgp-af'
+  | 'interface'
+  | 'skip'
 
 type Tok =
   | { k: 'kw'; w: string }
@@ -119,7 +145,7 @@ interface Cmd {
   proto?: Proto
 }
 
-type Proto = 'rip' | 'ospf' | 'ripng'
+type Proto = 'rip' | 'ospf' | 'ripng' | 'bgp'
 
 /** A command as ospf_cmds.ts lists it (text pattern rather than tokens). */
 export interface CmdSpec {
@@ -182,8 +208,8 @@ function argOf(p: Tok, t: string): string {
   return t
 }
 
-const CONFIG_NODES: readonly Node[] = ['config', 'rip', 'ospf', 'ripng', 'interface', 'skip']
-const UNSUPPORTED_ROUTERS = ['ospf6', 'bgp', 'isis', 'babel', 'eigrp', 'openfabric', 'pim'] as const
+const CONFIG_NODES: readonly Node[] = ['config', 'rip', 'ospf', 'ripng', 'bgp', 'bgp-af', 'interface', 'skip']
+const UNSUPPORTED_ROUTERS = ['ospf6', 'isis', 'babel', 'eigrp', 'openfabric', 'pim'] as const
 
 function upTime(ns: number): string {
   const s = Math.max(0, Math.floor(ns / 1e9))
@@ -210,6 +236,7 @@ export class VtySession {
   readonly rip: RipControl | null
   readonly ospf: OspfControl | null
   readonly ripng: RipngControl | null
+  readonly bgp: BgpControl | null
   /** Set by exec when the line was another daemon's command (this daemon only followed the nodes). */
   foreign = false
   /** The node a skipped block returns to. */
@@ -221,17 +248,19 @@ export class VtySession {
     rip: RipControl | null,
     ospf: OspfControl | null = null,
     ripng: RipngControl | null = null,
+    bgp: BgpControl | null = null,
   ) {
     this.sys = sys
     this.state = state
     this.rip = rip
     this.ospf = ospf
     this.ripng = ripng
+    this.bgp = bgp
   }
 
   /** Whether this session is a daemon's vty (rather than vtysh on its own). */
   get inDaemon(): boolean {
-    return this.rip !== null || this.ospf !== null || this.ripng !== null
+    return this.rip !== null || this.ospf !== null || this.ripng !== null || this.bgp !== null
   }
 
   fail(msg: string): never {
@@ -271,9 +300,21 @@ export class VtySession {
   private dispatch(words: string[], line: string): number {
     let r = candidates(this.node, words)
     // A config sub-node also takes the config node's commands, leaving the sub-node (FRR's implicit exit).
+    // The address family falls back to `router bgp`'s commands, as FRR's node tree does.
+    if (r.best.length === 0 && this.node === 'bgp-af') {
+      const up = candidates('bgp', words)
+      if (up.best.length > 0) {
+        this.node = 'bgp'
+        r = up
+      } else r.incomplete ||= up.incomplete
+    }
     if (
       r.best.length === 0 &&
-      (this.node === 'rip' || this.node === 'ospf' || this.node === 'ripng' || this.node === 'interface')
+      (this.node === 'rip' ||
+        this.node === 'ospf' ||
+        this.node === 'ripng' ||
+        this.node === 'bgp' ||
+        this.node === 'interface')
     ) {
       const up = candidates('config', words)
       if (up.best.length > 0) {
@@ -292,7 +333,8 @@ export class VtySession {
       this.inDaemon &&
       ((c.proto === 'rip' && this.rip === null) ||
         (c.proto === 'ospf' && this.ospf === null) ||
-        (c.proto === 'ripng' && this.ripng === null))
+        (c.proto === 'ripng' && this.ripng === null) ||
+        (c.proto === 'bgp' && this.bgp === null))
     try {
       c.run(this, best[0]!.args)
     } catch (e) {
@@ -307,7 +349,7 @@ export class VtySession {
       const first = t?.k === 'kw' ? t.w : ''
       this.out =
         first === 'router' || first === 'show'
-          ? `% ${c.proto === 'ospf' ? 'ospfd' : c.proto === 'ripng' ? 'ripngd' : 'ripd'} is not running\n`
+          ? `% ${c.proto === 'ospf' ? 'ospfd' : c.proto === 'ripng' ? 'ripngd' : c.proto === 'bgp' ? 'bgpd' : 'ripd'} is not running\n`
           : ''
     }
     return 0
@@ -334,6 +376,7 @@ export class VtySession {
     }
     const rip = this.rip?.ripRoutes() ?? new Map()
     const ospf = this.ospf?.ospfRoutes() ?? new Map()
+    const bgp = this.bgp?.bgpRoutes() ?? new Map()
     for (const [p, o] of ospf) {
       if (!o.direct) continue
       const [a, l] = p.split('/')
@@ -350,10 +393,13 @@ export class VtySession {
       let text: string
       const learned = rip.get(p)
       const viaOspf = ospf.get(p)
+      const viaBgp = bgp.get(p)
       if ((r.flags & RTF_PROTO1) !== 0 && learned !== undefined)
         text = `R>* ${p} [120/${learned.metric}] ${via}, weight 1, ${upTime(now - learned.since)}`
       else if ((r.flags & RTF_PROTO1) !== 0 && viaOspf !== undefined && !viaOspf.direct)
         text = `O>* ${p} [110/${viaOspf.cost}] ${via}, weight 1, ${upTime(now - viaOspf.since)}`
+      else if ((r.flags & RTF_PROTO1) !== 0 && viaBgp !== undefined)
+        text = `B>* ${p} [${viaBgp.distance}/${viaBgp.metric}] ${via}, weight 1, ${upTime(now - viaBgp.since)}`
       else if ((r.flags & RTF_PROTO1) !== 0 && (r.flags & RTF_STATIC) !== 0)
         text = `S>* ${p} [1/0] ${via}, weight 1`
       else text = `K>* ${p} [0/0] ${via}`
@@ -385,6 +431,8 @@ export class VtySession {
     if (rip.router.length > 0) lines.push(...rip.router, '!')
     if (ospf.router.length > 0) lines.push(...ospf.router, '!')
     if (ripng.router.length > 0) lines.push(...ripng.router, '!')
+    const bgp = bgpRunningConfig(st.bgp)
+    if (bgp.length > 0) lines.push(...bgp, '!')
     lines.push('end')
     return `${lines.join('\n')}\n`
   }
@@ -397,6 +445,11 @@ export class VtySession {
   needRipng(): RipngControl {
     if (this.ripng === null) throw new VtyError('ripngd is not running')
     return this.ripng
+  }
+
+  needBgp(): BgpControl {
+    if (this.bgp === null) throw new VtyError('bgpd is not running')
+    return this.bgp
   }
 
   needOspf(): OspfControl {
@@ -466,7 +519,17 @@ function ripCmd(nodes: readonly Node[], text: string, run: (s: VtySession, args:
   return cmd(nodes, text, run, 'rip')
 }
 
-const ALL: readonly Node[] = ['view', 'enable', 'config', 'rip', 'ospf', 'ripng', 'interface']
+const ALL: readonly Node[] = [
+  'view',
+  'enable',
+  'config',
+  'rip',
+  'ospf',
+  'ripng',
+  'bgp',
+  'bgp-af',
+  'interface',
+]
 const EXEC: readonly Node[] = ['view', 'enable']
 const SHOW: readonly Node[] = ALL
 const IF_ONLY: readonly Node[] = ['interface']
@@ -550,10 +613,10 @@ const COMMANDS: readonly Cmd[] = [
   cmd(['config'], 'exit', (s) => {
     s.node = 'enable'
   }),
-  cmd(['rip', 'ospf', 'ripng', 'interface'], 'exit', (s) => {
+  cmd(['rip', 'ospf', 'ripng', 'bgp', 'interface'], 'exit', (s) => {
     s.node = 'config'
   }),
-  cmd(['rip', 'ospf', 'ripng', 'interface'], 'quit', (s) => {
+  cmd(['rip', 'ospf', 'ripng', 'bgp', 'interface'], 'quit', (s) => {
     s.node = 'config'
   }),
   cmd(EXEC, 'exit', () => {}),
@@ -625,7 +688,7 @@ const COMMANDS: readonly Cmd[] = [
     s.skip()
     throw new VtyError(`router ${p}: not supported yet (VirtNet has ripd and ospfd only); block ignored`)
   }),
-  cmd(CONF, `router <bgp|isis|openfabric> LINE`, (s, [p]) => {
+  cmd(CONF, `router <isis|openfabric> LINE`, (s, [p]) => {
     s.skip()
     throw new VtyError(`router ${p}: not supported yet (VirtNet has ripd and ospfd only); block ignored`)
   }),
@@ -716,4 +779,5 @@ const COMMANDS: readonly Cmd[] = [
   }),
   ...OSPF_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
   ...RIPNG_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
+  ...BGP_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
 ]
