@@ -52,6 +52,7 @@ import { rctl } from './usr.sbin/rctl.js'
 import { tcpdrop } from './usr.sbin/tcpdrop.js'
 import { tcpdump } from './usr.sbin/tcpdump/tcpdump.js'
 import { traceroute } from './usr.sbin/traceroute.js'
+import { traceroute6 } from './usr.sbin/traceroute6.js'
 
 export interface Program {
   run: Command
@@ -107,6 +108,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['tcpdrop', { run: tcpdrop }],
   ['tcpdump', { run: tcpdump }],
   ['traceroute', { run: traceroute }],
+  ['traceroute6', { run: traceroute6 }],
   ['vtysh', { run: vtysh }],
 ]
 
