@@ -30,6 +30,7 @@ import { in6if, ip6 } from '../stack/netinet6/ip6.js'
 import { ip6Output } from '../stack/netinet6/ip6_output.js'
 import { nd6, nd6Entries, nd6ExpiresIn, nd6Free, nd6Lookup, nd6SetStatic } from '../stack/netinet6/nd6.js'
 import { rip6Close, rip6Open } from '../stack/netinet6/raw_ip6.js'
+import { SEC } from '../util/clock.js'
 import { SysError } from '../util/errno.js'
 import { in6IsLinkLocal, in6IsMulticast, in6IsUnspecified } from '../wire/in6_addr.js'
 import { Ip6Nxt } from '../wire/ipv6.js'
@@ -84,7 +85,7 @@ function keyOf(v: Vnet, a: Uint8Array, scopeId: number, op: string): Uint8Array 
   return k
 }
 
-function routeInfo(r: Route6): Route6Info {
+function routeInfo(r: Route6, now: number): Route6Info {
   const dst = r.dst.slice()
   let scopeId = 0
   if (in6NeedsZone(dst, 0)) {
@@ -104,6 +105,7 @@ function routeInfo(r: Route6): Route6Info {
     flags: r.flags,
     mtu: r.mtu !== 0 ? r.mtu : r.ifp.mtu,
     use: r.use,
+    expire: r.expire > 0 ? Math.max(0, Math.floor((r.expire - now) / SEC)) : 0,
   }
 }
 
@@ -189,7 +191,7 @@ export function inet6Api(c: Caller): Inet6Syscalls {
         .rib.list()
         .filter((r) => canExportRte6(jail, r))
         .sort(order)
-        .map(routeInfo)
+        .map((r) => routeInfo(r, c.host.clock.now()))
     },
     routeAdd: (spec) => {
       c.priv(Priv.NET_ROUTE, 'RTM_ADD')
@@ -213,7 +215,7 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       const r = ip6(v).rib.lookup(keyOf(v, dst, scopeId, 'RTM_GET'))
       if (r === null || !canExportRte6(jail, r)) throw new SysError('ESRCH', 'RTM_GET')
       const src = in6SelectSrc(dst, 0, r.ifp, v.ifnets, jail)
-      return { ...routeInfo(r), ifAddr: src === null ? null : src.addr.slice() }
+      return { ...routeInfo(r, c.host.clock.now()), ifAddr: src === null ? null : src.addr.slice() }
     },
     ndpList: () => {
       // lltable_sysctl_dump's prison_if: a jail sharing the stack sees entries of its own addresses.
