@@ -15,7 +15,6 @@
 import type { Mbuf } from '../../buf/mbuf.js'
 import { SEC } from '../../util/clock.js'
 import {
-  ICMP6_HDR_LEN,
   Icmp6Type,
   ND_OPT_BAD,
   ND_OPT_LLA_LEN,
