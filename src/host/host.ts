@@ -85,7 +85,7 @@ export class Host {
   /** Loaded kernel modules and the kernel environment (kldload, kenv). */
   readonly kld: Kld = new Kld(this)
   /** Programs installed set-user-ID root (FreeBSD's /sbin/ping and /usr/sbin/traceroute). */
-  readonly setuidPrograms: ReadonlySet<string> = new Set(['ping', 'ping6', 'traceroute'])
+  readonly setuidPrograms: ReadonlySet<string> = new Set(['ping', 'ping6', 'traceroute', 'traceroute6'])
   /** Resource accounting and limits (racct/rctl) for every jail. */
   readonly racct: Racct
   /** vxlan(4): the underlay provider and the sockets bound through it. */

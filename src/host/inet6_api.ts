@@ -3,10 +3,11 @@
  * raw_ip6): addresses, ND interface options, the inet6 FIB, the neighbor cache and raw ICMPv6
  * sockets, each checking privilege and arguments before changing anything.
  *
- * Must not: look outside the caller's vnet. A jail sharing its parent's stack has no IPv6 addresses
- * of its own this round, so it sees no inet6 state and may change none.
+ * Must not: look outside the caller's vnet. A jail sharing its parent's stack may change nothing
+ * and sees only what its ip6.addr covers (prison_if, can_export_rte).
  */
 
+import type { Prison } from '../jail/prison.js'
 import { Priv } from '../jail/priv.js'
 import { MEM_COST } from '../jail/racct.js'
 import { IFF } from '../stack/net/ifnet.js'
@@ -15,6 +16,13 @@ import type { Vnet } from '../stack/net/vnet.js'
 import { icmp6Stats } from '../stack/netinet6/icmp6.js'
 import { in6AddAddr, in6DelAddr } from '../stack/netinet6/in6.js'
 import { in6IfUp } from '../stack/netinet6/in6_ifattach.js'
+import {
+  type Jail6,
+  prisonAllowsIp6,
+  prisonCheckIp6,
+  prisonRemoteIp6,
+  prisonSaddrIp6,
+} from '../stack/netinet6/in6_jail.js'
 import { Route6 } from '../stack/netinet6/in6_rtable.js'
 import { in6SelectSrc } from '../stack/netinet6/in6_src.js'
 import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../stack/netinet6/in6_var.js'
@@ -47,26 +55,30 @@ export function ifInfo6(
   ifp: import('../stack/net/ifnet.js').Ifnet,
 ): Pick<IfInfo, 'inet6' | 'nd6Flags' | 'nd6Info'> {
   const ii = ifp.inet6 as In6Ifinfo | null
-  const visible = c.cred.prison.ownsVnet
+  // prison_if: a jail sharing its parent's stack sees only its own addresses (all of them under
+  // ip6=inherit from an unrestricted parent, none with IPv6 disabled).
+  const jail = jailOf(c)
   return {
     inet6:
-      ii === null || !visible
+      ii === null
         ? []
-        : ii.addrs.map((a) => {
-            const info: In6AddrInfo = {
-              addr: a.addr.slice(),
-              prefixLen: a.prefixLen,
-              flags: a.flags,
-              scopeId: in6NeedsZone(a.addr, 0) ? ifp.index : 0,
-            }
-            if (a.plExpire !== 0 || a.vlExpire !== 0) {
-              const now = ifp.vnet.env.clock.now()
-              const left = (t: number): number | null =>
-                t === 0 ? null : Math.max(0, Math.floor((t - now) / SEC))
-              info.lifetimes = { pltime: left(a.plExpire), vltime: left(a.vlExpire) }
-            }
-            return info
-          }),
+        : ii.addrs
+            .filter((a) => prisonCheckIp6(jail, a.addr) && (jail === null || prisonAllowsIp6(jail)))
+            .map((a) => {
+              const info: In6AddrInfo = {
+                addr: a.addr.slice(),
+                prefixLen: a.prefixLen,
+                flags: a.flags,
+                scopeId: in6NeedsZone(a.addr, 0) ? ifp.index : 0,
+              }
+              if (a.plExpire !== 0 || a.vlExpire !== 0) {
+                const now = ifp.vnet.env.clock.now()
+                const left = (t: number): number | null =>
+                  t === 0 ? null : Math.max(0, Math.floor((t - now) / SEC))
+                info.lifetimes = { pltime: left(a.plExpire), vltime: left(a.vlExpire) }
+              }
+              return info
+            }),
     nd6Flags: in6if(ifp).ndFlags,
     nd6Info: {
       linkMtu: in6if(ifp).linkMtu,
@@ -92,7 +104,7 @@ function keyOf(v: Vnet, a: Uint8Array, scopeId: number, op: string): Uint8Array 
   return k
 }
 
-function routeInfo(r: Route6): Route6Info {
+function routeInfo(r: Route6, now: number): Route6Info {
   const dst = r.dst.slice()
   let scopeId = 0
   if (in6NeedsZone(dst, 0)) {
@@ -112,6 +124,7 @@ function routeInfo(r: Route6): Route6Info {
     flags: r.flags,
     mtu: r.mtu !== 0 ? r.mtu : r.ifp.mtu,
     use: r.use,
+    expire: r.expire > 0 ? Math.max(0, Math.floor((r.expire - now) / SEC)) : 0,
   }
 }
 
@@ -188,13 +201,17 @@ export function inet6Api(c: Caller): Inet6Syscalls {
         in6IfUp(ifp)
     },
     routeList: () => {
-      if (!c.cred.prison.ownsVnet) return []
+      const jail = jailOf(c)
       // In the radix tree's order: by key (zone embedded), a shorter prefix before a longer one.
       const order = (a: Route6, b: Route6): number => {
         for (let i = 0; i < 16; i++) if (a.dst[i] !== b.dst[i]) return a.dst[i]! - b.dst[i]!
         return a.prefixLen - b.prefixLen
       }
-      return ip6(c.vnet).rib.list().sort(order).map(routeInfo)
+      return ip6(c.vnet)
+        .rib.list()
+        .filter((r) => canExportRte6(jail, r))
+        .sort(order)
+        .map((r) => routeInfo(r, c.host.clock.now()))
     },
     routeAdd: (spec) => {
       c.priv(Priv.NET_ROUTE, 'RTM_ADD')
@@ -213,18 +230,20 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       ip6(v).rib.remove(r)
     },
     routeGet: (dst, scopeId = 0) => {
-      if (!c.cred.prison.ownsVnet) throw new SysError('ESRCH', 'RTM_GET')
+      const jail = jailOf(c)
       const v = c.vnet
       const r = ip6(v).rib.lookup(keyOf(v, dst, scopeId, 'RTM_GET'))
-      if (r === null) throw new SysError('ESRCH', 'RTM_GET')
-      const src = in6SelectSrc(dst, 0, r.ifp, v.ifnets)
-      return { ...routeInfo(r), ifAddr: src === null ? null : src.addr.slice() }
+      if (r === null || !canExportRte6(jail, r)) throw new SysError('ESRCH', 'RTM_GET')
+      const src = in6SelectSrc(dst, 0, r.ifp, v.ifnets, jail)
+      return { ...routeInfo(r, c.host.clock.now()), ifAddr: src === null ? null : src.addr.slice() }
     },
     ndpList: () => {
-      if (!c.cred.prison.ownsVnet) return []
+      // lltable_sysctl_dump's prison_if: a jail sharing the stack sees entries of its own addresses.
+      const jail = jailOf(c)
       const out: NdpInfo[] = []
       for (const ifp of c.vnet.ifnets)
-        for (const e of nd6Entries(ifp))
+        for (const e of nd6Entries(ifp)) {
+          if (jail !== null && (!prisonAllowsIp6(jail) || !prisonCheckIp6(jail, e.addr))) continue
           out.push({
             addr: e.addr.slice(),
             scopeId: in6NeedsZone(e.addr, 0) ? ifp.index : 0,
@@ -235,6 +254,7 @@ export function inet6Api(c: Caller): Inet6Syscalls {
             permanent: e.permanent,
             expiresIn: nd6ExpiresIn(e),
           })
+        }
       return out
     },
     ndpSet: (addr, scopeId, mac) => {
@@ -325,25 +345,33 @@ export function inet6Api(c: Caller): Inet6Syscalls {
 
 function rawSocket6(c: Caller): Raw6Socket {
   c.priv(Priv.NETINET_RAW, 'socket')
-  const v = ownStack(c, 'socket')
+  const v = c.vnet
+  // A jail sharing its parent's stack sends from and hears only its own addresses (rip6_output,
+  // rip6_input); one without IPv6 has no AF_INET6 sockets at all (socreate's prison_check_af).
+  const jail = jailOf(c)
+  if (!prisonAllowsIp6(jail)) throw new SysError('EPROTONOSUPPORT', 'socket')
   const release = c.openFile('socket')
-  const pcb = rip6Open(v)
+  const pcb = rip6Open(v, jail)
   const clock = c.host.clock
   return {
-    send: (dst, msg, opts: Send6Options = {}) => {
+    send: (to, msg, opts: Send6Options = {}) => {
       if (pcb.closed) throw new SysError('EBADF', 'sendmsg')
       const hlim = opts.hlim ?? ip6(v).defHlim
       if (!Number.isInteger(hlim) || hlim < 0 || hlim > 255) throw new SysError('EINVAL', 'setsockopt')
-      if (dst.length !== 16 || msg.length < 4 || msg.length > 0xffff)
-        throw new SysError('EMSGSIZE', 'sendmsg')
+      if (to.length !== 16 || msg.length < 4 || msg.length > 0xffff) throw new SysError('EMSGSIZE', 'sendmsg')
+      const dst = prisonRemoteIp6(jail, to, 'sendmsg')
       const zone = opts.scopeId ?? 0
       if (in6NeedsZone(dst, 0) && zone === 0) throw new SysError('EHOSTUNREACH', 'sendmsg')
       let src: Uint8Array | null = null
       if (opts.src !== undefined) {
         const k = keyOf(v, opts.src, zone, 'bind')
         const ia = ip6(v).localByKey(k, 0)
-        if (ia === undefined || !ia.usable) throw new SysError('EADDRNOTAVAIL', 'bind')
+        if (ia === undefined || !ia.usable || !prisonCheckIp6(jail, ia.addr))
+          throw new SysError('EADDRNOTAVAIL', 'bind')
         src = ia.addr
+      } else if (jail !== null) {
+        src = prisonSaddrIp6(jail) ?? routeSrc(v, dst, zone, jail)
+        if (src === null) throw new SysError('EADDRNOTAVAIL', 'sendmsg')
       }
       const m = v.env.pool.get(msg.length)
       m.data.set(msg, m.off)
@@ -380,12 +408,36 @@ function rawSocket6(c: Caller): Raw6Socket {
   }
 }
 
-function routeSrc(v: Vnet, dst: Uint8Array, zone: number): Uint8Array | null {
+function routeSrc(v: Vnet, dst: Uint8Array, zone: number, jail: Jail6 | null = null): Uint8Array | null {
   const k = new Uint8Array(16)
   in6Key(k, dst, 0, zone)
   // A scoped destination's source comes from its zone, even when the route leads to lo0 (ours).
   const scoped = in6IsMulticast(dst, 0) || in6IsLinkLocal(dst, 0)
   const ifp = scoped && zone !== 0 ? v.ifByIndex(zone) : ip6(v).rib.lookup(k)?.ifp
   if (ifp === undefined) return null
-  return in6SelectSrc(dst, 0, ifp, v.ifnets)?.addr.slice() ?? null
+  return in6SelectSrc(dst, 0, ifp, v.ifnets, jail)?.addr.slice() ?? null
+}
+
+/**
+ * can_export_rte (rtsock.c): a jail sharing its parent's stack sees no network route and a host
+ * route only to one of its own addresses.
+ */
+function canExportRte6(jail: Prison | null, r: Route6): boolean {
+  if (jail === null) return true
+  if (r.prefixLen !== 128 || !prisonAllowsIp6(jail)) return false
+  const d = r.dst
+  // Link-scoped keys carry their zone in bytes 2-3; the jail's list holds plain addresses.
+  if (in6NeedsZone(d, 0)) {
+    const a = d.slice()
+    a[2] = 0
+    a[3] = 0
+    return prisonCheckIp6(jail, a)
+  }
+  return prisonCheckIp6(jail, d)
+}
+
+/** The caller's jail when it shares its parent's stack (its ip6.addr rules apply), else null. */
+function jailOf(c: Caller): Prison | null {
+  const pr = c.cred.prison
+  return pr.ownsVnet ? null : pr
 }

@@ -9,6 +9,7 @@ import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { ifMove } from '../stack/net/ifnet.js'
 import { SysError } from '../util/errno.js'
 import { formatIpv4, parseIpv4 } from '../wire/addr.js'
+import { formatIpv6, in6Eq, in6IsUnspecified, parseIpv6 } from '../wire/in6_addr.js'
 import type { Host } from './host.js'
 import type { JailInfo } from './syscalls.js'
 
@@ -30,6 +31,10 @@ interface ParsedParams {
   allowRawSockets?: boolean
   allowSetHostname?: boolean
   ip4?: number[]
+  /** `ip6=new|inherit|disable` (ip6.addr implies new). */
+  ip6Mode?: 'new' | 'inherit' | 'disable'
+  ip6?: Uint8Array[]
+  ip6Saddrsel?: boolean
 }
 
 const BOOL = (v: string | true, name: string): boolean => {
@@ -101,6 +106,20 @@ function parseParams(params: JailParams): ParsedParams {
         p.ip4 = addrs as number[]
         break
       }
+      case 'ip6':
+        if (s !== 'new' && s !== 'inherit' && s !== 'disable')
+          throw new SysError('EINVAL', 'jail_set', `ip6: invalid value '${s}'`)
+        p.ip6Mode = s
+        break
+      case 'ip6.addr':
+        p.ip6 = parseIp6List(s)
+        break
+      case 'ip6.saddrsel':
+        p.ip6Saddrsel = BOOL(v, k)
+        break
+      case 'ip6.nosaddrsel':
+        p.ip6Saddrsel = false
+        break
       case 'command':
       case 'exec.start':
         throw new SysError('EINVAL', 'jail_set', `${k}: not supported; use jexec`)
@@ -109,6 +128,52 @@ function parseParams(params: JailParams): ParsedParams {
     }
   }
   return p
+}
+
+/**
+ * ip6.addr: addresses (a /prefix is ignored, as jail(8) passes only the address), the first kept as
+ * the primary and the rest sorted (kern_jail_set); the unspecified address or a repeat is EINVAL.
+ */
+function parseIp6List(s: string): Uint8Array[] {
+  const out: Uint8Array[] = []
+  for (const part of s === '' ? [] : s.split(',')) {
+    const a = parseIpv6(part.trim().replace(/\/\d+$/, ''))
+    if (a === null || in6IsUnspecified(a, 0))
+      throw new SysError('EINVAL', 'jail_set', `ip6.addr: invalid address '${part.trim()}'`)
+    if (out.some((b) => in6Eq(a, 0, b, 0)))
+      throw new SysError('EINVAL', 'jail_set', `ip6.addr: ${formatIpv6(a)} listed twice`)
+    out.push(a)
+  }
+  const rest = out.slice(1).sort((a, b) => {
+    for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+    return 0
+  })
+  return out.length === 0 ? [] : [out[0]!, ...rest]
+}
+
+/**
+ * The ip6.addr a jail gets from its parameters (kern_jail_set for a jail sharing its parent's stack):
+ * ip6.addr or ip6=new its own list; ip6=inherit its parent's restriction (none from an unrestricted
+ * parent); nothing said, IPv6 disabled. Under a restricted parent every address must be the
+ * parent's (EPERM). `undefined`: nothing to change (a modify without IPv6 parameters).
+ */
+function ip6For(parent: Prison, p: ParsedParams, creating: boolean): Uint8Array[] | null | undefined {
+  const pl = parent.ownsVnet ? null : parent.ip6
+  if (p.ip6 !== undefined && (p.ip6Mode === 'inherit' || p.ip6Mode === 'disable'))
+    throw new SysError('EINVAL', 'jail_set', `ip6.addr: not allowed with ip6=${p.ip6Mode}`)
+  if (p.ip6Mode === 'inherit') return pl === null ? null : pl.map((a) => a.slice())
+  if (p.ip6Mode === 'disable') return []
+  if (p.ip6 === undefined) return p.ip6Mode === 'new' || creating ? [] : undefined
+  if (pl !== null) {
+    const stray = p.ip6.find((a) => !pl.some((b) => in6Eq(a, 0, b, 0)))
+    if (stray !== undefined)
+      throw new SysError(
+        'EPERM',
+        'jail_set',
+        `ip6.addr: ${formatIpv6(stray)} is not an address of the parent jail`,
+      )
+  }
+  return p.ip6
 }
 
 /**
@@ -169,6 +234,9 @@ export function jailCreate(host: Host, cred: Cred, params: JailParams): Prison {
     throw new SysError('EPERM', 'jail_set', 'children.max: exceeds the parent jail limit')
   checkAllows(parent, p)
   const vnetNew = p.vnet ?? false
+  if (vnetNew && (p.ip6 !== undefined || p.ip6Mode !== undefined))
+    throw new SysError('EINVAL', 'jail_set', 'vnet jails cannot have IP address restrictions')
+  const ip6 = vnetNew ? null : ip6For(parent, p, true)
   if (!vnetNew && p.interfaces.length > 0)
     throw new SysError('EINVAL', 'jail_set', 'vnet.interface requires vnet')
   const moving = p.interfaces.map((name) => {
@@ -193,6 +261,8 @@ export function jailCreate(host: Host, cred: Cred, params: JailParams): Prison {
   pr.allowSetHostname = p.allowSetHostname ?? false
   pr.ip4 = p.ip4 ?? []
   pr.cpusetId = host.cpusets.allocAny()
+  pr.ip6 = ip6 ?? null
+  pr.ip6Saddrsel = p.ip6Saddrsel ?? true
   parent.addChild(pr)
   for (const ifp of moving) ifMove(ifp, vnet)
   if (!pr.persist) reapIfIdle(host, pr)
@@ -207,10 +277,15 @@ export function jailModify(host: Host, cred: Cred, name: string, params: JailPar
     throw new SysError('EINVAL', 'jail_set', 'vnet cannot be changed after creation')
   if (p.interfaces.length > 0)
     throw new SysError('EINVAL', 'jail_set', 'vnet.interface: use ifconfig IF vnet JAIL')
+  if (p.ip6Mode !== undefined)
+    throw new SysError('EINVAL', 'jail_set', 'ip6 cannot be changed after creation')
+  if (pr.ownsVnet && p.ip6 !== undefined)
+    throw new SysError('EINVAL', 'jail_set', 'vnet jails cannot have IP address restrictions')
   const parent = pr.parent!
   if (parent.parent !== null && p.childrenMax !== undefined && p.childrenMax > parent.childrenMax - 1)
     throw new SysError('EPERM', 'jail_set', 'children.max: exceeds the parent jail limit')
   checkAllows(parent, p)
+  const ip6 = pr.ownsVnet ? undefined : ip6For(parent, p, false)
   if (p.persist !== undefined) pr.persist = p.persist
   if (p.childrenMax !== undefined) pr.childrenMax = p.childrenMax
   if (p.hostname !== undefined) pr.hostname = p.hostname
@@ -218,6 +293,8 @@ export function jailModify(host: Host, cred: Cred, name: string, params: JailPar
   if (p.allowRawSockets !== undefined) pr.allowRawSockets = p.allowRawSockets
   if (p.allowSetHostname !== undefined) pr.allowSetHostname = p.allowSetHostname
   if (p.ip4 !== undefined) pr.ip4 = p.ip4
+  if (ip6 !== undefined) pr.ip6 = ip6
+  if (p.ip6Saddrsel !== undefined) pr.ip6Saddrsel = p.ip6Saddrsel
   if (!pr.persist) reapIfIdle(host, pr)
   return pr
 }
@@ -246,6 +323,12 @@ export function reapIfIdle(host: Host, pr: Prison): void {
   }
 }
 
+/** The `ip6` jailsys parameter as jls reports it: new (a list), disable (none) or inherit. */
+function ip6Mode(pr: Prison): string {
+  if (pr.ownsVnet || pr.ip6 === null) return 'inherit'
+  return pr.ip6.length > 0 ? 'new' : 'disable'
+}
+
 export function jailInfo(pr: Prison, viewer: Prison): JailInfo {
   const parentJid = pr.parent === viewer || pr.parent === null ? 0 : pr.parent.jid
   const vnet = pr.ownsVnet
@@ -263,6 +346,9 @@ export function jailInfo(pr: Prison, viewer: Prison): JailInfo {
     [pr.allowSetHostname ? 'allow.set_hostname' : 'allow.noset_hostname', ''],
     ['ip4.addr', pr.ip4.map(formatIpv4).join(',')],
     ['cpuset.id', String(pr.cpusetId)],
+    ['ip6', ip6Mode(pr)],
+    ['ip6.addr', (pr.ip6 ?? []).map((a) => formatIpv6(a)).join(',')],
+    [pr.ip6Saddrsel ? 'ip6.saddrsel' : 'ip6.nosaddrsel', ''],
     ['enforce_statfs', '2'],
     ['securelevel', '-1'],
     ['devfs_ruleset', '0'],
@@ -278,6 +364,7 @@ export function jailInfo(pr: Prison, viewer: Prison): JailInfo {
     childrenCur: pr.descendantCount,
     parent: parentJid,
     ip4: [...pr.ip4],
+    ip6: (pr.ip6 ?? []).map((a) => a.slice()),
     params,
   }
 }

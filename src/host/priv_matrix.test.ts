@@ -26,7 +26,9 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
 import type { SysctlDecl } from '../stack/net/sysctl.js'
+import { ND6_IFF } from '../stack/netinet6/in6_var.js'
 import { errnoOf, ip, snapshot } from '../testing/net.js'
+import { ip6 } from '../testing/net6.js'
 import { Host } from './host.js'
 import type { Syscalls } from './syscalls.js'
 
@@ -59,6 +61,7 @@ function world(): { host: Host; as: Record<Actor, Syscalls> } {
   root.ifRename('epair1a', 'hostonly0')
   root.ifRename('epair1b', 'hostonly1')
   root.ifAddAddr('hostonly0', ip('10.2.0.1'), 24)
+  root.inet6.addAddr('hostonly0', ip6('2001:db8:2::1'), 64)
   root.ifCreate('epair')
   root.ifRename('epair2a', 'hostsib')
   root.ifRename('epair2b', 'sib0')
@@ -86,6 +89,7 @@ function world(): { host: Host; as: Record<Actor, Syscalls> } {
   ])
   v.ifMoveToJail('vkid0', 'c')
   v.ifAddAddr('vown0', ip('10.1.0.1'), 24)
+  v.inet6.addAddr('vown0', ip6('2001:db8:1::1'), 64)
   const c = root.attach('v.c')
   c.ifAddAddr('vkid0', ip('10.1.0.2'), 24)
   v.routeAdd({ dst: ip('198.51.100.0'), prefixLen: 24, gateway: ip('10.1.0.2') })
@@ -121,7 +125,7 @@ function world(): { host: Host; as: Record<Actor, Syscalls> } {
 }
 
 type Target = 'own' | 'parent' | 'sibling' | 'child'
-type Expect = 'ok' | 'EPERM' | 'ENXIO' | 'ENOENT' | 'ESRCH' | 'EINVAL' | 'ENETUNREACH'
+type Expect = 'ok' | 'EPERM' | 'ENXIO' | 'ENOENT' | 'ESRCH' | 'EINVAL' | 'ENETUNREACH' | 'EPROTONOSUPPORT'
 
 interface Row {
   actor: Actor
@@ -188,7 +192,106 @@ function userRows(actor: Actor, iface: string, addr: string, child: string): Row
   ]
 }
 
+const A6 = (s: string) => ip6(s)
+const rtReject6 = (dst: string) => ({ dst: A6(dst), prefixLen: 48, reject: true })
+
+/**
+ * The inet6 rows (SIOCAIFADDR_IN6, SIOCDIFADDR_IN6, SIOCSIFINFO_IN6, the inet6 routing socket, ndp,
+ * raw ICMPv6 sockets): the same privileges as their IPv4 twins. A non-vnet jail's root changes
+ * nothing (in6_control's priv_check fails in prison_priv_check: EPERM); a vnet jail's root owns
+ * its stack's IPv6 and cannot name its parent's interfaces or routes.
+ */
+const inet6Rows: Row[] = [
+  row('host root', 'inet6.addAddr', 'own', 'ok', (s) =>
+    s.inet6.addAddr('hostonly0', A6('2001:db8:9::1'), 64),
+  ),
+  row('host root', 'inet6.addAddr', 'child', 'ENXIO', (s) =>
+    s.inet6.addAddr('lent0', A6('2001:db8:9::1'), 64),
+  ),
+  row('host root', 'inet6.delAddr', 'own', 'ok', (s) => s.inet6.delAddr('hostonly0', A6('2001:db8:2::1'))),
+  row('host root', 'inet6.routeAdd', 'own', 'ok', (s) => s.inet6.routeAdd(rtReject6('2001:db8:99::'))),
+  row('host root', 'inet6.routeDelete', 'child', 'ESRCH', (s) => s.inet6.routeDelete(A6('2001:db8:1::'), 64)),
+  row('host root', 'inet6.rawSocket', 'own', 'ok', (s) => s.inet6.rawSocket().close(), ro),
+  ...(['host user', 'vnet user'] as const).flatMap((actor) => {
+    const iface = actor === 'host user' ? 'hostonly0' : 'vown0'
+    const net = actor === 'host user' ? '2001:db8:2::' : '2001:db8:1::'
+    return [
+      row(actor, 'inet6.addAddr', 'own', 'EPERM', (s) => s.inet6.addAddr(iface, A6('2001:db8:9::1'), 64)),
+      row(actor, 'inet6.delAddr', 'own', 'EPERM', (s) => s.inet6.delAddr(iface, A6(`${net}1`))),
+      row(actor, 'inet6.setNdFlags', 'own', 'EPERM', (s) => s.inet6.setNdFlags(iface, ND6_IFF.IFDISABLED, 0)),
+      row(actor, 'inet6.routeAdd', 'own', 'EPERM', (s) => s.inet6.routeAdd(rtReject6('2001:db8:99::'))),
+      row(actor, 'inet6.routeDelete', 'own', 'EPERM', (s) => s.inet6.routeDelete(A6(net), 64)),
+      row(actor, 'inet6.ndpSet', 'own', 'EPERM', (s) => s.inet6.ndpSet(A6(`${net}9`), 0, MAC)),
+      row(actor, 'inet6.rawSocket', 'own', 'EPERM', (s) => s.inet6.rawSocket()),
+    ]
+  }),
+  row('vnet root', 'inet6.addAddr', 'own', 'ok', (s) => s.inet6.addAddr('lent0', A6('2001:db8:9::1'), 64)),
+  row('vnet root', 'inet6.addAddr', 'parent', 'ENXIO', (s) =>
+    s.inet6.addAddr('hostonly0', A6('2001:db8:9::1'), 64),
+  ),
+  row('vnet root', 'inet6.delAddr', 'own', 'ok', (s) => s.inet6.delAddr('vown0', A6('2001:db8:1::1'))),
+  row('vnet root', 'inet6.setNdFlags', 'own', 'ok', (s) =>
+    s.inet6.setNdFlags('vown0', ND6_IFF.IFDISABLED, 0),
+  ),
+  row('vnet root', 'inet6.routeAdd', 'own', 'ok', (s) => s.inet6.routeAdd(rtReject6('2001:db8:99::'))),
+  row('vnet root', 'inet6.routeDelete', 'own', 'ok', (s) => s.inet6.routeDelete(A6('2001:db8:1::'), 64)),
+  row('vnet root', 'inet6.routeDelete', 'parent', 'ESRCH', (s) =>
+    s.inet6.routeDelete(A6('2001:db8:2::'), 64),
+  ),
+  row('vnet root', 'inet6.ndpSet', 'own', 'ok', (s) => s.inet6.ndpSet(A6('2001:db8:1::9'), 0, MAC)),
+  row('vnet root', 'inet6.rawSocket', 'own', 'ok', (s) => s.inet6.rawSocket().close(), ro),
+  row('child root', 'inet6.addAddr', 'own', 'ok', (s) => s.inet6.addAddr('vkid0', A6('2001:db8:1::2'), 64)),
+  row('child root', 'inet6.addAddr', 'parent', 'ENXIO', (s) =>
+    s.inet6.addAddr('vown0', A6('2001:db8:1::2'), 64),
+  ),
+  row('plain root', 'inet6.addAddr', 'parent', 'EPERM', (s) =>
+    s.inet6.addAddr('hostonly0', A6('2001:db8:2::9'), 64),
+  ),
+  row('plain root', 'inet6.delAddr', 'parent', 'EPERM', (s) =>
+    s.inet6.delAddr('hostonly0', A6('2001:db8:2::1')),
+  ),
+  row('plain root', 'inet6.setNdFlags', 'parent', 'EPERM', (s) =>
+    s.inet6.setNdFlags('hostonly0', ND6_IFF.IFDISABLED, 0),
+  ),
+  row('plain root', 'inet6.routeAdd', 'parent', 'EPERM', (s) => s.inet6.routeAdd(rtReject6('2001:db8:99::'))),
+  row('plain root', 'inet6.routeDelete', 'parent', 'EPERM', (s) =>
+    s.inet6.routeDelete(A6('2001:db8:2::'), 64),
+  ),
+  row('plain root', 'inet6.ndpSet', 'parent', 'EPERM', (s) => s.inet6.ndpSet(A6('2001:db8:2::9'), 0, MAC)),
+  row('plain root', 'inet6.ndpDelete', 'parent', 'EPERM', (s) => s.inet6.ndpDelete(A6('2001:db8:2::9'), 0)),
+  row('plain root', 'inet6.rawSocket (not allowed)', 'own', 'EPERM', (s) => s.inet6.rawSocket()),
+  row(
+    'plain root',
+    'inet6.rawSocket (allow.raw_sockets, ip6=disable)',
+    'own',
+    'EPROTONOSUPPORT',
+    (s) => s.inet6.rawSocket(),
+    {
+      setup: (root) => root.jailModify('p', [['allow.raw_sockets', '1']]),
+    },
+  ),
+  row(
+    'plain root',
+    'inet6.rawSocket (allow.raw_sockets, ip6.addr)',
+    'own',
+    'ok',
+    (s) => s.inet6.rawSocket().close(),
+    {
+      ...ro,
+      setup: (root) =>
+        root.jailModify('p', [
+          ['allow.raw_sockets', '1'],
+          ['ip6.addr', '2001:db8:2::1'],
+        ]),
+    },
+  ),
+  row('plain root', 'jailModify (own ip6.addr)', 'own', 'ENOENT', (s) =>
+    s.jailModify('p', [['ip6.addr', '2001:db8:2::1']]),
+  ),
+]
+
 const rows: Row[] = [
+  ...inet6Rows,
   // ---- host root: everything in its own vnet and over every jail; other vnets' objects are not nameable
   row('host root', 'ifCreate', 'own', 'ok', (s) => s.ifCreate('epair')),
   row('host root', 'ifDestroy', 'own', 'ok', (s) => s.ifDestroy('hostonly0')),

@@ -39,6 +39,7 @@ import { tcpClose, tcpDrop } from '../stack/netinet/tcp/tcp_subr.js'
 import { tcpEndpoints, tcpGetopt, tcpInfo, tcpSetopt, tcpSocket } from '../stack/netinet/tcp/tcp_usrreq.js'
 import { intotcpcb, TCP_STACK_NAME, TCP_STATE_NAMES, TCPS, tcpIfAny } from '../stack/netinet/tcp/tcp_var.js'
 import { udpEndpoints, udpSocket } from '../stack/netinet/udp.js'
+import { prisonAllowsIp6 } from '../stack/netinet6/in6_jail.js'
 import {
   getMoption6,
   Ip6Moptions,
@@ -85,10 +86,11 @@ export function socketOpen(
   if (domain !== AF_INET && domain !== AF_INET6) throw new SysError('EAFNOSUPPORT', 'socket')
   const inet6 = domain === AF_INET6
   const pr = cred.prison
-  // A jail on a shared stack without addresses has no IPv4 (ip4=disable); IPv6 sockets are only
-  // for jails with their own stack (no ip6.addr lists here).
+  // socreate's prison_check_af: a jail on a shared stack without addresses of the family has that
+  // family disabled (ip4=disable, ip6=disable, the defaults when no ip4.addr / ip6.addr is given).
   const jail = pr.ownsVnet ? null : pr
-  if (jail !== null && (inet6 || jail.ip4.length === 0)) throw new SysError('EAFNOSUPPORT', 'socket')
+  if (jail !== null && (inet6 ? !prisonAllowsIp6(jail) : jail.ip4.length === 0))
+    throw new SysError('EPROTONOSUPPORT', 'socket')
   const reserved = privAllowed(cred, Priv.NETINET_RESERVEDPORT)
   if (type === SOCK.STREAM) {
     if (protocol !== 0 && protocol !== IpProto.TCP) throw new SysError('EPROTONOSUPPORT', 'socket')

@@ -184,6 +184,8 @@ export interface JailInfo {
   parent: number
   /** IPv4 addresses of non-vnet jails (ip4.addr); vnet jails list none. */
   ip4: number[]
+  /** IPv6 addresses of non-vnet jails (ip6.addr), the primary first. */
+  ip6?: Uint8Array[]
   /** All parameters as `jls -n` prints them. */
   params: ReadonlyArray<readonly [string, string]>
 }

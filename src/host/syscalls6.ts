@@ -28,6 +28,8 @@ export interface Route6Info {
   flags: number
   mtu: number
   use: number
+  /** Seconds until a redirect's route expires (netstat's Expire column), 0 = never. */
+  expire?: number
 }
 
 export interface Route6Spec {

@@ -50,6 +50,14 @@ export class Prison {
   ip4: number[] = []
   /** The jail's root cpuset (cpuset.id, `jls -v`): its own, as cpuset_create_root gives every jail. */
   cpusetId = 1
+  /**
+   * ip6.addr of a jail sharing its parent's stack (pr_addrs[PR_INET6]): the first is the primary
+   * address, the rest sorted. `null` is ip6=inherit from an unrestricted parent (no PR_IP6): every
+   * address of the stack; an empty list is ip6=disable (FreeBSD's default when none is given).
+   */
+  ip6: Uint8Array[] | null = []
+  /** ip6.saddrsel (PR_IP6_SADDRSEL): pick the source among the jail's addresses by RFC 6724. */
+  ip6Saddrsel = true
   /** Live processes by pid. */
   readonly procs = new Map<number, ProcEntry>()
   dying = false

@@ -12,8 +12,12 @@ import type { Prison } from '../jail/prison.js'
 import type { Ifnet } from '../stack/net/ifnet.js'
 import type { Vnet } from '../stack/net/vnet.js'
 import { arpList } from '../stack/netinet/arp.js'
+import type { In6Ifinfo } from '../stack/netinet6/in6_var.js'
+import { ip6 as ip6State } from '../stack/netinet6/ip6.js'
+import { nd6Entries } from '../stack/netinet6/nd6.js'
 import { parseIpv4 } from '../wire/addr.js'
 import { IcmpType } from '../wire/icmp.js'
+import { formatIpv6 } from '../wire/in6_addr.js'
 import { type IcmpSeen, icmpEcho, parseIcmpDatagram, pattern } from './frames.js'
 
 /** Dotted quad to u32; throws on a typo in a test. */
@@ -274,7 +278,18 @@ export function snapshot(host: Host): unknown {
         description: i.description,
         home: vname(i.home),
         addrs: i.addrs.map((a) => `${a.addr}/${a.prefixLen} bcast ${a.broadcast}`),
+        inet6: ((i.inet6 as In6Ifinfo | null)?.addrs ?? []).map(
+          (a) => `${formatIpv6(a.addr)}/${a.prefixLen} flags ${a.flags}`,
+        ),
+        nd6: (i.inet6 as In6Ifinfo | null)?.ndFlags ?? 0,
+        ndp: nd6Entries(i).map((e) => `${formatIpv6(e.addr)} ${e.mac} ${e.permanent}`),
       })),
+      routes6: ip6State(v)
+        .rib.list()
+        .map(
+          (r) =>
+            `${formatIpv6(r.dst)}/${r.prefixLen} gw ${r.gateway === null ? '-' : formatIpv6(r.gateway)} if ${r.ifp.name} flags ${r.flags}`,
+        ),
       routes: v.routes
         .list()
         .map((r) => `${r.dst}/${r.prefixLen} gw ${r.gateway} if ${r.ifp.name} flags ${r.flags} mtu ${r.mtu}`),
@@ -292,6 +307,8 @@ export function snapshot(host: Host): unknown {
       allowRawSockets: p.allowRawSockets,
       allowSetHostname: p.allowSetHostname,
       ip4: [...p.ip4],
+      ip6: p.ip6 === null ? null : p.ip6.map((a) => formatIpv6(a)),
+      ip6Saddrsel: p.ip6Saddrsel,
       path: p.path,
       dying: p.dying,
     })),

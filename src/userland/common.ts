@@ -167,6 +167,17 @@ export function anyHost(family: number): NumericHost {
     : { family: AF_INET, sa: { addr: 0, port: 0 } }
 }
 
+/**
+ * getnameinfo(NI_NUMERICHOST) of an IPv6 address with its zone: a link-scoped address (or group)
+ * is `fe80::1%epair0a`, named from `ifNames` (index → name), the index itself when unknown.
+ */
+export function in6WithZone(a: Uint8Array, scopeId: number, ifNames: ReadonlyMap<number, string>): string {
+  const s = formatIpv6(a)
+  const scoped = (a[0] === 0xfe && (a[1]! & 0xc0) === 0x80) || (a[0] === 0xff && (a[1]! & 0xf) <= 2)
+  if (!scoped || scopeId === 0) return s
+  return `${s}%${ifNames.get(scopeId) ?? scopeId}`
+}
+
 /** The address of a sockaddr as getnameinfo(NI_NUMERICHOST) prints it. */
 export function sockHost(sa: SockAddrIn): string {
   return sa.addr6 !== undefined ? formatIpv6(sa.addr6) : formatIpv4(sa.addr)

@@ -60,6 +60,7 @@ import { rtsol, rtsold } from './usr.sbin/rtsold/rtsold.js'
 import { tcpdrop } from './usr.sbin/tcpdrop.js'
 import { tcpdump } from './usr.sbin/tcpdump/tcpdump.js'
 import { traceroute } from './usr.sbin/traceroute.js'
+import { traceroute6 } from './usr.sbin/traceroute6.js'
 
 export interface Program {
   run: Command
@@ -124,6 +125,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['tcpdrop', { run: tcpdrop }],
   ['tcpdump', { run: tcpdump }],
   ['traceroute', { run: traceroute }],
+  ['traceroute6', { run: traceroute6 }],
   ['vtysh', { run: vtysh }],
 ]
 

@@ -4,7 +4,8 @@
  * other forms, 'listening' and 'error' on the next tick with Node's messages (`listen EADDRINUSE:
  * address already in use 0.0.0.0:80`), 'connection' per accepted socket (with `socket.server`),
  * `address()`, `close(cb)` ('close' once the last connection has closed), `getConnections`,
- * `maxConnections` ('drop'), `ref`/`unref`. The default listen address is 0.0.0.0 (not Node's `::`);
+ * `maxConnections` ('drop'), `ref`/`unref`. Without a host a server listens on `::` as Node does
+ * (dual-stack: IPv4 clients appear as `::ffff:10.0.0.2`), or on 0.0.0.0 where the jail has no IPv6;
  * an IPv6 host (`::`, `fd00::1`, `fe80::1%eth0`) makes an AF_INET6 server, dual-stack unless the
  * server was created with `ipv6Only`.
  *
@@ -139,10 +140,13 @@ export class Server extends EventEmitter {
     this.binding = true
     const start = (ip: string) => {
       this.binding = false
-      this.setup(ip, p, backlog)
+      // No host: Node binds `::` (dual-stack) first and falls back to 0.0.0.0 only when IPv6 is
+      // not to be had (createServerHandle); an address in use is listen's error either way.
+      if (ip === '' && !this.setup('::', p, backlog, true)) this.setup('0.0.0.0', p, backlog)
+      else if (ip !== '') this.setup(ip, p, backlog)
     }
     if (host === undefined || host === '' || parseIpv4(host) !== null || isV6Literal(host))
-      process.nextTick(start, host || '0.0.0.0')
+      process.nextTick(start, host ?? '')
     else
       jailLookup(this.ctx)(host, { family: 4 }, (err, ip) => {
         if (err !== null) {
@@ -153,7 +157,11 @@ export class Server extends EventEmitter {
     return this
   }
 
-  private setup(ip: string, port: number, backlog: number): void {
+  /**
+   * Bind and listen; with `tryOnly` a failure other than EADDRINUSE (IPv6 unavailable: a jail with
+   * ip6=disable) returns false quietly so the caller can fall back to IPv4.
+   */
+  private setup(ip: string, port: number, backlog: number, tryOnly = false): boolean {
     let fd: StreamFd | null = null
     try {
       const local = sockaddrOfIp(ip, port, jailIfIndex(this.ctx))
@@ -172,16 +180,18 @@ export class Server extends EventEmitter {
       fd.listen(backlog)
     } catch (e) {
       fd?.close()
+      if (tryOnly && codeOf(e) !== 'EADDRINUSE') return false
       // libuv binds lazily, inside listen: Node reports bind failures as listen's.
       const err = uvExceptionWithHostPort(codeOf(e), 'listen', ip, port)
       process.nextTick(() => this.emit('error', err))
-      return
+      return true
     }
     this.fd = fd
     this.handle.setActive(true)
     this.untrack = this.ctx.track(() => this.dropQuietly())
     void this.acceptLoop(fd)
     process.nextTick(() => this.emit('listening'))
+    return true
   }
 
   private async acceptLoop(fd: StreamFd): Promise<void> {

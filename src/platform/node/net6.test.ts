@@ -8,7 +8,9 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { test } from 'node:test'
 import { ip6 } from '../../testing/net6.js'
+import type { JailContext } from './jail_context.js'
 import { createLab, type VirtLab } from './lab_api.js'
+import { netModule } from './net.js'
 
 const LAB = `
 name: six
@@ -53,6 +55,43 @@ test("net: a server on '::' takes IPv6 and IPv4 clients; addresses as Node repor
     }
     assert.deepEqual(peers, ['fd00::1 IPv6', '::ffff:10.0.0.1 IPv6'])
     server.close()
+  } finally {
+    l.close()
+  }
+})
+
+test('net: listen(port) without a host is on :: dual-stack as Node; 0.0.0.0 where the jail has no IPv6', async () => {
+  const l = await lab(73)
+  try {
+    const peers: string[] = []
+    const server = l.node('b').net.createServer((s) => {
+      peers.push(`${s.remoteAddress} ${s.remoteFamily}`)
+      s.end()
+    })
+    await new Promise<void>((resolve) => server.listen(8, resolve))
+    assert.deepEqual(server.address(), { address: '::', family: 'IPv6', port: 8 })
+    for (const host of ['fd00::2', '10.0.0.2']) {
+      const c = l.node('a').net.connect({ host, port: 8 })
+      await once(c, 'close')
+    }
+    assert.deepEqual(peers, ['fd00::1 IPv6', '::ffff:10.0.0.1 IPv6'])
+    server.close()
+    // A jail sharing b's stack with an IPv4 address and IPv6 disabled (no ip6.addr): Node's
+    // fallback to IPv4, which the jail's one address then stands for (prison_local_ip4).
+    const b = l.node('b')
+    l.host.syscalls().jailModify(b.sys.jailName, [['children.max', '1']])
+    b.sys.jailCreate([
+      ['name', 'p'],
+      ['persist', true],
+      ['ip4.addr', '10.0.0.2'],
+    ])
+    const ctx: JailContext = Object.assign(Object.create(b) as JailContext, { sys: b.sys.attach('p') })
+    const v4only = netModule(ctx).createServer((s) => s.end())
+    await new Promise<void>((resolve) => v4only.listen(9, resolve))
+    assert.deepEqual(v4only.address(), { address: '10.0.0.2', family: 'IPv4', port: 9 })
+    const c = l.node('a').net.connect({ host: '10.0.0.2', port: 9 })
+    await once(c, 'close')
+    v4only.close()
   } finally {
     l.close()
   }

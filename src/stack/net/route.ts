@@ -13,6 +13,9 @@ export const RTF = {
   GATEWAY: 0x2,
   HOST: 0x4,
   REJECT: 0x8,
+  /** Created by a redirect (netstat `D`), and changed by one (`M`). */
+  DYNAMIC: 0x10,
+  MODIFIED: 0x20,
   DONE: 0x40,
   LLINFO: 0x400,
   STATIC: 0x800,

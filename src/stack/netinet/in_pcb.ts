@@ -28,9 +28,14 @@ const INADDR_LOOPBACK = 0x7f000001
  */
 export const INP = { IPV4: 1, IPV6: 2, IPV6PROTO: 4 } as const
 
-/** A jail without its own vnet: the addresses its sockets may use (ip4.addr). */
+/**
+ * A jail without its own vnet: the addresses its sockets may use (ip4.addr; ip6.addr, where null
+ * means every address of the stack and an empty list no IPv6 at all — see netinet6/in6_jail.ts).
+ */
 export interface PcbJail {
   readonly ip4: readonly number[]
+  readonly ip6: readonly Uint8Array[] | null
+  readonly ip6Saddrsel: boolean
 }
 
 export class Inpcb {

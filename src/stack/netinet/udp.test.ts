@@ -357,14 +357,14 @@ describe('udp: broadcast, bounds, jails', () => {
     // A datagram to the jail's address reaches it.
     udpSock(net.sys('b')).sendto(text('in'), { addr: ip('10.0.0.3'), port: 8000 })
     assert.equal(str((await s.recvfrom(10)).data), 'in')
-    // A jail without IPv4 addresses has no IPv4 sockets.
+    // A jail without IPv4 addresses has no IPv4 sockets (socreate: prison_check_af → EPROTONOSUPPORT).
     a.jailCreate([
       ['name', 'none'],
       ['persist', true],
     ])
     assert.equal(
       errnoOf(() => udpSock(net.root.attach('a.none'))),
-      'EAFNOSUPPORT',
+      'EPROTONOSUPPORT',
     )
   })
 

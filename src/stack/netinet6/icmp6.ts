@@ -7,7 +7,7 @@
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
-import { SEC } from '../../util/clock.js'
+import { SEC, type Timer } from '../../util/clock.js'
 import { readU32 } from '../../wire/addr.js'
 import {
   ICMP6_HDR_LEN,
@@ -25,6 +25,7 @@ import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 import { icmp6Errno, tcp6Ctlinput } from '../netinet/tcp/tcp_ip6.js'
 import { tcpCtlNotify } from '../netinet/tcp/tcp_subr.js'
+import { icmp6RedirectInput } from './icmp6_redirect.js'
 import { in6Key } from './in6_var.js'
 import { ip6 } from './ip6.js'
 import { ip6Output } from './ip6_output.js'
@@ -63,6 +64,12 @@ export class Icmp6Vnet {
   readonly stats = new Icmp6Stats()
   /** net.inet6.icmp6.errppslimit: errors per second, 0 = no limit. */
   errppslimit = 100
+  /** net.inet6.icmp6.rediraccept: hosts take redirects. */
+  rediraccept = 1
+  /** net.inet6.icmp6.redirtimeout: seconds a redirect's route lives. */
+  redirtimeout = 600
+  /** Expires redirects' dynamic routes (icmp6_redirect.ts), made on the first one. */
+  redirTimer: Timer | null = null
   /** ppsratecheck state: the second being counted and the errors sent in it. */
   private ppsSec = -1
   private ppsCount = 0
@@ -88,7 +95,22 @@ export const icmp6Module: VnetModule<Icmp6Vnet> = {
   name: 'icmp6',
   slot: Slot.ICMP6,
   create: () => new Icmp6Vnet(),
+  destroy: (s) => s.redirTimer?.cancel(),
   sysctls: [
+    intKnob(
+      'net.inet6.icmp6.rediraccept',
+      'Accept ICMPv6 redirect messages',
+      (v) => icmp6(v),
+      'rediraccept',
+      { min: 0, max: 1 },
+    ),
+    intKnob(
+      'net.inet6.icmp6.redirtimeout',
+      'Delay in seconds before expiring redirect route',
+      (v) => icmp6(v),
+      'redirtimeout',
+      { min: 0 },
+    ),
     intKnob(
       'net.inet6.icmp6.errppslimit',
       'Maximum number of ICMPv6 error messages per second',
@@ -161,6 +183,9 @@ export function icmp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, io: number, zone: numbe
     case Icmp6Type.NEIGHBOR_ADVERT:
       nd6NaInput(ifp, m, io, ilen)
       return
+    case Icmp6Type.REDIRECT:
+      icmp6RedirectInput(v, ifp, b, m.off, io, ilen)
+      break
     case Icmp6Type.DST_UNREACH:
     case Icmp6Type.PACKET_TOO_BIG:
     case Icmp6Type.TIME_EXCEEDED:

@@ -20,6 +20,7 @@ import {
   in6IsV4Mapped,
 } from '../../wire/in6_addr.js'
 import { INADDR_ANY, INP, type Inpcb, type InpcbTable, IPPORT_RESERVED } from '../netinet/in_pcb.js'
+import { prisonCheckIp6, prisonLocalIp6 } from './in6_jail.js'
 import { in6Key } from './in6_var.js'
 import { ip6 } from './ip6.js'
 
@@ -98,7 +99,8 @@ export function in6PcbLookupLocal(
 
 /**
  * in6_pcblookup for an arriving segment or datagram (addresses as they sit in the packet): the
- * connected endpoint of the four-tuple, else one bound to the destination, else a wildcard one.
+ * connected endpoint of the four-tuple, else one bound to the destination, else a wildcard one
+ * (a jail's wildcard endpoint hears only its own addresses: in6_pcblookup_hash_wild_locked).
  */
 export function in6PcbLookup(
   t: InpcbTable,
@@ -119,7 +121,7 @@ export function in6PcbLookup(
   for (let p = t.unconnectedHead(lport); p !== null; p = p.hashNext) {
     if ((p.vflag & INP.IPV6) === 0 || p.laddr6 === null) continue
     if (in6Eq(p.laddr6, 0, la, lo)) return p
-    if (wild === null && in6IsUnspecified(p.laddr6, 0)) wild = p
+    if (wild === null && in6IsUnspecified(p.laddr6, 0) && prisonCheckIp6(p.jail, la, lo)) wild = p
   }
   return wild
 }
@@ -133,7 +135,8 @@ function portCheck(pcb: Inpcb, found: Inpcb | null): void {
 /**
  * in6_pcbbind (tcp6_usr_bind / udp6_bind): a v4-mapped address makes the endpoint an IPv4 one
  * (EINVAL under IPV6_V6ONLY); the unspecified address speaks IPv4 too unless V6ONLY; any other
- * must be a usable local address, link-local ones with their zone.
+ * must be a usable local address, link-local ones with their zone. A jail sharing the stack binds
+ * only its own addresses (prison_local_ip6).
  */
 export function in6PcbBind(t: InpcbTable, pcb: Inpcb, la: Uint8Array, zone: number, lport: number): void {
   const l6 = pcb.laddr6
@@ -152,6 +155,7 @@ export function in6PcbBind(t: InpcbTable, pcb: Inpcb, la: Uint8Array, zone: numb
     in6Copy(l6, 0, la, 0)
     return
   }
+  if (pcb.jail !== null) la = prisonLocalIp6(pcb.jail, la, pcb.v6only)
   const any = in6IsUnspecified(la, 0)
   if (!any) {
     if (in6IsMulticast(la, 0)) {

@@ -24,6 +24,8 @@ export class Route6 {
   flags: number
   mtu = 0
   use = 0
+  /** When a redirect's dynamic route goes away (rt_expire), absolute clock time; 0 = never. */
+  expire = 0
   /** Next route in the same hash bucket. */
   next: Route6 | null = null
 

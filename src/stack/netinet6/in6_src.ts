@@ -17,6 +17,7 @@ import {
 } from '../../wire/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
+import { type Jail6, prisonCheckIp6, prisonSaddrIp6 } from './in6_jail.js'
 import { IN6_IFF, type In6Ifaddr, type In6Ifinfo, in6Key } from './in6_var.js'
 import { ip6 } from './ip6.js'
 
@@ -52,20 +53,23 @@ function better(
 
 /**
  * The best usable source address for dst leaving through `out`, from the interfaces `ifs`
- * (the outgoing one first); a link-scoped destination only takes addresses of `out`. null when none.
+ * (the outgoing one first); a link-scoped destination only takes addresses of `out`. A jail
+ * sharing the stack chooses among its own addresses only (in6_selectsrc's prison_check_ip6).
+ * null when none.
  */
 export function in6SelectSrc(
   dst: Uint8Array,
   dso: number,
   out: Ifnet,
   ifs: readonly Ifnet[],
+  jail: Jail6 | null = null,
 ): In6Ifaddr | null {
   const dscope = in6Scope(dst, dso)
-  let best = pick(out.inet6 as In6Ifinfo | null, null, dst, dso, dscope, out)
+  let best = pick(out.inet6 as In6Ifinfo | null, null, dst, dso, dscope, out, jail)
   // Link-scoped destinations are reachable only from the outgoing link's own addresses.
   if (dscope <= 2 || (best !== null && in6Scope(best.addr, 0) >= dscope)) return best
   for (let i = 0; i < ifs.length; i++)
-    if (ifs[i] !== out) best = pick(ifs[i]!.inet6 as In6Ifinfo | null, best, dst, dso, dscope, out)
+    if (ifs[i] !== out) best = pick(ifs[i]!.inet6 as In6Ifinfo | null, best, dst, dso, dscope, out, jail)
   return best
 }
 
@@ -76,11 +80,13 @@ function pick(
   dso: number,
   dscope: number,
   out: Ifnet,
+  jail: Jail6 | null,
 ): In6Ifaddr | null {
   if (ii === null) return best
   for (let i = 0; i < ii.addrs.length; i++) {
     const a = ii.addrs[i]!
     if (!a.usable || (a.flags & IN6_IFF.ANYCAST) !== 0) continue
+    if (jail !== null && !prisonCheckIp6(jail, a.addr)) continue
     // A link-local source cannot reach beyond its link.
     const sa = in6Scope(a.addr, 0)
     if (sa < dscope && sa <= 2) continue
@@ -91,11 +97,20 @@ function pick(
 
 /**
  * in6_pcbladdr: the source an endpoint uses toward dst (zone: dst's scope) — its bound address
- * unless that is unspecified, else the one RFC 6724 picks on the route's interface. Throws
- * EHOSTUNREACH without a route and EADDRNOTAVAIL without a usable address (control plane).
+ * unless that is unspecified, else the one RFC 6724 picks on the route's interface (a jail's
+ * primary address when the jail turned selection off, ip6.nosaddrsel). Throws EHOSTUNREACH without
+ * a route and EADDRNOTAVAIL without a usable address (control plane).
  */
-export function in6SelectSrcFor(v: Vnet, dst: Uint8Array, zone: number, bound: Uint8Array): Uint8Array {
+export function in6SelectSrcFor(
+  v: Vnet,
+  dst: Uint8Array,
+  zone: number,
+  bound: Uint8Array,
+  jail: Jail6 | null = null,
+): Uint8Array {
   if (!in6IsUnspecified(bound, 0)) return bound
+  const primary = prisonSaddrIp6(jail)
+  if (primary !== null) return primary
   const st = ip6(v)
   let out: Ifnet | undefined
   if ((in6IsLinkLocal(dst, 0) || in6IsMulticast(dst, 0)) && zone !== 0) out = v.ifByIndex(zone)
@@ -105,7 +120,7 @@ export function in6SelectSrcFor(v: Vnet, dst: Uint8Array, zone: number, bound: U
     if (rt === null) throw new SysError('EHOSTUNREACH', 'connect')
     out = rt.ifp
   }
-  const ia = in6SelectSrc(dst, 0, out, v.ifList)
+  const ia = in6SelectSrc(dst, 0, out, v.ifList, jail)
   if (ia === null) throw new SysError('EADDRNOTAVAIL', 'connect')
   return ia.addr
 }

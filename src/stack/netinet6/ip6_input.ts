@@ -16,13 +16,14 @@ import {
   in6IsUnspecified,
   in6IsV4Mapped,
 } from '../../wire/in6_addr.js'
-import { IPV6_HDR_LEN, Ip6Nxt, Ipv6Check } from '../../wire/ipv6.js'
+import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt, Ipv6Check } from '../../wire/ipv6.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { tcp6Input } from '../netinet/tcp/tcp_ip6.js'
 import { frag6Input } from './frag6_reass.js'
 import { icmp6Error, icmp6Input } from './icmp6.js'
+import { icmp6RedirectOutput } from './icmp6_redirect.js'
 import { in6IfJoined } from './in6_mcast.js'
 import { type In6Ifaddr, type In6Ifinfo, in6Key, ND6_IFF } from './in6_var.js'
 import { ip6 } from './ip6.js'
@@ -319,7 +320,17 @@ function ip6Forward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   b[m.off + 7] = b[m.off + 7]! - 1
   st.ip6s_forward++
   rt.use++
+  // Back out of the link it came in on: the sender could have used the next hop itself, unless
+  // the route is one a redirect made (ip6_forward's ND_REDIRECT case; RFC 4861 §8.2).
+  let copy: Mbuf | null = null
+  if (s.redirect !== 0 && out === ifp && (rt.flags & (RTF.DYNAMIC | RTF.MODIFIED)) === 0) {
+    const n = Math.min(m.len, IPV6_MMTU)
+    copy = v.env.pool.get(n)
+    copy.data.set(b.subarray(m.off, m.off + n), copy.off)
+    copy.len = n
+  }
   const gw = (rt.flags & RTF.GATEWAY) !== 0 ? rt.gateway : null
   if (gw !== null) ip6Send(v, out, m, gw, 0, true)
   else ip6Send(v, out, m, b, dso, true)
+  if (copy !== null && icmp6RedirectOutput(v, ifp, copy, rt)) st.ip6s_redirectsent++
 }

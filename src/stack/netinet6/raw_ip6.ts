@@ -9,6 +9,7 @@ import type { Mbuf } from '../../buf/mbuf.js'
 import { WaitQueue } from '../../util/clock.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
+import { type Jail6, prisonCheckIp6 } from './in6_jail.js'
 
 export interface Raw6Datagram {
   /** The ICMPv6 message (header and data). */
@@ -29,9 +30,12 @@ export class Raw6Pcb {
   readonly wait: WaitQueue
   drops = 0
   closed = false
+  /** Set for a socket of a jail sharing the stack: it hears only its own addresses (rip6_input). */
+  readonly jail: Jail6 | null
 
-  constructor(wait: WaitQueue) {
+  constructor(wait: WaitQueue, jail: Jail6 | null) {
     this.wait = wait
+    this.jail = jail
   }
 }
 
@@ -53,8 +57,8 @@ export const raw6Module: VnetModule<Raw6Vnet> = {
   sysctls: [],
 }
 
-export function rip6Open(v: Vnet): Raw6Pcb {
-  const pcb = new Raw6Pcb(new WaitQueue(v.env.clock))
+export function rip6Open(v: Vnet, jail: Jail6 | null = null): Raw6Pcb {
+  const pcb = new Raw6Pcb(new WaitQueue(v.env.clock), jail)
   const s = vstate(v, raw6Module)
   s.pcbs = [...s.pcbs, pcb]
   return pcb
@@ -74,6 +78,7 @@ export function rip6Input(v: Vnet, ifp: Ifnet, m: Mbuf, io: number, zone: number
   const b = m.data
   const o = m.off
   for (const pcb of s.pcbs) {
+    if (pcb.jail !== null && !prisonCheckIp6(pcb.jail, b, o + 24)) continue
     if (pcb.queue.length >= RAW6_QUEUE_MAX) {
       pcb.drops++
       continue

@@ -31,6 +31,7 @@ import { INP, Inpcb, type PcbJail } from '../netinet/in_pcb.js'
 import { tcpUdpTunnelInput6 } from '../netinet/tcp/tcp_udp_tun.js'
 import { type UdpVnet, udp, udpUsrreqs } from '../netinet/udp.js'
 import { icmp6Error } from './icmp6.js'
+import { prisonRemoteIp6 } from './in6_jail.js'
 import { freeMoptions6, IPV6_DEFAULT_MULTICAST_HOPS } from './in6_mcast.js'
 import {
   in6PcbBind,
@@ -182,10 +183,12 @@ export const udp6Usrreqs: ProtoUsrreqs = {
       return
     }
     if (sa.port === 0) throw new SysError('EADDRNOTAVAIL', 'connect')
+    // in6_pcbladdr: ::1 of a jail is its own address; then the unspecified address means ::1.
+    fa = prisonRemoteIp6(pcb.jail, fa)
     if (in6IsUnspecified(fa, 0)) fa = in6Loopback()
     const zone = sa.scopeId ?? 0
     if (in6IsLinkLocal(fa, 0) && zone === 0) throw new SysError('EINVAL', 'connect')
-    const src = in6SelectSrcFor(pcb.vnet, fa, zone, pcb.laddr6!)
+    const src = in6SelectSrcFor(pcb.vnet, fa, zone, pcb.laddr6!, pcb.jail)
     in6PcbConnect(udp(pcb.vnet).pcbs, pcb, fa, zone, sa.port, src)
     so.state |= SS.ISCONNECTED
   },
@@ -221,6 +224,7 @@ export const udp6Usrreqs: ProtoUsrreqs = {
         asIpv4(pcb, () => udpUsrreqs.send(so, data, d4, flags))
         return
       }
+      dst = prisonRemoteIp6(pcb.jail, dst, 'sendto')
       zone = to.scopeId ?? 0
       dport = to.port
     } else {
@@ -242,7 +246,7 @@ export const udp6Usrreqs: ProtoUsrreqs = {
     if (mo?.ifp != null && zone === 0) zone = mo.ifp.index
     if ((in6IsLinkLocal(dst, 0) || in6IsMulticast(dst, 0)) && zone === 0)
       throw new SysError('EINVAL', 'sendto')
-    const src = in6SelectSrcFor(v, dst, zone, pcb.laddr6!)
+    const src = in6SelectSrcFor(v, dst, zone, pcb.laddr6!, pcb.jail)
     if (pcb.lport === 0) in6PcbBind(us.pcbs, pcb, pcb.laddr6!, pcb.zone, 0)
     const m = v.env.pool.get(UDP_HDR_LEN + data.length)
     writeUdpHeader(m.data, m.off, pcb.lport, dport, data.length)

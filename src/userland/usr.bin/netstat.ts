@@ -16,8 +16,8 @@ import {
   type Syscalls,
 } from '../../host/syscalls.js'
 import { formatMac } from '../../wire/addr.js'
-import { formatIpv6, in6IsUnspecified } from '../../wire/in6_addr.js'
-import { CmdError, EX, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
+import { in6IsUnspecified } from '../../wire/in6_addr.js'
+import { CmdError, EX, in6WithZone, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
 import { getopt } from '../getopt.js'
 import { withJailOption } from '../jail_option.js'
 import type { Command } from '../types.js'
@@ -436,9 +436,18 @@ function endpoint(addr: number, port: number, numeric: boolean): string {
   return `${host}.${port === 0 ? '*' : port}`
 }
 
-/** inet6print(): the same for IPv6, the address cut to 16 characters unless -W (39). */
-function endpoint6(addr: Uint8Array, port: number, wide: boolean): string {
-  const host = in6IsUnspecified(addr, 0) ? '*' : formatIpv6(addr).slice(0, wide ? 39 : 16)
+/**
+ * inet6print(): the same for IPv6, a link-local address with its zone (inet6name's
+ * `fe80::1%epair0a`), cut to 16 characters unless -W (39).
+ */
+function endpoint6(
+  addr: Uint8Array,
+  port: number,
+  wide: boolean,
+  scopeId: number,
+  ifNames: ReadonlyMap<number, string>,
+): string {
+  const host = in6IsUnspecified(addr, 0) ? '*' : in6WithZone(addr, scopeId, ifNames).slice(0, wide ? 39 : 16)
   return `${host}.${port === 0 ? '*' : port}`
 }
 
@@ -459,8 +468,9 @@ function wildcard(s: SocketInfo): boolean {
  */
 export function formatSockets(
   socks: readonly SocketInfo[],
-  opts: { all: boolean; numeric: boolean; wide: boolean },
+  opts: { all: boolean; numeric: boolean; wide: boolean; ifNames?: ReadonlyMap<number, string> },
 ): string {
+  const names = opts.ifNames ?? new Map<number, string>()
   const shown = socks.filter((s) => opts.all || (!wildcard(s) && s.state !== 'LISTEN'))
   if (shown.length === 0) return ''
   const w = 22
@@ -471,8 +481,8 @@ export function formatSockets(
   for (const s of shown)
     out +=
       `${padR(s.proto, 5)} ${padL(s.recvQ, 6)} ${padL(s.sendQ, 6)} ` +
-      `${col(sixOnly(s) ? endpoint6(s.laddr6!, s.lport, opts.wide) : endpoint(s.laddr, s.lport, opts.numeric))} ` +
-      `${col(sixOnly(s) ? endpoint6(s.faddr6!, s.fport, opts.wide) : endpoint(s.faddr, s.fport, opts.numeric))} ${s.state}\n`
+      `${col(sixOnly(s) ? endpoint6(s.laddr6!, s.lport, opts.wide, s.scopeId ?? 0, names) : endpoint(s.laddr, s.lport, opts.numeric))} ` +
+      `${col(sixOnly(s) ? endpoint6(s.faddr6!, s.fport, opts.wide, s.scopeId ?? 0, names) : endpoint(s.faddr, s.fport, opts.numeric))} ${s.state}\n`
   return out
 }
 
@@ -536,7 +546,8 @@ const netstatHere: Command = (argv, io, proc) =>
       .socketList()
       .filter((s) => proto === undefined || s.proto.startsWith(proto))
       .filter((s) => (want4 && s.proto.slice(3).includes('4')) || (want6 && s.proto.endsWith('6')))
-    io.stdout.write(formatSockets(wanted, { all: count('a') > 0, numeric, wide }))
+    const ifNames = new Map(sys.ifList().map((i) => [i.index, i.name] as const))
+    io.stdout.write(formatSockets(wanted, { all: count('a') > 0, numeric, wide, ifNames }))
     return EX.OK
   })
 

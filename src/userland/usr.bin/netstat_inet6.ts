@@ -64,7 +64,9 @@ export function formatRoutes6(
           : '::1'
     let line = `${col(dst, wDst)} ${col(gw, wGw)} ${padR(routeFlagLetters(r.flags), 6)} `
     if (opts.wide) line += `${padL(r.use, 8)} ${r.mtu !== 0 ? padL(r.mtu, 6) : padL('', 6)} `
-    lines.push(line + padL(r.ifName, wIf, wIf))
+    // route.c: the seconds left of a route that expires (a redirect's), `%6d` after the interface.
+    const exp = r.expire !== undefined && r.expire > 0 ? ` ${padL(r.expire, 6)}` : ''
+    lines.push(line + padL(r.ifName, wIf, wIf) + exp)
   }
   return `${lines.join('\n')}\n`
 }

@@ -226,3 +226,22 @@ wait`,
   )
   assert.equal(lines.length, 6)
 })
+
+test('sockstat and netstat: a link-local IPv6 socket shows its zone (fe80::1%lo0), as getnameinfo does', async () => {
+  const r = await run(`nc -6 -u -l fe80::1%lo0 5000 &
+sleep 1
+sockstat -6 -q
+netstat -an -f inet6
+kill %1; wait`)
+  assert.equal(r.err, '')
+  assert.equal(
+    r.out,
+    [
+      'root     nc           102 3   udp6   fe80::1%lo0:5000      *:*',
+      'Active Internet connections (including servers)',
+      'Proto Recv-Q Send-Q Local Address          Foreign Address        (state)',
+      'udp6       0      0 fe80::1%lo0.5000       *.*                    ',
+      '',
+    ].join('\n'),
+  )
+})

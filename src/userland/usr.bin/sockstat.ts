@@ -9,8 +9,8 @@
  */
 
 import type { SocketInfo, Syscalls } from '../../host/syscalls.js'
-import { formatIpv6, in6IsLoopback, in6IsUnspecified } from '../../wire/in6_addr.js'
-import { asSysError, CmdError, ip, optsOrUsage, runTool, userName } from '../common.js'
+import { in6IsLoopback, in6IsUnspecified } from '../../wire/in6_addr.js'
+import { asSysError, CmdError, in6WithZone, ip, optsOrUsage, runTool, userName } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command } from '../types.js'
 
@@ -138,10 +138,25 @@ function options(argv: readonly string[], io: { stderr: { write(s: string): unkn
   return o
 }
 
-/** printaddr(): `addr:port`, `*` for the wildcard address and for port 0; IPv6 without brackets. */
-function printaddr(addr: number, port: number, addr6?: Uint8Array): string {
+/**
+ * printaddr(): `addr:port`, `*` for the wildcard address and for port 0; IPv6 without brackets,
+ * a link-local one with its zone (getnameinfo's `fe80::1%epair0a`).
+ */
+function printaddr(
+  addr: number,
+  port: number,
+  addr6: Uint8Array | undefined,
+  scopeId: number,
+  ifNames: ReadonlyMap<number, string>,
+): string {
   const a =
-    addr6 !== undefined ? (in6IsUnspecified(addr6, 0) ? '*' : formatIpv6(addr6)) : addr === 0 ? '*' : ip(addr)
+    addr6 !== undefined
+      ? in6IsUnspecified(addr6, 0)
+        ? '*'
+        : in6WithZone(addr6, scopeId, ifNames)
+      : addr === 0
+        ? '*'
+        : ip(addr)
   return `${a}:${port === 0 ? '*' : port}`
 }
 
@@ -170,7 +185,7 @@ function header(o: Opts): string {
 }
 
 /** displaysock(): the socket's columns after the owner's, which `line` holds. */
-function displaySock(s: SocketInfo, line: string, o: Opts): string {
+function displaySock(s: SocketInfo, line: string, o: Opts, ifNames: ReadonlyMap<number, string>): string {
   const tcp = s.proto.startsWith('tcp')
   const step = o.wide ? 46 : 22
   let out = line.padEnd(30)
@@ -178,9 +193,10 @@ function displaySock(s: SocketInfo, line: string, o: Opts): string {
   let offset = 37
   // A tcp46 endpoint speaks IPv4 too: FreeBSD shows its IPv4 (wildcard) form.
   const six = !speaks(s).v4
-  out = out.padEnd(offset) + printaddr(s.laddr, s.lport, six ? s.laddr6 : undefined)
+  const zone = s.scopeId ?? 0
+  out = out.padEnd(offset) + printaddr(s.laddr, s.lport, six ? s.laddr6 : undefined, zone, ifNames)
   offset += step
-  out = padTo(out, offset) + printaddr(s.faddr, s.fport, six ? s.faddr6 : undefined)
+  out = padTo(out, offset) + printaddr(s.faddr, s.fport, six ? s.faddr6 : undefined, zone, ifNames)
   offset += step
   if (o.fib) {
     out = `${padTo(out, offset)}0`
@@ -226,7 +242,12 @@ function checkPorts(s: SocketInfo, o: Opts): boolean {
   return o.ports === null || o.ports.has(s.lport) || o.ports.has(s.fport)
 }
 
-function display(socks: readonly SocketInfo[], o: Opts, jid: number): string {
+function display(
+  socks: readonly SocketInfo[],
+  o: Opts,
+  jid: number,
+  ifNames: ReadonlyMap<number, string>,
+): string {
   let out = o.quiet ? '' : header(o)
   // kern.file's order: processes newest first, each one's descriptors in order.
   const owned = socks
@@ -240,12 +261,12 @@ function display(socks: readonly SocketInfo[], o: Opts, jid: number): string {
     line = padTo(line + f.command.slice(0, 10), 20)
     line = padTo(line + String(f.pid).padStart(5), 26)
     line += String(f.fd).padEnd(3)
-    out += displaySock(s, line, o)
+    out += displaySock(s, line, o, ifNames)
   }
   if (jid >= 0) return out
   for (const s of socks) {
     if (s.owner !== undefined || !checkPorts(s, o)) continue
-    out += displaySock(s, `${'?'.padEnd(8)} ${'?'.padEnd(10)} ${'?'.padEnd(5)} ${'?'.padEnd(3)}`, o)
+    out += displaySock(s, `${'?'.padEnd(8)} ${'?'.padEnd(10)} ${'?'.padEnd(5)} ${'?'.padEnd(3)}`, o, ifNames)
   }
   return out
 }
@@ -281,6 +302,7 @@ export const sockstat: Command = (argv, io, proc) =>
     if (!o.v4 && !o.v6 && !o.unix) o.v4 = o.v6 = o.unix = true
     if (!o.connected && !o.listening) o.connected = o.listening = true
     const socks = gather(sys.socketList(), o)
-    io.stdout.write(display(socks, o, jid))
+    const ifNames = new Map(sys.ifList().map((i) => [i.index, i.name] as const))
+    io.stdout.write(display(socks, o, jid, ifNames))
     return 0
   })

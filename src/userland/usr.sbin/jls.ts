@@ -7,6 +7,7 @@
  */
 
 import type { JailInfo } from '../../host/syscalls.js'
+import { formatIpv6 } from '../../wire/in6_addr.js'
 import { asSysError, CmdError, ip, optsOrUsage, padL, padR, runTool } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command } from '../types.js'
@@ -26,6 +27,7 @@ function fallbackParams(j: JailInfo): Array<readonly [string, string]> {
     ['children.max', String(j.childrenMax)],
     ['host.hostname', j.hostname],
     ['ip4.addr', j.ip4.map(ip).join(',')],
+    ['ip6.addr', (j.ip6 ?? []).map((a) => formatIpv6(a)).join(',')],
   ]
 }
 
@@ -127,6 +129,7 @@ export function formatJlsVerbose(j: JailInfo): string {
   s += `        ${padR(j.name, 29, 29)} ${dying ? 'DYING' : 'ACTIVE'}\n`
   s += `        ${cpuset}\n`
   for (const a of j.ip4) s += `        ${ip(a)}\n`
+  for (const a of j.ip6 ?? []) s += `        ${formatIpv6(a)}\n`
   return s
 }
 

@@ -26,6 +26,7 @@ import {
 } from '../../../wire/in6_addr.js'
 import { IpProto } from '../../../wire/ipv4.js'
 import type { Vnet } from '../../net/vnet.js'
+import { prisonRemoteIp6 } from '../../netinet6/in6_jail.js'
 import {
   in6PcbBind,
   in6PcbConnect,
@@ -269,11 +270,13 @@ function tcp6Connect(tp: Tcpcb, fa: Uint8Array, zone: number, fport: number): vo
   const v = inp.vnet
   const tv = tp.tv
   if (fport === 0) throw new SysError('EADDRNOTAVAIL', 'connect')
+  // in6_pcbladdr: ::1 of a jail is its own address; then the unspecified address means ::1.
+  fa = prisonRemoteIp6(inp.jail, fa)
   if (in6IsUnspecified(fa, 0)) fa = in6Loopback()
   if (in6IsMulticast(fa, 0)) throw new SysError('EADDRNOTAVAIL', 'connect')
   if (in6IsLinkLocal(fa, 0) && zone === 0) zone = inp.zone
   if (in6IsLinkLocal(fa, 0) && zone === 0) throw new SysError('EINVAL', 'connect')
-  const src = in6SelectSrcFor(v, fa, zone, inp.laddr6!)
+  const src = in6SelectSrcFor(v, fa, zone, inp.laddr6!, inp.jail)
   if (inp.lport !== 0) {
     const other = in6PcbLookup(tv.pcbs, fa, 0, fport, src, 0, inp.lport, false)
     if (other !== null && other !== inp) throw new SysError('EADDRINUSE', 'connect')
