@@ -1,6 +1,6 @@
 /**
- * FreeBSD's tests/sys/netpfil/common scenarios in their ipfw variants — pass_block, forward, tos and
- * fragments — as our own scripts in the same shape: the host (vnet0) on one end of an epair and a
+ * FreeBSD's tests/sys/netpfil/common scenarios in their ipfw variants — pass_block (v4 and v6),
+ * forward, tos and fragments — as our own scripts in the same shape: the host (vnet0) on one end of an epair and a
  * vnet jail `iron` on the other, or iron routing between two epairs toward a static ARP entry, with
  * the rules set the way utils.subr's firewall_config does (`ipfw -q -f flush`, then the rule) and,
  * beyond the originals, every rule's counters checked after each step. Virtual time throughout.
@@ -227,4 +227,23 @@ jexec iron netstat -s -p ip | grep 'fragments* dropped'`,
       '',
     ].join('\n'),
   )
+})
+
+test('pass_block v6: deny all, then allow all, in the jail; the host pings it over IPv6', async () => {
+  const host = virtualHost()
+  const r = await sh(
+    host,
+    `${FIREWALL_INIT}
+${CONFIG}
+epair=$(ifconfig epair create)
+ifconfig \${epair} inet6 fd7a:803f:cc4b::1/64 up no_dad
+jail -c name=iron vnet persist > /dev/null
+ifconfig \${epair%a}b vnet iron
+jexec iron ifconfig \${epair%a}b inet6 fd7a:803f:cc4b::2/64 up no_dad
+firewall_config add 100 deny all from any to any
+ping -6 -c 1 -W 1 fd7a:803f:cc4b::2 > /dev/null; echo block=$?
+firewall_config add 100 allow all from any to any
+ping -6 -c 1 -W 1 fd7a:803f:cc4b::2 > /dev/null; echo pass=$?`,
+  )
+  assert.equal(r.out, 'block=2\npass=0\n', r.err)
 })
