@@ -125,6 +125,7 @@ export class Host {
       scratch: new Scratch(),
       ipc: { maxsockbuf: MAXSOCKBUF },
       pfilInet: new PfilHead(),
+      pfilInet6: new PfilHead(),
       pfilLink: new PfilHead(),
       tcpmd5: { enabled: false },
       msgbuf: new MsgBuf(),

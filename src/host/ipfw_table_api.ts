@@ -27,6 +27,21 @@ function entries(req: IpfwTableRequest, type: TableType): IpfwTableEntry[] {
       out.push({ addr: 0, len: 0, value: e.value, iface: e.iface })
       continue
     }
+    if (e.addr6 !== undefined) {
+      // An IPv6 prefix: addr tables only, four words, a length up to 128.
+      if (
+        type !== 'addr' ||
+        !Array.isArray(e.addr6) ||
+        e.addr6.length !== 4 ||
+        !e.addr6.every(u32) ||
+        !Number.isInteger(e.len) ||
+        e.len < 0 ||
+        e.len > 128
+      )
+        throw new SysError('EINVAL', 'table')
+      out.push({ addr: 0, len: e.len, value: e.value, addr6: [...e.addr6] })
+      continue
+    }
     const len = type === 'number' ? 32 : e.len
     if (e.iface !== undefined || !u32(e.addr) || !Number.isInteger(len) || len < 0 || len > 32)
       throw new SysError('EINVAL', 'table')
@@ -84,6 +99,13 @@ export function ipfwTableCtl(tables: IpfwTables, req: IpfwTableRequest): IpfwRep
       if (t.type === 'iface') {
         if (!t.hasIface(e!.iface!)) throw new SysError('ENOENT', 'table')
         return { tables: [t.info()], entries: [{ ...e!, value: t.exact(e!)! }] }
+      }
+      if (e!.addr6 !== undefined) {
+        const j = t.lookup6(Uint32Array.from(e!.addr6), 0)
+        if (j < 0) throw new SysError('ENOENT', 'table')
+        // lookup6() indexes the IPv6 entries in their list() order, after the IPv4 ones.
+        const best6 = t.list().filter((x) => x.addr6 !== undefined)[j]!
+        return { tables: [t.info()], entries: [best6] }
       }
       const i = t.lookup(e!.addr)
       if (i < 0) throw new SysError('ENOENT', 'table')

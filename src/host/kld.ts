@@ -185,6 +185,7 @@ export class Kld {
     // The host's loaded filters (what new vnets start with), then every stack there is now.
     for (const v of [this.host.env, ...this.host.vnets]) {
       v.pfilInet.link(inet)
+      v.pfilInet6.link(inet)
       v.pfilLink.link(link)
     }
     for (const d of ipfwModule.sysctls) this.host.sysctls.set(d.name, d)
@@ -193,6 +194,7 @@ export class Kld {
   private ipfwDetach(): void {
     for (const v of [this.host.env, ...this.host.vnets]) {
       v.pfilInet.unlink('ipfw')
+      v.pfilInet6.unlink('ipfw')
       v.pfilLink.unlink('ipfw')
     }
     for (const d of ipfwModule.sysctls) this.host.sysctls.delete(d.name)

@@ -177,13 +177,13 @@ export class BridgeSoftc implements LinkEndpoint {
   /** Whether bridge_pfil has anything to run (a hook on the inet head, or on the link head's output). */
   private hooked(): boolean {
     const v = this.ifp.vnet
-    return v.pfilInet.nIn + v.pfilInet.nOut + v.pfilLink.nOut !== 0
+    return v.pfilInet.nIn + v.pfilInet.nOut + v.pfilInet6.nIn + v.pfilInet6.nOut + v.pfilLink.nOut !== 0
   }
 
   /**
    * bridge_pfil with FreeBSD's defaults (pfil_member=1, pfil_onlyip=1, ipfw_arp=0): ARP passes,
-   * IPv4 goes through the link head (outbound, layer-2 ipfw) and the inet head on the member
-   * interface, IPv6 passes (no IPv6 filter here), anything else is dropped while filters exist.
+   * IPv4 and IPv6 go through the link head (outbound, layer-2 ipfw) and the inet or inet6 head on
+   * the member interface, anything else is dropped while filters exist.
    * False when the frame was taken.
    */
   private pfil(m: Mbuf, ifp: Ifnet, dir: number): boolean {
@@ -191,14 +191,14 @@ export class BridgeSoftc implements LinkEndpoint {
     const v = this.ifp.vnet
     const b = m.data
     const et = (b[m.off + 12]! << 8) | b[m.off + 13]!
-    if (et === 0x0806 || et === 0x8035 || et === 0x86dd) return true
-    if (et !== 0x0800) {
+    if (et === 0x0806 || et === 0x8035) return true
+    if (et !== 0x0800 && et !== 0x86dd) {
       v.env.pool.put(m)
       return false
     }
     const link = v.pfilLink
     if (dir === PFIL_OUT && link.nOut !== 0 && link.runOut(v, m, ifp) !== PFIL.PASS) return false
-    const inet = v.pfilInet
+    const inet = et === 0x0800 ? v.pfilInet : v.pfilInet6
     if ((dir === PFIL_IN ? inet.nIn : inet.nOut) === 0) return true
     m.off += ETHER_HDR_LEN
     m.len -= ETHER_HDR_LEN

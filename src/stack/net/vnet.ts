@@ -34,6 +34,8 @@ export interface StackEnv {
   readonly ipc: SockIpc
   /** The inet filters loaded in the host (kldload): what each new vnet's inet head starts with. */
   readonly pfilInet: PfilHead
+  /** The inet6 filters loaded in the host, likewise. */
+  readonly pfilInet6: PfilHead
   /** The link-layer filters loaded in the host, likewise. */
   readonly pfilLink: PfilHead
   /** Whether the tcpmd5 module is loaded (TCPMD5_ENABLED: TCP-MD5 signatures), set by kldload. */
@@ -116,6 +118,8 @@ export class Vnet {
   destroyed = false
   /** This stack's inet pfil head (V_inet_pfil_head): filters on IPv4 input, output and forwarding. */
   readonly pfilInet: PfilHead
+  /** Its inet6 pfil head (V_inet6_pfil_head): filters on IPv6 input, output and forwarding. */
+  readonly pfilInet6: PfilHead
   /** Its link pfil head (V_link_pfil_head): layer-2 filters on bridged frames, header included. */
   readonly pfilLink: PfilHead
 
@@ -124,6 +128,7 @@ export class Vnet {
     this.name = name
     this.env = env
     this.pfilInet = env.pfilInet.clone()
+    this.pfilInet6 = env.pfilInet6.clone()
     this.pfilLink = env.pfilLink.clone()
   }
 

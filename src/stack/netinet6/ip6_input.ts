@@ -18,6 +18,7 @@ import {
 } from '../../wire/in6_addr.js'
 import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt, Ipv6Check } from '../../wire/ipv6.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
+import { PFIL } from '../net/pfil.js'
 import { RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { tcp6Input } from '../netinet/tcp/tcp_ip6.js'
@@ -77,6 +78,15 @@ export function ip6Input(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     st.ip6s_badscope++
     pool.put(m)
     return
+  }
+  // pfil(9) input hooks (ipfw) see every valid packet, neighbor discovery included, before it is
+  // delivered or forwarded (ip6_input's pfil_mbuf_in on V_inet6_pfil_head); a hook that does not
+  // pass it has taken it. Nothing to do when no filter is attached.
+  const pf = v.pfilInet6
+  if (pf.nIn !== 0) {
+    if (pf.runIn(v, m, ifp) !== PFIL.PASS) return
+    pf.nextHop = 0
+    pf.nextPort = 0
   }
   if (in6IsMulticast(b, dso)) {
     if (!isMember(v, ifp, b, dso)) {
@@ -318,6 +328,13 @@ function ip6Forward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     return
   }
   b[m.off + 7] = b[m.off + 7]! - 1
+  // ip6_forward runs the output hooks itself, on the interface the packet leaves by.
+  const pf = v.pfilInet6
+  if (pf.nOut !== 0) {
+    if (pf.runOut(v, m, out) !== PFIL.PASS) return
+    pf.nextHop = 0
+    pf.nextPort = 0
+  }
   st.ip6s_forward++
   rt.use++
   // Back out of the link it came in on: the sender could have used the next hop itself, unless

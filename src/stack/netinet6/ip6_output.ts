@@ -14,6 +14,7 @@ import { in6Copy, in6IsMulticast, in6McastMac, in6Scope } from '../../wire/in6_a
 import { IPV6_HDR_LEN, IPV6_MMTU, ipv6PseudoSum, writeIpv6Header } from '../../wire/ipv6.js'
 import { etherSend } from '../net/ether.js'
 import type { Ifnet } from '../net/ifnet.js'
+import { PFIL } from '../net/pfil.js'
 import { RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { ip6Fragment } from './frag6.js'
@@ -128,6 +129,15 @@ export function ip6Output(
   }
   m.linkBcast = false
   st.stats.ip6s_localout++
+  // pfil(9) output hooks, before fragmentation as in ip6_output(): a drop is EACCES for the
+  // sender, a packet dummynet queued goes later without an error.
+  const pf = v.pfilInet6
+  if (pf.nOut !== 0) {
+    const r = pf.runOut(v, m, ifp)
+    pf.nextHop = 0
+    pf.nextPort = 0
+    if (r !== PFIL.PASS) return r === PFIL.QUEUED ? undefined : 'EACCES'
+  }
   const linkMtu = ii !== null && ii.linkMtu !== 0 ? ii.linkMtu : ifp.mtu
   if (mtu === 0 || mtu > linkMtu) mtu = linkMtu
   if (m.len > mtu) {
@@ -164,4 +174,50 @@ export function ip6Send(
   const mac = nd6Resolve(ifp, nh, nho, m)
   if (mac !== ND6_HELD) etherSend(ifp, m, mac, EtherType.IPV6)
   return undefined
+}
+
+/**
+ * A complete IPv6 packet sent again toward ifp (dummynet_send for an outbound IPv6 packet, which
+ * FreeBSD hands back to ip6_output): the next hop from the route to its destination, the output
+ * hooks again (ipfw resumes after the rule that took it), fragmentation if it is too big.
+ * Takes ownership of m.
+ */
+export function ip6Resend(v: Vnet, ifp: Ifnet, m: Mbuf, forwarded: boolean): OutError6 {
+  const st = ip6(v)
+  const b = m.data
+  const dso = m.off + 24
+  let gw: Uint8Array | null = null
+  let mtu = 0
+  // The next hop must outlive the packet's buffer (fragmentation frees it): a copy of the destination.
+  const d = st.dstOut
+  in6Copy(d, 0, b, dso)
+  if (!in6IsMulticast(b, dso)) {
+    in6Key(st.keyOut, b, dso, ifp.index)
+    const rt = st.rib.lookup(st.keyOut)
+    if (rt === null || (rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0) {
+      if (rt === null) st.stats.ip6s_noroute++
+      v.env.pool.put(m)
+      return 'EHOSTUNREACH'
+    }
+    if ((rt.flags & RTF.GATEWAY) !== 0) gw = rt.gateway
+    mtu = rt.mtu
+  }
+  const pf = v.pfilInet6
+  if (pf.nOut !== 0) {
+    const r = pf.runOut(v, m, ifp)
+    pf.nextHop = 0
+    pf.nextPort = 0
+    if (r !== PFIL.PASS) return r === PFIL.QUEUED ? undefined : 'EACCES'
+  }
+  const ii = ifp.inet6 as In6Ifinfo | null
+  const linkMtu = ii !== null && ii.linkMtu !== 0 ? ii.linkMtu : ifp.mtu
+  if (mtu === 0 || mtu > linkMtu) mtu = linkMtu
+  if (m.len > mtu && !forwarded && mtu >= IPV6_MMTU)
+    return ip6Fragment(v, ifp, m, gw !== null ? gw : d, 0, mtu)
+  if (m.len > mtu) {
+    st.stats.ip6s_cantfrag++
+    v.env.pool.put(m)
+    return 'EMSGSIZE'
+  }
+  return ip6Send(v, ifp, m, gw !== null ? gw : d, 0, forwarded)
 }

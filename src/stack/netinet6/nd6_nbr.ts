@@ -34,6 +34,7 @@ import {
 import { IPV6_HDR_LEN, Ip6Nxt, writeIpv6Header } from '../../wire/ipv6.js'
 import { etherSend } from '../net/ether.js'
 import type { Ifnet } from '../net/ifnet.js'
+import { PFIL } from '../net/pfil.js'
 import { icmp6Stats } from './icmp6.js'
 import { in6SelectSrc } from './in6_src.js'
 import { IN6_IFF, type In6Ifaddr, in6Key, ND6_IFF } from './in6_var.js'
@@ -72,6 +73,9 @@ function sendNd(
   writeIpv6Header(b, m.off, src, 0, dst, 0, Ip6Nxt.ICMPV6, 255, len)
   m.len = IPV6_HDR_LEN + len
   icmp6Stats(v).icp6s_outhist[type]!++
+  // nd6_ns_output / nd6_na_output go through ip6_output, so the output filters see them too.
+  const pf = v.pfilInet6
+  if (pf.nOut !== 0 && pf.runOut(v, m, ifp) !== PFIL.PASS) return
   etherSend(ifp, m, mac, EtherType.IPV6)
 }
 

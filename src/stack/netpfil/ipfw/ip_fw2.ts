@@ -4,8 +4,8 @@
  * and install dynamic states, count the matching rule, and carry out its action — pass, drop,
  * answer with ICMP unreachable or a TCP reset, go on (count), jump (skipto, call/return).
  *
- * Runs inside the inet pfil hook on every IPv4 packet of a vnet where the module is loaded and
- * net.inet.ip.fw.enable is 1. It never throws and allocates nothing per packet: the header fields
+ * Runs inside the inet and inet6 pfil hooks on every packet of a vnet where the module is loaded and
+ * net.inet.ip.fw.enable (net.inet6.ip6.fw.enable for IPv6) is 1; IPv6 matching is in ip_fw6.ts. It never throws and allocates nothing per packet: the header fields
  * are read once into the chain's own scratch, and drops are counted.
  */
 
@@ -24,13 +24,14 @@ import { DnTag } from './dummynet/dn_tag.js'
 import { DN_IO, dnTagRelease, type dummynetIo } from './dummynet/ip_dn_io.js'
 import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
 import { MATCH } from './ip_fw_dynamic.js'
-import { type PktFacts, readFacts } from './ip_fw_facts.js'
+import { ODD6, type PktFacts, readFacts } from './ip_fw_facts.js'
 import { l2Match } from './ip_fw_l2_match.js'
 import { IpfwLimits } from './ip_fw_limit.js'
 import { ipfwLog } from './ip_fw_log.js'
-import { ifaceLookup, numberLookup, tableMatch } from './ip_fw_lookup.js'
+import { ifaceLookup, numberLookup, tableMatch, tableMatch6 } from './ip_fw_lookup.js'
 import { ipfwNat, NAT_PASS } from './ip_fw_nat.js'
 import { A, IFACE_TABLE, type IpfwInsn, O } from './ip_fw_rule.js'
+import { flow6Match, icmp6TypeMatch, inAddrs6, localIp6, mapIcmpUnreach, sendReject6 } from './ip_fw6.js'
 
 function inRanges(list: number[], n: number): boolean {
   for (let k = 0; k < list.length; k += 2) if (n >= list[k]! && n <= list[k + 1]!) return true
@@ -61,13 +62,31 @@ function insnMatch(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
     case O.PROTO:
       return p.proto === c.arg
     case O.IP_SRC:
-      return inAddrs(c.list, p.src)
+      return !p.v6 && inAddrs(c.list, p.src)
     case O.IP_DST:
-      return inAddrs(c.list, p.dst)
+      return !p.v6 && inAddrs(c.list, p.dst)
     case O.IP_SRC_ME:
-      return v.isLocal(p.src)
+      return p.v6 ? localIp6(v, p, 0, p.ifIndex) : v.isLocal(p.src)
     case O.IP_DST_ME:
-      return v.isLocal(p.dst)
+      return p.v6 ? localIp6(v, p, 4, p.ifIndex) : v.isLocal(p.dst)
+    case O.IP6_SRC:
+      return p.v6 && inAddrs6(c.list, p.a6, 0)
+    case O.IP6_DST:
+      return p.v6 && inAddrs6(c.list, p.a6, 4)
+    case O.IP6_SRC_ME:
+      return p.v6 && localIp6(v, p, 0, p.ifIndex)
+    case O.IP6_DST_ME:
+      return p.v6 && localIp6(v, p, 4, p.ifIndex)
+    case O.ICMP6TYPE:
+      return p.v6 && p.l4 && p.proto === 58 && icmp6TypeMatch(c.list, p.icmpType)
+    case O.EXT_HDR:
+      return p.v6 && (p.extHd & c.arg) !== 0
+    case O.FLOW6ID:
+      return p.v6 && flow6Match(c.list, p.flow6)
+    case O.IP6:
+      return p.v6
+    case O.IP4:
+      return p.v4
     case O.IP_SRCPORT:
       return p.l4 && (p.proto === IpProto.TCP || p.proto === IpProto.UDP) && inRanges(c.list, p.sport)
     case O.IP_DSTPORT:
@@ -85,19 +104,20 @@ function insnMatch(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
     case O.TCPFLAGS:
       return p.l4 && p.proto === IpProto.TCP && (p.tcpFlags & c.arg) === c.arg && (p.tcpFlags & c.arg2) === 0
     case O.ICMPTYPE:
-      return p.l4 && p.proto === IpProto.ICMP && p.icmpType < 32 && (c.arg & (1 << p.icmpType)) !== 0
+      return !p.v6 && p.l4 && p.proto === IpProto.ICMP && p.icmpType < 32 && (c.arg & (1 << p.icmpType)) !== 0
     case O.FRAG:
       return p.offset !== 0
+    // iplen, ipttl and iptos are IPv4's (is_ipv4 in ipfw_chk).
     case O.IPLEN:
-      return inRanges(c.list, p.iplen)
+      return !p.v6 && inRanges(c.list, p.iplen)
     case O.IPTTL:
-      return inRanges(c.list, p.ttl)
+      return !p.v6 && inRanges(c.list, p.ttl)
     case O.IPTOS:
-      return (p.tos & c.arg) === c.arg && (p.tos & c.arg2) === 0
+      return !p.v6 && (p.tos & c.arg) === c.arg && (p.tos & c.arg2) === 0
     case O.IP_SRC_LOOKUP:
-      return tableMatch(v, c, p.src)
+      return p.v6 ? tableMatch6(v, c, p.a6, 0) : tableMatch(v, c, p.src)
     case O.IP_DST_LOOKUP:
-      return tableMatch(v, c, p.dst)
+      return p.v6 ? tableMatch6(v, c, p.a6, 4) : tableMatch(v, c, p.dst)
     case O.LOOKUP:
       return numberLookup(v, c, p)
     case O.LAYER2:
@@ -113,8 +133,17 @@ function insnMatch(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
 /** Look up the packet's state once per pass; true when one exists. */
 function probe(ch: IpfwChain, p: PktFacts, now: number): boolean {
   if (p.dynDir < 0) {
-    const ports = p.l4 && p.proto !== IpProto.ICMP
-    p.dynIdx = ch.dyn.lookup(p.proto, p.src, ports ? p.sport : 0, p.dst, ports ? p.dport : 0, now, p.dirOut)
+    const ports = p.l4 && p.proto !== IpProto.ICMP && p.proto !== 58
+    p.dynIdx = ch.dyn.lookup(
+      p.proto,
+      p.src,
+      ports ? p.sport : 0,
+      p.dst,
+      ports ? p.dport : 0,
+      now,
+      p.dirOut,
+      p.v6 ? p.a6 : null,
+    )
     p.dynDir = p.dirOut[0]!
   }
   return p.dynIdx >= 0
@@ -150,6 +179,7 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
   p.dynIdx = -1
   // Sets change only through the control path, never during a pass.
   const disabled = ch.disabledSets
+  const v6 = p.v6
   while (i < n) {
     let f = rules[i]!
     if (disabled !== 0 && (disabled >>> f.set) & 1 && f.set !== 31) {
@@ -167,8 +197,8 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
     } else if (
       // The quick-reject prefix (ip_fw_quick.ts): int32 compares, no call, no list walk.
       (f.qProto >= 0 && p.proto !== f.qProto) ||
-      (p.src & f.qSrcMask) !== f.qSrcAddr ||
-      (p.dst & f.qDstMask) !== f.qDstAddr
+      // A lifted IPv4 address never matches an IPv6 packet (O_IP_SRC is is_ipv4 only).
+      (v6 ? f.qV4 : (p.src & f.qSrcMask) !== f.qSrcAddr || (p.dst & f.qDstMask) !== f.qDstAddr)
     ) {
       matched = false
     } else {
@@ -185,9 +215,9 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
           op === O_PROTO
             ? p.proto === c.arg
             : op === O_IP_SRC
-              ? inAddrs(c.list, p.src)
+              ? !v6 && inAddrs(c.list, p.src)
               : op === O_IP_DST
-                ? inAddrs(c.list, p.dst)
+                ? !v6 && inAddrs(c.list, p.dst)
                 : insnMatch(v, c, p)
         if (c.not) m = !m
         if (m) {
@@ -202,12 +232,22 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
     if (viaState) {
       ch.dyn.update(p.dynIdx, p.dynDir, p.proto, p.tcpFlags, p.iplen, now, ch)
     } else if (f.keepState && p.dynIdx < 0) {
-      const ports = p.l4 && p.proto !== IpProto.ICMP
+      const ports = p.l4 && p.proto !== IpProto.ICMP && p.proto !== 58
       const lim = IpfwLimits.insn(f)
       const s =
         lim !== null
           ? ch.limits.install(ch, f, lim, p, now)
-          : ch.dyn.install(f, p.proto, p.src, ports ? p.sport : 0, p.dst, ports ? p.dport : 0, now, ch)
+          : ch.dyn.install(
+              f,
+              p.proto,
+              p.src,
+              ports ? p.sport : 0,
+              p.dst,
+              ports ? p.dport : 0,
+              now,
+              ch,
+              p.v6 ? p.a6 : null,
+            )
       if (s < 0) {
         ch.stats.dynDenied++
         return VERDICT_DENY
@@ -236,10 +276,20 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
       case A.DENY:
         return VERDICT_DENY
       case A.REJECT:
-        ch.rejectCode = f.actionArg
+        ch.rejectCode = v6 ? mapIcmpUnreach(f.actionArg) : f.actionArg
         return VERDICT_REJECT
       case A.RESET:
+        // `reset` is O_REJECT with ICMP_REJECT_RST: an IPv6 packet gets admin-prohibited instead.
+        if (v6) {
+          ch.rejectCode = mapIcmpUnreach(0x100)
+          return VERDICT_REJECT
+        }
         return p.proto === IpProto.TCP ? VERDICT_RESET : VERDICT_DENY
+      case A.UNREACH6:
+        // O_UNREACH6 on an IPv4 packet falls through to O_DENY.
+        if (!v6) return VERDICT_DENY
+        ch.rejectCode = f.actionArg
+        return VERDICT_REJECT
       case A.COUNT:
         i++
         break
@@ -328,7 +378,17 @@ export function ipfwCheckPacket(
   }
   p.dir = dir
   p.ifname = ifp.name
+  p.ifIndex = ifp.index
   p.layer2 = false
+  // net.inet6.ip6.fw.deny_unknown_exthdrs / permit_single_frag6 (ipfw_chk returns IP_FW_DENY).
+  if (
+    p.odd6 !== 0 &&
+    ch.denyUnknownExthdrs !== 0 &&
+    ((p.odd6 & ODD6.UNKNOWN_HDR) !== 0 || ((p.odd6 & ODD6.SINGLE_FRAG) !== 0 && ch.permitSingleFrag6 === 0))
+  ) {
+    v.env.pool.put(m)
+    return PFIL.CONSUMED
+  }
   if (ch.nest >= 3) {
     // A reject of a reject of a reject: nothing sane is left to send.
     v.env.pool.put(m)
@@ -342,6 +402,11 @@ export function ipfwCheckPacket(
     ch.nest++
     verdict = ipfwChk(v, ch, p, now, start)
     ch.nest--
+    if (verdict === VERDICT_NAT && p.v6) {
+      // O_NAT hands libalias IPv4 only: an IPv6 packet meeting a nat rule is denied.
+      verdict = VERDICT_DENY
+      break
+    }
     if (verdict === VERDICT_NAT) {
       // O_NAT: translated in place, the packet passes (one_pass) or goes on after the nat rule with
       // its new headers (ipfw_check_packet's `goto again`); libalias's refusals are dropped.
@@ -369,6 +434,10 @@ export function ipfwCheckPacket(
     p.m = m
   }
   if (verdict === VERDICT_PASS) return PFIL.PASS
+  if (verdict === VERDICT_FWD && p.v6) {
+    // An IPv4 next hop means nothing to an IPv6 packet: it passes.
+    return PFIL.PASS
+  }
   if (verdict === VERDICT_FWD) {
     // The IPFORWARD tag: ip_input/ip_output route toward this next hop instead of the destination.
     v.pfilInet.nextHop = ch.fwdAddr
@@ -376,8 +445,9 @@ export function ipfwCheckPacket(
     return PFIL.PASS
   }
   if (verdict === VERDICT_REJECT) {
-    // send_reject(): an ICMP unreachable about the packet, to its source.
-    icmpError(v, m, IcmpType.UNREACH, ch.rejectCode, 0)
+    // send_reject(): an ICMP unreachable about the packet, to its source; send_reject6 for IPv6.
+    if (p.v6) sendReject6(v, ch.rst6Src, ch.rst6Dst, m, p, ch.rejectCode, ifp)
+    else icmpError(v, m, IcmpType.UNREACH, ch.rejectCode, 0)
     return PFIL.CONSUMED
   }
   if (verdict === VERDICT_RESET && (p.tcpFlags & TH.RST) === 0) {

@@ -65,6 +65,8 @@ export class KRule {
   readonly qSrcMask: number
   readonly qDstAddr: number
   readonly qDstMask: number
+  /** The prefix holds an IPv4 address: no IPv6 packet matches. */
+  readonly qV4: boolean
   /** The instructions after the quick-reject prefix. */
   readonly rest: IpfwInsn[]
   pcnt = 0
@@ -90,6 +92,7 @@ export class KRule {
     this.qSrcMask = q.srcMask
     this.qDstAddr = q.dstAddr
     this.qDstMask = q.dstMask
+    this.qV4 = q.v4
     this.rest = q.rest
   }
 }
@@ -118,6 +121,11 @@ export class IpfwChain {
   disabledSets = 0
   private seq = 0
   private enabled = 1
+  private enabled6 = 1
+  /** net.inet6.ip6.fw.deny_unknown_exthdrs: drop IPv6 packets with headers ipfw cannot walk. */
+  denyUnknownExthdrs = 1
+  /** net.inet6.ip6.fw.permit_single_frag6: an atomic fragment (offset 0, no M) is not a fragment. */
+  permitSingleFrag6 = 1
   onePass = 1
   verbose = 0
   verboseLimit = 0
@@ -139,8 +147,11 @@ export class IpfwChain {
   nest = 0
   /** Header fields of the packet of each nested pass. */
   readonly facts = [new PktFacts(), new PktFacts(), new PktFacts(), new PktFacts()]
-  /** ICMP code of the last reject verdict. */
+  /** ICMP code of the last reject verdict (ICMPv6 code for an IPv6 packet). */
   rejectCode = 0
+  /** The addresses of a reset6 being built (send_reject6), so that no reset allocates them. */
+  readonly rst6Src = new Uint8Array(16)
+  readonly rst6Dst = new Uint8Array(16)
   /** The NAT instances (chain->nat), made by the first `ipfw nat N config` (ip_fw_nat.ts). */
   nat: IpfwNat | null = null
   /** Index of the `nat` rule of the last NAT verdict (the next pass resumes after it) and its instance. */
@@ -180,6 +191,21 @@ export class IpfwChain {
     if (loaded === undefined) return
     if (n === 0) this.v.pfilInet.unlink(IPFW_HOOK)
     else if (!this.v.pfilInet.has(IPFW_HOOK)) this.v.pfilInet.link(loaded)
+  }
+
+  /**
+   * net.inet6.ip6.fw.enable: the same for the inet6 head (V_fw6_enable), so IPv6 can be left
+   * unfiltered while IPv4 is filtered, and the other way round.
+   */
+  get enable6(): number {
+    return this.enabled6
+  }
+  set enable6(n: number) {
+    this.enabled6 = n
+    const loaded = this.v.env.pfilInet6.find(IPFW_HOOK)
+    if (loaded === undefined) return
+    if (n === 0) this.v.pfilInet6.unlink(IPFW_HOOK)
+    else if (!this.v.pfilInet6.has(IPFW_HOOK)) this.v.pfilInet6.link(loaded)
   }
 
   private defaultRule(): KRule {
@@ -348,6 +374,7 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
   if (!A_IMPLEMENTED.has(s.action)) throw new SysError('EOPNOTSUPP', 'ipfw')
   if ((s.action === A.SKIPTO || s.action === A.CALL) && !int(s.actionArg, 0, IPFW_DEFAULT_RULE)) bad()
   if (s.action === A.REJECT && !int(s.actionArg, 0, 255)) bad()
+  if (s.action === A.UNREACH6 && !int(s.actionArg, 0, 0x100)) bad()
   // check_ipfw_rule_body: "invalid fib number" past net.fibs (one FIB here).
   if (s.action === A.SETFIB && s.actionArg !== 0) bad()
   if (s.action === A.FORWARD && (!int(s.fwdAddr, 1, 0xffffffff) || !int(s.fwdPort, 0, 0xffff))) bad()
@@ -362,6 +389,8 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
     const ref = tableRefOf(i)
     if (ref !== null && !tableNameValid(ref.name)) bad()
     if (i.op === O.LOOKUP && !LOOKUP_KEYS.has(i.arg)) bad()
+    if ((i.op === O.IP6_SRC || i.op === O.IP6_DST) && (i.list.length === 0 || i.list.length % 8 !== 0)) bad()
+    if (i.op === O.ICMP6TYPE && i.list.length !== 8) bad()
     insns.push({
       op: i.op,
       not: i.not === true,
@@ -376,6 +405,9 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
   for (const i of insns)
     if (i.op === O.IP_SRC || i.op === O.IP_DST)
       for (let k = 0; k < i.list.length; k += 2) i.list[k] = (i.list[k]! & i.list[k + 1]!) >>> 0
+    else if (i.op === O.IP6_SRC || i.op === O.IP6_DST)
+      for (let k = 0; k < i.list.length; k += 8)
+        for (let w = 0; w < 4; w++) i.list[k + w] = (i.list[k + w]! & i.list[k + 4 + w]!) >>> 0
   return {
     num: s.num,
     set: s.set,
@@ -402,6 +434,21 @@ export const ipfwModule: VnetModule<IpfwChain> = {
   },
   sysctls: [
     intKnob('net.inet.ip.fw.enable', 'Enable ipfw', (v) => ipfw(v), 'enable', range(0, 1)),
+    intKnob('net.inet6.ip6.fw.enable', 'Enable ipfw+6', (v) => ipfw(v), 'enable6', range(0, 1)),
+    intKnob(
+      'net.inet6.ip6.fw.deny_unknown_exthdrs',
+      'Deny packets with unknown IPv6 Extension Headers',
+      (v) => ipfw(v),
+      'denyUnknownExthdrs',
+      range(0, 1),
+    ),
+    intKnob(
+      'net.inet6.ip6.fw.permit_single_frag6',
+      'Permit single packet IPv6 fragments',
+      (v) => ipfw(v),
+      'permitSingleFrag6',
+      range(0, 1),
+    ),
     intKnob(
       'net.inet.ip.fw.one_pass',
       'Only do a single pass through ipfw when using dummynet(4)',

@@ -8,6 +8,8 @@
  * Allocation-free on the packet path: states live in typed arrays chained per hash bucket; the
  * arrays grow by doubling (up to dyn_max) only when an install needs room. Expired states are
  * reclaimed when met on lookup and by a sweep when the table is full. It must not keep timers.
+ * IPv6 states (ipfw_flow_id with addr_type 6) keep their full addresses beside the folded ones the
+ * hash uses, and never match an IPv4 packet, nor the other way round.
  */
 
 import { TH } from '../../../wire/tcp.js'
@@ -42,6 +44,9 @@ export class DynTable<R> {
   /** sport << 16 | dport, as created. */
   private ports = new Uint32Array(16)
   private proto = new Uint8Array(16)
+  /** 1 for an IPv6 state, whose addresses are words 8i..8i+7 of a6 (source, then destination). */
+  private fam6 = new Uint8Array(16)
+  private a6 = new Uint32Array(16 * 8)
   private tcpState = new Uint16Array(16)
   private expire = new Float64Array(16)
   private pcnt = new Float64Array(16)
@@ -84,8 +89,10 @@ export class DynTable<R> {
     dport: number,
     now: number,
     dir: Int32Array,
+    a6: Uint32Array | null = null,
   ): number {
     const b = this.bucket(proto, src, sport, dst, dport)
+    const want6 = a6 === null ? 0 : 1
     const fwd = ((sport << 16) | dport) >>> 0
     const rev = ((dport << 16) | sport) >>> 0
     let prev = -1
@@ -97,12 +104,22 @@ export class DynTable<R> {
         i = nx
         continue
       }
-      if (this.proto[i] === proto) {
-        if (this.src[i] === src && this.dst[i] === dst && this.ports[i] === fwd) {
+      if (this.proto[i] === proto && this.fam6[i] === want6) {
+        if (
+          this.src[i] === src &&
+          this.dst[i] === dst &&
+          this.ports[i] === fwd &&
+          (a6 === null || this.same6(i, a6, 0, 4))
+        ) {
           dir[0] = MATCH.FORWARD
           return i
         }
-        if (this.src[i] === dst && this.dst[i] === src && this.ports[i] === rev) {
+        if (
+          this.src[i] === dst &&
+          this.dst[i] === src &&
+          this.ports[i] === rev &&
+          (a6 === null || this.same6(i, a6, 4, 0))
+        ) {
           dir[0] = MATCH.REVERSE
           return i
         }
@@ -112,6 +129,14 @@ export class DynTable<R> {
     }
     dir[0] = MATCH.NONE
     return -1
+  }
+
+  /** State i's source is a6[s..s+3] and its destination a6[d..d+3]. */
+  private same6(i: number, a6: Uint32Array, s: number, d: number): boolean {
+    const x = this.a6
+    const o = i * 8
+    for (let w = 0; w < 4; w++) if (x[o + w] !== a6[s + w] || x[o + 4 + w] !== a6[d + w]) return false
+    return true
   }
 
   private unlink(b: number, prev: number, i: number): void {
@@ -139,6 +164,7 @@ export class DynTable<R> {
     dport: number,
     now: number,
     k: DynKnobs,
+    a6: Uint32Array | null = null,
   ): number {
     if (this.count >= k.dynMax) {
       // A full table is swept at most once a second, so a flood cannot turn installs into scans.
@@ -161,6 +187,8 @@ export class DynTable<R> {
     this.dst[i] = dst
     this.ports[i] = ((sport << 16) | dport) >>> 0
     this.proto[i] = proto
+    this.fam6[i] = a6 === null ? 0 : 1
+    if (a6 !== null) for (let w = 0; w < 8; w++) this.a6[i * 8 + w] = a6[w]!
     this.tcpState[i] = 0
     this.pcnt[i] = 0
     this.bcnt[i] = 0
@@ -229,6 +257,7 @@ export class DynTable<R> {
     sport: number
     dst: number
     dport: number
+    addr6?: number[]
   }> {
     const out = []
     for (let b = 0; b < this.heads.length; b++)
@@ -245,6 +274,7 @@ export class DynTable<R> {
           sport: this.ports[i]! >>> 16,
           dst: this.dst[i]!,
           dport: this.ports[i]! & 0xffff,
+          ...(this.fam6[i] === 1 ? { addr6: [...this.a6.subarray(i * 8, i * 8 + 8)] } : {}),
         })
       }
     return out
@@ -276,6 +306,12 @@ export class DynTable<R> {
     const proto = new Uint8Array(cap)
     proto.set(this.proto)
     this.proto = proto
+    const fam6 = new Uint8Array(cap)
+    fam6.set(this.fam6)
+    this.fam6 = fam6
+    const a6 = new Uint32Array(cap * 8)
+    a6.set(this.a6)
+    this.a6 = a6
     const ts = new Uint16Array(cap)
     ts.set(this.tcpState)
     this.tcpState = ts

@@ -35,7 +35,10 @@ export function ipfwCheckFrame(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numbe
   p.macSrc = readMac(b, o + 6)
   p.etherType = (b[o + 12]! << 8) | b[o + 13]!
   let ok = true
-  if (p.etherType === ETHERTYPE_IP && m.len >= ETHER_HDR_LEN + 20) {
+  if (
+    (p.etherType === ETHERTYPE_IP && m.len >= ETHER_HDR_LEN + 20) ||
+    (p.etherType === 0x86dd && m.len >= ETHER_HDR_LEN + 40)
+  ) {
     m.off += ETHER_HDR_LEN
     m.len -= ETHER_HDR_LEN
     ok = readFacts(p, m)
@@ -43,6 +46,9 @@ export function ipfwCheckFrame(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): numbe
     m.len += ETHER_HDR_LEN
   } else {
     // Not IP: no IP field can match (addresses 0, protocol 0, no layer 4).
+    p.v4 = false
+    p.v6 = false
+    p.odd6 = 0
     p.src = 0
     p.dst = 0
     p.proto = 0

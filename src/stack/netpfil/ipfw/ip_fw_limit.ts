@@ -61,7 +61,7 @@ export class IpfwLimits {
 
   /** Install a child state for p on limit rule f; -1 when the limit (or a table bound) says no. */
   install(ch: IpfwChain, f: KRule, c: IpfwInsn, p: PktFacts, now: number): number {
-    const ports = p.l4 && p.proto !== IpProto.ICMP
+    const ports = p.l4 && p.proto !== IpProto.ICMP && p.proto !== 58
     const sport = ports ? p.sport : 0
     const dport = ports ? p.dport : 0
     const mask = c.arg
@@ -96,7 +96,7 @@ export class IpfwLimits {
       if (rp.count[pi] === 0) this.dropParent(rp, pi)
       return -1
     }
-    const s = ch.dyn.install(f, p.proto, p.src, sport, p.dst, dport, now, ch)
+    const s = ch.dyn.install(f, p.proto, p.src, sport, p.dst, dport, now, ch, p.v6 ? p.a6 : null)
     if (s < 0) {
       if (rp.count[pi] === 0) this.dropParent(rp, pi)
       return -1
@@ -160,6 +160,7 @@ export class IpfwLimits {
         sport: d.sport,
         dst: d.dst,
         dport: d.dport,
+        ...(d.addr6 !== undefined ? { addr6: d.addr6 } : {}),
       }
       if (pi >= 0) {
         info.kind = 'LIMIT'

@@ -22,6 +22,15 @@ export function tableMatch(v: Vnet, c: IpfwInsn, addr: number): boolean {
   return (c.arg2 & 1) === 0 || t.value(i) === c.arg
 }
 
+/** Does the IPv6 address a[at..at+3] match the table instruction c (an IPv6 key of the addr table)? */
+export function tableMatch6(v: Vnet, c: IpfwInsn, a: Uint32Array, at: number): boolean {
+  const t = ipfw(v).tables.get(c.name)
+  if (t === undefined) return false
+  const i = t.lookup6(a, at)
+  if (i < 0) return false
+  return (c.arg2 & 1) === 0 || t.value6(i) === c.arg
+}
+
 /** `lookup dst-port|src-port|dscp N`: ports only of TCP and UDP (and not of later fragments). */
 export function numberLookup(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
   let key: number

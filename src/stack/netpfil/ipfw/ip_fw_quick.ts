@@ -18,13 +18,15 @@ export interface QuickReject {
   srcMask: number
   dstAddr: number
   dstMask: number
+  /** An IPv4 address was lifted: the rule cannot match an IPv6 packet. */
+  v4: boolean
   /** The instructions after the lifted prefix, matched as before. */
   rest: IpfwInsn[]
 }
 
 /** Split insns into the quick-reject prefix and the rest. */
 export function quickReject(insns: readonly IpfwInsn[]): QuickReject {
-  const q: QuickReject = { proto: -1, srcAddr: 0, srcMask: 0, dstAddr: 0, dstMask: 0, rest: [] }
+  const q: QuickReject = { proto: -1, srcAddr: 0, srcMask: 0, dstAddr: 0, dstMask: 0, v4: false, rest: [] }
   let k = 0
   for (; k < insns.length; k++) {
     const c = insns[k]!
@@ -34,9 +36,11 @@ export function quickReject(insns: readonly IpfwInsn[]): QuickReject {
     else if (c.op === O.IP_SRC && c.list.length === 2 && q.srcMask === 0 && q.srcAddr === 0) {
       q.srcMask = c.list[1]! | 0
       q.srcAddr = (c.list[0]! & c.list[1]!) | 0
+      q.v4 = true
     } else if (c.op === O.IP_DST && c.list.length === 2 && q.dstMask === 0 && q.dstAddr === 0) {
       q.dstMask = c.list[1]! | 0
       q.dstAddr = (c.list[0]! & c.list[1]!) | 0
+      q.v4 = true
     } else break
   }
   q.rest = insns.slice(k)

@@ -53,7 +53,43 @@ export const O = {
   MAC: 45,
   /** `lookup KEY NAME` in a number table: arg is the LOOKUP_KEY of the packet field looked up. */
   LOOKUP: 46,
+  /**
+   * IPv6 addresses (O_IP6_SRC/O_IP6_DST and their _MASK forms): `list` holds groups of eight words,
+   * the address then the mask, each as four big-endian 32-bit words; any group matching matches.
+   */
+  IP6_SRC: 50,
+  IP6_DST: 51,
+  /** `me6`; `me` (IP_SRC_ME/IP_DST_ME) matches our addresses of either family. */
+  IP6_SRC_ME: 52,
+  IP6_DST_ME: 53,
+  /** `icmp6types`: `list` is a bitmask of ICMPv6 types 0..ICMP6_MAXTYPE in eight words. */
+  ICMP6TYPE: 54,
+  /** `ext6hdr`: arg = EXT6.* bits, any present matches. */
+  EXT_HDR: 55,
+  /** `flow-id`: `list` holds the 20-bit flow labels. */
+  FLOW6ID: 56,
+  /** `ip6` / `ip4` as protocol or option: the packet's family. */
+  IP6: 57,
+  IP4: 58,
 } as const
+
+/** The extension-header bits of `ext6hdr` (EXT_* of ip_fw.h). */
+export const EXT6 = {
+  FRAGMENT: 0x1,
+  HOPOPTS: 0x2,
+  ROUTING: 0x4,
+  AH: 0x8,
+  ESP: 0x10,
+  DSTOPTS: 0x20,
+  RTHDR0: 0x40,
+  RTHDR2: 0x80,
+} as const
+
+/** ICMP6_MAXTYPE: the highest type `icmp6types` accepts. */
+export const ICMP6_MAXTYPE = 201
+
+/** `unreach6`'s pseudo code for `reset6` (ICMP6_UNREACH_RST): answer TCP with a reset. */
+export const ICMP6_UNREACH_RST = 0x100
 
 /** arg2 of RECV/XMIT/VIA: `name` is an iface table (`recv table(NAME)`). */
 export const IFACE_TABLE = 4
@@ -91,6 +127,8 @@ export const A = {
   QUEUE: 12,
   FORWARD: 13,
   SETFIB: 14,
+  /** arg = ICMPv6 unreachable code, or ICMP6_UNREACH_RST (`reset6`). */
+  UNREACH6: 15,
 } as const
 
 export type ActionCode = (typeof A)[keyof typeof A]
@@ -111,6 +149,7 @@ export const A_IMPLEMENTED: ReadonlySet<number> = new Set([
   A.SETFIB,
   A.PIPE,
   A.QUEUE,
+  A.UNREACH6,
 ])
 
 export interface IpfwInsn {
@@ -166,6 +205,8 @@ export interface IpfwDynInfo {
   sport: number
   dst: number
   dport: number
+  /** An IPv6 state: the source and destination as eight big-endian words (src and dst are 0). */
+  addr6?: number[]
   /** A `limit` rule's state (LIMIT) or its parent (PARENT, with its children count); else STATE. */
   kind?: 'LIMIT' | 'PARENT'
   count?: number

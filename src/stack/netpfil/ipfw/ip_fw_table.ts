@@ -14,6 +14,7 @@
 
 import { SysError } from '../../../util/errno.js'
 import { type IpfwInsn, type TableType, tableRefOf } from './ip_fw_rule.js'
+import { Table6 } from './ip_fw_table6.js'
 
 /** One entry as ipfw(8) sends and gets it: a prefix, a number (addr, len 32) or an interface name. */
 export interface IpfwTableEntry {
@@ -22,6 +23,8 @@ export interface IpfwTableEntry {
   value: number
   /** The key of an iface table. */
   iface?: string
+  /** An IPv6 prefix of an addr table: four big-endian words (addr is then unused), len 0..128. */
+  addr6?: number[]
 }
 
 const TYPES: readonly string[] = ['addr', 'number', 'iface']
@@ -94,6 +97,8 @@ export class IpfwTable {
   private entries = new Map<number, number>()
   /** An iface table's entries by name. */
   private names = new Map<string, number>()
+  /** An addr table's IPv6 prefixes. */
+  private v6 = new Table6()
   private stale = true
   /** Interval starts, ascending; interval k is [starts[k], starts[k+1]). */
   private starts = new Uint32Array(1)
@@ -111,7 +116,7 @@ export class IpfwTable {
   }
 
   get count(): number {
-    return this.entries.size + this.names.size
+    return this.entries.size + this.names.size + this.v6.size
   }
 
   /** Add or (update) replace one key; a prefix is masked to its length as the radix does. */
@@ -122,6 +127,13 @@ export class IpfwTable {
       const r = this.names.has(e.iface) ? 'updated' : 'added'
       this.names.set(e.iface, e.value >>> 0)
       return r
+    }
+    if (e.addr6 !== undefined) {
+      const had = this.v6.has(e.addr6, e.len)
+      if (had && !update) return 'exists'
+      if (!had && this.limit !== 0 && this.count >= this.limit) return 'limit'
+      this.v6.set(e.addr6, e.len, e.value)
+      return had ? 'updated' : 'added'
     }
     const key = (e.addr & maskOf(e.len)) >>> 0
     const k = key * 33 + e.len
@@ -140,6 +152,7 @@ export class IpfwTable {
   /** The value stored under exactly this prefix, if any (an atomic add's undo record). */
   exact(e: IpfwTableEntry): number | undefined {
     if (e.iface !== undefined) return this.names.get(e.iface)
+    if (e.addr6 !== undefined) return this.v6.get(e.addr6, e.len)
     return this.entries.get(((e.addr & maskOf(e.len)) >>> 0) * 33 + e.len)
   }
 
@@ -154,12 +167,14 @@ export class IpfwTable {
     const n = this.names
     this.names = o.names
     o.names = n
+    this.v6.swap(o.v6)
     this.stale = true
     o.stale = true
   }
 
   delete(e: IpfwTableEntry): TableResult {
     if (e.iface !== undefined) return this.names.delete(e.iface) ? 'deleted' : 'notfound'
+    if (e.addr6 !== undefined) return this.v6.delete(e.addr6, e.len) ? 'deleted' : 'notfound'
     const k = ((e.addr & maskOf(e.len)) >>> 0) * 33 + e.len
     if (!this.entries.delete(k)) return 'notfound'
     this.stale = true
@@ -169,6 +184,7 @@ export class IpfwTable {
   flush(): void {
     this.entries.clear()
     this.names.clear()
+    this.v6.clear()
     this.stale = true
   }
 
@@ -184,6 +200,8 @@ export class IpfwTable {
       out.push({ addr: (k - len) / 33, len, value })
     }
     out.sort((a, b) => a.addr - b.addr || a.len - b.len)
+    // The inet6 radix head is walked after the inet one.
+    for (const e of this.v6.list()) out.push({ addr: 0, len: e.len, value: e.value, addr6: e.addr6 })
     return out
   }
 
@@ -224,6 +242,15 @@ export class IpfwTable {
     return this.values[i]!
   }
 
+  /** Longest-prefix match of the IPv6 address a[at..at+3]: an index for value6(), or -1. */
+  lookup6(a: Uint32Array, at: number): number {
+    return this.v6.lookup(a, at)
+  }
+
+  value6(i: number): number {
+    return this.v6.value(i)
+  }
+
   /** An iface table holds this interface name (a Map probe on the name: no allocation). */
   hasIface(name: string): boolean {
     return this.names.has(name)
@@ -231,7 +258,7 @@ export class IpfwTable {
 
   /** Flatten the prefixes into disjoint intervals, innermost prefix winning (a sweep with a stack). */
   private rebuild(): void {
-    const list = this.list()
+    const list = this.list().filter((e) => e.addr6 === undefined)
     const n = list.length
     this.values = new Uint32Array(n)
     for (let i = 0; i < n; i++) this.values[i] = list[i]!.value

@@ -36,6 +36,15 @@ import {
   tokens,
 } from './compile_args.js'
 import { l2Option } from './compile_l2.js'
+import {
+  ext6hdr,
+  flow6,
+  ICMP6_UNREACH_RST,
+  icmp6Types,
+  looksIpv6,
+  parseAddr6,
+  unreach6Code,
+} from './compile6.js'
 import { ICMP_CODES, IP_TOS, SERVICES, TCP_FLAGS } from './names.js'
 
 export { CompileError } from './compile_args.js'
@@ -116,6 +125,17 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
     }
     case 'reset':
       spec.action = A.RESET
+      break
+    case 'unreach6': {
+      const c = need('missing unreach code')
+      p++
+      spec.action = A.UNREACH6
+      spec.actionArg = unreach6Code(c)
+      break
+    }
+    case 'reset6':
+      spec.action = A.UNREACH6
+      spec.actionArg = ICMP6_UNREACH_RST
       break
     case 'count':
       spec.action = A.COUNT
@@ -259,16 +279,26 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
     if (i !== 'any') push(i!, not)
   }
 
-  // Protocol (optional: without one the options follow the action directly).
+  // Protocol (optional: without one the options follow the action directly). add_proto: `ip6` and
+  // `ip4` (also `ipv6`, `ipv4`) are the family, not a protocol number.
   let proto = 0
   let body = true
+  const family = (tok: string): IpfwInsn | null =>
+    tok === 'ip6' || tok === 'ipv6' ? insn(O.IP6) : tok === 'ip4' || tok === 'ipv4' ? insn(O.IP4) : null
   {
     const save = p
     const first = peek()
-    const isProto = (tok: string | undefined) => tok !== undefined && protoNumber(tok) !== null
+    const isProto = (tok: string | undefined) =>
+      tok !== undefined && (protoNumber(tok) !== null || family(tok) !== null)
     if (isOpen(first) || isProto(first) || ((first === 'not' || first === '!') && isProto(t[p + 1]))) {
       section(
         () => {
+          const f = family(peek()!)
+          if (f !== null) {
+            // IPPROTO_IPV6 for the address parser: a bare address is then IPv6.
+            if (f.op === O.IP6) proto = 41
+            return f
+          }
           const n = protoNumber(peek()!)
           if (n === null) return null
           proto = n
@@ -286,7 +316,7 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
     if (peek() !== 'from') fail("missing ``from''", EX_USAGE)
     p++
     section(
-      () => parseAddr(peek()!, true),
+      () => addr(peek()!, true),
       'missing source address',
       (tok) => fail(`bad source address ${tok}`, EX_USAGE),
     )
@@ -294,11 +324,18 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
     if (peek() !== 'to') fail("missing ``to''", EX_USAGE)
     p++
     section(
-      () => parseAddr(peek()!, false),
+      () => addr(peek()!, false),
       'missing dst address',
       (tok) => fail(`bad destination address ${tok}`, EX_USAGE),
     )
     portsAfter(O.IP_DSTPORT)
+  }
+
+  /** add_src / add_dst: IPv6 when the word is one (or `me6`, or the protocol is ip6), else IPv4. */
+  function addr(tok: string, src: boolean): IpfwInsn | 'any' | null {
+    if (looksIpv6(tok) || (proto === 41 && tok !== 'any' && !tok.startsWith('table(')))
+      return parseAddr6(tok, src)
+    return parseAddr(tok, src)
   }
 
   function portsAfter(op: Opcode): void {
@@ -424,6 +461,11 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
       }
       case 'proto': {
         const w = arg('missing protocol')
+        const fam = family(w)
+        if (fam !== null) {
+          made = fam
+          break
+        }
         const n = protoNumber(w)
         if (n === null) fail(`invalid protocol \`\`${w}''`)
         made = insn(O.PROTO, { arg: n! })
@@ -433,11 +475,39 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
       case 'src-ip':
       case 'dst-ip': {
         const w = arg(`missing ${s} address`)
-        const a = parseAddr(w, s === 'src-ip')
+        const a = addr(w, s === 'src-ip')
         if (a === null || a === 'any') fail(`bad ${s} address ${w}`)
         made = a as IpfwInsn
         break
       }
+      case 'src-ip6':
+      case 'dst-ip6':
+      case 'src-ipv6':
+      case 'dst-ipv6': {
+        const w = arg(`missing ${s} address`)
+        const a = parseAddr6(w, s.startsWith('src'))
+        if (a === 'any') fail(`bad ${s} address ${w}`)
+        made = a as IpfwInsn
+        break
+      }
+      case 'icmp6types':
+      case 'icmp6type':
+        made = icmp6Types(arg('icmptypes requires list of types'))
+        break
+      case 'ext6hdr':
+        made = ext6hdr(arg('missing extension header list'))
+        break
+      case 'flow-id':
+        made = flow6(arg('missing flow-id list'))
+        break
+      case 'ip6':
+      case 'ipv6':
+        made = insn(O.IP6)
+        break
+      case 'ip4':
+      case 'ipv4':
+        made = insn(O.IP4)
+        break
       case 'src-port':
       case 'dst-port': {
         const w = arg(`missing ${s}`)

@@ -15,7 +15,14 @@ export const PROTOCOLS: ReadonlyMap<string, number> = new Map([
   ['gre', 47],
   ['esp', 50],
   ['ah', 51],
+  ['ipv6', 41],
+  ['ipv6-route', 43],
+  ['ipv6-frag', 44],
   ['ipv6-icmp', 58],
+  // FreeBSD's /etc/protocols lists icmp6 as an alias of ipv6-icmp.
+  ['icmp6', 58],
+  ['ipv6-nonxt', 59],
+  ['ipv6-opts', 60],
   ['ospf', 89],
   ['pim', 103],
   ['vrrp', 112],
@@ -23,7 +30,7 @@ export const PROTOCOLS: ReadonlyMap<string, number> = new Map([
 ])
 
 export const PROTO_NAMES: ReadonlyMap<number, string> = new Map(
-  [...PROTOCOLS].filter(([n]) => n !== 'ip').map(([n, v]) => [v, n]),
+  [...PROTOCOLS].filter(([n]) => n !== 'ip' && n !== 'icmp6').map(([n, v]) => [v, n]),
 )
 
 /** icmpcodes[] of ipfw2.c (`unreach CODE`). */

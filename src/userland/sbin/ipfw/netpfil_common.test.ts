@@ -1,14 +1,16 @@
 /**
- * FreeBSD's tests/sys/netpfil/common scenarios in their ipfw variants — pass_block, forward, tos and
- * fragments — as our own scripts in the same shape: the host (vnet0) on one end of an epair and a
+ * FreeBSD's tests/sys/netpfil/common scenarios in their ipfw variants — pass_block (v4 and v6),
+ * forward, tos and fragments — as our own scripts in the same shape: the host (vnet0) on one end of an epair and a
  * vnet jail `iron` on the other, or iron routing between two epairs toward a static ARP entry, with
  * the rules set the way utils.subr's firewall_config does (`ipfw -q -f flush`, then the rule) and,
  * beyond the originals, every rule's counters checked after each step. Virtual time throughout.
  *
  * Where FreeBSD's script needs what ipfw here has not (setdscp and dscp in tos.sh, reass in
  * fragments.sh, scapy's pft_ping.py), the scenario keeps its question and asks it with what exists:
- * iptos matches, frag matches, ping and the receiving interface's counters. IPv6 variants wait for
- * IPv6. nat, rdr and dummynet scenarios belong with ipfw nat and dummynet.
+ * iptos matches, frag matches, ping and the receiving interface's counters. The counters include the
+ * IPv6 duplicate address detection of the epairs' link-local addresses: IPv6 passes ipfw too (the
+ * inet6 head), as on FreeBSD where the module is loaded before the interfaces come up. nat, rdr and
+ * dummynet scenarios belong with ipfw nat and dummynet.
  */
 
 import assert from 'node:assert/strict'
@@ -66,15 +68,16 @@ ipfw show`,
     r.out,
     [
       'block=2',
-      // The echo request; the epair's gratuitous ARP is not IP and never meets the chain.
-      '00100 1 84 deny ip from any to any',
-      '65535 0  0 allow ip from any to any',
+      // The echo request and the two DAD solicitations of iron's link-local address (sent, and
+      // heard from the host's end); the epair's gratuitous ARP is not IP and never meets the chain.
+      '00100 3 212 deny ip from any to any',
+      '65535 0   0 allow ip from any to any',
       'pass=0',
       // A flush keeps the default rule's counters, as ipfw's does.
       '00100 2 168 allow ip from any to any',
       '65535 0   0 allow ip from any to any',
-      // The host's own chain saw both requests out and the one reply in.
-      '65535 3 252 allow ip from any to any',
+      // The host's own chain saw both requests out and the one reply in, and its DAD solicitation.
+      '65535 4 316 allow ip from any to any',
       '',
     ].join('\n'),
   )
@@ -113,15 +116,15 @@ jexec iron ipfw show`,
       // Denied in: nothing arrives.
       'received=3',
       '00100 1  84 deny ip from any to any in',
-      '65535 2 168 allow ip from any to any',
+      '65535 6 424 allow ip from any to any',
       // Denied out: in passes, nothing arrives.
       'received=3',
       '00100 1  84 deny ip from any to any out',
-      '65535 3 252 allow ip from any to any',
+      '65535 7 508 allow ip from any to any',
       // Out, but through the other interface: the request goes through.
       'received=4',
       '00100 0   0 deny ip from any to any out xmit epair0b',
-      '65535 5 420 allow ip from any to any',
+      '65535 9 676 allow ip from any to any',
       '',
     ].join('\n'),
   )
@@ -160,13 +163,13 @@ jexec iron ipfw show`,
       'received=3',
       'received=4',
       '00100 2 168 deny ip from any to any iptos lowdelay',
-      '65535 4 336 allow ip from any to any',
+      '65535 8 592 allow ip from any to any',
       // throughput without lowdelay: 0x08 and 0x0b (with both ECN bits) blocked, 0x18 passes.
       'received=4',
       'received=5',
       'received=5',
-      '00100 2 168 deny ip from any to any iptos !lowdelay,throughput',
-      '65535 6 504 allow ip from any to any',
+      '00100  2 168 deny ip from any to any iptos !lowdelay,throughput',
+      '65535 10 760 allow ip from any to any',
       '',
     ].join('\n'),
   )
@@ -218,10 +221,29 @@ jexec iron netstat -s -p ip | grep 'fragments* dropped'`,
       'small=0',
       // The first fragment waited for the rest in iron's reassembly queue until it timed out.
       '00100   4   712 deny ip from any to any frag in',
-      '65535 127 44640 allow ip from any to any',
+      '65535 129 44768 allow ip from any to any',
       '\t0 fragments dropped (dup or out of space)',
       '\t1 fragment dropped after timeout',
       '',
     ].join('\n'),
   )
+})
+
+test('pass_block v6: deny all, then allow all, in the jail; the host pings it over IPv6', async () => {
+  const host = virtualHost()
+  const r = await sh(
+    host,
+    `${FIREWALL_INIT}
+${CONFIG}
+epair=$(ifconfig epair create)
+ifconfig \${epair} inet6 fd7a:803f:cc4b::1/64 up no_dad
+jail -c name=iron vnet persist > /dev/null
+ifconfig \${epair%a}b vnet iron
+jexec iron ifconfig \${epair%a}b inet6 fd7a:803f:cc4b::2/64 up no_dad
+firewall_config add 100 deny all from any to any
+ping -6 -c 1 -W 1 fd7a:803f:cc4b::2 > /dev/null; echo block=$?
+firewall_config add 100 allow all from any to any
+ping -6 -c 1 -W 1 fd7a:803f:cc4b::2 > /dev/null; echo pass=$?`,
+  )
+  assert.equal(r.out, 'block=2\npass=0\n', r.err)
 })

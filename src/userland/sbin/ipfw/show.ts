@@ -17,6 +17,14 @@ import { civilTime, DAY_NAMES, MONTH_NAMES } from '../../../util/civil_time.js'
 import { formatIpv4 } from '../../../wire/addr.js'
 import { LOOKUP_KEYS } from './compile_args.js'
 import { printL2 } from './compile_l2.js'
+import {
+  formatWords6,
+  printAddr6,
+  printExt6hdr,
+  printFlow6,
+  printIcmp6Types,
+  printUnreach6,
+} from './compile6.js'
 import { printLimit } from './limit_show.js'
 import { ICMP_CODES, IP_TOS, PROTO_NAMES, SERVICE_NAMES, TCP_FLAGS } from './names.js'
 import { printTableRef } from './table_show.js'
@@ -48,6 +56,8 @@ function protoName(n: number): string {
 
 function printAddr(i: IpfwInsn): string {
   if (i.op === O.IP_SRC_ME || i.op === O.IP_DST_ME) return 'me'
+  if (i.op === O.IP6_SRC || i.op === O.IP6_DST || i.op === O.IP6_SRC_ME || i.op === O.IP6_DST_ME)
+    return printAddr6(i)
   if (i.op === O.IP_SRC_LOOKUP || i.op === O.IP_DST_LOOKUP) return printTableRef(i)
   const parts: string[] = []
   for (let k = 0; k < i.list.length; k += 2) {
@@ -114,6 +124,22 @@ function printOption(i: IpfwInsn, names: boolean): string {
     case O.IP_DST:
     case O.IP_DST_ME:
       return `dst-ip ${printAddr(i)}`
+    case O.IP6_SRC:
+    case O.IP6_SRC_ME:
+      return `src-ip6 ${printAddr6(i)}`
+    case O.IP6_DST:
+    case O.IP6_DST_ME:
+      return `dst-ip6 ${printAddr6(i)}`
+    case O.ICMP6TYPE:
+      return printIcmp6Types(i)
+    case O.EXT_HDR:
+      return printExt6hdr(i)
+    case O.FLOW6ID:
+      return printFlow6(i)
+    case O.IP6:
+      return 'ip6'
+    case O.IP4:
+      return 'ip4'
     case O.IP_SRCPORT:
       return `src-port ${printPorts(i.list, names)}`
     case O.IP_DSTPORT:
@@ -175,6 +201,8 @@ function printAction(r: IpfwRuleInfo): string {
     }
     case A.RESET:
       return 'reset'
+    case A.UNREACH6:
+      return printUnreach6(r.actionArg)
     case A.COUNT:
       return 'count'
     case A.SKIPTO:
@@ -239,15 +267,16 @@ function printBody(r: IpfwRuleInfo, names: boolean): string {
     }
     return ins.slice(start, k)
   }
-  const proto = run([O.PROTO])
-  const src = run([O.IP_SRC, O.IP_SRC_ME, O.IP_SRC_LOOKUP])
+  const proto = run([O.PROTO, O.IP6, O.IP4])
+  const src = run([O.IP_SRC, O.IP_SRC_ME, O.IP_SRC_LOOKUP, O.IP6_SRC, O.IP6_SRC_ME])
   // Ports follow their address only for a protocol that has them (compile_rule's add_ports).
   const ported = proto.length > 0 && proto.every((i) => i.arg === 6 || i.arg === 17 || i.arg === 132)
   const sport = ported ? run([O.IP_SRCPORT]) : []
-  const dst = run([O.IP_DST, O.IP_DST_ME, O.IP_DST_LOOKUP])
+  const dst = run([O.IP_DST, O.IP_DST_ME, O.IP_DST_LOOKUP, O.IP6_DST, O.IP6_DST_ME])
   const dport = ported ? run([O.IP_DSTPORT]) : []
   const portItem = (i: IpfwInsn) => printPorts(i.list, names)
-  let out = proto.length === 0 ? ' ip' : printChain(proto, (i) => protoName(i.arg))
+  const protoWord = (i: IpfwInsn) => (i.op === O.IP6 ? 'ip6' : i.op === O.IP4 ? 'ip4' : protoName(i.arg))
+  let out = proto.length === 0 ? ' ip' : printChain(proto, protoWord)
   out += ' from'
   out += src.length === 0 ? ' any' : printChain(src, printAddr)
   out += printChain(sport, portItem)
@@ -277,6 +306,8 @@ export function showDyn(d: IpfwDynInfo, o: ShowOpts): string {
   let s = String(d.rule).padStart(5, '0')
   s += ` ${String(d.pcnt).padStart(o.pcWidth)} ${String(d.bcnt).padStart(o.bcWidth)}`
   const kind = d.kind === 'PARENT' ? `PARENT ${d.count ?? 0}` : (d.kind ?? 'STATE')
-  s += ` (${d.expire}s) ${kind} ${protoName(d.proto)} ${formatIpv4(d.src)} ${d.sport} <-> ${formatIpv4(d.dst)} ${d.dport} :default`
+  const src = d.addr6 !== undefined ? formatWords6(d.addr6.slice(0, 4)) : formatIpv4(d.src)
+  const dst = d.addr6 !== undefined ? formatWords6(d.addr6.slice(4, 8)) : formatIpv4(d.dst)
+  s += ` (${d.expire}s) ${kind} ${protoName(d.proto)} ${src} ${d.sport} <-> ${dst} ${d.dport} :default`
   return s
 }

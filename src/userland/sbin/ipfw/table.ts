@@ -13,9 +13,11 @@
 import type { IpfwReply, IpfwTableEntry, IpfwTableRequest } from '../../../host/syscalls.js'
 import { isSysError, type SysError } from '../../../util/errno.js'
 import { parseIpv4 } from '../../../wire/addr.js'
+import { parseIpv6 } from '../../../wire/in6_addr.js'
 import { EX } from '../../common.js'
 import type { Io, Proc } from '../../types.js'
 import { CompileError, tableNameOk } from './compile_args.js'
+import { mask6 } from './compile6.js'
 import { showEntry, showHeader, showInfo } from './table_show.js'
 
 const EX_UNAVAILABLE = 69
@@ -85,10 +87,28 @@ function parseKey(s: string, type: string): IpfwTableEntry {
   return parseAddrKey(s)
 }
 
-/** `a.b.c.d[/len]`. */
+/** `a.b.c.d[/len]`, or an IPv6 `addr[/len]` (tentry_fill_key's AF_INET6 branch). */
 function parseAddrKey(s: string): IpfwTableEntry {
   const slash = s.indexOf('/')
   const host = slash < 0 ? s : s.slice(0, slash)
+  if (host.includes(':')) {
+    const a6 = parseIpv6(host)
+    if (a6 === null) return die(`hostname \`\`${host}'' unknown`, EX.NOHOST)
+    let len6 = 128
+    if (slash >= 0) {
+      const m = /^\d+/.exec(s.slice(slash + 1))
+      len6 = m === null ? 0 : Number(m[0])
+      if (len6 > 128) die(`bad IPv6 mask width: ${s.slice(slash + 1)}`, EX.DATAERR)
+    }
+    const mk = mask6(len6)
+    const w: number[] = []
+    for (let i = 0; i < 4; i++)
+      w.push(
+        (((a6[4 * i]! << 24) | (a6[4 * i + 1]! << 16) | (a6[4 * i + 2]! << 8) | a6[4 * i + 3]!) & mk[i]!) >>>
+          0,
+      )
+    return { addr: 0, len: len6, value: 0, addr6: w }
+  }
   const addr = parseIpv4(host)
   if (addr === null) return die(`hostname \`\`${host}'' unknown`, EX.NOHOST)
   let len = 32
@@ -354,7 +374,8 @@ function modify(c: Ctx, name: string, av: readonly string[], add: boolean, atomi
   const entries: IpfwTableEntry[] = []
   for (let i = 0; i < av.length; ) {
     // A missing table's type is guessed from the key: only an address can be.
-    if (!exists && parseIpv4(av[i]!.split('/')[0]!) === null)
+    const host = av[i]!.split('/')[0]!
+    if (!exists && parseIpv4(host) === null && parseIpv6(host) === null)
       die(`Table ${name} does not exist, cannot guess key '${av[i]}' type`, EX.USAGE)
     const e = parseKey(av[i++]!, type)
     if (add && i < av.length) e.value = parseValue(av[i++]!)

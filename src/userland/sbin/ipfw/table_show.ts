@@ -6,6 +6,7 @@
 
 import type { IpfwInsn, IpfwTableEntry, IpfwTableInfo } from '../../../host/syscalls.js'
 import { formatIpv4 } from '../../../wire/addr.js'
+import { formatWords6 } from './compile6.js'
 
 /** `table(NAME)` or `table(NAME,VALUE)` as a rule's address. */
 export function printTableRef(i: IpfwInsn): string {
@@ -15,7 +16,13 @@ export function printTableRef(i: IpfwInsn): string {
 /** table_show_entry with a legacy value: `ADDR/LEN V`, `NUMBER V` or `IFNAME V` by the table's type. */
 export function showEntry(e: IpfwTableEntry, type: string): string {
   const key =
-    type === 'iface' ? e.iface : type === 'number' ? String(e.addr >>> 0) : `${formatIpv4(e.addr)}/${e.len}`
+    type === 'iface'
+      ? e.iface
+      : type === 'number'
+        ? String(e.addr >>> 0)
+        : e.addr6 !== undefined
+          ? `${formatWords6(e.addr6)}/${e.len}`
+          : `${formatIpv4(e.addr)}/${e.len}`
   return `${key} ${e.value >>> 0}`
 }
 

@@ -22,6 +22,10 @@ import type { Vnet } from '../../../net/vnet.js'
 import { ip } from '../../../netinet/ip.js'
 import { ipInput } from '../../../netinet/ip_input.js'
 import { ipSend } from '../../../netinet/ip_output.js'
+import { in6Key } from '../../../netinet6/in6_var.js'
+import { ip6 } from '../../../netinet6/ip6.js'
+import { ip6Input } from '../../../netinet6/ip6_input.js'
+import { ip6Resend } from '../../../netinet6/ip6_output.js'
 import type { PktFacts } from '../ip_fw_facts.js'
 import { dummynet } from './dn_module.js'
 import { type DnQueue, FlowTable, redDrops } from './dn_queue.js'
@@ -311,12 +315,24 @@ function dummynetSend(st: DnState, m: Mbuf): void {
   const v = st.v
   const t = tagOf(m)
   const ifp = t.ifp
+  const v6 = m.data[m.off]! >>> 4 === 6
   if (t.dir === PFIL_IN) {
     if (ifp === null || ifp.vnet !== v) {
       st.freeHeld(m)
       return
     }
-    ipInput(v, ifp, m)
+    if (v6) ip6Input(v, ifp, m)
+    else ipInput(v, ifp, m)
+    return
+  }
+  if (v6) {
+    // ip6_output again, toward the interface the packet was leaving by.
+    if (ifp === null || ifp.vnet !== v) {
+      st.freeHeld(m)
+      return
+    }
+    const src = m.data
+    ip6Resend(v, ifp, m, !localSrc6(v, src, m.off + 8))
     return
   }
   // ip_output with IP_FORWARDING: the header is complete; route it again.
@@ -342,4 +358,11 @@ export function dnTagRelease(v: Vnet, m: Mbuf): void {
   if (t === null) return
   m.tag = null
   dummynet(v).tags.put(t as DnTag)
+}
+
+/** Whether the IPv6 source at b[o] is one of ours (a reinjected packet was then sent, not forwarded). */
+function localSrc6(v: Vnet, b: Uint8Array, o: number): boolean {
+  const s = ip6(v)
+  in6Key(s.keyIn, b, o, 0)
+  return s.localByKey(s.keyIn, 0) !== undefined
 }
