@@ -13,23 +13,12 @@
  * Must not: throw out of its loop (a failed send is counted), or block on anything but its socket.
  */
 
-import {
-  AF_INET,
-  type RawSocket,
-  SO,
-  SOCK,
-  SOL_SOCKET,
-  type SocketFd,
-  type Syscalls,
-} from '../../../../host/syscalls.js'
-import { isSysError } from '../../../../util/errno.js'
+import type { RawSocket, Syscalls } from '../../../../host/syscalls.js'
 import { formatIpv4, prefixToMask } from '../../../../wire/addr.js'
 import { IPPROTO_OSPF, OSPF_HDR_LEN } from '../../../../wire/ospf.js'
-import { nullOut } from '../../../bin/sh/streams.js'
-import { getopt } from '../../../getopt.js'
 import type { Io, Proc } from '../../../types.js'
-import { type FrrState, newFrrState, type OspfControl, VtySession } from '../vty_cmds.js'
-import { serveVty } from '../vty_server.js'
+import { frrDaemonMain } from '../lib/daemon_main.js'
+import { type FrrState, type OspfControl, VtySession } from '../vty_cmds.js'
 import { type FibRoute, ZebraFib } from '../zebra_fib.js'
 import {
   OSPF_COST_DEFAULT,
@@ -46,7 +35,6 @@ import type { OspfRoute } from './ospf_spf.js'
 import type { IfDesc, OspfIf } from './ospf_types.js'
 
 export const OSPFD_VTY_PORT = 2604
-const LOOPBACK = 0x7f000001
 const USAGE = 'usage: ospfd [-d] [-f config-file] [-A vty-address] [-P vty-port]'
 const IFF_UP = 0x1
 const IFF_LOOPBACK = 0x8
@@ -268,98 +256,22 @@ class OspfDaemon implements OspfControl {
   }
 }
 
-const nullIo: Io = {
-  stdin: { read: async () => null },
-  stdout: nullOut,
-  stderr: nullOut,
-}
-
 /** ospfd [-d] [-f config-file] [-A vty-address] [-P vty-port] */
-export async function ospfd(argv: readonly string[], io: Io, proc: Proc): Promise<number> {
-  const o = getopt('ospfd', argv.slice(1), 'df:A:P:hu:g:i:z:')
-  if (typeof o === 'string' || o.rest.length > 0) {
-    io.stderr.write(`${typeof o === 'string' ? `${o}\n` : ''}${USAGE}\n`)
-    return 1
-  }
-  let daemon = false
-  let config: string | null = null
-  let vtyPort = OSPFD_VTY_PORT
-  for (const [f, v] of o.opts) {
-    if (f === 'd') daemon = true
-    else if (f === 'f') config = v
-    else if (f === 'P') {
-      vtyPort = Number(v)
-      if (!Number.isInteger(vtyPort) || vtyPort < 0 || vtyPort > 65535) {
-        io.stderr.write(`ospfd: invalid vty port: ${v}\n${USAGE}\n`)
-        return 1
-      }
-    } else if (f === 'h') {
-      io.stdout.write(`${USAGE}\n`)
-      return 0
-    }
-  }
-  let cfgText: string | null = null
-  if (config !== null) {
-    cfgText = proc.fs.read(config) ?? null
-    if (cfgText === null) {
-      io.stderr.write(`ospfd: can't open configuration file [${config}]\n`)
-      return 1
-    }
-  }
-  const sys = proc.sys
-  let fd: RawSocket
-  try {
-    fd = sys.rawSocket(IPPROTO_OSPF)
-  } catch (e) {
-    if (isSysError(e)) {
-      io.stderr.write(`ospfd: can't open raw socket: ${e.strerror}\n`)
-      return 1
-    }
-    throw e
-  }
-  let lfd: SocketFd | null = null
-  if (vtyPort !== 0) {
-    lfd = sys.socket(AF_INET, SOCK.STREAM)
-    try {
-      lfd.setsockopt(SOL_SOCKET, SO.REUSEADDR, 1)
-      lfd.bind({ addr: LOOPBACK, port: vtyPort })
-      lfd.listen(8)
-    } catch (e) {
-      lfd.close()
-      fd.close()
-      if (isSysError(e)) {
-        io.stderr.write(`ospfd: can't bind vty to 127.0.0.1:${vtyPort}: ${e.strerror}\n`)
-        return 1
-      }
-      throw e
-    }
-  }
-  if (daemon) {
-    fd.close()
-    lfd?.close()
-    const args = argv.slice(1).filter((a) => a !== '-d')
-    proc.spawn(['ospfd', ...args], nullIo)
-    return 0
-  }
-  const state = newFrrState(sys.getHostname())
-  const d = new OspfDaemon(proc, state, fd)
-  if (cfgText !== null) {
-    const s = new VtySession(sys, state, null, d)
-    s.node = 'config'
-    for (const line of cfgText.split('\n')) {
-      if (s.exec(line) !== 0) io.stderr.write(s.out)
-      s.out = ''
-    }
-  }
-  proc.onKill(() => {
-    d.shutdown()
-    fd.close()
-    lfd?.close()
-  })
-  await Promise.all([
-    d.run(),
-    lfd === null ? Promise.resolve() : serveVty(proc, lfd, (s) => new VtySession(s, state, null, d)),
-  ])
-  d.shutdown()
-  return 0
+export function ospfd(argv: readonly string[], io: Io, proc: Proc): Promise<number> {
+  return frrDaemonMain(
+    {
+      name: 'ospfd',
+      usage: USAGE,
+      vtyPort: OSPFD_VTY_PORT,
+      open: (sys) => sys.rawSocket(IPPROTO_OSPF),
+      openFailed: (err) => `can't open raw socket: ${err}`,
+      start(proc, state, fd) {
+        const d = new OspfDaemon(proc, state, fd)
+        return { daemon: d, session: (sys) => new VtySession(sys, state, null, d) }
+      },
+    },
+    argv,
+    io,
+    proc,
+  )
 }

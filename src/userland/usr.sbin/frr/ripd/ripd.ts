@@ -22,9 +22,7 @@ import {
   IP_MULTICAST_LOOP,
   IP_MULTICAST_TTL,
   IPPROTO_IP,
-  SO,
   SOCK,
-  SOL_SOCKET,
   type SocketFd,
   type Syscalls,
 } from '../../../../host/syscalls.js'
@@ -42,18 +40,15 @@ import {
   RipCommand,
   type RipEntry,
 } from '../../../../wire/rip.js'
-import { nullOut } from '../../../bin/sh/streams.js'
-import { getopt } from '../../../getopt.js'
 import type { Io, Proc } from '../../../types.js'
+import { frrDaemonMain } from '../lib/daemon_main.js'
 import { ripNextUpdate, ripRandom, ripTriggerHold } from '../lib/rip_table.js'
-import { type FrrState, newFrrState, type RipControl, VtySession } from '../vty_cmds.js'
-import { serveVty } from '../vty_server.js'
+import { type FrrState, type RipControl, VtySession } from '../vty_cmds.js'
 import type { RipConfig } from './rip_config.js'
 import { type FibSink, type RipOrigin, RipRib, type RipRoute, ripKey, ripOnNet, SEC_NS } from './rip_rib.js'
 import { type Active, type Peer, showRip, showRipStatus } from './rip_show.js'
 
 export const RIPD_VTY_PORT = 2602
-const LOOPBACK = 0x7f000001
 const USAGE = 'usage: ripd [-d] [-f config-file] [-A vty-address] [-P vty-port]'
 const IFF_UP = 0x1
 const IFF_LOOPBACK = 0x8
@@ -420,103 +415,33 @@ function ripAddr(s: string): number {
   return (((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0) as number
 }
 
-const nullIo: Io = {
-  stdin: { read: async () => null },
-  stdout: nullOut,
-  stderr: nullOut,
-}
-
 /** ripd [-d] [-f config-file] [-A vty-address] [-P vty-port] */
-export async function ripd(argv: readonly string[], io: Io, proc: Proc): Promise<number> {
-  const o = getopt('ripd', argv.slice(1), 'df:A:P:hu:g:i:z:')
-  if (typeof o === 'string' || o.rest.length > 0) {
-    io.stderr.write(`${typeof o === 'string' ? `${o}\n` : ''}${USAGE}\n`)
-    return 1
-  }
-  let daemon = false
-  let config: string | null = null
-  let vtyPort = RIPD_VTY_PORT
-  for (const [f, v] of o.opts) {
-    if (f === 'd') daemon = true
-    else if (f === 'f') config = v
-    else if (f === 'P') {
-      vtyPort = Number(v)
-      if (!Number.isInteger(vtyPort) || vtyPort < 0 || vtyPort > 65535) {
-        io.stderr.write(`ripd: invalid vty port: ${v}\n${USAGE}\n`)
-        return 1
-      }
-    } else if (f === 'h') {
-      io.stdout.write(`${USAGE}\n`)
-      return 0
-    }
-  }
-  let cfgText: string | null = null
-  if (config !== null) {
-    cfgText = proc.fs.read(config) ?? null
-    if (cfgText === null) {
-      io.stderr.write(`ripd: can't open configuration file [${config}]\n`)
-      return 1
-    }
-  }
-  const sys = proc.sys
-  const fd = sys.socket(AF_INET, SOCK.DGRAM)
-  try {
-    fd.bind({ addr: 0, port: RIP_PORT })
-  } catch (e) {
-    fd.close()
-    if (isSysError(e)) {
-      io.stderr.write(`ripd: can't bind to port ${RIP_PORT}: ${e.strerror}\n`)
-      return 1
-    }
-    throw e
-  }
-  fd.setsockopt(IPPROTO_IP, IP_MULTICAST_LOOP, 0)
-  fd.setsockopt(IPPROTO_IP, IP_MULTICAST_TTL, 1)
-  let lfd: SocketFd | null = null
-  if (vtyPort !== 0) {
-    lfd = sys.socket(AF_INET, SOCK.STREAM)
-    try {
-      lfd.setsockopt(SOL_SOCKET, SO.REUSEADDR, 1)
-      lfd.bind({ addr: LOOPBACK, port: vtyPort })
-      lfd.listen(8)
-    } catch (e) {
-      lfd.close()
-      fd.close()
-      if (isSysError(e)) {
-        io.stderr.write(`ripd: can't bind vty to 127.0.0.1:${vtyPort}: ${e.strerror}\n`)
-        return 1
-      }
-      throw e
-    }
-  }
-  if (daemon) {
-    // daemon(3): the work goes on in a child; this process returns at once. The sockets are the
-    // child's to open (a descriptor does not cross spawn here), so they are closed and reopened.
-    fd.close()
-    lfd?.close()
-    const args = argv.slice(1).filter((a) => a !== '-d')
-    proc.spawn(['ripd', ...args], nullIo)
-    return 0
-  }
-  const state = newFrrState(sys.getHostname())
-  const d = new RipDaemon(proc, state, fd)
-  if (cfgText !== null) {
-    const s = new VtySession(sys, state, d)
-    s.node = 'config'
-    for (const line of cfgText.split('\n')) {
-      if (s.exec(line) !== 0) io.stderr.write(s.out)
-      s.out = ''
-    }
-  }
-  proc.onKill(() => {
-    d.shutdown()
-    fd.close()
-    lfd?.close()
-  })
-  await Promise.all([
-    d.run(),
-    lfd === null ? Promise.resolve() : serveVty(proc, lfd, (sys) => new VtySession(sys, state, d)),
-  ])
-  d.shutdown()
-  return 0
+export function ripd(argv: readonly string[], io: Io, proc: Proc): Promise<number> {
+  return frrDaemonMain(
+    {
+      name: 'ripd',
+      usage: USAGE,
+      vtyPort: RIPD_VTY_PORT,
+      open(sys) {
+        const fd = sys.socket(AF_INET, SOCK.DGRAM)
+        try {
+          fd.bind({ addr: 0, port: RIP_PORT })
+        } catch (e) {
+          fd.close()
+          throw e
+        }
+        fd.setsockopt(IPPROTO_IP, IP_MULTICAST_LOOP, 0)
+        fd.setsockopt(IPPROTO_IP, IP_MULTICAST_TTL, 1)
+        return fd
+      },
+      openFailed: (err) => `can't bind to port ${RIP_PORT}: ${err}`,
+      start(proc, state, fd) {
+        const d = new RipDaemon(proc, state, fd)
+        return { daemon: d, session: (sys) => new VtySession(sys, state, d) }
+      },
+    },
+    argv,
+    io,
+    proc,
+  )
 }

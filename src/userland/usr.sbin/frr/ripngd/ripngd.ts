@@ -16,7 +16,6 @@
  */
 
 import {
-  AF_INET,
   AF_INET6,
   IPPROTO_IPV6,
   IPV6_JOIN_GROUP,
@@ -24,9 +23,7 @@ import {
   IPV6_MULTICAST_HOPS,
   IPV6_MULTICAST_LOOP,
   IPV6_UNICAST_HOPS,
-  SO,
   SOCK,
-  SOL_SOCKET,
   type SocketFd,
   type Syscalls,
 } from '../../../../host/syscalls.js'
@@ -45,12 +42,10 @@ import {
   ripngMaxRtes,
   wholeTableRequest,
 } from '../../../../wire/ripng.js'
-import { nullOut } from '../../../bin/sh/streams.js'
-import { getopt } from '../../../getopt.js'
 import type { Io, Proc } from '../../../types.js'
+import { frrDaemonMain } from '../lib/daemon_main.js'
 import { type RipLocal, ripNextUpdate, ripRandom, ripTriggerHold, SEC_NS } from '../lib/rip_table.js'
-import { type FrrState, newFrrState, type RipngControl, VtySession } from '../vty_cmds.js'
-import { serveVty } from '../vty_server.js'
+import { type FrrState, type RipngControl, VtySession } from '../vty_cmds.js'
 import { ZebraFib6 } from '../zebra_fib6.js'
 import { RIPNGD_VTY_PORT, type RipngConfig } from './ripng_config.js'
 import { type RipngIface, RipngRib, type RipngRoute, ripngKey } from './ripng_rib.js'
@@ -58,7 +53,6 @@ import { type RipngPeer, showRipng, showRipngStatus } from './ripng_show.js'
 
 export { RIPNGD_VTY_PORT } from './ripng_config.js'
 
-const LOOPBACK = 0x7f000001
 const USAGE = 'usage: ripngd [-d] [-f config-file] [-A vty-address] [-P vty-port]'
 const IFF_UP = 0x1
 const IFF_LOOPBACK = 0x8
@@ -413,101 +407,34 @@ class RipngDaemon implements RipngControl {
   }
 }
 
-const nullIo: Io = {
-  stdin: { read: async () => null },
-  stdout: nullOut,
-  stderr: nullOut,
-}
-
 /** ripngd [-d] [-f config-file] [-A vty-address] [-P vty-port] */
-export async function ripngd(argv: readonly string[], io: Io, proc: Proc): Promise<number> {
-  const o = getopt('ripngd', argv.slice(1), 'df:A:P:hu:g:i:z:')
-  if (typeof o === 'string' || o.rest.length > 0) {
-    io.stderr.write(`${typeof o === 'string' ? `${o}\n` : ''}${USAGE}\n`)
-    return 1
-  }
-  let daemon = false
-  let config: string | null = null
-  let vtyPort = RIPNGD_VTY_PORT
-  for (const [f, v] of o.opts) {
-    if (f === 'd') daemon = true
-    else if (f === 'f') config = v
-    else if (f === 'P') {
-      vtyPort = Number(v)
-      if (!Number.isInteger(vtyPort) || vtyPort < 0 || vtyPort > 65535) {
-        io.stderr.write(`ripngd: invalid vty port: ${v}\n${USAGE}\n`)
-        return 1
-      }
-    } else if (f === 'h') {
-      io.stdout.write(`${USAGE}\n`)
-      return 0
-    }
-  }
-  let cfgText: string | null = null
-  if (config !== null) {
-    cfgText = proc.fs.read(config) ?? null
-    if (cfgText === null) {
-      io.stderr.write(`ripngd: can't open configuration file [${config}]\n`)
-      return 1
-    }
-  }
-  const sys = proc.sys
-  const fd = sys.socket(AF_INET6, SOCK.DGRAM)
-  try {
-    fd.bind({ addr: 0, port: RIPNG_PORT, addr6: new Uint8Array(16) })
-    fd.setsockopt(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, RIPNG_HLIM)
-    fd.setsockopt(IPPROTO_IPV6, IPV6_UNICAST_HOPS, RIPNG_HLIM)
-    fd.setsockopt(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0)
-  } catch (e) {
-    fd.close()
-    if (isSysError(e)) {
-      io.stderr.write(`ripngd: can't bind to port ${RIPNG_PORT}: ${e.strerror}\n`)
-      return 1
-    }
-    throw e
-  }
-  let lfd: SocketFd | null = null
-  if (vtyPort !== 0) {
-    lfd = sys.socket(AF_INET, SOCK.STREAM)
-    try {
-      lfd.setsockopt(SOL_SOCKET, SO.REUSEADDR, 1)
-      lfd.bind({ addr: LOOPBACK, port: vtyPort })
-      lfd.listen(8)
-    } catch (e) {
-      lfd.close()
-      fd.close()
-      if (isSysError(e)) {
-        io.stderr.write(`ripngd: can't bind vty to 127.0.0.1:${vtyPort}: ${e.strerror}\n`)
-        return 1
-      }
-      throw e
-    }
-  }
-  if (daemon) {
-    // daemon(3): the work goes on in a child; the sockets are the child's to open.
-    fd.close()
-    lfd?.close()
-    const args = argv.slice(1).filter((a) => a !== '-d')
-    proc.spawn(['ripngd', ...args], nullIo)
-    return 0
-  }
-  const state = newFrrState(sys.getHostname())
-  const d = new RipngDaemon(proc, state, fd)
-  const session = (s: Syscalls) => new VtySession(s, state, null, null, d)
-  if (cfgText !== null) {
-    const s = session(sys)
-    s.node = 'config'
-    for (const line of cfgText.split('\n')) {
-      if (s.exec(line) !== 0) io.stderr.write(s.out)
-      s.out = ''
-    }
-  }
-  proc.onKill(() => {
-    d.shutdown()
-    fd.close()
-    lfd?.close()
-  })
-  await Promise.all([d.run(), lfd === null ? Promise.resolve() : serveVty(proc, lfd, session)])
-  d.shutdown()
-  return 0
+export function ripngd(argv: readonly string[], io: Io, proc: Proc): Promise<number> {
+  return frrDaemonMain(
+    {
+      name: 'ripngd',
+      usage: USAGE,
+      vtyPort: RIPNGD_VTY_PORT,
+      open(sys) {
+        const fd = sys.socket(AF_INET6, SOCK.DGRAM)
+        try {
+          fd.bind({ addr: 0, port: RIPNG_PORT, addr6: new Uint8Array(16) })
+          fd.setsockopt(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, RIPNG_HLIM)
+          fd.setsockopt(IPPROTO_IPV6, IPV6_UNICAST_HOPS, RIPNG_HLIM)
+          fd.setsockopt(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0)
+        } catch (e) {
+          fd.close()
+          throw e
+        }
+        return fd
+      },
+      openFailed: (err) => `can't bind to port ${RIPNG_PORT}: ${err}`,
+      start(proc, state, fd) {
+        const d = new RipngDaemon(proc, state, fd)
+        return { daemon: d, session: (sys) => new VtySession(sys, state, null, null, d) }
+      },
+    },
+    argv,
+    io,
+    proc,
+  )
 }
