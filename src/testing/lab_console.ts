@@ -1,10 +1,15 @@
 /**
- * Test support for labs built from lab files: run console lines (`NODE command`) and read what
- * they printed, and the silent I/O a lab's startup lines get when the test does not look at them.
+ * Test support for labs built from lab files: boot one in virtual time, run console lines (`NODE
+ * command`) and read what they printed, and the silent I/O a lab's startup lines get when the test
+ * does not look at them.
  */
 
+import assert from 'node:assert/strict'
+import { Host } from '../host/host.js'
+import { nodeClockDriver } from '../platform/node/clock_driver.js'
 import { LabConsole } from '../topology/console.js'
-import type { Lab } from '../topology/emulator.js'
+import { Lab } from '../topology/emulator.js'
+import { loadAny } from '../topology/load.js'
 import type { Io } from '../userland/types.js'
 
 /** Startup I/O that reads nothing and discards what is written. */
@@ -25,4 +30,51 @@ export async function consoleRun(lab: Lab, ...lines: string[]): Promise<{ out: s
   })
   for (const l of lines) await c.runLine(l)
   return { out, err }
+}
+
+/** A started lab with a console whose every line's output the test reads. */
+export interface BootedLab {
+  readonly lab: Lab
+  readonly host: Host
+  readonly console: LabConsole
+  /** Virtual seconds from start until the lab reported itself settled. */
+  readonly settledAt: number
+  /** Run a console line; its status and what it printed (stdout and stderr). */
+  line(text: string): Promise<{ status: number; out: string }>
+  sleep(s: number): Promise<void>
+  /** Tear the lab down and check nothing is left on the clock. */
+  destroy(): void
+}
+
+/** Build and start a YAML lab in virtual time; its startup must print nothing. */
+export async function bootLab(yaml: string, seed: number): Promise<BootedLab> {
+  const { topology } = loadAny(yaml, 'lab.yaml')
+  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed })
+  const lab = Lab.build(host, topology)
+  let out = ''
+  const io: Io = {
+    stdin: { read: async () => null },
+    stdout: { write: (s) => void (out += s) },
+    stderr: { write: (s) => void (out += s) },
+  }
+  const t0 = host.clock.now()
+  assert.deepEqual(await lab.start(() => io), [])
+  assert.equal(out, '', 'startup prints nothing')
+  const console = new LabConsole(lab, io)
+  return {
+    lab,
+    host,
+    console,
+    settledAt: (host.clock.now() - t0) / 1e9,
+    async line(text) {
+      out = ''
+      const status = await console.runLine(text)
+      return { status, out }
+    },
+    sleep: (s) => host.syscalls().nanosleep(s * 1e9),
+    destroy() {
+      lab.destroy()
+      assert.equal(host.clock.pending, 0, 'nothing left on the clock')
+    },
+  }
 }

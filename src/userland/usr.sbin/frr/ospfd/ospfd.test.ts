@@ -9,11 +9,7 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { Host } from '../../../../host/host.js'
-import { nodeClockDriver } from '../../../../platform/node/clock_driver.js'
-import { LabConsole } from '../../../../topology/console.js'
-import { Lab } from '../../../../topology/emulator.js'
-import { loadAny } from '../../../../topology/load.js'
+import { type BootedLab, bootLab } from '../../../../testing/lab_console.js'
 import { parseIpv4 } from '../../../../wire/addr.js'
 import {
   ALL_SPF_ROUTERS,
@@ -94,49 +90,17 @@ links:
   - { a: r3:eth2, b: h2 }
 `
 
-interface Run {
-  lab: Lab
-  host: Host
-  line(text: string): Promise<{ status: number; out: string }>
-  sleep(s: number): Promise<void>
-  settledAt: number
-}
+type Run = BootedLab
 
 let current: Run | null = null
 afterEach(() => {
-  if (current === null) return
-  current.lab.destroy()
-  assert.equal(current.host.clock.pending, 0, 'nothing left on the clock')
+  current?.destroy()
   current = null
 })
 
 async function boot(yaml: string): Promise<Run> {
-  const { topology } = loadAny(yaml, 'lab.yaml')
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 5 })
-  const lab = Lab.build(host, topology)
-  let out = ''
-  const io = {
-    stdin: { read: async () => null },
-    stdout: { write: (s: string) => void (out += s) },
-    stderr: { write: (s: string) => void (out += s) },
-  }
-  const t0 = host.clock.now()
-  assert.deepEqual(await lab.start(() => io), [])
-  assert.equal(out, '', 'startup prints nothing')
-  const console = new LabConsole(lab, io)
-  const run: Run = {
-    lab,
-    host,
-    settledAt: (host.clock.now() - t0) / 1e9,
-    async line(text) {
-      out = ''
-      const status = await console.runLine(text)
-      return { status, out }
-    },
-    sleep: (s) => host.syscalls().nanosleep(s * 1e9),
-  }
-  current = run
-  return run
+  current = await bootLab(yaml, 5)
+  return current
 }
 
 function route(netstat: string, dest: string): string | undefined {

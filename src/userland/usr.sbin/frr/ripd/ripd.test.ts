@@ -8,7 +8,6 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { Host } from '../../../../host/host.js'
 import {
   AF_INET,
   IP_ADD_MEMBERSHIP,
@@ -17,10 +16,7 @@ import {
   type SocketFd,
   type Syscalls,
 } from '../../../../host/syscalls.js'
-import { nodeClockDriver } from '../../../../platform/node/clock_driver.js'
-import { LabConsole } from '../../../../topology/console.js'
-import { Lab } from '../../../../topology/emulator.js'
-import { loadAny } from '../../../../topology/load.js'
+import { type BootedLab, bootLab } from '../../../../testing/lab_console.js'
 import { formatIpv4, maskToPrefix, parseIpv4 } from '../../../../wire/addr.js'
 import { parseRip, RIP_GROUP } from '../../../../wire/rip.js'
 
@@ -71,52 +67,17 @@ links:
   - { a: r2:eth1, b: s2 }
 `
 
-interface Run {
-  lab: Lab
-  host: Host
-  console: LabConsole
-  /** Run a console line; its status and what it printed (stdout and stderr). */
-  line(text: string): Promise<{ status: number; out: string }>
-  sleep(s: number): Promise<void>
-  settledAt: number
-}
+type Run = BootedLab
 
 let current: Run | null = null
 afterEach(() => {
-  if (current === null) return
-  current.lab.destroy()
-  assert.equal(current.host.clock.pending, 0, 'nothing left on the clock')
+  current?.destroy()
   current = null
 })
 
 async function boot(yaml: string): Promise<Run> {
-  const { topology } = loadAny(yaml, 'lab.yaml')
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 3 })
-  const lab = Lab.build(host, topology)
-  let out = ''
-  const io = {
-    stdin: { read: async () => null },
-    stdout: { write: (s: string) => void (out += s) },
-    stderr: { write: (s: string) => void (out += s) },
-  }
-  const t0 = host.clock.now()
-  assert.deepEqual(await lab.start(() => io), [])
-  assert.equal(out, '', 'startup prints nothing')
-  const console = new LabConsole(lab, io)
-  const run: Run = {
-    lab,
-    host,
-    console,
-    settledAt: (host.clock.now() - t0) / 1e9,
-    async line(text) {
-      out = ''
-      const status = await console.runLine(text)
-      return { status, out }
-    },
-    sleep: (s) => host.syscalls().nanosleep(s * 1e9),
-  }
-  current = run
-  return run
+  current = await bootLab(yaml, 3)
+  return current
 }
 
 function route(netstat: string, dest: string): string | undefined {
