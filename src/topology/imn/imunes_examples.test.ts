@@ -12,6 +12,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { bootLab } from '../../testing/lab_console.js'
 import { LabConsole } from '../console.js'
 import { Lab } from '../emulator.js'
 import { loadAny } from '../load.js'
@@ -39,22 +40,11 @@ for (const name of RIP_LABS) {
   test(`imunes-examples/${name}: ripd/ospfd routes, pingall reaches everyone`, { skip: ABSENT }, async () => {
     const text = readFileSync(join(DIR, name), 'utf8')
     assert.match(text, /"router_config"\s*:\s*"[^"]*\b(rip|ospf) 1/, 'a lab with RIP or OSPF routers')
-    const { topology } = loadAny(text, name.split('/').pop()!)
-    const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
-    const lab = Lab.build(host, topology)
-    let out = ''
-    const io = {
-      stdin: { read: async () => null },
-      stdout: { write: (s: string) => void (out += s) },
-      stderr: { write: (s: string) => void (out += s) },
-    }
-    assert.deepEqual(await lab.start(() => io), [], out)
-    out = ''
-    const c = new LabConsole(lab, io)
-    assert.equal(await c.runLine('pingall'), 0, out)
+    const lab = await bootLab(text, 1, { fileName: name.split('/').pop()!, chatty: true })
+    const { status, out } = await lab.line('pingall')
+    assert.equal(status, 0, out)
     assert.match(out, /\*\*\* Results: 0% dropped \(([1-9]\d*)\/\1 received\)\n$/)
     lab.destroy()
-    assert.equal(host.clock.pending, 0)
   })
 }
 
@@ -65,22 +55,11 @@ for (const name of RIPNG_LABS) {
   test(`imunes-examples/${name}: ripngd routes, pingall -6 reaches everyone`, { skip: ABSENT }, async () => {
     const text = readFileSync(join(DIR, name), 'utf8')
     assert.match(text, /"router_config"\s*:\s*"[^"]*\bripng 1/, 'a lab with RIPng routers')
-    const { topology } = loadAny(text, name.split('/').pop()!)
-    const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
-    const lab = Lab.build(host, topology)
-    let out = ''
-    const io = {
-      stdin: { read: async () => null },
-      stdout: { write: (s: string) => void (out += s) },
-      stderr: { write: (s: string) => void (out += s) },
-    }
-    assert.deepEqual(await lab.start(() => io), [], out)
-    out = ''
-    const c = new LabConsole(lab, io)
-    assert.equal(await c.runLine('pingall -6'), 0, out)
+    const lab = await bootLab(text, 1, { fileName: name.split('/').pop()!, chatty: true })
+    const { status, out } = await lab.line('pingall -6')
+    assert.equal(status, 0, out)
     assert.match(out, /\*\*\* Results: 0% dropped \(([1-9]\d*)\/\1 received\)\n$/)
     lab.destroy()
-    assert.equal(host.clock.pending, 0)
   })
 }
 
