@@ -7,31 +7,9 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { Host } from '../../../host/host.js'
-import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
-import { startProcess } from '../../../userland/process.js'
-import { programs } from '../../../userland/programs.js'
-import { capture, type RunResult } from '../../../userland/testkit.js'
-import type { Ifnet } from '../ifnet.js'
+import { shellWorld } from '../../../testing/shell.js'
 
-function world() {
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 5 })
-  const sys = host.syscalls()
-  const run = async (script: string): Promise<RunResult> => {
-    const io = capture()
-    const status = await startProcess(sys, ['sh', '-c', script], io, { programs }).done
-    return { status, out: io.out(), err: io.err() }
-  }
-  const ifp = (jail: string, name: string): Ifnet => {
-    const i = host
-      .allJails()
-      .find((j) => j.name === jail)!
-      .vnet.ifByName(name)
-    assert.ok(i, `${name} in ${jail}`)
-    return i
-  }
-  return { host, sys, run, ifp }
-}
+const world = () => shellWorld(5)
 
 /** a and b, each with lagg0 over its halves of epair0 and epair1. */
 const PAIR = (proto: string) => `

@@ -7,43 +7,10 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { Mbuf } from '../../../buf/mbuf.js'
-import { Host } from '../../../host/host.js'
-import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
-import { startProcess } from '../../../userland/process.js'
-import { programs } from '../../../userland/programs.js'
-import { capture, type RunResult } from '../../../userland/testkit.js'
-import type { Ifnet } from '../ifnet.js'
+import { shellWorld, wiretap } from '../../../testing/shell.js'
 import { vlanOf } from './if_vlan.js'
 
-function world() {
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 7 })
-  const sys = host.syscalls()
-  const run = async (script: string): Promise<RunResult> => {
-    const io = capture()
-    const status = await startProcess(sys, ['sh', '-c', script], io, { programs }).done
-    return { status, out: io.out(), err: io.err() }
-  }
-  const ifp = (jail: string, name: string): Ifnet => {
-    const v = jail === '' ? host.vnet0 : host.allJails().find((j) => j.name === jail)!.vnet
-    const i = v.ifByName(name)
-    assert.ok(i, `${name} in ${jail}`)
-    return i
-  }
-  return { host, sys, run, ifp }
-}
-
-/** Record the bytes of every frame an interface puts on its link. */
-function wiretap(ifp: Ifnet): Uint8Array[] {
-  const frames: Uint8Array[] = []
-  const link = ifp.link!
-  const orig = link.transmit.bind(link)
-  link.transmit = (m: Mbuf) => {
-    frames.push(m.data.slice(m.off, m.off + m.len))
-    orig(m)
-  }
-  return frames
-}
+const world = () => shellWorld(7)
 
 const TWO = `
 jail -c name=a vnet persist

@@ -7,45 +7,11 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { Mbuf } from '../../../buf/mbuf.js'
-import { Host } from '../../../host/host.js'
-import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
-import { startProcess } from '../../../userland/process.js'
-import { programs } from '../../../userland/programs.js'
-import { capture, type RunResult } from '../../../userland/testkit.js'
+import { shellWorld, wiretap } from '../../../testing/shell.js'
 import { parseIpv4 } from '../../../wire/addr.js'
 import { writeIpv4Header } from '../../../wire/ipv4.js'
-import type { Ifnet } from '../ifnet.js'
 
-function world() {
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 11 })
-  const sys = host.syscalls()
-  const run = async (script: string): Promise<RunResult> => {
-    const io = capture()
-    const status = await startProcess(sys, ['sh', '-c', script], io, { programs }).done
-    return { status, out: io.out(), err: io.err() }
-  }
-  const ifp = (jail: string, name: string): Ifnet => {
-    const i = host
-      .allJails()
-      .find((j) => j.name === jail)!
-      .vnet.ifByName(name)
-    assert.ok(i, `${name} in ${jail}`)
-    return i
-  }
-  return { host, sys, run, ifp }
-}
-
-function wiretap(ifp: Ifnet): Uint8Array[] {
-  const frames: Uint8Array[] = []
-  const link = ifp.link!
-  const orig = link.transmit.bind(link)
-  link.transmit = (m: Mbuf) => {
-    frames.push(m.data.slice(m.off, m.off + m.len))
-    orig(m)
-  }
-  return frames
-}
+const world = () => shellWorld(11)
 
 /** one (192.0.2.1) — r — two (198.51.100.1), routed, as in FreeBSD's if_gif test but one hop apart. */
 const ROUTED = `

@@ -317,6 +317,19 @@ export function decode(pkt: Uint8Array): Seen | string {
     dst,
     src6: null,
     dst6: null,
+    ...tcpSeen(pkt, t, thl, segLen),
+    udp,
+    csumOk:
+      udp === null
+        ? checksum(pkt, t, segLen, ipv4PseudoHeaderSum(src, dst, IpProto.TCP, segLen)) === 0
+        : readU16(pkt, t + 16) === 0 &&
+          checksum(pkt, ihl, segLen + 8, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, segLen + 8)) === 0,
+  }
+}
+
+/** What both families read from the TCP header at t (thl its length, segLen the whole segment's). */
+function tcpSeen(pkt: Uint8Array, t: number, thl: number, segLen: number) {
+  return {
     sport: readU16(pkt, t),
     dport: readU16(pkt, t + 2),
     seq: readU32(pkt, t + 4),
@@ -328,12 +341,6 @@ export function decode(pkt: Uint8Array): Seen | string {
     options: decodeOptions(pkt, t + 20, t + thl),
     md5Off: md5Offset(pkt.subarray(t + 20, t + thl)),
     tcpOff: t,
-    udp,
-    csumOk:
-      udp === null
-        ? checksum(pkt, t, segLen, ipv4PseudoHeaderSum(src, dst, IpProto.TCP, segLen)) === 0
-        : readU16(pkt, t + 16) === 0 &&
-          checksum(pkt, ihl, segLen + 8, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, segLen + 8)) === 0,
   }
 }
 
@@ -358,17 +365,7 @@ function decode6(pkt: Uint8Array): Seen | string {
     dst: 0,
     src6,
     dst6,
-    sport: readU16(pkt, t),
-    dport: readU16(pkt, t + 2),
-    seq: readU32(pkt, t + 4),
-    ack: readU32(pkt, t + 8),
-    flags: pkt[t + 13]!,
-    win: readU16(pkt, t + 14),
-    urg: readU16(pkt, t + 18),
-    len: segLen - thl,
-    options: decodeOptions(pkt, t + 20, t + thl),
-    md5Off: md5Offset(pkt.subarray(t + 20, t + thl)),
-    tcpOff: t,
+    ...tcpSeen(pkt, t, thl, segLen),
     udp,
     csumOk:
       udp === null
