@@ -1,0 +1,176 @@
+/**
+ * The routing group: a routing protocol on a generated grid of routers (k×k, a /24 per link, every
+ * router running the daemon with FRR's defaults). How many virtual seconds until every routing table
+ * stops changing (the lab's settle wait minus its quiet window, to the second), the wall time for
+ * building, starting and converging, the memory each router keeps with its daemon running (the whole
+ * lab's retained heap per router: vnet, interfaces, links and daemon), and a link flap: a middle link
+ * cut, virtual seconds until the tables settle again and the wall time.
+ *
+ * RIP: a 10 s quiet window; RIP's 180 s route timeout dominates the flap. OSPF (broadcast interfaces,
+ * Hello 10 s, Dead 40 s): a 60 s quiet window, the 40 s Wait timer of a freshly started LAN is in the
+ * convergence time and the dead interval dominates the flap; `OSPF_BENCH_K` picks another grid size
+ * (a 32×32 grid is the issue's 1,000 routers).
+ */
+
+import { Host } from '../src/host/host.js'
+import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
+import { Lab } from '../src/topology/emulator.js'
+import { loadTopology } from '../src/topology/load.js'
+import { type BenchConfig, canCollect, collect, nowNs, progress, retainedBytes, sinceNs } from './harness.js'
+import type { Metric } from './report.js'
+
+const quietIo = () => ({
+  stdin: { read: async () => null },
+  stdout: { write: () => {} },
+  stderr: { write: () => {} },
+})
+
+interface GridProtocol {
+  /** The lab key (`rip`, `ospf`) and the metric key's part. */
+  readonly key: 'rip' | 'ospf'
+  readonly label: string
+  readonly daemon: string
+  /** The settle wait's quiet window for this daemon (emulator.ts): not convergence time. */
+  readonly quietS: number
+  /** Virtual seconds in which nothing can change after a cut (a timeout or dead interval). */
+  readonly flapFloorS: number
+  readonly convergeNote: string
+  readonly flapNote: string
+}
+
+/** A k×k grid of routers running `proto` (a lab's `rip: true` / `ospf: true`), a /24 per link. */
+export function routerGridYaml(k: number, proto: 'rip' | 'ospf'): string {
+  const lines = [`name: ${proto}-grid`, 'nodes:']
+  const ifs = new Map<string, string[]>()
+  const links: string[] = []
+  let net = 0
+  const add = (a: string, b: string): void => {
+    net++
+    const p = `10.${net >> 8}.${net & 255}`
+    const ia = ifs.get(a) ?? []
+    const ib = ifs.get(b) ?? []
+    links.push(`  - { a: ${a}:eth${ia.length}, b: ${b}:eth${ib.length} }`)
+    ia.push(`${p}.1/24`)
+    ib.push(`${p}.2/24`)
+    ifs.set(a, ia)
+    ifs.set(b, ib)
+  }
+  const r = (i: number, j: number) => `r${i}_${j}`
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) {
+      if (j + 1 < k) add(r(i, j), r(i, j + 1))
+      if (i + 1 < k) add(r(i, j), r(i + 1, j))
+    }
+  for (const [name, addrs] of ifs) {
+    const list = addrs.map((a, n) => `{ name: eth${n}, address: ${a} }`).join(', ')
+    lines.push(`  ${name}: { kind: router, ${proto}: true, interfaces: [ ${list} ] }`)
+  }
+  lines.push('links:', ...links)
+  return `${lines.join('\n')}\n`
+}
+
+async function gridMetrics(k: number, p: GridProtocol): Promise<Metric[]> {
+  const n = k * k
+  progress(`routing: ${p.label} on a ${k}×${k} grid`)
+  const { topology } = loadTopology(routerGridYaml(k, p.key), `${p.key}-grid.yaml`)
+  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
+  collect()
+  const before = canCollect() ? retainedBytes() : 0
+  const t0 = nowNs()
+  const v0 = host.clock.now()
+  const lab = Lab.build(host, topology)
+  await lab.start(quietIo)
+  const wallMs = sinceNs(t0) / 1e6
+  const convergeS = (host.clock.now() - v0) / 1e9 - p.quietS
+  collect()
+  const bytes = canCollect() ? retainedBytes() - before : null
+  const routes = lab.sys('r0_0').routeList().length
+  // A link flap in the middle: cut, wait for the tables to settle, as the lab's start does.
+  const mid = Math.floor(k / 2)
+  const link = lab.links().find((l) => l.a.node === `r${mid}_${mid - 1}` && l.b.node === `r${mid}_${mid}`)!
+  const t1 = nowNs()
+  const v1 = host.clock.now()
+  lab.setLinkUp(link, false)
+  const sys = host.syscalls()
+  const fp = () =>
+    lab
+      .nodes()
+      .map((x) =>
+        lab
+          .sys(x.name)
+          .routeList()
+          .map((r) => `${r.dst}/${r.prefixLen}>${r.gateway}`)
+          .join(','),
+      )
+      .join(';')
+  let last = fp()
+  let lastChange = v1
+  // Nothing changes before the floor; then wait for 30 quiet seconds.
+  while (host.clock.now() - v1 < p.flapFloorS * 1e9 || host.clock.now() - lastChange < 30e9) {
+    await sys.nanosleep(1e9)
+    const now = fp()
+    if (now !== last) lastChange = host.clock.now()
+    last = now
+  }
+  const flapWallMs = sinceNs(t1) / 1e6
+  const flapS = (lastChange - v1) / 1e9
+  const spanS = (host.clock.now() - v1) / 1e9
+  lab.destroy()
+  host.clock.stop()
+  const name = `${p.label}, ${k}×${k} grid of routers (${n})`
+  return [
+    {
+      key: `routing.${p.key}.converge_virtual`,
+      name: `converge, virtual time: ${name}`,
+      value: convergeS,
+      unit: 's',
+      note: `every table unchanged for ${p.quietS} s after${p.convergeNote}; r0_0 has ${routes} routes`,
+    },
+    {
+      key: `routing.${p.key}.converge_wall`,
+      name: `build + start + converge, wall time: ${name}`,
+      value: wallMs,
+      unit: 'ms',
+    },
+    {
+      key: `routing.${p.key}.memory`,
+      name: `memory per router with ${p.daemon}: ${name}`,
+      value: bytes === null ? null : bytes / n / 1024,
+      unit: 'KB/router',
+      ...(bytes === null ? { note: 'needs node --expose-gc' } : {}),
+    },
+    {
+      key: `routing.${p.key}.flap`,
+      name: `link flap, virtual time to settle: ${name}`,
+      value: flapS,
+      unit: 's',
+      note: `wall ${flapWallMs.toFixed(0)} ms for ${spanS.toFixed(0)} virtual s (${p.flapNote})`,
+    },
+  ]
+}
+
+// --quick (the smoke test) keeps to a 3×3 grid: the run, not the figure, is what it checks.
+
+export function ripMetrics(cfg: BenchConfig): Promise<Metric[]> {
+  return gridMetrics(cfg.quick ? 3 : 10, {
+    key: 'rip',
+    label: 'RIP',
+    daemon: 'ripd',
+    quietS: 10,
+    flapFloorS: 240,
+    convergeNote: '',
+    flapNote: 'the 180 s route timeout, then triggered updates',
+  })
+}
+
+export function ospfMetrics(cfg: BenchConfig): Promise<Metric[]> {
+  return gridMetrics(cfg.quick ? 3 : Number(process.env.OSPF_BENCH_K ?? 10), {
+    key: 'ospf',
+    label: 'OSPF',
+    daemon: 'ospfd',
+    quietS: 60,
+    flapFloorS: 45,
+    convergeNote: " (40 s of it the LANs' Wait timer)",
+    flapNote: 'the 40 s dead interval, then SPF',
+  })
+}
