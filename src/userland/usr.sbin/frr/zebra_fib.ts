@@ -30,11 +30,7 @@ export class ZebraFib {
 
   /** Make the FIB hold exactly `want` (by `dst/len`) among the routes this daemon owns. */
   sync(want: ReadonlyMap<string, FibRoute>): void {
-    for (const [k, r] of this.installed) {
-      const w = want.get(k)
-      if (w !== undefined && w.gw === r.gw) continue
-      if (w === undefined) this.remove(k)
-    }
+    for (const k of [...this.installed.keys()]) if (!want.has(k)) this.remove(k)
     for (const [k, w] of want) {
       const r = this.installed.get(k)
       if (r !== undefined && r.gw === w.gw) continue

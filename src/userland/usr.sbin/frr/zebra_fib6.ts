@@ -10,6 +10,7 @@
 
 import type { Syscalls } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
+import { in6Eq } from '../../../wire/in6_addr.js'
 
 const RTF_STATIC = 0x800
 const RTF_PROTO1 = 0x8000
@@ -20,11 +21,6 @@ export interface Fib6Route {
   gw: Uint8Array
   /** The gateway's zone: the interface index of a link-local next hop. */
   scopeId: number
-}
-
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 export class ZebraFib6 {
@@ -40,7 +36,7 @@ export class ZebraFib6 {
   add(k: string, w: Fib6Route): boolean {
     const old = this.installed.get(k)
     if (old !== undefined) {
-      if (same(old.gw, w.gw) && old.scopeId === w.scopeId) return true
+      if (in6Eq(old.gw, 0, w.gw, 0) && old.scopeId === w.scopeId) return true
       this.remove(k)
     }
     const inet6 = this.sys.inet6
@@ -57,7 +53,7 @@ export class ZebraFib6 {
     } catch (e) {
       if (!isSysError(e)) throw e
       if (e.code !== 'EEXIST') return false
-      const there = inet6.routeList().find((x) => x.prefixLen === w.len && same(x.dst, w.dst))
+      const there = inet6.routeList().find((x) => x.prefixLen === w.len && in6Eq(x.dst, 0, w.dst, 0))
       if (there === undefined || (there.flags & (RTF_PROTO1 | RTF_STATIC)) !== RTF_PROTO1) return false
       try {
         inet6.routeDelete(w.dst, w.len)

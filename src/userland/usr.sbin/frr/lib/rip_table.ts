@@ -314,6 +314,30 @@ export class RipTable<A> {
   }
 }
 
+/** Per-interface split-horizon settings (`ip rip …` / `ipv6 ripng …`). */
+export interface RipIfConfig {
+  /** `split-horizon` (FRR's default) / `no … split-horizon`. */
+  splitHorizon: boolean
+  /** `split-horizon poisoned-reverse`. */
+  poison: boolean
+}
+
+/** `ifs`'s entry for `name`, created with FRR's defaults on first use. */
+export function ripIfConfig(ifs: Map<string, RipIfConfig>, name: string): RipIfConfig {
+  let i = ifs.get(name)
+  if (i === undefined) {
+    i = { splitHorizon: true, poison: false }
+    ifs.set(name, i)
+  }
+  return i
+}
+
+/** A remaining time as `mm:ss` (rounded up), as `show ip rip` / `show ipv6 ripng` print it. */
+export function ripMmss(ns: number): string {
+  const s = Math.max(0, Math.ceil(ns / SEC_NS))
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
+}
+
 /** A uniformly random number in [0, 1) from 4 bytes of the kernel's (seeded) generator. */
 export function ripRandom(getrandom: (n: number) => Uint8Array): number {
   const b = getrandom(4)

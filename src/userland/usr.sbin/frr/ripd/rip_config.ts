@@ -7,6 +7,7 @@
  */
 
 import { formatIpv4 } from '../../../../wire/addr.js'
+import { type RipIfConfig, ripIfConfig } from '../lib/rip_table.js'
 import { RIP_GARBAGE_S, RIP_TIMEOUT_S, RIP_UPDATE_S } from './rip_rib.js'
 
 /** Route sources `redistribute` names; only connected, static and kernel exist in VirtNet so far. */
@@ -22,12 +23,7 @@ export const REDIST_SOURCES = [
 ] as const
 export type RedistSource = (typeof REDIST_SOURCES)[number]
 
-export interface RipIfConfig {
-  /** `ip rip split-horizon` (FRR's default) / `no ip rip split-horizon`. */
-  splitHorizon: boolean
-  /** `ip rip split-horizon poisoned-reverse`. */
-  poison: boolean
-}
+export type { RipIfConfig }
 
 export interface RipConfig {
   /** `router rip` is configured. */
@@ -64,12 +60,7 @@ export function newRipConfig(): RipConfig {
 }
 
 export function ifConfig(c: RipConfig, name: string): RipIfConfig {
-  let i = c.ifs.get(name)
-  if (i === undefined) {
-    i = { splitHorizon: true, poison: false }
-    c.ifs.set(name, i)
-  }
-  return i
+  return ripIfConfig(c.ifs, name)
 }
 
 /** The `router rip` section and `ip rip` interface lines of `show running-config`. */

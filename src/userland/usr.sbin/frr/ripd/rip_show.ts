@@ -6,6 +6,7 @@
  */
 
 import { formatIpv4 } from '../../../../wire/addr.js'
+import { ripMmss as mmss } from '../lib/rip_table.js'
 import type { RipConfig } from './rip_config.js'
 import { type RipIface, type RipRib, type RipRoute, SEC_NS } from './rip_rib.js'
 
@@ -36,11 +37,6 @@ function pad(s: string | number, w: number, left = true): string {
   const t = String(s)
   if (t.length >= w) return t
   return left ? t + ' '.repeat(w - t.length) : ' '.repeat(w - t.length) + t
-}
-
-function mmss(ns: number): string {
-  const s = Math.max(0, Math.ceil(ns / SEC_NS))
-  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
 }
 
 function codeOf(r: RipRoute): string {

@@ -6,7 +6,13 @@
  * Must not: touch the kernel; everything here is data.
  */
 
-import { RIP_GARBAGE_S, RIP_TIMEOUT_S, RIP_UPDATE_S } from '../lib/rip_table.js'
+import {
+  RIP_GARBAGE_S,
+  RIP_TIMEOUT_S,
+  RIP_UPDATE_S,
+  type RipIfConfig,
+  ripIfConfig,
+} from '../lib/rip_table.js'
 
 /** ripngd's vty port (TCP 127.0.0.1), as FRR's. */
 export const RIPNGD_VTY_PORT = 2603
@@ -23,12 +29,7 @@ export const RIPNG_REDIST_SOURCES = [
 ] as const
 export type RipngRedistSource = (typeof RIPNG_REDIST_SOURCES)[number]
 
-export interface RipngIfConfig {
-  /** `ipv6 ripng split-horizon` (FRR's default) / `no ipv6 ripng split-horizon`. */
-  splitHorizon: boolean
-  /** `ipv6 ripng split-horizon poisoned-reverse`. */
-  poison: boolean
-}
+export type RipngIfConfig = RipIfConfig
 
 export interface RipngConfig {
   /** `router ripng` is configured. */
@@ -59,12 +60,7 @@ export function newRipngConfig(): RipngConfig {
 }
 
 export function ripngIfConfig(c: RipngConfig, name: string): RipngIfConfig {
-  let i = c.ifs.get(name)
-  if (i === undefined) {
-    i = { splitHorizon: true, poison: false }
-    c.ifs.set(name, i)
-  }
-  return i
+  return ripIfConfig(c.ifs, name)
 }
 
 /** The `router ripng` section and `ipv6 ripng` interface lines of `show running-config`. */

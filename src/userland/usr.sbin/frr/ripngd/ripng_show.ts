@@ -8,7 +8,7 @@
 
 import { formatIpv6 } from '../../../../wire/in6_addr.js'
 import { RIPNG_INFINITY } from '../../../../wire/ripng.js'
-import { SEC_NS } from '../lib/rip_table.js'
+import { ripMmss as mmss, SEC_NS } from '../lib/rip_table.js'
 import type { RipngConfig } from './ripng_config.js'
 import type { RipngIface, RipngRib, RipngRoute } from './ripng_rib.js'
 
@@ -31,11 +31,6 @@ export interface RipngShowState {
 
 function padR(s: string | number, w: number): string {
   return String(s).padEnd(w)
-}
-
-function mmss(ns: number): string {
-  const s = Math.max(0, Math.ceil(ns / SEC_NS))
-  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
 }
 
 function codeOf(r: RipngRoute): string {

@@ -28,7 +28,7 @@ import {
   type Syscalls,
 } from '../../../../host/syscalls.js'
 import { isSysError } from '../../../../util/errno.js'
-import { in6IsLinkLocal, in6Masked, in6PrefixEq, parseIpv6 } from '../../../../wire/in6_addr.js'
+import { in6Eq, in6IsLinkLocal, in6Masked, in6PrefixEq, parseIpv6 } from '../../../../wire/in6_addr.js'
 import {
   emitRipng,
   isWholeTableRequest,
@@ -69,11 +69,6 @@ const MAX_PEERS = 1024
 
 function random(sys: Syscalls): number {
   return ripRandom((n) => sys.getrandom(n))
-}
-
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 class RipngDaemon implements RipngControl {
@@ -222,14 +217,14 @@ class RipngDaemon implements RipngControl {
     // Interfaces that left RIPng: their neighbours' routes go, and so does our membership there.
     for (const [name, a] of this.active) {
       const n = next.get(name)
-      if (n !== undefined && n.index === a.index && same(n.linkLocal, a.linkLocal)) continue
+      if (n !== undefined && n.index === a.index && in6Eq(n.linkLocal, 0, a.linkLocal, 0)) continue
       this.rib.dropInterface(name, now)
       this.membership(IPV6_LEAVE_GROUP, a.index)
     }
     const fresh: RipngIface[] = []
     for (const [name, a] of next) {
       const old = this.active.get(name)
-      if (old !== undefined && old.index === a.index && same(old.linkLocal, a.linkLocal)) continue
+      if (old !== undefined && old.index === a.index && in6Eq(old.linkLocal, 0, a.linkLocal, 0)) continue
       this.membership(IPV6_JOIN_GROUP, a.index)
       fresh.push(a)
     }
@@ -299,7 +294,7 @@ class RipngDaemon implements RipngControl {
   }
 
   private isOwn(src: Uint8Array): boolean {
-    for (const a of this.active.values()) if (same(a.linkLocal, src)) return true
+    for (const a of this.active.values()) if (in6Eq(a.linkLocal, 0, src, 0)) return true
     return false
   }
 
