@@ -85,8 +85,6 @@ export function ip6Input(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   const pf = v.pfilInet6
   if (pf.nIn !== 0) {
     if (pf.runIn(v, m, ifp) !== PFIL.PASS) return
-    pf.nextHop = 0
-    pf.nextPort = 0
   }
   if (in6IsMulticast(b, dso)) {
     if (!isMember(v, ifp, b, dso)) {
@@ -332,8 +330,6 @@ function ip6Forward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   const pf = v.pfilInet6
   if (pf.nOut !== 0) {
     if (pf.runOut(v, m, out) !== PFIL.PASS) return
-    pf.nextHop = 0
-    pf.nextPort = 0
   }
   st.ip6s_forward++
   rt.use++

@@ -129,26 +129,40 @@ export function ip6Output(
   }
   m.linkBcast = false
   st.stats.ip6s_localout++
-  // pfil(9) output hooks, before fragmentation as in ip6_output(): a drop is EACCES for the
-  // sender, a packet dummynet queued goes later without an error.
+  return ip6OutputFinish(v, ifp, m, gw !== null ? gw : d, mtu, o.dontFrag === true, false)
+}
+
+/**
+ * The end of ip6_output, shared by a resent packet: the pfil(9) output hooks, before fragmentation
+ * (a drop is EACCES for the sender, a packet dummynet queued goes later without an error); the
+ * path MTU clamped to the link's; fragmentation unless noFrag; then ip6Send toward nh.
+ */
+function ip6OutputFinish(
+  v: Vnet,
+  ifp: Ifnet,
+  m: Mbuf,
+  nh: Uint8Array,
+  mtu: number,
+  noFrag: boolean,
+  forwarded: boolean,
+): OutError6 {
   const pf = v.pfilInet6
   if (pf.nOut !== 0) {
     const r = pf.runOut(v, m, ifp)
-    pf.nextHop = 0
-    pf.nextPort = 0
     if (r !== PFIL.PASS) return r === PFIL.QUEUED ? undefined : 'EACCES'
   }
+  const ii = ifp.inet6 as In6Ifinfo | null
   const linkMtu = ii !== null && ii.linkMtu !== 0 ? ii.linkMtu : ifp.mtu
   if (mtu === 0 || mtu > linkMtu) mtu = linkMtu
   if (m.len > mtu) {
-    if (o.dontFrag === true || mtu < IPV6_MMTU) {
-      st.stats.ip6s_cantfrag++
-      pool.put(m)
+    if (noFrag || mtu < IPV6_MMTU) {
+      ip6(v).stats.ip6s_cantfrag++
+      v.env.pool.put(m)
       return 'EMSGSIZE'
     }
-    return ip6Fragment(v, ifp, m, gw !== null ? gw : d, 0, mtu)
+    return ip6Fragment(v, ifp, m, nh, 0, mtu)
   }
-  return ip6Send(v, ifp, m, gw !== null ? gw : d, 0, false)
+  return ip6Send(v, ifp, m, nh, 0, forwarded)
 }
 
 /**
@@ -202,22 +216,5 @@ export function ip6Resend(v: Vnet, ifp: Ifnet, m: Mbuf, forwarded: boolean): Out
     if ((rt.flags & RTF.GATEWAY) !== 0) gw = rt.gateway
     mtu = rt.mtu
   }
-  const pf = v.pfilInet6
-  if (pf.nOut !== 0) {
-    const r = pf.runOut(v, m, ifp)
-    pf.nextHop = 0
-    pf.nextPort = 0
-    if (r !== PFIL.PASS) return r === PFIL.QUEUED ? undefined : 'EACCES'
-  }
-  const ii = ifp.inet6 as In6Ifinfo | null
-  const linkMtu = ii !== null && ii.linkMtu !== 0 ? ii.linkMtu : ifp.mtu
-  if (mtu === 0 || mtu > linkMtu) mtu = linkMtu
-  if (m.len > mtu && !forwarded && mtu >= IPV6_MMTU)
-    return ip6Fragment(v, ifp, m, gw !== null ? gw : d, 0, mtu)
-  if (m.len > mtu) {
-    st.stats.ip6s_cantfrag++
-    v.env.pool.put(m)
-    return 'EMSGSIZE'
-  }
-  return ip6Send(v, ifp, m, gw !== null ? gw : d, 0, forwarded)
+  return ip6OutputFinish(v, ifp, m, gw !== null ? gw : d, mtu, forwarded, forwarded)
 }

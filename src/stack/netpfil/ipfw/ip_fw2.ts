@@ -11,6 +11,7 @@
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { IcmpType } from '../../../wire/icmp.js'
+import { Unreach6Code } from '../../../wire/icmpv6.js'
 import { IpProto } from '../../../wire/ipv4.js'
 import { TH } from '../../../wire/tcp.js'
 import type { Ifnet } from '../../net/ifnet.js'
@@ -66,17 +67,17 @@ function insnMatch(v: Vnet, c: IpfwInsn, p: PktFacts): boolean {
     case O.IP_DST:
       return !p.v6 && inAddrs(c.list, p.dst)
     case O.IP_SRC_ME:
-      return p.v6 ? localIp6(v, p, 0, p.ifIndex) : v.isLocal(p.src)
+      return p.v6 ? localIp6(v, p, 0) : v.isLocal(p.src)
     case O.IP_DST_ME:
-      return p.v6 ? localIp6(v, p, 4, p.ifIndex) : v.isLocal(p.dst)
+      return p.v6 ? localIp6(v, p, 4) : v.isLocal(p.dst)
     case O.IP6_SRC:
       return p.v6 && inAddrs6(c.list, p.a6, 0)
     case O.IP6_DST:
       return p.v6 && inAddrs6(c.list, p.a6, 4)
     case O.IP6_SRC_ME:
-      return p.v6 && localIp6(v, p, 0, p.ifIndex)
+      return p.v6 && localIp6(v, p, 0)
     case O.IP6_DST_ME:
-      return p.v6 && localIp6(v, p, 4, p.ifIndex)
+      return p.v6 && localIp6(v, p, 4)
     case O.ICMP6TYPE:
       return p.v6 && p.l4 && p.proto === 58 && icmp6TypeMatch(c.list, p.icmpType)
     case O.EXT_HDR:
@@ -281,7 +282,7 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
       case A.RESET:
         // `reset` is O_REJECT with ICMP_REJECT_RST: an IPv6 packet gets admin-prohibited instead.
         if (v6) {
-          ch.rejectCode = mapIcmpUnreach(0x100)
+          ch.rejectCode = Unreach6Code.ADMIN
           return VERDICT_REJECT
         }
         return p.proto === IpProto.TCP ? VERDICT_RESET : VERDICT_DENY

@@ -46,9 +46,9 @@ export function flow6Match(list: number[], flow: number): boolean {
 
 /**
  * ipfw_localip6: the address (src at 0, dst at 4 of p.a6) is one of this vnet's. A link-local one
- * is looked for in the zone of the interface the packet is on.
+ * is looked for in the zone of the interface the packet is on (p.ifIndex).
  */
-export function localIp6(v: Vnet, p: PktFacts, at: number, ifIndex: number): boolean {
+export function localIp6(v: Vnet, p: PktFacts, at: number): boolean {
   const s = ip6(v)
   const k = s.keyIn
   const a = p.a6
@@ -60,7 +60,7 @@ export function localIp6(v: Vnet, p: PktFacts, at: number, ifIndex: number): boo
     k[4 * i + 3] = w & 0xff
   }
   // in6Key embeds the zone of a scoped address in place, as the kernel keys its own addresses.
-  in6Key(k, k, 0, ifIndex)
+  in6Key(k, k, 0, p.ifIndex)
   return s.localByKey(k, 0) !== undefined
 }
 
@@ -142,26 +142,11 @@ export function sendReject6(
   const dport = p.sport
   const zone = ifp.index
   v.env.pool.put(m)
-  if ((flags & TH.ACK) !== 0)
-    tcpRespond(v, tcp(v), null, 0, 0, sport, dport, ack, 0, TH.RST, 0, 0, src6, dst6, zone)
-  else {
-    const len = tlen + ((flags & TH.SYN) !== 0 ? 1 : 0) + ((flags & TH.FIN) !== 0 ? 1 : 0)
-    tcpRespond(
-      v,
-      tcp(v),
-      null,
-      0,
-      0,
-      sport,
-      dport,
-      0,
-      (seq + len) >>> 0,
-      TH.RST | TH.ACK,
-      0,
-      0,
-      src6,
-      dst6,
-      zone,
-    )
-  }
+  // With ACK: <SEQ=SEG.ACK><CTL=RST>; without: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+  const hasAck = (flags & TH.ACK) !== 0
+  const len = tlen + ((flags & TH.SYN) !== 0 ? 1 : 0) + ((flags & TH.FIN) !== 0 ? 1 : 0)
+  const rseq = hasAck ? ack : 0
+  const rack = hasAck ? 0 : (seq + len) >>> 0
+  const rflags = hasAck ? TH.RST : TH.RST | TH.ACK
+  tcpRespond(v, tcp(v), null, 0, 0, sport, dport, rseq, rack, rflags, 0, 0, src6, dst6, zone)
 }
