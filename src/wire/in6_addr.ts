@@ -97,12 +97,16 @@ export function in6CommonPrefixLen(a: Uint8Array, ao: number, b: Uint8Array, bo:
 
 /** a masked to its first `len` bits (a new array). */
 export function in6Masked(a: Uint8Array, len: number): In6Addr {
-  const r = new Uint8Array(16)
+  return in6MaskInto(new Uint8Array(16), a, 0, len)
+}
+
+/** dst[0, 16) = the address at a[ao] masked to its first `len` bits (no allocation); returns dst. */
+export function in6MaskInto(dst: Uint8Array, a: Uint8Array, ao: number, len: number): Uint8Array {
   for (let i = 0; i < 16; i++) {
     const bits = len - i * 8
-    r[i] = bits >= 8 ? a[i]! : bits <= 0 ? 0 : a[i]! & ((0xff << (8 - bits)) & 0xff)
+    dst[i] = bits >= 8 ? a[ao + i]! : bits <= 0 ? 0 : a[ao + i]! & ((0xff << (8 - bits)) & 0xff)
   }
-  return r
+  return dst
 }
 
 /** The netmask of a prefix length (for `netstat -r` style masks). */

@@ -9,7 +9,7 @@
  */
 
 import { readU32, writeU16, writeU32 } from './addr.js'
-import { Icmp6Type, NdOpt, writeNdOptLla } from './icmpv6.js'
+import { Icmp6Type, ND_OPT_LLA_LEN, NdOpt, writeNdOptLla } from './icmpv6.js'
 
 /** ICMPv6 header + reserved. */
 export const ND_RS_LEN = 8
@@ -117,7 +117,7 @@ export interface RaSpec {
 
 /** A Router Solicitation, with a source link-layer option when `mac` is given. */
 export function emitRouterSolicit(mac: number | null): Uint8Array {
-  const b = new Uint8Array(ND_RS_LEN + (mac === null ? 0 : 8))
+  const b = new Uint8Array(ND_RS_LEN + (mac === null ? 0 : ND_OPT_LLA_LEN))
   b[0] = Icmp6Type.ROUTER_SOLICIT
   if (mac !== null) writeNdOptLla(b, ND_RS_LEN, NdOpt.SOURCE_LINKADDR, mac)
   return b
@@ -126,7 +126,10 @@ export function emitRouterSolicit(mac: number | null): Uint8Array {
 /** A Router Advertisement: fixed part, source link-layer, MTU, then the prefixes. */
 export function emitRouterAdvert(s: RaSpec): Uint8Array {
   const len =
-    ND_RA_LEN + (s.mac === null ? 0 : 8) + (s.mtu !== 0 ? ND_OPT_MTU_LEN : 0) + s.prefixes.length * 32
+    ND_RA_LEN +
+    (s.mac === null ? 0 : ND_OPT_LLA_LEN) +
+    (s.mtu !== 0 ? ND_OPT_MTU_LEN : 0) +
+    s.prefixes.length * ND_OPT_PI_LEN
   const b = new Uint8Array(len)
   b[0] = Icmp6Type.ROUTER_ADVERT
   b[4] = s.curHopLimit & 0xff
@@ -137,17 +140,17 @@ export function emitRouterAdvert(s: RaSpec): Uint8Array {
   let o = ND_RA_LEN
   if (s.mac !== null) {
     writeNdOptLla(b, o, NdOpt.SOURCE_LINKADDR, s.mac)
-    o += 8
+    o += ND_OPT_LLA_LEN
   }
   if (s.mtu !== 0) {
     b[o] = NdOpt.MTU
-    b[o + 1] = 1
+    b[o + 1] = ND_OPT_MTU_LEN / 8
     writeU32(b, o + 4, s.mtu >>> 0)
     o += ND_OPT_MTU_LEN
   }
   for (const p of s.prefixes) {
     b[o] = NdOpt.PREFIX_INFORMATION
-    b[o + 1] = 4
+    b[o + 1] = ND_OPT_PI_LEN / 8
     b[o + 2] = p.prefixLen
     b[o + 3] = (p.onlink ? ND_OPT_PI_FLAG_ONLINK : 0) | (p.autonomous ? ND_OPT_PI_FLAG_AUTO : 0)
     writeU32(b, o + 4, p.vltime >>> 0)

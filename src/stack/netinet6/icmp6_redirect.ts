@@ -173,8 +173,7 @@ export function icmp6RedirectInput(
     return
   }
   if (mac >= 0) {
-    nd6Learn(ifp, b, tgt, mac, false, false, false, isRouter, nd6EtherSend)
-    const e = nd6Lookup(ifp, b, tgt)
+    const e = nd6Learn(ifp, b, tgt, mac, false, false, false, isRouter, nd6EtherSend)
     if (e !== null && isRouter && !onLink) e.isRouter = true
   }
   // A dynamic host route toward the destination; a static one of the administrator's stays.

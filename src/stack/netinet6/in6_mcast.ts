@@ -14,7 +14,7 @@
  */
 
 import { SysError } from '../../util/errno.js'
-import { in6IsMulticast } from '../../wire/in6_addr.js'
+import { in6Eq, in6IsMulticast } from '../../wire/in6_addr.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
 import type { In6Ifinfo } from './in6_var.js'
@@ -36,11 +36,6 @@ export interface Ipv6Mreq {
   ifindex: number
 }
 
-function same(a: Uint8Array, b: Uint8Array, bo: number): boolean {
-  for (let i = 0; i < 16; i++) if (a[i] !== b[bo + i]) return false
-  return true
-}
-
 /** struct ip6_moptions. */
 export class Ip6Moptions {
   /** IPV6_MULTICAST_IF; null: the destination's zone or route. */
@@ -54,7 +49,7 @@ export class Ip6Moptions {
   /** im6o_mc_filter, any-source only: whether this socket joined the group at b[o] on ifp. */
   member(ifp: Ifnet, b: Uint8Array, o: number): boolean {
     const g = this.groups
-    for (let i = 0; i < g.length; i++) if (this.ifps[i] === ifp && same(g[i]!, b, o)) return true
+    for (let i = 0; i < g.length; i++) if (this.ifps[i] === ifp && in6Eq(g[i]!, 0, b, o)) return true
     return false
   }
 }
@@ -64,7 +59,7 @@ export function in6IfJoined(ifp: Ifnet, b: Uint8Array, o: number): boolean {
   const ii = ifp.inet6 as In6Ifinfo | null
   if (ii === null) return false
   const g = ii.mcGroups
-  for (let i = 0; i < g.length; i++) if (same(g[i]!, b, o)) return true
+  for (let i = 0; i < g.length; i++) if (in6Eq(g[i]!, 0, b, o)) return true
   return false
 }
 
@@ -73,7 +68,7 @@ function ifJoin(ifp: Ifnet, group: Uint8Array, delta: 1 | -1): void {
   if (ii === null) return
   const g = ii.mcGroups
   for (let i = 0; i < g.length; i++)
-    if (same(g[i]!, group, 0)) {
+    if (in6Eq(g[i]!, 0, group, 0)) {
       ii.mcRefs[i]! += delta
       if (ii.mcRefs[i]! <= 0) {
         g.splice(i, 1)
@@ -114,7 +109,7 @@ export function setMoption6(v: Vnet, mo: Ip6Moptions, name: number, value: numbe
       throw new SysError('EADDRNOTAVAIL', 'setsockopt')
     let at = -1
     for (let i = 0; i < mo.groups.length; i++)
-      if (mo.ifps[i] === ifp && same(mo.groups[i]!, m.multiaddr6, 0)) at = i
+      if (mo.ifps[i] === ifp && in6Eq(mo.groups[i]!, 0, m.multiaddr6, 0)) at = i
     if (name === IPV6_JOIN_GROUP) {
       if (at >= 0) throw new SysError('EADDRINUSE', 'setsockopt')
       if (mo.groups.length >= IPV6_MAX_MEMBERSHIPS) throw new SysError('ENOBUFS', 'setsockopt')

@@ -342,7 +342,8 @@ export function nd6Resolve(ifp: Ifnet, a: Uint8Array, ao: number, m: Mbuf): numb
 
 /**
  * What a Neighbor Advertisement (RFC 4861 §7.2.5) or a message carrying a source link-layer address
- * (§7.2.3, §7.2.4: `na` false) tells us about neighbor a. `send` frames released packets.
+ * (§7.2.3, §7.2.4: `na` false) tells us about neighbor a. `send` frames released packets. Returns
+ * a's entry, or null when it has none.
  */
 export function nd6Learn(
   ifp: Ifnet,
@@ -354,43 +355,43 @@ export function nd6Learn(
   override: boolean,
   router: boolean,
   send: (ifp: Ifnet, m: Mbuf, mac: number) => void,
-): void {
+): Nd6Entry | null {
   let e = nd6Lookup(ifp, a, ao)
   if (!na) {
     // NS/RS/redirect with a source link-layer address: create or update as STALE (§7.2.3).
-    if (mac < 0) return
+    if (mac < 0) return e
     if (e === null) {
       e = nd6Create(ifp, a, ao)
-      if (e === null) return
+      if (e === null) return null
       e.mac = mac
       nd6SetState(e, NdState.STALE)
-      return
+      return e
     }
-    if (e.permanent) return
+    if (e.permanent) return e
     if (e.state === NdState.INCOMPLETE || e.mac !== mac) {
       const wasIncomplete = e.state === NdState.INCOMPLETE
       e.mac = mac
       nd6SetState(e, NdState.STALE)
       if (wasIncomplete) flushHold(e, send)
     }
-    return
+    return e
   }
   // A Neighbor Advertisement: only a neighbor we asked about (no entry: silently discarded).
-  if (e === null || e.permanent) return
+  if (e === null || e.permanent) return e
   if (e.state === NdState.INCOMPLETE) {
-    if (mac < 0) return
+    if (mac < 0) return e
     e.mac = mac
     e.isRouter = router
     e.asked = 0
     nd6SetState(e, solicited ? NdState.REACHABLE : NdState.STALE)
     flushHold(e, send)
-    return
+    return e
   }
   const changed = mac >= 0 && mac !== e.mac
   if (!override && changed) {
     // §7.2.5: a different address without Override only makes a REACHABLE entry STALE.
     if (e.state === NdState.REACHABLE) nd6SetState(e, NdState.STALE)
-    return
+    return e
   }
   if (changed) e.mac = mac
   e.isRouter = router
@@ -398,6 +399,7 @@ export function nd6Learn(
     e.asked = 0
     nd6SetState(e, NdState.REACHABLE)
   } else if (changed) nd6SetState(e, NdState.STALE)
+  return e
 }
 
 /** Drop the neighbor cache of an interface (detach, vnet move). */

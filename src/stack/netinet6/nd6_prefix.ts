@@ -10,7 +10,7 @@
  */
 
 import { SEC } from '../../util/clock.js'
-import { in6Eq, in6IsLinkLocal, in6Masked, in6PrefixEq } from '../../wire/in6_addr.js'
+import { in6Eq, in6IsLinkLocal, in6PrefixEq } from '../../wire/in6_addr.js'
 import { ND6_INFINITE_LIFETIME } from '../../wire/nd_router.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route.js'
@@ -217,7 +217,7 @@ export function nd6PrelistUpdate(c: PrefixCtl, dr: NdDefrouter | null, mcast: bo
       icmp6Stats(v).icp6s_overflowprfx++
       return
     }
-    pr = new NdPrefix(ifp, in6Masked(c.prefix, c.plen), c.plen)
+    pr = new NdPrefix(ifp, c.prefix.slice(), c.plen)
     pr.raOnlink = c.onlink
     pr.raAuto = c.auto
     pr.vltime = c.vltime

@@ -15,7 +15,8 @@
 import type { Mbuf } from '../../buf/mbuf.js'
 import { SEC } from '../../util/clock.js'
 import { readU16, readU32 } from '../../wire/addr.js'
-import { in6Eq, in6IsLinkLocal, in6IsMulticast, in6IsUnspecified } from '../../wire/in6_addr.js'
+import { ND_OPT_LLA_LEN } from '../../wire/icmpv6.js'
+import { in6Eq, in6IsLinkLocal, in6IsMulticast, in6IsUnspecified, in6MaskInto } from '../../wire/in6_addr.js'
 import { IPV6_MMTU } from '../../wire/ipv6.js'
 import {
   ND_OPT_MTU_LEN,
@@ -49,8 +50,6 @@ import { NdDefrouter, nd6rtr, nd6rtrIfAny } from './nd6_rtr_var.js'
 
 /** MAX_REACHABLE_TIME (ms), RFC 4861 §10. */
 const MAX_REACHABLE_TIME = 3600000
-/** The Ethernet link-layer address option: 2 + 6 bytes. */
-const LLA_OPT_LEN = 8
 
 const DEFAULT = new Uint8Array(16)
 
@@ -87,7 +86,7 @@ export function nd6RsInput(ifp: Ifnet, m: Mbuf, io: number, ilen: number): void 
   }
   if (o.truncated) st.icp6s_nd_toomanyopt++
   if (o.slla < 0) return
-  if (o.sllaLen !== LLA_OPT_LEN) {
+  if (o.sllaLen !== ND_OPT_LLA_LEN) {
     st.icp6s_badrs++
     return
   }
@@ -116,7 +115,7 @@ export function nd6RaInput(ifp: Ifnet, m: Mbuf, io: number, ilen: number): void 
   }
   if (o.truncated) st.icp6s_nd_toomanyopt++
   // A link-layer option of the wrong size for Ethernet makes the RA bad; checked before it changes anything.
-  if (o.slla >= 0 && o.sllaLen !== LLA_OPT_LEN) {
+  if (o.slla >= 0 && o.sllaLen !== ND_OPT_LLA_LEN) {
     st.icp6s_badra++
     return
   }
@@ -141,11 +140,7 @@ export function nd6RaInput(ifp: Ifnet, m: Mbuf, io: number, ilen: number): void 
     if (b[p + 1]! * 8 !== ND_OPT_PI_LEN) continue
     const plen = b[p + 2]!
     if (plen > 128 || in6IsMulticast(b, p + 16) || in6IsLinkLocal(b, p + 16)) continue
-    const pfx = rs.pfx
-    for (let k = 0; k < 16; k++) {
-      const bits = plen - k * 8
-      pfx[k] = bits >= 8 ? b[p + 16 + k]! : bits <= 0 ? 0 : b[p + 16 + k]! & ((0xff << (8 - bits)) & 0xff)
-    }
+    const pfx = in6MaskInto(rs.pfx, b, p + 16, plen)
     const flags = b[p + 3]!
     const c: PrefixCtl = {
       ifp,
@@ -164,8 +159,7 @@ export function nd6RaInput(ifp: Ifnet, m: Mbuf, io: number, ilen: number): void 
     if (mtu >= IPV6_MMTU && mtu <= ifp.mtu) ii.linkMtu = mtu
   }
   if (o.slla >= 0) {
-    nd6Learn(ifp, b, so, ndOptMac(b, o.slla), false, false, false, true, nd6EtherSend)
-    const e = nd6Lookup(ifp, b, so)
+    const e = nd6Learn(ifp, b, so, ndOptMac(b, o.slla), false, false, false, true, nd6EtherSend)
     if (e !== null) e.isRouter = true
     // A router's link-layer address may change which router is (probably) reachable: choose again.
     defrouterSelect(v)
