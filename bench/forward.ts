@@ -56,9 +56,9 @@ function inject(chain: Chain, frame: Uint8Array, n: number): void {
   const ifp = chain.ingress!
   const pool = ifp.vnet.env.pool
   for (let i = 0; i < n; i++) {
-    const m = pool.get(FRAME_LEN)
+    const m = pool.get(frame.length)
     m.data.set(frame, m.off)
-    m.len = FRAME_LEN
+    m.len = frame.length
     ifp.receive(m)
   }
 }
@@ -101,8 +101,8 @@ export function forwardRun(chain: Chain, frame: Uint8Array, ms: number, afterBat
   }
 }
 
-export function measureForward(chain: Chain, cfg: BenchConfig): ForwardFigures {
-  const frame = minimalFrame(chain)
+/** A warm-up, then cfg.forwardReps runs of `frame` (by default the minimal IPv4 one). */
+export function measureForward(chain: Chain, cfg: BenchConfig, frame = minimalFrame(chain)): ForwardFigures {
   forwardRun(chain, frame, cfg.forwardMs)
   const runs = Array.from({ length: cfg.forwardReps }, () => forwardRun(chain, frame, cfg.forwardMs))
   const rates = runs.map((r) => r.mpps)
@@ -122,7 +122,7 @@ export function measureForwarding(chains: readonly Chain[], cfg: BenchConfig): F
   return out
 }
 
-function note(f: ForwardFigures): string {
+export function forwardNote(f: ForwardFigures): string {
   const spread = `repetitions ${f.min.toFixed(2)}–${f.max.toFixed(2)}; ${f.wallMpps.toFixed(2)} per wall second`
   return f.lost > 0 ? `${spread}; ${f.lost} frames lost` : spread
 }
@@ -135,6 +135,6 @@ export function forwardMetrics(figs: ForwardTable): Metric[] {
     value: f.mpps,
     unit: 'Mpps/hop/core',
     target: { kind: 'min', value: TARGET_MPPS },
-    note: note(f),
+    note: forwardNote(f),
   }))
 }

@@ -77,14 +77,22 @@ async function pingRun(chain: Chain, count: number): Promise<{ rtts: number[]; l
   return { rtts, lost }
 }
 
+/** `count` pings in a row, as some `ping` sends them: RTTs in µs and the number lost. */
+export type PingRun = (count: number) => Promise<{ rtts: number[]; lost: number }>
+
 /** RTT figures for one chain: a warm-up run (which also resolves ARP), then cfg.pingReps runs. */
-export async function measureRtt(chain: Chain, cfg: BenchConfig): Promise<RttFigures> {
-  await pingRun(chain, cfg.pingCount)
+export function measureRtt(chain: Chain, cfg: BenchConfig): Promise<RttFigures> {
+  return rttFigures((count) => pingRun(chain, count), cfg)
+}
+
+/** A warm-up run, then cfg.pingReps runs: the medians of their medians and 99th percentiles. */
+export async function rttFigures(run: PingRun, cfg: BenchConfig): Promise<RttFigures> {
+  await run(cfg.pingCount)
   const medians: number[] = []
   const p99s: number[] = []
   let lost = 0
   for (let rep = 0; rep < cfg.pingReps; rep++) {
-    const r = await pingRun(chain, cfg.pingCount)
+    const r = await run(cfg.pingCount)
     medians.push(median(r.rtts))
     p99s.push(quantile(r.rtts, 0.99))
     lost += r.lost
