@@ -42,6 +42,7 @@ function isReplyTo(data: Uint8Array, seq: number): boolean {
 async function ping6Once(
   chain: Chain,
   sock: Raw6Socket,
+  dst: Uint8Array,
   buf: Uint8Array,
   seq: number,
 ): Promise<number | null> {
@@ -49,7 +50,7 @@ async function ping6Once(
   writeU16(buf, 4, IDENT)
   writeU16(buf, 6, seq & 0xffff)
   const t0 = chain.src.now()
-  sock.send(dstAddr6(chain), buf)
+  sock.send(dst, buf)
   for (;;) {
     const r = await sock.recv(REPLY_TIMEOUT_NS)
     if (r === null) return null
@@ -57,14 +58,15 @@ async function ping6Once(
   }
 }
 
-async function ping6Run(chain: Chain, count: number): Promise<{ rtts: number[]; lost: number }> {
+export async function ping6Run(chain: Chain, count: number): Promise<{ rtts: number[]; lost: number }> {
   const sock = chain.src.inet6.rawSocket()
   const buf = new Uint8Array(ECHO_LEN)
+  const dst = dstAddr6(chain)
   const rtts: number[] = []
   let lost = 0
   try {
     for (let seq = 0; seq < count; seq++) {
-      const ns = await ping6Once(chain, sock, buf, seq)
+      const ns = await ping6Once(chain, sock, dst, buf, seq)
       if (ns === null) lost++
       else rtts.push(ns / 1e3)
     }

@@ -274,7 +274,10 @@ function checkOptions(b: Uint8Array, p: number, end: number): number {
   return -1
 }
 
-/** ip6_forward: m is a valid packet not for us and forwarding is on. Takes ownership. */
+/**
+ * ip6_forward: m is a valid packet not for us and forwarding is on, its destination in ip6(v).keyIn.
+ * Takes ownership.
+ */
 function ip6Forward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   const s = ip6(v)
   const st = s.stats
@@ -291,7 +294,7 @@ function ip6Forward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     icmp6Error(v, m, Icmp6Type.TIME_EXCEEDED, TimeExceed6Code.TRANSIT, 0)
     return
   }
-  in6Key(s.keyIn, b, dso, 0)
+  // keyIn still holds dst from ip6Input's local lookup, with no zone: a global unicast needs none.
   const rt = s.rib.lookup(s.keyIn)
   if (rt === null || (rt.flags & RTF.REJECT) !== 0) {
     if (rt === null) st.ip6s_noroute++
