@@ -101,10 +101,11 @@ export function forwardRun(chain: Chain, frame: Uint8Array, ms: number, afterBat
   }
 }
 
-/** A warm-up, then cfg.forwardReps runs of `frame` (by default the minimal IPv4 one). */
-export function measureForward(chain: Chain, cfg: BenchConfig, frame = minimalFrame(chain)): ForwardFigures {
-  forwardRun(chain, frame, cfg.forwardMs)
-  const runs = Array.from({ length: cfg.forwardReps }, () => forwardRun(chain, frame, cfg.forwardMs))
+export function measureForward(chain: Chain, cfg: BenchConfig): ForwardFigures {
+  return measureFrames(chain, cfg, [minimalFrame(chain)])[0]!
+}
+
+function figures(runs: readonly Run[]): ForwardFigures {
   const rates = runs.map((r) => r.mpps)
   return {
     mpps: median(rates),
@@ -113,6 +114,22 @@ export function measureForward(chain: Chain, cfg: BenchConfig, frame = minimalFr
     wallMpps: median(runs.map((r) => r.wallMpps)),
     lost: runs.reduce((n, r) => n + r.lost, 0),
   }
+}
+
+/**
+ * Figures for each of several frames over one chain: a warm-up of each, then cfg.forwardReps rounds
+ * in which every frame has a run in turn, so drift and other work on the machine weigh on all alike.
+ */
+export function measureFrames(
+  chain: Chain,
+  cfg: BenchConfig,
+  frames: readonly Uint8Array[],
+): ForwardFigures[] {
+  for (const f of frames) forwardRun(chain, f, cfg.forwardMs)
+  const runs = frames.map((): Run[] => [])
+  for (let rep = 0; rep < cfg.forwardReps; rep++)
+    frames.forEach((f, i) => runs[i]!.push(forwardRun(chain, f, cfg.forwardMs)))
+  return runs.map(figures)
 }
 
 export function measureForwarding(chains: readonly Chain[], cfg: BenchConfig): ForwardTable {

@@ -1,9 +1,10 @@
 /**
- * The IPv6 rows beside the IPv4 ones (issue 11): ping RTT directly and through routers, the 64-byte
- * forwarding rate and TCP bulk throughput, each over the same chain numbered for both families and
- * measured right after its IPv4 twin in the same host, which is its baseline: a rate may be at most
- * 10% below the IPv4 figure, a round trip at most 10% longer. The IPv4 twins are not rows of their
- * own (the data-path and TCP groups report those); their values show in the ratio column.
+ * The IPv6 rows beside the IPv4 ones (issue 11): ping RTT directly and through routers, the smallest
+ * frame's forwarding rate and TCP bulk throughput, each over the same chain numbered for both
+ * families, with its IPv4 twin as baseline: a rate may be at most 10% below the IPv4 figure, a round
+ * trip at most 10% longer. Ping and forwarding alternate IPv4 and IPv6 runs round by round (so other
+ * work on the machine weighs on both alike); TCP measures IPv4 first, then IPv6. The IPv4 twins are
+ * not rows of their own (the data-path and TCP groups report those); they show in the ratio column.
  */
 
 import { Host } from '../src/host/host.js'
@@ -16,9 +17,9 @@ import { IpProto } from '../src/wire/ipv4.js'
 import { writeIpv6Header } from '../src/wire/ipv6.js'
 import { buildChain, type Chain, routersText } from './chain.js'
 import { addInet6, beyondAddr6, dstAddr6, srcAddr6 } from './chain6.js'
-import { type ForwardFigures, forwardNote, measureForward } from './forward.js'
+import { type ForwardFigures, forwardNote, measureFrames, minimalFrame } from './forward.js'
 import { type BenchConfig, collect, progress } from './harness.js'
-import { measureRtt, type RttFigures, rttFigures } from './ping.js'
+import { pingRun, type RttFigures, rttFigures } from './ping.js'
 import type { Metric } from './report.js'
 import { BULK_MODES, bulkMetric, setLinks } from './tcp.js'
 
@@ -58,7 +59,7 @@ async function ping6Once(
   }
 }
 
-export async function ping6Run(chain: Chain, count: number): Promise<{ rtts: number[]; lost: number }> {
+async function ping6Run(chain: Chain, count: number): Promise<{ rtts: number[]; lost: number }> {
   const sock = chain.src.inet6.rawSocket()
   const buf = new Uint8Array(ECHO_LEN)
   const dst = dstAddr6(chain)
@@ -155,14 +156,14 @@ export async function inet6Metrics(cfg: BenchConfig): Promise<Metric[]> {
     for (const r of pingChains(cfg)) {
       progress(`ping RTT over IPv4 and IPv6, ${routersText(r)}`)
       const c = chains.get(r)!
-      const v4 = await measureRtt(c, cfg)
-      out.push(...rttRows(r, await rttFigures((n) => ping6Run(c, n), cfg), v4))
+      const [v4, v6] = await rttFigures([(n) => pingRun(c, n), (n) => ping6Run(c, n)], cfg)
+      out.push(...rttRows(r, v6!, v4!))
     }
     for (const r of cfg.forwardChains.slice(0, 2)) {
       progress(`forwarding IPv4 and IPv6, ${r}-router chain`)
       const c = chains.get(r)!
-      const v4 = measureForward(c, cfg)
-      out.push(forwardRow(r, measureForward(c, cfg, minimalFrame6(c)), v4))
+      const [v4, v6] = measureFrames(c, cfg, [minimalFrame(c), minimalFrame6(c)])
+      out.push(forwardRow(r, v6!, v4!))
     }
     out.push(await bulkRows(host, cfg))
   } finally {

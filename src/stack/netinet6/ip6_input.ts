@@ -65,16 +65,9 @@ export function ip6Input(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   const so = h.srcOff
   const dso = h.dstOff
   const loop = (ifp.flags & IFF.LOOPBACK) !== 0
-  // RFC 4291 §2.5.2/§2.5.3/§2.7: no group or unspecified destination-less nonsense, no loopback
-  // from a real link, no v4-mapped addresses on the wire (ip6_input's checks, ip6s_badscope).
-  if (
-    in6IsMulticast(b, so) ||
-    in6IsUnspecified(b, dso) ||
-    (!loop && (in6IsLoopback(b, so) || in6IsLoopback(b, dso))) ||
-    in6IsV4Mapped(b, so) ||
-    in6IsV4Mapped(b, dso) ||
-    (in6IsMulticast(b, dso) && ((b[dso + 1]! & 0xf) === 0 || (!loop && (b[dso + 1]! & 0xf) === 1)))
-  ) {
+  // Two global unicast addresses (2000::/3) cannot break any of badScope's rules: skip them.
+  const global = (b[so]! & 0xe0) === 0x20 && (b[dso]! & 0xe0) === 0x20
+  if (!global && badScope(b, so, dso, loop)) {
     st.ip6s_badscope++
     pool.put(m)
     return
@@ -116,6 +109,21 @@ export function ip6Input(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     return
   }
   ip6Forward(v, ifp, m)
+}
+
+/**
+ * RFC 4291 §2.5.2/§2.5.3/§2.7: no group or unspecified destination-less nonsense, no loopback
+ * from a real link, no v4-mapped addresses on the wire (ip6_input's checks, ip6s_badscope).
+ */
+function badScope(b: Uint8Array, so: number, dso: number, loop: boolean): boolean {
+  return (
+    in6IsMulticast(b, so) ||
+    in6IsUnspecified(b, dso) ||
+    (!loop && (in6IsLoopback(b, so) || in6IsLoopback(b, dso))) ||
+    in6IsV4Mapped(b, so) ||
+    in6IsV4Mapped(b, dso) ||
+    (in6IsMulticast(b, dso) && ((b[dso + 1]! & 0xf) === 0 || (!loop && (b[dso + 1]! & 0xf) === 1)))
+  )
 }
 
 /** The groups this node listens to on ifp: all-nodes, all-routers when forwarding, solicited-node. */
