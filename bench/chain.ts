@@ -88,6 +88,10 @@ export interface Chain {
   readonly ingress: Ifnet | undefined
   /** The destination's interface. */
   readonly egress: Ifnet
+  /** Root inside every node, in plan order. */
+  readonly nodes: readonly Syscalls[]
+  /** Link i's halves: `a` in nodes[i], `b` in nodes[i + 1]. */
+  readonly links: readonly { readonly a: string; readonly b: string }[]
 }
 
 function jailVnet(host: Host, jail: string): Vnet {
@@ -132,5 +136,7 @@ export function buildChain(host: Host, prefix: string, routers: number): Chain {
     vnets,
     ingress: routers > 0 ? vnets[1]!.ifByName(links[0]!.b) : undefined,
     egress: vnets[vnets.length - 1]!.ifByName(last.b)!,
+    nodes: inside,
+    links,
   }
 }

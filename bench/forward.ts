@@ -56,9 +56,9 @@ function inject(chain: Chain, frame: Uint8Array, n: number): void {
   const ifp = chain.ingress!
   const pool = ifp.vnet.env.pool
   for (let i = 0; i < n; i++) {
-    const m = pool.get(FRAME_LEN)
+    const m = pool.get(frame.length)
     m.data.set(frame, m.off)
-    m.len = FRAME_LEN
+    m.len = frame.length
     ifp.receive(m)
   }
 }
@@ -102,9 +102,10 @@ export function forwardRun(chain: Chain, frame: Uint8Array, ms: number, afterBat
 }
 
 export function measureForward(chain: Chain, cfg: BenchConfig): ForwardFigures {
-  const frame = minimalFrame(chain)
-  forwardRun(chain, frame, cfg.forwardMs)
-  const runs = Array.from({ length: cfg.forwardReps }, () => forwardRun(chain, frame, cfg.forwardMs))
+  return measureFrames(chain, cfg, [minimalFrame(chain)])[0]!
+}
+
+function figures(runs: readonly Run[]): ForwardFigures {
   const rates = runs.map((r) => r.mpps)
   return {
     mpps: median(rates),
@@ -115,6 +116,22 @@ export function measureForward(chain: Chain, cfg: BenchConfig): ForwardFigures {
   }
 }
 
+/**
+ * Figures for each of several frames over one chain: a warm-up of each, then cfg.forwardReps rounds
+ * in which every frame has a run in turn, so drift and other work on the machine weigh on all alike.
+ */
+export function measureFrames(
+  chain: Chain,
+  cfg: BenchConfig,
+  frames: readonly Uint8Array[],
+): ForwardFigures[] {
+  for (const f of frames) forwardRun(chain, f, cfg.forwardMs)
+  const runs = frames.map((): Run[] => [])
+  for (let rep = 0; rep < cfg.forwardReps; rep++)
+    frames.forEach((f, i) => runs[i]!.push(forwardRun(chain, f, cfg.forwardMs)))
+  return runs.map(figures)
+}
+
 export function measureForwarding(chains: readonly Chain[], cfg: BenchConfig): ForwardTable {
   const out = new Map<number, ForwardFigures>()
   for (const c of chains)
@@ -122,7 +139,7 @@ export function measureForwarding(chains: readonly Chain[], cfg: BenchConfig): F
   return out
 }
 
-function note(f: ForwardFigures): string {
+export function forwardNote(f: ForwardFigures): string {
   const spread = `repetitions ${f.min.toFixed(2)}–${f.max.toFixed(2)}; ${f.wallMpps.toFixed(2)} per wall second`
   return f.lost > 0 ? `${spread}; ${f.lost} frames lost` : spread
 }
@@ -135,6 +152,6 @@ export function forwardMetrics(figs: ForwardTable): Metric[] {
     value: f.mpps,
     unit: 'Mpps/hop/core',
     target: { kind: 'min', value: TARGET_MPPS },
-    note: note(f),
+    note: forwardNote(f),
   }))
 }

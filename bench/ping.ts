@@ -60,7 +60,7 @@ async function pingOnce(sys: Syscalls, sock: RawSocket, dst: number, buf: Uint8A
 }
 
 /** `count` pings in a row; RTTs in µs and the number lost. */
-async function pingRun(chain: Chain, count: number): Promise<{ rtts: number[]; lost: number }> {
+export async function pingRun(chain: Chain, count: number): Promise<{ rtts: number[]; lost: number }> {
   const sock = chain.src.rawSocket(1)
   const buf = new Uint8Array(ECHO_LEN)
   const rtts: number[] = []
@@ -77,19 +77,31 @@ async function pingRun(chain: Chain, count: number): Promise<{ rtts: number[]; l
   return { rtts, lost }
 }
 
+/** `count` pings in a row, as some `ping` sends them: RTTs in µs and the number lost. */
+export type PingRun = (count: number) => Promise<{ rtts: number[]; lost: number }>
+
 /** RTT figures for one chain: a warm-up run (which also resolves ARP), then cfg.pingReps runs. */
 export async function measureRtt(chain: Chain, cfg: BenchConfig): Promise<RttFigures> {
-  await pingRun(chain, cfg.pingCount)
-  const medians: number[] = []
-  const p99s: number[] = []
-  let lost = 0
-  for (let rep = 0; rep < cfg.pingReps; rep++) {
-    const r = await pingRun(chain, cfg.pingCount)
-    medians.push(median(r.rtts))
-    p99s.push(quantile(r.rtts, 0.99))
-    lost += r.lost
-  }
-  return { median: median(medians), p99: median(p99s), lost }
+  return (await rttFigures([(count) => pingRun(chain, count)], cfg))[0]!
+}
+
+/**
+ * For each pinger: a warm-up run, then cfg.pingReps rounds in which every pinger runs in turn; the
+ * medians over the rounds of each run's median and 99th percentile.
+ */
+export async function rttFigures(runs: readonly PingRun[], cfg: BenchConfig): Promise<RttFigures[]> {
+  for (const run of runs) await run(cfg.pingCount)
+  const medians = runs.map((): number[] => [])
+  const p99s = runs.map((): number[] => [])
+  const lost = runs.map(() => 0)
+  for (let rep = 0; rep < cfg.pingReps; rep++)
+    for (let i = 0; i < runs.length; i++) {
+      const r = await runs[i]!(cfg.pingCount)
+      medians[i]!.push(median(r.rtts))
+      p99s[i]!.push(quantile(r.rtts, 0.99))
+      lost[i]! += r.lost
+    }
+  return runs.map((_, i) => ({ median: median(medians[i]!), p99: median(p99s[i]!), lost: lost[i]! }))
 }
 
 export async function measurePing(chains: readonly Chain[], cfg: BenchConfig): Promise<PingFigures> {

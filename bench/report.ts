@@ -8,11 +8,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 
-/** At most / at least a value, or within a relative tolerance of the baseline. */
+/**
+ * At most / at least a value, within a relative tolerance of the baseline, or at least / at most a
+ * ratio to the baseline (a rate no more than 10% below it: `min-ratio` 0.9).
+ */
 export type Target =
   | { readonly kind: 'max'; readonly value: number }
   | { readonly kind: 'min'; readonly value: number }
   | { readonly kind: 'near-baseline'; readonly tolerance: number }
+  | { readonly kind: 'min-ratio'; readonly value: number }
+  | { readonly kind: 'max-ratio'; readonly value: number }
 
 export interface Baseline {
   /** What the figure is compared with, e.g. `linux` or `no idle`. */
@@ -66,6 +71,14 @@ export function met(m: Metric): boolean | null {
       const r = ratio(m)
       return r !== null && Math.abs(r - 1) <= t.tolerance
     }
+    case 'min-ratio': {
+      const r = ratio(m)
+      return r !== null && r >= t.value
+    }
+    case 'max-ratio': {
+      const r = ratio(m)
+      return r !== null && r <= t.value
+    }
   }
 }
 
@@ -73,6 +86,8 @@ function targetText(t: Target | undefined): string {
   if (t === undefined) return ''
   if (t.kind === 'max') return `<= ${fmt(t.value)}`
   if (t.kind === 'min') return `>= ${fmt(t.value)}`
+  if (t.kind === 'min-ratio') return `>= ${fmt(t.value)}× base`
+  if (t.kind === 'max-ratio') return `<= ${fmt(t.value)}× base`
   return `±${fmt(t.tolerance * 100)}% of base`
 }
 

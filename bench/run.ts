@@ -3,8 +3,8 @@
  * memory, ping RTT and forwarding (alone and with idle vnets present), the emulator (a 10,000-node
  * lab built and started, pingall, real-clock pipe delay), scale (100k aliases, `ngctl list` over 100k
  * nodes, per item against a tenth of the size), TCP (bulk throughput, connections per second, memory
- * per idle connection), a SYN flood at one listener, and the Linux network namespace baselines (ping;
- * iperf3 over veth) where root, `ip netns` and the programs allow — then prints one table and writes JSON.
+ * per idle connection), the IPv6 rows against their IPv4 twins, a SYN flood at one listener, and
+ * the Linux network namespace baselines (ping; iperf3 over veth) where root, `ip netns` and the programs allow — then prints one table and writes JSON.
  *
  *   node --expose-gc dist/bench/run.js [--quick] [--no-linux] [--out FILE]
  *
@@ -21,6 +21,7 @@ import { datapathMetrics } from './datapath.js'
 import { dummynetMetrics } from './dummynet.js'
 import { emulatorMetrics } from './emulator.js'
 import { type BenchConfig, benchConfig, canCollect, nowNs, progress, sinceNs } from './harness.js'
+import { inet6Metrics } from './inet6.js'
 import { ipfwMetrics } from './ipfw.js'
 import { linuxBaseline, linuxMissing } from './linux.js'
 import { linuxTcpBaseline, linuxTcpMissing } from './linux_tcp.js'
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     ...(await ipfwMetrics(cfg)),
     ...(await natMetrics(cfg)),
     ...(await tcpMetrics(cfg)),
+    ...(await inet6Metrics(cfg)),
     ...(await emulatorMetrics(cfg)),
     ...(await ripMetrics(cfg)),
     ...(await ospfMetrics(cfg)),

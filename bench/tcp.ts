@@ -14,9 +14,19 @@
 
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Host } from '../src/host/host.js'
-import { AF_INET, MSG, SO, SOCK, SOL_SOCKET, type SocketFd, type Syscalls } from '../src/host/syscalls.js'
+import {
+  AF_INET,
+  AF_INET6,
+  MSG,
+  SO,
+  SOCK,
+  SOL_SOCKET,
+  type SocketFd,
+  type Syscalls,
+} from '../src/host/syscalls.js'
 import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
 import { buildChain, type Chain, routersText } from './chain.js'
+import { dstAddr6 } from './chain6.js'
 import {
   type BenchConfig,
   canCollect,
@@ -76,21 +86,26 @@ export function setLinks(chain: Chain, mode: LinkMode): void {
     }
 }
 
-/** A connected pair of stream sockets: the client in the chain's source, the accepted end in its destination. */
+/**
+ * A connected pair of stream sockets: the client in the chain's source, the accepted end in its
+ * destination; over IPv6 when `inet6` (the chain numbered by chain6.ts).
+ */
 async function connectPair(
   chain: Chain,
   port: number,
   sockbuf: number,
+  inet6 = false,
 ): Promise<{ cli: SocketFd; srv: SocketFd; lsn: SocketFd }> {
-  const lsn = chain.dst.socket(AF_INET, SOCK.STREAM)
+  const family = inet6 ? AF_INET6 : AF_INET
+  const lsn = chain.dst.socket(family, SOCK.STREAM)
   lsn.setsockopt(SOL_SOCKET, SO.REUSEADDR, 1)
   // Buffers before listen/connect: the window scale is chosen from them at the handshake.
   if (sockbuf > 0) lsn.setsockopt(SOL_SOCKET, SO.RCVBUF, sockbuf)
-  lsn.bind({ addr: 0, port })
+  lsn.bind(inet6 ? { addr: 0, addr6: new Uint8Array(16), port } : { addr: 0, port })
   lsn.listen(8)
-  const cli = chain.src.socket(AF_INET, SOCK.STREAM)
+  const cli = chain.src.socket(family, SOCK.STREAM)
   if (sockbuf > 0) cli.setsockopt(SOL_SOCKET, SO.SNDBUF, sockbuf)
-  await cli.connect({ addr: chain.plan.dstAddr, port })
+  await cli.connect(inet6 ? { addr: 0, addr6: dstAddr6(chain), port } : { addr: chain.plan.dstAddr, port })
   const { fd: srv } = await lsn.accept()
   return { cli, srv, lsn }
 }
@@ -132,8 +147,13 @@ async function bulkRun(cli: SocketFd, srv: SocketFd, ms: number): Promise<BulkRu
 }
 
 /** Throughput over one chain in one link mode: a warm-up, then `reps` runs, the median reported. */
-export async function bulkMetric(chain: Chain, mode: LinkMode, cfg: BenchConfig): Promise<Metric> {
-  const { cli, srv, lsn } = await connectPair(chain, BULK_PORT, BULK_SOCKBUF)
+export async function bulkMetric(
+  chain: Chain,
+  mode: LinkMode,
+  cfg: BenchConfig,
+  inet6 = false,
+): Promise<Metric> {
+  const { cli, srv, lsn } = await connectPair(chain, BULK_PORT, BULK_SOCKBUF, inet6)
   srv.setsockopt(SOL_SOCKET, SO.SNDBUF, BULK_SOCKBUF)
   try {
     await bulkRun(cli, srv, cfg.tcpMs) // warm-up: ARP, congestion window, JIT
@@ -142,8 +162,8 @@ export async function bulkMetric(chain: Chain, mode: LinkMode, cfg: BenchConfig)
     const stalls = runs.reduce((n, r) => n + r.stalls, 0)
     const r = chain.plan.routers
     return {
-      key: `tcp.bulk.mtu${mode.mtu}.r${r}`,
-      name: `TCP bulk, MTU ${mode.mtu}${mode.offload ? ' csum offload' : ' real csums'}, ${routersText(r)}`,
+      key: `tcp${inet6 ? '6' : ''}.bulk.mtu${mode.mtu}.r${r}`,
+      name: `TCP bulk${inet6 ? ' over IPv6' : ''}, MTU ${mode.mtu}${mode.offload ? ' csum offload' : ' real csums'}, ${routersText(r)}`,
       value: median(runs.map((x) => x.gbps)),
       unit: 'Gbit/s/core',
       target: { kind: 'min', value: mode.mtu > 9000 ? TARGET_GBPS_LARGE : TARGET_GBPS_1500 },

@@ -379,17 +379,19 @@ function rawSocket6(c: Caller): Raw6Socket {
       ip6(v).stats.ip6s_rawout++
       const st = icmp6Stats(v)
       st.icp6s_outhist[msg[0]!]!++
+      // The source the kernel chose, as getsockname after connect would tell.
+      const srcUsed = new Uint8Array(16)
       const err = ip6Output(v, m, dst, 0, Ip6Nxt.ICMPV6, {
         hlim,
         src,
         zone,
         csumOff: 2,
+        srcUsed,
         ...(opts.dontFrag === undefined ? {} : { dontFrag: opts.dontFrag }),
       })
       if (err !== undefined) throw new SysError(err, 'sendmsg')
-      // The source the kernel chose, as getsockname after connect would tell.
-      const r = src ?? routeSrc(v, dst, zone)
-      return r ?? new Uint8Array(16)
+      // A blackhole route takes the packet before a source is chosen: say which one it would get.
+      return in6IsUnspecified(srcUsed, 0) ? (routeSrc(v, dst, zone) ?? srcUsed) : srcUsed
     },
     recv: async (timeoutNs) => {
       const deadline = clock.now() + timeoutNs

@@ -58,19 +58,52 @@ function hashPrefix(key: Uint8Array, ko: number, len: number): number {
   return (h ^ len) | 0
 }
 
+/** Slots of the lookup cache, minus one (a power of two). */
+const CACHE_MASK = 15
+
 export class Rib6 {
   /** Prefix lengths present, longest first. */
   private lens: number[] = []
   private readonly maps: Map<number, Map<number, Route6>> = new Map()
   private count = 0
   maxRoutes = ROUTE_MAX_DEFAULT
+  /**
+   * A small direct-mapped cache of whole keys in front of the probes (as the IPv4 table has), made
+   * on first use so idle vnets stay small: a hit costs one 16-byte compare instead of a hash per
+   * prefix length present. Any change to the table empties it.
+   */
+  private cacheKeys: Uint8Array | null = null
+  private cacheRoutes: Array<Route6 | null> | null = null
 
   get size(): number {
     return this.count
   }
 
+  private invalidate(): void {
+    this.cacheRoutes?.fill(null)
+  }
+
   /** The longest-prefix route for key (zone embedded), or null. */
   lookup(key: Uint8Array, ko = 0): Route6 | null {
+    // The interface identifier's low bytes and the subnet's vary most between destinations.
+    const slot = (key[ko + 15]! ^ key[ko + 13]! ^ key[ko + 7]! ^ key[ko + 5]!) & CACHE_MASK
+    let keys = this.cacheKeys
+    if (keys !== null) {
+      const r = this.cacheRoutes![slot]!
+      if (r !== null && in6PrefixEq(keys, slot << 4, key, ko, 128)) return r
+    } else {
+      keys = this.cacheKeys = new Uint8Array((CACHE_MASK + 1) << 4)
+      this.cacheRoutes = new Array<Route6 | null>(CACHE_MASK + 1).fill(null)
+    }
+    const r = this.probe(key, ko)
+    if (r !== null) {
+      for (let i = 0; i < 16; i++) keys[(slot << 4) + i] = key[ko + i]!
+      this.cacheRoutes![slot] = r
+    }
+    return r
+  }
+
+  private probe(key: Uint8Array, ko: number): Route6 | null {
     const lens = this.lens
     for (let i = 0; i < lens.length; i++) {
       const len = lens[i]!
@@ -107,6 +140,7 @@ export class Rib6 {
     r.next = map.get(h) ?? null
     map.set(h, r)
     this.count++
+    this.invalidate()
   }
 
   remove(r: Route6): boolean {
@@ -122,6 +156,7 @@ export class Rib6 {
       } else prev.next = r.next
       r.next = null
       this.count--
+      this.invalidate()
       if (map.size === 0) {
         this.maps.delete(r.prefixLen)
         this.lens = this.lens.filter((l) => l !== r.prefixLen)

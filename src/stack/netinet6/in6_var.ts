@@ -112,6 +112,8 @@ export class In6Ifinfo {
   addrs: In6Ifaddr[] = []
   /** The neighbor cache of this link (nd6.ts), created on first use. */
   nd: unknown = null
+  /** The entry nd6.ts found last: a stream of packets to one next hop skips the hash. */
+  ndLast: unknown = null
   /** Current hop limit, base reachable time (ms) and retransmission timer (ms): nd_ifinfo. */
   curHlim = 64
   baseReachable = 30000

@@ -65,16 +65,9 @@ export function ip6Input(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   const so = h.srcOff
   const dso = h.dstOff
   const loop = (ifp.flags & IFF.LOOPBACK) !== 0
-  // RFC 4291 §2.5.2/§2.5.3/§2.7: no group or unspecified destination-less nonsense, no loopback
-  // from a real link, no v4-mapped addresses on the wire (ip6_input's checks, ip6s_badscope).
-  if (
-    in6IsMulticast(b, so) ||
-    in6IsUnspecified(b, dso) ||
-    (!loop && (in6IsLoopback(b, so) || in6IsLoopback(b, dso))) ||
-    in6IsV4Mapped(b, so) ||
-    in6IsV4Mapped(b, dso) ||
-    (in6IsMulticast(b, dso) && ((b[dso + 1]! & 0xf) === 0 || (!loop && (b[dso + 1]! & 0xf) === 1)))
-  ) {
+  // Two global unicast addresses (2000::/3) cannot break any of badScope's rules: skip them.
+  const global = (b[so]! & 0xe0) === 0x20 && (b[dso]! & 0xe0) === 0x20
+  if (!global && badScope(b, so, dso, loop)) {
     st.ip6s_badscope++
     pool.put(m)
     return
@@ -116,6 +109,21 @@ export function ip6Input(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     return
   }
   ip6Forward(v, ifp, m)
+}
+
+/**
+ * RFC 4291 §2.5.2/§2.5.3/§2.7: no group or unspecified destination-less nonsense, no loopback
+ * from a real link, no v4-mapped addresses on the wire (ip6_input's checks, ip6s_badscope).
+ */
+function badScope(b: Uint8Array, so: number, dso: number, loop: boolean): boolean {
+  return (
+    in6IsMulticast(b, so) ||
+    in6IsUnspecified(b, dso) ||
+    (!loop && (in6IsLoopback(b, so) || in6IsLoopback(b, dso))) ||
+    in6IsV4Mapped(b, so) ||
+    in6IsV4Mapped(b, dso) ||
+    (in6IsMulticast(b, dso) && ((b[dso + 1]! & 0xf) === 0 || (!loop && (b[dso + 1]! & 0xf) === 1)))
+  )
 }
 
 /** The groups this node listens to on ifp: all-nodes, all-routers when forwarding, solicited-node. */
@@ -274,7 +282,10 @@ function checkOptions(b: Uint8Array, p: number, end: number): number {
   return -1
 }
 
-/** ip6_forward: m is a valid packet not for us and forwarding is on. Takes ownership. */
+/**
+ * ip6_forward: m is a valid packet not for us and forwarding is on, its destination in ip6(v).keyIn.
+ * Takes ownership.
+ */
 function ip6Forward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   const s = ip6(v)
   const st = s.stats
@@ -291,7 +302,7 @@ function ip6Forward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     icmp6Error(v, m, Icmp6Type.TIME_EXCEEDED, TimeExceed6Code.TRANSIT, 0)
     return
   }
-  in6Key(s.keyIn, b, dso, 0)
+  // keyIn still holds dst from ip6Input's local lookup, with no zone: a global unicast needs none.
   const rt = s.rib.lookup(s.keyIn)
   if (rt === null || (rt.flags & RTF.REJECT) !== 0) {
     if (rt === null) st.ip6s_noroute++

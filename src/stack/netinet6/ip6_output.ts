@@ -36,6 +36,8 @@ export interface Ip6OutOptions {
   /** IPV6_DONTFRAG: fail with EMSGSIZE instead of fragmenting. */
   dontFrag?: boolean
   tclass?: number
+  /** Filled with the source address the packet got (a raw socket's sender is told it). */
+  srcUsed?: Uint8Array
 }
 
 /** The interface index of a zone, if it names an interface of v. */
@@ -110,6 +112,7 @@ export function ip6Output(
     }
     src = ia.addr
   }
+  if (o.srcUsed !== undefined) in6Copy(o.srcUsed, 0, src, 0)
   const plen = m.len
   if (!m.prepend(IPV6_HDR_LEN) || plen > 0xffff) {
     pool.put(m)

@@ -148,8 +148,13 @@ export function nd6Lookup(ifp: Ifnet, a: Uint8Array, ao: number): Nd6Entry | nul
   const ii = ifp.inet6 as In6Ifinfo | null
   const t = ii === null ? null : (ii.nd as NdTable | null)
   if (t === null) return null
+  const last = ii!.ndLast as Nd6Entry | null
+  if (last !== null && in6Eq(last.addr, 0, a, ao)) return last
   for (let e = t.get(in6Hash(a, ao)) ?? null; e !== null; e = e.hashNext)
-    if (in6Eq(e.addr, 0, a, ao)) return e
+    if (in6Eq(e.addr, 0, a, ao)) {
+      ii!.ndLast = e
+      return e
+    }
   return null
 }
 
@@ -182,6 +187,7 @@ export function nd6Free(e: Nd6Entry): void {
       else t.set(h, e.hashNext)
     } else prev.hashNext = e.hashNext
     e.hashNext = null
+    if (ii!.ndLast === e) ii!.ndLast = null
     e.timer.cancel()
     freeHold(e)
     const st = nd6(e.ifp.vnet)
