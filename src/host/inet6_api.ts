@@ -380,15 +380,12 @@ function rawSocket6(c: Caller, proto: number): Raw6Socket {
         src = prisonSaddrIp6(jail) ?? routeSrc(v, dst, zone, jail)
         if (src === null) throw new SysError('EADDRNOTAVAIL', 'sendmsg')
       }
+      if (pcb.csumOff >= 0 && pcb.csumOff + 2 > msg.length) throw new SysError('EINVAL', 'sendmsg')
       const m = v.env.pool.get(msg.length)
       m.data.set(msg, m.off)
       m.len = msg.length
       ip6(v).stats.ip6s_rawout++
       if (icmp) icmp6Stats(v).icp6s_outhist[msg[0]!]!++
-      if (pcb.csumOff >= 0 && pcb.csumOff + 2 > msg.length) {
-        v.env.pool.put(m)
-        throw new SysError('EINVAL', 'sendmsg')
-      }
       const err = ip6Output(v, m, dst, 0, proto, {
         hlim,
         src,
