@@ -1,6 +1,6 @@
 /**
  * The OSPFv3 protocol of one router (RFC 5340), free of sockets and clocks: interfaces with their
- * state machine and DR/BDR election by Router ID (§4.2.1), Hellos, the link-state databases of the
+ * state machine (DR/BDR election by Router ID, §4.2.1, in ospf6_dr.ts), Hellos, the link-state databases of the
  * three flooding scopes (link, area, AS: §4.5.2), this router's own LSAs (ospf6_origin.ts), flooding
  * (§4.5.2 on RFC 2328 §13.3), aging to MaxAge and flushing, SPF scheduling and the calculation
  * (ospf6_spf.ts). The neighbour machine and database exchange are ospf6_nbr.ts, receiving updates
@@ -35,6 +35,7 @@ import {
   parseOspf6,
 } from '../../../../wire/ospf6.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
+import { elect6 } from './ospf6_dr.js'
 import { receiveUpdate6 } from './ospf6_flood.js'
 import { Nbr6Input, nbr6Kill } from './ospf6_nbr.js'
 import { flushLsa6, originate6 } from './ospf6_origin.js'
@@ -252,53 +253,10 @@ export class Ospf6Engine {
     this.ownAt = 0
   }
 
-  // ---- DR election (RFC 2328 §9.4 with Router IDs, RFC 5340 §4.2.1) ----
+  // ---- DR election (ospf6_dr.ts) ----
 
   elect(i: Ospf6If): void {
-    if (i.type !== 'broadcast' || i.passive || i.state === 'Down' || i.state === 'Loopback') return
-    interface Cand {
-      rid: number
-      pri: number
-      dr: number
-      bdr: number
-    }
-    const self: Cand = { rid: this.routerId, pri: i.priority, dr: i.dr, bdr: i.bdr }
-    const cands: Cand[] = []
-    if (self.pri > 0) cands.push(self)
-    for (const n of i.nbrs.values())
-      if (n.state >= NbrState.TWO_WAY && n.priority > 0)
-        cands.push({ rid: n.routerId, pri: n.priority, dr: n.dr, bdr: n.bdr })
-    const best = (xs: Cand[]): Cand | undefined =>
-      xs.reduce<Cand | undefined>(
-        (b, c) =>
-          b === undefined || c.pri > b.pri || (c.pri === b.pri && c.rid >>> 0 > b.rid >>> 0) ? c : b,
-        undefined,
-      )
-    const run = (): { dr: number; bdr: number } => {
-      const notDr = cands.filter((c) => c.dr !== c.rid)
-      const declared = notDr.filter((c) => c.bdr === c.rid)
-      const bdr = best(declared.length > 0 ? declared : notDr)
-      const drs = cands.filter((c) => c.dr === c.rid)
-      const dr = drs.length > 0 ? best(drs) : bdr
-      return { dr: dr?.rid ?? 0, bdr: bdr?.rid ?? 0 }
-    }
-    let r = run()
-    const me = this.routerId
-    if ((i.dr === me) !== (r.dr === me) || (i.bdr === me) !== (r.bdr === me)) {
-      self.dr = r.dr
-      self.bdr = r.bdr
-      r = run()
-    }
-    if (r.bdr === r.dr) r.bdr = 0
-    const changed = r.dr !== i.dr || r.bdr !== i.bdr
-    i.dr = r.dr
-    i.bdr = r.bdr
-    const state = r.dr === me ? 'DR' : r.bdr === me ? 'BDR' : 'DROther'
-    if (state !== i.state || changed) {
-      i.state = state
-      this.markDirty()
-      for (const n of i.nbrs.values()) this.nbr.adjOk(i, n)
-    }
+    elect6(this, i)
   }
 
   wantAdjacent(i: Ospf6If, n: Nbr6): boolean {
