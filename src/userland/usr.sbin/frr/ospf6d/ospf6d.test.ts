@@ -149,6 +149,43 @@ describe('ospf6d in a lab', () => {
   })
 })
 
+/** Quagga's spelling: ` interface IF area A` and `router-id` inside `router ospf6`, from a startup script. */
+const QUAGGA = `
+name: ospf6-quagga
+nodes:
+${host6('h1', 'fc00:1::10/64', 'fc00:1::1')}
+${host6('h2', 'fc00:2::10/64', 'fc00:2::1')}
+  r1:
+    kind: router
+    ospf6: { configure: false }
+    interfaces: [ { name: eth0, ipv6: [ fc00:1::1/64 ] }, { name: eth1, ipv6: [ fc00:12::1/64 ] } ]
+    startup: [ 'vtysh -c "configure terminal" -c "router ospf6" -c "router-id 0.0.0.1" -c "interface eth0 area 0.0.0.0" -c "interface eth1 area 0.0.0.0" -c "area 0.0.0.0 range fc00::/16"' ]
+  r2:
+    kind: router
+    ospf6: { configure: false }
+    interfaces: [ { name: eth0, ipv6: [ fc00:12::2/64 ] }, { name: eth1, ipv6: [ fc00:2::1/64 ] } ]
+    startup: [ 'vtysh -c "configure terminal" -c "router ospf6" -c "router-id 0.0.0.2" -c "interface eth0 area 0" -c "interface eth1 area 0"' ]
+links:
+  - { a: h1, b: r1:eth0 }
+  - { a: r1:eth1, b: r2:eth0 }
+  - { a: r2:eth1, b: h2 }
+`
+
+test("the older spelling: interface IF area A inside router ospf6, Quagga's router-id", async () => {
+  const r = (current = await bootLab(QUAGGA, 6))
+  const nb = (await r.line('r1 vtysh -c "show ipv6 ospf6 neighbor"')).out
+  assert.match(nb, /^0\.0\.0\.2 +1 +\S+ +Full\/(DR|BDR) /m)
+  const run = (await r.line('r1 vtysh -c "show running-config"')).out
+  assert.match(
+    run,
+    /^router ospf6\n ospf6 router-id 0\.0\.0\.1\n area 0\.0\.0\.0 range fc00::\/16\n interface eth0 area 0\.0\.0\.0\n interface eth1 area 0\.0\.0\.0\nexit$/m,
+  )
+  const all = await r.line('pingall -6')
+  assert.equal(all.status, 0, all.out)
+  current.destroy()
+  current = null
+})
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../..')
 const OSPF1 = resolve(ROOT, process.env.IMUNES_EXAMPLES ?? '../shared/imunes-examples', 'OSPF/OSPF1.imn')
 const ABSENT = existsSync(OSPF1) ? undefined : `../shared/imunes-examples absent: ${OSPF1} not found`
