@@ -23,6 +23,7 @@ import {
   prisonRemoteIp6,
   prisonSaddrIp6,
 } from '../stack/netinet6/in6_jail.js'
+import { Ip6Moptions, isMoption6, setMoption6 } from '../stack/netinet6/in6_mcast.js'
 import { Route6 } from '../stack/netinet6/in6_rtable.js'
 import { in6SelectSrc } from '../stack/netinet6/in6_src.js'
 import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../stack/netinet6/in6_var.js'
@@ -323,7 +324,7 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       c.priv(Priv.NET_ROUTE, 'SIOCSPFXFLUSH_IN6')
       nd6PrefixFlush(ownStack(c, 'SIOCSPFXFLUSH_IN6'))
     },
-    rawSocket: () => rawSocket6(c),
+    rawSocket: (proto?: number) => rawSocket6(c, proto ?? Ip6Nxt.ICMPV6),
     protoStats: (proto: Proto6Name) => {
       const v = c.vnet
       const flat = (o: object): Array<readonly [string, number]> => {
@@ -343,15 +344,21 @@ export function inet6Api(c: Caller): Inet6Syscalls {
   }
 }
 
-function rawSocket6(c: Caller): Raw6Socket {
+/** IPV6_CHECKSUM (netinet6/in6.h). */
+const IPV6_CHECKSUM = 26
+const IPPROTO_IPV6 = 41
+
+function rawSocket6(c: Caller, proto: number): Raw6Socket {
   c.priv(Priv.NETINET_RAW, 'socket')
+  if (!Number.isInteger(proto) || proto < 0 || proto > 255) throw new SysError('EINVAL', 'socket')
   const v = c.vnet
   // A jail sharing its parent's stack sends from and hears only its own addresses (rip6_output,
   // rip6_input); one without IPv6 has no AF_INET6 sockets at all (socreate's prison_check_af).
   const jail = jailOf(c)
   if (!prisonAllowsIp6(jail)) throw new SysError('EPROTONOSUPPORT', 'socket')
   const release = c.openFile('socket')
-  const pcb = rip6Open(v, jail)
+  const pcb = rip6Open(v, jail, proto)
+  const icmp = proto === Ip6Nxt.ICMPV6
   const clock = c.host.clock
   return {
     send: (to, msg, opts: Send6Options = {}) => {
@@ -373,19 +380,19 @@ function rawSocket6(c: Caller): Raw6Socket {
         src = prisonSaddrIp6(jail) ?? routeSrc(v, dst, zone, jail)
         if (src === null) throw new SysError('EADDRNOTAVAIL', 'sendmsg')
       }
+      if (pcb.csumOff >= 0 && pcb.csumOff + 2 > msg.length) throw new SysError('EINVAL', 'sendmsg')
       const m = v.env.pool.get(msg.length)
       m.data.set(msg, m.off)
       m.len = msg.length
       ip6(v).stats.ip6s_rawout++
-      const st = icmp6Stats(v)
-      st.icp6s_outhist[msg[0]!]!++
+      if (icmp) icmp6Stats(v).icp6s_outhist[msg[0]!]!++
       // The source the kernel chose, as getsockname after connect would tell.
       const srcUsed = new Uint8Array(16)
-      const err = ip6Output(v, m, dst, 0, Ip6Nxt.ICMPV6, {
+      const err = ip6Output(v, m, dst, 0, proto, {
         hlim,
         src,
         zone,
-        csumOff: 2,
+        csumOff: pcb.csumOff,
         srcUsed,
         ...(opts.dontFrag === undefined ? {} : { dontFrag: opts.dontFrag }),
       })
@@ -402,6 +409,21 @@ function rawSocket6(c: Caller): Raw6Socket {
         if (pcb.closed || left <= 0) return null
         await pcb.wait.wait(left)
       }
+    },
+    setsockopt: (level, name, value) => {
+      if (pcb.closed) throw new SysError('EBADF', 'setsockopt')
+      if (level !== IPPROTO_IPV6) throw new SysError('ENOPROTOOPT', 'setsockopt')
+      if (name === IPV6_CHECKSUM) {
+        // RFC 3542 §3.1: ICMPv6's checksum is always the kernel's; an odd offset cannot be one.
+        if (icmp || typeof value !== 'number' || !Number.isInteger(value) || value < -1 || value % 2 !== 0)
+          throw new SysError('EINVAL', 'setsockopt')
+        pcb.csumOff = value
+        return
+      }
+      if (!isMoption6(name)) throw new SysError('ENOPROTOOPT', 'setsockopt')
+      const mo = pcb.mo ?? new Ip6Moptions()
+      setMoption6(v, mo, name, value)
+      pcb.mo = mo
     },
     close: () => {
       release()

@@ -114,11 +114,19 @@ export interface Send6Options {
   dontFrag?: boolean
 }
 
-/** A raw ICMPv6 socket (socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)). */
+/** A raw IPv6 socket (socket(AF_INET6, SOCK_RAW, proto)): ICMPv6 unless another protocol is named. */
 export interface Raw6Socket {
-  /** Send an ICMPv6 message (checksum filled in by the kernel); returns the source address used. */
+  /**
+   * Send a message of the socket's protocol (the checksum filled in by the kernel for ICMPv6 and
+   * where IPV6_CHECKSUM says); returns the source address used.
+   */
   send(dst: Uint8Array, msg: Uint8Array, opts?: Send6Options): Uint8Array
   recv(timeoutNs: number): Promise<Raw6Packet | null>
+  /**
+   * IPPROTO_IPV6 options: IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP (a struct ipv6_mreq), IPV6_MULTICAST_*,
+   * and IPV6_CHECKSUM (the checksum's offset, -1 for none; not for ICMPv6, whose is fixed).
+   */
+  setsockopt(level: number, name: number, value: number | { multiaddr6: Uint8Array; ifindex: number }): void
   close(): void
 }
 
@@ -146,6 +154,7 @@ export interface Inet6Syscalls {
   /** SIOCSRTRFLUSH_IN6 / SIOCSPFXFLUSH_IN6. */
   routerFlush(): void
   prefixFlush(): void
-  rawSocket(): Raw6Socket
+  /** socket(AF_INET6, SOCK_RAW, proto); proto defaults to IPPROTO_ICMPV6. */
+  rawSocket(proto?: number): Raw6Socket
   protoStats(proto: Proto6Name): ReadonlyArray<readonly [string, number]>
 }

@@ -455,7 +455,8 @@ export class Lab {
         .join(';')
     let last = fingerprint()
     let quiet = 0
-    const need = routed.some((n) => n.daemons?.includes('ospfd')) ? SETTLE_QUIET_OSPF_NS : SETTLE_QUIET_NS
+    const ospf = (n: (typeof routed)[number]) => n.daemons?.includes('ospfd') || n.daemons?.includes('ospf6d')
+    const need = routed.some(ospf) ? SETTLE_QUIET_OSPF_NS : SETTLE_QUIET_NS
     for (let waited = 0; waited < SETTLE_MAX_NS && quiet < need; waited += SETTLE_STEP_NS) {
       await sys.nanosleep(SETTLE_STEP_NS)
       const now = fingerprint()

@@ -41,7 +41,7 @@ import {
   type Topology,
   type TopoNode,
 } from './model.js'
-import { bgpStartup, ospfStartup, ripngStartup, ripStartup } from './routing.js'
+import { bgpStartup, ospf6Startup, ospfStartup, ripngStartup, ripStartup } from './routing.js'
 import type { AutoFile, IfaceFile, ImpairFile, LinkImpairFile, NodeFile, TopologyFile } from './schema.js'
 import { parseBandwidth, parseDuration, parseProbability } from './units.js'
 
@@ -190,6 +190,11 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
   if (l3 && f.ospf !== undefined && f.ospf !== false) {
     node.startup = [...ospfStartup(f.ospf), ...node.startup]
     node.daemons = ['ospfd', ...(node.daemons ?? [])]
+  }
+  if (l3 && f.ospf6 !== undefined && f.ospf6 !== false) {
+    const names = (f.interfaces ?? []).map((i) => i.name).filter((n) => !n.startsWith('lo'))
+    node.startup = [...ospf6Startup(f.ospf6, names), ...node.startup]
+    node.daemons = ['ospf6d', ...(node.daemons ?? [])]
   }
   if (l3 && f.ripng !== undefined && f.ripng !== false) {
     node.startup = [...ripngStartup(f.ripng), ...node.startup]

@@ -7,7 +7,7 @@
  * Must not: run anything itself; it only writes shell lines.
  */
 
-import type { BgpFile, OspfFile, RipFile, RipngFile } from './schema.js'
+import type { BgpFile, Ospf6File, OspfFile, RipFile, RipngFile } from './schema.js'
 
 /** The here-document's end marker, as IMUNES spells it. */
 const EOF_MARK = '__EOF__'
@@ -55,6 +55,24 @@ export function ospfStartup(ospf: true | OspfFile): string[] {
   for (const r of spec.redistribute ?? ['connected']) lines.push(` redistribute ${r}`)
   for (const n of spec.networks ?? ['0.0.0.0/0']) lines.push(` network ${n} area ${spec.area ?? '0.0.0.0'}`)
   for (const p of spec.passive ?? []) lines.push(` passive-interface ${p}`)
+  lines.push('!', EOF_MARK)
+  return lines
+}
+
+/**
+ * Startup lines for `ospf6: true` or `ospf6: {...}`: IMUNES's generated FRR configuration, each
+ * interface with ` ipv6 ospf6 area` and a `router ospf6` block with its router-id and redistribution.
+ * `ifNames` are the interfaces when the settings name none.
+ */
+export function ospf6Startup(ospf6: true | Ospf6File, ifNames: readonly string[]): string[] {
+  const spec: Ospf6File = ospf6 === true ? {} : ospf6
+  if (spec.configure === false) return ['ospf6d -d']
+  const lines = ['ospf6d -d', `vtysh << ${EOF_MARK}`, 'configure terminal']
+  for (const name of spec.interfaces ?? ifNames)
+    lines.push(`interface ${name}`, ` ipv6 ospf6 area ${spec.area ?? '0.0.0.0'}`, '!')
+  lines.push('router ospf6')
+  if (spec.routerId !== undefined) lines.push(` ospf6 router-id ${spec.routerId}`)
+  for (const r of spec.redistribute ?? ['connected']) lines.push(` redistribute ${r}`)
   lines.push('!', EOF_MARK)
   return lines
 }

@@ -416,6 +416,35 @@ export const OspfSchema = Type.Object(
   },
 )
 
+export const Ospf6Schema = Type.Object(
+  {
+    routerId: Type.Optional(doc(Ipv4, 'ospf6 router-id; default the highest IPv4 interface address.')),
+    area: Type.Optional(
+      Type.String({ description: "The interfaces' area, dotted or a number. Default '0.0.0.0'." }),
+    ),
+    interfaces: Type.Optional(
+      Type.Array(IfaceName, {
+        description: 'Interfaces in the area (ipv6 ospf6 area). Default all but loopbacks.',
+      }),
+    ),
+    redistribute: Type.Optional(
+      Type.Array(Type.Union([Type.Literal('connected'), Type.Literal('static'), Type.Literal('kernel')]), {
+        description: "Routes announced as AS-external (type 2, metric 20). Default ['connected'].",
+      }),
+    ),
+    configure: Type.Optional(
+      Type.Boolean({
+        description:
+          'false: only start ospf6d; the startup lines configure it (vtysh). Default true: the settings above.',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'OSPFv3 (ospf6d, RFC 5340, configured through vtysh as FRR is).',
+  },
+)
+
 export const BgpSchema = Type.Object(
   {
     as: Type.Integer({ minimum: 1, maximum: 4294967295, description: 'router bgp AS: the local AS number.' }),
@@ -520,6 +549,12 @@ export const NodeSchema = Type.Object(
       Type.Union([Type.Boolean(), OspfSchema], {
         description:
           'Run ospfd: true for every interface in area 0 with connected routes redistributed, or the settings.',
+      }),
+    ),
+    ospf6: Type.Optional(
+      Type.Union([Type.Boolean(), Ospf6Schema], {
+        description:
+          'Run ospf6d: true for every interface but loopbacks in area 0 with connected routes redistributed, or the settings.',
       }),
     ),
     bgp: Type.Optional(BgpSchema),
@@ -636,6 +671,7 @@ export type ShaperFile = Static<typeof ShaperSchema>
 export type RipFile = Static<typeof RipSchema>
 export type RipngFile = Static<typeof RipngSchema>
 export type OspfFile = Static<typeof OspfSchema>
+export type Ospf6File = Static<typeof Ospf6Schema>
 export type BgpFile = Static<typeof BgpSchema>
 
 /** The JSON Schema document as written to schema/topology.schema.json (stable text, ends in newline). */

@@ -45,6 +45,7 @@ import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
 import { dhcpd } from './usr.sbin/dhcpd/dhcpd.js'
 import { bgpd } from './usr.sbin/frr/bgpd/bgpd.js'
+import { ospf6d } from './usr.sbin/frr/ospf6d/ospf6d.js'
 import { ospfd } from './usr.sbin/frr/ospfd/ospfd.js'
 import { ripd } from './usr.sbin/frr/ripd/ripd.js'
 import { ripngd } from './usr.sbin/frr/ripngd/ripngd.js'
@@ -107,6 +108,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['ndp', { run: ndp }],
   ['netstat', { run: netstat }],
   ['ngctl', { run: ngctl }],
+  ['ospf6d', { run: ospf6d }],
   ['ospfd', { run: ospfd }],
   ['packetdrill', { run: packetdrill }],
   ['ping', { run: ping }],

@@ -29,6 +29,7 @@ import { in6IfJoined } from './in6_mcast.js'
 import { type In6Ifaddr, type In6Ifinfo, in6Key, ND6_IFF } from './in6_var.js'
 import { ip6 } from './ip6.js'
 import { ip6Send } from './ip6_output.js'
+import { rip6Input } from './raw_ip6.js'
 import { udp6Input } from './udp6_usrreq.js'
 
 /** IP6_HDR_NEST-like bound on the extension headers one packet may carry. */
@@ -255,8 +256,13 @@ function ip6Local(v: Vnet, ifp: Ifnet, m: Mbuf, zone: number): void {
         tcp6Input(v, ifp, m, off, zone)
         return
       default:
-        // An unknown upper layer: Parameter Problem pointing at the next-header byte (RFC 8200 §4).
         st.ip6s_delivered++
+        // A protocol some raw socket opened (ospf6d's 89) goes to it (rip6_input).
+        if (rip6Input(v, ifp, m, off, zone, nxt)) {
+          pool.put(m)
+          return
+        }
+        // An unknown upper layer: Parameter Problem pointing at the next-header byte (RFC 8200 §4).
         icmp6Error(v, m, Icmp6Type.PARAM_PROB, ParamProb6Code.NEXTHEADER, nxtAt - m.off)
         return
     }

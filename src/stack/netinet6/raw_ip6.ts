@@ -1,8 +1,9 @@
 /**
- * Raw ICMPv6 sockets (sys/netinet6/raw_ip6.c, icmp6_rip6_input): a process opens one and receives a
- * copy of every ICMPv6 message its vnet takes in, starting at the ICMPv6 header as IPv6 raw sockets
- * do, with the addresses and hop limit as ancillary data. ping6 and traceroute6 use them. Receive
- * queues are bounded; overflow is counted, never grows.
+ * Raw IPv6 sockets (sys/netinet6/raw_ip6.c, icmp6_rip6_input, rip6_input): a process opens one for
+ * a protocol and receives a copy of every packet of that protocol its vnet takes in, starting at the
+ * upper-layer header as IPv6 raw sockets do, with the addresses and hop limit as ancillary data.
+ * ping6 and traceroute6 use ICMPv6 ones, ospf6d one for OSPF (89). Receive queues are bounded;
+ * overflow is counted, never grows.
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
@@ -10,6 +11,9 @@ import { WaitQueue } from '../../util/clock.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 import { type Jail6, prisonCheckIp6 } from './in6_jail.js'
+import { freeMoptions6, type Ip6Moptions } from './in6_mcast.js'
+
+const IPPROTO_ICMPV6 = 58
 
 export interface Raw6Datagram {
   /** The ICMPv6 message (header and data). */
@@ -32,10 +36,18 @@ export class Raw6Pcb {
   closed = false
   /** Set for a socket of a jail sharing the stack: it hears only its own addresses (rip6_input). */
   readonly jail: Jail6 | null
+  /** The protocol it was opened for (socket(2)'s third argument). */
+  readonly proto: number
+  /** IPV6_CHECKSUM: the offset of the checksum the kernel fills in and checks, -1 for none. */
+  csumOff: number
+  /** Multicast options and memberships (IPV6_JOIN_GROUP ...), made on first use. */
+  mo: Ip6Moptions | null = null
 
-  constructor(wait: WaitQueue, jail: Jail6 | null) {
+  constructor(wait: WaitQueue, jail: Jail6 | null, proto: number = IPPROTO_ICMPV6) {
     this.wait = wait
     this.jail = jail
+    this.proto = proto
+    this.csumOff = proto === IPPROTO_ICMPV6 ? 2 : -1
   }
 }
 
@@ -57,8 +69,8 @@ export const raw6Module: VnetModule<Raw6Vnet> = {
   sysctls: [],
 }
 
-export function rip6Open(v: Vnet, jail: Jail6 | null = null): Raw6Pcb {
-  const pcb = new Raw6Pcb(new WaitQueue(v.env.clock), jail)
+export function rip6Open(v: Vnet, jail: Jail6 | null = null, proto: number = IPPROTO_ICMPV6): Raw6Pcb {
+  const pcb = new Raw6Pcb(new WaitQueue(v.env.clock), jail, proto)
   const s = vstate(v, raw6Module)
   s.pcbs = [...s.pcbs, pcb]
   return pcb
@@ -66,18 +78,34 @@ export function rip6Open(v: Vnet, jail: Jail6 | null = null): Raw6Pcb {
 
 export function rip6Close(v: Vnet, pcb: Raw6Pcb): void {
   pcb.closed = true
+  freeMoptions6(pcb.mo)
+  pcb.mo = null
   const s = vstate(v, raw6Module)
   s.pcbs = s.pcbs.filter((p) => p !== pcb)
   pcb.wait.wakeAll()
 }
 
-/** Copy the ICMPv6 message at io of packet m (starting at its IPv6 header) to every raw socket. */
-export function rip6Input(v: Vnet, ifp: Ifnet, m: Mbuf, io: number, zone: number): void {
+/**
+ * Copy the upper-layer message at io of packet m (starting at its IPv6 header) to every raw socket of
+ * protocol `proto` (ICMPv6 by default). Returns whether some socket of that protocol exists (the
+ * caller answers an unknown protocol with a Parameter Problem only when none does).
+ */
+export function rip6Input(
+  v: Vnet,
+  ifp: Ifnet,
+  m: Mbuf,
+  io: number,
+  zone: number,
+  proto: number = IPPROTO_ICMPV6,
+): boolean {
   const s = v.slots[Slot.RAW6] as Raw6Vnet | undefined
-  if (s === undefined || s.pcbs.length === 0) return
+  if (s === undefined || s.pcbs.length === 0) return false
   const b = m.data
   const o = m.off
+  let any = false
   for (const pcb of s.pcbs) {
+    if (pcb.proto !== proto) continue
+    any = true
     if (pcb.jail !== null && !prisonCheckIp6(pcb.jail, b, o + 24)) continue
     if (pcb.queue.length >= RAW6_QUEUE_MAX) {
       pcb.drops++
@@ -94,4 +122,5 @@ export function rip6Input(v: Vnet, ifp: Ifnet, m: Mbuf, io: number, zone: number
     })
     pcb.wait.wakeAll()
   }
+  return any
 }

@@ -114,8 +114,8 @@ describe('example labs', () => {
     assert.deepEqual(nodesOf(topology), [
       // rip 1 ripng 1 on an frr router: ripd and ripngd with IMUNES's generated blocks, through vtysh.
       'router1 router fwd eth0=10.0.0.1/24@42:00:aa:00:00:20 eth1=10.0.1.1/24@42:00:aa:00:00:21 | 10.0.3.0/24>10.0.1.2 | ripd -d vtysh << __EOF__ configure terminal router rip  redistribute static  redistribute connected  network 0.0.0.0/0 ! __EOF__ ripngd -d vtysh << __EOF__ configure terminal router ripng  redistribute static  redistribute connected  network ::/0 ! __EOF__',
-      // ospf 1: ospfd with IMUNES's generated router ospf block.
-      'router2 router fwd eth0=10.0.1.2/24@42:00:aa:00:00:22 eth1=10.0.2.1/24@42:00:aa:00:00:23 eth2=10.0.3.1/24@42:00:aa:00:00:24 | 10.0.0.0/24>10.0.1.1 | ospfd -d vtysh << __EOF__ configure terminal router ospf  redistribute static  redistribute connected  network 0.0.0.0/0 area 0.0.0.0 ! __EOF__',
+      // ospf 1 ospf6 1: ospfd and ospf6d with IMUNES's generated FRR configuration (router-id 1 + n1).
+      'router2 router fwd eth0=10.0.1.2/24@42:00:aa:00:00:22 eth1=10.0.2.1/24@42:00:aa:00:00:23 eth2=10.0.3.1/24@42:00:aa:00:00:24 | 10.0.0.0/24>10.0.1.1 | ospf6d -d vtysh << __EOF__ configure terminal interface eth0  ipv6 ospf6 area 0.0.0.0 ! interface eth1  ipv6 ospf6 area 0.0.0.0 ! interface eth2  ipv6 ospf6 area 0.0.0.0 ! router ospf6  ospf6 router-id 0.0.0.2  redistribute static  redistribute connected ! __EOF__ ospfd -d vtysh << __EOF__ configure terminal router ospf  redistribute static  redistribute connected  network 0.0.0.0/0 area 0.0.0.0 ! __EOF__',
       'router3 router fwd eth0=10.0.2.2/24@42:00:aa:00:00:25 eth1=192.168.100.1/24@42:00:aa:00:00:26 eth2=10.0.4.1/24@42:00:aa:00:00:27 | | bgpd -d vtysh << __EOF__ conf term router bgp 1000  bgp router-id 127.0.0.1  no bgp ebgp-requires-policy  neighbor DEFAULT peer-group  neighbor DEFAULT remote-as 1000  neighbor DEFAULT update-source 127.0.0.1  redistribute static  redistribute connected ! __EOF__',
       'pc1 pc eth0=10.0.0.20/24@42:00:aa:00:00:28 | 0.0.0.0/0>10.0.0.1 |',
       'em0 external em0= | |',
@@ -129,7 +129,6 @@ describe('example labs', () => {
       'router2:eth2-pc2:eth0 ab[delay=1000000] ba[delay=1000000]',
     ])
     assert.deepEqual(warnings, [
-      'dynamic-routing.imn:28: n1 (router2): ospf6 is not supported yet; static routes only',
       "dynamic-routing.imn:107: n4 (em0): rj45 node becomes an external node; a .imn file cannot say where its VXLAN tunnel goes (taking over the host's interface em0 directly would need TAP or a raw socket, which Node cannot open)",
       'dynamic-routing.imn:107: n4 (em0): an external node without vxlan: { vni, local, remote } leads nowhere; its link stays unplugged',
       'dynamic-routing.imn:114: n5 (rstp1): node type stpswitch (a spanning-tree switch) is not supported yet; node skipped',

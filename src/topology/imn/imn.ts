@@ -16,8 +16,9 @@
  * interfaces are configured, as in IMUNES; its natd lines become ipfw nat and its ipfw lines find the modules
  * loaded (imn_fw.ts). Routers of model frr/quagga with `rip 1` run ripd with IMUNES's generated
  * `router rip` block (the node's `rip` setting, routing.ts), with `ripng 1` ripngd with its `router
- * ripng` block (`network ::/0`), and with `ospf 1` ospfd with its
- * `router ospf` block (`ospf`). `auto_default_routes` (enabled unless "disabled") gives end systems
+ * ripng` block (`network ::/0`), with `ospf 1` ospfd with its
+ * `router ospf` block (`ospf`), and with `ospf6 1` ospf6d with IMUNES's FRR configuration (each
+ * interface in area 0, `ospf6 router-id` 1 + the node's number). `auto_default_routes` (enabled unless "disabled") gives end systems
  * without a default route one toward an adjacent router. `gui` and `options` are display data.
  */
 
@@ -268,7 +269,7 @@ class Importer {
     const protos =
       kind === 'router'
         ? this.routerConfig(label, at, raw)
-        : { rip: false, ospf: false, ripng: false, bgp: false }
+        : { rip: false, ospf: false, ripng: false, bgp: false, ospf6: false }
     const rip = protos.rip
     const ospf = protos.ospf
     const ripng = protos.ripng
@@ -342,6 +343,7 @@ class Importer {
       if (rip) node.rip = { configure: false }
       if (ripng) node.ripng = { configure: false }
       if (ospf) node.ospf = { configure: false }
+      if (protos.ospf6) node.ospf6 = { configure: false }
       // frrboot.sh's configuration file names the protocols itself.
       if (bgp || (custom.frr && custom.lines.some((l) => /^router bgp\b/.test(l.trim()))))
         node.bgp = { as: 1000, configure: false }
@@ -354,6 +356,17 @@ class Importer {
       if (rip) node.rip = { networks: ['0.0.0.0/0'], redistribute: ['static', 'connected'] }
       if (ripng) node.ripng = { networks: ['::/0'], redistribute: ['static', 'connected'] }
       if (ospf) node.ospf = { networks: ['0.0.0.0/0'], redistribute: ['static', 'connected'] }
+      if (protos.ospf6) {
+        // nodecfg.tcl: router-id `ip::intToString [expr 1 + N]` for node nN; every interface but lo0.
+        const n = Number(id.replace(/^n/, ''))
+        const rid = Number.isInteger(n) ? n + 1 : 1
+        const names = interfaces.map((i) => i.name).filter((x) => !x.startsWith('lo'))
+        node.ospf6 = {
+          routerId: formatIpv4(rid >>> 0),
+          interfaces: names,
+          redistribute: ['static', 'connected'],
+        }
+      }
       // IMUNES's generated `router bgp 1000`: a peer group and redistribution, but no neighbours.
       if (bgp) {
         node.bgp = { as: 1000, configure: false }
@@ -388,7 +401,7 @@ class Importer {
     label: string,
     at: Path,
     raw: Obj,
-  ): { rip: boolean; ospf: boolean; ripng: boolean; bgp: boolean } {
+  ): { rip: boolean; ospf: boolean; ripng: boolean; bgp: boolean; ospf6: boolean } {
     const cfg = raw.router_config
     const pairs: [string, unknown][] = []
     if (typeof cfg === 'string') {
@@ -400,6 +413,7 @@ class Importer {
     let ospf = false
     let ripng = false
     let bgp = false
+    let ospf6 = false
     for (const [proto, on] of pairs) {
       if (!(on === 1 || on === '1' || on === true || on === 'true')) continue
       if (model === 'static')
@@ -408,9 +422,10 @@ class Importer {
       else if (proto === 'ospf') ospf = true
       else if (proto === 'ripng') ripng = true
       else if (proto === 'bgp') bgp = true
+      else if (proto === 'ospf6') ospf6 = true
       else this.warn(label, at, `${proto} is not supported yet; static routes only`)
     }
-    return { rip, ospf, ripng, bgp }
+    return { rip, ospf, ripng, bgp, ospf6 }
   }
 
   private interfaces(id: string, label: string, kind: NodeKind, raw: Obj, startup: string[]): IfaceFile[] {

@@ -8,7 +8,7 @@
  *
  * Errors print FRR's `% Unknown command: LINE`, `% Command incomplete: LINE` or `% Ambiguous
  * command: LINE` and change nothing. Routing protocols VirtNet has no daemon for yet (`router bgp`,
- * `router ospf6` ...) are refused by name and their block is skipped.
+ * `router isis` ...) are refused by name and their block is skipped. ospf6d's commands are ospf6d/ospf6_cmds.ts.
  *
  * Must not: reach the kernel except through the caller's Syscalls.
  */
@@ -18,6 +18,13 @@ import { isSysError } from '../../../util/errno.js'
 import { formatIpv4, parseIpv4, prefixToMask } from '../../../wire/addr.js'
 import { BGP_COMMANDS } from './bgpd/bgp_cmds.js'
 import { type BgpConfig, bgpRunningConfig, newBgpConfig } from './bgpd/bgp_config.js'
+import { OSPF6_COMMANDS } from './ospf6d/ospf6_cmds.js'
+import {
+  newOspf6Config,
+  OSPF6D_VTY_PORT,
+  type Ospf6Config,
+  ospf6RunningConfig,
+} from './ospf6d/ospf6_config.js'
 import { OSPF_COMMANDS } from './ospfd/ospf_cmds.js'
 import { newOspfConfig, type OspfConfig, ospfRunningConfig } from './ospfd/ospf_config.js'
 import {
@@ -65,6 +72,18 @@ export interface OspfControl {
   ospfRoutes(): ReadonlyMap<string, { cost: number; since: number; direct: boolean; ifName: string }>
 }
 
+/** What ospf6d offers its vty (ospf6d/ospf6_cmds.ts); null when the session is not ospf6d's. */
+export interface Ospf6Control {
+  changed(): void
+  showOspf6(): string
+  showNeighbor6(): string
+  showRoute6(): string
+  showDatabase6(): string
+  showInterface6(name: string | null): string
+  /** Routes by `prefix/len`: cost, install time, whether a prefix of its own links, interface. */
+  ospf6Routes(): ReadonlyMap<string, { cost: number; since: number; direct: boolean; ifName: string }>
+}
+
 /** What ripngd offers its vty (ripngd/ripng_cmds.ts); null when the session is not ripngd's. */
 export interface RipngControl {
   changed(): void
@@ -92,6 +111,7 @@ export interface FrrState {
   rip: RipConfig
   ospf: OspfConfig
   ripng: RipngConfig
+  ospf6: Ospf6Config
   bgp: BgpConfig
   /** `ip address` lines given per interface, as written. */
   ifAddrs: Map<string, string[]>
@@ -107,6 +127,7 @@ export function newFrrState(hostname: string): FrrState {
     rip: newRipConfig(),
     ospf: newOspfConfig(),
     ripng: newRipngConfig(),
+    ospf6: newOspf6Config(),
     bgp: newBgpConfig(),
     ifAddrs: new Map(),
     ifOrder: [],
@@ -123,6 +144,7 @@ export type Node =
   | 'rip'
   | 'ospf'
   | 'ripng'
+  | 'ospf6'
   | 'bgp'
   | 'bgp-af'
   | 'interface'
@@ -145,7 +167,7 @@ interface Cmd {
   proto?: Proto
 }
 
-type Proto = 'rip' | 'ospf' | 'ripng' | 'bgp'
+type Proto = 'rip' | 'ospf' | 'ripng' | 'ospf6' | 'bgp'
 
 /** A command as ospf_cmds.ts lists it (text pattern rather than tokens). */
 export interface CmdSpec {
@@ -208,8 +230,18 @@ function argOf(p: Tok, t: string): string {
   return t
 }
 
-const CONFIG_NODES: readonly Node[] = ['config', 'rip', 'ospf', 'ripng', 'bgp', 'bgp-af', 'interface', 'skip']
-const UNSUPPORTED_ROUTERS = ['ospf6', 'isis', 'babel', 'eigrp', 'openfabric', 'pim'] as const
+const CONFIG_NODES: readonly Node[] = [
+  'config',
+  'rip',
+  'ospf',
+  'ripng',
+  'ospf6',
+  'bgp',
+  'bgp-af',
+  'interface',
+  'skip',
+]
+const UNSUPPORTED_ROUTERS = ['isis', 'babel', 'eigrp', 'openfabric', 'pim'] as const
 
 function upTime(ns: number): string {
   const s = Math.max(0, Math.floor(ns / 1e9))
@@ -237,6 +269,7 @@ export class VtySession {
   readonly ospf: OspfControl | null
   readonly ripng: RipngControl | null
   readonly bgp: BgpControl | null
+  readonly ospf6: Ospf6Control | null
   /** Set by exec when the line was another daemon's command (this daemon only followed the nodes). */
   foreign = false
   /** The node a skipped block returns to. */
@@ -249,6 +282,7 @@ export class VtySession {
     ospf: OspfControl | null = null,
     ripng: RipngControl | null = null,
     bgp: BgpControl | null = null,
+    ospf6: Ospf6Control | null = null,
   ) {
     this.sys = sys
     this.state = state
@@ -256,11 +290,18 @@ export class VtySession {
     this.ospf = ospf
     this.ripng = ripng
     this.bgp = bgp
+    this.ospf6 = ospf6
   }
 
   /** Whether this session is a daemon's vty (rather than vtysh on its own). */
   get inDaemon(): boolean {
-    return this.rip !== null || this.ospf !== null || this.ripng !== null || this.bgp !== null
+    return (
+      this.rip !== null ||
+      this.ospf !== null ||
+      this.ripng !== null ||
+      this.bgp !== null ||
+      this.ospf6 !== null
+    )
   }
 
   fail(msg: string): never {
@@ -313,6 +354,7 @@ export class VtySession {
       (this.node === 'rip' ||
         this.node === 'ospf' ||
         this.node === 'ripng' ||
+        this.node === 'ospf6' ||
         this.node === 'bgp' ||
         this.node === 'interface')
     ) {
@@ -334,6 +376,7 @@ export class VtySession {
       ((c.proto === 'rip' && this.rip === null) ||
         (c.proto === 'ospf' && this.ospf === null) ||
         (c.proto === 'ripng' && this.ripng === null) ||
+        (c.proto === 'ospf6' && this.ospf6 === null) ||
         (c.proto === 'bgp' && this.bgp === null))
     try {
       c.run(this, best[0]!.args)
@@ -349,7 +392,7 @@ export class VtySession {
       const first = t?.k === 'kw' ? t.w : ''
       this.out =
         first === 'router' || first === 'show'
-          ? `% ${c.proto === 'ospf' ? 'ospfd' : c.proto === 'ripng' ? 'ripngd' : c.proto === 'bgp' ? 'bgpd' : 'ripd'} is not running\n`
+          ? `% ${c.proto === 'rip' ? 'ripd' : `${c.proto}d`} is not running\n`
           : ''
     }
     return 0
@@ -417,20 +460,27 @@ export class VtySession {
     const rip = ripRunningConfig(st.rip)
     const ospf = ospfRunningConfig(st.ospf)
     const ripng = ripngRunningConfig(st.ripng)
+    const ospf6 = ospf6RunningConfig(st.ospf6)
     const ifs = [...st.ifOrder]
-    for (const name of [...rip.ifLines.keys(), ...ospf.ifLines.keys(), ...ripng.ifLines.keys()])
+    for (const name of [
+      ...rip.ifLines.keys(),
+      ...ospf.ifLines.keys(),
+      ...ripng.ifLines.keys(),
+      ...ospf6.ifLines.keys(),
+    ])
       if (!ifs.includes(name)) ifs.push(name)
     for (const name of ifs) {
       lines.push(`interface ${name}`)
       for (const a of st.ifAddrs.get(name) ?? []) lines.push(` ip address ${a}`)
       lines.push(...(rip.ifLines.get(name) ?? []), ...(ospf.ifLines.get(name) ?? []))
-      lines.push(...(ripng.ifLines.get(name) ?? []), 'exit', '!')
+      lines.push(...(ripng.ifLines.get(name) ?? []), ...(ospf6.ifLines.get(name) ?? []), 'exit', '!')
     }
     for (const r of st.staticRoutes) lines.push(`ip route ${r}`)
     if (st.staticRoutes.length > 0) lines.push('!')
     if (rip.router.length > 0) lines.push(...rip.router, '!')
     if (ospf.router.length > 0) lines.push(...ospf.router, '!')
     if (ripng.router.length > 0) lines.push(...ripng.router, '!')
+    if (ospf6.router.length > 0) lines.push(...ospf6.router, '!')
     const bgp = bgpRunningConfig(st.bgp)
     if (bgp.length > 0) lines.push(...bgp, '!')
     lines.push('end')
@@ -450,6 +500,11 @@ export class VtySession {
   needBgp(): BgpControl {
     if (this.bgp === null) throw new VtyError('bgpd is not running')
     return this.bgp
+  }
+
+  needOspf6(): Ospf6Control {
+    if (this.ospf6 === null) throw new VtyError('ospf6d is not running')
+    return this.ospf6
   }
 
   needOspf(): OspfControl {
@@ -526,6 +581,7 @@ const ALL: readonly Node[] = [
   'rip',
   'ospf',
   'ripng',
+  'ospf6',
   'bgp',
   'bgp-af',
   'interface',
@@ -613,10 +669,10 @@ const COMMANDS: readonly Cmd[] = [
   cmd(['config'], 'exit', (s) => {
     s.node = 'enable'
   }),
-  cmd(['rip', 'ospf', 'ripng', 'bgp', 'interface'], 'exit', (s) => {
+  cmd(['rip', 'ospf', 'ripng', 'ospf6', 'bgp', 'interface'], 'exit', (s) => {
     s.node = 'config'
   }),
-  cmd(['rip', 'ospf', 'ripng', 'bgp', 'interface'], 'quit', (s) => {
+  cmd(['rip', 'ospf', 'ripng', 'ospf6', 'bgp', 'interface'], 'quit', (s) => {
     s.node = 'config'
   }),
   cmd(EXEC, 'exit', () => {}),
@@ -630,13 +686,14 @@ const COMMANDS: readonly Cmd[] = [
     s.out += s.showIpRoute()
   }),
   cmd(SHOW, 'show ipv6 route', (s) => {
-    // zebra's table, but only ripngd knows its R> entries: another daemon leaves the line to it.
-    const ripngd = () => s.sys.socketList().some((x) => x.lport === RIPNGD_VTY_PORT && x.state === 'LISTEN')
-    if (s.ripng === null && s.inDaemon && ripngd()) {
+    // zebra's table, but only ospf6d (else ripngd) knows its own entries: others leave the line to it.
+    const up = (port: number) => s.sys.socketList().some((x) => x.lport === port && x.state === 'LISTEN')
+    const ospf6d = s.ospf6 === null && up(OSPF6D_VTY_PORT)
+    if (s.inDaemon && (ospf6d || (s.ospf6 === null && s.ripng === null && up(RIPNGD_VTY_PORT)))) {
       s.foreign = true
       return
     }
-    s.out += showIpv6Route(s.sys, s.ripng?.ripngRoutes() ?? new Map())
+    s.out += showIpv6Route(s.sys, s.ripng?.ripngRoutes() ?? new Map(), s.ospf6?.ospf6Routes())
   }),
   ripCmd(SHOW, 'show ip rip', (s) => {
     s.out += s.needRip().showRip()
@@ -725,8 +782,8 @@ const COMMANDS: readonly Cmd[] = [
     ifConfig(rip(s), s.ifName).poison = false
     changed(s)
   }),
-  cmd(IF_ONLY, `<ip|ipv6> <ospf6|router> LINE`, (_s, [, p]) => {
-    throw new VtyError(`${p}: not supported yet (VirtNet has ripd and ospfd only)`)
+  cmd(IF_ONLY, `<ip|ipv6> router LINE`, () => {
+    throw new VtyError(`router: not supported yet (VirtNet has ripd, ripngd, ospfd and ospf6d only)`)
   }),
   // router rip node
   ripCmd(RIP_ONLY, 'network A.B.C.D/M', (s, [p]) => network(s, p!, true)),
@@ -779,5 +836,6 @@ const COMMANDS: readonly Cmd[] = [
   }),
   ...OSPF_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
   ...RIPNG_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
+  ...OSPF6_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
   ...BGP_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
 ]

@@ -2,7 +2,7 @@
  * vtysh(1): FRR's integrated shell. Commands come from `-c CMD` options (run in order in one session,
  * so `-c 'conf t' -c 'router rip'` works), from the integrated configuration file with `-b`
  * (/usr/local/etc/frr/frr.conf), or from standard input (a here-document, as IMUNES feeds it). Each
- * line goes to every running daemon's vty (ripd TCP 127.0.0.1:2602, ripngd 2603, ospfd 2604, bgpd 2605) and the answer of
+ * line goes to every running daemon's vty (ripd TCP 127.0.0.1:2602, ripngd 2603, ospfd 2604, bgpd 2605, ospf6d 2606) and the answer of
  * the first daemon the command is for is printed; with no daemon running, the interface, static
  * route and `show ip route` commands are run here and `router rip` / `router ospf` say the daemon is
  * not running. `write` saves the running configuration to the integrated file.
@@ -18,6 +18,7 @@ import { getopt } from '../../getopt.js'
 import type { Io, Proc } from '../../types.js'
 import { Utf8Stream } from '../../utf8_stream.js'
 import { BGPD_VTY_PORT } from './bgpd/bgpd.js'
+import { OSPF6D_VTY_PORT } from './ospf6d/ospf6_config.js'
 import { OSPFD_VTY_PORT } from './ospfd/ospfd.js'
 import { RIPD_VTY_PORT } from './ripd/ripd.js'
 import { RIPNGD_VTY_PORT } from './ripngd/ripngd.js'
@@ -149,6 +150,7 @@ export async function vtysh(argv: readonly string[], io: Io, proc: Proc): Promis
     [RIPD_VTY_PORT, 'ripd'],
     [OSPFD_VTY_PORT, 'ospfd'],
     [RIPNGD_VTY_PORT, 'ripngd'],
+    [OSPF6D_VTY_PORT, 'ospf6d'],
     [BGPD_VTY_PORT, 'bgpd'],
   ] as const) {
     const v = await connectDaemon(proc, port, name)

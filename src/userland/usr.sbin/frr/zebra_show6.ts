@@ -1,13 +1,14 @@
 /**
  * zebra's `show ipv6 route` as FRR prints it, from the vnet's inet6 FIB: connected prefixes
  * (`C>*`, link-local ones included, as zebra lists fe80::/64 per interface), routes ripngd installed
- * (`R>* … [120/metric] via fe80::…, IF, weight 1, uptime`), static and kernel routes.
+ * (`R>* … [120/metric] via fe80::…, IF, weight 1, uptime`), those ospf6d installed (`O>* … [110/cost]`,
+ * and its own links' prefixes as `O   … is directly connected`), static and kernel routes.
  *
  * Must not: change anything it shows.
  */
 
 import type { Syscalls } from '../../../host/syscalls.js'
-import { formatIpv6, in6IsLinkLocal, in6Masked } from '../../../wire/in6_addr.js'
+import { formatIpv6, in6IsLinkLocal, in6Masked, parseIpv6 } from '../../../wire/in6_addr.js'
 
 const IFF_UP = 0x1
 const IFF_LOOPBACK = 0x8
@@ -34,10 +35,14 @@ function cmp(a: Uint8Array, b: Uint8Array): number {
   return 0
 }
 
-/** `ripng`: what ripngd installed, by `prefix/len`: its metric and when it went in (host clock ns). */
+/**
+ * `ripng`: what ripngd installed, by `prefix/len`: its metric and when it went in (host clock ns);
+ * `ospf6` likewise ospf6d's routes (costs), when the session is ospf6d's.
+ */
 export function showIpv6Route(
   sys: Syscalls,
   ripng: ReadonlyMap<string, { metric: number; since: number }>,
+  ospf6?: ReadonlyMap<string, { cost: number; since: number; direct: boolean; ifName: string }>,
 ): string {
   const now = sys.now()
   const rows: Array<{ addr: Uint8Array; len: number; text: string }> = []
@@ -59,18 +64,34 @@ export function showIpv6Route(
       })
     }
   }
+  for (const [p, o] of ospf6 ?? []) {
+    if (!o.direct) continue
+    const slash = p.lastIndexOf('/')
+    const text = `O   ${p} [110/${o.cost}] is directly connected, ${o.ifName}, weight 1, ${upTime(now - o.since)}`
+    rows.push({
+      addr: parseIpv6(p.slice(0, slash)) ?? new Uint8Array(16),
+      len: Number(p.slice(slash + 1)),
+      text,
+    })
+  }
   for (const r of sys.inet6.routeList()) {
     if (r.gateway === null || in6IsLinkLocal(r.dst, 0)) continue
     const p = `${formatIpv6(r.dst)}/${r.prefixLen}`
     const via = `via ${formatIpv6(r.gateway)}, ${r.ifName}`
     const learned = ripng.get(p)
+    const viaOspf6 = ospf6?.get(p)
     let text: string
-    if ((r.flags & RTF_PROTO1) !== 0 && learned !== undefined)
+    if ((r.flags & RTF_PROTO1) !== 0 && viaOspf6 !== undefined && !viaOspf6.direct)
+      text = `O>* ${p} [110/${viaOspf6.cost}] ${via}, weight 1, ${upTime(now - viaOspf6.since)}`
+    else if ((r.flags & RTF_PROTO1) !== 0 && learned !== undefined)
       text = `R>* ${p} [120/${learned.metric}] ${via}, weight 1, ${upTime(now - learned.since)}`
     else if ((r.flags & RTF_STATIC) !== 0) text = `S>* ${p} [1/0] ${via}, weight 1`
     else text = `K>* ${p} [0/0] ${via}`
     rows.push({ addr: r.dst, len: r.prefixLen, text })
   }
-  rows.sort((a, b) => cmp(a.addr, b.addr) || a.len - b.len)
+  // FRR lists OSPF's entry for a connected prefix before the connected one.
+  rows.sort(
+    (a, b) => cmp(a.addr, b.addr) || a.len - b.len || Number(b.text[0] === 'O') - Number(a.text[0] === 'O'),
+  )
   return ROUTE6_CODES + rows.map((r) => `${r.text}\n`).join('')
 }

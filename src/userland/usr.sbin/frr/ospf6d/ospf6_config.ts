@@ -1,0 +1,100 @@
+/**
+ * ospf6d's configuration (FRR's `router ospf6` node and the `ipv6 ospf6` interface settings) as plain
+ * data, and its part of `show running-config`. Interfaces join an area either way FRR has taken it:
+ * ` ipv6 ospf6 area A` in the interface (FRR 8 and later) or ` interface IF area A` in `router
+ * ospf6` (Quagga and older FRR, what IMUNES's quagga model writes). The commands (ospf6_cmds.ts)
+ * edit it; ospf6d reads it on every change and interface poll.
+ *
+ * Must not: touch the kernel; everything here is data.
+ */
+
+import { formatIpv4 } from '../../../../wire/addr.js'
+
+/** ospf6d's vty port (TCP 127.0.0.1), as FRR's. */
+export const OSPF6D_VTY_PORT = 2606
+export const OSPF6_HELLO_S = 10
+export const OSPF6_DEAD_S = 40
+export const OSPF6_RETRANSMIT_S = 5
+/** FRR's cost for an interface whose bandwidth it does not know (10 Mb/s against its 100 Mb/s reference). */
+export const OSPF6_COST_DEFAULT = 10
+export const OSPF6_EXT_METRIC_DEFAULT = 20
+
+export interface Ospf6IfConfig {
+  cost?: number
+  hello?: number
+  dead?: number
+  retransmit?: number
+  priority?: number
+  network?: 'point-to-point' | 'broadcast'
+  passive?: boolean
+  /** `ipv6 ospf6 area X` (as written, and its value). */
+  area?: { text: string; id: number }
+}
+
+export interface Ospf6Config {
+  enabled: boolean
+  /** `ospf6 router-id` (or Quagga's `router-id`), or null for the highest IPv4 address. */
+  routerId: number | null
+  /** ` interface IF area A` lines of the router node, in order. */
+  ifAreas: Map<string, { text: string; id: number }>
+  /** `area A range P` (as written; ospf6d takes one area, so ranges summarise nothing yet). */
+  ranges: Array<{ areaText: string; prefix: string; advertise: boolean }>
+  redistribute: Map<string, { metric: number | null; metricType: 1 | 2 }>
+  maxLsa: number | null
+  ifs: Map<string, Ospf6IfConfig>
+}
+
+export function newOspf6Config(): Ospf6Config {
+  return {
+    enabled: false,
+    routerId: null,
+    ifAreas: new Map(),
+    ranges: [],
+    redistribute: new Map(),
+    maxLsa: null,
+    ifs: new Map(),
+  }
+}
+
+export function ospf6IfConfig(c: Ospf6Config, name: string): Ospf6IfConfig {
+  let i = c.ifs.get(name)
+  if (i === undefined) {
+    i = {}
+    c.ifs.set(name, i)
+  }
+  return i
+}
+
+/** The `router ospf6` section and `ipv6 ospf6` interface lines of `show running-config`. */
+export function ospf6RunningConfig(c: Ospf6Config): { ifLines: Map<string, string[]>; router: string[] } {
+  const ifLines = new Map<string, string[]>()
+  for (const [name, i] of c.ifs) {
+    const lines: string[] = []
+    if (i.area !== undefined) lines.push(` ipv6 ospf6 area ${i.area.text}`)
+    if (i.cost !== undefined) lines.push(` ipv6 ospf6 cost ${i.cost}`)
+    if (i.dead !== undefined) lines.push(` ipv6 ospf6 dead-interval ${i.dead}`)
+    if (i.hello !== undefined) lines.push(` ipv6 ospf6 hello-interval ${i.hello}`)
+    if (i.network !== undefined) lines.push(` ipv6 ospf6 network ${i.network}`)
+    if (i.passive === true) lines.push(' ipv6 ospf6 passive')
+    if (i.priority !== undefined) lines.push(` ipv6 ospf6 priority ${i.priority}`)
+    if (i.retransmit !== undefined) lines.push(` ipv6 ospf6 retransmit-interval ${i.retransmit}`)
+    if (lines.length > 0) ifLines.set(name, lines)
+  }
+  const router: string[] = []
+  if (c.enabled) {
+    router.push('router ospf6')
+    if (c.routerId !== null) router.push(` ospf6 router-id ${formatIpv4(c.routerId)}`)
+    for (const [src, r] of c.redistribute) {
+      let l = ` redistribute ${src}`
+      if (r.metric !== null) l += ` metric ${r.metric}`
+      if (r.metricType === 1) l += ' metric-type 1'
+      router.push(l)
+    }
+    for (const r of c.ranges)
+      router.push(` area ${r.areaText} range ${r.prefix}${r.advertise ? '' : ' not-advertise'}`)
+    for (const [name, a] of c.ifAreas) router.push(` interface ${name} area ${a.text}`)
+    if (c.maxLsa !== null) router.push(` max-lsa ${c.maxLsa}`)
+    router.push('exit')
+  }
+  return { ifLines, router }
+}

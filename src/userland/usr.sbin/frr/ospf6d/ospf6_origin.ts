@@ -1,0 +1,230 @@
+/**
+ * ospf6d's own LSAs (RFC 5340 §4.4.3): what this router should have in its databases now — a
+ * Router-LSA per area (point-to-point and transit links by Interface ID, no prefixes: §4.4.3.2), a
+ * Network-LSA for each link where it is DR with a full neighbour (§4.4.3.3), a Link-LSA per interface
+ * (§4.4.3.8), Intra-Area-Prefix-LSAs for its own stub prefixes and for each transit link it is DR of
+ * (§4.4.3.9), and AS-External-LSAs for what it redistributes (§4.4.3.6) — originated when they
+ * change, at most once per MinLSInterval each, refreshed at 30 min, flushed by premature aging when
+ * no longer wanted.
+ *
+ * Must not: originate one LSA twice within MinLSInterval (neighbours would drop the second).
+ */
+
+import { in6Eq } from '../../../../wire/in6_addr.js'
+import { INITIAL_SEQ, LS_REFRESH_TIME, lsaKey, MAX_AGE, withAge } from '../../../../wire/ospf.js'
+import {
+  buildLsa6,
+  external6Body,
+  intraPrefix6Body,
+  Link6,
+  Ls6Type,
+  link6Body,
+  network6Body,
+  type Prefix6,
+  parseLink6,
+  type RouterLink6,
+  RTR6_E,
+  router6Body,
+} from '../../../../wire/ospf6.js'
+import { ageOf, type LsaEntry, type Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
+import type { Ospf6Engine } from './ospf6_engine.js'
+import { NbrState, type Ospf6If } from './ospf6_types.js'
+
+const MIN_LS_INTERVAL_NS = 5 * SEC_NS
+
+/** Whether i is a transit link (§4.4.3.2): fully adjacent to the DR, or DR with a full neighbour. */
+export function isTransit(i: Ospf6If): boolean {
+  if (i.type !== 'broadcast' || i.state === 'Down' || i.state === 'Waiting' || i.dr === 0) return false
+  if (i.state === 'DR') return [...i.nbrs.values()].some((n) => n.state === NbrState.FULL)
+  return i.nbrs.get(i.dr)?.state === NbrState.FULL
+}
+
+/** The DR's Interface ID on i (ours when we are DR). */
+function drIfId(e: Ospf6Engine, i: Ospf6If): number {
+  return i.dr === e.routerId ? i.ifId : (i.nbrs.get(i.dr)?.ifId ?? 0)
+}
+
+function routerLinks(e: Ospf6Engine, areaId: number): RouterLink6[] {
+  const links: RouterLink6[] = []
+  for (const i of e.ifs.values()) {
+    if (i.area !== areaId || i.state === 'Down' || i.state === 'Loopback') continue
+    if (i.type === 'point-to-point') {
+      for (const n of i.nbrs.values())
+        if (n.state === NbrState.FULL)
+          links.push({ type: Link6.P2P, metric: i.cost, ifId: i.ifId, nbrIfId: n.ifId, nbrRid: n.routerId })
+      continue
+    }
+    if (isTransit(i))
+      links.push({ type: Link6.TRANSIT, metric: i.cost, ifId: i.ifId, nbrIfId: drIfId(e, i), nbrRid: i.dr })
+  }
+  return links
+}
+
+interface Want {
+  db: Lsdb
+  area: number
+  scopeIf: Ospf6If | null
+  /** Scope tag for MinLSInterval bookkeeping: `l:IF`, `a:AREA` or `as`. */
+  tag: string
+  type: number
+  id: number
+  body: Uint8Array
+}
+
+function desired(e: Ospf6Engine): Want[] {
+  const out: Want[] = []
+  const rid = e.routerId
+  const used = new Set<number>()
+  for (const i of e.ifs.values()) if (i.state !== 'Down') used.add(i.area)
+  for (const a of used) {
+    const db = e.area(a).lsdb
+    const tag = `a:${a}`
+    out.push({
+      db,
+      area: a,
+      scopeIf: null,
+      tag,
+      type: Ls6Type.ROUTER,
+      id: 0,
+      body: router6Body(e.externals.length > 0 ? RTR6_E : 0, routerLinks(e, a)),
+    })
+    // Prefixes of our stub links, loopbacks and point-to-point links hang off the Router-LSA.
+    const stub: Prefix6[] = []
+    for (const i of e.ifs.values()) {
+      if (i.area !== a || i.state === 'Down' || isTransit(i)) continue
+      for (const p of i.prefixes)
+        stub.push({ len: p.len, options: 0, metric: i.state === 'Loopback' ? 0 : i.cost, addr: p.addr })
+    }
+    if (stub.length > 0)
+      out.push({
+        db,
+        area: a,
+        scopeIf: null,
+        tag,
+        type: Ls6Type.INTRA_PREFIX,
+        id: 0,
+        body: intraPrefix6Body(Ls6Type.ROUTER, 0, rid, stub),
+      })
+  }
+  for (const i of e.ifs.values()) {
+    if (i.state === 'Down' || i.state === 'Loopback') continue
+    out.push({
+      db: e.linkDb(i),
+      area: i.area,
+      scopeIf: i,
+      tag: `l:${i.name}`,
+      type: Ls6Type.LINK,
+      id: i.ifId,
+      body: link6Body(i.priority, i.linkLocal, i.prefixes),
+    })
+    if (i.state !== 'DR') continue
+    const full = [...i.nbrs.values()].filter((n) => n.state === NbrState.FULL)
+    if (full.length === 0) continue
+    const db = e.area(i.area).lsdb
+    out.push({
+      db,
+      area: i.area,
+      scopeIf: null,
+      tag: `a:${i.area}`,
+      type: Ls6Type.NETWORK,
+      id: i.ifId,
+      body: network6Body([rid, ...full.map((n) => n.routerId)]),
+    })
+    // §4.4.3.9: the link's prefixes, from the Link-LSAs of the routers fully adjacent to us.
+    const pfx: Prefix6[] = i.prefixes.map((p) => ({ len: p.len, options: 0, metric: 0, addr: p.addr }))
+    const ldb = e.linkDb(i)
+    for (const n of full) {
+      const l = ldb.get(Ls6Type.LINK, n.ifId, n.routerId)
+      if (l === undefined || ageOf(l, e.now) >= MAX_AGE) continue
+      const parsed = parseLink6(l.lsa.data)
+      for (const p of parsed?.prefixes ?? [])
+        if (!pfx.some((q) => q.len === p.len && in6Eq(q.addr, 0, p.addr, 0)))
+          pfx.push({ len: p.len, options: 0, metric: 0, addr: p.addr })
+    }
+    out.push({
+      db,
+      area: i.area,
+      scopeIf: null,
+      tag: `a:${i.area}`,
+      type: Ls6Type.INTRA_PREFIX,
+      id: i.ifId,
+      body: intraPrefix6Body(Ls6Type.NETWORK, i.ifId, rid, pfx),
+    })
+  }
+  // External LSAs: Link State IDs are ours to choose (§4.4.3.6); numbered in list order from 1.
+  e.externals.forEach((x, k) => {
+    out.push({
+      db: e.external,
+      area: 0,
+      scopeIf: null,
+      tag: 'as',
+      type: Ls6Type.EXTERNAL,
+      id: k + 1,
+      body: external6Body(x.metric, x.type2, { len: x.len, options: 0, metric: 0, addr: x.addr }),
+    })
+  })
+  return out
+}
+
+/** Originate what changed (MinLSInterval apart per LSA), flush what is no longer ours. */
+export function originate6(e: Ospf6Engine, now: number): void {
+  e.ownDirty = false
+  let deferred = Number.POSITIVE_INFINITY
+  const want = new Set<string>()
+  for (const d of desired(e)) {
+    const k = `${d.tag}:${lsaKey(d.type, d.id, e.routerId)}`
+    if (want.has(k)) continue
+    want.add(k)
+    const old = d.db.get(d.type, d.id, e.routerId)
+    const same =
+      old !== undefined &&
+      ageOf(old, now) < MAX_AGE &&
+      old.lsa.data.length === 20 + d.body.length &&
+      d.body.every((b, j) => b === old.lsa.data[20 + j])
+    if (same && ageOf(old!, now) < LS_REFRESH_TIME) continue
+    const last = e.lastOrig.get(k)
+    if (last !== undefined && now - last < MIN_LS_INTERVAL_NS) {
+      deferred = Math.min(deferred, last + MIN_LS_INTERVAL_NS)
+      continue
+    }
+    const seq = old === undefined ? INITIAL_SEQ : old.lsa.hdr.seq + 1
+    const lsa = buildLsa6({ age: 0, type: d.type, id: d.id, advRtr: e.routerId, seq }, d.body)
+    if (e.install(d.db, lsa, now) === null) continue
+    e.lastOrig.set(k, now)
+    e.counters.lsaOriginated++
+    e.flood(lsa, d.area, d.scopeIf, null, null, now)
+  }
+  for (const { db, area, scopeIf } of e.scopes()) {
+    const tag = scopeIf !== null ? `l:${scopeIf.name}` : db === e.external ? 'as' : `a:${area}`
+    for (const x of [...db.map.values()]) {
+      if (!e.isSelf(x.lsa) || ageOf(x, now) >= MAX_AGE) continue
+      if (want.has(`${tag}:${lsaKey(x.lsa.hdr.type, x.lsa.hdr.id, x.lsa.hdr.advRtr)}`)) continue
+      flushLsa6(e, db, x, area, scopeIf, now)
+    }
+  }
+  if (deferred !== Number.POSITIVE_INFINITY) {
+    e.ownDirty = true
+    e.ownAt = deferred
+  }
+}
+
+/** Age an LSA to MaxAge and flood it so that everyone removes it. */
+export function flushLsa6(
+  e: Ospf6Engine,
+  db: Lsdb,
+  x: LsaEntry,
+  area: number,
+  scopeIf: Ospf6If | null,
+  now: number,
+): void {
+  const dead = withAge(x.lsa, MAX_AGE)
+  e.install(db, dead, now)
+  e.flood(dead, area, scopeIf, null, null, now)
+}
+
+/** The MinLSInterval key of an LSA of ours as received on interface i (see Want.tag). */
+export function origKey(type: number, id: number, advRtr: number, i: Ospf6If): string {
+  const s = (type >>> 13) & 3
+  const tag = s === 0 ? `l:${i.name}` : s === 2 ? 'as' : `a:${i.area}`
+  return `${tag}:${lsaKey(type, id, advRtr)}`
+}

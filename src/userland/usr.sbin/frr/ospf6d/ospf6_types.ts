@@ -1,0 +1,99 @@
+/**
+ * ospf6d's interface and neighbour records (RFC 5340 §4.1.2, §4.1.3; RFC 2328 §9, §10 as amended),
+ * shared by the engine (ospf6_engine.ts), its neighbour machine (ospf6_nbr.ts), SPF and `show`.
+ * OSPFv3 names neighbours, DR and BDR by Router ID on every link type and links by Interface ID.
+ *
+ * Must not: hold behaviour; these are records.
+ */
+
+import type { Lsa, LsaHeader } from '../../../../wire/ospf.js'
+import type { Prefix6 } from '../../../../wire/ospf6.js'
+
+export { NBR_STATE_NAMES, NbrState } from '../ospfd/ospf_types.js'
+
+export type If6State = 'Down' | 'Loopback' | 'Waiting' | 'PointToPoint' | 'DROther' | 'BDR' | 'DR'
+
+/** What the daemon tells the engine about one OSPFv3 interface (from ifconfig and the configuration). */
+export interface If6Desc {
+  name: string
+  /** The Interface ID (§4.1.2): the kernel's ifindex, as FRR uses. */
+  ifId: number
+  linkLocal: Uint8Array
+  /** The interface's global prefixes (masked), announced in Link- and Intra-Area-Prefix-LSAs. */
+  prefixes: Prefix6[]
+  area: number
+  type: 'broadcast' | 'point-to-point' | 'loopback'
+  cost: number
+  hello: number
+  dead: number
+  retransmit: number
+  priority: number
+  passive: boolean
+  mtu: number
+}
+
+export interface Nbr6 {
+  routerId: number
+  /** The neighbour's Interface ID and link-local address (its packets' source). */
+  ifId: number
+  addr: Uint8Array
+  priority: number
+  /** DR and BDR as its last Hello declared them (Router IDs). */
+  dr: number
+  bdr: number
+  options: number
+  state: number
+  deadAt: number
+  since: number
+  master: boolean
+  ddSeq: number
+  lastRcvd: { flags: number; seq: number; options: number } | null
+  lastSent: Uint8Array | null
+  lastSentMore: boolean
+  ddRxmtAt: number
+  summary: LsaHeader[]
+  requests: Map<string, LsaHeader>
+  lsrKeys: string[]
+  lsrRxmtAt: number
+  retrans: Map<string, Lsa>
+  retransAt: number
+  events: number
+}
+
+export interface Ospf6If extends If6Desc {
+  state: If6State
+  dr: number
+  bdr: number
+  /** Neighbours by Router ID. */
+  nbrs: Map<number, Nbr6>
+  helloAt: number
+  waitAt: number
+}
+
+export function newNbr6(routerId: number, addr: Uint8Array, now: number): Nbr6 {
+  return {
+    routerId,
+    ifId: 0,
+    addr,
+    priority: 0,
+    dr: 0,
+    bdr: 0,
+    options: 0,
+    state: 0,
+    deadAt: now,
+    since: now,
+    master: false,
+    ddSeq: 0,
+    lastRcvd: null,
+    lastSent: null,
+    lastSentMore: false,
+    ddRxmtAt: Number.POSITIVE_INFINITY,
+    summary: [],
+    requests: new Map(),
+    lsrKeys: [],
+    lsrRxmtAt: Number.POSITIVE_INFINITY,
+    retrans: new Map(),
+    retransAt: Number.POSITIVE_INFINITY,
+    events: 0,
+  }
+}
