@@ -30,16 +30,17 @@ import { ifDestroy as ifCloneDestroy } from '../stack/net/lifecycle.js'
 import { SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
 import type { Caller } from './caller.js'
+import { bridgeInfo } from './if_bridge_api.js'
 import { ifInfoL2 } from './if_l2_api.js'
 import { ifInfo6 } from './inet6_api.js'
 import { lookupJail } from './jails.js'
 import type { IfInfo, TunFd, VxlanInfo } from './syscalls.js'
 
-/** IfInfo.members for a bridge interface (nothing for other interfaces). */
-function bridgeMembers(ifp: Ifnet): Pick<IfInfo, 'members'> {
+/** IfInfo.members and .bridge for a bridge interface (nothing for other interfaces). */
+function bridgeMembers(ifp: Ifnet): Pick<IfInfo, 'members' | 'bridge'> {
   const sc = bridgeOf(ifp)
   if (sc === null) return {}
-  return { members: sc.members.map((mb) => ({ name: mb.ifp.name, flags: mb.flags, port: mb.ifp.index })) }
+  return bridgeInfo(sc)
 }
 
 function ifInfo(c: Caller, ifp: Ifnet): IfInfo {
