@@ -268,6 +268,7 @@ export class BstpState {
   init(): void {
     this.running = true
     this.reinit()
+    this.settle(null)
   }
 
   /** bstp_stop: the bridge went down; every port discards. */
@@ -408,7 +409,18 @@ export class BstpState {
       default:
         return
     }
-    this.updateState(bp)
+    this.settle(bp)
+  }
+
+  /**
+   * Run the state machines of bp, then of every port, until they rest (two passes suffice: a root
+   * port goes discarding, learning, forwarding). 802.1D's machines act the moment a condition
+   * holds; bridgestp(4) waits for the port's next event or tick, up to a second, at each step of a
+   * handshake, which is why it can take seconds where RSTP promises sub-second recovery.
+   */
+  private settle(bp: BstpPort | null): void {
+    if (bp !== null) this.updateState(bp)
+    for (let pass = 0; pass < 2; pass++) for (const p of this.ports) this.updateState(p)
   }
 
   private rcvType(bp: BstpPort): number {
@@ -1057,7 +1069,7 @@ export class BstpState {
   linkState(bp: BstpPort): void {
     if (!bp.active) return
     if (this.ifUpdStatus(bp)) this.assignRoles()
-    this.updateState(bp)
+    this.settle(bp)
   }
 
   private tick(): void {
