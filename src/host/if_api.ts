@@ -12,7 +12,7 @@ import { Priv } from '../jail/priv.js'
 import { MEM_COST } from '../jail/racct.js'
 import { laggOf } from '../stack/net/if/if_lagg.js'
 import { vlanCreateDotted } from '../stack/net/if/if_vlan.js'
-import { type BridgeSoftc, bridgeOf } from '../stack/net/if_bridge.js'
+import { BridgeMember, type BridgeSoftc, bridgeOf, bridgeVnet } from '../stack/net/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
 import { tunOf } from '../stack/net/if_tun.js'
 import { type VxlanParams, vxlanConfigure, vxlanOf } from '../stack/net/if_vxlan.js'
@@ -207,6 +207,9 @@ export function ifAddAddr(
 ): void {
   c.priv(Priv.NET_ADDIFADDR, 'SIOCAIFADDR')
   const ifp = c.ifp(name, 'SIOCAIFADDR')
+  // A bridge member takes no address while net.link.bridge.member_ifaddrs is 0.
+  if (ifp.tap instanceof BridgeMember && bridgeVnet(ifp.vnet).memberIfaddrs === 0)
+    throw new SysError('EINVAL', 'SIOCAIFADDR')
   addr >>>= 0
   if (
     !Number.isInteger(prefixLen) ||
