@@ -16,7 +16,7 @@ import { greCloner } from '../stack/net/if/if_gre.js'
 import { laggCloner } from '../stack/net/if/if_lagg.js'
 import { tapCloner } from '../stack/net/if/if_tap.js'
 import { vlanCloner } from '../stack/net/if/if_vlan.js'
-import { bridgeCloner } from '../stack/net/if_bridge.js'
+import { bridgeCloner, bridgeModule } from '../stack/net/if_bridge.js'
 import type { IfCloner } from '../stack/net/if_clone.js'
 import { epairCloner } from '../stack/net/if_epair.js'
 import { loCloner } from '../stack/net/if_loop.js'
@@ -44,6 +44,7 @@ const VNET_MODULES: readonly VnetModule<unknown>[] = [
   ...INET_MODULES,
   ...INET6_MODULES,
   netgraphModule as VnetModule<unknown>,
+  bridgeModule as VnetModule<unknown>,
 ]
 
 export interface HostOptions {
@@ -121,7 +122,13 @@ export class Host {
       clock: this.clock,
       rng: this.rng.stream('stack'),
       pool,
-      netisr: new Netisr(pool, (fn) => this.clock.defer(fn)),
+      netisr: new Netisr(
+        pool,
+        (fn) => this.clock.defer(fn),
+        undefined,
+        undefined,
+        (on) => this.clock.setBacklog(on),
+      ),
       scratch: new Scratch(),
       ipc: { maxsockbuf: MAXSOCKBUF },
       pfilInet: new PfilHead(),

@@ -12,7 +12,7 @@ import { Priv } from '../jail/priv.js'
 import { MEM_COST } from '../jail/racct.js'
 import { laggOf } from '../stack/net/if/if_lagg.js'
 import { vlanCreateDotted } from '../stack/net/if/if_vlan.js'
-import { type BridgeSoftc, bridgeOf } from '../stack/net/if_bridge.js'
+import { BridgeMember, type BridgeSoftc, bridgeOf, bridgeVnet } from '../stack/net/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
 import { tunOf } from '../stack/net/if_tun.js'
 import { type VxlanParams, vxlanConfigure, vxlanOf } from '../stack/net/if_vxlan.js'
@@ -30,16 +30,17 @@ import { ifDestroy as ifCloneDestroy } from '../stack/net/lifecycle.js'
 import { SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
 import type { Caller } from './caller.js'
+import { bridgeInfo } from './if_bridge_api.js'
 import { ifInfoL2 } from './if_l2_api.js'
 import { ifInfo6 } from './inet6_api.js'
 import { lookupJail } from './jails.js'
 import type { IfInfo, TunFd, VxlanInfo } from './syscalls.js'
 
-/** IfInfo.members for a bridge interface (nothing for other interfaces). */
-function bridgeMembers(ifp: Ifnet): Pick<IfInfo, 'members'> {
+/** IfInfo.members and .bridge for a bridge interface (nothing for other interfaces). */
+function bridgeMembers(ifp: Ifnet): Pick<IfInfo, 'members' | 'bridge'> {
   const sc = bridgeOf(ifp)
   if (sc === null) return {}
-  return { members: sc.members.map((mb) => ({ name: mb.ifp.name, flags: mb.flags, port: mb.ifp.index })) }
+  return bridgeInfo(sc)
 }
 
 function ifInfo(c: Caller, ifp: Ifnet): IfInfo {
@@ -206,6 +207,9 @@ export function ifAddAddr(
 ): void {
   c.priv(Priv.NET_ADDIFADDR, 'SIOCAIFADDR')
   const ifp = c.ifp(name, 'SIOCAIFADDR')
+  // A bridge member takes no address while net.link.bridge.member_ifaddrs is 0.
+  if (ifp.tap instanceof BridgeMember && bridgeVnet(ifp.vnet).memberIfaddrs === 0)
+    throw new SysError('EINVAL', 'SIOCAIFADDR')
   addr >>>= 0
   if (
     !Number.isInteger(prefixLen) ||

@@ -39,6 +39,7 @@ import {
   ifVxlanSet,
   tunOpen,
 } from './if_api.js'
+import { ifBridgeAddrs, ifBridgeCmd } from './if_bridge_api.js'
 import {
   ifGreSetKey,
   ifLaggPort,
@@ -75,6 +76,8 @@ import {
   type BpfFd,
   type BpfOpenOptions,
   type BpfPoint,
+  type BridgeAddrInfo,
+  type BridgeCmd,
   type IfInfo,
   type Inet6Syscalls,
   type IpfwReply,
@@ -206,6 +209,14 @@ export class KernelApi implements Syscalls {
 
   ifBridgeDelete(bridge: string, member: string): void {
     ifBridgeDelete(this.caller, bridge, member)
+  }
+
+  ifBridgeCmd(bridge: string, cmd: BridgeCmd): void {
+    ifBridgeCmd(this.caller, bridge, cmd)
+  }
+
+  ifBridgeAddrs(bridge: string): BridgeAddrInfo[] {
+    return ifBridgeAddrs(this.caller, bridge)
   }
 
   ifVxlanSet(name: string, params: VxlanParams): void {

@@ -83,8 +83,10 @@ export interface IfInfo {
   /** IFCAP_* enabled, for drivers that declare them (ng_eiface). */
   capenable?: number
   stats: IfStats
-  /** For an if_bridge: its members, with IFBIF_* flags and port (the member's index). */
-  members?: Array<{ name: string; flags: number; port: number }>
+  /** For an if_bridge: its members (then span ports), with IFBIF_* flags and port (the member's index). */
+  members?: BridgeMemberInfo[]
+  /** For an if_bridge: its table and spanning-tree parameters (BRDGPARAM). */
+  bridge?: BridgeInfo
   /** IPv6 addresses (`inet6 ... prefixlen ... scopeid ...` lines). */
   inet6?: In6AddrInfo[]
   /** ND6_IFF_* options (`nd6 options=...`). */
@@ -102,6 +104,65 @@ export interface IfInfo {
   /** For a lagg interface (SIOCGLAGG): protocol name and ports with LAGG_PORT_* flags. */
   lagg?: { proto: string; ports: Array<{ name: string; flags: number }> }
 }
+
+/** One if_bridge member as BRDGGIFS reports it; STP words as ifconfig prints them. */
+export interface BridgeMemberInfo {
+  name: string
+  flags: number
+  port: number
+  ifmaxaddr: number
+  priority: number
+  pathCost: number
+  proto: string
+  role: string
+  state: string
+}
+
+/** An if_bridge's parameters (ifbropreq, cache size and lifetime); ids are MACs, times seconds. */
+export interface BridgeInfo {
+  id: number
+  priority: number
+  hellotime: number
+  fwddelay: number
+  maxage: number
+  holdcnt: number
+  proto: string
+  maxaddr: number
+  timeout: number
+  rootId: number
+  rootPriority: number
+  rootCost: number
+  rootPort: number
+}
+
+/** One address-table entry (ifbareq): seconds left for a learned one, IFBAF_* flags. */
+export interface BridgeAddrInfo {
+  mac: number
+  ifname: string
+  expire: number
+  flags: number
+}
+
+/** The BRDG* set commands ifconfig's bridge words issue. */
+export type BridgeCmd =
+  | { op: 'BRDGSIFFLGS'; member: string; set: number; clear: number }
+  | { op: 'BRDGADDS' | 'BRDGDELS'; member: string }
+  | { op: 'BRDGSADDR'; member: string; mac: number }
+  | { op: 'BRDGDADDR'; mac: number }
+  | { op: 'BRDGFLUSH'; all: boolean }
+  | {
+      op:
+        | 'BRDGSCACHE'
+        | 'BRDGSTO'
+        | 'BRDGSHT'
+        | 'BRDGSFD'
+        | 'BRDGSMA'
+        | 'BRDGSPRI'
+        | 'BRDGSPROTO'
+        | 'BRDGSTXHC'
+      value: number
+    }
+  | { op: 'BRDGSIFPRIO' | 'BRDGSIFCOST' | 'BRDGSIFAMAX'; member: string; value: number }
 
 /** `ifconfig vlanN vlan TAG vlandev IF [vlanproto P]` (SIOCSETVLAN); parent '' unconfigures. */
 export interface VlanParams {
@@ -698,6 +759,10 @@ export interface Syscalls {
   ifBridgeAdd(bridge: string, member: string): void
   /** `ifconfig BRIDGE deletem MEMBER` (BRDGDEL): ENOENT when it is not a member. */
   ifBridgeDelete(bridge: string, member: string): void
+  /** The other bridge words (`stp`, `static`, `span`, `priority`...): one BRDG* set command. */
+  ifBridgeCmd(bridge: string, cmd: BridgeCmd): void
+  /** `ifconfig BRIDGE addr` (BRDGRTS). */
+  ifBridgeAddrs(bridge: string): BridgeAddrInfo[]
   /**
    * `ifconfig vxlanN vxlanid … vxlanlocal …` (VXLAN_CMD_SET_*): EBUSY for end points of a running
    * interface, EPERM when a jail repoints one the host made (its socket is the host's).

@@ -101,6 +101,8 @@ export class Clock {
   private polling = false
   /** Events fired since creation; for benchmarks and tests. */
   fired = 0
+  /** Work outside the clock is waiting for a later turn (the netisr's backlog): fire one event per turn. */
+  private backlog = false
 
   private readonly pollNs: number
 
@@ -203,6 +205,15 @@ export class Clock {
     this.paused++
   }
 
+  /**
+   * Virtual mode: deferred work (frames left in the run-queue) is pending. Virtual time still
+   * advances — a storm must not freeze it — but by one event per turn, so the work runs between
+   * events instead of after a whole batch of them.
+   */
+  setBacklog(on: boolean): void {
+    this.backlog = on
+  }
+
   resume(): void {
     this.paused--
     this.kick()
@@ -284,7 +295,7 @@ export class Clock {
       if (t === undefined) break
       if (t.deadline > this.virtualNow) this.virtualNow = t.deadline
       this.fire(t)
-      if (this.yieldRequested) break
+      if (this.yieldRequested || this.backlog) break
     }
     this.kick()
   }

@@ -14,9 +14,12 @@ function pow2AtLeast(n: number): number {
   return p
 }
 
+/** Entry flags (if_bridge's IFBAF_*): a static entry never ages, moves or gets trimmed. */
+export const IFBAF_STATIC = 0x1
+
 export class BridgeTable<P> {
-  /** Most entries the table will ever hold. */
-  readonly max: number
+  /** Most entries the table will hold (if_bridge's `maxaddr` changes it). */
+  max: number
   size = 0
   private cap = 0
   private mask = 0
@@ -28,6 +31,7 @@ export class BridgeTable<P> {
   private ports: Array<P | null> = []
   private bornAt = new Float64Array(0)
   private seenAt = new Float64Array(0)
+  private flagsOf = new Uint8Array(0)
   /** Next slot in the same bucket; for free slots, the next free slot. */
   private chain = new Int32Array(0)
   private older = new Int32Array(0)
@@ -76,6 +80,7 @@ export class BridgeTable<P> {
     this.ports[i] = port
     this.bornAt[i] = now
     this.seenAt[i] = now
+    this.flagsOf[i] = 0
     const h = this.hash(a, b, c)
     this.chain[i] = this.heads[h]!
     this.heads[h] = i
@@ -96,6 +101,14 @@ export class BridgeTable<P> {
   move(i: number, port: P, now: number): void {
     this.ports[i] = port
     this.bornAt[i] = now
+  }
+
+  flags(i: number): number {
+    return this.flagsOf[i]!
+  }
+
+  setFlags(i: number, f: number): void {
+    this.flagsOf[i] = f
   }
 
   touch(i: number, now: number): void {
@@ -142,21 +155,38 @@ export class BridgeTable<P> {
     return true
   }
 
-  /** Forget every host learned on `port` (a link went away or was found looped). */
-  removePort(port: P): void {
+  /** Forget every host learned on `port` (a link went away or was found looped); static ones too unless `dynOnly`. */
+  removePort(port: P, dynOnly = false): void {
     for (let i = this.oldest; i >= 0; ) {
       const n = this.newer[i]!
-      if (this.ports[i] === port) this.remove(i)
+      if (this.ports[i] === port && !(dynOnly && (this.flagsOf[i]! & IFBAF_STATIC) !== 0)) this.remove(i)
       i = n
     }
   }
 
-  clear(): void {
+  /** Forget every entry, or only the learned ones (`dynOnly`). */
+  clear(dynOnly = false): void {
     for (let i = this.oldest; i >= 0; ) {
       const n = this.newer[i]!
-      this.remove(i)
+      if (!(dynOnly && (this.flagsOf[i]! & IFBAF_STATIC) !== 0)) this.remove(i)
       i = n
     }
+  }
+
+  /** Forget learned entries, oldest first, until at most `max` remain (bridge_rttrim). */
+  trim(): void {
+    for (let i = this.oldest; i >= 0 && this.size > this.max; ) {
+      const n = this.newer[i]!
+      if ((this.flagsOf[i]! & IFBAF_STATIC) === 0) this.remove(i)
+      i = n
+    }
+  }
+
+  /** Entries on `port` (control plane: a scan). */
+  countPort(port: P): number {
+    let c = 0
+    for (let i = this.oldest; i >= 0; i = this.newer[i]!) if (this.ports[i] === port) c++
+    return c
   }
 
   /**
@@ -168,8 +198,10 @@ export class BridgeTable<P> {
     for (let i = this.oldest; i >= 0; ) {
       const n = this.newer[i]!
       const due = this.seenAt[i]! + ttl
-      if (due <= now) this.remove(i)
-      else if (due < next) next = due
+      if ((this.flagsOf[i]! & IFBAF_STATIC) === 0) {
+        if (due <= now) this.remove(i)
+        else if (due < next) next = due
+      }
       i = n
     }
     return next
@@ -184,7 +216,7 @@ export class BridgeTable<P> {
 
   /** Double the storage (up to max), keeping slots and learning order. */
   private grow(): void {
-    const cap = Math.min(this.max, Math.max(16, this.cap * 2))
+    const cap = Math.max(this.cap + 1, Math.min(this.max, Math.max(16, this.cap * 2)))
     const copyU16 = (a: Uint16Array) => {
       const b = new Uint16Array(cap)
       b.set(a)
@@ -205,6 +237,9 @@ export class BridgeTable<P> {
     this.w2 = copyU16(this.w2)
     this.bornAt = copyF64(this.bornAt)
     this.seenAt = copyF64(this.seenAt)
+    const fl = new Uint8Array(cap)
+    fl.set(this.flagsOf)
+    this.flagsOf = fl
     this.older = copyI32(this.older)
     this.newer = copyI32(this.newer)
     this.chain = copyI32(this.chain)

@@ -11,9 +11,14 @@
  *
  * A member belongs to one bridge (EBUSY), takes the bridge's MTU, and leaves when it is moved to
  * another vnet or destroyed; a bridge leaving its vnet (destroyed, moved) lets go of all members.
- * Like FreeBSD without STP, a looped topology storms: this module does no loop detection.
+ * Members with the STP flag take part in the bridge's spanning tree (bridgestp.ts): BPDUs to
+ * 01:80:c2:00:00:00 are never forwarded, and frames are relayed only to and from forwarding ports.
+ * Without STP a looped topology storms as on FreeBSD; the storm stays bounded because every hop
+ * goes through the host's bounded run-queue (netisr), which drops what does not fit.
  * Addresses age out after `timeout` seconds (one clock timer per bridge, armed only while the
- * table holds addresses); at most `maxaddr` are learned. The frame path allocates only flood copies.
+ * table holds addresses); at most `maxaddr` are learned, `ifmaxaddr` per member; static entries
+ * never age. Private members do not talk to each other; span ports get a copy of every frame the
+ * bridge receives or sends. The frame path allocates only flood and span copies.
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
@@ -21,12 +26,16 @@ import type { Clock, Timer } from '../../util/clock.js'
 import { SEC } from '../../util/clock.js'
 import { SysError } from '../../util/errno.js'
 import { readMac } from '../../wire/addr.js'
+import { BSTP_GROUP_MAC } from '../../wire/bpdu.js'
 import { ETHER_HDR_LEN } from '../../wire/ethernet.js'
-import { BridgeTable } from './bridge_table.js'
+import { BridgeTable, IFBAF_STATIC } from './bridge_table.js'
+import { BSTP_IFSTATE, type BstpPort, BstpState } from './bridgestp.js'
 import { etherDriver } from './ether.js'
 import type { IfCloner } from './if_clone.js'
 import { IFF, Ifnet, type IfTap, type LinkEndpoint } from './ifnet.js'
 import { PFIL, PFIL_IN, PFIL_OUT } from './pfil.js'
+import { intKnob } from './sysctl.js'
+import { Slot, type Vnet, type VnetModule, vstate } from './vnet.js'
 
 /** IFBIF_* member flags (net/if_bridgevar.h). */
 export const IFBIF = {
@@ -53,15 +62,57 @@ export const BRIDGE_RTABLE_TIMEOUT = 1200
 
 const RUNNING = IFF.UP | IFF.RUNNING
 
+/** The member flags a user may set with BRDGSIFFLGS (the rest are the spanning tree's or BRDGADDS's). */
+const IFBIF_USER = IFBIF.LEARNING | IFBIF.DISCOVER | IFBIF.STICKY | IFBIF.PRIVATE
+
+/** net.link.bridge.* knobs of one vnet. */
+export class BridgeVnet {
+  /** net.link.bridge.inherit_mac: the bridge takes its first member's address. */
+  inheritMac = 0
+  /** net.link.bridge.member_ifaddrs: members may hold IP addresses (FreeBSD 14's default, 1). */
+  memberIfaddrs = 1
+}
+
+export const bridgeModule: VnetModule<BridgeVnet> = {
+  name: 'if_bridge',
+  slot: Slot.BRIDGE,
+  create: () => new BridgeVnet(),
+  sysctls: [
+    intKnob(
+      'net.link.bridge.inherit_mac',
+      'Inherit MAC address from the first bridge member',
+      (v) => bridgeVnet(v),
+      'inheritMac',
+    ),
+    intKnob(
+      'net.link.bridge.member_ifaddrs',
+      'Allow layer 3 addresses on bridge members',
+      (v) => bridgeVnet(v),
+      'memberIfaddrs',
+      { min: 0, max: 1 },
+    ),
+  ],
+}
+
+export function bridgeVnet(v: Vnet): BridgeVnet {
+  return vstate(v, bridgeModule)
+}
+
 /** Membership of one interface: its tap into the member's frame path. */
 export class BridgeMember implements IfTap {
   readonly sc: BridgeSoftc
   readonly ifp: Ifnet
   flags: number = IFBIF_DEFAULT
+  /** Its spanning-tree port, taking part while the STP flag is set. */
+  readonly stp: BstpPort
+  /** ifmaxaddr: most addresses learned on this member, 0 for no limit. */
+  addrMax = 0
+  addrExceeded = 0
 
   constructor(sc: BridgeSoftc, ifp: Ifnet) {
     this.sc = sc
     this.ifp = ifp
+    this.stp = sc.bstp.createPort(ifp)
   }
 
   input(_ifp: Ifnet, m: Mbuf): boolean {
@@ -75,24 +126,69 @@ export class BridgeMember implements IfTap {
   ifDetached(): void {
     this.sc.deleteMember(this)
   }
+
+  linkChanged(): void {
+    if ((this.flags & IFBIF.STP) !== 0) this.sc.bstp.linkState(this.stp)
+  }
+
+  /** Whether frames may be relayed to or from it: not an STP port that is not forwarding. */
+  relays(): boolean {
+    return (this.flags & IFBIF.STP) === 0 || this.stp.state === BSTP_IFSTATE.FORWARDING
+  }
+}
+
+/** A span port (BRDGADDS): gets a copy of every frame, takes no part in bridging. */
+export class BridgeSpan implements IfTap {
+  readonly sc: BridgeSoftc
+  readonly ifp: Ifnet
+
+  constructor(sc: BridgeSoftc, ifp: Ifnet) {
+    this.sc = sc
+    this.ifp = ifp
+  }
+
+  input(): boolean {
+    return false
+  }
+
+  output(): boolean {
+    return false
+  }
+
+  ifDetached(): void {
+    this.sc.deleteSpan(this)
+  }
 }
 
 /** One bridge (struct bridge_softc); it is the bridge interface's link endpoint. */
 export class BridgeSoftc implements LinkEndpoint {
   readonly ifp: Ifnet
   readonly members: BridgeMember[] = []
+  readonly spans: BridgeSpan[] = []
   readonly table = new BridgeTable<BridgeMember>(BRIDGE_RTABLE_MAX)
+  readonly bstp: BstpState
   /** Seconds an address lives without being heard from. */
   timeout = BRIDGE_RTABLE_TIMEOUT
   /** Addresses not learned because the table was full (sc_brtexceeded). */
   exceeded = 0
+  /** The member whose address the bridge took (inherit_mac), and the bridge's own address. */
+  private macFrom: Ifnet | null = null
+  private readonly defaultMac: number
   private readonly clock: Clock
   private readonly timer: Timer
 
   constructor(ifp: Ifnet) {
     this.ifp = ifp
+    this.defaultMac = ifp.mac
     this.clock = ifp.vnet.env.clock
     this.timer = this.clock.timer(() => this.age())
+    this.bstp = new BstpState(
+      {
+        lowestMemberMac: () => this.lowestMemberMac(),
+        rtage: (mifp, age) => this.rtage(mifp, age),
+      },
+      this.clock,
+    )
   }
 
   /** BRDGADD: checks as bridge_ioctl_add makes them, then the member is in. */
@@ -102,6 +198,8 @@ export class BridgeSoftc implements LinkEndpoint {
     if (tap !== null) throw new SysError('EBUSY', 'BRDGADD')
     if (ifs === this.ifp || ifs.type !== 'ether' || bridgeOf(ifs) !== null || ifs.vnet !== this.ifp.vnet)
       throw new SysError('EINVAL', 'BRDGADD')
+    // member_ifaddrs=0: a member may not hold layer-3 addresses.
+    if (bridgeVnet(ifs.vnet).memberIfaddrs === 0 && ifs.addrCount > 0) throw new SysError('EINVAL', 'BRDGADD')
     // The first member sets the bridge's MTU; later ones are given it.
     if (this.members.length === 0) this.ifp.mtu = ifs.mtu
     else ifs.mtu = this.ifp.mtu
@@ -109,17 +207,187 @@ export class BridgeSoftc implements LinkEndpoint {
     ifs.tap = mb
     ifs.flags |= IFF.PROMISC
     this.members.push(mb)
+    if (bridgeVnet(ifs.vnet).inheritMac !== 0 && this.macFrom === null) {
+      this.ifp.mac = ifs.mac
+      this.macFrom = ifs
+    }
   }
 
   /** BRDGDEL. */
   deleteMember(mb: BridgeMember): void {
     const i = this.members.indexOf(mb)
     if (i < 0) return
+    if ((mb.flags & IFBIF.STP) !== 0) this.bstp.disable(mb.stp)
     this.members.splice(i, 1)
     this.table.removePort(mb)
     if (this.table.size === 0) this.timer.cancel()
     if (mb.ifp.tap === mb) mb.ifp.tap = null
     mb.ifp.flags &= ~IFF.PROMISC
+    if (this.macFrom === mb.ifp) {
+      // The address goes back to the bridge's own, or to the next member's.
+      const next = this.members[0]?.ifp ?? null
+      this.ifp.mac = next === null ? this.defaultMac : next.mac
+      this.macFrom = next
+    }
+  }
+
+  /**
+   * BRDGSIFFLGS: the bits the user sets and clears; STP joins or leaves the spanning tree, and the
+   * port words (edge, autoedge, ptp, autoptp) go to its port only when they change, so that what
+   * the spanning tree found out itself (an operational edge, a point-to-point link) stays.
+   */
+  setMemberFlags(mb: BridgeMember, set: number, clear: number): void {
+    const bp = mb.stp
+    const bs = this.bstp
+    const changed = (bit: number): boolean | null =>
+      (set & bit) !== 0 ? true : (clear & bit) !== 0 ? false : null
+    const edge = changed(IFBIF.BSTP_EDGE)
+    if (edge !== null) bs.setEdge(bp, edge)
+    const autoEdge = changed(IFBIF.BSTP_AUTOEDGE)
+    if (autoEdge !== null) bs.setAutoEdge(bp, autoEdge)
+    const ptp = changed(IFBIF.BSTP_PTP)
+    if (ptp !== null) bs.setPtp(bp, ptp)
+    const autoPtp = changed(IFBIF.BSTP_AUTOPTP)
+    if (autoPtp !== null) bs.setAutoPtp(bp, autoPtp)
+    const user = IFBIF_USER | IFBIF.STP
+    const flags = (mb.flags & ~(clear & user)) | (set & user)
+    if ((flags & IFBIF.STP) !== 0 && (mb.flags & IFBIF.STP) === 0) {
+      mb.flags = flags
+      bs.enable(bp)
+    } else if ((flags & IFBIF.STP) === 0 && (mb.flags & IFBIF.STP) !== 0) {
+      mb.flags = flags
+      bs.disable(bp)
+    } else mb.flags = flags
+  }
+
+  /** BRDGGIFFLGS: the member's flags with the spanning tree's port flags folded in. */
+  memberFlags(mb: BridgeMember): number {
+    const bp = mb.stp
+    let f = mb.flags & ~(IFBIF.BSTP_EDGE | IFBIF.BSTP_AUTOEDGE | IFBIF.BSTP_PTP | IFBIF.BSTP_AUTOPTP)
+    if (bp.operEdge) f |= IFBIF.BSTP_EDGE
+    if (bp.autoEdge) f |= IFBIF.BSTP_AUTOEDGE
+    if (bp.ptpLink) f |= IFBIF.BSTP_PTP
+    if (bp.autoPtp) f |= IFBIF.BSTP_AUTOPTP
+    return f
+  }
+
+  /** BRDGADDS: checks as bridge_ioctl_addspan makes them. */
+  addSpan(ifs: Ifnet): void {
+    if (this.spans.some((s) => s.ifp === ifs)) throw new SysError('EBUSY', 'BRDGADDS')
+    if (ifs.tap !== null || bridgeOf(ifs) !== null) throw new SysError('EBUSY', 'BRDGADDS')
+    if (ifs.type !== 'ether' || ifs === this.ifp || ifs.vnet !== this.ifp.vnet)
+      throw new SysError('EINVAL', 'BRDGADDS')
+    const sp = new BridgeSpan(this, ifs)
+    ifs.tap = sp
+    this.spans.push(sp)
+  }
+
+  /** BRDGDELS: EINVAL when it is not a span port here. */
+  deleteSpanIf(ifs: Ifnet): void {
+    const sp = this.spans.find((s) => s.ifp === ifs)
+    if (sp === undefined) throw new SysError('EINVAL', 'BRDGDELS')
+    this.deleteSpan(sp)
+  }
+
+  deleteSpan(sp: BridgeSpan): void {
+    const i = this.spans.indexOf(sp)
+    if (i < 0) return
+    this.spans.splice(i, 1)
+    if (sp.ifp.tap === sp) sp.ifp.tap = null
+  }
+
+  /** bridge_span: a copy to each running span port. */
+  private span(m: Mbuf): void {
+    const spans = this.spans
+    if (spans.length === 0) return
+    const pool = this.ifp.vnet.env.pool
+    for (let i = 0; i < spans.length; i++) {
+      const o = spans[i]!.ifp
+      if ((o.flags & RUNNING) !== RUNNING) continue
+      o.transmitToLink(pool.dup(m))
+    }
+  }
+
+  /** The lowest non-zero member address: the bridge's spanning-tree identity. */
+  private lowestMemberMac(): number {
+    let low = 0
+    for (const mb of this.members) {
+      const a = mb.ifp.mac
+      if (a !== 0 && (low === 0 || a < low)) low = a
+    }
+    return low
+  }
+
+  /** bridge_rtage: after a topology change, addresses learned on ifp go now (RSTP) or soon (STP). */
+  private rtage(mifp: Ifnet, age: number): void {
+    const mb = this.memberOf(mifp)
+    if (mb === null) return
+    if (age === 0) {
+      this.table.removePort(mb, true)
+      return
+    }
+    // Entries expire `age` seconds from now unless heard from again.
+    const now = this.clock.now()
+    const t = this.table
+    for (const i of t.slots()) {
+      if (t.port(i) !== mb || (t.flags(i) & IFBAF_STATIC) !== 0) continue
+      const seen = now - this.timeout * SEC + age * SEC
+      if (t.seen(i) > seen) t.touch(i, seen)
+    }
+    if (t.size > 0)
+      this.timer.armAt(
+        Math.min(this.timer.armed ? this.timer.deadline : Number.POSITIVE_INFINITY, now + age * SEC),
+      )
+  }
+
+  /** BRDGSADDR: a static entry for mac on member mb (an existing entry becomes static there). */
+  addStatic(mb: BridgeMember, mac: number): void {
+    const b = macBytes(mac)
+    const t = this.table
+    let i = t.find(b, 0)
+    const now = this.clock.now()
+    if (i < 0) {
+      i = t.add(b, 0, mb, now)
+      if (i < 0) {
+        this.exceeded++
+        throw new SysError('ENOSPC', 'BRDGSADDR')
+      }
+    } else t.move(i, mb, now)
+    t.setFlags(i, IFBAF_STATIC)
+  }
+
+  /** BRDGDADDR: ENOENT when the address is not in the table. */
+  deleteAddr(mac: number): void {
+    const i = this.table.find(macBytes(mac), 0)
+    if (i < 0) throw new SysError('ENOENT', 'BRDGDADDR')
+    this.table.remove(i)
+  }
+
+  /** BRDGFLUSH: learned entries, or all of them. */
+  flush(all: boolean): void {
+    this.table.clear(!all)
+  }
+
+  /** BRDGSCACHE: a new table limit; learned entries beyond it go. */
+  setMaxAddr(n: number): void {
+    this.table.max = n
+    this.table.trim()
+  }
+
+  /** BRDGRTS: the table for `ifconfig addr`, with seconds left for learned entries. */
+  addresses(): Array<{ mac: number; ifname: string; expire: number; flags: number }> {
+    const t = this.table
+    const now = this.clock.now()
+    return t.slots().map((i) => {
+      const flags = t.flags(i)
+      const left = (t.seen(i) + this.timeout * SEC - now) / SEC
+      return {
+        mac: t.mac(i),
+        ifname: t.port(i).ifp.name,
+        expire: (flags & IFBAF_STATIC) === 0 && left > 0 ? Math.floor(left) : 0,
+        flags,
+      }
+    })
   }
 
   memberOf(ifp: Ifnet): BridgeMember | null {
@@ -130,8 +398,20 @@ export class BridgeSoftc implements LinkEndpoint {
   /** The bridge interface leaves its vnet: members are released, learned addresses forgotten. */
   ifDetached(): void {
     for (const mb of [...this.members]) this.deleteMember(mb)
+    for (const sp of [...this.spans]) this.deleteSpan(sp)
     this.table.clear()
     this.timer.cancel()
+    this.bstp.detach()
+  }
+
+  /** bridge_init: the spanning tree starts with the bridge. */
+  ifUp(): void {
+    this.bstp.init()
+  }
+
+  /** bridge_stop. */
+  ifDown(): void {
+    this.bstp.stop()
   }
 
   /** bridge_input: a frame arrived on member mb. False leaves it to the member's own stack. */
@@ -140,7 +420,22 @@ export class BridgeSoftc implements LinkEndpoint {
     if ((bifp.flags & RUNNING) !== RUNNING || m.len < ETHER_HDR_LEN) return false
     const buf = m.data
     const off = m.off
-    if ((mb.flags & IFBIF.LEARNING) !== 0) this.learn(mb, buf, off + 6)
+    this.span(m)
+    if ((buf[off]! & 1) !== 0 && readMac(buf, off) === BSTP_GROUP_MAC) {
+      // 802.1D frames are the spanning tree's, never forwarded (a port without STP drops them).
+      this.bstp.input(mb.stp, m)
+      return true
+    }
+    const stp = (mb.flags & IFBIF.STP) !== 0
+    // A discarding port neither learns nor relays; the member's own stack still gets the frame.
+    if (stp && mb.stp.state === BSTP_IFSTATE.DISCARDING) return false
+    if ((mb.flags & IFBIF.LEARNING) !== 0 && !this.learn(mb, buf, off + 6)) {
+      // Over the member's ifmaxaddr: an unknown source is refused.
+      bifp.vnet.env.pool.put(m)
+      return true
+    }
+    // A learning port learns, and relays nothing yet.
+    if (stp && mb.stp.state !== BSTP_IFSTATE.FORWARDING) return false
     if ((buf[off]! & 1) !== 0) {
       // bridge_forward's filters run on a copy: the member and the bridge still get the frame.
       if (this.hooked()) {
@@ -166,7 +461,8 @@ export class BridgeSoftc implements LinkEndpoint {
     const d = this.table.find(buf, off)
     if (d >= 0) {
       const out = this.table.port(d)
-      if (out === mb) bifp.vnet.env.pool.put(m)
+      if (out === mb || !out.relays() || (out.flags & mb.flags & IFBIF.PRIVATE) !== 0)
+        bifp.vnet.env.pool.put(m)
       else if (this.pfil(m, mb.ifp, PFIL_IN) && this.pfil(m, out.ifp, PFIL_OUT)) out.ifp.transmitToLink(m)
       return true
     }
@@ -228,14 +524,17 @@ export class BridgeSoftc implements LinkEndpoint {
     this.forward(m)
   }
 
-  /** Out of the member that has dst, or flooded to all members. */
+  /** Out of the member that has dst, or flooded to all members (bridge_output); spans get a copy. */
   private forward(m: Mbuf): void {
     const buf = m.data
+    this.span(m)
     const group = (buf[m.off]! & 1) !== 0
     if (!group) {
       const d = this.table.find(buf, m.off)
       if (d >= 0) {
-        this.table.port(d).ifp.transmitToLink(m)
+        const out = this.table.port(d)
+        if (out.relays()) out.ifp.transmitToLink(m)
+        else this.ifp.vnet.env.pool.put(m)
         return
       }
     }
@@ -250,9 +549,10 @@ export class BridgeSoftc implements LinkEndpoint {
     const pool = this.ifp.vnet.env.pool
     const members = this.members
     let last: BridgeMember | null = null
+    const priv = src === null ? 0 : src.flags & IFBIF.PRIVATE
     for (let i = 0; i < members.length; i++) {
       const o = members[i]!
-      if (o === src || (o.ifp.flags & IFF.UP) === 0) continue
+      if (o === src || (o.ifp.flags & IFF.UP) === 0 || !o.relays() || (o.flags & priv) !== 0) continue
       if (!group && (o.flags & IFBIF.DISCOVER) === 0) continue
       if (last !== null) this.send(last, pool.dup(m), runfilt)
       last = o
@@ -267,27 +567,37 @@ export class BridgeSoftc implements LinkEndpoint {
     if (!runfilt || this.pfil(m, o.ifp, PFIL_OUT)) o.ifp.transmitToLink(m)
   }
 
-  /** bridge_rtupdate for the source address at buf[o..o+6). */
-  private learn(mb: BridgeMember, buf: Uint8Array, o: number): void {
+  /**
+   * bridge_rtupdate for the source address at buf[o..o+6). False when a new address was refused
+   * on a member with an address limit (the frame is then dropped, as FreeBSD does).
+   */
+  private learn(mb: BridgeMember, buf: Uint8Array, o: number): boolean {
     // Group and all-zero sources are never learned.
     if (
       (buf[o]! & 1) !== 0 ||
       (buf[o]! | buf[o + 1]! | buf[o + 2]! | buf[o + 3]! | buf[o + 4]! | buf[o + 5]!) === 0
     )
-      return
+      return true
     const now = this.clock.now()
     const t = this.table
     const i = t.find(buf, o)
     if (i >= 0) {
+      // A static entry stays where it was put.
+      if ((t.flags(i) & IFBAF_STATIC) !== 0) return true
       t.touch(i, now)
       if (t.port(i) !== mb) t.move(i, mb, now)
-      return
+      return true
+    }
+    if (mb.addrMax !== 0 && t.countPort(mb) >= mb.addrMax) {
+      mb.addrExceeded++
+      return false
     }
     if (t.add(buf, o, mb, now) < 0) {
       this.exceeded++
-      return
+      return mb.addrMax === 0
     }
     if (!this.timer.armed) this.timer.arm(this.timeout * SEC)
+    return true
   }
 
   /** The aging timer: forget addresses older than `timeout`, re-arm while any remain. */
@@ -295,6 +605,13 @@ export class BridgeSoftc implements LinkEndpoint {
     const next = this.table.expire(this.clock.now(), this.timeout * SEC)
     if (next !== Number.POSITIVE_INFINITY) this.timer.armAt(next)
   }
+}
+
+/** A MAC as the six bytes the table keys on (control plane). */
+function macBytes(mac: number): Uint8Array {
+  const b = new Uint8Array(6)
+  for (let i = 5, v = mac; i >= 0; i--, v = Math.floor(v / 256)) b[i] = v % 256
+  return b
 }
 
 /** The bridge behind a bridge interface, or null for any other interface. */

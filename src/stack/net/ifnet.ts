@@ -82,6 +82,8 @@ export interface IfTap {
   output(ifp: Ifnet, m: Mbuf): boolean
   /** The interface is leaving its vnet (moved or destroyed): bridge membership ends. */
   ifDetached?(ifp: Ifnet): void
+  /** The interface went up or down (a bridge's spanning tree follows its ports' links). */
+  linkChanged?(ifp: Ifnet): void
 }
 
 /**
@@ -471,4 +473,5 @@ export function ifSetUp(ifp: Ifnet, up: boolean): void {
     ifp.flags &= ~(IFF.UP | (ifp.type === 'ether' && ifp.link?.runsWhileDown !== true ? IFF.RUNNING : 0))
     ifp.link?.ifDown?.(ifp)
   }
+  ifp.tap?.linkChanged?.(ifp)
 }

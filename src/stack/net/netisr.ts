@@ -35,9 +35,24 @@ export class Netisr {
   private readonly defer: (fn: () => void) => void
   private readonly budget: number
   private left = 0
+  private deferred = false
 
-  constructor(pool: MbufPool, defer: (fn: () => void) => void, capacityLog2 = 16, budget = 1 << 20) {
+  /**
+   * Told when frames are left over for a later turn and when the queue is empty again: the virtual
+   * clock then fires one event per turn, so queued frames are not left behind while timers race
+   * ahead (a storm's backlog would otherwise hold a BPDU for seconds of virtual time).
+   */
+  private readonly backlog: (on: boolean) => void
+
+  constructor(
+    pool: MbufPool,
+    defer: (fn: () => void) => void,
+    capacityLog2 = 16,
+    budget = 1 << 20,
+    backlog: (on: boolean) => void = () => {},
+  ) {
     this.defer = defer
+    this.backlog = backlog
     this.budget = budget
     const cap = 1 << capacityLog2
     this.targets = new Array<NetisrTarget | null>(cap).fill(null)
@@ -79,8 +94,15 @@ export class Netisr {
     }
     // Out of budget with frames still queued (a loop in the topology, a storm): finish later, and
     // keep `running` so new frames queue behind them instead of starting a nested loop.
-    if (this.head !== this.tail) this.defer(this.run)
-    else this.running = false
+    if (this.head !== this.tail) {
+      if (!this.deferred) this.backlog(true)
+      this.deferred = true
+      this.defer(this.run)
+    } else {
+      if (this.deferred) this.backlog(false)
+      this.deferred = false
+      this.running = false
+    }
   }
 
   private drain(): void {

@@ -64,8 +64,9 @@ export const Slot = {
   FRAG6: 13,
   RAW6: 14,
   KEY: 15,
+  BRIDGE: 16,
 } as const
-const SLOTS = 16
+const SLOTS = 17
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

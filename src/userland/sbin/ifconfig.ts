@@ -15,6 +15,7 @@ import { asSysError, CmdError, hex, ip, optsOrUsage, printb, runTool, sysMessage
 import { getopt, strtol, strtonum } from '../getopt.js'
 import { withJailOption } from '../jail_option.js'
 import type { Command } from '../types.js'
+import { type BridgeStep, bridgeStatusLines, parseBridgeWord } from './ifconfig_bridge.js'
 import { formatInet6Line, ifconfigInet6, nd6OptionsLine } from './ifconfig_inet6.js'
 import {
   type L2Plan,
@@ -114,38 +115,6 @@ export function formatInetLine(ifi: IfInfo, a: IfInfo['addrs'][number]): string 
 
 export type AfFilter = 'inet' | 'inet6' | 'link' | null
 
-/** IFBIFBITS from sbin/ifconfig/ifbridge.c, in its order. */
-const IFBIF_BITS: ReadonlyArray<readonly [number, string]> = [
-  [1, 'LEARNING'],
-  [2, 'DISCOVER'],
-  [3, 'STP'],
-  [4, 'SPAN'],
-  [5, 'STICKY'],
-  [12, 'PRIVATE'],
-  [6, 'EDGE'],
-  [7, 'AUTOEDGE'],
-  [8, 'PTP'],
-  [9, 'AUTOPTP'],
-]
-
-/**
- * bridge_status: spanning-tree parameters (STP is off: zero ids) with the bridge defaults
- * (maxaddr 2000, timeout 1200), then one entry per member; a 10G epair's path cost is 2000.
- */
-function bridgeLines(members: NonNullable<IfInfo['members']>): string[] {
-  const lines = [
-    '\tid 00:00:00:00:00:00 priority 32768 hellotime 2 fwddelay 15',
-    '\tmaxage 20 holdcnt 6 proto rstp maxaddr 2000 timeout 1200',
-    '\troot id 00:00:00:00:00:00 priority 32768 ifcost 0 port 0',
-  ]
-  for (const m of members)
-    lines.push(
-      `\tmember: ${m.name} flags=${printb(m.flags, IFBIF_BITS)}`,
-      `\t        ifmaxaddr 0 port ${m.port} priority 128 path cost 2000`,
-    )
-  return lines
-}
-
 /** One interface as `ifconfig IF` prints it (FreeBSD 14, netlink flavour), newline-terminated. */
 export function formatInterface(
   ifi: IfInfo,
@@ -169,7 +138,7 @@ export function formatInterface(
   if (af === null || af === 'inet6')
     for (const a of ifi.inet6 ?? []) lines.push(formatInet6Line(ifi, a, lifetimes))
   if (af === null) {
-    if (ifi.members !== undefined) lines.push(...bridgeLines(ifi.members))
+    lines.push(...bridgeStatusLines(ifi))
     if (ifi.vxlan !== undefined) lines.push(...vxlanStatusLines(ifi.vxlan, verbose))
     lines.push(...l2StatusLines(ifi))
     if (ifi.groups.length > 0) lines.push(`\tgroups: ${ifi.groups.join(' ')}`)
@@ -209,6 +178,7 @@ type Action =
   | { op: 'descr'; descr: string }
   | { op: 'addm' | 'deletem'; member: string }
   | { op: 'vnet' | '-vnet'; jail: string; jid: number }
+  | { op: 'bridge'; step: BridgeStep }
 
 interface AddrChange {
   addr: number | null
@@ -360,6 +330,11 @@ function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Pla
         change().alias = -1
         break
       default: {
+        const br = parseBridgeWord(words, i, (step) => plan.actions.push({ op: 'bridge', step }))
+        if (br > 0) {
+          i += br - 1
+          break
+        }
         const l2 = parseL2Word(words, i, plan.l2)
         if (l2 > 0) {
           i += l2 - 1
@@ -419,7 +394,7 @@ function execute(
   try {
     if (plan.vxlan !== null) applyVxlan(sys, cur.name, plan.vxlan)
     for (const st of plan.l2.steps) st(sys, cur.name, (msg) => io.stderr.write(`ifconfig: ${msg}\n`))
-    applyActions(sys, cur, plan.actions)
+    applyActions(sys, cur, plan.actions, (t) => io.stdout.write(t))
     if (plan.addr !== null) applyAddr(sys, cur.name, plan.addr)
   } catch (e) {
     if (plan.create && !plan.actions.some((a) => a.op === 'destroy')) {
@@ -438,8 +413,14 @@ function applyActions(
   sys: Syscalls,
   cur: { name: string; print: boolean },
   actions: readonly Action[],
+  out: (s: string) => void,
 ): void {
   for (const a of actions) {
+    // The bridge words carry their own messages.
+    if (a.op === 'bridge') {
+      a.step(sys, cur.name, out)
+      continue
+    }
     try {
       switch (a.op) {
         case 'up':
@@ -501,6 +482,7 @@ const ACTION_OP: Record<Action['op'], string> = {
   '-vnet': 'SIOCSIFRVNET',
   addm: 'BRDGADD',
   deletem: 'BRDGDEL',
+  bridge: '',
 }
 
 function applyVxlan(sys: Syscalls, name: string, v: VxlanPlan): void {

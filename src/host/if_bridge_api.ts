@@ -1,0 +1,159 @@
+/**
+ * if_bridge's driver ioctls (bridge_ioctl's BRDG* commands behind SIOCSDRVSPEC/SIOCGDRVSPEC) other
+ * than BRDGADD/BRDGDEL: member flags (STP, edge, ptp, private...), span ports, static and learned
+ * addresses, table limits and the spanning-tree parameters, plus what `ifconfig bridgeN` shows.
+ * Each call checks its privilege and arguments before it changes anything.
+ *
+ * Must not: look outside the caller's vnet.
+ */
+
+import { Priv } from '../jail/priv.js'
+import { STP_PROTOS, STP_ROLES, STP_STATES } from '../stack/net/bridgestp.js'
+import { BSTP_TICK_VAL } from '../stack/net/bridgestp_vec.js'
+import { type BridgeMember, type BridgeSoftc, bridgeOf, IFBIF } from '../stack/net/if_bridge.js'
+import type { Ifnet } from '../stack/net/ifnet.js'
+import { type ErrnoName, SysError } from '../util/errno.js'
+import type { Caller } from './caller.js'
+import type { BridgeAddrInfo, BridgeCmd, BridgeInfo, BridgeMemberInfo } from './syscalls.js'
+
+function bridge(c: Caller, name: string, op: string, set: boolean): BridgeSoftc {
+  if (set) c.priv(Priv.NET_BRIDGE, op)
+  const sc = bridgeOf(c.ifp(name, op))
+  if (sc === null) throw new SysError('EINVAL', op, `${name} is not a bridge`)
+  return sc
+}
+
+function member(c: Caller, sc: BridgeSoftc, name: string, op: string): BridgeMember {
+  const ifs = c.vnet.ifByName(name)
+  const mb = ifs === undefined ? null : sc.memberOf(ifs)
+  if (mb === null) throw new SysError('ENOENT', op, `${name} is not a member of ${sc.ifp.name}`)
+  return mb
+}
+
+function check(err: ErrnoName | null, op: string): void {
+  if (err !== null) throw new SysError(err, op)
+}
+
+/** One BRDG* set command on bridge `name`. */
+export function ifBridgeCmd(c: Caller, name: string, cmd: BridgeCmd): void {
+  const op = cmd.op
+  const sc = bridge(c, name, op, true)
+  const bs = sc.bstp
+  switch (cmd.op) {
+    case 'BRDGSIFFLGS': {
+      const mb = member(c, sc, cmd.member, op)
+      if ((cmd.set & IFBIF.SPAN) !== 0) throw new SysError('EINVAL', op)
+      sc.setMemberFlags(mb, cmd.set, cmd.clear)
+      return
+    }
+    case 'BRDGADDS':
+    case 'BRDGDELS': {
+      const ifs: Ifnet | undefined = c.vnet.ifByName(cmd.member)
+      if (ifs === undefined) throw new SysError('ENOENT', op, `interface ${cmd.member} does not exist`)
+      if (op === 'BRDGADDS') sc.addSpan(ifs)
+      else sc.deleteSpanIf(ifs)
+      return
+    }
+    case 'BRDGSADDR':
+      sc.addStatic(member(c, sc, cmd.member, op), cmd.mac)
+      return
+    case 'BRDGDADDR':
+      sc.deleteAddr(cmd.mac)
+      return
+    case 'BRDGFLUSH':
+      sc.flush(cmd.all)
+      return
+    case 'BRDGSCACHE':
+      sc.setMaxAddr(cmd.value)
+      return
+    case 'BRDGSTO':
+      sc.timeout = cmd.value
+      return
+    case 'BRDGSHT':
+      check(bs.setHelloTime(cmd.value), op)
+      return
+    case 'BRDGSFD':
+      check(bs.setFwdDelay(cmd.value), op)
+      return
+    case 'BRDGSMA':
+      check(bs.setMaxAge(cmd.value), op)
+      return
+    case 'BRDGSPRI':
+      check(bs.setPriority(cmd.value), op)
+      return
+    case 'BRDGSPROTO':
+      check(
+        bs.setProtocol(
+          cmd.value,
+          sc.members.map((m) => m.stp),
+        ),
+        op,
+      )
+      return
+    case 'BRDGSTXHC':
+      check(bs.setHoldCount(cmd.value), op)
+      return
+    case 'BRDGSIFPRIO':
+      check(bs.setPortPriority(member(c, sc, cmd.member, op).stp, cmd.value), op)
+      return
+    case 'BRDGSIFCOST':
+      check(bs.setPathCost(member(c, sc, cmd.member, op).stp, cmd.value), op)
+      return
+    case 'BRDGSIFAMAX':
+      member(c, sc, cmd.member, op).addrMax = cmd.value
+      return
+  }
+}
+
+/** BRDGRTS: the address table. */
+export function ifBridgeAddrs(c: Caller, name: string): BridgeAddrInfo[] {
+  return bridge(c, name, 'BRDGRTS', false).addresses()
+}
+
+/** What `ifconfig bridgeN` shows: BRDGPARAM, BRDGGCACHE, BRDGGTO and BRDGGIFS. */
+export function bridgeInfo(sc: BridgeSoftc): { bridge: BridgeInfo; members: BridgeMemberInfo[] } {
+  const bs = sc.bstp
+  const root = bs.rootPv
+  const members: BridgeMemberInfo[] = sc.members.map((mb) => ({
+    name: mb.ifp.name,
+    flags: sc.memberFlags(mb),
+    port: mb.ifp.index & 0xfff,
+    ifmaxaddr: mb.addrMax,
+    priority: mb.stp.priority,
+    pathCost: mb.stp.pathCost,
+    proto: STP_PROTOS[mb.stp.protover] ?? '-',
+    role: STP_ROLES[mb.stp.role] ?? '-',
+    state: STP_STATES[mb.stp.state] ?? '-',
+  }))
+  // Span ports follow the members, with only their flag and port number (bridge_ioctl_gifs).
+  for (const sp of sc.spans)
+    members.push({
+      name: sp.ifp.name,
+      flags: IFBIF.SPAN,
+      port: sp.ifp.index & 0xfff,
+      ifmaxaddr: 0,
+      priority: 0,
+      pathCost: 0,
+      proto: 'stp',
+      role: 'disabled',
+      state: 'disabled',
+    })
+  return {
+    bridge: {
+      id: bs.bridgePv.dbMac,
+      priority: bs.bridgePriority,
+      hellotime: Math.floor(bs.bridgeHtime / BSTP_TICK_VAL),
+      fwddelay: Math.floor(bs.bridgeFdelay / BSTP_TICK_VAL),
+      maxage: Math.floor(bs.bridgeMaxAge / BSTP_TICK_VAL),
+      holdcnt: bs.txHoldCount,
+      proto: STP_PROTOS[bs.protover] ?? '-',
+      maxaddr: sc.table.max,
+      timeout: sc.timeout,
+      rootId: root.rootMac,
+      rootPriority: root.rootPri,
+      rootCost: root.cost,
+      rootPort: bs.rootPort === null ? 0 : bs.rootPort.ifp.index & 0xfff,
+    },
+    members,
+  }
+}
