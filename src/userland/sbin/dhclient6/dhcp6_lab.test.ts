@@ -226,6 +226,13 @@ describe('dhclient -6 and dhcpd -6 on a LAN', () => {
       assert.equal(run('-Y', '_ws.malformed'), '')
       const types = run('-T', 'fields', '-e', 'dhcpv6.msgtype').trim().split('\n')
       assert.ok(types.includes('5') && types.includes('7') && types.includes('6'), types.join(','))
+      if (have('tcpdump')) {
+        // Debian's tcpdump names the messages as ours prints them (print.ts, print-dhcp6.c's names).
+        const lines = execFileSync('tcpdump', ['-nr', f], { stdio: ['ignore', 'pipe', 'ignore'] }).toString()
+        assert.match(lines, /\.546 > ff02::1:2\.547: dhcp6 renew$/m)
+        assert.match(lines, /\.547 > fe80::\S+\.546: dhcp6 reply$/m)
+        assert.match(lines, /\.546 > ff02::1:2\.547: dhcp6 rebind$/m)
+      }
     } finally {
       rmSync(dir, { recursive: true })
     }
