@@ -275,6 +275,40 @@ describe('dhclient -6 and dhcpd -6 on a LAN', () => {
     assert.equal(inet6((await r.line('c1 ifconfig eth0')).out).length, 1, 'the server still serves')
     assert.match(s.log(), /Solicit message from fe80::\S+ port 546, transaction ID 0x/)
   })
+
+  test("pkg lists the built-in ports; service runs isc-dhcpd6 as rc.subr does; /sbin/dhclient is still FreeBSD's", async () => {
+    const r = await boot()
+    const p = await r.line('c1 pkg info')
+    assert.equal(p.status, 0)
+    assert.match(p.out, /^isc-dhcp44-server-4\.4\.3P1_3 +ISC DHCP Server$/m)
+    assert.match(p.out, /^isc-dhcp44-client-\S+ +ISC Dynamic Host Configuration Protocol client$/m)
+    assert.equal((await r.line('c1 pkg info -e isc-dhcp44-client')).status, 0)
+    assert.equal((await r.line('c1 pkg info -e nope')).status, 1)
+    assert.equal((await r.line('c1 pkg install nope')).status, 1)
+    const fs = r.lab.nodeFs('srv')
+    assert.ok(fs.truncate('/usr/local/etc/dhcpd6.conf') && fs.append('/usr/local/etc/dhcpd6.conf', CONF()))
+    assert.ok(fs.truncate('/var/db/dhcpd6.leases'))
+    const no = await r.line('srv service isc-dhcpd6 start')
+    assert.match(
+      no.out,
+      /^Cannot 'start' dhcpd6\. Set dhcpd6_enable to YES in \/etc\/rc\.conf or use 'onestart' instead of 'start'\.\n$/,
+    )
+    assert.equal((await r.line('srv service isc-dhcpd6 onestatus')).out, 'dhcpd6 is not running.\n')
+    const restart = await r.line('srv service isc-dhcpd6 onerestart')
+    assert.equal(restart.out, 'dhcpd6 not running? (check /var/run/dhcpd6.pid).\nStarting dhcpd6.\n')
+    assert.equal(restart.status, 0)
+    assert.match((await r.line('srv service isc-dhcpd6 onestatus')).out, /^dhcpd6 is running as pid \d+\.\n$/)
+    assert.match((await r.line('srv sockstat -6 -l')).out, /dhcpd +\d+ +\d+ +udp6 +\*:547/)
+    await r.line('c1 /usr/local/sbin/dhclient -6 eth0')
+    assert.equal(inet6((await r.line('c1 ifconfig eth0')).out).length, 1)
+    assert.match(
+      (await r.line('srv service isc-dhcpd6 onestop')).out,
+      /^Stopping dhcpd6\.\nWaiting for PIDS: \d+\.\n$/,
+    )
+    assert.equal((await r.line('srv service isc-dhcpd6 onestatus')).status, 1)
+    const base = await r.line('c2 /sbin/dhclient -6 eth0')
+    assert.equal(base.status, 64, base.out)
+  })
 })
 
 function have(tool: string): boolean {
