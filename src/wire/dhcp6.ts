@@ -12,6 +12,7 @@
  * no relay agent is built here. What the options mean to a client or server is the daemon's business.
  */
 
+import { utf8Decode, utf8Encode } from '../util/utf8.js'
 import { readU16, readU32, writeU16, writeU32 } from './addr.js'
 
 export const DHCP6_CLIENT_PORT = 546
@@ -213,7 +214,7 @@ class Bad {
 
 function statusCode(b: Uint8Array, o: number, len: number): Dhcp6StatusCode {
   if (len < 2) throw new Bad(Dhcp6Error.BAD_OPTION_LEN)
-  return { code: readU16(b, o), message: new TextDecoder().decode(b.subarray(o + 2, o + len)) }
+  return { code: readU16(b, o), message: utf8Decode(b.subarray(o + 2, o + len)) }
 }
 
 function checkDuid(b: Uint8Array, o: number, len: number): Uint8Array {
@@ -418,7 +419,7 @@ class Out {
 function emitStatus(w: Out, s: Dhcp6StatusCode): void {
   const at = w.open(Dhcp6Opt.STATUS_CODE)
   w.u16(s.code)
-  w.bytes(new TextEncoder().encode(s.message))
+  w.bytes(utf8Encode(s.message))
   w.close(at)
 }
 

@@ -140,7 +140,10 @@ test('a new address reports its solicited-node group twice within a second', asy
   assert.equal(mine.length, 2, JSON.stringify(w.seen))
   for (const m of mine) {
     // Other pending changes may ride along; this group's record is CHANGE_TO_EXCLUDE, no sources.
-    assert.deepEqual(m.recs.filter(([, g]) => g === 'ff02::1:ff34:5678'), [[4, 'ff02::1:ff34:5678']])
+    assert.deepEqual(
+      m.recs.filter(([, g]) => g === 'ff02::1:ff34:5678'),
+      [[4, 'ff02::1:ff34:5678']],
+    )
     assert.equal(m.hlim, 1)
     assert.equal(m.hbh, '3a00050200000100')
     assert.ok(m.sumOk)
