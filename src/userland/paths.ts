@@ -64,14 +64,30 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'wc',
     'xargs',
   ],
-  '/usr/sbin': ['arp', 'jail', 'jexec', 'jls', 'ngctl', 'rctl', 'tcpdrop', 'traceroute'],
+  '/usr/sbin': ['arp', 'jail', 'jexec', 'jls', 'ngctl', 'pkg', 'rctl', 'service', 'tcpdrop', 'traceroute'],
   '/usr/local/bin': ['packetdrill'],
-  '/usr/local/sbin': ['dhcpd'],
+  '/usr/local/sbin': ['dhcpd', 'pkg'],
 }
 
-const WHERE: ReadonlyMap<string, string> = new Map(
-  Object.entries(DIRS).flatMap(([dir, names]) => names.map((n) => [`${dir}/${n}`, n] as const)),
-)
+/**
+ * Ports installed under the name of a base program: the registry knows them by another key, and
+ * the process is still called by its file name (ISC's /usr/local/sbin/dhclient beside /sbin/dhclient).
+ */
+const PORTS: ReadonlyArray<readonly [path: string, key: string, comm: string]> = [
+  ['/usr/local/sbin/dhclient', 'isc-dhclient', 'dhclient'],
+]
+
+const WHERE: ReadonlyMap<string, string> = new Map([
+  ...Object.entries(DIRS).flatMap(([dir, names]) => names.map((n) => [`${dir}/${n}`, n] as const)),
+  ...PORTS.map(([path, key]) => [path, key] as const),
+])
+
+const COMM: ReadonlyMap<string, string> = new Map(PORTS.map(([, key, comm]) => [key, comm]))
+
+/** The name a process of registry key `name` runs under (p_comm): its file's name. */
+export function processName(name: string): string {
+  return COMM.get(name) ?? name
+}
 
 /**
  * The program name an absolute path stands for (`/sbin/route` -> `route`); a name without a slash

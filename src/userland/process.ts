@@ -18,7 +18,7 @@ import type { Syscalls } from '../host/syscalls.js'
 import { isSysError, SysError } from '../util/errno.js'
 import { MemFs } from './bin/sh/streams.js'
 import { jailFs } from './chroot_fs.js'
-import { programName } from './paths.js'
+import { processName, programName } from './paths.js'
 import type { Program } from './programs.js'
 import type { Command, FileSystem, Io, Job, Proc, SpawnOptions } from './types.js'
 
@@ -133,7 +133,7 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
     finish(128 + signal)
   }
   // kill(2) from any process (the shell's `kill $$` included) and jail removal (SIGKILL) land here.
-  const pid = sys.procStart((signal) => kill(signal), name, argv.join(' '))
+  const pid = sys.procStart((signal) => kill(signal), processName(name), argv.join(' '))
   // From here on the kernel knows which process calls: the sockets it opens are its descriptors.
   sys = sys.asProcess(pid)
 

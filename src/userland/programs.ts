@@ -14,6 +14,7 @@ import { pgrep, pkill } from './bin/pkill.js'
 import { rm } from './bin/rm.js'
 import { createSh } from './bin/sh/shell.js'
 import { dhclient } from './sbin/dhclient/dhclient.js'
+import { iscDhclient } from './sbin/dhclient6/dhclient6.js'
 import { dmesg } from './sbin/dmesg.js'
 import { dnctl } from './sbin/dnctl.js'
 import { ifconfig } from './sbin/ifconfig.js'
@@ -55,9 +56,11 @@ import { jexec } from './usr.sbin/jexec.js'
 import { jls } from './usr.sbin/jls.js'
 import { ndp } from './usr.sbin/ndp.js'
 import { ngctl } from './usr.sbin/ngctl.js'
+import { pkg } from './usr.sbin/pkg/pkg.js'
 import { rctl } from './usr.sbin/rctl.js'
 import { rtadvd } from './usr.sbin/rtadvd/rtadvd.js'
 import { rtsol, rtsold } from './usr.sbin/rtsold/rtsold.js'
+import { service } from './usr.sbin/service.js'
 import { tcpdrop } from './usr.sbin/tcpdrop.js'
 import { tcpdump } from './usr.sbin/tcpdump/tcpdump.js'
 import { traceroute } from './usr.sbin/traceroute.js'
@@ -129,6 +132,9 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['traceroute', { run: traceroute }],
   ['traceroute6', { run: traceroute6 }],
   ['vtysh', { run: vtysh }],
+  ['pkg', { run: pkg }],
+  ['service', { run: service }],
+  ['isc-dhclient', { run: iscDhclient }],
 ]
 
 /**

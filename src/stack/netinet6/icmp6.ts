@@ -29,6 +29,7 @@ import { icmp6RedirectInput } from './icmp6_redirect.js'
 import { in6Key } from './in6_var.js'
 import { ip6 } from './ip6.js'
 import { ip6Output } from './ip6_output.js'
+import { mldQueryInput } from './mld6.js'
 import { nd6NaInput, nd6NsInput } from './nd6_nbr.js'
 import { nd6RaInput, nd6RsInput } from './nd6_rtr.js'
 import { rip6Input } from './raw_ip6.js'
@@ -185,6 +186,14 @@ export function icmp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, io: number, zone: numbe
       return
     case Icmp6Type.REDIRECT:
       icmp6RedirectInput(v, ifp, b, m.off, io, ilen)
+      break
+    case Icmp6Type.MLD_LISTENER_QUERY:
+      // The source and hop limit are the IPv6 header's (m.off): §5.1.14's checks.
+      if (!mldQueryInput(ifp, b, io, ilen, b, m.off + 8, b[m.off + 7]!)) {
+        st.icp6s_badlen++
+        pool.put(m)
+        return
+      }
       break
     case Icmp6Type.DST_UNREACH:
     case Icmp6Type.PACKET_TOO_BIG:

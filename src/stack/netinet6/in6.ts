@@ -14,12 +14,14 @@ import {
   in6IsMulticast,
   in6IsUnspecified,
   in6IsV4Mapped,
+  in6SolicitedNode,
 } from '../../wire/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route.js'
 import { Route6 } from './in6_rtable.js'
 import { IN6_IFF, In6Ifaddr } from './in6_var.js'
 import { in6if, ip6 } from './ip6.js'
+import { mldDetach, mldJoin, mldLeave } from './mld6.js'
 import { nd6DadStart, nd6DadStop } from './nd6_nbr.js'
 
 /** The address addr of ifp, if configured there. */
@@ -76,9 +78,12 @@ export function in6AddAddr(
     prefixLen,
     (flags & ~IN6_IFF.NODAD) | (dad ? IN6_IFF.TENTATIVE : 0),
   )
+  const newGroup = !ii.addrs.some((a) => sameSolicitedNode(a.addr, ia.addr))
   ii.addrs = [...ii.addrs, ia]
   s.localInsert(ia)
   connectedRoutes(ia)
+  // RFC 3810 §6.1: listening to a new solicited-node group is a state change to report.
+  if (newGroup) mldJoin(ifp, solicitedNode(ia.addr))
   if (dad) nd6DadStart(ia, dadDelayMs)
   return ia
 }
@@ -107,7 +112,18 @@ export function in6DelAddr(ifp: Ifnet, addr: Uint8Array): void {
       )
     if (heir !== undefined) connectedRoutes(heir)
   }
+  if (!ii.addrs.some((a) => sameSolicitedNode(a.addr, ia.addr))) mldLeave(ifp, solicitedNode(ia.addr))
   if (purge !== null) purge(ia)
+}
+
+function sameSolicitedNode(a: Uint8Array, b: Uint8Array): boolean {
+  return a[13] === b[13] && a[14] === b[14] && a[15] === b[15]
+}
+
+function solicitedNode(a: Uint8Array): Uint8Array {
+  const g = new Uint8Array(16)
+  in6SolicitedNode(g, 0, a, 0)
+  return g
 }
 
 /** Forget every inet6 address of ifp (interface leaving its vnet). */
@@ -115,6 +131,7 @@ export function in6IfPurge(ifp: Ifnet): void {
   const ii = ifp.inet6 as { addrs: In6Ifaddr[] } | null
   if (ii === null) return
   for (const a of [...ii.addrs]) in6DelAddr(ifp, a.addr)
+  mldDetach(ifp)
   ip6(ifp.vnet).rib.removeIf(ifp)
 }
 

@@ -6,8 +6,8 @@
  * membership counts ip6_input consults (in6_joingroup's in6_multi, refcounted per interface), and the
  * test udp6_input uses to decide which sockets hear a group datagram.
  *
- * No MLD reports are sent: VirtNet's switches forward every group to every port, so a listener
- * needs only its own stack to accept the group.
+ * The first join of a group on an interface and the last leave are MLDv2 state changes (mld6.ts);
+ * VirtNet's switches still forward every group to every port.
  *
  * Must not: allocate on the input path (membership is a scan of short arrays), or change anything
  * when a request fails.
@@ -18,6 +18,7 @@ import { in6Eq, in6IsMulticast } from '../../wire/in6_addr.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
 import type { In6Ifinfo } from './in6_var.js'
+import { mldJoin, mldLeave } from './mld6.js'
 
 /** netinet6/in6.h option names (level IPPROTO_IPV6). */
 export const IPV6_MULTICAST_IF = 9
@@ -73,12 +74,14 @@ function ifJoin(ifp: Ifnet, group: Uint8Array, delta: 1 | -1): void {
       if (ii.mcRefs[i]! <= 0) {
         g.splice(i, 1)
         ii.mcRefs.splice(i, 1)
+        mldLeave(ifp, group)
       }
       return
     }
   if (delta > 0) {
     g.push(group.slice())
     ii.mcRefs.push(1)
+    mldJoin(ifp, group)
   }
 }
 

@@ -126,6 +126,8 @@ export class In6Ifinfo {
   /** Groups sockets joined here (in6_multi, in6_mcast.ts), with their reference counts. */
   readonly mcGroups: Uint8Array[] = []
   readonly mcRefs: number[] = []
+  /** MLDv2 listener state (mld6.ts), created on the first report. */
+  mld: unknown = null
 
   constructor(ndFlags: number, reachable: number) {
     this.ndFlags = ndFlags

@@ -517,6 +517,9 @@ class Compiler {
     else if (q.proto === 'ip') protos = [6, 17, 132]
     else throw new FilterError(`'${q.proto}' modifier applied to ${type}`)
     const isIp = this.isIp
+    const isIp6 = this.isIp6
+    // libpcap's `port` without `ip` covers IPv6 too: next header TCP/UDP/SCTP at once, ports after 40 bytes.
+    const six = q.proto !== 'ip'
     const nl = this.nl
     const p0 = protos[0]!
     const p1 = protos[1] ?? -1
@@ -524,6 +527,13 @@ class Compiler {
     const field =
       (k: number): Pred =>
       (b, o, n) => {
+        if (six && isIp6(b, o, n) === 1) {
+          const p = u8(b, o, n, nl + 6)
+          if (p < 0) return 2
+          if (p !== p0 && p !== p1 && p !== p2) return 0
+          const v = u16(b, o, n, nl + 40 + k)
+          return v < 0 ? 2 : v >= lo && v <= hi ? 1 : 0
+        }
         const r = isIp(b, o, n)
         if (r !== 1) return r
         const p = u8(b, o, n, nl + 9)

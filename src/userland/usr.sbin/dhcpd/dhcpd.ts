@@ -30,6 +30,7 @@ import {
 import type { Io, Proc } from '../../types.js'
 import { ConfError, type DhcpdConfig, parseDhcpdConf } from './dhcpd_conf.js'
 import { LeaseTable, type Reply, type ServerLease } from './dhcpd_leases.js'
+import { dhcpd6 } from './dhcpd6.js'
 
 const DEFAULT_CONF = '/usr/local/etc/dhcpd.conf'
 const DEFAULT_LEASES = '/var/db/dhcpd.leases'
@@ -71,6 +72,7 @@ interface Opts {
   leases: string | undefined
   pid: string
   ifs: string[]
+  v6: boolean
 }
 
 function parseArgs(argv: readonly string[]): Opts | string {
@@ -83,6 +85,7 @@ function parseArgs(argv: readonly string[]): Opts | string {
     leases: undefined,
     pid: DEFAULT_PID,
     ifs: [],
+    v6: false,
   }
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!
@@ -96,6 +99,7 @@ function parseArgs(argv: readonly string[]): Opts | string {
       else if (a === '-f') o.foreground = true
       else if (a === '-q') o.quiet = true
       else if (a === '-t' || a === '-T') o.test = true
+      else if (a === '-6') o.v6 = true
       else if (a === '-4' || a === '--no-pid') continue
       else if (a === '-cf') o.conf = val()
       else if (a === '-lf') o.leases = val()
@@ -144,6 +148,20 @@ export async function dhcpd(argv: readonly string[], io: Io, proc: Proc): Promis
   if (typeof o === 'string') {
     io.stderr.write(`${o}\n${USAGE}\n`)
     return 1
+  }
+  if (o.v6) {
+    const given = (f: string) => argv.includes(f)
+    return dhcpd6(
+      {
+        ...o,
+        conf: given('-cf') ? o.conf : undefined,
+        leases: o.leases,
+        pid: given('-pf') ? o.pid : undefined,
+      },
+      argv,
+      io,
+      proc,
+    )
   }
   const err = (s: string) => io.stderr.write(s)
   if (!o.quiet) err(BANNER)

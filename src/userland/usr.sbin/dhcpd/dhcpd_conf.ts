@@ -51,7 +51,7 @@ export interface DhcpdConfig {
 
 export class ConfError extends Error {}
 
-interface Tok {
+export interface Tok {
   text: string
   /** A quoted string's contents (text is then the contents too). */
   quoted: boolean
@@ -60,7 +60,7 @@ interface Tok {
 }
 
 /** Words, quoted strings, and the punctuation `; { } ,`. `#` starts a comment. */
-function lex(src: string, file: string): Tok[] {
+export function lex(src: string, file: string): Tok[] {
   const toks: Tok[] = []
   const lines = src.split('\n')
   for (let ln = 0; ln < lines.length; ln++) {
@@ -100,7 +100,7 @@ function lex(src: string, file: string): Tok[] {
   return toks
 }
 
-function confError(
+export function confError(
   file: string,
   lines: readonly string[],
   line: number,

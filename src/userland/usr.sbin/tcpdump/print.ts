@@ -37,6 +37,25 @@ const TCP_PORTS: Readonly<Record<number, string>> = {
   443: 'https',
   514: 'shell',
 }
+/** print-dhcp6.c's dh6msgtype names, by msg-type. */
+const DHCP6_NAMES: readonly (string | undefined)[] = [
+  undefined,
+  'solicit',
+  'advertise',
+  'request',
+  'confirm',
+  'renew',
+  'rebind',
+  'reply',
+  'release',
+  'decline',
+  'reconfigure',
+  'inf-req',
+  'relay-fwd',
+  'relay-reply',
+  'leasequery',
+  'leasequery-reply',
+]
 const UDP_PORTS: Readonly<Record<number, string>> = {
   53: 'domain',
   67: 'bootps',
@@ -381,6 +400,17 @@ export class Printer {
         n === 1 && end >= at + 32 && b.subarray(at + 12, at + 28).every((x) => x === 0) && b[at + 31] === 16
       if (cmd === 1) return `${s}ripng-req ${whole ? 'dump' : `${n}:`}`
       if (cmd === 2) return `${s}ripng-resp ${n}:`
+    }
+    // print-dhcp6.c without -v: the message type's name.
+    if (
+      v6 &&
+      !this.opts.q &&
+      this.opts.v === 0 &&
+      (sp === 546 || sp === 547 || dp === 546 || dp === 547) &&
+      end > at + 8
+    ) {
+      const name = DHCP6_NAMES[b[at + 8]!]
+      return `${s}dhcp6 ${name ?? `msgtype-${b[at + 8]}`}`
     }
     // print-bootp.c without -v: the operation and, for a request, the client's Ethernet address.
     if (
