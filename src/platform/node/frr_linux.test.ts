@@ -18,10 +18,12 @@ import { joined } from './vxlan_linux_peer.js'
 const LAB = `
 name: frr-interop
 nodes:
-  r: { kind: router, interfaces: [ { name: eth1, address: 10.43.0.1/24 } ] }
+  r: { kind: router, interfaces: [ { name: eth1, address: 10.43.0.1/24 }, { name: eth2, address: 10.46.0.1/24 } ] }
   h: { kind: pc, interfaces: [ { name: eth0, address: 10.43.0.2/24 } ], routes: [ { to: default, via: 10.43.0.1 } ] }
+  h2: { kind: pc, interfaces: [ { name: eth0, address: 10.46.0.2/24 } ], routes: [ { to: default, via: 10.46.0.1 } ] }
 links:
   - { a: r:eth1, b: h }
+  - { a: r:eth2, b: h2 }
 `
 
 interface World {
@@ -31,7 +33,10 @@ interface World {
   frr: FrrPeer
 }
 
-/** A namespace joined to r over vxlan, with FRR's stub net 10.44.0.0/24 on a veth pair inside it. */
+/**
+ * A namespace joined to r over vxlan, with FRR's stub net 10.44.0.0/24 and a second net 10.45.0.0/24
+ * on veth pairs inside it (r has 10.43.0.0/24 and 10.46.0.0/24).
+ */
 async function world(peers: NetnsPeers): Promise<World> {
   const { peer, lab, pc } = await joined(peers, LAB, 'r')
   // Linux gives a vxlan without an underlay device MTU 1500, ours (FreeBSD's) 1450: OSPF rejects a
@@ -41,6 +46,11 @@ async function world(peers: NetnsPeers): Promise<World> {
   peer.ip(['addr', 'add', '10.44.0.1/24', 'dev', 's0'])
   peer.ip(['link', 'set', 's1', 'up'])
   peer.ip(['link', 'set', 's0', 'up'])
+  // A second net behind FRR for redistribution (in no `network` statement).
+  peer.ip(['link', 'add', 'x0', 'type', 'veth', 'peer', 'name', 'x1'])
+  peer.ip(['addr', 'add', '10.45.0.1/24', 'dev', 'x0'])
+  peer.ip(['link', 'set', 'x1', 'up'])
+  peer.ip(['link', 'set', 'x0', 'up'])
   await peer.exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1'])
   return { peer, lab, r: pc, frr: new FrrPeer(peer) }
 }
@@ -204,6 +214,81 @@ router ospf
   })
 })
 
+interop('OSPFv2 against FRR ospfd: VirtNet the DR, external routes both ways', 'ospfd', (get, explain) => {
+  test('FRR takes our network-LSA and AS-external-LSA, we take its; a dead FRR is noticed in 4 s', async (t) => {
+    const w = get()
+    const start = Date.now()
+    await w.frr.start(
+      'ospfd',
+      `
+interface vxlan0
+ ip ospf hello-interval 1
+ ip ospf dead-interval 4
+ ip ospf retransmit-interval 2
+interface s0
+ ip ospf network point-to-point
+router ospf
+ ospf router-id 10.42.0.2
+ redistribute connected
+ network 10.42.0.0/24 area 0
+ network 10.44.0.0/24 area 0
+`,
+    )
+    const d = await w.r.sh('ospfd -d')
+    assert.equal(d.status, 0, d.stderr)
+    await vty(w.r, [
+      'configure terminal',
+      'interface vxlan0',
+      ' ip ospf hello-interval 1',
+      ' ip ospf dead-interval 4',
+      ' ip ospf retransmit-interval 2',
+      ' ip ospf priority 10',
+      'exit',
+      'router ospf',
+      ' ospf router-id 10.42.0.1',
+      ' redistribute connected',
+      ' network 10.42.0.0/24 area 0',
+      ' network 10.43.0.0/24 area 0',
+    ])
+    try {
+      await until('Linux: 10.46.0.0/24 proto ospf (our external)', async () => linuxHas(w, 'ospf', '10.46.0.0/24'))
+      await until('Linux: 10.43.0.0/24 proto ospf', async () => linuxHas(w, 'ospf', '10.43.0.0/24'))
+      await until('r: 10.45.0.0/24 and 10.44.0.0/24 UG1', async () => {
+        const a = await fib(w.r, '10.45.0.0/24')
+        const b = await fib(w.r, '10.44.0.0/24')
+        return /10\.42\.0\.2 +UG1 +vxlan0$/.test(a) && /10\.42\.0\.2 +UG1 +vxlan0$/.test(b)
+      })
+    } catch (e) {
+      throw await explain(e, 'show ip ospf neighbor', 'show ip ospf database', 'show ip ospf route')
+    }
+    t.diagnostic(`OSPF (VirtNet DR, externals): both ways after ${Date.now() - start} ms (real time)`)
+    const fi = await w.frr.json('show ip ospf interface vxlan0 json', 'ospfd')
+    const v = (fi.interfaces as Record<string, Record<string, unknown>>).vxlan0!
+    assert.equal(v.drId, '10.42.0.1')
+    assert.equal(v.bdrId, '10.42.0.2')
+    // FRR's routes: our external as E2 with FRR's default metric 20, the LAN behind us intra-area.
+    const rt = await w.frr.vtysh('show ip ospf route', 'ospfd')
+    assert.match(rt, /N E2 10\.46\.0\.0\/24 +\[\d+\/20\] tag: 0\n +via 10\.42\.0\.1, vxlan0/)
+    const ours2 = await ours(w.r, 'vtysh -c "show ip ospf route"')
+    assert.match(ours2, /N E2 10\.45\.0\.0\/24 +\[\d+\/20\] tag: 0\n +via 10\.42\.0\.2, vxlan0/)
+    const p = await w.lab.node('h2').sh('ping -c 1 10.45.0.1')
+    assert.equal(p.status, 0, p.stdout + p.stderr)
+    // FRR dies without a word: after the dead interval (4 s) r drops it and its routes.
+    await w.peer.exec(['sh', '-c', `kill -9 $(cat ${w.frr.dir}/ospfd.pid)`])
+    const dead = Date.now()
+    try {
+      await until('r: FRR gone from the FIB', async () => (await fib(w.r, '10.44.0.0/24')) === '', 15_000)
+    } catch (e) {
+      throw await explain(e, 'show ip ospf neighbor')
+    }
+    const took = Date.now() - dead
+    t.diagnostic(`OSPF: a dead FRR left r's FIB after ${took} ms`)
+    assert.ok(took >= 2500, `not before the dead interval (${took} ms)`)
+    assert.equal(await fib(w.r, '10.45.0.0/24'), '')
+    assert.doesNotMatch(await ours(w.r, 'vtysh -c "show ip ospf neighbor"'), /10\.42\.0\.2/)
+  })
+})
+
 interop('RIPv2 against FRR ripd', 'ripd', (get, explain) => {
   test('routes both ways with timers basic 5 15 10, metrics counted, and a withdrawal seen', async (t) => {
     const w = get()
@@ -323,8 +408,39 @@ router bgp 65002
     const ourTable = await ours(w.r, 'vtysh -c "show ip bgp"')
     assert.match(ourTable, /\*> +10\.44\.0\.0\/24 +10\.42\.0\.2 +0 +0 65002 i/)
     await pingAcross(w)
+    // FRR negotiated what we offered: 4-octet AS numbers and route refresh.
+    const caps = p.neighborCapabilities as Record<string, unknown>
+    assert.ok(caps !== undefined, JSON.stringify(p))
+    assert.equal(caps['4byteAs'], 'advertisedAndReceived')
+    assert.match(String(caps.routeRefresh), /advertisedAndReceived/)
     // Keepalives hold the session past several hold times.
     await new Promise((r) => setTimeout(r, 4000))
+    assert.equal((await frrPeer()).bgpState, 'Established')
+    assert.match(await ours(w.r, 'vtysh -c "show ip bgp neighbors 10.42.0.2"'), /BGP state = Established/)
+    // FRR asks for our routes again (ROUTE-REFRESH, RFC 2918) and still has them after.
+    const stats = async (): Promise<Record<string, number>> =>
+      ((await frrPeer()).messageStats as Record<string, number> | undefined) ?? {}
+    const before = (await stats()).updatesRecv ?? 0
+    const rr = await w.frr.vtysh('clear ip bgp 10.42.0.1 soft in', 'bgpd')
+    assert.doesNotMatch(rr, /%/, rr)
+    // …and we answer with our routes again (RFC 2918 §4: re-advertise the Adj-RIB-Out).
+    await until('FRR: a ROUTE-REFRESH sent and answered', async () => {
+      const m = await stats()
+      return (m.routeRefreshSent ?? 0) >= 1 && (m.updatesRecv ?? 0) > before
+    }, 10_000)
+    assert.match(await w.frr.vtysh('show ip bgp', 'bgpd'), /\*> +10\.43\.0\.0\/24 +10\.42\.0\.1 /)
+    // Withdrawals both ways: each side drops its network, the other's FIB loses it.
+    const wd = Date.now()
+    const no = await w.frr.configure('bgpd', ['router bgp 65002', 'address-family ipv4 unicast', 'no network 10.44.0.0/24'])
+    assert.doesNotMatch(no, /%/, no)
+    await vty(w.r, ['configure terminal', 'router bgp 65001', 'address-family ipv4 unicast', 'no network 10.43.0.0/24'])
+    try {
+      await until('r: 10.44.0.0/24 withdrawn', async () => (await fib(w.r, '10.44.0.0/24')) === '', 15_000)
+      await until('Linux: 10.43.0.0/24 withdrawn', async () => !linuxHas(w, 'bgp', '10.43.0.0/24'), 15_000)
+    } catch (e) {
+      throw await explain(e, 'show ip bgp')
+    }
+    t.diagnostic(`BGP: withdrawals both ways after ${Date.now() - wd} ms`)
     assert.equal((await frrPeer()).bgpState, 'Established')
     assert.match(await ours(w.r, 'vtysh -c "show ip bgp neighbors 10.42.0.2"'), /BGP state = Established/)
   })

@@ -102,6 +102,14 @@ export class FrrPeer {
     return r.stdout + r.stderr
   }
 
+  /** `configure terminal` and then `lines`, each its own -c (as a user at the vtysh prompt). */
+  async configure(daemon: string, lines: readonly string[]): Promise<string> {
+    const argv = ['vtysh', '--vty_socket', this.dir, '-d', daemon, '-c', 'configure terminal']
+    for (const l of lines) argv.push('-c', l)
+    const r = await this.peer.exec(argv, 10_000)
+    return r.stdout + r.stderr
+  }
+
   /** A `… json` command's parsed answer ({} when it printed nothing parseable). */
   async json(cmd: string, daemon?: string): Promise<Record<string, unknown>> {
     const out = await this.vtysh(cmd, daemon)
