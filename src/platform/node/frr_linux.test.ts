@@ -18,7 +18,7 @@ import { joined } from './vxlan_linux_peer.js'
 const LAB = `
 name: frr-interop
 nodes:
-  r: { kind: router, interfaces: [ { name: eth1, address: 10.43.0.1/24 }, { name: eth2, address: 10.46.0.1/24 } ] }
+  r: { kind: router, interfaces: [ { name: eth1, address: 10.43.0.1/24, ipv6: [ fd43::1/64 ] }, { name: eth2, address: 10.46.0.1/24 } ] }
   h: { kind: pc, interfaces: [ { name: eth0, address: 10.43.0.2/24 } ], routes: [ { to: default, via: 10.43.0.1 } ] }
   h2: { kind: pc, interfaces: [ { name: eth0, address: 10.46.0.2/24 } ], routes: [ { to: default, via: 10.46.0.1 } ] }
 links:
@@ -44,6 +44,7 @@ async function world(peers: NetnsPeers): Promise<World> {
   peer.ip(['link', 'set', 'vxlan0', 'mtu', '1450'])
   peer.ip(['link', 'add', 's0', 'type', 'veth', 'peer', 'name', 's1'])
   peer.ip(['addr', 'add', '10.44.0.1/24', 'dev', 's0'])
+  peer.ip(['addr', 'add', 'fd44::1/64', 'dev', 's0', 'nodad'])
   peer.ip(['link', 'set', 's1', 'up'])
   peer.ip(['link', 'set', 's0', 'up'])
   // A second net behind FRR for redistribution (in no `network` statement).
@@ -443,5 +444,49 @@ router bgp 65002
     t.diagnostic(`BGP: withdrawals both ways after ${Date.now() - wd} ms`)
     assert.equal((await frrPeer()).bgpState, 'Established')
     assert.match(await ours(w.r, 'vtysh -c "show ip bgp neighbors 10.42.0.2"'), /BGP state = Established/)
+  })
+})
+
+interop('RIPng against FRR ripngd (IPv6 link-local over vxlan)', 'ripngd', (get, explain) => {
+  test('routes both ways via link-local next hops with timers basic 5 15 10', async (t) => {
+    const w = get()
+    const ifc = await ours(w.r, 'ifconfig vxlan0')
+    const ll = /inet6 (fe80::[0-9a-f:]+)%vxlan0/.exec(ifc)?.[1]
+    assert.ok(ll !== undefined, `r's vxlan0 has a link-local address:\n${ifc}`)
+    const linuxLl = /inet6 (fe80::[0-9a-f:]+)\/64 scope link/.exec(w.peer.ip(['-6', 'addr', 'show', 'dev', 'vxlan0']))?.[1]
+    assert.ok(linuxLl !== undefined, 'Linux vxlan0 has a link-local address')
+    const start = Date.now()
+    await w.frr.start(
+      'ripngd',
+      `
+router ripng
+ timers basic 5 15 10
+ network vxlan0
+ network s0
+`,
+    )
+    const d = await w.r.sh('ripngd -d')
+    assert.equal(d.status, 0, d.stderr)
+    await vty(w.r, ['configure terminal', 'router ripng', ' timers basic 5 15 10', ' network vxlan0', ' network eth1'])
+    let linux = 0
+    try {
+      await until('Linux: fd43::/64 proto ripng', async () =>
+        new RegExp(`^fd43::/64 (?:nhid \\d+ )?via ${ll} dev vxlan0`, 'm').test(
+          w.peer.ip(['-6', 'route', 'show', 'proto', 'ripng']),
+        ),
+      )
+      linux = Date.now() - start
+      await until('r: fd44::/64 UG1', async () => {
+        const ns = await ours(w.r, 'netstat -rn -f inet6')
+        return new RegExp(`^fd44::/64 +${linuxLl}%vxlan0 +UG1 +vxlan0$`, 'm').test(ns)
+      })
+    } catch (e) {
+      throw await explain(e, 'show ipv6 ripng', 'show ipv6 ripng status')
+    }
+    t.diagnostic(
+      `RIPng: r's net in Linux's FIB after ${linux} ms, both ways after ${Date.now() - start} ms (real time, from FRR's start)`,
+    )
+    const p = await w.r.sh('ping6 -c 2 -i 0.2 fd44::1')
+    assert.equal(p.status, 0, p.stdout + p.stderr)
   })
 })
