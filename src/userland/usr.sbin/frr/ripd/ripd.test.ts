@@ -161,6 +161,31 @@ async function heard(
 }
 
 describe('ripd on the wire', () => {
+  test('timers basic takes effect at once: the next update comes at the new interval, not the old', async () => {
+    const r = await boot(LAN)
+    const sys = r.lab.sys('probe')
+    const fd = listener(sys)
+    // Just after one of r2's regular updates, so the one the 30 s timer drew is 15-45 s away.
+    await heard(fd, '10.0.0.2', 0.001, sys)
+    for (;;) {
+      const d = await fd.recvfrom(4096, 0, 60e9)
+      if (d.from.addr === ip('10.0.0.2')) break
+    }
+    const t0 = sys.now()
+    const set = await r.line("r2 vtysh -c 'configure terminal' -c 'router rip' -c 'timers basic 5 15 10'")
+    assert.equal(set.status, 0, set.out)
+    const st = (await r.line('r2 vtysh -c "show ip rip status"')).out
+    const due = /next due in (\d+) seconds/.exec(st)
+    assert.ok(due !== null && Number(due[1]) <= 8, st)
+    for (;;) {
+      const d = await fd.recvfrom(4096, 0, 60e9)
+      if (d.from.addr === ip('10.0.0.2')) break
+    }
+    // FRR's 5 s +/- 50% from the change.
+    assert.ok(sys.now() - t0 <= 7.6e9, `next update ${(sys.now() - t0) / 1e9} s after the change`)
+    fd.close()
+  })
+
   test('split horizon: r2 never tells the LAN what it learned there; with poisoned reverse, as 16', async () => {
     const r = await boot(LAN)
     const sys = r.lab.sys('probe')

@@ -74,6 +74,8 @@ class RipDaemon implements RipControl, FibSink {
   private readonly since = new Map<string, number>()
   private readonly peers = new Map<number, Peer>()
   private nextUpdate = 0
+  /** The update interval (s) nextUpdate was drawn with. */
+  private updateS = 0
   private nextPoll = 0
   private triggerHold = 0
 
@@ -236,6 +238,12 @@ class RipDaemon implements RipControl, FibSink {
     this.active = next
     this.rib.timeoutNs = c.timers.timeout * SEC_NS
     this.rib.garbageNs = c.timers.garbage * SEC_NS
+    // A new `timers basic` restarts the update timer at the new interval, as FRR's does
+    // (ripd_instance_timers_apply_finish); else the first update would wait out the old, longer one.
+    if (c.timers.update !== this.updateS) {
+      this.updateS = c.timers.update
+      this.nextUpdate = this.jitteredUpdate(now)
+    }
     this.rib.syncLocal(local, now)
     // RFC 2453 §3.9.1: a router coming up asks its neighbours for their whole tables.
     for (const a of fresh)

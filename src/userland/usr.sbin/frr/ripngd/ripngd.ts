@@ -81,6 +81,8 @@ class RipngDaemon implements RipngControl {
   active = new Map<string, RipngIface>()
   private readonly peers = new Map<string, RipngPeer>()
   nextUpdate = 0
+  /** The update interval (s) nextUpdate was drawn with. */
+  private updateS = 0
   private nextPoll = 0
   private triggerHold = 0
 
@@ -231,6 +233,12 @@ class RipngDaemon implements RipngControl {
     this.active = next
     this.rib.timeoutNs = c.timers.timeout * SEC_NS
     this.rib.garbageNs = c.timers.garbage * SEC_NS
+    // A new `timers basic` restarts the update timer at the new interval, as FRR's does
+    // (ripngd_instance_timers_apply_finish); else the first update would wait out the old, longer one.
+    if (c.timers.update !== this.updateS) {
+      this.updateS = c.timers.update
+      this.nextUpdate = ripNextUpdate(now, c.timers.update, random(this.sys))
+    }
     this.rib.syncLocal(local, now)
     // RFC 2080 §2.4.1: a router coming up asks its neighbours for their whole tables.
     for (const a of fresh)
