@@ -202,6 +202,8 @@ export interface SendOptions {
   multicastIf?: number
   /** Raw sockets, group destinations: IP_MULTICAST_LOOP (default on). */
   multicastLoop?: boolean
+  /** IP_OPTIONS: option bytes for the header, a multiple of 4 and at most 40 (EINVAL otherwise). */
+  ipOptions?: Uint8Array
 }
 
 /** What a raw socket receives (the stack's own record of it). */
