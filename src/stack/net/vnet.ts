@@ -12,6 +12,7 @@ import type { SockIpc } from '../../kern/socket.js'
 import type { MsgBuf } from '../../kern/subr_msgbuf.js'
 import type { Clock } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
+import type { ArpHost } from '../netinet/arp_host.js'
 import type { Domains } from './domain.js'
 import type { IfAddr, Ifnet } from './ifnet.js'
 import type { Netisr } from './netisr.js'
@@ -42,6 +43,8 @@ export interface StackEnv {
   readonly tcpmd5: { enabled: boolean }
   /** The host's kernel message buffer (log(9), dmesg). */
   readonly msgbuf: MsgBuf
+  /** ARP's host-wide knobs (garp_rexmit_count, log_arp_permanent_modify ...) and log rate limit. */
+  readonly arp: ArpHost
   /** Locally administered, host-unique MAC for a new interface. */
   newMac(): number
 }

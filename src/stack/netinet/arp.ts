@@ -7,16 +7,19 @@
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
+import { LOG } from '../../kern/subr_msgbuf.js'
 import { SEC, type Timer } from '../../util/clock.js'
 import { SysError } from '../../util/errno.js'
-import { BROADCAST_MAC, ipMulticastMac, isMulticastMac } from '../../wire/addr.js'
+import { BROADCAST_MAC, formatIpv4, formatMac, ipMulticastMac, isMulticastMac } from '../../wire/addr.js'
 import { ARP_LEN, ArpOp, writeArp } from '../../wire/arp.js'
 import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../wire/ethernet.js'
 import { IcmpType, UnreachCode } from '../../wire/icmp.js'
 import { etherSend } from '../net/ether.js'
-import { IFF, type Ifnet } from '../net/ifnet.js'
+import { IFF, type IfAddr, type Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
+import type { GarpTimer } from './arp_garp.js'
+import { arpHostSysctls, LOG_ERR } from './arp_host.js'
 import { icmpError } from './icmp.js'
 import type { OutError } from './ip_output.js'
 
@@ -55,6 +58,8 @@ export class ArpVnet {
   maxEntries = 16384
   /** Entries not (yet) resolved, oldest first: what a full table gives up first. */
   readonly unresolved = new Set<Lle>()
+  /** Addresses with gratuitous ARPs still to repeat (arp_garp.ts). */
+  readonly garp = new Map<IfAddr, GarpTimer>()
 }
 
 export const arpModule: VnetModule<ArpVnet> = {
@@ -84,6 +89,7 @@ export const arpModule: VnetModule<ArpVnet> = {
         max: 1024,
       },
     ),
+    ...arpHostSysctls(),
   ],
 }
 
@@ -341,6 +347,7 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   if (spa !== 0) {
     // RFC 826 merge: update an existing entry; create one only when we are the target.
     if (e !== undefined && !e.permanent) learn(e, sha)
+    else if (e !== undefined && e.state === LleState.Valid && e.mac !== sha) permanentModified(ifp, spa, sha)
     else if (e === undefined && forUs) {
       const ne = newEntry(ifp, spa)
       if (ne !== null) learn(ne, sha)
@@ -359,6 +366,19 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
     }
   }
   pool.put(m)
+}
+
+/**
+ * arp_check_update_lle on a static entry: refused, and logged (rate-limited, LOG_ERR) when
+ * net.link.ether.inet.log_arp_permanent_modify is set.
+ */
+function permanentModified(ifp: Ifnet, spa: number, sha: number): void {
+  const env = ifp.vnet.env
+  if (env.arp.logPermanentModify === 0 || !env.arp.mayLog(env.clock.now())) return
+  env.msgbuf.log(
+    LOG.KERN | LOG_ERR,
+    `arp: ${formatMac(sha)} attempts to modify permanent entry for ${formatIpv4(spa)} on ${ifp.name}`,
+  )
 }
 
 /** Drop all ARP state of an interface (detach, vnet move). */
