@@ -51,6 +51,8 @@ export function rawSocket(c: Caller, protocol: number): RawSocket {
       // IP_OPTIONS, checked as ip_pcbopts checks them.
       const ipOpts = opts.ipOptions !== undefined && opts.ipOptions.length > 0 ? opts.ipOptions : null
       if (ipOpts !== null && ipCheckPcbOpts(ipOpts) !== undefined) throw new SysError('EINVAL', 'setsockopt')
+      const pcp = opts.vlanPcp ?? -1
+      if (!Number.isInteger(pcp) || pcp < -1 || pcp > 7) throw new SysError('EINVAL', 'setsockopt')
       const chosen = src !== 0 ? src : mifa !== undefined ? mif : c.pcbLocalAddr(v, dst, 'sendto')
       const m = v.env.pool.get(payload.length)
       m.data.set(payload, m.off)
@@ -65,6 +67,7 @@ export function rawSocket(c: Caller, protocol: number): RawSocket {
         mifp: mifa?.ifp ?? null,
         mloop: opts.multicastLoop ?? true,
         opts: ipOpts,
+        pcp,
       })
       if (err !== undefined) throw new SysError(err, 'sendto')
       return chosen

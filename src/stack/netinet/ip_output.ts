@@ -35,6 +35,8 @@ export interface IpOutOptions {
   mloop?: boolean
   /** IP_OPTIONS (checked by ipCheckPcbOpts: a multiple of 4 bytes, at most 40), or icmp_reflect's. */
   opts?: Uint8Array | null
+  /** IP_VLAN_PCP: the frames' 802.1p priority (0..7), or -1 / absent for the interface's. */
+  pcp?: number
 }
 
 /** The route a packet to dst takes, or null; counts ips_noroute. */
@@ -108,6 +110,7 @@ function prependHeader(v: Vnet, m: Mbuf, src: number, dst: number, proto: number
   if (olen !== 0) ipInsertOptions(m.data, m.off, o.opts!)
   m.csumValid = true
   m.linkBcast = false
+  m.pcp = o.pcp ?? -1
   return true
 }
 

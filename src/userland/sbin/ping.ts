@@ -83,6 +83,8 @@ interface Options {
   pattern: number[] | null
   /** -R: ask for the route in an IP record-route option (IP_OPTIONS) and print it. */
   rroute: boolean
+  /** -C: 802.1p priority of the requests' frames (IP_VLAN_PCP), -1 for the interface's. */
+  pcp: number | undefined
 }
 
 /** A numeric option or EX_USAGE with ping's `` invalid WHAT: `value' `` message. */
@@ -131,6 +133,7 @@ export function parsePingArgs(args: readonly string[], uid = 0): { opts: Options
     preload: 0,
     pattern: null,
     rroute: false,
+    pcp: undefined,
   }
   for (const [f, v] of r.opts) {
     switch (f) {
@@ -140,6 +143,13 @@ export function parsePingArgs(args: readonly string[], uid = 0): { opts: Options
       case 'a':
         o.audible = true
         break
+      case 'C': {
+        // strtonum(optarg, -1, 7): -1 asks for the interface's own priority.
+        const n = /^[-+]?\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN
+        if (!Number.isInteger(n) || n < -1 || n > 7) throw bad('PCP', v)
+        o.pcp = n
+        break
+      }
       case 'c':
         o.count = num('count of packets to transmit', v, { min: 1 })
         break
@@ -399,6 +409,7 @@ class Pinger {
     if (o.tos !== undefined) this.sendOpts.tos = o.tos
     if (o.df) this.sendOpts.df = true
     if (o.dontRoute) this.sendOpts.dontRoute = true
+    if (o.pcp !== undefined) this.sendOpts.vlanPcp = o.pcp
     // The record-route option ping.c sets: all 40 bytes, room for nine addresses, pointer at 4.
     if (o.rroute) {
       const rspace = new Uint8Array(MAX_IPOPTLEN)
