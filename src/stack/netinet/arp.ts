@@ -43,6 +43,9 @@ export class ArpStats {
   malformed = 0
 }
 
+/** Default bound on a vnet's ARP entries (net.link.ether.inet.max_entries). */
+export const ARP_MAX_ENTRIES_DEFAULT = 16384
+
 export class ArpVnet {
   readonly stats = new ArpStats()
   /** net.link.ether.inet.max_age, seconds. */
@@ -53,9 +56,9 @@ export class ArpVnet {
   maxHold = 16
   /** Seconds a neighbour stays "down" after maxtries (arpt_down). */
   downTime = 20
-  /** Entries across all interfaces of the vnet, and the cap that bounds them. */
+  /** Entries across all interfaces of the vnet, and the cap that bounds them (max_entries). */
   entries = 0
-  maxEntries = 16384
+  maxEntries = ARP_MAX_ENTRIES_DEFAULT
   /** Entries not (yet) resolved, oldest first: what a full table gives up first. */
   readonly unresolved = new Set<Lle>()
   /** Addresses with gratuitous ARPs still to repeat (arp_garp.ts). */
@@ -88,6 +91,16 @@ export const arpModule: VnetModule<ArpVnet> = {
         min: 1,
         max: 1024,
       },
+    ),
+    // Not in FreeBSD (its bound is kernel memory, the lltable zone): a vnet's ARP entries, all
+    // interfaces together, are at most this many; past it the oldest unresolved entry gives way
+    // and a table full of resolved ones takes no more. Lowering it drops nothing already there.
+    intKnob(
+      'net.link.ether.inet.max_entries',
+      `Maximum number of ARP entries in this vnet (VirtNet; default ${ARP_MAX_ENTRIES_DEFAULT})`,
+      (v) => arp(v),
+      'maxEntries',
+      { min: 1, max: 0x7fffffff },
     ),
     ...arpHostSysctls(),
   ],
