@@ -12,7 +12,6 @@ import type { SockIpc } from '../../kern/socket.js'
 import type { MsgBuf } from '../../kern/subr_msgbuf.js'
 import type { Clock } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
-import type { ArpHost } from '../netinet/arp_host.js'
 import type { Domains } from './domain.js'
 import type { IfAddr, Ifnet } from './ifnet.js'
 import type { Netisr } from './netisr.js'
@@ -43,8 +42,16 @@ export interface StackEnv {
   readonly tcpmd5: { enabled: boolean }
   /** The host's kernel message buffer (log(9), dmesg). */
   readonly msgbuf: MsgBuf
-  /** ARP's host-wide knobs (garp_rexmit_count, log_arp_permanent_modify ...) and log rate limit. */
-  readonly arp: ArpHost
+  /**
+   * ARP's host-wide knobs and log rate limit (netinet/arp_host.ts's ArpHost; described here by
+   * shape, as net/ knows no protocol).
+   */
+  readonly arp: {
+    garpRexmitCount: number
+    logPermanentModify: number
+    maxLogPerSecond: number
+    mayLog(now: number): boolean
+  }
   /** Locally administered, host-unique MAC for a new interface. */
   newMac(): number
 }

@@ -44,7 +44,7 @@ export class ArpHost {
 
 /** The host-wide oids, kept in the host's ArpHost (StackEnv.arp) whichever vnet asks. */
 export function arpHostSysctls(): SysctlDecl[] {
-  const host = (v: Vnet): ArpHost => v.env.arp
+  const host = (v: Vnet) => v.env.arp
   return [
     {
       name: 'net.link.ether.inet.garp_rexmit_count',
