@@ -47,6 +47,11 @@ export class Mbuf {
    * copied by dup; cleared when the buffer goes back to the pool.
    */
   tag: object | null = null
+  /**
+   * 802.1p priority a socket asked for (IP_VLAN_PCP, FreeBSD's MTAG_8021Q_PCP_OUT), 0..7, or -1 for
+   * the interface's own. Cleared when the buffer comes from the pool.
+   */
+  pcp = -1
   /** Whether this buffer goes back to the pool on free. */
   readonly pooled: boolean
 
@@ -123,6 +128,7 @@ export class MbufPool {
     m.csumValid = false
     m.csumL4 = false
     m.linkBcast = false
+    m.pcp = -1
     this.inUse++
     return m
   }

@@ -30,6 +30,7 @@ import type { SysctlDecl } from '../stack/net/sysctl.js'
 import { UnitAlloc } from '../stack/net/unit_alloc.js'
 import type { StackEnv, Vnet, VnetModule } from '../stack/net/vnet.js'
 import type { UdpUnderlayProvider } from '../stack/net/vxlan_underlay.js'
+import { ArpHost } from '../stack/netinet/arp_host.js'
 import { INET_MODULES, inetAttach } from '../stack/netinet/in_proto.js'
 import { INET6_MODULES, inet6Attach } from '../stack/netinet6/in6_proto.js'
 import { Clock, type ClockDriver, type ClockMode } from '../util/clock.js'
@@ -136,6 +137,7 @@ export class Host {
       pfilLink: new PfilHead(),
       tcpmd5: { enabled: false },
       msgbuf: new MsgBuf(),
+      arp: new ArpHost(),
       newMac: () => this.newMac(),
     }
     this.vxlan = new VxlanHost(opts.underlay ?? null)

@@ -75,6 +75,24 @@ export function ifVlanSetPcp(c: Caller, name: string, pcp: number): void {
   sc.pcp = pcp
 }
 
+/**
+ * SIOCSLANPCP (`ifconfig IF pcp N`, `-pcp` as -1): a vlan takes it as its tag's priority (vlan_ioctl),
+ * any other interface sends priority-tagged frames with it (if_pcp; -1 is IFNET_PCP_NONE).
+ */
+export function ifSetPcp(c: Caller, name: string, pcp: number): void {
+  const ifp = c.ifp(name, 'SIOCSLANPCP')
+  const sc = vlanOf(ifp)
+  if (sc !== null) {
+    c.priv(Priv.NET_SETVLAN, 'SIOCSLANPCP')
+    if (!Number.isInteger(pcp) || pcp < 0 || pcp > 7) throw new SysError('EINVAL', 'SIOCSLANPCP')
+    sc.pcp = pcp
+    return
+  }
+  c.priv(Priv.NET_SETLANPCP, 'SIOCSLANPCP')
+  if (!Number.isInteger(pcp) || pcp < -1 || pcp > 7) throw new SysError('EINVAL', 'SIOCSLANPCP')
+  ifp.pcp = pcp
+}
+
 function tunnelSc(c: Caller, name: string, op: string): TunnelSoftc {
   c.priv(Priv.NET_SETIFPHYS, op)
   const sc = tunnelOf(c.ifp(name, op))

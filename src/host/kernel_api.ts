@@ -44,6 +44,7 @@ import {
   ifGreSetKey,
   ifLaggPort,
   ifLaggSetProto,
+  ifSetPcp,
   ifTunnelDelete,
   ifTunnelSet,
   ifVlanSet,
@@ -233,6 +234,10 @@ export class KernelApi implements Syscalls {
 
   ifVlanSetPcp(name: string, pcp: number): void {
     ifVlanSetPcp(this.caller, name, pcp)
+  }
+
+  ifSetPcp(name: string, pcp: number): void {
+    ifSetPcp(this.caller, name, pcp)
   }
 
   ifTunnelSet(name: string, src: number, dst: number): void {

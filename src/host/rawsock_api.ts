@@ -12,6 +12,7 @@ import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
 import { netgraph } from '../netgraph/types.js'
 import { BpfIf, DLT } from '../stack/net/bpf/bpf.js'
 import { ip } from '../stack/netinet/ip.js'
+import { ipCheckPcbOpts } from '../stack/netinet/ip_options.js'
 import { ipOutput } from '../stack/netinet/ip_output.js'
 import { rawClose, rawOpen } from '../stack/netinet/raw.js'
 import { type ErrnoName, SysError } from '../util/errno.js'
@@ -47,6 +48,11 @@ export function rawSocket(c: Caller, protocol: number): RawSocket {
         (mifa === undefined || (jail !== null && !jail.ip4.includes(mif)))
       )
         throw new SysError('EADDRNOTAVAIL', 'setsockopt')
+      // IP_OPTIONS, checked as ip_pcbopts checks them.
+      const ipOpts = opts.ipOptions !== undefined && opts.ipOptions.length > 0 ? opts.ipOptions : null
+      if (ipOpts !== null && ipCheckPcbOpts(ipOpts) !== undefined) throw new SysError('EINVAL', 'setsockopt')
+      const pcp = opts.vlanPcp ?? -1
+      if (!Number.isInteger(pcp) || pcp < -1 || pcp > 7) throw new SysError('EINVAL', 'setsockopt')
       const chosen = src !== 0 ? src : mifa !== undefined ? mif : c.pcbLocalAddr(v, dst, 'sendto')
       const m = v.env.pool.get(payload.length)
       m.data.set(payload, m.off)
@@ -60,6 +66,8 @@ export function rawSocket(c: Caller, protocol: number): RawSocket {
         dontRoute: opts.dontRoute ?? false,
         mifp: mifa?.ifp ?? null,
         mloop: opts.multicastLoop ?? true,
+        opts: ipOpts,
+        pcp,
       })
       if (err !== undefined) throw new SysError(err, 'sendto')
       return chosen

@@ -263,6 +263,10 @@ export interface SendOptions {
   multicastIf?: number
   /** Raw sockets, group destinations: IP_MULTICAST_LOOP (default on). */
   multicastLoop?: boolean
+  /** IP_VLAN_PCP: 802.1p priority of the frames this socket sends, 0..7; -1 or absent: the interface's. */
+  vlanPcp?: number
+  /** IP_OPTIONS: option bytes for the header, a multiple of 4 and at most 40 (EINVAL otherwise). */
+  ipOptions?: Uint8Array
 }
 
 /** What a raw socket receives (the stack's own record of it). */
@@ -777,6 +781,8 @@ export interface Syscalls {
   ifVlanSet(name: string, p: VlanParams): void
   /** SIOCSVLANPCP (`vlanpcp N`, 0..7). */
   ifVlanSetPcp(name: string, pcp: number): void
+  /** SIOCSLANPCP: the interface's 802.1p priority, 0..7, or -1 (IFNET_PCP_NONE) for none. */
+  ifSetPcp(name: string, pcp: number): void
   /** SIOCSIFPHYADDR (`tunnel SRC DST`) on a gif or gre interface. */
   ifTunnelSet(name: string, src: number, dst: number): void
   /** SIOCDIFPHYADDR (`deletetunnel`). */

@@ -24,6 +24,8 @@ export const Priv = {
   NET_VXLAN: 'NET_VXLAN',
   /** vlan(4)'s SIOCSETVLAN and SIOCSVLANPCP (PRIV_NET_SETVLANTAG, PRIV_NET_SETVLANPCP). */
   NET_SETVLAN: 'NET_SETVLAN',
+  /** SIOCSLANPCP, an interface's 802.1p priority (PRIV_NET_SETLANPCP). */
+  NET_SETLANPCP: 'NET_SETLANPCP',
   /** gif/gre end points (PRIV_NET_SETIFPHYS) and GRESKEY (PRIV_NET_GRE). */
   NET_SETIFPHYS: 'NET_SETIFPHYS',
   /** lagg(4) protocol and ports (PRIV_NET_LAGG). */
@@ -73,6 +75,7 @@ const VNET_PRIVS: ReadonlySet<PrivName> = new Set([
   Priv.NET_BRIDGE,
   Priv.NET_VXLAN,
   Priv.NET_SETVLAN,
+  Priv.NET_SETLANPCP,
   Priv.NET_SETIFPHYS,
   Priv.NET_LAGG,
   Priv.NET_ROUTE,

@@ -15,12 +15,16 @@ import type { IfDriver, Ifnet } from './ifnet.js'
 /** The TPIDs of 802.1Q and 802.1ad tags (net/ethernet.h). */
 const ETHERTYPE_VLAN = 0x8100
 const ETHERTYPE_QINQ = 0x88a8
+/** ETHER_VLAN_ENCAP_LEN: the tag's size. */
+const VLAN_ENCAP_LEN = 4
 
 /** ETHERMTU_JUMBO (net/ethernet.h): the largest MTU an Ethernet interface takes. */
 export const ETHERMTU_JUMBO = 9000
 
 export function etherInput(ifp: Ifnet, m: Mbuf): void {
   const pool = ifp.vnet.env.pool
+  // A sender's IP_VLAN_PCP stays with the sender (the buffer may have come straight from its stack).
+  m.pcp = -1
   if (m.len < ETHER_HDR_LEN) {
     ifp.stats.ierrors++
     pool.put(m)
@@ -31,6 +35,18 @@ export function etherInput(ifp: Ifnet, m: Mbuf): void {
   // ether_demux: a tagged frame belongs to the vlans on this interface, whatever its destination
   // (the vlan's own Ethernet input checks that); without any, nobody speaks its protocol.
   const type = readU16(buf, o + 12)
+  // A priority-tagged frame (VID 0, IEEE 802.1Q §9.6) is an untagged one with a priority: the tag
+  // goes and the frame is ours as any other (ether_demux clears M_VLANTAG for VID 0).
+  if (
+    (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ) &&
+    m.len >= ETHER_HDR_LEN + VLAN_ENCAP_LEN &&
+    (readU16(buf, o + 14) & 0xfff) === 0
+  ) {
+    buf.copyWithin(o + VLAN_ENCAP_LEN, o, o + 12)
+    m.adj(VLAN_ENCAP_LEN)
+    etherInput(ifp, m)
+    return
+  }
   if (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ) {
     const trunk = ifp.vlanTrunk
     if (trunk === null) {
@@ -68,14 +84,28 @@ export function etherInput(ifp: Ifnet, m: Mbuf): void {
   input(ifp, m)
 }
 
-/** Prepend an Ethernet header for a frame to `dstMac` and send it. */
+/**
+ * Prepend an Ethernet header for a frame to `dstMac` and send it. With a priority (the socket's
+ * IP_VLAN_PCP, else the interface's `pcp`) the frame leaves priority-tagged, 802.1Q with VID 0, as
+ * ether_output_frame's ether_set_pcp does; a vlan interface puts the priority in its own tag.
+ */
 export function etherSend(ifp: Ifnet, m: Mbuf, dstMac: number, type: number): void {
-  if (!m.prepend(ETHER_HDR_LEN)) {
+  const pcp = m.pcp >= 0 ? m.pcp : ifp.pcp
+  const tagged = pcp >= 0 && ifp.family !== 'vlan'
+  if (!m.prepend(tagged ? ETHER_HDR_LEN + VLAN_ENCAP_LEN : ETHER_HDR_LEN)) {
     ifp.stats.oerrors++
     ifp.vnet.env.pool.put(m)
     return
   }
-  writeEthernetHeader(m.data, m.off, dstMac, ifp.mac, type)
+  if (tagged) {
+    const b = m.data
+    const o = m.off
+    writeEthernetHeader(b, o, dstMac, ifp.mac, ETHERTYPE_VLAN)
+    b[o + 14] = pcp << 5
+    b[o + 15] = 0
+    b[o + 16] = type >>> 8
+    b[o + 17] = type & 0xff
+  } else writeEthernetHeader(m.data, m.off, dstMac, ifp.mac, type)
   // Broadcast and multicast alike: the group bit of the first octet (ifi_omcasts).
   if (dstMac === BROADCAST_MAC || Math.floor(dstMac / 0x10000000000) % 2 === 1) ifp.stats.omcasts++
   ifp.transmit(m)

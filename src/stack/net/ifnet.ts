@@ -180,6 +180,11 @@ export class Ifnet implements NetisrTarget {
   inet6: unknown = null
   /** At most one tap (a bridge or an ng_ether node) splices into the frame path. */
   tap: IfTap | null = null
+  /**
+   * if_pcp (`ifconfig IF pcp N`, SIOCSLANPCP): 802.1p priority every frame leaves with, in a
+   * priority tag (802.1Q, VID 0); IFNET_PCP_NONE (-1 here) for untagged frames.
+   */
+  pcp = -1
   /** The vlans whose parent this is (if_vlantrunk), or null: tagged frames are then not ours. */
   vlanTrunk: VlanTrunkHook | null = null
   /** The other half of a pair interface (epair), destroyed together with this one. */

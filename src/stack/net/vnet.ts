@@ -42,6 +42,16 @@ export interface StackEnv {
   readonly tcpmd5: { enabled: boolean }
   /** The host's kernel message buffer (log(9), dmesg). */
   readonly msgbuf: MsgBuf
+  /**
+   * ARP's host-wide knobs and log rate limit (netinet/arp_host.ts's ArpHost; described here by
+   * shape, as net/ knows no protocol).
+   */
+  readonly arp: {
+    garpRexmitCount: number
+    logPermanentModify: number
+    maxLogPerSecond: number
+    mayLog(now: number): boolean
+  }
   /** Locally administered, host-unique MAC for a new interface. */
   newMac(): number
 }

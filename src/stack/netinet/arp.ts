@@ -7,16 +7,19 @@
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
+import { LOG } from '../../kern/subr_msgbuf.js'
 import { SEC, type Timer } from '../../util/clock.js'
 import { SysError } from '../../util/errno.js'
-import { BROADCAST_MAC, ipMulticastMac, isMulticastMac } from '../../wire/addr.js'
+import { BROADCAST_MAC, formatIpv4, formatMac, ipMulticastMac, isMulticastMac } from '../../wire/addr.js'
 import { ARP_LEN, ArpOp, writeArp } from '../../wire/arp.js'
 import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../wire/ethernet.js'
 import { IcmpType, UnreachCode } from '../../wire/icmp.js'
 import { etherSend } from '../net/ether.js'
-import { IFF, type Ifnet } from '../net/ifnet.js'
+import { IFF, type IfAddr, type Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
+import type { GarpTimer } from './arp_garp.js'
+import { arpHostSysctls, LOG_ERR } from './arp_host.js'
 import { icmpError } from './icmp.js'
 import type { OutError } from './ip_output.js'
 
@@ -40,6 +43,9 @@ export class ArpStats {
   malformed = 0
 }
 
+/** Default bound on a vnet's ARP entries (net.link.ether.inet.max_entries). */
+export const ARP_MAX_ENTRIES_DEFAULT = 16384
+
 export class ArpVnet {
   readonly stats = new ArpStats()
   /** net.link.ether.inet.max_age, seconds. */
@@ -50,11 +56,13 @@ export class ArpVnet {
   maxHold = 16
   /** Seconds a neighbour stays "down" after maxtries (arpt_down). */
   downTime = 20
-  /** Entries across all interfaces of the vnet, and the cap that bounds them. */
+  /** Entries across all interfaces of the vnet, and the cap that bounds them (max_entries). */
   entries = 0
-  maxEntries = 16384
+  maxEntries = ARP_MAX_ENTRIES_DEFAULT
   /** Entries not (yet) resolved, oldest first: what a full table gives up first. */
   readonly unresolved = new Set<Lle>()
+  /** Addresses with gratuitous ARPs still to repeat (arp_garp.ts). */
+  readonly garp = new Map<IfAddr, GarpTimer>()
 }
 
 export const arpModule: VnetModule<ArpVnet> = {
@@ -84,6 +92,17 @@ export const arpModule: VnetModule<ArpVnet> = {
         max: 1024,
       },
     ),
+    // Not in FreeBSD (its bound is kernel memory, the lltable zone): a vnet's ARP entries, all
+    // interfaces together, are at most this many; past it the oldest unresolved entry gives way
+    // and a table full of resolved ones takes no more. Lowering it drops nothing already there.
+    intKnob(
+      'net.link.ether.inet.max_entries',
+      `Maximum number of ARP entries in this vnet (VirtNet; default ${ARP_MAX_ENTRIES_DEFAULT})`,
+      (v) => arp(v),
+      'maxEntries',
+      { min: 1, max: 0x7fffffff },
+    ),
+    ...arpHostSysctls(),
   ],
 }
 
@@ -341,6 +360,7 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   if (spa !== 0) {
     // RFC 826 merge: update an existing entry; create one only when we are the target.
     if (e !== undefined && !e.permanent) learn(e, sha)
+    else if (e !== undefined && e.state === LleState.Valid && e.mac !== sha) permanentModified(ifp, spa, sha)
     else if (e === undefined && forUs) {
       const ne = newEntry(ifp, spa)
       if (ne !== null) learn(ne, sha)
@@ -359,6 +379,19 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
     }
   }
   pool.put(m)
+}
+
+/**
+ * arp_check_update_lle on a static entry: refused, and logged (rate-limited, LOG_ERR) when
+ * net.link.ether.inet.log_arp_permanent_modify is set.
+ */
+function permanentModified(ifp: Ifnet, spa: number, sha: number): void {
+  const env = ifp.vnet.env
+  if (env.arp.logPermanentModify === 0 || !env.arp.mayLog(env.clock.now())) return
+  env.msgbuf.log(
+    LOG.KERN | LOG_ERR,
+    `arp: ${formatMac(sha)} attempts to modify permanent entry for ${formatIpv4(spa)} on ${ifp.name}`,
+  )
 }
 
 /** Drop all ARP state of an interface (detach, vnet move). */

@@ -13,7 +13,7 @@ import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { netisrGuard, pairNet } from '../../testing/fixtures.js'
 import { EtherType, ether, IpProto, icmpEcho, ipv4, pattern } from '../../testing/frames.js'
-import { counter, ip, Net, ping } from '../../testing/net.js'
+import { counter, errnoOf, ip, Net, ping } from '../../testing/net.js'
 import { SEC } from '../../util/clock.js'
 import { arp } from './arp.js'
 import { reass, reassHeld } from './ip_reass.js'
@@ -59,7 +59,14 @@ describe('ARP hold queue floods', () => {
     const net = pair()
     const a = net.sys('a')
     const st = arp(net.vnet('a'))
-    st.maxEntries = 256
+    // The cap is a knob (VirtNet's own, net.route.max_routes's style) a vnet jail's root sets.
+    a.sysctlSet('net.link.ether.inet.max_entries', '256')
+    assert.equal(st.maxEntries, 256)
+    assert.equal(
+      errnoOf(() => a.sysctlSet('net.link.ether.inet.max_entries', '0')),
+      'EINVAL',
+    )
+    assert.equal(net.sys('b').sysctlGet('net.link.ether.inet.max_entries').value, 16384, "b's own")
     a.sysctlSet('net.link.ether.inet.maxhold', '2')
     const pool = net.host.env.pool
     await settle(net)

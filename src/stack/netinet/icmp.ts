@@ -10,12 +10,13 @@ import { SEC } from '../../util/clock.js'
 import { readU16, readU32, writeU16, writeU32 } from '../../wire/addr.js'
 import { checksum, updateChecksum16 } from '../../wire/checksum.js'
 import { ICMP_HDR_LEN, IcmpType, icmpFinish, isIcmpError, writeIcmpHeader } from '../../wire/icmp.js'
-import { IP_OFFMASK, IpProto } from '../../wire/ipv4.js'
+import { IP_OFFMASK, IPV4_MIN_HDR, IpProto } from '../../wire/ipv4.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 import { ip } from './ip.js'
 import { ipCtlinput } from './ip_ctlinput.js'
+import { ipReflectOptions } from './ip_options.js'
 import { ipOutput } from './ip_output.js'
 import { rawInput } from './raw.js'
 
@@ -190,6 +191,8 @@ function icmpReflectEcho(v: Vnet, m: Mbuf, hlen: number): void {
   const origSrc = readU32(buf, m.off + 12)
   const origDst = readU32(buf, m.off + 16)
   const tos = buf[m.off + 1]!
+  // Record route and timestamp options go back in the reply (icmp_reflect); the others stay behind.
+  const opts = hlen > IPV4_MIN_HDR ? ipReflectOptions(buf, m.off, hlen) : null
   m.adj(hlen)
   const oldWord = readU16(buf, m.off)
   buf[m.off] = IcmpType.ECHO_REPLY
@@ -198,7 +201,14 @@ function icmpReflectEcho(v: Vnet, m: Mbuf, hlen: number): void {
   state.stats.icps_outhist[IcmpType.ECHO_REPLY]!++
   // A broadcast echo is answered from the address of the interface the reply leaves by.
   const src = v.isLocal(origDst) ? origDst : 0
-  ipOutput(v, m, origSrc, IpProto.ICMP, { ttl: ip(v).defaultTtl, tos, df: false, src, dontRoute: false })
+  ipOutput(v, m, origSrc, IpProto.ICMP, {
+    ttl: ip(v).defaultTtl,
+    tos,
+    df: false,
+    src,
+    dontRoute: false,
+    opts,
+  })
 }
 
 /** ICMP_MASKLEN: type, code, checksum, id, seq and the 32-bit mask. */

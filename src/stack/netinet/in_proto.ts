@@ -9,6 +9,7 @@ import { EtherType } from '../../wire/ethernet.js'
 import type { Domains } from '../net/domain.js'
 import type { VnetModule } from '../net/vnet.js'
 import { arpAnnounce, arpIfDetach, arpInput, arpModule, etherOutputIp } from './arp.js'
+import { arpIfInit, garpIfDetach, garpStop } from './arp_garp.js'
 import { icmpModule } from './icmp.js'
 import { ipModule } from './ip.js'
 import { ipInput } from './ip_input.js'
@@ -40,10 +41,14 @@ export function inetAttach(d: Domains): void {
   )
   // A new address is announced with a gratuitous ARP, and so is every address when the link comes up.
   d.onAddress((ifa, added) => {
-    if (added && ifa.ifp.type === 'ether' && ifa.ifp.up) arpAnnounce(ifa.ifp, ifa.addr)
+    if (!added) garpStop(ifa)
+    else if (ifa.ifp.type === 'ether' && ifa.ifp.up) arpIfInit(ifa)
   })
   d.onLinkUp((ifp) => {
     if (ifp.type === 'ether') for (const a of ifp.addrs) arpAnnounce(ifp, a.addr)
   })
-  d.onDeparture(arpIfDetach)
+  d.onDeparture((ifp) => {
+    garpIfDetach(ifp)
+    arpIfDetach(ifp)
+  })
 }

@@ -45,6 +45,8 @@ export class IpVnet {
   forwarding = 0
   defaultTtl = 64
   redirect = 1
+  /** net.inet.ip.process_options: 0 ignore IP options, 1 process them, 2 refuse datagrams carrying any. */
+  doopts = 1
   /** Next IP identification value; starts at a random point per vnet. */
   ident: number
   /** net.inet.ip.portrange.first / last: the ephemeral ports UDP and TCP pick from. */
@@ -70,6 +72,13 @@ export const ipModule: VnetModule<IpVnet> = {
       min: 0,
       max: 1,
     }),
+    intKnob(
+      'net.inet.ip.process_options',
+      'Enable IP options processing ([LS]SRR, RR, TS)',
+      (v) => ip(v),
+      'doopts',
+      { min: 0, max: 2 },
+    ),
     intKnob(
       'net.inet.ip.portrange.first',
       'First port of the ephemeral range',

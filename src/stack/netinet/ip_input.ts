@@ -8,7 +8,7 @@
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import { IcmpType, TimeExceededCode, UnreachCode } from '../../wire/icmp.js'
-import { IpProto, Ipv4Check } from '../../wire/ipv4.js'
+import { IPV4_MIN_HDR, IpProto, Ipv4Check } from '../../wire/ipv4.js'
 import { encapInput, IPPROTO_GRE, IPPROTO_IPV4, IPPROTO_IPV6 } from '../net/if/ip_tunnel.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
@@ -17,6 +17,7 @@ import type { Vnet } from '../net/vnet.js'
 import { icmpError, icmpInput } from './icmp.js'
 import { ip } from './ip.js'
 import { IpForwardTag } from './ip_fwd_tag.js'
+import { ipDoOptions } from './ip_options.js'
 import { ipSend, routeFor } from './ip_output.js'
 import { ipReassemble } from './ip_reass.js'
 import { rawInput } from './raw.js'
@@ -81,6 +82,9 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
       return
     }
   }
+  // ip_dooptions, before the datagram is found ours or forwarded: every node it reaches fills its
+  // Record Route option (RFC 791 §3.1), the destination included.
+  if (h.headerLength > IPV4_MIN_HDR && ipDoOptions(v, m, h.headerLength)) return
   // Broadcasts are ours only on the interface whose subnet they belong to (FreeBSD's ip_input).
   // The vnet-wide broadcast set first: a forwarded packet then never walks the interface's aliases.
   // A group datagram is ours on any interface; the transport keeps it only for sockets that joined

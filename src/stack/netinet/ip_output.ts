@@ -17,6 +17,7 @@ import { type Route, RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { ifOffloadsCsum, inDelayedCksum } from './in_cksum.js'
 import { ip } from './ip.js'
+import { ipInsertOptions, ipOptCopy } from './ip_options.js'
 
 /** undefined on success (including "held for ARP" and blackholed), else the errno to report. */
 export type OutError = ErrnoName | undefined
@@ -32,6 +33,10 @@ export interface IpOutOptions {
   /** Multicast destinations: IP_MULTICAST_IF (null or absent: by route) and IP_MULTICAST_LOOP. */
   mifp?: Ifnet | null
   mloop?: boolean
+  /** IP_OPTIONS (checked by ipCheckPcbOpts: a multiple of 4 bytes, at most 40), or icmp_reflect's. */
+  opts?: Uint8Array | null
+  /** IP_VLAN_PCP: the frames' 802.1p priority (0..7), or -1 / absent for the interface's. */
+  pcp?: number
 }
 
 /** The route a packet to dst takes, or null; counts ips_noroute. */
@@ -75,16 +80,10 @@ export function ipOutput(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOutO
     pool.put(m)
     return 'EADDRNOTAVAIL'
   }
-  if (!m.prepend(IPV4_MIN_HDR) || m.len > 0xffff) {
+  if (!prependHeader(v, m, src, dst, proto, o)) {
     pool.put(m)
     return 'EMSGSIZE'
   }
-  const state = ip(v)
-  const ident = state.ident
-  state.ident = (ident + 1) & 0xffff
-  writeIpv4Header(m.data, m.off, src, dst, proto, o.ttl, o.tos, ident, m.len - IPV4_MIN_HDR, o.df ? IP_DF : 0)
-  m.csumValid = true
-  m.linkBcast = false
   st.ips_localout++
   rt.use++
   const nextHop = (rt.flags & RTF.GATEWAY) !== 0 ? rt.gateway : dst
@@ -98,6 +97,21 @@ export function ipOutput(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOutO
   const err = ipSend(v, ifp, m, nextHop, bcast, mtu, false)
   // arpresolve: an unreachable gateway is "no route to host", an unreachable destination "host is down".
   return err === 'EHOSTDOWN' && (rt.flags & RTF.GATEWAY) !== 0 ? 'EHOSTUNREACH' : err
+}
+
+/** The IP header (and any options, ip_insertoptions) in front of m's payload; false if too long. */
+function prependHeader(v: Vnet, m: Mbuf, src: number, dst: number, proto: number, o: IpOutOptions): boolean {
+  const olen = o.opts?.length ?? 0
+  if (!m.prepend(IPV4_MIN_HDR + olen) || m.len > 0xffff) return false
+  const state = ip(v)
+  const ident = state.ident
+  state.ident = (ident + 1) & 0xffff
+  writeIpv4Header(m.data, m.off, src, dst, proto, o.ttl, o.tos, ident, m.len - IPV4_MIN_HDR, o.df ? IP_DF : 0)
+  if (olen !== 0) ipInsertOptions(m.data, m.off, o.opts!)
+  m.csumValid = true
+  m.linkBcast = false
+  m.pcp = o.pcp ?? -1
+  return true
 }
 
 /**
@@ -126,16 +140,11 @@ function ipOutputMulticast(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOu
     pool.put(m)
     return 'EADDRNOTAVAIL'
   }
-  if (!m.prepend(IPV4_MIN_HDR) || m.len > 0xffff) {
+  if (!prependHeader(v, m, src, dst, proto, o)) {
     pool.put(m)
     return 'EMSGSIZE'
   }
   const state = ip(v)
-  const ident = state.ident
-  state.ident = (ident + 1) & 0xffff
-  writeIpv4Header(m.data, m.off, src, dst, proto, o.ttl, o.tos, ident, m.len - IPV4_MIN_HDR, o.df ? IP_DF : 0)
-  m.csumValid = true
-  m.linkBcast = false
   state.stats.ips_localout++
   if (m.len > ifp.mtu && o.df) {
     state.stats.ips_cantfrag++
@@ -243,13 +252,20 @@ function ipFragment(
     const last = done + n >= payload
     const f = pool.get(hlen + n)
     const fb = f.data
-    fb.set(buf.subarray(m.off, m.off + hlen), f.off)
-    fb.set(buf.subarray(m.off + hlen + done, m.off + hlen + done + n), f.off + hlen)
-    f.len = hlen + n
-    writeU16(fb, f.off + 2, hlen + n)
+    // The first fragment keeps every option; the others only those with the copied flag (ip_optcopy).
+    let fh = hlen
+    if (done === 0 || hlen === IPV4_MIN_HDR) fb.set(buf.subarray(m.off, m.off + hlen), f.off)
+    else {
+      fb.set(buf.subarray(m.off, m.off + IPV4_MIN_HDR), f.off)
+      fh = IPV4_MIN_HDR + ipOptCopy(buf, m.off, fb, f.off)
+      fb[f.off] = 0x40 | (fh >> 2)
+    }
+    fb.set(buf.subarray(m.off + hlen + done, m.off + hlen + done + n), f.off + fh)
+    f.len = fh + n
+    writeU16(fb, f.off + 2, fh + n)
     writeU16(fb, f.off + 6, ((baseOff + done) >> 3) | (last && !origMf ? 0 : IP_MF))
     writeU16(fb, f.off + 10, 0)
-    writeU16(fb, f.off + 10, checksum(fb, f.off, hlen))
+    writeU16(fb, f.off + 10, checksum(fb, f.off, fh))
     f.csumValid = true
     st.ips_ofragments++
     const e = ifp.output(ifp, f, nextHop, bcast, forwarded)

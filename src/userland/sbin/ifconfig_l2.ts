@@ -92,6 +92,17 @@ export function parseL2Word(words: readonly string[], i: number, plan: L2Plan): 
       else throw new CmdError('invalid value for vlanproto')
       return 2
     }
+    case 'pcp': {
+      // setifpcp: strtoul over the whole word, then at most 7 (SIOCSLANPCP).
+      const v = strtol(arg())
+      if (v === null || v < 0) throw new CmdError('invalid value for pcp')
+      if (v > 7) throw new CmdError('value for pcp out of range')
+      plan.steps.push(step('SIOCSLANPCP', (sys, name) => sys.ifSetPcp(name, v)))
+      return 2
+    }
+    case '-pcp':
+      plan.steps.push(step('SIOCSLANPCP', (sys, name) => sys.ifSetPcp(name, -1)))
+      return 1
     case 'vlanpcp': {
       const v = strtol(arg(), 10)
       if (v === null || v < 0 || v > 7) throw new CmdError('invalid value for vlanpcp')

@@ -38,6 +38,15 @@ const MAXALARM = 3600
 const MAX_DUP_CHK = 8 * 128
 const IP_MAXPACKET = 65535
 const IP_HDR = 20
+const MAX_IPOPTLEN = 40
+const INADDR_LEN = 4
+/** IP option types and the first pointer value (netinet/ip.h). */
+const IPOPT_EOL = 0
+const IPOPT_NOP = 1
+const IPOPT_RR = 7
+const IPOPT_LSRR = 131
+const IPOPT_SSRR = 137
+const IPOPT_MINOFF = 4
 const MS = 1e6
 const SEC = 1e9
 const SIGINT = 2
@@ -72,6 +81,10 @@ interface Options {
   verbose: boolean
   preload: number
   pattern: number[] | null
+  /** -R: ask for the route in an IP record-route option (IP_OPTIONS) and print it. */
+  rroute: boolean
+  /** -C: 802.1p priority of the requests' frames (IP_VLAN_PCP), -1 for the interface's. */
+  pcp: number | undefined
 }
 
 /** A numeric option or EX_USAGE with ping's `` invalid WHAT: `value' `` message. */
@@ -119,6 +132,8 @@ export function parsePingArgs(args: readonly string[], uid = 0): { opts: Options
     verbose: false,
     preload: 0,
     pattern: null,
+    rroute: false,
+    pcp: undefined,
   }
   for (const [f, v] of r.opts) {
     switch (f) {
@@ -128,6 +143,13 @@ export function parsePingArgs(args: readonly string[], uid = 0): { opts: Options
       case 'a':
         o.audible = true
         break
+      case 'C': {
+        // strtonum(optarg, -1, 7): -1 asks for the interface's own priority.
+        const n = /^[-+]?\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN
+        if (!Number.isInteger(n) || n < -1 || n > 7) throw bad('PCP', v)
+        o.pcp = n
+        break
+      }
       case 'c':
         o.count = num('count of packets to transmit', v, { min: 1 })
         break
@@ -166,6 +188,9 @@ export function parsePingArgs(args: readonly string[], uid = 0): { opts: Options
       case 'q':
         o.quiet = true
         break
+      case 'R':
+        o.rroute = true
+        break
       case 'r':
         o.dontRoute = true
         break
@@ -200,12 +225,12 @@ export function parsePingArgs(args: readonly string[], uid = 0): { opts: Options
         break
       }
       default:
-        // Accepted by FreeBSD's getopt but meaningless here (multicast, IPsec, sweeps, record route).
+        // Accepted by FreeBSD's getopt but meaningless here (multicast, IPsec, sweeps).
         throw new CmdError(`-${f}: not supported by VirtNet`, EX.USAGE)
     }
   }
   if (r.rest.length !== 1) usage(USAGE)
-  const maxPayload = IP_MAXPACKET - IP_HDR - ICMP_HDR_LEN
+  const maxPayload = IP_MAXPACKET - IP_HDR - ICMP_HDR_LEN - (o.rroute ? MAX_IPOPTLEN : 0)
   if (o.datalen > maxPayload)
     throw new CmdError(`packet size too large: ${o.datalen} > ${maxPayload}`, EX.USAGE)
   return { opts: o, target: r.rest[0]! }
@@ -360,6 +385,10 @@ class Pinger {
   private readonly outpack: Uint8Array
   private readonly sendOpts: SendOptions = {}
   private nmissedmax = 0
+  /** The last record route printed, pointer byte first (pr_pack's old_rr), for "(same route)". */
+  private oldRr: Uint8Array = new Uint8Array(0)
+  /** send_len: what a reply of ours should measure, IP header and options included. */
+  private readonly sendLen: number
 
   constructor(
     private readonly sys: Syscalls,
@@ -380,6 +409,16 @@ class Pinger {
     if (o.tos !== undefined) this.sendOpts.tos = o.tos
     if (o.df) this.sendOpts.df = true
     if (o.dontRoute) this.sendOpts.dontRoute = true
+    if (o.pcp !== undefined) this.sendOpts.vlanPcp = o.pcp
+    // The record-route option ping.c sets: all 40 bytes, room for nine addresses, pointer at 4.
+    if (o.rroute) {
+      const rspace = new Uint8Array(MAX_IPOPTLEN)
+      rspace[0] = IPOPT_RR
+      rspace[1] = MAX_IPOPTLEN - 1
+      rspace[2] = IPOPT_MINOFF
+      this.sendOpts.ipOptions = rspace
+    }
+    this.sendLen = IP_HDR + ICMP_HDR_LEN + (o.rroute ? MAX_IPOPTLEN : 0) + o.datalen
   }
 
   setSource(src: number): void {
@@ -481,18 +520,18 @@ class Pinger {
         st.rcvTimeout++
         return
       }
+      // Flood mode backspaces over the dot instead of printing the line (options still follow).
       if (this.o.flood) {
-        this.io.stdout.write('\b')
+        this.io.stdout.write(`\b${this.formatOptions(b, hlen)}`)
         return
       }
       let line = `${cc} bytes from ${ip(pkt.src)}: icmp_seq=${seq} ttl=${pkt.ttl}`
       if (st.timing) line += ` time=${triptime.toFixed(3)} ms`
       if (dup) line += ' (DUP!)'
       if (this.o.audible) line += '\x07'
-      const sendLen = IP_HDR + ICMP_HDR_LEN + this.o.datalen
-      if (b.length !== sendLen) line += `\nwrong total length ${b.length} instead of ${sendLen}`
+      if (b.length !== this.sendLen) line += `\nwrong total length ${b.length} instead of ${this.sendLen}`
       line += this.checkData(b, hlen)
-      this.io.stdout.write(`${line}\n`)
+      this.io.stdout.write(`${line}${this.formatOptions(b, hlen)}\n`)
       return
     }
     // Something else: print it only if it quotes one of our echo requests (or with -v).
@@ -509,7 +548,72 @@ class Pinger {
     if (!ours && !(this.o.verbose && this.sys.uid === 0)) return
     let text = `${cc} bytes from ${ip(pkt.src)}: ${icmpDescription(type, b[hlen + 1]!, readU32(b, hlen + 4))}\n`
     if (QUOTING.has(type)) text += formatIpHeaderDump(b, inner)
-    this.io.stdout.write(`${text}\n`)
+    this.io.stdout.write(`${text}${this.formatOptions(b, hlen)}${this.o.flood ? '' : '\n'}`)
+  }
+
+  /**
+   * pr_pack's "Display any IP options" walk over the received header: `RR:` with one address a
+   * line, `\t(same route)` when it matches the last one printed, LSRR/SSRR, NOP, unknown types.
+   */
+  private formatOptions(b: Uint8Array, hlen: number): string {
+    let out = ''
+    let hl = hlen
+    for (let cp = IP_HDR; hl > IP_HDR; hl--, cp++) {
+      const opt = b[cp] ?? IPOPT_EOL
+      if (opt === IPOPT_EOL) {
+        hl = 0
+      } else if (opt === IPOPT_LSRR || opt === IPOPT_SSRR) {
+        out += opt === IPOPT_LSRR ? '\nLSRR: ' : '\nSSRR: '
+        let j = (b[cp + 1] ?? 0) - IPOPT_MINOFF + 1
+        hl -= 2
+        cp += 2
+        if (j >= INADDR_LEN && j <= hl - IP_HDR) {
+          for (;;) {
+            out += `\t${ip(readU32(b, cp + 1))}`
+            hl -= INADDR_LEN
+            cp += INADDR_LEN
+            j -= INADDR_LEN
+            if (j < INADDR_LEN) break
+            out += '\n'
+          }
+        } else out += '\t(truncated route)'
+      } else if (opt === IPOPT_RR) {
+        const j = b[cp + 1] ?? 0
+        let i = b[cp + 2] ?? 0
+        hl -= 2
+        cp += 2
+        if (i > j) i = j
+        i = i - IPOPT_MINOFF + 1
+        if (i < 0 || i > hl - IP_HDR) {
+          this.oldRr = new Uint8Array(0)
+          continue
+        }
+        const rr = b.subarray(cp, cp + i)
+        if (!this.o.flood && rr.length === this.oldRr.length && rr.every((x, k) => x === this.oldRr[k])) {
+          out += '\t(same route)'
+          hl -= i
+          cp += i
+          continue
+        }
+        this.oldRr = rr.slice()
+        out += '\nRR: '
+        if (i >= INADDR_LEN && i <= hl - IP_HDR) {
+          for (;;) {
+            out += `\t${ip(readU32(b, cp + 1))}`
+            hl -= INADDR_LEN
+            cp += INADDR_LEN
+            i -= INADDR_LEN
+            if (i < INADDR_LEN) break
+            out += '\n'
+          }
+        } else out += '\t(truncated route)'
+      } else if (opt === IPOPT_NOP) {
+        out += '\nNOP'
+      } else {
+        out += `\nunknown option ${hex(opt)}`
+      }
+    }
+    return out
   }
 
   /** The payload check after the timestamp: `wrong data byte ...` with both dumps, or ''. */

@@ -150,3 +150,37 @@ describe('ping and SIGINT', () => {
     assert.match(t.out, /^ 1 +rc=130\n$/)
   })
 })
+
+describe('ping -R', () => {
+  test('prints the recorded route as FreeBSD does, then "(same route)" while it holds', async () => {
+    const { run } = world()
+    const r = await run(
+      sh(`jail -c name=r vnet persist >/dev/null; jail -c name=b vnet persist >/dev/null
+        ifconfig epair create >/dev/null; ifconfig epair create >/dev/null
+        ifconfig epair0b vnet r; ifconfig epair1a vnet r; ifconfig epair1b vnet b
+        ifconfig epair0a 192.0.2.1/24 up
+        jexec r ifconfig epair0b 192.0.2.254/24 up; jexec r ifconfig epair1a 198.51.100.254/24 up
+        jexec b ifconfig epair1b 198.51.100.1/24 up
+        route add default 192.0.2.254 >/dev/null; jexec b route add default 198.51.100.254 >/dev/null
+        jexec r sysctl net.inet.ip.forwarding=1 >/dev/null
+        ping -R -c 2 198.51.100.1`),
+    )
+    assert.equal(r.err, '')
+    assert.equal(r.status, 0)
+    const lines = r.out.split('\n')
+    assert.equal(lines[0], 'PING 198.51.100.1 (198.51.100.1): 56 data bytes')
+    assert.match(lines[1]!, /^64 bytes from 198\.51\.100\.1: icmp_seq=0 ttl=63 time=\d+\.\d{3} ms$/)
+    assert.deepEqual(lines.slice(2, 6), [
+      'RR: \t198.51.100.254',
+      '\t198.51.100.1',
+      '\t192.0.2.254',
+      '\t192.0.2.1',
+    ])
+    assert.match(
+      lines[6]!,
+      /^64 bytes from 198\.51\.100\.1: icmp_seq=1 ttl=63 time=\d+\.\d{3} ms\t\(same route\)$/,
+    )
+    // No "wrong total length": the reply measures the request's 20 + 40 + 8 + 56 bytes.
+    assert.equal(lines[7], '')
+  })
+})

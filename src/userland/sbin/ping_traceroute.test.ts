@@ -29,6 +29,8 @@ describe('ping options', () => {
       ['-s 70000 h', 'packet size too large: 70000 > 65507'],
       ['-z 300 h', "invalid TOS: `300'"],
       ['-p zz h', 'patterns must be specified as hex digits'],
+      ['-C 8 h', "invalid PCP: `8'"],
+      ['-C -2 h', "invalid PCP: `-2'"],
     ]
     for (const [args, msg] of cases) {
       assert.throws(
@@ -47,6 +49,8 @@ describe('ping options', () => {
     )
     assert.equal(parsePingArgs(['-t', '5s', 'h']).opts.alarm, 5) // strtoul without an end check
     assert.equal(parsePingArgs(['-i', '0.2', 'h']).opts.intervalMs, 200)
+    assert.equal(parsePingArgs(['-C5', 'h']).opts.pcp, 5)
+    assert.equal(parsePingArgs(['-C', '-1', 'h']).opts.pcp, -1)
   })
 
   test('-f with -i, -S not ours, an unknown host', async () => {

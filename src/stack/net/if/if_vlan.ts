@@ -97,7 +97,8 @@ export class VlanSoftc implements LinkEndpoint {
     const b = m.data
     const o = m.off
     b.copyWithin(o, o + VLAN_ENCAP_LEN, o + VLAN_ENCAP_LEN + 12)
-    const tci = (this.pcp << 13) | this.vid
+    // A socket's IP_VLAN_PCP overrides the vlan's own priority (vlan_transmit's MTAG_8021Q_PCP_OUT).
+    const tci = ((m.pcp >= 0 ? m.pcp : this.pcp) << 13) | this.vid
     b[o + 12] = this.proto >>> 8
     b[o + 13] = this.proto & 0xff
     b[o + 14] = tci >>> 8
