@@ -49,7 +49,8 @@ function arpInfo(e: ArpEntryInfo): ArpInfo {
 }
 
 export function routeList(c: Caller): RouteInfo[] {
-  return c.vnet.routes
+  return c.vnet
+    .rt(c.fib)
     .list()
     .filter((r) => c.visibleRoute(r))
     .map(routeInfo)
@@ -72,7 +73,7 @@ function buildRoute(c: Caller, spec: RouteSpec, op: string): Route {
     r = new Route(dst, prefixLen, 0, ifp, ifp.addrs[0] ?? null, flags)
   } else if (spec.gateway !== undefined) {
     const gw = spec.gateway >>> 0
-    const direct = v.routes.lookup(gw)
+    const direct = v.rt(c.fib).lookup(gw)
     if (
       direct === null ||
       (direct.flags & RTF.GATEWAY) !== 0 ||
@@ -96,16 +97,16 @@ export function routeAdd(c: Caller, spec: RouteSpec): void {
   c.priv(Priv.NET_ROUTE, 'RTM_ADD')
   const r = buildRoute(c, spec, 'RTM_ADD')
   c.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
-  c.vnet.routes.add(r)
+  c.vnet.rt(c.fib).add(r)
 }
 
 export function routeChange(c: Caller, spec: RouteSpec): void {
   c.priv(Priv.NET_ROUTE, 'RTM_CHANGE')
-  const old = c.vnet.routes.get(spec.dst, spec.prefixLen)
+  const old = c.vnet.rt(c.fib).get(spec.dst, spec.prefixLen)
   if (old === undefined) throw new SysError('ESRCH', 'RTM_CHANGE')
   const r = buildRoute(c, spec, 'RTM_CHANGE')
   old.gateway = r.gateway
-  c.vnet.routes.rebind(old, r.ifp, r.ifa)
+  c.vnet.rt(c.fib).rebind(old, r.ifp, r.ifa)
   old.flags = r.flags
   old.mtu = r.mtu
 }
@@ -114,30 +115,33 @@ export function routeDelete(c: Caller, dst: number, prefixLen: number, gateway?:
   c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
   if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32)
     throw new SysError('EINVAL', 'RTM_DELETE')
-  const r = c.vnet.routes.get(dst, prefixLen)
+  const r = c.vnet.rt(c.fib).get(dst, prefixLen)
   if (
     r === undefined ||
     (gateway !== undefined && (r.flags & RTF.GATEWAY) !== 0 && r.gateway !== gateway >>> 0)
   )
     throw new SysError('ESRCH', 'RTM_DELETE')
-  c.vnet.routes.remove(r)
+  c.vnet.rt(c.fib).remove(r)
 }
 
 export function routeGet(c: Caller, dst: number): RouteInfo & { ifAddr: number } {
-  const r = c.vnet.routes.lookup(dst >>> 0)
+  const r = c.vnet.rt(c.fib).lookup(dst >>> 0)
   if (r === null || !c.visibleRoute(r)) throw new SysError('ESRCH', 'RTM_GET')
   return { ...routeInfo(r), ifAddr: sourceFor(r) }
 }
 
 export function sourceAddr(c: Caller, dst: number): number {
-  if (c.vnet.routes.lookup(dst >>> 0) === null) throw new SysError('ENETUNREACH', 'connect')
+  if (c.vnet.rt(c.fib).lookup(dst >>> 0) === null) throw new SysError('ENETUNREACH', 'connect')
   return c.pcbLocalAddr(c.vnet, dst, 'connect')
 }
 
 export function routeFlush(c: Caller): RouteInfo[] {
   c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
-  const gone = c.vnet.routes.list().filter((r) => (r.flags & RTF.GATEWAY) !== 0)
-  for (const r of gone) c.vnet.routes.remove(r)
+  const gone = c.vnet
+    .rt(c.fib)
+    .list()
+    .filter((r) => (r.flags & RTF.GATEWAY) !== 0)
+  for (const r of gone) c.vnet.rt(c.fib).remove(r)
   return gone.map(routeInfo)
 }
 

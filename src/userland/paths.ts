@@ -64,7 +64,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'wc',
     'xargs',
   ],
-  '/usr/sbin': ['arp', 'jail', 'jexec', 'jls', 'ngctl', 'rctl', 'tcpdrop', 'traceroute'],
+  '/usr/sbin': ['arp', 'jail', 'jexec', 'jls', 'ngctl', 'rctl', 'setfib', 'tcpdrop', 'traceroute'],
   '/usr/local/bin': ['packetdrill'],
   '/usr/local/sbin': ['dhcpd'],
 }

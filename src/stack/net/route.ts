@@ -43,6 +43,9 @@ export const ROUTE_BYTES = 256
  */
 export const ROUTE_MAX_DEFAULT = (64 * 1024 * 1024) / ROUTE_BYTES
 
+/** RT_MAXFIBS: net.fibs is cut to this. */
+export const RT_MAXFIBS = 65536
+
 export function maskOf(prefixLen: number): number {
   return prefixLen === 0 ? 0 : (0xffffffff << (32 - prefixLen)) >>> 0
 }
@@ -60,6 +63,8 @@ export class Route {
   /** 0 = use the interface MTU. */
   mtu: number
   use = 0
+  /** The FIB whose table holds this route (set by RouteTable.add). */
+  fib = 0
 
   constructor(
     dst: number,
@@ -81,6 +86,8 @@ export class Route {
 }
 
 export class RouteTable {
+  /** Which FIB this table is (rt_tables[fib]); routes added here record it. */
+  readonly fib: number
   /** Prefix lengths that have at least one route, longest first. */
   private lens: number[] = []
   /**
@@ -98,6 +105,10 @@ export class RouteTable {
    * root may lower its own cap and raise it back, never past what its parent allowed).
    */
   private ceiling = 0x7fffffff
+
+  constructor(fib = 0) {
+    this.fib = fib
+  }
 
   /** Any change to the table empties the cache. */
   private invalidate(): void {
@@ -186,6 +197,7 @@ export class RouteTable {
       this.maps = [...this.maps.slice(0, i), m, ...this.maps.slice(i)]
     }
     m.set(r.dst | 0, r)
+    r.fib = this.fib
     this.count++
     this.index(r)
     this.invalidate()

@@ -27,6 +27,8 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   const st = ip(v).stats
   const pool = v.env.pool
   st.ips_total++
+  // ether_input's M_SETFIB: a packet is routed by its interface's FIB; one looped back keeps its own.
+  if (ifp.type !== 'loop') m.fib = ifp.fib
   const h = v.env.scratch.ipIn
   if (!h.point(m.data, m.off, m.len)) {
     st.ips_toosmall++
@@ -156,7 +158,7 @@ function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf, via: number): void {
     icmpError(v, m, IcmpType.TIME_EXCEEDED, TimeExceededCode.TTL, 0)
     return
   }
-  const rt = routeFor(v, via !== 0 ? via : dst)
+  const rt = routeFor(v, via !== 0 ? via : dst, m.fib)
   if (rt === null || (rt.flags & RTF.REJECT) !== 0) {
     st.ips_cantforward++
     icmpError(v, m, IcmpType.UNREACH, UnreachCode.HOST, 0)

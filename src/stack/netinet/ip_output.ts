@@ -34,9 +34,9 @@ export interface IpOutOptions {
   mloop?: boolean
 }
 
-/** The route a packet to dst takes, or null; counts ips_noroute. */
-export function routeFor(v: Vnet, dst: number): Route | null {
-  const rt = v.routes.lookup(dst)
+/** The route a packet to dst takes in FIB fib (below net.fibs), or null; counts ips_noroute. */
+export function routeFor(v: Vnet, dst: number, fib: number): Route | null {
+  const rt = (fib === 0 ? v.routes : v.rtables[fib]!).lookup(dst)
   if (rt === null) ip(v).stats.ips_noroute++
   return rt
 }
@@ -56,7 +56,7 @@ export function ipOutput(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOutO
   const st = ip(v).stats
   const pool = v.env.pool
   if (dst >>> 28 === 0xe) return ipOutputMulticast(v, m, dst, proto, o)
-  const rt = routeFor(v, dst)
+  const rt = routeFor(v, dst, m.fib)
   if (rt === null || (o.dontRoute && (rt.flags & RTF.GATEWAY) !== 0)) {
     pool.put(m)
     return o.dontRoute ? 'ENETUNREACH' : 'EHOSTUNREACH'
@@ -110,7 +110,7 @@ function ipOutputMulticast(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOu
   const pool = v.env.pool
   let ifp = o.mifp ?? null
   if (ifp === null) {
-    const rt = routeFor(v, dst)
+    const rt = routeFor(v, dst, m.fib)
     if (rt === null || (rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0) {
       pool.put(m)
       return 'ENETUNREACH'
@@ -191,7 +191,7 @@ function ipSendVia(v: Vnet, m: Mbuf, forwarded: boolean): OutError {
   const pf = v.pfilInet
   const via = pf.nextHop
   pf.nextHop = 0
-  const rt = routeFor(v, via)
+  const rt = routeFor(v, via, m.fib)
   if (rt === null || (rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0 || !rt.ifp.up) {
     v.env.pool.put(m)
     return forwarded ? undefined : 'EHOSTUNREACH'
