@@ -132,7 +132,6 @@ function buildRoute(c: Caller, v: Vnet, spec: Route6Spec, op: string): Route6 {
   const { prefixLen } = spec
   if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 128 || spec.dst.length !== 16)
     throw new SysError('EINVAL', op)
-  const s = ip6(v)
   let flags = RTF.UP | (spec.nostatic ? 0 : RTF.STATIC) | (prefixLen === 128 ? RTF.HOST : 0)
   if (spec.proto1) flags |= RTF.PROTO1
   if (spec.blackhole) flags |= RTF.BLACKHOLE
