@@ -34,6 +34,7 @@ function routeInfo(r: Route): RouteInfo {
     flags: r.flags,
     mtu: r.mtu !== 0 ? r.mtu : r.ifp.mtu,
     use: r.use,
+    weight: r.weight,
   }
 }
 
@@ -90,14 +91,25 @@ function buildRoute(c: Caller, spec: RouteSpec, op: string): Route {
     r = new Route(dst, prefixLen, 0, lo, lo.addrs[0] ?? null, flags)
   } else throw new SysError('EINVAL', op, 'gateway required')
   if (spec.mtu !== undefined) r.mtu = spec.mtu
+  if (spec.weight !== undefined) {
+    // RTV_WEIGHT: 1..RT_MAX_WEIGHT (16,777,215).
+    if (!Number.isInteger(spec.weight) || spec.weight < 1 || spec.weight > 0xffffff)
+      throw new SysError('EINVAL', op)
+    r.weight = spec.weight
+  }
   return r
 }
 
 export function routeAdd(c: Caller, spec: RouteSpec): void {
   c.priv(Priv.NET_ROUTE, 'RTM_ADD')
   const r = buildRoute(c, spec, 'RTM_ADD')
+  const t = c.vnet.rt(c.fib)
+  // Our routing daemons (RTF_PROTO1 without RTF_STATIC) keep one path per prefix: they replace
+  // their route with RTM_CHANGE on EEXIST, as zebra does, rather than growing a nexthop group.
+  if (spec.proto1 === true && spec.nostatic === true && t.get(r.dst, r.prefixLen) !== undefined)
+    throw new SysError('EEXIST', 'RTM_ADD')
   c.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
-  c.vnet.rt(c.fib).add(r)
+  t.add(r)
 }
 
 export function routeChange(c: Caller, spec: RouteSpec): void {
@@ -115,13 +127,21 @@ export function routeDelete(c: Caller, dst: number, prefixLen: number, gateway?:
   c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
   if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32)
     throw new SysError('EINVAL', 'RTM_DELETE')
-  const r = c.vnet.rt(c.fib).get(dst, prefixLen)
-  if (
-    r === undefined ||
-    (gateway !== undefined && (r.flags & RTF.GATEWAY) !== 0 && r.gateway !== gateway >>> 0)
-  )
-    throw new SysError('ESRCH', 'RTM_DELETE')
-  c.vnet.rt(c.fib).remove(r)
+  const t = c.vnet.rt(c.fib)
+  const head = t.get(dst, prefixLen)
+  if (head === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
+  // With a gateway, only that path of a multipath route goes; without one, the whole route.
+  if (gateway !== undefined && (head.flags & RTF.GATEWAY) !== 0) {
+    const p = t.pathVia(head, gateway >>> 0)
+    if (p === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
+    t.remove(p)
+    return
+  }
+  for (let p: Route | null = head; p !== null; ) {
+    const next: Route | null = p.mpNext
+    t.remove(p)
+    p = next
+  }
 }
 
 export function routeGet(c: Caller, dst: number): RouteInfo & { ifAddr: number } {

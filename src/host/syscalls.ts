@@ -134,6 +134,8 @@ export interface RouteInfo {
   mtu: number
   /** Packets sent through this route. */
   use: number
+  /** The path's weight in a multipath route (1 unless `-weight N`). */
+  weight?: number
 }
 
 export interface RouteSpec {
@@ -150,6 +152,8 @@ export interface RouteSpec {
   proto2?: boolean
   /** `-nostatic`: no RTF_STATIC, as for a route a daemon (not an administrator) added. */
   nostatic?: boolean
+  /** `-weight N`: the path's share of a multipath route's flows. */
+  weight?: number
 }
 
 export interface ArpInfo {

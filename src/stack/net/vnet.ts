@@ -189,6 +189,7 @@ export class Vnet {
     for (let f = this.rtables.length; f < n; f++) {
       const t = new RouteTable(f)
       t.limitFrom(this.routes)
+      t.multipath = this.routes.multipath
       this.rtables.push(t)
     }
   }

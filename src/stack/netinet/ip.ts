@@ -105,6 +105,17 @@ export const ipModule: VnetModule<IpVnet> = {
         for (const t of v.rtables) t.setMaxRoutes(n as number)
       },
     },
+    {
+      name: 'net.route.multipath',
+      descr: 'Enable route multipath',
+      kind: 'int',
+      ctype: 'uint',
+      scope: 'vnet',
+      get: (v) => v.routes.multipath,
+      set: (v, n) => {
+        for (const t of v.rtables) t.multipath = n === 0 ? 0 : 1
+      },
+    },
     // net.fibs (route_tables.c, CTLFLAG_VNET | CTLFLAG_RWTUN): each vnet's count of FIBs, 1 in a new
     // vnet; raising it adds tables, lowering it is ENOTCAPABLE; 0 means 1, past RT_MAXFIBS is cut.
     {

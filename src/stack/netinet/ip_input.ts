@@ -12,12 +12,12 @@ import { IpProto, Ipv4Check } from '../../wire/ipv4.js'
 import { encapInput, IPPROTO_GRE, IPPROTO_IPV4, IPPROTO_IPV6 } from '../net/if/ip_tunnel.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
-import { RTF } from '../net/route.js'
+import { flowHash, mpathSelect, RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { icmpError, icmpInput } from './icmp.js'
 import { ip } from './ip.js'
 import { IpForwardTag } from './ip_fwd_tag.js'
-import { ipSend, routeFor } from './ip_output.js'
+import { ipSend, l4Ports, routeFor } from './ip_output.js'
 import { ipReassemble } from './ip_reass.js'
 import { rawInput } from './raw.js'
 import { tcpInput } from './tcp/tcp_input.js'
@@ -158,7 +158,12 @@ function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf, via: number): void {
     icmpError(v, m, IcmpType.TIME_EXCEEDED, TimeExceededCode.TTL, 0)
     return
   }
-  const rt = routeFor(v, via !== 0 ? via : dst, m.fib)
+  let rt = routeFor(v, via !== 0 ? via : dst, m.fib)
+  if (rt !== null && rt.mpNext !== null) {
+    // ECMP: one flow, one path; every fragment of a datagram hashes as the addresses alone.
+    const ports = !h.mf && h.fragOffset === 0 ? l4Ports(m.data, m.off + h.headerLength, h.protocol) : 0
+    rt = mpathSelect(rt, flowHash(h.src, dst, ports))
+  }
   if (rt === null || (rt.flags & RTF.REJECT) !== 0) {
     st.ips_cantforward++
     icmpError(v, m, IcmpType.UNREACH, UnreachCode.HOST, 0)

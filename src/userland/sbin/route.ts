@@ -74,7 +74,7 @@ export function formatRouteGet(dst: number, r: RouteInfo, mtu: number, numeric: 
   lines.push(`      flags: ${routeFlagNames(r.flags | RtFlag.UP | RTF_DONE)}`)
   lines.push(
     ` recvpipe  sendpipe  ssthresh  rtt,msec    mtu        weight    expire`,
-    `${[0, 0, 0, 0, mtu, 1].map((v) => `${padL(v, 8)}  `).join('')}${padL(0, 8)} `,
+    `${[0, 0, 0, 0, mtu, r.weight ?? 1].map((v) => `${padL(v, 8)}  `).join('')}${padL(0, 8)} `,
   )
   return `${lines.join('\n')}\n`
 }
@@ -220,6 +220,12 @@ export function parseRoute(sys: Syscalls, cmd: string, args: readonly string[]):
           const m = strtol(next(i++))
           if (m === null) throw new CmdError(`${args[i]}: Invalid argument`, EX.USAGE)
           spec.mtu = m
+          break
+        }
+        case 'weight': {
+          const w = strtol(next(i++))
+          if (w === null) throw new CmdError(`${args[i]}: Invalid argument`, EX.USAGE)
+          spec.weight = w
           break
         }
         case 'fib': {
