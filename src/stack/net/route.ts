@@ -114,10 +114,13 @@ export function mpathSelect(rt: Route, h: number): Route {
  * neighbouring addresses and ports spread. Allocates nothing.
  */
 export function flowHash(src: number, dst: number, ports: number): number {
-  let h = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b)
-  h = Math.imul(h ^ (h >>> 13) ^ dst, 0xc2b2ae35)
-  h = Math.imul(h ^ (h >>> 16) ^ ports, 0x85ebca6b)
-  return (h ^ (h >>> 15)) >>> 0
+  // The three words folded, then murmur3's finalizer: every input bit reaches the low bits.
+  let h = src ^ Math.imul(dst, 0x9e3779b1) ^ Math.imul(ports, 0x85ebca77)
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
 }
 
 export class RouteTable {

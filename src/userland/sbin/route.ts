@@ -134,6 +134,15 @@ interface Request {
   spec: RouteSpec
 }
 
+/** net.fibs (1 where the kernel has no such knob). */
+function numFibs(sys: Syscalls): number {
+  try {
+    return Number(sys.sysctlGet('net.fibs').value)
+  } catch {
+    return 1
+  }
+}
+
 /**
  * `-fib N` and `-F N`: route(8) sends its request on a routing socket of that FIB; here the process
  * takes the FIB (setfib), which has the same effect for every request it makes. A number at or past
@@ -141,7 +150,7 @@ interface Request {
  */
 export function useFib(sys: Syscalls, f: string): void {
   const n = strtol(f)
-  const max = Number(sys.sysctlGet('net.fibs').value)
+  const max = numFibs(sys)
   if (n === null || n < 0 || n >= max) throw new CmdError(`invalid fib number: ${f}`, EX.USAGE)
   sys.setfib(n)
 }
@@ -368,8 +377,7 @@ function newroute(
     return 1
   }
   // route.c names the FIB once there is more than one.
-  const fibs = Number(sys.sysctlGet('net.fibs').value)
-  if (!quiet) io.stdout.write(`${describe(req)}${fibs > 1 ? ` fib ${sys.fib}` : ''}\n`)
+  if (!quiet) io.stdout.write(`${describe(req)}${numFibs(sys) > 1 ? ` fib ${sys.fib}` : ''}\n`)
   return 0
 }
 
