@@ -10,7 +10,7 @@ import { describe, test } from 'node:test'
 import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { ip } from '../../testing/net.js'
-import { SysError } from '../../util/errno.js'
+import type { SysError } from '../../util/errno.js'
 import { flowHash, mpathSelect, Route, RouteTable, RTF } from './route.js'
 
 function setup() {
@@ -42,7 +42,10 @@ describe('multipath routes', () => {
       t.list().map((r) => r.gateway),
       [ip('192.0.2.1'), ip('192.0.2.2')],
     )
-    assert.throws(() => t.add(gw('198.51.100.0', 24, '192.0.2.2')), (e: SysError) => e.code === 'EEXIST')
+    assert.throws(
+      () => t.add(gw('198.51.100.0', 24, '192.0.2.2')),
+      (e: SysError) => e.code === 'EEXIST',
+    )
     assert.throws(
       () => t.add(new Route(ip('198.51.100.0'), 24, 0, lo, null, RTF.UP)),
       (e: SysError) => e.code === 'EEXIST',
@@ -54,7 +57,10 @@ describe('multipath routes', () => {
     const { t, gw } = setup()
     t.multipath = 0
     t.add(gw('198.51.100.0', 24, '192.0.2.1'))
-    assert.throws(() => t.add(gw('198.51.100.0', 24, '192.0.2.2')), (e: SysError) => e.code === 'EEXIST')
+    assert.throws(
+      () => t.add(gw('198.51.100.0', 24, '192.0.2.2')),
+      (e: SysError) => e.code === 'EEXIST',
+    )
   })
 
   test('many flows use both paths; one flow always the same one', () => {
@@ -111,7 +117,10 @@ describe('FIBs of a vnet', () => {
     assert.equal(v.rt(0).lookup(ip('203.0.113.1')), null)
     assert.equal(v.rt(1).lookup(ip('203.0.113.1')), null)
     const sys = host.syscalls()
-    assert.throws(() => sys.sysctlSet('net.fibs', '2'), (e: SysError) => e.code === 'ENOTCAPABLE')
+    assert.throws(
+      () => sys.sysctlSet('net.fibs', '2'),
+      (e: SysError) => e.code === 'ENOTCAPABLE',
+    )
     assert.equal(v.numFibs, 3)
   })
 })
