@@ -120,7 +120,9 @@ export function ifconfigInet6(sys: Syscalls, name: string, words: readonly strin
       try {
         sys.ifSetFib(name, n, w === 'tunnelfib')
       } catch (e) {
-        throw new CmdError(sysMessage(w === 'fib' ? 'ioctl (SIOCSIFFIB)' : 'ioctl (SIOCSTUNFIB)', asSysError(e)))
+        throw new CmdError(
+          sysMessage(w === 'fib' ? 'ioctl (SIOCSIFFIB)' : 'ioctl (SIOCSTUNFIB)', asSysError(e)),
+        )
       }
     } else if (addr === null) {
       const p = parseAddr6(w)

@@ -162,6 +162,18 @@ async function router() {
   return run
 }
 
+describe('jail exec.fib', () => {
+  test('commands inside the jail run under setfib with that FIB (a new vnet has one FIB)', async () => {
+    const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 7 })
+    const run = runner(host.syscalls())
+    const bad = await run('jail -c name=j vnet persist exec.fib=1 exec.start=true')
+    assert.equal(bad.status, 1)
+    assert.match(bad.err, /setfib: 1: invalid FIB \(max 0\)\njail: j: exec.start: failed\n/)
+    const good = await run('jail -c name=k vnet persist exec.fib=0 command=route -n get 127.0.0.1')
+    assert.match(good.out, /fib: 0/)
+  })
+})
+
 describe('forwarding by FIB', () => {
   test('an interface with fib 1 forwards what it receives by FIB 1', async () => {
     const run = await router()
