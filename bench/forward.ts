@@ -128,7 +128,7 @@ export function measureFrames(
   for (const f of frames) forwardRun(chain, f, cfg.forwardMs)
   const runs = frames.map((): Run[] => [])
   for (let rep = 0; rep < cfg.forwardReps; rep++)
-    frames.forEach((f, i) => runs[i]!.push(forwardRun(chain, f, cfg.forwardMs)))
+    for (let i = 0; i < frames.length; i++) runs[i]!.push(forwardRun(chain, frames[i]!, cfg.forwardMs))
   return runs.map(figures)
 }
 

@@ -43,6 +43,11 @@ export class Mbuf {
    */
   linkBcast = false
   /**
+   * The FIB (routing table) the packet is routed by (M_GETFIB): the sending socket's, the receiving
+   * interface's, or one an ipfw `setfib` rule chose. 0 unless someone sets it.
+   */
+  fib = 0
+  /**
    * A kernel module's per-packet metadata (FreeBSD's m_tag), e.g. dummynet's reinjection tag. Not
    * copied by dup; cleared when the buffer goes back to the pool.
    */
@@ -129,6 +134,7 @@ export class MbufPool {
     m.csumL4 = false
     m.linkBcast = false
     m.pcp = -1
+    m.fib = 0
     this.inUse++
     return m
   }
@@ -151,6 +157,7 @@ export class MbufPool {
     c.csumValid = m.csumValid
     c.csumL4 = m.csumL4
     c.linkBcast = m.linkBcast
+    c.fib = m.fib
     return c
   }
 

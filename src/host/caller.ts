@@ -26,10 +26,30 @@ export class Caller {
   /** The process this instance serves (asProcess), whose descriptor table gets its sockets. */
   readonly pid: number
 
-  constructor(host: Host, cred: Cred, pid = -1) {
+  /** The FIB of a caller that is no process of its jail (pid -1, or not found): jexec's before exec. */
+  private fib0: number
+
+  constructor(host: Host, cred: Cred, pid = -1, fib = 0) {
     this.host = host
     this.cred = cred
     this.pid = pid
+    this.fib0 = fib
+  }
+
+  /**
+   * The caller's FIB (p_fibnum): its sockets, routing-socket requests and route listings use it. One
+   * past its stack's net.fibs (a process moved into a jail with fewer) counts as FIB 0.
+   */
+  get fib(): number {
+    const f = this.cred.prison.procs.get(this.pid)?.fib ?? this.fib0
+    return f < this.vnet.numFibs ? f : 0
+  }
+
+  /** setfib(2) after its check: the process's FIB (or this caller's, when it is no process). */
+  setFib(fib: number): void {
+    const p = this.cred.prison.procs.get(this.pid)
+    if (p !== undefined) p.fib = fib
+    else this.fib0 = fib
   }
 
   get prison(): Prison {
@@ -102,7 +122,7 @@ export class Caller {
    * its parent's stack that is the route's source if it is the jail's, else the jail's first address.
    */
   pcbLocalAddr(v: Vnet, dst: number, op: string): number {
-    const rt = v.routes.lookup(dst >>> 0)
+    const rt = v.rt(this.fib).lookup(dst >>> 0)
     let chosen = rt === null ? 0 : sourceFor(rt)
     const p = this.cred.prison
     if (!p.ownsVnet && !p.ip4.includes(chosen)) {

@@ -19,8 +19,6 @@ export function hostSysctls(host: Host): SysctlDecl[] {
     ro('kern.features.vimage', 'Virtualize the network stack', 1),
     ro('kern.ostype', 'Operating system type', 'FreeBSD'),
     ro('kern.osrelease', 'Operating system release', '14.1-RELEASE'),
-    // One routing table per vnet: the net.fibs tunable stays at its default.
-    ro('net.fibs', 'set number of fibs', 1),
     {
       name: 'kern.ipc.maxsockbuf',
       descr: 'Maximum socket buffer size',

@@ -53,6 +53,8 @@ function ifInfo(c: Caller, ifp: Ifnet): IfInfo {
     flags: ifp.flags,
     mtu: ifp.mtu,
     metric: 0,
+    fib: ifp.fib,
+    tunnelFib: ifp.tunnelFib,
     mac: ifp.type === 'ether' ? ifp.mac : null,
     hwaddr: ifp.type === 'ether' ? ifp.hwaddr : null,
     addrs,
@@ -163,6 +165,16 @@ export function ifSetMtu(c: Caller, name: string, mtu: number): void {
   const ifp = c.ifp(name, 'SIOCSIFMTU')
   if (!Number.isInteger(mtu) || mtu < 72 || mtu > ifp.maxMtu) throw new SysError('EINVAL', 'SIOCSIFMTU')
   ifp.mtu = mtu
+}
+
+/** SIOCSIFFIB (`tunnel` false) or SIOCSTUNFIB: EINVAL at or past net.fibs. */
+export function ifSetFib(c: Caller, name: string, fib: number, tunnel: boolean): void {
+  const op = tunnel ? 'SIOCSTUNFIB' : 'SIOCSIFFIB'
+  c.priv(Priv.NET_SETIFFIB, op)
+  const ifp = c.ifp(name, op)
+  if (!Number.isInteger(fib) || fib < 0 || fib >= c.vnet.numFibs) throw new SysError('EINVAL', op)
+  if (tunnel) ifp.tunnelFib = fib
+  else ifp.fib = fib
 }
 
 export function ifRename(c: Caller, name: string, newName: string): void {

@@ -27,7 +27,7 @@ import { Ip6Moptions, isMoption6, setMoption6 } from '../stack/netinet6/in6_mcas
 import { Route6 } from '../stack/netinet6/in6_rtable.js'
 import { in6SelectSrc } from '../stack/netinet6/in6_src.js'
 import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../stack/netinet6/in6_var.js'
-import { in6if, ip6 } from '../stack/netinet6/ip6.js'
+import { in6if, ip6, rib6 } from '../stack/netinet6/ip6.js'
 import { ip6Output } from '../stack/netinet6/ip6_output.js'
 import { nd6, nd6Entries, nd6ExpiresIn, nd6Free, nd6Lookup, nd6SetStatic } from '../stack/netinet6/nd6.js'
 import { nd6PrefixFlush, nd6RtrFlush } from '../stack/netinet6/nd6_rtr.js'
@@ -133,7 +133,6 @@ function buildRoute(c: Caller, v: Vnet, spec: Route6Spec, op: string): Route6 {
   const { prefixLen } = spec
   if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 128 || spec.dst.length !== 16)
     throw new SysError('EINVAL', op)
-  const s = ip6(v)
   let flags = RTF.UP | (spec.nostatic ? 0 : RTF.STATIC) | (prefixLen === 128 ? RTF.HOST : 0)
   if (spec.proto1) flags |= RTF.PROTO1
   if (spec.blackhole) flags |= RTF.BLACKHOLE
@@ -149,7 +148,7 @@ function buildRoute(c: Caller, v: Vnet, spec: Route6Spec, op: string): Route6 {
     const gw = spec.gateway
     if (gw.length !== 16 || in6IsMulticast(gw, 0) || in6IsUnspecified(gw, 0)) throw new SysError('EINVAL', op)
     const gk = keyOf(v, gw, scope, op)
-    const direct = s.rib.lookup(gk)
+    const direct = rib6(v, c.fib).lookup(gk)
     if (direct === null || (direct.flags & (RTF.GATEWAY | RTF.REJECT | RTF.BLACKHOLE)) !== 0)
       throw new SysError('ENETUNREACH', op)
     // A link-local gateway names its link; a global one reaches us through its connected route.
@@ -208,8 +207,8 @@ export function inet6Api(c: Caller): Inet6Syscalls {
         for (let i = 0; i < 16; i++) if (a.dst[i] !== b.dst[i]) return a.dst[i]! - b.dst[i]!
         return a.prefixLen - b.prefixLen
       }
-      return ip6(c.vnet)
-        .rib.list()
+      return rib6(c.vnet, c.fib)
+        .list()
         .filter((r) => canExportRte6(jail, r))
         .sort(order)
         .map((r) => routeInfo(r, c.host.clock.now()))
@@ -219,21 +218,21 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       const v = ownStack(c, 'RTM_ADD')
       const r = buildRoute(c, v, spec, 'RTM_ADD')
       c.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
-      ip6(v).rib.add(r)
+      rib6(v, c.fib).add(r)
     },
     routeDelete: (dst, prefixLen, scopeId = 0) => {
       c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
       const v = ownStack(c, 'RTM_DELETE')
       if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 128)
         throw new SysError('EINVAL', 'RTM_DELETE')
-      const r = ip6(v).rib.get(keyOf(v, dst, scopeId, 'RTM_DELETE'), prefixLen)
+      const r = rib6(v, c.fib).get(keyOf(v, dst, scopeId, 'RTM_DELETE'), prefixLen)
       if (r === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
-      ip6(v).rib.remove(r)
+      rib6(v, c.fib).remove(r)
     },
     routeGet: (dst, scopeId = 0) => {
       const jail = jailOf(c)
       const v = c.vnet
-      const r = ip6(v).rib.lookup(keyOf(v, dst, scopeId, 'RTM_GET'))
+      const r = rib6(v, c.fib).lookup(keyOf(v, dst, scopeId, 'RTM_GET'))
       if (r === null || !canExportRte6(jail, r)) throw new SysError('ESRCH', 'RTM_GET')
       const src = in6SelectSrc(dst, 0, r.ifp, v.ifnets, jail)
       return { ...routeInfo(r, c.host.clock.now()), ifAddr: src === null ? null : src.addr.slice() }

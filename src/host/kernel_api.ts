@@ -32,6 +32,7 @@ import {
   ifReclaimFromJail,
   ifRename,
   ifSetDescription,
+  ifSetFib,
   ifSetMac,
   ifSetMtu,
   ifSetUp,
@@ -54,7 +55,17 @@ import { inet6Api } from './inet6_api.js'
 import { ipfwCtl } from './ipfw_api.js'
 import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
 import { type KeyRequest, keyCtl } from './key_api.js'
-import { getrandom, kill, nanosleep, now, preempt, procExit, procList, procStart } from './proc_api.js'
+import {
+  getrandom,
+  kill,
+  nanosleep,
+  now,
+  preempt,
+  procExit,
+  procList,
+  procStart,
+  setfib,
+} from './proc_api.js'
 import { ngSocket, rawSocket } from './rawsock_api.js'
 import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
 import {
@@ -105,8 +116,8 @@ import { protoStats, sysctlGet, sysctlList, sysctlSet } from './sysctl_api.js'
 export class KernelApi implements Syscalls {
   private readonly caller: Caller
 
-  constructor(host: Host, cred: Cred, pid = -1) {
-    this.caller = new Caller(host, cred, pid)
+  constructor(host: Host, cred: Cred, pid = -1, fib = 0) {
+    this.caller = new Caller(host, cred, pid, fib)
   }
 
   get uid(): number {
@@ -129,23 +140,28 @@ export class KernelApi implements Syscalls {
     const p = this.caller.cred.prison.procs.get(pid)
     if (p === undefined || p.uid !== this.caller.cred.uid || p.ruid !== this.caller.ruid)
       throw new SysError('ESRCH', 'getpid')
-    return new KernelApi(this.caller.host, this.caller.cred, pid)
+    return new KernelApi(this.caller.host, this.caller.cred, pid, this.caller.fib)
   }
 
   attach(jail: string, uid = this.caller.cred.uid): Syscalls {
     this.caller.priv(Priv.JAIL_ATTACH, 'jail_attach')
     const pr = lookupJail(this.caller.prison, jail)
     if (uid !== this.caller.cred.uid) this.caller.priv(Priv.CRED_SETUID, 'setuid')
-    return new KernelApi(this.caller.host, { prison: pr, uid })
+    return new KernelApi(this.caller.host, { prison: pr, uid }, -1, this.caller.fib)
   }
 
   exec(program: string): Syscalls {
     if (!this.caller.host.setuidPrograms.has(program) || this.caller.cred.uid === 0) return this
-    return new KernelApi(this.caller.host, {
-      prison: this.caller.cred.prison,
-      uid: 0,
-      ruid: this.caller.cred.uid,
-    })
+    return new KernelApi(
+      this.caller.host,
+      {
+        prison: this.caller.cred.prison,
+        uid: 0,
+        ruid: this.caller.cred.uid,
+      },
+      this.caller.pid,
+      this.caller.fib,
+    )
   }
 
   withUid(uid: number): Syscalls {
@@ -153,7 +169,12 @@ export class KernelApi implements Syscalls {
     // As documented in Syscalls: changing uid needs root (PRIV_CRED_SETUID); otherwise any user
     // could become root with withUid(0).
     if (uid !== this.caller.cred.uid) this.caller.priv(Priv.CRED_SETUID, 'setuid')
-    return new KernelApi(this.caller.host, { prison: this.caller.cred.prison, uid })
+    return new KernelApi(
+      this.caller.host,
+      { prison: this.caller.cred.prison, uid },
+      this.caller.pid,
+      this.caller.fib,
+    )
   }
 
   // processes and time (proc_api.ts)
@@ -176,6 +197,14 @@ export class KernelApi implements Syscalls {
 
   procStart(kill: (signal: number) => void, comm = '', args = comm): number {
     return procStart(this.caller, kill, comm, args)
+  }
+
+  setfib(fib: number): void {
+    setfib(this.caller, fib)
+  }
+
+  get fib(): number {
+    return this.caller.fib
   }
 
   procExit(pid: number): void {
@@ -274,6 +303,10 @@ export class KernelApi implements Syscalls {
 
   ifSetMtu(name: string, mtu: number): void {
     ifSetMtu(this.caller, name, mtu)
+  }
+
+  ifSetFib(name: string, fib: number, tunnel = false): void {
+    ifSetFib(this.caller, name, fib, tunnel)
   }
 
   ifRename(name: string, newName: string): void {
@@ -402,7 +435,15 @@ export class KernelApi implements Syscalls {
   // sockets (sockets.ts)
 
   socket(domain: number, type: number, protocol = 0): SocketFd {
-    return socketOpen(this.caller.vnet, this.caller.cred, domain, type, protocol, this.caller.fileTable())
+    return socketOpen(
+      this.caller.vnet,
+      this.caller.cred,
+      domain,
+      type,
+      protocol,
+      this.caller.fileTable(),
+      this.caller.fib,
+    )
   }
 
   socketList(): SocketInfo[] {

@@ -59,8 +59,15 @@ export function procStart(c: Caller, kill: (signal: number) => void, comm = '', 
     args,
     files: new Map(),
     kill,
+    fib: c.fib,
   })
   return pid
+}
+
+/** setfib(2): EINVAL unless 0 <= fib < net.fibs of the caller's stack. */
+export function setfib(c: Caller, fib: number): void {
+  if (!Number.isInteger(fib) || fib < 0 || fib >= c.vnet.numFibs) throw new SysError('EINVAL', 'setfib')
+  c.setFib(fib)
 }
 
 export function procExit(c: Caller, pid: number): void {

@@ -28,6 +28,8 @@ export function rawSocket(c: Caller, protocol: number): RawSocket {
   const jail = c.cred.prison.ownsVnet ? null : c.cred.prison
   const release = c.openFile('socket')
   const pcb = rawOpen(v, protocol, jail)
+  // so_fibnum: the opener's FIB.
+  const fib = c.fib
   const clock = c.host.clock
   return {
     send: (dst, payload, opts: SendOptions = {}) => {
@@ -57,6 +59,7 @@ export function rawSocket(c: Caller, protocol: number): RawSocket {
       const m = v.env.pool.get(payload.length)
       m.data.set(payload, m.off)
       m.len = payload.length
+      m.fib = fib
       ip(v).stats.ips_rawout++
       const err: ErrnoName | undefined = ipOutput(v, m, dst >>> 0, protocol, {
         ttl,

@@ -34,6 +34,7 @@ function routeInfo(r: Route): RouteInfo {
     flags: r.flags,
     mtu: r.mtu !== 0 ? r.mtu : r.ifp.mtu,
     use: r.use,
+    weight: r.weight,
   }
 }
 
@@ -49,7 +50,8 @@ function arpInfo(e: ArpEntryInfo): ArpInfo {
 }
 
 export function routeList(c: Caller): RouteInfo[] {
-  return c.vnet.routes
+  return c.vnet
+    .rt(c.fib)
     .list()
     .filter((r) => c.visibleRoute(r))
     .map(routeInfo)
@@ -72,7 +74,7 @@ function buildRoute(c: Caller, spec: RouteSpec, op: string): Route {
     r = new Route(dst, prefixLen, 0, ifp, ifp.addrs[0] ?? null, flags)
   } else if (spec.gateway !== undefined) {
     const gw = spec.gateway >>> 0
-    const direct = v.routes.lookup(gw)
+    const direct = v.rt(c.fib).lookup(gw)
     if (
       direct === null ||
       (direct.flags & RTF.GATEWAY) !== 0 ||
@@ -89,23 +91,34 @@ function buildRoute(c: Caller, spec: RouteSpec, op: string): Route {
     r = new Route(dst, prefixLen, 0, lo, lo.addrs[0] ?? null, flags)
   } else throw new SysError('EINVAL', op, 'gateway required')
   if (spec.mtu !== undefined) r.mtu = spec.mtu
+  if (spec.weight !== undefined) {
+    // RTV_WEIGHT: 1..RT_MAX_WEIGHT (16,777,215).
+    if (!Number.isInteger(spec.weight) || spec.weight < 1 || spec.weight > 0xffffff)
+      throw new SysError('EINVAL', op)
+    r.weight = spec.weight
+  }
   return r
 }
 
 export function routeAdd(c: Caller, spec: RouteSpec): void {
   c.priv(Priv.NET_ROUTE, 'RTM_ADD')
   const r = buildRoute(c, spec, 'RTM_ADD')
+  const t = c.vnet.rt(c.fib)
+  // Our routing daemons (RTF_PROTO1 without RTF_STATIC) keep one path per prefix: they replace
+  // their route with RTM_CHANGE on EEXIST, as zebra does, rather than growing a nexthop group.
+  if (spec.proto1 === true && spec.nostatic === true && t.get(r.dst, r.prefixLen) !== undefined)
+    throw new SysError('EEXIST', 'RTM_ADD')
   c.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
-  c.vnet.routes.add(r)
+  t.add(r)
 }
 
 export function routeChange(c: Caller, spec: RouteSpec): void {
   c.priv(Priv.NET_ROUTE, 'RTM_CHANGE')
-  const old = c.vnet.routes.get(spec.dst, spec.prefixLen)
+  const old = c.vnet.rt(c.fib).get(spec.dst, spec.prefixLen)
   if (old === undefined) throw new SysError('ESRCH', 'RTM_CHANGE')
   const r = buildRoute(c, spec, 'RTM_CHANGE')
   old.gateway = r.gateway
-  c.vnet.routes.rebind(old, r.ifp, r.ifa)
+  c.vnet.rt(c.fib).rebind(old, r.ifp, r.ifa)
   old.flags = r.flags
   old.mtu = r.mtu
 }
@@ -114,30 +127,41 @@ export function routeDelete(c: Caller, dst: number, prefixLen: number, gateway?:
   c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
   if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32)
     throw new SysError('EINVAL', 'RTM_DELETE')
-  const r = c.vnet.routes.get(dst, prefixLen)
-  if (
-    r === undefined ||
-    (gateway !== undefined && (r.flags & RTF.GATEWAY) !== 0 && r.gateway !== gateway >>> 0)
-  )
-    throw new SysError('ESRCH', 'RTM_DELETE')
-  c.vnet.routes.remove(r)
+  const t = c.vnet.rt(c.fib)
+  const head = t.get(dst, prefixLen)
+  if (head === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
+  // With a gateway, only that path of a multipath route goes; without one, the whole route.
+  if (gateway !== undefined && (head.flags & RTF.GATEWAY) !== 0) {
+    const p = t.pathVia(head, gateway >>> 0)
+    if (p === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
+    t.remove(p)
+    return
+  }
+  for (let p: Route | null = head; p !== null; ) {
+    const next: Route | null = p.mpNext
+    t.remove(p)
+    p = next
+  }
 }
 
 export function routeGet(c: Caller, dst: number): RouteInfo & { ifAddr: number } {
-  const r = c.vnet.routes.lookup(dst >>> 0)
+  const r = c.vnet.rt(c.fib).lookup(dst >>> 0)
   if (r === null || !c.visibleRoute(r)) throw new SysError('ESRCH', 'RTM_GET')
   return { ...routeInfo(r), ifAddr: sourceFor(r) }
 }
 
 export function sourceAddr(c: Caller, dst: number): number {
-  if (c.vnet.routes.lookup(dst >>> 0) === null) throw new SysError('ENETUNREACH', 'connect')
+  if (c.vnet.rt(c.fib).lookup(dst >>> 0) === null) throw new SysError('ENETUNREACH', 'connect')
   return c.pcbLocalAddr(c.vnet, dst, 'connect')
 }
 
 export function routeFlush(c: Caller): RouteInfo[] {
   c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
-  const gone = c.vnet.routes.list().filter((r) => (r.flags & RTF.GATEWAY) !== 0)
-  for (const r of gone) c.vnet.routes.remove(r)
+  const gone = c.vnet
+    .rt(c.fib)
+    .list()
+    .filter((r) => (r.flags & RTF.GATEWAY) !== 0)
+  for (const r of gone) c.vnet.rt(c.fib).remove(r)
   return gone.map(routeInfo)
 }
 

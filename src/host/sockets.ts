@@ -10,6 +10,7 @@ import type { Cred } from '../jail/priv.js'
 import { Priv, privAllowed } from '../jail/priv.js'
 import {
   MSG,
+  SO,
   SOCK,
   SOL_SOCKET,
   type Socket,
@@ -82,6 +83,7 @@ export function socketOpen(
   type: number,
   protocol: number,
   files: FileTable | null = null,
+  fib = 0,
 ): SocketFd {
   if (domain !== AF_INET && domain !== AF_INET6) throw new SysError('EAFNOSUPPORT', 'socket')
   const inet6 = domain === AF_INET6
@@ -95,11 +97,13 @@ export function socketOpen(
   if (type === SOCK.STREAM) {
     if (protocol !== 0 && protocol !== IpProto.TCP) throw new SysError('EPROTONOSUPPORT', 'socket')
     const so = tcpSocket(v, jail, cred.uid, reserved, inet6)
+    so.fibnum = fib
     return streamFd(so, files, files === null ? null : files.install(so))
   }
   if (type !== SOCK.DGRAM) throw new SysError('EPROTONOSUPPORT', 'socket')
   if (protocol !== 0 && protocol !== IpProto.UDP) throw new SysError('EPROTONOSUPPORT', 'socket')
   const so = inet6 ? udp6Socket(v, jail, cred.uid, reserved) : udpSocket(v, jail, cred.uid, reserved)
+  so.fibnum = fib
   return socketFd(so, files === null ? null : files.install(so))
 }
 
@@ -196,7 +200,11 @@ abstract class CommonFd {
       return
     }
     if (typeof value !== 'number' || !Number.isInteger(value)) throw new SysError('EINVAL', 'setsockopt')
-    if (level === SOL_SOCKET) sosetopt(so, name, value)
+    if (level === SOL_SOCKET && name === SO.SETFIB) {
+      // sosetopt's SO_SETFIB: a FIB of this stack, for the socket and its pcb's lookups alike.
+      if (value < 0 || value >= pcbOf(so).vnet.numFibs) throw new SysError('EINVAL', 'setsockopt')
+      so.fibnum = value
+    } else if (level === SOL_SOCKET) sosetopt(so, name, value)
     else if (this.proto !== null && level === this.proto.level) this.proto.set(so, name, value)
     else if (level === IPPROTO_IPV6) ip6Setopt(pcbOf(so), name, value)
     else if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'setsockopt')
@@ -205,6 +213,7 @@ abstract class CommonFd {
 
   getsockopt(level: number, name: number): number {
     const so = this.open('getsockopt')
+    if (level === SOL_SOCKET && name === SO.SETFIB) return so.fibnum
     if (level === SOL_SOCKET) return sogetopt(so, name)
     if (this.proto !== null && level === this.proto.level) return this.proto.get(so, name)
     if (level === IPPROTO_IPV6 && isMoption6(name)) return getMoption6(pcbOf(so).mopts6, name)

@@ -69,6 +69,9 @@ export interface IfInfo {
   flags: number
   mtu: number
   metric: number
+  /** if_fib (`ifconfig IF fib N`) and the tunnel's FIB (`tunnelfib N`). */
+  fib?: number
+  tunnelFib?: number
   /** Link-layer address, or null for interfaces without one (lo). */
   mac: number | null
   /** The MAC the interface was created with (hwaddr in ifconfig output). */
@@ -192,6 +195,8 @@ export interface RouteInfo {
   mtu: number
   /** Packets sent through this route. */
   use: number
+  /** The path's weight in a multipath route (1 unless `-weight N`). */
+  weight?: number
 }
 
 export interface RouteSpec {
@@ -208,6 +213,8 @@ export interface RouteSpec {
   proto2?: boolean
   /** `-nostatic`: no RTF_STATIC, as for a route a daemon (not an administrator) added. */
   nostatic?: boolean
+  /** `-weight N`: the path's share of a multipath route's flows. */
+  weight?: number
 }
 
 export interface ArpInfo {
@@ -693,6 +700,10 @@ export interface Syscalls {
    * Register a new process in the caller's jail, with the caller's uids; `kill` delivers a signal to
    * it (kill(2), or SIGKILL when the jail is removed). `comm` is its name (p_comm). Returns its pid.
    */
+  /** setfib(2): the FIB of this process and of what it starts (EINVAL past net.fibs). */
+  setfib(fib: number): void
+  /** The process's FIB (p_fibnum; net.my_fibnum). */
+  readonly fib: number
   procStart(kill: (signal: number) => void, comm?: string, args?: string): number
   /**
    * The Syscalls process `pid` (started by procStart with this credential) runs with: the sockets it
@@ -729,6 +740,8 @@ export interface Syscalls {
   ifDestroy(name: string): void
   ifSetUp(name: string, up: boolean): void
   ifSetMtu(name: string, mtu: number): void
+  /** SIOCSIFFIB, or with `tunnel` SIOCSTUNFIB: EINVAL unless below net.fibs. */
+  ifSetFib(name: string, fib: number, tunnel?: boolean): void
   ifRename(name: string, newName: string): void
   ifSetMac(name: string, mac: number): void
   ifSetDescription(name: string, descr: string): void

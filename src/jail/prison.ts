@@ -25,6 +25,8 @@ export interface ProcEntry {
   readonly files: Map<number, object>
   /** Deliver `signal` (1..128): the process ends with 128+signal. */
   kill(signal: number): void
+  /** p_fibnum: the FIB its new sockets use; inherited from the parent, changed by setfib(2). */
+  fib: number
 }
 
 /** FreeBSD's JAIL_MAX, the children.max of prison0. */

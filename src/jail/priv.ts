@@ -28,6 +28,8 @@ export const Priv = {
   NET_SETLANPCP: 'NET_SETLANPCP',
   /** gif/gre end points (PRIV_NET_SETIFPHYS) and GRESKEY (PRIV_NET_GRE). */
   NET_SETIFPHYS: 'NET_SETIFPHYS',
+  /** SIOCSIFFIB / SIOCSTUNFIB (PRIV_NET_SETIFFIB). */
+  NET_SETIFFIB: 'NET_SETIFFIB',
   /** lagg(4) protocol and ports (PRIV_NET_LAGG). */
   NET_LAGG: 'NET_LAGG',
   NET_ROUTE: 'NET_ROUTE',
@@ -77,6 +79,7 @@ const VNET_PRIVS: ReadonlySet<PrivName> = new Set([
   Priv.NET_SETVLAN,
   Priv.NET_SETLANPCP,
   Priv.NET_SETIFPHYS,
+  Priv.NET_SETIFFIB,
   Priv.NET_LAGG,
   Priv.NET_ROUTE,
   Priv.NETINET_RAW,

@@ -32,6 +32,8 @@ export const SO = {
   RCVLOWAT: 0x1004,
   ERROR: 0x1007,
   TYPE: 0x1008,
+  /** Set the socket's FIB (sys/socket.h SO_SETFIB). */
+  SETFIB: 0x1014,
 } as const
 
 export const SOL_SOCKET = 0xffff
@@ -188,6 +190,8 @@ export class Socket {
   /** The protocol control block (struct inpcb ...). */
   pcb: unknown = null
   closed = false
+  /** so_fibnum: the FIB its routes are looked up in (the opener's, or SO_SETFIB's). */
+  fibnum = 0
   /** kern.ipc limits of the host (SO_SNDBUF / SO_RCVBUF bounds). */
   ipc: SockIpc = { maxsockbuf: MAXSOCKBUF }
 

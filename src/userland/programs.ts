@@ -61,6 +61,7 @@ import { rctl } from './usr.sbin/rctl.js'
 import { rtadvd } from './usr.sbin/rtadvd/rtadvd.js'
 import { rtsol, rtsold } from './usr.sbin/rtsold/rtsold.js'
 import { service } from './usr.sbin/service.js'
+import { setfib } from './usr.sbin/setfib.js'
 import { tcpdrop } from './usr.sbin/tcpdrop.js'
 import { tcpdump } from './usr.sbin/tcpdump/tcpdump.js'
 import { traceroute } from './usr.sbin/traceroute.js'
@@ -102,6 +103,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['ipfw', { run: ipfw }],
   ['jail', { run: jail }],
   ['jexec', { run: jexec }],
+  ['setfib', { run: setfib }],
   ['jls', { run: jls }],
   ['kenv', { run: kenv }],
   ['kldload', { run: kldload }],

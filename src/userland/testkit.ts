@@ -72,7 +72,7 @@ export interface FakeSys {
 /** A Syscalls whose methods come from `impl`; anything else throws ENOSYS. Every call is recorded. */
 export function fakeSys(impl: Partial<Record<keyof Syscalls, unknown>> = {}): FakeSys {
   const calls: Array<[string, unknown[]]> = []
-  const base: Record<string, unknown> = { uid: 0, ruid: 0, jid: 0, jailName: '0', ...impl }
+  const base: Record<string, unknown> = { uid: 0, ruid: 0, jid: 0, jailName: '0', fib: 0, ...impl }
   const sys = new Proxy(base, {
     get(target, prop) {
       if (typeof prop !== 'string') return undefined

@@ -55,6 +55,7 @@ export const Errno = {
   EHOSTUNREACH: [65, 'No route to host'],
   ENOTEMPTY: [66, 'Directory not empty'],
   ENOSYS: [78, 'Function not implemented'],
+  ENOTCAPABLE: [93, 'Capabilities insufficient'],
 } as const satisfies Record<string, readonly [number, string]>
 
 export type ErrnoName = keyof typeof Errno

@@ -10,7 +10,7 @@ import { type ErrnoName, SysError } from '../../util/errno.js'
 import { BpfIf, DLT } from './bpf/bpf.js'
 import { etherInput } from './ether.js'
 import type { NetisrTarget } from './netisr.js'
-import { maskOf, Route, RTF } from './route.js'
+import { maskOf, Route, type RouteTable, RTF } from './route.js'
 import type { Vnet } from './vnet.js'
 
 export const IFF = {
@@ -162,6 +162,10 @@ export class Ifnet implements NetisrTarget {
   unit = -1
   flags: number
   mtu: number
+  /** `ifconfig IF fib N` (if_fib): the FIB of packets received here and of its interface routes. */
+  fib = 0
+  /** `ifconfig IF tunnelfib N`: the FIB a tunnel's encapsulated packets are routed by. */
+  tunnelFib = 0
   mac: number
   readonly hwaddr: number
   description = ''
@@ -364,7 +368,7 @@ export function ifDetach(ifp: Ifnet): void {
   // Captures end with the interface's life in this vnet: none follows it into another jail.
   ifp.bpf.detachAll()
   for (const a of [...ifp.addrs]) ifDelAddr(ifp, a.addr)
-  v.routes.removeIf(ifp)
+  for (const t of v.rtables) t.removeIf(ifp)
   v.env.domains.departureEvent(ifp)
   v.ifRemove(ifp)
 }
@@ -374,6 +378,9 @@ export function ifMove(ifp: Ifnet, to: Vnet): void {
   if (to.ifByName(ifp.name) !== undefined) throw new SysError('EEXIST', 'if_vmove')
   ifDetach(ifp)
   ifp.flags &= ~IFF.UP
+  // The other stack may have fewer FIBs; the interface starts over in FIB 0 there.
+  ifp.fib = 0
+  ifp.tunnelFib = 0
   ifAttach(to, ifp)
 }
 
@@ -405,35 +412,47 @@ export function ifReturnHome(ifp: Ifnet): void {
  */
 function connectedRoutes(ifa: IfAddr): void {
   const v = ifa.ifp.vnet
+  // net.add_addr_allfibs=0 (FreeBSD 14's default): only the interface's FIB gets them.
+  if (v.addAddrAllFibs === 0) connectedRoutesIn(v.rt(ifa.ifp.fib < v.numFibs ? ifa.ifp.fib : 0), ifa)
+  else for (const t of v.rtables) connectedRoutesIn(t, ifa)
+}
+
+function connectedRoutesIn(t: RouteTable, ifa: IfAddr): void {
+  const v = ifa.ifp.vnet
   const ifp = ifa.ifp
   const lo = v.loopback ?? ifp
   // The address itself is reached through the loopback (FreeBSD shows it as `UHS lo0`).
-  if (v.routes.get(ifa.addr, 32) === undefined && ifp.type !== 'loop')
-    v.routes.add(new Route(ifa.addr, 32, 0, lo, ifa, RTF.UP | RTF.HOST | RTF.STATIC | RTF.PINNED))
+  if (t.get(ifa.addr, 32) === undefined && ifp.type !== 'loop')
+    t.add(new Route(ifa.addr, 32, 0, lo, ifa, RTF.UP | RTF.HOST | RTF.STATIC | RTF.PINNED))
   if (ifp.type === 'loop') {
-    if (v.routes.get(ifa.addr, 32) === undefined)
-      v.routes.add(new Route(ifa.addr, 32, 0, ifp, ifa, RTF.UP | RTF.HOST))
+    if (t.get(ifa.addr, 32) === undefined) t.add(new Route(ifa.addr, 32, 0, ifp, ifa, RTF.UP | RTF.HOST))
     return
   }
   // Point-to-point (in_addprefix with IFF_POINTOPOINT): the prefix is the peer, a host route.
   if (ifa.dst !== 0) {
-    if (v.routes.get(ifa.dst, 32) === undefined)
-      v.routes.add(new Route(ifa.dst, 32, 0, ifp, ifa, RTF.UP | RTF.HOST))
+    if (t.get(ifa.dst, 32) === undefined) t.add(new Route(ifa.dst, 32, 0, ifp, ifa, RTF.UP | RTF.HOST))
     return
   }
   const len = ifa.prefixLen
-  if (v.routes.get(ifa.net, len) === undefined)
-    v.routes.add(new Route(ifa.net, len, 0, ifp, ifa, RTF.UP | (len === 32 ? RTF.HOST : 0)))
+  if (t.get(ifa.net, len) === undefined)
+    t.add(new Route(ifa.net, len, 0, ifp, ifa, RTF.UP | (len === 32 ? RTF.HOST : 0)))
 }
 
 /** Remove the routes bound to ifa (found through the table's per-address index, not a scan). */
 function removeConnectedRoutes(ifa: IfAddr): void {
   const v = ifa.ifp.vnet
   for (const r of v.routes.routesOfIfa(ifa)) {
-    v.routes.remove(r)
-    // Another address on the same prefix keeps the prefix reachable (in_scrubprefix).
+    const t = v.rt(r.fib)
+    t.remove(r)
+    // Another address on the same prefix keeps the prefix reachable (in_scrubprefix), in this FIB
+    // only if that address's interface routes into it.
     const other = r.prefixLen !== 32 ? v.prefixOwner(r.dst, r.prefixLen, ifa) : undefined
-    if (other !== undefined) v.routes.add(new Route(r.dst, r.prefixLen, 0, other.ifp, other, r.flags))
+    if (
+      other !== undefined &&
+      (v.addAddrAllFibs !== 0 || other.ifp.fib === r.fib) &&
+      t.get(r.dst, r.prefixLen) === undefined
+    )
+      t.add(new Route(r.dst, r.prefixLen, 0, other.ifp, other, r.flags))
   }
 }
 
@@ -447,7 +466,8 @@ export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast
     throw new SysError('EINVAL', 'SIOCAIFADDR')
   // Its connected routes must fit (net.route.max_routes), or the address is refused whole: room for
   // both routes is asked for, though the prefix route may already exist.
-  if (!ifp.vnet.routes.hasRoom(2)) throw new SysError('ENOBUFS', 'SIOCAIFADDR')
+  if (!ifp.vnet.rt(ifp.fib < ifp.vnet.numFibs ? ifp.fib : 0).hasRoom(2))
+    throw new SysError('ENOBUFS', 'SIOCAIFADDR')
   if (ifp.addrFind(addr) !== undefined) ifDelAddr(ifp, addr)
   const ifa = new IfAddr(ifp, addr, prefixLen, broadcast, dst)
   ifp.addrInsert(ifa)

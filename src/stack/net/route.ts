@@ -43,6 +43,9 @@ export const ROUTE_BYTES = 256
  */
 export const ROUTE_MAX_DEFAULT = (64 * 1024 * 1024) / ROUTE_BYTES
 
+/** RT_MAXFIBS: net.fibs is cut to this. */
+export const RT_MAXFIBS = 65536
+
 export function maskOf(prefixLen: number): number {
   return prefixLen === 0 ? 0 : (0xffffffff << (32 - prefixLen)) >>> 0
 }
@@ -60,6 +63,15 @@ export class Route {
   /** 0 = use the interface MTU. */
   mtu: number
   use = 0
+  /** The FIB whose table holds this route (set by RouteTable.add). */
+  fib = 0
+  /**
+   * The next path of the same prefix (a multipath nexthop group, net.route.multipath): the table's
+   * map holds the first path, which links the others. Null for an ordinary route.
+   */
+  mpNext: Route | null = null
+  /** `route add … -weight N`: this path's share of the group's flows (RT_DEFAULT_WEIGHT 1). */
+  weight = 1
 
   constructor(
     dst: number,
@@ -80,7 +92,40 @@ export class Route {
   }
 }
 
+/**
+ * The path of rt a flow with hash h takes (the nexthop group's weighted choice): rt itself unless it
+ * is multipath. The same hash always picks the same path while the group is unchanged.
+ */
+export function mpathSelect(rt: Route, h: number): Route {
+  if (rt.mpNext === null) return rt
+  let total = 0
+  for (let p: Route | null = rt; p !== null; p = p.mpNext) total += p.weight
+  let k = (h >>> 0) % total
+  let p: Route = rt
+  while (k >= p.weight && p.mpNext !== null) {
+    k -= p.weight
+    p = p.mpNext
+  }
+  return p
+}
+
+/**
+ * A flow's hash (the flowid RSS would give): source, destination and the two ports, mixed so that
+ * neighbouring addresses and ports spread. Allocates nothing.
+ */
+export function flowHash(src: number, dst: number, ports: number): number {
+  // The three words folded, then murmur3's finalizer: every input bit reaches the low bits.
+  let h = src ^ Math.imul(dst, 0x9e3779b1) ^ Math.imul(ports, 0x85ebca77)
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
+
 export class RouteTable {
+  /** Which FIB this table is (rt_tables[fib]); routes added here record it. */
+  readonly fib: number
   /** Prefix lengths that have at least one route, longest first. */
   private lens: number[] = []
   /**
@@ -91,6 +136,11 @@ export class RouteTable {
   private count = 0
   private cacheKeys: Int32Array | null = null
   private cacheRoutes: Array<Route | null> | null = null
+  /**
+   * net.route.multipath (FreeBSD 14: 1): a second gateway route to a prefix joins the first as an
+   * equal-cost path instead of failing with EEXIST.
+   */
+  multipath = 1
   /** net.route.max_routes for this vnet's table. */
   maxRoutes = ROUTE_MAX_DEFAULT
   /**
@@ -98,6 +148,10 @@ export class RouteTable {
    * root may lower its own cap and raise it back, never past what its parent allowed).
    */
   private ceiling = 0x7fffffff
+
+  constructor(fib = 0) {
+    this.fib = fib
+  }
 
   /** Any change to the table empties the cache. */
   private invalidate(): void {
@@ -174,7 +228,11 @@ export class RouteTable {
 
   add(r: Route): void {
     let m = this.mapOf(r.prefixLen)
-    if (m?.has(r.dst | 0) === true) throw new SysError('EEXIST', 'RTM_ADD')
+    const head = m?.get(r.dst | 0)
+    if (head !== undefined) {
+      this.addPath(head, r)
+      return
+    }
     // rtsock answers a table that cannot grow with ENOBUFS ("not enough memory" in route(8)).
     if (!this.admit()) throw new SysError('ENOBUFS', 'RTM_ADD')
     if (m === undefined) {
@@ -186,9 +244,37 @@ export class RouteTable {
       this.maps = [...this.maps.slice(0, i), m, ...this.maps.slice(i)]
     }
     m.set(r.dst | 0, r)
+    r.fib = this.fib
     this.count++
     this.index(r)
     this.invalidate()
+  }
+
+  /**
+   * A route to a prefix that has one (add_route_flags): with multipath, a gateway route through a
+   * gateway not yet in the group joins it as another path; anything else is EEXIST.
+   */
+  private addPath(head: Route, r: Route): void {
+    const gw = RTF.GATEWAY
+    if (this.multipath === 0 || (head.flags & gw) === 0 || (r.flags & gw) === 0)
+      throw new SysError('EEXIST', 'RTM_ADD')
+    for (let p: Route | null = head; p !== null; p = p.mpNext)
+      if (p.gateway === r.gateway) throw new SysError('EEXIST', 'RTM_ADD')
+    if (!this.admit()) throw new SysError('ENOBUFS', 'RTM_ADD')
+    let last = head
+    while (last.mpNext !== null) last = last.mpNext
+    last.mpNext = r
+    r.mpNext = null
+    r.fib = this.fib
+    this.count++
+    this.index(r)
+    this.invalidate()
+  }
+
+  /** The path of a (possibly multipath) route through gateway, if any. */
+  pathVia(head: Route, gateway: number): Route | undefined {
+    for (let p: Route | null = head; p !== null; p = p.mpNext) if (p.gateway === gateway) return p
+    return undefined
   }
 
   /**
@@ -208,7 +294,7 @@ export class RouteTable {
 
   /** Point a route at another interface and source address (RTM_CHANGE), keeping the indexes right. */
   rebind(r: Route, ifp: Ifnet, ifa: IfAddr | null): void {
-    const inTable = this.mapOf(r.prefixLen)?.get(r.dst | 0) === r
+    const inTable = this.has(r)
     if (inTable) this.unindex(r)
     r.ifp = ifp
     r.ifa = ifa
@@ -221,10 +307,28 @@ export class RouteTable {
     return ifa.routes === null ? [] : [...ifa.routes]
   }
 
+  /** Whether r is in this table, as a route or one path of one. */
+  private has(r: Route): boolean {
+    for (let p = this.mapOf(r.prefixLen)?.get(r.dst | 0) ?? null; p !== null; p = p.mpNext)
+      if (p === r) return true
+    return false
+  }
+
+  /** Remove one route, or one path of a multipath route (the others stay). */
   remove(r: Route): boolean {
     const m = this.mapOf(r.prefixLen)
-    if (m === undefined || m.get(r.dst | 0) !== r) return false
-    m.delete(r.dst | 0)
+    const head = m?.get(r.dst | 0)
+    if (m === undefined || head === undefined) return false
+    if (head === r) {
+      if (r.mpNext !== null) m.set(r.dst | 0, r.mpNext)
+      else m.delete(r.dst | 0)
+    } else {
+      let p = head
+      while (p.mpNext !== null && p.mpNext !== r) p = p.mpNext
+      if (p.mpNext !== r) return false
+      p.mpNext = r.mpNext
+    }
+    r.mpNext = null
     this.count--
     this.unindex(r)
     this.invalidate()
@@ -241,7 +345,8 @@ export class RouteTable {
   /** All routes, ordered as netstat prints them: by destination, then prefix length. */
   list(): Route[] {
     const out: Route[] = []
-    for (const m of this.maps) for (const r of m.values()) out.push(r)
+    for (const m of this.maps)
+      for (const r of m.values()) for (let p: Route | null = r; p !== null; p = p.mpNext) out.push(p)
     return out.sort((a, b) => a.dst - b.dst || a.prefixLen - b.prefixLen)
   }
 

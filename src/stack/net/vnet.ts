@@ -106,7 +106,15 @@ export class Vnet {
   name: string
   /** Interfaces by name, in attach order (what ifconfig lists). */
   private readonly ifs = new Map<string, Ifnet>()
+  /** FIB 0's IPv4 table, the one every vnet has (rtables[0]). */
   readonly routes = new RouteTable()
+  /**
+   * The IPv4 table of each FIB (V_rt_tables); its length is net.fibs, which only grows. A new vnet
+   * starts with one, as FreeBSD's non-default vnets do; the tables of other families follow the count.
+   */
+  readonly rtables: RouteTable[] = [this.routes]
+  /** net.add_addr_allfibs: interface routes go into every FIB (1) or only the interface's (0, 14's default). */
+  addAddrAllFibs = 0
   /**
    * Local unicast addresses of all interfaces, the "is this for me" test of ip_input; keyed by the
    * address as an int32, because V8 hashes small integers much faster than heap numbers (u32 ≥ 2^31).
@@ -175,6 +183,26 @@ export class Vnet {
     if (this.hasIf(ifp)) this.ifs.delete(ifp.name)
     this.ifCache = null
     if (ifp === this.loif) this.loif = this.ifnets.find((i) => i.type === 'loop') ?? null
+  }
+
+  /** net.fibs. */
+  get numFibs(): number {
+    return this.rtables.length
+  }
+
+  /** The IPv4 table of fib, which the caller has checked is below net.fibs. */
+  rt(fib: number): RouteTable {
+    return fib === 0 ? this.routes : this.rtables[fib]!
+  }
+
+  /** sysctl net.fibs=N (sysctl_fibs): grows the tables, never shrinks them (ENOTCAPABLE). */
+  growFibs(n: number): void {
+    for (let f = this.rtables.length; f < n; f++) {
+      const t = new RouteTable(f)
+      t.limitFrom(this.routes)
+      t.multipath = this.routes.multipath
+      this.rtables.push(t)
+    }
   }
 
   /** The loopback interface host routes to local addresses go through (lo0; null only while it is gone). */

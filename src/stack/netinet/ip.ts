@@ -3,7 +3,8 @@
  * the net.inet.ip.* knobs. Input and output live in ip_input.ts / ip_output.ts.
  */
 
-import { ROUTE_MAX_DEFAULT } from '../net/route.js'
+import { SysError } from '../../util/errno.js'
+import { ROUTE_MAX_DEFAULT, RT_MAXFIBS } from '../net/route.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 
@@ -109,7 +110,46 @@ export const ipModule: VnetModule<IpVnet> = {
       min: 1,
       max: 0x7fffffff,
       get: (v) => v.routes.maxRoutes,
-      set: (v, n) => v.routes.setMaxRoutes(n as number),
+      set: (v, n) => {
+        for (const t of v.rtables) t.setMaxRoutes(n as number)
+      },
+    },
+    {
+      name: 'net.route.multipath',
+      descr: 'Enable route multipath',
+      kind: 'int',
+      ctype: 'uint',
+      scope: 'vnet',
+      get: (v) => v.routes.multipath,
+      set: (v, n) => {
+        for (const t of v.rtables) t.multipath = n === 0 ? 0 : 1
+      },
+    },
+    // net.fibs (route_tables.c, CTLFLAG_VNET | CTLFLAG_RWTUN): each vnet's count of FIBs, 1 in a new
+    // vnet; raising it adds tables, lowering it is ENOTCAPABLE; 0 means 1, past RT_MAXFIBS is cut.
+    {
+      name: 'net.fibs',
+      descr: 'set number of fibs',
+      kind: 'int',
+      ctype: 'uint',
+      scope: 'vnet',
+      get: (v) => v.numFibs,
+      set: (v, n) => {
+        const want = Math.min(Math.max(n as number, 1), RT_MAXFIBS)
+        if (want < v.numFibs) throw new SysError('ENOTCAPABLE', 'sysctl')
+        v.growFibs(want)
+      },
+    },
+    {
+      name: 'net.add_addr_allfibs',
+      descr: 'Add new addresses to all fibs',
+      kind: 'int',
+      ctype: 'uint',
+      scope: 'vnet',
+      get: (v) => v.addAddrAllFibs,
+      set: (v, n) => {
+        v.addAddrAllFibs = n as number
+      },
     },
   ],
 }

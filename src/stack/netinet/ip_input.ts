@@ -12,13 +12,13 @@ import { IPV4_MIN_HDR, IpProto, Ipv4Check } from '../../wire/ipv4.js'
 import { encapInput, IPPROTO_GRE, IPPROTO_IPV4, IPPROTO_IPV6 } from '../net/if/ip_tunnel.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
-import { RTF } from '../net/route.js'
+import { flowHash, mpathSelect, RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { icmpError, icmpInput } from './icmp.js'
 import { ip } from './ip.js'
 import { IpForwardTag } from './ip_fwd_tag.js'
 import { ipDoOptions } from './ip_options.js'
-import { ipSend, routeFor } from './ip_output.js'
+import { ipSend, l4Ports, routeFor } from './ip_output.js'
 import { ipReassemble } from './ip_reass.js'
 import { rawInput } from './raw.js'
 import { tcpInput } from './tcp/tcp_input.js'
@@ -28,6 +28,8 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   const st = ip(v).stats
   const pool = v.env.pool
   st.ips_total++
+  // ether_input's M_SETFIB: a packet is routed by its interface's FIB; one looped back keeps its own.
+  if (ifp.type !== 'loop') m.fib = ifp.fib
   const h = v.env.scratch.ipIn
   if (!h.point(m.data, m.off, m.len)) {
     st.ips_toosmall++
@@ -160,7 +162,12 @@ function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf, via: number): void {
     icmpError(v, m, IcmpType.TIME_EXCEEDED, TimeExceededCode.TTL, 0)
     return
   }
-  const rt = routeFor(v, via !== 0 ? via : dst)
+  let rt = routeFor(v, via !== 0 ? via : dst, m.fib)
+  if (rt !== null && rt.mpNext !== null) {
+    // ECMP: one flow, one path; every fragment of a datagram hashes as the addresses alone.
+    const ports = !h.mf && h.fragOffset === 0 ? l4Ports(m.data, m.off + h.headerLength, h.protocol) : 0
+    rt = mpathSelect(rt, flowHash(h.src, dst, ports))
+  }
   if (rt === null || (rt.flags & RTF.REJECT) !== 0) {
     st.ips_cantforward++
     icmpError(v, m, IcmpType.UNREACH, UnreachCode.HOST, 0)

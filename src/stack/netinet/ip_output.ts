@@ -13,7 +13,7 @@ import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../wire/ethern
 import { IP_DF, IP_MF, IP_OFFMASK, IPV4_MIN_HDR, writeIpv4Header } from '../../wire/ipv4.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
-import { type Route, RTF } from '../net/route.js'
+import { flowHash, mpathSelect, type Route, RTF } from '../net/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { ifOffloadsCsum, inDelayedCksum } from './in_cksum.js'
 import { ip } from './ip.js'
@@ -39,11 +39,17 @@ export interface IpOutOptions {
   pcp?: number
 }
 
-/** The route a packet to dst takes, or null; counts ips_noroute. */
-export function routeFor(v: Vnet, dst: number): Route | null {
-  const rt = v.routes.lookup(dst)
+/** The route a packet to dst takes in FIB fib (below net.fibs), or null; counts ips_noroute. */
+export function routeFor(v: Vnet, dst: number, fib: number): Route | null {
+  const rt = (fib === 0 ? v.routes : v.rtables[fib]!).lookup(dst)
   if (rt === null) ip(v).stats.ips_noroute++
   return rt
+}
+
+/** The ports word of a TCP or UDP header at off (source port high), else 0: part of a flow's hash. */
+export function l4Ports(b: Uint8Array, off: number, proto: number): number {
+  if ((proto !== 6 && proto !== 17) || off + 4 > b.length) return 0
+  return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0
 }
 
 /** Source address for packets along rt (rt_ifa, else the interface's first address). */
@@ -61,7 +67,10 @@ export function ipOutput(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOutO
   const st = ip(v).stats
   const pool = v.env.pool
   if (dst >>> 28 === 0xe) return ipOutputMulticast(v, m, dst, proto, o)
-  const rt = routeFor(v, dst)
+  let rt = routeFor(v, dst, m.fib)
+  // A multipath route: the flow's hash (addresses and, for TCP and UDP, ports) picks the path.
+  if (rt !== null && rt.mpNext !== null)
+    rt = mpathSelect(rt, flowHash(o.src, dst, l4Ports(m.data, m.off, proto)))
   if (rt === null || (o.dontRoute && (rt.flags & RTF.GATEWAY) !== 0)) {
     pool.put(m)
     return o.dontRoute ? 'ENETUNREACH' : 'EHOSTUNREACH'
@@ -124,7 +133,7 @@ function ipOutputMulticast(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOu
   const pool = v.env.pool
   let ifp = o.mifp ?? null
   if (ifp === null) {
-    const rt = routeFor(v, dst)
+    const rt = routeFor(v, dst, m.fib)
     if (rt === null || (rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0) {
       pool.put(m)
       return 'ENETUNREACH'
@@ -200,7 +209,7 @@ function ipSendVia(v: Vnet, m: Mbuf, forwarded: boolean): OutError {
   const pf = v.pfilInet
   const via = pf.nextHop
   pf.nextHop = 0
-  const rt = routeFor(v, via)
+  const rt = routeFor(v, via, m.fib)
   if (rt === null || (rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0 || !rt.ifp.up) {
     v.env.pool.put(m)
     return forwarded ? undefined : 'EHOSTUNREACH'

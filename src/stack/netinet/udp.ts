@@ -222,7 +222,7 @@ function pcbOf(so: Socket): Inpcb {
 function sourceAddr(pcb: Inpcb, dst: number): number {
   const jail = pcb.jail
   if (pcb.laddr !== INADDR_ANY) return pcb.laddr
-  const rt = pcb.vnet.routes.lookup(dst)
+  const rt = pcb.vnet.rt(pcb.so.fibnum).lookup(dst)
   const src = rt === null ? INADDR_ANY : sourceFor(rt)
   if (jail === null || jail.ip4.includes(src)) return src
   return jail.ip4[0] ?? INADDR_ANY
@@ -240,7 +240,7 @@ export const udpUsrreqs: ProtoUsrreqs = {
     const faddr = jailRemoteAddr(pcb.jail, sa.addr >>> 0)
     if (faddr === INADDR_ANY) throw new SysError('EADDRNOTAVAIL', 'connect')
     if (sa.port === 0) throw new SysError('EADDRNOTAVAIL', 'connect')
-    if (pcb.vnet.routes.lookup(faddr) === null) throw new SysError('ENETUNREACH', 'connect')
+    if (pcb.vnet.rt(so.fibnum).lookup(faddr) === null) throw new SysError('ENETUNREACH', 'connect')
     udp(pcb.vnet).pcbs.connect(pcb, faddr, sa.port, sourceAddr(pcb, faddr))
     so.state |= SS.ISCONNECTED
   },
@@ -275,6 +275,7 @@ export const udpUsrreqs: ProtoUsrreqs = {
     writeUdpHeader(m.data, m.off, pcb.lport, dport, data.length)
     m.data.set(data, m.off + UDP_HDR_LEN)
     m.len = UDP_HDR_LEN + data.length
+    m.fib = so.fibnum
     if (us.checksum !== 0 && src !== INADDR_ANY) udpFinish(m.data, m.off, m.len, src, dst)
     us.stats.udps_opackets++
     const err = ipOutput(v, m, dst, IpProto.UDP, {

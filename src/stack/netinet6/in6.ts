@@ -18,9 +18,9 @@ import {
 } from '../../wire/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route.js'
-import { Route6 } from './in6_rtable.js'
+import { type Rib6, Route6 } from './in6_rtable.js'
 import { IN6_IFF, In6Ifaddr } from './in6_var.js'
-import { in6if, ip6 } from './ip6.js'
+import { in6if, ip6, rib6 } from './ip6.js'
 import { mldDetach, mldJoin, mldLeave } from './mld6.js'
 import { nd6DadStart, nd6DadStop } from './nd6_nbr.js'
 
@@ -32,9 +32,15 @@ export function in6Find(ifp: Ifnet, addr: Uint8Array): In6Ifaddr | undefined {
 
 /** The routes an address brings: itself through lo0 and its prefix through its interface. */
 export function connectedRoutes(ia: In6Ifaddr): void {
+  const v = ia.ifp.vnet
+  // net.add_addr_allfibs=0: only the interface's FIB gets them.
+  if (v.addAddrAllFibs === 0) connectedRoutesIn(rib6(v, ia.ifp.fib < v.numFibs ? ia.ifp.fib : 0), ia)
+  else for (let f = 0; f < v.numFibs; f++) connectedRoutesIn(rib6(v, f), ia)
+}
+
+function connectedRoutesIn(rib: Rib6, ia: In6Ifaddr): void {
   const ifp = ia.ifp
   const v = ifp.vnet
-  const rib = ip6(v).rib
   const lo = v.loopback ?? ifp
   // The address itself through the loopback (`UHS lo0`, what netstat shows for ::1 too).
   if (rib.get(ia.key, 128) === undefined)
@@ -101,7 +107,7 @@ export function in6DelAddr(ifp: Ifnet, addr: Uint8Array): void {
   ia.onPurge = null
   ii.addrs = ii.addrs.filter((a) => a !== ia)
   s.localRemove(ia)
-  for (const r of s.rib.removeIfa(ia)) {
+  for (const r of s.ribs.flatMap((t) => t.removeIfa(ia))) {
     // Another address keeps the prefix (or the host route of an address configured twice).
     const heir = v.ifnets
       .flatMap((i) => (i.inet6 as { addrs: In6Ifaddr[] } | null)?.addrs ?? [])
@@ -132,7 +138,7 @@ export function in6IfPurge(ifp: Ifnet): void {
   if (ii === null) return
   for (const a of [...ii.addrs]) in6DelAddr(ifp, a.addr)
   mldDetach(ifp)
-  ip6(ifp.vnet).rib.removeIf(ifp)
+  for (const t of ip6(ifp.vnet).ribs) t.removeIf(ifp)
 }
 
 /** Whether ifp already has a link-local address. */

@@ -23,6 +23,8 @@ export class Route6 {
   ifa: In6Ifaddr | null
   flags: number
   mtu = 0
+  /** The FIB whose table holds it (set by Rib6.add). */
+  fib = 0
   use = 0
   /** When a redirect's dynamic route goes away (rt_expire), absolute clock time; 0 = never. */
   expire = 0
@@ -62,6 +64,11 @@ function hashPrefix(key: Uint8Array, ko: number, len: number): number {
 const CACHE_MASK = 15
 
 export class Rib6 {
+  /** Which FIB this table is; routes added here record it. */
+  readonly fib: number
+  constructor(fib = 0) {
+    this.fib = fib
+  }
   /** Prefix lengths present, longest first. */
   private lens: number[] = []
   private readonly maps: Map<number, Map<number, Route6>> = new Map()
@@ -139,6 +146,7 @@ export class Rib6 {
     const h = hashPrefix(r.dst, 0, r.prefixLen)
     r.next = map.get(h) ?? null
     map.set(h, r)
+    r.fib = this.fib
     this.count++
     this.invalidate()
   }

@@ -69,7 +69,10 @@ export class Ip6Vnet {
   redirect = 1
   /** net.inet6.ip6.v6only: new AF_INET6 sockets start with IPV6_V6ONLY (FreeBSD's default). */
   v6only = 1
+  /** FIB 0's IPv6 table (ribs[0]). */
   readonly rib = new Rib6()
+  /** The IPv6 table of each FIB made so far (made on first use, below the vnet's net.fibs). */
+  readonly ribs: Rib6[] = [this.rib]
   /** Local addresses by in6Hash of their key, chained through hashNext. */
   private readonly local = new Map<number, In6Ifaddr>()
   /** Input scratch (the run-queue never nests, so one per vnet is enough). */
@@ -233,4 +236,17 @@ export function in6if(ifp: Ifnet): In6Ifinfo {
     ifp.inet6 = ii
   }
   return ii
+}
+
+/** The IPv6 table of fib (below net.fibs, checked by the caller), made on first use. */
+export function rib6(v: Vnet, fib: number): Rib6 {
+  const s = ip6(v)
+  if (fib === 0) return s.rib
+  const ribs = s.ribs
+  while (ribs.length <= fib) {
+    const t = new Rib6(ribs.length)
+    t.maxRoutes = s.rib.maxRoutes
+    ribs.push(t)
+  }
+  return ribs[fib]!
 }

@@ -27,7 +27,7 @@ import { icmp6Error, icmp6Input } from './icmp6.js'
 import { icmp6RedirectOutput } from './icmp6_redirect.js'
 import { in6IfJoined } from './in6_mcast.js'
 import { type In6Ifaddr, type In6Ifinfo, in6Key, ND6_IFF } from './in6_var.js'
-import { ip6 } from './ip6.js'
+import { ip6, rib6 } from './ip6.js'
 import { ip6Send } from './ip6_output.js'
 import { rip6Input } from './raw_ip6.js'
 import { udp6Input } from './udp6_usrreq.js'
@@ -40,6 +40,8 @@ export function ip6Input(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   const st = s.stats
   const pool = v.env.pool
   st.ip6s_total++
+  // ether_input's M_SETFIB: routed by the interface's FIB; a looped-back packet keeps its own.
+  if (ifp.type !== 'loop') m.fib = ifp.fib
   const h = s.hIn
   if (!h.point(m.data, m.off, m.len)) {
     st.ip6s_toosmall++
@@ -309,7 +311,7 @@ function ip6Forward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     return
   }
   // keyIn still holds dst from ip6Input's local lookup, with no zone: a global unicast needs none.
-  const rt = s.rib.lookup(s.keyIn)
+  const rt = (m.fib === 0 ? s.rib : rib6(v, m.fib)).lookup(s.keyIn)
   if (rt === null || (rt.flags & RTF.REJECT) !== 0) {
     if (rt === null) st.ip6s_noroute++
     st.ip6s_cantforward++

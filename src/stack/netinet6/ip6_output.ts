@@ -20,7 +20,7 @@ import type { Vnet } from '../net/vnet.js'
 import { ip6Fragment } from './frag6.js'
 import { in6SelectSrc } from './in6_src.js'
 import { type In6Ifinfo, in6Key, ND6_IFF } from './in6_var.js'
-import { ip6 } from './ip6.js'
+import { ip6, rib6 } from './ip6.js'
 import { ND6_HELD, nd6Resolve } from './nd6.js'
 
 export type OutError6 = ErrnoName | undefined
@@ -69,7 +69,7 @@ export function ip6Output(
     ifp = zoneIf(v, o.zone)
     if (ifp === undefined) {
       in6Key(st.keyOut, d, 0, o.zone)
-      const rt = st.rib.lookup(st.keyOut)
+      const rt = (m.fib === 0 ? st.rib : rib6(v, m.fib)).lookup(st.keyOut)
       if (rt === null) {
         st.stats.ip6s_noroute++
         pool.put(m)
@@ -79,7 +79,7 @@ export function ip6Output(
     }
   } else {
     in6Key(st.keyOut, d, 0, o.zone)
-    const rt = st.rib.lookup(st.keyOut)
+    const rt = (m.fib === 0 ? st.rib : rib6(v, m.fib)).lookup(st.keyOut)
     if (rt === null) {
       st.stats.ip6s_noroute++
       pool.put(m)
@@ -210,7 +210,7 @@ export function ip6Resend(v: Vnet, ifp: Ifnet, m: Mbuf, forwarded: boolean): Out
   in6Copy(d, 0, b, dso)
   if (!in6IsMulticast(b, dso)) {
     in6Key(st.keyOut, b, dso, ifp.index)
-    const rt = st.rib.lookup(st.keyOut)
+    const rt = (m.fib === 0 ? st.rib : rib6(v, m.fib)).lookup(st.keyOut)
     if (rt === null || (rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0) {
       if (rt === null) st.stats.ip6s_noroute++
       v.env.pool.put(m)

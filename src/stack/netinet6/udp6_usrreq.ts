@@ -249,6 +249,7 @@ export const udp6Usrreqs: ProtoUsrreqs = {
     const src = in6SelectSrcFor(v, dst, zone, pcb.laddr6!, pcb.jail)
     if (pcb.lport === 0) in6PcbBind(us.pcbs, pcb, pcb.laddr6!, pcb.zone, 0)
     const m = v.env.pool.get(UDP_HDR_LEN + data.length)
+    m.fib = so.fibnum
     writeUdpHeader(m.data, m.off, pcb.lport, dport, data.length)
     m.data.set(data, m.off + UDP_HDR_LEN)
     m.len = UDP_HDR_LEN + data.length

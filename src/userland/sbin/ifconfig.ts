@@ -141,6 +141,9 @@ export function formatInterface(
     lines.push(...bridgeStatusLines(ifi))
     if (ifi.vxlan !== undefined) lines.push(...vxlanStatusLines(ifi.vxlan, verbose))
     lines.push(...l2StatusLines(ifi))
+    // iffib.c's fib_status: only a FIB other than the default is shown.
+    if ((ifi.fib ?? 0) !== 0) lines.push(`\tfib: ${ifi.fib}`)
+    if ((ifi.tunnelFib ?? 0) !== 0) lines.push(`\ttunnelfib: ${ifi.tunnelFib}`)
     if (ifi.groups.length > 0) lines.push(`\tgroups: ${ifi.groups.join(' ')}`)
     lines.push(...vlanLines(ifi))
     if (ifi.media !== '') lines.push(`\tmedia: ${ifi.media}`)
@@ -278,6 +281,26 @@ function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Pla
         const mac = parseMac(arg(w))
         if (mac === null) throw new CmdError('malformed link-level address')
         plan.actions.push({ op: 'mac', mac })
+        break
+      }
+      case 'fib':
+      case 'tunnelfib': {
+        // iffib.c: a bad number or a refused ioctl is warn(3)ed and ifconfig goes on; it is set
+        // before the address, so the address's routes go into that FIB.
+        const val = arg(w)
+        const n = strtol(val)
+        const tunnel = w === 'tunnelfib'
+        plan.l2.steps.push((sys, name, warn) => {
+          if (n === null || n < 0 || n > 0xffffffff) {
+            warn(`fib ${val} not valid`)
+            return
+          }
+          try {
+            sys.ifSetFib(name, n, tunnel)
+          } catch (e) {
+            warn(sysMessage(tunnel ? 'ioctl (SIOCSTUNFIB)' : 'ioctl (SIOCSIFFIB)', asSysError(e)))
+          }
+        })
         break
       }
       case 'description':

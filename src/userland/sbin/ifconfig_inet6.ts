@@ -111,6 +111,19 @@ export function ifconfigInet6(sys: Syscalls, name: string, words: readonly strin
       } catch (e) {
         throw new CmdError(sysMessage('ioctl (SIOCSIFFLAGS)', asSysError(e)))
       }
+    } else if (w === 'fib' || w === 'tunnelfib') {
+      // Set at once, before the address is added at the end, so its routes go into that FIB.
+      const v = words[++i]
+      if (v === undefined) throw new CmdError(`'${w}' requires argument`)
+      const n = strtonum(v, 0, 0xffffffff)
+      if (typeof n === 'string') throw new CmdError(`fib ${v} not valid`)
+      try {
+        sys.ifSetFib(name, n, w === 'tunnelfib')
+      } catch (e) {
+        throw new CmdError(
+          sysMessage(w === 'fib' ? 'ioctl (SIOCSIFFIB)' : 'ioctl (SIOCSTUNFIB)', asSysError(e)),
+        )
+      }
     } else if (addr === null) {
       const p = parseAddr6(w)
       addr = p.addr

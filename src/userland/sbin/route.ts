@@ -66,23 +66,23 @@ export function netname(a: number): string {
 }
 
 /** The `route get` block (FreeBSD 14's print_getmsg), newline-terminated. */
-export function formatRouteGet(dst: number, r: RouteInfo, mtu: number, numeric: boolean): string {
+export function formatRouteGet(dst: number, r: RouteInfo, mtu: number, numeric: boolean, fib = 0): string {
   const lines = [`   route to: ${routename(dst, numeric)}`, `destination: ${routename(r.dst, numeric)}`]
   if (r.prefixLen !== 32) lines.push(`       mask: ${routename(prefixToMask(r.prefixLen), numeric)}`)
   if ((r.flags & RtFlag.GATEWAY) !== 0) lines.push(`    gateway: ${routename(r.gateway, numeric)}`)
-  lines.push('        fib: 0', `  interface: ${r.ifName}`)
+  lines.push(`        fib: ${fib}`, `  interface: ${r.ifName}`)
   lines.push(`      flags: ${routeFlagNames(r.flags | RtFlag.UP | RTF_DONE)}`)
   lines.push(
     ` recvpipe  sendpipe  ssthresh  rtt,msec    mtu        weight    expire`,
-    `${[0, 0, 0, 0, mtu, 1].map((v) => `${padL(v, 8)}  `).join('')}${padL(0, 8)} `,
+    `${[0, 0, 0, 0, mtu, r.weight ?? 1].map((v) => `${padL(v, 8)}  `).join('')}${padL(0, 8)} `,
   )
   return `${lines.join('\n')}\n`
 }
 
 /** One line of `route flush` output (print_flushed_route). */
-export function formatFlushed(r: RouteInfo): string {
+export function formatFlushed(r: RouteInfo, fib = 0): string {
   const dst = (r.flags & RtFlag.HOST) !== 0 ? routename(r.dst, false) : netname(r.dst)
-  return `${padR(dst, 20, 20)} ${padR(routename(r.gateway, false), 20, 20)} -fib ${padR('0', 3)} done\n`
+  return `${padR(dst, 20, 20)} ${padR(routename(r.gateway, false), 20, 20)} -fib ${padR(String(fib), 3)} done\n`
 }
 
 /** inet_network(3): one to four dot-separated numbers, the last filling the remaining bytes. */
@@ -132,6 +132,27 @@ interface Request {
   gateway: string
   host: boolean
   spec: RouteSpec
+}
+
+/** net.fibs (1 where the kernel has no such knob). */
+function numFibs(sys: Syscalls): number {
+  try {
+    return Number(sys.sysctlGet('net.fibs').value)
+  } catch {
+    return 1
+  }
+}
+
+/**
+ * `-fib N` and `-F N`: route(8) sends its request on a routing socket of that FIB; here the process
+ * takes the FIB (setfib), which has the same effect for every request it makes. A number at or past
+ * net.fibs is refused as fiboptlist_csv refuses it.
+ */
+export function useFib(sys: Syscalls, f: string): void {
+  const n = strtol(f)
+  const max = numFibs(sys)
+  if (n === null || n < 0 || n >= max) throw new CmdError(`invalid fib number: ${f}`, EX.USAGE)
+  sys.setfib(n)
 }
 
 /** newroute()'s argument loop; throws CmdError with route's messages and statuses. */
@@ -210,9 +231,14 @@ export function parseRoute(sys: Syscalls, cmd: string, args: readonly string[]):
           spec.mtu = m
           break
         }
+        case 'weight': {
+          const w = strtol(next(i++))
+          if (w === null) throw new CmdError(`${args[i]}: Invalid argument`, EX.USAGE)
+          spec.weight = w
+          break
+        }
         case 'fib': {
-          const f = next(i++)
-          if (strtol(f) !== 0) throw new CmdError(`invalid fib number: ${f}`, EX.USAGE)
+          useFib(sys, next(i++))
           break
         }
         default:
@@ -290,7 +316,7 @@ export function parseRoute(sys: Syscalls, cmd: string, args: readonly string[]):
 }
 
 /** newroute()'s report of a failed request, on stdout as FreeBSD prints it. */
-function failureText(req: Request, e: SysError): string {
+function failureText(req: Request, e: SysError, fib: number): string {
   const msg =
     e.code === 'ESRCH'
       ? 'not in table'
@@ -303,7 +329,7 @@ function failureText(req: Request, e: SysError): string {
             : e.code === 'EEXIST'
               ? 'route already in table'
               : e.strerror
-  return `${describe(req)} fib 0: ${msg}\n`
+  return `${describe(req)} fib ${fib}: ${msg}\n`
 }
 
 function describe(req: Request): string {
@@ -337,7 +363,7 @@ function newroute(
       throw e
     }
     const mtu = r.mtu > 0 ? r.mtu : sys.ifGet(r.ifName).mtu
-    io.stdout.write(formatRouteGet(s.dst, r, mtu, numeric))
+    io.stdout.write(formatRouteGet(s.dst, r, mtu, numeric, sys.fib))
     return 0
   }
   try {
@@ -347,10 +373,11 @@ function newroute(
   } catch (e) {
     const err = asSysError(e)
     rtmsgWarning(io, err)
-    if (!quiet) io.stdout.write(failureText(req, err))
+    if (!quiet) io.stdout.write(failureText(req, err, sys.fib))
     return 1
   }
-  if (!quiet) io.stdout.write(`${describe(req)}\n`)
+  // route.c names the FIB once there is more than one.
+  if (!quiet) io.stdout.write(`${describe(req)}${numFibs(sys) > 1 ? ` fib ${sys.fib}` : ''}\n`)
   return 0
 }
 
@@ -367,7 +394,7 @@ function flush(sys: Syscalls, io: Io, args: readonly string[], quiet: boolean): 
       io.stderr.write(`route: RTM_DELROUTE failed:: ${err.strerror}\n`)
       continue
     }
-    if (!quiet) io.stdout.write(formatFlushed(r))
+    if (!quiet) io.stdout.write(formatFlushed(r, sys.fib))
   }
   return 0
 }
@@ -375,7 +402,8 @@ function flush(sys: Syscalls, io: Io, args: readonly string[], quiet: boolean): 
 const routeHere: Command = (argv, io, proc) =>
   runTool('route', io, () => {
     const sys = proc.sys
-    const { opts, rest } = optsOrUsage(getopt('route', argv.slice(1), '46nqdtv'), USAGE)
+    const { opts, rest } = optsOrUsage(getopt('route', argv.slice(1), '46nqdtvF:'), USAGE)
+    for (const [f, v] of opts) if (f === 'F') useFib(sys, v ?? '')
     const quiet = opts.some(([f]) => f === 'q')
     const numeric = opts.some(([f]) => f === 'n')
     if (rest.length === 0) usage(USAGE)
@@ -398,4 +426,4 @@ const routeHere: Command = (argv, io, proc) =>
   })
 
 /** `-j jail`: the same, inside that jail (FreeBSD 14). */
-export const route: Command = withJailOption('route', '46nqdtv', 'jail not found', routeHere)
+export const route: Command = withJailOption('route', '46nqdtvF:', 'jail not found', routeHere)

@@ -10,7 +10,7 @@ import { formatIpv6, in6MaskOf, parseIpv6 } from '../../wire/in6_addr.js'
 import { asSysError, CmdError, EX, padL, usage } from '../common.js'
 import { strtol } from '../getopt.js'
 import type { Io } from '../types.js'
-import { routeFlagNames } from './route.js'
+import { routeFlagNames, useFib } from './route.js'
 
 const USAGE = 'route: usage: route [-j jail] [-46dnqtv] command [[modifiers] args]'
 const RTF_DONE = 0x40
@@ -86,8 +86,7 @@ function parse6(sys: Syscalls, cmd: string, args: readonly string[]): Request6 {
           gateway = next(i++)
           break
         case 'fib': {
-          const f = next(i++)
-          if (strtol(f) !== 0) throw new CmdError(`invalid fib number: ${f}`, EX.USAGE)
+          useFib(sys, next(i++))
           break
         }
         default:
@@ -158,7 +157,7 @@ export function route6(sys: Syscalls, io: Io, cmd: string, args: readonly string
     const lines = [`   route to: ${name(s.dst, s.scopeId ?? 0)}`, `destination: ${name(r.dst, r.scopeId)}`]
     if (r.prefixLen !== 128) lines.push(`       mask: ${formatIpv6(in6MaskOf(r.prefixLen))}`)
     if (r.gateway !== null) lines.push(`    gateway: ${name(r.gateway, r.scopeId)}`)
-    lines.push('        fib: 0', `  interface: ${r.ifName}`)
+    lines.push(`        fib: ${sys.fib}`, `  interface: ${r.ifName}`)
     lines.push(`      flags: ${routeFlagNames(r.flags | RtFlag.UP | RTF_DONE)}`)
     lines.push(
       ` recvpipe  sendpipe  ssthresh  rtt,msec    mtu        weight    expire`,
@@ -179,7 +178,7 @@ export function route6(sys: Syscalls, io: Io, cmd: string, args: readonly string
     else if (err.code !== 'EEXIST') io.stderr.write(`route: writing to routing socket: ${err.strerror}\n`)
     const msg =
       err.code === 'ESRCH' ? 'not in table' : err.code === 'EEXIST' ? 'route already in table' : err.strerror
-    if (!quiet) io.stdout.write(`${describe(req)} fib 0: ${msg}\n`)
+    if (!quiet) io.stdout.write(`${describe(req)} fib ${sys.fib}: ${msg}\n`)
     return 1
   }
   if (!quiet) io.stdout.write(`${describe(req)}\n`)

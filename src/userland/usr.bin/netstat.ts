@@ -517,11 +517,21 @@ const netstatHere: Command = (argv, io, proc) =>
       return 0
     }
     if (count('r') > 0) {
+      // -F: that FIB's tables (the process's own by default, as routepr's fibnum -1).
+      const fibArg = value('F')
+      if (fibArg !== undefined) {
+        const n = /^(0x[0-9a-f]+|[0-9]+)$/i.test(fibArg) ? Number(fibArg) : Number.NaN
+        if (!Number.isInteger(n) || n >= Number(sys.sysctlGet('net.fibs').value))
+          throw new CmdError(`${fibArg}: invalid fib`)
+        sys.setfib(n)
+      }
       const want4 = (family === undefined || family === 'inet') && (count('6') === 0 || count('4') > 0)
       const want6 = (family === undefined || family === 'inet6') && (count('4') === 0 || count('6') > 0)
       const v4 = want4 ? formatRoutes(sys.routeList(), { numeric, wide }) : 'Routing tables\n'
       const v6 = want6 ? formatRoutes6(sys, sys.inet6.routeList(), { numeric, wide }) : ''
-      io.stdout.write(v6 === '' ? v4 : `${v4}\n${v6}`)
+      const out = v6 === '' ? v4 : `${v4}\n${v6}`
+      // routepr: `Routing tables (fib: N)` for a FIB other than 0.
+      io.stdout.write(sys.fib === 0 ? out : out.replace('Routing tables', `Routing tables (fib: ${sys.fib})`))
       return 0
     }
     const iface = value('I')

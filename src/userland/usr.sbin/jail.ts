@@ -52,7 +52,13 @@ function note(io: Io, f: Flags, name: string | undefined, text: string): void {
 }
 
 /** The exec.* parameters jail(8) runs itself; the kernel never sees them. */
-const EXEC_PARAMS: readonly string[] = ['exec.prestart', 'exec.start', 'exec.poststart', 'exec.stop']
+const EXEC_PARAMS: readonly string[] = [
+  'exec.prestart',
+  'exec.start',
+  'exec.poststart',
+  'exec.stop',
+  'exec.fib',
+]
 
 type Execs = Map<string, string[]>
 
@@ -119,7 +125,13 @@ async function createWithExecs(
     }
     const words = execs.get(key)
     if (words === undefined || (words.length === 1 && words[0] === '')) continue
-    const s = await runExec(proc, io, words, inJail ? name : undefined)
+    // exec.fib: the commands run inside the jail do so under setfib(1) with that FIB.
+    const fib = execs.get('exec.fib')?.[0] ?? ''
+    const argv =
+      inJail && fib !== ''
+        ? ['setfib', fib, ...(words.length === 1 ? ['sh', '-c', words[0]!] : words)]
+        : words
+    const s = await runExec(proc, io, argv, inJail ? name : undefined)
     if (s !== 0 && key !== 'command') {
       io.stderr.write(`jail: ${name}: ${key}: failed\n`)
       if (key !== 'exec.prestart') {

@@ -86,6 +86,8 @@ export class TunnelSoftc implements LinkEndpoint {
       return
     }
     m.linkBcast = false
+    // The outer datagram is routed by the tunnel's FIB (`tunnelfib`, sc->gif_fibnum).
+    m.fib = ifp.tunnelFib
     this.sending = true
     const err = output(ifp.vnet, m, this.src, this.dst, this.kind.outerProto(version), this.kind.ttl)
     this.sending = false

@@ -272,6 +272,7 @@ function sendSegment(
   if (win === 0) tp.flags |= TF.RXWIN0SENT
   else tp.flags &= ~TF.RXWIN0SENT
   const m = v.env.pool.get(TCP_HDR_LEN + 40 + len)
+  m.fib = inp.so.fibnum
   const hl = writeTcpHeader(
     m.data,
     m.off,

@@ -157,6 +157,7 @@ export function tcpRespond(
   }
   if (tp !== null && (tp.flags & TF.SIGNATURE) !== 0) to.flags |= TOF.SIGNATURE
   const m = v.env.pool.get(TCP_HDR_LEN + 40)
+  if (tp !== null) m.fib = tp.inp.so.fibnum
   const hl = writeTcpHeader(
     m.data,
     m.off,
@@ -191,7 +192,7 @@ export function tcpRespond(
     return
   }
   if (src === INADDR_ANY) {
-    const rt = v.routes.lookup(dst)
+    const rt = v.rt(m.fib).lookup(dst)
     src = rt === null ? INADDR_ANY : sourceFor(rt)
   }
   if (!tcpMd5Output(v, to, src, dst, m.data, m.off, hl)) {

@@ -80,7 +80,7 @@ export function sototcpcb(so: Socket): Tcpcb | null {
 /** The source address for a connection to dst (in_pcbladdr): the route's, or the jail's own. */
 function sourceAddr(inp: Inpcb, dst: number): number {
   if (inp.laddr !== INADDR_ANY) return inp.laddr
-  const rt = inp.vnet.routes.lookup(dst)
+  const rt = inp.vnet.rt(inp.so.fibnum).lookup(dst)
   const src = rt === null ? INADDR_ANY : sourceFor(rt)
   const jail = inp.jail
   if (jail === null || jail.ip4.includes(src)) return src
@@ -157,7 +157,7 @@ export const tcpUsrreqs: ProtoUsrreqs = {
     if (faddr === INADDR_ANY) faddr = inp.jail?.ip4[0] ?? 0x7f000001
     if (sa.port === 0) throw new SysError('EADDRNOTAVAIL', 'connect')
     if (v.isBroadcast(faddr) || faddr >>> 28 === 14) throw new SysError('EADDRNOTAVAIL', 'connect')
-    if (v.routes.lookup(faddr) === null) throw new SysError('ENETUNREACH', 'connect')
+    if (v.rt(inp.so.fibnum).lookup(faddr) === null) throw new SysError('ENETUNREACH', 'connect')
     const src = sourceAddr(inp, faddr)
     if (inp.lport !== 0) {
       const other = tv.pcbs.lookup(faddr, sa.port, src, inp.lport)
@@ -322,6 +322,8 @@ export function tcpNewConn(
   const tv = tcp(v)
   const so = new StreamSocket(IpProto.TCP, tcpUsrreqs, v.env.clock, head.sbrcv.hiwat, head.sbsnd.hiwat)
   so.ipc = head.ipc
+  // sonewconn: the connection is in its listener's FIB.
+  so.fibnum = head.fibnum
   const inp = new Inpcb(so, v, hinp.jail, hinp.uid, hinp.rights)
   if (tv.pcbs.count >= tv.pcbs.max) return null
   tv.pcbs.attach(inp)

@@ -313,7 +313,9 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
         ch.natNum = f.actionArg
         return VERDICT_NAT
       case A.SETFIB:
-        // Only FIB 0 exists (net.fibs is 1): the packet keeps it and the search goes on.
+        // O_SETFIB: the packet is routed by that FIB from here on (a FIB gone past net.fibs cannot
+        // happen: they never shrink), and the search goes on with the next rule.
+        if (p.m !== null) p.m.fib = f.actionArg < v.numFibs ? f.actionArg : 0
         i++
         break
       case A.FORWARD:

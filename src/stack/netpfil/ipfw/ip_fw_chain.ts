@@ -242,7 +242,7 @@ export class IpfwChain {
 
   /** IP_FW_XADD: validate and insert rules, numbering the unnumbered; all or nothing. */
   add(specs: readonly IpfwRuleSpec[]): IpfwRuleInfo[] {
-    const checked = specs.map(checkRule)
+    const checked = specs.map((sp) => checkRule(sp, this.v.numFibs))
     checkRuleTables(
       this.tables,
       checked.flatMap((s) => s.insns),
@@ -362,7 +362,7 @@ const OPCODES: ReadonlySet<number> = new Set(Object.values(O))
 const LOOKUP_KEYS: ReadonlySet<number> = new Set(Object.values(LOOKUP_KEY))
 
 /** check_ipfw_rule_body: the kernel trusts nothing it is handed; returns its own copy. */
-function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
+function checkRule(s: IpfwRuleSpec, numFibs: number): IpfwRuleSpec {
   const bad = (): never => {
     throw new SysError('EINVAL', 'ipfw')
   }
@@ -375,8 +375,8 @@ function checkRule(s: IpfwRuleSpec): IpfwRuleSpec {
   if ((s.action === A.SKIPTO || s.action === A.CALL) && !int(s.actionArg, 0, IPFW_DEFAULT_RULE)) bad()
   if (s.action === A.REJECT && !int(s.actionArg, 0, 255)) bad()
   if (s.action === A.UNREACH6 && !int(s.actionArg, 0, 0x100)) bad()
-  // check_ipfw_rule_body: "invalid fib number" past net.fibs (one FIB here).
-  if (s.action === A.SETFIB && s.actionArg !== 0) bad()
+  // check_ipfw_rule_body: "invalid fib number" at or past net.fibs.
+  if (s.action === A.SETFIB && !int(s.actionArg, 0, numFibs - 1)) bad()
   if (s.action === A.FORWARD && (!int(s.fwdAddr, 1, 0xffffffff) || !int(s.fwdPort, 0, 0xffff))) bad()
   if ((s.action === A.PIPE || s.action === A.QUEUE) && !int(s.actionArg, 0, 65535)) bad()
   const insns: IpfwInsn[] = []
