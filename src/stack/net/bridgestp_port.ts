@@ -17,15 +17,22 @@ export const BSTP_IFSTATE = {
   BLOCKING: 4,
   DISCARDING: 5,
 } as const
-export const STP_STATES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking', 'discarding']
+export const STP_STATES = [
+  'disabled',
+  'listening',
+  'learning',
+  'forwarding',
+  'blocking',
+  'discarding',
+] as const
 
 /** Port roles, in the order of STP_ROLES. */
 export const BSTP_ROLE = { DISABLED: 0, ROOT: 1, DESIGNATED: 2, ALTERNATE: 3, BACKUP: 4 } as const
-export const STP_ROLES = ['disabled', 'root', 'designated', 'alternate', 'backup']
+export const STP_ROLES = ['disabled', 'root', 'designated', 'alternate', 'backup'] as const
 
 export const BSTP_PROTO = { STP: 0, RSTP: 2 } as const
 /** STP_PROTOS: index 1 is unused. */
-export const STP_PROTOS = ['stp', '-', 'rstp']
+export const STP_PROTOS = ['stp', '-', 'rstp'] as const
 
 export const INFO = { RECEIVED: 1, MINE: 2, AGED: 3, DISABLED: 4 } as const
 export const TC = {

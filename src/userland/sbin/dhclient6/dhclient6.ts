@@ -47,7 +47,7 @@ const BANNER = [
   'All rights reserved.',
   'For info, please visit https://www.isc.org/software/dhcp/',
   '',
-]
+] as const
 /** DHCLIENT_DEFAULT_PREFIX_LEN in ISC 4.4's site.h. */
 const DEFAULT_PREFIX_LEN = 128
 

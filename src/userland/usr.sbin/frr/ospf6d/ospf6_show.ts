@@ -117,15 +117,15 @@ export function showInterface6(e: Ospf6Engine, name: string | null, now: number)
   return out
 }
 
-const TYPE_NAMES = new Map<number, string>([
-  [Ls6Type.ROUTER, 'Rtr'],
-  [Ls6Type.NETWORK, 'Net'],
-  [Ls6Type.INTER_PREFIX, 'IAP'],
-  [Ls6Type.INTER_ROUTER, 'IAR'],
-  [Ls6Type.EXTERNAL, 'ASE'],
-  [Ls6Type.LINK, 'Lnk'],
-  [Ls6Type.INTRA_PREFIX, 'INP'],
-])
+const TYPE_NAMES: Readonly<Record<number, string>> = {
+  [Ls6Type.ROUTER]: 'Rtr',
+  [Ls6Type.NETWORK]: 'Net',
+  [Ls6Type.INTER_PREFIX]: 'IAP',
+  [Ls6Type.INTER_ROUTER]: 'IAR',
+  [Ls6Type.EXTERNAL]: 'ASE',
+  [Ls6Type.LINK]: 'Lnk',
+  [Ls6Type.INTRA_PREFIX]: 'INP',
+}
 
 /** What FRR's summary shows in the Payload column, one entry a line. */
 function payloads(type: number, d: Uint8Array): string[] {
@@ -159,7 +159,7 @@ function dbLines(db: Lsdb, now: number): string {
   for (const x of db.sorted()) {
     const h = x.lsa.hdr
     const ps = payloads(h.type, x.lsa.data)
-    const head = `${pad(TYPE_NAMES.get(h.type) ?? `0x${h.type.toString(16).padStart(4, '0')}`, 4)} ${pad(ip(h.id), 15)}${pad(ip(h.advRtr), 15)}${pad(ageOf(x, now), 4, false)} ${(h.seq >>> 0).toString(16).padStart(8, '0')}`
+    const head = `${pad(TYPE_NAMES[h.type] ?? `0x${h.type.toString(16).padStart(4, '0')}`, 4)} ${pad(ip(h.id), 15)}${pad(ip(h.advRtr), 15)}${pad(ageOf(x, now), 4, false)} ${(h.seq >>> 0).toString(16).padStart(8, '0')}`
     const blank = ' '.repeat(head.length)
     if (ps.length === 0) out += `${head}\n`
     ps.forEach((p, k) => {
