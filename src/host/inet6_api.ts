@@ -32,7 +32,7 @@ import { ip6Output } from '../stack/netinet6/ip6_output.js'
 import { nd6, nd6Entries, nd6ExpiresIn, nd6Free, nd6Lookup, nd6SetStatic } from '../stack/netinet6/nd6.js'
 import { nd6PrefixFlush, nd6RtrFlush } from '../stack/netinet6/nd6_rtr.js'
 import { nd6rtrIfAny } from '../stack/netinet6/nd6_rtr_var.js'
-import { rip6Close, rip6Open } from '../stack/netinet6/raw_ip6.js'
+import { rip6Close, rip6Open, rip6Stats } from '../stack/netinet6/raw_ip6.js'
 import { SEC } from '../util/clock.js'
 import { SysError } from '../util/errno.js'
 import { in6IsLinkLocal, in6IsMulticast, in6IsUnspecified } from '../wire/in6_addr.js'
@@ -385,6 +385,7 @@ function rawSocket6(c: Caller, proto: number): Raw6Socket {
       m.len = msg.length
       ip6(v).stats.ip6s_rawout++
       if (icmp) icmp6Stats(v).icp6s_outhist[msg[0]!]!++
+      else rip6Stats(v).rip6s_opackets++
       // The source the kernel chose, as getsockname after connect would tell.
       const srcUsed = new Uint8Array(16)
       const err = ip6Output(v, m, dst, 0, proto, {

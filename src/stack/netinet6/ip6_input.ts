@@ -259,12 +259,14 @@ function ip6Local(v: Vnet, ifp: Ifnet, m: Mbuf, zone: number): void {
         return
       default:
         st.ip6s_delivered++
-        // A protocol some raw socket opened (ospf6d's 89) goes to it (rip6_input).
+        // A protocol some raw socket opened (ospf6d's 89) goes to it (rip6_input); one none took was
+        // not delivered after all.
         if (rip6Input(v, ifp, m, off, zone, nxt)) {
           pool.put(m)
           return
         }
         // An unknown upper layer: Parameter Problem pointing at the next-header byte (RFC 8200 §4).
+        st.ip6s_delivered--
         icmp6Error(v, m, Icmp6Type.PARAM_PROB, ParamProb6Code.NEXTHEADER, nxtAt - m.off)
         return
     }

@@ -3,7 +3,8 @@
  * datagram of that protocol reaches the socket (from its upper-layer header, with addresses and hop
  * limit) instead of a Parameter Problem; IPV6_CHECKSUM makes the kernel fill in the pseudo-header
  * checksum at the offset given; IPV6_JOIN_GROUP lets a link-scoped group in; options a socket of its
- * protocol cannot take are refused with EINVAL and change nothing.
+ * protocol cannot take are refused with EINVAL and change nothing; a socket with IPV6_CHECKSUM hears
+ * only packets whose checksum verifies, the rest counted once in rip6s_badsum (rip6_input).
  */
 
 import assert from 'node:assert/strict'
@@ -17,6 +18,7 @@ import { SEC } from '../../util/clock.js'
 import { isSysError } from '../../util/errno.js'
 import { fold, sum16 } from '../../wire/checksum.js'
 import { ipv6PseudoSum } from '../../wire/ipv6.js'
+import { rip6Stats } from './raw_ip6.js'
 
 const IPV6_CHECKSUM = 26
 const PROTO = 89
@@ -78,4 +80,30 @@ test('IPV6_CHECKSUM: EINVAL on an ICMPv6 socket and for an odd offset; a message
   einval(() => n.sys('a').inet6.rawSocket(256))
   s.close()
   icmp.close()
+})
+
+test('IPV6_CHECKSUM on the receiver: a bad checksum is dropped and counted once, a good one delivered', async () => {
+  const n = await pair()
+  const raw = n.sys('a').inet6.rawSocket(PROTO)
+  const good = n.sys('a').inet6.rawSocket(PROTO)
+  good.setsockopt(IPPROTO_IPV6, IPV6_CHECKSUM, 12)
+  const checked = n.sys('b').inet6.rawSocket(PROTO)
+  const plain = n.sys('b').inet6.rawSocket(PROTO)
+  checked.setsockopt(IPPROTO_IPV6, IPV6_CHECKSUM, 12)
+  const st = rip6Stats(n.vnet('b'))
+  // No checksum filled in: the bytes at 12 are whatever the sender wrote.
+  raw.send(a6('2001:db8::2'), new Uint8Array(24).fill(7))
+  const p = await plain.recv(SEC)
+  assert.ok(p !== null, 'a socket without IPV6_CHECKSUM takes it as it is')
+  assert.equal(await checked.recv(SEC / 10), null, 'the checking socket never sees it')
+  assert.equal(st.rip6s_badsum, 1)
+  assert.equal(st.rip6s_isum, 1)
+  good.send(a6('2001:db8::2'), new Uint8Array(24).fill(7))
+  assert.ok((await checked.recv(SEC)) !== null)
+  assert.ok((await plain.recv(SEC)) !== null)
+  assert.equal(st.rip6s_badsum, 1)
+  assert.equal(st.rip6s_isum, 2)
+  assert.equal(st.rip6s_ipackets, 2)
+  assert.equal(rip6Stats(n.vnet('a')).rip6s_opackets, 2)
+  for (const s of [raw, good, checked, plain]) s.close()
 })

@@ -2,12 +2,15 @@
  * Raw IPv6 sockets (sys/netinet6/raw_ip6.c, icmp6_rip6_input, rip6_input): a process opens one for
  * a protocol and receives a copy of every packet of that protocol its vnet takes in, starting at the
  * upper-layer header as IPv6 raw sockets do, with the addresses and hop limit as ancillary data.
- * ping6 and traceroute6 use ICMPv6 ones, ospf6d one for OSPF (89). Receive queues are bounded;
- * overflow is counted, never grows.
+ * ping6 and traceroute6 use ICMPv6 ones, ospf6d one for OSPF (89). A socket of another protocol
+ * with IPV6_CHECKSUM set hears only packets whose pseudo-header checksum verifies (the rest are
+ * dropped and counted in rip6s_badsum). Receive queues are bounded; overflow is counted, never grows.
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import { WaitQueue } from '../../util/clock.js'
+import { fold, sum16 } from '../../wire/checksum.js'
+import { ipv6PseudoSum } from '../../wire/ipv6.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 import { type Jail6, prisonCheckIp6 } from './in6_jail.js'
@@ -51,8 +54,25 @@ export class Raw6Pcb {
   }
 }
 
+/** struct rip6stat (netinet6/raw_ip6.h): what netstat -s -p rip6 shows. */
+export class Rip6Stats {
+  rip6s_ipackets = 0
+  rip6s_isum = 0
+  rip6s_badsum = 0
+  rip6s_nosock = 0
+  rip6s_nosockmcast = 0
+  rip6s_fullsock = 0
+  rip6s_opackets = 0
+}
+
 export class Raw6Vnet {
   pcbs: Raw6Pcb[] = []
+  readonly stats = new Rip6Stats()
+}
+
+/** rip6 statistics of a vnet. */
+export function rip6Stats(v: Vnet): Rip6Stats {
+  return vstate(v, raw6Module).stats
 }
 
 export const raw6Module: VnetModule<Raw6Vnet> = {
@@ -87,8 +107,9 @@ export function rip6Close(v: Vnet, pcb: Raw6Pcb): void {
 
 /**
  * Copy the upper-layer message at io of packet m (starting at its IPv6 header) to every raw socket of
- * protocol `proto` (ICMPv6 by default). Returns whether some socket of that protocol exists (the
- * caller answers an unknown protocol with a Parameter Problem only when none does).
+ * protocol `proto` (ICMPv6 by default). Returns whether some socket took it: the caller answers a
+ * protocol no socket took with a Parameter Problem (rip6_input's last == NULL), which a bad checksum
+ * on every socket also earns, as in FreeBSD.
  */
 export function rip6Input(
   v: Vnet,
@@ -99,16 +120,34 @@ export function rip6Input(
   proto: number = IPPROTO_ICMPV6,
 ): boolean {
   const s = v.slots[Slot.RAW6] as Raw6Vnet | undefined
-  if (s === undefined || s.pcbs.length === 0) return false
+  if (s === undefined) return false
   const b = m.data
   const o = m.off
+  const st = s.stats
+  // icmp6_input already verified ICMPv6 and counted it there; rip6_input is for the other protocols.
+  if (proto !== IPPROTO_ICMPV6) st.rip6s_ipackets++
+  const plen = o + m.len - io
+  // The sum is computed once, for the first socket that asks, and only if one does.
+  let sumOk = -1
   let any = false
   for (const pcb of s.pcbs) {
     if (pcb.proto !== proto) continue
-    any = true
     if (pcb.jail !== null && !prisonCheckIp6(pcb.jail, b, o + 24)) continue
+    if (proto !== IPPROTO_ICMPV6 && pcb.csumOff >= 0) {
+      st.rip6s_isum++
+      if (sumOk < 0) {
+        sumOk = fold(sum16(b, io, plen, ipv6PseudoSum(b, o + 8, b, o + 24, plen, proto))) === 0xffff ? 1 : 0
+      }
+      // RFC 8200 §8.1: a checksum the receiver must verify; the offset must also lie in the packet.
+      if (sumOk === 0 || plen - pcb.csumOff < 2) {
+        st.rip6s_badsum++
+        continue
+      }
+    }
+    any = true
     if (pcb.queue.length >= RAW6_QUEUE_MAX) {
       pcb.drops++
+      st.rip6s_fullsock++
       continue
     }
     pcb.queue.push({
@@ -121,6 +160,10 @@ export function rip6Input(
       ifName: ifp.name,
     })
     pcb.wait.wakeAll()
+  }
+  if (!any && proto !== IPPROTO_ICMPV6) {
+    st.rip6s_nosock++
+    if (b[o + 24] === 0xff) st.rip6s_nosockmcast++
   }
   return any
 }

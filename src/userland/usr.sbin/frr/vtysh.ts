@@ -5,7 +5,9 @@
  * line goes to every running daemon's vty (ripd TCP 127.0.0.1:2602, ripngd 2603, ospfd 2604, bgpd 2605, ospf6d 2606) and the answer of
  * the first daemon the command is for is printed; with no daemon running, the interface, static
  * route and `show ip route` commands are run here and `router rip` / `router ospf` say the daemon is
- * not running. `write` saves the running configuration to the integrated file.
+ * not running. `show running-config` and `write` merge every daemon's configuration as FRR's vtysh
+ * does (one `interface` block with each daemon's lines, then the rest, then the router blocks);
+ * `write` saves it to the integrated file.
  *
  * Exit status: 0, or 1 when any line failed (its FRR error printed).
  *
@@ -81,6 +83,65 @@ function localVty(proc: Proc): Vty {
   }
 }
 
+/** `show running-config` or `write terminal`, abbreviated as the vty allows (`sh run`, `wr t`). */
+function isRunning(line: string): boolean {
+  const w = line.trim().split(/\s+/)
+  if (w.length !== 2) return false
+  const pre = (a: string, full: string, min: number) => a.length >= min && full.startsWith(a)
+  return (
+    (pre(w[0]!, 'show', 2) && pre(w[1]!, 'running-config', 2)) ||
+    (pre(w[0]!, 'write', 2) && pre(w[1]!, 'terminal', 1))
+  )
+}
+
+/**
+ * The daemons' running configurations as one: the header of the first, each `interface` block once
+ * with every daemon's lines (its first `exit` kept last), then other blocks (static routes) and the
+ * `router` blocks in daemon order, each distinct block once, then `end`.
+ */
+export function mergeRunning(outs: readonly string[]): string {
+  let head: string[] | null = null
+  const ifs = new Map<string, string[]>()
+  const other = new Map<string, string[]>()
+  const routers = new Map<string, string[]>()
+  for (const out of outs) {
+    const lines = out.split('\n')
+    // The header runs to the second `!` (after `service integrated-vtysh-config`).
+    let i = lines.indexOf('!')
+    i = i < 0 ? lines.length : lines.indexOf('!', i + 1)
+    if (i < 0) i = lines.length
+    head ??= lines.slice(0, i + 1)
+    let block: string[] = []
+    for (const l of lines.slice(i + 1)) {
+      if (l === 'end' || l === '') continue
+      if (l !== '!') {
+        block.push(l)
+        continue
+      }
+      if (block.length === 0) continue
+      const key = block[0]!
+      if (key.startsWith('interface ')) {
+        const have = ifs.get(key)
+        if (have === undefined) ifs.set(key, block)
+        else {
+          const body = have.slice(0, have.lastIndexOf('exit') < 0 ? have.length : have.lastIndexOf('exit'))
+          for (const x of block.slice(1)) if (x !== 'exit' && !body.includes(x)) body.push(x)
+          ifs.set(key, [...body, 'exit'])
+        }
+      } else {
+        const to = key.startsWith('router ') ? routers : other
+        if (!to.has(key)) to.set(key, block)
+      }
+      block = []
+    }
+  }
+  const all = [
+    ...(head ?? []),
+    ...[...ifs.values(), ...other.values(), ...routers.values()].flatMap((b) => [...b, '!']),
+  ]
+  return `${[...all, 'end'].join('\n')}\n`
+}
+
 /**
  * Every daemon gets each line (each follows the node tree); the answer printed is the first one
  * that is not "another daemon's command". zebra's commands are answered by the first daemon.
@@ -90,6 +151,14 @@ function allOf(daemons: readonly Vty[]): Vty {
     async exec(line) {
       let first: { out: string; status: number } | null = null
       let foreign: { out: string; status: number } | null = null
+      if (daemons.length > 1 && isRunning(line)) {
+        const outs: string[] = []
+        for (const d of daemons) {
+          const r = await d.exec(line)
+          if (r.status === 0) outs.push(r.out)
+        }
+        if (outs.length > 0) return { out: mergeRunning(outs), status: 0 }
+      }
       for (const d of daemons) {
         const r = await d.exec(line)
         if (r.status !== VTY_FOREIGN && first === null) first = r

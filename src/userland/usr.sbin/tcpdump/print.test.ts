@@ -18,7 +18,7 @@ const OPTS = [
 const frame = fc
   .tuple(
     fc.constantFrom(0x0800, 0x86dd),
-    fc.constantFrom(0, 1, 6, 17, 43, 44, 58, 59, 60, 255),
+    fc.constantFrom(0, 1, 6, 17, 43, 44, 58, 59, 60, 89, 255),
     fc.constantFrom(1, 2, 3, 4, 128, 129, 130, 131, 133, 134, 135, 136, 137, 143, 200),
     fc.uint8Array({ minLength: 0, maxLength: 200 }),
   )
@@ -57,6 +57,33 @@ test('an IPv6 header cut short says so', () => {
   f[13] = 0xdd
   f[14] = 0x60
   assert.equal(new Printer(OPTS[0]!).line(LinkType.EN10MB, f, f.length, f.length), 'IP6 [|ip6]')
+})
+
+test('OSPFv3 prints as print-ospf6.c does on one line: version, packet type, length; cut short says so', () => {
+  const ospf6 = (type: number, len: number): Uint8Array => {
+    const f = new Uint8Array(14 + 40 + len)
+    f[12] = 0x86
+    f[13] = 0xdd
+    f[14] = 0x60
+    f[19] = len
+    f[20] = 89
+    f[21] = 1
+    f.set([0xfe, 0x80], 22)
+    f[37] = 1 // fe80::1
+    f.set([0xff, 0x02], 38)
+    f[53] = 5 // ff02::5
+    f.set([3, type, 0, len], 54)
+    return f
+  }
+  const p = new Printer(OPTS[0]!)
+  const line = (f: Uint8Array, cap = f.length) => p.line(LinkType.EN10MB, f, cap, f.length)
+  assert.equal(line(ospf6(1, 36)), 'IP6 fe80::1 > ff02::5: OSPFv3, Hello, length 36')
+  assert.equal(line(ospf6(2, 28)), 'IP6 fe80::1 > ff02::5: OSPFv3, Database Description, length 28')
+  assert.equal(line(ospf6(3, 28)), 'IP6 fe80::1 > ff02::5: OSPFv3, LS-Request, length 28')
+  assert.equal(line(ospf6(4, 20)), 'IP6 fe80::1 > ff02::5: OSPFv3, LS-Update, length 20')
+  assert.equal(line(ospf6(5, 16)), 'IP6 fe80::1 > ff02::5: OSPFv3, LS-Ack, length 16')
+  assert.equal(line(ospf6(9, 16)), 'IP6 fe80::1 > ff02::5: OSPFv3, unknown packet type (9), length 16')
+  assert.equal(line(ospf6(1, 36), 55), 'IP6 fe80::1 > ff02::5: [|ospf3]')
 })
 
 test('RIPng datagrams print as tcpdump prints them: ripng-resp N:, ripng-req dump', () => {

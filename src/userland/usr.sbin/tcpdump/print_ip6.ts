@@ -158,12 +158,24 @@ export function ip6Line(pr: Printer, b: Uint8Array, at: number, caplen: number):
             true,
           )
         )
+      case 89:
+        return s + ospf6(b, cp, end, left)
       case 59:
         return `${s}no next header`
       default:
         return `${s}ip-proto-${nh} ${left}`
     }
   }
+}
+
+const OSPF6_TYPES = ['', 'Hello', 'Database Description', 'LS-Request', 'LS-Update', 'LS-Ack']
+
+/** ospf6_print's one line: version, packet type, the payload length (-v adds nothing more yet). */
+function ospf6(b: Uint8Array, cp: number, end: number, len: number): string {
+  if (end < cp + 2) return '[|ospf3]'
+  const t = b[cp + 1]!
+  const name = OSPF6_TYPES[t] || `unknown packet type (${t})`
+  return `OSPFv${b[cp]}, ${name}, length ${len}`
 }
 
 /** ip6_opt_process: the options of a hop-by-hop or destination options header (-v). */

@@ -212,3 +212,36 @@ test(
     current = null
   },
 )
+
+const DUAL = `
+name: ospf-dual
+nodes:
+  r1:
+    kind: router
+    ospf: { routerId: 1.1.1.1 }
+    ospf6: { routerId: 1.1.1.1, interfaces: [ eth0 ] }
+    interfaces: [ { name: eth0, address: 10.0.0.1/24, ipv6: [ fc00:1::1/64 ] } ]
+  h1: { kind: pc, interfaces: [ { name: eth0, address: 10.0.0.10/24, ipv6: [ fc00:1::10/64 ] } ] }
+links:
+  - { a: r1:eth0, b: h1:eth0 }
+`
+
+test("ospfd and ospf6d both running: vtysh's running-config and write hold both, one block per interface", async () => {
+  const r = (current = await bootLab(DUAL, 2))
+  const run = (await r.line('r1 vtysh -c "show running-config"')).out
+  assert.match(run, /^router ospf\n/m)
+  assert.match(run, /^router ospf6\n ospf6 router-id 1\.1\.1\.1\n/m)
+  assert.equal(run.match(/^interface eth0$/gm)?.length, 1, run)
+  assert.match(run, /^interface eth0\n(?: .*\n)* ipv6 ospf6 area 0\.0\.0\.0\n(?: .*\n)*exit$/m)
+  assert.ok(run.indexOf('interface eth0') < run.indexOf('router ospf\n'), run)
+  assert.ok(run.indexOf('router ospf\n') < run.indexOf('router ospf6\n'), run)
+  assert.match(run, /^service integrated-vtysh-config\n!\n/m)
+  assert.match(run, /!\nend\n$/)
+  assert.equal((await r.line('r1 vtysh -c "sh run"')).out, run)
+  assert.equal((await r.line('r1 vtysh -c write')).status, 0)
+  const file = (await r.line('r1 cat /usr/local/etc/frr/frr.conf')).out
+  assert.match(file, /^router ospf\n/m)
+  assert.match(file, /^router ospf6\n/m)
+  current.destroy()
+  current = null
+})
