@@ -128,7 +128,16 @@ jexec j imunes -b two.yaml; echo rc=$?
 })
 
 /** IMUNES example scripts that pass here (docs/imunes-labs.md), relative to the examples root. */
-const PASSING = ['Ping', 'Traceroute', 'RIP', 'BGP', 'DHCP6+RSOL', 'functional_tests/empty_ifaces']
+const PASSING = [
+  'Ping',
+  'Traceroute',
+  'RIP',
+  'OSPF',
+  'BGP',
+  'DHCP',
+  'DHCP6+RSOL',
+  'functional_tests/empty_ifaces',
+]
 
 test('IMUNES example test.sh scripts, when saved locally ($IMUNES_EXAMPLES_SCRIPTS)', (t) => {
   const dir = process.env.IMUNES_EXAMPLES_SCRIPTS
