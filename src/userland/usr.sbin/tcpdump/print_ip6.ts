@@ -168,7 +168,7 @@ export function ip6Line(pr: Printer, b: Uint8Array, at: number, caplen: number):
   }
 }
 
-const OSPF6_TYPES = ['', 'Hello', 'Database Description', 'LS-Request', 'LS-Update', 'LS-Ack']
+const OSPF6_TYPES = ['', 'Hello', 'Database Description', 'LS-Request', 'LS-Update', 'LS-Ack'] as const
 
 /** ospf6_print's one line: version, packet type, the payload length (-v adds nothing more yet). */
 function ospf6(b: Uint8Array, cp: number, end: number, len: number): string {
