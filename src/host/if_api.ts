@@ -10,9 +10,9 @@
 
 import { Priv } from '../jail/priv.js'
 import { MEM_COST } from '../jail/racct.js'
+import { BridgeMember, type BridgeSoftc, bridgeOf, bridgeVnet } from '../stack/net/bridge/if_bridge.js'
 import { laggOf } from '../stack/net/if/if_lagg.js'
 import { vlanCreateDotted } from '../stack/net/if/if_vlan.js'
-import { BridgeMember, type BridgeSoftc, bridgeOf, bridgeVnet } from '../stack/net/if_bridge.js'
 import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
 import { tunOf } from '../stack/net/if_tun.js'
 import { type VxlanParams, vxlanConfigure, vxlanOf } from '../stack/net/if_vxlan.js'

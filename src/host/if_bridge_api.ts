@@ -8,9 +8,9 @@
  */
 
 import { Priv } from '../jail/priv.js'
-import { STP_PROTOS, STP_ROLES, STP_STATES } from '../stack/net/bridgestp.js'
-import { BSTP_TICK_VAL } from '../stack/net/bridgestp_vec.js'
-import { type BridgeMember, type BridgeSoftc, bridgeOf, IFBIF } from '../stack/net/if_bridge.js'
+import { STP_PROTOS, STP_ROLES, STP_STATES } from '../stack/net/bridge/bridgestp.js'
+import { BSTP_TICK_VAL } from '../stack/net/bridge/bridgestp_vec.js'
+import { type BridgeMember, type BridgeSoftc, bridgeOf, IFBIF } from '../stack/net/bridge/if_bridge.js'
 import type { Ifnet } from '../stack/net/ifnet.js'
 import { type ErrnoName, SysError } from '../util/errno.js'
 import type { Caller } from './caller.js'

@@ -9,7 +9,7 @@
 
 import { Priv } from '../jail/priv.js'
 import { MEM_COST } from '../jail/racct.js'
-import { Route, RTF } from '../stack/net/route.js'
+import { Route, RTF } from '../stack/net/route/route.js'
 import {
   type ArpEntryInfo,
   arpSet as llaAdd,

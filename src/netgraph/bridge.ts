@@ -15,7 +15,7 @@
  */
 
 import type { Mbuf } from '../buf/mbuf.js'
-import { BridgeTable } from '../stack/net/bridge_table.js'
+import { BridgeTable } from '../stack/net/bridge/bridge_table.js'
 import { SEC, type Timer } from '../util/clock.js'
 import { SysError } from '../util/errno.js'
 import { formatMac } from '../wire/addr.js'

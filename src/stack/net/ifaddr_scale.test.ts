@@ -13,7 +13,7 @@ import type { Syscalls } from '../../host/syscalls.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { errnoOf, ip } from '../../testing/net.js'
 import { countVisits } from '../../testing/visits.js'
-import { RTF } from './route.js'
+import { RTF } from './route/route.js'
 
 /** A host whose epair0a has n /32 aliases (10.1.x.y) and n aliases sharing 10.2.0.0/16. */
 function withAliases(n: number): { host: Host; sys: Syscalls } {

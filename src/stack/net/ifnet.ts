@@ -10,7 +10,7 @@ import { type ErrnoName, SysError } from '../../util/errno.js'
 import { BpfIf, DLT } from './bpf/bpf.js'
 import { etherInput } from './ether.js'
 import type { NetisrTarget } from './netisr.js'
-import { maskOf, Route, type RouteTable, RTF } from './route.js'
+import { maskOf, Route, type RouteTable, RTF } from './route/route.js'
 import type { Vnet } from './vnet.js'
 
 export const IFF = {

@@ -12,7 +12,7 @@
 import { SysError } from '../../util/errno.js'
 import { isMulticastIpv4 } from '../../wire/addr.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
-import { RTF } from '../net/route.js'
+import { RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'
 
 /** netinet/in.h option names (level IPPROTO_IP). */

@@ -4,7 +4,7 @@
  */
 
 import { SysError } from '../../util/errno.js'
-import { ROUTE_MAX_DEFAULT, RT_MAXFIBS } from '../net/route.js'
+import { ROUTE_MAX_DEFAULT, RT_MAXFIBS } from '../net/route/route.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 

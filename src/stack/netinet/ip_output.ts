@@ -13,7 +13,7 @@ import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../wire/ethern
 import { IP_DF, IP_MF, IP_OFFMASK, IPV4_MIN_HDR, writeIpv4Header } from '../../wire/ipv4.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
-import { flowHash, mpathSelect, type Route, RTF } from '../net/route.js'
+import { flowHash, mpathSelect, type Route, RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { ifOffloadsCsum, inDelayedCksum } from './in_cksum.js'
 import { ip } from './ip.js'

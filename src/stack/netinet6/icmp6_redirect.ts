@@ -26,7 +26,7 @@ import {
 import { in6Copy, in6Eq, in6IsLinkLocal, in6IsMulticast } from '../../wire/in6_addr.js'
 import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt } from '../../wire/ipv6.js'
 import type { Ifnet } from '../net/ifnet.js'
-import { RTF } from '../net/route.js'
+import { RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { icmp6 } from './icmp6.js'
 import { Route6 } from './in6_rtable.js'

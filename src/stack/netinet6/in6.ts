@@ -17,7 +17,7 @@ import {
   in6SolicitedNode,
 } from '../../wire/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
-import { RTF } from '../net/route.js'
+import { RTF } from '../net/route/route.js'
 import { type Rib6, Route6 } from './in6_rtable.js'
 import { IN6_IFF, In6Ifaddr } from './in6_var.js'
 import { in6if, ip6, rib6 } from './ip6.js'

@@ -1,15 +1,15 @@
 /**
  * The per-vnet inet6 FIB: longest-prefix match over 128-bit keys, one hash chain table per prefix
  * length, probing only the lengths present (a host typically has /128, /64 and /0), as the IPv4
- * table in net/route.ts does. Link-local destinations carry their zone embedded in the key (in6_var's
+ * table in net/route/route.ts does. Link-local destinations carry their zone embedded in the key (in6_var's
  * in6Key), so fe80::/64 on each link is its own route. Lookups allocate nothing and never throw;
- * control-plane changes throw SysError. Uses net/route.ts's RTF flags.
+ * control-plane changes throw SysError. Uses net/route/route.ts's RTF flags.
  */
 
 import { SysError } from '../../util/errno.js'
 import { type In6Addr, in6Masked, in6PrefixEq } from '../../wire/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
-import { ROUTE_MAX_DEFAULT } from '../net/route.js'
+import { ROUTE_MAX_DEFAULT } from '../net/route/route.js'
 import type { In6Ifaddr } from './in6_var.js'
 
 export class Route6 {

@@ -19,7 +19,7 @@ import {
 import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt, Ipv6Check } from '../../wire/ipv6.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
-import { RTF } from '../net/route.js'
+import { RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { tcp6Input } from '../netinet/tcp/tcp_ip6.js'
 import { frag6Input } from './frag6_reass.js'

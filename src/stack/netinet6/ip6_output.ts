@@ -15,7 +15,7 @@ import { IPV6_HDR_LEN, IPV6_MMTU, ipv6PseudoSum, writeIpv6Header } from '../../w
 import { etherSend } from '../net/ether.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
-import { RTF } from '../net/route.js'
+import { RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { ip6Fragment } from './frag6.js'
 import { in6SelectSrc } from './in6_src.js'

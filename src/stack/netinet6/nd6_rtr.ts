@@ -30,7 +30,7 @@ import {
   ndRouterOptions,
 } from '../../wire/nd_router.js'
 import type { Ifnet } from '../net/ifnet.js'
-import { RTF } from '../net/route.js'
+import { RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { icmp6Stats } from './icmp6.js'
 import { in6DelAddr } from './in6.js'

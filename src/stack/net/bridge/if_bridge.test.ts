@@ -8,12 +8,12 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { Host } from '../../host/host.js'
-import { IfFlag } from '../../host/syscalls.js'
-import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { errnoOf, ip, Net, ping, snapshot } from '../../testing/net.js'
-import { SEC } from '../../util/clock.js'
-import { IcmpType } from '../../wire/icmp.js'
+import { Host } from '../../../host/host.js'
+import { IfFlag } from '../../../host/syscalls.js'
+import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
+import { errnoOf, ip, Net, ping, snapshot } from '../../../testing/net.js'
+import { SEC } from '../../../util/clock.js'
+import { IcmpType } from '../../../wire/icmp.js'
 import { BRIDGE_RTABLE_TIMEOUT, bridgeOf, IFBIF_DEFAULT } from './if_bridge.js'
 
 let current: Net | null = null

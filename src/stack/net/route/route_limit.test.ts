@@ -8,12 +8,12 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { Host } from '../../host/host.js'
-import type { Syscalls } from '../../host/syscalls.js'
-import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { errnoOf, ip } from '../../testing/net.js'
-import { route } from '../../userland/sbin/route.js'
-import { runCmd } from '../../userland/testkit.js'
+import { Host } from '../../../host/host.js'
+import type { Syscalls } from '../../../host/syscalls.js'
+import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
+import { errnoOf, ip } from '../../../testing/net.js'
+import { route } from '../../../userland/sbin/route.js'
+import { runCmd } from '../../../userland/testkit.js'
 import { ROUTE_MAX_DEFAULT } from './route.js'
 
 /** A host and its vnet jail `a` with epair0b at 10.0.0.1/24. */

@@ -7,10 +7,10 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { Host } from '../../host/host.js'
-import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { ip } from '../../testing/net.js'
-import type { SysError } from '../../util/errno.js'
+import { Host } from '../../../host/host.js'
+import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
+import { ip } from '../../../testing/net.js'
+import type { SysError } from '../../../util/errno.js'
 import { flowHash, mpathSelect, Route, RouteTable, RTF } from './route.js'
 
 function setup() {

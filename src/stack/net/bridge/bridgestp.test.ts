@@ -9,12 +9,12 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { Host } from '../../host/host.js'
-import type { BridgeMemberInfo, Syscalls } from '../../host/syscalls.js'
-import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { ip, Net, ping } from '../../testing/net.js'
-import { MS, SEC } from '../../util/clock.js'
-import { IcmpType } from '../../wire/icmp.js'
+import { Host } from '../../../host/host.js'
+import type { BridgeMemberInfo, Syscalls } from '../../../host/syscalls.js'
+import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
+import { ip, Net, ping } from '../../../testing/net.js'
+import { MS, SEC } from '../../../util/clock.js'
+import { IcmpType } from '../../../wire/icmp.js'
 import { bridgeOf, IFBIF } from './if_bridge.js'
 
 let current: Net | null = null

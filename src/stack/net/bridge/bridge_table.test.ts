@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { writeMac } from '../../wire/addr.js'
+import { writeMac } from '../../../wire/addr.js'
 import { BridgeTable } from './bridge_table.js'
 
 type Op =

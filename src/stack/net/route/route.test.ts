@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { Host } from '../../host/host.js'
-import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { ip, Net } from '../../testing/net.js'
+import { Host } from '../../../host/host.js'
+import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
+import { ip, Net } from '../../../testing/net.js'
 import { maskOf, Route, RouteTable, RTF } from './route.js'
 
 const mkHost = () => new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })

@@ -12,10 +12,10 @@
  * (a malformed BPDU is dropped and counted), or run timers while stopped.
  */
 
-import type { Mbuf } from '../../buf/mbuf.js'
-import type { Clock, Timer } from '../../util/clock.js'
-import { SEC } from '../../util/clock.js'
-import { writeMac, writeU16 } from '../../wire/addr.js'
+import type { Mbuf } from '../../../buf/mbuf.js'
+import type { Clock, Timer } from '../../../util/clock.js'
+import { SEC } from '../../../util/clock.js'
+import { writeMac, writeU16 } from '../../../wire/addr.js'
 import {
   BPDU_F,
   BPDU_PROTO,
@@ -29,8 +29,9 @@ import {
   decodeBpdu,
   encodeBpdu,
   newBpdu,
-} from '../../wire/bpdu.js'
-import { ETHER_HDR_LEN } from '../../wire/ethernet.js'
+} from '../../../wire/bpdu.js'
+import { ETHER_HDR_LEN } from '../../../wire/ethernet.js'
+import { IFF, type Ifnet } from '../ifnet.js'
 import {
   BSTP_DEFAULTS,
   BSTP_IFSTATE,
@@ -70,7 +71,6 @@ import {
   updateTc,
 } from './bridgestp_sm.js'
 import { INFO_SAME, infoCmp, infoSuperior, PriVec } from './bridgestp_vec.js'
-import { IFF, type Ifnet } from './ifnet.js'
 
 export {
   BSTP_DEFAULTS,

@@ -4,8 +4,8 @@
  * this module does no I/O and never throws on lookup. Control-plane changes throw SysError.
  */
 
-import { SysError } from '../../util/errno.js'
-import type { IfAddr, Ifnet } from './ifnet.js'
+import { SysError } from '../../../util/errno.js'
+import type { IfAddr, Ifnet } from '../ifnet.js'
 
 /** RTF_* flags (net/route.h). */
 export const RTF = {

@@ -4,9 +4,9 @@
  * bstp_port's fields. Plain data: nothing here sends, receives or decides.
  */
 
+import type { Ifnet } from '../ifnet.js'
 import type { BstpState } from './bridgestp.js'
 import { BSTP_TICK_VAL, BstpTimer, PriVec } from './bridgestp_vec.js'
-import type { Ifnet } from './ifnet.js'
 
 /** Port states, in the order of STP_STATES (what ifconfig prints). */
 export const BSTP_IFSTATE = {

@@ -21,21 +21,21 @@
  * bridge receives or sends. The frame path allocates only flood and span copies.
  */
 
-import type { Mbuf } from '../../buf/mbuf.js'
-import type { Clock, Timer } from '../../util/clock.js'
-import { SEC } from '../../util/clock.js'
-import { SysError } from '../../util/errno.js'
-import { readMac } from '../../wire/addr.js'
-import { BSTP_GROUP_MAC } from '../../wire/bpdu.js'
-import { ETHER_HDR_LEN } from '../../wire/ethernet.js'
+import type { Mbuf } from '../../../buf/mbuf.js'
+import type { Clock, Timer } from '../../../util/clock.js'
+import { SEC } from '../../../util/clock.js'
+import { SysError } from '../../../util/errno.js'
+import { readMac } from '../../../wire/addr.js'
+import { BSTP_GROUP_MAC } from '../../../wire/bpdu.js'
+import { ETHER_HDR_LEN } from '../../../wire/ethernet.js'
+import { etherDriver } from '../ether.js'
+import type { IfCloner } from '../if_clone.js'
+import { IFF, Ifnet, type IfTap, type LinkEndpoint } from '../ifnet.js'
+import { PFIL, PFIL_IN, PFIL_OUT } from '../pfil.js'
+import { intKnob } from '../sysctl.js'
+import { Slot, type Vnet, type VnetModule, vstate } from '../vnet.js'
 import { BridgeTable, IFBAF_STATIC } from './bridge_table.js'
 import { BSTP_IFSTATE, type BstpPort, BstpState } from './bridgestp.js'
-import { etherDriver } from './ether.js'
-import type { IfCloner } from './if_clone.js'
-import { IFF, Ifnet, type IfTap, type LinkEndpoint } from './ifnet.js'
-import { PFIL, PFIL_IN, PFIL_OUT } from './pfil.js'
-import { intKnob } from './sysctl.js'
-import { Slot, type Vnet, type VnetModule, vstate } from './vnet.js'
 
 /** IFBIF_* member flags (net/if_bridgevar.h). */
 export const IFBIF = {
