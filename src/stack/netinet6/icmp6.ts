@@ -15,6 +15,8 @@ import {
   icmp6Sum,
   isIcmp6Error,
   ParamProb6Code,
+  TimeExceed6Code,
+  Unreach6Code,
   writeIcmp6Header,
 } from '../../wire/icmpv6.js'
 import { in6Copy, in6IsMulticast, in6IsUnspecified } from '../../wire/in6_addr.js'
@@ -47,6 +49,22 @@ export class Icmp6Stats {
   icp6s_badlen = 0
   icp6s_reflect = 0
   readonly icp6s_inhist: number[] = new Array<number>(256).fill(0)
+  /** struct icmp6errstat icp6s_outerrhist: the errors icmp6_error was asked for, by type and code. */
+  icp6s_odst_unreach_noroute = 0
+  icp6s_odst_unreach_admin = 0
+  icp6s_odst_unreach_beyondscope = 0
+  icp6s_odst_unreach_addr = 0
+  icp6s_odst_unreach_noport = 0
+  icp6s_opacket_too_big = 0
+  icp6s_otime_exceed_transit = 0
+  icp6s_otime_exceed_reassembly = 0
+  icp6s_oparamprob_header = 0
+  icp6s_oparamprob_nextheader = 0
+  icp6s_oparamprob_option = 0
+  icp6s_oredirect = 0
+  icp6s_ounknown = 0
+  /** Path MTU changes learnt from Packet Too Big (not counted yet: no IPv6 host cache). */
+  icp6s_pmtuchg = 0
   icp6s_nd_toomanyopt = 0
   icp6s_nd_badopt = 0
   icp6s_badns = 0
@@ -256,6 +274,38 @@ function echoReply(v: Vnet, m: Mbuf, io: number, ilen: number, zone: number): vo
   })
 }
 
+/** icmp6_errcount: the error histogram, counted before any reason not to send is looked at. */
+export function icmp6ErrCount(st: Icmp6Stats, type: number, code: number): void {
+  switch (type) {
+    case Icmp6Type.DST_UNREACH:
+      if (code === Unreach6Code.NOROUTE) st.icp6s_odst_unreach_noroute++
+      else if (code === Unreach6Code.ADMIN) st.icp6s_odst_unreach_admin++
+      else if (code === Unreach6Code.BEYONDSCOPE) st.icp6s_odst_unreach_beyondscope++
+      else if (code === Unreach6Code.ADDR) st.icp6s_odst_unreach_addr++
+      else if (code === Unreach6Code.NOPORT) st.icp6s_odst_unreach_noport++
+      else break
+      return
+    case Icmp6Type.PACKET_TOO_BIG:
+      st.icp6s_opacket_too_big++
+      return
+    case Icmp6Type.TIME_EXCEEDED:
+      if (code === TimeExceed6Code.TRANSIT) st.icp6s_otime_exceed_transit++
+      else if (code === TimeExceed6Code.REASSEMBLY) st.icp6s_otime_exceed_reassembly++
+      else break
+      return
+    case Icmp6Type.PARAM_PROB:
+      if (code === ParamProb6Code.HEADER) st.icp6s_oparamprob_header++
+      else if (code === ParamProb6Code.NEXTHEADER) st.icp6s_oparamprob_nextheader++
+      else if (code === ParamProb6Code.OPTION) st.icp6s_oparamprob_option++
+      else break
+      return
+    case Icmp6Type.REDIRECT:
+      st.icp6s_oredirect++
+      return
+  }
+  st.icp6s_ounknown++
+}
+
 /**
  * icmp6_error: answer the packet m (starting at its IPv6 header, owned by this call) with an error
  * of `type`/`code`, `param` in the header's second word (MTU, pointer). Quietly drops it where
@@ -273,6 +323,7 @@ export function icmp6Error(
   const st = s.stats
   const pool = v.env.pool
   st.icp6s_error++
+  icmp6ErrCount(st, type, code)
   const b = m.data
   const o = m.off
   if (m.len < IPV6_HDR_LEN) {

@@ -28,7 +28,7 @@ import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt } from '../../wire/ipv6.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'
-import { icmp6 } from './icmp6.js'
+import { icmp6, icmp6ErrCount } from './icmp6.js'
 import { Route6 } from './in6_rtable.js'
 import { IN6_IFF, type In6Ifaddr, type In6Ifinfo, in6Key } from './in6_var.js'
 import { ip6 } from './ip6.js'
@@ -112,6 +112,7 @@ export function icmp6RedirectOutput(v: Vnet, ifp: Ifnet, m: Mbuf, rt: Route6): b
   in6Copy(dst, 0, b, o + 8)
   pool.put(m)
   s.stats.icp6s_outhist[Icmp6Type.REDIRECT]!++
+  icmp6ErrCount(s.stats, Icmp6Type.REDIRECT, 0)
   ip6Output(v, n, dst, 0, Ip6Nxt.ICMPV6, { hlim: HLIM_ND, src: src.addr, zone: ifp.index, csumOff: 2 })
   return true
 }

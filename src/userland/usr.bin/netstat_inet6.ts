@@ -74,12 +74,100 @@ export function formatRoutes6(
 /** `netstat -s -p ip6|icmp6`: each non-hidden counter as `\tN name`, FreeBSD's section title first. */
 export function formatProto6Stats(sys: Syscalls, proto: 'ip6' | 'icmp6', hideZero: boolean): string {
   const rows = sys.inet6.protoStats(proto)
+  if (proto === 'icmp6') return formatIcmp6Stats(rows, hideZero)
   let out = `${proto}:\n`
   for (const [name, n] of rows) {
     if (hideZero && n === 0) continue
     out += `\t${n} ${IP6_TEXT[name] ?? name}\n`
   }
   return out
+}
+
+/** icmp6names[]: the histogram labels; a type without a name prints as `#N`. */
+const ICMP6_NAMES: Readonly<Record<number, string>> = {
+  1: 'unreach',
+  2: 'packet too big',
+  3: 'time exceed',
+  4: 'parameter problem',
+  128: 'echo',
+  129: 'echo reply',
+  130: 'multicast listener query',
+  131: 'MLDv1 listener report',
+  132: 'MLDv1 listener done',
+  133: 'router solicitation',
+  134: 'router advertisement',
+  135: 'neighbor solicitation',
+  136: 'neighbor advertisement',
+  137: 'redirect',
+  138: 'router renumbering',
+  139: 'node information request',
+  140: 'node information reply',
+  141: 'inverse neighbor solicitation',
+  142: 'inverse neighbor advertisement',
+  143: 'MLDv2 listener report',
+}
+
+/**
+ * icmp6_stats(): FreeBSD's order and wording, `%s` taking the plural `s` (p()), the error
+ * histogram's lines without one (p_5()). -s -s (hideZero) leaves out zero counters and empty
+ * histograms but keeps the error histogram's title, as netstat does. MLD has no statistics of its
+ * own in FreeBSD (no `-p mld`): its messages show up here, in the two histograms.
+ */
+export function formatIcmp6Stats(rows: ReadonlyArray<readonly [string, number]>, hideZero: boolean): string {
+  const get = new Map(rows)
+  const n = (k: string): number => get.get(k) ?? 0
+  const out = ['icmp6:']
+  const p = (k: string, text: string): void => {
+    const v = n(k)
+    if (v !== 0 || !hideZero) out.push(`\t${v} ${text.replace('%s', v === 1 ? '' : 's')}`)
+  }
+  const p5 = (k: string, text: string): void => {
+    const v = n(k)
+    if (v !== 0 || !hideZero) out.push(`\t\t${v} ${text}`)
+  }
+  const hist = (k: string, title: string): void => {
+    let first = true
+    for (let i = 0; i < 256; i++) {
+      const v = n(`${k}[${i}]`)
+      if (v === 0) continue
+      if (first) out.push(`\t${title}:`)
+      first = false
+      out.push(`\t\t${ICMP6_NAMES[i] ?? `#${i}`}: ${v}`)
+    }
+  }
+  p('icp6s_error', 'call%s to icmp6_error')
+  p('icp6s_canterror', 'error%s not generated in response to an icmp6 message')
+  p('icp6s_toofreq', 'error%s not generated because of rate limitation')
+  hist('icp6s_outhist', 'Output histogram')
+  p('icp6s_badcode', 'message%s with bad code fields')
+  p('icp6s_tooshort', 'message%s < minimum length')
+  p('icp6s_checksum', 'bad checksum%s')
+  p('icp6s_badlen', 'message%s with bad length')
+  hist('icp6s_inhist', 'Input histogram')
+  out.push('\tHistogram of error messages to be generated:')
+  p5('icp6s_odst_unreach_noroute', 'no route')
+  p5('icp6s_odst_unreach_admin', 'administratively prohibited')
+  p5('icp6s_odst_unreach_beyondscope', 'beyond scope')
+  p5('icp6s_odst_unreach_addr', 'address unreachable')
+  p5('icp6s_odst_unreach_noport', 'port unreachable')
+  p5('icp6s_opacket_too_big', 'packet too big')
+  p5('icp6s_otime_exceed_transit', 'time exceed transit')
+  p5('icp6s_otime_exceed_reassembly', 'time exceed reassembly')
+  p5('icp6s_oparamprob_header', 'erroneous header field')
+  p5('icp6s_oparamprob_nextheader', 'unrecognized next header')
+  p5('icp6s_oparamprob_option', 'unrecognized option')
+  p5('icp6s_oredirect', 'redirect')
+  p5('icp6s_ounknown', 'unknown')
+  p('icp6s_reflect', 'message response%s generated')
+  p('icp6s_nd_toomanyopt', 'message%s with too many ND options')
+  p('icp6s_nd_badopt', 'message%s with bad ND options')
+  p('icp6s_badns', 'bad neighbor solicitation message%s')
+  p('icp6s_badna', 'bad neighbor advertisement message%s')
+  p('icp6s_badrs', 'bad router solicitation message%s')
+  p('icp6s_badra', 'bad router advertisement message%s')
+  p('icp6s_badredirect', 'bad redirect message%s')
+  p('icp6s_pmtuchg', 'path MTU change%s')
+  return `${out.join('\n')}\n`
 }
 
 /** ip6_stats()'s wording for the counters it prints. */
@@ -110,22 +198,4 @@ const IP6_TEXT: Readonly<Record<string, string>> = {
   ip6s_notmember: "multicast packets which we don't join",
   ip6s_toomanyhdr: 'packets whose headers are not contiguous',
   ip6s_sources_none: 'failures of source address selection',
-  icp6s_error: 'calls to icmp6_error',
-  icp6s_canterror: 'errors not generated in response to an icmp6 message',
-  icp6s_toofreq: 'errors not generated because of rate limitation',
-  icp6s_badcode: 'messages with bad code fields',
-  icp6s_tooshort: 'messages < minimum length',
-  icp6s_checksum: 'bad checksums',
-  icp6s_badlen: 'messages with bad length',
-  icp6s_reflect: 'message responses generated',
-  icp6s_nd_toomanyopt: 'messages with too many ND options',
-  icp6s_nd_badopt: 'messages with bad ND options',
-  icp6s_badns: 'bad neighbor solicitation messages',
-  icp6s_badna: 'bad neighbor advertisement messages',
-  icp6s_badrs: 'bad router solicitation messages',
-  icp6s_badra: 'bad router advertisement messages',
-  icp6s_badredirect: 'bad redirect messages',
-  icp6s_overflowdefrtr: 'default routes overflows',
-  icp6s_overflowprfx: 'prefixes overflows',
-  icp6s_dupaddr: 'duplicate addresses detected',
 }

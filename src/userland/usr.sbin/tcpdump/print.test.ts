@@ -86,6 +86,37 @@ test('OSPFv3 prints as print-ospf6.c does on one line: version, packet type, len
   assert.equal(line(ospf6(1, 36), 55), 'IP6 fe80::1 > ff02::5: [|ospf3]')
 })
 
+test('OSPFv2 prints as print-ospf.c does on one line; an MD5 trailer is not counted in the length', () => {
+  /** An OSPFv2 packet of `len` bytes (its length field) with authentication `auth`, `trailer` bytes after it. */
+  const ospf = (type: number, len: number, auth = 0, trailer = 0): Uint8Array => {
+    const total = 20 + len + trailer
+    const f = new Uint8Array(14 + total)
+    f[12] = 0x08
+    f.set([0x45, 0xc0, total >> 8, total & 0xff, 0, 1, 0, 0, 1, 89], 14)
+    f.set([10, 0, 0, 1, 224, 0, 0, 5], 26)
+    f.set([2, type, len >> 8, len & 0xff, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, auth], 34)
+    return f
+  }
+  const p = new Printer(OPTS[0]!)
+  const line = (f: Uint8Array, cap = f.length) => p.line(LinkType.EN10MB, f, cap, f.length)
+  assert.equal(line(ospf(1, 44)), 'IP 10.0.0.1 > 224.0.0.5: OSPFv2, Hello, length 44')
+  assert.equal(line(ospf(2, 32)), 'IP 10.0.0.1 > 224.0.0.5: OSPFv2, Database Description, length 32')
+  assert.equal(line(ospf(3, 36)), 'IP 10.0.0.1 > 224.0.0.5: OSPFv2, LS-Request, length 36')
+  assert.equal(line(ospf(4, 64)), 'IP 10.0.0.1 > 224.0.0.5: OSPFv2, LS-Update, length 64')
+  assert.equal(line(ospf(5, 44)), 'IP 10.0.0.1 > 224.0.0.5: OSPFv2, LS-Ack, length 44')
+  assert.equal(line(ospf(7, 24)), 'IP 10.0.0.1 > 224.0.0.5: OSPFv2, unknown LS-type 7, length 24')
+  // Cryptographic authentication (RFC 2328 §D.4.3): 16 digest bytes follow, outside the length field.
+  assert.equal(line(ospf(1, 44, 2, 16)), 'IP 10.0.0.1 > 224.0.0.5: OSPFv2, Hello, length 44')
+  // Simple password: nothing trails, the IP payload is the packet.
+  assert.equal(line(ospf(1, 44, 1)), 'IP 10.0.0.1 > 224.0.0.5: OSPFv2, Hello, length 44')
+  assert.equal(line(ospf(1, 44), 14 + 20 + 15), 'IP 10.0.0.1 > 224.0.0.5: [|ospf2]')
+  // -v: the IP header's line first, then the same OSPF line.
+  assert.match(
+    new Printer(OPTS[1]!).line(LinkType.EN10MB, ospf(1, 44, 2, 16), 94, 94),
+    /\n {4}10\.0\.0\.1 > 224\.0\.0\.5: OSPFv2, Hello, length 44$/,
+  )
+})
+
 test('RIPng datagrams print as tcpdump prints them: ripng-resp N:, ripng-req dump', () => {
   const ripng = (body: number[]): Uint8Array => {
     const f = new Uint8Array(14 + 40 + 8 + body.length)

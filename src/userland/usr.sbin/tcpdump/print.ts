@@ -10,6 +10,7 @@
 import { LinkType } from '../../../wire/pcap.js'
 import { be16, be32, fixed, hex4, IPPROTO_NAMES, ip4, mac, sum16 } from './print_bytes.js'
 import { ip6Line } from './print_ip6.js'
+import { ospfPrint } from './print_ospf.js'
 
 export interface PrintOptions {
   /** -n count: 1 keeps port names, 2 (-nn) prints numbers. Addresses are always numeric here (no DNS). */
@@ -220,6 +221,8 @@ export class Printer {
         return s + this.tcp(b, pseudo(b, at, 6, payload), th, end, payload, src, dst, frag || inner)
       case 17:
         return s + this.udp(b, pseudo(b, at, 17, payload), th, end, payload, src, dst, frag || inner)
+      case 89:
+        return `${s}${src} > ${dst}: ${ospfPrint(b, th, end, payload)}`
       default: {
         const pn = this.opts.n === 0 ? IP_PROTO_LOWER[proto] : undefined
         return `${s}${src} > ${dst}: ${pn ?? `ip-proto-${proto}`} ${payload}`

@@ -10,6 +10,7 @@
 import { formatIpv6 } from '../../../wire/in6_addr.js'
 import type { Printer } from './print.js'
 import { be16, be32, fixed, hex4, hexLines, IPPROTO_NAMES, mac, sum16 } from './print_bytes.js'
+import { ospf6Print } from './print_ospf.js'
 
 const IP6_HDR = 40
 
@@ -159,23 +160,13 @@ export function ip6Line(pr: Printer, b: Uint8Array, at: number, caplen: number):
           )
         )
       case 89:
-        return s + ospf6(b, cp, end, left)
+        return s + ospf6Print(b, cp, end, left)
       case 59:
         return `${s}no next header`
       default:
         return `${s}ip-proto-${nh} ${left}`
     }
   }
-}
-
-const OSPF6_TYPES = ['', 'Hello', 'Database Description', 'LS-Request', 'LS-Update', 'LS-Ack'] as const
-
-/** ospf6_print's one line: version, packet type, the payload length (-v adds nothing more yet). */
-function ospf6(b: Uint8Array, cp: number, end: number, len: number): string {
-  if (end < cp + 2) return '[|ospf3]'
-  const t = b[cp + 1]!
-  const name = OSPF6_TYPES[t] || `unknown packet type (${t})`
-  return `OSPFv${b[cp]}, ${name}, length ${len}`
 }
 
 /** ip6_opt_process: the options of a hop-by-hop or destination options header (-v). */
