@@ -48,6 +48,7 @@ import {
   ifSetPcp,
   ifTunnelDelete,
   ifTunnelSet,
+  ifTunnelSet6,
   ifVlanSet,
   ifVlanSetPcp,
 } from './if_l2_api.js'
@@ -271,6 +272,10 @@ export class KernelApi implements Syscalls {
 
   ifTunnelSet(name: string, src: number, dst: number): void {
     ifTunnelSet(this.caller, name, src, dst)
+  }
+
+  ifTunnelSet6(name: string, src: Uint8Array, dst: Uint8Array): void {
+    ifTunnelSet6(this.caller, name, src, dst)
   }
 
   ifTunnelDelete(name: string): void {
