@@ -8,6 +8,7 @@
  */
 
 import { Priv } from '../jail/priv.js'
+import { GRE_OPTMASK } from '../stack/net/if/if_gre.js'
 import { LAGG_PROTO_NAMES, laggOf, laggSetProto } from '../stack/net/if/if_lagg.js'
 import { type VlanSoftc, vlanConfig, vlanOf, vlanUnconfig } from '../stack/net/if/if_vlan.js'
 import { type TunnelSoftc, tunnelDelete, tunnelOf, tunnelSet, tunnelSet6 } from '../stack/net/if/ip_tunnel.js'
@@ -37,7 +38,10 @@ export function ifInfoL2(ifp: Ifnet): Partial<IfInfo> {
     const out: Partial<IfInfo> = {}
     if (tn.af === 4) out.tunnel = { src: tn.src, dst: tn.dst }
     else if (tn.af === 6) out.tunnel6 = { src: tn.src6.slice(), dst: tn.dst6.slice() }
-    if (tn.kind.name === 'gre') out.greKey = tn.key
+    if (tn.kind.name === 'gre') {
+      out.greKey = tn.key
+      out.greOpts = tn.opts
+    }
     return out
   }
   const lg = laggOf(ifp)
@@ -157,6 +161,15 @@ export function ifGreSetKey(c: Caller, name: string, key: number): void {
   if (sc.kind.name !== 'gre') throw new SysError('EINVAL', 'GRESKEY')
   if (!Number.isInteger(key) || key < 0 || key > 0xffffffff) throw new SysError('EINVAL', 'GRESKEY')
   sc.key = key >>> 0
+}
+
+/** GRESOPTS after GREGOPTS (`enable_csum`, `-enable_seq`, ...): EINVAL for bits gre does not know. */
+export function ifGreSetOpts(c: Caller, name: string, set: number, clear: number): void {
+  const sc = tunnelSc(c, name, 'GRESOPTS')
+  if (sc.kind.name !== 'gre') throw new SysError('EINVAL', 'GRESOPTS')
+  const opts = (sc.opts | set) & ~clear
+  if ((opts & ~GRE_OPTMASK) !== 0) throw new SysError('EINVAL', 'GRESOPTS')
+  sc.opts = opts
 }
 
 function laggSc(c: Caller, name: string, op: string) {

@@ -43,6 +43,7 @@ import {
 import { ifBridgeAddrs, ifBridgeCmd } from './if_bridge_api.js'
 import {
   ifGreSetKey,
+  ifGreSetOpts,
   ifLaggPort,
   ifLaggSetProto,
   ifSetPcp,
@@ -284,6 +285,10 @@ export class KernelApi implements Syscalls {
 
   ifGreSetKey(name: string, key: number): void {
     ifGreSetKey(this.caller, name, key)
+  }
+
+  ifGreSetOpts(name: string, set: number, clear: number): void {
+    ifGreSetOpts(this.caller, name, set, clear)
   }
 
   ifLaggSetProto(name: string, proto: string): void {

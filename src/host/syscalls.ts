@@ -106,6 +106,8 @@ export interface IfInfo {
   tunnel6?: { src: Uint8Array; dst: Uint8Array }
   /** For a gre interface (GREGKEY). */
   greKey?: number
+  /** For a gre interface (GREGOPTS): GRE_ENABLE_CSUM 1, GRE_ENABLE_SEQ 2. */
+  greOpts?: number
   /** For a lagg interface (SIOCGLAGG): protocol name and ports with LAGG_PORT_* flags. */
   lagg?: { proto: string; ports: Array<{ name: string; flags: number }> }
 }
@@ -806,6 +808,8 @@ export interface Syscalls {
   ifTunnelDelete(name: string): void
   /** GRESKEY (`grekey N`). */
   ifGreSetKey(name: string, key: number): void
+  /** GREGOPTS then GRESOPTS (`enable_csum`, `enable_seq` and their `-` forms). */
+  ifGreSetOpts(name: string, set: number, clear: number): void
   /** SIOCSLAGG (`laggproto P`): EPROTONOSUPPORT for lacp, which is not built. */
   ifLaggSetProto(name: string, proto: string): void
   /** SIOCSLAGGPORT / SIOCSLAGGDELPORT (`laggport IF`, `-laggport IF`). */

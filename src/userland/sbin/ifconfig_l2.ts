@@ -134,6 +134,18 @@ export function parseL2Word(words: readonly string[], i: number, plan: L2Plan): 
     case 'deletetunnel':
       plan.steps.push(step('SIOCDIFPHYADDR', (sys, name) => sys.ifTunnelDelete(name)))
       return 1
+    case 'enable_csum':
+    case '-enable_csum':
+    case 'enable_seq':
+    case '-enable_seq': {
+      // ifgre.c's setifgreopts: GREGOPTS, change the bit, GRESOPTS; a failure is only warned about.
+      const bit = w.endsWith('csum') ? GRE_OPT_CSUM : GRE_OPT_SEQ
+      const off = w.startsWith('-')
+      plan.steps.push(
+        step('ioctl(GRESOPTS)', (sys, name) => sys.ifGreSetOpts(name, off ? 0 : bit, off ? bit : 0), true),
+      )
+      return 1
+    }
     case 'grekey': {
       // atol(3): leading digits, nothing for none.
       const m = /^\s*([+-]?\d+)/.exec(arg())
@@ -190,6 +202,15 @@ const LAGG_PORT_BITS: ReadonlyArray<readonly [number, string]> = [
   [5, 'DISTRIBUTING'],
 ]
 
+/** GRESOPTS bits and ifgre.c's GREBITS names. */
+const GRE_OPT_CSUM = 0x1
+const GRE_OPT_SEQ = 0x2
+const GRE_BITS: ReadonlyArray<readonly [number, string]> = [
+  [1, 'ENABLE_CSUM'],
+  [2, 'ENABLE_SEQ'],
+  [3, 'UDPENCAP'],
+]
+
 /** A tunnel end point, IPv4 or IPv6 (getaddrinfo with AF_UNSPEC, numeric only). */
 function parseTunnelAddr(s: string): number | Uint8Array {
   const a = parseIpv4(s) ?? parseIpv6(s)
@@ -216,6 +237,7 @@ export function l2StatusLines(ifi: IfInfo): string[] {
   }
   if (ifi.greKey !== undefined && ifi.greKey !== 0)
     lines.push(`\tgrekey: 0x${ifi.greKey.toString(16)} (${ifi.greKey})`)
+  if (ifi.greOpts !== undefined && ifi.greOpts !== 0) lines.push(`\toptions=${printb(ifi.greOpts, GRE_BITS)}`)
   return lines
 }
 

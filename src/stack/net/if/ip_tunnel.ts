@@ -59,6 +59,10 @@ export class TunnelSoftc implements LinkEndpoint {
   readonly dst6 = new Uint8Array(16)
   /** gre: the RFC 2890 key, 0 for none. */
   key = 0
+  /** gre: GRE_ENABLE_CSUM (1) and GRE_ENABLE_SEQ (2), set by GRESOPTS. */
+  opts = 0
+  /** gre: the next RFC 2890 sequence number sent. */
+  oseq = 0
   /** A packet is being encapsulated (nesting guard). */
   private sending = false
 
