@@ -8,12 +8,14 @@
  */
 
 import { Priv } from '../jail/priv.js'
+import { GRE_OPTMASK } from '../stack/net/if/if_gre.js'
 import { LAGG_PROTO_NAMES, laggOf, laggSetProto } from '../stack/net/if/if_lagg.js'
 import { type VlanSoftc, vlanConfig, vlanOf, vlanUnconfig } from '../stack/net/if/if_vlan.js'
-import { type TunnelSoftc, tunnelDelete, tunnelOf, tunnelSet } from '../stack/net/if/ip_tunnel.js'
+import { type TunnelSoftc, tunnelDelete, tunnelOf, tunnelSet, tunnelSet6 } from '../stack/net/if/ip_tunnel.js'
 import type { Ifnet } from '../stack/net/ifnet.js'
 import { in6IfPurge } from '../stack/netinet6/in6.js'
 import { SysError } from '../util/errno.js'
+import { in6Eq, in6IsMulticast, in6IsUnspecified } from '../wire/in6_addr.js'
 import type { Caller } from './caller.js'
 import type { IfInfo, VlanParams } from './syscalls.js'
 
@@ -34,8 +36,12 @@ export function ifInfoL2(ifp: Ifnet): Partial<IfInfo> {
   const tn = tunnelOf(ifp)
   if (tn !== null) {
     const out: Partial<IfInfo> = {}
-    if (tn.configured) out.tunnel = { src: tn.src, dst: tn.dst }
-    if (tn.kind.name === 'gre') out.greKey = tn.key
+    if (tn.af === 4) out.tunnel = { src: tn.src, dst: tn.dst }
+    else if (tn.af === 6) out.tunnel6 = { src: tn.src6.slice(), dst: tn.dst6.slice() }
+    if (tn.kind.name === 'gre') {
+      out.greKey = tn.key
+      out.greOpts = tn.opts
+    }
     return out
   }
   const lg = laggOf(ifp)
@@ -110,10 +116,40 @@ export function ifTunnelSet(c: Caller, name: string, src: number, dst: number): 
   // Two tunnels of one kind with the same end points (and GRE key) would share every datagram.
   for (const other of c.vnet.ifList) {
     const o = tunnelOf(other)
-    if (o !== null && o !== sc && o.kind === sc.kind && o.src === src && o.dst === dst && o.key === sc.key)
+    if (
+      o !== null &&
+      o !== sc &&
+      o.kind === sc.kind &&
+      o.af === 4 &&
+      o.src === src &&
+      o.dst === dst &&
+      o.key === sc.key
+    )
       throw new SysError('EADDRNOTAVAIL', 'SIOCSIFPHYADDR')
   }
   tunnelSet(sc, src, dst)
+}
+
+export function ifTunnelSet6(c: Caller, name: string, src: Uint8Array, dst: Uint8Array): void {
+  const sc = tunnelSc(c, name, 'SIOCSIFPHYADDR_IN6')
+  // in6_gif_ioctl: neither end may be unspecified or multicast.
+  for (const a of [src, dst])
+    if (a.length !== 16 || in6IsUnspecified(a) || in6IsMulticast(a))
+      throw new SysError('EADDRNOTAVAIL', 'SIOCSIFPHYADDR_IN6')
+  for (const other of c.vnet.ifList) {
+    const o = tunnelOf(other)
+    if (
+      o !== null &&
+      o !== sc &&
+      o.kind === sc.kind &&
+      o.af === 6 &&
+      in6Eq(o.src6, 0, src, 0) &&
+      in6Eq(o.dst6, 0, dst, 0) &&
+      o.key === sc.key
+    )
+      throw new SysError('EADDRNOTAVAIL', 'SIOCSIFPHYADDR_IN6')
+  }
+  tunnelSet6(sc, src, dst)
 }
 
 export function ifTunnelDelete(c: Caller, name: string): void {
@@ -125,6 +161,15 @@ export function ifGreSetKey(c: Caller, name: string, key: number): void {
   if (sc.kind.name !== 'gre') throw new SysError('EINVAL', 'GRESKEY')
   if (!Number.isInteger(key) || key < 0 || key > 0xffffffff) throw new SysError('EINVAL', 'GRESKEY')
   sc.key = key >>> 0
+}
+
+/** GRESOPTS after GREGOPTS (`enable_csum`, `-enable_seq`, ...): EINVAL for bits gre does not know. */
+export function ifGreSetOpts(c: Caller, name: string, set: number, clear: number): void {
+  const sc = tunnelSc(c, name, 'GRESOPTS')
+  if (sc.kind.name !== 'gre') throw new SysError('EINVAL', 'GRESOPTS')
+  const opts = (sc.opts | set) & ~clear
+  if ((opts & ~GRE_OPTMASK) !== 0) throw new SysError('EINVAL', 'GRESOPTS')
+  sc.opts = opts
 }
 
 function laggSc(c: Caller, name: string, op: string) {

@@ -43,11 +43,13 @@ import {
 import { ifBridgeAddrs, ifBridgeCmd } from './if_bridge_api.js'
 import {
   ifGreSetKey,
+  ifGreSetOpts,
   ifLaggPort,
   ifLaggSetProto,
   ifSetPcp,
   ifTunnelDelete,
   ifTunnelSet,
+  ifTunnelSet6,
   ifVlanSet,
   ifVlanSetPcp,
 } from './if_l2_api.js'
@@ -273,12 +275,20 @@ export class KernelApi implements Syscalls {
     ifTunnelSet(this.caller, name, src, dst)
   }
 
+  ifTunnelSet6(name: string, src: Uint8Array, dst: Uint8Array): void {
+    ifTunnelSet6(this.caller, name, src, dst)
+  }
+
   ifTunnelDelete(name: string): void {
     ifTunnelDelete(this.caller, name)
   }
 
   ifGreSetKey(name: string, key: number): void {
     ifGreSetKey(this.caller, name, key)
+  }
+
+  ifGreSetOpts(name: string, set: number, clear: number): void {
+    ifGreSetOpts(this.caller, name, set, clear)
   }
 
   ifLaggSetProto(name: string, proto: string): void {

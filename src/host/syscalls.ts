@@ -102,8 +102,12 @@ export interface IfInfo {
   vlan?: { tag: number; proto: number; pcp: number; parent: string }
   /** For a gif or gre interface with end points set (SIOCGIFPSRCADDR / SIOCGIFPDSTADDR). */
   tunnel?: { src: number; dst: number }
+  /** The same for IPv6 end points (SIOCGIFPSRCADDR_IN6 / SIOCGIFPDSTADDR_IN6). */
+  tunnel6?: { src: Uint8Array; dst: Uint8Array }
   /** For a gre interface (GREGKEY). */
   greKey?: number
+  /** For a gre interface (GREGOPTS): GRE_ENABLE_CSUM 1, GRE_ENABLE_SEQ 2. */
+  greOpts?: number
   /** For a lagg interface (SIOCGLAGG): protocol name and ports with LAGG_PORT_* flags. */
   lagg?: { proto: string; ports: Array<{ name: string; flags: number }> }
 }
@@ -798,10 +802,14 @@ export interface Syscalls {
   ifSetPcp(name: string, pcp: number): void
   /** SIOCSIFPHYADDR (`tunnel SRC DST`) on a gif or gre interface. */
   ifTunnelSet(name: string, src: number, dst: number): void
+  /** SIOCSIFPHYADDR_IN6 (`inet6 tunnel SRC DST`). */
+  ifTunnelSet6(name: string, src: Uint8Array, dst: Uint8Array): void
   /** SIOCDIFPHYADDR (`deletetunnel`). */
   ifTunnelDelete(name: string): void
   /** GRESKEY (`grekey N`). */
   ifGreSetKey(name: string, key: number): void
+  /** GREGOPTS then GRESOPTS (`enable_csum`, `enable_seq` and their `-` forms). */
+  ifGreSetOpts(name: string, set: number, clear: number): void
   /** SIOCSLAGG (`laggproto P`): EPROTONOSUPPORT for lacp, which is not built. */
   ifLaggSetProto(name: string, proto: string): void
   /** SIOCSLAGGPORT / SIOCSLAGGDELPORT (`laggport IF`, `-laggport IF`). */

@@ -31,6 +31,16 @@ export type InetEncapOutput = (
   ttl: number,
 ) => ErrnoName | undefined
 
+/** The IPv6 counterpart (in6_gif_output / in6_gre_output): `ttl` is the outer hop limit. */
+export type Inet6EncapOutput = (
+  v: Vnet,
+  m: Mbuf,
+  src: Uint8Array,
+  dst: Uint8Array,
+  proto: number,
+  ttl: number,
+) => ErrnoName | undefined
+
 export class Domains {
   private readonly etherTypes: number[] = []
   private readonly etherInputs: ProtoInput[] = []
@@ -40,6 +50,7 @@ export class Domains {
   /** IPv4 over Ethernet: resolve the next hop's address, then frame (ether_output's AF_INET case). */
   private inetEtherOutput: IfOutput | undefined = undefined
   private inetEncapOutput: InetEncapOutput | undefined = undefined
+  private inet6EncapOutput: Inet6EncapOutput | undefined = undefined
   private readonly addrListeners: Array<(ifa: IfAddr, added: boolean) => void> = []
   private readonly departureListeners: Array<(ifp: Ifnet) => void> = []
   private readonly linkUpListeners: Array<(ifp: Ifnet) => void> = []
@@ -91,6 +102,16 @@ export class Domains {
 
   encapOutput(): InetEncapOutput | undefined {
     return this.inetEncapOutput
+  }
+
+  /** The same for an IPv6 underlay (registered by inet6). */
+  registerEncap6Output(output: Inet6EncapOutput): void {
+    if (this.inet6EncapOutput !== undefined) throw new Error('IPv6 encapsulation output registered twice')
+    this.inet6EncapOutput = output
+  }
+
+  encap6Output(): Inet6EncapOutput | undefined {
+    return this.inet6EncapOutput
   }
 
   /** ifaddr_event: an address was added to or removed from an interface. */

@@ -16,6 +16,7 @@ import { in6IfPurge } from './in6.js'
 import { in6IfUp } from './in6_ifattach.js'
 import { ip6Module } from './ip6.js'
 import { ip6Input } from './ip6_input.js'
+import { ip6Output } from './ip6_output.js'
 import { nd6IfDetach, nd6Module } from './nd6.js'
 import { nd6RtrIfDetach } from './nd6_rtr.js'
 import { raw6Module } from './raw_ip6.js'
@@ -40,6 +41,11 @@ function ifDeparture(ifp: Ifnet): void {
 export function inet6Attach(d: Domains): void {
   d.registerEtherType(EtherType.IPV6, (ifp, m) => ip6Input(ifp.vnet, ifp, m))
   d.registerLoop(6, (ifp, m) => ip6Input(ifp.vnet, ifp, m))
+  // gif and gre over an IPv6 underlay send their outer packets through here (in6_gif_output,
+  // in6_gre_output): the tunnel's own source, no upper-layer checksum of ours.
+  d.registerEncap6Output((v, m, src, dst, proto, hlim) =>
+    ip6Output(v, m, dst, 0, proto, { hlim, src, zone: 0, csumOff: -1 }),
+  )
   d.onLinkUp(in6IfUp)
   // An IPv4 address brings an Ethernet interface up without a link event (ether_ioctl): attach then.
   d.onAddress((ifa, added) => {

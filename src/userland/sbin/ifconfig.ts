@@ -248,6 +248,11 @@ function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Pla
     i++
   }
   if (parseAf(words[i]) === 'inet') i++
+  else if (words[i] === 'inet6' && words[i + 1] === 'tunnel') {
+    // `inet6 tunnel A B`: the tunnel's end points are IPv6 (af_inet6's af_settunnel).
+    plan.l2.inet6 = true
+    i++
+  }
   const arg = (w: string): string => {
     const v = words[++i]
     if (v === undefined) throw new CmdError(`'${w}' requires argument`)
@@ -602,7 +607,7 @@ const ifconfigHere: Command = (argv, io, proc) =>
       return 0
     }
     if (af === 'link') words.shift() // `ifconfig IF link MAC` is `ifconfig IF lladdr MAC`
-    if (af === 'inet6') {
+    if (af === 'inet6' && words[1] !== 'tunnel') {
       ifconfigInet6(sys, name, words.slice(1))
       return 0
     }

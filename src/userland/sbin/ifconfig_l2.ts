@@ -10,7 +10,9 @@
  */
 
 import type { IfInfo, Syscalls } from '../../host/syscalls.js'
+import { SysError } from '../../util/errno.js'
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
+import { formatIpv6, parseIpv6 } from '../../wire/in6_addr.js'
 import { asSysError, CmdError, printb, sysMessage } from '../common.js'
 import { strtol } from '../getopt.js'
 
@@ -26,6 +28,8 @@ export interface L2Plan {
   vlanProto: number
   unsetVlanDev: boolean
   vlanPcp: number | null
+  /** The line named `inet6` before its words (`inet6 tunnel A B`): the address family for `tunnel`. */
+  inet6: boolean
   /** Changes applied after the interface exists, in command-line order. */
   steps: Step[]
 }
@@ -37,6 +41,7 @@ export function newL2Plan(): L2Plan {
     vlanProto: ETHERTYPE_VLAN,
     unsetVlanDev: false,
     vlanPcp: null,
+    inet6: false,
     steps: [],
   }
 }
@@ -110,16 +115,37 @@ export function parseL2Word(words: readonly string[], i: number, plan: L2Plan): 
       return 2
     }
     case 'tunnel': {
-      const src = parseIpv4(arg(1))
-      if (src === null) throw new CmdError(`error in parsing address string: ${arg(1)}`)
-      const dst = parseIpv4(arg(2))
-      if (dst === null) throw new CmdError(`error in parsing address string: ${arg(2)}`)
-      plan.steps.push(step('SIOCSIFPHYADDR', (sys, name) => sys.ifTunnelSet(name, src, dst)))
+      // settunnel: both ends parse as addresses of one family, then go to the line's family (inet
+      // unless `inet6` was named), whose ioctl refuses the other family.
+      const src = parseTunnelAddr(arg(1))
+      const dst = parseTunnelAddr(arg(2))
+      if (typeof src !== typeof dst)
+        throw new CmdError('source and destination address families do not match')
+      const what = plan.inet6 ? 'SIOCSIFPHYADDR_IN6' : 'SIOCSIFPHYADDR'
+      plan.steps.push(
+        step(what, (sys, name) => {
+          if (plan.inet6 !== (typeof src !== 'number')) throw new SysError('EINVAL', what)
+          if (typeof src === 'number') sys.ifTunnelSet(name, src, dst as number)
+          else sys.ifTunnelSet6(name, src, dst as Uint8Array)
+        }),
+      )
       return 3
     }
     case 'deletetunnel':
       plan.steps.push(step('SIOCDIFPHYADDR', (sys, name) => sys.ifTunnelDelete(name)))
       return 1
+    case 'enable_csum':
+    case '-enable_csum':
+    case 'enable_seq':
+    case '-enable_seq': {
+      // ifgre.c's setifgreopts: GREGOPTS, change the bit, GRESOPTS; a failure is only warned about.
+      const bit = w.endsWith('csum') ? GRE_OPT_CSUM : GRE_OPT_SEQ
+      const off = w.startsWith('-')
+      plan.steps.push(
+        step('ioctl(GRESOPTS)', (sys, name) => sys.ifGreSetOpts(name, off ? 0 : bit, off ? bit : 0), true),
+      )
+      return 1
+    }
     case 'grekey': {
       // atol(3): leading digits, nothing for none.
       const m = /^\s*([+-]?\d+)/.exec(arg())
@@ -176,8 +202,26 @@ const LAGG_PORT_BITS: ReadonlyArray<readonly [number, string]> = [
   [5, 'DISTRIBUTING'],
 ]
 
-/** `tunnel inet SRC --> DST` (tunnel_status), printed before the addresses. */
+/** GRESOPTS bits and ifgre.c's GREBITS names. */
+const GRE_OPT_CSUM = 0x1
+const GRE_OPT_SEQ = 0x2
+const GRE_BITS: ReadonlyArray<readonly [number, string]> = [
+  [1, 'ENABLE_CSUM'],
+  [2, 'ENABLE_SEQ'],
+  [3, 'UDPENCAP'],
+]
+
+/** A tunnel end point, IPv4 or IPv6 (getaddrinfo with AF_UNSPEC, numeric only). */
+function parseTunnelAddr(s: string): number | Uint8Array {
+  const a = parseIpv4(s) ?? parseIpv6(s)
+  if (a === null) throw new CmdError(`error in parsing address string: ${s}`)
+  return a
+}
+
+/** `tunnel inet SRC --> DST` or `tunnel inet6 SRC --> DST` (tunnel_status), before the addresses. */
 export function tunnelLines(ifi: IfInfo): string[] {
+  if (ifi.tunnel6 !== undefined)
+    return [`\ttunnel inet6 ${formatIpv6(ifi.tunnel6.src)} --> ${formatIpv6(ifi.tunnel6.dst)}`]
   return ifi.tunnel === undefined
     ? []
     : [`\ttunnel inet ${formatIpv4(ifi.tunnel.src)} --> ${formatIpv4(ifi.tunnel.dst)}`]
@@ -193,6 +237,7 @@ export function l2StatusLines(ifi: IfInfo): string[] {
   }
   if (ifi.greKey !== undefined && ifi.greKey !== 0)
     lines.push(`\tgrekey: 0x${ifi.greKey.toString(16)} (${ifi.greKey})`)
+  if (ifi.greOpts !== undefined && ifi.greOpts !== 0) lines.push(`\toptions=${printb(ifi.greOpts, GRE_BITS)}`)
   return lines
 }
 

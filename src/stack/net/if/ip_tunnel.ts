@@ -3,14 +3,15 @@
  * travel inside IPv4 datagrams between two tunnel end points (`ifconfig gifN tunnel SRC DST`), and
  * the lookup that gives an arriving IPv4-in-IPv4 (protocol 4), IPv6-in-IPv4 (41) or GRE (47)
  * datagram to the tunnel whose end points it matches (FreeBSD's ip_encap: outer source = our
- * tunnel's destination, outer destination = its source). Only an IPv4 underlay is built.
+ * tunnel's destination, outer destination = its source). The underlay is IPv4 (`tunnel A B`) or
+ * IPv6 (`inet6 tunnel A B`, in6_gif / in6_gre: next header 4, 41 or 47 after the IPv6 header).
  *
  * The driver's encapsulation (the gif or gre header) is a `TunnelKind`. Sending is re-entrant only
  * once: a packet routed back into the tunnel it is leaving (the route to the far end points
  * through the tunnel itself) is dropped and counted, as gif_check_nesting does, not looped.
  *
- * The outer datagram leaves through the output inet registers with the link layer (domain.ts), so
- * net/ knows no protocol family.
+ * The outer datagram leaves through the output inet or inet6 registers (domain.ts), so net/ knows
+ * no protocol family; inet6's input calls encap6Input as inet's calls encapInput.
  *
  * Must not: throw on the data path, allocate per packet, or deliver a datagram to a tunnel that is
  * down or unconfigured.
@@ -18,6 +19,7 @@
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { readU32 } from '../../../wire/addr.js'
+import { in6Eq } from '../../../wire/in6_addr.js'
 import { IFF, type IfDriver, Ifnet, type LinkEndpoint } from '../ifnet.js'
 import type { Vnet } from '../vnet.js'
 
@@ -47,11 +49,20 @@ export interface TunnelKind {
 export class TunnelSoftc implements LinkEndpoint {
   readonly ifp: Ifnet
   readonly kind: TunnelKind
-  /** Tunnel end points (IPv4, host order); 0 while unconfigured. */
+  /** The underlay: 0 while unconfigured, 4 or 6. */
+  af: 0 | 4 | 6 = 0
+  /** IPv4 tunnel end points (host order), when af is 4. */
   src = 0
   dst = 0
+  /** IPv6 tunnel end points, when af is 6. */
+  readonly src6 = new Uint8Array(16)
+  readonly dst6 = new Uint8Array(16)
   /** gre: the RFC 2890 key, 0 for none. */
   key = 0
+  /** gre: GRE_ENABLE_CSUM (1) and GRE_ENABLE_SEQ (2), set by GRESOPTS. */
+  opts = 0
+  /** gre: the next RFC 2890 sequence number sent. */
+  oseq = 0
   /** A packet is being encapsulated (nesting guard). */
   private sending = false
 
@@ -61,7 +72,7 @@ export class TunnelSoftc implements LinkEndpoint {
   }
 
   get configured(): boolean {
-    return this.dst !== 0
+    return this.af !== 0
   }
 
   /** gif_transmit / gre_transmit: wrap and send by the outer route. */
@@ -79,8 +90,10 @@ export class TunnelSoftc implements LinkEndpoint {
       pool.put(m)
       return
     }
-    const output = ifp.vnet.env.domains.encapOutput()
-    if (output === undefined) {
+    const domains = ifp.vnet.env.domains
+    const output = this.af === 4 ? domains.encapOutput() : undefined
+    const output6 = this.af === 6 ? domains.encap6Output() : undefined
+    if (output === undefined && output6 === undefined) {
       ifp.stats.oerrors++
       pool.put(m)
       return
@@ -89,7 +102,12 @@ export class TunnelSoftc implements LinkEndpoint {
     // The outer datagram is routed by the tunnel's FIB (`tunnelfib`, sc->gif_fibnum).
     m.fib = ifp.tunnelFib
     this.sending = true
-    const err = output(ifp.vnet, m, this.src, this.dst, this.kind.outerProto(version), this.kind.ttl)
+    const proto = this.kind.outerProto(version)
+    // The outer hop limit is the outer TTL's counterpart (gif: net.inet6.ip6.gif_hlim, 30; gre: 64).
+    const err =
+      output !== undefined
+        ? output(ifp.vnet, m, this.src, this.dst, proto, this.kind.ttl)
+        : output6!(ifp.vnet, m, this.src6, this.dst6, proto, this.kind.ttl)
     this.sending = false
     if (err !== undefined) ifp.stats.oerrors++
   }
@@ -110,15 +128,31 @@ export function tunnelOf(ifp: Ifnet): TunnelSoftc | null {
 
 /** SIOCSIFPHYADDR: set the end points; the interface runs from now on. */
 export function tunnelSet(sc: TunnelSoftc, src: number, dst: number): void {
+  sc.af = 4
   sc.src = src >>> 0
   sc.dst = dst >>> 0
+  sc.src6.fill(0)
+  sc.dst6.fill(0)
+  sc.ifp.flags |= IFF.RUNNING
+}
+
+/** SIOCSIFPHYADDR_IN6 (`inet6 tunnel SRC DST`): IPv6 end points. */
+export function tunnelSet6(sc: TunnelSoftc, src: Uint8Array, dst: Uint8Array): void {
+  sc.af = 6
+  sc.src = 0
+  sc.dst = 0
+  sc.src6.set(src.subarray(0, 16))
+  sc.dst6.set(dst.subarray(0, 16))
   sc.ifp.flags |= IFF.RUNNING
 }
 
 /** SIOCDIFPHYADDR (`deletetunnel`). */
 export function tunnelDelete(sc: TunnelSoftc): void {
+  sc.af = 0
   sc.src = 0
   sc.dst = 0
+  sc.src6.fill(0)
+  sc.dst6.fill(0)
   sc.ifp.flags &= ~IFF.RUNNING
 }
 
@@ -134,25 +168,46 @@ export function encapInput(v: Vnet, m: Mbuf, hlen: number, proto: number): boole
   const ifs = v.ifList
   for (let i = 0; i < ifs.length; i++) {
     const sc = tunnelOf(ifs[i]!)
-    if (sc === null || sc.dst !== osrc || sc.src !== odst) continue
-    if ((sc.kind.name === 'gre') !== (proto === IPPROTO_GRE)) continue
-    m.adj(hlen)
-    const r = sc.kind.decap(sc, m, proto)
-    if (r === 0) {
-      // Not this tunnel's after all (another GRE key): put the header back and look further.
-      m.prepend(hlen)
-      continue
-    }
-    if (r < 0 || !sc.ifp.up) {
-      if (r < 0) sc.ifp.stats.ierrors++
-      else sc.ifp.stats.idrops++
-      v.env.pool.put(m)
-      return true
-    }
-    sc.input(m)
-    return true
+    if (sc === null || sc.af !== 4 || sc.dst !== osrc || sc.src !== odst) continue
+    if (tryTunnel(v, sc, m, hlen, proto)) return true
   }
   return false
+}
+
+/**
+ * encap6_input: the same for an IPv6 packet (m at its IPv6 header) whose upper-layer header, of
+ * next header 4, 41 or 47, starts `hlen` bytes in (after any extension headers).
+ */
+export function encap6Input(v: Vnet, m: Mbuf, hlen: number, proto: number): boolean {
+  const b = m.data
+  const ifs = v.ifList
+  for (let i = 0; i < ifs.length; i++) {
+    const sc = tunnelOf(ifs[i]!)
+    if (sc === null || sc.af !== 6) continue
+    if (!in6Eq(sc.dst6, 0, b, m.off + 8) || !in6Eq(sc.src6, 0, b, m.off + 24)) continue
+    if (tryTunnel(v, sc, m, hlen, proto)) return true
+  }
+  return false
+}
+
+/** Offer m (outer header `hlen` long) to sc; true when sc took it (delivered or dropped). */
+function tryTunnel(v: Vnet, sc: TunnelSoftc, m: Mbuf, hlen: number, proto: number): boolean {
+  if ((sc.kind.name === 'gre') !== (proto === IPPROTO_GRE)) return false
+  m.adj(hlen)
+  const r = sc.kind.decap(sc, m, proto)
+  if (r === 0) {
+    // Not this tunnel's after all (another GRE key): put the header back and look further.
+    m.prepend(hlen)
+    return false
+  }
+  if (r < 0 || !sc.ifp.up) {
+    if (r < 0) sc.ifp.stats.ierrors++
+    else sc.ifp.stats.idrops++
+    v.env.pool.put(m)
+    return true
+  }
+  sc.input(m)
+  return true
 }
 
 /** No link header and no neighbour to resolve: the packet goes to the softc as it is. */
