@@ -54,6 +54,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'seq',
     'sockstat',
     'sort',
+    'stat',
     'tail',
     'tee',
     'touch',

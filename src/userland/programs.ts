@@ -39,6 +39,7 @@ import { nohup } from './usr.bin/nohup.js'
 import { packetdrill } from './usr.bin/packetdrill/run.js'
 import { sed } from './usr.bin/sed.js'
 import { sockstat } from './usr.bin/sockstat.js'
+import { stat } from './usr.bin/stat.js'
 import { touch } from './usr.bin/touch.js'
 import { uname } from './usr.bin/uname.js'
 import { uniq } from './usr.bin/uniq.js'
@@ -85,6 +86,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['nohup', { run: nohup }],
   ['mkdir', { run: mkdir }],
   ['touch', { run: touch }],
+  ['stat', { run: stat }],
   ['pgrep', { run: pgrep }],
   ['pkill', { run: pkill }],
   ['uname', { run: uname }],

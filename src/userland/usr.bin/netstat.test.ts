@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { parseIpv6 } from '../../wire/in6_addr.js'
 import { epairIf, fakeSys, loIf, routeInfo, runCmd } from '../testkit.js'
 import { formatInterfaces, formatProtoStats, formatRoutes, netstat, routeFlagLetters } from './netstat.js'
 
@@ -57,38 +58,87 @@ describe('netstat -i', () => {
   const lo = loIf()
   lo.stats.ipackets = 4
   lo.stats.opackets = 4
-  const ep = epairIf('epair0a', 2, ['192.0.2.1/24'])
+  const ep = epairIf('epair0a', 2, ['192.0.2.1/24'], {
+    inet6: [
+      { addr: parseIpv6('2001:db8::1')!, prefixLen: 64, flags: 0, scopeId: 0 },
+      { addr: parseIpv6('fe80::2')!, prefixLen: 64, flags: 0, scopeId: 2 },
+    ],
+  })
   ep.stats.ipackets = 1234
   ep.stats.opackets = 99
-  const down = epairIf('epair0b', 3, [], { flags: 0x8802 })
+  // A long name, down: FreeBSD 14 cuts it (and its star) to 5 characters unless -W.
+  const long = epairIf('vlan1234567', 3, [], { flags: 0x8802, inet6: [] })
 
-  test('link and address rows, down interfaces starred, dashes where a row has no counter', () => {
+  test("FreeBSD 14's fixed columns: names cut to 5, Network/Address to 13/17, Mtu '-' on address rows", () => {
     assert.equal(
-      formatInterfaces([lo, ep, down], { numeric: true }),
+      formatInterfaces([lo, ep, long], { numeric: true }),
       [
-        'Name       Mtu Network       Address              Ipkts Ierrs Idrop    Opkts Oerrs  Coll',
-        'lo0      16384 <Link#1>      lo0                      4     0     0        4     0     0',
-        'lo0          - 127.0.0.0/8   127.0.0.1                4     -     -        4     -     -',
-        'epair0a   1500 <Link#2>      02:00:00:00:00:0c     1234     0     0       99     0     0',
-        'epair0a      - 192.0.2.0/24  192.0.2.1             1234     -     -       99     -     -',
-        'epair0b*  1500 <Link#3>      02:00:00:00:00:0d        0     0     0        0     0     0',
+        'Name    Mtu Network       Address              Ipkts Ierrs Idrop    Opkts Oerrs  Coll',
+        'lo0   16384 <Link#1>      lo0                      4     0     0        4     0     0',
+        'lo0       - 127.0.0.0/8   127.0.0.1                4     -     -        4     -     -',
+        'lo0       - ::1/128       ::1                      4     -     -        4     -     -',
+        'lo0       - fe80::%lo0/64 fe80::1%lo0              4     -     -        4     -     -',
+        'epair  1500 <Link#2>      02:00:00:00:00:0c     1234     0     0       99     0     0',
+        'epair     - 192.0.2.0/24  192.0.2.1             1234     -     -       99     -     -',
+        'epair     - 2001:db8::/64 2001:db8::1           1234     -     -       99     -     -',
+        'epair     - fe80::%epair0 fe80::2%epair0a       1234     -     -       99     -     -',
+        'vlan1  1500 <Link#3>      02:00:00:00:00:0d        0     0     0        0     0     0',
         '',
       ].join('\n'),
     )
   })
 
-  test('-b adds byte columns; -I picks one interface; -f inet drops link rows', () => {
+  test('-W: the longest name, Network/Address 24/39 with an IPv6 row (18/17 without), nothing cut', () => {
+    assert.equal(
+      formatInterfaces([lo, ep, long], { numeric: true, wide: true }),
+      [
+        'Name           Mtu Network                  Address                                    Ipkts Ierrs Idrop    Opkts Oerrs  Coll',
+        'lo0          16384 <Link#1>                 lo0                                            4     0     0        4     0     0',
+        'lo0              - 127.0.0.0/8              127.0.0.1                                      4     -     -        4     -     -',
+        'lo0              - ::1/128                  ::1                                            4     -     -        4     -     -',
+        'lo0              - fe80::%lo0/64            fe80::1%lo0                                    4     -     -        4     -     -',
+        'epair0a       1500 <Link#2>                 02:00:00:00:00:0c                           1234     0     0       99     0     0',
+        'epair0a          - 192.0.2.0/24             192.0.2.1                                   1234     -     -       99     -     -',
+        'epair0a          - 2001:db8::/64            2001:db8::1                                 1234     -     -       99     -     -',
+        'epair0a          - fe80::%epair0a/64        fe80::2%epair0a                             1234     -     -       99     -     -',
+        'vlan1234567*  1500 <Link#3>                 02:00:00:00:00:0d                              0     0     0        0     0     0',
+        '',
+      ].join('\n'),
+    )
+    const v4 = formatInterfaces([ep], { numeric: true, wide: true, inetOnly: true }).split('\n')
+    assert.equal(
+      v4[0],
+      'Name      Mtu Network            Address              Ipkts Ierrs Idrop    Opkts Oerrs  Coll',
+    )
+    assert.equal(
+      v4[1],
+      'epair0a     - 192.0.2.0/24       192.0.2.1             1234     -     -       99     -     -',
+    )
+  })
+
+  test('-b adds byte columns; -I picks one interface; -f inet / -f inet6 / -f link pick rows', () => {
     const b = formatInterfaces([ep], { bytes: true, numeric: true }).split('\n')
     assert.equal(
       b[0],
-      'Name      Mtu Network       Address              Ipkts Ierrs Idrop     Ibytes    Opkts Oerrs     Obytes  Coll',
+      'Name    Mtu Network       Address              Ipkts Ierrs Idrop     Ibytes    Opkts Oerrs     Obytes  Coll',
     )
-    assert.equal(formatInterfaces([lo, ep], { iface: 'lo0' }).split('\n').length, 4)
-    assert.doesNotMatch(formatInterfaces([lo, ep], { inetOnly: true }), /Link#/)
+    assert.equal(formatInterfaces([lo, ep], { iface: 'lo0' }).split('\n').length, 6)
+    assert.doesNotMatch(formatInterfaces([lo, ep], { inetOnly: true }), /Link#|fe80/)
+    assert.doesNotMatch(formatInterfaces([lo, ep], { inet6Only: true }), /Link#|127\.0/)
+    // Without -n, ::1 is localhost (routename / netname6 through the resolver).
+    assert.match(formatInterfaces([lo], { inet6Only: true }), /\nlo0 {7}- localhost {5}localhost {16}4/)
     // -f link: only the link-level rows (scripts take a counter from the one line left, lpm.sh).
     const link = formatInterfaces([lo, ep], { linkOnly: true, iface: ep.name }).trimEnd().split('\n')
     assert.equal(link.length, 2)
     assert.match(link[1]!, /<Link#/)
+  })
+
+  test('netstat -i -W -I epair0a through the command', async () => {
+    const k = fakeSys({ ifList: () => [lo, ep, long] })
+    const r = await runCmd(netstat, 'netstat -i -W -n -I epair0a', k.sys)
+    assert.equal(r.status, 0)
+    assert.equal(r.out, formatInterfaces([ep], { numeric: true, wide: true }))
+    assert.match(r.out, /^Name {6}Mtu Network {18}Address/)
   })
 })
 

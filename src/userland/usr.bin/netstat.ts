@@ -16,7 +16,7 @@ import {
   type Syscalls,
 } from '../../host/syscalls.js'
 import { formatMac } from '../../wire/addr.js'
-import { in6IsUnspecified } from '../../wire/in6_addr.js'
+import { formatIpv6, in6IsUnspecified } from '../../wire/in6_addr.js'
 import { CmdError, EX, in6WithZone, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
 import { getopt } from '../getopt.js'
 import { withJailOption } from '../jail_option.js'
@@ -101,85 +101,115 @@ export function formatRoutes(
 
 // ---- netstat -i ----
 
-/** max_num_len() from if.c, quirks included (the width grows one step late). */
-function numLen(len: number, num: number): number {
-  let w = 2
-  for (; num > 10; w++) num = Math.floor(num / 10)
-  return Math.max(len, w)
-}
-
 interface IfRow {
   ifi: IfInfo
   link: boolean
   net: string
   addr: string
+  v6: boolean
 }
 
-/** `netstat -i` (intpr): one link row per interface and one row per IPv4 address. */
+/** netname6(): the masked prefix with its zone before the length (`fe80::%lo0/64`); ::1/128 by name. */
+function netname6(
+  a: Uint8Array,
+  prefixLen: number,
+  scopeId: number,
+  ifName: string,
+  numeric: boolean,
+): string {
+  const m = new Uint8Array(16)
+  for (let i = 0; i < 16; i++) {
+    const bits = Math.max(0, Math.min(8, prefixLen - i * 8))
+    m[i] = a[i]! & ((0xff00 >> bits) & 0xff)
+  }
+  const s = formatIpv6(m)
+  if (!numeric && prefixLen === 128 && s === '::1') return 'localhost'
+  return `${s}${scopeId !== 0 ? `%${ifName}` : ''}/${prefixLen}`
+}
+
+/**
+ * `netstat -i` (intpr of FreeBSD 14's if.c): one link row per interface, then one row per IPv4
+ * and per IPv6 address (in that order: VirtNet does not keep the interleaving of the two lists).
+ * The columns are fixed: the name cut to 5 and Network/Address to 13/17 characters; `-W` widens
+ * the name to the longest shown, Network/Address to 18/17 (24/39 when an IPv6 row is shown) and
+ * stops cutting address rows. Address rows show the interface's counters (FreeBSD keeps
+ * per-address ones) and `-` where a counter exists per link only; their Mtu is `-` because the
+ * kernel's address messages carry no MTU.
+ */
 export function formatInterfaces(
   ifs: readonly IfInfo[],
   opts: {
     bytes?: boolean
     drops?: boolean
     numeric?: boolean
+    wide?: boolean
     inetOnly?: boolean
+    inet6Only?: boolean
     /** `-f link` (or ether): the link-level rows only, as intpr() filters by sa_family. */
     linkOnly?: boolean
     iface?: string
   } = {},
 ): string {
+  const numeric = opts.numeric ?? false
   const rows: IfRow[] = []
   for (const ifi of ifs) {
     if (opts.iface !== undefined && ifi.name !== opts.iface) continue
-    if (!opts.inetOnly) {
+    if (!opts.inetOnly && !opts.inet6Only) {
       const addr = ifi.mac !== null ? formatMac(ifi.mac) : ifi.name
-      rows.push({ ifi, link: true, net: `<Link#${ifi.index}>`, addr })
+      rows.push({ ifi, link: true, net: `<Link#${ifi.index}>`, addr, v6: false })
     }
     if (opts.linkOnly) continue
-    for (const a of ifi.addrs)
-      rows.push({
-        ifi,
-        link: false,
-        net: netOf(a.addr, a.prefixLen),
-        addr: hostname(a.addr, opts.numeric ?? false),
-      })
+    if (!opts.inet6Only)
+      for (const a of ifi.addrs)
+        rows.push({
+          ifi,
+          link: false,
+          net: netOf(a.addr, a.prefixLen),
+          addr: hostname(a.addr, numeric),
+          v6: false,
+        })
+    if (opts.inetOnly) continue
+    for (const a of ifi.inet6 ?? []) {
+      const text = formatIpv6(a.addr)
+      const addr = !numeric && text === '::1' ? 'localhost' : a.scopeId !== 0 ? `${text}%${ifi.name}` : text
+      const net = netname6(a.addr, a.prefixLen, a.scopeId, ifi.name, numeric)
+      rows.push({ ifi, link: false, net, addr, v6: true })
+    }
   }
+  const wide = opts.wide ?? false
   let nameLen = 5
-  let netLen = 'Network '.length
-  let addrLen = 'Address '.length
-  let pktLen = 8
-  let byteLen = 10
-  let errLen = 5
-  for (const r of rows) {
-    const s = r.ifi.stats
-    nameLen = Math.max(nameLen, r.ifi.name.length + ((r.ifi.flags & IfFlag.UP) === 0 ? 1 : 0))
-    netLen = Math.max(netLen, r.net.length)
-    addrLen = Math.max(addrLen, r.addr.length)
-    pktLen = numLen(numLen(pktLen, s.ipackets), s.opackets)
-    errLen = [s.ierrors, s.idrops, s.collisions].reduce(numLen, errLen)
-    if (opts.drops) errLen = numLen(errLen, s.odrops)
-    if (opts.bytes) byteLen = numLen(numLen(byteLen, s.ibytes), s.obytes)
+  let netLen = 13
+  let addrLen = 17
+  if (wide) {
+    for (const r of rows)
+      nameLen = Math.max(nameLen, r.ifi.name.length + ((r.ifi.flags & IfFlag.UP) === 0 ? 1 : 0))
+    if (rows.some((r) => r.v6)) {
+      netLen = 24
+      addrLen = 39
+    } else netLen = 18
   }
-  let head = `${padR('Name', nameLen, nameLen)} ${padL('Mtu', 5)} ${padR('Network', netLen)}  ${padR('Address', addrLen)}`
-  head += ` ${padL('Ipkts', pktLen)} ${padL('Ierrs', errLen)} ${padL('Idrop', errLen)}`
-  if (opts.bytes) head += ` ${padL('Ibytes', byteLen)}`
-  head += ` ${padL('Opkts', pktLen)} ${padL('Oerrs', errLen)}`
-  if (opts.bytes) head += ` ${padL('Obytes', byteLen)}`
-  head += ` ${padL('Coll', errLen)}`
-  if (opts.drops) head += ` ${padL('Drop', errLen)}`
+  let head = `${padR('Name', nameLen, nameLen)} ${padL('Mtu', 5)} ${padR('Network', netLen, netLen)} ${padR('Address', addrLen, addrLen)}`
+  head += ` ${padL('Ipkts', 8)} ${padL('Ierrs', 5)} ${padL('Idrop', 5)}`
+  if (opts.bytes) head += ` ${padL('Ibytes', 10)}`
+  head += ` ${padL('Opkts', 8)} ${padL('Oerrs', 5)}`
+  if (opts.bytes) head += ` ${padL('Obytes', 10)}`
+  head += ` ${padL('Coll', 5)}`
+  if (opts.drops) head += ` ${padL('Drop', 5)}`
   const lines = [head]
   for (const r of rows) {
     const s = r.ifi.stats
-    // show_stat(): a value, or '-' where the row has none (error counters exist per link only).
+    // show_stat(): a value, or '-' where the row has none, each followed by a blank but Coll.
     const v = (n: number, w: number, shown: boolean): string => (shown ? padL(n, w) : padL('-', w))
     const name = (r.ifi.flags & IfFlag.UP) === 0 ? `${r.ifi.name}*` : r.ifi.name
-    let line = `${padR(name, nameLen, nameLen)}${v(r.ifi.mtu, 6, r.link)} ${padR(r.net, netLen, netLen)}  ${padR(r.addr, addrLen, addrLen)} `
-    line += `${v(s.ipackets, pktLen, true)} ${v(s.ierrors, errLen, r.link)} ${v(s.idrops, errLen, r.link)} `
-    if (opts.bytes) line += `${v(s.ibytes, byteLen, true)} `
-    line += `${v(s.opackets, pktLen, true)} ${v(s.oerrors, errLen, r.link)} `
-    if (opts.bytes) line += `${v(s.obytes, byteLen, true)} `
-    line += v(s.collisions, errLen, r.link)
-    if (opts.drops) line += ` ${v(s.odrops, errLen, r.link)} `
+    const cut = r.link || !wide ? netLen : undefined
+    let line = `${padR(name, nameLen, nameLen)}${v(r.ifi.mtu, 6, r.link)} `
+    line += `${padR(r.net, netLen, cut)} ${padR(r.addr, addrLen, r.link || !wide ? addrLen : undefined)} `
+    line += `${v(s.ipackets, 8, true)} ${v(s.ierrors, 5, r.link)} ${v(s.idrops, 5, r.link)} `
+    if (opts.bytes) line += `${v(s.ibytes, 10, true)} `
+    line += `${v(s.opackets, 8, true)} ${v(s.oerrors, 5, r.link)} `
+    if (opts.bytes) line += `${v(s.obytes, 10, true)} `
+    line += v(s.collisions, 5, r.link)
+    if (opts.drops) line += ` ${v(s.odrops, 5, r.link)} `
     lines.push(line)
   }
   return `${lines.join('\n')}\n`
@@ -540,7 +570,9 @@ const netstatHere: Command = (argv, io, proc) =>
         bytes: count('b') > 0,
         drops: count('d') > 0,
         numeric,
-        inetOnly: family === 'inet',
+        wide,
+        inetOnly: family === 'inet' || (count('4') > 0 && count('6') === 0),
+        inet6Only: family === 'inet6' || (count('6') > 0 && count('4') === 0),
         linkOnly: family === 'link' || family === 'ether',
       }
       if (iface !== undefined) o.iface = iface
