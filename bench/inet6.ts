@@ -8,7 +8,6 @@
  */
 
 import { Host } from '../src/host/host.js'
-import type { Raw6Socket } from '../src/host/syscalls6.js'
 import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
 import { writeU16 } from '../src/wire/addr.js'
 import { EtherType, writeEthernetHeader } from '../src/wire/ethernet.js'
@@ -19,17 +18,14 @@ import { buildChain, type Chain, routersText } from './chain.js'
 import { addInet6, beyondAddr6, dstAddr6, srcAddr6 } from './chain6.js'
 import { type ForwardFigures, forwardNote, measureFrames, minimalFrame } from './forward.js'
 import { type BenchConfig, collect, progress } from './harness.js'
-import { pingRun, type RttFigures, rttFigures } from './ping.js'
+import { echoRun, pingRun, type RttFigures, rttFigures } from './ping.js'
 import type { Metric } from './report.js'
 import { BULK_MODES, bulkMetric, setLinks } from './tcp.js'
 
 /** Issue 11: within 10% of the IPv4 figures. */
 const RATE_RATIO = 0.9
 const RTT_RATIO = 1.1
-/** Echo of ping6's default size: 8-byte header + 56 bytes of data. */
-const ECHO_LEN = 64
 const IDENT = 0x7636
-const REPLY_TIMEOUT_NS = 1e9
 /** Ethernet + IPv6 + an empty UDP datagram: the smallest IPv6 frame (66 bytes with the FCS). */
 const FRAME6_LEN = 14 + 40 + 8
 
@@ -39,42 +35,25 @@ function isReplyTo(data: Uint8Array, seq: number): boolean {
   )
 }
 
-/** One ICMPv6 echo exchange on a raw socket; the RTT in ns, or null when no matching reply came. */
-async function ping6Once(
-  chain: Chain,
-  sock: Raw6Socket,
-  dst: Uint8Array,
-  buf: Uint8Array,
-  seq: number,
-): Promise<number | null> {
-  buf[0] = Icmp6Type.ECHO_REQUEST
-  writeU16(buf, 4, IDENT)
-  writeU16(buf, 6, seq & 0xffff)
-  const t0 = chain.src.now()
-  sock.send(dst, buf)
-  for (;;) {
-    const r = await sock.recv(REPLY_TIMEOUT_NS)
-    if (r === null) return null
-    if (isReplyTo(r.data, seq)) return r.time - t0
-  }
-}
-
-async function ping6Run(chain: Chain, count: number): Promise<{ rtts: number[]; lost: number }> {
+/** `count` ICMPv6 echoes from the chain's source to its destination, as ping.ts's pingRun for IPv4. */
+function ping6Run(chain: Chain, count: number): Promise<{ rtts: number[]; lost: number }> {
   const sock = chain.src.inet6.rawSocket()
-  const buf = new Uint8Array(ECHO_LEN)
   const dst = dstAddr6(chain)
-  const rtts: number[] = []
-  let lost = 0
-  try {
-    for (let seq = 0; seq < count; seq++) {
-      const ns = await ping6Once(chain, sock, dst, buf, seq)
-      if (ns === null) lost++
-      else rtts.push(ns / 1e3)
-    }
-  } finally {
-    sock.close()
-  }
-  return { rtts, lost }
+  return echoRun(
+    chain,
+    {
+      fill: (buf, seq) => {
+        buf[0] = Icmp6Type.ECHO_REQUEST
+        writeU16(buf, 4, IDENT)
+        writeU16(buf, 6, seq & 0xffff)
+      },
+      send: (buf) => sock.send(dst, buf),
+      recv: (ns) => sock.recv(ns),
+      isReplyTo,
+      close: () => sock.close(),
+    },
+    count,
+  )
 }
 
 /** The frame the source would send to an address beyond the destination, as forward.ts's IPv4 one. */

@@ -47,34 +47,63 @@ function isReplyTo(data: Uint8Array, seq: number): boolean {
   )
 }
 
+/** One family's echo over a raw socket: write request `seq` into buf, send it, know its reply. */
+export interface Echoer {
+  fill(buf: Uint8Array, seq: number): void
+  send(buf: Uint8Array): void
+  recv(timeoutNs: number): Promise<{ readonly data: Uint8Array; readonly time: number } | null>
+  isReplyTo(data: Uint8Array, seq: number): boolean
+  close(): void
+}
+
 /** One echo exchange; the RTT in ns, or null when no matching reply came. */
-async function pingOnce(sys: Syscalls, sock: RawSocket, dst: number, buf: Uint8Array, seq: number) {
-  echoRequest(buf, seq)
+async function pingOnce(sys: Syscalls, e: Echoer, buf: Uint8Array, seq: number): Promise<number | null> {
+  e.fill(buf, seq)
   const t0 = sys.now()
-  sock.send(dst, buf)
+  e.send(buf)
   for (;;) {
-    const r = await sock.recv(REPLY_TIMEOUT_NS)
+    const r = await e.recv(REPLY_TIMEOUT_NS)
     if (r === null) return null
-    if (isReplyTo(r.data, seq)) return r.time - t0
+    if (e.isReplyTo(r.data, seq)) return r.time - t0
   }
 }
 
-/** `count` pings in a row; RTTs in µs and the number lost. */
-export async function pingRun(chain: Chain, count: number): Promise<{ rtts: number[]; lost: number }> {
-  const sock = chain.src.rawSocket(1)
+/** `count` echoes in a row from the chain's source; RTTs in µs and the number lost. Closes e. */
+export async function echoRun(
+  chain: Chain,
+  e: Echoer,
+  count: number,
+): Promise<{ rtts: number[]; lost: number }> {
   const buf = new Uint8Array(ECHO_LEN)
   const rtts: number[] = []
   let lost = 0
   try {
     for (let seq = 0; seq < count; seq++) {
-      const ns = await pingOnce(chain.src, sock, chain.plan.dstAddr, buf, seq)
+      const ns = await pingOnce(chain.src, e, buf, seq)
       if (ns === null) lost++
       else rtts.push(ns / 1e3)
     }
   } finally {
-    sock.close()
+    e.close()
   }
   return { rtts, lost }
+}
+
+/** `count` pings in a row; RTTs in µs and the number lost. */
+export function pingRun(chain: Chain, count: number): Promise<{ rtts: number[]; lost: number }> {
+  const sock: RawSocket = chain.src.rawSocket(1)
+  const dst = chain.plan.dstAddr
+  return echoRun(
+    chain,
+    {
+      fill: echoRequest,
+      send: (buf) => sock.send(dst, buf),
+      recv: (ns) => sock.recv(ns),
+      isReplyTo,
+      close: () => sock.close(),
+    },
+    count,
+  )
 }
 
 /** `count` pings in a row, as some `ping` sends them: RTTs in µs and the number lost. */
