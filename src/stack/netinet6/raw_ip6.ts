@@ -150,10 +150,12 @@ export function rip6Input(
       st.rip6s_fullsock++
       continue
     }
+    // One copy of the packet per socket; the message and the addresses are views into it.
+    const copy = b.slice(o, o + m.len)
     pcb.queue.push({
-      data: b.slice(io, o + m.len),
-      src: b.slice(o + 8, o + 24),
-      dst: b.slice(o + 24, o + 40),
+      data: copy.subarray(io - o),
+      src: copy.subarray(8, 24),
+      dst: copy.subarray(24, 40),
       hlim: b[o + 7]!,
       scopeId: zone,
       time: v.env.clock.now(),
