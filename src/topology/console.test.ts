@@ -95,6 +95,23 @@ describe('console', () => {
     lab.destroy()
   })
 
+  test('pingall in a lab without two end systems says so and fails (0/0 is no pass)', async () => {
+    const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
+    const yaml =
+      'nodes:\n  r1: { kind: router }\n  r2: { kind: router }\n  pc1: { kind: pc }\nlinks:\n  - { a: r1, b: r2 }\n'
+    const lab = Lab.build(host, loadTopology(yaml, 'routers.yaml').topology)
+    let err = ''
+    const io = {
+      stdin: { read: async () => null },
+      stdout: { write: () => {} },
+      stderr: { write: (s: string) => void (err += s) },
+    }
+    const c = new LabConsole(lab, io)
+    assert.equal(await c.runLine('pingall'), 1)
+    assert.equal(err, 'virtnet: pingall: one end system (pc or host) in this lab, nothing to ping\n')
+    lab.destroy()
+  })
+
   test('node commands run in the jail as root; their status is the line status', async () => {
     const { lab, run } = setup()
     assert.deepEqual(await run('pc1 hostname; id=$(sysctl -n net.inet.ip.forwarding); echo fwd=$id'), {

@@ -276,6 +276,12 @@ export class LabConsole {
         return this.fail(`pingall: ${args[0]}: timeout must be seconds, above 0 and at most 3600`, EX_USAGE)
       timeoutNs = s * 1e9
     }
+    // 0/0 is no pass: a lab without two end systems has nothing pingall could check (issue 12).
+    const ends = this.lab.nodes().filter((n) => n.kind === 'pc' || n.kind === 'host').length
+    if (ends < 2)
+      return this.fail(
+        `pingall: ${ends === 0 ? 'no end systems' : 'one end system'} (pc or host) in this lab, nothing to ping`,
+      )
     const r = await (v6 ? pingAll6 : pingAll)(this.lab, {
       timeoutNs,
       out: this.io.stdout,

@@ -640,7 +640,13 @@ function staticRoute(s: VtySession, prefix: string, gw: string, on: boolean): vo
   const key = `${formatIpv4(dst)}/${p.len} ${gw}`
   const list = s.state.staticRoutes
   if (on) {
-    s.sys.routeAdd({ dst, prefixLen: p.len, gateway: g, proto1: true })
+    try {
+      s.sys.routeAdd({ dst, prefixLen: p.len, gateway: g, proto1: true })
+    } catch (e) {
+      // A route the kernel already has (an IMUNES static route set before frrboot.sh runs) keeps
+      // its place: zebra ranks kernel routes (distance 0) before static ones (1), and takes the line.
+      if (!isSysError(e) || e.code !== 'EEXIST') throw e
+    }
     if (!list.includes(key)) list.push(key)
   } else {
     s.sys.routeDelete(dst, p.len, g)

@@ -295,6 +295,15 @@ describe('vtysh', () => {
     assert.equal(rt.status, 0, rt.out)
     assert.match(rt.out, /^C>\* 10\.0\.1\.0\/24 is directly connected, eth0$/m)
     assert.match(rt.out, /^K>\* 0\.0\.0\.0\/0 \[0\/0\] via 10\.0\.1\.1, eth0$/m)
+    // IMUNES sets croutes4 before frrboot.sh repeats them as `ip route`: zebra keeps the kernel's
+    // route and takes the line (OSPF_RFC.imn's RT5), where route(8) would say File exists.
+    await r.line('r1 route add 192.168.1.0/24 10.0.1.2')
+    const st = await r.line("r1 vtysh -c 'conf t' -c 'ip route 192.168.1.0/24 10.0.1.2'")
+    assert.equal(st.status, 0, st.out)
+    assert.match(
+      (await r.line("r1 vtysh -c 'show running-config'")).out,
+      /^ip route 192\.168\.1\.0\/24 10\.0\.1\.2$/m,
+    )
     const rip = await r.line("s1 vtysh -c 'conf t' -c 'router rip'")
     assert.equal(rip.status, 1)
     assert.match(rip.out, /% ripd is not running/)
