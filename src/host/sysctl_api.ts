@@ -20,7 +20,7 @@ import type { ProtoName, SysctlInfo } from './syscalls.js'
 function sysctlInfo(c: Caller, d: SysctlDecl): SysctlInfo {
   return {
     name: d.name,
-    value: d.get(c.vnet),
+    value: d.get(c.vnet, c),
     description: d.descr,
     kind: d.kind,
     ...(d.kind === 'int' ? { ctype: d.ctype ?? 'int' } : {}),

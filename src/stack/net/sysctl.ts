@@ -21,6 +21,11 @@ export const SYSCTL_CTYPE_RANGE: Readonly<Record<SysctlCType, readonly [bigint, 
   ulong: [0n, 2n ** 64n - 1n],
 }
 
+/** What a per-caller oid may know of its reader. */
+export interface SysctlReader {
+  readonly fib: number
+}
+
 export interface SysctlDecl {
   readonly name: string
   readonly descr: string
@@ -31,7 +36,8 @@ export interface SysctlDecl {
   /** The handler's own bounds, within the C type's range (EINVAL outside). */
   readonly min?: number
   readonly max?: number
-  get(v: Vnet): number | string
+  /** `who` is the reading process, for the few oids that answer per caller (net.my_fibnum). */
+  get(v: Vnet, who?: SysctlReader): number | string
   /** Absent for read-only knobs. */
   set?(v: Vnet, value: number | string): void
 }

@@ -140,6 +140,14 @@ export const ipModule: VnetModule<IpVnet> = {
         v.growFibs(want)
       },
     },
+    // net.my_fibnum (route_tables.c, sysctl_my_fibnum): the reading process's FIB, read only.
+    {
+      name: 'net.my_fibnum',
+      descr: 'default FIB of caller',
+      kind: 'int',
+      scope: 'global',
+      get: (_v, who) => who?.fib ?? 0,
+    },
     {
       name: 'net.add_addr_allfibs',
       descr: 'Add new addresses to all fibs',

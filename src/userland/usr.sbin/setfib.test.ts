@@ -78,6 +78,10 @@ describe('multiple FIBs', () => {
     await ok(run, 'setfib -F 1 nohup ping -c 1 203.0.113.1')
     assert.equal(await echoesIn(run, 'g1'), 2)
     assert.match(await ok(run, 'setfib 1 route get 203.0.113.1'), /fib: 1\n {2}interface: epair1a/)
+    // net.my_fibnum answers each reader with its own FIB, and cannot be written.
+    assert.equal(await ok(run, 'sysctl -n net.my_fibnum'), '0\n')
+    assert.equal(await ok(run, 'setfib 1 sysctl -n net.my_fibnum'), '1\n')
+    assert.notEqual((await run('sysctl net.my_fibnum=1')).status, 0)
     assert.match(await ok(run, 'ifconfig epair1a'), /\tfib: 1\n/)
     assert.doesNotMatch(await ok(run, 'ifconfig epair0a'), /fib:/)
   })
