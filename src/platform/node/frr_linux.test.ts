@@ -10,45 +10,62 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { fib, interop, linuxHas, ours, pingAcross, until, vty } from './frr_linux_peer.js'
+import { fib, interop, linuxHas, ours, pingAcross, until, vty, type World } from './frr_linux_peer.js'
+
+/**
+ * ospfd on both sides of vxlan0, hello 1 / dead 4 / retransmit 2. Retransmit 2: FRR floods its
+ * router-LSA twice in one update right after Loading (the instance we requested, then the one naming
+ * the transit link); RFC 2328 §13 step 5a (and FRR's ospf_flood) drop the second unacknowledged within
+ * MinLSArrival, and FRR's default 5 s retransmit (up to two intervals) would then hold convergence ~10 s.
+ * `link` lines go to both sides' vxlan0, `ourLink` to ours only, `router` to both `router ospf`s.
+ */
+async function startOspf(
+  w: World,
+  opts: { link?: readonly string[]; ourLink?: readonly string[]; router?: readonly string[] } = {},
+): Promise<void> {
+  const link = [
+    ...(opts.link ?? []),
+    ' ip ospf hello-interval 1',
+    ' ip ospf dead-interval 4',
+    ' ip ospf retransmit-interval 2',
+  ]
+  const router = opts.router ?? []
+  await w.frr.start(
+    'ospfd',
+    [
+      'interface vxlan0',
+      ...link,
+      'interface s0',
+      ' ip ospf network point-to-point',
+      'router ospf',
+      ' ospf router-id 10.42.0.2',
+      ...router,
+      ' network 10.42.0.0/24 area 0',
+      ' network 10.44.0.0/24 area 0',
+      '',
+    ].join('\n'),
+  )
+  const d = await w.r.sh('ospfd -d')
+  assert.equal(d.status, 0, d.stderr)
+  await vty(w.r, [
+    'configure terminal',
+    'interface vxlan0',
+    ...link,
+    ...(opts.ourLink ?? []),
+    'exit',
+    'router ospf',
+    ' ospf router-id 10.42.0.1',
+    ...router,
+    ' network 10.42.0.0/24 area 0',
+    ' network 10.43.0.0/24 area 0',
+  ])
+}
 
 interop('OSPFv2 against FRR ospfd', 'ospfd', (get, explain) => {
   test('adjacency Full on both sides, one DR and BDR, the same database, routes both ways', async (t) => {
     const w = get()
     const start = Date.now()
-    // Hello 1 / dead 4 on both sides. Retransmit 2: FRR floods its router-LSA twice in one update
-    // right after Loading (the instance we requested, then the one naming the transit link); RFC 2328
-    // §13 step 5a (and FRR's ospf_flood) drop the second unacknowledged within MinLSArrival, and
-    // FRR's default 5 s retransmit (up to two intervals) would then hold convergence ~10 s.
-    await w.frr.start(
-      'ospfd',
-      `
-interface vxlan0
- ip ospf hello-interval 1
- ip ospf dead-interval 4
- ip ospf retransmit-interval 2
-interface s0
- ip ospf network point-to-point
-router ospf
- ospf router-id 10.42.0.2
- network 10.42.0.0/24 area 0
- network 10.44.0.0/24 area 0
-`,
-    )
-    const d = await w.r.sh('ospfd -d')
-    assert.equal(d.status, 0, d.stderr)
-    await vty(w.r, [
-      'configure terminal',
-      'interface vxlan0',
-      ' ip ospf hello-interval 1',
-      ' ip ospf dead-interval 4',
-      ' ip ospf retransmit-interval 2',
-      'exit',
-      'router ospf',
-      ' ospf router-id 10.42.0.1',
-      ' network 10.42.0.0/24 area 0',
-      ' network 10.43.0.0/24 area 0',
-    ])
+    await startOspf(w)
     const frrState = async (): Promise<string> => {
       const j = await w.frr.json('show ip ospf neighbor json', 'ospfd')
       const n = (j.neighbors as Record<string, { nbrState?: string }[]> | undefined)?.['10.42.0.1']?.[0]
@@ -109,38 +126,7 @@ interop('OSPFv2 against FRR ospfd: VirtNet the DR, external routes both ways', '
   test('FRR takes our network-LSA and AS-external-LSA, we take its; a dead FRR is noticed in 4 s', async (t) => {
     const w = get()
     const start = Date.now()
-    await w.frr.start(
-      'ospfd',
-      `
-interface vxlan0
- ip ospf hello-interval 1
- ip ospf dead-interval 4
- ip ospf retransmit-interval 2
-interface s0
- ip ospf network point-to-point
-router ospf
- ospf router-id 10.42.0.2
- redistribute connected
- network 10.42.0.0/24 area 0
- network 10.44.0.0/24 area 0
-`,
-    )
-    const d = await w.r.sh('ospfd -d')
-    assert.equal(d.status, 0, d.stderr)
-    await vty(w.r, [
-      'configure terminal',
-      'interface vxlan0',
-      ' ip ospf hello-interval 1',
-      ' ip ospf dead-interval 4',
-      ' ip ospf retransmit-interval 2',
-      ' ip ospf priority 10',
-      'exit',
-      'router ospf',
-      ' ospf router-id 10.42.0.1',
-      ' redistribute connected',
-      ' network 10.42.0.0/24 area 0',
-      ' network 10.43.0.0/24 area 0',
-    ])
+    await startOspf(w, { ourLink: [' ip ospf priority 10'], router: [' redistribute connected'] })
     try {
       await until('Linux: 10.46.0.0/24 proto ospf (our external)', async () =>
         linuxHas(w, 'ospf', '10.46.0.0/24'),
@@ -186,37 +172,7 @@ interop('OSPFv2 against FRR ospfd: a point-to-point link', 'ospfd', (get, explai
   test('Full/- on both sides (no DR), routes both ways', async (t) => {
     const w = get()
     const start = Date.now()
-    await w.frr.start(
-      'ospfd',
-      `
-interface vxlan0
- ip ospf network point-to-point
- ip ospf hello-interval 1
- ip ospf dead-interval 4
- ip ospf retransmit-interval 2
-interface s0
- ip ospf network point-to-point
-router ospf
- ospf router-id 10.42.0.2
- network 10.42.0.0/24 area 0
- network 10.44.0.0/24 area 0
-`,
-    )
-    const d = await w.r.sh('ospfd -d')
-    assert.equal(d.status, 0, d.stderr)
-    await vty(w.r, [
-      'configure terminal',
-      'interface vxlan0',
-      ' ip ospf network point-to-point',
-      ' ip ospf hello-interval 1',
-      ' ip ospf dead-interval 4',
-      ' ip ospf retransmit-interval 2',
-      'exit',
-      'router ospf',
-      ' ospf router-id 10.42.0.1',
-      ' network 10.42.0.0/24 area 0',
-      ' network 10.43.0.0/24 area 0',
-    ])
+    await startOspf(w, { link: [' ip ospf network point-to-point'] })
     try {
       await until('Linux: 10.43.0.0/24 proto ospf', async () => linuxHas(w, 'ospf', '10.43.0.0/24'))
       await until('r: 10.44.0.0/24 UG1', async () =>
