@@ -10,7 +10,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { fib, interop, linuxHas, ours, pingAcross, until, vty, type World } from './frr_linux_peer.js'
+import { fib, interop, linuxHas, ours, pingAcross, startBoth, until, type World } from './frr_linux_peer.js'
 
 /**
  * ospfd on both sides of vxlan0, hello 1 / dead 4 / retransmit 2. Retransmit 2: FRR floods its
@@ -30,7 +30,8 @@ async function startOspf(
     ' ip ospf retransmit-interval 2',
   ]
   const router = opts.router ?? []
-  await w.frr.start(
+  await startBoth(
+    w,
     'ospfd',
     [
       'interface vxlan0',
@@ -44,21 +45,19 @@ async function startOspf(
       ' network 10.44.0.0/24 area 0',
       '',
     ].join('\n'),
+    [
+      'configure terminal',
+      'interface vxlan0',
+      ...link,
+      ...(opts.ourLink ?? []),
+      'exit',
+      'router ospf',
+      ' ospf router-id 10.42.0.1',
+      ...router,
+      ' network 10.42.0.0/24 area 0',
+      ' network 10.43.0.0/24 area 0',
+    ],
   )
-  const d = await w.r.sh('ospfd -d')
-  assert.equal(d.status, 0, d.stderr)
-  await vty(w.r, [
-    'configure terminal',
-    'interface vxlan0',
-    ...link,
-    ...(opts.ourLink ?? []),
-    'exit',
-    'router ospf',
-    ' ospf router-id 10.42.0.1',
-    ...router,
-    ' network 10.42.0.0/24 area 0',
-    ' network 10.43.0.0/24 area 0',
-  ])
 }
 
 interop('OSPFv2 against FRR ospfd', 'ospfd', (get, explain) => {

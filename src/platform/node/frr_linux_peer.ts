@@ -180,6 +180,19 @@ export async function world(peers: NetnsPeers): Promise<World> {
   return { peer, lab, r: pc, frr: new FrrPeer(peer) }
 }
 
+/** `daemon` on both sides: FRR's from `frrConf`, then ours (`daemon -d`) configured by the vtysh `lines`. */
+export async function startBoth(
+  w: World,
+  daemon: string,
+  frrConf: string,
+  lines: readonly string[],
+): Promise<void> {
+  await w.frr.start(daemon, frrConf)
+  const d = await w.r.sh(`${daemon} -d`)
+  assert.equal(d.status, 0, d.stderr)
+  await vty(w.r, lines)
+}
+
 /** Run vtysh lines in r's shell (a here-document, as IMUNES configures its routers). */
 export async function vty(r: VirtNode, lines: readonly string[]): Promise<void> {
   const res = await r.sh(`vtysh << __EOF__\n${lines.join('\n')}\n__EOF__`)

@@ -10,13 +10,14 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { fib, interop, linuxHas, ours, pingAcross, until, vty } from './frr_linux_peer.js'
+import { fib, interop, linuxHas, ours, pingAcross, startBoth, until, vty } from './frr_linux_peer.js'
 
 interop('RIPv2 against FRR ripd', 'ripd', (get, explain) => {
   test('routes both ways with timers basic 5 15 10, metrics counted, and a withdrawal seen', async (t) => {
     const w = get()
     const start = Date.now()
-    await w.frr.start(
+    await startBoth(
+      w,
       'ripd',
       `
 router rip
@@ -25,17 +26,15 @@ router rip
  network vxlan0
  network s0
 `,
+      [
+        'configure terminal',
+        'router rip',
+        ' version 2',
+        ' timers basic 5 15 10',
+        ' network vxlan0',
+        ' network eth1',
+      ],
     )
-    const d = await w.r.sh('ripd -d')
-    assert.equal(d.status, 0, d.stderr)
-    await vty(w.r, [
-      'configure terminal',
-      'router rip',
-      ' version 2',
-      ' timers basic 5 15 10',
-      ' network vxlan0',
-      ' network eth1',
-    ])
     let linux = 0
     try {
       await until('Linux: 10.43.0.0/24 proto rip', async () => linuxHas(w, 'rip', '10.43.0.0/24'))
@@ -69,7 +68,8 @@ interop('BGP against FRR bgpd', 'bgpd', (get, explain) => {
   test('eBGP Established on both sides, network prefixes both ways (timers 1 3)', async (t) => {
     const w = get()
     const start = Date.now()
-    await w.frr.start(
+    await startBoth(
+      w,
       'bgpd',
       `
 router bgp 65002
@@ -83,21 +83,19 @@ router bgp 65002
   network 10.44.0.0/24
  exit-address-family
 `,
+      [
+        'configure terminal',
+        'router bgp 65001',
+        ' bgp router-id 10.42.0.1',
+        ' no bgp ebgp-requires-policy',
+        ' timers bgp 1 3',
+        ' neighbor 10.42.0.2 remote-as 65002',
+        ' neighbor 10.42.0.2 timers 1 3',
+        ' address-family ipv4 unicast',
+        '  network 10.43.0.0/24',
+        ' exit-address-family',
+      ],
     )
-    const d = await w.r.sh('bgpd -d')
-    assert.equal(d.status, 0, d.stderr)
-    await vty(w.r, [
-      'configure terminal',
-      'router bgp 65001',
-      ' bgp router-id 10.42.0.1',
-      ' no bgp ebgp-requires-policy',
-      ' timers bgp 1 3',
-      ' neighbor 10.42.0.2 remote-as 65002',
-      ' neighbor 10.42.0.2 timers 1 3',
-      ' address-family ipv4 unicast',
-      '  network 10.43.0.0/24',
-      ' exit-address-family',
-    ])
     const frrPeer = async (): Promise<Record<string, unknown>> => {
       const j = await w.frr.json('show ip bgp neighbors 10.42.0.1 json', 'bgpd')
       return (j['10.42.0.1'] as Record<string, unknown> | undefined) ?? {}
@@ -193,7 +191,8 @@ interop('RIPng against FRR ripngd (IPv6 link-local over vxlan)', 'ripngd', (get,
     )?.[1]
     assert.ok(linuxLl !== undefined, 'Linux vxlan0 has a link-local address')
     const start = Date.now()
-    await w.frr.start(
+    await startBoth(
+      w,
       'ripngd',
       `
 router ripng
@@ -201,16 +200,8 @@ router ripng
  network vxlan0
  network s0
 `,
+      ['configure terminal', 'router ripng', ' timers basic 5 15 10', ' network vxlan0', ' network eth1'],
     )
-    const d = await w.r.sh('ripngd -d')
-    assert.equal(d.status, 0, d.stderr)
-    await vty(w.r, [
-      'configure terminal',
-      'router ripng',
-      ' timers basic 5 15 10',
-      ' network vxlan0',
-      ' network eth1',
-    ])
     let linux = 0
     try {
       await until('Linux: fd43::/64 proto ripng', async () =>
