@@ -8,6 +8,7 @@
 
 import { readFileSync, statSync } from 'node:fs'
 import type { FileSystem } from '../../../userland/types.js'
+import { bytesToText } from './experiment_server.js'
 
 const MAX_READ = 16 * 1024 * 1024
 
@@ -18,7 +19,8 @@ export class HostFilesFs implements FileSystem {
     try {
       const st = statSync(path)
       if (!st.isFile() || st.size > MAX_READ) return undefined
-      return readFileSync(path, 'utf8')
+      // As hcp carries them: valid UTF-8 is text, anything else (a pcap file) byte for byte.
+      return bytesToText(readFileSync(path))
     } catch {
       return undefined
     }

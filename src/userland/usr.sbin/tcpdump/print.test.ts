@@ -110,10 +110,10 @@ test('OSPFv2 prints as print-ospf.c does on one line; an MD5 trailer is not coun
   // Simple password: nothing trails, the IP payload is the packet.
   assert.equal(line(ospf(1, 44, 1)), 'IP 10.0.0.1 > 224.0.0.5: OSPFv2, Hello, length 44')
   assert.equal(line(ospf(1, 44), 14 + 20 + 15), 'IP 10.0.0.1 > 224.0.0.5: [|ospf2]')
-  // -v: the IP header's line first, then the same OSPF line.
+  // -v: the IP header's line first, then the same OSPF line and the packet's fields (print_ospf.test.ts).
   assert.match(
     new Printer(OPTS[1]!).line(LinkType.EN10MB, ospf(1, 44, 2, 16), 94, 94),
-    /\n {4}10\.0\.0\.1 > 224\.0\.0\.5: OSPFv2, Hello, length 44$/,
+    /\n {4}10\.0\.0\.1 > 224\.0\.0\.5: OSPFv2, Hello, length 44\n\tRouter-ID 10\.0\.0\.1, Backbone Area, Authentication Type: MD5 \(2\)\n/,
   )
 })
 

@@ -222,7 +222,7 @@ export class Printer {
       case 17:
         return s + this.udp(b, pseudo(b, at, 17, payload), th, end, payload, src, dst, frag || inner)
       case 89:
-        return `${s}${src} > ${dst}: ${ospfPrint(b, th, end, payload)}`
+        return `${s}${src} > ${dst}: ${ospfPrint(b, th, end, payload, this.opts.v)}`
       default: {
         const pn = this.opts.n === 0 ? IP_PROTO_LOWER[proto] : undefined
         return `${s}${src} > ${dst}: ${pn ?? `ip-proto-${proto}`} ${payload}`
