@@ -14,7 +14,8 @@ interop('IS-IS against FRR isisd', 'isisd', (get, explain) => {
   test('adjacencies Up, one DIS, the same database, routes both ways', async (t) => {
     const w = get()
     const start = Date.now()
-    // The vxlan's MTU is 1450: FRR keeps a circuit down whose MTU cannot carry an lsp-mtu LSP.
+    // The vxlan's MTU is 1450: FRR keeps a circuit down whose MTU cannot carry an lsp-mtu LSP. Its
+    // lsp-gen-interval (30 s) would hold back the LSP naming the new adjacency that long.
     await w.frr.start(
       'isisd',
       `
@@ -27,6 +28,7 @@ interface s0
 router isis 1
  net 49.0001.0000.0000.0002.00
  lsp-mtu 1400
+ lsp-gen-interval 1
 `,
     )
     const d = await w.r.sh('isisd -d')
@@ -45,6 +47,8 @@ router isis 1
       ' net 49.0001.0000.0000.0001.00',
     ])
     let up = 0
+    let linux = 0
+    let mine = 0
     try {
       await until('FRR: two adjacencies Up with r', async () => {
         const n = await w.frr.vtysh('show isis neighbor', 'isisd')
@@ -55,14 +59,18 @@ router isis 1
         return (n.match(/ Up /g) ?? []).length === 2
       })
       up = Date.now() - start
-      await until('Linux: 10.43.0.0/24 proto isis', async () => linuxHas(w, 'isis', '10.43.0.0/24'))
       await until('r: 10.44.0.0/24 UG1', async () =>
         /^10\.44\.0\.0\/24 +10\.42\.0\.2 +UG1 +vxlan0$/.test(await fib(w.r, '10.44.0.0/24')),
       )
+      mine = Date.now() - start
+      await until('Linux: 10.43.0.0/24 proto isis', async () => linuxHas(w, 'isis', '10.43.0.0/24'))
+      linux = Date.now() - start
     } catch (e) {
       throw await explain(e, 'show isis neighbor', 'show isis database', 'show isis route')
     }
-    t.diagnostic(`IS-IS: Up after ${up} ms, routes both ways after ${Date.now() - start} ms (real time)`)
+    t.diagnostic(
+      `IS-IS: Up after ${up} ms, FRR's net in our FIB after ${mine} ms, ours in Linux's after ${linux} ms (real time, from FRR's start)`,
+    )
     // The same LSP instances (ID, sequence number, checksum) in both level-1 databases.
     const instances = (db: string): string[] =>
       [
