@@ -126,6 +126,39 @@ describe('isisd in a lab', () => {
   })
 })
 
+/** `isis: true`: every interface but loopbacks in `router isis 1`, system IDs from the routers' order. */
+const PLAIN = `
+name: isis-plain
+nodes:
+${host('h1', '10.1.1.10/24', '10.1.1.1')}
+${host('h2', '10.1.2.10/24', '10.1.2.1')}
+  r1: { kind: router, isis: true, interfaces: [ { name: eth0, address: 10.1.1.1/24 }, { name: eth1, address: 10.1.12.1/24 } ] }
+  r2: { kind: router, isis: true, interfaces: [ { name: eth0, address: 10.1.12.2/24 }, { name: eth1, address: 10.1.2.1/24 } ] }
+  r3: { kind: router }
+links:
+  - { a: h1, b: r1:eth0 }
+  - { a: r1:eth1, b: r2:eth0 }
+  - { a: r2:eth1, b: h2 }
+`
+
+test('isis: true gives every router a NET of its own; vtysh without isisd says so', async () => {
+  const r = (current = await bootLab(PLAIN, 5))
+  const run = (await r.line('r2 vtysh -c "show running-config"')).out
+  assert.match(run, /^router isis 1\n net 49\.0001\.0000\.0000\.0002\.00\nexit$/m)
+  assert.match(run, /^interface eth1\n ip router isis 1\nexit$/m)
+  const nb = (await r.line('r1 vtysh -c "show isis neighbor"')).out
+  assert.match(nb, /^ r2 +eth1 +1 +Up /m)
+  const db = (await r.line('r1 vtysh -c "show isis database"')).out
+  assert.match(db, /^r1\.00-00 +\* /m)
+  const none = await r.line('r3 vtysh -c "show isis neighbor"')
+  assert.equal(none.status, 1)
+  assert.match(none.out, /% isisd is not running/)
+  const ping = await r.line('h1 ping -c 1 10.1.2.10')
+  assert.equal(ping.status, 0, ping.out)
+  current.destroy()
+  current = null
+})
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../..')
 const ISIS = resolve(ROOT, process.env.IMUNES_EXAMPLES ?? '../shared/imunes-examples', 'IS-IS/IS-IS.imn')
 const ABSENT = existsSync(ISIS) ? undefined : `../shared/imunes-examples absent: ${ISIS} not found`
