@@ -286,3 +286,53 @@ test('fuzz: mutated and random PDUs from a neighbour never throw and are counted
   n.run(5)
   assert.ok(route(a, '192.168.2.0/24') !== undefined, 'still routing')
 })
+
+test('a restarted router outbids its old LSP instances; a big LSP goes out in fragments', () => {
+  const n = net()
+  const a = n.router('000000000001', 'a')
+  const b = n.router('000000000002', 'b')
+  // 300 stub networks on b: more than one LSP of 1497 bytes holds.
+  const stubs = Array.from({ length: 300 }, (_, i) => ({ addr: (0xc0a80000 + i * 256 + 1) >>> 0, len: 24 }))
+  a.setCircuits([circuit('e0', 0xa1, '10.0.0.1/24')], 0)
+  b.setCircuits(
+    [
+      circuit('e0', 0xb1, '10.0.0.2/24'),
+      { ...circuit('s0', 0xb2, '192.168.0.1/24', { passive: true }), addrs: stubs },
+    ],
+    0,
+  )
+  const w = n.wire([
+    { e: a, ifName: 'e0', mac: 0xa1 },
+    { e: b, ifName: 'e0', mac: 0xb1 },
+  ])
+  n.run(20)
+  const frags = [...a.lsdb[0].lsps.keys()].filter((k) => k.startsWith('00000000000200'))
+  assert.ok(frags.length >= 2, `${frags.length} fragments`)
+  for (let i = 0; i < 300; i += 37) {
+    const p = `192.${168 + (i >> 8)}.${i & 255}.0/24`
+    assert.equal(route(a, p)?.metric, 20, p)
+  }
+  const before = a.lsdb[0].get('0000000000020000')!.seq
+  assert.ok(before >= 1)
+  // b restarts: a new engine with the same system ID starts again at sequence number 1.
+  const b2 = n.router('000000000002', 'b')
+  b2.setCircuits(
+    [circuit('e0', 0xb1, '10.0.0.2/24'), circuit('s0', 0xb2, '172.16.9.1/24', { passive: true })],
+    n.now(),
+  )
+  w.ports[1] = { e: b2, ifName: 'e0', mac: 0xb1 }
+  b.setCircuits([], n.now())
+  n.run(40)
+  const mine = b2.lsdb[0].get('0000000000020000')!
+  assert.ok(mine.seq > before, `new instance ${mine.seq} over the old ${before}`)
+  assert.equal(a.lsdb[0].get('0000000000020000')?.seq, mine.seq)
+  assert.equal(route(a, '172.16.9.0/24')?.metric, 20)
+  assert.equal(route(a, '192.168.37.0/24'), undefined, "the old instance's networks are gone")
+  const stale = [...a.lsdb[0].lsps.values()].filter(
+    (l) => l.id.startsWith('00000000000200') && l.id !== '0000000000020000',
+  )
+  assert.ok(
+    stale.every((l) => l.purged),
+    'the fragments the new instance does not have are purged',
+  )
+})
