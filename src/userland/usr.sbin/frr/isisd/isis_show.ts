@@ -28,14 +28,14 @@ function lspName(e: IsisEngine, id: string): string {
 }
 
 export function showNeighbor(e: IsisEngine, tag: string, now: number): string {
-  let s = `Area ${tag}:\n System Id           Interface   L  State        Holdtime SNPA\n`
+  let s = `Area ${tag}:\n  System Id           Interface   L  State        Holdtime SNPA\n`
   for (const c of e.circuits.values())
     for (const a of c.adjs.values())
       for (const l of [1, 2] as const) {
         if (!atLevel(a.levels, l)) continue
         const hold = Math.max(0, Math.ceil((a.expires - now) / SEC_NS))
         const sn = c.desc.p2p ? 'PtP' : snpa(a.mac)
-        s += ` ${name(e, a.sysId).padEnd(19)} ${c.desc.name.padEnd(11)} ${l}  ${a.state.padEnd(12)} ${String(hold).padEnd(8)} ${sn}\n`
+        s += ` ${name(e, a.sysId).padEnd(20)}${c.desc.name.padEnd(12)}${l}  ${a.state.padEnd(14)}${String(hold).padEnd(9)}${sn}\n`
       }
   return s
 }
@@ -52,7 +52,9 @@ export function showDatabase(e: IsisEngine, tag: string, now: number): string {
       const att = (x.flags >> 3) & 0xf ? 1 : 0
       const p = x.flags & 0x80 ? 1 : 0
       const ol = x.flags & 0x04 ? 1 : 0
-      s += `${id.padEnd(21)} ${own} ${String(x.pduLen).padStart(6)}   0x${x.seq.toString(16).padStart(8, '0')}  0x${x.checksum.toString(16).padStart(4, '0')}  ${String(Lsdb.remaining(x, now)).padStart(8)}    ${att}/${p}/${ol}\n`
+      const ck = `0x${x.checksum.toString(16).padStart(4, '0')}`
+      const hold = String(Lsdb.remaining(x, now)).padStart(8)
+      s += `${id.padEnd(21)}${own}${String(x.pduLen).padStart(7)}   0x${x.seq.toString(16).padStart(8, '0')}  ${ck}${hold}    ${att}/${p}/${ol}\n`
     }
     s += `    ${db.lsps.size} LSPs\n\n`
   }

@@ -59,14 +59,14 @@ describe('isisd in a lab', () => {
   test('LAN and point-to-point: adjacencies Up, DIS, FRR show output, UG1 routes, pingall', async () => {
     const r = (current = await bootLab(LAB, 3))
     const nb = (await r.line('r1 vtysh -c "show isis neighbor"')).out
-    assert.match(nb, /^Area 1:\n System Id +Interface +L +State +Holdtime +SNPA$/m)
+    assert.match(nb, /^Area 1:\n {2}System Id {11}Interface {3}L {2}State {8}Holdtime SNPA$/m)
     assert.match(nb, /^ r2 +eth1 +1 +Up +\d+ +[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/m)
     assert.match(nb, /^ r3 +eth1 +2 +Up +\d+ /m)
     const nb3 = (await r.line('r3 vtysh -c "show isis neighbor"')).out
     assert.match(nb3, /^ r2 +eth1 +1 +Up +\d+ +PtP$/m)
     const db = (await r.line('r1 vtysh -c "show isis database"')).out
     assert.match(db, /^IS-IS Level-1 link-state database:$/m)
-    assert.match(db, /^r1\.00-00 +\* +\d+ +0x0000000\d +0x[0-9a-f]{4} +\d+ +0\/0\/0$/m)
+    assert.match(db, /^r1\.00-00 {13}\* {5}\d\d {3}0x0000000\d {2}0x[0-9a-f]{4} {4}\d{4} {4}0\/0\/0$/m)
     assert.match(db, /^r2\.0\d-00 +\d+ /m, "the DIS's pseudonode LSP (r2 has priority 100)")
     assert.match(db, /^ {4}4 LSPs$/m)
     const rt = (await r.line('r1 vtysh -c "show isis route"')).out
