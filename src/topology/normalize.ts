@@ -41,7 +41,7 @@ import {
   type Topology,
   type TopoNode,
 } from './model.js'
-import { bgpStartup, ospf6Startup, ospfStartup, ripngStartup, ripStartup } from './routing.js'
+import { bgpStartup, isisStartup, ospf6Startup, ospfStartup, ripngStartup, ripStartup } from './routing.js'
 import type { AutoFile, IfaceFile, ImpairFile, LinkImpairFile, NodeFile, TopologyFile } from './schema.js'
 import { parseBandwidth, parseDuration, parseProbability } from './units.js'
 
@@ -65,6 +65,8 @@ interface Ctx {
   /** MAC -> `node iface` that has it. */
   macs: Map<string, string>
   ipv6: { count: number; first: Path | null }
+  /** isisd routers so far (each one's default system ID is its number). */
+  isis: { count: number }
 }
 
 /** Converts; adds errors and warnings to `diags`. The result is meaningful only without errors. */
@@ -75,6 +77,7 @@ export function normalize(file: TopologyFile, diags: Diagnostics, opts: Normaliz
     origin: new Map(),
     macs: new Map(),
     ipv6: { count: 0, first: null },
+    isis: { count: 0 },
   }
   const auto = resolveAuto(file.auto, diags)
   const nodes = Object.keys(file.nodes).map((name) => resolveNode(ctx, name, file.nodes[name]!))
@@ -195,6 +198,13 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
     const names = (f.interfaces ?? []).map((i) => i.name).filter((n) => !n.startsWith('lo'))
     node.startup = [...ospf6Startup(f.ospf6, names), ...node.startup]
     node.daemons = ['ospf6d', ...(node.daemons ?? [])]
+  }
+  if (l3 && f.isis !== undefined && f.isis !== false) {
+    const names = (f.interfaces ?? []).map((i) => i.name).filter((n) => !n.startsWith('lo'))
+    // A system ID from the node's place among the file's nodes, unique in the lab.
+    const sysId = (++ctx.isis.count).toString().padStart(12, '0')
+    node.startup = [...isisStartup(f.isis, names, sysId), ...node.startup]
+    node.daemons = ['isisd', ...(node.daemons ?? [])]
   }
   if (l3 && f.ripng !== undefined && f.ripng !== false) {
     node.startup = [...ripngStartup(f.ripng), ...node.startup]

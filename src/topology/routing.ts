@@ -7,7 +7,7 @@
  * Must not: run anything itself; it only writes shell lines.
  */
 
-import type { BgpFile, Ospf6File, OspfFile, RipFile, RipngFile } from './schema.js'
+import type { BgpFile, IsisFile, Ospf6File, OspfFile, RipFile, RipngFile } from './schema.js'
 
 /** The here-document's end marker, as IMUNES spells it. */
 const EOF_MARK = '__EOF__'
@@ -74,6 +74,24 @@ export function ospf6Startup(ospf6: true | Ospf6File, ifNames: readonly string[]
   if (spec.routerId !== undefined) lines.push(` ospf6 router-id ${spec.routerId}`)
   for (const r of spec.redistribute ?? ['connected']) lines.push(` redistribute ${r}`)
   lines.push('!', EOF_MARK)
+  return lines
+}
+
+/**
+ * Startup lines for `isis: true` or `isis: {...}`: `ip router isis 1` on each interface (but
+ * loopbacks), `router isis 1` with its NET; `sysId` (12 hex digits) when the settings give no NET.
+ */
+export function isisStartup(isis: true | IsisFile, ifNames: readonly string[], sysId: string): string[] {
+  const spec: IsisFile = isis === true ? {} : isis
+  if (spec.configure === false) return ['isisd -d']
+  const lines = ['isisd -d', `vtysh << ${EOF_MARK}`, 'configure terminal']
+  for (const name of spec.interfaces ?? ifNames) {
+    lines.push(`interface ${name}`, ' ip router isis 1')
+    if (spec.passive?.includes(name)) lines.push(' isis passive')
+    lines.push('!')
+  }
+  const net = spec.net ?? `49.0001.${sysId.slice(0, 4)}.${sysId.slice(4, 8)}.${sysId.slice(8, 12)}.00`
+  lines.push('router isis 1', ` net ${net}`, '!', EOF_MARK)
   return lines
 }
 

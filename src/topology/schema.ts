@@ -445,6 +445,31 @@ export const Ospf6Schema = Type.Object(
   },
 )
 
+export const IsisSchema = Type.Object(
+  {
+    net: Type.Optional(
+      Type.String({
+        pattern: '^[0-9a-fA-F]{2}(\\.[0-9a-fA-F]{4}){4,}\\.00$',
+        description:
+          "The NET (`net 49.0001.0000.0000.0001.00`); default area 49.0001 and a system ID from the node's place in the file.",
+      }),
+    ),
+    interfaces: Type.Optional(
+      Type.Array(IfaceName, { description: 'Interfaces with `ip router isis`. Default all but loopbacks.' }),
+    ),
+    passive: Type.Optional(
+      Type.Array(IfaceName, { description: 'Interfaces announced but silent (isis passive).' }),
+    ),
+    configure: Type.Optional(
+      Type.Boolean({
+        description:
+          'false: only start isisd; the startup lines configure it (vtysh). Default true: the settings above.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'IS-IS (isisd, configured through vtysh as FRR is).' },
+)
+
 export const BgpSchema = Type.Object(
   {
     as: Type.Integer({ minimum: 1, maximum: 4294967295, description: 'router bgp AS: the local AS number.' }),
@@ -558,6 +583,11 @@ export const NodeSchema = Type.Object(
       }),
     ),
     bgp: Type.Optional(BgpSchema),
+    isis: Type.Optional(
+      Type.Union([Type.Boolean(), IsisSchema], {
+        description: 'Run isisd: true for every interface but loopbacks in `router isis 1`, or the settings.',
+      }),
+    ),
     forwarding: Type.Optional(
       Type.Boolean({ description: 'net.inet.ip.forwarding; default true for routers, false otherwise.' }),
     ),
@@ -673,6 +703,7 @@ export type RipngFile = Static<typeof RipngSchema>
 export type OspfFile = Static<typeof OspfSchema>
 export type Ospf6File = Static<typeof Ospf6Schema>
 export type BgpFile = Static<typeof BgpSchema>
+export type IsisFile = Static<typeof IsisSchema>
 
 /** The JSON Schema document as written to schema/topology.schema.json (stable text, ends in newline). */
 export function schemaJson(): string {

@@ -47,6 +47,7 @@ import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
 import { dhcpd } from './usr.sbin/dhcpd/dhcpd.js'
 import { bgpd } from './usr.sbin/frr/bgpd/bgpd.js'
+import { isisd } from './usr.sbin/frr/isisd/isisd.js'
 import { ospf6d } from './usr.sbin/frr/ospf6d/ospf6d.js'
 import { ospfd } from './usr.sbin/frr/ospfd/ospfd.js'
 import { ripd } from './usr.sbin/frr/ripd/ripd.js'
@@ -116,6 +117,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['netstat', { run: netstat }],
   ['ngctl', { run: ngctl }],
   ['ospf6d', { run: ospf6d }],
+  ['isisd', { run: isisd }],
   ['ospfd', { run: ospfd }],
   ['packetdrill', { run: packetdrill }],
   ['ping', { run: ping }],

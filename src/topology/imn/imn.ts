@@ -18,7 +18,8 @@
  * `router rip` block (the node's `rip` setting, routing.ts), with `ripng 1` ripngd with its `router
  * ripng` block (`network ::/0`), with `ospf 1` ospfd with its
  * `router ospf` block (`ospf`), and with `ospf6 1` ospf6d with IMUNES's FRR configuration (each
- * interface in area 0, `ospf6 router-id` 1 + the node's number). `auto_default_routes` (enabled unless "disabled") gives end systems
+ * interface in area 0, `ospf6 router-id` 1 + the node's number), with `isis 1` isisd (`router isis 1`
+ * on every interface but lo0; a custom configuration gives its own). `auto_default_routes` (enabled unless "disabled") gives end systems
  * without a default route one toward an adjacent router. `gui` and `options` are display data.
  */
 
@@ -269,7 +270,7 @@ class Importer {
     const protos =
       kind === 'router'
         ? this.routerConfig(label, at, raw)
-        : { rip: false, ospf: false, ripng: false, bgp: false, ospf6: false }
+        : { rip: false, ospf: false, ripng: false, bgp: false, ospf6: false, isis: false }
     const rip = protos.rip
     const ospf = protos.ospf
     const ripng = protos.ripng
@@ -344,6 +345,7 @@ class Importer {
       if (ripng) node.ripng = { configure: false }
       if (ospf) node.ospf = { configure: false }
       if (protos.ospf6) node.ospf6 = { configure: false }
+      if (protos.isis) node.isis = { configure: false }
       // frrboot.sh's configuration file names the protocols itself.
       if (bgp || (custom.frr && custom.lines.some((l) => /^router bgp\b/.test(l.trim()))))
         node.bgp = { as: 1000, configure: false }
@@ -367,6 +369,7 @@ class Importer {
           redistribute: ['static', 'connected'],
         }
       }
+      if (protos.isis) node.isis = true
       // IMUNES's generated `router bgp 1000`: a peer group and redistribution, but no neighbours.
       if (bgp) {
         node.bgp = { as: 1000, configure: false }
@@ -401,7 +404,7 @@ class Importer {
     label: string,
     at: Path,
     raw: Obj,
-  ): { rip: boolean; ospf: boolean; ripng: boolean; bgp: boolean; ospf6: boolean } {
+  ): { rip: boolean; ospf: boolean; ripng: boolean; bgp: boolean; ospf6: boolean; isis: boolean } {
     const cfg = raw.router_config
     const pairs: [string, unknown][] = []
     if (typeof cfg === 'string') {
@@ -414,6 +417,7 @@ class Importer {
     let ripng = false
     let bgp = false
     let ospf6 = false
+    let isis = false
     for (const [proto, on] of pairs) {
       if (!(on === 1 || on === '1' || on === true || on === 'true')) continue
       if (model === 'static')
@@ -423,9 +427,10 @@ class Importer {
       else if (proto === 'ripng') ripng = true
       else if (proto === 'bgp') bgp = true
       else if (proto === 'ospf6') ospf6 = true
+      else if (proto === 'isis') isis = true
       else this.warn(label, at, `${proto} is not supported yet; static routes only`)
     }
-    return { rip, ospf, ripng, bgp, ospf6 }
+    return { rip, ospf, ripng, bgp, ospf6, isis }
   }
 
   private interfaces(id: string, label: string, kind: NodeKind, raw: Obj, startup: string[]): IfaceFile[] {

@@ -134,6 +134,7 @@ const PASSING = [
   'RIP',
   'OSPF',
   'BGP',
+  'IS-IS',
   'DHCP',
   'DHCP6+RSOL',
   'functional_tests/empty_ifaces',

@@ -8,7 +8,8 @@
  *
  * Errors print FRR's `% Unknown command: LINE`, `% Command incomplete: LINE` or `% Ambiguous
  * command: LINE` and change nothing. Routing protocols VirtNet has no daemon for yet (`router bgp`,
- * `router isis` ...) are refused by name and their block is skipped. ospf6d's commands are ospf6d/ospf6_cmds.ts.
+ * `router babel` ...) are refused by name and their block is skipped. ospf6d's commands are ospf6d/ospf6_cmds.ts,
+ * isisd's isisd/isis_cmds.ts.
  *
  * Must not: reach the kernel except through the caller's Syscalls.
  */
@@ -18,6 +19,8 @@ import { isSysError } from '../../../util/errno.js'
 import { formatIpv4, parseIpv4, prefixToMask } from '../../../wire/addr.js'
 import { BGP_COMMANDS } from './bgpd/bgp_cmds.js'
 import { type BgpConfig, bgpRunningConfig, newBgpConfig } from './bgpd/bgp_config.js'
+import { ISIS_COMMANDS } from './isisd/isis_cmds.js'
+import { type IsisConfig, isisRunningConfig, newIsisConfig } from './isisd/isis_config.js'
 import { OSPF6_COMMANDS } from './ospf6d/ospf6_cmds.js'
 import {
   newOspf6Config,
@@ -84,6 +87,17 @@ export interface Ospf6Control {
   ospf6Routes(): ReadonlyMap<string, { cost: number; since: number; direct: boolean; ifName: string }>
 }
 
+/** What isisd offers its vty (isisd/isis_cmds.ts); null when the session is not isisd's. */
+export interface IsisControl {
+  changed(): void
+  showNeighbor(): string
+  showDatabase(): string
+  showRoute(): string
+  showSummary(): string
+  /** Routes in the FIB by `a.b.c.d/len`: metric and install time. */
+  isisRoutes(): ReadonlyMap<string, { metric: number; since: number }>
+}
+
 /** What ripngd offers its vty (ripngd/ripng_cmds.ts); null when the session is not ripngd's. */
 export interface RipngControl {
   changed(): void
@@ -113,6 +127,7 @@ export interface FrrState {
   ripng: RipngConfig
   ospf6: Ospf6Config
   bgp: BgpConfig
+  isis: IsisConfig
   /** `ip address` lines given per interface, as written. */
   ifAddrs: Map<string, string[]>
   /** Interfaces mentioned in the configuration, in order. */
@@ -129,6 +144,7 @@ export function newFrrState(hostname: string): FrrState {
     ripng: newRipngConfig(),
     ospf6: newOspf6Config(),
     bgp: newBgpConfig(),
+    isis: newIsisConfig(),
     ifAddrs: new Map(),
     ifOrder: [],
     staticRoutes: [],
@@ -147,6 +163,7 @@ export type Node =
   | 'ospf6'
   | 'bgp'
   | 'bgp-af'
+  | 'isis'
   | 'interface'
   | 'skip'
 
@@ -167,7 +184,7 @@ interface Cmd {
   proto?: Proto
 }
 
-type Proto = 'rip' | 'ospf' | 'ripng' | 'ospf6' | 'bgp'
+type Proto = 'rip' | 'ospf' | 'ripng' | 'ospf6' | 'bgp' | 'isis'
 
 /** A command as ospf_cmds.ts lists it (text pattern rather than tokens). */
 export interface CmdSpec {
@@ -238,10 +255,11 @@ const CONFIG_NODES: readonly Node[] = [
   'ospf6',
   'bgp',
   'bgp-af',
+  'isis',
   'interface',
   'skip',
 ]
-const UNSUPPORTED_ROUTERS = ['isis', 'babel', 'eigrp', 'openfabric', 'pim'] as const
+const UNSUPPORTED_ROUTERS = ['babel', 'eigrp', 'openfabric', 'pim'] as const
 
 function upTime(ns: number): string {
   const s = Math.max(0, Math.floor(ns / 1e9))
@@ -270,6 +288,7 @@ export class VtySession {
   readonly ripng: RipngControl | null
   readonly bgp: BgpControl | null
   readonly ospf6: Ospf6Control | null
+  readonly isis: IsisControl | null
   /** Set by exec when the line was another daemon's command (this daemon only followed the nodes). */
   foreign = false
   /** The node a skipped block returns to. */
@@ -283,6 +302,7 @@ export class VtySession {
     ripng: RipngControl | null = null,
     bgp: BgpControl | null = null,
     ospf6: Ospf6Control | null = null,
+    isis: IsisControl | null = null,
   ) {
     this.sys = sys
     this.state = state
@@ -291,6 +311,7 @@ export class VtySession {
     this.ripng = ripng
     this.bgp = bgp
     this.ospf6 = ospf6
+    this.isis = isis
   }
 
   /** Whether this session is a daemon's vty (rather than vtysh on its own). */
@@ -300,7 +321,8 @@ export class VtySession {
       this.ospf !== null ||
       this.ripng !== null ||
       this.bgp !== null ||
-      this.ospf6 !== null
+      this.ospf6 !== null ||
+      this.isis !== null
     )
   }
 
@@ -356,6 +378,7 @@ export class VtySession {
         this.node === 'ripng' ||
         this.node === 'ospf6' ||
         this.node === 'bgp' ||
+        this.node === 'isis' ||
         this.node === 'interface')
     ) {
       const up = candidates('config', words)
@@ -377,7 +400,8 @@ export class VtySession {
         (c.proto === 'ospf' && this.ospf === null) ||
         (c.proto === 'ripng' && this.ripng === null) ||
         (c.proto === 'ospf6' && this.ospf6 === null) ||
-        (c.proto === 'bgp' && this.bgp === null))
+        (c.proto === 'bgp' && this.bgp === null) ||
+        (c.proto === 'isis' && this.isis === null))
     try {
       c.run(this, best[0]!.args)
     } catch (e) {
@@ -420,6 +444,7 @@ export class VtySession {
     const rip = this.rip?.ripRoutes() ?? new Map()
     const ospf = this.ospf?.ospfRoutes() ?? new Map()
     const bgp = this.bgp?.bgpRoutes() ?? new Map()
+    const isis = this.isis?.isisRoutes() ?? new Map()
     for (const [p, o] of ospf) {
       if (!o.direct) continue
       const [a, l] = p.split('/')
@@ -437,12 +462,15 @@ export class VtySession {
       const learned = rip.get(p)
       const viaOspf = ospf.get(p)
       const viaBgp = bgp.get(p)
+      const viaIsis = isis.get(p)
       if ((r.flags & RTF_PROTO1) !== 0 && learned !== undefined)
         text = `R>* ${p} [120/${learned.metric}] ${via}, weight 1, ${upTime(now - learned.since)}`
       else if ((r.flags & RTF_PROTO1) !== 0 && viaOspf !== undefined && !viaOspf.direct)
         text = `O>* ${p} [110/${viaOspf.cost}] ${via}, weight 1, ${upTime(now - viaOspf.since)}`
       else if ((r.flags & RTF_PROTO1) !== 0 && viaBgp !== undefined)
         text = `B>* ${p} [${viaBgp.distance}/${viaBgp.metric}] ${via}, weight 1, ${upTime(now - viaBgp.since)}`
+      else if ((r.flags & RTF_PROTO1) !== 0 && viaIsis !== undefined)
+        text = `I>* ${p} [115/${viaIsis.metric}] ${via}, weight 1, ${upTime(now - viaIsis.since)}`
       else if ((r.flags & RTF_PROTO1) !== 0 && (r.flags & RTF_STATIC) !== 0)
         text = `S>* ${p} [1/0] ${via}, weight 1`
       else text = `K>* ${p} [0/0] ${via}`
@@ -461,19 +489,22 @@ export class VtySession {
     const ospf = ospfRunningConfig(st.ospf)
     const ripng = ripngRunningConfig(st.ripng)
     const ospf6 = ospf6RunningConfig(st.ospf6)
+    const isis = isisRunningConfig(st.isis)
     const ifs = [...st.ifOrder]
     for (const name of [
       ...rip.ifLines.keys(),
       ...ospf.ifLines.keys(),
       ...ripng.ifLines.keys(),
       ...ospf6.ifLines.keys(),
+      ...isis.ifLines.keys(),
     ])
       if (!ifs.includes(name)) ifs.push(name)
     for (const name of ifs) {
       lines.push(`interface ${name}`)
       for (const a of st.ifAddrs.get(name) ?? []) lines.push(` ip address ${a}`)
       lines.push(...(rip.ifLines.get(name) ?? []), ...(ospf.ifLines.get(name) ?? []))
-      lines.push(...(ripng.ifLines.get(name) ?? []), ...(ospf6.ifLines.get(name) ?? []), 'exit', '!')
+      lines.push(...(ripng.ifLines.get(name) ?? []), ...(ospf6.ifLines.get(name) ?? []))
+      lines.push(...(isis.ifLines.get(name) ?? []), 'exit', '!')
     }
     for (const r of st.staticRoutes) lines.push(`ip route ${r}`)
     if (st.staticRoutes.length > 0) lines.push('!')
@@ -483,6 +514,7 @@ export class VtySession {
     if (ospf6.router.length > 0) lines.push(...ospf6.router, '!')
     const bgp = bgpRunningConfig(st.bgp)
     if (bgp.length > 0) lines.push(...bgp, '!')
+    if (isis.router.length > 0) lines.push(...isis.router, '!')
     lines.push('end')
     return `${lines.join('\n')}\n`
   }
@@ -505,6 +537,11 @@ export class VtySession {
   needOspf6(): Ospf6Control {
     if (this.ospf6 === null) throw new VtyError('ospf6d is not running')
     return this.ospf6
+  }
+
+  needIsis(): IsisControl {
+    if (this.isis === null) throw new VtyError('isisd is not running')
+    return this.isis
   }
 
   needOspf(): OspfControl {
@@ -584,6 +621,7 @@ const ALL: readonly Node[] = [
   'ospf6',
   'bgp',
   'bgp-af',
+  'isis',
   'interface',
 ]
 const EXEC: readonly Node[] = ['view', 'enable']
@@ -675,10 +713,10 @@ const COMMANDS: readonly Cmd[] = [
   cmd(['config'], 'exit', (s) => {
     s.node = 'enable'
   }),
-  cmd(['rip', 'ospf', 'ripng', 'ospf6', 'bgp', 'interface'], 'exit', (s) => {
+  cmd(['rip', 'ospf', 'ripng', 'ospf6', 'bgp', 'isis', 'interface'], 'exit', (s) => {
     s.node = 'config'
   }),
-  cmd(['rip', 'ospf', 'ripng', 'ospf6', 'bgp', 'interface'], 'quit', (s) => {
+  cmd(['rip', 'ospf', 'ripng', 'ospf6', 'bgp', 'isis', 'interface'], 'quit', (s) => {
     s.node = 'config'
   }),
   cmd(EXEC, 'exit', () => {}),
@@ -751,9 +789,11 @@ const COMMANDS: readonly Cmd[] = [
     s.skip()
     throw new VtyError(`router ${p}: not supported yet (VirtNet has ripd and ospfd only); block ignored`)
   }),
-  cmd(CONF, `router <isis|openfabric> LINE`, (s, [p]) => {
+  cmd(CONF, `router openfabric LINE`, (s) => {
     s.skip()
-    throw new VtyError(`router ${p}: not supported yet (VirtNet has ripd and ospfd only); block ignored`)
+    throw new VtyError(
+      `router openfabric: not supported yet (VirtNet has ripd and ospfd only); block ignored`,
+    )
   }),
   // interface node (zebra's and ripd's)
   cmd(IF_ONLY, 'ip address A.B.C.D/M', (s, [a]) => ipAddress(s, a!, true)),
@@ -844,4 +884,5 @@ const COMMANDS: readonly Cmd[] = [
   ...RIPNG_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
   ...OSPF6_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
   ...BGP_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
+  ...ISIS_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
 ]

@@ -2,7 +2,7 @@
  * vtysh(1): FRR's integrated shell. Commands come from `-c CMD` options (run in order in one session,
  * so `-c 'conf t' -c 'router rip'` works), from the integrated configuration file with `-b`
  * (/usr/local/etc/frr/frr.conf), or from standard input (a here-document, as IMUNES feeds it). Each
- * line goes to every running daemon's vty (ripd TCP 127.0.0.1:2602, ripngd 2603, ospfd 2604, bgpd 2605, ospf6d 2606) and the answer of
+ * line goes to every running daemon's vty (ripd TCP 127.0.0.1:2602, ripngd 2603, ospfd 2604, bgpd 2605, ospf6d 2606, isisd 2608) and the answer of
  * the first daemon the command is for is printed; with no daemon running, the interface, static
  * route and `show ip route` commands are run here and `router rip` / `router ospf` say the daemon is
  * not running. `show running-config` and `write` merge every daemon's configuration as FRR's vtysh
@@ -20,6 +20,7 @@ import { getopt } from '../../getopt.js'
 import type { Io, Proc } from '../../types.js'
 import { Utf8Stream } from '../../utf8_stream.js'
 import { BGPD_VTY_PORT } from './bgpd/bgpd.js'
+import { ISISD_VTY_PORT } from './isisd/isis_config.js'
 import { OSPF6D_VTY_PORT } from './ospf6d/ospf6_config.js'
 import { OSPFD_VTY_PORT } from './ospfd/ospfd.js'
 import { RIPD_VTY_PORT } from './ripd/ripd.js'
@@ -221,6 +222,7 @@ export async function vtysh(argv: readonly string[], io: Io, proc: Proc): Promis
     [RIPNGD_VTY_PORT, 'ripngd'],
     [OSPF6D_VTY_PORT, 'ospf6d'],
     [BGPD_VTY_PORT, 'bgpd'],
+    [ISISD_VTY_PORT, 'isisd'],
   ] as const) {
     const v = await connectDaemon(proc, port, name)
     if (v !== null) daemons.push(v)

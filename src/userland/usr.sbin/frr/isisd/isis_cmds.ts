@@ -1,0 +1,159 @@
+/**
+ * isisd's commands in FRR's language: `router isis WORD` and its node (`net`, `is-type`,
+ * `metric-style`, `lsp-limit`, ...), the interface's `ip router isis WORD` and `isis ...` settings,
+ * and `show isis neighbor|database|route|summary`. vty_cmds.ts parses them with its own parser; each
+ * edits the session's IsisConfig and tells isisd.
+ *
+ * Must not: import vty_cmds.ts at run time (it imports this list), or reach the kernel.
+ */
+
+import type { CmdSpec, Node, VtySession } from '../vty_cmds.js'
+import {
+  type IsisConfig,
+  type IsisIfConfig,
+  type IsisLevels,
+  isisIfConfig,
+  newIsisConfig,
+  parseNet,
+} from './isis_config.js'
+
+const ISIS_NODE: readonly Node[] = ['isis']
+const IF_NODE: readonly Node[] = ['interface']
+const SHOW: readonly Node[] = [
+  'view',
+  'enable',
+  'config',
+  'rip',
+  'ospf',
+  'ripng',
+  'ospf6',
+  'isis',
+  'interface',
+]
+const LEVELS = '<level-1|level-1-2|level-2-only>'
+
+function cfg(s: VtySession): IsisConfig {
+  return s.state.isis
+}
+
+function changed(s: VtySession): void {
+  s.isis?.changed()
+}
+
+function levels(w: string): IsisLevels {
+  return w === 'level-1' ? 1 : w === 'level-2-only' ? 2 : 3
+}
+
+function ifSet<K extends keyof IsisIfConfig>(
+  s: VtySession,
+  key: K,
+  value: IsisIfConfig[K] | undefined,
+): void {
+  const i = isisIfConfig(cfg(s), s.ifName)
+  if (value === undefined) delete i[key]
+  else i[key] = value
+  changed(s)
+}
+
+function spec(nodes: readonly Node[], text: string, run: (s: VtySession, args: string[]) => void): CmdSpec {
+  return { nodes, text, run, proto: 'isis' }
+}
+
+function enter(s: VtySession, tag: string): void {
+  if (!s.inDaemon) s.needIsis()
+  const c = cfg(s)
+  // FRR's isisd runs one instance: another tag while one exists is refused.
+  if (c.enabled && c.tag !== tag) s.fail(`isisd: only one instance is supported (router isis ${c.tag})`)
+  c.enabled = true
+  c.tag = tag
+  s.node = 'isis'
+  changed(s)
+}
+
+export const ISIS_COMMANDS: readonly CmdSpec[] = [
+  spec(['config'], 'router isis WORD', (s, [tag]) => enter(s, tag!)),
+  spec(['config'], 'router isis WORD vrf WORD', (s, [tag, vrf]) => {
+    if (vrf !== 'default') s.fail('VRF: not supported yet (VirtNet has the default VRF only)')
+    enter(s, tag!)
+  }),
+  spec(['config'], 'no router isis WORD', (s, [tag]) => {
+    if (!cfg(s).enabled || cfg(s).tag !== tag) s.fail(`ISIS area ${tag} not found`)
+    const fresh = newIsisConfig()
+    fresh.ifs = cfg(s).ifs
+    s.state.isis = fresh
+    changed(s)
+  }),
+  spec(ISIS_NODE, 'net WORD', (s, [n]) => {
+    const p = parseNet(n!)
+    if (p === null) return s.fail(`Malformed NET: ${n}`)
+    const c = cfg(s)
+    const other = c.nets.map(parseNet).find((x) => x !== null && x.sysId !== p.sysId)
+    if (other !== undefined) s.fail('System ID must not change when defining additional area addresses')
+    if (!c.nets.includes(n!)) {
+      if (c.nets.length >= 3) s.fail('Maximum of area addresses (3) already reached')
+      c.nets.push(n!)
+    }
+    changed(s)
+  }),
+  spec(ISIS_NODE, 'no net WORD', (s, [n]) => {
+    const c = cfg(s)
+    if (!c.nets.includes(n!)) s.fail(`Area address ${n} not found`)
+    c.nets = c.nets.filter((x) => x !== n)
+    changed(s)
+  }),
+  spec(ISIS_NODE, `is-type ${LEVELS}`, (s, [w]) => {
+    cfg(s).isType = levels(w!)
+    changed(s)
+  }),
+  spec(ISIS_NODE, 'no is-type', (s) => {
+    cfg(s).isType = 3
+    changed(s)
+  }),
+  spec(ISIS_NODE, 'metric-style <wide|narrow|transition>', (s, [m]) => {
+    if (m !== 'wide') s.fail(`metric-style ${m}: not supported yet (VirtNet's isisd speaks wide metrics)`)
+  }),
+  spec(ISIS_NODE, 'hostname dynamic', () => {}),
+  spec(ISIS_NODE, 'log-adjacency-changes', () => {}),
+  spec(ISIS_NODE, 'lsp-gen-interval (1-120)', () => {}),
+  spec(ISIS_NODE, 'lsp-limit (1-1000000)', (s, [n]) => {
+    cfg(s).lspLimit = Number(n)
+    changed(s)
+  }),
+  spec(ISIS_NODE, 'no lsp-limit', (s) => {
+    cfg(s).lspLimit = null
+    changed(s)
+  }),
+  // interface node
+  spec(IF_NODE, 'ip router isis WORD', (s, [tag]) => ifSet(s, 'ipv4', tag!)),
+  spec(IF_NODE, 'no ip router isis WORD', (s) => ifSet(s, 'ipv4', null)),
+  spec(IF_NODE, 'ipv6 router isis WORD', (s, [tag]) => ifSet(s, 'ipv6', tag!)),
+  spec(IF_NODE, 'no ipv6 router isis WORD', (s) => ifSet(s, 'ipv6', null)),
+  spec(IF_NODE, 'isis passive', (s) => ifSet(s, 'passive', true)),
+  spec(IF_NODE, 'no isis passive', (s) => ifSet(s, 'passive', undefined)),
+  spec(IF_NODE, `isis circuit-type ${LEVELS}`, (s, [w]) => ifSet(s, 'circuitType', levels(w!))),
+  spec(IF_NODE, 'no isis circuit-type', (s) => ifSet(s, 'circuitType', undefined)),
+  spec(IF_NODE, 'isis metric (0-16777215)', (s, [m]) => ifSet(s, 'metric', Number(m))),
+  spec(IF_NODE, 'no isis metric', (s) => ifSet(s, 'metric', undefined)),
+  spec(IF_NODE, 'isis hello-interval (1-600)', (s, [m]) => ifSet(s, 'hello', Number(m))),
+  spec(IF_NODE, 'no isis hello-interval', (s) => ifSet(s, 'hello', undefined)),
+  spec(IF_NODE, 'isis hello-multiplier (2-100)', (s, [m]) => ifSet(s, 'multiplier', Number(m))),
+  spec(IF_NODE, 'no isis hello-multiplier', (s) => ifSet(s, 'multiplier', undefined)),
+  spec(IF_NODE, 'isis priority (0-127)', (s, [m]) => ifSet(s, 'priority', Number(m))),
+  spec(IF_NODE, 'no isis priority', (s) => ifSet(s, 'priority', undefined)),
+  spec(IF_NODE, 'isis network point-to-point', (s) => ifSet(s, 'network', 'point-to-point')),
+  spec(IF_NODE, 'no isis network point-to-point', (s) => ifSet(s, 'network', undefined)),
+  spec(IF_NODE, 'isis hello padding', () => {}),
+  // show
+  spec(SHOW, 'show isis neighbor', (s) => {
+    s.out += s.needIsis().showNeighbor()
+  }),
+  spec(SHOW, 'show isis database', (s) => {
+    s.out += s.needIsis().showDatabase()
+  }),
+  spec(SHOW, 'show isis route', (s) => {
+    s.out += s.needIsis().showRoute()
+  }),
+  spec(SHOW, 'show isis summary', (s) => {
+    s.out += s.needIsis().showSummary()
+  }),
+]

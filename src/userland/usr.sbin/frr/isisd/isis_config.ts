@@ -1,0 +1,110 @@
+/**
+ * isisd's configuration (FRR's `router isis WORD` node and the `ip router isis WORD` / `isis ...`
+ * interface settings) as plain data, the NET parsed into area and system ID, and isisd's part of
+ * `show running-config`. The commands (isis_cmds.ts) edit it; isisd reads it on every change and
+ * interface poll.
+ *
+ * Must not: touch the kernel; everything here is data.
+ */
+
+/** isisd's vty port (TCP 127.0.0.1), as FRR's. */
+export const ISISD_VTY_PORT = 2608
+/** FRR's defaults (isisd/isis_circuit.h, frr-isisd.yang). */
+export const ISIS_HELLO_S = 3
+export const ISIS_HELLO_MULTIPLIER = 10
+export const ISIS_METRIC_DEFAULT = 10
+export const ISIS_PRIORITY_DEFAULT = 64
+export const ISIS_CSNP_S = 10
+export const ISIS_PSNP_S = 2
+export const ISIS_MAX_LIFETIME_S = 1200
+export const ISIS_REFRESH_S = 900
+export const ISIS_RETRANSMIT_S = 5
+/** LSPs kept per level unless `lsp-limit` (VirtNet's) says otherwise. */
+export const ISIS_DEFAULT_MAX_LSP = 10000
+
+/** 1: level-1, 2: level-2(-only), 3: level-1-2. */
+export type IsisLevels = 1 | 2 | 3
+
+export interface IsisIfConfig {
+  /** `ip router isis WORD`: the instance this interface belongs to, or null. */
+  ipv4: string | null
+  /** `ipv6 router isis WORD` (accepted and shown; VirtNet's isisd routes IPv4 only so far). */
+  ipv6: string | null
+  passive?: boolean
+  circuitType?: IsisLevels
+  metric?: number
+  hello?: number
+  multiplier?: number
+  priority?: number
+  network?: 'point-to-point'
+}
+
+export interface IsisConfig {
+  enabled: boolean
+  tag: string
+  /** `net` lines as written (FRR takes up to 3). */
+  nets: string[]
+  isType: IsisLevels
+  lspLimit: number | null
+  ifs: Map<string, IsisIfConfig>
+}
+
+export function newIsisConfig(): IsisConfig {
+  return { enabled: false, tag: '', nets: [], isType: 3, lspLimit: null, ifs: new Map() }
+}
+
+export function isisIfConfig(c: IsisConfig, name: string): IsisIfConfig {
+  let i = c.ifs.get(name)
+  if (i === undefined) {
+    i = { ipv4: null, ipv6: null }
+    c.ifs.set(name, i)
+  }
+  return i
+}
+
+/**
+ * A NET (`49.0001.1720.1600.1001.00`): area address (1 to 13 bytes) and system ID (6 bytes) as hex,
+ * or null when it is not one (dotted groups of hex digits, an even count, NSEL 00).
+ */
+export function parseNet(text: string): { area: string; sysId: string } | null {
+  if (!/^[0-9a-fA-F]{2}(\.[0-9a-fA-F]{4})*\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.00$/.test(text))
+    return null
+  const h = text.replace(/\./g, '').toLowerCase()
+  const body = h.slice(0, -2)
+  const area = body.slice(0, -12)
+  if (area.length < 2 || area.length > 26) return null
+  return { area, sysId: body.slice(-12) }
+}
+
+export const LEVEL_WORDS: Readonly<Record<IsisLevels, string>> = {
+  1: 'level-1',
+  2: 'level-2-only',
+  3: 'level-1-2',
+} as const
+
+/** The `router isis` section and the interface lines of `show running-config`. */
+export function isisRunningConfig(c: IsisConfig): { ifLines: Map<string, string[]>; router: string[] } {
+  const ifLines = new Map<string, string[]>()
+  for (const [name, i] of c.ifs) {
+    const lines: string[] = []
+    if (i.ipv4 !== null) lines.push(` ip router isis ${i.ipv4}`)
+    if (i.ipv6 !== null) lines.push(` ipv6 router isis ${i.ipv6}`)
+    if (i.circuitType !== undefined) lines.push(` isis circuit-type ${LEVEL_WORDS[i.circuitType]}`)
+    if (i.hello !== undefined) lines.push(` isis hello-interval ${i.hello}`)
+    if (i.multiplier !== undefined) lines.push(` isis hello-multiplier ${i.multiplier}`)
+    if (i.metric !== undefined) lines.push(` isis metric ${i.metric}`)
+    if (i.network !== undefined) lines.push(` isis network ${i.network}`)
+    if (i.passive === true) lines.push(' isis passive')
+    if (i.priority !== undefined) lines.push(` isis priority ${i.priority}`)
+    if (lines.length > 0) ifLines.set(name, lines)
+  }
+  const router: string[] = []
+  if (c.enabled) {
+    router.push(`router isis ${c.tag}`)
+    if (c.isType !== 3) router.push(` is-type ${LEVEL_WORDS[c.isType]}`)
+    for (const n of c.nets) router.push(` net ${n}`)
+    if (c.lspLimit !== null) router.push(` lsp-limit ${c.lspLimit}`)
+    router.push('exit')
+  }
+  return { ifLines, router }
+}

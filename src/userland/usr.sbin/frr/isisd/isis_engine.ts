@@ -1,0 +1,551 @@
+/**
+ * The IS-IS protocol engine (ISO 10589, RFC 1195, RFC 5303, RFC 5305) without I/O: circuits and
+ * their hellos, adjacencies (LAN: per level, Up once the neighbour lists our SNPA; p2p: RFC 5303's
+ * three-way handshake), DIS election and the pseudonode, this IS's own LSPs and their refresh,
+ * flooding with SRM/SSN flags (§7.3.15), CSNPs from the DIS and PSNPs, aging and purges, and SPF per
+ * level with level 1 preferred. It is driven by `input` (a PDU after its LLC header), `tick` and
+ * `nextTimer`; it sends through the `send` it is given.
+ *
+ * Malformed or unexpected PDUs are dropped and counted (`drops`); the LSDB holds at most `limit`
+ * LSPs per level.
+ *
+ * Must not: throw from input or tick, or keep a reference to a buffer it was handed.
+ */
+
+import {
+  ALL_ISS,
+  ALL_L1_ISS,
+  ALL_L2_ISS,
+  buildLsp,
+  type LspEntry,
+  type LspHdr,
+  parseIsis,
+  setLspLifetime,
+  type Tlvs,
+} from '../../../../wire/isis.js'
+import { elect, iihInput, sendHello } from './isis_adj.js'
+import {
+  ISIS_CSNP_S,
+  ISIS_DEFAULT_MAX_LSP,
+  ISIS_MAX_LIFETIME_S,
+  ISIS_PSNP_S,
+  ISIS_REFRESH_S,
+  ISIS_RETRANSMIT_S,
+  type IsisLevels,
+} from './isis_config.js'
+import { Lsdb, type Lsp, ZERO_AGE_NS } from './isis_lsdb.js'
+import { type OwnInfo, ownTlvs, pack, pseudonodeTlvs } from './isis_origin.js'
+import { ackOnly, sendCsnp, sendPsnp, snpInput } from './isis_snp.js'
+import { type IsisRoute, type SpfVertex, spf } from './isis_spf.js'
+import { atLevel, type Circuit, type CircuitDesc, SEC_NS, upAdjs } from './isis_types.js'
+
+const LEVELS = [1, 2] as const
+const SPF_DELAY_NS = 0.2 * SEC_NS
+const GEN_DELAY_NS = 0.05 * SEC_NS
+
+export interface IsisIo {
+  send(circuit: string, dstMac: number, pdu: Uint8Array): void
+  random(): number
+}
+
+const ids = (x: string, f: number) => `${x}${f.toString(16).padStart(2, '0')}`
+
+export class IsisEngine {
+  readonly io: IsisIo
+  sysId = ''
+  areas: string[] = []
+  hostname = ''
+  isType: IsisLevels = 3
+  readonly circuits = new Map<string, Circuit>()
+  readonly lsdb: [Lsdb, Lsdb]
+  /** Routes of the last SPF, level 1 over level 2, by `addr/len` (addr unsigned). */
+  routes = new Map<string, IsisRoute>()
+  readonly levelRoutes: [Map<string, IsisRoute>, Map<string, IsisRoute>] = [new Map(), new Map()]
+  readonly vertices: [SpfVertex[], SpfVertex[]] = [[], []]
+  /** Dynamic hostnames (TLV 137) by system ID. */
+  readonly names = new Map<string, string>()
+  readonly drops = new Map<string, number>()
+  onRoutes: ((routes: ReadonlyMap<string, IsisRoute>) => void) | null = null
+  private genAt: [number, number] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]
+  private spfAt: [number, number] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]
+  spfRuns = 0
+  private nextId = 1
+
+  constructor(io: IsisIo, limit = ISIS_DEFAULT_MAX_LSP) {
+    this.io = io
+    this.lsdb = [new Lsdb(1, limit), new Lsdb(2, limit)]
+  }
+
+  drop(reason: string): void {
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1)
+  }
+
+  get dropped(): number {
+    let n = 0
+    for (const v of this.drops.values()) n += v
+    return n
+  }
+
+  me(): OwnInfo {
+    return { sysId: this.sysId, areas: this.areas, hostname: this.hostname }
+  }
+
+  // ---- configuration ----
+
+  /** Identity and levels; a new system ID starts over (own LSPs under the old one are purged). */
+  setSystem(
+    sysId: string,
+    areas: readonly string[],
+    isType: IsisLevels,
+    hostname: string,
+    now: number,
+  ): void {
+    if (sysId !== this.sysId && this.sysId !== '') {
+      for (const c of [...this.circuits.keys()]) this.removeCircuit(c, now)
+      for (const db of this.lsdb) for (const l of db.lsps.values()) if (l.own) this.purge(db, l, now)
+    }
+    const changed =
+      sysId !== this.sysId ||
+      isType !== this.isType ||
+      hostname !== this.hostname ||
+      areas.join() !== this.areas.join()
+    this.sysId = sysId
+    this.areas = [...areas]
+    this.isType = isType
+    this.hostname = hostname
+    if (sysId !== '') this.names.set(sysId, hostname)
+    if (changed) this.scheduleGen(now)
+  }
+
+  setCircuits(descs: readonly CircuitDesc[], now: number): void {
+    const want = new Map(descs.map((d) => [d.name, d]))
+    for (const name of [...this.circuits.keys()]) if (!want.has(name)) this.removeCircuit(name, now)
+    for (const d of descs) {
+      const c = this.circuits.get(d.name)
+      if (c === undefined) {
+        this.circuits.set(d.name, {
+          desc: d,
+          id: this.allocId(),
+          adjs: new Map(),
+          dis: [false, false],
+          lanId: ['', ''],
+          nextHello: [now, now],
+          nextCsnp: [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY],
+          nextPsnp: now + ISIS_PSNP_S * SEC_NS,
+          electAfter: now + 2 * d.hello * SEC_NS,
+          up: now,
+        })
+        const nc = this.circuits.get(d.name)!
+        nc.lanId = [ids(this.sysId, nc.id), ids(this.sysId, nc.id)]
+        this.scheduleGen(now)
+        continue
+      }
+      const same =
+        c.desc.levels === d.levels &&
+        c.desc.p2p === d.p2p &&
+        c.desc.passive === d.passive &&
+        c.desc.metric === d.metric &&
+        c.desc.mac === d.mac &&
+        c.desc.priority === d.priority &&
+        c.desc.addrs.map((a) => `${a.addr}/${a.len}`).join() ===
+          d.addrs.map((a) => `${a.addr}/${a.len}`).join()
+      const reset = c.desc.p2p !== d.p2p || c.desc.passive !== d.passive || c.desc.levels !== d.levels
+      c.desc = d
+      if (reset) {
+        c.adjs.clear()
+        for (const l of LEVELS) this.resign(c, l, now)
+      }
+      if (!same) {
+        elect(this, c, now)
+        this.scheduleGen(now)
+      }
+    }
+  }
+
+  private allocId(): number {
+    const used = new Set([...this.circuits.values()].map((c) => c.id))
+    for (let i = 0; i < 255; i++) {
+      const id = ((this.nextId + i - 1) % 255) + 1
+      if (!used.has(id)) {
+        this.nextId = (id % 255) + 1
+        return id
+      }
+    }
+    return 255
+  }
+
+  private removeCircuit(name: string, now: number): void {
+    const c = this.circuits.get(name)
+    if (c === undefined) return
+    for (const l of LEVELS) this.resign(c, l, now)
+    this.circuits.delete(name)
+    for (const db of this.lsdb)
+      for (const l of db.lsps.values()) {
+        l.srm.delete(name)
+        l.ssn.delete(name)
+      }
+    this.scheduleGen(now)
+  }
+
+  scheduleGen(now: number): void {
+    for (const l of LEVELS)
+      if (atLevel(this.isType, l)) this.genAt[l - 1] = Math.min(this.genAt[l - 1], now + GEN_DELAY_NS)
+  }
+
+  scheduleSpf(level: 1 | 2, now: number): void {
+    this.spfAt[level - 1] = Math.min(this.spfAt[level - 1], now + SPF_DELAY_NS)
+  }
+
+  // ---- timers ----
+
+  nextTimer(): number {
+    let t = Math.min(...this.genAt, ...this.spfAt)
+    // SRM flags wait on circuits without an Up adjacency; those are no timer.
+    const live: [Set<string>, Set<string>] = [new Set(), new Set()]
+    for (const c of this.circuits.values())
+      for (const l of LEVELS) if (upAdjs(c, l).length > 0) live[l - 1].add(c.desc.name)
+    for (const c of this.circuits.values()) {
+      if (!c.desc.passive) t = Math.min(t, ...c.nextHello, ...c.nextCsnp, c.nextPsnp, c.electAfter)
+      for (const a of c.adjs.values()) t = Math.min(t, a.expires)
+    }
+    for (const db of this.lsdb)
+      for (const l of db.lsps.values()) {
+        t = Math.min(t, l.purged ? l.expires + ZERO_AGE_NS : l.own ? l.refresh : l.expires)
+        for (const [cn, at] of l.srm) if (live[db.level - 1].has(cn)) t = Math.min(t, at)
+      }
+    return t
+  }
+
+  tick(now: number): void {
+    if (this.sysId === '') return
+    for (const c of this.circuits.values()) {
+      for (const [k, a] of c.adjs)
+        if (a.expires <= now) {
+          c.adjs.delete(k)
+          this.adjChanged(c, now)
+        }
+      if (c.desc.passive) continue
+      if (c.electAfter <= now) {
+        c.electAfter = Number.POSITIVE_INFINITY
+        elect(this, c, now)
+      }
+      for (const l of LEVELS) {
+        if (!atLevel(c.desc.levels, l)) continue
+        // One p2p hello serves both levels.
+        const hello = !(c.desc.p2p && l === 2 && atLevel(c.desc.levels, 1))
+        if (hello && c.nextHello[l - 1] <= now) sendHello(this, c, l, now)
+        if (c.nextCsnp[l - 1] <= now) {
+          c.nextCsnp[l - 1] = c.dis[l - 1] ? now + ISIS_CSNP_S * SEC_NS : Number.POSITIVE_INFINITY
+          sendCsnp(this, c, l, now)
+        }
+      }
+      if (c.nextPsnp <= now) {
+        c.nextPsnp = now + ISIS_PSNP_S * SEC_NS
+        for (const l of LEVELS) sendPsnp(this, c, l, now)
+      }
+    }
+    for (const l of LEVELS) {
+      if (this.genAt[l - 1] <= now) {
+        this.genAt[l - 1] = Number.POSITIVE_INFINITY
+        this.originate(l, now, false)
+      }
+    }
+    for (const db of this.lsdb) this.age(db, now)
+    for (const db of this.lsdb) this.flood(db, now)
+    let spfRan = false
+    for (const l of LEVELS)
+      if (this.spfAt[l - 1] <= now) {
+        this.spfAt[l - 1] = Number.POSITIVE_INFINITY
+        this.runSpf(l)
+        spfRan = true
+      }
+    if (spfRan) this.mergeRoutes()
+  }
+
+  // ---- hellos and adjacencies ----
+
+  adjChanged(c: Circuit, now: number): void {
+    elect(this, c, now)
+    this.scheduleGen(now)
+    for (const l of LEVELS) this.scheduleSpf(l, now)
+  }
+
+  /** No longer DIS: the pseudonode LSP goes (purged), CSNPs stop. */
+  resign(c: Circuit, l: 1 | 2, now: number): void {
+    c.dis[l - 1] = false
+    c.nextCsnp[l - 1] = Number.POSITIVE_INFINITY
+    const db = this.lsdb[l - 1]
+    const pn = db.get(ids(ids(this.sysId, c.id), 0))
+    if (pn?.own && !pn.purged) this.purge(db, pn, now)
+  }
+
+  // ---- own LSPs ----
+
+  /** Regenerate this IS's LSPs of a level: a new instance only where the content changed (or refresh). */
+  private originate(l: 1 | 2, now: number, refresh: boolean): void {
+    if (this.sysId === '' || !atLevel(this.isType, l)) return
+    const db = this.lsdb[l - 1]
+    const me = this.me()
+    const want = new Map<string, Uint8Array>()
+    for (const [f, b] of pack(ownTlvs(me, l, this.circuits.values())).entries())
+      want.set(ids(`${this.sysId}00`, f), b)
+    for (const c of this.circuits.values())
+      if (c.dis[l - 1] && !c.desc.p2p)
+        for (const [f, b] of pack(pseudonodeTlvs(me, l, c)).entries())
+          want.set(ids(ids(this.sysId, c.id), f), b)
+    const flags = this.isType === 1 ? 1 : 3
+    for (const [id, body] of want) {
+      const old = db.get(id)
+      if (
+        old !== undefined &&
+        !refresh &&
+        !old.purged &&
+        sameBody(old.pdu.subarray(27), body) &&
+        old.flags === flags
+      )
+        continue
+      const seq = old === undefined ? 1 : (old.seq + 1) >>> 0
+      this.install(db, id, seq, flags, body, now)
+    }
+    for (const l2 of db.lsps.values())
+      if (l2.id.startsWith(this.sysId) && !want.has(l2.id) && !l2.purged) this.purge(db, l2, now)
+  }
+
+  private install(db: Lsdb, id: string, seq: number, flags: number, body: Uint8Array, now: number): void {
+    const pdu = buildLsp(db.level, id, seq, ISIS_MAX_LIFETIME_S, flags, body)
+    const parsed = parseIsis(pdu, 0, pdu.length)
+    if (!parsed.ok || parsed.pdu.type !== 'lsp') return
+    // Refresh within the lifetime, jittered down by up to a quarter (ISO 10589 §7.3.21).
+    const jitter = (this.io.random() % 1000) / 4000
+    const lsp: Lsp = {
+      id,
+      seq,
+      checksum: parsed.pdu.lsp.checksum,
+      flags,
+      pduLen: pdu.length,
+      expires: now + ISIS_MAX_LIFETIME_S * SEC_NS,
+      purged: false,
+      pdu,
+      tlvs: parsed.pdu.tlvs,
+      srm: new Map(),
+      ssn: new Set(),
+      own: true,
+      refresh: now + ISIS_REFRESH_S * (1 - jitter) * SEC_NS,
+    }
+    const old = db.get(id)
+    if (old === undefined && !db.put(lsp)) {
+      this.drop('lsdb full')
+      return
+    }
+    if (old !== undefined) db.put(lsp)
+    this.setSrmAll(db, lsp, null, now)
+    this.scheduleSpf(db.level, now)
+  }
+
+  /** Purge (lifetime 0, body removed, checksum 0) and flood it (ISO 10589 §7.3.16.4). */
+  purge(db: Lsdb, l: Lsp, now: number): void {
+    const pdu = buildLsp(db.level, l.id, l.seq, 0, l.flags, new Uint8Array(0))
+    pdu[24] = 0
+    pdu[25] = 0
+    l.pdu = pdu
+    l.pduLen = pdu.length
+    l.checksum = 0
+    l.purged = true
+    l.expires = now
+    l.tlvs = { ...l.tlvs, isReach: [], ipReach: [] }
+    this.setSrmAll(db, l, null, now)
+    this.scheduleSpf(db.level, now)
+  }
+
+  setSrmAll(db: Lsdb, l: Lsp, except: string | null, now: number): void {
+    l.srm.clear()
+    for (const c of this.circuits.values())
+      if (c.desc.name !== except && !c.desc.passive && atLevel(c.desc.levels, db.level))
+        l.srm.set(c.desc.name, now)
+  }
+
+  // ---- LSDB upkeep and flooding ----
+
+  private age(db: Lsdb, now: number): void {
+    for (const l of [...db.lsps.values()]) {
+      if (l.purged) {
+        if (l.expires + ZERO_AGE_NS <= now) db.lsps.delete(l.id)
+      } else if (l.own) {
+        if (l.refresh <= now) this.refreshOwn(db, l, now)
+      } else if (l.expires <= now) this.purge(db, l, now)
+    }
+  }
+
+  private refreshOwn(db: Lsdb, l: Lsp, now: number): void {
+    const body = l.pdu.subarray(27)
+    this.install(db, l.id, (l.seq + 1) >>> 0, l.flags, body.slice(), now)
+  }
+
+  private flood(db: Lsdb, now: number): void {
+    for (const l of db.lsps.values()) {
+      if (l.srm.size === 0) continue
+      for (const [cn, at] of l.srm) {
+        const c = this.circuits.get(cn)
+        if (c === undefined) {
+          l.srm.delete(cn)
+          continue
+        }
+        if (at > now) continue
+        if (upAdjs(c, db.level).length === 0) continue
+        const out = l.pdu.slice()
+        setLspLifetime(out, Lsdb.remaining(l, now))
+        this.io.send(cn, c.desc.p2p ? ALL_ISS : db.level === 1 ? ALL_L1_ISS : ALL_L2_ISS, out)
+        // LAN: sent once (the DIS's CSNPs repair losses); p2p: until acknowledged.
+        if (c.desc.p2p) l.srm.set(cn, now + ISIS_RETRANSMIT_S * SEC_NS)
+        else l.srm.delete(cn)
+      }
+    }
+  }
+
+  // ---- input ----
+
+  /** One PDU (after the LLC header) received on circuit `ifName` from SNPA `srcMac`. */
+  input(ifName: string, srcMac: number, buf: Uint8Array, off: number, len: number, now: number): void {
+    const c = this.circuits.get(ifName)
+    if (c === undefined || c.desc.passive || this.sysId === '') {
+      this.drop('not an is-is circuit')
+      return
+    }
+    const r = parseIsis(buf, off, len)
+    if (!r.ok) {
+      this.drop(r.reason)
+      return
+    }
+    const p = r.pdu
+    if (p.type === 'iih') {
+      iihInput(this, c, p.iih, p.tlvs, srcMac, now)
+      return
+    }
+    const level = p.type === 'lsp' ? p.lsp.level : p.snp.level
+    if (!atLevel(c.desc.levels, level)) {
+      this.drop('level mismatch')
+      return
+    }
+    // Only from an IS this circuit has an Up adjacency with at this level (§7.3.15.1 a, §7.3.15.2 a).
+    const from = upAdjs(c, level).some((a) => (c.desc.p2p ? true : a.mac === srcMac))
+    if (!from) {
+      this.drop('no adjacency')
+      return
+    }
+    if (p.type === 'lsp') this.lspInput(c, p.lsp, p.tlvs, buf.subarray(off, off + p.lsp.pduLen), now)
+    else snpInput(this, c, p.snp, p.tlvs, now)
+  }
+
+  private lspInput(c: Circuit, h: LspHdr, t: Tlvs, pdu: Uint8Array, now: number): void {
+    const db = this.lsdb[h.level - 1]
+    const cn = c.desc.name
+    const have = db.get(h.id)
+    // A purge of an LSP we do not hold is acknowledged and forgotten (§7.3.16.4 b).
+    if (h.lifetime === 0 && have === undefined) {
+      if (c.desc.p2p) ackOnly(this, c, h)
+      return
+    }
+    const cmp = db.compare(h.id, h.seq, h.lifetime, now)
+    if (h.id.startsWith(this.sysId)) {
+      // Our own system ID: an older instance of ours (before a restart) or a purge of it (§7.3.16.1).
+      if (cmp < 0) {
+        if (have?.own && !have.purged) {
+          this.install(db, h.id, (h.seq + 1) >>> 0, have.flags, have.pdu.subarray(27).slice(), now)
+        } else {
+          const lsp = this.received(h, t, pdu, now)
+          lsp.own = true
+          lsp.seq = h.seq
+          if (have === undefined && !db.put(lsp)) {
+            this.drop('lsdb full')
+            return
+          }
+          if (have !== undefined) db.put(lsp)
+          this.purge(db, lsp, now)
+        }
+      } else if (cmp === 0 && c.desc.p2p) this.ack(db, h.id, cn)
+      return
+    }
+    if (cmp < 0) {
+      const lsp = this.received(h, t, pdu, now)
+      if (have === undefined && !db.put(lsp)) {
+        this.drop('lsdb full')
+        return
+      }
+      if (have !== undefined) db.put(lsp)
+      this.setSrmAll(db, lsp, cn, now)
+      if (c.desc.p2p) lsp.ssn.add(cn)
+      if (h.lifetime === 0) lsp.tlvs = { ...lsp.tlvs, isReach: [], ipReach: [] }
+      if (t.hostname !== null && h.id.endsWith('0000')) this.names.set(h.id.slice(0, 12), t.hostname)
+      if (
+        have === undefined ||
+        have.purged ||
+        h.lifetime === 0 ||
+        !sameBody(have.pdu.subarray(27), pdu.subarray(27))
+      )
+        this.scheduleSpf(h.level, now)
+    } else if (cmp === 0) {
+      have!.srm.delete(cn)
+      if (c.desc.p2p) have!.ssn.add(cn)
+    } else {
+      have!.srm.set(cn, now)
+      have!.ssn.delete(cn)
+    }
+  }
+
+  private received(h: LspHdr, t: Tlvs, pdu: Uint8Array, now: number): Lsp {
+    return {
+      id: h.id,
+      seq: h.seq,
+      checksum: h.checksum,
+      flags: h.flags,
+      pduLen: h.pduLen,
+      expires: h.lifetime === 0 ? now : now + h.lifetime * SEC_NS,
+      purged: h.lifetime === 0,
+      pdu: pdu.slice(),
+      tlvs: t,
+      srm: new Map(),
+      ssn: new Set(),
+      own: false,
+      refresh: Number.POSITIVE_INFINITY,
+    }
+  }
+
+  ack(db: Lsdb, id: string, cn: string): void {
+    const l = db.get(id)
+    if (l === undefined) return
+    l.srm.delete(cn)
+    l.ssn.add(cn)
+  }
+
+  /** LSPs this IS has no copy of, asked for in the next PSNP with sequence number 0 (§7.3.15.2 b 5). */
+  readonly requests = new Map<string, LspEntry[]>()
+
+  // ---- SPF ----
+
+  private runSpf(l: 1 | 2): void {
+    this.spfRuns++
+    if (!atLevel(this.isType, l)) {
+      this.levelRoutes[l - 1] = new Map()
+      this.vertices[l - 1] = []
+      return
+    }
+    const r = spf(this.lsdb[l - 1], this.sysId, this.circuits)
+    this.levelRoutes[l - 1] = r.routes
+    this.vertices[l - 1] = r.vertices
+  }
+
+  private mergeRoutes(): void {
+    const out = new Map<string, IsisRoute>()
+    for (const [k, r] of this.levelRoutes[1]) out.set(k, r)
+    // Level 1 over level 2 (ISO 10589 §7.2.12): an intra-area path wins.
+    for (const [k, r] of this.levelRoutes[0]) out.set(k, r)
+    this.routes = out
+    this.onRoutes?.(out)
+  }
+}
+
+function sameBody(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false
+  return true
+}

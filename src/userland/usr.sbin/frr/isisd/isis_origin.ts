@@ -1,0 +1,138 @@
+/**
+ * What this IS says about itself (ISO 10589 §7.3.7-8, RFC 1195, RFC 5305): the TLVs of its own LSP
+ * for a level — area addresses, protocols supported, dynamic hostname (RFC 5301), IP interface
+ * addresses, extended IS reachability to each neighbour or pseudonode, extended IP reachability of
+ * every IS-IS interface's network — packed into fragments; and the TLVs of the pseudonode LSP it
+ * originates as DIS of a LAN (every IS on it at metric 0).
+ *
+ * Must not: decide when to originate (the engine does), or touch the LSDB.
+ */
+
+import {
+  areasValue,
+  type IpReach,
+  type IsReach,
+  ipAddrsValue,
+  ipReachEntry,
+  isReachEntry,
+  NLPID_IPV4,
+  Tlv,
+  textValue,
+} from '../../../../wire/isis.js'
+import { type Circuit, upAdjs } from './isis_types.js'
+
+/** LSP size limit (FRR's lsp-mtu 1497: an Ethernet payload less the LLC header). */
+export const LSP_MTU = 1497
+const LSP_HDR = 27
+
+export interface OwnInfo {
+  sysId: string
+  areas: readonly string[]
+  hostname: string
+}
+
+/** Encoded TLVs, each at most 257 bytes, to be packed into fragments. */
+function entriesTlvs(code: number, entries: readonly Uint8Array[], out: Uint8Array[]): void {
+  let cur: Uint8Array[] = []
+  let size = 0
+  const flush = () => {
+    if (cur.length === 0) return
+    const b = new Uint8Array(2 + size)
+    b[0] = code
+    b[1] = size
+    let p = 2
+    for (const e of cur) {
+      b.set(e, p)
+      p += e.length
+    }
+    out.push(b)
+    cur = []
+    size = 0
+  }
+  for (const e of entries) {
+    if (size + e.length > 255) flush()
+    cur.push(e)
+    size += e.length
+  }
+  flush()
+}
+
+function tlv(code: number, v: Uint8Array): Uint8Array {
+  const b = new Uint8Array(2 + v.length)
+  b[0] = code
+  b[1] = v.length
+  b.set(v, 2)
+  return b
+}
+
+/** Pack TLVs into fragment bodies of at most LSP_MTU bytes each (fragment 0 always exists). */
+export function pack(tlvs: readonly Uint8Array[]): Uint8Array[] {
+  const frags: Uint8Array[][] = [[]]
+  let size = LSP_HDR
+  for (const t of tlvs) {
+    if (size + t.length > LSP_MTU) {
+      frags.push([])
+      size = LSP_HDR
+    }
+    frags[frags.length - 1]!.push(t)
+    size += t.length
+  }
+  return frags.map((f) => {
+    const n = f.reduce((a, b) => a + b.length, 0)
+    const out = new Uint8Array(n)
+    let p = 0
+    for (const t of f) {
+      out.set(t, p)
+      p += t.length
+    }
+    return out
+  })
+}
+
+/** The TLVs of this IS's own LSP at a level. */
+export function ownTlvs(me: OwnInfo, level: 1 | 2, circuits: Iterable<Circuit>): Uint8Array[] {
+  const out: Uint8Array[] = [
+    tlv(Tlv.AREA, areasValue(me.areas)),
+    tlv(Tlv.PROTOCOLS, Uint8Array.of(NLPID_IPV4)),
+  ]
+  if (me.hostname !== '') out.push(tlv(Tlv.HOSTNAME, textValue(me.hostname)))
+  const addrs: number[] = []
+  const is: IsReach[] = []
+  const ip: IpReach[] = []
+  const seen = new Set<string>()
+  for (const c of circuits) {
+    if ((c.desc.levels & level) === 0) continue
+    for (const a of c.desc.addrs) {
+      if (addrs.length < 63) addrs.push(a.addr)
+      const mask = a.len === 0 ? 0 : (0xffffffff << (32 - a.len)) >>> 0
+      const net = (a.addr & mask) >>> 0
+      const k = `${net}/${a.len}`
+      if (seen.has(k)) continue
+      seen.add(k)
+      ip.push({ addr: net, len: a.len, metric: c.desc.metric, down: false })
+    }
+    if (c.desc.passive) continue
+    const adjs = upAdjs(c, level)
+    if (adjs.length === 0) continue
+    if (c.desc.p2p) for (const a of adjs) is.push({ id: `${a.sysId}00`, metric: c.desc.metric })
+    else {
+      // A LAN is one pseudonode, known once the DIS is (ISO 10589 §7.2.7).
+      const lan = c.lanId[level - 1]
+      const disKnown = c.dis[level - 1] || adjs.some((a) => a.sysId === lan.slice(0, 12))
+      if (disKnown) is.push({ id: lan, metric: c.desc.metric })
+    }
+  }
+  if (addrs.length > 0) out.push(tlv(Tlv.IP_INT_ADDR, ipAddrsValue(addrs)))
+  entriesTlvs(Tlv.EXT_IS_REACH, is.map(isReachEntry), out)
+  entriesTlvs(Tlv.EXT_IP_REACH, ip.map(ipReachEntry), out)
+  return out
+}
+
+/** The TLVs of the pseudonode LSP of a LAN this IS is DIS of. */
+export function pseudonodeTlvs(me: OwnInfo, level: 1 | 2, c: Circuit): Uint8Array[] {
+  const is: IsReach[] = [{ id: `${me.sysId}00`, metric: 0 }]
+  for (const a of upAdjs(c, level)) is.push({ id: `${a.sysId}00`, metric: 0 })
+  const out: Uint8Array[] = []
+  entriesTlvs(Tlv.EXT_IS_REACH, is.map(isReachEntry), out)
+  return out
+}

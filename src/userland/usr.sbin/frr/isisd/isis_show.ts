@@ -1,0 +1,97 @@
+/**
+ * isisd's `show` output in FRR's layout: `show isis neighbor`, `show isis database`, `show isis
+ * route`, `show isis summary`. Systems are named by their dynamic hostname (TLV 137) where known, as
+ * FRR does.
+ *
+ * Must not: change the engine.
+ */
+
+import { formatIpv4 } from '../../../../wire/addr.js'
+import { formatSysId } from '../../../../wire/isis.js'
+import type { IsisEngine } from './isis_engine.js'
+import { Lsdb } from './isis_lsdb.js'
+import { atLevel, SEC_NS } from './isis_types.js'
+
+function name(e: IsisEngine, sysId: string): string {
+  return e.names.get(sysId) || formatSysId(sysId)
+}
+
+/** `4200.aa00.0003`: an SNPA as FRR prints it. */
+function snpa(mac: number): string {
+  const h = mac.toString(16).padStart(12, '0')
+  return `${h.slice(0, 4)}.${h.slice(4, 8)}.${h.slice(8)}`
+}
+
+/** `R1.00-00`, `R2.02-00`. */
+function lspName(e: IsisEngine, id: string): string {
+  return `${name(e, id.slice(0, 12))}.${id.slice(12, 14)}-${id.slice(14)}`
+}
+
+export function showNeighbor(e: IsisEngine, tag: string, now: number): string {
+  let s = `Area ${tag}:\n  System Id           Interface   L  State        Holdtime SNPA\n`
+  for (const c of e.circuits.values())
+    for (const a of c.adjs.values())
+      for (const l of [1, 2] as const) {
+        if (!atLevel(a.levels, l)) continue
+        const hold = Math.max(0, Math.ceil((a.expires - now) / SEC_NS))
+        const sn = c.desc.p2p ? 'PtP' : snpa(a.mac)
+        s += ` ${name(e, a.sysId).padEnd(20)}${c.desc.name.padEnd(12)}${l}  ${a.state.padEnd(14)}${String(hold).padEnd(9)}${sn}\n`
+      }
+  return s
+}
+
+export function showDatabase(e: IsisEngine, tag: string, now: number): string {
+  let s = `Area ${tag}:\n`
+  for (const l of [1, 2] as const) {
+    if (!atLevel(e.isType, l)) continue
+    const db = e.lsdb[l - 1]
+    s += `IS-IS Level-${l} link-state database:\nLSP ID                  PduLen  SeqNumber   Chksum  Holdtime  ATT/P/OL\n`
+    for (const x of db.sorted()) {
+      const own = x.id.startsWith(e.sysId) ? '*' : ' '
+      const id = lspName(e, x.id)
+      const att = (x.flags >> 3) & 0xf ? 1 : 0
+      const p = x.flags & 0x80 ? 1 : 0
+      const ol = x.flags & 0x04 ? 1 : 0
+      const ck = `0x${x.checksum.toString(16).padStart(4, '0')}`
+      const hold = String(Lsdb.remaining(x, now)).padStart(8)
+      s += `${id.padEnd(21)}${own}${String(x.pduLen).padStart(7)}   0x${x.seq.toString(16).padStart(8, '0')}  ${ck}${hold}    ${att}/${p}/${ol}\n`
+    }
+    s += `    ${db.lsps.size} LSPs\n\n`
+  }
+  return s
+}
+
+export function showRoute(e: IsisEngine, tag: string): string {
+  let s = `Area ${tag}:\n`
+  for (const l of [1, 2] as const) {
+    if (!atLevel(e.isType, l)) continue
+    s += `IS-IS L${l} IPv4 routing table:\n\n`
+    const rows: string[][] = [['Prefix', 'Metric', 'Interface', 'Nexthop', 'Label(s)']]
+    const routes = [...e.levelRoutes[l - 1].values()].sort((a, b) => a.addr - b.addr || a.len - b.len)
+    for (const r of routes) {
+      const p = `${formatIpv4(r.addr)}/${r.len}`
+      if (r.nextHops.length === 0) rows.push([p, String(r.metric), '-', '-', '-'])
+      for (const [i, h] of r.nextHops.entries())
+        rows.push([i === 0 ? p : '', i === 0 ? String(r.metric) : '', h.ifName, formatIpv4(h.gw), '-'])
+    }
+    const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+    const line = (r: string[]) => ` ${r.map((c, i) => c.padEnd(w[i]!)).join('  ')}`.trimEnd()
+    s += `${line(rows[0]!)}\n ${'-'.repeat(w.reduce((a, b) => a + b + 2, 0) - 1)}\n`
+    for (const r of rows.slice(1)) s += `${line(r)}\n`
+    s += '\n'
+  }
+  return s
+}
+
+export function showSummary(e: IsisEngine, tag: string, now: number): string {
+  let s = `vrf             : default\nProcess Id      : 0\nSystem Id       : ${formatSysId(e.sysId)}\n`
+  s += `Up time         : ${Math.floor(now / SEC_NS)} secs ago\nNumber of areas : 1\nArea ${tag}:\n`
+  s += `  Net: ${e.areas.map((a) => `${a.slice(0, 2)}${a.slice(2).replace(/(....)/g, '.$1')}.${formatSysId(e.sysId)}.00`).join(', ')}\n`
+  s += `  TX counters per PDU type:\n  RX counters per PDU type:\n  Drop counters per PDU type: ${e.dropped}\n`
+  for (const l of [1, 2] as const) {
+    if (!atLevel(e.isType, l)) continue
+    s += `  Level-${l}:\n    LSP0 regenerated: -\n    LSPs purged: -\n    SPF:\n      minimum interval  : 1\n`
+    s += `    IPv4 route computation:\n      last run elapsed  : -\n      run count         : ${e.spfRuns}\n`
+  }
+  return s
+}
