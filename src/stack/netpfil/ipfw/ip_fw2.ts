@@ -157,6 +157,8 @@ function probe(ch: IpfwChain, p: PktFacts, now: number): boolean {
 const O_PROTO: number = O.PROTO
 const O_IP_SRC: number = O.IP_SRC
 const O_IP_DST: number = O.IP_DST
+const O_RECV: number = O.RECV
+const O_XMIT: number = O.XMIT
 
 export const VERDICT_PASS = 0
 const VERDICT_DENY = 1
@@ -368,7 +370,7 @@ export const QUICK_FULL = -1
  * packet to the full pass from that rule: nothing was done on its behalf yet, so the verdicts are
  * ipfw_chk's. A packet too short for its layer-4 header also goes there (to be counted and dropped).
  */
-export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf): number {
+export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
   let q = ch.quick
   const rules = ch.rules
   if (q === null || q.rules !== rules || q.n !== rules.length) q = ch.quick = new QuickTable(rules)
@@ -416,6 +418,17 @@ export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf): number {
       i++
       continue
     }
+    // A lifted recv/xmit/via: failing it fails the rule, as the generic loop's first test would.
+    const ifOp = w[at + QF.IF_OP]!
+    if (
+      ifOp !== 0 &&
+      ((ifOp === O_RECV && dir !== PFIL_IN) ||
+        (ifOp === O_XMIT && dir === PFIL_IN) ||
+        q.ifName[i] !== ifp.name)
+    ) {
+      i++
+      continue
+    }
     if (k !== QK.PLAIN) break
     const f = rules[i]!
     f.pcnt++
@@ -444,7 +457,7 @@ export function ipfwCheckPacket(
   // The common case first: an IPv4 packet that no rule needing more than its prefix meets.
   let start = 0
   if (tag === null && ch.nest === 0) {
-    const r = quickPass(v, ch, m)
+    const r = quickPass(v, ch, m, ifp, dir)
     if (r === VERDICT_PASS) return PFIL.PASS
     if (r === VERDICT_DENY) {
       v.env.pool.put(m)

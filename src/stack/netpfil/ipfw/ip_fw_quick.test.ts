@@ -8,7 +8,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { virtualHost } from '../../../testing/net_lab.js'
 import { writeIpv4Header } from '../../../wire/ipv4.js'
-import { PFIL_IN } from '../../net/pfil.js'
+import type { Ifnet } from '../../net/ifnet.js'
+import { PFIL_IN, PFIL_OUT } from '../../net/pfil.js'
 import { IpfwChain } from './ip_fw_chain.js'
 import { PktFacts, readFacts } from './ip_fw_facts.js'
 import { QF, QuickTable, QW, quickReject } from './ip_fw_quick.js'
@@ -174,6 +175,13 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
       if (r() % 3 !== 0) insns.push(proto(pick([UDP, 6, 1]), r() % 9 === 0 ? { not: true } : {}))
       if (r() % 4 !== 0) insns.push(src(...pick(nets)))
       if (r() % 3 === 0) insns.push(dst(...pick(nets)))
+      if (r() % 4 === 0)
+        insns.push(
+          insn(pick([O.RECV, O.XMIT, O.VIA]), {
+            name: pick(['em0', 'em1', 'em*']),
+            ...(r() % 8 === 0 ? { not: true } : {}),
+          }),
+        )
       if (r() % 6 === 0) insns.push(dport(pick([53, 80])))
       if (r() % 15 === 0) insns.push(insn(O.KEEP_STATE))
       const action = pick([A.ALLOW, A.DENY, A.COUNT, A.COUNT, A.SKIPTO, A.REJECT, A.CHECK_STATE])
@@ -198,10 +206,10 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
       m.data[m.off + 22] = 0
       m.data[m.off + 23] = pick([53, 80])
       m.len = 20 + l4
-      p.dir = PFIL_IN
-      p.ifname = 'em0'
+      p.dir = pick([PFIL_IN, PFIL_OUT])
+      p.ifname = pick(['em0', 'em1'])
       assert.ok(readFacts(p, m))
-      let got = quickPass(v, fast, m)
+      let got = quickPass(v, fast, m, { name: p.ifname } as Ifnet, p.dir)
       if (got === QUICK_FULL) {
         handedOver++
         got = ipfwChk(v, fast, p, 0, fast.quickStart)

@@ -15,7 +15,7 @@
  */
 
 import type { KRule } from './ip_fw_chain.js'
-import { A, type IpfwInsn, O } from './ip_fw_rule.js'
+import { A, IFACE_TABLE, type IpfwInsn, O } from './ip_fw_rule.js'
 
 /** What the fast pass may do with a rule whose prefix the packet passes (QuickTable.kind). */
 export const QK = {
@@ -49,14 +49,18 @@ export const QF = {
   ENV_SRC_MASK: 9,
   ENV_DST: 10,
   ENV_DST_MASK: 11,
+  /** O.RECV/XMIT/VIA when the rule's first remaining instruction is a plain one on ifName[i], else 0. */
+  IF_OP: 12,
 } as const
-export const QW = 12
+export const QW = 13
 
 /** The chain compiled for the fast pass; `rules` and `n` tell whether it still describes the chain. */
 export class QuickTable {
   readonly rules: readonly KRule[]
   readonly n: number
   readonly w: Int32Array
+  /** The interface of QF.IF_OP, '' for none. */
+  readonly ifName: string[]
 
   constructor(rules: readonly KRule[]) {
     const n = rules.length
@@ -64,9 +68,15 @@ export class QuickTable {
     this.n = n
     const w = new Int32Array(n * QW)
     this.w = w
+    this.ifName = new Array<string>(n).fill('')
     for (let i = 0; i < n; i++) {
       const f = rules[i]!
       const at = i * QW
+      const c = ifaceFirst(f)
+      if (c !== null) {
+        w[at + QF.IF_OP] = c.op
+        this.ifName[i] = c.name
+      }
       w[at + QF.PROTO] = f.qProto
       w[at + QF.SRC] = f.qSrcAddr
       w[at + QF.SRC_MASK] = f.qSrcMask
@@ -111,10 +121,20 @@ export class QuickTable {
   }
 }
 
+/**
+ * The rule's first remaining instruction when it is `recv`, `xmit` or `via` one interface by its
+ * exact name (no `not`, no or-block, no wildcard, no table): the fast pass tests it by name.
+ */
+function ifaceFirst(f: KRule): IpfwInsn | null {
+  const c = f.rest[0]
+  if (c === undefined || c.not || c.or || (c.arg2 & IFACE_TABLE) !== 0 || c.name.endsWith('*')) return null
+  return c.op === O.RECV || c.op === O.XMIT || c.op === O.VIA ? c : null
+}
+
 function kindOf(f: KRule): number {
   if (f.probe || f.prob < 1) return QK.SLOW
   if (
-    f.rest.length === 0 &&
+    f.rest.length === (ifaceFirst(f) === null ? 0 : 1) &&
     !f.log &&
     (f.action === A.ALLOW || f.action === A.DENY || f.action === A.COUNT || f.action === A.SKIPTO)
   )
