@@ -453,18 +453,29 @@ export function ipfwCheckPacket(
 ): number {
   const ch = ipfw(v)
   if (ch.enable === 0) return PFIL.PASS
-  const tag = m.tag
-  // The common case first: an IPv4 packet that no rule needing more than its prefix meets.
-  let start = 0
-  if (tag === null && ch.nest === 0) {
-    const r = quickPass(v, ch, m, ifp, dir)
-    if (r === VERDICT_PASS) return PFIL.PASS
-    if (r === VERDICT_DENY) {
-      v.env.pool.put(m)
-      return PFIL.CONSUMED
-    }
-    start = ch.quickStart
+  // The common case first: an IPv4 packet that no rule needing more than its prefix meets. Kept
+  // small so that it inlines into the hook; the full pass is a call of its own.
+  if (m.tag !== null || ch.nest !== 0) return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, 0)
+  const r = quickPass(v, ch, m, ifp, dir)
+  if (r === VERDICT_PASS) return PFIL.PASS
+  if (r === VERDICT_DENY) {
+    v.env.pool.put(m)
+    return PFIL.CONSUMED
   }
+  return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, ch.quickStart)
+}
+
+/** The full pass of ipfw_check_packet, from rule `start` (where the fast pass stopped). */
+function ipfwCheckFull(
+  v: Vnet,
+  ch: IpfwChain,
+  m: Mbuf,
+  ifp: Ifnet,
+  dir: number,
+  dnIo: typeof dummynetIo | null,
+  start: number,
+): number {
+  const tag = m.tag
   // Back from dummynet: pass (one_pass) or resume after the rule that sent it.
   if (tag !== null && tag instanceof DnTag) {
     start = resumeAt(ch, tag)
