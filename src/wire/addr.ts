@@ -30,6 +30,15 @@ export function readU32(buf: Uint8Array, off: number): number {
   return ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0
 }
 
+/**
+ * Reads a big-endian 32-bit word as a signed int32: the form the packet path keeps IPv4 addresses in,
+ * since an unsigned value above 2^31 is a heap-allocated double whenever it crosses a call. Convert
+ * with `>>> 0` where an address leaves the packet path (printing, APIs).
+ */
+export function readI32(buf: Uint8Array, off: number): number {
+  return (buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]
+}
+
 /** Writes the low 32 bits of `v` big-endian (signed or unsigned input both work). */
 export function writeU32(buf: Uint8Array, off: number, v: number): void {
   buf[off] = v >>> 24

@@ -9,7 +9,7 @@
  * and reassembly belong to the stack.
  */
 
-import { readU16, readU32, writeU16, writeU32 } from './addr.js'
+import { readI32, readU16, readU32, writeU16, writeU32 } from './addr.js'
 import { checksum, updateChecksum16 } from './checksum.js'
 import { WireView } from './view.js'
 
@@ -121,6 +121,14 @@ export class Ipv4View extends WireView {
   }
   set dst(a: number) {
     writeU32(this.buf, this.off + 16, a)
+  }
+  /** The source as int32 (readI32): for the packet path, where the unsigned form would be boxed. */
+  get src32(): number {
+    return readI32(this.buf, this.off + 12)
+  }
+  /** The destination as int32. */
+  get dst32(): number {
+    return readI32(this.buf, this.off + 16)
   }
   get payloadOffset(): number {
     return this.off + this.headerLength

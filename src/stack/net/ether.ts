@@ -8,8 +8,8 @@
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import type { ErrnoName } from '../../util/errno.js'
-import { BROADCAST_MAC, readU16 } from '../../wire/addr.js'
-import { ETHER_HDR_LEN, writeEthernetHeader } from '../../wire/ethernet.js'
+import { readU16 } from '../../wire/addr.js'
+import { ETHER_HDR_LEN } from '../../wire/ethernet.js'
 import type { IfDriver, Ifnet } from './ifnet.js'
 
 /** The TPIDs of 802.1Q and 802.1ad tags (net/ethernet.h). */
@@ -17,6 +17,8 @@ const ETHERTYPE_VLAN = 0x8100
 const ETHERTYPE_QINQ = 0x88a8
 /** ETHER_VLAN_ENCAP_LEN: the tag's size. */
 const VLAN_ENCAP_LEN = 4
+
+const TWO_32 = 0x100000000
 
 /** ETHERMTU_JUMBO (net/ethernet.h): the largest MTU an Ethernet interface takes. */
 export const ETHERMTU_JUMBO = 9000
@@ -90,6 +92,14 @@ export function etherInput(ifp: Ifnet, m: Mbuf): void {
  * ether_output_frame's ether_set_pcp does; a vlan interface puts the priority in its own tag.
  */
 export function etherSend(ifp: Ifnet, m: Mbuf, dstMac: number, type: number): void {
+  etherSendTo(ifp, m, (dstMac / TWO_32) | 0, dstMac | 0, type)
+}
+
+/**
+ * etherSend with the destination as its top 16 bits (`hi`) and low 32 bits (`lo`, int32): the packet
+ * path's form, since a 48-bit number crossing a call is a heap-allocated double on every frame.
+ */
+export function etherSendTo(ifp: Ifnet, m: Mbuf, hi: number, lo: number, type: number): void {
   const pcp = m.pcp >= 0 ? m.pcp : ifp.pcp
   const tagged = pcp >= 0 && ifp.family !== 'vlan'
   if (!m.prepend(tagged ? ETHER_HDR_LEN + VLAN_ENCAP_LEN : ETHER_HDR_LEN)) {
@@ -97,17 +107,36 @@ export function etherSend(ifp: Ifnet, m: Mbuf, dstMac: number, type: number): vo
     ifp.vnet.env.pool.put(m)
     return
   }
+  const b = m.data
+  const o = m.off
+  const src = ifp.mac
+  const shi = (src / TWO_32) | 0
+  const slo = src | 0
+  b[o] = hi >>> 8
+  b[o + 1] = hi
+  b[o + 2] = lo >>> 24
+  b[o + 3] = lo >>> 16
+  b[o + 4] = lo >>> 8
+  b[o + 5] = lo
+  b[o + 6] = shi >>> 8
+  b[o + 7] = shi
+  b[o + 8] = slo >>> 24
+  b[o + 9] = slo >>> 16
+  b[o + 10] = slo >>> 8
+  b[o + 11] = slo
   if (tagged) {
-    const b = m.data
-    const o = m.off
-    writeEthernetHeader(b, o, dstMac, ifp.mac, ETHERTYPE_VLAN)
+    b[o + 12] = ETHERTYPE_VLAN >>> 8
+    b[o + 13] = ETHERTYPE_VLAN & 0xff
     b[o + 14] = pcp << 5
     b[o + 15] = 0
     b[o + 16] = type >>> 8
     b[o + 17] = type & 0xff
-  } else writeEthernetHeader(m.data, m.off, dstMac, ifp.mac, type)
+  } else {
+    b[o + 12] = type >>> 8
+    b[o + 13] = type & 0xff
+  }
   // Broadcast and multicast alike: the group bit of the first octet (ifi_omcasts).
-  if (dstMac === BROADCAST_MAC || Math.floor(dstMac / 0x10000000000) % 2 === 1) ifp.stats.omcasts++
+  if ((hi & 0x100) !== 0) ifp.stats.omcasts++
   ifp.transmit(m)
 }
 

@@ -226,7 +226,7 @@ export class Vnet {
 
   /** Whether addr is a broadcast address of one of our interfaces (or the limited broadcast). */
   isBroadcast(addr: number): boolean {
-    return addr === 0xffffffff || this.bcast?.has(addr | 0) === true
+    return (addr | 0) === -1 || this.bcast?.has(addr | 0) === true
   }
 
   /** Whether addr is one of our unicast addresses. */

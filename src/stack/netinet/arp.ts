@@ -14,7 +14,7 @@ import { BROADCAST_MAC, formatIpv4, formatMac, ipMulticastMac, isMulticastMac } 
 import { ARP_LEN, ArpOp, writeArp } from '../../wire/arp.js'
 import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../wire/ethernet.js'
 import { IcmpType, UnreachCode } from '../../wire/icmp.js'
-import { etherSend } from '../net/ether.js'
+import { etherSend, etherSendTo } from '../net/ether.js'
 import { IFF, type IfAddr, type Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
@@ -188,7 +188,8 @@ function newEntry(ifp: Ifnet, addr: number): Lle | null {
     st.stats.dropped += victim.value.holdCount
     removeEntry(victim.value)
   }
-  const e = new Lle(ifp, addr)
+  // The packet path may pass the address as int32: entries keep the unsigned form arp(8) shows.
+  const e = new Lle(ifp, addr >>> 0)
   table(ifp).set(addr | 0, e)
   st.entries++
   st.unresolved.add(e)
@@ -437,6 +438,15 @@ export function etherOutputIp(
   // A group needs no ARP: its Ethernet address is computed (arpresolve's M_MCAST case).
   if (nextHop >>> 28 === 0xe) {
     etherSend(ifp, m, ipMulticastMac(nextHop), EtherType.IPV4)
+    return undefined
+  }
+  // arpresolve's fast path inline: a valid entry's address goes straight into the frame as two
+  // integer halves (the 48-bit number returned across a call would be boxed per packet).
+  const t = ifp.arp as ArpTable | null
+  const e = t === null ? undefined : t.get(nextHop | 0)
+  if (e !== undefined && e.state === LleState.Valid) {
+    const hw = e.mac
+    etherSendTo(ifp, m, (hw / 0x100000000) | 0, hw | 0, EtherType.IPV4)
     return undefined
   }
   const mac = arpResolve(ifp, nextHop, m)

@@ -50,11 +50,12 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   }
   // Link-layer padding beyond the datagram goes.
   m.len = h.totalLength
-  let dst = h.dst
-  const src = h.src
+  // Addresses as int32 on the packet path: unsigned ones above 2^31 would be boxed at every call.
+  let dst = h.dst32
+  const src = h.src32
   // RFC 1122 §3.2.1.3: no broadcast/multicast sources, and 127/8 never arrives from a real link.
   if (
-    src === 0xffffffff ||
+    src === -1 ||
     src >>> 28 === 0xe ||
     (ifp.type !== 'loop' && (src >>> 24 === 127 || dst >>> 24 === 127))
   ) {
@@ -71,15 +72,15 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     // A filter may have re-pointed the shared view while sending (reject): point it back. A NAT
     // may have rewritten the destination: ours or forwarded is decided on the new one (dchg).
     h.point(m.data, m.off, m.len)
-    dst = h.dst
-    via = pf.nextHop
+    dst = h.dst32
+    via = pf.nextHop | 0
     const viaPort = pf.nextPort
     pf.nextHop = 0
     pf.nextPort = 0
     // ipfw fwd to one of our addresses: the packet is ours whatever its destination (M_FASTFWD_OURS),
     // and TCP and UDP look for the socket at the forward address (and port) when it is not.
     if (via !== 0 && v.isLocal(via)) {
-      if (!v.isLocal(dst) || viaPort !== 0) m.tag = new IpForwardTag(via, viaPort)
+      if (!v.isLocal(dst) || viaPort !== 0) m.tag = new IpForwardTag(via >>> 0, viaPort)
       ipLocal(v, ifp, m)
       return
     }
@@ -91,12 +92,7 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   // The vnet-wide broadcast set first: a forwarded packet then never walks the interface's aliases.
   // A group datagram is ours on any interface; the transport keeps it only for sockets that joined
   // the group there (ip_input's "assume the packet is for us" for IN_MULTICAST without mrouting).
-  if (
-    v.isLocal(dst) ||
-    dst === 0xffffffff ||
-    dst >>> 28 === 0xe ||
-    (v.isBroadcast(dst) && ifBroadcast(ifp, dst))
-  ) {
+  if (v.isLocal(dst) || dst === -1 || dst >>> 28 === 0xe || (v.isBroadcast(dst) && ifBroadcast(ifp, dst))) {
     ipLocal(v, ifp, m)
     return
   }
@@ -120,7 +116,7 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
 }
 
 function ifBroadcast(ifp: Ifnet, dst: number): boolean {
-  for (const a of ifp.addrs) if (a.prefixLen < 31 && a.broadcast === dst) return true
+  for (const a of ifp.addrs) if (a.prefixLen < 31 && (a.broadcast | 0) === (dst | 0)) return true
   return false
 }
 
@@ -157,7 +153,7 @@ function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf, via: number): void {
   const state = ip(v)
   const st = state.stats
   const h = v.env.scratch.ipIn
-  const dst = h.dst
+  const dst = h.dst32
   if (h.ttl <= 1) {
     icmpError(v, m, IcmpType.TIME_EXCEEDED, TimeExceededCode.TTL, 0)
     return
@@ -166,7 +162,7 @@ function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf, via: number): void {
   if (rt !== null && rt.mpNext !== null) {
     // ECMP: one flow, one path; every fragment of a datagram hashes as the addresses alone.
     const ports = !h.mf && h.fragOffset === 0 ? l4Ports(m.data, m.off + h.headerLength, h.protocol) : 0
-    rt = mpathSelect(rt, flowHash(h.src, dst, ports))
+    rt = mpathSelect(rt, flowHash(h.src32, dst, ports))
   }
   if (rt === null || (rt.flags & RTF.REJECT) !== 0) {
     st.ips_cantforward++
@@ -186,10 +182,15 @@ function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf, via: number): void {
     icmpError(v, m, IcmpType.UNREACH, UnreachCode.NEEDFRAG, mtu)
     return
   }
-  const nextHop = (rt.flags & RTF.GATEWAY) !== 0 ? rt.gateway : via !== 0 ? via : dst
+  const nextHop = (rt.flags & RTF.GATEWAY) !== 0 ? rt.gateway | 0 : via !== 0 ? via : dst
   // RFC 1812 §5.2.7.2: a packet leaving by the interface it came in on, from a neighbour on that
   // subnet, earns the sender a host redirect to the better next hop.
-  if (state.redirect !== 0 && out === ifp && rt.ifa !== null && ((h.src ^ rt.ifa.addr) & rt.ifa.mask) === 0) {
+  if (
+    state.redirect !== 0 &&
+    out === ifp &&
+    rt.ifa !== null &&
+    ((h.src32 ^ rt.ifa.addr) & rt.ifa.mask) === 0
+  ) {
     st.ips_redirectsent++
     icmpRedirect(v, m, nextHop)
   }

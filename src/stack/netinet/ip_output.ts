@@ -46,10 +46,10 @@ export function routeFor(v: Vnet, dst: number, fib: number): Route | null {
   return rt
 }
 
-/** The ports word of a TCP or UDP header at off (source port high), else 0: part of a flow's hash. */
+/** The ports word of a TCP or UDP header at off (source port high, as int32), else 0: part of a flow's hash. */
 export function l4Ports(b: Uint8Array, off: number, proto: number): number {
   if ((proto !== 6 && proto !== 17) || off + 4 > b.length) return 0
-  return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0
+  return (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!
 }
 
 /** Source address for packets along rt (rt_ifa, else the interface's first address). */

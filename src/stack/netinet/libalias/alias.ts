@@ -14,7 +14,7 @@
  */
 
 import type { Rng } from '../../../util/rng.js'
-import { readU16, readU32, writeU16, writeU32 } from '../../../wire/addr.js'
+import { readI32, readU16, writeU16, writeU32 } from '../../../wire/addr.js'
 import { fold } from '../../../wire/checksum.js'
 import { IcmpType } from '../../../wire/icmp.js'
 import { IP_MF, IP_OFFMASK, IpProto } from '../../../wire/ipv4.js'
@@ -102,8 +102,9 @@ export class LibAlias {
 
   /** LibAliasSetAddress: with `reset`, a new address drops every link but the redirects. */
   setAddress(addr: number): void {
-    if ((this.mode & MODE.RESET_ON_ADDR_CHANGE) !== 0 && this.db.aliasAddress !== addr) this.db.cleanup(false)
-    this.db.aliasAddress = addr >>> 0
+    if ((this.mode & MODE.RESET_ON_ADDR_CHANGE) !== 0 && this.db.aliasAddress !== (addr | 0))
+      this.db.cleanup(false)
+    this.db.aliasAddress = addr | 0
   }
 
   /** LibAliasSetAliasPortRange: 0 restores the default 32768..65535. */
@@ -185,7 +186,7 @@ export class LibAlias {
     const hl = (b[off]! & 0xf) << 2
     if (readU16(b, off + 2) > len || hl > len) return PKT_ALIAS.IGNORED
     const saved = db.aliasAddress
-    const src = readU32(b, off + 12)
+    const src = readI32(b, off + 12)
     if ((this.mode & MODE.PROXY_ONLY) !== 0) return PKT_ALIAS.OK
     if ((this.mode & MODE.UNREGISTERED_ONLY) !== 0 && !unregistered(src)) db.aliasAddress = src
     let r: number
@@ -212,10 +213,10 @@ export class LibAlias {
     const hl = (b[off]! & 0xf) << 2
     if (readU16(b, off + 2) > len || hl > len) return PKT_ALIAS.IGNORED
     const fo = readU16(b, off + 6)
-    const src = readU32(b, off + 12)
+    const src = readI32(b, off + 12)
     const id = readU16(b, off + 4)
     if ((fo & IP_OFFMASK) === 0) {
-      const aliasDst = readU32(b, off + 16)
+      const aliasDst = readI32(b, off + 16)
       const p = b[off + 9]!
       let r: number
       if (p === IpProto.ICMP) r = this.icmpIn(b, off, hl, len, now)
@@ -226,13 +227,13 @@ export class LibAlias {
         let i = db.findIn(src, aliasDst, NO_DEST_PORT, id, LINK.FRAGMENT_ID, false, now)
         if (i < 0) i = db.add(0, src, aliasDst, NO_SRC_PORT, NO_DEST_PORT, id, LINK.FRAGMENT_ID, now)
         if (i < 0) return PKT_ALIAS.ERROR
-        db.fragAddr[i] = readU32(b, off + 16)
+        db.fragAddr[i] = readI32(b, off + 16)
         return PKT_ALIAS.FOUND_HEADER_FRAGMENT
       }
       return r
     }
     // FragmentIn: a later fragment follows its first, or cannot be placed.
-    const dst = readU32(b, off + 16)
+    const dst = readI32(b, off + 16)
     const i = db.findIn(src, dst, NO_DEST_PORT, id, LINK.FRAGMENT_ID, false, now)
     if (i < 0) return PKT_ALIAS.UNRESOLVED_FRAGMENT
     const orig = db.fragAddr[i]!
@@ -273,8 +274,8 @@ export class LibAlias {
     if (len - hl < (tcp ? 20 : 8)) return PKT_ALIAS.IGNORED
     const db = this.db
     const l4 = off + hl
-    const src = readU32(b, off + 12)
-    const dst = readU32(b, off + 16)
+    const src = readI32(b, off + 12)
+    const dst = readI32(b, off + 16)
     const sport = readU16(b, l4)
     const dport = readU16(b, l4 + 2)
     let i = db.findOut(src, dst, sport, dport, p, create, now)
@@ -316,8 +317,8 @@ export class LibAlias {
     if (len - hl < (tcp ? 20 : 8)) return PKT_ALIAS.IGNORED
     const db = this.db
     const l4 = off + hl
-    const src = readU32(b, off + 12)
-    const dst = readU32(b, off + 16)
+    const src = readI32(b, off + 12)
+    const dst = readI32(b, off + 16)
     const sport = readU16(b, l4)
     const dport = readU16(b, l4 + 2)
     const create = (this.mode & MODE.PROXY_ONLY) === 0
@@ -347,8 +348,8 @@ export class LibAlias {
   private protoOut(b: Uint8Array, off: number, p: number, now: number, create: boolean): number {
     if (!create) return PKT_ALIAS.IGNORED
     const db = this.db
-    const src = readU32(b, off + 12)
-    const dst = readU32(b, off + 16)
+    const src = readI32(b, off + 12)
+    const dst = readI32(b, off + 16)
     let i = db.findOut(src, dst, NO_SRC_PORT, NO_DEST_PORT, p, true, now)
     if (i < 0) i = db.add(src, dst, this.findAliasAddress(src, now), NO_SRC_PORT, NO_DEST_PORT, 0, p, now)
     if (i < 0) return PKT_ALIAS.ERROR
@@ -360,8 +361,8 @@ export class LibAlias {
 
   private protoIn(b: Uint8Array, off: number, p: number, now: number): number {
     const db = this.db
-    const src = readU32(b, off + 12)
-    const dst = readU32(b, off + 16)
+    const src = readI32(b, off + 12)
+    const dst = readI32(b, off + 16)
     let i = db.findIn(src, dst, NO_DEST_PORT, 0, p, true, now)
     if (i < 0 && (this.mode & MODE.DENY_INCOMING) === 0)
       i = db.add(this.findOriginalAddress(dst, now), src, dst, NO_SRC_PORT, NO_DEST_PORT, 0, p, now)
@@ -391,8 +392,8 @@ export class LibAlias {
   /** Echo and timestamp: the identifier is the port. */
   private icmpOut1(b: Uint8Array, off: number, l4: number, now: number, create: boolean): number {
     const db = this.db
-    const src = readU32(b, off + 12)
-    const dst = readU32(b, off + 16)
+    const src = readI32(b, off + 12)
+    const dst = readI32(b, off + 16)
     const id = readU16(b, l4 + 4)
     let i = db.findOut(src, dst, id, NO_DEST_PORT, LINK.ICMP, false, now)
     if (i < 0) {
@@ -426,8 +427,8 @@ export class LibAlias {
 
   private icmpIn1(b: Uint8Array, off: number, l4: number, now: number): number {
     const db = this.db
-    const src = readU32(b, off + 12)
-    const dst = readU32(b, off + 16)
+    const src = readI32(b, off + 12)
+    const dst = readI32(b, off + 16)
     const id = readU16(b, l4 + 4)
     let i = db.findIn(src, dst, NO_DEST_PORT, id, LINK.ICMP, false, now)
     if (i < 0 && (this.mode & MODE.DENY_INCOMING) === 0)
@@ -464,8 +465,8 @@ export class LibAlias {
     if (qhl < 20 || end - ql4 < 8) return PKT_ALIAS.IGNORED
     const db = this.db
     const qp = b[q + 9]!
-    const qsrc = readU32(b, q + 12)
-    const qdst = readU32(b, q + 16)
+    const qsrc = readI32(b, q + 12)
+    const qdst = readI32(b, q + 16)
     // The quoted datagram's far end is its destination going out and its source coming in; the
     // link is found from the inside host's side either way.
     let i = -1
@@ -486,14 +487,14 @@ export class LibAlias {
     const np = inbound ? db.sport[i]! : db.aport[i]!
     const addrAt = inbound ? q + 12 : q + 16
     const portAt = qp === IpProto.ICMP ? ql4 + 4 : inbound ? ql4 : ql4 + 2
-    const addr = d32(readU32(b, addrAt), na)
+    const addr = d32(readI32(b, addrAt), na)
     const port = d16(readU16(b, portAt), np)
     const icmpDelta = addr + port + this.fixQuoted(b, q, ql4, end, qp, addr, port)
     writeU32(b, addrAt, na)
     writeU16(b, portAt, np)
     fix(b, l4 + 2, icmpDelta)
     const outerAt = inbound ? off + 16 : off + 12
-    const outer = readU32(b, outerAt)
+    const outer = readI32(b, outerAt)
     if (inbound || outer === qdst) {
       fix(b, off + 10, d32(outer, na))
       writeU32(b, outerAt, na)

@@ -95,15 +95,17 @@ export class AliasDb {
   portLength = 0x8000
   /** PKT_ALIAS_SAME_PORTS: try the original port first. */
   samePorts = false
-  /** The instance's address, for links made with ANY as their source or alias (aliasAddress). */
+  /** The instance's address (int32), for links made with ANY as their source or alias (aliasAddress). */
   aliasAddress = 0
   /** Called after a link is added or deleted (PKT_ALIAS_LOG's ShowAliasStats). */
   onChange: (() => void) | null = null
 
   // One entry per link slot; type 0 marks a free slot.
-  src = new Uint32Array(0)
-  dst = new Uint32Array(0)
-  alias = new Uint32Array(0)
+  // Addresses as int32, the packet path's form (an unsigned one above 2^31 would be boxed at every
+  // call); the entry points below take either form.
+  src = new Int32Array(0)
+  dst = new Int32Array(0)
+  alias = new Int32Array(0)
   sport = new Uint16Array(0)
   dport = new Uint16Array(0)
   aport = new Uint16Array(0)
@@ -115,7 +117,7 @@ export class AliasDb {
   expire = new Int32Array(0)
   stamp = new Float64Array(0)
   /** A fragment-id link's translated destination. */
-  fragAddr = new Uint32Array(0)
+  fragAddr = new Int32Array(0)
   private outNext = new Int32Array(0)
   private inNext = new Int32Array(0)
   private outHead = new Int32Array(0)
@@ -213,6 +215,9 @@ export class AliasDb {
     type: number,
     now: number,
   ): number {
+    src |= 0
+    dst |= 0
+    alias |= 0
     if (this.count >= this.max && !this.reclaim(now)) {
       this.overflow++
       return -1
@@ -357,6 +362,8 @@ export class AliasDb {
     replacePartial: boolean,
     now: number,
   ): number {
+    src |= 0
+    dst |= 0
     let i = this.findOut1(src, dst, sport, dport, type, replacePartial, now)
     if (i < 0 && this.aliasAddress !== 0 && src === this.aliasAddress)
       i = this.findOut1(0, dst, sport, dport, type, replacePartial, now)
@@ -417,6 +424,8 @@ export class AliasDb {
     replacePartial: boolean,
     now: number,
   ): number {
+    dst |= 0
+    alias |= 0
     let i = this.findIn1(dst, alias, dport, aport, type, replacePartial, now)
     if (i < 0 && this.aliasAddress !== 0 && alias === this.aliasAddress)
       i = this.findIn1(dst, 0, dport, aport, type, replacePartial, now)
@@ -525,8 +534,8 @@ export class AliasDb {
   private grow(): void {
     const old = this.cap
     const cap = Math.min(Math.max(FIRST_CAP, old * 2), Math.max(this.max, 1))
-    const u32 = (a: Uint32Array) => {
-      const b = new Uint32Array(cap)
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(cap)
       b.set(a)
       return b
     }
@@ -540,10 +549,10 @@ export class AliasDb {
       b.set(a)
       return b
     }
-    this.src = u32(this.src)
-    this.dst = u32(this.dst)
-    this.alias = u32(this.alias)
-    this.fragAddr = u32(this.fragAddr)
+    this.src = i32(this.src)
+    this.dst = i32(this.dst)
+    this.alias = i32(this.alias)
+    this.fragAddr = i32(this.fragAddr)
     this.sport = u16(this.sport)
     this.dport = u16(this.dport)
     this.aport = u16(this.aport)

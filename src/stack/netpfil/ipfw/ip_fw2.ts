@@ -10,9 +10,10 @@
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'
+import { readI32 } from '../../../wire/addr.js'
 import { IcmpType } from '../../../wire/icmp.js'
 import { Unreach6Code } from '../../../wire/icmpv6.js'
-import { IpProto } from '../../../wire/ipv4.js'
+import { IP_OFFMASK, IpProto } from '../../../wire/ipv4.js'
 import { TH } from '../../../wire/tcp.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import { PFIL, PFIL_IN, type PfilHook } from '../../net/pfil.js'
@@ -31,6 +32,7 @@ import { IpfwLimits } from './ip_fw_limit.js'
 import { ipfwLog } from './ip_fw_log.js'
 import { ifaceLookup, numberLookup, tableMatch, tableMatch6 } from './ip_fw_lookup.js'
 import { ipfwNat, NAT_PASS } from './ip_fw_nat.js'
+import { QF, QK, QuickTable, QW } from './ip_fw_quick.js'
 import { A, IFACE_TABLE, type IpfwInsn, O } from './ip_fw_rule.js'
 import { flow6Match, icmp6TypeMatch, inAddrs6, localIp6, mapIcmpUnreach, sendReject6 } from './ip_fw6.js'
 
@@ -155,6 +157,8 @@ function probe(ch: IpfwChain, p: PktFacts, now: number): boolean {
 const O_PROTO: number = O.PROTO
 const O_IP_SRC: number = O.IP_SRC
 const O_IP_DST: number = O.IP_DST
+const O_RECV: number = O.RECV
+const O_XMIT: number = O.XMIT
 
 export const VERDICT_PASS = 0
 const VERDICT_DENY = 1
@@ -355,6 +359,90 @@ export class IpfwHook implements PfilHook {
   }
 }
 
+/** quickPass's answer when the full pass must take over; ch.quickStart is the rule to start from. */
+export const QUICK_FULL = -1
+
+/**
+ * The IPv4 fast pass: the chain's compiled prefixes (QuickTable) scanned over three fields read
+ * straight from the header, skipping whole blocks by their envelopes, for as long as every rule met
+ * is either failed by its prefix or matched by it alone with allow, deny, count or skipto. The first
+ * rule that needs more (a state probe, `prob`, more instructions, another action, `log`) hands the
+ * packet to the full pass from that rule: nothing was done on its behalf yet, so the verdicts are
+ * ipfw_chk's. A packet too short for its layer-4 header also goes there (to be counted and dropped).
+ */
+export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
+  let q = ch.quick
+  const rules = ch.rules
+  if (q === null || q.rules !== rules || q.n !== rules.length) q = ch.quick = new QuickTable(rules)
+  const b = m.data
+  const o = m.off
+  ch.quickStart = 0
+  if (b[o]! >>> 4 !== 4) return QUICK_FULL
+  const proto = b[o + 9]!
+  if ((((b[o + 6]! << 8) | b[o + 7]!) & IP_OFFMASK) === 0) {
+    const room = m.len - ((b[o]! & 0xf) << 2)
+    if (room < (proto === IpProto.TCP ? 20 : proto === IpProto.UDP ? 8 : proto === IpProto.ICMP ? 4 : 0))
+      return QUICK_FULL
+  }
+  const src = readI32(b, o + 12)
+  const dst = readI32(b, o + 16)
+  const disabled = ch.disabledSets
+  const n = q.n
+  const w = q.w
+  let i = 0
+  while (i < n) {
+    const at = i * QW
+    const e = w[at + QF.BLOCK_END]!
+    if (
+      e > i &&
+      ((w[at + QF.ENV_PROTO]! >= 0 && proto !== w[at + QF.ENV_PROTO]) ||
+        (src & w[at + QF.ENV_SRC_MASK]!) !== w[at + QF.ENV_SRC] ||
+        (dst & w[at + QF.ENV_DST_MASK]!) !== w[at + QF.ENV_DST])
+    ) {
+      i = e
+      continue
+    }
+    const sk = w[at + QF.SET_KIND]!
+    const set = sk & 0xff
+    if (disabled !== 0 && ((disabled >>> set) & 1) !== 0 && set !== 31) {
+      i++
+      continue
+    }
+    const k = sk >>> 8
+    if (k === QK.SLOW) break
+    if (
+      (w[at + QF.PROTO]! >= 0 && proto !== w[at + QF.PROTO]) ||
+      (src & w[at + QF.SRC_MASK]!) !== w[at + QF.SRC] ||
+      (dst & w[at + QF.DST_MASK]!) !== w[at + QF.DST]
+    ) {
+      i++
+      continue
+    }
+    // A lifted recv/xmit/via: failing it fails the rule, as the generic loop's first test would.
+    const ifOp = w[at + QF.IF_OP]!
+    if (
+      ifOp !== 0 &&
+      ((ifOp === O_RECV && dir !== PFIL_IN) ||
+        (ifOp === O_XMIT && dir === PFIL_IN) ||
+        q.ifName[i] !== ifp.name)
+    ) {
+      i++
+      continue
+    }
+    if (k !== QK.PLAIN) break
+    const f = rules[i]!
+    f.pcnt++
+    f.bcnt += (b[o + 2]! << 8) | b[o + 3]!
+    f.timestamp = v.env.clock.coarseNow()
+    const a = f.action
+    if (a === A.ALLOW) return VERDICT_PASS
+    if (a === A.DENY) return VERDICT_DENY
+    i = a === A.SKIPTO ? jump(ch, f, i) : i + 1
+  }
+  ch.quickStart = i
+  return QUICK_FULL
+}
+
 /** ipfw_check_packet: the verdict carried out. Takes m unless it passes. */
 export function ipfwCheckPacket(
   v: Vnet,
@@ -365,9 +453,30 @@ export function ipfwCheckPacket(
 ): number {
   const ch = ipfw(v)
   if (ch.enable === 0) return PFIL.PASS
-  // Back from dummynet: pass (one_pass) or resume after the rule that sent it.
-  let start = 0
+  // The common case first: an IPv4 packet that no rule needing more than its prefix meets. Kept
+  // small so that it inlines into the hook; the full pass is a call of its own.
+  if (m.tag !== null || ch.nest !== 0) return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, 0)
+  const r = quickPass(v, ch, m, ifp, dir)
+  if (r === VERDICT_PASS) return PFIL.PASS
+  if (r === VERDICT_DENY) {
+    v.env.pool.put(m)
+    return PFIL.CONSUMED
+  }
+  return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, ch.quickStart)
+}
+
+/** The full pass of ipfw_check_packet, from rule `start` (where the fast pass stopped). */
+function ipfwCheckFull(
+  v: Vnet,
+  ch: IpfwChain,
+  m: Mbuf,
+  ifp: Ifnet,
+  dir: number,
+  dnIo: typeof dummynetIo | null,
+  start: number,
+): number {
   const tag = m.tag
+  // Back from dummynet: pass (one_pass) or resume after the rule that sent it.
   if (tag !== null && tag instanceof DnTag) {
     start = resumeAt(ch, tag)
     dnTagRelease(v, m)
@@ -457,8 +566,8 @@ export function ipfwCheckPacket(
     // RFC 793 §3.4 "Reset Generation": from the segment's ACK if it had one, else ACKing its data.
     const b = m.data
     const tlen = p.iplen - p.hlen - ((b[m.off + p.hlen + 12]! >> 4) << 2)
-    const src = p.dst
-    const dst = p.src
+    const src = p.dst >>> 0
+    const dst = p.src >>> 0
     const sport = p.dport
     const dport = p.sport
     const flags = p.tcpFlags

@@ -19,6 +19,7 @@ import { PktFacts } from './ip_fw_facts.js'
 import { IpfwLimits } from './ip_fw_limit.js'
 import { IpfwLog } from './ip_fw_log.js'
 import type { IpfwNat } from './ip_fw_nat.js'
+import type { QuickTable } from './ip_fw_quick.js'
 import { quickReject } from './ip_fw_quick.js'
 import {
   A,
@@ -160,6 +161,10 @@ export class IpfwChain {
   /** Next hop (and port, 0 for none) of the last fwd verdict. */
   fwdAddr = 0
   fwdPort = 0
+  /** The rules compiled for the fast pass (ip_fw_quick.ts), rebuilt when `rules` changes. */
+  quick: QuickTable | null = null
+  /** The rule where the fast pass handed over to the full one. */
+  quickStart = 0
   /** The pipe/queue rule of the last dummynet verdict and its index. */
   dnRule: KRule | null = null
   dnSlot = 0

@@ -39,10 +39,11 @@ const NS = 1e9
 export class DynTable<R> {
   private heads = new Int32Array(16).fill(-1)
   private next = new Int32Array(16)
-  private src = new Uint32Array(16)
-  private dst = new Uint32Array(16)
-  /** sport << 16 | dport, as created. */
-  private ports = new Uint32Array(16)
+  /** Addresses as int32, the packet path's form (an IPv6 state's are its folds). */
+  private src = new Int32Array(16)
+  private dst = new Int32Array(16)
+  /** sport << 16 | dport (int32), as created. */
+  private ports = new Int32Array(16)
   private proto = new Uint8Array(16)
   /** 1 for an IPv6 state, whose addresses are words 8i..8i+7 of a6 (source, then destination). */
   private fam6 = new Uint8Array(16)
@@ -91,10 +92,13 @@ export class DynTable<R> {
     dir: Int32Array,
     a6: Uint32Array | null = null,
   ): number {
+    // Either form of an address may come in (the packet path's int32, a caller's unsigned).
+    src |= 0
+    dst |= 0
     const b = this.bucket(proto, src, sport, dst, dport)
     const want6 = a6 === null ? 0 : 1
-    const fwd = ((sport << 16) | dport) >>> 0
-    const rev = ((dport << 16) | sport) >>> 0
+    const fwd = (sport << 16) | dport
+    const rev = (dport << 16) | sport
     let prev = -1
     let i = this.heads[b]!
     while (i >= 0) {
@@ -180,12 +184,14 @@ export class DynTable<R> {
     if (this.freeHead < 0) this.grow(k.dynMax)
     const i = this.freeHead
     this.freeHead = this.next[i]!
+    src |= 0
+    dst |= 0
     const b = this.bucket(proto, src, sport, dst, dport)
     this.next[i] = this.heads[b]!
     this.heads[b] = i
     this.src[i] = src
     this.dst[i] = dst
-    this.ports[i] = ((sport << 16) | dport) >>> 0
+    this.ports[i] = (sport << 16) | dport
     this.proto[i] = proto
     this.fam6[i] = a6 === null ? 0 : 1
     if (a6 !== null) for (let w = 0; w < 8; w++) this.a6[i * 8 + w] = a6[w]!
@@ -270,9 +276,9 @@ export class DynTable<R> {
           bcnt: this.bcnt[i]!,
           expire: Math.ceil((this.expire[i]! - now) / NS),
           proto: this.proto[i]!,
-          src: this.src[i]!,
+          src: this.src[i]! >>> 0,
           sport: this.ports[i]! >>> 16,
-          dst: this.dst[i]!,
+          dst: this.dst[i]! >>> 0,
           dport: this.ports[i]! & 0xffff,
           ...(this.fam6[i] === 1 ? { addr6: [...this.a6.subarray(i * 8, i * 8 + 8)] } : {}),
         })
@@ -299,7 +305,7 @@ export class DynTable<R> {
     next.set(this.next)
     this.next = next
     for (const f of ['src', 'dst', 'ports'] as const) {
-      const n = new Uint32Array(cap)
+      const n = new Int32Array(cap)
       n.set(this[f])
       this[f] = n
     }

@@ -6,7 +6,7 @@
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'
-import { readU16, readU32 } from '../../../wire/addr.js'
+import { readI32, readU16, readU32 } from '../../../wire/addr.js'
 import { IP_OFFMASK, IpProto } from '../../../wire/ipv4.js'
 import { EXT6 } from './ip_fw_rule.js'
 
@@ -15,6 +15,7 @@ export const ODD6 = { UNKNOWN_HDR: 1, SINGLE_FRAG: 2 } as const
 
 /** The fields rules look at, read once per packet (ipfw_chk's args and f_id). */
 export class PktFacts {
+  /** IPv4 source and destination as int32 (readI32): `>>> 0` where they leave the packet path. */
   src = 0
   dst = 0
   proto = 0
@@ -74,8 +75,8 @@ export function readFacts(p: PktFacts, m: Mbuf): boolean {
   p.offset = readU16(b, o + 6) & IP_OFFMASK
   p.ttl = b[o + 8]!
   p.proto = b[o + 9]!
-  p.src = readU32(b, o + 12)
-  p.dst = readU32(b, o + 16)
+  p.src = readI32(b, o + 12)
+  p.dst = readI32(b, o + 16)
   p.l4 = false
   p.tcpFlags = 0
   p.sport = 0
@@ -127,8 +128,8 @@ function readFacts6(p: PktFacts, m: Mbuf): boolean {
     a[i] = readU32(b, o + 8 + 4 * i)
     a[4 + i] = readU32(b, o + 24 + 4 * i)
   }
-  p.src = (a[0]! ^ a[1]! ^ a[2]! ^ a[3]!) >>> 0
-  p.dst = (a[4]! ^ a[5]! ^ a[6]! ^ a[7]!) >>> 0
+  p.src = a[0]! ^ a[1]! ^ a[2]! ^ a[3]!
+  p.dst = a[4]! ^ a[5]! ^ a[6]! ^ a[7]!
   p.l4 = false
   p.tcpFlags = 0
   p.sport = 0

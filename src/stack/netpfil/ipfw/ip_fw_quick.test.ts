@@ -7,12 +7,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { virtualHost } from '../../../testing/net_lab.js'
-import { PFIL_IN } from '../../net/pfil.js'
+import { writeIpv4Header } from '../../../wire/ipv4.js'
+import type { Ifnet } from '../../net/ifnet.js'
+import { PFIL_IN, PFIL_OUT } from '../../net/pfil.js'
 import { IpfwChain } from './ip_fw_chain.js'
-import { PktFacts } from './ip_fw_facts.js'
-import { quickReject } from './ip_fw_quick.js'
+import { PktFacts, readFacts } from './ip_fw_facts.js'
+import { QF, QuickTable, QW, quickReject } from './ip_fw_quick.js'
 import { A, type IpfwInsn, type IpfwRuleSpec, insn, O } from './ip_fw_rule.js'
-import { ipfwChk } from './ip_fw2.js'
+import { ipfwChk, QUICK_FULL, quickPass } from './ip_fw2.js'
 
 const PASS = 0
 const DENY = 1
@@ -112,4 +114,121 @@ test('ipfw_chk verdicts through the quick-reject prefix', () => {
     [[proto(17), src(1, 0xffffffff, { or: true }), src(2)], pkt(hi, 1, 17), DENY],
   ]
   for (const [insns, p, want] of cases) assert.equal(verdict(insns, p), want, JSON.stringify(insns))
+})
+
+const UDP = 17
+
+test('QuickTable: a block of specific rules gets their common envelope, and stops before a catch-all', () => {
+  const v = virtualHost().vnet0
+  const ch = new IpfwChain(v, { defaultToAccept: false })
+  const rules: IpfwRuleSpec[] = []
+  for (let i = 0; i < 10; i++)
+    rules.push(spec(i + 1, A.DENY, [proto(UDP), src(0x0a000000 + i * 256, 0xffffff00), dport(53)]))
+  rules.push(spec(11, A.ALLOW, []))
+  ch.add(rules)
+  const q = new QuickTable(ch.rules)
+  const w = q.w
+  assert.equal(w[QF.BLOCK_END], 10, 'rules 0..9 under one envelope, the allow left out')
+  assert.equal(w[QF.ENV_PROTO], UDP)
+  assert.equal(w[QF.ENV_SRC_MASK], 0xfffff000 | 0, '10.0.0.0/20 covers 10.0.0.0/24 .. 10.0.9.0/24')
+  assert.equal(w[QF.ENV_SRC], 0x0a000000)
+  // The allow and the default rule would share an envelope that requires nothing: no block.
+  assert.equal(w[10 * QW + QF.BLOCK_END], 10)
+})
+
+/** A tiny deterministic generator for the differential test (xorshift32). */
+function gen(seed: number): () => number {
+  let x = seed | 0 || 1
+  return () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return x >>> 0
+  }
+}
+
+test('the fast pass and the full pass agree: verdicts and every rule counter, over random rulesets', () => {
+  const v = virtualHost().vnet0
+  const pool = v.env.pool
+  const r = gen(12345)
+  const pick = <T>(a: readonly T[]): T => a[r() % a.length]!
+  // Prefixes close together (so that envelopes form and fail) and with the sign bit set.
+  const nets: Array<[number, number]> = [
+    [0x0a000000, 0xffffff00],
+    [0x0a000100, 0xffffff00],
+    [0x0a000200, 0xfffffe00],
+    [0x0a000000, 0xff000000],
+    [0xc6120000, 0xfffe0000],
+    [0xc6120001, 0xffffffff],
+    [0xc0a80000, 0xffff0000],
+  ]
+  const addrs = [
+    0x0a000001, 0x0a000105, 0x0a000203, 0x0a0a0a0a, 0xc6120001, 0xc6130001, 0xc0a80101, 0x08080808,
+  ]
+  let fastVerdicts = 0
+  let handedOver = 0
+  for (let round = 0; round < 60; round++) {
+    const specs: IpfwRuleSpec[] = []
+    const n = 1 + (r() % 40)
+    for (let i = 0; i < n; i++) {
+      const insns: IpfwInsn[] = []
+      if (r() % 3 !== 0) insns.push(proto(pick([UDP, 6, 1]), r() % 9 === 0 ? { not: true } : {}))
+      if (r() % 4 !== 0) insns.push(src(...pick(nets)))
+      if (r() % 3 === 0) insns.push(dst(...pick(nets)))
+      if (r() % 4 === 0)
+        insns.push(
+          insn(pick([O.RECV, O.XMIT, O.VIA]), {
+            name: pick(['em0', 'em1', 'em*']),
+            ...(r() % 8 === 0 ? { not: true } : {}),
+          }),
+        )
+      if (r() % 6 === 0) insns.push(dport(pick([53, 80])))
+      if (r() % 15 === 0) insns.push(insn(O.KEEP_STATE))
+      const action = pick([A.ALLOW, A.DENY, A.COUNT, A.COUNT, A.SKIPTO, A.REJECT, A.CHECK_STATE])
+      const s = spec((i + 1) * 10, action, insns)
+      if (action === A.SKIPTO) s.actionArg = (i + 1 + (r() % 5)) * 10
+      if (r() % 20 === 0) s.prob = 0.5
+      if (r() % 12 === 0) s.set = 1 + (r() % 2)
+      specs.push(s)
+    }
+    const fast = new IpfwChain(v, { defaultToAccept: r() % 2 === 0 })
+    const full = new IpfwChain(v, { defaultToAccept: fast.defaultToAccept })
+    fast.add(specs.map((s) => ({ ...s, insns: s.insns.map((c) => ({ ...c })) })))
+    full.add(specs)
+    if (r() % 3 === 0) fast.disabledSets = full.disabledSets = 1 << (1 + (r() % 2))
+    const p = new PktFacts()
+    for (let k = 0; k < 200; k++) {
+      const pr = pick([UDP, 6, 1, 47])
+      const m = pool.get(64)
+      const l4 = pr === 6 ? 20 : 8
+      writeIpv4Header(m.data, m.off, pick(addrs), pick(addrs), pr, 64, 0, k, l4, 0)
+      m.data[m.off + 20] = 0x04
+      m.data[m.off + 22] = 0
+      m.data[m.off + 23] = pick([53, 80])
+      m.len = 20 + l4
+      p.dir = pick([PFIL_IN, PFIL_OUT])
+      p.ifname = pick(['em0', 'em1'])
+      assert.ok(readFacts(p, m))
+      let got = quickPass(v, fast, m, { name: p.ifname } as Ifnet, p.dir)
+      if (got === QUICK_FULL) {
+        handedOver++
+        got = ipfwChk(v, fast, p, 0, fast.quickStart)
+      } else fastVerdicts++
+      const want = ipfwChk(v, full, p, 0, 0)
+      assert.equal(got, want, `round ${round} packet ${k}`)
+      pool.put(m)
+    }
+    assert.deepEqual(
+      fast.rules.map((f) => f.pcnt),
+      full.rules.map((f) => f.pcnt),
+      `round ${round}: counters`,
+    )
+    assert.deepEqual(
+      fast.rules.map((f) => f.bcnt),
+      full.rules.map((f) => f.bcnt),
+    )
+  }
+  // Both paths were exercised: the test would not notice a fast pass that always hands over.
+  assert.ok(fastVerdicts > 1000, `fast verdicts ${fastVerdicts}`)
+  assert.ok(handedOver > 1000, `handed over ${handedOver}`)
 })

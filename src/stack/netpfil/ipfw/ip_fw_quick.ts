@@ -5,10 +5,142 @@
  *
  * Only a leading run of plain (neither `not` nor `or`-ed) PROTO, IP_SRC and IP_DST instructions with
  * one address each is lifted out, so the remaining instructions run in their original order and the
- * rule's meaning is unchanged. Control path only; nothing here runs per packet.
+ * rule's meaning is unchanged.
+ *
+ * The chain's prefixes are also compiled into one QuickTable (typed arrays, rebuilt when the rule
+ * list changes) that the IPv4 fast pass of ip_fw2.ts scans without reading the packet into PktFacts:
+ * per rule its prefix, its set and what a match needs; per block of up to BLOCK rules an envelope —
+ * the bits every rule of the block requires alike — so that a packet outside it skips the block in
+ * one compare. Control path only; nothing here runs per packet.
  */
 
-import { type IpfwInsn, O } from './ip_fw_rule.js'
+import type { KRule } from './ip_fw_chain.js'
+import { A, IFACE_TABLE, type IpfwInsn, O } from './ip_fw_rule.js'
+
+/** What the fast pass may do with a rule whose prefix the packet passes (QuickTable.kind). */
+export const QK = {
+  /** Side effects before its prefix (a state probe, `prob`): only the full pass may look at it. */
+  SLOW: 0,
+  /** More to match (the rest, an IPv6 test) or an action with more to it: the full pass takes over here. */
+  FILTER: 1,
+  /** Its prefix is all it matches, its action allow/deny/count/skipto, no log: the fast pass acts. */
+  PLAIN: 2,
+} as const
+
+/** Longest block under one envelope: wider blocks have looser envelopes. */
+const BLOCK = 32
+
+/**
+ * Where rule i's words sit in QuickTable.w (i * QW + QF.*): its prefix, its set and kind, and the
+ * block starting at it with that block's envelope. One flat array, so the scan loads one base.
+ */
+export const QF = {
+  PROTO: 0,
+  SRC: 1,
+  SRC_MASK: 2,
+  DST: 3,
+  DST_MASK: 4,
+  /** set | kind << 8. */
+  SET_KIND: 5,
+  /** End (exclusive) of the block that starts at rule i, or i when it has none. */
+  BLOCK_END: 6,
+  ENV_PROTO: 7,
+  ENV_SRC: 8,
+  ENV_SRC_MASK: 9,
+  ENV_DST: 10,
+  ENV_DST_MASK: 11,
+  /** O.RECV/XMIT/VIA when the rule's first remaining instruction is a plain one on ifName[i], else 0. */
+  IF_OP: 12,
+} as const
+export const QW = 13
+
+/** The chain compiled for the fast pass; `rules` and `n` tell whether it still describes the chain. */
+export class QuickTable {
+  readonly rules: readonly KRule[]
+  readonly n: number
+  readonly w: Int32Array
+  /** The interface of QF.IF_OP, '' for none. */
+  readonly ifName: string[]
+
+  constructor(rules: readonly KRule[]) {
+    const n = rules.length
+    this.rules = rules
+    this.n = n
+    const w = new Int32Array(n * QW)
+    this.w = w
+    this.ifName = new Array<string>(n).fill('')
+    for (let i = 0; i < n; i++) {
+      const f = rules[i]!
+      const at = i * QW
+      const c = ifaceFirst(f)
+      if (c !== null) {
+        w[at + QF.IF_OP] = c.op
+        this.ifName[i] = c.name
+      }
+      w[at + QF.PROTO] = f.qProto
+      w[at + QF.SRC] = f.qSrcAddr
+      w[at + QF.SRC_MASK] = f.qSrcMask
+      w[at + QF.DST] = f.qDstAddr
+      w[at + QF.DST_MASK] = f.qDstMask
+      w[at + QF.SET_KIND] = f.set | (kindOf(f) << 8)
+    }
+    for (let i = 0; i < n; i++) this.envelope(i)
+  }
+
+  /**
+   * The block from rule i: the following rules without side effects before their prefix, at most
+   * BLOCK, and the bits they all require alike. It stops before a rule that would leave the envelope
+   * requiring nothing (an `allow ip from any to any` closing a list of specific rules).
+   */
+  private envelope(i: number): void {
+    const w = this.w
+    const at = i * QW
+    let end = i
+    let proto = w[at + QF.PROTO]!
+    let sm = -1
+    let dm = -1
+    while (end < this.n && end - i < BLOCK && w[end * QW + QF.SET_KIND]! >>> 8 !== QK.SLOW) {
+      const r = end * QW
+      const p2 = w[r + QF.PROTO] === proto ? proto : -1
+      // Each rule's prefix implies (a & M) === (its address & M), the same for all when M also
+      // clears the bits where their addresses differ.
+      const sm2 = sm & w[r + QF.SRC_MASK]! & ~(w[r + QF.SRC]! ^ w[at + QF.SRC]!)
+      const dm2 = dm & w[r + QF.DST_MASK]! & ~(w[r + QF.DST]! ^ w[at + QF.DST]!)
+      if (end > i && p2 < 0 && sm2 === 0 && dm2 === 0) break
+      proto = p2
+      sm = sm2
+      dm = dm2
+      end++
+    }
+    w[at + QF.BLOCK_END] = end > i + 1 ? end : i
+    w[at + QF.ENV_PROTO] = proto
+    w[at + QF.ENV_SRC_MASK] = sm
+    w[at + QF.ENV_SRC] = w[at + QF.SRC]! & sm
+    w[at + QF.ENV_DST_MASK] = dm
+    w[at + QF.ENV_DST] = w[at + QF.DST]! & dm
+  }
+}
+
+/**
+ * The rule's first remaining instruction when it is `recv`, `xmit` or `via` one interface by its
+ * exact name (no `not`, no or-block, no wildcard, no table): the fast pass tests it by name.
+ */
+function ifaceFirst(f: KRule): IpfwInsn | null {
+  const c = f.rest[0]
+  if (c === undefined || c.not || c.or || (c.arg2 & IFACE_TABLE) !== 0 || c.name.endsWith('*')) return null
+  return c.op === O.RECV || c.op === O.XMIT || c.op === O.VIA ? c : null
+}
+
+function kindOf(f: KRule): number {
+  if (f.probe || f.prob < 1) return QK.SLOW
+  if (
+    f.rest.length === (ifaceFirst(f) === null ? 0 : 1) &&
+    !f.log &&
+    (f.action === A.ALLOW || f.action === A.DENY || f.action === A.COUNT || f.action === A.SKIPTO)
+  )
+    return QK.PLAIN
+  return QK.FILTER
+}
 
 export interface QuickReject {
   /** The protocol the rule requires, or -1 for any. */

@@ -226,13 +226,15 @@ export class IpfwTable {
    */
   lookup(addr: number): number {
     if (this.stale) this.rebuild()
+    // The packet path passes int32 addresses; the intervals are unsigned.
+    const a = addr >>> 0
     const s = this.starts
     let lo = 0
     let hi = this.nIntervals - 1
     // The last interval whose start is ≤ addr (starts[0] is 0, so one always exists).
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1
-      if (s[mid]! <= addr) lo = mid
+      if (s[mid]! <= a) lo = mid
       else hi = mid - 1
     }
     return this.hit[lo]!

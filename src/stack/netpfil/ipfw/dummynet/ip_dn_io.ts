@@ -154,8 +154,8 @@ export function dummynetIo(
   const s = fs.sched
   const pf = st.pktFid
   pf.proto = p.proto
-  pf.src = p.src
-  pf.dst = p.dst
+  pf.src = p.src >>> 0
+  pf.dst = p.dst >>> 0
   const ports = p.l4 && (p.proto === IpProto.TCP || p.proto === IpProto.UDP)
   pf.sport = ports ? p.sport : 0
   pf.dport = ports ? p.dport : 0
