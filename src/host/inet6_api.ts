@@ -14,7 +14,7 @@ import { IFF } from '../stack/net/ifnet.js'
 import { RTF } from '../stack/net/route/route.js'
 import type { Vnet } from '../stack/net/vnet.js'
 import { icmp6Stats } from '../stack/netinet6/icmp6.js'
-import { in6AddAddr, in6DelAddr } from '../stack/netinet6/in6.js'
+import { in6AddAddr, in6DelAddr, in6Find } from '../stack/netinet6/in6.js'
 import { in6IfUp } from '../stack/netinet6/in6_ifattach.js'
 import {
   type Jail6,
@@ -29,13 +29,14 @@ import { in6SelectSrc } from '../stack/netinet6/in6_src.js'
 import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../stack/netinet6/in6_var.js'
 import { in6if, ip6, rib6 } from '../stack/netinet6/ip6.js'
 import { ip6Output } from '../stack/netinet6/ip6_output.js'
+import { mldGroups } from '../stack/netinet6/mld6.js'
 import { nd6, nd6Entries, nd6ExpiresIn, nd6Free, nd6Lookup, nd6SetStatic } from '../stack/netinet6/nd6.js'
 import { nd6PrefixFlush, nd6RtrFlush } from '../stack/netinet6/nd6_rtr.js'
 import { nd6rtrIfAny } from '../stack/netinet6/nd6_rtr_var.js'
 import { rip6Close, rip6Open, rip6Stats } from '../stack/netinet6/raw_ip6.js'
 import { SEC } from '../util/clock.js'
 import { SysError } from '../util/errno.js'
-import { in6IsLinkLocal, in6IsMulticast, in6IsUnspecified } from '../wire/in6_addr.js'
+import { in6IsLinkLocal, in6IsMulticast, in6IsUnspecified, parseIpv6 } from '../wire/in6_addr.js'
 import { Ip6Nxt } from '../wire/ipv6.js'
 import type { Caller } from './caller.js'
 import type { IfInfo } from './syscalls.js'
@@ -170,6 +171,10 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       const v = ownStack(c, 'SIOCAIFADDR_IN6')
       const ifp = c.ifp(ifName, 'SIOCAIFADDR_IN6')
       if (addr.length !== 16) throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
+      // in6_validate_ifa: an existing address keeps its prefix length; changing it is EINVAL
+      // (`ifconfig IF inet6 A/128` then `inet6 A/127 alias`), re-adding it with the same is an update.
+      const old = in6Find(ifp, addr)
+      if (old !== undefined && old.prefixLen !== prefixLen) throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
       // A link-local address with another interface's zone is refused (in6_update_ifa's scope check).
       c.charge('memoryuse', MEM_COST.ifaddr + MEM_COST.route, 'SIOCAIFADDR_IN6', 'ENOBUFS')
       // Assigning an address brings an Ethernet interface up (ether_ioctl), which attaches IPv6 first.
@@ -187,6 +192,14 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       c.priv(Priv.NET_DELIFADDR, 'SIOCDIFADDR_IN6')
       ownStack(c, 'SIOCDIFADDR_IN6')
       in6DelAddr(c.ifp(ifName, 'SIOCDIFADDR_IN6'), addr)
+    },
+    mcastGroups: (ifName) => {
+      const ifp = c.ifp(ifName, 'getifmaddrs')
+      if (ifp.inet6 === null || ifp.type !== 'ether') return []
+      // ff01::1 and ff02::1 are joined on every IPv6 interface (in6_ifattach_linklocal); MLD
+      // never reports them, so they are not among mldGroups.
+      const all = ['ff01::1', 'ff02::1'].map((g) => parseIpv6(g)!)
+      return [...mldGroups(ifp), ...all]
     },
     setNdFlags: (ifName, set, clear) => {
       c.priv(Priv.NET_SETIFFLAGS, 'SIOCSIFINFO_IN6')
@@ -252,19 +265,20 @@ export function inet6Api(c: Caller): Inet6Syscalls {
             state: e.state,
             isRouter: e.isRouter,
             permanent: e.permanent,
+            proxy: e.proxy,
             expiresIn: nd6ExpiresIn(e),
           })
         }
       return out
     },
-    ndpSet: (addr, scopeId, mac) => {
+    ndpSet: (addr, scopeId, mac, proxy = false) => {
       c.priv(Priv.NET_ROUTE, 'RTM_ADD')
       const v = ownStack(c, 'RTM_ADD')
       const r = ip6(v).rib.lookup(keyOf(v, addr, scopeId, 'RTM_ADD'))
       // The neighbour must be on a connected prefix (nd6_is_addr_neighbor).
       if (r === null || (r.flags & RTF.GATEWAY) !== 0 || r.ifp.type !== 'ether')
         throw new SysError('EINVAL', 'RTM_ADD')
-      nd6SetStatic(r.ifp, addr, mac)
+      nd6SetStatic(r.ifp, addr, mac, proxy)
     },
     ndpDelete: (addr, scopeId) => {
       c.priv(Priv.NET_ROUTE, 'RTM_DELETE')

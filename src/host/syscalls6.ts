@@ -58,6 +58,8 @@ export interface NdpInfo {
   state: number
   isRouter: boolean
   permanent: boolean
+  /** Published for proxy NDP (`ndp -s ... proxy`). */
+  proxy?: boolean
   /** Seconds until the state ends, -1 when never. */
   expiresIn: number
 }
@@ -137,6 +139,8 @@ export interface Inet6Syscalls {
   addAddr(ifName: string, addr: Uint8Array, prefixLen: number, opts?: { anycast?: boolean }): void
   /** SIOCDIFADDR_IN6. */
   delAddr(ifName: string, addr: Uint8Array): void
+  /** The inet6 groups ifName listens to (getifmaddrs, what ifmcstat prints). */
+  mcastGroups(ifName: string): Uint8Array[]
   /** SIOCSIFINFO_IN6: set and clear ND6_IFF_* bits. */
   setNdFlags(ifName: string, set: number, clear: number): void
   routeList(): Route6Info[]
@@ -145,7 +149,8 @@ export interface Inet6Syscalls {
   /** RTM_GET: the route a packet to dst takes, with the source address it would get. */
   routeGet(dst: Uint8Array, scopeId?: number): Route6Info & { ifAddr: Uint8Array | null }
   ndpList(): NdpInfo[]
-  ndpSet(addr: Uint8Array, scopeId: number, mac: number): void
+  /** RTM_ADD of a permanent entry; `proxy` publishes it (LLE_PUB, `ndp -s ... proxy`). */
+  ndpSet(addr: Uint8Array, scopeId: number, mac: number, proxy?: boolean): void
   ndpDelete(addr: Uint8Array, scopeId: number): void
   /** The default router list (ICMPV6CTL_ND6_DRLIST). */
   defrouterList(): DefrouterInfo[]

@@ -67,9 +67,11 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
   ],
   '/usr/sbin': [
     'arp',
+    'ifmcstat',
     'jail',
     'jexec',
     'jls',
+    'ndp',
     'ngctl',
     'pkg',
     'rctl',

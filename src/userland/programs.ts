@@ -53,6 +53,7 @@ import { ospfd } from './usr.sbin/frr/ospfd/ospfd.js'
 import { ripd } from './usr.sbin/frr/ripd/ripd.js'
 import { ripngd } from './usr.sbin/frr/ripngd/ripngd.js'
 import { vtysh } from './usr.sbin/frr/vtysh.js'
+import { ifmcstat } from './usr.sbin/ifmcstat.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
 import { jls } from './usr.sbin/jls.js'
@@ -108,6 +109,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['jexec', { run: jexec }],
   ['setfib', { run: setfib }],
   ['jls', { run: jls }],
+  ['ifmcstat', { run: ifmcstat }],
   ['kenv', { run: kenv }],
   ['kldload', { run: kldload }],
   ['kldstat', { run: kldstat }],

@@ -64,6 +64,15 @@ export function in6IfJoined(ifp: Ifnet, b: Uint8Array, o: number): boolean {
   return false
 }
 
+/** in6_joingroup for the kernel itself (a proxy NDP entry's solicited-node group), refcounted. */
+export function in6IfJoin(ifp: Ifnet, group: Uint8Array): void {
+  ifJoin(ifp, group, 1)
+}
+
+export function in6IfLeave(ifp: Ifnet, group: Uint8Array): void {
+  ifJoin(ifp, group, -1)
+}
+
 function ifJoin(ifp: Ifnet, group: Uint8Array, delta: 1 | -1): void {
   const ii = ifp.inet6 as In6Ifinfo | null
   if (ii === null) return

@@ -2,7 +2,9 @@
  * Source address selection (RFC 6724 §5, FreeBSD's in6_selectsrc), the rules that matter without
  * policy tables or temporary addresses: prefer the destination itself (rule 1), an address of the
  * destination's scope or the smallest scope above it (rule 2), a non-deprecated one (rule 3), one
- * on the outgoing interface (rule 5), then the longest matching prefix (rule 8). Tentative and
+ * on the outgoing interface (rule 5), then the longest matching prefix (rule 8). A link-local
+ * address sources a global destination only from the outgoing link and only when nothing wider
+ * exists, as in FreeBSD (a host with link-locals only still talks through a link-local gateway). Tentative and
  * duplicated addresses are never chosen (RFC 4862 §5.4). Allocates nothing.
  */
 
@@ -87,9 +89,11 @@ function pick(
     const a = ii.addrs[i]!
     if (!a.usable || (a.flags & IN6_IFF.ANYCAST) !== 0) continue
     if (jail !== null && !prisonCheckIp6(jail, a.addr)) continue
-    // A link-local source cannot reach beyond its link.
+    // An address whose zone does not contain the outgoing interface is never taken
+    // (in6_selectsrc's osrczone != srczone): a link-local one of another link. One of `out` itself
+    // may source a global destination when nothing of wider scope exists (rule 2 prefers those).
     const sa = in6Scope(a.addr, 0)
-    if (sa < dscope && sa <= 2) continue
+    if (sa < dscope && sa <= 2 && a.ifp !== out) continue
     if (better(a, best, dst, dso, dscope, out)) best = a
   }
   return best

@@ -146,7 +146,8 @@ function isMember(v: Vnet, ifp: Ifnet, b: Uint8Array, o: number): boolean {
     const a = ii.addrs[i]!.addr
     if (a[13] === b[o + 13] && a[14] === b[o + 14] && a[15] === b[o + 15]) return true
   }
-  return false
+  // Also joined for a proxy NDP entry (nd6SetStatic).
+  return in6IfJoined(ifp, b, o)
 }
 
 function findLinkLocal(v: Vnet, b: Uint8Array, o: number): In6Ifaddr | undefined {

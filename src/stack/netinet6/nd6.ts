@@ -10,11 +10,12 @@ import type { Mbuf } from '../../buf/mbuf.js'
 import { SEC, type Timer } from '../../util/clock.js'
 import { SysError } from '../../util/errno.js'
 import { Icmp6Type, Unreach6Code } from '../../wire/icmpv6.js'
-import { type In6Addr, in6Eq, in6Hash } from '../../wire/in6_addr.js'
+import { type In6Addr, in6Eq, in6Hash, in6SolicitedNode } from '../../wire/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 import { icmp6Error } from './icmp6.js'
+import { in6IfJoin, in6IfLeave } from './in6_mcast.js'
 import type { In6Ifinfo } from './in6_var.js'
 import { in6if } from './ip6.js'
 import { nd6NsOutput } from './nd6_nbr.js'
@@ -116,6 +117,8 @@ export class Nd6Entry {
   mac = -1
   isRouter = false
   permanent = false
+  /** A published (proxy) entry, `ndp -s ... proxy` (LLE_PUB): we answer solicitations for it. */
+  proxy = false
   asked = 0
   /** Absolute clock time the current state ends (for ndp's Expire column); 0 = never. */
   expire = 0
@@ -190,6 +193,8 @@ export function nd6Free(e: Nd6Entry): void {
     if (ii!.ndLast === e) ii!.ndLast = null
     e.timer.cancel()
     freeHold(e)
+    // A proxy entry held its address's solicited-node group (see nd6SetStatic).
+    if (e.proxy) in6IfLeave(e.ifp, solicitedNodeOf(e.addr))
     const st = nd6(e.ifp.vnet)
     st.entries--
     st.unresolved.delete(e)
@@ -427,8 +432,12 @@ export function nd6Entries(ifp: Ifnet): Nd6Entry[] {
   return out
 }
 
-/** `ndp -s`: a permanent entry (replacing any dynamic one). */
-export function nd6SetStatic(ifp: Ifnet, a: In6Addr, mac: number): void {
+/**
+ * `ndp -s`: a permanent entry (replacing any dynamic one). A proxy one (`ndp -s ADDR MAC proxy`,
+ * LLE_PUB) also makes the interface listen to the address's solicited-node group, so the
+ * solicitations for it arrive and nd6_ns_input answers them with MAC; deleting it leaves the group.
+ */
+export function nd6SetStatic(ifp: Ifnet, a: In6Addr, mac: number, proxy = false): void {
   if (!Number.isInteger(mac) || mac <= 0 || mac > 0xffffffffffff) throw new SysError('EINVAL', 'RTM_ADD')
   const old = nd6Lookup(ifp, a, 0)
   if (old !== null) nd6Free(old)
@@ -436,7 +445,17 @@ export function nd6SetStatic(ifp: Ifnet, a: In6Addr, mac: number): void {
   if (e === null) throw new SysError('ENOBUFS', 'RTM_ADD')
   e.mac = mac
   e.permanent = true
+  if (proxy) {
+    e.proxy = true
+    in6IfJoin(ifp, solicitedNodeOf(e.addr))
+  }
   nd6SetState(e, NdState.REACHABLE)
+}
+
+function solicitedNodeOf(a: In6Addr): Uint8Array {
+  const g = new Uint8Array(16)
+  in6SolicitedNode(g, 0, a, 0)
+  return g
 }
 
 /** Seconds until e's state ends, or -1 when it never does (for ndp's Expire column). */

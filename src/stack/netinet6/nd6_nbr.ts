@@ -26,6 +26,7 @@ import {
 } from '../../wire/icmpv6.js'
 import {
   in6Any,
+  in6IsLinkLocal,
   in6IsMulticast,
   in6IsUnspecified,
   in6McastMac,
@@ -58,6 +59,7 @@ function sendNd(
   mac: number,
   target: Uint8Array,
   optType: number,
+  lla = -1,
 ): void {
   const v = ifp.vnet
   const m = v.env.pool.get()
@@ -67,7 +69,7 @@ function sendNd(
   const o = m.off + IPV6_HDR_LEN
   writeIcmp6Header(b, o, type, 0, flags)
   for (let i = 0; i < 16; i++) b[o + 8 + i] = target[i]!
-  if (optType !== 0) writeNdOptLla(b, o + 24, optType, ifp.mac)
+  if (optType !== 0) writeNdOptLla(b, o + 24, optType, lla >= 0 ? lla : ifp.mac)
   icmp6Finish(b, o, len, src, 0, dst, 0)
   // RFC 4861 §7.1: ND messages carry hop limit 255 so a receiver knows they were not forwarded.
   writeIpv6Header(b, m.off, src, 0, dst, 0, Ip6Nxt.ICMPV6, 255, len)
@@ -143,12 +145,23 @@ export function nd6NsInput(ifp: Ifnet, m: Mbuf, io: number, ilen: number): void 
     v.env.pool.put(m)
     return
   }
-  const ia = ourAddr(ifp, b, to)
+  let ia = ourAddr(ifp, b, to)
+  // (2) of nd6_ns_input: not ours, but published by a proxy entry (`ndp -s ... proxy`). Answered
+  // with the entry's link-layer address and without Override, as long as the interface has a
+  // usable link-local address (in6ifa_ifpforlinklocal).
+  let proxyMac = -1
+  if (ia === null) {
+    const pe = nd6Lookup(ifp, b, to)
+    if (pe?.proxy) {
+      proxyMac = pe.mac
+      ia = readyLinkLocal(ifp)
+    }
+  }
   if (ia === null || (ia.flags & IN6_IFF.DUPLICATED) !== 0) {
     v.env.pool.put(m)
     return
   }
-  if ((ia.flags & IN6_IFF.TENTATIVE) !== 0) {
+  if (proxyMac < 0 && (ia.flags & IN6_IFF.TENTATIVE) !== 0) {
     // §7.2.3 / RFC 4862 §5.4.3: a probe from :: for our tentative address means another node is
     // trying the same address; any other solicitation for it is ignored.
     if (srcUnspec) nd6DadDuplicated(ia)
@@ -168,10 +181,23 @@ export function nd6NsInput(ifp: Ifnet, m: Mbuf, io: number, ilen: number): void 
   }
   v.env.pool.put(m)
   if (mac < 0) return
-  let flags = (ia.flags & IN6_IFF.ANYCAST) !== 0 ? 0 : ND_NA_FLAG_OVERRIDE
+  let flags = (ia.flags & IN6_IFF.ANYCAST) !== 0 || proxyMac >= 0 ? 0 : ND_NA_FLAG_OVERRIDE
   if (!srcUnspec) flags |= ND_NA_FLAG_SOLICITED
   if (ip6(v).forwarding !== 0) flags |= ND_NA_FLAG_ROUTER
-  sendNd(ifp, Icmp6Type.NEIGHBOR_ADVERT, flags, ia.addr, dst, mac, target, NdOpt.TARGET_LINKADDR)
+  // For a proxied target the source is what in6_selectsrc picks towards the solicitor.
+  const src = proxyMac >= 0 ? (in6SelectSrc(dst, 0, ifp, [ifp])?.addr ?? ia.addr) : ia.addr
+  sendNd(ifp, Icmp6Type.NEIGHBOR_ADVERT, flags, src, dst, mac, target, NdOpt.TARGET_LINKADDR, proxyMac)
+}
+
+/** A link-local address of ifp that is neither tentative, duplicated nor anycast, or null. */
+function readyLinkLocal(ifp: Ifnet): In6Ifaddr | null {
+  for (const a of in6if(ifp).addrs)
+    if (
+      in6IsLinkLocal(a.addr, 0) &&
+      (a.flags & (IN6_IFF.TENTATIVE | IN6_IFF.DUPLICATED | IN6_IFF.ANYCAST)) === 0
+    )
+      return a
+  return null
 }
 
 function nd6LookupMac(ifp: Ifnet, b: Uint8Array, o: number): number {

@@ -156,3 +156,45 @@ jexec a ndp -an | head -1`,
   assert.match(r.out, /Neighbor {29}Linklayer Address {2}Netif Expire {4}S Flags\n$/)
   assert.equal(r.err, 'ndp: delete: cannot locate 2001:db8::9\n')
 })
+
+test('route add -6 -host / -net through a link-local gateway; a host with link-locals only sources from them', async () => {
+  const r = await sh(
+    virtualHost(),
+    `epair=$(ifconfig epair create)
+jail -c name=a vnet persist > /dev/null
+jail -c name=b vnet persist > /dev/null
+ifconfig \${epair} vnet a
+ifconfig \${epair%a}b vnet b
+jexec a ifconfig epair0a up
+jexec b ifconfig epair0b up
+jexec b ifconfig lo0 up
+jexec b ifconfig lo0 inet6 2001:db8:2::1/128
+jexec b ifconfig lo0 inet6 2001:db8:2::2/128
+sleep 2
+ll=$(jexec b ifconfig epair0b inet6 | awk '$2~/^fe80:/{print $2}' | cut -d% -f1)
+jexec a route add -6 -host 2001:db8:2::1 \${ll}%epair0a
+jexec a route add -6 -net 2001:db8:2::/126 \${ll}%epair0a
+jexec a route add -6 -frob 2001:db8:3::/64 \${ll}%epair0a; echo status=$?
+jexec a ping -6 -c 1 2001:db8:2::2 | head -1
+jexec a ping -6 -c 1 2001:db8:2::1 | grep transmitted`,
+  )
+  // route.c's K_6 keyword after the command word selects AF_INET6 like `-inet6` does.
+  assert.match(r.out, /^add host 2001:db8:2::1: gateway fe80::[0-9a-f:]+%epair0a\n/)
+  assert.match(r.out, /\nadd net 2001:db8:2::\/126: gateway fe80::[0-9a-f:]+%epair0a\nstatus=64\n/)
+  // No global address anywhere in a: in6_selectsrc takes the outgoing link's link-local address.
+  assert.match(r.out, /\nPING6\(56=40\+8\+8 bytes\) fe80::[0-9a-f:]+%epair0a --> 2001:db8:2::2\n/)
+  assert.match(r.out, /\n1 packets transmitted, 1 packets received, 0\.0% packet loss\n$/)
+  assert.match(r.err, /^route: bad keyword: frob\n/)
+})
+
+test('ifconfig inet6: an existing address keeps its prefix length (in6_validate_ifa)', async () => {
+  const r = await sh(
+    virtualHost(),
+    `${SETUP}jexec a ifconfig epair0a inet6 2001:db8:9::1/128
+jexec a ifconfig epair0a inet6 2001:db8:9::1/127 alias; echo status=$?
+jexec a ifconfig epair0a inet6 2001:db8:9::1/128 alias; echo status=$?
+jexec a ifconfig epair0a inet6 | grep 2001:db8:9::1`,
+  )
+  assert.equal(r.out, 'status=1\nstatus=0\n\tinet6 2001:db8:9::1 prefixlen 128 tentative\n')
+  assert.equal(r.err, 'ifconfig: ioctl (SIOCAIFADDR): Invalid argument\n')
+})

@@ -128,6 +128,19 @@ export function ping6Main(hopOpt: 'm' | 'h'): Command {
     })
 }
 
+/**
+ * The zone of a link-local source chosen for a global destination: the route's interface (getnameinfo
+ * prints the sin6_scope_id getsockname returns, e.g. `fe80::1%epair0a`); 0 when there is no route.
+ */
+function srcZone(sys: Syscalls, dst: Uint8Array): number {
+  try {
+    const r = sys.inet6.routeGet(dst)
+    return sys.ifList().find((i) => i.name === r.ifName)?.index ?? 0
+  } catch {
+    return 0
+  }
+}
+
 function name(sys: Syscalls, a: Uint8Array, scopeId: number): string {
   const s = formatIpv6(a)
   const scoped = (a[0] === 0xfe && (a[1]! & 0xc0) === 0x80) || (a[0] === 0xff && (a[1]! & 0xf) <= 2)
@@ -188,7 +201,7 @@ async function run(
     if (!headed) {
       headed = true
       io.stdout.write(
-        `PING6(${48 + o.datalen}=40+8+${o.datalen} bytes) ${name(sys, src, to.scopeId)} --> ${dst}\n`,
+        `PING6(${48 + o.datalen}=40+8+${o.datalen} bytes) ${name(sys, src, to.scopeId || srcZone(sys, to.addr))} --> ${dst}\n`,
       )
     }
     st.sent++

@@ -420,8 +420,10 @@ const routeHere: Command = (argv, io, proc) =>
     if (cmd === undefined) throw new CmdError(`route: bad keyword: ${word}\n${USAGE}`, EX.USAGE, true)
     if (cmd !== 'get' && sys.uid !== 0) throw new CmdError('must be root to alter routing table', EX.NOPERM)
     if (cmd === 'flush') return flush(sys, io, args, quiet)
-    // AF_INET6: `route -6 ...` or an `-inet6` modifier anywhere among the arguments.
-    if (opts.some(([f]) => f === '6') || args.includes('-inet6')) return route6(sys, io, cmd, args, quiet)
+    // AF_INET6: `route -6 ...`, or an `-inet6` or `-6` modifier (route.c's K_INET6 and K_6
+    // keywords) anywhere among the arguments, as in `route add -6 -host ADDR GW`.
+    if (opts.some(([f]) => f === '6') || args.includes('-inet6') || args.includes('-6'))
+      return route6(sys, io, cmd, args, quiet)
     return newroute(sys, io, cmd, args, quiet, numeric)
   })
 

@@ -1,6 +1,7 @@
 /**
  * ndp(8): show the IPv6 neighbor cache (`-a`, with `-n`), delete an entry (`-d ADDR`), add a
- * permanent one (`-s ADDR MAC`), and show an interface's ND options (`-i IF`), printed as FreeBSD
+ * permanent one (`-s ADDR MAC [proxy]`), flush the dynamic ones (`-c`), and show or change an
+ * interface's ND options (`-i IF [-]flag...`), printed as FreeBSD
  * 14's ndp does: the `Neighbor  Linklayer Address  Netif Expire  S Flags` table with state letters
  * I/R/S/D/P, the default router list (`-r`, flushed by `-R`) and the prefix list (`-p`, `-P`)
  * learned from Router Advertisements. Our own addresses appear as permanent entries, as the kernel's lltable has them.
@@ -55,7 +56,7 @@ export function formatNdpEntry(e: NdpInfo): string {
   const ifw = Math.max(e.ifName.length, W_ADDR + W_LL + W_IF - addrw - llw)
   const expire =
     e.permanent || e.expiresIn < 0 ? 'permanent' : e.expiresIn > 0 ? sec2str(e.expiresIn) : 'expired'
-  return `${padR(host, addrw, addrw)} ${padR(ll, llw, llw)} ${padL(e.ifName, ifw, ifw)} ${padR(expire, 9, 9)} ${STATE_LETTERS[e.state] ?? '?'} ${e.isRouter ? 'R' : ''}\n`
+  return `${padR(host, addrw, addrw)} ${padR(ll, llw, llw)} ${padL(e.ifName, ifw, ifw)} ${padR(expire, 9, 9)} ${STATE_LETTERS[e.state] ?? '?'} ${e.isRouter ? 'R' : ''}${e.proxy ? 'p' : ''}\n`
 }
 
 /** Our own addresses on Ethernet links, as the permanent entries ndp lists for them. */
@@ -137,6 +138,32 @@ function prefixes(sys: Syscalls, io: Io): number {
   return 0
 }
 
+/** ndp.c's SETFLAG words for `ndp -i IF [-]word ...`. */
+const ND_FLAG_WORDS: Readonly<Record<string, number>> = {
+  disabled: 0x8,
+  nud: 0x1,
+  accept_rtadv: 0x2,
+  auto_linklocal: 0x20,
+  no_prefer_iface: 0x80,
+}
+
+/** `ndp -c`: delete every dynamic entry, one `ADDR (ADDR) deleted` line each (dump with cflag). */
+function flushAll(sys: Syscalls, io: Io): number {
+  for (const e of sys.inet6.ndpList()) {
+    if (e.permanent) continue
+    const host = hostOf(e)
+    try {
+      sys.inet6.ndpDelete(e.addr, e.scopeId)
+    } catch (err) {
+      const se = asSysError(err)
+      if (se.code === 'EPERM') throw new CmdError(`writing to routing socket: ${se.strerror}`)
+      continue
+    }
+    io.stdout.write(`${host} (${host}) deleted\n`)
+  }
+  return 0
+}
+
 function flush(what: () => void): number {
   try {
     what()
@@ -154,6 +181,7 @@ export const ndp: Command = (argv, io, proc) =>
     const has = (c: string): boolean => opts.some(([f]) => f === c)
     const arg = (c: string): string | undefined => opts.find(([f]) => f === c)?.[1]
     if (has('a')) return all(sys, io)
+    if (has('c')) return flushAll(sys, io)
     if (has('r')) return routers(sys, io)
     if (has('p')) return prefixes(sys, io)
     if (has('R')) return flush(() => sys.inet6.routerFlush())
@@ -180,8 +208,11 @@ export const ndp: Command = (argv, io, proc) =>
         io.stderr.write(`ndp: invalid Ethernet address '${rest[1]}'\n`)
         return 1
       }
+      // `temp` and `proxy` may follow, in any order (ndp.c's set()).
+      const extra = rest.slice(2)
+      if (extra.some((w) => w !== 'temp' && w !== 'proxy')) throw new CmdError(USAGE, 1, true)
       try {
-        sys.inet6.ndpSet(t.addr, t.scopeId, mac)
+        sys.inet6.ndpSet(t.addr, t.scopeId, mac, extra.includes('proxy'))
       } catch (e) {
         const err = asSysError(e)
         if (err.code === 'EPERM') throw new CmdError(`writing to routing socket: ${err.strerror}`)
@@ -192,6 +223,28 @@ export const ndp: Command = (argv, io, proc) =>
     }
     const i = arg('i')
     if (i !== undefined) {
+      // ifinfo(): each word sets (or with `-`, clears) one ND6_IFF_* flag; unknown words are
+      // ignored, as ndp.c's SETFLAG chain does.
+      if (rest.length > 0) {
+        let set = 0
+        let clear = 0
+        for (const w of rest) {
+          const bit = ND_FLAG_WORDS[w.startsWith('-') ? w.slice(1) : w]
+          if (bit === undefined) continue
+          if (w.startsWith('-')) {
+            clear |= bit
+            set &= ~bit
+          } else {
+            set |= bit
+            clear &= ~bit
+          }
+        }
+        try {
+          sys.inet6.setNdFlags(i, set, clear)
+        } catch (e) {
+          throw new CmdError(`ioctl(SIOCSIFINFO_IN6): ${asSysError(e).strerror}`)
+        }
+      }
       const ifi = sys.ifGet(i)
       const f = ifi.nd6Flags ?? 0
       const words = [

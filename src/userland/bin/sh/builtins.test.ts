@@ -173,6 +173,19 @@ test('text utilities: cat, grep', async () => {
   assert.equal(r.err, 'grep: nofile: No such file or directory\n')
 })
 
+test('grep -A, -B, -C: context lines, `--` between groups that do not touch', async () => {
+  const seq = '1\n2\n3\nx4\n5\n6\n7\n8\nx9\n10\n'
+  assert.equal(await out('grep -A1 x', seq), 'x4\n5\n--\nx9\n10\n')
+  assert.equal(await out('grep -B 2 x', seq), '2\n3\nx4\n--\n7\n8\nx9\n')
+  assert.equal(
+    await out('grep -C1 -n x', seq),
+    '3-3\nx4\n5-5\n--\n8-8\nx9\n10-10\n'.replace('x4', '4:x4').replace('x9', '9:x9'),
+  )
+  // Overlapping context joins the groups: no separator.
+  assert.equal(await out('grep -A3 x', 'x1\n2\nx3\n4\n'), 'x1\n2\nx3\n4\n')
+  assert.equal(await out('grep -c -A1 x', seq), '2\n')
+})
+
 test('text utilities: wc, head, tail, seq, sort, tr, tee', async () => {
   assert.equal(await out('wc -l', 'a\nb\n'), '       2\n')
   assert.equal(await out('wc', 'one two\nthree\n'), '       2       3      14\n')

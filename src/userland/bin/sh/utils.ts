@@ -168,10 +168,22 @@ const grep: Builtin = async (argv, io, sh) => {
       args.splice(i--, 2)
     }
   }
-  const o = getopt(args, 'vcqiEFnlxwshH')
+  const o = getopt(args, 'vcqiEFnlxwshH', 'ABC')
   if (typeof o === 'string')
     return usage(io, `grep: ${o}\nusage: grep [-EFHchilnqsvwx] [-e pattern] [pattern] [file ...]`)
   const f = (c: string) => o.opts.has(c)
+  // -A/-B/-C NUM: lines of context after/before each match, groups apart separated by `--`.
+  const ctx = (c: string): number | string => {
+    const v = o.opts.get(c) ?? o.opts.get('C')
+    if (v === undefined) return 0
+    return /^\d+$/.test(v) ? Number(v) : `grep: context argument must be non-negative`
+  }
+  const after = ctx('A')
+  const before = ctx('B')
+  if (typeof after === 'string' || typeof before === 'string') {
+    io.stderr.write(`${typeof after === 'string' ? after : before}\n`)
+    return 2
+  }
   const rest = o.rest
   if (!patterns.length) {
     const p = rest.shift()
@@ -204,15 +216,38 @@ const grep: Builtin = async (argv, io, sh) => {
     let count = 0
     let n = 0
     const name = file === '-' ? '(standard input)' : file
+    // Context state: the last `before` lines not printed, lines still owed after a match, and the
+    // number of the last line printed (to know when a `--` separator is due).
+    const held: Array<[number, string]> = []
+    let owed = 0
+    let lastOut = 0
+    const emit = (k: number, line: string, sep: string): void => {
+      if ((after > 0 || before > 0) && lastOut > 0 && k > lastOut + 1) io.stdout.write('--\n')
+      lastOut = k
+      const w = io.stdout.write(`${named ? name + sep : ''}${f('n') ? k + sep : ''}${line}\n`)
+      if (w) blocked = w
+    }
     const select = (line: string): boolean => {
       n++
-      if (re.test(line) === f('v')) return true
+      if (re.test(line) === f('v')) {
+        if (f('c') || f('q') || f('l')) return true
+        if (owed > 0) {
+          owed--
+          emit(n, line, '-')
+        } else if (before > 0) {
+          held.push([n, line])
+          if (held.length > before) held.shift()
+        }
+        return true
+      }
       matched = true
       count++
       if (f('q') || f('l')) return false
       if (!f('c')) {
-        const w = io.stdout.write(`${named ? name + ':' : ''}${f('n') ? n + ':' : ''}${line}\n`)
-        if (w) blocked = w
+        for (const [k, l] of held) emit(k, l, '-')
+        held.length = 0
+        emit(n, line, ':')
+        owed = after
       }
       return true
     }
