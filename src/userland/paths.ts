@@ -40,6 +40,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'cut',
     'false',
     'fetch',
+    'file',
     'grep',
     'head',
     'id',
@@ -67,6 +68,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
   ],
   '/usr/sbin': [
     'arp',
+    'inetd',
     'jail',
     'jexec',
     'jls',
@@ -75,9 +77,11 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'rctl',
     'service',
     'setfib',
+    'sshd',
     'tcpdrop',
     'traceroute',
   ],
+  '/usr/libexec': ['ftpd', 'telnetd'],
   '/usr/local/bin': ['packetdrill'],
   '/usr/local/sbin': ['dhcpd', 'pkg'],
 }

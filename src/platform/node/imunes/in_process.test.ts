@@ -137,6 +137,7 @@ const PASSING = [
   'DHCP',
   'DHCP6+RSOL',
   'functional_tests/empty_ifaces',
+  'services',
 ]
 
 test('IMUNES example test.sh scripts, when saved locally ($IMUNES_EXAMPLES_SCRIPTS)', (t) => {
