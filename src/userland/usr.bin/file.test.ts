@@ -54,6 +54,10 @@ test('text, scripts, JSON, UTF-8, CRLF, empty and binary contents', () => {
   // UTF-8 bytes of "čšž" as a node's file holds them (a character per byte).
   assert.equal(describe('\xc4\x8d\xc5\xa1\xc5\xbe\n'), 'Unicode text, UTF-8 text')
   assert.equal(describe('\xc4\n'), 'data')
+  assert.equal(describe('\xc4'), 'data') // cut short at the end
+  assert.equal(describe('\xc0\xaf\n'), 'data') // an overlong '/'
+  assert.equal(describe('\xed\xa0\x80\n'), 'data') // a surrogate
+  assert.equal(describe('\xf0\x9f\x98\x80\n'), 'Unicode text, UTF-8 text')
   assert.equal(describe('\x00\x01\x02'), 'data')
   assert.equal(describe('\x1f\x8b\x08\x00'), 'gzip compressed data')
 })

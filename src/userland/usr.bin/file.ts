@@ -57,6 +57,30 @@ function pcap(s: string): string | null {
   return null
 }
 
+/** Whether the bytes (one per character) are well-formed UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
+function validUtf8(s: string): boolean {
+  for (let i = 0; i < s.length; ) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) {
+      i++
+      continue
+    }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1
+    if (n < 0 || i + n >= s.length) return false
+    const c1 = s.charCodeAt(i + 1)
+    if (
+      (c === 0xe0 && c1 < 0xa0) ||
+      (c === 0xed && c1 > 0x9f) ||
+      (c === 0xf0 && c1 < 0x90) ||
+      (c === 0xf4 && c1 > 0x8f)
+    )
+      return false
+    for (let k = 1; k <= n; k++) if ((s.charCodeAt(i + k) & 0xc0) !== 0x80) return false
+    i += n + 1
+  }
+  return true
+}
+
 function text(s: string): string | null {
   let utf8 = false
   // Characters past U+00FF: the file was read as UTF-8 already (a file of this machine's).
@@ -73,12 +97,7 @@ function text(s: string): string | null {
   }
   if (utf8 && !decoded) {
     // Bytes as characters: valid UTF-8 sequences only.
-    const bytes = Uint8Array.from(s, (ch) => ch.charCodeAt(0))
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-    } catch {
-      return null
-    }
+    if (!validUtf8(s)) return null
   }
   const kind = utf8 ? 'Unicode text, UTF-8 text' : 'ASCII text'
   let script = ''

@@ -12,6 +12,7 @@
 
 import { AF_INET, AF_INET6, SO, SOCK, SOL_SOCKET, type SocketFd } from '../../host/syscalls.js'
 import { isSysError } from '../../util/errno.js'
+import { utf8Encode } from '../../util/utf8.js'
 import { nullOut } from '../bin/sh/streams.js'
 import { anyHost } from '../common.js'
 import { getopt } from '../getopt.js'
@@ -43,7 +44,7 @@ export function sshPacket(payload: Uint8Array, random: (n: number) => Uint8Array
 
 /** SSH_MSG_DISCONNECT: reason code, description (UTF-8 string), language tag (§11.1). */
 export function disconnectPayload(reason: number, description: string): Uint8Array {
-  const d = new TextEncoder().encode(description)
+  const d = utf8Encode(description)
   const out = new Uint8Array(1 + 4 + 4 + d.length + 4)
   const v = new DataView(out.buffer)
   out[0] = SSH_MSG_DISCONNECT
