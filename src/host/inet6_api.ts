@@ -10,7 +10,7 @@
 import type { Prison } from '../jail/prison.js'
 import { Priv } from '../jail/priv.js'
 import { MEM_COST } from '../jail/racct.js'
-import { IFF } from '../stack/net/ifnet.js'
+import { IFF, ifSetUp } from '../stack/net/ifnet.js'
 import { RTF } from '../stack/net/route/route.js'
 import type { Vnet } from '../stack/net/vnet.js'
 import { icmp6Stats } from '../stack/netinet6/icmp6.js'
@@ -73,6 +73,7 @@ export function ifInfo6(
                 flags: a.flags,
                 scopeId: in6NeedsZone(a.addr, 0) ? ifp.index : 0,
               }
+              if (a.dstaddr !== null) info.dst = a.dstaddr.slice()
               if (a.plExpire !== 0 || a.vlExpire !== 0) {
                 const now = ifp.vnet.env.clock.now()
                 const left = (t: number): number | null =>
@@ -182,10 +183,13 @@ export function inet6Api(c: Caller): Inet6Syscalls {
         ifp.flags |= IFF.UP | IFF.RUNNING
         in6IfUp(ifp)
       }
+      // So does it a gif or gre tunnel (gif_ioctl, gre_ioctl: SIOCSIFADDR sets IFF_UP).
+      if ((ifp.family === 'gif' || ifp.family === 'gre') && !ifp.up) ifSetUp(ifp, true)
       if ((in6if(ifp).ndFlags & ND6_IFF.IFDISABLED) !== 0 && ifp.family === 'bridge') {
         // FreeBSD lets you configure one anyway; the address stays unused while IPv6 is disabled.
       }
-      in6AddAddr(ifp, addr, prefixLen, opts.anycast ? IN6_IFF.ANYCAST : 0)
+      if (opts.dst !== undefined && opts.dst.length !== 16) throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
+      in6AddAddr(ifp, addr, prefixLen, opts.anycast ? IN6_IFF.ANYCAST : 0, 0, opts.dst ?? null)
       void v
     },
     delAddr: (ifName, addr) => {

@@ -14,6 +14,8 @@ export interface In6AddrInfo {
   scopeId: number
   /** Seconds left of the preferred and valid lifetimes (null: infinite), for addresses that have them. */
   lifetimes?: { pltime: number | null; vltime: number | null }
+  /** A point-to-point interface's peer address. */
+  dst?: Uint8Array
 }
 
 export interface Route6Info {
@@ -136,7 +138,12 @@ export type Proto6Name = 'ip6' | 'icmp6'
 
 export interface Inet6Syscalls {
   /** SIOCAIFADDR_IN6. Without `alias` nothing is replaced (FreeBSD adds inet6 addresses). */
-  addAddr(ifName: string, addr: Uint8Array, prefixLen: number, opts?: { anycast?: boolean }): void
+  addAddr(
+    ifName: string,
+    addr: Uint8Array,
+    prefixLen: number,
+    opts?: { anycast?: boolean /** A point-to-point peer (prefixLen 128). */; dst?: Uint8Array },
+  ): void
   /** SIOCDIFADDR_IN6. */
   delAddr(ifName: string, addr: Uint8Array): void
   /** The inet6 groups ifName listens to (getifmaddrs, what ifmcstat prints). */

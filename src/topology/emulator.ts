@@ -48,6 +48,7 @@ import type { FileSystem, Io } from '../userland/types.js'
 import { parseIpv4, parseMac } from '../wire/addr.js'
 import { parseIpv6 } from '../wire/in6_addr.js'
 import { type HostChanges, loadModules, runFirewall, unloadModules } from './firewall/lab_firewall.js'
+import { withServices } from './lab_services.js'
 import { impairs, pipeSetcfg } from './link_cfg.js'
 import {
   type Endpoint,
@@ -414,8 +415,10 @@ export class Lab {
     const fwWarnings = await Promise.all(fw.map((n) => runFirewall(this.sys(n.name), n, this.programs)))
     const runs: Array<Promise<[string, number]>> = []
     for (const n of this.topology.nodes) {
-      if (n.startup.length === 0 || !isL3(n.kind)) continue
-      const job = startProcess(this.sys(n.name), ['sh', '-c', n.startup.join('\n'), n.name], io(n.name), {
+      if (!isL3(n.kind)) continue
+      const script = withServices(n, this.eid, this.nodeFs(n.name))
+      if (script.length === 0) continue
+      const job = startProcess(this.sys(n.name), ['sh', '-c', script.join('\n'), n.name], io(n.name), {
         programs: this.programs,
         fs: this.nodeFs(n.name),
       })

@@ -69,6 +69,11 @@ export interface TopoNode {
   daemons?: string[]
   /** An external node's VXLAN end point; absent on other kinds (and on an external left unconnected). */
   vxlan?: TopoVxlan
+  /**
+   * IMUNES's `services` (services.ts: ssh, ftp, telnet, tcpdump) with the node's IMUNES id, which
+   * names its runtime directory and captures; absent when it runs none.
+   */
+  services?: { names: string[]; id: string }
 }
 
 /** Where an external node's cable goes: a VXLAN (RFC 7348) tunnel from a real UDP socket of the host. */

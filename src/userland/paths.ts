@@ -40,6 +40,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'cut',
     'false',
     'fetch',
+    'file',
     'grep',
     'head',
     'id',
@@ -68,6 +69,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
   '/usr/sbin': [
     'arp',
     'ifmcstat',
+    'inetd',
     'jail',
     'jexec',
     'jls',
@@ -77,9 +79,11 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'rctl',
     'service',
     'setfib',
+    'sshd',
     'tcpdrop',
     'traceroute',
   ],
+  '/usr/libexec': ['ftpd', 'telnetd'],
   '/usr/local/bin': ['packetdrill'],
   '/usr/local/sbin': ['dhcpd', 'pkg'],
 }

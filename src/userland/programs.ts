@@ -13,6 +13,8 @@ import { mkdir } from './bin/mkdir.js'
 import { pgrep, pkill } from './bin/pkill.js'
 import { rm } from './bin/rm.js'
 import { createSh } from './bin/sh/shell.js'
+import { ftpd } from './libexec/ftpd.js'
+import { telnetd } from './libexec/telnetd.js'
 import { dhclient } from './sbin/dhclient/dhclient.js'
 import { iscDhclient } from './sbin/dhclient6/dhclient6.js'
 import { dmesg } from './sbin/dmesg.js'
@@ -30,6 +32,7 @@ import { atfSh } from './usr.bin/atf/atf_sh.js'
 import { awk } from './usr.bin/awk/awk.js'
 import { cut } from './usr.bin/cut.js'
 import { fetch } from './usr.bin/fetch.js'
+import { file } from './usr.bin/file.js'
 import { id } from './usr.bin/id.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
 import { killall } from './usr.bin/killall.js'
@@ -54,6 +57,7 @@ import { ripd } from './usr.sbin/frr/ripd/ripd.js'
 import { ripngd } from './usr.sbin/frr/ripngd/ripngd.js'
 import { vtysh } from './usr.sbin/frr/vtysh.js'
 import { ifmcstat } from './usr.sbin/ifmcstat.js'
+import { inetd } from './usr.sbin/inetd/inetd.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
 import { jls } from './usr.sbin/jls.js'
@@ -65,6 +69,7 @@ import { rtadvd } from './usr.sbin/rtadvd/rtadvd.js'
 import { rtsol, rtsold } from './usr.sbin/rtsold/rtsold.js'
 import { service } from './usr.sbin/service.js'
 import { setfib } from './usr.sbin/setfib.js'
+import { sshd } from './usr.sbin/sshd.js'
 import { tcpdrop } from './usr.sbin/tcpdrop.js'
 import { tcpdump } from './usr.sbin/tcpdump/tcpdump.js'
 import { traceroute } from './usr.sbin/traceroute.js'
@@ -143,6 +148,11 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['pkg', { run: pkg }],
   ['service', { run: service }],
   ['isc-dhclient', { run: iscDhclient }],
+  ['inetd', { run: inetd }],
+  ['ftpd', { run: ftpd }],
+  ['telnetd', { run: telnetd }],
+  ['sshd', { run: sshd }],
+  ['file', { run: file }],
 ]
 
 /**

@@ -16,7 +16,7 @@ import {
   in6IsV4Mapped,
   in6SolicitedNode,
 } from '../../wire/in6_addr.js'
-import type { Ifnet } from '../net/ifnet.js'
+import { IFF, type Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route/route.js'
 import { type Rib6, Route6 } from './in6_rtable.js'
 import { IN6_IFF, In6Ifaddr } from './in6_var.js'
@@ -47,6 +47,10 @@ function connectedRoutesIn(rib: Rib6, ia: In6Ifaddr): void {
     rib.add(new Route6(ia.key, 128, null, ifp.type === 'loop' ? ifp : lo, ia, RTF.UP | RTF.HOST | RTF.STATIC))
   if (ia.prefixLen < 128 && rib.get(ia.prefix, ia.prefixLen) === undefined)
     rib.add(new Route6(ia.prefix, ia.prefixLen, null, ifp, ia, RTF.UP))
+  // A point-to-point peer: a host route to it through the interface (in6_update_ifa's RTF_HOST).
+  const dst = ia.dstaddr
+  if (dst !== null && rib.get(dst, 128) === undefined)
+    rib.add(new Route6(dst, 128, null, ifp, ia, RTF.UP | RTF.HOST))
 }
 
 /**
@@ -59,7 +63,11 @@ export function in6AddAddr(
   prefixLen: number,
   flags = 0,
   dadDelayMs = 0,
+  dstaddr: In6Addr | null = null,
 ): In6Ifaddr {
+  // A destination needs a point-to-point interface and a /128 address (in6_update_ifa).
+  if (dstaddr !== null && ((ifp.flags & IFF.POINTOPOINT) === 0 || prefixLen !== 128))
+    throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
   if (
     !Number.isInteger(prefixLen) ||
     prefixLen < 0 ||
@@ -84,6 +92,7 @@ export function in6AddAddr(
     prefixLen,
     (flags & ~IN6_IFF.NODAD) | (dad ? IN6_IFF.TENTATIVE : 0),
   )
+  if (dstaddr !== null) ia.dstaddr = dstaddr.slice(0, 16)
   const newGroup = !ii.addrs.some((a) => sameSolicitedNode(a.addr, ia.addr))
   ii.addrs = [...ii.addrs, ia]
   s.localInsert(ia)

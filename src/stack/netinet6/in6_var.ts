@@ -87,6 +87,8 @@ export class In6Ifaddr {
   ndpr: unknown = null
   /** Called once when the address goes (the prefix drops its reference). */
   onPurge: ((ia: In6Ifaddr) => void) | null = null
+  /** A point-to-point interface's peer (ia_dstaddr), with a /128 address; null otherwise. */
+  dstaddr: In6Addr | null = null
 
   constructor(ifp: Ifnet, addr: In6Addr, prefixLen: number, flags: number) {
     this.ifp = ifp

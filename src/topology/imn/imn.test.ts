@@ -104,9 +104,13 @@ describe('example labs', () => {
     ])
     assert.deepEqual(warnings, [
       "hub.imn:13: n1 (pc1): custom configuration 'newconf' runs at startup (4 line(s)) after the file's addresses, as in IMUNES",
-      'hub.imn:64: n3 (server): services are not supported yet: ssh, ftp will not run',
       'hub.imn:98: l2: jitter_upstream (a list of delays) is approximated as uniform jitter from 1000 to 3000 µs',
     ])
+    // IMUNES's services run (services.ts), named with the node's IMUNES id for its runtime directory.
+    assert.deepEqual(topology.nodes.find((n) => n.name === 'server')?.services, {
+      names: ['ssh', 'ftp'],
+      id: 'n3',
+    })
   })
 
   test('dynamic routing, rj45 and stpswitch nodes, a link across canvases', () => {
@@ -187,7 +191,7 @@ describe('edge cases', () => {
             type: 'router',
             name: 'r 1',
             router_config: { ospf: '1', rip: '0' },
-            services: 'ssh',
+            services: 'ssh ipsec',
             ifaces: {
               ifc1: {
                 name: 'eth0',
@@ -235,7 +239,7 @@ describe('edge cases', () => {
     assert.deepEqual(warnings, [
       "bad.imn:3: n0 (r 1): named 'r_1' (node names are letters, digits, '-' and '_', unique)",
       "bad.imn:3: n0 (r_1): unknown key 'foo' ignored",
-      'bad.imn:3: n0 (r_1): services are not supported yet: ssh will not run',
+      'bad.imn:3: n0 (r_1): services are not supported yet: ipsec will not run',
       'bad.imn:3: n0 (r_1): static route "10.9.0.0/16" is not "DEST/LEN GATEWAY"; ignored',
       "bad.imn:3: n0 (r_1): custom configuration 'frr' runs 'vtysh -b', which is not supported; using the generated one",
       "bad.imn:12: n0 (r_1): eth0: '10.0.0.999/24' is not an IPv4 address/prefix; ignored",

@@ -40,6 +40,7 @@ import {
   type TopologyFile,
   TopologySchema,
 } from '../schema.js'
+import { KNOWN_SERVICES } from '../services.js'
 import { parseSource } from '../source.js'
 
 /** Where frrboot.sh's configuration goes (FRR's integrated file, as vtysh -b reads it). */
@@ -170,6 +171,8 @@ export function loadImn(text: string, fileName: string): { topology: Topology; w
       for (const n of topology.nodes) {
         const r6 = imp.routes6.get(n.name)
         if (r6 !== undefined) n.routes6 = r6
+        const sv = imp.services.get(n.name)
+        if (sv !== undefined) n.services = sv
       }
       if (modelDiags.errorCount === 0 && imp.autoDefault.size > 0)
         addDefaultRoutes6(topology, segments(topology), (n) => imp.autoDefault.has(n.name))
@@ -207,6 +210,8 @@ class Importer {
   private ipv6Routes = 0
   /** Valid croutes6 per node name, installed as the node's routes6. */
   readonly routes6 = new Map<string, Array<{ to: string; via: string }>>()
+  /** Node name -> the IMUNES services it runs and its IMUNES id (services.ts). */
+  readonly services = new Map<string, { names: string[]; id: string }>()
 
   constructor(
     private readonly root: Obj,
@@ -287,8 +292,11 @@ class Importer {
       return { name, node }
     }
     const services = words(raw.services)
-    if (services.length > 0)
-      this.warn(label, at, `services are not supported yet: ${services.join(', ')} will not run`)
+    const unknownServices = services.filter((s) => !KNOWN_SERVICES.includes(s))
+    if (unknownServices.length > 0)
+      this.warn(label, at, `services are not supported yet: ${unknownServices.join(', ')} will not run`)
+    const known = services.filter((s) => KNOWN_SERVICES.includes(s))
+    if (known.length > 0 && kind !== 'switch' && kind !== 'hub') this.services.set(name, { names: known, id })
 
     const startup: string[] = []
     const interfaces = this.interfaces(id, label, kind, raw, startup)

@@ -53,7 +53,10 @@ export function nd6OptionsLine(flags: number): string {
 
 /** A link-scoped address is printed with its zone: `fe80::1%lo0`. */
 export function formatInet6Line(ifi: IfInfo, a: In6AddrInfo, lifetimes = false): string {
-  let s = `\tinet6 ${formatIpv6(a.addr)}${a.scopeId !== 0 ? `%${ifi.name}` : ''} prefixlen ${a.prefixLen}`
+  let s = `\tinet6 ${formatIpv6(a.addr)}${a.scopeId !== 0 ? `%${ifi.name}` : ''}`
+  // A point-to-point peer: `inet6 A --> B prefixlen 128` (af_inet6.c).
+  if (a.dst !== undefined) s += ` --> ${formatIpv6(a.dst)}`
+  s += ` prefixlen ${a.prefixLen}`
   for (const [bit, word] of IN6_FLAG_WORDS) if ((a.flags & bit) !== 0) s += ` ${word}`
   if (a.scopeId !== 0) s += ` scopeid 0x${a.scopeId.toString(16)}`
   // -L: what is left of the preferred and valid lifetimes, in seconds (af_inet6.c's sec2str).
@@ -84,6 +87,7 @@ function parseAddr6(s: string): { addr: Uint8Array; prefixLen: number | null } {
 /** `ifconfig IF inet6 ...` (words after `inet6`). */
 export function ifconfigInet6(sys: Syscalls, name: string, words: readonly string[]): void {
   let addr: Uint8Array | null = null
+  let dst: Uint8Array | null = null
   let prefixLen: number | null = null
   let del = false
   let anycast = false
@@ -128,6 +132,9 @@ export function ifconfigInet6(sys: Syscalls, name: string, words: readonly strin
       const p = parseAddr6(w)
       addr = p.addr
       if (p.prefixLen !== null) prefixLen = p.prefixLen
+    } else if (dst === null) {
+      // The second address: a point-to-point interface's destination (setifdstaddr).
+      dst = parseAddr6(w).addr
     } else throw new CmdError(`${w}: bad value`)
   }
   if (set !== 0 || clear !== 0) {
@@ -151,7 +158,7 @@ export function ifconfigInet6(sys: Syscalls, name: string, words: readonly strin
   }
   try {
     // in6_postproc: all unicast prefixes are /64 unless told otherwise.
-    sys.inet6.addAddr(name, addr, prefixLen ?? 64, { anycast })
+    sys.inet6.addAddr(name, addr, prefixLen ?? 64, dst === null ? { anycast } : { anycast, dst })
   } catch (e) {
     throw new CmdError(sysMessage('ioctl (SIOCAIFADDR)', asSysError(e)))
   }

@@ -1,8 +1,9 @@
 /**
  * service(8) with the rc.d scripts of the ports VirtNet builds in (rc.subr's run_rc_command):
- * `service [-e|-l|-v] SCRIPT [one|force]start|stop|restart|status`. Today the scripts are
- * isc-dhcpd and isc-dhcpd6 (net/isc-dhcp44-server), which IMUNES's DHCP labs restart with
- * `service isc-dhcpd6 onerestart`. `start` without `one` needs NAME_enable=YES in /etc/rc.conf, as
+ * `service [-e|-l|-v] SCRIPT [one|force]start|stop|restart|status`. Today the scripts are the base
+ * system's inetd and sshd (IMUNES's `services` run `service inetd onerestart` and `service sshd
+ * onestart`), and isc-dhcpd and isc-dhcpd6 (net/isc-dhcp44-server), which IMUNES's DHCP labs
+ * restart with `service isc-dhcpd6 onerestart`. `start` without `one` needs NAME_enable=YES in /etc/rc.conf, as
  * rc.subr checks. Must not: start anything but the script's own command.
  */
 
@@ -18,6 +19,17 @@ interface RcScript {
 }
 
 const SCRIPTS: ReadonlyMap<string, RcScript> = new Map([
+  // Base system's /etc/rc.d/inetd and /etc/rc.d/sshd (inetd_flags="-wW -C 60").
+  [
+    'inetd',
+    {
+      name: 'inetd',
+      procname: 'inetd',
+      pidfile: '/var/run/inetd.pid',
+      argv: ['/usr/sbin/inetd', '-wW', '-C', '60'],
+    },
+  ],
+  ['sshd', { name: 'sshd', procname: 'sshd', pidfile: '/var/run/sshd.pid', argv: ['/usr/sbin/sshd'] }],
   [
     'isc-dhcpd',
     {

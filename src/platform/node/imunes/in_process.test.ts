@@ -138,6 +138,9 @@ const PASSING = [
   'DHCP',
   'DHCP6+RSOL',
   'functional_tests/empty_ifaces',
+  'services',
+  'functional_tests/vlanswitch',
+  'gif',
 ]
 
 test('IMUNES example test.sh scripts, when saved locally ($IMUNES_EXAMPLES_SCRIPTS)', (t) => {

@@ -10,6 +10,7 @@
 import type { Host } from '../../../host/host.js'
 import { isTopologyError } from '../../../topology/diagnostics.js'
 import { EID_RE, Lab, LabError } from '../../../topology/emulator.js'
+import { stopServices } from '../../../topology/lab_services.js'
 import { loadAny } from '../../../topology/load.js'
 import { isDirectory } from '../../../userland/chroot_fs.js'
 import { startProcess } from '../../../userland/process.js'
@@ -93,6 +94,8 @@ export function labPrograms(host: Host): Array<[string, Program]> {
           return 1
         }
         labs.delete(eid!)
+        // NODESTOP: services stop and tcpdump's captures come out to /tmp/EID, as IMUNES moves them.
+        await stopServices(lab, proc.fs)
         lab.destroy()
         io.stdout.write(`Terminated experiment ${eid}.\n`)
         return 0

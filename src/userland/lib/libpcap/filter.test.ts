@@ -265,9 +265,65 @@ test("errors are libpcap's messages", () => {
   assert.equal(err('port 70000'), 'illegal port number 70000 > 65535')
   assert.equal(err('port nosuch'), "unknown port 'nosuch'")
   assert.equal(err('net 10.0.0.1/8'), 'non-network bits set in "10.0.0.1/8"')
-  assert.equal(err('vlan 10'), "'vlan' filtering is not supported")
+  assert.equal(err('vlan 5000'), 'VLAN tag 5000 greater than maximum 4095')
+  assert.equal(err('mpls'), "'mpls' filtering is not supported")
   assert.equal(err('tcp host 10.0.0.1'), "'tcp' modifier applied to host")
   assert.equal(err('ether net 10'), "'ether' modifier applied to net")
   assert.equal(err('ether host 10.0.0.1'), "unknown ether host '10.0.0.1'")
   assert.equal(err('tcp'), '')
+})
+
+test('vlan [ID]: the tag and its VLAN ID, then the rest of the expression looks inside the tag', () => {
+  const echo = ipv4(A, B, 1, [8, 0, 0, 0, 0, 1, 0, 1])
+  // 802.1Q: TPID 0x8100, TCI (priority 0, VLAN 4), then the inner EtherType and the packet.
+  const tagged = (vid: number, type: number, payload: number[]) =>
+    ether(MAC_B, MAC_A, 0x8100, [vid >> 8, vid & 255, type >> 8, type & 255, ...payload])
+  const f4 = compileFilter('vlan 4 and icmp', LinkType.EN10MB)
+  const run = (f: ReturnType<typeof compileFilter>, p: Uint8Array) => f(p, 0, p.length)
+  assert.equal(run(f4, tagged(4, 0x800, echo)), true)
+  assert.equal(run(f4, tagged(6, 0x800, echo)), false)
+  assert.equal(run(f4, tagged(0x2004, 0x800, echo)), true) // priority bits are not the ID
+  assert.equal(run(f4, ether(MAC_B, MAC_A, 0x800, echo)), false)
+  assert.equal(run(compileFilter('icmp', LinkType.EN10MB), tagged(4, 0x800, echo)), false)
+  assert.equal(run(compileFilter('vlan', LinkType.EN10MB), tagged(9, 0x806, [])), true)
+  assert.equal(run(compileFilter('vlan and arp', LinkType.EN10MB), tagged(9, 0x806, [])), true)
+  assert.equal(run(compileFilter('vlan and host 10.0.2.2', LinkType.EN10MB), tagged(9, 0x800, echo)), true)
+  assert.equal(
+    run(compileFilter('vlan 4 and ether proto 0x800', LinkType.EN10MB), tagged(4, 0x800, echo)),
+    true,
+  )
+  // Two tags (802.1ad outer): each vlan steps over one.
+  const qinq = ether(MAC_B, MAC_A, 0x88a8, [0, 7, 0x81, 0, 0, 4, 8, 0, ...echo])
+  assert.equal(run(compileFilter('vlan 7 and vlan 4 and icmp', LinkType.EN10MB), qinq), true)
+  assert.equal(run(compileFilter('vlan 4 and vlan 7', LinkType.EN10MB), qinq), false)
+  assert.throws(() => compileFilter('vlan', LinkType.NULL), /no VLAN support for BSD loopback$/)
+})
+
+test("icmp6 and ip6 proto: the fixed header's next header, and icmp6[] loads after it", () => {
+  const ip6 = (nxt: number, payload: number[]) => [
+    0x60,
+    0,
+    0,
+    0,
+    0,
+    payload.length,
+    nxt,
+    64,
+    ...new Array(15).fill(0),
+    1,
+    ...new Array(15).fill(0),
+    2,
+    ...payload,
+  ]
+  const echo6 = ether(MAC_B, MAC_A, 0x86dd, ip6(58, [128, 0, 0, 0, 0, 1, 0, 1]))
+  const udp6 = ether(MAC_B, MAC_A, 0x86dd, ip6(17, [0, 1, 0, 2, 0, 8, 0, 0]))
+  const run = (e: string, p: Uint8Array) => compileFilter(e, LinkType.EN10MB)(p, 0, p.length)
+  assert.equal(run('icmp6', echo6), true)
+  assert.equal(run('icmp6', udp6), false)
+  assert.equal(run('icmp', echo6), false)
+  assert.equal(run('ip6 proto 17', udp6), true)
+  assert.equal(run('ip6 proto udp', echo6), false)
+  assert.equal(run('icmp6[0] = 128', echo6), true)
+  assert.equal(run('icmp6[0] = 129', echo6), false)
+  assert.equal(run('vlan 6 and icmp6', echo6), false)
 })

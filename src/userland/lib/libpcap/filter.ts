@@ -1,10 +1,11 @@
 /**
  * The pcap filter language (pcap-filter(7)), compiled once into a tree of closures that the bpf tap
  * runs over each frame without allocating: primitives (host, net, port, portrange, ether
- * host/src/dst, proto, ip, arp, icmp, tcp, udp, broadcast, multicast, len, less, greater), the
+ * host/src/dst, proto, ip, arp, icmp, tcp, udp, ip6, icmp6, broadcast, multicast, len, less, greater), the
  * src/dst qualifiers, `and`/`or`/`not` (`&&`/`||`/`!`; and/or of equal precedence, left to right, as
  * libpcap has them), parentheses, the "last qualifier" shorthand (`port 80 or 443`), and relations
- * over packet bytes (`tcp[13] & 2 != 0`, `ip[8] < 64`, `tcp[tcpflags] & tcp-syn != 0`).
+ * over packet bytes (`tcp[13] & 2 != 0`, `ip[8] < 64`, `tcp[tcpflags] & tcp-syn != 0`), and `vlan [ID]`,
+ * after which the rest of the expression looks inside the 802.1Q tag, as libpcap compiles it.
  *
  * As in BPF, a load past the end of the packet rejects the packet whatever surrounds it (the closures
  * return 0 false, 1 true, 2 abort). Errors are libpcap's messages; nothing here resolves names (no
@@ -83,12 +84,17 @@ class Compiler {
   private pos = 0
   private last: Qual = { proto: null, dir: null, type: null }
   private readonly ether: boolean
+  /**
+   * Bytes of 802.1Q tags the expression has stepped over so far: as in libpcap, each `vlan`
+   * moves every later test of the link type and the headers after it 4 bytes on.
+   */
+  private vlanOff = 0
   /** Offset of the network-layer header from the frame's start. */
-  private readonly nl: number
-  private readonly isIp: Pred
-  private readonly isArp: Pred
-  private readonly isRarp: Pred
-  private readonly isIp6: Pred
+  private nl: number
+  private isIp: Pred
+  private isArp: Pred
+  private isRarp: Pred
+  private isIp6: Pred
 
   constructor(
     expr: string,
@@ -105,13 +111,51 @@ class Compiler {
     this.isIp6 = this.linkProto(0x86dd, 28)
   }
 
+  /** Where the EtherType is: 12, or after the 802.1Q tags stepped over. */
+  private get etAt(): number {
+    return 12 + this.vlanOff
+  }
+
+  /**
+   * `vlan [ID]`: an 802.1Q (or 802.1ad, or the old 0x9100) tag, with that VLAN ID if given; what
+   * follows in the expression looks inside it (pcap-filter(7)).
+   */
+  private vlan(): Pred {
+    // gencode.c's words for DLT_NULL (the only other link type here).
+    if (!this.ether) throw new FilterError('no VLAN support for BSD loopback')
+    let id = -1
+    const t = this.peek()
+    if (t.t === 'w' && parseNumber(t.v) !== null) {
+      id = this.number()
+      if (id > 4095) throw new FilterError(`VLAN tag ${id} greater than maximum 4095`)
+    }
+    const at = this.etAt
+    const p: Pred = (b, o, n) => {
+      const tpid = u16(b, o, n, at)
+      if (tpid < 0) return 2
+      if (tpid !== 0x8100 && tpid !== 0x88a8 && tpid !== 0x9100) return 0
+      if (id < 0) return 1
+      const tci = u16(b, o, n, at + 2)
+      return tci < 0 ? 2 : (tci & 0xfff) === id ? 1 : 0
+    }
+    this.vlanOff += 4
+    this.nl += 4
+    this.isIp = this.linkProto(0x800, 2)
+    this.isArp = this.linkProto(0x806, -1)
+    this.isRarp = this.linkProto(0x8035, -1)
+    this.isIp6 = this.linkProto(0x86dd, 28)
+    return p
+  }
+
   /** The link header says EtherType et (Ethernet) or address family af (DLT_NULL, either byte order). */
   private linkProto(et: number, af: number): Pred {
-    if (this.ether)
+    if (this.ether) {
+      const at = this.etAt
       return (b, o, n) => {
-        const t = u16(b, o, n, 12)
+        const t = u16(b, o, n, at)
         return t < 0 ? 2 : t === et ? 1 : 0
       }
+    }
     if (af < 0) return () => 0
     return (b, o, n) => {
       const le = u32(b, o, n, 0)
@@ -271,6 +315,14 @@ class Compiler {
         const k = idx(b, o, n)
         return k < 0 ? -1 : rd(b, o, n, nl + k)
       }
+    if (proto === 'icmp6') {
+      const isIp6 = this.isIp6
+      return (b, o, n) => {
+        if (isIp6(b, o, n) !== 1 || u8(b, o, n, nl + 6) !== 58) return -1
+        const k = idx(b, o, n)
+        return k < 0 ? -1 : rd(b, o, n, nl + 40 + k)
+      }
+    }
     // tcp, udp, icmp: after the IP header, in the first fragment of that protocol.
     const want = IP_PROTOS[proto]!
     const isIp = this.isIp
@@ -293,7 +345,11 @@ class Compiler {
     const t = this.peek()
     if (t.t !== 'w') throw new FilterError(SYNTAX)
     const w = t.v
-    if (w === 'vlan' || w === 'mpls') throw new FilterError(`'${w}' filtering is not supported`)
+    if (w === 'vlan') {
+      this.pos++
+      return this.vlan()
+    }
+    if (w === 'mpls') throw new FilterError(`'${w}' filtering is not supported`)
     if (w === 'gateway') throw new FilterError("'gateway' requires name resolution, which is not supported")
     if (w === 'less' || w === 'greater') {
       this.pos++
@@ -370,10 +426,17 @@ class Compiler {
       const v = parseNumber(t.v) ?? ETHER_PROTOS[t.v]
       if (v === undefined) throw new FilterError(`unknown ether proto '${t.v}'`)
       if (v > 0xffff) throw new FilterError(`ether proto ${v} > 65535`)
+      const at = this.etAt
       return (b, o, n) => {
-        const x = u16(b, o, n, 12)
+        const x = u16(b, o, n, at)
         return x < 0 ? 2 : x === v ? 1 : 0
       }
+    }
+    if (level === 'ip6') {
+      const v = parseNumber(t.v) ?? IP_PROTOS[t.v]
+      if (v === undefined) throw new FilterError(`unknown ip6 proto '${t.v}'`)
+      if (v > 255) throw new FilterError(`ip6 proto ${v} > 255`)
+      return this.ip6Next(v)
     }
     if (level !== 'ip') throw new FilterError(`'${level} proto' is not supported`)
     const v = parseNumber(t.v) ?? IP_PROTOS[t.v]
@@ -388,6 +451,18 @@ class Compiler {
     }
   }
 
+  /** `ip6 proto N` and `icmp6`: the fixed header's next header (the chain is not followed, as in libpcap). */
+  private ip6Next(v: number): Pred {
+    const isIp6 = this.isIp6
+    const nl = this.nl
+    return (b, o, n) => {
+      const r = isIp6(b, o, n)
+      if (r !== 1) return r
+      const p = u8(b, o, n, nl + 6)
+      return p < 0 ? 2 : p === v ? 1 : 0
+    }
+  }
+
   private protoPrimitive(w: string): Pred {
     switch (w) {
       case 'ip':
@@ -398,6 +473,8 @@ class Compiler {
         return this.isRarp
       case 'ip6':
         return this.isIp6
+      case 'icmp6':
+        return this.ip6Next(58)
       case 'tcp':
       case 'udp':
       case 'icmp': {

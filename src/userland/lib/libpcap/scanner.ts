@@ -37,6 +37,7 @@ export const IP_PROTOS: Readonly<Record<string, number>> = {
   tcp: 6,
   udp: 17,
   ipv6: 41,
+  icmp6: 58,
   sctp: 132,
 }
 export const ETHER_PROTOS: Readonly<Record<string, number>> = {
@@ -86,6 +87,7 @@ export const PROTO_WORDS: ReadonlySet<string> = new Set([
   'udp',
   'icmp',
   'ip6',
+  'icmp6',
 ])
 export const TYPE_WORDS: ReadonlySet<string> = new Set(['host', 'net', 'port', 'portrange'])
 export const KEYWORDS: ReadonlySet<string> = new Set([

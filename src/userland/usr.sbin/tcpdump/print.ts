@@ -74,6 +74,7 @@ const ETHERTYPES: Readonly<Record<number, string>> = {
   32821: 'Reverse ARP',
   34525: 'IPv6',
   33024: '802.1Q',
+  34984: '802.1Q-QinQ',
   35020: 'LLDP',
 }
 
@@ -115,11 +116,23 @@ export class Printer {
     const name = ETHERTYPES[type] ?? 'Unknown'
     const hdr = `${mac(b, 6)} > ${mac(b, 0)}, ethertype ${name} (0x${hex4(type)}), length ${wirelen}: `
     const e = this.opts.e
-    if (type === 0x0800) return (e ? hdr : '') + this.ip(b, 14, caplen, e)
-    if (type === 0x0806) return (e ? hdr : 'ARP, ') + this.arp(b, 14, caplen, wirelen - 14)
-    if (type === 0x86dd) return (e ? hdr : '') + ip6Line(this, b, 14, caplen)
+    // 802.1Q / 802.1ad tags: with -e each shows as `vlan ID, p PCP, ethertype NEXT`; without,
+    // tcpdump prints the packet inside as if untagged.
+    let at = 14
+    let t = type
+    let tags = ''
+    while ((t === 0x8100 || t === 0x88a8 || t === 0x9100) && caplen >= at + 4) {
+      const tci = be16(b, at)
+      t = be16(b, at + 2)
+      tags += `vlan ${tci & 0xfff}, p ${tci >> 13}${tci & 0x1000 ? ', DEI' : ''}, ethertype ${ETHERTYPES[t] ?? 'Unknown'} (0x${hex4(t)}), `
+      at += 4
+    }
+    const head = e ? hdr + tags : ''
+    if (t === 0x0800) return head + this.ip(b, at, caplen, e)
+    if (t === 0x0806) return (e ? head : 'ARP, ') + this.arp(b, at, caplen, wirelen - at)
+    if (t === 0x86dd) return head + ip6Line(this, b, at, caplen)
     // Unknown EtherTypes: tcpdump shows the link header even without -e.
-    return hdr.slice(0, -2)
+    return (hdr + tags).slice(0, -2)
   }
 
   private nullLink(b: Uint8Array, caplen: number, wirelen: number): string {

@@ -142,7 +142,7 @@ tcpdump -i nosuch0; echo $?`,
   const e = r.err.split('\n')
   assert.equal(e[0], "tcpdump: can't parse filter expression: syntax error")
   assert.equal(e[1], "tcpdump: unknown host 'nosuch'")
-  assert.equal(e[2], "tcpdump: 'vlan' filtering is not supported")
+  assert.equal(e[2], 'tcpdump: no VLAN support for BSD loopback')
   assert.equal(e[3], 'tcpdump: illegal option -- Z')
   assert.match(e[4]!, /^Usage: tcpdump /)
   assert.ok(e.includes('tcpdump: invalid packet count x'))
