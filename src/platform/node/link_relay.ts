@@ -148,9 +148,20 @@ function parseReason(stderr: string): { code: ErrnoName; text: string } | null {
 /** The machine's refusal as a SysError: its errno, and a reason that says what to do about it. */
 function refusal(kind: RealLinkKind, name: string, e: unknown): SysError {
   const err = e as NodeJS.ErrnoException & { stderr?: string; status?: number | null }
-  if (err.code === 'ENOENT' && err.stderr === undefined)
-    return new SysError('ENOENT', 'open', 'python3 is not installed (it relays the frames)')
-  const r = parseReason(String(err.stderr ?? ''))
+  const stderr = String(err.stderr ?? '')
+  // Not started at all: spawnSync's ENOENT, or `ip netns exec`'s "exec of "python3" failed".
+  if (
+    (err.code === 'ENOENT' && err.syscall?.startsWith('spawn')) ||
+    /exec of ".*" failed: No such file/.test(stderr)
+  )
+    return new SysError(
+      'ENOENT',
+      'open',
+      err.syscall === 'spawnSync ip'
+        ? 'ip (iproute2) is not installed'
+        : 'python3 is not installed (it relays the frames)',
+    )
+  const r = parseReason(stderr)
   if (r === null) {
     const why =
       String(err.stderr ?? err.message)
