@@ -14,7 +14,10 @@
  */
 
 import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import { Host } from '../../host/host.js'
 import { startProcess } from '../../userland/process.js'
 import { programs } from '../../userland/programs.js'
@@ -251,3 +254,79 @@ describe('tap against the Linux kernel', { skip: why ?? false, timeout: 120_000 
     await until('tap0 to go', () => !/tap0/.test(ns.ip(['link', 'show'])))
   })
 })
+
+const EXAMPLES = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../../..',
+  process.env.IMUNES_EXAMPLES ?? '../shared/imunes-examples',
+)
+const RJ45 = join(EXAMPLES, 'functional_tests/rj45')
+const tcpdump = netnsUnavailable(['tcpdump']) === undefined
+const noRj45 = existsSync(RJ45)
+  ? undefined
+  : `${RJ45} not found (set IMUNES_EXAMPLES to IMUNES's example collection)`
+
+describe(
+  "IMUNES's functional_tests/rj45 on a veth pair",
+  { skip: noRj45 ?? why ?? false, timeout: 120_000 },
+  () => {
+    for (const [file, vlan] of [
+      ['rj45.imn', undefined],
+      ['rj45.imn', 123],
+      ['rj45_directlink.imn', undefined],
+    ] as const) {
+      test(`${file}${vlan ? ` with vlan ${vlan}` : ''}: pc1 and pc2 reach each other through rj450 ~ rj451`, async () => {
+        const peers = new NetnsPeers(`f${vlan ?? ''}${file.length}`)
+        let lab: VirtLab | undefined
+        try {
+          const ns = peers.create()
+          // The machine's rj450 and rj451 are the two ends of one veth, in the relays' namespace.
+          ns.ip(['link', 'add', 'rj450', 'type', 'veth', 'peer', 'name', 'rj451'])
+          ns.ip(['link', 'set', 'rj450', 'up'])
+          ns.ip(['link', 'set', 'rj451', 'up'])
+          let text = readFileSync(join(RJ45, file), 'utf8')
+          if (vlan !== undefined) text = text.replaceAll('"enabled" : "0"', '"enabled" : "1"')
+          lab = await createLab(
+            { text, fileName: file },
+            {
+              clock: 'real',
+              realLinks: nodeLinkRelay({ netns: ns.ns }),
+            },
+          )
+          const pc1 = lab.node('pc1')
+          await until('the relays', async () => (await pc1.sh('ping -c 1 -t 1 10.0.0.21')).status === 0)
+          const r = await pc1.sh('ping -c 3 -i 0.2 10.0.0.21')
+          assert.equal(r.status, 0, r.stdout + r.stderr)
+          if (vlan !== undefined) {
+            // Each node's port is VLAN 123 of the machine's interface: the frames cross tagged.
+            assert.equal(lab.host.syscalls().ifGet('tap0.123').vlan?.tag, 123)
+            if (!tcpdump) return
+            const sniff = ns.exec([
+              'timeout',
+              '5',
+              'tcpdump',
+              '-c',
+              '2',
+              '-e',
+              '-n',
+              '-i',
+              'rj451',
+              'vlan 123',
+            ])
+            await new Promise((r) => setTimeout(r, 500))
+            await pc1.sh('ping -c 3 -i 0.2 10.0.0.21')
+            const cap = await sniff
+            assert.match(
+              cap.stdout,
+              /802\.1Q \(0x8100\), length \d+: vlan 123/,
+              `code ${cap.code}: ${cap.stderr}`,
+            )
+          }
+        } finally {
+          lab?.close()
+          peers.destroyAll()
+        }
+      })
+    }
+  },
+)

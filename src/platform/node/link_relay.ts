@@ -64,8 +64,18 @@ try:
         what = name
         s.bind((name, 0))
         s.setsockopt(263, 1, struct.pack('iHH8s', socket.if_nametoindex(name), 1, 0, b''))
+        # PACKET_AUXDATA: a VLAN tag the NIC (or veth) took off comes back beside the frame.
+        s.setsockopt(263, 8, 1)
         dev = s.fileno()
-        rd = lambda: s.recv(65600)
+        def rd():
+            f, anc, _, _ = s.recvmsg(65600, socket.CMSG_SPACE(20))
+            for lvl, typ, d in anc:
+                if lvl == 263 and typ == 8 and len(d) >= 20:
+                    st, _, _, _, _, tci, tpid = struct.unpack_from('IIIHHHH', d)
+                    if st & 0x10:
+                        tag = struct.pack('>HH', tpid if st & 0x40 else 0x8100, tci)
+                        return f[:12] + tag + f[12:]
+            return f
         wr = lambda b: s.send(b)
 except OSError as e:
     die(e, what)
