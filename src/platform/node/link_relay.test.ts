@@ -14,6 +14,7 @@
  */
 
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -246,6 +247,19 @@ describe('tap against the Linux kernel', { skip: why ?? false, timeout: 120_000 
     const back = await pc.sh('ping -c 3 -i 0.2 198.19.41.2')
     assert.equal(back.status, 0, back.stdout + back.stderr)
     assert.match(back.stdout, /3 packets transmitted, 3 packets received/)
+    // The relay dies: tap0 goes down and the log says why; `up` opens the device again.
+    for (const pid of execFileSync('ip', ['netns', 'pids', ns.ns], { encoding: 'utf8' }).split('\n'))
+      if (/^\d+$/.test(pid)) process.kill(Number(pid), 'SIGKILL')
+    await until('tap0 to go down', async () => !/<UP/.test((await pc.sh('ifconfig tap0')).stdout))
+    const log = await pc.sh('ifconfig tap0 up; ifconfig tap0')
+    assert.match(log.stdout, /flags=[0-9a-f]+<UP/)
+    const dio = capture()
+    assert.equal(await startProcess(root, ['dmesg'], dio, { programs }).done, 0)
+    assert.match(dio.out(), /tap0: lost the machine's tap0: the relay was killed \(SIGKILL\)/)
+    // The device went with the relay; the new one is made down, as `ip tuntap add` makes it.
+    await until('tap0 again', () => /tap0/.test(ns.ip(['link', 'show'])))
+    ns.ip(['link', 'set', 'tap0', 'up'])
+    await until('carrier again', () => /LOWER_UP/.test(ns.ip(['link', 'show', 'tap0'])))
     // Destroying the interface ends the relay, and the device it made goes with it.
     const d = await pc.sh('ifconfig tap0 -vnet pc')
     assert.equal(d.status, 1, 'a jail cannot give back what it was lent this way')
