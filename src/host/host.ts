@@ -25,6 +25,7 @@ import { VxlanHost, vxlanCloner, vxlanSysctls } from '../stack/net/if_vxlan.js'
 import { vnetCreate, vnetDestroy } from '../stack/net/lifecycle.js'
 import { Netisr } from '../stack/net/netisr.js'
 import { PfilHead } from '../stack/net/pfil.js'
+import type { RealLinkProvider } from '../stack/net/real_link.js'
 import { Scratch } from '../stack/net/scratch.js'
 import type { SysctlDecl } from '../stack/net/sysctl.js'
 import { UnitAlloc } from '../stack/net/unit_alloc.js'
@@ -63,6 +64,8 @@ export interface HostOptions {
   memoryBytes?: number
   /** The datagram transport vxlan interfaces bind to (a real UDP socket from the platform, or in-memory); none: they never run. */
   underlay?: UdpUnderlayProvider
+  /** The machine's TAP devices and interfaces (host root's `tap`, a lab's rj45); none: taps stay inside VirtNet. */
+  realLinks?: RealLinkProvider
 }
 
 const GiB = 1024 ** 3
@@ -92,6 +95,8 @@ export class Host {
   readonly racct: Racct
   /** vxlan(4): the underlay provider and the sockets bound through it. */
   readonly vxlan: VxlanHost
+  /** Links to the machine's own devices, or null where the platform offers none. */
+  readonly realLinks: RealLinkProvider | null
   private nextVnetId = 0
   private readonly liveVnets = new Set<Vnet>()
   private nextJid = 1
@@ -141,6 +146,7 @@ export class Host {
       newMac: () => this.newMac(),
     }
     this.vxlan = new VxlanHost(opts.underlay ?? null)
+    this.realLinks = opts.realLinks ?? null
     const vxlan = vxlanCloner(this.vxlan)
     this.cloners = new Map([
       [bridgeCloner.name, bridgeCloner],

@@ -12,6 +12,7 @@ import { Priv } from '../jail/priv.js'
 import { MEM_COST } from '../jail/racct.js'
 import { BridgeMember, type BridgeSoftc, bridgeOf, bridgeVnet } from '../stack/net/bridge/if_bridge.js'
 import { laggOf } from '../stack/net/if/if_lagg.js'
+import { RealTapSoftc, tapCloner } from '../stack/net/if/if_tap.js'
 import { vlanCreateDotted } from '../stack/net/if/if_vlan.js'
 import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
 import { tunOf } from '../stack/net/if_tun.js'
@@ -27,7 +28,8 @@ import {
   ifDelAddr as inDifaddr,
 } from '../stack/net/ifnet.js'
 import { ifDestroy as ifCloneDestroy } from '../stack/net/lifecycle.js'
-import { SysError } from '../util/errno.js'
+import type { RealLinkKind, RealLinkProvider } from '../stack/net/real_link.js'
+import { isSysError, SysError } from '../util/errno.js'
 import { isMulticastMac } from '../wire/addr.js'
 import type { Caller } from './caller.js'
 import { bridgeInfo } from './if_bridge_api.js'
@@ -131,6 +133,11 @@ export function ifCreate(c: Caller, name: string): string {
   // Names must be free in this vnet even when an interface of that name was moved in: cloneCreate
   // refuses such a unit (EEXIST) or, numbering automatically, passes over it.
   const ifps = cloneCreate(v, cloner, unit)
+  // Host root's tap is the machine's TAP device of the same name where the platform offers them;
+  // a jail's keeps its device inside VirtNet (the machine's network is the host's to hand out).
+  const real = c.host.realLinks
+  if (cloner === tapCloner && real !== null && c.prison === c.host.prison0)
+    realTap(ifps[0]!, real, 'tap', ifps[0]!.name)
   for (const i of ifps) ifAttach(v, i)
   const vx = vxlanOf(ifps[0]!)
   // The underlay is the process's network: host root may bind it; a jail only where the platform's
@@ -140,6 +147,37 @@ export function ifCreate(c: Caller, name: string): string {
     vx.mayBind = vx.createdByHost || (c.host.vxlan.provider?.jailsMayBind ?? false)
   }
   return ifps[0]!.name
+}
+
+/** Give ifp a real device end; when the machine refuses, its unit is given back and the error rethrown. */
+function realTap(ifp: Ifnet, provider: RealLinkProvider, kind: RealLinkKind, real: string): void {
+  try {
+    ifp.link = new RealTapSoftc(ifp, provider, kind, real)
+  } catch (e) {
+    ifCloneDestroy(ifp)
+    if (isSysError(e)) throw new SysError(e.code, 'SIOCIFCREATE2', e.message)
+    throw e
+  }
+}
+
+/**
+ * A tap in host root's vnet whose wire is the machine's interface `real`, read and written raw in
+ * promiscuous mode: a lab's rj45 node. EPERM in a jail, ENXIO where the platform offers no links.
+ */
+export function ifCreatePacket(c: Caller, real: string): string {
+  c.priv(Priv.NET_IFCREATE, 'SIOCIFCREATE2')
+  const provider = c.host.realLinks
+  if (c.prison !== c.host.prison0)
+    throw new SysError('EPERM', 'SIOCIFCREATE2', "a jail cannot take the machine's interfaces")
+  if (provider === null)
+    throw new SysError('ENXIO', 'SIOCIFCREATE2', "this host has no access to the machine's interfaces")
+  if (real.length === 0 || real.length >= IFNAMSIZ || !/^[A-Za-z0-9_.:@-]+$/.test(real))
+    throw new SysError('EINVAL', 'SIOCIFCREATE2', `'${real}' is not an interface name`)
+  c.charge('memoryuse', MEM_COST.ifnet, 'SIOCIFCREATE2', 'ENOMEM')
+  const [ifp] = cloneCreate(c.vnet, tapCloner, -1)
+  realTap(ifp!, provider, 'packet', real)
+  ifAttach(c.vnet, ifp!)
+  return ifp!.name
 }
 
 export function ifDestroy(c: Caller, name: string): void {

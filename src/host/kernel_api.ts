@@ -24,6 +24,7 @@ import {
   ifBridgeDelete,
   ifCloners,
   ifCreate,
+  ifCreatePacket,
   ifDelAddr,
   ifDestroy,
   ifGet,
@@ -301,6 +302,10 @@ export class KernelApi implements Syscalls {
 
   ifCreate(name: string): string {
     return ifCreate(this.caller, name)
+  }
+
+  ifCreatePacket(real: string): string {
+    return ifCreatePacket(this.caller, real)
   }
 
   ifDestroy(name: string): void {

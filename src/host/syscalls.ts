@@ -741,6 +741,12 @@ export interface Syscalls {
   ifGet(name: string): IfInfo
   /** Clone an interface (`epair`, `lo`, `epair7`, `lo3`); returns the new name (for epair, the `a` side). */
   ifCreate(name: string): string
+  /**
+   * A tap whose wire is the machine's interface `real`, read and written raw (promiscuous), as a
+   * lab's rj45 node takes a NIC over; returns its name. Host root only (EPERM), ENXIO where the
+   * platform offers no links; the machine's refusal (EPERM, ENODEV …) carries its reason.
+   */
+  ifCreatePacket(real: string): string
   ifDestroy(name: string): void
   ifSetUp(name: string, up: boolean): void
   ifSetMtu(name: string, mtu: number): void

@@ -196,9 +196,11 @@ export class LabConsole {
         rows.push([
           n.name,
           n.kind,
-          n.vxlanIf !== undefined
-            ? `${n.vxlanIf} vni ${n.topo.vxlan!.vni} ${n.topo.vxlan!.local}:${n.topo.vxlan!.localPort} -> ${n.topo.vxlan!.remote}:${n.topo.vxlan!.remotePort}`
-            : `${n.kind === 'switch' ? 'bridge' : 'hub'} ${ngId(n.ngId)}, ${ports} ports`,
+          n.realIf !== undefined
+            ? `${n.realIf} on the machine's ${n.topo.rj45!.interface}${n.topo.rj45!.vlan !== undefined ? ` vlan ${n.topo.rj45!.vlan}` : ''}`
+            : n.vxlanIf !== undefined
+              ? `${n.vxlanIf} vni ${n.topo.vxlan!.vni} ${n.topo.vxlan!.local}:${n.topo.vxlan!.localPort} -> ${n.topo.vxlan!.remote}:${n.topo.vxlan!.remotePort}`
+              : `${n.kind === 'switch' ? 'bridge' : 'hub'} ${ngId(n.ngId)}, ${ports} ports`,
         ])
         continue
       }

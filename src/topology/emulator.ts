@@ -18,7 +18,8 @@
  * - then each node's startup lines run as one `sh -c` script in its jail;
  * - an external node is a vxlan interface host root makes in vnet0 (its socket is the process's),
  *   up and without addresses, whose ng_ether `lower` hook is the node's one port: frames from the
- *   cable leave as VXLAN, frames from the tunnel enter the cable, as IMUNES wires an rj45 node's NIC.
+ *   cable leave as VXLAN, frames from the tunnel enter the cable, as IMUNES wires an rj45 node's NIC;
+ *   an rj45 one is a tap in vnet0 whose wire is the machine's interface (ifCreatePacket).
  *
  * The cables are plugged in last, after every address is configured: the gratuitous ARP each
  * address assignment sends then goes nowhere, instead of being flooded to every host of a large
@@ -83,6 +84,8 @@ export interface LabNode {
   removed: boolean
   /** An external node's vxlan interface in vnet0, destroyed with the node. */
   readonly vxlanIf?: string
+  /** An rj45 external node's tap in vnet0 (the machine's interface read raw), destroyed with the node. */
+  readonly realIf?: string
 }
 
 export interface LabLink {
@@ -293,6 +296,10 @@ export class Lab {
    * port. Without an end point it is a hub with nothing behind it (the file was warned about).
    */
   private buildExternal(n: TopoNode, tmp: NgSocket, hook: string): void {
+    if (n.rj45 !== undefined) {
+      this.buildRj45(n, n.rj45.interface, n.rj45.vlan)
+      return
+    }
     const v = n.vxlan
     if (v === undefined) {
       const info = tmp.mkpeer('.', 'hub', hook, 'link0')
@@ -329,6 +336,38 @@ export class Lab {
         vxlanIf: name,
       })
     } catch (e) {
+      quietly(() => this.root.ifDestroy(name))
+      throw e
+    }
+  }
+
+  /**
+   * An rj45 external node: a tap in vnet0 whose wire is the machine's interface (raw, promiscuous),
+   * up and without addresses; with a VLAN, a vlan interface on it is the port, as IMUNES takes
+   * `IF.TAG` over. Its ng_ether node is the node's one port.
+   */
+  private buildRj45(n: TopoNode, real: string, vlan: number | undefined): void {
+    const name = this.root.ifCreatePacket(real)
+    try {
+      this.root.ifSetDescription(name, `lab ${this.topology.name} external ${n.name} (rj45 ${real})`)
+      this.root.ifSetUp(name, true)
+      let port = name
+      if (vlan !== undefined) {
+        port = this.root.ifCreate(`${name}.${vlan}`)
+        this.root.ifSetUp(port, true)
+      }
+      const id = this.ng.show(`${port}:`).id
+      this.byName.set(n.name, {
+        name: n.name,
+        kind: n.kind,
+        topo: n,
+        ngId: id,
+        eifaces: new Map(),
+        removed: false,
+        realIf: name,
+      })
+    } catch (e) {
+      if (vlan !== undefined) quietly(() => this.root.ifDestroy(`${name}.${vlan}`))
       quietly(() => this.root.ifDestroy(name))
       throw e
     }
@@ -631,7 +670,9 @@ export class Lab {
     const ngId = n.ngId
     if (ngId !== null) quietly(() => this.ng.shutdown(ngPath(ngId)))
     for (const id of n.eifaces.values()) quietly(() => this.ng.shutdown(ngPath(id)))
-    const vx = n.vxlanIf
+    const vx = n.vxlanIf ?? n.realIf
+    if (n.realIf !== undefined && n.topo.rj45?.vlan !== undefined)
+      quietly(() => this.root.ifDestroy(`${n.realIf}.${n.topo.rj45!.vlan}`))
     if (vx !== undefined) quietly(() => this.root.ifDestroy(vx))
     else if (ngId === null) {
       this.sysCache.delete(name)

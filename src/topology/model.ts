@@ -74,6 +74,14 @@ export interface TopoNode {
    * names its runtime directory and captures; absent when it runs none.
    */
   services?: { names: string[]; id: string }
+  /** An external node bridged onto an interface of the machine (IMUNES's rj45); absent otherwise. */
+  rj45?: TopoRj45
+}
+
+/** Where an rj45 external node's cable goes: the machine's interface, raw, maybe one VLAN of it. */
+export interface TopoRj45 {
+  interface: string
+  vlan?: number
 }
 
 /** Where an external node's cable goes: a VXLAN (RFC 7348) tunnel from a real UDP socket of the host. */
@@ -212,6 +220,7 @@ export function cloneTopology(t: Topology): Topology {
       startup: [...n.startup],
       ...(n.firewall && { firewall: n.firewall.map((c) => ({ argv: [...c.argv], from: c.from })) }),
       ...(n.vxlan && { vxlan: { ...n.vxlan } }),
+      ...(n.rj45 && { rj45: { ...n.rj45 } }),
       ...(n.daemons && { daemons: [...n.daemons] }),
     })),
     links: t.links.map((l) => ({

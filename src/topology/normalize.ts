@@ -217,18 +217,29 @@ function resolveNode(ctx: Ctx, name: string, f: NodeFile): TopoNode {
   return node
 }
 
-/** An external node's VXLAN end point (ports defaulted); `vxlan` on any other kind is an error. */
+/** An external node's VXLAN end point (ports defaulted) or rj45 interface; on any other kind, an error. */
 function resolveVxlan(ctx: Ctx, node: TopoNode, path: Path, f: NodeFile): void {
   const v = f.vxlan
   if (node.kind !== 'external') {
     if (v !== undefined)
       ctx.diags.error([...path, 'vxlan'], `a ${f.kind} has no VXLAN end point; only an external node does`)
+    if (f.rj45 !== undefined)
+      ctx.diags.error(
+        [...path, 'rj45'],
+        `a ${f.kind} takes no machine's interface; only an external node does`,
+      )
+    return
+  }
+  const r = f.rj45
+  if (r !== undefined) {
+    if (v !== undefined) ctx.diags.error([...path, 'rj45'], 'an external node has vxlan or rj45, not both')
+    else node.rj45 = { interface: r.interface, ...(r.vlan !== undefined && { vlan: r.vlan }) }
     return
   }
   if (v === undefined) {
     ctx.diags.warn(
       path,
-      'an external node without vxlan: { vni, local, remote } leads nowhere; its link stays unplugged',
+      'an external node without vxlan: { vni, local, remote } or rj45: { interface } leads nowhere; its link stays unplugged',
     )
     return
   }

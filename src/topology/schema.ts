@@ -297,6 +297,28 @@ const VxlanSchema = Type.Object(
   },
 )
 
+const Rj45Schema = Type.Object(
+  {
+    interface: Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$',
+      title: "a machine's interface name",
+      description: 'The interface of the machine (eth1, enp3s0, a veth) the link is bridged onto.',
+    }),
+    vlan: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 4094,
+        description: 'Only frames of this 802.1Q VLAN (tagged on the wire).',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "An external node bridged onto an interface of the machine in promiscuous mode (IMUNES's rj45): needs root on Linux and python3, which relays the frames.",
+  },
+)
+
 export const RipSchema = Type.Object(
   {
     networks: Type.Optional(
@@ -547,10 +569,11 @@ export const NodeSchema = Type.Object(
       ],
       {
         description:
-          'pc and host are end systems, router forwards IPv4, nat is a router with ipfw nat on its outside interface, switch learns, hub repeats, external is the far end of one link reached over VXLAN.',
+          'pc and host are end systems, router forwards IPv4, nat is a router with ipfw nat on its outside interface, switch learns, hub repeats, external is the far end of one link reached over VXLAN or an interface of the machine (rj45).',
       },
     ),
     vxlan: Type.Optional(VxlanSchema),
+    rj45: Type.Optional(Rj45Schema),
     interfaces: Type.Optional(
       Type.Array(IfaceSchema, {
         description: 'Interfaces with their configuration; links create the ones not listed.',

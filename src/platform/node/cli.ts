@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
 import { Host } from '../../host/host.js'
 import type { Syscalls } from '../../host/syscalls.js'
+import type { RealLinkProvider } from '../../stack/net/real_link.js'
 import type { UdpUnderlayProvider } from '../../stack/net/vxlan_underlay.js'
 import { runScript, ShellSession } from '../../userland/bin/sh/shell.js'
 import { MemFs } from '../../userland/bin/sh/streams.js'
@@ -29,6 +30,7 @@ import { mainServe } from './imunes/cli_experiment.js'
 import { startExperiment, stopExperiment } from './imunes/experiment_control.js'
 import { HostFilesFs } from './imunes/host_files.js'
 import { labPrograms } from './imunes/in_process.js'
+import { nodeLinkRelay } from './link_relay.js'
 import { replIo, runRepl } from './repl.js'
 import { exitWhenFlushed, fileInput, nodeStdio } from './stdio.js'
 import { nodeUdpUnderlay } from './udp_underlay.js'
@@ -55,6 +57,7 @@ function hostOptions(values: { clock?: string; seed?: string }): {
   seed: number
   memoryBytes: number
   underlay: UdpUnderlayProvider
+  realLinks: RealLinkProvider
 } {
   const clock = values.clock ?? 'virtual'
   if (clock !== 'virtual' && clock !== 'real') fail(`--clock: expected virtual or real, got '${clock}'`)
@@ -68,6 +71,8 @@ function hostOptions(values: { clock?: string; seed?: string }): {
     seed: Number(seedText),
     memoryBytes: getHeapStatistics().heap_size_limit,
     underlay: nodeUdpUnderlay(),
+    // Host root's tap is the machine's TAP device; rj45 nodes take the machine's interfaces.
+    realLinks: nodeLinkRelay(),
   }
 }
 

@@ -24,6 +24,7 @@ import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import { Host } from '../../host/host.js'
 import type { Syscalls } from '../../host/syscalls.js'
+import type { RealLinkProvider } from '../../stack/net/real_link.js'
 import type { UdpUnderlayProvider } from '../../stack/net/vxlan_underlay.js'
 import { Lab, LabError, type LabLink } from '../../topology/emulator.js'
 import { applyLinkSet } from '../../topology/link_cfg.js'
@@ -37,6 +38,7 @@ import { nodeClockDriver } from './clock_driver.js'
 import { type DgramModule, dgramModule } from './dgram.js'
 import type { JailContext } from './jail_context.js'
 import { type CaptureOptions, VirtCapture } from './lab_capture.js'
+import { nodeLinkRelay } from './link_relay.js'
 import { Liveness } from './liveness.js'
 import { type NetModule, netModule } from './net.js'
 import { nodeUdpUnderlay } from './udp_underlay.js'
@@ -53,6 +55,11 @@ export interface CreateLabOptions {
   startupOutput?: (node: string, text: string) => void
   /** What vxlan interfaces bind to (default: real UDP sockets of this process, host root only). */
   underlay?: UdpUnderlayProvider
+  /**
+   * The machine's TAP devices and interfaces (host root's tap, rj45 nodes); default: a python3
+   * relay in this process's network namespace (link_relay.ts).
+   */
+  realLinks?: RealLinkProvider
 }
 
 /** A topology file, topology text, or a topology object in the file format (see docs/topology.md). */
@@ -102,6 +109,7 @@ export async function createLab(source: LabSource, opts: CreateLabOptions = {}):
     clock: opts.clock ?? 'virtual',
     seed: opts.seed ?? 1,
     underlay: opts.underlay ?? nodeUdpUnderlay(),
+    realLinks: opts.realLinks ?? nodeLinkRelay(),
   })
   let lab: Lab
   try {

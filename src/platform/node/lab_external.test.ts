@@ -86,7 +86,7 @@ links:
     )
     assert.match(
       warned.warnings.join('\n'),
-      /an external node without vxlan: \{ vni, local, remote \} leads nowhere/,
+      /an external node without vxlan: \{ vni, local, remote \} or rj45: \{ interface \} leads nowhere/,
     )
   })
 })

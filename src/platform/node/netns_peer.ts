@@ -113,10 +113,13 @@ export class NetnsPeer {
   readonly hostIf: string
   readonly hostAddr: string
   readonly nsAddr: string
+  /** The veth end inside the namespace. */
+  readonly nsIf: string
   private destroyed = false
 
-  private constructor(ns: string, hostIf: string, hostAddr: string, nsAddr: string) {
+  private constructor(ns: string, hostIf: string, hostAddr: string, nsAddr: string, nsIf: string) {
     this.ns = ns
+    this.nsIf = nsIf
     this.hostIf = hostIf
     this.hostAddr = hostAddr
     this.nsAddr = nsAddr
@@ -132,7 +135,7 @@ export class NetnsPeer {
     const nsAddr = ipv4(base + 2)
     const hostIf = `vnh${process.pid % 100000}x${n}`.slice(0, 15)
     const peerIf = `vnp${process.pid % 100000}x${n}`.slice(0, 15)
-    const peer = new NetnsPeer(ns, hostIf, hostAddr, nsAddr)
+    const peer = new NetnsPeer(ns, hostIf, hostAddr, nsAddr, peerIf)
     try {
       sh('ip', ['netns', 'add', ns])
       sh('ip', ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', peerIf, 'netns', ns])
@@ -183,6 +186,16 @@ export class NetnsPeer {
       )
     })
     return { done, stop: () => void child?.kill('SIGKILL') }
+  }
+
+  /**
+   * Move our end of the veth into `to`'s namespace, up and without an address (a wire for a raw
+   * socket there), so this process's namespace keeps nothing of it. Returns its name.
+   */
+  giveHostEnd(to: NetnsPeer): string {
+    sh('ip', ['link', 'set', this.hostIf, 'netns', to.ns])
+    to.ip(['link', 'set', this.hostIf, 'up'])
+    return this.hostIf
   }
 
   /** Delete the namespace (its veth end goes with it, and ours with that). Idempotent. */

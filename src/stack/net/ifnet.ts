@@ -29,6 +29,8 @@ export interface LinkEndpoint {
   transmit(m: Mbuf): void
   /** The interface is leaving its vnet (moved or destroyed): an if_bridge releases its members. */
   ifDetached?(ifp: Ifnet): void
+  /** The interface is destroyed: a driver with something outside the stack behind it lets go of it. */
+  ifDestroyed?(ifp: Ifnet): void
   /** The interface came up (if_init): a driver with a socket behind it (vxlan) opens it now. */
   ifUp?(ifp: Ifnet): void
   /** The interface went down: the driver lets go of what ifUp took. */

@@ -26,6 +26,7 @@ export function ifDestroy(ifp: Ifnet): void {
   for (const i of ifp.peer === null ? [ifp] : [ifp, ifp.peer]) {
     if (i.vnet.hasIf(i)) ifDetach(i)
     i.flags &= ~(IFF.UP | IFF.RUNNING)
+    i.link?.ifDestroyed?.(i)
     i.link = null
     i.peer = null
     cloneRelease(i)

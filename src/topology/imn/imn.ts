@@ -71,8 +71,8 @@ const KINDS: Readonly<Record<string, NodeKind>> = Object.freeze({
   router: 'router',
   lanswitch: 'switch',
   hub: 'hub',
-  // A real NIC (rj45) or a link to the host (ext): the far end of one cable, which VirtNet reaches
-  // over VXLAN; the .imn file has no end point for it (see externalNode).
+  // A real NIC (rj45: the machine's interface, read raw) or a link to the host (ext: over VXLAN, and
+  // the .imn file has no end point for it): the far end of one cable.
   rj45: 'external',
   ext: 'external',
 })
@@ -266,7 +266,9 @@ class Importer {
     }
     this.ids.set(name, id)
     const node: NodeFile = { kind }
-    const unknown = Object.keys(raw).filter((k) => !IGNORED_NODE_KEYS.has(k))
+    const unknown = Object.keys(raw).filter(
+      (k) => !IGNORED_NODE_KEYS.has(k) && !(type === 'rj45' && k === 'vlan'),
+    )
     for (const k of unknown) {
       if (k === 'ipsec') this.warn(label, at, 'IPsec is not supported yet; ignored')
       else if (k === 'events') this.warn(label, at, 'events are not supported yet; ignored')
@@ -283,11 +285,15 @@ class Importer {
     if (kind === 'external') {
       const ifs = this.interfaces(id, label, kind, raw, [])
       if (ifs.length > 0) node.interfaces = ifs
+      if (type === 'rj45') {
+        node.rj45 = this.rj45(label, at, ifs[0]?.name ?? name, raw.vlan)
+        return { name, node }
+      }
       this.warn(
         label,
         at,
         `${type} node becomes an external node; a .imn file cannot say where its VXLAN tunnel goes ` +
-          `(taking over the host's ${type === 'rj45' ? `interface ${name}` : 'network'} directly would need TAP or a raw socket, which Node cannot open)`,
+          "(an rj45 node on a veth you make reaches the machine's network instead)",
       )
       return { name, node }
     }
@@ -439,6 +445,19 @@ class Importer {
       else this.warn(label, at, `${proto} is not supported yet; static routes only`)
     }
     return { rip, ospf, ripng, bgp, ospf6, isis }
+  }
+
+  /**
+   * An rj45 node takes the machine's interface of its (stolen) interface's name; with `vlan {
+   * enabled 1 tag N }`, only VLAN N of it, as IMUNES takes IF.N over.
+   */
+  private rj45(label: string, at: Path, real: string, vlan: unknown): { interface: string; vlan?: number } {
+    const v = vlan !== null && typeof vlan === 'object' ? (vlan as Obj) : {}
+    if (v.enabled !== '1' && v.enabled !== 1 && v.enabled !== true) return { interface: real }
+    const tag = Number(v.tag)
+    if (Number.isInteger(tag) && tag >= 1 && tag <= 4094) return { interface: real, vlan: tag }
+    this.warn(label, at, `vlan tag ${JSON.stringify(v.tag)} is not 1..4094; the whole interface is used`)
+    return { interface: real }
   }
 
   private interfaces(id: string, label: string, kind: NodeKind, raw: Obj, startup: string[]): IfaceFile[] {

@@ -414,8 +414,11 @@ function execute(
     try {
       cur.name = sys.ifCreate(name)
     } catch (e) {
-      // FreeBSD's ifconfig names the request: `SIOCIFCREATE2 (epair): No space left on device`.
-      throw new CmdError(sysMessage(`SIOCIFCREATE2 (${name})`, asSysError(e)))
+      // FreeBSD's ifconfig names the request: `SIOCIFCREATE2 (epair): No space left on device`;
+      // the machine's reason follows when the device behind it was refused (a tap without root).
+      const se = asSysError(e)
+      const why = se.message !== se.strerror ? `: ${se.message}` : ''
+      throw new CmdError(sysMessage(`SIOCIFCREATE2 (${name})`, se) + why)
     }
     cur.print = cur.name !== name
   }

@@ -15,6 +15,7 @@ import { Lab, LabError } from '../../../topology/emulator.js'
 import { loadAny } from '../../../topology/load.js'
 import type { Io, OutStream } from '../../../userland/types.js'
 import { nodeClockDriver } from '../clock_driver.js'
+import { nodeLinkRelay } from '../link_relay.js'
 import { nodeUdpUnderlay } from '../udp_underlay.js'
 import type { Ready } from './experiment_control.js'
 import { EID_FORMAT, logPath, runtimeDir, socketPath } from './experiment_dir.js'
@@ -62,6 +63,7 @@ export async function mainServe(args: string[]): Promise<number> {
     seed: /^\d+$/.test(seed) ? Number(seed) : 1,
     memoryBytes: getHeapStatistics().heap_size_limit,
     underlay: nodeUdpUnderlay(),
+    realLinks: nodeLinkRelay(),
   })
   let lab: Lab
   try {
