@@ -92,24 +92,28 @@ async function gridMetrics(k: number, p: GridProtocol): Promise<Metric[]> {
   const v1 = host.clock.now()
   lab.setLinkUp(link, false)
   const sys = host.syscalls()
-  const fp = () =>
-    lab
-      .nodes()
-      .map((x) =>
-        lab
-          .sys(x.name)
-          .routeList()
-          .map((r) => `${r.dst}/${r.prefixLen}>${r.gateway}`)
-          .join(','),
-      )
-      .join(';')
+  // Each router's table, read again only when its generation moved (as the lab's settle wait does).
+  const seen = new Map<string, { gen: number; fp: string }>()
+  const tableOf = (name: string): string => {
+    const s = lab.sys(name)
+    const gen = s.routeGen()
+    const old = seen.get(name)
+    if (old !== undefined && old.gen === gen) return old.fp
+    const fp = s
+      .routeList()
+      .map((r) => `${r.dst}/${r.prefixLen}>${r.gateway}`)
+      .join(',')
+    seen.set(name, { gen, fp })
+    return fp
+  }
+  const fp = () => lab.nodes().map((x) => tableOf(x.name))
   let last = fp()
   let lastChange = v1
   // Nothing changes before the floor; then wait for 30 quiet seconds.
   while (host.clock.now() - v1 < p.flapFloorS * 1e9 || host.clock.now() - lastChange < 30e9) {
     await sys.nanosleep(1e9)
     const now = fp()
-    if (now !== last) lastChange = host.clock.now()
+    if (now.some((t, j) => t !== last[j])) lastChange = host.clock.now()
     last = now
   }
   const flapWallMs = sinceNs(t1) / 1e6

@@ -50,7 +50,8 @@ function options() {
     },
   })
   const only = values.only === undefined ? undefined : new Set(values.only.split(','))
-  for (const g of only ?? []) if (!(g in GROUPS) && g !== 'linux' && g !== 'vxlan') throw new Error(`bench: unknown group ${g}`)
+  for (const g of only ?? [])
+    if (!(g in GROUPS) && g !== 'linux' && g !== 'vxlan') throw new Error(`bench: unknown group ${g}`)
   return { quick: values.quick!, linux: !values['no-linux'], only, out: values.out! }
 }
 

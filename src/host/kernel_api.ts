@@ -80,6 +80,7 @@ import {
   routeChange,
   routeDelete,
   routeFlush,
+  routeGen,
   routeGet,
   routeList,
   sourceAddr,
@@ -368,6 +369,10 @@ export class KernelApi implements Syscalls {
 
   routeList(): RouteInfo[] {
     return routeList(this.caller)
+  }
+
+  routeGen(): number {
+    return routeGen(this.caller)
   }
 
   routeAdd(spec: RouteSpec): void {

@@ -227,8 +227,8 @@ export class OspfEngine {
     if (id === this.routerId) return
     // A new router id restarts everything (FRR asks for `clear ip ospf process`; we just do it).
     for (const i of this.ifs.values()) this.ifDown(i)
-    for (const a of this.areas.values()) a.lsdb.map.clear()
-    this.external.map.clear()
+    for (const a of this.areas.values()) a.lsdb.clear()
+    this.external.clear()
     this.lastOrig.clear()
     this.routerId = id
     for (const i of this.ifs.values()) this.ifUp(i, this.now)
@@ -596,8 +596,10 @@ export class OspfEngine {
       area: a.id,
     }))
     scopes.push({ db: this.external, area: 0 })
-    for (const { db, area } of scopes)
-      for (const [k, e] of [...db.map]) {
+    for (const { db, area } of scopes) {
+      // Nothing in it reaches LSRefreshTime or MaxAge yet.
+      if (now < db.dueAt) continue
+      for (const [k, e] of db.map) {
         const age = ageOf(e, now)
         if (this.isSelf(e.lsa) && age < MAX_AGE && age >= LS_REFRESH_TIME) {
           this.markDirty()
@@ -610,8 +612,10 @@ export class OspfEngine {
           this.scheduleSpf(now)
           continue
         }
-        if (!busy) db.map.delete(k)
+        if (!busy) db.deleteKey(k)
       }
+      db.recomputeDue()
+    }
   }
 
   private runSpf(now: number): void {
