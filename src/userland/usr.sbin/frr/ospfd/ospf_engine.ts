@@ -83,6 +83,13 @@ export interface Area {
   lsdb: Lsdb
 }
 
+/** Whether two LSAs carry the same contents after the 20-byte header. */
+export function sameBody(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let k = 20; k < a.length; k++) if (a[k] !== b[k]) return false
+  return true
+}
+
 export class OspfEngine {
   routerId = 0
   readonly io: OspfIo
@@ -371,8 +378,7 @@ export class OspfEngine {
     const same =
       old !== undefined &&
       ageOf(old, now) >= MAX_AGE === lsa.hdr.age >= MAX_AGE &&
-      old.lsa.data.length === lsa.data.length &&
-      old.lsa.data.subarray(20).every((b, k) => b === lsa.data[20 + k]) &&
+      sameBody(old.lsa.data, lsa.data) &&
       old.lsa.hdr.options === lsa.hdr.options
     if (!same) this.scheduleSpf(now)
     // Whatever the neighbours were waiting to be acknowledged for the old instance is moot.

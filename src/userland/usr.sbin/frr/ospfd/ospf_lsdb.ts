@@ -32,8 +32,11 @@ export interface LsaEntry {
 export class Lsdb {
   /** Entries by lsaKey; change it only through install, delete and clear (the indexes follow it). */
   readonly map = new Map<string, LsaEntry>()
-  /** The entries of each advertising router (a router finds its own without a scan). */
-  readonly byAdv = new Map<number, Map<string, LsaEntry>>()
+  /**
+   * The entries of each advertising router by advKey(type, id): a router finds its own without a
+   * scan, and get() looks up by numbers rather than building a key string.
+   */
+  readonly byAdv = new Map<number, Map<number, LsaEntry>>()
   /** Router-LSAs by router id (link state id = advertising router), for SPF's lookups. */
   readonly routers = new Map<number, LsaEntry>()
   /** Network-LSAs by link state id (the DR's interface address), any advertising router. */
@@ -56,7 +59,7 @@ export class Lsdb {
   }
 
   get(type: number, id: number, advRtr: number): LsaEntry | undefined {
-    return this.map.get(lsaKey(type, id, advRtr))
+    return this.byAdv.get(advRtr >>> 0)?.get(advKey(type, id))
   }
 
   /** Install (replace) an instance; false when it is new and the database is full. */
@@ -89,7 +92,7 @@ export class Lsdb {
     this.map.delete(k)
     const h = e.lsa.hdr
     const adv = this.byAdv.get(h.advRtr >>> 0)
-    adv?.delete(k)
+    adv?.delete(advKey(h.type, h.id))
     if (adv?.size === 0) this.byAdv.delete(h.advRtr >>> 0)
     if (h.type === 1 && this.routers.get(h.id >>> 0) === e) this.routers.delete(h.id >>> 0)
     if (h.type === 2) {
@@ -122,7 +125,7 @@ export class Lsdb {
       m = new Map()
       this.byAdv.set(adv, m)
     }
-    m.set(k, e)
+    m.set(advKey(h.type, h.id), e)
     if (h.type === 1 && h.id >>> 0 === adv) this.routers.set(adv, e)
     if (h.type === 2) {
       let n = this.networks.get(h.id >>> 0)
@@ -143,6 +146,11 @@ export class Lsdb {
         (a.lsa.hdr.advRtr >>> 0) - (b.lsa.hdr.advRtr >>> 0),
     )
   }
+}
+
+/** An LSA's key among its advertising router's: link state id and type (OSPFv3's are 16 bits) in 48 bits. */
+function advKey(type: number, id: number): number {
+  return (id >>> 0) * 0x10000 + (type & 0xffff)
 }
 
 /** The host-clock time the entry's age next reaches LSRefreshTime or MaxAge (now, if it is at MaxAge). */
