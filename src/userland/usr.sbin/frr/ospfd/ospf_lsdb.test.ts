@@ -64,7 +64,12 @@ describe('Lsdb indexes', () => {
     assert.equal(db.dueAt, Number.POSITIVE_INFINITY)
     db.install(rtr(0x01010101, INITIAL_SEQ, 100), 7 * SEC_NS)
     assert.equal(db.dueAt, 7 * SEC_NS + (LS_REFRESH_TIME - 100) * SEC_NS)
+    const first = 7 * SEC_NS + (LS_REFRESH_TIME - 100) * SEC_NS
+    // Past LSRefreshTime already: due when it reaches MaxAge, later than the first.
     db.install(rtr(0x02020202, INITIAL_SEQ, LS_REFRESH_TIME + 10), 0)
+    assert.equal(db.dueAt, first)
+    db.deleteKey([...db.map.keys()][0]!)
+    db.recomputeDue()
     assert.equal(db.dueAt, (MAX_AGE - LS_REFRESH_TIME - 10) * SEC_NS)
     db.install(net(0x0a000001, 0x02020202, MAX_AGE), 3 * SEC_NS)
     assert.equal(db.dueAt, 3 * SEC_NS)
