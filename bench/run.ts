@@ -51,7 +51,10 @@ function options() {
   })
   const only = values.only === undefined ? undefined : new Set(values.only.split(','))
   for (const g of only ?? [])
-    if (!(g in GROUPS) && g !== 'linux' && g !== 'vxlan') throw new Error(`bench: unknown group ${g}`)
+    if (!(g in GROUPS) && g !== 'linux' && g !== 'vxlan') {
+      console.error(`bench: unknown group ${g} (${[...Object.keys(GROUPS), 'linux', 'vxlan'].join(', ')})`)
+      process.exit(64)
+    }
   return { quick: values.quick!, linux: !values['no-linux'], only, out: values.out! }
 }
 
