@@ -8,8 +8,9 @@
  *
  * RIP: a 10 s quiet window; RIP's 180 s route timeout dominates the flap. OSPF (broadcast interfaces,
  * Hello 10 s, Dead 40 s): a 60 s quiet window, the 40 s Wait timer of a freshly started LAN is in the
- * convergence time and the dead interval dominates the flap; `OSPF_BENCH_K` picks another grid size
- * (a 32×32 grid is the issue's 1,000 routers).
+ * convergence time and the dead interval dominates the flap. The full run adds a 32×32 grid (1,024
+ * routers, the issue's 1,000) whose build + start + converge wall time has the issue's target, under
+ * 10 s; `OSPF_BENCH_K` runs just one grid of that size instead.
  */
 
 import { Host } from '../src/host/host.js'
@@ -36,6 +37,10 @@ interface GridProtocol {
   readonly flapFloorS: number
   readonly convergeNote: string
   readonly flapNote: string
+  /** Appended to each metric key (a second grid size of the same protocol). */
+  readonly keySuffix?: string
+  /** A target for the build + start + converge wall time, ms. */
+  readonly wallTargetMs?: number
 }
 
 /** A k×k grid of routers running `proto` (a lab's `rip: true` / `ospf: true`), a /24 per link. */
@@ -92,24 +97,28 @@ async function gridMetrics(k: number, p: GridProtocol): Promise<Metric[]> {
   const v1 = host.clock.now()
   lab.setLinkUp(link, false)
   const sys = host.syscalls()
-  const fp = () =>
-    lab
-      .nodes()
-      .map((x) =>
-        lab
-          .sys(x.name)
-          .routeList()
-          .map((r) => `${r.dst}/${r.prefixLen}>${r.gateway}`)
-          .join(','),
-      )
-      .join(';')
+  // Each router's table, read again only when its generation moved (as the lab's settle wait does).
+  const seen = new Map<string, { gen: number; fp: string }>()
+  const tableOf = (name: string): string => {
+    const s = lab.sys(name)
+    const gen = s.routeGen()
+    const old = seen.get(name)
+    if (old !== undefined && old.gen === gen) return old.fp
+    const fp = s
+      .routeList()
+      .map((r) => `${r.dst}/${r.prefixLen}>${r.gateway}`)
+      .join(',')
+    seen.set(name, { gen, fp })
+    return fp
+  }
+  const fp = () => lab.nodes().map((x) => tableOf(x.name))
   let last = fp()
   let lastChange = v1
   // Nothing changes before the floor; then wait for 30 quiet seconds.
   while (host.clock.now() - v1 < p.flapFloorS * 1e9 || host.clock.now() - lastChange < 30e9) {
     await sys.nanosleep(1e9)
     const now = fp()
-    if (now !== last) lastChange = host.clock.now()
+    if (now.some((t, j) => t !== last[j])) lastChange = host.clock.now()
     last = now
   }
   const flapWallMs = sinceNs(t1) / 1e6
@@ -118,29 +127,31 @@ async function gridMetrics(k: number, p: GridProtocol): Promise<Metric[]> {
   lab.destroy()
   host.clock.stop()
   const name = `${p.label}, ${k}×${k} grid of routers (${n})`
+  const sfx = p.keySuffix ?? ''
   return [
     {
-      key: `routing.${p.key}.converge_virtual`,
+      key: `routing.${p.key}.converge_virtual${sfx}`,
       name: `converge, virtual time: ${name}`,
       value: convergeS,
       unit: 's',
       note: `every table unchanged for ${p.quietS} s after${p.convergeNote}; r0_0 has ${routes} routes`,
     },
     {
-      key: `routing.${p.key}.converge_wall`,
+      key: `routing.${p.key}.converge_wall${sfx}`,
       name: `build + start + converge, wall time: ${name}`,
       value: wallMs,
       unit: 'ms',
+      ...(p.wallTargetMs === undefined ? {} : { target: { kind: 'max', value: p.wallTargetMs } as const }),
     },
     {
-      key: `routing.${p.key}.memory`,
+      key: `routing.${p.key}.memory${sfx}`,
       name: `memory per router with ${p.daemon}: ${name}`,
       value: bytes === null ? null : bytes / n / 1024,
       unit: 'KB/router',
       ...(bytes === null ? { note: 'needs node --expose-gc' } : {}),
     },
     {
-      key: `routing.${p.key}.flap`,
+      key: `routing.${p.key}.flap${sfx}`,
       name: `link flap, virtual time to settle: ${name}`,
       value: flapS,
       unit: 's',
@@ -163,14 +174,29 @@ export function ripMetrics(cfg: BenchConfig): Promise<Metric[]> {
   })
 }
 
-export function ospfMetrics(cfg: BenchConfig): Promise<Metric[]> {
-  return gridMetrics(cfg.quick ? 3 : Number(process.env.OSPF_BENCH_K ?? 10), {
-    key: 'ospf',
-    label: 'OSPF',
-    daemon: 'ospfd',
-    quietS: 60,
-    flapFloorS: 45,
-    convergeNote: " (40 s of it the LANs' Wait timer)",
-    flapNote: 'the 40 s dead interval, then SPF',
-  })
+/** The issue's target: a 1,000-router OSPF lab built, started and converged in under 10 s of wall time. */
+const OSPF_1000_WALL_MS = 10_000
+
+/**
+ * OSPF on a 10×10 grid and, in the full run, a 32×32 one (1,024 routers, the issue's 1,000, with
+ * its wall-time target); `OSPF_BENCH_K` runs just that one grid instead.
+ */
+export async function ospfMetrics(cfg: BenchConfig): Promise<Metric[]> {
+  const env = process.env.OSPF_BENCH_K
+  const ks = cfg.quick ? [3] : env !== undefined ? [Number(env)] : [10, 32]
+  const out: Metric[] = []
+  for (const k of ks)
+    out.push(
+      ...(await gridMetrics(k, {
+        key: 'ospf',
+        label: 'OSPF',
+        daemon: 'ospfd',
+        quietS: 60,
+        flapFloorS: 45,
+        convergeNote: " (40 s of it the LANs' Wait timer)",
+        flapNote: 'the 40 s dead interval, then SPF',
+        ...(k * k >= 1000 ? { keySuffix: `.r${k * k}`, wallTargetMs: OSPF_1000_WALL_MS } : {}),
+      })),
+    )
+  return out
 }

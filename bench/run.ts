@@ -6,9 +6,10 @@
  * per idle connection), the IPv6 rows against their IPv4 twins, a SYN flood at one listener, and
  * the Linux network namespace baselines (ping; iperf3 over veth) where root, `ip netns` and the programs allow — then prints one table and writes JSON.
  *
- *   node --expose-gc dist/bench/run.js [--quick] [--no-linux] [--out FILE]
+ *   node --expose-gc dist/bench/run.js [--quick] [--no-linux] [--only GROUP,...] [--out FILE]
  *
- * `--quick` is a smoke run with tiny sizes (used by bench.test.ts); `--out` defaults to
+ * `--quick` is a smoke run with tiny sizes (used by bench.test.ts); `--only` runs just the named
+ * groups (e.g. `--only ospf`; the names are GROUPS' keys, Linux baselines count as `linux`); `--out` defaults to
  * bench/results/latest.json (git-ignored). Exits 0 even when targets are missed: the table says so.
  */
 
@@ -44,10 +45,34 @@ function options() {
     options: {
       quick: { type: 'boolean', default: false },
       'no-linux': { type: 'boolean', default: false },
+      only: { type: 'string' },
       out: { type: 'string', default: defaultOut() },
     },
   })
-  return { quick: values.quick!, linux: !values['no-linux'], out: values.out! }
+  const only = values.only === undefined ? undefined : new Set(values.only.split(','))
+  for (const g of only ?? [])
+    if (!(g in GROUPS) && g !== 'linux' && g !== 'vxlan') {
+      console.error(`bench: unknown group ${g} (${[...Object.keys(GROUPS), 'linux', 'vxlan'].join(', ')})`)
+      process.exit(64)
+    }
+  return { quick: values.quick!, linux: !values['no-linux'], only, out: values.out! }
+}
+
+/** The groups in the order they run; `--only` picks some by key. */
+const GROUPS: Readonly<Record<string, (cfg: BenchConfig) => Metric[] | Promise<Metric[]>>> = {
+  vnet_create: vnetCreateMetrics,
+  datapath: datapathMetrics,
+  ipfw: ipfwMetrics,
+  nat: natMetrics,
+  tcp: tcpMetrics,
+  inet6: inet6Metrics,
+  emulator: emulatorMetrics,
+  rip: ripMetrics,
+  ospf: ospfMetrics,
+  scale: scaleMetrics,
+  syncache: syncacheMetrics,
+  dummynet: dummynetMetrics,
+  capture: captureMetrics,
 }
 
 /**
@@ -96,25 +121,17 @@ async function main(): Promise<void> {
   const t0 = nowNs()
   const loadBefore = loadavg()[0]!
   if (!canCollect()) progress('no global.gc: run node with --expose-gc for memory figures')
-  const metrics: Metric[] = [
-    ...vnetCreateMetrics(cfg),
-    ...(await datapathMetrics(cfg)),
-    ...(await ipfwMetrics(cfg)),
-    ...(await natMetrics(cfg)),
-    ...(await tcpMetrics(cfg)),
-    ...(await inet6Metrics(cfg)),
-    ...(await emulatorMetrics(cfg)),
-    ...(await ripMetrics(cfg)),
-    ...(await ospfMetrics(cfg)),
-    ...(await scaleMetrics(cfg)),
-    ...(await syncacheMetrics(cfg)),
-    ...(await dummynetMetrics(cfg)),
-    ...(await captureMetrics(cfg)),
-  ]
-  const skipped = [...(await addLinuxBaseline(metrics, cfg)), ...(await addLinuxTcpBaseline(metrics, cfg))]
-  const vxlan = await vxlanMetrics(cfg)
-  metrics.push(...vxlan.metrics)
-  skipped.push(...vxlan.skipped)
+  const wants = (g: string) => opts.only === undefined || opts.only.has(g)
+  const metrics: Metric[] = []
+  for (const [g, run] of Object.entries(GROUPS)) if (wants(g)) metrics.push(...(await run(cfg)))
+  const skipped = wants('linux')
+    ? [...(await addLinuxBaseline(metrics, cfg)), ...(await addLinuxTcpBaseline(metrics, cfg))]
+    : []
+  if (wants('vxlan')) {
+    const vxlan = await vxlanMetrics(cfg)
+    metrics.push(...vxlan.metrics)
+    skipped.push(...vxlan.skipped)
+  }
   const load = [loadBefore, loadavg()[0]!]
   console.log(renderTable(metrics, skipped))
   console.log(`\n${machineText(load)}`)

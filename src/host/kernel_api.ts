@@ -81,6 +81,7 @@ import {
   routeChange,
   routeDelete,
   routeFlush,
+  routeGen,
   routeGet,
   routeList,
   sourceAddr,
@@ -373,6 +374,10 @@ export class KernelApi implements Syscalls {
 
   routeList(): RouteInfo[] {
     return routeList(this.caller)
+  }
+
+  routeGen(): number {
+    return routeGen(this.caller)
   }
 
   routeAdd(spec: RouteSpec): void {

@@ -19,6 +19,7 @@ import {
   arpFlush as lltableFlush,
 } from '../stack/netinet/arp.js'
 import { sourceFor } from '../stack/netinet/ip_output.js'
+import { rib6 } from '../stack/netinet6/ip6.js'
 import { SysError } from '../util/errno.js'
 import type { Caller } from './caller.js'
 import type { ArpInfo, RouteInfo, RouteSpec } from './syscalls.js'
@@ -55,6 +56,14 @@ export function routeList(c: Caller): RouteInfo[] {
     .list()
     .filter((r) => c.visibleRoute(r))
     .map(routeInfo)
+}
+
+/**
+ * The generation of the caller's FIB, IPv4 and IPv6 tables together (rt_tables_get_gen): it moves
+ * whenever a route is added, changed or removed, so a watcher compares one number, not the tables.
+ */
+export function routeGen(c: Caller): number {
+  return c.vnet.rt(c.fib).gen + rib6(c.vnet, c.fib).gen
 }
 
 function buildRoute(c: Caller, spec: RouteSpec, op: string): Route {

@@ -823,6 +823,8 @@ export interface Syscalls {
 
   // routing
   routeList(): RouteInfo[]
+  /** The FIB's generation, IPv4 and IPv6 (rt_tables_get_gen): moves on every route added, changed or removed. */
+  routeGen(): number
   routeAdd(spec: RouteSpec): void
   routeChange(spec: RouteSpec): void
   routeDelete(dst: number, prefixLen: number, gateway?: number): void

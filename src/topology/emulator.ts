@@ -479,22 +479,28 @@ export class Lab {
     const routed = this.topology.nodes.filter((n) => isL3(n.kind) && this.node(n.name) !== undefined)
     if (!routed.some((n) => (n.daemons?.length ?? 0) > 0)) return
     const sys = this.root
-    const fingerprint = (): string =>
-      routed
-        .map((n) =>
-          this.sys(n.name)
+    // A node's table is read again only when its generation moved (most seconds, most do not).
+    const seen = new Map<string, { gen: number; fp: string }>()
+    const tableOf = (name: string): string => {
+      const s = this.sys(name)
+      const gen = s.routeGen()
+      const old = seen.get(name)
+      if (old !== undefined && old.gen === gen) return old.fp
+      const fp = s
+        .routeList()
+        .map((r) => `${r.dst}/${r.prefixLen}>${r.gateway}`)
+        .concat(
+          // ripngd's routes: IPv6 gateway routes (the connected ones change only with the config).
+          s.inet6
             .routeList()
-            .map((r) => `${r.dst}/${r.prefixLen}>${r.gateway}`)
-            .concat(
-              // ripngd's routes: IPv6 gateway routes (the connected ones change only with the config).
-              this.sys(n.name)
-                .inet6.routeList()
-                .filter((r) => r.gateway !== null)
-                .map((r) => `${r.dst.join('.')}/${r.prefixLen}>${r.gateway!.join('.')}`),
-            )
-            .join(','),
+            .filter((r) => r.gateway !== null)
+            .map((r) => `${r.dst.join('.')}/${r.prefixLen}>${r.gateway!.join('.')}`),
         )
-        .join(';')
+        .join(',')
+      seen.set(name, { gen, fp })
+      return fp
+    }
+    const fingerprint = (): string[] => routed.map((n) => tableOf(n.name))
     let last = fingerprint()
     let quiet = 0
     const ospf = (n: (typeof routed)[number]) => n.daemons?.includes('ospfd') || n.daemons?.includes('ospf6d')
@@ -502,7 +508,7 @@ export class Lab {
     for (let waited = 0; waited < SETTLE_MAX_NS && quiet < need; waited += SETTLE_STEP_NS) {
       await sys.nanosleep(SETTLE_STEP_NS)
       const now = fingerprint()
-      quiet = now === last ? quiet + SETTLE_STEP_NS : 0
+      quiet = now.every((fp, k) => fp === last[k]) ? quiet + SETTLE_STEP_NS : 0
       last = now
     }
   }

@@ -86,8 +86,16 @@ export class Rib6 {
     return this.count
   }
 
+  /**
+   * The table's generation (FreeBSD's rnh_gen, rt_tables_get_gen): moves on every route added,
+   * changed or removed, so that a watcher can tell the table changed without reading it.
+   */
+  gen = 0
+
+  /** Any change to the table empties the cache and moves the generation. */
   private invalidate(): void {
     this.cacheRoutes?.fill(null)
+    this.gen++
   }
 
   /** The longest-prefix route for key (zone embedded), or null. */

@@ -241,3 +241,21 @@ describe('connected routes follow interface addresses', () => {
     )
   })
 })
+
+describe('RouteTable generation (rnh_gen)', () => {
+  test('moves on add, rebind and remove, not on lookups', () => {
+    const { t, add, lo } = table()
+    const g0 = t.gen
+    const r = add('10.0.0.0', 8)
+    const g1 = t.gen
+    assert.ok(g1 > g0)
+    t.lookup(ip('10.1.2.3'))
+    t.list()
+    assert.equal(t.gen, g1)
+    t.rebind(r, lo, null)
+    const g2 = t.gen
+    assert.ok(g2 > g1)
+    t.remove(r)
+    assert.ok(t.gen > g2)
+  })
+})

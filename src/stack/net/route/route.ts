@@ -153,9 +153,16 @@ export class RouteTable {
     this.fib = fib
   }
 
-  /** Any change to the table empties the cache. */
+  /**
+   * The table's generation (FreeBSD's rnh_gen, rt_tables_get_gen): moves on every route added,
+   * changed or removed, so that a watcher can tell the table changed without reading it.
+   */
+  gen = 0
+
+  /** Any change to the table empties the cache and moves the generation. */
   private invalidate(): void {
     this.cacheRoutes?.fill(null)
+    this.gen++
   }
 
   get size(): number {

@@ -240,9 +240,9 @@ export class Ospf6Engine {
   setRouterId(id: number): void {
     if (id === this.routerId) return
     for (const i of this.ifs.values()) this.ifDown(i)
-    for (const a of this.areas.values()) a.lsdb.map.clear()
-    for (const d of this.links.values()) d.map.clear()
-    this.external.map.clear()
+    for (const a of this.areas.values()) a.lsdb.clear()
+    for (const d of this.links.values()) d.clear()
+    this.external.clear()
     this.lastOrig.clear()
     this.routerId = id
     for (const i of this.ifs.values()) this.ifUp(i, this.now)
@@ -565,8 +565,10 @@ export class Ospf6Engine {
         (m) => m.state === NbrState.EXCHANGE || m.state === NbrState.LOADING || m.retrans.size > 0,
       ),
     )
-    for (const { db, area, scopeIf } of this.scopes())
-      for (const [k, e] of [...db.map]) {
+    for (const { db, area, scopeIf } of this.scopes()) {
+      // Nothing in it reaches LSRefreshTime or MaxAge yet.
+      if (now < db.dueAt) continue
+      for (const [k, e] of db.map) {
         const age = ageOf(e, now)
         if (this.isSelf(e.lsa) && age < MAX_AGE && age >= LS_REFRESH_TIME) this.markDirty()
         if (age < MAX_AGE) continue
@@ -576,8 +578,10 @@ export class Ospf6Engine {
           this.scheduleSpf(now)
           continue
         }
-        if (!busy) db.map.delete(k)
+        if (!busy) db.deleteKey(k)
       }
+      db.recomputeDue()
+    }
   }
 
   private runSpf(now: number): void {

@@ -196,7 +196,8 @@ export function originate6(e: Ospf6Engine, now: number): void {
   }
   for (const { db, area, scopeIf } of e.scopes()) {
     const tag = scopeIf !== null ? `l:${scopeIf.name}` : db === e.external ? 'as' : `a:${area}`
-    for (const x of [...db.map.values()]) {
+    // Ours are those our router id advertises (§13.4 for OSPFv3): the database's index, a snapshot.
+    for (const x of [...(db.byAdv.get(e.routerId >>> 0)?.values() ?? [])]) {
       if (!e.isSelf(x.lsa) || ageOf(x, now) >= MAX_AGE) continue
       if (want.has(`${tag}:${lsaKey(x.lsa.hdr.type, x.lsa.hdr.id, x.lsa.hdr.advRtr)}`)) continue
       flushLsa6(e, db, x, area, scopeIf, now)

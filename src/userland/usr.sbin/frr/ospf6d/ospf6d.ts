@@ -235,7 +235,9 @@ class Ospf6Daemon implements Ospf6Control {
             ext.push({ addr: net, len: a.prefixLen, metric: metric('connected'), type2: type2('connected') })
           }
         }
-      for (const r of this.sys.inet6.routeList()) {
+      // The kernel table is only read when something of it is redistributed (it may be large).
+      const fromFib = c.redistribute.has('static') || c.redistribute.has('kernel')
+      for (const r of fromFib ? this.sys.inet6.routeList() : []) {
         if (r.gateway === null || r.prefixLen === 0 || in6IsLinkLocal(r.dst, 0)) continue
         if ((r.flags & RTF_PROTO1) !== 0 && (r.flags & RTF_STATIC) === 0) continue
         const src = (r.flags & RTF_STATIC) !== 0 ? 'static' : 'kernel'

@@ -83,6 +83,13 @@ export interface Area {
   lsdb: Lsdb
 }
 
+/** Whether two LSAs carry the same contents after the 20-byte header. */
+export function sameBody(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let k = 20; k < a.length; k++) if (a[k] !== b[k]) return false
+  return true
+}
+
 export class OspfEngine {
   routerId = 0
   readonly io: OspfIo
@@ -227,8 +234,8 @@ export class OspfEngine {
     if (id === this.routerId) return
     // A new router id restarts everything (FRR asks for `clear ip ospf process`; we just do it).
     for (const i of this.ifs.values()) this.ifDown(i)
-    for (const a of this.areas.values()) a.lsdb.map.clear()
-    this.external.map.clear()
+    for (const a of this.areas.values()) a.lsdb.clear()
+    this.external.clear()
     this.lastOrig.clear()
     this.routerId = id
     for (const i of this.ifs.values()) this.ifUp(i, this.now)
@@ -371,8 +378,7 @@ export class OspfEngine {
     const same =
       old !== undefined &&
       ageOf(old, now) >= MAX_AGE === lsa.hdr.age >= MAX_AGE &&
-      old.lsa.data.length === lsa.data.length &&
-      old.lsa.data.subarray(20).every((b, k) => b === lsa.data[20 + k]) &&
+      sameBody(old.lsa.data, lsa.data) &&
       old.lsa.hdr.options === lsa.hdr.options
     if (!same) this.scheduleSpf(now)
     // Whatever the neighbours were waiting to be acknowledged for the old instance is moot.
@@ -596,8 +602,10 @@ export class OspfEngine {
       area: a.id,
     }))
     scopes.push({ db: this.external, area: 0 })
-    for (const { db, area } of scopes)
-      for (const [k, e] of [...db.map]) {
+    for (const { db, area } of scopes) {
+      // Nothing in it reaches LSRefreshTime or MaxAge yet.
+      if (now < db.dueAt) continue
+      for (const [k, e] of db.map) {
         const age = ageOf(e, now)
         if (this.isSelf(e.lsa) && age < MAX_AGE && age >= LS_REFRESH_TIME) {
           this.markDirty()
@@ -610,8 +618,10 @@ export class OspfEngine {
           this.scheduleSpf(now)
           continue
         }
-        if (!busy) db.map.delete(k)
+        if (!busy) db.deleteKey(k)
       }
+      db.recomputeDue()
+    }
   }
 
   private runSpf(now: number): void {

@@ -175,7 +175,7 @@ export function originate(e: OspfEngine, now: number): void {
   }))
   dbs.push({ db: e.external, area: 0 })
   for (const { db, area } of dbs)
-    for (const x of [...db.map.values()]) {
+    for (const x of ownEntries(e, db)) {
       if (!e.isSelf(x.lsa) || ageOf(x, now) >= MAX_AGE) continue
       const k = lsaKey(x.lsa.hdr.type, x.lsa.hdr.id, x.lsa.hdr.advRtr)
       if (want.has(`${x.lsa.hdr.type === LsType.EXTERNAL ? 0 : area}:${k}`)) continue
@@ -185,6 +185,16 @@ export function originate(e: OspfEngine, now: number): void {
     e.ownDirty = true
     e.ownAt = deferred
   }
+}
+
+/**
+ * The entries of db that may be ours (§13.4: advertised by our router id, or network-LSAs for one of
+ * our interface addresses), from the database's indexes rather than a scan; a snapshot.
+ */
+function ownEntries(e: OspfEngine, db: Lsdb): LsaEntry[] {
+  const out = new Set<LsaEntry>(db.byAdv.get(e.routerId >>> 0)?.values() ?? [])
+  for (const i of e.ifs.values()) for (const x of db.networks.get(i.addr >>> 0)?.values() ?? []) out.add(x)
+  return [...out]
 }
 
 /** Age an LSA to MaxAge and flood it so that everyone removes it. */

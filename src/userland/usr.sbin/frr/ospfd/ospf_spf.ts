@@ -117,11 +117,17 @@ function less(x: Vertex, y: Vertex): boolean {
   return !x.isRouter && y.isRouter
 }
 
+function hopOrder(x: NextHop, y: NextHop): number {
+  return x.ifName.localeCompare(y.ifName) || (x.gw >>> 0) - (y.gw >>> 0)
+}
+
 function mergeHops(a: NextHop[], b: readonly NextHop[]): NextHop[] {
-  const out = [...a]
-  for (const h of b) if (!out.some((x) => x.gw === h.gw && x.ifName === h.ifName)) out.push(h)
-  out.sort((x, y) => x.ifName.localeCompare(y.ifName) || (x.gw >>> 0) - (y.gw >>> 0))
-  return out
+  let out: NextHop[] | null = null
+  for (const h of b)
+    if (!(out ?? a).some((x) => x.gw === h.gw && x.ifName === h.ifName)) (out ??= [...a]).push(h)
+  // Nothing new (the same hops by another path): the list stands as it was, if already in order.
+  if (out === null && a.every((x, k) => k === 0 || hopOrder(a[k - 1]!, x) <= 0)) return a
+  return (out ?? [...a]).sort(hopOrder)
 }
 
 const maskLen = (mask: number): number => Math.clz32(~mask >>> 0)
@@ -143,7 +149,7 @@ function areaSpf(
   const netById = new Map<number, LsaEntry>()
   for (const e of db.map.values())
     if (e.lsa.hdr.type === LsType.NETWORK && e.network !== null && live(e)) netById.set(e.lsa.hdr.id >>> 0, e)
-  const rootEntry = db.get(LsType.ROUTER, rid, rid)
+  const rootEntry = db.routers.get(rid >>> 0)
   if (!live(rootEntry) || rootEntry.router === null) return
   const verts = new Map<string, Vertex>()
   const heap = new Heap()
@@ -178,7 +184,7 @@ function areaSpf(
     if (v.isRouter) {
       for (const l of v.entry.router!.links) {
         if (l.type === Link.P2P) {
-          const w = db.get(LsType.ROUTER, l.id, l.id)
+          const w = db.routers.get(l.id >>> 0)
           if (!live(w) || w.router === null) continue
           if (
             !w.router.links.some(
@@ -209,7 +215,7 @@ function areaSpf(
       }
     } else {
       for (const r of v.entry.network!.routers) {
-        const w = db.get(LsType.ROUTER, r, r)
+        const w = db.routers.get(r >>> 0)
         if (!live(w) || w.router === null) continue
         // The router's own link to this network gives its address there (the next hop through it).
         const back = w.router.links.find((b) => b.type === Link.TRANSIT && b.id >>> 0 === v.id >>> 0)

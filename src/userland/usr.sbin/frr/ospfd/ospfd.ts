@@ -204,7 +204,9 @@ class OspfDaemon implements OspfControl {
             ext.push({ addr: net, len: a.prefixLen, metric: metric('connected'), type2: type2('connected') })
           }
         }
-      for (const r of this.sys.routeList()) {
+      // The kernel table is only read when something of it is redistributed (it may be large).
+      const fromFib = c.redistribute.has('static') || c.redistribute.has('kernel')
+      for (const r of fromFib ? this.sys.routeList() : []) {
         if ((r.flags & RTF_GATEWAY) === 0 || r.prefixLen === 0) continue
         if ((r.flags & RTF_PROTO1) !== 0 && (r.flags & RTF_STATIC) === 0) continue
         const src = (r.flags & RTF_STATIC) !== 0 ? 'static' : 'kernel'

@@ -208,7 +208,9 @@ class RipDaemon implements RipControl, FibSink {
       }
     }
     if (c.enabled) {
-      for (const r of this.sys.routeList()) {
+      // The kernel table is only read when something of it is redistributed (it may be large).
+      const fromFib = c.redistribute.has('static') || c.redistribute.has('kernel')
+      for (const r of fromFib ? this.sys.routeList() : []) {
         if ((r.flags & RTF_GATEWAY) === 0) continue
         const ours = (r.flags & RTF_PROTO1) !== 0 && (r.flags & RTF_STATIC) === 0
         if (ours) continue

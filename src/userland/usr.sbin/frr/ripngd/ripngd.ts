@@ -200,7 +200,9 @@ class RipngDaemon implements RipngControl {
       }
     }
     if (c.enabled) {
-      for (const r of this.sys.inet6.routeList()) {
+      // The kernel table is only read when something of it is redistributed (it may be large).
+      const fromFib = c.redistribute.has('static') || c.redistribute.has('kernel')
+      for (const r of fromFib ? this.sys.inet6.routeList() : []) {
         if (r.gateway === null || r.prefixLen === 0) continue
         if ((r.flags & RTF_PROTO1) !== 0 && (r.flags & RTF_STATIC) === 0) continue
         const origin = (r.flags & RTF_STATIC) !== 0 ? 'static' : 'kernel'
