@@ -5,10 +5,12 @@
  * to the event loop) passes its own with `makePrograms`.
  */
 
+import { cp } from './bin/cp.js'
 import { date } from './bin/date.js'
 import { expr } from './bin/expr.js'
 import { hostname } from './bin/hostname.js'
 import { kenv } from './bin/kenv.js'
+import { ls } from './bin/ls.js'
 import { mkdir } from './bin/mkdir.js'
 import { pgrep, pkill } from './bin/pkill.js'
 import { rm } from './bin/rm.js'
@@ -85,6 +87,8 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['id', { run: id }],
   ['nohup', { run: nohup }],
   ['mkdir', { run: mkdir }],
+  ['cp', { run: cp }],
+  ['ls', { run: ls }],
   ['touch', { run: touch }],
   ['stat', { run: stat }],
   ['pgrep', { run: pgrep }],
