@@ -32,6 +32,7 @@ import { atfSh } from './usr.bin/atf/atf_sh.js'
 import { awk } from './usr.bin/awk/awk.js'
 import { cut } from './usr.bin/cut.js'
 import { fetch } from './usr.bin/fetch.js'
+import { host } from './usr.bin/host.js'
 import { id } from './usr.bin/id.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
 import { killall } from './usr.bin/killall.js'
@@ -57,6 +58,7 @@ import { vtysh } from './usr.sbin/frr/vtysh.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
 import { jls } from './usr.sbin/jls.js'
+import { named } from './usr.sbin/named/named.js'
 import { ndp } from './usr.sbin/ndp.js'
 import { ngctl } from './usr.sbin/ngctl.js'
 import { pkg } from './usr.sbin/pkg/pkg.js'
@@ -89,6 +91,8 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['mkdir', { run: mkdir }],
   ['cp', { run: cp }],
   ['ls', { run: ls }],
+  ['named', { run: named }],
+  ['host', { run: host }],
   ['touch', { run: touch }],
   ['stat', { run: stat }],
   ['pgrep', { run: pgrep }],
