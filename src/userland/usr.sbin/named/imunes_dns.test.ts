@@ -34,7 +34,9 @@ test("IMUNES DNS+Mail+WEB: start_dns and test.sh's dnsChecks on every node", (t)
   const dir = process.env.IMUNES_EXAMPLES_SCRIPTS
   if (!existsSync(SHARED)) return t.skip('../shared/imunes-examples is not here')
   if (dir === undefined || !existsSync(join(dir, 'DNS+Mail+WEB/start_dns')))
-    return t.skip('set IMUNES_EXAMPLES_SCRIPTS to a copy of imunes-examples with DNS+Mail+WEB/start_dns and DNS_files')
+    return t.skip(
+      'set IMUNES_EXAMPLES_SCRIPTS to a copy of imunes-examples with DNS+Mail+WEB/start_dns and DNS_files',
+    )
   const r = spawnSync(process.execPath, [CLI, 'sh', '--host-files', '-c', SCRIPT], {
     cwd: join(dir, 'DNS+Mail+WEB'),
     encoding: 'utf8',
@@ -43,5 +45,8 @@ test("IMUNES DNS+Mail+WEB: start_dns and test.sh's dnsChecks on every node", (t)
   assert.equal(r.status, 0, r.stdout + r.stderr)
   assert.doesNotMatch(r.stdout, /ERROR/)
   assert.equal((r.stdout.match(/^zpmMail\.zpm\.fer\.hr has address 30\.0\.0\.4$/gm) ?? []).length, 14)
-  assert.equal((r.stdout.match(/^mm\.tel\.fer\.hr mail is handled by 10 www\.tel\.fer\.hr\.$/gm) ?? []).length, 14)
+  assert.equal(
+    (r.stdout.match(/^mm\.tel\.fer\.hr mail is handled by 10 www\.tel\.fer\.hr\.$/gm) ?? []).length,
+    14,
+  )
 })
