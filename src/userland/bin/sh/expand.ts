@@ -34,6 +34,8 @@ export interface ExpandHost {
 type Piece = { readonly text: string; readonly split: boolean; readonly quoted: boolean } | null
 
 const DEFAULT_IFS = ' \t\n'
+/** What can make a word a pattern: `*`, `?`, or a bracket expression (a lone `[` is the test command). */
+const GLOB_MAGIC = /[*?]|\[.*\]/
 
 async function expandParts(parts: readonly WordPart[], host: ExpandHost, out: Piece[]): Promise<void> {
   for (const p of parts) {
@@ -223,7 +225,7 @@ export async function expandFields(words: readonly Word[], host: ExpandHost): Pr
   for (const w of words) {
     // Fast path: a plain literal word needs no expansion.
     const lit = w.parts.length === 1 && w.parts[0].type === 'lit' ? w.parts[0] : undefined
-    if (lit !== undefined && (lit.quoted || !/[*?[]/.test(lit.text))) {
+    if (lit !== undefined && (lit.quoted || !GLOB_MAGIC.test(lit.text))) {
       out.push(lit.text)
       continue
     }
@@ -232,7 +234,7 @@ export async function expandFields(words: readonly Word[], host: ExpandHost): Pr
     const ifs = host.param('IFS') ?? DEFAULT_IFS
     for (const f of splitFields(pieces, ifs)) {
       // Pathname expansion (2.6.6): a pattern that matches nothing stays as it is.
-      const names = f.magic && host.glob !== undefined ? host.glob(f.pat) : []
+      const names = f.magic && GLOB_MAGIC.test(f.pat) && host.glob !== undefined ? host.glob(f.pat) : []
       if (names.length > 0) out.push(...names)
       else out.push(f.text)
     }
