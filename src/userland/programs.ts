@@ -5,10 +5,12 @@
  * to the event loop) passes its own with `makePrograms`.
  */
 
+import { cp } from './bin/cp.js'
 import { date } from './bin/date.js'
 import { expr } from './bin/expr.js'
 import { hostname } from './bin/hostname.js'
 import { kenv } from './bin/kenv.js'
+import { ls } from './bin/ls.js'
 import { mkdir } from './bin/mkdir.js'
 import { pgrep, pkill } from './bin/pkill.js'
 import { rm } from './bin/rm.js'
@@ -33,6 +35,7 @@ import { awk } from './usr.bin/awk/awk.js'
 import { cut } from './usr.bin/cut.js'
 import { fetch } from './usr.bin/fetch.js'
 import { file } from './usr.bin/file.js'
+import { host } from './usr.bin/host.js'
 import { id } from './usr.bin/id.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
 import { killall } from './usr.bin/killall.js'
@@ -61,6 +64,7 @@ import { inetd } from './usr.sbin/inetd/inetd.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
 import { jls } from './usr.sbin/jls.js'
+import { named } from './usr.sbin/named/named.js'
 import { ndp } from './usr.sbin/ndp.js'
 import { ngctl } from './usr.sbin/ngctl.js'
 import { pkg } from './usr.sbin/pkg/pkg.js'
@@ -92,6 +96,10 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['id', { run: id }],
   ['nohup', { run: nohup }],
   ['mkdir', { run: mkdir }],
+  ['cp', { run: cp }],
+  ['ls', { run: ls }],
+  ['named', { run: named }],
+  ['host', { run: host }],
   ['touch', { run: touch }],
   ['stat', { run: stat }],
   ['pgrep', { run: pgrep }],
