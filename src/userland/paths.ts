@@ -7,6 +7,7 @@
 const DIRS: Readonly<Record<string, readonly string[]>> = {
   '/bin': [
     'cat',
+    'chmod',
     'date',
     'echo',
     'expr',
@@ -37,6 +38,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
   '/usr/bin': [
     'atf-sh',
     'awk',
+    'chgrp',
     'cut',
     'false',
     'fetch',
@@ -67,19 +69,23 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
   ],
   '/usr/sbin': [
     'arp',
+    'chown',
+    'chroot',
     'jail',
     'jexec',
     'jls',
     'ngctl',
     'pkg',
+    'pw',
     'rctl',
     'service',
     'setfib',
     'tcpdrop',
     'traceroute',
+    'useradd',
   ],
   '/usr/local/bin': ['packetdrill'],
-  '/usr/local/sbin': ['dhcpd', 'pkg'],
+  '/usr/local/sbin': ['dhcpd', 'lighttpd', 'pkg'],
 }
 
 /**

@@ -169,6 +169,7 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
         childSys = sys.attach(so.jail, so.uid)
         childFs = jailRoot(sys, so.jail, fs)
       } else if (so.uid !== undefined) childSys = sys.withUid(so.uid)
+      if (so.root !== undefined) childFs = jailFs(childFs, so.root)
       const env = new Map(proc.env)
       for (const [k, v] of so.env ?? []) env.set(k, v)
       return startProcess(childSys, childArgv, childIo, { ...opts, env, fs: childFs })

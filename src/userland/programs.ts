@@ -5,6 +5,7 @@
  * to the event loop) passes its own with `makePrograms`.
  */
 
+import { chmod } from './bin/chmod.js'
 import { date } from './bin/date.js'
 import { expr } from './bin/expr.js'
 import { hostname } from './bin/hostname.js'
@@ -45,6 +46,8 @@ import { uname } from './usr.bin/uname.js'
 import { uniq } from './usr.bin/uniq.js'
 import { xargs } from './usr.bin/xargs.js'
 import { arp } from './usr.sbin/arp.js'
+import { chgrp, chown } from './usr.sbin/chown.js'
+import { chroot } from './usr.sbin/chroot.js'
 import { dhcpd } from './usr.sbin/dhcpd/dhcpd.js'
 import { bgpd } from './usr.sbin/frr/bgpd/bgpd.js'
 import { ospf6d } from './usr.sbin/frr/ospf6d/ospf6d.js'
@@ -55,9 +58,11 @@ import { vtysh } from './usr.sbin/frr/vtysh.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
 import { jls } from './usr.sbin/jls.js'
+import { lighttpd } from './usr.sbin/lighttpd/lighttpd.js'
 import { ndp } from './usr.sbin/ndp.js'
 import { ngctl } from './usr.sbin/ngctl.js'
 import { pkg } from './usr.sbin/pkg/pkg.js'
+import { pw, useradd } from './usr.sbin/pw.js'
 import { rctl } from './usr.sbin/rctl.js'
 import { rtadvd } from './usr.sbin/rtadvd/rtadvd.js'
 import { rtsol, rtsold } from './usr.sbin/rtsold/rtsold.js'
@@ -139,6 +144,13 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['pkg', { run: pkg }],
   ['service', { run: service }],
   ['isc-dhclient', { run: iscDhclient }],
+  ['chmod', { run: chmod }],
+  ['chown', { run: chown }],
+  ['chgrp', { run: chgrp }],
+  ['chroot', { run: chroot }],
+  ['pw', { run: pw }],
+  ['useradd', { run: useradd }],
+  ['lighttpd', { run: lighttpd }],
 ]
 
 /**

@@ -48,6 +48,8 @@ export interface SpawnOptions {
   uid?: number
   /** Extra environment for the child. */
   env?: ReadonlyMap<string, string>
+  /** chroot(2) the child to this directory of the caller's file tree. */
+  root?: string
 }
 
 /** A started child process. */
