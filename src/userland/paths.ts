@@ -48,6 +48,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'iperf3',
     'jq',
     'killall',
+    'mail',
     'nc',
     'netstat',
     'nohup',
@@ -78,14 +79,15 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'pkg',
     'pw',
     'rctl',
+    'sendmail',
     'service',
     'setfib',
     'tcpdrop',
     'traceroute',
     'useradd',
   ],
-  '/usr/local/bin': ['packetdrill'],
-  '/usr/local/sbin': ['dhcpd', 'lighttpd', 'pkg'],
+  '/usr/local/bin': ['akpop3d', 'packetdrill'],
+  '/usr/local/sbin': ['dhcpd', 'lighttpd', 'pkg', 'postalias', 'postfix', 'sendmail'],
 }
 
 /**
@@ -94,6 +96,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
  */
 const PORTS: ReadonlyArray<readonly [path: string, key: string, comm: string]> = [
   ['/usr/local/sbin/dhclient', 'isc-dhclient', 'dhclient'],
+  ['/usr/local/libexec/postfix/master', 'postfix-master', 'master'],
 ]
 
 const WHERE: ReadonlyMap<string, string> = new Map([

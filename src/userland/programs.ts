@@ -34,6 +34,7 @@ import { fetch } from './usr.bin/fetch.js'
 import { id } from './usr.bin/id.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
 import { killall } from './usr.bin/killall.js'
+import { mail } from './usr.bin/mail.js'
 import { nc } from './usr.bin/nc.js'
 import { netstat } from './usr.bin/netstat.js'
 import { nohup } from './usr.bin/nohup.js'
@@ -45,6 +46,7 @@ import { touch } from './usr.bin/touch.js'
 import { uname } from './usr.bin/uname.js'
 import { uniq } from './usr.bin/uniq.js'
 import { xargs } from './usr.bin/xargs.js'
+import { akpop3d } from './usr.sbin/akpop3d/akpop3d.js'
 import { arp } from './usr.sbin/arp.js'
 import { chgrp, chown } from './usr.sbin/chown.js'
 import { chroot } from './usr.sbin/chroot.js'
@@ -62,6 +64,7 @@ import { lighttpd } from './usr.sbin/lighttpd/lighttpd.js'
 import { ndp } from './usr.sbin/ndp.js'
 import { ngctl } from './usr.sbin/ngctl.js'
 import { pkg } from './usr.sbin/pkg/pkg.js'
+import { postalias, postfix, postfixMaster, sendmail } from './usr.sbin/postfix/postfix.js'
 import { pw, useradd } from './usr.sbin/pw.js'
 import { rctl } from './usr.sbin/rctl.js'
 import { rtadvd } from './usr.sbin/rtadvd/rtadvd.js'
@@ -151,6 +154,12 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['pw', { run: pw }],
   ['useradd', { run: useradd }],
   ['lighttpd', { run: lighttpd }],
+  ['postfix', { run: postfix }],
+  ['postfix-master', { run: postfixMaster }],
+  ['postalias', { run: postalias }],
+  ['sendmail', { run: sendmail }],
+  ['mail', { run: mail }],
+  ['akpop3d', { run: akpop3d }],
 ]
 
 /**
