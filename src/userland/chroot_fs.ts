@@ -10,6 +10,7 @@
  * bounds (size, number of files) apply.
  */
 
+import { HIER, trimDir } from './fs_dirs.js'
 import type { FileSystem } from './types.js'
 
 /** `a/./b/../c` from `/` → `/a/c`; `..` at the root stays at the root. */
@@ -68,6 +69,19 @@ export class ChrootFs implements FileSystem {
   remove(path: string): void {
     this.base.remove(this.resolve(path))
   }
+
+  mkdir(path: string): boolean {
+    return this.base.mkdir(this.resolve(path))
+  }
+
+  readdir(path: string): string[] | undefined {
+    // hier(7)'s directories exist in every jail's tree, made or not.
+    return this.base.readdir(this.resolve(path)) ?? (HIER.has(trimDir(normalizePath(path))) ? [] : undefined)
+  }
+
+  rmdir(path: string): void {
+    this.base.rmdir(this.resolve(path))
+  }
 }
 
 /**
@@ -79,26 +93,9 @@ export function jailFs(fs: FileSystem, path: string): FileSystem {
   return normalizePath(path) === '/' ? fs : new ChrootFs(fs, path)
 }
 
-/** Directories every FreeBSD jail's tree has (hier(7)), which the flat file table cannot list. */
-const HIER: ReadonlySet<string> = new Set([
-  '/',
-  '/tmp',
-  '/root',
-  '/etc',
-  '/var',
-  '/var/db',
-  '/var/run',
-  '/var/log',
-  '/var/tmp',
-  '/usr',
-  '/usr/local',
-  '/usr/local/etc',
-  '/dev',
-])
-
 /**
- * Whether `path` names a directory in a flat file table (cp's "target is a directory"): it ends
- * in `/`, is one of hier(7)'s, or some file lies below it. `fs` may be left out when only the first
+ * Whether `path` names a directory (cp's "target is a directory"): it ends in `/`, is one of
+ * hier(7)'s, or `fs` has it (made, or something lies below it). `fs` may be left out when only the first
  * two can be known (a copy into another process's tree).
  */
 export function isDirectory(path: string, fs?: FileSystem): boolean {
@@ -106,6 +103,5 @@ export function isDirectory(path: string, fs?: FileSystem): boolean {
   const p = normalizePath(path)
   if (HIER.has(p)) return true
   if (fs === undefined || fs.has(path)) return false
-  const below = `${path}/`
-  return fs.list().some((f) => f.startsWith(below))
+  return fs.readdir(path) !== undefined
 }

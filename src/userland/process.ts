@@ -18,6 +18,7 @@ import type { Syscalls } from '../host/syscalls.js'
 import { isSysError, SysError } from '../util/errno.js'
 import { MemFs } from './bin/sh/streams.js'
 import { jailFs } from './chroot_fs.js'
+import { CwdFs } from './cwd_fs.js'
 import { processName, programName } from './paths.js'
 import type { Program } from './programs.js'
 import type { Command, FileSystem, Io, Job, Proc, SpawnOptions } from './types.js'
@@ -168,7 +169,10 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
       if (so.jail !== undefined) {
         childSys = sys.attach(so.jail, so.uid)
         childFs = jailRoot(sys, so.jail, fs)
-      } else if (so.uid !== undefined) childSys = sys.withUid(so.uid)
+      } else {
+        if (so.uid !== undefined) childSys = sys.withUid(so.uid)
+        if (so.cwd !== undefined && so.cwd !== '') childFs = new CwdFs(fs, so.cwd)
+      }
       if (so.root !== undefined) childFs = jailFs(childFs, so.root)
       const env = new Map(proc.env)
       for (const [k, v] of so.env ?? []) env.set(k, v)

@@ -6,10 +6,12 @@
  */
 
 import { chmod } from './bin/chmod.js'
+import { cp } from './bin/cp.js'
 import { date } from './bin/date.js'
 import { expr } from './bin/expr.js'
 import { hostname } from './bin/hostname.js'
 import { kenv } from './bin/kenv.js'
+import { ls } from './bin/ls.js'
 import { mkdir } from './bin/mkdir.js'
 import { pgrep, pkill } from './bin/pkill.js'
 import { rm } from './bin/rm.js'
@@ -93,6 +95,8 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['id', { run: id }],
   ['nohup', { run: nohup }],
   ['mkdir', { run: mkdir }],
+  ['cp', { run: cp }],
+  ['ls', { run: ls }],
   ['touch', { run: touch }],
   ['stat', { run: stat }],
   ['pgrep', { run: pgrep }],

@@ -39,6 +39,18 @@ export interface FileSystem {
   /** Append as much of s as fits; false if some of it did not. */
   append(path: string, s: string): boolean
   remove(path: string): void
+  /**
+   * mkdir(2): make one directory (its parent need not have been made: a file's path names its
+   * place). False if there are too many files; a directory counts as one.
+   */
+  mkdir(path: string): boolean
+  /**
+   * The names in a directory, sorted, or undefined if `path` is no directory. A directory exists
+   * once made, when it is one of hier(7)'s, or while anything lies below it.
+   */
+  readdir(path: string): string[] | undefined
+  /** rmdir(2) without the emptiness check: forgets a made directory (its files stay). */
+  rmdir(path: string): void
 }
 
 export interface SpawnOptions {
@@ -50,6 +62,8 @@ export interface SpawnOptions {
   env?: ReadonlyMap<string, string>
   /** chroot(2) the child to this directory of the caller's file tree. */
   root?: string
+  /** The child's working directory (cwd_fs.ts), relative paths taken from the caller's; not with `jail`. */
+  cwd?: string
 }
 
 /** A started child process. */

@@ -6,7 +6,7 @@
  * read (nothing grows without bound).
  */
 
-import { readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import type { FileSystem } from '../../../userland/types.js'
 
 const MAX_READ = 16 * 1024 * 1024
@@ -52,5 +52,26 @@ export class HostFilesFs implements FileSystem {
 
   remove(path: string): void {
     this.mem.remove(path)
+  }
+
+  mkdir(path: string): boolean {
+    return this.mem.mkdir(path)
+  }
+
+  /** The machine's directory (for globs and cd) merged with what the script made in memory. */
+  readdir(path: string): string[] | undefined {
+    const mem = this.mem.readdir(path)
+    let disk: string[] | undefined
+    try {
+      if (statSync(path === '' ? '.' : path).isDirectory()) disk = readdirSync(path === '' ? '.' : path)
+    } catch {
+      disk = undefined
+    }
+    if (disk === undefined) return mem
+    return [...new Set([...(mem ?? []), ...disk])].sort()
+  }
+
+  rmdir(path: string): void {
+    this.mem.rmdir(path)
   }
 }

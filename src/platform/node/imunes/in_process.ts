@@ -11,6 +11,7 @@ import type { Host } from '../../../host/host.js'
 import { isTopologyError } from '../../../topology/diagnostics.js'
 import { EID_RE, Lab, LabError } from '../../../topology/emulator.js'
 import { loadAny } from '../../../topology/load.js'
+import { copyPath } from '../../../userland/bin/cp.js'
 import { isDirectory } from '../../../userland/chroot_fs.js'
 import { startProcess } from '../../../userland/process.js'
 import type { Program } from '../../../userland/programs.js'
@@ -188,34 +189,43 @@ export function labPrograms(host: Host): Array<[string, Program]> {
   }
 
   const hcp: Program = {
+    // IMUNES's hcp is cp(1) between the host and nodes' trees: several sources into a directory,
+    // -r for directories, as `hcp -r www.www h:/root` and `hcp DIR/* h:/etc/namedb` use it.
     run: async (argv, io, proc) => {
-      const ops = argv.slice(1).filter((a) => !/^-[pfv]+$/.test(a))
-      if (ops.length !== 2) {
-        io.stderr.write('usage: hcp [node[@eid]:]source_file [node[@eid]:]target_file\n')
+      const args = argv.slice(1)
+      const opts = args.filter((a) => /^-[pfvrR]+$/.test(a))
+      const ops = args.filter((a) => !/^-[pfvrR]+$/.test(a))
+      const bad = ops.find((a) => a.startsWith('-') && a.length > 1)
+      if (bad !== undefined || ops.length < 2) {
+        io.stderr.write(
+          `${bad !== undefined ? `hcp: illegal option -- ${bad.slice(1)}\n` : ''}usage: hcp [-r] [node[@eid]:]source_file ... [node[@eid]:]target\n`,
+        )
         return 64
       }
+      const recursive = opts.some((o) => /[rR]/.test(o))
       const side = (spec: string) => {
         const c = spec.indexOf(':')
         if (c <= 0 || spec.slice(0, c).includes('/')) return { fs: proc.fs, path: spec }
         const f = find(spec.slice(0, c), io)
         return typeof f === 'number' ? f : { fs: f.lab.nodeFs(f.node), path: spec.slice(c + 1) }
       }
-      const src = side(ops[0]!)
-      if (typeof src === 'number') return src
-      const dst = side(ops[1]!)
+      const dst = side(ops[ops.length - 1]!)
       if (typeof dst === 'number') return dst
-      const text = src.fs.read(src.path)
-      if (text === undefined) {
-        io.stderr.write(`hcp: ${src.path}: No such file or directory\n`)
+      const err = (s: string) => void io.stderr.write(s)
+      const many = ops.length > 2
+      if (many && !isDirectory(dst.path, dst.fs)) {
+        io.stderr.write(`hcp: ${dst.path} is not a directory\n`)
         return 1
       }
-      const name = src.path.split('/').pop() ?? src.path
-      const path = isDirectory(dst.path, dst.fs) ? `${dst.path.replace(/\/*$/, '')}/${name}` : dst.path
-      if (!dst.fs.truncate(path) || !dst.fs.append(path, text)) {
-        io.stderr.write(`hcp: ${path}: No space left on device\n`)
-        return 1
+      let status = 0
+      for (const spec of ops.slice(0, -1)) {
+        const src = side(spec)
+        if (typeof src === 'number') return src
+        // hier(7)'s directories exist in a node before anything is put there.
+        const target = isDirectory(dst.path, dst.fs) && !dst.path.endsWith('/') ? `${dst.path}/` : dst.path
+        if (!copyPath('hcp', src, { fs: dst.fs, path: target }, recursive, err, many)) status = 1
       }
-      return 0
+      return status
     },
   }
 

@@ -7,6 +7,7 @@
  */
 
 import { parseIntmax } from './arith.js'
+import { cd, pwd } from './cd.js'
 import { splitForRead } from './expand.js'
 import { errorText, type Interp } from './interp.js'
 import { isName } from './parser.js'
@@ -680,6 +681,7 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = Object.freeze({
   '.': dot,
   '[': test,
   break: loopJump(BreakSig),
+  cd,
   command,
   continue: loopJump(ContinueSig),
   echo,
@@ -692,6 +694,7 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = Object.freeze({
   kill,
   local,
   printf,
+  pwd,
   read,
   return: returnB,
   set,

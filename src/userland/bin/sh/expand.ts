@@ -1,7 +1,7 @@
 /**
  * Word expansion (POSIX XCU 2.6): parameter expansion with its `${...}` operators, command
- * substitution, arithmetic expansion, field splitting on IFS and quote removal. There is no tilde
- * or pathname expansion: the shell has no home directories and no filesystem to glob.
+ * substitution, arithmetic expansion, field splitting on IFS, pathname expansion (through the
+ * host's glob, over the shell's file tree) and quote removal. There is no tilde expansion.
  * Expansion reads and writes shell state only through ExpandHost; errors throw FatalError.
  */
 
@@ -22,6 +22,8 @@ export interface ExpandHost {
   commandSubst(body: List): Promise<string>
   /** `set -u`: expanding an unset variable is an error. */
   readonly nounset: boolean
+  /** Pathname expansion: the paths a pattern matches, sorted (none: the word stays). */
+  glob?(pattern: string): string[]
 }
 
 /**
@@ -147,15 +149,34 @@ async function expandParam(p: ParamPart, host: ExpandHost, out: Piece[]): Promis
 }
 
 /** Field splitting (POSIX 2.6.5) of pieces into fields, with quote removal already done. */
-function splitFields(pieces: readonly Piece[], ifs: string): string[] {
-  const fields: string[] = []
+/** A field after splitting: its text, the same as a pattern, and whether it has unquoted `*?[`. */
+interface Field {
+  text: string
+  pat: string
+  magic: boolean
+}
+
+function splitFields(pieces: readonly Piece[], ifs: string): Field[] {
+  const fields: Field[] = []
   let cur = ''
+  let pat = ''
+  let magic = false
   let has = false // the current field exists (has text or came from quotes)
   let delim: 'none' | 'ws' | 'other' = 'none' // what ended the previous field, while !has
   const end = () => {
-    fields.push(cur)
+    fields.push({ text: cur, pat, magic })
     cur = ''
+    pat = ''
+    magic = false
     has = false
+  }
+  const add = (text: string, quoted: boolean) => {
+    cur += text
+    if (quoted) pat += quotePattern(text)
+    else {
+      pat += text
+      if (/[*?[]/.test(text)) magic = true
+    }
   }
   for (const p of pieces) {
     if (p === null) {
@@ -164,7 +185,7 @@ function splitFields(pieces: readonly Piece[], ifs: string): string[] {
       continue
     }
     if (!p.split || !ifs) {
-      cur += p.text
+      add(p.text, p.quoted)
       if (p.text || p.quoted) {
         has = true
         delim = 'none'
@@ -173,7 +194,7 @@ function splitFields(pieces: readonly Piece[], ifs: string): string[] {
     }
     for (const c of p.text) {
       if (!ifs.includes(c)) {
-        cur += c
+        add(c, false)
         has = true
         delim = 'none'
       } else if (c === ' ' || c === '\t' || c === '\n') {
@@ -187,12 +208,12 @@ function splitFields(pieces: readonly Piece[], ifs: string): string[] {
       } else if (delim === 'ws') {
         delim = 'other' // whitespace around a non-whitespace IFS char is part of one delimiter
       } else {
-        fields.push('') // two non-whitespace delimiters in a row delimit an empty field
+        fields.push({ text: '', pat: '', magic: false }) // two non-whitespace delimiters in a row delimit an empty field
         delim = 'other'
       }
     }
   }
-  if (has) fields.push(cur)
+  if (has) fields.push({ text: cur, pat, magic })
   return fields
 }
 
@@ -201,14 +222,20 @@ export async function expandFields(words: readonly Word[], host: ExpandHost): Pr
   const out: string[] = []
   for (const w of words) {
     // Fast path: a plain literal word needs no expansion.
-    if (w.parts.length === 1 && w.parts[0].type === 'lit') {
-      out.push(w.parts[0].text)
+    const lit = w.parts.length === 1 && w.parts[0].type === 'lit' ? w.parts[0] : undefined
+    if (lit !== undefined && (lit.quoted || !/[*?[]/.test(lit.text))) {
+      out.push(lit.text)
       continue
     }
     const pieces: Piece[] = []
     await expandParts(w.parts, host, pieces)
     const ifs = host.param('IFS') ?? DEFAULT_IFS
-    for (const f of splitFields(pieces, ifs)) out.push(f)
+    for (const f of splitFields(pieces, ifs)) {
+      // Pathname expansion (2.6.6): a pattern that matches nothing stays as it is.
+      const names = f.magic && host.glob !== undefined ? host.glob(f.pat) : []
+      if (names.length > 0) out.push(...names)
+      else out.push(f.text)
+    }
   }
   return out
 }

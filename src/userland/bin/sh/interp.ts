@@ -12,10 +12,12 @@
 
 import { SLICE_STEPS } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
+import { CwdFs } from '../../cwd_fs.js'
 import { programName } from '../../paths.js'
 import type { FileSystem, Job, OutStream, Proc } from '../../types.js'
 import { BUILTINS, type Builtin, SPECIAL, shQuote } from './builtins.js'
 import { type ExpandHost, expandFields, expandPattern, expandString } from './expand.js'
+import { glob } from './glob.js'
 import type { List, Node, Redir, Simple, Word } from './parser.js'
 import { matchPattern } from './pattern.js'
 import {
@@ -152,8 +154,22 @@ export class Interp {
     return this.cfg.proc
   }
 
+  /**
+   * The working directory `cd` set, taken from the tree's starting directory (`` until then); the
+   * shell's own paths and the programs it starts see the tree from there.
+   */
+  get cwd(): string {
+    return this.cwdFs?.cwd ?? ''
+  }
+
+  set cwd(dir: string) {
+    this.cwdFs = dir === '' ? undefined : new CwdFs(this.cfg.fs, dir)
+  }
+
+  private cwdFs: CwdFs | undefined = undefined
+
   get fs(): FileSystem {
-    return this.cfg.fs
+    return this.cwdFs ?? this.cfg.fs
   }
 
   /** `p`, or Aborted if this shell is killed first. */
@@ -170,6 +186,7 @@ export class Interp {
     s.status = this.status
     s.lastBg = this.lastBg
     s.depth = this.depth
+    s.cwdFs = this.cwdFs
     return s
   }
 
@@ -237,6 +254,7 @@ export class Interp {
       assign: (n, v) => this.setVar(n, v),
       commandSubst: (body) => this.commandSubst(body, io),
       nounset: this.opts.nounset,
+      glob: (pat) => glob(this.fs, pat),
     }
   }
 
@@ -732,7 +750,8 @@ export class Interp {
     this.execRelease = undefined
     try {
       const env = this.childEnv(assigns)
-      job = this.proc.spawn(argv, io, env ? { env } : undefined)
+      const cwd = this.cwd === '' ? undefined : this.cwd
+      job = this.proc.spawn(argv, io, env || cwd ? { env, cwd } : undefined)
     } catch (e) {
       if (e && typeof e === 'object' && 'code' in e && e.code === 'ENOENT') return notFound()
       this.dispatch(undefined)

@@ -6,6 +6,7 @@
  * so. No OS access and no timers.
  */
 
+import { childNames, HIER, trimDir } from '../../fs_dirs.js'
 import type { FileSystem, InStream, OutStream } from '../../types.js'
 
 /** A shell input: an InStream that can take back what a reader did not use (`read` reads a line). */
@@ -237,6 +238,8 @@ export async function readAll(
  */
 export class MemFs implements FileSystem {
   private readonly files = new Map<string, string>()
+  /** Directories made with mkdir (others exist while files lie below them). */
+  private readonly dirs = new Set<string>()
   private total = 0
 
   constructor(
@@ -259,7 +262,7 @@ export class MemFs implements FileSystem {
   /** Create or empty a file; false if there are too many files. */
   truncate(path: string): boolean {
     const old = this.files.get(path)
-    if (old === undefined && this.files.size >= this.maxFiles) return false
+    if (old === undefined && this.files.size + this.dirs.size >= this.maxFiles) return false
     this.total -= old?.length ?? 0
     this.files.set(path, '')
     return true
@@ -281,6 +284,25 @@ export class MemFs implements FileSystem {
     if (old === undefined) return
     this.total -= old.length
     this.files.delete(path)
+  }
+
+  mkdir(path: string): boolean {
+    const p = trimDir(path)
+    if (this.dirs.has(p)) return true
+    if (this.files.size + this.dirs.size >= this.maxFiles) return false
+    this.dirs.add(p)
+    return true
+  }
+
+  readdir(path: string): string[] | undefined {
+    const p = trimDir(path)
+    if (this.files.has(p)) return undefined
+    const names = childNames([...this.files.keys(), ...this.dirs], p)
+    return names ?? (this.dirs.has(p) || HIER.has(p) ? [] : undefined)
+  }
+
+  rmdir(path: string): void {
+    this.dirs.delete(trimDir(path))
   }
 }
 

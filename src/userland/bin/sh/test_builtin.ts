@@ -56,13 +56,13 @@ function unary(op: string, a: string, fs: FileSystem): boolean {
     case '-e':
     case '-r':
     case '-w':
-      return fs.has(a) || DIRS.has(a) || DEVICES.has(a)
+      return fs.has(a) || DIRS.has(a) || DEVICES.has(a) || fs.readdir(a) !== undefined
     case '-f':
       return fs.has(a)
     case '-s':
       return (fs.read(a) ?? '') !== '' || DIRS.has(a)
     case '-d':
-      return DIRS.has(a)
+      return DIRS.has(a) || (!fs.has(a) && fs.readdir(a) !== undefined)
     case '-c':
       return DEVICES.has(a)
   }
