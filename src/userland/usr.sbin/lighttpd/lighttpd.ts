@@ -12,7 +12,7 @@
 import { AF_INET, type SockAddrIn, type SocketFd } from '../../../host/syscalls.js'
 import { SEC } from '../../../util/clock.js'
 import { isSysError } from '../../../util/errno.js'
-import { isDirectory, normalizePath } from '../../chroot_fs.js'
+import { normalizePath } from '../../chroot_fs.js'
 import { anyHost, sockHost } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import { resolveHost } from '../../lib/libc/hosts.js'
@@ -241,11 +241,10 @@ export function respond(proc: Proc, site: Site, method: string, target: string, 
   let file = site.docroot + rel
   if (rel.endsWith('/')) {
     const idx = site.index.map((n) => file + n).find((f) => proc.fs.has(f))
-    if (idx === undefined) return error(isDirectory(file.replace(/\/$/, ''), proc.fs) ? 403 : 404)
+    if (idx === undefined) return error(proc.fs.readdir(file) !== undefined ? 403 : 404)
     file = idx
   } else if (!proc.fs.has(file)) {
-    if (isDirectory(file, proc.fs) && proc.fs.list().some((f) => f.startsWith(`${file}/`)))
-      return error(301, [['Location', `http://${host}${rel}/`]])
+    if (proc.fs.readdir(file) !== undefined) return error(301, [['Location', `http://${host}${rel}/`]])
     return error(404)
   }
   if (site.exclude.some((s) => file.endsWith(s))) return error(403)
