@@ -16,7 +16,10 @@ import { Pop3Session } from './pop3.js'
 function maildrop() {
   const fs = new MemFs()
   const hash = cryptSha512('imunes', '$6$abcdefgh')!
-  fs.append('/etc/master.passwd', `root:*:0:0::0:0:Charlie &:/root:/bin/sh\nimunes:${hash}:1001:0::0:0:User &:/home/imunes:/bin/sh\n`)
+  fs.append(
+    '/etc/master.passwd',
+    `root:*:0:0::0:0:Charlie &:/root:/bin/sh\nimunes:${hash}:1001:0::0:0:User &:/home/imunes:/bin/sh\n`,
+  )
   fs.append('/var/mail/imunes', mboxEntry('root@www.tel.fer.hr', 0, 'Subject: one\n\nFrom here\n.dot\n'))
   fs.append('/var/mail/imunes', mboxEntry('root@www.tel.fer.hr', 60, 'Subject: two\n\nbody\n'))
   const s = new Pop3Session(maildropHooks({ fs } as unknown as Proc), '+OK akpop3d ready')

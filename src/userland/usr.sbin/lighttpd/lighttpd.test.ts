@@ -10,8 +10,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
 import { MemFs } from '../../bin/sh/streams.js'
-import { ConfError, parseLighttpdConf } from './lighttpd_conf.js'
 import { mimeType, siteOf } from './lighttpd.js'
+import { ConfError, parseLighttpdConf } from './lighttpd_conf.js'
 
 const CONF = `server.modules = ( "mod_access",
                     "mod_cgi", "mod_accesslog" )
@@ -49,9 +49,15 @@ test("lighttpd.conf: the lab's settings, longest-suffix MIME types, warnings, er
     '$HTTP["url"] =~ "\\.pdf$": conditional settings are not applied here',
   ])
   assert.throws(() => parseLighttpdConf('server.port = (\n', 'l.conf'), ConfError)
-  assert.throws(() => parseLighttpdConf('server.port = 80\nserver.port = 81\n', 'l.conf'), /Duplicate config variable/)
+  assert.throws(
+    () => parseLighttpdConf('server.port = 80\nserver.port = 81\n', 'l.conf'),
+    /Duplicate config variable/,
+  )
   assert.throws(() => siteOf(parseLighttpdConf('server.port = 80\n', 'l.conf')), /document-root is not set/)
-  assert.match(siteOf(parseLighttpdConf('server.document-root = "/"\nfoo.bar = 1\n', 'l.conf')).warnings[0]!, /unknown config-key: foo.bar/)
+  assert.match(
+    siteOf(parseLighttpdConf('server.document-root = "/"\nfoo.bar = 1\n', 'l.conf')).warnings[0]!,
+    /unknown config-key: foo.bar/,
+  )
 })
 
 test('lighttpd serves files over HTTP/1.1 across a router', async () => {

@@ -83,7 +83,10 @@ test('SMTP: greeting, EHLO, a message with dot-stuffing undone, QUIT', () => {
   assert.equal(queued.length, 1)
   assert.equal(queued[0]!.sender, 'root@www.tel.fer.hr')
   assert.deepEqual(queued[0]!.rcpts, ['imunes@zpm.fer.hr', 'Boss@PC.zpm.fer.hr'])
-  assert.match(queued[0]!.text, /^Received: from www.tel.fer.hr \(unknown\[30.0.0.3\]\)\n\tby zpmMail.zpm.fer.hr \(Postfix\) with ESMTP id A1B2C3D0\n\t; Fri, 2 Jan 1970 00:00:00 \+0000\nSubject: x\n\n.leading dot\n$/)
+  assert.match(
+    queued[0]!.text,
+    /^Received: from www.tel.fer.hr \(unknown\[30.0.0.3\]\)\n\tby zpmMail.zpm.fer.hr \(Postfix\) with ESMTP id A1B2C3D0\n\t; Fri, 2 Jan 1970 00:00:00 \+0000\nSubject: x\n\n.leading dot\n$/,
+  )
   assert.deepEqual(s.line('QUIT'), { replies: ['221 2.0.0 Bye'], close: true })
 })
 
@@ -124,7 +127,10 @@ test('SMTP: relaying only for mynetworks; the hard error limit closes the sessio
   assert.equal(last.close, false)
   last = s.line('BOGUS')
   assert.deepEqual(last, {
-    replies: ['502 5.5.2 Error: command not recognized', '421 4.7.0 zpmMail.zpm.fer.hr Error: too many errors'],
+    replies: [
+      '502 5.5.2 Error: command not recognized',
+      '421 4.7.0 zpmMail.zpm.fer.hr Error: too many errors',
+    ],
     close: true,
   })
 })
