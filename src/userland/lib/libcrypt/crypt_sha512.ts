@@ -6,6 +6,7 @@
  */
 
 import { sha512 } from '@noble/hashes/sha2.js'
+import { utf8Encode } from '../../../util/utf8.js'
 
 const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const ROUNDS_DEFAULT = 5000
@@ -39,7 +40,7 @@ const ORDER: ReadonlyArray<readonly [number, number, number]> = [
 ]
 
 function utf8(s: string): Uint8Array {
-  return new TextEncoder().encode(s)
+  return utf8Encode(s)
 }
 
 /** `len` bytes of `block` repeated. */

@@ -9,6 +9,7 @@
 import { AF_INET } from '../../../host/syscalls.js'
 import { SEC } from '../../../util/clock.js'
 import { isSysError } from '../../../util/errno.js'
+import { utf8Encode } from '../../../util/utf8.js'
 import { anyHost } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import { resolveHost } from '../../lib/libc/hosts.js'
@@ -122,7 +123,7 @@ export const akpop3d: Command = async (argv, io, proc) => {
         const line = await r.readLine(1024)
         if (line === null) return
         const step = session.line(line)
-        await writeAll(fd, new TextEncoder().encode(step.out))
+        await writeAll(fd, utf8Encode(step.out))
         if (step.close) return
       }
     } catch (e) {

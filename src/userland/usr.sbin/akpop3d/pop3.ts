@@ -5,6 +5,8 @@
  * tested without sockets. Sizes count CRLF line ends, as the messages go on the wire.
  */
 
+import { utf8Encode } from '../../../util/utf8.js'
+
 export interface Pop3Hooks {
   /** Whether the password is right for the user. */
   auth(user: string, pass: string): boolean
@@ -25,7 +27,7 @@ const MAX_AUTH_FAILURES = 3
 function octets(text: string): number {
   let lf = 0
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lf++
-  return new TextEncoder().encode(text).length + lf
+  return utf8Encode(text).length + lf
 }
 
 /** Multi-line response body: CRLF ends, a leading dot doubled (RFC 1939 §3), the terminating dot. */

@@ -107,7 +107,7 @@ Server: test-ab
 
 HTTP/1.1 200 OK
 Content-Type: application/octet-stream
-ETag: "${/ETag: "(\d+)"\n[^]*ETag: "(\d+)"/.exec(out)?.[2]}"
+ETag: "${/ETag: "(\d+)"\n[\s\S]*ETag: "(\d+)"/.exec(out)?.[2]}"
 Last-Modified: Thu, 01 Jan 1970 00:00:00 GMT
 Accept-Ranges: bytes
 Content-Length: 2

@@ -12,6 +12,7 @@
 import { AF_INET, type SockAddrIn, type SocketFd } from '../../../host/syscalls.js'
 import { SEC } from '../../../util/clock.js'
 import { isSysError } from '../../../util/errno.js'
+import { utf8Decode, utf8Encode } from '../../../util/utf8.js'
 import { normalizePath } from '../../chroot_fs.js'
 import { anyHost, sockHost } from '../../common.js'
 import { getopt } from '../../getopt.js'
@@ -201,8 +202,6 @@ export interface Reply {
   body: Uint8Array
 }
 
-const utf8 = new TextEncoder()
-
 /** Percent-decoding of a path (RFC 3986 §2.1); null for a bad escape or an encoded NUL or slash-dot trick. */
 function decodePath(p: string): string | null {
   if (!/^(?:[^%]|%[0-9A-Fa-f]{2})*$/.test(p)) return null
@@ -211,10 +210,10 @@ function decodePath(p: string): string | null {
     if (p[i] === '%') {
       bytes.push(Number.parseInt(p.slice(i + 1, i + 3), 16))
       i += 2
-    } else for (const b of utf8.encode(p[i]!)) bytes.push(b)
+    } else for (const b of utf8Encode(p[i]!)) bytes.push(b)
   }
   if (bytes.includes(0)) return null
-  return new TextDecoder().decode(new Uint8Array(bytes))
+  return utf8Decode(new Uint8Array(bytes))
 }
 
 /** The response to one request for a static file, without Date/Server/Connection. */
@@ -222,7 +221,7 @@ export function respond(proc: Proc, site: Site, method: string, target: string, 
   const error = (status: number, extra: Array<[string, string]> = []): Reply => ({
     status,
     headers: [['Content-Type', 'text/html'], ...extra],
-    body: utf8.encode(errorBody(status)),
+    body: utf8Encode(errorBody(status)),
   })
   if (!METHODS.has(method)) return error(501)
   let path = target
@@ -249,7 +248,7 @@ export function respond(proc: Proc, site: Site, method: string, target: string, 
   }
   if (site.exclude.some((s) => file.endsWith(s))) return error(403)
   if (method !== 'GET' && method !== 'HEAD') return error(405, [['Allow', 'OPTIONS, GET, HEAD']])
-  const body = utf8.encode(proc.fs.read(file) ?? '')
+  const body = utf8Encode(proc.fs.read(file) ?? '')
   return {
     status: 200,
     headers: [
@@ -346,7 +345,7 @@ export async function serveConnection(
 }
 
 function respondError(status: number): Reply {
-  return { status, headers: [['Content-Type', 'text/html']], body: utf8.encode(errorBody(status)) }
+  return { status, headers: [['Content-Type', 'text/html']], body: utf8Encode(errorBody(status)) }
 }
 
 function append(proc: Proc, path: string | undefined, line: string): void {
