@@ -33,6 +33,7 @@ import { atfSh } from './usr.bin/atf/atf_sh.js'
 import { awk } from './usr.bin/awk/awk.js'
 import { cut } from './usr.bin/cut.js'
 import { fetch } from './usr.bin/fetch.js'
+import { host } from './usr.bin/host.js'
 import { id } from './usr.bin/id.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
 import { killall } from './usr.bin/killall.js'
@@ -63,6 +64,7 @@ import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
 import { jls } from './usr.sbin/jls.js'
 import { lighttpd } from './usr.sbin/lighttpd/lighttpd.js'
+import { named } from './usr.sbin/named/named.js'
 import { ndp } from './usr.sbin/ndp.js'
 import { ngctl } from './usr.sbin/ngctl.js'
 import { pkg } from './usr.sbin/pkg/pkg.js'
@@ -97,6 +99,8 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['mkdir', { run: mkdir }],
   ['cp', { run: cp }],
   ['ls', { run: ls }],
+  ['named', { run: named }],
+  ['host', { run: host }],
   ['touch', { run: touch }],
   ['stat', { run: stat }],
   ['pgrep', { run: pgrep }],

@@ -17,11 +17,21 @@ interface Opts {
   recurse: boolean
 }
 
+/** Octets of the file as stat(1) counts them (UTF-8). */
+function utf8Length(s: string): number {
+  let n = 0
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4
+  }
+  return n
+}
+
 function entry(fs: FileSystem, path: string, name: string, o: Opts): string {
   const dir = !fs.has(path)
   const mark = o.classify && dir ? '/' : ''
   if (!o.long) return `${name}${mark}\n`
-  const size = dir ? 512 : new TextEncoder().encode(fs.read(path) ?? '').length
+  const size = dir ? 512 : utf8Length(fs.read(path) ?? '')
   const mode = dir ? 'drwxr-xr-x' : '-rw-r--r--'
   return `${mode}  ${dir ? 2 : 1} root wheel ${String(size).padStart(5)} Jan  1  1970 ${name}${mark}\n`
 }

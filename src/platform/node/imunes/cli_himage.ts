@@ -14,7 +14,7 @@
  * experiment's own process (experiment_server.ts).
  */
 
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { basename, join } from 'node:path'
 import { isDirectory } from '../../../userland/chroot_fs.js'
@@ -214,20 +214,38 @@ async function putFile(spec: { node: string; path: string }, bytes: Buffer, srcN
   if (r.t === 'error') throw new Fail(`hcp: ${r.msg}`, 1)
 }
 
-const HCP_USAGE = 'usage: hcp [-p] [node[@eid]:]source_file [node[@eid]:]target_file'
+const HCP_USAGE = 'usage: hcp [-p] [-r] [node[@eid]:]source_file ... [node[@eid]:]target'
 
-export async function mainHcp(args: string[]): Promise<number> {
-  const ops = args.filter((a) => !/^-[pfv]+$/.test(a))
-  const bad = args.find((a) => a.startsWith('-') && !/^-[pfv]+$/.test(a))
-  if (bad !== undefined)
-    throw new Fail(
-      `hcp: ${bad}: option not supported (the lab's files have no directories)\n${HCP_USAGE}`,
-      64,
-    )
-  if (ops.length !== 2) throw new Fail(HCP_USAGE, 64)
-  const [src, dst] = ops as [string, string]
+/** Files below a local directory, as paths relative to it (bounded: a lab holds 16,384 files). */
+function localTree(dir: string, rel = '', out: string[] = []): string[] {
+  for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+    const r = rel === '' ? e.name : `${rel}/${e.name}`
+    if (e.isDirectory()) localTree(dir, r, out)
+    else if (e.isFile()) out.push(r)
+    if (out.length > 16384) throw new Fail(`hcp: ${dir}: too many files`, 1)
+  }
+  return out
+}
+
+async function hcpOne(src: string, dst: string, recursive: boolean, many: boolean): Promise<void> {
   const rs = remote(src)
   const rd = remote(dst)
+  if (rs === null && rd !== null) {
+    let st: ReturnType<typeof statSync>
+    try {
+      st = statSync(src)
+    } catch {
+      throw new Fail(`hcp: ${src}: No such file or directory`, 1)
+    }
+    if (st.isDirectory()) {
+      if (!recursive) throw new Fail(`hcp: ${src} is a directory (not copied).`, 1)
+      // cp -r DIR node:TARGET: the tree lands below TARGET/DIR (files make their directories).
+      const base = `${rd.path.replace(/\/*$/, '')}/${basename(src)}`
+      for (const f of localTree(src))
+        await putFile({ node: rd.node, path: `${base}/${f}` }, readFileSync(join(src, f)), basename(f))
+      return
+    }
+  }
   let bytes: Buffer
   if (rs !== null) bytes = await getFile(rs)
   else
@@ -240,7 +258,8 @@ export async function mainHcp(args: string[]): Promise<number> {
       )
     }
   const name = basename(rs?.path ?? src)
-  if (rd !== null) await putFile(rd, bytes, name)
+  if (rd !== null)
+    await putFile(many && !rd.path.endsWith('/') ? { node: rd.node, path: `${rd.path}/` } : rd, bytes, name)
   else {
     let path = dst
     try {
@@ -254,6 +273,17 @@ export async function mainHcp(args: string[]): Promise<number> {
       throw new Fail(`hcp: ${dst}: ${(e as Error).message}`, 1)
     }
   }
+}
+
+export async function mainHcp(args: string[]): Promise<number> {
+  const isOpt = (a: string) => /^-[pfvrR]+$/.test(a)
+  const ops = args.filter((a) => !isOpt(a))
+  const bad = ops.find((a) => a.startsWith('-') && a.length > 1)
+  if (bad !== undefined) throw new Fail(`hcp: ${bad}: option not supported\n${HCP_USAGE}`, 64)
+  if (ops.length < 2) throw new Fail(HCP_USAGE, 64)
+  const recursive = args.some((a) => isOpt(a) && /[rR]/.test(a))
+  const dst = ops[ops.length - 1]!
+  for (const src of ops.slice(0, -1)) await hcpOne(src, dst, recursive, ops.length > 2)
   return 0
 }
 

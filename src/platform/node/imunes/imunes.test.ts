@@ -10,7 +10,7 @@
 
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -148,6 +148,18 @@ describe('background labs: virtnet run -d, imunes -b, himage, hcp', { timeout: 1
     assert.equal((await prog('himage', [`r@${a}`, 'cat', '/etc/copy'])).out, 'secret\n')
     const missing = await prog('hcp', [`a@${a}:/nope`, local])
     assert.deepEqual(missing, { status: 1, out: '', err: 'hcp: /nope: No such file or directory\n' })
+    // Several sources into a directory, and -r for a directory (start_dns, start_http).
+    mkdirSync(join(run, 'www', 'img'), { recursive: true })
+    writeFileSync(join(run, 'www', 'index.html'), 'hi\n')
+    writeFileSync(join(run, 'www', 'img', 'x.gif'), 'GIF\n')
+    assert.equal((await prog('himage', [`b@${a}`, 'mkdir', '-p', '/etc/namedb'])).status, 0)
+    const many = await prog('hcp', [join(run, 'in.txt'), join(run, 'out.txt'), `b@${a}:/etc/namedb`])
+    assert.equal(many.status, 0, many.err)
+    assert.equal((await prog('himage', [`b@${a}`, 'ls', '/etc/namedb'])).out, 'in.txt\nout.txt\n')
+    assert.equal((await prog('hcp', [join(run, 'www'), `b@${a}:/root`])).status, 1)
+    const tree = await prog('hcp', ['-r', join(run, 'www'), `b@${a}:/root`])
+    assert.equal(tree.status, 0, tree.err)
+    assert.equal((await prog('himage', [`b@${a}`, 'cat', '/root/www/img/x.gif'])).out, 'GIF\n')
   })
 
   test("bad experiment ids and nodes: himage's errors and statuses, nothing changes", async () => {
