@@ -15,7 +15,7 @@ import { SEC } from '../../util/clock.js'
 import { isSysError } from '../../util/errno.js'
 import { CmdError, runTool } from '../common.js'
 import { getopt } from '../getopt.js'
-import { resolveHost } from '../lib/libc/hosts.js'
+import { lookupHost } from '../lib/libc/hosts.js'
 import { type Head, HeadError, readHead } from '../lib/libhttp/http_head.js'
 import { latin1Bytes, StreamReader, writeAll } from '../stream_io.js'
 import type { Command, Io, Proc } from '../types.js'
@@ -174,7 +174,7 @@ async function request(
 ): Promise<Response> {
   if (url.scheme !== 'http') throw new FetchError('Invalid URL scheme')
   if (o.verbose > 1) io.stderr.write(`looking up ${url.host}\n`)
-  const addr = resolveHost(proc, url.host)
+  const addr = await lookupHost(proc, url.host)
   if (addr === null) throw new FetchError('No address record')
   if (o.verbose > 1) io.stderr.write(`connecting to ${url.host}:${url.port}\n`)
   const fd = proc.sys.socket(addr.family, SOCK.STREAM)

@@ -7,8 +7,10 @@
  * (RFC 5321 §5.1). Pure over the process's files and the syscall API.
  */
 
+import { AF_INET } from '../../../host/syscalls.js'
 import { type NumericHost, numericHost } from '../../common.js'
 import type { Proc } from '../../types.js'
+import { getHostAddr, getMx } from '../libresolv/resolver.js'
 
 export const HOSTS = '/etc/hosts'
 
@@ -44,7 +46,19 @@ export interface Mx {
   host: string
 }
 
-/** The MX records of `domain`, best first; empty without DNS (the caller then tries the domain). */
-export async function mxLookup(_proc: Proc, _domain: string): Promise<Mx[]> {
-  return []
+/** resolveHost, then the DNS through /etc/resolv.conf (libresolv) for IPv4. */
+export async function lookupHost(
+  proc: Proc,
+  name: string,
+  family: 0 | 4 | 6 = 0,
+): Promise<NumericHost | null> {
+  const h = resolveHost(proc, name, family)
+  if (h !== null || family === 6) return h
+  const a = await getHostAddr(proc, name)
+  return a === null ? null : { family: AF_INET, sa: { addr: a, port: 0 } }
+}
+
+/** The MX records of `domain`, best first; empty when it has none (the caller then tries the domain). */
+export async function mxLookup(proc: Proc, domain: string): Promise<Mx[]> {
+  return getMx(proc, domain)
 }

@@ -11,7 +11,7 @@
 import { SOCK } from '../../../host/syscalls.js'
 import { SEC } from '../../../util/clock.js'
 import { isSysError } from '../../../util/errno.js'
-import { mxLookup, resolveHost } from '../../lib/libc/hosts.js'
+import { lookupHost, mxLookup } from '../../lib/libc/hosts.js'
 import { mailDate } from '../../lib/libc/time_fmt.js'
 import { mboxEntry } from '../../lib/libmail/mbox.js'
 import { getpwnam } from '../../lib/libutil/pw_db.js'
@@ -234,7 +234,7 @@ export class MailQueue {
     const name = rh !== '' ? rh : domain
     let lastWhy = `Host or domain name not found. Name service error for name=${name} type=MX: Host not found, try again`
     for (const h of hosts) {
-      const addr = resolveHost(this.proc, h, 4)
+      const addr = await lookupHost(this.proc, h, 4)
       if (addr === null) continue
       const ip = h === name ? h : `${h}`
       const relay = `${ip}[${addrText(addr.sa.addr)}]:${port}`
