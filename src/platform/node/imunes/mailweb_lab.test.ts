@@ -2,7 +2,8 @@
  * IMUNES's DNS+Mail+WEB lab, its mail and web half, through the built CLI in virtual time: the
  * lab's own start_mail and start_http (postfix, akpop3d, users added in the vroot, lighttpd with
  * its lighttpd.conf), then procedures.sh's sendMail, getMail and webCheck as its test.sh calls
- * them. Names come from /etc/hosts written into the nodes, since DNS is another branch's part.
+ * them. Names come from /etc/hosts written into the nodes (named is not started here), so the
+ * relay waits out its MX lookup: Wait 60 rather than test.sh.s 5.
  * Needs the lab (../shared/imunes-examples) and $IMUNES_EXAMPLES_SCRIPTS (a copy of
  * imunes-examples with its scripts and Mail_files/WEB_files); skips with a message otherwise.
  */
@@ -28,7 +29,7 @@ err=0
 ./start_mail $eid || err=2
 himage www@$eid grep -q imunes /etc/passwd || err=2
 sendMail www@$eid imunes@zpm.fer.hr || err=2
-Wait 5
+Wait 60
 getMail pc@$eid 30.0.0.4 || err=2
 ./start_http $eid || err=3
 Wait 1
