@@ -3,7 +3,7 @@
  * lab's own start_mail and start_http (postfix, akpop3d, users added in the vroot, lighttpd with
  * its lighttpd.conf), then procedures.sh's sendMail, getMail and webCheck as its test.sh calls
  * them. Names come from /etc/hosts written into the nodes (named is not started here), so the
- * relay waits out its MX lookup: Wait 60 rather than test.sh.s 5.
+ * relay waits out its MX lookup: Wait 60 rather than test.sh's 5.
  * Needs the lab (../shared/imunes-examples) and $IMUNES_EXAMPLES_SCRIPTS (a copy of
  * imunes-examples with its scripts and Mail_files/WEB_files); skips with a message otherwise.
  */
