@@ -46,6 +46,7 @@ import { ChrootFs } from '../userland/chroot_fs.js'
 import { startProcess } from '../userland/process.js'
 import { makePrograms, type Programs } from '../userland/programs.js'
 import type { FileSystem, Io } from '../userland/types.js'
+import { UnionFs } from '../userland/union_fs.js'
 import { parseIpv4, parseMac } from '../wire/addr.js'
 import { parseIpv6 } from '../wire/in6_addr.js'
 import { type HostChanges, loadModules, runFirewall, unloadModules } from './firewall/lab_firewall.js'
@@ -115,6 +116,11 @@ export interface LabOptions {
    * lab's file tree. A letter or digit, then letters, digits, `_` or `-`; default `i0`.
    */
   eid?: string
+  /**
+   * The tree every node's own layer lies over (IMUNES's vroot, unionfs): what a node has no file
+   * of its own for is read from here. None by default.
+   */
+  vroot?: FileSystem
 }
 
 /** What an experiment id may be: one safe path component. */
@@ -182,7 +188,10 @@ export class Lab {
   private readonly hostChanges: HostChanges = { loaded: [], kenvSet: false }
   private destroyed = false
 
+  private readonly vroot: FileSystem | undefined
+
   private constructor(host: Host, topology: Topology, opts: LabOptions) {
+    this.vroot = opts.vroot
     this.host = host
     this.topology = topology
     this.programs = opts.programs ?? makePrograms()
@@ -547,7 +556,8 @@ export class Lab {
 
   /** The node's private file tree, as processes in its jail see it (`/tmp/f` is its own). */
   nodeFs(name: string): FileSystem {
-    return new ChrootFs(this.files, this.nodePath(name))
+    const own = new ChrootFs(this.files, this.nodePath(name))
+    return this.vroot === undefined ? own : new UnionFs(own, this.vroot)
   }
 
   /** The node's interfaces other than loopbacks, as `ifconfig` sees them now. */
@@ -684,7 +694,7 @@ export class Lab {
       this.sysCache.delete(name)
       quietly(() => this.root.jailRemove(name))
       // IMUNES deletes a node's vroot with it: its files go too.
-      const fs = this.nodeFs(name)
+      const fs = new ChrootFs(this.files, this.nodePath(name))
       for (const f of fs.list()) fs.remove(f)
     }
   }

@@ -7,6 +7,7 @@
 const DIRS: Readonly<Record<string, readonly string[]>> = {
   '/bin': [
     'cat',
+    'chmod',
     'date',
     'echo',
     'expr',
@@ -37,6 +38,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
   '/usr/bin': [
     'atf-sh',
     'awk',
+    'chgrp',
     'cut',
     'false',
     'fetch',
@@ -47,6 +49,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'iperf3',
     'jq',
     'killall',
+    'mail',
     'nc',
     'netstat',
     'nohup',
@@ -68,6 +71,8 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
   ],
   '/usr/sbin': [
     'arp',
+    'chown',
+    'chroot',
     'ifmcstat',
     'inetd',
     'jail',
@@ -76,16 +81,19 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'ndp',
     'ngctl',
     'pkg',
+    'pw',
     'rctl',
+    'sendmail',
     'service',
     'setfib',
     'sshd',
     'tcpdrop',
     'traceroute',
+    'useradd',
   ],
   '/usr/libexec': ['ftpd', 'telnetd'],
-  '/usr/local/bin': ['packetdrill'],
-  '/usr/local/sbin': ['dhcpd', 'pkg'],
+  '/usr/local/bin': ['akpop3d', 'packetdrill'],
+  '/usr/local/sbin': ['dhcpd', 'lighttpd', 'pkg', 'postalias', 'postfix', 'sendmail'],
 }
 
 /**
@@ -94,6 +102,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
  */
 const PORTS: ReadonlyArray<readonly [path: string, key: string, comm: string]> = [
   ['/usr/local/sbin/dhclient', 'isc-dhclient', 'dhclient'],
+  ['/usr/local/libexec/postfix/master', 'postfix-master', 'master'],
 ]
 
 const WHERE: ReadonlyMap<string, string> = new Map([

@@ -173,6 +173,7 @@ export function startProcess(sys: Syscalls, argv: readonly string[], io: Io, opt
         if (so.uid !== undefined) childSys = sys.withUid(so.uid)
         if (so.cwd !== undefined && so.cwd !== '') childFs = new CwdFs(fs, so.cwd)
       }
+      if (so.root !== undefined) childFs = jailFs(childFs, so.root)
       const env = new Map(proc.env)
       for (const [k, v] of so.env ?? []) env.set(k, v)
       return startProcess(childSys, childArgv, childIo, { ...opts, env, fs: childFs })

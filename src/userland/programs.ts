@@ -5,6 +5,7 @@
  * to the event loop) passes its own with `makePrograms`.
  */
 
+import { chmod } from './bin/chmod.js'
 import { cp } from './bin/cp.js'
 import { date } from './bin/date.js'
 import { expr } from './bin/expr.js'
@@ -39,6 +40,7 @@ import { host } from './usr.bin/host.js'
 import { id } from './usr.bin/id.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
 import { killall } from './usr.bin/killall.js'
+import { mail } from './usr.bin/mail.js'
 import { nc } from './usr.bin/nc.js'
 import { netstat } from './usr.bin/netstat.js'
 import { nohup } from './usr.bin/nohup.js'
@@ -50,7 +52,10 @@ import { touch } from './usr.bin/touch.js'
 import { uname } from './usr.bin/uname.js'
 import { uniq } from './usr.bin/uniq.js'
 import { xargs } from './usr.bin/xargs.js'
+import { akpop3d } from './usr.sbin/akpop3d/akpop3d.js'
 import { arp } from './usr.sbin/arp.js'
+import { chgrp, chown } from './usr.sbin/chown.js'
+import { chroot } from './usr.sbin/chroot.js'
 import { dhcpd } from './usr.sbin/dhcpd/dhcpd.js'
 import { bgpd } from './usr.sbin/frr/bgpd/bgpd.js'
 import { isisd } from './usr.sbin/frr/isisd/isisd.js'
@@ -64,10 +69,13 @@ import { inetd } from './usr.sbin/inetd/inetd.js'
 import { jail } from './usr.sbin/jail.js'
 import { jexec } from './usr.sbin/jexec.js'
 import { jls } from './usr.sbin/jls.js'
+import { lighttpd } from './usr.sbin/lighttpd/lighttpd.js'
 import { named } from './usr.sbin/named/named.js'
 import { ndp } from './usr.sbin/ndp.js'
 import { ngctl } from './usr.sbin/ngctl.js'
 import { pkg } from './usr.sbin/pkg/pkg.js'
+import { postalias, postfix, postfixMaster, sendmail } from './usr.sbin/postfix/postfix.js'
+import { pw, useradd } from './usr.sbin/pw.js'
 import { rctl } from './usr.sbin/rctl.js'
 import { rtadvd } from './usr.sbin/rtadvd/rtadvd.js'
 import { rtsol, rtsold } from './usr.sbin/rtsold/rtsold.js'
@@ -161,6 +169,19 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['telnetd', { run: telnetd }],
   ['sshd', { run: sshd }],
   ['file', { run: file }],
+  ['chmod', { run: chmod }],
+  ['chown', { run: chown }],
+  ['chgrp', { run: chgrp }],
+  ['chroot', { run: chroot }],
+  ['pw', { run: pw }],
+  ['useradd', { run: useradd }],
+  ['lighttpd', { run: lighttpd }],
+  ['postfix', { run: postfix }],
+  ['postfix-master', { run: postfixMaster }],
+  ['postalias', { run: postalias }],
+  ['sendmail', { run: sendmail }],
+  ['mail', { run: mail }],
+  ['akpop3d', { run: akpop3d }],
 ]
 
 /**

@@ -21,8 +21,8 @@ export class StreamReader {
 
   constructor(
     private readonly fd: StreamFd,
-    /** Each read waits at most this long (ns); Infinity for no limit. */
-    private readonly timeoutNs = Number.POSITIVE_INFINITY,
+    /** Each read waits at most this long (ns); Infinity for no limit. A server may change it between requests. */
+    public timeoutNs = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Bytes buffered but not yet consumed. */

@@ -60,6 +60,8 @@ export interface SpawnOptions {
   uid?: number
   /** Extra environment for the child. */
   env?: ReadonlyMap<string, string>
+  /** chroot(2) the child to this directory of the caller's file tree. */
+  root?: string
   /** The child's working directory (cwd_fs.ts), relative paths taken from the caller's; not with `jail`. */
   cwd?: string
 }

@@ -115,7 +115,7 @@ jexec a fetch -T x http://10.0.2.2/; echo s7=$?`,
     'fetch: http://10.0.2.2:83/: Connection refused',
     'fetch: short.txt appears to be truncated: 5/100 bytes',
     'fetch: transfer timed out',
-    'fetch: http://nosuchhost/: Host does not resolve',
+    'fetch: http://nosuchhost/: No address record',
   ])
   assert.equal(err[5], 'usage: fetch [-146AadFlMmnPpqRrsUv] [-B bytes] [-N file] [-o file] [-S bytes]')
   assert.equal(err.at(-2), 'fetch: invalid timeout (x)')

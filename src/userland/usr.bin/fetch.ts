@@ -13,8 +13,10 @@
 import { SOCK, type SocketFd } from '../../host/syscalls.js'
 import { SEC } from '../../util/clock.js'
 import { isSysError } from '../../util/errno.js'
-import { CmdError, numericHost, runTool } from '../common.js'
+import { CmdError, runTool } from '../common.js'
 import { getopt } from '../getopt.js'
+import { lookupHost } from '../lib/libc/hosts.js'
+import { type Head, HeadError, readHead } from '../lib/libhttp/http_head.js'
 import { latin1Bytes, StreamReader, writeAll } from '../stream_io.js'
 import type { Command, Io, Proc } from '../types.js'
 import { Utf8Stream } from '../utf8_stream.js'
@@ -172,8 +174,8 @@ async function request(
 ): Promise<Response> {
   if (url.scheme !== 'http') throw new FetchError('Invalid URL scheme')
   if (o.verbose > 1) io.stderr.write(`looking up ${url.host}\n`)
-  const addr = numericHost(proc.sys, url.host)
-  if (addr === null) throw new FetchError('Host does not resolve')
+  const addr = await lookupHost(proc, url.host)
+  if (addr === null) throw new FetchError('No address record')
   if (o.verbose > 1) io.stderr.write(`connecting to ${url.host}:${url.port}\n`)
   const fd = proc.sys.socket(addr.family, SOCK.STREAM)
   live.add(fd)
@@ -190,15 +192,15 @@ async function request(
       'Connection: close\r\n\r\n'
     await writeAll(fd, latin1Bytes(req))
     const reader = new StreamReader(fd, timeoutNs)
-    const status = parseStatus(await reader.readLine())
-    const headers = new Map<string, string>()
-    for (;;) {
-      const line = await reader.readLine()
-      if (line === null) throw new FetchError('Protocol error')
-      if (line.trim() === '') break
-      const c = line.indexOf(':')
-      if (c > 0) headers.set(line.slice(0, c).trim().toLowerCase(), line.slice(c + 1).trim())
+    let head: Head | null
+    try {
+      head = await readHead(reader)
+    } catch (e) {
+      if (e instanceof HeadError) throw new FetchError('Protocol error')
+      throw e
     }
+    const status = parseStatus(head?.start ?? null)
+    const headers = head!.headers
     const len = headers.get('content-length')
     const size = len !== undefined && /^\d+$/.test(len) ? Number(len) : -1
     const chunked = (headers.get('transfer-encoding') ?? '').toLowerCase() === 'chunked'

@@ -13,10 +13,24 @@ import { EID_RE, Lab, LabError } from '../../../topology/emulator.js'
 import { stopServices } from '../../../topology/lab_services.js'
 import { loadAny } from '../../../topology/load.js'
 import { copyPath } from '../../../userland/bin/cp.js'
-import { isDirectory } from '../../../userland/chroot_fs.js'
+import { isDirectory, jailFs } from '../../../userland/chroot_fs.js'
+import { seedDb } from '../../../userland/lib/libutil/pw_db.js'
 import { startProcess } from '../../../userland/process.js'
 import type { Program } from '../../../userland/programs.js'
-import type { Io, OutStream, Proc } from '../../../userland/types.js'
+import type { FileSystem, Io, OutStream, Proc } from '../../../userland/types.js'
+
+/**
+ * IMUNES's /var/imunes/vroot in the script's own tree: the base every node's tree lies over, with
+ * the stock user database, so `chroot /var/imunes/vroot pw useradd …` reaches all nodes.
+ */
+function vroot(fs: FileSystem): FileSystem {
+  const base = jailFs(fs, VROOT)
+  fs.mkdir(VROOT)
+  seedDb(base)
+  return base
+}
+
+const VROOT = '/var/imunes/vroot'
 
 interface Found {
   lab: Lab
@@ -116,7 +130,7 @@ export function labPrograms(host: Host): Array<[string, Program]> {
       try {
         const loaded = loadAny(text, file)
         for (const w of loaded.warnings) io.stderr.write(`imunes: warning: ${w}\n`)
-        lab = Lab.build(host, loaded.topology, { eid: id })
+        lab = Lab.build(host, loaded.topology, { eid: id, vroot: vroot(proc.fs) })
       } catch (e) {
         if (isTopologyError(e)) for (const l of e.errors) io.stderr.write(`${l}\n`)
         else if (e instanceof LabError) io.stderr.write(`imunes: ${file}: ${e.message}\n`)

@@ -1,6 +1,6 @@
 /**
  * pkg(8), only as far as asking what is installed: `pkg info [-e|-q] [name ...]` and `pkg -N`.
- * The packages are the ports VirtNet implements (frr, ISC's DHCP server and client, iperf3), the
+ * The packages are the ports VirtNet implements (frr, ISC's DHCP server and client, iperf3, postfix, akpop3d, lighttpd), the
  * same in every jail, since their programs are built in; nothing can be added or removed
  * (`pkg install` says so and exits 1). Scripts such as IMUNES's `hasPackage` grep this list.
  * Must not: pretend to install anything.
@@ -10,11 +10,14 @@ import type { Command } from '../../types.js'
 
 /** name-version and comment, as `pkg info` prints them. */
 const INSTALLED: ReadonlyArray<readonly [string, string, string]> = [
+  ['akpop3d', '0.7.7_3', 'Small POP3 daemon'],
   ['frr10', '10.2.1', 'IP routing protocol suite including BGP, IS-IS, OSPF and RIP'],
   ['iperf3', '3.17.1', 'Improved tool to measure TCP and UDP bandwidth'],
   ['isc-dhcp44-client', '4.4.3P1', 'ISC Dynamic Host Configuration Protocol client'],
   ['isc-dhcp44-server', '4.4.3P1_3', 'ISC DHCP Server'],
+  ['lighttpd', '1.4.76', 'Secure, fast, compliant, and flexible Web Server'],
   ['pkg', '1.21.3', 'Package manager'],
+  ['postfix', '3.9.1', 'Secure alternative to widely-used Sendmail'],
 ]
 
 const USAGE =
