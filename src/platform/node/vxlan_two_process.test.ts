@@ -15,15 +15,18 @@ import { fileURLToPath } from 'node:url'
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), 'cli.js')
 
+/** One half: `me` and a neighbour `${me}n` (pingall needs two end systems) on a switch with the tunnel. */
 function half(me: string, addr: string, localPort: number, remotePort: number): string {
   return `
 name: split-${me}
 nodes:
   ${me}: { kind: pc, interfaces: [ { name: eth0, address: ${addr}/24 } ] }
+  ${me}n: { kind: pc, interfaces: [ { name: eth0, address: ${addr.replace(/\d+$/, (d) => String(Number(d) + 100))}/24 } ] }
   sw: { kind: switch }
   far: { kind: external, vxlan: { vni: 77, local: 127.0.0.1, localPort: ${localPort}, remote: 127.0.0.1, remotePort: ${remotePort} } }
 links:
   - { a: ${me}, b: sw }
+  - { a: ${me}n, b: sw }
   - { a: far, b: sw }
 `
 }
@@ -105,8 +108,10 @@ test(
       const cb = await b.done
       const outA = a.out.join('')
       assert.equal(ca, 0, outA + a.err.join(''))
+      assert.match(outA, /\*\*\* Results: 0% dropped \(2\/2 received\)/)
       assert.match(outA, /3 packets transmitted, 3 packets received/)
       assert.equal(cb, 0, b.out.join('') + b.err.join(''))
+      assert.match(b.out.join(''), /\*\*\* Results: 0% dropped \(2\/2 received\)/)
       assert.match(b.out.join(''), /hello-over-vxlan/)
     } finally {
       for (const r of runs) r.child.kill('SIGKILL')

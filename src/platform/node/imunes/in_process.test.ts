@@ -141,6 +141,7 @@ const PASSING = [
   'services',
   'functional_tests/vlanswitch',
   'gif',
+  'DNS+Mail+WEB',
 ]
 
 test('IMUNES example test.sh scripts, when saved locally ($IMUNES_EXAMPLES_SCRIPTS)', (t) => {
