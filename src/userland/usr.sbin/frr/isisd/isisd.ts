@@ -19,6 +19,7 @@ import { formatIpv4, readMac, readU16, writeMac, writeU16 } from '../../../../wi
 import { LLC_ISIS_SAP } from '../../../../wire/isis.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
+import { randomU32 } from '../lib/random.js'
 import { type FrrState, type IsisControl, VtySession } from '../vty_cmds.js'
 import { type FibRoute, ZebraFib } from '../zebra_fib.js'
 import {
@@ -106,10 +107,7 @@ class IsisDaemon implements IsisControl {
     this.engine = new IsisEngine(
       {
         send: (c, dst, pdu) => this.send(c, dst, pdu),
-        random: () => {
-          const b = this.sys.getrandom(4)
-          return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0
-        },
+        random: () => randomU32((n) => this.sys.getrandom(n)),
       },
       ISIS_DEFAULT_MAX_LSP,
     )

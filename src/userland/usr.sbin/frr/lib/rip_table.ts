@@ -11,6 +11,8 @@
  * `maxRoutes` routes (announcements past it are counted and ignored).
  */
 
+import { randomU32 } from './random.js'
+
 export const SEC_NS = 1e9
 /** RFC 2453 §3.8 and RFC 2080 §2.3 defaults, FRR's `timers basic 30 180 120`. */
 export const RIP_UPDATE_S = 30
@@ -340,8 +342,7 @@ export function ripMmss(ns: number): string {
 
 /** A uniformly random number in [0, 1) from 4 bytes of the kernel's (seeded) generator. */
 export function ripRandom(getrandom: (n: number) => Uint8Array): number {
-  const b = getrandom(4)
-  return (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) / 2 ** 32
+  return randomU32(getrandom) / 2 ** 32
 }
 
 /** When the next regular update is due: every `updateS` seconds ±25 % (FRR's jitter). */

@@ -27,6 +27,7 @@ import {
 } from '../../../../wire/ospf6.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
+import { randomU32 } from '../lib/random.js'
 import { SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { type FrrState, type Ospf6Control, VtySession } from '../vty_cmds.js'
 import { ZebraFib6 } from '../zebra_fib6.js'
@@ -78,10 +79,7 @@ class Ospf6Daemon implements Ospf6Control {
     this.engine = new Ospf6Engine(
       {
         send: (i, dst, pkt) => this.send(i, dst, pkt),
-        random: () => {
-          const b = this.sys.getrandom(4)
-          return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0
-        },
+        random: () => randomU32((n) => this.sys.getrandom(n)),
       },
       DEFAULT_MAX_LSA6,
     )

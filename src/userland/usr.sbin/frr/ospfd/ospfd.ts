@@ -18,6 +18,7 @@ import { formatIpv4, prefixToMask } from '../../../../wire/addr.js'
 import { IPPROTO_OSPF, OSPF_HDR_LEN } from '../../../../wire/ospf.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
+import { randomU32 } from '../lib/random.js'
 import { type FrrState, type OspfControl, VtySession } from '../vty_cmds.js'
 import { type FibRoute, ZebraFib } from '../zebra_fib.js'
 import {
@@ -64,10 +65,7 @@ class OspfDaemon implements OspfControl {
     this.engine = new OspfEngine(
       {
         send: (i, dst, pkt) => this.send(i, dst, pkt),
-        random: () => {
-          const b = this.sys.getrandom(4)
-          return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0
-        },
+        random: () => randomU32((n) => this.sys.getrandom(n)),
       },
       DEFAULT_MAX_LSA,
     )
