@@ -81,3 +81,24 @@ export function hexLines(b: Uint8Array, at: number, len: number, indent: string)
   }
   return s
 }
+
+/** A tok table for bittok2str: (bit mask, name) in print order. */
+export type BitNames = ReadonlyArray<readonly [number, string]>
+
+/** bittok2str: the names of the masks wholly set in v, in the table's order, comma-separated; or `none`. */
+export function bitNames(v: number, names: BitNames): string {
+  const on: string[] = []
+  for (const [bit, name] of names) if ((v & bit) === bit) on.push(name)
+  return on.length > 0 ? on.join(', ') : 'none'
+}
+
+/**
+ * The protocol printers' "[|proto]": thrown by need() when the capture ends before the bytes a
+ * field needs, and caught by the printer that started, which then ends its line as tcpdump does.
+ */
+export class Truncated {}
+export const TRUNCATED = new Truncated()
+
+export function need(end: number, at: number, n: number): void {
+  if (at + n > end) throw TRUNCATED
+}

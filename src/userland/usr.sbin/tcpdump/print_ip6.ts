@@ -9,8 +9,8 @@
 
 import { formatIpv6 } from '../../../wire/in6_addr.js'
 import type { Printer } from './print.js'
-import { be16, be32, fixed, hex4, hexLines, IPPROTO_NAMES, mac, sum16 } from './print_bytes.js'
-import { ospf6Print } from './print_ospf.js'
+import { be16, be32, bitNames, fixed, hex4, hexLines, IPPROTO_NAMES, mac, sum16 } from './print_bytes.js'
+import { ospf6Print } from './print_ospf6.js'
 
 const IP6_HDR = 40
 
@@ -68,12 +68,6 @@ const MLDV2_RECORDS: Readonly<Record<number, string>> = {
 }
 
 const addr = (b: Uint8Array, at: number): string => formatIpv6(b, at)
-
-/** bittok2str: the names of the set bits, comma-separated, or `none`. */
-function bits(v: number, names: readonly (readonly [number, string])[]): string {
-  const on = names.filter(([bit]) => (v & bit) !== 0).map(([, n]) => n)
-  return on.length > 0 ? on.join(', ') : 'none'
-}
 
 const lifetime = (v: number): string => (v === 0xffffffff ? 'infinity' : `${v}s`)
 
@@ -160,7 +154,7 @@ export function ip6Line(pr: Printer, b: Uint8Array, at: number, caplen: number):
           )
         )
       case 89:
-        return s + ospf6Print(b, cp, end, left)
+        return s + ospf6Print(b, cp, end, left, pr.opts.v)
       case 59:
         return `${s}no next header`
       default:
@@ -280,7 +274,7 @@ function icmp6(
         if (end < at + 16) return `${s}[|icmp6]`
         const f = b[at + 5]!
         const pref = ['medium', 'high', 'rsv', 'low'][(f >> 3) & 3]
-        const flags = bits(f, [
+        const flags = bitNames(f, [
           [0x80, 'managed'],
           [0x40, 'other stateful'],
           [0x20, 'home agent'],
@@ -295,7 +289,7 @@ function icmp6(
       if (end < at + 24) return `${s}[|icmp6]`
       s += type === 135 ? `, who has ${addr(b, at + 8)}` : `, tgt is ${addr(b, at + 8)}`
       if (v > 0 && type === 136) {
-        const flags = bits(b[at + 4]!, [
+        const flags = bitNames(b[at + 4]!, [
           [0x80, 'router'],
           [0x40, 'solicited'],
           [0x20, 'override'],
@@ -357,7 +351,7 @@ function ndOptions(b: Uint8Array, at: number, end: number, v: number): string {
         break
       case 3:
         if (len < 32) return `${s}[ndp opt]`
-        s += `${addr(b, at + 16)}/${b[at + 2]}${units !== 4 ? 'badlen' : ''}, Flags [${bits(b[at + 3]!, [
+        s += `${addr(b, at + 16)}/${b[at + 2]}${units !== 4 ? 'badlen' : ''}, Flags [${bitNames(b[at + 3]!, [
           [0x80, 'onlink'],
           [0x40, 'auto'],
           [0x20, 'router'],

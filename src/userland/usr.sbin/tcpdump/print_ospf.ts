@@ -1,24 +1,23 @@
 /**
- * tcpdump's OSPF printing (print-ospf.c's ospf_print for OSPFv2 over IPv4, print-ospf6.c's
- * ospf6_print for OSPFv3 over IPv6, rewritten): version, packet type and length on the one line;
+ * tcpdump's OSPF printing (print-ospf.c's ospf_print for OSPFv2 over IPv4, rewritten; OSPFv3 is
+ * print_ospf6.ts): version, packet type and length on the one line;
  * with -v, OSPFv2's header, hello, database description, requests, updates (every LSA body) and acks on
  * indented lines, word for word as tcpdump 4.99 prints them. Reads only the bytes it was given; a
  * packet cut short ends in ` [|ospf2]` as tcpdump's; never throws to its caller.
  */
 
-import { be16, be32, hexLines, ip4 } from './print_bytes.js'
+import { type BitNames, be16, be32, bitNames, hexLines, ip4, need, TRUNCATED } from './print_bytes.js'
 
 /** type2str: the five packet types (RFC 2328 §A.3.1, RFC 5340 §A.3.1 share them). */
-const OSPF_TYPES = ['', 'Hello', 'Database Description', 'LS-Request', 'LS-Update', 'LS-Ack'] as const
+export const OSPF_TYPES = ['', 'Hello', 'Database Description', 'LS-Request', 'LS-Update', 'LS-Ack'] as const
 /** Authentication type 2 (RFC 2328 §D.3): a 16-byte message digest follows the OSPF packet. */
 const OSPF_AUTH_MD5 = 2
 const OSPF_AUTH_MD5_LEN = 16
 const HDR = 24
 const LSA_HDR = 20
 
-type Tok = ReadonlyArray<readonly [number, string]>
 /** The Options field (RFC 2328 §A.2, with the later bits tcpdump names). */
-const OPTIONS: Tok = [
+const OPTIONS: BitNames = [
   [0x01, 'MultiTopology'],
   [0x02, 'External'],
   [0x04, 'Multicast'],
@@ -28,14 +27,14 @@ const OPTIONS: Tok = [
   [0x40, 'Opaque'],
   [0x80, 'Up/Down'],
 ]
-const DD_FLAGS: Tok = [
+const DD_FLAGS: BitNames = [
   [0x04, 'Init'],
   [0x02, 'More'],
   [0x01, 'Master'],
   [0x08, 'OOBResync'],
 ]
 /** The router-LSA's flags (RFC 2328 §A.4.2; Nt from RFC 3101). */
-const RLA_FLAGS: Tok = [
+const RLA_FLAGS: BitNames = [
   [0x01, 'ABR'],
   [0x02, 'ASBR'],
   [0x04, 'Virtual'],
@@ -65,24 +64,9 @@ const OPAQUE_TYPES: Readonly<Record<number, string>> = {
 }
 const TOPOLOGIES = ['default', 'multicast', 'management'] as const
 
-/** bittok2str: the names of the bits set, in the table's order, or "none". */
-function bits(tok: Tok, v: number): string {
-  const names: string[] = []
-  for (const [bit, name] of tok) if ((v & bit) === bit) names.push(name)
-  return names.length === 0 ? 'none' : names.join(', ')
-}
-
 const lsaType = (t: number): string => LSA_TYPES[t] ?? 'unknown'
 const isOpaque = (t: number): boolean => t >= 9 && t <= 11
 const topology = (t: number): string => TOPOLOGIES[t] ?? 'Unknown'
-
-/** Thrown by the bounds checks below and caught in ospfPrint: the capture ended mid-packet. */
-class Truncated {}
-const TRUNCATED = new Truncated()
-
-function need(end: number, at: number, n: number): void {
-  if (at + n > end) throw TRUNCATED
-}
 
 /**
  * ospf_print: `len` is the IP payload length; with MD5 authentication the digest trailer is not
@@ -142,7 +126,7 @@ function verbose(b: Uint8Array, cp: number, snapend: number, length: number, v: 
       return
     case 2: {
       need(snapend, p, 8)
-      out.push(`\n\tOptions [${bits(OPTIONS, b[p + 2]!)}], DD Flags [${bits(DD_FLAGS, b[p + 3]!)}]`)
+      out.push(`\n\tOptions [${bitNames(b[p + 2]!, OPTIONS)}], DD Flags [${bitNames(b[p + 3]!, DD_FLAGS)}]`)
       if (be16(b, p) !== 0) out.push(`, MTU: ${be16(b, p)}`)
       out.push(
         `, Sequence: 0x${be32(b, p + 4)
@@ -184,7 +168,7 @@ function verbose(b: Uint8Array, cp: number, snapend: number, length: number, v: 
 
 function hello(b: Uint8Array, p: number, dataend: number, snapend: number, out: string[]): void {
   need(snapend, p, 20)
-  out.push(`\n\tOptions [${bits(OPTIONS, b[p + 6]!)}]`)
+  out.push(`\n\tOptions [${bitNames(b[p + 6]!, OPTIONS)}]`)
   out.push(
     `\n\t  Hello Timer ${be16(b, p + 4)}s, Dead Timer ${be32(b, p + 8)}s, Mask ${ip4(b, p)}, Priority ${b[p + 7]}`,
   )
@@ -216,7 +200,7 @@ function lsaHeader(b: Uint8Array, h: number, snapend: number, out: string[]): nu
       ? `\n\t    ${lsaType(type)} LSA (${type}), Opaque-Type ${OPAQUE_TYPES[b[h + 4]!] ?? 'unknown'} LSA (${b[h + 4]}), Opaque-ID ${be32(b, h + 4) & 0xffffff}`
       : `\n\t    ${lsaType(type)} LSA (${type}), LSA-ID: ${ip4(b, h + 4)}`,
   )
-  out.push(`\n\t    Options: [${bits(OPTIONS, b[h + 2]!)}]`)
+  out.push(`\n\t    Options: [${bitNames(b[h + 2]!, OPTIONS)}]`)
   return length
 }
 
@@ -232,7 +216,7 @@ function lsa(b: Uint8Array, h: number, snapend: number, v: number, out: string[]
   switch (b[h + 3]) {
     case 1: {
       need(snapend, p, 4)
-      out.push(`\n\t    Router LSA Options: [${bits(RLA_FLAGS, b[p]!)}]`)
+      out.push(`\n\t    Router LSA Options: [${bitNames(b[p]!, RLA_FLAGS)}]`)
       let l = p + 4
       for (let n = be16(b, p + 2); n > 0; n--) {
         need(snapend, l, 12)
@@ -302,11 +286,4 @@ function lsa(b: Uint8Array, h: number, snapend: number, v: number, out: string[]
   }
   if (v > 1) out.push(hexLines(b, p, Math.min(length - LSA_HDR, snapend - p), '\n\t    '))
   return lsEnd
-}
-
-/** ospf6_print's one line: version, packet type, the payload length. */
-export function ospf6Print(b: Uint8Array, cp: number, end: number, len: number): string {
-  if (end < cp + 2) return '[|ospf3]'
-  const t = b[cp + 1]!
-  return `OSPFv${b[cp]}, ${OSPF_TYPES[t] || `unknown packet type (${t})`}, length ${len}`
 }
