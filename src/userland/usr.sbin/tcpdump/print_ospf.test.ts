@@ -190,3 +190,26 @@ test('an OSPFv2 packet cut short ends in [|ospf2], at any length', () => {
     assert.match(s, / \[\|ospf2\]$/, `caplen ${cap}`)
   }
 })
+
+test('an OSPFv3 packet cut short ends in [|ospf3] under -vv, at any length', () => {
+  // fe80::1 > ff02::5, a Hello with one neighbour: 16 bytes of header, 20 of Hello, 4 of neighbour.
+  const len = 40
+  const f = new Uint8Array(14 + 40 + len)
+  f.set([0x86, 0xdd, 0x60], 12)
+  f[19] = len
+  f[20] = 89
+  f[21] = 1
+  f.set([0xfe, 0x80], 22)
+  f[37] = 1
+  f.set([0xff, 0x02], 38)
+  f[53] = 5
+  f.set([3, 1, 0, len, 2, 2, 2, 2], 54)
+  f.set([0, 0, 0, 5, 1, 0, 0, 0x13, 0, 10, 0, 40, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1], 70)
+  const p = new Printer({ n: 2, e: false, v: 2, q: false, S: false })
+  assert.match(
+    p.line(LinkType.EN10MB, f, f.length, f.length),
+    /OSPFv3, Hello, length 40\n\tRouter-ID 2\.2\.2\.2, Backbone Area\n\tOptions \[V6, External, Router\]\n\t {2}Hello Timer 10s, Dead Timer 40s, Interface-ID 0\.0\.0\.5, Priority 1\n\t {2}Designated Router 2\.2\.2\.2\n\t {2}Neighbor List:\n\t {4}1\.1\.1\.1$/,
+  )
+  for (let cap = 54 + 2; cap < f.length; cap++)
+    assert.match(p.line(LinkType.EN10MB, f, cap, f.length), / \[\|ospf3\]$/, `caplen ${cap}`)
+})
