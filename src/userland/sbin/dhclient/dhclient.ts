@@ -20,6 +20,7 @@ import { isSysError } from '../../../util/errno.js'
 import { BROADCAST_MAC } from '../../../wire/addr.js'
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, type DhcpRepr, emitDhcp, parseDhcp } from '../../../wire/dhcp.js'
 import { getopt } from '../../getopt.js'
+import { type DaemonStream, daemonLaunch } from '../../lib/libc/daemon.js'
 import {
   buildUdpDatagram,
   buildUdpFrame,
@@ -28,7 +29,7 @@ import {
   newDecodedFrame,
   udpDstPortFilter,
 } from '../../lib/libdhcp/frame.js'
-import type { Io, OutStream, Proc } from '../../types.js'
+import type { Io, Proc } from '../../types.js'
 import { type ClientHost, type ClientLease, DhcpClient } from './client_state.js'
 import { applyLease, dropLease, writeLeaseFile } from './dhclient_script.js'
 
@@ -39,11 +40,6 @@ const IPPROTO_UDP = 17
 const CLIENT_TTL = 16
 /** Frames taken from one bpf read; more wait for the next. */
 const MAX_FRAMES = 64
-
-/** The stream a launching dhclient gives its daemon child: detach() ends the foreground part. */
-interface DaemonStream extends OutStream {
-  detach?: () => void
-}
 
 /** Counters of what the client refused, for tests and `-d` runs. */
 export interface DhclientStats {
@@ -105,33 +101,9 @@ export async function dhclient(argv: readonly string[], io: Io, proc: Proc): Pro
 }
 
 /** The foreground part of a daemon(3): the child does the work; return once it detaches. */
-async function launch(argv: readonly string[], io: Io, proc: Proc, background: boolean): Promise<number> {
-  let detach = () => {}
-  const detached = new Promise<void>((res) => {
-    detach = res
-  })
-  let attached = !background
-  const pass = (to: OutStream): DaemonStream => ({
-    write: (s) => (attached ? to.write(s) : undefined),
-    detach: () => {
-      attached = false
-      detach()
-    },
-  })
+function launch(argv: readonly string[], io: Io, proc: Proc, background: boolean): Promise<number> {
   const args = argv.slice(1).filter((a) => a !== '-b')
-  const job = proc.spawn(['dhclient', '-d', ...args], {
-    stdin: { read: async () => null },
-    stdout: pass(io.stdout),
-    stderr: pass(io.stderr),
-  })
-  if (background) return 0
-  const off = proc.onKill(() => job.kill(15))
-  try {
-    const r = await Promise.race([detached.then(() => -1), job.done])
-    return r === -1 ? 0 : r
-  } finally {
-    off()
-  }
+  return daemonLaunch(['dhclient', '-d', ...args], io, proc, background)
 }
 
 async function run(

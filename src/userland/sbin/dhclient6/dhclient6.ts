@@ -29,7 +29,8 @@ import {
   parseDhcp6,
 } from '../../../wire/dhcp6.js'
 import { formatIpv6 } from '../../../wire/in6_addr.js'
-import type { Io, OutStream, Proc } from '../../types.js'
+import { type DaemonStream, daemonLaunch } from '../../lib/libc/daemon.js'
+import type { Io, Proc } from '../../types.js'
 import { dhclient } from '../dhclient/dhclient.js'
 import { Dhcp6Client, type Lease6 } from './client6_state.js'
 
@@ -50,10 +51,6 @@ const BANNER = [
 ] as const
 /** DHCLIENT_DEFAULT_PREFIX_LEN in ISC 4.4's site.h. */
 const DEFAULT_PREFIX_LEN = 128
-
-interface DaemonStream extends OutStream {
-  detach?: () => void
-}
 
 interface Opts {
   v6: boolean
@@ -137,34 +134,15 @@ export async function iscDhclient(argv: readonly string[], io: Io, proc: Proc): 
 }
 
 /** daemon(3)'s foreground half: the child does the work; return once it has bound. */
-async function launch(argv: readonly string[], io: Io, proc: Proc, nowait: boolean): Promise<number> {
-  let detach = () => {}
-  const detached = new Promise<void>((res) => {
-    detach = res
-  })
-  let attached = !nowait
-  const pass = (to: OutStream): DaemonStream => ({
-    write: (s) => (attached ? to.write(s) : undefined),
-    detach: () => {
-      attached = false
-      detach()
-    },
-  })
+function launch(argv: readonly string[], io: Io, proc: Proc, nowait: boolean): Promise<number> {
   const verbose = argv.includes('-v')
   const args = argv.slice(1).filter((a) => a !== '-nw' && a !== '-v')
-  const job = proc.spawn(['isc-dhclient', '-d', ...(verbose ? ['-v'] : ['-q']), '--child', ...args], {
-    stdin: { read: async () => null },
-    stdout: pass(io.stdout),
-    stderr: pass(io.stderr),
-  })
-  if (nowait) return 0
-  const off = proc.onKill(() => job.kill(15))
-  try {
-    const r = await Promise.race([detached.then(() => -1), job.done])
-    return r === -1 ? 0 : r
-  } finally {
-    off()
-  }
+  return daemonLaunch(
+    ['isc-dhclient', '-d', ...(verbose ? ['-v'] : ['-q']), '--child', ...args],
+    io,
+    proc,
+    nowait,
+  )
 }
 
 /** The DUID kept in the lease file (`default-duid "…";`), or a new DUID-LLT. */
