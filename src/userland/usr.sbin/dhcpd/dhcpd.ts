@@ -19,7 +19,6 @@ import { civilTime } from '../../../util/civil_time.js'
 import { isSysError } from '../../../util/errno.js'
 import { BROADCAST_MAC, formatIpv4, formatMac, maskToPrefix } from '../../../wire/addr.js'
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, DhcpError, emitDhcp, parseDhcp } from '../../../wire/dhcp.js'
-import { nullOut } from '../../bin/sh/streams.js'
 import {
   buildUdpFrame,
   decodeUdpFrame,
@@ -29,6 +28,7 @@ import {
 } from '../../lib/libdhcp/frame.js'
 import type { Io, Proc } from '../../types.js'
 import { ConfError, type DhcpdConfig, parseDhcpdConf } from './dhcpd_conf.js'
+import { detachServer, leaseDbMissing } from './dhcpd_daemon.js'
 import { LeaseTable, type Reply, type ServerLease } from './dhcpd_leases.js'
 import { dhcpd6 } from './dhcpd6.js'
 
@@ -180,19 +180,10 @@ export async function dhcpd(argv: readonly string[], io: Io, proc: Proc): Promis
   }
   if (o.test) return 0
   const leaseFile = o.leases ?? cfg.leaseFile ?? DEFAULT_LEASES
-  if (!proc.fs.has(leaseFile))
-    return exiting(
-      `Can't open lease database ${leaseFile}: No such file or directory --\n  check for failed database rewrite attempt!\nPlease read the dhcpd.leases manual page if you\ndon't know what to do about this.`,
-    )
+  if (!proc.fs.has(leaseFile)) return exiting(leaseDbMissing(leaseFile))
   const sys = proc.sys
   if (!o.debug && !o.foreground) {
-    // daemon(3): the child serves; this process has checked what it could and returns.
-    proc.spawn(['dhcpd', '-f', '-q', ...argv.slice(1).filter((a) => a !== '-q')], {
-      stdin: { read: async () => null },
-      stdout: nullOut,
-      stderr: nullOut,
-    })
-    return 0
+    return detachServer(argv, proc)
   }
   const log = o.debug ? (s: string) => err(`${s}\n`) : () => {}
   log(`Config file: ${o.conf}\nDatabase file: ${leaseFile}\nPID file: ${o.pid}`)

@@ -28,8 +28,8 @@ import {
   parseDhcp6,
 } from '../../../wire/dhcp6.js'
 import { formatIpv6, in6IsLinkLocal, parseIpv6 } from '../../../wire/in6_addr.js'
-import { nullOut } from '../../bin/sh/streams.js'
 import type { Io, Proc } from '../../types.js'
+import { detachServer, leaseDbMissing } from './dhcpd_daemon.js'
 import { ConfError, type Dhcpd6Config, in6InPrefix, parseDhcpd6Conf } from './dhcpd6_conf.js'
 import { type Binding6, Binding6Table, type Link6 } from './dhcpd6_leases.js'
 
@@ -173,18 +173,10 @@ export async function dhcpd6(o: Dhcpd6Opts, argv: readonly string[], io: Io, pro
   const leaseFile = o.leases ?? cfg.leaseFile ?? DEFAULT_LEASES
   const pidFile = o.pid ?? DEFAULT_PID
   const old = proc.fs.read(leaseFile)
-  if (old === undefined)
-    return exiting(
-      `Can't open lease database ${leaseFile}: No such file or directory --\n  check for failed database rewrite attempt!\nPlease read the dhcpd.leases manual page if you\ndon't know what to do about this.`,
-    )
+  if (old === undefined) return exiting(leaseDbMissing(leaseFile))
   const sys = proc.sys
   if (!o.debug && !o.foreground) {
-    proc.spawn(['dhcpd', '-f', '-q', ...argv.slice(1).filter((a) => a !== '-q')], {
-      stdin: { read: async () => null },
-      stdout: nullOut,
-      stderr: nullOut,
-    })
-    return 0
+    return detachServer(argv, proc)
   }
   const log = o.debug ? (s: string) => err(`${s}\n`) : () => {}
   log(`Config file: ${confFile}\nDatabase file: ${leaseFile}\nPID file: ${pidFile}`)
