@@ -445,25 +445,28 @@ export class BstpState {
   /** Seconds in; EPERM outside STP mode, EINVAL out of range (bstp_set_htime). */
   setHelloTime(sec: number): 'EPERM' | 'EINVAL' | null {
     if (this.protover !== BSTP_PROTO.STP) return 'EPERM'
-    const t = sec * T
-    if (t < MIN_HELLO || t > MAX_HELLO) return 'EINVAL'
-    this.bridgeHtime = t
-    this.reinit()
-    return null
+    return this.setTime(sec, MIN_HELLO, MAX_HELLO, (t) => {
+      this.bridgeHtime = t
+    })
   }
 
   setFwdDelay(sec: number): 'EINVAL' | null {
-    const t = sec * T
-    if (t < MIN_FWD_DELAY || t > MAX_FWD_DELAY) return 'EINVAL'
-    this.bridgeFdelay = t
-    this.reinit()
-    return null
+    return this.setTime(sec, MIN_FWD_DELAY, MAX_FWD_DELAY, (t) => {
+      this.bridgeFdelay = t
+    })
   }
 
   setMaxAge(sec: number): 'EINVAL' | null {
+    return this.setTime(sec, MIN_MAX_AGE, MAX_MAX_AGE, (t) => {
+      this.bridgeMaxAge = t
+    })
+  }
+
+  /** bstp_set_*: seconds to ticks, checked against the timer's range, then every port starts over. */
+  private setTime(sec: number, min: number, max: number, set: (t: number) => void): 'EINVAL' | null {
     const t = sec * T
-    if (t < MIN_MAX_AGE || t > MAX_MAX_AGE) return 'EINVAL'
-    this.bridgeMaxAge = t
+    if (t < min || t > max) return 'EINVAL'
+    set(t)
     this.reinit()
     return null
   }
