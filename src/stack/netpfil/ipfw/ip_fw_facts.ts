@@ -7,7 +7,7 @@
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { readI32, readU16, readU32 } from '../../../wire/addr.js'
-import { IP_OFFMASK, IpProto } from '../../../wire/ipv4.js'
+import { IP_OFFMASK, IpProto } from '../../../wire/inet/ipv4.js'
 import { EXT6 } from './ip_fw_rule.js'
 
 /** What the IPv6 walk met that the net.inet6.ip6.fw knobs decide about (PktFacts.odd6). */

@@ -14,7 +14,7 @@
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { LOG } from '../../../kern/subr_msgbuf.js'
 import { formatIpv4 } from '../../../wire/addr.js'
-import { IpProto } from '../../../wire/ipv4.js'
+import { IpProto } from '../../../wire/inet/ipv4.js'
 import { BpfIf, DLT } from '../../net/bpf/bpf.js'
 import { PFIL_IN } from '../../net/pfil.js'
 import type { IpfwChain, KRule } from './ip_fw_chain.js'
