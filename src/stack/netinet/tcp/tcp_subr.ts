@@ -172,12 +172,15 @@ export function tcpRespond(
   )
   m.len = hl
   if (dst6 !== null) {
-    // tcp_respond's INET6 half: no TCP-MD5 over IPv6 here; an answer to a tunnelled segment goes
-    // back through the tunnel (the source is then the segment's destination, never unspecified).
-    if (
-      (to.flags & TOF.SIGNATURE) !== 0 ||
-      (port !== 0 && (src6 === null || !tcpUdpEncap6(v, m, src6, dst6, port)))
-    ) {
+    // tcp_respond's INET6 half: signed from the segment's destination (a reply to a socket's own
+    // segment has it); an answer to a tunnelled segment goes back through the tunnel (the source
+    // is then the segment's destination, never unspecified).
+    if (!tcpMd5Output(v, to, src6, dst6, m.data, m.off, hl)) {
+      tv.stats.tcps_sig_err_buildsig++
+      v.env.pool.put(m)
+      return
+    }
+    if (port !== 0 && (src6 === null || !tcpUdpEncap6(v, m, src6, dst6, port))) {
       v.env.pool.put(m)
       return
     }

@@ -430,8 +430,7 @@ export function syncacheRespond(v: Vnet, tv: TcpVnet, e: SyncacheEntry, flags: n
   )
   m.len = hl
   if (e.v6) {
-    // No TCP-MD5 over IPv6 here: a signed SYN-ACK cannot be made.
-    if ((to.flags & TOF.SIGNATURE) !== 0) {
+    if (!tcpMd5Output(v, to, e.laddr6, e.faddr6!, m.data, m.off, hl)) {
       tv.stats.tcps_sig_err_buildsig++
       v.env.pool.put(m)
       return false
