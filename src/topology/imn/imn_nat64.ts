@@ -51,8 +51,8 @@ export function nat64Startup(raw: unknown, warn: Warn): string[] {
   // nat64.cfggen puts these in FRR's configuration (`ip route POOL tun0`) so the routing daemons
   // redistribute them; the kernel routes below are what zebra installs, and ripd/ripngd
   // redistribute static routes of the FIB the same way.
-  if (pool !== '') lines.push(`route -n add -inet ${pool} -interface ${TUN}`)
-  if (prefix !== '') lines.push(`route -n add -inet6 ${prefix} -interface ${TUN}`)
+  if (pool !== '') lines.push(`route -nq add -inet ${pool} -interface ${TUN}`)
+  if (prefix !== '') lines.push(`route -nq add -inet6 ${prefix} -interface ${TUN}`)
   lines.push('mkdir -p /var/db/tayga')
   // prepareTaygaConf's text, its leading blanks included (nat64.start builds it that way).
   const addr = pool.split('/')[0]!
