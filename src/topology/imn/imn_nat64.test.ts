@@ -12,7 +12,7 @@ import { dirname, resolve } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { bootLab } from '../../testing/lab_console.js'
-import { loadAny } from '../load.js'
+import { loadAny } from '../file/load.js'
 import { nat64Startup } from './imn_nat64.js'
 
 test("nat64.start's lines: IMUNES's defaults, its tayga.conf text, mappings checked", () => {

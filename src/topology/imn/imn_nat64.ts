@@ -7,7 +7,7 @@
  */
 
 import { parseIpv4 } from '../../wire/addr.js'
-import { parseIpv6 } from '../../wire/in6_addr.js'
+import { parseIpv6 } from '../../wire/inet6/in6_addr.js'
 
 type Warn = (message: string) => void
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parseIpv4 } from '../addr.js'
-import { formatIpv6, parseIpv6 } from '../in6_addr.js'
+import { formatIpv6, parseIpv6 } from '../inet6/in6_addr.js'
 import { embed4, extract4, isNonGlobal4, isRfc6052Length, isWkp, matchesPrefix } from './rfc6052.js'
 
 // RFC 6052 §2.4, Table: prefix, IPv4 address, IPv4-embedded IPv6 address.

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { checksum } from '../checksum.js'
-import { formatIpv6 } from '../in6_addr.js'
+import { formatIpv6 } from '../inet6/in6_addr.js'
 import { data, harness, icmp4, icmp6, ip4, ip6, l4ok6, l4v4, l4v6, ok4, v4, v6 } from './xlate_testkit.js'
 
 const H1 = v6('2001:db8:1c0:2:21::')

@@ -4,7 +4,7 @@
  */
 
 import { checksum, sum16 } from '../checksum.js'
-import { parseIpv6 } from '../in6_addr.js'
+import { parseIpv6 } from '../inet6/in6_addr.js'
 import { embed4, extract4, matchesPrefix } from './rfc6052.js'
 import { Nat64, type Nat64Map, type Nat64Options } from './xlate.js'
 

@@ -10,7 +10,7 @@
  */
 
 import { formatIpv4 } from '../../../wire/addr.js'
-import { formatIpv6 } from '../../../wire/in6_addr.js'
+import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { Nat64 } from '../../../wire/nat64/xlate.js'
 import type { Io, Proc } from '../../types.js'
 import { parseTaygaConf, type TaygaConfig } from './tayga_conf.js'

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { formatIpv4 } from '../../../wire/addr.js'
-import { formatIpv6 } from '../../../wire/in6_addr.js'
+import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { parseTaygaConf, type TaygaConfig } from './tayga_conf.js'
 
 const IMUNES =

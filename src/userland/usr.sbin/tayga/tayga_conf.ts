@@ -6,7 +6,7 @@
  */
 
 import { formatIpv4, parseIpv4 } from '../../../wire/addr.js'
-import { formatIpv6, parseIpv6 } from '../../../wire/in6_addr.js'
+import { formatIpv6, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { embed4, isNonGlobal4, isRfc6052Length, isWkp } from '../../../wire/nat64/rfc6052.js'
 
 /** How many `map` lines a file may hold: each is scanned per packet. */

@@ -8,7 +8,7 @@
  * pool, or hand out the pool's lowest address, the ipv4-addr, or an address a static map holds.
  */
 
-import { in6Hash } from '../../../wire/in6_addr.js'
+import { in6Hash } from '../../../wire/inet6/in6_addr.js'
 import { embed4, extract4, isNonGlobal4, isWkp, matchesPrefix } from '../../../wire/nat64/rfc6052.js'
 import type { Nat64Map } from '../../../wire/nat64/xlate.js'
 import type { TaygaConfig } from './tayga_conf.js'
