@@ -11,71 +11,10 @@
  * fragment with an error of its own (RFC 792 / RFC 4443 §2.4(e)).
  */
 
-import { checksum, fold, sum16 } from '../checksum.js'
+import { checksum, sum16 } from '../checksum.js'
 import { icmp4ErrorTo6, icmp6ErrorTo4, plateauMtu, pointer4to6, pointer6to4 } from './icmp_map.js'
-
-/** Where translated addresses come from; addresses are written into or read from caller bytes. */
-export interface Nat64Map {
-  /** The IPv6 address for IPv4 address v4 into out[o, o+16); false when it has none. */
-  map4to6(v4: number, out: Uint8Array, o: number): boolean
-  /**
-   * The IPv4 address (unsigned) for the IPv6 address a[o, o+16), or -1. `source` lets a mapper give
-   * an unmapped IPv6 source a fresh address (a dynamic pool).
-   */
-  map6to4(a: Uint8Array, o: number, source: boolean): number
-}
-
-/** What happened to the packets, as `tayga -d` or a counter dump would show. */
-export interface Nat64Stats {
-  in4: number
-  in6: number
-  out4: number
-  out6: number
-  /** Headers that do not parse: bad version, lengths, header checksum, truncated upper layer. */
-  malformed: number
-  /** No mapping for the source or destination address. */
-  unmapped: number
-  /** ICMP types RFC 7915 says to drop (ND, MLD, timestamps, unknown codes). */
-  icmpDropped: number
-  /** Fragmented ICMP and UDP without checksum in fragments, which cannot be translated. */
-  fragDropped: number
-  /** TTL or hop limit exhausted here. */
-  ttlExceeded: number
-  /** Too big for the next hop: Fragmentation Needed / Packet Too Big sent back. */
-  tooBig: number
-  /** ICMP errors and echo replies this translator sent itself. */
-  icmpSent: number
-}
-
-export function newNat64Stats(): Nat64Stats {
-  return {
-    in4: 0,
-    in6: 0,
-    out4: 0,
-    out6: 0,
-    malformed: 0,
-    unmapped: 0,
-    icmpDropped: 0,
-    fragDropped: 0,
-    ttlExceeded: 0,
-    tooBig: 0,
-    icmpSent: 0,
-  }
-}
-
-export interface Nat64Options {
-  map: Nat64Map
-  /** The translator's own IPv4 address: source of its ICMPv4 errors, answers pings. */
-  self4: number
-  /** Its own IPv6 address (16 bytes). */
-  self6: Uint8Array
-  /** Largest IPv6 packet sent (TAYGA's offlink-mtu; 1280 guarantees delivery). */
-  mtu6?: number
-  /** Largest IPv4 packet sent (the tun interface's MTU). */
-  mtu4?: number
-  /** Receives each packet produced; it must copy what it keeps (the bytes are reused). */
-  emit(buf: Uint8Array, off: number, len: number): void
-}
+import { copy, csumAdjust, eq16, isIcmp4Error, isZero16, u16, u32, w16, w32 } from './nat64_bytes.js'
+import { type Nat64Map, type Nat64Options, type Nat64Stats, newNat64Stats } from './nat64_var.js'
 
 const IP6_HDR = 40
 const FRAG_HDR = 8
@@ -91,25 +30,6 @@ const NH_HOP = 0
 const NH_ROUTING = 43
 const NH_FRAG = 44
 const NH_DSTOPTS = 60
-
-const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!
-const u32 = (b: Uint8Array, o: number): number =>
-  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0
-function w16(b: Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 8) & 0xff
-  b[o + 1] = v & 0xff
-}
-function w32(b: Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 24) & 0xff
-  b[o + 1] = (v >>> 16) & 0xff
-  b[o + 2] = (v >>> 8) & 0xff
-  b[o + 3] = v & 0xff
-}
-
-/** RFC 1624: a checksum over data whose covered words summed to `oldSum` and now sum to `newSum`. */
-function csumAdjust(csum: number, oldSum: number, newSum: number): number {
-  return ~fold((~csum & 0xffff) + (~fold(oldSum) & 0xffff) + fold(newSum)) & 0xffff
-}
 
 /** The translator of one NAT64 instance; scratch buffers and counters live here, nothing else. */
 export class Nat64 {
@@ -750,23 +670,4 @@ export class Nat64 {
     this.stats.icmpSent++
     this.emit(e, 0, IP6_HDR + n)
   }
-}
-
-/** dst[o..] = src[from, to): a plain loop, so no view object is made per packet. */
-function copy(dst: Uint8Array, o: number, src: Uint8Array, from: number, to: number): void {
-  for (let i = from; i < to; i++) dst[o + i - from] = src[i]!
-}
-
-function isIcmp4Error(t: number): boolean {
-  return t === 3 || t === 4 || t === 5 || t === 11 || t === 12
-}
-
-function isZero16(a: Uint8Array, o: number): boolean {
-  for (let i = 0; i < 16; i++) if (a[o + i] !== 0) return false
-  return true
-}
-
-function eq16(a: Uint8Array, ao: number, b: Uint8Array, bo: number): boolean {
-  for (let i = 0; i < 16; i++) if (a[ao + i] !== b[bo + i]) return false
-  return true
 }

@@ -5,8 +5,9 @@
 
 import { checksum, sum16 } from '../checksum.js'
 import { parseIpv6 } from '../inet6/in6_addr.js'
+import type { Nat64Map, Nat64Options } from './nat64_var.js'
 import { embed4, extract4, matchesPrefix } from './rfc6052.js'
-import { Nat64, type Nat64Map, type Nat64Options } from './xlate.js'
+import { Nat64 } from './xlate.js'
 
 export const PREFIX = parseIpv6('2001:db8:100::')!
 export const PLEN = 40

@@ -9,8 +9,8 @@
  */
 
 import { in6Hash } from '../../../wire/inet6/in6_addr.js'
+import type { Nat64Map } from '../../../wire/nat64/nat64_var.js'
 import { embed4, extract4, isNonGlobal4, isWkp, matchesPrefix } from '../../../wire/nat64/rfc6052.js'
-import type { Nat64Map } from '../../../wire/nat64/xlate.js'
 import type { TaygaConfig } from './tayga_conf.js'
 
 /** tayga's dyn_min_lease: a mapping lives this long after its last packet (7200 + 4·60 s). */
