@@ -383,11 +383,14 @@ export class OspfEngine {
     if (!same) this.scheduleSpf(now)
     // Whatever the neighbours were waiting to be acknowledged for the old instance is moot.
     const k = lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
-    for (const i of this.ifs.values())
+    for (const i of this.ifs.values()) {
+      // Only this database's neighbours: an ABR's router-LSAs of two areas share a key.
+      if (lsa.hdr.type !== LsType.EXTERNAL && this.areas.get(i.area)?.lsdb !== db) continue
       for (const n of i.nbrs.values()) {
         const r = n.retrans.get(k)
         if (r !== undefined && lsaCompare(r.hdr, lsa.hdr) !== 0) n.retrans.delete(k)
       }
+    }
     return e
   }
 
