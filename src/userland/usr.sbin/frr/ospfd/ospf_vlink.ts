@@ -37,13 +37,16 @@ export function setVirtualLinks(
   now: number,
 ): void {
   const old = [...e.ifs.values()].filter((i) => i.vl !== undefined)
+  let changed = false
   for (const i of old)
     if (!list.some((v) => v.area === i.vl!.transit && v.peer === i.vl!.peer)) {
       e.ifDown(i)
       e.ifs.delete(i.name)
+      changed = true
     }
   for (const v of list) {
     if (old.some((i) => i.vl!.transit === v.area && i.vl!.peer === v.peer && e.ifs.has(i.name))) continue
+    changed = true
     let k = 0
     while (e.ifs.has(`VLINK${k}`)) k++
     const i: OspfIf = {
@@ -72,6 +75,11 @@ export function setVirtualLinks(
     }
     e.ifs.set(i.name, i)
     e.area(0)
+  }
+  // A link comes up only from the transit area's tree (§16.1): run the calculation for it.
+  if (changed) {
+    e.markDirty()
+    e.scheduleSpf(now)
   }
 }
 
