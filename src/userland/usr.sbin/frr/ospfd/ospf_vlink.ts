@@ -10,7 +10,14 @@
  * Must not: change flooding or SPF for routers without virtual links (every hook does nothing then).
  */
 
-import { Link, LsType, MAX_AGE, parseRouterLsa, parseSummaryLsa, RTR_V } from '../../../../wire/ospf.js'
+import {
+  Link,
+  LsType,
+  MAX_AGE,
+  parseRouterLsa,
+  parseSummaryLsa,
+  RTR_V,
+} from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf } from './ospf_lsdb.js'
 import {
