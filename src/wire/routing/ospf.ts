@@ -33,6 +33,7 @@ export const DD_MS = 1
 /** Router-LSA flags (A.4.2) and link types. */
 export const RTR_B = 1
 export const RTR_E = 2
+export const RTR_V = 4
 export const Link = { P2P: 1, TRANSIT: 2, STUB: 3, VIRTUAL: 4 } as const
 
 export interface OspfHeader {

@@ -341,11 +341,17 @@ export class Ospf6Engine {
       if (scopeOf(lsa.hdr.type) === 0 && !this.isSelf(lsa)) this.markDirty()
     }
     const k = lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
-    for (const i of this.ifs.values())
+    const scope = scopeOf(lsa.hdr.type)
+    for (const i of this.ifs.values()) {
+      // Only this database's neighbours: a border router's Router-LSAs of two areas share a key.
+      const idb =
+        scope === 0 ? this.links.get(i.name) : scope === 2 ? this.external : this.areas.get(i.area)?.lsdb
+      if (idb !== db) continue
       for (const n of i.nbrs.values()) {
         const r = n.retrans.get(k)
         if (r !== undefined && lsaCompare(r.hdr, lsa.hdr) !== 0) n.retrans.delete(k)
       }
+    }
     return e
   }
 
@@ -590,6 +596,8 @@ export class Ospf6Engine {
     const r = ospf6Spf(this, now)
     this.lastSpfResult = r
     this.routes = r.routes
+    // A border router's Inter-Area-Prefix-LSAs follow its routes.
+    if (r.vertices.size > 1) this.markDirty()
     this.onRoutes(r.routes)
   }
 }
