@@ -29,6 +29,13 @@ export interface LsaEntry {
   network: { mask: number; routers: number[] } | null
 }
 
+/** An LSA's key and parsed body, worked out elsewhere (a parsed body is never changed). */
+export interface ParsedLsa {
+  readonly key: string
+  readonly router: RouterLsa | null
+  readonly network: { mask: number; routers: number[] } | null
+}
+
 export class Lsdb {
   /** Entries by lsaKey; change it only through install, delete and clear (the indexes follow it). */
   readonly map = new Map<string, LsaEntry>()
@@ -62,9 +69,12 @@ export class Lsdb {
     return this.byAdv.get(advRtr >>> 0)?.get(advKey(type, id))
   }
 
-  /** Install (replace) an instance; false when it is new and the database is full. */
-  install(lsa: Lsa, now: number): LsaEntry | null {
-    const k = lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
+  /**
+   * Install (replace) an instance; null when it is new and the database is full. `parsed` gives its
+   * key and parsed body when known (a shared LSA's, ospf_lsa_cache.ts), else they are worked out here.
+   */
+  install(lsa: Lsa, now: number, parsed?: ParsedLsa): LsaEntry | null {
+    const k = parsed?.key ?? lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
     if (!this.map.has(k) && this.map.size >= this.limit) {
       this.refused++
       return null
@@ -73,8 +83,8 @@ export class Lsdb {
       lsa,
       rcvAge: lsa.hdr.age,
       rcvTime: now,
-      router: lsa.hdr.type === 1 ? parseRouterLsa(lsa.data) : null,
-      network: lsa.hdr.type === 2 ? parseNetworkLsa(lsa.data) : null,
+      router: lsa.hdr.type !== 1 ? null : parsed !== undefined ? parsed.router : parseRouterLsa(lsa.data),
+      network: lsa.hdr.type !== 2 ? null : parsed !== undefined ? parsed.network : parseNetworkLsa(lsa.data),
     }
     this.map.set(k, e)
     this.index(k, e)
