@@ -24,7 +24,6 @@ import {
   type LsaHeader,
   LsType,
   lsaCompare,
-  lsaKey,
   lsuBody,
   MAX_AGE,
   OPT_E,
