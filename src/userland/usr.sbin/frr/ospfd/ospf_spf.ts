@@ -60,8 +60,11 @@ export interface SpfResult {
   routers: Map<number, RouterRoute>
 }
 
+/** Added to a network's link state id for its vertex key (a router's key is its id). */
+const NET_KEY = 2 ** 32
+
 interface Vertex {
-  key: string
+  key: number
   isRouter: boolean
   id: number
   entry: LsaEntry
@@ -146,17 +149,21 @@ function areaSpf(
 ): void {
   const db = area.lsdb
   const live = (e: LsaEntry | undefined): e is LsaEntry => e !== undefined && ageOf(e, now) < MAX_AGE
-  const netById = new Map<number, LsaEntry>()
-  for (const e of db.map.values())
-    if (e.lsa.hdr.type === LsType.NETWORK && e.network !== null && live(e)) netById.set(e.lsa.hdr.id >>> 0, e)
+  // The network-LSA for a link state id: the last live one (any advertising router).
+  const netOf = (id: number): LsaEntry | undefined => {
+    let found: LsaEntry | undefined
+    for (const e of db.networks.get(id)?.values() ?? []) if (e.network !== null && live(e)) found = e
+    return found
+  }
   const rootEntry = db.routers.get(rid >>> 0)
   if (!live(rootEntry) || rootEntry.router === null) return
-  const verts = new Map<string, Vertex>()
+  // Vertices by number: a router by its id, a network by its id + 2^32.
+  const verts = new Map<number, Vertex>()
   const heap = new Heap()
   const root: Vertex = {
-    key: `R${rid}`,
+    key: rid >>> 0,
     isRouter: true,
-    id: rid,
+    id: rid >>> 0,
     entry: rootEntry,
     dist: 0,
     nextHops: [],
@@ -167,20 +174,45 @@ function areaSpf(
   heap.push(root)
   const done: Vertex[] = []
   const ifByAddr = (a: number) => area.ifs.find((i) => i.addr >>> 0 === a >>> 0)
+  // A link of v to another vertex, with its cost and (for a router's links) its link data.
+  const relax = (v: Vertex, isRouter: boolean, id: number, entry: LsaEntry, cost: number, data: number) => {
+    const key = isRouter ? id : id + NET_KEY
+    const d = v.dist + cost
+    let w = verts.get(key)
+    if (w?.done) return
+    // §16.1.1: next hops of a vertex reached from the root or from a network on the root.
+    let hops: NextHop[]
+    let direct = false
+    if (v === root) {
+      const ifc = ifByAddr(data)
+      if (ifc === undefined) return
+      if (isRouter) {
+        const n = ifc.nbrs.find((x) => x.routerId >>> 0 === id)
+        if (n === undefined) return
+        hops = [{ gw: n.addr, ifName: ifc.name }]
+      } else {
+        hops = [{ gw: 0, ifName: ifc.name }]
+        direct = true
+      }
+    } else if (!v.isRouter && v.direct) {
+      hops = v.nextHops.map((h) => ({ gw: data, ifName: h.ifName }))
+    } else hops = v.nextHops
+    if (w === undefined) {
+      w = { key, isRouter, id, entry, dist: d, nextHops: hops, direct, done: false }
+      verts.set(key, w)
+      heap.push(w)
+    } else if (d < w.dist) {
+      w.dist = d
+      w.nextHops = hops
+      w.direct = direct
+      heap.push(w)
+    } else if (d === w.dist) w.nextHops = mergeHops(w.nextHops, hops)
+  }
   while (heap.size > 0) {
     const v = heap.pop()!
     if (v.done) continue
     v.done = true
     done.push(v)
-    // The links of v to other vertices, with their cost and (for a router's links) its link data.
-    const edges: Array<{
-      key: string
-      isRouter: boolean
-      id: number
-      entry: LsaEntry
-      cost: number
-      data: number
-    }> = []
     if (v.isRouter) {
       for (const l of v.entry.router!.links) {
         if (l.type === Link.P2P) {
@@ -192,25 +224,11 @@ function areaSpf(
             )
           )
             continue
-          edges.push({
-            key: `R${l.id >>> 0}`,
-            isRouter: true,
-            id: l.id >>> 0,
-            entry: w,
-            cost: l.metric,
-            data: l.data,
-          })
+          relax(v, true, l.id >>> 0, w, l.metric, l.data)
         } else if (l.type === Link.TRANSIT) {
-          const w = netById.get(l.id >>> 0)
+          const w = netOf(l.id >>> 0)
           if (w === undefined || !w.network!.routers.some((r) => r >>> 0 === v.id >>> 0)) continue
-          edges.push({
-            key: `N${l.id >>> 0}`,
-            isRouter: false,
-            id: l.id >>> 0,
-            entry: w,
-            cost: l.metric,
-            data: l.data,
-          })
+          relax(v, false, l.id >>> 0, w, l.metric, l.data)
         }
       }
     } else {
@@ -220,49 +238,8 @@ function areaSpf(
         // The router's own link to this network gives its address there (the next hop through it).
         const back = w.router.links.find((b) => b.type === Link.TRANSIT && b.id >>> 0 === v.id >>> 0)
         if (back === undefined) continue
-        edges.push({ key: `R${r >>> 0}`, isRouter: true, id: r >>> 0, entry: w, cost: 0, data: back.data })
+        relax(v, true, r >>> 0, w, 0, back.data)
       }
-    }
-    for (const e of edges) {
-      const d = v.dist + e.cost
-      let w = verts.get(e.key)
-      if (w?.done) continue
-      // §16.1.1: next hops of a vertex reached from the root or from a network on the root.
-      let hops: NextHop[]
-      let direct = false
-      if (v === root) {
-        const ifc = ifByAddr(e.data)
-        if (ifc === undefined) continue
-        if (e.isRouter) {
-          const n = ifc.nbrs.find((x) => x.routerId >>> 0 === e.id)
-          if (n === undefined) continue
-          hops = [{ gw: n.addr, ifName: ifc.name }]
-        } else {
-          hops = [{ gw: 0, ifName: ifc.name }]
-          direct = true
-        }
-      } else if (!v.isRouter && v.direct) {
-        hops = v.nextHops.map((h) => ({ gw: e.data, ifName: h.ifName }))
-      } else hops = v.nextHops
-      if (w === undefined) {
-        w = {
-          key: e.key,
-          isRouter: e.isRouter,
-          id: e.id,
-          entry: e.entry,
-          dist: d,
-          nextHops: hops,
-          direct,
-          done: false,
-        }
-        verts.set(e.key, w)
-        heap.push(w)
-      } else if (d < w.dist) {
-        w.dist = d
-        w.nextHops = hops
-        w.direct = direct
-        heap.push(w)
-      } else if (d === w.dist) w.nextHops = mergeHops(w.nextHops, hops)
     }
   }
   const offer = (r: OspfRoute) => {
