@@ -3,7 +3,8 @@
  * state machine with DR/BDR election (§9), Hellos, the link-state databases per area and for the AS,
  * this router's own LSAs (router-LSA per area, network-LSA where it is DR, AS-external LSAs for what
  * it redistributes, summary LSAs when it is an area border router) with MinLSInterval and the 30-min
- * refresh, flooding (§13.3), aging to MaxAge and flushing, and SPF scheduling. The neighbour state
+ * refresh, flooding (§13.3: what is installed within FLOOD_DELAY_NS goes out together, as few updates
+ * per interface as fit), aging to MaxAge and flushing, and SPF scheduling. The neighbour state
  * machine and the database exchange are in ospf_nbr.ts, receiving updates in ospf_flood.ts, our own
  * LSAs in ospf_origin.ts, the calculation in ospf_spf.ts. The daemon (ospfd.ts) feeds it packets,
  * interface lists and time, and sends what it asks to.

@@ -2,7 +2,9 @@
  * ospfd's link-state database for one flooding scope (an area, or the AS for external LSAs): LSAs
  * by (type, link state id, advertising router), each with the time it arrived so that its age is
  * computed when asked (RFC 2328 §12.1.1, §14), never counted down by a timer per LSA. Bounded by
- * `limit`: a new LSA past it is refused and counted (the caller drops it unacknowledged).
+ * `limit`: a new LSA past it is refused and counted (the caller drops it unacknowledged). The LSA
+ * objects and parsed bodies it holds may be shared with other routers' databases (ospf_lsa_cache.ts):
+ * never changed here.
  *
  * Must not: read a clock (time is passed in) or do I/O.
  */
