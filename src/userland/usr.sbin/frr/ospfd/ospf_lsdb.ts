@@ -42,14 +42,16 @@ export class Lsdb {
   /** Entries by lsaKey; change it only through install, delete and clear (the indexes follow it). */
   readonly map = new Map<string, LsaEntry>()
   /**
-   * The entries of each advertising router by advKey(type, id): a router finds its own without a
-   * scan, and get() looks up by numbers rather than building a key string.
+   * The entries of each advertising router: a router finds its own without a scan, and get() looks
+   * up by numbers rather than building a key string. Most routers advertise a few LSAs (a router-LSA
+   * and a network-LSA per LAN they are DR on): those are a short array; more, a Map by advKey. (A Map
+   * each was most of a 1,000-router area's database: a million small Maps per scope.)
    */
-  readonly byAdv = new Map<number, Map<number, LsaEntry>>()
+  readonly byAdv = new Map<number, LsaEntry[] | Map<number, LsaEntry>>()
   /** Router-LSAs by router id (link state id = advertising router), for SPF's lookups. */
   readonly routers = new Map<number, LsaEntry>()
-  /** Network-LSAs by link state id (the DR's interface address), any advertising router. */
-  readonly networks = new Map<number, Map<string, LsaEntry>>()
+  /** Network-LSAs by link state id (the DR's interface address), any advertising router (mostly one). */
+  readonly networks = new Map<number, LsaEntry[]>()
   /**
    * No entry reaches LSRefreshTime or MaxAge before this host-clock time (a lower bound, lowered on
    * install, recomputed by the scan that reaches it): the periodic age scan skips the database till then.
@@ -68,7 +70,12 @@ export class Lsdb {
   }
 
   get(type: number, id: number, advRtr: number): LsaEntry | undefined {
-    return this.byAdv.get(advRtr >>> 0)?.get(advKey(type, id))
+    const m = this.byAdv.get(advRtr >>> 0)
+    if (m === undefined) return undefined
+    const k = advKey(type, id)
+    if (m instanceof Map) return m.get(k)
+    for (const e of m) if (advKey(e.lsa.hdr.type, e.lsa.hdr.id) === k) return e
+    return undefined
   }
 
   /**
@@ -89,7 +96,7 @@ export class Lsdb {
       network: lsa.hdr.type !== 2 ? null : parsed !== undefined ? parsed.network : parseNetworkLsa(lsa.data),
     }
     this.map.set(k, e)
-    this.index(k, e)
+    this.index(e)
     this.dueAt = Math.min(this.dueAt, nextAgeEvent(e))
     return e
   }
@@ -104,13 +111,21 @@ export class Lsdb {
     this.map.delete(k)
     const h = e.lsa.hdr
     const adv = this.byAdv.get(h.advRtr >>> 0)
-    adv?.delete(advKey(h.type, h.id))
-    if (adv?.size === 0) this.byAdv.delete(h.advRtr >>> 0)
+    const ak = advKey(h.type, h.id)
+    if (adv instanceof Map) {
+      adv.delete(ak)
+      if (adv.size === 0) this.byAdv.delete(h.advRtr >>> 0)
+    } else if (adv !== undefined) {
+      const at = adv.findIndex((x) => advKey(x.lsa.hdr.type, x.lsa.hdr.id) === ak)
+      if (at >= 0) adv.splice(at, 1)
+      if (adv.length === 0) this.byAdv.delete(h.advRtr >>> 0)
+    }
     if (h.type === 1 && this.routers.get(h.id >>> 0) === e) this.routers.delete(h.id >>> 0)
     if (h.type === 2) {
       const n = this.networks.get(h.id >>> 0)
-      n?.delete(k)
-      if (n?.size === 0) this.networks.delete(h.id >>> 0)
+      const at = n === undefined ? -1 : n.findIndex((x) => x.lsa.hdr.advRtr >>> 0 === h.advRtr >>> 0)
+      if (at >= 0) n!.splice(at, 1)
+      if (n?.length === 0) this.networks.delete(h.id >>> 0)
     }
   }
 
@@ -129,23 +144,32 @@ export class Lsdb {
     this.dueAt = due
   }
 
-  private index(k: string, e: LsaEntry): void {
+  private index(e: LsaEntry): void {
     const h = e.lsa.hdr
     const adv = h.advRtr >>> 0
-    let m = this.byAdv.get(adv)
-    if (m === undefined) {
-      m = new Map()
-      this.byAdv.set(adv, m)
+    const ak = advKey(h.type, h.id)
+    const m = this.byAdv.get(adv)
+    if (m === undefined) this.byAdv.set(adv, [e])
+    else if (m instanceof Map) m.set(ak, e)
+    else {
+      const at = m.findIndex((x) => advKey(x.lsa.hdr.type, x.lsa.hdr.id) === ak)
+      if (at >= 0) m[at] = e
+      else if (m.length < ADV_ARRAY_MAX) m.push(e)
+      else
+        this.byAdv.set(
+          adv,
+          new Map([...m.map((x) => [advKey(x.lsa.hdr.type, x.lsa.hdr.id), x] as const), [ak, e]]),
+        )
     }
-    m.set(advKey(h.type, h.id), e)
     if (h.type === 1 && h.id >>> 0 === adv) this.routers.set(adv, e)
     if (h.type === 2) {
-      let n = this.networks.get(h.id >>> 0)
-      if (n === undefined) {
-        n = new Map()
-        this.networks.set(h.id >>> 0, n)
+      const n = this.networks.get(h.id >>> 0)
+      if (n === undefined) this.networks.set(h.id >>> 0, [e])
+      else {
+        const at = n.findIndex((x) => x.lsa.hdr.advRtr >>> 0 === adv)
+        if (at >= 0) n[at] = e
+        else n.push(e)
       }
-      n.set(k, e)
     }
   }
 
@@ -159,6 +183,9 @@ export class Lsdb {
     )
   }
 }
+
+/** An advertising router's entries past this many are kept in a Map rather than an array. */
+const ADV_ARRAY_MAX = 8
 
 /** An LSA's key among its advertising router's: link state id and type (OSPFv3's are 16 bits) in 48 bits. */
 function advKey(type: number, id: number): number {
