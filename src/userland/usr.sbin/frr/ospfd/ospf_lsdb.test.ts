@@ -1,7 +1,7 @@
 /**
  * ospfd's link-state database: its indexes (by advertising router, router id, network id) follow
  * every install, replacement and removal (an advertising router's few entries in an array, many in a
- * Map), lookups by numbers find what the key map holds, and the
+ * Map, counts by type), lookups by numbers find what the key map holds, and the
  * age scan's due time is the earliest LSRefreshTime/MaxAge of what is in it.
  */
 
@@ -48,21 +48,29 @@ describe('Lsdb indexes', () => {
     assert.equal(db.routers.get(0xc0a80001)!.lsa.hdr.advRtr >>> 0, 0xc0a80001)
     assert.equal(count(db.byAdv.get(0x01010101)), 2)
     assert.equal(count(db.networks.get(0x0a000001)), 1)
+    assert.deepEqual(
+      [db.countOf(LsType.ROUTER), db.countOf(LsType.NETWORK), db.countOf(LsType.SUMMARY)],
+      [2, 1, 0],
+    )
     // A newer instance replaces the old one everywhere.
     const b = db.install(rtr(0x01010101, INITIAL_SEQ + 1), 5)!
     assert.equal(db.size, 3)
+    assert.equal(db.countOf(LsType.ROUTER), 2)
     assert.equal(db.get(LsType.ROUTER, 0x01010101, 0x01010101), b)
     assert.equal(db.routers.get(0x01010101), b)
     assert.equal(count(db.byAdv.get(0x01010101)), 2)
     db.delete(LsType.NETWORK, 0x0a000001, 0x01010101)
     assert.equal(db.networks.has(0x0a000001), false)
     assert.equal(db.get(LsType.NETWORK, 0x0a000001, 0x01010101), undefined)
+    assert.equal(db.countOf(LsType.NETWORK), 0)
     db.delete(LsType.ROUTER, 0x01010101, 0x01010101)
     assert.equal(db.routers.has(0x01010101), false)
     assert.equal(db.byAdv.has(0x01010101), false)
     assert.equal(db.size, 1)
+    assert.equal(db.countOf(LsType.ROUTER), 1)
     db.clear()
     assert.equal(db.size + db.routers.size + db.byAdv.size + db.networks.size, 0)
+    assert.equal(db.countOf(LsType.ROUTER), 0)
   })
 
   test('many LSAs of one advertising router: each found by numbers, in order, before and after removals', () => {

@@ -57,6 +57,8 @@ export class Lsdb {
    * install, recomputed by the scan that reaches it): the periodic age scan skips the database till then.
    */
   dueAt = Number.POSITIVE_INFINITY
+  /** How many entries of each LS type (SPF skips walking the database for a type it holds none of). */
+  private readonly perType = new Map<number, number>()
   limit: number
   /** LSAs refused because the database was full. */
   refused = 0
@@ -67,6 +69,11 @@ export class Lsdb {
 
   get size(): number {
     return this.map.size
+  }
+
+  /** Entries of one LS type. */
+  countOf(type: number): number {
+    return this.perType.get(type) ?? 0
   }
 
   get(type: number, id: number, advRtr: number): LsaEntry | undefined {
@@ -84,10 +91,12 @@ export class Lsdb {
    */
   install(lsa: Lsa, now: number, parsed?: ParsedLsa): LsaEntry | null {
     const k = parsed?.key ?? lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
-    if (!this.map.has(k) && this.map.size >= this.limit) {
+    const fresh = !this.map.has(k)
+    if (fresh && this.map.size >= this.limit) {
       this.refused++
       return null
     }
+    if (fresh) this.perType.set(lsa.hdr.type, this.countOf(lsa.hdr.type) + 1)
     const e: LsaEntry = {
       lsa,
       rcvAge: lsa.hdr.age,
@@ -110,6 +119,9 @@ export class Lsdb {
     if (e === undefined) return
     this.map.delete(k)
     const h = e.lsa.hdr
+    const left = this.countOf(h.type) - 1
+    if (left > 0) this.perType.set(h.type, left)
+    else this.perType.delete(h.type)
     const adv = this.byAdv.get(h.advRtr >>> 0)
     const ak = advKey(h.type, h.id)
     if (adv instanceof Map) {
@@ -131,6 +143,7 @@ export class Lsdb {
 
   clear(): void {
     this.map.clear()
+    this.perType.clear()
     this.byAdv.clear()
     this.routers.clear()
     this.networks.clear()

@@ -8,7 +8,15 @@
  * Must not: change the databases it reads, or read a clock (time is passed in for LSA ages).
  */
 
-import { Link, LsType, MAX_AGE, parseExternalLsa, parseSummaryLsa, RTR_E } from '../../../../wire/ospf.js'
+import {
+  Link,
+  LsType,
+  MAX_AGE,
+  parseExternalLsa,
+  parseSummaryLsa,
+  type RouterLink,
+  RTR_E,
+} from '../../../../wire/ospf.js'
 import { ageOf, type LsaEntry, type Lsdb } from './ospf_lsdb.js'
 
 export const LS_INFINITY = 0xffffff
@@ -139,6 +147,26 @@ function routeKey(addr: number, len: number): string {
   return `${addr >>> 0}/${len}`
 }
 
+/** Whether a network-LSA lists router `id` as attached. */
+function hasRouter(routers: readonly number[], id: number): boolean {
+  for (let j = 0; j < routers.length; j++) if (routers[j]! >>> 0 === id >>> 0) return true
+  return false
+}
+
+/**
+ * The link of a router-LSA back to vertex `id`: point-to-point or virtual to a router (`toRouter`),
+ * transit to a network (its link state id); null when there is none.
+ */
+function linkBack(links: readonly RouterLink[], id: number, toRouter: boolean): RouterLink | null {
+  const want = id >>> 0
+  for (let j = 0; j < links.length; j++) {
+    const b = links[j]!
+    if (b.id >>> 0 !== want) continue
+    if (toRouter ? b.type === Link.P2P || b.type === Link.VIRTUAL : b.type === Link.TRANSIT) return b
+  }
+  return null
+}
+
 /** Dijkstra over one area: router vertices by router id, the intra-area routes and ABR/ASBR reachability. */
 function areaSpf(
   rid: number,
@@ -151,8 +179,13 @@ function areaSpf(
   const live = (e: LsaEntry | undefined): e is LsaEntry => e !== undefined && ageOf(e, now) < MAX_AGE
   // The network-LSA for a link state id: the last live one (any advertising router).
   const netOf = (id: number): LsaEntry | undefined => {
+    const list = db.networks.get(id)
+    if (list === undefined) return undefined
     let found: LsaEntry | undefined
-    for (const e of db.networks.get(id)?.values() ?? []) if (e.network !== null && live(e)) found = e
+    for (let j = 0; j < list.length; j++) {
+      const e = list[j]!
+      if (e.network !== null && live(e)) found = e
+    }
     return found
   }
   const rootEntry = db.routers.get(rid >>> 0)
@@ -179,7 +212,8 @@ function areaSpf(
     const key = isRouter ? id : id + NET_KEY
     const d = v.dist + cost
     let w = verts.get(key)
-    if (w?.done) return
+    // Done, or already nearer: nothing to do (and no next hops to work out).
+    if (w !== undefined && (w.done || d > w.dist)) return
     // §16.1.1: next hops of a vertex reached from the root or from a network on the root.
     let hops: NextHop[]
     let direct = false
@@ -213,57 +247,58 @@ function areaSpf(
     if (v.done) continue
     v.done = true
     done.push(v)
+    // §16.1 step 2: each link of v whose far end links back to v (plain loops: this runs for every
+    // vertex of every SPF run of every router).
     if (v.isRouter) {
-      for (const l of v.entry.router!.links) {
+      const links = v.entry.router!.links
+      for (let j = 0; j < links.length; j++) {
+        const l = links[j]!
         if (l.type === Link.P2P) {
           const w = db.routers.get(l.id >>> 0)
-          if (!live(w) || w.router === null) continue
-          if (
-            !w.router.links.some(
-              (b) => (b.type === Link.P2P || b.type === Link.VIRTUAL) && b.id >>> 0 === v.id >>> 0,
-            )
-          )
-            continue
+          if (!live(w) || w.router === null || linkBack(w.router.links, v.id, true) === null) continue
           relax(v, true, l.id >>> 0, w, l.metric, l.data)
         } else if (l.type === Link.TRANSIT) {
           const w = netOf(l.id >>> 0)
-          if (w === undefined || !w.network!.routers.some((r) => r >>> 0 === v.id >>> 0)) continue
+          if (w === undefined || !hasRouter(w.network!.routers, v.id)) continue
           relax(v, false, l.id >>> 0, w, l.metric, l.data)
         }
       }
     } else {
-      for (const r of v.entry.network!.routers) {
+      const attached = v.entry.network!.routers
+      for (let j = 0; j < attached.length; j++) {
+        const r = attached[j]!
         const w = db.routers.get(r >>> 0)
         if (!live(w) || w.router === null) continue
         // The router's own link to this network gives its address there (the next hop through it).
-        const back = w.router.links.find((b) => b.type === Link.TRANSIT && b.id >>> 0 === v.id >>> 0)
-        if (back === undefined) continue
+        const back = linkBack(w.router.links, v.id, false)
+        if (back === null) continue
         relax(v, true, r >>> 0, w, 0, back.data)
       }
     }
   }
-  const offer = (r: OspfRoute) => {
-    const k = routeKey(r.addr, r.len)
+  // An intra-area route to addr/len; the route object is made only when it is the best so far.
+  const offer = (addr: number, len: number, cost: number, nextHops: NextHop[], direct: boolean) => {
+    const k = routeKey(addr, len)
     const old = routes.get(k)
-    if (old === undefined || r.cost < old.cost) routes.set(k, r)
-    else if (r.cost === old.cost && !old.direct) old.nextHops = mergeHops(old.nextHops, r.nextHops)
-  }
-  for (const v of done) {
-    if (!v.isRouter) {
-      const n = v.entry.network!
-      const len = maskLen(n.mask)
-      offer({
-        addr: (v.id & n.mask) >>> 0,
+    if (old === undefined || cost < old.cost)
+      routes.set(k, {
+        addr,
         len,
         kind: 'intra',
-        cost: v.dist,
+        cost,
         cost2: 0,
         area: area.id,
         advRtr: 0,
         tag: 0,
-        nextHops: v.nextHops,
-        direct: v.direct,
+        nextHops,
+        direct,
       })
+    else if (cost === old.cost && !old.direct) old.nextHops = mergeHops(old.nextHops, nextHops)
+  }
+  for (const v of done) {
+    if (!v.isRouter) {
+      const n = v.entry.network!
+      offer((v.id & n.mask) >>> 0, maskLen(n.mask), v.dist, v.nextHops, v.direct)
       continue
     }
     const rl = v.entry.router!
@@ -288,18 +323,7 @@ function areaSpf(
               .filter((i) => ((i.addr ^ l.id) & l.data) >>> 0 === 0)
               .map((i) => ({ gw: 0, ifName: i.name }))
           : v.nextHops
-      offer({
-        addr: (l.id & l.data) >>> 0,
-        len: maskLen(l.data),
-        kind: 'intra',
-        cost: v.dist + l.metric,
-        cost2: 0,
-        area: area.id,
-        advRtr: 0,
-        tag: 0,
-        nextHops: own,
-        direct: v === root,
-      })
+      offer((l.id & l.data) >>> 0, maskLen(l.data), v.dist + l.metric, own, v === root)
     }
   }
 }
@@ -313,6 +337,8 @@ function interArea(
   routers: Map<number, RouterRoute>,
   areaRouters: Map<number, RouterRoute>,
 ): void {
+  // Most areas hold no summary-LSA at all: nothing to walk the database for.
+  if (area.lsdb.countOf(LsType.SUMMARY) + area.lsdb.countOf(LsType.ASBR_SUMMARY) === 0) return
   for (const e of area.lsdb.map.values()) {
     const h = e.lsa.hdr
     if ((h.type !== LsType.SUMMARY && h.type !== LsType.ASBR_SUMMARY) || h.advRtr >>> 0 === rid >>> 0)
