@@ -7,7 +7,7 @@
  * Must not: install an LSA that failed a check, or let a full database take one more (counted).
  */
 
-import { type Lsa, LsType, lsaCompare, lsaCompareAged, MAX_AGE } from '../../../../wire/ospf.js'
+import { type Lsa, LsType, lsaCompare, lsaCompareAged, MAX_AGE } from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
 import { type Nbr, NbrState, type OspfIf } from './ospf_types.js'

@@ -21,7 +21,7 @@ import {
   parseRouterLsa,
   routerLsaBody,
   withAge,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import { OspfEngine } from './ospf_engine.js'
 import { LsaCache, lsaFacts } from './ospf_lsa_cache.js'
 import type { IfDesc } from './ospf_types.js'

@@ -21,7 +21,7 @@ import {
   type RouterLsa,
   readLsaHeader,
   routerLsaFits,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 
 /** Distinct LSA instances kept before the table starts over. */
 export const LSA_CACHE_LIMIT = 200_000

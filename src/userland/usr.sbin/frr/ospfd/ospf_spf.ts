@@ -16,7 +16,7 @@ import {
   parseSummaryLsa,
   type RouterLink,
   RTR_E,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import { ageOf, type LsaEntry, type Lsdb } from './ospf_lsdb.js'
 
 export const LS_INFINITY = 0xffffff
