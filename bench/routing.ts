@@ -82,10 +82,15 @@ async function gridMetrics(k: number, p: GridProtocol): Promise<Metric[]> {
   collect()
   const before = canCollect() ? retainedBytes() : 0
   const t0 = nowNs()
+  const cpu0 = process.cpuUsage()
   const v0 = host.clock.now()
   const lab = Lab.build(host, topology)
   await lab.start(quietIo)
   const wallMs = sinceNs(t0) / 1e6
+  // CPU time says what the wall time would be on an idle core; RSS what the whole process holds.
+  const cpu = process.cpuUsage(cpu0)
+  const cpuS = (cpu.user + cpu.system) / 1e6
+  const rssMb = process.memoryUsage().rss / 2 ** 20
   const convergeS = (host.clock.now() - v0) / 1e9 - p.quietS
   collect()
   const bytes = canCollect() ? retainedBytes() - before : null
@@ -141,6 +146,7 @@ async function gridMetrics(k: number, p: GridProtocol): Promise<Metric[]> {
       name: `build + start + converge, wall time: ${name}`,
       value: wallMs,
       unit: 'ms',
+      note: `CPU ${cpuS.toFixed(1)} s, RSS ${rssMb.toFixed(0)} MB after`,
       ...(p.wallTargetMs === undefined ? {} : { target: { kind: 'max', value: p.wallTargetMs } as const }),
     },
     {

@@ -60,7 +60,8 @@ import { dhcpd } from './usr.sbin/dhcpd/dhcpd.js'
 import { bgpd } from './usr.sbin/frr/bgpd/bgpd.js'
 import { isisd } from './usr.sbin/frr/isisd/isisd.js'
 import { ospf6d } from './usr.sbin/frr/ospf6d/ospf6d.js'
-import { ospfd } from './usr.sbin/frr/ospfd/ospfd.js'
+import { LsaCache } from './usr.sbin/frr/ospfd/ospf_lsa_cache.js'
+import { ospfd, sharingOspfd } from './usr.sbin/frr/ospfd/ospfd.js'
 import { ripd } from './usr.sbin/frr/ripd/ripd.js'
 import { ripngd } from './usr.sbin/frr/ripngd/ripngd.js'
 import { vtysh } from './usr.sbin/frr/vtysh.js'
@@ -193,6 +194,8 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
 export function makePrograms(extra: Iterable<readonly [string, Program]> = []): Programs {
   const map = new Map<string, Program>(BASE)
   map.set('sh', { run: createSh({ programs: () => [...map.keys()].sort() }) })
+  // The ospfd processes of one registry (a lab's routers) share the LSAs they all hold.
+  map.set('ospfd', { run: sharingOspfd(new LsaCache()) })
   for (const [name, p] of extra) map.set(name, p)
   return map
 }

@@ -1,7 +1,8 @@
 /**
  * OSPFv2 wire format: every packet type round-trips through emit and parse; the packet checksum
  * leaves out the authentication field and catches a flipped bit; the LSA Fletcher checksum verifies
- * (and fails on any changed byte but the age); §13.1's instance comparison; and a fuzz of the parser
+ * (and fails on any changed byte but the age), reduced per 4 KB as byte by byte; §13.1's instance
+ * comparison; updates of a slice of LSAs aged on the wire; and a fuzz of the parser
  * (random bytes, mutated valid packets) that never throws and never reads past the length it checked.
  */
 
@@ -21,8 +22,10 @@ import {
   helloBody,
   Link,
   LsType,
+  lsaChecksum,
   lsaChecksumOk,
   lsaCompare,
+  lsaCompareAged,
   lsrBody,
   lsuBody,
   MAX_AGE,
@@ -34,6 +37,7 @@ import {
   parseOspf,
   parseRouterLsa,
   routerLsaBody,
+  routerLsaFits,
   withAge,
 } from './ospf.js'
 
@@ -154,6 +158,72 @@ describe('LSAs', () => {
     assert.equal(lsaCompare({ ...h, age: MAX_AGE }, h), 1)
     assert.equal(lsaCompare({ ...h, age: 10 }, { ...h, age: 1000 }), 1)
     assert.equal(lsaCompare({ ...h, age: 10 }, { ...h, age: 800 }), 0)
+  })
+})
+
+describe('LSAs at scale', () => {
+  /** The Fletcher sums reduced after every byte (RFC 2328 §12.1.7 as written). */
+  const byteWise = (d: Uint8Array): number => {
+    let c0 = 0
+    let c1 = 0
+    for (let i = 2; i < d.length; i++) {
+      c0 = (c0 + (i === 16 || i === 17 ? 0 : d[i]!)) % 255
+      c1 = (c1 + c0) % 255
+    }
+    let x = ((d.length - 2 - 14 - 1) * c0 - c1) % 255
+    if (x <= 0) x += 255
+    let y = 510 - c0 - x
+    if (y > 255) y -= 255
+    return ((x & 0xff) << 8) | (y & 0xff)
+  }
+
+  test('the checksum with sums reduced per 4 KB equals the byte-wise one, up to the largest LSA', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 20, maxLength: 9000 }), (d) => {
+        assert.equal(lsaChecksum(d), byteWise(d))
+      }),
+      { numRuns: 200 },
+    )
+    const big = new Uint8Array(0xffff).fill(0xff)
+    assert.equal(lsaChecksum(big), byteWise(big))
+  })
+
+  test('an update of a slice of LSAs, aged on the wire, parses back to them', () => {
+    const lsas = [routerLsa, withAge(routerLsa, MAX_AGE), withAge(routerLsa, 7)]
+    const p = parseOspf(emitOspf(OspfType.LSU, 1, 0, lsuBody(lsas, 1, 3, 1)))
+    assert.ok(p.ok && p.body.type === 4)
+    assert.deepEqual(
+      p.body.lsas.map((l) => l.hdr.age),
+      [MAX_AGE, 8],
+    )
+    // The age is outside the checksum: still good, the LSAs given are unchanged.
+    assert.ok(p.body.lsas.every((l) => lsaChecksumOk(l.data)))
+    assert.equal(lsas[2]!.hdr.age, 7)
+  })
+
+  test("lsaCompareAged is lsaCompare with the age given apart; routerLsaFits is parseRouterLsa's check", () => {
+    const h = routerLsa.hdr
+    for (const [a, b] of [
+      [{ ...h, seq: h.seq + 1 }, h],
+      [h, { ...h, checksum: h.checksum + 1 }],
+      [{ ...h, age: MAX_AGE }, h],
+      [
+        { ...h, age: 10 },
+        { ...h, age: 1000 },
+      ],
+      [
+        { ...h, age: 10 },
+        { ...h, age: 800 },
+      ],
+      [h, { ...h, age: MAX_AGE }],
+    ] as const)
+      assert.equal(lsaCompareAged(a, { ...b, age: -1 }, b.age), lsaCompare(a, b))
+    assert.ok(routerLsaFits(routerLsa.data))
+    for (let len = 0; len < routerLsa.data.length + 8; len++) {
+      const d = new Uint8Array(len)
+      d.set(routerLsa.data.subarray(0, Math.min(len, routerLsa.data.length)))
+      assert.equal(routerLsaFits(d), parseRouterLsa(d) !== null, `length ${len}`)
+    }
   })
 })
 

@@ -102,15 +102,30 @@ export type OspfBody =
 
 export type OspfParse = { ok: true; hdr: OspfHeader; body: OspfBody } | { ok: false; reason: string }
 
-/** Fletcher checksum of an LSA (age excluded), as it goes in bytes 16-17 of its header. */
-export function lsaChecksum(lsa: Uint8Array, len: number = lsa.length): number {
+/**
+ * The two Fletcher sums (mod 255) over lsa[2..len), bytes 16-17 taken as zero when `zeroCk`. The sums
+ * are reduced every 4096 bytes rather than per byte: c1 stays below 2^53 in between.
+ */
+function fletcherSums(lsa: Uint8Array, len: number, zeroCk: boolean): number {
   let c0 = 0
   let c1 = 0
-  for (let i = 2; i < len; i++) {
-    const b = i === 16 || i === 17 ? 0 : lsa[i]!
-    c0 = (c0 + b) % 255
-    c1 = (c1 + c0) % 255
+  for (let i = 2; i < len; ) {
+    const stop = Math.min(len, i + 4096)
+    for (; i < stop; i++) {
+      c0 += zeroCk && (i === 16 || i === 17) ? 0 : lsa[i]!
+      c1 += c0
+    }
+    c0 %= 255
+    c1 %= 255
   }
+  return c0 * 256 + c1
+}
+
+/** Fletcher checksum of an LSA (age excluded), as it goes in bytes 16-17 of its header. */
+export function lsaChecksum(lsa: Uint8Array, len: number = lsa.length): number {
+  const s = fletcherSums(lsa, len, true)
+  const c0 = s >> 8
+  const c1 = s & 0xff
   // The checksum's place, counted from the start of the checksummed data (after LS age).
   const pos = 14
   const n = len - 2
@@ -124,13 +139,7 @@ export function lsaChecksum(lsa: Uint8Array, len: number = lsa.length): number {
 /** Whether an LSA's Fletcher checksum holds (summing over the checksum too gives zero). */
 export function lsaChecksumOk(lsa: Uint8Array, len: number = lsa.length): boolean {
   if (readU16(lsa, 16) === 0) return false
-  let c0 = 0
-  let c1 = 0
-  for (let i = 2; i < len; i++) {
-    c0 = (c0 + lsa[i]!) % 255
-    c1 = (c1 + c0) % 255
-  }
-  return c0 === 0 && c1 === 0
+  return fletcherSums(lsa, len, false) === 0
 }
 
 export function readLsaHeader(b: Uint8Array, off: number): LsaHeader {
@@ -225,6 +234,18 @@ export function externalLsaBody(
 export interface RouterLsa {
   flags: number
   links: RouterLink[]
+}
+
+/** Whether a router-LSA's link count and TOS counts fit its length (parseRouterLsa's check, allocating nothing). */
+export function routerLsaFits(d: Uint8Array): boolean {
+  if (d.length < LSA_HDR_LEN + 4) return false
+  const n = readU16(d, LSA_HDR_LEN + 2)
+  let o = LSA_HDR_LEN + 4
+  for (let i = 0; i < n; i++) {
+    if (o + 12 > d.length) return false
+    o += 12 + 4 * d[o + 9]!
+  }
+  return o === d.length
 }
 
 /** The body of a router-LSA, or null when its counts do not fit its length. */
@@ -324,15 +345,18 @@ export function lsrBody(reqs: readonly LsReq[]): Uint8Array {
   return b
 }
 
-export function lsuBody(lsas: readonly Lsa[]): Uint8Array {
+/** A Link State Update's body of lsas[from..to) (all by default), `ageBy` added to each LS age (at most MaxAge). */
+export function lsuBody(lsas: readonly Lsa[], from = 0, to = lsas.length, ageBy = 0): Uint8Array {
   let n = 4
-  for (const l of lsas) n += l.data.length
+  for (let k = from; k < to; k++) n += lsas[k]!.data.length
   const b = new Uint8Array(n)
-  writeU32(b, 0, lsas.length)
+  writeU32(b, 0, to - from)
   let o = 4
-  for (const l of lsas) {
-    b.set(l.data, o)
-    o += l.data.length
+  for (let k = from; k < to; k++) {
+    const d = lsas[k]!.data
+    b.set(d, o)
+    if (ageBy !== 0) writeU16(b, o, Math.min(MAX_AGE, lsas[k]!.hdr.age + ageBy))
+    o += d.length
   }
   return b
 }
@@ -349,9 +373,13 @@ const MIN_BODY = [0, 20, 8, 0, 4, 0] as const
 
 /**
  * Parse an OSPF packet (the IP payload). Checks version, length, checksum and each body's layout;
- * LSAs in an update are checked for length and type here and for their checksum by the caller.
+ * LSAs in an update are checked for length and type here and for their checksum by the caller;
+ * `lsaOf` makes each of them (its own copy by default; ospfd's LsaCache shares identical ones).
  */
-export function parseOspf(p: Uint8Array): OspfParse {
+export function parseOspf(
+  p: Uint8Array,
+  lsaOf: (p: Uint8Array, off: number, len: number) => Lsa = copyLsa,
+): OspfParse {
   if (p.length < OSPF_HDR_LEN) return { ok: false, reason: 'short' }
   if (p[0] !== 2) return { ok: false, reason: 'version' }
   const type = p[1]!
@@ -412,10 +440,10 @@ export function parseOspf(p: Uint8Array): OspfParse {
       let i = o + 4
       for (let k = 0; k < n; k++) {
         if (i + LSA_HDR_LEN > end) return { ok: false, reason: 'length' }
-        const h = readLsaHeader(p, i)
-        if (h.length < LSA_HDR_LEN || i + h.length > end) return { ok: false, reason: 'length' }
-        lsas.push({ hdr: h, data: p.slice(i, i + h.length) })
-        i += h.length
+        const len = readU16(p, i + 18)
+        if (len < LSA_HDR_LEN || i + len > end) return { ok: false, reason: 'length' }
+        lsas.push(lsaOf(p, i, len))
+        i += len
       }
       return { ok: true, hdr, body: { type: 4, lsas } }
     }
@@ -428,6 +456,12 @@ export function parseOspf(p: Uint8Array): OspfParse {
   }
 }
 
+/** An LSA of an update as its own copy (parseOspf's default: nothing shared). */
+function copyLsa(p: Uint8Array, off: number, len: number): Lsa {
+  const data = p.slice(off, off + len)
+  return { hdr: readLsaHeader(data, 0), data }
+}
+
 /** RFC 2328 §13.1: >0 when a is the more recent instance, <0 when b is, 0 when the same. */
 export function lsaCompare(a: LsaHeader, b: LsaHeader): number {
   if (a.seq !== b.seq) return a.seq > b.seq ? 1 : -1
@@ -436,6 +470,17 @@ export function lsaCompare(a: LsaHeader, b: LsaHeader): number {
   const bm = b.age >= MAX_AGE
   if (am !== bm) return am ? 1 : -1
   if (Math.abs(a.age - b.age) > MAX_AGE_DIFF) return a.age < b.age ? 1 : -1
+  return 0
+}
+
+/** lsaCompare(a, b) with b's LS age given apart (a database copy's age now), allocating nothing. */
+export function lsaCompareAged(a: LsaHeader, b: LsaHeader, bAge: number): number {
+  if (a.seq !== b.seq) return a.seq > b.seq ? 1 : -1
+  if (a.checksum !== b.checksum) return a.checksum > b.checksum ? 1 : -1
+  const am = a.age >= MAX_AGE
+  const bm = bAge >= MAX_AGE
+  if (am !== bm) return am ? 1 : -1
+  if (Math.abs(a.age - bAge) > MAX_AGE_DIFF) return a.age < bAge ? 1 : -1
   return 0
 }
 

@@ -149,3 +149,72 @@ test('fuzz: what a Full neighbour sends never throws, is counted when bad, never
   run(20)
   assert.equal([...a.ifs.get('e0')!.nbrs.values()][0]?.state, 7)
 })
+
+test('flooding gathers: 40 LSAs arriving in 40 updates leave in as few updates as fit', () => {
+  // A line a - b - c of point-to-point links; the packets of each engine go to the one across.
+  type Sent = { from: OspfEngine; ifName: string; src: number; dst: number; pkt: Uint8Array }
+  const queue: Sent[] = []
+  let seed = 11
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0)
+  const mk = (): OspfEngine => {
+    const e: OspfEngine = new OspfEngine({
+      send: (i, dst, pkt) => queue.push({ from: e, ifName: i.name, src: i.addr, dst, pkt }),
+      random,
+    })
+    return e
+  }
+  const a = mk()
+  const b = mk()
+  const c = mk()
+  const across = (s: Sent): [OspfEngine, string] | null =>
+    s.from === a ? [b, 'e0'] : s.from === c ? [b, 'e1'] : s.ifName === 'e0' ? [a, 'e0'] : [c, 'e0']
+  a.setRouterId(ip('1.1.1.1'))
+  b.setRouterId(ip('2.2.2.2'))
+  c.setRouterId(ip('3.3.3.3'))
+  a.setInterfaces([ifDesc('e0', '10.0.0.1')], 0)
+  b.setInterfaces([ifDesc('e0', '10.0.0.2'), ifDesc('e1', '10.0.1.1')], 0)
+  c.setInterfaces([ifDesc('e0', '10.0.1.2')], 0)
+  let now = 0
+  let fromB = 0
+  const run = (until: number) => {
+    while (now <= until) {
+      for (const e of [a, b, c]) e.tick(now)
+      while (queue.length > 0) {
+        const s = queue.shift()!
+        if (s.from === b && s.ifName === 'e1' && s.pkt[1] === OspfType.LSU) fromB++
+        const [to, ifName] = across(s)!
+        to.input(s.pkt, s.src, s.dst, ifName, now)
+      }
+      now = Math.min(a.nextTimer(), b.nextTimer(), c.nextTimer(), until + 1)
+    }
+  }
+  run(60 * S)
+  assert.equal([...c.ifs.get('e0')!.nbrs.values()][0]?.state, 7)
+  const ext = (k: number) =>
+    buildLsa(
+      {
+        age: 1,
+        options: OPT_E,
+        type: LsType.EXTERNAL,
+        id: (ip('172.16.0.0') + k * 256) >>> 0,
+        advRtr: ip('9.9.9.9'),
+        seq: 1,
+      },
+      externalLsaBody(ip('255.255.255.0'), true, 20, 0, 0),
+    )
+  fromB = 0
+  for (let k = 0; k < 40; k++)
+    b.input(
+      emitOspf(OspfType.LSU, ip('1.1.1.1'), 0, lsuBody([ext(k)])),
+      ip('10.0.0.1'),
+      ALL_SPF_ROUTERS,
+      'e0',
+      now,
+    )
+  run(now + S)
+  // 40 LSAs of 36 bytes: two updates of at most 1,400 bytes of LSAs each, not forty.
+  assert.equal(fromB, 2)
+  assert.equal(c.external.size, 40)
+  // Each arrived one hop older than b got it.
+  assert.ok([...c.external.map.values()].every((x) => x.rcvAge === 2))
+})

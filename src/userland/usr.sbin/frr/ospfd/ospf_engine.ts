@@ -3,7 +3,8 @@
  * state machine with DR/BDR election (§9), Hellos, the link-state databases per area and for the AS,
  * this router's own LSAs (router-LSA per area, network-LSA where it is DR, AS-external LSAs for what
  * it redistributes, summary LSAs when it is an area border router) with MinLSInterval and the 30-min
- * refresh, flooding (§13.3), aging to MaxAge and flushing, and SPF scheduling. The neighbour state
+ * refresh, flooding (§13.3: what is installed within FLOOD_DELAY_NS goes out together, as few updates
+ * per interface as fit), aging to MaxAge and flushing, and SPF scheduling. The neighbour state
  * machine and the database exchange are in ospf_nbr.ts, receiving updates in ospf_flood.ts, our own
  * LSAs in ospf_origin.ts, the calculation in ospf_spf.ts. The daemon (ospfd.ts) feeds it packets,
  * interface lists and time, and sends what it asks to.
@@ -24,7 +25,6 @@ import {
   type LsaHeader,
   LsType,
   lsaCompare,
-  lsaKey,
   lsuBody,
   MAX_AGE,
   OPT_E,
@@ -33,6 +33,7 @@ import {
   withAge,
 } from '../../../../wire/routing/ospf.js'
 import { receiveUpdate } from './ospf_flood.js'
+import { LsaCache, type LsaFacts } from './ospf_lsa_cache.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { NbrInput, nbrKill } from './ospf_nbr.js'
 import { flushLsa, originate } from './ospf_origin.js'
@@ -51,6 +52,12 @@ const SPF_MAX_HOLD_NS = 5 * SEC_NS
 const AGE_SCAN_NS = 10 * SEC_NS
 /** Delayed acknowledgments go out this long after the first is due (FRR's 1 s), batched per interface. */
 const ACK_DELAY_NS = 1 * SEC_NS
+/**
+ * What flooding gathers before it sends (§13.3 leaves the timing open; FRR queues an interface's
+ * updates and sends them from an event): everything installed within this time goes out in as few
+ * Link State Updates per interface as fit, rather than one update per LSA received.
+ */
+const FLOOD_DELAY_NS = 0.02 * SEC_NS
 /** Bytes of LSAs per Link State Update we send (fits a 1500-byte MTU with headers). */
 export const LSU_BYTES = 1400
 export const DEFAULT_MAX_LSA = 50000
@@ -60,6 +67,8 @@ export interface OspfIo {
   send(ifc: OspfIf, dst: number, pkt: Uint8Array): void
   /** A 32-bit random number (DD sequence numbers). */
   random(): number
+  /** LSAs shared with other routers' engines (ospf_lsa_cache.ts); a private one when absent. */
+  lsaCache?: LsaCache
 }
 
 export interface External {
@@ -91,6 +100,18 @@ export function sameBody(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
+/** LSAs waiting to be flooded out of one interface, each with its key (null: sent whatever happens). */
+interface FloodQueue {
+  lsas: Lsa[]
+  keys: Array<string | null>
+}
+
+/** Whether a neighbour on i still waits for this very instance (it is on its retransmission list). */
+function wantedBy(i: OspfIf, k: string, lsa: Lsa): boolean {
+  for (const n of i.nbrs.values()) if (n.retrans.get(k) === lsa) return true
+  return false
+}
+
 export class OspfEngine {
   routerId = 0
   readonly io: OspfIo
@@ -119,16 +140,22 @@ export class OspfEngine {
   ownAt = 0
   readonly lastOrig = new Map<string, number>()
   private ageScanAt = 0
-  /** LSAs flooded during one input or tick, one update per interface at its end. */
-  private readonly floodOut = new Map<OspfIf, Lsa[]>()
+  /** LSAs flooded (as installed, aged by one on the wire) waiting for floodAt, by interface. */
+  private readonly floodOut = new Map<OspfIf, FloodQueue>()
+  private floodAt = Number.POSITIVE_INFINITY
   /** Delayed acknowledgments by interface (§13.5), sent together at ackAt. */
   private readonly ackOut = new Map<OspfIf, LsaHeader[]>()
   private ackAt = Number.POSITIVE_INFINITY
   readonly nbr: NbrInput
   now = 0
+  private readonly lsaCache: LsaCache
+  private readonly lsaOf: (p: Uint8Array, off: number, len: number) => Lsa
 
   constructor(io: OspfIo, maxLsa = DEFAULT_MAX_LSA) {
     this.io = io
+    const cache = io.lsaCache ?? new LsaCache()
+    this.lsaCache = cache
+    this.lsaOf = (p, off, len) => cache.lsa(p, off, len)
     this.maxLsa = maxLsa
     this.external = new Lsdb(maxLsa)
     this.nbr = new NbrInput(this)
@@ -339,20 +366,23 @@ export class OspfEngine {
     return ALL_D_ROUTERS
   }
 
-  /** LSAs to a neighbour or group, as few Link State Updates as fit. */
-  sendLsas(i: OspfIf, dst: number, lsas: readonly Lsa[]): void {
-    let batch: Lsa[] = []
+  /**
+   * LSAs to a neighbour or group, as few Link State Updates as fit; `ageBy` is added to each LS age
+   * on the wire (InfTransDelay for what is flooded as installed).
+   */
+  sendLsas(i: OspfIf, dst: number, lsas: readonly Lsa[], ageBy = 0): void {
+    let from = 0
     let bytes = 0
-    for (const l of lsas) {
-      if (batch.length > 0 && bytes + l.data.length > LSU_BYTES) {
-        this.send(i, dst, OspfType.LSU, lsuBody(batch))
-        batch = []
+    for (let k = 0; k < lsas.length; k++) {
+      const len = lsas[k]!.data.length
+      if (k > from && bytes + len > LSU_BYTES) {
+        this.send(i, dst, OspfType.LSU, lsuBody(lsas, from, k, ageBy))
+        from = k
         bytes = 0
       }
-      batch.push(l)
-      bytes += l.data.length
+      bytes += len
     }
-    if (batch.length > 0) this.send(i, dst, OspfType.LSU, lsuBody(batch))
+    if (lsas.length > from) this.send(i, dst, OspfType.LSU, lsuBody(lsas, from, lsas.length, ageBy))
   }
 
   /** An entry as it goes on the wire: aged by InfTransDelay. */
@@ -367,6 +397,14 @@ export class OspfEngine {
     return type === LsType.EXTERNAL ? this.external : this.area(area).lsdb
   }
 
+  /** Whether a neighbour is exchanging or loading its database (a MaxAge LSA we lack is then kept, §13 step 4). */
+  exchanging(): boolean {
+    for (const x of this.ifs.values())
+      for (const m of x.nbrs.values())
+        if (m.state === NbrState.EXCHANGE || m.state === NbrState.LOADING) return true
+    return false
+  }
+
   /** Whether an LSA is one this router originated (§13.4). */
   isSelf(lsa: Lsa): boolean {
     if (lsa.hdr.advRtr >>> 0 === this.routerId >>> 0) return true
@@ -375,10 +413,16 @@ export class OspfEngine {
     return false
   }
 
+  /** Checksum, layout, key and parsed body of an LSA (worked out once for each LSA object). */
+  facts(lsa: Lsa): LsaFacts {
+    return this.lsaCache.factsOf(lsa)
+  }
+
   /** Install and note what SPF must recompute. null when the database is full. */
   install(db: Lsdb, lsa: Lsa, now: number): LsaEntry | null {
     const old = db.get(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
-    const e = db.install(lsa, now)
+    const f = this.facts(lsa)
+    const e = db.install(lsa, now, f)
     if (e === null) return null
     // §13.2: only a change of contents (or of MaxAge-ness) runs SPF again.
     const same =
@@ -388,11 +432,12 @@ export class OspfEngine {
       old.lsa.hdr.options === lsa.hdr.options
     if (!same) this.scheduleSpf(now)
     // Whatever the neighbours were waiting to be acknowledged for the old instance is moot.
-    const k = lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
+    const k = f.key
     for (const i of this.ifs.values()) {
       // Only this database's neighbours: an ABR's router-LSAs of two areas share a key.
       if (lsa.hdr.type !== LsType.EXTERNAL && this.areas.get(i.area)?.lsdb !== db) continue
       for (const n of i.nbrs.values()) {
+        if (n.retrans.size === 0) continue
         const r = n.retrans.get(k)
         if (r !== undefined && lsaCompare(r.hdr, lsa.hdr) !== 0) n.retrans.delete(k)
       }
@@ -418,9 +463,8 @@ export class OspfEngine {
    * neighbour it came from (null for our own). Returns whether it went back out of `fromIf`.
    */
   flood(lsa: Lsa, area: number, fromIf: OspfIf | null, from: Nbr | null, now: number): boolean {
-    const k = lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
+    const k = this.facts(lsa).key
     let back = false
-    const wire = withAge(lsa, Math.min(MAX_AGE, lsa.hdr.age + 1))
     for (const i of this.ifs.values()) {
       if (i.state === 'Down' || i.state === 'Loopback' || i.passive) continue
       if (lsa.hdr.type !== LsType.EXTERNAL && i.area !== area) continue
@@ -448,9 +492,15 @@ export class OspfEngine {
       if (i === fromIf && from !== null && (from.addr === i.dr || from.addr === i.bdr)) continue
       if (i === fromIf && i.state === 'Backup') continue
       if (i === fromIf) back = true
-      const q = this.floodOut.get(i)
-      if (q === undefined) this.floodOut.set(i, [wire])
-      else q.push(wire)
+      let q = this.floodOut.get(i)
+      if (q === undefined) {
+        q = { lsas: [], keys: [] }
+        this.floodOut.set(i, q)
+      }
+      q.lsas.push(lsa)
+      // Back out of the interface it came in on stands for an acknowledgment: always sent.
+      q.keys.push(i === fromIf ? null : k)
+      if (this.floodAt === Number.POSITIVE_INFINITY) this.floodAt = now + FLOOD_DELAY_NS
     }
     return back
   }
@@ -468,11 +518,24 @@ export class OspfEngine {
 
   // ---- input ----
 
-  /** What flooding queued: one Link State Update per interface (as few as fit). */
+  /**
+   * What flooding gathered: as few Link State Updates per interface as fit. An LSA that every
+   * neighbour on the interface has since sent us itself (an implied acknowledgment, §13.7: it left
+   * their retransmission lists) is left out: they have it.
+   */
   private flushFloods(): void {
+    this.floodAt = Number.POSITIVE_INFINITY
     if (this.floodOut.size === 0) return
-    for (const [i, lsas] of this.floodOut)
-      if (this.ifs.get(i.name) === i) this.sendLsas(i, this.floodDst(i), lsas)
+    for (const [i, q] of this.floodOut) {
+      if (this.ifs.get(i.name) !== i || i.state === 'Down') continue
+      const out: Lsa[] = []
+      for (let j = 0; j < q.lsas.length; j++) {
+        const lsa = q.lsas[j]!
+        const k = q.keys[j]!
+        if (k === null || wantedBy(i, k, lsa)) out.push(lsa)
+      }
+      if (out.length > 0) this.sendLsas(i, this.floodDst(i), out, 1)
+    }
     this.floodOut.clear()
   }
 
@@ -499,7 +562,6 @@ export class OspfEngine {
   input(pkt: Uint8Array, src: number, dst: number, ifName: string, now: number): void {
     this.now = now
     this.receive(pkt, src, dst, ifName, now)
-    this.flushFloods()
   }
 
   private receive(pkt: Uint8Array, src: number, dst: number, ifName: string, now: number): void {
@@ -508,7 +570,7 @@ export class OspfEngine {
       this.drop('interface')
       return
     }
-    const p = parseOspf(pkt)
+    const p = parseOspf(pkt, this.lsaOf)
     if (!p.ok) {
       this.drop(p.reason)
       return
@@ -592,12 +654,12 @@ export class OspfEngine {
       this.spfAt = Number.POSITIVE_INFINITY
       this.runSpf(now)
     }
-    this.flushFloods()
+    if (this.floodAt <= now) this.flushFloods()
   }
 
   /** The earliest timer after the last tick. */
   nextTimer(): number {
-    let t = Math.min(this.spfAt, this.ageScanAt, this.ackAt)
+    let t = Math.min(this.spfAt, this.ageScanAt, this.ackAt, this.floodAt)
     if (this.ownDirty) t = Math.min(t, this.ownAt)
     for (const i of this.ifs.values()) {
       if (i.state === 'Down' || i.state === 'Loopback') continue

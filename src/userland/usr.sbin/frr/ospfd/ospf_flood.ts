@@ -7,15 +7,7 @@
  * Must not: install an LSA that failed a check, or let a full database take one more (counted).
  */
 
-import {
-  type Lsa,
-  LsType,
-  lsaChecksumOk,
-  lsaCompare,
-  lsaKey,
-  MAX_AGE,
-  parseRouterLsa,
-} from '../../../../wire/routing/ospf.js'
+import { type Lsa, LsType, lsaCompare, lsaCompareAged, MAX_AGE } from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
 import { type Nbr, NbrState, type OspfIf } from './ospf_types.js'
@@ -29,32 +21,31 @@ export function receiveUpdate(e: OspfEngine, i: OspfIf, n: Nbr, lsas: readonly L
     e.drop('state')
     return
   }
-  const acks: Lsa[] = []
+  let acks: Lsa[] | null = null
   let exchanging: boolean | null = null
   for (const lsa of lsas) {
     const t = lsa.hdr.type
-    if (t < 1 || t > 5 || !lsaChecksumOk(lsa.data) || !lsaBodyOk(lsa)) {
+    const f = e.facts(lsa)
+    if (!f.ok) {
       e.drop('lsa')
       continue
     }
     e.counters.lsaReceived++
     const db = e.lsdbFor(t, i.area)
-    const k = lsaKey(t, lsa.hdr.id, lsa.hdr.advRtr)
     const cur = db.get(t, lsa.hdr.id, lsa.hdr.advRtr)
     if (lsa.hdr.age >= MAX_AGE && cur === undefined) {
-      exchanging ??= [...e.ifs.values()].some((x) =>
-        [...x.nbrs.values()].some((m) => m.state === NbrState.EXCHANGE || m.state === NbrState.LOADING),
-      )
+      exchanging ??= e.exchanging()
       if (!exchanging) {
-        acks.push(lsa)
+        ;(acks ??= []).push(lsa)
         continue
       }
     }
-    const curHdr = cur === undefined ? null : { ...cur.lsa.hdr, age: ageOf(cur, now) }
-    const cmp = curHdr === null ? 1 : lsaCompare(lsa.hdr, curHdr)
+    const cmp = cur === undefined ? 1 : lsaCompareAged(lsa.hdr, cur.lsa.hdr, ageOf(cur, now))
+    const k = f.key
     if (cmp > 0) {
-      if (cur !== undefined && now - cur.rcvTime < MIN_LS_ARRIVAL_NS && !e.isSelf(lsa)) continue
-      if (e.isSelf(lsa)) {
+      const self = e.isSelf(lsa)
+      if (cur !== undefined && now - cur.rcvTime < MIN_LS_ARRIVAL_NS && !self) continue
+      if (self) {
         // §13.4: a stale copy of our own: ours goes out again with a higher number, or is flushed.
         const got = e.install(db, lsa, now)
         if (got === null) continue
@@ -73,31 +64,21 @@ export function receiveUpdate(e: OspfEngine, i: OspfIf, n: Nbr, lsas: readonly L
       // Flooded back out where it came from is acknowledgment enough; otherwise a delayed one.
       const back = e.flood(lsa, i.area, i, n, now)
       if (!back) e.delayedAck(i, lsa.hdr, now)
-      if (n.requests.delete(k)) e.nbr.requestsChanged(i, n, now)
+      if (n.requests.size > 0 && n.requests.delete(k)) e.nbr.requestsChanged(i, n, now)
       continue
     }
-    if (n.requests.has(k)) {
+    if (n.requests.size > 0 && n.requests.has(k)) {
       e.nbr.badRequest(i, n, now)
       return
     }
     if (cmp === 0) {
-      const r = n.retrans.get(k)
+      const r = n.retrans.size === 0 ? undefined : n.retrans.get(k)
       if (r !== undefined && lsaCompare(r.hdr, lsa.hdr) === 0) n.retrans.delete(k)
-      else acks.push(lsa)
+      else (acks ??= []).push(lsa)
       continue
     }
     // Ours is newer: send it back (§13 step 8), unless it is being flushed at the last number.
     if (cur !== undefined && now - cur.rcvTime >= MIN_LS_ARRIVAL_NS) e.sendLsas(i, n.addr, [e.wire(cur, now)])
   }
-  if (acks.length > 0) e.nbr.sendAcks(i, n, acks)
-}
-
-/** The body of an LSA holds together (its type's layout). */
-function lsaBodyOk(lsa: Lsa): boolean {
-  const t = lsa.hdr.type
-  const len = lsa.data.length - 20
-  if (t === LsType.ROUTER) return parseRouterLsa(lsa.data) !== null
-  if (t === LsType.NETWORK) return len >= 8 && len % 4 === 0
-  if (t === LsType.EXTERNAL) return len >= 16
-  return len >= 8
+  if (acks !== null) e.nbr.sendAcks(i, n, acks)
 }

@@ -1,6 +1,7 @@
 /**
  * ospfd's link-state database: its indexes (by advertising router, router id, network id) follow
- * every install, replacement and removal, lookups by numbers find what the key map holds, and the
+ * every install, replacement and removal (an advertising router's few entries in an array, many in a
+ * Map, counts by type), lookups by numbers find what the key map holds, and the
  * age scan's due time is the earliest LSRefreshTime/MaxAge of what is in it.
  */
 
@@ -8,6 +9,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import {
   buildLsa,
+  externalLsaBody,
   INITIAL_SEQ,
   Link,
   LS_REFRESH_TIME,
@@ -30,6 +32,10 @@ const net = (id: number, dr: number, age = 0) =>
     networkLsaBody(0xffffff00, [dr, 0x02020202]),
   )
 
+/** Entries in an index slot (an array or a Map). */
+const count = (x: { values(): Iterable<unknown> } | undefined): number =>
+  x === undefined ? 0 : [...x.values()].length
+
 describe('Lsdb indexes', () => {
   test('install, replace and delete keep every index in step with the key map', () => {
     const db = new Lsdb(100)
@@ -40,23 +46,56 @@ describe('Lsdb indexes', () => {
     assert.equal(db.get(LsType.ROUTER, 0x01010101, 0x01010101), a)
     assert.equal(db.routers.get(0x01010101), a)
     assert.equal(db.routers.get(0xc0a80001)!.lsa.hdr.advRtr >>> 0, 0xc0a80001)
-    assert.equal(db.byAdv.get(0x01010101)?.size, 2)
-    assert.equal(db.networks.get(0x0a000001)?.size, 1)
+    assert.equal(count(db.byAdv.get(0x01010101)), 2)
+    assert.equal(count(db.networks.get(0x0a000001)), 1)
+    assert.deepEqual(
+      [db.countOf(LsType.ROUTER), db.countOf(LsType.NETWORK), db.countOf(LsType.SUMMARY)],
+      [2, 1, 0],
+    )
     // A newer instance replaces the old one everywhere.
     const b = db.install(rtr(0x01010101, INITIAL_SEQ + 1), 5)!
     assert.equal(db.size, 3)
+    assert.equal(db.countOf(LsType.ROUTER), 2)
     assert.equal(db.get(LsType.ROUTER, 0x01010101, 0x01010101), b)
     assert.equal(db.routers.get(0x01010101), b)
-    assert.equal(db.byAdv.get(0x01010101)?.size, 2)
+    assert.equal(count(db.byAdv.get(0x01010101)), 2)
     db.delete(LsType.NETWORK, 0x0a000001, 0x01010101)
     assert.equal(db.networks.has(0x0a000001), false)
     assert.equal(db.get(LsType.NETWORK, 0x0a000001, 0x01010101), undefined)
+    assert.equal(db.countOf(LsType.NETWORK), 0)
     db.delete(LsType.ROUTER, 0x01010101, 0x01010101)
     assert.equal(db.routers.has(0x01010101), false)
     assert.equal(db.byAdv.has(0x01010101), false)
     assert.equal(db.size, 1)
+    assert.equal(db.countOf(LsType.ROUTER), 1)
     db.clear()
     assert.equal(db.size + db.routers.size + db.byAdv.size + db.networks.size, 0)
+    assert.equal(db.countOf(LsType.ROUTER), 0)
+  })
+
+  test('many LSAs of one advertising router: each found by numbers, in order, before and after removals', () => {
+    const db = new Lsdb(100)
+    const ext = (k: number, seq = 1) =>
+      buildLsa(
+        { age: 0, options: OPT_E, type: LsType.EXTERNAL, id: 0xac100000 + k * 256, advRtr: 0x03030303, seq },
+        externalLsaBody(0xffffff00, true, 20, 0, 0),
+      )
+    const got = Array.from({ length: 20 }, (_, k) => db.install(ext(k), 0)!)
+    // Replacing one past the switch to a Map keeps its place.
+    got[3] = db.install(ext(3, 2), 0)!
+    assert.equal(count(db.byAdv.get(0x03030303)), 20)
+    for (let k = 0; k < 20; k++)
+      assert.equal(db.get(LsType.EXTERNAL, 0xac100000 + k * 256, 0x03030303), got[k])
+    assert.deepEqual([...db.byAdv.get(0x03030303)!.values()], got)
+    for (let k = 0; k < 20; k += 2) db.delete(LsType.EXTERNAL, 0xac100000 + k * 256, 0x03030303)
+    for (let k = 0; k < 20; k++)
+      assert.equal(
+        db.get(LsType.EXTERNAL, 0xac100000 + k * 256, 0x03030303),
+        k % 2 === 0 ? undefined : got[k],
+      )
+    for (let k = 1; k < 20; k += 2) db.delete(LsType.EXTERNAL, 0xac100000 + k * 256, 0x03030303)
+    assert.equal(db.byAdv.has(0x03030303), false)
+    assert.equal(db.size, 0)
   })
 
   test('the age scan is due at the earliest LSRefreshTime or MaxAge, and at once for a MaxAge LSA', () => {

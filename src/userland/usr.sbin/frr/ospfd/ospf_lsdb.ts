@@ -2,7 +2,9 @@
  * ospfd's link-state database for one flooding scope (an area, or the AS for external LSAs): LSAs
  * by (type, link state id, advertising router), each with the time it arrived so that its age is
  * computed when asked (RFC 2328 §12.1.1, §14), never counted down by a timer per LSA. Bounded by
- * `limit`: a new LSA past it is refused and counted (the caller drops it unacknowledged).
+ * `limit`: a new LSA past it is refused and counted (the caller drops it unacknowledged). The LSA
+ * objects and parsed bodies it holds may be shared with other routers' databases (ospf_lsa_cache.ts):
+ * never changed here.
  *
  * Must not: read a clock (time is passed in) or do I/O.
  */
@@ -29,23 +31,34 @@ export interface LsaEntry {
   network: { mask: number; routers: number[] } | null
 }
 
+/** An LSA's key and parsed body, worked out elsewhere (a parsed body is never changed). */
+export interface ParsedLsa {
+  readonly key: string
+  readonly router: RouterLsa | null
+  readonly network: { mask: number; routers: number[] } | null
+}
+
 export class Lsdb {
   /** Entries by lsaKey; change it only through install, delete and clear (the indexes follow it). */
   readonly map = new Map<string, LsaEntry>()
   /**
-   * The entries of each advertising router by advKey(type, id): a router finds its own without a
-   * scan, and get() looks up by numbers rather than building a key string.
+   * The entries of each advertising router: a router finds its own without a scan, and get() looks
+   * up by numbers rather than building a key string. Most routers advertise a few LSAs (a router-LSA
+   * and a network-LSA per LAN they are DR on): those are a short array; more, a Map by advKey. (A Map
+   * each was most of a 1,000-router area's database: a million small Maps per scope.)
    */
-  readonly byAdv = new Map<number, Map<number, LsaEntry>>()
+  readonly byAdv = new Map<number, LsaEntry[] | Map<number, LsaEntry>>()
   /** Router-LSAs by router id (link state id = advertising router), for SPF's lookups. */
   readonly routers = new Map<number, LsaEntry>()
-  /** Network-LSAs by link state id (the DR's interface address), any advertising router. */
-  readonly networks = new Map<number, Map<string, LsaEntry>>()
+  /** Network-LSAs by link state id (the DR's interface address), any advertising router (mostly one). */
+  readonly networks = new Map<number, LsaEntry[]>()
   /**
    * No entry reaches LSRefreshTime or MaxAge before this host-clock time (a lower bound, lowered on
    * install, recomputed by the scan that reaches it): the periodic age scan skips the database till then.
    */
   dueAt = Number.POSITIVE_INFINITY
+  /** How many entries of each LS type (SPF skips walking the database for a type it holds none of). */
+  private readonly perType = new Map<number, number>()
   limit: number
   /** LSAs refused because the database was full. */
   refused = 0
@@ -58,26 +71,41 @@ export class Lsdb {
     return this.map.size
   }
 
-  get(type: number, id: number, advRtr: number): LsaEntry | undefined {
-    return this.byAdv.get(advRtr >>> 0)?.get(advKey(type, id))
+  /** Entries of one LS type. */
+  countOf(type: number): number {
+    return this.perType.get(type) ?? 0
   }
 
-  /** Install (replace) an instance; false when it is new and the database is full. */
-  install(lsa: Lsa, now: number): LsaEntry | null {
-    const k = lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
-    if (!this.map.has(k) && this.map.size >= this.limit) {
+  get(type: number, id: number, advRtr: number): LsaEntry | undefined {
+    const m = this.byAdv.get(advRtr >>> 0)
+    if (m === undefined) return undefined
+    const k = advKey(type, id)
+    if (m instanceof Map) return m.get(k)
+    for (const e of m) if (advKey(e.lsa.hdr.type, e.lsa.hdr.id) === k) return e
+    return undefined
+  }
+
+  /**
+   * Install (replace) an instance; null when it is new and the database is full. `parsed` gives its
+   * key and parsed body when known (a shared LSA's, ospf_lsa_cache.ts), else they are worked out here.
+   */
+  install(lsa: Lsa, now: number, parsed?: ParsedLsa): LsaEntry | null {
+    const k = parsed?.key ?? lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
+    const fresh = !this.map.has(k)
+    if (fresh && this.map.size >= this.limit) {
       this.refused++
       return null
     }
+    if (fresh) this.perType.set(lsa.hdr.type, this.countOf(lsa.hdr.type) + 1)
     const e: LsaEntry = {
       lsa,
       rcvAge: lsa.hdr.age,
       rcvTime: now,
-      router: lsa.hdr.type === 1 ? parseRouterLsa(lsa.data) : null,
-      network: lsa.hdr.type === 2 ? parseNetworkLsa(lsa.data) : null,
+      router: lsa.hdr.type !== 1 ? null : parsed !== undefined ? parsed.router : parseRouterLsa(lsa.data),
+      network: lsa.hdr.type !== 2 ? null : parsed !== undefined ? parsed.network : parseNetworkLsa(lsa.data),
     }
     this.map.set(k, e)
-    this.index(k, e)
+    this.index(e)
     this.dueAt = Math.min(this.dueAt, nextAgeEvent(e))
     return e
   }
@@ -91,19 +119,31 @@ export class Lsdb {
     if (e === undefined) return
     this.map.delete(k)
     const h = e.lsa.hdr
+    const left = this.countOf(h.type) - 1
+    if (left > 0) this.perType.set(h.type, left)
+    else this.perType.delete(h.type)
     const adv = this.byAdv.get(h.advRtr >>> 0)
-    adv?.delete(advKey(h.type, h.id))
-    if (adv?.size === 0) this.byAdv.delete(h.advRtr >>> 0)
+    const ak = advKey(h.type, h.id)
+    if (adv instanceof Map) {
+      adv.delete(ak)
+      if (adv.size === 0) this.byAdv.delete(h.advRtr >>> 0)
+    } else if (adv !== undefined) {
+      const at = adv.findIndex((x) => advKey(x.lsa.hdr.type, x.lsa.hdr.id) === ak)
+      if (at >= 0) adv.splice(at, 1)
+      if (adv.length === 0) this.byAdv.delete(h.advRtr >>> 0)
+    }
     if (h.type === 1 && this.routers.get(h.id >>> 0) === e) this.routers.delete(h.id >>> 0)
     if (h.type === 2) {
       const n = this.networks.get(h.id >>> 0)
-      n?.delete(k)
-      if (n?.size === 0) this.networks.delete(h.id >>> 0)
+      const at = n === undefined ? -1 : n.findIndex((x) => x.lsa.hdr.advRtr >>> 0 === h.advRtr >>> 0)
+      if (at >= 0) n!.splice(at, 1)
+      if (n?.length === 0) this.networks.delete(h.id >>> 0)
     }
   }
 
   clear(): void {
     this.map.clear()
+    this.perType.clear()
     this.byAdv.clear()
     this.routers.clear()
     this.networks.clear()
@@ -117,23 +157,32 @@ export class Lsdb {
     this.dueAt = due
   }
 
-  private index(k: string, e: LsaEntry): void {
+  private index(e: LsaEntry): void {
     const h = e.lsa.hdr
     const adv = h.advRtr >>> 0
-    let m = this.byAdv.get(adv)
-    if (m === undefined) {
-      m = new Map()
-      this.byAdv.set(adv, m)
+    const ak = advKey(h.type, h.id)
+    const m = this.byAdv.get(adv)
+    if (m === undefined) this.byAdv.set(adv, [e])
+    else if (m instanceof Map) m.set(ak, e)
+    else {
+      const at = m.findIndex((x) => advKey(x.lsa.hdr.type, x.lsa.hdr.id) === ak)
+      if (at >= 0) m[at] = e
+      else if (m.length < ADV_ARRAY_MAX) m.push(e)
+      else
+        this.byAdv.set(
+          adv,
+          new Map([...m.map((x) => [advKey(x.lsa.hdr.type, x.lsa.hdr.id), x] as const), [ak, e]]),
+        )
     }
-    m.set(advKey(h.type, h.id), e)
     if (h.type === 1 && h.id >>> 0 === adv) this.routers.set(adv, e)
     if (h.type === 2) {
-      let n = this.networks.get(h.id >>> 0)
-      if (n === undefined) {
-        n = new Map()
-        this.networks.set(h.id >>> 0, n)
+      const n = this.networks.get(h.id >>> 0)
+      if (n === undefined) this.networks.set(h.id >>> 0, [e])
+      else {
+        const at = n.findIndex((x) => x.lsa.hdr.advRtr >>> 0 === adv)
+        if (at >= 0) n[at] = e
+        else n.push(e)
       }
-      n.set(k, e)
     }
   }
 
@@ -147,6 +196,9 @@ export class Lsdb {
     )
   }
 }
+
+/** An advertising router's entries past this many are kept in a Map rather than an array. */
+const ADV_ARRAY_MAX = 8
 
 /** An LSA's key among its advertising router's: link state id and type (OSPFv3's are 16 bits) in 48 bits. */
 function advKey(type: number, id: number): number {

@@ -335,6 +335,10 @@ export class NbrInput {
       this.e.drop('state')
       return
     }
+    if (n.retrans.size === 0) {
+      n.retransAt = Number.POSITIVE_INFINITY
+      return
+    }
     for (const h of headers) {
       const k = lsaKey(h.type, h.id, h.advRtr)
       const r = n.retrans.get(k)

@@ -14,6 +14,7 @@ import {
   MAX_AGE,
   parseExternalLsa,
   parseSummaryLsa,
+  type RouterLink,
   RTR_E,
 } from '../../../../wire/routing/ospf.js'
 import { ageOf, type LsaEntry, type Lsdb } from './ospf_lsdb.js'
@@ -88,8 +89,11 @@ export interface SpfResult {
   routers: Map<number, RouterRoute>
 }
 
+/** Added to a network's link state id for its vertex key (a router's key is its id). */
+const NET_KEY = 2 ** 32
+
 interface Vertex {
-  key: string
+  key: number
   isRouter: boolean
   id: number
   entry: LsaEntry
@@ -164,6 +168,25 @@ function routeKey(addr: number, len: number): string {
   return `${addr >>> 0}/${len}`
 }
 
+/** Whether a network-LSA lists router `id` as attached. */
+function hasRouter(routers: readonly number[], id: number): boolean {
+  for (let j = 0; j < routers.length; j++) if (routers[j]! >>> 0 === id >>> 0) return true
+  return false
+}
+
+/**
+ * The link of a router-LSA back to vertex `id` of the given type: point-to-point or virtual to a
+ * router, transit to a network (its link state id); null when there is none.
+ */
+function linkBack(links: readonly RouterLink[], id: number, type: number): RouterLink | null {
+  const want = id >>> 0
+  for (let j = 0; j < links.length; j++) {
+    const b = links[j]!
+    if (b.id >>> 0 === want && b.type === type) return b
+  }
+  return null
+}
+
 /** Dijkstra over one area: router vertices by router id, the intra-area routes and ABR/ASBR reachability. */
 function areaSpf(
   rid: number,
@@ -174,17 +197,26 @@ function areaSpf(
 ): void {
   const db = area.lsdb
   const live = (e: LsaEntry | undefined): e is LsaEntry => e !== undefined && ageOf(e, now) < MAX_AGE
-  const netById = new Map<number, LsaEntry>()
-  for (const e of db.map.values())
-    if (e.lsa.hdr.type === LsType.NETWORK && e.network !== null && live(e)) netById.set(e.lsa.hdr.id >>> 0, e)
+  // The network-LSA for a link state id: the last live one (any advertising router).
+  const netOf = (id: number): LsaEntry | undefined => {
+    const list = db.networks.get(id)
+    if (list === undefined) return undefined
+    let found: LsaEntry | undefined
+    for (let j = 0; j < list.length; j++) {
+      const e = list[j]!
+      if (e.network !== null && live(e)) found = e
+    }
+    return found
+  }
   const rootEntry = db.routers.get(rid >>> 0)
   if (!live(rootEntry) || rootEntry.router === null) return
-  const verts = new Map<string, Vertex>()
+  // Vertices by number: a router by its id, a network by its id + 2^32.
+  const verts = new Map<number, Vertex>()
   const heap = new Heap()
   const root: Vertex = {
-    key: `R${rid}`,
+    key: rid >>> 0,
     isRouter: true,
-    id: rid,
+    id: rid >>> 0,
     entry: rootEntry,
     dist: 0,
     nextHops: [],
@@ -198,132 +230,102 @@ function areaSpf(
   // Several of our links may share an address (a virtual link through a real interface's).
   const ifToRouter = (a: number, id: number) =>
     area.ifs.find((i) => i.addr >>> 0 === a >>> 0 && i.nbrs.some((n) => n.routerId >>> 0 === id))
+  // A link of v to another vertex, with its cost and (for a router's links) its link data.
+  const relax = (v: Vertex, isRouter: boolean, id: number, entry: LsaEntry, cost: number, data: number) => {
+    const key = isRouter ? id : id + NET_KEY
+    const d = v.dist + cost
+    let w = verts.get(key)
+    // Done, or already nearer: nothing to do (and no next hops to work out).
+    if (w !== undefined && (w.done || d > w.dist)) return
+    // §16.1.1: next hops of a vertex reached from the root or from a network on the root.
+    let hops: NextHop[]
+    let direct = false
+    if (v === root) {
+      const ifc = isRouter ? ifToRouter(data, id) : ifByAddr(data)
+      if (ifc === undefined) return
+      if (ifc.vl !== undefined) {
+        if (ifc.vl.hops.length === 0) return
+        hops = [...ifc.vl.hops]
+      } else if (isRouter) {
+        const n = ifc.nbrs.find((x) => x.routerId >>> 0 === id)
+        if (n === undefined) return
+        hops = [{ gw: n.addr, ifName: ifc.name }]
+      } else {
+        hops = [{ gw: 0, ifName: ifc.name }]
+        direct = true
+      }
+    } else if (!v.isRouter && v.direct) {
+      hops = v.nextHops.map((h) => ({ gw: data, ifName: h.ifName }))
+    } else hops = v.nextHops
+    if (w === undefined) {
+      w = { key, isRouter, id, entry, dist: d, nextHops: hops, direct, done: false }
+      verts.set(key, w)
+      heap.push(w)
+    } else if (d < w.dist) {
+      w.dist = d
+      w.nextHops = hops
+      w.direct = direct
+      heap.push(w)
+    } else if (d === w.dist) w.nextHops = mergeHops(w.nextHops, hops)
+  }
   while (heap.size > 0) {
     const v = heap.pop()!
     if (v.done) continue
     v.done = true
     done.push(v)
-    // The links of v to other vertices, with their cost and (for a router's links) its link data.
-    const edges: Array<{
-      key: string
-      isRouter: boolean
-      id: number
-      entry: LsaEntry
-      cost: number
-      data: number
-    }> = []
+    // §16.1 step 2: each link of v whose far end links back to v (plain loops: this runs for every
+    // vertex of every SPF run of every router).
     if (v.isRouter) {
-      for (const l of v.entry.router!.links) {
+      const links = v.entry.router!.links
+      for (let j = 0; j < links.length; j++) {
+        const l = links[j]!
         // A virtual link (§16.1) is a point-to-point link of the backbone; next hops come from the transit area.
         if (l.type === Link.P2P || l.type === Link.VIRTUAL) {
           const w = db.routers.get(l.id >>> 0)
-          if (!live(w) || w.router === null) continue
-          if (
-            !w.router.links.some(
-              (b) =>
-                (l.type === Link.VIRTUAL ? b.type === Link.VIRTUAL : b.type === Link.P2P) &&
-                b.id >>> 0 === v.id >>> 0,
-            )
-          )
-            continue
-          edges.push({
-            key: `R${l.id >>> 0}`,
-            isRouter: true,
-            id: l.id >>> 0,
-            entry: w,
-            cost: l.metric,
-            data: l.data,
-          })
+          if (!live(w) || w.router === null || linkBack(w.router.links, v.id, l.type) === null) continue
+          relax(v, true, l.id >>> 0, w, l.metric, l.data)
         } else if (l.type === Link.TRANSIT) {
-          const w = netById.get(l.id >>> 0)
-          if (w === undefined || !w.network!.routers.some((r) => r >>> 0 === v.id >>> 0)) continue
-          edges.push({
-            key: `N${l.id >>> 0}`,
-            isRouter: false,
-            id: l.id >>> 0,
-            entry: w,
-            cost: l.metric,
-            data: l.data,
-          })
+          const w = netOf(l.id >>> 0)
+          if (w === undefined || !hasRouter(w.network!.routers, v.id)) continue
+          relax(v, false, l.id >>> 0, w, l.metric, l.data)
         }
       }
     } else {
-      for (const r of v.entry.network!.routers) {
+      const attached = v.entry.network!.routers
+      for (let j = 0; j < attached.length; j++) {
+        const r = attached[j]!
         const w = db.routers.get(r >>> 0)
         if (!live(w) || w.router === null) continue
         // The router's own link to this network gives its address there (the next hop through it).
-        const back = w.router.links.find((b) => b.type === Link.TRANSIT && b.id >>> 0 === v.id >>> 0)
-        if (back === undefined) continue
-        edges.push({ key: `R${r >>> 0}`, isRouter: true, id: r >>> 0, entry: w, cost: 0, data: back.data })
+        const back = linkBack(w.router.links, v.id, Link.TRANSIT)
+        if (back === null) continue
+        relax(v, true, r >>> 0, w, 0, back.data)
       }
     }
-    for (const e of edges) {
-      const d = v.dist + e.cost
-      let w = verts.get(e.key)
-      if (w?.done) continue
-      // §16.1.1: next hops of a vertex reached from the root or from a network on the root.
-      let hops: NextHop[]
-      let direct = false
-      if (v === root) {
-        const ifc = e.isRouter ? ifToRouter(e.data, e.id) : ifByAddr(e.data)
-        if (ifc === undefined) continue
-        if (ifc.vl !== undefined) {
-          if (ifc.vl.hops.length === 0) continue
-          hops = [...ifc.vl.hops]
-        } else if (e.isRouter) {
-          const n = ifc.nbrs.find((x) => x.routerId >>> 0 === e.id)
-          if (n === undefined) continue
-          hops = [{ gw: n.addr, ifName: ifc.name }]
-        } else {
-          hops = [{ gw: 0, ifName: ifc.name }]
-          direct = true
-        }
-      } else if (!v.isRouter && v.direct) {
-        hops = v.nextHops.map((h) => ({ gw: e.data, ifName: h.ifName }))
-      } else hops = v.nextHops
-      if (w === undefined) {
-        w = {
-          key: e.key,
-          isRouter: e.isRouter,
-          id: e.id,
-          entry: e.entry,
-          dist: d,
-          nextHops: hops,
-          direct,
-          done: false,
-        }
-        verts.set(e.key, w)
-        heap.push(w)
-      } else if (d < w.dist) {
-        w.dist = d
-        w.nextHops = hops
-        w.direct = direct
-        heap.push(w)
-      } else if (d === w.dist) w.nextHops = mergeHops(w.nextHops, hops)
-    }
   }
-  const offer = (r: OspfRoute) => {
-    const k = routeKey(r.addr, r.len)
+  // An intra-area route to addr/len; the route object is made only when it is the best so far.
+  const offer = (addr: number, len: number, cost: number, nextHops: NextHop[], direct: boolean) => {
+    const k = routeKey(addr, len)
     const old = routes.get(k)
-    if (old === undefined || r.cost < old.cost) routes.set(k, r)
-    else if (r.cost === old.cost && !old.direct) old.nextHops = mergeHops(old.nextHops, r.nextHops)
-  }
-  for (const v of done) {
-    if (!v.isRouter) {
-      const n = v.entry.network!
-      const len = maskLen(n.mask)
-      offer({
-        addr: (v.id & n.mask) >>> 0,
+    if (old === undefined || cost < old.cost)
+      routes.set(k, {
+        addr,
         len,
         kind: 'intra',
-        cost: v.dist,
+        cost,
         cost2: 0,
         area: area.id,
         advRtr: 0,
         tag: 0,
-        nextHops: v.nextHops,
-        direct: v.direct,
+        nextHops,
+        direct,
       })
+    else if (cost === old.cost && !old.direct) old.nextHops = mergeHops(old.nextHops, nextHops)
+  }
+  for (const v of done) {
+    if (!v.isRouter) {
+      const n = v.entry.network!
+      offer((v.id & n.mask) >>> 0, maskLen(n.mask), v.dist, v.nextHops, v.direct)
       continue
     }
     const rl = v.entry.router!
@@ -348,18 +350,7 @@ function areaSpf(
               .filter((i) => ((i.addr ^ l.id) & l.data) >>> 0 === 0)
               .map((i) => ({ gw: 0, ifName: i.name }))
           : v.nextHops
-      offer({
-        addr: (l.id & l.data) >>> 0,
-        len: maskLen(l.data),
-        kind: 'intra',
-        cost: v.dist + l.metric,
-        cost2: 0,
-        area: area.id,
-        advRtr: 0,
-        tag: 0,
-        nextHops: own,
-        direct: v === root,
-      })
+      offer((l.id & l.data) >>> 0, maskLen(l.data), v.dist + l.metric, own, v === root)
     }
   }
 }
@@ -373,6 +364,8 @@ function interArea(
   routers: Map<number, RouterRoute>,
   areaRouters: Map<number, RouterRoute>,
 ): void {
+  // Most areas hold no summary-LSA at all: nothing to walk the database for.
+  if (area.lsdb.countOf(LsType.SUMMARY) + area.lsdb.countOf(LsType.ASBR_SUMMARY) === 0) return
   for (const e of area.lsdb.map.values()) {
     const h = e.lsa.hdr
     if ((h.type !== LsType.SUMMARY && h.type !== LsType.ASBR_SUMMARY) || h.advRtr >>> 0 === rid >>> 0)

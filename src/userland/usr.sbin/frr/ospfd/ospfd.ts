@@ -30,6 +30,7 @@ import {
   type OspfConfig,
 } from './ospf_config.js'
 import { DEFAULT_MAX_LSA, type External, OspfEngine } from './ospf_engine.js'
+import type { LsaCache } from './ospf_lsa_cache.js'
 import { SEC_NS } from './ospf_lsdb.js'
 import { showDatabase, showInterface, showNeighbor, showOspf, showRoute } from './ospf_show.js'
 import type { OspfRoute } from './ospf_spf.js'
@@ -57,7 +58,7 @@ class OspfDaemon implements OspfControl {
   /** Send failures (an interface that went away between polls). */
   sendErrors = 0
 
-  constructor(proc: Proc, state: FrrState, fd: RawSocket) {
+  constructor(proc: Proc, state: FrrState, fd: RawSocket, lsaCache: LsaCache | undefined) {
     this.proc = proc
     this.sys = proc.sys
     this.state = state
@@ -67,6 +68,7 @@ class OspfDaemon implements OspfControl {
       {
         send: (i, dst, pkt) => this.send(i, dst, pkt),
         random: () => randomU32((n) => this.sys.getrandom(n)),
+        ...(lsaCache === undefined ? {} : { lsaCache }),
       },
       DEFAULT_MAX_LSA,
     )
@@ -263,6 +265,25 @@ class OspfDaemon implements OspfControl {
 
 /** ospfd [-d] [-f config-file] [-A vty-address] [-P vty-port] */
 export function ospfd(argv: readonly string[], io: Io, proc: Proc): Promise<number> {
+  return ospfdMain(argv, io, proc, undefined)
+}
+
+/**
+ * ospfd as a program whose processes share one LsaCache (makePrograms gives each registry its own):
+ * the routers of a lab then hold one object for each LSA they all have, not one each.
+ */
+export function sharingOspfd(
+  cache: LsaCache,
+): (argv: readonly string[], io: Io, proc: Proc) => Promise<number> {
+  return (argv, io, proc) => ospfdMain(argv, io, proc, cache)
+}
+
+function ospfdMain(
+  argv: readonly string[],
+  io: Io,
+  proc: Proc,
+  cache: LsaCache | undefined,
+): Promise<number> {
   return frrDaemonMain(
     {
       name: 'ospfd',
@@ -271,7 +292,7 @@ export function ospfd(argv: readonly string[], io: Io, proc: Proc): Promise<numb
       open: (sys) => sys.rawSocket(IPPROTO_OSPF),
       openFailed: (err) => `can't open raw socket: ${err}`,
       start(proc, state, fd) {
-        const d = new OspfDaemon(proc, state, fd)
+        const d = new OspfDaemon(proc, state, fd, cache)
         return { daemon: d, session: (sys) => new VtySession(sys, state, null, d) }
       },
     },
