@@ -7,7 +7,7 @@
  * packet bytes. The per-conversation table is bounded.
  */
 
-import { LinkType } from '../../../wire/pcap.js'
+import { LinkType } from '../../../wire/pcap/pcap.js'
 import { bootpPrint } from './print_bootp.js'
 import { be16, be32, fixed, hex4, IPPROTO_NAMES, ip4, mac, sum16 } from './print_bytes.js'
 import { dhcp6Print } from './print_dhcp6.js'

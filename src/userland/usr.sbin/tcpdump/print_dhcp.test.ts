@@ -14,7 +14,7 @@ import { type TestContext, test } from 'node:test'
 import fc from 'fast-check'
 import { bootLab } from '../../../testing/lab_console.js'
 import { assertTcpdumpAgrees, have } from '../../../testing/real_tools.js'
-import { LinkType, PcapWriter } from '../../../wire/pcap.js'
+import { LinkType, PcapWriter } from '../../../wire/pcap/pcap.js'
 import { Printer } from './print.js'
 
 const LAB = `

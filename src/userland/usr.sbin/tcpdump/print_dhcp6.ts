@@ -6,7 +6,7 @@
  * throws on packet bytes. Printing only: it must not decide anything about the packet.
  */
 
-import { formatIpv6 } from '../../../wire/in6_addr.js'
+import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { be16, be32, need, printChar, TRUNCATED } from './print_bytes.js'
 
 /** print-dhcp6.c's dh6msgtype names, by msg-type. */
