@@ -1,5 +1,5 @@
 /**
- * VXLAN against Linux: ping RTT and TCP throughput between a Linux network namespace and a VirtNet
+ * VXLAN against Linux: ping RTT and TCP throughput (both ways) between a Linux network namespace and a VirtNet
  * jail over VXLAN (our vxlan interface on a real UDP socket of this process), next to the same
  * figures between two Linux namespaces over the same kind of VXLAN link (Linux vxlan on a veth), so
  * the ratio compares like with like on this machine now. Real time. Needs root, `ip`, `ping`,
@@ -41,13 +41,24 @@ async function pingAvgUs(p: NetnsPeer, dst: string, count: number): Promise<numb
   return Number(m[1]) * 1000
 }
 
-/** Linux iperf3 client in p to dst for `seconds`: bits per second received. */
-async function iperfBps(p: NetnsPeer, dst: string, seconds: number): Promise<number> {
-  const r = await p.exec(['iperf3', '-J', '-c', dst, '-t', String(seconds)], (seconds + 30) * 1000)
+/**
+ * Linux iperf3 client in p to dst for `seconds` (with `-R` the server sends): bits per second
+ * received, and the CPU time this process (VirtNet's whole stack) spent meanwhile, ns.
+ */
+async function iperf(
+  p: NetnsPeer,
+  dst: string,
+  seconds: number,
+  reverse: boolean,
+): Promise<{ bps: number; cpuNs: number }> {
+  const u = process.cpuUsage()
+  const args = ['iperf3', '-J', '-c', dst, '-t', String(seconds), ...(reverse ? ['-R'] : [])]
+  const r = await p.exec(args, (seconds + 30) * 1000)
+  const d = process.cpuUsage(u)
   const bps = (JSON.parse(r.stdout || '{}') as { end?: { sum_received?: { bits_per_second?: number } } }).end
     ?.sum_received?.bits_per_second
   if (typeof bps !== 'number') throw new Error(`iperf3 -c ${dst}: ${r.stderr || r.stdout.slice(0, 200)}`)
-  return bps
+  return { bps, cpuNs: (d.user + d.system) * 1e3 }
 }
 
 export async function vxlanMetrics(cfg: BenchConfig): Promise<VxlanResult> {
@@ -113,14 +124,23 @@ export async function vxlanMetrics(cfg: BenchConfig): Promise<VxlanResult> {
     await pingAvgUs(p, '10.43.0.2', 3)
     const rttOurs = await pingAvgUs(p, '10.42.0.1', count)
     const rttLinux = await pingAvgUs(p, '10.43.0.2', count)
-    const server = pc.spawn('iperf3 -s -1')
-    const linuxServer = q.spawn(['iperf3', '-s', '-1', '-B', '10.43.0.2'], (seconds + 60) * 1000)
-    await new Promise((r) => setTimeout(r, 300))
-    const bpsOurs = await iperfBps(p, '10.42.0.1', seconds)
-    await server.done
-    const bpsLinux = await iperfBps(p, '10.43.0.2', seconds)
-    await linuxServer.done
-    const note = `${count} pings, iperf3 -t ${seconds}, one TCP stream Linux -> receiver`
+    // One TCP stream each way; each server serves one test (-1) and exits.
+    const run = async (reverse: boolean) => {
+      const server = pc.spawn('iperf3 -s -1')
+      const linuxServer = q.spawn(['iperf3', '-s', '-1', '-B', '10.43.0.2'], (seconds + 60) * 1000)
+      await new Promise((r) => setTimeout(r, 300))
+      const ours = await iperf(p, '10.42.0.1', seconds, reverse)
+      await server.done
+      const linux = await iperf(p, '10.43.0.2', seconds, reverse)
+      await linuxServer.done
+      return { ours, linux }
+    }
+    const toUs = await run(false)
+    const fromUs = await run(true)
+    const note = `${count} pings, iperf3 -t ${seconds}, one TCP stream`
+    // Linux forwards in the kernel; we share the CPU with whatever else runs, so the figure per
+    // second of CPU our process used tells the stack's cost apart from the machine's load.
+    const perCpu = (r: { bps: number; cpuNs: number }) => (r.bps * seconds) / (r.cpuNs / 1e9) / 1e9
     return {
       metrics: [
         {
@@ -134,10 +154,32 @@ export async function vxlanMetrics(cfg: BenchConfig): Promise<VxlanResult> {
         {
           key: 'vxlan.tcp.linux_to_virtnet',
           name: 'VXLAN TCP Linux -> VirtNet jail',
-          value: bpsOurs / 1e9,
+          value: toUs.ours.bps / 1e9,
           unit: 'Gbit/s',
-          baseline: { label: 'Linux -> Linux VXLAN', value: bpsLinux / 1e9 },
-          note,
+          baseline: { label: 'Linux -> Linux VXLAN', value: toUs.linux.bps / 1e9 },
+          note: `${note}, Linux sends; VirtNet used ${(toUs.ours.cpuNs / 1e9).toFixed(2)} CPU s`,
+        },
+        {
+          key: 'vxlan.tcp.virtnet_to_linux',
+          name: 'VXLAN TCP VirtNet jail -> Linux',
+          value: fromUs.ours.bps / 1e9,
+          unit: 'Gbit/s',
+          baseline: { label: 'Linux -> Linux VXLAN', value: fromUs.linux.bps / 1e9 },
+          note: `${note}, iperf3 -R (VirtNet sends); VirtNet used ${(fromUs.ours.cpuNs / 1e9).toFixed(2)} CPU s`,
+        },
+        {
+          key: 'vxlan.tcp.linux_to_virtnet_per_cpu',
+          name: 'VXLAN TCP Linux -> VirtNet jail per CPU second',
+          value: perCpu(toUs.ours),
+          unit: 'Gbit/CPU-s',
+          note: 'bits received / CPU time of this process during the transfer (load-independent)',
+        },
+        {
+          key: 'vxlan.tcp.virtnet_to_linux_per_cpu',
+          name: 'VXLAN TCP VirtNet jail -> Linux per CPU second',
+          value: perCpu(fromUs.ours),
+          unit: 'Gbit/CPU-s',
+          note: 'bits sent / CPU time of this process during the transfer (load-independent)',
         },
       ],
       skipped: [],

@@ -323,6 +323,10 @@ test("icmp6 and ip6 proto: the fixed header's next header, and icmp6[] loads aft
   assert.equal(run('icmp', echo6), false)
   assert.equal(run('ip6 proto 17', udp6), true)
   assert.equal(run('ip6 proto udp', echo6), false)
+  // libpcap: `udp` and `tcp` are `ip proto X or ip6 proto X`; `icmp` stays IPv4's.
+  assert.equal(run('udp', udp6), true)
+  assert.equal(run('tcp', udp6), false)
+  assert.equal(run('udp', echo6), false)
   assert.equal(run('icmp6[0] = 128', echo6), true)
   assert.equal(run('icmp6[0] = 129', echo6), false)
   assert.equal(run('vlan 6 and icmp6', echo6), false)

@@ -481,12 +481,14 @@ class Compiler {
         const v = IP_PROTOS[w]!
         const isIp = this.isIp
         const nl = this.nl
-        return (b, o, n) => {
+        const v4: Pred = (b, o, n) => {
           const r = isIp(b, o, n)
           if (r !== 1) return r
           const p = u8(b, o, n, nl + 9)
           return p < 0 ? 2 : p === v ? 1 : 0
         }
+        // libpcap's gen_proto_abbrev: `tcp` and `udp` are `ip proto X or ip6 proto X`; `icmp` is IPv4's.
+        return w === 'icmp' ? v4 : or(v4, this.ip6Next(v))
       }
       default:
         throw new FilterError(SYNTAX)

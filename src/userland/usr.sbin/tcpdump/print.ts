@@ -8,12 +8,17 @@
  */
 
 import { LinkType } from '../../../wire/pcap/pcap.js'
+import { bootpPrint } from './print_bootp.js'
 import { be16, be32, fixed, hex4, IPPROTO_NAMES, ip4, mac, sum16 } from './print_bytes.js'
+import { dhcp6Print } from './print_dhcp6.js'
 import { ip6Line } from './print_ip6.js'
 import { ospfPrint } from './print_ospf.js'
 
 export interface PrintOptions {
-  /** -n count: 1 keeps port names, 2 (-nn) prints numbers. Addresses are always numeric here (no DNS). */
+  /**
+   * -n count: any -n prints port numbers (tcpdump 4.99's init_addrtoname loads no service names under
+   * -n, so -n and -nn print alike). Addresses are always numeric here (no DNS).
+   */
   n: number
   /** -e: the link-level header. */
   e: boolean
@@ -38,25 +43,6 @@ const TCP_PORTS: Readonly<Record<number, string>> = {
   443: 'https',
   514: 'shell',
 }
-/** print-dhcp6.c's dh6msgtype names, by msg-type. */
-const DHCP6_NAMES: readonly (string | undefined)[] = [
-  undefined,
-  'solicit',
-  'advertise',
-  'request',
-  'confirm',
-  'renew',
-  'rebind',
-  'reply',
-  'release',
-  'decline',
-  'reconfigure',
-  'inf-req',
-  'relay-fwd',
-  'relay-reply',
-  'leasequery',
-  'leasequery-reply',
-]
 const UDP_PORTS: Readonly<Record<number, string>> = {
   53: 'domain',
   67: 'bootps',
@@ -211,7 +197,7 @@ export class Printer {
       const pname = IPPROTO_NAMES[proto] ?? 'unknown'
       s += `(tos 0x${(tos & ~3).toString(16)}${ecn}, ttl ${b[at + 8]}, id ${be16(b, at + 4)}, offset ${(off & 0x1fff) * 8}, flags [${flags.length ? flags.join(', ') : 'none'}], proto ${pname} (${proto}), length ${len}`
       if (!inner && sum16(b, at, hl, 0) !== 0xffff && caplen >= at + hl)
-        s += `, bad cksum ${hex4(be16(b, at + 10))} (->${hex4(~sum16(b, at + 0, 10, sum16(b, at + 12, hl - 12, 0)) & 0xffff)})!`
+        s += `, bad cksum ${be16(b, at + 10).toString(16)} (->${(~sum16(b, at + 0, 10, sum16(b, at + 12, hl - 12, 0)) & 0xffff).toString(16)})!`
       s += ')\n    '
     }
     if ((off & 0x1fff) !== 0) {
@@ -373,7 +359,7 @@ export class Printer {
   }
 
   private port(p: number, names: Readonly<Record<number, string>>): string {
-    return this.opts.n < 2 ? (names[p] ?? `${p}`) : `${p}`
+    return this.opts.n === 0 ? (names[p] ?? `${p}`) : `${p}`
   }
 
   /**
@@ -397,10 +383,11 @@ export class Printer {
     const ulen = be16(b, at + 4)
     let s = `${endpoint(src, this.port(sp, UDP_PORTS))} > ${endpoint(dst, this.port(dp, UDP_PORTS))}: `
     if (ulen < 8 || ulen > payload) return `${s}UDP, bad length ${ulen} > ${payload}`
-    if (this.opts.v > (v6 ? 0 : 1) && !frag && end >= at + ulen) {
+    if (this.opts.v > (v6 ? 0 : 1) && !frag) {
+      // A zero IPv4 checksum is "none" whatever was captured; a sum needs the whole datagram.
       const ck = be16(b, at + 6)
       if (ck === 0 && !v6) s += '[no cksum] '
-      else {
+      else if (end >= at + ulen) {
         const got = sum16(b, at, ulen, psum)
         s +=
           got === 0xffff
@@ -417,30 +404,11 @@ export class Printer {
       if (cmd === 1) return `${s}ripng-req ${whole ? 'dump' : `${n}:`}`
       if (cmd === 2) return `${s}ripng-resp ${n}:`
     }
-    // print-dhcp6.c without -v: the message type's name.
-    if (
-      v6 &&
-      !this.opts.q &&
-      this.opts.v === 0 &&
-      (sp === 546 || sp === 547 || dp === 546 || dp === 547) &&
-      end > at + 8
-    ) {
-      const name = DHCP6_NAMES[b[at + 8]!]
-      return `${s}dhcp6 ${name ?? `msgtype-${b[at + 8]}`}`
-    }
-    // print-bootp.c without -v: the operation and, for a request, the client's Ethernet address.
-    if (
-      !this.opts.q &&
-      this.opts.v === 0 &&
-      (sp === 67 || sp === 68 || dp === 67 || dp === 68) &&
-      end > at + 8
-    ) {
-      const op = b[at + 8]!
-      let t = op === 1 ? ', Request' : op === 2 ? ', Reply' : `, op-#${op}`
-      if (op === 1 && end >= at + 8 + 34 && b[at + 9] === 1 && b[at + 10] === 6)
-        t += ` from ${mac(b, at + 8 + 28)}`
-      return `${s}BOOTP/DHCP${t}, length ${ulen - 8}`
-    }
+    // print-udp.c hands BOOTP before DHCPv6 (whatever the IP version), each with the UDP length.
+    if (!this.opts.q && (sp === 67 || sp === 68 || dp === 67 || dp === 68))
+      return s + bootpPrint(b, at + 8, end, ulen - 8, this.opts.v)
+    if (!this.opts.q && (sp === 546 || sp === 547 || dp === 546 || dp === 547))
+      return s + dhcp6Print(b, at + 8, end, ulen - 8, this.opts.v)
     return `${s}UDP, length ${ulen - 8}`
   }
 

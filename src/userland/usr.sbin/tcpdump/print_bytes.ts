@@ -102,3 +102,22 @@ export const TRUNCATED = new Truncated()
 export function need(end: number, at: number, n: number): void {
   if (at + n > end) throw TRUNCATED
 }
+
+/** fn_print_char: ASCII as is, the high bit as `M-`, control characters as `^X`. */
+export function printChar(c: number): string {
+  let s = ''
+  if (c >= 0x80) {
+    s = 'M-'
+    c &= 0x7f
+  }
+  if (c < 0x20 || c === 0x7f) return `${s}^${String.fromCharCode(c ^ 0x40)}`
+  return s + String.fromCharCode(c)
+}
+
+/** nd_printn: n characters, truncated at the end of the capture. */
+export function printN(b: Uint8Array, at: number, n: number, snapend: number): string {
+  need(snapend, at, n)
+  let s = ''
+  for (let i = 0; i < n; i++) s += printChar(b[at + i]!)
+  return s
+}
