@@ -48,6 +48,9 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     pool.put(m)
     return
   }
+  // Verified once, the header stays good to the next in-process hop: TTL and NAT rewrites update its
+  // checksum incrementally (RFC 1624), so that hop need not sum it again.
+  m.csumValid = true
   // Link-layer padding beyond the datagram goes.
   m.len = h.totalLength
   // Addresses as int32 on the packet path: unsigned ones above 2^31 would be boxed at every call.

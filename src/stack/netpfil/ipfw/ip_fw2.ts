@@ -429,7 +429,10 @@ export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
       i++
       continue
     }
-    if (k !== QK.PLAIN) break
+    if (k !== QK.PLAIN) {
+      if (k === QK.NAT && ch.onePass !== 0) return quickNat(v, ch, m, rules[i]!, dir)
+      break
+    }
     const f = rules[i]!
     f.pcnt++
     f.bcnt += (b[o + 2]! << 8) | b[o + 3]!
@@ -441,6 +444,19 @@ export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
   }
   ch.quickStart = i
   return QUICK_FULL
+}
+
+/**
+ * A `nat N` rule met by the fast pass under one_pass: counted and carried out as ipfw_chk and
+ * ipfw_check_packet would (VERDICT_NAT, then translated in place and passed, or dropped when
+ * libalias refuses), without reading the packet into PktFacts first.
+ */
+function quickNat(v: Vnet, ch: IpfwChain, m: Mbuf, f: KRule, dir: number): number {
+  const now = v.env.clock.coarseNow()
+  f.pcnt++
+  f.bcnt += (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
+  f.timestamp = now
+  return ipfwNat(ch, m, dir, f.actionArg, now) === NAT_PASS ? VERDICT_PASS : VERDICT_DENY
 }
 
 /** ipfw_check_packet: the verdict carried out. Takes m unless it passes. */

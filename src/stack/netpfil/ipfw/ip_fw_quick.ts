@@ -25,6 +25,11 @@ export const QK = {
   FILTER: 1,
   /** Its prefix is all it matches, its action allow/deny/count/skipto, no log: the fast pass acts. */
   PLAIN: 2,
+  /**
+   * Its prefix is all it matches and its action is `nat N`, no log: under one_pass the fast pass
+   * translates and passes, as the full pass would; otherwise the full pass takes over here.
+   */
+  NAT: 3,
 } as const
 
 /** Longest block under one envelope: wider blocks have looser envelopes. */
@@ -133,13 +138,10 @@ function ifaceFirst(f: KRule): IpfwInsn | null {
 
 function kindOf(f: KRule): number {
   if (f.probe || f.prob < 1) return QK.SLOW
-  if (
-    f.rest.length === (ifaceFirst(f) === null ? 0 : 1) &&
-    !f.log &&
-    (f.action === A.ALLOW || f.action === A.DENY || f.action === A.COUNT || f.action === A.SKIPTO)
-  )
+  if (f.rest.length !== (ifaceFirst(f) === null ? 0 : 1) || f.log) return QK.FILTER
+  if (f.action === A.ALLOW || f.action === A.DENY || f.action === A.COUNT || f.action === A.SKIPTO)
     return QK.PLAIN
-  return QK.FILTER
+  return f.action === A.NAT ? QK.NAT : QK.FILTER
 }
 
 export interface QuickReject {
