@@ -199,6 +199,8 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
     if (r() % 3 === 0) fast.disabledSets = full.disabledSets = 1 << (1 + (r() % 2))
     const p = new PktFacts()
     for (let k = 0; k < 200; k++) {
+      // Halfway, set 1 flips (ipfw set enable/disable): what the fast pass remembered must not outlive it.
+      if (k === 100) fast.disabledSets = full.disabledSets = full.disabledSets ^ 2
       const pr = pick([UDP, 6, 1, 47])
       const m = pool.get(64)
       const l4 = pr === 6 ? 20 : 8
@@ -283,5 +285,30 @@ test('a nat rule: the fast pass translates under one_pass as the full pass does,
   const multi = chain(0)
   assert.equal(quickPass(v, multi, m, ifp, PFIL_OUT), QUICK_FULL)
   assert.equal(multi.quickStart, 1, 'handed over at the nat rule')
+  pool.put(m)
+})
+
+test('the fast pass remembers where a packet stopped, and forgets it when the rules or the sets change', () => {
+  const v = virtualHost().vnet0
+  const pool = v.env.pool
+  const ch = new IpfwChain(v, { defaultToAccept: false })
+  const allow = spec(10, A.ALLOW, [proto(UDP)])
+  allow.set = 1
+  ch.add([allow])
+  const ifp = { name: 'em0' } as Ifnet
+  const m = pool.get(64)
+  writeIpv4Header(m.data, m.off, 0x0a000001, 0xc6120001, UDP, 64, 0, 1, 8, 0)
+  m.len = 28
+  const pass = () => quickPass(v, ch, m, ifp, PFIL_IN)
+  assert.equal(pass(), VERDICT_PASS)
+  assert.equal(pass(), VERDICT_PASS)
+  assert.equal(ch.rules[0]!.pcnt, 2, 'counted on every packet, remembered or not')
+  ch.setEnable(1 << 1, false)
+  assert.equal(pass(), DENY, 'set 1 disabled: the default rule')
+  ch.setEnable(1 << 1, true)
+  assert.equal(pass(), VERDICT_PASS)
+  ch.add([spec(5, A.DENY, [proto(UDP)])])
+  assert.equal(pass(), DENY, 'a new rule in front')
+  assert.equal(quickPass(v, ch, m, ifp, PFIL_OUT), DENY)
   pool.put(m)
 })
