@@ -48,9 +48,6 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     pool.put(m)
     return
   }
-  // Verified once, the header stays good to the next in-process hop: TTL and NAT rewrites update its
-  // checksum incrementally (RFC 1624), so that hop need not sum it again.
-  m.csumValid = true
   // Link-layer padding beyond the datagram goes.
   m.len = h.totalLength
   // Addresses as int32 on the packet path: unsigned ones above 2^31 would be boxed at every call.
@@ -198,6 +195,9 @@ function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf, via: number): void {
     icmpRedirect(v, m, nextHop)
   }
   h.decrementTtl()
+  // Verified here (or vouched for by the link), the header leaves good: TTL and NAT rewrites update
+  // its checksum incrementally (RFC 1624), so the next in-process hop need not sum it again.
+  m.csumValid = true
   st.ips_forward++
   rt.use++
   if (ipSend(v, out, m, nextHop, false, mtu, true) !== undefined) st.ips_odropped++
