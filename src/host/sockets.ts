@@ -51,7 +51,7 @@ import {
 import { ip6 } from '../stack/netinet6/ip6.js'
 import { udp6Socket } from '../stack/netinet6/udp6_usrreq.js'
 import { SysError } from '../util/errno.js'
-import { IpProto } from '../wire/ipv4.js'
+import { IpProto } from '../wire/inet/ipv4.js'
 import {
   AF_INET,
   AF_INET6,

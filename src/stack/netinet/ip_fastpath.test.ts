@@ -17,8 +17,8 @@ import { Host } from '../../host/host.js'
 import type { Syscalls } from '../../host/syscalls.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { compileRule } from '../../userland/sbin/ipfw/compile.js'
-import { EtherType, writeEthernetHeader } from '../../wire/ethernet.js'
-import { IpProto, writeIpv4Header } from '../../wire/ipv4.js'
+import { IpProto, writeIpv4Header } from '../../wire/inet/ipv4.js'
+import { EtherType, writeEthernetHeader } from '../../wire/link/ethernet.js'
 import type { Ifnet } from '../net/ifnet.js'
 
 const WARM = 100_000

@@ -12,8 +12,8 @@ import type { Host } from '../../host/host.js'
 import { AF_INET, SOCK, type SocketFd, type Syscalls } from '../../host/syscalls.js'
 import { ROUTED, sh, virtualHost } from '../../testing/net_lab.js'
 import { isSysError } from '../../util/errno.js'
-import { IpProto } from '../../wire/ipv4.js'
-import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../../wire/tcp.js'
+import { IpProto } from '../../wire/inet/ipv4.js'
+import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../../wire/inet/tcp.js'
 
 /** The routed lab (a -- r -- b) with b listening on port 80. */
 async function routedListener(): Promise<{ host: Host; a: Syscalls; b: Syscalls; ls: SocketFd }> {
