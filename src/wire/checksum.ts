@@ -49,6 +49,20 @@ export function checksum(buf: Uint8Array, off: number, len: number, acc = 0): nu
 }
 
 /**
+ * Whether the Internet checksum over buf[off, off+len) verifies (sums to 0xffff), for a short
+ * even-length region such as an IPv4 header (at most 60 bytes): every partial sum stays a small
+ * integer, so two end-around folds finish it without `sum16`'s general loop. Same answer as
+ * `checksum(buf, off, len) === 0`.
+ */
+export function checksumOk(buf: Uint8Array, off: number, len: number): boolean {
+  let s = 0
+  for (let i = off, end = off + len; i < end; i += 2) s += (buf[i]! << 8) | buf[i + 1]!
+  s = (s & 0xffff) + (s >>> 16)
+  s = (s & 0xffff) + (s >>> 16)
+  return s === 0xffff
+}
+
+/**
  * RFC 1624 eqn. 3: the new checksum after one 16-bit word covered by `oldCsum` changed from `oldWord`
  * to `newWord`: HC' = ~(~HC + ~m + m'). Gives the same result as recomputing the checksum.
  */

@@ -195,6 +195,9 @@ function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf, via: number): void {
     icmpRedirect(v, m, nextHop)
   }
   h.decrementTtl()
+  // Verified here (or vouched for by the link), the header leaves good: TTL and NAT rewrites update
+  // its checksum incrementally (RFC 1624), so the next in-process hop need not sum it again.
+  m.csumValid = true
   st.ips_forward++
   rt.use++
   if (ipSend(v, out, m, nextHop, false, mtu, true) !== undefined) st.ips_odropped++

@@ -10,7 +10,7 @@
  */
 
 import { readI32, readU16, readU32, writeU16, writeU32 } from '../addr.js'
-import { checksum, updateChecksum16 } from '../checksum.js'
+import { checksum, checksumOk, updateChecksum16 } from '../checksum.js'
 import { WireView } from '../view.js'
 
 export const IPV4_MIN_HDR = 20
@@ -53,7 +53,7 @@ export class Ipv4View extends WireView {
     if (b[o] >>> 4 !== 4) return Ipv4Check.BAD_VERSION
     const hl = (b[o] & 0xf) << 2
     if (hl < IPV4_MIN_HDR || hl > this.len) return Ipv4Check.BAD_HLEN
-    if (verifyChecksum && checksum(b, o, hl) !== 0) return Ipv4Check.BAD_CHECKSUM
+    if (verifyChecksum && !checksumOk(b, o, hl)) return Ipv4Check.BAD_CHECKSUM
     const tl = readU16(b, o + 2)
     if (tl < hl || tl > this.len) return Ipv4Check.BAD_LEN
     return Ipv4Check.OK

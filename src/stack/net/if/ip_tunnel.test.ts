@@ -170,6 +170,52 @@ jexec two ifconfig gre0 inet 10.2.0.2/32 10.2.0.1 up`)
     assert.equal(r.status, 0, r.err)
   })
 
+  test('the inner header of a tunnelled datagram from outside is checked, forwarded on the way or not', async () => {
+    const w = world()
+    const r = await w.run(`${ROUTED}
+jexec one ifconfig gre0 create tunnel 192.0.2.1 198.51.100.1
+jexec one ifconfig gre0 inet 10.2.0.1/32 10.2.0.2 up
+jexec two ifconfig gre0 create tunnel 198.51.100.1 192.0.2.1
+jexec two ifconfig gre0 inet 10.2.0.2/32 10.2.0.1 up`)
+    assert.equal(r.status, 0, r.err)
+    /** A GRE datagram from one's tunnel address, as it enters at ifp from a NIC (nothing vouched). */
+    const frame = (ifp: { mac: number }, innerSumOk: boolean): Uint8Array => {
+      const f = new Uint8Array(14 + 20 + 4 + 20 + 8)
+      for (let i = 0; i < 6; i++) f[i] = Math.floor(ifp.mac / 256 ** (5 - i)) % 256
+      f.set([2, 0, 0, 0, 0, 9], 6)
+      f[12] = 0x08
+      const outer = parseIpv4('192.0.2.1')!
+      writeIpv4Header(f, 14, outer, parseIpv4('198.51.100.1')!, 47, 60, 0, 1, 4 + 28, 0)
+      f.set([0, 0, 0x08, 0], 34)
+      writeIpv4Header(f, 38, parseIpv4('10.2.0.1')!, parseIpv4('10.2.0.2')!, 1, 64, 0, 2, 8, 0)
+      if (!innerSumOk) f[48]! ^= 0x5a
+      f.set([8, 0, 0xf7, 0xfe, 0, 1, 0, 0], 58) // echo request, id 1, seq 0
+      return f
+    }
+    const badsum = async (): Promise<number> => {
+      const out = (await w.run('jexec two netstat -s -p ip')).out
+      return Number(/(\d+) bad header checksum/.exec(out)?.[1] ?? 'NaN')
+    }
+    /** Echo requests two's ICMP took in (the input histogram's "echo", not "echo reply"). */
+    const echoes = async (): Promise<number> => {
+      const out = (await w.run('jexec two netstat -s -p icmp')).out
+      return Number(/Input histogram:\n(?:\t\t.*\n)*?\t\techo: (\d+)/.exec(out)?.[1] ?? '0')
+    }
+    const direct = w.ifp('two', 'epair1b')
+    const viaRouter = w.ifp('r', 'epair0b')
+    const before = await badsum()
+    const echoed = await echoes()
+    for (const ifp of [direct, viaRouter]) ifp.receive(w.host.env.pool.copyIn(frame(ifp, false)))
+    await w.sys.nanosleep(1000)
+    assert.equal((await badsum()) - before, 2, 'both inner headers refused at the tunnel end')
+    assert.equal((await echoes()) - echoed, 0, 'nothing of them reached ICMP')
+    for (const ifp of [direct, viaRouter]) ifp.receive(w.host.env.pool.copyIn(frame(ifp, true)))
+    await w.sys.nanosleep(1000)
+    assert.equal((await badsum()) - before, 2, 'good ones are not')
+    assert.equal((await echoes()) - echoed, 2, 'both good echo requests were delivered through the tunnel')
+    assert.equal(w.host.env.netisr.errors, 0)
+  })
+
   test('a route that sends the tunnel into itself is caught, not looped', async () => {
     const w = world()
     let r = await w.run(`${ROUTED}

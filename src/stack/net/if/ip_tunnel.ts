@@ -116,6 +116,8 @@ export class TunnelSoftc implements LinkEndpoint {
   input(m: Mbuf): void {
     const ifp = this.ifp
     m.linkBcast = false
+    // What was known of the outer header's checksum says nothing of the inner one's.
+    m.csumValid = false
     ifp.receive(m)
   }
 

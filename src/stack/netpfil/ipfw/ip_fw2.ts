@@ -32,7 +32,7 @@ import { IpfwLimits } from './ip_fw_limit.js'
 import { ipfwLog } from './ip_fw_log.js'
 import { ifaceLookup, numberLookup, tableMatch, tableMatch6 } from './ip_fw_lookup.js'
 import { ipfwNat, NAT_PASS } from './ip_fw_nat.js'
-import { QF, QK, QuickTable, QW } from './ip_fw_quick.js'
+import { MEMO_LOG2, QF, QK, QuickTable, QW } from './ip_fw_quick.js'
 import { A, IFACE_TABLE, type IpfwInsn, O } from './ip_fw_rule.js'
 import { flow6Match, icmp6TypeMatch, inAddrs6, localIp6, mapIcmpUnreach, sendReject6 } from './ip_fw6.js'
 
@@ -387,8 +387,15 @@ export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
   const src = readI32(b, o + 12)
   const dst = readI32(b, o + 16)
   const disabled = ch.disabledSets
+  // The memo (QuickTable.mRule): a packet like a recent one stops where that one did.
+  if (q.memoSets !== disabled) q.memoReset(disabled)
+  const key = proto | (dir << 8)
+  const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
+  if (q.mKey[slot] === key && q.mSrc[slot] === src && q.mDst[slot] === dst && q.mIf[slot] === ifp.name)
+    return quickStop(v, ch, m, q.mRule[slot]!, dir)
   const n = q.n
   const w = q.w
+  let met = false
   let i = 0
   while (i < n) {
     const at = i * QW
@@ -429,18 +436,58 @@ export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
       i++
       continue
     }
-    if (k !== QK.PLAIN) break
+    if (k !== QK.PLAIN && k !== QK.NAT) break
     const f = rules[i]!
+    const a = f.action
+    if (a === A.ALLOW || a === A.DENY || a === A.NAT) {
+      if (!met) {
+        q.mKey[slot] = key
+        q.mSrc[slot] = src
+        q.mDst[slot] = dst
+        q.mIf[slot] = ifp.name
+        q.mRule[slot] = i
+      }
+      return quickStop(v, ch, m, i, dir)
+    }
     f.pcnt++
     f.bcnt += (b[o + 2]! << 8) | b[o + 3]!
     f.timestamp = v.env.clock.coarseNow()
-    const a = f.action
-    if (a === A.ALLOW) return VERDICT_PASS
-    if (a === A.DENY) return VERDICT_DENY
+    met = true
     i = a === A.SKIPTO ? jump(ch, f, i) : i + 1
   }
   ch.quickStart = i
   return QUICK_FULL
+}
+
+/**
+ * The rule where the fast pass's walk stopped (an allow, a deny or a nat whose prefix is all it
+ * matches): counted and carried out, or, for nat without one_pass, left to the full pass from there.
+ */
+function quickStop(v: Vnet, ch: IpfwChain, m: Mbuf, i: number, dir: number): number {
+  const f = ch.rules[i]!
+  const a = f.action
+  if (a === A.NAT) {
+    if (ch.onePass !== 0) return quickNat(v, ch, m, f, dir)
+    ch.quickStart = i
+    return QUICK_FULL
+  }
+  f.pcnt++
+  f.bcnt += (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
+  f.timestamp = v.env.clock.coarseNow()
+  return a === A.ALLOW ? VERDICT_PASS : VERDICT_DENY
+}
+
+/**
+ * A `nat N` rule met by the fast pass under one_pass: counted and carried out as ipfw_chk and
+ * ipfw_check_packet would (VERDICT_NAT, then translated in place and passed, or dropped when
+ * libalias refuses), without reading the packet into PktFacts first.
+ */
+function quickNat(v: Vnet, ch: IpfwChain, m: Mbuf, f: KRule, dir: number): number {
+  const now = v.env.clock.coarseNow()
+  f.pcnt++
+  f.bcnt += (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
+  f.timestamp = now
+  return ipfwNat(ch, m, dir, f.actionArg, now) === NAT_PASS ? VERDICT_PASS : VERDICT_DENY
 }
 
 /** ipfw_check_packet: the verdict carried out. Takes m unless it passes. */

@@ -12,9 +12,10 @@ import type { Ifnet } from '../../net/ifnet.js'
 import { PFIL_IN, PFIL_OUT } from '../../net/pfil.js'
 import { IpfwChain } from './ip_fw_chain.js'
 import { PktFacts, readFacts } from './ip_fw_facts.js'
+import { ipfwNat, NAT_PASS, natConfig } from './ip_fw_nat.js'
 import { QF, QuickTable, QW, quickReject } from './ip_fw_quick.js'
 import { A, type IpfwInsn, type IpfwRuleSpec, insn, O } from './ip_fw_rule.js'
-import { ipfwChk, QUICK_FULL, quickPass } from './ip_fw2.js'
+import { ipfwChk, QUICK_FULL, quickPass, VERDICT_PASS } from './ip_fw2.js'
 
 const PASS = 0
 const DENY = 1
@@ -198,6 +199,8 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
     if (r() % 3 === 0) fast.disabledSets = full.disabledSets = 1 << (1 + (r() % 2))
     const p = new PktFacts()
     for (let k = 0; k < 200; k++) {
+      // Halfway, set 1 flips (ipfw set enable/disable): what the fast pass remembered must not outlive it.
+      if (k === 100) fast.disabledSets = full.disabledSets = full.disabledSets ^ 2
       const pr = pick([UDP, 6, 1, 47])
       const m = pool.get(64)
       const l4 = pr === 6 ? 20 : 8
@@ -231,4 +234,81 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
   // Both paths were exercised: the test would not notice a fast pass that always hands over.
   assert.ok(fastVerdicts > 1000, `fast verdicts ${fastVerdicts}`)
   assert.ok(handedOver > 1000, `handed over ${handedOver}`)
+})
+
+test('a nat rule: the fast pass translates under one_pass as the full pass does, and hands over otherwise', () => {
+  const v = virtualHost().vnet0
+  const pool = v.env.pool
+  const ifp = { name: 'em1', index: 2 } as Ifnet
+  const chain = (onePass: number) => {
+    const ch = new IpfwChain(v, { defaultToAccept: true })
+    ch.onePass = onePass
+    const nat = spec(100, A.NAT, [insn(O.VIA, { name: 'em1' })])
+    nat.actionArg = 1
+    ch.add([spec(50, A.DENY, [proto(6)]), nat])
+    natConfig(v, ch, { id: 1, ip: 0xc6120101, ifName: '', mode: 0, portLo: 0, portHi: 0, redirs: [] })
+    return ch
+  }
+  const packet = () => {
+    const m = pool.get(64)
+    writeIpv4Header(m.data, m.off, 0x0a000001, 0x08080808, UDP, 64, 0, 7, 12, 0)
+    m.data.set([0x30, 0x39, 0, 53, 0, 12, 0x12, 0x34, 1, 2, 3, 4], m.off + 20)
+    m.len = 32
+    return m
+  }
+  /** One outgoing datagram through either pass: its bytes after, and what the nat rule counted. */
+  const run = (full: boolean) => {
+    const ch = chain(1)
+    const m = packet()
+    if (full) {
+      // ipfw_check_packet's full pass: ipfw_chk stops at the nat rule, then ipfw_nat translates.
+      const p = new PktFacts()
+      assert.ok(readFacts(p, m))
+      p.dir = PFIL_OUT
+      p.ifname = ifp.name
+      ipfwChk(v, ch, p, 0, 0)
+      assert.equal(ch.natRule, 1)
+      assert.equal(ipfwNat(ch, m, PFIL_OUT, ch.natNum, 0), NAT_PASS)
+    } else assert.equal(quickPass(v, ch, m, ifp, PFIL_OUT), VERDICT_PASS, 'the fast pass carried it out')
+    const out = { bytes: Array.from(m.data.subarray(m.off, m.off + m.len)), f: ch.rules[1]! }
+    pool.put(m)
+    return out
+  }
+  const fast = run(false)
+  const full = run(true)
+  assert.deepEqual(fast.bytes.slice(12, 16), [0xc6, 0x12, 0x01, 0x01], 'the source is the alias address')
+  assert.deepEqual(fast.bytes, full.bytes, 'the same translation, checksums included')
+  assert.deepEqual([fast.f.pcnt, fast.f.bcnt], [1, 32])
+  assert.deepEqual([full.f.pcnt, full.f.bcnt], [1, 32])
+  // Without one_pass the fast pass leaves a nat rule to the full pass, which goes on after it.
+  const m = packet()
+  const multi = chain(0)
+  assert.equal(quickPass(v, multi, m, ifp, PFIL_OUT), QUICK_FULL)
+  assert.equal(multi.quickStart, 1, 'handed over at the nat rule')
+  pool.put(m)
+})
+
+test('the fast pass remembers where a packet stopped, and forgets it when the rules or the sets change', () => {
+  const v = virtualHost().vnet0
+  const pool = v.env.pool
+  const ch = new IpfwChain(v, { defaultToAccept: false })
+  const allow = spec(10, A.ALLOW, [proto(UDP)])
+  allow.set = 1
+  ch.add([allow])
+  const ifp = { name: 'em0' } as Ifnet
+  const m = pool.get(64)
+  writeIpv4Header(m.data, m.off, 0x0a000001, 0xc6120001, UDP, 64, 0, 1, 8, 0)
+  m.len = 28
+  const pass = () => quickPass(v, ch, m, ifp, PFIL_IN)
+  assert.equal(pass(), VERDICT_PASS)
+  assert.equal(pass(), VERDICT_PASS)
+  assert.equal(ch.rules[0]!.pcnt, 2, 'counted on every packet, remembered or not')
+  ch.setEnable(1 << 1, false)
+  assert.equal(pass(), DENY, 'set 1 disabled: the default rule')
+  ch.setEnable(1 << 1, true)
+  assert.equal(pass(), VERDICT_PASS)
+  ch.add([spec(5, A.DENY, [proto(UDP)])])
+  assert.equal(pass(), DENY, 'a new rule in front')
+  assert.equal(quickPass(v, ch, m, ifp, PFIL_OUT), DENY)
+  pool.put(m)
 })

@@ -11,7 +11,8 @@
  * list changes) that the IPv4 fast pass of ip_fw2.ts scans without reading the packet into PktFacts:
  * per rule its prefix, its set and what a match needs; per block of up to BLOCK rules an envelope —
  * the bits every rule of the block requires alike — so that a packet outside it skips the block in
- * one compare. Control path only; nothing here runs per packet.
+ * one compare. The table also holds the fast pass's memo: where its walk stopped for recent packets
+ * (see QuickTable.mRule). Control path only; nothing here runs per packet but the memo's reset.
  */
 
 import type { KRule } from './ip_fw_chain.js'
@@ -25,6 +26,11 @@ export const QK = {
   FILTER: 1,
   /** Its prefix is all it matches, its action allow/deny/count/skipto, no log: the fast pass acts. */
   PLAIN: 2,
+  /**
+   * Its prefix is all it matches and its action is `nat N`, no log: under one_pass the fast pass
+   * translates and passes, as the full pass would; otherwise the full pass takes over here.
+   */
+  NAT: 3,
 } as const
 
 /** Longest block under one envelope: wider blocks have looser envelopes. */
@@ -54,6 +60,10 @@ export const QF = {
 } as const
 export const QW = 13
 
+/** log2 of the memo's slots: a fixed, small direct-mapped table per compiled chain. */
+export const MEMO_LOG2 = 8
+const MEMO = 1 << MEMO_LOG2
+
 /** The chain compiled for the fast pass; `rules` and `n` tell whether it still describes the chain. */
 export class QuickTable {
   readonly rules: readonly KRule[]
@@ -61,6 +71,19 @@ export class QuickTable {
   readonly w: Int32Array
   /** The interface of QF.IF_OP, '' for none. */
   readonly ifName: string[]
+  /**
+   * The memo: the walk over this table is a function of the packet's source, destination and
+   * protocol, the direction, the interface's name and the disabled sets alone, so where it stopped
+   * for one packet — at an allow, deny or nat rule, no rule met before it — it stops for the next
+   * packet with the same ones. Slot by a hash of them; mKey holds protocol | direction << 8 (-1: free),
+   * mRule the rule's index. Valid for this table and for the disabled sets in memoSets.
+   */
+  readonly mSrc = new Int32Array(MEMO)
+  readonly mDst = new Int32Array(MEMO)
+  readonly mKey = new Int32Array(MEMO).fill(-1)
+  readonly mRule = new Int32Array(MEMO)
+  readonly mIf: string[] = new Array<string>(MEMO).fill('')
+  memoSets = 0
 
   constructor(rules: readonly KRule[]) {
     const n = rules.length
@@ -85,6 +108,12 @@ export class QuickTable {
       w[at + QF.SET_KIND] = f.set | (kindOf(f) << 8)
     }
     for (let i = 0; i < n; i++) this.envelope(i)
+  }
+
+  /** Forget every memo slot: the disabled sets changed (ipfw set enable/disable). */
+  memoReset(sets: number): void {
+    this.mKey.fill(-1)
+    this.memoSets = sets
   }
 
   /**
@@ -133,13 +162,10 @@ function ifaceFirst(f: KRule): IpfwInsn | null {
 
 function kindOf(f: KRule): number {
   if (f.probe || f.prob < 1) return QK.SLOW
-  if (
-    f.rest.length === (ifaceFirst(f) === null ? 0 : 1) &&
-    !f.log &&
-    (f.action === A.ALLOW || f.action === A.DENY || f.action === A.COUNT || f.action === A.SKIPTO)
-  )
+  if (f.rest.length !== (ifaceFirst(f) === null ? 0 : 1) || f.log) return QK.FILTER
+  if (f.action === A.ALLOW || f.action === A.DENY || f.action === A.COUNT || f.action === A.SKIPTO)
     return QK.PLAIN
-  return QK.FILTER
+  return f.action === A.NAT ? QK.NAT : QK.FILTER
 }
 
 export interface QuickReject {
