@@ -69,6 +69,7 @@ import {
   procStart,
   setfib,
 } from './proc_api.js'
+import { divertSocket } from './divert_api.js'
 import { ngSocket, rawSocket } from './rawsock_api.js'
 import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
 import {
@@ -103,6 +104,7 @@ import {
   type NgSocket,
   type ProcInfo,
   type ProtoName,
+  type DivertSocket,
   type RawSocket,
   type RouteInfo,
   type RouteSpec,
@@ -446,6 +448,10 @@ export class KernelApi implements Syscalls {
 
   rawSocket(protocol: number): RawSocket {
     return rawSocket(this.caller, protocol)
+  }
+
+  divertSocket(): DivertSocket {
+    return divertSocket(this.caller)
   }
 
   ngSocket(): NgSocket {

@@ -23,6 +23,7 @@ import { iscDhclient } from './sbin/dhclient6/dhclient6.js'
 import { dmesg } from './sbin/dmesg.js'
 import { dnctl } from './sbin/dnctl.js'
 import { ifconfig } from './sbin/ifconfig.js'
+import { natd } from './sbin/natd/natd.js'
 import { ipfw } from './sbin/ipfw/ipfw.js'
 import { kldload, kldstat, kldunload } from './sbin/kld.js'
 import { ping } from './sbin/ping.js'
@@ -182,6 +183,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['sendmail', { run: sendmail }],
   ['mail', { run: mail }],
   ['akpop3d', { run: akpop3d }],
+  ['natd', { run: natd }],
 ]
 
 /**

@@ -96,6 +96,10 @@ function actionText(f: KRule): string {
       return `Pipe ${s.actionArg}`
     case A.QUEUE:
       return `Queue ${s.actionArg}`
+    case A.DIVERT:
+      return `Divert ${s.actionArg}`
+    case A.TEE:
+      return `Tee ${s.actionArg}`
     default:
       return 'UNKNOWN'
   }
