@@ -17,6 +17,7 @@ import type { TcpMd5Sa } from '../stack/netipsec/key.js'
 import { SysError } from '../util/errno.js'
 import { bpfList, bpfOpen } from './bpf_api.js'
 import { Caller } from './caller.js'
+import { divertSocket } from './divert_api.js'
 import type { Host } from './host.js'
 import {
   ifAddAddr,
@@ -69,7 +70,6 @@ import {
   procStart,
   setfib,
 } from './proc_api.js'
-import { divertSocket } from './divert_api.js'
 import { ngSocket, rawSocket } from './rawsock_api.js'
 import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
 import {
@@ -95,6 +95,7 @@ import {
   type BpfPoint,
   type BridgeAddrInfo,
   type BridgeCmd,
+  type DivertSocket,
   type IfInfo,
   type Inet6Syscalls,
   type IpfwReply,
@@ -104,7 +105,6 @@ import {
   type NgSocket,
   type ProcInfo,
   type ProtoName,
-  type DivertSocket,
   type RawSocket,
   type RouteInfo,
   type RouteSpec,
