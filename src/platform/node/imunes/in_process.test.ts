@@ -142,6 +142,7 @@ const PASSING = [
   'functional_tests/vlanswitch',
   'gif',
   'DNS+Mail+WEB',
+  'DMZ+DNS+Mail+WEB',
 ]
 
 test('IMUNES example test.sh scripts, when saved locally ($IMUNES_EXAMPLES_SCRIPTS)', (t) => {

@@ -223,10 +223,9 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
       p++
     }
   }
-  if (checkState) {
-    if (p < t.length) fail(`unrecognised option [-1] ${t[p]}`)
-    return spec
-  }
+  // compile_rule's `if (have_state) goto done`: a check-state rule has no body, and what follows
+  // (fwbuilder writes `check-state ip from any to any`) is read past, not refused.
+  if (checkState) return spec
 
   const insns = spec.insns
   let openPar = false
