@@ -17,6 +17,7 @@ import type { TcpMd5Sa } from '../stack/netipsec/key.js'
 import { SysError } from '../util/errno.js'
 import { bpfList, bpfOpen } from './bpf_api.js'
 import { Caller } from './caller.js'
+import { divertSocket } from './divert_api.js'
 import type { Host } from './host.js'
 import {
   ifAddAddr,
@@ -94,6 +95,7 @@ import {
   type BpfPoint,
   type BridgeAddrInfo,
   type BridgeCmd,
+  type DivertSocket,
   type IfInfo,
   type Inet6Syscalls,
   type IpfwReply,
@@ -446,6 +448,10 @@ export class KernelApi implements Syscalls {
 
   rawSocket(protocol: number): RawSocket {
     return rawSocket(this.caller, protocol)
+  }
+
+  divertSocket(): DivertSocket {
+    return divertSocket(this.caller)
   }
 
   ngSocket(): NgSocket {

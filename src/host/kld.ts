@@ -12,6 +12,7 @@
 
 import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { Slot } from '../stack/net/vnet.js'
+import { type DivertVnet, divertPacket } from '../stack/netinet/ip_divert.js'
 import { dummynetModule } from '../stack/netpfil/ipfw/dummynet/dn_module.js'
 import { dummynetIo } from '../stack/netpfil/ipfw/dummynet/ip_dn_io.js'
 import { ipfwModule } from '../stack/netpfil/ipfw/ip_fw_chain.js'
@@ -35,6 +36,7 @@ const KMODS: Readonly<Record<string, KmodDef>> = {
   ipfw_nat: { file: 'ipfw_nat.ko', deps: ['ipfw', 'libalias'], size: 0x5a58 },
   dummynet: { file: 'dummynet.ko', deps: ['ipfw'], size: 0x1e5b0 },
   tcpmd5: { file: 'tcpmd5.ko', deps: [], size: 0x2a08 },
+  ipdivert: { file: 'ipdivert.ko', deps: [], size: 0x3b70 },
 }
 
 /**
@@ -109,6 +111,7 @@ export class Kld {
     if (mod === 'ipfw_nat') ipfwNatAttach(this.host)
     if (mod === 'dummynet') this.dummynetAttach(true)
     if (mod === 'tcpmd5') this.host.env.tcpmd5.enabled = true
+    if (mod === 'ipdivert') this.divertAttach(true)
     return f.id
   }
 
@@ -119,11 +122,24 @@ export class Kld {
     if (f === undefined) throw new SysError('ENOENT', 'kldfind')
     privCheck(cred, Priv.KLD_UNLOAD, 'kldunload')
     if (this.files.some((x) => KMODS[x.mod]!.deps.includes(f.mod))) throw new SysError('EBUSY', 'kldunload')
+    // div_modevent: not while any divert socket is open.
+    if (
+      f.mod === 'ipdivert' &&
+      [...this.host.vnets].some((v) => (v.slots[Slot.DIVERT] as DivertVnet | undefined)?.pcbs.length)
+    )
+      throw new SysError('EBUSY', 'kldunload')
     this.files.splice(this.files.indexOf(f), 1)
     if (f.mod === 'ipfw') this.ipfwDetach()
     if (f.mod === 'ipfw_nat') ipfwNatDetach(this.host)
     if (f.mod === 'dummynet') this.dummynetAttach(false)
     if (f.mod === 'tcpmd5') this.host.env.tcpmd5.enabled = false
+    if (f.mod === 'ipdivert') this.divertAttach(false)
+  }
+
+  /** ipdivert: ipfw's ip_divert_ptr (divert and tee rules drop without it). */
+  private divertAttach(on: boolean): void {
+    const hook = this.host.env.pfilInet.find('ipfw') as IpfwHook | undefined
+    if (hook !== undefined) hook.divIo = on ? divertPacket : null
   }
 
   /** dummynet: ipfw's ip_dn_io_ptr and the sysctls; unloading frees every vnet's pipes and packets. */
@@ -181,6 +197,7 @@ export class Kld {
     const t = this.kenv.get('net.inet.ip.fw.default_to_accept')
     const n = t === undefined ? 0 : /^\s*0x/i.test(t) ? Number.parseInt(t, 16) : Number.parseInt(t, 10)
     const inet = new IpfwHook({ defaultToAccept: Number.isFinite(n) && n !== 0 })
+    if (this.loaded('ipdivert')) inet.divIo = divertPacket
     const link = ipfwL2Hook()
     // The host's loaded filters (what new vnets start with), then every stack there is now.
     for (const v of [this.host.env, ...this.host.vnets]) {

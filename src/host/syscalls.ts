@@ -295,6 +295,33 @@ export interface RawSocket {
   close(): void
 }
 
+/** A divert(4) socket's sockaddr_in: sin_addr, sin_port (a rule number) and sin_zero's interface name. */
+export interface DivertAddr {
+  addr: number
+  port: number
+  ifName: string
+}
+
+export interface DivertPacket extends DivertAddr {
+  /** The whole IPv4 packet, header included. */
+  data: Uint8Array
+}
+
+/** socket(PF_DIVERT, SOCK_RAW, 0) (divert_api.ts). */
+export interface DivertSocket {
+  /** bind(2) to a divert port (0: an ephemeral one); EADDRINUSE when taken. */
+  bind(port: number): void
+  /** The bound port, 0 before bind. */
+  readonly port: number
+  /** recvfrom(2): the next packet diverted to the port, or null after timeoutNs (or once closed). */
+  recv(timeoutNs: number): Promise<DivertPacket | null>
+  /** sendto(2): re-inject a whole IPv4 packet (to input when to.addr is set, else to output). */
+  send(data: Uint8Array, to: DivertAddr | null): void
+  /** Packets dropped because the receive buffer was full. */
+  readonly drops: number
+  close(): void
+}
+
 import type { NgNodeInfo } from '../netgraph/graph.js'
 import type { BpfFilter, BpfRecord } from '../stack/net/bpf/bpf.js'
 import type { VxlanConfig, VxlanParams } from '../stack/net/if_vxlan.js'
@@ -859,6 +886,8 @@ export interface Syscalls {
 
   // raw sockets
   rawSocket(protocol: number): RawSocket
+  /** socket(PF_DIVERT, SOCK_RAW, 0): EAFNOSUPPORT unless ipdivert is loaded; root of a vnet only. */
+  divertSocket(): DivertSocket
 
   // sockets
   /** socket(2): AF_INET (2) with SOCK_DGRAM (protocol 0 or IPPROTO_UDP) or SOCK_STREAM (0 or IPPROTO_TCP). */

@@ -37,6 +37,8 @@ export const Priv = {
   NETGRAPH_CONTROL: 'NETGRAPH_CONTROL',
   /** Configure ipfw (IP_FW3 sockopts): a vnet jail's root may, for its own stack. */
   NETINET_IPFW: 'NETINET_IPFW',
+  /** Open a divert(4) socket (PRIV_NETINET_DIVERT): a vnet jail's root may, in its own stack. */
+  NETINET_DIVERT: 'NETINET_DIVERT',
   // Kernel modules and the kernel environment: no jail holds these.
   KLD_LOAD: 'KLD_LOAD',
   KLD_UNLOAD: 'KLD_UNLOAD',
@@ -85,6 +87,7 @@ const VNET_PRIVS: ReadonlySet<PrivName> = new Set([
   Priv.NETINET_RAW,
   Priv.NETGRAPH_CONTROL,
   Priv.NETINET_IPFW,
+  Priv.NETINET_DIVERT,
 ])
 
 /** Privileges any jail's root has (targets are limited to its descendants elsewhere). */

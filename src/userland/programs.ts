@@ -25,6 +25,7 @@ import { dnctl } from './sbin/dnctl.js'
 import { ifconfig } from './sbin/ifconfig.js'
 import { ipfw } from './sbin/ipfw/ipfw.js'
 import { kldload, kldstat, kldunload } from './sbin/kld.js'
+import { natd } from './sbin/natd/natd.js'
 import { ping } from './sbin/ping.js'
 import { ping6 } from './sbin/ping6.js'
 import { route } from './sbin/route.js'
@@ -185,6 +186,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['mail', { run: mail }],
   ['akpop3d', { run: akpop3d }],
   ['tayga', { run: tayga }],
+  ['natd', { run: natd }],
 ]
 
 /**

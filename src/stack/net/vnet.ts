@@ -75,8 +75,9 @@ export const Slot = {
   RAW6: 14,
   KEY: 15,
   BRIDGE: 16,
+  DIVERT: 17,
 } as const
-const SLOTS = 17
+const SLOTS = 18
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

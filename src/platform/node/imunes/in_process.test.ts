@@ -143,6 +143,7 @@ const PASSING = [
   'functional_tests/nat64',
   'gif',
   'DNS+Mail+WEB',
+  'DMZ+DNS+Mail+WEB',
 ]
 
 test('IMUNES example test.sh scripts, when saved locally ($IMUNES_EXAMPLES_SCRIPTS)', (t) => {

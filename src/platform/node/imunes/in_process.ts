@@ -187,8 +187,18 @@ export function labPrograms(host: Host): Array<[string, Program]> {
       const f = find(first, io)
       if (typeof f === 'number') return f
       let job: ReturnType<typeof startProcess>
+      let cmd = rest.length > 0 ? rest : ['sh']
+      // A script named by path (`himage FW /FW-FreeBSD.fw` after hcp): execve runs its `#!`
+      // interpreter, or sh for ENOEXEC, as the shell's own lookup does.
+      const fs = f.lab.nodeFs(f.node)
+      const text = cmd[0]!.includes('/') && !f.lab.programs.has(cmd[0]!) ? fs.read(cmd[0]!) : undefined
+      if (text !== undefined) {
+        const bang = /^#!\s*(\S+)/.exec(text)?.[1]
+        const interp = bang === undefined ? 'sh' : bang.slice(bang.lastIndexOf('/') + 1)
+        if (f.lab.programs.has(interp)) cmd = [interp, ...cmd]
+      }
       try {
-        job = startProcess(f.lab.sys(f.node), rest.length > 0 ? rest : ['sh'], io, {
+        job = startProcess(f.lab.sys(f.node), cmd, io, {
           programs: f.lab.programs,
           fs: f.lab.nodeFs(f.node),
         })

@@ -19,6 +19,7 @@ import type { Ifnet } from '../../net/ifnet.js'
 import { PFIL, PFIL_IN, type PfilHook } from '../../net/pfil.js'
 import type { Vnet } from '../../net/vnet.js'
 import { icmpError } from '../../netinet/icmp.js'
+import { DivertTag, type divertPacket } from '../../netinet/ip_divert.js'
 import { tcpRespond } from '../../netinet/tcp/tcp_subr.js'
 import { tcp } from '../../netinet/tcp/tcp_var.js'
 import { DN_MAX_ID } from './dummynet/dn_h.js'
@@ -169,6 +170,9 @@ export const VERDICT_FWD = 4
 const VERDICT_NAT = 5
 /** pipe/queue: `ch.dnRule` at index `ch.dnSlot` sent the packet to dummynet. */
 const VERDICT_DUMMYNET = 6
+/** divert/tee: to the divert(4) socket on ch.divPort, rule ch.divRuleNum at index ch.divSlot. */
+const VERDICT_DIVERT = 7
+const VERDICT_TEE = 8
 
 /**
  * ipfw_chk: run the chain over the packet. Returns a VERDICT_*; `ch.rejectCode` holds the ICMP code
@@ -331,6 +335,17 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
         ch.dnRule = f
         ch.dnSlot = i
         return VERDICT_DUMMYNET
+      case A.DIVERT:
+      case A.TEE:
+        // Not on layer 2 (O_DIVERT breaks out there): the search goes on.
+        if (p.layer2) {
+          i++
+          break
+        }
+        ch.divPort = f.actionArg
+        ch.divRuleNum = f.num
+        ch.divSlot = i
+        return f.action === A.DIVERT ? VERDICT_DIVERT : VERDICT_TEE
       default:
         // Actions the kernel refuses to install; never reached.
         return VERDICT_DENY
@@ -349,15 +364,21 @@ function jump(ch: IpfwChain, f: KRule, i: number): number {
 export class IpfwHook implements PfilHook {
   readonly name = IPFW_HOOK
   readonly cfg: IpfwConfig
-  readonly input = (v: Vnet, m: Mbuf, ifp: Ifnet, dir: number) => ipfwCheckPacket(v, m, ifp, dir, this.dnIo)
+  readonly input = (v: Vnet, m: Mbuf, ifp: Ifnet, dir: number) =>
+    ipfwCheckPacket(v, m, ifp, dir, this.dnIo, this.divIo)
   readonly output = this.input
   /** ip_dn_io_ptr: dummynet's entry while that module is loaded; pipe/queue rules drop without it. */
   dnIo: typeof dummynetIo | null = null
+  /** ip_divert_ptr: divert(4)'s entry while ipdivert is loaded; divert/tee rules drop without it. */
+  divIo: DivertIo | null = null
 
   constructor(cfg: IpfwConfig) {
     this.cfg = cfg
   }
 }
+
+/** divert_packet's signature: what ipdivert links into ipfw (ip_divert_ptr). */
+export type DivertIo = typeof divertPacket
 
 /** quickPass's answer when the full pass must take over; ch.quickStart is the rule to start from. */
 export const QUICK_FULL = -1
@@ -497,19 +518,20 @@ export function ipfwCheckPacket(
   ifp: Ifnet,
   dir: number,
   dnIo: typeof dummynetIo | null = null,
+  divIo: DivertIo | null = null,
 ): number {
   const ch = ipfw(v)
   if (ch.enable === 0) return PFIL.PASS
   // The common case first: an IPv4 packet that no rule needing more than its prefix meets. Kept
   // small so that it inlines into the hook; the full pass is a call of its own.
-  if (m.tag !== null || ch.nest !== 0) return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, 0)
+  if (m.tag !== null || ch.nest !== 0) return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, 0, divIo)
   const r = quickPass(v, ch, m, ifp, dir)
   if (r === VERDICT_PASS) return PFIL.PASS
   if (r === VERDICT_DENY) {
     v.env.pool.put(m)
     return PFIL.CONSUMED
   }
-  return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, ch.quickStart)
+  return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, ch.quickStart, divIo)
 }
 
 /** The full pass of ipfw_check_packet, from rule `start` (where the fast pass stopped). */
@@ -521,6 +543,7 @@ function ipfwCheckFull(
   dir: number,
   dnIo: typeof dummynetIo | null,
   start: number,
+  divIo: DivertIo | null,
 ): number {
   const tag = m.tag
   // Back from dummynet: pass (one_pass) or resume after the rule that sent it.
@@ -528,6 +551,11 @@ function ipfwCheckFull(
     start = resumeAt(ch, tag)
     dnTagRelease(v, m)
     if (ch.onePass !== 0) return PFIL.PASS
+  } else if (tag !== null && tag instanceof DivertTag) {
+    // Written back to a divert socket: on from the first rule numbered above sin_port, whatever
+    // one_pass says (div_output's reference carries no IPFW_ONEPASS). Another vnet's tag is void.
+    m.tag = null
+    if (tag.vnet === v) start = ch.firstAtLeast(tag.ruleNum)
   }
   const p = ch.facts[ch.nest < 3 ? ch.nest : 3]!
   if (!readFacts(p, m)) {
@@ -577,6 +605,18 @@ function ipfwCheckFull(
         continue
       }
       break
+    }
+    if (verdict === VERDICT_TEE || verdict === VERDICT_DIVERT) {
+      // ipfw_divert: without ipdivert the packet is dropped; tee sends a copy and goes on.
+      if (divIo === null || p.v6) {
+        verdict = VERDICT_DENY
+        break
+      }
+      const tee = verdict === VERDICT_TEE
+      divIo(v, m, ifp, dir === PFIL_IN, ch.divPort, ch.divRuleNum, tee)
+      if (!tee) return PFIL.CONSUMED
+      start = ch.divSlot + 1
+      continue
     }
     if (verdict !== VERDICT_DUMMYNET) break
     p.m = null

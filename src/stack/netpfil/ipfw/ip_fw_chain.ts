@@ -168,6 +168,10 @@ export class IpfwChain {
   /** The pipe/queue rule of the last dummynet verdict and its index. */
   dnRule: KRule | null = null
   dnSlot = 0
+  /** The divert/tee port of the last divert or tee verdict, its rule's number and index. */
+  divPort = 0
+  divRuleNum = 0
+  divSlot = 0
 
   /** The host's kernel message buffer, where `log` writes with net.inet.ip.fw.verbose=1. */
   readonly msgbuf: MsgBuf
@@ -384,6 +388,7 @@ function checkRule(s: IpfwRuleSpec, numFibs: number): IpfwRuleSpec {
   if (s.action === A.SETFIB && !int(s.actionArg, 0, numFibs - 1)) bad()
   if (s.action === A.FORWARD && (!int(s.fwdAddr, 1, 0xffffffff) || !int(s.fwdPort, 0, 0xffff))) bad()
   if ((s.action === A.PIPE || s.action === A.QUEUE) && !int(s.actionArg, 0, 65535)) bad()
+  if ((s.action === A.DIVERT || s.action === A.TEE) && !int(s.actionArg, 0, 65535)) bad()
   const insns: IpfwInsn[] = []
   for (const i of s.insns) {
     if (!OPCODES.has(i.op) || !int(i.arg, -0x80000000, 0xffffffff) || !int(i.arg2, -0x80000000, 0xffffffff))

@@ -97,6 +97,10 @@ function actionText(f: KRule): string {
       return `Pipe ${s.actionArg}`
     case A.QUEUE:
       return `Queue ${s.actionArg}`
+    case A.DIVERT:
+      return `Divert ${s.actionArg}`
+    case A.TEE:
+      return `Tee ${s.actionArg}`
     case A.UNREACH6:
       return s.actionArg === ICMP6_UNREACH_RST ? 'Reset' : `Unreach ${s.actionArg}`
     default:

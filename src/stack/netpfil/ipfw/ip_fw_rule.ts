@@ -129,6 +129,9 @@ export const A = {
   SETFIB: 14,
   /** arg = ICMPv6 unreachable code, or ICMP6_UNREACH_RST (`reset6`). */
   UNREACH6: 15,
+  /** arg = the divert(4) port. */
+  DIVERT: 16,
+  TEE: 17,
 } as const
 
 export type ActionCode = (typeof A)[keyof typeof A]
@@ -150,6 +153,8 @@ export const A_IMPLEMENTED: ReadonlySet<number> = new Set([
   A.PIPE,
   A.QUEUE,
   A.UNREACH6,
+  A.DIVERT,
+  A.TEE,
 ])
 
 export interface IpfwInsn {

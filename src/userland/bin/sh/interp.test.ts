@@ -102,6 +102,14 @@ test('interp: the environment from proc.env is exported', async () => {
   assert.equal(r.out, '/root\nHOME=/x\n')
 })
 
+test('interp: IFS starts set to space, tab, newline, and is not exported', async () => {
+  // fwbuilder's scripts save and restore IFS around `set`; splitting must still work afterwards.
+  const r = await run(
+    'echo "[${IFS+set}]"; v=a@b; o=$IFS; IFS=@; set $v; echo $2; IFS=$o; x="1 2"; for w in $x; do echo $w; done; env',
+  )
+  assert.equal(r.out, '[set]\nb\n1\n2\n')
+})
+
 test('interp: pipelines connect stages and run them concurrently', async () => {
   assert.equal(await out('echo hello | upper'), 'HELLO\n')
   assert.equal(await out('seq 5 | grep -v 3 | wc -l'), '       4\n')

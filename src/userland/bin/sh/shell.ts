@@ -50,6 +50,9 @@ function newShell(io: Io, proc: Proc, opts: ShellOptions, ctl: AbortCtl): { sh: 
   }
   const sh = new Interp(cfg, ctl)
   for (const [k, v] of proc.env) sh.vars.set(k, { value: v, exported: true })
+  // FreeBSD's sh starts with IFS set (var.c's varinit), so scripts can save and restore it
+  // (`o=$IFS; IFS=@; …; IFS=$o`) and still split fields afterwards.
+  if (!sh.vars.has('IFS')) sh.vars.set('IFS', { value: ' \t\n', exported: false })
   sh.opts = { errexit: !!opts.errexit, xtrace: !!opts.xtrace, nounset: !!opts.nounset }
   sh.name = opts.name ?? 'sh'
   sh.params = [...(opts.args ?? [])]

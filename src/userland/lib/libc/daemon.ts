@@ -17,6 +17,7 @@ export async function daemonLaunch(
   io: Io,
   proc: Proc,
   nowait: boolean,
+  env?: ReadonlyMap<string, string>,
 ): Promise<number> {
   let detach = () => {}
   const detached = new Promise<void>((res) => {
@@ -30,11 +31,15 @@ export async function daemonLaunch(
       detach()
     },
   })
-  const job = proc.spawn(childArgv, {
-    stdin: { read: async () => null },
-    stdout: pass(io.stdout),
-    stderr: pass(io.stderr),
-  })
+  const job = proc.spawn(
+    childArgv,
+    {
+      stdin: { read: async () => null },
+      stdout: pass(io.stdout),
+      stderr: pass(io.stderr),
+    },
+    env === undefined ? undefined : { env },
+  )
   if (nowait) return 0
   const off = proc.onKill(() => job.kill(15))
   try {

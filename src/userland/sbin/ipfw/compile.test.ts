@@ -57,6 +57,8 @@ test('ipfw compile: canonical rules print back unchanged', () => {
     '03500 allow udp from any to any limit src-addr,dst-port 2 :default',
     '03600 allow ip from any to any limit all 1 :default',
     '03700 setfib 0 ip from any to any',
+    '03800 divert 8668 ip from any to any in via eth0',
+    '03900 tee 8000 ip from any to any',
   ]) {
     assert.equal(roundTrip(r.slice(6)).replace(/^00000/, ''), r.slice(5), r)
   }
@@ -85,6 +87,7 @@ test('ipfw compile: FreeBSD normalisations (aliases, masks, `out`, words)', () =
     ['100 unreach 3 udp from any to any', '00100 unreach port udp from any to any'],
     ['100 unreach host udp from any to any', '00100 reject udp from any to any'],
     ['100 forward 10.0.0.1 ip from any to any', '00100 fwd 10.0.0.1 ip from any to any'],
+    ['1 set 1 check-state ip from any to any', '00001 check-state :default'],
   ]
   for (const [input, want] of cases) assert.equal(roundTrip(input), want, input)
   // -N names ports.
@@ -158,7 +161,6 @@ test('ipfw compile: bad rules fail with ipfw2.c messages and statuses', () => {
     ['100 deny ip from table(1 to any', "forgotten parenthesis: 'table(1'", 65],
     ['100 deny ip from any to any lookup uid 1', 'lookup uid is not supported yet', 65],
     ['100 deny ip from any to any lookup bogus 1', 'format: cannot lookup on bogus', 64],
-    ['100 divert 8668 ip from any to any', 'divert is not supported (no divert sockets in VirtNet)', 70],
   ]
   for (const [input, msg, status] of cases) {
     assert.throws(

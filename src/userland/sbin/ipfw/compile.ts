@@ -5,8 +5,7 @@
  * FreeBSD's texts with its sysexits status (EX_DATAERR or EX_USAGE); nothing here talks to the
  * kernel.
  *
- * tee and divert are refused here with a plain "not supported" message. The words themselves are
- * parsed in compile_args.ts (addresses, table(N), ports, `limit`, `lookup`).
+ * The words themselves are parsed in compile_args.ts (addresses, table(N), ports, `limit`, `lookup`).
  */
 
 import {
@@ -18,7 +17,6 @@ import {
   type Opcode,
 } from '../../../host/syscalls.js'
 import { parseIpv4 } from '../../../wire/addr.js'
-import { EX } from '../../common.js'
 import {
   EX_USAGE,
   fail,
@@ -45,7 +43,7 @@ import {
   parseAddr6,
   unreach6Code,
 } from './compile6.js'
-import { ICMP_CODES, IP_TOS, SERVICES, TCP_FLAGS } from './names.js'
+import { DIVERT_SERVICES, ICMP_CODES, IP_TOS, SERVICES, TCP_FLAGS } from './names.js'
 
 export { CompileError } from './compile_args.js'
 
@@ -200,9 +198,16 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
       break
     }
     case 'divert':
-    case 'tee':
-      fail(`${act} is not supported (no divert sockets in VirtNet)`, EX.SOFTWARE)
+    case 'tee': {
+      // A port number, or a name of /etc/services' divert protocol (natd).
+      const a = need('missing port')
+      p++
+      const n = /^\d/.test(a) ? parseUint(a) : (DIVERT_SERVICES.get(a) ?? null)
+      if (n === null || n > 0xffff) fail('illegal divert/tee port')
+      spec.action = act === 'divert' ? A.DIVERT : A.TEE
+      spec.actionArg = n!
       break
+    }
     default:
       fail(`invalid action ${act}`)
   }
@@ -218,10 +223,9 @@ export function compileRule(av: readonly string[]): IpfwRuleSpec {
       p++
     }
   }
-  if (checkState) {
-    if (p < t.length) fail(`unrecognised option [-1] ${t[p]}`)
-    return spec
-  }
+  // compile_rule's `if (have_state) goto done`: a check-state rule has no body, and what follows
+  // (fwbuilder writes `check-state ip from any to any`) is read past, not refused.
+  if (checkState) return spec
 
   const insns = spec.insns
   let openPar = false

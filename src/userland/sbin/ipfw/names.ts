@@ -94,4 +94,7 @@ export const SERVICES: ReadonlyMap<string, number> = new Map([
   ['syslog', 514],
 ])
 
+/** /etc/services for the `divert` protocol (getservbyname(name, "divert")). */
+export const DIVERT_SERVICES: ReadonlyMap<string, number> = new Map([['natd', 8668]])
+
 export const SERVICE_NAMES: ReadonlyMap<number, string> = new Map([...SERVICES].map(([n, p]) => [p, n]))

@@ -223,6 +223,10 @@ function printAction(r: IpfwRuleInfo): string {
       return `fwd ${formatIpv4(r.fwdAddr)}${r.fwdPort !== 0 ? `,${r.fwdPort}` : ''}`
     case A.SETFIB:
       return `setfib ${r.actionArg}`
+    case A.DIVERT:
+      return `divert ${r.actionArg}`
+    case A.TEE:
+      return `tee ${r.actionArg}`
     default:
       return `action ${r.action}`
   }

@@ -116,8 +116,10 @@ function parseBlock(
       pos.i++
       if (w.t === ';') break
       if (w.t === '{') {
-        if (st.block !== undefined) throw new ConfError(`${file}:${w.line}: unexpected token near '{'`)
-        st.block = parseBlock(toks, pos, file, false)
+        // A statement may hold several lists (`inet 127.0.0.1 allow { … } keys { … }` in controls):
+        // the first is its block, the others are read past (no statement used here needs them).
+        const inner = parseBlock(toks, pos, file, false)
+        if (st.block === undefined) st.block = inner
         continue
       }
       if (w.t === '}') throw new ConfError(`${file}:${w.line}: missing ';' before '}'`)

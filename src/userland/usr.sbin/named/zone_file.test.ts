@@ -99,6 +99,9 @@ options {
 zone "." { type hint; file "named.root"; };
 zone "IN-ADDR.ARPA" { type master; file "in-addr.arpa"; allow-transfer {2.0.0.2; 3.0.0.2;}; };
 zone "hr" { type slave; masters { 7.0.0.2; }; allow-notify { 1.0.0.2; }; file "hr"; };
+controls {
+        inet 127.0.0.1 allow { localhost; } keys { "rndc-key"; };
+};
 `,
     'named.conf',
   )
