@@ -28,8 +28,8 @@ export interface Topology {
   /** What the file asked for; loadTopology has already applied it (see auto.ts). */
   auto: AutoConfig
   /**
-   * Kernel modules the lab loads before it starts (`ipfw`, `ipfw_nat`, `dummynet`, in that order),
-   * for nodes' firewall, NAT and shaper sections (firewall.ts) or IMUNES scripts that use ipfw;
+   * Kernel modules the lab loads before it starts (`ipfw`, `ipfw_nat`, `ipdivert`, `dummynet`, in that order),
+   * for nodes' firewall, NAT and shaper sections (firewall.ts) or IMUNES scripts that use ipfw or natd;
    * absent when the lab needs none.
    */
   modules?: string[]

@@ -20,7 +20,7 @@ import { parseBandwidth, parseDuration, parseProbability } from '../file/units.j
 import { type FirewallCmd, isL3, type Topology, type TopoNode } from '../model.js'
 
 /** Modules in the order they are loaded (ipfw_nat and dummynet need ipfw). */
-export const FIREWALL_MODULES = ['ipfw', 'ipfw_nat', 'dummynet'] as const
+export const FIREWALL_MODULES = ['ipfw', 'ipfw_nat', 'ipdivert', 'dummynet'] as const
 
 /** The rule that sends traffic to the NAT, and the first shaper rule, unless the file says. */
 export const NAT_RULE = 100

@@ -63,7 +63,7 @@ const IMUNES_BGP = [
 ] as const
 
 import { checkSchema } from '../file/validate.js'
-import { rewriteNatd, scriptModules } from './imn_fw.js'
+import { scriptModules } from './imn_fw.js'
 import { nat64Startup } from './imn_nat64.js'
 
 const KINDS: Readonly<Record<string, NodeKind>> = Object.freeze({
@@ -659,10 +659,7 @@ class Importer {
       : typeof body === 'string'
         ? body.split('\n')
         : []
-    // natd has no divert socket to read from here: its setup becomes ipfw nat (imn_fw.ts).
-    const rewritten = rewriteNatd(lines)
-    for (const note of rewritten.notes) this.warn(label, at, note)
-    return { name, lines: rewritten.lines, frr: false }
+    return { name, lines, frr: false }
   }
 
   // ---- links ----

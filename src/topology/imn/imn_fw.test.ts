@@ -1,8 +1,7 @@
 /**
- * IMUNES custom configurations with firewall and NAT lines: natd's classic setup rewritten into
- * ipfw nat (one instance per divert port, options translated, anything else left as is with a
- * reason), the modules a script's ipfw lines need, and an .imn lab whose router's custom script
- * filters with ipfw — running, with the module loaded by the lab, in virtual time.
+ * IMUNES custom configurations with firewall and NAT lines: the modules a script's ipfw, dnctl and
+ * natd lines need, and .imn labs whose router's custom script filters with ipfw or translates with
+ * natd over a divert socket — running as written, with the modules loaded by the lab, in virtual time.
  */
 
 import assert from 'node:assert/strict'
@@ -12,49 +11,9 @@ import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { consoleRun, silent } from '../../testing/lab_console.js'
 import { Lab } from '../emulator.js'
 import { loadImn } from './imn.js'
-import { rewriteNatd, scriptModules } from './imn_fw.js'
+import { scriptModules } from './imn_fw.js'
 
-test('natd and divert lines become ipfw nat; what cannot be rewritten is left with a reason', () => {
-  const r = rewriteNatd([
-    'ifconfig eth1 198.51.100.1/24',
-    'ipfw -q add 50 divert natd ip from any to any via eth1',
-    'natd -n eth1 -same_ports -u no -redirect_port tcp 10.0.0.80:80 8080 -dynamic -log yes',
-    '/sbin/natd -alias_address 192.0.2.7 -port 8669 -deny_incoming -redirect_addr 10.0.0.9 192.0.2.9',
-    '/sbin/ipfw add 60 divert 8669 ip from any to 192.0.2.7',
-    'natd -f /etc/natd.conf',
-    'natd -n $ext_if',
-    'ipfw add 70 divert 8670',
-    'natd -same_ports',
-  ])
-  assert.deepEqual(r.lines, [
-    'ifconfig eth1 198.51.100.1/24',
-    'ipfw -q add 50 nat 1 ip from any to any via eth1',
-    'ipfw nat 1 config if eth1 same_ports redirect_port tcp 10.0.0.80:80 8080 log',
-    'ipfw nat 2 config ip 192.0.2.7 deny_in redirect_addr 10.0.0.9 192.0.2.9',
-    'ipfw add 60 nat 2 ip from any to 192.0.2.7',
-    'natd -f /etc/natd.conf',
-    'natd -n $ext_if',
-    'ipfw add 70 nat 3',
-    'natd -same_ports',
-  ])
-  assert.deepEqual(r.notes, [
-    "natd needs divert sockets, which VirtNet lacks: 'ipfw -q add 50 divert natd ip from any to any via eth1' runs as 'ipfw -q add 50 nat 1 ip from any to any via eth1'",
-    "natd needs divert sockets, which VirtNet lacks: 'natd -n eth1 -same_ports -u no -redirect_port tcp 10.0.0.80:80 8080 -dynamic -log yes' runs as 'ipfw nat 1 config if eth1 same_ports redirect_port tcp 10.0.0.80:80 8080 log'",
-    "natd needs divert sockets, which VirtNet lacks: '/sbin/natd -alias_address 192.0.2.7 -port 8669 -deny_incoming -redirect_addr 10.0.0.9 192.0.2.9' runs as 'ipfw nat 2 config ip 192.0.2.7 deny_in redirect_addr 10.0.0.9 192.0.2.9'",
-    "natd needs divert sockets, which VirtNet lacks: '/sbin/ipfw add 60 divert 8669 ip from any to 192.0.2.7' runs as 'ipfw add 60 nat 2 ip from any to 192.0.2.7'",
-    "'natd -f /etc/natd.conf' cannot run: natd option -f has no ipfw nat counterpart here; left as is",
-    "'natd -n $ext_if' cannot run (no divert sockets) and is too complex to rewrite; left as is",
-    "natd needs divert sockets, which VirtNet lacks: 'ipfw add 70 divert 8670' runs as 'ipfw add 70 nat 3'",
-    "'natd -same_ports' cannot run: natd needs -interface or -alias_address; left as is",
-  ])
-  // Scripts without natd or divert are untouched.
-  assert.deepEqual(rewriteNatd(['ipfw add allow ip from any to any', 'echo natd']), {
-    lines: ['ipfw add allow ip from any to any', 'echo natd'],
-    notes: [],
-  })
-})
-
-test('modules a script needs: ipfw, and ipfw_nat or dummynet by what its ipfw lines name', () => {
+test('modules a script needs: ipfw, and ipfw_nat, ipdivert or dummynet by what its lines name', () => {
   assert.deepEqual(scriptModules(['ifconfig eth0 up', 'echo ipfw']), [])
   assert.deepEqual(scriptModules(['/sbin/ipfw -q add 100 deny ip from any to any']), ['ipfw'])
   assert.deepEqual(scriptModules(['ipfw nat 1 config if eth1; ipfw add nat 1 ip from any to any']), [
@@ -67,6 +26,11 @@ test('modules a script needs: ipfw, and ipfw_nat or dummynet by what its ipfw li
     'ipfw_nat',
     'dummynet',
   ])
+  assert.deepEqual(scriptModules(['/sbin/natd -n eth1', 'ipfw add 100 divert natd ip from any to any']), [
+    'ipfw',
+    'ipdivert',
+  ])
+  assert.deepEqual(scriptModules(['ipfw add 100 tee 8000 ip from any to any']), ['ipfw', 'ipdivert'])
 })
 
 function iface(name: string, addr: string, link: string) {
@@ -155,20 +119,42 @@ test('an .imn router whose custom script runs ipfw: the lab loads ipfw and the r
   host.clock.stop()
 })
 
-test('an .imn NAT router set up with natd: rewritten to ipfw nat, with ipfw_nat loaded', () => {
+test('an .imn NAT router set up with natd: run as written over a divert socket, ipdivert loaded', async () => {
   const { topology, warnings } = loadImn(
     firewallLab([
       'ifconfig eth0 inet 10.0.0.1/24',
       'ifconfig eth1 inet 10.0.1.1/24',
-      'ipfw add 100 divert natd ip from any to any via eth1',
+      'sysctl net.inet.ip.forwarding=1',
+      'ipfw -q add 100 divert natd ip from any to any via eth1',
+      'ipfw -q add 200 allow ip from any to any',
       'natd -interface eth1',
     ]),
     'nat.imn',
   )
-  assert.deepEqual(topology.modules, ['ipfw', 'ipfw_nat'])
-  assert.deepEqual(topology.nodes.find((n) => n.name === 'fw')!.startup.slice(2), [
-    'ipfw add 100 nat 1 ip from any to any via eth1',
-    'ipfw nat 1 config if eth1',
+  assert.deepEqual(topology.modules, ['ipfw', 'ipdivert'])
+  assert.deepEqual(topology.nodes.find((n) => n.name === 'fw')!.startup.slice(3), [
+    'ipfw -q add 100 divert natd ip from any to any via eth1',
+    'ipfw -q add 200 allow ip from any to any',
+    'natd -interface eth1',
   ])
-  assert.equal(warnings.filter((w) => w.includes('natd needs divert sockets')).length, 2)
+  assert.deepEqual(
+    warnings.filter((w) => !w.includes('runs at startup')),
+    [],
+  )
+  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })
+  const lab = Lab.build(host, topology)
+  assert.deepEqual(await lab.start(silent), [])
+  // Without its default route pc2 can answer only the router's own address: pc1's echo gets
+  // through only as natd rewrote it.
+  const { out } = await consoleRun(
+    lab,
+    'pc2 route -q delete default',
+    'pc1 ping -c 1 -t 2 10.0.1.20 > /dev/null; echo pc1=$?',
+    'fw killall natd',
+    'pc1 ping -c 1 -t 2 10.0.1.20 > /dev/null; echo nonatd=$?',
+  )
+  // With natd gone the divert rule drops what it would have diverted (no socket on the port).
+  assert.equal(out, ['pc1=0', 'nonatd=2', ''].join('\n'))
+  lab.destroy()
+  host.clock.stop()
 })
