@@ -14,7 +14,7 @@ import { IFF, ifSetUp } from '../stack/net/ifnet.js'
 import { RTF } from '../stack/net/route/route.js'
 import type { Vnet } from '../stack/net/vnet.js'
 import { icmp6Stats } from '../stack/netinet6/icmp6.js'
-import { in6AddAddr, in6DelAddr, in6Find } from '../stack/netinet6/in6.js'
+import { in6AddAddr, in6DelAddr, in6Find, in6UpdateAddr } from '../stack/netinet6/in6.js'
 import { in6IfUp } from '../stack/netinet6/in6_ifattach.js'
 import {
   type Jail6,
@@ -31,6 +31,7 @@ import { in6if, ip6, rib6 } from '../stack/netinet6/ip6.js'
 import { ip6Output } from '../stack/netinet6/ip6_output.js'
 import { mldGroups } from '../stack/netinet6/mld6.js'
 import { nd6, nd6Entries, nd6ExpiresIn, nd6Free, nd6Lookup, nd6SetStatic } from '../stack/netinet6/nd6.js'
+import { nd6SetAddrLifetimes } from '../stack/netinet6/nd6_prefix.js'
 import { nd6PrefixFlush, nd6RtrFlush } from '../stack/netinet6/nd6_rtr.js'
 import { nd6rtrIfAny } from '../stack/netinet6/nd6_rtr_var.js'
 import { rip6Close, rip6Open, rip6Stats } from '../stack/netinet6/raw_ip6.js'
@@ -38,6 +39,7 @@ import { SEC } from '../util/clock.js'
 import { SysError } from '../util/errno.js'
 import { in6IsLinkLocal, in6IsMulticast, in6IsUnspecified, parseIpv6 } from '../wire/in6_addr.js'
 import { Ip6Nxt } from '../wire/ipv6.js'
+import { ND6_INFINITE_LIFETIME } from '../wire/nd_router.js'
 import type { Caller } from './caller.js'
 import type { IfInfo } from './syscalls.js'
 import type {
@@ -189,7 +191,28 @@ export function inet6Api(c: Caller): Inet6Syscalls {
         // FreeBSD lets you configure one anyway; the address stays unused while IPv6 is disabled.
       }
       if (opts.dst !== undefined && opts.dst.length !== 16) throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
-      in6AddAddr(ifp, addr, prefixLen, opts.anycast ? IN6_IFF.ANYCAST : 0, 0, opts.dst ?? null)
+      const vl = opts.vltime ?? ND6_INFINITE_LIFETIME
+      const pl = opts.deprecated === true ? 0 : (opts.pltime ?? ND6_INFINITE_LIFETIME)
+      // in6_validate_ifra: a preferred lifetime past the valid one is refused; a valid lifetime of
+      // 0 on a new address does nothing.
+      if (pl > vl && opts.deprecated !== true) throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
+      if (vl === 0 && old === undefined) return
+      const flags =
+        (opts.anycast ? IN6_IFF.ANYCAST : 0) |
+        (opts.autoconf ? IN6_IFF.AUTOCONF : 0) |
+        (opts.preferSource ? IN6_IFF.PREFER_SOURCE : 0)
+      // An existing address is updated in place (in6_update_ifa with hostIsNew 0): no new DAD.
+      const ia =
+        old !== undefined && (opts.dst === undefined || old.dstaddr !== null)
+          ? in6UpdateAddr(old, flags)
+          : in6AddAddr(ifp, addr, prefixLen, flags, 0, opts.dst ?? null)
+      if (
+        vl !== ND6_INFINITE_LIFETIME ||
+        pl !== ND6_INFINITE_LIFETIME ||
+        ia.plExpire !== 0 ||
+        ia.vlExpire !== 0
+      )
+        nd6SetAddrLifetimes(ia, vl, Math.min(pl, vl))
       void v
     },
     delAddr: (ifName, addr) => {

@@ -136,14 +136,23 @@ export interface Raw6Socket {
 
 export type Proto6Name = 'ip6' | 'icmp6'
 
+/** What SIOCAIFADDR_IN6 carries besides the address (in6_aliasreq's flags and lifetimes). */
+export interface In6AddOpts {
+  anycast?: boolean
+  /** A point-to-point peer (prefixLen 128). */
+  dst?: Uint8Array
+  /** IN6_IFF_AUTOCONF, IN6_IFF_PREFER_SOURCE, IN6_IFF_DEPRECATED as `ifconfig` sets them. */
+  autoconf?: boolean
+  preferSource?: boolean
+  deprecated?: boolean
+  /** Lifetimes in seconds; absent is ND6_INFINITE_LIFETIME. */
+  pltime?: number
+  vltime?: number
+}
+
 export interface Inet6Syscalls {
   /** SIOCAIFADDR_IN6. Without `alias` nothing is replaced (FreeBSD adds inet6 addresses). */
-  addAddr(
-    ifName: string,
-    addr: Uint8Array,
-    prefixLen: number,
-    opts?: { anycast?: boolean /** A point-to-point peer (prefixLen 128). */; dst?: Uint8Array },
-  ): void
+  addAddr(ifName: string, addr: Uint8Array, prefixLen: number, opts?: In6AddOpts): void
   /** SIOCDIFADDR_IN6. */
   delAddr(ifName: string, addr: Uint8Array): void
   /** The inet6 groups ifName listens to (getifmaddrs, what ifmcstat prints). */

@@ -152,9 +152,10 @@ export function nd6SetAddrLifetimes(ia: In6Ifaddr, vltime: number, pltime: numbe
   const t = now(ia.ifp)
   ia.vltime = vltime
   ia.pltime = pltime
-  ia.vlExpire = vltime === ND6_INFINITE_LIFETIME ? 0 : t + vltime * SEC
-  ia.plExpire = pltime === ND6_INFINITE_LIFETIME ? 0 : t + pltime * SEC
-  if (ia.plExpire !== 0 && ia.plExpire <= t) ia.flags |= IN6_IFF.DEPRECATED
+  // 0 means "never", so a lifetime of 0 at the clock's origin ends at its first tick.
+  ia.vlExpire = vltime === ND6_INFINITE_LIFETIME ? 0 : Math.max(t + vltime * SEC, 1)
+  ia.plExpire = pltime === ND6_INFINITE_LIFETIME ? 0 : Math.max(t + pltime * SEC, 1)
+  if (pltime === 0 || (ia.plExpire !== 0 && ia.plExpire <= t)) ia.flags |= IN6_IFF.DEPRECATED
   else ia.flags &= ~IN6_IFF.DEPRECATED
   armAddrTimer(ia)
 }
