@@ -258,16 +258,26 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       const v = ownStack(c, 'RTM_ADD')
       const r = buildRoute(c, v, spec, 'RTM_ADD')
       c.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
-      rib6(v, c.fib).add(r)
+      // net.route.multipath: a second gateway joins the prefix's route as another path.
+      rib6(v, c.fib).add(r, v.routes.multipath !== 0)
     },
-    routeDelete: (dst, prefixLen, scopeId = 0) => {
+    routeDelete: (dst, prefixLen, scopeId = 0, gateway) => {
       c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
       const v = ownStack(c, 'RTM_DELETE')
       if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 128)
         throw new SysError('EINVAL', 'RTM_DELETE')
-      const r = rib6(v, c.fib).get(keyOf(v, dst, scopeId, 'RTM_DELETE'), prefixLen)
-      if (r === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
-      rib6(v, c.fib).remove(r)
+      const rib = rib6(v, c.fib)
+      const head = rib.get(keyOf(v, dst, scopeId, 'RTM_DELETE'), prefixLen)
+      if (head === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
+      if (gateway === undefined || head.mpNext === null) {
+        // The whole route, every path of it (as rib_del_route without a gateway).
+        for (let p = head.mpNext; p !== null; p = head.mpNext) rib.remove(p)
+        rib.remove(head)
+        return
+      }
+      const path = rib.pathVia(head, gateway)
+      if (path === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
+      rib.remove(path)
     },
     routeGet: (dst, scopeId = 0) => {
       const jail = jailOf(c)

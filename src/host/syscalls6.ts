@@ -161,7 +161,8 @@ export interface Inet6Syscalls {
   setNdFlags(ifName: string, set: number, clear: number): void
   routeList(): Route6Info[]
   routeAdd(spec: Route6Spec): void
-  routeDelete(dst: Uint8Array, prefixLen: number, scopeId?: number): void
+  /** With a gateway only that path of a multipath route goes; without one, the whole route. */
+  routeDelete(dst: Uint8Array, prefixLen: number, scopeId?: number, gateway?: Uint8Array): void
   /** RTM_GET: the route a packet to dst takes, with the source address it would get. */
   routeGet(dst: Uint8Array, scopeId?: number): Route6Info & { ifAddr: Uint8Array | null }
   ndpList(): NdpInfo[]

@@ -8,8 +8,7 @@
  * changes. `-L` adds what is left of the lifetimes of addresses that have them.
  */
 
-import type { IfInfo, In6AddrInfo, Syscalls } from '../../host/syscalls.js'
-import type { In6AddOpts } from '../../host/syscalls6.js'
+import type { IfInfo, In6AddOpts, In6AddrInfo, Syscalls } from '../../host/syscalls.js'
 import { formatIpv6, parseIpv6 } from '../../wire/in6_addr.js'
 import { asSysError, CmdError, printb, sysMessage } from '../common.js'
 import { strtonum } from '../getopt.js'
