@@ -29,7 +29,7 @@ import { in6SelectSrc } from '../stack/netinet6/in6_src.js'
 import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../stack/netinet6/in6_var.js'
 import { in6if, ip6, rib6 } from '../stack/netinet6/ip6.js'
 import { ip6Output } from '../stack/netinet6/ip6_output.js'
-import { mldGroups } from '../stack/netinet6/mld6.js'
+import { mldGroups, mldVersion } from '../stack/netinet6/mld6.js'
 import { nd6, nd6Entries, nd6ExpiresIn, nd6Free, nd6Lookup, nd6SetStatic } from '../stack/netinet6/nd6.js'
 import { nd6SetAddrLifetimes } from '../stack/netinet6/nd6_prefix.js'
 import { nd6PrefixFlush, nd6RtrFlush } from '../stack/netinet6/nd6_rtr.js'
@@ -228,6 +228,7 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       const all = ['ff01::1', 'ff02::1'].map((g) => parseIpv6(g)!)
       return [...mldGroups(ifp), ...all]
     },
+    mldVersion: (ifName) => mldVersion(c.ifp(ifName, 'net.inet6.mld.ifinfo')),
     setNdFlags: (ifName, set, clear) => {
       c.priv(Priv.NET_SETIFFLAGS, 'SIOCSIFINFO_IN6')
       ownStack(c, 'SIOCSIFINFO_IN6')

@@ -157,6 +157,8 @@ export interface Inet6Syscalls {
   delAddr(ifName: string, addr: Uint8Array): void
   /** The inet6 groups ifName listens to (getifmaddrs, what ifmcstat prints). */
   mcastGroups(ifName: string): Uint8Array[]
+  /** The MLD version ifName speaks: 1 while an MLDv1 querier is present (net.inet6.mld.ifinfo). */
+  mldVersion(ifName: string): 1 | 2
   /** SIOCSIFINFO_IN6: set and clear ND6_IFF_* bits. */
   setNdFlags(ifName: string, set: number, clear: number): void
   routeList(): Route6Info[]
