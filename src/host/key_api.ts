@@ -8,11 +8,12 @@ import type { Prison } from '../jail/prison.js'
 import type { Cred } from '../jail/priv.js'
 import { keyDb, type TcpMd5Sa } from '../stack/netipsec/key.js'
 import { SysError } from '../util/errno.js'
+import type { SigAddr } from '../wire/inet/tcp_md5.js'
 import type { Host } from './host.js'
 
 export type KeyRequest =
   | { op: 'add'; sa: TcpMd5Sa }
-  | { op: 'delete'; src: number; dst: number; spi: number }
+  | { op: 'delete'; src: SigAddr; dst: SigAddr; spi: number }
   | { op: 'flush' }
   | { op: 'dump' }
 

@@ -94,7 +94,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
   ],
   '/usr/libexec': ['ftpd', 'telnetd'],
   '/usr/local/bin': ['akpop3d', 'packetdrill'],
-  '/usr/local/sbin': ['dhcpd', 'lighttpd', 'pkg', 'postalias', 'postfix', 'sendmail'],
+  '/usr/local/sbin': ['dhcpd', 'lighttpd', 'pkg', 'postalias', 'postfix', 'sendmail', 'tayga'],
 }
 
 /**

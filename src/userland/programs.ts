@@ -83,6 +83,7 @@ import { rtsol, rtsold } from './usr.sbin/rtsold/rtsold.js'
 import { service } from './usr.sbin/service.js'
 import { setfib } from './usr.sbin/setfib.js'
 import { sshd } from './usr.sbin/sshd.js'
+import { tayga } from './usr.sbin/tayga/tayga.js'
 import { tcpdrop } from './usr.sbin/tcpdrop.js'
 import { tcpdump } from './usr.sbin/tcpdump/tcpdump.js'
 import { traceroute } from './usr.sbin/traceroute.js'
@@ -184,6 +185,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['sendmail', { run: sendmail }],
   ['mail', { run: mail }],
   ['akpop3d', { run: akpop3d }],
+  ['tayga', { run: tayga }],
 ]
 
 /**

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { shellWorld } from '../../testing/shell.js'
-import { formatIpv6, parseIpv6 } from '../../wire/in6_addr.js'
+import { formatIpv6, parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import { stableIfid } from './in6_stableaddr.js'
 
 const SETUP = `jail -c name=r vnet persist > /dev/null

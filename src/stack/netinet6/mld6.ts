@@ -27,8 +27,7 @@
 import type { Timer } from '../../util/clock.js'
 import { MS } from '../../util/clock.js'
 import type { Rng } from '../../util/rng.js'
-import { EtherType } from '../../wire/ethernet.js'
-import { Icmp6Type, icmp6Finish } from '../../wire/icmpv6.js'
+import { Icmp6Type, icmp6Finish } from '../../wire/inet6/icmpv6.js'
 import {
   in6Eq,
   in6IsLinkLocal,
@@ -36,8 +35,9 @@ import {
   in6IsUnspecified,
   in6McastMac,
   in6SolicitedNode,
-} from '../../wire/in6_addr.js'
-import { IPV6_HDR_LEN, Ip6Nxt, writeIpv6Header } from '../../wire/ipv6.js'
+} from '../../wire/inet6/in6_addr.js'
+import { IPV6_HDR_LEN, Ip6Nxt, writeIpv6Header } from '../../wire/inet6/ipv6.js'
+import { EtherType } from '../../wire/link/ethernet.js'
 import { etherSend } from '../net/ether.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'

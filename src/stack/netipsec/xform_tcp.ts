@@ -1,34 +1,34 @@
 /**
  * TCP-MD5 signatures (RFC 2385; FreeBSD's netipsec/xform_tcp.c): the 16-byte digest of option 19
- * (wire/tcp_md5.ts) is made with the association's key for the segment's addresses: tcp_output,
- * tcp_respond and the syncache sign; tcp_input checks.
+ * (wire/inet/tcp_md5.ts) is made with the association's key for the segment's addresses, IPv4 or
+ * IPv6: tcp_output, tcp_respond and the syncache sign; tcp_input checks.
  *
  * Runs only for connections that asked for TCP_MD5SIG with the tcpmd5 module loaded; a hash
  * object is made per signed segment (FreeBSD hashes per segment too). Never throws.
  */
 
-import { type TcpOptions, TOF } from '../../wire/tcp.js'
-import { tcpSignature, tcpSignatureOk } from '../../wire/tcp_md5.js'
+import { type TcpOptions, TOF } from '../../wire/inet/tcp.js'
+import { type SigAddr, tcpSignature, tcpSignatureOk } from '../../wire/inet/tcp_md5.js'
 import type { Vnet } from '../net/vnet.js'
 import { keyDb } from './key.js'
 
 /**
  * TCPMD5_OUTPUT for a segment whose header writer left TOF.SIGNATURE set (it fitted): the digest
  * under the key for src → dst goes at to.sigOffset. False when the segment must not go (no module,
- * no association), as FreeBSD frees it then.
+ * no association, or no source address chosen yet to sign for), as FreeBSD frees it then.
  */
 export function tcpMd5Output(
   v: Vnet,
   to: TcpOptions,
-  src: number,
-  dst: number,
+  src: SigAddr | null,
+  dst: SigAddr,
   b: Uint8Array,
   off: number,
   len: number,
 ): boolean {
   if ((to.flags & TOF.SIGNATURE) === 0) return true
-  const key = v.env.tcpmd5.enabled ? keyDb(v).lookup(src, dst) : null
-  if (key === null) return false
+  const key = v.env.tcpmd5.enabled && src !== null ? keyDb(v).lookup(src, dst) : null
+  if (key === null || src === null) return false
   tcpSignature(key, src, dst, b, off, len, b, to.sigOffset)
   return true
 }
@@ -40,8 +40,8 @@ export function tcpMd5Output(
 export function tcpMd5Input(
   v: Vnet,
   to: TcpOptions,
-  src: number,
-  dst: number,
+  src: SigAddr,
+  dst: SigAddr,
   b: Uint8Array,
   off: number,
   len: number,

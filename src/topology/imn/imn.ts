@@ -24,13 +24,12 @@
  */
 
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
-import { parseIpv6 } from '../../wire/in6_addr.js'
+import { parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import { addDefaultRoutes, segments } from '../auto.js'
 import { addDefaultRoutes6 } from '../auto6.js'
 import { isIpv6Prefix, normalizeMac, parseDestination, parsePrefix } from '../cidr.js'
-import { Diagnostics, guard, type Path, render, TopologyError } from '../diagnostics.js'
-import type { NodeKind, Topology } from '../model.js'
-import { labNameFrom, normalize } from '../normalize.js'
+import { Diagnostics, guard, type Path, render, TopologyError } from '../file/diagnostics.js'
+import { labNameFrom, normalize } from '../file/normalize.js'
 import {
   type IfaceFile,
   type LinkFile,
@@ -39,9 +38,10 @@ import {
   type RouteFile,
   type TopologyFile,
   TopologySchema,
-} from '../schema.js'
+} from '../file/schema.js'
+import { parseSource } from '../file/source.js'
+import type { NodeKind, Topology } from '../model.js'
 import { KNOWN_SERVICES } from '../services.js'
-import { parseSource } from '../source.js'
 
 /** Where frrboot.sh's configuration goes (FRR's integrated file, as vtysh -b reads it). */
 const FRR_CONF_PATH = '/usr/local/etc/frr/frr.conf'
@@ -62,13 +62,16 @@ const IMUNES_BGP = [
   '__EOF__',
 ] as const
 
-import { checkSchema } from '../validate.js'
+import { checkSchema } from '../file/validate.js'
 import { rewriteNatd, scriptModules } from './imn_fw.js'
+import { nat64Startup } from './imn_nat64.js'
 
 const KINDS: Readonly<Record<string, NodeKind>> = Object.freeze({
   pc: 'pc',
   host: 'host',
   router: 'router',
+  // A router that also runs TAYGA on tun0 (imn_nat64.ts).
+  nat64: 'router',
   lanswitch: 'switch',
   hub: 'hub',
   // A real NIC (rj45: the machine's interface, read raw) or a link to the host (ext: over VXLAN, and
@@ -80,7 +83,6 @@ const KINDS: Readonly<Record<string, NodeKind>> = Object.freeze({
 /** IMUNES node types VirtNet cannot emulate yet (IMUNES.md); their nodes and links are skipped. */
 const UNSUPPORTED: Readonly<Record<string, string>> = Object.freeze({
   extnat: 'NAT to the host',
-  nat64: 'NAT64',
   stpswitch: 'a spanning-tree switch',
   filter: 'a packet filter node',
   packgen: 'a packet generator',
@@ -267,7 +269,10 @@ class Importer {
     this.ids.set(name, id)
     const node: NodeFile = { kind }
     const unknown = Object.keys(raw).filter(
-      (k) => !IGNORED_NODE_KEYS.has(k) && !(type === 'rj45' && k === 'vlan'),
+      (k) =>
+        !IGNORED_NODE_KEYS.has(k) &&
+        !(type === 'rj45' && k === 'vlan') &&
+        !(type === 'nat64' && k === 'nat64'),
     )
     for (const k of unknown) {
       if (k === 'ipsec') this.warn(label, at, 'IPsec is not supported yet; ignored')
@@ -390,6 +395,9 @@ class Importer {
         node.startup = [...(node.startup ?? []), ...IMUNES_BGP]
       }
     }
+    // nat64.start: tun0, its routes, tayga.conf and tayga, after the router's own start.
+    if (type === 'nat64')
+      node.startup = [...(node.startup ?? []), ...nat64Startup(raw.nat64, (m) => this.warn(label, at, m))]
     return { name, node }
   }
 

@@ -90,3 +90,71 @@ echo 'flush ;' | jexec -U nobody a setkey -c; echo nobody=$?`,
     ].join('\n'),
   )
 })
+
+test('TCP-MD5 over IPv6: IPv6 pairs in setkey, signed connections, a wrong key or mixed families refused', async () => {
+  const host = virtualHost()
+  const keys6 = (k: string) =>
+    `echo 'add 2001:db8::1 2001:DB8::2 tcp 0x1000 -A tcp-md5 "${k}" ; add 2001:db8::2[179] 2001:db8::1 tcp 0x1001 -A tcp-md5 "${k}" ;'`
+  const r = await sh(
+    host,
+    `${LINK}
+jexec a ifconfig epair0a inet6 2001:db8::1/64
+jexec b ifconfig epair0b inet6 2001:db8::2/64
+sleep 3
+kldload tcpmd5
+${keys6('swordfish')} | jexec a setkey -c
+${keys6('swordfish')} | jexec b setkey -c
+jexec a setkey -D
+jexec b nc -6 -S -l 7777 &
+sleep 1
+echo signed6 | jexec a nc -S -N 2001:db8::2 7777; echo signed=$?
+wait
+jexec b nc -6 -S -l 7778 &
+l=$!
+sleep 1
+echo unsigned | jexec a nc -w 3 2001:db8::2 7778; echo unsigned=$?
+jexec b setkey -F
+${keys6('other')} | jexec b setkey -c
+echo wrongkey | jexec a nc -S -w 3 2001:db8::2 7778; echo wrongkey=$?
+kill $l
+echo 'add 2001:db8::1 10.0.0.2 tcp 0x1002 -A tcp-md5 "k" ;' | jexec a setkey -c; echo mixed=$?
+echo 'delete 2001:db8::1 2001:db8::2 tcp 0x1000 ;' | jexec a setkey -c; echo delete=$?
+jexec b netstat -s -p tcp | grep signature`,
+  )
+  assert.equal(
+    r.out,
+    [
+      '2001:db8::1 2001:db8::2 ',
+      '\ttcp mode=any spi=4096(0x00001000) reqid=0(0x00000000)',
+      '\tA: tcp-md5  73776f72 64666973 68',
+      '\tstate=mature ',
+      '2001:db8::2 2001:db8::1 ',
+      '\ttcp mode=any spi=4097(0x00001001) reqid=0(0x00000000)',
+      '\tA: tcp-md5  73776f72 64666973 68',
+      '\tstate=mature ',
+      'signed6',
+      'signed=0',
+      'unsigned=1',
+      'wrongkey=1',
+      'mixed=1',
+      'delete=0',
+      // b checked the signed connection's segments and dropped the SYNs signed under another key
+      // and the unsigned ones (a first try and one retransmission each within nc -w 3).
+      '\t5 packets with matching signature received',
+      '\t2 packets with bad signature received',
+      '\t0 times failed to make signature due to no SA',
+      '\t0 times unexpected signature received',
+      '\t2 times no signature provided by segment',
+      '',
+    ].join('\n'),
+  )
+  assert.equal(
+    r.err,
+    [
+      'nc: connect to 2001:db8::2 port 7778 (tcp) failed: Operation timed out',
+      'nc: connect to 2001:db8::2 port 7778 (tcp) failed: Operation timed out',
+      'setkey: syntax error: the two addresses are of different families',
+      '',
+    ].join('\n'),
+  )
+})

@@ -1,7 +1,8 @@
 /**
  * setkey(8) for TCP-MD5 (RFC 2385) associations: `setkey -c` reads commands from standard input,
  * `-f FILE` from a file, `-F` flushes and `-D` dumps the caller's vnet's database. Commands end with
- * `;`: `add SRC DST tcp SPI -A tcp-md5 KEY`, `delete SRC DST tcp SPI`, `flush [tcp]`, `dump [tcp]`.
+ * `;`: `add SRC DST tcp SPI -A tcp-md5 KEY`, `delete SRC DST tcp SPI`, `flush [tcp]`, `dump [tcp]`,
+ * with IPv4 or IPv6 pairs.
  * KEY is a "quoted string" or 0xHEX. ESP/AH and the security policy database are not here: such
  * commands are refused with a message naming them. Parse errors stop the run as setkey's do.
  */
@@ -9,6 +10,8 @@
 import type { TcpMd5Sa } from '../../host/syscalls.js'
 import { isSysError } from '../../util/errno.js'
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
+import type { SigAddr } from '../../wire/inet/tcp_md5.js'
+import { formatIpv6, parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import type { Command, Io, Proc } from '../types.js'
 
 const USAGE = `usage: setkey [-v] -c
@@ -29,10 +32,22 @@ function tokens(text: string): string[] {
   return out
 }
 
-function addr(s: string | undefined): number {
-  const a = s === undefined ? null : parseIpv4(s.replace(/\[\d+\]$/, ''))
+/** An IPv4 or IPv6 address, with an optional `[port]` (and for IPv6 a `%zone`) that TCP-MD5 ignores. */
+function addr(s: string | undefined): SigAddr {
+  const text = s?.replace(/\[\d+\]$/, '')
+  const a = text === undefined ? null : (parseIpv4(text) ?? parseIpv6(text.replace(/%[^%]+$/, '')))
   if (a === null) throw new SetkeyError(`syntax error: bad address ${s ?? ''}`)
   return a
+}
+
+function pair(src: SigAddr, dst: SigAddr): { src: SigAddr; dst: SigAddr } {
+  if ((typeof src === 'number') !== (typeof dst === 'number'))
+    throw new SetkeyError('syntax error: the two addresses are of different families')
+  return { src, dst }
+}
+
+function addrText(a: SigAddr): string {
+  return typeof a === 'number' ? formatIpv4(a) : formatIpv6(a)
 }
 
 function spiOf(s: string | undefined): number {
@@ -65,7 +80,7 @@ function dump(sas: readonly TcpMd5Sa[]): string {
   if (sas.length === 0) return 'No SAD entries.\n'
   let out = ''
   for (const s of sas) {
-    out += `${formatIpv4(s.src)} ${formatIpv4(s.dst)} \n`
+    out += `${addrText(s.src)} ${addrText(s.dst)} \n`
     out += `\ttcp mode=any spi=${s.spi}(0x${s.spi.toString(16).padStart(8, '0')}) reqid=0(0x00000000)\n`
     out += `\tA: tcp-md5  ${hexGroups(s.key)}\n`
     out += '\tstate=mature \n'
@@ -93,13 +108,13 @@ function runCommands(text: string, io: Io, proc: Proc): number {
           throw new SetkeyError('syntax error: tcp associations need -A tcp-md5 KEY')
         proc.sys.keyCtl({
           op: 'add',
-          sa: { src: addr(a[0]), dst: addr(a[1]), spi: spiOf(a[3]), key: keyOf(a[alg + 2]) },
+          sa: { ...pair(addr(a[0]), addr(a[1])), spi: spiOf(a[3]), key: keyOf(a[alg + 2]) },
         })
         break
       }
       case 'delete':
         protoOk(a[2])
-        proc.sys.keyCtl({ op: 'delete', src: addr(a[0]), dst: addr(a[1]), spi: spiOf(a[3]) })
+        proc.sys.keyCtl({ op: 'delete', ...pair(addr(a[0]), addr(a[1])), spi: spiOf(a[3]) })
         break
       case 'flush':
         if (a.length > 0) protoOk(a[0])

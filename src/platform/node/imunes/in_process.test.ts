@@ -140,6 +140,7 @@ const PASSING = [
   'functional_tests/empty_ifaces',
   'services',
   'functional_tests/vlanswitch',
+  'functional_tests/nat64',
   'gif',
   'DNS+Mail+WEB',
 ]

@@ -12,9 +12,10 @@
 import type { Mbuf } from '../../../buf/mbuf.js'
 import type { StreamSocket } from '../../../kern/socket_stream.js'
 import { isMulticastIpv4, readU32 } from '../../../wire/addr.js'
-import { in6Eq } from '../../../wire/in6_addr.js'
-import { seqAdd } from '../../../wire/seq.js'
-import { TcpCheck, type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
+import { seqAdd } from '../../../wire/inet/seq.js'
+import { TcpCheck, type TcpOptions, TH, TOF } from '../../../wire/inet/tcp.js'
+import type { SigAddr } from '../../../wire/inet/tcp_md5.js'
+import { in6Eq } from '../../../wire/inet6/in6_addr.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
 import { in6PcbLookup } from '../../netinet6/in6_pcb.js'
@@ -105,7 +106,7 @@ export function tcpInputPcb(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, inp: In
   // signed segment is checked whoever it is for (tcp_input's TCPMD5_INPUT); failures vanish silently.
   if (
     ((tp.flags & TF.SIGNATURE) !== 0 || (tv.to.flags & TOF.SIGNATURE) !== 0) &&
-    (seg.v6 || !md5Ok(v, tv, m, hlen, src, dst))
+    !(seg.v6 ? md5Ok(v, tv, m, hlen, seg.src6, seg.dst6) : md5Ok(v, tv, m, hlen, src, dst))
   ) {
     pool.put(m)
     return
@@ -122,7 +123,7 @@ export function tcpInputPcb(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, inp: In
 }
 
 /** TCPMD5_INPUT with FreeBSD's tcps_sig_* counting. */
-function md5Ok(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, src: number, dst: number): boolean {
+function md5Ok(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, src: SigAddr, dst: SigAddr): boolean {
   const st = tv.stats
   if ((tv.to.flags & TOF.SIGNATURE) === 0) {
     st.tcps_sig_err_nosigopt++

@@ -8,9 +8,9 @@
  */
 
 import { SS } from '../../../kern/socket.js'
-import { IpProto } from '../../../wire/ipv4.js'
-import { seqAdd, seqDiff, seqGt, seqLt } from '../../../wire/seq.js'
-import { TCP_HDR_LEN, TH, TOF, writeTcpHeader } from '../../../wire/tcp.js'
+import { IpProto } from '../../../wire/inet/ipv4.js'
+import { seqAdd, seqDiff, seqGt, seqLt } from '../../../wire/inet/seq.js'
+import { TCP_HDR_LEN, TH, TOF, writeTcpHeader } from '../../../wire/inet/tcp.js'
 import { inpIsV6 } from '../../netinet6/in6_pcb.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { ip } from '../ip.js'
@@ -287,11 +287,11 @@ function sendSegment(
   )
   if (len > 0) sb.copyOut(off, m.data, m.off + hl, len)
   m.len = hl + len
-  // TCPMD5_OUTPUT: without the module or an association the segment is not sent (and there is
-  // no TCP-MD5 over IPv6 here).
+  // TCPMD5_OUTPUT: without the module or an association the segment is not sent.
   if (
-    (v6 && (to.flags & TOF.SIGNATURE) !== 0) ||
-    (!v6 && !tcpMd5Output(v, to, inp.laddr, inp.faddr, m.data, m.off, m.len))
+    v6
+      ? !tcpMd5Output(v, to, inp.laddr6, inp.faddr6!, m.data, m.off, m.len)
+      : !tcpMd5Output(v, to, inp.laddr, inp.faddr, m.data, m.off, m.len)
   ) {
     st.tcps_sig_err_buildsig++
     v.env.pool.put(m)

@@ -9,10 +9,10 @@
 
 import { type StreamSocket, soisdisconnected, soqremove } from '../../../kern/socket_stream.js'
 import { type ErrnoName, SysError } from '../../../util/errno.js'
-import { IcmpType, UnreachCode } from '../../../wire/icmp.js'
-import { IpProto } from '../../../wire/ipv4.js'
-import { seqGeq, seqLt } from '../../../wire/seq.js'
-import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/tcp.js'
+import { IcmpType, UnreachCode } from '../../../wire/inet/icmp.js'
+import { IpProto } from '../../../wire/inet/ipv4.js'
+import { seqGeq, seqLt } from '../../../wire/inet/seq.js'
+import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/inet/tcp.js'
 import type { Vnet } from '../../net/vnet.js'
 import { inpIsV6 } from '../../netinet6/in6_pcb.js'
 import { ip6 } from '../../netinet6/ip6.js'
@@ -172,12 +172,15 @@ export function tcpRespond(
   )
   m.len = hl
   if (dst6 !== null) {
-    // tcp_respond's INET6 half: no TCP-MD5 over IPv6 here; an answer to a tunnelled segment goes
-    // back through the tunnel (the source is then the segment's destination, never unspecified).
-    if (
-      (to.flags & TOF.SIGNATURE) !== 0 ||
-      (port !== 0 && (src6 === null || !tcpUdpEncap6(v, m, src6, dst6, port)))
-    ) {
+    // tcp_respond's INET6 half: signed from the segment's destination (a reply to a socket's own
+    // segment has it); an answer to a tunnelled segment goes back through the tunnel (the source
+    // is then the segment's destination, never unspecified).
+    if (!tcpMd5Output(v, to, src6, dst6, m.data, m.off, hl)) {
+      tv.stats.tcps_sig_err_buildsig++
+      v.env.pool.put(m)
+      return
+    }
+    if (port !== 0 && (src6 === null || !tcpUdpEncap6(v, m, src6, dst6, port))) {
       v.env.pool.put(m)
       return
     }

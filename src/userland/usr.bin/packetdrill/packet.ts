@@ -11,9 +11,9 @@
 
 import { readU16, readU32, writeU16, writeU32 } from '../../../wire/addr.js'
 import { checksum } from '../../../wire/checksum.js'
-import { IpProto, ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
-import { ipv6PseudoSum } from '../../../wire/ipv6.js'
-import { tcpSignature, tcpSignatureOk } from '../../../wire/tcp_md5.js'
+import { IpProto, ipv4PseudoHeaderSum } from '../../../wire/inet/ipv4.js'
+import { tcpSignature, tcpSignatureOk } from '../../../wire/inet/tcp_md5.js'
+import { ipv6PseudoSum } from '../../../wire/inet6/ipv6.js'
 import { TcpFlag, type TcpOption, type TcpPacket } from './ast.js'
 
 /** The script's peer's initial sequence number: any value works; a large one catches absolute use. */
@@ -228,6 +228,7 @@ function buildPlain6(p: TcpPacket, c: Conn): Uint8Array | string {
   writeU16(b, t + 14, p.win ?? 0)
   writeU16(b, t + 18, p.urg ?? 0)
   b.set(opts, t + 20)
+  signInbound(p, c, b, t, plen, opts)
   writeU16(b, t + 16, checksum(b, t, plen, ipv6PseudoSum(c.remote6!, 0, c.local6!, 0, plen, IpProto.TCP)))
   return b
 }
@@ -242,7 +243,9 @@ function signInbound(p: TcpPacket, c: Conn, b: Uint8Array, t: number, len: numbe
   if (want?.kind !== 'md5' || want.valid === null || c.md5Key === null) return
   const at = md5Offset(opts)
   if (at < 0) return
-  tcpSignature(c.md5Key, c.remote, c.local, b, t, len, b, t + 20 + at)
+  if (c.remote6 !== null && c.local6 !== null)
+    tcpSignature(c.md5Key, c.remote6, c.local6, b, t, len, b, t + 20 + at)
+  else tcpSignature(c.md5Key, c.remote, c.local, b, t, len, b, t + 20 + at)
   if (!want.valid) b[t + 20 + at]! ^= 0xff
 }
 
@@ -547,8 +550,8 @@ export function matchOutbound(p: TcpPacket, pkt: Uint8Array, c: Conn): string | 
       const t = s.tcpOff
       const ok = tcpSignatureOk(
         c.md5Key,
-        s.src,
-        s.dst,
+        s.src6 ?? s.src,
+        s.dst6 ?? s.dst,
         pkt,
         t,
         s.len + ((pkt[t + 12]! >>> 4) << 2),

@@ -22,10 +22,10 @@
 
 import { MS, SEC, Timer } from '../../../../util/clock.js'
 import type { Rng } from '../../../../util/rng.js'
-import { in6Eq } from '../../../../wire/in6_addr.js'
-import { IpProto } from '../../../../wire/ipv4.js'
-import { seqAdd, seqGeq, seqLt } from '../../../../wire/seq.js'
-import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../../wire/tcp.js'
+import { IpProto } from '../../../../wire/inet/ipv4.js'
+import { seqAdd, seqGeq, seqLt } from '../../../../wire/inet/seq.js'
+import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../../wire/inet/tcp.js'
+import { in6Eq } from '../../../../wire/inet6/in6_addr.js'
 import type { Vnet } from '../../../net/vnet.js'
 import { tcpMd5Output } from '../../../netipsec/xform_tcp.js'
 import type { PcbJail } from '../../in_pcb.js'
@@ -430,8 +430,7 @@ export function syncacheRespond(v: Vnet, tv: TcpVnet, e: SyncacheEntry, flags: n
   )
   m.len = hl
   if (e.v6) {
-    // No TCP-MD5 over IPv6 here: a signed SYN-ACK cannot be made.
-    if ((to.flags & TOF.SIGNATURE) !== 0) {
+    if (!tcpMd5Output(v, to, e.laddr6, e.faddr6!, m.data, m.off, hl)) {
       tv.stats.tcps_sig_err_buildsig++
       v.env.pool.put(m)
       return false

@@ -14,7 +14,7 @@
  * Must not: do I/O or read a clock; throw on what a packet says (bad packets are counted).
  */
 
-import { in6Eq, in6IsLinkLocal } from '../../../../wire/in6_addr.js'
+import { in6Eq, in6IsLinkLocal } from '../../../../wire/inet6/in6_addr.js'
 import {
   LS_REFRESH_TIME,
   type Lsa,
@@ -23,7 +23,7 @@ import {
   lsaKey,
   MAX_AGE,
   withAge,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import {
   ALL_D_ROUTERS6,
   ALL_SPF_ROUTERS6,
@@ -33,7 +33,7 @@ import {
   lsu6Body,
   OPTIONS6,
   parseOspf6,
-} from '../../../../wire/ospf6.js'
+} from '../../../../wire/routing/ospf6.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { elect6 } from './ospf6_dr.js'
 import { receiveUpdate6 } from './ospf6_flood.js'
@@ -341,11 +341,17 @@ export class Ospf6Engine {
       if (scopeOf(lsa.hdr.type) === 0 && !this.isSelf(lsa)) this.markDirty()
     }
     const k = lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
-    for (const i of this.ifs.values())
+    const scope = scopeOf(lsa.hdr.type)
+    for (const i of this.ifs.values()) {
+      // Only this database's neighbours: a border router's Router-LSAs of two areas share a key.
+      const idb =
+        scope === 0 ? this.links.get(i.name) : scope === 2 ? this.external : this.areas.get(i.area)?.lsdb
+      if (idb !== db) continue
       for (const n of i.nbrs.values()) {
         const r = n.retrans.get(k)
         if (r !== undefined && lsaCompare(r.hdr, lsa.hdr) !== 0) n.retrans.delete(k)
       }
+    }
     return e
   }
 
@@ -590,6 +596,8 @@ export class Ospf6Engine {
     const r = ospf6Spf(this, now)
     this.lastSpfResult = r
     this.routes = r.routes
+    // A border router's Inter-Area-Prefix-LSAs follow its routes.
+    if (r.vertices.size > 1) this.markDirty()
     this.onRoutes(r.routes)
   }
 }

@@ -3,18 +3,20 @@
  * Router-LSA per area (point-to-point and transit links by Interface ID, no prefixes: §4.4.3.2), a
  * Network-LSA for each link where it is DR with a full neighbour (§4.4.3.3), a Link-LSA per interface
  * (§4.4.3.8), Intra-Area-Prefix-LSAs for its own stub prefixes and for each transit link it is DR of
- * (§4.4.3.9), and AS-External-LSAs for what it redistributes (§4.4.3.6) — originated when they
+ * (§4.4.3.9), on an area border router Inter-Area-Prefix-LSAs for each area's routes in the others
+ * (§4.4.3.4), and AS-External-LSAs for what it redistributes (§4.4.3.6) — originated when they
  * change, at most once per MinLSInterval each, refreshed at 30 min, flushed by premature aging when
  * no longer wanted.
  *
  * Must not: originate one LSA twice within MinLSInterval (neighbours would drop the second).
  */
 
-import { in6Eq } from '../../../../wire/in6_addr.js'
-import { INITIAL_SEQ, LS_REFRESH_TIME, lsaKey, MAX_AGE, withAge } from '../../../../wire/ospf.js'
+import { in6Eq } from '../../../../wire/inet6/in6_addr.js'
+import { INITIAL_SEQ, LS_REFRESH_TIME, lsaKey, MAX_AGE, withAge } from '../../../../wire/routing/ospf.js'
 import {
   buildLsa6,
   external6Body,
+  interPrefix6Body,
   intraPrefix6Body,
   Link6,
   Ls6Type,
@@ -23,11 +25,13 @@ import {
   type Prefix6,
   parseLink6,
   type RouterLink6,
+  RTR6_B,
   RTR6_E,
   router6Body,
-} from '../../../../wire/ospf6.js'
+} from '../../../../wire/routing/ospf6.js'
 import { ageOf, type LsaEntry, type Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import type { Ospf6Engine } from './ospf6_engine.js'
+import { routeKey } from './ospf6_spf.js'
 import { NbrState, type Ospf6If } from './ospf6_types.js'
 
 const MIN_LS_INTERVAL_NS = 5 * SEC_NS
@@ -76,6 +80,7 @@ function desired(e: Ospf6Engine): Want[] {
   const rid = e.routerId
   const used = new Set<number>()
   for (const i of e.ifs.values()) if (i.state !== 'Down') used.add(i.area)
+  const abr = used.size > 1 && used.has(0)
   for (const a of used) {
     const db = e.area(a).lsdb
     const tag = `a:${a}`
@@ -86,7 +91,7 @@ function desired(e: Ospf6Engine): Want[] {
       tag,
       type: Ls6Type.ROUTER,
       id: 0,
-      body: router6Body(e.externals.length > 0 ? RTR6_E : 0, routerLinks(e, a)),
+      body: router6Body((e.externals.length > 0 ? RTR6_E : 0) | (abr ? RTR6_B : 0), routerLinks(e, a)),
     })
     // Prefixes of our stub links, loopbacks and point-to-point links hang off the Router-LSA.
     const stub: Prefix6[] = []
@@ -150,6 +155,29 @@ function desired(e: Ospf6Engine): Want[] {
       id: i.ifId,
       body: intraPrefix6Body(Ls6Type.NETWORK, i.ifId, rid, pfx),
     })
+  }
+  // §4.4.3.4: a border router's intra-area routes go into its other areas, the backbone's
+  // inter-area routes into the non-backbone ones; Link State IDs numbered per area in prefix order.
+  if (abr) {
+    const rs = [...e.routes.values()]
+      .filter((r) => r.kind === 'intra' || (r.kind === 'inter' && r.area === 0))
+      .sort((x, y) => routeKey(x.addr, x.len).localeCompare(routeKey(y.addr, y.len)))
+    const ids = new Map<number, number>()
+    for (const r of rs)
+      for (const a of used) {
+        if (a === r.area || r.cost >= 0xffffff) continue
+        const id = (ids.get(a) ?? 0) + 1
+        ids.set(a, id)
+        out.push({
+          db: e.area(a).lsdb,
+          area: a,
+          scopeIf: null,
+          tag: `a:${a}`,
+          type: Ls6Type.INTER_PREFIX,
+          id,
+          body: interPrefix6Body(r.cost, { len: r.len, options: 0, metric: 0, addr: r.addr }),
+        })
+      }
   }
   // External LSAs: Link State IDs are ours to choose (§4.4.3.6); numbered in list order from 1.
   e.externals.forEach((x, k) => {

@@ -6,7 +6,7 @@
  */
 
 import { formatIpv4 } from '../../../../wire/addr.js'
-import { formatIpv6 } from '../../../../wire/in6_addr.js'
+import { formatIpv6 } from '../../../../wire/inet6/in6_addr.js'
 import {
   Ls6Type,
   parseExternal6,
@@ -15,7 +15,7 @@ import {
   parseLink6,
   parseNetwork6,
   parseRouter6,
-} from '../../../../wire/ospf6.js'
+} from '../../../../wire/routing/ospf6.js'
 import type { Lsdb } from '../ospfd/ospf_lsdb.js'
 import { ageOf, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import type { Ospf6Engine } from './ospf6_engine.js'
@@ -188,7 +188,7 @@ export function showDatabase6(e: Ospf6Engine, now: number): string {
 
 /**
  * FRR's route list: `*N IA fc00:1::/64   fe80::1   eth0 00:01:02`, best marked, N (network),
- * IA/E1/E2 path type, every further next hop on a line of its own.
+ * IA/IE/E1/E2 path type, every further next hop on a line of its own.
  */
 export function showRoute6(e: Ospf6Engine, since: (key: string) => number, now: number): string {
   let out = ''
@@ -197,7 +197,7 @@ export function showRoute6(e: Ospf6Engine, since: (key: string) => number, now: 
     return a.len - b.len
   })
   for (const [k, r] of rows) {
-    const t = r.kind === 'intra' ? 'IA' : r.kind === 'ext1' ? 'E1' : 'E2'
+    const t = r.kind === 'intra' ? 'IA' : r.kind === 'inter' ? 'IE' : r.kind === 'ext1' ? 'E1' : 'E2'
     const hops = r.nextHops.length > 0 ? r.nextHops : [{ gw: null, ifName: ifOf(e, r.addr, r.len) }]
     hops.forEach((h, j) => {
       const nh = h.gw === null ? '::' : formatIpv6(h.gw)

@@ -3,24 +3,27 @@
  * Router-LSAs (all of one router's, taken together) and Network-LSAs, links checked both ways, next
  * hops as neighbours' link-local addresses (§4.8.2: from the neighbour's packets on the directly
  * attached link); then each reached vertex's Intra-Area-Prefix-LSAs give the prefixes (§4.8.3), and
- * AS-External-LSAs of reachable routers the external routes (type 1 and 2 metrics, §4.8.5). Area
- * border routing (Inter-Area-Prefix-LSAs) is not done: ospf6d takes one area at a time.
+ * Inter-Area-Prefix-LSAs of reachable border routers the inter-area routes (§4.8.4: an area border
+ * router reads the backbone's only), and AS-External-LSAs of reachable routers the external routes
+ * (type 1 and 2 metrics, §4.8.5). Inter-Area-Router-LSAs are not read (an ASBR in another area is
+ * not reached).
  *
  * Must not: change the databases it reads, or read a clock (time is passed in for LSA ages).
  */
 
-import { formatIpv6, in6Eq } from '../../../../wire/in6_addr.js'
-import { MAX_AGE } from '../../../../wire/ospf.js'
+import { formatIpv6, in6Eq } from '../../../../wire/inet6/in6_addr.js'
+import { MAX_AGE } from '../../../../wire/routing/ospf.js'
 import {
   Link6,
   Ls6Type,
   PFX_NU,
   parseExternal6,
+  parseInterPrefix6,
   parseIntraPrefix6,
   parseNetwork6,
   parseRouter6,
   type RouterLink6,
-} from '../../../../wire/ospf6.js'
+} from '../../../../wire/routing/ospf6.js'
 import { ageOf, type LsaEntry, type Lsdb } from '../ospfd/ospf_lsdb.js'
 import type { Ospf6Engine } from './ospf6_engine.js'
 import { NbrState } from './ospf6_types.js'
@@ -32,7 +35,7 @@ export interface NextHop6 {
   ifIndex: number
 }
 
-export type Route6Kind = 'intra' | 'ext1' | 'ext2'
+export type Route6Kind = 'intra' | 'inter' | 'ext1' | 'ext2'
 
 export interface Ospf6Route {
   addr: Uint8Array
@@ -244,6 +247,36 @@ export function ospf6Spf(e: Ospf6Engine, now: number): Spf6Result {
       }
     }
   }
+  // §4.8.4 (RFC 2328 §16.2): an area border router (the backbone and another area) takes the
+  // backbone's summaries only; an area's own routes always win over them.
+  const abr = vertices.size > 1 && vertices.has(0)
+  for (const [areaId, done] of vertices) {
+    if (abr && areaId !== 0) continue
+    for (const x of e.area(areaId).lsdb.map.values()) {
+      if (x.lsa.hdr.type !== Ls6Type.INTER_PREFIX || !live(x, now) || e.isSelf(x.lsa)) continue
+      const p = parseInterPrefix6(x.lsa.data)
+      if (p === null || p.metric >= 0xffffff || (p.prefix.options & PFX_NU) !== 0) continue
+      const br = done.get(`r:${x.lsa.hdr.advRtr}`)
+      if (br === undefined || br.nextHops.length === 0) continue
+      const k = routeKey(p.prefix.addr, p.prefix.len)
+      const cost = br.dist + p.metric
+      const old = routes.get(k)
+      if (old !== undefined && old.kind === 'intra') continue
+      if (old === undefined || cost < old.cost)
+        routes.set(k, {
+          addr: p.prefix.addr,
+          len: p.prefix.len,
+          kind: 'inter',
+          cost,
+          cost2: 0,
+          area: areaId,
+          advRtr: x.lsa.hdr.advRtr,
+          nextHops: br.nextHops,
+          direct: false,
+        })
+      else if (cost === old.cost) old.nextHops = sameHops(old.nextHops, br.nextHops)
+    }
+  }
   // §4.8.5 (RFC 2328 §16.4): AS-external routes through reachable routers.
   for (const x of e.external.map.values()) {
     if (x.lsa.hdr.type !== Ls6Type.EXTERNAL || !live(x, now) || e.isSelf(x.lsa)) continue
@@ -257,7 +290,7 @@ export function ospf6Spf(e: Ospf6Engine, now: number): Spf6Result {
     if (asbr === undefined || asbr.nextHops.length === 0) continue
     const k = routeKey(p.prefix.addr, p.prefix.len)
     const old = routes.get(k)
-    if (old !== undefined && old.kind === 'intra') continue
+    if (old !== undefined && (old.kind === 'intra' || old.kind === 'inter')) continue
     const kind = p.type2 ? 'ext2' : 'ext1'
     const cost = p.type2 ? asbr.dist : asbr.dist + p.metric
     const cost2 = p.type2 ? p.metric : 0

@@ -3,8 +3,8 @@
  * link configured through vtysh, FRR's `show ipv6 ospf6 neighbor|route|database|interface` and
  * `show running-config`, `UG1` routes through link-local gateways in `netstat -rn -f inet6`, `O>*` in
  * `show ipv6 route`, `pingall -6`; a capture of the exchange that tshark (where installed) decodes as
- * OSPFv3 with nothing malformed; and IMUNES's OSPF1.imn (where ../shared has it) with `pingall` for
- * both families.
+ * OSPFv3 with nothing malformed; IMUNES's OSPF1.imn (where ../shared has it) with `pingall` for
+ * both families; and two areas joined by a border router (Inter-Area-Prefix-LSAs, IE routes).
  */
 
 import assert from 'node:assert/strict'
@@ -244,4 +244,51 @@ test("ospfd and ospf6d both running: vtysh's running-config and write hold both,
   assert.match(file, /^router ospf6\n/m)
   current.destroy()
   current = null
+})
+
+/** h1 — r1 [area 1] r2 [area 1 | area 0] r3 [area 0] — h2; nothing redistributed. */
+const AREAS = `
+name: ospf6-areas
+nodes:
+${host6('h1', 'fc00:1::10/64', 'fc00:1::1')}
+${host6('h2', 'fc00:9::10/64', 'fc00:9::1')}
+  r1:
+    kind: router
+    ospf6: { routerId: 1.1.1.1, area: 0.0.0.1, redistribute: [] }
+    interfaces: [ { name: eth0, ipv6: [ fc00:1::1/64 ] }, { name: eth1, ipv6: [ fc00:12::1/64 ] } ]
+  r2:
+    kind: router
+    ospf6: { routerId: 2.2.2.2, redistribute: [] }
+    interfaces: [ { name: eth0, ipv6: [ fc00:12::2/64 ] }, { name: eth1, ipv6: [ fc00:23::2/64 ] } ]
+    startup: [ 'vtysh -c "configure terminal" -c "interface eth0" -c "ipv6 ospf6 area 0.0.0.1"' ]
+  r3:
+    kind: router
+    ospf6: { routerId: 3.3.3.3, redistribute: [] }
+    interfaces: [ { name: eth0, ipv6: [ fc00:23::3/64 ] }, { name: eth1, ipv6: [ fc00:9::1/64 ] } ]
+links:
+  - { a: h1, b: r1:eth0 }
+  - { a: r1:eth1, b: r2:eth0 }
+  - { a: r2:eth1, b: r3:eth0 }
+  - { a: r3:eth1, b: h2 }
+`
+
+test('inter-area: the border router summarises each area into the other (IE routes), pingall -6', async () => {
+  const r = (current = await bootLab(AREAS, 4))
+  const db = (await r.line('r1 vtysh -c "show ipv6 ospf6 database"')).out
+  assert.match(db, /^IAP +0\.0\.0\.\d+ +2\.2\.2\.2 /m, "r2's Inter-Area-Prefix-LSAs in area 1")
+  // r1 (area 1 only) reaches the backbone's prefixes through r2's summaries: 10 + 10 to fc00:9::/64.
+  const o1 = (await r.line('r1 vtysh -c "show ipv6 ospf6 route"')).out
+  assert.match(o1, /^\*N IE fc00:9::\/64 +fe80::[0-9a-f:]+ +eth1 /m)
+  assert.match(o1, /^\*N IE fc00:23::\/64 +fe80::[0-9a-f:]+ +eth1 /m)
+  assert.match(o1, /^\*N IA fc00:12::\/64 +:: +eth1 /m)
+  assert.match(
+    (await r.line('r1 vtysh -c "show ipv6 route"')).out,
+    /^O>\* fc00:9::\/64 \[110\/30\] via fe80::/m,
+  )
+  // And r3 (backbone only) area 1's.
+  const o3 = (await r.line('r3 vtysh -c "show ipv6 ospf6 route"')).out
+  assert.match(o3, /^\*N IE fc00:1::\/64 +fe80::[0-9a-f:]+ +eth0 /m)
+  assert.match(route((await r.line('r3 netstat -rn -f inet6')).out, 'fc00:1::/64') ?? '', / UG1 +eth0$/)
+  const all = await r.line('pingall -6')
+  assert.equal(all.status, 0, all.out)
 })

@@ -1,7 +1,7 @@
 /**
  * ospfd's commands in FRR's language: `router ospf` and its node (`ospf router-id`, `network A/L area
- * X`, `redistribute`, `passive-interface`, `max-lsa`), the interface's `ip ospf ...` settings, and
- * `show ip ospf [neighbor|route|database|interface]`. vty_cmds.ts parses them with its own; each
+ * X`, `redistribute`, `passive-interface`, `max-lsa`, `area X virtual-link`), the interface's `ip ospf
+ * ...` settings, and `show ip ospf [neighbor|route|database|interface]`. vty_cmds.ts parses them with its own; each
  * edits the session's OspfConfig and tells ospfd.
  *
  * Must not: import vty_cmds.ts at run time (it imports this list), or reach the kernel.
@@ -48,6 +48,21 @@ function network(s: VtySession, prefix: string, areaText: string, on: boolean): 
   changed(s)
 }
 
+/** `area X virtual-link A.B.C.D` (RFC 2328 §15): X is the transit area, never the backbone. */
+function vlink(s: VtySession, areaText: string, peerText: string, on: boolean): void {
+  const id = area(s, areaText)
+  const peer = parseIpv4(peerText)!
+  if (id === 0) s.fail('Configuring VLs over the backbone is not allowed')
+  const c = cfg(s)
+  const at = c.vlinks.findIndex((v) => v.area === id && v.peer === peer)
+  if (on && at < 0) c.vlinks.push({ area: id, areaText, peer })
+  else if (!on) {
+    if (at < 0) s.fail('Virtual link does not exist')
+    c.vlinks.splice(at, 1)
+  }
+  changed(s)
+}
+
 function redistribute(s: VtySession, src: string, metric: number | null, type: 1 | 2, on: boolean): void {
   if (on) cfg(s).redistribute.set(src, { metric, metricType: type })
   else cfg(s).redistribute.delete(src)
@@ -84,6 +99,7 @@ export const OSPF_COMMANDS: readonly CmdSpec[] = [
     c.redistribute.clear()
     c.passive.clear()
     c.maxLsa = null
+    c.vlinks = []
     changed(s)
   }),
   spec(OSPF_NODE, 'ospf router-id A.B.C.D', (s, [id]) => {
@@ -128,9 +144,8 @@ export const OSPF_COMMANDS: readonly CmdSpec[] = [
     cfg(s).maxLsa = null
     changed(s)
   }),
-  spec(OSPF_NODE, `area ${AREA} virtual-link A.B.C.D`, (s) => {
-    s.fail('virtual links are not supported yet')
-  }),
+  spec(OSPF_NODE, `area ${AREA} virtual-link A.B.C.D`, (s, [a, p]) => vlink(s, a!, p!, true)),
+  spec(OSPF_NODE, `no area ${AREA} virtual-link A.B.C.D`, (s, [a, p]) => vlink(s, a!, p!, false)),
   spec(OSPF_NODE, 'log-adjacency-changes', () => {}),
   spec(OSPF_NODE, 'log-adjacency-changes detail', () => {}),
   spec(OSPF_NODE, 'auto-cost reference-bandwidth (1-4294967)', () => {}),

@@ -43,6 +43,8 @@ export interface OspfConfig {
   /** `max-lsa N`: LSAs one database holds at most (VirtNet's bound; FRR has none by default). */
   maxLsa: number | null
   ifs: Map<string, OspfIfConfig>
+  /** `area X virtual-link A.B.C.D` in the order given (RFC 2328 §15; ospf_vlink.ts). */
+  vlinks: Array<{ area: number; areaText: string; peer: number }>
 }
 
 export function newOspfConfig(): OspfConfig {
@@ -54,6 +56,7 @@ export function newOspfConfig(): OspfConfig {
     passive: new Set(),
     maxLsa: null,
     ifs: new Map(),
+    vlinks: [],
   }
 }
 
@@ -106,6 +109,7 @@ export function ospfRunningConfig(c: OspfConfig): { ifLines: Map<string, string[
     if (c.passive.has('default')) router.push(' passive-interface default')
     for (const p of c.passive) if (p !== 'default') router.push(` passive-interface ${p}`)
     for (const n of c.networks) router.push(` network ${formatIpv4(n.addr)}/${n.len} area ${n.areaText}`)
+    for (const v of c.vlinks) router.push(` area ${v.areaText} virtual-link ${formatIpv4(v.peer)}`)
     if (c.maxLsa !== null) router.push(` max-lsa ${c.maxLsa}`)
     router.push('exit')
   }

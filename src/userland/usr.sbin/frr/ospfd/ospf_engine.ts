@@ -31,13 +31,14 @@ import {
   OspfType,
   parseOspf,
   withAge,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import { receiveUpdate } from './ospf_flood.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { NbrInput, nbrKill } from './ospf_nbr.js'
 import { flushLsa, originate } from './ospf_origin.js'
 import { type OspfRoute, ospfSpf, type RouterRoute, type SpfArea } from './ospf_spf.js'
 import { type IfDesc, type Nbr, NbrState, type OspfIf } from './ospf_types.js'
+import { virtualLinkFor, vlDst, vlinkHooks, vlSpfIf } from './ospf_vlink.js'
 
 /**
  * SPF throttling as FRR's `timers throttle spf 0 50 5000` (with a 200 ms first delay that gathers a
@@ -166,6 +167,8 @@ export class OspfEngine {
     this.now = now
     const want = new Map(list.map((d) => [d.name, d]))
     for (const [name, i] of this.ifs) {
+      // Virtual links come and go with the configuration and the transit area (ospf_vlink.ts).
+      if (i.vl !== undefined) continue
       const d = want.get(name)
       if (d !== undefined && d.addr === i.addr && d.len === i.len && d.area === i.area && d.type === i.type) {
         // Timers and cost change in place.
@@ -197,6 +200,8 @@ export class OspfEngine {
   }
 
   private ifUp(i: OspfIf, now: number): void {
+    // A virtual link comes up when SPF finds its peer across the transit area.
+    if (i.vl !== undefined) return
     if (i.type === 'loopback') i.state = 'Loopback'
     else if (i.passive) i.state = i.type === 'point-to-point' ? 'Point-To-Point' : 'DROther'
     else if (i.type === 'point-to-point') i.state = 'Point-To-Point'
@@ -209,7 +214,7 @@ export class OspfEngine {
     this.markDirty()
   }
 
-  private ifDown(i: OspfIf): void {
+  ifDown(i: OspfIf): void {
     for (const n of i.nbrs.values()) nbrKill(this, n)
     i.nbrs.clear()
     i.state = 'Down'
@@ -300,7 +305,7 @@ export class OspfEngine {
 
   /** Whether an adjacency forms with n on i (§10.4). */
   wantAdjacent(i: OspfIf, n: Nbr): boolean {
-    if (i.type === 'point-to-point') return true
+    if (i.type === 'point-to-point' || i.type === 'virtual') return true
     return i.dr === i.addr || i.bdr === i.addr || i.dr === n.addr || i.bdr === n.addr
   }
 
@@ -315,7 +320,7 @@ export class OspfEngine {
     const neighbors: number[] = []
     for (const n of i.nbrs.values()) if (n.state >= NbrState.INIT) neighbors.push(n.routerId)
     const h: Hello = {
-      mask: i.type === 'point-to-point' ? 0 : i.mask,
+      mask: i.type === 'point-to-point' || i.type === 'virtual' ? 0 : i.mask,
       helloInterval: i.hello,
       options: OPT_E,
       priority: i.priority,
@@ -324,11 +329,12 @@ export class OspfEngine {
       bdr: i.bdr,
       neighbors,
     }
-    this.send(i, ALL_SPF_ROUTERS, OspfType.HELLO, helloBody(h))
+    this.send(i, i.vl !== undefined ? vlDst(i) : ALL_SPF_ROUTERS, OspfType.HELLO, helloBody(h))
   }
 
   /** The group a flooded update goes to on i (§13.3 step 5). */
   floodDst(i: OspfIf): number {
+    if (i.vl !== undefined) return vlDst(i)
     if (i.type === 'point-to-point' || i.state === 'DR' || i.state === 'Backup') return ALL_SPF_ROUTERS
     return ALL_D_ROUTERS
   }
@@ -383,11 +389,14 @@ export class OspfEngine {
     if (!same) this.scheduleSpf(now)
     // Whatever the neighbours were waiting to be acknowledged for the old instance is moot.
     const k = lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
-    for (const i of this.ifs.values())
+    for (const i of this.ifs.values()) {
+      // Only this database's neighbours: an ABR's router-LSAs of two areas share a key.
+      if (lsa.hdr.type !== LsType.EXTERNAL && this.areas.get(i.area)?.lsdb !== db) continue
       for (const n of i.nbrs.values()) {
         const r = n.retrans.get(k)
         if (r !== undefined && lsaCompare(r.hdr, lsa.hdr) !== 0) n.retrans.delete(k)
       }
+    }
     return e
   }
 
@@ -415,6 +424,8 @@ export class OspfEngine {
     for (const i of this.ifs.values()) {
       if (i.state === 'Down' || i.state === 'Loopback' || i.passive) continue
       if (lsa.hdr.type !== LsType.EXTERNAL && i.area !== area) continue
+      // §15: AS-external-LSAs reach the far side through the transit area, never over a virtual link.
+      if (lsa.hdr.type === LsType.EXTERNAL && i.vl !== undefined) continue
       let added = false
       for (const n of i.nbrs.values()) {
         if (n.state < NbrState.EXCHANGE) continue
@@ -492,7 +503,7 @@ export class OspfEngine {
   }
 
   private receive(pkt: Uint8Array, src: number, dst: number, ifName: string, now: number): void {
-    const i = this.ifs.get(ifName)
+    let i = this.ifs.get(ifName)
     if (i === undefined || i.state === 'Down' || i.state === 'Loopback' || i.passive) {
       this.drop('interface')
       return
@@ -506,13 +517,20 @@ export class OspfEngine {
     if (src === i.addr) return
     // Not a member of AllDRouters unless DR or BDR: the NIC would not have taken it (not a drop).
     if (dst === ALL_D_ROUTERS && i.state !== 'DR' && i.state !== 'Backup') return
-    if (dst !== ALL_SPF_ROUTERS && dst !== ALL_D_ROUTERS && dst !== i.addr) {
+    // A virtual link's packets come to whichever of our addresses the peer picked (checked below).
+    const vlCandidate = h.areaId === 0 && i.area !== 0
+    if (dst !== ALL_SPF_ROUTERS && dst !== ALL_D_ROUTERS && dst !== i.addr && !vlCandidate) {
       this.drop('dst')
       return
     }
     if (h.areaId !== i.area) {
-      this.drop('area')
-      return
+      // §8.2: the backbone's packets on a transit area's interface may be a virtual link's.
+      const v = vlCandidate ? virtualLinkFor(this, i, h.routerId, dst) : null
+      if (v === null) {
+        this.drop('area')
+        return
+      }
+      i = v
     }
     if (i.type === 'broadcast' && ((src ^ i.addr) & i.mask) !== 0) {
       this.drop('subnet')
@@ -631,14 +649,17 @@ export class OspfEngine {
     for (const a of this.areas.values()) {
       const ifs = [...this.ifs.values()]
         .filter((i) => i.area === a.id && i.state !== 'Down')
-        .map((i) => ({
-          name: i.name,
-          addr: i.addr,
-          nbrs: [...i.nbrs.values()].filter((n) => n.state === NbrState.FULL),
-        }))
+        .map(
+          (i) =>
+            vlSpfIf(i) ?? {
+              name: i.name,
+              addr: i.addr,
+              nbrs: [...i.nbrs.values()].filter((n) => n.state === NbrState.FULL),
+            },
+        )
       if (ifs.length > 0) areas.push({ id: a.id, lsdb: a.lsdb, ifs })
     }
-    const r = ospfSpf(this.routerId, areas, this.external, now)
+    const r = ospfSpf(this.routerId, areas, this.external, now, vlinkHooks(this))
     this.routes = r.routes
     this.routers = r.routers
     // An ABR's summaries follow its routes.

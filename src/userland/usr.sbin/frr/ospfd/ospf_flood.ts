@@ -15,7 +15,7 @@ import {
   lsaKey,
   MAX_AGE,
   parseRouterLsa,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
 import { type Nbr, NbrState, type OspfIf } from './ospf_types.js'
@@ -58,7 +58,8 @@ export function receiveUpdate(e: OspfEngine, i: OspfIf, n: Nbr, lsas: readonly L
         // §13.4: a stale copy of our own: ours goes out again with a higher number, or is flushed.
         const got = e.install(db, lsa, now)
         if (got === null) continue
-        n.requests.delete(k)
+        // A request it answers counts as answered: the last one ends Loading (§10.4 LoadingDone).
+        if (n.requests.delete(k)) e.nbr.requestsChanged(i, n, now)
         e.markDirty()
         e.lastOrig.delete(`${t === LsType.EXTERNAL ? 0 : i.area}:${k}`)
         e.delayedAck(i, lsa.hdr, now)

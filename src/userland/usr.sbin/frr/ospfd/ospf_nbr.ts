@@ -26,7 +26,7 @@ import {
   MAX_AGE,
   OPT_E,
   OspfType,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
 import { type Nbr, NbrState, newNbr, type OspfIf } from './ospf_types.js'
@@ -180,7 +180,8 @@ export class NbrInput {
     this.setState(n, NbrState.EXCHANGE, now)
     const e = this.e
     const out: LsaHeader[] = []
-    for (const db of [e.area(i.area).lsdb, e.external])
+    // §10.3: AS-external-LSAs are left out of a virtual neighbour's summary list.
+    for (const db of i.vl === undefined ? [e.area(i.area).lsdb, e.external] : [e.area(i.area).lsdb])
       for (const x of db.map.values()) {
         const age = ageOf(x, now)
         if (age < MAX_AGE) out.push({ ...x.lsa.hdr, age })
@@ -191,7 +192,8 @@ export class NbrInput {
   /** §10.6 */
   dd(i: OspfIf, n: Nbr, dd: Dd, now: number): void {
     const e = this.e
-    if (dd.mtu > i.mtu) {
+    // A virtual link has no MTU (its DDs say 0, §10.6).
+    if (i.vl === undefined && dd.mtu > i.mtu) {
       e.drop('dd-mtu')
       return
     }

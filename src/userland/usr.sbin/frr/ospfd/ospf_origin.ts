@@ -27,11 +27,12 @@ import {
   routerLsaBody,
   summaryLsaBody,
   withAge,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, type LsaEntry, type Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { LS_INFINITY } from './ospf_spf.js'
 import { NbrState } from './ospf_types.js'
+import { transitBit } from './ospf_vlink.js'
 
 /** §B: MinLSInterval. */
 const MIN_LS_INTERVAL_NS = 5 * SEC_NS
@@ -41,6 +42,13 @@ function routerLsaLinks(e: OspfEngine, areaId: number): { flags: number; links: 
   for (const i of e.ifs.values()) {
     if (i.area !== areaId || i.state === 'Down') continue
     const net = (i.addr & i.mask) >>> 0
+    // §12.4.1.3: a virtual link is a type 4 link to the peer once fully adjacent, nothing before.
+    if (i.vl !== undefined) {
+      for (const n of i.nbrs.values())
+        if (n.state === NbrState.FULL)
+          links.push({ id: n.routerId, data: i.addr, type: Link.VIRTUAL, metric: i.cost })
+      continue
+    }
     if (i.state === 'Loopback') {
       links.push({ id: i.addr, data: 0xffffffff, type: Link.STUB, metric: 0 })
       continue
@@ -63,6 +71,7 @@ function routerLsaLinks(e: OspfEngine, areaId: number): { flags: number; links: 
   let flags = 0
   if (e.externals.length > 0) flags |= RTR_E
   if (e.isAbr()) flags |= RTR_B
+  flags |= transitBit(e, areaId)
   return { flags, links }
 }
 
@@ -108,10 +117,21 @@ function desired(
   }
   // §12.4.3: an area border router summarises each area's routes into the others.
   if (used.size > 1) {
+    // §12.4.3: nothing goes back into the area its next hops are in (split horizon; with virtual
+    // links a backbone route may leave through a transit area, §16.3).
+    const hopAreas = (hs: ReadonlyArray<{ ifName: string }>) => {
+      const s = new Set<number>()
+      for (const h of hs) {
+        const a = e.ifs.get(h.ifName)?.area
+        if (a !== undefined) s.add(a)
+      }
+      return s
+    }
     for (const r of e.routes.values()) {
       if (r.kind !== 'intra' && !(r.kind === 'inter' && r.area === 0)) continue
+      const via = r.direct ? null : hopAreas(r.nextHops)
       for (const a of used) {
-        if (a === r.area) continue
+        if (a === r.area || via?.has(a)) continue
         const mask = prefixToMask(r.len)
         out.push({
           db: e.area(a).lsdb,
@@ -124,8 +144,9 @@ function desired(
     }
     for (const rr of e.routers.values()) {
       if (!rr.asbr) continue
+      const via = hopAreas(rr.nextHops)
       for (const a of used)
-        if (a !== rr.area)
+        if (a !== rr.area && !via.has(a))
           out.push({
             db: e.area(a).lsdb,
             area: a,

@@ -6,7 +6,7 @@
  */
 
 import { formatIpv4, maskToPrefix } from '../../../../wire/addr.js'
-import { LsType, parseExternalLsa, parseRouterLsa } from '../../../../wire/ospf.js'
+import { LsType, parseExternalLsa, parseRouterLsa } from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
 import type { NextHop } from './ospf_spf.js'
@@ -52,6 +52,10 @@ export function showOspf(e: OspfEngine): string {
     out += `\n Area ID: ${ip(a.id)}${a.id === 0 ? ' (Backbone)' : ''}\n`
     out += `   Number of interfaces in this area: Total: ${ifs.length}, Active: ${ifs.filter((i) => !i.passive).length}\n`
     out += `   Number of fully adjacent neighbors in this area: ${full}\n`
+    let vfull = 0
+    for (const v of e.ifs.values())
+      if (v.vl?.transit === a.id) for (const n of v.nbrs.values()) if (n.state === NbrState.FULL) vfull++
+    if (a.id !== 0) out += `   Number of full virtual adjacencies going through this area: ${vfull}\n`
     out += `   Number of LSA ${a.lsdb.size}\n`
   }
   out += `\n Dropped packets: ${[...e.counters.drops].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}\n`
@@ -66,7 +70,9 @@ export function showNeighbor(e: OspfEngine, now: number): string {
     for (const n of [...i.nbrs.values()].sort((a, b) => (a.routerId >>> 0) - (b.routerId >>> 0))) {
       const st = `${NBR_STATE_NAMES[n.state]}/${n.state >= NbrState.TWO_WAY ? roleOf(i, n.addr) : 'DROther'}`
       const state =
-        i.type === 'point-to-point' && n.state >= NbrState.TWO_WAY ? `${NBR_STATE_NAMES[n.state]}/-` : st
+        (i.type === 'point-to-point' || i.type === 'virtual') && n.state >= NbrState.TWO_WAY
+          ? `${NBR_STATE_NAMES[n.state]}/-`
+          : st
       out += `${pad(ip(n.routerId), 15)} ${pad(n.priority, 3, false)} ${pad(state, 15)} ${pad(dur(now - n.since), 15)} `
       out += `${pad(dur(n.deadAt - now, true), 9, false)} ${pad(ip(n.addr), 15)} ${pad(`${i.name}:${ip(i.addr)}`, 32)} `
       out += `${pad(n.retrans.size, 5, false)} ${pad(n.requests.size, 5, false)} ${pad(n.summary.length, 5, false)}\n`
@@ -84,7 +90,13 @@ export function showInterface(e: OspfEngine, name: string | null, now: number): 
     out += `  Internet Address ${ip(i.addr)}/${i.len}, Broadcast ${ip(bcast)}, Area ${ip(i.area)}\n`
     out += '  MTU mismatch detection: enabled\n'
     const type =
-      i.type === 'point-to-point' ? 'POINTOPOINT' : i.type === 'loopback' ? 'LOOPBACK' : 'BROADCAST'
+      i.type === 'point-to-point'
+        ? 'POINTOPOINT'
+        : i.type === 'loopback'
+          ? 'LOOPBACK'
+          : i.type === 'virtual'
+            ? 'VIRTUALLINK'
+            : 'BROADCAST'
     out += `  Router ID ${ip(e.routerId)}, Network Type ${type}, Cost: ${i.cost}\n`
     out += `  Transmit Delay is 1 sec, State ${i.state}, Priority ${i.priority}\n`
     if (i.type === 'broadcast') {

@@ -8,7 +8,14 @@
  * Must not: change the databases it reads, or read a clock (time is passed in for LSA ages).
  */
 
-import { Link, LsType, MAX_AGE, parseExternalLsa, parseSummaryLsa, RTR_E } from '../../../../wire/ospf.js'
+import {
+  Link,
+  LsType,
+  MAX_AGE,
+  parseExternalLsa,
+  parseSummaryLsa,
+  RTR_E,
+} from '../../../../wire/routing/ospf.js'
 import { ageOf, type LsaEntry, type Lsdb } from './ospf_lsdb.js'
 
 export const LS_INFINITY = 0xffffff
@@ -51,8 +58,29 @@ export interface RouterRoute {
 export interface SpfArea {
   id: number
   lsdb: Lsdb
-  /** Our interfaces in the area, with their full neighbours' router ids and addresses. */
-  ifs: ReadonlyArray<{ name: string; addr: number; nbrs: ReadonlyArray<{ routerId: number; addr: number }> }>
+  /**
+   * Our interfaces in the area, with their full neighbours' router ids and addresses. A virtual link
+   * (§15) carries the next hops its transit area found to the peer, read when the backbone's turn comes.
+   */
+  ifs: ReadonlyArray<{
+    name: string
+    addr: number
+    nbrs: ReadonlyArray<{ routerId: number; addr: number }>
+    vl?: { hops: readonly NextHop[] }
+  }>
+}
+
+/**
+ * Virtual links' part of the calculation (ospf_vlink.ts): after the other areas and before the
+ * backbone, and after the backbone's summaries (§16.3, the transit areas' summaries).
+ */
+export interface SpfHooks {
+  transitDone(perArea: ReadonlyMap<number, ReadonlyMap<number, RouterRoute>>): void
+  examineTransit(
+    routes: Map<string, OspfRoute>,
+    routers: Map<number, RouterRoute>,
+    perArea: ReadonlyMap<number, ReadonlyMap<number, RouterRoute>>,
+  ): void
 }
 
 export interface SpfResult {
@@ -121,7 +149,7 @@ function hopOrder(x: NextHop, y: NextHop): number {
   return x.ifName.localeCompare(y.ifName) || (x.gw >>> 0) - (y.gw >>> 0)
 }
 
-function mergeHops(a: NextHop[], b: readonly NextHop[]): NextHop[] {
+export function mergeHops(a: NextHop[], b: readonly NextHop[]): NextHop[] {
   let out: NextHop[] | null = null
   for (const h of b)
     if (!(out ?? a).some((x) => x.gw === h.gw && x.ifName === h.ifName)) (out ??= [...a]).push(h)
@@ -167,6 +195,9 @@ function areaSpf(
   heap.push(root)
   const done: Vertex[] = []
   const ifByAddr = (a: number) => area.ifs.find((i) => i.addr >>> 0 === a >>> 0)
+  // Several of our links may share an address (a virtual link through a real interface's).
+  const ifToRouter = (a: number, id: number) =>
+    area.ifs.find((i) => i.addr >>> 0 === a >>> 0 && i.nbrs.some((n) => n.routerId >>> 0 === id))
   while (heap.size > 0) {
     const v = heap.pop()!
     if (v.done) continue
@@ -183,12 +214,15 @@ function areaSpf(
     }> = []
     if (v.isRouter) {
       for (const l of v.entry.router!.links) {
-        if (l.type === Link.P2P) {
+        // A virtual link (§16.1) is a point-to-point link of the backbone; next hops come from the transit area.
+        if (l.type === Link.P2P || l.type === Link.VIRTUAL) {
           const w = db.routers.get(l.id >>> 0)
           if (!live(w) || w.router === null) continue
           if (
             !w.router.links.some(
-              (b) => (b.type === Link.P2P || b.type === Link.VIRTUAL) && b.id >>> 0 === v.id >>> 0,
+              (b) =>
+                (l.type === Link.VIRTUAL ? b.type === Link.VIRTUAL : b.type === Link.P2P) &&
+                b.id >>> 0 === v.id >>> 0,
             )
           )
             continue
@@ -231,9 +265,12 @@ function areaSpf(
       let hops: NextHop[]
       let direct = false
       if (v === root) {
-        const ifc = ifByAddr(e.data)
+        const ifc = e.isRouter ? ifToRouter(e.data, e.id) : ifByAddr(e.data)
         if (ifc === undefined) continue
-        if (e.isRouter) {
+        if (ifc.vl !== undefined) {
+          if (ifc.vl.hops.length === 0) continue
+          hops = [...ifc.vl.hops]
+        } else if (e.isRouter) {
           const n = ifc.nbrs.find((x) => x.routerId >>> 0 === e.id)
           if (n === undefined) continue
           hops = [{ gw: n.addr, ifName: ifc.name }]
@@ -385,11 +422,21 @@ function interArea(
 }
 
 /** The whole calculation: every area, then inter-area, then external routes. */
-export function ospfSpf(rid: number, areas: readonly SpfArea[], external: Lsdb, now: number): SpfResult {
+export function ospfSpf(
+  rid: number,
+  areas: readonly SpfArea[],
+  external: Lsdb,
+  now: number,
+  hooks: SpfHooks | null = null,
+): SpfResult {
   const routes = new Map<string, OspfRoute>()
   const routers = new Map<number, RouterRoute>()
   const perArea = new Map<number, Map<number, RouterRoute>>()
-  for (const a of areas) {
+  // The backbone last: its virtual links need their transit areas' trees first (§16.1).
+  const order =
+    hooks === null ? areas : [...areas.filter((a) => a.id !== 0), ...areas.filter((a) => a.id === 0)]
+  for (const a of order) {
+    if (a.id === 0) hooks?.transitDone(perArea)
     const ar = new Map<number, RouterRoute>()
     areaSpf(rid, a, now, routes, ar)
     perArea.set(a.id, ar)
@@ -402,6 +449,10 @@ export function ospfSpf(rid: number, areas: readonly SpfArea[], external: Lsdb, 
   for (const a of areas) {
     if (abr && a.id !== 0) continue
     interArea(rid, a, now, routes, routers, perArea.get(a.id)!)
+  }
+  if (hooks !== null) {
+    if (!areas.some((a) => a.id === 0)) hooks.transitDone(perArea)
+    hooks.examineTransit(routes, routers, perArea)
   }
   for (const e of external.map.values()) {
     const h = e.lsa.hdr

@@ -5,7 +5,7 @@
  * Must not: hold behaviour; these are records.
  */
 
-import type { Lsa, LsaHeader } from '../../../../wire/ospf.js'
+import type { Lsa, LsaHeader } from '../../../../wire/routing/ospf.js'
 
 export const NbrState = {
   DOWN: 0,
@@ -36,7 +36,7 @@ export interface IfDesc {
   addr: number
   len: number
   area: number
-  type: 'broadcast' | 'point-to-point' | 'loopback'
+  type: 'broadcast' | 'point-to-point' | 'loopback' | 'virtual'
   cost: number
   hello: number
   dead: number
@@ -88,6 +88,18 @@ export interface OspfIf extends IfDesc {
   waitAt: number
   /** The network-LSA sequence number last originated for this interface (for `show`). */
   netSeq: number
+  /** A virtual link's own state (ospf_vlink.ts); absent on real interfaces. */
+  vl?: VirtualLink
+}
+
+/** What a virtual link (RFC 2328 §15) learns from its transit area's shortest-path tree. */
+export interface VirtualLink {
+  transit: number
+  peer: number
+  /** The peer's address in the transit area (unicast destination of everything we send it). */
+  peerAddr: number
+  /** Next hops to the peer through the transit area; empty while it is unreachable. */
+  hops: Array<{ gw: number; ifName: string }>
 }
 
 export function newNbr(addr: number, routerId: number, now: number): Nbr {

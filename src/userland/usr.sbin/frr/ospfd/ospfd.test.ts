@@ -19,7 +19,7 @@ import {
   IPPROTO_OSPF,
   OPT_E,
   OspfType,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 
 const ip = (s: string): number => parseIpv4(s)!
 
@@ -251,12 +251,15 @@ describe('vtysh and ospfd', () => {
     assert.match(ifc, /Hello 5s, Dead 40s/)
     assert.match(ifc, /No Hellos \(Passive interface\)/)
     const bad = await r.line(
-      "r1 vtysh -c 'conf t' -c 'router ospf' -c 'network 10.0.0.0/8 area 1.2.3.999' -c 'area 1 virtual-link 1.1.1.1'",
+      "r1 vtysh -c 'conf t' -c 'router ospf' -c 'network 10.0.0.0/8 area 1.2.3.999' -c 'area 0 virtual-link 1.1.1.1' -c 'no area 1 virtual-link 1.1.1.1'",
     )
     assert.equal(bad.status, 1)
     assert.match(bad.out, /^% Invalid area ID: 1\.2\.3\.999$/m)
-    assert.match(bad.out, /^% virtual links are not supported yet$/m)
-    assert.doesNotMatch((await r.line('r1 vtysh -c "show run"')).out, /1\.2\.3\.999/)
+    assert.match(bad.out, /^% Configuring VLs over the backbone is not allowed$/m)
+    assert.match(bad.out, /^% Virtual link does not exist$/m)
+    const after = (await r.line('r1 vtysh -c "show run"')).out
+    assert.doesNotMatch(after, /1\.2\.3\.999/)
+    assert.doesNotMatch(after, /virtual-link/)
     // After the router id changed, the adjacency comes back and so do the routes.
     await r.sleep(60)
     assert.match((await r.line('r2 vtysh -c "show ip ospf neighbor"')).out, /^10\.255\.0\.1 +1 Full\/- /m)

@@ -15,7 +15,7 @@
 
 import type { RawSocket, Syscalls } from '../../../../host/syscalls.js'
 import { formatIpv4, prefixToMask } from '../../../../wire/addr.js'
-import { IPPROTO_OSPF, OSPF_HDR_LEN } from '../../../../wire/ospf.js'
+import { IPPROTO_OSPF, OSPF_HDR_LEN } from '../../../../wire/routing/ospf.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
 import { randomU32 } from '../lib/random.js'
@@ -34,6 +34,7 @@ import { SEC_NS } from './ospf_lsdb.js'
 import { showDatabase, showInterface, showNeighbor, showOspf, showRoute } from './ospf_show.js'
 import type { OspfRoute } from './ospf_spf.js'
 import type { IfDesc, OspfIf } from './ospf_types.js'
+import { setVirtualLinks, VL_TTL } from './ospf_vlink.js'
 
 export const OSPFD_VTY_PORT = 2604
 const USAGE = 'usage: ospfd [-d] [-f config-file] [-A vty-address] [-P vty-port]'
@@ -78,7 +79,10 @@ class OspfDaemon implements OspfControl {
 
   private send(i: OspfIf, dst: number, pkt: Uint8Array): void {
     try {
-      this.fd.send(dst, pkt, { ttl: 1, src: i.addr, multicastIf: i.addr, multicastLoop: false, tos: 0xc0 })
+      // A virtual link's packets cross the transit area, routed like any unicast (§15).
+      if (i.vl !== undefined) this.fd.send(dst, pkt, { ttl: VL_TTL, src: i.addr, tos: 0xc0 })
+      else
+        this.fd.send(dst, pkt, { ttl: 1, src: i.addr, multicastIf: i.addr, multicastLoop: false, tos: 0xc0 })
     } catch {
       this.sendErrors++
     }
@@ -188,6 +192,7 @@ class OspfDaemon implements OspfControl {
       }
     }
     e.setInterfaces(list, now)
+    setVirtualLinks(e, c.enabled && rid !== 0 ? c.vlinks : [], now)
     const ext: External[] = []
     if (c.enabled) {
       const metric = (src: string) => c.redistribute.get(src)?.metric ?? OSPF_EXT_METRIC_DEFAULT
