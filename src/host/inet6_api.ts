@@ -14,7 +14,7 @@ import { IFF, ifSetUp } from '../stack/net/ifnet.js'
 import { RTF } from '../stack/net/route/route.js'
 import type { Vnet } from '../stack/net/vnet.js'
 import { icmp6Stats } from '../stack/netinet6/icmp6.js'
-import { in6AddAddr, in6DelAddr, in6Find } from '../stack/netinet6/in6.js'
+import { in6AddAddr, in6DelAddr, in6Find, in6UpdateAddr } from '../stack/netinet6/in6.js'
 import { in6IfUp } from '../stack/netinet6/in6_ifattach.js'
 import {
   type Jail6,
@@ -29,8 +29,9 @@ import { in6SelectSrc } from '../stack/netinet6/in6_src.js'
 import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../stack/netinet6/in6_var.js'
 import { in6if, ip6, rib6 } from '../stack/netinet6/ip6.js'
 import { ip6Output } from '../stack/netinet6/ip6_output.js'
-import { mldGroups } from '../stack/netinet6/mld6.js'
+import { mldGroups, mldVersion } from '../stack/netinet6/mld6.js'
 import { nd6, nd6Entries, nd6ExpiresIn, nd6Free, nd6Lookup, nd6SetStatic } from '../stack/netinet6/nd6.js'
+import { nd6SetAddrLifetimes } from '../stack/netinet6/nd6_prefix.js'
 import { nd6PrefixFlush, nd6RtrFlush } from '../stack/netinet6/nd6_rtr.js'
 import { nd6rtrIfAny } from '../stack/netinet6/nd6_rtr_var.js'
 import { rip6Close, rip6Open, rip6Stats } from '../stack/netinet6/raw_ip6.js'
@@ -38,6 +39,7 @@ import { SEC } from '../util/clock.js'
 import { SysError } from '../util/errno.js'
 import { in6IsLinkLocal, in6IsMulticast, in6IsUnspecified, parseIpv6 } from '../wire/inet6/in6_addr.js'
 import { Ip6Nxt } from '../wire/inet6/ipv6.js'
+import { ND6_INFINITE_LIFETIME } from '../wire/inet6/nd_router.js'
 import type { Caller } from './caller.js'
 import type { IfInfo } from './syscalls.js'
 import type {
@@ -189,7 +191,28 @@ export function inet6Api(c: Caller): Inet6Syscalls {
         // FreeBSD lets you configure one anyway; the address stays unused while IPv6 is disabled.
       }
       if (opts.dst !== undefined && opts.dst.length !== 16) throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
-      in6AddAddr(ifp, addr, prefixLen, opts.anycast ? IN6_IFF.ANYCAST : 0, 0, opts.dst ?? null)
+      const vl = opts.vltime ?? ND6_INFINITE_LIFETIME
+      const pl = opts.deprecated === true ? 0 : (opts.pltime ?? ND6_INFINITE_LIFETIME)
+      // in6_validate_ifra: a preferred lifetime past the valid one is refused; a valid lifetime of
+      // 0 on a new address does nothing.
+      if (pl > vl && opts.deprecated !== true) throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
+      if (vl === 0 && old === undefined) return
+      const flags =
+        (opts.anycast ? IN6_IFF.ANYCAST : 0) |
+        (opts.autoconf ? IN6_IFF.AUTOCONF : 0) |
+        (opts.preferSource ? IN6_IFF.PREFER_SOURCE : 0)
+      // An existing address is updated in place (in6_update_ifa with hostIsNew 0): no new DAD.
+      const ia =
+        old !== undefined && (opts.dst === undefined || old.dstaddr !== null)
+          ? in6UpdateAddr(old, flags)
+          : in6AddAddr(ifp, addr, prefixLen, flags, 0, opts.dst ?? null)
+      if (
+        vl !== ND6_INFINITE_LIFETIME ||
+        pl !== ND6_INFINITE_LIFETIME ||
+        ia.plExpire !== 0 ||
+        ia.vlExpire !== 0
+      )
+        nd6SetAddrLifetimes(ia, vl, Math.min(pl, vl))
       void v
     },
     delAddr: (ifName, addr) => {
@@ -205,6 +228,7 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       const all = ['ff01::1', 'ff02::1'].map((g) => parseIpv6(g)!)
       return [...mldGroups(ifp), ...all]
     },
+    mldVersion: (ifName) => mldVersion(c.ifp(ifName, 'net.inet6.mld.ifinfo')),
     setNdFlags: (ifName, set, clear) => {
       c.priv(Priv.NET_SETIFFLAGS, 'SIOCSIFINFO_IN6')
       ownStack(c, 'SIOCSIFINFO_IN6')
@@ -235,16 +259,26 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       const v = ownStack(c, 'RTM_ADD')
       const r = buildRoute(c, v, spec, 'RTM_ADD')
       c.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
-      rib6(v, c.fib).add(r)
+      // net.route.multipath: a second gateway joins the prefix's route as another path.
+      rib6(v, c.fib).add(r, v.routes.multipath !== 0)
     },
-    routeDelete: (dst, prefixLen, scopeId = 0) => {
+    routeDelete: (dst, prefixLen, scopeId = 0, gateway) => {
       c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
       const v = ownStack(c, 'RTM_DELETE')
       if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 128)
         throw new SysError('EINVAL', 'RTM_DELETE')
-      const r = rib6(v, c.fib).get(keyOf(v, dst, scopeId, 'RTM_DELETE'), prefixLen)
-      if (r === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
-      rib6(v, c.fib).remove(r)
+      const rib = rib6(v, c.fib)
+      const head = rib.get(keyOf(v, dst, scopeId, 'RTM_DELETE'), prefixLen)
+      if (head === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
+      if (gateway === undefined || head.mpNext === null) {
+        // The whole route, every path of it (as rib_del_route without a gateway).
+        for (let p = head.mpNext; p !== null; p = head.mpNext) rib.remove(p)
+        rib.remove(head)
+        return
+      }
+      const path = rib.pathVia(head, gateway)
+      if (path === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
+      rib.remove(path)
     },
     routeGet: (dst, scopeId = 0) => {
       const jail = jailOf(c)

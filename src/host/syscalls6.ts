@@ -136,23 +136,35 @@ export interface Raw6Socket {
 
 export type Proto6Name = 'ip6' | 'icmp6'
 
+/** What SIOCAIFADDR_IN6 carries besides the address (in6_aliasreq's flags and lifetimes). */
+export interface In6AddOpts {
+  anycast?: boolean
+  /** A point-to-point peer (prefixLen 128). */
+  dst?: Uint8Array
+  /** IN6_IFF_AUTOCONF, IN6_IFF_PREFER_SOURCE, IN6_IFF_DEPRECATED as `ifconfig` sets them. */
+  autoconf?: boolean
+  preferSource?: boolean
+  deprecated?: boolean
+  /** Lifetimes in seconds; absent is ND6_INFINITE_LIFETIME. */
+  pltime?: number
+  vltime?: number
+}
+
 export interface Inet6Syscalls {
   /** SIOCAIFADDR_IN6. Without `alias` nothing is replaced (FreeBSD adds inet6 addresses). */
-  addAddr(
-    ifName: string,
-    addr: Uint8Array,
-    prefixLen: number,
-    opts?: { anycast?: boolean /** A point-to-point peer (prefixLen 128). */; dst?: Uint8Array },
-  ): void
+  addAddr(ifName: string, addr: Uint8Array, prefixLen: number, opts?: In6AddOpts): void
   /** SIOCDIFADDR_IN6. */
   delAddr(ifName: string, addr: Uint8Array): void
   /** The inet6 groups ifName listens to (getifmaddrs, what ifmcstat prints). */
   mcastGroups(ifName: string): Uint8Array[]
+  /** The MLD version ifName speaks: 1 while an MLDv1 querier is present (net.inet6.mld.ifinfo). */
+  mldVersion(ifName: string): 1 | 2
   /** SIOCSIFINFO_IN6: set and clear ND6_IFF_* bits. */
   setNdFlags(ifName: string, set: number, clear: number): void
   routeList(): Route6Info[]
   routeAdd(spec: Route6Spec): void
-  routeDelete(dst: Uint8Array, prefixLen: number, scopeId?: number): void
+  /** With a gateway only that path of a multipath route goes; without one, the whole route. */
+  routeDelete(dst: Uint8Array, prefixLen: number, scopeId?: number, gateway?: Uint8Array): void
   /** RTM_GET: the route a packet to dst takes, with the source address it would get. */
   routeGet(dst: Uint8Array, scopeId?: number): Route6Info & { ifAddr: Uint8Array | null }
   ndpList(): NdpInfo[]

@@ -32,6 +32,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'kldstat',
     'kldunload',
     'ping',
+    'resolvconf',
     'route',
     'sysctl',
   ],

@@ -28,6 +28,7 @@ import { kldload, kldstat, kldunload } from './sbin/kld.js'
 import { natd } from './sbin/natd/natd.js'
 import { ping } from './sbin/ping.js'
 import { ping6 } from './sbin/ping6.js'
+import { resolvconf } from './sbin/resolvconf.js'
 import { route } from './sbin/route.js'
 import { setkey } from './sbin/setkey.js'
 import { sysctl } from './sbin/sysctl.js'
@@ -152,6 +153,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['ripd', { run: ripd }],
   ['ripngd', { run: ripngd }],
   ['rm', { run: rm }],
+  ['resolvconf', { run: resolvconf }],
   ['rtadvd', { run: rtadvd }],
   ['rtsol', { run: rtsol }],
   ['rtsold', { run: rtsold }],

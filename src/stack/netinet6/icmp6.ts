@@ -31,7 +31,7 @@ import { icmp6RedirectInput } from './icmp6_redirect.js'
 import { in6Key } from './in6_var.js'
 import { ip6 } from './ip6.js'
 import { ip6Output } from './ip6_output.js'
-import { mldQueryInput } from './mld6.js'
+import { mldQueryInput, mldReportInput } from './mld6.js'
 import { nd6NaInput, nd6NsInput } from './nd6_nbr.js'
 import { nd6RaInput, nd6RsInput } from './nd6_rtr.js'
 import { rip6Input } from './raw_ip6.js'
@@ -87,6 +87,9 @@ export class Icmp6Vnet {
   rediraccept = 1
   /** net.inet6.icmp6.redirtimeout: seconds a redirect's route lives. */
   redirtimeout = 600
+  /** net.inet6.mld.v1enable, v2enable: whether MLDv1 and MLDv2 queries are heeded (mld6.ts). */
+  mldV1enable = 1
+  mldV2enable = 1
   /** Expires redirects' dynamic routes (icmp6_redirect.ts), made on the first one. */
   redirTimer: Timer | null = null
   /** ppsratecheck state: the second being counted and the errors sent in it. */
@@ -130,6 +133,11 @@ export const icmp6Module: VnetModule<Icmp6Vnet> = {
       'redirtimeout',
       { min: 0 },
     ),
+    intKnob('net.inet6.mld.v1enable', 'Enable fallback to MLDv1', (v) => icmp6(v), 'mldV1enable', {
+      min: 0,
+      max: 1,
+    }),
+    intKnob('net.inet6.mld.v2enable', 'Enable MLDv2', (v) => icmp6(v), 'mldV2enable', { min: 0, max: 1 }),
     intKnob(
       'net.inet6.icmp6.errppslimit',
       'Maximum number of ICMPv6 error messages per second',
@@ -207,11 +215,14 @@ export function icmp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, io: number, zone: numbe
       break
     case Icmp6Type.MLD_LISTENER_QUERY:
       // The source and hop limit are the IPv6 header's (m.off): §5.1.14's checks.
-      if (!mldQueryInput(ifp, b, io, ilen, b, m.off + 8, b[m.off + 7]!)) {
+      if (!mldQueryInput(ifp, b, m.off, io, ilen)) {
         st.icp6s_badlen++
         pool.put(m)
         return
       }
+      break
+    case Icmp6Type.MLD_LISTENER_REPORT:
+      mldReportInput(ifp, b, m.off, io, ilen)
       break
     case Icmp6Type.DST_UNREACH:
     case Icmp6Type.PACKET_TOO_BIG:

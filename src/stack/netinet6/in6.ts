@@ -103,6 +103,16 @@ export function in6AddAddr(
   return ia
 }
 
+/**
+ * SIOCAIFADDR_IN6 on an address ifp already has (in6_update_ifa_internal with hostIsNew 0): the
+ * flags the caller gives replace the configurable ones; DAD's own state stays as it is.
+ */
+export function in6UpdateAddr(ia: In6Ifaddr, flags: number): In6Ifaddr {
+  const keep = IN6_IFF.TENTATIVE | IN6_IFF.DUPLICATED | IN6_IFF.DEPRECATED | IN6_IFF.TEMPORARY
+  ia.flags = (ia.flags & keep) | (flags & ~keep & ~IN6_IFF.NODAD)
+  return ia
+}
+
 /** Remove addr from ifp (in6_purgeaddr); another address on the same prefix takes its route over. */
 export function in6DelAddr(ifp: Ifnet, addr: Uint8Array): void {
   const ia = in6Find(ifp, addr)

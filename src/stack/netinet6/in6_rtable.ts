@@ -2,14 +2,16 @@
  * The per-vnet inet6 FIB: longest-prefix match over 128-bit keys, one hash chain table per prefix
  * length, probing only the lengths present (a host typically has /128, /64 and /0), as the IPv4
  * table in net/route/route.ts does. Link-local destinations carry their zone embedded in the key (in6_var's
- * in6Key), so fe80::/64 on each link is its own route. Lookups allocate nothing and never throw;
+ * in6Key), so fe80::/64 on each link is its own route. With net.route.multipath a prefix holds a
+ * group of gateway paths (mpNext), one picked per flow by mpathSelect6 with IPv4's flow hash.
+ * Lookups allocate nothing and never throw;
  * control-plane changes throw SysError. Uses net/route/route.ts's RTF flags.
  */
 
 import { SysError } from '../../util/errno.js'
 import { type In6Addr, in6Masked, in6PrefixEq } from '../../wire/inet6/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
-import { ROUTE_MAX_DEFAULT } from '../net/route/route.js'
+import { ROUTE_MAX_DEFAULT, RTF } from '../net/route/route.js'
 import type { In6Ifaddr } from './in6_var.js'
 
 export class Route6 {
@@ -30,6 +32,13 @@ export class Route6 {
   expire = 0
   /** Next route in the same hash bucket. */
   next: Route6 | null = null
+  /**
+   * The next path of the same prefix (a multipath nexthop group, net.route.multipath): the bucket
+   * holds the first path, which links the others. Null for an ordinary route.
+   */
+  mpNext: Route6 | null = null
+  /** `route add … -weight N`: this path's share of the group's flows (RT_DEFAULT_WEIGHT 1). */
+  weight = 1
 
   constructor(
     dst: In6Addr,
@@ -46,6 +55,31 @@ export class Route6 {
     this.ifa = ifa
     this.flags = flags
   }
+}
+
+/**
+ * The path of rt a flow with hash h takes (the nexthop group's weighted choice, as IPv4's
+ * mpathSelect): rt itself unless it is multipath; the same hash keeps to the same path.
+ */
+export function mpathSelect6(rt: Route6, h: number): Route6 {
+  if (rt.mpNext === null) return rt
+  let total = 0
+  for (let p: Route6 | null = rt; p !== null; p = p.mpNext) total += p.weight
+  let k = (h >>> 0) % total
+  let p: Route6 = rt
+  while (k >= p.weight && p.mpNext !== null) {
+    k -= p.weight
+    p = p.mpNext
+  }
+  return p
+}
+
+/** The four words of an address folded into one, for flowHash. */
+export function in6Fold(a: Uint8Array, o: number): number {
+  let h = 0
+  for (let i = 0; i < 16; i += 4)
+    h ^= (a[o + i]! << 24) | (a[o + i + 1]! << 16) | (a[o + i + 2]! << 8) | a[o + i + 3]!
+  return h | 0
 }
 
 /** FNV-1a over the first len bits of key (masked), for the per-length buckets. */
@@ -142,8 +176,16 @@ export class Rib6 {
     return this.count + n <= this.maxRoutes
   }
 
-  add(r: Route6): void {
-    if (this.get(r.dst, r.prefixLen) !== undefined) throw new SysError('EEXIST', 'RTM_ADD')
+  /**
+   * Add r; with `multipath` (net.route.multipath) a gateway route to a prefix that has a gateway
+   * route joins it as another path (add_route_flags), unless that gateway is in the group already.
+   */
+  add(r: Route6, multipath = false): void {
+    const head = this.get(r.dst, r.prefixLen)
+    if (head !== undefined) {
+      this.addPath(head, r, multipath)
+      return
+    }
     if (!this.hasRoom(1)) throw new SysError('ENOBUFS', 'RTM_ADD')
     let map = this.maps.get(r.prefixLen)
     if (map === undefined) {
@@ -159,13 +201,64 @@ export class Rib6 {
     this.invalidate()
   }
 
+  private addPath(head: Route6, r: Route6, multipath: boolean): void {
+    const gw = RTF.GATEWAY
+    if (!multipath || (head.flags & gw) === 0 || (r.flags & gw) === 0 || r.gateway === null)
+      throw new SysError('EEXIST', 'RTM_ADD')
+    if (this.pathVia(head, r.gateway) !== undefined) throw new SysError('EEXIST', 'RTM_ADD')
+    if (!this.hasRoom(1)) throw new SysError('ENOBUFS', 'RTM_ADD')
+    let last = head
+    while (last.mpNext !== null) last = last.mpNext
+    last.mpNext = r
+    r.mpNext = null
+    r.fib = this.fib
+    this.count++
+    this.invalidate()
+  }
+
+  /** The path of a (possibly multipath) route through gateway (on ifp, when given), if any. */
+  pathVia(head: Route6, gateway: Uint8Array, ifp?: Ifnet): Route6 | undefined {
+    for (let p: Route6 | null = head; p !== null; p = p.mpNext)
+      if (
+        p.gateway !== null &&
+        in6PrefixEq(p.gateway, 0, gateway, 0, 128) &&
+        (ifp === undefined || p.ifp === ifp)
+      )
+        return p
+    return undefined
+  }
+
+  /** Remove one route, or one path of a multipath route (the others stay). */
   remove(r: Route6): boolean {
     const map = this.maps.get(r.prefixLen)
     if (map === undefined) return false
     const h = hashPrefix(r.dst, 0, r.prefixLen)
     let prev: Route6 | null = null
     for (let p = map.get(h) ?? null; p !== null; prev = p, p = p.next) {
-      if (p !== r) continue
+      if (p !== r) {
+        // One path of p's group, not its head: unlink it from the group alone.
+        if (!in6PrefixEq(p.dst, 0, r.dst, 0, r.prefixLen) || p.prefixLen !== r.prefixLen) continue
+        let q = p
+        while (q.mpNext !== null && q.mpNext !== r) q = q.mpNext
+        if (q.mpNext !== r) return false
+        q.mpNext = r.mpNext
+        r.mpNext = null
+        this.count--
+        this.invalidate()
+        return true
+      }
+      if (r.mpNext !== null) {
+        // The head goes: the next path takes its place in the bucket.
+        const heir = r.mpNext
+        heir.next = r.next
+        if (prev === null) map.set(h, heir)
+        else prev.next = heir
+        r.next = null
+        r.mpNext = null
+        this.count--
+        this.invalidate()
+        return true
+      }
       if (prev === null) {
         if (r.next === null) map.delete(h)
         else map.set(h, r.next)
@@ -186,7 +279,9 @@ export class Rib6 {
   list(): Route6[] {
     const out: Route6[] = []
     for (const map of this.maps.values())
-      for (const head of map.values()) for (let r: Route6 | null = head; r !== null; r = r.next) out.push(r)
+      for (const head of map.values())
+        for (let r: Route6 | null = head; r !== null; r = r.next)
+          for (let p: Route6 | null = r; p !== null; p = p.mpNext) out.push(p)
     return out
   }
 

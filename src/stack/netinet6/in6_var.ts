@@ -83,6 +83,8 @@ export class In6Ifaddr {
   pltime = 0xffffffff
   /** The timer that deprecates and then removes an address with lifetimes (nd6_prefix.ts). */
   ltTimer: Timer | null = null
+  /** RFC 7217's DAD_Counter this address's identifier was made with; -1 when it is not stable. */
+  dadCounter = -1
   /** The ND prefix an autoconfigured address belongs to (ia6_ndpr), owned by nd6_prefix.ts. */
   ndpr: unknown = null
   /** Called once when the address goes (the prefix drops its reference). */

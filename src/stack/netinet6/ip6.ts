@@ -63,6 +63,12 @@ export class Ip6Vnet {
   /** net.inet6.ip6.maxifprefixes / maxifdefrouters: what one interface keeps from RAs. */
   maxIfPrefixes = 16
   maxIfDefrouters = 16
+  /** net.inet6.ip6.use_stableaddr: SLAAC addresses with RFC 7217 identifiers (in6_stableaddr.ts). */
+  useStableaddr = 0
+  /** net.inet6.ip6.stableaddr_maxretries: new identifiers tried after DAD finds a duplicate. */
+  stableaddrMaxretries = 3
+  /** RFC 7217's secret key for this vnet, made on first use. */
+  stableSecret: Uint8Array | null = null
   /** The default router and prefix lists (nd6_rtr.ts's Nd6Rtr), created on first RA. */
   nd6rtr: unknown = null
   /** net.inet6.ip6.redirect */
@@ -180,6 +186,20 @@ export const ip6Module: VnetModule<Ip6Vnet> = {
       (v) => ip6(v),
       'rfc6204w3',
       { min: 0, max: 1 },
+    ),
+    intKnob(
+      'net.inet6.ip6.use_stableaddr',
+      'Create RFC7217 semantically opaque IIDs for autoconfigured addresses',
+      (v) => ip6(v),
+      'useStableaddr',
+      { min: 0, max: 1 },
+    ),
+    intKnob(
+      'net.inet6.ip6.stableaddr_maxretries',
+      'RFC7217 maximum number of DAD retries for stable addresses',
+      (v) => ip6(v),
+      'stableaddrMaxretries',
+      { min: 0, max: 255 },
     ),
     intKnob(
       'net.inet6.ip6.maxifprefixes',

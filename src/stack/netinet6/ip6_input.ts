@@ -20,13 +20,15 @@ import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt, Ipv6Check } from '../../wire/inet6/ipv
 import { encap6Input, IPPROTO_GRE, IPPROTO_IPV4, IPPROTO_IPV6 } from '../net/if/ip_tunnel.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
-import { RTF } from '../net/route/route.js'
+import { flowHash, RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'
+import { l4Ports } from '../netinet/ip_output.js'
 import { tcp6Input } from '../netinet/tcp/tcp_ip6.js'
 import { frag6Input } from './frag6_reass.js'
 import { icmp6Error, icmp6Input } from './icmp6.js'
 import { icmp6RedirectOutput } from './icmp6_redirect.js'
 import { in6IfJoined } from './in6_mcast.js'
+import { in6Fold, mpathSelect6 } from './in6_rtable.js'
 import { type In6Ifaddr, type In6Ifinfo, in6Key, ND6_IFF } from './in6_var.js'
 import { ip6, rib6 } from './ip6.js'
 import { ip6Send } from './ip6_output.js'
@@ -322,7 +324,12 @@ function ip6Forward(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     return
   }
   // keyIn still holds dst from ip6Input's local lookup, with no zone: a global unicast needs none.
-  const rt = (m.fib === 0 ? s.rib : rib6(v, m.fib)).lookup(s.keyIn)
+  let rt = (m.fib === 0 ? s.rib : rib6(v, m.fib)).lookup(s.keyIn)
+  if (rt !== null && rt.mpNext !== null) {
+    // ECMP: one flow, one path; ports only when the upper layer follows the fixed header.
+    const nxt = b[m.off + 6]!
+    rt = mpathSelect6(rt, flowHash(in6Fold(b, so), in6Fold(b, dso), l4Ports(b, m.off + 40, nxt)))
+  }
   if (rt === null || (rt.flags & RTF.REJECT) !== 0) {
     if (rt === null) st.ip6s_noroute++
     st.ip6s_cantforward++

@@ -15,9 +15,11 @@ import { EtherType } from '../../wire/link/ethernet.js'
 import { etherSend } from '../net/ether.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
-import { RTF } from '../net/route/route.js'
+import { flowHash, RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'
+import { l4Ports } from '../netinet/ip_output.js'
 import { ip6Fragment } from './frag6.js'
+import { in6Fold, mpathSelect6 } from './in6_rtable.js'
 import { in6SelectSrc } from './in6_src.js'
 import { type In6Ifinfo, in6Key, ND6_IFF } from './in6_var.js'
 import { ip6, rib6 } from './ip6.js'
@@ -79,12 +81,18 @@ export function ip6Output(
     }
   } else {
     in6Key(st.keyOut, d, 0, o.zone)
-    const rt = (m.fib === 0 ? st.rib : rib6(v, m.fib)).lookup(st.keyOut)
+    let rt = (m.fib === 0 ? st.rib : rib6(v, m.fib)).lookup(st.keyOut)
     if (rt === null) {
       st.stats.ip6s_noroute++
       pool.put(m)
       return 'EHOSTUNREACH'
     }
+    // A multipath route: the flow's hash (addresses and, for TCP and UDP, ports) picks the path.
+    if (rt.mpNext !== null)
+      rt = mpathSelect6(
+        rt,
+        flowHash(o.src === null ? 0 : in6Fold(o.src, 0), in6Fold(d, 0), l4Ports(m.data, m.off, nxt)),
+      )
     if ((rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0) {
       pool.put(m)
       return (rt.flags & RTF.REJECT) !== 0 ? 'EHOSTUNREACH' : undefined

@@ -41,6 +41,7 @@ import { in6SelectSrc } from './in6_src.js'
 import { IN6_IFF, type In6Ifaddr, in6Key, ND6_IFF } from './in6_var.js'
 import { in6if, ip6 } from './ip6.js'
 import { type Nd6Entry, nd6Learn, nd6Lookup } from './nd6.js'
+import { nd6StableRetry } from './nd6_prefix.js'
 
 /** Frame an IPv6 packet to a resolved neighbor (what nd6 releases from its hold queue). */
 export function nd6EtherSend(ifp: Ifnet, m: Mbuf, mac: number): void {
@@ -271,13 +272,17 @@ function nd6DadTimer(ia: In6Ifaddr): void {
   ia.flags &= ~IN6_IFF.TENTATIVE
 }
 
-/** nd6_dad_duplicated: someone else has the address; a duplicate link-local disables IPv6 on the link. */
+/**
+ * nd6_dad_duplicated: someone else has the address; a duplicate link-local disables IPv6 on the link,
+ * a duplicate RFC 7217 address makes way for the next one (nd6StableRetry).
+ */
 export function nd6DadDuplicated(ia: In6Ifaddr): void {
   ia.flags = (ia.flags & ~IN6_IFF.TENTATIVE) | IN6_IFF.DUPLICATED
   ia.dadTimer?.cancel()
   ia.dadLeft = 0
   icmp6Stats(ia.ifp.vnet).icp6s_dupaddr++
   if (ia.addr[0] === 0xfe && (ia.addr[1]! & 0xc0) === 0x80) in6if(ia.ifp).ndFlags |= ND6_IFF.IFDISABLED
+  else nd6StableRetry(ia)
 }
 
 /** Stop DAD (the address is going). */

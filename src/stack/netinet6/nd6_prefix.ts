@@ -17,6 +17,7 @@ import { RTF } from '../net/route/route.js'
 import { icmp6Stats } from './icmp6.js'
 import { connectedRoutes, in6AddAddr, in6DelAddr, in6Find } from './in6.js'
 import { Route6 } from './in6_rtable.js'
+import { stableIfid } from './in6_stableaddr.js'
 import { IN6_IFF, type In6Ifaddr, type In6Ifinfo } from './in6_var.js'
 import { in6if, ip6 } from './ip6.js'
 import { type NdDefrouter, NdPrefix, nd6rtr } from './nd6_rtr_var.js'
@@ -152,9 +153,10 @@ export function nd6SetAddrLifetimes(ia: In6Ifaddr, vltime: number, pltime: numbe
   const t = now(ia.ifp)
   ia.vltime = vltime
   ia.pltime = pltime
-  ia.vlExpire = vltime === ND6_INFINITE_LIFETIME ? 0 : t + vltime * SEC
-  ia.plExpire = pltime === ND6_INFINITE_LIFETIME ? 0 : t + pltime * SEC
-  if (ia.plExpire !== 0 && ia.plExpire <= t) ia.flags |= IN6_IFF.DEPRECATED
+  // 0 means "never", so a lifetime of 0 at the clock's origin ends at its first tick.
+  ia.vlExpire = vltime === ND6_INFINITE_LIFETIME ? 0 : Math.max(t + vltime * SEC, 1)
+  ia.plExpire = pltime === ND6_INFINITE_LIFETIME ? 0 : Math.max(t + pltime * SEC, 1)
+  if (pltime === 0 || (ia.plExpire !== 0 && ia.plExpire <= t)) ia.flags |= IN6_IFF.DEPRECATED
   else ia.flags &= ~IN6_IFF.DEPRECATED
   armAddrTimer(ia)
 }
@@ -166,16 +168,22 @@ function remainingValid(ia: In6Ifaddr, t: number): number {
 }
 
 /**
- * in6_ifadd: an address made of the prefix and the interface identifier of ifp's link-local address.
+ * in6_ifadd: an address made of the prefix and the interface identifier of ifp's link-local address,
+ * or with net.inet6.ip6.use_stableaddr an RFC 7217 identifier at DAD counter `counter`.
  * Only a 64-bit prefix fits Ethernet's 64-bit identifier; other lengths are ignored (as FreeBSD logs).
  */
-function in6Ifadd(pr: NdPrefix, c: PrefixCtl, mcast: boolean): In6Ifaddr | null {
+function in6Ifadd(pr: NdPrefix, c: PrefixCtl, mcast: boolean, counter = 0): In6Ifaddr | null {
   const ifp = pr.ifp
   const ll = (ifp.inet6 as In6Ifinfo).addrs.find((a) => in6IsLinkLocal(a.addr, 0))
   if (ll === undefined || pr.plen + IFID_LEN !== 128) return null
   const addr = new Uint8Array(16)
   addr.set(pr.prefix.subarray(0, 8), 0)
-  addr.set(ll.addr.subarray(8, 16), 8)
+  let used = -1
+  if (ip6(ifp.vnet).useStableaddr !== 0) {
+    const [iid, n] = stableIfid(ifp, pr.prefix, counter)
+    addr.set(iid, 8)
+    used = n
+  } else addr.set(ll.addr.subarray(8, 16), 8)
   if (in6Find(ifp, addr) !== undefined) return null
   let delay = 0
   if (mcast) {
@@ -189,8 +197,33 @@ function in6Ifadd(pr: NdPrefix, c: PrefixCtl, mcast: boolean): In6Ifaddr | null 
     // The FIB is full: no address this time (the next RA tries again).
     return null
   }
+  ia.dadCounter = used
   nd6SetAddrLifetimes(ia, c.vltime, c.pltime)
   return ia
+}
+
+/**
+ * RFC 7217 §6: DAD found ia's stable address in use; while retries remain, an address from the next
+ * DAD_Counter is made beside it (the duplicate stays, flagged, as any). Returns whether one was made.
+ */
+export function nd6StableRetry(ia: In6Ifaddr): boolean {
+  const pr = ia.ndpr as NdPrefix | null
+  if (ia.dadCounter < 0 || pr === null || ia.dadCounter >= ip6(ia.ifp.vnet).stableaddrMaxretries) return false
+  const c = {
+    ifp: ia.ifp,
+    prefix: pr.prefix,
+    plen: pr.plen,
+    onlink: pr.raOnlink,
+    auto: pr.raAuto,
+    vltime: remainingValid(ia, now(ia.ifp)),
+    pltime: ia.pltime,
+  } as PrefixCtl
+  const next = in6Ifadd(pr, c, false, ia.dadCounter + 1)
+  if (next === null) return false
+  next.ndpr = pr
+  next.onPurge = addrPurged
+  pr.refcnt++
+  return true
 }
 
 /** prelist_update: one Prefix Information option from a router (dr, or null). */

@@ -2,11 +2,13 @@
  * ifconfig(8)'s inet6 address family (sbin/ifconfig/af_inet6.c and af_nd6.c, FreeBSD 14's netlink
  * flavour): the `inet6 ADDR prefixlen N [flags] scopeid 0xI` and `nd6 options=...` lines, and
  * `ifconfig IF inet6 ADDR[/plen] [prefixlen N] [alias|-alias|delete] [anycast]` with the ND options
- * (`[-]ifdisabled`, `[-]auto_linklocal`, `[-]accept_rtadv`, `[-]nud`, `[-]no_dad`). The whole line
- * is checked before anything changes. `-L` adds the lifetimes of addresses that have them.
+ * (`[-]ifdisabled`, `[-]auto_linklocal`, `[-]accept_rtadv`, `[-]nud`, `[-]no_dad`), the address's
+ * `pltime N`, `vltime N`, `[-]deprecated` and `[-]autoconf` (in6_aliasreq's lifetimes and flags;
+ * on an existing address they update it in place). The whole line is checked before anything
+ * changes. `-L` adds what is left of the lifetimes of addresses that have them.
  */
 
-import type { IfInfo, In6AddrInfo, Syscalls } from '../../host/syscalls.js'
+import type { IfInfo, In6AddOpts, In6AddrInfo, Syscalls } from '../../host/syscalls.js'
 import { formatIpv6, parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import { asSysError, CmdError, printb, sysMessage } from '../common.js'
 import { strtonum } from '../getopt.js'
@@ -93,6 +95,7 @@ export function ifconfigInet6(sys: Syscalls, name: string, words: readonly strin
   let anycast = false
   let set = 0
   let clear = 0
+  const opts: In6AddOpts = {}
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!
     if (w === 'prefixlen') {
@@ -101,7 +104,18 @@ export function ifconfigInet6(sys: Syscalls, name: string, words: readonly strin
       const n = strtonum(v, 0, 128)
       if (typeof n === 'string') throw new CmdError(`${v}: bad value`)
       prefixLen = n
-    } else if (w === 'alias' || w === 'add') {
+    } else if (w === 'pltime' || w === 'vltime') {
+      // setip6lifetime: seconds, strtoul's way (a leading number; none is `invalid pltime`).
+      const v = words[++i]
+      if (v === undefined) throw new CmdError(`'${w}' requires argument`)
+      const m = /^\s*(0x[0-9a-f]+|[0-9]+)/i.exec(v)
+      if (m === null) throw new CmdError(`invalid ${w}`)
+      const n = Math.min(Number(m[1]), 0xffffffff)
+      if (w === 'pltime') opts.pltime = n
+      else opts.vltime = n
+    } else if (w === 'deprecated' || w === '-deprecated') opts.deprecated = w === 'deprecated'
+    else if (w === 'autoconf' || w === '-autoconf') opts.autoconf = w === 'autoconf'
+    else if (w === 'alias' || w === 'add') {
       // inet6 addresses are always added; `alias` changes nothing.
     } else if (w === '-alias' || w === 'delete' || w === 'remove') del = true
     else if (w === 'anycast') anycast = true
@@ -158,7 +172,9 @@ export function ifconfigInet6(sys: Syscalls, name: string, words: readonly strin
   }
   try {
     // in6_postproc: all unicast prefixes are /64 unless told otherwise.
-    sys.inet6.addAddr(name, addr, prefixLen ?? 64, dst === null ? { anycast } : { anycast, dst })
+    opts.anycast = anycast
+    if (dst !== null) opts.dst = dst
+    sys.inet6.addAddr(name, addr, prefixLen ?? 64, opts)
   } catch (e) {
     throw new CmdError(sysMessage('ioctl (SIOCAIFADDR)', asSysError(e)))
   }

@@ -168,7 +168,7 @@ export function route6(sys: Syscalls, io: Io, cmd: string, args: readonly string
   }
   try {
     if (cmd === 'add') sys.inet6.routeAdd(s)
-    else if (cmd === 'delete') sys.inet6.routeDelete(s.dst, s.prefixLen, s.scopeId ?? 0)
+    else if (cmd === 'delete') sys.inet6.routeDelete(s.dst, s.prefixLen, s.scopeId ?? 0, s.gateway)
     else throw new CmdError(`route: bad keyword: ${cmd}\n${USAGE}`, EX.USAGE, true)
   } catch (e) {
     if (e instanceof CmdError) throw e

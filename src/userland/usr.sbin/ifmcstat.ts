@@ -1,7 +1,8 @@
 /**
  * ifmcstat(8) for inet6: the multicast groups each interface listens to, as FreeBSD 14's
  * getifmaddrs path prints them — the interface name, its link-local address, the `mldv2` line with
- * the protocol defaults, then per group `group ADDR[%IF scopeid 0xN] mode exclude` and the
+ * the protocol defaults (`mldv1` alone while an MLDv1 querier is present), then per group
+ * `group ADDR[%IF scopeid 0xN] mode exclude` and the
  * `mcast-macaddr` it maps to (RFC 2464 §7). `-i IF` picks one interface, `-f inet6` the family.
  * IPv4 groups (`-f inet`) are not listed here. Read-only; never changes a membership.
  */
@@ -46,7 +47,11 @@ export const ifmcstat: Command = (argv, io, proc) =>
       const ll = (ifi.inet6 ?? []).find((a) => a.scopeId !== 0)
       if (ll !== undefined)
         out += `\tinet6 ${formatIpv6(ll.addr)}%${ifi.name} scopeid 0x${ifi.index.toString(16)}\n`
-      out += '\tmldv2 flags=2<USEALLOW> rv 2 qi 125 qri 10 uri 3\n'
+      // in6_ifinfo: MLDv1 compatibility has no robustness or intervals to print.
+      out +=
+        sys.inet6.mldVersion(ifi.name) === 1
+          ? '\tmldv1 flags=2<USEALLOW>\n'
+          : '\tmldv2 flags=2<USEALLOW> rv 2 qi 125 qri 10 uri 3\n'
       for (const g of groups) {
         const zone = zoned(g) ? `%${ifi.name} scopeid 0x${ifi.index.toString(16)}` : ''
         out += `\t\tgroup ${formatIpv6(g)}${zone} mode exclude\n`

@@ -5,7 +5,8 @@
  * Solicitations after a random delay of up to 0.5 s, never closer than 3 s to the previous RA
  * (§6.2.6). What it advertises comes from rtadvd.conf(5) (`-c FILE`, default /etc/rtadvd.conf;
  * an interface without an entry gets the defaults), by default the interface's own global prefixes
- * (re-read for every RA) with L and A set. On a node that does not forward, a non-zero router
+ * (re-read for every RA) with L and A set, and RFC 8106's RDNSS/DNSSL options when it names servers
+ * or domains (`rdnss`, `dnssl`). On a node that does not forward, a non-zero router
  * lifetime is refused for the interface, as FreeBSD's getconfig does. SIGTERM makes it send a last
  * RA with router lifetime 0 (§6.2.5) before exiting. Without `-f` it detaches (and logs nowhere);
  * in the foreground it logs to stderr as syslog's LOG_PERROR would, LOG_ERR and up unless `-d`
@@ -23,6 +24,7 @@ import {
   in6IsUnspecified,
   in6Masked,
 } from '../../../wire/inet6/in6_addr.js'
+import { emitDnssl, emitRdnss } from '../../../wire/inet6/nd_dns.js'
 import {
   emitRouterAdvert,
   ND_RS_LEN,
@@ -144,6 +146,7 @@ export async function rtadvd(argv: readonly string[], io: Io, proc: Proc): Promi
     }
     const r = getconfig(entries.get(name), name, forwarding)
     if (r.info !== undefined) log(LOG_INFO, r.info)
+    if ('conf' in r) for (const w of r.conf.warnings) log(LOG_ERR, w)
     if ('error' in r) {
       log(LOG_ERR, r.error)
       continue
@@ -191,7 +194,7 @@ export async function rtadvd(argv: readonly string[], io: Io, proc: Proc): Promi
       c.prefixes === null
         ? ifPrefixes(ifi, c)
         : c.prefixes.map((p) => ({ ...p, autonomous: p.auto, prefix: in6Masked(p.prefix, p.prefixLen) }))
-    const msg = emitRouterAdvert({
+    const base = emitRouterAdvert({
       curHopLimit: c.chlim,
       flags: c.raflags,
       routerLifetime: final ? 0 : c.rltime,
@@ -201,6 +204,21 @@ export async function rtadvd(argv: readonly string[], io: Io, proc: Proc): Promi
       mtu: c.mtu === -1 ? ifi.mtu : c.mtu,
       prefixes,
     })
+    // RFC 8106 options after the others, as make_packet appends them.
+    const dns = [
+      ...c.rdnss.map((r) => emitRdnss(r.servers, r.lifetime)),
+      ...c.dnssl.map((d) => emitDnssl(d.domains, d.lifetime)),
+    ]
+    let msg = base
+    if (dns.length > 0) {
+      msg = new Uint8Array(base.length + dns.reduce((n, o) => n + o.length, 0))
+      msg.set(base)
+      let o = base.length
+      for (const x of dns) {
+        msg.set(x, o)
+        o += x.length
+      }
+    }
     try {
       sock.send(ALL_NODES, msg, { hlim: 255, scopeId: ri.index })
       ri.raoutput++

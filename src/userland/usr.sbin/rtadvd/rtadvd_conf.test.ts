@@ -80,3 +80,27 @@ test('getconfig: range checks and hosts', () => {
   const ok = getconfig(parseTermcap('x:rltime#0:').get('x'), 'x', false)
   assert.ok('conf' in ok)
 })
+
+test('getconfig: rdnss/dnssl with their lifetimes; a bad one is logged and left out', () => {
+  const e = parseTermcap(`em0:\\
+\t:maxinterval#20:rdnss="2001:db8::53,2001:db8::54":dnssl="example.com,lab.example":\\
+\t:rdnss0="2001:db8::55":rdnssltime0#35:dnssl0="x.example":dnsslltime0#41:rdnss1="nonsense":
+`)
+  const d = getconfig(e.get('em0'), 'em0', true)
+  assert.ok('conf' in d)
+  assert.deepEqual(
+    d.conf.rdnss.map((r) => [r.servers.map((s) => formatIpv6(s)), r.lifetime]),
+    [
+      [['2001:db8::53', '2001:db8::54'], 30],
+      [['2001:db8::55'], 35],
+    ],
+  )
+  assert.deepEqual(
+    d.conf.dnssl.map((x) => [x.domains, x.lifetime]),
+    [[['example.com', 'lab.example'], 30]],
+  )
+  assert.deepEqual(d.conf.warnings, [
+    '<getconfig> inet_pton failed for nonsense',
+    '<getconfig> dnsslltime0 (41) on em0 is invalid (must be between 20 and 40)',
+  ])
+})

@@ -4,7 +4,10 @@
  * interface built from it with rtadvd's defaults and range checks (FreeBSD's config.c getconfig):
  * maxinterval, mininterval, chlim, raflags, rltime, rtime, retrans, mtu, and the prefixes
  * (addr/addrN, prefixlen, pinfoflags, vltime, pltime) — or, without `addr`, the interface's own global
- * prefixes. Pure: no I/O; errors come back as rtadvd's log lines.
+ * prefixes — and RFC 8106's DNS options: rdnss/rdnssN (comma-separated servers) with rdnssltime,
+ * dnssl/dnsslN (comma-separated domains) with dnsslltime, each lifetime between maxinterval and
+ * twice it (default 1.5 × maxinterval); a bad entry is logged and left out, as config.c does.
+ * Pure: no I/O; errors come back as rtadvd's log lines.
  */
 
 import { parseIpv6 } from '../../../wire/inet6/in6_addr.js'
@@ -116,6 +119,50 @@ export interface RaConf {
   pinfoflags: number
   vltime: number
   pltime: number
+  /** RDNSS options: servers and lifetime each. */
+  rdnss: Array<{ servers: Uint8Array[]; lifetime: number }>
+  /** DNSSL options: domains and lifetime each. */
+  dnssl: Array<{ domains: string[]; lifetime: number }>
+  /** Entries left out, as log lines. */
+  warnings: string[]
+}
+
+/** MAXRDNSSENT / MAXDNSSLENT: numbered entries looked for. */
+const MAXDNSENT = 100
+
+/** The rdnss/dnssl entries (config.c's loops over `rdnss`, `rdnss0` …). */
+function dnsConf(c: Caps, ifname: string, maxinterval: number, conf: RaConf): void {
+  for (const kind of ['rdnss', 'dnssl'] as const) {
+    for (let i = -1; i < MAXDNSENT; i++) {
+      const sfx = i < 0 ? '' : String(i)
+      const v = c.get(`${kind}${sfx}`)
+      if (typeof v !== 'string') continue
+      const items = v.split(',').filter((x) => x !== '')
+      const servers: Uint8Array[] = []
+      let bad = false
+      if (kind === 'rdnss')
+        for (const a of items) {
+          const addr = parseIpv6(a)
+          if (addr === null) {
+            conf.warnings.push(`<getconfig> inet_pton failed for ${a}`)
+            bad = true
+          } else servers.push(addr)
+        }
+      if (bad) continue
+      // makeentry: rdnssltime, rdnssltime0 …; dnsslltime, dnsslltime0 …
+      const name = `${kind}ltime${sfx}`
+      const l = c.get(name)
+      const lifetime = typeof l === 'number' ? l : Math.floor((maxinterval * 3) / 2)
+      if (lifetime < maxinterval || lifetime > maxinterval * 2) {
+        conf.warnings.push(
+          `<getconfig> ${name} (${lifetime}) on ${ifname} is invalid (must be between ${maxinterval} and ${maxinterval * 2})`,
+        )
+        continue
+      }
+      if (kind === 'rdnss') conf.rdnss.push({ servers, lifetime })
+      else conf.dnssl.push({ domains: items, lifetime })
+    }
+  }
 }
 
 function num(caps: Caps, key: string, def: number): number | string {
@@ -245,6 +292,10 @@ export function getconfig(
     pinfoflags,
     vltime,
     pltime,
+    rdnss: [],
+    dnssl: [],
+    warnings: [],
   }
+  dnsConf(c, ifname, maxinterval, conf)
   return info === undefined ? { conf } : { conf, info }
 }

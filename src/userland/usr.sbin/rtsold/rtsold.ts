@@ -9,6 +9,11 @@
  * solicits again when an interface comes back up. `-F` turns ND6_IFF_ACCEPT_RTADV on first; without
  * it a host that does not accept RAs is warned about (and still solicits). `-a` picks the
  * interfaces itself. `-d`/`-D` print its reasoning to stderr (in the foreground).
+ * DNS options in the RAs (RFC 8106 RDNSS and DNSSL) are gathered per interface, each entry until its
+ * lifetime runs out, and handed to the resolvconf script (`-R`, /sbin/resolvconf by default) as
+ * rtsol.c's ra_opt_handler does: `resolvconf -a IF:slaac` with `nameserver A` lines (a link-local
+ * server as `A%IF`) and one `search` line of at most 6 domains on stdin, `resolvconf -d IF:slaac`
+ * once all have expired. The script runs only when that text changes.
  *
  * Must not: change anything but the accept_rtadv flag (with -F); hold more than its socket's queue.
  */
@@ -16,6 +21,7 @@
 import type { IfInfo, Raw6Socket, Syscalls } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
 import { formatIpv6, in6IsLinkLocal } from '../../../wire/inet6/in6_addr.js'
+import { ndDnsOptions } from '../../../wire/inet6/nd_dns.js'
 import { emitRouterSolicit } from '../../../wire/inet6/nd_router.js'
 import { nullOut } from '../../bin/sh/streams.js'
 import { getopt } from '../../getopt.js'
@@ -55,7 +61,17 @@ interface IfState {
   /** Absolute time of the next thing to do; Infinity for nothing. */
   expire: number
   active: boolean
+  /** RDNSS/DNSSL entries heard ('nameserver X' or a search domain) and when each expires. */
+  dns: Map<string, { search: boolean; until: number }>
+  /** What the resolvconf script was last given ('' = nothing, or deleted). */
+  dnsSent: string
 }
+
+/** Entries kept per interface (rtsold keeps all; RAs are bounded, this list is too). */
+const MAX_DNS_ENTRIES = 32
+/** resolv.conf(5): six search domains, 256 characters. */
+const MAXDNSRCH = 6
+const MAXSEARCHLEN = 256
 
 function usage(prog: string): string {
   const flags = prog === 'rtsold' ? '[-dDfFm1]' : '[-dDF]'
@@ -138,6 +154,7 @@ async function rtsoldMain(prog: string, argv: readonly string[], io: Io, proc: P
   let fflag = prog === 'rtsol'
   let once = prog === 'rtsol'
   let force = false
+  let resolvScript = '/sbin/resolvconf'
   for (const [f, v] of o.opts) {
     if (f === 'a') aflag = true
     else if (f === 'd') dflag += 1
@@ -148,7 +165,7 @@ async function rtsoldMain(prog: string, argv: readonly string[], io: Io, proc: P
     else if ((f === 'M' || f === 'O' || f === 'R') && !v.startsWith('/')) {
       io.stderr.write(`${prog}: configuration script (${v}) must be an absolute path\n`)
       return 1
-    }
+    } else if (f === 'R') resolvScript = v
   }
   if ((!aflag && o.rest.length === 0) || (aflag && o.rest.length !== 0)) {
     io.stderr.write(usage(prog))
@@ -213,6 +230,8 @@ async function rtsoldMain(prog: string, argv: readonly string[], io: Io, proc: P
       racnt: 0,
       expire: 0,
       active: (ifi.flags & IFF_UP) !== 0,
+      dns: new Map(),
+      dnsSent: '',
     }
     ifs.push(s)
     setUp(s)
@@ -293,6 +312,68 @@ async function rtsoldMain(prog: string, argv: readonly string[], io: Io, proc: P
     timerUpdate(s)
   }
 
+  /** ra_opt_handler: the live entries as resolv.conf text, given to the script when it changed. */
+  async function dnsDispatch(s: IfState): Promise<void> {
+    const now = sys.now()
+    let ns = ''
+    const search: string[] = []
+    let slen = 'search \n'.length
+    for (const [k, e] of s.dns) {
+      if (e.until <= now) {
+        log(LOG_INFO, 'ra_opt_handler', `expired ${e.search ? 'dnssl' : 'rdnss'} entry: ${k}`)
+        s.dns.delete(k)
+      } else if (!e.search) ns += `nameserver ${k}\n`
+      else if (search.length < MAXDNSRCH && slen + k.length + 1 <= MAXSEARCHLEN) {
+        search.push(k)
+        slen += k.length + 1
+      }
+    }
+    const text = ns + (search.length > 0 ? `search ${search.join(' ')} \n` : '')
+    if (text === s.dnsSent) return
+    const argv =
+      text === '' ? [resolvScript, '-d', `${s.name}:slaac`] : [resolvScript, '-a', `${s.name}:slaac`]
+    s.dnsSent = text
+    let fed = false
+    const childIo: Io = {
+      stdin: {
+        read: async () => {
+          if (fed) return null
+          fed = true
+          return text
+        },
+      },
+      stdout: nullOut,
+      stderr: io.stderr,
+    }
+    try {
+      const st = await proc.spawn(argv, childIo).done
+      log(LOG_DEBUG, 'call_script', `script "${resolvScript}" status ${st}`)
+    } catch (e) {
+      if (!isSysError(e)) throw e
+      log(3, 'call_script', `failed to run ${resolvScript}: ${e.strerror}`)
+    }
+  }
+
+  /** rtsol_input's RDNSS/DNSSL part: entries refreshed with the lifetimes this RA gives. */
+  function dnsInput(s: IfState, d: Uint8Array): void {
+    const info = ndDnsOptions(d, 16, d.length)
+    const now = sys.now()
+    const put = (k: string, search: boolean, life: number) => {
+      if (!s.dns.has(k) && s.dns.size >= MAX_DNS_ENTRIES) return
+      s.dns.set(k, { search, until: now + life * SEC })
+    }
+    for (const [a, life] of info.servers)
+      put(in6IsLinkLocal(a, 0) ? `${formatIpv6(a)}%${s.name}` : formatIpv6(a), false, life)
+    for (const [dn, life] of info.domains) if (/^[A-Za-z0-9._-]+$/.test(dn)) put(dn, true, life)
+  }
+
+  /** When the next DNS entry expires, or Infinity. */
+  function dnsNext(): number {
+    let t = Infinity
+    for (const s of ifs) for (const e of s.dns.values()) if (e.until < t) t = e.until
+    return t
+  }
+
   let stop = false
   let closed = false
   const close = (): void => {
@@ -311,8 +392,9 @@ async function rtsoldMain(prog: string, argv: readonly string[], io: Io, proc: P
       if (stop || proc.killed) break
       const now = sys.now()
       for (const s of ifs) if (s.expire <= now) expired(s)
+      if (dnsNext() <= now) for (const s of ifs) await dnsDispatch(s)
       if (once && ifs.every((s) => s.state === IFS.DOWN || s.racnt > 0)) break
-      const next = Math.min(...ifs.map((s) => s.expire))
+      const next = Math.min(...ifs.map((s) => s.expire), once ? Infinity : dnsNext())
       if (next === Infinity) break
       const p = await sock.recv(Math.max(0, next - sys.now()))
       if (p === null) continue
@@ -326,6 +408,8 @@ async function rtsoldMain(prog: string, argv: readonly string[], io: Io, proc: P
         'rtsol_input',
         `received RA from ${formatIpv6(p.src)} on an interface(${s.name}), state is ${s.state}`,
       )
+      dnsInput(s, d)
+      await dnsDispatch(s)
       s.racnt++
       if (s.state === IFS.PROBE) {
         s.probes = 0
