@@ -123,6 +123,10 @@ export interface BridgeMemberInfo {
   proto: string
   role: string
   state: string
+  /** The untagged VLAN, 0 for none. */
+  untagged: number
+  /** The tagged VLANs, ascending. */
+  tagged: readonly number[]
 }
 
 /** An if_bridge's parameters (ifbropreq, cache size and lifetime); ids are MACs, times seconds. */
@@ -140,11 +144,15 @@ export interface BridgeInfo {
   rootPriority: number
   rootCost: number
   rootPort: number
+  /** IFBRF_* flags and the default untagged VLAN (`defuntagged`). */
+  flags: number
+  defUntagged: number
 }
 
 /** One address-table entry (ifbareq): seconds left for a learned one, IFBAF_* flags. */
 export interface BridgeAddrInfo {
   mac: number
+  vlan: number
   ifname: string
   expire: number
   flags: number
@@ -154,8 +162,12 @@ export interface BridgeAddrInfo {
 export type BridgeCmd =
   | { op: 'BRDGSIFFLGS'; member: string; set: number; clear: number }
   | { op: 'BRDGADDS' | 'BRDGDELS'; member: string }
-  | { op: 'BRDGSADDR'; member: string; mac: number }
-  | { op: 'BRDGDADDR'; mac: number }
+  | { op: 'BRDGSADDR'; member: string; mac: number; vlan?: number }
+  | { op: 'BRDGDADDR'; mac: number; vlan?: number }
+  | { op: 'BRDGSFLAGS'; set: number; clear: number }
+  | { op: 'BRDGSDEFPVID'; value: number }
+  | { op: 'BRDGSIFPVID'; member: string; value: number }
+  | { op: 'BRDGSIFVLANSET'; member: string; how: 'set' | 'add' | 'del'; vlans: readonly number[] }
   | { op: 'BRDGFLUSH'; all: boolean }
   | {
       op:
