@@ -106,8 +106,10 @@ export interface IfInfo {
   tunnel6?: { src: Uint8Array; dst: Uint8Array }
   /** For a gre interface (GREGKEY). */
   greKey?: number
-  /** For a gre interface (GREGOPTS): GRE_ENABLE_CSUM 1, GRE_ENABLE_SEQ 2. */
+  /** For a gre interface (GREGOPTS): GRE_ENABLE_CSUM 1, GRE_ENABLE_SEQ 2, GRE_UDPENCAP 4. */
   greOpts?: number
+  /** For a gre interface (GREGPORT): the GRE-in-UDP source port, 0 for none. */
+  grePort?: number
   /** For a lagg interface (SIOCGLAGG): protocol name and ports with LAGG_PORT_* flags. */
   lagg?: { proto: string; ports: Array<{ name: string; flags: number }> }
 }
@@ -828,6 +830,8 @@ export interface Syscalls {
   ifGreSetKey(name: string, key: number): void
   /** GREGOPTS then GRESOPTS (`enable_csum`, `enable_seq` and their `-` forms). */
   ifGreSetOpts(name: string, set: number, clear: number): void
+  /** GRESPORT (`udpport N`): 0, or a port of net.inet.ip.portrange.hifirst..hilast. */
+  ifGreSetPort(name: string, port: number): void
   /** SIOCSLAGG (`laggproto P`): EPROTONOSUPPORT for lacp, which is not built. */
   ifLaggSetProto(name: string, proto: string): void
   /** SIOCSLAGGPORT / SIOCSLAGGDELPORT (`laggport IF`, `-laggport IF`). */

@@ -15,7 +15,7 @@ export const GIF_TTL = 30
 const gifKind: TunnelKind = {
   name: 'gif',
   ttl: GIF_TTL,
-  outerProto: (version) => (version === 6 ? IPPROTO_IPV6 : IPPROTO_IPV4),
+  outerProto: (_sc, version) => (version === 6 ? IPPROTO_IPV6 : IPPROTO_IPV4),
   encap: () => true,
   decap(_sc, m, proto) {
     // The inner version must be the one the outer protocol announces (in_gif_input).
