@@ -31,6 +31,7 @@ import { BSTP_GROUP_MAC } from '../../../wire/bpdu.js'
 import { ETHER_HDR_LEN } from '../../../wire/ethernet.js'
 import { etherDriver } from '../ether.js'
 import { vlanOf } from '../if/if_vlan.js'
+import { tunnelOf } from '../if/ip_tunnel.js'
 import type { IfCloner } from '../if_clone.js'
 import { IFF, Ifnet, type IfTap, type LinkEndpoint } from '../ifnet.js'
 import { PFIL, PFIL_IN, PFIL_OUT } from '../pfil.js'
@@ -209,7 +210,14 @@ export class BridgeSoftc implements LinkEndpoint {
     const tap = ifs.tap
     if (tap instanceof BridgeMember) throw new SysError(tap.sc === this ? 'EEXIST' : 'EBUSY', 'BRDGADD')
     if (tap !== null) throw new SysError('EBUSY', 'BRDGADD')
-    if (ifs === this.ifp || ifs.type !== 'ether' || bridgeOf(ifs) !== null || ifs.vnet !== this.ifp.vnet)
+    // Ethernet interfaces, and gif, whose members' frames travel as EtherIP (bridge_ioctl_add's IFT_GIF).
+    const gif = ifs.family === 'gif'
+    if (
+      ifs === this.ifp ||
+      (ifs.type !== 'ether' && !gif) ||
+      bridgeOf(ifs) !== null ||
+      ifs.vnet !== this.ifp.vnet
+    )
       throw new SysError('EINVAL', 'BRDGADD')
     // A vlan on this bridge (its SVI) would loop into it.
     if (vlanOf(ifs)?.parent === this.ifp) throw new SysError('EINVAL', 'BRDGADD')
@@ -578,8 +586,11 @@ export class BridgeSoftc implements LinkEndpoint {
 
   /** bridge_enqueue's VLAN part: the frame tagged or untagged as member o takes it, then sent. */
   private emit(o: BridgeMember, m: Mbuf, vlan: number, tag: number): void {
-    if (retag(m, o, (o.flags & IFBIF.QINQ) !== 0, vlan, tag)) o.ifp.transmitToLink(m)
-    else {
+    if (retag(m, o, (o.flags & IFBIF.QINQ) !== 0, vlan, tag)) {
+      const tun = o.ifp.family === 'gif' ? tunnelOf(o.ifp) : null
+      if (tun !== null) tun.transmitEther(m)
+      else o.ifp.transmitToLink(m)
+    } else {
       o.ifp.stats.oerrors++
       this.ifp.vnet.env.pool.put(m)
     }

@@ -28,6 +28,8 @@ export const IPPROTO_IPV4 = 4
 export const IPPROTO_IPV6 = 41
 export const IPPROTO_GRE = 47
 export const IPPROTO_UDP = 17
+/** IPPROTO_ETHERIP: Ethernet frames of a bridged gif (RFC 3378). */
+export const IPPROTO_ETHERIP = 97
 /** GRE_UDPENCAP, the GRESOPTS bit of GRE-in-UDP (RFC 8086), and its destination port GRE_UDPPORT. */
 export const GRE_UDPENCAP = 0x4
 export const GRE_UDPPORT = 4754
@@ -116,6 +118,60 @@ export class TunnelSoftc implements LinkEndpoint {
         : output6!(ifp.vnet, m, this.src6, this.dst6, proto, this.kind.ttl)
     this.sending = false
     if (err !== undefined) ifp.stats.oerrors++
+  }
+
+  /**
+   * gif_transmit's AF_LINK case: an Ethernet frame the bridge this gif belongs to sends through it,
+   * behind RFC 3378's 2-byte EtherIP header (version 3, reserved zero), as IP protocol 97.
+   */
+  transmitEther(m: Mbuf): void {
+    const ifp = this.ifp
+    const domains = ifp.vnet.env.domains
+    const output = this.af === 4 ? domains.encapOutput() : undefined
+    const output6 = this.af === 6 ? domains.encap6Output() : undefined
+    if (
+      this.sending ||
+      this.kind.name !== 'gif' ||
+      (ifp.flags & IFF.UP) === 0 ||
+      (output === undefined && output6 === undefined) ||
+      !m.prepend(2)
+    ) {
+      ifp.stats.oerrors++
+      ifp.vnet.env.pool.put(m)
+      return
+    }
+    m.data[m.off] = 0x30
+    m.data[m.off + 1] = 0
+    ifp.stats.opackets++
+    ifp.stats.obytes += m.len
+    m.linkBcast = false
+    m.fib = ifp.tunnelFib
+    this.sending = true
+    const err =
+      output !== undefined
+        ? output(ifp.vnet, m, this.src, this.dst, IPPROTO_ETHERIP, this.kind.ttl)
+        : output6!(ifp.vnet, m, this.src6, this.dst6, IPPROTO_ETHERIP, this.kind.ttl)
+    this.sending = false
+    if (err !== undefined) ifp.stats.oerrors++
+  }
+
+  /**
+   * gif_input's EtherIP case: the frame goes to the bridge the gif is a member of (BRIDGE_INPUT);
+   * a gif in no bridge has nowhere to put it and drops it.
+   */
+  inputEther(m: Mbuf): void {
+    const ifp = this.ifp
+    const tap = ifp.tap
+    if (tap === null || m.len < 14) {
+      ifp.stats.idrops++
+      ifp.vnet.env.pool.put(m)
+      return
+    }
+    ifp.stats.ipackets++
+    ifp.stats.ibytes += m.len
+    m.rcvif = ifp
+    m.linkBcast = (m.data[m.off]! & 1) !== 0
+    if (!tap.input(ifp, m)) ifp.vnet.env.pool.put(m)
   }
 
   /** A datagram of ours, outer header removed: into the stack as received on the tunnel. */
@@ -234,13 +290,17 @@ function tryTunnel(v: Vnet, sc: TunnelSoftc, m: Mbuf, hlen: number, proto: numbe
     v.env.pool.put(m)
     return true
   }
-  sc.input(m)
+  if (proto === IPPROTO_ETHERIP) sc.inputEther(m)
+  else sc.input(m)
   return true
 }
 
-/** No link header and no neighbour to resolve: the packet goes to the softc as it is. */
+/**
+ * No link header and no neighbour to resolve: the packet goes to the softc as it is, past any
+ * bridge the gif belongs to (gif_output calls gif_transmit, never the bridge).
+ */
 function tunnelOutput(ifp: Ifnet, m: Mbuf): undefined {
-  ifp.transmit(m)
+  ifp.transmitToLink(m)
   return undefined
 }
 
