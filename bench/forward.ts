@@ -11,8 +11,8 @@
  */
 
 import { writeU16 } from '../src/wire/addr.js'
-import { EtherType, writeEthernetHeader } from '../src/wire/ethernet.js'
-import { IpProto, writeIpv4Header } from '../src/wire/ipv4.js'
+import { IpProto, writeIpv4Header } from '../src/wire/inet/ipv4.js'
+import { EtherType, writeEthernetHeader } from '../src/wire/link/ethernet.js'
 import type { Chain } from './chain.js'
 import { type BenchConfig, median, nowNs, sinceNs } from './harness.js'
 import type { Metric } from './report.js'

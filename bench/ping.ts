@@ -8,7 +8,7 @@
  */
 
 import type { RawSocket, Syscalls } from '../src/host/syscalls.js'
-import { IcmpType, icmpFinish, writeIcmpHeader } from '../src/wire/icmp.js'
+import { IcmpType, icmpFinish, writeIcmpHeader } from '../src/wire/inet/icmp.js'
 import { type Chain, routersText } from './chain.js'
 import { type BenchConfig, median, quantile } from './harness.js'
 import type { Metric } from './report.js'

@@ -15,7 +15,7 @@ import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
 import { type ClockDriver, MS, US } from '../src/util/clock.js'
 import { Rng } from '../src/util/rng.js'
 import { parseIpv4 } from '../src/wire/addr.js'
-import { IcmpType, icmpFinish, writeIcmpHeader } from '../src/wire/icmp.js'
+import { IcmpType, icmpFinish, writeIcmpHeader } from '../src/wire/inet/icmp.js'
 import { quantile } from './harness.js'
 
 /** The pipe's one-way delay, µs. */

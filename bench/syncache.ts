@@ -12,7 +12,7 @@ import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
 import { EtherType, ether, fixIpv4Checksum, IpProto, ipv4 } from '../src/testing/frames.js'
 import { counter, ip, Net } from '../src/testing/net.js'
 import { MS } from '../src/util/clock.js'
-import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../src/wire/tcp.js'
+import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../src/wire/inet/tcp.js'
 import { type BenchConfig, progress } from './harness.js'
 import type { Metric } from './report.js'
 

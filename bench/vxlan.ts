@@ -10,8 +10,8 @@
  * Linux hands the inner checksum to an offload that never computes it, and our stack checks it.
  */
 
+import { type NetnsPeer, NetnsPeers, netnsUnavailable } from '../src/platform/node/interop/netns_peer.js'
 import { createLab } from '../src/platform/node/lab_api.js'
-import { type NetnsPeer, NetnsPeers, netnsUnavailable } from '../src/platform/node/netns_peer.js'
 import { formatIpv4 } from '../src/wire/addr.js'
 import { type BenchConfig, progress } from './harness.js'
 import type { Metric } from './report.js'

@@ -15,7 +15,7 @@ import { BpfD, BpfDirection, type BpfIf } from '../stack/net/bpf/bpf.js'
 import { Slot } from '../stack/net/vnet.js'
 import { ipfw } from '../stack/netpfil/ipfw/ip_fw_chain.js'
 import { SysError } from '../util/errno.js'
-import { ETHER_HDR_LEN } from '../wire/ethernet.js'
+import { ETHER_HDR_LEN } from '../wire/link/ethernet.js'
 import type { Caller } from './caller.js'
 import type { BpfFd, BpfOpenOptions, BpfPoint } from './syscalls.js'
 

@@ -270,9 +270,8 @@ export function ifAddAddr(
     addr >>> 28 >= 0xe
   )
     throw new SysError('EINVAL', 'SIOCAIFADDR')
-  // One hash probe, not a walk over every address of the vnet (aliases by the 100,000 stay linear).
-  const owner = c.vnet.localIfa(addr)
-  if (owner !== undefined && owner.ifp !== ifp) throw new SysError('EEXIST', 'SIOCAIFADDR')
+  // The same address may sit on another interface too (in_aifaddr_ioctl looks only at this one's
+  // list): the first keeps the loopback route and the other takes it over when that one goes.
   // A new address brings its connected route.
   if (ifp.addrFind(addr) === undefined)
     c.charge('memoryuse', MEM_COST.ifaddr + MEM_COST.route, 'SIOCAIFADDR', 'ENOBUFS')

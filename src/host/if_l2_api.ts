@@ -15,7 +15,7 @@ import { type TunnelSoftc, tunnelDelete, tunnelOf, tunnelSet, tunnelSet6 } from 
 import type { Ifnet } from '../stack/net/ifnet.js'
 import { in6IfPurge } from '../stack/netinet6/in6.js'
 import { SysError } from '../util/errno.js'
-import { in6Eq, in6IsMulticast, in6IsUnspecified } from '../wire/in6_addr.js'
+import { in6Eq, in6IsMulticast, in6IsUnspecified } from '../wire/inet6/in6_addr.js'
 import type { Caller } from './caller.js'
 import type { IfInfo, VlanParams } from './syscalls.js'
 

@@ -9,7 +9,7 @@ import { type Cred, Priv, privCheck } from '../jail/priv.js'
 import { ifMove } from '../stack/net/ifnet.js'
 import { SysError } from '../util/errno.js'
 import { formatIpv4, parseIpv4 } from '../wire/addr.js'
-import { formatIpv6, in6Eq, in6IsUnspecified, parseIpv6 } from '../wire/in6_addr.js'
+import { formatIpv6, in6Eq, in6IsUnspecified, parseIpv6 } from '../wire/inet6/in6_addr.js'
 import type { Host } from './host.js'
 import type { JailInfo } from './syscalls.js'
 

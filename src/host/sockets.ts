@@ -51,7 +51,9 @@ import {
 import { ip6 } from '../stack/netinet6/ip6.js'
 import { udp6Socket } from '../stack/netinet6/udp6_usrreq.js'
 import { SysError } from '../util/errno.js'
-import { IpProto } from '../wire/ipv4.js'
+import { readU32 } from '../wire/addr.js'
+import { IpProto } from '../wire/inet/ipv4.js'
+import { in6Eq, in6IsV4Mapped } from '../wire/inet6/in6_addr.js'
 import {
   AF_INET,
   AF_INET6,
@@ -513,12 +515,32 @@ function withOwner(owner: SocketOwner | undefined): { owner?: SocketOwner } {
 /**
  * net.inet.tcp.drop (sysctl_drop): abort the connection of v with exactly these endpoints, as
  * tcp_drop does (an RST to the peer, ECONNABORTED for the local socket); one in TIME_WAIT is just
- * closed (tcp_twclose). ESRCH when there is none; listeners are not connections.
+ * closed (tcp_twclose). IPv6 endpoints (addr6) match IPv6 connections, in their zone when one is
+ * given; a pair of v4-mapped addresses names the IPv4 connection, as sysctl_drop converts them.
+ * ESRCH when there is none; listeners are not connections.
  */
 export function tcpDropConn(v: Vnet, local: SockAddrIn, foreign: SockAddrIn): void {
+  let l6 = local.addr6
+  let f6 = foreign.addr6
+  let la = local.addr
+  let fa = foreign.addr
+  if (l6 !== undefined && f6 !== undefined && in6IsV4Mapped(l6) && in6IsV4Mapped(f6)) {
+    la = readU32(l6, 12)
+    fa = readU32(f6, 12)
+    l6 = undefined
+    f6 = undefined
+  }
+  if ((l6 === undefined) !== (f6 === undefined)) throw new SysError('EINVAL', 'sysctl')
+  const zone = local.scopeId || foreign.scopeId || 0
   for (const { inp, state } of tcpEndpoints(v)) {
-    if (inp.laddr !== local.addr || inp.lport !== local.port) continue
-    if (inp.faddr !== foreign.addr || inp.fport !== foreign.port || state === TCPS.LISTEN) continue
+    if (inp.lport !== local.port || inp.fport !== foreign.port || state === TCPS.LISTEN) continue
+    if (l6 === undefined || f6 === undefined) {
+      if ((inp.vflag & INP.IPV4) === 0 || inp.laddr !== la || inp.faddr !== fa) continue
+    } else {
+      if ((inp.vflag & INP.IPV6) === 0 || inp.laddr6 === null || inp.faddr6 === null) continue
+      if (!in6Eq(inp.laddr6, 0, l6, 0) || !in6Eq(inp.faddr6, 0, f6, 0)) continue
+      if (zone !== 0 && inp.zone !== zone) continue
+    }
     const tp = intotcpcb(inp)
     if (tp === null) continue
     if (state === TCPS.TIME_WAIT) tcpClose(tp)

@@ -6,11 +6,11 @@
  */
 
 import { BROADCAST_MAC, readU16, writeU16 } from '../wire/addr.js'
-import { ARP_LEN, ArpOp, writeArp } from '../wire/arp.js'
 import { checksum } from '../wire/checksum.js'
-import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../wire/ethernet.js'
-import { ICMP_HDR_LEN, IcmpType, icmpFinish, writeIcmpHeader } from '../wire/icmp.js'
-import { IP_DF, IP_MF, IpProto, ipv4PseudoHeaderSum } from '../wire/ipv4.js'
+import { ICMP_HDR_LEN, IcmpType, icmpFinish, writeIcmpHeader } from '../wire/inet/icmp.js'
+import { IP_DF, IP_MF, IpProto, ipv4PseudoHeaderSum } from '../wire/inet/ipv4.js'
+import { ARP_LEN, ArpOp, writeArp } from '../wire/link/arp.js'
+import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../wire/link/ethernet.js'
 
 export { BROADCAST_MAC, EtherType, IpProto }
 

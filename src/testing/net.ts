@@ -16,8 +16,8 @@ import type { In6Ifinfo } from '../stack/netinet6/in6_var.js'
 import { ip6 as ip6State } from '../stack/netinet6/ip6.js'
 import { nd6Entries } from '../stack/netinet6/nd6.js'
 import { parseIpv4 } from '../wire/addr.js'
-import { IcmpType } from '../wire/icmp.js'
-import { formatIpv6 } from '../wire/in6_addr.js'
+import { IcmpType } from '../wire/inet/icmp.js'
+import { formatIpv6 } from '../wire/inet6/in6_addr.js'
 import { type IcmpSeen, icmpEcho, parseIcmpDatagram, pattern } from './frames.js'
 
 /** Dotted quad to u32; throws on a typo in a test. */

@@ -5,8 +5,8 @@
  */
 
 import type { Syscalls } from '../host/syscalls.js'
-import { Icmp6Type } from '../wire/icmpv6.js'
-import { parseIpv6 } from '../wire/in6_addr.js'
+import { Icmp6Type } from '../wire/inet6/icmpv6.js'
+import { parseIpv6 } from '../wire/inet6/in6_addr.js'
 
 /** Text to address; `%ifname` is split off and resolved with sys. Throws on a typo in a test. */
 export function ip6(s: string): Uint8Array {

@@ -19,7 +19,7 @@ import type { NgGraph } from '../netgraph/graph.js'
 import { type NgHook, NgNode } from '../netgraph/node.js'
 import { SysError } from '../util/errno.js'
 import type { Rng } from '../util/rng.js'
-import { IpProto } from '../wire/ipv4.js'
+import { IpProto } from '../wire/inet/ipv4.js'
 import type { Net } from './net.js'
 import { eifacePair } from './tcp_lab.js'
 

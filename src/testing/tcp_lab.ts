@@ -21,7 +21,7 @@ import { parseNgValue } from '../netgraph/ascii.js'
 import type { NgGraph } from '../netgraph/graph.js'
 import { netgraph } from '../netgraph/types.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { TCP_HDR_LEN, tcpFinish, writeTcpHeader } from '../wire/tcp.js'
+import { TCP_HDR_LEN, tcpFinish, writeTcpHeader } from '../wire/inet/tcp.js'
 import { ip, Net } from './net.js'
 
 export const A = ip('10.0.0.1')

@@ -12,10 +12,10 @@ import fc from 'fast-check'
 import { prefixToMask } from '../wire/addr.js'
 import { autoAddress, segments } from './auto.js'
 import { parsePrefix } from './cidr.js'
-import { TopologyError } from './diagnostics.js'
-import { loadTopology } from './load.js'
+import { TopologyError } from './file/diagnostics.js'
+import { loadTopology } from './file/load.js'
+import type { TopologyFile } from './file/schema.js'
 import type { AutoConfig, Topology } from './model.js'
-import type { TopologyFile } from './schema.js'
 
 const ALL: AutoConfig = { addressing: { pool: '10.0.0.0/8', prefix: 24 }, defaultRoutes: true, routes: true }
 

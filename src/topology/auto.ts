@@ -34,7 +34,7 @@ import {
   type Prefix,
   parsePrefix,
 } from './cidr.js'
-import { TopologyError } from './diagnostics.js'
+import { TopologyError } from './file/diagnostics.js'
 import { type AutoConfig, cloneTopology, type Endpoint, isL3, type Topology, type TopoNode } from './model.js'
 
 export const DEFAULT_POOL = '10.0.0.0/8'

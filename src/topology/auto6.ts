@@ -5,7 +5,7 @@
  * segments auto.ts computes. Must not touch IPv4 routes or addresses.
  */
 
-import { in6PrefixEq, parseIpv6 } from '../wire/in6_addr.js'
+import { in6PrefixEq, parseIpv6 } from '../wire/inet6/in6_addr.js'
 import type { Segment } from './auto.js'
 import type { Topology, TopoNode } from './model.js'
 

@@ -13,7 +13,7 @@
 import type { BpfFd, NgSocket } from '../host/syscalls.js'
 import { compileFilter } from '../userland/lib/libpcap/filter.js'
 import { isSysError } from '../util/errno.js'
-import { LinkType, PcapngWriter } from '../wire/pcap.js'
+import { LinkType, PcapngWriter } from '../wire/pcap/pcap.js'
 import { type Lab, ngPath } from './emulator.js'
 
 export interface CapturedPacket {

@@ -10,10 +10,10 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { IcmpType, icmpFinish, writeIcmpHeader } from '../wire/icmp.js'
-import { LabConsole } from './console.js'
+import { IcmpType, icmpFinish, writeIcmpHeader } from '../wire/inet/icmp.js'
+import { LabConsole } from './console/console.js'
 import { Lab, LabError } from './emulator.js'
-import { loadTopology } from './load.js'
+import { loadTopology } from './file/load.js'
 
 interface Captured {
   out: string

@@ -21,9 +21,9 @@ import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
 import { Observer } from '../testing/isolation.js'
 import { snapshot } from '../testing/net.js'
-import { TopologyError } from './diagnostics.js'
 import { Lab, LabError } from './emulator.js'
-import { type Loaded, loadAny } from './load.js'
+import { TopologyError } from './file/diagnostics.js'
+import { type Loaded, loadAny } from './file/load.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const RUNS = Number(process.env.LAB_FUZZ_RUNS ?? 60)

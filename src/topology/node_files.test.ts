@@ -8,9 +8,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { LabConsole } from './console.js'
+import { LabConsole } from './console/console.js'
 import { Lab, LabError } from './emulator.js'
-import { loadTopology } from './load.js'
+import { loadTopology } from './file/load.js'
 
 const LAB = `name: files
 nodes:

@@ -7,7 +7,7 @@
  * Must not: run anything itself; it only writes shell lines.
  */
 
-import type { BgpFile, IsisFile, Ospf6File, OspfFile, RipFile, RipngFile } from './schema.js'
+import type { BgpFile, IsisFile, Ospf6File, OspfFile, RipFile, RipngFile } from './file/schema.js'
 
 /** The here-document's end marker, as IMUNES spells it. */
 const EOF_MARK = '__EOF__'

@@ -14,10 +14,10 @@ import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { LabConsole } from './console.js'
-import { TopologyError } from './diagnostics.js'
+import { LabConsole } from './console/console.js'
 import { Lab } from './emulator.js'
-import { loadAny, loadTopology } from './load.js'
+import { TopologyError } from './file/diagnostics.js'
+import { loadAny, loadTopology } from './file/load.js'
 
 async function run(lab: Lab, ...lines: string[]): Promise<{ out: string; statuses: number[] }> {
   let out = ''

@@ -11,7 +11,7 @@ import { AF_INET, AF_INET6, type SockAddrIn, type Syscalls } from '../host/sysca
 import { isSysError, type SysError } from '../util/errno.js'
 import { interruptible } from '../util/interruptible.js'
 import { formatIpv4, parseIpv4 } from '../wire/addr.js'
-import { formatIpv6, parseIpv6 } from '../wire/in6_addr.js'
+import { formatIpv6, parseIpv6 } from '../wire/inet6/in6_addr.js'
 import type { Io, Proc } from './types.js'
 
 /** sysexits(3). */

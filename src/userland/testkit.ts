@@ -7,7 +7,7 @@
 import type { IfInfo, JailInfo, RouteInfo, Syscalls } from '../host/syscalls.js'
 import { SysError } from '../util/errno.js'
 import { parseIpv4 } from '../wire/addr.js'
-import { in6LinkLocalFromMac, in6Loopback, parseIpv6 } from '../wire/in6_addr.js'
+import { in6LinkLocalFromMac, in6Loopback, parseIpv6 } from '../wire/inet6/in6_addr.js'
 import { MemFs } from './bin/sh/streams.js'
 import type { Command, Io, Job, Proc } from './types.js'
 

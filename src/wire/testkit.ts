@@ -5,7 +5,7 @@
  * rest of the core.
  */
 
-import { TcpOptions, TcpView } from './tcp.js'
+import { TcpOptions, TcpView } from './inet/tcp.js'
 
 /** Parses hex digits, ignoring whitespace, e.g. `hex('4500 0054', '2b1b 4000')`. Throws on bad input. */
 export function hex(...parts: string[]): Uint8Array {

@@ -7,6 +7,7 @@
 
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { parseBandwidth, parseDuration, parseProbability } from '../../topology/file/units.js'
 import {
   formatLabJson,
   formatLabYaml,
@@ -17,7 +18,6 @@ import {
   SHAPES,
   type Shape,
 } from '../../topology/gen.js'
-import { parseBandwidth, parseDuration, parseProbability } from '../../topology/units.js'
 import { fileError } from './errors.js'
 
 /** Continuation lines are indented to sit under `gen` in cli.ts's usage block. */

@@ -2,7 +2,7 @@
  * `virtnet run FILE [--clock virtual|real] [--seed N] [-c LINE]... [--script FILE]...`: loads a
  * topology (YAML, JSON or IMUNES .imn), builds the lab in a fresh host, runs the nodes' startup
  * commands, then either runs the given console lines in command-line order and exits, or opens the
- * lab console at a `virtnet>` prompt (src/topology/console.ts has the commands).
+ * lab console at a `virtnet>` prompt (src/topology/console/console.ts has the commands).
  *
  * Exit status: that of `exit N`, else the first failing line's, else 0; 64 for usage errors, 65
  * (EX_DATAERR) for a topology with errors — reported as `file:line: path: reason`, nothing started —
@@ -14,10 +14,10 @@ import { totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
 import { Host, type HostOptions } from '../../host/host.js'
-import { type ConsoleFiles, LabConsole } from '../../topology/console.js'
-import { isTopologyError } from '../../topology/diagnostics.js'
+import { type ConsoleFiles, LabConsole } from '../../topology/console/console.js'
 import { Lab, LabError } from '../../topology/emulator.js'
-import { loadAny } from '../../topology/load.js'
+import { isTopologyError } from '../../topology/file/diagnostics.js'
+import { loadAny } from '../../topology/file/load.js'
 import type { Io, OutStream } from '../../userland/types.js'
 import type { ClockMode } from '../../util/clock.js'
 import { nodeClockDriver } from './clock_driver.js'

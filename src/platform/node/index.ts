@@ -9,8 +9,8 @@
 
 export type { Host } from '../../host/host.js'
 export type { Syscalls } from '../../host/syscalls.js'
-export { TopologyError } from '../../topology/diagnostics.js'
 export { LabError } from '../../topology/emulator.js'
+export { TopologyError } from '../../topology/file/diagnostics.js'
 export type { ClockMode } from '../../util/clock.js'
 export type {
   AddressInfo,
@@ -20,7 +20,16 @@ export type {
   Socket as DgramSocket,
   SocketOptions as DgramSocketOptions,
   SocketType,
-} from './dgram.js'
+} from './compat/dgram.js'
+export type { ListenOptions, NetModule, Server as NetServer, ServerOpts } from './compat/net.js'
+export type {
+  AddressInfo as NetAddressInfo,
+  Socket as NetSocket,
+  SocketConstructorOpts,
+  TcpConnectOpts,
+} from './compat/net_socket.js'
+export type { NodeSystemError } from './compat/node_errors.js'
+export type { LabTimers, VTimeout } from './compat/vtimers.js'
 export {
   type BackgroundJob,
   type CreateLabOptions,
@@ -33,12 +42,3 @@ export {
   VirtNode,
 } from './lab_api.js'
 export type { CaptureOptions, Packet, VirtCapture } from './lab_capture.js'
-export type { ListenOptions, NetModule, Server as NetServer, ServerOpts } from './net.js'
-export type {
-  AddressInfo as NetAddressInfo,
-  Socket as NetSocket,
-  SocketConstructorOpts,
-  TcpConnectOpts,
-} from './net_socket.js'
-export type { NodeSystemError } from './node_errors.js'
-export type { LabTimers, VTimeout } from './vtimers.js'

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { openCapture } from '../../wire/pcap_read.js'
+import { openCapture } from '../../wire/pcap/pcap_read.js'
 import { createLab, LabError } from './index.js'
 
 const TEXT = `name: two

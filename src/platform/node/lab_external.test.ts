@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { MemUnderlayNet } from '../../stack/net/vxlan_underlay.js'
-import { loadAny } from '../../topology/load.js'
+import { loadAny } from '../../topology/file/load.js'
 import { createLab } from './lab_api.js'
 
 function half(me: string, addr: string, local: string, remote: string): string {

@@ -25,9 +25,9 @@ import { programs } from '../../userland/programs.js'
 import { capture } from '../../userland/testkit.js'
 import { formatMac } from '../../wire/addr.js'
 import { nodeClockDriver } from './clock_driver.js'
+import { type NetnsPeer, NetnsPeers, netnsUnavailable } from './interop/netns_peer.js'
 import { createLab, type VirtLab, type VirtNode } from './lab_api.js'
 import { FrameReader, nodeLinkRelay } from './link_relay.js'
-import { type NetnsPeer, NetnsPeers, netnsUnavailable } from './netns_peer.js'
 
 describe('the relay’s frame stream', () => {
   test('frames come out whole however the stream is chunked; a garbled length stops it', () => {

@@ -9,7 +9,7 @@
 import type { Mbuf } from '../../buf/mbuf.js'
 import type { ErrnoName } from '../../util/errno.js'
 import { readU16 } from '../../wire/addr.js'
-import { ETHER_HDR_LEN } from '../../wire/ethernet.js'
+import { ETHER_HDR_LEN } from '../../wire/link/ethernet.js'
 import type { IfDriver, Ifnet } from './ifnet.js'
 
 /** The TPIDs of 802.1Q and 802.1ad tags (net/ethernet.h). */

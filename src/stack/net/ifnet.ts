@@ -447,14 +447,20 @@ function removeConnectedRoutes(ifa: IfAddr): void {
     const t = v.rt(r.fib)
     t.remove(r)
     // Another address on the same prefix keeps the prefix reachable (in_scrubprefix), in this FIB
-    // only if that address's interface routes into it.
-    const other = r.prefixLen !== 32 ? v.prefixOwner(r.dst, r.prefixLen, ifa) : undefined
+    // only if that address's interface routes into it; the same address on another interface takes
+    // over the loopback route (ifa_switch_loopback_route).
+    const other =
+      r.prefixLen !== 32
+        ? v.prefixOwner(r.dst, r.prefixLen, ifa)
+        : r.dst === ifa.addr && r.ifp === v.loopback
+          ? v.localIfa(ifa.addr)
+          : undefined
     if (
       other !== undefined &&
       (v.addAddrAllFibs !== 0 || other.ifp.fib === r.fib) &&
       t.get(r.dst, r.prefixLen) === undefined
     )
-      t.add(new Route(r.dst, r.prefixLen, 0, other.ifp, other, r.flags))
+      t.add(new Route(r.dst, r.prefixLen, 0, r.ifp === v.loopback ? r.ifp : other.ifp, other, r.flags))
   }
 }
 

@@ -4,9 +4,9 @@
  * paths must not use these (they can run inside an input routine); they write headers directly.
  */
 
-import { ArpView } from '../../wire/arp.js'
-import { IcmpView } from '../../wire/icmp.js'
-import { Ipv4View } from '../../wire/ipv4.js'
+import { IcmpView } from '../../wire/inet/icmp.js'
+import { Ipv4View } from '../../wire/inet/ipv4.js'
+import { ArpView } from '../../wire/link/arp.js'
 
 export class Scratch {
   readonly ipIn = new Ipv4View()

@@ -23,7 +23,7 @@ import {
 } from '../../testing/frames.js'
 import { counter, counters, delta, ip, learnt, Net, ping } from '../../testing/net.js'
 import { SEC } from '../../util/clock.js'
-import { ArpOp } from '../../wire/arp.js'
+import { ArpOp } from '../../wire/link/arp.js'
 import { arp } from './arp.js'
 
 let current: Net | null = null

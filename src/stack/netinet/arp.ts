@@ -23,9 +23,9 @@ import {
   isMulticastMac,
   readU32,
 } from '../../wire/addr.js'
-import { ARP_LEN, ArpOp, writeArp } from '../../wire/arp.js'
-import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../wire/ethernet.js'
-import { IcmpType, UnreachCode } from '../../wire/icmp.js'
+import { IcmpType, UnreachCode } from '../../wire/inet/icmp.js'
+import { ARP_LEN, ArpOp, writeArp } from '../../wire/link/arp.js'
+import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../wire/link/ethernet.js'
 import { etherSend, etherSendTo } from '../net/ether.js'
 import { IFF, type IfAddr, type Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'

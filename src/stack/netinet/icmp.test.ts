@@ -22,7 +22,7 @@ import {
 import { counter, counters, ip, type Net, ping } from '../../testing/net.js'
 import { SEC } from '../../util/clock.js'
 import { checksum } from '../../wire/checksum.js'
-import { IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../wire/icmp.js'
+import { IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../wire/inet/icmp.js'
 
 const guard = netisrGuard()
 afterEach(() => guard.check())

@@ -10,7 +10,7 @@
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import { readU16, readU32 } from '../../wire/addr.js'
-import { tcpFinish } from '../../wire/tcp.js'
+import { tcpFinish } from '../../wire/inet/tcp.js'
 import type { Ifnet } from '../net/ifnet.js'
 
 /** Whether ifp may carry a segment whose TCP checksum is not computed (in-process peer, no taps). */

@@ -5,7 +5,7 @@
  * The host calls `inetAttach` once; nothing else wires netinet into net.
  */
 
-import { EtherType } from '../../wire/ethernet.js'
+import { EtherType } from '../../wire/link/ethernet.js'
 import type { Domains } from '../net/domain.js'
 import type { VnetModule } from '../net/vnet.js'
 import { arpAnnounce, arpIfDetach, arpInput, arpModule, etherOutputIp } from './arp.js'

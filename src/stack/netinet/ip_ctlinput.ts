@@ -6,8 +6,8 @@
 
 import type { ErrnoName } from '../../util/errno.js'
 import { readU16, readU32 } from '../../wire/addr.js'
-import { IcmpType, UnreachCode } from '../../wire/icmp.js'
-import { IpProto } from '../../wire/ipv4.js'
+import { IcmpType, UnreachCode } from '../../wire/inet/icmp.js'
+import { IpProto } from '../../wire/inet/ipv4.js'
 import type { Vnet } from '../net/vnet.js'
 import { tcpCtlinput } from './tcp/tcp_subr.js'
 import { udpCtlinput } from './udp.js'

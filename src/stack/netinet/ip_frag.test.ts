@@ -22,7 +22,7 @@ import {
 } from '../../testing/frames.js'
 import { counter, counters, delta, ip, type Net, ping } from '../../testing/net.js'
 import { SEC } from '../../util/clock.js'
-import { IcmpType, TimeExceededCode, UnreachCode } from '../../wire/icmp.js'
+import { IcmpType, TimeExceededCode, UnreachCode } from '../../wire/inet/icmp.js'
 import { reass, reassHeld } from './ip_reass.js'
 
 const guard = netisrGuard()

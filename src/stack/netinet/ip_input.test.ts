@@ -24,7 +24,7 @@ import {
 } from '../../testing/frames.js'
 import { counter, counters, delta, ip, type Net, ping } from '../../testing/net.js'
 import { SEC } from '../../util/clock.js'
-import { IcmpType, TimeExceededCode, UnreachCode } from '../../wire/icmp.js'
+import { IcmpType, TimeExceededCode, UnreachCode } from '../../wire/inet/icmp.js'
 
 const guard = netisrGuard()
 afterEach(() => guard.check())

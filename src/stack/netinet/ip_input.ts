@@ -7,8 +7,8 @@
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
-import { IcmpType, TimeExceededCode, UnreachCode } from '../../wire/icmp.js'
-import { IPV4_MIN_HDR, IpProto, Ipv4Check } from '../../wire/ipv4.js'
+import { IcmpType, TimeExceededCode, UnreachCode } from '../../wire/inet/icmp.js'
+import { IPV4_MIN_HDR, IpProto, Ipv4Check } from '../../wire/inet/ipv4.js'
 import { encapInput, IPPROTO_ETHERIP, IPPROTO_GRE, IPPROTO_IPV4, IPPROTO_IPV6 } from '../net/if/ip_tunnel.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'

@@ -15,7 +15,7 @@ import { counter, errnoOf, ip } from '../../testing/net.js'
 import { SEC } from '../../util/clock.js'
 import { readU32 } from '../../wire/addr.js'
 import { checksum } from '../../wire/checksum.js'
-import { IcmpType, UnreachCode } from '../../wire/icmp.js'
+import { IcmpType, UnreachCode } from '../../wire/inet/icmp.js'
 import { IPOPT_LSRR, IPOPT_RR, MAX_IPOPTLEN } from './ip_options.js'
 
 const guard = netisrGuard()

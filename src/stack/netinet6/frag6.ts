@@ -6,7 +6,7 @@
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import { writeU16 } from '../../wire/addr.js'
-import { IP6_FRAG_LEN, IPV6_HDR_LEN, Ip6Nxt, writeIp6Frag } from '../../wire/ipv6.js'
+import { IP6_FRAG_LEN, IPV6_HDR_LEN, Ip6Nxt, writeIp6Frag } from '../../wire/inet6/ipv6.js'
 import type { Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
 import { ip6 } from './ip6.js'

@@ -18,10 +18,10 @@ import {
   TimeExceed6Code,
   Unreach6Code,
   writeIcmp6Header,
-} from '../../wire/icmpv6.js'
-import { in6Copy, in6IsMulticast, in6IsUnspecified } from '../../wire/in6_addr.js'
-import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt } from '../../wire/ipv6.js'
-import { ND_RA_LEN, ND_RS_LEN } from '../../wire/nd_router.js'
+} from '../../wire/inet6/icmpv6.js'
+import { in6Copy, in6IsMulticast, in6IsUnspecified } from '../../wire/inet6/in6_addr.js'
+import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt } from '../../wire/inet6/ipv6.js'
+import { ND_RA_LEN, ND_RS_LEN } from '../../wire/inet6/nd_router.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'

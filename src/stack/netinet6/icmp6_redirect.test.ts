@@ -13,8 +13,8 @@ import type { Host } from '../../host/host.js'
 import { sh, virtualHost } from '../../testing/net_lab.js'
 import { ip6 } from '../../testing/net6.js'
 import { SEC } from '../../util/clock.js'
-import { Icmp6Type } from '../../wire/icmpv6.js'
-import { formatIpv6 } from '../../wire/in6_addr.js'
+import { Icmp6Type } from '../../wire/inet6/icmpv6.js'
+import { formatIpv6 } from '../../wire/inet6/in6_addr.js'
 
 const LAN = `
 for j in h r1 r2 t; do jail -c name=$j vnet persist > /dev/null; done

@@ -22,9 +22,9 @@ import {
   ndOptLla,
   writeIcmp6Header,
   writeNdOptLla,
-} from '../../wire/icmpv6.js'
-import { in6Copy, in6Eq, in6IsLinkLocal, in6IsMulticast } from '../../wire/in6_addr.js'
-import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt } from '../../wire/ipv6.js'
+} from '../../wire/inet6/icmpv6.js'
+import { in6Copy, in6Eq, in6IsLinkLocal, in6IsMulticast } from '../../wire/inet6/in6_addr.js'
+import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt } from '../../wire/inet6/ipv6.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'

@@ -15,7 +15,7 @@ import {
   in6IsUnspecified,
   in6IsV4Mapped,
   in6SolicitedNode,
-} from '../../wire/in6_addr.js'
+} from '../../wire/inet6/in6_addr.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route/route.js'
 import { type Rib6, Route6 } from './in6_rtable.js'

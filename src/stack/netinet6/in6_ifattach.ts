@@ -6,7 +6,7 @@
  * Interfaces with IPv6 disabled (if_bridge) and lagg ports get nothing. Called from inet6's event listeners.
  */
 
-import { in6LinkLocalFromMac, in6Loopback, parseIpv6 } from '../../wire/in6_addr.js'
+import { in6LinkLocalFromMac, in6Loopback, parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import { laggOfPort } from '../net/if/if_lagg.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { in6AddAddr, in6Find, in6HasLinkLocal } from './in6.js'

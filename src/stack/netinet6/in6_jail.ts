@@ -10,7 +10,7 @@
  */
 
 import { SysError } from '../../util/errno.js'
-import { in6Eq, in6IsLoopback, in6IsUnspecified } from '../../wire/in6_addr.js'
+import { in6Eq, in6IsLoopback, in6IsUnspecified } from '../../wire/inet6/in6_addr.js'
 
 /** The part of a jail these rules read (a Prison has it). */
 export interface Jail6 {

@@ -14,7 +14,7 @@
  */
 
 import { SysError } from '../../util/errno.js'
-import { in6Eq, in6IsMulticast } from '../../wire/in6_addr.js'
+import { in6Eq, in6IsMulticast } from '../../wire/inet6/in6_addr.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
 import type { In6Ifinfo } from './in6_var.js'

@@ -18,7 +18,7 @@ import {
   in6IsMulticast,
   in6IsUnspecified,
   in6IsV4Mapped,
-} from '../../wire/in6_addr.js'
+} from '../../wire/inet6/in6_addr.js'
 import { INADDR_ANY, INP, type Inpcb, type InpcbTable, IPPORT_RESERVED } from '../netinet/in_pcb.js'
 import { prisonCheckIp6, prisonLocalIp6 } from './in6_jail.js'
 import { in6Key } from './in6_var.js'

@@ -6,7 +6,7 @@
  * calls `inet6Attach` once; nothing else wires netinet6 into net.
  */
 
-import { EtherType } from '../../wire/ethernet.js'
+import { EtherType } from '../../wire/link/ethernet.js'
 import type { Domains } from '../net/domain.js'
 import type { Ifnet } from '../net/ifnet.js'
 import type { VnetModule } from '../net/vnet.js'

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { in6PrefixEq } from '../../wire/in6_addr.js'
+import { in6PrefixEq } from '../../wire/inet6/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Rib6, Route6 } from './in6_rtable.js'
 

@@ -7,7 +7,7 @@
  */
 
 import { SysError } from '../../util/errno.js'
-import { type In6Addr, in6Masked, in6PrefixEq } from '../../wire/in6_addr.js'
+import { type In6Addr, in6Masked, in6PrefixEq } from '../../wire/inet6/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { ROUTE_MAX_DEFAULT } from '../net/route/route.js'
 import type { In6Ifaddr } from './in6_var.js'

@@ -16,7 +16,7 @@ import {
   in6IsMulticast,
   in6IsUnspecified,
   in6Scope,
-} from '../../wire/in6_addr.js'
+} from '../../wire/inet6/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
 import { type Jail6, prisonCheckIp6, prisonSaddrIp6 } from './in6_jail.js'

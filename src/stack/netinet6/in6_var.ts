@@ -15,7 +15,7 @@ import {
   in6IsMulticast,
   in6Masked,
   in6McastScope,
-} from '../../wire/in6_addr.js'
+} from '../../wire/inet6/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
 
 /** IN6_IFF_* (netinet6/in6_var.h). */

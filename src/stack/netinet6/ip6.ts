@@ -5,8 +5,8 @@
  * ip6_input.ts / ip6_output.ts. Must not: send packets or arm timers.
  */
 
-import { in6Eq, in6Hash } from '../../wire/in6_addr.js'
-import { Ip6FragView, Ipv6View } from '../../wire/ipv6.js'
+import { in6Eq, in6Hash } from '../../wire/inet6/in6_addr.js'
+import { Ip6FragView, Ipv6View } from '../../wire/inet6/ipv6.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'

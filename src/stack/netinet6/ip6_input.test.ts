@@ -16,9 +16,9 @@ import { Net } from '../../testing/net.js'
 import { ip6 as a6, addr6, ping6 } from '../../testing/net6.js'
 import { SEC } from '../../util/clock.js'
 import { Rng } from '../../util/rng.js'
-import { EtherType } from '../../wire/ethernet.js'
-import { Icmp6Type, icmp6Finish, ParamProb6Code } from '../../wire/icmpv6.js'
-import { IPV6_HDR_LEN, Ip6Nxt, writeIp6Frag, writeIpv6Header } from '../../wire/ipv6.js'
+import { Icmp6Type, icmp6Finish, ParamProb6Code } from '../../wire/inet6/icmpv6.js'
+import { IPV6_HDR_LEN, Ip6Nxt, writeIp6Frag, writeIpv6Header } from '../../wire/inet6/ipv6.js'
+import { EtherType } from '../../wire/link/ethernet.js'
 import { ip6 } from './ip6.js'
 
 let current: Net | null = null

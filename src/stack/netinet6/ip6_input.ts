@@ -8,15 +8,15 @@
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
-import { Icmp6Type, ParamProb6Code, TimeExceed6Code, Unreach6Code } from '../../wire/icmpv6.js'
+import { Icmp6Type, ParamProb6Code, TimeExceed6Code, Unreach6Code } from '../../wire/inet6/icmpv6.js'
 import {
   in6IsLinkLocal,
   in6IsLoopback,
   in6IsMulticast,
   in6IsUnspecified,
   in6IsV4Mapped,
-} from '../../wire/in6_addr.js'
-import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt, Ipv6Check } from '../../wire/ipv6.js'
+} from '../../wire/inet6/in6_addr.js'
+import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt, Ipv6Check } from '../../wire/inet6/ipv6.js'
 import { encap6Input, IPPROTO_ETHERIP, IPPROTO_GRE, IPPROTO_IPV4, IPPROTO_IPV6 } from '../net/if/ip_tunnel.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'

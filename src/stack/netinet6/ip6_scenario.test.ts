@@ -12,8 +12,8 @@ import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { Net } from '../../testing/net.js'
 import { addr6, ip6, ping6 } from '../../testing/net6.js'
 import { SEC } from '../../util/clock.js'
-import { Icmp6Type, TimeExceed6Code, Unreach6Code } from '../../wire/icmpv6.js'
-import { formatIpv6, in6LinkLocalFromMac } from '../../wire/in6_addr.js'
+import { Icmp6Type, TimeExceed6Code, Unreach6Code } from '../../wire/inet6/icmpv6.js'
+import { formatIpv6, in6LinkLocalFromMac } from '../../wire/inet6/in6_addr.js'
 import { IN6_IFF } from './in6_var.js'
 
 let current: Net | null = null

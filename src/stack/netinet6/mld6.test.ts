@@ -19,13 +19,13 @@ import {
   type Syscalls,
 } from '../../host/syscalls.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { LabConsole } from '../../topology/console.js'
+import { LabConsole } from '../../topology/console/console.js'
 import { Lab } from '../../topology/emulator.js'
-import { loadAny } from '../../topology/load.js'
-import { EtherType, writeEthernetHeader } from '../../wire/ethernet.js'
-import { icmp6Finish, icmp6Sum } from '../../wire/icmpv6.js'
-import { formatIpv6, in6McastMac, parseIpv6 } from '../../wire/in6_addr.js'
-import { Ip6Nxt, writeIpv6Header } from '../../wire/ipv6.js'
+import { loadAny } from '../../topology/file/load.js'
+import { icmp6Finish, icmp6Sum } from '../../wire/inet6/icmpv6.js'
+import { formatIpv6, in6McastMac, parseIpv6 } from '../../wire/inet6/in6_addr.js'
+import { Ip6Nxt, writeIpv6Header } from '../../wire/inet6/ipv6.js'
+import { EtherType, writeEthernetHeader } from '../../wire/link/ethernet.js'
 
 const LAN = `
 name: mld

@@ -8,7 +8,6 @@
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import { MS } from '../../util/clock.js'
-import { EtherType } from '../../wire/ethernet.js'
 import {
   Icmp6Type,
   icmp6Finish,
@@ -23,7 +22,7 @@ import {
   ndOptLla,
   writeIcmp6Header,
   writeNdOptLla,
-} from '../../wire/icmpv6.js'
+} from '../../wire/inet6/icmpv6.js'
 import {
   in6Any,
   in6IsLinkLocal,
@@ -31,8 +30,9 @@ import {
   in6IsUnspecified,
   in6McastMac,
   in6SolicitedNode,
-} from '../../wire/in6_addr.js'
-import { IPV6_HDR_LEN, Ip6Nxt, writeIpv6Header } from '../../wire/ipv6.js'
+} from '../../wire/inet6/in6_addr.js'
+import { IPV6_HDR_LEN, Ip6Nxt, writeIpv6Header } from '../../wire/inet6/ipv6.js'
+import { EtherType } from '../../wire/link/ethernet.js'
 import { etherSend } from '../net/ether.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'

@@ -10,8 +10,8 @@
  */
 
 import { SEC } from '../../util/clock.js'
-import { in6Eq, in6IsLinkLocal, in6PrefixEq } from '../../wire/in6_addr.js'
-import { ND6_INFINITE_LIFETIME } from '../../wire/nd_router.js'
+import { in6Eq, in6IsLinkLocal, in6PrefixEq } from '../../wire/inet6/in6_addr.js'
+import { ND6_INFINITE_LIFETIME } from '../../wire/inet6/nd_router.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route/route.js'
 import { icmp6Stats } from './icmp6.js'

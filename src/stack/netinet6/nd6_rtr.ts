@@ -15,9 +15,15 @@
 import type { Mbuf } from '../../buf/mbuf.js'
 import { SEC } from '../../util/clock.js'
 import { readU16, readU32 } from '../../wire/addr.js'
-import { ND_OPT_LLA_LEN } from '../../wire/icmpv6.js'
-import { in6Eq, in6IsLinkLocal, in6IsMulticast, in6IsUnspecified, in6MaskInto } from '../../wire/in6_addr.js'
-import { IPV6_MMTU } from '../../wire/ipv6.js'
+import { ND_OPT_LLA_LEN } from '../../wire/inet6/icmpv6.js'
+import {
+  in6Eq,
+  in6IsLinkLocal,
+  in6IsMulticast,
+  in6IsUnspecified,
+  in6MaskInto,
+} from '../../wire/inet6/in6_addr.js'
+import { IPV6_MMTU } from '../../wire/inet6/ipv6.js'
 import {
   ND_OPT_MTU_LEN,
   ND_OPT_PI_FLAG_AUTO,
@@ -28,7 +34,7 @@ import {
   ND_RS_LEN,
   ndOptMac,
   ndRouterOptions,
-} from '../../wire/nd_router.js'
+} from '../../wire/inet6/nd_router.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'

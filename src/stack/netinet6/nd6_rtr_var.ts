@@ -8,8 +8,8 @@
  */
 
 import type { Timer } from '../../util/clock.js'
-import type { In6Addr } from '../../wire/in6_addr.js'
-import { NdRouterOpts } from '../../wire/nd_router.js'
+import type { In6Addr } from '../../wire/inet6/in6_addr.js'
+import { NdRouterOpts } from '../../wire/inet6/nd_router.js'
 import type { Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
 import type { Route6 } from './in6_rtable.js'

@@ -17,7 +17,7 @@ import { ip6 as a6, addr6 } from '../../testing/net6.js'
 import { SEC } from '../../util/clock.js'
 import { isSysError } from '../../util/errno.js'
 import { fold, sum16 } from '../../wire/checksum.js'
-import { ipv6PseudoSum } from '../../wire/ipv6.js'
+import { ipv6PseudoSum } from '../../wire/inet6/ipv6.js'
 import { rip6Stats } from './raw_ip6.js'
 
 const IPV6_CHECKSUM = 26

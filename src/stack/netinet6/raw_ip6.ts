@@ -10,7 +10,7 @@
 import type { Mbuf } from '../../buf/mbuf.js'
 import { WaitQueue } from '../../util/clock.js'
 import { fold, sum16 } from '../../wire/checksum.js'
-import { ipv6PseudoSum } from '../../wire/ipv6.js'
+import { ipv6PseudoSum } from '../../wire/inet6/ipv6.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 import { type Jail6, prisonCheckIp6 } from './in6_jail.js'

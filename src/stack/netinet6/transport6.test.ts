@@ -23,7 +23,7 @@ import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { counter, ip, Net } from '../../testing/net.js'
 import { addr6, ip6 } from '../../testing/net6.js'
 import { SEC } from '../../util/clock.js'
-import { formatIpv6 } from '../../wire/in6_addr.js'
+import { formatIpv6 } from '../../wire/inet6/in6_addr.js'
 
 let current: Net | null = null
 

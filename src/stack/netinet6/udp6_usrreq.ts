@@ -13,7 +13,9 @@ import { type ProtoUsrreqs, SO, SOCK, Socket, SS } from '../../kern/socket.js'
 import { SysError } from '../../util/errno.js'
 import { readU16 } from '../../wire/addr.js'
 import { fold, sum16 } from '../../wire/checksum.js'
-import { Icmp6Type, Unreach6Code } from '../../wire/icmpv6.js'
+import { IpProto } from '../../wire/inet/ipv4.js'
+import { UDP_HDR_LEN, writeUdpHeader } from '../../wire/inet/udp.js'
+import { Icmp6Type, Unreach6Code } from '../../wire/inet6/icmpv6.js'
 import {
   in6Eq,
   in6IsLinkLocal,
@@ -21,10 +23,8 @@ import {
   in6IsUnspecified,
   in6IsV4Mapped,
   in6Loopback,
-} from '../../wire/in6_addr.js'
-import { IpProto } from '../../wire/ipv4.js'
-import { IPV6_HDR_LEN, ipv6PseudoSum } from '../../wire/ipv6.js'
-import { UDP_HDR_LEN, writeUdpHeader } from '../../wire/udp.js'
+} from '../../wire/inet6/in6_addr.js'
+import { IPV6_HDR_LEN, ipv6PseudoSum } from '../../wire/inet6/ipv6.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Slot, type Vnet } from '../net/vnet.js'
 import { INP, Inpcb, type PcbJail } from '../netinet/in_pcb.js'

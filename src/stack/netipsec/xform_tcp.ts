@@ -7,8 +7,8 @@
  * object is made per signed segment (FreeBSD hashes per segment too). Never throws.
  */
 
-import { type TcpOptions, TOF } from '../../wire/tcp.js'
-import { tcpSignature, tcpSignatureOk } from '../../wire/tcp_md5.js'
+import { type TcpOptions, TOF } from '../../wire/inet/tcp.js'
+import { tcpSignature, tcpSignatureOk } from '../../wire/inet/tcp_md5.js'
 import type { Vnet } from '../net/vnet.js'
 import { keyDb } from './key.js'
 

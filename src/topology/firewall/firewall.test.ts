@@ -6,8 +6,8 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { TopologyError } from '../diagnostics.js'
-import { loadTopology } from '../load.js'
+import { TopologyError } from '../file/diagnostics.js'
+import { loadTopology } from '../file/load.js'
 import { checkIpfwLine, ipfwWords } from './firewall.js'
 
 function errorsOf(text: string): string[] {

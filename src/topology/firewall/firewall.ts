@@ -14,10 +14,10 @@ import { IpfwAction } from '../../host/syscalls.js'
 import { CompileError, compileRule } from '../../userland/sbin/ipfw/compile.js'
 import { parseIpv4 } from '../../wire/addr.js'
 import { contains, parsePrefix } from '../cidr.js'
-import { type Diagnostics, formatPath, type Path } from '../diagnostics.js'
+import { type Diagnostics, formatPath, type Path } from '../file/diagnostics.js'
+import type { NatFile, NodeFile, ShaperFile, TopologyFile } from '../file/schema.js'
+import { parseBandwidth, parseDuration, parseProbability } from '../file/units.js'
 import { type FirewallCmd, isL3, type Topology, type TopoNode } from '../model.js'
-import type { NatFile, NodeFile, ShaperFile, TopologyFile } from '../schema.js'
-import { parseBandwidth, parseDuration, parseProbability } from '../units.js'
 
 /** Modules in the order they are loaded (ipfw_nat and dummynet need ipfw). */
 export const FIREWALL_MODULES = ['ipfw', 'ipfw_nat', 'dummynet'] as const

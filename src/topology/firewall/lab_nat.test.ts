@@ -12,7 +12,7 @@ import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { consoleRun, silent } from '../../testing/lab_console.js'
 import { Lab } from '../emulator.js'
-import { loadTopology } from '../load.js'
+import { loadTopology } from '../file/load.js'
 
 const HOME = `name: home
 nodes:

@@ -11,7 +11,7 @@ import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { consoleRun, silent } from '../../testing/lab_console.js'
 import { Lab } from '../emulator.js'
-import { loadTopology } from '../load.js'
+import { loadTopology } from '../file/load.js'
 
 const SHAPED = `nodes:
   a: { kind: pc, interfaces: [ { name: eth0, address: 10.0.1.2/24 } ], routes: [ { to: default, via: 10.0.1.1 } ] }

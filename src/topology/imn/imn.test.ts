@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { TopologyError } from '../diagnostics.js'
+import { TopologyError } from '../file/diagnostics.js'
 import type { Topology } from '../model.js'
 import { loadImn } from './imn.js'
 

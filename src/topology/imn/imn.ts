@@ -24,13 +24,12 @@
  */
 
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
-import { parseIpv6 } from '../../wire/in6_addr.js'
+import { parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import { addDefaultRoutes, segments } from '../auto.js'
 import { addDefaultRoutes6 } from '../auto6.js'
 import { isIpv6Prefix, normalizeMac, parseDestination, parsePrefix } from '../cidr.js'
-import { Diagnostics, guard, type Path, render, TopologyError } from '../diagnostics.js'
-import type { NodeKind, Topology } from '../model.js'
-import { labNameFrom, normalize } from '../normalize.js'
+import { Diagnostics, guard, type Path, render, TopologyError } from '../file/diagnostics.js'
+import { labNameFrom, normalize } from '../file/normalize.js'
 import {
   type IfaceFile,
   type LinkFile,
@@ -39,9 +38,10 @@ import {
   type RouteFile,
   type TopologyFile,
   TopologySchema,
-} from '../schema.js'
+} from '../file/schema.js'
+import { parseSource } from '../file/source.js'
+import type { NodeKind, Topology } from '../model.js'
 import { KNOWN_SERVICES } from '../services.js'
-import { parseSource } from '../source.js'
 
 /** Where frrboot.sh's configuration goes (FRR's integrated file, as vtysh -b reads it). */
 const FRR_CONF_PATH = '/usr/local/etc/frr/frr.conf'
@@ -62,7 +62,7 @@ const IMUNES_BGP = [
   '__EOF__',
 ] as const
 
-import { checkSchema } from '../validate.js'
+import { checkSchema } from '../file/validate.js'
 import { rewriteNatd, scriptModules } from './imn_fw.js'
 
 const KINDS: Readonly<Record<string, NodeKind>> = Object.freeze({

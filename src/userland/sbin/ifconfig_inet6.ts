@@ -7,7 +7,7 @@
  */
 
 import type { IfInfo, In6AddrInfo, Syscalls } from '../../host/syscalls.js'
-import { formatIpv6, parseIpv6 } from '../../wire/in6_addr.js'
+import { formatIpv6, parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import { asSysError, CmdError, printb, sysMessage } from '../common.js'
 import { strtonum } from '../getopt.js'
 

@@ -12,7 +12,7 @@
 import type { IfInfo, Syscalls } from '../../host/syscalls.js'
 import { SysError } from '../../util/errno.js'
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
-import { formatIpv6, parseIpv6 } from '../../wire/in6_addr.js'
+import { formatIpv6, parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import { asSysError, CmdError, printb, sysMessage } from '../common.js'
 import { strtol } from '../getopt.js'
 

@@ -13,7 +13,7 @@
 import type { RawPacket, RawSocket, SendOptions, Syscalls } from '../../host/syscalls.js'
 import { interruptible } from '../../util/interruptible.js'
 import { isMulticastIpv4, readU16, readU32, writeU32 } from '../../wire/addr.js'
-import { ICMP_HDR_LEN, IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../wire/icmp.js'
+import { ICMP_HDR_LEN, IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../wire/inet/icmp.js'
 import {
   asSysError,
   CmdError,

@@ -6,7 +6,7 @@
  */
 
 import { type Route6Spec, RtFlag, type Syscalls } from '../../host/syscalls.js'
-import { formatIpv6, in6MaskOf, parseIpv6 } from '../../wire/in6_addr.js'
+import { formatIpv6, in6MaskOf, parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import { asSysError, CmdError, EX, padL, usage } from '../common.js'
 import { strtol } from '../getopt.js'
 import type { Io } from '../types.js'

@@ -17,8 +17,8 @@ import {
   DnsType,
   dnsFqdn,
   dnsTypeOf,
-} from '../../wire/dns.js'
-import { formatIpv6 } from '../../wire/in6_addr.js'
+} from '../../wire/app/dns.js'
+import { formatIpv6 } from '../../wire/inet6/in6_addr.js'
 import { getopt } from '../getopt.js'
 import { getHostAddr, parseResolvConf, resSearch } from '../lib/libresolv/resolver.js'
 import type { Command } from '../types.js'

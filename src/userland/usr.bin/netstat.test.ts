@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { parseIpv6 } from '../../wire/in6_addr.js'
+import { parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import { epairIf, fakeSys, loIf, routeInfo, runCmd } from '../testkit.js'
 import { formatInterfaces, formatProtoStats, formatRoutes, netstat, routeFlagLetters } from './netstat.js'
 

@@ -16,7 +16,7 @@ import {
   type Syscalls,
 } from '../../host/syscalls.js'
 import { formatMac } from '../../wire/addr.js'
-import { formatIpv6, in6IsUnspecified } from '../../wire/in6_addr.js'
+import { formatIpv6, in6IsUnspecified } from '../../wire/inet6/in6_addr.js'
 import { CmdError, EX, in6WithZone, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
 import { getopt } from '../getopt.js'
 import { withJailOption } from '../jail_option.js'

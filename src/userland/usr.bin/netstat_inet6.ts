@@ -5,7 +5,7 @@
  */
 
 import { type Route6Info, RtFlag, type Syscalls } from '../../host/syscalls.js'
-import { formatIpv6 } from '../../wire/in6_addr.js'
+import { formatIpv6 } from '../../wire/inet6/in6_addr.js'
 import { padL, padR } from '../common.js'
 import { routeFlagLetters } from './netstat.js'
 

@@ -9,7 +9,7 @@
  */
 
 import type { SocketInfo, Syscalls } from '../../host/syscalls.js'
-import { in6IsLoopback, in6IsUnspecified } from '../../wire/in6_addr.js'
+import { in6IsLoopback, in6IsUnspecified } from '../../wire/inet6/in6_addr.js'
 import { asSysError, CmdError, in6WithZone, ip, optsOrUsage, runTool, userName } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command } from '../types.js'

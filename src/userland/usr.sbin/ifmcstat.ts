@@ -7,7 +7,7 @@
  */
 
 import { formatMac } from '../../wire/addr.js'
-import { formatIpv6, in6McastMac } from '../../wire/in6_addr.js'
+import { formatIpv6, in6McastMac } from '../../wire/inet6/in6_addr.js'
 import { CmdError, EX, optsOrUsage, runTool } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command } from '../types.js'

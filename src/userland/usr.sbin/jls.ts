@@ -7,7 +7,7 @@
  */
 
 import type { JailInfo } from '../../host/syscalls.js'
-import { formatIpv6 } from '../../wire/in6_addr.js'
+import { formatIpv6 } from '../../wire/inet6/in6_addr.js'
 import { asSysError, CmdError, ip, optsOrUsage, padL, padR, runTool } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command } from '../types.js'

@@ -9,7 +9,7 @@
 
 import type { NdpInfo, Syscalls } from '../../host/syscalls.js'
 import { formatMac, parseMac } from '../../wire/addr.js'
-import { formatIpv6, parseIpv6 } from '../../wire/in6_addr.js'
+import { formatIpv6, parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import { asSysError, CmdError, optsOrUsage, padL, padR, runTool } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command, Io } from '../types.js'

@@ -11,7 +11,7 @@ import { Host } from '../../host/host.js'
 import type { Syscalls } from '../../host/syscalls.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { ip, Net, ping } from '../../testing/net.js'
-import { IcmpType } from '../../wire/icmp.js'
+import { IcmpType } from '../../wire/inet/icmp.js'
 import { capture, fakeProc, runCmd } from '../testkit.js'
 import { ngctl } from './ngctl.js'
 

@@ -12,8 +12,8 @@ import type { Host } from '../../host/host.js'
 import { AF_INET, SOCK, type SocketFd, type Syscalls } from '../../host/syscalls.js'
 import { ROUTED, sh, virtualHost } from '../../testing/net_lab.js'
 import { isSysError } from '../../util/errno.js'
-import { IpProto } from '../../wire/ipv4.js'
-import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../../wire/tcp.js'
+import { IpProto } from '../../wire/inet/ipv4.js'
+import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../../wire/inet/tcp.js'
 
 /** The routed lab (a -- r -- b) with b listening on port 80. */
 async function routedListener(): Promise<{ host: Host; a: Syscalls; b: Syscalls; ls: SocketFd }> {
@@ -173,4 +173,54 @@ jexec b sockstat -q -s -P tcp | grep -c SYN_RCVD`,
   await assert.rejects(c.recv(100), (e) => isSysError(e) && e.code === 'ECONNRESET')
   c.close()
   ls.close()
+})
+
+test('tcpdrop of IPv6 connections: global and link-local (with the zone), a v4-mapped pair names the IPv4 one, families', async () => {
+  const host = virtualHost()
+  const r = await sh(
+    host,
+    `${ROUTED}
+jexec a ifconfig epair0a inet6 2001:db8:1::2/64
+jexec r ifconfig epair0b inet6 2001:db8:1::1/64
+sleep 3
+ll=$(jexec r ifconfig epair0b inet6 | sed -n 's/.*inet6 \\(fe80::[0-9a-f:]*\\)%.*/\\1/p')
+jexec r nc -6 -l 80 > /dev/null &
+jexec r nc -6 -l 81 > /dev/null &
+jexec r nc -4 -l 82 > /dev/null &
+sleep 1
+jexec a nc 10.0.1.1 82 < /dev/null &
+jexec a nc 2001:db8:1::1 80 < /dev/null &
+jexec a nc $ll%epair0a 81 < /dev/null &
+sleep 1
+jexec r tcpdrop -l -a | sed "s/$ll/LL/; s/fe80::[0-9a-f:]*%/PEER%/; s/ [0-9]*$/ PORT/" | sort
+linklocal=$(jexec r tcpdrop -l -a | grep fe80)
+jexec r $linklocal | sed "s/fe80::[0-9a-f:]*%/LL%/g; s/ [0-9]*: dropped$/ PORT: dropped/"
+jexec r $linklocal; echo again=$?
+v4port=$(jexec r tcpdrop -l -a | grep ' 82 ' | sed 's/.* //')
+jexec r tcpdrop ::ffff:10.0.1.1 82 ::ffff:10.0.1.2 $v4port | sed 's/ [0-9]*: dropped$/ PORT: dropped/'
+jexec r tcpdrop -a | sed 's/ [0-9]*: dropped$/ PORT: dropped/'
+jexec r tcpdrop -a; echo none=$?
+jexec r tcpdrop 2001:db8:1::1 80 10.0.1.2 1; echo family=$?
+jexec r tcpdrop ::ffff:10.0.1.1 80 ::ffff:10.0.1.2 1; echo mapped=$?`,
+  )
+  assert.equal(
+    r.out,
+    [
+      'tcpdrop 10.0.1.1 82 10.0.1.2 PORT',
+      'tcpdrop 2001:db8:1::1 80 2001:db8:1::2 PORT',
+      'tcpdrop LL%epair0b 81 PEER%epair0b PORT',
+      'LL%epair0b 81 LL%epair0b PORT: dropped',
+      'again=1',
+      '::ffff:10.0.1.1 82 ::ffff:10.0.1.2 PORT: dropped',
+      '2001:db8:1::1 80 2001:db8:1::2 PORT: dropped',
+      'none=0',
+      'family=1',
+      'mapped=1',
+      '',
+    ].join('\n'),
+  )
+  assert.match(r.err, /^tcpdrop: fe80::[0-9a-f:]+%epair0b 81 fe80::[0-9a-f:]+%epair0b \d+: No such process$/m)
+  assert.match(r.err, /^tcpdrop: 2001:db8:1::1 80 10\.0\.1\.2 1: different address families$/m)
+  // A v4-mapped pair names the IPv4 connection (sysctl_drop converts it); messages show the addresses as given, as getnameinfo(3) prints them.
+  assert.match(r.err, /^tcpdrop: ::ffff:10\.0\.1\.1 80 ::ffff:10\.0\.1\.2 1: No such process$/m)
 })

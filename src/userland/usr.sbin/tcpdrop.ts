@@ -4,6 +4,7 @@
  * endpoints, or with `-a` every connection that is not listening, or with `-s STATE` / `-S STACK`
  * those in that state / on that TCP stack (FreeBSD 14; the one stack here is `freebsd`); `-l` prints
  * the tcpdrop commands instead of dropping. Dropping needs root in a jail that owns its stack.
+ * IPv6 connections print and parse as getnameinfo/getaddrinfo do, link-local ones with `%zone`.
  *
  * Half-open connections in the syncache are in the list as SYN_RCVD (syncache_pcblist), so `-a`
  * and `-s SYN_RCVD` name them, as FreeBSD 14's does; but they have no PCB for net.inet.tcp.drop to
@@ -11,9 +12,9 @@
  * peer's RST). Their exported stack name is empty, so `-S` never selects them.
  */
 
-import type { SocketInfo } from '../../host/syscalls.js'
+import type { SockAddrIn, SocketInfo } from '../../host/syscalls.js'
 import { isSysError } from '../../util/errno.js'
-import { CmdError, hostAddr, ip, runTool } from '../common.js'
+import { CmdError, in6WithZone, ip, numericHost, runTool } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command, Io, Proc } from '../types.js'
 
@@ -45,15 +46,21 @@ function port(s: string): number | null {
   return SERVICES.get(s) ?? null
 }
 
+/** getnameinfo(NI_NUMERICHOST) of one endpoint's address, as tcpdrop prints it. */
+function hostText(sa: SockAddrIn, ifNames: ReadonlyMap<number, string>): string {
+  return sa.addr6 === undefined ? ip(sa.addr) : in6WithZone(sa.addr6, sa.scopeId ?? 0, ifNames)
+}
+
 /** tcpdrop(): one connection, or with `list` its command line. */
-function dropOne(proc: Proc, io: Io, la: number, lp: number, fa: number, fp: number, list: boolean): boolean {
-  const name = `${ip(la)} ${lp} ${ip(fa)} ${fp}`
+function dropOne(proc: Proc, io: Io, l: SockAddrIn, f: SockAddrIn, list: boolean): boolean {
+  const names = new Map(proc.sys.ifList().map((i) => [i.index, i.name] as const))
+  const name = `${hostText(l, names)} ${l.port} ${hostText(f, names)} ${f.port}`
   if (list) {
     io.stdout.write(`tcpdrop ${name}\n`)
     return true
   }
   try {
-    proc.sys.tcpDrop({ addr: la, port: lp }, { addr: fa, port: fp })
+    proc.sys.tcpDrop(l, f)
   } catch (e) {
     if (!isSysError(e)) throw e
     io.stderr.write(`tcpdrop: ${name}: ${e.strerror}\n`)
@@ -61,6 +68,20 @@ function dropOne(proc: Proc, io: Io, la: number, lp: number, fa: number, fp: num
   }
   io.stdout.write(`${name}: dropped\n`)
   return true
+}
+
+/** The two endpoints of a listed connection. */
+function endpoints(s: SocketInfo): [SockAddrIn, SockAddrIn] {
+  if (s.laddr6 === undefined || s.faddr6 === undefined)
+    return [
+      { addr: s.laddr, port: s.lport },
+      { addr: s.faddr, port: s.fport },
+    ]
+  const scopeId = s.scopeId ?? 0
+  return [
+    { addr: 0, port: s.lport, addr6: s.laddr6, scopeId },
+    { addr: 0, port: s.fport, addr6: s.faddr6, scopeId },
+  ]
 }
 
 export const tcpdrop: Command = (argv, io, proc) =>
@@ -81,24 +102,24 @@ export const tcpdrop: Command = (argv, io, proc) =>
         .socketList()
         .filter(
           (s: SocketInfo) =>
-            s.proto === 'tcp4' &&
+            s.proto.startsWith('tcp') &&
             s.state !== 'LISTEN' &&
             (stack === undefined || stack === '' || s.stack === stack) &&
             (state === undefined || s.state === state),
         )
-      for (const s of conns) if (!dropOne(proc, io, s.laddr, s.lport, s.faddr, s.fport, list)) ok = false
+      for (const s of conns) if (!dropOne(proc, io, ...endpoints(s), list)) ok = false
       return ok ? 0 : 1
     }
     if (args.length !== 4 || list) throw new CmdError(USAGE, 1, true)
     const [lh, lps, fh, fps] = args as [string, string, string, string]
-    const la = hostAddr(lh)
+    const l = numericHost(proc.sys, lh)
     const lp = port(lps)
     // (sic) FreeBSD's tcpdrop names the local pair in either failure.
-    if (la === null || lp === null)
-      throw new CmdError(`getaddrinfo: ${lh} port ${lps}: Name does not resolve`)
-    const fa = hostAddr(fh)
+    if (l === null || lp === null) throw new CmdError(`getaddrinfo: ${lh} port ${lps}: Name does not resolve`)
+    const f = numericHost(proc.sys, fh)
     const fp = port(fps)
-    if (fa === null || fp === null)
-      throw new CmdError(`getaddrinfo: ${lh} port ${lps}: Name does not resolve`)
-    return dropOne(proc, io, la, lp, fa, fp, false) ? 0 : 1
+    if (f === null || fp === null) throw new CmdError(`getaddrinfo: ${lh} port ${lps}: Name does not resolve`)
+    // tcpdropbyname pairs only addresses of one family.
+    if (l.family !== f.family) throw new CmdError(`${lh} ${lps} ${fh} ${fps}: different address families`)
+    return dropOne(proc, io, { ...l.sa, port: lp }, { ...f.sa, port: fp }, false) ? 0 : 1
   })

@@ -18,8 +18,8 @@ import {
   TimeExceededCode,
   UnreachCode,
   writeIcmpHeader,
-} from '../../wire/icmp.js'
-import { IpProto, ipv4PseudoHeaderSum } from '../../wire/ipv4.js'
+} from '../../wire/inet/icmp.js'
+import { IpProto, ipv4PseudoHeaderSum } from '../../wire/inet/ipv4.js'
 import { asSysError, CmdError, hostAddr, ip, optsOrUsage, runTool, untilKilled, usage } from '../common.js'
 import { getopt, strtol } from '../getopt.js'
 import type { Command, Io, Proc } from '../types.js'

@@ -8,10 +8,10 @@
  */
 
 import type { Host } from '../../../host/host.js'
-import { isTopologyError } from '../../../topology/diagnostics.js'
 import { EID_RE, Lab, LabError } from '../../../topology/emulator.js'
+import { isTopologyError } from '../../../topology/file/diagnostics.js'
+import { loadAny } from '../../../topology/file/load.js'
 import { stopServices } from '../../../topology/lab_services.js'
-import { loadAny } from '../../../topology/load.js'
 import { copyPath } from '../../../userland/bin/cp.js'
 import { isDirectory, jailFs } from '../../../userland/chroot_fs.js'
 import { seedDb } from '../../../userland/lib/libutil/pw_db.js'

@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import { MbufPool } from '../../../buf/mbuf.js'
 import { Clock, type ClockDriver } from '../../../util/clock.js'
 import { checksum } from '../../../wire/checksum.js'
-import { ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
+import { ipv4PseudoHeaderSum } from '../../../wire/inet/ipv4.js'
 import { BpfD, BpfDirection, BpfIf, type BpfRecord, DLT } from './bpf.js'
 
 function clock(): { clock: Clock; wall: { ns: number } } {

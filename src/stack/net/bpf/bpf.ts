@@ -15,8 +15,8 @@ import type { Mbuf } from '../../../buf/mbuf.js'
 import type { Clock } from '../../../util/clock.js'
 import { WaitQueue } from '../../../util/wait_queue.js'
 import { checksum } from '../../../wire/checksum.js'
-import { ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
-import { LinkType } from '../../../wire/pcap.js'
+import { ipv4PseudoHeaderSum } from '../../../wire/inet/ipv4.js'
+import { LinkType } from '../../../wire/pcap/pcap.js'
 
 /** Link types (pcap's LINKTYPE_ numbers, which are DLT_ numbers for these two). */
 export const DLT = LinkType

@@ -14,7 +14,7 @@ import type { BridgeMemberInfo, Syscalls } from '../../../host/syscalls.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { ip, Net, ping } from '../../../testing/net.js'
 import { MS, SEC } from '../../../util/clock.js'
-import { IcmpType } from '../../../wire/icmp.js'
+import { IcmpType } from '../../../wire/inet/icmp.js'
 import { bridgeOf, IFBIF } from './if_bridge.js'
 
 let current: Net | null = null

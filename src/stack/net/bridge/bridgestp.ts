@@ -29,8 +29,8 @@ import {
   decodeBpdu,
   encodeBpdu,
   newBpdu,
-} from '../../../wire/bpdu.js'
-import { ETHER_HDR_LEN } from '../../../wire/ethernet.js'
+} from '../../../wire/link/bpdu.js'
+import { ETHER_HDR_LEN } from '../../../wire/link/ethernet.js'
 import { IFF, type Ifnet } from '../ifnet.js'
 import {
   BSTP_DEFAULTS,

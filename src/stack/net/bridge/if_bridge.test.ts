@@ -13,7 +13,7 @@ import { IfFlag } from '../../../host/syscalls.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { errnoOf, ip, Net, ping, snapshot } from '../../../testing/net.js'
 import { SEC } from '../../../util/clock.js'
-import { IcmpType } from '../../../wire/icmp.js'
+import { IcmpType } from '../../../wire/inet/icmp.js'
 import { BRIDGE_RTABLE_TIMEOUT, bridgeOf, IFBIF_DEFAULT } from './if_bridge.js'
 
 let current: Net | null = null

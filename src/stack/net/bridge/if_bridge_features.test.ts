@@ -12,7 +12,7 @@ import type { BridgeCmd } from '../../../host/syscalls.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { errnoOf, ip, Net, ping } from '../../../testing/net.js'
 import { SEC } from '../../../util/clock.js'
-import { IcmpType } from '../../../wire/icmp.js'
+import { IcmpType } from '../../../wire/inet/icmp.js'
 import { IFBAF_STATIC } from './bridge_table.js'
 import { bridgeOf, IFBIF } from './if_bridge.js'
 

@@ -12,7 +12,7 @@
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { readU16, readU32 } from '../../../wire/addr.js'
 import { checksum } from '../../../wire/checksum.js'
-import { ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
+import { ipv4PseudoHeaderSum } from '../../../wire/inet/ipv4.js'
 import type { IfCloner } from '../if_clone.js'
 import type { Vnet } from '../vnet.js'
 import {

@@ -15,7 +15,7 @@
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { LOG } from '../../../kern/subr_msgbuf.js'
-import { ETHER_HDR_LEN } from '../../../wire/ethernet.js'
+import { ETHER_HDR_LEN } from '../../../wire/link/ethernet.js'
 import { etherDriver } from '../ether.js'
 import type { IfCloner } from '../if_clone.js'
 import { TunSoftc } from '../if_tun.js'

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { shellWorld, wiretap } from '../../../testing/shell.js'
 import { parseIpv4 } from '../../../wire/addr.js'
-import { writeIpv4Header } from '../../../wire/ipv4.js'
+import { writeIpv4Header } from '../../../wire/inet/ipv4.js'
 
 const world = () => shellWorld(11)
 

@@ -19,7 +19,7 @@
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { readU32 } from '../../../wire/addr.js'
-import { in6Eq } from '../../../wire/in6_addr.js'
+import { in6Eq } from '../../../wire/inet6/in6_addr.js'
 import { IFF, type IfDriver, Ifnet, type LinkEndpoint } from '../ifnet.js'
 import type { Vnet } from '../vnet.js'
 

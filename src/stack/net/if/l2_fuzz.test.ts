@@ -14,7 +14,7 @@ import { startProcess } from '../../../userland/process.js'
 import { programs } from '../../../userland/programs.js'
 import { capture } from '../../../userland/testkit.js'
 import { parseIpv4 } from '../../../wire/addr.js'
-import { writeIpv4Header } from '../../../wire/ipv4.js'
+import { writeIpv4Header } from '../../../wire/inet/ipv4.js'
 import type { Ifnet } from '../ifnet.js'
 
 async function world(script: string) {

@@ -199,6 +199,26 @@ describe('connected routes follow interface addresses', () => {
     assert.equal(a.routeGet(ip('10.0.0.77')).ifAddr, ip('10.0.0.2'))
   })
 
+  test('the same address on two interfaces: one loopback route, handed over when its owner goes', () => {
+    const net = new Net(mkHost(), {
+      jails: ['a'],
+      links: [
+        ['a', '', '', ''],
+        ['a', '', '', ''],
+      ],
+    })
+    const a = net.sys('a')
+    a.ifAddAddr('epair0a', ip('10.0.0.1'), 24)
+    // in_aifaddr_ioctl looks for the address on this interface only, so a second copy is allowed.
+    a.ifAddAddr('epair1a', ip('10.0.0.1'), 24)
+    assert.deepEqual(routes(net, 'a'), ['10.0.0.0/24 epair0a', '10.0.0.1/32 lo0', '127.0.0.1/32 lo0'])
+    a.ifDelAddr('epair0a', ip('10.0.0.1'))
+    assert.deepEqual(routes(net, 'a'), ['10.0.0.0/24 epair1a', '10.0.0.1/32 lo0', '127.0.0.1/32 lo0'])
+    assert.equal(a.routeGet(ip('10.0.0.1')).ifAddr, ip('10.0.0.1'))
+    a.ifDelAddr('epair1a', ip('10.0.0.1'))
+    assert.deepEqual(routes(net, 'a'), ['127.0.0.1/32 lo0'])
+  })
+
   test('replacing the first address (no alias) swaps its routes', () => {
     const net = new Net(mkHost(), { jails: ['a'], links: [['a', '10.0.0.1/24', '', '']] })
     const a = net.sys('a')

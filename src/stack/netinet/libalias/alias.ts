@@ -16,9 +16,9 @@
 import type { Rng } from '../../../util/rng.js'
 import { readI32, readU16, writeU16, writeU32 } from '../../../wire/addr.js'
 import { fold } from '../../../wire/checksum.js'
-import { IcmpType } from '../../../wire/icmp.js'
-import { IP_MF, IP_OFFMASK, IpProto } from '../../../wire/ipv4.js'
-import { TH } from '../../../wire/tcp.js'
+import { IcmpType } from '../../../wire/inet/icmp.js'
+import { IP_MF, IP_OFFMASK, IpProto } from '../../../wire/inet/ipv4.js'
+import { TH } from '../../../wire/inet/tcp.js'
 import { AliasDb, GET_ALIAS_PORT, LINK, NO_DEST_PORT, NO_SRC_PORT, TCPS } from './alias_db.js'
 
 /** What LibAliasIn/Out did (PKT_ALIAS_* of alias.h). */

@@ -25,7 +25,7 @@ import { chainNet, netisrGuard, pairNet } from '../../../testing/fixtures.js'
 import { counter, errnoOf, ip } from '../../../testing/net.js'
 import { connectedPair, pattern, pipeLab, readAll, sha256 } from '../../../testing/tcp_lab.js'
 import { MS, SEC } from '../../../util/clock.js'
-import { TH, tcpFinish, writeTcpHeader } from '../../../wire/tcp.js'
+import { TH, tcpFinish, writeTcpHeader } from '../../../wire/inet/tcp.js'
 
 const guard = netisrGuard()
 afterEach(() => guard.check())

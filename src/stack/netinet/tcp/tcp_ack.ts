@@ -11,8 +11,8 @@
 import { SS } from '../../../kern/socket.js'
 import { soisdisconnected } from '../../../kern/socket_stream.js'
 import { MS } from '../../../util/clock.js'
-import { seqDiff, seqGeq, seqGt, seqLeq, seqLt } from '../../../wire/seq.js'
-import { type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
+import { seqDiff, seqGeq, seqGt, seqLeq, seqLt } from '../../../wire/inet/seq.js'
+import { type TcpOptions, TH, TOF } from '../../../wire/inet/tcp.js'
 import { prrAck, prrEnter } from './sack/tcp_prr.js'
 import { SACK_NEWLOSS, SACK_NOCHANGE, SackScoreboard } from './sack/tcp_sack.js'
 import {

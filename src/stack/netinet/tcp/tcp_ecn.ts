@@ -9,8 +9,8 @@
  * Only flag arithmetic on the tcpcb: never allocates, never throws.
  */
 
-import { seqGeq } from '../../../wire/seq.js'
-import { TH } from '../../../wire/tcp.js'
+import { seqGeq } from '../../../wire/inet/seq.js'
+import { TH } from '../../../wire/inet/tcp.js'
 import { type Tcpcb, type TcpVnet, TF, TF2 } from './tcp_var.js'
 
 /** IPTOS_ECN_* (the low two bits of the TOS byte). */

@@ -20,7 +20,7 @@ import {
   readTimed,
   sha256,
 } from '../../../testing/tcp_lab.js'
-import { TH } from '../../../wire/tcp.js'
+import { TH } from '../../../wire/inet/tcp.js'
 
 const MS = 1_000_000
 

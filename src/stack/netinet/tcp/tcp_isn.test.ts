@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { Rng } from '../../../util/rng.js'
-import { seqDiff } from '../../../wire/seq.js'
+import { seqDiff } from '../../../wire/inet/seq.js'
 import { SipHash24, TcpIsn } from './tcp_isn.js'
 
 const hex = (h: SipHash24): string => h.hi.toString(16).padStart(8, '0') + h.lo.toString(16).padStart(8, '0')

@@ -18,7 +18,7 @@
  */
 
 import type { Rng } from '../../../util/rng.js'
-import { seqGt } from '../../../wire/seq.js'
+import { seqGt } from '../../../wire/inet/seq.js'
 
 /** SIPHASH_KEY_LENGTH. */
 export const SIPHASH_KEY_LENGTH = 16

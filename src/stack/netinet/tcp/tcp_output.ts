@@ -8,9 +8,9 @@
  */
 
 import { SS } from '../../../kern/socket.js'
-import { IpProto } from '../../../wire/ipv4.js'
-import { seqAdd, seqDiff, seqGt, seqLt } from '../../../wire/seq.js'
-import { TCP_HDR_LEN, TH, TOF, writeTcpHeader } from '../../../wire/tcp.js'
+import { IpProto } from '../../../wire/inet/ipv4.js'
+import { seqAdd, seqDiff, seqGt, seqLt } from '../../../wire/inet/seq.js'
+import { TCP_HDR_LEN, TH, TOF, writeTcpHeader } from '../../../wire/inet/tcp.js'
 import { inpIsV6 } from '../../netinet6/in6_pcb.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { ip } from '../ip.js'

@@ -7,8 +7,8 @@
 
 import { soisdisconnected } from '../../../kern/socket_stream.js'
 import { MS } from '../../../util/clock.js'
-import { seqAdd, seqGt } from '../../../wire/seq.js'
-import { type TcpOptions, TH, TOF } from '../../../wire/tcp.js'
+import { seqAdd, seqGt } from '../../../wire/inet/seq.js'
+import { type TcpOptions, TH, TOF } from '../../../wire/inet/tcp.js'
 import { tcpRedispatch } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
 import { tcpClose, tcpStateChange } from './tcp_subr.js'

@@ -17,14 +17,14 @@ import {
   soisdisconnecting,
 } from '../../../kern/socket_stream.js'
 import { SysError } from '../../../util/errno.js'
+import { IpProto } from '../../../wire/inet/ipv4.js'
 import {
   in6IsLinkLocal,
   in6IsMulticast,
   in6IsUnspecified,
   in6IsV4Mapped,
   in6Loopback,
-} from '../../../wire/in6_addr.js'
-import { IpProto } from '../../../wire/ipv4.js'
+} from '../../../wire/inet6/in6_addr.js'
 import type { Vnet } from '../../net/vnet.js'
 import { prisonRemoteIp6 } from '../../netinet6/in6_jail.js'
 import {

@@ -11,7 +11,7 @@
 import type { StreamSocket } from '../../../kern/socket_stream.js'
 import type { Timer } from '../../../util/clock.js'
 import type { Rng } from '../../../util/rng.js'
-import { TcpOptions, TcpView } from '../../../wire/tcp.js'
+import { TcpOptions, TcpView } from '../../../wire/inet/tcp.js'
 import { Slot, type Vnet, vstate } from '../../net/vnet.js'
 import type { Ip6OutOptions } from '../../netinet6/ip6_output.js'
 import type { Inpcb } from '../in_pcb.js'

@@ -250,3 +250,37 @@ jexec r ipfw -q add 200 count ip from me to any`,
   assert.equal(pool.inUse, before)
   assert.equal(host.env.netisr.errors, 0, String(host.env.netisr.lastError))
 })
+
+test('verbose log of IPv6 packets: bracketed addresses, ICMPv6 type.code, fragments, reset6', async () => {
+  const host = virtualHost()
+  const r = await sh(
+    host,
+    `${ROUTED6}
+jexec r sysctl net.inet.ip.fw.verbose=1 > /dev/null
+jexec r ipfw -q add 100 count log ipv6-icmp from any to 2001:db8:2::2 icmp6types 128
+jexec r ipfw -q add 110 count log ip6 from any to 2001:db8:2::2 ext6hdr frag
+jexec r ipfw -q add 120 reset6 log tcp from any to any 81
+jexec a ping6 -c 1 2001:db8:2::2 > /dev/null
+jexec a ping6 -c 1 -s 2000 2001:db8:2::2 > /dev/null
+jexec a nc -z -w 1 2001:db8:2::2 81
+dmesg -a`,
+  )
+  const lines = r.out
+    .split('\n')
+    .filter((l) => l.startsWith('ipfw: '))
+    .map((l) => l.replace(/\(frag [0-9a-f]{8}:/, '(frag ID:').replace(/]:\d+ \[/, ']:PORT ['))
+  // r sees each packet twice, coming in from a and going out to b.
+  const inOut = (l: string) => [l, l.replace('in via epair0b', 'out via epair1a')]
+  assert.deepEqual(lines, [
+    ...inOut('ipfw: 100 Count ICMPv6:128.0 [2001:db8:1::2] [2001:db8:2::2] in via epair0b'),
+    // The 2,008-byte echo request leaves a in two fragments; only the first carries the ICMPv6
+    // header. The length is ip6_plen less the headers' length counted from the IPv6 header, as
+    // ipfw_log computes it; the second fragment's offset prints eight times over (1,448 bytes in).
+    'ipfw: 100 Count ICMPv6:128.0 [2001:db8:1::2] [2001:db8:2::2] in via epair0b (frag ID:1408@0+)',
+    'ipfw: 110 Count ICMPv6:128.0 [2001:db8:1::2] [2001:db8:2::2] in via epair0b (frag ID:1408@0+)',
+    'ipfw: 100 Count ICMPv6:128.0 [2001:db8:1::2] [2001:db8:2::2] out via epair1a (frag ID:1408@0+)',
+    'ipfw: 110 Count ICMPv6:128.0 [2001:db8:1::2] [2001:db8:2::2] out via epair1a (frag ID:1408@0+)',
+    ...inOut('ipfw: 110 Count ICMPv6 [2001:db8:1::2] [2001:db8:2::2] in via epair0b (frag ID:520@11584)'),
+    'ipfw: 120 Reset TCP [2001:db8:1::2]:PORT [2001:db8:2::2]:81 in via epair0b',
+  ])
+})

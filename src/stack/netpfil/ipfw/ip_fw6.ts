@@ -8,8 +8,8 @@
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'
-import { Icmp6Type, Unreach6Code } from '../../../wire/icmpv6.js'
-import { TH } from '../../../wire/tcp.js'
+import { TH } from '../../../wire/inet/tcp.js'
+import { Icmp6Type, Unreach6Code } from '../../../wire/inet6/icmpv6.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
 import { tcpRespond } from '../../netinet/tcp/tcp_subr.js'

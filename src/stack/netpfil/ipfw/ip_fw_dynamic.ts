@@ -12,7 +12,7 @@
  * hash uses, and never match an IPv4 packet, nor the other way round.
  */
 
-import { TH } from '../../../wire/tcp.js'
+import { TH } from '../../../wire/inet/tcp.js'
 
 /** How a lookup matched: the packet goes the way the state was created, or the other way. */
 export const MATCH = { NONE: 0, FORWARD: 1, REVERSE: 2 } as const

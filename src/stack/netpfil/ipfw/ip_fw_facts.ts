@@ -7,7 +7,7 @@
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { readI32, readU16, readU32 } from '../../../wire/addr.js'
-import { IP_OFFMASK, IpProto } from '../../../wire/ipv4.js'
+import { IP_OFFMASK, IpProto } from '../../../wire/inet/ipv4.js'
 import { EXT6 } from './ip_fw_rule.js'
 
 /** What the IPv6 walk met that the net.inet6.ip6.fw knobs decide about (PktFacts.odd6). */
@@ -58,6 +58,9 @@ export class PktFacts {
   flow6 = 0
   /** EXT6.* bits of the extension headers met. */
   extHd = 0
+  /** An IPv6 fragment header's identification and M bit (f_id.extra, ip6f_mf), for `log`. */
+  fragId6 = 0
+  fragMore6 = false
   /** ODD6.* bits. */
   odd6 = 0
 }
@@ -135,6 +138,7 @@ function readFacts6(p: PktFacts, m: Mbuf): boolean {
   p.sport = 0
   p.dport = 0
   p.offset = 0
+  p.fragMore6 = false
   p.extHd = 0
   p.odd6 = 0
   const end = m.len < p.iplen ? m.len : p.iplen
@@ -169,6 +173,8 @@ function readFacts6(p: PktFacts, m: Mbuf): boolean {
         nxt = b[h]!
         const offlg = readU16(b, h + 2)
         p.offset = offlg >>> 3
+        p.fragMore6 = (offlg & 1) !== 0
+        p.fragId6 = readU32(b, h + 4)
         hlen += 8
         // RFC 6946: an atomic fragment (offset 0, no M) is a whole packet.
         if (p.offset === 0 && (offlg & 1) === 0) p.odd6 |= ODD6.SINGLE_FRAG

@@ -10,7 +10,7 @@
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { readMac } from '../../../wire/addr.js'
-import { ETHER_HDR_LEN } from '../../../wire/ethernet.js'
+import { ETHER_HDR_LEN } from '../../../wire/link/ethernet.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import { PFIL, type PfilHook } from '../../net/pfil.js'
 import type { Vnet } from '../../net/vnet.js'

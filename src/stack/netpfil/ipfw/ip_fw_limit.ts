@@ -10,7 +10,7 @@
  * rule (created when the rule is added) and grow by doubling, so nothing is allocated per packet.
  */
 
-import { IpProto } from '../../../wire/ipv4.js'
+import { IpProto } from '../../../wire/inet/ipv4.js'
 import type { IpfwChain, KRule } from './ip_fw_chain.js'
 import { DynTable } from './ip_fw_dynamic.js'
 import type { PktFacts } from './ip_fw_facts.js'

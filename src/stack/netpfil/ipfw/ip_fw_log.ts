@@ -13,13 +13,14 @@
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { LOG } from '../../../kern/subr_msgbuf.js'
-import { formatIpv4 } from '../../../wire/addr.js'
-import { IpProto } from '../../../wire/ipv4.js'
+import { formatIpv4, writeU32 } from '../../../wire/addr.js'
+import { IpProto } from '../../../wire/inet/ipv4.js'
+import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { BpfIf, DLT } from '../../net/bpf/bpf.js'
 import { PFIL_IN } from '../../net/pfil.js'
 import type { IpfwChain, KRule } from './ip_fw_chain.js'
 import type { PktFacts } from './ip_fw_facts.js'
-import { A, IPFW_DEFAULT_RULE } from './ip_fw_rule.js'
+import { A, ICMP6_UNREACH_RST, IPFW_DEFAULT_RULE } from './ip_fw_rule.js'
 
 /** The fake Ethernet header ipfw_bpf_tap puts in front of an IPv4 packet. */
 const FAKE_HDR = Uint8Array.from([...'DDDDDDSSSSSS'].map((c) => c.charCodeAt(0)).concat([0x08, 0x00]))
@@ -91,29 +92,59 @@ function actionText(f: KRule): string {
     case A.SETFIB:
       return `SetFib ${s.actionArg}`
     case A.NAT:
-      return `Nat ${s.actionArg}`
+      return 'Nat'
     case A.PIPE:
       return `Pipe ${s.actionArg}`
     case A.QUEUE:
       return `Queue ${s.actionArg}`
+    case A.UNREACH6:
+      return s.actionArg === ICMP6_UNREACH_RST ? 'Reset' : `Unreach ${s.actionArg}`
     default:
       return 'UNKNOWN'
   }
 }
 
 function protoText(p: PktFacts, m: Mbuf): string {
-  const src = formatIpv4(p.src)
-  const dst = formatIpv4(p.dst)
+  let src: string
+  let dst: string
+  if (p.v6) {
+    src = `[${formatIpv6(u32Bytes(p.a6, 0))}]`
+    dst = `[${formatIpv6(u32Bytes(p.a6, 4))}]`
+  } else {
+    src = formatIpv4(p.src)
+    dst = formatIpv4(p.dst)
+  }
   if (p.proto === IpProto.TCP)
     return p.offset === 0 ? `TCP ${src}:${p.sport} ${dst}:${p.dport}` : `TCP ${src} ${dst}`
   if (p.proto === IpProto.UDP)
     return p.offset === 0 ? `UDP ${src}:${p.sport} ${dst}:${p.dport}` : `UDP ${src} ${dst}`
-  if (p.proto === IpProto.ICMP) {
-    if (!p.l4) return `ICMP ${src} ${dst}`
+  const icmp = p.v6 ? (p.proto === IpProto.ICMPV6 ? 'ICMPv6' : '') : p.proto === IpProto.ICMP ? 'ICMP' : ''
+  if (icmp !== '') {
+    if (!p.l4) return `${icmp} ${src} ${dst}`
     const code = m.data[m.off + p.hlen + 1]!
-    return `ICMP:${p.icmpType}.${code} ${src} ${dst}`
+    return `${icmp}:${p.icmpType}.${code} ${src} ${dst}`
   }
   return `P:${p.proto} ${src} ${dst}`
+}
+
+function fragText(p: PktFacts, m: Mbuf): string {
+  if (p.v6) {
+    if (p.offset === 0 && !p.fragMore6) return ''
+    // ipfw_log prints ntohs(offset) << 3 where offset is still the raw ip6f_offlg field, whose
+    // offset bits already count bytes: FreeBSD's line shows eight times the byte offset.
+    const id = p.fragId6.toString(16).padStart(8, '0')
+    return ` (frag ${id}:${p.iplen - 40 - p.hlen}@${p.offset << 6}${p.fragMore6 ? '+' : ''})`
+  }
+  const mf = (m.data[m.off + 6]! & 0x20) !== 0
+  if (p.offset === 0 && !mf) return ''
+  return ` (frag ${readId(m)}:${p.iplen - p.hlen}@${p.offset << 3}${mf ? '+' : ''})`
+}
+
+/** The 16 bytes of the IPv6 address at word w of PktFacts.a6 (0 source, 4 destination). */
+function u32Bytes(a6: Uint32Array, w: number): Uint8Array {
+  const out = new Uint8Array(16)
+  for (let i = 0; i < 4; i++) writeU32(out, i * 4, a6[w + i]!)
+  return out
 }
 
 /** ipfw_log: the rule f matched packet m (whose fields are p) and says `log`. */
@@ -130,9 +161,7 @@ export function ipfwLog(ch: IpfwChain, f: KRule, p: PktFacts, m: Mbuf): void {
   const max = f.num === IPFW_DEFAULT_RULE ? 0 : f.spec.logAmount !== 0 ? f.spec.logAmount : ch.verboseLimit
   const t = log.take(f, max)
   if (t === 0) return
-  const mf = (m.data[m.off + 6]! & 0x20) !== 0
-  const frag =
-    p.offset !== 0 || mf ? ` (frag ${readId(m)}:${p.iplen - p.hlen}@${p.offset << 3}${mf ? '+' : ''})` : ''
+  const frag = fragText(p, m)
   const dir = p.dir === PFIL_IN ? 'in' : 'out'
   // log(LOG_SECURITY | LOG_INFO) and, at the end of the allowance, LOG_NOTICE, as ipfw_log does.
   const kmsg = ch.msgbuf

@@ -7,7 +7,7 @@
  * Packet path: no allocation, no throw; a table that vanished simply does not match.
  */
 
-import { IpProto } from '../../../wire/ipv4.js'
+import { IpProto } from '../../../wire/inet/ipv4.js'
 import type { Vnet } from '../../net/vnet.js'
 import { ipfw } from './ip_fw_chain.js'
 import type { PktFacts } from './ip_fw_facts.js'

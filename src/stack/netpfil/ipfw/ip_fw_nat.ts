@@ -13,7 +13,7 @@
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { SEC } from '../../../util/clock.js'
 import { SysError } from '../../../util/errno.js'
-import { IpProto } from '../../../wire/ipv4.js'
+import { IpProto } from '../../../wire/inet/ipv4.js'
 import type { IfAddr } from '../../net/ifnet.js'
 import { PFIL_IN } from '../../net/pfil.js'
 import { Slot, type Vnet } from '../../net/vnet.js'

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { virtualHost } from '../../../testing/net_lab.js'
-import { writeIpv4Header } from '../../../wire/ipv4.js'
+import { writeIpv4Header } from '../../../wire/inet/ipv4.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import { PFIL_IN, PFIL_OUT } from '../../net/pfil.js'
 import { IpfwChain } from './ip_fw_chain.js'

@@ -18,8 +18,9 @@ import type { FileSystem, Job, OutStream, Proc } from '../../types.js'
 import { BUILTINS, type Builtin, SPECIAL, shQuote } from './builtins.js'
 import { type ExpandHost, expandFields, expandPattern, expandString } from './expand.js'
 import { glob } from './glob.js'
-import type { List, Node, Redir, Simple, Word } from './parser.js'
+import type { List, Node, Simple, Word } from './parser.js'
 import { matchPattern } from './pattern.js'
+import { withRedirs } from './redirect.js'
 import {
   AbortCtl,
   Aborted,
@@ -31,7 +32,7 @@ import {
   SIGKILL,
   SIGPIPE,
 } from './signals.js'
-import { Capture, FileOut, MiB, nullOut, Pipe, PushbackIn, type ShIn, type ShIo } from './streams.js'
+import { Capture, MiB, Pipe, PushbackIn, type ShIo } from './streams.js'
 
 /** Deepest function call nesting before the script is stopped (runaway recursion). */
 export const MAX_FUNC_DEPTH = 1000
@@ -343,9 +344,11 @@ export class Interp {
         return s
       }
       case 'group':
-        return this.withRedirs(node.redirs, io, (rio) => this.runList(node.body, rio, tested))
+        return withRedirs(this.fs, this.expander(io), node.redirs, io, (rio) =>
+          this.runList(node.body, rio, tested),
+        )
       case 'subshell':
-        return this.withRedirs(node.redirs, io, async (rio) => {
+        return withRedirs(this.fs, this.expander(io), node.redirs, io, async (rio) => {
           const sub = this.clone(new AbortCtl(this.ctl))
           let s: number
           try {
@@ -358,14 +361,14 @@ export class Interp {
           return s
         })
       case 'if':
-        return this.withRedirs(node.redirs, io, async (rio) => {
+        return withRedirs(this.fs, this.expander(io), node.redirs, io, async (rio) => {
           for (const c of node.clauses) {
             if ((await this.runList(c.cond, rio, true)) === 0) return this.runList(c.body, rio, tested)
           }
           return node.else ? this.runList(node.else, rio, tested) : 0
         })
       case 'loop':
-        return this.withRedirs(node.redirs, io, (rio) =>
+        return withRedirs(this.fs, this.expander(io), node.redirs, io, (rio) =>
           this.loop(
             async () => {
               const c = await this.runList(node.cond, rio, true)
@@ -377,7 +380,7 @@ export class Interp {
           ),
         )
       case 'for':
-        return this.withRedirs(node.redirs, io, async (rio) => {
+        return withRedirs(this.fs, this.expander(io), node.redirs, io, async (rio) => {
           const items = node.words ? await expandFields(node.words, this.expander(rio)) : this.params.slice()
           let k = 0
           return this.loop(
@@ -392,7 +395,7 @@ export class Interp {
           )
         })
       case 'case':
-        return this.withRedirs(node.redirs, io, async (rio) => {
+        return withRedirs(this.fs, this.expander(io), node.redirs, io, async (rio) => {
           const ex = this.expander(rio)
           const s = await expandString(node.word, ex)
           for (const item of node.items) {
@@ -629,9 +632,12 @@ export class Interp {
     if (!argv.length) {
       // Only assignments (done above) and maybe redirections, which still create files.
       status = this.substStatus ?? 0
-      if (node.redirs.length) status = await this.withRedirs(node.redirs, io, async () => status)
+      if (node.redirs.length)
+        status = await withRedirs(this.fs, this.expander(io), node.redirs, io, async () => status)
     } else {
-      status = await this.withRedirs(node.redirs, io, (rio) => this.invoke(argv, assigns, rio, tested))
+      status = await withRedirs(this.fs, this.expander(io), node.redirs, io, (rio) =>
+        this.invoke(argv, assigns, rio, tested),
+      )
     }
     if (status !== 0 && !tested && this.opts.errexit) throw new ExitSig(status)
     return status
@@ -777,88 +783,4 @@ export class Interp {
       off()
     }
   }
-
-  // ---- redirections
-
-  /** Applies redirections around fn; a failed redirection skips fn and gives status 1. */
-  private async withRedirs(
-    redirs: readonly Redir[],
-    io: ShIo,
-    fn: (io: ShIo) => Promise<number>,
-  ): Promise<number> {
-    if (!redirs.length) return fn(io)
-    const files: FileOut[] = []
-    let rio: ShIo
-    try {
-      rio = await this.redirect(redirs, io, files)
-    } catch (e) {
-      if (!(e instanceof RedirError)) throw e
-      io.stderr.write(`sh: ${e.message}\n`)
-      return 1
-    }
-    try {
-      return await fn(rio)
-    } finally {
-      for (const f of files) if (f.full) io.stderr.write(`sh: ${f.path}: No space left on device\n`)
-    }
-  }
-
-  private async redirect(redirs: readonly Redir[], io: ShIo, files: FileOut[]): Promise<ShIo> {
-    let stdin: ShIn = io.stdin
-    const out: [OutStream, OutStream] = [io.stdout, io.stderr]
-    const ex = this.expander(io)
-    for (const r of redirs) {
-      const target = await expandString(r.target, ex)
-      const input = r.op === '<' || r.op === '<&' || r.op === '<>' || r.op === '<<' || r.op === '<<-'
-      const fd = r.fd ?? (input ? 0 : 1)
-      if (fd > 2) throw new RedirError(`${fd}: bad file descriptor`)
-      if (r.op === '<<' || r.op === '<<-') {
-        if (fd !== 0) throw new RedirError(`${fd}: here-document on an output descriptor`)
-        stdin = PushbackIn.of(target)
-      } else if (r.op === '<&' || r.op === '>&') {
-        if (target === '-') {
-          if (fd === 0) stdin = new PushbackIn(null)
-          else out[fd - 1] = nullOut
-        } else if (fd === 0) {
-          if (target !== '0') throw new RedirError(`${target}: bad file descriptor`)
-        } else if (target === '1' || target === '2') out[fd - 1] = out[Number(target) - 1]
-        else throw new RedirError(`${target}: bad file descriptor`)
-      } else if (input) {
-        if (fd !== 0) throw new RedirError(`${fd}: input redirection on an output descriptor`)
-        stdin = this.openIn(target, io)
-      } else {
-        if (fd === 0) throw new RedirError('0: output redirection on standard input')
-        out[fd - 1] = this.openOut(target, r.op === '>>', out, files)
-      }
-    }
-    return { stdin, stdout: out[0], stderr: out[1] }
-  }
-
-  private openIn(path: string, io: ShIo): ShIn {
-    if (path === '/dev/null') return new PushbackIn(null)
-    if (path === '/dev/stdin') return io.stdin
-    const text = this.fs.read(path)
-    if (text === undefined) throw new RedirError(`${path}: No such file or directory`)
-    return PushbackIn.of(text)
-  }
-
-  private openOut(path: string, append: boolean, cur: [OutStream, OutStream], files: FileOut[]): OutStream {
-    switch (path) {
-      case '/dev/null':
-        return nullOut
-      case '/dev/stdout':
-        return cur[0]
-      case '/dev/stderr':
-        return cur[1]
-    }
-    if (!path) throw new RedirError(': No such file or directory')
-    if (!append || !this.fs.has(path)) {
-      if (!this.fs.truncate(path)) throw new RedirError(`${path}: Too many open files`)
-    }
-    const f = new FileOut(this.fs, path)
-    files.push(f)
-    return f
-  }
 }
-
-class RedirError extends Error {}

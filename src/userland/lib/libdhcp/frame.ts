@@ -11,9 +11,9 @@
 
 import { readMac, readU16, readU32 } from '../../../wire/addr.js'
 import { fold, sum16 } from '../../../wire/checksum.js'
-import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../../wire/ethernet.js'
-import { IPV4_MIN_HDR, IpProto, ipv4PseudoHeaderSum, writeIpv4Header } from '../../../wire/ipv4.js'
-import { UDP_HDR_LEN, udpFinish, writeUdpHeader } from '../../../wire/udp.js'
+import { IPV4_MIN_HDR, IpProto, ipv4PseudoHeaderSum, writeIpv4Header } from '../../../wire/inet/ipv4.js'
+import { UDP_HDR_LEN, udpFinish, writeUdpHeader } from '../../../wire/inet/udp.js'
+import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../../wire/link/ethernet.js'
 
 /** IPTOS_LOWDELAY, which assemble_udp_ip_header sets. */
 const IPTOS_LOWDELAY = 0x10

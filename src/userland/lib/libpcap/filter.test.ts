@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { LinkType } from '../../../wire/pcap.js'
+import { LinkType } from '../../../wire/pcap/pcap.js'
 import { compileFilter, FilterError } from './filter.js'
 
 const A = [10, 0, 1, 2]

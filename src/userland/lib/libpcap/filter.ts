@@ -13,7 +13,7 @@
  */
 
 import { parseIpv4, parseMac } from '../../../wire/addr.js'
-import { LinkType } from '../../../wire/pcap.js'
+import { LinkType } from '../../../wire/pcap/pcap.js'
 import { FilterError } from './errors.js'
 import {
   CONSTS,

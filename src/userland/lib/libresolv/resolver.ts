@@ -23,7 +23,7 @@ import {
   emitDns,
   newDnsMessage,
   parseDns,
-} from '../../../wire/dns.js'
+} from '../../../wire/app/dns.js'
 import type { FileSystem } from '../../types.js'
 
 export interface ResolvConf {

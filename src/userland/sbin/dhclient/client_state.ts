@@ -27,7 +27,7 @@ import {
   newDhcp,
   optAddr,
   optText,
-} from '../../../wire/dhcp.js'
+} from '../../../wire/app/dhcp.js'
 
 /** clparse.c's defaults (dhclient.conf(5)). */
 export const CLIENT_DEFAULTS = {

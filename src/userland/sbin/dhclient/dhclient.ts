@@ -18,7 +18,13 @@
 import type { Syscalls } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
 import { BROADCAST_MAC } from '../../../wire/addr.js'
-import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, type DhcpRepr, emitDhcp, parseDhcp } from '../../../wire/dhcp.js'
+import {
+  DHCP_CLIENT_PORT,
+  DHCP_SERVER_PORT,
+  type DhcpRepr,
+  emitDhcp,
+  parseDhcp,
+} from '../../../wire/app/dhcp.js'
 import { getopt } from '../../getopt.js'
 import { type DaemonStream, daemonLaunch } from '../../lib/libc/daemon.js'
 import {

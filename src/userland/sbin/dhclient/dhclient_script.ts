@@ -15,7 +15,14 @@ import type { Syscalls } from '../../../host/syscalls.js'
 import { civilTime } from '../../../util/civil_time.js'
 import { isSysError } from '../../../util/errno.js'
 import { formatIpv4, maskToPrefix } from '../../../wire/addr.js'
-import { DhcpOpt, dhcpOptAddr, dhcpOptAddrs, dhcpOptText, dhcpOptU32, dhcpType } from '../../../wire/dhcp.js'
+import {
+  DhcpOpt,
+  dhcpOptAddr,
+  dhcpOptAddrs,
+  dhcpOptText,
+  dhcpOptU32,
+  dhcpType,
+} from '../../../wire/app/dhcp.js'
 import type { FileSystem } from '../../types.js'
 import { type ClientLease, leaseParams } from './client_state.js'
 

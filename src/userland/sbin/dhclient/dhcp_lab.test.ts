@@ -12,9 +12,9 @@ import { afterEach, describe, test } from 'node:test'
 import { Host } from '../../../host/host.js'
 import type { BpfFd, Syscalls } from '../../../host/syscalls.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
-import { LabConsole } from '../../../topology/console.js'
+import { LabConsole } from '../../../topology/console/console.js'
 import { Lab } from '../../../topology/emulator.js'
-import { loadAny } from '../../../topology/load.js'
+import { loadAny } from '../../../topology/file/load.js'
 import { BROADCAST_MAC, formatIpv4, formatMac, parseIpv4 } from '../../../wire/addr.js'
 import {
   BootOp,
@@ -26,7 +26,7 @@ import {
   newDhcp,
   optAddr,
   parseDhcp,
-} from '../../../wire/dhcp.js'
+} from '../../../wire/app/dhcp.js'
 import { buildUdpFrame, decodeUdpFrame, FrameError, newDecodedFrame } from '../../lib/libdhcp/frame.js'
 import { startProcess } from '../../process.js'
 

@@ -23,8 +23,8 @@ import {
   Dhcp6Type,
   formatHexColons,
   newDhcp6Msg,
-} from '../../../wire/dhcp6.js'
-import { formatIpv6 } from '../../../wire/in6_addr.js'
+} from '../../../wire/app/dhcp6.js'
+import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 
 const SEC = 1e9
 /** RFC 3315 §5.5 values, which ISC 4.4 uses. */

@@ -27,8 +27,8 @@ import {
   emitDhcp6,
   formatHexColons,
   parseDhcp6,
-} from '../../../wire/dhcp6.js'
-import { formatIpv6 } from '../../../wire/in6_addr.js'
+} from '../../../wire/app/dhcp6.js'
+import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { type DaemonStream, daemonLaunch } from '../../lib/libc/daemon.js'
 import type { Io, Proc } from '../../types.js'
 import { dhclient } from '../dhclient/dhclient.js'

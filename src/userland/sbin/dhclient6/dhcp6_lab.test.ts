@@ -17,15 +17,15 @@ import { afterEach, describe, test } from 'node:test'
 import { Host } from '../../../host/host.js'
 import { AF_INET6, SOCK, type Syscalls } from '../../../host/syscalls.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
-import { LabConsole } from '../../../topology/console.js'
+import { LabConsole } from '../../../topology/console/console.js'
 import { Lab } from '../../../topology/emulator.js'
-import { loadAny } from '../../../topology/load.js'
+import { loadAny } from '../../../topology/file/load.js'
 import {
   ALL_DHCP_RELAY_AGENTS_AND_SERVERS,
   type Dhcp6Msg,
   Dhcp6Type,
   parseDhcp6,
-} from '../../../wire/dhcp6.js'
+} from '../../../wire/app/dhcp6.js'
 import { startProcess } from '../../process.js'
 
 const LAN = `

@@ -5,7 +5,7 @@
  */
 
 import { type IpfwInsn, ipfwInsn as insn, IpfwOp as O } from '../../../host/syscalls.js'
-import { formatIpv6, parseIpv6 } from '../../../wire/in6_addr.js'
+import { formatIpv6, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { fail, tableRef } from './compile_args.js'
 
 /** ICMP6_MAXTYPE. */

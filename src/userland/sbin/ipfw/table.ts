@@ -13,7 +13,7 @@
 import type { IpfwReply, IpfwTableEntry, IpfwTableRequest } from '../../../host/syscalls.js'
 import { isSysError, type SysError } from '../../../util/errno.js'
 import { parseIpv4 } from '../../../wire/addr.js'
-import { parseIpv6 } from '../../../wire/in6_addr.js'
+import { parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { EX } from '../../common.js'
 import type { Io, Proc } from '../../types.js'
 import { CompileError, tableNameOk } from './compile_args.js'

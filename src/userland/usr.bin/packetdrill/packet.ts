@@ -11,9 +11,9 @@
 
 import { readU16, readU32, writeU16, writeU32 } from '../../../wire/addr.js'
 import { checksum } from '../../../wire/checksum.js'
-import { IpProto, ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
-import { ipv6PseudoSum } from '../../../wire/ipv6.js'
-import { tcpSignature, tcpSignatureOk } from '../../../wire/tcp_md5.js'
+import { IpProto, ipv4PseudoHeaderSum } from '../../../wire/inet/ipv4.js'
+import { tcpSignature, tcpSignatureOk } from '../../../wire/inet/tcp_md5.js'
+import { ipv6PseudoSum } from '../../../wire/inet6/ipv6.js'
 import { TcpFlag, type TcpOption, type TcpPacket } from './ast.js'
 
 /** The script's peer's initial sequence number: any value works; a large one catches absolute use. */

@@ -15,7 +15,7 @@
 import type { Syscalls, TunFd } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
 import { parseIpv4 } from '../../../wire/addr.js'
-import { parseIpv6 } from '../../../wire/in6_addr.js'
+import { parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { runTool } from '../../common.js'
 import type { Command, Io, Proc } from '../../types.js'
 import type { PythonAction, Script, ShellAction, SyscallAction, TcpPacket } from './ast.js'

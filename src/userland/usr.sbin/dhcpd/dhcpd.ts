@@ -18,7 +18,7 @@ import { AF_INET, SOCK, type SocketFd, type Syscalls } from '../../../host/sysca
 import { civilTime } from '../../../util/civil_time.js'
 import { isSysError } from '../../../util/errno.js'
 import { BROADCAST_MAC, formatIpv4, formatMac, maskToPrefix } from '../../../wire/addr.js'
-import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, DhcpError, emitDhcp, parseDhcp } from '../../../wire/dhcp.js'
+import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, DhcpError, emitDhcp, parseDhcp } from '../../../wire/app/dhcp.js'
 import {
   buildUdpFrame,
   decodeUdpFrame,

@@ -26,8 +26,8 @@ import {
   duidLlt,
   emitDhcp6,
   parseDhcp6,
-} from '../../../wire/dhcp6.js'
-import { formatIpv6, in6IsLinkLocal, parseIpv6 } from '../../../wire/in6_addr.js'
+} from '../../../wire/app/dhcp6.js'
+import { formatIpv6, in6IsLinkLocal, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import type { Io, Proc } from '../../types.js'
 import { detachServer, leaseDbMissing } from './dhcpd_daemon.js'
 import { ConfError, type Dhcpd6Config, in6InPrefix, parseDhcpd6Conf } from './dhcpd6_conf.js'

@@ -14,7 +14,7 @@
  */
 
 import { parseMac } from '../../../wire/addr.js'
-import { formatIpv6, parseIpv6 } from '../../../wire/in6_addr.js'
+import { formatIpv6, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { ConfError, confError, lex, MAX_HOSTS, MAX_SUBNETS, type Tok } from './dhcpd_conf.js'
 
 export interface Dhcp6Params {

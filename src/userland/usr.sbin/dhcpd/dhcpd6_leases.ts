@@ -24,8 +24,8 @@ import {
   duidMac,
   formatHexColons,
   newDhcp6Msg,
-} from '../../../wire/dhcp6.js'
-import { formatIpv6 } from '../../../wire/in6_addr.js'
+} from '../../../wire/app/dhcp6.js'
+import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import {
   bigToIn6,
   type Dhcp6Params,

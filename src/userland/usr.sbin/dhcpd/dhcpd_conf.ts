@@ -14,7 +14,7 @@
  */
 
 import { formatIpv4, maskToPrefix, parseIpv4, parseMac } from '../../../wire/addr.js'
-import { DhcpOpt, optAddr, optAddrs, optText, optU32 } from '../../../wire/dhcp.js'
+import { DhcpOpt, optAddr, optAddrs, optText, optU32 } from '../../../wire/app/dhcp.js'
 
 export const MAX_SUBNETS = 256
 export const MAX_HOSTS = 4096

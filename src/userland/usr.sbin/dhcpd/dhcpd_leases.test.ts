@@ -9,7 +9,15 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { parseIpv4 } from '../../../wire/addr.js'
-import { BootOp, DhcpOpt, type DhcpRepr, DhcpType, dhcpType, newDhcp, optAddr } from '../../../wire/dhcp.js'
+import {
+  BootOp,
+  DhcpOpt,
+  type DhcpRepr,
+  DhcpType,
+  dhcpType,
+  newDhcp,
+  optAddr,
+} from '../../../wire/app/dhcp.js'
 import { ConfError, parseDhcpdConf } from './dhcpd_conf.js'
 import { LeaseTable } from './dhcpd_leases.js'
 

@@ -28,7 +28,7 @@ import {
   newDhcp,
   optAddr,
   optU32,
-} from '../../../wire/dhcp.js'
+} from '../../../wire/app/dhcp.js'
 import type { DhcpdConfig, DhcpdHost, DhcpdSubnet } from './dhcpd_conf.js'
 
 /** Seconds an offered address stays reserved for the client it was offered to. */

@@ -10,7 +10,7 @@
 
 import type { Syscalls } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
-import { in6Eq } from '../../../wire/in6_addr.js'
+import { in6Eq } from '../../../wire/inet6/in6_addr.js'
 
 const RTF_STATIC = 0x800
 const RTF_PROTO1 = 0x8000

@@ -8,7 +8,7 @@
  */
 
 import type { Syscalls } from '../../../host/syscalls.js'
-import { formatIpv6, in6IsLinkLocal, in6Masked, parseIpv6 } from '../../../wire/in6_addr.js'
+import { formatIpv6, in6IsLinkLocal, in6Masked, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 
 const IFF_UP = 0x1
 const IFF_LOOPBACK = 0x8

@@ -28,8 +28,8 @@ import {
   formatRData,
   newDnsMessage,
   parseDns,
-} from '../../../wire/dns.js'
-import { formatIpv6 } from '../../../wire/in6_addr.js'
+} from '../../../wire/app/dns.js'
+import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { nullOut } from '../../bin/sh/streams.js'
 import { getopt } from '../../getopt.js'
 import { readFull } from '../../lib/libresolv/resolver.js'

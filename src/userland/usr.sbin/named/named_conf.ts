@@ -9,7 +9,7 @@
  */
 
 import { parseIpv4, prefixToMask } from '../../../wire/addr.js'
-import { dnsKey } from '../../../wire/dns.js'
+import { dnsKey } from '../../../wire/app/dns.js'
 
 export class ConfError extends Error {}
 

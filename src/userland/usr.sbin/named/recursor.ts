@@ -17,7 +17,7 @@ import {
   dnsIsSubdomain,
   dnsKey,
   newDnsMessage,
-} from '../../../wire/dns.js'
+} from '../../../wire/app/dns.js'
 import { resSend } from '../../lib/libresolv/resolver.js'
 import type { ZoneDb } from './zone_db.js'
 

@@ -5,7 +5,7 @@
  * Glue and additional addresses come from any zone held. It keeps only what it was loaded with.
  */
 
-import { type DnsRR, DnsType, dnsIsSubdomain, dnsKey, dnsParent } from '../../../wire/dns.js'
+import { type DnsRR, DnsType, dnsIsSubdomain, dnsKey, dnsParent } from '../../../wire/app/dns.js'
 
 /** DS is asked at the parent (RFC 4035 §3.1.4.1): no referral for it at the cut. */
 const DS = 43

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { DnsType } from '../../../wire/dns.js'
+import { DnsType } from '../../../wire/app/dns.js'
 import { aclMatch, ConfError, parseNamedConf } from './named_conf.js'
 import { absName, parseTtl, parseZoneFile, ZoneError } from './zone_file.js'
 

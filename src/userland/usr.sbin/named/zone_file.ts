@@ -14,8 +14,8 @@ import {
   dnsIsSubdomain,
   dnsLabels,
   dnsTypeOf,
-} from '../../../wire/dns.js'
-import { parseIpv6 } from '../../../wire/in6_addr.js'
+} from '../../../wire/app/dns.js'
+import { parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 
 export class ZoneError extends Error {}
 

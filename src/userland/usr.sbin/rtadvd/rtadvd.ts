@@ -22,14 +22,14 @@ import {
   in6IsMulticast,
   in6IsUnspecified,
   in6Masked,
-} from '../../../wire/in6_addr.js'
+} from '../../../wire/inet6/in6_addr.js'
 import {
   emitRouterAdvert,
   ND_RS_LEN,
   NdRouterOpts,
   ndRouterOptions,
   type RaPrefix,
-} from '../../../wire/nd_router.js'
+} from '../../../wire/inet6/nd_router.js'
 import { nullOut } from '../../bin/sh/streams.js'
 import { getopt } from '../../getopt.js'
 import type { Io, Proc } from '../../types.js'

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatIpv6 } from '../../../wire/in6_addr.js'
+import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { getconfig, parseTermcap } from './rtadvd_conf.js'
 
 const FILE = `# a comment

@@ -7,8 +7,8 @@
  * prefixes. Pure: no I/O; errors come back as rtadvd's log lines.
  */
 
-import { parseIpv6 } from '../../../wire/in6_addr.js'
-import { ND_RA_FLAG_MANAGED, ND_RA_FLAG_OTHER } from '../../../wire/nd_router.js'
+import { parseIpv6 } from '../../../wire/inet6/in6_addr.js'
+import { ND_RA_FLAG_MANAGED, ND_RA_FLAG_OTHER } from '../../../wire/inet6/nd_router.js'
 
 export const DEF_MAXRTRADVINTERVAL = 600
 const MIN_MAXINTERVAL = 4

@@ -15,8 +15,8 @@
 
 import type { IfInfo, Raw6Socket, Syscalls } from '../../../host/syscalls.js'
 import { isSysError } from '../../../util/errno.js'
-import { formatIpv6, in6IsLinkLocal } from '../../../wire/in6_addr.js'
-import { emitRouterSolicit } from '../../../wire/nd_router.js'
+import { formatIpv6, in6IsLinkLocal } from '../../../wire/inet6/in6_addr.js'
+import { emitRouterSolicit } from '../../../wire/inet6/nd_router.js'
 import { nullOut } from '../../bin/sh/streams.js'
 import { getopt } from '../../getopt.js'
 import type { Io, Proc } from '../../types.js'

@@ -22,9 +22,9 @@ import { assertTcpdumpAgrees, have } from '../../../testing/real_tools.js'
 const QUIET = 'sleep 3'
 
 import { checksum } from '../../../wire/checksum.js'
-import { ipv4PseudoHeaderSum } from '../../../wire/ipv4.js'
-import { LinkType, PcapngWriter, PcapWriter } from '../../../wire/pcap.js'
-import { openCapture } from '../../../wire/pcap_read.js'
+import { ipv4PseudoHeaderSum } from '../../../wire/inet/ipv4.js'
+import { LinkType, PcapngWriter, PcapWriter } from '../../../wire/pcap/pcap.js'
+import { openCapture } from '../../../wire/pcap/pcap_read.js'
 import { MemFs } from '../../bin/sh/streams.js'
 
 function latin1(s: string): Uint8Array {

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { BootOp, DhcpOpt, DhcpType, emitDhcp, newDhcp } from '../../../wire/dhcp.js'
-import { LinkType } from '../../../wire/pcap.js'
+import { BootOp, DhcpOpt, DhcpType, emitDhcp, newDhcp } from '../../../wire/app/dhcp.js'
+import { LinkType } from '../../../wire/pcap/pcap.js'
 import { buildUdpFrame } from '../../lib/libdhcp/frame.js'
 import { Printer } from './print.js'
 

@@ -7,7 +7,7 @@
  * packet bytes. The per-conversation table is bounded.
  */
 
-import { LinkType } from '../../../wire/pcap.js'
+import { LinkType } from '../../../wire/pcap/pcap.js'
 import { be16, be32, fixed, hex4, IPPROTO_NAMES, ip4, mac, sum16 } from './print_bytes.js'
 import { ip6Line } from './print_ip6.js'
 import { ospfPrint } from './print_ospf.js'

@@ -7,7 +7,7 @@
  * Reads only the bytes it was given; never throws on packet bytes.
  */
 
-import { formatIpv6 } from '../../../wire/in6_addr.js'
+import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import type { Printer } from './print.js'
 import { be16, be32, bitNames, fixed, hex4, hexLines, IPPROTO_NAMES, mac, sum16 } from './print_bytes.js'
 import { ospf6Print } from './print_ospf6.js'

@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
 import { type BootedLab, bootLab } from '../../../testing/lab_console.js'
 import { have } from '../../../testing/real_tools.js'
-import { LinkType } from '../../../wire/pcap.js'
+import { LinkType } from '../../../wire/pcap/pcap.js'
 import { Printer } from './print.js'
 
 const LAB = `

@@ -7,7 +7,7 @@
  * ends in ` [|ospf3]`; never throws to its caller.
  */
 
-import { formatIpv6 } from '../../../wire/in6_addr.js'
+import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { type BitNames, be16, be32, bitNames, hexLines, ip4, need, TRUNCATED } from './print_bytes.js'
 import { OSPF_TYPES } from './print_ospf.js'
 

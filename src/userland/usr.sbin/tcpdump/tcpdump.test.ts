@@ -13,7 +13,7 @@ import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
 /** Past IPv6's duplicate address detection on the new interfaces (RFC 4862 §5.4): its probes would interleave with the traffic under test. */
 const QUIET = 'sleep 3'
 
-import { LinkType, PcapWriter } from '../../../wire/pcap.js'
+import { LinkType, PcapWriter } from '../../../wire/pcap/pcap.js'
 import { MemFs } from '../../bin/sh/streams.js'
 
 const LISTEN = 'listening on epair0b, link-type EN10MB (Ethernet), snapshot length 262144 bytes'

@@ -11,8 +11,8 @@
 
 import type { BpfFd } from '../../../host/syscalls.js'
 import { isSysError, type SysError } from '../../../util/errno.js'
-import { LinkType, PcapWriter } from '../../../wire/pcap.js'
-import { type CaptureFile, openCapture, PcapFormatError } from '../../../wire/pcap_read.js'
+import { LinkType, PcapWriter } from '../../../wire/pcap/pcap.js'
+import { type CaptureFile, openCapture, PcapFormatError } from '../../../wire/pcap/pcap_read.js'
 import { CmdError, EX, runTool } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import { compileFilter, FilterError } from '../../lib/libpcap/filter.js'

@@ -23,8 +23,14 @@ import { counter, ip } from '../../../../testing/net.js'
 import { sh } from '../../../../testing/net_lab.js'
 import { readAll, sha256 } from '../../../../testing/tcp_lab.js'
 import { writeU16, writeU32 } from '../../../../wire/addr.js'
-import { ICMP_HDR_LEN, IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../../../wire/icmp.js'
-import { IpProto } from '../../../../wire/ipv4.js'
+import {
+  ICMP_HDR_LEN,
+  IcmpType,
+  icmpFinish,
+  UnreachCode,
+  writeIcmpHeader,
+} from '../../../../wire/inet/icmp.js'
+import { IpProto } from '../../../../wire/inet/ipv4.js'
 import { ipNextMtu } from '../../ip_mtu.js'
 
 const guard = netisrGuard()

@@ -9,7 +9,7 @@
  * Runs on ICMP input: never throws, allocates nothing but a host cache entry for a new peer.
  */
 
-import { IPV6_MMTU } from '../../../../wire/ipv6.js'
+import { IPV6_MMTU } from '../../../../wire/inet6/ipv6.js'
 import { INP } from '../../in_pcb.js'
 import { ipNextMtu } from '../../ip_mtu.js'
 import { TF_FASTRECOVERY } from '../cc/cc.js'

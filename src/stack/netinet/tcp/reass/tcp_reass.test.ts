@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { seqAdd, seqDiff, seqLeq, seqLt } from '../../../../wire/seq.js'
+import { seqAdd, seqDiff, seqLeq, seqLt } from '../../../../wire/inet/seq.js'
 import { MAX_SACK_BLKS, RcvSackBlocks, Reass, ReassQueue } from './tcp_reass.js'
 
 const bytes = (from: number, n: number): Uint8Array =>

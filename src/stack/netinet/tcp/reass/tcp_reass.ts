@@ -22,7 +22,7 @@
  * what happened; the engine counts), nor import the TCP engine. Nothing here throws.
  */
 
-import { seqDiff, seqGt, seqLeq, seqLt } from '../../../../wire/seq.js'
+import { seqDiff, seqGt, seqLeq, seqLt } from '../../../../wire/inet/seq.js'
 
 /** net.inet.tcp.reass.maxqueuelen's default. */
 export const TCP_REASS_MAXQUEUELEN = 100

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { seqAdd, seqDiff } from '../../../../wire/seq.js'
+import { seqAdd, seqDiff } from '../../../../wire/inet/seq.js'
 import { SACK_CHANGE, SACK_NEWLOSS, SACK_NOCHANGE, SackHoleBudget, SackScoreboard } from './tcp_sack.js'
 
 const MSS = 1000

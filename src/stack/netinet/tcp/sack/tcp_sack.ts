@@ -17,7 +17,7 @@
  * imports; allocation only when a hole is created.
  */
 
-import { seqDiff, seqGeq, seqGt, seqLeq, seqLt, seqMax, seqMin } from '../../../../wire/seq.js'
+import { seqDiff, seqGeq, seqGt, seqLeq, seqLt, seqMax, seqMin } from '../../../../wire/inet/seq.js'
 
 /** DupThresh (RFC 6675 §2). */
 export const DUP_THRESH = 3

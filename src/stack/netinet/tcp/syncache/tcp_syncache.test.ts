@@ -16,7 +16,7 @@ import { EtherType, ether, IpProto, ipv4 } from '../../../../testing/frames.js'
 import { counter, ip, Net } from '../../../../testing/net.js'
 import { formatTcpStats } from '../../../../userland/usr.bin/netstat_tcp.js'
 import { MS, SEC } from '../../../../util/clock.js'
-import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../../../../wire/tcp.js'
+import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../../../../wire/inet/tcp.js'
 
 const guard = netisrGuard()
 afterEach(() => guard.check())

@@ -9,8 +9,8 @@
  */
 
 import { type StreamSocket, soqinsert, soqroom } from '../../../../kern/socket_stream.js'
-import { seqAdd, seqGt, seqLeq, tstmpLt } from '../../../../wire/seq.js'
-import { type TcpOptions, TH, TOF } from '../../../../wire/tcp.js'
+import { seqAdd, seqGt, seqLeq, tstmpLt } from '../../../../wire/inet/seq.js'
+import { type TcpOptions, TH, TOF } from '../../../../wire/inet/tcp.js'
 import type { Vnet } from '../../../net/vnet.js'
 import { ip } from '../../ip.js'
 import { ecnSyncacheFlags, ecnSyncacheSocket } from '../tcp_ecn.js'

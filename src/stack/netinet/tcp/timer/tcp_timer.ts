@@ -10,7 +10,7 @@
 
 import { SO } from '../../../../kern/socket.js'
 import { Timer } from '../../../../util/clock.js'
-import { TH } from '../../../../wire/tcp.js'
+import { TH } from '../../../../wire/inet/tcp.js'
 import { ccRto } from '../tcp_cc_hooks.js'
 import { tcpOutput } from '../tcp_output.js'
 import { tcpClose, tcpDrop, tcpRespondConn, tcpStateChange } from '../tcp_subr.js'

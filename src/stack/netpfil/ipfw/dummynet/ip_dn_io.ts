@@ -14,7 +14,7 @@
 
 import type { Mbuf } from '../../../../buf/mbuf.js'
 import { readU32 } from '../../../../wire/addr.js'
-import { IpProto } from '../../../../wire/ipv4.js'
+import { IpProto } from '../../../../wire/inet/ipv4.js'
 import type { Ifnet } from '../../../net/ifnet.js'
 import { PFIL_IN } from '../../../net/pfil.js'
 import { RTF } from '../../../net/route/route.js'

@@ -24,7 +24,7 @@ import {
   type PathAttrs,
   type Prefix,
   type UpdateMsg,
-} from '../../../../wire/bgp.js'
+} from '../../../../wire/routing/bgp.js'
 import { untilKilled } from '../../../common.js'
 import type { Proc } from '../../../types.js'
 import type { BgpControl, FrrState } from '../vty_cmds.js'

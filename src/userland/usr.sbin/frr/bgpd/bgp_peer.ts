@@ -27,7 +27,7 @@ import {
   OPEN_BAD_ID,
   type OpenMsg,
   parseMessage,
-} from '../../../../wire/bgp.js'
+} from '../../../../wire/routing/bgp.js'
 
 export type FsmState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established'
 

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { AS_SEQUENCE, AS_SET, type PathAttrs } from '../../../../wire/bgp.js'
+import { AS_SEQUENCE, AS_SET, type PathAttrs } from '../../../../wire/routing/bgp.js'
 import {
   type BgpPath,
   comparePaths,

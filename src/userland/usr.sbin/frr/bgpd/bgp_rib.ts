@@ -8,7 +8,7 @@
  * Must not: do I/O; the daemon feeds it and reads what changed.
  */
 
-import { AS_SEQUENCE, type AsSegment, asPathLength, type PathAttrs } from '../../../../wire/bgp.js'
+import { AS_SEQUENCE, type AsSegment, asPathLength, type PathAttrs } from '../../../../wire/routing/bgp.js'
 
 export const LOCAL_PREF_DEFAULT = 100
 /** FRR's weight for locally originated paths. */

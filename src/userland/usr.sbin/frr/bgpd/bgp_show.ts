@@ -7,7 +7,7 @@
  */
 
 import { formatIpv4 } from '../../../../wire/addr.js'
-import { formatAsPath } from '../../../../wire/bgp.js'
+import { formatAsPath } from '../../../../wire/routing/bgp.js'
 import type { FrrState } from '../vty_cmds.js'
 import type { Peer } from './bgp_peer.js'
 import type { RibEntry } from './bgp_rib.js'

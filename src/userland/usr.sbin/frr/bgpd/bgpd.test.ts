@@ -19,7 +19,7 @@ import {
   buildUpdates,
   encodeAttrs,
   parseMessage,
-} from '../../../../wire/bgp.js'
+} from '../../../../wire/routing/bgp.js'
 
 const ip = (s: string): number => parseIpv4(s)!
 

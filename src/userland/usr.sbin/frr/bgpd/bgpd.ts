@@ -15,7 +15,7 @@
  * Must not: throw out of its loop, or block on anything but its sockets and its timer.
  */
 
-import { BGP_PORT } from '../../../../wire/bgp.js'
+import { BGP_PORT } from '../../../../wire/routing/bgp.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain, portArg, tcpListener } from '../lib/daemon_main.js'
 import { VtySession } from '../vty_cmds.js'

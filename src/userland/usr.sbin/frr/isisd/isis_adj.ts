@@ -22,7 +22,7 @@ import {
   Tlv,
   type Tlvs,
   TlvWriter,
-} from '../../../../wire/isis.js'
+} from '../../../../wire/routing/isis.js'
 import type { IsisEngine } from './isis_engine.js'
 import { type Adj, atLevel, type Circuit, SEC_NS, upAdjs } from './isis_types.js'
 

@@ -22,7 +22,7 @@ import {
   parseIsis,
   setLspLifetime,
   type Tlvs,
-} from '../../../../wire/isis.js'
+} from '../../../../wire/routing/isis.js'
 import { elect, iihInput, sendHello } from './isis_adj.js'
 import {
   ISIS_CSNP_S,

@@ -7,7 +7,7 @@
  * Must not: send anything, or know circuits beyond their names.
  */
 
-import { lspCompare, type Tlvs } from '../../../../wire/isis.js'
+import { lspCompare, type Tlvs } from '../../../../wire/routing/isis.js'
 import { SEC_NS } from './isis_types.js'
 
 /** ZeroAgeLifetime: how long a purged LSP's header stays to be flooded (ISO 10589 §7.3.16.4). */

@@ -18,7 +18,7 @@ import {
   NLPID_IPV4,
   Tlv,
   textValue,
-} from '../../../../wire/isis.js'
+} from '../../../../wire/routing/isis.js'
 import { type Circuit, upAdjs } from './isis_types.js'
 
 /** LSP size limit (FRR's lsp-mtu 1497: an Ethernet payload less the LLC header). */

@@ -7,7 +7,7 @@
  */
 
 import { formatIpv4 } from '../../../../wire/addr.js'
-import { formatSysId } from '../../../../wire/isis.js'
+import { formatSysId } from '../../../../wire/routing/isis.js'
 import type { IsisEngine } from './isis_engine.js'
 import { Lsdb } from './isis_lsdb.js'
 import { atLevel, SEC_NS } from './isis_types.js'

@@ -20,7 +20,7 @@ import {
   Tlv,
   type Tlvs,
   TlvWriter,
-} from '../../../../wire/isis.js'
+} from '../../../../wire/routing/isis.js'
 import type { IsisEngine } from './isis_engine.js'
 import { Lsdb, type Lsp } from './isis_lsdb.js'
 import { type Circuit, SEC_NS, upAdjs } from './isis_types.js'

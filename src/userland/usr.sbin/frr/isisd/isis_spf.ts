@@ -8,7 +8,7 @@
  * Must not: touch the kernel or the LSDB; it reads both through what it is given.
  */
 
-import { MAX_PATH_METRIC, MAX_WIDE_LINK_METRIC } from '../../../../wire/isis.js'
+import { MAX_PATH_METRIC, MAX_WIDE_LINK_METRIC } from '../../../../wire/routing/isis.js'
 import type { Lsdb } from './isis_lsdb.js'
 import { type Circuit, upAdjs } from './isis_types.js'
 

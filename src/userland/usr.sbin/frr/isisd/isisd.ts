@@ -16,7 +16,7 @@
 import { AF_INET, type BpfFd, SOCK, type SocketFd, type Syscalls } from '../../../../host/syscalls.js'
 import { isSysError } from '../../../../util/errno.js'
 import { formatIpv4, readMac, readU16, writeMac, writeU16 } from '../../../../wire/addr.js'
-import { LLC_ISIS_SAP } from '../../../../wire/isis.js'
+import { LLC_ISIS_SAP } from '../../../../wire/routing/isis.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
 import { randomU32 } from '../lib/random.js'

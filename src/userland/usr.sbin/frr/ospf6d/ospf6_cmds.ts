@@ -10,7 +10,7 @@
  */
 
 import { parseIpv4 } from '../../../../wire/addr.js'
-import { formatIpv6, in6Masked, parseIpv6 } from '../../../../wire/in6_addr.js'
+import { formatIpv6, in6Masked, parseIpv6 } from '../../../../wire/inet6/in6_addr.js'
 import { parseAreaId } from '../ospfd/ospf_config.js'
 import type { CmdSpec, Node, VtySession } from '../vty_cmds.js'
 import { newOspf6Config, type Ospf6Config, type Ospf6IfConfig, ospf6IfConfig } from './ospf6_config.js'

@@ -11,8 +11,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { parseIpv4 } from '../../../../wire/addr.js'
-import { formatIpv6, in6Eq, in6Masked, parseIpv6 } from '../../../../wire/in6_addr.js'
-import { MAX_AGE } from '../../../../wire/ospf.js'
+import { formatIpv6, in6Eq, in6Masked, parseIpv6 } from '../../../../wire/inet6/in6_addr.js'
+import { MAX_AGE } from '../../../../wire/routing/ospf.js'
 import {
   ALL_SPF_ROUTERS6,
   buildLsa6,
@@ -23,7 +23,7 @@ import {
   OSPF6_CSUM_OFF,
   ospf6Checksum,
   parseOspf6,
-} from '../../../../wire/ospf6.js'
+} from '../../../../wire/routing/ospf6.js'
 import { ageOf } from '../ospfd/ospf_lsdb.js'
 import { Ospf6Engine } from './ospf6_engine.js'
 import { type If6Desc, NbrState } from './ospf6_types.js'

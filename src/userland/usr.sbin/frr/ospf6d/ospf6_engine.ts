@@ -14,7 +14,7 @@
  * Must not: do I/O or read a clock; throw on what a packet says (bad packets are counted).
  */
 
-import { in6Eq, in6IsLinkLocal } from '../../../../wire/in6_addr.js'
+import { in6Eq, in6IsLinkLocal } from '../../../../wire/inet6/in6_addr.js'
 import {
   LS_REFRESH_TIME,
   type Lsa,
@@ -23,7 +23,7 @@ import {
   lsaKey,
   MAX_AGE,
   withAge,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import {
   ALL_D_ROUTERS6,
   ALL_SPF_ROUTERS6,
@@ -33,7 +33,7 @@ import {
   lsu6Body,
   OPTIONS6,
   parseOspf6,
-} from '../../../../wire/ospf6.js'
+} from '../../../../wire/routing/ospf6.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { elect6 } from './ospf6_dr.js'
 import { receiveUpdate6 } from './ospf6_flood.js'

@@ -8,8 +8,8 @@
  * Must not: install an LSA that failed a check, or let a full database take one more (counted).
  */
 
-import { type Lsa, lsaChecksumOk, lsaCompare, lsaKey, MAX_AGE } from '../../../../wire/ospf.js'
-import { lsa6BodyOk } from '../../../../wire/ospf6.js'
+import { type Lsa, lsaChecksumOk, lsaCompare, lsaKey, MAX_AGE } from '../../../../wire/routing/ospf.js'
+import { lsa6BodyOk } from '../../../../wire/routing/ospf6.js'
 import { ageOf, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { type Ospf6Engine, scopeOf } from './ospf6_engine.js'
 import { origKey } from './ospf6_origin.js'

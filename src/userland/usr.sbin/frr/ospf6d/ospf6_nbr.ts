@@ -16,7 +16,7 @@ import {
   lsaCompare,
   lsaKey,
   MAX_AGE,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import {
   ack6Body,
   type Dd6,
@@ -25,7 +25,7 @@ import {
   lsr6Body,
   OPT6_E,
   OPTIONS6,
-} from '../../../../wire/ospf6.js'
+} from '../../../../wire/routing/ospf6.js'
 import { ageOf, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { type Ospf6Engine, scopeOf } from './ospf6_engine.js'
 import { type Nbr6, NbrState, newNbr6, type Ospf6If } from './ospf6_types.js'

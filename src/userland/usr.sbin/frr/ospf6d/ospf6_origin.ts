@@ -10,8 +10,8 @@
  * Must not: originate one LSA twice within MinLSInterval (neighbours would drop the second).
  */
 
-import { in6Eq } from '../../../../wire/in6_addr.js'
-import { INITIAL_SEQ, LS_REFRESH_TIME, lsaKey, MAX_AGE, withAge } from '../../../../wire/ospf.js'
+import { in6Eq } from '../../../../wire/inet6/in6_addr.js'
+import { INITIAL_SEQ, LS_REFRESH_TIME, lsaKey, MAX_AGE, withAge } from '../../../../wire/routing/ospf.js'
 import {
   buildLsa6,
   external6Body,
@@ -25,7 +25,7 @@ import {
   type RouterLink6,
   RTR6_E,
   router6Body,
-} from '../../../../wire/ospf6.js'
+} from '../../../../wire/routing/ospf6.js'
 import { ageOf, type LsaEntry, type Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import type { Ospf6Engine } from './ospf6_engine.js'
 import { NbrState, type Ospf6If } from './ospf6_types.js'

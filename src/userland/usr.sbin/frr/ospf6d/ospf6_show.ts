@@ -6,7 +6,7 @@
  */
 
 import { formatIpv4 } from '../../../../wire/addr.js'
-import { formatIpv6 } from '../../../../wire/in6_addr.js'
+import { formatIpv6 } from '../../../../wire/inet6/in6_addr.js'
 import {
   Ls6Type,
   parseExternal6,
@@ -15,7 +15,7 @@ import {
   parseLink6,
   parseNetwork6,
   parseRouter6,
-} from '../../../../wire/ospf6.js'
+} from '../../../../wire/routing/ospf6.js'
 import type { Lsdb } from '../ospfd/ospf_lsdb.js'
 import { ageOf, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import type { Ospf6Engine } from './ospf6_engine.js'

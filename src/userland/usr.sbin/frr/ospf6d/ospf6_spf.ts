@@ -9,8 +9,8 @@
  * Must not: change the databases it reads, or read a clock (time is passed in for LSA ages).
  */
 
-import { formatIpv6, in6Eq } from '../../../../wire/in6_addr.js'
-import { MAX_AGE } from '../../../../wire/ospf.js'
+import { formatIpv6, in6Eq } from '../../../../wire/inet6/in6_addr.js'
+import { MAX_AGE } from '../../../../wire/routing/ospf.js'
 import {
   Link6,
   Ls6Type,
@@ -20,7 +20,7 @@ import {
   parseNetwork6,
   parseRouter6,
   type RouterLink6,
-} from '../../../../wire/ospf6.js'
+} from '../../../../wire/routing/ospf6.js'
 import { ageOf, type LsaEntry, type Lsdb } from '../ospfd/ospf_lsdb.js'
 import type { Ospf6Engine } from './ospf6_engine.js'
 import { NbrState } from './ospf6_types.js'

@@ -6,8 +6,8 @@
  * Must not: hold behaviour; these are records.
  */
 
-import type { Lsa, LsaHeader } from '../../../../wire/ospf.js'
-import type { Prefix6 } from '../../../../wire/ospf6.js'
+import type { Lsa, LsaHeader } from '../../../../wire/routing/ospf.js'
+import type { Prefix6 } from '../../../../wire/routing/ospf6.js'
 
 export { NBR_STATE_NAMES, NbrState } from '../ospfd/ospf_types.js'
 

@@ -17,14 +17,14 @@
 
 import type { Raw6Socket, Syscalls } from '../../../../host/syscalls.js'
 import { IPPROTO_IPV6, IPV6_JOIN_GROUP, IPV6_LEAVE_GROUP } from '../../../../host/syscalls.js'
-import { in6IsLinkLocal, in6Masked } from '../../../../wire/in6_addr.js'
+import { in6IsLinkLocal, in6Masked } from '../../../../wire/inet6/in6_addr.js'
 import {
   ALL_D_ROUTERS6,
   ALL_SPF_ROUTERS6,
   IPPROTO_OSPF6,
   OSPF6_CSUM_OFF,
   type Prefix6,
-} from '../../../../wire/ospf6.js'
+} from '../../../../wire/routing/ospf6.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
 import { randomU32 } from '../lib/random.js'

@@ -18,7 +18,7 @@ import {
   lsuBody,
   OPT_E,
   OspfType,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import { OspfEngine } from './ospf_engine.js'
 import type { IfDesc } from './ospf_types.js'
 

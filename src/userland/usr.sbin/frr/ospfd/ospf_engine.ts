@@ -31,7 +31,7 @@ import {
   OspfType,
   parseOspf,
   withAge,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import { receiveUpdate } from './ospf_flood.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { NbrInput, nbrKill } from './ospf_nbr.js'

@@ -15,7 +15,7 @@ import {
   lsaKey,
   MAX_AGE,
   parseRouterLsa,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
 import { type Nbr, NbrState, type OspfIf } from './ospf_types.js'

@@ -16,7 +16,7 @@ import {
   networkLsaBody,
   OPT_E,
   routerLsaBody,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import { Lsdb, SEC_NS } from './ospf_lsdb.js'
 
 const rtr = (rid: number, seq = INITIAL_SEQ, age = 0) =>

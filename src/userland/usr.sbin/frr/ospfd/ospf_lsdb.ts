@@ -15,7 +15,7 @@ import {
   parseNetworkLsa,
   parseRouterLsa,
   type RouterLsa,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 
 export const SEC_NS = 1e9
 

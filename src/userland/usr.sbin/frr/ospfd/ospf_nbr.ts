@@ -26,7 +26,7 @@ import {
   MAX_AGE,
   OPT_E,
   OspfType,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
 import { type Nbr, NbrState, newNbr, type OspfIf } from './ospf_types.js'

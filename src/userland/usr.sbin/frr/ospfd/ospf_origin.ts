@@ -27,7 +27,7 @@ import {
   routerLsaBody,
   summaryLsaBody,
   withAge,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, type LsaEntry, type Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { LS_INFINITY } from './ospf_spf.js'

@@ -6,7 +6,7 @@
  */
 
 import { formatIpv4, maskToPrefix } from '../../../../wire/addr.js'
-import { LsType, parseExternalLsa, parseRouterLsa } from '../../../../wire/ospf.js'
+import { LsType, parseExternalLsa, parseRouterLsa } from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
 import type { NextHop } from './ospf_spf.js'

@@ -8,7 +8,14 @@
  * Must not: change the databases it reads, or read a clock (time is passed in for LSA ages).
  */
 
-import { Link, LsType, MAX_AGE, parseExternalLsa, parseSummaryLsa, RTR_E } from '../../../../wire/ospf.js'
+import {
+  Link,
+  LsType,
+  MAX_AGE,
+  parseExternalLsa,
+  parseSummaryLsa,
+  RTR_E,
+} from '../../../../wire/routing/ospf.js'
 import { ageOf, type LsaEntry, type Lsdb } from './ospf_lsdb.js'
 
 export const LS_INFINITY = 0xffffff

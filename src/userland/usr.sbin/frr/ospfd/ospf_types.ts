@@ -5,7 +5,7 @@
  * Must not: hold behaviour; these are records.
  */
 
-import type { Lsa, LsaHeader } from '../../../../wire/ospf.js'
+import type { Lsa, LsaHeader } from '../../../../wire/routing/ospf.js'
 
 export const NbrState = {
   DOWN: 0,

@@ -19,7 +19,7 @@ import {
   IPPROTO_OSPF,
   OPT_E,
   OspfType,
-} from '../../../../wire/ospf.js'
+} from '../../../../wire/routing/ospf.js'
 
 const ip = (s: string): number => parseIpv4(s)!
 

@@ -15,7 +15,7 @@
 
 import type { RawSocket, Syscalls } from '../../../../host/syscalls.js'
 import { formatIpv4, prefixToMask } from '../../../../wire/addr.js'
-import { IPPROTO_OSPF, OSPF_HDR_LEN } from '../../../../wire/ospf.js'
+import { IPPROTO_OSPF, OSPF_HDR_LEN } from '../../../../wire/routing/ospf.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
 import { randomU32 } from '../lib/random.js'

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { parseIpv4, prefixToMask } from '../../../../wire/addr.js'
-import type { RipEntry } from '../../../../wire/rip.js'
+import type { RipEntry } from '../../../../wire/routing/rip.js'
 import { type FibSink, type RipIface, RipRib, type RipRoute, SEC_NS } from './rip_rib.js'
 
 const ip = (s: string): number => parseIpv4(s)!

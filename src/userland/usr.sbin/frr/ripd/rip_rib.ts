@@ -9,7 +9,7 @@
  */
 
 import { isMulticastIpv4, prefixToMask } from '../../../../wire/addr.js'
-import { RIP_AF_AUTH, RIP_AF_INET, RIP_INFINITY, type RipEntry } from '../../../../wire/rip.js'
+import { RIP_AF_AUTH, RIP_AF_INET, RIP_INFINITY, type RipEntry } from '../../../../wire/routing/rip.js'
 import {
   type RipAddrOps,
   type RipFibSink,

@@ -18,7 +18,7 @@ import {
 } from '../../../../host/syscalls.js'
 import { type BootedLab, bootLab } from '../../../../testing/lab_console.js'
 import { formatIpv4, maskToPrefix, parseIpv4 } from '../../../../wire/addr.js'
-import { parseRip, RIP_GROUP } from '../../../../wire/rip.js'
+import { parseRip, RIP_GROUP } from '../../../../wire/routing/rip.js'
 
 const ip = (s: string): number => parseIpv4(s)!
 

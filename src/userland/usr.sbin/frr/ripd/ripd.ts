@@ -39,7 +39,7 @@ import {
   RIP_PORT,
   RipCommand,
   type RipEntry,
-} from '../../../../wire/rip.js'
+} from '../../../../wire/routing/rip.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
 import { ripNextUpdate, ripRandom, ripTriggerHold } from '../lib/rip_table.js'

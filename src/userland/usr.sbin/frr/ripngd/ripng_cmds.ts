@@ -8,7 +8,7 @@
  * Must not: import vty_cmds.ts at run time (it imports this list), or reach the kernel.
  */
 
-import { formatIpv6, in6Masked, parseIpv6 } from '../../../../wire/in6_addr.js'
+import { formatIpv6, in6Masked, parseIpv6 } from '../../../../wire/inet6/in6_addr.js'
 import type { CmdSpec, Node, VtySession } from '../vty_cmds.js'
 import {
   newRipngConfig,

@@ -6,8 +6,8 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { formatIpv6, parseIpv6 } from '../../../../wire/in6_addr.js'
-import { nextHopRte, type RipngRte } from '../../../../wire/ripng.js'
+import { formatIpv6, parseIpv6 } from '../../../../wire/inet6/in6_addr.js'
+import { nextHopRte, type RipngRte } from '../../../../wire/routing/ripng.js'
 import { SEC_NS } from '../lib/rip_table.js'
 import { type RipngIface, RipngRib, type RipngRoute } from './ripng_rib.js'
 

@@ -8,8 +8,8 @@
  * announcements is counted and ignored past it).
  */
 
-import { formatIpv6, in6IsLinkLocal, in6IsMulticast, in6Masked } from '../../../../wire/in6_addr.js'
-import { RIPNG_INFINITY, RIPNG_METRIC_NEXTHOP, type RipngRte } from '../../../../wire/ripng.js'
+import { formatIpv6, in6IsLinkLocal, in6IsMulticast, in6Masked } from '../../../../wire/inet6/in6_addr.js'
+import { RIPNG_INFINITY, RIPNG_METRIC_NEXTHOP, type RipngRte } from '../../../../wire/routing/ripng.js'
 import {
   type RipAddrOps,
   type RipFibSink,

@@ -6,8 +6,8 @@
  * Must not: change anything it is shown.
  */
 
-import { formatIpv6 } from '../../../../wire/in6_addr.js'
-import { RIPNG_INFINITY } from '../../../../wire/ripng.js'
+import { formatIpv6 } from '../../../../wire/inet6/in6_addr.js'
+import { RIPNG_INFINITY } from '../../../../wire/routing/ripng.js'
 import { ripMmss as mmss, SEC_NS } from '../lib/rip_table.js'
 import type { RipngConfig } from './ripng_config.js'
 import type { RipngIface, RipngRib, RipngRoute } from './ripng_rib.js'

@@ -20,8 +20,14 @@ import {
   type Syscalls,
 } from '../../../../host/syscalls.js'
 import { type BootedLab, bootLab } from '../../../../testing/lab_console.js'
-import { formatIpv6, in6IsLinkLocal, parseIpv6 } from '../../../../wire/in6_addr.js'
-import { emitRipng, parseRipng, RIPNG_GROUP, RipngCommand, type RipngRte } from '../../../../wire/ripng.js'
+import { formatIpv6, in6IsLinkLocal, parseIpv6 } from '../../../../wire/inet6/in6_addr.js'
+import {
+  emitRipng,
+  parseRipng,
+  RIPNG_GROUP,
+  RipngCommand,
+  type RipngRte,
+} from '../../../../wire/routing/ripng.js'
 import { RIPNG_MAX_ROUTES } from './ripng_rib.js'
 
 const v6 = (s: string): Uint8Array => parseIpv6(s)!

@@ -28,7 +28,7 @@ import {
   type Syscalls,
 } from '../../../../host/syscalls.js'
 import { isSysError } from '../../../../util/errno.js'
-import { in6Eq, in6IsLinkLocal, in6Masked, in6PrefixEq, parseIpv6 } from '../../../../wire/in6_addr.js'
+import { in6Eq, in6IsLinkLocal, in6Masked, in6PrefixEq, parseIpv6 } from '../../../../wire/inet6/in6_addr.js'
 import {
   emitRipng,
   isWholeTableRequest,
@@ -41,7 +41,7 @@ import {
   type RipngRte,
   ripngMaxRtes,
   wholeTableRequest,
-} from '../../../../wire/ripng.js'
+} from '../../../../wire/routing/ripng.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
 import { type RipLocal, ripNextUpdate, ripRandom, ripTriggerHold, SEC_NS } from '../lib/rip_table.js'
