@@ -174,7 +174,8 @@ export class Host {
     ])
       sysctls.set(d.name, d)
     this.sysctls = sysctls
-    const vnet0 = this.createVnet('vnet0')
+    // The host's lo0 as rc(8) leaves it (up, 127.0.0.1/8); a jail's new vnet gets a bare one.
+    const vnet0 = this.createVnet('vnet0', true)
     this.prison0 = new Prison(0, '0', null, vnet0, true, opts.hostname ?? 'virtnet')
     this.prison0.childrenMax = JAIL_MAX
     this.prison0.persist = true
@@ -189,8 +190,8 @@ export class Host {
     return new KernelApi(this, { prison: this.prison0, uid })
   }
 
-  createVnet(name: string): Vnet {
-    const v = vnetCreate(this.nextVnetId++, name, this.env)
+  createVnet(name: string, configured = false): Vnet {
+    const v = vnetCreate(this.nextVnetId++, name, this.env, configured)
     this.liveVnets.add(v)
     return v
   }

@@ -283,8 +283,8 @@ export function ifAddAddr(
     ifp.flags |= IFF.UP | IFF.RUNNING
     ifp.link?.ifUp?.(ifp)
   }
-  // So does it a gif or gre tunnel (gif_ioctl, gre_ioctl: SIOCSIFADDR sets IFF_UP).
-  if ((ifp.family === 'gif' || ifp.family === 'gre') && !ifp.up) ifUpDown(ifp, true)
+  // So does it a gif or gre tunnel (gif_ioctl, gre_ioctl: SIOCSIFADDR sets IFF_UP), and lo (loioctl).
+  if ((ifp.family === 'gif' || ifp.family === 'gre' || ifp.type === 'loop') && !ifp.up) ifUpDown(ifp, true)
   // A destination belongs to point-to-point links only (in_aifaddr_ioctl: EDESTADDRREQ without one).
   const dst = opts.dst ?? 0
   const p2p = (ifp.flags & IFF.POINTOPOINT) !== 0

@@ -8,6 +8,7 @@
  */
 
 import { Priv } from '../jail/priv.js'
+import { DOT1Q_VID_MAX, DOT1Q_VID_MIN, IFBRF } from '../stack/net/bridge/bridge_vlan.js'
 import { STP_PROTOS, STP_ROLES, STP_STATES } from '../stack/net/bridge/bridgestp.js'
 import { BSTP_TICK_VAL } from '../stack/net/bridge/bridgestp_vec.js'
 import { type BridgeMember, type BridgeSoftc, bridgeOf, IFBIF } from '../stack/net/bridge/if_bridge.js'
@@ -28,6 +29,13 @@ function member(c: Caller, sc: BridgeSoftc, name: string, op: string): BridgeMem
   const mb = ifs === undefined ? null : sc.memberOf(ifs)
   if (mb === null) throw new SysError('ENOENT', op, `${name} is not a member of ${sc.ifp.name}`)
   return mb
+}
+
+/** A VLAN id the kernel accepts: 1..4094, or 0 (none) where `none` allows it; else EINVAL. */
+function vid(v: number, op: string, none: boolean): number {
+  if (!Number.isInteger(v) || v > DOT1Q_VID_MAX || v < (none ? 0 : DOT1Q_VID_MIN))
+    throw new SysError('EINVAL', op)
+  return v
 }
 
 function check(err: ErrnoName | null, op: string): void {
@@ -55,11 +63,26 @@ export function ifBridgeCmd(c: Caller, name: string, cmd: BridgeCmd): void {
       return
     }
     case 'BRDGSADDR':
-      sc.addStatic(member(c, sc, cmd.member, op), cmd.mac)
+      sc.addStatic(member(c, sc, cmd.member, op), cmd.mac, vid(cmd.vlan ?? 0, op, true))
       return
     case 'BRDGDADDR':
-      sc.deleteAddr(cmd.mac)
+      sc.deleteAddr(cmd.mac, vid(cmd.vlan ?? 0, op, true))
       return
+    case 'BRDGSFLAGS':
+      sc.brFlags = (sc.brFlags & ~cmd.clear) | (cmd.set & (IFBRF.VLANFILTER | IFBRF.DEFQINQ))
+      return
+    case 'BRDGSDEFPVID':
+      sc.defPvid = vid(cmd.value, op, true)
+      return
+    case 'BRDGSIFPVID':
+      member(c, sc, cmd.member, op).pvid = vid(cmd.value, op, true)
+      return
+    case 'BRDGSIFVLANSET': {
+      const mb = member(c, sc, cmd.member, op)
+      for (const v of cmd.vlans) vid(v, op, false)
+      mb.vlans.apply(cmd.how, cmd.vlans)
+      return
+    }
     case 'BRDGFLUSH':
       sc.flush(cmd.all)
       return
@@ -124,6 +147,8 @@ export function bridgeInfo(sc: BridgeSoftc): { bridge: BridgeInfo; members: Brid
     proto: STP_PROTOS[mb.stp.protover] ?? '-',
     role: STP_ROLES[mb.stp.role] ?? '-',
     state: STP_STATES[mb.stp.state] ?? '-',
+    untagged: mb.pvid,
+    tagged: mb.vlans.list(),
   }))
   // Span ports follow the members, with only their flag and port number (bridge_ioctl_gifs).
   for (const sp of sc.spans)
@@ -137,6 +162,8 @@ export function bridgeInfo(sc: BridgeSoftc): { bridge: BridgeInfo; members: Brid
       proto: 'stp',
       role: 'disabled',
       state: 'disabled',
+      untagged: 0,
+      tagged: [],
     })
   return {
     bridge: {
@@ -153,6 +180,8 @@ export function bridgeInfo(sc: BridgeSoftc): { bridge: BridgeInfo; members: Brid
       rootPriority: root.rootPri,
       rootCost: root.cost,
       rootPort: bs.rootPort === null ? 0 : bs.rootPort.ifp.index & 0xfff,
+      flags: sc.brFlags,
+      defUntagged: sc.defPvid,
     },
     members,
   }

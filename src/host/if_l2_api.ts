@@ -8,7 +8,7 @@
  */
 
 import { Priv } from '../jail/priv.js'
-import { GRE_OPTMASK } from '../stack/net/if/if_gre.js'
+import { GRE_OPTMASK, IPPORT_HIFIRSTAUTO, IPPORT_HILASTAUTO } from '../stack/net/if/if_gre.js'
 import { LAGG_PROTO_NAMES, laggOf, laggSetProto } from '../stack/net/if/if_lagg.js'
 import { type VlanSoftc, vlanConfig, vlanOf, vlanUnconfig } from '../stack/net/if/if_vlan.js'
 import { type TunnelSoftc, tunnelDelete, tunnelOf, tunnelSet, tunnelSet6 } from '../stack/net/if/ip_tunnel.js'
@@ -41,6 +41,7 @@ export function ifInfoL2(ifp: Ifnet): Partial<IfInfo> {
     if (tn.kind.name === 'gre') {
       out.greKey = tn.key
       out.greOpts = tn.opts
+      out.grePort = tn.port
     }
     return out
   }
@@ -170,6 +171,15 @@ export function ifGreSetOpts(c: Caller, name: string, set: number, clear: number
   const opts = (sc.opts | set) & ~clear
   if ((opts & ~GRE_OPTMASK) !== 0) throw new SysError('EINVAL', 'GRESOPTS')
   sc.opts = opts
+}
+
+/** GRESPORT (gre_set_udp_sport): EINVAL outside the high port range. */
+export function ifGreSetPort(c: Caller, name: string, port: number): void {
+  const sc = tunnelSc(c, name, 'GRESPORT')
+  if (sc.kind.name !== 'gre') throw new SysError('EINVAL', 'GRESPORT')
+  if (!Number.isInteger(port) || (port !== 0 && (port < IPPORT_HIFIRSTAUTO || port > IPPORT_HILASTAUTO)))
+    throw new SysError('EINVAL', 'GRESPORT')
+  sc.port = port
 }
 
 function laggSc(c: Caller, name: string, op: string) {

@@ -46,6 +46,7 @@ import { ifBridgeAddrs, ifBridgeCmd } from './if_bridge_api.js'
 import {
   ifGreSetKey,
   ifGreSetOpts,
+  ifGreSetPort,
   ifLaggPort,
   ifLaggSetProto,
   ifSetPcp,
@@ -293,6 +294,10 @@ export class KernelApi implements Syscalls {
 
   ifGreSetOpts(name: string, set: number, clear: number): void {
     ifGreSetOpts(this.caller, name, set, clear)
+  }
+
+  ifGreSetPort(name: string, port: number): void {
+    ifGreSetPort(this.caller, name, port)
   }
 
   ifLaggSetProto(name: string, proto: string): void {

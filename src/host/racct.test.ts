@@ -91,8 +91,8 @@ test('rctl -u prints FreeBSD usage lines; -h humanizes; -l lists a process limit
     'datasize=0',
     'stacksize=0',
     'coredumpsize=0',
-    // lo0 (4096), 127.0.0.1 and its route (256 + 256); no process left in the jail.
-    'memoryuse=4608',
+    // lo0 (4096), without an address in a new vnet; no process left in the jail.
+    'memoryuse=4096',
     'memorylocked=0',
     'maxproc=0',
     'openfiles=0',
@@ -115,7 +115,7 @@ test('rctl -u prints FreeBSD usage lines; -h humanizes; -l lists a process limit
     'writeiops=0',
     'nsockets=0',
   ])
-  assert.deepEqual(lines.slice(27), ['memoryuse=4608', 'vmemoryuse=0', 'maxproc=0', ''])
+  assert.deepEqual(lines.slice(27), ['memoryuse=4096', 'vmemoryuse=0', 'maxproc=0', ''])
   assert.equal(status, 0)
 })
 
@@ -167,8 +167,8 @@ test('memoryuse: interfaces, addresses and routes past the limit fail with ENOME
   const { out, err } = await run(
     [
       'jail -c name=a vnet persist > /dev/null',
-      // The jail holds 4608 bytes, a process in it 64 KiB, an epair 8 KiB, an address with its routes 768 B.
-      'rctl -a jail:a:memoryuse:deny=79500',
+      // The jail holds 4096 bytes, a process in it 64 KiB, an epair 8 KiB, an address with its routes 768 B.
+      'rctl -a jail:a:memoryuse:deny=78988',
       'jexec a ifconfig epair create; echo $?',
       'jexec a ifconfig epair create; echo $?',
       'jexec a ifconfig epair0a 10.0.0.1/24; echo $?',
@@ -180,7 +180,7 @@ test('memoryuse: interfaces, addresses and routes past the limit fail with ENOME
   )
   assert.equal(
     out,
-    'epair0a\n0\n1\n0\nadd net 10.1.0.0/16: gateway 10.0.0.2\n0\n1\nmemoryuse=13824\nvmemoryuse=0\nlo0 epair0a epair0b\n1\n',
+    'epair0a\n0\n1\n0\nadd net 10.1.0.0/16: gateway 10.0.0.2\n0\n1\nmemoryuse=13312\nvmemoryuse=0\nlo0 epair0a epair0b\n1\n',
   )
   assert.equal(
     err,
@@ -192,6 +192,7 @@ test('openfiles: sockets past the limit fail with EMFILE, kern.maxfiles with ENF
   const { out, err } = await run(
     [
       'jail -c name=a vnet persist > /dev/null',
+      'jexec a ifconfig lo0 inet 127.0.0.1/8',
       'rctl -a jail:a:openfiles:deny=0',
       'jexec a ping -c1 127.0.0.1 > /dev/null; echo $?',
       'rctl -r jail:a',

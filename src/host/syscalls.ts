@@ -106,8 +106,10 @@ export interface IfInfo {
   tunnel6?: { src: Uint8Array; dst: Uint8Array }
   /** For a gre interface (GREGKEY). */
   greKey?: number
-  /** For a gre interface (GREGOPTS): GRE_ENABLE_CSUM 1, GRE_ENABLE_SEQ 2. */
+  /** For a gre interface (GREGOPTS): GRE_ENABLE_CSUM 1, GRE_ENABLE_SEQ 2, GRE_UDPENCAP 4. */
   greOpts?: number
+  /** For a gre interface (GREGPORT): the GRE-in-UDP source port, 0 for none. */
+  grePort?: number
   /** For a lagg interface (SIOCGLAGG): protocol name and ports with LAGG_PORT_* flags. */
   lagg?: { proto: string; ports: Array<{ name: string; flags: number }> }
 }
@@ -123,6 +125,10 @@ export interface BridgeMemberInfo {
   proto: string
   role: string
   state: string
+  /** The untagged VLAN, 0 for none. */
+  untagged: number
+  /** The tagged VLANs, ascending. */
+  tagged: readonly number[]
 }
 
 /** An if_bridge's parameters (ifbropreq, cache size and lifetime); ids are MACs, times seconds. */
@@ -140,11 +146,15 @@ export interface BridgeInfo {
   rootPriority: number
   rootCost: number
   rootPort: number
+  /** IFBRF_* flags and the default untagged VLAN (`defuntagged`). */
+  flags: number
+  defUntagged: number
 }
 
 /** One address-table entry (ifbareq): seconds left for a learned one, IFBAF_* flags. */
 export interface BridgeAddrInfo {
   mac: number
+  vlan: number
   ifname: string
   expire: number
   flags: number
@@ -154,8 +164,12 @@ export interface BridgeAddrInfo {
 export type BridgeCmd =
   | { op: 'BRDGSIFFLGS'; member: string; set: number; clear: number }
   | { op: 'BRDGADDS' | 'BRDGDELS'; member: string }
-  | { op: 'BRDGSADDR'; member: string; mac: number }
-  | { op: 'BRDGDADDR'; mac: number }
+  | { op: 'BRDGSADDR'; member: string; mac: number; vlan?: number }
+  | { op: 'BRDGDADDR'; mac: number; vlan?: number }
+  | { op: 'BRDGSFLAGS'; set: number; clear: number }
+  | { op: 'BRDGSDEFPVID'; value: number }
+  | { op: 'BRDGSIFPVID'; member: string; value: number }
+  | { op: 'BRDGSIFVLANSET'; member: string; how: 'set' | 'add' | 'del'; vlans: readonly number[] }
   | { op: 'BRDGFLUSH'; all: boolean }
   | {
       op:
@@ -843,6 +857,8 @@ export interface Syscalls {
   ifGreSetKey(name: string, key: number): void
   /** GREGOPTS then GRESOPTS (`enable_csum`, `enable_seq` and their `-` forms). */
   ifGreSetOpts(name: string, set: number, clear: number): void
+  /** GRESPORT (`udpport N`): 0, or a port of net.inet.ip.portrange.hifirst..hilast. */
+  ifGreSetPort(name: string, port: number): void
   /** SIOCSLAGG (`laggproto P`): EPROTONOSUPPORT for lacp, which is not built. */
   ifLaggSetProto(name: string, proto: string): void
   /** SIOCSLAGGPORT / SIOCSLAGGDELPORT (`laggport IF`, `-laggport IF`). */

@@ -33,7 +33,10 @@ function cidr(s: string): [number, number] {
 }
 
 export interface NetSpec {
-  /** Vnet jails to create (persistent), by name; nested names (`a.b`) need their parent listed first. */
+  /**
+   * Vnet jails to create (persistent), by name; nested names (`a.b`) need their parent listed first.
+   * Each gets lo0 up with 127.0.0.1/8, as rc(8) leaves it.
+   */
   jails: string[]
   /**
    * epair links: [jailA, 'addr/len', jailB, 'addr/len']. Link i is epair{i}; its `a` half goes to
@@ -71,6 +74,8 @@ export class Net {
           ['vnet', true],
           ['persist', true],
         ])
+      // A new vnet's lo0 is down and bare; configure it as rc(8) does at a jail's start.
+      this.sys(j).ifAddAddr('lo0', 0x7f000001, 8)
     }
     for (const [ja, aa, jb, ab] of spec.links ?? []) {
       const a = this.root.ifCreate('epair')

@@ -393,6 +393,9 @@ export class Lab {
       ]),
     )
     const sys = this.sys(name)
+    // A new vnet's lo0 is down and bare, as on FreeBSD; IMUNES configures it on every node
+    // (127.0.0.1/8 and, once up, ::1/128), and labs rely on it.
+    this.step(`${name}: lo0`, () => sys.ifAddAddr('lo0', 0x7f000001, 8))
     const eifaces = new Map<string, number>()
     this.byName.set(name, { name, kind: n.kind, topo: n, ngId: null, eifaces, removed: false })
     for (const i of n.interfaces) {

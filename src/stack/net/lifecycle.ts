@@ -1,6 +1,7 @@
 /**
  * Creating and destroying whole stacks and interfaces (vnet_alloc / vnet_destroy, if_clone_destroy).
- * A new vnet gets lo0 with 127.0.0.1/8 up; protocol state appears lazily. Destroying a vnet first
+ * A new vnet gets lo0, down and without addresses as FreeBSD's vnet_loif_init leaves it (the host's
+ * own, `configured`, is up with 127.0.0.1/8 as rc(8) leaves it); protocol state appears lazily. Destroying a vnet first
  * sends interfaces it borrowed back to the vnet they came from, destroys the ones created in it, then
  * runs each protocol's destructor in reverse order, so no timer or buffer outlives it.
  */
@@ -12,12 +13,14 @@ import { type StackEnv, Vnet, type VnetModule } from './vnet.js'
 
 const LOOPBACK = 0x7f000001
 
-export function vnetCreate(id: number, name: string, env: StackEnv): Vnet {
+export function vnetCreate(id: number, name: string, env: StackEnv, configured = false): Vnet {
   const v = new Vnet(id, name, env)
   const [lo0] = cloneCreate(v, loCloner, 0)
   ifAttach(v, lo0!)
-  lo0!.flags |= IFF.UP | IFF.RUNNING
-  ifAddAddr(lo0!, LOOPBACK, 8)
+  if (configured) {
+    lo0!.flags |= IFF.UP | IFF.RUNNING
+    ifAddAddr(lo0!, LOOPBACK, 8)
+  }
   return v
 }
 

@@ -1,7 +1,8 @@
 /**
  * ARP (RFC 826, FreeBSD's if_ether.c behaviour) between two vnet jails joined by an epair, in virtual
- * time: resolution, the per-entry hold queue bound (`net.link.ether.inet.maxhold`), retries and
- * EHOSTDOWN after `maxtries`, expiry after `max_age`, static / temporary / published (proxy) entries,
+ * time: resolution, the per-entry hold queue bound (`net.link.ether.inet.maxhold`), requests driven by
+ * traffic and EHOSTDOWN after `maxtries`, unresolved entries kept `wait` seconds, expiry after
+ * `max_age` and the refresh of entries in use before it, static / temporary / published (proxy) entries,
  * gratuitous ARP on address configuration, duplicate-address detection, the RFC 826 merge rule, and
  * dropping of malformed or looped-back packets. Every test also checks that no exception reached the
  * run-queue and that no buffer leaked.
@@ -121,44 +122,151 @@ describe('hold queue', () => {
   })
 })
 
-describe('retries and EHOSTDOWN', () => {
-  test('maxtries requests a second apart, then held packets are dropped and sends fail with EHOSTDOWN', async () => {
+describe('requests and EHOSTDOWN', () => {
+  test('no timer retransmits: a request goes out only when a packet is sent, at most one a second', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    const s = a.rawSocket(1)
+    const before = counter(a, 'arp', 'txrequests')
+    s.send(NOBODY, icmpEcho(1, 1))
+    s.send(NOBODY, icmpEcho(1, 2))
+    assert.equal(counter(a, 'arp', 'txrequests') - before, 1)
+    // Nobody sends for three seconds: nobody is asked.
+    await net.sleep(3 * SEC)
+    assert.equal(counter(a, 'arp', 'txrequests') - before, 1)
+    s.send(NOBODY, icmpEcho(1, 3))
+    s.send(NOBODY, icmpEcho(1, 4))
+    assert.equal(counter(a, 'arp', 'txrequests') - before, 2)
+    assert.equal(net.host.env.pool.inUse, 4)
+    s.close()
+  })
+
+  test('after maxtries requests sends fail with EHOSTDOWN, still held; the entry goes `wait` s after the last request', async () => {
     const net = pair()
     const a = net.sys('a')
     a.sysctlSet('net.link.ether.inet.maxtries', '3')
     const s = a.rawSocket(1)
     const before = counters(a, 'arp')
-    s.send(NOBODY, icmpEcho(1, 1))
-    s.send(NOBODY, icmpEcho(1, 2))
-    await net.sleep(SEC / 2)
-    assert.equal(counter(a, 'arp', 'txrequests') - before.txrequests!, 1)
-    await net.sleep(SEC)
-    assert.equal(counter(a, 'arp', 'txrequests') - before.txrequests!, 2)
-    await net.sleep(2 * SEC)
-    assert.deepEqual(delta(before, counters(a, 'arp')), { txrequests: 3, timeouts: 1, dropped: 2 })
-    assert.equal(net.host.env.pool.inUse, 0)
+    for (let i = 0; i < 3; i++) {
+      s.send(NOBODY, icmpEcho(1, i))
+      await net.sleep(SEC)
+    }
+    // The fourth packet learns the neighbour is down, is held all the same, and asks once more.
     assert.throws(() => s.send(NOBODY, icmpEcho(1, 3)), { code: 'EHOSTDOWN' })
-    // After the down time (20 s) the entry goes and a new attempt starts.
-    await net.sleep(21 * SEC)
+    assert.equal(net.host.env.pool.inUse, 4)
+    assert.deepEqual(delta(before, counters(a, 'arp')), { txrequests: 4 })
+    // arp -a: an unresolved entry's time is the second of its last request, already past.
+    assert.equal(a.arpGet(NOBODY).mac, null)
+    assert.equal(a.arpGet(NOBODY).expiresIn, 0)
+    // The last request went out at 3 s: the entry stays until 23 s (net.link.ether.inet.wait = 20).
+    await net.sleep(19 * SEC)
+    assert.equal(a.arpGet(NOBODY).mac, null)
+    await net.sleep(2 * SEC)
     assert.throws(() => a.arpGet(NOBODY), { code: 'ENOENT' })
+    assert.deepEqual(delta(before, counters(a, 'arp')), { txrequests: 4, timeouts: 1, dropped: 4 })
+    assert.equal(net.host.env.pool.inUse, 0)
+    // A new attempt starts from scratch.
     s.send(NOBODY, icmpEcho(1, 4))
-    assert.equal(counter(a, 'arp', 'txrequests') - before.txrequests!, 4)
+    assert.equal(counter(a, 'arp', 'txrequests') - before.txrequests!, 5)
     s.close()
   })
 
-  test('a late reply revives a neighbour marked down', async () => {
+  test('net.link.ether.inet.wait sets how long an unresolved entry outlives its last request', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    a.sysctlSet('net.link.ether.inet.wait', '5')
+    assert.equal(net.sys('b').sysctlGet('net.link.ether.inet.wait').value, 20)
+    const s = a.rawSocket(1)
+    s.send(NOBODY, icmpEcho(1, 1))
+    await net.sleep(4 * SEC)
+    assert.equal(a.arpGet(NOBODY).mac, null)
+    await net.sleep(2 * SEC)
+    assert.throws(() => a.arpGet(NOBODY), { code: 'ENOENT' })
+    s.close()
+  })
+
+  test('toward an unresolvable gateway sends fail with EHOSTUNREACH', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    a.sysctlSet('net.link.ether.inet.maxtries', '2')
+    a.routeAdd({ dst: ip('192.168.7.0'), prefixLen: 24, gateway: NOBODY })
+    const s = a.rawSocket(1)
+    s.send(ip('192.168.7.1'), icmpEcho(1, 1))
+    await net.sleep(SEC)
+    s.send(ip('192.168.7.1'), icmpEcho(1, 2))
+    assert.throws(() => s.send(ip('192.168.7.1'), icmpEcho(1, 3)), { code: 'EHOSTUNREACH' })
+    s.close()
+  })
+
+  test('a late answer sends everything held, also what was sent after EHOSTDOWN', async () => {
     const net = pair()
     const a = net.sys('a')
     const b = net.sys('b')
     b.ifSetUp('epair0b', false)
     const s = a.rawSocket(1)
-    s.send(B, icmpEcho(1, 1))
-    await net.sleep(6 * SEC)
-    assert.throws(() => s.send(B, icmpEcho(1, 2)), { code: 'EHOSTDOWN' })
+    for (let i = 0; i < 5; i++) {
+      s.send(B, icmpEcho(1, i))
+      await net.sleep(SEC)
+    }
+    assert.throws(() => s.send(B, icmpEcho(1, 5)), { code: 'EHOSTDOWN' })
     b.ifSetUp('epair0b', true)
-    // b's gratuitous ARP on coming up updates the existing (down) entry: RFC 826 merge.
+    // b's gratuitous ARP on coming up updates the existing entry (RFC 826 merge): all six go out.
     assert.equal(a.arpGet(B).mac, b.ifGet('epair0b').mac)
-    assert.ok((await ping(a, B)) !== null)
+    const seqs: number[] = []
+    for (;;) {
+      const d = await s.recv(2 * SEC)
+      if (d === null) break
+      if (d.data[20] === 0) seqs.push(d.data[27]!)
+    }
+    assert.deepEqual(seqs, [0, 1, 2, 3, 4, 5])
+    assert.equal(net.host.env.pool.inUse, 0)
+    s.close()
+  })
+})
+
+describe('refresh before expiry', () => {
+  test('an entry used in its last maxtries seconds is re-requested and lives on', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    const b = net.sys('b')
+    a.sysctlSet('net.link.ether.inet.max_age', '60')
+    await ping(a, B)
+    const tx = counter(a, 'arp', 'txrequests')
+    const rx = counter(b, 'arp', 'rxrequests')
+    // Verification starts at 55 s (max_age - maxtries); a packet then marks the entry used.
+    await net.sleep(55.5 * SEC)
+    assert.equal(counter(a, 'arp', 'txrequests'), tx, 'nothing asked while merely reachable')
+    const s = a.rawSocket(1)
+    s.send(B, icmpEcho(1, 1))
+    // At 56 s a asks again; b answers and the entry starts a new life, 60 s from then.
+    await net.sleep(SEC)
+    assert.equal(counter(a, 'arp', 'txrequests'), tx + 1)
+    assert.equal(counter(b, 'arp', 'rxrequests'), rx + 1)
+    assert.equal(a.arpGet(B).expiresIn, 60)
+    await net.sleep(10 * SEC)
+    assert.equal(a.arpGet(B).mac, b.ifGet('epair0b').mac)
+    assert.equal(counter(a, 'arp', 'txrequests'), tx + 1)
+    s.close()
+  })
+
+  test('unanswered refreshes stop after maxtries; the entry still expires', async () => {
+    const net = pair()
+    const a = net.sys('a')
+    const b = net.sys('b')
+    a.sysctlSet('net.link.ether.inet.max_age', '60')
+    await ping(a, B)
+    b.ifSetUp('epair0b', false)
+    const before = counters(a, 'arp')
+    await net.sleep(55.5 * SEC)
+    const s = a.rawSocket(1)
+    s.send(B, icmpEcho(1, 1))
+    // One request a second at 56 ... 60 s, then none: la_preempt is spent.
+    await net.sleep(5 * SEC)
+    assert.deepEqual(delta(before, counters(a, 'arp')), { txrequests: 5 })
+    assert.equal(a.arpGet(B).mac, b.ifGet('epair0b').mac, 'still valid until its time is up')
+    await net.sleep(SEC)
+    assert.throws(() => a.arpGet(B), { code: 'ENOENT' })
+    assert.deepEqual(delta(before, counters(a, 'arp')), { txrequests: 5, timeouts: 1 })
     s.close()
   })
 })
@@ -169,12 +277,14 @@ describe('expiry', () => {
     const a = net.sys('a')
     a.sysctlSet('net.link.ether.inet.max_age', '60')
     await ping(a, B)
+    const tx = counter(a, 'arp', 'txrequests')
     assert.equal(a.arpGet(B).expiresIn, 60)
     await net.sleep(30 * SEC)
     assert.equal(a.arpGet(B).expiresIn, 30)
     await net.sleep(31 * SEC)
     assert.throws(() => a.arpGet(B), { code: 'ENOENT' })
     assert.equal(arp(net.vnet('a')).entries, 0)
+    assert.equal(counter(a, 'arp', 'txrequests'), tx, 'an unused entry is not refreshed')
   })
 
   test('max_age is per vnet', () => {

@@ -1,16 +1,28 @@
 /**
- * ARP for IPv4 over Ethernet (RFC 826) with FreeBSD's cache behaviour (sys/netinet/if_ether.c):
- * entries expire after net.link.ether.inet.max_age; while a neighbour resolves, up to `maxhold`
- * packets wait and one request goes out per second; after `maxtries` unanswered requests the
- * neighbour is "down" for 20 s and senders get EHOSTDOWN. Static and published (proxy) entries are
- * supported. Garbage is dropped and counted; the table size per vnet is bounded.
+ * ARP for IPv4 over Ethernet (RFC 826) with FreeBSD's llentry life cycle (sys/netinet/if_ether.c).
+ * A resolved entry lives net.link.ether.inet.max_age seconds; `maxtries` seconds before that it
+ * asks the data path whether it is still used and, if so, re-requests the neighbour once a second
+ * (at most `maxtries` times) so a busy neighbour never goes through a resolution gap; an unused one
+ * simply expires. While a neighbour resolves, up to `maxhold` packets wait and a packet sent to it
+ * sends a request when none went out in the same second (arpresolve_full's `renew`: no timer
+ * retransmits, so a neighbour nobody sends to is asked no more); once `maxtries` requests went
+ * unanswered, senders get EHOSTDOWN (EHOSTUNREACH toward a gateway), their packets still held; an
+ * unresolved entry goes net.link.ether.inet.wait seconds after its last request. Static and
+ * published (proxy) entries are supported. Garbage is dropped and counted; the table is bounded.
  */
 
 import type { Mbuf } from '../../buf/mbuf.js'
 import { LOG } from '../../kern/subr_msgbuf.js'
 import { SEC, type Timer } from '../../util/clock.js'
 import { SysError } from '../../util/errno.js'
-import { BROADCAST_MAC, formatIpv4, formatMac, ipMulticastMac, isMulticastMac } from '../../wire/addr.js'
+import {
+  BROADCAST_MAC,
+  formatIpv4,
+  formatMac,
+  ipMulticastMac,
+  isMulticastMac,
+  readU32,
+} from '../../wire/addr.js'
 import { IcmpType, UnreachCode } from '../../wire/inet/icmp.js'
 import { ARP_LEN, ArpOp, writeArp } from '../../wire/link/arp.js'
 import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../wire/link/ethernet.js'
@@ -54,7 +66,7 @@ export class ArpVnet {
   maxTries = 5
   /** net.link.ether.inet.maxhold. */
   maxHold = 16
-  /** Seconds a neighbour stays "down" after maxtries (arpt_down). */
+  /** net.link.ether.inet.wait: seconds an unresolved entry outlives its last request (arpt_down). */
   downTime = 20
   /** Entries across all interfaces of the vnet, and the cap that bounds them (max_entries). */
   entries = 0
@@ -81,6 +93,13 @@ export const arpModule: VnetModule<ArpVnet> = {
       {
         min: 1,
       },
+    ),
+    intKnob(
+      'net.link.ether.inet.wait',
+      'Incomplete ARP entry lifetime in seconds',
+      (v) => arp(v),
+      'downTime',
+      { min: 1 },
     ),
     intKnob(
       'net.link.ether.inet.maxhold',
@@ -110,11 +129,16 @@ export function arp(v: Vnet): ArpVnet {
   return vstate(v, arpModule)
 }
 
+/** arp_llinfo_state: Reachable and Verify entries are both valid (usable for output). */
 enum LleState {
   Incomplete,
-  Valid,
-  Down,
+  Reachable,
+  /** Expiry is near: the data path reports use (`hit`), and a used entry is re-requested. */
+  Verify,
 }
+
+/** arpt_rexmit: seconds between refresh requests while an entry is verified. */
+const REXMIT = 1
 
 /** A link-layer entry (struct llentry). */
 class Lle {
@@ -124,9 +148,13 @@ class Lle {
   state = LleState.Incomplete
   permanent = false
   published = false
-  /** Absolute clock time of expiry (valid) or of the next retry / end of down time. */
+  /** la_expire, in uptime seconds: the end of a valid entry's life, or the second of the last request. */
   expire = 0
   asked = 0
+  /** la_preempt: refresh requests still allowed before expiry. */
+  preempt = 0
+  /** Used by the data path since the entry entered Verify (llentry_provide_feedback). */
+  hit = false
   hold: Mbuf | null = null
   holdTail: Mbuf | null = null
   holdCount = 0
@@ -235,41 +263,56 @@ function flushHold(e: Lle): void {
   }
 }
 
+function uptime(v: Vnet): number {
+  return Math.floor(v.env.clock.now() / SEC)
+}
+
+/** arptimer: age one entry. Static entries have no timer. */
 function arpTimer(e: Lle): void {
-  const st = arp(e.ifp.vnet)
-  const clock = e.ifp.vnet.env.clock
-  if (e.state === LleState.Incomplete) {
-    if (e.asked < st.maxTries) {
-      e.asked++
-      // Arm first: the reply can be processed before arpRequest returns.
-      e.timer.arm(SEC)
+  const v = e.ifp.vnet
+  const st = arp(v)
+  if (e.state === LleState.Reachable) {
+    // Expiry is approaching: ask the data path for feedback and look again each second.
+    e.hit = false
+    e.state = LleState.Verify
+    e.timer.arm(REXMIT * SEC)
+    return
+  }
+  if (e.state === LleState.Verify) {
+    if (e.hit && e.preempt > 0) {
+      // Still in use: refresh before it expires (a broadcast request, as arprequest sends).
+      e.preempt--
+      e.timer.arm(REXMIT * SEC)
       arpRequest(e.ifp, e.addr)
       return
     }
-    // Give up: the neighbour is down for a while; held packets are lost.
-    st.stats.timeouts++
-    st.stats.dropped += freeHold(e)
-    e.state = LleState.Down
-    e.expire = clock.now() + st.downTime * SEC
-    e.timer.armAt(e.expire)
-    return
+    if (e.expire > uptime(v)) {
+      e.timer.arm(REXMIT * SEC)
+      return
+    }
   }
-  if (!e.permanent) removeEntry(e)
+  // Expired, or unresolved for `wait` seconds since the last request: it goes, with what it held.
+  st.stats.timeouts++
+  st.stats.dropped += e.holdCount
+  removeEntry(e)
 }
 
 /**
- * Find the MAC for `dst` on ifp (arpresolve). On a miss the packet is held (taking ownership) and
- * a request goes out; returns ARP_HELD, or ARP_DOWN (the caller still owns m) when the neighbour is
- * known down.
+ * Find the MAC for `dst` on ifp (arpresolve_full). On a miss the packet is held (taking ownership)
+ * and returns ARP_HELD, or ARP_DOWN once `maxtries` requests went unanswered: the packet is still
+ * held (a late reply sends it), and a forwarded one earns its sender an ICMP host unreachable.
  */
-export function arpResolve(ifp: Ifnet, dst: number, m: Mbuf): number {
+export function arpResolve(ifp: Ifnet, dst: number, m: Mbuf, forwarded = false): number {
+  const v = ifp.vnet
   const t = ifp.arp as ArpTable | null
   let e = t === null ? undefined : t.get(dst | 0)
-  if (e !== undefined && e.state === LleState.Valid) return e.mac
-  const st = arp(ifp.vnet)
-  const pool = ifp.vnet.env.pool
-  // The caller keeps m on ARP_DOWN: a router answers with ICMP host unreachable.
-  if (e !== undefined && e.state === LleState.Down) return ARP_DOWN
+  const now = uptime(v)
+  if (e !== undefined && e.state !== LleState.Incomplete && (e.permanent || e.expire > now)) {
+    e.hit = true
+    return e.mac
+  }
+  const st = arp(v)
+  const pool = v.env.pool
   if (e === undefined) {
     const created = newEntry(ifp, dst)
     if (created === null) {
@@ -279,8 +322,17 @@ export function arpResolve(ifp: Ifnet, dst: number, m: Mbuf): number {
     }
     e = created
   }
-  if (e.holdCount >= st.maxHold) {
-    // Drop the oldest held packet, as FreeBSD does, so the newest data gets through.
+  // renew: at most one request per second of uptime, and only when something is sent.
+  const renew = e.asked === 0 || e.expire !== now
+  const down = e.asked >= st.maxTries
+  if (down && forwarded) icmpError(v, pool.dup(m), IcmpType.UNREACH, UnreachCode.HOST, 0, true)
+  m.next = null
+  if (e.holdTail === null) e.hold = m
+  else e.holdTail.next = m
+  e.holdTail = m
+  e.holdCount++
+  while (e.holdCount > st.maxHold) {
+    // Drop the oldest held packets, as FreeBSD does, so the newest data gets through.
     const old = e.hold!
     e.hold = old.next
     old.next = null
@@ -288,34 +340,33 @@ export function arpResolve(ifp: Ifnet, dst: number, m: Mbuf): number {
     e.holdCount--
     st.stats.dropped++
   }
-  m.next = null
-  if (e.holdTail === null) e.hold = m
-  else e.holdTail.next = m
-  e.holdTail = m
-  e.holdCount++
-  if (e.asked === 0) {
-    e.asked = 1
+  if (renew) {
+    e.asked++
+    e.expire = now
     // Arm first: the reply can be processed (and the entry become valid) before arpRequest returns.
-    e.timer.arm(SEC)
+    e.timer.arm(st.downTime * SEC)
     arpRequest(ifp, dst)
   }
-  return ARP_HELD
+  return down ? ARP_DOWN : ARP_HELD
 }
 
 function isOurs(ifp: Ifnet, addr: number): boolean {
   return ifp.addrFind(addr) !== undefined
 }
 
-/** Record a resolved neighbour: fresh entry or update, then release held packets. */
+/** arp_mark_lle_reachable: a fresh entry or an update; held packets are released. */
 function learn(e: Lle, mac: number): void {
   const st = arp(e.ifp.vnet)
   e.mac = mac
-  e.state = LleState.Valid
+  e.state = LleState.Reachable
   e.asked = 0
+  e.preempt = st.maxTries
   st.unresolved.delete(e)
   if (!e.permanent) {
-    e.expire = e.ifp.vnet.env.clock.now() + st.maxAge * SEC
-    e.timer.armAt(e.expire)
+    // arp_mark_lle_reachable: verification starts maxtries seconds before the end of life.
+    e.expire = uptime(e.ifp.vnet) + st.maxAge
+    const wait = st.maxAge - st.maxTries * REXMIT
+    e.timer.arm((wait < 0 ? st.maxAge : wait) * SEC)
   }
   flushHold(e)
 }
@@ -361,7 +412,8 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   if (spa !== 0) {
     // RFC 826 merge: update an existing entry; create one only when we are the target.
     if (e !== undefined && !e.permanent) learn(e, sha)
-    else if (e !== undefined && e.state === LleState.Valid && e.mac !== sha) permanentModified(ifp, spa, sha)
+    else if (e !== undefined && e.state !== LleState.Incomplete && e.mac !== sha)
+      permanentModified(ifp, spa, sha)
     else if (e === undefined && forUs) {
       const ne = newEntry(ifp, spa)
       if (ne !== null) learn(ne, sha)
@@ -369,7 +421,7 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   }
   if (op === ArpOp.REQUEST) {
     const pub = t?.get(tpa | 0)
-    if (forUs || (pub?.published && pub.state === LleState.Valid)) {
+    if (forUs || (pub?.published && pub.state !== LleState.Incomplete)) {
       const mac = forUs ? ifp.mac : pub!.mac
       // Answer in place: the request's buffer becomes the reply.
       m.len = ARP_LEN
@@ -444,21 +496,24 @@ export function etherOutputIp(
   // integer halves (the 48-bit number returned across a call would be boxed per packet).
   const t = ifp.arp as ArpTable | null
   const e = t === null ? undefined : t.get(nextHop | 0)
-  if (e !== undefined && e.state === LleState.Valid) {
+  if (e !== undefined && e.state !== LleState.Incomplete) {
+    // llentry_provide_feedback: a verified entry in use is refreshed rather than let expire.
+    e.hit = true
     const hw = e.mac
     etherSendTo(ifp, m, (hw / 0x100000000) | 0, hw | 0, EtherType.IPV4)
     return undefined
   }
-  const mac = arpResolve(ifp, nextHop, m)
+  // is_gw: the next hop is not the packet's destination (read before m may be held or freed).
+  const gw = readU32(m.data, m.off + 16) !== nextHop >>> 0
+  const mac = arpResolve(ifp, nextHop, m, forwarded)
   if (mac >= 0) {
     etherSend(ifp, m, mac, EtherType.IPV4)
     return undefined
   }
   if (mac === ARP_HELD) return undefined
-  // The neighbour is down: a forwarded packet earns its sender a host unreachable (ip_forward).
-  if (forwarded) icmpError(ifp.vnet, m, IcmpType.UNREACH, UnreachCode.HOST, 0, true)
-  else ifp.vnet.env.pool.put(m)
-  return 'EHOSTDOWN'
+  // The neighbour does not answer: EHOSTUNREACH toward a gateway, EHOSTDOWN toward the destination
+  // itself (arpresolve_full's is_gw). The packet stays held either way.
+  return gw ? 'EHOSTUNREACH' : 'EHOSTDOWN'
 }
 
 // Control plane (arp(8)).
@@ -473,14 +528,15 @@ export interface ArpEntryInfo {
 }
 
 function info(e: Lle): ArpEntryInfo {
-  const now = e.ifp.vnet.env.clock.now()
   return {
     addr: e.addr,
-    mac: e.state === LleState.Valid ? e.mac : null,
+    mac: e.state !== LleState.Incomplete ? e.mac : null,
     ifp: e.ifp,
     permanent: e.permanent,
     published: e.published,
-    expiresIn: e.permanent ? -1 : Math.max(0, Math.round((e.expire - now) / SEC)),
+    // rmx_expire less the uptime, as arp(8) prints it; an unresolved entry's la_expire is the
+    // second of its last request, so it shows as expired.
+    expiresIn: e.permanent ? -1 : Math.max(0, e.expire - uptime(e.ifp.vnet)),
   }
 }
 

@@ -9,7 +9,7 @@
 import type { Mbuf } from '../../buf/mbuf.js'
 import { IcmpType, TimeExceededCode, UnreachCode } from '../../wire/inet/icmp.js'
 import { IPV4_MIN_HDR, IpProto, Ipv4Check } from '../../wire/inet/ipv4.js'
-import { encapInput, IPPROTO_GRE, IPPROTO_IPV4, IPPROTO_IPV6 } from '../net/if/ip_tunnel.js'
+import { encapInput, IPPROTO_ETHERIP, IPPROTO_GRE, IPPROTO_IPV4, IPPROTO_IPV6 } from '../net/if/ip_tunnel.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
 import { flowHash, mpathSelect, RTF } from '../net/route/route.js'
@@ -136,7 +136,10 @@ function ipLocal(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   else if (proto === IpProto.UDP) udpInput(v, ifp, m, hlen)
   else if (proto === IpProto.TCP) tcpInput(v, ifp, m, hlen)
   else if (
-    (proto === IPPROTO_IPV4 || proto === IPPROTO_IPV6 || proto === IPPROTO_GRE) &&
+    (proto === IPPROTO_IPV4 ||
+      proto === IPPROTO_IPV6 ||
+      proto === IPPROTO_GRE ||
+      proto === IPPROTO_ETHERIP) &&
     encapInput(v, m, hlen, proto)
   ) {
     // A gif or gre tunnel of this vnet took it.

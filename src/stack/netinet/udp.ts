@@ -26,6 +26,7 @@ import { fold, sum16 } from '../../wire/checksum.js'
 import { IcmpType, UnreachCode } from '../../wire/inet/icmp.js'
 import { IpProto, ipv4PseudoHeaderSum } from '../../wire/inet/ipv4.js'
 import { UDP_HDR_LEN, udpFinish, writeUdpHeader } from '../../wire/inet/udp.js'
+import { encapUdpInput, GRE_UDPPORT } from '../net/if/ip_tunnel.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
@@ -162,6 +163,8 @@ export function udpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
   if (tcpUdpTunnelInput(v, ifp, m, hlen)) return
   const sport = readU16(buf, off)
   const dport = readU16(buf, off + 2)
+  // So does a gre(4) tunnel with udpencap (its kernel socket on GRE_UDPPORT, in_gre_udp_input).
+  if (dport === GRE_UDPPORT && encapUdpInput(v, m, hlen)) return
   const data = off + UDP_HDR_LEN
   const dlen = ulen - UDP_HDR_LEN
   const mcast = isMulticastIpv4(dst)

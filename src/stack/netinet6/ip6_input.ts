@@ -17,7 +17,7 @@ import {
   in6IsV4Mapped,
 } from '../../wire/inet6/in6_addr.js'
 import { IPV6_HDR_LEN, IPV6_MMTU, Ip6Nxt, Ipv6Check } from '../../wire/inet6/ipv6.js'
-import { encap6Input, IPPROTO_GRE, IPPROTO_IPV4, IPPROTO_IPV6 } from '../net/if/ip_tunnel.js'
+import { encap6Input, IPPROTO_ETHERIP, IPPROTO_GRE, IPPROTO_IPV4, IPPROTO_IPV6 } from '../net/if/ip_tunnel.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import { PFIL } from '../net/pfil.js'
 import { flowHash, RTF } from '../net/route/route.js'
@@ -266,7 +266,7 @@ function ip6Local(v: Vnet, ifp: Ifnet, m: Mbuf, zone: number): void {
         // A gif or gre tunnel over IPv6 of this vnet (encap6_input), before raw sockets as in
         // FreeBSD, where the tunnel drivers register these next headers with ip6_encap.
         if (
-          (nxt === IPPROTO_IPV4 || nxt === IPPROTO_IPV6 || nxt === IPPROTO_GRE) &&
+          (nxt === IPPROTO_IPV4 || nxt === IPPROTO_IPV6 || nxt === IPPROTO_GRE || nxt === IPPROTO_ETHERIP) &&
           encap6Input(v, m, off - m.off, nxt)
         )
           return

@@ -15,7 +15,7 @@ import { asSysError, CmdError, hex, ip, optsOrUsage, printb, runTool, sysMessage
 import { getopt, strtol, strtonum } from '../getopt.js'
 import { withJailOption } from '../jail_option.js'
 import type { Command } from '../types.js'
-import { type BridgeStep, bridgeStatusLines, parseBridgeWord } from './ifconfig_bridge.js'
+import { type BridgeStep, bridgeStatusLines, parseAddmOptions, parseBridgeWord } from './ifconfig_bridge.js'
 import { formatInet6Line, ifconfigInet6, nd6OptionsLine } from './ifconfig_inet6.js'
 import {
   type L2Plan,
@@ -317,9 +317,13 @@ function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Pla
         plan.actions.push({ op: 'descr', descr: '' })
         break
       case 'addm':
-      case 'deletem':
-        plan.actions.push({ op: w, member: arg(w) })
+      case 'deletem': {
+        const member = arg(w)
+        plan.actions.push({ op: w, member })
+        if (w === 'addm')
+          i += parseAddmOptions(words, i + 1, member, (step) => plan.actions.push({ op: 'bridge', step }))
         break
+      }
       case 'vnet':
       case '-vnet': {
         const jail = arg(w)

@@ -3,8 +3,10 @@
  * words (`stp`, `edge`, `autoedge`, `ptp`, `autoptp`, `private`, `learn`, `discover`, `sticky` and
  * their `-` forms), `span`, `static`, `deladdr`, `flush`, `flushall`, `addr`, the table limits
  * (`maxaddr`, `timeout`, `ifmaxaddr`) and the spanning-tree parameters (`priority`, `hellotime`,
- * `fwddelay`, `maxage`, `holdcnt`, `proto`, `ifpriority`, `ifpathcost`), with FreeBSD's messages;
- * and bridge_status's lines for `ifconfig bridgeN`.
+ * `fwddelay`, `maxage`, `holdcnt`, `proto`, `ifpriority`, `ifpathcost`), FreeBSD 15's VLAN words
+ * (`vlanfilter`, `defqinq`, `defuntagged`, `ifuntagged`, `iftagged`/`+iftagged`/`-iftagged`, `qinq`,
+ * `addm IF untagged N tagged SET`, `static ... vlan N`), with FreeBSD's messages; and bridge_status's
+ * lines for `ifconfig bridgeN`.
  *
  * Must not: call the kernel while parsing (a bad value fails the line before anything changes).
  */
@@ -26,7 +28,15 @@ const IFBIF = {
   PTP: 0x80,
   AUTOPTP: 0x100,
   PRIVATE: 0x800,
+  QINQ: 0x1000,
 } as const
+
+/** IFBRF_* bridge flags. */
+const IFBRF = { VLANFILTER: 0x1, DEFQINQ: 0x2 } as const
+const IFBRF_BITS: ReadonlyArray<readonly [number, string]> = [
+  [1, 'VLANFILTER'],
+  [2, 'DEFQINQ'],
+]
 
 /** The member-flag words and the bit each sets or, with `-`, clears. */
 const FLAG_WORDS: Readonly<Record<string, number>> = {
@@ -39,6 +49,7 @@ const FLAG_WORDS: Readonly<Record<string, number>> = {
   ptp: IFBIF.PTP,
   autoptp: IFBIF.AUTOPTP,
   private: IFBIF.PRIVATE,
+  qinq: IFBIF.QINQ,
 }
 
 /** IFBIFBITS, in its order. */
@@ -53,6 +64,7 @@ const IFBIF_BITS: ReadonlyArray<readonly [number, string]> = [
   [7, 'AUTOEDGE'],
   [8, 'PTP'],
   [9, 'AUTOPTP'],
+  [13, 'QINQ'],
 ]
 
 /** IFBAFBITS. */
@@ -73,9 +85,95 @@ function getVal(s: string): number | null {
   return Number.isFinite(v) ? v : null
 }
 
+/** get_vlan_id: a VLAN id 1..4094, or null. */
+function vlanId(s: string): number | null {
+  const v = getVal(s)
+  return v === null || v < 1 || v > 4094 ? null : v
+}
+
+/** parse_vlans: `none`, `all`, or a comma list of ids and ranges; null when invalid. */
+export function parseVlans(s: string): number[] | null {
+  if (s === 'none') return []
+  const out: number[] = []
+  if (s === 'all') {
+    for (let v = 1; v <= 4094; v++) out.push(v)
+    return out
+  }
+  for (const tok of s.split(',')) {
+    const dash = tok.indexOf('-')
+    const first = strtoul10(dash < 0 ? tok : tok.slice(0, dash))
+    const last = dash < 0 ? first : strtoul10(tok.slice(dash + 1))
+    if (first === null || last === null || first < 1 || first > 4094 || last < first || last > 4094)
+      return null
+    for (let v = first; v <= last; v++) out.push(v)
+  }
+  return out
+}
+
+/** strtoul(s, &p, 10) that must use the whole word (an empty word is 0, as strtoul leaves it). */
+function strtoul10(s: string): number | null {
+  if (s === '') return 0
+  return /^[0-9]+$/.test(s) ? Number(s) : null
+}
+
+/** print_vlans: ` tagged 100-103,106-149` for a member's set, '' when empty. */
+function vlanRanges(vlans: readonly number[]): string {
+  const parts: string[] = []
+  for (let i = 0; i < vlans.length; ) {
+    let j = i
+    while (j + 1 < vlans.length && vlans[j + 1] === vlans[j]! + 1) j++
+    parts.push(j === i ? `${vlans[i]}` : `${vlans[i]}-${vlans[j]}`)
+    i = j + 1
+  }
+  return parts.length === 0 ? '' : ` tagged ${parts.join(',')}`
+}
+
+/**
+ * setbridge_add's options after `addm IF`: `untagged N` and `tagged SET`, run after the BRDGADD
+ * (pushed by the caller); returns how many words they used.
+ */
+export function parseAddmOptions(
+  words: readonly string[],
+  i: number,
+  member: string,
+  push: (s: BridgeStep) => void,
+): number {
+  let n = 0
+  let pvid = 0
+  let set: number[] | null = null
+  for (;;) {
+    const w = words[i + n]
+    if (w !== 'untagged' && w !== 'tagged') break
+    const a = words[i + n + 1]
+    if (a === undefined)
+      throw new CmdError(w === 'untagged' ? 'usage: untagged <vlan id>' : 'usage: tagged <vlan set>')
+    if (w === 'untagged') {
+      const v = vlanId(a)
+      if (v === null) throw new CmdError(`invalid VLAN identifier: ${a}`)
+      pvid = v
+    } else {
+      set = parseVlans(a)
+      if (set === null) throw new CmdError(`invalid vlan set: ${a}`)
+    }
+    n += 2
+  }
+  if (pvid !== 0) push(cmd(`BRDGSIFPVID ${member} ${pvid}`, { op: 'BRDGSIFPVID', member, value: pvid }))
+  if (set !== null)
+    push(cmd(`BRDGSIFVLANSET ${member}`, { op: 'BRDGSIFVLANSET', member, how: 'set', vlans: set }))
+  return n
+}
+
 function value(s: string, max: number): number {
   const v = getVal(s)
   if (v === null || v > max) throw new CmdError(`invalid value: ${s}`)
+  return v
+}
+
+/** The id after `vlan` in `static`/`deladdr`: get_vlan_id's range, else errx. */
+function addrVlan(a: string | undefined, usage: string): number {
+  if (a === undefined) throw new CmdError(`usage: ${usage}`)
+  const v = vlanId(a)
+  if (v === null) throw new CmdError(`invalid vlan id: ${a}`)
   return v
 }
 
@@ -134,15 +232,60 @@ export function parseBridgeWord(words: readonly string[], i: number, push: (s: B
       const member = arg(1)
       const mac = parseMac(arg(2))
       if (mac === null) throw new CmdError(`${member}: invalid address: ${arg(2)}`)
-      push(cmd(`BRDGSADDR ${member}`, { op: 'BRDGSADDR', member, mac }))
-      return 3
+      const vlan =
+        words[i + 3] === 'vlan' ? addrVlan(words[i + 4], 'static <interface> <address> [vlan <id>]') : 0
+      push(cmd(`BRDGSADDR ${member}`, { op: 'BRDGSADDR', member, mac, vlan }))
+      return vlan === 0 ? 3 : 5
     }
     case 'deladdr': {
       const a = arg()
       const mac = parseMac(a)
       if (mac === null) throw new CmdError(`invalid address: ${a}`)
-      push(cmd(`BRDGDADDR ${a}`, { op: 'BRDGDADDR', mac }))
+      const vlan = words[i + 2] === 'vlan' ? addrVlan(words[i + 3], 'deladdr <address> [vlan <id>]') : 0
+      push(cmd(`BRDGDADDR ${a}`, { op: 'BRDGDADDR', mac, vlan }))
+      return vlan === 0 ? 2 : 4
+    }
+    case 'vlanfilter':
+    case '-vlanfilter':
+    case 'defqinq':
+    case '-defqinq': {
+      const bit = w.endsWith('vlanfilter') ? IFBRF.VLANFILTER : IFBRF.DEFQINQ
+      push(cmd('BRDGSFLAGS', { op: 'BRDGSFLAGS', set: neg ? 0 : bit, clear: neg ? bit : 0 }))
+      return 1
+    }
+    case 'defuntagged': {
+      const a = arg()
+      const v = vlanId(a)
+      if (v === null) throw new CmdError(`invalid vlan id: ${a}`)
+      push(cmd('BRDGSDEFPVID', { op: 'BRDGSDEFPVID', value: v }))
       return 2
+    }
+    case '-defuntagged':
+      push(cmd('BRDGSDEFPVID', { op: 'BRDGSDEFPVID', value: 0 }))
+      return 1
+    case 'ifuntagged': {
+      const member = arg(1)
+      const a = arg(2)
+      const v = vlanId(a)
+      if (v === null) throw new CmdError(`invalid VLAN identifier: ${a}`)
+      push(cmd(`BRDGSIFPVID ${a}`, { op: 'BRDGSIFPVID', member, value: v }))
+      return 3
+    }
+    case '-ifuntagged': {
+      const member = arg()
+      push(cmd('BRDGSIFPVID', { op: 'BRDGSIFPVID', member, value: 0 }))
+      return 2
+    }
+    case 'iftagged':
+    case '+iftagged':
+    case '-iftagged': {
+      const member = arg(1)
+      const a = arg(2)
+      const vlans = parseVlans(a)
+      if (vlans === null) throw new CmdError(`invalid vlan set: ${a}`)
+      const how = w[0] === '+' ? 'add' : w[0] === '-' ? 'del' : 'set'
+      push(cmd(`BRDGSIFVLANSET ${a}`, { op: 'BRDGSIFVLANSET', member, how, vlans }))
+      return 3
     }
     case 'addr':
       push((sys, name, out) => {
@@ -153,7 +296,9 @@ export function parseBridgeWord(words: readonly string[], i: number, push: (s: B
           throw new CmdError(sysMessage('unable to get address cache', asSysError(e)))
         }
         for (const a of list)
-          out(`${formatMac(a.mac)} Vlan0 ${a.ifname} ${a.expire} flags=${printb(a.flags, IFBAF_BITS)}\n`)
+          out(
+            `${formatMac(a.mac)} Vlan${a.vlan} ${a.ifname} ${a.expire} flags=${printb(a.flags, IFBAF_BITS)}\n`,
+          )
       })
       return 1
     case 'maxaddr':
@@ -216,6 +361,12 @@ export function bridgeStatusLines(ifi: IfInfo): string[] {
     `\tmaxage ${b.maxage} holdcnt ${b.holdcnt} proto ${b.proto} maxaddr ${b.maxaddr} timeout ${b.timeout}`,
     `\troot id ${formatMac(b.rootId)} priority ${b.rootPriority} ifcost ${b.rootCost} port ${b.rootPort}`,
   ]
+  // FreeBSD 15 prints `bridge flags=0` always; FreeBSD 14 has no such line, so it shows only once a
+  // VLAN word set something.
+  if (b.flags !== 0 || b.defUntagged !== 0)
+    lines.push(
+      `\tbridge flags=${printb(b.flags, IFBRF_BITS)}${b.defUntagged !== 0 ? ` defuntagged=${b.defUntagged}` : ''}`,
+    )
   for (const m of ifi.members ?? []) {
     lines.push(`\tmember: ${m.name} flags=${printb(m.flags, IFBIF_BITS)}`)
     let l = `\t        ifmaxaddr ${m.ifmaxaddr} port ${m.port} priority ${m.priority} path cost ${m.pathCost}`
@@ -223,7 +374,8 @@ export function bridgeStatusLines(ifi: IfInfo): string[] {
       lines.push(`${l} proto ${m.proto}`)
       l = `\t        role ${m.role} state ${m.state}`
     }
-    lines.push(l)
+    if (m.untagged !== 0) l += ` untagged ${m.untagged}`
+    lines.push(l + vlanRanges(m.tagged))
   }
   return lines
 }

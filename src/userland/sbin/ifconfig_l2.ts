@@ -137,14 +137,24 @@ export function parseL2Word(words: readonly string[], i: number, plan: L2Plan): 
     case 'enable_csum':
     case '-enable_csum':
     case 'enable_seq':
-    case '-enable_seq': {
+    case '-enable_seq':
+    case 'udpencap':
+    case '-udpencap': {
       // ifgre.c's setifgreopts: GREGOPTS, change the bit, GRESOPTS; a failure is only warned about.
-      const bit = w.endsWith('csum') ? GRE_OPT_CSUM : GRE_OPT_SEQ
+      const bit = w.endsWith('csum') ? GRE_OPT_CSUM : w.endsWith('seq') ? GRE_OPT_SEQ : GRE_OPT_UDPENCAP
       const off = w.startsWith('-')
       plan.steps.push(
         step('ioctl(GRESOPTS)', (sys, name) => sys.ifGreSetOpts(name, off ? 0 : bit, off ? bit : 0), true),
       )
       return 1
+    }
+    case 'udpport': {
+      // setifgreport: strtoul, anything but a whole number in 0..65535 is refused before the ioctl.
+      const a = arg()
+      const port = /^\d+$/.test(a) ? Number(a) : Number.NaN
+      if (!(port <= 0xffff)) throw new CmdError(`Invalid udpport: ${a}`)
+      plan.steps.push(step('ioctl (set udpport)', (sys, name) => sys.ifGreSetPort(name, port), true))
+      return 2
     }
     case 'grekey': {
       // atol(3): leading digits, nothing for none.
@@ -205,6 +215,7 @@ const LAGG_PORT_BITS: ReadonlyArray<readonly [number, string]> = [
 /** GRESOPTS bits and ifgre.c's GREBITS names. */
 const GRE_OPT_CSUM = 0x1
 const GRE_OPT_SEQ = 0x2
+const GRE_OPT_UDPENCAP = 0x4
 const GRE_BITS: ReadonlyArray<readonly [number, string]> = [
   [1, 'ENABLE_CSUM'],
   [2, 'ENABLE_SEQ'],
@@ -237,7 +248,11 @@ export function l2StatusLines(ifi: IfInfo): string[] {
   }
   if (ifi.greKey !== undefined && ifi.greKey !== 0)
     lines.push(`\tgrekey: 0x${ifi.greKey.toString(16)} (${ifi.greKey})`)
-  if (ifi.greOpts !== undefined && ifi.greOpts !== 0) lines.push(`\toptions=${printb(ifi.greOpts, GRE_BITS)}`)
+  // gre_status: nothing more without options; udpport only when one is set.
+  if (ifi.greOpts !== undefined && ifi.greOpts !== 0) {
+    if (ifi.grePort !== undefined && ifi.grePort !== 0) lines.push(`\tudpport: ${ifi.grePort}`)
+    lines.push(`\toptions=${printb(ifi.greOpts, GRE_BITS)}`)
+  }
   return lines
 }
 

@@ -13,6 +13,8 @@ import { sh, virtualHost } from '../../testing/net_lab.js'
 const SETUP = `epair=$(ifconfig epair create)
 jail -c name=a vnet persist > /dev/null
 jail -c name=b vnet persist > /dev/null
+jexec a ifconfig lo0 inet 127.0.0.1/8
+jexec b ifconfig lo0 inet 127.0.0.1/8
 ifconfig \${epair} vnet a
 ifconfig \${epair%a}b vnet b
 jexec a ifconfig epair0a inet6 2001:db8::1/64
@@ -100,7 +102,7 @@ test('route -6, route add -inet6, netstat -rn -f inet6 through a router', async 
     virtualHost(),
     `e0=$(ifconfig epair create)
 e1=$(ifconfig epair create)
-for j in a r b; do jail -c name=$j vnet persist > /dev/null; done
+for j in a r b; do jail -c name=$j vnet persist > /dev/null; jexec $j ifconfig lo0 inet 127.0.0.1/8; done
 ifconfig \${e0} vnet a; ifconfig \${e0%a}b vnet r
 ifconfig \${e1} vnet r; ifconfig \${e1%a}b vnet b
 jexec a ifconfig \${e0} inet6 2001:db8:1::2/64
@@ -163,6 +165,8 @@ test('route add -6 -host / -net through a link-local gateway; a host with link-l
     `epair=$(ifconfig epair create)
 jail -c name=a vnet persist > /dev/null
 jail -c name=b vnet persist > /dev/null
+jexec a ifconfig lo0 inet 127.0.0.1/8
+jexec b ifconfig lo0 inet 127.0.0.1/8
 ifconfig \${epair} vnet a
 ifconfig \${epair%a}b vnet b
 jexec a ifconfig epair0a up

@@ -66,6 +66,8 @@ describe('ping: options only root may use', () => {
   test('allowed to a user within the limits, and to root (ping is setuid: the real uid decides)', async () => {
     const { run } = world()
     await run(['jail', '-c', 'name=a', 'vnet', 'persist'])
+    // A new vnet's lo0 is down and bare: configure it as rc(8) would.
+    await run(['jexec', 'a', 'ifconfig', 'lo0', 'inet', '127.0.0.1/8'])
     for (const args of [
       ['jexec', '-U', 'nobody', 'a', 'ping', '-q', '-c', '1', '-s', '56', '-i', '1', '127.0.0.1'],
       ['jexec', 'a', 'ping', '-q', '-f', '-c', '3', '-s', '4000', '127.0.0.1'],
@@ -124,6 +126,7 @@ describe('ping and SIGINT', () => {
   test('through jexec, which passes the signal on', async () => {
     const { run } = world()
     await run(['jail', '-c', 'name=a', 'vnet', 'persist'])
+    await run(['jexec', 'a', 'ifconfig', 'lo0', 'inet', '127.0.0.1/8'])
     const r = await run(sh('jexec a ping 127.0.0.1 & sleep 2.5; kill -INT $!; wait $!; echo "rc=$?"'))
     assert.ok(r.out.includes(summary), r.out)
     assert.match(r.out, /\nrc=0\n$/)

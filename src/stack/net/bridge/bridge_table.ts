@@ -1,6 +1,7 @@
 /**
  * A learning bridge's address table (if_bridge's rtable, ng_bridge's host hash): Ethernet address →
- * port, with the time each entry was learned and last heard from. Lookups read the address straight
+ * port, with the time each entry was learned and last heard from. An entry's key is the address and a
+ * VLAN id (if_bridge's rtable keys on both, PR 270559; 0 for untagged, and for ng_bridge always). Lookups read the address straight
  * out of the frame as three 16-bit words, so forwarding allocates nothing (a 48-bit MAC held as one
  * number would be boxed on every Map lookup). Storage grows by doubling up to a fixed bound; a full
  * table makes the owner choose between evicting the oldest entry (ng_bridge) and not learning
@@ -28,6 +29,7 @@ export class BridgeTable<P> {
   private w0 = new Uint16Array(0)
   private w1 = new Uint16Array(0)
   private w2 = new Uint16Array(0)
+  private vl = new Uint16Array(0)
   private ports: Array<P | null> = []
   private bornAt = new Float64Array(0)
   private seenAt = new Float64Array(0)
@@ -44,29 +46,29 @@ export class BridgeTable<P> {
     this.max = max
   }
 
-  private hash(a: number, b: number, c: number): number {
-    return (((a * 31 + b) * 31) ^ c) & this.mask
+  private hash(a: number, b: number, c: number, v: number): number {
+    return ((((a * 31 + b) * 31) ^ c) + v * 7) & this.mask
   }
 
-  /** Slot of the address at buf[off..off+6), or -1. */
-  find(buf: Uint8Array, off: number): number {
+  /** Slot of the address at buf[off..off+6) on VLAN `vlan`, or -1. */
+  find(buf: Uint8Array, off: number, vlan = 0): number {
     if (this.size === 0) return -1
     const a = (buf[off]! << 8) | buf[off + 1]!
     const b = (buf[off + 2]! << 8) | buf[off + 3]!
     const c = (buf[off + 4]! << 8) | buf[off + 5]!
-    let i = this.heads[this.hash(a, b, c)]!
+    let i = this.heads[this.hash(a, b, c, vlan)]!
     while (i >= 0) {
-      if (this.w2[i] === c && this.w1[i] === b && this.w0[i] === a) return i
+      if (this.w2[i] === c && this.w1[i] === b && this.w0[i] === a && this.vl[i] === vlan) return i
       i = this.chain[i]!
     }
     return -1
   }
 
   /**
-   * Learn the address at buf[off..off+6) (not already present) on `port`; returns its slot, or -1
-   * when the table is at `max`.
+   * Learn the address at buf[off..off+6) on VLAN `vlan` (not already present) on `port`; returns its
+   * slot, or -1 when the table is at `max`.
    */
-  add(buf: Uint8Array, off: number, port: P, now: number): number {
+  add(buf: Uint8Array, off: number, port: P, now: number, vlan = 0): number {
     if (this.size >= this.max) return -1
     if (this.size >= this.cap) this.grow()
     const i = this.free
@@ -77,11 +79,12 @@ export class BridgeTable<P> {
     this.w0[i] = a
     this.w1[i] = b
     this.w2[i] = c
+    this.vl[i] = vlan
     this.ports[i] = port
     this.bornAt[i] = now
     this.seenAt[i] = now
     this.flagsOf[i] = 0
-    const h = this.hash(a, b, c)
+    const h = this.hash(a, b, c, vlan)
     this.chain[i] = this.heads[h]!
     this.heads[h] = i
     this.older[i] = this.newest
@@ -128,8 +131,13 @@ export class BridgeTable<P> {
     return this.w0[i]! * 2 ** 32 + this.w1[i]! * 65536 + this.w2[i]!
   }
 
+  /** The VLAN id of slot i's key. */
+  vlan(i: number): number {
+    return this.vl[i]!
+  }
+
   remove(i: number): void {
-    const h = this.hash(this.w0[i]!, this.w1[i]!, this.w2[i]!)
+    const h = this.hash(this.w0[i]!, this.w1[i]!, this.w2[i]!, this.vl[i]!)
     let j = this.heads[h]!
     if (j === i) this.heads[h] = this.chain[i]!
     else {
@@ -235,6 +243,7 @@ export class BridgeTable<P> {
     this.w0 = copyU16(this.w0)
     this.w1 = copyU16(this.w1)
     this.w2 = copyU16(this.w2)
+    this.vl = copyU16(this.vl)
     this.bornAt = copyF64(this.bornAt)
     this.seenAt = copyF64(this.seenAt)
     const fl = new Uint8Array(cap)
@@ -249,7 +258,7 @@ export class BridgeTable<P> {
     this.mask = nb - 1
     this.heads = new Int32Array(nb).fill(-1)
     for (let i = this.oldest; i >= 0; i = this.newer[i]!) {
-      const h = this.hash(this.w0[i]!, this.w1[i]!, this.w2[i]!)
+      const h = this.hash(this.w0[i]!, this.w1[i]!, this.w2[i]!, this.vl[i]!)
       this.chain[i] = this.heads[h]!
       this.heads[h] = i
     }

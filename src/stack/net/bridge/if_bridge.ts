@@ -18,7 +18,8 @@
  * Addresses age out after `timeout` seconds (one clock timer per bridge, armed only while the
  * table holds addresses); at most `maxaddr` are learned, `ifmaxaddr` per member; static entries
  * never age. Private members do not talk to each other; span ports get a copy of every frame the
- * bridge receives or sends. The frame path allocates only flood and span copies.
+ * bridge receives or sends. VLANs (untagged/tagged members, `vlanfilter`, (MAC, VLAN) table keys)
+ * are bridge_vlan.ts's. The frame path allocates only flood and span copies.
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'
@@ -29,12 +30,15 @@ import { readMac } from '../../../wire/addr.js'
 import { BSTP_GROUP_MAC } from '../../../wire/link/bpdu.js'
 import { ETHER_HDR_LEN } from '../../../wire/link/ethernet.js'
 import { etherDriver } from '../ether.js'
+import { vlanOf } from '../if/if_vlan.js'
+import { tunnelOf } from '../if/ip_tunnel.js'
 import type { IfCloner } from '../if_clone.js'
 import { IFF, Ifnet, type IfTap, type LinkEndpoint } from '../ifnet.js'
 import { PFIL, PFIL_IN, PFIL_OUT } from '../pfil.js'
 import { intKnob } from '../sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../vnet.js'
 import { BridgeTable, IFBAF_STATIC } from './bridge_table.js'
+import { frameTag, IFBRF, retag, type VlanPort, VlanSet, vfilterIn, vfilterOut } from './bridge_vlan.js'
 import { BSTP_IFSTATE, type BstpPort, BstpState } from './bridgestp.js'
 
 /** IFBIF_* member flags (net/if_bridgevar.h). */
@@ -51,6 +55,8 @@ export const IFBIF = {
   BSTP_ADMEDGE: 0x200,
   BSTP_ADMCOST: 0x400,
   PRIVATE: 0x800,
+  /** The member reads 802.1ad outer tags as its VLAN tag (`qinq`). */
+  QINQ: 0x1000,
 } as const
 
 /** What `addm` gives a new member: 0x143 <LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>. */
@@ -63,7 +69,7 @@ export const BRIDGE_RTABLE_TIMEOUT = 1200
 const RUNNING = IFF.UP | IFF.RUNNING
 
 /** The member flags a user may set with BRDGSIFFLGS (the rest are the spanning tree's or BRDGADDS's). */
-const IFBIF_USER = IFBIF.LEARNING | IFBIF.DISCOVER | IFBIF.STICKY | IFBIF.PRIVATE
+const IFBIF_USER = IFBIF.LEARNING | IFBIF.DISCOVER | IFBIF.STICKY | IFBIF.PRIVATE | IFBIF.QINQ
 
 /** net.link.bridge.* knobs of one vnet. */
 export class BridgeVnet {
@@ -99,10 +105,14 @@ export function bridgeVnet(v: Vnet): BridgeVnet {
 }
 
 /** Membership of one interface: its tap into the member's frame path. */
-export class BridgeMember implements IfTap {
+export class BridgeMember implements IfTap, VlanPort {
   readonly sc: BridgeSoftc
   readonly ifp: Ifnet
   flags: number = IFBIF_DEFAULT
+  /** The untagged VLAN (`untagged N`), 0 for none. */
+  pvid = 0
+  /** The tagged VLANs (`tagged SET`). */
+  readonly vlans = new VlanSet()
   /** Its spanning-tree port, taking part while the STP flag is set. */
   readonly stp: BstpPort
   /** ifmaxaddr: most addresses learned on this member, 0 for no limit. */
@@ -171,6 +181,10 @@ export class BridgeSoftc implements LinkEndpoint {
   timeout = BRIDGE_RTABLE_TIMEOUT
   /** Addresses not learned because the table was full (sc_brtexceeded). */
   exceeded = 0
+  /** IFBRF_* (`vlanfilter`, `defqinq`). */
+  brFlags = 0
+  /** The untagged VLAN a new member gets (`defuntagged N`), 0 for none. */
+  defPvid = 0
   /** The member whose address the bridge took (inherit_mac), and the bridge's own address. */
   private macFrom: Ifnet | null = null
   private readonly defaultMac: number
@@ -196,14 +210,25 @@ export class BridgeSoftc implements LinkEndpoint {
     const tap = ifs.tap
     if (tap instanceof BridgeMember) throw new SysError(tap.sc === this ? 'EEXIST' : 'EBUSY', 'BRDGADD')
     if (tap !== null) throw new SysError('EBUSY', 'BRDGADD')
-    if (ifs === this.ifp || ifs.type !== 'ether' || bridgeOf(ifs) !== null || ifs.vnet !== this.ifp.vnet)
+    // Ethernet interfaces, and gif, whose members' frames travel as EtherIP (bridge_ioctl_add's IFT_GIF).
+    const gif = ifs.family === 'gif'
+    if (
+      ifs === this.ifp ||
+      (ifs.type !== 'ether' && !gif) ||
+      bridgeOf(ifs) !== null ||
+      ifs.vnet !== this.ifp.vnet
+    )
       throw new SysError('EINVAL', 'BRDGADD')
+    // A vlan on this bridge (its SVI) would loop into it.
+    if (vlanOf(ifs)?.parent === this.ifp) throw new SysError('EINVAL', 'BRDGADD')
     // member_ifaddrs=0: a member may not hold layer-3 addresses.
     if (bridgeVnet(ifs.vnet).memberIfaddrs === 0 && ifs.addrCount > 0) throw new SysError('EINVAL', 'BRDGADD')
     // The first member sets the bridge's MTU; later ones are given it.
     if (this.members.length === 0) this.ifp.mtu = ifs.mtu
     else ifs.mtu = this.ifp.mtu
     const mb = new BridgeMember(this, ifs)
+    mb.pvid = this.defPvid
+    if ((this.brFlags & IFBRF.DEFQINQ) !== 0) mb.flags |= IFBIF.QINQ
     ifs.tap = mb
     ifs.flags |= IFF.PROMISC
     this.members.push(mb)
@@ -341,13 +366,13 @@ export class BridgeSoftc implements LinkEndpoint {
   }
 
   /** BRDGSADDR: a static entry for mac on member mb (an existing entry becomes static there). */
-  addStatic(mb: BridgeMember, mac: number): void {
+  addStatic(mb: BridgeMember, mac: number, vlan = 0): void {
     const b = macBytes(mac)
     const t = this.table
-    let i = t.find(b, 0)
+    let i = t.find(b, 0, vlan)
     const now = this.clock.now()
     if (i < 0) {
-      i = t.add(b, 0, mb, now)
+      i = t.add(b, 0, mb, now, vlan)
       if (i < 0) {
         this.exceeded++
         throw new SysError('ENOSPC', 'BRDGSADDR')
@@ -357,8 +382,8 @@ export class BridgeSoftc implements LinkEndpoint {
   }
 
   /** BRDGDADDR: ENOENT when the address is not in the table. */
-  deleteAddr(mac: number): void {
-    const i = this.table.find(macBytes(mac), 0)
+  deleteAddr(mac: number, vlan = 0): void {
+    const i = this.table.find(macBytes(mac), 0, vlan)
     if (i < 0) throw new SysError('ENOENT', 'BRDGDADDR')
     this.table.remove(i)
   }
@@ -375,7 +400,7 @@ export class BridgeSoftc implements LinkEndpoint {
   }
 
   /** BRDGRTS: the table for `ifconfig addr`, with seconds left for learned entries. */
-  addresses(): Array<{ mac: number; ifname: string; expire: number; flags: number }> {
+  addresses(): Array<{ mac: number; vlan: number; ifname: string; expire: number; flags: number }> {
     const t = this.table
     const now = this.clock.now()
     return t.slots().map((i) => {
@@ -383,6 +408,7 @@ export class BridgeSoftc implements LinkEndpoint {
       const left = (t.seen(i) + this.timeout * SEC - now) / SEC
       return {
         mac: t.mac(i),
+        vlan: t.vlan(i),
         ifname: t.port(i).ifp.name,
         expire: (flags & IFBAF_STATIC) === 0 && left > 0 ? Math.floor(left) : 0,
         flags,
@@ -429,7 +455,15 @@ export class BridgeSoftc implements LinkEndpoint {
     const stp = (mb.flags & IFBIF.STP) !== 0
     // A discarding port neither learns nor relays; the member's own stack still gets the frame.
     if (stp && mb.stp.state === BSTP_IFSTATE.DISCARDING) return false
-    if ((mb.flags & IFBIF.LEARNING) !== 0 && !this.learn(mb, buf, off + 6)) {
+    const tag = frameTag(buf, off, m.len, (mb.flags & IFBIF.QINQ) !== 0)
+    const vid = tag & 0xfff
+    if (!vfilterIn((this.brFlags & IFBRF.VLANFILTER) !== 0, mb, vid)) {
+      bifp.vnet.env.pool.put(m)
+      return true
+    }
+    // An untagged (or priority-tagged) frame is on the member's untagged VLAN.
+    const vlan = vid === 0 ? mb.pvid : vid
+    if ((mb.flags & IFBIF.LEARNING) !== 0 && !this.learn(mb, buf, off + 6, vlan)) {
       // Over the member's ifmaxaddr: an unknown source is refused.
       bifp.vnet.env.pool.put(m)
       return true
@@ -440,8 +474,8 @@ export class BridgeSoftc implements LinkEndpoint {
       // bridge_forward's filters run on a copy: the member and the bridge still get the frame.
       if (this.hooked()) {
         const c = bifp.vnet.env.pool.dup(m)
-        if (this.pfil(c, mb.ifp, PFIL_IN)) this.flood(mb, c, true, true, true)
-      } else this.flood(mb, m, false, true)
+        if (this.pfil(c, mb.ifp, PFIL_IN)) this.flood(mb, c, true, true, vlan, tag, true)
+      } else this.flood(mb, m, false, true, vlan, tag)
       bifp.receive(bifp.vnet.env.pool.dup(m))
       return false
     }
@@ -458,15 +492,20 @@ export class BridgeSoftc implements LinkEndpoint {
       o.ifp.inputFromTap(m)
       return true
     }
-    const d = this.table.find(buf, off)
+    const d = this.table.find(buf, off, vlan)
     if (d >= 0) {
       const out = this.table.port(d)
-      if (out === mb || !out.relays() || (out.flags & mb.flags & IFBIF.PRIVATE) !== 0)
+      if (
+        out === mb ||
+        !out.relays() ||
+        (out.flags & mb.flags & IFBIF.PRIVATE) !== 0 ||
+        !vfilterOut((this.brFlags & IFBRF.VLANFILTER) !== 0, out, vlan)
+      )
         bifp.vnet.env.pool.put(m)
-      else if (this.pfil(m, mb.ifp, PFIL_IN) && this.pfil(m, out.ifp, PFIL_OUT)) out.ifp.transmitToLink(m)
+      else if (this.pfil(m, mb.ifp, PFIL_IN) && this.pfil(m, out.ifp, PFIL_OUT)) this.emit(out, m, vlan, tag)
       return true
     }
-    if (this.pfil(m, mb.ifp, PFIL_IN)) this.flood(mb, m, true, false, true)
+    if (this.pfil(m, mb.ifp, PFIL_IN)) this.flood(mb, m, true, false, vlan, tag, true)
     return true
   }
 
@@ -529,49 +568,75 @@ export class BridgeSoftc implements LinkEndpoint {
     const buf = m.data
     this.span(m)
     const group = (buf[m.off]! & 1) !== 0
+    // The bridge's own frames (a vlan(4) on it tags them) are on the VLAN of their tag.
+    const tag = frameTag(buf, m.off, m.len, true)
+    const vlan = tag & 0xfff
     if (!group) {
-      const d = this.table.find(buf, m.off)
+      const d = this.table.find(buf, m.off, vlan)
       if (d >= 0) {
         const out = this.table.port(d)
-        if (out.relays()) out.ifp.transmitToLink(m)
+        if (out.relays() && vfilterOut((this.brFlags & IFBRF.VLANFILTER) !== 0, out, vlan))
+          this.emit(out, m, vlan, tag)
         else this.ifp.vnet.env.pool.put(m)
         return
       }
     }
-    this.flood(null, m, true, group)
+    this.flood(null, m, true, group, vlan, tag)
+  }
+
+  /** bridge_enqueue's VLAN part: the frame tagged or untagged as member o takes it, then sent. */
+  private emit(o: BridgeMember, m: Mbuf, vlan: number, tag: number): void {
+    if (retag(m, o, (o.flags & IFBIF.QINQ) !== 0, vlan, tag)) {
+      const tun = o.ifp.family === 'gif' ? tunnelOf(o.ifp) : null
+      if (tun !== null) tun.transmitEther(m)
+      else o.ifp.transmitToLink(m)
+    } else {
+      o.ifp.stats.oerrors++
+      this.ifp.vnet.env.pool.put(m)
+    }
   }
 
   /**
    * Send m out of every running member but src (unknown unicast only to DISCOVER members). With
    * `consume` the last one gets m itself (freed when nobody takes it); otherwise all get copies.
    */
-  private flood(src: BridgeMember | null, m: Mbuf, consume: boolean, group: boolean, runfilt = false): void {
+  private flood(
+    src: BridgeMember | null,
+    m: Mbuf,
+    consume: boolean,
+    group: boolean,
+    vlan: number,
+    tag: number,
+    runfilt = false,
+  ): void {
     const pool = this.ifp.vnet.env.pool
     const members = this.members
+    const filter = (this.brFlags & IFBRF.VLANFILTER) !== 0
     let last: BridgeMember | null = null
     const priv = src === null ? 0 : src.flags & IFBIF.PRIVATE
     for (let i = 0; i < members.length; i++) {
       const o = members[i]!
       if (o === src || (o.ifp.flags & IFF.UP) === 0 || !o.relays() || (o.flags & priv) !== 0) continue
       if (!group && (o.flags & IFBIF.DISCOVER) === 0) continue
-      if (last !== null) this.send(last, pool.dup(m), runfilt)
+      if (!vfilterOut(filter, o, vlan)) continue
+      if (last !== null) this.send(last, pool.dup(m), vlan, tag, runfilt)
       last = o
     }
     if (last === null) {
       if (consume) pool.put(m)
-    } else this.send(last, consume ? m : pool.dup(m), runfilt)
+    } else this.send(last, consume ? m : pool.dup(m), vlan, tag, runfilt)
   }
 
   /** bridge_enqueue, after the outbound filters when the frame is being forwarded (runfilt). */
-  private send(o: BridgeMember, m: Mbuf, runfilt: boolean): void {
-    if (!runfilt || this.pfil(m, o.ifp, PFIL_OUT)) o.ifp.transmitToLink(m)
+  private send(o: BridgeMember, m: Mbuf, vlan: number, tag: number, runfilt: boolean): void {
+    if (!runfilt || this.pfil(m, o.ifp, PFIL_OUT)) this.emit(o, m, vlan, tag)
   }
 
   /**
    * bridge_rtupdate for the source address at buf[o..o+6). False when a new address was refused
    * on a member with an address limit (the frame is then dropped, as FreeBSD does).
    */
-  private learn(mb: BridgeMember, buf: Uint8Array, o: number): boolean {
+  private learn(mb: BridgeMember, buf: Uint8Array, o: number, vlan: number): boolean {
     // Group and all-zero sources are never learned.
     if (
       (buf[o]! & 1) !== 0 ||
@@ -580,7 +645,7 @@ export class BridgeSoftc implements LinkEndpoint {
       return true
     const now = this.clock.now()
     const t = this.table
-    const i = t.find(buf, o)
+    const i = t.find(buf, o, vlan)
     if (i >= 0) {
       // A static entry stays where it was put.
       if ((t.flags(i) & IFBAF_STATIC) !== 0) return true
@@ -592,7 +657,7 @@ export class BridgeSoftc implements LinkEndpoint {
       mb.addrExceeded++
       return false
     }
-    if (t.add(buf, o, mb, now) < 0) {
+    if (t.add(buf, o, mb, now, vlan) < 0) {
       this.exceeded++
       return mb.addrMax === 0
     }

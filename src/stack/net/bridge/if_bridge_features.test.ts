@@ -74,7 +74,7 @@ describe('if_bridge features', () => {
     const addrs = () => net.root.ifBridgeAddrs('bridge0')
     assert.equal(addrs().length, 3)
     const st = addrs().find((x) => x.mac === MAC)!
-    assert.deepEqual(st, { mac: MAC, ifname: 'epair0b', expire: 0, flags: IFBAF_STATIC })
+    assert.deepEqual(st, { mac: MAC, vlan: 0, ifname: 'epair0b', expire: 0, flags: IFBAF_STATIC })
     assert.ok(addrs().some((x) => x.flags === 0 && x.expire > 0 && x.expire <= 10))
     // Heard from on another member: a static entry stays where it was put.
     net.inject(net.ifp('', 'epair2b'), frameFrom(MAC))

@@ -5,14 +5,25 @@
  * checksum field (C bit) is skipped; the key, or its absence as key 0, must be the tunnel's, so
  * two tunnels between the same end points are told apart by key. `enable_csum` adds RFC 2784's
  * checksum over the GRE header and payload, `enable_seq` RFC 2890's sequence number; neither is
- * checked on input, as FreeBSD's gre_input only skips them.
+ * checked on input, as FreeBSD's gre_input only skips them. `udpencap` carries the GRE packet in
+ * UDP to port 4754 instead (RFC 8086, IPv4 underlay), `udpport N` fixing the source port.
  */
 
+import type { Mbuf } from '../../../buf/mbuf.js'
 import { readU16, readU32 } from '../../../wire/addr.js'
 import { checksum } from '../../../wire/checksum.js'
+import { ipv4PseudoHeaderSum } from '../../../wire/inet/ipv4.js'
 import type { IfCloner } from '../if_clone.js'
 import type { Vnet } from '../vnet.js'
-import { IPPROTO_GRE, type TunnelKind, tunnelIf } from './ip_tunnel.js'
+import {
+  GRE_UDPENCAP,
+  GRE_UDPPORT,
+  IPPROTO_GRE,
+  IPPROTO_UDP,
+  type TunnelKind,
+  type TunnelSoftc,
+  tunnelIf,
+} from './ip_tunnel.js'
 
 /** GREMTU. */
 export const GREMTU = 1476
@@ -24,14 +35,17 @@ const GRE_VERS = 0x0007
 /** GRESOPTS bits (net/if_gre.h). */
 export const GRE_ENABLE_CSUM = 0x1
 export const GRE_ENABLE_SEQ = 0x2
-export const GRE_OPTMASK = GRE_ENABLE_CSUM | GRE_ENABLE_SEQ
+export const GRE_OPTMASK = GRE_ENABLE_CSUM | GRE_ENABLE_SEQ | GRE_UDPENCAP
+/** net.inet.ip.portrange.hifirst / hilast defaults: the range GRE-in-UDP source ports come from. */
+export const IPPORT_HIFIRSTAUTO = 49152
+export const IPPORT_HILASTAUTO = 65535
 const ETHERTYPE_IP = 0x0800
 const ETHERTYPE_IPV6 = 0x86dd
 
 const greKind: TunnelKind = {
   name: 'gre',
   ttl: 64,
-  outerProto: () => IPPROTO_GRE,
+  outerProto: (sc) => ((sc.opts & GRE_UDPENCAP) !== 0 && sc.af === 4 ? IPPROTO_UDP : IPPROTO_GRE),
   encap(sc, m, version) {
     const keyed = sc.key !== 0
     const csum = (sc.opts & GRE_ENABLE_CSUM) !== 0
@@ -66,7 +80,7 @@ const greKind: TunnelKind = {
       b[o + 4] = c >>> 8
       b[o + 5] = c & 0xff
     }
-    return true
+    return (sc.opts & GRE_UDPENCAP) === 0 || sc.af !== 4 || udpEncap(sc, m, hlen)
   },
   decap(sc, m, _proto) {
     if (m.len < 4) return -1
@@ -91,6 +105,39 @@ const greKind: TunnelKind = {
     m.adj(hlen)
     return 1
   },
+}
+
+/**
+ * gre_transmit's GRE-in-UDP part (RFC 8086 §3): a UDP header to GRE_UDPPORT in front of the GRE
+ * header, from the configured port or, with none, one the inner addresses pick within the
+ * high port range so each flow keeps its port (gre_flowid); a full UDP checksum (§3.1 allows zero
+ * over IPv4, FreeBSD computes it).
+ */
+function udpEncap(sc: TunnelSoftc, m: Mbuf, greLen: number): boolean {
+  const inner = m.off + greLen
+  let flow = 0
+  if (sc.port === 0 && m.len >= greLen + 20 && m.data[inner]! >>> 4 === 4)
+    flow = (readU32(m.data, inner + 12) ^ readU32(m.data, inner + 16)) >>> 0
+  if (!m.prepend(8)) return false
+  const b = m.data
+  const o = m.off
+  const sport =
+    ((sc.port | IPPORT_HIFIRSTAUTO | (flow >>> 16) | (flow & 0xffff)) & 0xffff) % IPPORT_HILASTAUTO
+  const len = m.len
+  b[o] = sport >>> 8
+  b[o + 1] = sport & 0xff
+  b[o + 2] = GRE_UDPPORT >>> 8
+  b[o + 3] = GRE_UDPPORT & 0xff
+  b[o + 4] = len >>> 8
+  b[o + 5] = len & 0xff
+  b[o + 6] = 0
+  b[o + 7] = 0
+  const c = checksum(b, o, len, ipv4PseudoHeaderSum(sc.src, sc.dst, IPPROTO_UDP, len))
+  // RFC 768: a computed zero is sent as all ones.
+  const sum = c === 0 ? 0xffff : c
+  b[o + 6] = sum >>> 8
+  b[o + 7] = sum & 0xff
+  return true
 }
 
 function writeU32(b: Uint8Array, o: number, v: number): void {

@@ -1,7 +1,7 @@
 /**
  * gif(4) and gre(4) in virtual time: two jails joined by a router jail ping each other through a
  * tunnel over the routed underlay, with the outer protocol (4 or 47) and GRE header on the wire;
- * GRE keys tell tunnels apart; malformed GRE is dropped and counted; a route that sends the tunnel's
+ * a gif in a bridge carries Ethernet as EtherIP; GRE keys tell tunnels apart; `udpencap` carries GRE in UDP (RFC 8086); malformed GRE is dropped and counted; a route that sends the tunnel's
  * own datagrams into the tunnel is caught, not looped; FreeBSD's output and messages.
  */
 
@@ -122,6 +122,88 @@ jexec two ifconfig gre1 inet 10.3.0.2/32 10.3.0.1 up`)
     // The far end changes its key: its datagrams no longer match one's gre0.
     r = await w.run('jexec two ifconfig gre0 grekey 78; jexec one ping -c 1 -t 2 10.2.0.2')
     assert.match(r.out, /0 packets received/)
+  })
+
+  test('gif in a bridge: Ethernet frames as EtherIP (RFC 3378, protocol 97) join two LANs', async () => {
+    const w = world()
+    let r = await w.run(`${ROUTED}
+jail -c name=h1 vnet persist
+jail -c name=h2 vnet persist
+ifconfig epair create >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair2a vnet h1
+ifconfig epair2b vnet one
+ifconfig epair3a vnet h2
+ifconfig epair3b vnet two
+jexec h1 ifconfig epair2a 10.9.0.1/24 up
+jexec h2 ifconfig epair3a 10.9.0.2/24 up
+jexec one ifconfig gif0 create tunnel 192.0.2.1 198.51.100.1 up
+jexec two ifconfig gif0 create tunnel 198.51.100.1 192.0.2.1 up
+jexec one ifconfig bridge0 create addm epair2b addm gif0 up
+jexec two ifconfig bridge0 create addm epair3b addm gif0 up
+jexec one ifconfig epair2b up
+jexec two ifconfig epair3b up`)
+    assert.equal(r.status, 0, r.err)
+    const wire = wiretap(w.ifp('one', 'epair0a'))
+    r = await w.run('jexec h1 ping -c 1 10.9.0.2')
+    assert.equal(r.status, 0, r.out + r.err)
+    assert.match(r.out, /1 packets received/)
+    const eip = wire.filter((f) => f[14 + 9] === 97)
+    // The ARP request (broadcast) and the echo request crossed as EtherIP.
+    assert.ok(eip.length >= 2, String(eip.length))
+    for (const f of eip) assert.deepEqual([...f.subarray(34, 36)], [0x30, 0])
+    assert.ok(
+      eip.some((f) => f[36 + 12] === 0x08 && f[36 + 13] === 0x06),
+      'an ARP frame inside',
+    )
+    // h2 learnt h1's own MAC: the frames crossed whole, Ethernet header and all.
+    r = await w.run('jexec h2 arp -an; jexec h1 ifconfig epair2a ether')
+    const mac = /ether ([0-9a-f:]+)/.exec(r.out)![1]!
+    assert.match(r.out, new RegExp(`\\(10\\.9\\.0\\.1\\) at ${mac} on epair3a`))
+    // A gif outside any bridge has nowhere to put an EtherIP frame.
+    r = await w.run('jexec two ifconfig bridge0 deletem gif0; jexec h1 ping -c 1 -t 2 10.9.0.2')
+    assert.match(r.out, /0 packets received/)
+  })
+
+  test('gre udpencap: GRE in UDP to port 4754 (RFC 8086), udpport, checksummed; a plain GRE peer is not heard', async () => {
+    const w = world()
+    let r = await w.run(`${ROUTED}
+jexec one ifconfig gre0 create tunnel 192.0.2.1 198.51.100.1 udpencap udpport 50000
+jexec one ifconfig gre0 inet 10.2.0.1/32 10.2.0.2 up
+jexec two ifconfig gre0 create tunnel 198.51.100.1 192.0.2.1 udpencap
+jexec two ifconfig gre0 inet 10.2.0.2/32 10.2.0.1 up`)
+    assert.equal(r.status, 0, r.err)
+    const wire = wiretap(w.ifp('one', 'epair0a'))
+    r = await w.run('jexec one ping -c 1 10.2.0.2')
+    assert.equal(r.status, 0, r.err)
+    assert.match(r.out, /1 packets received/)
+    const udp = wire.filter((f) => f[14 + 9] === 17)
+    assert.equal(udp.length, 1)
+    const f = udp[0]!
+    // Source port 50000, destination 4754, length over UDP + GRE + inner datagram, then the GRE header.
+    assert.deepEqual([...f.subarray(34, 38)], [50000 >> 8, 50000 & 0xff, 4754 >> 8, 4754 & 0xff])
+    assert.equal((f[38]! << 8) | f[39]!, f.length - 34)
+    assert.deepEqual([...f.subarray(42, 46)], [0, 0, 0x08, 0])
+    assert.equal(f[46]! >> 4, 4)
+    // The checksum verifies over the pseudo header (sum of all words, with it, folds to 0xffff).
+    let acc = 0xc000 + 0x0201 + 0xc633 + 0x6401 + 17 + (f.length - 34)
+    for (let i = 34; i < f.length; i += 2) acc += (f[i]! << 8) | (f[i + 1] ?? 0)
+    while (acc > 0xffff) acc = (acc & 0xffff) + (acc >>> 16)
+    assert.equal(acc, 0xffff)
+    r = await w.run('jexec one ifconfig gre0; jexec two ifconfig gre0')
+    assert.match(r.out, /\tudpport: 50000\n\toptions=4<UDPENCAP>\n/)
+    // two has no udpport: its source port comes from the flow, within the high range.
+    const two = r.out.split('gre0: ')[2]!
+    assert.match(two, /\toptions=4<UDPENCAP>\n/)
+    assert.doesNotMatch(two, /udpport/)
+    // A port outside net.inet.ip.portrange.hifirst..hilast is refused (a warning, status 0).
+    r = await w.run('jexec one ifconfig gre0 udpport 1000')
+    assert.equal(r.err, 'ifconfig: ioctl (set udpport): Invalid argument\n')
+    // two drops udpencap: it sends plain GRE, which one's UDP-encapsulating tunnel does not hear.
+    r = await w.run('jexec two ifconfig gre0 -udpencap; jexec two ping -c 1 -t 2 10.2.0.1')
+    assert.match(r.out, /0 packets received/)
+    r = await w.run('jexec two ifconfig gre0 udpencap; jexec two ping -c 1 10.2.0.1')
+    assert.match(r.out, /1 packets received/)
   })
 
   test('malformed GRE is dropped and counted on the tunnel; the tunnel keeps working', async () => {

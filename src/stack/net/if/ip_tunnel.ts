@@ -27,12 +27,18 @@ import type { Vnet } from '../vnet.js'
 export const IPPROTO_IPV4 = 4
 export const IPPROTO_IPV6 = 41
 export const IPPROTO_GRE = 47
+export const IPPROTO_UDP = 17
+/** IPPROTO_ETHERIP: Ethernet frames of a bridged gif (RFC 3378). */
+export const IPPROTO_ETHERIP = 97
+/** GRE_UDPENCAP, the GRESOPTS bit of GRE-in-UDP (RFC 8086), and its destination port GRE_UDPPORT. */
+export const GRE_UDPENCAP = 0x4
+export const GRE_UDPPORT = 4754
 
 /** How a tunnel driver wraps and unwraps packets. */
 export interface TunnelKind {
   readonly name: 'gif' | 'gre'
   /** The outer IP protocol a packet of inner version `v` (4 or 6) is carried in. */
-  outerProto(version: number): number
+  outerProto(sc: TunnelSoftc, version: number): number
   /** Add the driver's header in front of the inner packet; false when it cannot (counted by the caller). */
   encap(sc: TunnelSoftc, m: Mbuf, version: number): boolean
   /**
@@ -63,6 +69,8 @@ export class TunnelSoftc implements LinkEndpoint {
   opts = 0
   /** gre: the next RFC 2890 sequence number sent. */
   oseq = 0
+  /** gre: the GRE-in-UDP source port (GRESPORT, `udpport N`), 0 for one derived from each flow. */
+  port = 0
   /** A packet is being encapsulated (nesting guard). */
   private sending = false
 
@@ -102,7 +110,7 @@ export class TunnelSoftc implements LinkEndpoint {
     // The outer datagram is routed by the tunnel's FIB (`tunnelfib`, sc->gif_fibnum).
     m.fib = ifp.tunnelFib
     this.sending = true
-    const proto = this.kind.outerProto(version)
+    const proto = this.kind.outerProto(this, version)
     // The outer hop limit is the outer TTL's counterpart (gif: net.inet6.ip6.gif_hlim, 30; gre: 64).
     const err =
       output !== undefined
@@ -110,6 +118,60 @@ export class TunnelSoftc implements LinkEndpoint {
         : output6!(ifp.vnet, m, this.src6, this.dst6, proto, this.kind.ttl)
     this.sending = false
     if (err !== undefined) ifp.stats.oerrors++
+  }
+
+  /**
+   * gif_transmit's AF_LINK case: an Ethernet frame the bridge this gif belongs to sends through it,
+   * behind RFC 3378's 2-byte EtherIP header (version 3, reserved zero), as IP protocol 97.
+   */
+  transmitEther(m: Mbuf): void {
+    const ifp = this.ifp
+    const domains = ifp.vnet.env.domains
+    const output = this.af === 4 ? domains.encapOutput() : undefined
+    const output6 = this.af === 6 ? domains.encap6Output() : undefined
+    if (
+      this.sending ||
+      this.kind.name !== 'gif' ||
+      (ifp.flags & IFF.UP) === 0 ||
+      (output === undefined && output6 === undefined) ||
+      !m.prepend(2)
+    ) {
+      ifp.stats.oerrors++
+      ifp.vnet.env.pool.put(m)
+      return
+    }
+    m.data[m.off] = 0x30
+    m.data[m.off + 1] = 0
+    ifp.stats.opackets++
+    ifp.stats.obytes += m.len
+    m.linkBcast = false
+    m.fib = ifp.tunnelFib
+    this.sending = true
+    const err =
+      output !== undefined
+        ? output(ifp.vnet, m, this.src, this.dst, IPPROTO_ETHERIP, this.kind.ttl)
+        : output6!(ifp.vnet, m, this.src6, this.dst6, IPPROTO_ETHERIP, this.kind.ttl)
+    this.sending = false
+    if (err !== undefined) ifp.stats.oerrors++
+  }
+
+  /**
+   * gif_input's EtherIP case: the frame goes to the bridge the gif is a member of (BRIDGE_INPUT);
+   * a gif in no bridge has nowhere to put it and drops it.
+   */
+  inputEther(m: Mbuf): void {
+    const ifp = this.ifp
+    const tap = ifp.tap
+    if (tap === null || m.len < 14) {
+      ifp.stats.idrops++
+      ifp.vnet.env.pool.put(m)
+      return
+    }
+    ifp.stats.ipackets++
+    ifp.stats.ibytes += m.len
+    m.rcvif = ifp
+    m.linkBcast = (m.data[m.off]! & 1) !== 0
+    if (!tap.input(ifp, m)) ifp.vnet.env.pool.put(m)
   }
 
   /** A datagram of ours, outer header removed: into the stack as received on the tunnel. */
@@ -177,6 +239,25 @@ export function encapInput(v: Vnet, m: Mbuf, hlen: number, proto: number): boole
 }
 
 /**
+ * in_gre_udp_input: a UDP datagram to GRE_UDPPORT (m at its IP header, `hlen` long, checksum
+ * already verified) for a gre tunnel with `udpencap` whose end points it matches. True when a tunnel
+ * took it; false leaves it to UDP's sockets.
+ */
+export function encapUdpInput(v: Vnet, m: Mbuf, hlen: number): boolean {
+  const b = m.data
+  const osrc = readU32(b, m.off + 12)
+  const odst = readU32(b, m.off + 16)
+  const ifs = v.ifList
+  for (let i = 0; i < ifs.length; i++) {
+    const sc = tunnelOf(ifs[i]!)
+    if (sc === null || sc.af !== 4 || (sc.opts & GRE_UDPENCAP) === 0) continue
+    if (sc.dst !== osrc || sc.src !== odst) continue
+    if (tryTunnel(v, sc, m, hlen + 8, IPPROTO_UDP)) return true
+  }
+  return false
+}
+
+/**
  * encap6_input: the same for an IPv6 packet (m at its IPv6 header) whose upper-layer header, of
  * next header 4, 41 or 47, starts `hlen` bytes in (after any extension headers).
  */
@@ -194,7 +275,10 @@ export function encap6Input(v: Vnet, m: Mbuf, hlen: number, proto: number): bool
 
 /** Offer m (outer header `hlen` long) to sc; true when sc took it (delivered or dropped). */
 function tryTunnel(v: Vnet, sc: TunnelSoftc, m: Mbuf, hlen: number, proto: number): boolean {
-  if ((sc.kind.name === 'gre') !== (proto === IPPROTO_GRE)) return false
+  // A gre tunnel hears GRE, or GRE in UDP when it has udpencap, never the other.
+  const udp = sc.kind.name === 'gre' && (sc.opts & GRE_UDPENCAP) !== 0
+  if ((sc.kind.name === 'gre') !== (proto === IPPROTO_GRE || proto === IPPROTO_UDP)) return false
+  if (udp !== (proto === IPPROTO_UDP)) return false
   m.adj(hlen)
   const r = sc.kind.decap(sc, m, proto)
   if (r === 0) {
@@ -208,13 +292,17 @@ function tryTunnel(v: Vnet, sc: TunnelSoftc, m: Mbuf, hlen: number, proto: numbe
     v.env.pool.put(m)
     return true
   }
-  sc.input(m)
+  if (proto === IPPROTO_ETHERIP) sc.inputEther(m)
+  else sc.input(m)
   return true
 }
 
-/** No link header and no neighbour to resolve: the packet goes to the softc as it is. */
+/**
+ * No link header and no neighbour to resolve: the packet goes to the softc as it is, past any
+ * bridge the gif belongs to (gif_output calls gif_transmit, never the bridge).
+ */
 function tunnelOutput(ifp: Ifnet, m: Mbuf): undefined {
-  ifp.transmit(m)
+  ifp.transmitToLink(m)
   return undefined
 }
 

@@ -39,6 +39,17 @@ vnet_init_bridge()
 	fi
 }
 
+# _vnet_check_req TYPE: skips the case unless if_TYPE is there (built in, or loadable).
+_vnet_check_req()
+{
+	if kldstat -q -m "if_$1"; then
+		return 0
+	fi
+	if ! kldload -n -q "if_$1"; then
+		atf_skip "if_$1.ko is required to run this test."
+	fi
+}
+
 # Creates an epair; prints its name without the trailing a (epair0a -> epair0).
 vnet_mkepair()
 {

@@ -99,7 +99,8 @@ tcpdump -D`,
     r.out,
     'user=1\nnovnet=1\nother=1\n' +
       '00:00:04.000000 ARP, Request who-has 10.0.1.1 tell 10.0.1.2, length 28\n' +
-      '1.lo0 [Up, Running, Loopback]\n2.epair0a [Up, Running, Connected]\n' +
+      // The jail's lo0 is down, as a new vnet's is; the host's is up.
+      '1.lo0 [Loopback]\n2.epair0a [Up, Running, Connected]\n' +
       '1.lo0 [Up, Running, Loopback]\n',
   )
   const errs = r.err.split('\n')
