@@ -57,6 +57,12 @@ export class Mbuf {
    * the interface's own. Cleared when the buffer comes from the pool.
    */
   pcp = -1
+  /**
+   * How many gif/gre encapsulations this packet has been through (gif_check_nesting's MTAG_GIF
+   * tags): a tunnel refuses one that went through as many as it allows, so a route that leads a
+   * tunnel into itself ends instead of looping. Reset when the buffer comes from the pool.
+   */
+  tunnels = 0
   /** Whether this buffer goes back to the pool on free. */
   readonly pooled: boolean
 
@@ -135,6 +141,7 @@ export class MbufPool {
     m.linkBcast = false
     m.pcp = -1
     m.fib = 0
+    m.tunnels = 0
     this.inUse++
     return m
   }
@@ -158,6 +165,7 @@ export class MbufPool {
     c.csumL4 = m.csumL4
     c.linkBcast = m.linkBcast
     c.fib = m.fib
+    c.tunnels = m.tunnels
     return c
   }
 

@@ -257,8 +257,9 @@ export function ifAddAddr(
 ): void {
   c.priv(Priv.NET_ADDIFADDR, 'SIOCAIFADDR')
   const ifp = c.ifp(name, 'SIOCAIFADDR')
-  // A bridge member takes no address while net.link.bridge.member_ifaddrs is 0.
-  if (ifp.tap instanceof BridgeMember && bridgeVnet(ifp.vnet).memberIfaddrs === 0)
+  // A bridge member takes no address while net.link.bridge.member_ifaddrs is 0, save a gif
+  // (in_aifaddr_ioctl skips IFT_GIF: its addresses are the tunnel's).
+  if (ifp.tap instanceof BridgeMember && ifp.family !== 'gif' && bridgeVnet(ifp.vnet).memberIfaddrs === 0)
     throw new SysError('EINVAL', 'SIOCAIFADDR')
   addr >>>= 0
   if (

@@ -221,8 +221,10 @@ export class BridgeSoftc implements LinkEndpoint {
       throw new SysError('EINVAL', 'BRDGADD')
     // A vlan on this bridge (its SVI) would loop into it.
     if (vlanOf(ifs)?.parent === this.ifp) throw new SysError('EINVAL', 'BRDGADD')
-    // member_ifaddrs=0: a member may not hold layer-3 addresses.
-    if (bridgeVnet(ifs.vnet).memberIfaddrs === 0 && ifs.addrCount > 0) throw new SysError('EINVAL', 'BRDGADD')
+    // member_ifaddrs=0: a member may not hold layer-3 addresses, but a gif may (its addresses are
+    // the tunnel's, apart from the bridged segment), as bridge_ioctl_add skips IFT_GIF.
+    if (bridgeVnet(ifs.vnet).memberIfaddrs === 0 && ifs.addrCount > 0 && ifs.family !== 'gif')
+      throw new SysError('EINVAL', 'BRDGADD')
     // The first member sets the bridge's MTU; later ones are given it.
     if (this.members.length === 0) this.ifp.mtu = ifs.mtu
     else ifs.mtu = this.ifp.mtu

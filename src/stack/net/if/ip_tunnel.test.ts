@@ -165,6 +165,28 @@ jexec two ifconfig epair3b up`)
     assert.match(r.out, /0 packets received/)
   })
 
+  test('bridges with addresses over EtherIP: the first packet, held for ARP, goes when the reply comes at once', async () => {
+    const w = world()
+    let r = await w.run(`${ROUTED}
+jexec one ifconfig gif0 create tunnel 192.0.2.1 198.51.100.1 up
+jexec two ifconfig gif0 create tunnel 198.51.100.1 192.0.2.1 up
+jexec one ifconfig bridge0 create 10.9.0.1/24 addm gif0 up
+jexec two ifconfig bridge0 create 10.9.0.2/24 addm gif0 up`)
+    assert.equal(r.status, 0, r.err)
+    // The ARP reply arrives while one's gif is still sending the request (in-process links deliver
+    // at once); the echo request it releases is a packet of its own and is encapsulated too.
+    r = await w.run('jexec one ping -c 1 10.9.0.2')
+    assert.match(r.out, /1 packets received/)
+    // With member_ifaddrs=0 a gif member still takes addresses (they are the tunnel's), and a gif
+    // holding one may join a bridge.
+    r = await w.run(`jexec two sysctl net.link.bridge.member_ifaddrs=0 >/dev/null
+jexec two ifconfig gif0 inet 10.8.0.2/32 10.8.0.1; echo addr=$?
+jexec two ifconfig bridge0 deletem gif0
+jexec two ifconfig bridge0 addm gif0; echo addm=$?
+jexec two ifconfig bridge0 addm epair1b 2>/dev/null; echo epair=$?`)
+    assert.equal(r.out, 'addr=0\naddm=0\nepair=1\n')
+  })
+
   test('gre udpencap: GRE in UDP to port 4754 (RFC 8086), udpport, checksummed; a plain GRE peer is not heard', async () => {
     const w = world()
     let r = await w.run(`${ROUTED}

@@ -6,9 +6,12 @@
  * tunnel's destination, outer destination = its source). The underlay is IPv4 (`tunnel A B`) or
  * IPv6 (`inet6 tunnel A B`, in6_gif / in6_gre: next header 4, 41 or 47 after the IPv6 header).
  *
- * The driver's encapsulation (the gif or gre header) is a `TunnelKind`. Sending is re-entrant only
- * once: a packet routed back into the tunnel it is leaving (the route to the far end points
- * through the tunnel itself) is dropped and counted, as gif_check_nesting does, not looped.
+ * The driver's encapsulation (the gif or gre header) is a `TunnelKind`. A packet is encapsulated
+ * once (net.link.gif.max_nesting's default, 1): one routed back into a tunnel after it left one
+ * (the route to the far end points through the tunnel itself) is dropped and counted, as
+ * gif_check_nesting does by the packet's tags, not looped. The count belongs to the packet, not
+ * the tunnel, so a reply that comes back at once (in-process links deliver synchronously) and
+ * makes the stack send again through the same tunnel goes out.
  *
  * The outer datagram leaves through the output inet or inet6 registers (domain.ts), so net/ knows
  * no protocol family; inet6's input calls encap6Input as inet's calls encapInput.
@@ -22,6 +25,9 @@ import { readU32 } from '../../../wire/addr.js'
 import { in6Eq } from '../../../wire/inet6/in6_addr.js'
 import { IFF, type IfDriver, Ifnet, type LinkEndpoint } from '../ifnet.js'
 import type { Vnet } from '../vnet.js'
+
+/** MAX_GIF_NEST / MAX_GRE_NEST: encapsulations one packet may go through. */
+const MAX_NESTING = 1
 
 /** IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_GRE. */
 export const IPPROTO_IPV4 = 4
@@ -71,8 +77,6 @@ export class TunnelSoftc implements LinkEndpoint {
   oseq = 0
   /** gre: the GRE-in-UDP source port (GRESPORT, `udpport N`), 0 for one derived from each flow. */
   port = 0
-  /** A packet is being encapsulated (nesting guard). */
-  private sending = false
 
   constructor(ifp: Ifnet, kind: TunnelKind) {
     this.ifp = ifp
@@ -89,7 +93,7 @@ export class TunnelSoftc implements LinkEndpoint {
     const pool = ifp.vnet.env.pool
     const version = m.len > 0 ? m.data[m.off]! >>> 4 : 0
     if (
-      this.sending ||
+      m.tunnels >= MAX_NESTING ||
       !this.configured ||
       (version !== 4 && version !== 6) ||
       !this.kind.encap(this, m, version)
@@ -109,14 +113,13 @@ export class TunnelSoftc implements LinkEndpoint {
     m.linkBcast = false
     // The outer datagram is routed by the tunnel's FIB (`tunnelfib`, sc->gif_fibnum).
     m.fib = ifp.tunnelFib
-    this.sending = true
+    m.tunnels++
     const proto = this.kind.outerProto(this, version)
     // The outer hop limit is the outer TTL's counterpart (gif: net.inet6.ip6.gif_hlim, 30; gre: 64).
     const err =
       output !== undefined
         ? output(ifp.vnet, m, this.src, this.dst, proto, this.kind.ttl)
         : output6!(ifp.vnet, m, this.src6, this.dst6, proto, this.kind.ttl)
-    this.sending = false
     if (err !== undefined) ifp.stats.oerrors++
   }
 
@@ -130,7 +133,7 @@ export class TunnelSoftc implements LinkEndpoint {
     const output = this.af === 4 ? domains.encapOutput() : undefined
     const output6 = this.af === 6 ? domains.encap6Output() : undefined
     if (
-      this.sending ||
+      m.tunnels >= MAX_NESTING ||
       this.kind.name !== 'gif' ||
       (ifp.flags & IFF.UP) === 0 ||
       (output === undefined && output6 === undefined) ||
@@ -146,12 +149,11 @@ export class TunnelSoftc implements LinkEndpoint {
     ifp.stats.obytes += m.len
     m.linkBcast = false
     m.fib = ifp.tunnelFib
-    this.sending = true
+    m.tunnels++
     const err =
       output !== undefined
         ? output(ifp.vnet, m, this.src, this.dst, IPPROTO_ETHERIP, this.kind.ttl)
         : output6!(ifp.vnet, m, this.src6, this.dst6, IPPROTO_ETHERIP, this.kind.ttl)
-    this.sending = false
     if (err !== undefined) ifp.stats.oerrors++
   }
 
@@ -171,6 +173,8 @@ export class TunnelSoftc implements LinkEndpoint {
     ifp.stats.ibytes += m.len
     m.rcvif = ifp
     m.linkBcast = (m.data[m.off]! & 1) !== 0
+    // Its encapsulations were the sender's: to this stack it arrives as a new packet.
+    m.tunnels = 0
     if (!tap.input(ifp, m)) ifp.vnet.env.pool.put(m)
   }
 
@@ -180,6 +184,7 @@ export class TunnelSoftc implements LinkEndpoint {
     m.linkBcast = false
     // What was known of the outer header's checksum says nothing of the inner one's.
     m.csumValid = false
+    m.tunnels = 0
     ifp.receive(m)
   }
 
