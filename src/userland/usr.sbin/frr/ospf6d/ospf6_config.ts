@@ -40,6 +40,8 @@ export interface Ospf6Config {
   /** `area A range P` (as written; ospf6d takes one area, so ranges summarise nothing yet). */
   ranges: Array<{ areaText: string; prefix: string; advertise: boolean }>
   redistribute: Map<string, { metric: number | null; metricType: 1 | 2 }>
+  /** `area X virtual-link A.B.C.D` (RFC 5340 §4.7), in order. */
+  vlinks: Array<{ areaText: string; area: number; peer: number }>
   maxLsa: number | null
   ifs: Map<string, Ospf6IfConfig>
 }
@@ -51,6 +53,7 @@ export function newOspf6Config(): Ospf6Config {
     ifAreas: new Map(),
     ranges: [],
     redistribute: new Map(),
+    vlinks: [],
     maxLsa: null,
     ifs: new Map(),
   }
@@ -92,6 +95,7 @@ export function ospf6RunningConfig(c: Ospf6Config): { ifLines: Map<string, strin
     }
     for (const r of c.ranges)
       router.push(` area ${r.areaText} range ${r.prefix}${r.advertise ? '' : ' not-advertise'}`)
+    for (const v of c.vlinks) router.push(` area ${v.areaText} virtual-link ${formatIpv4(v.peer)}`)
     for (const [name, a] of c.ifAreas) router.push(` interface ${name} area ${a.text}`)
     if (c.maxLsa !== null) router.push(` max-lsa ${c.maxLsa}`)
     router.push('exit')

@@ -41,6 +41,7 @@ import { Nbr6Input, nbr6Kill } from './ospf6_nbr.js'
 import { flushLsa6, originate6 } from './ospf6_origin.js'
 import { type Ospf6Route, ospf6Spf, type Spf6Result } from './ospf6_spf.js'
 import { type If6Desc, type Nbr6, NbrState, type Ospf6If } from './ospf6_types.js'
+import { hasVirtualLinks6, transitDone6, virtualLinkFor6 } from './ospf6_vlink.js'
 
 const SPF_DELAY_NS = 0.2 * SEC_NS
 const SPF_HOLD_NS = 0.05 * SEC_NS
@@ -166,6 +167,8 @@ export class Ospf6Engine {
     this.now = now
     const want = new Map(list.map((d) => [d.name, d]))
     for (const [name, i] of this.ifs) {
+      // Virtual links are configured apart (setVirtualLinks6).
+      if (i.vl !== undefined) continue
       const d = want.get(name)
       if (
         d !== undefined &&
@@ -178,7 +181,11 @@ export class Ospf6Engine {
         const same =
           d.cost === i.cost &&
           d.prefixes.length === i.prefixes.length &&
-          d.prefixes.every((p, k) => p.len === i.prefixes[k]!.len && in6Eq(p.addr, 0, i.prefixes[k]!.addr, 0))
+          d.prefixes.every(
+            (p, k) => p.len === i.prefixes[k]!.len && in6Eq(p.addr, 0, i.prefixes[k]!.addr, 0),
+          ) &&
+          (d.globals?.[0] === undefined) === (i.globals?.[0] === undefined) &&
+          (d.globals?.[0] === undefined || in6Eq(d.globals[0], 0, i.globals![0]!, 0))
         Object.assign(i, d)
         if (!same) this.markDirty()
         continue
@@ -205,6 +212,12 @@ export class Ospf6Engine {
   }
 
   private ifUp(i: Ospf6If, now: number): void {
+    // A virtual link comes up from its transit area's tree (ospf6_vlink.ts), after a calculation.
+    if (i.type === 'virtual') {
+      i.state = 'Down'
+      this.scheduleSpf(now)
+      return
+    }
     if (i.type === 'loopback') i.state = 'Loopback'
     else if (i.type === 'point-to-point') i.state = 'PointToPoint'
     else if (i.passive || i.priority === 0) i.state = 'DROther'
@@ -216,7 +229,7 @@ export class Ospf6Engine {
     this.markDirty()
   }
 
-  private ifDown(i: Ospf6If): void {
+  ifDown(i: Ospf6If): void {
     for (const n of i.nbrs.values()) nbr6Kill(this, n)
     i.nbrs.clear()
     i.state = 'Down'
@@ -260,7 +273,7 @@ export class Ospf6Engine {
   }
 
   wantAdjacent(i: Ospf6If, n: Nbr6): boolean {
-    if (i.type === 'point-to-point') return true
+    if (i.type === 'point-to-point' || i.type === 'virtual') return true
     const me = this.routerId
     return i.dr === me || i.bdr === me || i.dr === n.routerId || i.bdr === n.routerId
   }
@@ -285,10 +298,11 @@ export class Ospf6Engine {
       bdr: i.bdr,
       neighbors,
     })
-    this.send(i, ALL_SPF_ROUTERS6, 1, body)
+    this.send(i, i.vl?.peerAddr ?? ALL_SPF_ROUTERS6, 1, body)
   }
 
   floodDst(i: Ospf6If): Uint8Array {
+    if (i.vl?.peerAddr) return i.vl.peerAddr
     if (i.type === 'point-to-point' || i.state === 'DR' || i.state === 'BDR') return ALL_SPF_ROUTERS6
     return ALL_D_ROUTERS6
   }
@@ -388,6 +402,8 @@ export class Ospf6Engine {
       if (i.state === 'Down' || i.state === 'Loopback' || i.passive) continue
       if (scope === 0 && i !== scopeIf) continue
       if (scope === 1 && i.area !== area) continue
+      // RFC 2328 §13.3 (1): nothing of AS scope goes over a virtual link.
+      if (scope === 2 && i.type === 'virtual') continue
       let added = false
       for (const n of i.nbrs.values()) {
         if (n.state < NbrState.EXCHANGE) continue
@@ -456,8 +472,8 @@ export class Ospf6Engine {
   }
 
   private receive(pkt: Uint8Array, src: Uint8Array, dst: Uint8Array, ifName: string, now: number): void {
-    const i = this.ifs.get(ifName)
-    if (i === undefined || i.state === 'Down' || i.state === 'Loopback' || i.passive) {
+    const phys = this.ifs.get(ifName)
+    if (phys === undefined || phys.state === 'Down' || phys.state === 'Loopback' || phys.passive) {
       this.drop('interface')
       return
     }
@@ -467,21 +483,11 @@ export class Ospf6Engine {
       return
     }
     const h = p.hdr
-    if (in6Eq(src, 0, i.linkLocal, 0)) return
-    // §4.2.2: packets come from a neighbour's link-local address.
-    if (!in6IsLinkLocal(src, 0)) {
-      this.drop('source')
-      return
-    }
-    if (in6Eq(dst, 0, ALL_D_ROUTERS6, 0) && i.state !== 'DR' && i.state !== 'BDR') return
-    if (
-      !in6Eq(dst, 0, ALL_SPF_ROUTERS6, 0) &&
-      !in6Eq(dst, 0, ALL_D_ROUTERS6, 0) &&
-      !in6Eq(dst, 0, i.linkLocal, 0)
-    ) {
-      this.drop('dst')
-      return
-    }
+    if (in6Eq(src, 0, phys.linkLocal, 0)) return
+    // §4.7: the backbone's packets from a virtual link's peer, across the transit area.
+    const vl = h.areaId === 0 && phys.area !== 0 ? virtualLinkFor6(this, phys, h.routerId, src) : null
+    const i = vl ?? phys
+    if (vl === null && !this.checkLink(i, src, dst)) return
     if (h.instance !== 0) {
       this.drop('instance')
       return
@@ -509,6 +515,24 @@ export class Ospf6Engine {
     else if (b.type === 3) this.nbr.lsr(i, n, b.reqs, now)
     else if (b.type === 4) receiveUpdate6(this, i, n, b.lsas, now)
     else this.nbr.ack(n, b.headers)
+  }
+
+  /** §4.2.2's checks of a packet on a real link: from a link-local address, to us or our groups. */
+  private checkLink(i: Ospf6If, src: Uint8Array, dst: Uint8Array): boolean {
+    if (!in6IsLinkLocal(src, 0)) {
+      this.drop('source')
+      return false
+    }
+    if (in6Eq(dst, 0, ALL_D_ROUTERS6, 0) && i.state !== 'DR' && i.state !== 'BDR') return false
+    if (
+      !in6Eq(dst, 0, ALL_SPF_ROUTERS6, 0) &&
+      !in6Eq(dst, 0, ALL_D_ROUTERS6, 0) &&
+      !in6Eq(dst, 0, i.linkLocal, 0)
+    ) {
+      this.drop('dst')
+      return false
+    }
+    return true
   }
 
   // ---- timers ----
@@ -593,7 +617,7 @@ export class Ospf6Engine {
   private runSpf(now: number): void {
     this.counters.spfRuns++
     this.lastSpf = now
-    const r = ospf6Spf(this, now)
+    const r = ospf6Spf(this, now, hasVirtualLinks6(this) ? (v) => transitDone6(this, v) : null)
     this.lastSpfResult = r
     this.routes = r.routes
     // A border router's Inter-Area-Prefix-LSAs follow its routes.

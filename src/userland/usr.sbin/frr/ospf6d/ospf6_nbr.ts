@@ -185,7 +185,9 @@ export class Nbr6Input {
     this.setState(n, NbrState.EXCHANGE, now)
     const e = this.e
     const out: LsaHeader[] = []
-    for (const db of [e.linkDb(i), e.area(i.area).lsdb, e.external])
+    // A virtual link carries the backbone's database only (RFC 2328 §10.3: no AS-external-LSAs).
+    const dbs = i.type === 'virtual' ? [e.area(i.area).lsdb] : [e.linkDb(i), e.area(i.area).lsdb, e.external]
+    for (const db of dbs)
       for (const x of db.map.values()) {
         const age = ageOf(x, now)
         if (age < MAX_AGE) out.push({ ...x.lsa.hdr, age })

@@ -21,8 +21,10 @@ export interface If6Desc {
   linkLocal: Uint8Array
   /** The interface's global prefixes (masked), announced in Link- and Intra-Area-Prefix-LSAs. */
   prefixes: Prefix6[]
+  /** Its global addresses as configured (a virtual link's endpoint announces one, §4.4.3.9). */
+  globals?: Uint8Array[]
   area: number
-  type: 'broadcast' | 'point-to-point' | 'loopback'
+  type: 'broadcast' | 'point-to-point' | 'loopback' | 'virtual'
   cost: number
   hello: number
   dead: number
@@ -68,6 +70,20 @@ export interface Ospf6If extends If6Desc {
   nbrs: Map<number, Nbr6>
   helloAt: number
   waitAt: number
+  /** A virtual link's (RFC 5340 §4.7): what its transit area's tree says of the far end. */
+  vl?: VirtualLink6
+}
+
+/** A virtual link (`area X virtual-link A.B.C.D`) as the transit area's shortest-path tree sees it. */
+export interface VirtualLink6 {
+  transit: number
+  peer: number
+  /** The peer's global address (an LA-bit prefix of its, §4.4.3.9): where everything goes. */
+  peerAddr: Uint8Array | null
+  /** Our global address the packets leave from (the one we announce with the LA bit). */
+  src: Uint8Array | null
+  /** Next hops to the peer through the transit area; empty while it is unreachable. */
+  hops: Array<{ gw: Uint8Array | null; ifName: string; ifIndex: number }>
 }
 
 export function newNbr6(routerId: number, addr: Uint8Array, now: number): Nbr6 {
