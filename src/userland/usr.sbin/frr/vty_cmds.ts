@@ -96,6 +96,8 @@ export interface IsisControl {
   showSummary(): string
   /** Routes in the FIB by `a.b.c.d/len`: metric and install time. */
   isisRoutes(): ReadonlyMap<string, { metric: number; since: number }>
+  /** IPv6 routes (RFC 5308) in the FIB by `prefix/len`: metric and install time. */
+  isisRoutes6(): ReadonlyMap<string, { metric: number; since: number }>
 }
 
 /** What ripngd offers its vty (ripngd/ripng_cmds.ts); null when the session is not ripngd's. */
@@ -737,7 +739,12 @@ const COMMANDS: readonly Cmd[] = [
       s.foreign = true
       return
     }
-    s.out += showIpv6Route(s.sys, s.ripng?.ripngRoutes() ?? new Map(), s.ospf6?.ospf6Routes())
+    s.out += showIpv6Route(
+      s.sys,
+      s.ripng?.ripngRoutes() ?? new Map(),
+      s.ospf6?.ospf6Routes(),
+      s.isis?.isisRoutes6(),
+    )
   }),
   ripCmd(SHOW, 'show ip rip', (s) => {
     s.out += s.needRip().showRip()
