@@ -480,8 +480,9 @@ export function parseOspf6(p: Uint8Array, src: Uint8Array, dst: Uint8Array): Osp
   if (type < 1 || type > 5) return { ok: false, reason: 'type' }
   const length = readU16(p, 2)
   if (length < OSPF6_HDR_LEN || length > p.length) return { ok: false, reason: 'length' }
-  const pkt = length === p.length ? p : p.subarray(0, length)
-  if (ospf6Checksum(pkt, src, dst) !== 0) return { ok: false, reason: 'checksum' }
+  // With an Authentication Trailer (RFC 7166) after the packet, the checksum the kernel filled in
+  // (IPV6_CHECKSUM) covers the whole IPv6 payload, as FRR's Linux kernel computes it too.
+  if (ospf6Checksum(p, src, dst) !== 0) return { ok: false, reason: 'checksum' }
   const hdr: Ospf6Header = {
     type,
     length,

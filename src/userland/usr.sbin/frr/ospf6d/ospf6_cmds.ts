@@ -1,5 +1,5 @@
 /**
- * ospf6d's commands in FRR's language: `router ospf6` and its node (`ospf6 router-id`, Quagga's
+ * ospf6d's commands in FRR's language (RFC 7166's `ipv6 ospf6 authentication` among the interface's): `router ospf6` and its node (`ospf6 router-id`, Quagga's
  * `router-id`, ` interface IF area A`, `area A range P`, `area A virtual-link R`, `redistribute`,
  * `max-lsa`), the interface's
  * `ipv6 ospf6 ...` settings (area, cost, timers, priority, network type, passive), and `show ipv6
@@ -12,6 +12,7 @@
 
 import { parseIpv4 } from '../../../../wire/addr.js'
 import { formatIpv6, in6Masked, parseIpv6 } from '../../../../wire/inet6/in6_addr.js'
+import type { Ospf6HashAlgo } from '../../../../wire/routing/ospf6_auth.js'
 import { parseAreaId } from '../ospfd/ospf_config.js'
 import type { CmdSpec, Node, VtySession } from '../vty_cmds.js'
 import { newOspf6Config, type Ospf6Config, type Ospf6IfConfig, ospf6IfConfig } from './ospf6_config.js'
@@ -168,6 +169,12 @@ export const OSPF6_COMMANDS: readonly CmdSpec[] = [
     if (n !== '0') s.fail('instance-id other than 0: not supported yet')
   }),
   spec(IF_NODE, 'ipv6 ospf6 mtu-ignore', () => {}),
+  spec(
+    IF_NODE,
+    'ipv6 ospf6 authentication key-id (1-65535) hash-algo <md5|hmac-sha-1|hmac-sha-256|hmac-sha-384|hmac-sha-512> key WORD',
+    (s, [id, algo, key]) => ifSet(s, 'auth', { keyId: Number(id), algo: algo as Ospf6HashAlgo, key: key! }),
+  ),
+  spec(IF_NODE, 'no ipv6 ospf6 authentication', (s) => ifSet(s, 'auth', undefined)),
   // show
   spec(SHOW, 'show ipv6 ospf6', (s) => {
     s.out += s.needOspf6().showOspf6()

@@ -32,8 +32,10 @@ import {
   hello6Body,
   lsu6Body,
   OPTIONS6,
+  type Ospf6Body,
   parseOspf6,
 } from '../../../../wire/routing/ospf6.js'
+import { appendTrailer, checkTrailer, OPT6_AT } from '../../../../wire/routing/ospf6_auth.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { elect6 } from './ospf6_dr.js'
 import { receiveUpdate6 } from './ospf6_flood.js'
@@ -117,6 +119,9 @@ export class Ospf6Engine {
   private ackAt = Number.POSITIVE_INFINITY
   readonly nbr: Nbr6Input
   now = 0
+  /** RFC 7166's 64-bit cryptographic sequence number, shared by every packet sent. */
+  private atHi = -1
+  private atLo = 0
 
   constructor(io: Ospf6Io, maxLsa = DEFAULT_MAX_LSA6) {
     this.io = io
@@ -176,7 +181,8 @@ export class Ospf6Engine {
         in6Eq(d.linkLocal, 0, i.linkLocal, 0) &&
         d.area === i.area &&
         d.type === i.type &&
-        d.passive === i.passive
+        d.passive === i.passive &&
+        JSON.stringify(d.auth ?? null) === JSON.stringify(i.auth ?? null)
       ) {
         const same =
           d.cost === i.cost &&
@@ -282,7 +288,24 @@ export class Ospf6Engine {
 
   send(i: Ospf6If, dst: Uint8Array, type: number, body: Uint8Array): void {
     this.counters.txPackets[type]!++
-    this.io.send(i, dst, emitOspf6(type, this.routerId, i.area, 0, body))
+    const pkt = emitOspf6(type, this.routerId, i.area, 0, body)
+    if (!i.auth) {
+      this.io.send(i, dst, pkt)
+      return
+    }
+    // §4.1: never repeated; the high half starts from the clock so a restart does not go back.
+    if (this.atHi < 0 || this.atLo === 0xffffffff) {
+      this.atHi = Math.max(this.atHi + 1, Math.floor(this.now / SEC_NS))
+      this.atLo = 0
+    }
+    this.atLo++
+    const src = i.vl?.src ?? i.linkLocal
+    this.io.send(i, dst, appendTrailer(pkt, src, i.auth, this.atHi, this.atLo))
+  }
+
+  /** The options of our Hellos and DDs on i: the AT bit where a trailer goes (RFC 7166 §2.1). */
+  options(i: Ospf6If): number {
+    return i.auth ? OPTIONS6 | OPT6_AT : OPTIONS6
   }
 
   private sendHello(i: Ospf6If): void {
@@ -291,7 +314,7 @@ export class Ospf6Engine {
     const body = hello6Body({
       ifId: i.ifId,
       priority: i.priority,
-      options: OPTIONS6,
+      options: this.options(i),
       helloInterval: i.hello,
       deadInterval: i.dead,
       dr: i.dr,
@@ -500,13 +523,40 @@ export class Ospf6Engine {
       this.drop('router-id')
       return
     }
-    this.counters.rxPackets[h.type]!++
     const b = p.body
-    if (b.type === 1) {
-      this.nbr.hello(i, src, h.routerId, b.hello, now)
+    // RFC 7166: the AT bit of Hellos and DDs says whether a trailer follows; it must be ours.
+    const opts = b.type === 1 ? b.hello.options : b.type === 2 ? b.dd.options : null
+    if (opts !== null && ((opts & OPT6_AT) !== 0) !== !!i.auth) {
+      this.authDrop(i, 'auth-option')
       return
     }
+    let seq: [number, number] | null = null
+    if (i.auth) {
+      const c = checkTrailer(pkt, h.length, src, i.auth)
+      if (!c.ok) {
+        this.authDrop(i, c.reason)
+        return
+      }
+      // §4.1: a sequence number below the neighbour's last is a replay.
+      const last = i.nbrs.get(h.routerId)?.atSeq
+      if (last !== undefined && (c.hi < last[0] || (c.hi === last[0] && c.lo < last[1]))) {
+        this.authDrop(i, 'auth-sequence')
+        return
+      }
+      seq = [c.hi, c.lo]
+    }
+    this.counters.rxPackets[h.type]!++
+    this.dispatch(i, src, h.routerId, b, now)
     const n = i.nbrs.get(h.routerId)
+    if (seq !== null && n !== undefined) n.atSeq = seq
+  }
+
+  private dispatch(i: Ospf6If, src: Uint8Array, rid: number, b: Ospf6Body, now: number): void {
+    if (b.type === 1) {
+      this.nbr.hello(i, src, rid, b.hello, now)
+      return
+    }
+    const n = i.nbrs.get(rid)
     if (n === undefined) {
       this.drop('neighbor')
       return
@@ -515,6 +565,11 @@ export class Ospf6Engine {
     else if (b.type === 3) this.nbr.lsr(i, n, b.reqs, now)
     else if (b.type === 4) receiveUpdate6(this, i, n, b.lsas, now)
     else this.nbr.ack(n, b.headers)
+  }
+
+  private authDrop(i: Ospf6If, reason: string): void {
+    i.atRxDrops = (i.atRxDrops ?? 0) + 1
+    this.drop(reason)
   }
 
   /** §4.2.2's checks of a packet on a real link: from a link-local address, to us or our groups. */

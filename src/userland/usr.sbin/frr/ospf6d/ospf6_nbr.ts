@@ -163,7 +163,7 @@ export class Nbr6Input {
 
   private sendDd(i: Ospf6If, n: Nbr6, flags: number, headers: LsaHeader[], now: number): void {
     n.lastSentMore = (flags & DD_M) !== 0
-    const body = dd6Body({ mtu: i.mtu, options: OPTIONS6, flags, seq: n.ddSeq, headers })
+    const body = dd6Body({ mtu: i.mtu, options: this.e.options(i), flags, seq: n.ddSeq, headers })
     n.lastSent = body
     this.e.send(i, n.addr, OspfType.DD, body)
     // Only the master (and ExStart, where both are) retransmits; the slave answers duplicates.

@@ -123,7 +123,10 @@ export function showInterface6(e: Ospf6Engine, name: string | null, now: number)
     out += `  Number of I/F scoped LSAs is ${e.links.get(i.name)?.size ?? 0}\n`
     out += '    0 Pending LSAs for LSUpdate in Time 00:00:00 [thread off]\n'
     out += '    0 Pending LSAs for LSAck in Time 00:00:00 [thread off]\n'
-    out += '  Authentication Trailer is disabled\n'
+    if (i.auth) {
+      out += '  Authentication trailer is enabled with manual key\n'
+      out += `    Packet drop Tx 0, Packet drop Rx ${i.atRxDrops ?? 0}\n`
+    } else out += '  Authentication Trailer is disabled\n'
   }
   return out
 }

@@ -8,6 +8,7 @@
 
 import type { Lsa, LsaHeader } from '../../../../wire/routing/ospf.js'
 import type { Prefix6 } from '../../../../wire/routing/ospf6.js'
+import type { Ospf6AuthKey } from '../../../../wire/routing/ospf6_auth.js'
 
 export { NBR_STATE_NAMES, NbrState } from '../ospfd/ospf_types.js'
 
@@ -32,6 +33,8 @@ export interface If6Desc {
   priority: number
   passive: boolean
   mtu: number
+  /** `ipv6 ospf6 authentication key-id N hash-algo A key K` (RFC 7166), or none. */
+  auth?: Ospf6AuthKey | null
 }
 
 export interface Nbr6 {
@@ -60,6 +63,8 @@ export interface Nbr6 {
   retrans: Map<string, Lsa>
   retransAt: number
   events: number
+  /** The last Authentication Trailer sequence number it sent (high, low), RFC 7166 §4.1. */
+  atSeq?: [number, number]
 }
 
 export interface Ospf6If extends If6Desc {
@@ -70,6 +75,8 @@ export interface Ospf6If extends If6Desc {
   nbrs: Map<number, Nbr6>
   helloAt: number
   waitAt: number
+  /** Packets dropped for their Authentication Trailer (FRR's `Packet drop Rx`). */
+  atRxDrops?: number
   /** A virtual link's (RFC 5340 §4.7): what its transit area's tree says of the far end. */
   vl?: VirtualLink6
 }

@@ -220,6 +220,7 @@ class Ospf6Daemon implements Ospf6Control {
           priority: ic?.priority ?? 1,
           passive: ic?.passive === true,
           mtu: i.mtu,
+          auth: ic?.auth ?? null,
         })
       }
     }
