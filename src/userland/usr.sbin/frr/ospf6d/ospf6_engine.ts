@@ -4,7 +4,8 @@
  * three flooding scopes (link, area, AS: §4.5.2), this router's own LSAs (ospf6_origin.ts), flooding
  * (§4.5.2 on RFC 2328 §13.3), aging to MaxAge and flushing, SPF scheduling and the calculation
  * (ospf6_spf.ts). The neighbour machine and database exchange are ospf6_nbr.ts, receiving updates
- * ospf6_flood.ts. The daemon (ospf6d.ts) feeds it packets, interface lists and time.
+ * ospf6_flood.ts, a packet's checks (and RFC 7166's trailer) ospf6_input.ts, virtual links
+ * ospf6_vlink.ts; what it sends gets the Authentication Trailer here where configured. The daemon (ospf6d.ts) feeds it packets, interface lists and time.
  *
  * A separate implementation from ospfd's engine rather than a shared one: the two differ in how
  * neighbours, DRs and links are named (addresses vs Router and Interface IDs) at almost every step,
@@ -14,7 +15,7 @@
  * Must not: do I/O or read a clock; throw on what a packet says (bad packets are counted).
  */
 
-import { in6Eq, in6IsLinkLocal } from '../../../../wire/inet6/in6_addr.js'
+import { in6Eq } from '../../../../wire/inet6/in6_addr.js'
 import {
   LS_REFRESH_TIME,
   type Lsa,
@@ -32,18 +33,16 @@ import {
   hello6Body,
   lsu6Body,
   OPTIONS6,
-  type Ospf6Body,
-  parseOspf6,
 } from '../../../../wire/routing/ospf6.js'
-import { appendTrailer, checkTrailer, OPT6_AT } from '../../../../wire/routing/ospf6_auth.js'
+import { appendTrailer, OPT6_AT } from '../../../../wire/routing/ospf6_auth.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { elect6 } from './ospf6_dr.js'
-import { receiveUpdate6 } from './ospf6_flood.js'
+import { receive6 } from './ospf6_input.js'
 import { Nbr6Input, nbr6Kill } from './ospf6_nbr.js'
 import { flushLsa6, originate6 } from './ospf6_origin.js'
 import { type Ospf6Route, ospf6Spf, type Spf6Result } from './ospf6_spf.js'
 import { type If6Desc, type Nbr6, NbrState, type Ospf6If } from './ospf6_types.js'
-import { hasVirtualLinks6, transitDone6, virtualLinkFor6 } from './ospf6_vlink.js'
+import { hasVirtualLinks6, transitDone6 } from './ospf6_vlink.js'
 
 const SPF_DELAY_NS = 0.2 * SEC_NS
 const SPF_HOLD_NS = 0.05 * SEC_NS
@@ -490,104 +489,8 @@ export class Ospf6Engine {
   /** One received OSPFv3 packet (the IPv6 payload) from src to dst on interface ifName. */
   input(pkt: Uint8Array, src: Uint8Array, dst: Uint8Array, ifName: string, now: number): void {
     this.now = now
-    this.receive(pkt, src, dst, ifName, now)
+    receive6(this, pkt, src, dst, ifName, now)
     this.flushFloods()
-  }
-
-  private receive(pkt: Uint8Array, src: Uint8Array, dst: Uint8Array, ifName: string, now: number): void {
-    const phys = this.ifs.get(ifName)
-    if (phys === undefined || phys.state === 'Down' || phys.state === 'Loopback' || phys.passive) {
-      this.drop('interface')
-      return
-    }
-    const p = parseOspf6(pkt, src, dst)
-    if (!p.ok) {
-      this.drop(p.reason)
-      return
-    }
-    const h = p.hdr
-    if (in6Eq(src, 0, phys.linkLocal, 0)) return
-    // §4.7: the backbone's packets from a virtual link's peer, across the transit area.
-    const vl = h.areaId === 0 && phys.area !== 0 ? virtualLinkFor6(this, phys, h.routerId, src) : null
-    const i = vl ?? phys
-    if (vl === null && !this.checkLink(i, src, dst)) return
-    if (h.instance !== 0) {
-      this.drop('instance')
-      return
-    }
-    if (h.areaId !== i.area) {
-      this.drop('area')
-      return
-    }
-    if (h.routerId >>> 0 === this.routerId >>> 0 || h.routerId === 0) {
-      this.drop('router-id')
-      return
-    }
-    const b = p.body
-    // RFC 7166: the AT bit of Hellos and DDs says whether a trailer follows; it must be ours.
-    const opts = b.type === 1 ? b.hello.options : b.type === 2 ? b.dd.options : null
-    if (opts !== null && ((opts & OPT6_AT) !== 0) !== !!i.auth) {
-      this.authDrop(i, 'auth-option')
-      return
-    }
-    let seq: [number, number] | null = null
-    if (i.auth) {
-      const c = checkTrailer(pkt, h.length, src, i.auth)
-      if (!c.ok) {
-        this.authDrop(i, c.reason)
-        return
-      }
-      // §4.1: a sequence number below the neighbour's last is a replay.
-      const last = i.nbrs.get(h.routerId)?.atSeq
-      if (last !== undefined && (c.hi < last[0] || (c.hi === last[0] && c.lo < last[1]))) {
-        this.authDrop(i, 'auth-sequence')
-        return
-      }
-      seq = [c.hi, c.lo]
-    }
-    this.counters.rxPackets[h.type]!++
-    this.dispatch(i, src, h.routerId, b, now)
-    const n = i.nbrs.get(h.routerId)
-    if (seq !== null && n !== undefined) n.atSeq = seq
-  }
-
-  private dispatch(i: Ospf6If, src: Uint8Array, rid: number, b: Ospf6Body, now: number): void {
-    if (b.type === 1) {
-      this.nbr.hello(i, src, rid, b.hello, now)
-      return
-    }
-    const n = i.nbrs.get(rid)
-    if (n === undefined) {
-      this.drop('neighbor')
-      return
-    }
-    if (b.type === 2) this.nbr.dd(i, n, b.dd, now)
-    else if (b.type === 3) this.nbr.lsr(i, n, b.reqs, now)
-    else if (b.type === 4) receiveUpdate6(this, i, n, b.lsas, now)
-    else this.nbr.ack(n, b.headers)
-  }
-
-  private authDrop(i: Ospf6If, reason: string): void {
-    i.atRxDrops = (i.atRxDrops ?? 0) + 1
-    this.drop(reason)
-  }
-
-  /** §4.2.2's checks of a packet on a real link: from a link-local address, to us or our groups. */
-  private checkLink(i: Ospf6If, src: Uint8Array, dst: Uint8Array): boolean {
-    if (!in6IsLinkLocal(src, 0)) {
-      this.drop('source')
-      return false
-    }
-    if (in6Eq(dst, 0, ALL_D_ROUTERS6, 0) && i.state !== 'DR' && i.state !== 'BDR') return false
-    if (
-      !in6Eq(dst, 0, ALL_SPF_ROUTERS6, 0) &&
-      !in6Eq(dst, 0, ALL_D_ROUTERS6, 0) &&
-      !in6Eq(dst, 0, i.linkLocal, 0)
-    ) {
-      this.drop('dst')
-      return false
-    }
-    return true
   }
 
   // ---- timers ----

@@ -17,15 +17,7 @@ import {
   lsaKey,
   MAX_AGE,
 } from '../../../../wire/routing/ospf.js'
-import {
-  ack6Body,
-  type Dd6,
-  dd6Body,
-  type Hello6,
-  lsr6Body,
-  OPT6_E,
-  OPTIONS6,
-} from '../../../../wire/routing/ospf6.js'
+import { ack6Body, type Dd6, dd6Body, type Hello6, lsr6Body, OPT6_E } from '../../../../wire/routing/ospf6.js'
 import { ageOf, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { type Ospf6Engine, scopeOf } from './ospf6_engine.js'
 import { type Nbr6, NbrState, newNbr6, type Ospf6If } from './ospf6_types.js'
