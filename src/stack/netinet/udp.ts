@@ -154,7 +154,9 @@ export function udpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
   const src = readU32(buf, m.off + 12)
   const dst = readU32(buf, m.off + 16)
   if (readU16(buf, off + 6) === 0) st.udps_nosum++
-  else if (fold(sum16(buf, off, ulen, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, ulen))) !== 0xffff) {
+  else if (
+    fold(sum16(buf, off, ulen, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, ulen), m.data32)) !== 0xffff
+  ) {
     st.udps_badsum++
     pool.put(m)
     return
