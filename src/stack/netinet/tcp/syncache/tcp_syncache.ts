@@ -286,11 +286,16 @@ export class Syncache {
     }
   }
 
+  /**
+   * The row's callout at nextc, only ever moved earlier: an emptied row resets nextc and its next
+   * entry would otherwise move the callout later on every handshake. A callout that fires early
+   * finds nothing due and re-arms for what the row still holds.
+   */
   private armRow(b: Bucket): void {
     if (b.timer === null) {
       const timer = new Timer(this.v.env.clock, () => this.rowTimer(b))
       b.timer = timer
-    }
+    } else if (b.timer.armed && b.timer.deadline <= b.nextc) return
     b.timer.armAt(b.nextc)
   }
 
