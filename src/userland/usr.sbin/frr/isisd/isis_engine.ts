@@ -6,7 +6,8 @@
  * level with level 1 preferred, for IPv4 and (RFC 5308) IPv6. With passwords (ISO 10589 §9.5, RFC
  * 5304 HMAC-MD5: `area-password` for level 1, `domain-password` for level 2, a circuit's for its
  * hellos) what it sends carries TLV 10 and what arrives without the right one is dropped and counted
- * per level (auth type failures, auth failures). It is driven by `input` (a PDU after its LLC header), `tick` and
+ * per level (auth type failures, auth failures). A received LSP's handling is isis_lsp_input.ts. It
+ * is driven by `input` (a PDU after its LLC header), `tick` and
  * `nextTimer`; it sends through the `send` it is given.
  *
  * Malformed or unexpected PDUs are dropped and counted (`drops`); the LSDB holds at most `limit`
@@ -21,7 +22,6 @@ import {
   ALL_L2_ISS,
   buildLsp,
   type LspEntry,
-  type LspHdr,
   parseIsis,
   setLspLifetime,
   type Tlvs,
@@ -37,9 +37,10 @@ import {
   ISIS_RETRANSMIT_S,
   type IsisLevels,
 } from './isis_config.js'
-import { Lsdb, type Lsp, ZERO_AGE_NS } from './isis_lsdb.js'
+import { bodyOf, Lsdb, type Lsp, sameBody, ZERO_AGE_NS } from './isis_lsdb.js'
+import { lspInput } from './isis_lsp_input.js'
 import { type OwnInfo, ownTlvs, pack, pseudonodeTlvs } from './isis_origin.js'
-import { ackOnly, sendCsnp, sendPsnp, snpInput } from './isis_snp.js'
+import { sendCsnp, sendPsnp, snpInput } from './isis_snp.js'
 import { type IsisRoute, type IsisRoute6, type SpfVertex, spf } from './isis_spf.js'
 import { atLevel, type Circuit, type CircuitDesc, SEC_NS, upAdjs } from './isis_types.js'
 
@@ -374,7 +375,7 @@ export class IsisEngine {
     return pdu
   }
 
-  private install(db: Lsdb, id: string, seq: number, flags: number, body: Uint8Array, now: number): void {
+  install(db: Lsdb, id: string, seq: number, flags: number, body: Uint8Array, now: number): void {
     const pdu = this.build(db.level, id, seq, ISIS_MAX_LIFETIME_S, flags, body)
     const parsed = parseIsis(pdu, 0, pdu.length)
     if (!parsed.ok || parsed.pdu.type !== 'lsp') return
@@ -416,7 +417,7 @@ export class IsisEngine {
     l.checksum = 0
     l.purged = true
     l.expires = now
-    l.tlvs = { ...l.tlvs, isReach: [], ipReach: [] }
+    l.tlvs = { ...l.tlvs, isReach: [], ipReach: [], ip6Reach: [] }
     this.setSrmAll(db, l, null, now)
     this.scheduleSpf(db.level, now)
   }
@@ -504,7 +505,7 @@ export class IsisEngine {
       this.drop('no adjacency')
       return
     }
-    if (p.type === 'lsp') this.lspInput(c, p.lsp, p.tlvs, buf.subarray(off, off + p.lsp.pduLen), now)
+    if (p.type === 'lsp') lspInput(this, c, p.lsp, p.tlvs, buf.subarray(off, off + p.lsp.pduLen), now)
     else snpInput(this, c, p.snp, p.tlvs, now)
   }
 
@@ -516,75 +517,6 @@ export class IsisEngine {
     else this.authFailures[level - 1]++
     this.drop('authentication')
     return false
-  }
-
-  private lspInput(c: Circuit, h: LspHdr, t: Tlvs, pdu: Uint8Array, now: number): void {
-    const db = this.lsdb[h.level - 1]
-    const cn = c.desc.name
-    const have = db.get(h.id)
-    // A purge of an LSP we do not hold is acknowledged and forgotten (§7.3.16.4 b).
-    if (h.lifetime === 0 && have === undefined) {
-      if (c.desc.p2p) ackOnly(this, c, h)
-      return
-    }
-    const cmp = db.compare(h.id, h.seq, h.lifetime, now)
-    if (h.id.startsWith(this.sysId)) {
-      // Our own system ID: an older instance of ours (before a restart) or a purge of it (§7.3.16.1).
-      if (cmp < 0) {
-        if (have?.own && !have.purged) {
-          this.install(db, h.id, (h.seq + 1) >>> 0, have.flags, bodyOf(have.pdu).slice(), now)
-        } else {
-          const lsp = this.received(h, t, pdu, now)
-          lsp.own = true
-          lsp.seq = h.seq
-          if (have === undefined && !db.put(lsp)) {
-            this.drop('lsdb full')
-            return
-          }
-          if (have !== undefined) db.put(lsp)
-          this.purge(db, lsp, now)
-        }
-      } else if (cmp === 0 && c.desc.p2p) this.ack(db, h.id, cn)
-      return
-    }
-    if (cmp < 0) {
-      const lsp = this.received(h, t, pdu, now)
-      if (have === undefined && !db.put(lsp)) {
-        this.drop('lsdb full')
-        return
-      }
-      if (have !== undefined) db.put(lsp)
-      this.setSrmAll(db, lsp, cn, now)
-      if (c.desc.p2p) lsp.ssn.add(cn)
-      if (h.lifetime === 0) lsp.tlvs = { ...lsp.tlvs, isReach: [], ipReach: [] }
-      if (t.hostname !== null && h.id.endsWith('0000')) this.names.set(h.id.slice(0, 12), t.hostname)
-      if (have === undefined || have.purged || h.lifetime === 0 || !sameBody(bodyOf(have.pdu), bodyOf(pdu)))
-        this.scheduleSpf(h.level, now)
-    } else if (cmp === 0) {
-      have!.srm.delete(cn)
-      if (c.desc.p2p) have!.ssn.add(cn)
-    } else {
-      have!.srm.set(cn, now)
-      have!.ssn.delete(cn)
-    }
-  }
-
-  private received(h: LspHdr, t: Tlvs, pdu: Uint8Array, now: number): Lsp {
-    return {
-      id: h.id,
-      seq: h.seq,
-      checksum: h.checksum,
-      flags: h.flags,
-      pduLen: h.pduLen,
-      expires: h.lifetime === 0 ? now : now + h.lifetime * SEC_NS,
-      purged: h.lifetime === 0,
-      pdu: pdu.slice(),
-      tlvs: t,
-      srm: new Map(),
-      ssn: new Set(),
-      own: false,
-      refresh: Number.POSITIVE_INFINITY,
-    }
   }
 
   ack(db: Lsdb, id: string, cn: string): void {
@@ -626,17 +558,4 @@ export class IsisEngine {
     this.routes6 = out6
     this.onRoutes6?.(out6)
   }
-}
-
-/** An LSP's TLVs after the authentication TLV (which changes with every instance). */
-function bodyOf(pdu: Uint8Array): Uint8Array {
-  return pdu[27] === 10 && pdu.length >= 29
-    ? pdu.subarray(Math.min(pdu.length, 29 + pdu[28]!))
-    : pdu.subarray(27)
-}
-
-function sameBody(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
