@@ -13,361 +13,46 @@
 import type { RawPacket, RawSocket, SendOptions, Syscalls } from '../../host/syscalls.js'
 import { interruptible } from '../../util/interruptible.js'
 import { isMulticastIpv4, readU16, readU32, writeU32 } from '../../wire/addr.js'
-import { ICMP_HDR_LEN, IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../wire/inet/icmp.js'
-import {
-  asSysError,
-  CmdError,
-  EX,
-  hex,
-  hostAddr,
-  ip,
-  optsOrUsage,
-  padL,
-  runTool,
-  untilKilled,
-  usage,
-} from '../common.js'
-import { getopt, numArg, strtol } from '../getopt.js'
+import { ICMP_HDR_LEN, IcmpType, icmpFinish, writeIcmpHeader } from '../../wire/inet/icmp.js'
+import { asSysError, CmdError, EX, hex, hostAddr, ip, padL, runTool, untilKilled } from '../common.js'
 import type { Command, Io, Proc } from '../types.js'
+import { MAX_IPOPTLEN, type Options, parsePingArgs } from './ping_args.js'
+import {
+  formatIpHeaderDump,
+  formatPingSummary,
+  IP_HDR,
+  icmpDescription,
+  type PingStats,
+  QUOTING,
+} from './ping_print.js'
 import { ping6 } from './ping6.js'
 
-const DEFDATALEN = 56
 const TIMEVAL_LEN = 8
-const MAXWAIT_MS = 10000
-const MAXALARM = 3600
+
 const MAX_DUP_CHK = 8 * 128
-const IP_MAXPACKET = 65535
-const IP_HDR = 20
-const MAX_IPOPTLEN = 40
+
 const INADDR_LEN = 4
+
 /** IP option types and the first pointer value (netinet/ip.h). */
 const IPOPT_EOL = 0
+
 const IPOPT_NOP = 1
+
 const IPOPT_RR = 7
+
 const IPOPT_LSRR = 131
+
 const IPOPT_SSRR = 137
+
 const IPOPT_MINOFF = 4
+
 const MS = 1e6
+
 const SEC = 1e9
+
 const SIGINT = 2
+
 const SIGINFO = 29
-
-const USAGE = [
-  'usage: ping [-4AaDdfHnoQqRrv] [-C pcp] [-c count] [-G sweepmaxsize]',
-  '            [-g sweepminsize] [-h sweepincrsize] [-i wait] [-l preload]',
-  '            [-M mask | time] [-m ttl] [-P policy] [-p pattern] [-S src_addr]',
-  '            [-s packetsize] [-t timeout] [-W waittime] [-z tos] IPv4-host',
-].join('\n')
-
-interface Options {
-  count: number
-  intervalMs: number
-  intervalSet: boolean
-  datalen: number
-  alarm: number
-  waitMs: number
-  waitSet: boolean
-  ttl: number | undefined
-  tos: number | undefined
-  source: string | undefined
-  df: boolean
-  quiet: boolean
-  quiet2: boolean
-  flood: boolean
-  once: boolean
-  audible: boolean
-  missed: boolean
-  dontRoute: boolean
-  verbose: boolean
-  preload: number
-  pattern: number[] | null
-  /** -R: ask for the route in an IP record-route option (IP_OPTIONS) and print it. */
-  rroute: boolean
-  /** -C: 802.1p priority of the requests' frames (IP_VLAN_PCP), -1 for the interface's. */
-  pcp: number | undefined
-}
-
-/** A numeric option or EX_USAGE with ping's `` invalid WHAT: `value' `` message. */
-function num(what: string, value: string, range: { min?: number; max?: number; float?: boolean }): number {
-  const v = numArg('ping', what, value, range)
-  if (typeof v === 'string') throw new CmdError(v, EX.USAGE, true)
-  return v
-}
-
-function bad(what: string, value: string, suffix = ''): CmdError {
-  return new CmdError(`invalid ${what}: \`${value}'${suffix}`, EX.USAGE)
-}
-
-/** err(EX_NOPERM, what) with errno EPERM: an option only root may use. */
-function rootOnly(what: string): CmdError {
-  return new CmdError(`${what}: Operation not permitted`, EX.NOPERM)
-}
-
-/**
- * The getopt loop of ping.c, with its checks and messages; throws CmdError. `uid` is the real uid:
- * ping is setuid root, so the effective one is always 0, and FreeBSD's ping drops privilege before
- * parsing, refusing the options that could flood a network to anyone but root (EX_NOPERM).
- */
-export function parsePingArgs(args: readonly string[], uid = 0): { opts: Options; target: string } {
-  const r = optsOrUsage(getopt('ping', args, 'AaC:c:DdfHI:i:Ll:M:m:noP:p:QqRrS:s:T:t:vW:z:'), USAGE)
-  const o: Options = {
-    count: 0,
-    intervalMs: 1000,
-    intervalSet: false,
-    datalen: DEFDATALEN,
-    alarm: 0,
-    waitMs: MAXWAIT_MS,
-    waitSet: false,
-    ttl: undefined,
-    tos: undefined,
-    source: undefined,
-    df: false,
-    quiet: false,
-    quiet2: false,
-    flood: false,
-    once: false,
-    audible: false,
-    missed: false,
-    dontRoute: false,
-    verbose: false,
-    preload: 0,
-    pattern: null,
-    rroute: false,
-    pcp: undefined,
-  }
-  for (const [f, v] of r.opts) {
-    switch (f) {
-      case 'A':
-        o.missed = true
-        break
-      case 'a':
-        o.audible = true
-        break
-      case 'C': {
-        // strtonum(optarg, -1, 7): -1 asks for the interface's own priority.
-        const n = /^[-+]?\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN
-        if (!Number.isInteger(n) || n < -1 || n > 7) throw bad('PCP', v)
-        o.pcp = n
-        break
-      }
-      case 'c':
-        o.count = num('count of packets to transmit', v, { min: 1 })
-        break
-      case 'D':
-        o.df = true
-        break
-      case 'd':
-      case 'H':
-      case 'n':
-        break
-      case 'f':
-        if (uid !== 0) throw rootOnly('-f flag')
-        o.flood = true
-        break
-      case 'i':
-        o.intervalMs = Math.trunc(num('timing interval', v, { float: true, max: 0x7fffffff / 1000 }) * 1000)
-        o.intervalSet = true
-        if (uid !== 0 && o.intervalMs < 1000) throw rootOnly('-i interval too short')
-        break
-      case 'l':
-        o.preload = num('preload value', v, { min: 0, max: 0x7fffffff })
-        if (uid !== 0) throw rootOnly('-l flag')
-        break
-      case 'm':
-        o.ttl = num('TTL', v, { min: 0, max: 255 })
-        break
-      case 'o':
-        o.once = true
-        break
-      case 'p':
-        o.pattern = parsePattern(v)
-        break
-      case 'Q':
-        o.quiet2 = true
-        break
-      case 'q':
-        o.quiet = true
-        break
-      case 'R':
-        o.rroute = true
-        break
-      case 'r':
-        o.dontRoute = true
-        break
-      case 'S':
-        o.source = v
-        break
-      case 's':
-        o.datalen = num('packet size', v, { min: 0, max: 0x7fffffff })
-        if (uid !== 0 && o.datalen > DEFDATALEN)
-          throw rootOnly(`packet size too large: ${o.datalen} > ${DEFDATALEN}`)
-        break
-      case 't': {
-        // strtoul(3) without an end check, as ping.c does: "5s" is 5.
-        const m = /^\s*\+?(0x[0-9a-f]+|\d+)/i.exec(v)
-        const n = m === null ? 0 : (strtol(m[1]!) ?? 0)
-        if (n < 1) throw bad('timeout', v)
-        if (n > MAXALARM) throw bad('timeout', v, ` > ${MAXALARM}`)
-        o.alarm = n
-        break
-      }
-      case 'v':
-        o.verbose = true
-        break
-      case 'W':
-        o.waitMs = Math.trunc(num('timing interval', v, { float: true, max: 0x7fffffff }))
-        o.waitSet = true
-        break
-      case 'z': {
-        const n = strtol(v)
-        if (n === null || n < 0 || n > 255) throw bad('TOS', v)
-        o.tos = n
-        break
-      }
-      default:
-        // Accepted by FreeBSD's getopt but meaningless here (multicast, IPsec, sweeps).
-        throw new CmdError(`-${f}: not supported by VirtNet`, EX.USAGE)
-    }
-  }
-  if (r.rest.length !== 1) usage(USAGE)
-  const maxPayload = IP_MAXPACKET - IP_HDR - ICMP_HDR_LEN - (o.rroute ? MAX_IPOPTLEN : 0)
-  if (o.datalen > maxPayload)
-    throw new CmdError(`packet size too large: ${o.datalen} > ${maxPayload}`, EX.USAGE)
-  return { opts: o, target: r.rest[0]! }
-}
-
-/** fill(): up to 16 bytes given as hex digits, repeated over the payload. */
-function parsePattern(p: string): number[] {
-  if (!/^[0-9a-fA-F]*$/.test(p)) throw new CmdError('patterns must be specified as hex digits', EX.USAGE)
-  const bytes: number[] = []
-  for (let i = 0; i < p.length && bytes.length < 16; i += 2)
-    bytes.push(Number.parseInt(p.slice(i, i + 2), 16))
-  return bytes
-}
-
-export interface PingStats {
-  transmitted: number
-  received: number
-  repeats: number
-  rcvTimeout: number
-  timing: boolean
-  tmin: number
-  tmax: number
-  tsum: number
-  tsumsq: number
-}
-
-/** pr_summary(), newline-terminated (the leading blank line included). */
-export function formatPingSummary(host: string, s: PingStats): string {
-  let out = `\n--- ${host} ping statistics ---\n${s.transmitted} packets transmitted, ${s.received} packets received, `
-  if (s.repeats) out += `+${s.repeats} duplicates, `
-  if (s.transmitted) {
-    if (s.received > s.transmitted) out += "-- somebody's printing up packets!"
-    else out += `${(((s.transmitted - s.received) * 100) / s.transmitted).toFixed(1)}% packet loss`
-  }
-  if (s.rcvTimeout) out += `, ${s.rcvTimeout} packets out of wait time`
-  out += '\n'
-  if (s.received && s.timing) {
-    const n = s.received + s.repeats
-    const avg = s.tsum / n
-    const stddev = Math.sqrt(Math.max(0, s.tsumsq / n - avg * avg))
-    out += `round-trip min/avg/max/stddev = ${[s.tmin, avg, s.tmax, stddev].map((v) => v.toFixed(3)).join('/')} ms\n`
-  }
-  return out
-}
-
-/** pr_iph(): the quoted IP header as a two-line table, newline-terminated. */
-export function formatIpHeaderDump(b: Uint8Array, off: number): string {
-  const hl = b[off]! & 0x0f
-  const src = ip(readU32(b, off + 12))
-  const dst = ip(readU32(b, off + 16))
-  const opts = hl * 4 > IP_HDR
-  let s = `Vr HL TOS  Len   ID Flg  off TTL Pro  cks ${padL('Src', src.length)} ${padL('Dst', dst.length)}${opts ? ' Opts' : ''}\n`
-  const offField = readU16(b, off + 6)
-  s += ` ${hex(b[off]! >> 4)}  ${hex(hl)}  ${hex(b[off + 1]!, 2)} ${hex(readU16(b, off + 2), 4)} ${hex(readU16(b, off + 4), 4)}`
-  s += `   ${hex((offField & 0xe000) >> 13)} ${hex(offField & 0x1fff, 4)}`
-  s += `  ${hex(b[off + 8]!, 2)}  ${hex(b[off + 9]!, 2)} ${hex(readU16(b, off + 10), 4)} ${src} ${dst}`
-  if (opts) {
-    s += ' '
-    for (let i = off + IP_HDR; i < off + hl * 4 && i < b.length; i++) s += hex(b[i]!, 2)
-  }
-  return `${s}\n`
-}
-
-/** pr_icmph()'s first line for an ICMP message (type, code and bytes 4..7). */
-export function icmpDescription(type: number, code: number, rest: number): string {
-  switch (type) {
-    case IcmpType.ECHO_REPLY:
-      return 'Echo Reply'
-    case IcmpType.UNREACH:
-      switch (code) {
-        case UnreachCode.NET:
-          return 'Destination Net Unreachable'
-        case UnreachCode.HOST:
-          return 'Destination Host Unreachable'
-        case UnreachCode.PROTOCOL:
-          return 'Destination Protocol Unreachable'
-        case UnreachCode.PORT:
-          return 'Destination Port Unreachable'
-        case UnreachCode.NEEDFRAG:
-          return `frag needed and DF set (MTU ${rest & 0xffff})`
-        case UnreachCode.SRCFAIL:
-          return 'Source Route Failed'
-        case UnreachCode.FILTER_PROHIB:
-          return 'Communication prohibited by filter'
-        default:
-          return `Dest Unreachable, Bad Code: ${code}`
-      }
-    case IcmpType.SOURCE_QUENCH:
-      return 'Source Quench'
-    case IcmpType.REDIRECT: {
-      const kind = [
-        'Redirect Network',
-        'Redirect Host',
-        'Redirect Type of Service and Network',
-        'Redirect Type of Service and Host',
-      ][code]
-      return `${kind ?? `Redirect, Bad Code: ${code}`}(New addr: ${ip(rest)})`
-    }
-    case IcmpType.ECHO:
-      return 'Echo Request'
-    case IcmpType.TIME_EXCEEDED:
-      return code === 0
-        ? 'Time to live exceeded'
-        : code === 1
-          ? 'Frag reassembly time exceeded'
-          : `Time exceeded, Bad Code: ${code}`
-    case IcmpType.PARAM_PROBLEM:
-      return `Parameter problem: pointer = 0x${hex(rest >>> 24, 2)}`
-    case IcmpType.TIMESTAMP:
-      return 'Timestamp'
-    case IcmpType.TIMESTAMP_REPLY:
-      return 'Timestamp Reply'
-    case 15:
-      return 'Information Request'
-    case 16:
-      return 'Information Reply'
-    case 17:
-      return 'Address Mask Request'
-    case 18:
-      return 'Address Mask Reply'
-    case IcmpType.ROUTER_ADVERT:
-      return 'Router Advertisement'
-    case IcmpType.ROUTER_SOLICIT:
-      return 'Router Solicitation'
-    default:
-      return `Bad ICMP type: ${type}`
-  }
-}
-
-/** Types whose message quotes the offending datagram (pr_icmph follows them with pr_iph). */
-const QUOTING: ReadonlySet<number> = new Set<number>([
-  IcmpType.UNREACH,
-  IcmpType.SOURCE_QUENCH,
-  IcmpType.REDIRECT,
-  IcmpType.TIME_EXCEEDED,
-  IcmpType.PARAM_PROBLEM,
-])
 
 class Pinger {
   readonly st: PingStats = {

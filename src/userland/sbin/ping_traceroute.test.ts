@@ -11,7 +11,9 @@ import { readU16, writeU16, writeU32 } from '../../wire/addr.js'
 import { IcmpType, icmpFinish } from '../../wire/inet/icmp.js'
 import { fakeSys, ip4, runCmd } from '../testkit.js'
 import { parseTracerouteArgs, traceroute, unreachNote } from '../usr.sbin/traceroute.js'
-import { formatIpHeaderDump, formatPingSummary, icmpDescription, parsePingArgs, ping } from './ping.js'
+import { ping } from './ping.js'
+import { parsePingArgs } from './ping_args.js'
+import { formatIpHeaderDump, formatPingSummary, icmpDescription } from './ping_print.js'
 
 const PING_USAGE_HEAD = 'usage: ping [-4AaDdfHnoQqRrv] [-C pcp] [-c count] [-G sweepmaxsize]'
 
