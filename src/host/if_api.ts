@@ -10,7 +10,8 @@
 
 import { Priv } from '../jail/priv.js'
 import { MEM_COST } from '../jail/racct.js'
-import { BridgeMember, type BridgeSoftc, bridgeOf, bridgeVnet } from '../stack/net/bridge/if_bridge.js'
+import { BridgeMember } from '../stack/net/bridge/bridge_member.js'
+import { type BridgeSoftc, bridgeOf, bridgeVnet } from '../stack/net/bridge/if_bridge.js'
 import { laggOf } from '../stack/net/if/if_lagg.js'
 import { RealTapSoftc, tapCloner } from '../stack/net/if/if_tap.js'
 import { vlanCreateDotted } from '../stack/net/if/if_vlan.js'
