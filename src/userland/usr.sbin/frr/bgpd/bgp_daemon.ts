@@ -13,18 +13,17 @@ import { formatIpv4, parseIpv4, prefixToMask } from '../../../../wire/addr.js'
 import {
   type BgpError,
   type BgpMsg,
-  buildUpdates,
   CEASE_ADMIN_RESET,
   CEASE_ADMIN_SHUTDOWN,
   CEASE_MAX_PREFIX,
   CEASE_PEER_UNCONFIG,
-  encodeAttrs,
   ORIGIN_IGP,
   ORIGIN_INCOMPLETE,
   type PathAttrs,
   type Prefix,
   type UpdateMsg,
 } from '../../../../wire/routing/bgp.js'
+import { buildUpdates, encodeAttrs } from '../../../../wire/routing/bgp_build.js'
 import { untilKilled } from '../../../common.js'
 import type { Proc } from '../../../types.js'
 import type { BgpControl, FrrState } from '../vty_cmds.js'
