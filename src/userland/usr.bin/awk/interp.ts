@@ -8,9 +8,9 @@
  */
 
 import { posixRegex } from '../../bin/sh/utils.js'
+import type { Expr, Func, Program, Stmt } from './ast.js'
 import { callBuiltin } from './builtins.js'
 import { numToString, sprintf } from './format.js'
-import type { Expr, Func, Program, Stmt } from './parse.js'
 import {
   type Arr,
   AwkError,
