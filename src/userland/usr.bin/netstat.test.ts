@@ -9,7 +9,9 @@ import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import { epairIf, fakeSys, loIf, routeInfo, runCmd } from '../testkit.js'
-import { formatInterfaces, formatProtoStats, formatRoutes, netstat, routeFlagLetters } from './netstat.js'
+import { formatProtoStats, netstat } from './netstat.js'
+import { formatInterfaces } from './netstat_if.js'
+import { formatRoutes, routeFlagLetters } from './netstat_route.js'
 
 const ROUTES = [
   routeInfo('0.0.0.0', 0, '192.0.2.254', 'epair0a', 0x803),

@@ -6,22 +6,15 @@
  * Read-only: it asks the kernel for lists and counters and never changes anything.
  */
 
-import {
-  IfFlag,
-  type IfInfo,
-  type ProtoName,
-  type RouteInfo,
-  RtFlag,
-  type SocketInfo,
-  type Syscalls,
-} from '../../host/syscalls.js'
-import { formatMac } from '../../wire/addr.js'
-import { formatIpv6, in6IsUnspecified } from '../../wire/inet6/in6_addr.js'
-import { CmdError, EX, in6WithZone, ip, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
+import type { ProtoName, SocketInfo, Syscalls } from '../../host/syscalls.js'
+import { in6IsUnspecified } from '../../wire/inet6/in6_addr.js'
+import { CmdError, EX, in6WithZone, optsOrUsage, padL, padR, runTool, usage } from '../common.js'
 import { getopt } from '../getopt.js'
 import { withJailOption } from '../jail_option.js'
 import type { Command } from '../types.js'
+import { formatInterfaces } from './netstat_if.js'
 import { formatProto6Stats, formatRoutes6 } from './netstat_inet6.js'
+import { formatRoutes, hostname } from './netstat_route.js'
 import { formatTcpStats } from './netstat_tcp.js'
 
 const USAGE = [
@@ -30,195 +23,6 @@ const USAGE = [
   '       netstat -s [-46sz] [-f protocol_family | -p protocol]',
   '       netstat -r [-46AnW] [-F fibnum] [-f address_family]',
 ].join('\n')
-
-// ---- netstat -r ----
-
-/** `bits[]` from usr.bin/netstat/route.c, in its order (the order letters appear in). */
-const RT_LETTERS: ReadonlyArray<readonly [number, string]> = [
-  [RtFlag.UP, 'U'],
-  [RtFlag.GATEWAY, 'G'],
-  [RtFlag.HOST, 'H'],
-  [RtFlag.REJECT, 'R'],
-  [0x10, 'D'],
-  [0x20, 'M'],
-  [0x40, 'd'],
-  [0x200, 'X'],
-  [RtFlag.STATIC, 'S'],
-  [0x8000, '1'],
-  [0x4000, '2'],
-  [0x40000, '3'],
-  [RtFlag.BLACKHOLE, 'B'],
-  [0x400000, 'b'],
-]
-
-export function routeFlagLetters(flags: number): string {
-  return RT_LETTERS.filter(([bit]) => (flags & bit) !== 0)
-    .map(([, c]) => c)
-    .join('')
-}
-
-/** A host address as netstat's routename() shows it without a resolver (hosts(5) knows localhost). */
-function hostname(a: number, numeric: boolean): string {
-  return !numeric && a === 0x7f000001 ? 'localhost' : ip(a)
-}
-
-/** netname4(): `default`, or the network with its prefix length (`192.0.2.0/24`). */
-function netname(dst: number, prefixLen: number): string {
-  if (dst === 0 && prefixLen === 0) return 'default'
-  return `${ip(dst)}/${prefixLen}`
-}
-
-/** `netstat -r` for IPv4 (the `Internet:` section), newline-terminated. */
-export function formatRoutes(
-  routes: readonly RouteInfo[],
-  opts: { numeric: boolean; wide: boolean },
-): string {
-  const wDst = 18
-  const wGw = 18
-  const wIf = opts.wide ? 10 : 8
-  const col = (s: string, w: number): string => (opts.numeric || opts.wide ? padR(s, w) : padR(s, w, w))
-  // Each family's title and header come with its first entry: a jail that may see no route gets
-  // the title alone.
-  if (routes.length === 0) return 'Routing tables\n'
-  const lines = ['Routing tables', '', 'Internet:']
-  lines.push(
-    opts.wide
-      ? `${padR('Destination', wDst)} ${padR('Gateway', wGw)} ${padR('Flags', 6)} ${padL('Use', 8)} ${padL('Mtu', 6)} ${padL('Netif', wIf)} Expire`
-      : `${padR('Destination', wDst)} ${padR('Gateway', wGw)} ${padR('Flags', 6)} ${padL('Netif', wIf)} Expire`,
-  )
-  for (const r of routes) {
-    const dst = (r.flags & RtFlag.HOST) !== 0 ? hostname(r.dst, opts.numeric) : netname(r.dst, r.prefixLen)
-    const gw =
-      (r.flags & RtFlag.GATEWAY) !== 0 || r.gatewayIfIndex === 0
-        ? hostname(r.gateway, opts.numeric)
-        : `link#${r.gatewayIfIndex}`
-    let line = `${col(dst, wDst)} ${col(gw, wGw)} ${padR(routeFlagLetters(r.flags), 6)} `
-    if (opts.wide) line += `${padL(r.use, 8)} ${r.mtu !== 0 ? padL(r.mtu, 6) : padL('', 6)} `
-    lines.push(line + padL(r.ifName, wIf, wIf))
-  }
-  return `${lines.join('\n')}\n`
-}
-
-// ---- netstat -i ----
-
-interface IfRow {
-  ifi: IfInfo
-  link: boolean
-  net: string
-  addr: string
-  v6: boolean
-}
-
-/** netname6(): the masked prefix with its zone before the length (`fe80::%lo0/64`); ::1/128 by name. */
-function netname6(
-  a: Uint8Array,
-  prefixLen: number,
-  scopeId: number,
-  ifName: string,
-  numeric: boolean,
-): string {
-  const m = new Uint8Array(16)
-  for (let i = 0; i < 16; i++) {
-    const bits = Math.max(0, Math.min(8, prefixLen - i * 8))
-    m[i] = a[i]! & ((0xff00 >> bits) & 0xff)
-  }
-  const s = formatIpv6(m)
-  if (!numeric && prefixLen === 128 && s === '::1') return 'localhost'
-  return `${s}${scopeId !== 0 ? `%${ifName}` : ''}/${prefixLen}`
-}
-
-/**
- * `netstat -i` (intpr of FreeBSD 14's if.c): one link row per interface, then one row per IPv4
- * and per IPv6 address (in that order: VirtNet does not keep the interleaving of the two lists).
- * The columns are fixed: the name cut to 5 and Network/Address to 13/17 characters; `-W` widens
- * the name to the longest shown, Network/Address to 18/17 (24/39 when an IPv6 row is shown) and
- * stops cutting address rows. Address rows show the interface's counters (FreeBSD keeps
- * per-address ones) and `-` where a counter exists per link only; their Mtu is `-` because the
- * kernel's address messages carry no MTU.
- */
-export function formatInterfaces(
-  ifs: readonly IfInfo[],
-  opts: {
-    bytes?: boolean
-    drops?: boolean
-    numeric?: boolean
-    wide?: boolean
-    inetOnly?: boolean
-    inet6Only?: boolean
-    /** `-f link` (or ether): the link-level rows only, as intpr() filters by sa_family. */
-    linkOnly?: boolean
-    iface?: string
-  } = {},
-): string {
-  const numeric = opts.numeric ?? false
-  const rows: IfRow[] = []
-  for (const ifi of ifs) {
-    if (opts.iface !== undefined && ifi.name !== opts.iface) continue
-    if (!opts.inetOnly && !opts.inet6Only) {
-      const addr = ifi.mac !== null ? formatMac(ifi.mac) : ifi.name
-      rows.push({ ifi, link: true, net: `<Link#${ifi.index}>`, addr, v6: false })
-    }
-    if (opts.linkOnly) continue
-    if (!opts.inet6Only)
-      for (const a of ifi.addrs)
-        rows.push({
-          ifi,
-          link: false,
-          net: netOf(a.addr, a.prefixLen),
-          addr: hostname(a.addr, numeric),
-          v6: false,
-        })
-    if (opts.inetOnly) continue
-    for (const a of ifi.inet6 ?? []) {
-      const text = formatIpv6(a.addr)
-      const addr = !numeric && text === '::1' ? 'localhost' : a.scopeId !== 0 ? `${text}%${ifi.name}` : text
-      const net = netname6(a.addr, a.prefixLen, a.scopeId, ifi.name, numeric)
-      rows.push({ ifi, link: false, net, addr, v6: true })
-    }
-  }
-  const wide = opts.wide ?? false
-  let nameLen = 5
-  let netLen = 13
-  let addrLen = 17
-  if (wide) {
-    for (const r of rows)
-      nameLen = Math.max(nameLen, r.ifi.name.length + ((r.ifi.flags & IfFlag.UP) === 0 ? 1 : 0))
-    if (rows.some((r) => r.v6)) {
-      netLen = 24
-      addrLen = 39
-    } else netLen = 18
-  }
-  let head = `${padR('Name', nameLen, nameLen)} ${padL('Mtu', 5)} ${padR('Network', netLen, netLen)} ${padR('Address', addrLen, addrLen)}`
-  head += ` ${padL('Ipkts', 8)} ${padL('Ierrs', 5)} ${padL('Idrop', 5)}`
-  if (opts.bytes) head += ` ${padL('Ibytes', 10)}`
-  head += ` ${padL('Opkts', 8)} ${padL('Oerrs', 5)}`
-  if (opts.bytes) head += ` ${padL('Obytes', 10)}`
-  head += ` ${padL('Coll', 5)}`
-  if (opts.drops) head += ` ${padL('Drop', 5)}`
-  const lines = [head]
-  for (const r of rows) {
-    const s = r.ifi.stats
-    // show_stat(): a value, or '-' where the row has none, each followed by a blank but Coll.
-    const v = (n: number, w: number, shown: boolean): string => (shown ? padL(n, w) : padL('-', w))
-    const name = (r.ifi.flags & IfFlag.UP) === 0 ? `${r.ifi.name}*` : r.ifi.name
-    const cut = r.link || !wide ? netLen : undefined
-    let line = `${padR(name, nameLen, nameLen)}${v(r.ifi.mtu, 6, r.link)} `
-    line += `${padR(r.net, netLen, cut)} ${padR(r.addr, addrLen, r.link || !wide ? addrLen : undefined)} `
-    line += `${v(s.ipackets, 8, true)} ${v(s.ierrors, 5, r.link)} ${v(s.idrops, 5, r.link)} `
-    if (opts.bytes) line += `${v(s.ibytes, 10, true)} `
-    line += `${v(s.opackets, 8, true)} ${v(s.oerrors, 5, r.link)} `
-    if (opts.bytes) line += `${v(s.obytes, 10, true)} `
-    line += v(s.collisions, 5, r.link)
-    if (opts.drops) line += ` ${v(s.odrops, 5, r.link)} `
-    lines.push(line)
-  }
-  return `${lines.join('\n')}\n`
-}
-
-function netOf(addr: number, prefixLen: number): string {
-  const mask = prefixLen === 0 ? 0 : (0xffffffff << (32 - prefixLen)) >>> 0
-  return netname((addr & mask) >>> 0, prefixLen)
-}
 
 // ---- netstat -s ----
 

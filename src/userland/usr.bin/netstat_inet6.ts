@@ -7,7 +7,7 @@
 import { type Route6Info, RtFlag, type Syscalls } from '../../host/syscalls.js'
 import { formatIpv6 } from '../../wire/inet6/in6_addr.js'
 import { padL, padR } from '../common.js'
-import { routeFlagLetters } from './netstat.js'
+import { routeFlagLetters } from './netstat_route.js'
 
 /** A route's address with its zone (`fe80::1%epair0a`); ::1 is `localhost` unless numeric. */
 function addr6(
