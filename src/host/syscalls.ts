@@ -18,12 +18,12 @@ import type {
   IpfwTableRequest,
   TableResult,
 } from '../stack/netpfil/ipfw/ip_fw_table.js'
-import type { KeyRequest } from './key_api.js'
+import type { KeyRequest } from './net/key_api.js'
 import type { BpfFd, BpfOpenOptions, BpfPoint } from './sys/bpf.js'
 import type { BridgeAddrInfo, BridgeCmd, IfInfo, TunFd, VlanParams } from './sys/if.js'
+import type { Inet6Syscalls } from './sys/inet6.js'
 import type { ArpInfo, RouteInfo, RouteSpec } from './sys/route.js'
 import type { DivertSocket, ProtoName, RawSocket, SockAddrIn, SocketFd, SocketInfo } from './sys/socket.js'
-import type { Inet6Syscalls } from './syscalls6.js'
 
 export type { BpfFd, BpfOpenOptions, BpfPoint } from './sys/bpf.js'
 export type {
@@ -167,9 +167,9 @@ export type {
   TableResult,
 } from '../stack/netpfil/ipfw/ip_fw_table.js'
 
-export type { KeyRequest } from './key_api.js'
+export type { KeyRequest } from './net/key_api.js'
 
-export type * from './syscalls6.js'
+export type * from './sys/inet6.js'
 
 /** A loaded kernel file as kldstat(2) describes it. */
 export interface KldInfo {
@@ -532,6 +532,6 @@ export interface Syscalls {
   // PF_KEY (key_api.ts): the caller's own vnet's TCP-MD5 associations
   keyCtl(req: KeyRequest): TcpMd5Sa[]
 
-  /** IPv6: addresses, routes, neighbors, raw ICMPv6 sockets (syscalls6.ts). */
+  /** IPv6: addresses, routes, neighbors, raw ICMPv6 sockets (sys/inet6.ts). */
   readonly inet6: Inet6Syscalls
 }

@@ -4,7 +4,7 @@
  */
 
 import type { VxlanConfig } from '../../stack/net/if_vxlan.js'
-import type { In6AddrInfo } from '../syscalls6.js'
+import type { In6AddrInfo } from './inet6.js'
 
 /** IFF_* flags (net/if.h). */
 export const IfFlag = {

@@ -7,18 +7,18 @@
  * address but the jail's.
  */
 
-import { Priv } from '../jail/priv.js'
-import { formatNgValue, parseNgValue } from '../netgraph/ascii.js'
-import { netgraph } from '../netgraph/types.js'
-import { BpfIf, DLT } from '../stack/net/bpf/bpf.js'
-import { ip } from '../stack/netinet/ip.js'
-import { ipCheckPcbOpts } from '../stack/netinet/ip_options.js'
-import { ipOutput } from '../stack/netinet/ip_output.js'
-import { rawClose, rawOpen } from '../stack/netinet/raw.js'
-import { type ErrnoName, SysError } from '../util/errno.js'
+import { Priv } from '../../jail/priv.js'
+import { formatNgValue, parseNgValue } from '../../netgraph/ascii.js'
+import { netgraph } from '../../netgraph/types.js'
+import { BpfIf, DLT } from '../../stack/net/bpf/bpf.js'
+import { ip } from '../../stack/netinet/ip.js'
+import { ipCheckPcbOpts } from '../../stack/netinet/ip_options.js'
+import { ipOutput } from '../../stack/netinet/ip_output.js'
+import { rawClose, rawOpen } from '../../stack/netinet/raw.js'
+import { type ErrnoName, SysError } from '../../util/errno.js'
+import type { Caller } from '../kern/caller.js'
+import type { NgSocket, RawPacket, RawSocket, SendOptions } from '../syscalls.js'
 import { bpfDescriptor } from './bpf_api.js'
-import type { Caller } from './caller.js'
-import type { NgSocket, RawPacket, RawSocket, SendOptions } from './syscalls.js'
 
 export function rawSocket(c: Caller, protocol: number): RawSocket {
   c.priv(Priv.NETINET_RAW, 'socket')

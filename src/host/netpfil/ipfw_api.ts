@@ -5,15 +5,15 @@
  * and a jail sharing its parent's stack does not. Every request acts on the caller's vnet only.
  */
 
-import type { Prison } from '../jail/prison.js'
-import { type Cred, Priv, privCheck } from '../jail/priv.js'
-import { ipfw } from '../stack/netpfil/ipfw/ip_fw_chain.js'
-import { SysError } from '../util/errno.js'
+import type { Prison } from '../../jail/prison.js'
+import { type Cred, Priv, privCheck } from '../../jail/priv.js'
+import { ipfw } from '../../stack/netpfil/ipfw/ip_fw_chain.js'
+import { SysError } from '../../util/errno.js'
+import type { Host } from '../host.js'
+import type { IpfwReply, IpfwRequest } from '../syscalls.js'
 import { dnCtl } from './dummynet_api.js'
-import type { Host } from './host.js'
 import { isNatRequest, natCtl, natRuleCheck } from './ipfw_nat_api.js'
 import { ipfwTableCtl } from './ipfw_table_api.js'
-import type { IpfwReply, IpfwRequest } from './syscalls.js'
 
 export function ipfwCtl(host: Host, cred: Cred, req: IpfwRequest): IpfwReply {
   const pr: Prison = cred.prison

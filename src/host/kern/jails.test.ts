@@ -8,14 +8,14 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { reassHeld } from '../stack/netinet/ip_reass.js'
-import { EtherType, ether, icmpEcho, ipv4, pattern } from '../testing/frames.js'
-import { errnoOf, ip, Net, snapshot } from '../testing/net.js'
-import { SEC } from '../util/clock.js'
-import { formatIpv4 } from '../wire/addr.js'
-import { Host } from './host.js'
-import type { JailInfo, Syscalls } from './syscalls.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { reassHeld } from '../../stack/netinet/ip_reass.js'
+import { EtherType, ether, icmpEcho, ipv4, pattern } from '../../testing/frames.js'
+import { errnoOf, ip, Net, snapshot } from '../../testing/net.js'
+import { SEC } from '../../util/clock.js'
+import { formatIpv4 } from '../../wire/addr.js'
+import { Host } from '../host.js'
+import type { JailInfo, Syscalls } from '../syscalls.js'
 
 /** `jail -c name=NAME persist PARAMS…` as `who`. */
 function mkJail(who: Syscalls, name: string, ...params: Array<readonly [string, string | true]>): JailInfo {

@@ -7,9 +7,9 @@
  * Must not: show a jail sharing its parent's stack any route or ARP entry but its own addresses'.
  */
 
-import { Priv } from '../jail/priv.js'
-import { MEM_COST } from '../jail/racct.js'
-import { Route, RTF } from '../stack/net/route/route.js'
+import { Priv } from '../../jail/priv.js'
+import { MEM_COST } from '../../jail/racct.js'
+import { Route, RTF } from '../../stack/net/route/route.js'
 import {
   type ArpEntryInfo,
   arpSet as llaAdd,
@@ -17,12 +17,12 @@ import {
   arpGet as llaLookup,
   arpList as lltableDump,
   arpFlush as lltableFlush,
-} from '../stack/netinet/arp.js'
-import { sourceFor } from '../stack/netinet/ip_output.js'
-import { rib6 } from '../stack/netinet6/ip6.js'
-import { SysError } from '../util/errno.js'
-import type { Caller } from './caller.js'
-import type { ArpInfo, RouteInfo, RouteSpec } from './syscalls.js'
+} from '../../stack/netinet/arp.js'
+import { sourceFor } from '../../stack/netinet/ip_output.js'
+import { rib6 } from '../../stack/netinet6/ip6.js'
+import { SysError } from '../../util/errno.js'
+import type { Caller } from '../kern/caller.js'
+import type { ArpInfo, RouteInfo, RouteSpec } from '../syscalls.js'
 
 function routeInfo(r: Route): RouteInfo {
   return {

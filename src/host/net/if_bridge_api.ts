@@ -7,16 +7,16 @@
  * Must not: look outside the caller's vnet.
  */
 
-import { Priv } from '../jail/priv.js'
-import { type BridgeMember, IFBIF } from '../stack/net/bridge/bridge_member.js'
-import { DOT1Q_VID_MAX, DOT1Q_VID_MIN, IFBRF } from '../stack/net/bridge/bridge_vlan.js'
-import { STP_PROTOS, STP_ROLES, STP_STATES } from '../stack/net/bridge/bridgestp.js'
-import { BSTP_TICK_VAL } from '../stack/net/bridge/bridgestp_vec.js'
-import { type BridgeSoftc, bridgeOf } from '../stack/net/bridge/if_bridge.js'
-import type { Ifnet } from '../stack/net/ifnet.js'
-import { type ErrnoName, SysError } from '../util/errno.js'
-import type { Caller } from './caller.js'
-import type { BridgeAddrInfo, BridgeCmd, BridgeInfo, BridgeMemberInfo } from './syscalls.js'
+import { Priv } from '../../jail/priv.js'
+import { type BridgeMember, IFBIF } from '../../stack/net/bridge/bridge_member.js'
+import { DOT1Q_VID_MAX, DOT1Q_VID_MIN, IFBRF } from '../../stack/net/bridge/bridge_vlan.js'
+import { STP_PROTOS, STP_ROLES, STP_STATES } from '../../stack/net/bridge/bridgestp.js'
+import { BSTP_TICK_VAL } from '../../stack/net/bridge/bridgestp_vec.js'
+import { type BridgeSoftc, bridgeOf } from '../../stack/net/bridge/if_bridge.js'
+import type { Ifnet } from '../../stack/net/ifnet.js'
+import { type ErrnoName, SysError } from '../../util/errno.js'
+import type { Caller } from '../kern/caller.js'
+import type { BridgeAddrInfo, BridgeCmd, BridgeInfo, BridgeMemberInfo } from '../syscalls.js'
 
 function bridge(c: Caller, name: string, op: string, set: boolean): BridgeSoftc {
   if (set) c.priv(Priv.NET_BRIDGE, op)

@@ -4,12 +4,12 @@
  * vnet jail's root holds for its own stack; every request acts on the caller's vnet only.
  */
 
-import type { Prison } from '../jail/prison.js'
-import type { Cred } from '../jail/priv.js'
-import { keyDb, type TcpMd5Sa } from '../stack/netipsec/key.js'
-import { SysError } from '../util/errno.js'
-import type { SigAddr } from '../wire/inet/tcp_md5.js'
-import type { Host } from './host.js'
+import type { Prison } from '../../jail/prison.js'
+import type { Cred } from '../../jail/priv.js'
+import { keyDb, type TcpMd5Sa } from '../../stack/netipsec/key.js'
+import { SysError } from '../../util/errno.js'
+import type { SigAddr } from '../../wire/inet/tcp_md5.js'
+import type { Host } from '../host.js'
 
 export type KeyRequest =
   | { op: 'add'; sa: TcpMd5Sa }

@@ -4,12 +4,12 @@
  * prison0's root, then the rules of src/jail/rctl.ts over the accounting of src/jail/racct.ts.
  */
 
-import type { Prison } from '../jail/prison.js'
-import { type Cred, Priv, type PrivName, privCheck } from '../jail/priv.js'
-import { RACCT_RESOURCES, type Racct } from '../jail/racct.js'
-import { formatRule, parseFilter, parseRule, ruleMatches, ruleSubjectMatches } from '../jail/rctl.js'
-import { SysError } from '../util/errno.js'
-import type { Host } from './host.js'
+import type { Prison } from '../../jail/prison.js'
+import { type Cred, Priv, type PrivName, privCheck } from '../../jail/priv.js'
+import { RACCT_RESOURCES, type Racct } from '../../jail/racct.js'
+import { formatRule, parseFilter, parseRule, ruleMatches, ruleSubjectMatches } from '../../jail/rctl.js'
+import { SysError } from '../../util/errno.js'
+import type { Host } from '../host.js'
 
 /** Every rctl call: ENOSYS while kern.racct.enable is 0, then the privilege (prison0's root only). */
 function entry(host: Host, cred: Cred, p: PrivName): Racct {

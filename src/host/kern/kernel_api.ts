@@ -10,15 +10,14 @@
  * calls on the jail itself.
  */
 
-import type { Cred } from '../jail/priv.js'
-import { Priv } from '../jail/priv.js'
-import type { VxlanParams } from '../stack/net/if_vxlan.js'
-import type { TcpMd5Sa } from '../stack/netipsec/key.js'
-import { SysError } from '../util/errno.js'
-import { bpfList, bpfOpen } from './bpf_api.js'
-import { Caller } from './caller.js'
-import { divertSocket } from './divert_api.js'
-import type { Host } from './host.js'
+import type { Cred } from '../../jail/priv.js'
+import { Priv } from '../../jail/priv.js'
+import type { VxlanParams } from '../../stack/net/if_vxlan.js'
+import type { TcpMd5Sa } from '../../stack/netipsec/key.js'
+import { SysError } from '../../util/errno.js'
+import type { Host } from '../host.js'
+import { bpfList, bpfOpen } from '../net/bpf_api.js'
+import { divertSocket } from '../net/divert_api.js'
 import {
   ifAddAddr,
   ifBridgeAdd,
@@ -41,8 +40,8 @@ import {
   ifVxlanFlush,
   ifVxlanSet,
   tunOpen,
-} from './if_api.js'
-import { ifBridgeAddrs, ifBridgeCmd } from './if_bridge_api.js'
+} from '../net/if_api.js'
+import { ifBridgeAddrs, ifBridgeCmd } from '../net/if_bridge_api.js'
 import {
   ifGreSetKey,
   ifGreSetOpts,
@@ -55,24 +54,10 @@ import {
   ifTunnelSet6,
   ifVlanSet,
   ifVlanSetPcp,
-} from './if_l2_api.js'
-import { inet6Api } from './inet6_api.js'
-import { ipfwCtl } from './ipfw_api.js'
-import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
-import { type KeyRequest, keyCtl } from './key_api.js'
-import {
-  getrandom,
-  kill,
-  nanosleep,
-  now,
-  preempt,
-  procExit,
-  procList,
-  procStart,
-  setfib,
-} from './proc_api.js'
-import { ngSocket, rawSocket } from './rawsock_api.js'
-import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
+} from '../net/if_l2_api.js'
+import { inet6Api } from '../net/inet6_api.js'
+import { type KeyRequest, keyCtl } from '../net/key_api.js'
+import { ngSocket, rawSocket } from '../net/rawsock_api.js'
 import {
   arpDelete,
   arpFlush,
@@ -87,8 +72,8 @@ import {
   routeGet,
   routeList,
   sourceAddr,
-} from './route_api.js'
-import { socketList, socketOpen, tcpDropConn } from './sockets.js'
+} from '../net/route_api.js'
+import { ipfwCtl } from '../netpfil/ipfw_api.js'
 import {
   type ArpInfo,
   type BpfFd,
@@ -117,7 +102,22 @@ import {
   type SysctlInfo,
   type TunFd,
   type VlanParams,
-} from './syscalls.js'
+} from '../syscalls.js'
+import { Caller } from './caller.js'
+import { jailCreate, jailInfo, jailModify, jailRemove, lookupJail, reapIfIdle } from './jails.js'
+import {
+  getrandom,
+  kill,
+  nanosleep,
+  now,
+  preempt,
+  procExit,
+  procList,
+  procStart,
+  setfib,
+} from './proc_api.js'
+import { rctlAddRule, rctlGetLimits, rctlGetRacct, rctlGetRules, rctlRemoveRule } from './rctl_api.js'
+import { socketList, socketOpen, tcpDropConn } from './sockets.js'
 import { protoStats, sysctlGet, sysctlList, sysctlSet } from './sysctl_api.js'
 
 export class KernelApi implements Syscalls {

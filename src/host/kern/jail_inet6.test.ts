@@ -13,15 +13,15 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { errnoOf, Net } from '../testing/net.js'
-import { sh } from '../testing/net_lab.js'
-import { addr6, echo6, ip6 } from '../testing/net6.js'
-import { SEC } from '../util/clock.js'
-import { Icmp6Type } from '../wire/inet6/icmpv6.js'
-import { formatIpv6 } from '../wire/inet6/in6_addr.js'
-import { Host } from './host.js'
-import { AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY, SOCK, type SocketFd, type Syscalls } from './syscalls.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { errnoOf, Net } from '../../testing/net.js'
+import { sh } from '../../testing/net_lab.js'
+import { addr6, echo6, ip6 } from '../../testing/net6.js'
+import { SEC } from '../../util/clock.js'
+import { Icmp6Type } from '../../wire/inet6/icmpv6.js'
+import { formatIpv6 } from '../../wire/inet6/in6_addr.js'
+import { Host } from '../host.js'
+import { AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY, SOCK, type SocketFd, type Syscalls } from '../syscalls.js'
 
 let current: Net | null = null
 

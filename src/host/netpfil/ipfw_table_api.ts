@@ -6,10 +6,10 @@
  * it does; an atomic add that fails takes back what it added or updated before the failure.
  */
 
-import type { TableType } from '../stack/netpfil/ipfw/ip_fw_rule.js'
-import type { IpfwTable, IpfwTables } from '../stack/netpfil/ipfw/ip_fw_table.js'
-import { SysError } from '../util/errno.js'
-import type { IpfwReply, IpfwTableEntry, IpfwTableRequest, TableResult } from './syscalls.js'
+import type { TableType } from '../../stack/netpfil/ipfw/ip_fw_rule.js'
+import type { IpfwTable, IpfwTables } from '../../stack/netpfil/ipfw/ip_fw_table.js'
+import { SysError } from '../../util/errno.js'
+import type { IpfwReply, IpfwTableEntry, IpfwTableRequest, TableResult } from '../syscalls.js'
 
 /** The request's entries, checked against the table's key type (a number is a /32 of its own). */
 function entries(req: IpfwTableRequest, type: TableType): IpfwTableEntry[] {

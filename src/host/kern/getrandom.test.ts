@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { Host } from './host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { Host } from '../host.js'
 
 const host = (seed: number): Host => new Host(nodeClockDriver(), { clock: 'virtual', seed })
 

@@ -10,18 +10,18 @@
  * it frees every vnet's pipes and the packets they hold. ipfw_nat loads but does nothing yet.
  */
 
-import { type Cred, Priv, privCheck } from '../jail/priv.js'
-import { Slot } from '../stack/net/vnet.js'
-import { type DivertVnet, divertPacket } from '../stack/netinet/ip_divert.js'
-import { dummynetModule } from '../stack/netpfil/ipfw/dummynet/dn_module.js'
-import { dummynetIo } from '../stack/netpfil/ipfw/dummynet/ip_dn_io.js'
-import { ipfwModule } from '../stack/netpfil/ipfw/ip_fw_chain.js'
-import { ipfwL2Hook } from '../stack/netpfil/ipfw/ip_fw_l2.js'
-import { IpfwHook } from '../stack/netpfil/ipfw/ip_fw2.js'
-import { SysError } from '../util/errno.js'
-import type { Host } from './host.js'
-import { ipfwNatAttach, ipfwNatDetach } from './ipfw_nat_api.js'
-import type { KldInfo } from './syscalls.js'
+import { type Cred, Priv, privCheck } from '../../jail/priv.js'
+import { Slot } from '../../stack/net/vnet.js'
+import { type DivertVnet, divertPacket } from '../../stack/netinet/ip_divert.js'
+import { dummynetModule } from '../../stack/netpfil/ipfw/dummynet/dn_module.js'
+import { dummynetIo } from '../../stack/netpfil/ipfw/dummynet/ip_dn_io.js'
+import { ipfwModule } from '../../stack/netpfil/ipfw/ip_fw_chain.js'
+import { ipfwL2Hook } from '../../stack/netpfil/ipfw/ip_fw_l2.js'
+import { IpfwHook } from '../../stack/netpfil/ipfw/ip_fw2.js'
+import { SysError } from '../../util/errno.js'
+import type { Host } from '../host.js'
+import { ipfwNatAttach, ipfwNatDetach } from '../netpfil/ipfw_nat_api.js'
+import type { KldInfo } from '../syscalls.js'
 
 interface KmodDef {
   readonly file: string

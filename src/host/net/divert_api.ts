@@ -7,11 +7,11 @@
  * domain) or for anyone but the root of a stack of its own (PRIV_NETINET_DIVERT).
  */
 
-import { Priv } from '../jail/priv.js'
-import { divBind, divClose, divDequeue, divOpen, divOutput } from '../stack/netinet/ip_divert.js'
-import { SysError } from '../util/errno.js'
-import type { Caller } from './caller.js'
-import type { DivertPacket, DivertSocket } from './syscalls.js'
+import { Priv } from '../../jail/priv.js'
+import { divBind, divClose, divDequeue, divOpen, divOutput } from '../../stack/netinet/ip_divert.js'
+import { SysError } from '../../util/errno.js'
+import type { Caller } from '../kern/caller.js'
+import type { DivertPacket, DivertSocket } from '../syscalls.js'
 
 export function divertSocket(c: Caller): DivertSocket {
   if (!c.host.kld.loaded('ipdivert')) throw new SysError('EAFNOSUPPORT', 'socket')

@@ -7,41 +7,40 @@
  * and sees only what its ip6.addr covers (prison_if, can_export_rte).
  */
 
-import type { Prison } from '../jail/prison.js'
-import { Priv } from '../jail/priv.js'
-import { MEM_COST } from '../jail/racct.js'
-import { IFF, ifSetUp } from '../stack/net/ifnet.js'
-import { RTF } from '../stack/net/route/route.js'
-import type { Vnet } from '../stack/net/vnet.js'
-import { icmp6Stats } from '../stack/netinet6/icmp6.js'
-import { in6AddAddr, in6DelAddr, in6Find, in6UpdateAddr } from '../stack/netinet6/in6.js'
-import { in6IfUp } from '../stack/netinet6/in6_ifattach.js'
+import type { Prison } from '../../jail/prison.js'
+import { Priv } from '../../jail/priv.js'
+import { MEM_COST } from '../../jail/racct.js'
+import { IFF, ifSetUp } from '../../stack/net/ifnet.js'
+import { RTF } from '../../stack/net/route/route.js'
+import type { Vnet } from '../../stack/net/vnet.js'
+import { icmp6Stats } from '../../stack/netinet6/icmp6.js'
+import { in6AddAddr, in6DelAddr, in6Find, in6UpdateAddr } from '../../stack/netinet6/in6.js'
+import { in6IfUp } from '../../stack/netinet6/in6_ifattach.js'
 import {
   type Jail6,
   prisonAllowsIp6,
   prisonCheckIp6,
   prisonRemoteIp6,
   prisonSaddrIp6,
-} from '../stack/netinet6/in6_jail.js'
-import { Ip6Moptions, isMoption6, setMoption6 } from '../stack/netinet6/in6_mcast.js'
-import { Route6 } from '../stack/netinet6/in6_rtable.js'
-import { in6SelectSrc } from '../stack/netinet6/in6_src.js'
-import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../stack/netinet6/in6_var.js'
-import { in6if, ip6, rib6 } from '../stack/netinet6/ip6.js'
-import { ip6Output } from '../stack/netinet6/ip6_output.js'
-import { mldGroups, mldVersion } from '../stack/netinet6/mld6.js'
-import { nd6, nd6Entries, nd6ExpiresIn, nd6Free, nd6Lookup, nd6SetStatic } from '../stack/netinet6/nd6.js'
-import { nd6SetAddrLifetimes } from '../stack/netinet6/nd6_prefix.js'
-import { nd6PrefixFlush, nd6RtrFlush } from '../stack/netinet6/nd6_rtr.js'
-import { nd6rtrIfAny } from '../stack/netinet6/nd6_rtr_var.js'
-import { rip6Close, rip6Open, rip6Stats } from '../stack/netinet6/raw_ip6.js'
-import { SEC } from '../util/clock.js'
-import { SysError } from '../util/errno.js'
-import { in6IsLinkLocal, in6IsMulticast, in6IsUnspecified, parseIpv6 } from '../wire/inet6/in6_addr.js'
-import { Ip6Nxt } from '../wire/inet6/ipv6.js'
-import { ND6_INFINITE_LIFETIME } from '../wire/inet6/nd_router.js'
-import type { Caller } from './caller.js'
-import type { IfInfo } from './syscalls.js'
+} from '../../stack/netinet6/in6_jail.js'
+import { Ip6Moptions, isMoption6, setMoption6 } from '../../stack/netinet6/in6_mcast.js'
+import { Route6 } from '../../stack/netinet6/in6_rtable.js'
+import { in6SelectSrc } from '../../stack/netinet6/in6_src.js'
+import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../../stack/netinet6/in6_var.js'
+import { in6if, ip6, rib6 } from '../../stack/netinet6/ip6.js'
+import { ip6Output } from '../../stack/netinet6/ip6_output.js'
+import { mldGroups, mldVersion } from '../../stack/netinet6/mld6.js'
+import { nd6, nd6Entries, nd6ExpiresIn, nd6Free, nd6Lookup, nd6SetStatic } from '../../stack/netinet6/nd6.js'
+import { nd6SetAddrLifetimes } from '../../stack/netinet6/nd6_prefix.js'
+import { nd6PrefixFlush, nd6RtrFlush } from '../../stack/netinet6/nd6_rtr.js'
+import { nd6rtrIfAny } from '../../stack/netinet6/nd6_rtr_var.js'
+import { rip6Close, rip6Open, rip6Stats } from '../../stack/netinet6/raw_ip6.js'
+import { SEC } from '../../util/clock.js'
+import { SysError } from '../../util/errno.js'
+import { in6IsLinkLocal, in6IsMulticast, in6IsUnspecified, parseIpv6 } from '../../wire/inet6/in6_addr.js'
+import { Ip6Nxt } from '../../wire/inet6/ipv6.js'
+import { ND6_INFINITE_LIFETIME } from '../../wire/inet6/nd_router.js'
+import type { Caller } from '../kern/caller.js'
 import type {
   In6AddrInfo,
   Inet6Syscalls,
@@ -51,12 +50,13 @@ import type {
   Route6Info,
   Route6Spec,
   Send6Options,
-} from './syscalls6.js'
+} from '../sys/inet6.js'
+import type { IfInfo } from '../syscalls.js'
 
 /** IfInfo's inet6 fields for ifconfig. */
 export function ifInfo6(
   c: Caller,
-  ifp: import('../stack/net/ifnet.js').Ifnet,
+  ifp: import('../../stack/net/ifnet.js').Ifnet,
 ): Pick<IfInfo, 'inet6' | 'nd6Flags' | 'nd6Info'> {
   const ii = ifp.inet6 as In6Ifinfo | null
   // prison_if: a jail sharing its parent's stack sees only its own addresses (all of them under

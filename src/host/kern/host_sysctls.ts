@@ -4,8 +4,8 @@
  * kern.racct.enable are boot-time tunables (HostOptions), read-only here as in FreeBSD.
  */
 
-import type { SysctlDecl } from '../stack/net/sysctl.js'
-import type { Host } from './host.js'
+import type { SysctlDecl } from '../../stack/net/sysctl.js'
+import type { Host } from '../host.js'
 
 export function hostSysctls(host: Host): SysctlDecl[] {
   const ro = (name: string, descr: string, value: number | string): SysctlDecl => ({

@@ -7,10 +7,10 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { icmpEcho } from '../testing/frames.js'
-import { errnoOf, ip, Net, ping, snapshot } from '../testing/net.js'
-import { Host } from './host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { icmpEcho } from '../../testing/frames.js'
+import { errnoOf, ip, Net, ping, snapshot } from '../../testing/net.js'
+import { Host } from '../host.js'
 
 const mkHost = () => new Host(nodeClockDriver(), { clock: 'virtual', seed: 12 })
 const names = (xs: Array<{ name: string }>) => xs.map((x) => x.name)

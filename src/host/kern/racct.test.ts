@@ -7,9 +7,9 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { type ShResult, sh } from '../testing/net_lab.js'
-import { Host, type HostOptions } from './host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { type ShResult, sh } from '../../testing/net_lab.js'
+import { Host, type HostOptions } from '../host.js'
 
 async function run(script: string, opts: HostOptions = {}): Promise<{ host: Host } & ShResult> {
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1, ...opts })

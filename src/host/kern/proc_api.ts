@@ -6,14 +6,14 @@
  * Must not: hand out a Syscalls of another credential (KernelApi does: asProcess, attach, exec).
  */
 
-import type { ProcEntry } from '../jail/prison.js'
-import { Priv, privAllowed } from '../jail/priv.js'
-import { Socket, soclose } from '../kern/socket.js'
-import { SysError } from '../util/errno.js'
+import type { ProcEntry } from '../../jail/prison.js'
+import { Priv, privAllowed } from '../../jail/priv.js'
+import { Socket, soclose } from '../../kern/socket.js'
+import { SysError } from '../../util/errno.js'
+import type { ProcInfo } from '../syscalls.js'
+import { SLICE_NS, SLICE_STEPS } from '../syscalls.js'
 import type { Caller } from './caller.js'
 import { reapIfIdle } from './jails.js'
-import type { ProcInfo } from './syscalls.js'
-import { SLICE_NS, SLICE_STEPS } from './syscalls.js'
 
 /** _SIG_MAXSIG: the highest signal number kill(2) accepts. */
 const MAXSIG = 128

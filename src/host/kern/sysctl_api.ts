@@ -6,16 +6,16 @@
  * Must not: let a jail write a host-wide knob, or a value the oid's parser refuses.
  */
 
-import { Priv } from '../jail/priv.js'
-import { parseSysctlValue, type SysctlDecl } from '../stack/net/sysctl.js'
-import { arp as arpState } from '../stack/netinet/arp.js'
-import { icmp } from '../stack/netinet/icmp.js'
-import { ip } from '../stack/netinet/ip.js'
-import { tcp } from '../stack/netinet/tcp/tcp_var.js'
-import { udp } from '../stack/netinet/udp.js'
-import { SysError } from '../util/errno.js'
+import { Priv } from '../../jail/priv.js'
+import { parseSysctlValue, type SysctlDecl } from '../../stack/net/sysctl.js'
+import { arp as arpState } from '../../stack/netinet/arp.js'
+import { icmp } from '../../stack/netinet/icmp.js'
+import { ip } from '../../stack/netinet/ip.js'
+import { tcp } from '../../stack/netinet/tcp/tcp_var.js'
+import { udp } from '../../stack/netinet/udp.js'
+import { SysError } from '../../util/errno.js'
+import type { ProtoName, SysctlInfo } from '../syscalls.js'
 import type { Caller } from './caller.js'
-import type { ProtoName, SysctlInfo } from './syscalls.js'
 
 function sysctlInfo(c: Caller, d: SysctlDecl): SysctlInfo {
   return {

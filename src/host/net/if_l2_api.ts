@@ -7,17 +7,23 @@
  * Must not: look outside the caller's vnet (parents and ports are looked up there only).
  */
 
-import { Priv } from '../jail/priv.js'
-import { GRE_OPTMASK, IPPORT_HIFIRSTAUTO, IPPORT_HILASTAUTO } from '../stack/net/if/if_gre.js'
-import { LAGG_PROTO_NAMES, laggOf, laggSetProto } from '../stack/net/if/if_lagg.js'
-import { type VlanSoftc, vlanConfig, vlanOf, vlanUnconfig } from '../stack/net/if/if_vlan.js'
-import { type TunnelSoftc, tunnelDelete, tunnelOf, tunnelSet, tunnelSet6 } from '../stack/net/if/ip_tunnel.js'
-import type { Ifnet } from '../stack/net/ifnet.js'
-import { in6IfPurge } from '../stack/netinet6/in6.js'
-import { SysError } from '../util/errno.js'
-import { in6Eq, in6IsMulticast, in6IsUnspecified } from '../wire/inet6/in6_addr.js'
-import type { Caller } from './caller.js'
-import type { IfInfo, VlanParams } from './syscalls.js'
+import { Priv } from '../../jail/priv.js'
+import { GRE_OPTMASK, IPPORT_HIFIRSTAUTO, IPPORT_HILASTAUTO } from '../../stack/net/if/if_gre.js'
+import { LAGG_PROTO_NAMES, laggOf, laggSetProto } from '../../stack/net/if/if_lagg.js'
+import { type VlanSoftc, vlanConfig, vlanOf, vlanUnconfig } from '../../stack/net/if/if_vlan.js'
+import {
+  type TunnelSoftc,
+  tunnelDelete,
+  tunnelOf,
+  tunnelSet,
+  tunnelSet6,
+} from '../../stack/net/if/ip_tunnel.js'
+import type { Ifnet } from '../../stack/net/ifnet.js'
+import { in6IfPurge } from '../../stack/netinet6/in6.js'
+import { SysError } from '../../util/errno.js'
+import { in6Eq, in6IsMulticast, in6IsUnspecified } from '../../wire/inet6/in6_addr.js'
+import type { Caller } from '../kern/caller.js'
+import type { IfInfo, VlanParams } from '../syscalls.js'
 
 /** What IfInfo carries for a vlan, tunnel or lagg interface, and the status it reports. */
 export function ifInfoL2(ifp: Ifnet): Partial<IfInfo> {

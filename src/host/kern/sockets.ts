@@ -6,8 +6,8 @@
  * addresses. No call changes anything when it fails.
  */
 
-import type { Cred } from '../jail/priv.js'
-import { Priv, privAllowed } from '../jail/priv.js'
+import type { Cred } from '../../jail/priv.js'
+import { Priv, privAllowed } from '../../jail/priv.js'
 import {
   MSG,
   SO,
@@ -22,7 +22,7 @@ import {
   sosend,
   sosetopt,
   soshutdown,
-} from '../kern/socket.js'
+} from '../../kern/socket.js'
 import {
   type StreamSocket,
   soaccept,
@@ -31,29 +31,35 @@ import {
   sopollWrite,
   soreceiveStream,
   sosendStream,
-} from '../kern/socket_stream.js'
-import type { Vnet } from '../stack/net/vnet.js'
-import { getMoption, IpMoptions, type IpMreq, isMoption, setMoption } from '../stack/netinet/in_mcast.js'
-import { INP, type Inpcb } from '../stack/netinet/in_pcb.js'
-import { syncacheEntries } from '../stack/netinet/tcp/syncache/tcp_syncache.js'
-import { tcpClose, tcpDrop } from '../stack/netinet/tcp/tcp_subr.js'
-import { tcpEndpoints, tcpGetopt, tcpInfo, tcpSetopt, tcpSocket } from '../stack/netinet/tcp/tcp_usrreq.js'
-import { intotcpcb, TCP_STACK_NAME, TCP_STATE_NAMES, TCPS, tcpIfAny } from '../stack/netinet/tcp/tcp_var.js'
-import { udpEndpoints, udpSocket } from '../stack/netinet/udp.js'
-import { prisonAllowsIp6 } from '../stack/netinet6/in6_jail.js'
+} from '../../kern/socket_stream.js'
+import type { Vnet } from '../../stack/net/vnet.js'
+import { getMoption, IpMoptions, type IpMreq, isMoption, setMoption } from '../../stack/netinet/in_mcast.js'
+import { INP, type Inpcb } from '../../stack/netinet/in_pcb.js'
+import { syncacheEntries } from '../../stack/netinet/tcp/syncache/tcp_syncache.js'
+import { tcpClose, tcpDrop } from '../../stack/netinet/tcp/tcp_subr.js'
+import { tcpEndpoints, tcpGetopt, tcpInfo, tcpSetopt, tcpSocket } from '../../stack/netinet/tcp/tcp_usrreq.js'
+import {
+  intotcpcb,
+  TCP_STACK_NAME,
+  TCP_STATE_NAMES,
+  TCPS,
+  tcpIfAny,
+} from '../../stack/netinet/tcp/tcp_var.js'
+import { udpEndpoints, udpSocket } from '../../stack/netinet/udp.js'
+import { prisonAllowsIp6 } from '../../stack/netinet6/in6_jail.js'
 import {
   getMoption6,
   Ip6Moptions,
   type Ipv6Mreq,
   isMoption6,
   setMoption6,
-} from '../stack/netinet6/in6_mcast.js'
-import { ip6 } from '../stack/netinet6/ip6.js'
-import { udp6Socket } from '../stack/netinet6/udp6_usrreq.js'
-import { SysError } from '../util/errno.js'
-import { readU32 } from '../wire/addr.js'
-import { IpProto } from '../wire/inet/ipv4.js'
-import { in6Eq, in6IsV4Mapped } from '../wire/inet6/in6_addr.js'
+} from '../../stack/netinet6/in6_mcast.js'
+import { ip6 } from '../../stack/netinet6/ip6.js'
+import { udp6Socket } from '../../stack/netinet6/udp6_usrreq.js'
+import { SysError } from '../../util/errno.js'
+import { readU32 } from '../../wire/addr.js'
+import { IpProto } from '../../wire/inet/ipv4.js'
+import { in6Eq, in6IsV4Mapped } from '../../wire/inet6/in6_addr.js'
 import {
   AF_INET,
   AF_INET6,
@@ -70,7 +76,7 @@ import {
   type SocketInfo,
   type SocketOwner,
   type TcpInfo,
-} from './syscalls.js'
+} from '../syscalls.js'
 
 /** The opening process's descriptor table: `install` takes a descriptor and returns its release. */
 export interface FileTable {

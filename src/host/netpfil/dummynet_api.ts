@@ -5,11 +5,11 @@
  * (ENOPROTOOPT without it) and every request acts on the caller's own vnet.
  */
 
-import type { Prison } from '../jail/prison.js'
-import { dummynet } from '../stack/netpfil/ipfw/dummynet/dn_module.js'
-import { SysError } from '../util/errno.js'
-import type { Host } from './host.js'
-import type { DnRequest, IpfwReply } from './syscalls.js'
+import type { Prison } from '../../jail/prison.js'
+import { dummynet } from '../../stack/netpfil/ipfw/dummynet/dn_module.js'
+import { SysError } from '../../util/errno.js'
+import type { Host } from '../host.js'
+import type { DnRequest, IpfwReply } from '../syscalls.js'
 
 export function dnCtl(host: Host, pr: Prison, req: DnRequest): IpfwReply {
   if (!host.kld.loaded('dummynet')) throw new SysError('ENOPROTOOPT', 'dummynet')

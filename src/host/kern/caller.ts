@@ -7,17 +7,17 @@
  * Must not: change any state itself, or cache the jail or the vnet (a jail can die between calls).
  */
 
-import type { Prison } from '../jail/prison.js'
-import { type Cred, type Priv, privCheck } from '../jail/priv.js'
-import type { RacctResource } from '../jail/racct.js'
-import type { Ifnet } from '../stack/net/ifnet.js'
-import type { Route } from '../stack/net/route/route.js'
-import type { Vnet } from '../stack/net/vnet.js'
-import { sourceFor } from '../stack/netinet/ip_output.js'
-import { type ErrnoName, SysError } from '../util/errno.js'
-import type { Host } from './host.js'
+import type { Prison } from '../../jail/prison.js'
+import { type Cred, type Priv, privCheck } from '../../jail/priv.js'
+import type { RacctResource } from '../../jail/racct.js'
+import type { Ifnet } from '../../stack/net/ifnet.js'
+import type { Route } from '../../stack/net/route/route.js'
+import type { Vnet } from '../../stack/net/vnet.js'
+import { sourceFor } from '../../stack/netinet/ip_output.js'
+import { type ErrnoName, SysError } from '../../util/errno.js'
+import type { Host } from '../host.js'
+import type { SocketOwner } from '../syscalls.js'
 import type { FileTable } from './sockets.js'
-import type { SocketOwner } from './syscalls.js'
 
 export class Caller {
   readonly host: Host

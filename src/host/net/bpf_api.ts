@@ -11,13 +11,13 @@
  * another vnet's traffic.
  */
 
-import { BpfD, BpfDirection, type BpfIf } from '../stack/net/bpf/bpf.js'
-import { Slot } from '../stack/net/vnet.js'
-import { ipfw } from '../stack/netpfil/ipfw/ip_fw_chain.js'
-import { SysError } from '../util/errno.js'
-import { ETHER_HDR_LEN } from '../wire/link/ethernet.js'
-import type { Caller } from './caller.js'
-import type { BpfFd, BpfOpenOptions, BpfPoint } from './syscalls.js'
+import { BpfD, BpfDirection, type BpfIf } from '../../stack/net/bpf/bpf.js'
+import { Slot } from '../../stack/net/vnet.js'
+import { ipfw } from '../../stack/netpfil/ipfw/ip_fw_chain.js'
+import { SysError } from '../../util/errno.js'
+import { ETHER_HDR_LEN } from '../../wire/link/ethernet.js'
+import type { Caller } from '../kern/caller.js'
+import type { BpfFd, BpfOpenOptions, BpfPoint } from '../syscalls.js'
 
 /** The capture points the caller may open, in interface order, ipfw0 last. */
 function points(c: Caller): BpfIf[] {

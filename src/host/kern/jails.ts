@@ -4,14 +4,14 @@
  * Everything is validated before the first change, so a failed call changes nothing.
  */
 
-import { Prison } from '../jail/prison.js'
-import { type Cred, Priv, privCheck } from '../jail/priv.js'
-import { ifMove } from '../stack/net/ifnet.js'
-import { SysError } from '../util/errno.js'
-import { formatIpv4, parseIpv4 } from '../wire/addr.js'
-import { formatIpv6, in6Eq, in6IsUnspecified, parseIpv6 } from '../wire/inet6/in6_addr.js'
-import type { Host } from './host.js'
-import type { JailInfo } from './syscalls.js'
+import { Prison } from '../../jail/prison.js'
+import { type Cred, Priv, privCheck } from '../../jail/priv.js'
+import { ifMove } from '../../stack/net/ifnet.js'
+import { SysError } from '../../util/errno.js'
+import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
+import { formatIpv6, in6Eq, in6IsUnspecified, parseIpv6 } from '../../wire/inet6/in6_addr.js'
+import type { Host } from '../host.js'
+import type { JailInfo } from '../syscalls.js'
 
 export type JailParams = ReadonlyArray<readonly [string, string | true]>
 

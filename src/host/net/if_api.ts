@@ -8,16 +8,16 @@
  * Must not: look outside the caller's vnet (a jail's interfaces only through lookupJail).
  */
 
-import { Priv } from '../jail/priv.js'
-import { MEM_COST } from '../jail/racct.js'
-import { BridgeMember } from '../stack/net/bridge/bridge_member.js'
-import { type BridgeSoftc, bridgeOf, bridgeVnet } from '../stack/net/bridge/if_bridge.js'
-import { laggOf } from '../stack/net/if/if_lagg.js'
-import { RealTapSoftc, tapCloner } from '../stack/net/if/if_tap.js'
-import { vlanCreateDotted } from '../stack/net/if/if_vlan.js'
-import { cloneCreate, parseCloneName } from '../stack/net/if_clone.js'
-import { tunOf } from '../stack/net/if_tun.js'
-import { type VxlanParams, vxlanConfigure, vxlanOf } from '../stack/net/if_vxlan.js'
+import { Priv } from '../../jail/priv.js'
+import { MEM_COST } from '../../jail/racct.js'
+import { BridgeMember } from '../../stack/net/bridge/bridge_member.js'
+import { type BridgeSoftc, bridgeOf, bridgeVnet } from '../../stack/net/bridge/if_bridge.js'
+import { laggOf } from '../../stack/net/if/if_lagg.js'
+import { RealTapSoftc, tapCloner } from '../../stack/net/if/if_tap.js'
+import { vlanCreateDotted } from '../../stack/net/if/if_vlan.js'
+import { cloneCreate, parseCloneName } from '../../stack/net/if_clone.js'
+import { tunOf } from '../../stack/net/if_tun.js'
+import { type VxlanParams, vxlanConfigure, vxlanOf } from '../../stack/net/if_vxlan.js'
 import {
   IFF,
   IFNAMSIZ,
@@ -27,17 +27,17 @@ import {
   ifSetUp as ifUpDown,
   ifAddAddr as inAifaddr,
   ifDelAddr as inDifaddr,
-} from '../stack/net/ifnet.js'
-import { ifDestroy as ifCloneDestroy } from '../stack/net/lifecycle.js'
-import type { RealLinkKind, RealLinkProvider } from '../stack/net/real_link.js'
-import { isSysError, SysError } from '../util/errno.js'
-import { isMulticastMac } from '../wire/addr.js'
-import type { Caller } from './caller.js'
+} from '../../stack/net/ifnet.js'
+import { ifDestroy as ifCloneDestroy } from '../../stack/net/lifecycle.js'
+import type { RealLinkKind, RealLinkProvider } from '../../stack/net/real_link.js'
+import { isSysError, SysError } from '../../util/errno.js'
+import { isMulticastMac } from '../../wire/addr.js'
+import type { Caller } from '../kern/caller.js'
+import { lookupJail } from '../kern/jails.js'
+import type { IfInfo, TunFd, VxlanInfo } from '../syscalls.js'
 import { bridgeInfo } from './if_bridge_api.js'
 import { ifInfoL2 } from './if_l2_api.js'
 import { ifInfo6 } from './inet6_api.js'
-import { lookupJail } from './jails.js'
-import type { IfInfo, TunFd, VxlanInfo } from './syscalls.js'
 
 /** IfInfo.members and .bridge for a bridge interface (nothing for other interfaces). */
 function bridgeMembers(ifp: Ifnet): Pick<IfInfo, 'members' | 'bridge'> {

@@ -9,8 +9,8 @@
  * vnet only.
  */
 
-import { Slot, type Vnet } from '../stack/net/vnet.js'
-import type { IpfwChain } from '../stack/netpfil/ipfw/ip_fw_chain.js'
+import { Slot, type Vnet } from '../../stack/net/vnet.js'
+import type { IpfwChain } from '../../stack/netpfil/ipfw/ip_fw_chain.js'
 import {
   natConfig,
   natDestroy,
@@ -18,12 +18,12 @@ import {
   natIfaddrChange,
   natList,
   natLog,
-} from '../stack/netpfil/ipfw/ip_fw_nat.js'
-import type { NatRequest } from '../stack/netpfil/ipfw/ip_fw_nat_cfg.js'
-import { A, type IpfwRuleSpec } from '../stack/netpfil/ipfw/ip_fw_rule.js'
-import { SysError } from '../util/errno.js'
-import type { Host } from './host.js'
-import type { IpfwReply, IpfwRequest } from './syscalls.js'
+} from '../../stack/netpfil/ipfw/ip_fw_nat.js'
+import type { NatRequest } from '../../stack/netpfil/ipfw/ip_fw_nat_cfg.js'
+import { A, type IpfwRuleSpec } from '../../stack/netpfil/ipfw/ip_fw_rule.js'
+import { SysError } from '../../util/errno.js'
+import type { Host } from '../host.js'
+import type { IpfwReply, IpfwRequest } from '../syscalls.js'
 
 export function isNatRequest(req: IpfwRequest): req is NatRequest {
   return req.op.startsWith('nat-')
