@@ -8,7 +8,7 @@
 
 import { isSysError } from '../../../util/errno.js'
 import type { Job } from '../../types.js'
-import type { Builtin } from './builtins.js'
+import type { Builtin } from './bltin/builtins.js'
 import { errorText, type Interp } from './interp.js'
 import type { Node, Word } from './parser.js'
 import { AbortCtl, FatalError, SIGKILL, SIGNALS, SIGTERM, signalName, signalNumber } from './signals.js'
