@@ -16,10 +16,10 @@ import { isSysError } from '../../../util/errno.js'
 import { CmdError, runTool } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import { lookupHost } from '../../lib/libc/hosts.js'
+import { latin1Bytes, StreamReader, writeAll } from '../../lib/libc/stream_io.js'
+import { Utf8Stream } from '../../lib/libc/utf8_stream.js'
 import { type Head, HeadError, readHead } from '../../lib/libhttp/http_head.js'
-import { latin1Bytes, StreamReader, writeAll } from '../../stream_io.js'
 import type { Command, Io, Proc } from '../../types.js'
-import { Utf8Stream } from '../../utf8_stream.js'
 
 const USAGE = [
   'usage: fetch [-146AadFlMmnPpqRrsUv] [-B bytes] [-N file] [-o file] [-S bytes]',

@@ -9,13 +9,13 @@
 
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { Host } from '../../host/host.js'
-import { makePrograms } from '../../userland/programs.js'
-import { dirname } from '../../userland/usr.bin/atf/atf_sh.js'
-import { type AtfMachine, listCases, runKyua } from '../../userland/usr.bin/atf/kyua.js'
-import { VNET_SUBR } from '../../userland/usr.bin/atf/vnet_subr.js'
-import { nodeClockDriver } from './clock_driver.js'
-import { fileError } from './errors.js'
+import { Host } from '../../../host/host.js'
+import { makePrograms } from '../../../userland/programs.js'
+import { dirname } from '../../../userland/usr.bin/atf/atf_sh.js'
+import { type AtfMachine, listCases, runKyua } from '../../../userland/usr.bin/atf/kyua.js'
+import { VNET_SUBR } from '../../../userland/usr.bin/atf/vnet_subr.js'
+import { nodeClockDriver } from '../clock_driver.js'
+import { fileError } from '../errors.js'
 
 export const ATF_USAGE = 'virtnet atf [-l] [-v] [-x var=value ...] [--seed N] FILE.sh [CASE ...]'
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { PassThrough } from 'node:stream'
 import { test } from 'node:test'
-import { ShellSession } from '../../userland/bin/sh/shell.js'
-import { captureIo, FakeProc, fakePrograms, World } from '../../userland/bin/sh/testkit.test.js'
+import { ShellSession } from '../../../userland/bin/sh/shell.js'
+import { captureIo, FakeProc, fakePrograms, World } from '../../../userland/bin/sh/testkit.test.js'
 import { completer, runRepl } from './repl.js'
 
 function setup() {

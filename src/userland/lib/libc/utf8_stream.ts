@@ -4,7 +4,7 @@
  * cut in two wait for the next chunk, so splitting never produces U+FFFD by itself.
  */
 
-import { utf8Decode } from '../util/utf8.js'
+import { utf8Decode } from '../../../util/utf8.js'
 
 export class Utf8Stream {
   private pending = new Uint8Array(0)

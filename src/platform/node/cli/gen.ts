@@ -7,7 +7,7 @@
 
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { parseBandwidth, parseDuration, parseProbability } from '../../topology/file/units.js'
+import { parseBandwidth, parseDuration, parseProbability } from '../../../topology/file/units.js'
 import {
   formatLabJson,
   formatLabYaml,
@@ -17,8 +17,8 @@ import {
   SHAPE_ARGS,
   SHAPES,
   type Shape,
-} from '../../topology/gen.js'
-import { fileError } from './errors.js'
+} from '../../../topology/gen.js'
+import { fileError } from '../errors.js'
 
 /** Continuation lines are indented to sit under `gen` in cli.ts's usage block. */
 export const GEN_USAGE = `virtnet gen chain N | star N | ring N | grid ROWS COLS | tree DEPTH FANOUT | clique N | random N P

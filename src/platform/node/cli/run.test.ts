@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../..')
 const CLI = join(ROOT, 'dist/src/platform/node/cli.js')
 const tmp = mkdtempSync(join(tmpdir(), 'virtnet-run-'))
 after(() => rmSync(tmp, { recursive: true, force: true }))

@@ -7,7 +7,7 @@
  */
 
 import * as readline from 'node:readline'
-import type { Io } from '../../userland/types.js'
+import type { Io } from '../../../userland/types.js'
 
 /**
  * What the REPL drives: a ShellSession (`virtnet sh`) or the lab console (`virtnet run`). Both run one
