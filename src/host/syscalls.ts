@@ -25,57 +25,6 @@ import type { Inet6Syscalls } from './sys/inet6.js'
 import type { ArpInfo, RouteInfo, RouteSpec } from './sys/route.js'
 import type { DivertSocket, ProtoName, RawSocket, SockAddrIn, SocketFd, SocketInfo } from './sys/socket.js'
 
-export type { BpfFd, BpfOpenOptions, BpfPoint } from './sys/bpf.js'
-export type {
-  BridgeAddrInfo,
-  BridgeCmd,
-  BridgeInfo,
-  BridgeMemberInfo,
-  IfAddrInfo,
-  IfInfo,
-  IfStats,
-  TunFd,
-  VlanParams,
-  VxlanInfo,
-} from './sys/if.js'
-export { IfFlag } from './sys/if.js'
-export type { ArpInfo, RouteInfo, RouteSpec } from './sys/route.js'
-export { RtFlag } from './sys/route.js'
-export type {
-  DivertAddr,
-  DivertPacket,
-  DivertSocket,
-  ProtoName,
-  RawPacket,
-  RawSocket,
-  SendOptions,
-  SockAddrIn,
-  SocketFd,
-  SocketInfo,
-  SocketOwner,
-} from './sys/socket.js'
-export {
-  AF_INET,
-  AF_INET6,
-  IP_TOS,
-  IP_TTL,
-  IPPROTO_IP,
-  IPPROTO_IPV6,
-  IPPROTO_TCP,
-  IPV6_TCLASS,
-  IPV6_UNICAST_HOPS,
-  IPV6_V6ONLY,
-  TCP_KEEPCNT,
-  TCP_KEEPIDLE,
-  TCP_KEEPINIT,
-  TCP_KEEPINTVL,
-  TCP_MAXSEG,
-  TCP_MD5SIG,
-  TCP_NODELAY,
-  TCP_NOOPT,
-  TCP_NOPUSH,
-} from './sys/socket.js'
-
 /**
  * Time slices (Syscalls.preempt): a process yields after SLICE_STEPS steps of work (the shell counts
  * commands, loop iterations and function calls), and in virtual time each slice costs SLICE_NS of
@@ -272,6 +221,11 @@ export {
   IPV6_MULTICAST_LOOP,
   type Ipv6Mreq,
 } from '../stack/netinet6/in6_mcast.js'
+
+export * from './sys/bpf.js'
+export * from './sys/if.js'
+export * from './sys/route.js'
+export * from './sys/socket.js'
 
 /** A process as kern.proc describes it (the fields ps and killall use). */
 export interface ProcInfo {

@@ -38,15 +38,7 @@ import type {
 
 export type { CmdSpec, Node } from './vty_match.js'
 export { VtyError } from './vty_match.js'
-export type {
-  BgpControl,
-  FrrState,
-  IsisControl,
-  Ospf6Control,
-  OspfControl,
-  RipControl,
-  RipngControl,
-} from './vty_state.js'
+export type * from './vty_state.js'
 export { newFrrState } from './vty_state.js'
 
 const IFF_UP = 0x1
