@@ -519,6 +519,8 @@ export const TCP_KEEPINIT = 128
 export const TCP_KEEPIDLE = 256
 export const TCP_KEEPINTVL = 512
 export const TCP_KEEPCNT = 1024
+/** The peer's UDP port for TCP over UDP (net.inet.tcp.udp_tunneling_port must be set); before connect. */
+export const TCP_REMOTE_UDP_ENCAPS_PORT = 71
 
 export type { TcpInfo } from '../stack/netinet/tcp/tcp_usrreq.js'
 
