@@ -18,7 +18,7 @@ import { ip6Output } from '../../netinet6/ip6_output.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { ip } from '../ip.js'
 import { ipOutput } from '../ip_output.js'
-import { inRecoveryFast } from './tcp_cc_hooks.js'
+import { inRecoveryCongOnly, inRecoveryFast } from './tcp_cc_hooks.js'
 import { ecnNewData, ecnOutputFlags, ecnOutputSynSent, IPTOS_ECN } from './tcp_ecn.js'
 import { in6Hlim, tcp6Send } from './tcp_ip6.js'
 import { tcpMssopt, tcpTsTicks } from './tcp_subr.js'
@@ -354,6 +354,7 @@ function sendSegment(
   // retransmission from the SACK scoreboard (which advances its hole instead).
   // RFC 6937 prr_out: everything sent during recovery, retransmitted or new.
   if (len > 0 && tp.sack !== null && inRecoveryFast(tp)) tp.sack.prrOut += len
+  else if (len > 0 && inRecoveryCongOnly(tp)) tp.cprrOut += len
   if (sackRxmit >= 0) {
     tp.sack?.markRexmit(sackRxmit, len)
     st.tcps_sack_rexmits++

@@ -266,6 +266,13 @@ export class Tcpcb extends TcpSeqSpace {
    * or a SYN that came through the tunnel), else 0.
    */
   t_port = 0
+  /**
+   * RFC 6937 for an ECN window reduction (FreeBSD keeps these in sackhint, which exists with or
+   * without SACK): prr_delivered, prr_out and RecoverFS of the congestion-recovery episode.
+   */
+  cprrDelivered = 0
+  cprrOut = 0
+  cprrRecoverFs = 0
   /** TCP_MAXSEG from the user (0 = none). */
   userMss = 0
   /** RFC 5961 §7 throttle (t_challenge_ack_end, host ns; t_challenge_ack_cnt). */
