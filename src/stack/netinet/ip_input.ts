@@ -71,7 +71,7 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     if (pf.runIn(v, m, ifp) !== PFIL.PASS) return
     // A filter may have re-pointed the shared view while sending (reject): point it back. A NAT
     // may have rewritten the destination: ours or forwarded is decided on the new one (dchg).
-    h.point(m.data, m.off, m.len)
+    if (h.buf !== m.data || h.off !== m.off || h.len !== m.len) h.point(m.data, m.off, m.len)
     dst = h.dst32
     via = pf.nextHop | 0
     const viaPort = pf.nextPort
