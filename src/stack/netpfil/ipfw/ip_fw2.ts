@@ -32,7 +32,7 @@ import { IpfwLimits } from './ip_fw_limit.js'
 import { ipfwLog } from './ip_fw_log.js'
 import { ifaceLookup, numberLookup, tableMatch, tableMatch6 } from './ip_fw_lookup.js'
 import { ipfwNat, NAT_PASS } from './ip_fw_nat.js'
-import { MEMO_LOG2, QF, QK, QuickTable, QW } from './ip_fw_quick.js'
+import { MEMO_LOG2, MK, MW, QF, QK, QuickTable, QW } from './ip_fw_quick.js'
 import { A, IFACE_TABLE, type IpfwInsn, O } from './ip_fw_rule.js'
 import { flow6Match, icmp6TypeMatch, inAddrs6, localIp6, mapIcmpUnreach, sendReject6 } from './ip_fw6.js'
 
@@ -373,12 +373,52 @@ export class IpfwHook implements PfilHook {
   }
 
   input(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): number {
-    return ipfwCheckPacket(v, m, ifp, dir, this.dnIo, this.divIo)
+    return ipfwHookPass(v, m, ifp, dir, this)
   }
 
   output(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): number {
-    return ipfwCheckPacket(v, m, ifp, dir, this.dnIo, this.divIo)
+    return ipfwHookPass(v, m, ifp, dir, this)
   }
+}
+
+/**
+ * ipfw_check_packet as the hooks call it: a packet the memo knows (QuickTable.memo: a packet like
+ * a recent one, stopped by an allow or a deny) is counted and decided here, anything else goes to
+ * ipfwCheckPacket. Kept small, so the optimiser compiles it in one piece with the memo's lookup and
+ * the counters (each call it has to leave in costs a forwarded packet several nanoseconds).
+ */
+function ipfwHookPass(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook): number {
+  const ch = ipfw(v)
+  if (ch.enable === 0) return PFIL.PASS
+  const q = ch.quick
+  if (m.tag === null && ch.nest === 0 && q !== null && memoApplies(ch, q, m)) {
+    const b = m.data
+    const o = m.off
+    const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
+    const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
+    const key = b[o + 9]! | (dir << 8)
+    const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
+    const at = slot * MW
+    const memo = q.memo
+    if (
+      memo[at + MK.KEY] === key &&
+      memo[at + MK.SRC] === src &&
+      memo[at + MK.DST] === dst &&
+      q.mIf[slot] === ifp.name
+    ) {
+      const f = ch.rules[memo[at + MK.RULE]!]!
+      const a = f.action
+      if (a === A.ALLOW || a === A.DENY) {
+        f.pcnt++
+        f.bcnt += (b[o + 2]! << 8) | b[o + 3]!
+        f.timestamp = v.env.clock.coarseNow()
+        if (a === A.ALLOW) return PFIL.PASS
+        v.env.pool.put(m)
+        return PFIL.CONSUMED
+      }
+    }
+  }
+  return ipfwCheckPacket(v, m, ifp, dir, hook.dnIo, hook.divIo)
 }
 
 /** divert_packet's signature: what ipdivert links into ipfw (ip_divert_ptr). */
@@ -394,8 +434,54 @@ export const QUICK_FULL = -1
  * rule that needs more (a state probe, `prob`, more instructions, another action, `log`) hands the
  * packet to the full pass from that rule: nothing was done on its behalf yet, so the verdicts are
  * ipfw_chk's. A packet too short for its layer-4 header also goes there (to be counted and dropped).
+ *
+ * The memo is looked at first, in a function small enough to be inlined into the hook: a packet
+ * like a recent one costs a hash, four compares and its rule's counters, and no call.
  */
 export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
+  const q = ch.quick
+  if (q === null || !memoApplies(ch, q, m)) return quickWalk(v, ch, m, ifp, dir)
+  const b = m.data
+  const o = m.off
+  const proto = b[o + 9]!
+  const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
+  const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
+  const key = proto | (dir << 8)
+  const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
+  const at = slot * MW
+  const memo = q.memo
+  if (
+    memo[at + MK.KEY] !== key ||
+    memo[at + MK.SRC] !== src ||
+    memo[at + MK.DST] !== dst ||
+    q.mIf[slot] !== ifp.name
+  )
+    return quickWalk(v, ch, m, ifp, dir)
+  ch.quickStart = 0
+  return quickStop(v, ch, m, memo[at + MK.RULE]!, dir)
+}
+
+/**
+ * Whether the memo may answer: the table still describes the chain and its sets, and the packet is
+ * a whole IPv4 datagram (or first fragment) without options, holding any layer-4 header the walk
+ * would look for (anything else takes the walk, which checks it all). Apart from quickPass so that
+ * quickPass stays under the optimiser's size limit for inlining.
+ */
+function memoApplies(ch: IpfwChain, q: QuickTable, m: Mbuf): boolean {
+  const b = m.data
+  const o = m.off
+  return (
+    q.rules === ch.rules &&
+    q.n === q.rules.length &&
+    q.memoSets === ch.disabledSets &&
+    b[o]! === 0x45 &&
+    (((b[o + 6]! << 8) | b[o + 7]!) & IP_OFFMASK) === 0 &&
+    m.len >= 40
+  )
+}
+
+/** The fast pass's walk over the compiled table (quickPass without the memo's answer). */
+function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
   let q = ch.quick
   const rules = ch.rules
   if (q === null || q.rules !== rules || q.n !== rules.length) q = ch.quick = new QuickTable(rules)
@@ -413,12 +499,14 @@ export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
   const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
   const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
   const disabled = ch.disabledSets
-  // The memo (QuickTable.mRule): a packet like a recent one stops where that one did.
+  // The memo (QuickTable.memo): a packet like a recent one stops where that one did.
   if (q.memoSets !== disabled) q.memoReset(disabled)
   const key = proto | (dir << 8)
   const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
-  if (q.mKey[slot] === key && q.mSrc[slot] === src && q.mDst[slot] === dst && q.mIf[slot] === ifp.name)
-    return quickStop(v, ch, m, q.mRule[slot]!, dir)
+  const memo = q.memo
+  const at = slot * MW
+  if (memo[at + MK.KEY] === key && memo[at + MK.SRC] === src && memo[at + MK.DST] === dst && q.mIf[slot] === ifp.name)
+    return quickStop(v, ch, m, memo[at + MK.RULE]!, dir)
   const n = q.n
   const w = q.w
   let met = false
@@ -467,11 +555,12 @@ export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
     const a = f.action
     if (a === A.ALLOW || a === A.DENY || a === A.NAT) {
       if (!met) {
-        q.mKey[slot] = key
-        q.mSrc[slot] = src
-        q.mDst[slot] = dst
+        const ms = slot * MW
+        memo[ms + MK.KEY] = key
+        memo[ms + MK.SRC] = src
+        memo[ms + MK.DST] = dst
+        memo[ms + MK.RULE] = i
         q.mIf[slot] = ifp.name
-        q.mRule[slot] = i
       }
       return quickStop(v, ch, m, i, dir)
     }
