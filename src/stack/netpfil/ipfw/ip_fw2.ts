@@ -406,7 +406,8 @@ function ipfwHookPass(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook)
       memo[at + MK.DST] === dst &&
       q.mIf[slot] === ifp.name
     ) {
-      const f = ch.rules[memo[at + MK.RULE]!]!
+      const i = memo[at + MK.RULE]!
+      const f = ch.rules[i]!
       const a = f.action
       if (a === A.ALLOW || a === A.DENY) {
         f.pcnt++
@@ -416,7 +417,11 @@ function ipfwHookPass(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook)
         v.env.pool.put(m)
         return PFIL.CONSUMED
       }
+      ch.quickStart = 0
+      ch.quickDn = -1
+      return ipfwAfterQuick(v, ch, m, ifp, dir, quickStop(v, ch, m, i, dir), hook.dnIo, hook.divIo)
     }
+    return ipfwAfterQuick(v, ch, m, ifp, dir, quickWalk(v, ch, m, ifp, dir), hook.dnIo, hook.divIo)
   }
   return ipfwCheckPacket(v, m, ifp, dir, hook.dnIo, hook.divIo)
 }
@@ -435,8 +440,8 @@ export const QUICK_FULL = -1
  * packet to the full pass from that rule: nothing was done on its behalf yet, so the verdicts are
  * ipfw_chk's. A packet too short for its layer-4 header also goes there (to be counted and dropped).
  *
- * The memo is looked at first, in a function small enough to be inlined into the hook: a packet
- * like a recent one costs a hash, four compares and its rule's counters, and no call.
+ * The memo is looked at first: a packet like a recent one stops where that one did (the hooks go
+ * through ipfwHookPass, which looks there itself and walks without asking again).
  */
 export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
   const q = ch.quick
@@ -458,6 +463,7 @@ export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
   )
     return quickWalk(v, ch, m, ifp, dir)
   ch.quickStart = 0
+  ch.quickDn = -1
   return quickStop(v, ch, m, memo[at + MK.RULE]!, dir)
 }
 
@@ -488,6 +494,7 @@ function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): nu
   const b = m.data
   const o = m.off
   ch.quickStart = 0
+  ch.quickDn = -1
   if (b[o]! >>> 4 !== 4) return QUICK_FULL
   const proto = b[o + 9]!
   if ((((b[o + 6]! << 8) | b[o + 7]!) & IP_OFFMASK) === 0) {
@@ -499,14 +506,12 @@ function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): nu
   const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
   const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
   const disabled = ch.disabledSets
-  // The memo (QuickTable.memo): a packet like a recent one stops where that one did.
+  // Where the walk stops is remembered (QuickTable.memo) for the next packet like this one; the
+  // callers looked there before walking.
   if (q.memoSets !== disabled) q.memoReset(disabled)
   const key = proto | (dir << 8)
   const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
   const memo = q.memo
-  const at = slot * MW
-  if (memo[at + MK.KEY] === key && memo[at + MK.SRC] === src && memo[at + MK.DST] === dst && q.mIf[slot] === ifp.name)
-    return quickStop(v, ch, m, memo[at + MK.RULE]!, dir)
   const n = q.n
   const w = q.w
   let met = false
@@ -550,10 +555,10 @@ function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): nu
       i++
       continue
     }
-    if (k !== QK.PLAIN && k !== QK.NAT) break
+    if (k !== QK.PLAIN && k !== QK.NAT && k !== QK.DN) break
     const f = rules[i]!
     const a = f.action
-    if (a === A.ALLOW || a === A.DENY || a === A.NAT) {
+    if (a === A.ALLOW || a === A.DENY || a === A.NAT || k === QK.DN) {
       if (!met) {
         const ms = slot * MW
         memo[ms + MK.KEY] = key
@@ -584,6 +589,12 @@ function quickStop(v: Vnet, ch: IpfwChain, m: Mbuf, i: number, dir: number): num
   if (a === A.NAT) {
     if (ch.onePass !== 0) return quickNat(v, ch, m, f, dir)
     ch.quickStart = i
+    return QUICK_FULL
+  }
+  if (a === A.PIPE || a === A.QUEUE) {
+    // Dummynet's, not the fast pass's: the hook carries it out (quickDummynet) or the full pass does.
+    ch.quickStart = i
+    ch.quickDn = i
     return QUICK_FULL
   }
   f.pcnt++
@@ -619,13 +630,60 @@ export function ipfwCheckPacket(
   // The common case first: an IPv4 packet that no rule needing more than its prefix meets. Kept
   // small so that it inlines into the hook; the full pass is a call of its own.
   if (m.tag !== null || ch.nest !== 0) return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, 0, divIo)
-  const r = quickPass(v, ch, m, ifp, dir)
+  return ipfwAfterQuick(v, ch, m, ifp, dir, quickPass(v, ch, m, ifp, dir), dnIo, divIo)
+}
+
+/** The fast pass's answer r carried out, or the full pass from where the fast pass stopped. */
+function ipfwAfterQuick(
+  v: Vnet,
+  ch: IpfwChain,
+  m: Mbuf,
+  ifp: Ifnet,
+  dir: number,
+  r: number,
+  dnIo: typeof dummynetIo | null,
+  divIo: DivertIo | null,
+): number {
   if (r === VERDICT_PASS) return PFIL.PASS
   if (r === VERDICT_DENY) {
     v.env.pool.put(m)
     return PFIL.CONSUMED
   }
+  if (ch.quickDn >= 0 && dnIo !== null && ch.onePass !== 0) return quickDummynet(v, ch, m, ifp, dir, dnIo, divIo)
   return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, ch.quickStart, divIo)
+}
+
+/**
+ * A `pipe`/`queue` rule the fast pass stopped at (ch.quickDn), under one_pass: counted and the packet
+ * handed to dummynet as ipfw_chk and ipfw_check_packet would, without the full pass's rule walk.
+ * Straight through an idle unlimited pipe it passes; otherwise dummynet holds it (QUEUED) or dropped it.
+ */
+function quickDummynet(
+  v: Vnet,
+  ch: IpfwChain,
+  m: Mbuf,
+  ifp: Ifnet,
+  dir: number,
+  dnIo: typeof dummynetIo,
+  divIo: DivertIo | null,
+): number {
+  const i = ch.quickDn
+  const f = ch.rules[i]!
+  const p = ch.facts[0]!
+  // The fast pass found the layer-4 header there when it needed one, so this cannot fail.
+  if (!readFacts(p, m)) return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, i, divIo)
+  p.dir = dir
+  p.ifname = ifp.name
+  p.ifIndex = ifp.index
+  p.layer2 = false
+  const now = v.env.clock.coarseNow()
+  f.pcnt++
+  f.bcnt += p.iplen
+  f.timestamp = now
+  ch.dnRule = f
+  ch.dnSlot = i
+  const fsNr = f.spec.actionArg + (f.spec.action === A.PIPE ? 2 * DN_MAX_ID : 0)
+  return dnIo(v, m, ifp, dir, fsNr, f, i, f.num, p, now) === DN_IO.FAST ? PFIL.PASS : PFIL.QUEUED
 }
 
 /** The full pass of ipfw_check_packet, from rule `start` (where the fast pass stopped). */

@@ -165,6 +165,11 @@ export class IpfwChain {
   quick: QuickTable | null = null
   /** The rule where the fast pass handed over to the full one. */
   quickStart = 0
+  /**
+   * Where the fast pass stopped at a `pipe`/`queue` rule that its prefix alone matches (QK.DN), or
+   * -1: quickStart then names the same rule, and the hook may send the packet to dummynet directly.
+   */
+  quickDn = -1
   /** The pipe/queue rule of the last dummynet verdict and its index. */
   dnRule: KRule | null = null
   dnSlot = 0

@@ -31,6 +31,11 @@ export const QK = {
    * translates and passes, as the full pass would; otherwise the full pass takes over here.
    */
   NAT: 3,
+  /**
+   * Its prefix is all it matches and its action is `pipe N` or `queue N`, no log: under one_pass,
+   * with dummynet loaded, the hook hands the packet to dummynet as the full pass would.
+   */
+  DN: 4,
 } as const
 
 /** Longest block under one envelope: wider blocks have looser envelopes. */
@@ -175,7 +180,8 @@ function kindOf(f: KRule): number {
   if (f.rest.length !== (ifaceFirst(f) === null ? 0 : 1) || f.log) return QK.FILTER
   if (f.action === A.ALLOW || f.action === A.DENY || f.action === A.COUNT || f.action === A.SKIPTO)
     return QK.PLAIN
-  return f.action === A.NAT ? QK.NAT : QK.FILTER
+  if (f.action === A.NAT) return QK.NAT
+  return f.action === A.PIPE || f.action === A.QUEUE ? QK.DN : QK.FILTER
 }
 
 export interface QuickReject {
