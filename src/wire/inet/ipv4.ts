@@ -9,8 +9,8 @@
  * and reassembly belong to the stack.
  */
 
-import { readI32, readU16, readU32, writeU16, writeU32 } from '../addr.js'
-import { checksum, checksumOk, updateChecksum16 } from '../checksum.js'
+import { readU16, readU32, writeU16, writeU32 } from '../addr.js'
+import { checksum, checksumOk } from '../checksum.js'
 import { WireView } from '../view.js'
 
 export const IPV4_MIN_HDR = 20
@@ -166,14 +166,14 @@ export class Ipv4View extends WireView {
     // needs two folds, never fold()'s general loop (a forwarded packet's hottest arithmetic).
     const oldWord = (ttl << 8) | b[o + 9]!
     b[o + 8] = ttl - 1
-    let sum = (~((b[o + 10]! << 8) | b[o + 11]!) & 0xffff) + (~oldWord & 0xffff) + ((oldWord - 0x100) & 0xffff)
+    let sum =
+      (~((b[o + 10]! << 8) | b[o + 11]!) & 0xffff) + (~oldWord & 0xffff) + ((oldWord - 0x100) & 0xffff)
     sum = (sum & 0xffff) + (sum >>> 16)
     sum = (sum & 0xffff) + (sum >>> 16)
     const c = ~sum & 0xffff
     b[o + 10] = c >>> 8
     b[o + 11] = c
   }
-
 }
 
 export interface Ipv4Repr {

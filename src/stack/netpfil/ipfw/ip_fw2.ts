@@ -649,7 +649,8 @@ function ipfwAfterQuick(
     v.env.pool.put(m)
     return PFIL.CONSUMED
   }
-  if (ch.quickDn >= 0 && dnIo !== null && ch.onePass !== 0) return quickDummynet(v, ch, m, ifp, dir, dnIo, divIo)
+  if (ch.quickDn >= 0 && dnIo !== null && ch.onePass !== 0)
+    return quickDummynet(v, ch, m, ifp, dir, dnIo, divIo)
   return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, ch.quickStart, divIo)
 }
 
