@@ -76,7 +76,9 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     // A filter may have re-pointed the shared view while sending (reject): point it back. A NAT
     // may have rewritten the destination: ours or forwarded is decided on the new one (dchg).
     if (h.buf !== m.data || h.off !== m.off || h.len !== m.len) h.point(m.data, m.off, m.len)
-    dst = h.dst32
+    const d = m.data
+    const at = m.off + 16
+    dst = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!
     via = pf.nextHop | 0
     const viaPort = pf.nextPort
     pf.nextHop = 0

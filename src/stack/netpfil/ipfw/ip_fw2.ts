@@ -32,7 +32,7 @@ import { IpfwLimits } from './ip_fw_limit.js'
 import { ipfwLog } from './ip_fw_log.js'
 import { ifaceLookup, numberLookup, tableMatch, tableMatch6 } from './ip_fw_lookup.js'
 import { ipfwNat, NAT_PASS } from './ip_fw_nat.js'
-import { MEMO_LOG2, MK, MW, QF, QK, QuickTable, QW } from './ip_fw_quick.js'
+import { MEMO_LOG2, MEMO_MET, MK, MW, QF, QK, QuickTable, QW } from './ip_fw_quick.js'
 import { A, IFACE_TABLE, type IpfwInsn, O } from './ip_fw_rule.js'
 import { flow6Match, icmp6TypeMatch, inAddrs6, localIp6, mapIcmpUnreach, sendReject6 } from './ip_fw6.js'
 
@@ -410,15 +410,20 @@ function ipfwHookPass(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook)
       const f = ch.rules[i]!
       const a = f.action
       if (a === A.ALLOW || a === A.DENY) {
+        const now = v.env.clock.coarseNow()
+        const len = (b[o + 2]! << 8) | b[o + 3]!
+        if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, len, now)
         f.pcnt++
-        f.bcnt += (b[o + 2]! << 8) | b[o + 3]!
-        f.timestamp = v.env.clock.coarseNow()
+        f.bcnt += len
+        f.timestamp = now
         if (a === A.ALLOW) return PFIL.PASS
         v.env.pool.put(m)
         return PFIL.CONSUMED
       }
       ch.quickStart = 0
       ch.quickDn = -1
+      if (memo[at + MK.NMET] !== 0)
+        memoCount(ch, memo, at, (b[o + 2]! << 8) | b[o + 3]!, v.env.clock.coarseNow())
       return ipfwAfterQuick(v, ch, m, ifp, dir, quickStop(v, ch, m, i, dir), hook.dnIo, hook.divIo)
     }
     return ipfwAfterQuick(v, ch, m, ifp, dir, quickWalk(v, ch, m, ifp, dir), hook.dnIo, hook.divIo)
@@ -464,7 +469,20 @@ export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
     return quickWalk(v, ch, m, ifp, dir)
   ch.quickStart = 0
   ch.quickDn = -1
+  if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, (b[o + 2]! << 8) | b[o + 3]!, v.env.clock.coarseNow())
   return quickStop(v, ch, m, memo[at + MK.RULE]!, dir)
+}
+
+/** Count the `count`/`skipto` rules a remembered walk met, as the walk itself did. */
+function memoCount(ch: IpfwChain, memo: Int32Array, at: number, len: number, now: number): void {
+  const rules = ch.rules
+  const n = memo[at + MK.NMET]!
+  for (let k = 0; k < n; k++) {
+    const f = rules[memo[at + MK.MET + k]!]!
+    f.pcnt++
+    f.bcnt += len
+    f.timestamp = now
+  }
 }
 
 /**
@@ -514,7 +532,8 @@ function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): nu
   const memo = q.memo
   const n = q.n
   const w = q.w
-  let met = false
+  // The count/skipto rules met (and counted) on the way, remembered with the stop when few enough.
+  let met = 0
   let i = 0
   while (i < n) {
     const at = i * QW
@@ -559,20 +578,24 @@ function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): nu
     const f = rules[i]!
     const a = f.action
     if (a === A.ALLOW || a === A.DENY || a === A.NAT || k === QK.DN) {
-      if (!met) {
+      if (met <= MEMO_MET) {
         const ms = slot * MW
         memo[ms + MK.KEY] = key
         memo[ms + MK.SRC] = src
         memo[ms + MK.DST] = dst
         memo[ms + MK.RULE] = i
+        memo[ms + MK.NMET] = met
         q.mIf[slot] = ifp.name
-      }
+      } else memo[slot * MW + MK.KEY] = -1
       return quickStop(v, ch, m, i, dir)
     }
     f.pcnt++
     f.bcnt += (b[o + 2]! << 8) | b[o + 3]!
     f.timestamp = v.env.clock.coarseNow()
-    met = true
+    // Written straight into the slot, which stops answering until this walk's stop is remembered.
+    if (met === 0) memo[slot * MW + MK.KEY] = -1
+    if (met < MEMO_MET) memo[slot * MW + MK.MET + met] = i
+    met++
     i = a === A.SKIPTO ? jump(ch, f, i) : i + 1
   }
   ch.quickStart = i

@@ -70,10 +70,13 @@ export const MEMO_LOG2 = 8
 const MEMO = 1 << MEMO_LOG2
 /**
  * A memo slot's words in QuickTable.memo (slot * MW + MK.*): protocol | direction << 8 (-1: free),
- * source, destination and the rule's index, side by side so that a lookup touches one array.
+ * source, destination and the rule's index, side by side so that a lookup touches one array; then
+ * how many `count` or `skipto` rules the walk met and counted before it (at most MEMO_MET, or the
+ * walk is not remembered) and their indexes, which a packet the memo answers counts alike.
  */
-export const MK = { KEY: 0, SRC: 1, DST: 2, RULE: 3 } as const
-export const MW = 4
+export const MK = { KEY: 0, SRC: 1, DST: 2, RULE: 3, NMET: 4, MET: 5 } as const
+export const MEMO_MET = 3
+export const MW = 8
 
 function memoSlots(): Int32Array {
   const memo = new Int32Array(MEMO * MW)
