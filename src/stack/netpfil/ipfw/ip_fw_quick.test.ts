@@ -9,8 +9,8 @@ import { test } from 'node:test'
 import { virtualHost } from '../../../testing/net_lab.js'
 import { writeIpv4Header } from '../../../wire/inet/ipv4.js'
 import type { Ifnet } from '../../net/ifnet.js'
-import { PFIL_IN, PFIL_OUT } from '../../net/pfil.js'
-import { IpfwChain } from './ip_fw_chain.js'
+import { PFIL, PFIL_IN, PFIL_OUT } from '../../net/pfil.js'
+import { IpfwChain, ipfw } from './ip_fw_chain.js'
 import { PktFacts, readFacts } from './ip_fw_facts.js'
 import { ipfwNat, NAT_PASS, natConfig } from './ip_fw_nat.js'
 import { MK, MW, QF, QuickTable, QW, quickReject } from './ip_fw_quick.js'
@@ -383,4 +383,44 @@ test('a pipe rule: the fast pass stops there and names it for dummynet, uncounte
   assert.equal(quickPass(v, ch, m, ifp, PFIL_OUT), DENY)
   assert.equal(ch.quickDn, -1)
   pool.put(m)
+})
+
+test('through the pfil hook: remembered walks count every rule they met, and deny takes the packet', () => {
+  const host = virtualHost()
+  host.syscalls().kldload('ipfw')
+  const v = host.vnet0
+  const pool = v.env.pool
+  const ch = ipfw(v)
+  const skip = spec(20, A.SKIPTO, [proto(UDP)])
+  skip.actionArg = 40
+  ch.add([
+    spec(10, A.COUNT, []),
+    skip,
+    spec(30, A.DENY, []),
+    spec(40, A.DENY, [proto(UDP), src(0x0a000002)]),
+    spec(50, A.ALLOW, [proto(UDP)]),
+  ])
+  const ifp = { name: 'em0' } as Ifnet
+  const send = (from: number): number => {
+    const m = pool.get(64)
+    writeIpv4Header(m.data, m.off, from, 0xc6120001, UDP, 64, 0, 1, 26, 0)
+    m.len = 46
+    const r = v.pfilInet.runIn(v, m, ifp)
+    if (r === PFIL.PASS) pool.put(m)
+    return r
+  }
+  const inUse = pool.inUse
+  for (let k = 0; k < 4; k++) {
+    assert.equal(send(0x0a000001), PFIL.PASS)
+    assert.equal(send(0x0a000002), PFIL.CONSUMED)
+  }
+  assert.equal(pool.inUse, inUse, 'every packet freed, passed or denied')
+  assert.deepEqual(
+    ch.rules.map((f) => f.pcnt),
+    [8, 8, 0, 4, 4, 0],
+  )
+  assert.deepEqual(
+    ch.rules.map((f) => f.bcnt),
+    [368, 368, 0, 184, 184, 0],
+  )
 })
