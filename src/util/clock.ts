@@ -59,7 +59,8 @@ export class Timer implements HeapItem {
   }
 
   cancel(): void {
-    this.clock.disarm(this)
+    // Unarmed is the common case on the packet path (dummynet re-arms after every packet): no call.
+    if (this.heapIndex >= 0) this.clock.disarm(this)
   }
 
   /** What firing does; a subclass may override it to carry its argument as a field, not a closure. */

@@ -51,8 +51,12 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   // Link-layer padding beyond the datagram goes.
   m.len = h.totalLength
   // Addresses as int32 on the packet path: unsigned ones above 2^31 would be boxed at every call.
-  let dst = h.dst32
-  const src = h.src32
+  // Read here rather than through the view's getters, which the optimiser leaves as calls once its
+  // inlining budget for this function is spent.
+  const b = m.data
+  const o = m.off
+  let dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
+  const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
   // RFC 1122 §3.2.1.3: no broadcast/multicast sources, and 127/8 never arrives from a real link.
   if (
     src === -1 ||
@@ -71,8 +75,10 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     if (pf.runIn(v, m, ifp) !== PFIL.PASS) return
     // A filter may have re-pointed the shared view while sending (reject): point it back. A NAT
     // may have rewritten the destination: ours or forwarded is decided on the new one (dchg).
-    h.point(m.data, m.off, m.len)
-    dst = h.dst32
+    if (h.buf !== m.data || h.off !== m.off || h.len !== m.len) h.point(m.data, m.off, m.len)
+    const d = m.data
+    const at = m.off + 16
+    dst = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!
     via = pf.nextHop | 0
     const viaPort = pf.nextPort
     pf.nextHop = 0
@@ -156,8 +162,10 @@ function ipForward(v: Vnet, ifp: Ifnet, m: Mbuf, via: number): void {
   const state = ip(v)
   const st = state.stats
   const h = v.env.scratch.ipIn
-  const dst = h.dst32
-  if (h.ttl <= 1) {
+  const b = m.data
+  const o = m.off
+  const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
+  if (b[o + 8]! <= 1) {
     icmpError(v, m, IcmpType.TIME_EXCEEDED, TimeExceededCode.TTL, 0)
     return
   }

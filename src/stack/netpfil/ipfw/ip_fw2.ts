@@ -10,7 +10,6 @@
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'
-import { readI32 } from '../../../wire/addr.js'
 import { IcmpType } from '../../../wire/inet/icmp.js'
 import { IP_OFFMASK, IpProto } from '../../../wire/inet/ipv4.js'
 import { TH } from '../../../wire/inet/tcp.js'
@@ -33,7 +32,7 @@ import { IpfwLimits } from './ip_fw_limit.js'
 import { ipfwLog } from './ip_fw_log.js'
 import { ifaceLookup, numberLookup, tableMatch, tableMatch6 } from './ip_fw_lookup.js'
 import { ipfwNat, NAT_PASS } from './ip_fw_nat.js'
-import { MEMO_LOG2, QF, QK, QuickTable, QW } from './ip_fw_quick.js'
+import { MEMO_LOG2, MEMO_MET, MK, MW, QF, QK, QuickTable, QW } from './ip_fw_quick.js'
 import { A, IFACE_TABLE, type IpfwInsn, O } from './ip_fw_rule.js'
 import { flow6Match, icmp6TypeMatch, inAddrs6, localIp6, mapIcmpUnreach, sendReject6 } from './ip_fw6.js'
 
@@ -364,9 +363,6 @@ function jump(ch: IpfwChain, f: KRule, i: number): number {
 export class IpfwHook implements PfilHook {
   readonly name = IPFW_HOOK
   readonly cfg: IpfwConfig
-  readonly input = (v: Vnet, m: Mbuf, ifp: Ifnet, dir: number) =>
-    ipfwCheckPacket(v, m, ifp, dir, this.dnIo, this.divIo)
-  readonly output = this.input
   /** ip_dn_io_ptr: dummynet's entry while that module is loaded; pipe/queue rules drop without it. */
   dnIo: typeof dummynetIo | null = null
   /** ip_divert_ptr: divert(4)'s entry while ipdivert is loaded; divert/tee rules drop without it. */
@@ -375,6 +371,64 @@ export class IpfwHook implements PfilHook {
   constructor(cfg: IpfwConfig) {
     this.cfg = cfg
   }
+
+  input(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): number {
+    return ipfwHookPass(v, m, ifp, dir, this)
+  }
+
+  output(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): number {
+    return ipfwHookPass(v, m, ifp, dir, this)
+  }
+}
+
+/**
+ * ipfw_check_packet as the hooks call it: a packet the memo knows (QuickTable.memo: a packet like
+ * a recent one, stopped by an allow or a deny) is counted and decided here, anything else goes to
+ * ipfwCheckPacket. Kept small, so the optimiser compiles it in one piece with the memo's lookup and
+ * the counters (each call it has to leave in costs a forwarded packet several nanoseconds).
+ */
+function ipfwHookPass(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook): number {
+  const ch = ipfw(v)
+  if (ch.enable === 0) return PFIL.PASS
+  const q = ch.quick
+  if (m.tag === null && ch.nest === 0 && q !== null && memoApplies(ch, q, m)) {
+    const b = m.data
+    const o = m.off
+    const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
+    const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
+    const key = b[o + 9]! | (dir << 8)
+    const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
+    const at = slot * MW
+    const memo = q.memo
+    if (
+      memo[at + MK.KEY] === key &&
+      memo[at + MK.SRC] === src &&
+      memo[at + MK.DST] === dst &&
+      q.mIf[slot] === ifp.name
+    ) {
+      const i = memo[at + MK.RULE]!
+      const f = ch.rules[i]!
+      const a = f.action
+      if (a === A.ALLOW || a === A.DENY) {
+        const now = v.env.clock.coarseNow()
+        const len = (b[o + 2]! << 8) | b[o + 3]!
+        if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, len, now)
+        f.pcnt++
+        f.bcnt += len
+        f.timestamp = now
+        if (a === A.ALLOW) return PFIL.PASS
+        v.env.pool.put(m)
+        return PFIL.CONSUMED
+      }
+      ch.quickStart = 0
+      ch.quickDn = -1
+      if (memo[at + MK.NMET] !== 0)
+        memoCount(ch, memo, at, (b[o + 2]! << 8) | b[o + 3]!, v.env.clock.coarseNow())
+      return ipfwAfterQuick(v, ch, m, ifp, dir, quickStop(v, ch, m, i, dir), hook.dnIo, hook.divIo)
+    }
+    return ipfwAfterQuick(v, ch, m, ifp, dir, quickWalk(v, ch, m, ifp, dir), hook.dnIo, hook.divIo)
+  }
+  return ipfwCheckPacket(v, m, ifp, dir, hook.dnIo, hook.divIo)
 }
 
 /** divert_packet's signature: what ipdivert links into ipfw (ip_divert_ptr). */
@@ -390,14 +444,75 @@ export const QUICK_FULL = -1
  * rule that needs more (a state probe, `prob`, more instructions, another action, `log`) hands the
  * packet to the full pass from that rule: nothing was done on its behalf yet, so the verdicts are
  * ipfw_chk's. A packet too short for its layer-4 header also goes there (to be counted and dropped).
+ *
+ * The memo is looked at first: a packet like a recent one stops where that one did (the hooks go
+ * through ipfwHookPass, which looks there itself and walks without asking again).
  */
 export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
+  const q = ch.quick
+  if (q === null || !memoApplies(ch, q, m)) return quickWalk(v, ch, m, ifp, dir)
+  const b = m.data
+  const o = m.off
+  const proto = b[o + 9]!
+  const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
+  const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
+  const key = proto | (dir << 8)
+  const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
+  const at = slot * MW
+  const memo = q.memo
+  if (
+    memo[at + MK.KEY] !== key ||
+    memo[at + MK.SRC] !== src ||
+    memo[at + MK.DST] !== dst ||
+    q.mIf[slot] !== ifp.name
+  )
+    return quickWalk(v, ch, m, ifp, dir)
+  ch.quickStart = 0
+  ch.quickDn = -1
+  if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, (b[o + 2]! << 8) | b[o + 3]!, v.env.clock.coarseNow())
+  return quickStop(v, ch, m, memo[at + MK.RULE]!, dir)
+}
+
+/** Count the `count`/`skipto` rules a remembered walk met, as the walk itself did. */
+function memoCount(ch: IpfwChain, memo: Int32Array, at: number, len: number, now: number): void {
+  const rules = ch.rules
+  const n = memo[at + MK.NMET]!
+  for (let k = 0; k < n; k++) {
+    const f = rules[memo[at + MK.MET + k]!]!
+    f.pcnt++
+    f.bcnt += len
+    f.timestamp = now
+  }
+}
+
+/**
+ * Whether the memo may answer: the table still describes the chain and its sets, and the packet is
+ * a whole IPv4 datagram (or first fragment) without options, holding any layer-4 header the walk
+ * would look for (anything else takes the walk, which checks it all). Apart from quickPass so that
+ * quickPass stays under the optimiser's size limit for inlining.
+ */
+function memoApplies(ch: IpfwChain, q: QuickTable, m: Mbuf): boolean {
+  const b = m.data
+  const o = m.off
+  return (
+    q.rules === ch.rules &&
+    q.n === q.rules.length &&
+    q.memoSets === ch.disabledSets &&
+    b[o]! === 0x45 &&
+    (((b[o + 6]! << 8) | b[o + 7]!) & IP_OFFMASK) === 0 &&
+    m.len >= 40
+  )
+}
+
+/** The fast pass's walk over the compiled table (quickPass without the memo's answer). */
+function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
   let q = ch.quick
   const rules = ch.rules
   if (q === null || q.rules !== rules || q.n !== rules.length) q = ch.quick = new QuickTable(rules)
   const b = m.data
   const o = m.off
   ch.quickStart = 0
+  ch.quickDn = -1
   if (b[o]! >>> 4 !== 4) return QUICK_FULL
   const proto = b[o + 9]!
   if ((((b[o + 6]! << 8) | b[o + 7]!) & IP_OFFMASK) === 0) {
@@ -405,18 +520,20 @@ export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
     if (room < (proto === IpProto.TCP ? 20 : proto === IpProto.UDP ? 8 : proto === IpProto.ICMP ? 4 : 0))
       return QUICK_FULL
   }
-  const src = readI32(b, o + 12)
-  const dst = readI32(b, o + 16)
+  // Spelled out: readI32 is left as a call once the optimiser's inlining budget runs out.
+  const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
+  const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
   const disabled = ch.disabledSets
-  // The memo (QuickTable.mRule): a packet like a recent one stops where that one did.
+  // Where the walk stops is remembered (QuickTable.memo) for the next packet like this one; the
+  // callers looked there before walking.
   if (q.memoSets !== disabled) q.memoReset(disabled)
   const key = proto | (dir << 8)
   const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
-  if (q.mKey[slot] === key && q.mSrc[slot] === src && q.mDst[slot] === dst && q.mIf[slot] === ifp.name)
-    return quickStop(v, ch, m, q.mRule[slot]!, dir)
+  const memo = q.memo
   const n = q.n
   const w = q.w
-  let met = false
+  // The count/skipto rules met (and counted) on the way, remembered with the stop when few enough.
+  let met = 0
   let i = 0
   while (i < n) {
     const at = i * QW
@@ -457,23 +574,28 @@ export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
       i++
       continue
     }
-    if (k !== QK.PLAIN && k !== QK.NAT) break
+    if (k !== QK.PLAIN && k !== QK.NAT && k !== QK.DN) break
     const f = rules[i]!
     const a = f.action
-    if (a === A.ALLOW || a === A.DENY || a === A.NAT) {
-      if (!met) {
-        q.mKey[slot] = key
-        q.mSrc[slot] = src
-        q.mDst[slot] = dst
+    if (a === A.ALLOW || a === A.DENY || a === A.NAT || k === QK.DN) {
+      if (met <= MEMO_MET) {
+        const ms = slot * MW
+        memo[ms + MK.KEY] = key
+        memo[ms + MK.SRC] = src
+        memo[ms + MK.DST] = dst
+        memo[ms + MK.RULE] = i
+        memo[ms + MK.NMET] = met
         q.mIf[slot] = ifp.name
-        q.mRule[slot] = i
-      }
+      } else memo[slot * MW + MK.KEY] = -1
       return quickStop(v, ch, m, i, dir)
     }
     f.pcnt++
     f.bcnt += (b[o + 2]! << 8) | b[o + 3]!
     f.timestamp = v.env.clock.coarseNow()
-    met = true
+    // Written straight into the slot, which stops answering until this walk's stop is remembered.
+    if (met === 0) memo[slot * MW + MK.KEY] = -1
+    if (met < MEMO_MET) memo[slot * MW + MK.MET + met] = i
+    met++
     i = a === A.SKIPTO ? jump(ch, f, i) : i + 1
   }
   ch.quickStart = i
@@ -490,6 +612,12 @@ function quickStop(v: Vnet, ch: IpfwChain, m: Mbuf, i: number, dir: number): num
   if (a === A.NAT) {
     if (ch.onePass !== 0) return quickNat(v, ch, m, f, dir)
     ch.quickStart = i
+    return QUICK_FULL
+  }
+  if (a === A.PIPE || a === A.QUEUE) {
+    // Dummynet's, not the fast pass's: the hook carries it out (quickDummynet) or the full pass does.
+    ch.quickStart = i
+    ch.quickDn = i
     return QUICK_FULL
   }
   f.pcnt++
@@ -525,13 +653,61 @@ export function ipfwCheckPacket(
   // The common case first: an IPv4 packet that no rule needing more than its prefix meets. Kept
   // small so that it inlines into the hook; the full pass is a call of its own.
   if (m.tag !== null || ch.nest !== 0) return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, 0, divIo)
-  const r = quickPass(v, ch, m, ifp, dir)
+  return ipfwAfterQuick(v, ch, m, ifp, dir, quickPass(v, ch, m, ifp, dir), dnIo, divIo)
+}
+
+/** The fast pass's answer r carried out, or the full pass from where the fast pass stopped. */
+function ipfwAfterQuick(
+  v: Vnet,
+  ch: IpfwChain,
+  m: Mbuf,
+  ifp: Ifnet,
+  dir: number,
+  r: number,
+  dnIo: typeof dummynetIo | null,
+  divIo: DivertIo | null,
+): number {
   if (r === VERDICT_PASS) return PFIL.PASS
   if (r === VERDICT_DENY) {
     v.env.pool.put(m)
     return PFIL.CONSUMED
   }
+  if (ch.quickDn >= 0 && dnIo !== null && ch.onePass !== 0)
+    return quickDummynet(v, ch, m, ifp, dir, dnIo, divIo)
   return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, ch.quickStart, divIo)
+}
+
+/**
+ * A `pipe`/`queue` rule the fast pass stopped at (ch.quickDn), under one_pass: counted and the packet
+ * handed to dummynet as ipfw_chk and ipfw_check_packet would, without the full pass's rule walk.
+ * Straight through an idle unlimited pipe it passes; otherwise dummynet holds it (QUEUED) or dropped it.
+ */
+function quickDummynet(
+  v: Vnet,
+  ch: IpfwChain,
+  m: Mbuf,
+  ifp: Ifnet,
+  dir: number,
+  dnIo: typeof dummynetIo,
+  divIo: DivertIo | null,
+): number {
+  const i = ch.quickDn
+  const f = ch.rules[i]!
+  const p = ch.facts[0]!
+  // The fast pass found the layer-4 header there when it needed one, so this cannot fail.
+  if (!readFacts(p, m)) return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, i, divIo)
+  p.dir = dir
+  p.ifname = ifp.name
+  p.ifIndex = ifp.index
+  p.layer2 = false
+  const now = v.env.clock.coarseNow()
+  f.pcnt++
+  f.bcnt += p.iplen
+  f.timestamp = now
+  ch.dnRule = f
+  ch.dnSlot = i
+  const fsNr = f.spec.actionArg + (f.spec.action === A.PIPE ? 2 * DN_MAX_ID : 0)
+  return dnIo(v, m, ifp, dir, fsNr, f, i, f.num, p, now) === DN_IO.FAST ? PFIL.PASS : PFIL.QUEUED
 }
 
 /** The full pass of ipfw_check_packet, from rule `start` (where the fast pass stopped). */

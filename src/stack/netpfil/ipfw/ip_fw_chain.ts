@@ -165,6 +165,11 @@ export class IpfwChain {
   quick: QuickTable | null = null
   /** The rule where the fast pass handed over to the full one. */
   quickStart = 0
+  /**
+   * Where the fast pass stopped at a `pipe`/`queue` rule that its prefix alone matches (QK.DN), or
+   * -1: quickStart then names the same rule, and the hook may send the packet to dummynet directly.
+   */
+  quickDn = -1
   /** The pipe/queue rule of the last dummynet verdict and its index. */
   dnRule: KRule | null = null
   dnSlot = 0
@@ -595,5 +600,9 @@ export const ipfwModule: VnetModule<IpfwChain> = {
 }
 
 export function ipfw(v: Vnet): IpfwChain {
-  return vstate(v, ipfwModule)
+  // The slot read with a constant index first: this runs in every pass of the packet filter.
+  const s = v.slots[IPFW_SLOT]
+  return s !== undefined ? (s as IpfwChain) : vstate(v, ipfwModule)
 }
+
+const IPFW_SLOT: number = Slot.IPFW

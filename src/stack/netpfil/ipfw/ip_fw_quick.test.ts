@@ -9,11 +9,11 @@ import { test } from 'node:test'
 import { virtualHost } from '../../../testing/net_lab.js'
 import { writeIpv4Header } from '../../../wire/inet/ipv4.js'
 import type { Ifnet } from '../../net/ifnet.js'
-import { PFIL_IN, PFIL_OUT } from '../../net/pfil.js'
-import { IpfwChain } from './ip_fw_chain.js'
+import { PFIL, PFIL_IN, PFIL_OUT } from '../../net/pfil.js'
+import { IpfwChain, ipfw } from './ip_fw_chain.js'
 import { PktFacts, readFacts } from './ip_fw_facts.js'
 import { ipfwNat, NAT_PASS, natConfig } from './ip_fw_nat.js'
-import { QF, QuickTable, QW, quickReject } from './ip_fw_quick.js'
+import { MK, MW, QF, QuickTable, QW, quickReject } from './ip_fw_quick.js'
 import { A, type IpfwInsn, type IpfwRuleSpec, insn, O } from './ip_fw_rule.js'
 import { ipfwChk, QUICK_FULL, quickPass, VERDICT_PASS } from './ip_fw2.js'
 
@@ -185,7 +185,7 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
         )
       if (r() % 6 === 0) insns.push(dport(pick([53, 80])))
       if (r() % 15 === 0) insns.push(insn(O.KEEP_STATE))
-      const action = pick([A.ALLOW, A.DENY, A.COUNT, A.COUNT, A.SKIPTO, A.REJECT, A.CHECK_STATE])
+      const action = pick([A.ALLOW, A.DENY, A.COUNT, A.COUNT, A.SKIPTO, A.REJECT, A.CHECK_STATE, A.PIPE])
       const s = spec((i + 1) * 10, action, insns)
       if (action === A.SKIPTO) s.actionArg = (i + 1 + (r() % 5)) * 10
       if (r() % 20 === 0) s.prob = 0.5
@@ -203,7 +203,8 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
       if (k === 100) fast.disabledSets = full.disabledSets = full.disabledSets ^ 2
       const pr = pick([UDP, 6, 1, 47])
       const m = pool.get(64)
-      const l4 = pr === 6 ? 20 : 8
+      // Some long enough for the memo (40 bytes and up), some not: both ways of reaching the walk.
+      const l4 = (pr === 6 ? 20 : 8) + pick([0, 12])
       writeIpv4Header(m.data, m.off, pick(addrs), pick(addrs), pr, 64, 0, k, l4, 0)
       m.data[m.off + 20] = 0x04
       m.data[m.off + 22] = 0
@@ -311,4 +312,115 @@ test('the fast pass remembers where a packet stopped, and forgets it when the ru
   assert.equal(pass(), DENY, 'a new rule in front')
   assert.equal(quickPass(v, ch, m, ifp, PFIL_OUT), DENY)
   pool.put(m)
+})
+
+test('the memo remembers the count and skipto rules a walk met, and counts them on every packet it answers', () => {
+  const v = virtualHost().vnet0
+  const pool = v.env.pool
+  const ifp = { name: 'em0' } as Ifnet
+  // Two count rules and a skipto met on the way to an allow; then four, one more than a memo slot holds.
+  const few = new IpfwChain(v, { defaultToAccept: false })
+  const skip = spec(30, A.SKIPTO, [proto(UDP)])
+  skip.actionArg = 50
+  few.add([
+    spec(10, A.COUNT, [proto(UDP)]),
+    spec(20, A.COUNT, [src(0x0a000001)]),
+    skip,
+    spec(40, A.DENY, []),
+    spec(50, A.ALLOW, [proto(UDP)]),
+  ])
+  const many = new IpfwChain(v, { defaultToAccept: false })
+  many.add([1, 2, 3, 4].map((i) => spec(i * 10, A.COUNT, [])).concat([spec(50, A.ALLOW, [])]))
+  const m = pool.get(64)
+  writeIpv4Header(m.data, m.off, 0x0a000001, 0xc6120001, UDP, 64, 0, 1, 26, 0)
+  m.len = 46
+  for (let k = 0; k < 5; k++) {
+    assert.equal(quickPass(v, few, m, ifp, PFIL_IN), VERDICT_PASS)
+    assert.equal(quickPass(v, many, m, ifp, PFIL_IN), VERDICT_PASS)
+  }
+  assert.deepEqual(
+    few.rules.map((f) => f.pcnt),
+    [5, 5, 5, 0, 5, 0],
+  )
+  assert.deepEqual(
+    few.rules.map((f) => f.bcnt),
+    [230, 230, 230, 0, 230, 0],
+  )
+  assert.deepEqual(
+    many.rules.map((f) => f.pcnt),
+    [5, 5, 5, 5, 5, 0],
+  )
+  // The first chain's walk is remembered with its three counted rules; the second's is not.
+  const remembered = (ch: IpfwChain) => {
+    const memo = ch.quick!.memo
+    for (let at = 0; at < memo.length; at += MW) if (memo[at + MK.KEY] !== -1) return memo[at + MK.NMET]
+    return -1
+  }
+  assert.equal(remembered(few), 3)
+  assert.equal(remembered(many), -1)
+  pool.put(m)
+})
+
+test('a pipe rule: the fast pass stops there and names it for dummynet, uncounted until dummynet has it', () => {
+  const v = virtualHost().vnet0
+  const pool = v.env.pool
+  const ifp = { name: 'em0' } as Ifnet
+  const ch = new IpfwChain(v, { defaultToAccept: true })
+  const pipe = spec(100, A.PIPE, [proto(UDP)])
+  pipe.actionArg = 1
+  ch.add([spec(50, A.DENY, [proto(6)]), pipe])
+  const m = pool.get(64)
+  writeIpv4Header(m.data, m.off, 0x0a000001, 0xc6120001, UDP, 64, 0, 1, 26, 0)
+  m.len = 46
+  for (let k = 0; k < 2; k++) {
+    assert.equal(quickPass(v, ch, m, ifp, PFIL_OUT), QUICK_FULL, `packet ${k}`)
+    assert.equal(ch.quickDn, 1)
+    assert.equal(ch.quickStart, 1)
+  }
+  assert.equal(ch.rules[1]!.pcnt, 0)
+  // A TCP packet is denied by rule 50: nothing for dummynet.
+  writeIpv4Header(m.data, m.off, 0x0a000001, 0xc6120001, 6, 64, 0, 1, 26, 0)
+  assert.equal(quickPass(v, ch, m, ifp, PFIL_OUT), DENY)
+  assert.equal(ch.quickDn, -1)
+  pool.put(m)
+})
+
+test('through the pfil hook: remembered walks count every rule they met, and deny takes the packet', () => {
+  const host = virtualHost()
+  host.syscalls().kldload('ipfw')
+  const v = host.vnet0
+  const pool = v.env.pool
+  const ch = ipfw(v)
+  const skip = spec(20, A.SKIPTO, [proto(UDP)])
+  skip.actionArg = 40
+  ch.add([
+    spec(10, A.COUNT, []),
+    skip,
+    spec(30, A.DENY, []),
+    spec(40, A.DENY, [proto(UDP), src(0x0a000002)]),
+    spec(50, A.ALLOW, [proto(UDP)]),
+  ])
+  const ifp = { name: 'em0' } as Ifnet
+  const send = (from: number): number => {
+    const m = pool.get(64)
+    writeIpv4Header(m.data, m.off, from, 0xc6120001, UDP, 64, 0, 1, 26, 0)
+    m.len = 46
+    const r = v.pfilInet.runIn(v, m, ifp)
+    if (r === PFIL.PASS) pool.put(m)
+    return r
+  }
+  const inUse = pool.inUse
+  for (let k = 0; k < 4; k++) {
+    assert.equal(send(0x0a000001), PFIL.PASS)
+    assert.equal(send(0x0a000002), PFIL.CONSUMED)
+  }
+  assert.equal(pool.inUse, inUse, 'every packet freed, passed or denied')
+  assert.deepEqual(
+    ch.rules.map((f) => f.pcnt),
+    [8, 8, 0, 4, 4, 0],
+  )
+  assert.deepEqual(
+    ch.rules.map((f) => f.bcnt),
+    [368, 368, 0, 184, 184, 0],
+  )
 })

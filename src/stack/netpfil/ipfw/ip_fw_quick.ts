@@ -12,7 +12,7 @@
  * per rule its prefix, its set and what a match needs; per block of up to BLOCK rules an envelope —
  * the bits every rule of the block requires alike — so that a packet outside it skips the block in
  * one compare. The table also holds the fast pass's memo: where its walk stopped for recent packets
- * (see QuickTable.mRule). Control path only; nothing here runs per packet but the memo's reset.
+ * (see QuickTable.memo). Control path only; nothing here runs per packet but the memo's reset.
  */
 
 import type { KRule } from './ip_fw_chain.js'
@@ -31,6 +31,11 @@ export const QK = {
    * translates and passes, as the full pass would; otherwise the full pass takes over here.
    */
   NAT: 3,
+  /**
+   * Its prefix is all it matches and its action is `pipe N` or `queue N`, no log: under one_pass,
+   * with dummynet loaded, the hook hands the packet to dummynet as the full pass would.
+   */
+  DN: 4,
 } as const
 
 /** Longest block under one envelope: wider blocks have looser envelopes. */
@@ -63,6 +68,21 @@ export const QW = 13
 /** log2 of the memo's slots: a fixed, small direct-mapped table per compiled chain. */
 export const MEMO_LOG2 = 8
 const MEMO = 1 << MEMO_LOG2
+/**
+ * A memo slot's words in QuickTable.memo (slot * MW + MK.*): protocol | direction << 8 (-1: free),
+ * source, destination and the rule's index, side by side so that a lookup touches one array; then
+ * how many `count` or `skipto` rules the walk met and counted before it (at most MEMO_MET, or the
+ * walk is not remembered) and their indexes, which a packet the memo answers counts alike.
+ */
+export const MK = { KEY: 0, SRC: 1, DST: 2, RULE: 3, NMET: 4, MET: 5 } as const
+export const MEMO_MET = 3
+export const MW = 8
+
+function memoSlots(): Int32Array {
+  const memo = new Int32Array(MEMO * MW)
+  for (let k = MK.KEY; k < memo.length; k += MW) memo[k] = -1
+  return memo
+}
 
 /** The chain compiled for the fast pass; `rules` and `n` tell whether it still describes the chain. */
 export class QuickTable {
@@ -75,13 +95,10 @@ export class QuickTable {
    * The memo: the walk over this table is a function of the packet's source, destination and
    * protocol, the direction, the interface's name and the disabled sets alone, so where it stopped
    * for one packet — at an allow, deny or nat rule, no rule met before it — it stops for the next
-   * packet with the same ones. Slot by a hash of them; mKey holds protocol | direction << 8 (-1: free),
-   * mRule the rule's index. Valid for this table and for the disabled sets in memoSets.
+   * packet with the same ones. Slot by a hash of them (see MK); mIf holds the interface's name.
+   * Valid for this table and for the disabled sets in memoSets.
    */
-  readonly mSrc = new Int32Array(MEMO)
-  readonly mDst = new Int32Array(MEMO)
-  readonly mKey = new Int32Array(MEMO).fill(-1)
-  readonly mRule = new Int32Array(MEMO)
+  readonly memo = memoSlots()
   readonly mIf: string[] = new Array<string>(MEMO).fill('')
   memoSets = 0
 
@@ -112,7 +129,8 @@ export class QuickTable {
 
   /** Forget every memo slot: the disabled sets changed (ipfw set enable/disable). */
   memoReset(sets: number): void {
-    this.mKey.fill(-1)
+    const memo = this.memo
+    for (let k = MK.KEY; k < memo.length; k += MW) memo[k] = -1
     this.memoSets = sets
   }
 
@@ -165,7 +183,8 @@ function kindOf(f: KRule): number {
   if (f.rest.length !== (ifaceFirst(f) === null ? 0 : 1) || f.log) return QK.FILTER
   if (f.action === A.ALLOW || f.action === A.DENY || f.action === A.COUNT || f.action === A.SKIPTO)
     return QK.PLAIN
-  return f.action === A.NAT ? QK.NAT : QK.FILTER
+  if (f.action === A.NAT) return QK.NAT
+  return f.action === A.PIPE || f.action === A.QUEUE ? QK.DN : QK.FILTER
 }
 
 export interface QuickReject {
