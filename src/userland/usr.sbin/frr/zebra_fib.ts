@@ -19,18 +19,20 @@ export interface FibRoute {
   gw: number
 }
 
-export class ZebraFib {
+/** K: how the daemon keys its routes (`dst/len` strings by default; ospfd's numbers, ospf_spf.ts routeKey). */
+export class ZebraFib<K = string> {
   private readonly sys: Syscalls
   /** Installed routes by `dst/len`, with the host-clock time they went in. */
-  readonly installed = new Map<string, FibRoute & { since: number }>()
+  readonly installed = new Map<K, FibRoute & { since: number }>()
 
   constructor(sys: Syscalls) {
     this.sys = sys
   }
 
   /** Make the FIB hold exactly `want` (by `dst/len`) among the routes this daemon owns. */
-  sync(want: ReadonlyMap<string, FibRoute>): void {
-    for (const k of [...this.installed.keys()]) if (!want.has(k)) this.remove(k)
+  sync(want: ReadonlyMap<K, FibRoute>): void {
+    // Deleting the entry being visited is safe in a Map's iteration.
+    for (const k of this.installed.keys()) if (!want.has(k)) this.remove(k)
     for (const [k, w] of want) {
       const r = this.installed.get(k)
       if (r !== undefined && r.gw === w.gw) continue
@@ -38,7 +40,7 @@ export class ZebraFib {
     }
   }
 
-  private add(k: string, w: FibRoute, change: boolean): void {
+  private add(k: K, w: FibRoute, change: boolean): void {
     const spec = { dst: w.dst, prefixLen: w.len, gateway: w.gw, proto1: true, nostatic: true }
     try {
       if (change) this.sys.routeChange(spec)
@@ -63,7 +65,7 @@ export class ZebraFib {
     this.installed.set(k, { ...w, since: this.sys.now() })
   }
 
-  private remove(k: string): void {
+  private remove(k: K): void {
     const r = this.installed.get(k)
     if (r === undefined) return
     this.installed.delete(k)

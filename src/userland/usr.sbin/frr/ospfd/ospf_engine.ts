@@ -119,7 +119,7 @@ export class OspfEngine {
   readonly areas = new Map<number, Area>()
   readonly external: Lsdb
   maxLsa: number
-  routes = new Map<string, OspfRoute>()
+  routes = new Map<number, OspfRoute>()
   routers = new Map<number, RouterRoute>()
   readonly counters: OspfCounters = {
     drops: new Map(),
@@ -130,7 +130,7 @@ export class OspfEngine {
     lsaReceived: 0,
   }
   /** Called after each SPF run with the new table. */
-  onRoutes: (routes: Map<string, OspfRoute>) => void = () => {}
+  onRoutes: (routes: Map<number, OspfRoute>) => void = () => {}
   externals: External[] = []
   spfAt = Number.POSITIVE_INFINITY
   private lastSpf = Number.NEGATIVE_INFINITY
@@ -521,9 +521,12 @@ export class OspfEngine {
   /**
    * What flooding gathered: as few Link State Updates per interface as fit. An LSA that every
    * neighbour on the interface has since sent us itself (an implied acknowledgment, §13.7: it left
-   * their retransmission lists) is left out: they have it.
+   * their retransmission lists) is left out: they have it. They flooded it to us, though, and wait
+   * for it back or for an acknowledgment, which we did not send for their copy (§13 step 7 counts on
+   * our flood having gone out first, as it would have without the gathering): a delayed
+   * acknowledgment goes in its place, or they would resend it every RxmtInterval.
    */
-  private flushFloods(): void {
+  private flushFloods(now: number): void {
     this.floodAt = Number.POSITIVE_INFINITY
     if (this.floodOut.size === 0) return
     for (const [i, q] of this.floodOut) {
@@ -533,6 +536,7 @@ export class OspfEngine {
         const lsa = q.lsas[j]!
         const k = q.keys[j]!
         if (k === null || wantedBy(i, k, lsa)) out.push(lsa)
+        else this.delayedAck(i, lsa.hdr, now)
       }
       if (out.length > 0) this.sendLsas(i, this.floodDst(i), out, 1)
     }
@@ -654,7 +658,7 @@ export class OspfEngine {
       this.spfAt = Number.POSITIVE_INFINITY
       this.runSpf(now)
     }
-    if (this.floodAt <= now) this.flushFloods()
+    if (this.floodAt <= now) this.flushFloods(now)
   }
 
   /** The earliest timer after the last tick. */

@@ -24,6 +24,7 @@ import {
 } from '../../../../wire/routing/ospf.js'
 import { OspfEngine } from './ospf_engine.js'
 import { LsaCache, lsaFacts } from './ospf_lsa_cache.js'
+import { routeKey } from './ospf_spf.js'
 import type { IfDesc } from './ospf_types.js'
 
 const ip = (s: string): number => parseIpv4(s)!
@@ -148,7 +149,7 @@ test('two engines sharing one cache reach Full and route to each other', () => {
     }
     now = Math.min(a.nextTimer(), b.nextTimer(), 60e9 + 1)
   }
-  assert.equal(a.routes.get(`${ip('192.168.2.1') >>> 0}/32`)?.nextHops[0]?.gw, ip('10.0.0.2'))
-  assert.equal(b.routes.get(`${ip('192.168.1.1') >>> 0}/32`)?.nextHops[0]?.gw, ip('10.0.0.1'))
+  assert.equal(a.routes.get(routeKey(ip('192.168.2.1'), 32))?.nextHops[0]?.gw, ip('10.0.0.2'))
+  assert.equal(b.routes.get(routeKey(ip('192.168.1.1'), 32))?.nextHops[0]?.gw, ip('10.0.0.1'))
   assert.ok(cache.misses > 0)
 })
