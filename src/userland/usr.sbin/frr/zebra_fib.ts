@@ -23,7 +23,9 @@ export interface FibRoute {
 export class ZebraFib<K = string> {
   private readonly sys: Syscalls
   /** Installed routes by `dst/len`, with the host-clock time they went in. */
-  readonly installed = new Map<K, FibRoute & { since: number }>()
+  readonly installed = new Map<K, FibRoute & { since: number; pass: number }>()
+  /** The pass of begin()/want()/end() under way: entries not wanted in it go at end(). */
+  private pass = 0
 
   constructor(sys: Syscalls) {
     this.sys = sys
@@ -38,6 +40,28 @@ export class ZebraFib<K = string> {
       if (r !== undefined && r.gw === w.gw) continue
       this.add(k, w, r !== undefined)
     }
+  }
+
+  /**
+   * sync() without building the wanted table: begin(), want() each route, end() removes the rest.
+   * For a daemon that recomputes its whole table often (ospfd after each SPF run), where most
+   * routes are the same each time.
+   */
+  begin(): void {
+    this.pass++
+  }
+
+  want(k: K, dst: number, len: number, gw: number): void {
+    const r = this.installed.get(k)
+    if (r !== undefined && r.gw === gw) {
+      r.pass = this.pass
+      return
+    }
+    this.add(k, { dst, len, gw }, r !== undefined)
+  }
+
+  end(): void {
+    for (const [k, r] of this.installed) if (r.pass !== this.pass) this.remove(k)
   }
 
   private add(k: K, w: FibRoute, change: boolean): void {
@@ -62,7 +86,7 @@ export class ZebraFib<K = string> {
         return
       }
     }
-    this.installed.set(k, { ...w, since: this.sys.now() })
+    this.installed.set(k, { dst: w.dst, len: w.len, gw: w.gw, since: this.sys.now(), pass: this.pass })
   }
 
   private remove(k: K): void {

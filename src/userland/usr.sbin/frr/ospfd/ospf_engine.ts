@@ -16,7 +16,8 @@ import { prefixToMask } from '../../../../wire/addr.js'
 import {
   ALL_D_ROUTERS,
   ALL_SPF_ROUTERS,
-  ackBody,
+  emitAck,
+  emitLsu,
   emitOspf,
   type Hello,
   helloBody,
@@ -25,7 +26,6 @@ import {
   type LsaHeader,
   LsType,
   lsaCompare,
-  lsuBody,
   MAX_AGE,
   OPT_E,
   OspfType,
@@ -339,8 +339,25 @@ export class OspfEngine {
   // ---- output ----
 
   send(i: OspfIf, dst: number, type: number, body: Uint8Array): void {
+    this.sendPacket(i, dst, type, emitOspf(type, this.routerId, i.area, body))
+  }
+
+  /** A packet already built whole (emitLsu, emitAck) for i's area. */
+  sendPacket(i: OspfIf, dst: number, type: number, pkt: Uint8Array): void {
     this.counters.txPackets[type]!++
-    this.io.send(i, dst, emitOspf(type, this.routerId, i.area, body))
+    this.io.send(i, dst, pkt)
+  }
+
+  /** Acknowledgments of headers, as few packets as fit. */
+  sendAckHeaders(i: OspfIf, dst: number, hs: readonly LsaHeader[]): void {
+    const per = Math.floor(LSU_BYTES / 20)
+    for (let k = 0; k < hs.length; k += per)
+      this.sendPacket(
+        i,
+        dst,
+        OspfType.LSACK,
+        emitAck(this.routerId, i.area, hs, k, Math.min(hs.length, k + per)),
+      )
   }
 
   private sendHello(i: OspfIf): void {
@@ -376,13 +393,14 @@ export class OspfEngine {
     for (let k = 0; k < lsas.length; k++) {
       const len = lsas[k]!.data.length
       if (k > from && bytes + len > LSU_BYTES) {
-        this.send(i, dst, OspfType.LSU, lsuBody(lsas, from, k, ageBy))
+        this.sendPacket(i, dst, OspfType.LSU, emitLsu(this.routerId, i.area, lsas, from, k, ageBy))
         from = k
         bytes = 0
       }
       bytes += len
     }
-    if (lsas.length > from) this.send(i, dst, OspfType.LSU, lsuBody(lsas, from, lsas.length, ageBy))
+    if (lsas.length > from)
+      this.sendPacket(i, dst, OspfType.LSU, emitLsu(this.routerId, i.area, lsas, from, lsas.length, ageBy))
   }
 
   /** An entry as it goes on the wire: aged by InfTransDelay. */
@@ -553,11 +571,9 @@ export class OspfEngine {
 
   private flushAcks(): void {
     this.ackAt = Number.POSITIVE_INFINITY
-    const per = Math.floor(LSU_BYTES / 20)
     for (const [i, hs] of this.ackOut) {
       if (this.ifs.get(i.name) !== i || i.state === 'Down') continue
-      for (let k = 0; k < hs.length; k += per)
-        this.send(i, this.floodDst(i), OspfType.LSACK, ackBody(hs.slice(k, k + per)))
+      this.sendAckHeaders(i, this.floodDst(i), hs)
     }
     this.ackOut.clear()
   }

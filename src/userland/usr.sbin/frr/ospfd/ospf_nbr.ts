@@ -9,14 +9,12 @@
  */
 
 import {
-  ackBody,
   DD_I,
   DD_M,
   DD_MS,
   type Dd,
   ddBody,
   type Hello,
-  LSA_HDR_LEN,
   type Lsa,
   type LsaHeader,
   type LsReq,
@@ -349,9 +347,11 @@ export class NbrInput {
 
   /** Acknowledgments for what n sent us, straight back to it. */
   sendAcks(i: OspfIf, n: Nbr, lsas: readonly Lsa[]): void {
-    const per = Math.floor(1400 / LSA_HDR_LEN)
-    for (let k = 0; k < lsas.length; k += per)
-      this.e.send(i, n.addr, OspfType.LSACK, ackBody(lsas.slice(k, k + per).map((l) => l.hdr)))
+    this.e.sendAckHeaders(
+      i,
+      n.addr,
+      lsas.map((l) => l.hdr),
+    )
   }
 
   /** The neighbour's timers at `now`. */

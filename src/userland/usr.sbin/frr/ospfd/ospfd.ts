@@ -20,7 +20,7 @@ import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
 import { randomU32 } from '../lib/random.js'
 import { type FrrState, type OspfControl, VtySession } from '../vty_cmds.js'
-import { type FibRoute, ZebraFib } from '../zebra_fib.js'
+import { ZebraFib } from '../zebra_fib.js'
 import {
   OSPF_COST_DEFAULT,
   OSPF_DEAD_S,
@@ -92,14 +92,17 @@ class OspfDaemon implements OspfControl {
 
   /** zebra: the FIB follows SPF's table (only routes through a gateway; our own networks stay connected). */
   private install(routes: ReadonlyMap<number, OspfRoute>): void {
-    const want = new Map<number, FibRoute>()
+    const fib = this.fib
+    fib.begin()
     for (const [k, r] of routes) {
       if (r.direct) continue
-      const h = r.nextHops.find((x) => x.gw !== 0)
-      if (h === undefined) continue
-      want.set(k, { dst: r.addr, len: r.len, gw: h.gw })
+      for (const h of r.nextHops)
+        if (h.gw !== 0) {
+          fib.want(k, r.addr, r.len, h.gw)
+          break
+        }
     }
-    this.fib.sync(want)
+    fib.end()
   }
 
   // ---- OspfControl ----
