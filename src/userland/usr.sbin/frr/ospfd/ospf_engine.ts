@@ -431,6 +431,11 @@ export class OspfEngine {
     return false
   }
 
+  /** lsaKey(type, id, advRtr) as the one string all tables use (ospf_lsa_cache.ts). */
+  lsaKey(type: number, id: number, advRtr: number): string {
+    return this.lsaCache.keyOf(type, id, advRtr)
+  }
+
   /** Checksum, layout, key and parsed body of an LSA (worked out once for each LSA object). */
   facts(lsa: Lsa): LsaFacts {
     return this.lsaCache.factsOf(lsa)

@@ -14,6 +14,7 @@ import {
   emitOspf,
   Link,
   LsType,
+  lsaKey,
   lsuBody,
   OPT_E,
   OspfType,
@@ -61,6 +62,12 @@ test('the same bytes are one object, checked and parsed once; other bytes are th
   assert.equal(older!.hdr.age, 4)
   assert.equal(cache.hits, 1)
   assert.equal(cache.misses, 2)
+  // Both instances, and an acknowledgment's header, are keyed by one string object.
+  assert.equal(cache.factsOf(older!).key, cache.factsOf(a!).key)
+  const k = cache.keyOf(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
+  assert.equal(k, cache.factsOf(a!).key)
+  assert.equal(k, lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr))
+  assert.notEqual(cache.keyOf(LsType.NETWORK, lsa.hdr.id, lsa.hdr.advRtr), k)
 })
 
 test('a changed byte is never handed out as the good LSA, nor ever reported good', () => {

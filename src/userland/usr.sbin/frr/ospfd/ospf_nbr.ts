@@ -19,7 +19,6 @@ import {
   type LsaHeader,
   type LsReq,
   lsaCompare,
-  lsaKey,
   lsrBody,
   MAX_AGE,
   OPT_E,
@@ -242,7 +241,7 @@ export class NbrInput {
       }
       const cur = e.lsdbFor(h.type, i.area).get(h.type, h.id, h.advRtr)
       if (cur === undefined || lsaCompare(h, { ...cur.lsa.hdr, age: ageOf(cur, now) }) > 0) {
-        if (n.requests.size < e.maxLsa) n.requests.set(lsaKey(h.type, h.id, h.advRtr), h)
+        if (n.requests.size < e.maxLsa) n.requests.set(e.lsaKey(h.type, h.id, h.advRtr), h)
       }
     }
     const theirMore = (dd.flags & DD_M) !== 0
@@ -338,7 +337,7 @@ export class NbrInput {
       return
     }
     for (const h of headers) {
-      const k = lsaKey(h.type, h.id, h.advRtr)
+      const k = this.e.lsaKey(h.type, h.id, h.advRtr)
       const r = n.retrans.get(k)
       if (r !== undefined && lsaCompare(r.hdr, h) === 0) n.retrans.delete(k)
     }
