@@ -89,19 +89,30 @@ export class ZebraFib<K = string> {
     this.installed.set(k, { dst: w.dst, len: w.len, gw: w.gw, since: this.sys.now(), pass: this.pass })
   }
 
-  private remove(k: K): void {
+  /** False when the jail itself is gone (every other call would fail the same way). */
+  private remove(k: K): boolean {
     const r = this.installed.get(k)
-    if (r === undefined) return
+    if (r === undefined) return true
     this.installed.delete(k)
     try {
       this.sys.routeDelete(r.dst, r.len, r.gw)
-    } catch {
-      // Gone already (an administrator's route delete, or the vnet going away).
+    } catch (e) {
+      // Gone already (an administrator's route delete), or the jail with its vnet going away.
+      if (isSysError(e) && e.code === 'ESRCH' && e.op === 'jail') return false
     }
+    return true
   }
 
-  /** On exit: every route this daemon installed leaves the FIB. */
+  /**
+   * On exit: every route this daemon installed leaves the FIB. A daemon killed by its jail's removal
+   * stops at the first refusal: its table goes with the vnet (a lab of a thousand routers otherwise
+   * made a million errors on the way down).
+   */
   flush(): void {
-    for (const k of [...this.installed.keys()]) this.remove(k)
+    for (const k of [...this.installed.keys()])
+      if (!this.remove(k)) {
+        this.installed.clear()
+        return
+      }
   }
 }
