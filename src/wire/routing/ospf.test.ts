@@ -17,6 +17,8 @@ import {
   DD_M,
   DD_MS,
   ddBody,
+  emitAck,
+  emitLsu,
   emitOspf,
   externalLsaBody,
   helloBody,
@@ -199,6 +201,29 @@ describe('LSAs at scale', () => {
     // The age is outside the checksum: still good, the LSAs given are unchanged.
     assert.ok(p.body.lsas.every((l) => lsaChecksumOk(l.data)))
     assert.equal(lsas[2]!.hdr.age, 7)
+  })
+
+  test('emitLsu and emitAck build the very bytes of emitOspf over lsuBody and ackBody', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: MAX_AGE }), { minLength: 1, maxLength: 12 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 3 }),
+        (ages, cut, ageBy) => {
+          const lsas = ages.map((a) => withAge(routerLsa, a))
+          const from = cut % lsas.length
+          const lsu = emitLsu(ip('9.9.9.9'), 3, lsas, from, lsas.length, ageBy)
+          assert.deepEqual(
+            lsu,
+            emitOspf(OspfType.LSU, ip('9.9.9.9'), 3, lsuBody(lsas, from, lsas.length, ageBy)),
+          )
+          const hs = lsas.map((l) => l.hdr)
+          const ack = emitAck(ip('9.9.9.9'), 3, hs, from, hs.length)
+          assert.deepEqual(ack, emitOspf(OspfType.LSACK, ip('9.9.9.9'), 3, ackBody(hs.slice(from))))
+          assert.ok(parseOspf(lsu).ok && parseOspf(ack).ok)
+        },
+      ),
+    )
   })
 
   test("lsaCompareAged is lsaCompare with the age given apart; routerLsaFits is parseRouterLsa's check", () => {

@@ -292,12 +292,17 @@ export function parseExternalLsa(
 /** An OSPF packet of `type` with `body`, header filled in and checksummed (null authentication). */
 export function emitOspf(type: number, routerId: number, areaId: number, body: Uint8Array): Uint8Array {
   const p = new Uint8Array(OSPF_HDR_LEN + body.length)
+  p.set(body, OSPF_HDR_LEN)
+  return finishOspf(p, type, routerId, areaId)
+}
+
+/** The header of packet p (its body already in place after OSPF_HDR_LEN), checksum included. */
+function finishOspf(p: Uint8Array, type: number, routerId: number, areaId: number): Uint8Array {
   p[0] = 2
   p[1] = type
   writeU16(p, 2, p.length)
   writeU32(p, 4, routerId)
   writeU32(p, 8, areaId)
-  p.set(body, OSPF_HDR_LEN)
   writeU16(p, 12, packetChecksum(p, p.length))
   return p
 }
@@ -359,6 +364,46 @@ export function lsuBody(lsas: readonly Lsa[], from = 0, to = lsas.length, ageBy 
     o += d.length
   }
   return b
+}
+
+/**
+ * A whole Link State Update packet of lsas[from..to) (emitOspf of lsuBody without the body's own
+ * buffer: flooding builds one per interface per gathering, the most packets ospfd sends).
+ */
+export function emitLsu(
+  routerId: number,
+  areaId: number,
+  lsas: readonly Lsa[],
+  from: number,
+  to: number,
+  ageBy: number,
+): Uint8Array {
+  let n = OSPF_HDR_LEN + 4
+  for (let k = from; k < to; k++) n += lsas[k]!.data.length
+  const p = new Uint8Array(n)
+  let o = OSPF_HDR_LEN
+  writeU32(p, o, to - from)
+  o += 4
+  for (let k = from; k < to; k++) {
+    const d = lsas[k]!.data
+    p.set(d, o)
+    if (ageBy !== 0) writeU16(p, o, Math.min(MAX_AGE, lsas[k]!.hdr.age + ageBy))
+    o += d.length
+  }
+  return finishOspf(p, OspfType.LSU, routerId, areaId)
+}
+
+/** A whole Link State Acknowledgment packet of headers[from..to). */
+export function emitAck(
+  routerId: number,
+  areaId: number,
+  headers: readonly LsaHeader[],
+  from: number,
+  to: number,
+): Uint8Array {
+  const p = new Uint8Array(OSPF_HDR_LEN + LSA_HDR_LEN * (to - from))
+  for (let k = from; k < to; k++) writeLsaHeader(p, OSPF_HDR_LEN + LSA_HDR_LEN * (k - from), headers[k]!)
+  return finishOspf(p, OspfType.LSACK, routerId, areaId)
 }
 
 export function ackBody(headers: readonly LsaHeader[]): Uint8Array {

@@ -20,6 +20,7 @@ import {
   OspfType,
 } from '../../../../wire/routing/ospf.js'
 import { OspfEngine } from './ospf_engine.js'
+import { routeKey } from './ospf_spf.js'
 import type { IfDesc } from './ospf_types.js'
 
 const ip = (s: string): number => parseIpv4(s)!
@@ -82,11 +83,11 @@ test('two engines back to back: Full, and each routes to the other loopback thro
   const full = (e: OspfEngine) => [...e.ifs.get('e0')!.nbrs.values()].map((n) => n.state)
   assert.deepEqual(full(a), [7])
   assert.deepEqual(full(b), [7])
-  const r = a.routes.get(`${ip('192.168.2.1')}/32`)
+  const r = a.routes.get(routeKey(ip('192.168.2.1'), 32))
   assert.ok(r !== undefined, [...a.routes.keys()].join(' '))
   assert.deepEqual(r.nextHops, [{ gw: ip('10.0.0.2'), ifName: 'e0' }])
   assert.equal(r.cost, 10)
-  assert.equal(b.routes.get(`${ip('192.168.1.1')}/32`)?.nextHops[0]?.gw, ip('10.0.0.1'))
+  assert.equal(b.routes.get(routeKey(ip('192.168.1.1'), 32))?.nextHops[0]?.gw, ip('10.0.0.1'))
 })
 
 test('fuzz: what a Full neighbour sends never throws, is counted when bad, never overfills the database', () => {
@@ -217,4 +218,74 @@ test('flooding gathers: 40 LSAs arriving in 40 updates leave in as few updates a
   assert.equal(c.external.size, 40)
   // Each arrived one hop older than b got it.
   assert.ok([...c.external.map.values()].every((x) => x.rcvAge === 2))
+})
+
+test('an LSA two neighbours flood to each other at once is acknowledged, not left to be retransmitted', () => {
+  // A triangle a, b, c of point-to-point links; each engine's packets are delivered right after its
+  // own timers run, so b's gathered flood reaches c before c sends its own.
+  type Sent = { from: OspfEngine; ifName: string; src: number; dst: number; pkt: Uint8Array }
+  const queue: Sent[] = []
+  let seed = 5
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0)
+  const mk = (): OspfEngine => {
+    const e: OspfEngine = new OspfEngine({
+      send: (i, dst, pkt) => queue.push({ from: e, ifName: i.name, src: i.addr, dst, pkt }),
+      random,
+    })
+    return e
+  }
+  const a = mk()
+  const b = mk()
+  const c = mk()
+  // a.e0 - b.e0, b.e1 - c.e0, c.e1 - a.e1
+  const wire = new Map<OspfEngine, Record<string, [OspfEngine, string]>>([
+    [a, { e0: [b, 'e0'], e1: [c, 'e1'] }],
+    [b, { e0: [a, 'e0'], e1: [c, 'e0'] }],
+    [c, { e0: [b, 'e1'], e1: [a, 'e1'] }],
+  ])
+  a.setRouterId(ip('1.1.1.1'))
+  b.setRouterId(ip('2.2.2.2'))
+  c.setRouterId(ip('3.3.3.3'))
+  a.setInterfaces([ifDesc('e0', '10.0.0.1'), ifDesc('e1', '10.0.2.2')], 0)
+  b.setInterfaces([ifDesc('e0', '10.0.0.2'), ifDesc('e1', '10.0.1.1')], 0)
+  c.setInterfaces([ifDesc('e0', '10.0.1.2'), ifDesc('e1', '10.0.2.1')], 0)
+  let now = 0
+  let bToC = 0
+  const deliver = () => {
+    while (queue.length > 0) {
+      const s = queue.shift()!
+      if (s.from === b && s.ifName === 'e1' && s.pkt[1] === OspfType.LSU) bToC++
+      const [to, ifName] = wire.get(s.from)![s.ifName]!
+      to.input(s.pkt, s.src, s.dst, ifName, now)
+    }
+  }
+  const run = (until: number) => {
+    while (now <= until) {
+      for (const e of [a, b, c]) {
+        e.tick(now)
+        deliver()
+      }
+      now = Math.min(a.nextTimer(), b.nextTimer(), c.nextTimer(), until + 1)
+    }
+  }
+  run(60 * S)
+  const nbrOn = (e: OspfEngine, ifName: string) => [...e.ifs.get(ifName)!.nbrs.values()][0]!
+  assert.equal(nbrOn(b, 'e1').state, 7)
+  assert.equal(nbrOn(c, 'e0').state, 7)
+  const x = buildLsa(
+    { age: 1, options: OPT_E, type: LsType.EXTERNAL, id: ip('172.16.0.0'), advRtr: ip('9.9.9.9'), seq: 1 },
+    externalLsaBody(ip('255.255.255.0'), true, 20, 0, 0),
+  )
+  // The same LSA reaches b and c from a at the same time (as if a had flooded it); each floods it on to the other.
+  bToC = 0
+  b.input(emitOspf(OspfType.LSU, ip('1.1.1.1'), 0, lsuBody([x])), ip('10.0.0.1'), ALL_SPF_ROUTERS, 'e0', now)
+  c.input(emitOspf(OspfType.LSU, ip('1.1.1.1'), 0, lsuBody([x])), ip('10.0.2.2'), ALL_SPF_ROUTERS, 'e1', now)
+  run(now + 2 * S)
+  // b's flood reached c first: c left its own copy out, and acknowledged b's instead.
+  assert.equal(bToC, 1)
+  assert.equal(nbrOn(b, 'e1').retrans.size, 0)
+  assert.equal(nbrOn(c, 'e0').retrans.size, 0)
+  // Nothing is sent again at the RxmtInterval.
+  run(now + 10 * S)
+  assert.equal(bToC, 1)
 })

@@ -16,7 +16,8 @@ import { prefixToMask } from '../../../../wire/addr.js'
 import {
   ALL_D_ROUTERS,
   ALL_SPF_ROUTERS,
-  ackBody,
+  emitAck,
+  emitLsu,
   emitOspf,
   type Hello,
   helloBody,
@@ -25,7 +26,6 @@ import {
   type LsaHeader,
   LsType,
   lsaCompare,
-  lsuBody,
   MAX_AGE,
   OPT_E,
   OspfType,
@@ -119,7 +119,7 @@ export class OspfEngine {
   readonly areas = new Map<number, Area>()
   readonly external: Lsdb
   maxLsa: number
-  routes = new Map<string, OspfRoute>()
+  routes = new Map<number, OspfRoute>()
   routers = new Map<number, RouterRoute>()
   readonly counters: OspfCounters = {
     drops: new Map(),
@@ -130,7 +130,7 @@ export class OspfEngine {
     lsaReceived: 0,
   }
   /** Called after each SPF run with the new table. */
-  onRoutes: (routes: Map<string, OspfRoute>) => void = () => {}
+  onRoutes: (routes: Map<number, OspfRoute>) => void = () => {}
   externals: External[] = []
   spfAt = Number.POSITIVE_INFINITY
   private lastSpf = Number.NEGATIVE_INFINITY
@@ -339,8 +339,25 @@ export class OspfEngine {
   // ---- output ----
 
   send(i: OspfIf, dst: number, type: number, body: Uint8Array): void {
+    this.sendPacket(i, dst, type, emitOspf(type, this.routerId, i.area, body))
+  }
+
+  /** A packet already built whole (emitLsu, emitAck) for i's area. */
+  sendPacket(i: OspfIf, dst: number, type: number, pkt: Uint8Array): void {
     this.counters.txPackets[type]!++
-    this.io.send(i, dst, emitOspf(type, this.routerId, i.area, body))
+    this.io.send(i, dst, pkt)
+  }
+
+  /** Acknowledgments of headers, as few packets as fit. */
+  sendAckHeaders(i: OspfIf, dst: number, hs: readonly LsaHeader[]): void {
+    const per = Math.floor(LSU_BYTES / 20)
+    for (let k = 0; k < hs.length; k += per)
+      this.sendPacket(
+        i,
+        dst,
+        OspfType.LSACK,
+        emitAck(this.routerId, i.area, hs, k, Math.min(hs.length, k + per)),
+      )
   }
 
   private sendHello(i: OspfIf): void {
@@ -376,13 +393,14 @@ export class OspfEngine {
     for (let k = 0; k < lsas.length; k++) {
       const len = lsas[k]!.data.length
       if (k > from && bytes + len > LSU_BYTES) {
-        this.send(i, dst, OspfType.LSU, lsuBody(lsas, from, k, ageBy))
+        this.sendPacket(i, dst, OspfType.LSU, emitLsu(this.routerId, i.area, lsas, from, k, ageBy))
         from = k
         bytes = 0
       }
       bytes += len
     }
-    if (lsas.length > from) this.send(i, dst, OspfType.LSU, lsuBody(lsas, from, lsas.length, ageBy))
+    if (lsas.length > from)
+      this.sendPacket(i, dst, OspfType.LSU, emitLsu(this.routerId, i.area, lsas, from, lsas.length, ageBy))
   }
 
   /** An entry as it goes on the wire: aged by InfTransDelay. */
@@ -411,6 +429,11 @@ export class OspfEngine {
     if (lsa.hdr.type !== LsType.NETWORK) return false
     for (const i of this.ifs.values()) if (i.addr >>> 0 === lsa.hdr.id >>> 0) return true
     return false
+  }
+
+  /** lsaKey(type, id, advRtr) as the one string all tables use (ospf_lsa_cache.ts). */
+  lsaKey(type: number, id: number, advRtr: number): string {
+    return this.lsaCache.keyOf(type, id, advRtr)
   }
 
   /** Checksum, layout, key and parsed body of an LSA (worked out once for each LSA object). */
@@ -521,9 +544,12 @@ export class OspfEngine {
   /**
    * What flooding gathered: as few Link State Updates per interface as fit. An LSA that every
    * neighbour on the interface has since sent us itself (an implied acknowledgment, §13.7: it left
-   * their retransmission lists) is left out: they have it.
+   * their retransmission lists) is left out: they have it. They flooded it to us, though, and wait
+   * for it back or for an acknowledgment, which we did not send for their copy (§13 step 7 counts on
+   * our flood having gone out first, as it would have without the gathering): a delayed
+   * acknowledgment goes in its place, or they would resend it every RxmtInterval.
    */
-  private flushFloods(): void {
+  private flushFloods(now: number): void {
     this.floodAt = Number.POSITIVE_INFINITY
     if (this.floodOut.size === 0) return
     for (const [i, q] of this.floodOut) {
@@ -533,6 +559,7 @@ export class OspfEngine {
         const lsa = q.lsas[j]!
         const k = q.keys[j]!
         if (k === null || wantedBy(i, k, lsa)) out.push(lsa)
+        else this.delayedAck(i, lsa.hdr, now)
       }
       if (out.length > 0) this.sendLsas(i, this.floodDst(i), out, 1)
     }
@@ -549,11 +576,9 @@ export class OspfEngine {
 
   private flushAcks(): void {
     this.ackAt = Number.POSITIVE_INFINITY
-    const per = Math.floor(LSU_BYTES / 20)
     for (const [i, hs] of this.ackOut) {
       if (this.ifs.get(i.name) !== i || i.state === 'Down') continue
-      for (let k = 0; k < hs.length; k += per)
-        this.send(i, this.floodDst(i), OspfType.LSACK, ackBody(hs.slice(k, k + per)))
+      this.sendAckHeaders(i, this.floodDst(i), hs)
     }
     this.ackOut.clear()
   }
@@ -654,7 +679,7 @@ export class OspfEngine {
       this.spfAt = Number.POSITIVE_INFINITY
       this.runSpf(now)
     }
-    if (this.floodAt <= now) this.flushFloods()
+    if (this.floodAt <= now) this.flushFloods(now)
   }
 
   /** The earliest timer after the last tick. */

@@ -14,6 +14,7 @@ import {
   emitOspf,
   Link,
   LsType,
+  lsaKey,
   lsuBody,
   OPT_E,
   OspfType,
@@ -24,6 +25,7 @@ import {
 } from '../../../../wire/routing/ospf.js'
 import { OspfEngine } from './ospf_engine.js'
 import { LsaCache, lsaFacts } from './ospf_lsa_cache.js'
+import { routeKey } from './ospf_spf.js'
 import type { IfDesc } from './ospf_types.js'
 
 const ip = (s: string): number => parseIpv4(s)!
@@ -60,6 +62,12 @@ test('the same bytes are one object, checked and parsed once; other bytes are th
   assert.equal(older!.hdr.age, 4)
   assert.equal(cache.hits, 1)
   assert.equal(cache.misses, 2)
+  // Both instances, and an acknowledgment's header, are keyed by one string object.
+  assert.equal(cache.factsOf(older!).key, cache.factsOf(a!).key)
+  const k = cache.keyOf(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
+  assert.equal(k, cache.factsOf(a!).key)
+  assert.equal(k, lsaKey(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr))
+  assert.notEqual(cache.keyOf(LsType.NETWORK, lsa.hdr.id, lsa.hdr.advRtr), k)
 })
 
 test('a changed byte is never handed out as the good LSA, nor ever reported good', () => {
@@ -148,7 +156,7 @@ test('two engines sharing one cache reach Full and route to each other', () => {
     }
     now = Math.min(a.nextTimer(), b.nextTimer(), 60e9 + 1)
   }
-  assert.equal(a.routes.get(`${ip('192.168.2.1') >>> 0}/32`)?.nextHops[0]?.gw, ip('10.0.0.2'))
-  assert.equal(b.routes.get(`${ip('192.168.1.1') >>> 0}/32`)?.nextHops[0]?.gw, ip('10.0.0.1'))
+  assert.equal(a.routes.get(routeKey(ip('192.168.2.1'), 32))?.nextHops[0]?.gw, ip('10.0.0.2'))
+  assert.equal(b.routes.get(routeKey(ip('192.168.1.1'), 32))?.nextHops[0]?.gw, ip('10.0.0.1'))
   assert.ok(cache.misses > 0)
 })

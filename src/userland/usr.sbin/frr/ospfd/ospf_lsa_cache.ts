@@ -39,6 +39,13 @@ export interface LsaFacts {
 export class LsaCache {
   private readonly byHash = new Map<number, Lsa[]>()
   private readonly facts = new WeakMap<Lsa, LsaFacts>()
+  /**
+   * One key string per (type, link state id, advertising router), by advertising router then id and
+   * type: every router's tables are keyed by the same string object, whose hash is worked out once
+   * and which compares by identity, and an acknowledgment's key is found without building a string.
+   */
+  private readonly keys = new Map<number, Map<number, string>>()
+  private keyCount = 0
   private size = 0
   readonly limit: number
   /** Lookups answered with a shared object, and LSAs made. */
@@ -75,23 +82,45 @@ export class LsaCache {
     return lsa
   }
 
+  /** lsaKey(type, id, advRtr), the one string for it (bounded as the LSA table is). */
+  keyOf(type: number, id: number, advRtr: number): string {
+    const adv = advRtr >>> 0
+    let m = this.keys.get(adv)
+    const sub = (id >>> 0) * 0x100 + (type & 0xff)
+    const k = m?.get(sub)
+    if (k !== undefined) return k
+    if (this.keyCount >= this.limit) {
+      this.keys.clear()
+      this.keyCount = 0
+      m = undefined
+    }
+    if (m === undefined) {
+      m = new Map()
+      this.keys.set(adv, m)
+    }
+    const made = lsaKey(type, id, advRtr)
+    m.set(sub, made)
+    this.keyCount++
+    return made
+  }
+
   /** Checksum, layout and parsed body of lsa (any LSA object, shared or not), worked out once. */
   factsOf(lsa: Lsa): LsaFacts {
     const f = this.facts.get(lsa)
     if (f !== undefined) return f
-    const made = lsaFacts(lsa)
+    const made = lsaFacts(lsa, this.keyOf(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr))
     this.facts.set(lsa, made)
     return made
   }
 }
 
 /** The facts of one LSA, worked out from its bytes. */
-export function lsaFacts(lsa: Lsa): LsaFacts {
+export function lsaFacts(lsa: Lsa, key?: string): LsaFacts {
   const t = lsa.hdr.type
   const ok = t >= 1 && t <= 5 && lsaChecksumOk(lsa.data) && lsaBodyOk(lsa)
   return {
     ok,
-    key: lsaKey(t, lsa.hdr.id, lsa.hdr.advRtr),
+    key: key ?? lsaKey(t, lsa.hdr.id, lsa.hdr.advRtr),
     router: ok && t === LsType.ROUTER ? parseRouterLsa(lsa.data) : null,
     network: ok && t === LsType.NETWORK ? parseNetworkLsa(lsa.data) : null,
   }

@@ -9,19 +9,16 @@
  */
 
 import {
-  ackBody,
   DD_I,
   DD_M,
   DD_MS,
   type Dd,
   ddBody,
   type Hello,
-  LSA_HDR_LEN,
   type Lsa,
   type LsaHeader,
   type LsReq,
   lsaCompare,
-  lsaKey,
   lsrBody,
   MAX_AGE,
   OPT_E,
@@ -244,7 +241,7 @@ export class NbrInput {
       }
       const cur = e.lsdbFor(h.type, i.area).get(h.type, h.id, h.advRtr)
       if (cur === undefined || lsaCompare(h, { ...cur.lsa.hdr, age: ageOf(cur, now) }) > 0) {
-        if (n.requests.size < e.maxLsa) n.requests.set(lsaKey(h.type, h.id, h.advRtr), h)
+        if (n.requests.size < e.maxLsa) n.requests.set(e.lsaKey(h.type, h.id, h.advRtr), h)
       }
     }
     const theirMore = (dd.flags & DD_M) !== 0
@@ -340,7 +337,7 @@ export class NbrInput {
       return
     }
     for (const h of headers) {
-      const k = lsaKey(h.type, h.id, h.advRtr)
+      const k = this.e.lsaKey(h.type, h.id, h.advRtr)
       const r = n.retrans.get(k)
       if (r !== undefined && lsaCompare(r.hdr, h) === 0) n.retrans.delete(k)
     }
@@ -349,9 +346,11 @@ export class NbrInput {
 
   /** Acknowledgments for what n sent us, straight back to it. */
   sendAcks(i: OspfIf, n: Nbr, lsas: readonly Lsa[]): void {
-    const per = Math.floor(1400 / LSA_HDR_LEN)
-    for (let k = 0; k < lsas.length; k += per)
-      this.e.send(i, n.addr, OspfType.LSACK, ackBody(lsas.slice(k, k + per).map((l) => l.hdr)))
+    this.e.sendAckHeaders(
+      i,
+      n.addr,
+      lsas.map((l) => l.hdr),
+    )
   }
 
   /** The neighbour's timers at `now`. */

@@ -78,14 +78,14 @@ export interface SpfArea {
 export interface SpfHooks {
   transitDone(perArea: ReadonlyMap<number, ReadonlyMap<number, RouterRoute>>): void
   examineTransit(
-    routes: Map<string, OspfRoute>,
+    routes: Map<number, OspfRoute>,
     routers: Map<number, RouterRoute>,
     perArea: ReadonlyMap<number, ReadonlyMap<number, RouterRoute>>,
   ): void
 }
 
 export interface SpfResult {
-  routes: Map<string, OspfRoute>
+  routes: Map<number, OspfRoute>
   routers: Map<number, RouterRoute>
 }
 
@@ -150,7 +150,35 @@ function less(x: Vertex, y: Vertex): boolean {
 }
 
 function hopOrder(x: NextHop, y: NextHop): number {
-  return x.ifName.localeCompare(y.ifName) || (x.gw >>> 0) - (y.gw >>> 0)
+  return (x.ifName === y.ifName ? 0 : nameOrder(x.ifName, y.ifName)) || (x.gw >>> 0) - (y.gw >>> 0)
+}
+
+/**
+ * localeCompare's order of two interface names, worked out by code unit when both are made of
+ * lowercase letters, digits, '.' and '-' (where the root collation agrees with it: '-' and '.' before
+ * digits before letters, a prefix first); localeCompare itself for anything else. The grid's SPF
+ * merges equal-cost hops for most vertices: localeCompare was most of a run.
+ */
+function nameOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let k = 0; k < n; k++) {
+    const x = a.charCodeAt(k)
+    const y = b.charCodeAt(k)
+    if (!plainChar(x) || !plainChar(y)) return a.localeCompare(b)
+    if (x !== y) {
+      // '-' and '.' sort apart from each other differently in the two orders: let localeCompare say.
+      if (x < 0x30 && y < 0x30) return a.localeCompare(b)
+      return x < y ? -1 : 1
+    }
+  }
+  for (let k = n; k < a.length; k++) if (!plainChar(a.charCodeAt(k))) return a.localeCompare(b)
+  for (let k = n; k < b.length; k++) if (!plainChar(b.charCodeAt(k))) return a.localeCompare(b)
+  return a.length - b.length
+}
+
+/** a-z, 0-9, '-' or '.'. */
+function plainChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e
 }
 
 export function mergeHops(a: NextHop[], b: readonly NextHop[]): NextHop[] {
@@ -164,8 +192,12 @@ export function mergeHops(a: NextHop[], b: readonly NextHop[]): NextHop[] {
 
 const maskLen = (mask: number): number => Math.clz32(~mask >>> 0)
 
-function routeKey(addr: number, len: number): string {
-  return `${addr >>> 0}/${len}`
+/**
+ * A route's key in the OSPF routing table: the prefix and its length as one number (addr·64 + len,
+ * below 2^38), so that a run builds no key strings.
+ */
+export function routeKey(addr: number, len: number): number {
+  return (addr >>> 0) * 64 + len
 }
 
 /** Whether a network-LSA lists router `id` as attached. */
@@ -192,7 +224,7 @@ function areaSpf(
   rid: number,
   area: SpfArea,
   now: number,
-  routes: Map<string, OspfRoute>,
+  routes: Map<number, OspfRoute>,
   routers: Map<number, RouterRoute>,
 ): void {
   const db = area.lsdb
@@ -210,8 +242,9 @@ function areaSpf(
   }
   const rootEntry = db.routers.get(rid >>> 0)
   if (!live(rootEntry) || rootEntry.router === null) return
-  // Vertices by number: a router by its id, a network by its id + 2^32.
-  const verts = new Map<number, Vertex>()
+  // Vertices by id, routers and networks apart (small-integer keys, no 2^32 offset to hash).
+  const rverts = new Map<number, Vertex>()
+  const nverts = new Map<number, Vertex>()
   const heap = new Heap()
   const root: Vertex = {
     key: rid >>> 0,
@@ -223,7 +256,7 @@ function areaSpf(
     direct: true,
     done: false,
   }
-  verts.set(root.key, root)
+  rverts.set(root.id, root)
   heap.push(root)
   const done: Vertex[] = []
   const ifByAddr = (a: number) => area.ifs.find((i) => i.addr >>> 0 === a >>> 0)
@@ -234,7 +267,8 @@ function areaSpf(
   const relax = (v: Vertex, isRouter: boolean, id: number, entry: LsaEntry, cost: number, data: number) => {
     const key = isRouter ? id : id + NET_KEY
     const d = v.dist + cost
-    let w = verts.get(key)
+    const verts = isRouter ? rverts : nverts
+    let w = verts.get(id)
     // Done, or already nearer: nothing to do (and no next hops to work out).
     if (w !== undefined && (w.done || d > w.dist)) return
     // §16.1.1: next hops of a vertex reached from the root or from a network on the root.
@@ -259,7 +293,7 @@ function areaSpf(
     } else hops = v.nextHops
     if (w === undefined) {
       w = { key, isRouter, id, entry, dist: d, nextHops: hops, direct, done: false }
-      verts.set(key, w)
+      verts.set(id, w)
       heap.push(w)
     } else if (d < w.dist) {
       w.dist = d
@@ -360,7 +394,7 @@ function interArea(
   rid: number,
   area: SpfArea,
   now: number,
-  routes: Map<string, OspfRoute>,
+  routes: Map<number, OspfRoute>,
   routers: Map<number, RouterRoute>,
   areaRouters: Map<number, RouterRoute>,
 ): void {
@@ -422,7 +456,7 @@ export function ospfSpf(
   now: number,
   hooks: SpfHooks | null = null,
 ): SpfResult {
-  const routes = new Map<string, OspfRoute>()
+  const routes = new Map<number, OspfRoute>()
   const routers = new Map<number, RouterRoute>()
   const perArea = new Map<number, Map<number, RouterRoute>>()
   // The backbone last: its virtual links need their transit areas' trees first (§16.1).

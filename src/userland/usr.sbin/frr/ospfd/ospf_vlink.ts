@@ -25,6 +25,7 @@ import {
   mergeHops,
   type OspfRoute,
   type RouterRoute,
+  routeKey,
   type SpfArea,
   type SpfHooks,
 } from './ospf_spf.js'
@@ -181,7 +182,7 @@ function peerAddress(e: OspfEngine, vl: VirtualLink, gw: number): number {
  */
 function examineTransit(
   e: OspfEngine,
-  routes: Map<string, OspfRoute>,
+  routes: Map<number, OspfRoute>,
   routers: Map<number, RouterRoute>,
   perArea: ReadonlyMap<number, ReadonlyMap<number, RouterRoute>>,
 ): void {
@@ -207,7 +208,7 @@ function examineTransit(
         continue
       }
       const len = Math.clz32(~s.mask >>> 0)
-      const k = `${(h.id & s.mask) >>> 0}/${len}`
+      const k = routeKey((h.id & s.mask) >>> 0, len)
       const old = routes.get(k)
       if (old === undefined || old.area !== 0 || old.direct) continue
       if (old.kind !== 'intra' && old.kind !== 'inter') continue

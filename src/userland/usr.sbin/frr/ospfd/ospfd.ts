@@ -20,7 +20,7 @@ import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
 import { randomU32 } from '../lib/random.js'
 import { type FrrState, type OspfControl, VtySession } from '../vty_cmds.js'
-import { type FibRoute, ZebraFib } from '../zebra_fib.js'
+import { ZebraFib } from '../zebra_fib.js'
 import {
   OSPF_COST_DEFAULT,
   OSPF_DEAD_S,
@@ -33,7 +33,7 @@ import { DEFAULT_MAX_LSA, type External, OspfEngine } from './ospf_engine.js'
 import type { LsaCache } from './ospf_lsa_cache.js'
 import { SEC_NS } from './ospf_lsdb.js'
 import { showDatabase, showInterface, showNeighbor, showOspf, showRoute } from './ospf_show.js'
-import type { OspfRoute } from './ospf_spf.js'
+import { type OspfRoute, routeKey } from './ospf_spf.js'
 import type { IfDesc, OspfIf } from './ospf_types.js'
 import { setVirtualLinks, VL_TTL } from './ospf_vlink.js'
 
@@ -53,7 +53,7 @@ class OspfDaemon implements OspfControl {
   readonly state: FrrState
   readonly fd: RawSocket
   readonly engine: OspfEngine
-  readonly fib: ZebraFib
+  readonly fib: ZebraFib<number>
   private nextPoll = 0
   /** Send failures (an interface that went away between polls). */
   sendErrors = 0
@@ -63,7 +63,7 @@ class OspfDaemon implements OspfControl {
     this.sys = proc.sys
     this.state = state
     this.fd = fd
-    this.fib = new ZebraFib(this.sys)
+    this.fib = new ZebraFib<number>(this.sys)
     this.engine = new OspfEngine(
       {
         send: (i, dst, pkt) => this.send(i, dst, pkt),
@@ -91,15 +91,18 @@ class OspfDaemon implements OspfControl {
   }
 
   /** zebra: the FIB follows SPF's table (only routes through a gateway; our own networks stay connected). */
-  private install(routes: ReadonlyMap<string, OspfRoute>): void {
-    const want = new Map<string, FibRoute>()
+  private install(routes: ReadonlyMap<number, OspfRoute>): void {
+    const fib = this.fib
+    fib.begin()
     for (const [k, r] of routes) {
       if (r.direct) continue
-      const h = r.nextHops.find((x) => x.gw !== 0)
-      if (h === undefined) continue
-      want.set(k, { dst: r.addr, len: r.len, gw: h.gw })
+      for (const h of r.nextHops)
+        if (h.gw !== 0) {
+          fib.want(k, r.addr, r.len, h.gw)
+          break
+        }
     }
-    this.fib.sync(want)
+    fib.end()
   }
 
   // ---- OspfControl ----
@@ -129,7 +132,7 @@ class OspfDaemon implements OspfControl {
     const now = this.sys.now()
     for (const r of this.engine.routes.values()) {
       const k = `${formatIpv4(r.addr)}/${r.len}`
-      const f = this.fib.installed.get(`${r.addr >>> 0}/${r.len}`)
+      const f = this.fib.installed.get(routeKey(r.addr, r.len))
       const cost = r.kind === 'ext2' ? r.cost2 : r.cost
       if (r.direct) m.set(k, { cost, since: now, direct: true, ifName: r.nextHops[0]?.ifName ?? '' })
       else if (f !== undefined) m.set(k, { cost, since: f.since, direct: false, ifName: '' })
