@@ -27,6 +27,12 @@ export interface ClockDriver {
   /** Run fn after ms of wall time; `keepAlive` false must not keep the process running. */
   after(ms: number, fn: () => void, keepAlive: boolean): unknown
   cancel(handle: unknown): void
+  /**
+   * Block the thread for about `ns` of wall time (never much less; the OS may add its timer slack),
+   * for the last sub-millisecond stretch before a deadline, where OS timers are too coarse. Optional:
+   * without it the clock polls from the event loop instead.
+   */
+  block?(ns: number): void
 }
 
 /** A re-armable callout (FreeBSD callout(9)); arming allocates nothing. */
@@ -71,13 +77,35 @@ export class Timer implements HeapItem {
 /** Events fired per driver turn in virtual mode before yielding to I/O. */
 const VIRTUAL_BATCH = 4096
 /**
- * Real mode: OS timers fire up to a millisecond or two late, so by default the clock sleeps on one
- * only until this long before the next deadline and then polls for it from the event loop (the
- * driver's defer, which lets pending I/O run between polls). Precision costs CPU while a deadline
- * is near; 0 turns polling off.
+ * Real mode: OS timers fire up to a millisecond or two late (and, counting whole milliseconds from a
+ * cached loop time, up to one early), so by default the clock sleeps on one only until this long
+ * before the next deadline and then waits out the rest from the event loop. 0 turns that off.
  */
 export const DEFAULT_REAL_POLL_NS = 2 * MS
-/** While polling, a deadline this close is busy-waited for rather than polled again. */
+/**
+ * Within the poll window, with a blocking driver: block at most this long per event-loop turn, so
+ * I/O that arrives meanwhile waits no longer than this.
+ */
+const REAL_BLOCK_NS = 250 * US
+/**
+ * A poll that comes back later than this after the previous one ended found the loop busy with other
+ * work (I/O callbacks, immediates): that turn polls without blocking, so a near deadline does not
+ * slow the work down.
+ */
+const REAL_BUSY_GAP_NS = 100 * US
+/**
+ * The last stretch before a deadline is busy-waited, because a blocking sleep wakes up to the OS's
+ * timer slack late (50 µs for an ordinary Linux thread, none under a real-time policy). The margin
+ * follows how late blocks actually wake, between these bounds, so it costs CPU only where needed.
+ */
+const REAL_SPIN_MIN_NS = 10 * US
+const REAL_SPIN_INIT_NS = 100 * US
+const REAL_SPIN_MAX_NS = 300 * US
+/** Added to the observed lateness of a block to give the spin margin. */
+const REAL_SPIN_PAD_NS = 15 * US
+/** The shortest OS timer worth asking for: Node's setTimeout rounds anything shorter up to 1 ms. */
+const MIN_OS_TIMER_NS = MS
+/** Without a blocking driver, a deadline this close is busy-waited for rather than polled again. */
 const REAL_SPIN_NS = 200 * US
 
 export class Clock {
@@ -105,6 +133,10 @@ export class Clock {
   private backlog = false
 
   private readonly pollNs: number
+  /** Real mode: how long before a deadline a block ends and the busy-wait starts (adapts). */
+  private spinNs = REAL_SPIN_INIT_NS
+  /** Real mode: wall time the last poll handed back to the event loop (-1: not polling). */
+  private pollEnd = -1
 
   constructor(mode: ClockMode, driver: ClockDriver, realPollNs = DEFAULT_REAL_POLL_NS) {
     this.mode = mode
@@ -236,7 +268,11 @@ export class Clock {
   }
 
   disarm(t: Timer): void {
-    if (this.heap.remove(t) && t.wakes) this.waiters--
+    if (!this.heap.remove(t)) return
+    if (t.wakes) this.waiters--
+    // Real mode: an OS timer left behind would keep the process alive (or wake it) for nothing.
+    if (this.realHandle !== undefined && (this.heap.size === 0 || (this.realKeepAlive && this.waiters === 0)))
+      this.kick()
   }
 
   private kick(): void {
@@ -266,7 +302,8 @@ export class Clock {
     if (this.realHandle !== undefined) this.driver.cancel(this.realHandle)
     this.realHandle = undefined
     const wait = top.deadline - this.now()
-    if (wait <= this.pollNs) {
+    // An OS timer asked for less than its minimum (a millisecond in Node) would fire past the window.
+    if (wait <= this.pollNs + (this.pollNs > 0 ? MIN_OS_TIMER_NS : 0)) {
       this.polling = true
       this.realDeadline = Number.POSITIVE_INFINITY
       this.driver.defer(this.runReal)
@@ -305,19 +342,61 @@ export class Clock {
     this.realHandle = undefined
     this.realDeadline = Number.POSITIVE_INFINITY
     let now = this.now()
-    // Spinning must not hold the event loop for long: no deadline past this one is waited for here.
-    const spinLimit = now + MS
+    const busy = this.pollEnd >= 0 && now - this.pollEnd > REAL_BUSY_GAP_NS
+    this.pollEnd = -1
+    let fired = 0
     for (let n = 0; n < VIRTUAL_BATCH; n++) {
       const t = this.heap.peek()
       if (t === undefined) break
       if (t.deadline > now) {
-        // The last few microseconds are cheaper to wait out here than through another event-loop turn.
-        if (this.pollNs === 0 || t.deadline - now > REAL_SPIN_NS || t.deadline > spinLimit) break
-        while (now < t.deadline) now = this.now()
+        // What fired must run (its promise continuations, then I/O) before the next deadline is waited for.
+        if (fired > 0 || this.pollNs === 0) break
+        now = this.waitFor(t.deadline, now, busy)
+        if (now < t.deadline) break
       }
       this.fire(t)
+      fired++
     }
     this.kick()
+    if (this.polling) this.pollEnd = this.now()
+  }
+
+  /**
+   * Wait toward a deadline within the poll window without leaving the current turn for long: block
+   * (at most REAL_BLOCK_NS) until the spin margin, then busy-wait the rest. Returns the time reached;
+   * before the deadline means the caller should poll again in a later turn. Allocates nothing.
+   */
+  private waitFor(deadline: number, now: number, busy: boolean): number {
+    const block = this.driver.block
+    if (block === undefined) {
+      if (deadline - now > REAL_SPIN_NS) return now
+      while (now < deadline) now = this.now()
+      return now
+    }
+    const left = deadline - now
+    if (left > this.spinNs) {
+      if (busy) return now
+      const last = left - this.spinNs <= REAL_BLOCK_NS
+      const want = last ? left - this.spinNs : REAL_BLOCK_NS
+      block.call(this.driver, want)
+      const woke = this.now()
+      if (last) this.learnSlack(woke - (now + want))
+      now = woke
+      if (deadline - now > this.spinNs) return now
+    }
+    while (now < deadline) now = this.now()
+    return now
+  }
+
+  /**
+   * Fit the spin margin to how late the final block woke: up quickly (a quarter of the gap per
+   * sample), down slowly, so it settles near the high end of the OS's wake-up lateness.
+   */
+  private learnSlack(lateNs: number): void {
+    let want = (lateNs > 0 ? lateNs : 0) + REAL_SPIN_PAD_NS
+    if (want < REAL_SPIN_MIN_NS) want = REAL_SPIN_MIN_NS
+    if (want > REAL_SPIN_MAX_NS) want = REAL_SPIN_MAX_NS
+    this.spinNs += want > this.spinNs ? (want - this.spinNs) / 4 : (want - this.spinNs) / 64
   }
 
   /** Run fn after pending I/O and promise continuations (the driver's defer). */
