@@ -51,7 +51,6 @@ import { parseIpv4, parseMac } from '../wire/addr.js'
 import { parseIpv6 } from '../wire/inet6/in6_addr.js'
 import { type HostChanges, loadModules, runFirewall, unloadModules } from './firewall/lab_firewall.js'
 import { withServices } from './lab_services.js'
-import { hostRj45Ports } from './rj45_host.js'
 import { impairs, pipeSetcfg } from './link_cfg.js'
 import {
   type Endpoint,
@@ -62,6 +61,7 @@ import {
   type Topology,
   type TopoNode,
 } from './model.js'
+import { hostRj45Ports } from './rj45_host.js'
 
 /** A build or control step failed; the message names the node or link. */
 export class LabError extends Error {
@@ -330,7 +330,9 @@ export class Lab {
         vlanIf = this.root.ifCreate(`${n.rj45.interface}.${vlan}`)
         this.root.ifSetUp(vlanIf, true)
         const id = this.ng.show(`${vlanIf}:`).id
-        ports = new Map((n.interfaces.length > 0 ? n.interfaces : [{ name: vlanIf }]).map((i) => [i.name, id]))
+        ports = new Map(
+          (n.interfaces.length > 0 ? n.interfaces : [{ name: vlanIf }]).map((i) => [i.name, id]),
+        )
       }
       this.byName.set(n.name, {
         name: n.name,

@@ -41,7 +41,11 @@ function etherNodeOf(root: Syscalls, ng: NgSocket, ifname: string): number | nul
  * interface whose `lower` hook is free; otherwise null (the rj45 node then takes the machine's
  * interface instead).
  */
-export function hostRj45Ports(root: Syscalls, ng: NgSocket, ifnames: readonly string[]): Map<string, number> | null {
+export function hostRj45Ports(
+  root: Syscalls,
+  ng: NgSocket,
+  ifnames: readonly string[],
+): Map<string, number> | null {
   if (ifnames.length === 0) return null
   const out = new Map<string, number>()
   for (const name of ifnames) {
