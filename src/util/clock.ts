@@ -95,15 +95,22 @@ const REAL_BLOCK_NS = MS
  */
 const REAL_BUSY_GAP_NS = 100 * US
 /**
- * The last stretch before a deadline is busy-waited, because a blocking sleep wakes up to the OS's
- * timer slack late (50 µs for an ordinary Linux thread, none under a real-time policy). The margin
- * follows how late blocks actually wake, between these bounds, so it costs CPU only where needed.
+ * The last stretch before a deadline is busy-waited, because a blocking sleep wakes late: by the
+ * OS's timer slack (50 µs for an ordinary Linux thread, none under a real-time policy) plus the
+ * wake-up itself. The margin tracks the 99th percentile of how late blocks actually wake (a
+ * stochastic quantile estimate: up by STEP·Q on a late wake, down by STEP·(1-Q) otherwise),
+ * between these bounds, so it costs CPU only where the OS needs it.
  */
 const REAL_SPIN_MIN_NS = 10 * US
 const REAL_SPIN_INIT_NS = 100 * US
 const REAL_SPIN_MAX_NS = 300 * US
-/** Added to the observed lateness of a block to give the spin margin. */
-const REAL_SPIN_PAD_NS = 15 * US
+const REAL_SPIN_Q = 0.99
+const REAL_SPIN_STEP_NS = 10 * US
+/** Added to a block's lateness: reading the clock and firing take a little too. */
+const REAL_SPIN_PAD_NS = 5 * US
+/** While busy-waiting, the wall clock is read about this often (each reading allocates in Node). */
+const SPIN_READ_NS = US
+const SPIN_ITERS_MAX = 1 << 20
 /** The shortest OS timer worth asking for: Node's setTimeout rounds anything shorter up to 1 ms. */
 const MIN_OS_TIMER_NS = MS
 /** Without a blocking driver, a deadline this close is busy-waited for rather than polled again. */
@@ -138,6 +145,10 @@ export class Clock {
   private spinNs = REAL_SPIN_INIT_NS
   /** Real mode: wall time the last poll handed back to the event loop (-1: not polling). */
   private pollEnd = -1
+  /** Real mode: iterations of the plain loop between wall-clock readings while spinning (calibrated). */
+  private spinIters = 64
+  /** Written by the spin's plain loop, so the compiler cannot drop it. */
+  private spinSink = 0
 
   constructor(mode: ClockMode, driver: ClockDriver, realPollNs = DEFAULT_REAL_POLL_NS) {
     this.mode = mode
@@ -371,33 +382,52 @@ export class Clock {
     const block = this.driver.block
     if (block === undefined) {
       if (deadline - now > REAL_SPIN_NS) return now
-      while (now < deadline) now = this.now()
-      return now
+      return this.spinUntil(deadline, now)
     }
-    const left = deadline - now
-    if (left > this.spinNs) {
+    const room = deadline - now - this.spinNs
+    if (room > 0) {
       if (busy) return now
-      const last = left - this.spinNs <= REAL_BLOCK_NS
-      const want = last ? left - this.spinNs : REAL_BLOCK_NS
+      // A block short of the last leaves a margin for its own late wake-up too.
+      const want = room <= REAL_BLOCK_NS ? room : Math.min(REAL_BLOCK_NS, room - this.spinNs)
       block.call(this.driver, want)
       const woke = this.now()
-      if (last) this.learnSlack(woke - (now + want))
+      this.learnSlack(woke - (now + want))
       now = woke
       if (deadline - now > this.spinNs) return now
     }
-    while (now < deadline) now = this.now()
-    return now
+    return this.spinUntil(deadline, now)
   }
 
   /**
-   * Fit the spin margin to how late the final block woke: up quickly (a quarter of the gap per
-   * sample), down slowly, so it settles near the high end of the OS's wake-up lateness.
+   * Busy-wait until the deadline. Reading the wall clock allocates in Node (performance.now builds
+   * an array), and a spin that read it every iteration would bring on the very scavenges that make
+   * the tail late; so between readings it runs a plain loop calibrated to last about SPIN_READ_NS.
    */
+  private spinUntil(deadline: number, now: number): number {
+    while (now < deadline) {
+      let n = deadline - now > 2 * SPIN_READ_NS ? this.spinIters : 0
+      const iters = n
+      while (n > 0) {
+        this.spinSink = (this.spinSink + n) | 0
+        n--
+      }
+      const t = this.now()
+      if (iters > 0 && t > now) {
+        // Keep one stretch near SPIN_READ_NS as the machine's speed changes.
+        const fit = Math.round((iters * SPIN_READ_NS) / (t - now))
+        this.spinIters = fit < 1 ? 1 : fit > SPIN_ITERS_MAX ? SPIN_ITERS_MAX : fit
+      }
+      now = t
+    }
+    return now
+  }
+
+  /** Move the spin margin toward the 99th percentile of how late blocks wake. */
   private learnSlack(lateNs: number): void {
-    let want = (lateNs > 0 ? lateNs : 0) + REAL_SPIN_PAD_NS
-    if (want < REAL_SPIN_MIN_NS) want = REAL_SPIN_MIN_NS
-    if (want > REAL_SPIN_MAX_NS) want = REAL_SPIN_MAX_NS
-    this.spinNs += want > this.spinNs ? (want - this.spinNs) / 4 : (want - this.spinNs) / 64
+    let m = this.spinNs
+    m +=
+      lateNs + REAL_SPIN_PAD_NS > m ? REAL_SPIN_STEP_NS * REAL_SPIN_Q : -REAL_SPIN_STEP_NS * (1 - REAL_SPIN_Q)
+    this.spinNs = m < REAL_SPIN_MIN_NS ? REAL_SPIN_MIN_NS : m > REAL_SPIN_MAX_NS ? REAL_SPIN_MAX_NS : m
   }
 
   /** Run fn after pending I/O and promise continuations (the driver's defer). */

@@ -113,10 +113,10 @@ test('real clock: the busy-wait margin follows how late blocks wake', () => {
     t.arm(7 * MS)
   })
   t.arm(7 * MS)
-  runUntil(s, () => n >= 200)
+  runUntil(s, () => n >= 1000)
   const spin = (clock as unknown as { spinNs: number }).spinNs
   assert.ok(spin >= late, `margin ${spin} ns is below the OS lateness: the deadline would be missed`)
-  assert.ok(spin <= late + 30 * US, `margin ${spin} ns: spins far longer than the lateness needs`)
+  assert.ok(spin <= late + 20 * US, `margin ${spin} ns: spins far longer than the lateness needs`)
 })
 
 test('real clock: timers fire in deadline order, ties in arming order; cancelled ones never', () => {
