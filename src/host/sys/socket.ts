@@ -111,6 +111,8 @@ export const TCP_KEEPIDLE = 256
 export const TCP_KEEPINTVL = 512
 
 export const TCP_KEEPCNT = 1024
+/** The peer's UDP port for TCP over UDP (net.inet.tcp.udp_tunneling_port must be set); before connect. */
+export const TCP_REMOTE_UDP_ENCAPS_PORT = 71
 
 /**
  * A transport address: struct sockaddr_in, or with `addr6` a struct sockaddr_in6 (AF_INET6 sockets

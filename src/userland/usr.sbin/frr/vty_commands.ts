@@ -161,7 +161,12 @@ export const COMMANDS: readonly Cmd[] = [
       s.foreign = true
       return
     }
-    s.out += showIpv6Route(s.sys, s.ripng?.ripngRoutes() ?? new Map(), s.ospf6?.ospf6Routes())
+    s.out += showIpv6Route(
+      s.sys,
+      s.ripng?.ripngRoutes() ?? new Map(),
+      s.ospf6?.ospf6Routes(),
+      s.isis?.isisRoutes6(),
+    )
   }),
   ripCmd(SHOW, 'show ip rip', (s) => {
     s.out += s.needRip().showRip()

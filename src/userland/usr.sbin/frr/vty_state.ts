@@ -55,6 +55,8 @@ export interface IsisControl {
   showSummary(): string
   /** Routes in the FIB by `a.b.c.d/len`: metric and install time. */
   isisRoutes(): ReadonlyMap<string, { metric: number; since: number }>
+  /** IPv6 routes (RFC 5308) in the FIB by `prefix/len`: metric and install time. */
+  isisRoutes6(): ReadonlyMap<string, { metric: number; since: number }>
 }
 
 /** What ripngd offers its vty (ripngd/ripng_cmds.ts); null when the session is not ripngd's. */
