@@ -5,7 +5,7 @@
  * wall time for that ("ready"), per node, and the memory each node keeps. The same lab with routers
  * (1,111 routers with aggregated routes, 10,000 pcs on their own /30s) and with a pipe on every link
  * (`--delay 1ms`) shows what routing and link emulation add. Then `pingall` on a lab of 100 hosts
- * (9,900 pairs) in virtual time, and the real-clock accuracy of a 10 ms pipe (bench/pipe_delay.ts).
+ * (9,900 pairs) in virtual time. (The real-clock accuracy of a 10 ms pipe is in bench/rtclock.ts.)
  */
 
 import { Host } from '../src/host/host.js'
@@ -26,11 +26,9 @@ import {
   retainedBytes,
   sinceNs,
 } from './harness.js'
-import { benchPipeDelay } from './pipe_delay.js'
 import type { Metric } from './report.js'
 
 const READY_TARGET_MS = 1000
-const PIPE_P99_TARGET_US = 50
 
 const quietIo = () => ({
   stdin: { read: async () => null },
@@ -134,30 +132,6 @@ async function pingallMetric(cfg: BenchConfig): Promise<Metric> {
   }
 }
 
-async function pipeDelayMetrics(cfg: BenchConfig): Promise<Metric[]> {
-  progress('emulator: 10 ms pipe delay error on the real clock')
-  // The labs measured before leave a large heap behind; their garbage is not this benchmark's.
-  collect()
-  const f = await benchPipeDelay({ quick: cfg.quick })
-  const note = `${f.samples} samples; arrival minus (send + 10 ms)`
-  return [
-    {
-      key: 'pipe_delay.p50',
-      name: 'pipe 10 ms delay error, p50 (real clock)',
-      value: f.p50us,
-      unit: 'µs',
-      note,
-    },
-    {
-      key: 'pipe_delay.p99',
-      name: 'pipe 10 ms delay error, p99 (real clock)',
-      value: f.p99us,
-      unit: 'µs',
-      target: { kind: 'max', value: PIPE_P99_TARGET_US },
-    },
-  ]
-}
-
 export async function emulatorMetrics(cfg: BenchConfig): Promise<Metric[]> {
   // Quick: Mininet's tree 3 10 (111 switches, 1,000 hosts); full: tree 4 10 (10,000 hosts).
   const depth = cfg.quick ? 3 : 4
@@ -185,6 +159,5 @@ export async function emulatorMetrics(cfg: BenchConfig): Promise<Metric[]> {
     )
   }
   out.push(await pingallMetric(cfg))
-  out.push(...(await pipeDelayMetrics(cfg)))
   return out
 }

@@ -29,6 +29,7 @@ import { linuxTcpBaseline, linuxTcpMissing } from './linux_tcp.js'
 import { natMetrics } from './nat.js'
 import { applyBaselines, type Metric, renderTable, writeJson } from './report.js'
 import { ospfMetrics, ripMetrics } from './routing.js'
+import { rtclockMetrics } from './rtclock.js'
 import { scaleMetrics } from './scale.js'
 import { syncacheMetrics } from './syncache.js'
 import { tcpMetrics } from './tcp.js'
@@ -73,6 +74,7 @@ const GROUPS: Readonly<Record<string, (cfg: BenchConfig) => Metric[] | Promise<M
   syncache: syncacheMetrics,
   dummynet: dummynetMetrics,
   capture: captureMetrics,
+  rtclock: rtclockMetrics,
 }
 
 /**

@@ -264,6 +264,12 @@ export class NgGraph {
   }
 
   msg(node: NgNode, cmd: string, arg: NgValue | undefined): NgValue | undefined {
+    // NGM_GENERIC_COOKIE's NGM_SHUTDOWN, which any node takes (`ngctl msg NODE: shutdown`, as
+    // scripts tear down what they built): the same as `ngctl shutdown NODE:`.
+    if (cmd === 'shutdown' && arg === undefined) {
+      this.shutdown(node)
+      return undefined
+    }
     return node.rcvmsg(cmd, arg)
   }
 

@@ -61,6 +61,7 @@ import {
   type Topology,
   type TopoNode,
 } from './model.js'
+import { hostRj45Ports } from './rj45_host.js'
 
 /** A build or control step failed; the message names the node or link. */
 export class LabError extends Error {
@@ -87,6 +88,13 @@ export interface LabNode {
   readonly vxlanIf?: string
   /** An rj45 external node's tap in vnet0 (the machine's interface read raw), destroyed with the node. */
   readonly realIf?: string
+  /**
+   * An rj45 node on the host's own interfaces (rj45_host.ts): interface name → its ng_ether node,
+   * whose `lower` hook the cable takes. The interfaces stay when the node goes.
+   */
+  readonly hostPorts?: ReadonlyMap<string, number>
+  /** The vlan interface made on a host interface for such a node (`IF.TAG`), destroyed with it. */
+  readonly hostVlanIf?: string
 }
 
 export interface LabLink {
@@ -250,7 +258,7 @@ export class Lab {
     const port = (e: Endpoint): Port => {
       const node = this.byName.get(e.node)!
       if (node.ngId === null) return { id: node.eifaces.get(e.iface)!, hook: 'ether' }
-      if (node.kind === 'external') return { id: node.ngId, hook: 'lower' }
+      if (node.kind === 'external') return { id: node.hostPorts?.get(e.iface) ?? node.ngId, hook: 'lower' }
       const k = nextPort.get(e.node) ?? 0
       nextPort.set(e.node, k + 1)
       // An access port of a VLAN (IMUNES vlan_tag): an ng_vlan between the cable and the bridge
@@ -306,7 +314,36 @@ export class Lab {
    */
   private buildExternal(n: TopoNode, tmp: NgSocket, hook: string): void {
     if (n.rj45 !== undefined) {
-      this.buildRj45(n, n.rj45.interface, n.rj45.vlan)
+      const vlan = n.rj45.vlan
+      const names =
+        vlan !== undefined || n.interfaces.length === 0 ? [n.rj45.interface] : n.interfaces.map((i) => i.name)
+      let ports = hostRj45Ports(this.root, this.ng, names)
+      if (ports === null) {
+        this.buildRj45(n, n.rj45.interface, vlan)
+        return
+      }
+      // As IMUNES's captureExtIfcByName: the interface comes up for the lab (it stays up after).
+      for (const name of ports.keys()) this.root.ifSetUp(name, true)
+      let vlanIf: string | undefined
+      if (vlan !== undefined) {
+        // One VLAN of the host's interface: a vlan interface on it is the port (IMUNES's DEV.TAG).
+        vlanIf = this.root.ifCreate(`${n.rj45.interface}.${vlan}`)
+        this.root.ifSetUp(vlanIf, true)
+        const id = this.ng.show(`${vlanIf}:`).id
+        ports = new Map(
+          (n.interfaces.length > 0 ? n.interfaces : [{ name: vlanIf }]).map((i) => [i.name, id]),
+        )
+      }
+      this.byName.set(n.name, {
+        name: n.name,
+        kind: n.kind,
+        topo: n,
+        ngId: ports.values().next().value!,
+        eifaces: new Map(),
+        removed: false,
+        hostPorts: ports,
+        ...(vlanIf !== undefined && { hostVlanIf: vlanIf }),
+      })
       return
     }
     const v = n.vxlan
@@ -687,6 +724,12 @@ export class Lab {
     for (const l of this.linksOf.get(name) ?? []) this.removeLink(l)
     n.removed = true
     const ngId = n.ngId
+    if (n.hostPorts !== undefined) {
+      for (const id of n.hostPorts.values()) quietly(() => this.ng.rmhook(ngPath(id), 'lower'))
+      const vlanIf = n.hostVlanIf
+      if (vlanIf !== undefined) quietly(() => this.root.ifDestroy(vlanIf))
+      return
+    }
     if (ngId !== null) quietly(() => this.ng.shutdown(ngPath(ngId)))
     for (const id of n.eifaces.values()) quietly(() => this.ng.shutdown(ngPath(id)))
     const vx = n.vxlanIf ?? n.realIf

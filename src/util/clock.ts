@@ -27,6 +27,12 @@ export interface ClockDriver {
   /** Run fn after ms of wall time; `keepAlive` false must not keep the process running. */
   after(ms: number, fn: () => void, keepAlive: boolean): unknown
   cancel(handle: unknown): void
+  /**
+   * Block the thread for about `ns` of wall time (never much less; the OS may add its timer slack),
+   * for the last sub-millisecond stretch before a deadline, where OS timers are too coarse. Optional:
+   * without it the clock polls from the event loop instead.
+   */
+  block?(ns: number): void
 }
 
 /** A re-armable callout (FreeBSD callout(9)); arming allocates nothing. */
@@ -72,13 +78,43 @@ export class Timer implements HeapItem {
 /** Events fired per driver turn in virtual mode before yielding to I/O. */
 const VIRTUAL_BATCH = 4096
 /**
- * Real mode: OS timers fire up to a millisecond or two late, so by default the clock sleeps on one
- * only until this long before the next deadline and then polls for it from the event loop (the
- * driver's defer, which lets pending I/O run between polls). Precision costs CPU while a deadline
- * is near; 0 turns polling off.
+ * Real mode: OS timers fire up to a millisecond or two late (and, counting whole milliseconds from a
+ * cached loop time, up to one early), so by default the clock sleeps on one only until this long
+ * before the next deadline and then waits out the rest from the event loop. 0 turns that off.
  */
 export const DEFAULT_REAL_POLL_NS = 2 * MS
-/** While polling, a deadline this close is busy-waited for rather than polled again. */
+/**
+ * Within the poll window, with a blocking driver: block at most this long per event-loop turn, so
+ * I/O that arrives meanwhile waits no longer than this — Node's own timer granularity. Each block
+ * costs tens of microseconds of CPU in the OS (a timed futex wait), so fewer, longer ones are cheaper.
+ */
+const REAL_BLOCK_NS = MS
+/**
+ * A poll that comes back later than this after the previous one ended found the loop busy with other
+ * work (I/O callbacks, immediates): that turn polls without blocking, so a near deadline does not
+ * slow the work down.
+ */
+const REAL_BUSY_GAP_NS = 100 * US
+/**
+ * The last stretch before a deadline is busy-waited, because a blocking sleep wakes late: by the
+ * OS's timer slack (50 µs for an ordinary Linux thread, none under a real-time policy) plus the
+ * wake-up itself. The margin tracks the 99th percentile of how late blocks actually wake (a
+ * stochastic quantile estimate: up by STEP·Q on a late wake, down by STEP·(1-Q) otherwise),
+ * between these bounds, so it costs CPU only where the OS needs it.
+ */
+const REAL_SPIN_MIN_NS = 10 * US
+const REAL_SPIN_INIT_NS = 100 * US
+const REAL_SPIN_MAX_NS = 300 * US
+const REAL_SPIN_Q = 0.99
+const REAL_SPIN_STEP_NS = 10 * US
+/** Added to a block's lateness: reading the clock and firing take a little too. */
+const REAL_SPIN_PAD_NS = 5 * US
+/** While busy-waiting, the wall clock is read about this often (each reading allocates in Node). */
+const SPIN_READ_NS = US
+const SPIN_ITERS_MAX = 1 << 20
+/** The shortest OS timer worth asking for: Node's setTimeout rounds anything shorter up to 1 ms. */
+const MIN_OS_TIMER_NS = MS
+/** Without a blocking driver, a deadline this close is busy-waited for rather than polled again. */
 const REAL_SPIN_NS = 200 * US
 
 export class Clock {
@@ -106,6 +142,14 @@ export class Clock {
   private backlog = false
 
   private readonly pollNs: number
+  /** Real mode: how long before a deadline a block ends and the busy-wait starts (adapts). */
+  private spinNs = REAL_SPIN_INIT_NS
+  /** Real mode: wall time the last poll handed back to the event loop (-1: not polling). */
+  private pollEnd = -1
+  /** Real mode: iterations of the plain loop between wall-clock readings while spinning (calibrated). */
+  private spinIters = 64
+  /** Written by the spin's plain loop, so the compiler cannot drop it. */
+  private spinSink = 0
 
   constructor(mode: ClockMode, driver: ClockDriver, realPollNs = DEFAULT_REAL_POLL_NS) {
     this.mode = mode
@@ -260,7 +304,11 @@ export class Clock {
   }
 
   disarm(t: Timer): void {
-    if (this.heap.remove(t) && t.wakes) this.waiters--
+    if (!this.heap.remove(t)) return
+    if (t.wakes) this.waiters--
+    // Real mode: an OS timer left behind would keep the process alive (or wake it) for nothing.
+    if (this.realHandle !== undefined && (this.heap.size === 0 || (this.realKeepAlive && this.waiters === 0)))
+      this.kick()
   }
 
   private kick(): void {
@@ -290,7 +338,8 @@ export class Clock {
     if (this.realHandle !== undefined) this.driver.cancel(this.realHandle)
     this.realHandle = undefined
     const wait = top.deadline - this.now()
-    if (wait <= this.pollNs) {
+    // An OS timer asked for less than its minimum (a millisecond in Node) would fire past the window.
+    if (wait <= this.pollNs + (this.pollNs > 0 ? MIN_OS_TIMER_NS : 0)) {
       this.polling = true
       this.realDeadline = Number.POSITIVE_INFINITY
       this.driver.defer(this.runReal)
@@ -329,19 +378,80 @@ export class Clock {
     this.realHandle = undefined
     this.realDeadline = Number.POSITIVE_INFINITY
     let now = this.now()
-    // Spinning must not hold the event loop for long: no deadline past this one is waited for here.
-    const spinLimit = now + MS
+    const busy = this.pollEnd >= 0 && now - this.pollEnd > REAL_BUSY_GAP_NS
+    this.pollEnd = -1
+    let fired = 0
     for (let n = 0; n < VIRTUAL_BATCH; n++) {
       const t = this.heap.peek()
       if (t === undefined) break
       if (t.deadline > now) {
-        // The last few microseconds are cheaper to wait out here than through another event-loop turn.
-        if (this.pollNs === 0 || t.deadline - now > REAL_SPIN_NS || t.deadline > spinLimit) break
-        while (now < t.deadline) now = this.now()
+        // What fired must run (its promise continuations, then I/O) before the next deadline is waited for.
+        if (fired > 0 || this.pollNs === 0) break
+        now = this.waitFor(t.deadline, now, busy)
+        if (now < t.deadline) break
       }
       this.fire(t)
+      fired++
     }
     this.kick()
+    if (this.polling) this.pollEnd = this.now()
+  }
+
+  /**
+   * Wait toward a deadline within the poll window without leaving the current turn for long: block
+   * (at most REAL_BLOCK_NS) until the spin margin, then busy-wait the rest. Returns the time reached;
+   * before the deadline means the caller should poll again in a later turn. Allocates nothing.
+   */
+  private waitFor(deadline: number, now: number, busy: boolean): number {
+    const block = this.driver.block
+    if (block === undefined) {
+      if (deadline - now > REAL_SPIN_NS) return now
+      return this.spinUntil(deadline, now)
+    }
+    const room = deadline - now - this.spinNs
+    if (room > 0) {
+      if (busy) return now
+      // A block short of the last leaves a margin for its own late wake-up too.
+      const want = room <= REAL_BLOCK_NS ? room : Math.min(REAL_BLOCK_NS, room - this.spinNs)
+      block.call(this.driver, want)
+      const woke = this.now()
+      this.learnSlack(woke - (now + want))
+      now = woke
+      if (deadline - now > this.spinNs) return now
+    }
+    return this.spinUntil(deadline, now)
+  }
+
+  /**
+   * Busy-wait until the deadline. Reading the wall clock allocates in Node (performance.now builds
+   * an array), and a spin that read it every iteration would bring on the very scavenges that make
+   * the tail late; so between readings it runs a plain loop calibrated to last about SPIN_READ_NS.
+   */
+  private spinUntil(deadline: number, now: number): number {
+    while (now < deadline) {
+      let n = deadline - now > 2 * SPIN_READ_NS ? this.spinIters : 0
+      const iters = n
+      while (n > 0) {
+        this.spinSink = (this.spinSink + n) | 0
+        n--
+      }
+      const t = this.now()
+      if (iters > 0 && t > now) {
+        // Keep one stretch near SPIN_READ_NS as the machine's speed changes.
+        const fit = Math.round((iters * SPIN_READ_NS) / (t - now))
+        this.spinIters = fit < 1 ? 1 : fit > SPIN_ITERS_MAX ? SPIN_ITERS_MAX : fit
+      }
+      now = t
+    }
+    return now
+  }
+
+  /** Move the spin margin toward the 99th percentile of how late blocks wake. */
+  private learnSlack(lateNs: number): void {
+    let m = this.spinNs
+    m +=
+      lateNs + REAL_SPIN_PAD_NS > m ? REAL_SPIN_STEP_NS * REAL_SPIN_Q : -REAL_SPIN_STEP_NS * (1 - REAL_SPIN_Q)
+    this.spinNs = m < REAL_SPIN_MIN_NS ? REAL_SPIN_MIN_NS : m > REAL_SPIN_MAX_NS ? REAL_SPIN_MAX_NS : m
   }
 
   /** Run fn after pending I/O and promise continuations (the driver's defer). */

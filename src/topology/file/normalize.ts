@@ -382,14 +382,26 @@ function finalChecks(
 
   // Two addressed ends of a plain cable that share no subnet cannot talk: almost surely a typo.
   const byName = new Map(t.nodes.map((n) => [n.name, n]))
-  // An external node is the far end of one cable (its VXLAN interface has one wire side).
+  // An external node is the far end of one cable (its VXLAN interface has one wire side); an rj45
+  // node of one per interface, each interface being an interface of the machine (IMUNES's extelem).
   const cables = new Map<string, number>()
   for (const l of t.links)
-    for (const e of [l.a, l.b])
-      if (byName.get(e.node)?.kind === 'external') cables.set(e.node, (cables.get(e.node) ?? 0) + 1)
-  for (const [name, n] of cables)
-    if (n > 1)
-      problem(['nodes', name], `an external node takes one link; ${name} has ${n} (join them with a switch)`)
+    for (const e of [l.a, l.b]) {
+      const en = byName.get(e.node)
+      if (en?.kind !== 'external') continue
+      const key = en.rj45 !== undefined && en.interfaces.length > 1 ? `${e.node}:${e.iface}` : e.node
+      cables.set(key, (cables.get(key) ?? 0) + 1)
+    }
+  for (const [key, n] of cables)
+    if (n > 1) {
+      const name = key.split(':')[0]!
+      problem(
+        ['nodes', name],
+        key === name
+          ? `an external node takes one link; ${name} has ${n} (join them with a switch)`
+          : `an rj45 interface takes one link; ${key} has ${n} (join them with a switch)`,
+      )
+    }
   for (const [k, l] of t.links.entries()) {
     const na = byName.get(l.a.node)!
     const nb = byName.get(l.b.node)!

@@ -205,6 +205,8 @@ class Importer {
   /** Our node name -> its IMUNES id. */
   private readonly ids = new Map<string, string>()
   private readonly info = new Map<string, NodeInfo>()
+  /** An rj45 node's VLAN given on its (stolen) interface, IMUNES's current form: node id → device, tag. */
+  private readonly stolenVlan = new Map<string, { dev: string; tag: number }>()
   /** For each link of the result, its IMUNES id. */
   private readonly linkIds: string[] = []
   /** Nodes whose default route IMUNES computes (auto_default_routes enabled). */
@@ -291,7 +293,11 @@ class Importer {
       const ifs = this.interfaces(id, label, kind, raw, [])
       if (ifs.length > 0) node.interfaces = ifs
       if (type === 'rj45') {
-        node.rj45 = this.rj45(label, at, ifs[0]?.name ?? name, raw.vlan)
+        const sv = this.stolenVlan.get(id)
+        node.rj45 =
+          sv !== undefined && raw.vlan === undefined
+            ? { interface: sv.dev, vlan: sv.tag }
+            : this.rj45(label, at, ifs[0]?.name ?? name, raw.vlan)
         return { name, node }
       }
       this.warn(
@@ -546,6 +552,18 @@ class Importer {
         if (Number.isInteger(tag) && tag >= 1 && tag <= 4094) iface.vlan = { tag }
         else
           this.warn(label, at, `${name}: vlan_tag ${JSON.stringify(r.vlan_tag)} is not 1..4094; a trunk port`)
+      } else if (
+        kind === 'external' &&
+        type === 'stolen' &&
+        out.length === 0 &&
+        typeof r.vlan_dev === 'string' &&
+        new RegExp(PATTERNS.ifaceName).test(r.vlan_dev) &&
+        Number.isInteger(Number(r.vlan_tag)) &&
+        Number(r.vlan_tag) >= 1 &&
+        Number(r.vlan_tag) <= 4094
+      ) {
+        // rj45 with a VLAN: IMUNES takes VLAN_TAG of the device vlan_dev (`ifconfig DEV.TAG create`).
+        this.stolenVlan.set(id, { dev: r.vlan_dev, tag: Number(r.vlan_tag) })
       } else if (kind !== 'switch' && (r.vlan_tag !== undefined || r.vlan_dev !== undefined))
         this.warn(label, at, `${name}: a VLAN on a ${type} interface is not supported; ignored`)
       if (l3) {

@@ -802,7 +802,7 @@ function ipfwCheckFull(
       return PFIL.CONSUMED
     }
     const fsNr = f.spec.actionArg + (f.spec.action === A.PIPE ? 2 * DN_MAX_ID : 0)
-    if (dnIo(v, m, ifp, dir, fsNr, f, ch.dnSlot, f.num, p, now) !== DN_IO.FAST) return PFIL.QUEUED
+    if (dnIo(v, m, ifp, dir, fsNr, f, ch.dnSlot, f.num, p) !== DN_IO.FAST) return PFIL.QUEUED
     // Straight through an idle, unlimited pipe: on with the rules, as after a reinjection.
     if (ch.onePass !== 0) return PFIL.PASS
     start = ch.dnSlot + 1

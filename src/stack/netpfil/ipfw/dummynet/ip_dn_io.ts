@@ -132,8 +132,9 @@ function findQueue(st: DnState, fs: DnFsk, si: DnSi, fsNr: number): DnQueue | nu
 
 /**
  * dummynet_io: m was sent to flowset fsNr by an ipfw rule (`rule` at index `slot`) in direction
- * dir on ifp at time now (ns); p holds its header fields. Returns DN_IO.FAST when m may go on at once (no tag left
- * on it), else DN_IO.TAKEN.
+ * dir on ifp; p holds its header fields. Returns DN_IO.FAST when m may go on at once (no tag left
+ * on it), else DN_IO.TAKEN. It reads the exact clock, not ipfw's per-turn coarse time: a delay line
+ * started from a time read earlier in the turn would release the packet that much early.
  */
 export function dummynetIo(
   v: Vnet,
@@ -145,8 +146,8 @@ export function dummynetIo(
   slot: number,
   ruleNum: number,
   p: PktFacts,
-  now: number,
 ): number {
+  const now = v.env.clock.now()
   const st = dummynet(v)
   st.stats.ioPkt++
   const fs = st.fsk.get(fsNr)
