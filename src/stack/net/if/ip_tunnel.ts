@@ -263,6 +263,22 @@ export function encapUdpInput(v: Vnet, m: Mbuf, hlen: number): boolean {
 }
 
 /**
+ * in6_gre_udp_input: encapUdpInput for a UDP datagram over IPv6 (m at its IPv6 header, the UDP
+ * header `hlen` bytes in, checksum already verified).
+ */
+export function encapUdp6Input(v: Vnet, m: Mbuf, hlen: number): boolean {
+  const b = m.data
+  const ifs = v.ifList
+  for (let i = 0; i < ifs.length; i++) {
+    const sc = tunnelOf(ifs[i]!)
+    if (sc === null || sc.af !== 6 || (sc.opts & GRE_UDPENCAP) === 0) continue
+    if (!in6Eq(sc.dst6, 0, b, m.off + 8) || !in6Eq(sc.src6, 0, b, m.off + 24)) continue
+    if (tryTunnel(v, sc, m, hlen + 8, IPPROTO_UDP)) return true
+  }
+  return false
+}
+
+/**
  * encap6_input: the same for an IPv6 packet (m at its IPv6 header) whose upper-layer header, of
  * next header 4, 41 or 47, starts `hlen` bytes in (after any extension headers).
  */
