@@ -17,7 +17,9 @@ export const CLUSTER = 2048
 export const JUMBO = HEADROOM + 65536 + 128
 
 export class Mbuf {
-  data: Uint8Array
+  readonly data: Uint8Array
+  /** The same bytes as 32-bit words, for checksums four bytes a load (wire/checksum.ts's w32). */
+  readonly data32: Uint32Array
   off = HEADROOM
   len = 0
   /** Interface the packet arrived on (input path), set by the driver. */
@@ -68,6 +70,7 @@ export class Mbuf {
 
   constructor(size: number, pooled: boolean) {
     this.data = new Uint8Array(size)
+    this.data32 = new Uint32Array(this.data.buffer, 0, size >>> 2)
     this.pooled = pooled
   }
 

@@ -209,7 +209,8 @@ function nonblocking(so: Socket, flags: number): boolean {
  * EAGAIN when non-blocking or timed out; a pending error on the listener is reported once.
  */
 export async function soaccept(head: StreamSocket, timeoutNs: number): Promise<StreamSocket> {
-  const deadline = head.clock.now() + timeoutNs
+  // The deadline is read from the clock only once waiting is needed: most calls return at once.
+  let deadline = -1
   for (;;) {
     if (head.closed) throw new SysError('EBADF', 'accept')
     if (!head.listening) throw new SysError('EINVAL', 'accept')
@@ -221,8 +222,11 @@ export async function soaccept(head: StreamSocket, timeoutNs: number): Promise<S
     }
     const err = head.takeError()
     if (err !== null) throw new SysError(err.code, 'accept')
-    const left = deadline - head.clock.now()
-    if (nonblocking(head, 0) || left <= 0) throw new SysError('EAGAIN', 'accept')
+    if (nonblocking(head, 0)) throw new SysError('EAGAIN', 'accept')
+    const now = head.clock.now()
+    if (deadline < 0) deadline = now + timeoutNs
+    const left = deadline - now
+    if (left <= 0) throw new SysError('EAGAIN', 'accept')
     await head.wait.wait(left)
   }
 }
@@ -302,7 +306,7 @@ export async function soreceiveStream(
   flags: number,
   timeoutNs: number,
 ): Promise<Uint8Array> {
-  const deadline = so.clock.now() + timeoutNs
+  let deadline = -1
   const waitall = (flags & MSG.WAITALL) !== 0 && (flags & MSG.PEEK) === 0
   let got: Uint8Array[] | null = null
   let have = 0
@@ -328,7 +332,9 @@ export async function soreceiveStream(
       if (have > 0) return join(got, null, have)
       throw new SysError('ENOTCONN', 'read')
     }
-    const left = deadline - so.clock.now()
+    const now = so.clock.now()
+    if (deadline < 0) deadline = now + timeoutNs
+    const left = deadline - now
     if (nonblocking(so, flags) || left <= 0) {
       if (have > 0) return join(got, null, have)
       throw new SysError('EAGAIN', 'read')

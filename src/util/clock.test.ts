@@ -46,3 +46,27 @@ test('coarseNow in virtual mode is the exact virtual time', async () => {
   assert.equal(clock.now(), 3_000)
   assert.equal(clock.coarseNow(), 3_000)
 })
+
+test('runNow in real mode: one wall-clock reading per synchronous run, fresh after an await', async () => {
+  const { driver, wall } = manualDriver()
+  const clock = new Clock('real', driver)
+  wall.ns += 5_000
+  assert.equal(clock.runNow(), 5_000)
+  wall.ns += 7_000
+  assert.equal(clock.runNow(), 5_000, 'same run: the first reading')
+  assert.equal(clock.now(), 12_000, 'now() stays exact')
+  await Promise.resolve()
+  assert.equal(clock.runNow(), 12_000, 'after a microtask checkpoint: read again')
+  wall.ns += 1_000
+  await null
+  assert.equal(clock.runNow(), 13_000)
+})
+
+test('runNow in virtual mode is the exact virtual time', () => {
+  const { driver, runDeferred } = manualDriver()
+  const clock = new Clock('virtual', driver)
+  const t = clock.wakeTimer(() => {})
+  t.arm(4_000)
+  runDeferred()
+  assert.equal(clock.runNow(), 4_000)
+})

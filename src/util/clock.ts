@@ -137,6 +137,29 @@ export class Clock {
     this.turnNow = -1
   }
 
+  /**
+   * The time as of the start of the current synchronous run of code: exact in virtual mode; in real
+   * mode read once and kept until the next microtask checkpoint (any await). For per-segment
+   * bookkeeping with millisecond needs — TCP's timer deadlines, timestamps and idle times, like
+   * FreeBSD's `ticks` — where several wall-clock reads per segment cost more than the work. Unlike
+   * coarseNow it is fresh after every await, so code that never yields to the event loop (a
+   * benchmark's tight loop of socket calls) still sees time move. Never for waiting on a deadline.
+   */
+  runNow(): number {
+    if (this.mode === 'virtual') return this.virtualNow
+    if (this.runNowNs < 0) {
+      this.runNowNs = this.now()
+      void this.settled.then(this.endRun)
+    }
+    return this.runNowNs
+  }
+
+  private runNowNs = -1
+  private readonly settled = Promise.resolve()
+  private readonly endRun = (): void => {
+    this.runNowNs = -1
+  }
+
   /** Number of armed timers (all kinds). */
   get pending(): number {
     return this.heap.size

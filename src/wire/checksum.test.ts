@@ -135,4 +135,42 @@ describe('checksum', () => {
       ),
     )
   })
+
+  test("property: with a 32-bit view (an Mbuf's data32) every offset and length folds to the same checksum", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 1600 }),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(0xfffff),
+        (bytes, a, b, acc) => {
+          const mem = new Uint8Array((bytes.length + 3) & ~3)
+          mem.set(bytes)
+          const w32 = new Uint32Array(mem.buffer)
+          const off = bytes.length === 0 ? 0 : a % bytes.length
+          const len = bytes.length - off === 0 ? 0 : b % (bytes.length - off + 1)
+          assert.equal(checksum(mem, off, len, acc, w32), checksum(mem, off, len, acc))
+          assert.equal(fold(sum16(mem, off, len, acc, w32)), fold(sum16(mem, off, len, acc)))
+        },
+      ),
+    )
+  })
+
+  test('a 32-bit view on long regions: all ones, all zeros and a 64 KB segment agree with the byte loop', () => {
+    for (const fill of [0x00, 0xff, 0x5a]) {
+      const mem = new Uint8Array(65536 + 8).fill(fill)
+      const w32 = new Uint32Array(mem.buffer)
+      for (const [off, len] of [
+        [2, 65536],
+        [4, 65535],
+        [6, 1460],
+        [0, 64],
+      ] as const)
+        assert.equal(
+          checksum(mem, off, len, 0x1234, w32),
+          checksum(mem, off, len, 0x1234),
+          `${fill} ${off} ${len}`,
+        )
+    }
+  })
 })

@@ -10,8 +10,12 @@
  * One's complement accumulation of the big-endian 16-bit words of buf[off, off+len), added to `acc`.
  * An odd trailing byte is padded with a zero byte. The result is not folded or complemented; it stays an
  * exact integer for any buffer a process can hold (each word adds at most 0xffff, far below 2^53).
+ * With `w32` (a Uint32Array over buf's memory, from buf's first byte: an Mbuf's data32) long regions
+ * are summed four bytes a load, with a result congruent modulo 0xffff (the same once folded).
  */
-export function sum16(buf: Uint8Array, off: number, len: number, acc = 0): number {
+export function sum16(buf: Uint8Array, off: number, len: number, acc = 0, w32?: Uint32Array): number {
+  if (w32 !== undefined && len >= WORDS_MIN && LITTLE_ENDIAN && (off & 1) === 0 && (buf.byteOffset & 3) === 0)
+    return sumWords(buf, w32, off, len, acc)
   // High and low bytes of the words summed apart, eight bytes a turn: the same total as adding
   // whole words (hi·256 + lo), with fewer shifts and dependent additions per byte (RFC 1071 §2(B)).
   const end = off + len
@@ -32,6 +36,67 @@ export function sum16(buf: Uint8Array, off: number, len: number, acc = 0): numbe
   return acc + hi * 256 + lo
 }
 
+/** 32-bit loads read the host's byte order; the word sum below assumes little-endian (x86, ARM). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+/** Below this many bytes the byte loop is as fast: the word loop's set-up and fold would not pay. */
+const WORDS_MIN = 64
+
+/**
+ * sum16 over 32-bit loads from w32, a Uint32Array over the same memory as buf (from buf's first
+ * byte). Each little-endian load holds two byte-swapped 16-bit words; their one's complement sum,
+ * folded and swapped back, is the sum of the big-endian words (RFC 1071 §2(B): the sum does not
+ * depend on byte order). off is even; a start two bytes past a word boundary takes one 16-bit word
+ * first, and a tail of under four bytes goes byte by byte. The result is congruent to sum16's
+ * modulo 0xffff (so it folds to the same checksum), though not equal to it before folding.
+ */
+function sumWords(buf: Uint8Array, w32: Uint32Array, off: number, len: number, acc: number): number {
+  const end = off + len
+  let i = off
+  if ((i & 2) !== 0) {
+    acc += (buf[i]! << 8) | buf[i + 1]!
+    i += 2
+  }
+  let k = i >>> 2
+  const kend = k + ((end - i) >>> 2)
+  const kend8 = k + ((kend - k) & ~7)
+  // Each half-word adds at most 0xffff: the two sums stay int32 for up to 32,767 words (128 KB).
+  // Eight words a turn measured about 15% faster than four here (fewer loop tests per load).
+  let lo = 0
+  let hi = 0
+  for (; k < kend8; k += 8) {
+    const a = w32[k]!
+    const b = w32[k + 1]!
+    const c = w32[k + 2]!
+    const d = w32[k + 3]!
+    const e = w32[k + 4]!
+    const f = w32[k + 5]!
+    const g = w32[k + 6]!
+    const h = w32[k + 7]!
+    lo +=
+      (a & 0xffff) +
+      (b & 0xffff) +
+      (c & 0xffff) +
+      (d & 0xffff) +
+      (e & 0xffff) +
+      (f & 0xffff) +
+      (g & 0xffff) +
+      (h & 0xffff)
+    hi +=
+      (a >>> 16) + (b >>> 16) + (c >>> 16) + (d >>> 16) + (e >>> 16) + (f >>> 16) + (g >>> 16) + (h >>> 16)
+  }
+  for (; k < kend; k++) {
+    const a = w32[k]!
+    lo += a & 0xffff
+    hi += a >>> 16
+  }
+  const swapped = fold(lo + hi)
+  acc += ((swapped & 0xff) << 8) | (swapped >>> 8)
+  i = kend << 2
+  for (; i + 1 < end; i += 2) acc += (buf[i]! << 8) | buf[i + 1]!
+  if (i < end) acc += buf[i]! << 8
+  return acc
+}
+
 /** Folds an accumulator from `sum16` into 16 bits with end-around carry. Non-zero input never folds to 0. */
 export function fold(acc: number): number {
   // Arithmetic first while the accumulator is beyond 32 bits, where & and >>> would truncate it.
@@ -44,8 +109,8 @@ export function fold(acc: number): number {
  * The Internet checksum of buf[off, off+len) plus `acc`: the value to store in a checksum field
  * (that field must be zero while computing). Over a region that contains a correct checksum it gives 0.
  */
-export function checksum(buf: Uint8Array, off: number, len: number, acc = 0): number {
-  return ~fold(sum16(buf, off, len, acc)) & 0xffff
+export function checksum(buf: Uint8Array, off: number, len: number, acc = 0, w32?: Uint32Array): number {
+  return ~fold(sum16(buf, off, len, acc, w32)) & 0xffff
 }
 
 /**

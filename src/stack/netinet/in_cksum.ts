@@ -25,6 +25,6 @@ export function inDelayedCksum(m: Mbuf): void {
   const o = m.off
   const hl = (b[o]! & 0xf) << 2
   const total = readU16(b, o + 2)
-  tcpFinish(b, o + hl, total - hl, readU32(b, o + 12), readU32(b, o + 16))
+  tcpFinish(b, o + hl, total - hl, readU32(b, o + 12), readU32(b, o + 16), m.data32)
   m.csumL4 = false
 }

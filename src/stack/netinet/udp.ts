@@ -36,7 +36,7 @@ import { IP_DEFAULT_MULTICAST_TTL } from './in_mcast.js'
 import { INADDR_ANY, INP, Inpcb, InpcbTable, jailRemoteAddr, type PcbJail } from './in_pcb.js'
 import { ip } from './ip.js'
 import { pcbLookupFwd } from './ip_fwd_tag.js'
-import { ipOutput, sourceFor } from './ip_output.js'
+import { type IpOutOptions, ipOutput, sourceFor } from './ip_output.js'
 import { tcpUdpTunnelInput } from './tcp/tcp_udp_tun.js'
 
 export { UDP_HDR_LEN }
@@ -65,6 +65,16 @@ export class UdpVnet {
   maxdgram = UDP_MAXDGRAM
   blackhole = 0
   checksum = 1
+  /** ip_output's options for each datagram sent, filled in per send: nothing allocated per datagram. */
+  readonly ipo: IpOutOptions = {
+    ttl: 64,
+    tos: 0,
+    df: false,
+    src: 0,
+    dontRoute: false,
+    mifp: null,
+    mloop: true,
+  }
 
   constructor(v: Vnet) {
     this.pcbs = new InpcbTable(v.env.rng.stream(`udp-ports:${v.id}`), UDP_PCB_MAX)
@@ -154,7 +164,9 @@ export function udpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
   const src = readU32(buf, m.off + 12)
   const dst = readU32(buf, m.off + 16)
   if (readU16(buf, off + 6) === 0) st.udps_nosum++
-  else if (fold(sum16(buf, off, ulen, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, ulen))) !== 0xffff) {
+  else if (
+    fold(sum16(buf, off, ulen, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, ulen), m.data32)) !== 0xffff
+  ) {
     st.udps_badsum++
     pool.put(m)
     return
@@ -281,19 +293,18 @@ export const udpUsrreqs: ProtoUsrreqs = {
     m.fib = so.fibnum
     if (us.checksum !== 0 && src !== INADDR_ANY) udpFinish(m.data, m.off, m.len, src, dst)
     us.stats.udps_opackets++
-    const err = ipOutput(v, m, dst, IpProto.UDP, {
-      ttl: isMulticastIpv4(dst)
-        ? (mo?.ttl ?? IP_DEFAULT_MULTICAST_TTL)
-        : pcb.ttl >= 0
-          ? pcb.ttl
-          : ip(v).defaultTtl,
-      mifp,
-      mloop: mo?.loop ?? true,
-      tos: pcb.tos,
-      df: false,
-      src,
-      dontRoute: (flags & MSG.DONTROUTE) !== 0 || (so.options & SO.DONTROUTE) !== 0,
-    })
+    const o = us.ipo
+    o.ttl = isMulticastIpv4(dst)
+      ? (mo?.ttl ?? IP_DEFAULT_MULTICAST_TTL)
+      : pcb.ttl >= 0
+        ? pcb.ttl
+        : ip(v).defaultTtl
+    o.mifp = mifp
+    o.mloop = mo?.loop ?? true
+    o.tos = pcb.tos
+    o.src = src
+    o.dontRoute = (flags & MSG.DONTROUTE) !== 0 || (so.options & SO.DONTROUTE) !== 0
+    const err = ipOutput(v, m, dst, IpProto.UDP, o)
     if (err !== undefined) throw new SysError(err, 'sendto')
   },
 

@@ -132,7 +132,8 @@ export function ip6Output(
     const co = m.off + IPV6_HDR_LEN + o.csumOff
     b[co] = 0
     b[co + 1] = 0
-    let c = ~fold(sum16(b, m.off + IPV6_HDR_LEN, plen, ipv6PseudoSum(src, 0, d, 0, plen, nxt))) & 0xffff
+    let c =
+      ~fold(sum16(b, m.off + IPV6_HDR_LEN, plen, ipv6PseudoSum(src, 0, d, 0, plen, nxt), m.data32)) & 0xffff
     if (c === 0 && nxt === 17) c = 0xffff
     // UDP sends a computed zero as 0xffff (RFC 8200 §8.1); ICMPv6 never sees it differ.
     b[co] = c >>> 8

@@ -76,7 +76,10 @@ export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: numbe
     pool.put(m)
     return
   }
-  if (!m.csumL4 && fold(sum16(b, off, ulen, ipv6PseudoSum(b, so, b, dso, ulen, IpProto.UDP))) !== 0xffff) {
+  if (
+    !m.csumL4 &&
+    fold(sum16(b, off, ulen, ipv6PseudoSum(b, so, b, dso, ulen, IpProto.UDP), m.data32)) !== 0xffff
+  ) {
     st.udps_badsum++
     pool.put(m)
     return

@@ -299,12 +299,12 @@ export class TcpView extends WireView {
    * checksum over the IPv4 pseudo header (src, dst) and all len bytes (when `verifyChecksum`; links may
    * vouch for it instead); then 20 <= headerLength <= len.
    */
-  check(verifyChecksum: boolean, src: number, dst: number): number {
+  check(verifyChecksum: boolean, src: number, dst: number, w32?: Uint32Array): number {
     const b = this.buf
     const o = this.off
     const len = this.len
     if (!(o >= 0 && len >= TCP_HDR_LEN && o + len <= b.length)) return TcpCheck.SHORT
-    if (verifyChecksum && checksum(b, o, len, ipv4PseudoHeaderSum(src, dst, IpProto.TCP, len)) !== 0) {
+    if (verifyChecksum && checksum(b, o, len, ipv4PseudoHeaderSum(src, dst, IpProto.TCP, len), w32) !== 0) {
       return TcpCheck.BAD_SUM
     }
     const hl = (b[o + 12] >>> 4) << 2
@@ -439,11 +439,21 @@ export function writeTcpHeader(
   return hl
 }
 
-/** Computes and stores the checksum of the segment buf[off, off+len) (header and payload) from src to dst. */
-export function tcpFinish(buf: Uint8Array, off: number, len: number, src: number, dst: number): void {
+/**
+ * Computes and stores the checksum of the segment buf[off, off+len) (header and payload) from src to
+ * dst; w32 as checksum's (an Mbuf's data32), for speed.
+ */
+export function tcpFinish(
+  buf: Uint8Array,
+  off: number,
+  len: number,
+  src: number,
+  dst: number,
+  w32?: Uint32Array,
+): void {
   buf[off + 16] = 0
   buf[off + 17] = 0
-  writeU16(buf, off + 16, checksum(buf, off, len, ipv4PseudoHeaderSum(src, dst, IpProto.TCP, len)))
+  writeU16(buf, off + 16, checksum(buf, off, len, ipv4PseudoHeaderSum(src, dst, IpProto.TCP, len), w32))
 }
 
 /** One SACK block (RFC 2018 §3): the left edge and the sequence number after the right edge. */

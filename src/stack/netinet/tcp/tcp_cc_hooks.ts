@@ -35,7 +35,7 @@ function sync(tp: Tcpcb): number {
   ccv.rxtshift = tp.rtt.rxtshift
   ccv.srtt = tp.rtt.srtt
   ccv.rttupdated = tp.rtt.rttupdated
-  return ticksFromNs(tp.inp.vnet.env.clock.now())
+  return ticksFromNs(tp.inp.vnet.env.clock.runNow())
 }
 
 /** cc_conn_init: the handshake completed (one segment if the SYN had to be retransmitted). */

@@ -43,7 +43,7 @@ export function tcpInput(v: Vnet, _ifp: Ifnet, m: Mbuf, hlen: number, port = 0):
   const th = tv.th
   th.point(buf, m.off + hlen, m.len - hlen)
   // A segment from an in-process stack over an offloading link is trusted (CSUM_DATA_VALID).
-  const chk = th.check(!m.csumL4, src, dst)
+  const chk = th.check(!m.csumL4, src, dst, m.data32)
   if (chk !== TcpCheck.OK) {
     if (chk === TcpCheck.SHORT) st.tcps_rcvshort++
     else if (chk === TcpCheck.BAD_SUM) st.tcps_rcvbadsum++
@@ -257,7 +257,9 @@ export function tcpSynOptions(tp: Tcpcb, tv: TcpVnet, now: number): void {
 
 /** The window scale we ask for: the smallest that lets kern.ipc.maxsockbuf be offered. */
 export function wscaleFor(so: StreamSocket): number {
+  const max = so.ipc.maxsockbuf
   let s = 0
-  while (s < 14 && 65535 * 2 ** s < so.ipc.maxsockbuf) s++
+  // Doubling, not 2 ** s: this runs per connection, and Math.pow is not free.
+  for (let w = 65535; s < 14 && w < max; w *= 2) s++
   return s
 }

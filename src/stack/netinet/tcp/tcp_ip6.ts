@@ -50,7 +50,7 @@ export function tcp6Input(v: Vnet, _ifp: Ifnet, m: Mbuf, off: number, zone: numb
   if (
     tlen >= 20 &&
     !m.csumL4 &&
-    fold(sum16(b, off, tlen, ipv6PseudoSum(b, so, b, dso, tlen, IpProto.TCP))) !== 0xffff
+    fold(sum16(b, off, tlen, ipv6PseudoSum(b, so, b, dso, tlen, IpProto.TCP), m.data32)) !== 0xffff
   ) {
     st.tcps_rcvbadsum++
     pool.put(m)

@@ -26,14 +26,26 @@ export const SIPHASH_KEY_LENGTH = 16
 /**
  * SipHash-2-4 with a fixed key. hash() returns the 64-bit result as its low 32 bits and leaves both
  * halves in `lo`/`hi` (the value as a little-endian u64; its bytes in order are lo then hi, LE).
+ * The state lives in the fields as int32 halves, and each SipRound works on locals: this runs for
+ * every connection (ISN and timestamp offset at both ends) and every SYN cookie.
  */
 export class SipHash24 {
   /** Low and high 32 bits of the last result. */
   lo = 0
   hi = 0
-  /** v0..v3 as (lo, hi) pairs. */
-  private readonly v = new Uint32Array(8)
-  private readonly k = new Uint32Array(4)
+  private k0 = 0
+  private k1 = 0
+  private k2 = 0
+  private k3 = 0
+  /** v0..v3 as (lo, hi) int32 halves, between rounds. */
+  private a0 = 0
+  private a1 = 0
+  private b0 = 0
+  private b1 = 0
+  private c0 = 0
+  private c1 = 0
+  private d0 = 0
+  private d1 = 0
 
   constructor(key: Uint8Array) {
     this.setKey(key)
@@ -41,21 +53,22 @@ export class SipHash24 {
 
   /** Replace the key (16 bytes; k0 = bytes 0..7 and k1 = bytes 8..15, little-endian). */
   setKey(key: Uint8Array): void {
-    for (let i = 0; i < 4; i++) this.k[i] = le32(key, i * 4)
+    this.k0 = le32(key, 0)
+    this.k1 = le32(key, 4)
+    this.k2 = le32(key, 8)
+    this.k3 = le32(key, 12)
   }
 
   /** SipHash-2-4 of msg[off, off + len). */
   hash(msg: Uint8Array, off = 0, len = msg.length - off): number {
-    const v = this.v
-    const k = this.k
-    v[0] = k[0] ^ 0x70736575
-    v[1] = k[1] ^ 0x736f6d65
-    v[2] = k[2] ^ 0x6e646f6d
-    v[3] = k[3] ^ 0x646f7261
-    v[4] = k[0] ^ 0x6e657261
-    v[5] = k[1] ^ 0x6c796765
-    v[6] = k[2] ^ 0x79746573
-    v[7] = k[3] ^ 0x74656462
+    this.a0 = this.k0 ^ 0x70736575
+    this.a1 = this.k1 ^ 0x736f6d65
+    this.b0 = this.k2 ^ 0x6e646f6d
+    this.b1 = this.k3 ^ 0x646f7261
+    this.c0 = this.k0 ^ 0x6e657261
+    this.c1 = this.k1 ^ 0x6c796765
+    this.d0 = this.k2 ^ 0x79746573
+    this.d1 = this.k3 ^ 0x74656462
     const end = off + len
     let p = off
     for (; p + 8 <= end; p += 8) this.block(le32(msg, p), le32(msg, p + 4))
@@ -63,77 +76,98 @@ export class SipHash24 {
     let mlo = 0
     let mhi = (len & 0xff) << 24
     for (let i = 0; p + i < end; i++) {
-      const b = msg[p + i]
+      const b = msg[p + i]!
       if (i < 4) mlo |= b << (8 * i)
       else mhi |= b << (8 * (i - 4))
     }
-    this.block(mlo >>> 0, mhi >>> 0)
-    v[4] ^= 0xff
-    for (let i = 0; i < 4; i++) this.round()
-    this.lo = (v[0] ^ v[2] ^ v[4] ^ v[6]) >>> 0
-    this.hi = (v[1] ^ v[3] ^ v[5] ^ v[7]) >>> 0
+    this.block(mlo, mhi)
+    this.c0 ^= 0xff
+    this.rounds(4)
+    this.lo = (this.a0 ^ this.b0 ^ this.c0 ^ this.d0) >>> 0
+    this.hi = (this.a1 ^ this.b1 ^ this.c1 ^ this.d1) >>> 0
     return this.lo
   }
 
   private block(mlo: number, mhi: number): void {
-    const v = this.v
-    v[6] ^= mlo
-    v[7] ^= mhi
-    this.round()
-    this.round()
-    v[0] ^= mlo
-    v[1] ^= mhi
+    this.d0 ^= mlo
+    this.d1 ^= mhi
+    this.rounds(2)
+    this.a0 ^= mlo
+    this.a1 ^= mhi
   }
 
-  /** SipRound. */
-  private round(): void {
-    const v = this.v
-    add(v, 0, 2)
-    rotl(v, 2, 13)
-    xor(v, 2, 0)
-    swap(v, 0)
-    add(v, 4, 6)
-    rotl(v, 6, 16)
-    xor(v, 6, 4)
-    add(v, 0, 6)
-    rotl(v, 6, 21)
-    xor(v, 6, 0)
-    add(v, 4, 2)
-    rotl(v, 2, 17)
-    xor(v, 2, 4)
-    swap(v, 4)
+  /**
+   * n SipRounds. A 64-bit add is the low halves' sum (its carry read from the unsigned sum) and the
+   * high halves' plus that carry; rotations by 13, 16, 17 and 21 mix the halves; <<< 32 swaps them.
+   */
+  private rounds(n: number): void {
+    let a0 = this.a0
+    let a1 = this.a1
+    let b0 = this.b0
+    let b1 = this.b1
+    let c0 = this.c0
+    let c1 = this.c1
+    let d0 = this.d0
+    let d1 = this.d1
+    let t = 0
+    let u = 0
+    for (let r = 0; r < n; r++) {
+      // v0 += v1; v1 <<<= 13; v1 ^= v0; v0 <<<= 32
+      t = (a0 >>> 0) + (b0 >>> 0)
+      a1 = (a1 + b1 + (t > 0xffffffff ? 1 : 0)) | 0
+      a0 = t | 0
+      u = b0
+      b0 = (b0 << 13) | (b1 >>> 19)
+      b1 = (b1 << 13) | (u >>> 19)
+      b0 ^= a0
+      b1 ^= a1
+      u = a0
+      a0 = a1
+      a1 = u
+      // v2 += v3; v3 <<<= 16; v3 ^= v2
+      t = (c0 >>> 0) + (d0 >>> 0)
+      c1 = (c1 + d1 + (t > 0xffffffff ? 1 : 0)) | 0
+      c0 = t | 0
+      u = d0
+      d0 = (d0 << 16) | (d1 >>> 16)
+      d1 = (d1 << 16) | (u >>> 16)
+      d0 ^= c0
+      d1 ^= c1
+      // v0 += v3; v3 <<<= 21; v3 ^= v0
+      t = (a0 >>> 0) + (d0 >>> 0)
+      a1 = (a1 + d1 + (t > 0xffffffff ? 1 : 0)) | 0
+      a0 = t | 0
+      u = d0
+      d0 = (d0 << 21) | (d1 >>> 11)
+      d1 = (d1 << 21) | (u >>> 11)
+      d0 ^= a0
+      d1 ^= a1
+      // v2 += v1; v1 <<<= 17; v1 ^= v2; v2 <<<= 32
+      t = (c0 >>> 0) + (b0 >>> 0)
+      c1 = (c1 + b1 + (t > 0xffffffff ? 1 : 0)) | 0
+      c0 = t | 0
+      u = b0
+      b0 = (b0 << 17) | (b1 >>> 15)
+      b1 = (b1 << 17) | (u >>> 15)
+      b0 ^= c0
+      b1 ^= c1
+      u = c0
+      c0 = c1
+      c1 = u
+    }
+    this.a0 = a0
+    this.a1 = a1
+    this.b0 = b0
+    this.b1 = b1
+    this.c0 = c0
+    this.c1 = c1
+    this.d0 = d0
+    this.d1 = d1
   }
 }
 
 function le32(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0
-}
-
-/** v[a] += v[b] modulo 2^64. */
-function add(v: Uint32Array, a: number, b: number): void {
-  const lo = v[a] + v[b]
-  v[a] = lo
-  v[a + 1] = v[a + 1] + v[b + 1] + (lo > 0xffffffff ? 1 : 0)
-}
-
-/** v[a] <<<= n for 0 < n < 32. */
-function rotl(v: Uint32Array, a: number, n: number): void {
-  const lo = v[a]
-  const hi = v[a + 1]
-  v[a] = (lo << n) | (hi >>> (32 - n))
-  v[a + 1] = (hi << n) | (lo >>> (32 - n))
-}
-
-/** v[a] <<<= 32. */
-function swap(v: Uint32Array, a: number): void {
-  const lo = v[a]
-  v[a] = v[a + 1]
-  v[a + 1] = lo
-}
-
-function xor(v: Uint32Array, a: number, b: number): void {
-  v[a] ^= v[b]
-  v[a + 1] ^= v[b + 1]
+  return b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)
 }
 
 /** ISN_BYTES_PER_SECOND: M advances at least this fast (RFC 6528's 4 µs clock is ~250 KB/s). */

@@ -97,7 +97,7 @@ function outputOne(tp: Tcpcb): boolean {
   // Options: what the segment will carry decides how much data fits.
   const to = tv.oto
   to.clear()
-  const nowNs = tp.inp.vnet.env.clock.now()
+  const nowNs = tp.inp.vnet.env.clock.runNow()
   if ((tp.flags & TF.NOOPT) === 0) {
     if ((flags & TH.SYN) !== 0) {
       to.flags |= TOF.MSS

@@ -37,7 +37,7 @@ export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
   const tv = tp.tv
   const st = tv.stats
   const v = tp.inp.vnet
-  const now = v.env.clock.now()
+  const now = v.env.clock.runNow()
   let thflags = seg.flags
   tp.rcvtime = now
   if (haveEstablished(tp.state) && tp.state !== TCPS.TIME_WAIT) tcpTimerActivate(tp, TT.KEEP, keepIdle(tp))

@@ -62,7 +62,7 @@ export function tcpNewTcpcb(inp: Inpcb, so: StreamSocket, tv: TcpVnet): Tcpcb {
   if (tv.sackEnable !== 0) tp.flags |= TF.SACK_PERMIT
   tp.snd_cwnd = TCP_MAXWIN << TCP_MAX_WINSHIFT
   tp.snd_ssthresh = TCP_MAXWIN << TCP_MAX_WINSHIFT
-  tp.rcvtime = inp.vnet.env.clock.now()
+  tp.rcvtime = inp.vnet.env.clock.runNow()
   inp.ppcb = tp
   return tp
 }
@@ -152,7 +152,7 @@ export function tcpRespond(
   if (tp !== null && (flags & TH.RST) === 0) flags = ecnOutputFlags(tp, flags, false)
   if (tp !== null && (tp.flags & TF.RCVD_TSTMP) !== 0 && (flags & TH.RST) === 0) {
     to.flags |= TOF.TS
-    to.tsval = (tcpTsTicks(tv, v.env.clock.now()) + tp.ts_offset) >>> 0
+    to.tsval = (tcpTsTicks(tv, v.env.clock.runNow()) + tp.ts_offset) >>> 0
     to.tsecr = tp.ts_recent
   }
   if (tp !== null && (tp.flags & TF.SIGNATURE) !== 0) to.flags |= TOF.SIGNATURE

@@ -249,7 +249,7 @@ function startConnect(tp: Tcpcb): void {
   const inp = tp.inp
   const v = inp.vnet
   const tv = tp.tv
-  const now = v.env.clock.now()
+  const now = v.env.clock.runNow()
   tp.iss = tv.isn.newIsn(inp.faddr, inp.fport, inp.laddr, inp.lport, ticksFromNs(now))
   tp.snd_una = tp.snd_nxt = tp.snd_max = tp.snd_up = tp.snd_recover = tp.iss
   tp.ts_offset = tv.tsOffsetPerConn !== 0 ? tv.isn.tsOffset(inp.faddr, inp.fport, inp.laddr, inp.lport) : 0

@@ -24,7 +24,7 @@ const MSS_FLOOR = 64
 
 /** The MTU toward faddr as TCP should use it: the route's (or interface's), lowered by the host cache. */
 export function tcpPathMtu(tp: Tcpcb, routeMtu: number): number {
-  const hc = tp.tv.hostcache.getMtu(tp.inp.faddr, tp.inp.vnet.env.clock.now())
+  const hc = tp.tv.hostcache.getMtu(tp.inp.faddr, tp.inp.vnet.env.clock.runNow())
   if (hc === 0) return routeMtu
   return routeMtu === 0 ? hc : Math.min(hc, routeMtu)
 }

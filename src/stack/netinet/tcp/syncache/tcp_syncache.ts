@@ -277,7 +277,7 @@ export class Syncache {
    * tcp_backoff[] grows it within rexmit_min..TCPTV_REXMTMAX — and the row's callout with it.
    */
   timeout(e: SyncacheEntry, b: Bucket, docallout: boolean): void {
-    const now = this.v.env.clock.now()
+    const now = this.v.env.clock.runNow()
     e.rxttime = now + syncacheRexmtTicks(e.rxmits, this.tv) * MS
     e.rxmits++
     if (e.rxttime < b.nextc) {
@@ -286,11 +286,16 @@ export class Syncache {
     }
   }
 
+  /**
+   * The row's callout at nextc, only ever moved earlier: an emptied row resets nextc and its next
+   * entry would otherwise move the callout later on every handshake. A callout that fires early
+   * finds nothing due and re-arms for what the row still holds.
+   */
   private armRow(b: Bucket): void {
     if (b.timer === null) {
       const timer = new Timer(this.v.env.clock, () => this.rowTimer(b))
       b.timer = timer
-    }
+    } else if (b.timer.armed && b.timer.deadline <= b.nextc) return
     b.timer.armAt(b.nextc)
   }
 
@@ -375,7 +380,7 @@ export class Syncache {
 
 /** time_uptime: whole seconds of host time. */
 export function uptime(v: Vnet): number {
-  return Math.floor(v.env.clock.now() / SEC)
+  return Math.floor(v.env.clock.runNow() / SEC)
 }
 
 /** The vnet's syncache, made on first use. */
@@ -410,7 +415,7 @@ export function syncacheRespond(v: Vnet, tv: TcpVnet, e: SyncacheEntry, flags: n
     }
     if ((e.flags & SCF.TIMESTAMP) !== 0) {
       to.flags |= TOF.TS
-      to.tsval = (e.tsoff + tcpTsTicks(tv, v.env.clock.now())) >>> 0
+      to.tsval = (e.tsoff + tcpTsTicks(tv, v.env.clock.runNow())) >>> 0
       to.tsecr = e.tsreflect
     }
     if ((e.flags & SCF.SIGNATURE) !== 0) to.flags |= TOF.SIGNATURE

@@ -41,8 +41,9 @@ import { cookieFlags, decodeCookieFlags, SYNCOOKIE_LIFETIME } from './tcp_syncoo
 
 /** The smallest window shift that lets kern.ipc.maxsockbuf be offered (as syncache_add picks it). */
 function rscaleFor(so: StreamSocket): number {
+  const max = so.ipc.maxsockbuf
   let s = 0
-  while (s < TCP_MAX_WINSHIFT && TCP_MAXWIN * 2 ** s < so.ipc.maxsockbuf) s++
+  for (let w = TCP_MAXWIN; s < TCP_MAX_WINSHIFT && w < max; w *= 2) s++
   return s
 }
 
@@ -313,7 +314,7 @@ function syncacheSocket(v: Vnet, tv: TcpVnet, e: SyncacheEntry, lp: Tcpcb): Tcpc
     if ((e.flags & SCF.TIMESTAMP) !== 0) {
       tp.flags |= TF.REQ_TSTMP | TF.RCVD_TSTMP
       tp.ts_recent = e.tsreflect
-      tp.ts_recent_age = v.env.clock.now()
+      tp.ts_recent_age = v.env.clock.runNow()
       tp.ts_offset = e.tsoff
     }
     if ((e.flags & SCF.SACK) !== 0) tp.flags |= TF.SACK_PERMIT

@@ -19,10 +19,21 @@ import { TCP_BACKOFF, TCP_TOTBACKOFF, TICK_NS } from './tcp_rtt.js'
 
 const MS = 1e6
 
-/** Start (delta > 0, ns) or stop (delta 0) one of tp's timers. */
+/**
+ * Start (delta > 0, ns) or stop (delta 0) one of tp's timers. The callout is only moved earlier:
+ * a later deadline (the retransmission timer pushed on by every ACK) or a stopped timer leaves it
+ * where it is, and when it fires with nothing due it re-arms for the earliest deadline left (or
+ * stays off). That spares the clock's heap an update per segment.
+ */
 export function tcpTimerActivate(tp: Tcpcb, which: number, deltaNs: number): void {
-  const clock = tp.inp.vnet.env.clock
-  tp.timers[which] = deltaNs > 0 ? clock.now() + deltaNs : 0
+  if (deltaNs <= 0) {
+    tp.timers[which] = 0
+    return
+  }
+  const d = tp.inp.vnet.env.clock.runNow() + deltaNs
+  tp.timers[which] = d
+  const t = tp.timer
+  if (t !== null && t.armed && t.deadline <= d) return
   rearm(tp)
 }
 
