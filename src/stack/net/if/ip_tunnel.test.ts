@@ -360,7 +360,9 @@ jexec one sysctl net.link.gif.max_nesting net.link.gre.max_nesting`)
     r = await w.run('jexec two sysctl net.link.gif.max_nesting=2; jexec one ping -c 1 -t 2 10.2.0.2')
     assert.match(r.out, /1 packets received/)
     // Bounded: a value past 32 is refused and changes nothing.
-    r = await w.run('jexec one sysctl net.link.gif.max_nesting=33; jexec one sysctl -n net.link.gif.max_nesting')
+    r = await w.run(
+      'jexec one sysctl net.link.gif.max_nesting=33; jexec one sysctl -n net.link.gif.max_nesting',
+    )
     assert.match(r.out, /^2\n$/m)
     assert.notEqual(r.err, '')
   })
