@@ -37,9 +37,9 @@ import { INET_MODULES, inetAttach } from '../stack/netinet/in_proto.js'
 import { INET6_MODULES, inet6Attach } from '../stack/netinet6/in6_proto.js'
 import { Clock, type ClockDriver, type ClockMode } from '../util/clock.js'
 import { Rng } from '../util/rng.js'
-import { hostSysctls } from './host_sysctls.js'
-import { KernelApi } from './kernel_api.js'
-import { Kld } from './kld.js'
+import { hostSysctls } from './kern/host_sysctls.js'
+import { KernelApi } from './kern/kernel_api.js'
+import { Kld } from './kern/kld.js'
 import type { Syscalls } from './syscalls.js'
 
 /** Every per-vnet module, in initialisation order (destroyed in reverse). */

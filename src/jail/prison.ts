@@ -2,7 +2,7 @@
  * Prisons (struct prison): the jail tree under prison0. A jail either owns a new vnet or shares its
  * parent's; it can see and manage only its descendants, whose names it sees relative to itself
  * (`a.b` from the host is `b` inside `a`). This module holds the data and the tree queries; the
- * lifecycle (create, modify, remove) is in host/jails.ts.
+ * lifecycle (create, modify, remove) is in host/kern/jails.ts.
  */
 
 import type { Vnet } from '../stack/net/vnet.js'

@@ -1,7 +1,7 @@
 /**
  * rctl(8) rules as the kernel reads and writes them (kern_rctl.c): `subject:id:resource:action=
  * amount/per`, where a filter may leave any part empty (`jail:a:`, `::`). Pure parsing, matching and
- * formatting; the rules live in Racct and the rctl syscalls are in host/rctl_api.ts.
+ * formatting; the rules live in Racct and the rctl syscalls are in host/kern/rctl_api.ts.
  *
  * Supported: the `jail` subject with the `deny` action, per jail. Other subjects (process, user,
  * loginclass), other actions (log, devctl, signals, throttle) and other `per` values are parsed as

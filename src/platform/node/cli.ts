@@ -2,7 +2,7 @@
 
 /**
  * The `virtnet` command: `sh` (the FreeBSD-style shell over a fresh host), `demo`, `run` (a topology
- * file as a running lab, cli_run.ts), `gen` (topology generators, cli_gen.ts) and `packetdrill`
+ * file as a running lab, cli/run.ts), `gen` (topology generators, cli/gen.ts) and `packetdrill`
  * (TCP test scripts, each against a fresh host, cli_packetdrill.ts). The platform's entry point:
  * only here and in those three are files read, process arguments parsed and the process exited.
  */
@@ -20,10 +20,11 @@ import { type Program, startProcess } from '../../userland/process.js'
 import { makePrograms } from '../../userland/programs.js'
 import type { Command, FileSystem, InStream, Io } from '../../userland/types.js'
 import type { ClockMode } from '../../util/clock.js'
-import { ATF_USAGE, mainAtf } from './cli_atf.js'
-import { GEN_USAGE, mainGen } from './cli_gen.js'
+import { ATF_USAGE, mainAtf } from './cli/atf.js'
+import { GEN_USAGE, mainGen } from './cli/gen.js'
+import { replIo, runRepl } from './cli/repl.js'
+import { mainRun, RUN_USAGE } from './cli/run.js'
 import { mainPacketdrill, PACKETDRILL_USAGE } from './cli_packetdrill.js'
-import { mainRun, RUN_USAGE } from './cli_run.js'
 import { nodeClockDriver } from './clock_driver.js'
 import { fileError, optionError } from './errors.js'
 import { mainServe } from './imunes/cli_experiment.js'
@@ -31,7 +32,6 @@ import { startExperiment, stopExperiment } from './imunes/experiment_control.js'
 import { HostFilesFs } from './imunes/host_files.js'
 import { labPrograms } from './imunes/in_process.js'
 import { nodeLinkRelay } from './link_relay.js'
-import { replIo, runRepl } from './repl.js'
 import { exitWhenFlushed, fileInput, nodeStdio } from './stdio.js'
 import { nodeUdpUnderlay } from './udp_underlay.js'
 

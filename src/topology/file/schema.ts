@@ -3,7 +3,8 @@
  * Schema written to `schema/topology.schema.json` (`npm run schema`, for editors and other tools), the
  * validator the loader runs (with Value.Errors), and — through Static<> — the TypeScript types of a
  * parsed file. Text formats (addresses, bandwidths, durations, percentages) are regular expressions
- * here and nowhere else: units.ts parses with these same patterns.
+ * in schema_leaves.ts and nowhere else: units.ts parses with these same patterns. The routing
+ * daemons' sections are schema_routing.ts.
  *
  * `title` is used in a specific way: a noun phrase with its article ("an IPv4 address/prefix"), so that
  * validation messages read "'x' is not an IPv4 address/prefix" (validate.ts). `description` is for
@@ -11,90 +12,24 @@
  */
 
 import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import {
+  Bandwidth,
+  Duration,
+  doc,
+  IfaceName,
+  Ipv4,
+  Ipv4Prefix,
+  Ipv6Prefix,
+  Mac,
+  NodeName,
+  PATTERNS,
+  Probability,
+} from './schema_leaves.js'
+import { BgpSchema, IsisSchema, Ospf6Schema, OspfSchema, RipngSchema, RipSchema } from './schema_routing.js'
 
-// ---- text patterns (the single source for the schema and for units.ts/cidr.ts) ----
-
-const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
-const IPV4 = `${OCTET}(?:\\.${OCTET}){3}`
-const LEN4 = '(?:3[0-2]|[12]?[0-9])'
-const NUMBER = '[0-9]+(?:\\.[0-9]+)?'
-
-export const PATTERNS = {
-  nodeName: '^[A-Za-z][A-Za-z0-9_-]{0,62}$',
-  ifaceName: '^[A-Za-z][A-Za-z0-9_]{0,14}$',
-  endpoint: '^[A-Za-z][A-Za-z0-9_-]{0,62}(?::[A-Za-z][A-Za-z0-9_]{0,14})?$',
-  ipv4: `^${IPV4}$`,
-  ipv4Prefix: `^${IPV4}/${LEN4}$`,
-  destination: `^(?:default|${IPV4}(?:/${LEN4})?)$`,
-  // Loose on purpose: cidr.ts isIpv6Prefix does the real check with a better message.
-  ipv6Prefix: '^[0-9A-Fa-f:.]{2,45}/[0-9]{1,3}$',
-  mac: '^[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}$|^[0-9A-Fa-f]{1,2}(?:-[0-9A-Fa-f]{1,2}){5}$',
-  // '10Mbit', '1Gbps', '100 kbit/s', '2.5M', '1e9'. Bits only: 'bps' is bit/s (not tc's byte/s).
-  bandwidth: `^(${NUMBER}(?:[eE][+]?[0-9]{1,2})?) ?([kKmMgGtT]?)(bit|bits|bps|bit/s)?$`,
-  // '10ms', '1.5 s', '250us', '250µs', '100ns'; a bare number is µs (as in IMUNES).
-  duration: `^(${NUMBER}) ?(ns|us|µs|ms|s)?$`,
-  // '0.5%', '100 %'.
-  percent: '^(100(?:\\.0+)?|[0-9]{1,2}(?:\\.[0-9]+)?) ?%$',
-} as const
-
-// ---- leaves ----
-
-/** A reused schema with its own description (TypeBox schemas are plain objects; symbols are copied). */
-function doc<T extends TSchema>(schema: T, description: string): T {
-  return { ...schema, description }
-}
-
-const NodeName = Type.String({
-  pattern: PATTERNS.nodeName,
-  title: 'a node name',
-  description: "A letter, then letters, digits, '-' or '_' (at most 63 characters).",
-})
-
-const IfaceName = Type.String({
-  pattern: PATTERNS.ifaceName,
-  title: 'an interface name',
-  description: "A letter, then letters, digits or '_' (at most 15 characters), e.g. eth0.",
-})
-
-const Ipv4 = Type.String({ pattern: PATTERNS.ipv4, title: 'an IPv4 address', description: 'a.b.c.d' })
-
-const Ipv4Prefix = Type.String({
-  pattern: PATTERNS.ipv4Prefix,
-  title: 'an IPv4 address/prefix',
-  description: 'An interface address with its prefix length: a.b.c.d/len, e.g. 10.0.1.1/24.',
-})
-
-const Ipv6Prefix = Type.String({
-  pattern: PATTERNS.ipv6Prefix,
-  title: 'an IPv6 address/prefix',
-  description: 'e.g. fc00:1::1/64, configured on the interface (IPv6 static routes come later).',
-})
-
-const Mac = Type.String({
-  pattern: PATTERNS.mac,
-  title: 'a MAC address',
-  description: 'Six hex octets separated by colons (or dashes), e.g. 42:00:aa:00:00:01. Must be unicast.',
-})
-
-const Bandwidth = Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: PATTERNS.bandwidth })], {
-  title: "a bandwidth (bit/s, or a string such as '10Mbit' or '1Gbps')",
-  description:
-    "Bit/s as a number, or a string with a decimal prefix k, M, G, T and an optional unit bit, bps or bit/s: '10Mbit', '1Gbps', '512k'. 0 means unlimited.",
-})
-
-const Duration = Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: PATTERNS.duration })], {
-  title: "a duration (µs, or a string such as '10ms')",
-  description:
-    "Microseconds as a number (as in IMUNES), or a string with a unit ns, us, µs, ms or s: '10ms'.",
-})
-
-const Probability = Type.Union(
-  [Type.Number({ minimum: 0, maximum: 1 }), Type.String({ pattern: PATTERNS.percent })],
-  {
-    title: "a probability (0..1) or a percentage such as '1%'",
-    description: "A number from 0 to 1, or a percentage string: 0.01 and '1%' are the same.",
-  },
-)
+export { PATTERNS } from './schema_leaves.js'
+export type { BgpFile, IsisFile, Ospf6File, OspfFile, RipFile, RipngFile } from './schema_routing.js'
+export { BgpSchema, IsisSchema, Ospf6Schema, OspfSchema, RipngSchema, RipSchema } from './schema_routing.js'
 
 // ---- link impairments ----
 
@@ -226,6 +161,7 @@ const Startup = Type.Union([Type.String(), Type.Array(Type.String())], {
 // ---- firewall, NAT and shaper (firewall.ts turns them into ipfw(8) command lines) ----
 
 const RuleNumber = Type.Integer({ minimum: 1, maximum: 65534, title: 'an ipfw rule number (1..65534)' })
+
 const Instance = Type.Integer({ minimum: 1, maximum: 65535, title: 'an instance number (1..65535)' })
 
 const IpfwLines = Type.Array(Type.String({ title: 'an ipfw command line' }), {
@@ -277,6 +213,7 @@ export const ShaperSchema = Type.Object(
 )
 
 const Ipv4Addr = Type.String({ pattern: PATTERNS.ipv4, title: 'an IPv4 address' })
+
 const UdpPort = Type.Integer({ minimum: 1, maximum: 65534 })
 
 const VxlanSchema = Type.Object(
@@ -316,242 +253,6 @@ const Rj45Schema = Type.Object(
     additionalProperties: false,
     description:
       "An external node bridged onto an interface of the machine in promiscuous mode (IMUNES's rj45): needs root on Linux and python3, which relays the frames.",
-  },
-)
-
-export const RipSchema = Type.Object(
-  {
-    networks: Type.Optional(
-      Type.Array(Type.String({ title: 'an IPv4 prefix or an interface name' }), {
-        description:
-          "`network` statements: interfaces with an address in one of these prefixes (or of this name) speak RIP. Default ['0.0.0.0/0'] (all).",
-      }),
-    ),
-    redistribute: Type.Optional(
-      Type.Array(Type.Union([Type.Literal('connected'), Type.Literal('static'), Type.Literal('kernel')]), {
-        description: "Routes announced besides the RIP interfaces' own networks. Default ['connected'].",
-      }),
-    ),
-    passive: Type.Optional(
-      Type.Array(IfaceName, {
-        description: 'Interfaces that listen but never send updates (passive-interface).',
-      }),
-    ),
-    configure: Type.Optional(
-      Type.Boolean({
-        description:
-          'false: only start ripd; the startup lines configure it (vtysh). Default true: a router rip block from the keys above.',
-      }),
-    ),
-  },
-  {
-    additionalProperties: false,
-    description: 'RIPv2 (ripd, configured through vtysh as FRR is).',
-  },
-)
-
-export const RipngSchema = Type.Object(
-  {
-    networks: Type.Optional(
-      Type.Array(Type.String({ title: 'an IPv6 prefix or an interface name' }), {
-        description:
-          "`network` statements: interfaces with an IPv6 prefix inside one of these (or of this name) speak RIPng. Default ['::/0'] (all).",
-      }),
-    ),
-    redistribute: Type.Optional(
-      Type.Array(Type.Union([Type.Literal('connected'), Type.Literal('static'), Type.Literal('kernel')]), {
-        description: "Routes announced besides the RIPng interfaces' own prefixes. Default ['connected'].",
-      }),
-    ),
-    passive: Type.Optional(
-      Type.Array(IfaceName, {
-        description: 'Interfaces that listen but never send updates (passive-interface).',
-      }),
-    ),
-    configure: Type.Optional(
-      Type.Boolean({
-        description:
-          'false: only start ripngd; the startup lines configure it (vtysh). Default true: a router ripng block from the keys above.',
-      }),
-    ),
-  },
-  {
-    additionalProperties: false,
-    description: 'RIPng (ripngd, RFC 2080, configured through vtysh as FRR is).',
-  },
-)
-
-export const OspfSchema = Type.Object(
-  {
-    networks: Type.Optional(
-      Type.Array(Type.String({ pattern: PATTERNS.ipv4Prefix, title: 'an IPv4 prefix' }), {
-        description:
-          "`network` statements: interfaces with an address in one of these prefixes speak OSPF. Default ['0.0.0.0/0'] (all).",
-      }),
-    ),
-    area: Type.Optional(
-      Type.String({
-        description: "The area of the networks, dotted or a number. Default '0.0.0.0' (the backbone).",
-      }),
-    ),
-    routerId: Type.Optional(doc(Ipv4, 'ospf router-id; default the highest interface address.')),
-    redistribute: Type.Optional(
-      Type.Array(Type.Union([Type.Literal('connected'), Type.Literal('static'), Type.Literal('kernel')]), {
-        description: "Routes announced as AS-external (type 2, metric 20). Default ['connected'].",
-      }),
-    ),
-    passive: Type.Optional(
-      Type.Array(IfaceName, {
-        description: 'Interfaces that are announced but send no Hellos (passive-interface).',
-      }),
-    ),
-    interfaces: Type.Optional(
-      Type.Record(
-        Type.String(),
-        Type.Object(
-          {
-            cost: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
-            hello: Type.Optional(
-              Type.Integer({ minimum: 1, maximum: 65535, description: 'Seconds. Default 10.' }),
-            ),
-            dead: Type.Optional(
-              Type.Integer({ minimum: 1, maximum: 65535, description: 'Seconds. Default 40.' }),
-            ),
-            priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
-            pointToPoint: Type.Optional(Type.Boolean({ description: 'ip ospf network point-to-point.' })),
-          },
-          { additionalProperties: false },
-        ),
-        { description: 'ip ospf settings by interface name.' },
-      ),
-    ),
-    configure: Type.Optional(
-      Type.Boolean({
-        description:
-          'false: only start ospfd; the startup lines configure it (vtysh). Default true: a router ospf block from the keys above.',
-      }),
-    ),
-  },
-  {
-    additionalProperties: false,
-    description: 'OSPFv2 (ospfd, configured through vtysh as FRR is).',
-  },
-)
-
-export const Ospf6Schema = Type.Object(
-  {
-    routerId: Type.Optional(doc(Ipv4, 'ospf6 router-id; default the highest IPv4 interface address.')),
-    area: Type.Optional(
-      Type.String({ description: "The interfaces' area, dotted or a number. Default '0.0.0.0'." }),
-    ),
-    interfaces: Type.Optional(
-      Type.Array(IfaceName, {
-        description: 'Interfaces in the area (ipv6 ospf6 area). Default all but loopbacks.',
-      }),
-    ),
-    redistribute: Type.Optional(
-      Type.Array(Type.Union([Type.Literal('connected'), Type.Literal('static'), Type.Literal('kernel')]), {
-        description: "Routes announced as AS-external (type 2, metric 20). Default ['connected'].",
-      }),
-    ),
-    configure: Type.Optional(
-      Type.Boolean({
-        description:
-          'false: only start ospf6d; the startup lines configure it (vtysh). Default true: the settings above.',
-      }),
-    ),
-  },
-  {
-    additionalProperties: false,
-    description: 'OSPFv3 (ospf6d, RFC 5340, configured through vtysh as FRR is).',
-  },
-)
-
-export const IsisSchema = Type.Object(
-  {
-    net: Type.Optional(
-      Type.String({
-        pattern: '^[0-9a-fA-F]{2}(\\.[0-9a-fA-F]{4}){4,}\\.00$',
-        description:
-          "The NET (`net 49.0001.0000.0000.0001.00`); default area 49.0001 and a system ID from the node's place in the file.",
-      }),
-    ),
-    interfaces: Type.Optional(
-      Type.Array(IfaceName, { description: 'Interfaces with `ip router isis`. Default all but loopbacks.' }),
-    ),
-    passive: Type.Optional(
-      Type.Array(IfaceName, { description: 'Interfaces announced but silent (isis passive).' }),
-    ),
-    configure: Type.Optional(
-      Type.Boolean({
-        description:
-          'false: only start isisd; the startup lines configure it (vtysh). Default true: the settings above.',
-      }),
-    ),
-  },
-  { additionalProperties: false, description: 'IS-IS (isisd, configured through vtysh as FRR is).' },
-)
-
-export const BgpSchema = Type.Object(
-  {
-    as: Type.Integer({ minimum: 1, maximum: 4294967295, description: 'router bgp AS: the local AS number.' }),
-    routerId: Type.Optional(
-      doc(Ipv4, 'bgp router-id; default the highest loopback, else interface, address.'),
-    ),
-    neighbors: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            address: doc(Ipv4, "The neighbour's address."),
-            as: Type.Integer({ minimum: 1, maximum: 4294967295, description: 'remote-as (ours: iBGP).' }),
-            description: Type.Optional(Type.String()),
-            nextHopSelf: Type.Optional(Type.Boolean({ description: 'neighbor X next-hop-self (iBGP).' })),
-            weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
-            maximumPrefix: Type.Optional(Type.Integer({ minimum: 1, maximum: 4294967295 })),
-            updateSource: Type.Optional(Type.String({ description: 'An address or interface name.' })),
-            ebgpMultihop: Type.Optional(Type.Integer({ minimum: 1, maximum: 255 })),
-            timers: Type.Optional(
-              Type.Object(
-                {
-                  keepalive: Type.Integer({ minimum: 0, maximum: 65535 }),
-                  hold: Type.Integer({ minimum: 0, maximum: 65535 }),
-                },
-                { additionalProperties: false },
-              ),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        { description: '`neighbor X remote-as N` sessions.' },
-      ),
-    ),
-    networks: Type.Optional(
-      Type.Array(Type.String({ pattern: PATTERNS.ipv4Prefix, title: 'an IPv4 prefix' }), {
-        description: '`network` statements: announced while the routing table has the prefix.',
-      }),
-    ),
-    redistribute: Type.Optional(
-      Type.Array(
-        Type.Union([
-          Type.Literal('connected'),
-          Type.Literal('static'),
-          Type.Literal('kernel'),
-          Type.Literal('rip'),
-          Type.Literal('ospf'),
-        ]),
-        { description: 'Routes announced besides the networks. Default none.' },
-      ),
-    ),
-    configure: Type.Optional(
-      Type.Boolean({
-        description:
-          'false: only start bgpd; the startup lines configure it (vtysh). Default true: a router bgp block from the keys above (with no bgp ebgp-requires-policy, as IMUNES writes it).',
-      }),
-    ),
-  },
-  {
-    additionalProperties: false,
-    description: 'BGP-4 (bgpd, configured through vtysh as FRR is).',
   },
 )
 
@@ -712,21 +413,24 @@ export const TopologySchema = Type.Object(
 )
 
 export type TopologyFile = Static<typeof TopologySchema>
+
 export type NodeFile = Static<typeof NodeSchema>
+
 export type IfaceFile = Static<typeof IfaceSchema>
+
 export type RouteFile = Static<typeof RouteSchema>
+
 export type LinkFile = Static<typeof LinkSchema>
+
 export type ImpairFile = Static<typeof ImpairSchema>
+
 export type LinkImpairFile = Static<typeof LinkImpairSchema>
+
 export type AutoFile = Static<typeof AutoSchema>
+
 export type NatFile = Static<typeof NatSchema>
+
 export type ShaperFile = Static<typeof ShaperSchema>
-export type RipFile = Static<typeof RipSchema>
-export type RipngFile = Static<typeof RipngSchema>
-export type OspfFile = Static<typeof OspfSchema>
-export type Ospf6File = Static<typeof Ospf6Schema>
-export type BgpFile = Static<typeof BgpSchema>
-export type IsisFile = Static<typeof IsisSchema>
 
 /** The JSON Schema document as written to schema/topology.schema.json (stable text, ends in newline). */
 export function schemaJson(): string {

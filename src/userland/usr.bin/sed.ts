@@ -7,7 +7,7 @@
  * `sed: 1: "script": message`, status 1, as FreeBSD's.
  */
 
-import { posixRegex } from '../bin/sh/utils.js'
+import { posixRegex } from '../bin/sh/bltin/utils.js'
 import type { Command } from '../types.js'
 import { readStdin } from './text_input.js'
 

@@ -7,15 +7,9 @@ import {
   AS_TRANS,
   asPathLength,
   BgpFramer,
-  buildKeepalive,
-  buildNotification,
-  buildOpen,
-  buildRouteRefresh,
-  buildUpdates,
   ERR_HEADER,
   ERR_OPEN,
   ERR_UPDATE,
-  encodeAttrs,
   formatAsPath,
   HDR_BAD_LENGTH,
   HDR_BAD_TYPE,
@@ -28,6 +22,14 @@ import {
   UPD_MALFORMED_LIST,
   UPD_UNRECOGNIZED_WELLKNOWN,
 } from './bgp.js'
+import {
+  buildKeepalive,
+  buildNotification,
+  buildOpen,
+  buildRouteRefresh,
+  buildUpdates,
+  encodeAttrs,
+} from './bgp_build.js'
 
 const MARKER = 'ff'.repeat(16)
 

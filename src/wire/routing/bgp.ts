@@ -2,7 +2,7 @@
  * BGP-4 messages (RFC 4271) as they travel on a TCP stream: the 19-byte header (all-ones marker,
  * length 19..4096, type), OPEN with capabilities (RFC 5492: multiprotocol IPv4 unicast RFC 4760,
  * route refresh RFC 2918, 4-octet AS RFC 6793), UPDATE with its path attributes, NOTIFICATION,
- * KEEPALIVE and ROUTE-REFRESH; a framer that cuts the byte stream into messages; builders for each.
+ * KEEPALIVE and ROUTE-REFRESH; a framer that cuts the byte stream into messages (bgp_build.ts builds them).
  *
  * A message that breaks the rules parses to the NOTIFICATION code/subcode/data RFC 4271 §6 asks
  * for. Attribute errors that RFC 7606 lets a speaker survive do not end the session: the UPDATE is
@@ -13,80 +13,136 @@
  * maximal message per stream.
  */
 
-import { readU16, readU32, writeU16, writeU32 } from '../addr.js'
+import { readU16, readU32, writeU16 } from '../addr.js'
 
 export const BGP_PORT = 179
+
 export const BGP_HDR_LEN = 19
+
 export const BGP_MAX_LEN = 4096
+
 export const BGP_VERSION = 4
+
 /** RFC 6793: the 2-octet stand-in for a 4-octet AS. */
 export const AS_TRANS = 23456
 
 export const MSG_OPEN = 1
+
 export const MSG_UPDATE = 2
+
 export const MSG_NOTIFICATION = 3
+
 export const MSG_KEEPALIVE = 4
+
 export const MSG_ROUTE_REFRESH = 5
 
 // NOTIFICATION error codes and subcodes (RFC 4271 §4.5, §6; RFC 4486 for Cease).
 export const ERR_HEADER = 1
+
 export const ERR_OPEN = 2
+
 export const ERR_UPDATE = 3
+
 export const ERR_HOLD = 4
+
 export const ERR_FSM = 5
+
 export const ERR_CEASE = 6
+
 export const HDR_NOT_SYNC = 1
+
 export const HDR_BAD_LENGTH = 2
+
 export const HDR_BAD_TYPE = 3
+
 export const OPEN_BAD_VERSION = 1
+
 export const OPEN_BAD_AS = 2
+
 export const OPEN_BAD_ID = 3
+
 export const OPEN_UNSUP_PARAM = 4
+
 export const OPEN_BAD_HOLD = 6
+
 export const UPD_MALFORMED_LIST = 1
+
 export const UPD_UNRECOGNIZED_WELLKNOWN = 2
+
 export const UPD_MISSING_WELLKNOWN = 3
+
 export const UPD_FLAGS = 4
+
 export const UPD_LENGTH = 5
+
 export const UPD_BAD_ORIGIN = 6
+
 export const UPD_BAD_NEXTHOP = 8
+
 export const UPD_OPTIONAL = 9
+
 export const UPD_BAD_NETWORK = 10
+
 export const UPD_MALFORMED_ASPATH = 11
+
 export const CEASE_MAX_PREFIX = 1
+
 export const CEASE_ADMIN_SHUTDOWN = 2
+
 export const CEASE_PEER_UNCONFIG = 3
+
 export const CEASE_ADMIN_RESET = 4
+
 export const CEASE_COLLISION = 7
 
 export const ATTR_ORIGIN = 1
+
 export const ATTR_AS_PATH = 2
+
 export const ATTR_NEXT_HOP = 3
+
 export const ATTR_MED = 4
+
 export const ATTR_LOCAL_PREF = 5
+
 export const ATTR_ATOMIC_AGGREGATE = 6
+
 export const ATTR_AGGREGATOR = 7
+
 export const ATTR_MP_REACH = 14
+
 export const ATTR_MP_UNREACH = 15
+
 export const ATTR_AS4_PATH = 17
+
 export const ATTR_AS4_AGGREGATOR = 18
 
-const F_OPTIONAL = 0x80
-const F_TRANSITIVE = 0x40
+export const F_OPTIONAL = 0x80
+
+export const F_TRANSITIVE = 0x40
+
 const F_PARTIAL = 0x20
-const F_EXTLEN = 0x10
+
+export const F_EXTLEN = 0x10
 
 export const AS_SET = 1
+
 export const AS_SEQUENCE = 2
 
 export const CAP_MP = 1
+
 export const CAP_ROUTE_REFRESH = 2
+
 export const CAP_AS4 = 65
+
 export const AFI_IPV4 = 1
+
 export const SAFI_UNICAST = 1
 
 export const ORIGIN_IGP = 0
+
 export const ORIGIN_EGP = 1
+
 export const ORIGIN_INCOMPLETE = 2
 
 export interface Prefix {
@@ -169,7 +225,7 @@ export interface BgpError {
 
 export type ParseResult = { ok: true; msg: BgpMsg } | { ok: false; err: BgpError }
 
-const EMPTY = new Uint8Array(0)
+export const EMPTY = new Uint8Array(0)
 
 function fail(code: number, subcode: number, why: string, data: Uint8Array = EMPTY): ParseResult {
   return { ok: false, err: { code, subcode, data, why } }
@@ -494,147 +550,6 @@ function parseUpdate(b: Uint8Array, as4: boolean): ParseResult {
   if (a.origin < 0) a.origin = ORIGIN_INCOMPLETE
   msg.attrs = a
   return { ok: true, msg }
-}
-
-// ---- building ----
-
-function header(len: number, type: number): Uint8Array {
-  const b = new Uint8Array(len)
-  b.fill(0xff, 0, 16)
-  writeU16(b, 16, len)
-  b[18] = type
-  return b
-}
-
-export function buildKeepalive(): Uint8Array {
-  return header(BGP_HDR_LEN, MSG_KEEPALIVE)
-}
-
-export function buildNotification(code: number, subcode: number, data: Uint8Array = EMPTY): Uint8Array {
-  const n = Math.min(data.length, BGP_MAX_LEN - 21)
-  const b = header(21 + n, MSG_NOTIFICATION)
-  b[19] = code
-  b[20] = subcode
-  b.set(data.subarray(0, n), 21)
-  return b
-}
-
-export function buildRouteRefresh(): Uint8Array {
-  const b = header(23, MSG_ROUTE_REFRESH)
-  writeU16(b, 19, AFI_IPV4)
-  b[22] = SAFI_UNICAST
-  return b
-}
-
-/** OPEN offering multiprotocol IPv4 unicast, route refresh and 4-octet AS. */
-export function buildOpen(as: number, hold: number, id: number): Uint8Array {
-  const caps = [
-    [CAP_MP, 0, AFI_IPV4, 0, SAFI_UNICAST],
-    [CAP_ROUTE_REFRESH],
-    [CAP_AS4, as >>> 24, (as >>> 16) & 0xff, (as >>> 8) & 0xff, as & 0xff],
-  ]
-  // One capability per optional parameter, as FRR sends them.
-  const params: number[] = []
-  for (const c of caps) params.push(2, c.length + 1, c[0]!, c.length - 1, ...c.slice(1))
-  const b = header(29 + params.length, MSG_OPEN)
-  b[19] = BGP_VERSION
-  writeU16(b, 20, as > 0xffff ? AS_TRANS : as)
-  writeU16(b, 22, hold)
-  writeU32(b, 24, id)
-  b[28] = params.length
-  b.set(params, 29)
-  return b
-}
-
-function prefixBytes(p: Prefix): number {
-  return 1 + ((p.len + 7) >> 3)
-}
-
-function putPrefix(b: Uint8Array, at: number, p: Prefix): number {
-  b[at] = p.len
-  const n = (p.len + 7) >> 3
-  for (let i = 0; i < n; i++) b[at + 1 + i] = (p.addr >>> (24 - 8 * i)) & 0xff
-  return at + 1 + n
-}
-
-/** The path attribute field for `a` (4-octet AS numbers when `as4`, else AS_TRANS for big ones). */
-export function encodeAttrs(a: PathAttrs, as4: boolean): Uint8Array {
-  const parts: number[] = []
-  const put = (flags: number, type: number, v: ArrayLike<number>) => {
-    if (v.length > 255) {
-      parts.push(flags | F_EXTLEN, type, v.length >>> 8, v.length & 0xff)
-    } else parts.push(flags, type, v.length)
-    for (let i = 0; i < v.length; i++) parts.push(v[i]!)
-  }
-  const u32 = (n: number) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]
-  put(F_TRANSITIVE, ATTR_ORIGIN, [a.origin])
-  const path: number[] = []
-  for (const s of a.asPath)
-    for (let i = 0; i < s.asns.length; i += 255) {
-      const chunk = s.asns.slice(i, i + 255)
-      path.push(s.type, chunk.length)
-      for (const n of chunk) {
-        if (as4) path.push(...u32(n))
-        else {
-          const m = n > 0xffff ? AS_TRANS : n
-          path.push(m >>> 8, m & 0xff)
-        }
-      }
-    }
-  put(F_TRANSITIVE, ATTR_AS_PATH, path)
-  put(F_TRANSITIVE, ATTR_NEXT_HOP, u32(a.nextHop))
-  if (a.med !== null) put(F_OPTIONAL, ATTR_MED, u32(a.med))
-  if (a.localPref !== null) put(F_TRANSITIVE, ATTR_LOCAL_PREF, u32(a.localPref))
-  if (a.atomicAggregate) put(F_TRANSITIVE, ATTR_ATOMIC_AGGREGATE, [])
-  if (a.aggregator !== null) {
-    const as = as4 ? u32(a.aggregator.as) : [a.aggregator.as >>> 8, a.aggregator.as & 0xff]
-    put(F_OPTIONAL | F_TRANSITIVE, ATTR_AGGREGATOR, [...as, ...u32(a.aggregator.id)])
-  }
-  for (const u of a.unknown) put(u.flags & ~F_EXTLEN, u.type, u.value)
-  return Uint8Array.from(parts)
-}
-
-/**
- * UPDATE messages for withdrawals and/or announcements sharing one attribute field, split so that
- * none passes 4096 bytes.
- */
-export function buildUpdates(
-  withdrawn: readonly Prefix[],
-  attrs: Uint8Array | null,
-  nlri: readonly Prefix[],
-): Uint8Array[] {
-  const out: Uint8Array[] = []
-  const room = BGP_MAX_LEN - 23
-  let i = 0
-  while (i < withdrawn.length) {
-    let n = 0
-    let j = i
-    while (j < withdrawn.length && n + prefixBytes(withdrawn[j]!) <= room) n += prefixBytes(withdrawn[j++]!)
-    const b = header(23 + n, MSG_UPDATE)
-    writeU16(b, 19, n)
-    let at = 21
-    for (let k = i; k < j; k++) at = putPrefix(b, at, withdrawn[k]!)
-    writeU16(b, at, 0)
-    out.push(b)
-    i = j
-  }
-  if (attrs === null || nlri.length === 0) return out
-  const room2 = room - attrs.length
-  i = 0
-  while (i < nlri.length) {
-    let n = 0
-    let j = i
-    while (j < nlri.length && n + prefixBytes(nlri[j]!) <= room2) n += prefixBytes(nlri[j++]!)
-    const b = header(23 + attrs.length + n, MSG_UPDATE)
-    writeU16(b, 19, 0)
-    writeU16(b, 21, attrs.length)
-    b.set(attrs, 23)
-    let at = 23 + attrs.length
-    for (let k = i; k < j; k++) at = putPrefix(b, at, nlri[k]!)
-    out.push(b)
-    i = j
-  }
-  return out
 }
 
 /** RFC 4271 §9.1.2.2 a): AS_SET counts one, each AS_SEQUENCE member one. */

@@ -4,12 +4,14 @@
  * common header, LAN and point-to-point IIHs, LSPs with their ISO 8473 Fletcher checksum, CSNPs and
  * PSNPs, and the TLVs a router needs (area addresses, IS neighbours, padding, LSP entries, extended
  * IS and IP reachability, protocols supported, IP interface address, dynamic hostname, p2p
- * adjacency state). System IDs travel here as 12 hex digits, LSP IDs as 16, LAN IDs as 14.
+ * adjacency state; RFC 5308's IPv6 TLVs through isis_ipv6.ts, and where TLV 10, authentication, is
+ * for isis_auth.ts to check). System IDs travel here as 12 hex digits, LSP IDs as 16, LAN IDs as 14.
  *
  * Must not: throw on bad input (`parseIsis` returns a reason), or read past a length it checked.
  */
 
 import { readMac, readU16, readU32, writeMac, writeU16, writeU32 } from '../addr.js'
+import { type Ip6Reach, readIp6Addrs, readIp6Reach, TLV_IPV6_INT_ADDR, TLV_IPV6_REACH } from './isis_ipv6.js'
 
 /** AllL1ISs and AllL2ISs (ISO 10589 §8.4.8). */
 export const ALL_L1_ISS = 0x0180c2000014
@@ -50,6 +52,7 @@ const HDR_LEN: Readonly<Record<number, number>> = {
 export const Tlv = {
   AREA: 1,
   IS_NEIGHBORS: 6,
+  AUTH: 10,
   PADDING: 8,
   LSP_ENTRIES: 9,
   EXT_IS_REACH: 22,
@@ -57,6 +60,8 @@ export const Tlv = {
   IP_INT_ADDR: 132,
   EXT_IP_REACH: 135,
   HOSTNAME: 137,
+  IPV6_INT_ADDR: TLV_IPV6_INT_ADDR,
+  IPV6_REACH: TLV_IPV6_REACH,
   P2P_ADJ: 240,
 } as const
 
@@ -110,6 +115,10 @@ export interface Tlvs {
   hostname: string | null
   entries: LspEntry[]
   p2p: P2pAdj | null
+  ip6Addrs: Uint8Array[]
+  ip6Reach: Ip6Reach[]
+  /** The first TLV 10: its type and where its value is, from the PDU's first byte. */
+  auth: { type: number; off: number; len: number } | null
 }
 
 export interface Iih {
@@ -205,11 +214,17 @@ function emptyTlvs(): Tlvs {
     hostname: null,
     entries: [],
     p2p: null,
+    ip6Addrs: [],
+    ip6Reach: [],
+    auth: null,
   }
 }
 
-/** TLVs in buf[off, end); a reason when one is cut short or its inside does not add up. */
-function parseTlvs(buf: Uint8Array, off: number, end: number, t: Tlvs): string | null {
+/**
+ * TLVs in buf[off, end) of a PDU starting at `base`; a reason when one is cut short or its inside
+ * does not add up.
+ */
+function parseTlvs(buf: Uint8Array, base: number, off: number, end: number, t: Tlvs): string | null {
   let p = off
   while (p < end) {
     if (p + 2 > end) return 'truncated tlv'
@@ -218,7 +233,18 @@ function parseTlvs(buf: Uint8Array, off: number, end: number, t: Tlvs): string |
     const v = p + 2
     const e = v + len
     if (e > end) return 'truncated tlv'
+    let err: string | null = null
     switch (code) {
+      case Tlv.AUTH:
+        if (len < 1) return 'bad authentication'
+        t.auth ??= { type: buf[v]!, off: v + 1 - base, len: len - 1 }
+        break
+      case Tlv.IPV6_INT_ADDR:
+        err = readIp6Addrs(buf, v, e, t.ip6Addrs)
+        break
+      case Tlv.IPV6_REACH:
+        err = readIp6Reach(buf, v, e, t.ip6Reach)
+        break
       case Tlv.AREA:
         for (let q = v; q < e; ) {
           const l = buf[q]!
@@ -304,6 +330,7 @@ function parseTlvs(buf: Uint8Array, off: number, end: number, t: Tlvs): string |
       default:
         break
     }
+    if (err !== null) return err
     p = e
   }
   return null
@@ -326,7 +353,7 @@ export function parseIsis(buf: Uint8Array, off: number, len: number): ParseResul
   const pduLen = readU16(buf, off + (type <= PduType.P2P_IIH ? 17 : 8))
   if (pduLen < hl || pduLen > len) return bad('bad pdu length')
   const t = emptyTlvs()
-  const err = parseTlvs(buf, off + hl, off + pduLen, t)
+  const err = parseTlvs(buf, off, off + hl, off + pduLen, t)
   if (err !== null) return bad(err)
   if (type === PduType.L1_LAN_IIH || type === PduType.L2_LAN_IIH || type === PduType.P2P_IIH) {
     const lan = type !== PduType.P2P_IIH

@@ -3,7 +3,7 @@
  * checksum (§A.3.1, RFC 8200 §8.1 pseudo-header), Hello, Database Description, Link State Request,
  * Link State Update and Link State Acknowledgment bodies, the LSA header (§A.4.2, 16-bit LS type)
  * and the bodies of the LSAs ospf6d originates and reads: Router, Network, Inter-Area-Prefix,
- * AS-External, Link and Intra-Area-Prefix, with their prefix encoding (§A.4.1).
+ * Inter-Area-Router, AS-External, Link and Intra-Area-Prefix, with their prefix encoding (§A.4.1).
  *
  * The LSA header has OSPFv2's size and layout but for the type, so the age, sequence and Fletcher
  * checksum arithmetic of wire/ospf.ts (lsaChecksum, lsaCompare, withAge, lsaKey) serves both.
@@ -43,6 +43,8 @@ export const OPTIONS6 = OPT6_V6 | OPT6_E | OPT6_R
 /** Router-LSA flags and link types (§A.4.3). */
 export const RTR6_B = 1
 export const RTR6_E = 2
+/** V: an endpoint of one or more fully adjacent virtual links through this area. */
+export const RTR6_V = 4
 export const Link6 = { P2P: 1, TRANSIT: 2, VIRTUAL: 4 } as const
 /** Prefix option LA (a host address of the router) and NU (§A.4.1.1). */
 export const PFX_NU = 0x01
@@ -336,6 +338,32 @@ export function parseInterPrefix6(d: Uint8Array): { metric: number; prefix: Pref
   return { metric: (d[base + 1]! << 16) | readU16(d, base + 2), prefix: r.p }
 }
 
+/**
+ * Inter-Area-Router-LSA (§A.4.6): an AS boundary router reachable through the originating border
+ * router, with its options (so that readers know it is an ASBR), the cost to it and its Router ID.
+ */
+export function interRouter6Body(options: number, metric: number, destRid: number): Uint8Array {
+  const b = new Uint8Array(12)
+  b[1] = (options >>> 16) & 0xff
+  writeU16(b, 2, options & 0xffff)
+  b[5] = (metric >>> 16) & 0xff
+  writeU16(b, 6, metric & 0xffff)
+  writeU32(b, 8, destRid)
+  return b
+}
+
+export function parseInterRouter6(
+  d: Uint8Array,
+): { options: number; metric: number; destRid: number } | null {
+  const base = LSA_HDR_LEN
+  if (d.length < base + 12) return null
+  return {
+    options: (d[base + 1]! << 16) | readU16(d, base + 2),
+    metric: (d[base + 5]! << 16) | readU16(d, base + 6),
+    destRid: readU32(d, base + 8),
+  }
+}
+
 /** Whether an LSA's body holds together for its type (unknown types: any length past the header). */
 export function lsa6BodyOk(lsa: Lsa): boolean {
   const d = lsa.data
@@ -352,6 +380,8 @@ export function lsa6BodyOk(lsa: Lsa): boolean {
       return parseExternal6(d) !== null
     case Ls6Type.INTER_PREFIX:
       return parseInterPrefix6(d) !== null
+    case Ls6Type.INTER_ROUTER:
+      return parseInterRouter6(d) !== null
     default:
       return true
   }
@@ -450,8 +480,9 @@ export function parseOspf6(p: Uint8Array, src: Uint8Array, dst: Uint8Array): Osp
   if (type < 1 || type > 5) return { ok: false, reason: 'type' }
   const length = readU16(p, 2)
   if (length < OSPF6_HDR_LEN || length > p.length) return { ok: false, reason: 'length' }
-  const pkt = length === p.length ? p : p.subarray(0, length)
-  if (ospf6Checksum(pkt, src, dst) !== 0) return { ok: false, reason: 'checksum' }
+  // With an Authentication Trailer (RFC 7166) after the packet, the checksum the kernel filled in
+  // (IPV6_CHECKSUM) covers the whole IPv6 payload, as FRR's Linux kernel computes it too.
+  if (ospf6Checksum(p, src, dst) !== 0) return { ok: false, reason: 'checksum' }
   const hdr: Ospf6Header = {
     type,
     length,

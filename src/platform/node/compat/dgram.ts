@@ -38,6 +38,22 @@ import {
 import { MSG } from '../../../kern/socket.js'
 import { isSysError } from '../../../util/errno.js'
 import { parseIpv4 } from '../../../wire/addr.js'
+import {
+  type AddressInfo,
+  type BindOptions,
+  invalidBuffer,
+  isData,
+  type Msg,
+  notRunning,
+  RECV_MAX,
+  type RemoteInfo,
+  type SendCallback,
+  type SocketOptions,
+  type SocketType,
+  sliceBuffer,
+  toBuffer,
+  UV_TEXT,
+} from './dgram_args.js'
 import { ipOfSockaddr, isV6Literal, sockaddrOfIp } from './inet_addr.js'
 import { type JailContext, jailIfIndex, jailLookup, type LookupFunction } from './jail_context.js'
 import type { HandleRef } from './liveness.js'
@@ -51,87 +67,7 @@ import {
   validatePort,
 } from './node_errors.js'
 
-export type SocketType = 'udp4' | 'udp6'
-
-export interface SocketOptions {
-  type: SocketType
-  reuseAddr?: boolean
-  /** Accepted for compatibility: SO_REUSEPORT is what reuseAddr sets here already. */
-  reusePort?: boolean
-  ipv6Only?: boolean
-  recvBufferSize?: number
-  sendBufferSize?: number
-  lookup?: LookupFunction
-  signal?: AbortSignal
-}
-
-export interface RemoteInfo {
-  address: string
-  family: 'IPv4' | 'IPv6'
-  port: number
-  size: number
-}
-
-export interface AddressInfo {
-  address: string
-  family: 'IPv4' | 'IPv6'
-  port: number
-}
-
-export interface BindOptions {
-  port?: number
-  address?: string
-  exclusive?: boolean
-  fd?: number
-}
-
-type SendCallback = (error: Error | null, bytes?: number) => void
-type Data = string | ArrayBufferView
-type Msg = Data | readonly Data[]
-
-/** The largest datagram a receive takes (UDP's 64 KiB less its header, as libuv's buffer). */
-const RECV_MAX = 65536
-
-/** libuv's strerror texts for the codes buffer-size calls can fail with. */
-const UV_TEXT: Record<string, string> = {
-  EBADF: 'bad file descriptor',
-  ENOBUFS: 'no buffer space available',
-  EINVAL: 'invalid argument',
-}
-
-function notRunning(): Error {
-  return nodeError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running')
-}
-
-function toBuffer(d: Data): Buffer {
-  if (typeof d === 'string') return Buffer.from(d)
-  return Buffer.from(d.buffer, d.byteOffset, d.byteLength)
-}
-
-function isData(d: unknown): d is Data {
-  return typeof d === 'string' || ArrayBuffer.isView(d)
-}
-
-function invalidBuffer(name: string, v: unknown): Error {
-  return nodeError(
-    'ERR_INVALID_ARG_TYPE',
-    `The "${name}" argument must be of type string or an instance of Buffer, TypedArray, or DataView. Received ${String(v)}`,
-    TypeError,
-  )
-}
-
-/** sliceBuffer: `offset`/`length` select part of one buffer or string. */
-function sliceBuffer(buffer: unknown, offset: unknown, length: unknown): Buffer {
-  if (!isData(buffer)) throw invalidBuffer('buffer', buffer)
-  const b = toBuffer(buffer)
-  const off = Number(offset) >>> 0
-  const len = Number(length) >>> 0
-  if (off > b.length)
-    throw nodeError('ERR_BUFFER_OUT_OF_BOUNDS', '"offset" is outside of buffer bounds', RangeError)
-  if (off + len > b.length)
-    throw nodeError('ERR_BUFFER_OUT_OF_BOUNDS', '"length" is outside of buffer bounds', RangeError)
-  return b.subarray(off, off + len)
-}
+export type { AddressInfo, BindOptions, RemoteInfo, SocketOptions, SocketType } from './dgram_args.js'
 
 export class Socket extends EventEmitter {
   readonly type: SocketType

@@ -15,7 +15,8 @@ import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { ip, Net, ping } from '../../../testing/net.js'
 import { MS, SEC } from '../../../util/clock.js'
 import { IcmpType } from '../../../wire/inet/icmp.js'
-import { bridgeOf, IFBIF } from './if_bridge.js'
+import { IFBIF } from './bridge_member.js'
+import { bridgeOf } from './if_bridge.js'
 
 let current: Net | null = null
 

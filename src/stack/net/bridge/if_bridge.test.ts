@@ -14,7 +14,8 @@ import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { errnoOf, ip, Net, ping, snapshot } from '../../../testing/net.js'
 import { SEC } from '../../../util/clock.js'
 import { IcmpType } from '../../../wire/inet/icmp.js'
-import { BRIDGE_RTABLE_TIMEOUT, bridgeOf, IFBIF_DEFAULT } from './if_bridge.js'
+import { IFBIF_DEFAULT } from './bridge_member.js'
+import { BRIDGE_RTABLE_TIMEOUT, bridgeOf } from './if_bridge.js'
 
 let current: Net | null = null
 

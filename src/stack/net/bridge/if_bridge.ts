@@ -33,43 +33,21 @@ import { etherDriver } from '../ether.js'
 import { vlanOf } from '../if/if_vlan.js'
 import { tunnelOf } from '../if/ip_tunnel.js'
 import type { IfCloner } from '../if_clone.js'
-import { IFF, Ifnet, type IfTap, type LinkEndpoint } from '../ifnet.js'
+import { IFF, Ifnet, type LinkEndpoint } from '../ifnet.js'
 import { PFIL, PFIL_IN, PFIL_OUT } from '../pfil.js'
 import { intKnob } from '../sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../vnet.js'
+import { BridgeMember, BridgeSpan, IFBIF, IFBIF_USER } from './bridge_member.js'
 import { BridgeTable, IFBAF_STATIC } from './bridge_table.js'
-import { frameTag, IFBRF, retag, type VlanPort, VlanSet, vfilterIn, vfilterOut } from './bridge_vlan.js'
-import { BSTP_IFSTATE, type BstpPort, BstpState } from './bridgestp.js'
-
-/** IFBIF_* member flags (net/if_bridgevar.h). */
-export const IFBIF = {
-  LEARNING: 0x1,
-  DISCOVER: 0x2,
-  STP: 0x4,
-  SPAN: 0x8,
-  STICKY: 0x10,
-  BSTP_EDGE: 0x20,
-  BSTP_AUTOEDGE: 0x40,
-  BSTP_PTP: 0x80,
-  BSTP_AUTOPTP: 0x100,
-  BSTP_ADMEDGE: 0x200,
-  BSTP_ADMCOST: 0x400,
-  PRIVATE: 0x800,
-  /** The member reads 802.1ad outer tags as its VLAN tag (`qinq`). */
-  QINQ: 0x1000,
-} as const
-
-/** What `addm` gives a new member: 0x143 <LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>. */
-export const IFBIF_DEFAULT = IFBIF.LEARNING | IFBIF.DISCOVER | IFBIF.BSTP_AUTOEDGE | IFBIF.BSTP_AUTOPTP
+import { frameTag, IFBRF, retag, vfilterIn, vfilterOut } from './bridge_vlan.js'
+import { BSTP_IFSTATE, BstpState } from './bridgestp.js'
 
 /** Defaults of `ifconfig bridge0 maxaddr` and `timeout` (BRIDGE_RTABLE_MAX, BRIDGE_RTABLE_TIMEOUT). */
 export const BRIDGE_RTABLE_MAX = 2000
+
 export const BRIDGE_RTABLE_TIMEOUT = 1200
 
 const RUNNING = IFF.UP | IFF.RUNNING
-
-/** The member flags a user may set with BRDGSIFFLGS (the rest are the spanning tree's or BRDGADDS's). */
-const IFBIF_USER = IFBIF.LEARNING | IFBIF.DISCOVER | IFBIF.STICKY | IFBIF.PRIVATE | IFBIF.QINQ
 
 /** net.link.bridge.* knobs of one vnet. */
 export class BridgeVnet {
@@ -102,72 +80,6 @@ export const bridgeModule: VnetModule<BridgeVnet> = {
 
 export function bridgeVnet(v: Vnet): BridgeVnet {
   return vstate(v, bridgeModule)
-}
-
-/** Membership of one interface: its tap into the member's frame path. */
-export class BridgeMember implements IfTap, VlanPort {
-  readonly sc: BridgeSoftc
-  readonly ifp: Ifnet
-  flags: number = IFBIF_DEFAULT
-  /** The untagged VLAN (`untagged N`), 0 for none. */
-  pvid = 0
-  /** The tagged VLANs (`tagged SET`). */
-  readonly vlans = new VlanSet()
-  /** Its spanning-tree port, taking part while the STP flag is set. */
-  readonly stp: BstpPort
-  /** ifmaxaddr: most addresses learned on this member, 0 for no limit. */
-  addrMax = 0
-  addrExceeded = 0
-
-  constructor(sc: BridgeSoftc, ifp: Ifnet) {
-    this.sc = sc
-    this.ifp = ifp
-    this.stp = sc.bstp.createPort(ifp)
-  }
-
-  input(_ifp: Ifnet, m: Mbuf): boolean {
-    return this.sc.input(this, m)
-  }
-
-  output(_ifp: Ifnet, m: Mbuf): boolean {
-    return this.sc.memberOutput(this, m)
-  }
-
-  ifDetached(): void {
-    this.sc.deleteMember(this)
-  }
-
-  linkChanged(): void {
-    if ((this.flags & IFBIF.STP) !== 0) this.sc.bstp.linkState(this.stp)
-  }
-
-  /** Whether frames may be relayed to or from it: not an STP port that is not forwarding. */
-  relays(): boolean {
-    return (this.flags & IFBIF.STP) === 0 || this.stp.state === BSTP_IFSTATE.FORWARDING
-  }
-}
-
-/** A span port (BRDGADDS): gets a copy of every frame, takes no part in bridging. */
-export class BridgeSpan implements IfTap {
-  readonly sc: BridgeSoftc
-  readonly ifp: Ifnet
-
-  constructor(sc: BridgeSoftc, ifp: Ifnet) {
-    this.sc = sc
-    this.ifp = ifp
-  }
-
-  input(): boolean {
-    return false
-  }
-
-  output(): boolean {
-    return false
-  }
-
-  ifDetached(): void {
-    this.sc.deleteSpan(this)
-  }
 }
 
 /** One bridge (struct bridge_softc); it is the bridge interface's link endpoint. */

@@ -13,8 +13,9 @@ import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { errnoOf, ip, Net, ping } from '../../../testing/net.js'
 import { SEC } from '../../../util/clock.js'
 import { IcmpType } from '../../../wire/inet/icmp.js'
+import { IFBIF } from './bridge_member.js'
 import { IFBAF_STATIC } from './bridge_table.js'
-import { bridgeOf, IFBIF } from './if_bridge.js'
+import { bridgeOf } from './if_bridge.js'
 
 let current: Net | null = null
 

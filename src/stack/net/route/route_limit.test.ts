@@ -12,7 +12,7 @@ import { Host } from '../../../host/host.js'
 import type { Syscalls } from '../../../host/syscalls.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { errnoOf, ip } from '../../../testing/net.js'
-import { route } from '../../../userland/sbin/route.js'
+import { route } from '../../../userland/sbin/route/route.js'
 import { runCmd } from '../../../userland/testkit.js'
 import { ROUTE_MAX_DEFAULT } from './route.js'
 

@@ -13,7 +13,7 @@ import { soisdisconnected } from '../../../kern/socket_stream.js'
 import { MS } from '../../../util/clock.js'
 import { seqDiff, seqGeq, seqGt, seqLeq, seqLt } from '../../../wire/inet/seq.js'
 import { type TcpOptions, TH, TOF } from '../../../wire/inet/tcp.js'
-import { prrAck, prrEnter } from './sack/tcp_prr.js'
+import { prrAck, prrCong, prrEnter } from './sack/tcp_prr.js'
 import { SACK_NEWLOSS, SACK_NOCHANGE, SackScoreboard } from './sack/tcp_sack.js'
 import {
   ccAckReceived,
@@ -153,8 +153,17 @@ export function ackProcessing(
     }
     ccPostRecovery(tp, ack)
   } else {
-    // The window reduced for an ECE is acknowledged: congestion recovery ends.
-    if (inRecoveryCongOnly(tp) && seqGeq(ack, tp.snd_recover)) ccPostRecovery(tp, ack)
+    if (inRecoveryCongOnly(tp)) {
+      // The window reduced for an ECE is acknowledged: congestion recovery ends. Before that,
+      // with net.inet.tcp.do_prr, each ACK lets out its proportional share (RFC 6937; FreeBSD 14
+      // always uses PRR-SSRB here), pipe counted before this ACK, less any SACKed bytes.
+      if (seqGeq(ack, tp.snd_recover)) ccPostRecovery(tp, ack)
+      else if (tv.doPrr !== 0) {
+        const flight = seqDiff(tp.snd_max, tp.snd_una) - (tp.sack?.sackedBytes ?? 0)
+        tp.snd_cwnd = prrCong(tp, acked, Math.max(flight, 0), tp.snd_ssthresh, tp.maxseg)
+        tp.flags |= TF.NEEDOUTPUT
+      }
+    }
     ccAckReceived(tp, acked, ack)
   }
   tp.dupacks = 0

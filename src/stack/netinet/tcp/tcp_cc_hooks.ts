@@ -83,6 +83,10 @@ export function ccEcn(tp: Tcpcb, ack: number): void {
   if (!ecnReactionDue(tp, ack, inCongRecovery(tp.ccv))) return
   tp.ccv.tFlags &= ~TF_CONGRECOVERY
   ccCongSignal(tp.cc, tp.ccv, CC_ECN, ack, pipe(tp), sync(tp))
+  // A new PRR episode for the reduction (RFC 6937: RecoverFS is what is in flight now).
+  tp.cprrDelivered = 0
+  tp.cprrOut = 0
+  tp.cprrRecoverFs = Math.max(1, (tp.snd_nxt - tp.snd_una) | 0)
 }
 
 /** In ECN congestion recovery only (IN_CONGRECOVERY without fast recovery). */

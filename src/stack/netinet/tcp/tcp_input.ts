@@ -111,8 +111,9 @@ export function tcpInputPcb(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, inp: In
     pool.put(m)
     return
   }
-  // A connection's segments come all plain or all tunnelled (t_port): any other is refused.
-  if (tp.state > TCPS.LISTEN && port !== 0) {
+  // A connection's segments come all plain or all through its own tunnel (t_port): any other is
+  // refused with an RST, sent back the way the segment came.
+  if (tp.state > TCPS.LISTEN && tp.t_port !== port) {
     dropWithReset(v, tv, seg, tp)
     pool.put(m)
     return

@@ -7,18 +7,22 @@
  * Never throws; allocates one pooled mbuf per segment and nothing else.
  */
 
+import type { Mbuf } from '../../../buf/mbuf.js'
 import { SS } from '../../../kern/socket.js'
 import { IpProto } from '../../../wire/inet/ipv4.js'
 import { seqAdd, seqDiff, seqGt, seqLt } from '../../../wire/inet/seq.js'
 import { TCP_HDR_LEN, TH, TOF, writeTcpHeader } from '../../../wire/inet/tcp.js'
+import { in6IsUnspecified } from '../../../wire/inet6/in6_addr.js'
 import { inpIsV6 } from '../../netinet6/in6_pcb.js'
+import { ip6Output } from '../../netinet6/ip6_output.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { ip } from '../ip.js'
 import { ipOutput } from '../ip_output.js'
-import { inRecoveryFast } from './tcp_cc_hooks.js'
+import { inRecoveryCongOnly, inRecoveryFast } from './tcp_cc_hooks.js'
 import { ecnNewData, ecnOutputFlags, ecnOutputSynSent, IPTOS_ECN } from './tcp_ecn.js'
 import { in6Hlim, tcp6Send } from './tcp_ip6.js'
 import { tcpMssopt, tcpTsTicks } from './tcp_subr.js'
+import { tcpUdpEncap, tcpUdpWrap } from './tcp_udp_tun.js'
 import { haveEstablished, haveRcvdSyn, TCP_MAXWIN, TCPS, type Tcpcb, TF, TF2, TT } from './tcp_var.js'
 import { ticksFromNs } from './timer/tcp_rtt.js'
 import { tcpSetPersist, tcpTimerActivate, tcpTimerActive } from './timer/tcp_timer.js'
@@ -53,6 +57,11 @@ function outputOne(tp: Tcpcb): boolean {
   let sendwin = Math.min(tp.snd_wnd, tp.snd_cwnd)
   let flags = OUTFLAGS[tp.state]!
   if (tp.state === TCPS.LISTEN) return false
+  // A tunnelled connection whose tunnel port was switched off has no way out (EHOSTUNREACH).
+  if (tp.t_port !== 0 && tv.udpTunnelingPort === 0) {
+    tp.softerror = 'EHOSTUNREACH'
+    return false
+  }
   if ((tp.flags & TF.FORCEDATA) !== 0) {
     if (sendwin === 0) {
       // A window probe: one byte beyond the closed window (or the FIN).
@@ -102,6 +111,8 @@ function outputOne(tp: Tcpcb): boolean {
     if ((flags & TH.SYN) !== 0) {
       to.flags |= TOF.MSS
       to.mss = tp.userMss !== 0 ? Math.min(tp.userMss, tcpMssopt(tp)) : tcpMssopt(tp)
+      // The UDP header (net.inet.tcp.udp_tunneling_overhead) comes out of what we offer.
+      if (tp.t_port !== 0) to.mss = Math.max(to.mss - tv.udpTunnelingOverhead, 0)
       if ((tp.flags & TF.REQ_SCALE) !== 0 && ((flags & TH.ACK) === 0 || (tp.flags & TF.RCVD_SCALE) !== 0)) {
         to.flags |= TOF.SCALE
         to.wscale = tp.request_r_scale
@@ -159,6 +170,40 @@ function outputOne(tp: Tcpcb): boolean {
   }
   sendSegment(tp, flags, len, off, recwin, nowNs)
   return sendalot
+}
+
+/**
+ * tcp_output's t_port branch: the segment leaves inside UDP (tcp_udp_tun.ts), its UDP checksum
+ * computed here for IPv4 and by ip6_output for IPv6. Takes ownership of m.
+ */
+function tcpUdpSend(tp: Tcpcb, m: Mbuf, v6: boolean, tos: number): string | undefined {
+  const tv = tp.tv
+  const inp = tp.inp
+  const v = inp.vnet
+  if (v6) {
+    if (!tcpUdpWrap(v, m, tp.t_port)) {
+      v.env.pool.put(m)
+      return 'ENOBUFS'
+    }
+    const o = tv.ip6o
+    o.hlim = in6Hlim(inp)
+    o.src = inp.laddr6 !== null && !in6IsUnspecified(inp.laddr6, 0) ? inp.laddr6 : null
+    o.zone = inp.zone
+    o.csumOff = 6
+    o.tclass = tos & 0xff
+    return ip6Output(v, m, inp.faddr6!, 0, IpProto.UDP, o)
+  }
+  if (!tcpUdpEncap(v, m, inp.laddr, inp.faddr, tp.t_port)) {
+    v.env.pool.put(m)
+    return 'ENOBUFS'
+  }
+  const ipo = tv.ipo
+  ipo.ttl = inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
+  ipo.tos = tos
+  ipo.df = tv.pathMtuDiscovery !== 0
+  ipo.src = inp.laddr
+  ipo.dontRoute = false
+  return ipOutput(v, m, inp.faddr, IpProto.UDP, ipo)
 }
 
 function optionsLength(f: number, nsacks: number): number {
@@ -309,6 +354,7 @@ function sendSegment(
   // retransmission from the SACK scoreboard (which advances its hole instead).
   // RFC 6937 prr_out: everything sent during recovery, retransmitted or new.
   if (len > 0 && tp.sack !== null && inRecoveryFast(tp)) tp.sack.prrOut += len
+  else if (len > 0 && inRecoveryCongOnly(tp)) tp.cprrOut += len
   if (sackRxmit >= 0) {
     tp.sack?.markRexmit(sackRxmit, len)
     st.tcps_sack_rexmits++
@@ -339,7 +385,8 @@ function sendSegment(
     }
   } else if (seqGt(seqAdd(tp.snd_nxt, len), tp.snd_max)) tp.snd_max = seqAdd(tp.snd_nxt, len)
   let err: string | undefined
-  if (v6) err = tcp6Send(v, tv, m, inp.laddr6, inp.faddr6!, inp.zone, in6Hlim(inp), tos)
+  if (tp.t_port !== 0) err = tcpUdpSend(tp, m, v6, tos)
+  else if (v6) err = tcp6Send(v, tv, m, inp.laddr6, inp.faddr6!, inp.zone, in6Hlim(inp), tos)
   else {
     const ipo = tv.ipo
     ipo.ttl = inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl

@@ -103,7 +103,9 @@ export function tcpMss(tp: Tcpcb, offer: number): void {
     v6 ? tcpPathMtu6(inp.vnet, inp.faddr6!, inp.zone) : pathMtu(tp.inp.vnet, tp.inp.faddr),
   )
   const dflt = v6 ? tv.v6mssdflt : tv.mssdflt
-  const maxmss = mtu === 0 ? dflt : mtu - (v6 ? IP6TCP_HDR : IPTCP_HDR)
+  // tcp_mss_update: a tunnelled connection also carries the UDP header (udp_tunneling_overhead).
+  const protoh = (v6 ? IP6TCP_HDR : IPTCP_HDR) + (tp.t_port !== 0 ? tv.udpTunnelingOverhead : 0)
+  const maxmss = mtu === 0 ? dflt : mtu - protoh
   let mss = offer === 0 ? dflt : offer
   tp.peer_mss = offer
   if (mss > maxmss) mss = maxmss
@@ -280,7 +282,8 @@ export function tcpRespondConn(tp: Tcpcb, seq: number, ack: number, flags: numbe
     ack,
     flags,
     win,
-    0,
+    // Without a segment to answer, tcp_respond uses the connection's own tunnel.
+    tp.t_port,
     v6 ? inp.laddr6 : null,
     v6 ? inp.faddr6 : null,
     inp.zone,
@@ -343,7 +346,8 @@ export function tcpCtlNotify(
   routeMtu: number,
 ): void {
   const tp = intotcpcb(inp)
-  if (tp === null) return
+  // An error quoting a plain segment says nothing of a connection that sends inside UDP (t_port).
+  if (tp === null || tp.t_port !== 0) return
   // Only errors about data in flight are believed (RFC 5927 §4.1).
   if (!(seqGeq(seq, tp.snd_una) && seqLt(seq, tp.snd_max)) && !(tp.state === TCPS.SYN_SENT && seq === tp.iss))
     return

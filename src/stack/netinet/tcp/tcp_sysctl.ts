@@ -141,7 +141,7 @@ export const tcpModule: VnetModule<TcpVnet> = {
       1,
     ),
     knob('udp_tunneling_port', 'Tunneling port for tcp over udp', 'udpTunnelingPort', 0, 65535),
-    knob('udp_tunneling_overhead', 'MSS reduction when using tcp over udp', 'udpTunnelingOverhead', 0, 1024),
+    knob('udp_tunneling_overhead', 'MSS reduction when using tcp over udp', 'udpTunnelingOverhead', 8, 1024),
     knob('sendbuf_auto', 'Enable automatic send buffer sizing', 'sendbufAuto', 0, 1),
     knob('recvbuf_auto', 'Enable automatic receive buffer sizing', 'recvbufAuto', 0, 1),
     knob('sendbuf_max', 'Max size of automatic send buffer', 'sendbufMax', 1, INT_MAX),

@@ -1,11 +1,13 @@
 /**
  * TCP over UDP (FreeBSD's net.inet.tcp.udp_tunneling_port, after RFC 6951's encapsulation for
  * SCTP): a TCP segment may arrive inside a UDP datagram to the tunneling port; it is taken out
- * (the IP header moved up over the UDP header) and handed to TCP with the datagram's source port,
- * and TCP answers such a segment — an RST or an ACK — inside UDP from the tunneling port back to
- * that port. In a tunnel the UDP checksum covers the segment and the TCP checksum is zero, as
- * FreeBSD sends and expects. Connections whose own segments travel tunnelled (t_port) are not
- * here: a tunnelled segment to a plain connection is answered with an RST, as FreeBSD does.
+ * (the IP header moved up over the UDP header) and handed to TCP with the datagram's source port.
+ * A connection made by such a SYN, or one given TCP_REMOTE_UDP_ENCAPS_PORT before connecting,
+ * keeps that port (t_port) and sends every segment inside UDP from the tunneling port to it;
+ * answers to a tunnelled segment (RST, challenge ACK) go back the same way. In a tunnel the UDP
+ * checksum covers the segment and the TCP checksum is zero, over IPv4 as over IPv6, as FreeBSD
+ * sends (CSUM_UDP) and expects (tcp_input skips the TCP checksum when the port is set). A segment
+ * whose tunnel does not match its connection's t_port is answered with an RST, as FreeBSD does.
  *
  * Allocation-free; never throws; datagrams too short for a TCP header are dropped and counted.
  */
@@ -34,8 +36,9 @@ export function tcpUdpTunnelInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): b
   if (tv.udpTunnelingPort === 0 || readU16(b, u + 2) !== tv.udpTunnelingPort) return false
   const sport = readU16(b, u)
   const ulen = readU16(b, u + 4)
+  tv.stats.tcps_tunneled_pkts++
   if (ulen < UDP_HDR_LEN + 20) {
-    tv.stats.tcps_rcvshort++
+    tv.stats.tcps_tunneled_errs++
     v.env.pool.put(m)
     return true
   }
@@ -57,16 +60,9 @@ export function tcpUdpTunnelInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): b
  * there is no headroom (the caller drops m).
  */
 export function tcpUdpEncap(v: Vnet, m: Mbuf, src: number, dst: number, port: number): boolean {
-  const tv = tcp(v)
-  if (!m.prepend(UDP_HDR_LEN)) return false
+  if (!tcpUdpWrap(v, m, port)) return false
   const b = m.data
   const o = m.off
-  writeU16(b, o, tv.udpTunnelingPort)
-  writeU16(b, o + 2, port)
-  writeU16(b, o + 4, m.len)
-  writeU16(b, o + 6, 0)
-  b[o + UDP_HDR_LEN + 16] = 0
-  b[o + UDP_HDR_LEN + 17] = 0
   const sum = checksum(b, o, m.len, ipv4PseudoHeaderSum(src, dst, IpProto.UDP, m.len))
   writeU16(b, o + 6, sum === 0 ? 0xffff : sum)
   m.csumL4 = false
@@ -85,8 +81,9 @@ export function tcpUdpTunnelInput6(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zo
   if (off !== m.off + IPV6_HDR_LEN) return false
   const sport = readU16(b, off)
   const ulen = readU16(b, off + 4)
+  tv.stats.tcps_tunneled_pkts++
   if (ulen < UDP_HDR_LEN + 20) {
-    tv.stats.tcps_rcvshort++
+    tv.stats.tcps_tunneled_errs++
     v.env.pool.put(m)
     return true
   }
@@ -102,18 +99,30 @@ export function tcpUdpTunnelInput6(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zo
 
 /** tcpUdpEncap over IPv6: the UDP checksum over the RFC 8200 pseudo-header. */
 export function tcpUdpEncap6(v: Vnet, m: Mbuf, src: Uint8Array, dst: Uint8Array, port: number): boolean {
-  const tv = tcp(v)
+  if (!tcpUdpWrap(v, m, port)) return false
+  const b = m.data
+  const o = m.off
+  const sum = checksum(b, o, m.len, ipv6PseudoSum(src, 0, dst, 0, m.len, IpProto.UDP))
+  writeU16(b, o + 6, sum === 0 ? 0xffff : sum)
+  m.csumL4 = false
+  return true
+}
+
+/**
+ * The UDP header in front of the finished segment in m (m.off at the TCP header): from the
+ * tunneling port to `port`, the TCP checksum zeroed and the UDP one left zero for the caller (or
+ * ip6_output's csumOff 6) to fill. False when there is no headroom.
+ */
+export function tcpUdpWrap(v: Vnet, m: Mbuf, port: number): boolean {
   if (!m.prepend(UDP_HDR_LEN)) return false
   const b = m.data
   const o = m.off
-  writeU16(b, o, tv.udpTunnelingPort)
+  writeU16(b, o, tcp(v).udpTunnelingPort)
   writeU16(b, o + 2, port)
   writeU16(b, o + 4, m.len)
   writeU16(b, o + 6, 0)
   b[o + UDP_HDR_LEN + 16] = 0
   b[o + UDP_HDR_LEN + 17] = 0
-  const sum = checksum(b, o, m.len, ipv6PseudoSum(src, 0, dst, 0, m.len, IpProto.UDP))
-  writeU16(b, o + 6, sum === 0 ? 0xffff : sum)
   m.csumL4 = false
   return true
 }

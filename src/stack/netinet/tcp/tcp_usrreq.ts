@@ -61,6 +61,7 @@ export const TCPOPT = {
   KEEPCNT: 1024,
   INFO: 32,
   MD5SIG: 16,
+  REMOTE_UDP_ENCAPS_PORT: 71,
 } as const
 
 const MS = 1e6
@@ -414,6 +415,14 @@ export function tcpSetopt(so: Socket, name: number, value: number): void {
       if (value < 1) throw new SysError('EINVAL', 'setsockopt')
       tp.keepcnt = value
       return
+    case TCPOPT.REMOTE_UDP_ENCAPS_PORT:
+      // tcp_default_ctloutput: a port (host order) in range, a tunneling port configured first
+      // (net.inet.tcp.udp_tunneling_port), and only before the connection starts.
+      if (value < 0 || value > 65535) throw new SysError('EINVAL', 'setsockopt')
+      if (tp.tv.udpTunnelingPort === 0 && value !== 0) throw new SysError('EINVAL', 'setsockopt')
+      if (tp.state !== TCPS.CLOSED) throw new SysError('EINVAL', 'setsockopt')
+      tp.t_port = value
+      return
     default:
       throw new SysError('ENOPROTOOPT', 'setsockopt')
   }
@@ -440,6 +449,8 @@ export function tcpGetopt(so: Socket, name: number): number {
       return (tp.keepintvl || tp.tv.keepintvl) / 1000
     case TCPOPT.KEEPCNT:
       return tp.keepcnt || tp.tv.keepcnt
+    case TCPOPT.REMOTE_UDP_ENCAPS_PORT:
+      return tp.t_port
     default:
       throw new SysError('ENOPROTOOPT', 'getsockopt')
   }

@@ -211,6 +211,9 @@ export class TcpStats {
   tcps_sig_rcvbadsig = 0
   tcps_sig_err_nosigopt = 0
   tcps_sig_err_buildsig = 0
+  /** TCP over UDP (tcp_udp_tun.ts): datagrams taken from the tunnel port, and those dropped as malformed. */
+  tcps_tunneled_pkts = 0
+  tcps_tunneled_errs = 0
 }
 
 /**
@@ -258,6 +261,18 @@ export class Tcpcb extends TcpSeqSpace {
   keepidle = 0
   keepintvl = 0
   keepcnt = 0
+  /**
+   * t_port: the peer's UDP port when this connection travels inside UDP (TCP_REMOTE_UDP_ENCAPS_PORT,
+   * or a SYN that came through the tunnel), else 0.
+   */
+  t_port = 0
+  /**
+   * RFC 6937 for an ECN window reduction (FreeBSD keeps these in sackhint, which exists with or
+   * without SACK): prr_delivered, prr_out and RecoverFS of the congestion-recovery episode.
+   */
+  cprrDelivered = 0
+  cprrOut = 0
+  cprrRecoverFs = 0
   /** TCP_MAXSEG from the user (0 = none). */
   userMss = 0
   /** RFC 5961 §7 throttle (t_challenge_ack_end, host ns; t_challenge_ack_cnt). */

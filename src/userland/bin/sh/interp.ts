@@ -11,14 +11,15 @@
  */
 
 import { SLICE_STEPS } from '../../../host/syscalls.js'
-import { isSysError } from '../../../util/errno.js'
 import { CwdFs } from '../../cwd_fs.js'
 import { programName } from '../../paths.js'
 import type { FileSystem, Job, OutStream, Proc } from '../../types.js'
-import { BUILTINS, type Builtin, SPECIAL, shQuote } from './builtins.js'
+import { BUILTINS, type Builtin, SPECIAL, shQuote } from './bltin/builtins.js'
+import { external } from './exec.js'
 import { type ExpandHost, expandFields, expandPattern, expandString } from './expand.js'
 import { glob } from './glob.js'
-import type { List, Node, Simple, Word } from './parser.js'
+import { type BgJob, background, forkAll } from './jobs.js'
+import type { List, Node, Simple } from './parser.js'
 import { matchPattern } from './pattern.js'
 import { withRedirs } from './redirect.js'
 import {
@@ -28,11 +29,11 @@ import {
   ContinueSig,
   ExitSig,
   FatalError,
+  isControl,
   ReturnSig,
-  SIGKILL,
   SIGPIPE,
 } from './signals.js'
-import { Capture, MiB, Pipe, PushbackIn, type ShIo } from './streams.js'
+import { Capture, MiB, Pipe, type ShIo } from './streams.js'
 
 /** Deepest function call nesting before the script is stopped (runaway recursion). */
 export const MAX_FUNC_DEPTH = 1000
@@ -41,8 +42,6 @@ const FORK_STEPS = 10
 /** Largest value of one variable, and most variables. */
 const MAX_VALUE = 16 * MiB
 const MAX_VARS = 65536
-/** Background jobs remembered for `wait` beyond which finished, unwaited ones are forgotten. */
-const MAX_JOBS = 256
 /** Largest command substitution output kept. */
 const MAX_SUBST = 16 * MiB
 
@@ -69,14 +68,6 @@ export interface Var {
   readonly exported: boolean
 }
 
-export interface BgJob {
-  /** Job number for `%n`. */
-  readonly n: number
-  readonly done: Promise<number>
-  kill(sig: number): void
-  status: number | undefined
-}
-
 export interface ShellOpts {
   errexit: boolean
   xtrace: boolean
@@ -97,24 +88,6 @@ export function errorText(e: unknown): string {
 
 /** FreeBSD's sh's message when memory runs out (memalloc.c); here also for the shell's own bounds. */
 export const OUT_OF_SPACE = 'Out of space'
-
-function isControl(e: unknown): boolean {
-  return (
-    e instanceof BreakSig ||
-    e instanceof ContinueSig ||
-    e instanceof ReturnSig ||
-    e instanceof ExitSig ||
-    e instanceof Aborted ||
-    e instanceof FatalError ||
-    e instanceof RangeError // out of room: fatal, like FatalError (see caught)
-  )
-}
-
-function wordHasCmd(w: Word): boolean {
-  return w.parts.some(
-    (p) => p.type === 'cmd' || (p.type === 'param' && p.arg !== undefined && wordHasCmd(p.arg)),
-  )
-}
 
 export class Interp {
   vars = new Map<string, Var>()
@@ -140,11 +113,11 @@ export class Interp {
    * Set on a forked subshell until it first runs shell code rather than starting a program: then it
    * pays for the fork (a step of CPU time and a turn of the run queue), so forking cannot livelock.
    */
-  private forkPending = false
+  forkPending = false
   /** A forked subshell whose whole command is one simple command: the process a program execs over. */
-  private execRelease: (() => void) | undefined = undefined
+  execRelease: (() => void) | undefined = undefined
   /** Set on a background job's shell: told what its command turned out to be (see background). */
-  private bgHook: ((job: Job | undefined) => void) | undefined = undefined
+  bgHook: ((job: Job | undefined) => void) | undefined = undefined
 
   constructor(
     readonly cfg: ShellConfig,
@@ -240,7 +213,7 @@ export class Interp {
   }
 
   /** The environment a child needs beyond the one its process inherits: changed exports and assigns. */
-  private childEnv(assigns: readonly [string, string][]): Map<string, string> | undefined {
+  childEnv(assigns: readonly [string, string][]): Map<string, string> | undefined {
     const env = new Map<string, string>()
     const base = this.proc.env
     for (const [k, v] of this.vars) if (v.exported && base.get(k) !== v.value) env.set(k, v.value)
@@ -308,7 +281,7 @@ export class Interp {
     let status = 0
     for (const { node, bg } of list.items) {
       if (bg) {
-        await this.background(node, io)
+        await background(this, node, io)
         status = this.status = 0
       } else status = await this.exec(node, io, tested)
     }
@@ -480,7 +453,7 @@ export class Interp {
       const n = node.cmds.length
       const pipes = Array.from({ length: n - 1 }, () => new Pipe())
       // Every stage is a forked subshell; a fork that fails stops the pipeline before it starts.
-      const subs = this.forkAll(node.cmds)
+      const subs = forkAll(this, node.cmds)
       const stages = node.cmds.map(async (cmd, k) => {
         const { sub, exit } = subs[k]!
         // The writer of a pipe whose reader has gone gets SIGPIPE at its next write, as in Unix.
@@ -505,102 +478,6 @@ export class Interp {
     if (node.bang) return status === 0 ? 1 : 0
     if (node.cmds.length > 1 && status !== 0 && !tested && this.opts.errexit) throw new ExitSig(status)
     return status
-  }
-
-  /**
-   * `cmd &`. The job runs in a clone of this shell with stdin from /dev/null. If it is a simple
-   * command that turns out to be a program, `$!` is that program's pid; otherwise (a builtin, a
-   * function, a compound command) the job runs inside the shell under a pid of its own.
-   */
-  private async background(node: Node, io: ShIo): Promise<void> {
-    const sub = this.clone(new AbortCtl())
-    // fork(2): the job is a process of its own, counted against the kernel's process limits.
-    const forked = this.fork(sub.ctl)
-    sub.forkPending = true
-    if (node.type === 'simple') sub.execRelease = forked.exit
-    const bgIo: ShIo = { stdin: new PushbackIn(null), stdout: io.stdout, stderr: io.stderr }
-    let dispatched!: (job: Job | undefined) => void
-    const started = new Promise<Job | undefined>((r) => {
-      dispatched = r
-    })
-    // Waiting for the dispatch must not wait on a command substitution: `$!` is needed at once.
-    const direct =
-      node.type === 'simple' && ![...node.words, ...node.assigns.map((a) => a.value)].some(wordHasCmd)
-    if (direct) sub.bgHook = dispatched
-    else dispatched(undefined)
-    const done = sub
-      .boundary(io.stderr, () => sub.exec(node, bgIo, true))
-      .finally(() => {
-        dispatched(undefined)
-        sub.ctl.dispose()
-        forked.exit()
-      })
-    const child = await started
-    // A program started directly replaces the forked shell (exec), so it counts once.
-    if (child !== undefined) forked.exit()
-    const pid = child?.pid ?? forked.pid
-    this.addJob(pid, done, child ? (sig) => child.kill(sig) : (sig) => sub.ctl.abort(sig))
-    this.lastBg = pid
-  }
-
-  /**
-   * fork(2) for a subshell that runs inside this shell (a background job, a pipeline stage): a
-   * process of the kernel's, so process limits hold and removing the jail kills it. A refused fork is
-   * FreeBSD sh's fatal `Cannot fork: Resource temporarily unavailable`.
-   */
-  private fork(ctl: AbortCtl): { pid: number; exit: () => void } {
-    this.ctl.check()
-    const sys = this.proc.sys
-    let pid: number
-    try {
-      // A forked shell is a `sh` (p_comm) until it execs a program.
-      pid = sys.procStart(() => ctl.abort(SIGKILL), 'sh')
-    } catch (e) {
-      if (isSysError(e)) throw new FatalError(`Cannot fork: ${e.strerror}`)
-      throw e
-    }
-    let live = true
-    return {
-      pid,
-      exit: () => {
-        if (live) sys.procExit(pid)
-        live = false
-      },
-    }
-  }
-
-  /** n forked subshells of this shell, or none (and a fatal error) if one fork fails. */
-  private forkAll(cmds: readonly Node[]): Array<{ sub: Interp; exit: () => void }> {
-    const out: Array<{ sub: Interp; exit: () => void }> = []
-    try {
-      for (let k = 0; k < cmds.length; k++) {
-        const sub = this.clone(new AbortCtl(this.ctl))
-        const { exit } = this.fork(sub.ctl)
-        out.push({ sub, exit })
-        sub.forkPending = true
-        if (cmds[k]!.type === 'simple') sub.execRelease = exit
-      }
-    } catch (e) {
-      for (const { sub, exit } of out) {
-        exit()
-        sub.ctl.dispose()
-      }
-      throw e
-    }
-    return out
-  }
-
-  private addJob(pid: number, done: Promise<number>, kill: (sig: number) => void): void {
-    const job: BgJob = { n: ++this.jobCount, done, kill, status: undefined }
-    void done.then((s) => {
-      job.status = s
-    })
-    this.jobs.set(pid, job)
-    if (this.jobs.size <= MAX_JOBS) return
-    for (const [p, j] of this.jobs) {
-      if (j.status !== undefined) this.jobs.delete(p)
-      if (this.jobs.size <= MAX_JOBS / 2) break
-    }
   }
 
   /** The pid a `wait`/`kill` operand names: a pid, or `%n` for job n. */
@@ -675,10 +552,10 @@ export class Interp {
         fn ? this.call(name, fn, argv.slice(1), io, tested) : this.runBuiltin(builtin!, argv, io, tested),
       )
     }
-    return this.external(argv, assigns, io)
+    return external(this, argv, assigns, io)
   }
 
-  private dispatch(job: Job | undefined): void {
+  dispatch(job: Job | undefined): void {
     const hook = this.bgHook
     this.bgHook = undefined
     hook?.(job)
@@ -726,61 +603,6 @@ export class Interp {
       this.loops = saved.loops
       this.depth--
       for (const [k, v] of this.locals.pop()!) v ? this.vars.set(k, v) : this.vars.delete(k)
-    }
-  }
-
-  /** Runs a program through proc.spawn and waits for it; killing this shell kills it. */
-  async external(argv: readonly string[], assigns: readonly [string, string][], io: ShIo): Promise<number> {
-    const name = argv[0]
-    const notFound = () => {
-      this.dispatch(undefined)
-      io.stderr.write(`sh: ${name}: not found\n`)
-      return 127
-    }
-    if (!this.proc.has(name)) {
-      // A script named by path: execve's ENOEXEC (or its `#!` line) has a shell run it.
-      const text = name.includes('/') ? this.fs.read(name) : undefined
-      if (text === undefined) return notFound()
-      const bang = /^#!\s*(\S+)/.exec(text)?.[1]
-      const interp = bang === undefined ? 'sh' : programName(bang)
-      if (interp === undefined || !this.proc.has(interp)) {
-        this.dispatch(undefined)
-        io.stderr.write(`sh: ${name}: ${bang}: bad interpreter: No such file or directory\n`)
-        return 126
-      }
-      return this.external([interp, ...argv], assigns, io)
-    }
-    let job: Job
-    // exec(3) in a forked subshell: the program takes over its process.
-    this.execRelease?.()
-    this.execRelease = undefined
-    try {
-      const env = this.childEnv(assigns)
-      const cwd = this.cwd === '' ? undefined : this.cwd
-      job = this.proc.spawn(argv, io, env || cwd ? { env, cwd } : undefined)
-    } catch (e) {
-      if (e && typeof e === 'object' && 'code' in e && e.code === 'ENOENT') return notFound()
-      this.dispatch(undefined)
-      if (isSysError(e) && e.op === 'fork') throw new FatalError(`Cannot fork: ${e.strerror}`)
-      io.stderr.write(`sh: ${name}: ${errorText(e)}\n`)
-      return 1
-    }
-    this.dispatch(job)
-    const off = this.ctl.onAbort((sig) => job.kill(sig))
-    try {
-      return await this.ctl.race(job.done)
-    } catch (e) {
-      // The signal reached the program too. One that catches it (ping's SIGINT) ends on its own:
-      // wait for it as sh waits for its foreground job, and take its status if it was not killed.
-      if (e instanceof Aborted) {
-        const status = await job.done
-        if (status !== 128 + e.signal) return status
-      }
-      if (isControl(e)) throw e
-      io.stderr.write(`sh: ${name}: ${errorText(e)}\n`)
-      return 1
-    } finally {
-      off()
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 
 import type { Command, InStream, Io, Proc } from '../../types.js'
-import { BUILTINS, type Builtin } from './builtins.js'
+import { BUILTINS, type Builtin } from './bltin/builtins.js'
 import { errorText, Interp, type ShellConfig } from './interp.js'
 import { SyntaxErr } from './lexer.js'
 import { type List, parse } from './parser.js'

@@ -141,3 +141,16 @@ export class AbortCtl {
     this.unlink?.()
   }
 }
+
+/** Whether `e` is one of the throws that unwind the shell rather than a command's error. */
+export function isControl(e: unknown): boolean {
+  return (
+    e instanceof BreakSig ||
+    e instanceof ContinueSig ||
+    e instanceof ReturnSig ||
+    e instanceof ExitSig ||
+    e instanceof Aborted ||
+    e instanceof FatalError ||
+    e instanceof RangeError // out of room: fatal, like FatalError (see caught)
+  )
+}

@@ -6,7 +6,7 @@
  * error (HeadError), as is a field line without a colon or with space before it (§5.1).
  */
 
-import type { StreamReader } from '../../stream_io.js'
+import type { StreamReader } from '../libc/stream_io.js'
 
 export class HeadError extends Error {}
 

@@ -16,6 +16,20 @@ import { parseIpv4, parseMac } from '../../../wire/addr.js'
 import { LinkType } from '../../../wire/pcap/pcap.js'
 import { FilterError } from './errors.js'
 import {
+  type Arith,
+  and,
+  arith,
+  formatDotted,
+  not,
+  or,
+  type Pred,
+  relation,
+  TRUE,
+  u8,
+  u16,
+  u32,
+} from './filter_ops.js'
+import {
   CONSTS,
   ETHER_PROTOS,
   IP_PROTOS,
@@ -33,43 +47,6 @@ export { FilterError }
 
 /** The compiled program: whether to accept buf[off, off+len) (a frame of the capture's link type). */
 export type Filter = (buf: Uint8Array, off: number, len: number) => boolean
-
-type Pred = (b: Uint8Array, o: number, n: number) => number
-type Arith = (b: Uint8Array, o: number, n: number) => number
-
-// ---- tri-state combinators ----
-
-const and =
-  (a: Pred, b: Pred): Pred =>
-  (x, o, n) => {
-    const r = a(x, o, n)
-    return r === 1 ? b(x, o, n) : r
-  }
-const or =
-  (a: Pred, b: Pred): Pred =>
-  (x, o, n) => {
-    const r = a(x, o, n)
-    return r === 0 ? b(x, o, n) : r
-  }
-const not =
-  (a: Pred): Pred =>
-  (x, o, n) => {
-    const r = a(x, o, n)
-    return r === 2 ? 2 : 1 - r
-  }
-const TRUE: Pred = () => 1
-
-function u8(b: Uint8Array, o: number, n: number, k: number): number {
-  return k < 0 || k >= n ? -1 : b[o + k]!
-}
-function u16(b: Uint8Array, o: number, n: number, k: number): number {
-  return k < 0 || k + 2 > n ? -1 : (b[o + k]! << 8) | b[o + k + 1]!
-}
-function u32(b: Uint8Array, o: number, n: number, k: number): number {
-  return k < 0 || k + 4 > n
-    ? -1
-    : b[o + k]! * 0x1000000 + ((b[o + k + 1]! << 16) | (b[o + k + 2]! << 8) | b[o + k + 3]!)
-}
 
 // ---- the compiler ----
 
@@ -631,61 +608,6 @@ class Compiler {
     if (dir === 'src') return src
     if (dir === 'dst') return dst
     return dir === 'and' ? and(src, dst) : or(src, dst)
-  }
-}
-
-function formatDotted(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`
-}
-
-function relation(a: Arith, op: string, c: Arith): Pred {
-  const cmp =
-    op === '=' || op === '=='
-      ? (x: number, y: number) => x === y
-      : op === '!='
-        ? (x: number, y: number) => x !== y
-        : op === '<'
-          ? (x: number, y: number) => x < y
-          : op === '<='
-            ? (x: number, y: number) => x <= y
-            : op === '>'
-              ? (x: number, y: number) => x > y
-              : (x: number, y: number) => x >= y
-  return (b, o, n) => {
-    const x = a(b, o, n)
-    if (x < 0) return 2
-    const y = c(b, o, n)
-    if (y < 0) return 2
-    return cmp(x, y) ? 1 : 0
-  }
-}
-
-function arith(a: Arith, op: string, c: Arith): Arith {
-  const f =
-    op === '+'
-      ? (x: number, y: number) => (x + y) >>> 0
-      : op === '-'
-        ? (x: number, y: number) => (x - y) >>> 0
-        : op === '*'
-          ? (x: number, y: number) => Math.imul(x, y) >>> 0
-          : op === '/'
-            ? (x: number, y: number) => (y === 0 ? -1 : Math.floor(x / y))
-            : op === '%'
-              ? (x: number, y: number) => (y === 0 ? -1 : x % y)
-              : op === '&'
-                ? (x: number, y: number) => (x & y) >>> 0
-                : op === '|'
-                  ? (x: number, y: number) => (x | y) >>> 0
-                  : op === '^'
-                    ? (x: number, y: number) => (x ^ y) >>> 0
-                    : op === '<<'
-                      ? (x: number, y: number) => (y >= 32 ? 0 : (x << y) >>> 0)
-                      : (x: number, y: number) => (y >= 32 ? 0 : x >>> y)
-  return (b, o, n) => {
-    const x = a(b, o, n)
-    if (x < 0) return -1
-    const y = c(b, o, n)
-    return y < 0 ? -1 : f(x, y)
   }
 }
 

@@ -8,10 +8,10 @@
  * for bad input: a malformed check is a usage error.
  */
 
+import { posixRegex } from '../../bin/sh/bltin/utils.js'
 import type { Interp } from '../../bin/sh/interp.js'
 import { AbortCtl, signalNumber } from '../../bin/sh/signals.js'
 import { Capture, type ShIo } from '../../bin/sh/streams.js'
-import { posixRegex } from '../../bin/sh/utils.js'
 
 type StatusCheck =
   | { kind: 'exit'; value: number | undefined; negate: boolean }

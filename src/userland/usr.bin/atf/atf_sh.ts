@@ -8,7 +8,7 @@
  * The library is builtins of this shell only (ShellOptions.builtins): nothing leaks into `sh`.
  */
 
-import { BUILTINS, type Builtin } from '../../bin/sh/builtins.js'
+import { BUILTINS, type Builtin } from '../../bin/sh/bltin/builtins.js'
 import type { Interp } from '../../bin/sh/interp.js'
 import { runScript } from '../../bin/sh/shell.js'
 import { ExitSig } from '../../bin/sh/signals.js'

@@ -9,7 +9,7 @@
  */
 
 import type { Syscalls } from '../../../host/syscalls.js'
-import { BUILTINS } from '../../bin/sh/builtins.js'
+import { BUILTINS } from '../../bin/sh/bltin/builtins.js'
 import { Capture, MemFs } from '../../bin/sh/streams.js'
 import { programName } from '../../paths.js'
 import { startProcess } from '../../process.js'

@@ -4,9 +4,9 @@
  * interpreter's state. `system()` and commands are not run here.
  */
 
+import type { Expr } from './ast.js'
 import { sprintf } from './format.js'
 import type { Awk } from './interp.js'
-import type { Expr } from './parse.js'
 import { AwkError, strnum, UNINIT, type Val } from './value.js'
 
 export function callBuiltin(vm: Awk, name: string, args: readonly Expr[]): Val {

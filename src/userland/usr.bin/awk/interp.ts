@@ -7,10 +7,10 @@
  * A runaway program is stopped by a step budget rather than hanging the host.
  */
 
-import { posixRegex } from '../../bin/sh/utils.js'
+import { posixRegex } from '../../bin/sh/bltin/utils.js'
+import type { Expr, Func, Program, Stmt } from './ast.js'
 import { callBuiltin } from './builtins.js'
 import { numToString, sprintf } from './format.js'
-import type { Expr, Func, Program, Stmt } from './parse.js'
 import {
   type Arr,
   AwkError,

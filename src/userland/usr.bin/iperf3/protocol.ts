@@ -9,7 +9,7 @@
  */
 
 import { utf8Decode, utf8Encode } from '../../../util/utf8.js'
-import { type StreamFd, type StreamReader, writeAll } from '../../stream_io.js'
+import { type StreamFd, type StreamReader, writeAll } from '../../lib/libc/stream_io.js'
 
 /** Control states (iperf_api.h), as the signed byte sent on the control connection. */
 export const STATE = {

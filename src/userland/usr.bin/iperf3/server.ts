@@ -11,7 +11,7 @@ import { AF_INET, SO, SOCK, SOL_SOCKET, type SocketFd } from '../../../host/sysc
 import { SEC } from '../../../util/clock.js'
 import { isSysError } from '../../../util/errno.js'
 import { formatIpv4 } from '../../../wire/addr.js'
-import { type StreamFd, StreamReader } from '../../stream_io.js'
+import { type StreamFd, StreamReader } from '../../lib/libc/stream_io.js'
 import type { Proc } from '../../types.js'
 import { IperfError } from './client.js'
 import { Test } from './engine.js'

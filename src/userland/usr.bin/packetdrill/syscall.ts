@@ -89,6 +89,7 @@ export const SYMBOLS: Readonly<Record<string, number>> = Object.freeze({
   TCP_KEEPIDLE: 256,
   TCP_KEEPINTVL: 512,
   TCP_KEEPCNT: 1024,
+  TCP_REMOTE_UDP_ENCAPS_PORT: 71,
   TCP_FUNCTION_BLK: 8192,
   // The RACK stack's pacing options (netinet/tcp.h); the default stack refuses them.
   TCP_RACK_PACE_MAX_SEG: 1054,

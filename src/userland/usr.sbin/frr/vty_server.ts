@@ -9,8 +9,8 @@
 import type { SocketFd, Syscalls } from '../../../host/syscalls.js'
 import { utf8Encode } from '../../../util/utf8.js'
 import { untilKilled } from '../../common.js'
+import { Utf8Stream } from '../../lib/libc/utf8_stream.js'
 import type { Proc } from '../../types.js'
-import { Utf8Stream } from '../../utf8_stream.js'
 import type { VtySession } from './vty_cmds.js'
 
 export const VTY_EOT = '\0\0\0'

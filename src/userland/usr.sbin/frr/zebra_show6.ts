@@ -2,7 +2,8 @@
  * zebra's `show ipv6 route` as FRR prints it, from the vnet's inet6 FIB: connected prefixes
  * (`C>*`, link-local ones included, as zebra lists fe80::/64 per interface), routes ripngd installed
  * (`R>* … [120/metric] via fe80::…, IF, weight 1, uptime`), those ospf6d installed (`O>* … [110/cost]`,
- * and its own links' prefixes as `O   … is directly connected`), static and kernel routes.
+ * and its own links' prefixes as `O   … is directly connected`), isisd's (`I>* … [115/metric]`), static
+ * and kernel routes.
  *
  * Must not: change anything it shows.
  */
@@ -43,6 +44,7 @@ export function showIpv6Route(
   sys: Syscalls,
   ripng: ReadonlyMap<string, { metric: number; since: number }>,
   ospf6?: ReadonlyMap<string, { cost: number; since: number; direct: boolean; ifName: string }>,
+  isis?: ReadonlyMap<string, { metric: number; since: number }>,
 ): string {
   const now = sys.now()
   const rows: Array<{ addr: Uint8Array; len: number; text: string }> = []
@@ -80,8 +82,11 @@ export function showIpv6Route(
     const via = `via ${formatIpv6(r.gateway)}, ${r.ifName}`
     const learned = ripng.get(p)
     const viaOspf6 = ospf6?.get(p)
+    const viaIsis = isis?.get(p)
     let text: string
-    if ((r.flags & RTF_PROTO1) !== 0 && viaOspf6 !== undefined && !viaOspf6.direct)
+    if ((r.flags & RTF_PROTO1) !== 0 && viaIsis !== undefined)
+      text = `I>* ${p} [115/${viaIsis.metric}] ${via}, weight 1, ${upTime(now - viaIsis.since)}`
+    else if ((r.flags & RTF_PROTO1) !== 0 && viaOspf6 !== undefined && !viaOspf6.direct)
       text = `O>* ${p} [110/${viaOspf6.cost}] ${via}, weight 1, ${upTime(now - viaOspf6.since)}`
     else if ((r.flags & RTF_PROTO1) !== 0 && learned !== undefined)
       text = `R>* ${p} [120/${learned.metric}] ${via}, weight 1, ${upTime(now - learned.since)}`

@@ -17,10 +17,10 @@ import { normalizePath } from '../../chroot_fs.js'
 import { anyHost, sockHost } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import { resolveHost } from '../../lib/libc/hosts.js'
+import { latin1Bytes, StreamReader, writeAll } from '../../lib/libc/stream_io.js'
 import { acceptLoop, listenTcp, probeBind } from '../../lib/libc/tcp_server.js'
 import { clfDate, httpDate, logStamp } from '../../lib/libc/time_fmt.js'
 import { HeadError, keepAlive, readHead } from '../../lib/libhttp/http_head.js'
-import { latin1Bytes, StreamReader, writeAll } from '../../stream_io.js'
 import type { Command, Io, Proc } from '../../types.js'
 import {
   ConfError,

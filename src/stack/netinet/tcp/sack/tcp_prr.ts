@@ -12,6 +12,10 @@
  * recovery sends while pipe < cwnd: cwnd = pipe + sndcnt, sndcnt counted in whole segments as
  * FreeBSD does (the credit below a segment carries over through prr_out).
  *
+ * The same reduction paces an ECN response (tcp_do_prr_ack in congestion recovery): the ECE
+ * lowers ssthresh, then each ACK below snd_recover sets cwnd = pipe - delivered + sndcnt, always
+ * PRR-SSRB (FreeBSD passes SACK_CHANGE there), prrCong below.
+ *
  * Pure arithmetic: no output, timers or allocation; never throws.
  */
 
@@ -55,4 +59,38 @@ export function prrAck(
   }
   const segs = Math.floor(Math.max(sndcnt, 0) / maxseg)
   return Math.max(pipe + segs * maxseg, maxseg)
+}
+
+/** The PRR state of an ECN congestion-recovery episode (the tcpcb's cprr* fields). */
+export interface PrrCongState {
+  cprrDelivered: number
+  cprrOut: number
+  cprrRecoverFs: number
+}
+
+/**
+ * tcp_do_prr_ack in congestion recovery (ECN, no loss): `del` bytes newly acknowledged, `pipe`
+ * what was in flight before this ACK (it still counts them). Returns the new cwnd: what stays in
+ * flight plus whole segments of this ACK's share, at least one segment. FreeBSD rounds the
+ * proportional share up to a segment (howmany(...) + maxseg - 1).
+ */
+export function prrCong(
+  st: PrrCongState,
+  del: number,
+  pipe: number,
+  ssthresh: number,
+  maxseg: number,
+): number {
+  st.cprrDelivered += del
+  let sndcnt: number
+  if (pipe >= ssthresh) {
+    if (st.cprrRecoverFs === 0) st.cprrRecoverFs = Math.max(1, pipe)
+    sndcnt = Math.ceil((st.cprrDelivered * ssthresh) / st.cprrRecoverFs) - st.cprrOut + maxseg - 1
+  } else {
+    const credit = st.cprrDelivered - st.cprrOut
+    const limit = del === 0 ? credit : Math.max(credit, del) + maxseg
+    sndcnt = Math.min(ssthresh - pipe, limit)
+  }
+  const segs = Math.floor(Math.max(sndcnt, 0) / maxseg)
+  return Math.max(pipe - del + segs * maxseg, maxseg)
 }

@@ -27,11 +27,13 @@ import { seqAdd, seqGeq, seqLt } from '../../../../wire/inet/seq.js'
 import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../../wire/inet/tcp.js'
 import { in6Eq } from '../../../../wire/inet6/in6_addr.js'
 import type { Vnet } from '../../../net/vnet.js'
+import { ip6Output } from '../../../netinet6/ip6_output.js'
 import { tcpMd5Output } from '../../../netipsec/xform_tcp.js'
 import type { PcbJail } from '../../in_pcb.js'
 import { ipOutput } from '../../ip_output.js'
 import { tcp6Send, tcpMssopt6 } from '../tcp_ip6.js'
 import { tcpMssoptTo, tcpTsTicks } from '../tcp_subr.js'
+import { tcpUdpEncap, tcpUdpWrap } from '../tcp_udp_tun.js'
 import { TCPS, type TcpSeg, type TcpVnet } from '../tcp_var.js'
 import { syncacheRexmtTicks } from '../timer/tcp_rtt.js'
 import { type CookieFields, SYNCOOKIE_LIFETIME, SynCookieSecrets } from './tcp_syncookie.js'
@@ -86,6 +88,8 @@ export class SyncacheEntry {
   rxttime = 0
   ipTtl = 0
   ipTos = 0
+  /** sc_port: the UDP port the SYN came from through the tunnel (tcp_udp_tun.ts), else 0. */
+  port = 0
   /** Whose listener made it, for who may see it (sc_cred). */
   jail: PcbJail | null = null
   uid = 0
@@ -407,6 +411,8 @@ export function syncacheRespond(v: Vnet, tv: TcpVnet, e: SyncacheEntry, flags: n
     if (syn) {
       to.flags |= TOF.MSS
       to.mss = Math.max(e.v6 ? tcpMssopt6(v, tv, e.faddr6!, e.zone) : tcpMssoptTo(v, tv, e.faddr), tv.minmss)
+      // A tunnelled handshake offers room for the UDP header (udp_tunneling_overhead).
+      if (e.port !== 0) to.mss = Math.max(to.mss - tv.udpTunnelingOverhead, 0)
       if ((e.flags & SCF.WINSCALE) !== 0) {
         to.flags |= TOF.SCALE
         to.wscale = e.rScale
@@ -440,6 +446,20 @@ export function syncacheRespond(v: Vnet, tv: TcpVnet, e: SyncacheEntry, flags: n
       v.env.pool.put(m)
       return false
     }
+    // A tunnelled SYN is answered through the tunnel, the UDP checksum from ip6_output.
+    if (e.port !== 0) {
+      if (!tcpUdpWrap(v, m, e.port)) {
+        v.env.pool.put(m)
+        return false
+      }
+      const o = tv.ip6o
+      o.hlim = e.ipTtl
+      o.src = e.laddr6
+      o.zone = e.zone
+      o.csumOff = 6
+      o.tclass = e.ipTos & 0xff
+      return ip6Output(v, m, e.faddr6!, 0, IpProto.UDP, o) === undefined
+    }
     return tcp6Send(v, tv, m, e.laddr6, e.faddr6!, e.zone, e.ipTtl, e.ipTos) === undefined
   }
   if (!tcpMd5Output(v, to, e.laddr, e.faddr, m.data, m.off, hl)) {
@@ -447,8 +467,12 @@ export function syncacheRespond(v: Vnet, tv: TcpVnet, e: SyncacheEntry, flags: n
     v.env.pool.put(m)
     return false
   }
-  tcpFinish(m.data, m.off, hl, e.laddr, e.faddr)
-  const err = ipOutput(v, m, e.faddr, IpProto.TCP, {
+  if (e.port === 0) tcpFinish(m.data, m.off, hl, e.laddr, e.faddr)
+  else if (!tcpUdpEncap(v, m, e.laddr, e.faddr, e.port)) {
+    v.env.pool.put(m)
+    return false
+  }
+  const err = ipOutput(v, m, e.faddr, e.port === 0 ? IpProto.TCP : IpProto.UDP, {
     ttl: e.ipTtl,
     tos: e.ipTos,
     df: tv.pathMtuDiscovery !== 0 && (e.flags & SCF.UNREACH) === 0,

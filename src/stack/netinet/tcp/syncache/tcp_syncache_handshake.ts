@@ -65,6 +65,8 @@ export function syncacheAdd(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg, to: Tc
     const e = sc.lookup(row, seg)
     if (e !== null) {
       st.tcps_sc_dupsyn++
+      // The retransmitted SYN decides the way back (syncache_add takes its port).
+      e.port = seg.port
       if ((e.flags & SCF.TIMESTAMP) !== 0 && (to.flags & TOF.TS) !== 0) e.tsreflect = to.tsval
       else e.flags &= ~SCF.TIMESTAMP
       // A different codepoint, or the peer falling back from ECN, changes our answer.
@@ -109,6 +111,7 @@ export function syncacheAdd(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg, to: Tc
   e.uid = inp.uid
   e.ipTtl = e.v6 ? in6Hlim(inp) : inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
   e.ipTos = e.v6 ? Math.max(inp.tclass, 0) : inp.tos
+  e.port = seg.port
   e.irs = seg.seq
   e.flags = 0
   e.rxmits = 0
@@ -197,6 +200,8 @@ export function syncacheExpand(v: Vnet, tv: TcpVnet, lp: Tcpcb, seg: TcpSeg, to:
     // RFC 7323 §3.2: timestamps were agreed, so a segment without one is dropped, unless tolerated.
     if ((e.flags & SCF.TIMESTAMP) !== 0 && (to.flags & TOF.TS) === 0 && tv.tolerateMissingTs === 0)
       return EXPAND.DROP
+    // The handshake's ACK comes the way its SYN did, plain or through the same tunnel port.
+    if (e.port !== seg.port) return EXPAND.RESET
     sc.unlink(e, sc.bucket(row))
   }
   // The ACK must be for our SYN-ACK, and its sequence number within the window we offered.
@@ -246,6 +251,7 @@ function syncookieLookup(
   e.flags = 0
   e.ipTtl = e.v6 ? in6Hlim(inp) : inp.ttl >= 0 ? inp.ttl : ip(v).defaultTtl
   e.ipTos = e.v6 ? Math.max(inp.tclass, 0) : inp.tos
+  e.port = seg.port
   e.peerMss = c.mss
   e.rScale = 0
   e.sScale = 0
@@ -320,6 +326,7 @@ function syncacheSocket(v: Vnet, tv: TcpVnet, e: SyncacheEntry, lp: Tcpcb): Tcpc
     if ((e.flags & SCF.SACK) !== 0) tp.flags |= TF.SACK_PERMIT
   }
   ecnSyncacheSocket(tp, (e.flags & SCF.ECN) !== 0)
+  tp.t_port = e.port
   tcpMss(tp, e.peerMss)
   // A retransmitted SYN-ACK limits the first window to one segment (cc_conn_init).
   if (e.rxmits > 1) tp.snd_cwnd = 1

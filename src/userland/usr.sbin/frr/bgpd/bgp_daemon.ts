@@ -1,6 +1,6 @@
 /**
  * bgpd's engine: the neighbours (bgp_peer.ts) and the tables (bgp_rib.ts) tied to the vnet — the
- * interfaces and the kernel table re-read every few seconds and on every change of configuration
+ * interfaces and the kernel table re-read every few seconds (bgp_zebra.ts) and on every change of configuration
  * (which `network`s exist, what is redistributed, which next hops resolve), UPDATEs applied as they
  * arrive, best paths chosen, installed (zebra_fib.ts: `UG1`) and announced in one pass per wake-up,
  * so a burst of UPDATEs costs one pass. bgpd.ts is the program around it (options, sockets, vty).
@@ -9,22 +9,19 @@
  */
 
 import { AF_INET, IP_TTL, IPPROTO_IP, SOCK, type SocketFd, type Syscalls } from '../../../../host/syscalls.js'
-import { formatIpv4, parseIpv4, prefixToMask } from '../../../../wire/addr.js'
+import { formatIpv4, parseIpv4 } from '../../../../wire/addr.js'
 import {
   type BgpError,
   type BgpMsg,
-  buildUpdates,
   CEASE_ADMIN_RESET,
   CEASE_ADMIN_SHUTDOWN,
   CEASE_MAX_PREFIX,
   CEASE_PEER_UNCONFIG,
-  encodeAttrs,
-  ORIGIN_IGP,
-  ORIGIN_INCOMPLETE,
   type PathAttrs,
   type Prefix,
   type UpdateMsg,
 } from '../../../../wire/routing/bgp.js'
+import { buildUpdates, encodeAttrs } from '../../../../wire/routing/bgp_build.js'
 import { untilKilled } from '../../../common.js'
 import type { Proc } from '../../../types.js'
 import type { BgpControl, FrrState } from '../vty_cmds.js'
@@ -39,27 +36,14 @@ import {
   prefixKey,
   type RibEntry,
   selectBest,
-  WEIGHT_LOCAL,
 } from './bgp_rib.js'
 import { showNeighbors, showSummary, showTable } from './bgp_show.js'
+import { type Connected, refresh, resolve } from './bgp_zebra.js'
 
 const LOOPBACK = 0x7f000001
 const SEC = 1e9
 const POLL_NS = 5 * SEC
-const IFF_UP = 0x1
-const IFF_LOOPBACK = 0x8
-const RTF_GATEWAY = 0x2
-const RTF_STATIC = 0x800
-const RTF_PROTO1 = 0x8000
 const WAKE = Uint8Array.of(0)
-
-interface Connected {
-  net: number
-  mask: number
-  addr: number
-  len: number
-  ifName: string
-}
 
 export class BgpDaemon implements PeerHost, BgpControl {
   readonly proc: Proc
@@ -68,16 +52,18 @@ export class BgpDaemon implements PeerHost, BgpControl {
   readonly fib: ZebraFib
   readonly peers = new Map<number, Peer>()
   readonly rib = new Map<string, RibEntry>()
-  private readonly dirty = new Set<string>()
+  /** Prefixes whose best path must be chosen again (bgp_zebra.ts adds to it too). */
+  readonly dirty = new Set<string>()
   /** Peers whose whole Adj-RIB-Out must be recomputed (just established, refresh asked). */
   private readonly fullSync = new Set<Peer>()
   private wfd: SocketFd | null = null
   private wAddr = { addr: LOOPBACK, port: 0 }
   private kicked = false
   private nextPoll = 0
-  private connected: Connected[] = []
-  private ourAddrs = new Set<number>()
-  private rid = 0
+  /** The interfaces as bgp_zebra.ts last read them. */
+  connected: Connected[] = []
+  ourAddrs = new Set<number>()
+  rid = 0
   tableVersion = 0
   malformedTotal = 0
   /** A port other than 179 (tests, `-p`): where we listen and connect. */
@@ -91,7 +77,7 @@ export class BgpDaemon implements PeerHost, BgpControl {
     this.fib = new ZebraFib(this.sys)
   }
 
-  private get cfg(): BgpConfig {
+  get cfg(): BgpConfig {
     return this.state.bgp
   }
 
@@ -218,7 +204,7 @@ export class BgpDaemon implements PeerHost, BgpControl {
         this.rib.set(k, entry)
       }
       const path: BgpPath = { peer: src, attrs, weight: e?.weight ?? 0, since: now, valid: false, gw: 0 }
-      this.resolve(path, e?.ebgpMultihop ?? null)
+      resolve(this, path, e?.ebgpMultihop ?? null)
       const i = this.pathOf(entry, p)
       if (i >= 0) entry.paths[i] = path
       else {
@@ -247,40 +233,6 @@ export class BgpDaemon implements PeerHost, BgpControl {
     this.kick()
   }
 
-  /** Whether a path's next hop resolves, and to which FIB gateway (directly connected, or through a non-BGP route). */
-  private resolve(path: BgpPath, multihop: number | null): void {
-    const nh = path.attrs.nextHop >>> 0
-    if (path.peer === null) {
-      path.valid = true
-      path.gw = 0
-      return
-    }
-    if (this.ourAddrs.has(nh)) {
-      path.valid = false
-      return
-    }
-    for (const c of this.connected)
-      if ((nh & c.mask) >>> 0 === c.net) {
-        path.valid = true
-        path.gw = nh
-        return
-      }
-    // eBGP without multihop needs a connected next hop (FRR's connected check).
-    if (!path.peer.ibgp && multihop === null) {
-      path.valid = false
-      return
-    }
-    let best: { len: number; gw: number } | null = null
-    for (const r of this.sys.routeList()) {
-      if ((r.flags & RTF_GATEWAY) === 0) continue
-      if (this.fib.installed.has(`${r.dst >>> 0}/${r.prefixLen}`)) continue
-      if ((nh & prefixToMask(r.prefixLen)) >>> 0 !== r.dst >>> 0) continue
-      if (best === null || r.prefixLen > best.len) best = { len: r.prefixLen, gw: r.gateway >>> 0 }
-    }
-    path.valid = best !== null
-    path.gw = best?.gw ?? 0
-  }
-
   // ---- configuration, interfaces, local routes ----
 
   changed(): void {
@@ -290,61 +242,8 @@ export class BgpDaemon implements PeerHost, BgpControl {
     this.kick()
   }
 
-  private refresh(): void {
-    const c = this.cfg
-    const ifs = this.sys.ifList()
-    const connected: Connected[] = []
-    const ours = new Set<number>()
-    let highest = 0
-    let loopHighest = 0
-    for (const i of ifs)
-      for (const a of i.addrs) {
-        const addr = a.addr >>> 0
-        ours.add(addr)
-        if (addr >>> 24 === 127) continue
-        if ((i.flags & IFF_LOOPBACK) !== 0) loopHighest = Math.max(loopHighest, addr)
-        else highest = Math.max(highest, addr)
-        if ((i.flags & IFF_UP) === 0 || (i.flags & IFF_LOOPBACK) !== 0) continue
-        const mask = prefixToMask(a.prefixLen)
-        connected.push({ net: (addr & mask) >>> 0, mask, addr, len: a.prefixLen, ifName: i.name })
-      }
-    this.connected = connected
-    this.ourAddrs = ours
-    // FRR's router id: configured, else the highest loopback address, else the highest address.
-    const rid = c.routerId ?? (loopHighest || highest)
-    if (rid !== this.rid && this.rid !== 0) for (const p of this.peers.values()) p.reset(CEASE_ADMIN_RESET)
-    this.rid = rid
-    this.syncPeers()
-    this.originate()
-    // Next hops may have come or gone with the interfaces.
-    for (const [k, e] of this.rib)
-      for (const p of e.paths) {
-        if (p.peer === null) continue
-        const before = `${p.valid}/${p.gw}`
-        const n = this.cfg.neighbors.get(p.peer.addr)
-        this.resolve(p, n === undefined ? null : effective(c, n).ebgpMultihop)
-        if (`${p.valid}/${p.gw}` !== before) this.dirty.add(k)
-      }
-    // A neighbour whose network (re)appears is tried at once rather than at the next ConnectRetry
-    // (FRR restarts a peer on its next hop becoming reachable).
-    for (const p of this.peers.values()) {
-      const reach = connected.some((x) => (p.addr & x.mask) >>> 0 === x.net)
-      if (reach && !p.reachable && p.conns.length === 0 && (p.state === 'Active' || p.state === 'Connect'))
-        p.connectAt = Math.max(1, this.now())
-      p.reachable = reach
-    }
-    // fast-external-failover: an eBGP single-hop session whose network went away is down now.
-    for (const p of this.peers.values()) {
-      if (p.session === null || p.ibgp) continue
-      const n = c.neighbors.get(p.addr)
-      if (n === undefined || effective(c, n).ebgpMultihop !== null) continue
-      if (!connected.some((x) => (p.addr & x.mask) >>> 0 === x.net))
-        p.drop(p.session, 'Interface down (fast-external-failover)')
-    }
-  }
-
   /** Peers follow the configuration: new ones start, removed ones stop, settings apply. */
-  private syncPeers(): void {
+  syncPeers(): void {
     const c = this.cfg
     const want = new Set<number>()
     if (c.as !== null && this.rid !== 0)
@@ -379,90 +278,6 @@ export class BgpDaemon implements PeerHost, BgpControl {
         this.removePeerPaths(p)
         this.peers.delete(a)
       }
-  }
-
-  /** Locally originated paths: `network` (import check: the RIB has the prefix) and `redistribute`. */
-  private originate(): void {
-    const c = this.cfg
-    const want = new Map<
-      string,
-      { addr: number; len: number; how: 'network' | 'redistribute'; med: number }
-    >()
-    const kernel = this.sys.routeList()
-    const has = (addr: number, len: number) =>
-      this.connected.some((x) => x.net === addr && x.len === len) ||
-      kernel.some(
-        (r) => r.dst >>> 0 === addr && r.prefixLen === len && !this.fib.installed.has(`${addr}/${len}`),
-      )
-    if (c.as !== null) {
-      for (const n of c.networks)
-        if (!c.importCheck || has(n.addr, n.len))
-          want.set(prefixKey(n.addr, n.len), { addr: n.addr, len: n.len, how: 'network', med: 0 })
-      const metric = (s: string) => c.redistribute.get(s)?.metric ?? 0
-      if (c.redistribute.has('connected'))
-        for (const x of this.connected) {
-          const k = prefixKey(x.net, x.len)
-          if (!want.has(k))
-            want.set(k, { addr: x.net, len: x.len, how: 'redistribute', med: metric('connected') })
-        }
-      for (const r of kernel) {
-        if ((r.flags & RTF_GATEWAY) === 0) continue
-        const k = prefixKey(r.dst, r.prefixLen)
-        if (this.fib.installed.has(k) || want.has(k)) continue
-        const proto1 = (r.flags & RTF_PROTO1) !== 0
-        const stat = (r.flags & RTF_STATIC) !== 0
-        // Another daemon's routes (ripd, ospfd: RTF_PROTO1 without RTF_STATIC) count as rip/ospf.
-        const src = proto1 && !stat ? null : stat ? 'static' : 'kernel'
-        const ok =
-          src === null ? c.redistribute.has('rip') || c.redistribute.has('ospf') : c.redistribute.has(src)
-        if (ok)
-          want.set(k, { addr: r.dst >>> 0, len: r.prefixLen, how: 'redistribute', med: metric(src ?? 'rip') })
-      }
-    }
-    for (const [k, e] of this.rib) {
-      const i = e.paths.findIndex((p) => p.peer === null)
-      if (i < 0) continue
-      const w = want.get(k)
-      const cur = e.paths[i]!
-      if (w === undefined) {
-        e.paths.splice(i, 1)
-        this.dirty.add(k)
-      } else if (cur.local !== w.how || cur.attrs.med !== w.med) {
-        e.paths[i] = this.localPath(w.how, w.med)
-        this.dirty.add(k)
-      }
-      want.delete(k)
-    }
-    for (const [k, w] of want) {
-      let e = this.rib.get(k)
-      if (e === undefined) {
-        e = { addr: w.addr, len: w.len, paths: [], best: null }
-        this.rib.set(k, e)
-      }
-      e.paths.push(this.localPath(w.how, w.med))
-      this.dirty.add(k)
-    }
-  }
-
-  private localPath(how: 'network' | 'redistribute', med: number): BgpPath {
-    return {
-      peer: null,
-      attrs: {
-        origin: how === 'network' ? ORIGIN_IGP : ORIGIN_INCOMPLETE,
-        asPath: [],
-        nextHop: 0,
-        med,
-        localPref: null,
-        atomicAggregate: false,
-        aggregator: null,
-        unknown: [],
-      },
-      weight: WEIGHT_LOCAL,
-      since: this.now(),
-      valid: true,
-      gw: 0,
-      local: how,
-    }
   }
 
   // ---- decision and announcement ----
@@ -601,7 +416,7 @@ export class BgpDaemon implements PeerHost, BgpControl {
     while (!this.proc.killed) {
       const now = sys.now()
       if (now >= this.nextPoll) {
-        this.refresh()
+        refresh(this)
         this.nextPoll = sys.now() + POLL_NS
       }
       for (const p of [...this.peers.values()]) p.tick(sys.now())

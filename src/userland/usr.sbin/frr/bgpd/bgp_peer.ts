@@ -15,9 +15,6 @@ import {
   type BgpError,
   BgpFramer,
   type BgpMsg,
-  buildKeepalive,
-  buildNotification,
-  buildOpen,
   CEASE_COLLISION,
   ERR_CEASE,
   ERR_FSM,
@@ -28,6 +25,7 @@ import {
   type OpenMsg,
   parseMessage,
 } from '../../../../wire/routing/bgp.js'
+import { buildKeepalive, buildNotification, buildOpen } from '../../../../wire/routing/bgp_build.js'
 
 export type FsmState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established'
 

@@ -11,15 +11,8 @@ import { afterEach, describe, test } from 'node:test'
 import { AF_INET, SOCK, type SocketFd } from '../../../../host/syscalls.js'
 import { type BootedLab, bootLab } from '../../../../testing/lab_console.js'
 import { parseIpv4 } from '../../../../wire/addr.js'
-import {
-  AS_SEQUENCE,
-  BgpFramer,
-  buildKeepalive,
-  buildOpen,
-  buildUpdates,
-  encodeAttrs,
-  parseMessage,
-} from '../../../../wire/routing/bgp.js'
+import { AS_SEQUENCE, BgpFramer, parseMessage } from '../../../../wire/routing/bgp.js'
+import { buildKeepalive, buildOpen, buildUpdates, encodeAttrs } from '../../../../wire/routing/bgp_build.js'
 
 const ip = (s: string): number => parseIpv4(s)!
 

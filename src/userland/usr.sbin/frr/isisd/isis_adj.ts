@@ -1,6 +1,8 @@
 /**
  * IS-IS hellos and adjacencies for the engine (ISO 10589 §8.2, §8.4; RFC 5303): sending LAN IIHs
- * per level (padded, with the SNPAs heard) and p2p IIHs with the three-way adjacency TLV, taking
+ * per level (padded, with the SNPAs heard) and p2p IIHs with the three-way adjacency TLV, the
+ * circuit's password first (TLV 10, signed once the PDU is whole) and its IPv6 link-local addresses
+ * (RFC 5308 TLV 232, the neighbours' IPv6 next hops), taking
  * IIHs in (area and level checks, adjacency state), and DIS election on a LAN.
  *
  * Must not: touch the LSDB; what an adjacency change means for LSPs and SPF is the engine's.
@@ -23,6 +25,8 @@ import {
   type Tlvs,
   TlvWriter,
 } from '../../../../wire/routing/isis.js'
+import { authTlv, signPdu } from '../../../../wire/routing/isis_auth.js'
+import { ip6AddrsValue, NLPID_IPV6 } from '../../../../wire/routing/isis_ipv6.js'
 import type { IsisEngine } from './isis_engine.js'
 import { type Adj, atLevel, type Circuit, SEC_NS, upAdjs } from './isis_types.js'
 
@@ -42,9 +46,19 @@ export function sendHello(e: IsisEngine, c: Circuit, l: 1 | 2, now: number): voi
     Math.max(1, Math.round(dis ? (d.hello * d.multiplier) / 3 : d.hello * d.multiplier)),
   )
   const w = new TlvWriter()
-  w.tlv(Tlv.PROTOCOLS, Uint8Array.of(NLPID_IPV4))
+  const key = d.password ?? null
+  // RFC 5304 §2: the authentication TLV first; its digest is filled in over the finished PDU.
+  if (key !== null) w.tlv(Tlv.AUTH, authTlv(key).subarray(2))
+  const nlpids: number[] = []
+  if (d.ipv4 !== false) nlpids.push(NLPID_IPV4)
+  if (d.ipv6 === true) nlpids.push(NLPID_IPV6)
+  w.tlv(Tlv.PROTOCOLS, Uint8Array.from(nlpids))
   w.tlv(Tlv.AREA, areasValue(e.areas))
-  if (d.addrs.length > 0) w.tlv(Tlv.IP_INT_ADDR, ipAddrsValue(d.addrs.slice(0, 63).map((a) => a.addr)))
+  if (d.addrs.length > 0 && d.ipv4 !== false)
+    w.tlv(Tlv.IP_INT_ADDR, ipAddrsValue(d.addrs.slice(0, 63).map((a) => a.addr)))
+  // RFC 5308 §2: hellos carry the link-local addresses only.
+  const ll = d.ipv6 === true ? (d.linkLocal6 ?? []).slice(0, 15) : []
+  if (ll.length > 0) w.tlv(Tlv.IPV6_INT_ADDR, ip6AddrsValue(ll))
   const circuitType = d.levels
   if (d.p2p) {
     const a = [...c.adjs.values()][0]
@@ -66,6 +80,7 @@ export function sendHello(e: IsisEngine, c: Circuit, l: 1 | 2, now: number): voi
       tlvs: w.bytes(),
       padTo: Math.min(d.mtu, 1500) - 3,
     })
+    if (key !== null) signPdu(pdu, 20, key)
     c.nextHello = [next, next]
     e.io.send(d.name, ALL_ISS, pdu)
     return
@@ -83,6 +98,7 @@ export function sendHello(e: IsisEngine, c: Circuit, l: 1 | 2, now: number): voi
     tlvs: w.bytes(),
     padTo: Math.min(d.mtu, 1500) - 3,
   })
+  if (key !== null) signPdu(pdu, 27, key)
   e.io.send(d.name, l === 1 ? ALL_L1_ISS : ALL_L2_ISS, pdu)
 }
 
@@ -184,6 +200,7 @@ function newAdj(h: Iih, t: Tlvs, mac: number, levels: number, now: number): Adj 
     lanId: h.lanId,
     circuitType: h.circuitType,
     ipAddrs: [],
+    ip6Addrs: [],
     areas: t.areas,
     since: now,
     extCircuitId: 0,
@@ -198,8 +215,10 @@ function refreshAdj(e: IsisEngine, a: Adj, h: Iih, t: Tlvs, mac: number, now: nu
   a.circuitType = h.circuitType
   a.mac = mac
   a.areas = t.areas
-  if (a.ipAddrs.join() !== t.ipAddrs.join()) {
+  const ll = t.ip6Addrs.filter((x) => x[0] === 0xfe && (x[1]! & 0xc0) === 0x80)
+  if (a.ipAddrs.join() !== t.ipAddrs.join() || a.ip6Addrs.map(String).join() !== ll.map(String).join()) {
     a.ipAddrs = t.ipAddrs
+    a.ip6Addrs = ll
     for (const l of LEVELS) e.scheduleSpf(l, 0)
   }
 }

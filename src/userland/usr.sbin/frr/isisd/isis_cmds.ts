@@ -1,6 +1,7 @@
 /**
  * isisd's commands in FRR's language: `router isis WORD` and its node (`net`, `is-type`,
- * `metric-style`, `lsp-limit`, ...), the interface's `ip router isis WORD` and `isis ...` settings,
+ * `metric-style`, `lsp-limit`, `area-password`, `domain-password`, ...), the interface's `ip router
+ * isis WORD`, `ipv6 router isis WORD` and `isis ...` settings (`isis password` among them),
  * and `show isis neighbor|database|route|summary`. vty_cmds.ts parses them with its own parser; each
  * edits the session's IsisConfig and tells isisd.
  *
@@ -52,6 +53,18 @@ function ifSet<K extends keyof IsisIfConfig>(
   const i = isisIfConfig(cfg(s), s.ifName)
   if (value === undefined) delete i[key]
   else i[key] = value
+  changed(s)
+}
+
+function levelPassword(
+  s: VtySession,
+  which: 'areaPassword' | 'domainPassword',
+  type: string,
+  password: string,
+  snp: 'none' | 'send-only' | 'validate',
+): void {
+  if (password.length > 254) s.fail('Password too long')
+  cfg(s)[which] = { type: type === 'md5' ? 'md5' : 'clear', password, snp }
   changed(s)
 }
 
@@ -123,6 +136,26 @@ export const ISIS_COMMANDS: readonly CmdSpec[] = [
     cfg(s).lspLimit = null
     changed(s)
   }),
+  spec(ISIS_NODE, 'area-password <clear|md5> WORD', (s, [t, p]) =>
+    levelPassword(s, 'areaPassword', t!, p!, 'none'),
+  ),
+  spec(ISIS_NODE, 'area-password <clear|md5> WORD authenticate snp <send-only|validate>', (s, [t, p, v]) =>
+    levelPassword(s, 'areaPassword', t!, p!, v as 'send-only' | 'validate'),
+  ),
+  spec(ISIS_NODE, 'no area-password', (s) => {
+    cfg(s).areaPassword = null
+    changed(s)
+  }),
+  spec(ISIS_NODE, 'domain-password <clear|md5> WORD', (s, [t, p]) =>
+    levelPassword(s, 'domainPassword', t!, p!, 'none'),
+  ),
+  spec(ISIS_NODE, 'domain-password <clear|md5> WORD authenticate snp <send-only|validate>', (s, [t, p, v]) =>
+    levelPassword(s, 'domainPassword', t!, p!, v as 'send-only' | 'validate'),
+  ),
+  spec(ISIS_NODE, 'no domain-password', (s) => {
+    cfg(s).domainPassword = null
+    changed(s)
+  }),
   // interface node
   spec(IF_NODE, 'ip router isis WORD', (s, [tag]) => ifSet(s, 'ipv4', tag!)),
   spec(IF_NODE, 'no ip router isis WORD', (s) => ifSet(s, 'ipv4', null)),
@@ -143,6 +176,11 @@ export const ISIS_COMMANDS: readonly CmdSpec[] = [
   spec(IF_NODE, 'isis network point-to-point', (s) => ifSet(s, 'network', 'point-to-point')),
   spec(IF_NODE, 'no isis network point-to-point', (s) => ifSet(s, 'network', undefined)),
   spec(IF_NODE, 'isis hello padding', () => {}),
+  spec(IF_NODE, 'isis password <clear|md5> WORD', (s, [t, p]) => {
+    if (p!.length > 254) s.fail('Password too long')
+    ifSet(s, 'password', { type: t === 'md5' ? 'md5' : 'clear', password: p! })
+  }),
+  spec(IF_NODE, 'no isis password', (s) => ifSet(s, 'password', undefined)),
   // show
   spec(SHOW, 'show isis neighbor', (s) => {
     s.out += s.needIsis().showNeighbor()

@@ -22,14 +22,27 @@ export const ISIS_RETRANSMIT_S = 5
 /** LSPs kept per level unless `lsp-limit` (VirtNet's) says otherwise. */
 export const ISIS_DEFAULT_MAX_LSP = 10000
 
+/** A password: `clear` or `md5` (HMAC-MD5, RFC 5304) and its text. */
+export interface IsisPassword {
+  type: 'clear' | 'md5'
+  password: string
+}
+
+/** `area-password` / `domain-password`, with FRR's `authenticate snp send-only|validate`. */
+export interface IsisLevelPassword extends IsisPassword {
+  snp: 'none' | 'send-only' | 'validate'
+}
+
 /** 1: level-1, 2: level-2(-only), 3: level-1-2. */
 export type IsisLevels = 1 | 2 | 3
 
 export interface IsisIfConfig {
   /** `ip router isis WORD`: the instance this interface belongs to, or null. */
   ipv4: string | null
-  /** `ipv6 router isis WORD` (accepted and shown; VirtNet's isisd routes IPv4 only so far). */
+  /** `ipv6 router isis WORD`: IPv6 on this interface (RFC 5308). */
   ipv6: string | null
+  /** `isis password clear|md5 WORD`: the hellos' authentication. */
+  password?: IsisPassword
   passive?: boolean
   circuitType?: IsisLevels
   metric?: number
@@ -46,11 +59,28 @@ export interface IsisConfig {
   nets: string[]
   isType: IsisLevels
   lspLimit: number | null
+  /** Level 1's LSPs (and SNPs if asked), `area-password`. */
+  areaPassword: IsisLevelPassword | null
+  /** Level 2's, `domain-password`. */
+  domainPassword: IsisLevelPassword | null
   ifs: Map<string, IsisIfConfig>
 }
 
 export function newIsisConfig(): IsisConfig {
-  return { enabled: false, tag: '', nets: [], isType: 3, lspLimit: null, ifs: new Map() }
+  return {
+    enabled: false,
+    tag: '',
+    nets: [],
+    isType: 3,
+    lspLimit: null,
+    areaPassword: null,
+    domainPassword: null,
+    ifs: new Map(),
+  }
+}
+
+function passwordLine(p: IsisLevelPassword): string {
+  return `${p.type} ${p.password}${p.snp === 'none' ? '' : ` authenticate snp ${p.snp}`}`
 }
 
 export function isisIfConfig(c: IsisConfig, name: string): IsisIfConfig {
@@ -95,6 +125,7 @@ export function isisRunningConfig(c: IsisConfig): { ifLines: Map<string, string[
     if (i.metric !== undefined) lines.push(` isis metric ${i.metric}`)
     if (i.network !== undefined) lines.push(` isis network ${i.network}`)
     if (i.passive === true) lines.push(' isis passive')
+    if (i.password !== undefined) lines.push(` isis password ${i.password.type} ${i.password.password}`)
     if (i.priority !== undefined) lines.push(` isis priority ${i.priority}`)
     if (lines.length > 0) ifLines.set(name, lines)
   }
@@ -103,6 +134,8 @@ export function isisRunningConfig(c: IsisConfig): { ifLines: Map<string, string[
     router.push(`router isis ${c.tag}`)
     if (c.isType !== 3) router.push(` is-type ${LEVEL_WORDS[c.isType]}`)
     for (const n of c.nets) router.push(` net ${n}`)
+    if (c.areaPassword !== null) router.push(` area-password ${passwordLine(c.areaPassword)}`)
+    if (c.domainPassword !== null) router.push(` domain-password ${passwordLine(c.domainPassword)}`)
     if (c.lspLimit !== null) router.push(` lsp-limit ${c.lspLimit}`)
     router.push('exit')
   }

@@ -3,7 +3,11 @@
  * their hellos, adjacencies (LAN: per level, Up once the neighbour lists our SNPA; p2p: RFC 5303's
  * three-way handshake), DIS election and the pseudonode, this IS's own LSPs and their refresh,
  * flooding with SRM/SSN flags (§7.3.15), CSNPs from the DIS and PSNPs, aging and purges, and SPF per
- * level with level 1 preferred. It is driven by `input` (a PDU after its LLC header), `tick` and
+ * level with level 1 preferred, for IPv4 and (RFC 5308) IPv6. With passwords (ISO 10589 §9.5, RFC
+ * 5304 HMAC-MD5: `area-password` for level 1, `domain-password` for level 2, a circuit's for its
+ * hellos) what it sends carries TLV 10 and what arrives without the right one is dropped and counted
+ * per level (auth type failures, auth failures). A received LSP's handling is isis_lsp_input.ts. It
+ * is driven by `input` (a PDU after its LLC header), `tick` and
  * `nextTimer`; it sends through the `send` it is given.
  *
  * Malformed or unexpected PDUs are dropped and counted (`drops`); the LSDB holds at most `limit`
@@ -18,11 +22,11 @@ import {
   ALL_L2_ISS,
   buildLsp,
   type LspEntry,
-  type LspHdr,
   parseIsis,
   setLspLifetime,
   type Tlvs,
 } from '../../../../wire/routing/isis.js'
+import { authTlv, checkAuth, type IsisKey, signPdu } from '../../../../wire/routing/isis_auth.js'
 import { elect, iihInput, sendHello } from './isis_adj.js'
 import {
   ISIS_CSNP_S,
@@ -33,10 +37,11 @@ import {
   ISIS_RETRANSMIT_S,
   type IsisLevels,
 } from './isis_config.js'
-import { Lsdb, type Lsp, ZERO_AGE_NS } from './isis_lsdb.js'
+import { bodyOf, Lsdb, type Lsp, sameBody, ZERO_AGE_NS } from './isis_lsdb.js'
+import { lspInput } from './isis_lsp_input.js'
 import { type OwnInfo, ownTlvs, pack, pseudonodeTlvs } from './isis_origin.js'
-import { ackOnly, sendCsnp, sendPsnp, snpInput } from './isis_snp.js'
-import { type IsisRoute, type SpfVertex, spf } from './isis_spf.js'
+import { sendCsnp, sendPsnp, snpInput } from './isis_snp.js'
+import { type IsisRoute, type IsisRoute6, type SpfVertex, spf } from './isis_spf.js'
 import { atLevel, type Circuit, type CircuitDesc, SEC_NS, upAdjs } from './isis_types.js'
 
 const LEVELS = [1, 2] as const
@@ -50,6 +55,14 @@ export interface IsisIo {
 
 const ids = (x: string, f: number) => `${x}${f.toString(16).padStart(2, '0')}`
 
+/** A level's password (`area-password` for 1, `domain-password` for 2) and what it covers. */
+export interface LevelAuth {
+  key: IsisKey
+  /** FRR's `authenticate snp send-only|validate`: SNPs signed, and checked. */
+  snpSend: boolean
+  snpCheck: boolean
+}
+
 export class IsisEngine {
   readonly io: IsisIo
   sysId = ''
@@ -62,6 +75,15 @@ export class IsisEngine {
   routes = new Map<string, IsisRoute>()
   readonly levelRoutes: [Map<string, IsisRoute>, Map<string, IsisRoute>] = [new Map(), new Map()]
   readonly vertices: [SpfVertex[], SpfVertex[]] = [[], []]
+  /** IPv6 routes (RFC 5308) of the last SPF, level 1 over level 2, by `prefix/len`. */
+  routes6 = new Map<string, IsisRoute6>()
+  readonly levelRoutes6: [Map<string, IsisRoute6>, Map<string, IsisRoute6>] = [new Map(), new Map()]
+  onRoutes6: ((routes: ReadonlyMap<string, IsisRoute6>) => void) | null = null
+  /** Passwords per level (index 0 for level 1), null for none. */
+  auth: [LevelAuth | null, LevelAuth | null] = [null, null]
+  /** PDUs dropped per level for carrying no or another kind of authentication, and a wrong one. */
+  readonly authTypeFailures: [number, number] = [0, 0]
+  readonly authFailures: [number, number] = [0, 0]
   /** Dynamic hostnames (TLV 137) by system ID. */
   readonly names = new Map<string, string>()
   readonly drops = new Map<string, number>()
@@ -117,6 +139,23 @@ export class IsisEngine {
     if (changed) this.scheduleGen(now)
   }
 
+  /** The level passwords; a change re-signs this IS's LSPs. */
+  setAuth(auth: [LevelAuth | null, LevelAuth | null], now: number): void {
+    const k = (a: LevelAuth | null) =>
+      a === null ? '' : `${a.key.type}:${a.key.password}:${a.snpSend}:${a.snpCheck}`
+    for (const l of LEVELS) {
+      if (k(auth[l - 1]) === k(this.auth[l - 1])) continue
+      this.auth[l - 1] = auth[l - 1]
+      if (this.sysId !== '') this.originate(l, now, true)
+    }
+  }
+
+  /** The key SNPs of a level are sent with, or null. */
+  snpKey(l: 1 | 2): IsisKey | null {
+    const a = this.auth[l - 1]
+    return a?.snpSend ? a.key : null
+  }
+
   setCircuits(descs: readonly CircuitDesc[], now: number): void {
     const want = new Map(descs.map((d) => [d.name, d]))
     for (const name of [...this.circuits.keys()]) if (!want.has(name)) this.removeCircuit(name, now)
@@ -148,7 +187,12 @@ export class IsisEngine {
         c.desc.mac === d.mac &&
         c.desc.priority === d.priority &&
         c.desc.addrs.map((a) => `${a.addr}/${a.len}`).join() ===
-          d.addrs.map((a) => `${a.addr}/${a.len}`).join()
+          d.addrs.map((a) => `${a.addr}/${a.len}`).join() &&
+        c.desc.ipv4 === d.ipv4 &&
+        c.desc.ipv6 === d.ipv6 &&
+        (c.desc.addrs6 ?? []).map((a) => `${a.addr}/${a.len}`).join() ===
+          (d.addrs6 ?? []).map((a) => `${a.addr}/${a.len}`).join() &&
+        (c.desc.linkLocal6 ?? []).map(String).join() === (d.linkLocal6 ?? []).map(String).join()
       const reset = c.desc.p2p !== d.p2p || c.desc.passive !== d.passive || c.desc.levels !== d.levels
       c.desc = d
       if (reset) {
@@ -300,7 +344,7 @@ export class IsisEngine {
         old !== undefined &&
         !refresh &&
         !old.purged &&
-        sameBody(old.pdu.subarray(27), body) &&
+        sameBody(bodyOf(old.pdu), body) &&
         old.flags === flags
       )
         continue
@@ -311,8 +355,28 @@ export class IsisEngine {
       if (l2.id.startsWith(this.sysId) && !want.has(l2.id) && !l2.purged) this.purge(db, l2, now)
   }
 
-  private install(db: Lsdb, id: string, seq: number, flags: number, body: Uint8Array, now: number): void {
-    const pdu = buildLsp(db.level, id, seq, ISIS_MAX_LIFETIME_S, flags, body)
+  /** An LSP PDU of ours: the level's password first (RFC 5304 §2), signed after the checksum. */
+  private build(
+    level: 1 | 2,
+    id: string,
+    seq: number,
+    life: number,
+    flags: number,
+    body: Uint8Array,
+  ): Uint8Array {
+    const a = this.auth[level - 1]
+    if (a === null) return buildLsp(level, id, seq, life, flags, body)
+    const t = authTlv(a.key)
+    const all = new Uint8Array(t.length + body.length)
+    all.set(t)
+    all.set(body, t.length)
+    const pdu = buildLsp(level, id, seq, life, flags, all)
+    signPdu(pdu, 27, a.key)
+    return pdu
+  }
+
+  install(db: Lsdb, id: string, seq: number, flags: number, body: Uint8Array, now: number): void {
+    const pdu = this.build(db.level, id, seq, ISIS_MAX_LIFETIME_S, flags, body)
     const parsed = parseIsis(pdu, 0, pdu.length)
     if (!parsed.ok || parsed.pdu.type !== 'lsp') return
     // Refresh within the lifetime, jittered down by up to a quarter (ISO 10589 §7.3.21).
@@ -344,7 +408,8 @@ export class IsisEngine {
 
   /** Purge (lifetime 0, body removed, checksum 0) and flood it (ISO 10589 §7.3.16.4). */
   purge(db: Lsdb, l: Lsp, now: number): void {
-    const pdu = buildLsp(db.level, l.id, l.seq, 0, l.flags, new Uint8Array(0))
+    // RFC 5304 §2: a purge keeps the authentication TLV (signed anew); the checksum is zero.
+    const pdu = this.build(db.level, l.id, l.seq, 0, l.flags, new Uint8Array(0))
     pdu[24] = 0
     pdu[25] = 0
     l.pdu = pdu
@@ -352,7 +417,7 @@ export class IsisEngine {
     l.checksum = 0
     l.purged = true
     l.expires = now
-    l.tlvs = { ...l.tlvs, isReach: [], ipReach: [] }
+    l.tlvs = { ...l.tlvs, isReach: [], ipReach: [], ip6Reach: [] }
     this.setSrmAll(db, l, null, now)
     this.scheduleSpf(db.level, now)
   }
@@ -377,7 +442,7 @@ export class IsisEngine {
   }
 
   private refreshOwn(db: Lsdb, l: Lsp, now: number): void {
-    const body = l.pdu.subarray(27)
+    const body = bodyOf(l.pdu)
     this.install(db, l.id, (l.seq + 1) >>> 0, l.flags, body.slice(), now)
   }
 
@@ -418,6 +483,9 @@ export class IsisEngine {
     }
     const p = r.pdu
     if (p.type === 'iih') {
+      const key = c.desc.password ?? null
+      const level = p.iih.level === 2 || (p.iih.level === 0 && !atLevel(c.desc.levels, 1)) ? 2 : 1
+      if (key !== null && !this.authOk(buf.subarray(off, off + len), p.tlvs, key, level)) return
       iihInput(this, c, p.iih, p.tlvs, srcMac, now)
       return
     }
@@ -426,88 +494,29 @@ export class IsisEngine {
       this.drop('level mismatch')
       return
     }
+    const a = this.auth[level - 1]
+    if (a !== null && (p.type === 'lsp' || a.snpCheck)) {
+      const n = p.type === 'lsp' ? p.lsp.pduLen : len
+      if (!this.authOk(buf.subarray(off, off + n), p.tlvs, a.key, level)) return
+    }
     // Only from an IS this circuit has an Up adjacency with at this level (§7.3.15.1 a, §7.3.15.2 a).
     const from = upAdjs(c, level).some((a) => (c.desc.p2p ? true : a.mac === srcMac))
     if (!from) {
       this.drop('no adjacency')
       return
     }
-    if (p.type === 'lsp') this.lspInput(c, p.lsp, p.tlvs, buf.subarray(off, off + p.lsp.pduLen), now)
+    if (p.type === 'lsp') lspInput(this, c, p.lsp, p.tlvs, buf.subarray(off, off + p.lsp.pduLen), now)
     else snpInput(this, c, p.snp, p.tlvs, now)
   }
 
-  private lspInput(c: Circuit, h: LspHdr, t: Tlvs, pdu: Uint8Array, now: number): void {
-    const db = this.lsdb[h.level - 1]
-    const cn = c.desc.name
-    const have = db.get(h.id)
-    // A purge of an LSP we do not hold is acknowledged and forgotten (§7.3.16.4 b).
-    if (h.lifetime === 0 && have === undefined) {
-      if (c.desc.p2p) ackOnly(this, c, h)
-      return
-    }
-    const cmp = db.compare(h.id, h.seq, h.lifetime, now)
-    if (h.id.startsWith(this.sysId)) {
-      // Our own system ID: an older instance of ours (before a restart) or a purge of it (§7.3.16.1).
-      if (cmp < 0) {
-        if (have?.own && !have.purged) {
-          this.install(db, h.id, (h.seq + 1) >>> 0, have.flags, have.pdu.subarray(27).slice(), now)
-        } else {
-          const lsp = this.received(h, t, pdu, now)
-          lsp.own = true
-          lsp.seq = h.seq
-          if (have === undefined && !db.put(lsp)) {
-            this.drop('lsdb full')
-            return
-          }
-          if (have !== undefined) db.put(lsp)
-          this.purge(db, lsp, now)
-        }
-      } else if (cmp === 0 && c.desc.p2p) this.ack(db, h.id, cn)
-      return
-    }
-    if (cmp < 0) {
-      const lsp = this.received(h, t, pdu, now)
-      if (have === undefined && !db.put(lsp)) {
-        this.drop('lsdb full')
-        return
-      }
-      if (have !== undefined) db.put(lsp)
-      this.setSrmAll(db, lsp, cn, now)
-      if (c.desc.p2p) lsp.ssn.add(cn)
-      if (h.lifetime === 0) lsp.tlvs = { ...lsp.tlvs, isReach: [], ipReach: [] }
-      if (t.hostname !== null && h.id.endsWith('0000')) this.names.set(h.id.slice(0, 12), t.hostname)
-      if (
-        have === undefined ||
-        have.purged ||
-        h.lifetime === 0 ||
-        !sameBody(have.pdu.subarray(27), pdu.subarray(27))
-      )
-        this.scheduleSpf(h.level, now)
-    } else if (cmp === 0) {
-      have!.srm.delete(cn)
-      if (c.desc.p2p) have!.ssn.add(cn)
-    } else {
-      have!.srm.set(cn, now)
-      have!.ssn.delete(cn)
-    }
-  }
-
-  private received(h: LspHdr, t: Tlvs, pdu: Uint8Array, now: number): Lsp {
-    return {
-      id: h.id,
-      seq: h.seq,
-      checksum: h.checksum,
-      flags: h.flags,
-      pduLen: h.pduLen,
-      expires: h.lifetime === 0 ? now : now + h.lifetime * SEC_NS,
-      purged: h.lifetime === 0,
-      pdu: pdu.slice(),
-      tlvs: t,
-      srm: new Map(),
-      ssn: new Set(),
-      own: false,
-      refresh: Number.POSITIVE_INFINITY,
-    }
+  /** A PDU's TLV 10 against the key that must sign it: a mismatch is dropped and counted. */
+  private authOk(pdu: Uint8Array, t: Tlvs, key: IsisKey, level: 1 | 2): boolean {
+    const r = checkAuth(pdu, t.auth, key)
+    if (r === 'ok') return true
+    if (r === 'type') this.authTypeFailures[level - 1]++
+    else this.authFailures[level - 1]++
+    this.drop('authentication')
+    return false
   }
 
   ack(db: Lsdb, id: string, cn: string): void {
@@ -526,11 +535,13 @@ export class IsisEngine {
     this.spfRuns++
     if (!atLevel(this.isType, l)) {
       this.levelRoutes[l - 1] = new Map()
+      this.levelRoutes6[l - 1] = new Map()
       this.vertices[l - 1] = []
       return
     }
     const r = spf(this.lsdb[l - 1], this.sysId, this.circuits)
     this.levelRoutes[l - 1] = r.routes
+    this.levelRoutes6[l - 1] = r.routes6
     this.vertices[l - 1] = r.vertices
   }
 
@@ -541,11 +552,10 @@ export class IsisEngine {
     for (const [k, r] of this.levelRoutes[0]) out.set(k, r)
     this.routes = out
     this.onRoutes?.(out)
+    const out6 = new Map<string, IsisRoute6>()
+    for (const [k, r] of this.levelRoutes6[1]) out6.set(k, r)
+    for (const [k, r] of this.levelRoutes6[0]) out6.set(k, r)
+    this.routes6 = out6
+    this.onRoutes6?.(out6)
   }
-}
-
-function sameBody(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

@@ -2,7 +2,8 @@
  * One level's link-state database (ISO 10589 §7.3.15-16): LSPs by LSP ID with their remaining
  * lifetime kept as an expiry time, the raw PDU to flood, the TLVs SPF reads, and the per-circuit
  * Send Routeing Message (SRM) and Send Sequence Number (SSN) flags. Bounded: a new LSP past `limit`
- * is refused (the caller counts it).
+ * is refused (the caller counts it). Also the comparison of two LSPs' bodies past their
+ * authentication TLV (which changes with every instance).
  *
  * Must not: send anything, or know circuits beyond their names.
  */
@@ -91,4 +92,18 @@ export class Lsdb {
     }
     return out
   }
+}
+
+/** Whether two LSP bodies are the same bytes. */
+export function sameBody(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** An LSP's TLVs after the authentication TLV (which changes with every instance). */
+export function bodyOf(pdu: Uint8Array): Uint8Array {
+  return pdu[27] === 10 && pdu.length >= 29
+    ? pdu.subarray(Math.min(pdu.length, 29 + pdu[28]!))
+    : pdu.subarray(27)
 }

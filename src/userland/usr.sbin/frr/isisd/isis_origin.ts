@@ -2,7 +2,8 @@
  * What this IS says about itself (ISO 10589 §7.3.7-8, RFC 1195, RFC 5305): the TLVs of its own LSP
  * for a level — area addresses, protocols supported, dynamic hostname (RFC 5301), IP interface
  * addresses, extended IS reachability to each neighbour or pseudonode, extended IP reachability of
- * every IS-IS interface's network — packed into fragments; and the TLVs of the pseudonode LSP it
+ * every IS-IS interface's network, and for `ipv6 router isis` interfaces RFC 5308's IPv6 interface
+ * addresses (global ones) and IPv6 reachability of their prefixes — packed into fragments; and the TLVs of the pseudonode LSP it
  * originates as DIS of a LAN (every IS on it at metric 0).
  *
  * Must not: decide when to originate (the engine does), or touch the LSDB.
@@ -19,6 +20,12 @@ import {
   Tlv,
   textValue,
 } from '../../../../wire/routing/isis.js'
+import {
+  type Ip6Reach,
+  ip6AddrsValue,
+  ip6ReachEntry,
+  NLPID_IPV6,
+} from '../../../../wire/routing/isis_ipv6.js'
 import { type Circuit, upAdjs } from './isis_types.js'
 
 /** LSP size limit (FRR's lsp-mtu 1497: an Ethernet payload less the LLC header). */
@@ -91,18 +98,33 @@ export function pack(tlvs: readonly Uint8Array[]): Uint8Array[] {
 
 /** The TLVs of this IS's own LSP at a level. */
 export function ownTlvs(me: OwnInfo, level: 1 | 2, circuits: Iterable<Circuit>): Uint8Array[] {
-  const out: Uint8Array[] = [
-    tlv(Tlv.AREA, areasValue(me.areas)),
-    tlv(Tlv.PROTOCOLS, Uint8Array.of(NLPID_IPV4)),
-  ]
+  const all = [...circuits]
+  const v4 = all.length === 0 || all.some((c) => c.desc.ipv4 !== false)
+  const v6 = all.some((c) => c.desc.ipv6 === true)
+  const nlpids: number[] = []
+  if (v4) nlpids.push(NLPID_IPV4)
+  if (v6) nlpids.push(NLPID_IPV6)
+  const out: Uint8Array[] = [tlv(Tlv.AREA, areasValue(me.areas)), tlv(Tlv.PROTOCOLS, Uint8Array.from(nlpids))]
   if (me.hostname !== '') out.push(tlv(Tlv.HOSTNAME, textValue(me.hostname)))
   const addrs: number[] = []
   const is: IsReach[] = []
   const ip: IpReach[] = []
+  const addrs6: Uint8Array[] = []
+  const ip6: Ip6Reach[] = []
   const seen = new Set<string>()
-  for (const c of circuits) {
+  for (const c of all) {
     if ((c.desc.levels & level) === 0) continue
-    for (const a of c.desc.addrs) {
+    if (c.desc.ipv6 === true)
+      for (const a of c.desc.addrs6 ?? []) {
+        if (addrs6.length < 15) addrs6.push(a.addr)
+        const net = masked6(a.addr, a.len)
+        const k = `${net.join('.')}/${a.len}`
+        if (seen.has(k)) continue
+        seen.add(k)
+        ip6.push({ addr: net, len: a.len, metric: c.desc.metric, down: false, external: false })
+      }
+    // An IPv6-only circuit still carries adjacencies (below), but no IPv4 prefixes.
+    for (const a of c.desc.ipv4 === false ? [] : c.desc.addrs) {
       if (addrs.length < 63) addrs.push(a.addr)
       const mask = a.len === 0 ? 0 : (0xffffffff << (32 - a.len)) >>> 0
       const net = (a.addr & mask) >>> 0
@@ -123,9 +145,20 @@ export function ownTlvs(me: OwnInfo, level: 1 | 2, circuits: Iterable<Circuit>):
     }
   }
   if (addrs.length > 0) out.push(tlv(Tlv.IP_INT_ADDR, ipAddrsValue(addrs)))
+  if (addrs6.length > 0) out.push(tlv(Tlv.IPV6_INT_ADDR, ip6AddrsValue(addrs6)))
   entriesTlvs(Tlv.EXT_IS_REACH, is.map(isReachEntry), out)
   entriesTlvs(Tlv.EXT_IP_REACH, ip.map(ipReachEntry), out)
+  entriesTlvs(Tlv.IPV6_REACH, ip6.map(ip6ReachEntry), out)
   return out
+}
+
+function masked6(a: Uint8Array, len: number): Uint8Array {
+  const b = new Uint8Array(16)
+  for (let i = 0; i < 16; i++) {
+    const bits = Math.max(0, Math.min(8, len - 8 * i))
+    b[i] = a[i]! & ((0xff00 >> bits) & 0xff)
+  }
+  return b
 }
 
 /** The TLVs of the pseudonode LSP of a LAN this IS is DIS of. */

@@ -1,12 +1,14 @@
 /**
  * isisd's `show` output in FRR's layout: `show isis neighbor`, `show isis database`, `show isis
- * route`, `show isis summary`. Systems are named by their dynamic hostname (TLV 137) where known, as
+ * route` (IPv4 and, where IS-IS carries it, IPv6 tables per level), `show isis summary` (with the
+ * authentication failures per level). Systems are named by their dynamic hostname (TLV 137) where known, as
  * FRR does.
  *
  * Must not: change the engine.
  */
 
 import { formatIpv4 } from '../../../../wire/addr.js'
+import { formatIpv6 } from '../../../../wire/inet6/in6_addr.js'
 import { formatSysId } from '../../../../wire/routing/isis.js'
 import type { IsisEngine } from './isis_engine.js'
 import { Lsdb } from './isis_lsdb.js'
@@ -61,24 +63,49 @@ export function showDatabase(e: IsisEngine, tag: string, now: number): string {
   return s
 }
 
+function table(rows: string[][]): string {
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  const line = (r: string[]) => ` ${r.map((c, i) => c.padEnd(w[i]!)).join('  ')}`.trimEnd()
+  let s = `${line(rows[0]!)}\n ${'-'.repeat(w.reduce((a, b) => a + b + 2, 0) - 1)}\n`
+  for (const r of rows.slice(1)) s += `${line(r)}\n`
+  return `${s}\n`
+}
+
+function cmp6(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return 0
+}
+
 export function showRoute(e: IsisEngine, tag: string): string {
   let s = `Area ${tag}:\n`
+  const v6 = [...e.circuits.values()].some((c) => c.desc.ipv6 === true)
+  const v4 = e.circuits.size === 0 || [...e.circuits.values()].some((c) => c.desc.ipv4 !== false)
   for (const l of [1, 2] as const) {
     if (!atLevel(e.isType, l)) continue
-    s += `IS-IS L${l} IPv4 routing table:\n\n`
-    const rows: string[][] = [['Prefix', 'Metric', 'Interface', 'Nexthop', 'Label(s)']]
-    const routes = [...e.levelRoutes[l - 1].values()].sort((a, b) => a.addr - b.addr || a.len - b.len)
-    for (const r of routes) {
-      const p = `${formatIpv4(r.addr)}/${r.len}`
-      if (r.nextHops.length === 0) rows.push([p, String(r.metric), '-', '-', '-'])
-      for (const [i, h] of r.nextHops.entries())
-        rows.push([i === 0 ? p : '', i === 0 ? String(r.metric) : '', h.ifName, formatIpv4(h.gw), '-'])
+    if (v4) {
+      s += `IS-IS L${l} IPv4 routing table:\n\n`
+      const rows: string[][] = [['Prefix', 'Metric', 'Interface', 'Nexthop', 'Label(s)']]
+      const routes = [...e.levelRoutes[l - 1].values()].sort((a, b) => a.addr - b.addr || a.len - b.len)
+      for (const r of routes) {
+        const p = `${formatIpv4(r.addr)}/${r.len}`
+        if (r.nextHops.length === 0) rows.push([p, String(r.metric), '-', '-', '-'])
+        for (const [i, h] of r.nextHops.entries())
+          rows.push([i === 0 ? p : '', i === 0 ? String(r.metric) : '', h.ifName, formatIpv4(h.gw), '-'])
+      }
+      s += table(rows)
     }
-    const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-    const line = (r: string[]) => ` ${r.map((c, i) => c.padEnd(w[i]!)).join('  ')}`.trimEnd()
-    s += `${line(rows[0]!)}\n ${'-'.repeat(w.reduce((a, b) => a + b + 2, 0) - 1)}\n`
-    for (const r of rows.slice(1)) s += `${line(r)}\n`
-    s += '\n'
+    if (v6) {
+      s += `IS-IS L${l} IPv6 routing table:\n\n`
+      const rows: string[][] = [['Prefix', 'Metric', 'Interface', 'Nexthop', 'Label(s)']]
+      const routes = [...e.levelRoutes6[l - 1].values()].sort((a, b) => cmp6(a.addr, b.addr) || a.len - b.len)
+      for (const r of routes) {
+        const p = `${formatIpv6(r.addr)}/${r.len}`
+        if (r.nextHops.length === 0) rows.push([p, String(r.metric), '-', '-', '-'])
+        for (const [i, h] of r.nextHops.entries())
+          rows.push([i === 0 ? p : '', i === 0 ? String(r.metric) : '', h.ifName, formatIpv6(h.gw6!), '-'])
+      }
+      s += table(rows)
+    }
   }
   return s
 }
@@ -92,6 +119,7 @@ export function showSummary(e: IsisEngine, tag: string, now: number): string {
     if (!atLevel(e.isType, l)) continue
     s += `  Level-${l}:\n    LSP0 regenerated: -\n    LSPs purged: -\n    SPF:\n      minimum interval  : 1\n`
     s += `    IPv4 route computation:\n      last run elapsed  : -\n      run count         : ${e.spfRuns}\n`
+    s += `    Auth type failures: ${e.authTypeFailures[l - 1]}\n    Auth failures     : ${e.authFailures[l - 1]}\n`
   }
   return s
 }

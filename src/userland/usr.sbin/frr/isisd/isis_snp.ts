@@ -2,7 +2,7 @@
  * Sequence number PDUs for the engine (ISO 10589 §7.3.15.2, §7.3.17): CSNPs describing the whole
  * database (the DIS's every 10 s on a LAN, once on a new p2p adjacency), PSNPs acknowledging (p2p)
  * and requesting LSPs, and what a received CSNP or PSNP sets: SRM where the neighbour is behind,
- * SSN (a request) where it is ahead.
+ * SSN (a request) where it is ahead. With FRR's `authenticate snp` they carry the level's password.
  *
  * Must not: store LSPs; it only sets flags and sends.
  */
@@ -21,12 +21,27 @@ import {
   type Tlvs,
   TlvWriter,
 } from '../../../../wire/routing/isis.js'
+import { authTlv, signPdu } from '../../../../wire/routing/isis_auth.js'
 import type { IsisEngine } from './isis_engine.js'
 import { Lsdb, type Lsp } from './isis_lsdb.js'
 import { type Circuit, SEC_NS, upAdjs } from './isis_types.js'
 
 /** LSP entries per CSNP or PSNP (a 1497-byte PDU holds 90). */
 export const MAX_SNP_ENTRIES = 90
+
+/** A TLV list for an SNP of level l: the level's password first when SNPs are to carry it. */
+function snpWriter(e: IsisEngine, l: 1 | 2): TlvWriter {
+  const w = new TlvWriter()
+  const k = e.snpKey(l)
+  if (k !== null) w.tlv(Tlv.AUTH, authTlv(k).subarray(2))
+  return w
+}
+
+function signed(e: IsisEngine, l: 1 | 2, pdu: Uint8Array, tlvOff: number): Uint8Array {
+  const k = e.snpKey(l)
+  if (k !== null) signPdu(pdu, tlvOff, k)
+  return pdu
+}
 
 function entry(l: Lsp, now: number): LspEntry {
   return { lifetime: Lsdb.remaining(l, now), id: l.id, seq: l.seq, checksum: l.checksum }
@@ -39,13 +54,13 @@ export function sendCsnp(e: IsisEngine, c: Circuit, l: 1 | 2, now: number): void
     const chunk = all.slice(i, i + MAX_SNP_ENTRIES)
     const start = i === 0 ? '0000000000000000' : chunk[0]!.id
     const end = i + MAX_SNP_ENTRIES >= all.length ? 'ffffffffffffffff' : chunk[chunk.length - 1]!.id
-    const w = new TlvWriter()
+    const w = snpWriter(e, l)
     for (let j = 0; j < chunk.length; j += 15)
       w.tlv(Tlv.LSP_ENTRIES, lspEntriesValue(chunk.slice(j, j + 15).map((x) => entry(x, now))))
     e.io.send(
       c.desc.name,
       c.desc.p2p ? ALL_ISS : l === 1 ? ALL_L1_ISS : ALL_L2_ISS,
-      buildCsnp(l, e.sysId, start, end, w.bytes()),
+      signed(e, l, buildCsnp(l, e.sysId, start, end, w.bytes()), 33),
     )
   }
 }
@@ -57,12 +72,12 @@ export function sendPsnp(e: IsisEngine, c: Circuit, l: 1 | 2, now: number): void
   for (const x of e.lsdb[l - 1].lsps.values())
     if (x.ssn.delete(c.desc.name) && want.length < MAX_SNP_ENTRIES) want.push(entry(x, now))
   if (want.length === 0 || upAdjs(c, l).length === 0) return
-  const w = new TlvWriter()
+  const w = snpWriter(e, l)
   for (let j = 0; j < want.length; j += 15) w.tlv(Tlv.LSP_ENTRIES, lspEntriesValue(want.slice(j, j + 15)))
   e.io.send(
     c.desc.name,
     c.desc.p2p ? ALL_ISS : l === 1 ? ALL_L1_ISS : ALL_L2_ISS,
-    buildPsnp(l, e.sysId, w.bytes()),
+    signed(e, l, buildPsnp(l, e.sysId, w.bytes()), 17),
   )
 }
 
@@ -73,9 +88,10 @@ function requestSoon(c: Circuit, now: number): void {
 
 /** A PSNP acknowledging a purge this IS does not keep (p2p). */
 export function ackOnly(e: IsisEngine, c: Circuit, h: LspHdr): void {
-  const w = new TlvWriter()
+  const l = h.level as 1 | 2
+  const w = snpWriter(e, l)
   w.tlv(Tlv.LSP_ENTRIES, lspEntriesValue([{ lifetime: 0, id: h.id, seq: h.seq, checksum: h.checksum }]))
-  e.io.send(c.desc.name, ALL_ISS, buildPsnp(h.level as 1 | 2, e.sysId, w.bytes()))
+  e.io.send(c.desc.name, ALL_ISS, signed(e, l, buildPsnp(l, e.sysId, w.bytes()), 17))
 }
 
 export function snpInput(e: IsisEngine, c: Circuit, s: Snp, t: Tlvs, now: number): void {

@@ -1,21 +1,34 @@
 /**
  * IS-IS SPF for one level (ISO 10589 Annex C.2, RFC 5305 wide metrics): Dijkstra over the systems
  * and pseudonodes of the level's LSDB, each link used only when its far end lists it back (the
- * two-way check, C.2.4 step 0), then the IPv4 prefixes (TLV 135) of every system reached, at the
- * system's distance plus the prefix's metric. First hops come from this IS's adjacencies: a
+ * two-way check, C.2.4 step 0), then the IPv4 prefixes (TLV 135) and IPv6 prefixes (TLV 236, RFC
+ * 5308 §5: the same tree) of every system reached, at the system's distance plus the prefix's
+ * metric; IPv6 next hops are the neighbours' link-local addresses from their hellos. First hops come from this IS's adjacencies: a
  * neighbour on a LAN is reached through the adjacency on the circuit whose pseudonode the path takes.
  *
  * Must not: touch the kernel or the LSDB; it reads both through what it is given.
  */
 
+import { formatIpv6 } from '../../../../wire/inet6/in6_addr.js'
 import { MAX_PATH_METRIC, MAX_WIDE_LINK_METRIC } from '../../../../wire/routing/isis.js'
 import type { Lsdb } from './isis_lsdb.js'
 import { type Circuit, upAdjs } from './isis_types.js'
 
 export interface NextHop {
   gw: number
+  /** The neighbour's IPv6 link-local address, null when its hellos gave none. */
+  gw6: Uint8Array | null
   ifName: string
   sysId: string
+}
+
+export interface IsisRoute6 {
+  addr: Uint8Array
+  len: number
+  metric: number
+  level: 1 | 2
+  /** Empty for this IS's own prefixes. */
+  nextHops: NextHop[]
 }
 
 export interface IsisRoute {
@@ -54,7 +67,7 @@ export function spf(
   db: Lsdb,
   self: string,
   circuits: ReadonlyMap<string, Circuit>,
-): { routes: Map<string, IsisRoute>; vertices: SpfVertex[] } {
+): { routes: Map<string, IsisRoute>; routes6: Map<string, IsisRoute6>; vertices: SpfVertex[] } {
   const level = db.level
   const root = `${self}00`
   const dist = new Map<string, number>([[root, 0]])
@@ -88,7 +101,12 @@ export function spf(
             if (c.desc.p2p)
               for (const a of upAdjs(c, level))
                 if (a.sysId === r.id.slice(0, 12))
-                  nh.push({ gw: gwOf(c, a.ipAddrs), ifName: c.desc.name, sysId: a.sysId })
+                  nh.push({
+                    gw: gwOf(c, a.ipAddrs),
+                    gw6: a.ip6Addrs[0] ?? null,
+                    ifName: c.desc.name,
+                    sysId: a.sysId,
+                  })
       } else if (v.slice(12) !== '00' && hops.get(v)?.length === 0 && dist.get(v) !== undefined) {
         // A pseudonode of one of our own LANs: the neighbour itself is the first hop.
         nh = []
@@ -96,7 +114,12 @@ export function spf(
           if (!c.desc.p2p && c.lanId[level - 1] === v)
             for (const a of upAdjs(c, level))
               if (a.sysId === r.id.slice(0, 12))
-                nh.push({ gw: gwOf(c, a.ipAddrs), ifName: c.desc.name, sysId: a.sysId })
+                nh.push({
+                  gw: gwOf(c, a.ipAddrs),
+                  gw6: a.ip6Addrs[0] ?? null,
+                  ifName: c.desc.name,
+                  sysId: a.sysId,
+                })
       } else nh = vh
       if (nh.length === 0 && !(pn && v === root)) continue
       const cur = dist.get(r.id)
@@ -105,7 +128,7 @@ export function spf(
         hops.set(r.id, [...nh])
       } else if (d === cur) {
         const h = hops.get(r.id)!
-        for (const x of nh) if (!h.some((y) => y.gw === x.gw && y.ifName === x.ifName)) h.push(x)
+        for (const x of nh) if (!h.some((y) => same(x, y))) h.push(x)
       }
     }
   }
@@ -121,10 +144,31 @@ export function spf(
         if (cur === undefined || metric < cur.metric)
           routes.set(k, { addr: p.addr, len: p.len, metric, level, nextHops: [...vx.nextHops] })
         else if (metric === cur.metric && cur.nextHops.length > 0)
-          for (const x of vx.nextHops)
-            if (!cur.nextHops.some((y) => y.gw === x.gw && y.ifName === x.ifName)) cur.nextHops.push(x)
+          for (const x of vx.nextHops) if (!cur.nextHops.some((y) => same(x, y))) cur.nextHops.push(x)
       }
   }
   for (const r of routes.values()) r.nextHops.sort((a, b) => a.gw - b.gw)
-  return { routes, vertices: order }
+  const routes6 = new Map<string, IsisRoute6>()
+  for (const vx of order) {
+    if (vx.id.slice(12) !== '00') continue
+    // Only neighbours that gave an IPv6 address can forward IPv6 (RFC 5308 §5).
+    const hops = vx.nextHops.filter((h) => h.gw6 !== null)
+    if (vx.nextHops.length > 0 && hops.length === 0) continue
+    for (const l of db.fragments(vx.id))
+      for (const p of l.tlvs.ip6Reach) {
+        const metric = vx.dist + p.metric
+        if (metric > MAX_PATH_METRIC) continue
+        const k = `${formatIpv6(p.addr)}/${p.len}`
+        const cur = routes6.get(k)
+        if (cur === undefined || metric < cur.metric)
+          routes6.set(k, { addr: p.addr, len: p.len, metric, level, nextHops: [...hops] })
+        else if (metric === cur.metric && cur.nextHops.length > 0)
+          for (const x of hops) if (!cur.nextHops.some((y) => same(x, y))) cur.nextHops.push(x)
+      }
+  }
+  return { routes, routes6, vertices: order }
+}
+
+function same(x: NextHop, y: NextHop): boolean {
+  return y.gw === x.gw && y.ifName === x.ifName && y.sysId === x.sysId
 }

@@ -5,6 +5,7 @@
  * Must not: hold behaviour; this is types and small pure helpers.
  */
 
+import type { IsisKey } from '../../../../wire/routing/isis_auth.js'
 import type { IsisLevels } from './isis_config.js'
 
 export const SEC_NS = 1e9
@@ -16,6 +17,14 @@ export interface CircuitDesc {
   mac: number
   /** IPv4 addresses of the interface (all announced; the first is the IIH's interface address). */
   addrs: ReadonlyArray<{ addr: number; len: number }>
+  /** `ip router isis` (IPv4 announced; true when left out) and `ipv6 router isis` (RFC 5308). */
+  ipv4?: boolean
+  ipv6?: boolean
+  /** IPv6: link-local addresses (in hellos) and global ones with their prefix lengths (in LSPs). */
+  linkLocal6?: readonly Uint8Array[]
+  addrs6?: ReadonlyArray<{ addr: Uint8Array; len: number }>
+  /** `isis password`: hellos sent with it and accepted only with it. */
+  password?: IsisKey | null
   /** Levels the circuit runs: the router's is-type and the circuit-type together. */
   levels: IsisLevels
   p2p: boolean
@@ -43,6 +52,8 @@ export interface Adj {
   lanId: string
   circuitType: number
   ipAddrs: number[]
+  /** Its IPv6 link-local addresses (TLV 232 of its hellos): IPv6 next hops. */
+  ip6Addrs: Uint8Array[]
   areas: string[]
   since: number
   /** p2p: RFC 5303's extended circuit ID of the neighbour. */

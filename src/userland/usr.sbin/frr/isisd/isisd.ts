@@ -3,7 +3,8 @@
  * over the link layer, not IP, so, as FRR's isisd does on FreeBSD, it opens one bpf(4) descriptor per
  * IS-IS interface with a filter for 802.2 LLC frames to SAP 0xFE, reads what arrives and writes whole
  * frames (802.3 length, LLC, PDU) to AllL1ISs/AllL2ISs or AllISs. What SPF computes goes into the
- * vnet's FIB through the routing socket calls as zebra does (zebra_fib.ts: `UG1`); its vty listens on
+ * vnet's FIB through the routing socket calls as zebra does (zebra_fib.ts: `UG1`; IPv6 routes through
+ * zebra_fib6.ts, by the neighbours' link-local addresses with their zone); its vty listens on
  * TCP 127.0.0.1:2608 for vtysh. Interfaces are re-read every few seconds and on every change of
  * configuration. The protocol itself is isis_engine.ts; this file is its I/O and its clock.
  *
@@ -16,12 +17,14 @@
 import { AF_INET, type BpfFd, SOCK, type SocketFd, type Syscalls } from '../../../../host/syscalls.js'
 import { isSysError } from '../../../../util/errno.js'
 import { formatIpv4, readMac, readU16, writeMac, writeU16 } from '../../../../wire/addr.js'
+import { in6IsLinkLocal } from '../../../../wire/inet6/in6_addr.js'
 import { LLC_ISIS_SAP } from '../../../../wire/routing/isis.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
 import { randomU32 } from '../lib/random.js'
 import { type FrrState, type IsisControl, VtySession } from '../vty_cmds.js'
 import { type FibRoute, ZebraFib } from '../zebra_fib.js'
+import { ZebraFib6 } from '../zebra_fib6.js'
 import {
   ISIS_DEFAULT_MAX_LSP,
   ISIS_HELLO_MULTIPLIER,
@@ -30,12 +33,13 @@ import {
   ISIS_PRIORITY_DEFAULT,
   ISISD_VTY_PORT,
   type IsisConfig,
+  type IsisLevelPassword,
   type IsisLevels,
   parseNet,
 } from './isis_config.js'
-import { IsisEngine } from './isis_engine.js'
+import { IsisEngine, type LevelAuth } from './isis_engine.js'
 import { showDatabase, showNeighbor, showRoute, showSummary } from './isis_show.js'
-import type { IsisRoute } from './isis_spf.js'
+import type { IsisRoute, IsisRoute6 } from './isis_spf.js'
 import { type CircuitDesc, SEC_NS } from './isis_types.js'
 
 export { ISISD_VTY_PORT }
@@ -44,6 +48,16 @@ const IFF_UP = 0x1
 const IFF_LOOPBACK = 0x8
 const IFF_POINTOPOINT = 0x10
 const POLL_NS = 5 * SEC_NS
+const IN6_IFF_NOTREADY = 0x02 | 0x04
+
+function levelAuth(p: IsisLevelPassword | null): LevelAuth | null {
+  if (p === null) return null
+  return {
+    key: { type: p.type, password: p.password },
+    snpSend: p.snp !== 'none',
+    snpCheck: p.snp === 'validate',
+  }
+}
 /** Ethernet header + LLC: where the PDU starts in a frame. */
 const PDU_OFF = 17
 /** Frames read per wakeup at most (the rest wait in bpf's buffer). */
@@ -93,6 +107,7 @@ class IsisDaemon implements IsisControl {
   readonly taps: Taps
   readonly engine: IsisEngine
   readonly fib: ZebraFib
+  readonly fib6: ZebraFib6
   private nextPoll = 0
   private kicked = false
   private readonly killed: Promise<void>
@@ -104,6 +119,7 @@ class IsisDaemon implements IsisControl {
     this.state = state
     this.taps = taps
     this.fib = new ZebraFib(this.sys)
+    this.fib6 = new ZebraFib6(this.sys)
     this.engine = new IsisEngine(
       {
         send: (c, dst, pdu) => this.send(c, dst, pdu),
@@ -112,6 +128,7 @@ class IsisDaemon implements IsisControl {
       ISIS_DEFAULT_MAX_LSP,
     )
     this.engine.onRoutes = (r) => this.install(r)
+    this.engine.onRoutes6 = (r) => this.install6(r)
     this.killed = new Promise((res) => proc.onKill(() => res()))
   }
 
@@ -155,6 +172,25 @@ class IsisDaemon implements IsisControl {
     this.fib.sync(want)
   }
 
+  /** IPv6 (RFC 5308): routes through a neighbour's link-local address, our own prefixes left alone. */
+  private install6(routes: ReadonlyMap<string, IsisRoute6>): void {
+    const want = new Set<string>()
+    for (const [k, r] of routes) {
+      const h = r.nextHops[0]
+      if (h === undefined || h.gw6 === null) continue
+      const c = this.engine.circuits.get(h.ifName)
+      if (c === undefined) continue
+      want.add(k)
+      this.fib6.add(k, {
+        dst: r.addr,
+        len: r.len,
+        gw: h.gw6,
+        scopeId: in6IsLinkLocal(h.gw6, 0) ? c.desc.ifindex : 0,
+      })
+    }
+    for (const k of [...this.fib6.installed.keys()]) if (!want.has(k)) this.fib6.remove(k)
+  }
+
   // ---- IsisControl ----
 
   changed(): void {
@@ -193,6 +229,15 @@ class IsisDaemon implements IsisControl {
     return m
   }
 
+  isisRoutes6(): ReadonlyMap<string, { metric: number; since: number }> {
+    const m = new Map<string, { metric: number; since: number }>()
+    for (const [k, r] of this.engine.routes6) {
+      const f = this.fib6.installed.get(k)
+      if (f !== undefined) m.set(k, { metric: r.metric, since: f.since })
+    }
+    return m
+  }
+
   // ---- interfaces ----
 
   private refresh(now: number): void {
@@ -205,16 +250,33 @@ class IsisDaemon implements IsisControl {
     if (c.enabled && net !== null) {
       const areas = c.nets.map(parseNet).flatMap((x) => (x === null ? [] : [x.area]))
       e.setSystem(net.sysId, areas, c.isType, this.sys.getHostname(), now)
+      e.setAuth([levelAuth(c.areaPassword), levelAuth(c.domainPassword)], now)
       for (const i of this.sys.ifList()) {
         const ic = c.ifs.get(i.name)
-        if (ic === undefined || ic.ipv4 !== c.tag || (i.flags & IFF_UP) === 0) continue
+        if (ic === undefined || (ic.ipv4 !== c.tag && ic.ipv6 !== c.tag) || (i.flags & IFF_UP) === 0) continue
         // A circuit-type the router's is-type does not run leaves the interface out.
         const levels = c.isType & (ic.circuitType ?? 3)
         if (levels === 0) continue
         const loop = (i.flags & IFF_LOOPBACK) !== 0
         // A loopback (or an interface without a MAC) is announced, never spoken on.
         const passive = ic.passive === true || loop || i.mac === null
+        const v6 = (i.inet6 ?? []).filter((a) => (a.flags & IN6_IFF_NOTREADY) === 0)
+        const ipv6 = ic.ipv6 === c.tag
         descs.push({
+          ipv4: ic.ipv4 === c.tag,
+          ipv6,
+          linkLocal6: ipv6 ? v6.filter((a) => in6IsLinkLocal(a.addr, 0)).map((a) => a.addr) : [],
+          // A loopback's ::1 is no prefix of anyone's.
+          addrs6: ipv6
+            ? v6
+                .filter(
+                  (a) =>
+                    !in6IsLinkLocal(a.addr, 0) &&
+                    !(loop && a.prefixLen === 128 && a.addr[15] === 1 && a.addr[0] === 0),
+                )
+                .map((a) => ({ addr: a.addr, len: a.prefixLen }))
+            : [],
+          password: ic.password ?? null,
           name: i.name,
           ifindex: i.index,
           mac: i.mac ?? 0,
@@ -250,7 +312,10 @@ class IsisDaemon implements IsisControl {
           if (!isSysError(err)) throw err
           this.sendErrors++
         }
-    if (!c.enabled) this.fib.flush()
+    if (!c.enabled) {
+      this.fib.flush()
+      this.fib6.flush()
+    }
   }
 
   /** One interface's frames, handed to the engine as they come. */
@@ -303,6 +368,7 @@ class IsisDaemon implements IsisControl {
   shutdown(): void {
     try {
       this.fib.flush()
+      this.fib6.flush()
     } catch {
       // The vnet is being torn down.
     }

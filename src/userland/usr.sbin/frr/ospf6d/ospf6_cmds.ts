@@ -1,6 +1,7 @@
 /**
- * ospf6d's commands in FRR's language: `router ospf6` and its node (`ospf6 router-id`, Quagga's
- * `router-id`, ` interface IF area A`, `area A range P`, `redistribute`, `max-lsa`), the interface's
+ * ospf6d's commands in FRR's language (RFC 7166's `ipv6 ospf6 authentication` among the interface's): `router ospf6` and its node (`ospf6 router-id`, Quagga's
+ * `router-id`, ` interface IF area A`, `area A range P`, `area A virtual-link R`, `redistribute`,
+ * `max-lsa`), the interface's
  * `ipv6 ospf6 ...` settings (area, cost, timers, priority, network type, passive), and `show ipv6
  * ospf6 [neighbor|route|database|interface]`. FRR's parser takes a unique prefix of a keyword, so
  * `show ipv6 ospf route` (IMUNES's test script) is `show ipv6 ospf6 route` there and here.
@@ -11,6 +12,7 @@
 
 import { parseIpv4 } from '../../../../wire/addr.js'
 import { formatIpv6, in6Masked, parseIpv6 } from '../../../../wire/inet6/in6_addr.js'
+import type { Ospf6HashAlgo } from '../../../../wire/routing/ospf6_auth.js'
 import { parseAreaId } from '../ospfd/ospf_config.js'
 import type { CmdSpec, Node, VtySession } from '../vty_cmds.js'
 import { newOspf6Config, type Ospf6Config, type Ospf6IfConfig, ospf6IfConfig } from './ospf6_config.js'
@@ -64,6 +66,19 @@ function range(s: VtySession, a: string, p: string, advertise: boolean, on: bool
   changed(s)
 }
 
+function virtualLink(s: VtySession, a: string, peer: string, on: boolean): void {
+  const ar = area(s, a)
+  // RFC 2328 §15: a virtual link crosses a non-backbone area.
+  if (ar.id === 0) s.fail('Configuring VLs over the backbone is not allowed')
+  const rid = parseIpv4(peer)!
+  const c = cfg(s)
+  const had = c.vlinks.some((v) => v.area === ar.id && v.peer === rid)
+  if (!on && !had) s.fail(`No such virtual link: area ${a} peer ${peer}`)
+  c.vlinks = c.vlinks.filter((v) => !(v.area === ar.id && v.peer === rid))
+  if (on) c.vlinks.push({ areaText: a, area: ar.id, peer: rid })
+  changed(s)
+}
+
 function spec(nodes: readonly Node[], text: string, run: (s: VtySession, args: string[]) => void): CmdSpec {
   return { nodes, text, run, proto: 'ospf6' }
 }
@@ -105,6 +120,8 @@ export const OSPF6_COMMANDS: readonly CmdSpec[] = [
   spec(OSPF6_NODE, 'area WORD range WORD advertise', (s, [a, p]) => range(s, a!, p!, true, true)),
   spec(OSPF6_NODE, 'area WORD range WORD not-advertise', (s, [a, p]) => range(s, a!, p!, false, true)),
   spec(OSPF6_NODE, 'no area WORD range WORD', (s, [a, p]) => range(s, a!, p!, true, false)),
+  spec(OSPF6_NODE, 'area WORD virtual-link A.B.C.D', (s, [a, p]) => virtualLink(s, a!, p!, true)),
+  spec(OSPF6_NODE, 'no area WORD virtual-link A.B.C.D', (s, [a, p]) => virtualLink(s, a!, p!, false)),
   spec(OSPF6_NODE, `redistribute ${REDIST}`, (s, [src]) => redistribute(s, src!, null, 2, true)),
   spec(OSPF6_NODE, `redistribute ${REDIST} metric (0-16777214)`, (s, [src, m]) =>
     redistribute(s, src!, Number(m), 2, true),
@@ -152,6 +169,12 @@ export const OSPF6_COMMANDS: readonly CmdSpec[] = [
     if (n !== '0') s.fail('instance-id other than 0: not supported yet')
   }),
   spec(IF_NODE, 'ipv6 ospf6 mtu-ignore', () => {}),
+  spec(
+    IF_NODE,
+    'ipv6 ospf6 authentication key-id (1-65535) hash-algo <md5|hmac-sha-1|hmac-sha-256|hmac-sha-384|hmac-sha-512> key WORD',
+    (s, [id, algo, key]) => ifSet(s, 'auth', { keyId: Number(id), algo: algo as Ospf6HashAlgo, key: key! }),
+  ),
+  spec(IF_NODE, 'no ipv6 ospf6 authentication', (s) => ifSet(s, 'auth', undefined)),
   // show
   spec(SHOW, 'show ipv6 ospf6', (s) => {
     s.out += s.needOspf6().showOspf6()

@@ -9,6 +9,7 @@
  */
 
 import { formatIpv4 } from '../../../../wire/addr.js'
+import type { Ospf6AuthKey } from '../../../../wire/routing/ospf6_auth.js'
 
 /** ospf6d's vty port (TCP 127.0.0.1), as FRR's. */
 export const OSPF6D_VTY_PORT = 2606
@@ -27,6 +28,8 @@ export interface Ospf6IfConfig {
   priority?: number
   network?: 'point-to-point' | 'broadcast'
   passive?: boolean
+  /** `ipv6 ospf6 authentication key-id N hash-algo A key K` (RFC 7166's trailer). */
+  auth?: Ospf6AuthKey
   /** `ipv6 ospf6 area X` (as written, and its value). */
   area?: { text: string; id: number }
 }
@@ -40,6 +43,8 @@ export interface Ospf6Config {
   /** `area A range P` (as written; ospf6d takes one area, so ranges summarise nothing yet). */
   ranges: Array<{ areaText: string; prefix: string; advertise: boolean }>
   redistribute: Map<string, { metric: number | null; metricType: 1 | 2 }>
+  /** `area X virtual-link A.B.C.D` (RFC 5340 §4.7), in order. */
+  vlinks: Array<{ areaText: string; area: number; peer: number }>
   maxLsa: number | null
   ifs: Map<string, Ospf6IfConfig>
 }
@@ -51,6 +56,7 @@ export function newOspf6Config(): Ospf6Config {
     ifAreas: new Map(),
     ranges: [],
     redistribute: new Map(),
+    vlinks: [],
     maxLsa: null,
     ifs: new Map(),
   }
@@ -71,6 +77,10 @@ export function ospf6RunningConfig(c: Ospf6Config): { ifLines: Map<string, strin
   for (const [name, i] of c.ifs) {
     const lines: string[] = []
     if (i.area !== undefined) lines.push(` ipv6 ospf6 area ${i.area.text}`)
+    if (i.auth !== undefined)
+      lines.push(
+        ` ipv6 ospf6 authentication key-id ${i.auth.keyId} hash-algo ${i.auth.algo} key ${i.auth.key}`,
+      )
     if (i.cost !== undefined) lines.push(` ipv6 ospf6 cost ${i.cost}`)
     if (i.dead !== undefined) lines.push(` ipv6 ospf6 dead-interval ${i.dead}`)
     if (i.hello !== undefined) lines.push(` ipv6 ospf6 hello-interval ${i.hello}`)
@@ -92,6 +102,7 @@ export function ospf6RunningConfig(c: Ospf6Config): { ifLines: Map<string, strin
     }
     for (const r of c.ranges)
       router.push(` area ${r.areaText} range ${r.prefix}${r.advertise ? '' : ' not-advertise'}`)
+    for (const v of c.vlinks) router.push(` area ${v.areaText} virtual-link ${formatIpv4(v.peer)}`)
     for (const [name, a] of c.ifAreas) router.push(` interface ${name} area ${a.text}`)
     if (c.maxLsa !== null) router.push(` max-lsa ${c.maxLsa}`)
     router.push('exit')

@@ -4,7 +4,8 @@
  * three flooding scopes (link, area, AS: §4.5.2), this router's own LSAs (ospf6_origin.ts), flooding
  * (§4.5.2 on RFC 2328 §13.3), aging to MaxAge and flushing, SPF scheduling and the calculation
  * (ospf6_spf.ts). The neighbour machine and database exchange are ospf6_nbr.ts, receiving updates
- * ospf6_flood.ts. The daemon (ospf6d.ts) feeds it packets, interface lists and time.
+ * ospf6_flood.ts, a packet's checks (and RFC 7166's trailer) ospf6_input.ts, virtual links
+ * ospf6_vlink.ts; what it sends gets the Authentication Trailer here where configured. The daemon (ospf6d.ts) feeds it packets, interface lists and time.
  *
  * A separate implementation from ospfd's engine rather than a shared one: the two differ in how
  * neighbours, DRs and links are named (addresses vs Router and Interface IDs) at almost every step,
@@ -14,7 +15,7 @@
  * Must not: do I/O or read a clock; throw on what a packet says (bad packets are counted).
  */
 
-import { in6Eq, in6IsLinkLocal } from '../../../../wire/inet6/in6_addr.js'
+import { in6Eq } from '../../../../wire/inet6/in6_addr.js'
 import {
   LS_REFRESH_TIME,
   type Lsa,
@@ -32,15 +33,16 @@ import {
   hello6Body,
   lsu6Body,
   OPTIONS6,
-  parseOspf6,
 } from '../../../../wire/routing/ospf6.js'
+import { appendTrailer, OPT6_AT } from '../../../../wire/routing/ospf6_auth.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { elect6 } from './ospf6_dr.js'
-import { receiveUpdate6 } from './ospf6_flood.js'
+import { receive6 } from './ospf6_input.js'
 import { Nbr6Input, nbr6Kill } from './ospf6_nbr.js'
 import { flushLsa6, originate6 } from './ospf6_origin.js'
 import { type Ospf6Route, ospf6Spf, type Spf6Result } from './ospf6_spf.js'
 import { type If6Desc, type Nbr6, NbrState, type Ospf6If } from './ospf6_types.js'
+import { hasVirtualLinks6, transitDone6 } from './ospf6_vlink.js'
 
 const SPF_DELAY_NS = 0.2 * SEC_NS
 const SPF_HOLD_NS = 0.05 * SEC_NS
@@ -116,6 +118,9 @@ export class Ospf6Engine {
   private ackAt = Number.POSITIVE_INFINITY
   readonly nbr: Nbr6Input
   now = 0
+  /** RFC 7166's 64-bit cryptographic sequence number, shared by every packet sent. */
+  private atHi = -1
+  private atLo = 0
 
   constructor(io: Ospf6Io, maxLsa = DEFAULT_MAX_LSA6) {
     this.io = io
@@ -166,6 +171,8 @@ export class Ospf6Engine {
     this.now = now
     const want = new Map(list.map((d) => [d.name, d]))
     for (const [name, i] of this.ifs) {
+      // Virtual links are configured apart (setVirtualLinks6).
+      if (i.vl !== undefined) continue
       const d = want.get(name)
       if (
         d !== undefined &&
@@ -173,12 +180,17 @@ export class Ospf6Engine {
         in6Eq(d.linkLocal, 0, i.linkLocal, 0) &&
         d.area === i.area &&
         d.type === i.type &&
-        d.passive === i.passive
+        d.passive === i.passive &&
+        JSON.stringify(d.auth ?? null) === JSON.stringify(i.auth ?? null)
       ) {
         const same =
           d.cost === i.cost &&
           d.prefixes.length === i.prefixes.length &&
-          d.prefixes.every((p, k) => p.len === i.prefixes[k]!.len && in6Eq(p.addr, 0, i.prefixes[k]!.addr, 0))
+          d.prefixes.every(
+            (p, k) => p.len === i.prefixes[k]!.len && in6Eq(p.addr, 0, i.prefixes[k]!.addr, 0),
+          ) &&
+          (d.globals?.[0] === undefined) === (i.globals?.[0] === undefined) &&
+          (d.globals?.[0] === undefined || in6Eq(d.globals[0], 0, i.globals![0]!, 0))
         Object.assign(i, d)
         if (!same) this.markDirty()
         continue
@@ -205,6 +217,12 @@ export class Ospf6Engine {
   }
 
   private ifUp(i: Ospf6If, now: number): void {
+    // A virtual link comes up from its transit area's tree (ospf6_vlink.ts), after a calculation.
+    if (i.type === 'virtual') {
+      i.state = 'Down'
+      this.scheduleSpf(now)
+      return
+    }
     if (i.type === 'loopback') i.state = 'Loopback'
     else if (i.type === 'point-to-point') i.state = 'PointToPoint'
     else if (i.passive || i.priority === 0) i.state = 'DROther'
@@ -216,7 +234,7 @@ export class Ospf6Engine {
     this.markDirty()
   }
 
-  private ifDown(i: Ospf6If): void {
+  ifDown(i: Ospf6If): void {
     for (const n of i.nbrs.values()) nbr6Kill(this, n)
     i.nbrs.clear()
     i.state = 'Down'
@@ -260,7 +278,7 @@ export class Ospf6Engine {
   }
 
   wantAdjacent(i: Ospf6If, n: Nbr6): boolean {
-    if (i.type === 'point-to-point') return true
+    if (i.type === 'point-to-point' || i.type === 'virtual') return true
     const me = this.routerId
     return i.dr === me || i.bdr === me || i.dr === n.routerId || i.bdr === n.routerId
   }
@@ -269,7 +287,24 @@ export class Ospf6Engine {
 
   send(i: Ospf6If, dst: Uint8Array, type: number, body: Uint8Array): void {
     this.counters.txPackets[type]!++
-    this.io.send(i, dst, emitOspf6(type, this.routerId, i.area, 0, body))
+    const pkt = emitOspf6(type, this.routerId, i.area, 0, body)
+    if (!i.auth) {
+      this.io.send(i, dst, pkt)
+      return
+    }
+    // §4.1: never repeated; the high half starts from the clock so a restart does not go back.
+    if (this.atHi < 0 || this.atLo === 0xffffffff) {
+      this.atHi = Math.max(this.atHi + 1, Math.floor(this.now / SEC_NS))
+      this.atLo = 0
+    }
+    this.atLo++
+    const src = i.vl?.src ?? i.linkLocal
+    this.io.send(i, dst, appendTrailer(pkt, src, i.auth, this.atHi, this.atLo))
+  }
+
+  /** The options of our Hellos and DDs on i: the AT bit where a trailer goes (RFC 7166 §2.1). */
+  options(i: Ospf6If): number {
+    return i.auth ? OPTIONS6 | OPT6_AT : OPTIONS6
   }
 
   private sendHello(i: Ospf6If): void {
@@ -278,17 +313,18 @@ export class Ospf6Engine {
     const body = hello6Body({
       ifId: i.ifId,
       priority: i.priority,
-      options: OPTIONS6,
+      options: this.options(i),
       helloInterval: i.hello,
       deadInterval: i.dead,
       dr: i.dr,
       bdr: i.bdr,
       neighbors,
     })
-    this.send(i, ALL_SPF_ROUTERS6, 1, body)
+    this.send(i, i.vl?.peerAddr ?? ALL_SPF_ROUTERS6, 1, body)
   }
 
   floodDst(i: Ospf6If): Uint8Array {
+    if (i.vl?.peerAddr) return i.vl.peerAddr
     if (i.type === 'point-to-point' || i.state === 'DR' || i.state === 'BDR') return ALL_SPF_ROUTERS6
     return ALL_D_ROUTERS6
   }
@@ -388,6 +424,8 @@ export class Ospf6Engine {
       if (i.state === 'Down' || i.state === 'Loopback' || i.passive) continue
       if (scope === 0 && i !== scopeIf) continue
       if (scope === 1 && i.area !== area) continue
+      // RFC 2328 §13.3 (1): nothing of AS scope goes over a virtual link.
+      if (scope === 2 && i.type === 'virtual') continue
       let added = false
       for (const n of i.nbrs.values()) {
         if (n.state < NbrState.EXCHANGE) continue
@@ -451,64 +489,8 @@ export class Ospf6Engine {
   /** One received OSPFv3 packet (the IPv6 payload) from src to dst on interface ifName. */
   input(pkt: Uint8Array, src: Uint8Array, dst: Uint8Array, ifName: string, now: number): void {
     this.now = now
-    this.receive(pkt, src, dst, ifName, now)
+    receive6(this, pkt, src, dst, ifName, now)
     this.flushFloods()
-  }
-
-  private receive(pkt: Uint8Array, src: Uint8Array, dst: Uint8Array, ifName: string, now: number): void {
-    const i = this.ifs.get(ifName)
-    if (i === undefined || i.state === 'Down' || i.state === 'Loopback' || i.passive) {
-      this.drop('interface')
-      return
-    }
-    const p = parseOspf6(pkt, src, dst)
-    if (!p.ok) {
-      this.drop(p.reason)
-      return
-    }
-    const h = p.hdr
-    if (in6Eq(src, 0, i.linkLocal, 0)) return
-    // §4.2.2: packets come from a neighbour's link-local address.
-    if (!in6IsLinkLocal(src, 0)) {
-      this.drop('source')
-      return
-    }
-    if (in6Eq(dst, 0, ALL_D_ROUTERS6, 0) && i.state !== 'DR' && i.state !== 'BDR') return
-    if (
-      !in6Eq(dst, 0, ALL_SPF_ROUTERS6, 0) &&
-      !in6Eq(dst, 0, ALL_D_ROUTERS6, 0) &&
-      !in6Eq(dst, 0, i.linkLocal, 0)
-    ) {
-      this.drop('dst')
-      return
-    }
-    if (h.instance !== 0) {
-      this.drop('instance')
-      return
-    }
-    if (h.areaId !== i.area) {
-      this.drop('area')
-      return
-    }
-    if (h.routerId >>> 0 === this.routerId >>> 0 || h.routerId === 0) {
-      this.drop('router-id')
-      return
-    }
-    this.counters.rxPackets[h.type]!++
-    const b = p.body
-    if (b.type === 1) {
-      this.nbr.hello(i, src, h.routerId, b.hello, now)
-      return
-    }
-    const n = i.nbrs.get(h.routerId)
-    if (n === undefined) {
-      this.drop('neighbor')
-      return
-    }
-    if (b.type === 2) this.nbr.dd(i, n, b.dd, now)
-    else if (b.type === 3) this.nbr.lsr(i, n, b.reqs, now)
-    else if (b.type === 4) receiveUpdate6(this, i, n, b.lsas, now)
-    else this.nbr.ack(n, b.headers)
   }
 
   // ---- timers ----
@@ -593,7 +575,7 @@ export class Ospf6Engine {
   private runSpf(now: number): void {
     this.counters.spfRuns++
     this.lastSpf = now
-    const r = ospf6Spf(this, now)
+    const r = ospf6Spf(this, now, hasVirtualLinks6(this) ? (v) => transitDone6(this, v) : null)
     this.lastSpfResult = r
     this.routes = r.routes
     // A border router's Inter-Area-Prefix-LSAs follow its routes.

@@ -53,7 +53,8 @@ export function receiveUpdate6(e: Ospf6Engine, i: Ospf6If, n: Nbr6, lsas: readon
         // §13.4: a stale copy of our own: ours goes out again with a higher number, or is flushed.
         const got = e.install(db, lsa, now)
         if (got === null) continue
-        n.requests.delete(k)
+        // A request for it is answered too: Loading may end here (else it would never).
+        if (n.requests.delete(k)) e.nbr.requestsChanged(i, n, now)
         e.markDirty()
         e.lastOrig.delete(origKey(t, lsa.hdr.id, lsa.hdr.advRtr, i))
         e.delayedAck(i, lsa.hdr, now)

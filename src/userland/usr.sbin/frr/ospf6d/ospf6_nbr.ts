@@ -17,15 +17,7 @@ import {
   lsaKey,
   MAX_AGE,
 } from '../../../../wire/routing/ospf.js'
-import {
-  ack6Body,
-  type Dd6,
-  dd6Body,
-  type Hello6,
-  lsr6Body,
-  OPT6_E,
-  OPTIONS6,
-} from '../../../../wire/routing/ospf6.js'
+import { ack6Body, type Dd6, dd6Body, type Hello6, lsr6Body, OPT6_E } from '../../../../wire/routing/ospf6.js'
 import { ageOf, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { type Ospf6Engine, scopeOf } from './ospf6_engine.js'
 import { type Nbr6, NbrState, newNbr6, type Ospf6If } from './ospf6_types.js'
@@ -163,7 +155,7 @@ export class Nbr6Input {
 
   private sendDd(i: Ospf6If, n: Nbr6, flags: number, headers: LsaHeader[], now: number): void {
     n.lastSentMore = (flags & DD_M) !== 0
-    const body = dd6Body({ mtu: i.mtu, options: OPTIONS6, flags, seq: n.ddSeq, headers })
+    const body = dd6Body({ mtu: i.mtu, options: this.e.options(i), flags, seq: n.ddSeq, headers })
     n.lastSent = body
     this.e.send(i, n.addr, OspfType.DD, body)
     // Only the master (and ExStart, where both are) retransmits; the slave answers duplicates.
@@ -185,7 +177,9 @@ export class Nbr6Input {
     this.setState(n, NbrState.EXCHANGE, now)
     const e = this.e
     const out: LsaHeader[] = []
-    for (const db of [e.linkDb(i), e.area(i.area).lsdb, e.external])
+    // A virtual link carries the backbone's database only (RFC 2328 §10.3: no AS-external-LSAs).
+    const dbs = i.type === 'virtual' ? [e.area(i.area).lsdb] : [e.linkDb(i), e.area(i.area).lsdb, e.external]
+    for (const db of dbs)
       for (const x of db.map.values()) {
         const age = ageOf(x, now)
         if (age < MAX_AGE) out.push({ ...x.lsa.hdr, age })

@@ -4,7 +4,9 @@
  * Network-LSA for each link where it is DR with a full neighbour (§4.4.3.3), a Link-LSA per interface
  * (§4.4.3.8), Intra-Area-Prefix-LSAs for its own stub prefixes and for each transit link it is DR of
  * (§4.4.3.9), on an area border router Inter-Area-Prefix-LSAs for each area's routes in the others
- * (§4.4.3.4), and AS-External-LSAs for what it redistributes (§4.4.3.6) — originated when they
+ * (§4.4.3.4) and Inter-Area-Router-LSAs for the AS boundary routers it reaches (§4.4.3.5), virtual
+ * links in the backbone's Router-LSA with the V bit and an LA-bit host address in the transit
+ * area's (§4.4.3.2, §4.4.3.9), and AS-External-LSAs for what it redistributes (§4.4.3.6) — originated when they
  * change, at most once per MinLSInterval each, refreshed at 30 min, flushed by premature aging when
  * no longer wanted.
  *
@@ -17,22 +19,27 @@ import {
   buildLsa6,
   external6Body,
   interPrefix6Body,
+  interRouter6Body,
   intraPrefix6Body,
   Link6,
   Ls6Type,
   link6Body,
   network6Body,
+  OPTIONS6,
+  PFX_LA,
   type Prefix6,
   parseLink6,
   type RouterLink6,
   RTR6_B,
   RTR6_E,
+  RTR6_V,
   router6Body,
 } from '../../../../wire/routing/ospf6.js'
 import { ageOf, type LsaEntry, type Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import type { Ospf6Engine } from './ospf6_engine.js'
 import { routeKey } from './ospf6_spf.js'
 import { NbrState, type Ospf6If } from './ospf6_types.js'
+import { vlinkAddress } from './ospf6_vlink.js'
 
 const MIN_LS_INTERVAL_NS = 5 * SEC_NS
 
@@ -52,10 +59,11 @@ function routerLinks(e: Ospf6Engine, areaId: number): RouterLink6[] {
   const links: RouterLink6[] = []
   for (const i of e.ifs.values()) {
     if (i.area !== areaId || i.state === 'Down' || i.state === 'Loopback') continue
-    if (i.type === 'point-to-point') {
+    if (i.type === 'point-to-point' || i.type === 'virtual') {
+      const type = i.type === 'virtual' ? Link6.VIRTUAL : Link6.P2P
       for (const n of i.nbrs.values())
         if (n.state === NbrState.FULL)
-          links.push({ type: Link6.P2P, metric: i.cost, ifId: i.ifId, nbrIfId: n.ifId, nbrRid: n.routerId })
+          links.push({ type, metric: i.cost, ifId: i.ifId, nbrIfId: n.ifId, nbrRid: n.routerId })
       continue
     }
     if (isTransit(i))
@@ -84,6 +92,9 @@ function desired(e: Ospf6Engine): Want[] {
   for (const a of used) {
     const db = e.area(a).lsdb
     const tag = `a:${a}`
+    let flags = (e.externals.length > 0 ? RTR6_E : 0) | (abr ? RTR6_B : 0)
+    for (const v of e.ifs.values())
+      if (v.vl?.transit === a && [...v.nbrs.values()].some((n) => n.state === NbrState.FULL)) flags |= RTR6_V
     out.push({
       db,
       area: a,
@@ -91,7 +102,7 @@ function desired(e: Ospf6Engine): Want[] {
       tag,
       type: Ls6Type.ROUTER,
       id: 0,
-      body: router6Body((e.externals.length > 0 ? RTR6_E : 0) | (abr ? RTR6_B : 0), routerLinks(e, a)),
+      body: router6Body(flags, routerLinks(e, a)),
     })
     // Prefixes of our stub links, loopbacks and point-to-point links hang off the Router-LSA.
     const stub: Prefix6[] = []
@@ -100,6 +111,9 @@ function desired(e: Ospf6Engine): Want[] {
       for (const p of i.prefixes)
         stub.push({ len: p.len, options: 0, metric: i.state === 'Loopback' ? 0 : i.cost, addr: p.addr })
     }
+    // §4.4.3.9: a virtual link's endpoint gives its peer a global address to send to.
+    const la = vlinkAddress(e, a)
+    if (la !== null) stub.push({ len: 128, options: PFX_LA, metric: 0, addr: la })
     if (stub.length > 0)
       out.push({
         db,
@@ -112,7 +126,8 @@ function desired(e: Ospf6Engine): Want[] {
       })
   }
   for (const i of e.ifs.values()) {
-    if (i.state === 'Down' || i.state === 'Loopback') continue
+    // No Link-LSA for a virtual link (§4.4.3.8): it has no link of its own.
+    if (i.state === 'Down' || i.state === 'Loopback' || i.type === 'virtual') continue
     out.push({
       db: e.linkDb(i),
       area: i.area,
@@ -176,6 +191,22 @@ function desired(e: Ospf6Engine): Want[] {
           type: Ls6Type.INTER_PREFIX,
           id,
           body: interPrefix6Body(r.cost, { len: r.len, options: 0, metric: 0, addr: r.addr }),
+        })
+      }
+    // §4.4.3.5: the AS boundary routers of each area into the others, those the backbone reaches
+    // through other border routers into the non-backbone areas; named by their Router IDs.
+    const asbrs = [...(e.lastSpfResult?.asbrs.values() ?? [])].sort((x, y) => (x.rid >>> 0) - (y.rid >>> 0))
+    for (const r of asbrs)
+      for (const a of used) {
+        if (a === r.area || (r.kind === 'inter' && (r.area !== 0 || a === 0)) || r.cost >= 0xffffff) continue
+        out.push({
+          db: e.area(a).lsdb,
+          area: a,
+          scopeIf: null,
+          tag: `a:${a}`,
+          type: Ls6Type.INTER_ROUTER,
+          id: r.rid,
+          body: interRouter6Body(OPTIONS6, r.cost, r.rid),
         })
       }
   }

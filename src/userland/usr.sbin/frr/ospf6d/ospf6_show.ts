@@ -11,6 +11,7 @@ import {
   Ls6Type,
   parseExternal6,
   parseInterPrefix6,
+  parseInterRouter6,
   parseIntraPrefix6,
   parseLink6,
   parseNetwork6,
@@ -37,7 +38,7 @@ function hms(ns: number): string {
 }
 
 function nbrRole(i: Ospf6If, n: Nbr6): string {
-  if (i.type === 'point-to-point') return 'PointToPoint'
+  if (i.type === 'point-to-point' || i.type === 'virtual') return 'PointToPoint'
   if (n.routerId === i.dr) return 'DR'
   if (n.routerId === i.bdr) return 'BDR'
   return 'DROther'
@@ -95,8 +96,18 @@ export function showInterface6(e: Ospf6Engine, name: string | null, now: number)
   for (const i of e.ifs.values()) {
     if (name !== null && i.name !== name) continue
     const type =
-      i.type === 'point-to-point' ? 'POINTOPOINT' : i.type === 'loopback' ? 'LOOPBACK' : 'BROADCAST'
-    out += `${i.name} is up, type ${type}\n`
+      i.type === 'point-to-point'
+        ? 'POINTOPOINT'
+        : i.type === 'loopback'
+          ? 'LOOPBACK'
+          : i.type === 'virtual'
+            ? 'VIRTUAL'
+            : 'BROADCAST'
+    out += `${i.name} is ${i.state === 'Down' ? 'down' : 'up'}, type ${type}\n`
+    if (i.vl !== undefined) {
+      const peer = i.vl.peerAddr === null ? 'unknown' : formatIpv6(i.vl.peerAddr)
+      out += `  Virtual link to ${ip(i.vl.peer)} through area ${ip(i.vl.transit)}, peer address ${peer}\n`
+    }
     out += `  Interface ID: ${i.ifId}\n`
     out += '  Internet Address:\n'
     out += `    inet6: ${formatIpv6(i.linkLocal)}/64\n`
@@ -112,7 +123,10 @@ export function showInterface6(e: Ospf6Engine, name: string | null, now: number)
     out += `  Number of I/F scoped LSAs is ${e.links.get(i.name)?.size ?? 0}\n`
     out += '    0 Pending LSAs for LSUpdate in Time 00:00:00 [thread off]\n'
     out += '    0 Pending LSAs for LSAck in Time 00:00:00 [thread off]\n'
-    out += '  Authentication Trailer is disabled\n'
+    if (i.auth) {
+      out += '  Authentication trailer is enabled with manual key\n'
+      out += `    Packet drop Tx 0, Packet drop Rx ${i.atRxDrops ?? 0}\n`
+    } else out += '  Authentication Trailer is disabled\n'
   }
   return out
 }
@@ -148,6 +162,10 @@ function payloads(type: number, d: Uint8Array): string[] {
     case Ls6Type.INTER_PREFIX: {
       const x = parseInterPrefix6(d)
       return x === null ? [] : [pfx(x.prefix)]
+    }
+    case Ls6Type.INTER_ROUTER: {
+      const x = parseInterRouter6(d)
+      return x === null ? [] : [ip(x.destRid)]
     }
     default:
       return []

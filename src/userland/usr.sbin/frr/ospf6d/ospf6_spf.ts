@@ -4,9 +4,11 @@
  * hops as neighbours' link-local addresses (§4.8.2: from the neighbour's packets on the directly
  * attached link); then each reached vertex's Intra-Area-Prefix-LSAs give the prefixes (§4.8.3), and
  * Inter-Area-Prefix-LSAs of reachable border routers the inter-area routes (§4.8.4: an area border
- * router reads the backbone's only), and AS-External-LSAs of reachable routers the external routes
- * (type 1 and 2 metrics, §4.8.5). Inter-Area-Router-LSAs are not read (an ASBR in another area is
- * not reached).
+ * router reads the backbone's only), Inter-Area-Router-LSAs the AS boundary routers of other areas,
+ * and AS-External-LSAs of reachable ASBRs the external routes (type 1 and 2 metrics, §4.8.5).
+ * Transit areas are calculated before the backbone, so that a virtual link (§4.7, ospf6_vlink.ts)
+ * knows from their trees whether it is up, and at what cost and through which next hops, by the
+ * time the backbone's tree crosses it.
  *
  * Must not: change the databases it reads, or read a clock (time is passed in for LSA ages).
  */
@@ -19,10 +21,12 @@ import {
   PFX_NU,
   parseExternal6,
   parseInterPrefix6,
+  parseInterRouter6,
   parseIntraPrefix6,
   parseNetwork6,
   parseRouter6,
   type RouterLink6,
+  RTR6_E,
 } from '../../../../wire/routing/ospf6.js'
 import { ageOf, type LsaEntry, type Lsdb } from '../ospfd/ospf_lsdb.js'
 import type { Ospf6Engine } from './ospf6_engine.js'
@@ -56,13 +60,29 @@ export interface Spf6Vertex {
   ifId: number
   dist: number
   nextHops: NextHop6[]
+  /** A router's Router-LSA flags (B, E, V), 0 for a network. */
+  flags: number
+}
+
+/** A path to an AS boundary router (RFC 2328 §16.4's router routing table entry). */
+export interface Asbr6Route {
+  rid: number
+  kind: 'intra' | 'inter'
+  area: number
+  cost: number
+  nextHops: NextHop6[]
 }
 
 export interface Spf6Result {
   routes: Map<string, Ospf6Route>
   /** Reached vertices per area (`r:RID` or `n:RID:IFID`). */
   vertices: Map<number, Map<string, Spf6Vertex>>
+  /** The best path to each AS boundary router (not ourselves), by Router ID. */
+  asbrs: Map<number, Asbr6Route>
 }
+
+/** Called between the transit areas' trees and the backbone's (virtual links are set up there). */
+export type TransitDone = (vertices: ReadonlyMap<number, ReadonlyMap<string, Spf6Vertex>>) => void
 
 function live(e: LsaEntry, now: number): boolean {
   return ageOf(e, now) < MAX_AGE
@@ -108,17 +128,27 @@ function sameHops(a: NextHop6[], b: NextHop6[]): NextHop6[] {
   return out
 }
 
-export function ospf6Spf(e: Ospf6Engine, now: number): Spf6Result {
+function better(a: Asbr6Route, b: Asbr6Route | undefined): boolean {
+  return (
+    b === undefined || (a.kind === 'intra' && b.kind === 'inter') || (a.kind === b.kind && a.cost < b.cost)
+  )
+}
+
+export function ospf6Spf(e: Ospf6Engine, now: number, transitDone: TransitDone | null = null): Spf6Result {
   const routes = new Map<string, Ospf6Route>()
   const vertices = new Map<number, Map<string, Spf6Vertex>>()
+  const asbrs = new Map<number, Asbr6Route>()
   const me = e.routerId
-  for (const area of e.areas.values()) {
+  // The backbone last: its virtual links take their state from the transit areas' trees.
+  const order = [...e.areas.values()].sort((a, b) => (a.id === 0 ? 1 : 0) - (b.id === 0 ? 1 : 0))
+  for (const area of order) {
+    if (area.id === 0 && transitDone !== null) transitDone(vertices)
     const ifs = [...e.ifs.values()].filter((i) => i.area === area.id && i.state !== 'Down')
     if (ifs.length === 0) continue
     const db = area.lsdb
     const done = new Map<string, Spf6Vertex>()
     const cand = new Map<string, Spf6Vertex>()
-    const root: Spf6Vertex = { isRouter: true, rid: me, ifId: 0, dist: 0, nextHops: [] }
+    const root: Spf6Vertex = { isRouter: true, rid: me, ifId: 0, dist: 0, nextHops: [], flags: 0 }
     cand.set(`r:${me}`, root)
     while (cand.size > 0) {
       let bestKey = ''
@@ -127,6 +157,7 @@ export function ospf6Spf(e: Ospf6Engine, now: number): Spf6Result {
       cand.delete(bestKey)
       const v = best!
       done.set(bestKey, v)
+      if (v.isRouter) v.flags = routerLinks(db, v.rid, now)?.flags ?? 0
       // The vertex's edges: a router's p2p and transit links, a network's attached routers.
       const edges: Array<{
         key: string
@@ -140,13 +171,10 @@ export function ospf6Spf(e: Ospf6Engine, now: number): Spf6Result {
         const rl = routerLinks(db, v.rid, now)
         if (rl === null) continue
         for (const l of rl.links) {
-          if (l.type === Link6.P2P) {
-            // Back link: the neighbour lists a p2p link to v.
+          if (l.type === Link6.P2P || (l.type === Link6.VIRTUAL && area.id === 0)) {
+            // Back link: the neighbour lists a link of the same kind to v.
             const back = routerLinks(db, l.nbrRid, now)
-            if (
-              back === null ||
-              !back.links.some((b) => b.type === Link6.P2P && b.nbrRid >>> 0 === v.rid >>> 0)
-            )
+            if (back === null || !back.links.some((b) => b.type === l.type && b.nbrRid >>> 0 === v.rid >>> 0))
               continue
             edges.push({
               key: `r:${l.nbrRid}`,
@@ -194,7 +222,10 @@ export function ospf6Spf(e: Ospf6Engine, now: number): Spf6Result {
           if (w.isRouter) {
             const n = i.nbrs.get(w.rid)
             if (n === undefined || n.state !== NbrState.FULL) continue
-            hops = [{ gw: n.addr, ifName: i.name, ifIndex: i.ifId }]
+            // §16.1: across a virtual link, the transit area's next hops to its far end.
+            if (i.vl !== undefined) hops = i.vl.hops
+            else hops = [{ gw: n.addr, ifName: i.name, ifIndex: i.ifId }]
+            if (hops.length === 0) continue
           } else hops = [{ gw: null, ifName: i.name, ifIndex: i.ifId }]
         } else if (!v.isRouter && v.nextHops.length > 0 && v.nextHops.every((h) => h.gw === null)) {
           hops = []
@@ -206,11 +237,17 @@ export function ospf6Spf(e: Ospf6Engine, now: number): Spf6Result {
         } else hops = v.nextHops
         const c = cand.get(w.key)
         if (c === undefined || dist < c.dist)
-          cand.set(w.key, { isRouter: w.isRouter, rid: w.rid, ifId: w.ifId, dist, nextHops: hops })
+          cand.set(w.key, { isRouter: w.isRouter, rid: w.rid, ifId: w.ifId, dist, nextHops: hops, flags: 0 })
         else if (dist === c.dist) c.nextHops = sameHops(c.nextHops, hops)
       }
     }
     vertices.set(area.id, done)
+    // §16.1 last step: the area's AS boundary routers (intra-area paths win over any other).
+    for (const v of done.values()) {
+      if (!v.isRouter || v === root || (v.flags & RTR6_E) === 0 || v.nextHops.length === 0) continue
+      const r: Asbr6Route = { rid: v.rid, kind: 'intra', area: area.id, cost: v.dist, nextHops: v.nextHops }
+      if (better(r, asbrs.get(v.rid >>> 0))) asbrs.set(v.rid >>> 0, r)
+    }
     // §4.8.3: prefixes of the reached vertices.
     for (const x of db.map.values()) {
       if (x.lsa.hdr.type !== Ls6Type.INTRA_PREFIX || !live(x, now)) continue
@@ -228,7 +265,10 @@ export function ospf6Spf(e: Ospf6Engine, now: number): Spf6Result {
         if ((q.options & PFX_NU) !== 0) continue
         const k = routeKey(q.addr, q.len)
         const cost = v.dist + q.metric
-        const direct = ifs.some((i) => i.prefixes.some((m) => m.len === q.len && in6Eq(m.addr, 0, q.addr, 0)))
+        // Ours: an interface's prefix, or the host address we announce for a virtual link.
+        const direct =
+          v === root ||
+          ifs.some((i) => i.prefixes.some((m) => m.len === q.len && in6Eq(m.addr, 0, q.addr, 0)))
         const old = routes.get(k)
         const hops = v === done.get(`r:${me}`) ? [] : v.nextHops
         if (old === undefined || cost < old.cost)
@@ -253,6 +293,10 @@ export function ospf6Spf(e: Ospf6Engine, now: number): Spf6Result {
   for (const [areaId, done] of vertices) {
     if (abr && areaId !== 0) continue
     for (const x of e.area(areaId).lsdb.map.values()) {
+      if (x.lsa.hdr.type === Ls6Type.INTER_ROUTER && live(x, now) && !e.isSelf(x.lsa)) {
+        interRouter(e, x, done, areaId, asbrs)
+        continue
+      }
       if (x.lsa.hdr.type !== Ls6Type.INTER_PREFIX || !live(x, now) || e.isSelf(x.lsa)) continue
       const p = parseInterPrefix6(x.lsa.data)
       if (p === null || p.metric >= 0xffffff || (p.prefix.options & PFX_NU) !== 0) continue
@@ -277,17 +321,15 @@ export function ospf6Spf(e: Ospf6Engine, now: number): Spf6Result {
       else if (cost === old.cost) old.nextHops = sameHops(old.nextHops, br.nextHops)
     }
   }
-  // §4.8.5 (RFC 2328 §16.4): AS-external routes through reachable routers.
+  // §4.8.5 (RFC 2328 §16.4): AS-external routes through reachable AS boundary routers, in this
+  // area or (by Inter-Area-Router-LSAs) another.
   for (const x of e.external.map.values()) {
     if (x.lsa.hdr.type !== Ls6Type.EXTERNAL || !live(x, now) || e.isSelf(x.lsa)) continue
     const p = parseExternal6(x.lsa.data)
     if (p === null || p.metric >= 0xffffff) continue
-    let asbr: Spf6Vertex | undefined
-    for (const vs of vertices.values()) {
-      const v = vs.get(`r:${x.lsa.hdr.advRtr}`)
-      if (v !== undefined && (asbr === undefined || v.dist < asbr.dist)) asbr = v
-    }
-    if (asbr === undefined || asbr.nextHops.length === 0) continue
+    const r = asbrs.get(x.lsa.hdr.advRtr >>> 0)
+    if (r === undefined || r.nextHops.length === 0) continue
+    const asbr = { dist: r.cost, nextHops: r.nextHops }
     const k = routeKey(p.prefix.addr, p.prefix.len)
     const old = routes.get(k)
     if (old !== undefined && (old.kind === 'intra' || old.kind === 'inter')) continue
@@ -313,5 +355,30 @@ export function ospf6Spf(e: Ospf6Engine, now: number): Spf6Result {
     else if (old.kind === kind && old.cost2 === cost2 && old.cost === cost)
       old.nextHops = sameHops(old.nextHops, asbr.nextHops)
   }
-  return { routes, vertices }
+  return { routes, vertices, asbrs }
+}
+
+/** §16.2 for an Inter-Area-Router-LSA: the ASBR it names, through the border router that sent it. */
+function interRouter(
+  e: Ospf6Engine,
+  x: LsaEntry,
+  done: ReadonlyMap<string, Spf6Vertex>,
+  areaId: number,
+  asbrs: Map<number, Asbr6Route>,
+): void {
+  const p = parseInterRouter6(x.lsa.data)
+  if (p === null || p.metric >= 0xffffff || p.destRid >>> 0 === e.routerId >>> 0) return
+  const br = done.get(`r:${x.lsa.hdr.advRtr}`)
+  if (br === undefined || br.nextHops.length === 0) return
+  const r: Asbr6Route = {
+    rid: p.destRid,
+    kind: 'inter',
+    area: areaId,
+    cost: br.dist + p.metric,
+    nextHops: br.nextHops,
+  }
+  const old = asbrs.get(p.destRid >>> 0)
+  if (better(r, old)) asbrs.set(p.destRid >>> 0, r)
+  else if (old !== undefined && old.kind === 'inter' && old.cost === r.cost)
+    old.nextHops = sameHops(old.nextHops, r.nextHops)
 }

@@ -8,6 +8,7 @@
 
 import type { Lsa, LsaHeader } from '../../../../wire/routing/ospf.js'
 import type { Prefix6 } from '../../../../wire/routing/ospf6.js'
+import type { Ospf6AuthKey } from '../../../../wire/routing/ospf6_auth.js'
 
 export { NBR_STATE_NAMES, NbrState } from '../ospfd/ospf_types.js'
 
@@ -21,8 +22,10 @@ export interface If6Desc {
   linkLocal: Uint8Array
   /** The interface's global prefixes (masked), announced in Link- and Intra-Area-Prefix-LSAs. */
   prefixes: Prefix6[]
+  /** Its global addresses as configured (a virtual link's endpoint announces one, §4.4.3.9). */
+  globals?: Uint8Array[]
   area: number
-  type: 'broadcast' | 'point-to-point' | 'loopback'
+  type: 'broadcast' | 'point-to-point' | 'loopback' | 'virtual'
   cost: number
   hello: number
   dead: number
@@ -30,6 +33,8 @@ export interface If6Desc {
   priority: number
   passive: boolean
   mtu: number
+  /** `ipv6 ospf6 authentication key-id N hash-algo A key K` (RFC 7166), or none. */
+  auth?: Ospf6AuthKey | null
 }
 
 export interface Nbr6 {
@@ -58,6 +63,8 @@ export interface Nbr6 {
   retrans: Map<string, Lsa>
   retransAt: number
   events: number
+  /** The last Authentication Trailer sequence number it sent (high, low), RFC 7166 §4.1. */
+  atSeq?: [number, number]
 }
 
 export interface Ospf6If extends If6Desc {
@@ -68,6 +75,22 @@ export interface Ospf6If extends If6Desc {
   nbrs: Map<number, Nbr6>
   helloAt: number
   waitAt: number
+  /** Packets dropped for their Authentication Trailer (FRR's `Packet drop Rx`). */
+  atRxDrops?: number
+  /** A virtual link's (RFC 5340 §4.7): what its transit area's tree says of the far end. */
+  vl?: VirtualLink6
+}
+
+/** A virtual link (`area X virtual-link A.B.C.D`) as the transit area's shortest-path tree sees it. */
+export interface VirtualLink6 {
+  transit: number
+  peer: number
+  /** The peer's global address (an LA-bit prefix of its, §4.4.3.9): where everything goes. */
+  peerAddr: Uint8Array | null
+  /** Our global address the packets leave from (the one we announce with the LA bit). */
+  src: Uint8Array | null
+  /** Next hops to the peer through the transit area; empty while it is unreachable. */
+  hops: Array<{ gw: Uint8Array | null; ifName: string; ifIndex: number }>
 }
 
 export function newNbr6(routerId: number, addr: Uint8Array, now: number): Nbr6 {

@@ -44,6 +44,7 @@ import { DEFAULT_MAX_LSA6, type External6, Ospf6Engine } from './ospf6_engine.js
 import { showDatabase6, showInterface6, showNeighbor6, showOspf6, showRoute6 } from './ospf6_show.js'
 import type { Ospf6Route } from './ospf6_spf.js'
 import type { If6Desc, Ospf6If } from './ospf6_types.js'
+import { setVirtualLinks6 } from './ospf6_vlink.js'
 
 export { OSPF6D_VTY_PORT } from './ospf6_config.js'
 
@@ -57,6 +58,8 @@ const IN6_IFF_NOTREADY = 0x02 | 0x04
 /** IPV6_CHECKSUM (netinet6/in6.h). */
 const IPV6_CHECKSUM = 26
 const POLL_NS = 5 * SEC_NS
+/** The hop limit of what goes over a virtual link (it crosses routers; FRR's ospfd uses 100 too). */
+const VL_HLIM = 100
 
 class Ospf6Daemon implements Ospf6Control {
   readonly proc: Proc
@@ -92,7 +95,11 @@ class Ospf6Daemon implements Ospf6Control {
 
   private send(i: Ospf6If, dst: Uint8Array, pkt: Uint8Array): void {
     try {
-      this.fd.send(dst, pkt, { hlim: 1, src: i.linkLocal, scopeId: i.ifId })
+      // A virtual link's packets cross the transit area from our LA address to the peer's.
+      if (i.vl !== undefined) {
+        if (i.vl.src === null) return
+        this.fd.send(dst, pkt, { hlim: VL_HLIM, src: i.vl.src })
+      } else this.fd.send(dst, pkt, { hlim: 1, src: i.linkLocal, scopeId: i.ifId })
     } catch {
       this.sendErrors++
     }
@@ -143,7 +150,9 @@ class Ospf6Daemon implements Ospf6Control {
         const ifName = [...this.engine.ifs.values()].find((i) =>
           i.prefixes.some((p) => p.len === r.len && p.addr.every((b, j) => b === r.addr[j])),
         )?.name
-        m.set(k, { cost, since: now, direct: true, ifName: ifName ?? '' })
+        // The host address a virtual link's endpoint announces is no connected route of zebra's.
+        if (ifName === undefined) continue
+        m.set(k, { cost, since: now, direct: true, ifName })
       } else if (f !== undefined) m.set(k, { cost, since: f.since, direct: false, ifName: '' })
     }
     return m
@@ -183,6 +192,7 @@ class Ospf6Daemon implements Ospf6Control {
         const loop = (i.flags & IFF_LOOPBACK) !== 0
         if (ll === undefined && !loop) continue
         const prefixes: Prefix6[] = []
+        const globals: Uint8Array[] = []
         for (const a of v6) {
           if (
             in6IsLinkLocal(a.addr, 0) ||
@@ -190,6 +200,7 @@ class Ospf6Daemon implements Ospf6Control {
           )
             continue
           const len = loop ? 128 : a.prefixLen
+          globals.push(a.addr)
           prefixes.push({ len, options: 0, metric: 0, addr: in6Masked(a.addr, len) })
         }
         ospfPrefixes.push(...prefixes)
@@ -199,6 +210,7 @@ class Ospf6Daemon implements Ospf6Control {
           ifId: i.index,
           linkLocal: ll?.addr ?? new Uint8Array(16),
           prefixes,
+          globals,
           area,
           type: loop ? 'loopback' : (ic?.network ?? (p2p ? 'point-to-point' : 'broadcast')),
           cost: ic?.cost ?? OSPF6_COST_DEFAULT,
@@ -208,10 +220,12 @@ class Ospf6Daemon implements Ospf6Control {
           priority: ic?.priority ?? 1,
           passive: ic?.passive === true,
           mtu: i.mtu,
+          auth: ic?.auth ?? null,
         })
       }
     }
     e.setInterfaces(list, now)
+    setVirtualLinks6(e, c.enabled && rid !== 0 ? c.vlinks : [], now)
     // AllSPFRouters and AllDRouters on every OSPF interface (the engine ignores AllDRouters unless DR/BDR).
     const want = new Set(list.filter((d) => d.type !== 'loopback' && !d.passive).map((d) => d.ifId))
     for (const x of this.joined) if (!want.has(x)) this.membership(IPV6_LEAVE_GROUP, x)

@@ -1,0 +1,225 @@
+/**
+ * The routing socket behind KernelApi (FreeBSD's rtsock.c and, for arp(8), lla_rt_output): the
+ * route table as the caller may see it (can_export_rte), RTM_ADD / CHANGE / DELETE / GET, the
+ * source address a connection would take, and the ARP table with our own addresses as permanent
+ * entries.
+ *
+ * Must not: show a jail sharing its parent's stack any route or ARP entry but its own addresses'.
+ */
+
+import { Priv } from '../../jail/priv.js'
+import { MEM_COST } from '../../jail/racct.js'
+import { Route, RTF } from '../../stack/net/route/route.js'
+import {
+  type ArpEntryInfo,
+  arpSet as llaAdd,
+  arpDelete as llaDelete,
+  arpGet as llaLookup,
+  arpList as lltableDump,
+  arpFlush as lltableFlush,
+} from '../../stack/netinet/arp.js'
+import { sourceFor } from '../../stack/netinet/ip_output.js'
+import { rib6 } from '../../stack/netinet6/ip6.js'
+import { SysError } from '../../util/errno.js'
+import type { Caller } from '../kern/caller.js'
+import type { ArpInfo, RouteInfo, RouteSpec } from '../syscalls.js'
+
+function routeInfo(r: Route): RouteInfo {
+  return {
+    dst: r.dst,
+    prefixLen: r.prefixLen,
+    gateway: (r.flags & RTF.GATEWAY) !== 0 ? r.gateway : 0,
+    // FreeBSD names the link of the interface that owns the address (`192.0.2.1 link#2 UHS lo0`).
+    gatewayIfIndex: (r.flags & RTF.GATEWAY) !== 0 ? 0 : (r.ifa?.ifp ?? r.ifp).index,
+    ifName: r.ifp.name,
+    flags: r.flags,
+    mtu: r.mtu !== 0 ? r.mtu : r.ifp.mtu,
+    use: r.use,
+    weight: r.weight,
+  }
+}
+
+function arpInfo(e: ArpEntryInfo): ArpInfo {
+  return {
+    addr: e.addr,
+    mac: e.mac,
+    ifName: e.ifp.name,
+    permanent: e.permanent,
+    published: e.published,
+    expiresIn: e.expiresIn,
+  }
+}
+
+export function routeList(c: Caller): RouteInfo[] {
+  return c.vnet
+    .rt(c.fib)
+    .list()
+    .filter((r) => c.visibleRoute(r))
+    .map(routeInfo)
+}
+
+/**
+ * The generation of the caller's FIB, IPv4 and IPv6 tables together (rt_tables_get_gen): it moves
+ * whenever a route is added, changed or removed, so a watcher compares one number, not the tables.
+ */
+export function routeGen(c: Caller): number {
+  return c.vnet.rt(c.fib).gen + rib6(c.vnet, c.fib).gen
+}
+
+function buildRoute(c: Caller, spec: RouteSpec, op: string): Route {
+  const v = c.vnet
+  const { dst, prefixLen } = spec
+  if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32) throw new SysError('EINVAL', op)
+  let flags = RTF.UP | (spec.nostatic ? 0 : RTF.STATIC) | (prefixLen === 32 ? RTF.HOST : 0)
+  if (spec.proto1) flags |= RTF.PROTO1
+  if (spec.proto2) flags |= RTF.PROTO2
+  if (spec.blackhole) flags |= RTF.BLACKHOLE
+  if (spec.reject) flags |= RTF.REJECT
+  if (spec.mtu !== undefined && (!Number.isInteger(spec.mtu) || spec.mtu < 0 || spec.mtu > 65535))
+    throw new SysError('EINVAL', op)
+  let r: Route
+  if (spec.ifName !== undefined) {
+    const ifp = c.ifp(spec.ifName, op)
+    r = new Route(dst, prefixLen, 0, ifp, ifp.addrs[0] ?? null, flags)
+  } else if (spec.gateway !== undefined) {
+    const gw = spec.gateway >>> 0
+    const direct = v.rt(c.fib).lookup(gw)
+    if (
+      direct === null ||
+      (direct.flags & RTF.GATEWAY) !== 0 ||
+      (direct.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0
+    )
+      throw new SysError('ENETUNREACH', op)
+    // A gateway that is one of our own addresses makes an interface route (route add ... 127.0.0.1)
+    // through the interface that owns the address (ifa_ifwithaddr), not via its lo0 host route.
+    const own = v.localIfa(gw)
+    if (own !== undefined) r = new Route(dst, prefixLen, 0, own.ifp, own, flags)
+    else r = new Route(dst, prefixLen, gw, direct.ifp, direct.ifa, flags | RTF.GATEWAY)
+  } else if (spec.blackhole || spec.reject) {
+    const lo = v.ifnets.find((i) => i.type === 'loop')!
+    r = new Route(dst, prefixLen, 0, lo, lo.addrs[0] ?? null, flags)
+  } else throw new SysError('EINVAL', op, 'gateway required')
+  if (spec.mtu !== undefined) r.mtu = spec.mtu
+  if (spec.weight !== undefined) {
+    // RTV_WEIGHT: 1..RT_MAX_WEIGHT (16,777,215).
+    if (!Number.isInteger(spec.weight) || spec.weight < 1 || spec.weight > 0xffffff)
+      throw new SysError('EINVAL', op)
+    r.weight = spec.weight
+  }
+  return r
+}
+
+export function routeAdd(c: Caller, spec: RouteSpec): void {
+  c.priv(Priv.NET_ROUTE, 'RTM_ADD')
+  const r = buildRoute(c, spec, 'RTM_ADD')
+  const t = c.vnet.rt(c.fib)
+  // Our routing daemons (RTF_PROTO1 without RTF_STATIC) keep one path per prefix: they replace
+  // their route with RTM_CHANGE on EEXIST, as zebra does, rather than growing a nexthop group.
+  if (spec.proto1 === true && spec.nostatic === true && t.get(r.dst, r.prefixLen) !== undefined)
+    throw new SysError('EEXIST', 'RTM_ADD')
+  c.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
+  t.add(r)
+}
+
+export function routeChange(c: Caller, spec: RouteSpec): void {
+  c.priv(Priv.NET_ROUTE, 'RTM_CHANGE')
+  const old = c.vnet.rt(c.fib).get(spec.dst, spec.prefixLen)
+  if (old === undefined) throw new SysError('ESRCH', 'RTM_CHANGE')
+  const r = buildRoute(c, spec, 'RTM_CHANGE')
+  old.gateway = r.gateway
+  c.vnet.rt(c.fib).rebind(old, r.ifp, r.ifa)
+  old.flags = r.flags
+  old.mtu = r.mtu
+}
+
+export function routeDelete(c: Caller, dst: number, prefixLen: number, gateway?: number): void {
+  c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
+  if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32)
+    throw new SysError('EINVAL', 'RTM_DELETE')
+  const t = c.vnet.rt(c.fib)
+  const head = t.get(dst, prefixLen)
+  if (head === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
+  // With a gateway, only that path of a multipath route goes; without one, the whole route.
+  if (gateway !== undefined && (head.flags & RTF.GATEWAY) !== 0) {
+    const p = t.pathVia(head, gateway >>> 0)
+    if (p === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
+    t.remove(p)
+    return
+  }
+  for (let p: Route | null = head; p !== null; ) {
+    const next: Route | null = p.mpNext
+    t.remove(p)
+    p = next
+  }
+}
+
+export function routeGet(c: Caller, dst: number): RouteInfo & { ifAddr: number } {
+  const r = c.vnet.rt(c.fib).lookup(dst >>> 0)
+  if (r === null || !c.visibleRoute(r)) throw new SysError('ESRCH', 'RTM_GET')
+  return { ...routeInfo(r), ifAddr: sourceFor(r) }
+}
+
+export function sourceAddr(c: Caller, dst: number): number {
+  if (c.vnet.rt(c.fib).lookup(dst >>> 0) === null) throw new SysError('ENETUNREACH', 'connect')
+  return c.pcbLocalAddr(c.vnet, dst, 'connect')
+}
+
+export function routeFlush(c: Caller): RouteInfo[] {
+  c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
+  const gone = c.vnet
+    .rt(c.fib)
+    .list()
+    .filter((r) => (r.flags & RTF.GATEWAY) !== 0)
+  for (const r of gone) c.vnet.rt(c.fib).remove(r)
+  return gone.map(routeInfo)
+}
+
+/** Our own addresses, which FreeBSD lists as permanent entries (in_lltable's local entries). */
+function arpOwn(c: Caller): ArpInfo[] {
+  return c.vnet.ifnets
+    .filter((i) => i.type === 'ether')
+    .flatMap((i) =>
+      i.addrs.map((a) => ({
+        addr: a.addr,
+        mac: i.mac,
+        ifName: i.name,
+        permanent: true,
+        published: false,
+        expiresIn: -1,
+      })),
+    )
+}
+
+/** The ARP dump (in_lltable_dump_entry): in a jail sharing the stack, only its own addresses. */
+export function arpList(c: Caller): ArpInfo[] {
+  return [...lltableDump(c.vnet).map(arpInfo), ...arpOwn(c)]
+    .filter((e) => c.visibleAddr(e.addr))
+    .sort((a, b) => a.addr - b.addr)
+}
+
+export function arpGet(c: Caller, addr: number): ArpInfo {
+  if (!c.visibleAddr(addr)) throw new SysError('ENOENT', 'RTM_GET')
+  const own = arpOwn(c).find((e) => e.addr === addr >>> 0)
+  return own ?? arpInfo(llaLookup(c.vnet, addr >>> 0))
+}
+
+export function arpSet(
+  c: Caller,
+  addr: number,
+  mac: number,
+  opts: { temp?: boolean; pub?: boolean } = {},
+): void {
+  c.priv(Priv.NET_ROUTE, 'RTM_ADD')
+  if (!Number.isInteger(mac) || mac < 0 || mac > 0xffffffffffff) throw new SysError('EINVAL', 'RTM_ADD')
+  llaAdd(c.vnet, addr >>> 0, mac, opts.temp ?? false, opts.pub ?? false)
+}
+
+export function arpDelete(c: Caller, addr: number): void {
+  c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
+  llaDelete(c.vnet, addr >>> 0)
+}
+
+export function arpFlush(c: Caller): number {
+  c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
+  return lltableFlush(c.vnet)
+}

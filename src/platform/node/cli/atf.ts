@@ -1,0 +1,88 @@
+/**
+ * `virtnet atf [-l] [-v] [-x var=value ...] [--seed N] FILE.sh [CASE ...]`: runs an atf-sh test
+ * program (FreeBSD's tests/sys/... or your own) as kyua would, each case on a fresh host in virtual
+ * time. `. $(atf_get_srcdir)/../common/vnet.subr` finds VirtNet's own vnet.subr, never a file on
+ * disk. `-l` lists the cases. Exits 0 when every case passed, was skipped or failed as expected,
+ * 1 otherwise, 64 on a usage error. The platform part only reads the file and makes hosts: running
+ * the cases is the userland runner's job (usr.bin/atf/kyua.ts).
+ */
+
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { Host } from '../../../host/host.js'
+import { makePrograms } from '../../../userland/programs.js'
+import { dirname } from '../../../userland/usr.bin/atf/atf_sh.js'
+import { type AtfMachine, listCases, runKyua } from '../../../userland/usr.bin/atf/kyua.js'
+import { VNET_SUBR } from '../../../userland/usr.bin/atf/vnet_subr.js'
+import { nodeClockDriver } from '../clock_driver.js'
+import { fileError } from '../errors.js'
+
+export const ATF_USAGE = 'virtnet atf [-l] [-v] [-x var=value ...] [--seed N] FILE.sh [CASE ...]'
+
+export async function mainAtf(args: string[], fail: (msg: string) => never): Promise<number> {
+  let list = false
+  let verbose = false
+  let seed = 1
+  const config = new Map<string, string>()
+  let i = 0
+  for (; i < args.length; i++) {
+    const a = args[i]!
+    if (a === '-l') list = true
+    else if (a === '-v') verbose = true
+    else if (a === '-x' || a === '--seed') {
+      const v = args[++i]
+      if (v === undefined) fail(`atf: ${a}: option requires an argument`)
+      if (a === '--seed') {
+        if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) fail(`atf: --seed: expected an integer, got '${v}'`)
+        seed = Number(v)
+      } else {
+        const eq = v.indexOf('=')
+        if (eq <= 0) fail(`atf: -x: expected var=value, got '${v}'`)
+        config.set(v.slice(0, eq), v.slice(eq + 1))
+      }
+    } else if (a === '--') {
+      i++
+      break
+    } else if (a.startsWith('-') && a !== '-') fail(`atf: unknown option '${a}'`)
+    else break
+  }
+  const [file, ...cases] = args.slice(i)
+  if (file === undefined) fail('atf: missing test program')
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    process.stderr.write(`virtnet: atf: ${fileError(file, e)}\n`)
+    return 1
+  }
+  const program = resolve(file)
+  const files = new Map([[`${dirname(program)}/../common/vnet.subr`, VNET_SUBR]])
+  const programs = makePrograms()
+  const newMachine = (): AtfMachine => {
+    const host = new Host(nodeClockDriver(), { clock: 'virtual', seed, hostname: 'atf' })
+    return { sys: host.syscalls(), close: () => host.clock.stop() }
+  }
+  const out = { write: (s: string) => void process.stdout.write(s) }
+  if (list) {
+    const { listed, log } = await listCases({ program, text, files, newMachine, programs })
+    if (typeof listed === 'string') {
+      process.stderr.write(`${log}virtnet: atf: ${listed}\n`)
+      return 1
+    }
+    const base = program.replace(/^.*\//, '').replace(/\.sh$/, '')
+    for (const md of listed) process.stdout.write(`${base}:${md.get('ident')}\n`)
+    return 0
+  }
+  const results = await runKyua({
+    program,
+    text,
+    files,
+    config,
+    newMachine,
+    programs,
+    out,
+    verbose,
+    ...(cases.length ? { cases } : {}),
+  })
+  return results.every((r) => r.outcome !== 'failed' && r.outcome !== 'broken') ? 0 : 1
+}

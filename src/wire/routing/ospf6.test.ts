@@ -1,0 +1,112 @@
+/**
+ * OSPFv3 LSA bodies on the wire: an annotated Inter-Area-Router-LSA fixture (RFC 5340 §A.4.6), its
+ * round trip through buildLsa6 and the Fletcher checksum, short bodies refused by the body check;
+ * the V bit and virtual link type of a Router-LSA (§A.4.3); and RFC 7166's Authentication Trailer
+ * checked against node:crypto's HMAC with the RFC's Apad and key.
+ */
+
+import assert from 'node:assert/strict'
+import { createHash, createHmac } from 'node:crypto'
+import { test } from 'node:test'
+import { parseIpv4 } from '../addr.js'
+import { lsaChecksumOk } from './ospf.js'
+import {
+  buildLsa6,
+  emitOspf6,
+  interRouter6Body,
+  Link6,
+  Ls6Type,
+  lsa6BodyOk,
+  OPTIONS6,
+  parseInterRouter6,
+  parseRouter6,
+  RTR6_B,
+  RTR6_V,
+  router6Body,
+} from './ospf6.js'
+import { appendTrailer, checkTrailer, type Ospf6AuthKey, trailerLen } from './ospf6_auth.js'
+
+const ip = (s: string) => parseIpv4(s)!
+
+test('Inter-Area-Router-LSA: options, metric and destination Router ID (§A.4.6)', () => {
+  const b = interRouter6Body(OPTIONS6, 0x010203, ip('1.1.1.1'))
+  // 0 | options (V6 E R = 0x000013) | 0 | metric 0x010203 | destination 1.1.1.1
+  assert.deepEqual([...b], [0, 0, 0, 0x13, 0, 1, 2, 3, 1, 1, 1, 1])
+  const lsa = buildLsa6(
+    { age: 0, type: Ls6Type.INTER_ROUTER, id: ip('1.1.1.1'), advRtr: ip('2.2.2.2'), seq: -0x7fffffff },
+    b,
+  )
+  assert.equal(lsa.data.length, 32)
+  assert.ok(lsaChecksumOk(lsa.data))
+  assert.ok(lsa6BodyOk(lsa))
+  assert.deepEqual(parseInterRouter6(lsa.data), {
+    options: OPTIONS6,
+    metric: 0x010203,
+    destRid: ip('1.1.1.1'),
+  })
+  const short = { hdr: { ...lsa.hdr, length: 28 }, data: lsa.data.subarray(0, 28) }
+  assert.equal(parseInterRouter6(short.data), null)
+  assert.equal(lsa6BodyOk(short), false)
+})
+
+test('Router-LSA: the V and B bits and a virtual link (type 4)', () => {
+  const body = router6Body(RTR6_V | RTR6_B, [
+    { type: Link6.VIRTUAL, metric: 20, ifId: 0x40000000, nbrIfId: 0x40000001, nbrRid: ip('4.4.4.4') },
+  ])
+  assert.equal(body[0], 5)
+  assert.deepEqual([...body.subarray(4, 8)], [4, 0, 0, 20])
+  const lsa = buildLsa6({ age: 0, type: Ls6Type.ROUTER, id: 0, advRtr: ip('2.2.2.2'), seq: 1 }, body)
+  const r = parseRouter6(lsa.data)
+  assert.deepEqual(r, {
+    flags: RTR6_V | RTR6_B,
+    links: [{ type: 4, metric: 20, ifId: 0x40000000, nbrIfId: 0x40000001, nbrRid: ip('4.4.4.4') }],
+  })
+})
+
+test('Authentication Trailer (RFC 7166): header, Apad, the keyed digest, and what fails', () => {
+  const src = Uint8Array.of(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)
+  const pkt = emitOspf6(1, ip('1.1.1.1'), 0, 0, new Uint8Array(20))
+  const k: Ospf6AuthKey = { keyId: 7, algo: 'hmac-sha-256', key: 'ospf6-key' }
+  const out = appendTrailer(pkt, src, k, 5, 9)
+  assert.equal(out.length, pkt.length + trailerLen(k))
+  assert.equal(trailerLen(k), 48)
+  const t = pkt.length
+  // type 1 | length 48 | reserved | SA ID 7 | sequence 5:9
+  assert.deepEqual([...out.subarray(t, t + 16)], [0, 1, 0, 48, 0, 0, 0, 7, 0, 0, 0, 5, 0, 0, 0, 9])
+  // §4.5: the digest field as Apad (source address, then 0x878FE1F3 ...), a key of K || 0x0001
+  // (shorter than the digest, so used as it is) under ordinary HMAC.
+  const text = out.slice()
+  text.set(src, t + 16)
+  for (let j = 16; j < 32; j++) text[t + 16 + j] = [0x87, 0x8f, 0xe1, 0xf3][(j - 16) % 4]!
+  const key = Buffer.concat([Buffer.from('ospf6-key'), Buffer.of(0, 1)])
+  assert.deepEqual([...out.subarray(t + 16)], [...createHmac('sha256', key).update(text).digest()])
+  assert.deepEqual(checkTrailer(out, t, src, k), { ok: true, hi: 5, lo: 9 })
+  // The checksum the kernel fills in later is not covered.
+  const ck = out.slice()
+  ck[12] = 0xab
+  assert.equal(checkTrailer(ck, t, src, k).ok, true)
+  const fail = (b: Uint8Array, kk: Ospf6AuthKey, s = src) => {
+    const r = checkTrailer(b, t, s, kk)
+    return r.ok ? 'ok' : r.reason
+  }
+  assert.equal(fail(out, { ...k, key: 'other' }), 'auth-digest')
+  assert.equal(fail(out, { ...k, keyId: 8 }), 'auth-key-id')
+  assert.equal(fail(out, { ...k, algo: 'hmac-sha-1' }), 'auth-type')
+  assert.equal(fail(out.subarray(0, t), k), 'auth-missing')
+  assert.equal(
+    fail(out, k, Uint8Array.of(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2)),
+    'auth-digest',
+  )
+  const body = out.slice()
+  body[20] = body[20]! ^ 1
+  assert.equal(fail(body, k), 'auth-digest')
+  // A key longer than the digest is hashed first (§4.5), unlike plain HMAC's block-size rule.
+  const long: Ospf6AuthKey = { keyId: 1, algo: 'md5', key: 'a-key-longer-than-16-bytes' }
+  const o2 = appendTrailer(pkt, src, long, 0, 1)
+  const t2 = o2.slice()
+  t2.set(src, t + 16)
+  const ks = Buffer.concat([Buffer.from(long.key), Buffer.of(0, 1)])
+  const hk = createHash('md5').update(ks).digest()
+  assert.deepEqual([...o2.subarray(t + 16)], [...createHmac('md5', hk).update(t2).digest()])
+  assert.equal(checkTrailer(o2, t, src, long).ok, true)
+})
