@@ -17,6 +17,7 @@ import { greCloner } from '../stack/net/if/if_gre.js'
 import { laggCloner } from '../stack/net/if/if_lagg.js'
 import { tapCloner } from '../stack/net/if/if_tap.js'
 import { vlanCloner } from '../stack/net/if/if_vlan.js'
+import { tunnelModule } from '../stack/net/if/ip_tunnel.js'
 import type { IfCloner } from '../stack/net/if_clone.js'
 import { epairCloner } from '../stack/net/if_epair.js'
 import { loCloner } from '../stack/net/if_loop.js'
@@ -47,6 +48,7 @@ const VNET_MODULES: readonly VnetModule<unknown>[] = [
   ...INET6_MODULES,
   netgraphModule as VnetModule<unknown>,
   bridgeModule as VnetModule<unknown>,
+  tunnelModule as VnetModule<unknown>,
 ]
 
 export interface HostOptions {

@@ -12,7 +12,7 @@ import type { Prison } from '../jail/prison.js'
 import type { Ifnet } from '../stack/net/ifnet.js'
 import type { Vnet } from '../stack/net/vnet.js'
 import { arpList } from '../stack/netinet/arp.js'
-import type { In6Ifinfo } from '../stack/netinet6/in6_var.js'
+import { type In6Ifinfo, ND6_IFF } from '../stack/netinet6/in6_var.js'
 import { ip6 as ip6State } from '../stack/netinet6/ip6.js'
 import { nd6Entries } from '../stack/netinet6/nd6.js'
 import { parseIpv4 } from '../wire/addr.js'
@@ -48,6 +48,12 @@ export interface NetSpec {
   routes?: Record<string, Array<readonly [string, string]>>
   /** Jails (or '' for the host) with net.inet.ip.forwarding=1. */
   forwarding?: string[]
+  /**
+   * Leave IPv6 disabled on the epair halves until an inet6 address is added, as a new FreeBSD
+   * interface starts (ND6_IFF_IFDISABLED). By default each half gets `inet6 -ifdisabled` before
+   * its address, as rc.conf's ipv6_activate_all_interfaces="YES" does, so links have link-locals.
+   */
+  ifdisabled?: boolean
 }
 
 /** A built topology: names to syscalls, vnets and interfaces. */
@@ -81,8 +87,8 @@ export class Net {
       const a = this.root.ifCreate('epair')
       const b = `${a.slice(0, -1)}b`
       this.links.push({ a, b, ja, jb })
-      this.place(a, ja, aa)
-      this.place(b, jb, ab)
+      this.place(a, ja, aa, spec.ifdisabled === true)
+      this.place(b, jb, ab, spec.ifdisabled === true)
     }
     for (const [j, rs] of Object.entries(spec.routes ?? {}))
       for (const [dst, gw] of rs) {
@@ -92,7 +98,7 @@ export class Net {
     for (const j of spec.forwarding ?? []) this.sys(j).sysctlSet('net.inet.ip.forwarding', '1')
   }
 
-  private place(name: string, jail: string, addr: string): void {
+  private place(name: string, jail: string, addr: string, ifdisabled: boolean): void {
     if (jail !== '') {
       // Move from the host into the jail: via each ancestor in turn for nested jails.
       const parts = jail.split('.')
@@ -101,6 +107,7 @@ export class Net {
         from.ifMoveToJail(name, parts[i]!)
       }
     }
+    if (!ifdisabled) this.sys(jail).inet6.setNdFlags(name, 0, ND6_IFF.IFDISABLED)
     if (addr !== '') {
       const [a, len] = cidr(addr)
       this.sys(jail).ifAddAddr(name, a, len)

@@ -15,7 +15,7 @@ import { RTF } from '../../stack/net/route/route.js'
 import type { Vnet } from '../../stack/net/vnet.js'
 import { icmp6Stats } from '../../stack/netinet6/icmp6.js'
 import { in6AddAddr, in6DelAddr, in6Find, in6UpdateAddr } from '../../stack/netinet6/in6.js'
-import { in6IfUp } from '../../stack/netinet6/in6_ifattach.js'
+import { in6IfUp, nd6SetIfFlags } from '../../stack/netinet6/in6_ifattach.js'
 import {
   type Jail6,
   prisonAllowsIp6,
@@ -187,9 +187,6 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       }
       // So does it a gif or gre tunnel (gif_ioctl, gre_ioctl: SIOCSIFADDR sets IFF_UP).
       if ((ifp.family === 'gif' || ifp.family === 'gre') && !ifp.up) ifSetUp(ifp, true)
-      if ((in6if(ifp).ndFlags & ND6_IFF.IFDISABLED) !== 0 && ifp.family === 'bridge') {
-        // FreeBSD lets you configure one anyway; the address stays unused while IPv6 is disabled.
-      }
       if (opts.dst !== undefined && opts.dst.length !== 16) throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
       const vl = opts.vltime ?? ND6_INFINITE_LIFETIME
       const pl = opts.deprecated === true ? 0 : (opts.pltime ?? ND6_INFINITE_LIFETIME)
@@ -213,6 +210,11 @@ export function inet6Api(c: Caller): Inet6Syscalls {
         ia.vlExpire !== 0
       )
         nd6SetAddrLifetimes(ia, vl, Math.min(pl, vl))
+      // in6_control: a new address on an IPv6-disabled interface enables IPv6 there (it was added
+      // without DAD, in6if_do_dad); the link-local follows if the interface is up. Refused while
+      // a link-local is duplicated, which the caller is not told (FreeBSD only logs it).
+      const ii = in6if(ifp)
+      if ((ii.ndFlags & ND6_IFF.IFDISABLED) !== 0) nd6SetIfFlags(ifp, ii.ndFlags & ~ND6_IFF.IFDISABLED)
       void v
     },
     delAddr: (ifName, addr) => {
@@ -234,12 +236,7 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       ownStack(c, 'SIOCSIFINFO_IN6')
       const ifp = c.ifp(ifName, 'SIOCSIFINFO_IN6')
       const ii = in6if(ifp)
-      const was = ii.ndFlags
-      ii.ndFlags = (was | set) & ~clear
-      // Clearing ifdisabled (or turning auto_linklocal on) attaches IPv6 as if the link came up.
-      if ((was & ND6_IFF.IFDISABLED) !== 0 && (ii.ndFlags & ND6_IFF.IFDISABLED) === 0) in6IfUp(ifp)
-      else if ((was & ND6_IFF.AUTO_LINKLOCAL) === 0 && (ii.ndFlags & ND6_IFF.AUTO_LINKLOCAL) !== 0)
-        in6IfUp(ifp)
+      nd6SetIfFlags(ifp, (ii.ndFlags | set) & ~clear)
     },
     routeList: () => {
       const jail = jailOf(c)

@@ -43,10 +43,14 @@ async function errnoOfAsync(p: Promise<unknown>): Promise<string> {
   return 'no error'
 }
 
+const ND6_IFF_IFDISABLED = 0x8
+
 describe('tun(4) interface', () => {
   test('ifconfig shows a point-to-point interface with its peer; the peer has a host route', async () => {
     const { sys } = await tunHost()
     const fd = sys.tunOpen('tun0')
+    // IPv6 starts disabled on the new interface; enabled, the up tun gets its link-local at once.
+    sys.inet6.setNdFlags('tun0', 0, ND6_IFF_IFDISABLED)
     const shown = await runCmd(ifconfig, 'ifconfig tun0', sys)
     assert.equal(
       shown.out,

@@ -76,8 +76,9 @@ export const Slot = {
   KEY: 15,
   BRIDGE: 16,
   DIVERT: 17,
+  TUNNEL: 18,
 } as const
-const SLOTS = 18
+const SLOTS = 19
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

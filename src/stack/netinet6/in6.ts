@@ -19,7 +19,7 @@ import {
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route/route.js'
 import { type Rib6, Route6 } from './in6_rtable.js'
-import { IN6_IFF, In6Ifaddr } from './in6_var.js'
+import { IN6_IFF, In6Ifaddr, ND6_IFF } from './in6_var.js'
 import { in6if, ip6, rib6 } from './ip6.js'
 import { mldDetach, mldJoin, mldLeave } from './mld6.js'
 import { nd6DadStart, nd6DadStop } from './nd6_nbr.js'
@@ -85,7 +85,12 @@ export function in6AddAddr(
   const old = in6Find(ifp, addr)
   if (old !== undefined) in6DelAddr(ifp, addr)
   // DAD runs on links that have neighbours; a loopback address is ours at once (in6_ifattach).
-  const dad = ifp.type === 'ether' && (flags & (IN6_IFF.NODAD | IN6_IFF.ANYCAST)) === 0 && s.dadCount > 0
+  // in6if_do_dad: none while IPv6 is disabled, so the address that enables it is usable at once.
+  const dad =
+    ifp.type === 'ether' &&
+    (flags & (IN6_IFF.NODAD | IN6_IFF.ANYCAST)) === 0 &&
+    s.dadCount > 0 &&
+    (ii.ndFlags & ND6_IFF.IFDISABLED) === 0
   const ia = new In6Ifaddr(
     ifp,
     addr.slice(0, 16),

@@ -18,7 +18,7 @@ ifconfig epair create > /dev/null
 ifconfig epair0a vnet r; ifconfig epair0b vnet h
 jexec r sysctl net.inet6.ip6.forwarding=1 > /dev/null
 jexec r ifconfig epair0a inet6 2001:db8:1::1/64
-jexec h ifconfig epair0b up
+jexec h ifconfig epair0b inet6 -ifdisabled up
 sleep 3
 `
 

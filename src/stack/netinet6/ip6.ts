@@ -244,12 +244,17 @@ export function in6if(ifp: Ifnet): In6Ifinfo {
   let ii = ifp.inet6 as In6Ifinfo | null
   if (ii === null) {
     const st = ip6(ifp.vnet)
-    let flags = ND6_IFF.PERFORMNUD
-    // if_bridge disables IPv6 on itself (its members carry the traffic) and adds no link-local.
-    if (ifp.family === 'bridge') flags |= ND6_IFF.IFDISABLED
-    else if (st.autoLinklocal !== 0) flags |= ND6_IFF.AUTO_LINKLOCAL
-    if (st.acceptRtadv !== 0 && ifp.type === 'ether') flags |= ND6_IFF.ACCEPT_RTADV
-    if (st.noRadr !== 0) flags |= ND6_IFF.NO_RADR
+    const loop = ifp.type === 'loop'
+    const bridge = ifp.family === 'bridge'
+    // nd6_ifattach (FreeBSD 14): IPv6 starts disabled on every interface but the loopback, until
+    // the first inet6 address is added (in6_control clears it) or `-ifdisabled`; if_bridge adds
+    // no link-local of its own (its members carry the traffic).
+    let flags: number = ND6_IFF.PERFORMNUD
+    if (!loop) flags |= ND6_IFF.IFDISABLED
+    if ((st.autoLinklocal !== 0 && !bridge) || loop) flags |= ND6_IFF.AUTO_LINKLOCAL
+    // A vnet that accepts router advertisements assumes IPv6 on.
+    if (st.acceptRtadv !== 0 && !loop && !bridge) flags = (flags | ND6_IFF.ACCEPT_RTADV) & ~ND6_IFF.IFDISABLED
+    if (st.noRadr !== 0 && !loop) flags |= ND6_IFF.NO_RADR
     // ReachableTime: a random value in [0.5, 1.5) × BaseReachableTime (RFC 4861 §6.3.2).
     const r = ifp.vnet.env.rng.stream(`nd6:${ifp.vnet.id}:${ifp.index}`).u32() / 2 ** 32
     ii = new In6Ifinfo(flags, Math.floor(30000 * (0.5 + r)))

@@ -65,6 +65,9 @@ async function boot() {
   }
   assert.deepEqual(await lab.start(() => io), [])
   const con = new LabConsole(lab, io)
+  // The nodes' interfaces have no inet6 address, so IPv6 starts disabled there (nd6_ifattach):
+  // enable it as rc.conf's ipv6_activate_all_interfaces would, for the link-local addresses.
+  for (const node of ['a', 'b']) await con.runLine(`${node} ifconfig eth0 inet6 -ifdisabled`)
   const sys = host.syscalls()
   const run = async (line: string) => {
     out = ''

@@ -25,6 +25,7 @@ import {
   in6Loopback,
 } from '../../wire/inet6/in6_addr.js'
 import { IPV6_HDR_LEN, ipv6PseudoSum } from '../../wire/inet6/ipv6.js'
+import { encapUdp6Input, GRE_UDPPORT } from '../net/if/ip_tunnel.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Slot, type Vnet } from '../net/vnet.js'
 import { INP, Inpcb, type PcbJail } from '../netinet/in_pcb.js'
@@ -87,6 +88,8 @@ export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: numbe
   if (tcpUdpTunnelInput6(v, ifp, m, off, zone)) return
   const sport = readU16(b, off)
   const dport = readU16(b, off + 2)
+  // So does a gre(4) tunnel with udpencap over IPv6 (in6_gre_udp_input).
+  if (dport === GRE_UDPPORT && encapUdp6Input(v, m, off - m.off)) return
   if (in6IsMulticast(b, dso)) {
     // udp6_input's multicast loop: every socket of the port that joined the group on the arrival
     // interface hears it, until one without SO_REUSEADDR/SO_REUSEPORT.

@@ -21,6 +21,7 @@ test("nat64.start's lines: IMUNES's defaults, its tayga.conf text, mappings chec
   assert.equal(warns.length, 0)
   assert.deepEqual(lines, [
     'ifconfig tun0 create',
+    'ifconfig tun0 inet6 -ifdisabled',
     'ifconfig tun0 up',
     'route -nq add -inet 192.168.64.0/24 -interface tun0',
     'route -nq add -inet6 2001::/96 -interface tun0',

@@ -47,7 +47,8 @@ export function nat64Startup(raw: unknown, warn: Warn): string[] {
     warn('tayga_ipv4_pool or tayga_ipv6_prefix is not an address prefix; tayga not started')
     return []
   }
-  const lines = [`ifconfig ${TUN} create`, `ifconfig ${TUN} up`]
+  // configureTunIface: IPv6 is enabled on the new tun by hand (it starts IFDISABLED), then up.
+  const lines = [`ifconfig ${TUN} create`, `ifconfig ${TUN} inet6 -ifdisabled`, `ifconfig ${TUN} up`]
   // nat64.cfggen puts these in FRR's configuration (`ip route POOL tun0`) so the routing daemons
   // redistribute them; the kernel routes below are what zebra installs, and ripd/ripngd
   // redistribute static routes of the FIB the same way.

@@ -33,18 +33,19 @@ jexec a ifconfig epair0a inet6 | grep -c 2001
 jexec a ifconfig epair0a inet6 2001:db8::zz/64; echo status=$?`,
   )
   const lines = r.out.split('\n')
-  // Right after configuration the global address is still being checked (DAD).
+  // The first address enabled IPv6 on the new interface (IFDISABLED until then), so it skipped
+  // DAD (in6if_do_dad); the link-local that came with enabling it is still being checked.
   assert.equal(
     lines[0],
     'epair0a: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500',
   )
   assert.equal(lines[1], '\toptions=8<VLAN_MTU>')
-  assert.match(lines[2]!, /^\tinet6 fe80::[0-9a-f:]+%epair0a prefixlen 64 tentative scopeid 0x2$/)
-  assert.equal(lines[3], '\tinet6 2001:db8::1 prefixlen 64 tentative')
+  assert.equal(lines[2], '\tinet6 2001:db8::1 prefixlen 64')
+  assert.match(lines[3]!, /^\tinet6 fe80::[0-9a-f:]+%epair0a prefixlen 64 tentative scopeid 0x2$/)
   assert.equal(lines[4], '\tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>')
   assert.match(
     r.out,
-    /\tinet6 fe80::[0-9a-f:]+%epair0a prefixlen 64 scopeid 0x2\n\tinet6 2001:db8::1 prefixlen 64\n/,
+    /\tinet6 2001:db8::1 prefixlen 64\n\tinet6 fe80::[0-9a-f:]+%epair0a prefixlen 64 scopeid 0x2\n/,
   )
   assert.match(r.out, /\tinet6 ::1 prefixlen 128\n\tinet6 fe80::1%lo0 prefixlen 64 scopeid 0x1\n/)
   assert.match(r.out, /\n0\nstatus=1\n$/)
@@ -169,8 +170,8 @@ jexec a ifconfig lo0 inet 127.0.0.1/8
 jexec b ifconfig lo0 inet 127.0.0.1/8
 ifconfig \${epair} vnet a
 ifconfig \${epair%a}b vnet b
-jexec a ifconfig epair0a up
-jexec b ifconfig epair0b up
+jexec a ifconfig epair0a inet6 -ifdisabled up
+jexec b ifconfig epair0b inet6 -ifdisabled up
 jexec b ifconfig lo0 up
 jexec b ifconfig lo0 inet6 2001:db8:2::1/128
 jexec b ifconfig lo0 inet6 2001:db8:2::2/128

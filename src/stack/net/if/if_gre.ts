@@ -6,13 +6,15 @@
  * two tunnels between the same end points are told apart by key. `enable_csum` adds RFC 2784's
  * checksum over the GRE header and payload, `enable_seq` RFC 2890's sequence number; neither is
  * checked on input, as FreeBSD's gre_input only skips them. `udpencap` carries the GRE packet in
- * UDP to port 4754 instead (RFC 8086, IPv4 underlay), `udpport N` fixing the source port.
+ * UDP to port 4754 instead (RFC 8086, over an IPv4 or IPv6 underlay), `udpport N` fixing the
+ * source port.
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { readU16, readU32 } from '../../../wire/addr.js'
 import { checksum } from '../../../wire/checksum.js'
 import { ipv4PseudoHeaderSum } from '../../../wire/inet/ipv4.js'
+import { ipv6PseudoSum } from '../../../wire/inet6/ipv6.js'
 import type { IfCloner } from '../if_clone.js'
 import type { Vnet } from '../vnet.js'
 import {
@@ -45,7 +47,7 @@ const ETHERTYPE_IPV6 = 0x86dd
 const greKind: TunnelKind = {
   name: 'gre',
   ttl: 64,
-  outerProto: (sc) => ((sc.opts & GRE_UDPENCAP) !== 0 && sc.af === 4 ? IPPROTO_UDP : IPPROTO_GRE),
+  outerProto: (sc) => ((sc.opts & GRE_UDPENCAP) !== 0 ? IPPROTO_UDP : IPPROTO_GRE),
   encap(sc, m, version) {
     const keyed = sc.key !== 0
     const csum = (sc.opts & GRE_ENABLE_CSUM) !== 0
@@ -80,7 +82,7 @@ const greKind: TunnelKind = {
       b[o + 4] = c >>> 8
       b[o + 5] = c & 0xff
     }
-    return (sc.opts & GRE_UDPENCAP) === 0 || sc.af !== 4 || udpEncap(sc, m, hlen)
+    return (sc.opts & GRE_UDPENCAP) === 0 || udpEncap(sc, m, hlen)
   },
   decap(sc, m, _proto) {
     if (m.len < 4) return -1
@@ -111,13 +113,18 @@ const greKind: TunnelKind = {
  * gre_transmit's GRE-in-UDP part (RFC 8086 §3): a UDP header to GRE_UDPPORT in front of the GRE
  * header, from the configured port or, with none, one the inner addresses pick within the
  * high port range so each flow keeps its port (gre_flowid); a full UDP checksum (§3.1 allows zero
- * over IPv4, FreeBSD computes it).
+ * over IPv4, FreeBSD computes it; over IPv6 RFC 8200 §8.1 requires one, §3.2's zero-checksum
+ * exception is not taken).
  */
 function udpEncap(sc: TunnelSoftc, m: Mbuf, greLen: number): boolean {
   const inner = m.off + greLen
   let flow = 0
-  if (sc.port === 0 && m.len >= greLen + 20 && m.data[inner]! >>> 4 === 4)
-    flow = (readU32(m.data, inner + 12) ^ readU32(m.data, inner + 16)) >>> 0
+  const d = m.data
+  if (sc.port === 0 && m.len >= greLen + 20 && d[inner]! >>> 4 === 4)
+    flow = (readU32(d, inner + 12) ^ readU32(d, inner + 16)) >>> 0
+  else if (sc.port === 0 && m.len >= greLen + 40 && d[inner]! >>> 4 === 6)
+    // An IPv6 flow: its addresses folded (the last words, where hosts differ) and its flow label.
+    flow = (readU32(d, inner + 20) ^ readU32(d, inner + 36) ^ (readU32(d, inner) & 0xfffff)) >>> 0
   if (!m.prepend(8)) return false
   const b = m.data
   const o = m.off
@@ -132,7 +139,11 @@ function udpEncap(sc: TunnelSoftc, m: Mbuf, greLen: number): boolean {
   b[o + 5] = len & 0xff
   b[o + 6] = 0
   b[o + 7] = 0
-  const c = checksum(b, o, len, ipv4PseudoHeaderSum(sc.src, sc.dst, IPPROTO_UDP, len))
+  const pseudo =
+    sc.af === 6
+      ? ipv6PseudoSum(sc.src6, 0, sc.dst6, 0, len, IPPROTO_UDP)
+      : ipv4PseudoHeaderSum(sc.src, sc.dst, IPPROTO_UDP, len)
+  const c = checksum(b, o, len, pseudo)
   // RFC 768: a computed zero is sent as all ones.
   const sum = c === 0 ? 0xffff : c
   b[o + 6] = sum >>> 8

@@ -334,6 +334,39 @@ jexec one route add 198.51.100.1/32 10.1.0.2 >/dev/null`)
     assert.equal(w.host.env.netisr.errors, 0)
   })
 
+  test('gif in gif: dropped at net.link.gif.max_nesting=1, carried at 2; the knob is per vnet', async () => {
+    const w = world()
+    let r = await w.run(`${ROUTED}
+jexec one ifconfig gif0 create tunnel 192.0.2.1 198.51.100.1
+jexec one ifconfig gif0 inet 10.1.0.1/24 10.1.0.2 up
+jexec two ifconfig gif0 create tunnel 198.51.100.1 192.0.2.1
+jexec two ifconfig gif0 inet 10.1.0.2/24 10.1.0.1 up
+jexec one ifconfig gif1 create tunnel 10.1.0.1 10.1.0.2
+jexec one ifconfig gif1 inet 10.2.0.1/24 10.2.0.2 up
+jexec two ifconfig gif1 create tunnel 10.1.0.2 10.1.0.1
+jexec two ifconfig gif1 inet 10.2.0.2/24 10.2.0.1 up
+jexec one sysctl net.link.gif.max_nesting net.link.gre.max_nesting`)
+    assert.equal(r.status, 0, r.err)
+    assert.match(r.out, /\nnet\.link\.gif\.max_nesting: 1\nnet\.link\.gre\.max_nesting: 1\n$/)
+    const outer = w.ifp('one', 'gif0')
+    r = await w.run('jexec one ping -c 1 -t 2 10.2.0.2')
+    assert.match(r.out, /0 packets received/)
+    assert.equal(outer.stats.oerrors, 1)
+    // Raised on one only: its request goes out twice wrapped, two's reply is dropped there.
+    r = await w.run('jexec one sysctl net.link.gif.max_nesting=2; jexec one ping -c 1 -t 2 10.2.0.2')
+    assert.match(r.out, /^net\.link\.gif\.max_nesting: 1 -> 2\n/)
+    assert.match(r.out, /0 packets received/)
+    assert.equal(w.ifp('two', 'gif0').stats.oerrors, 1)
+    r = await w.run('jexec two sysctl net.link.gif.max_nesting=2; jexec one ping -c 1 -t 2 10.2.0.2')
+    assert.match(r.out, /1 packets received/)
+    // Bounded: a value past 32 is refused and changes nothing.
+    r = await w.run(
+      'jexec one sysctl net.link.gif.max_nesting=33; jexec one sysctl -n net.link.gif.max_nesting',
+    )
+    assert.match(r.out, /^2\n$/m)
+    assert.notEqual(r.err, '')
+  })
+
   test('bad tunnel settings are refused and change nothing', async () => {
     const w = world()
     let r = await w.run(`${ROUTED}

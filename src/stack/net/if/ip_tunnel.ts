@@ -7,7 +7,9 @@
  * IPv6 (`inet6 tunnel A B`, in6_gif / in6_gre: next header 4, 41 or 47 after the IPv6 header).
  *
  * The driver's encapsulation (the gif or gre header) is a `TunnelKind`. A packet is encapsulated
- * once (net.link.gif.max_nesting's default, 1): one routed back into a tunnel after it left one
+ * at most net.link.gif.max_nesting (gif) or net.link.gre.max_nesting (gre) times, per-vnet knobs
+ * with FreeBSD's default 1 (the count covers both drivers' encapsulations, where FreeBSD counts
+ * each driver's own tags): one routed back into a tunnel after it left one
  * (the route to the far end points through the tunnel itself) is dropped and counted, as
  * gif_check_nesting does by the packet's tags, not looped. The count belongs to the packet, not
  * the tunnel, so a reply that comes back at once (in-process links deliver synchronously) and
@@ -24,10 +26,46 @@ import type { Mbuf } from '../../../buf/mbuf.js'
 import { readU32 } from '../../../wire/addr.js'
 import { in6Eq } from '../../../wire/inet6/in6_addr.js'
 import { IFF, type IfDriver, Ifnet, type LinkEndpoint } from '../ifnet.js'
-import type { Vnet } from '../vnet.js'
+import { intKnob } from '../sysctl.js'
+import { Slot, type Vnet, type VnetModule, vstate } from '../vnet.js'
 
-/** MAX_GIF_NEST / MAX_GRE_NEST: encapsulations one packet may go through. */
-const MAX_NESTING = 1
+/**
+ * The per-vnet nesting limits (V_max_gif_nesting, V_max_gre_nesting: MAX_GIF_NEST, MAX_GRE_NEST).
+ * Bounded here at 32: in-process links deliver synchronously, so a tunnel loop allowed to nest
+ * without end would nest the call stack with it.
+ */
+export class TunnelVnet {
+  gifMaxNesting = 1
+  greMaxNesting = 1
+}
+
+const MAX_NESTING_LIMIT = 32
+
+export const tunnelModule: VnetModule<TunnelVnet> = {
+  name: 'if_tunnel',
+  slot: Slot.TUNNEL,
+  create: () => new TunnelVnet(),
+  sysctls: [
+    intKnob('net.link.gif.max_nesting', 'Max nested tunnels', (v) => tunnelVnet(v), 'gifMaxNesting', {
+      min: 0,
+      max: MAX_NESTING_LIMIT,
+    }),
+    intKnob('net.link.gre.max_nesting', 'Max nested tunnels', (v) => tunnelVnet(v), 'greMaxNesting', {
+      min: 0,
+      max: MAX_NESTING_LIMIT,
+    }),
+  ],
+}
+
+export function tunnelVnet(v: Vnet): TunnelVnet {
+  return vstate(v, tunnelModule)
+}
+
+/** gif_check_nesting: may m, encapsulated m.tunnels times so far, go through one more of ifp's kind? */
+function nestingAllowed(sc: TunnelSoftc, m: Mbuf): boolean {
+  const t = tunnelVnet(sc.ifp.vnet)
+  return m.tunnels < (sc.kind.name === 'gre' ? t.greMaxNesting : t.gifMaxNesting)
+}
 
 /** IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_GRE. */
 export const IPPROTO_IPV4 = 4
@@ -93,7 +131,7 @@ export class TunnelSoftc implements LinkEndpoint {
     const pool = ifp.vnet.env.pool
     const version = m.len > 0 ? m.data[m.off]! >>> 4 : 0
     if (
-      m.tunnels >= MAX_NESTING ||
+      !nestingAllowed(this, m) ||
       !this.configured ||
       (version !== 4 && version !== 6) ||
       !this.kind.encap(this, m, version)
@@ -133,7 +171,7 @@ export class TunnelSoftc implements LinkEndpoint {
     const output = this.af === 4 ? domains.encapOutput() : undefined
     const output6 = this.af === 6 ? domains.encap6Output() : undefined
     if (
-      m.tunnels >= MAX_NESTING ||
+      !nestingAllowed(this, m) ||
       this.kind.name !== 'gif' ||
       (ifp.flags & IFF.UP) === 0 ||
       (output === undefined && output6 === undefined) ||
@@ -257,6 +295,22 @@ export function encapUdpInput(v: Vnet, m: Mbuf, hlen: number): boolean {
     const sc = tunnelOf(ifs[i]!)
     if (sc === null || sc.af !== 4 || (sc.opts & GRE_UDPENCAP) === 0) continue
     if (sc.dst !== osrc || sc.src !== odst) continue
+    if (tryTunnel(v, sc, m, hlen + 8, IPPROTO_UDP)) return true
+  }
+  return false
+}
+
+/**
+ * in6_gre_udp_input: encapUdpInput for a UDP datagram over IPv6 (m at its IPv6 header, the UDP
+ * header `hlen` bytes in, checksum already verified).
+ */
+export function encapUdp6Input(v: Vnet, m: Mbuf, hlen: number): boolean {
+  const b = m.data
+  const ifs = v.ifList
+  for (let i = 0; i < ifs.length; i++) {
+    const sc = tunnelOf(ifs[i]!)
+    if (sc === null || sc.af !== 6 || (sc.opts & GRE_UDPENCAP) === 0) continue
+    if (!in6Eq(sc.dst6, 0, b, m.off + 8) || !in6Eq(sc.src6, 0, b, m.off + 24)) continue
     if (tryTunnel(v, sc, m, hlen + 8, IPPROTO_UDP)) return true
   }
   return false

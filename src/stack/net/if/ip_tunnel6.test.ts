@@ -2,13 +2,16 @@
  * gre(4) and gif(4) over an IPv6 underlay (`ifconfig IF inet6 tunnel A B`) in virtual time: IPv4
  * and IPv6 ping both ways inside, next header 47 / 4 / 41 on the wire with the tunnel's end points
  * and hop limit, `tunnel inet6 A --> B` in ifconfig's output; gre's enable_csum and enable_seq on
- * the wire (a checksum that verifies, a sequence number that counts) and in `options=`.
+ * the wire (a checksum that verifies, a sequence number that counts) and in `options=`; GRE in UDP
+ * (RFC 8086) over IPv6: next header 17 to port 4754 with a UDP checksum over the IPv6 pseudo-header,
+ * `udpport` as the source port, both ends in step.
  */
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { shellWorld, wiretap } from '../../../testing/shell.js'
 import { checksum } from '../../../wire/checksum.js'
+import { ipv6PseudoSum } from '../../../wire/inet6/ipv6.js'
 
 const world = () => shellWorld(12)
 
@@ -109,6 +112,41 @@ jexec a ping -nc 1 -t 1 2001:db8::2 && jexec b ping -nc 1 -t 1 2001:db8::1`)
     assert.match(r.out, /\toptions=2<ENABLE_SEQ>\n/)
     r = await w.run('jexec a ifconfig gre1 -enable_seq; jexec a ifconfig gre1')
     assert.doesNotMatch(r.out, /options=\d+<ENABLE/)
+  })
+
+  test('gre udpencap over IPv6: UDP to 4754 from udpport, a checksum over the pseudo-header', async () => {
+    const w = world()
+    let r = await w.run(`${UNDERLAY}
+jexec a ifconfig gre1 create inet6 tunnel 3fff::1 3fff::2 udpencap udpport 55555 up
+jexec b ifconfig gre1 create inet6 tunnel 3fff::2 3fff::1 udpencap up
+jexec a ifconfig gre1 inet 169.254.0.1 169.254.0.2
+jexec a ifconfig gre1 inet6 2001:db8::1
+jexec b ifconfig gre1 inet 169.254.0.2 169.254.0.1
+jexec b ifconfig gre1 inet6 2001:db8::2
+sleep 2`)
+    assert.equal(r.status, 0, r.err)
+    r = await w.run('jexec a ifconfig gre1')
+    assert.match(r.out, /\tudpport: 55555\n\toptions=4<UDPENCAP>\n/)
+    const wire = wiretap(w.ifp('a', 'epair0a'))
+    r = await w.run('jexec a ping -nc 1 -t 1 169.254.0.2 && jexec b ping -nc 1 -t 1 2001:db8::1')
+    assert.equal(r.status, 0, r.out + r.err)
+    assert.equal(outer6(wire, 47).length, 0)
+    const udp = outer6(wire, 17)
+    // a's echo request and its reply to b's, each a UDP datagram from 55555 to 4754.
+    assert.equal(udp.length, 2)
+    for (const f of udp) {
+      const plen = (f[18]! << 8) | f[19]!
+      assert.equal((f[54]! << 8) | f[55]!, 55555)
+      assert.equal((f[56]! << 8) | f[57]!, 4754)
+      assert.equal((f[58]! << 8) | f[59]!, plen)
+      assert.notEqual((f[60]! << 8) | f[61]!, 0)
+      assert.equal(checksum(f, 54, plen, ipv6PseudoSum(f, 22, f, 38, plen, 17)), 0)
+      // The GRE header follows the UDP one.
+      assert.equal(f[62], 0)
+    }
+    // Without udpencap at one end the tunnel is broken: plain GRE is not heard as GRE-in-UDP.
+    r = await w.run('jexec b ifconfig gre1 -udpencap; jexec a ping -nc 1 -t 1 169.254.0.2')
+    assert.notEqual(r.status, 0)
   })
 
   test('ifconfig: mixed families, the wrong family for the line, and gif refuses gre options', async () => {

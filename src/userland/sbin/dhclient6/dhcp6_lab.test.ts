@@ -80,6 +80,9 @@ async function boot(): Promise<Run> {
   }
   assert.deepEqual(await lab.start(() => io), [])
   const console = new LabConsole(lab, io)
+  // The clients' eth0 has no inet6 address, so IPv6 starts disabled there (nd6_ifattach): enable
+  // it for the link-local address dhclient -6 sends from, as the lab's rc.conf would.
+  for (const c of ['c1', 'c2']) await console.runLine(`${c} ifconfig eth0 inet6 -ifdisabled`)
   const run: Run = {
     lab,
     host,

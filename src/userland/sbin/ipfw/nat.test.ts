@@ -391,9 +391,7 @@ jexec s ipfw show 100`,
       'one_pass=0',
       // Without one_pass the translated request (now from the public address) meets rule 200.
       'again=2',
-      // Two DAD solicitations and two MLD reports (76 bytes each) meet the rule too: nat denies
-      // IPv6 (libalias takes IPv4 only).
-      '00100 7 532 nat 1 ip from any to any via epair2a',
+      '00100 3 252 nat 1 ip from any to any via epair2a',
       '00200 1  84 deny icmp from 203.0.113.1 to 203.0.113.2 out',
       'global=0',
       '00100 0 0 count ip from 10.0.0.0/8 to any in',

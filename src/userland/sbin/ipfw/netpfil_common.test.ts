@@ -7,10 +7,9 @@
  *
  * Where FreeBSD's script needs what ipfw here has not (setdscp and dscp in tos.sh, reass in
  * fragments.sh, scapy's pft_ping.py), the scenario keeps its question and asks it with what exists:
- * iptos matches, frag matches, ping and the receiving interface's counters. The counters include the
- * IPv6 duplicate address detection of the epairs' link-local addresses: IPv6 passes ipfw too (the
- * inet6 head), as on FreeBSD where the module is loaded before the interfaces come up. nat, rdr and
- * dummynet scenarios belong with ipfw nat and dummynet.
+ * iptos matches, frag matches, ping and the receiving interface's counters. No IPv6 meets the
+ * counters: the epairs have no inet6 address, so IPv6 stays disabled on them (nd6_ifattach), as on
+ * FreeBSD. nat, rdr and dummynet scenarios belong with ipfw nat and dummynet.
  */
 
 import assert from 'node:assert/strict'
@@ -68,19 +67,15 @@ ipfw show`,
     r.out,
     [
       'block=2',
-      // The echo request, the two DAD solicitations of iron's link-local address (sent, and
-      // heard from the host's end) and two MLD reports (76 bytes) for solicited-node groups; the
-      // epair's gratuitous ARP is not IP and never meets the chain. One more MLD report came
-      // before the deny rule went in and met the default rule.
-      '00100 5 364 deny ip from any to any',
-      '65535 1  76 allow ip from any to any',
+      // The echo request; the epair's gratuitous ARP is not IP and never meets the chain.
+      '00100 1 84 deny ip from any to any',
+      '65535 0  0 allow ip from any to any',
       'pass=0',
       // A flush keeps the default rule's counters, as ipfw's does.
       '00100 2 168 allow ip from any to any',
-      '65535 1  76 allow ip from any to any',
-      // The host's own chain saw both requests out and the one reply in, its DAD solicitation and
-      // three MLD reports.
-      '65535 7 544 allow ip from any to any',
+      '65535 0   0 allow ip from any to any',
+      // The host's own chain saw both requests out and the one reply in.
+      '65535 3 252 allow ip from any to any',
       '',
     ].join('\n'),
   )
@@ -110,26 +105,23 @@ jexec iron ipfw show`,
   assert.equal(
     r.out,
     [
-      // iron's gratuitous ARP for 198.51.100.2 and its first MLD report came first.
-      'received=2',
-      // 198.51.100.3 never answers; the request's arrival is what counts (pft_ping.py's check),
-      // and so do iron's IPv6 DAD probe for its link-local address and its second MLD report,
-      // sent meanwhile.
+      // iron's gratuitous ARP for 198.51.100.2 came first.
+      'received=1',
+      // 198.51.100.3 never answers; the request's arrival is what counts (pft_ping.py's check).
       'ping=2',
-      'received=5',
+      'received=2',
       // Denied in: nothing arrives.
-      'received=5',
-      // The default rule also counts 6 MLD reports (76 bytes each) iron sent and heard.
-      '00100  1  84 deny ip from any to any in',
-      '65535 12 880 allow ip from any to any',
+      'received=2',
+      '00100 1  84 deny ip from any to any in',
+      '65535 2 168 allow ip from any to any',
       // Denied out: in passes, nothing arrives.
-      'received=5',
-      '00100  1  84 deny ip from any to any out',
-      '65535 13 964 allow ip from any to any',
+      'received=2',
+      '00100 1  84 deny ip from any to any out',
+      '65535 3 252 allow ip from any to any',
       // Out, but through the other interface: the request goes through.
-      'received=6',
-      '00100  0    0 deny ip from any to any out xmit epair0b',
-      '65535 15 1132 allow ip from any to any',
+      'received=3',
+      '00100 0   0 deny ip from any to any out xmit epair0b',
+      '65535 5 420 allow ip from any to any',
       '',
     ].join('\n'),
   )
@@ -162,20 +154,19 @@ jexec iron ipfw show`,
     r.out,
     [
       // lowdelay (0x10) alone and with throughput (0x18) are blocked; 0x08 and 0 pass. The first
-      // count has iron's gratuitous ARP, its IPv6 DAD probe for its link-local address and its two
-      // MLD reports; the default rule counts 6 MLD reports (76 bytes each) iron sent and heard.
-      'received=4',
-      'received=4',
-      'received=5',
-      'received=6',
-      '00100  2  168 deny ip from any to any iptos lowdelay',
-      '65535 14 1048 allow ip from any to any',
+      // count is iron's gratuitous ARP.
+      'received=1',
+      'received=1',
+      'received=2',
+      'received=3',
+      '00100 2 168 deny ip from any to any iptos lowdelay',
+      '65535 4 336 allow ip from any to any',
       // throughput without lowdelay: 0x08 and 0x0b (with both ECN bits) blocked, 0x18 passes.
-      'received=6',
-      'received=7',
-      'received=7',
-      '00100  2  168 deny ip from any to any iptos !lowdelay,throughput',
-      '65535 16 1216 allow ip from any to any',
+      'received=3',
+      'received=4',
+      'received=4',
+      '00100 2 168 deny ip from any to any iptos !lowdelay,throughput',
+      '65535 6 504 allow ip from any to any',
       '',
     ].join('\n'),
   )
@@ -216,8 +207,7 @@ jexec iron netstat -s -p ip | grep 'fragments* dropped'`,
       // The reply is counted whole: the chain sees output before fragmentation.
       'fragmented=0',
       '00100 4  712 count ip from any to any frag in',
-      // With one MLD report (76 bytes) for a solicited-node group; two more come later.
-      '65535 9 1980 allow ip from any to any',
+      '65535 8 1904 allow ip from any to any',
       // The reply's 114 fragments exceed the host's own net.inet.ip.maxfragsperpacket (16), as in
       // FreeBSD's script, where only iron's limit is raised.
       'too_many=2',
@@ -228,7 +218,7 @@ jexec iron netstat -s -p ip | grep 'fragments* dropped'`,
       'small=0',
       // The first fragment waited for the rest in iron's reassembly queue until it timed out.
       '00100   4   712 deny ip from any to any frag in',
-      '65535 132 44996 allow ip from any to any',
+      '65535 127 44640 allow ip from any to any',
       '\t0 fragments dropped (dup or out of space)',
       '\t1 fragment dropped after timeout',
       '',

@@ -13,7 +13,10 @@ import { test } from 'node:test'
 import { sh, virtualHost } from '../../../testing/net_lab.js'
 import { MemFs } from '../../bin/sh/streams.js'
 
-/** r (rtadvd on epair0a) and h1, h2 on one bridge; r also has 2001:db8:99::1 on lo0. */
+/**
+ * r (rtadvd on epair0a) and h1, h2 on one bridge; r also has 2001:db8:99::1 on lo0. h1's IPv6 is
+ * left disabled (a new interface's default) for `rtsol -F` to enable; h2's is enabled by hand.
+ */
 const LAN = `jail -c name=r vnet persist > /dev/null
 jail -c name=h1 vnet persist > /dev/null
 jail -c name=h2 vnet persist > /dev/null
@@ -26,7 +29,7 @@ jexec r sysctl net.inet6.ip6.forwarding=1 > /dev/null
 jexec r ifconfig epair0a inet6 2001:db8:1::1/64
 jexec r ifconfig lo0 inet6 2001:db8:99::1/128
 jexec h1 ifconfig epair1a up
-jexec h2 ifconfig epair2a up
+jexec h2 ifconfig epair2a inet6 -ifdisabled up
 sleep 3
 `
 
@@ -75,7 +78,7 @@ test('rtadvd on a host refuses a router lifetime; rltime#0 advertises prefixes o
     `${LAN}jexec r sysctl net.inet6.ip6.forwarding=0 > /dev/null
 jexec r rtadvd -f epair0a > /dev/null 2>&1 &
 jexec r rtadvd -f -c /nonexistent epair0a &
-jexec h1 ifconfig epair1a inet6 accept_rtadv
+jexec h1 ifconfig epair1a inet6 accept_rtadv -ifdisabled
 sleep 20
 jexec h1 ifconfig epair1a inet6 | grep -c autoconf
 jexec h1 ndp -r | wc -l

@@ -87,7 +87,12 @@ function random(sys: Syscalls): number {
 const nullIo: Io = { stdin: { read: async () => null }, stdout: nullOut, stderr: nullOut }
 
 /** interface_up: -1 down or unusable, IFS.TENTATIVE while DAD runs on the link-local, 0 ready. */
-function interfaceUp(sys: Syscalls, name: string, log: (l: number, f: string, m: string) => void): number {
+function interfaceUp(
+  sys: Syscalls,
+  name: string,
+  force: boolean,
+  log: (l: number, f: string, m: string) => void,
+): number {
   let ifi: IfInfo
   try {
     ifi = sys.ifGet(name)
@@ -103,6 +108,20 @@ function interfaceUp(sys: Syscalls, name: string, log: (l: number, f: string, m:
     return -1
   }
   log(LOG_DEBUG, 'interface_up', `checking if ${name} is ready...`)
+  // IPv6 disabled on the interface (a new one starts so): -F enables it, else wait and see.
+  if (((ifi.nd6Flags ?? 0) & ND6_IFF_IFDISABLED) !== 0) {
+    if (!force) {
+      log(4, 'interface_up', `${name} is disabled.`)
+      return -1
+    }
+    try {
+      sys.inet6.setNdFlags(name, 0, ND6_IFF_IFDISABLED)
+      ifi = sys.ifGet(name)
+    } catch (e) {
+      if (isSysError(e)) log(4, 'interface_up', `ioctl(SIOCSIFINFO_IN6): ${e.strerror}`)
+      return -1
+    }
+  }
   const ll = (ifi.inet6 ?? []).find((a) => in6IsLinkLocal(a.addr, 0))
   if (ll === undefined || ((ifi.nd6Flags ?? 0) & ND6_IFF_IFDISABLED) !== 0) {
     log(4, 'interface_up', "get_llflag() failed, anyway I'll try")
@@ -238,7 +257,7 @@ async function rtsoldMain(prog: string, argv: readonly string[], io: Io, proc: P
   }
 
   function setUp(s: IfState): void {
-    const f = interfaceUp(sys, s.name, log)
+    const f = interfaceUp(sys, s.name, force, log)
     s.state = f === 0 ? IFS.DELAY : f === IFS.TENTATIVE ? IFS.TENTATIVE : IFS.DOWN
     timerUpdate(s)
   }

@@ -47,6 +47,9 @@ async function boot() {
   }
   assert.deepEqual(await lab.start(() => io), [])
   const con = new LabConsole(lab, io)
+  // eth0 has no inet6 address, so IPv6 starts disabled there: enable it (rc.conf's
+  // ifconfig_eth0_ipv6="inet6 -ifdisabled") for the link-local RAs and RSs come from.
+  for (const n of ['r', 'h']) await con.runLine(`${n} ifconfig eth0 inet6 -ifdisabled`)
   const sys = host.syscalls()
   const run = async (line: string) => {
     out = ''

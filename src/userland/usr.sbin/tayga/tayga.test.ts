@@ -26,6 +26,7 @@ nodes:
       - "data-dir /var/db/tayga"
       - "EOF"
       - "tayga --mktun"
+      - "ifconfig tun0 inet6 -ifdisabled"
       - "ifconfig tun0 up"
       - "route -q add -net 192.168.255.0/24 -interface tun0"
       - "route -q add -inet6 64:ff9b::/96 -interface tun0"
