@@ -44,11 +44,14 @@ const OUTFLAGS: readonly number[] = [
 
 /** Send what is due on tp, as many segments as the windows allow. */
 export function tcpOutput(tp: Tcpcb): void {
-  for (let n = 0; n < 1024; n++) if (!outputOne(tp)) return
+  // tcp_output decides "idle" once, before its again: loop: a write to an idle connection leaves
+  // whole, its short last segment too, rather than that one waiting on Nagle for the first's ACK.
+  const idle = tp.snd_max === tp.snd_una
+  for (let n = 0; n < 1024; n++) if (!outputOne(tp, idle)) return
 }
 
 /** One pass of tcp_output's `again:` loop; true when another segment may be due (sendalot). */
-function outputOne(tp: Tcpcb): boolean {
+function outputOne(tp: Tcpcb, idle: boolean): boolean {
   const so = tp.so
   const tv = tp.tv
   const sb = so.sbsnd
@@ -160,7 +163,7 @@ function outputOne(tp: Tcpcb): boolean {
     sendSegment(tp, flags, len, off, recwin, nowNs, sackRxmit)
     return true
   }
-  if (!shouldSend(tp, flags, len, optlen, off, recwin, advanced)) {
+  if (!shouldSend(tp, idle, flags, len, optlen, off, recwin, advanced)) {
     // Data waits for the window: make sure a probe will ask for it.
     if (sb.cc > 0 && !tcpTimerActive(tp, TT.REXMT) && !tcpTimerActive(tp, TT.PERSIST)) {
       tp.rtt.rxtshift = 0
@@ -221,6 +224,7 @@ function optionsLength(f: number, nsacks: number): number {
 /** tcp_output's "send:" conditions (silly window avoidance, Nagle, ACKs owed, control flags). */
 function shouldSend(
   tp: Tcpcb,
+  idle: boolean,
   flags: number,
   len: number,
   optlen: number,
@@ -232,7 +236,6 @@ function shouldSend(
   if (len > 0) {
     // A full segment, counting the options it carries.
     if (len + optlen >= tp.maxseg) return true
-    const idle = tp.snd_max === tp.snd_una
     if ((idle || (tp.flags & TF.NODELAY) !== 0) && len + off >= sb.cc && (tp.flags & TF.NOPUSH) === 0)
       return true
     if ((tp.flags & TF.FORCEDATA) !== 0) return true

@@ -156,10 +156,13 @@ describe('tcp: path MTU discovery (RFC 1191)', () => {
 
   test('a next-hop MTU of 0 (a pre-RFC 1191 router) takes the plateau below the quoted length', async () => {
     const { net, a, r, lsn } = await narrowChain(74, 1500)
-    /** A fresh connection with data in flight; the forged error quotes its latest segment. */
+    /**
+     * A fresh connection with one segment in flight (the peer delays its ACK 40 ms); the forged
+     * error quotes it.
+     */
     const squeeze = async (nextMtu: number): Promise<number> => {
       const { cli } = await connect(a, lsn)
-      void cli.send(pattern(300_000, 7)).catch(() => undefined)
+      void cli.send(pattern(1_000, 7)).catch(() => undefined)
       await net.sleep(1_000_000)
       fragNeeded(r, cli, cli.tcpInfo().sndNxt - 1, nextMtu, 1500)
       await net.sleep(1_000_000)
