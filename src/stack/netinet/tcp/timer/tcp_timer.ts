@@ -33,7 +33,7 @@ export function tcpTimerActivate(tp: Tcpcb, which: number, deltaNs: number): voi
   const d = tp.inp.vnet.env.clock.runNow() + deltaNs
   tp.timers[which] = d
   const t = tp.timer
-  if (t !== null && t.armed && t.deadline <= d) return
+  if (t?.armed && t.deadline <= d) return
   rearm(tp)
 }
 
