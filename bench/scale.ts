@@ -11,7 +11,7 @@ import { Host } from '../src/host/host.js'
 import type { Syscalls } from '../src/host/syscalls.js'
 import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
 import type { Io, Proc } from '../src/userland/types.js'
-import { ngctl } from '../src/userland/usr.sbin/ngctl.js'
+import { ngctl } from '../src/userland/usr.sbin/ngctl/ngctl.js'
 import { type BenchConfig, collect, countText, median, nowNs, progress, sinceNs } from './harness.js'
 import type { Metric } from './report.js'
 

@@ -6,7 +6,7 @@
  */
 
 import type { NgNodeInfo } from '../netgraph/graph.js'
-import type { VxlanParams } from '../stack/net/if_vxlan.js'
+import type { VxlanParams } from '../stack/net/if/if_vxlan.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { TcpMd5Sa } from '../stack/netipsec/key.js'
 import type { DnObj, DnRequest } from '../stack/netpfil/ipfw/dummynet/dn_h.js'

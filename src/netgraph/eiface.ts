@@ -8,7 +8,7 @@
 
 import type { Mbuf } from '../buf/mbuf.js'
 import { etherDriver } from '../stack/net/ether.js'
-import { cloneCreate, cloneRelease, type IfCloner } from '../stack/net/if_clone.js'
+import { cloneCreate, cloneRelease, type IfCloner } from '../stack/net/if/if_clone.js'
 import { IFF, Ifnet, ifAttach, ifDetach, type LinkEndpoint } from '../stack/net/ifnet.js'
 import { SysError } from '../util/errno.js'
 import { formatMac, parseMac } from '../wire/addr.js'

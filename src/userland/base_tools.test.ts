@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { shOnHost } from '../testing/shell.js'
 import { MemFs } from './bin/sh/streams.js'
-import { ChrootFs, normalizePath } from './chroot_fs.js'
+import { ChrootFs, normalizePath } from './fs/chroot_fs.js'
 
 const sh = shOnHost
 

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { reassHeld } from '../../stack/netinet/ip_reass.js'
+import { reassHeld } from '../../stack/netinet/ip/ip_reass.js'
 import { EtherType, ether, icmpEcho, ipv4, pattern } from '../../testing/frames.js'
 import { errnoOf, ip, Net, snapshot } from '../../testing/net.js'
 import { SEC } from '../../util/clock.js'

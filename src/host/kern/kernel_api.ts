@@ -12,7 +12,7 @@
 
 import type { Cred } from '../../jail/priv.js'
 import { Priv } from '../../jail/priv.js'
-import type { VxlanParams } from '../../stack/net/if_vxlan.js'
+import type { VxlanParams } from '../../stack/net/if/if_vxlan.js'
 import type { TcpMd5Sa } from '../../stack/netipsec/key.js'
 import { SysError } from '../../util/errno.js'
 import type { Host } from '../host.js'

@@ -12,7 +12,7 @@
 
 import { type Cred, Priv, privCheck } from '../../jail/priv.js'
 import { Slot } from '../../stack/net/vnet.js'
-import { type DivertVnet, divertPacket } from '../../stack/netinet/ip_divert.js'
+import { type DivertVnet, divertPacket } from '../../stack/netinet/ip/ip_divert.js'
 import { dummynetModule } from '../../stack/netpfil/ipfw/dummynet/dn_module.js'
 import { dummynetIo } from '../../stack/netpfil/ipfw/dummynet/ip_dn_io.js'
 import { ipfwModule } from '../../stack/netpfil/ipfw/ip_fw_chain.js'

@@ -54,7 +54,7 @@ import {
   isMoption6,
   setMoption6,
 } from '../../stack/netinet6/in6_mcast.js'
-import { ip6 } from '../../stack/netinet6/ip6.js'
+import { ip6 } from '../../stack/netinet6/ip6/ip6.js'
 import { udp6Socket } from '../../stack/netinet6/udp6_usrreq.js'
 import { SysError } from '../../util/errno.js'
 import { readU32 } from '../../wire/addr.js'

@@ -8,9 +8,9 @@
 
 import { Priv } from '../../jail/priv.js'
 import { parseSysctlValue, type SysctlDecl } from '../../stack/net/sysctl.js'
-import { arp as arpState } from '../../stack/netinet/arp.js'
+import { arp as arpState } from '../../stack/netinet/arp/arp.js'
 import { icmp } from '../../stack/netinet/icmp.js'
-import { ip } from '../../stack/netinet/ip.js'
+import { ip } from '../../stack/netinet/ip/ip.js'
 import { tcp } from '../../stack/netinet/tcp/tcp_var.js'
 import { udp } from '../../stack/netinet/udp.js'
 import { SysError } from '../../util/errno.js'

@@ -8,7 +8,7 @@
  */
 
 import { Priv } from '../../jail/priv.js'
-import { divBind, divClose, divDequeue, divOpen, divOutput } from '../../stack/netinet/ip_divert.js'
+import { divBind, divClose, divDequeue, divOpen, divOutput } from '../../stack/netinet/ip/ip_divert.js'
 import { SysError } from '../../util/errno.js'
 import type { Caller } from '../kern/caller.js'
 import type { DivertPacket, DivertSocket } from '../syscalls.js'

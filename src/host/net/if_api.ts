@@ -12,12 +12,12 @@ import { Priv } from '../../jail/priv.js'
 import { MEM_COST } from '../../jail/racct.js'
 import { BridgeMember } from '../../stack/net/bridge/bridge_member.js'
 import { type BridgeSoftc, bridgeOf, bridgeVnet } from '../../stack/net/bridge/if_bridge.js'
+import { cloneCreate, parseCloneName } from '../../stack/net/if/if_clone.js'
 import { laggOf } from '../../stack/net/if/if_lagg.js'
 import { RealTapSoftc, tapCloner } from '../../stack/net/if/if_tap.js'
+import { tunOf } from '../../stack/net/if/if_tun.js'
 import { vlanCreateDotted } from '../../stack/net/if/if_vlan.js'
-import { cloneCreate, parseCloneName } from '../../stack/net/if_clone.js'
-import { tunOf } from '../../stack/net/if_tun.js'
-import { type VxlanParams, vxlanConfigure, vxlanOf } from '../../stack/net/if_vxlan.js'
+import { type VxlanParams, vxlanConfigure, vxlanOf } from '../../stack/net/if/if_vxlan.js'
 import {
   IFF,
   IFNAMSIZ,

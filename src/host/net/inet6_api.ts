@@ -27,13 +27,20 @@ import { Ip6Moptions, isMoption6, setMoption6 } from '../../stack/netinet6/in6_m
 import { Route6 } from '../../stack/netinet6/in6_rtable.js'
 import { in6SelectSrc } from '../../stack/netinet6/in6_src.js'
 import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../../stack/netinet6/in6_var.js'
-import { in6if, ip6, rib6 } from '../../stack/netinet6/ip6.js'
-import { ip6Output } from '../../stack/netinet6/ip6_output.js'
-import { mldGroups, mldVersion } from '../../stack/netinet6/mld6.js'
-import { nd6, nd6Entries, nd6ExpiresIn, nd6Free, nd6Lookup, nd6SetStatic } from '../../stack/netinet6/nd6.js'
-import { nd6SetAddrLifetimes } from '../../stack/netinet6/nd6_prefix.js'
-import { nd6PrefixFlush, nd6RtrFlush } from '../../stack/netinet6/nd6_rtr.js'
-import { nd6rtrIfAny } from '../../stack/netinet6/nd6_rtr_var.js'
+import { in6if, ip6, rib6 } from '../../stack/netinet6/ip6/ip6.js'
+import { ip6Output } from '../../stack/netinet6/ip6/ip6_output.js'
+import { mldGroups, mldVersion } from '../../stack/netinet6/mld6/mld6.js'
+import {
+  nd6,
+  nd6Entries,
+  nd6ExpiresIn,
+  nd6Free,
+  nd6Lookup,
+  nd6SetStatic,
+} from '../../stack/netinet6/nd6/nd6.js'
+import { nd6SetAddrLifetimes } from '../../stack/netinet6/nd6/nd6_prefix.js'
+import { nd6PrefixFlush, nd6RtrFlush } from '../../stack/netinet6/nd6/nd6_rtr.js'
+import { nd6rtrIfAny } from '../../stack/netinet6/nd6/nd6_rtr_var.js'
 import { rip6Close, rip6Open, rip6Stats } from '../../stack/netinet6/raw_ip6.js'
 import { SEC } from '../../util/clock.js'
 import { SysError } from '../../util/errno.js'

@@ -17,9 +17,9 @@ import {
   arpGet as llaLookup,
   arpList as lltableDump,
   arpFlush as lltableFlush,
-} from '../../stack/netinet/arp.js'
-import { sourceFor } from '../../stack/netinet/ip_output.js'
-import { rib6 } from '../../stack/netinet6/ip6.js'
+} from '../../stack/netinet/arp/arp.js'
+import { sourceFor } from '../../stack/netinet/ip/ip_output.js'
+import { rib6 } from '../../stack/netinet6/ip6/ip6.js'
 import { SysError } from '../../util/errno.js'
 import type { Caller } from '../kern/caller.js'
 import type { ArpInfo, RouteInfo, RouteSpec } from '../syscalls.js'

@@ -3,7 +3,7 @@
  * flags, addresses, statistics and the bridge, VLAN, VXLAN and tun records. Types and constants only.
  */
 
-import type { VxlanConfig } from '../../stack/net/if_vxlan.js'
+import type { VxlanConfig } from '../../stack/net/if/if_vxlan.js'
 import type { In6AddrInfo } from './inet6.js'
 
 /** IFF_* flags (net/if.h). */

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { MemUnderlayNet } from '../../stack/net/vxlan_underlay.js'
+import { MemUnderlayNet } from '../../stack/net/if/vxlan_underlay.js'
 import { loadAny } from '../../topology/file/load.js'
 import { createLab } from './lab_api.js'
 

@@ -14,7 +14,7 @@
  */
 
 import dgram from 'node:dgram'
-import type { UdpUnderlay, UdpUnderlayProvider, UnderlayReceive } from '../../stack/net/vxlan_underlay.js'
+import type { UdpUnderlay, UdpUnderlayProvider, UnderlayReceive } from '../../stack/net/if/vxlan_underlay.js'
 import { SysError } from '../../util/errno.js'
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js'
 

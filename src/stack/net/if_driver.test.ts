@@ -13,7 +13,7 @@ import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { counter, errnoOf, ip } from '../../testing/net.js'
 import { readU16, readU32 } from '../../wire/addr.js'
 import { Domains } from './domain.js'
-import { epairCloner } from './if_epair.js'
+import { epairCloner } from './if/if_epair.js'
 import { IFF, type IfDriver, Ifnet, ifAddAddr, ifAttach, ifSetUp } from './ifnet.js'
 import { vnetCreate } from './lifecycle.js'
 

@@ -6,8 +6,8 @@
  * runs each protocol's destructor in reverse order, so no timer or buffer outlives it.
  */
 
-import { cloneCreate, cloneRelease } from './if_clone.js'
-import { loCloner } from './if_loop.js'
+import { cloneCreate, cloneRelease } from './if/if_clone.js'
+import { loCloner } from './if/if_loop.js'
 import { IFF, type Ifnet, ifAddAddr, ifAttach, ifDetach, ifReturnHome } from './ifnet.js'
 import { type StackEnv, Vnet, type VnetModule } from './vnet.js'
 

@@ -15,8 +15,8 @@ import { netisrGuard, pairNet } from '../../testing/fixtures.js'
 import { EtherType, ether, IpProto, icmpEcho, ipv4, pattern } from '../../testing/frames.js'
 import { counter, errnoOf, ip, Net, ping } from '../../testing/net.js'
 import { SEC } from '../../util/clock.js'
-import { arp } from './arp.js'
-import { reass, reassHeld } from './ip_reass.js'
+import { arp } from './arp/arp.js'
+import { reass, reassHeld } from './ip/ip_reass.js'
 import { RAW_QUEUE_MAX } from './raw.js'
 
 const guard = netisrGuard()

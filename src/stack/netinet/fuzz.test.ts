@@ -41,8 +41,8 @@ import { ETHER_HDR_LEN } from '../../wire/link/ethernet.js'
 import { toHex } from '../../wire/testkit.js'
 import type { Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
-import { arp } from './arp.js'
-import { ip as ipState } from './ip.js'
+import { arp } from './arp/arp.js'
+import { ip as ipState } from './ip/ip.js'
 
 const FRAMES = 100_000
 const SEED = 0x5eed

@@ -34,10 +34,10 @@ import { in6SetV4Mapped } from '../netinet6/in6_pcb.js'
 import { icmpError } from './icmp.js'
 import { IP_DEFAULT_MULTICAST_TTL } from './in_mcast.js'
 import { INADDR_ANY, INP, Inpcb, InpcbTable, jailRemoteAddr, type PcbJail } from './in_pcb.js'
-import { ip } from './ip.js'
-import { pcbLookupFwd } from './ip_fwd_tag.js'
-import { type IpOutOptions, ipOutput, sourceFor } from './ip_output.js'
-import { tcpUdpTunnelInput } from './tcp/tcp_udp_tun.js'
+import { ip } from './ip/ip.js'
+import { pcbLookupFwd } from './ip/ip_fwd_tag.js'
+import { type IpOutOptions, ipOutput, sourceFor } from './ip/ip_output.js'
+import { tcpUdpTunnelInput } from './tcp/udp_tun/tcp_udp_tun.js'
 
 export { UDP_HDR_LEN }
 

@@ -20,9 +20,9 @@ import { IFF, type Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route/route.js'
 import { type Rib6, Route6 } from './in6_rtable.js'
 import { IN6_IFF, In6Ifaddr, ND6_IFF } from './in6_var.js'
-import { in6if, ip6, rib6 } from './ip6.js'
-import { mldDetach, mldJoin, mldLeave } from './mld6.js'
-import { nd6DadStart, nd6DadStop } from './nd6_nbr.js'
+import { in6if, ip6, rib6 } from './ip6/ip6.js'
+import { mldDetach, mldJoin, mldLeave } from './mld6/mld6.js'
+import { nd6DadStart, nd6DadStop } from './nd6/nd6_nbr.js'
 
 /** The address addr of ifp, if configured there. */
 export function in6Find(ifp: Ifnet, addr: Uint8Array): In6Ifaddr | undefined {

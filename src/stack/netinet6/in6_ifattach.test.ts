@@ -13,8 +13,8 @@ import { shellWorld, wiretap } from '../../testing/shell.js'
 import { parseIpv6 } from '../../wire/inet6/in6_addr.js'
 import { in6Find } from './in6.js'
 import { IN6_IFF, ND6_IFF } from './in6_var.js'
-import { in6if } from './ip6.js'
-import { nd6DadDuplicated } from './nd6_nbr.js'
+import { in6if } from './ip6/ip6.js'
+import { nd6DadDuplicated } from './nd6/nd6_nbr.js'
 
 const TWO = `jail -c name=a vnet persist > /dev/null
 jail -c name=b vnet persist > /dev/null

@@ -14,8 +14,8 @@ import { laggOfPort } from '../net/if/if_lagg.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { in6AddAddr, in6Find, in6HasLinkLocal } from './in6.js'
 import { IN6_IFF, ND6_IFF } from './in6_var.js'
-import { in6if, ip6 } from './ip6.js'
-import { nd6DadStart } from './nd6_nbr.js'
+import { in6if, ip6 } from './ip6/ip6.js'
+import { nd6DadStart } from './nd6/nd6_nbr.js'
 
 const LO_LINKLOCAL = parseIpv6('fe80::1')!
 const MAX_RTR_SOLICITATION_DELAY_MS = 1000

@@ -18,7 +18,7 @@ import { in6Eq, in6IsMulticast } from '../../wire/inet6/in6_addr.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
 import type { In6Ifinfo } from './in6_var.js'
-import { mldJoin, mldLeave } from './mld6.js'
+import { mldJoin, mldLeave } from './mld6/mld6.js'
 
 /** netinet6/in6.h option names (level IPPROTO_IPV6). */
 export const IPV6_MULTICAST_IF = 9

@@ -22,7 +22,7 @@ import {
 import { INADDR_ANY, INP, type Inpcb, type InpcbTable, IPPORT_RESERVED } from '../netinet/in_pcb.js'
 import { prisonCheckIp6, prisonLocalIp6 } from './in6_jail.js'
 import { in6Key } from './in6_var.js'
-import { ip6 } from './ip6.js'
+import { ip6 } from './ip6/ip6.js'
 
 /**
  * The number an IPv6 endpoint keeps in laddr / faddr: 0 for the unspecified address, else a

@@ -21,7 +21,7 @@ import type { Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
 import { type Jail6, prisonCheckIp6, prisonSaddrIp6 } from './in6_jail.js'
 import { IN6_IFF, type In6Ifaddr, type In6Ifinfo, in6Key } from './in6_var.js'
-import { ip6 } from './ip6.js'
+import { ip6 } from './ip6/ip6.js'
 
 /** True when a is better than b as source for dst (b may be null). */
 function better(

@@ -13,7 +13,7 @@
 
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { Ifnet } from '../net/ifnet.js'
-import { ip6 } from './ip6.js'
+import { ip6 } from './ip6/ip6.js'
 
 /** The secret key (§5's secret_key): 128 bits, made on first use and kept for the vnet's life. */
 function secretKey(ifp: Ifnet): Uint8Array {

@@ -29,7 +29,7 @@ import { encapUdp6Input, GRE_UDPPORT } from '../net/if/ip_tunnel.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Slot, type Vnet } from '../net/vnet.js'
 import { INP, Inpcb, type PcbJail } from '../netinet/in_pcb.js'
-import { tcpUdpTunnelInput6 } from '../netinet/tcp/tcp_udp_tun.js'
+import { tcpUdpTunnelInput6 } from '../netinet/tcp/udp_tun/tcp_udp_tun.js'
 import { type UdpVnet, udp, udpUsrreqs } from '../netinet/udp.js'
 import { icmp6Error } from './icmp6.js'
 import { prisonRemoteIp6 } from './in6_jail.js'
@@ -46,8 +46,8 @@ import {
   sockIn6,
 } from './in6_pcb.js'
 import { in6SelectSrcFor } from './in6_src.js'
-import { ip6 } from './ip6.js'
-import { ip6Output } from './ip6_output.js'
+import { ip6 } from './ip6/ip6.js'
+import { ip6Output } from './ip6/ip6_output.js'
 
 /** udp6_input: m starts at the IPv6 header, the UDP header at `off`. Takes ownership of m. */
 export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: number): void {

@@ -5,7 +5,7 @@
  * (`chown: www: illegal user name`), each file must exist, and only root may give files away.
  */
 
-import { isDirectory } from '../chroot_fs.js'
+import { isDirectory } from '../fs/chroot_fs.js'
 import { getopt } from '../getopt.js'
 import { getgrnam, getpwnam } from '../lib/libutil/pw_db.js'
 import type { Command, FileSystem } from '../types.js'

@@ -6,7 +6,7 @@
  */
 
 import { isSysError } from '../../util/errno.js'
-import { isDirectory } from '../chroot_fs.js'
+import { isDirectory } from '../fs/chroot_fs.js'
 import { getopt } from '../getopt.js'
 import { getpwnam } from '../lib/libutil/pw_db.js'
 import type { Command } from '../types.js'

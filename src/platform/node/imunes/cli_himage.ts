@@ -17,7 +17,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { basename, join } from 'node:path'
-import { isDirectory } from '../../../userland/chroot_fs.js'
+import { isDirectory } from '../../../userland/fs/chroot_fs.js'
 import { experiments, startExperiment, stopExperiment } from './experiment_control.js'
 import {
   connectTo,

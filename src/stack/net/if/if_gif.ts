@@ -5,8 +5,8 @@
  * protocol 97).
  */
 
-import type { IfCloner } from '../if_clone.js'
 import type { Vnet } from '../vnet.js'
+import type { IfCloner } from './if_clone.js'
 import { IPPROTO_ETHERIP, IPPROTO_IPV4, IPPROTO_IPV6, type TunnelKind, tunnelIf } from './ip_tunnel.js'
 
 /** GIF_MTU. */

@@ -15,8 +15,8 @@ import { readU16, readU32 } from '../../../wire/addr.js'
 import { checksum } from '../../../wire/checksum.js'
 import { ipv4PseudoHeaderSum } from '../../../wire/inet/ipv4.js'
 import { ipv6PseudoSum } from '../../../wire/inet6/ipv6.js'
-import type { IfCloner } from '../if_clone.js'
 import type { Vnet } from '../vnet.js'
+import type { IfCloner } from './if_clone.js'
 import {
   GRE_UDPENCAP,
   GRE_UDPPORT,

@@ -18,9 +18,9 @@
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { SysError } from '../../../util/errno.js'
 import { etherDriver } from '../ether.js'
-import type { IfCloner } from '../if_clone.js'
 import { IFF, Ifnet, type IfTap, ifSetUp, type LinkEndpoint } from '../ifnet.js'
 import type { Vnet } from '../vnet.js'
+import type { IfCloner } from './if_clone.js'
 
 export const LAGG_MAX_PORTS = 32
 

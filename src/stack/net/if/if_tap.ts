@@ -17,11 +17,11 @@ import type { Mbuf } from '../../../buf/mbuf.js'
 import { LOG } from '../../../kern/subr_msgbuf.js'
 import { ETHER_HDR_LEN } from '../../../wire/link/ethernet.js'
 import { etherDriver } from '../ether.js'
-import type { IfCloner } from '../if_clone.js'
-import { TunSoftc } from '../if_tun.js'
 import { IFF, Ifnet, ifSetUp, type LinkEndpoint } from '../ifnet.js'
 import type { RealLink, RealLinkKind, RealLinkProvider } from '../real_link.js'
 import type { Vnet } from '../vnet.js'
+import type { IfCloner } from './if_clone.js'
+import { TunSoftc } from './if_tun.js'
 
 export const TAP_MEDIA = 'Ethernet autoselect'
 /** syslog's LOG_ERR. */

@@ -18,9 +18,9 @@
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { SysError } from '../../../util/errno.js'
 import { etherDriver } from '../ether.js'
-import type { IfCloner } from '../if_clone.js'
 import { IFF, IFNAMSIZ, Ifnet, type LinkEndpoint, type VlanTrunkHook } from '../ifnet.js'
 import type { Vnet } from '../vnet.js'
+import type { IfCloner } from './if_clone.js'
 
 export const ETHERTYPE_VLAN = 0x8100
 export const ETHERTYPE_QINQ = 0x88a8

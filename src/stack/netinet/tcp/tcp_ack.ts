@@ -13,15 +13,15 @@ import { soisdisconnected } from '../../../kern/socket_stream.js'
 import { MS } from '../../../util/clock.js'
 import { seqDiff, seqGeq, seqGt, seqLeq, seqLt } from '../../../wire/inet/seq.js'
 import { type TcpOptions, TH, TOF } from '../../../wire/inet/tcp.js'
-import { prrAck, prrCong, prrEnter } from './sack/tcp_prr.js'
-import { SACK_NEWLOSS, SACK_NOCHANGE, SackScoreboard } from './sack/tcp_sack.js'
 import {
   ccAckReceived,
   ccEnterRecovery,
   ccPostRecovery,
   inRecoveryCongOnly,
   inRecoveryFast,
-} from './tcp_cc_hooks.js'
+} from './cc/tcp_cc_hooks.js'
+import { prrAck, prrCong, prrEnter } from './sack/tcp_prr.js'
+import { SACK_NEWLOSS, SACK_NOCHANGE, SackScoreboard } from './sack/tcp_sack.js'
 import { tcpOutput } from './tcp_output.js'
 import { tcpClose, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
 import { twStart } from './tcp_timewait.js'

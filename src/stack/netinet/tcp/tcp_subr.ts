@@ -15,17 +15,16 @@ import { seqGeq, seqLt } from '../../../wire/inet/seq.js'
 import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/inet/tcp.js'
 import type { Vnet } from '../../net/vnet.js'
 import { inpIsV6 } from '../../netinet6/in6_pcb.js'
-import { ip6 } from '../../netinet6/ip6.js'
-import { ip6Output } from '../../netinet6/ip6_output.js'
+import { ip6 } from '../../netinet6/ip6/ip6.js'
+import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { INADDR_ANY, type Inpcb } from '../in_pcb.js'
-import { ip } from '../ip.js'
-import { ipOutput, sourceFor } from '../ip_output.js'
+import { ip } from '../ip/ip.js'
+import { ipOutput, sourceFor } from '../ip/ip_output.js'
+import { ecnOutputFlags } from './ecn/tcp_ecn.js'
 import { tcpPathMtu, tcpPmtuInput } from './pmtu/tcp_pmtu.js'
 import { syncacheUnreach } from './syncache/tcp_syncache.js'
-import { ecnOutputFlags } from './tcp_ecn.js'
 import { IP6TCP_HDR, in6Hlim, tcp6Send, tcpMssopt6, tcpPathMtu6 } from './tcp_ip6.js'
-import { tcpUdpEncap, tcpUdpEncap6 } from './tcp_udp_tun.js'
 import {
   intotcpcb,
   TCP_MAX_WINSHIFT,
@@ -37,6 +36,7 @@ import {
   tcpIfAny,
 } from './tcp_var.js'
 import { tcpTimerStopAll } from './timer/tcp_timer.js'
+import { tcpUdpEncap, tcpUdpEncap6 } from './udp_tun/tcp_udp_tun.js'
 
 const IPTCP_HDR = 40
 

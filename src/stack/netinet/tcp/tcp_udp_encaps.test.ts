@@ -19,7 +19,7 @@ import {
   TCP_MAXSEG,
   TCP_REMOTE_UDP_ENCAPS_PORT,
 } from '../../../host/syscalls.js'
-import { runInFreshHost } from '../../../platform/node/cli_packetdrill.js'
+import { runInFreshHost } from '../../../platform/node/cli/packetdrill.js'
 import { netisrGuard, pairNet } from '../../../testing/fixtures.js'
 import { counter, errnoOf, ip } from '../../../testing/net.js'
 import { addr6, ip6 } from '../../../testing/net6.js'

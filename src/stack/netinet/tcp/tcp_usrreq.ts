@@ -39,9 +39,9 @@ import {
   sockIn6,
 } from '../../netinet6/in6_pcb.js'
 import { in6SelectSrcFor } from '../../netinet6/in6_src.js'
-import { ip6 } from '../../netinet6/ip6.js'
+import { ip6 } from '../../netinet6/ip6/ip6.js'
 import { INADDR_ANY, INP, Inpcb, jailRemoteAddr, type PcbJail } from '../in_pcb.js'
-import { sourceFor } from '../ip_output.js'
+import { sourceFor } from '../ip/ip_output.js'
 import { wscaleFor } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
 import { tcpClose, tcpDrop, tcpMssopt, tcpNewTcpcb, tcpStateChange } from './tcp_subr.js'

@@ -18,7 +18,7 @@ import type { Ifnet } from '../../net/ifnet.js'
 import { PFIL, PFIL_IN, type PfilHook } from '../../net/pfil.js'
 import type { Vnet } from '../../net/vnet.js'
 import { icmpError } from '../../netinet/icmp.js'
-import { DivertTag, type divertPacket } from '../../netinet/ip_divert.js'
+import { DivertTag, type divertPacket } from '../../netinet/ip/ip_divert.js'
 import { tcpRespond } from '../../netinet/tcp/tcp_subr.js'
 import { tcp } from '../../netinet/tcp/tcp_var.js'
 import { DN_MAX_ID } from './dummynet/dn_h.js'
@@ -707,7 +707,7 @@ function quickDummynet(
   ch.dnRule = f
   ch.dnSlot = i
   const fsNr = f.spec.actionArg + (f.spec.action === A.PIPE ? 2 * DN_MAX_ID : 0)
-  return dnIo(v, m, ifp, dir, fsNr, f, i, f.num, p, now) === DN_IO.FAST ? PFIL.PASS : PFIL.QUEUED
+  return dnIo(v, m, ifp, dir, fsNr, f, i, f.num, p) === DN_IO.FAST ? PFIL.PASS : PFIL.QUEUED
 }
 
 /** The full pass of ipfw_check_packet, from rule `start` (where the fast pass stopped). */

@@ -16,7 +16,7 @@ import { tcpRespond } from '../../netinet/tcp/tcp_subr.js'
 import { tcp } from '../../netinet/tcp/tcp_var.js'
 import { icmp6Error } from '../../netinet6/icmp6.js'
 import { in6Key } from '../../netinet6/in6_var.js'
-import { ip6 } from '../../netinet6/ip6.js'
+import { ip6 } from '../../netinet6/ip6/ip6.js'
 import type { PktFacts } from './ip_fw_facts.js'
 import { ICMP6_MAXTYPE, ICMP6_UNREACH_RST } from './ip_fw_rule.js'
 

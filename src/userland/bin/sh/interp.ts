@@ -11,7 +11,7 @@
  */
 
 import { SLICE_STEPS } from '../../../host/syscalls.js'
-import { CwdFs } from '../../cwd_fs.js'
+import { CwdFs } from '../../fs/cwd_fs.js'
 import { programName } from '../../paths.js'
 import type { FileSystem, Job, OutStream, Proc } from '../../types.js'
 import { BUILTINS, type Builtin, SPECIAL, shQuote } from './bltin/builtins.js'

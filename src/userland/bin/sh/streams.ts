@@ -6,7 +6,7 @@
  * so. No OS access and no timers.
  */
 
-import { childNames, HIER, trimDir } from '../../fs_dirs.js'
+import { childNames, HIER, trimDir } from '../../fs/fs_dirs.js'
 import type { FileSystem, InStream, OutStream } from '../../types.js'
 
 /** A shell input: an InStream that can take back what a reader did not use (`read` reads a line). */

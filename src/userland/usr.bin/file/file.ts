@@ -8,7 +8,7 @@
  * first MAGIC_BYTES bytes to decide (file's own bound).
  */
 
-import { isDirectory } from '../../chroot_fs.js'
+import { isDirectory } from '../../fs/chroot_fs.js'
 import { getopt } from '../../getopt.js'
 import type { Io, Proc } from '../../types.js'
 

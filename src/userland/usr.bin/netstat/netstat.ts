@@ -12,10 +12,10 @@ import { CmdError, EX, in6WithZone, optsOrUsage, padL, padR, runTool, usage } fr
 import { getopt } from '../../getopt.js'
 import { withJailOption } from '../../jail_option.js'
 import type { Command } from '../../types.js'
-import { formatTcpStats } from '../netstat_tcp.js'
 import { formatInterfaces } from './if.js'
 import { formatProto6Stats, formatRoutes6 } from './inet6.js'
 import { formatRoutes, hostname } from './route.js'
+import { formatTcpStats } from './tcp.js'
 
 const USAGE = [
   'usage: netstat [-46AaCcLnRSTWx] [-f protocol_family | -p protocol]',

@@ -31,7 +31,7 @@ import {
   writeIcmpHeader,
 } from '../../../../wire/inet/icmp.js'
 import { IpProto } from '../../../../wire/inet/ipv4.js'
-import { ipNextMtu } from '../../ip_mtu.js'
+import { ipNextMtu } from '../../ip/ip_mtu.js'
 
 const guard = netisrGuard()
 afterEach(() => guard.check())

@@ -11,7 +11,7 @@
 
 import { IPV6_MMTU } from '../../../../wire/inet6/ipv6.js'
 import { INP } from '../../in_pcb.js'
-import { ipNextMtu } from '../../ip_mtu.js'
+import { ipNextMtu } from '../../ip/ip_mtu.js'
 import { TF_FASTRECOVERY } from '../cc/cc.js'
 import { tcpOutput } from '../tcp_output.js'
 import { TCPS, type Tcpcb, TF } from '../tcp_var.js'

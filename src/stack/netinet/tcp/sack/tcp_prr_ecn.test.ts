@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { runInFreshHost } from '../../../../platform/node/cli_packetdrill.js'
+import { runInFreshHost } from '../../../../platform/node/cli/packetdrill.js'
 
 const PRR = `--tolerance_usecs=10000
  0.00 \`sysctl -w net.inet.tcp.ecn.enable=1\`

@@ -14,7 +14,7 @@ import { nodeClockDriver } from '../../../../platform/node/clock_driver.js'
 import { netisrGuard } from '../../../../testing/fixtures.js'
 import { EtherType, ether, IpProto, ipv4 } from '../../../../testing/frames.js'
 import { counter, ip, Net } from '../../../../testing/net.js'
-import { formatTcpStats } from '../../../../userland/usr.bin/netstat_tcp.js'
+import { formatTcpStats } from '../../../../userland/usr.bin/netstat/tcp.js'
 import { MS, SEC } from '../../../../util/clock.js'
 import { TcpOptions, TH, TOF, tcpFinish, writeTcpHeader } from '../../../../wire/inet/tcp.js'
 

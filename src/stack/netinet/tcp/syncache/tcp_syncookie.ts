@@ -17,7 +17,7 @@
  */
 
 import type { Rng } from '../../../../util/rng.js'
-import { SIPHASH_KEY_LENGTH, SipHash24 } from '../tcp_isn.js'
+import { SIPHASH_KEY_LENGTH, SipHash24 } from '../isn/tcp_isn.js'
 
 /** SYNCOOKIE_LIFETIME (seconds): how often the secrets rotate. */
 export const SYNCOOKIE_LIFETIME = 15

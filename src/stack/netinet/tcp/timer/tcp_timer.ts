@@ -11,7 +11,7 @@
 import { SO } from '../../../../kern/socket.js'
 import { Timer } from '../../../../util/clock.js'
 import { TH } from '../../../../wire/inet/tcp.js'
-import { ccRto } from '../tcp_cc_hooks.js'
+import { ccRto } from '../cc/tcp_cc_hooks.js'
 import { tcpOutput } from '../tcp_output.js'
 import { tcpClose, tcpDrop, tcpRespondConn, tcpStateChange } from '../tcp_subr.js'
 import { TCPS, TCPTV_PERSMAX, TCPTV_PERSMIN, type Tcpcb, TF, TT, TT_N } from '../tcp_var.js'

@@ -6,7 +6,7 @@
  * `cd: d: No such file or directory` (status 2, as FreeBSD's sh).
  */
 
-import { joinPath } from '../../../cwd_fs.js'
+import { joinPath } from '../../../fs/cwd_fs.js'
 import type { Builtin } from './builtins.js'
 
 function shown(dir: string): string {
