@@ -34,7 +34,7 @@ ifconfig ngeth1 | grep -E 'media|status'`)
       '\toptions=28<VLAN_MTU,JUMBO_MTU>',
       '\tmedia: Ethernet autoselect',
       '\tstatus: no carrier',
-      '\tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>',
+      '\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>',
       '\tmedia: Ethernet autoselect (1000baseT <full-duplex>)',
       '\tstatus: active',
       '\tmedia: Ethernet autoselect',

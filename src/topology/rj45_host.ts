@@ -11,7 +11,6 @@
  */
 
 import type { NgSocket, Syscalls } from '../host/syscalls.js'
-import { parseNgValue } from '../netgraph/ascii.js'
 
 const IFT_ETHER = 'ether'
 
@@ -22,8 +21,9 @@ function etherNodeOf(root: Syscalls, ng: NgSocket, ifname: string): number | nul
   } catch {
     return null
   }
+  // getifname answers with the name as a netgraph ASCII string; interface names need no escapes.
   const owns = (id: number) =>
-    parseNgValue(ng.msg(`[${id.toString(16)}]:`, 'getifname', '').response ?? '') === ifname
+    (ng.msg(`[${id.toString(16)}]:`, 'getifname', '').response ?? '').trim() === `"${ifname}"`
   // Usually named after its interface; unnamed when another node had the name first (an ng_eiface
   // node renamed to it by `ngctl name`, as the extelem script does).
   try {

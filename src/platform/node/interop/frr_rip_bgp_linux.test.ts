@@ -183,6 +183,9 @@ router bgp 65002
 interop('RIPng against FRR ripngd (IPv6 link-local over vxlan)', 'ripngd', (get, explain) => {
   test('routes both ways via link-local next hops with timers basic 5 15 10', async (t) => {
     const w = get()
+    // vxlan0 has only IPv4 addresses, so it came up IFDISABLED as on FreeBSD: turn IPv6 on, as an
+    // rc.conf's ifconfig_vxlan0_ipv6="inet6 -ifdisabled" would.
+    await ours(w.r, 'ifconfig vxlan0 inet6 -ifdisabled')
     const ifc = await ours(w.r, 'ifconfig vxlan0')
     const ll = /inet6 (fe80::[0-9a-f:]+)%vxlan0/.exec(ifc)?.[1]
     assert.ok(ll !== undefined, `r's vxlan0 has a link-local address:\n${ifc}`)

@@ -44,15 +44,14 @@ jexec r sysctl net.inet.ip.fw.dyn_parent_count net.inet.ip.fw.dyn_count`,
       'range=65',
       'two=65',
       // Each flow passes r twice (in, out): the third and fourth flows are denied on the way in.
-      '00100  4 120 allow udp from any to 10.0.2.2 limit src-addr 2 :default',
-      // b's port unreachables for the two flows that got through, and the DAD solicitations of
-      // the link-local addresses r sends and hears, and four MLD reports (76 bytes each) for their
-      // solicited-node groups (IPv6 passes ipfw too, on the inet6 head).
-      '65535 12 784 allow ip from any to any',
+      '00100 4 120 allow udp from any to 10.0.2.2 limit src-addr 2 :default',
+      // b's port unreachables for the two flows that got through, in and out of r (56 bytes each);
+      // no IPv6: the interfaces have only IPv4 addresses, so nd6 left them IFDISABLED.
+      '65535 4 224 allow ip from any to any',
       '## Dynamic rules (3):',
-      '00100  2  60 (8s) LIMIT udp 10.0.1.2 58577 <-> 10.0.2.2 5001 :default',
-      '00100  2  60 (8s) LIMIT udp 10.0.1.2 50277 <-> 10.0.2.2 5002 :default',
-      '00100  0   0 (8s) PARENT 2 udp 10.0.1.2 0 <-> 0.0.0.0 0 :default',
+      '00100 2  60 (8s) LIMIT udp 10.0.1.2 58577 <-> 10.0.2.2 5001 :default',
+      '00100 2  60 (8s) LIMIT udp 10.0.1.2 50277 <-> 10.0.2.2 5002 :default',
+      '00100 0   0 (8s) PARENT 2 udp 10.0.1.2 0 <-> 0.0.0.0 0 :default',
       'net.inet.ip.fw.dyn_parent_count: 1',
       'net.inet.ip.fw.dyn_count: 2',
       'net.inet.ip.fw.dyn_parent_count: 0',
