@@ -23,7 +23,11 @@ interface Scripted {
   deferred(): number
 }
 
-/** readStepNs: wall time per reading; lateNs: how late every block wakes. */
+/**
+ * readStepNs: wall time per reading; lateNs: how late every block wakes. The busy-wait calibrates
+ * its plain loop to one reading per microsecond: a step under 1 µs makes it take that loop for
+ * faster than it is and run up to a million real iterations per reading (minutes of CPU).
+ */
 function scripted(readStepNs: number, lateNs: number, withBlock = true): Scripted {
   const wall = { ns: 1_000_000 }
   let queue: Array<() => void> = []
@@ -105,7 +109,7 @@ test('real clock: a deadline is met within one wall-clock reading, by blocking t
 
 test('real clock: the busy-wait margin follows how late blocks wake', () => {
   const late = 40 * US
-  const s = scripted(100, late)
+  const s = scripted(1_000, late)
   const clock = new Clock('real', s.driver)
   let n = 0
   const t = clock.timer(() => {
@@ -155,7 +159,7 @@ test('real clock: after a timer fires, the next one is waited for in a later tur
 })
 
 test('real clock: a periodic timer re-armed from its deadline does not drift', () => {
-  const s = scripted(700, 45 * US)
+  const s = scripted(1_000, 45 * US)
   const clock = new Clock('real', s.driver)
   const period = 3 * MS
   let n = 0

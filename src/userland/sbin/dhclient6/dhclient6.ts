@@ -28,7 +28,7 @@ import {
   formatHexColons,
   parseDhcp6,
 } from '../../../wire/app/dhcp6.js'
-import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
+import { formatIpv6, in6IsLinkLocal } from '../../../wire/inet6/in6_addr.js'
 import { type DaemonStream, daemonLaunch } from '../../lib/libc/daemon.js'
 import type { Io, Proc } from '../../types.js'
 import { dhclient } from '../dhclient/dhclient.js'
@@ -223,6 +223,12 @@ async function run(o: Opts, quiet: boolean, io: Io, proc: Proc): Promise<number>
   }
   if (info.mac === null) {
     io.stderr.write(`${ifName}: unsupported device type\n`)
+    return 1
+  }
+  // ISC's if_register6 sends from the link-local address and gives up without one (an interface
+  // whose IPv6 is still IFDISABLED has none), rather than waiting for it.
+  if (sys.ifGet(ifName).inet6?.some((a) => in6IsLinkLocal(a.addr)) !== true) {
+    io.stderr.write(`no link-local IPv6 address for ${ifName}\n`)
     return 1
   }
   const mac = info.mac

@@ -79,6 +79,11 @@ test('tcpdump -v/-vv prints DHCPv4 and DHCPv6 exchanges as Debian tcpdump does',
     await r.sleep(1)
     for (const l of ['srv dhcpd -q -cf /etc/dhcpd.conf', 'srv dhcpd -6 -q', 'c1 dhclient eth0'])
       assert.equal((await r.line(l)).status, 0, l)
+    // c1's eth0 has no inet6 address, so IPv6 started disabled there (nd6_ifattach): without a
+    // link-local address dhclient -6 gives up, as ISC's does; enable it as the lab's rc.conf would.
+    assert.equal((await r.line('c1 /usr/local/sbin/dhclient -6 eth0')).status, 1)
+    assert.equal((await r.line('c1 ifconfig eth0 inet6 -ifdisabled')).status, 0)
+    await r.sleep(2)
     assert.equal((await r.line('c1 /usr/local/sbin/dhclient -6 eth0')).status, 0)
     // Past T1 of both leases: a DHCPv4 renewal (unicast Request) and a DHCPv6 Renew.
     await r.sleep(150)
