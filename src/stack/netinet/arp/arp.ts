@@ -27,6 +27,7 @@ import { IcmpType, UnreachCode } from '../../../wire/inet/icmp.js'
 import { ARP_LEN, ArpOp, writeArp } from '../../../wire/link/arp.js'
 import { ETHER_HDR_LEN, EtherType, writeEthernetHeader } from '../../../wire/link/ethernet.js'
 import { etherSend, etherSendTo } from '../../net/ether.js'
+import { llDropHeld } from '../../net/if_llatbl.js'
 import { IFF, type IfAddr, type Ifnet } from '../../net/ifnet.js'
 import { intKnob } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
@@ -185,29 +186,13 @@ function table(ifp: Ifnet): ArpTable {
   return t
 }
 
-function freeHold(e: Lle): number {
-  const pool = e.ifp.vnet.env.pool
-  let n = 0
-  for (let m = e.hold; m !== null; ) {
-    const next = m.next
-    m.next = null
-    pool.put(m)
-    m = next
-    n++
-  }
-  e.hold = null
-  e.holdTail = null
-  e.holdCount = 0
-  return n
-}
-
 function removeEntry(e: Lle): void {
   const t = e.ifp.arp as ArpTable | null
   if (t === null || t.get(e.addr | 0) !== e) return
   t.delete(e.addr | 0)
   if (t.last === e) t.last = null
   e.timer.cancel()
-  freeHold(e)
+  llDropHeld(e, e.ifp.vnet.env.pool)
   const st = arp(e.ifp.vnet)
   st.entries--
   st.unresolved.delete(e)

@@ -11,6 +11,7 @@ import { SEC, type Timer } from '../../../util/clock.js'
 import { SysError } from '../../../util/errno.js'
 import { Icmp6Type, Unreach6Code } from '../../../wire/inet6/icmpv6.js'
 import { type In6Addr, in6Eq, in6Hash, in6SolicitedNode } from '../../../wire/inet6/in6_addr.js'
+import { llDropHeld } from '../../net/if_llatbl.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import { intKnob } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
@@ -161,22 +162,6 @@ export function nd6Lookup(ifp: Ifnet, a: Uint8Array, ao: number): Nd6Entry | nul
   return null
 }
 
-function freeHold(e: Nd6Entry): number {
-  const pool = e.ifp.vnet.env.pool
-  let n = 0
-  for (let m = e.hold; m !== null; ) {
-    const next = m.next
-    m.next = null
-    pool.put(m)
-    m = next
-    n++
-  }
-  e.hold = null
-  e.holdTail = null
-  e.holdCount = 0
-  return n
-}
-
 export function nd6Free(e: Nd6Entry): void {
   const ii = e.ifp.inet6 as In6Ifinfo | null
   const t = ii === null ? null : (ii.nd as NdTable | null)
@@ -192,7 +177,7 @@ export function nd6Free(e: Nd6Entry): void {
     e.hashNext = null
     if (ii!.ndLast === e) ii!.ndLast = null
     e.timer.cancel()
-    freeHold(e)
+    llDropHeld(e, e.ifp.vnet.env.pool)
     // A proxy entry held its address's solicited-node group (see nd6SetStatic).
     if (e.proxy) in6IfLeave(e.ifp, solicitedNodeOf(e.addr))
     const st = nd6(e.ifp.vnet)
@@ -273,7 +258,7 @@ function nd6Timer(e: Nd6Entry): void {
         e.hold = m.next
         m.next = null
         e.holdCount--
-        st.stats.dropped += freeHold(e)
+        st.stats.dropped += llDropHeld(e, e.ifp.vnet.env.pool)
         icmp6Error(v, m, Icmp6Type.DST_UNREACH, Unreach6Code.ADDR, 0, m.rcvif === null ? e.ifp : null)
       }
       nd6Free(e)
