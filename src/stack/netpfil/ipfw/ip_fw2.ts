@@ -392,20 +392,11 @@ function ipfwHookPass(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook)
   if (ch.enable === 0) return PFIL.PASS
   const q = ch.quick
   if (m.tag === null && ch.nest === 0 && q !== null && memoApplies(ch, q, m)) {
-    const b = m.data
-    const o = m.off
-    const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
-    const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
-    const key = b[o + 9]! | (dir << 8)
-    const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
-    const at = slot * MW
-    const memo = q.memo
-    if (
-      memo[at + MK.KEY] === key &&
-      memo[at + MK.SRC] === src &&
-      memo[at + MK.DST] === dst &&
-      q.mIf[slot] === ifp.name
-    ) {
+    const at = memoFind(q, m, ifp, dir)
+    if (at >= 0) {
+      const memo = q.memo
+      const b = m.data
+      const o = m.off
       const i = memo[at + MK.RULE]!
       const f = ch.rules[i]!
       const a = f.action
@@ -450,27 +441,33 @@ export const QUICK_FULL = -1
  */
 export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
   const q = ch.quick
-  if (q === null || !memoApplies(ch, q, m)) return quickWalk(v, ch, m, ifp, dir)
+  const at = q === null || !memoApplies(ch, q, m) ? -1 : memoFind(q, m, ifp, dir)
+  if (at < 0) return quickWalk(v, ch, m, ifp, dir)
+  const memo = q!.memo
   const b = m.data
   const o = m.off
-  const proto = b[o + 9]!
-  const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
-  const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
-  const key = proto | (dir << 8)
-  const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
-  const at = slot * MW
-  const memo = q.memo
-  if (
-    memo[at + MK.KEY] !== key ||
-    memo[at + MK.SRC] !== src ||
-    memo[at + MK.DST] !== dst ||
-    q.mIf[slot] !== ifp.name
-  )
-    return quickWalk(v, ch, m, ifp, dir)
   ch.quickStart = 0
   ch.quickDn = -1
   if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, (b[o + 2]! << 8) | b[o + 3]!, v.env.clock.coarseNow())
   return quickStop(v, ch, m, memo[at + MK.RULE]!, dir)
+}
+
+/** The memo entry (its offset in q.memo) remembering a packet like m on ifp in dir; -1 for none. */
+function memoFind(q: QuickTable, m: Mbuf, ifp: Ifnet, dir: number): number {
+  const b = m.data
+  const o = m.off
+  const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
+  const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
+  const key = b[o + 9]! | (dir << 8)
+  const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
+  const at = slot * MW
+  const memo = q.memo
+  return memo[at + MK.KEY] === key &&
+    memo[at + MK.SRC] === src &&
+    memo[at + MK.DST] === dst &&
+    q.mIf[slot] === ifp.name
+    ? at
+    : -1
 }
 
 /** Count the `count`/`skipto` rules a remembered walk met, as the walk itself did. */
