@@ -10,13 +10,6 @@ import fc from 'fast-check'
 import { HEADROOM, MbufPool } from '../buf/mbuf.js'
 import { MbufSockBuf } from './sockbuf_mbuf.js'
 
-type Op =
-  | { kind: 'mbuf'; len: number; hdr: number }
-  | { kind: 'copy'; len: number }
-  | { kind: 'read'; n: number; peek: boolean }
-  | { kind: 'drop'; n: number }
-  | { kind: 'copyOut'; from: number; n: number }
-
 const ops = fc.array(
   fc.oneof(
     fc.record({
