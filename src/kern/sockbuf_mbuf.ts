@@ -65,6 +65,8 @@ export class MbufSockBuf {
     }
     m.off = off
     m.len = len
+    // The interface it came in on is nothing to the socket, and may be gone before the data is read.
+    m.rcvif = null
     this.link(m)
   }
 
