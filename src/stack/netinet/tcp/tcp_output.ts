@@ -18,7 +18,7 @@ import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { ip } from '../ip/ip.js'
 import { ipOutput } from '../ip/ip_output.js'
-import { inRecoveryCongOnly, inRecoveryFast } from './cc/tcp_cc_hooks.js'
+import { ccCheckIdle, inRecoveryCongOnly, inRecoveryFast } from './cc/tcp_cc_hooks.js'
 import { ecnNewData, ecnOutputFlags, ecnOutputSynSent, IPTOS_ECN } from './ecn/tcp_ecn.js'
 import { in6Hlim, tcp6Send } from './tcp_ip6.js'
 import { tcpMssopt, tcpTsTicks } from './tcp_subr.js'
@@ -47,6 +47,7 @@ export function tcpOutput(tp: Tcpcb): void {
   // tcp_output decides "idle" once, before its again: loop: a write to an idle connection leaves
   // whole, its short last segment too, rather than that one waiting on Nagle for the first's ACK.
   const idle = tp.snd_max === tp.snd_una
+  if (idle) ccCheckIdle(tp, tp.inp.vnet.env.clock.runNow())
   for (let n = 0; n < 1024; n++) if (!outputOne(tp, idle)) return
 }
 
@@ -373,6 +374,7 @@ function sendSegment(
     tp.snd_nxt = seqAdd(tp.snd_nxt, len)
     if (seqGt(tp.snd_nxt, tp.snd_max)) {
       tp.snd_max = tp.snd_nxt
+      tp.sndtime = nowNs
       if (!tp.rtt.timing) {
         tp.rtt.startTiming(startseq, ticksFromNs(nowNs))
         st.tcps_segstimed++

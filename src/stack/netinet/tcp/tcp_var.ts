@@ -254,6 +254,8 @@ export class Tcpcb extends TcpSeqSpace {
   readonly rtt: RttEstimator
   /** Last time a segment arrived (t_rcvtime), for keepalive and idle. */
   rcvtime = 0
+  /** Last time new data (or SYN/FIN) advanced snd_max (t_sndtime), -1 before the first; for idle. */
+  sndtime = -1
   /** A soft error (ICMP) remembered for the timeout report (t_softerror). */
   softerror: string | null = null
   /** Per-connection TCP_KEEP* (ms; 0 = the vnet's default). */
