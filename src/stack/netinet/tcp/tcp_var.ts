@@ -8,6 +8,7 @@
  * tcp_timewait.ts), output in tcp_output.ts, timers in tcp_timer.ts, the user requests in tcp_usrreq.ts.
  */
 
+import type { Socket } from '../../../kern/socket.js'
 import type { StreamSocket } from '../../../kern/socket_stream.js'
 import type { Timer } from '../../../util/clock.js'
 import type { Rng } from '../../../util/rng.js'
@@ -406,6 +407,9 @@ export class TcpVnet implements RttConfig {
   nolocaltimewait = 1
   udpTunnelingPort = 0
   udpTunnelingOverhead = 8
+  /** The tunnel's kernel UDP sockets bound to udpTunnelingPort (V_udp4_tun_socket, V_udp6_tun_socket). */
+  udp4TunSocket: Socket | null = null
+  udp6TunSocket: Socket | null = null
   sendbufAuto = 1
   recvbufAuto = 1
   sendbufMax = 2097152
