@@ -159,8 +159,7 @@ export function udp6Ctlinput(
   const pcb = in6PcbLookup(us.pcbs, b, inner + 24, readU16(b, t + 2), b, inner + 8, readU16(b, t))
   if (pcb === null) return
   if (pcb.ppcb !== null) (pcb.ppcb as UdpTunnel).ctlinput6(v, type, code, param, b, inner, innerLen)
-  else if (err !== null && pcb.connected)
-    pcb.so.setError(new SysError(err as 'ECONNREFUSED', 'recvfrom'))
+  else if (err !== null && pcb.connected) pcb.so.setError(new SysError(err as 'ECONNREFUSED', 'recvfrom'))
 }
 
 function pcbOf(so: Socket): Inpcb {

@@ -31,7 +31,11 @@ function knob(
 const INT_MAX = 0x7fffffff
 
 /** A 0/1 switch among the congestion-control tunables (FreeBSD's VNET ints, read as 0 or 1 here). */
-function ccSwitch(name: string, descr: string, field: 'abe' | 'abeFrlossreduce' | 'doRfc3390' | 'doRfc3465'): SysctlDecl {
+function ccSwitch(
+  name: string,
+  descr: string,
+  field: 'abe' | 'abeFrlossreduce' | 'doRfc3390' | 'doRfc3465',
+): SysctlDecl {
   return {
     name,
     descr,
@@ -244,7 +248,11 @@ export const tcpModule: VnetModule<TcpVnet> = {
       'abcLVar',
       { min: 1, max: 65535 },
     ),
-    ccSwitch('net.inet.tcp.rfc3390', 'Enable RFC 3390 (Increasing TCP\'s Initial Congestion Window)', 'doRfc3390'),
+    ccSwitch(
+      'net.inet.tcp.rfc3390',
+      "Enable RFC 3390 (Increasing TCP's Initial Congestion Window)",
+      'doRfc3390',
+    ),
     ccSwitch('net.inet.tcp.rfc3465', 'Enable RFC 3465 (Appropriate Byte Counting)', 'doRfc3465'),
     ccSwitch(
       'net.inet.tcp.cc.abe',

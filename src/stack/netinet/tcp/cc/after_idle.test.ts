@@ -38,7 +38,9 @@ function script(pause: string[], flight: number, algo = 'newreno'): string {
     ...pause,
     '+0 write(4, ..., 6000) = 6000',
   ]
-  const ack = pause.some((l) => l.includes('< P.')) ? 1 + 100 * pause.filter((l) => l.includes('< P.')).length : 1
+  const ack = pause.some((l) => l.includes('< P.'))
+    ? 1 + 100 * pause.filter((l) => l.includes('< P.')).length
+    : 1
   for (let i = 0; i < flight; i++) {
     const s = 6001 + i * 1000
     L.push(`+0 > ${s + 1000 === 12001 ? 'P.' : '.'} ${s}:${s + 1000}(1000) ack ${ack} win 65535`)
