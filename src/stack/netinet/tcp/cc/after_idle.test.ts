@@ -87,3 +87,44 @@ describe('cc_after_idle: restart window after an idle RTO (RFC 5681 §4.1)', () 
     assert.equal(r.ok, false)
   })
 })
+
+describe('the congestion-control sysctls', () => {
+  test('cc.abe gates cc.newreno.beta_ecn (EACCES); the betas take 1 to 100 (EINVAL); rfc3390/rfc3465 switch', async () => {
+    const { sys } = await runPkt('0 `sysctl -w net.inet.tcp.msl=30000`\n')
+    const errno = (f: () => unknown): string => {
+      try {
+        f()
+        return 'ok'
+      } catch (e) {
+        return (e as { code: string }).code
+      }
+    }
+    assert.equal(sys.sysctlGet('net.inet.tcp.cc.abe').value, 0)
+    assert.equal(sys.sysctlGet('net.inet.tcp.cc.newreno.beta').value, 50)
+    assert.equal(sys.sysctlGet('net.inet.tcp.cc.newreno.beta_ecn').value, 80)
+    assert.equal(
+      errno(() => sys.sysctlSet('net.inet.tcp.cc.newreno.beta_ecn', '70')),
+      'EACCES',
+    )
+    sys.sysctlSet('net.inet.tcp.cc.abe', '1')
+    sys.sysctlSet('net.inet.tcp.cc.newreno.beta_ecn', '70')
+    assert.equal(sys.sysctlGet('net.inet.tcp.cc.newreno.beta_ecn').value, 70)
+    for (const bad of ['0', '101']) {
+      assert.equal(
+        errno(() => sys.sysctlSet('net.inet.tcp.cc.newreno.beta', bad)),
+        'EINVAL',
+      )
+      assert.equal(
+        errno(() => sys.sysctlSet('net.inet.tcp.cc.newreno.beta_ecn', bad)),
+        'EINVAL',
+      )
+    }
+    assert.equal(sys.sysctlGet('net.inet.tcp.cc.newreno.beta').value, 50)
+    for (const n of ['rfc3390', 'rfc3465', 'cc.abe_frlossreduce']) {
+      const name = `net.inet.tcp.${n}`
+      const was = sys.sysctlGet(name).value
+      sys.sysctlSet(name, was === 1 ? '0' : '1')
+      assert.equal(sys.sysctlGet(name).value, was === 1 ? 0 : 1, name)
+    }
+  })
+})
