@@ -374,7 +374,7 @@ function sendSegment(
     tp.snd_nxt = seqAdd(tp.snd_nxt, len)
     if (seqGt(tp.snd_nxt, tp.snd_max)) {
       tp.snd_max = tp.snd_nxt
-      tp.sndtime = nowNs
+      tp.sndtime = ticksFromNs(nowNs)
       if (!tp.rtt.timing) {
         tp.rtt.startTiming(startseq, ticksFromNs(nowNs))
         st.tcps_segstimed++

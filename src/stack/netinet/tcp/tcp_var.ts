@@ -255,7 +255,10 @@ export class Tcpcb extends TcpSeqSpace {
   readonly rtt: RttEstimator
   /** Last time a segment arrived (t_rcvtime), for keepalive and idle. */
   rcvtime = 0
-  /** Last time new data (or SYN/FIN) advanced snd_max (t_sndtime), -1 before the first; for idle. */
+  /**
+   * Last time new data (or SYN/FIN) advanced snd_max (t_sndtime), in ticks as FreeBSD keeps it (a
+   * small integer, so no boxed number per connection), -1 before the first; for idle.
+   */
   sndtime = -1
   /** A soft error (ICMP) remembered for the timeout report (t_softerror). */
   softerror: string | null = null

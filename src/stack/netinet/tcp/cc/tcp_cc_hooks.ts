@@ -99,7 +99,7 @@ export function ccEcn(tp: Tcpcb, ack: number): void {
 export function ccCheckIdle(tp: Tcpcb, nowNs: number): void {
   const now = ticksFromNs(nowNs)
   const rto = tp.rtt.rxtcur
-  if (now - ticksFromNs(tp.rcvtime) < rto && (tp.sndtime < 0 || now - ticksFromNs(tp.sndtime) < rto)) return
+  if (now - ticksFromNs(tp.rcvtime) < rto && (tp.sndtime < 0 || now - tp.sndtime < rto)) return
   ccIdle(tp.cc, tp.ccv, sync(tp))
 }
 
