@@ -2,7 +2,9 @@
  * UDP (RFC 768, RFC 1122 §4.1.3; FreeBSD's udp_usrreq.c): input validation with struct udpstat
  * counters, delivery to the vnet's sockets (one for unicast, every matching one for broadcast and
  * multicast), ICMP port unreachable when nobody listens (unless net.inet.udp.blackhole), output
- * with the pseudo-header checksum, and ICMP errors reported to connected sockets (udp_ctlinput).
+ * with the pseudo-header checksum, ICMP errors reported to connected sockets (udp_ctlinput), and
+ * kernel sockets whose tunnel hooks take their datagrams and errors (udp_set_kernel_tunneling: TCP
+ * over UDP's), so UDP itself knows no protocol it carries.
  *
  * Input never throws; a datagram that does not fit a socket's receive buffer is counted
  * (udps_fullsock) and dropped. The user requests throw SysError, having changed nothing.

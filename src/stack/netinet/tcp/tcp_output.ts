@@ -2,7 +2,8 @@
  * TCP output (FreeBSD's tcp_output.c): decide whether a segment is due — data the windows allow
  * (Nagle unless TCP_NODELAY, TCP_NOPUSH), a window update, an ACK owed, SYN/FIN/RST — and build it
  * with FreeBSD's options in FreeBSD's order (mss, nop, wscale, sackOK, TS; SACK blocks), then hand it
- * to IP with DF set. Keeps the sequence space, RTT timing and the retransmit/persist timers right.
+ * to IP with DF set. Keeps the sequence space, RTT timing and the retransmit/persist timers right,
+ * and lets the congestion control restart its window after an idle RTO (cc_after_idle).
  *
  * Never throws; allocates one pooled mbuf per segment and nothing else.
  */
