@@ -29,15 +29,6 @@ export interface LsaEntry {
   /** Parsed router-LSA or network-LSA body, kept for SPF (null for other types or bad bodies). */
   router: RouterLsa | null
   network: { mask: number; routers: number[] } | null
-  /**
-   * SPF's working state for this entry as a vertex (ospf_spf.ts), meaningful only while spfRun is
-   * its database's current run: a run allocates no vertex and looks none up in a table of its own.
-   */
-  spfRun: number
-  spfDist: number
-  spfHops: readonly object[]
-  spfDirect: boolean
-  spfDone: boolean
 }
 
 /** An LSA's key and parsed body, worked out elsewhere (a parsed body is never changed). */
@@ -71,8 +62,6 @@ export class Lsdb {
   limit: number
   /** LSAs refused because the database was full. */
   refused = 0
-  /** SPF runs over this database so far (each entry's spfRun says whether its scratch is this run's). */
-  spfRun = 0
 
   constructor(limit: number) {
     this.limit = limit
@@ -114,11 +103,6 @@ export class Lsdb {
       rcvTime: now,
       router: lsa.hdr.type !== 1 ? null : parsed !== undefined ? parsed.router : parseRouterLsa(lsa.data),
       network: lsa.hdr.type !== 2 ? null : parsed !== undefined ? parsed.network : parseNetworkLsa(lsa.data),
-      spfRun: 0,
-      spfDist: 0,
-      spfHops: NO_HOPS,
-      spfDirect: false,
-      spfDone: false,
     }
     this.map.set(k, e)
     this.index(e)
@@ -212,8 +196,6 @@ export class Lsdb {
     )
   }
 }
-
-const NO_HOPS: readonly object[] = Object.freeze([])
 
 /** An advertising router's entries past this many are kept in a Map rather than an array. */
 const ADV_ARRAY_MAX = 8
