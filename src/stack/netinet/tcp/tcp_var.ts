@@ -8,6 +8,7 @@
  * tcp_timewait.ts), output in tcp_output.ts, timers in tcp_timer.ts, the user requests in tcp_usrreq.ts.
  */
 
+import type { Mbuf } from '../../../buf/mbuf.js'
 import type { StreamSocket } from '../../../kern/socket_stream.js'
 import type { Timer } from '../../../util/clock.js'
 import type { Rng } from '../../../util/rng.js'
@@ -328,6 +329,11 @@ export class TcpSeg {
   len = 0
   buf: Uint8Array = new Uint8Array(0)
   off = 0
+  /**
+   * The mbuf `buf` belongs to, while tcp_input holds it: in-order data goes into the receive
+   * buffer as this mbuf (sbappendstream), which then owns it and sets this to null.
+   */
+  m: Mbuf | null = null
   /** The UDP source port it came from through the tunnel (tcp_udp_tun.ts), 0 for plain TCP. */
   port = 0
   /**
