@@ -32,6 +32,7 @@ import {
   parseOspf,
   withAge,
 } from '../../../../wire/routing/ospf.js'
+import { OspfAuth } from './ospf_auth.js'
 import { receiveUpdate } from './ospf_flood.js'
 import { LsaCache, type LsaFacts } from './ospf_lsa_cache.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from './ospf_lsdb.js'
@@ -147,6 +148,8 @@ export class OspfEngine {
   private readonly ackOut = new Map<OspfIf, LsaHeader[]>()
   private ackAt = Number.POSITIVE_INFINITY
   readonly nbr: NbrInput
+  /** Appendix D authentication: signs what goes out, checks what comes in (ospf_auth.ts). */
+  readonly auth = new OspfAuth()
   now = 0
   private readonly lsaCache: LsaCache
   private readonly lsaOf: (p: Uint8Array, off: number, len: number) => Lsa
@@ -345,7 +348,7 @@ export class OspfEngine {
   /** A packet already built whole (emitLsu, emitAck) for i's area. */
   sendPacket(i: OspfIf, dst: number, type: number, pkt: Uint8Array): void {
     this.counters.txPackets[type]!++
-    this.io.send(i, dst, pkt)
+    this.io.send(i, dst, this.auth.sign(i, pkt, this.now))
   }
 
   /** Acknowledgments of headers, as few packets as fit. */
@@ -623,8 +626,9 @@ export class OspfEngine {
       this.drop('subnet')
       return
     }
-    if (h.auType !== 0) {
-      this.drop('auth')
+    const authFail = this.auth.check(i, pkt, src)
+    if (authFail !== null) {
+      this.drop(authFail)
       return
     }
     if (h.routerId >>> 0 === this.routerId >>> 0 || h.routerId === 0) {
