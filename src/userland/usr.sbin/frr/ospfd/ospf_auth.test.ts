@@ -67,8 +67,8 @@ function pair(authA: OspfAuthExpect, authB: OspfAuthExpect) {
   let now = 1000 * S
   a.setInterfaces([ifDesc('e0', '10.0.0.1'), { ...ifDesc('lo1', '192.168.1.1'), type: 'loopback' }], now)
   b.setInterfaces([ifDesc('e0', '10.0.0.2'), { ...ifDesc('lo1', '192.168.2.1'), type: 'loopback' }], now)
-  a.auth.setIf('e0', authA)
-  b.auth.setIf('e0', authB)
+  a.auth.setIf('e0', resolveAuth(authA.type, 0, authA.password, authA.keys))
+  b.auth.setIf('e0', resolveAuth(authB.type, 0, authB.password, authB.keys))
   const deliver = (to: OspfEngine, src: number, pkt: Uint8Array) =>
     to.input(pkt, src, ip('224.0.0.5'), 'e0', now)
   const run = (seconds: number) => {
@@ -173,8 +173,13 @@ test('a replayed older packet from a neighbour is dropped (D.5.3), a newer one t
   assert.equal(p.a.counters.rxPackets[1], rx + 1, 'an equal sequence number is not a replay')
 })
 
-test('resolveAuth: the interface over the area; message-digest without keys is null', () => {
+test('resolveAuth: the interface over the area; message-digest without keys is null; which key signs', () => {
   const keys = [{ keyId: 1, algo: 'md5' as const, key: 'k' }]
+  const two = [...keys, { keyId: 2, algo: 'hmac-sha-1' as const, key: 'j' }]
+  assert.equal(resolveAuth(2, 0, '', two).send?.keyId, 2, 'the last message-digest-key configured')
+  assert.equal(resolveAuth(2, 0, '', two, true).send?.keyId, 1, "a key chain's lowest id")
+  const none = resolveAuth(2, 0, '', [], true)
+  assert.deepEqual([none.type, none.send], [2, null], 'a key chain without a key: still AuType 2')
   assert.equal(resolveAuth(null, 2, '', keys).type, 2)
   assert.equal(resolveAuth(null, 2, '', []).type, 0)
   assert.equal(resolveAuth(0, 2, '', keys).type, 0)

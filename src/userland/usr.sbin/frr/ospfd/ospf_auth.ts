@@ -24,7 +24,15 @@ export type { OspfCryptoKey } from '../../../../wire/routing/ospf_auth.js'
 
 const SEC_NS = 1e9
 
-interface IfAuth extends OspfAuthExpect {
+/** An interface's authentication: what it accepts, and the key it signs with (null: none usable). */
+export interface IfAuthConfig extends OspfAuthExpect {
+  send: OspfCryptoKey | null
+}
+
+/** FRR's key when message-digest has none to sign with: MD5, key id 0, an empty key. */
+const NO_KEY: OspfCryptoKey = { keyId: 0, algo: 'md5', key: '' }
+
+interface IfAuth extends IfAuthConfig {
   /** The last cryptographic sequence number we sent here. */
   txSeq: number
   /** The last one each neighbour (by address) sent that we accepted. */
@@ -37,7 +45,7 @@ export class OspfAuth {
   readonly areas = new Map<number, number>()
 
   /** Interface `name`'s authentication (null: none), keeping its sequence numbers when it stays. */
-  setIf(name: string, e: OspfAuthExpect | null): void {
+  setIf(name: string, e: IfAuthConfig | null): void {
     if (e === null || e.type === AuType.NULL) {
       this.ifs.delete(name)
       return
@@ -47,6 +55,7 @@ export class OspfAuth {
       type: e.type,
       password: e.password,
       keys: e.keys,
+      send: e.send,
       txSeq: old?.txSeq ?? 0,
       rxSeq: old?.rxSeq ?? new Map(),
     })
@@ -69,7 +78,7 @@ export class OspfAuth {
     if (a.type === AuType.SIMPLE) return signSimple(pkt, a.password)
     const t = Math.floor(now / SEC_NS) >>> 0
     a.txSeq = t > a.txSeq ? t : (a.txSeq + 1) >>> 0
-    return signCrypto(pkt, a.keys[a.keys.length - 1]!, a.txSeq)
+    return signCrypto(pkt, a.send ?? NO_KEY, a.txSeq)
   }
 
   /** Why packet `pkt` from src on i fails authentication, or null when it passes. */
@@ -95,15 +104,20 @@ export class OspfAuth {
 
 /**
  * What an interface uses, from its `ip ospf authentication` (null when not set), its area's type,
- * its password and its keys: message-digest without keys is null authentication (FRR, Cisco).
+ * its password and its keys: the `message-digest-key`s (the last one configured signs), or a key
+ * chain's complete keys (the lowest id signs, FRR's key_lookup_for_send). Message-digest without
+ * keys and without a key chain is null authentication (FRR, Cisco); a key chain without a usable
+ * key still means AuType 2, signed with FRR's empty key.
  */
 export function resolveAuth(
   ifType: number | null,
   areaType: number,
   password: string,
   keys: readonly OspfCryptoKey[],
-): OspfAuthExpect {
+  chain = false,
+): IfAuthConfig {
   const type = ifType ?? areaType
-  if (type === AuType.CRYPTO && keys.length === 0) return { type: AuType.NULL, password: '', keys }
-  return { type, password, keys }
+  if (type === AuType.CRYPTO && keys.length === 0 && !chain)
+    return { type: AuType.NULL, password: '', keys, send: null }
+  return { type, password, keys, send: (chain ? keys[0] : keys[keys.length - 1]) ?? null }
 }

@@ -190,3 +190,40 @@ test('a capture of MD5-signed OSPF: tshark decodes AuType 2, key id, digest leng
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('key chains (RFC 5709 HMAC-SHA): the same algorithm and key Full, another algorithm never; running config', async () => {
+  const r = (current = await bootLab(LAB, 5))
+  const chain = (n: string, i: string, algo: string) =>
+    r.line(
+      vtysh(
+        n,
+        'conf t',
+        'key chain lan',
+        'key 1',
+        'key-string two words',
+        `cryptographic-algorithm ${algo}`,
+        'exit',
+        'exit',
+        `interface ${i}`,
+        'ip ospf authentication key-chain lan',
+      ),
+    )
+  assert.equal((await chain('r1', 'eth1', 'hmac-sha-256')).status, 0)
+  assert.equal((await chain('r2', 'eth0', 'hmac-sha-1')).status, 0)
+  await r.sleep(120)
+  assert.doesNotMatch((await r.line('r1 vtysh -c "show ip ospf neighbor"')).out, /2\.2\.2\.2/)
+  assert.match((await r.line('r1 vtysh -c "show ip ospf"')).out, /auth-length \d+/)
+  const c = await r.line(
+    vtysh('r2', 'conf t', 'key chain lan', 'key 1', 'cryptographic-algorithm hmac-sha-256'),
+  )
+  assert.equal(c.status, 0, c.out)
+  await r.sleep(60)
+  assert.match((await r.line('r1 vtysh -c "show ip ospf neighbor"')).out, /^2\.2\.2\.2 +1 Full\//m)
+  assert.equal((await r.line('h1 ping -c 1 10.0.2.10')).status, 0)
+  const run = (await r.line('r2 vtysh -c "show running-config"')).out
+  assert.match(
+    run,
+    /^!\nkey chain lan\n key 1\n {2}key-string two words\n {2}cryptographic-algorithm hmac-sha-256\n exit\nexit\n!\ninterface eth0\n/m,
+  )
+  assert.match(run, /^interface eth0\n ip ospf authentication key-chain lan\nexit$/m)
+})

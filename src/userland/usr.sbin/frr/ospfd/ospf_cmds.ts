@@ -81,6 +81,11 @@ function ifSet<K extends keyof OspfIfConfig>(
   changed(s)
 }
 
+function noAuth(s: VtySession): void {
+  delete ospfIfConfig(cfg(s), s.ifName).keychain
+  ifSet(s, 'auth', undefined)
+}
+
 function areaAuth(s: VtySession, text: string, type: 1 | 2 | null): void {
   const id = area(s, text)
   if (type === null) cfg(s).areaAuth.delete(id)
@@ -200,8 +205,13 @@ export const OSPF_COMMANDS: readonly CmdSpec[] = [
   spec(IF_NODE, 'ip ospf authentication <null|message-digest>', (s, [t]) =>
     ifSet(s, 'auth', t as 'null' | 'message-digest'),
   ),
-  spec(IF_NODE, 'no ip ospf authentication', (s) => ifSet(s, 'auth', undefined)),
-  spec(IF_NODE, 'no ip ospf authentication <null|message-digest>', (s) => ifSet(s, 'auth', undefined)),
+  spec(IF_NODE, 'ip ospf authentication key-chain WORD', (s, [k]) => {
+    ospfIfConfig(cfg(s), s.ifName).keychain = k!
+    ifSet(s, 'auth', 'key-chain')
+  }),
+  spec(IF_NODE, 'no ip ospf authentication', (s) => noAuth(s)),
+  spec(IF_NODE, 'no ip ospf authentication <null|message-digest>', (s) => noAuth(s)),
+  spec(IF_NODE, 'no ip ospf authentication key-chain WORD', (s) => noAuth(s)),
   // FRR keeps the first 8 characters of a simple password, the first 16 of an MD5 key.
   spec(IF_NODE, 'ip ospf authentication-key WORD', (s, [k]) => ifSet(s, 'authKey', k!.slice(0, 8))),
   spec(IF_NODE, 'no ip ospf authentication-key', (s) => ifSet(s, 'authKey', undefined)),

@@ -26,7 +26,9 @@ export interface OspfIfConfig {
   /** `ip ospf area X` (as written, and its value). */
   area?: { text: string; id: number }
   /** `ip ospf authentication [null|message-digest]` (RFC 2328 D: AuType 0, 1 or 2); unset: the area's. */
-  auth?: 'null' | 'simple' | 'message-digest'
+  auth?: 'null' | 'simple' | 'message-digest' | 'key-chain'
+  /** `ip ospf authentication key-chain NAME` (RFC 5709's HMAC-SHA or MD5 keys from lib/keychain.ts). */
+  keychain?: string
   /** `ip ospf authentication-key KEY` (AuType 1's password, at most 8 characters). */
   authKey?: string
   /** `ip ospf message-digest-key N md5 KEY` in the order given (the last one signs). */
@@ -98,7 +100,11 @@ export function ospfRunningConfig(c: OspfConfig): { ifLines: Map<string, string[
     const lines: string[] = []
     if (i.area !== undefined) lines.push(` ip ospf area ${i.area.text}`)
     if (i.auth !== undefined)
-      lines.push(i.auth === 'simple' ? ' ip ospf authentication' : ` ip ospf authentication ${i.auth}`)
+      lines.push(
+        i.auth === 'simple'
+          ? ' ip ospf authentication'
+          : ` ip ospf authentication ${i.auth}${i.auth === 'key-chain' ? ` ${i.keychain}` : ''}`,
+      )
     if (i.authKey !== undefined) lines.push(` ip ospf authentication-key ${i.authKey}`)
     if (i.cost !== undefined) lines.push(` ip ospf cost ${i.cost}`)
     if (i.dead !== undefined) lines.push(` ip ospf dead-interval ${i.dead}`)

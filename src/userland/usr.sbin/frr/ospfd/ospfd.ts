@@ -18,6 +18,7 @@ import { formatIpv4, prefixToMask } from '../../../../wire/addr.js'
 import { IPPROTO_OSPF, OSPF_HDR_LEN } from '../../../../wire/routing/ospf.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
+import { completeKeys, type KeyChains } from '../lib/keychain.js'
 import { randomU32 } from '../lib/random.js'
 import { type FrrState, type OspfControl, VtySession } from '../vty_cmds.js'
 import { ZebraFib } from '../zebra_fib.js'
@@ -198,7 +199,7 @@ class OspfDaemon implements OspfControl {
       }
     }
     e.setInterfaces(list, now)
-    setAuth(e, c, list)
+    setAuth(e, c, this.state.keychains, list)
     setVirtualLinks(e, c.enabled && rid !== 0 ? c.vlinks : [], now)
     const ext: External[] = []
     if (c.enabled) {
@@ -269,7 +270,7 @@ class OspfDaemon implements OspfControl {
 }
 
 /** Each interface's appendix D authentication from its `ip ospf` settings and its area's. */
-function setAuth(e: OspfEngine, c: OspfConfig, list: readonly IfDesc[]): void {
+function setAuth(e: OspfEngine, c: OspfConfig, keychains: KeyChains, list: readonly IfDesc[]): void {
   e.auth.areas.clear()
   for (const [id, a] of c.areaAuth) e.auth.areas.set(id, a.type)
   const names = new Set<string>()
@@ -277,8 +278,14 @@ function setAuth(e: OspfEngine, c: OspfConfig, list: readonly IfDesc[]): void {
     names.add(d.name)
     const ic = c.ifs.get(d.name)
     const t = ic?.auth === undefined ? null : ic.auth === 'null' ? 0 : ic.auth === 'simple' ? 1 : 2
-    const keys = (ic?.mdKeys ?? []).map((k) => ({ keyId: k.id, algo: 'md5' as const, key: k.key }))
-    e.auth.setIf(d.name, resolveAuth(t, e.auth.areas.get(d.area) ?? 0, ic?.authKey ?? '', keys))
+    const chain = ic?.keychain
+    // A key chain's key id is the 8-bit Key ID on the wire (FRR stores the index in it as it is).
+    const keys =
+      chain !== undefined
+        ? completeKeys(keychains, chain).map((k) => ({ keyId: k.id & 0xff, algo: k.algo, key: k.string }))
+        : (ic?.mdKeys ?? []).map((k) => ({ keyId: k.id, algo: 'md5' as const, key: k.key }))
+    const area = e.auth.areas.get(d.area) ?? 0
+    e.auth.setIf(d.name, resolveAuth(t, area, ic?.authKey ?? '', keys, chain !== undefined))
   }
   e.auth.keepOnly(names)
 }
