@@ -10,7 +10,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parseIpv4 } from '../../../../wire/addr.js'
-import { buildLsp, ipReachEntry, Tlv, TlvWriter } from '../../../../wire/routing/isis.js'
+import { Tlv } from '../../../../wire/routing/isis.js'
+import { buildLsp, ipReachEntry, TlvWriter } from '../../../../wire/routing/isis_build.js'
 import { IsisEngine } from './isis_engine.js'
 import type { CircuitDesc } from './isis_types.js'
 

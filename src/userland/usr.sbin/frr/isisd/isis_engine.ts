@@ -20,13 +20,13 @@ import {
   ALL_ISS,
   ALL_L1_ISS,
   ALL_L2_ISS,
-  buildLsp,
   type LspEntry,
   parseIsis,
   setLspLifetime,
   type Tlvs,
 } from '../../../../wire/routing/isis.js'
 import { authTlv, checkAuth, type IsisKey, signPdu } from '../../../../wire/routing/isis_auth.js'
+import { buildLsp } from '../../../../wire/routing/isis_build.js'
 import { elect, iihInput, sendHello } from './isis_adj.js'
 import {
   ISIS_CSNP_S,

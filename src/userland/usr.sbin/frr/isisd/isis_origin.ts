@@ -9,17 +9,14 @@
  * Must not: decide when to originate (the engine does), or touch the LSDB.
  */
 
+import { type IpReach, type IsReach, NLPID_IPV4, Tlv } from '../../../../wire/routing/isis.js'
 import {
   areasValue,
-  type IpReach,
-  type IsReach,
   ipAddrsValue,
   ipReachEntry,
   isReachEntry,
-  NLPID_IPV4,
-  Tlv,
   textValue,
-} from '../../../../wire/routing/isis.js'
+} from '../../../../wire/routing/isis_build.js'
 import {
   type Ip6Reach,
   ip6AddrsValue,
