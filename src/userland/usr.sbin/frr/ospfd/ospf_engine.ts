@@ -31,6 +31,7 @@ import {
   OspfType,
   withAge,
 } from '../../../../wire/routing/ospf.js'
+import { OspfAuth } from './ospf_auth.js'
 import { electDr } from './ospf_dr.js'
 import { FloodOut } from './ospf_flood_out.js'
 import { receivePacket } from './ospf_input.js'
@@ -124,6 +125,8 @@ export class OspfEngine {
   /** Flooding out and delayed acknowledgments (ospf_flood_out.ts). */
   readonly out: FloodOut
   readonly nbr: NbrInput
+  /** Appendix D authentication: signs what goes out, checks what comes in (ospf_auth.ts). */
+  readonly auth = new OspfAuth()
   now = 0
   private readonly lsaCache: LsaCache
   /** Makes (or finds, shared) each LSA of a received update (parseOspf). */
@@ -278,7 +281,7 @@ export class OspfEngine {
   /** A packet already built whole (emitLsu, emitAck) for i's area. */
   sendPacket(i: OspfIf, dst: number, type: number, pkt: Uint8Array): void {
     this.counters.txPackets[type]!++
-    this.io.send(i, dst, pkt)
+    this.io.send(i, dst, this.auth.sign(i, pkt, this.now))
   }
 
   /** Acknowledgments of headers, as few packets as fit. */

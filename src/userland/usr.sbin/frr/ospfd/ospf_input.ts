@@ -1,6 +1,6 @@
 /**
  * ospfd's receipt of a packet (RFC 2328 §8.2): the interface and header checks (source, destination
- * group by interface state, area, subnet on a broadcast network, authentication type, Router ID), a
+ * group by interface state, area, subnet on a broadcast network, authentication (ospf_auth.ts), Router ID), a
  * virtual link's packets told apart from the transit area's (§15), then the packet handed to the
  * neighbour machine (Hello, DD, LSR, LSAck: ospf_nbr.ts) or to the flooding code (LSU: ospf_flood.ts).
  *
@@ -54,8 +54,9 @@ export function receivePacket(
     e.drop('subnet')
     return
   }
-  if (h.auType !== 0) {
-    e.drop('auth')
+  const authFail = e.auth.check(i, pkt, src)
+  if (authFail !== null) {
+    e.drop(authFail)
     return
   }
   if (h.routerId >>> 0 === e.routerId >>> 0 || h.routerId === 0) {
