@@ -18,7 +18,7 @@ import { gifCloner } from '../stack/net/if/if_gif.js'
 import { greCloner } from '../stack/net/if/if_gre.js'
 import { laggCloner } from '../stack/net/if/if_lagg.js'
 import { loCloner } from '../stack/net/if/if_loop.js'
-import { tapCloner } from '../stack/net/if/if_tap.js'
+import { tapCloner, vmnetCloner } from '../stack/net/if/if_tap.js'
 import { tunCloner } from '../stack/net/if/if_tun.js'
 import { vlanCloner } from '../stack/net/if/if_vlan.js'
 import { VxlanHost, vxlanCloner, vxlanSysctls } from '../stack/net/if/if_vxlan.js'
@@ -161,6 +161,7 @@ export class Host {
       [greCloner.name, greCloner],
       [laggCloner.name, laggCloner],
       [tapCloner.name, tapCloner],
+      [vmnetCloner.name, vmnetCloner],
     ])
     const maxproc = defaultMaxproc(opts.memoryBytes ?? GiB)
     this.racct = new Racct(
