@@ -34,6 +34,7 @@ import { UnitAlloc } from '../stack/net/unit_alloc.js'
 import type { StackEnv, Vnet, VnetModule } from '../stack/net/vnet.js'
 import { ArpHost } from '../stack/netinet/arp/arp_host.js'
 import { INET_MODULES, inetAttach } from '../stack/netinet/in_proto.js'
+import { stfCloner } from '../stack/netinet6/if_stf.js'
 import { INET6_MODULES, inet6Attach } from '../stack/netinet6/in6_proto.js'
 import { Clock, type ClockDriver, type ClockMode } from '../util/clock.js'
 import { Rng } from '../util/rng.js'
@@ -162,6 +163,7 @@ export class Host {
       [laggCloner.name, laggCloner],
       [tapCloner.name, tapCloner],
       [vmnetCloner.name, vmnetCloner],
+      [stfCloner.name, stfCloner],
     ])
     const maxproc = defaultMaxproc(opts.memoryBytes ?? GiB)
     this.racct = new Racct(
