@@ -27,7 +27,7 @@ const SHORT: Readonly<Record<string, Partial<XoOpts>>> = {
 }
 
 /** Options libxo accepts that change nothing here (warnings, colour, info, …). */
-const IGNORED = new Set([
+const IGNORED: readonly string[] = [
   'warn',
   'warn-xml',
   'color',
@@ -36,7 +36,7 @@ const IGNORED = new Set([
   'info',
   'keys',
   'underscores',
-])
+]
 
 function parseSpec(spec: string, o: XoOpts): string | null {
   if (spec.startsWith(':')) {
@@ -50,7 +50,7 @@ function parseSpec(spec: string, o: XoOpts): string | null {
   for (const w of spec.split(',')) {
     if (w === 'json' || w === 'xml' || w === 'text') o.style = w
     else if (w === 'pretty') o.pretty = true
-    else if (!IGNORED.has(w) && w !== '') return `libxo: unknown libxo option value: '${w}'`
+    else if (!IGNORED.includes(w) && w !== '') return `libxo: unknown libxo option value: '${w}'`
   }
   return null
 }
