@@ -12,8 +12,9 @@ import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
 import { IcmpType, icmpFinish, writeIcmpHeader } from '../wire/inet/icmp.js'
 import { LabConsole } from './console/console.js'
-import { Lab, LabError } from './emulator.js'
+import { Lab } from './emulator.js'
 import { loadTopology } from './file/load.js'
+import { LabError } from './lab_var.js'
 
 interface Captured {
   out: string

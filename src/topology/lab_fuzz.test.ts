@@ -21,9 +21,10 @@ import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
 import { Observer } from '../testing/isolation.js'
 import { snapshot } from '../testing/net.js'
-import { Lab, LabError } from './emulator.js'
+import { Lab } from './emulator.js'
 import { TopologyError } from './file/diagnostics.js'
 import { type Loaded, loadAny } from './file/load.js'
+import { LabError } from './lab_var.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const RUNS = Number(process.env.LAB_FUZZ_RUNS ?? 60)
