@@ -42,15 +42,16 @@
  * records a lab is made of (LabNode, LabLink, Port, LabError) are in lab_var.ts.
  */
 
-import type { Host } from '../host/host.js'
-import { IfFlag, type IfInfo, type NgSocket, type Syscalls } from '../host/syscalls.js'
-import { MemFs } from '../userland/bin/sh/streams.js'
-import { ChrootFs } from '../userland/fs/chroot_fs.js'
-import { UnionFs } from '../userland/fs/union_fs.js'
-import { startProcess } from '../userland/process.js'
-import { makePrograms, type Programs } from '../userland/programs.js'
-import type { FileSystem, Io } from '../userland/types.js'
-import { type HostChanges, runFirewall, unloadModules } from './firewall/lab_firewall.js'
+import type { Host } from '../../host/host.js'
+import { IfFlag, type IfInfo, type NgSocket, type Syscalls } from '../../host/syscalls.js'
+import { MemFs } from '../../userland/bin/sh/streams.js'
+import { ChrootFs } from '../../userland/fs/chroot_fs.js'
+import { UnionFs } from '../../userland/fs/union_fs.js'
+import { startProcess } from '../../userland/process.js'
+import { makePrograms, type Programs } from '../../userland/programs.js'
+import type { FileSystem, Io } from '../../userland/types.js'
+import { type HostChanges, runFirewall, unloadModules } from '../firewall/lab_firewall.js'
+import { type Endpoint, type Impairment, isL3, type Topology } from '../model.js'
 import { buildAll } from './lab_build.js'
 import { withServices } from './lab_services.js'
 import {
@@ -66,7 +67,6 @@ import {
   quietly,
 } from './lab_var.js'
 import { impairs, pipeSetcfg } from './link_cfg.js'
-import { type Endpoint, type Impairment, isL3, type Topology } from './model.js'
 
 /** The lab's file tree (all nodes' private trees under /var/imunes): bounded as a small disk. */
 const LAB_FS_BYTES = 64 * 1024 * 1024

@@ -8,14 +8,14 @@
  * Must not: leave anything behind on failure by itself; Lab.build tears a failed build down.
  */
 
-import type { NgSocket, Syscalls } from '../host/syscalls.js'
-import { parseIpv4, parseMac } from '../wire/addr.js'
-import { parseIpv6 } from '../wire/inet6/in6_addr.js'
+import type { NgSocket, Syscalls } from '../../host/syscalls.js'
+import { parseIpv4, parseMac } from '../../wire/addr.js'
+import { parseIpv6 } from '../../wire/inet6/in6_addr.js'
+import { loadModules } from '../firewall/lab_firewall.js'
+import { type Endpoint, isL3, type TopoIface, type TopoNode } from '../model.js'
 import type { Lab } from './emulator.js'
-import { loadModules } from './firewall/lab_firewall.js'
 import { LabError, type LabLink, linkName, ngPath, type Port, quietly } from './lab_var.js'
 import { impairs } from './link_cfg.js'
-import { type Endpoint, isL3, type TopoIface, type TopoNode } from './model.js'
 import { hostRj45Ports } from './rj45_host.js'
 
 /** `"ngeth3"` (ngctl's quoting of a string response) → `ngeth3`. */

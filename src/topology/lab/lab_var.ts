@@ -6,9 +6,9 @@
  * Must not: build or change anything.
  */
 
-import type { Programs } from '../userland/programs.js'
-import type { FileSystem } from '../userland/types.js'
-import type { Endpoint, Impairment, NodeKind, TopoNode } from './model.js'
+import type { Programs } from '../../userland/programs.js'
+import type { FileSystem } from '../../userland/types.js'
+import type { Endpoint, Impairment, NodeKind, TopoNode } from '../model.js'
 
 /** A build or control step failed; the message names the node or link. */
 export class LabError extends Error {
