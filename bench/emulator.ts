@@ -11,9 +11,9 @@
 import { Host } from '../src/host/host.js'
 import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
 import { pingAll } from '../src/topology/console/pingall.js'
-import { Lab } from '../src/topology/emulator.js'
 import { loadTopology } from '../src/topology/file/load.js'
-import { formatLabJson, formatLabYaml, type GenSpec, generate } from '../src/topology/gen.js'
+import { formatLabJson, formatLabYaml, type GenSpec, generate } from '../src/topology/gen/gen.js'
+import { Lab } from '../src/topology/lab/emulator.js'
 import type { Topology } from '../src/topology/model.js'
 import {
   type BenchConfig,

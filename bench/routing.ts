@@ -15,8 +15,8 @@
 
 import { Host } from '../src/host/host.js'
 import { nodeClockDriver } from '../src/platform/node/clock_driver.js'
-import { Lab } from '../src/topology/emulator.js'
 import { loadTopology } from '../src/topology/file/load.js'
+import { Lab } from '../src/topology/lab/emulator.js'
 import { type BenchConfig, canCollect, collect, nowNs, progress, retainedBytes, sinceNs } from './harness.js'
 import type { Metric } from './report.js'
 

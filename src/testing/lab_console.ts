@@ -8,8 +8,8 @@ import assert from 'node:assert/strict'
 import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
 import { LabConsole } from '../topology/console/console.js'
-import { Lab } from '../topology/emulator.js'
 import { loadAny } from '../topology/file/load.js'
+import { Lab } from '../topology/lab/emulator.js'
 import type { Io } from '../userland/types.js'
 
 /** Startup I/O that reads nothing and discards what is written. */

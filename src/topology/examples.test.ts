@@ -13,8 +13,8 @@ import { Host } from '../host/host.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
 import type { RealLinkProvider } from '../stack/net/real_link.js'
 import { LabConsole } from './console/console.js'
-import { Lab } from './emulator.js'
 import { loadAny } from './file/load.js'
+import { Lab } from './lab/emulator.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const EXAMPLES = join(ROOT, 'examples')

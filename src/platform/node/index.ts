@@ -9,8 +9,8 @@
 
 export type { Host } from '../../host/host.js'
 export type { Syscalls } from '../../host/syscalls.js'
-export { LabError } from '../../topology/emulator.js'
 export { TopologyError } from '../../topology/file/diagnostics.js'
+export { LabError } from '../../topology/lab/lab_var.js'
 export type { ClockMode } from '../../util/clock.js'
 export type {
   AddressInfo,

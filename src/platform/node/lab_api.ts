@@ -1,6 +1,6 @@
 /**
  * The library's lab: a topology (a file, YAML/JSON text, or a plain object in the file format) built
- * into a fresh Host by the emulator (src/topology/emulator.ts, as `virtnet run` builds it), with
+ * into a fresh Host by the emulator (src/topology/lab/emulator.ts, as `virtnet run` builds it), with
  * handles for Node-side code: per node its shell, its syscalls and Node-compatible `dgram`
  * (and `net`) modules; per link cut, heal and shape while traffic flows; the lab's time (`now`,
  * `sleep`, timers) and `outside()` for work the virtual clock cannot see.
@@ -26,9 +26,10 @@ import { Host } from '../../host/host.js'
 import type { Syscalls } from '../../host/syscalls.js'
 import type { UdpUnderlayProvider } from '../../stack/net/if/vxlan_underlay.js'
 import type { RealLinkProvider } from '../../stack/net/real_link.js'
-import { Lab, LabError, type LabLink } from '../../topology/emulator.js'
 import { loadAny } from '../../topology/file/load.js'
-import { applyLinkSet } from '../../topology/link_cfg.js'
+import { Lab } from '../../topology/lab/emulator.js'
+import { LabError, type LabLink } from '../../topology/lab/lab_var.js'
+import { applyLinkSet } from '../../topology/lab/link_cfg.js'
 import { isL3, type NodeKind } from '../../topology/model.js'
 import { startProcess } from '../../userland/process.js'
 import type { Io } from '../../userland/types.js'

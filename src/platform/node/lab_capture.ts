@@ -8,8 +8,8 @@
  */
 
 import { appendFileSync, writeFileSync } from 'node:fs'
-import { type CapturedPacket, LabCapture, pcapngStream } from '../../topology/capture.js'
-import type { Lab } from '../../topology/emulator.js'
+import { type CapturedPacket, LabCapture, pcapngStream } from '../../topology/lab/capture.js'
+import type { Lab } from '../../topology/lab/emulator.js'
 
 export interface CaptureOptions {
   /** tcpdump's filter language, e.g. `icmp or tcp port 80`. */

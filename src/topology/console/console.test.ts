@@ -8,8 +8,8 @@ import { describe, test } from 'node:test'
 import { Host } from '../../host/host.js'
 import { completer } from '../../platform/node/cli/repl.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { Lab } from '../emulator.js'
 import { loadTopology } from '../file/load.js'
+import { Lab } from '../lab/emulator.js'
 import { CONSOLE_HELP, LabConsole } from './console.js'
 
 const LAB = `name: small

@@ -16,7 +16,7 @@
 import { IfFlag, type Syscalls } from '../../host/syscalls.js'
 import type { OutStream } from '../../userland/types.js'
 import { ICMP_HDR_LEN, IcmpType, icmpFinish, writeIcmpHeader } from '../../wire/inet/icmp.js'
-import type { Lab } from '../emulator.js'
+import type { Lab } from '../lab/emulator.js'
 
 /** ping's default: 56 data bytes, so frames are 98 bytes long as with `ping -c 1`. */
 const DATALEN = 56

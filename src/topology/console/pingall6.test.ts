@@ -11,8 +11,8 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { Lab } from '../emulator.js'
 import { loadAny, loadTopology } from '../file/load.js'
+import { Lab } from '../lab/emulator.js'
 import { LabConsole } from './console.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')

@@ -9,7 +9,7 @@
 import type { Syscalls } from '../../host/syscalls.js'
 import { Icmp6Type } from '../../wire/inet6/icmpv6.js'
 import { in6Eq } from '../../wire/inet6/in6_addr.js'
-import type { Lab } from '../emulator.js'
+import type { Lab } from '../lab/emulator.js'
 import type { PingAllOptions, PingAllResult } from './pingall.js'
 import { PINGALL_TIMEOUT_NS, pingAllSummary } from './pingall.js'
 

@@ -10,8 +10,8 @@ import { test } from 'node:test'
 import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { consoleRun, silent } from '../../testing/lab_console.js'
-import { Lab } from '../emulator.js'
 import { loadTopology } from '../file/load.js'
+import { Lab } from '../lab/emulator.js'
 
 /** a — r — b, with r's firewall section given. */
 function routed(fw: string): string {

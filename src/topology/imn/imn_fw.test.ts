@@ -9,7 +9,7 @@ import { test } from 'node:test'
 import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { consoleRun, silent } from '../../testing/lab_console.js'
-import { Lab } from '../emulator.js'
+import { Lab } from '../lab/emulator.js'
 import { loadImn } from './imn.js'
 import { scriptModules } from './imn_fw.js'
 

@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url'
 import { Host } from '../../host/host.js'
 import { nodeClockDriver } from '../../platform/node/clock_driver.js'
 import { LabConsole } from '../console/console.js'
-import { Lab } from '../emulator.js'
 import { loadAny } from '../file/load.js'
+import { Lab } from '../lab/emulator.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 const DIR = resolve(ROOT, process.env.IMUNES_EXAMPLES ?? '../shared/imunes-examples')

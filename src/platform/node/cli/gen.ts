@@ -1,5 +1,5 @@
 /**
- * `virtnet gen SHAPE ARGS... [options]`: writes a generated topology (src/topology/gen.ts) as YAML to
+ * `virtnet gen SHAPE ARGS... [options]`: writes a generated topology (src/topology/gen/gen.ts) as YAML to
  * `-o FILE` or stdout. Arguments are checked with the topology format's own parsers, so what is
  * written always loads. Exit status: 0, 64 for usage errors, 73 (EX_CANTCREAT) when FILE cannot be
  * written.
@@ -17,7 +17,7 @@ import {
   SHAPE_ARGS,
   SHAPES,
   type Shape,
-} from '../../../topology/gen.js'
+} from '../../../topology/gen/gen.js'
 import { fileError } from '../errors.js'
 
 /** Continuation lines are indented to sit under `gen` in cli.ts's usage block. */

@@ -13,12 +13,13 @@
  * by default and taking IPv4 peers as ::ffff:a.b.c.d unless `ipv6Only` (as libuv binds them).
  * Multicast: addMembership/dropMembership, setMulticastInterface/TTL/Loopback map onto the stack's
  * IP_ADD_MEMBERSHIP ... socket options (no IGMP is sent: memberships are local to the socket).
+ *
+ * Here: the API and the socket options; the handle (bind, receive loop, connect, send) is
+ * dgram_handle.ts's, the API's records and argument checks dgram_args.ts's.
  */
 
 import { EventEmitter } from 'node:events'
 import {
-  AF_INET,
-  AF_INET6,
   IP_ADD_MEMBERSHIP,
   IP_DROP_MEMBERSHIP,
   IP_MULTICAST_IF,
@@ -26,18 +27,12 @@ import {
   IP_MULTICAST_TTL,
   IP_TTL,
   IPPROTO_IP,
-  IPPROTO_IPV6,
-  IPV6_V6ONLY,
   type IpMreq,
   SO,
-  SOCK,
   SOL_SOCKET,
   type SockAddrIn,
   type SocketFd,
 } from '../../../host/syscalls.js'
-import { MSG } from '../../../kern/socket.js'
-import { isSysError } from '../../../util/errno.js'
-import { parseIpv4 } from '../../../wire/addr.js'
 import {
   type AddressInfo,
   type BindOptions,
@@ -45,7 +40,6 @@ import {
   isData,
   type Msg,
   notRunning,
-  RECV_MAX,
   type RemoteInfo,
   type SendCallback,
   type SocketOptions,
@@ -54,38 +48,32 @@ import {
   toBuffer,
   UV_TEXT,
 } from './dgram_args.js'
-import { ipOfSockaddr, isV6Literal, sockaddrOfIp } from './inet_addr.js'
-import { type JailContext, jailIfIndex, jailLookup, type LookupFunction } from './jail_context.js'
+import { addr4, doBind, doConnect, doSend, dropQuietly, resolve, whenBound } from './dgram_handle.js'
+import { ipOfSockaddr } from './inet_addr.js'
+import { type JailContext, jailLookup, type LookupFunction } from './jail_context.js'
 import type { HandleRef } from './liveness.js'
-import {
-  codeOf,
-  emitSafely,
-  errnoException,
-  exceptionWithHostPort,
-  nodeError,
-  uvErrno,
-  validatePort,
-} from './node_errors.js'
+import { codeOf, errnoException, nodeError, uvErrno, validatePort } from './node_errors.js'
 
 export type { AddressInfo, BindOptions, RemoteInfo, SocketOptions, SocketType } from './dgram_args.js'
 
 export class Socket extends EventEmitter {
   readonly type: SocketType
-  private readonly ctx: JailContext
-  private readonly ref_: HandleRef
-  private readonly lookup: LookupFunction
-  private readonly reuseAddr: boolean
-  private readonly ipv6Only: boolean
-  private readonly recvBufferSize: number | undefined
-  private readonly sendBufferSize: number | undefined
+  // @internal: the handle's state below is shared with dgram_handle.ts; it is not Node's API.
+  readonly ctx: JailContext
+  readonly ref_: HandleRef
+  readonly lookup: LookupFunction
+  readonly reuseAddr: boolean
+  readonly ipv6Only: boolean
+  readonly recvBufferSize: number | undefined
+  readonly sendBufferSize: number | undefined
   /** Closed: Node's handle is null. */
-  private closed = false
-  private fd: SocketFd | null = null
-  private bindState: 'unbound' | 'binding' | 'bound' = 'unbound'
-  private connectState: 'disconnected' | 'connecting' | 'connected' = 'disconnected'
+  closed = false
+  fd: SocketFd | null = null
+  bindState: 'unbound' | 'binding' | 'bound' = 'unbound'
+  connectState: 'disconnected' | 'connecting' | 'connected' = 'disconnected'
   /** Work deferred until the implicit bind is done (Node's state.queue). */
-  private queue: Array<() => void> | undefined = undefined
-  private untrack: () => void = () => {}
+  queue: Array<() => void> | undefined = undefined
+  untrack: () => void = () => {}
 
   /** @internal Use createSocket() of a jail's dgram. */
   constructor(
@@ -146,98 +134,16 @@ export class Socket extends EventEmitter {
     this.bindState = 'binding'
     if (typeof last === 'function') this.once('listening', last as () => void)
     const host = (address as string | undefined) || (this.type === 'udp4' ? '0.0.0.0' : '::')
-    this.resolve(host, (err, ip) => {
+    resolve(this, host, (err, ip) => {
       if (this.closed) return
       if (err !== null) {
         this.bindState = 'unbound'
         this.emit('error', err)
         return
       }
-      this.doBind(ip, p)
+      doBind(this, ip, p)
     })
     return this
-  }
-
-  private doBind(ip: string, port: number): void {
-    let fd: SocketFd | null = null
-    try {
-      const six = this.type === 'udp6'
-      const local = sockaddrOfIp(ip, port, jailIfIndex(this.ctx))
-      if (local === null || (local.family === AF_INET6) !== six)
-        throw Object.assign(new Error(), { code: 'EINVAL' })
-      fd = this.ctx.sys.socket(six ? AF_INET6 : AF_INET, SOCK.DGRAM)
-      if (this.reuseAddr) fd.setsockopt(SOL_SOCKET, SO.REUSEPORT, 1)
-      // A udp6 socket takes IPv4 too unless `ipv6Only` (uv_udp_bind without UV_UDP_IPV6ONLY).
-      if (six) fd.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, this.ipv6Only ? 1 : 0)
-      fd.bind(local.sa)
-    } catch (e) {
-      fd?.close()
-      this.bindState = 'unbound'
-      const code = isSysError(e) ? e.code : ((e as { code?: string }).code ?? 'EIO')
-      this.emit('error', exceptionWithHostPort(code, 'bind', ip, port))
-      return
-    }
-    this.fd = fd
-    this.bindState = 'bound'
-    this.ref_.setActive(true)
-    this.untrack = this.ctx.track(() => this.dropQuietly())
-    if (this.recvBufferSize !== undefined) this.bufferSize(this.recvBufferSize, true)
-    if (this.sendBufferSize !== undefined) this.bufferSize(this.sendBufferSize, false)
-    void this.receive(fd)
-    this.emit('listening')
-  }
-
-  /** The receive loop: every datagram becomes a 'message', every pending error an 'error'. */
-  private async receive(fd: SocketFd): Promise<void> {
-    const live = this.ctx.live
-    while (this.fd === fd) {
-      let d: Awaited<ReturnType<SocketFd['recvfrom']>>
-      try {
-        d = await fd.recvfrom(RECV_MAX, MSG.DONTWAIT)
-      } catch (e) {
-        if (this.fd !== fd) return
-        const code = codeOf(e)
-        if (code === 'EAGAIN') {
-          await live.idle(() => fd.pollIn(Number.POSITIVE_INFINITY)).catch(() => false)
-          continue
-        }
-        emitSafely(this, 'error', errnoException(code, 'recvmsg'))
-        continue
-      }
-      if (this.fd !== fd) return
-      const buf = Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength)
-      const rinfo: RemoteInfo = {
-        ...ipOfSockaddr(d.from),
-        port: d.from.port,
-        size: buf.length,
-      }
-      emitSafely(this, 'message', buf, rinfo)
-    }
-  }
-
-  /** Run `fn` now if bound, else once the implicit bind is done (or drop it if that fails). */
-  private whenBound(fn: () => void): void {
-    if (this.bindState === 'unbound') this.bind({ port: 0, exclusive: true })
-    if (this.bindState === 'bound') {
-      fn()
-      return
-    }
-    if (this.queue === undefined) {
-      const queue: Array<() => void> = []
-      this.queue = queue
-      const onError = (): void => {
-        this.queue = undefined
-        this.removeListener('listening', onListening)
-      }
-      const onListening = (): void => {
-        this.queue = undefined
-        this.removeListener('error', onError)
-        for (const q of queue) q()
-      }
-      this.once('error', onError)
-      this.once('listening', onListening)
-    }
-    this.queue.push(fn)
   }
 
   connect(port: number, address?: string | (() => void), callback?: () => void): void {
@@ -252,42 +158,7 @@ export class Socket extends EventEmitter {
     if (this.connectState !== 'disconnected')
       throw nodeError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'Already connected')
     this.connectState = 'connecting'
-    this.whenBound(() => this.doConnect(p, host, callback))
-  }
-
-  private doConnect(port: number, host: string, callback: ((e?: Error) => void) | undefined): void {
-    if (callback !== undefined) this.once('connect', callback)
-    const where = host || '127.0.0.1'
-    const done = (ex: Error | null): void => {
-      if (ex !== null) {
-        this.connectState = 'disconnected'
-        process.nextTick(() => {
-          if (callback !== undefined) {
-            this.removeListener('connect', callback)
-            callback(ex)
-          } else this.emit('error', ex)
-        })
-        return
-      }
-      this.connectState = 'connected'
-      process.nextTick(() => this.emit('connect'))
-    }
-    const failed = (e: unknown): void => done(exceptionWithHostPort(codeOf(e), 'connect', where, port))
-    this.resolve(where, (err, ip) => {
-      const fd = this.fd
-      if (err !== null || fd === null) {
-        if (err !== null) done(err)
-        return
-      }
-      // A datagram connect(2) completes at once; it may answer with a promise (the stream-socket API).
-      try {
-        const r: unknown = fd.connect(this.sockaddr(ip, port))
-        if (r instanceof Promise) r.then(() => done(null), failed)
-        else done(null)
-      } catch (e) {
-        failed(e)
-      }
-    })
+    whenBound(this, () => doConnect(this, p, host, callback))
   }
 
   disconnect(): void {
@@ -352,38 +223,13 @@ export class Socket extends EventEmitter {
     const data = list.length === 1 ? list[0]! : Buffer.concat(list)
     const cb = callback as SendCallback | undefined
     const host = (address as string | null | undefined) ?? undefined
-    this.whenBound(() => {
-      if (connected) this.doSend(null, '', data, host, p, cb)
+    whenBound(this, () => {
+      if (connected) doSend(this, null, '', data, host, p, cb)
       else
-        this.resolve(host || (this.type === 'udp6' ? '::1' : '127.0.0.1'), (err, ip) =>
-          this.doSend(err, ip, data, host, p, cb),
+        resolve(this, host || (this.type === 'udp6' ? '::1' : '127.0.0.1'), (err, ip) =>
+          doSend(this, err, ip, data, host, p, cb),
         )
     })
-  }
-
-  private doSend(
-    ex: Error | null,
-    ip: string,
-    data: Buffer,
-    address: string | undefined,
-    port: number,
-    callback: SendCallback | undefined,
-  ): void {
-    if (ex !== null) {
-      if (callback !== undefined) callback(ex)
-      else this.emit('error', ex)
-      return
-    }
-    const fd = this.fd
-    if (fd === null) return
-    try {
-      const n = ip === '' ? fd.sendto(data) : fd.sendto(data, this.sockaddr(ip, port))
-      if (callback !== undefined) process.nextTick(callback, null, n)
-    } catch (e) {
-      // Node drops a failed send that has no callback (dgram_legacy compatibility).
-      if (callback !== undefined)
-        process.nextTick(callback, exceptionWithHostPort(codeOf(e), 'send', address ?? ip, port))
-    }
   }
 
   close(callback?: () => void): this {
@@ -393,20 +239,9 @@ export class Socket extends EventEmitter {
       return this
     }
     this.healthCheck()
-    this.dropQuietly()
+    dropQuietly(this)
     process.nextTick(() => this.emit('close'))
     return this
-  }
-
-  /** Close without events (also when the lab closes under the socket). */
-  private dropQuietly(): void {
-    this.closed = true
-    this.queue = undefined
-    const fd = this.fd
-    this.fd = null
-    fd?.close()
-    this.ref_.setActive(false)
-    this.untrack()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -456,7 +291,7 @@ export class Socket extends EventEmitter {
     return ttl
   }
 
-  private bufferSize(size: number, recv: boolean): number {
+  bufferSize(size: number, recv: boolean): number {
     const syscall = recv ? 'uv_recv_buffer_size' : 'uv_send_buffer_size'
     const name = recv ? SO.RCVBUF : SO.SNDBUF
     const fail = (code: string): Error => {
@@ -522,27 +357,6 @@ export class Socket extends EventEmitter {
     return this
   }
 
-  /** The sockaddr of a resolved address (a literal: resolve() made it one); EINVAL otherwise. */
-  private sockaddr(ip: string, port: number): SockAddrIn {
-    const a = sockaddrOfIp(ip, port, jailIfIndex(this.ctx))
-    if (a === null) throw Object.assign(new Error(), { code: 'EINVAL' })
-    return a.sa
-  }
-
-  /** Literals as they are (IPv4 or IPv6); names through the lookup function, as dns.lookup would. */
-  private resolve(host: string, cb: (err: Error | null, ip: string) => void): void {
-    if (parseIpv4(host) !== null || isV6Literal(host)) process.nextTick(cb, null, host)
-    else this.lookup(host, { family: this.type === 'udp6' ? 6 : 4 }, (err, ip) => cb(err, ip))
-  }
-
-  /** An IPv4 address argument of the multicast calls; EINVAL as uv_inet_pton fails. */
-  private addr4(syscall: string, a: string | undefined): number {
-    if (a === undefined) return 0
-    const v = parseIpv4(a)
-    if (v === null) throw errnoException('EINVAL', syscall)
-    return v
-  }
-
   setMulticastTTL(ttl: number): number {
     if (typeof ttl !== 'number')
       throw nodeError('ERR_INVALID_ARG_TYPE', `The "ttl" argument must be of type number.`, TypeError)
@@ -556,27 +370,22 @@ export class Socket extends EventEmitter {
   }
 
   setMulticastInterface(iface: string): void {
-    this.option(
-      'setMulticastInterface',
-      IPPROTO_IP,
-      IP_MULTICAST_IF,
-      this.addr4('setMulticastInterface', iface),
-    )
+    this.option('setMulticastInterface', IPPROTO_IP, IP_MULTICAST_IF, addr4('setMulticastInterface', iface))
   }
 
   addMembership(group: string, iface?: string): void {
-    const multiaddr = this.addr4('addMembership', group)
+    const multiaddr = addr4('addMembership', group)
     this.option('addMembership', IPPROTO_IP, IP_ADD_MEMBERSHIP, {
       multiaddr,
-      interface: this.addr4('addMembership', iface),
+      interface: addr4('addMembership', iface),
     })
   }
 
   dropMembership(group: string, iface?: string): void {
-    const multiaddr = this.addr4('dropMembership', group)
+    const multiaddr = addr4('dropMembership', group)
     this.option('dropMembership', IPPROTO_IP, IP_DROP_MEMBERSHIP, {
       multiaddr,
-      interface: this.addr4('dropMembership', iface),
+      interface: addr4('dropMembership', iface),
     })
   }
 }

@@ -12,7 +12,7 @@
  */
 
 import { createServer, type Server, type Socket } from 'node:net'
-import type { Lab } from '../../../topology/emulator.js'
+import type { Lab } from '../../../topology/lab/emulator.js'
 import { startProcess } from '../../../userland/process.js'
 import type { InStream, Io, Job, OutStream } from '../../../userland/types.js'
 import { isSysError } from '../../../util/errno.js'

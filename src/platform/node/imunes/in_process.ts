@@ -8,10 +8,11 @@
  */
 
 import type { Host } from '../../../host/host.js'
-import { EID_RE, Lab, LabError } from '../../../topology/emulator.js'
 import { isTopologyError } from '../../../topology/file/diagnostics.js'
 import { loadAny } from '../../../topology/file/load.js'
-import { stopServices } from '../../../topology/lab_services.js'
+import { Lab } from '../../../topology/lab/emulator.js'
+import { stopServices } from '../../../topology/lab/lab_services.js'
+import { EID_RE, LabError } from '../../../topology/lab/lab_var.js'
 import { copyPath } from '../../../userland/bin/cp.js'
 import { isDirectory, jailFs } from '../../../userland/fs/chroot_fs.js'
 import { seedDb } from '../../../userland/lib/libutil/pw_db.js'

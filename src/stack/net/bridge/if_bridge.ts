@@ -19,35 +19,31 @@
  * table holds addresses); at most `maxaddr` are learned, `ifmaxaddr` per member; static entries
  * never age. Private members do not talk to each other; span ports get a copy of every frame the
  * bridge receives or sends. VLANs (untagged/tagged members, `vlanfilter`, (MAC, VLAN) table keys)
- * are bridge_vlan.ts's. The frame path allocates only flood and span copies.
+ * are bridge_vlan.ts's. The frame path (bridge_forward.ts, functions of the bridge) allocates only
+ * flood and span copies; members and span ports are bridge_member.ts's.
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import type { Clock, Timer } from '../../../util/clock.js'
 import { SEC } from '../../../util/clock.js'
 import { SysError } from '../../../util/errno.js'
-import { readMac } from '../../../wire/addr.js'
-import { BSTP_GROUP_MAC } from '../../../wire/link/bpdu.js'
 import { ETHER_HDR_LEN } from '../../../wire/link/ethernet.js'
 import { etherDriver } from '../ether.js'
 import type { IfCloner } from '../if/if_clone.js'
 import { vlanOf } from '../if/if_vlan.js'
-import { tunnelOf } from '../if/ip_tunnel.js'
 import { IFF, Ifnet, type LinkEndpoint } from '../ifnet.js'
-import { PFIL, PFIL_IN, PFIL_OUT } from '../pfil.js'
 import { intKnob } from '../sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../vnet.js'
+import { forward, input, memberOutput } from './bridge_forward.js'
 import { BridgeMember, BridgeSpan, IFBIF, IFBIF_USER } from './bridge_member.js'
 import { BridgeTable, IFBAF_STATIC } from './bridge_table.js'
-import { frameTag, IFBRF, retag, vfilterIn, vfilterOut } from './bridge_vlan.js'
-import { BSTP_IFSTATE, BstpState } from './bridgestp.js'
+import { IFBRF } from './bridge_vlan.js'
+import { BstpState } from './bridgestp.js'
 
 /** Defaults of `ifconfig bridge0 maxaddr` and `timeout` (BRIDGE_RTABLE_MAX, BRIDGE_RTABLE_TIMEOUT). */
 export const BRIDGE_RTABLE_MAX = 2000
 
 export const BRIDGE_RTABLE_TIMEOUT = 1200
-
-const RUNNING = IFF.UP | IFF.RUNNING
 
 /** net.link.bridge.* knobs of one vnet. */
 export class BridgeVnet {
@@ -100,8 +96,8 @@ export class BridgeSoftc implements LinkEndpoint {
   /** The member whose address the bridge took (inherit_mac), and the bridge's own address. */
   private macFrom: Ifnet | null = null
   private readonly defaultMac: number
-  private readonly clock: Clock
-  private readonly timer: Timer
+  readonly clock: Clock
+  readonly timer: Timer
 
   constructor(ifp: Ifnet) {
     this.ifp = ifp
@@ -235,18 +231,6 @@ export class BridgeSoftc implements LinkEndpoint {
     if (sp.ifp.tap === sp) sp.ifp.tap = null
   }
 
-  /** bridge_span: a copy to each running span port. */
-  private span(m: Mbuf): void {
-    const spans = this.spans
-    if (spans.length === 0) return
-    const pool = this.ifp.vnet.env.pool
-    for (let i = 0; i < spans.length; i++) {
-      const o = spans[i]!.ifp
-      if ((o.flags & RUNNING) !== RUNNING) continue
-      o.transmitToLink(pool.dup(m))
-    }
-  }
-
   /** The lowest non-zero member address: the bridge's spanning-tree identity. */
   private lowestMemberMac(): number {
     let low = 0
@@ -356,115 +340,12 @@ export class BridgeSoftc implements LinkEndpoint {
 
   /** bridge_input: a frame arrived on member mb. False leaves it to the member's own stack. */
   input(mb: BridgeMember, m: Mbuf): boolean {
-    const bifp = this.ifp
-    if ((bifp.flags & RUNNING) !== RUNNING || m.len < ETHER_HDR_LEN) return false
-    const buf = m.data
-    const off = m.off
-    this.span(m)
-    if ((buf[off]! & 1) !== 0 && readMac(buf, off) === BSTP_GROUP_MAC) {
-      // 802.1D frames are the spanning tree's, never forwarded (a port without STP drops them).
-      this.bstp.input(mb.stp, m)
-      return true
-    }
-    const stp = (mb.flags & IFBIF.STP) !== 0
-    // A discarding port neither learns nor relays; the member's own stack still gets the frame.
-    if (stp && mb.stp.state === BSTP_IFSTATE.DISCARDING) return false
-    const tag = frameTag(buf, off, m.len, (mb.flags & IFBIF.QINQ) !== 0)
-    const vid = tag & 0xfff
-    if (!vfilterIn((this.brFlags & IFBRF.VLANFILTER) !== 0, mb, vid)) {
-      bifp.vnet.env.pool.put(m)
-      return true
-    }
-    // An untagged (or priority-tagged) frame is on the member's untagged VLAN.
-    const vlan = vid === 0 ? mb.pvid : vid
-    if ((mb.flags & IFBIF.LEARNING) !== 0 && !this.learn(mb, buf, off + 6, vlan)) {
-      // Over the member's ifmaxaddr: an unknown source is refused.
-      bifp.vnet.env.pool.put(m)
-      return true
-    }
-    // A learning port learns, and relays nothing yet.
-    if (stp && mb.stp.state !== BSTP_IFSTATE.FORWARDING) return false
-    if ((buf[off]! & 1) !== 0) {
-      // bridge_forward's filters run on a copy: the member and the bridge still get the frame.
-      if (this.hooked()) {
-        const c = bifp.vnet.env.pool.dup(m)
-        if (this.pfil(c, mb.ifp, PFIL_IN)) this.flood(mb, c, true, true, vlan, tag, true)
-      } else this.flood(mb, m, false, true, vlan, tag)
-      bifp.receive(bifp.vnet.env.pool.dup(m))
-      return false
-    }
-    const dst = readMac(buf, off)
-    if (dst === bifp.mac) {
-      bifp.receive(m)
-      return true
-    }
-    const members = this.members
-    for (let i = 0; i < members.length; i++) {
-      const o = members[i]!
-      if (o.ifp.mac !== dst) continue
-      if (o === mb) return false
-      o.ifp.inputFromTap(m)
-      return true
-    }
-    const d = this.table.find(buf, off, vlan)
-    if (d >= 0) {
-      const out = this.table.port(d)
-      if (
-        out === mb ||
-        !out.relays() ||
-        (out.flags & mb.flags & IFBIF.PRIVATE) !== 0 ||
-        !vfilterOut((this.brFlags & IFBRF.VLANFILTER) !== 0, out, vlan)
-      )
-        bifp.vnet.env.pool.put(m)
-      else if (this.pfil(m, mb.ifp, PFIL_IN) && this.pfil(m, out.ifp, PFIL_OUT)) this.emit(out, m, vlan, tag)
-      return true
-    }
-    if (this.pfil(m, mb.ifp, PFIL_IN)) this.flood(mb, m, true, false, vlan, tag, true)
-    return true
-  }
-
-  /** Whether bridge_pfil has anything to run (a hook on the inet head, or on the link head's output). */
-  private hooked(): boolean {
-    const v = this.ifp.vnet
-    return v.pfilInet.nIn + v.pfilInet.nOut + v.pfilInet6.nIn + v.pfilInet6.nOut + v.pfilLink.nOut !== 0
-  }
-
-  /**
-   * bridge_pfil with FreeBSD's defaults (pfil_member=1, pfil_onlyip=1, ipfw_arp=0): ARP passes,
-   * IPv4 and IPv6 go through the link head (outbound, layer-2 ipfw) and the inet or inet6 head on
-   * the member interface, anything else is dropped while filters exist.
-   * False when the frame was taken.
-   */
-  private pfil(m: Mbuf, ifp: Ifnet, dir: number): boolean {
-    if (!this.hooked()) return true
-    const v = this.ifp.vnet
-    const b = m.data
-    const et = (b[m.off + 12]! << 8) | b[m.off + 13]!
-    if (et === 0x0806 || et === 0x8035) return true
-    if (et !== 0x0800 && et !== 0x86dd) {
-      v.env.pool.put(m)
-      return false
-    }
-    const link = v.pfilLink
-    if (dir === PFIL_OUT && link.nOut !== 0 && link.runOut(v, m, ifp) !== PFIL.PASS) return false
-    const inet = et === 0x0800 ? v.pfilInet : v.pfilInet6
-    if ((dir === PFIL_IN ? inet.nIn : inet.nOut) === 0) return true
-    m.off += ETHER_HDR_LEN
-    m.len -= ETHER_HDR_LEN
-    const r = dir === PFIL_IN ? inet.runIn(v, m, ifp) : inet.runOut(v, m, ifp)
-    if (r !== PFIL.PASS) return false
-    m.off -= ETHER_HDR_LEN
-    m.len += ETHER_HDR_LEN
-    // A next hop (ipfw fwd) means nothing to a bridge.
-    inet.nextHop = 0
-    return true
+    return input(this, mb, m)
   }
 
   /** bridge_output for a member that sends itself (it has addresses of its own). */
   memberOutput(_mb: BridgeMember, m: Mbuf): boolean {
-    if ((this.ifp.flags & RUNNING) !== RUNNING || m.len < ETHER_HDR_LEN) return false
-    this.forward(m)
-    return true
+    return memberOutput(this, _mb, m)
   }
 
   /** The bridge interface transmits (its own ARP and IP traffic). */
@@ -474,109 +355,7 @@ export class BridgeSoftc implements LinkEndpoint {
       this.ifp.vnet.env.pool.put(m)
       return
     }
-    this.forward(m)
-  }
-
-  /** Out of the member that has dst, or flooded to all members (bridge_output); spans get a copy. */
-  private forward(m: Mbuf): void {
-    const buf = m.data
-    this.span(m)
-    const group = (buf[m.off]! & 1) !== 0
-    // The bridge's own frames (a vlan(4) on it tags them) are on the VLAN of their tag.
-    const tag = frameTag(buf, m.off, m.len, true)
-    const vlan = tag & 0xfff
-    if (!group) {
-      const d = this.table.find(buf, m.off, vlan)
-      if (d >= 0) {
-        const out = this.table.port(d)
-        if (out.relays() && vfilterOut((this.brFlags & IFBRF.VLANFILTER) !== 0, out, vlan))
-          this.emit(out, m, vlan, tag)
-        else this.ifp.vnet.env.pool.put(m)
-        return
-      }
-    }
-    this.flood(null, m, true, group, vlan, tag)
-  }
-
-  /** bridge_enqueue's VLAN part: the frame tagged or untagged as member o takes it, then sent. */
-  private emit(o: BridgeMember, m: Mbuf, vlan: number, tag: number): void {
-    if (retag(m, o, (o.flags & IFBIF.QINQ) !== 0, vlan, tag)) {
-      const tun = o.ifp.family === 'gif' ? tunnelOf(o.ifp) : null
-      if (tun !== null) tun.transmitEther(m)
-      else o.ifp.transmitToLink(m)
-    } else {
-      o.ifp.stats.oerrors++
-      this.ifp.vnet.env.pool.put(m)
-    }
-  }
-
-  /**
-   * Send m out of every running member but src (unknown unicast only to DISCOVER members). With
-   * `consume` the last one gets m itself (freed when nobody takes it); otherwise all get copies.
-   */
-  private flood(
-    src: BridgeMember | null,
-    m: Mbuf,
-    consume: boolean,
-    group: boolean,
-    vlan: number,
-    tag: number,
-    runfilt = false,
-  ): void {
-    const pool = this.ifp.vnet.env.pool
-    const members = this.members
-    const filter = (this.brFlags & IFBRF.VLANFILTER) !== 0
-    let last: BridgeMember | null = null
-    const priv = src === null ? 0 : src.flags & IFBIF.PRIVATE
-    for (let i = 0; i < members.length; i++) {
-      const o = members[i]!
-      if (o === src || (o.ifp.flags & IFF.UP) === 0 || !o.relays() || (o.flags & priv) !== 0) continue
-      if (!group && (o.flags & IFBIF.DISCOVER) === 0) continue
-      if (!vfilterOut(filter, o, vlan)) continue
-      if (last !== null) this.send(last, pool.dup(m), vlan, tag, runfilt)
-      last = o
-    }
-    if (last === null) {
-      if (consume) pool.put(m)
-    } else this.send(last, consume ? m : pool.dup(m), vlan, tag, runfilt)
-  }
-
-  /** bridge_enqueue, after the outbound filters when the frame is being forwarded (runfilt). */
-  private send(o: BridgeMember, m: Mbuf, vlan: number, tag: number, runfilt: boolean): void {
-    if (!runfilt || this.pfil(m, o.ifp, PFIL_OUT)) this.emit(o, m, vlan, tag)
-  }
-
-  /**
-   * bridge_rtupdate for the source address at buf[o..o+6). False when a new address was refused
-   * on a member with an address limit (the frame is then dropped, as FreeBSD does).
-   */
-  private learn(mb: BridgeMember, buf: Uint8Array, o: number, vlan: number): boolean {
-    // Group and all-zero sources are never learned.
-    if (
-      (buf[o]! & 1) !== 0 ||
-      (buf[o]! | buf[o + 1]! | buf[o + 2]! | buf[o + 3]! | buf[o + 4]! | buf[o + 5]!) === 0
-    )
-      return true
-    const now = this.clock.now()
-    const t = this.table
-    const i = t.find(buf, o, vlan)
-    if (i >= 0) {
-      // A static entry stays where it was put.
-      if ((t.flags(i) & IFBAF_STATIC) !== 0) return true
-      t.touch(i, now)
-      if (t.port(i) !== mb) t.move(i, mb, now)
-      return true
-    }
-    if (mb.addrMax !== 0 && t.countPort(mb) >= mb.addrMax) {
-      mb.addrExceeded++
-      return false
-    }
-    if (t.add(buf, o, mb, now, vlan) < 0) {
-      this.exceeded++
-      return mb.addrMax === 0
-    }
-    if (!this.timer.armed) this.timer.arm(this.timeout * SEC)
-    return true
+    forward(this, m)
   }
 
   /** The aging timer: forget addresses older than `timeout`, re-arm while any remain. */

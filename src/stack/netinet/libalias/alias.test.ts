@@ -16,7 +16,7 @@ import { IcmpType } from '../../../wire/inet/icmp.js'
 import { IpProto, ipv4PseudoHeaderSum } from '../../../wire/inet/ipv4.js'
 import { TH, tcpFinish, writeTcpHeader } from '../../../wire/inet/tcp.js'
 import { LibAlias, MODE, PKT_ALIAS } from './alias.js'
-import { EXPIRE } from './alias_db.js'
+import { EXPIRE } from './alias_db_var.js'
 
 const ip = (s: string) => parseIpv4(s)!
 const INSIDE = ip('10.0.0.5')

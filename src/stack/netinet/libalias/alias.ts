@@ -19,7 +19,8 @@ import { fold } from '../../../wire/checksum.js'
 import { IcmpType } from '../../../wire/inet/icmp.js'
 import { IP_MF, IP_OFFMASK, IpProto } from '../../../wire/inet/ipv4.js'
 import { TH } from '../../../wire/inet/tcp.js'
-import { AliasDb, GET_ALIAS_PORT, LINK, NO_DEST_PORT, NO_SRC_PORT, TCPS } from './alias_db.js'
+import { AliasDb } from './alias_db.js'
+import { GET_ALIAS_PORT, LINK, NO_DEST_PORT, NO_SRC_PORT, TCPS } from './alias_db_var.js'
 
 /** What LibAliasIn/Out did (PKT_ALIAS_* of alias.h). */
 export const PKT_ALIAS = {

@@ -10,75 +10,27 @@
  * Unlike libalias the table is bounded: links live in preallocated typed arrays that double up to
  * `max`; when full, stale links are reclaimed first and otherwise the new link is refused and
  * counted (`overflow`). Lookups and updates allocate nothing; only growth does. It must not read
- * packets (alias.ts does) and never throws on the data path.
+ * packets (alias.ts does) and never throws on the data path. Its constants, flags and hashes are in
+ * alias_db_var.ts (alias_db.h).
  */
 
 import type { Rng } from '../../../util/rng.js'
-
-/** Link types: a protocol number, or one of libalias's own (above IPPROTO_MAX). */
-export const LINK = {
-  ICMP: 1,
-  TCP: 6,
-  UDP: 17,
-  FRAGMENT_ID: 257,
-  FRAGMENT_PTR: 258,
-  ADDR: 259,
-} as const
-
-/** ALIAS_TCP_STATE_*: each direction of a TCP link. */
-export const TCPS = { NOT_CONNECTED: 0, CONNECTED: 1, DISCONNECTED: 2 } as const
-
-/** Lifetimes in seconds (alias_db.h). */
-export const EXPIRE = {
-  ICMP: 60,
-  UDP: 60,
-  PROTO: 60,
-  FRAGMENT_ID: 10,
-  FRAGMENT_PTR: 30,
-  TCP_DEAD: 10,
-  TCP_SINGLEDEAD: 90,
-  TCP_INITIAL: 300,
-  TCP_CONNECTED: 86400,
-} as const
-
-/** Placeholder ports for links that have none (any value but 0, which means "unknown"). */
-export const NO_DEST_PORT = 1
-export const NO_SRC_PORT = 1
-/** AddLink's alias_port_param asking GetNewPort for a free port. */
-export const GET_ALIAS_PORT = -1
-
-const F_UNKNOWN_DEST_ADDR = 1
-const F_UNKNOWN_DEST_PORT = 2
-const F_PARTIAL = 3
-const F_PERMANENT = 4
-/** GET_NEW_PORT_MAX_ATTEMPTS. */
-const PORT_TRIES = 20
-const FIRST_CAP = 64
-/** Stale links looked at before a full table refuses a new one. */
-const RECLAIM_TRIES = 8
-
-/** Live links per type (the counters ShowAliasStats prints). */
-export class LinkCounts {
-  icmp = 0
-  udp = 0
-  tcp = 0
-  proto = 0
-  fragId = 0
-  fragPtr = 0
-}
-
-function hashOut(src: number, dst: number, sport: number, dport: number, type: number): number {
-  let h = Math.imul(src ^ 0x5bd1e995, 0x9e3779b1) ^ dst
-  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) ^ ((sport << 16) | dport)
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ type
-  return h ^ (h >>> 16)
-}
-
-function hashIn(alias: number, aport: number, type: number): number {
-  let h = Math.imul(alias ^ 0x27d4eb2f, 0x9e3779b1) ^ ((aport << 16) | type)
-  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b)
-  return h ^ (h >>> 13)
-}
+import {
+  EXPIRE,
+  F_PARTIAL,
+  F_PERMANENT,
+  F_UNKNOWN_DEST_ADDR,
+  F_UNKNOWN_DEST_PORT,
+  FIRST_CAP,
+  hashIn,
+  hashOut,
+  LINK,
+  LinkCounts,
+  lifetime,
+  PORT_TRIES,
+  RECLAIM_TRIES,
+  TCPS,
+} from './alias_db_var.js'
 
 export class AliasDb {
   /** Largest number of links; a new one beyond it is refused and counted. */
@@ -596,22 +548,5 @@ export class AliasDb {
       }
     }
     this.cap = cap
-  }
-}
-
-function lifetime(type: number): number {
-  switch (type) {
-    case LINK.ICMP:
-      return EXPIRE.ICMP
-    case LINK.UDP:
-      return EXPIRE.UDP
-    case LINK.TCP:
-      return EXPIRE.TCP_INITIAL
-    case LINK.FRAGMENT_ID:
-      return EXPIRE.FRAGMENT_ID
-    case LINK.FRAGMENT_PTR:
-      return EXPIRE.FRAGMENT_PTR
-    default:
-      return EXPIRE.PROTO
   }
 }

@@ -8,18 +8,18 @@
  * SIGPIPE stop execution promptly. Control flow (`break`, `return`, `exit`, `set -e`) unwinds by
  * throwing the classes of signals.ts, which `boundary` turns into exit statuses: nothing thrown
  * inside the shell escapes it. Each pipeline stage gets one Io; streams are never wrapped per write.
+ * Simple commands and function calls are command.ts's (functions of the interpreter).
  */
 
 import { SLICE_STEPS } from '../../../host/syscalls.js'
 import { CwdFs } from '../../fs/cwd_fs.js'
-import { programName } from '../../paths.js'
 import type { FileSystem, Job, OutStream, Proc } from '../../types.js'
-import { BUILTINS, type Builtin, SPECIAL, shQuote } from './bltin/builtins.js'
-import { external } from './exec.js'
+import type { Builtin } from './bltin/builtins.js'
+import { call, invoke, simple } from './command.js'
 import { type ExpandHost, expandFields, expandPattern, expandString } from './expand.js'
 import { glob } from './glob.js'
 import { type BgJob, background, forkAll } from './jobs.js'
-import type { List, Node, Simple } from './parser.js'
+import type { List, Node } from './parser.js'
 import { matchPattern } from './pattern.js'
 import { withRedirs } from './redirect.js'
 import {
@@ -35,8 +35,6 @@ import {
 } from './signals.js'
 import { Capture, MiB, Pipe, type ShIo } from './streams.js'
 
-/** Deepest function call nesting before the script is stopped (runaway recursion). */
-export const MAX_FUNC_DEPTH = 1000
 /** What a fork costs, in steps (1 ms of virtual CPU time: about what cloning a shell costs here). */
 const FORK_STEPS = 10
 /** Largest value of one variable, and most variables. */
@@ -106,9 +104,9 @@ export class Interp {
   depth = 0
   loops = 0
   /** Saved outer values of `local` variables, one frame per active function call. */
-  private locals: Map<string, Var | undefined>[] = []
+  locals: Map<string, Var | undefined>[] = []
   /** Status of the last command substitution of the current command (`x=$(false)` gives 1). */
-  private substStatus: number | undefined = undefined
+  substStatus: number | undefined = undefined
   /**
    * Set on a forked subshell until it first runs shell code rather than starting a program: then it
    * pays for the fork (a step of CPU time and a turn of the run queue), so forking cannot livelock.
@@ -221,7 +219,7 @@ export class Interp {
     return env.size ? env : undefined
   }
 
-  private expander(io: ShIo): ExpandHost {
+  expander(io: ShIo): ExpandHost {
     return {
       param: (n) => this.param(n),
       params: () => this.params,
@@ -302,7 +300,7 @@ export class Interp {
     if (this.forkPending && node.type !== 'simple') await this.payFork()
     switch (node.type) {
       case 'simple':
-        return this.simple(node, io, tested)
+        return simple(this, node, io, tested)
       case 'list':
         return this.runList(node, io, tested)
       case 'pipeline':
@@ -434,7 +432,7 @@ export class Interp {
   }
 
   /** See forkPending. */
-  private async payFork(): Promise<void> {
+  async payFork(): Promise<void> {
     if (!this.forkPending) return
     this.forkPending = false
     await (this.cfg.pause ? this.cfg.pause() : this.preempt(FORK_STEPS))
@@ -489,37 +487,6 @@ export class Interp {
     return undefined
   }
 
-  private async simple(node: Simple, io: ShIo, tested: boolean): Promise<number> {
-    await this.tick()
-    this.substStatus = undefined
-    const ex = this.expander(io)
-    const argv = await expandFields(node.words, ex)
-    const assigns: [string, string][] = []
-    for (const a of node.assigns) {
-      const v = await expandString(a.value, ex)
-      assigns.push([a.name, v])
-      // Plain assignments take effect in order: `a=1 b=$a` sets b to 1.
-      if (!argv.length) this.setVar(a.name, v)
-    }
-    if (this.opts.xtrace && (argv.length || assigns.length)) {
-      const words = [...assigns.map(([k, v]) => `${k}=${shQuote(v)}`), ...argv.map(shQuote)]
-      io.stderr.write(`+ ${words.join(' ')}\n`)
-    }
-    let status: number
-    if (!argv.length) {
-      // Only assignments (done above) and maybe redirections, which still create files.
-      status = this.substStatus ?? 0
-      if (node.redirs.length)
-        status = await withRedirs(this.fs, this.expander(io), node.redirs, io, async () => status)
-    } else {
-      status = await withRedirs(this.fs, this.expander(io), node.redirs, io, (rio) =>
-        this.invoke(argv, assigns, rio, tested),
-      )
-    }
-    if (status !== 0 && !tested && this.opts.errexit) throw new ExitSig(status)
-    return status
-  }
-
   /** Runs a command by name: special builtin, function, builtin, then program. */
   async invoke(
     argv: readonly string[],
@@ -528,31 +495,7 @@ export class Interp {
     tested: boolean,
     noFunctions = false,
   ): Promise<number> {
-    // `/sbin/ifconfig` is `ifconfig`: the program (or builtin) FreeBSD has at that path.
-    const name = argv[0].includes('/') ? (programName(argv[0]) ?? argv[0]) : argv[0]
-    if (name !== argv[0]) argv = [name, ...argv.slice(1)]
-    const extra = this.cfg.builtins
-    const builtin = Object.hasOwn(BUILTINS, name)
-      ? BUILTINS[name]
-      : extra && Object.hasOwn(extra, name)
-        ? extra[name]
-        : undefined
-    if (builtin && Object.hasOwn(SPECIAL, name)) {
-      this.dispatch(undefined)
-      await this.payFork()
-      // Assignments before a special builtin stay (POSIX 2.14).
-      for (const [k, v] of assigns) this.setVar(k, v)
-      return this.runBuiltin(builtin, argv, io, tested)
-    }
-    const fn = noFunctions ? undefined : this.funcs.get(name)
-    if (fn || builtin) {
-      this.dispatch(undefined)
-      await this.payFork()
-      return this.withTempVars(assigns, () =>
-        fn ? this.call(name, fn, argv.slice(1), io, tested) : this.runBuiltin(builtin!, argv, io, tested),
-      )
-    }
-    return external(this, argv, assigns, io)
+    return invoke(this, argv, assigns, io, tested, noFunctions)
   }
 
   dispatch(job: Job | undefined): void {
@@ -561,21 +504,7 @@ export class Interp {
     hook?.(job)
   }
 
-  private async withTempVars(
-    assigns: readonly [string, string][],
-    fn: () => Promise<number>,
-  ): Promise<number> {
-    if (!assigns.length) return fn()
-    const saved = assigns.map(([k]) => [k, this.vars.get(k)] as const)
-    for (const [k, v] of assigns) this.setVar(k, v)
-    try {
-      return await fn()
-    } finally {
-      for (const [k, v] of saved.reverse()) v ? this.vars.set(k, v) : this.vars.delete(k)
-    }
-  }
-
-  private async runBuiltin(b: Builtin, argv: readonly string[], io: ShIo, tested: boolean): Promise<number> {
+  async runBuiltin(b: Builtin, argv: readonly string[], io: ShIo, tested: boolean): Promise<number> {
     try {
       return await b(argv, io, this, tested)
     } catch (e) {
@@ -587,22 +516,6 @@ export class Interp {
 
   /** Calls a shell function with its own positional parameters and `local` frame. */
   async call(name: string, body: Node, args: string[], io: ShIo, tested: boolean): Promise<number> {
-    if (this.depth >= MAX_FUNC_DEPTH) throw new FatalError(`${name}: function nesting too deep`)
-    const saved = { params: this.params, loops: this.loops }
-    this.params = args
-    this.loops = 0
-    this.depth++
-    this.locals.push(new Map())
-    try {
-      return await this.exec(body, io, tested)
-    } catch (e) {
-      if (e instanceof ReturnSig) return e.status
-      throw e
-    } finally {
-      this.params = saved.params
-      this.loops = saved.loops
-      this.depth--
-      for (const [k, v] of this.locals.pop()!) v ? this.vars.set(k, v) : this.vars.delete(k)
-    }
+    return call(this, name, body, args, io, tested)
   }
 }

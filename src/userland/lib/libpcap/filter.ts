@@ -10,27 +10,17 @@
  * As in BPF, a load past the end of the packet rejects the packet whatever surrounds it (the closures
  * return 0 false, 1 true, 2 abort). Errors are libpcap's messages; nothing here resolves names (no
  * DNS, a small port table). Must not: allocate or throw while filtering.
+ *
+ * Here: the parser and the primitives; the arithmetic of relations is in filter_arith.ts, the
+ * predicates and loads the closures are made of in filter_ops.ts, the tokens in scanner.ts.
  */
 
 import { parseIpv4, parseMac } from '../../../wire/addr.js'
 import { LinkType } from '../../../wire/pcap/pcap.js'
 import { FilterError } from './errors.js'
+import { parseArith } from './filter_arith.js'
+import { and, formatDotted, not, or, type Pred, relation, TRUE, u8, u16, u32 } from './filter_ops.js'
 import {
-  type Arith,
-  and,
-  arith,
-  formatDotted,
-  not,
-  or,
-  type Pred,
-  relation,
-  TRUE,
-  u8,
-  u16,
-  u32,
-} from './filter_ops.js'
-import {
-  CONSTS,
   ETHER_PROTOS,
   IP_PROTOS,
   KEYWORDS,
@@ -56,9 +46,9 @@ interface Qual {
   type: 'host' | 'net' | 'port' | 'portrange' | null
 }
 
-class Compiler {
+export class Compiler {
   private readonly toks: Tok[]
-  private pos = 0
+  pos = 0
   private last: Qual = { proto: null, dir: null, type: null }
   private readonly ether: boolean
   /**
@@ -67,11 +57,11 @@ class Compiler {
    */
   private vlanOff = 0
   /** Offset of the network-layer header from the frame's start. */
-  private nl: number
-  private isIp: Pred
-  private isArp: Pred
+  nl: number
+  isIp: Pred
+  isArp: Pred
   private isRarp: Pred
-  private isIp6: Pred
+  isIp6: Pred
 
   constructor(
     expr: string,
@@ -141,19 +131,19 @@ class Compiler {
     }
   }
 
-  private peek(k = 0): Tok {
+  peek(k = 0): Tok {
     return this.toks[Math.min(this.pos + k, this.toks.length - 1)]!
   }
-  private is(v: string, k = 0): boolean {
+  is(v: string, k = 0): boolean {
     const t = this.peek(k)
     return t.t !== 'eof' && t.v === v
   }
-  private take(): Tok {
+  take(): Tok {
     const t = this.peek()
     if (t.t !== 'eof') this.pos++
     return t
   }
-  private expect(v: string): void {
+  expect(v: string): void {
     if (!this.is(v)) throw new FilterError(SYNTAX)
     this.pos++
   }
@@ -189,11 +179,11 @@ class Compiler {
   private parsePrimary(): Pred {
     const save = this.pos
     try {
-      const a = this.parseArith()
+      const a = parseArith(this)
       const op = this.peek().v
       if (this.peek().t === 'op' && ['=', '==', '!=', '<', '<=', '>', '>='].includes(op)) {
         this.pos++
-        return relation(a, op, this.parseArith())
+        return relation(a, op, parseArith(this))
       }
     } catch (e) {
       // Not a relation after all: parse a primitive instead. Other errors are the relation's own.
@@ -209,112 +199,9 @@ class Compiler {
     return this.parsePrimitive()
   }
 
-  // ---- arithmetic ----
-
-  private parseArith(): Arith {
-    return this.binary(0)
-  }
-
-  private static readonly LEVELS: readonly (readonly string[])[] = [
-    ['|'],
-    ['^'],
-    ['&'],
-    ['<<', '>>'],
-    ['+', '-'],
-    ['*', '/', '%'],
-  ]
-
-  private binary(level: number): Arith {
-    if (level === Compiler.LEVELS.length) return this.arithUnary()
-    let l = this.binary(level + 1)
-    while (this.peek().t === 'op' && Compiler.LEVELS[level]!.includes(this.peek().v)) {
-      const op = this.take().v
-      l = arith(l, op, this.binary(level + 1))
-    }
-    return l
-  }
-
-  private arithUnary(): Arith {
-    if (this.is('-')) {
-      this.pos++
-      const a = this.arithUnary()
-      return (b, o, n) => {
-        const x = a(b, o, n)
-        return x < 0 ? -1 : (0 - x) >>> 0
-      }
-    }
-    if (this.is('(')) {
-      this.pos++
-      const a = this.parseArith()
-      this.expect(')')
-      return a
-    }
-    const t = this.take()
-    if (t.t !== 'w') throw new FilterError(SYNTAX)
-    const num = parseNumber(t.v)
-    if (num !== null) {
-      if (num > 0xffffffff) throw new FilterError(`number ${t.v} is too large`)
-      return () => num
-    }
-    if (t.v === 'len') return (_b, _o, n) => n
-    const c = CONSTS[t.v]
-    if (c !== undefined) return () => c
-    if (PROTO_WORDS.has(t.v) && this.is('[')) return this.load(t.v)
-    throw new FilterError(SYNTAX)
-  }
-
-  /** proto[expr] or proto[expr : size]: a load relative to that protocol's header. */
-  private load(proto: string): Arith {
-    this.expect('[')
-    const idx = this.parseArith()
-    let size = 1
-    if (this.is(':')) {
-      this.pos++
-      const s = this.take()
-      size = parseNumber(s.v) ?? 0
-      if (size !== 1 && size !== 2 && size !== 4) throw new FilterError('data size must be 1, 2, or 4')
-    }
-    this.expect(']')
-    const rd = size === 1 ? u8 : size === 2 ? u16 : u32
-    if (proto === 'ether' || proto === 'link') {
-      if (proto === 'ether') this.needEther('ether')
-      return (b, o, n) => {
-        const k = idx(b, o, n)
-        return k < 0 ? -1 : rd(b, o, n, k)
-      }
-    }
-    const nl = this.nl
-    const guard =
-      proto === 'ip' ? this.isIp : proto === 'arp' ? this.isArp : proto === 'ip6' ? this.isIp6 : null
-    if (guard !== null)
-      return (b, o, n) => {
-        if (guard(b, o, n) !== 1) return -1
-        const k = idx(b, o, n)
-        return k < 0 ? -1 : rd(b, o, n, nl + k)
-      }
-    if (proto === 'icmp6') {
-      const isIp6 = this.isIp6
-      return (b, o, n) => {
-        if (isIp6(b, o, n) !== 1 || u8(b, o, n, nl + 6) !== 58) return -1
-        const k = idx(b, o, n)
-        return k < 0 ? -1 : rd(b, o, n, nl + 40 + k)
-      }
-    }
-    // tcp, udp, icmp: after the IP header, in the first fragment of that protocol.
-    const want = IP_PROTOS[proto]!
-    const isIp = this.isIp
-    return (b, o, n) => {
-      if (isIp(b, o, n) !== 1 || u8(b, o, n, nl + 9) !== want) return -1
-      const fo = u16(b, o, n, nl + 6)
-      if (fo < 0 || (fo & 0x1fff) !== 0) return -1
-      const k = idx(b, o, n)
-      return k < 0 ? -1 : rd(b, o, n, nl + (b[o + nl]! & 15) * 4 + k)
-    }
-  }
-
   // ---- primitives ----
 
-  private needEther(what: string): void {
+  needEther(what: string): void {
     if (!this.ether) throw new FilterError(`'${what}' is not supported on link-layer type NULL`)
   }
 

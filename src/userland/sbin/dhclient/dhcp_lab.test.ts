@@ -13,8 +13,8 @@ import { Host } from '../../../host/host.js'
 import type { BpfFd, Syscalls } from '../../../host/syscalls.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { LabConsole } from '../../../topology/console/console.js'
-import { Lab } from '../../../topology/emulator.js'
 import { loadAny } from '../../../topology/file/load.js'
+import { Lab } from '../../../topology/lab/emulator.js'
 import { BROADCAST_MAC, formatIpv4, formatMac, parseIpv4 } from '../../../wire/addr.js'
 import {
   BootOp,

@@ -18,8 +18,8 @@ import { Host } from '../../../host/host.js'
 import { AF_INET6, SOCK, type Syscalls } from '../../../host/syscalls.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { LabConsole } from '../../../topology/console/console.js'
-import { Lab } from '../../../topology/emulator.js'
 import { loadAny } from '../../../topology/file/load.js'
+import { Lab } from '../../../topology/lab/emulator.js'
 import {
   ALL_DHCP_RELAY_AGENTS_AND_SERVERS,
   type Dhcp6Msg,

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { SysError } from '../../../util/errno.js'
 import { epairIf, fakeSys, ip4, jailInfo, loIf, runCmd } from '../../testkit.js'
-import { formatInterface, ifconfig } from './ifconfig.js'
+import { ifconfig } from './ifconfig.js'
+import { formatInterface } from './ifconfig_status.js'
 
 const EPAIR = [
   'epair0a: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500',

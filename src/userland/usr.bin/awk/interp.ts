@@ -11,6 +11,7 @@ import { posixRegex } from '../../bin/sh/bltin/utils.js'
 import type { Expr, Func, Program, Stmt } from './ast.js'
 import { callBuiltin } from './builtins.js'
 import { numToString, sprintf } from './format.js'
+import { getField, rebuild, setField, setRecord, splitFields, splitRecords, splitWith } from './record.js'
 import {
   type Arr,
   AwkError,
@@ -47,8 +48,8 @@ export class Awk {
   private readonly globals = new Map<string, Cell>()
   private frames: Map<string, Cell>[] = []
   rec = ''
-  private fields: string[] | undefined = undefined
-  private nf = 0
+  fields: string[] | undefined = undefined
+  nf = 0
   private readonly reCache = new Map<string, RegExp>()
   private range = new Map<number, boolean>()
   opened = new Set<string>()
@@ -113,10 +114,10 @@ export class Awk {
     if (this.exited) return
     this.setVar('FILENAME', name)
     this.setVar('FNR', 0)
-    this.pending = this.splitRecords(text)
+    this.pending = splitRecords(this, text)
     try {
       while (this.pending.length) {
-        this.setRecord(this.pending.shift()!)
+        setRecord(this, this.pending.shift()!)
         this.incr('NR')
         this.incr('FNR')
         try {
@@ -170,73 +171,9 @@ export class Awk {
     }
   }
 
-  private splitRecords(text: string): string[] {
-    const rs = this.str(this.getVar('RS'))
-    if (rs === '\n' || rs === '') {
-      if (rs === '')
-        return text
-          .replace(/^\n+/, '')
-          .split(/\n\n+/)
-          .filter((r, i, a) => r !== '' || i < a.length - 1)
-          .map((r) => r.replace(/\n+$/, ''))
-      const recs = text.split('\n')
-      if (recs[recs.length - 1] === '') recs.pop()
-      return recs
-    }
-    const recs = rs.length === 1 ? text.split(rs) : text.split(this.regex(rs))
-    if (recs[recs.length - 1] === '' || recs[recs.length - 1] === '\n') recs.pop()
-    return recs
-  }
-
-  // ---- records and fields
-
-  private setRecord(s: string): void {
-    this.rec = s
-    this.fields = undefined
-  }
-
-  private split(): string[] {
-    if (this.fields === undefined) {
-      this.fields = ['', ...this.splitWith(this.rec, this.str(this.getVar('FS')))]
-      this.nf = this.fields.length - 1
-    }
-    return this.fields
-  }
-
+  /** `s` split as FS `fs` splits a record (record.ts); split() uses it too. */
   splitWith(s: string, fs: string): string[] {
-    if (fs === ' ') {
-      const t = s.replace(/^[ \t\n]+|[ \t\n]+$/g, '')
-      return t === '' ? [] : t.split(/[ \t\n]+/)
-    }
-    if (s === '') return []
-    if (fs.length === 1 && fs !== '\\') return s.split(fs)
-    return s.split(this.regex(fs))
-  }
-
-  private getField(i: number): Val {
-    if (i < 0) throw new AwkError(`trying to access out of range field ${i}`)
-    if (i === 0) return strnum(this.rec)
-    const f = this.split()
-    return i < f.length ? strnum(f[i]!) : UNINIT
-  }
-
-  private setField(i: number, v: string): void {
-    if (i < 0) throw new AwkError(`trying to access out of range field ${i}`)
-    if (i === 0) {
-      this.setRecord(v)
-      return
-    }
-    if (i > 100000) throw new AwkError(`trying to access out of range field ${i}`)
-    const f = this.split()
-    while (f.length <= i) f.push('')
-    f[i] = v
-    this.nf = f.length - 1
-    this.rebuild()
-  }
-
-  private rebuild(): void {
-    const f = this.fields!
-    this.rec = f.slice(1, this.nf + 1).join(this.str(this.getVar('OFS')))
+    return splitWith(this, s, fs)
   }
 
   // ---- variables
@@ -248,7 +185,7 @@ export class Awk {
 
   getVar(name: string): Val {
     if (name === 'NF') {
-      this.split()
+      splitFields(this)
       return this.nf
     }
     const c = this.lookup(name).get(name)
@@ -259,11 +196,11 @@ export class Awk {
   setVar(name: string, v: Val): void {
     if (name === 'NF') {
       const n = Math.max(0, Math.trunc(this.num(v)))
-      const f = this.split()
+      const f = splitFields(this)
       while (f.length <= n) f.push('')
       f.length = n + 1
       this.nf = n
-      this.rebuild()
+      rebuild(this)
       return
     }
     const scope = this.lookup(name)
@@ -451,7 +388,7 @@ export class Awk {
         this.setVar(e.name, v)
         return v
       case 'field':
-        this.setField(Math.trunc(this.num(this.eval(e.e))), this.str(v))
+        setField(this, Math.trunc(this.num(this.eval(e.e))), this.str(v))
         return v
       case 'index':
         this.array(e.name).set(this.subscript(e.subs), v)
@@ -486,7 +423,7 @@ export class Awk {
       case 'var':
         return this.getVar(e.name)
       case 'field':
-        return this.getField(Math.trunc(this.num(this.eval(e.e))))
+        return getField(this, Math.trunc(this.num(this.eval(e.e))))
       case 'index': {
         const a = this.array(e.name)
         const k = this.subscript(e.subs)
@@ -602,7 +539,7 @@ export class Awk {
       if (text === undefined) return -1
       let recs = this.getlineFiles.get(name)
       if (recs === undefined) {
-        recs = this.splitRecords(text)
+        recs = splitRecords(this, text)
         this.getlineFiles.set(name, recs)
       }
       line = recs.shift()
@@ -614,7 +551,7 @@ export class Awk {
       this.incr('FNR')
     }
     if (e.v === undefined) {
-      this.setRecord(line)
+      setRecord(this, line)
       if (e.file !== undefined) this.incr('NR')
     } else this.assignTo(e.v, strnum(line))
     return 1

@@ -11,7 +11,7 @@ import { test } from 'node:test'
 import { Host } from '../../../host/host.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { type ShResult, sh } from '../../../testing/net_lab.js'
-import { disconnectPayload, sshPacket } from '../sshd.js'
+import { disconnectPayload, sshPacket } from '../../secure/usr.sbin/sshd.js'
 import { DEFAULT_INETD_CONF, parseInetdConf, servicePort } from './inetd_conf.js'
 
 const SETUP = `

@@ -37,126 +37,40 @@
  * destroys their stacks, so nothing is left in the host's clock or buffer pool.
  *
  * Runtime-neutral: no timers or randomness of its own; the Host brings the clock and the seed.
+ *
+ * Here: the Lab, its queries and its control. Building is lab_build.ts (functions of the Lab); the
+ * records a lab is made of (LabNode, LabLink, Port, LabError) are in lab_var.ts.
  */
 
-import type { Host } from '../host/host.js'
-import { IfFlag, type IfInfo, type NgSocket, type Syscalls } from '../host/syscalls.js'
-import { MemFs } from '../userland/bin/sh/streams.js'
-import { ChrootFs } from '../userland/fs/chroot_fs.js'
-import { UnionFs } from '../userland/fs/union_fs.js'
-import { startProcess } from '../userland/process.js'
-import { makePrograms, type Programs } from '../userland/programs.js'
-import type { FileSystem, Io } from '../userland/types.js'
-import { parseIpv4, parseMac } from '../wire/addr.js'
-import { parseIpv6 } from '../wire/inet6/in6_addr.js'
-import { type HostChanges, loadModules, runFirewall, unloadModules } from './firewall/lab_firewall.js'
+import type { Host } from '../../host/host.js'
+import { IfFlag, type IfInfo, type NgSocket, type Syscalls } from '../../host/syscalls.js'
+import { MemFs } from '../../userland/bin/sh/streams.js'
+import { ChrootFs } from '../../userland/fs/chroot_fs.js'
+import { UnionFs } from '../../userland/fs/union_fs.js'
+import { startProcess } from '../../userland/process.js'
+import { makePrograms, type Programs } from '../../userland/programs.js'
+import type { FileSystem, Io } from '../../userland/types.js'
+import { type HostChanges, runFirewall, unloadModules } from '../firewall/lab_firewall.js'
+import { type Endpoint, type Impairment, isL3, type Topology } from '../model.js'
+import { buildAll } from './lab_build.js'
 import { withServices } from './lab_services.js'
-import { impairs, pipeSetcfg } from './link_cfg.js'
 import {
-  type Endpoint,
-  type Impairment,
-  isL3,
-  type NodeKind,
-  type TopoIface,
-  type Topology,
-  type TopoNode,
-} from './model.js'
-import { hostRj45Ports } from './rj45_host.js'
-
-/** A build or control step failed; the message names the node or link. */
-export class LabError extends Error {
-  override readonly name = 'LabError'
-}
-
-/** One end of a cable in the host's netgraph: a node and the hook the cable plugs into. */
-export interface Port {
-  readonly id: number
-  readonly hook: string
-}
-
-export interface LabNode {
-  readonly name: string
-  readonly kind: NodeKind
-  /** The node as written in the topology. */
-  readonly topo: TopoNode
-  /** Netgraph ID of the node's ng_bridge or ng_hub; null for pc, host and router. */
-  readonly ngId: number | null
-  /** Interface name → ID of its ng_eiface node (pc, host and router). */
-  readonly eifaces: ReadonlyMap<string, number>
-  removed: boolean
-  /** An external node's vxlan interface in vnet0, destroyed with the node. */
-  readonly vxlanIf?: string
-  /** An rj45 external node's tap in vnet0 (the machine's interface read raw), destroyed with the node. */
-  readonly realIf?: string
-  /**
-   * An rj45 node on the host's own interfaces (rj45_host.ts): interface name → its ng_ether node,
-   * whose `lower` hook the cable takes. The interfaces stay when the node goes.
-   */
-  readonly hostPorts?: ReadonlyMap<string, number>
-  /** The vlan interface made on a host interface for such a node (`IF.TAG`), destroyed with it. */
-  readonly hostVlanIf?: string
-}
-
-export interface LabLink {
-  /** Position in the topology's link list. */
-  readonly index: number
-  readonly a: Endpoint
-  readonly b: Endpoint
-  /** Where the cable plugs in at each end: an eiface's `ether` hook or a bridge/hub `linkN`. */
-  readonly portA: Port
-  readonly portB: Port
-  /** A plain wire that never gets a pipe (IMUNES `direct`). */
-  readonly direct: boolean
-  /** Netgraph ID of the link's ng_pipe, or null while the link impairs nothing. */
-  pipe: number | null
-  up: boolean
-  /** Current impairments, a→b and b→a. */
-  ab: Impairment
-  ba: Impairment
-  removed: boolean
-}
-
-export interface LabOptions {
-  /** Programs for startup scripts and node commands (default: makePrograms()). */
-  programs?: Programs
-  /**
-   * The experiment id (IMUNES's eid): each node's jail gets path `/var/imunes/EID/NODE` in the
-   * lab's file tree. A letter or digit, then letters, digits, `_` or `-`; default `i0`.
-   */
-  eid?: string
-  /**
-   * The tree every node's own layer lies over (IMUNES's vroot, unionfs): what a node has no file
-   * of its own for is read from here. None by default.
-   */
-  vroot?: FileSystem
-}
-
-/** What an experiment id may be: one safe path component. */
-export const EID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/
+  describe,
+  EID_RE,
+  LabError,
+  type LabLink,
+  type LabNode,
+  type LabOptions,
+  linkName,
+  ngPath,
+  type Port,
+  quietly,
+} from './lab_var.js'
+import { impairs, pipeSetcfg } from './link_cfg.js'
 
 /** The lab's file tree (all nodes' private trees under /var/imunes): bounded as a small disk. */
 const LAB_FS_BYTES = 64 * 1024 * 1024
 const LAB_FS_FILES = 16384
-
-/** `[1f]:`, the netgraph path of a node by ID: O(1) to resolve, unlike a name. */
-export function ngPath(id: number): string {
-  return `[${id.toString(16)}]:`
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
-
-/** `"ngeth3"` (ngctl's quoting of a string response) → `ngeth3`. */
-function unquote(s: string | null): string {
-  if (s === null) throw new LabError('eiface: getifname gave no name')
-  return s.startsWith('"') ? s.slice(1, -1) : s
-}
-
-function parseCidr(s: string): [number, number] {
-  const slash = s.indexOf('/')
-  return [parseIpv4(s.slice(0, slash))!, Number(s.slice(slash + 1))]
-}
 
 /** settle(): how long routing tables must stay unchanged, how often they are compared, and the cap. */
 const SETTLE_QUIET_NS = 10e9
@@ -167,11 +81,6 @@ const SETTLE_QUIET_NS = 10e9
 const SETTLE_QUIET_OSPF_NS = 60e9
 const SETTLE_STEP_NS = 1e9
 const SETTLE_MAX_NS = 300e9
-
-const JAIL_PARAMS_FIXED: ReadonlyArray<readonly [string, string | true]> = Object.freeze([
-  ['vnet', true],
-  ['persist', true],
-] as const)
 
 export class Lab {
   readonly host: Host
@@ -184,16 +93,16 @@ export class Lab {
    * (nodeFs), as IMUNES gives every node a private vroot; the host side sees all of them.
    */
   readonly files: FileSystem = new MemFs(LAB_FS_BYTES, LAB_FS_FILES)
-  private readonly root: Syscalls
+  readonly root: Syscalls
   /** The lab's netgraph control socket in the host's vnet0, open while the lab lives. */
-  private readonly ng: NgSocket
-  private readonly byName = new Map<string, LabNode>()
+  readonly ng: NgSocket
+  readonly byName = new Map<string, LabNode>()
   private readonly sysCache = new Map<string, Syscalls>()
-  private readonly linkList: LabLink[] = []
+  readonly linkList: LabLink[] = []
   /** Links by node name, so removing a node does not scan every link. */
-  private readonly linksOf = new Map<string, LabLink[]>()
+  readonly linksOf = new Map<string, LabLink[]>()
   /** Modules and tunables the lab set in the host (lab_firewall.ts), undone by destroy(). */
-  private readonly hostChanges: HostChanges = { loaded: [], kenvSet: false }
+  readonly hostChanges: HostChanges = { loaded: [], kenvSet: false }
   private destroyed = false
 
   private readonly vroot: FileSystem | undefined
@@ -218,7 +127,7 @@ export class Lab {
   static build(host: Host, topology: Topology, opts: LabOptions = {}): Lab {
     const lab = new Lab(host, topology, opts)
     try {
-      lab.buildAll()
+      buildAll(lab)
     } catch (e) {
       lab.destroy()
       throw e instanceof LabError ? e : new LabError(describe(e))
@@ -226,269 +135,12 @@ export class Lab {
     return lab
   }
 
-  private buildAll(): void {
-    this.step('kldload', () => loadModules(this.root, this.topology.modules ?? [], this.hostChanges))
-    // New netgraph nodes hang off this socket until the cables are plugged in; closing it then cuts
-    // those temporary hooks and leaves the (persistent) nodes.
-    const tmp = this.root.ngSocket()
-    let hooks = 0
-    try {
-      for (const n of this.topology.nodes) {
-        if (isL3(n.kind)) this.buildL3(n, tmp, () => `n${hooks++}`)
-        else if (n.kind === 'external') this.step(n.name, () => this.buildExternal(n, tmp, `n${hooks++}`))
-        else {
-          const info = this.step(n.name, () =>
-            tmp.mkpeer('.', n.kind === 'switch' ? 'bridge' : 'hub', `n${hooks++}`, 'link0'),
-          )
-          this.ng.msg(ngPath(info.id), 'setpersistent', '')
-          this.byName.set(n.name, {
-            name: n.name,
-            kind: n.kind,
-            topo: n,
-            ngId: info.id,
-            eifaces: new Map(),
-            removed: false,
-          })
-        }
-      }
-    } finally {
-      tmp.close()
-    }
-    const nextPort = new Map<string, number>()
-    const port = (e: Endpoint): Port => {
-      const node = this.byName.get(e.node)!
-      if (node.ngId === null) return { id: node.eifaces.get(e.iface)!, hook: 'ether' }
-      if (node.kind === 'external') return { id: node.hostPorts?.get(e.iface) ?? node.ngId, hook: 'lower' }
-      const k = nextPort.get(e.node) ?? 0
-      nextPort.set(e.node, k + 1)
-      // An access port of a VLAN (IMUNES vlan_tag): an ng_vlan between the cable and the bridge
-      // tags what comes in and lets out, untagged, only that VLAN's frames. Other ports are trunks.
-      const tag =
-        node.kind === 'switch' ? node.topo.interfaces.find((i) => i.name === e.iface)?.vlan?.tag : undefined
-      if (tag !== undefined) {
-        const id = this.ng.mkpeer(ngPath(node.ngId), 'vlan', `link${k}`, 'downstream').id
-        this.ng.msg(ngPath(id), 'addfilter', `{ hook="v${tag}" vid=${tag} }`)
-        return { id, hook: `v${tag}` }
-      }
-      return { id: node.ngId, hook: `link${k}` }
-    }
-    for (const [index, l] of this.topology.links.entries()) {
-      const link: LabLink = {
-        index,
-        a: l.a,
-        b: l.b,
-        portA: port(l.a),
-        portB: port(l.b),
-        direct: l.direct,
-        pipe: null,
-        up: false,
-        ab: l.ab,
-        ba: l.ba,
-        removed: false,
-      }
-      this.linkList.push(link)
-      for (const end of new Set([l.a.node, l.b.node])) {
-        const list = this.linksOf.get(end)
-        if (list === undefined) this.linksOf.set(end, [link])
-        else list.push(link)
-      }
-      this.step(linkName(link), () => {
-        if (!l.direct && (impairs(l.ab) || impairs(l.ba))) this.addPipe(link)
-        if (l.up) this.plug(link)
-      })
-    }
-  }
-
   /** Runs a build step, turning a failure into a LabError that names `what`. */
-  private step<T>(what: string, fn: () => T): T {
+  step<T>(what: string, fn: () => T): T {
     try {
       return fn()
     } catch (e) {
       throw new LabError(`${what}: ${describe(e)}`)
-    }
-  }
-
-  /**
-   * An external node: a vxlan interface in vnet0 with the node's end point, up, its ng_ether node the
-   * port. Without an end point it is a hub with nothing behind it (the file was warned about).
-   */
-  private buildExternal(n: TopoNode, tmp: NgSocket, hook: string): void {
-    if (n.rj45 !== undefined) {
-      const vlan = n.rj45.vlan
-      const names =
-        vlan !== undefined || n.interfaces.length === 0 ? [n.rj45.interface] : n.interfaces.map((i) => i.name)
-      let ports = hostRj45Ports(this.root, this.ng, names)
-      if (ports === null) {
-        this.buildRj45(n, n.rj45.interface, vlan)
-        return
-      }
-      // As IMUNES's captureExtIfcByName: the interface comes up for the lab (it stays up after).
-      for (const name of ports.keys()) this.root.ifSetUp(name, true)
-      let vlanIf: string | undefined
-      if (vlan !== undefined) {
-        // One VLAN of the host's interface: a vlan interface on it is the port (IMUNES's DEV.TAG).
-        vlanIf = this.root.ifCreate(`${n.rj45.interface}.${vlan}`)
-        this.root.ifSetUp(vlanIf, true)
-        const id = this.ng.show(`${vlanIf}:`).id
-        ports = new Map(
-          (n.interfaces.length > 0 ? n.interfaces : [{ name: vlanIf }]).map((i) => [i.name, id]),
-        )
-      }
-      this.byName.set(n.name, {
-        name: n.name,
-        kind: n.kind,
-        topo: n,
-        ngId: ports.values().next().value!,
-        eifaces: new Map(),
-        removed: false,
-        hostPorts: ports,
-        ...(vlanIf !== undefined && { hostVlanIf: vlanIf }),
-      })
-      return
-    }
-    const v = n.vxlan
-    if (v === undefined) {
-      const info = tmp.mkpeer('.', 'hub', hook, 'link0')
-      this.ng.msg(ngPath(info.id), 'setpersistent', '')
-      this.byName.set(n.name, {
-        name: n.name,
-        kind: n.kind,
-        topo: n,
-        ngId: info.id,
-        eifaces: new Map(),
-        removed: false,
-      })
-      return
-    }
-    const name = this.root.ifCreate('vxlan')
-    try {
-      this.root.ifVxlanSet(name, {
-        vni: v.vni,
-        local: parseIpv4(v.local)!,
-        localPort: v.localPort,
-        remote: parseIpv4(v.remote)!,
-        remotePort: v.remotePort,
-      })
-      this.root.ifSetDescription(name, `lab ${this.topology.name} external ${n.name}`)
-      this.root.ifSetUp(name, true)
-      const id = this.ng.show(`${name}:`).id
-      this.byName.set(n.name, {
-        name: n.name,
-        kind: n.kind,
-        topo: n,
-        ngId: id,
-        eifaces: new Map(),
-        removed: false,
-        vxlanIf: name,
-      })
-    } catch (e) {
-      quietly(() => this.root.ifDestroy(name))
-      throw e
-    }
-  }
-
-  /**
-   * An rj45 external node: a tap in vnet0 whose wire is the machine's interface (raw, promiscuous),
-   * up and without addresses; with a VLAN, a vlan interface on it is the port, as IMUNES takes
-   * `IF.TAG` over. Its ng_ether node is the node's one port.
-   */
-  private buildRj45(n: TopoNode, real: string, vlan: number | undefined): void {
-    const name = this.root.ifCreatePacket(real)
-    try {
-      this.root.ifSetDescription(name, `lab ${this.topology.name} external ${n.name} (rj45 ${real})`)
-      this.root.ifSetUp(name, true)
-      let port = name
-      if (vlan !== undefined) {
-        port = this.root.ifCreate(`${name}.${vlan}`)
-        this.root.ifSetUp(port, true)
-      }
-      const id = this.ng.show(`${port}:`).id
-      this.byName.set(n.name, {
-        name: n.name,
-        kind: n.kind,
-        topo: n,
-        ngId: id,
-        eifaces: new Map(),
-        removed: false,
-        realIf: name,
-      })
-    } catch (e) {
-      if (vlan !== undefined) quietly(() => this.root.ifDestroy(`${name}.${vlan}`))
-      quietly(() => this.root.ifDestroy(name))
-      throw e
-    }
-  }
-
-  private buildL3(n: TopoNode, tmp: NgSocket, hookName: () => string): void {
-    const name = n.name
-    this.step(name, () =>
-      this.root.jailCreate([
-        ['name', name],
-        ...JAIL_PARAMS_FIXED,
-        ['host.hostname', name],
-        ['path', this.nodePath(name)],
-      ]),
-    )
-    const sys = this.sys(name)
-    // A new vnet's lo0 is down and bare, as on FreeBSD; IMUNES configures it on every node
-    // (127.0.0.1/8 and, once up, ::1/128), and labs rely on it.
-    this.step(`${name}: lo0`, () => sys.ifAddAddr('lo0', 0x7f000001, 8))
-    const eifaces = new Map<string, number>()
-    this.byName.set(name, { name, kind: n.kind, topo: n, ngId: null, eifaces, removed: false })
-    for (const i of n.interfaces) {
-      if (i.vlan?.dev) continue
-      this.step(`${name}: ${i.name}`, () => {
-        const info = tmp.mkpeer('.', 'eiface', hookName(), 'ether')
-        eifaces.set(i.name, info.id)
-        const ifname = unquote(tmp.msg(ngPath(info.id), 'getifname', '').response)
-        this.root.ifMoveToJail(ifname, name)
-        if (ifname !== i.name) sys.ifRename(ifname, i.name)
-        if (i.mac !== null) sys.ifSetMac(i.name, parseMac(i.mac)!)
-        if (i.mtu !== null) sys.ifSetMtu(i.name, i.mtu)
-        this.configureAddrs(sys, i)
-      })
-    }
-    // vlan(4) interfaces on the node's own interfaces, made once their parents exist.
-    for (const i of n.interfaces) {
-      const dev = i.vlan?.dev
-      if (!dev) continue
-      this.step(`${name}: ${i.name}`, () => {
-        const vname = sys.ifCreate('vlan')
-        sys.ifVlanSet(vname, { tag: i.vlan!.tag, parent: dev, proto: 0x8100 })
-        if (vname !== i.name) sys.ifRename(vname, i.name)
-        if (i.mtu !== null) sys.ifSetMtu(i.name, i.mtu)
-        this.configureAddrs(sys, i)
-      })
-    }
-    for (const r of n.routes)
-      this.step(`${name}: route ${r.to} ${r.via}`, () => {
-        const [dst, len] = parseCidr(r.to)
-        sys.routeAdd({ dst, prefixLen: len, gateway: parseIpv4(r.via)! })
-      })
-    for (const r of n.routes6 ?? [])
-      this.step(`${name}: route -6 ${r.to} ${r.via}`, () => {
-        const slash = r.to.lastIndexOf('/')
-        sys.inet6.routeAdd({
-          dst: parseIpv6(r.to.slice(0, slash))!,
-          prefixLen: Number(r.to.slice(slash + 1)),
-          gateway: parseIpv6(r.via)!,
-        })
-      })
-    if (n.forwarding) this.step(name, () => sys.sysctlSet('net.inet.ip.forwarding', '1'))
-    // A router forwards IPv6 too (IMUNES sets both); its addresses are configured above.
-    if (n.forwarding) this.step(name, () => sys.sysctlSet('net.inet6.ip6.forwarding', '1'))
-  }
-
-  /** An interface's IPv4 and IPv6 addresses; up even without any. */
-  private configureAddrs(sys: Syscalls, i: TopoIface): void {
-    for (const [k, a] of i.addresses.entries()) {
-      const [addr, len] = parseCidr(a)
-      sys.ifAddAddr(i.name, addr, len, { alias: k > 0 })
-    }
-    if (i.addresses.length === 0) sys.ifSetUp(i.name, true)
-    for (const a of i.ipv6) {
-      const slash = a.lastIndexOf('/')
-      sys.inet6.addAddr(i.name, parseIpv6(a.slice(0, slash))!, Number(a.slice(slash + 1)))
     }
   }
 
@@ -628,7 +280,7 @@ export class Lab {
   }
 
   /** Plugs the cable in at its b end (and between a and the pipe, when it has one). */
-  private plug(link: LabLink): void {
+  plug(link: LabLink): void {
     if (link.pipe === null) this.connect(link.portA, link.portB)
     else {
       this.connect({ id: link.pipe, hook: 'lower' }, link.portB)
@@ -651,7 +303,7 @@ export class Lab {
   }
 
   /** Puts a pipe between a and b (mkpeer from a's port) and configures it. */
-  private addPipe(link: LabLink): void {
+  addPipe(link: LabLink): void {
     const wasUp = link.up
     if (wasUp) this.unplug(link)
     const a = link.portA
@@ -754,21 +406,4 @@ export class Lab {
     unloadModules(this.root, this.hostChanges)
     this.destroyed = true
   }
-}
-
-/**
- * A teardown step whose target may already be gone (a partial build, a node shut down by hand with
- * ngctl): tearing down goes on regardless, since what is gone needs no freeing.
- */
-function quietly(fn: () => void): void {
-  try {
-    fn()
-  } catch {
-    // ENOENT and the like: nothing left to release.
-  }
-}
-
-/** A link's name for messages: `link pc1:eth0 sw1:eth0`. */
-export function linkName(l: { a: Endpoint; b: Endpoint }): string {
-  return `link ${l.a.node}:${l.a.iface} ${l.b.node}:${l.b.iface}`
 }

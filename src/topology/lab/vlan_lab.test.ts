@@ -12,12 +12,12 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { Host } from '../host/host.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { LabConsole } from './console/console.js'
+import { Host } from '../../host/host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { LabConsole } from '../console/console.js'
+import { TopologyError } from '../file/diagnostics.js'
+import { loadAny, loadTopology } from '../file/load.js'
 import { Lab } from './emulator.js'
-import { TopologyError } from './file/diagnostics.js'
-import { loadAny, loadTopology } from './file/load.js'
 
 async function run(lab: Lab, ...lines: string[]): Promise<{ out: string; statuses: number[] }> {
   let out = ''
@@ -106,7 +106,7 @@ describe('VLANs in labs', () => {
   })
 })
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 const IMN = resolve(
   ROOT,
   process.env.IMUNES_EXAMPLES ?? '../shared/imunes-examples',

@@ -17,15 +17,16 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { dump as dumpYaml, load as loadYaml } from 'js-yaml'
-import { Host } from '../host/host.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { Observer } from '../testing/isolation.js'
-import { snapshot } from '../testing/net.js'
-import { Lab, LabError } from './emulator.js'
-import { TopologyError } from './file/diagnostics.js'
-import { type Loaded, loadAny } from './file/load.js'
+import { Host } from '../../host/host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { Observer } from '../../testing/isolation.js'
+import { snapshot } from '../../testing/net.js'
+import { TopologyError } from '../file/diagnostics.js'
+import { type Loaded, loadAny } from '../file/load.js'
+import { Lab } from './emulator.js'
+import { LabError } from './lab_var.js'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 const RUNS = Number(process.env.LAB_FUZZ_RUNS ?? 60)
 const SEED = Number(process.env.LAB_FUZZ_SEED ?? 0x1ab)
 

@@ -21,8 +21,8 @@
  * Pure: no I/O; randomness (the `random` shape) from the seeded util Rng.
  */
 
-import { Rng } from '../util/rng.js'
-import { formatIpv4 } from '../wire/addr.js'
+import { Rng } from '../../util/rng.js'
+import { formatIpv4 } from '../../wire/addr.js'
 import { aggregate, type HopRange } from './route_agg.js'
 
 export const SHAPES = ['chain', 'star', 'ring', 'grid', 'tree', 'clique', 'random'] as const

@@ -10,7 +10,7 @@
  * them as it found them (only the hooks it connected are cut when it goes).
  */
 
-import type { NgSocket, Syscalls } from '../host/syscalls.js'
+import type { NgSocket, Syscalls } from '../../host/syscalls.js'
 
 const IFT_ETHER = 'ether'
 

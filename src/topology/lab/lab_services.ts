@@ -6,12 +6,12 @@
  * file first, as every IMUNES vroot has it. Must not: write anywhere but the nodes' trees and `out`.
  */
 
-import { nullOut } from '../userland/bin/sh/streams.js'
-import { startProcess } from '../userland/process.js'
-import type { FileSystem, Io } from '../userland/types.js'
-import { DEFAULT_INETD_CONF } from '../userland/usr.sbin/inetd/inetd_conf.js'
+import { nullOut } from '../../userland/bin/sh/streams.js'
+import { startProcess } from '../../userland/process.js'
+import type { FileSystem, Io } from '../../userland/types.js'
+import { DEFAULT_INETD_CONF } from '../../userland/usr.sbin/inetd/inetd_conf.js'
+import type { TopoNode } from '../model.js'
 import type { Lab } from './emulator.js'
-import type { TopoNode } from './model.js'
 import { serviceCaptures, serviceLines } from './services.js'
 
 const nullIo: Io = { stdin: { read: async () => null }, stdout: nullOut, stderr: nullOut }

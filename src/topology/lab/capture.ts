@@ -10,11 +10,12 @@
  * Runtime-neutral: bytes out only; the platform decides whether they go to a file or a stream.
  */
 
-import type { BpfFd, NgSocket } from '../host/syscalls.js'
-import { compileFilter } from '../userland/lib/libpcap/filter.js'
-import { isSysError } from '../util/errno.js'
-import { LinkType, PcapngWriter } from '../wire/pcap/pcap.js'
-import { type Lab, ngPath } from './emulator.js'
+import type { BpfFd, NgSocket } from '../../host/syscalls.js'
+import { compileFilter } from '../../userland/lib/libpcap/filter.js'
+import { isSysError } from '../../util/errno.js'
+import { LinkType, PcapngWriter } from '../../wire/pcap/pcap.js'
+import type { Lab } from './emulator.js'
+import { ngPath } from './lab_var.js'
 
 export interface CapturedPacket {
   /** Index of the target (its pcapng interface). */

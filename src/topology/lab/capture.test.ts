@@ -7,12 +7,12 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Host } from '../host/host.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { openCapture } from '../wire/pcap/pcap_read.js'
-import { type ConsoleFiles, LabConsole } from './console/console.js'
+import { Host } from '../../host/host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { openCapture } from '../../wire/pcap/pcap_read.js'
+import { type ConsoleFiles, LabConsole } from '../console/console.js'
+import { loadTopology } from '../file/load.js'
 import { Lab } from './emulator.js'
-import { loadTopology } from './file/load.js'
 
 const LAB = `name: cap
 nodes:

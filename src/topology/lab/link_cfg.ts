@@ -9,8 +9,8 @@
  * sent as -1 (reset), as its own getcfg output would be fed back.
  */
 
-import { parseBandwidth, parseDuration, parseProbability } from './file/units.js'
-import type { Impairment } from './model.js'
+import { parseBandwidth, parseDuration, parseProbability } from '../file/units.js'
+import type { Impairment } from '../model.js'
 
 /** Bytes of Ethernet framing ng_pipe adds per frame on links of 10 Mbit/s and faster. */
 export const ETHER_OVERHEAD = 24

@@ -10,14 +10,14 @@
  * longer than LoginGraceTime (120 s), or read more than 255 characters of it (§4.2).
  */
 
-import { AF_INET, AF_INET6, SO, SOCK, SOL_SOCKET, type SocketFd } from '../../host/syscalls.js'
-import { isSysError } from '../../util/errno.js'
-import { utf8Encode } from '../../util/utf8.js'
-import { nullOut } from '../bin/sh/streams.js'
-import { anyHost } from '../common.js'
-import { getopt } from '../getopt.js'
-import type { Io, Proc } from '../types.js'
-import { LineReader, nextLine, socketIo, TIMEOUT } from './inetd/socket_io.js'
+import { AF_INET, AF_INET6, SO, SOCK, SOL_SOCKET, type SocketFd } from '../../../host/syscalls.js'
+import { isSysError } from '../../../util/errno.js'
+import { utf8Encode } from '../../../util/utf8.js'
+import { nullOut } from '../../bin/sh/streams.js'
+import { anyHost } from '../../common.js'
+import { getopt } from '../../getopt.js'
+import type { Io, Proc } from '../../types.js'
+import { LineReader, nextLine, socketIo, TIMEOUT } from '../../usr.sbin/inetd/socket_io.js'
 
 export const SSHD_VERSION = 'SSH-2.0-VirtNet_sshd FreeBSD'
 const GRACE_NS = 120e9

@@ -9,7 +9,7 @@
  * the lab runs them. Must not: run anything itself.
  */
 
-import type { TopoNode } from './model.js'
+import type { TopoNode } from '../model.js'
 
 /** The services VirtNet can run, in the order IMUNES registers them. */
 export const KNOWN_SERVICES: readonly string[] = ['ssh', 'tcpdump', 'ftp', 'telnet']

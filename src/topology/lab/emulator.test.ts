@@ -8,12 +8,13 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { Host } from '../host/host.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { IcmpType, icmpFinish, writeIcmpHeader } from '../wire/inet/icmp.js'
-import { LabConsole } from './console/console.js'
-import { Lab, LabError } from './emulator.js'
-import { loadTopology } from './file/load.js'
+import { Host } from '../../host/host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { IcmpType, icmpFinish, writeIcmpHeader } from '../../wire/inet/icmp.js'
+import { LabConsole } from '../console/console.js'
+import { loadTopology } from '../file/load.js'
+import { Lab } from './emulator.js'
+import { LabError } from './lab_var.js'
 
 interface Captured {
   out: string

@@ -7,12 +7,12 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { Host } from '../host/host.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { LabConsole } from './console/console.js'
-import { pingAll } from './console/pingall.js'
-import { Lab } from './emulator.js'
-import { loadTopology } from './file/load.js'
+import { Host } from '../../host/host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { LabConsole } from '../console/console.js'
+import { pingAll } from '../console/pingall.js'
+import { loadTopology } from '../file/load.js'
+import { Lab } from '../lab/emulator.js'
 import { formatLabYaml, GenError, type GenSpec, generate } from './gen.js'
 import { aggregate, rangeToBlocks } from './route_agg.js'
 

@@ -6,11 +6,12 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Host } from '../host/host.js'
-import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { LabConsole } from './console/console.js'
-import { Lab, LabError } from './emulator.js'
-import { loadTopology } from './file/load.js'
+import { Host } from '../../host/host.js'
+import { nodeClockDriver } from '../../platform/node/clock_driver.js'
+import { LabConsole } from '../console/console.js'
+import { loadTopology } from '../file/load.js'
+import { Lab } from './emulator.js'
+import { LabError } from './lab_var.js'
 
 const LAB = `name: files
 nodes:
