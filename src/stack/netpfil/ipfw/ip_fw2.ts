@@ -23,7 +23,7 @@ import { tcpRespond } from '../../netinet/tcp/tcp_subr.js'
 import { tcp } from '../../netinet/tcp/tcp_var.js'
 import { DN_MAX_ID } from './dummynet/dn_h.js'
 import { DnTag } from './dummynet/dn_tag.js'
-import { DN_IO, dnTagRelease, type dummynetIo } from './dummynet/ip_dn_io.js'
+import { DN_IO, dnTagRelease, dummynetFast, type dummynetIo } from './dummynet/ip_dn_io.js'
 import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
 import { MATCH } from './ip_fw_dynamic.js'
 import { ODD6, type PktFacts, readFacts } from './ip_fw_facts.js'
@@ -690,6 +690,17 @@ function quickDummynet(
 ): number {
   const i = ch.quickDn
   const f = ch.rules[i]!
+  const fsNr = f.actionArg + (f.action === A.PIPE ? 2 * DN_MAX_ID : 0)
+  const len = (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
+  ch.dnRule = f
+  ch.dnSlot = i
+  // Straight through an idle unlimited pipe without the flow id, the tag or the queue.
+  if (dummynetFast(v, fsNr, len) === DN_IO.FAST) {
+    f.pcnt++
+    f.bcnt += len
+    f.timestamp = v.env.clock.coarseNow()
+    return PFIL.PASS
+  }
   const p = ch.facts[0]!
   // The fast pass found the layer-4 header there when it needed one, so this cannot fail.
   if (!readFacts(p, m)) return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, i, divIo)
@@ -697,13 +708,9 @@ function quickDummynet(
   p.ifname = ifp.name
   p.ifIndex = ifp.index
   p.layer2 = false
-  const now = v.env.clock.coarseNow()
   f.pcnt++
-  f.bcnt += p.iplen
-  f.timestamp = now
-  ch.dnRule = f
-  ch.dnSlot = i
-  const fsNr = f.spec.actionArg + (f.spec.action === A.PIPE ? 2 * DN_MAX_ID : 0)
+  f.bcnt += len
+  f.timestamp = v.env.clock.coarseNow()
   return dnIo(v, m, ifp, dir, fsNr, f, i, f.num, p) === DN_IO.FAST ? PFIL.PASS : PFIL.QUEUED
 }
 
