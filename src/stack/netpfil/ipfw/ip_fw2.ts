@@ -415,6 +415,12 @@ function ipfwHookPass(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook)
       ch.quickDn = -1
       if (memo[at + MK.NMET] !== 0)
         memoCount(ch, memo, at, (b[o + 2]! << 8) | b[o + 3]!, v.env.clock.coarseNow())
+      // A pipe or queue rule under one_pass: straight to dummynet (quickStop would say the same).
+      if ((a === A.PIPE || a === A.QUEUE) && hook.dnIo !== null && ch.onePass !== 0) {
+        ch.quickStart = i
+        ch.quickDn = i
+        return quickDummynet(v, ch, m, ifp, dir, hook.dnIo, hook.divIo)
+      }
       return ipfwAfterQuick(v, ch, m, ifp, dir, quickStop(v, ch, m, i, dir), hook.dnIo, hook.divIo)
     }
     return ipfwAfterQuick(v, ch, m, ifp, dir, quickWalk(v, ch, m, ifp, dir), hook.dnIo, hook.divIo)
