@@ -15,8 +15,8 @@
  * (see QuickTable.memo). Control path only; nothing here runs per packet but the memo's reset.
  */
 
-import type { KRule } from './ip_fw_chain.js'
-import { A, IFACE_TABLE, type IpfwInsn, O } from './ip_fw_rule.js'
+import type { KRule } from '../ip_fw_chain.js'
+import { A, IFACE_TABLE, type IpfwInsn, O } from '../ip_fw_rule.js'
 
 /** What the fast pass may do with a rule whose prefix the packet passes (QuickTable.kind). */
 export const QK = {

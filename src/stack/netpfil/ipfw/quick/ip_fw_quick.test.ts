@@ -6,16 +6,17 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { virtualHost } from '../../../testing/net_lab.js'
-import { writeIpv4Header } from '../../../wire/inet/ipv4.js'
-import type { Ifnet } from '../../net/ifnet.js'
-import { PFIL, PFIL_IN, PFIL_OUT } from '../../net/pfil.js'
-import { IpfwChain, ipfw } from './ip_fw_chain.js'
-import { PktFacts, readFacts } from './ip_fw_facts.js'
-import { ipfwNat, NAT_PASS, natConfig } from './ip_fw_nat.js'
+import { virtualHost } from '../../../../testing/net_lab.js'
+import { writeIpv4Header } from '../../../../wire/inet/ipv4.js'
+import type { Ifnet } from '../../../net/ifnet.js'
+import { PFIL, PFIL_IN, PFIL_OUT } from '../../../net/pfil.js'
+import { IpfwChain, ipfw } from '../ip_fw_chain.js'
+import { PktFacts, readFacts } from '../ip_fw_facts.js'
+import { ipfwNat, NAT_PASS, natConfig } from '../ip_fw_nat.js'
+import { A, type IpfwInsn, type IpfwRuleSpec, insn, O } from '../ip_fw_rule.js'
+import { ipfwChk, VERDICT_PASS } from '../ip_fw2.js'
 import { MK, MW, QF, QuickTable, QW, quickReject } from './ip_fw_quick.js'
-import { A, type IpfwInsn, type IpfwRuleSpec, insn, O } from './ip_fw_rule.js'
-import { ipfwChk, QUICK_FULL, quickPass, VERDICT_PASS } from './ip_fw2.js'
+import { QUICK_FULL, quickPass } from './ip_fw_quick_pass.js'
 
 const PASS = 0
 const DENY = 1
