@@ -28,9 +28,9 @@ import {
   O,
   RESVD_SET,
 } from './ip_fw_rule.js'
+import { checkRule, ruleInfo } from './ip_fw_sockopt.js'
 import type { QuickTable } from './quick/ip_fw_quick.js'
 import { quickReject } from './quick/ip_fw_quick.js'
-import { checkRule, ruleInfo } from './ip_fw_sockopt.js'
 import { checkRuleTables, IpfwTables, ruleTables } from './table/ip_fw_table.js'
 
 /** The host-wide part of a loaded ipfw: what the loader's tunables said at kldload time. */
@@ -58,7 +58,7 @@ export class KRule {
   readonly actionArg: number
   readonly log: boolean
   readonly prob: number
-  /** Quick-reject prefix (ip_fw_quick.ts): protocol (-1 any), int32 address/mask pairs (0/0 any). */
+  /** Quick-reject prefix (quick/ip_fw_quick.ts): protocol (-1 any), int32 address/mask pairs (0/0 any). */
   readonly qProto: number
   readonly qSrcAddr: number
   readonly qSrcMask: number
@@ -159,7 +159,7 @@ export class IpfwChain {
   /** Next hop (and port, 0 for none) of the last fwd verdict. */
   fwdAddr = 0
   fwdPort = 0
-  /** The rules compiled for the fast pass (ip_fw_quick.ts), rebuilt when `rules` changes. */
+  /** The rules compiled for the fast pass (quick/ip_fw_quick.ts), rebuilt when `rules` changes. */
   quick: QuickTable | null = null
   /** The rule where the fast pass handed over to the full one. */
   quickStart = 0

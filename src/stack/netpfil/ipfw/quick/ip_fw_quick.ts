@@ -8,7 +8,7 @@
  * rule's meaning is unchanged.
  *
  * The chain's prefixes are also compiled into one QuickTable (typed arrays, rebuilt when the rule
- * list changes) that the IPv4 fast pass of ip_fw2.ts scans without reading the packet into PktFacts:
+ * list changes) that the IPv4 fast pass (ip_fw_quick_pass.ts) scans without reading the packet into PktFacts:
  * per rule its prefix, its set and what a match needs; per block of up to BLOCK rules an envelope —
  * the bits every rule of the block requires alike — so that a packet outside it skips the block in
  * one compare. The table also holds the fast pass's memo: where its walk stopped for recent packets
