@@ -36,6 +36,12 @@ export const QK = {
    * with dummynet loaded, the hook hands the packet to dummynet as the full pass would.
    */
   DN: 4,
+  /**
+   * `check-state` with nothing else to match, no log: the fast pass probes the state table; a state
+   * whose rule is a plain allow or deny is renewed and carried out there, anything else goes on
+   * (no state) or to the full pass (another action). A walk past one is never remembered.
+   */
+  CHECK: 5,
 } as const
 
 /** Longest block under one envelope: wider blocks have looser envelopes. */
@@ -184,6 +190,7 @@ function kindOf(f: KRule): number {
   if (f.action === A.ALLOW || f.action === A.DENY || f.action === A.COUNT || f.action === A.SKIPTO)
     return QK.PLAIN
   if (f.action === A.NAT) return QK.NAT
+  if (f.action === A.CHECK_STATE) return QK.CHECK
   return f.action === A.PIPE || f.action === A.QUEUE ? QK.DN : QK.FILTER
 }
 

@@ -164,6 +164,15 @@ export function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
       i++
       continue
     }
+    if (k === QK.CHECK) {
+      const r = quickCheckState(v, ch, m, i, proto, src, dst)
+      if (r !== QUICK_NEXT) return r
+      // No state: on, uncounted (as ipfw_chk). What follows depends on the state table as well as on
+      // the packet's fields, so this walk's stop must not be remembered.
+      met = MEMO_MET + 1
+      i++
+      continue
+    }
     if (k !== QK.PLAIN && k !== QK.NAT && k !== QK.DN) break
     const f = rules[i]!
     const a = f.action
@@ -190,6 +199,51 @@ export function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
   }
   ch.quickStart = i
   return QUICK_FULL
+}
+
+/** quickCheckState's answer when the packet has no state: the walk goes on after the rule. */
+const QUICK_NEXT = -2
+
+/**
+ * A `check-state` rule (QK.CHECK) at index i, met by the fast pass: the packet's state probed as
+ * ipfw_chk's O_CHECK_STATE probes it (ports for TCP and UDP, not for a later fragment). Without one,
+ * QUICK_NEXT. With one whose rule is a plain allow or deny (no log), the state is renewed and its rule
+ * counted and carried out here, as ipfw_chk would; any other rule's action is the full pass's, from
+ * this rule — it probes again, and a probe changes nothing but freeing states already expired.
+ */
+function quickCheckState(
+  v: Vnet,
+  ch: IpfwChain,
+  m: Mbuf,
+  i: number,
+  proto: number,
+  src: number,
+  dst: number,
+): number {
+  const b = m.data
+  const o = m.off
+  const l4 = o + ((b[o]! & 0xf) << 2)
+  const whole = (((b[o + 6]! << 8) | b[o + 7]!) & IP_OFFMASK) === 0
+  const ports = whole && (proto === IpProto.TCP || proto === IpProto.UDP)
+  const sport = ports ? (b[l4]! << 8) | b[l4 + 1]! : 0
+  const dport = ports ? (b[l4 + 2]! << 8) | b[l4 + 3]! : 0
+  const now = v.env.clock.coarseNow()
+  // The first pass's scratch: the full pass, if it follows, reads the packet afresh.
+  const how = ch.facts[0]!.dirOut
+  const s = ch.dyn.lookup(proto, src, sport, dst, dport, now, how, null)
+  if (s < 0) return QUICK_NEXT
+  const f = ch.dyn.rule(s)
+  const a = f.action
+  if (f.log || (a !== A.ALLOW && a !== A.DENY)) {
+    ch.quickStart = i
+    return QUICK_FULL
+  }
+  const len = (b[o + 2]! << 8) | b[o + 3]!
+  ch.dyn.update(s, how[0]!, proto, whole && proto === IpProto.TCP ? b[l4 + 13]! : 0, len, now, ch)
+  f.pcnt++
+  f.bcnt += len
+  f.timestamp = now
+  return a === A.ALLOW ? VERDICT_PASS : VERDICT_DENY
 }
 
 /**
