@@ -52,9 +52,9 @@ const TARGET_IDLE_BYTES = 4096
  */
 const BULK_SOCKBUF = 256 * 1024
 /**
- * Bytes per write(2) and the most per read(2): iperf3's default buffer length for TCP. Each read
- * returns a fresh array, so a larger one would measure the allocator (glibc maps anything this big
- * or more afresh, page faults and all) rather than the stack.
+ * Bytes per write(2) and the most per read(2): iperf3's default buffer length for TCP. Reads go
+ * into one buffer reused for the whole run (recvInto, read(2) into iperf3's buffer), so what is
+ * measured is the stack's copy out of its receive buffer, not the allocator.
  */
 const WRITE = 128 * 1024
 const READ = 128 * 1024
@@ -120,6 +120,7 @@ interface BulkRun {
 /** Send for `ms` of wall time from cli to srv; the rate is bits received per CPU-second. */
 async function bulkRun(cli: SocketFd, srv: SocketFd, ms: number): Promise<BulkRun> {
   const data = new Uint8Array(WRITE)
+  const rbuf = new Uint8Array(READ)
   let received = 0
   let stalls = 0
   const cpu0 = cpuNs()
@@ -130,7 +131,7 @@ async function bulkRun(cli: SocketFd, srv: SocketFd, ms: number): Promise<BulkRu
     // poll(2) first, as an event loop does: a would-block is an answer, not an exception.
     if (await cli.pollOut(0)) moved += await cli.send(data, MSG.DONTWAIT)
     while (await srv.pollIn(0)) {
-      const got = (await srv.recv(READ, MSG.DONTWAIT)).length
+      const got = await srv.recvInto(rbuf, MSG.DONTWAIT)
       if (got === 0) throw new Error('bulk: connection closed')
       received += got
       moved += got

@@ -17,7 +17,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   util: [],
   wire: ['util'],
   buf: ['util'],
-  kern: ['util'],
+  // The socket layer keeps received mbufs in its receive buffers, as uipc_sockbuf.c does.
+  kern: ['util', 'buf'],
   stack: ['util', 'wire', 'buf', 'kern'],
   netgraph: ['util', 'wire', 'buf', 'stack'],
   jail: ['util', 'wire', 'buf', 'stack'],

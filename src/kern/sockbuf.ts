@@ -1,8 +1,8 @@
 /**
- * A byte-stream socket buffer (FreeBSD's struct sockbuf with sbappendstream / sbdrop / m_copydata,
- * uipc_sockbuf.c): a ring of bytes bounded by `hiwat`. The send side keeps what is queued and not yet
- * acknowledged (the protocol copies any range of it for (re)transmission, then drops the acknowledged
- * front); the receive side keeps what the reader has not taken yet.
+ * A byte-stream send buffer (FreeBSD's struct sockbuf with sbappendstream / sbdrop / m_copydata,
+ * uipc_sockbuf.c): a ring of bytes bounded by `hiwat`, keeping what is queued and not yet
+ * acknowledged (the protocol copies any range of it for (re)transmission, then drops the
+ * acknowledged front). The receive side keeps the received mbufs instead (sockbuf_mbuf.ts).
  *
  * Never throws and never grows past its limit: `append` stores what fits and says how much. The ring
  * is allocated on first use and grows by doubling, so an idle socket holds no buffer at all.

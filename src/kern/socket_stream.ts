@@ -9,9 +9,11 @@
  * FreeBSD's errno and changes nothing when it does.
  */
 
+import type { MbufPool } from '../buf/mbuf.js'
 import type { Clock } from '../util/clock.js'
 import { SysError } from '../util/errno.js'
 import { StreamBuf } from './sockbuf.js'
+import { MbufSockBuf } from './sockbuf_mbuf.js'
 import { MSG, type ProtoUsrreqs, SO, SOCK, type SockAddrIn, Socket, SS, soclose } from './socket.js'
 
 /** kern.ipc.soacceptqueue (SOMAXCONN): the largest backlog listen(2) grants. */
@@ -21,7 +23,9 @@ export const SOMAXCONN = 128
 const Q = { NONE: 0, INCOMP: 1, COMP: 2 } as const
 
 export class StreamSocket extends Socket {
-  readonly sbrcv: StreamBuf
+  /** Received data: the segments' mbufs themselves (sockbuf_mbuf.ts). */
+  readonly sbrcv: MbufSockBuf
+  /** Data to send and not yet acknowledged: a ring the protocol copies segments out of. */
   readonly sbsnd: StreamBuf
   /**
    * A listener's queues: handshakes under way (so_incomp) and connections to accept (so_comp).
@@ -36,9 +40,16 @@ export class StreamSocket extends Socket {
   /** Connections refused for a full queue. */
   overflows = 0
 
-  constructor(protocol: number, usr: ProtoUsrreqs, clock: Clock, rcvHiwat: number, sndHiwat: number) {
+  constructor(
+    protocol: number,
+    usr: ProtoUsrreqs,
+    clock: Clock,
+    pool: MbufPool,
+    rcvHiwat: number,
+    sndHiwat: number,
+  ) {
     super(SOCK.STREAM, protocol, usr, clock, 0, sndHiwat)
-    this.sbrcv = new StreamBuf(rcvHiwat)
+    this.sbrcv = new MbufSockBuf(rcvHiwat, pool)
     this.sbsnd = new StreamBuf(sndHiwat)
   }
 
@@ -299,6 +310,7 @@ export async function sosendStream(so: StreamSocket, data: Uint8Array, flags: nu
  * soreceive_stream: up to max bytes, an empty array at end of file. MSG_PEEK leaves them queued;
  * MSG_WAITALL waits for all max bytes (or EOF, an error, a timeout). A pending error is reported
  * once; ENOTCONN before connecting; EAGAIN when non-blocking or timed out with nothing read.
+ * Each part read is a fresh array; soreceiveStreamInto reads into the caller's buffer instead.
  */
 export async function soreceiveStream(
   so: StreamSocket,
@@ -306,53 +318,84 @@ export async function soreceiveStream(
   flags: number,
   timeoutNs: number,
 ): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  const have = await soreceive(so, null, 0, max, flags, timeoutNs, parts)
+  if (parts.length === 1) return parts[0]!
+  const out = new Uint8Array(have)
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
+
+/**
+ * soreceive_stream into dst[off, off + len), as read(2) into the reader's buffer: the bytes are
+ * copied once, out of the received mbufs, and nothing is allocated. Returns how many (0 at end of
+ * file); otherwise as soreceiveStream.
+ */
+export function soreceiveStreamInto(
+  so: StreamSocket,
+  dst: Uint8Array,
+  off: number,
+  len: number,
+  flags: number,
+  timeoutNs: number,
+): Promise<number> {
+  return soreceive(so, dst, off, len, flags, timeoutNs, null)
+}
+
+/** Both soreceive_streams: into dst when given, else each part as a fresh array onto `parts`. */
+async function soreceive(
+  so: StreamSocket,
+  dst: Uint8Array | null,
+  off: number,
+  max: number,
+  flags: number,
+  timeoutNs: number,
+  parts: Uint8Array[] | null,
+): Promise<number> {
   let deadline = -1
-  const waitall = (flags & MSG.WAITALL) !== 0 && (flags & MSG.PEEK) === 0
-  let got: Uint8Array[] | null = null
+  const peek = (flags & MSG.PEEK) !== 0
+  const waitall = (flags & MSG.WAITALL) !== 0 && !peek
   let have = 0
   for (;;) {
     if (so.closed) throw new SysError('EBADF', 'read')
     const cc = so.sbrcv.cc
     if (cc > 0 && max > 0) {
-      const part = so.sbrcv.take(max - have, (flags & MSG.PEEK) !== 0)
-      if ((flags & MSG.PEEK) === 0) so.usr.rcvd?.(so)
-      if (!waitall || have + part.length >= max) return join(got, part, have)
-      ;(got ??= []).push(part)
-      have += part.length
+      let n: number
+      if (dst !== null) n = so.sbrcv.readInto(dst, off + have, max - have, peek)
+      else {
+        const part = so.sbrcv.take(max - have, peek)
+        parts!.push(part)
+        n = part.length
+      }
+      have += n
+      if (!peek) so.usr.rcvd?.(so)
+      if (!waitall || have >= max) return have
       continue
     }
-    if (max === 0) return new Uint8Array(0)
+    if (max === 0) return 0
     const err = so.takeError()
     if (err !== null) {
-      if (have > 0) return join(got, null, have)
+      if (have > 0) return have
       throw new SysError(err.code, 'read')
     }
-    if ((so.state & SS.CANTRCVMORE) !== 0) return join(got, null, have)
+    if ((so.state & SS.CANTRCVMORE) !== 0) return have
     if ((so.state & (SS.ISCONNECTED | SS.ISCONNECTING)) === 0) {
-      if (have > 0) return join(got, null, have)
+      if (have > 0) return have
       throw new SysError('ENOTCONN', 'read')
     }
     const now = so.clock.now()
     if (deadline < 0) deadline = now + timeoutNs
     const left = deadline - now
     if (nonblocking(so, flags) || left <= 0) {
-      if (have > 0) return join(got, null, have)
+      if (have > 0) return have
       throw new SysError('EAGAIN', 'read')
     }
     await so.wait.wait(left)
   }
-}
-
-function join(parts: Uint8Array[] | null, last: Uint8Array | null, have: number): Uint8Array {
-  if (parts === null) return last ?? new Uint8Array(0)
-  const out = new Uint8Array(have + (last === null ? 0 : last.length))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  if (last !== null) out.set(last, o)
-  return out
 }
 
 /** poll(2) POLLOUT: wait up to timeoutNs for the socket to become writable. */

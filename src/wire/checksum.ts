@@ -59,37 +59,22 @@ function sumWords(buf: Uint8Array, w32: Uint32Array, off: number, len: number, a
   let k = i >>> 2
   const kend = k + ((end - i) >>> 2)
   const kend8 = k + ((kend - k) & ~7)
-  // Each half-word adds at most 0xffff: the two sums stay int32 for up to 32,767 words (128 KB).
-  // Eight words a turn measured about 15% faster than four here (fewer loop tests per load).
-  let lo = 0
-  let hi = 0
+  // Whole 32-bit words summed as exact doubles (below 2^53 for any buffer a process holds): a word
+  // is hi·65536 + lo, and 65536 ≡ 1 modulo 0xffff, so the total is congruent to the sum of the
+  // 16-bit halves and folds to the same value, with one addition per load instead of a mask, a
+  // shift and two additions (about a fifth faster here). Four sums, so the additions overlap.
+  let s0 = 0
+  let s1 = 0
+  let s2 = 0
+  let s3 = 0
   for (; k < kend8; k += 8) {
-    const a = w32[k]!
-    const b = w32[k + 1]!
-    const c = w32[k + 2]!
-    const d = w32[k + 3]!
-    const e = w32[k + 4]!
-    const f = w32[k + 5]!
-    const g = w32[k + 6]!
-    const h = w32[k + 7]!
-    lo +=
-      (a & 0xffff) +
-      (b & 0xffff) +
-      (c & 0xffff) +
-      (d & 0xffff) +
-      (e & 0xffff) +
-      (f & 0xffff) +
-      (g & 0xffff) +
-      (h & 0xffff)
-    hi +=
-      (a >>> 16) + (b >>> 16) + (c >>> 16) + (d >>> 16) + (e >>> 16) + (f >>> 16) + (g >>> 16) + (h >>> 16)
+    s0 += w32[k]! + w32[k + 4]!
+    s1 += w32[k + 1]! + w32[k + 5]!
+    s2 += w32[k + 2]! + w32[k + 6]!
+    s3 += w32[k + 3]! + w32[k + 7]!
   }
-  for (; k < kend; k++) {
-    const a = w32[k]!
-    lo += a & 0xffff
-    hi += a >>> 16
-  }
-  const swapped = fold(lo + hi)
+  for (; k < kend; k++) s0 += w32[k]!
+  const swapped = fold(s0 + s1 + s2 + s3)
   acc += ((swapped & 0xff) << 8) | (swapped >>> 8)
   i = kend << 2
   for (; i + 1 < end; i += 2) acc += (buf[i]! << 8) | buf[i + 1]!

@@ -30,6 +30,7 @@ import {
   solisten,
   sopollWrite,
   soreceiveStream,
+  soreceiveStreamInto,
   sosendStream,
 } from '../../kern/socket_stream.js'
 import type { Vnet } from '../../stack/net/vnet.js'
@@ -281,6 +282,17 @@ class DgramFd extends CommonFd implements SocketFd {
     return (await soreceiveDgram(this.open('recv'), max, flags & (MSG.PEEK | MSG.DONTWAIT), timeoutNs)).data
   }
 
+  async recvInto(buf: Uint8Array, flags = 0, timeoutNs = Number.POSITIVE_INFINITY): Promise<number> {
+    const d = await soreceiveDgram(
+      this.open('recv'),
+      buf.length,
+      flags & (MSG.PEEK | MSG.DONTWAIT),
+      timeoutNs,
+    )
+    buf.set(d.data)
+    return d.data.length
+  }
+
   tcpInfo(): TcpInfo {
     throw new SysError('EOPNOTSUPP', 'getsockopt')
   }
@@ -394,6 +406,17 @@ class StreamFd extends CommonFd implements SocketFd {
     return soreceiveStream(
       this.stream('read'),
       max,
+      flags & (MSG.PEEK | MSG.DONTWAIT | MSG.WAITALL),
+      timeoutNs,
+    )
+  }
+
+  recvInto(buf: Uint8Array, flags = 0, timeoutNs = Number.POSITIVE_INFINITY): Promise<number> {
+    return soreceiveStreamInto(
+      this.stream('read'),
+      buf,
+      0,
+      buf.length,
       flags & (MSG.PEEK | MSG.DONTWAIT | MSG.WAITALL),
       timeoutNs,
     )

@@ -160,6 +160,12 @@ export interface SocketFd {
    * Waits up to timeoutNs (default forever), then EAGAIN. A pending error is reported once.
    */
   recv(max: number, flags?: number, timeoutNs?: number): Promise<Uint8Array>
+  /**
+   * read(2) into the caller's buffer: as recv with max = buf.length, the bytes placed at the start
+   * of buf; resolves to how many (0 at EOF). A stream socket copies them straight out of its receive
+   * buffer and allocates nothing, so a reader that reuses one buffer reads without garbage.
+   */
+  recvInto(buf: Uint8Array, flags?: number, timeoutNs?: number): Promise<number>
   /** poll(2) POLLOUT: connected (or failed) and room in the send buffer. */
   pollOut(timeoutNs: number): Promise<boolean>
   /** TCP_INFO (stream sockets; EOPNOTSUPP otherwise). */

@@ -2,7 +2,9 @@
  * UDP (RFC 768, RFC 1122 §4.1.3; FreeBSD's udp_usrreq.c): input validation with struct udpstat
  * counters, delivery to the vnet's sockets (one for unicast, every matching one for broadcast and
  * multicast), ICMP port unreachable when nobody listens (unless net.inet.udp.blackhole), output
- * with the pseudo-header checksum, and ICMP errors reported to connected sockets (udp_ctlinput).
+ * with the pseudo-header checksum, ICMP errors reported to connected sockets (udp_ctlinput), and
+ * kernel sockets whose tunnel hooks take their datagrams and errors (udp_set_kernel_tunneling: TCP
+ * over UDP's), so UDP itself knows no protocol it carries.
  *
  * Input never throws; a datagram that does not fit a socket's receive buffer is counted
  * (udps_fullsock) and dropped. The user requests throw SysError, having changed nothing.
@@ -37,7 +39,6 @@ import { INADDR_ANY, INP, Inpcb, InpcbTable, jailRemoteAddr, type PcbJail } from
 import { ip } from './ip/ip.js'
 import { pcbLookupFwd } from './ip/ip_fwd_tag.js'
 import { type IpOutOptions, ipOutput, sourceFor } from './ip/ip_output.js'
-import { tcpUdpTunnelInput } from './tcp/udp_tun/tcp_udp_tun.js'
 
 export { UDP_HDR_LEN }
 
@@ -55,6 +56,38 @@ export class UdpStats {
   udps_noportbcast = 0
   udps_fullsock = 0
   udps_opackets = 0
+}
+
+/**
+ * A kernel socket's tunnel (udp_set_kernel_tunneling: struct udpcb's u_tun_func and u_icmp_func),
+ * kept as its inpcb's ppcb: every datagram the socket would receive goes to input / input6 instead
+ * of its buffer, and an ICMP(v6) error quoting a datagram sent from its port to ctlinput /
+ * ctlinput6. A read-only table of functions; the hooks take ownership of m and never throw.
+ */
+export interface UdpTunnel {
+  /** m at its IPv4 header (hlen bytes), the UDP header after it, checksum verified. */
+  input(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void
+  /** m at its IPv6 header, the UDP header at `off`, checksum verified. */
+  input6(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: number): void
+  /** The ICMP error's type and code, its quoted datagram at buf[inner] (innerLen bytes, the ICMP header before it). */
+  ctlinput(v: Vnet, type: number, code: number, buf: Uint8Array, inner: number, innerLen: number): void
+  /** The ICMPv6 error's type, code and parameter (the MTU of a Packet Too Big), its quote at b[inner]. */
+  ctlinput6(
+    v: Vnet,
+    type: number,
+    code: number,
+    param: number,
+    b: Uint8Array,
+    inner: number,
+    innerLen: number,
+  ): void
+}
+
+/** udp_set_kernel_tunneling: EBUSY if the socket already has a tunnel. */
+export function udpSetKernelTunneling(so: Socket, tun: UdpTunnel): void {
+  const pcb = pcbOf(so)
+  if (pcb.ppcb !== null) throw new SysError('EBUSY', 'udp_set_kernel_tunneling')
+  pcb.ppcb = tun
 }
 
 export class UdpVnet {
@@ -171,8 +204,6 @@ export function udpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
     pool.put(m)
     return
   }
-  // TCP's tunnel port (net.inet.tcp.udp_tunneling_port) takes its datagrams first.
-  if (tcpUdpTunnelInput(v, ifp, m, hlen)) return
   const sport = readU16(buf, off)
   const dport = readU16(buf, off + 2)
   // So does a gre(4) tunnel with udpencap (its kernel socket on GRE_UDPPORT, in_gre_udp_input).
@@ -184,7 +215,8 @@ export function udpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
     // udp_multi_input: every socket of the port hears it, until one without SO_REUSEADDR/PORT.
     let heard = false
     for (let p = us.pcbs.portHead(dport); p !== null; p = p.portNext) {
-      if ((p.vflag & INP.IPV4) === 0) continue
+      // A kernel tunnel (TCP over UDP) has no use for a broadcast, and no buffer to keep it in.
+      if ((p.vflag & INP.IPV4) === 0 || p.ppcb !== null) continue
       if (p.laddr !== INADDR_ANY && p.laddr !== dst) continue
       if (p.faddr !== INADDR_ANY && (p.faddr !== src || p.fport !== sport)) continue
       // A group datagram reaches only sockets that joined the group on the arrival interface.
@@ -204,27 +236,41 @@ export function udpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
     else icmpError(v, m, IcmpType.UNREACH, UnreachCode.PORT, 0)
     return
   }
+  // A kernel socket's tunnel (net.inet.tcp.udp_tunneling_port's) takes the datagram (udp_append).
+  if (pcb.ppcb !== null) {
+    ;(pcb.ppcb as UdpTunnel).input(v, ifp, m, hlen)
+    return
+  }
   if (!deliver(pcb, buf, data, dlen, src, sport)) st.udps_fullsock++
   pool.put(m)
 }
 
 /**
- * udp_ctlinput: an ICMP error quoting a datagram we sent (src:sport → dst:dport). Only a connected
- * socket of exactly that four-tuple hears it (in_pcbnotify), as so_error.
+ * udp_common_ctlinput: an ICMP error (type, code; `err` what it means) quoting a datagram we sent,
+ * its IP header at buf[inner] (hl bytes) with innerLen bytes quoted. A connected socket of exactly
+ * that four-tuple hears it as so_error (in_pcbnotify); otherwise a kernel tunnel bound to the
+ * source port gets the whole error (u_icmp_func).
  */
 export function udpCtlinput(
   v: Vnet,
+  type: number,
+  code: number,
   err: ErrnoName,
-  src: number,
-  sport: number,
-  dst: number,
-  dport: number,
+  buf: Uint8Array,
+  inner: number,
+  innerLen: number,
 ): void {
   const us = v.slots[Slot.UDP] as UdpVnet | undefined
   if (us === undefined) return
+  const hl = (buf[inner]! & 0xf) << 2
+  const src = readU32(buf, inner + 12)
+  const dst = readU32(buf, inner + 16)
+  const sport = readU16(buf, inner + hl)
+  const dport = readU16(buf, inner + hl + 2)
   const pcb = us.pcbs.lookup(dst, dport, src, sport)
-  if (pcb === null || pcb.faddr !== dst || pcb.fport !== dport) return
-  pcb.so.setError(new SysError(err, 'recvfrom'))
+  if (pcb === null) return
+  if (pcb.faddr === dst && pcb.fport === dport) pcb.so.setError(new SysError(err, 'recvfrom'))
+  else if (pcb.ppcb !== null) (pcb.ppcb as UdpTunnel).ctlinput(v, type, code, buf, inner, innerLen)
 }
 
 function pcbOf(so: Socket): Inpcb {

@@ -258,10 +258,17 @@ function icmp6Notify(
 ): void {
   const nxt = b[inner + 6]
   if (nxt === Ip6Nxt.TCP) tcp6Ctlinput(v, type, code, param, b, inner, innerLen, tcpCtlNotify)
-  else if (nxt === Ip6Nxt.UDP && type !== Icmp6Type.PACKET_TOO_BIG) {
-    const err = icmp6Errno(type, code)
-    if (err !== null) udp6Ctlinput(v, err, b, inner, innerLen)
-  }
+  else if (nxt === Ip6Nxt.UDP)
+    udp6Ctlinput(
+      v,
+      type,
+      code,
+      param,
+      type === Icmp6Type.PACKET_TOO_BIG ? null : icmp6Errno(type, code),
+      b,
+      inner,
+      innerLen,
+    )
 }
 
 /** Turn an echo request into its reply in place and send it (icmp6_reflect). */

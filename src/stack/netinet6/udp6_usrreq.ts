@@ -29,8 +29,7 @@ import { encapUdp6Input, GRE_UDPPORT } from '../net/if/ip_tunnel.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Slot, type Vnet } from '../net/vnet.js'
 import { INP, Inpcb, type PcbJail } from '../netinet/in_pcb.js'
-import { tcpUdpTunnelInput6 } from '../netinet/tcp/udp_tun/tcp_udp_tun.js'
-import { type UdpVnet, udp, udpUsrreqs } from '../netinet/udp.js'
+import { type UdpTunnel, type UdpVnet, udp, udpUsrreqs } from '../netinet/udp.js'
 import { icmp6Error } from './icmp6.js'
 import { prisonRemoteIp6 } from './in6_jail.js'
 import { freeMoptions6, IPV6_DEFAULT_MULTICAST_HOPS } from './in6_mcast.js'
@@ -84,8 +83,6 @@ export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: numbe
     pool.put(m)
     return
   }
-  // TCP's tunnel port (net.inet.tcp.udp_tunneling_port) takes its datagrams first.
-  if (tcpUdpTunnelInput6(v, ifp, m, off, zone)) return
   const sport = readU16(b, off)
   const dport = readU16(b, off + 2)
   // So does a gre(4) tunnel with udpencap over IPv6 (in6_gre_udp_input).
@@ -95,7 +92,7 @@ export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: numbe
     // interface hears it, until one without SO_REUSEADDR/SO_REUSEPORT.
     let heard = false
     for (let p = us.pcbs.portHead(dport); p !== null; p = p.portNext) {
-      if ((p.vflag & INP.IPV6) === 0 || p.laddr6 === null) continue
+      if ((p.vflag & INP.IPV6) === 0 || p.laddr6 === null || p.ppcb !== null) continue
       if (!in6IsUnspecified(p.laddr6, 0) && !in6Eq(p.laddr6, 0, b, dso)) continue
       if (p.mopts6 === null || !p.mopts6.member(ifp, b, dso)) continue
       heard = true
@@ -122,6 +119,11 @@ export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: numbe
     else icmp6Error(v, m, Icmp6Type.DST_UNREACH, Unreach6Code.NOPORT, 0)
     return
   }
+  // A kernel socket's tunnel (net.inet.tcp.udp_tunneling_port's) takes the datagram.
+  if (pcb.ppcb !== null) {
+    ;(pcb.ppcb as UdpTunnel).input6(v, ifp, m, off, zone)
+    return
+  }
   const data = off + UDP_HDR_LEN
   const from = {
     addr: 0,
@@ -136,16 +138,28 @@ export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: numbe
 }
 
 /**
- * udp6_ctlinput: an ICMPv6 error quoting a datagram we sent (its IPv6 header at b[inner]). Only a
- * connected socket of exactly that four-tuple hears it, as so_error.
+ * udp6_common_ctlinput: an ICMPv6 error (type, code, param) quoting a datagram we sent (its IPv6
+ * header at b[inner]). A kernel tunnel bound to the source port gets the whole error (u_icmp_func,
+ * Packet Too Big included); otherwise a connected socket of exactly that four-tuple hears what it
+ * means (`err`, null for nothing) as so_error.
  */
-export function udp6Ctlinput(v: Vnet, err: string, b: Uint8Array, inner: number, innerLen: number): void {
+export function udp6Ctlinput(
+  v: Vnet,
+  type: number,
+  code: number,
+  param: number,
+  err: string | null,
+  b: Uint8Array,
+  inner: number,
+  innerLen: number,
+): void {
   const us = v.slots[Slot.UDP] as UdpVnet | undefined
   if (us === undefined || innerLen < IPV6_HDR_LEN + 8) return
   const t = inner + IPV6_HDR_LEN
-  const pcb = in6PcbLookup(us.pcbs, b, inner + 24, readU16(b, t + 2), b, inner + 8, readU16(b, t), false)
+  const pcb = in6PcbLookup(us.pcbs, b, inner + 24, readU16(b, t + 2), b, inner + 8, readU16(b, t))
   if (pcb === null) return
-  pcb.so.setError(new SysError(err as 'ECONNREFUSED', 'recvfrom'))
+  if (pcb.ppcb !== null) (pcb.ppcb as UdpTunnel).ctlinput6(v, type, code, param, b, inner, innerLen)
+  else if (err !== null && pcb.connected) pcb.so.setError(new SysError(err as 'ECONNREFUSED', 'recvfrom'))
 }
 
 function pcbOf(so: Socket): Inpcb {

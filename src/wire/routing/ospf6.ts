@@ -110,6 +110,18 @@ export function ospf6Checksum(pkt: Uint8Array, src: Uint8Array, dst: Uint8Array)
   return ~fold(sum16(pkt, 0, pkt.length, ipv6PseudoSum(src, 0, dst, 0, pkt.length, IPPROTO_OSPF6))) & 0xffff
 }
 
+/**
+ * Store pkt's checksum between src and dst, as FRR's ospf6d computes it before sending (RFC 5340
+ * §A.3.1: over the whole IPv6 payload with the pseudo-header of RFC 8200 §8.1).
+ */
+export function fillOspf6Checksum(pkt: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
+  pkt[OSPF6_CSUM_OFF] = 0
+  pkt[OSPF6_CSUM_OFF + 1] = 0
+  const sum = ospf6Checksum(pkt, src, dst)
+  pkt[OSPF6_CSUM_OFF] = sum >>> 8
+  pkt[OSPF6_CSUM_OFF + 1] = sum & 0xff
+}
+
 // ---- LSA header ----
 
 export function readLsa6Header(b: Uint8Array, off: number): LsaHeader {
@@ -389,7 +401,7 @@ export function lsa6BodyOk(lsa: Lsa): boolean {
 
 // ---- packets ----
 
-/** A packet with its header; the checksum is left zero for the kernel (IPV6_CHECKSUM 12). */
+/** A packet with its header; the checksum is left zero (the sender fills it in: fillOspf6Checksum). */
 export function emitOspf6(
   type: number,
   routerId: number,
@@ -470,19 +482,17 @@ function headersAt(b: Uint8Array, off: number, end: number): LsaHeader[] | null 
 }
 
 /**
- * Parse a packet (the IPv6 payload) received from src to dst; the checksum is verified here (the
- * pseudo-header needs the addresses). Every length is checked against the buffer.
+ * Parse a packet (the IPv6 payload). Every length is checked against the buffer; the checksum is
+ * not (ospf6Checksum): RFC 7166 §4.2 omits it where an Authentication Trailer is used, which only
+ * the receiving interface's configuration tells.
  */
-export function parseOspf6(p: Uint8Array, src: Uint8Array, dst: Uint8Array): Ospf6Parse {
+export function parseOspf6(p: Uint8Array): Ospf6Parse {
   if (p.length < OSPF6_HDR_LEN) return { ok: false, reason: 'short' }
   if (p[0] !== 3) return { ok: false, reason: 'version' }
   const type = p[1]!
   if (type < 1 || type > 5) return { ok: false, reason: 'type' }
   const length = readU16(p, 2)
   if (length < OSPF6_HDR_LEN || length > p.length) return { ok: false, reason: 'length' }
-  // With an Authentication Trailer (RFC 7166) after the packet, the checksum the kernel filled in
-  // (IPV6_CHECKSUM) covers the whole IPv6 payload, as FRR's Linux kernel computes it too.
-  if (ospf6Checksum(p, src, dst) !== 0) return { ok: false, reason: 'checksum' }
   const hdr: Ospf6Header = {
     type,
     length,

@@ -5,8 +5,8 @@
  * Hello and Database Description options. The digest (§4.5) is over the packet and the trailer with
  * the digest field set to Apad — the IPv6 source address, then 0x878FE1F3 repeated — keyed by the
  * key with the Cryptographic Protocol ID (1) appended, hashed first when longer than the digest.
- * The packet's checksum is taken as zero in the digest: the kernel fills it in (IPV6_CHECKSUM) after
- * the trailer is signed, over the whole payload, trailer included.
+ * The packet's checksum stays zero and is not verified (§4.2); the digest stands in for it, as in
+ * FRR's ospf6d.
  * Hashes come from @noble/hashes.
  *
  * Must not: throw on a packet it checks (a reason instead), or keep a buffer it is given.

@@ -55,7 +55,7 @@ export function ipCtlinput(
   const sport = readU16(buf, inner + hl)
   const dport = readU16(buf, inner + hl + 2)
   const proto = buf[inner + 9]
-  if (proto === IpProto.UDP) udpCtlinput(v, err, src, sport, dst, dport)
+  if (proto === IpProto.UDP) udpCtlinput(v, type, code, err, buf, inner, innerLen)
   else if (proto === IpProto.TCP)
     // The ICMP header's last 16 bits (before the quote) carry the next-hop MTU for "fragmentation needed".
     tcpCtlinput(

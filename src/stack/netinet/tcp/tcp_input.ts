@@ -118,9 +118,14 @@ export function tcpInputPcb(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, inp: In
     pool.put(m)
     return
   }
+  // The segment's mbuf may end up in the receive buffer (tcp_do_segment takes it from seg.m).
+  seg.m = m
   if (tp.state === TCPS.LISTEN) listenInput(v, tv, tp, seg, tv.to)
   else tcpDoSegment(tp, seg, tv.to)
-  pool.put(m)
+  if (seg.m !== null) {
+    seg.m = null
+    pool.put(m)
+  }
 }
 
 /** TCPMD5_INPUT with FreeBSD's tcps_sig_* counting. */

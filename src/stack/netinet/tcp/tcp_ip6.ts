@@ -159,6 +159,7 @@ export type Tcp6Notify = (
   mtu: number,
   quotedLen: number,
   routeMtu: number,
+  port: number,
 ) => void
 
 /**
@@ -175,13 +176,15 @@ export function tcp6Ctlinput(
   inner: number,
   innerLen: number,
   notify: Tcp6Notify,
+  port = 0,
 ): void {
-  if (innerLen < IPV6_HDR_LEN + 8) return
+  // tcp6_ctlinput_viaudp gives the peer's UDP port: the TCP header follows the UDP one.
+  const t = inner + IPV6_HDR_LEN + (port !== 0 ? 8 : 0)
+  if (innerLen < t - inner + 8) return
   const tv = tcpIfAny(v)
   if (tv === undefined) return
   const err = icmp6Errno(type, code)
   if (err === null) return
-  const t = inner + IPV6_HDR_LEN
   const sport = readU16(b, t)
   const dport = readU16(b, t + 2)
   const inp = in6PcbLookup(tv.pcbs, b, inner + 24, dport, b, inner + 8, sport, false)
@@ -200,5 +203,6 @@ export function tcp6Ctlinput(
     type === Icmp6Type.PACKET_TOO_BIG ? param : 0,
     quotedLen,
     tcpPathMtu6(v, b.subarray(inner + 24, inner + 40), inp.zone),
+    port,
   )
 }

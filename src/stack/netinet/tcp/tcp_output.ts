@@ -2,7 +2,8 @@
  * TCP output (FreeBSD's tcp_output.c): decide whether a segment is due — data the windows allow
  * (Nagle unless TCP_NODELAY, TCP_NOPUSH), a window update, an ACK owed, SYN/FIN/RST — and build it
  * with FreeBSD's options in FreeBSD's order (mss, nop, wscale, sackOK, TS; SACK blocks), then hand it
- * to IP with DF set. Keeps the sequence space, RTT timing and the retransmit/persist timers right.
+ * to IP with DF set. Keeps the sequence space, RTT timing and the retransmit/persist timers right,
+ * and lets the congestion control restart its window after an idle RTO (cc_after_idle).
  *
  * Never throws; allocates one pooled mbuf per segment and nothing else.
  */
@@ -18,7 +19,7 @@ import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { ip } from '../ip/ip.js'
 import { ipOutput } from '../ip/ip_output.js'
-import { inRecoveryCongOnly, inRecoveryFast } from './cc/tcp_cc_hooks.js'
+import { ccCheckIdle, inRecoveryCongOnly, inRecoveryFast } from './cc/tcp_cc_hooks.js'
 import { ecnNewData, ecnOutputFlags, ecnOutputSynSent, IPTOS_ECN } from './ecn/tcp_ecn.js'
 import { in6Hlim, tcp6Send } from './tcp_ip6.js'
 import { tcpMssopt, tcpTsTicks } from './tcp_subr.js'
@@ -47,6 +48,7 @@ export function tcpOutput(tp: Tcpcb): void {
   // tcp_output decides "idle" once, before its again: loop: a write to an idle connection leaves
   // whole, its short last segment too, rather than that one waiting on Nagle for the first's ACK.
   const idle = tp.snd_max === tp.snd_una
+  if (idle) ccCheckIdle(tp, tp.inp.vnet.env.clock.runNow())
   for (let n = 0; n < 1024; n++) if (!outputOne(tp, idle)) return
 }
 
@@ -373,6 +375,7 @@ function sendSegment(
     tp.snd_nxt = seqAdd(tp.snd_nxt, len)
     if (seqGt(tp.snd_nxt, tp.snd_max)) {
       tp.snd_max = tp.snd_nxt
+      tp.sndtime = ticksFromNs(nowNs)
       if (!tp.rtt.timing) {
         tp.rtt.startTiming(startseq, ticksFromNs(nowNs))
         st.tcps_segstimed++

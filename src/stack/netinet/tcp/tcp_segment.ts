@@ -10,7 +10,7 @@
  */
 
 import { SS } from '../../../kern/socket.js'
-import { socantrcvmore, soisconnected } from '../../../kern/socket_stream.js'
+import { type StreamSocket, socantrcvmore, soisconnected } from '../../../kern/socket_stream.js'
 import { SysError } from '../../../util/errno.js'
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, tstmpLt } from '../../../wire/inet/seq.js'
 import { type TcpOptions, TH, TOF } from '../../../wire/inet/tcp.js'
@@ -197,7 +197,7 @@ export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
     // Data (and a FIN) that came on the peer's SYN are in order now.
     if (tp.reass !== null && tp.reass.length > 0) {
       const so = tp.so
-      const n = tp.reass.deliver(tp.rcv_nxt, (d, o, l) => so.sbrcv.append(d, o, l, true))
+      const n = tp.reass.deliver(tp.rcv_nxt, (d, o, l) => so.sbrcv.append(d, o, l))
       tp.rcv_nxt = seqAdd(tp.rcv_nxt, n)
       if (tp.reass.finReached) {
         socantrcvmore(so)
@@ -272,7 +272,7 @@ function synSent(tp: Tcpcb, seg: TcpSeg, to: TcpOptions, tiwin: number, now: num
   }
   let tlen = Math.min(seg.len, tp.so.sbrcv.space)
   if (tlen > 0) {
-    tp.so.sbrcv.append(seg.buf, seg.off, tlen, true)
+    sbappendSeg(tp.so, seg, seg.off, tlen)
     tp.rcv_nxt = seqAdd(tp.rcv_nxt, tlen)
     tv.stats.tcps_rcvpack++
     tv.stats.tcps_rcvbyte += tlen
@@ -336,7 +336,7 @@ function processData(
         tp.rcv_nxt = seqAdd(tp.rcv_nxt, tlen)
         st.tcps_rcvpack++
         st.tcps_rcvbyte += tlen
-        if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(seg.buf, dataOff, tlen, true)
+        if ((so.state & SS.CANTRCVMORE) === 0) sbappendSeg(so, seg, dataOff, tlen)
         tp.sackblks?.advance(tp.rcv_nxt)
         so.wakeup()
       }
@@ -397,7 +397,7 @@ function reassemble(
   let inOrder = 0
   // A FIN with the hole-filling segment is rare; the queue's FIN bookkeeping handles it.
   if (!outOfOrder && !fin && tlen > 0) {
-    if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(seg.buf, dataOff, tlen, true)
+    if ((so.state & SS.CANTRCVMORE) === 0) sbappendSeg(so, seg, dataOff, tlen)
     inOrder = tlen
     reass.clearDup()
   } else {
@@ -413,7 +413,7 @@ function reassemble(
     }
   }
   const n = reass.deliver(seqAdd(before, inOrder), (data, off, len) => {
-    if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(data, off, len, true)
+    if ((so.state & SS.CANTRCVMORE) === 0) so.sbrcv.append(data, off, len)
   })
   if (inOrder + n > 0) {
     tp.rcv_nxt = seqAdd(before, inOrder + n)
@@ -430,6 +430,18 @@ function reassemble(
     else sb.advance(tp.rcv_nxt)
   }
   return reass.finReached && reass.length === 0
+}
+
+/**
+ * sbappendstream of a segment's payload seg.buf[off, off + len): the segment's mbuf itself while
+ * tcp_input still holds it (no copy; the socket now owns it), else a copy.
+ */
+function sbappendSeg(so: StreamSocket, seg: TcpSeg, off: number, len: number): void {
+  const m = seg.m
+  if (m !== null && m.data === seg.buf) {
+    seg.m = null
+    so.sbrcv.appendMbuf(m, off, len)
+  } else so.sbrcv.append(seg.buf, off, len)
 }
 
 /** RFC 5961 §7 challenge ACK: our current view, so a genuine peer can answer it exactly. */

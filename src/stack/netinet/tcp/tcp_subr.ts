@@ -291,8 +291,9 @@ export function tcpRespondConn(tp: Tcpcb, seq: number, ack: number, flags: numbe
 }
 
 /**
- * tcp_ctlinput: an ICMP error quoting a segment we sent (src:sport → dst:dport with sequence number
- * `seq`; `quotedLen` is the quoted datagram's total length). Port or protocol unreachable (or
+ * tcp_ctlinput_with_port: an ICMP error quoting a segment we sent (src:sport → dst:dport with
+ * sequence number `seq`; `quotedLen` is the quoted datagram's total length), plain (port 0) or, from
+ * tcp_ctlinput_viaudp, inside UDP to the peer's port `port`. Port or protocol unreachable (or
  * administratively prohibited) aborts a connect in progress (net.inet.tcp.icmp_may_rst);
  * fragmentation needed lowers the MSS (path MTU discovery, tcp_pmtu.ts); anything else is a soft
  * error that a later timeout reports.
@@ -309,6 +310,7 @@ export function tcpCtlinput(
   seq: number,
   nextMtu: number,
   quotedLen: number,
+  port = 0,
 ): void {
   const tv = tcpIfAny(v)
   if (tv === undefined) return
@@ -316,7 +318,7 @@ export function tcpCtlinput(
   if (inp === null || inp.faddr !== dst || inp.fport !== dport) {
     // No connection: perhaps a SYN-ACK of the syncache's (syncache_unreach).
     if (type === IcmpType.UNREACH || type === IcmpType.TIME_EXCEEDED)
-      syncacheUnreach(tv, src, sport, dst, dport, seq)
+      syncacheUnreach(tv, src, sport, dst, dport, seq, port)
     return
   }
   const hard =
@@ -328,7 +330,7 @@ export function tcpCtlinput(
         code === UnreachCode.FILTER_PROHIB)) ||
     type === IcmpType.TIME_EXCEEDED
   const needfrag = type === IcmpType.UNREACH && code === UnreachCode.NEEDFRAG
-  tcpCtlNotify(inp, hard, needfrag ? 'EMSGSIZE' : err, seq, nextMtu, quotedLen, pathMtu(v, dst))
+  tcpCtlNotify(inp, hard, needfrag ? 'EMSGSIZE' : err, seq, nextMtu, quotedLen, pathMtu(v, dst), port)
 }
 
 /**
@@ -344,10 +346,12 @@ export function tcpCtlNotify(
   mtu: number,
   quotedLen: number,
   routeMtu: number,
+  port = 0,
 ): void {
   const tp = intotcpcb(inp)
-  // An error quoting a plain segment says nothing of a connection that sends inside UDP (t_port).
-  if (tp === null || tp.t_port !== 0) return
+  // The error must be about the way the connection sends: a plain segment (port 0) or one inside
+  // UDP to its peer's port (t_port), as tcp_ctlinput_with_port checks.
+  if (tp === null || tp.t_port !== port) return
   // Only errors about data in flight are believed (RFC 5927 §4.1).
   if (!(seqGeq(seq, tp.snd_una) && seqLt(seq, tp.snd_max)) && !(tp.state === TCPS.SYN_SENT && seq === tp.iss))
     return

@@ -1,7 +1,7 @@
 /**
  * TCP's per-vnet module: creation and teardown of V_tcbinfo and the net.inet.tcp.* sysctls, with
  * FreeBSD's names, defaults (times in ms) and bounds. Knobs FreeBSD has but this stack does not act
- * on yet (Accurate ECN, UDP tunneling) exist so scripts that set them run.
+ * on yet (Accurate ECN) exist so scripts that set them run.
  */
 
 import { SS } from '../../../kern/socket.js'
@@ -11,6 +11,7 @@ import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
 import { ccAvailableText } from './cc/cc_list.js'
 import { hostcacheSysctls } from './pmtu/tcp_hostcache.js'
 import { TcpVnet } from './tcp_var.js'
+import { tcpSetUdpTunnelingPort } from './udp_tun/tcp_over_udp.js'
 
 type Field = { [K in keyof TcpVnet]: TcpVnet[K] extends number ? K : never }[keyof TcpVnet]
 
@@ -28,6 +29,48 @@ function knob(
 }
 
 const INT_MAX = 0x7fffffff
+
+/** A 0/1 switch among the congestion-control tunables (FreeBSD's VNET ints, read as 0 or 1 here). */
+function ccSwitch(
+  name: string,
+  descr: string,
+  field: 'abe' | 'abeFrlossreduce' | 'doRfc3390' | 'doRfc3465',
+): SysctlDecl {
+  return {
+    name,
+    descr,
+    kind: 'int',
+    scope: 'vnet',
+    min: 0,
+    get: (v) => (tcpOf(v).cc.tunables[field] ? 1 : 0),
+    set: (v, value) => {
+      tcpOf(v).cc.tunables[field] = value !== 0
+    },
+  }
+}
+
+/**
+ * net.inet.tcp.cc.newreno.beta and beta_ecn (newreno_beta_handler): 1 to 100 (EINVAL otherwise);
+ * beta_ecn only while net.inet.tcp.cc.abe is on (EACCES otherwise).
+ */
+function newrenoBeta(name: 'beta' | 'beta_ecn'): SysctlDecl {
+  const field = name === 'beta' ? 'newrenoBeta' : 'newrenoBetaEcn'
+  return {
+    name: `net.inet.tcp.cc.newreno.${name}`,
+    descr: `New Reno beta${name === 'beta' ? '' : ' ecn'}, specified as number between 1 and 100`,
+    kind: 'int',
+    ctype: 'uint',
+    scope: 'vnet',
+    get: (v) => tcpOf(v).cc.tunables[field],
+    set: (v, value) => {
+      const t = tcpOf(v).cc.tunables
+      const n = value as number
+      if (name === 'beta_ecn' && !t.abe) throw new SysError('EACCES', 'sysctl')
+      if (n === 0 || n > 100) throw new SysError('EINVAL', 'sysctl')
+      t[field] = n
+    },
+  }
+}
 
 export const tcpModule: VnetModule<TcpVnet> = {
   name: 'tcp',
@@ -140,7 +183,18 @@ export const tcpModule: VnetModule<TcpVnet> = {
       0,
       1,
     ),
-    knob('udp_tunneling_port', 'Tunneling port for tcp over udp', 'udpTunnelingPort', 0, 65535),
+    {
+      name: 'net.inet.tcp.udp_tunneling_port',
+      descr: 'Tunneling port for tcp over udp',
+      kind: 'int',
+      ctype: 'uint',
+      scope: 'vnet',
+      min: 0,
+      max: 65535,
+      get: (v) => tcpOf(v).udpTunnelingPort,
+      // The tunnel's kernel sockets follow the port (EADDRINUSE leaves it 0).
+      set: (v, value) => tcpSetUdpTunnelingPort(v, value as number),
+    },
     knob('udp_tunneling_overhead', 'MSS reduction when using tcp over udp', 'udpTunnelingOverhead', 8, 1024),
     knob('sendbuf_auto', 'Enable automatic send buffer sizing', 'sendbufAuto', 0, 1),
     knob('recvbuf_auto', 'Enable automatic receive buffer sizing', 'recvbufAuto', 0, 1),
@@ -194,6 +248,24 @@ export const tcpModule: VnetModule<TcpVnet> = {
       'abcLVar',
       { min: 1, max: 65535 },
     ),
+    ccSwitch(
+      'net.inet.tcp.rfc3390',
+      "Enable RFC 3390 (Increasing TCP's Initial Congestion Window)",
+      'doRfc3390',
+    ),
+    ccSwitch('net.inet.tcp.rfc3465', 'Enable RFC 3465 (Appropriate Byte Counting)', 'doRfc3465'),
+    ccSwitch(
+      'net.inet.tcp.cc.abe',
+      'Enable draft-ietf-tcpm-alternativebackoff-ecn (TCP Alternative Backoff with ECN)',
+      'abe',
+    ),
+    ccSwitch(
+      'net.inet.tcp.cc.abe_frlossreduce',
+      'Apply standard beta instead of ABE-beta during ECN-signalled congestion recovery episodes if loss also needs to be repaired',
+      'abeFrlossreduce',
+    ),
+    newrenoBeta('beta'),
+    newrenoBeta('beta_ecn'),
     {
       name: 'net.inet.tcp.cc.algorithm',
       descr: 'Default congestion control algorithm',

@@ -295,7 +295,7 @@ export function tcpSocket(
   inet6 = false,
 ): StreamSocket {
   const tv = tcp(v)
-  const so = new StreamSocket(IpProto.TCP, tcpUsrreqs, v.env.clock, tv.recvspace, tv.sendspace)
+  const so = new StreamSocket(IpProto.TCP, tcpUsrreqs, v.env.clock, v.env.pool, tv.recvspace, tv.sendspace)
   so.ipc = v.env.ipc
   const inp = tv.pcbs.attach(new Inpcb(so, v, jail, uid, { reservedPorts }))
   if (inet6) in6PcbInit(inp, ip6(v).v6only !== 0)
@@ -321,7 +321,14 @@ export function tcpNewConn(
   if (hinp === null || htp === null) return null
   const v = hinp.vnet
   const tv = tcp(v)
-  const so = new StreamSocket(IpProto.TCP, tcpUsrreqs, v.env.clock, head.sbrcv.hiwat, head.sbsnd.hiwat)
+  const so = new StreamSocket(
+    IpProto.TCP,
+    tcpUsrreqs,
+    v.env.clock,
+    v.env.pool,
+    head.sbrcv.hiwat,
+    head.sbsnd.hiwat,
+  )
   so.ipc = head.ipc
   // sonewconn: the connection is in its listener's FIB.
   so.fibnum = head.fibnum

@@ -8,6 +8,8 @@
  * tcp_timewait.ts), output in tcp_output.ts, timers in tcp_timer.ts, the user requests in tcp_usrreq.ts.
  */
 
+import type { Mbuf } from '../../../buf/mbuf.js'
+import type { Socket } from '../../../kern/socket.js'
 import type { StreamSocket } from '../../../kern/socket_stream.js'
 import type { Timer } from '../../../util/clock.js'
 import type { Rng } from '../../../util/rng.js'
@@ -254,6 +256,11 @@ export class Tcpcb extends TcpSeqSpace {
   readonly rtt: RttEstimator
   /** Last time a segment arrived (t_rcvtime), for keepalive and idle. */
   rcvtime = 0
+  /**
+   * Last time new data (or SYN/FIN) advanced snd_max (t_sndtime), in ticks as FreeBSD keeps it (a
+   * small integer, so no boxed number per connection), -1 before the first; for idle.
+   */
+  sndtime = -1
   /** A soft error (ICMP) remembered for the timeout report (t_softerror). */
   softerror: string | null = null
   /** Per-connection TCP_KEEP* (ms; 0 = the vnet's default). */
@@ -328,6 +335,11 @@ export class TcpSeg {
   len = 0
   buf: Uint8Array = new Uint8Array(0)
   off = 0
+  /**
+   * The mbuf `buf` belongs to, while tcp_input holds it: in-order data goes into the receive
+   * buffer as this mbuf (sbappendstream), which then owns it and sets this to null.
+   */
+  m: Mbuf | null = null
   /** The UDP source port it came from through the tunnel (tcp_udp_tun.ts), 0 for plain TCP. */
   port = 0
   /**
@@ -404,6 +416,9 @@ export class TcpVnet implements RttConfig {
   nolocaltimewait = 1
   udpTunnelingPort = 0
   udpTunnelingOverhead = 8
+  /** The tunnel's kernel UDP sockets bound to udpTunnelingPort (V_udp4_tun_socket, V_udp6_tun_socket). */
+  udp4TunSocket: Socket | null = null
+  udp6TunSocket: Socket | null = null
   sendbufAuto = 1
   recvbufAuto = 1
   sendbufMax = 2097152

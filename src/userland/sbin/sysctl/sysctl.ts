@@ -156,14 +156,16 @@ function operand(c: Ctx, arg: string): number {
     }
     newval = String(n)
   }
+  const show = (s: SysctlInfo): string => (c.f.values ? String(s.value) : `${s.name}: ${s.value}`)
   let next: SysctlInfo
   try {
     next = c.sys.sysctlSet(name, newval)
   } catch (e) {
+    // parse() shows the old value before it tries the write, and ends that line when it fails.
+    c.io.stdout.write(`${show(cur)}\n`)
     c.io.stderr.write(`sysctl: ${arg}: ${asSysError(e).strerror}\n`)
     return 1
   }
-  const show = (s: SysctlInfo): string => (c.f.values ? String(s.value) : `${s.name}: ${s.value}`)
   c.io.stdout.write(`${show(cur)} -> ${next.value}\n`)
   return 0
 }

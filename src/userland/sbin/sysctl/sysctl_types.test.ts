@@ -53,7 +53,7 @@ describe('sysctl against the kernel', () => {
   test('an int oid never holds more than an int: 4294967296 wraps to 0, which max_age refuses', async () => {
     assert.deepEqual(await run('sysctl net.link.ether.inet.max_age=4294967296'), {
       status: 1,
-      out: '',
+      out: 'net.link.ether.inet.max_age: 1200\n',
       err: 'sysctl: net.link.ether.inet.max_age=4294967296: Invalid argument\n',
     })
     assert.equal(sys.sysctlGet('net.link.ether.inet.max_age').value, 1200)

@@ -14,6 +14,9 @@ import { isSysError } from '../../../util/errno.js'
 import type { Proc } from '../../types.js'
 import { type Params, readUdpHeader, type StreamResult, writeUdpHeader } from './protocol.js'
 
+/** iperf3's largest block length (-l's maximum, MAX_BLOCKSIZE): the most one TCP read asks for. */
+const MAX_BLOCK = 1024 * 1024
+
 export interface Stream {
   /** The protocol's stream id (1, 3, 4 ... as iperf_add_stream numbers them). */
   id: number
@@ -268,19 +271,26 @@ export class Test {
 
   private async receive(s: Stream): Promise<void> {
     const max = this.udp ? 65535 : this.params.len
+    // TCP reads go into one buffer, as iperf3's read(2) into its own does: no array per read. Its
+    // size is the block length, which came from the peer: within -l's bounds whatever it says.
+    const buf = this.udp ? null : new Uint8Array(Math.min(Math.max(Math.floor(max) || 1, 1), MAX_BLOCK))
     while (!this.done) {
-      let got: Uint8Array
+      let got: Uint8Array | null = null
+      let n: number
       try {
-        got = this.udp ? (await s.fd.recvfrom(max)).data : await s.fd.recv(max)
+        if (buf === null) {
+          got = (await s.fd.recvfrom(max)).data
+          n = got.length
+        } else n = await s.fd.recvInto(buf)
       } catch (e) {
         if (!isSysError(e)) throw e
         return
       }
       if (this.done) return
-      if (!this.udp && got.length === 0) return
-      s.bytes += got.length
-      this.receivedTotal += got.length
-      if (this.udp) this.udpArrival(s, got)
+      if (got === null && n === 0) return
+      s.bytes += n
+      this.receivedTotal += n
+      if (got !== null) this.udpArrival(s, got)
       if (this.limitReached()) {
         this.onLimit()
         return

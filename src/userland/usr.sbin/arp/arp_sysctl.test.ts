@@ -214,9 +214,10 @@ describe('sysctl', () => {
         throw new SysError('EPERM', 'sysctl')
       },
     })
+    // As parse() does: the old value is shown before the write is tried, its line ended on failure.
     assert.deepEqual(await runCmd(sysctl, 'sysctl net.inet.ip.forwarding=1', k.sys), {
       status: 1,
-      out: '',
+      out: 'net.inet.ip.forwarding: 0\n',
       err: 'sysctl: net.inet.ip.forwarding=1: Operation not permitted\n',
     })
   })

@@ -2,7 +2,7 @@
  * tcpdump(1) (4.99 with libpcap 1.10, as FreeBSD ships it): capture on a capture point of the
  * process's vnet through /dev/bpf (`-i IF`, or the first interface that is up), or read a pcap/pcapng
  * file (`-r FILE`); keep what the filter expression accepts; print one line per packet (`-n -nn -e
- * -v -q -S -t -tt -ttt -tttt`) or write a pcap file (`-w FILE`, in the process's file system, bytes
+ * -v -q -S -t -tt -ttt -tttt`, with `-x`/`-X`/`-A` dumps of the bytes, print_hex.ts) or write a pcap file (`-w FILE`, in the process's file system, bytes
  * as latin1 characters). `-c N` stops after N packets; SIGINT, SIGTERM and SIGHUP stop it with the
  * statistics lines; SIGKILL just ends it. `-D` lists the capture points.
  *
@@ -18,6 +18,7 @@ import { getopt } from '../../getopt.js'
 import { compileFilter, FilterError } from '../../lib/libpcap/filter.js'
 import type { Io, Proc } from '../../types.js'
 import { Printer } from './print.js'
+import { type DumpFlags, rawDump } from './print_hex.js'
 import { stamp } from './stamp.js'
 
 const SIGHUP = 1
@@ -50,6 +51,8 @@ interface Opts {
   direction: 'in' | 'out' | 'inout'
   bufsize: number
   expr: string
+  /** -x, -X and -A, each counted (twice: with the link-level header). */
+  dump: DumpFlags
 }
 
 const plural = (n: number): string => (n === 1 ? '' : 's')
@@ -70,7 +73,7 @@ function number(s: string, what: string, min: number): number {
 }
 
 function parseOpts(args: readonly string[]): Opts {
-  const r = getopt('tcpdump', args, 'AB:c:DeF:i:lnNpqQ:r:s:StUvw:x')
+  const r = getopt('tcpdump', args, 'AB:c:DeF:i:lnNpqQ:r:s:StUvw:xX')
   if (typeof r === 'string') throw new CmdError(`${r}\n${USAGE}`, EX.ERR, true)
   const o: Opts = {
     count: 0,
@@ -88,9 +91,15 @@ function parseOpts(args: readonly string[]): Opts {
     direction: 'inout',
     bufsize: 524288,
     expr: '',
+    dump: { x: 0, X: 0, A: 0 },
   }
   for (const [f, a] of r.opts) {
     switch (f) {
+      case 'x':
+      case 'X':
+      case 'A':
+        o.dump[f]++
+        break
       case 'B':
         o.bufsize = number(a, 'packet buffer size', 1) * 1024
         break
@@ -139,7 +148,7 @@ function parseOpts(args: readonly string[]): Opts {
       case 'F':
         throw new CmdError(`-F ${a}: reading the expression from a file is not supported`)
       default:
-        // -A -l -N -p -U -x: accepted; their effects are the default here or not applicable.
+        // -l -N -p -U: accepted; their effects are the default here or not applicable.
         break
     }
   }
@@ -304,8 +313,9 @@ async function capture(o: Opts, io: Io, proc: Proc, fd: BpfFd, device: string): 
             const nsec = r.stamp - sec * 1e9
             if (dump !== null) dump.add(w.record(r.stamp, r.buf, r.off, r.caplen, r.wirelen))
             else {
-              const line = printer.line(fd.dlt, r.buf.subarray(r.off, r.off + r.caplen), r.caplen, r.wirelen)
-              out += `${stamp(o.t, sec, nsec, prev)}${line}\n`
+              const b = r.buf.subarray(r.off, r.off + r.caplen)
+              const line = printer.line(fd.dlt, b, r.caplen, r.wirelen)
+              out += `${stamp(o.t, sec, nsec, prev)}${line}${rawDump(o.dump, fd.dlt, b, r.caplen)}\n`
               prev = { sec, nsec }
             }
           },
@@ -378,7 +388,8 @@ async function readFile(o: Opts, io: Io, proc: Proc): Promise<number> {
       captured++
       if (dump !== null) dump.add(w.record(p.sec * 1e9 + p.nsec, p.data, 0, p.caplen, p.wirelen))
       else {
-        out += `${stamp(o.t, p.sec, p.nsec, prev)}${printer.line(link, p.data, p.caplen, p.wirelen)}\n`
+        const line = printer.line(link, p.data, p.caplen, p.wirelen)
+        out += `${stamp(o.t, p.sec, p.nsec, prev)}${line}${rawDump(o.dump, link, p.data, p.caplen)}\n`
         prev = { sec: p.sec, nsec: p.nsec }
       }
       if (out.length > 65536) {

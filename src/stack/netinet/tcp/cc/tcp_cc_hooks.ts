@@ -17,6 +17,7 @@ import {
   CC_RTO,
   ccAckReceived as ccAck,
   ccCongSignal,
+  ccAfterIdle as ccIdle,
   ccConnInit as ccInit,
   ccPostRecovery as ccPost,
   exitRecovery,
@@ -87,6 +88,19 @@ export function ccEcn(tp: Tcpcb, ack: number): void {
   tp.cprrDelivered = 0
   tp.cprrOut = 0
   tp.cprrRecoverFs = Math.max(1, (tp.snd_nxt - tp.snd_una) | 0)
+}
+
+/**
+ * cc_after_idle, as tcp_output decides it: with nothing in flight, when no segment has arrived for
+ * an RTO (t_rcvtime) or no new data has left for one (t_sndtime, FreeBSD 14), the old cwnd no longer
+ * describes the path and the module restarts it (NewReno, CUBIC: min(cwnd, IW), RFC 5681 §4.1).
+ * `nowNs` is the host clock now.
+ */
+export function ccCheckIdle(tp: Tcpcb, nowNs: number): void {
+  const now = ticksFromNs(nowNs)
+  const rto = tp.rtt.rxtcur
+  if (now - ticksFromNs(tp.rcvtime) < rto && (tp.sndtime < 0 || now - tp.sndtime < rto)) return
+  ccIdle(tp.cc, tp.ccv, sync(tp))
 }
 
 /** In ECN congestion recovery only (IN_CONGRECOVERY without fast recovery). */

@@ -52,7 +52,9 @@ export function tcpPmtuInput(tp: Tcpcb, nextMtu: number, quotedLen: number, rout
 function tcpMtudisc(tp: Tcpcb, mtuoffer: number, routeMtu: number, hdr: number): void {
   const tv = tp.tv
   const maxmtu = tcpPathMtu(tp, routeMtu)
-  let mss = (maxmtu === 0 ? mtuoffer : Math.min(maxmtu, mtuoffer)) - hdr
+  // A connection inside UDP leaves room for the UDP header too (tcp_mss_update's min_protoh).
+  const protoh = hdr + (tp.t_port !== 0 ? tv.udpTunnelingOverhead : 0)
+  let mss = (maxmtu === 0 ? mtuoffer : Math.min(maxmtu, mtuoffer)) - protoh
   if (tp.userMss !== 0 && tp.userMss < mss) mss = tp.userMss
   if (mss < MSS_FLOOR) mss = MSS_FLOOR
   // The MSS never exceeds the send buffer.

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { counter } from '../../../../testing/net.js'
 import { runPkt } from '../../../../testing/pkt_run.js'
-import { prrAck, prrEnter } from './tcp_prr.js'
+import { prrAck, prrCong, prrEnter, prrSndcnt } from './tcp_prr.js'
 import { SackHoleBudget, SackScoreboard } from './tcp_sack.js'
 
 const M = 1000
@@ -43,11 +43,40 @@ describe('tcp_prr: the arithmetic', () => {
       sent.push(segs)
       s.prrOut += segs * M
     }
-    // ssthresh / RecoverFS = 1/2: one segment for every second ACK.
-    assert.deepEqual(sent, [0, 0, 1, 0, 1, 0, 1, 0, 1, 0])
-    // Over the episode: prr_out stays within a segment below CEIL(prr_delivered * ssthresh / RecoverFS).
+    // ssthresh / RecoverFS = 1/2: one segment for every second ACK, the half segment a first ACK
+    // earns rounded up (FreeBSD's + maxseg - 1), so it goes with that ACK rather than the next.
+    assert.deepEqual(sent, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1])
+    // Over the episode: prr_out stays within a segment above CEIL(prr_delivered * ssthresh / RecoverFS).
     const due = Math.ceil((s.prrDelivered * 10 * M) / (20 * M))
-    assert.ok(s.prrOut <= due && s.prrOut > due - M, `${s.prrOut} sent for ${due} due`)
+    assert.ok(s.prrOut >= due && s.prrOut < due + M, `${s.prrOut} sent for ${due} due`)
+  })
+
+  test('prrSndcnt rounds the proportional share up to a segment, as tcp_do_prr_ack does', () => {
+    // Half a segment due (1000 delivered * 10000 / 20000): one segment, not none.
+    assert.equal(prrSndcnt(M, 0, 20 * M, M, 15 * M, 10 * M, M, false), 1)
+    // Exactly one segment due stays one; 1.001 segments due become two.
+    assert.equal(prrSndcnt(2 * M, 0, 20 * M, M, 15 * M, 10 * M, M, false), 1)
+    assert.equal(prrSndcnt(2002, 0, 20 * M, M, 15 * M, 10 * M, M, false), 2)
+    // Already ahead (prr_out above the share): nothing.
+    assert.equal(prrSndcnt(2 * M, 2 * M, 20 * M, M, 15 * M, 10 * M, M, false), 0)
+    // Below ssthresh no rounding: SSRB one segment more than delivered, CRB only the credit.
+    assert.equal(prrSndcnt(3 * M, 2 * M, 20 * M, 1500, 5 * M, 10 * M, M, false), 2)
+    assert.equal(prrSndcnt(3 * M, 2 * M, 20 * M, 1500, 5 * M, 10 * M, M, true), 1)
+  })
+
+  test('the ECN episode (prrCong) computes the same share as SACK recovery (prrAck)', () => {
+    const s = board()
+    prrEnter(s, 20 * M, M)
+    const c = { cprrDelivered: M, cprrOut: 0, cprrRecoverFs: 20 * M }
+    for (let k = 0; k < 12; k++) {
+      s.delivered = M
+      const pipe = 15 * M - k * 500
+      const a = (prrAck(s, pipe, 10 * M, M, false) - pipe) / M
+      const b = (prrCong(c, M, pipe, 10 * M, M) - (pipe - M)) / M
+      assert.equal(a, b, `ACK ${k}`)
+      s.prrOut += a * M
+      c.cprrOut += b * M
+    }
   })
 
   test('below ssthresh: SSRB allows one segment more than delivered, CRB (new loss, nothing delivered) no more', () => {
@@ -111,8 +140,10 @@ function recoveryScript(doPrr: number, sendsAfter: (k: number) => boolean): stri
 
 describe('tcp_prr: a sender in SACK recovery', () => {
   test('do_prr=1: one new segment per two ACKs while pipe > ssthresh, then one per ACK (PRR-SSRB)', async () => {
-    // pipe after the k-th ACK is about 18000 - 500k: at or above ssthresh through k = 16.
-    const { r, sys } = await runPkt(recoveryScript(1, (k) => (k <= 16 ? k % 2 === 0 && k >= 6 : true)))
+    // pipe after the k-th ACK is about 18000 - 500k: at or above ssthresh through k = 16. The
+    // half segment the 5th ACK earns is rounded up (tcp_do_prr_ack's + maxseg - 1): it goes then,
+    // not with the 6th (as it would with the share rounded down).
+    const { r, sys } = await runPkt(recoveryScript(1, (k) => (k <= 16 ? k % 2 === 1 && k >= 5 : true)))
     assert.deepEqual(r, { ok: true, line: 0, message: '' })
     assert.equal(counter(sys, 'tcp', 'tcps_sack_recovery_episode'), 1)
     assert.equal(counter(sys, 'tcp', 'tcps_sack_rexmits'), 1)

@@ -10,7 +10,8 @@
  * The state (prr_delivered, prr_out, RecoverFS, DeliveredData) lives in the SACK scoreboard, as
  * FreeBSD keeps it in sackhint. The result is a congestion window for tcp_output, whose SACK
  * recovery sends while pipe < cwnd: cwnd = pipe + sndcnt, sndcnt counted in whole segments as
- * FreeBSD does (the credit below a segment carries over through prr_out).
+ * FreeBSD does: the proportional share is rounded up to a whole segment (tcp_do_prr_ack's
+ * `+ maxseg - 1`), and what that sends early is repaid through prr_out on the next ACKs.
  *
  * The same reduction paces an ECN response (tcp_do_prr_ack in congestion recovery): the ECE
  * lowers ssthresh, then each ACK below snd_recover sets cwnd = pipe - delivered + sndcnt, always
@@ -46,19 +47,37 @@ export function prrAck(
 ): number {
   const del = sack.delivered
   sack.prrDelivered += del
+  const segs = prrSndcnt(sack.prrDelivered, sack.prrOut, sack.recoverFs, del, pipe, ssthresh, maxseg, newLoss)
+  return Math.max(pipe + segs * maxseg, maxseg)
+}
+
+/**
+ * tcp_do_prr_ack's sndcnt, in whole segments, for the SACK and the ECN episode alike: `delivered`
+ * is prr_delivered with this ACK's `del` bytes already added, `out` prr_out, `pipe` what is in
+ * flight. While pipe >= ssthresh the proportional share CEIL(delivered * ssthresh / RecoverFS) -
+ * prr_out, rounded up to a whole segment as FreeBSD does (`+ maxseg - 1` before the division by
+ * maxseg: a share of half a segment sends one now rather than waiting for the next ACK). Below
+ * ssthresh, slow start back up to it: PRR-CRB (no more than the credit) when `conservative` (new
+ * loss) or nothing was delivered, else PRR-SSRB (one segment more than delivered).
+ */
+export function prrSndcnt(
+  delivered: number,
+  out: number,
+  recoverFs: number,
+  del: number,
+  pipe: number,
+  ssthresh: number,
+  maxseg: number,
+  conservative: boolean,
+): number {
   let sndcnt: number
-  if (pipe >= ssthresh) {
-    // The proportional part: out = CEIL(delivered * ssthresh / RecoverFS) over the episode.
-    sndcnt = Math.ceil((sack.prrDelivered * ssthresh) / sack.recoverFs) - sack.prrOut
-  } else {
-    // Slow start back to ssthresh: conservative on new loss or nothing delivered (PRR-CRB), else
-    // at most one segment more than delivered (PRR-SSRB).
-    const credit = sack.prrDelivered - sack.prrOut
-    const limit = newLoss || del === 0 ? credit : Math.max(credit, del) + maxseg
+  if (pipe >= ssthresh) sndcnt = Math.ceil((delivered * ssthresh) / recoverFs) - out + maxseg - 1
+  else {
+    const credit = delivered - out
+    const limit = conservative || del === 0 ? credit : Math.max(credit, del) + maxseg
     sndcnt = Math.min(ssthresh - pipe, limit)
   }
-  const segs = Math.floor(Math.max(sndcnt, 0) / maxseg)
-  return Math.max(pipe + segs * maxseg, maxseg)
+  return Math.floor(Math.max(sndcnt, 0) / maxseg)
 }
 
 /** The PRR state of an ECN congestion-recovery episode (the tcpcb's cprr* fields). */
@@ -71,8 +90,8 @@ export interface PrrCongState {
 /**
  * tcp_do_prr_ack in congestion recovery (ECN, no loss): `del` bytes newly acknowledged, `pipe`
  * what was in flight before this ACK (it still counts them). Returns the new cwnd: what stays in
- * flight plus whole segments of this ACK's share, at least one segment. FreeBSD rounds the
- * proportional share up to a segment (howmany(...) + maxseg - 1).
+ * flight plus whole segments of this ACK's share (prrSndcnt, as for SACK recovery), at least one
+ * segment.
  */
 export function prrCong(
   st: PrrCongState,
@@ -82,15 +101,8 @@ export function prrCong(
   maxseg: number,
 ): number {
   st.cprrDelivered += del
-  let sndcnt: number
-  if (pipe >= ssthresh) {
-    if (st.cprrRecoverFs === 0) st.cprrRecoverFs = Math.max(1, pipe)
-    sndcnt = Math.ceil((st.cprrDelivered * ssthresh) / st.cprrRecoverFs) - st.cprrOut + maxseg - 1
-  } else {
-    const credit = st.cprrDelivered - st.cprrOut
-    const limit = del === 0 ? credit : Math.max(credit, del) + maxseg
-    sndcnt = Math.min(ssthresh - pipe, limit)
-  }
-  const segs = Math.floor(Math.max(sndcnt, 0) / maxseg)
+  if (pipe >= ssthresh && st.cprrRecoverFs === 0) st.cprrRecoverFs = Math.max(1, pipe)
+  // FreeBSD passes SACK_CHANGE here: never the conservative bound, except when nothing was delivered.
+  const segs = prrSndcnt(st.cprrDelivered, st.cprrOut, st.cprrRecoverFs, del, pipe, ssthresh, maxseg, false)
   return Math.max(pipe - del + segs * maxseg, maxseg)
 }

@@ -543,6 +543,7 @@ export function syncacheUnreach(
   faddr: number,
   fport: number,
   seq: number,
+  port = 0,
 ): void {
   const sc = tv.syncache
   if (sc === null || sc.cookiesOnly()) return
@@ -551,7 +552,8 @@ export function syncacheUnreach(
   let e: SyncacheEntry | null = null
   for (const x of b.entries)
     if (x.faddr === faddr && x.fport === fport && x.laddr === laddr && x.lport === lport) e = x
-  if (e === null || e.iss !== seq) return
+  // The error must be about the way the SYN-ACK went: plain, or inside UDP to the SYN's port.
+  if (e === null || e.iss !== seq || e.port !== port) return
   if ((e.flags & SCF.UNREACH) === 0 || e.rxmits < 3 + 1) {
     e.flags |= SCF.UNREACH
     return

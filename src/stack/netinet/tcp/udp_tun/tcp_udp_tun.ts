@@ -9,7 +9,9 @@
  * sends (CSUM_UDP) and expects (tcp_input skips the TCP checksum when the port is set). A segment
  * whose tunnel does not match its connection's t_port is answered with an RST, as FreeBSD does.
  *
- * Allocation-free; never throws; datagrams too short for a TCP header are dropped and counted.
+ * The datagrams come from the tunnel's kernel sockets (tcp_over_udp.ts), which UDP hands every
+ * datagram to the tunneling port. Allocation-free; never throws; datagrams too short for a TCP
+ * header are dropped and counted.
  */
 
 import type { Mbuf } from '../../../../buf/mbuf.js'
@@ -26,21 +28,21 @@ import { tcp } from '../tcp_var.js'
 const UDP_HDR_LEN = 8
 
 /**
- * udp_input's tunnel check: a datagram to the tunneling port (its UDP header at m.off + hlen, the
- * checksum already verified) goes to TCP; true when it was taken.
+ * tcp_recv_udp_tunneled_packet over IPv4, the tunnel socket's input hook (tcp_over_udp.ts): a
+ * datagram to the tunneling port (its UDP header at m.off + hlen, the checksum already verified)
+ * goes to TCP with its source port. Takes m.
  */
-export function tcpUdpTunnelInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): boolean {
+export function tcpUdpTunnelInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
   const tv = tcp(v)
   const b = m.data
   const u = m.off + hlen
-  if (tv.udpTunnelingPort === 0 || readU16(b, u + 2) !== tv.udpTunnelingPort) return false
   const sport = readU16(b, u)
   const ulen = readU16(b, u + 4)
   tv.stats.tcps_tunneled_pkts++
   if (ulen < UDP_HDR_LEN + 20) {
     tv.stats.tcps_tunneled_errs++
     v.env.pool.put(m)
-    return true
+    return
   }
   // The IP header slides over the UDP header: TCP then sees an ordinary IPv4 segment.
   b.copyWithin(m.off + UDP_HDR_LEN, m.off, m.off + hlen)
@@ -51,7 +53,6 @@ export function tcpUdpTunnelInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): b
   // The UDP checksum vouched for the segment; its own checksum field is zero.
   m.csumL4 = true
   tcpInput(v, ifp, m, hlen, sport)
-  return true
 }
 
 /**
@@ -70,31 +71,29 @@ export function tcpUdpEncap(v: Vnet, m: Mbuf, src: number, dst: number, port: nu
 }
 
 /**
- * udp6_input's tunnel check (IPv6 header at m.off, the UDP header right after it at `off`, its
- * checksum verified): the segment goes to tcp6_input with the datagram's source port. A datagram
- * with extension headers is left to UDP. True when it was taken.
+ * tcp_recv_udp_tunneled_packet over IPv6 (IPv6 header at m.off, the UDP header at `off`, after any
+ * extension headers, its checksum verified): the segment goes to tcp6_input with the datagram's
+ * source port. Takes m.
  */
-export function tcpUdpTunnelInput6(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: number): boolean {
+export function tcpUdpTunnelInput6(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: number): void {
   const tv = tcp(v)
   const b = m.data
-  if (tv.udpTunnelingPort === 0 || readU16(b, off + 2) !== tv.udpTunnelingPort) return false
-  if (off !== m.off + IPV6_HDR_LEN) return false
   const sport = readU16(b, off)
   const ulen = readU16(b, off + 4)
   tv.stats.tcps_tunneled_pkts++
   if (ulen < UDP_HDR_LEN + 20) {
     tv.stats.tcps_tunneled_errs++
     v.env.pool.put(m)
-    return true
+    return
   }
+  // The headers slide over the UDP header; the payload length loses its 8 bytes.
   b.copyWithin(m.off + UDP_HDR_LEN, m.off, off)
   m.off += UDP_HDR_LEN
-  m.len = IPV6_HDR_LEN + ulen - UDP_HDR_LEN
-  writeU16(b, m.off + 4, ulen - UDP_HDR_LEN)
-  b[m.off + 6] = IpProto.TCP
+  m.len = off - m.off + UDP_HDR_LEN + ulen - UDP_HDR_LEN
+  writeU16(b, m.off + 4, readU16(b, m.off + 4) - UDP_HDR_LEN)
+  if (off === m.off - UDP_HDR_LEN + IPV6_HDR_LEN) b[m.off + 6] = IpProto.TCP
   m.csumL4 = true
-  tcp6Input(v, ifp, m, m.off + IPV6_HDR_LEN, zone, sport)
-  return true
+  tcp6Input(v, ifp, m, off + UDP_HDR_LEN, zone, sport)
 }
 
 /** tcpUdpEncap over IPv6: the UDP checksum over the RFC 8200 pseudo-header. */

@@ -1,7 +1,7 @@
 /**
  * ospf6d's Authentication Trailer (RFC 7166, FRR's `ipv6 ospf6 authentication key-id N hash-algo A
  * key K`) in a lab, in virtual time: two routers with the same key go Full and route as without it,
- * their Hellos and DDs carrying the AT bit and every packet a trailer; a key changed on one side
+ * their Hellos and DDs carrying the AT bit and every packet a trailer and a zero checksum; a key changed on one side
  * makes the other drop what it sends (counted in `show ipv6 ospf6 interface`), the adjacency dies
  * and the route with it; the same key again brings both back; and a side without authentication is
  * refused as well (the AT bit differs).
@@ -38,6 +38,19 @@ links:
   - { a: r2:eth0, b: h2 }
 `
 
+/** The packets of `tcpdump -x` (IPv6 header on). */
+function hexPackets(dump: string): Uint8Array[] {
+  const out: number[][] = []
+  for (const l of dump.split('\n')) {
+    const m = /^\s+0x([0-9a-f]{4}):\s+([0-9a-f ]+)$/.exec(l)
+    if (m === null) continue
+    if (m[1] === '0000') out.push([])
+    const hex = m[2]!.replace(/ /g, '')
+    for (let k = 0; k < hex.length; k += 2) out.at(-1)?.push(Number.parseInt(hex.slice(k, k + 2), 16))
+  }
+  return out.map((a) => Uint8Array.from(a))
+}
+
 function route(netstat: string, dest: string): string | undefined {
   return netstat.split('\n').find((l) => l.startsWith(`${dest} `))
 }
@@ -57,9 +70,20 @@ test('the Authentication Trailer: Full with the same key, dropped and counted wi
     )
     const run = (await r.line('r1 vtysh -c "show running-config"')).out
     assert.match(run, /^ ipv6 ospf6 authentication key-id 7 hash-algo hmac-sha-256 key ospf6-key$/m)
-    // A capture shows the AT bit and a trailer past the OSPFv3 length on every packet.
-    const cap = await r.line('r1 tcpdump -c 3 -x -n -i eth1 ip6')
+    // A capture: every packet carries a trailer past the OSPFv3 length (16 bytes and a SHA-256
+    // digest) and a zero checksum (RFC 7166 §4.2).
+    const cap = await r.line('r1 tcpdump -c 3 -x -n -i eth1 ip6 proto 89')
     assert.equal(cap.status, 0, cap.out)
+    const pkts = hexPackets(cap.out)
+    assert.equal(pkts.length, 3, cap.out)
+    for (const p of pkts) {
+      assert.equal(p[6], 89, 'OSPFv3')
+      const payload = (p[4]! << 8) | p[5]!
+      const ospfLen = (p[42]! << 8) | p[43]!
+      assert.equal(payload - ospfLen, 16 + 32, 'trailer after the OSPFv3 length')
+      assert.equal((p[40 + ospfLen]! << 8) | p[41 + ospfLen]!, 1, 'trailer type HMAC')
+      assert.equal((p[52]! << 8) | p[53]!, 0, 'checksum left zero')
+    }
 
     // Another key on r2: each side drops the other's packets; the adjacency dies at the dead interval.
     const x = await r.line(

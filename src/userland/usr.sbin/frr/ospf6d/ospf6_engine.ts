@@ -30,6 +30,7 @@ import {
   ALL_SPF_ROUTERS6,
   ack6Body,
   emitOspf6,
+  fillOspf6Checksum,
   hello6Body,
   lsu6Body,
   OPTIONS6,
@@ -288,7 +289,9 @@ export class Ospf6Engine {
   send(i: Ospf6If, dst: Uint8Array, type: number, body: Uint8Array): void {
     this.counters.txPackets[type]!++
     const pkt = emitOspf6(type, this.routerId, i.area, 0, body)
+    const src = i.vl?.src ?? i.linkLocal
     if (!i.auth) {
+      fillOspf6Checksum(pkt, src, dst)
       this.io.send(i, dst, pkt)
       return
     }
@@ -298,7 +301,7 @@ export class Ospf6Engine {
       this.atLo = 0
     }
     this.atLo++
-    const src = i.vl?.src ?? i.linkLocal
+    // RFC 7166 §4.2: the checksum stays zero; the digest covers the packet instead.
     this.io.send(i, dst, appendTrailer(pkt, src, i.auth, this.atHi, this.atLo))
   }
 

@@ -1,8 +1,8 @@
 /**
  * ospf6d's receipt of a packet (RFC 5340 §4.2.2 on RFC 2328 §8.2): the interface and header checks
  * (link-local source, destination, instance, area, Router ID), a virtual link's packets told apart
- * from the transit area's (§4.7), the Authentication Trailer checked where configured (RFC 7166:
- * the AT bit, the digest, no replayed sequence number), then the packet handed to the neighbour
+ * from the transit area's (§4.7), the checksum, or instead the Authentication Trailer where one is
+ * configured (RFC 7166: the AT bit, the digest, no replayed sequence number), then the packet handed to the neighbour
  * machine or the flooding code.
  *
  * Must not: throw on what a packet says (it is dropped and counted), or send anything itself.
@@ -13,6 +13,7 @@ import {
   ALL_D_ROUTERS6,
   ALL_SPF_ROUTERS6,
   type Ospf6Body,
+  ospf6Checksum,
   parseOspf6,
 } from '../../../../wire/routing/ospf6.js'
 import { checkTrailer, OPT6_AT } from '../../../../wire/routing/ospf6_auth.js'
@@ -34,7 +35,7 @@ export function receive6(
     e.drop('interface')
     return
   }
-  const p = parseOspf6(pkt, src, dst)
+  const p = parseOspf6(pkt)
   if (!p.ok) {
     e.drop(p.reason)
     return
@@ -65,6 +66,11 @@ export function receive6(
     return
   }
   let seq: [number, number] | null = null
+  // RFC 7166 §4.2: with a trailer the checksum is zero and the digest stands in for it.
+  if (!i.auth && ospf6Checksum(pkt, src, dst) !== 0) {
+    e.drop('checksum')
+    return
+  }
   if (i.auth) {
     const c = checkTrailer(pkt, h.length, src, i.auth)
     if (!c.ok) {

@@ -1,9 +1,9 @@
 /**
  * ospf6d(8): the OSPFv3 daemon (RFC 5340), FRR's program as a VirtNet process. It runs in its jail
  * under the jail's credential and uses only the syscall API: one raw IPv6 socket for protocol 89
- * (IPV6_CHECKSUM at offset 12 so the kernel fills in the pseudo-header checksum; AllSPFRouters
- * ff02::5 and AllDRouters ff02::6 joined on each OSPF interface; every packet sent from the
- * interface's link-local address with hop limit 1), the routing socket calls to install what SPF
+ * (the checksum computed by the daemon as FRR's does, so that an Authentication Trailer can leave it
+ * zero; AllSPFRouters ff02::5 and AllDRouters ff02::6 joined on each OSPF interface; every packet
+ * sent from the interface's link-local address with hop limit 1), the routing socket calls to install what SPF
  * computes into the vnet's inet6 FIB as zebra does (zebra_fib6.ts: `UG1`, link-local gateways with
  * their zone), and a vty on TCP 127.0.0.1:2606 for vtysh. Interfaces and the kernel table are re-read
  * every few seconds and on every change of configuration. The protocol is ospf6_engine.ts.
@@ -22,7 +22,6 @@ import {
   ALL_D_ROUTERS6,
   ALL_SPF_ROUTERS6,
   IPPROTO_OSPF6,
-  OSPF6_CSUM_OFF,
   type Prefix6,
 } from '../../../../wire/routing/ospf6.js'
 import type { Io, Proc } from '../../../types.js'
@@ -55,8 +54,6 @@ const IFF_POINTOPOINT = 0x10
 const RTF_STATIC = 0x800
 const RTF_PROTO1 = 0x8000
 const IN6_IFF_NOTREADY = 0x02 | 0x04
-/** IPV6_CHECKSUM (netinet6/in6.h). */
-const IPV6_CHECKSUM = 26
 const POLL_NS = 5 * SEC_NS
 /** The hop limit of what goes over a virtual link (it crosses routers; FRR's ospfd uses 100 too). */
 const VL_HLIM = 100
@@ -312,14 +309,7 @@ export function ospf6d(argv: readonly string[], io: Io, proc: Proc): Promise<num
       usage: USAGE,
       vtyPort: OSPF6D_VTY_PORT,
       open(sys) {
-        const fd = sys.inet6.rawSocket(IPPROTO_OSPF6)
-        try {
-          fd.setsockopt(IPPROTO_IPV6, IPV6_CHECKSUM, OSPF6_CSUM_OFF)
-        } catch (e) {
-          fd.close()
-          throw e
-        }
-        return fd
+        return sys.inet6.rawSocket(IPPROTO_OSPF6)
       },
       openFailed: (err) => `can't open raw socket: ${err}`,
       start(proc, state, fd) {
