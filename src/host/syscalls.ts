@@ -293,6 +293,12 @@ export interface Syscalls {
   /** A new Syscalls with another uid (setuid programs, jexec -U); needs root unless uid is unchanged. */
   withUid(uid: number): Syscalls
   /**
+   * setuid(2) for the calling process: its real and effective uid become `uid` (PRIV_CRED_SETUID
+   * unless unchanged, EPERM otherwise) and its process-table entry says so; the returned Syscalls
+   * carries the new credential. A daemon dropping root after its setup (tayga -u) uses it.
+   */
+  setuid(uid: number): Syscalls
+  /**
    * execve(2) of `program`: the Syscalls the new image runs with. For programs the host marks
    * set-user-ID root (ping, traceroute — the "file mode" lives in the kernel, since there is no
    * filesystem) the effective uid becomes 0 and `ruid` keeps the caller's; otherwise unchanged.

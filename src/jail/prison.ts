@@ -12,9 +12,9 @@ import type { Vnet } from '../stack/net/vnet.js'
  * (sockstat) need.
  */
 export interface ProcEntry {
-  /** Effective and real uid (they differ inside a set-user-ID program). */
-  readonly uid: number
-  readonly ruid: number
+  /** Effective and real uid (they differ inside a set-user-ID program; setuid(2) changes both). */
+  uid: number
+  ruid: number
   /** p_comm: the program's name. */
   readonly comm: string
   /** The parent's pid, or 0 when it was started from outside any process (or entered the jail). */

@@ -184,6 +184,16 @@ export class KernelApi implements Syscalls {
     )
   }
 
+  setuid(uid: number): Syscalls {
+    const next = this.withUid(uid)
+    const p = this.caller.cred.prison.procs.get(this.caller.pid)
+    if (p !== undefined) {
+      p.uid = uid
+      p.ruid = uid
+    }
+    return next
+  }
+
   // processes and time (proc_api.ts)
 
   now(): number {

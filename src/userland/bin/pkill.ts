@@ -26,7 +26,7 @@ function run(kill: boolean, argv: readonly string[], io: Io, proc: Proc): number
   if (
     kill &&
     args[0] !== undefined &&
-    /^-([A-Za-z]+|\d+)$/.test(args[0]) &&
+    /^-([A-Za-z]+[0-9]*|\d+)$/.test(args[0]) &&
     !/^-[flnovxiILq]+$/.test(args[0])
   ) {
     const s = args[0].slice(1)

@@ -15,8 +15,10 @@
  * dropping pending MLDv2 work; meanwhile MLDv2 queries are ignored, a join sends one MLDv1 Report
  * to the group, a query makes each group report after a random delay unless another listener's
  * Report for it is heard first (RFC 2710 §4: we are then not the last reporter), and a leave sends
- * Done only if we were the last to report. Done goes to ff02::2 as RFC 2710 §3 says (mld6.c
- * addresses it to the group). net.inet6.mld.v1enable=0 ignores MLDv1 queries and reports;
+ * Done only if we were the last to report. Done goes to the group itself, as FreeBSD's
+ * mld_v1_transmit_report addresses every MLDv1 message (ip6_dst = the group), not to ff02::2 as
+ * RFC 2710 §3 says: a router listening to all multicast hears it either way, and a snooping
+ * switch sees it on the group's own MAC. net.inet6.mld.v1enable=0 ignores MLDv1 queries and reports;
  * net.inet6.mld.v2enable=0 ignores MLDv2 queries.
  *
  * Randomness comes from the vnet's seeded stream, time from its clock. The pending work per
@@ -51,8 +53,6 @@ export const MLDV2_ROUTERS = Uint8Array.of(0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 /** [Robustness Variable] and [Unsolicited Report Interval] (§9.1, §9.11). */
 export const MLD_ROBUSTNESS = 2
 export const MLD_UNSOLICITED_REPORT_INTERVAL_MS = 1000
-/** ff02::2, All routers: where MLDv1 Done goes (RFC 2710 §3). */
-const ALL_ROUTERS = Uint8Array.of(0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2)
 /** Older Version Querier Present Timeout: [Robustness] × [Query Interval] + [Query Response Interval] (§9.12). */
 export const MLD_OLDER_QUERIER_MS = (MLD_ROBUSTNESS * 125 + 10) * 1000
 /** Records per report: 20 bytes each within the 1280-byte minimum MTU. */
@@ -393,14 +393,14 @@ export function mldSendReport(ifp: Ifnet, recs: ReadonlyArray<readonly [Uint8Arr
 }
 
 /**
- * One MLDv1 Report (to the group) or Done (to ff02::2) for `group` (mld_v1_transmit_report), with
+ * One MLDv1 Report or Done for `group`, sent to the group itself (mld_v1_transmit_report), with
  * the Router Alert option and hop limit 1 like MLDv2's.
  */
 export function mldSendV1(ifp: Ifnet, type: number, group: Uint8Array): void {
   if (ifp.type !== 'ether' || !ifp.up) return
   const v = ifp.vnet
   const src = reportSource(ifp)
-  const dst = type === Icmp6Type.MLD_LISTENER_DONE ? ALL_ROUTERS : group
+  const dst = group
   const m = v.env.pool.get()
   const b = m.data
   const o = m.off + IPV6_HDR_LEN + HBH.length

@@ -2,7 +2,7 @@
  * MLDv1 compatibility on the wire, in virtual time (RFC 3810 §8, RFC 2710): an MLDv1 General Query
  * switches a listener to MLDv1 (`ifmcstat` says `mldv1`) — every group answered with an MLDv1
  * Report to the group itself within the Maximum Response Delay, MLDv2 queries ignored, a join one
- * Report, a leave one Done to ff02::2 — and it falls back to MLDv2 after the Older Version Querier
+ * Report, a leave one Done to the group (FreeBSD's mld_v1_transmit_report, not RFC 2710's ff02::2) — and it falls back to MLDv2 after the Older Version Querier
  * Present Timeout (260 s). Another listener's Report suppresses ours and the Done; a General Query
  * not sent to ff02::1 and, with net.inet6.mld.v1enable=0, every MLDv1 query are ignored.
  */
@@ -40,6 +40,8 @@ links:
 interface Msg {
   type: number
   dst: string
+  /** The Ethernet destination, as 33:33:… */
+  ethDst: string
   group: string
   hlim: number
   hbh: string
@@ -100,6 +102,7 @@ function watch(sys: Syscalls) {
         seen.push({
           type,
           dst: formatIpv6(b, 14 + 24),
+          ethDst: Array.from(b.subarray(0, 6), (x) => x.toString(16).padStart(2, '0')).join(':'),
           group: type === 143 ? '' : formatIpv6(b, o + 8),
           hlim: b[14 + 7]!,
           hbh: Array.from(b.subarray(14 + 40, 14 + 48), (x) => x.toString(16).padStart(2, '0')).join(''),
@@ -188,7 +191,7 @@ test('an MLDv1 General Query: MLDv1 Reports to each group within the delay, ifmc
   r.fd.close()
 })
 
-test('MLDv1 mode: a join sends one Report, a leave one Done to ff02::2; after 260 s MLDv2 again', async () => {
+test('MLDv1 mode: a join sends one Report, a leave one Done to the group; after 260 s MLDv2 again', async () => {
   const r = await withGroup()
   r.w.fd.write(v1(130, r.mac, 'fe80::99', 'ff02::1', '::', 1000))
   await r.sleep(2)
@@ -208,8 +211,9 @@ test('MLDv1 mode: a join sends one Report, a leave one Done to ff02::2; after 26
   await r.sleep(2)
   await r.w.poll()
   assert.deepEqual(
-    r.w.seen.map((m) => [m.type, m.dst, m.group, m.hlim, m.sumOk]),
-    [[132, 'ff02::2', 'ff02::1:2', 1, true]],
+    r.w.seen.map((m) => [m.type, m.dst, m.ethDst, m.group, m.hlim, m.sumOk]),
+    [[132, 'ff02::1:2', '33:33:00:01:00:02', 'ff02::1:2', 1, true]],
+    'Done to the group, as mld6.c sets ip6_dst, not to ff02::2',
   )
   // The Older Version Querier Present Timeout runs out 260 s after the query.
   await r.sleep(250)

@@ -5,13 +5,18 @@
  * 14's ndp does: the `Neighbor  Linklayer Address  Netif Expire  S Flags` table with state letters
  * I/R/S/D/P, the default router list (`-r`, flushed by `-R`) and the prefix list (`-p`, `-P`)
  * learned from Router Advertisements. Our own addresses appear as permanent entries, as the kernel's lltable has them.
+ * `--libxo json|xml[,pretty]` gives FreeBSD 14's structure for every mode that has one: an `ndp`
+ * container (version 1) holding `neighbor-cache` instances (`-a`, `-c`, `-d`, a single host),
+ * `router-list` (`-r`), `prefix-list` (`-p`, with `flags_pretty`, `valid-lifetime`,
+ * `expires_sec`, `advertising-routers` …) or the `ifinfo` container (`-i`).
  */
 
 import type { NdpInfo, Syscalls } from '../../../host/syscalls.js'
 import { formatMac, parseMac } from '../../../wire/addr.js'
-import { formatIpv6, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
+import { formatIpv6, in6Eq, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { asSysError, CmdError, optsOrUsage, padL, padR, runTool } from '../../common.js'
 import { getopt } from '../../getopt.js'
+import { Xo, xoParseArgs } from '../../lib/libxo/xo.js'
 import type { Command, Io } from '../../types.js'
 
 const USAGE = [
@@ -47,16 +52,32 @@ function hostOf(e: NdpInfo): string {
   return `${formatIpv6(e.addr)}${e.scopeId !== 0 ? `%${e.ifName}` : ''}`
 }
 
-/** One line of the table (print_entries), newline-terminated. */
-export function formatNdpEntry(e: NdpInfo): string {
+/** One `neighbor-cache` instance: the table's line (print_entries) and its encoded fields. */
+function emitEntry(xo: Xo, e: NdpInfo): void {
   const host = hostOf(e)
   const ll = e.mac !== null ? formatMac(e.mac) : '(incomplete)'
   const addrw = Math.max(host.length, W_ADDR)
   const llw = Math.max(ll.length, W_ADDR + W_LL - addrw)
   const ifw = Math.max(e.ifName.length, W_ADDR + W_LL + W_IF - addrw - llw)
-  const expire =
-    e.permanent || e.expiresIn < 0 ? 'permanent' : e.expiresIn > 0 ? sec2str(e.expiresIn) : 'expired'
-  return `${padR(host, addrw, addrw)} ${padR(ll, llw, llw)} ${padL(e.ifName, ifw, ifw)} ${padR(expire, 9, 9)} ${STATE_LETTERS[e.state] ?? '?'} ${e.isRouter ? 'R' : ''}${e.proxy ? 'p' : ''}\n`
+  xo.openInstance('neighbor-cache')
+  xo.field('address', host, padR(host, addrw, addrw))
+  xo.text(' ')
+  xo.field('mac-address', ll, padR(ll, llw, llw))
+  xo.text(' ')
+  xo.field('interface', e.ifName, padL(e.ifName, ifw, ifw))
+  if (e.permanent || e.expiresIn < 0) {
+    xo.text(` ${padR('permanent', 9, 9)}`)
+    xo.encode('permanent', true)
+  } else {
+    xo.text(` ${padR(e.expiresIn > 0 ? sec2str(e.expiresIn) : 'expired', 9, 9)}`)
+    xo.encode('expires_sec', e.expiresIn)
+  }
+  xo.text(' ')
+  xo.field('neighbor-state', STATE_LETTERS[e.state] ?? '?')
+  xo.text(' ')
+  xo.field('nd-flags', `${e.isRouter ? 'R' : ''}${e.proxy ? 'p' : ''}`)
+  xo.text('\n')
+  xo.closeInstance('neighbor-cache')
 }
 
 /** Our own addresses on Ethernet links, as the permanent entries ndp lists for them. */
@@ -78,8 +99,10 @@ function ownEntries(sys: Syscalls): NdpInfo[] {
   return out
 }
 
-function header(): string {
-  return `${padR('Neighbor', W_ADDR, W_ADDR)} ${padR('Linklayer Address', W_LL, W_LL)} ${padL('Netif', W_IF, W_IF)} ${padR('Expire', 9, 9)} S Flags\n`
+function header(xo: Xo): void {
+  xo.text(
+    `${padR('Neighbor', W_ADDR, W_ADDR)} ${padR('Linklayer Address', W_LL, W_LL)} ${padL('Netif', W_IF, W_IF)} ${padR('Expire', 9, 9)} S Flags\n`,
+  )
 }
 
 /** `ADDR[%IF]`: address and scope id (getaddrinfo with a zone). */
@@ -96,45 +119,107 @@ function target(sys: Syscalls, host: string): { addr: Uint8Array; scopeId: numbe
   }
 }
 
-function all(sys: Syscalls, io: Io): number {
-  io.stdout.write(header())
-  for (const e of [...ownEntries(sys), ...sys.inet6.ndpList()]) io.stdout.write(formatNdpEntry(e))
+function all(sys: Syscalls, xo: Xo): number {
+  header(xo)
+  xo.openList('neighbor-cache')
+  for (const e of [...ownEntries(sys), ...sys.inet6.ndpList()]) emitEntry(xo, e)
+  xo.closeList('neighbor-cache')
   return 0
 }
 
 const RTPREF = ['medium', 'high', 'rsv', 'low'] as const
 
-/** `ndp -r`: rtrlist()'s lines. */
-function routers(sys: Syscalls, io: Io): number {
-  for (const r of sys.inet6.defrouterList()) {
-    const flags = `${(r.flags & 0x80) !== 0 ? 'M' : ''}${(r.flags & 0x40) !== 0 ? 'O' : ''}`
-    io.stdout.write(
-      `${formatIpv6(r.addr)}%${r.ifName} if=${r.ifName}, flags=${flags}, pref=${RTPREF[(r.flags & 0x18) >> 3]}, expire=${sec2str(r.expiresIn)}\n`,
-    )
+/** `ndp -r`: rtrlist()'s lines, `router-list` instances. */
+function routers(sys: Syscalls, xo: Xo): number {
+  const list = sys.inet6.defrouterList()
+  if (list.length === 0) return 0
+  xo.openList('router-list')
+  for (const r of list) {
+    xo.openInstance('router-list')
+    const a = formatIpv6(r.addr)
+    xo.field('hostname', `${a}%${r.ifName}`)
+    xo.encode('address', a)
+    xo.text(' if=')
+    xo.field('interface', r.ifName)
+    let flags = ''
+    if ((r.flags & 0x80) !== 0) {
+      flags += 'M'
+      xo.leaf('flags_pretty', 'managed')
+    }
+    if ((r.flags & 0x40) !== 0) {
+      flags += 'O'
+      xo.leaf('flags_pretty', 'other')
+    }
+    xo.text(', flags=')
+    xo.field('flags', flags)
+    xo.text(', pref=')
+    xo.field('preference', RTPREF[(r.flags & 0x18) >> 3]!)
+    xo.text(`, expire=${sec2str(r.expiresIn)}\n`)
+    xo.encode('expires_sec', r.expiresIn)
+    xo.closeInstance('router-list')
   }
+  xo.closeList('router-list')
   return 0
 }
 
-/** `ndp -p`: plist()'s lines. */
-function prefixes(sys: Syscalls, io: Io): number {
+/** `ndp -p`: plist()'s lines, `prefix-list` instances. */
+function prefixes(sys: Syscalls, xo: Xo): number {
+  xo.openList('prefix-list')
   for (const p of sys.inet6.prefixList()) {
-    let s = `${formatIpv6(p.prefix)}/${p.prefixLen} if=${p.ifName}\n`
-    s += `flags=${p.raOnlink ? 'L' : ''}${p.raAuto ? 'A' : ''}${p.onlink ? 'O' : ''}`
-    s += p.vltime === 0xffffffff ? ' vltime=infinity' : ` vltime=${p.vltime}`
-    s += p.pltime === 0xffffffff ? ', pltime=infinity' : `, pltime=${p.pltime}`
-    if (p.expiresIn === null) s += ', expire=Never'
-    else if (p.expiresIn >= 0) s += `, expire=${sec2str(p.expiresIn)}`
-    else s += ', expired'
-    s += `, ref=${p.refcnt}\n`
-    if (p.advrtrs.length > 0) {
-      s += '  advertised by\n'
-      for (const r of p.advrtrs) {
-        const state = r.state === -3 ? 'no neighbor state' : r.state >= 1 ? 'reachable' : 'unreachable'
-        s += `    ${formatIpv6(r.addr)}%${r.ifName} (${state})\n`
+    xo.openInstance('prefix-list')
+    xo.field('prefix', `${formatIpv6(p.prefix)}/${p.prefixLen}`)
+    xo.text(' if=')
+    xo.field('interface', p.ifName)
+    xo.text('\n')
+    let flags = ''
+    for (const [on, letter, word] of [
+      [p.raOnlink, 'L', 'ra_onlink'],
+      [p.raAuto, 'A', 'ra_autonomous'],
+      [p.onlink, 'O', 'is_onlink'],
+    ] as const)
+      if (on) {
+        flags += letter
+        xo.leaf('flags_pretty', word)
       }
-    } else s += '  No advertising router\n'
-    io.stdout.write(s)
+    xo.text('flags=')
+    xo.field('flags', flags)
+    xo.text(' vltime=')
+    xo.field('valid-lifetime', p.vltime, p.vltime === 0xffffffff ? 'infinity' : undefined)
+    xo.text(', pltime=')
+    xo.field('preferred-lifetime', p.pltime, p.pltime === 0xffffffff ? 'infinity' : undefined)
+    if (p.expiresIn === null) {
+      xo.text(', expire=Never')
+      xo.encode('permanent', true)
+    } else if (p.expiresIn >= 0) {
+      xo.text(', expire=')
+      xo.field('expires', sec2str(p.expiresIn))
+      xo.encode('expires_sec', p.expiresIn)
+    } else {
+      xo.text(', expired')
+      xo.encode('expires_sec', p.expiresIn)
+    }
+    xo.text(', ref=')
+    xo.field('refcount', p.refcnt)
+    xo.text('\n')
+    if (p.advrtrs.length > 0) {
+      xo.text('  advertised by\n')
+      xo.openList('advertising-routers')
+      for (const r of p.advrtrs) {
+        xo.openInstance('advertising-routers')
+        const a = formatIpv6(r.addr)
+        xo.text('    ')
+        xo.field('hostname', `${a}%${r.ifName}`)
+        xo.encode('address', a)
+        xo.text(' (')
+        xo.field('state', r.state === -3 ? 'no neighbor state' : r.state >= 1 ? 'reachable' : 'unreachable')
+        xo.text(')\n')
+        xo.closeInstance('advertising-routers')
+      }
+      xo.closeList('advertising-routers')
+    } else xo.text('  No advertising router\n')
+    xo.closeInstance('prefix-list')
   }
+  xo.closeList('prefix-list')
   return 0
 }
 
@@ -147,8 +232,19 @@ const ND_FLAG_WORDS: Readonly<Record<string, number>> = {
   no_prefer_iface: 0x80,
 }
 
+/** delete()'s report: `HOST (HOST) deleted`, a `neighbor-cache` instance with address and interface. */
+function emitDeleted(xo: Xo, host: string, addr: Uint8Array, ifName: string): void {
+  xo.openInstance('neighbor-cache')
+  xo.field('hostname', host)
+  xo.text(` (${host}) deleted\n`)
+  xo.encode('address', formatIpv6(addr))
+  xo.encode('interface', ifName)
+  xo.closeInstance('neighbor-cache')
+}
+
 /** `ndp -c`: delete every dynamic entry, one `ADDR (ADDR) deleted` line each (dump with cflag). */
-function flushAll(sys: Syscalls, io: Io): number {
+function flushAll(sys: Syscalls, xo: Xo): number {
+  xo.openList('neighbor-cache')
   for (const e of sys.inet6.ndpList()) {
     if (e.permanent) continue
     const host = hostOf(e)
@@ -159,8 +255,9 @@ function flushAll(sys: Syscalls, io: Io): number {
       if (se.code === 'EPERM') throw new CmdError(`writing to routing socket: ${se.strerror}`)
       continue
     }
-    io.stdout.write(`${host} (${host}) deleted\n`)
+    emitDeleted(xo, host, e.addr, e.ifName)
   }
+  xo.closeList('neighbor-cache')
   return 0
 }
 
@@ -177,18 +274,40 @@ function flush(what: () => void): number {
 export const ndp: Command = (argv, io, proc) =>
   runTool('ndp', io, () => {
     const sys = proc.sys
-    const { opts, rest } = optsOrUsage(getopt('ndp', argv.slice(1), 'acd:f:Ii:nprstA:HPR'), USAGE, 1)
+    const x = xoParseArgs(argv.slice(1))
+    if (typeof x === 'string') throw new CmdError(x.replace(/^libxo: /, ''))
+    const { opts, rest } = optsOrUsage(getopt('ndp', x.argv, 'acd:f:Ii:nprstA:HPR'), USAGE, 1)
+    const xo = new Xo((t) => void io.stdout.write(t), x.opts)
+    xo.setVersion('1')
+    xo.openContainer('ndp')
+    const status = mode(sys, io, xo, opts, rest)
+    // main()'s xo_close_container and xo_finish; -s leaves by exit() before them, as in ndp.c.
+    if (!opts.some(([f]) => f === 's')) {
+      xo.closeContainer('ndp')
+      xo.finish()
+    }
+    return status
+  })
+
+function mode(sys: Syscalls, io: Io, xo: Xo, opts: [string, string][], rest: readonly string[]): number {
+  {
     const has = (c: string): boolean => opts.some(([f]) => f === c)
     const arg = (c: string): string | undefined => opts.find(([f]) => f === c)?.[1]
-    if (has('a')) return all(sys, io)
-    if (has('c')) return flushAll(sys, io)
-    if (has('r')) return routers(sys, io)
-    if (has('p')) return prefixes(sys, io)
+    if (has('a')) return all(sys, xo)
+    if (has('c')) return flushAll(sys, xo)
+    if (has('r')) return routers(sys, xo)
+    if (has('p')) return prefixes(sys, xo)
     if (has('R')) return flush(() => sys.inet6.routerFlush())
     if (has('P')) return flush(() => sys.inet6.prefixFlush())
     const d = arg('d')
     if (d !== undefined) {
       const t = target(sys, d)
+      // The entry's interface, for the encoded `interface` (if_indextoname of the lle's).
+      const ifName =
+        sys.inet6
+          .ndpList()
+          .find((x) => in6Eq(x.addr, 0, t.addr, 0) && (t.scopeId === 0 || x.scopeId === t.scopeId))?.ifName ??
+        '?'
       try {
         sys.inet6.ndpDelete(t.addr, t.scopeId)
       } catch (e) {
@@ -197,7 +316,9 @@ export const ndp: Command = (argv, io, proc) =>
         io.stderr.write(`ndp: delete: cannot locate ${d}\n`)
         return 1
       }
-      io.stdout.write(`${d} (${d}) deleted\n`)
+      xo.openList('neighbor-cache')
+      emitDeleted(xo, d, t.addr, ifName)
+      xo.closeList('neighbor-cache')
       return 0
     }
     if (has('s')) {
@@ -256,16 +377,34 @@ export const ndp: Command = (argv, io, proc) =>
       ] as const
       const nd = ifi.nd6Info
       const ms = (t: number): string => `${Math.floor(t / 1000)}s${t % 1000}ms`
-      let s =
-        nd === undefined
-          ? `linkmtu=${ifi.mtu}, maxmtu=${ifi.mtu}, curhlim=64, basereachable=30s0ms, reachable=30s, retrans=1s0ms`
-          : `linkmtu=${nd.linkMtu !== 0 ? nd.linkMtu : ifi.mtu}, maxmtu=${ifi.mtu}, curhlim=${nd.curHlim}, basereachable=${ms(nd.baseReachable)}, reachable=${Math.floor(nd.reachable / 1000)}s, retrans=${ms(nd.retrans)}`
-      if (f !== 0)
-        s += `\nFlags: ${words
-          .filter(([b]) => (f & b) !== 0)
-          .map(([, w]) => `${w} `)
-          .join('')}`
-      io.stdout.write(`${s}\n`)
+      const base = nd?.baseReachable ?? 30000
+      const reach = Math.floor((nd?.reachable ?? 30000) / 1000)
+      const retrans = nd?.retrans ?? 1000
+      xo.openContainer('ifinfo')
+      xo.encode('interface', i)
+      xo.text('linkmtu=')
+      xo.field('linkmtu', nd !== undefined && nd.linkMtu !== 0 ? nd.linkMtu : ifi.mtu)
+      xo.text(', maxmtu=')
+      xo.field('maxmtu', ifi.mtu)
+      xo.text(', curhlim=')
+      xo.field('curhlim', nd?.curHlim ?? 64)
+      xo.text(`, basereachable=${ms(base)}`)
+      xo.encode('basereachable_ms', base)
+      xo.text(`, reachable=${reach}s`)
+      xo.encode('reachable_ms', reach * 1000)
+      xo.text(`, retrans=${ms(retrans)}`)
+      xo.encode('retrans_ms', retrans)
+      if (f !== 0) {
+        xo.text('\nFlags: ')
+        xo.encode('flags', f)
+        for (const [b, w] of words)
+          if ((f & b) !== 0) {
+            xo.leaf('flags_pretty', w)
+            xo.text(`${w} `)
+          }
+      }
+      xo.text('\n')
+      xo.closeContainer('ifinfo')
       return 0
     }
     if (rest.length === 1) {
@@ -273,9 +412,13 @@ export const ndp: Command = (argv, io, proc) =>
       const e = [...ownEntries(sys), ...sys.inet6.ndpList()].find(
         (x) => formatIpv6(x.addr) === formatIpv6(t.addr) && (t.scopeId === 0 || x.scopeId === t.scopeId),
       )
+      header(xo)
+      xo.openList('neighbor-cache')
+      if (e !== undefined) emitEntry(xo, e)
+      xo.closeList('neighbor-cache')
       if (e === undefined) throw new CmdError(`${rest[0]} (${rest[0]}) -- no entry`)
-      io.stdout.write(header() + formatNdpEntry(e))
       return 0
     }
     throw new CmdError(USAGE, 1, true)
-  })
+  }
+}

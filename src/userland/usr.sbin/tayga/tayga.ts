@@ -4,22 +4,29 @@
  * it again on exit, unless it was made persistent with `--mktun` — and translates every packet the
  * stack routes into the device (RFC 7915, src/wire/nat64/xlate.ts), writing the result back.
  * Without `-d`/`-n` it detaches as daemon(3) does. `--rmtun` destroys the persistent device.
+ * `-u USER`/`-g GROUP` must name an account of the node's tree (getpwnam/getgrnam, checked before
+ * the configuration, as tayga.c does: `Error: user X does not exist`, exit 1); after the device is
+ * open the daemon drops to that user (setuid(2); groups are not part of VirtNet's credentials, so
+ * `-g` is only checked). `-r` needs a data-dir and a non-root `-u`. As in TAYGA 0.9.2, every
+ * signal it catches — SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 — saves the dynamic maps
+ * and ends it with `exiting on signal N`, exit 0: SIGHUP reloads nothing.
  *
  * Must not: keep anything per packet beyond the translator's bounded tables, or die on a packet
  * (the translator counts and drops); a bad option or config prints tayga's message and exits 1.
  */
 
+import { isSysError } from '../../../util/errno.js'
 import { formatIpv4 } from '../../../wire/addr.js'
 import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { Nat64 } from '../../../wire/nat64/xlate.js'
+import { getgrnam, getpwnam, type PwEnt } from '../../lib/libutil/pw_db.js'
 import type { Io, Proc } from '../../types.js'
 import { parseTaygaConf, type TaygaConfig } from './tayga_conf.js'
 import { type DynamicEntry, TaygaMap } from './tayga_map.js'
 
 const CONF = '/usr/local/etc/tayga.conf'
-const SIGINT = 2
-const SIGTERM = 15
-const SIGHUP = 1
+/** The signals tayga.c's signal_setup catches: HUP, INT, QUIT, USR1, USR2, TERM. */
+const CAUGHT = [1, 2, 3, 30, 31, 15] as const
 
 const USAGE = `Usage: tayga [-c|--config CONFIGFILE] [-d] [-n|--nodetach] [-u|--user USERID]
              [-g|--group GROUPID] [-r|--chroot] [-p|--pidfile PIDFILE]
@@ -40,10 +47,23 @@ interface Opts {
   mktun: boolean
   rmtun: boolean
   pidfile: string | null
+  user: string | null
+  group: string | null
+  chroot: boolean
 }
 
 function parseArgs(argv: readonly string[]): Opts | string {
-  const o: Opts = { conf: CONF, debug: false, nodetach: false, mktun: false, rmtun: false, pidfile: null }
+  const o: Opts = {
+    conf: CONF,
+    debug: false,
+    nodetach: false,
+    mktun: false,
+    rmtun: false,
+    pidfile: null,
+    user: null,
+    group: null,
+    chroot: false,
+  }
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!
     const val = (): string | null => (i + 1 < argv.length ? argv[++i]! : null)
@@ -56,18 +76,24 @@ function parseArgs(argv: readonly string[]): Opts | string {
       if (v === null) return `tayga: option '${a}' requires an argument`
       o.pidfile = v
     } else if (a === '-u' || a === '--user' || a === '-g' || a === '--group') {
-      // Privileges are not dropped here: every node runs as root, as IMUNES's jails do.
-      if (val() === null) return `tayga: option '${a}' requires an argument`
+      const v = val()
+      if (v === null) return `tayga: option '${a}' requires an argument`
+      if (a === '-u' || a === '--user') o.user = v
+      else o.group = v
     } else if (a === '-d') o.debug = true
     else if (a === '-n' || a === '--nodetach') o.nodetach = true
-    else if (a === '-r' || a === '--chroot') {
-      // chroot(2) to data-dir changes nothing the translator reads after start.
-    } else if (a === '--mktun') o.mktun = true
+    else if (a === '-r' || a === '--chroot') o.chroot = true
+    else if (a === '--mktun') o.mktun = true
     else if (a === '--rmtun') o.rmtun = true
     else if (a === '-h' || a === '--help') return ''
     else return `tayga: invalid option -- '${a.replace(/^-+/, '')}'`
   }
   if (o.mktun && o.rmtun) return 'Error: only one of --mktun or --rmtun may be specified'
+  if (o.mktun || o.rmtun) {
+    if (o.user !== null) return 'Error: cannot specify -u or --user with mktun/rmtun operation'
+    if (o.group !== null) return 'Error: cannot specify -g or --group with mktun/rmtun operation'
+    if (o.chroot) return 'Error: cannot specify -r or --chroot with mktun/rmtun operation'
+  }
   return o
 }
 
@@ -79,7 +105,24 @@ export async function tayga(argv: readonly string[], io: Io, proc: Proc): Promis
     return 1
   }
   const sys = proc.sys
-  const err = (s: string): void => void io.stderr.write(`${s}\n`)
+  // slog(): with -d every message goes to stdout; otherwise to syslog, which a node does not
+  // keep, so errors are shown on stderr instead (as rtadvd's LOG_PERROR would).
+  const err = (s: string): void => void (o.debug ? io.stdout : io.stderr).write(`${s}\n`)
+  // tayga.c looks the accounts up before reading its configuration.
+  let pw: PwEnt | undefined
+  if (!o.mktun && !o.rmtun) {
+    if (o.user !== null) {
+      pw = getpwnam(proc.fs, o.user)
+      if (pw === undefined) {
+        err(`Error: user ${o.user} does not exist`)
+        return 1
+      }
+    }
+    if (o.group !== null && getgrnam(proc.fs, o.group) === undefined) {
+      err(`Error: group ${o.group} does not exist`)
+      return 1
+    }
+  }
   const text = proc.fs.read(o.conf)
   if (text === undefined) {
     err(`unable to open ${o.conf}, aborting: No such file or directory`)
@@ -102,19 +145,39 @@ export async function tayga(argv: readonly string[], io: Io, proc: Proc): Promis
     if (o.debug) err(`${o.mktun ? 'Created' : 'Removed'} persistent tun device ${c.tunDevice}`)
     return 0
   }
+  if (o.chroot && c.dataDir === null) {
+    err(`Error: cannot chroot when no data-dir is specified in ${o.conf}`)
+    return 1
+  }
+  if (o.chroot && (pw === undefined || pw.uid === 0)) {
+    err(
+      'Error: chroot is ineffective without also specifying the -u option to switch to an unprivileged user',
+    )
+    return 1
+  }
   if (!o.debug && !o.nodetach) {
     // daemon(3): the translating child carries on; the parent has checked the config and returns.
     const rest = argv.slice(1)
     proc.spawn(['tayga', '-n', ...rest], nullIo)
     return 0
   }
-  return serve(c, o, io, proc, !exists)
+  return serve(c, o, io, proc, !exists, pw)
 }
 
-async function serve(c: TaygaConfig, o: Opts, io: Io, proc: Proc, made: boolean): Promise<number> {
-  const sys = proc.sys
+async function serve(
+  c: TaygaConfig,
+  o: Opts,
+  io: Io,
+  proc: Proc,
+  made: boolean,
+  pw: PwEnt | undefined,
+): Promise<number> {
+  const root = proc.sys
+  // After the device is open the daemon may run as another user; the kernel still takes a
+  // non-persistent device away when its descriptor closes, whoever holds it.
+  let sys = root
   const log = (s: string): void => {
-    if (o.debug) void io.stderr.write(`${s}\n`)
+    if (o.debug) void io.stdout.write(`${s}\n`)
   }
   let tun: ReturnType<typeof sys.tunOpen>
   try {
@@ -131,6 +194,17 @@ async function serve(c: TaygaConfig, o: Opts, io: Io, proc: Proc, made: boolean)
   } catch {
     // keep if_tun's default
   }
+  if (pw !== undefined)
+    try {
+      sys = root.setuid(pw.uid)
+    } catch (e) {
+      void (o.debug ? io.stdout : io.stderr).write(
+        `Error: cannot set uid to ${pw.uid}: ${isSysError(e) ? e.strerror : String(e)}\n`,
+      )
+      tun.close()
+      if (made) root.ifDestroy(c.tunDevice)
+      return 1
+    }
   log('starting TAYGA 0.9.2')
   log(`Using tun device ${c.tunDevice} with MTU ${mtu4}`)
   log(`TAYGA's IPv4 address: ${formatIpv4(c.ipv4Addr)}`)
@@ -172,14 +246,14 @@ async function serve(c: TaygaConfig, o: Opts, io: Io, proc: Proc, made: boolean)
   const stopped = new Promise<void>((r) => {
     wake = r
   })
-  const quit = (): void => {
+  let signal = 0
+  const quit = (sig: number): void => {
+    if (signal === 0) signal = sig
     stop = true
     wake()
   }
-  const unhook = [SIGTERM, SIGINT].map((s) => proc.onSignal(s, quit))
-  // SIGHUP reloads map-file in newer TAYGA; 0.9.2 has none, so it is caught and ignored.
-  const unhup = proc.onSignal(SIGHUP, () => {})
-  const unkill = proc.onKill(quit)
+  const unhook = CAUGHT.map((s) => proc.onSignal(s, () => quit(s)))
+  const unkill = proc.onKill(() => quit(0))
   try {
     while (!stop && !proc.killed) {
       let pkt: Uint8Array
@@ -195,20 +269,18 @@ async function serve(c: TaygaConfig, o: Opts, io: Io, proc: Proc, made: boolean)
     }
   } finally {
     for (const u of unhook) u()
-    unhup()
     unkill()
     tun.close()
     if (made)
       try {
-        sys.ifDestroy(c.tunDevice)
+        root.ifDestroy(c.tunDevice)
       } catch {
         // already gone (the jail is being torn down)
       }
     if (o.pidfile !== null) proc.fs.remove(o.pidfile)
-    const s = nat.stats
-    log(
-      `exiting: in4 ${s.in4} in6 ${s.in6} out4 ${s.out4} out6 ${s.out6} malformed ${s.malformed} unmapped ${s.unmapped}`,
-    )
+    // read_from_signalfd: the dynamic maps are written out, then "exiting on signal N".
+    if (c.pool !== null && c.dataDir !== null) saveDynamic(proc, `${c.dataDir}/dynamic.map`, map)
+    if (signal !== 0) log(`exiting on signal ${signal}`)
   }
   return 0
 }
