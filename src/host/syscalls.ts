@@ -17,7 +17,7 @@ import type {
   IpfwTableInfo,
   IpfwTableRequest,
   TableResult,
-} from '../stack/netpfil/ipfw/ip_fw_table.js'
+} from '../stack/netpfil/ipfw/table/ip_fw_table.js'
 import type { KeyRequest } from './net/key_api.js'
 import type { BpfFd, BpfOpenOptions, BpfPoint } from './sys/bpf.js'
 import type { BridgeAddrInfo, BridgeCmd, IfInfo, TunFd, VlanParams } from './sys/if.js'
@@ -114,7 +114,7 @@ export type {
   IpfwTableInfo,
   IpfwTableRequest,
   TableResult,
-} from '../stack/netpfil/ipfw/ip_fw_table.js'
+} from '../stack/netpfil/ipfw/table/ip_fw_table.js'
 
 export type { KeyRequest } from './net/key_api.js'
 

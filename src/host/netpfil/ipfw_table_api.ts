@@ -7,7 +7,7 @@
  */
 
 import type { TableType } from '../../stack/netpfil/ipfw/ip_fw_rule.js'
-import type { IpfwTable, IpfwTables } from '../../stack/netpfil/ipfw/ip_fw_table.js'
+import type { IpfwTable, IpfwTables } from '../../stack/netpfil/ipfw/table/ip_fw_table.js'
 import { SysError } from '../../util/errno.js'
 import type { IpfwReply, IpfwTableEntry, IpfwTableRequest, TableResult } from '../syscalls.js'
 

@@ -2,13 +2,13 @@
  * dnctl(8): FreeBSD 14's standalone dummynet tool — ipfw's `pipe|queue|sched` commands without the
  * firewall around them: `dnctl [-fnq] {pipe|queue|sched} N config ...`, `... delete N ...`,
  * `... {list|show} [N ...]`, `... flush`, and a file of such commands (`dnctl [-q] /path`).
- * Errors read `dnctl: ...`; the parsing and printing are ipfw's (sbin/ipfw/dummynet.ts).
+ * Errors read `dnctl: ...`; the parsing and printing are ipfw's (sbin/ipfw/dummynet/dummynet.ts).
  */
 
 import { EX } from '../common.js'
 import { getopt } from '../getopt.js'
 import type { Command, Io, Proc } from '../types.js'
-import { DnExit, type DnFlags, dummynetCmd } from './ipfw/dummynet.js'
+import { DnExit, type DnFlags, dummynetCmd } from './ipfw/dummynet/dummynet.js'
 
 const USAGE = 'usage: dnctl [options]\ndo "dnctl -h" or "man dnctl" for details'
 

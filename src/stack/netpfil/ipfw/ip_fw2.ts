@@ -1,40 +1,28 @@
 /**
- * ipfw's packet path (FreeBSD's ipfw_chk in ip_fw2.c and ipfw_check_packet in ip_fw_pfil.c): walk the
- * vnet's rules in order, evaluating each rule's microinstructions with `not` and `or` blocks, probe
- * and install dynamic states, count the matching rule, and carry out its action — pass, drop,
- * answer with ICMP unreachable or a TCP reset, go on (count), jump (skipto, call/return).
+ * ipfw's rule walk (FreeBSD's ipfw_chk in ip_fw2.c): run the vnet's rules in order over a packet's
+ * header fields, evaluating each rule's microinstructions with `not` and `or` blocks, probe and
+ * install dynamic states, count the matching rule, and return its verdict — pass, drop, reject or
+ * reset, go on (count), jump (skipto, call/return), or hand over (nat, pipe/queue, divert, fwd).
  *
- * Runs inside the inet and inet6 pfil hooks on every packet of a vnet where the module is loaded and
- * net.inet.ip.fw.enable (net.inet6.ip6.fw.enable for IPv6) is 1; IPv6 matching is in ip_fw6.ts. It never throws and allocates nothing per packet: the header fields
- * are read once into the chain's own scratch, and drops are counted.
+ * The hooks and what a verdict does to the packet are ip_fw_pfil.ts; the IPv4 fast pass is
+ * quick/; IPv6 matching is ip_fw6.ts. It never throws and allocates nothing per packet: the header
+ * fields were read once into the chain's own scratch (PktFacts).
  */
 
-import type { Mbuf } from '../../../buf/mbuf.js'
-import { IcmpType } from '../../../wire/inet/icmp.js'
-import { IP_OFFMASK, IpProto } from '../../../wire/inet/ipv4.js'
+import { IpProto } from '../../../wire/inet/ipv4.js'
 import { TH } from '../../../wire/inet/tcp.js'
 import { Unreach6Code } from '../../../wire/inet6/icmpv6.js'
-import type { Ifnet } from '../../net/ifnet.js'
-import { PFIL, PFIL_IN, type PfilHook } from '../../net/pfil.js'
+import { PFIL_IN } from '../../net/pfil.js'
 import type { Vnet } from '../../net/vnet.js'
-import { icmpError } from '../../netinet/icmp.js'
-import { DivertTag, type divertPacket } from '../../netinet/ip/ip_divert.js'
-import { tcpRespond } from '../../netinet/tcp/tcp_subr.js'
-import { tcp } from '../../netinet/tcp/tcp_var.js'
-import { DN_MAX_ID } from './dummynet/dn_h.js'
-import { DnTag } from './dummynet/dn_tag.js'
-import { DN_IO, dnTagRelease, type dummynetIo } from './dummynet/ip_dn_io.js'
-import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
+import type { IpfwChain, KRule } from './ip_fw_chain.js'
 import { MATCH } from './ip_fw_dynamic.js'
-import { ODD6, type PktFacts, readFacts } from './ip_fw_facts.js'
+import type { PktFacts } from './ip_fw_facts.js'
 import { l2Match } from './ip_fw_l2_match.js'
 import { IpfwLimits } from './ip_fw_limit.js'
 import { ipfwLog } from './ip_fw_log.js'
-import { ifaceLookup, numberLookup, tableMatch, tableMatch6 } from './ip_fw_lookup.js'
-import { ipfwNat, NAT_PASS } from './ip_fw_nat.js'
-import { MEMO_LOG2, MEMO_MET, MK, MW, QF, QK, QuickTable, QW } from './ip_fw_quick.js'
 import { A, IFACE_TABLE, type IpfwInsn, O } from './ip_fw_rule.js'
-import { flow6Match, icmp6TypeMatch, inAddrs6, localIp6, mapIcmpUnreach, sendReject6 } from './ip_fw6.js'
+import { flow6Match, icmp6TypeMatch, inAddrs6, localIp6, mapIcmpUnreach } from './ip_fw6.js'
+import { ifaceLookup, numberLookup, tableMatch, tableMatch6 } from './table/ip_fw_lookup.js'
 
 function inRanges(list: number[], n: number): boolean {
   for (let k = 0; k < list.length; k += 2) if (n >= list[k]! && n <= list[k + 1]!) return true
@@ -157,21 +145,21 @@ function probe(ch: IpfwChain, p: PktFacts, now: number): boolean {
 const O_PROTO: number = O.PROTO
 const O_IP_SRC: number = O.IP_SRC
 const O_IP_DST: number = O.IP_DST
-const O_RECV: number = O.RECV
-const O_XMIT: number = O.XMIT
+export const O_RECV: number = O.RECV
+export const O_XMIT: number = O.XMIT
 
 export const VERDICT_PASS = 0
-const VERDICT_DENY = 1
-const VERDICT_REJECT = 2
-const VERDICT_RESET = 3
+export const VERDICT_DENY = 1
+export const VERDICT_REJECT = 2
+export const VERDICT_RESET = 3
 export const VERDICT_FWD = 4
 /** `nat N` matched: the caller translates (it holds the packet); ch.natRule is the rule. */
-const VERDICT_NAT = 5
+export const VERDICT_NAT = 5
 /** pipe/queue: `ch.dnRule` at index `ch.dnSlot` sent the packet to dummynet. */
-const VERDICT_DUMMYNET = 6
+export const VERDICT_DUMMYNET = 6
 /** divert/tee: to the divert(4) socket on ch.divPort, rule ch.divRuleNum at index ch.divSlot. */
-const VERDICT_DIVERT = 7
-const VERDICT_TEE = 8
+export const VERDICT_DIVERT = 7
+export const VERDICT_TEE = 8
 
 /**
  * ipfw_chk: run the chain over the packet. Returns a VERDICT_*; `ch.rejectCode` holds the ICMP code
@@ -354,501 +342,7 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
 }
 
 /** skipto/call target: the first rule numbered ≥ arg, never backwards (FreeBSD goes forward only). */
-function jump(ch: IpfwChain, f: KRule, i: number): number {
+export function jump(ch: IpfwChain, f: KRule, i: number): number {
   const j = ch.firstAtLeast(f.actionArg)
   return j > i ? j : i + 1
-}
-
-/** The pfil hook ipfw links when the module loads; carries the host-wide configuration. */
-export class IpfwHook implements PfilHook {
-  readonly name = IPFW_HOOK
-  readonly cfg: IpfwConfig
-  /** ip_dn_io_ptr: dummynet's entry while that module is loaded; pipe/queue rules drop without it. */
-  dnIo: typeof dummynetIo | null = null
-  /** ip_divert_ptr: divert(4)'s entry while ipdivert is loaded; divert/tee rules drop without it. */
-  divIo: DivertIo | null = null
-
-  constructor(cfg: IpfwConfig) {
-    this.cfg = cfg
-  }
-
-  input(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): number {
-    return ipfwHookPass(v, m, ifp, dir, this)
-  }
-
-  output(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number): number {
-    return ipfwHookPass(v, m, ifp, dir, this)
-  }
-}
-
-/**
- * ipfw_check_packet as the hooks call it: a packet the memo knows (QuickTable.memo: a packet like
- * a recent one, stopped by an allow or a deny) is counted and decided here, anything else goes to
- * ipfwCheckPacket. Kept small, so the optimiser compiles it in one piece with the memo's lookup and
- * the counters (each call it has to leave in costs a forwarded packet several nanoseconds).
- */
-function ipfwHookPass(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook): number {
-  const ch = ipfw(v)
-  if (ch.enable === 0) return PFIL.PASS
-  const q = ch.quick
-  if (m.tag === null && ch.nest === 0 && q !== null && memoApplies(ch, q, m)) {
-    const at = memoFind(q, m, ifp, dir)
-    if (at >= 0) {
-      const memo = q.memo
-      const b = m.data
-      const o = m.off
-      const i = memo[at + MK.RULE]!
-      const f = ch.rules[i]!
-      const a = f.action
-      if (a === A.ALLOW || a === A.DENY) {
-        const now = v.env.clock.coarseNow()
-        const len = (b[o + 2]! << 8) | b[o + 3]!
-        if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, len, now)
-        f.pcnt++
-        f.bcnt += len
-        f.timestamp = now
-        if (a === A.ALLOW) return PFIL.PASS
-        v.env.pool.put(m)
-        return PFIL.CONSUMED
-      }
-      ch.quickStart = 0
-      ch.quickDn = -1
-      if (memo[at + MK.NMET] !== 0)
-        memoCount(ch, memo, at, (b[o + 2]! << 8) | b[o + 3]!, v.env.clock.coarseNow())
-      return ipfwAfterQuick(v, ch, m, ifp, dir, quickStop(v, ch, m, i, dir), hook.dnIo, hook.divIo)
-    }
-    return ipfwAfterQuick(v, ch, m, ifp, dir, quickWalk(v, ch, m, ifp, dir), hook.dnIo, hook.divIo)
-  }
-  return ipfwCheckPacket(v, m, ifp, dir, hook.dnIo, hook.divIo)
-}
-
-/** divert_packet's signature: what ipdivert links into ipfw (ip_divert_ptr). */
-export type DivertIo = typeof divertPacket
-
-/** quickPass's answer when the full pass must take over; ch.quickStart is the rule to start from. */
-export const QUICK_FULL = -1
-
-/**
- * The IPv4 fast pass: the chain's compiled prefixes (QuickTable) scanned over three fields read
- * straight from the header, skipping whole blocks by their envelopes, for as long as every rule met
- * is either failed by its prefix or matched by it alone with allow, deny, count or skipto. The first
- * rule that needs more (a state probe, `prob`, more instructions, another action, `log`) hands the
- * packet to the full pass from that rule: nothing was done on its behalf yet, so the verdicts are
- * ipfw_chk's. A packet too short for its layer-4 header also goes there (to be counted and dropped).
- *
- * The memo is looked at first: a packet like a recent one stops where that one did (the hooks go
- * through ipfwHookPass, which looks there itself and walks without asking again).
- */
-export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
-  const q = ch.quick
-  const at = q === null || !memoApplies(ch, q, m) ? -1 : memoFind(q, m, ifp, dir)
-  if (at < 0) return quickWalk(v, ch, m, ifp, dir)
-  const memo = q!.memo
-  const b = m.data
-  const o = m.off
-  ch.quickStart = 0
-  ch.quickDn = -1
-  if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, (b[o + 2]! << 8) | b[o + 3]!, v.env.clock.coarseNow())
-  return quickStop(v, ch, m, memo[at + MK.RULE]!, dir)
-}
-
-/** The memo entry (its offset in q.memo) remembering a packet like m on ifp in dir; -1 for none. */
-function memoFind(q: QuickTable, m: Mbuf, ifp: Ifnet, dir: number): number {
-  const b = m.data
-  const o = m.off
-  const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
-  const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
-  const key = b[o + 9]! | (dir << 8)
-  const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
-  const at = slot * MW
-  const memo = q.memo
-  return memo[at + MK.KEY] === key &&
-    memo[at + MK.SRC] === src &&
-    memo[at + MK.DST] === dst &&
-    q.mIf[slot] === ifp.name
-    ? at
-    : -1
-}
-
-/** Count the `count`/`skipto` rules a remembered walk met, as the walk itself did. */
-function memoCount(ch: IpfwChain, memo: Int32Array, at: number, len: number, now: number): void {
-  const rules = ch.rules
-  const n = memo[at + MK.NMET]!
-  for (let k = 0; k < n; k++) {
-    const f = rules[memo[at + MK.MET + k]!]!
-    f.pcnt++
-    f.bcnt += len
-    f.timestamp = now
-  }
-}
-
-/**
- * Whether the memo may answer: the table still describes the chain and its sets, and the packet is
- * a whole IPv4 datagram (or first fragment) without options, holding any layer-4 header the walk
- * would look for (anything else takes the walk, which checks it all). Apart from quickPass so that
- * quickPass stays under the optimiser's size limit for inlining.
- */
-function memoApplies(ch: IpfwChain, q: QuickTable, m: Mbuf): boolean {
-  const b = m.data
-  const o = m.off
-  return (
-    q.rules === ch.rules &&
-    q.n === q.rules.length &&
-    q.memoSets === ch.disabledSets &&
-    b[o]! === 0x45 &&
-    (((b[o + 6]! << 8) | b[o + 7]!) & IP_OFFMASK) === 0 &&
-    m.len >= 40
-  )
-}
-
-/** The fast pass's walk over the compiled table (quickPass without the memo's answer). */
-function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
-  let q = ch.quick
-  const rules = ch.rules
-  if (q === null || q.rules !== rules || q.n !== rules.length) q = ch.quick = new QuickTable(rules)
-  const b = m.data
-  const o = m.off
-  ch.quickStart = 0
-  ch.quickDn = -1
-  if (b[o]! >>> 4 !== 4) return QUICK_FULL
-  const proto = b[o + 9]!
-  if ((((b[o + 6]! << 8) | b[o + 7]!) & IP_OFFMASK) === 0) {
-    const room = m.len - ((b[o]! & 0xf) << 2)
-    if (room < (proto === IpProto.TCP ? 20 : proto === IpProto.UDP ? 8 : proto === IpProto.ICMP ? 4 : 0))
-      return QUICK_FULL
-  }
-  // Spelled out: readI32 is left as a call once the optimiser's inlining budget runs out.
-  const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
-  const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
-  const disabled = ch.disabledSets
-  // Where the walk stops is remembered (QuickTable.memo) for the next packet like this one; the
-  // callers looked there before walking.
-  if (q.memoSets !== disabled) q.memoReset(disabled)
-  const key = proto | (dir << 8)
-  const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
-  const memo = q.memo
-  const n = q.n
-  const w = q.w
-  // The count/skipto rules met (and counted) on the way, remembered with the stop when few enough.
-  let met = 0
-  let i = 0
-  while (i < n) {
-    const at = i * QW
-    const e = w[at + QF.BLOCK_END]!
-    if (
-      e > i &&
-      ((w[at + QF.ENV_PROTO]! >= 0 && proto !== w[at + QF.ENV_PROTO]) ||
-        (src & w[at + QF.ENV_SRC_MASK]!) !== w[at + QF.ENV_SRC] ||
-        (dst & w[at + QF.ENV_DST_MASK]!) !== w[at + QF.ENV_DST])
-    ) {
-      i = e
-      continue
-    }
-    const sk = w[at + QF.SET_KIND]!
-    const set = sk & 0xff
-    if (disabled !== 0 && ((disabled >>> set) & 1) !== 0 && set !== 31) {
-      i++
-      continue
-    }
-    const k = sk >>> 8
-    if (k === QK.SLOW) break
-    if (
-      (w[at + QF.PROTO]! >= 0 && proto !== w[at + QF.PROTO]) ||
-      (src & w[at + QF.SRC_MASK]!) !== w[at + QF.SRC] ||
-      (dst & w[at + QF.DST_MASK]!) !== w[at + QF.DST]
-    ) {
-      i++
-      continue
-    }
-    // A lifted recv/xmit/via: failing it fails the rule, as the generic loop's first test would.
-    const ifOp = w[at + QF.IF_OP]!
-    if (
-      ifOp !== 0 &&
-      ((ifOp === O_RECV && dir !== PFIL_IN) ||
-        (ifOp === O_XMIT && dir === PFIL_IN) ||
-        q.ifName[i] !== ifp.name)
-    ) {
-      i++
-      continue
-    }
-    if (k !== QK.PLAIN && k !== QK.NAT && k !== QK.DN) break
-    const f = rules[i]!
-    const a = f.action
-    if (a === A.ALLOW || a === A.DENY || a === A.NAT || k === QK.DN) {
-      if (met <= MEMO_MET) {
-        const ms = slot * MW
-        memo[ms + MK.KEY] = key
-        memo[ms + MK.SRC] = src
-        memo[ms + MK.DST] = dst
-        memo[ms + MK.RULE] = i
-        memo[ms + MK.NMET] = met
-        q.mIf[slot] = ifp.name
-      } else memo[slot * MW + MK.KEY] = -1
-      return quickStop(v, ch, m, i, dir)
-    }
-    f.pcnt++
-    f.bcnt += (b[o + 2]! << 8) | b[o + 3]!
-    f.timestamp = v.env.clock.coarseNow()
-    // Written straight into the slot, which stops answering until this walk's stop is remembered.
-    if (met === 0) memo[slot * MW + MK.KEY] = -1
-    if (met < MEMO_MET) memo[slot * MW + MK.MET + met] = i
-    met++
-    i = a === A.SKIPTO ? jump(ch, f, i) : i + 1
-  }
-  ch.quickStart = i
-  return QUICK_FULL
-}
-
-/**
- * The rule where the fast pass's walk stopped (an allow, a deny or a nat whose prefix is all it
- * matches): counted and carried out, or, for nat without one_pass, left to the full pass from there.
- */
-function quickStop(v: Vnet, ch: IpfwChain, m: Mbuf, i: number, dir: number): number {
-  const f = ch.rules[i]!
-  const a = f.action
-  if (a === A.NAT) {
-    if (ch.onePass !== 0) return quickNat(v, ch, m, f, dir)
-    ch.quickStart = i
-    return QUICK_FULL
-  }
-  if (a === A.PIPE || a === A.QUEUE) {
-    // Dummynet's, not the fast pass's: the hook carries it out (quickDummynet) or the full pass does.
-    ch.quickStart = i
-    ch.quickDn = i
-    return QUICK_FULL
-  }
-  f.pcnt++
-  f.bcnt += (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
-  f.timestamp = v.env.clock.coarseNow()
-  return a === A.ALLOW ? VERDICT_PASS : VERDICT_DENY
-}
-
-/**
- * A `nat N` rule met by the fast pass under one_pass: counted and carried out as ipfw_chk and
- * ipfw_check_packet would (VERDICT_NAT, then translated in place and passed, or dropped when
- * libalias refuses), without reading the packet into PktFacts first.
- */
-function quickNat(v: Vnet, ch: IpfwChain, m: Mbuf, f: KRule, dir: number): number {
-  const now = v.env.clock.coarseNow()
-  f.pcnt++
-  f.bcnt += (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
-  f.timestamp = now
-  return ipfwNat(ch, m, dir, f.actionArg, now) === NAT_PASS ? VERDICT_PASS : VERDICT_DENY
-}
-
-/** ipfw_check_packet: the verdict carried out. Takes m unless it passes. */
-export function ipfwCheckPacket(
-  v: Vnet,
-  m: Mbuf,
-  ifp: Ifnet,
-  dir: number,
-  dnIo: typeof dummynetIo | null = null,
-  divIo: DivertIo | null = null,
-): number {
-  const ch = ipfw(v)
-  if (ch.enable === 0) return PFIL.PASS
-  // The common case first: an IPv4 packet that no rule needing more than its prefix meets. Kept
-  // small so that it inlines into the hook; the full pass is a call of its own.
-  if (m.tag !== null || ch.nest !== 0) return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, 0, divIo)
-  return ipfwAfterQuick(v, ch, m, ifp, dir, quickPass(v, ch, m, ifp, dir), dnIo, divIo)
-}
-
-/** The fast pass's answer r carried out, or the full pass from where the fast pass stopped. */
-function ipfwAfterQuick(
-  v: Vnet,
-  ch: IpfwChain,
-  m: Mbuf,
-  ifp: Ifnet,
-  dir: number,
-  r: number,
-  dnIo: typeof dummynetIo | null,
-  divIo: DivertIo | null,
-): number {
-  if (r === VERDICT_PASS) return PFIL.PASS
-  if (r === VERDICT_DENY) {
-    v.env.pool.put(m)
-    return PFIL.CONSUMED
-  }
-  if (ch.quickDn >= 0 && dnIo !== null && ch.onePass !== 0)
-    return quickDummynet(v, ch, m, ifp, dir, dnIo, divIo)
-  return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, ch.quickStart, divIo)
-}
-
-/**
- * A `pipe`/`queue` rule the fast pass stopped at (ch.quickDn), under one_pass: counted and the packet
- * handed to dummynet as ipfw_chk and ipfw_check_packet would, without the full pass's rule walk.
- * Straight through an idle unlimited pipe it passes; otherwise dummynet holds it (QUEUED) or dropped it.
- */
-function quickDummynet(
-  v: Vnet,
-  ch: IpfwChain,
-  m: Mbuf,
-  ifp: Ifnet,
-  dir: number,
-  dnIo: typeof dummynetIo,
-  divIo: DivertIo | null,
-): number {
-  const i = ch.quickDn
-  const f = ch.rules[i]!
-  const p = ch.facts[0]!
-  // The fast pass found the layer-4 header there when it needed one, so this cannot fail.
-  if (!readFacts(p, m)) return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, i, divIo)
-  p.dir = dir
-  p.ifname = ifp.name
-  p.ifIndex = ifp.index
-  p.layer2 = false
-  const now = v.env.clock.coarseNow()
-  f.pcnt++
-  f.bcnt += p.iplen
-  f.timestamp = now
-  ch.dnRule = f
-  ch.dnSlot = i
-  const fsNr = f.spec.actionArg + (f.spec.action === A.PIPE ? 2 * DN_MAX_ID : 0)
-  return dnIo(v, m, ifp, dir, fsNr, f, i, f.num, p) === DN_IO.FAST ? PFIL.PASS : PFIL.QUEUED
-}
-
-/** The full pass of ipfw_check_packet, from rule `start` (where the fast pass stopped). */
-function ipfwCheckFull(
-  v: Vnet,
-  ch: IpfwChain,
-  m: Mbuf,
-  ifp: Ifnet,
-  dir: number,
-  dnIo: typeof dummynetIo | null,
-  start: number,
-  divIo: DivertIo | null,
-): number {
-  const tag = m.tag
-  // Back from dummynet: pass (one_pass) or resume after the rule that sent it.
-  if (tag !== null && tag instanceof DnTag) {
-    start = resumeAt(ch, tag)
-    dnTagRelease(v, m)
-    if (ch.onePass !== 0) return PFIL.PASS
-  } else if (tag !== null && tag instanceof DivertTag) {
-    // Written back to a divert socket: on from the first rule numbered above sin_port, whatever
-    // one_pass says (div_output's reference carries no IPFW_ONEPASS). Another vnet's tag is void.
-    m.tag = null
-    if (tag.vnet === v) start = ch.firstAtLeast(tag.ruleNum)
-  }
-  const p = ch.facts[ch.nest < 3 ? ch.nest : 3]!
-  if (!readFacts(p, m)) {
-    ch.stats.pullupFailed++
-    v.env.pool.put(m)
-    return PFIL.CONSUMED
-  }
-  p.dir = dir
-  p.ifname = ifp.name
-  p.ifIndex = ifp.index
-  p.layer2 = false
-  // net.inet6.ip6.fw.deny_unknown_exthdrs / permit_single_frag6 (ipfw_chk returns IP_FW_DENY).
-  if (
-    p.odd6 !== 0 &&
-    ch.denyUnknownExthdrs !== 0 &&
-    ((p.odd6 & ODD6.UNKNOWN_HDR) !== 0 || ((p.odd6 & ODD6.SINGLE_FRAG) !== 0 && ch.permitSingleFrag6 === 0))
-  ) {
-    v.env.pool.put(m)
-    return PFIL.CONSUMED
-  }
-  if (ch.nest >= 3) {
-    // A reject of a reject of a reject: nothing sane is left to send.
-    v.env.pool.put(m)
-    return PFIL.CONSUMED
-  }
-  let verdict: number
-  const now = v.env.clock.coarseNow()
-  p.m = m
-  for (;;) {
-    // No try/finally: ipfwChk never throws (the data plane does not), and the block costs a pass.
-    ch.nest++
-    verdict = ipfwChk(v, ch, p, now, start)
-    ch.nest--
-    if (verdict === VERDICT_NAT && p.v6) {
-      // O_NAT hands libalias IPv4 only: an IPv6 packet meeting a nat rule is denied.
-      verdict = VERDICT_DENY
-      break
-    }
-    if (verdict === VERDICT_NAT) {
-      // O_NAT: translated in place, the packet passes (one_pass) or goes on after the nat rule with
-      // its new headers (ipfw_check_packet's `goto again`); libalias's refusals are dropped.
-      if (ipfwNat(ch, m, dir, ch.natNum, now) !== NAT_PASS) verdict = VERDICT_DENY
-      else if (ch.onePass !== 0) verdict = VERDICT_PASS
-      else if (!readFacts(p, m)) verdict = VERDICT_DENY
-      else {
-        start = ch.natRule + 1
-        continue
-      }
-      break
-    }
-    if (verdict === VERDICT_TEE || verdict === VERDICT_DIVERT) {
-      // ipfw_divert: without ipdivert the packet is dropped; tee sends a copy and goes on.
-      if (divIo === null || p.v6) {
-        verdict = VERDICT_DENY
-        break
-      }
-      const tee = verdict === VERDICT_TEE
-      divIo(v, m, ifp, dir === PFIL_IN, ch.divPort, ch.divRuleNum, tee)
-      if (!tee) return PFIL.CONSUMED
-      start = ch.divSlot + 1
-      continue
-    }
-    if (verdict !== VERDICT_DUMMYNET) break
-    p.m = null
-    const f = ch.dnRule!
-    if (dnIo === null) {
-      v.env.pool.put(m)
-      return PFIL.CONSUMED
-    }
-    const fsNr = f.spec.actionArg + (f.spec.action === A.PIPE ? 2 * DN_MAX_ID : 0)
-    if (dnIo(v, m, ifp, dir, fsNr, f, ch.dnSlot, f.num, p) !== DN_IO.FAST) return PFIL.QUEUED
-    // Straight through an idle, unlimited pipe: on with the rules, as after a reinjection.
-    if (ch.onePass !== 0) return PFIL.PASS
-    start = ch.dnSlot + 1
-    p.m = m
-  }
-  if (verdict === VERDICT_PASS) return PFIL.PASS
-  if (verdict === VERDICT_FWD && p.v6) {
-    // An IPv4 next hop means nothing to an IPv6 packet: it passes.
-    return PFIL.PASS
-  }
-  if (verdict === VERDICT_FWD) {
-    // The IPFORWARD tag: ip_input/ip_output route toward this next hop instead of the destination.
-    v.pfilInet.nextHop = ch.fwdAddr
-    v.pfilInet.nextPort = ch.fwdPort
-    return PFIL.PASS
-  }
-  if (verdict === VERDICT_REJECT) {
-    // send_reject(): an ICMP unreachable about the packet, to its source; send_reject6 for IPv6.
-    if (p.v6) sendReject6(v, ch.rst6Src, ch.rst6Dst, m, p, ch.rejectCode, ifp)
-    else icmpError(v, m, IcmpType.UNREACH, ch.rejectCode, 0)
-    return PFIL.CONSUMED
-  }
-  if (verdict === VERDICT_RESET && (p.tcpFlags & TH.RST) === 0) {
-    // RFC 793 §3.4 "Reset Generation": from the segment's ACK if it had one, else ACKing its data.
-    const b = m.data
-    const tlen = p.iplen - p.hlen - ((b[m.off + p.hlen + 12]! >> 4) << 2)
-    const src = p.dst >>> 0
-    const dst = p.src >>> 0
-    const sport = p.dport
-    const dport = p.sport
-    const flags = p.tcpFlags
-    const seq = p.tcpSeq
-    const ack = p.tcpAck
-    v.env.pool.put(m)
-    if ((flags & TH.ACK) !== 0) tcpRespond(v, tcp(v), null, src, dst, sport, dport, ack, 0, TH.RST, 0)
-    else {
-      const len = tlen + ((flags & TH.SYN) !== 0 ? 1 : 0) + ((flags & TH.FIN) !== 0 ? 1 : 0)
-      tcpRespond(v, tcp(v), null, src, dst, sport, dport, 0, (seq + len) >>> 0, TH.RST | TH.ACK, 0)
-    }
-    return PFIL.CONSUMED
-  }
-  v.env.pool.put(m)
-  return PFIL.CONSUMED
-}
-
-/** Where a reinjected packet resumes: after its rule, or after that rule's number if it is gone. */
-function resumeAt(ch: IpfwChain, t: DnTag): number {
-  const rules = ch.rules
-  if (rules[t.slot] === t.rule) return t.slot + 1
-  const i = rules.indexOf(t.rule as KRule)
-  return i >= 0 ? i + 1 : ch.firstAtLeast(t.ruleNum + 1)
 }

@@ -12,7 +12,7 @@ import { test } from 'node:test'
 import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
 import { Rng } from '../../../util/rng.js'
 import { PFIL, PFIL_IN, PFIL_OUT } from '../../net/pfil.js'
-import { ipfwCheckPacket } from './ip_fw2.js'
+import { ipfwCheckPacket } from './ip_fw_pfil.js'
 
 /** ROUTED with IPv6 on both links, r forwarding, DAD done, then ipfw (default allow) loaded. */
 const ROUTED6 = `${ROUTED}

@@ -7,7 +7,7 @@
  * follow their interface's address.
  *
  * Control operations validate everything before changing anything and throw SysError. The packet
- * path never throws and allocates nothing; it must not free or queue the packet (ip_fw2.ts does).
+ * path never throws and allocates nothing; it must not free or queue the packet (ip_fw_pfil.ts does).
  */
 
 import type { Mbuf } from '../../../buf/mbuf.js'

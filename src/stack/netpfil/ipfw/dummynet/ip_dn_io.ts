@@ -29,7 +29,7 @@ import { ip6Resend } from '../../../netinet6/ip6/ip6_output.js'
 import type { PktFacts } from '../ip_fw_facts.js'
 import { dummynet } from './dn_module.js'
 import { type DnQueue, FlowTable, redDrops } from './dn_queue.js'
-import type { SchedEnv } from './dn_sched.js'
+import { FIFO, type SchedEnv } from './dn_sched.js'
 import type { DnTag } from './dn_tag.js'
 import { type DnFsk, type DnSchk, DnSi, type DnState } from './ip_dummynet.js'
 
@@ -39,6 +39,8 @@ export const DN_IO = {
   TAKEN: 0,
   /** Passed straight through the pipe (idle, unlimited, no delay): the caller goes on with it. */
   FAST: 1,
+  /** dummynetFast only: not its case, nothing done; dummynetIo takes the packet. */
+  SLOW: 2,
 } as const
 
 /** bit·ns per byte: credit counts bits × 1e9 so that elapsed ns × bit/s adds exactly. */
@@ -214,6 +216,47 @@ export function dummynetIo(
   }
   rearm(si)
   return DN_IO.TAKEN
+}
+
+/**
+ * dummynet_io for the case an unlimited pipe without delay is (FIFO, no mask, no loss, no RED,
+ * bandwidth and delay 0, nothing queued or in the delay line): the packet would be queued, served
+ * at once and handed back (io_pkt_fast), so only the counters that round trip leaves behind are
+ * written — io_pkt, io_pkt_fast, the instance's totals, its credit and idle stamp — without a tag,
+ * the queue, the scheduler or the flow id. Returns DN_IO.FAST, or DN_IO.SLOW (nothing done) for
+ * anything else, which dummynetIo then takes. The idle stamp is the clock's coarse time (the turn's,
+ * exact in virtual time; FreeBSD's curr_time is a tick): with no bandwidth it is read only by the
+ * burst allowance after the pipe is given one, and no packet's timing depends on it.
+ */
+export function dummynetFast(v: Vnet, fsNr: number, len: number): number {
+  const st = dummynet(v)
+  let fs = st.lastFs
+  if (st.lastFsNr !== fsNr || fs === null) {
+    fs = st.fsk.get(fsNr) ?? null
+    if (fs === null) return DN_IO.SLOW
+    st.lastFsNr = fsNr
+    st.lastFs = fs
+  }
+  const s = fs.sched
+  if (s === null || s.type !== FIFO || s.mask !== null || fs.plr !== 0 || fs.red !== null) return DN_IO.SLOW
+  const link = s.link
+  const si = s.si
+  if (link.bw !== 0 || link.delay !== 0 || si === null || si.active || si.dlHead !== null) return DN_IO.SLOW
+  if (si.own.head !== null) return DN_IO.SLOW
+  const now = v.env.clock.coarseNow()
+  const stats = st.stats
+  stats.ioPkt++
+  stats.ioPktFast++
+  si.ni.totPkts++
+  si.ni.totBytes += len
+  // The first packet's allowance with no bandwidth is none (dummynetIo, then serve). A coarse time
+  // behind an exact one dummynetIo wrote leaves the stamps as they are: they never go backwards.
+  if (now > si.idleTime) {
+    si.credit = 0
+    si.schedTime = now
+    si.idleTime = now
+  }
+  return DN_IO.FAST
 }
 
 /** dn_enqueue: counters, loss, RED and the queue limit, then the queue. False when m was dropped. */

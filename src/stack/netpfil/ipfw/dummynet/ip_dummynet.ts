@@ -153,6 +153,9 @@ export class DnState {
   maxFlows = DN_MAX_FLOWS
   siCount = 0
   queueCount = 0
+  /** The flowset the last packet went to, by number (dummynetFast's lookup; forgotten on any change). */
+  lastFsNr = -1
+  lastFs: DnFsk | null = null
   private nextSiId = 1
   readonly wf2q = WF2Q
 
@@ -199,6 +202,8 @@ export class DnState {
   // control operations
 
   ctl(req: DnRequest): DnReply {
+    this.lastFsNr = -1
+    this.lastFs = null
     switch (req.op) {
       case 'config-pipe':
         this.configPipe(req.nr, req.link, req.fs, req.sch)
@@ -518,6 +523,8 @@ export class DnState {
   }
 
   flush(): void {
+    this.lastFsNr = -1
+    this.lastFs = null
     for (const nr of [...this.fsk.keys()]) this.deleteFs(nr)
     for (const nr of [...this.schk.keys()]) this.deleteSched(nr)
   }

@@ -7,7 +7,7 @@
  * Parsing and printing only: it never reaches the kernel.
  */
 
-import { type FqPieCfg, PIE_FLAGS, PIE_SCALE } from '../../../host/syscalls.js'
+import { type FqPieCfg, PIE_FLAGS, PIE_SCALE } from '../../../../host/syscalls.js'
 
 /** What naming fq_pie sends: every parameter -1 (the kernel's default) and ipfw's flags, ECN on. */
 export function fqPieRequest(): FqPieCfg {

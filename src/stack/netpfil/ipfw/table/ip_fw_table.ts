@@ -12,8 +12,8 @@
  * 100,000. It must not touch packets beyond reading an address, nor throw on the packet path.
  */
 
-import { SysError } from '../../../util/errno.js'
-import { type IpfwInsn, type TableType, tableRefOf } from './ip_fw_rule.js'
+import { SysError } from '../../../../util/errno.js'
+import { type IpfwInsn, type TableType, tableRefOf } from '../ip_fw_rule.js'
 import { Table6 } from './ip_fw_table6.js'
 
 /** One entry as ipfw(8) sends and gets it: a prefix, a number (addr, len 32) or an interface name. */

@@ -6,16 +6,17 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { virtualHost } from '../../../testing/net_lab.js'
-import { writeIpv4Header } from '../../../wire/inet/ipv4.js'
-import type { Ifnet } from '../../net/ifnet.js'
-import { PFIL, PFIL_IN, PFIL_OUT } from '../../net/pfil.js'
-import { IpfwChain, ipfw } from './ip_fw_chain.js'
-import { PktFacts, readFacts } from './ip_fw_facts.js'
-import { ipfwNat, NAT_PASS, natConfig } from './ip_fw_nat.js'
+import { virtualHost } from '../../../../testing/net_lab.js'
+import { writeIpv4Header } from '../../../../wire/inet/ipv4.js'
+import type { Ifnet } from '../../../net/ifnet.js'
+import { PFIL, PFIL_IN, PFIL_OUT } from '../../../net/pfil.js'
+import { IpfwChain, ipfw } from '../ip_fw_chain.js'
+import { PktFacts, readFacts } from '../ip_fw_facts.js'
+import { ipfwNat, NAT_PASS, natConfig } from '../ip_fw_nat.js'
+import { A, type IpfwInsn, type IpfwRuleSpec, insn, O } from '../ip_fw_rule.js'
+import { ipfwChk, VERDICT_PASS } from '../ip_fw2.js'
 import { MK, MW, QF, QuickTable, QW, quickReject } from './ip_fw_quick.js'
-import { A, type IpfwInsn, type IpfwRuleSpec, insn, O } from './ip_fw_rule.js'
-import { ipfwChk, QUICK_FULL, quickPass, VERDICT_PASS } from './ip_fw2.js'
+import { QUICK_FULL, quickPass } from './ip_fw_quick_pass.js'
 
 const PASS = 0
 const DENY = 1
@@ -231,6 +232,12 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
       fast.rules.map((f) => f.bcnt),
       full.rules.map((f) => f.bcnt),
     )
+    // The states alike: created, renewed and counted the same way by either pass.
+    const states = (ch: IpfwChain) =>
+      ch.dyn
+        .list(0)
+        .map((d) => [d.rule.num, d.pcnt, d.bcnt, d.expire, d.proto, d.src, d.dst, d.sport, d.dport])
+    assert.deepEqual(states(fast), states(full), `round ${round}: states`)
   }
   // Both paths were exercised: the test would not notice a fast pass that always hands over.
   assert.ok(fastVerdicts > 1000, `fast verdicts ${fastVerdicts}`)
@@ -423,4 +430,134 @@ test('through the pfil hook: remembered walks count every rule they met, and den
     ch.rules.map((f) => f.bcnt),
     [368, 368, 0, 184, 184, 0],
   )
+})
+
+test('check-state on the fast pass: a state whose rule is a plain allow or deny is decided there, exactly', async () => {
+  const host = virtualHost()
+  const v = host.vnet0
+  const pool = v.env.pool
+  const ifp = { name: 'em0', index: 1 } as Ifnet
+  /** The bench's keep-state ruleset, then what a state's rule may be instead of allow. */
+  const chain = (action: number, log = false) => {
+    const ch = new IpfwChain(v, { defaultToAccept: false })
+    const keep = spec(200, action, [proto(UDP), src(0xc6120000, 0xffff0000), insn(O.KEEP_STATE)])
+    keep.log = log
+    ch.add([spec(100, A.CHECK_STATE, []), keep, spec(300, A.ALLOW, [proto(6)])])
+    return ch
+  }
+  const a = 0xc6120001
+  const b = 0x08080808
+  const packet = (from: number, to: number, pr: number, flags = 0) => {
+    const m = pool.get(64)
+    const l4 = pr === 6 ? 20 : 8
+    writeIpv4Header(m.data, m.off, from, to, pr, 64, 0, 1, l4, 0)
+    // A reply (from b) comes back from port 53 to the client's port.
+    m.data.set(from === b ? [0, 53, 0x30, 0x39] : [0x30, 0x39, 0, 53], m.off + 20)
+    if (pr === 6) m.data[m.off + 33] = flags
+    m.len = 20 + l4
+    return m
+  }
+  for (const [action, log, decided] of [
+    [A.ALLOW, false, true],
+    [A.DENY, false, true],
+    [A.COUNT, false, false],
+    [A.ALLOW, true, false],
+  ] as const) {
+    const fast = chain(action, log)
+    const full = chain(action, log)
+    const p = new PktFacts()
+    let fastVerdicts = 0
+    // The first packet installs the state (full pass); the rest, both ways, find it; time moves so
+    // that lifetimes renew and one gap lets the state expire (10 s for UDP) and be installed again.
+    const plan: Array<[number, number, number]> = [
+      [a, b, 0],
+      [a, b, 1],
+      [b, a, 2],
+      [a, b, 2],
+      [b, a, 20],
+      [a, b, 20],
+      [a, b, 21],
+    ]
+    const t0 = host.clock.now()
+    for (const [from, to, sec] of plan) {
+      const now = t0 + sec * 1e9
+      const m = packet(from, to, UDP)
+      p.dir = PFIL_IN
+      p.ifname = 'em0'
+      assert.ok(readFacts(p, m))
+      // The fast pass reads the clock itself: run both at the same virtual instant.
+      while (host.clock.now() < now) await host.clock.sleep(now - host.clock.now())
+      let got = quickPass(v, fast, m, ifp, PFIL_IN)
+      if (got === QUICK_FULL) got = ipfwChk(v, fast, p, now, fast.quickStart)
+      else fastVerdicts++
+      assert.equal(got, ipfwChk(v, full, p, now, 0), `${action} ${log} at ${sec} s`)
+      pool.put(m)
+      const states = (ch: IpfwChain) => ch.dyn.list(now).map((d) => [d.pcnt, d.bcnt, d.expire, d.src, d.dst])
+      assert.deepEqual(states(fast), states(full), `${action} ${log} at ${sec} s: states`)
+      assert.deepEqual(
+        fast.rules.map((f) => [f.pcnt, f.bcnt, f.timestamp]),
+        full.rules.map((f) => [f.pcnt, f.bcnt, f.timestamp]),
+      )
+    }
+    // Packets 2–4 and 7 find a state (5 comes after it expired, 6 installs it again): decided on the
+    // fast pass only for a plain allow or deny.
+    assert.equal(fastVerdicts, decided ? 4 : 0, `${action} ${log}`)
+  }
+  // TCP: the flags move the state's lifetime (SYN, then both SYNs, then FIN) on either pass alike.
+  const fast = new IpfwChain(v, { defaultToAccept: false })
+  const full = new IpfwChain(v, { defaultToAccept: false })
+  for (const ch of [fast, full])
+    ch.add([spec(100, A.CHECK_STATE, []), spec(200, A.ALLOW, [proto(6), insn(O.KEEP_STATE)])])
+  const p = new PktFacts()
+  const now = host.clock.now()
+  for (const [from, to, flags] of [
+    [a, b, 0x02],
+    [b, a, 0x12],
+    [a, b, 0x10],
+    [a, b, 0x11],
+    [b, a, 0x11],
+  ] as const) {
+    const m = packet(from, to, 6, flags)
+    p.dir = PFIL_OUT
+    p.ifname = 'em0'
+    assert.ok(readFacts(p, m))
+    let got = quickPass(v, fast, m, ifp, PFIL_OUT)
+    if (got === QUICK_FULL) got = ipfwChk(v, fast, p, now, fast.quickStart)
+    assert.equal(got, ipfwChk(v, full, p, now, 0))
+    pool.put(m)
+    const states = (ch: IpfwChain) => ch.dyn.list(now).map((d) => [d.pcnt, d.bcnt, d.expire])
+    assert.deepEqual(states(fast), states(full))
+  }
+  // A walk past check-state is not remembered: here a's packets stop at 200 while there is no state,
+  // then b's reply installs one at 300, and a's next packet must be decided by it (counted on 300).
+  const memoFast = new IpfwChain(v, { defaultToAccept: false })
+  const memoFull = new IpfwChain(v, { defaultToAccept: false })
+  for (const ch of [memoFast, memoFull])
+    ch.add([
+      spec(100, A.CHECK_STATE, []),
+      spec(200, A.ALLOW, [proto(UDP), src(a)]),
+      spec(300, A.ALLOW, [proto(UDP), src(b), insn(O.KEEP_STATE)]),
+    ])
+  for (const from of [a, a, b, a, a]) {
+    const m = packet(from, from === a ? b : a, UDP)
+    // Long enough for the memo to answer (40 bytes).
+    writeIpv4Header(m.data, m.off, from, from === a ? b : a, UDP, 64, 0, 1, 20, 0)
+    m.len = 40
+    p.dir = PFIL_IN
+    p.ifname = 'em0'
+    assert.ok(readFacts(p, m))
+    let got = quickPass(v, memoFast, m, ifp, PFIL_IN)
+    if (got === QUICK_FULL) got = ipfwChk(v, memoFast, p, now, memoFast.quickStart)
+    assert.equal(got, ipfwChk(v, memoFull, p, now, 0))
+    pool.put(m)
+  }
+  assert.deepEqual(
+    memoFast.rules.map((f) => f.pcnt),
+    [0, 2, 3, 0],
+  )
+  assert.deepEqual(
+    memoFull.rules.map((f) => f.pcnt),
+    [0, 2, 3, 0],
+  )
+  host.clock.stop()
 })

@@ -6,8 +6,8 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { SysError } from '../../../util/errno.js'
-import { Rng } from '../../../util/rng.js'
+import type { SysError } from '../../../../util/errno.js'
+import { Rng } from '../../../../util/rng.js'
 import { IpfwTable, IpfwTables } from './ip_fw_table.js'
 
 interface P {

@@ -22,12 +22,12 @@ import {
   type FqCodelCfg,
   type FqPieCfg,
   type IpfwReply,
-} from '../../../host/syscalls.js'
-import { asSysError, EX, ip } from '../../common.js'
-import type { Io, Proc } from '../../types.js'
+} from '../../../../host/syscalls.js'
+import { asSysError, EX, ip } from '../../../common.js'
+import type { Io, Proc } from '../../../types.js'
+import { ask } from '../ipfw.js'
+import { PROTO_NAMES } from '../names.js'
 import { aqmTime, bsdUsToTime, fqPieParam, fqPieRequest, fqPieText } from './dummynet_fq_pie.js'
-import { ask } from './ipfw.js'
-import { PROTO_NAMES } from './names.js'
 
 const EX_UNAVAILABLE = 69
 

@@ -8,8 +8,8 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { dummynet } from '../../../stack/netpfil/ipfw/dummynet/dn_module.js'
-import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
+import { dummynet } from '../../../../stack/netpfil/ipfw/dummynet/dn_module.js'
+import { ROUTED, sh, virtualHost } from '../../../../testing/net_lab.js'
 
 /** The routed lab with ipfw (default accept) and dummynet loaded, and ARP warm on the a–b path. */
 const LAB = `${ROUTED}

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ROUTED, sh, virtualHost } from '../../../testing/net_lab.js'
+import { ROUTED, sh, virtualHost } from '../../../../testing/net_lab.js'
 
 const LAB = `${ROUTED}
 kenv net.inet.ip.fw.default_to_accept=1 > /dev/null

@@ -8,15 +8,15 @@
  * rule's meaning is unchanged.
  *
  * The chain's prefixes are also compiled into one QuickTable (typed arrays, rebuilt when the rule
- * list changes) that the IPv4 fast pass of ip_fw2.ts scans without reading the packet into PktFacts:
+ * list changes) that the IPv4 fast pass (ip_fw_quick_pass.ts) scans without reading the packet into PktFacts:
  * per rule its prefix, its set and what a match needs; per block of up to BLOCK rules an envelope —
  * the bits every rule of the block requires alike — so that a packet outside it skips the block in
  * one compare. The table also holds the fast pass's memo: where its walk stopped for recent packets
  * (see QuickTable.memo). Control path only; nothing here runs per packet but the memo's reset.
  */
 
-import type { KRule } from './ip_fw_chain.js'
-import { A, IFACE_TABLE, type IpfwInsn, O } from './ip_fw_rule.js'
+import type { KRule } from '../ip_fw_chain.js'
+import { A, IFACE_TABLE, type IpfwInsn, O } from '../ip_fw_rule.js'
 
 /** What the fast pass may do with a rule whose prefix the packet passes (QuickTable.kind). */
 export const QK = {
@@ -36,6 +36,12 @@ export const QK = {
    * with dummynet loaded, the hook hands the packet to dummynet as the full pass would.
    */
   DN: 4,
+  /**
+   * `check-state` with nothing else to match, no log: the fast pass probes the state table; a state
+   * whose rule is a plain allow or deny is renewed and carried out there, anything else goes on
+   * (no state) or to the full pass (another action). A walk past one is never remembered.
+   */
+  CHECK: 5,
 } as const
 
 /** Longest block under one envelope: wider blocks have looser envelopes. */
@@ -184,6 +190,7 @@ function kindOf(f: KRule): number {
   if (f.action === A.ALLOW || f.action === A.DENY || f.action === A.COUNT || f.action === A.SKIPTO)
     return QK.PLAIN
   if (f.action === A.NAT) return QK.NAT
+  if (f.action === A.CHECK_STATE) return QK.CHECK
   return f.action === A.PIPE || f.action === A.QUEUE ? QK.DN : QK.FILTER
 }
 

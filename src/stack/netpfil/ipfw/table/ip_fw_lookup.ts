@@ -7,11 +7,11 @@
  * Packet path: no allocation, no throw; a table that vanished simply does not match.
  */
 
-import { IpProto } from '../../../wire/inet/ipv4.js'
-import type { Vnet } from '../../net/vnet.js'
-import { ipfw } from './ip_fw_chain.js'
-import type { PktFacts } from './ip_fw_facts.js'
-import { type IpfwInsn, LOOKUP_KEY } from './ip_fw_rule.js'
+import { IpProto } from '../../../../wire/inet/ipv4.js'
+import type { Vnet } from '../../../net/vnet.js'
+import { ipfw } from '../ip_fw_chain.js'
+import type { PktFacts } from '../ip_fw_facts.js'
+import { type IpfwInsn, LOOKUP_KEY } from '../ip_fw_rule.js'
 
 /** Does addr match the table instruction c? */
 export function tableMatch(v: Vnet, c: IpfwInsn, addr: number): boolean {
