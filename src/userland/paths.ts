@@ -130,7 +130,14 @@ export function programName(path: string): string | undefined {
 }
 
 /** Root's default PATH (login.conf), the order which(1) searches. */
-const PATH_ORDER: readonly string[] = ['/sbin', '/bin', '/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']
+const PATH_ORDER: readonly string[] = [
+  '/sbin',
+  '/bin',
+  '/usr/sbin',
+  '/usr/bin',
+  '/usr/local/sbin',
+  '/usr/local/bin',
+]
 
 /** Where a program of this name is installed, in PATH order (usually one place; none if unknown). */
 export function programPaths(name: string): string[] {
