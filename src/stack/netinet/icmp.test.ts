@@ -1,7 +1,8 @@
 /**
  * ICMP in virtual time: the per-second response limit `net.inet.icmp.icmplim` (errors and echo
  * replies; 0 disables it), the RFC 1122 §3.2.2 / RFC 1812 §4.3.2.7 rules for when no error may be
- * sent (about ICMP errors, non-initial fragments), `net.inet.icmp.quotelen`, and validation of
+ * sent (about ICMP errors, non-initial fragments), `net.inet.icmp.quotelen` (and a TCP segment's whole
+ * header, which FreeBSD always quotes), and validation of
  * received messages (checksum, length, truncated error quotes), each with its icmpstat counter.
  */
 
@@ -162,6 +163,41 @@ describe('when no error is sent', () => {
     assert.equal(m.body.length, 20 + 64)
     assert.ok(m.checksumOk)
     u.close()
+    icmpSock.close()
+  })
+})
+
+describe('what an error quotes of a TCP segment', () => {
+  /** A TCP header of hlen bytes (NOPs as options) and n bytes of data; checksum left zero. */
+  const tcpSeg = (hlen: number, n: number): Uint8Array => {
+    const t = new Uint8Array(hlen + n)
+    t.set([0x13, 0x88, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, (hlen / 4) << 4, 0x10, 0xff, 0xff])
+    t.fill(1, 20, hlen)
+    return t
+  }
+
+  test('the whole TCP header, options too, though quotelen is 8; nothing for a segment shorter than its header', async () => {
+    const net = chain()
+    const a = net.sys('a')
+    const icmpSock = a.rawSocket(1)
+    const t = a.rawSocket(IpProto.TCP)
+    const far = ip('10.0.2.1')
+    t.send(far, tcpSeg(32, 100), { ttl: 1 })
+    const [m] = await drain(icmpSock)
+    assert.ok(m !== undefined)
+    assert.equal(m.type, IcmpType.TIME_EXCEEDED)
+    assert.equal(m.body.length, 20 + 32)
+    // quotelen above the header: that much, as for any protocol.
+    net.sys('r').sysctlSet('net.inet.icmp.quotelen', '60')
+    t.send(far, tcpSeg(32, 100), { ttl: 1 })
+    assert.equal((await drain(icmpSock))[0]?.body.length, 20 + 60)
+    // A header claiming 32 bytes in a 24-byte segment, and a 12-byte one: no error at all.
+    const errors = counter(net.sys('r'), 'icmp', 'icps_error')
+    t.send(far, tcpSeg(32, 0).subarray(0, 24), { ttl: 1 })
+    t.send(far, tcpSeg(20, 0).subarray(0, 12), { ttl: 1 })
+    assert.deepEqual(await drain(icmpSock), [])
+    assert.equal(counter(net.sys('r'), 'icmp', 'icps_error'), errors + 2)
+    t.close()
     icmpSock.close()
   })
 })

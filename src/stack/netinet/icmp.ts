@@ -293,11 +293,24 @@ export function icmpError(
     pool.put(m)
     return
   }
+  // How much to quote (icmp_error): quotelen bytes past the IP header, never under 8 (RFC 792); for
+  // TCP at least its whole header, options too, so the sender finds the connection and can check
+  // the sequence number (RFC 5927 §4.1) — a segment too short to hold that header is not answered.
+  const payload = readU16(buf, o + 2) - hlen
+  let elen = Math.max(8, Math.min(state.quotelen, payload))
+  if (proto === IpProto.TCP) {
+    const thlen = m.len >= hlen + 20 ? (buf[o + hlen + 12]! >> 4) << 2 : 0
+    if (thlen < 20 || payload < thlen || m.len < hlen + thlen) {
+      pool.put(m)
+      return
+    }
+    elen = Math.max(thlen, Math.min(state.quotelen, payload))
+  }
   if (type !== IcmpType.REDIRECT && !state.allow(v.env.clock.now(), type)) {
     pool.put(m)
     return
   }
-  const quote = Math.min(m.len, hlen + state.quotelen)
+  const quote = Math.min(m.len, hlen + elen)
   const n = pool.get(ICMP_HDR_LEN + quote)
   writeIcmpHeader(n.data, n.off, type, code, rest32 >>> 0)
   n.data.set(buf.subarray(o, o + quote), n.off + ICMP_HDR_LEN)

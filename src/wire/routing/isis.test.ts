@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parseIpv4 } from '../addr.js'
+import { fletcher, lspChecksumOk, lspCompare, P2pState, parseIsis, setLspLifetime, Tlv } from './isis.js'
 import {
   areasValue,
   buildCsnp,
@@ -15,22 +16,15 @@ import {
   buildLsp,
   buildP2pIih,
   buildPsnp,
-  fletcher,
   ipAddrsValue,
   ipReachEntry,
   isReachEntry,
-  lspChecksumOk,
-  lspCompare,
   lspEntriesValue,
   macsValue,
-  P2pState,
   p2pAdjValue,
-  parseIsis,
-  setLspLifetime,
-  Tlv,
   TlvWriter,
   textValue,
-} from './isis.js'
+} from './isis_build.js'
 
 const ip = (s: string): number => parseIpv4(s)!
 

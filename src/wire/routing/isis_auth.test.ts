@@ -10,8 +10,9 @@ import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { test } from 'node:test'
 import { parseIpv6 } from '../inet6/in6_addr.js'
-import { buildLanIih, buildLsp, lspChecksumOk, parseIsis, setLspLifetime, Tlv, TlvWriter } from './isis.js'
+import { lspChecksumOk, parseIsis, setLspLifetime, Tlv } from './isis.js'
 import { AUTH_HMAC_MD5, authTlv, checkAuth, type IsisKey, signPdu } from './isis_auth.js'
+import { buildLanIih, buildLsp, TlvWriter } from './isis_build.js'
 import { ip6AddrsValue, ip6ReachEntry, NLPID_IPV6 } from './isis_ipv6.js'
 
 const v6 = (s: string) => parseIpv6(s)!

@@ -20,6 +20,7 @@ import { isSysError } from '../../../util/errno.js'
 import { formatIpv4, parseIpv4, prefixToMask } from '../../../wire/addr.js'
 import { bgpRunningConfig } from './bgpd/bgp_config.js'
 import { isisRunningConfig } from './isisd/isis_config.js'
+import { keychainRunningConfig } from './lib/keychain.js'
 import { ospf6RunningConfig } from './ospf6d/ospf6_config.js'
 import { ospfRunningConfig } from './ospfd/ospf_config.js'
 import { ripRunningConfig } from './ripd/rip_config.js'
@@ -70,6 +71,9 @@ const ROUTE_CODES = `Codes: K - kernel route, C - connected, S - static, R - RIP
 export class VtySession {
   node: Node = 'enable'
   ifName = ''
+  /** The `key chain` and `key` being configured (lib/keychain.ts). */
+  keychain = ''
+  keyId = 0
   out = ''
   readonly sys: Syscalls
   readonly state: FrrState
@@ -154,6 +158,13 @@ export class VtySession {
     let r = candidates(this.node, words)
     // A config sub-node also takes the config node's commands, leaving the sub-node (FRR's implicit exit).
     // The address family falls back to `router bgp`'s commands, as FRR's node tree does.
+    if (r.best.length === 0 && this.node === 'keychain-key') {
+      const up = candidates('keychain', words)
+      if (up.best.length > 0) {
+        this.node = 'keychain'
+        r = up
+      } else r.incomplete ||= up.incomplete
+    }
     if (r.best.length === 0 && this.node === 'bgp-af') {
       const up = candidates('bgp', words)
       if (up.best.length > 0) {
@@ -169,7 +180,9 @@ export class VtySession {
         this.node === 'ospf6' ||
         this.node === 'bgp' ||
         this.node === 'isis' ||
-        this.node === 'interface')
+        this.node === 'interface' ||
+        this.node === 'keychain' ||
+        this.node === 'keychain-key')
     ) {
       const up = candidates('config', words)
       if (up.best.length > 0) {
@@ -280,6 +293,7 @@ export class VtySession {
     const ripng = ripngRunningConfig(st.ripng)
     const ospf6 = ospf6RunningConfig(st.ospf6)
     const isis = isisRunningConfig(st.isis)
+    lines.push(...keychainRunningConfig(st.keychains))
     const ifs = [...st.ifOrder]
     for (const name of [
       ...rip.ifLines.keys(),

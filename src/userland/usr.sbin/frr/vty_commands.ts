@@ -10,6 +10,7 @@ import { isSysError } from '../../../util/errno.js'
 import { formatIpv4, parseIpv4, prefixToMask } from '../../../wire/addr.js'
 import { BGP_COMMANDS } from './bgpd/bgp_cmds.js'
 import { ISIS_COMMANDS } from './isisd/isis_cmds.js'
+import { KEYCHAIN_COMMANDS } from './lib/keychain.js'
 import { OSPF6_COMMANDS } from './ospf6d/ospf6_cmds.js'
 import { OSPF6D_VTY_PORT } from './ospf6d/ospf6_config.js'
 import { OSPF_COMMANDS } from './ospfd/ospf_cmds.js'
@@ -314,4 +315,5 @@ export const COMMANDS: readonly Cmd[] = [
   ...OSPF6_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
   ...BGP_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
   ...ISIS_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run, c.proto)),
+  ...KEYCHAIN_COMMANDS.map((c) => cmd(c.nodes, c.text, c.run)),
 ]

@@ -22,6 +22,8 @@ export type Node =
   | 'bgp-af'
   | 'isis'
   | 'interface'
+  | 'keychain'
+  | 'keychain-key'
   | 'skip'
 
 type Tok =
@@ -114,6 +116,8 @@ export const CONFIG_NODES: readonly Node[] = [
   'bgp-af',
   'isis',
   'interface',
+  'keychain',
+  'keychain-key',
   'skip',
 ]
 

@@ -7,6 +7,7 @@
 
 import { type BgpConfig, newBgpConfig } from './bgpd/bgp_config.js'
 import { type IsisConfig, newIsisConfig } from './isisd/isis_config.js'
+import type { KeyChains } from './lib/keychain.js'
 import { newOspf6Config, type Ospf6Config } from './ospf6d/ospf6_config.js'
 import { newOspfConfig, type OspfConfig } from './ospfd/ospf_config.js'
 import { newRipConfig, type RipConfig } from './ripd/rip_config.js'
@@ -89,6 +90,8 @@ export interface FrrState {
   ospf6: Ospf6Config
   bgp: BgpConfig
   isis: IsisConfig
+  /** `key chain` blocks (lib/keychain.ts). */
+  keychains: KeyChains
   /** `ip address` lines given per interface, as written. */
   ifAddrs: Map<string, string[]>
   /** Interfaces mentioned in the configuration, in order. */
@@ -106,6 +109,7 @@ export function newFrrState(hostname: string): FrrState {
     ospf6: newOspf6Config(),
     bgp: newBgpConfig(),
     isis: newIsisConfig(),
+    keychains: new Map(),
     ifAddrs: new Map(),
     ifOrder: [],
     staticRoutes: [],

@@ -96,13 +96,15 @@ function isRunning(line: string): boolean {
 }
 
 /**
- * The daemons' running configurations as one: the header of the first, each `interface` block once
+ * The daemons' running configurations as one: the header of the first, `key chain` blocks once (FRR
+ * writes them before the interfaces), each `interface` block once
  * with every daemon's lines (its first `exit` kept last), then other blocks (static routes) and the
  * `router` blocks in daemon order, each distinct block once, then `end`.
  */
 export function mergeRunning(outs: readonly string[]): string {
   let head: string[] | null = null
   const ifs = new Map<string, string[]>()
+  const chains = new Map<string, string[]>()
   const other = new Map<string, string[]>()
   const routers = new Map<string, string[]>()
   for (const out of outs) {
@@ -121,7 +123,9 @@ export function mergeRunning(outs: readonly string[]): string {
       }
       if (block.length === 0) continue
       const key = block[0]!
-      if (key.startsWith('interface ')) {
+      if (key.startsWith('key chain ')) {
+        if (!chains.has(key)) chains.set(key, block)
+      } else if (key.startsWith('interface ')) {
         const have = ifs.get(key)
         if (have === undefined) ifs.set(key, block)
         else {
@@ -138,7 +142,10 @@ export function mergeRunning(outs: readonly string[]): string {
   }
   const all = [
     ...(head ?? []),
-    ...[...ifs.values(), ...other.values(), ...routers.values()].flatMap((b) => [...b, '!']),
+    ...[...chains.values(), ...ifs.values(), ...other.values(), ...routers.values()].flatMap((b) => [
+      ...b,
+      '!',
+    ]),
   ]
   return `${[...all, 'end'].join('\n')}\n`
 }

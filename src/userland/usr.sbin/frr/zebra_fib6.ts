@@ -66,19 +66,30 @@ export class ZebraFib6 {
     return true
   }
 
-  remove(k: string): void {
+  /** False when the jail itself is gone (every other call would fail the same way). */
+  remove(k: string): boolean {
     const r = this.installed.get(k)
-    if (r === undefined) return
+    if (r === undefined) return true
     this.installed.delete(k)
     try {
       this.sys.inet6.routeDelete(r.dst, r.len)
-    } catch {
-      // Gone already (an administrator's route delete, or the vnet going away).
+    } catch (e) {
+      // Gone already (an administrator's route delete), or the jail with its vnet going away.
+      if (isSysError(e) && e.code === 'ESRCH' && e.op === 'jail') return false
     }
+    return true
   }
 
-  /** On exit: every route this daemon installed leaves the FIB. */
+  /**
+   * On exit: every route this daemon installed leaves the FIB. A daemon killed by its jail's removal
+   * stops at the first refusal: its table goes with the vnet (as zebra_fib.ts's flush does, rather
+   * than an error made and thrown away per route).
+   */
   flush(): void {
-    for (const k of [...this.installed.keys()]) this.remove(k)
+    for (const k of [...this.installed.keys()])
+      if (!this.remove(k)) {
+        this.installed.clear()
+        return
+      }
   }
 }

@@ -12,20 +12,22 @@ import {
   ALL_ISS,
   ALL_L1_ISS,
   ALL_L2_ISS,
+  type Iih,
+  NLPID_IPV4,
+  P2pState,
+  Tlv,
+  type Tlvs,
+} from '../../../../wire/routing/isis.js'
+import { authTlv, signPdu } from '../../../../wire/routing/isis_auth.js'
+import {
   areasValue,
   buildLanIih,
   buildP2pIih,
-  type Iih,
   ipAddrsValue,
   macsValue,
-  NLPID_IPV4,
-  P2pState,
   p2pAdjValue,
-  Tlv,
-  type Tlvs,
   TlvWriter,
-} from '../../../../wire/routing/isis.js'
-import { authTlv, signPdu } from '../../../../wire/routing/isis_auth.js'
+} from '../../../../wire/routing/isis_build.js'
 import { ip6AddrsValue, NLPID_IPV6 } from '../../../../wire/routing/isis_ipv6.js'
 import type { IsisEngine } from './isis_engine.js'
 import { type Adj, atLevel, type Circuit, SEC_NS, upAdjs } from './isis_types.js'

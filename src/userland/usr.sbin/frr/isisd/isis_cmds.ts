@@ -1,6 +1,6 @@
 /**
  * isisd's commands in FRR's language: `router isis WORD` and its node (`net`, `is-type`,
- * `metric-style`, `lsp-limit`, `area-password`, `domain-password`, ...), the interface's `ip router
+ * `metric-style`, `lsp-limit`, `area-password`, `domain-password`, `attached-bit`, ...), the interface's `ip router
  * isis WORD`, `ipv6 router isis WORD` and `isis ...` settings (`isis password` among them),
  * and `show isis neighbor|database|route|summary`. vty_cmds.ts parses them with its own parser; each
  * edits the session's IsisConfig and tells isisd.
@@ -83,6 +83,11 @@ function enter(s: VtySession, tag: string): void {
   changed(s)
 }
 
+function attached(s: VtySession, key: 'attachedBitSend' | 'attachedBitReceiveIgnore', on: boolean): void {
+  cfg(s)[key] = on
+  changed(s)
+}
+
 export const ISIS_COMMANDS: readonly CmdSpec[] = [
   spec(['config'], 'router isis WORD', (s, [tag]) => enter(s, tag!)),
   spec(['config'], 'router isis WORD vrf WORD', (s, [tag, vrf]) => {
@@ -122,6 +127,11 @@ export const ISIS_COMMANDS: readonly CmdSpec[] = [
     cfg(s).isType = 3
     changed(s)
   }),
+  // ISO 10589 §7.2.9's ATT bit, as FRR's knobs have it (isis_levels.ts).
+  spec(ISIS_NODE, 'attached-bit send', (s) => attached(s, 'attachedBitSend', true)),
+  spec(ISIS_NODE, 'no attached-bit send', (s) => attached(s, 'attachedBitSend', false)),
+  spec(ISIS_NODE, 'attached-bit receive ignore', (s) => attached(s, 'attachedBitReceiveIgnore', true)),
+  spec(ISIS_NODE, 'no attached-bit receive ignore', (s) => attached(s, 'attachedBitReceiveIgnore', false)),
   spec(ISIS_NODE, 'metric-style <wide|narrow|transition>', (s, [m]) => {
     if (m !== 'wide') s.fail(`metric-style ${m}: not supported yet (VirtNet's isisd speaks wide metrics)`)
   }),

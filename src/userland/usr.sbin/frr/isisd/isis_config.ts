@@ -58,6 +58,9 @@ export interface IsisConfig {
   /** `net` lines as written (FRR takes up to 3). */
   nets: string[]
   isType: IsisLevels
+  /** `[no] attached-bit send` (FRR's default: on) and `attached-bit receive ignore` (isis_levels.ts). */
+  attachedBitSend: boolean
+  attachedBitReceiveIgnore: boolean
   lspLimit: number | null
   /** Level 1's LSPs (and SNPs if asked), `area-password`. */
   areaPassword: IsisLevelPassword | null
@@ -72,6 +75,8 @@ export function newIsisConfig(): IsisConfig {
     tag: '',
     nets: [],
     isType: 3,
+    attachedBitSend: true,
+    attachedBitReceiveIgnore: false,
     lspLimit: null,
     areaPassword: null,
     domainPassword: null,
@@ -134,6 +139,8 @@ export function isisRunningConfig(c: IsisConfig): { ifLines: Map<string, string[
     router.push(`router isis ${c.tag}`)
     if (c.isType !== 3) router.push(` is-type ${LEVEL_WORDS[c.isType]}`)
     for (const n of c.nets) router.push(` net ${n}`)
+    if (!c.attachedBitSend) router.push(' no attached-bit send')
+    if (c.attachedBitReceiveIgnore) router.push(' attached-bit receive ignore')
     if (c.areaPassword !== null) router.push(` area-password ${passwordLine(c.areaPassword)}`)
     if (c.domainPassword !== null) router.push(` domain-password ${passwordLine(c.domainPassword)}`)
     if (c.lspLimit !== null) router.push(` lsp-limit ${c.lspLimit}`)

@@ -10,7 +10,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parseIpv4 } from '../../../../wire/addr.js'
-import { buildLsp, ipReachEntry, Tlv, TlvWriter } from '../../../../wire/routing/isis.js'
+import { Tlv } from '../../../../wire/routing/isis.js'
+import { buildLsp, ipReachEntry, TlvWriter } from '../../../../wire/routing/isis_build.js'
 import { IsisEngine } from './isis_engine.js'
 import type { CircuitDesc } from './isis_types.js'
 
@@ -254,6 +255,7 @@ test('fuzz: mutated and random PDUs from a neighbour never throw and are counted
     seed = (seed * 1103515245 + 12345) >>> 0
     return seed % k
   }
+  const bHello = n.sent.find((p) => p[4] === 15 && p[14] === 2)!
   const before = a.dropped
   let fed = 0
   for (let i = 0; i < 400; i++) {
@@ -263,12 +265,20 @@ test('fuzz: mutated and random PDUs from a neighbour never throw and are counted
       pdu = samples[rnd(samples.length)]!.slice(0, 27 + rnd(200))
       for (let k = 0, m = 1 + rnd(4); k < m; k++) pdu[rnd(pdu.length)] = rnd(256)
     }
+    // Now and then b's LAN hello whole, its last TLV claiming more than the PDU holds.
+    if (i % 8 === 2) {
+      pdu = bHello.slice()
+      let t = 27
+      while (t + 2 + pdu[t + 1]! < pdu.length) t += 2 + pdu[t + 1]!
+      pdu[t + 1] = 255
+    }
     a.input('e0', 0xb1, pdu, 0, pdu.length, n.now())
     fed++
   }
   assert.equal(fed, 400)
   assert.ok(a.dropped - before > 250, `dropped ${a.dropped - before} of 400`)
-  for (const k of ['bad checksum', 'truncated tlv', 'not is-is']) assert.ok((a.drops.get(k) ?? 0) > 0, k)
+  for (const k of ['bad checksum', 'truncated tlv', 'not is-is'])
+    assert.ok((a.drops.get(k) ?? 0) > 0, `${k}: ${[...a.drops]}`)
   // A flood of distinct valid LSPs: the database holds at most its limit.
   a.lsdb[0].limit = 50
   for (let i = 0; i < 200; i++) {

@@ -3,7 +3,8 @@
  * their hellos, adjacencies (LAN: per level, Up once the neighbour lists our SNPA; p2p: RFC 5303's
  * three-way handshake), DIS election and the pseudonode, this IS's own LSPs and their refresh,
  * flooding with SRM/SSN flags (§7.3.15), CSNPs from the DIS and PSNPs, aging and purges, and SPF per
- * level with level 1 preferred, for IPv4 and (RFC 5308) IPv6. With passwords (ISO 10589 §9.5, RFC
+ * level with level 1 preferred, for IPv4 and (RFC 5308) IPv6; between the levels (isis_levels.ts)
+ * the ATT bit, level-1 prefixes in the level-2 LSP, and the default route it draws. With passwords (ISO 10589 §9.5, RFC
  * 5304 HMAC-MD5: `area-password` for level 1, `domain-password` for level 2, a circuit's for its
  * hellos) what it sends carries TLV 10 and what arrives without the right one is dropped and counted
  * per level (auth type failures, auth failures). A received LSP's handling is isis_lsp_input.ts. It
@@ -20,13 +21,13 @@ import {
   ALL_ISS,
   ALL_L1_ISS,
   ALL_L2_ISS,
-  buildLsp,
   type LspEntry,
   parseIsis,
   setLspLifetime,
   type Tlvs,
 } from '../../../../wire/routing/isis.js'
 import { authTlv, checkAuth, type IsisKey, signPdu } from '../../../../wire/routing/isis_auth.js'
+import { buildLsp } from '../../../../wire/routing/isis_build.js'
 import { elect, iihInput, sendHello } from './isis_adj.js'
 import {
   ISIS_CSNP_S,
@@ -37,6 +38,7 @@ import {
   ISIS_RETRANSMIT_S,
   type IsisLevels,
 } from './isis_config.js'
+import { type AttachedBit, attachedDefault, leakUp, lspFlags } from './isis_levels.js'
 import { bodyOf, Lsdb, type Lsp, sameBody, ZERO_AGE_NS } from './isis_lsdb.js'
 import { lspInput } from './isis_lsp_input.js'
 import { type OwnInfo, ownTlvs, pack, pseudonodeTlvs } from './isis_origin.js'
@@ -69,6 +71,8 @@ export class IsisEngine {
   areas: string[] = []
   hostname = ''
   isType: IsisLevels = 3
+  /** FRR's `attached-bit send` and `attached-bit receive ignore` (isis_levels.ts). */
+  attached: AttachedBit = { send: true, receiveIgnore: false }
   readonly circuits = new Map<string, Circuit>()
   readonly lsdb: [Lsdb, Lsdb]
   /** Routes of the last SPF, level 1 over level 2, by `addr/len` (addr unsigned). */
@@ -148,6 +152,14 @@ export class IsisEngine {
       this.auth[l - 1] = auth[l - 1]
       if (this.sysId !== '') this.originate(l, now, true)
     }
+  }
+
+  /** FRR's attached-bit knobs; a change regenerates the LSPs and reruns SPF. */
+  setAttached(a: AttachedBit, now: number): void {
+    if (a.send === this.attached.send && a.receiveIgnore === this.attached.receiveIgnore) return
+    this.attached = { ...a }
+    this.scheduleGen(now)
+    this.scheduleSpf(1, now)
   }
 
   /** The key SNPs of a level are sent with, or null. */
@@ -302,6 +314,8 @@ export class IsisEngine {
         this.spfAt[l - 1] = Number.POSITIVE_INFINITY
         this.runSpf(l)
         spfRan = true
+        // Level-1 routes go into the level-2 LSP (RFC 1195 §3.2): it may have changed.
+        if (l === 1 && this.isType === 3) this.scheduleGen(now)
       }
     if (spfRan) this.mergeRoutes()
   }
@@ -331,14 +345,17 @@ export class IsisEngine {
     const db = this.lsdb[l - 1]
     const me = this.me()
     const want = new Map<string, Uint8Array>()
-    for (const [f, b] of pack(ownTlvs(me, l, this.circuits.values())).entries())
+    const up = l === 2 && this.isType === 3 ? leakUp(this.levelRoutes[0], this.levelRoutes6[0]) : undefined
+    for (const [f, b] of pack(ownTlvs(me, l, this.circuits.values(), up)).entries())
       want.set(ids(`${this.sysId}00`, f), b)
     for (const c of this.circuits.values())
       if (c.dis[l - 1] && !c.desc.p2p)
         for (const [f, b] of pack(pseudonodeTlvs(me, l, c)).entries())
           want.set(ids(ids(this.sysId, c.id), f), b)
-    const flags = this.isType === 1 ? 1 : 3
+    const own = lspFlags(this.isType, l, this.attached, this.circuits.values())
     for (const [id, body] of want) {
+      // A pseudonode's LSP has no ATT bit (ISO 10589 §7.3.8); ours has it when attached.
+      const flags = id.slice(12, 14) === '00' ? own : own & 3
       const old = db.get(id)
       if (
         old !== undefined &&
@@ -540,6 +557,16 @@ export class IsisEngine {
       return
     }
     const r = spf(this.lsdb[l - 1], this.sysId, this.circuits)
+    if (l === 1)
+      attachedDefault(
+        this.lsdb[0],
+        r.vertices,
+        this.sysId,
+        this.attached,
+        this.circuits.values(),
+        r.routes,
+        r.routes6,
+      )
     this.levelRoutes[l - 1] = r.routes
     this.levelRoutes6[l - 1] = r.routes6
     this.vertices[l - 1] = r.vertices

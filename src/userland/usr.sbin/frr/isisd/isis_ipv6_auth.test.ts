@@ -68,7 +68,8 @@ async function assertRoutes(r: BootedLab): Promise<void> {
   assert.match(l1, /^ fc00:12::\/64 +10 +- +- +-$/m, rt)
   const l2 = section(rt, 'IS-IS L2 IPv6 routing table:')
   assert.match(l2, /^ fc00:3::\/64 +20 +eth1 +fe80::[0-9a-f:]+ +-$/m, rt)
-  assert.doesNotMatch(l2, /fc00:1::/, "level 1's prefixes are not level 2's")
+  // r2 announces its area's level-1 prefixes at level 2 (RFC 1195 §3.2): its own there, no next hop.
+  assert.match(l2, /^ fc00:1::\/64 +20 +- +- +-$/m, rt)
   assert.match(
     section(rt, 'IS-IS L1 IPv4 routing table:'),
     /^ 10\.0\.1\.0\/24 +20 +eth0 +10\.0\.12\.1 +-$/m,

@@ -54,8 +54,9 @@ export function lspInput(e: IsisEngine, c: Circuit, h: LspHdr, t: Tlvs, pdu: Uin
     if (c.desc.p2p) lsp.ssn.add(cn)
     if (h.lifetime === 0) lsp.tlvs = { ...lsp.tlvs, isReach: [], ipReach: [], ip6Reach: [] }
     if (t.hostname !== null && h.id.endsWith('0000')) e.names.set(h.id.slice(0, 12), t.hostname)
-    if (have === undefined || have.purged || h.lifetime === 0 || !sameBody(bodyOf(have.pdu), bodyOf(pdu)))
-      e.scheduleSpf(h.level, now)
+    // The flags count too: an ATT bit that comes or goes moves level 1's default route.
+    const same = have !== undefined && have.flags === h.flags && sameBody(bodyOf(have.pdu), bodyOf(pdu))
+    if (have === undefined || have.purged || h.lifetime === 0 || !same) e.scheduleSpf(h.level, now)
   } else if (cmp === 0) {
     have!.srm.delete(cn)
     if (c.desc.p2p) have!.ssn.add(cn)

@@ -9,17 +9,14 @@
  * Must not: decide when to originate (the engine does), or touch the LSDB.
  */
 
+import { type IpReach, type IsReach, NLPID_IPV4, Tlv } from '../../../../wire/routing/isis.js'
 import {
   areasValue,
-  type IpReach,
-  type IsReach,
   ipAddrsValue,
   ipReachEntry,
   isReachEntry,
-  NLPID_IPV4,
-  Tlv,
   textValue,
-} from '../../../../wire/routing/isis.js'
+} from '../../../../wire/routing/isis_build.js'
 import {
   type Ip6Reach,
   ip6AddrsValue,
@@ -96,8 +93,16 @@ export function pack(tlvs: readonly Uint8Array[]): Uint8Array[] {
   })
 }
 
-/** The TLVs of this IS's own LSP at a level. */
-export function ownTlvs(me: OwnInfo, level: 1 | 2, circuits: Iterable<Circuit>): Uint8Array[] {
+/**
+ * The TLVs of this IS's own LSP at a level; `leaked` are prefixes of the other level (RFC 1195
+ * §3.2, isis_levels.ts), announced after the circuits' own.
+ */
+export function ownTlvs(
+  me: OwnInfo,
+  level: 1 | 2,
+  circuits: Iterable<Circuit>,
+  leaked: { ip: readonly IpReach[]; ip6: readonly Ip6Reach[] } = { ip: [], ip6: [] },
+): Uint8Array[] {
   const all = [...circuits]
   const v4 = all.length === 0 || all.some((c) => c.desc.ipv4 !== false)
   const v6 = all.some((c) => c.desc.ipv6 === true)
@@ -143,6 +148,18 @@ export function ownTlvs(me: OwnInfo, level: 1 | 2, circuits: Iterable<Circuit>):
       const disKnown = c.dis[level - 1] || adjs.some((a) => a.sysId === lan.slice(0, 12))
       if (disKnown) is.push({ id: lan, metric: c.desc.metric })
     }
+  }
+  for (const r of leaked.ip) {
+    const k = `${r.addr}/${r.len}`
+    if (seen.has(k)) continue
+    seen.add(k)
+    ip.push(r)
+  }
+  for (const r of leaked.ip6) {
+    const k = `${r.addr.join('.')}/${r.len}`
+    if (seen.has(k)) continue
+    seen.add(k)
+    ip6.push(r)
   }
   if (addrs.length > 0) out.push(tlv(Tlv.IP_INT_ADDR, ipAddrsValue(addrs)))
   if (addrs6.length > 0) out.push(tlv(Tlv.IPV6_INT_ADDR, ip6AddrsValue(addrs6)))

@@ -11,17 +11,14 @@ import {
   ALL_ISS,
   ALL_L1_ISS,
   ALL_L2_ISS,
-  buildCsnp,
-  buildPsnp,
   type LspEntry,
   type LspHdr,
-  lspEntriesValue,
   type Snp,
   Tlv,
   type Tlvs,
-  TlvWriter,
 } from '../../../../wire/routing/isis.js'
 import { authTlv, signPdu } from '../../../../wire/routing/isis_auth.js'
+import { buildCsnp, buildPsnp, lspEntriesValue, TlvWriter } from '../../../../wire/routing/isis_build.js'
 import type { IsisEngine } from './isis_engine.js'
 import { Lsdb, type Lsp } from './isis_lsdb.js'
 import { type Circuit, SEC_NS, upAdjs } from './isis_types.js'

@@ -29,6 +29,8 @@ export interface IsisRoute6 {
   level: 1 | 2
   /** Empty for this IS's own prefixes. */
   nextHops: NextHop[]
+  /** The prefix's up/down bit (RFC 5308 §2): it came down from level 2. */
+  down: boolean
 }
 
 export interface IsisRoute {
@@ -38,6 +40,8 @@ export interface IsisRoute {
   level: 1 | 2
   /** Empty for this IS's own prefixes. */
   nextHops: NextHop[]
+  /** The prefix's up/down bit (RFC 5302 §3.3): it came down from level 2. */
+  down: boolean
 }
 
 /** Per reached system: distance and first hops (`show isis topology`). */
@@ -142,7 +146,7 @@ export function spf(
         const k = `${p.addr}/${p.len}`
         const cur = routes.get(k)
         if (cur === undefined || metric < cur.metric)
-          routes.set(k, { addr: p.addr, len: p.len, metric, level, nextHops: [...vx.nextHops] })
+          routes.set(k, { addr: p.addr, len: p.len, metric, level, nextHops: [...vx.nextHops], down: p.down })
         else if (metric === cur.metric && cur.nextHops.length > 0)
           for (const x of vx.nextHops) if (!cur.nextHops.some((y) => same(x, y))) cur.nextHops.push(x)
       }
@@ -161,7 +165,7 @@ export function spf(
         const k = `${formatIpv6(p.addr)}/${p.len}`
         const cur = routes6.get(k)
         if (cur === undefined || metric < cur.metric)
-          routes6.set(k, { addr: p.addr, len: p.len, metric, level, nextHops: [...hops] })
+          routes6.set(k, { addr: p.addr, len: p.len, metric, level, nextHops: [...hops], down: p.down })
         else if (metric === cur.metric && cur.nextHops.length > 0)
           for (const x of hops) if (!cur.nextHops.some((y) => same(x, y))) cur.nextHops.push(x)
       }

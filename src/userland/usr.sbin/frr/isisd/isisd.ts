@@ -251,6 +251,7 @@ class IsisDaemon implements IsisControl {
       const areas = c.nets.map(parseNet).flatMap((x) => (x === null ? [] : [x.area]))
       e.setSystem(net.sysId, areas, c.isType, this.sys.getHostname(), now)
       e.setAuth([levelAuth(c.areaPassword), levelAuth(c.domainPassword)], now)
+      e.setAttached({ send: c.attachedBitSend, receiveIgnore: c.attachedBitReceiveIgnore }, now)
       for (const i of this.sys.ifList()) {
         const ic = c.ifs.get(i.name)
         if (ic === undefined || (ic.ipv4 !== c.tag && ic.ipv6 !== c.tag) || (i.flags & IFF_UP) === 0) continue

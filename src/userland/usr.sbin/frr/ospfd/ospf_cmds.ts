@@ -1,7 +1,8 @@
 /**
  * ospfd's commands in FRR's language: `router ospf` and its node (`ospf router-id`, `network A/L area
- * X`, `redistribute`, `passive-interface`, `max-lsa`, `area X virtual-link`), the interface's `ip ospf
- * ...` settings, and `show ip ospf [neighbor|route|database|interface]`. vty_cmds.ts parses them with its own; each
+ * X`, `redistribute`, `passive-interface`, `max-lsa`, `area X virtual-link`, `area X authentication
+ * [message-digest]`), the interface's `ip ospf ...` settings (appendix D's `authentication`,
+ * `authentication-key`, `message-digest-key` among them), and `show ip ospf [neighbor|route|database|interface]`. vty_cmds.ts parses them with its own; each
  * edits the session's OspfConfig and tells ospfd.
  *
  * Must not: import vty_cmds.ts at run time (it imports this list), or reach the kernel.
@@ -80,6 +81,35 @@ function ifSet<K extends keyof OspfIfConfig>(
   changed(s)
 }
 
+function noAuth(s: VtySession): void {
+  delete ospfIfConfig(cfg(s), s.ifName).keychain
+  ifSet(s, 'auth', undefined)
+}
+
+function areaAuth(s: VtySession, text: string, type: 1 | 2 | null): void {
+  const id = area(s, text)
+  if (type === null) cfg(s).areaAuth.delete(id)
+  else cfg(s).areaAuth.set(id, { text, type })
+  changed(s)
+}
+
+/** `ip ospf message-digest-key N md5 KEY` (FRR refuses a key id that is there, or not there for `no`). */
+function mdKey(s: VtySession, id: number, key: string | null): void {
+  const i = ospfIfConfig(cfg(s), s.ifName)
+  const keys = i.mdKeys ?? []
+  const at = keys.findIndex((k) => k.id === id)
+  if (key !== null) {
+    if (at >= 0) s.fail(`OSPF: Key ${id} already exists`)
+    keys.push({ id, key: key.slice(0, 16) })
+  } else {
+    if (at < 0) s.fail(`OSPF: Key ${id} does not exist`)
+    keys.splice(at, 1)
+  }
+  if (keys.length > 0) i.mdKeys = keys
+  else delete i.mdKeys
+  changed(s)
+}
+
 function spec(nodes: readonly Node[], text: string, run: (s: VtySession, args: string[]) => void): CmdSpec {
   return { nodes, text, run, proto: 'ospf' }
 }
@@ -100,6 +130,7 @@ export const OSPF_COMMANDS: readonly CmdSpec[] = [
     c.passive.clear()
     c.maxLsa = null
     c.vlinks = []
+    c.areaAuth.clear()
     changed(s)
   }),
   spec(OSPF_NODE, 'ospf router-id A.B.C.D', (s, [id]) => {
@@ -146,6 +177,9 @@ export const OSPF_COMMANDS: readonly CmdSpec[] = [
   }),
   spec(OSPF_NODE, `area ${AREA} virtual-link A.B.C.D`, (s, [a, p]) => vlink(s, a!, p!, true)),
   spec(OSPF_NODE, `no area ${AREA} virtual-link A.B.C.D`, (s, [a, p]) => vlink(s, a!, p!, false)),
+  spec(OSPF_NODE, `area ${AREA} authentication`, (s, [a]) => areaAuth(s, a!, 1)),
+  spec(OSPF_NODE, `area ${AREA} authentication message-digest`, (s, [a]) => areaAuth(s, a!, 2)),
+  spec(OSPF_NODE, `no area ${AREA} authentication`, (s, [a]) => areaAuth(s, a!, null)),
   spec(OSPF_NODE, 'log-adjacency-changes', () => {}),
   spec(OSPF_NODE, 'log-adjacency-changes detail', () => {}),
   spec(OSPF_NODE, 'auto-cost reference-bandwidth (1-4294967)', () => {}),
@@ -166,6 +200,25 @@ export const OSPF_COMMANDS: readonly CmdSpec[] = [
   spec(IF_NODE, 'no ip ospf network', (s) => ifSet(s, 'network', undefined)),
   spec(IF_NODE, `ip ospf area ${AREA}`, (s, [a]) => ifSet(s, 'area', { text: a!, id: area(s, a!) })),
   spec(IF_NODE, 'no ip ospf area', (s) => ifSet(s, 'area', undefined)),
+  // RFC 2328 appendix D: AuType per interface (over the area's), its password and MD5 keys.
+  spec(IF_NODE, 'ip ospf authentication', (s) => ifSet(s, 'auth', 'simple')),
+  spec(IF_NODE, 'ip ospf authentication <null|message-digest>', (s, [t]) =>
+    ifSet(s, 'auth', t as 'null' | 'message-digest'),
+  ),
+  spec(IF_NODE, 'ip ospf authentication key-chain WORD', (s, [k]) => {
+    ospfIfConfig(cfg(s), s.ifName).keychain = k!
+    ifSet(s, 'auth', 'key-chain')
+  }),
+  spec(IF_NODE, 'no ip ospf authentication', (s) => noAuth(s)),
+  spec(IF_NODE, 'no ip ospf authentication <null|message-digest>', (s) => noAuth(s)),
+  spec(IF_NODE, 'no ip ospf authentication key-chain WORD', (s) => noAuth(s)),
+  // FRR keeps the first 8 characters of a simple password, the first 16 of an MD5 key.
+  spec(IF_NODE, 'ip ospf authentication-key WORD', (s, [k]) => ifSet(s, 'authKey', k!.slice(0, 8))),
+  spec(IF_NODE, 'no ip ospf authentication-key', (s) => ifSet(s, 'authKey', undefined)),
+  spec(IF_NODE, 'no ip ospf authentication-key WORD', (s) => ifSet(s, 'authKey', undefined)),
+  spec(IF_NODE, 'ip ospf message-digest-key (1-255) md5 WORD', (s, [id, k]) => mdKey(s, Number(id), k!)),
+  spec(IF_NODE, 'no ip ospf message-digest-key (1-255)', (s, [id]) => mdKey(s, Number(id), null)),
+  spec(IF_NODE, 'no ip ospf message-digest-key (1-255) md5 WORD', (s, [id]) => mdKey(s, Number(id), null)),
   // show
   spec(SHOW, 'show ip ospf', (s) => {
     s.out += s.needOspf().showOspf()

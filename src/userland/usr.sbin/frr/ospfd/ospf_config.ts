@@ -25,6 +25,14 @@ export interface OspfIfConfig {
   network?: 'point-to-point' | 'broadcast'
   /** `ip ospf area X` (as written, and its value). */
   area?: { text: string; id: number }
+  /** `ip ospf authentication [null|message-digest]` (RFC 2328 D: AuType 0, 1 or 2); unset: the area's. */
+  auth?: 'null' | 'simple' | 'message-digest' | 'key-chain'
+  /** `ip ospf authentication key-chain NAME` (RFC 5709's HMAC-SHA or MD5 keys from lib/keychain.ts). */
+  keychain?: string
+  /** `ip ospf authentication-key KEY` (AuType 1's password, at most 8 characters). */
+  authKey?: string
+  /** `ip ospf message-digest-key N md5 KEY` in the order given (the last one signs). */
+  mdKeys?: Array<{ id: number; key: string }>
 }
 
 export interface OspfRedist {
@@ -45,6 +53,8 @@ export interface OspfConfig {
   ifs: Map<string, OspfIfConfig>
   /** `area X virtual-link A.B.C.D` in the order given (RFC 2328 §15; ospf_vlink.ts). */
   vlinks: Array<{ area: number; areaText: string; peer: number }>
+  /** `area X authentication [message-digest]`: AuType 1 or 2 by area. */
+  areaAuth: Map<number, { text: string; type: 1 | 2 }>
 }
 
 export function newOspfConfig(): OspfConfig {
@@ -57,6 +67,7 @@ export function newOspfConfig(): OspfConfig {
     maxLsa: null,
     ifs: new Map(),
     vlinks: [],
+    areaAuth: new Map(),
   }
 }
 
@@ -88,9 +99,17 @@ export function ospfRunningConfig(c: OspfConfig): { ifLines: Map<string, string[
   for (const [name, i] of c.ifs) {
     const lines: string[] = []
     if (i.area !== undefined) lines.push(` ip ospf area ${i.area.text}`)
+    if (i.auth !== undefined)
+      lines.push(
+        i.auth === 'simple'
+          ? ' ip ospf authentication'
+          : ` ip ospf authentication ${i.auth}${i.auth === 'key-chain' ? ` ${i.keychain}` : ''}`,
+      )
+    if (i.authKey !== undefined) lines.push(` ip ospf authentication-key ${i.authKey}`)
     if (i.cost !== undefined) lines.push(` ip ospf cost ${i.cost}`)
     if (i.dead !== undefined) lines.push(` ip ospf dead-interval ${i.dead}`)
     if (i.hello !== undefined) lines.push(` ip ospf hello-interval ${i.hello}`)
+    for (const k of i.mdKeys ?? []) lines.push(` ip ospf message-digest-key ${k.id} md5 ${k.key}`)
     if (i.network !== undefined) lines.push(` ip ospf network ${i.network}`)
     if (i.priority !== undefined) lines.push(` ip ospf priority ${i.priority}`)
     if (i.retransmit !== undefined) lines.push(` ip ospf retransmit-interval ${i.retransmit}`)
@@ -109,6 +128,8 @@ export function ospfRunningConfig(c: OspfConfig): { ifLines: Map<string, string[
     if (c.passive.has('default')) router.push(' passive-interface default')
     for (const p of c.passive) if (p !== 'default') router.push(` passive-interface ${p}`)
     for (const n of c.networks) router.push(` network ${formatIpv4(n.addr)}/${n.len} area ${n.areaText}`)
+    for (const a of c.areaAuth.values())
+      router.push(` area ${a.text} authentication${a.type === 2 ? ' message-digest' : ''}`)
     for (const v of c.vlinks) router.push(` area ${v.areaText} virtual-link ${formatIpv4(v.peer)}`)
     if (c.maxLsa !== null) router.push(` max-lsa ${c.maxLsa}`)
     router.push('exit')

@@ -1,13 +1,13 @@
 /**
  * The OSPFv2 protocol of one router (RFC 2328), free of sockets and clocks: interfaces and their
- * state machine with DR/BDR election (§9), Hellos, the link-state databases per area and for the AS,
- * this router's own LSAs (router-LSA per area, network-LSA where it is DR, AS-external LSAs for what
- * it redistributes, summary LSAs when it is an area border router) with MinLSInterval and the 30-min
- * refresh, flooding (§13.3: what is installed within FLOOD_DELAY_NS goes out together, as few updates
- * per interface as fit), aging to MaxAge and flushing, and SPF scheduling. The neighbour state
- * machine and the database exchange are in ospf_nbr.ts, receiving updates in ospf_flood.ts, our own
- * LSAs in ospf_origin.ts, the calculation in ospf_spf.ts. The daemon (ospfd.ts) feeds it packets,
- * interface lists and time, and sends what it asks to.
+ * state machine (§9), Hellos, the link-state databases per area and for the AS, installing LSAs,
+ * aging to MaxAge and flushing, SPF scheduling and the timers. DR/BDR election is in ospf_dr.ts,
+ * packet receipt and its checks in ospf_input.ts, the neighbour state machine and the database
+ * exchange in ospf_nbr.ts, receiving updates in ospf_flood.ts, flooding out and delayed
+ * acknowledgments in ospf_flood_out.ts, our own LSAs (router-LSA per area, network-LSA where it is
+ * DR, AS-external and summary LSAs, MinLSInterval and the 30-min refresh) in ospf_origin.ts, the
+ * calculation in ospf_spf.ts. The daemon (ospfd.ts) feeds it packets, interface lists and time, and
+ * sends what it asks to.
  *
  * Must not: do I/O or read a clock; throw on what a packet says (bad packets are counted).
  */
@@ -29,17 +29,19 @@ import {
   MAX_AGE,
   OPT_E,
   OspfType,
-  parseOspf,
   withAge,
 } from '../../../../wire/routing/ospf.js'
-import { receiveUpdate } from './ospf_flood.js'
+import { OspfAuth } from './ospf_auth.js'
+import { electDr } from './ospf_dr.js'
+import { FloodOut } from './ospf_flood_out.js'
+import { receivePacket } from './ospf_input.js'
 import { LsaCache, type LsaFacts } from './ospf_lsa_cache.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { NbrInput, nbrKill } from './ospf_nbr.js'
 import { flushLsa, originate } from './ospf_origin.js'
 import { type OspfRoute, ospfSpf, type RouterRoute, type SpfArea } from './ospf_spf.js'
 import { type IfDesc, type Nbr, NbrState, type OspfIf } from './ospf_types.js'
-import { virtualLinkFor, vlDst, vlinkHooks, vlSpfIf } from './ospf_vlink.js'
+import { vlDst, vlinkHooks, vlSpfIf } from './ospf_vlink.js'
 
 /**
  * SPF throttling as FRR's `timers throttle spf 0 50 5000` (with a 200 ms first delay that gathers a
@@ -50,14 +52,6 @@ const SPF_DELAY_NS = 0.2 * SEC_NS
 const SPF_HOLD_NS = 0.05 * SEC_NS
 const SPF_MAX_HOLD_NS = 5 * SEC_NS
 const AGE_SCAN_NS = 10 * SEC_NS
-/** Delayed acknowledgments go out this long after the first is due (FRR's 1 s), batched per interface. */
-const ACK_DELAY_NS = 1 * SEC_NS
-/**
- * What flooding gathers before it sends (§13.3 leaves the timing open; FRR queues an interface's
- * updates and sends them from an event): everything installed within this time goes out in as few
- * Link State Updates per interface as fit, rather than one update per LSA received.
- */
-const FLOOD_DELAY_NS = 0.02 * SEC_NS
 /** Bytes of LSAs per Link State Update we send (fits a 1500-byte MTU with headers). */
 export const LSU_BYTES = 1400
 export const DEFAULT_MAX_LSA = 50000
@@ -100,18 +94,6 @@ export function sameBody(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
-/** LSAs waiting to be flooded out of one interface, each with its key (null: sent whatever happens). */
-interface FloodQueue {
-  lsas: Lsa[]
-  keys: Array<string | null>
-}
-
-/** Whether a neighbour on i still waits for this very instance (it is on its retransmission list). */
-function wantedBy(i: OspfIf, k: string, lsa: Lsa): boolean {
-  for (const n of i.nbrs.values()) if (n.retrans.get(k) === lsa) return true
-  return false
-}
-
 export class OspfEngine {
   routerId = 0
   readonly io: OspfIo
@@ -140,16 +122,15 @@ export class OspfEngine {
   ownAt = 0
   readonly lastOrig = new Map<string, number>()
   private ageScanAt = 0
-  /** LSAs flooded (as installed, aged by one on the wire) waiting for floodAt, by interface. */
-  private readonly floodOut = new Map<OspfIf, FloodQueue>()
-  private floodAt = Number.POSITIVE_INFINITY
-  /** Delayed acknowledgments by interface (§13.5), sent together at ackAt. */
-  private readonly ackOut = new Map<OspfIf, LsaHeader[]>()
-  private ackAt = Number.POSITIVE_INFINITY
+  /** Flooding out and delayed acknowledgments (ospf_flood_out.ts). */
+  readonly out: FloodOut
   readonly nbr: NbrInput
+  /** Appendix D authentication: signs what goes out, checks what comes in (ospf_auth.ts). */
+  readonly auth = new OspfAuth()
   now = 0
   private readonly lsaCache: LsaCache
-  private readonly lsaOf: (p: Uint8Array, off: number, len: number) => Lsa
+  /** Makes (or finds, shared) each LSA of a received update (parseOspf). */
+  readonly lsaOf: (p: Uint8Array, off: number, len: number) => Lsa
 
   constructor(io: OspfIo, maxLsa = DEFAULT_MAX_LSA) {
     this.io = io
@@ -159,6 +140,7 @@ export class OspfEngine {
     this.maxLsa = maxLsa
     this.external = new Lsdb(maxLsa)
     this.nbr = new NbrInput(this)
+    this.out = new FloodOut(this)
   }
 
   drop(reason: string): void {
@@ -278,56 +260,10 @@ export class OspfEngine {
     this.ownAt = 0
   }
 
-  // ---- DR election (§9.4) ----
+  // ---- DR election (ospf_dr.ts) ----
 
   elect(i: OspfIf): void {
-    if (i.type !== 'broadcast' || i.passive || i.state === 'Down' || i.state === 'Loopback') return
-    interface Cand {
-      rid: number
-      addr: number
-      pri: number
-      dr: number
-      bdr: number
-    }
-    const self: Cand = { rid: this.routerId, addr: i.addr, pri: i.priority, dr: i.dr, bdr: i.bdr }
-    const cands: Cand[] = []
-    if (self.pri > 0) cands.push(self)
-    for (const n of i.nbrs.values())
-      if (n.state >= NbrState.TWO_WAY && n.priority > 0)
-        cands.push({ rid: n.routerId, addr: n.addr, pri: n.priority, dr: n.dr, bdr: n.bdr })
-    const best = (xs: Cand[]): Cand | undefined =>
-      xs.reduce<Cand | undefined>(
-        (b, c) =>
-          b === undefined || c.pri > b.pri || (c.pri === b.pri && c.rid >>> 0 > b.rid >>> 0) ? c : b,
-        undefined,
-      )
-    const run = (): { dr: number; bdr: number } => {
-      const notDr = cands.filter((c) => c.dr !== c.addr)
-      const declared = notDr.filter((c) => c.bdr === c.addr)
-      const bdr = best(declared.length > 0 ? declared : notDr)
-      const drs = cands.filter((c) => c.dr === c.addr)
-      const dr = drs.length > 0 ? best(drs) : bdr
-      return { dr: dr?.addr ?? 0, bdr: bdr?.addr ?? 0 }
-    }
-    let r = run()
-    const wasDr = i.dr === i.addr
-    const wasBdr = i.bdr === i.addr
-    if (wasDr !== (r.dr === i.addr) || wasBdr !== (r.bdr === i.addr)) {
-      self.dr = r.dr
-      self.bdr = r.bdr
-      r = run()
-    }
-    // A DR that is also BDR (only one candidate) leaves the BDR empty.
-    if (r.bdr === r.dr) r.bdr = 0
-    const changed = r.dr !== i.dr || r.bdr !== i.bdr
-    i.dr = r.dr
-    i.bdr = r.bdr
-    const state = r.dr === i.addr ? 'DR' : r.bdr === i.addr ? 'Backup' : 'DROther'
-    if (state !== i.state || changed) {
-      i.state = state
-      this.markDirty()
-      for (const n of i.nbrs.values()) this.nbr.adjOk(i, n)
-    }
+    electDr(this, i)
   }
 
   /** Whether an adjacency forms with n on i (§10.4). */
@@ -345,7 +281,7 @@ export class OspfEngine {
   /** A packet already built whole (emitLsu, emitAck) for i's area. */
   sendPacket(i: OspfIf, dst: number, type: number, pkt: Uint8Array): void {
     this.counters.txPackets[type]!++
-    this.io.send(i, dst, pkt)
+    this.io.send(i, dst, this.auth.sign(i, pkt, this.now))
   }
 
   /** Acknowledgments of headers, as few packets as fit. */
@@ -482,50 +418,16 @@ export class OspfEngine {
   }
 
   /**
-   * Flood lsa (already installed) out of the interfaces of its scope (§13.3). `from` is the
-   * neighbour it came from (null for our own). Returns whether it went back out of `fromIf`.
+   * Flood lsa (already installed) out of the interfaces of its scope (§13.3, ospf_flood_out.ts).
+   * `from` is the neighbour it came from (null for our own). Returns whether it went back out of `fromIf`.
    */
   flood(lsa: Lsa, area: number, fromIf: OspfIf | null, from: Nbr | null, now: number): boolean {
-    const k = this.facts(lsa).key
-    let back = false
-    for (const i of this.ifs.values()) {
-      if (i.state === 'Down' || i.state === 'Loopback' || i.passive) continue
-      if (lsa.hdr.type !== LsType.EXTERNAL && i.area !== area) continue
-      // §15: AS-external-LSAs reach the far side through the transit area, never over a virtual link.
-      if (lsa.hdr.type === LsType.EXTERNAL && i.vl !== undefined) continue
-      let added = false
-      for (const n of i.nbrs.values()) {
-        if (n.state < NbrState.EXCHANGE) continue
-        if (n.state !== NbrState.FULL) {
-          const req = n.requests.get(k)
-          if (req !== undefined) {
-            const c = lsaCompare(lsa.hdr, req)
-            if (c < 0) continue
-            n.requests.delete(k)
-            this.nbr.requestsChanged(i, n, now)
-            if (c === 0) continue
-          }
-        }
-        if (n === from) continue
-        n.retrans.set(k, lsa)
-        if (n.retransAt === Number.POSITIVE_INFINITY) n.retransAt = now + i.retransmit * SEC_NS
-        added = true
-      }
-      if (!added) continue
-      if (i === fromIf && from !== null && (from.addr === i.dr || from.addr === i.bdr)) continue
-      if (i === fromIf && i.state === 'Backup') continue
-      if (i === fromIf) back = true
-      let q = this.floodOut.get(i)
-      if (q === undefined) {
-        q = { lsas: [], keys: [] }
-        this.floodOut.set(i, q)
-      }
-      q.lsas.push(lsa)
-      // Back out of the interface it came in on stands for an acknowledgment: always sent.
-      q.keys.push(i === fromIf ? null : k)
-      if (this.floodAt === Number.POSITIVE_INFINITY) this.floodAt = now + FLOOD_DELAY_NS
-    }
-    return back
+    return this.out.flood(lsa, area, fromIf, from, now)
+  }
+
+  /** A delayed acknowledgment (§13.5, ospf_flood_out.ts). */
+  delayedAck(i: OspfIf, h: LsaHeader, now: number): void {
+    this.out.delayedAck(i, h, now)
   }
 
   // ---- our own LSAs (ospf_origin.ts) ----
@@ -539,117 +441,12 @@ export class OspfEngine {
     flushLsa(this, db, e, area, now)
   }
 
-  // ---- input ----
-
-  /**
-   * What flooding gathered: as few Link State Updates per interface as fit. An LSA that every
-   * neighbour on the interface has since sent us itself (an implied acknowledgment, §13.7: it left
-   * their retransmission lists) is left out: they have it. They flooded it to us, though, and wait
-   * for it back or for an acknowledgment, which we did not send for their copy (§13 step 7 counts on
-   * our flood having gone out first, as it would have without the gathering): a delayed
-   * acknowledgment goes in its place, or they would resend it every RxmtInterval.
-   */
-  private flushFloods(now: number): void {
-    this.floodAt = Number.POSITIVE_INFINITY
-    if (this.floodOut.size === 0) return
-    for (const [i, q] of this.floodOut) {
-      if (this.ifs.get(i.name) !== i || i.state === 'Down') continue
-      const out: Lsa[] = []
-      for (let j = 0; j < q.lsas.length; j++) {
-        const lsa = q.lsas[j]!
-        const k = q.keys[j]!
-        if (k === null || wantedBy(i, k, lsa)) out.push(lsa)
-        else this.delayedAck(i, lsa.hdr, now)
-      }
-      if (out.length > 0) this.sendLsas(i, this.floodDst(i), out, 1)
-    }
-    this.floodOut.clear()
-  }
-
-  /** A delayed acknowledgment (§13.5): batched per interface, to the group the interface floods to. */
-  delayedAck(i: OspfIf, h: LsaHeader, now: number): void {
-    const q = this.ackOut.get(i)
-    if (q === undefined) this.ackOut.set(i, [h])
-    else q.push(h)
-    if (this.ackAt === Number.POSITIVE_INFINITY) this.ackAt = now + ACK_DELAY_NS
-  }
-
-  private flushAcks(): void {
-    this.ackAt = Number.POSITIVE_INFINITY
-    for (const [i, hs] of this.ackOut) {
-      if (this.ifs.get(i.name) !== i || i.state === 'Down') continue
-      this.sendAckHeaders(i, this.floodDst(i), hs)
-    }
-    this.ackOut.clear()
-  }
+  // ---- input (ospf_input.ts) ----
 
   /** One received OSPF packet (the IP payload) from src to dst on interface ifName. */
   input(pkt: Uint8Array, src: number, dst: number, ifName: string, now: number): void {
     this.now = now
-    this.receive(pkt, src, dst, ifName, now)
-  }
-
-  private receive(pkt: Uint8Array, src: number, dst: number, ifName: string, now: number): void {
-    let i = this.ifs.get(ifName)
-    if (i === undefined || i.state === 'Down' || i.state === 'Loopback' || i.passive) {
-      this.drop('interface')
-      return
-    }
-    const p = parseOspf(pkt, this.lsaOf)
-    if (!p.ok) {
-      this.drop(p.reason)
-      return
-    }
-    const h = p.hdr
-    if (src === i.addr) return
-    // Not a member of AllDRouters unless DR or BDR: the NIC would not have taken it (not a drop).
-    if (dst === ALL_D_ROUTERS && i.state !== 'DR' && i.state !== 'Backup') return
-    // A virtual link's packets come to whichever of our addresses the peer picked (checked below).
-    const vlCandidate = h.areaId === 0 && i.area !== 0
-    if (dst !== ALL_SPF_ROUTERS && dst !== ALL_D_ROUTERS && dst !== i.addr && !vlCandidate) {
-      this.drop('dst')
-      return
-    }
-    if (h.areaId !== i.area) {
-      // §8.2: the backbone's packets on a transit area's interface may be a virtual link's.
-      const v = vlCandidate ? virtualLinkFor(this, i, h.routerId, dst) : null
-      if (v === null) {
-        this.drop('area')
-        return
-      }
-      i = v
-    }
-    if (i.type === 'broadcast' && ((src ^ i.addr) & i.mask) !== 0) {
-      this.drop('subnet')
-      return
-    }
-    if (h.auType !== 0) {
-      this.drop('auth')
-      return
-    }
-    if (h.routerId >>> 0 === this.routerId >>> 0 || h.routerId === 0) {
-      this.drop('router-id')
-      return
-    }
-    this.counters.rxPackets[h.type]!++
-    const b = p.body
-    if (b.type === 1) {
-      this.nbr.hello(i, src, h.routerId, b.hello, now)
-      return
-    }
-    const n = i.nbrs.get(src)
-    if (n === undefined || n.routerId >>> 0 !== h.routerId >>> 0) {
-      this.drop('neighbor')
-      return
-    }
-    if (b.type === 2) this.nbr.dd(i, n, b.dd, now)
-    else if (b.type === 3) this.nbr.lsr(i, n, b.reqs, now)
-    else if (b.type === 4) this.update(i, n, b.lsas, now)
-    else this.nbr.ack(n, b.headers)
-  }
-
-  private update(i: OspfIf, n: Nbr, lsas: readonly Lsa[], now: number): void {
-    receiveUpdate(this, i, n, lsas, now)
+    receivePacket(this, pkt, src, dst, ifName, now)
   }
 
   // ---- timers ----
@@ -669,7 +466,7 @@ export class OspfEngine {
       }
       for (const n of i.nbrs.values()) this.nbr.tick(i, n, now)
     }
-    if (this.ackAt <= now) this.flushAcks()
+    if (this.out.ackAt <= now) this.out.flushAcks()
     if (this.ownDirty && now >= this.ownAt) this.originate(now)
     if (now >= this.ageScanAt) {
       this.ageScanAt = now + AGE_SCAN_NS
@@ -679,12 +476,12 @@ export class OspfEngine {
       this.spfAt = Number.POSITIVE_INFINITY
       this.runSpf(now)
     }
-    if (this.floodAt <= now) this.flushFloods(now)
+    if (this.out.floodAt <= now) this.out.flushFloods(now)
   }
 
   /** The earliest timer after the last tick. */
   nextTimer(): number {
-    let t = Math.min(this.spfAt, this.ageScanAt, this.ackAt, this.floodAt)
+    let t = Math.min(this.spfAt, this.ageScanAt, this.out.ackAt, this.out.floodAt)
     if (this.ownDirty) t = Math.min(t, this.ownAt)
     for (const i of this.ifs.values()) {
       if (i.state === 'Down' || i.state === 'Loopback') continue

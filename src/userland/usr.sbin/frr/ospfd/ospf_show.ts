@@ -52,6 +52,8 @@ export function showOspf(e: OspfEngine): string {
     out += `\n Area ID: ${ip(a.id)}${a.id === 0 ? ' (Backbone)' : ''}\n`
     out += `   Number of interfaces in this area: Total: ${ifs.length}, Active: ${ifs.filter((i) => !i.passive).length}\n`
     out += `   Number of fully adjacent neighbors in this area: ${full}\n`
+    const au = e.auth.areas.get(a.id) ?? 0
+    out += `   Area has ${au === 0 ? 'no' : au === 1 ? 'simple password' : 'message digest'} authentication\n`
     let vfull = 0
     for (const v of e.ifs.values())
       if (v.vl?.transit === a.id) for (const n of v.nbrs.values()) if (n.state === NbrState.FULL) vfull++

@@ -18,9 +18,11 @@ import { formatIpv4, prefixToMask } from '../../../../wire/addr.js'
 import { IPPROTO_OSPF, OSPF_HDR_LEN } from '../../../../wire/routing/ospf.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
+import { completeKeys, type KeyChains } from '../lib/keychain.js'
 import { randomU32 } from '../lib/random.js'
 import { type FrrState, type OspfControl, VtySession } from '../vty_cmds.js'
 import { ZebraFib } from '../zebra_fib.js'
+import { resolveAuth } from './ospf_auth.js'
 import {
   OSPF_COST_DEFAULT,
   OSPF_DEAD_S,
@@ -197,6 +199,7 @@ class OspfDaemon implements OspfControl {
       }
     }
     e.setInterfaces(list, now)
+    setAuth(e, c, this.state.keychains, list)
     setVirtualLinks(e, c.enabled && rid !== 0 ? c.vlinks : [], now)
     const ext: External[] = []
     if (c.enabled) {
@@ -264,6 +267,27 @@ class OspfDaemon implements OspfControl {
       // The vnet is being torn down.
     }
   }
+}
+
+/** Each interface's appendix D authentication from its `ip ospf` settings and its area's. */
+function setAuth(e: OspfEngine, c: OspfConfig, keychains: KeyChains, list: readonly IfDesc[]): void {
+  e.auth.areas.clear()
+  for (const [id, a] of c.areaAuth) e.auth.areas.set(id, a.type)
+  const names = new Set<string>()
+  for (const d of list) {
+    names.add(d.name)
+    const ic = c.ifs.get(d.name)
+    const t = ic?.auth === undefined ? null : ic.auth === 'null' ? 0 : ic.auth === 'simple' ? 1 : 2
+    const chain = ic?.keychain
+    // A key chain's key id is the 8-bit Key ID on the wire (FRR stores the index in it as it is).
+    const keys =
+      chain !== undefined
+        ? completeKeys(keychains, chain).map((k) => ({ keyId: k.id & 0xff, algo: k.algo, key: k.string }))
+        : (ic?.mdKeys ?? []).map((k) => ({ keyId: k.id, algo: 'md5' as const, key: k.key }))
+    const area = e.auth.areas.get(d.area) ?? 0
+    e.auth.setIf(d.name, resolveAuth(t, area, ic?.authKey ?? '', keys, chain !== undefined))
+  }
+  e.auth.keepOnly(names)
 }
 
 /** ospfd [-d] [-f config-file] [-A vty-address] [-P vty-port] */
