@@ -18,7 +18,7 @@ import { gifCloner } from '../stack/net/if/if_gif.js'
 import { greCloner } from '../stack/net/if/if_gre.js'
 import { laggCloner } from '../stack/net/if/if_lagg.js'
 import { loCloner } from '../stack/net/if/if_loop.js'
-import { tapCloner } from '../stack/net/if/if_tap.js'
+import { tapCloner, vmnetCloner } from '../stack/net/if/if_tap.js'
 import { tunCloner } from '../stack/net/if/if_tun.js'
 import { vlanCloner } from '../stack/net/if/if_vlan.js'
 import { VxlanHost, vxlanCloner, vxlanSysctls } from '../stack/net/if/if_vxlan.js'
@@ -34,6 +34,7 @@ import { UnitAlloc } from '../stack/net/unit_alloc.js'
 import type { StackEnv, Vnet, VnetModule } from '../stack/net/vnet.js'
 import { ArpHost } from '../stack/netinet/arp/arp_host.js'
 import { INET_MODULES, inetAttach } from '../stack/netinet/in_proto.js'
+import { stfCloner } from '../stack/netinet6/if_stf.js'
 import { INET6_MODULES, inet6Attach } from '../stack/netinet6/in6_proto.js'
 import { Clock, type ClockDriver, type ClockMode } from '../util/clock.js'
 import { Rng } from '../util/rng.js'
@@ -161,6 +162,8 @@ export class Host {
       [greCloner.name, greCloner],
       [laggCloner.name, laggCloner],
       [tapCloner.name, tapCloner],
+      [vmnetCloner.name, vmnetCloner],
+      [stfCloner.name, stfCloner],
     ])
     const maxproc = defaultMaxproc(opts.memoryBytes ?? GiB)
     this.racct = new Racct(

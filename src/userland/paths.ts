@@ -48,6 +48,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'head',
     'id',
     'iperf3',
+    'jot',
     'jq',
     'killall',
     'mail',
@@ -68,6 +69,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'uname',
     'uniq',
     'wc',
+    'which',
     'xargs',
   ],
   '/usr/sbin': [
@@ -125,4 +127,14 @@ export function processName(name: string): string {
 export function programName(path: string): string | undefined {
   if (!path.includes('/')) return path
   return WHERE.get(path.replace(/\/{2,}/g, '/'))
+}
+
+/** Root's default PATH (login.conf), the order which(1) searches. */
+const PATH_ORDER = ['/sbin', '/bin', '/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']
+
+/** Where a program of this name is installed, in PATH order (usually one place; none if unknown). */
+export function programPaths(name: string): string[] {
+  const out: string[] = []
+  for (const dir of PATH_ORDER) if (WHERE.get(`${dir}/${name}`) === name) out.push(`${dir}/${name}`)
+  return out
 }

@@ -41,6 +41,7 @@ import { file } from './usr.bin/file/file.js'
 import { host } from './usr.bin/host.js'
 import { id } from './usr.bin/id.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
+import { jot } from './usr.bin/jot.js'
 import { killall } from './usr.bin/killall.js'
 import { mail } from './usr.bin/mail.js'
 import { nc } from './usr.bin/nc/nc.js'
@@ -53,6 +54,7 @@ import { stat } from './usr.bin/stat/stat.js'
 import { touch } from './usr.bin/touch.js'
 import { uname } from './usr.bin/uname.js'
 import { uniq } from './usr.bin/uniq.js'
+import { which } from './usr.bin/which.js'
 import { xargs } from './usr.bin/xargs.js'
 import { akpop3d } from './usr.sbin/akpop3d/akpop3d.js'
 import { arp } from './usr.sbin/arp/arp.js'
@@ -114,6 +116,8 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['host', { run: host }],
   ['touch', { run: touch }],
   ['stat', { run: stat }],
+  ['jot', { run: jot }],
+  ['which', { run: which }],
   ['pgrep', { run: pgrep }],
   ['pkill', { run: pkill }],
   ['uname', { run: uname }],

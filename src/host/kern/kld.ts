@@ -50,6 +50,7 @@ export const BUILTIN_MODULES: readonly string[] = [
   'if_gif',
   'if_gre',
   'if_lagg',
+  'if_stf',
   'if_tap',
   'if_tun',
   'if_tuntap',

@@ -11,7 +11,7 @@
 import { SysError } from '../../util/errno.js'
 import { type In6Addr, in6Masked, in6PrefixEq } from '../../wire/inet6/in6_addr.js'
 import type { Ifnet } from '../net/ifnet.js'
-import { ROUTE_MAX_DEFAULT, RTF } from '../net/route/route.js'
+import { ROUTE_MAX_DEFAULT, RTF, rtLinkIsUp } from '../net/route/route.js'
 import type { In6Ifaddr } from './in6_var.js'
 
 export class Route6 {
@@ -59,19 +59,22 @@ export class Route6 {
 
 /**
  * The path of rt a flow with hash h takes (the nexthop group's weighted choice, as IPv4's
- * mpathSelect): rt itself unless it is multipath; the same hash keeps to the same path.
+ * mpathSelect, paths over a down interface left out while another is up): rt itself unless it is
+ * multipath; the same hash keeps to the same path while the group and its links are unchanged.
  */
 export function mpathSelect6(rt: Route6, h: number): Route6 {
   if (rt.mpNext === null) return rt
   let total = 0
-  for (let p: Route6 | null = rt; p !== null; p = p.mpNext) total += p.weight
+  for (let p: Route6 | null = rt; p !== null; p = p.mpNext) if (rtLinkIsUp(p.ifp)) total += p.weight
+  const all = total === 0
+  if (all) for (let p: Route6 | null = rt; p !== null; p = p.mpNext) total += p.weight
   let k = (h >>> 0) % total
-  let p: Route6 = rt
-  while (k >= p.weight && p.mpNext !== null) {
+  for (let p: Route6 | null = rt; p !== null; p = p.mpNext) {
+    if (!all && !rtLinkIsUp(p.ifp)) continue
+    if (k < p.weight) return p
     k -= p.weight
-    p = p.mpNext
   }
-  return p
+  return rt
 }
 
 /** The four words of an address folded into one, for flowHash. */

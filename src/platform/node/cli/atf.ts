@@ -1,8 +1,8 @@
 /**
  * `virtnet atf [-l] [-v] [-x var=value ...] [--seed N] FILE.sh [CASE ...]`: runs an atf-sh test
  * program (FreeBSD's tests/sys/... or your own) as kyua would, each case on a fresh host in virtual
- * time. `. $(atf_get_srcdir)/../common/vnet.subr` finds VirtNet's own vnet.subr, never a file on
- * disk. `-l` lists the cases. Exits 0 when every case passed, was skipped or failed as expected,
+ * time. `. $(atf_get_srcdir)/../common/vnet.subr` (or `../../common/...` one folder deeper) finds
+ * VirtNet's own vnet.subr, never a file on disk. `-l` lists the cases. Exits 0 when every case passed, was skipped or failed as expected,
  * 1 otherwise, 64 on a usage error. The platform part only reads the file and makes hosts: running
  * the cases is the userland runner's job (usr.bin/atf/kyua.ts).
  */
@@ -13,7 +13,7 @@ import { Host } from '../../../host/host.js'
 import { makePrograms } from '../../../userland/programs.js'
 import { dirname } from '../../../userland/usr.bin/atf/atf_sh.js'
 import { type AtfMachine, listCases, runKyua } from '../../../userland/usr.bin/atf/kyua.js'
-import { VNET_SUBR } from '../../../userland/usr.bin/atf/vnet_subr.js'
+import { VNET_SUBR, vnetSubrPaths } from '../../../userland/usr.bin/atf/vnet_subr.js'
 import { nodeClockDriver } from '../clock_driver.js'
 import { fileError } from '../errors.js'
 
@@ -56,7 +56,7 @@ export async function mainAtf(args: string[], fail: (msg: string) => never): Pro
     return 1
   }
   const program = resolve(file)
-  const files = new Map([[`${dirname(program)}/../common/vnet.subr`, VNET_SUBR]])
+  const files = new Map(vnetSubrPaths(dirname(program)).map((p) => [p, VNET_SUBR] as const))
   const programs = makePrograms()
   const newMachine = (): AtfMachine => {
     const host = new Host(nodeClockDriver(), { clock: 'virtual', seed, hostname: 'atf' })

@@ -29,23 +29,33 @@ const LOG_ERR = 3
 /** A VLAN tag's four bytes on top of the header. */
 const VLAN_ENCAP_LEN = 4
 
-export const tapCloner: IfCloner = {
-  name: 'tap',
-  create(v: Vnet, unit: number) {
-    const ifp = new Ifnet(
-      v,
-      `tap${unit}`,
-      etherDriver,
-      'tap',
-      v.env.newMac(),
-      1500,
-      IFF.BROADCAST | IFF.SIMPLEX | IFF.MULTICAST,
-    )
-    ifp.media = TAP_MEDIA
-    ifp.link = new TunSoftc(ifp)
-    return [ifp]
-  },
+/**
+ * tap(4) and its vmnet variant: if_tuntap's "vmnet" driver makes the same Ethernet interface under
+ * another name and group (`vmnet0`, `groups: vmnet`), the one VMware's tools open; only what its
+ * device does on close differs (a vmnet stays up), and that device has no reader here.
+ */
+function tapLikeCloner(name: 'tap' | 'vmnet'): IfCloner {
+  return {
+    name,
+    create(v: Vnet, unit: number) {
+      const ifp = new Ifnet(
+        v,
+        `${name}${unit}`,
+        etherDriver,
+        name,
+        v.env.newMac(),
+        1500,
+        IFF.BROADCAST | IFF.SIMPLEX | IFF.MULTICAST,
+      )
+      ifp.media = TAP_MEDIA
+      ifp.link = new TunSoftc(ifp)
+      return [ifp]
+    },
+  }
 }
+
+export const tapCloner: IfCloner = tapLikeCloner('tap')
+export const vmnetCloner: IfCloner = tapLikeCloner('vmnet')
 
 /** A tap whose device end is the machine's: a TAP device of `real`'s name, or an interface read raw. */
 export class RealTapSoftc implements LinkEndpoint {

@@ -32,7 +32,7 @@ export const EVL_VLID_MASK = 0xfff
 const TAGGED_HDR_LEN = 18
 
 /** Families whose interfaces announce IFCAP_VLAN_MTU (a vlan on them keeps the full MTU). */
-const VLAN_MTU_FAMILIES: ReadonlySet<string> = new Set(['epair', 'ngeth', 'lagg', 'vlan', 'tap'])
+const VLAN_MTU_FAMILIES: ReadonlySet<string> = new Set(['epair', 'ngeth', 'lagg', 'vlan', 'tap', 'vmnet'])
 
 /** The vlans configured on one parent, by VLAN id (ifvlantrunk). */
 export class VlanTrunk implements VlanTrunkHook {

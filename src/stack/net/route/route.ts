@@ -5,7 +5,7 @@
  */
 
 import { SysError } from '../../../util/errno.js'
-import type { IfAddr, Ifnet } from '../ifnet.js'
+import { IFF, type IfAddr, type Ifnet } from '../ifnet.js'
 
 /** RTF_* flags (net/route.h). */
 export const RTF = {
@@ -93,20 +93,34 @@ export class Route {
 }
 
 /**
+ * Whether a path's interface can carry packets (RT_LINK_IS_UP, what NH_IS_VALID asks): up, and not
+ * reporting a lost carrier.
+ */
+export function rtLinkIsUp(ifp: Ifnet): boolean {
+  return (ifp.flags & IFF.UP) !== 0 && ifp.link?.carrier?.() !== false
+}
+
+/**
  * The path of rt a flow with hash h takes (the nexthop group's weighted choice): rt itself unless it
- * is multipath. The same hash always picks the same path while the group is unchanged.
+ * is multipath. Paths whose interface is down are left out while another is up, so flows move to
+ * the paths that remain when a link goes down and back when it returns (what FreeBSD's
+ * test_routing.sh test_ecmp_routes_by_event checks); with every path down the choice is made among
+ * all, and the output fails as it would have. The same hash always picks the same path while the
+ * group and its links are unchanged.
  */
 export function mpathSelect(rt: Route, h: number): Route {
   if (rt.mpNext === null) return rt
   let total = 0
-  for (let p: Route | null = rt; p !== null; p = p.mpNext) total += p.weight
+  for (let p: Route | null = rt; p !== null; p = p.mpNext) if (rtLinkIsUp(p.ifp)) total += p.weight
+  const all = total === 0
+  if (all) for (let p: Route | null = rt; p !== null; p = p.mpNext) total += p.weight
   let k = (h >>> 0) % total
-  let p: Route = rt
-  while (k >= p.weight && p.mpNext !== null) {
+  for (let p: Route | null = rt; p !== null; p = p.mpNext) {
+    if (!all && !rtLinkIsUp(p.ifp)) continue
+    if (k < p.weight) return p
     k -= p.weight
-    p = p.mpNext
   }
-  return p
+  return rt
 }
 
 /**

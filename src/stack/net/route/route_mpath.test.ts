@@ -2,7 +2,8 @@
  * Multipath routes (net.route.multipath): a second gateway for a prefix joins it as another path,
  * the same gateway or a non-gateway route is EEXIST, multipath=0 restores EEXIST for all; flows
  * spread over the paths by their hash (by weight) while one flow always takes one path; removing
- * one path leaves the others; the per-FIB tables of a vnet are separate and grow only.
+ * one path leaves the others; a path whose interface is down is left out while another is up (IPv4
+ * and IPv6); the per-FIB tables of a vnet are separate and grow only.
  */
 
 import assert from 'node:assert/strict'
@@ -10,6 +11,7 @@ import { describe, test } from 'node:test'
 import { Host } from '../../../host/host.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { ip } from '../../../testing/net.js'
+import { shellWorld } from '../../../testing/shell.js'
 import type { SysError } from '../../../util/errno.js'
 import { flowHash, mpathSelect, Route, RouteTable, RTF } from './route.js'
 
@@ -102,6 +104,66 @@ describe('multipath routes', () => {
     assert.equal(t.remove(b), true)
     assert.equal(t.lookup(ip('198.51.100.7')), null)
     assert.equal(t.size, 0)
+  })
+})
+
+/** Host and jail j joined by two epairs, each side's loopback address reached over both. */
+const ECMP = (v6: boolean) => {
+  const [a0, b0, a1, b1, la, lb] = v6
+    ? ['3fff:1::a/127', '3fff:1::b/127', '3fff:2::a/127', '3fff:2::b/127', '3fff:a::1', '3fff:b::1']
+    : ['10.0.1.0/31', '10.0.1.1/31', '10.0.2.0/31', '10.0.2.1/31', '192.0.2.1', '192.0.2.2']
+  const fam = v6 ? 'inet6' : 'inet'
+  const r = v6 ? 'route -6' : 'route -4'
+  const ad = (x: string) => x.slice(0, x.indexOf('/'))
+  const host = v6 ? '/128' : '/32'
+  return `
+jail -c name=j vnet persist
+ifconfig epair create >/dev/null; ifconfig epair create >/dev/null
+ifconfig epair0b vnet j; ifconfig epair1b vnet j
+ifconfig epair0a ${fam} ${a0} up; ifconfig epair1a ${fam} ${a1} up
+jexec j ifconfig epair0b ${fam} ${b0} up; jexec j ifconfig epair1b ${fam} ${b1} up
+ifconfig lo0 ${fam} ${la}${host} alias; jexec j ifconfig lo0 ${fam} ${lb}${host} up
+${r} add ${lb}${host} ${ad(b0)} >/dev/null; ${r} add ${lb}${host} ${ad(b1)} >/dev/null
+jexec j ${r} add ${la}${host} ${ad(a0)} >/dev/null; jexec j ${r} add ${la}${host} ${ad(a1)} >/dev/null
+`
+}
+
+describe('multipath and interfaces going down', () => {
+  for (const v6 of [false, true])
+    test(`${v6 ? 'IPv6' : 'IPv4'}: flows leave a path whose interface is down, and come back`, async () => {
+      const w = shellWorld(3)
+      let r = await w.run(ECMP(v6))
+      assert.equal(r.status, 0, r.err)
+      const [src, dst] = v6 ? ['3fff:a::1', '3fff:b::1'] : ['192.0.2.1', '192.0.2.2']
+      // Many flows (ping identifiers differ by run) before, while one link is down, and after.
+      const pings = `for i in 1 2 3 4 5 6 7 8; do ping -c1 -t1 -S ${src} ${dst} >/dev/null || echo lost; done`
+      r = await w.run(pings)
+      assert.equal(r.out, '', r.err)
+      r = await w.run(`ifconfig epair0a down; jexec j ifconfig epair0b down; ${pings}`)
+      assert.equal(r.out, '', r.err)
+      r = await w.run(
+        `ifconfig epair0a up; jexec j ifconfig epair0b up; ifconfig epair1a down; jexec j ifconfig epair1b down; ${pings}`,
+      )
+      assert.equal(r.out, '', r.err)
+      // Both links down: no path is left, the ping fails as it did before.
+      r = await w.run(`ifconfig epair0a down; ping -c1 -t1 -S ${src} ${dst}`)
+      assert.equal(r.status, 2)
+    })
+
+  test('with every path down the choice is the plain weighted one', () => {
+    const { host, t } = setup()
+    const e = host.vnet0.ifnets[0]!
+    const path = (via: string) => new Route(ip('198.51.100.0'), 24, ip(via), e, null, RTF.UP | RTF.GATEWAY)
+    t.add(path('192.0.2.1'))
+    t.add(path('192.0.2.2'))
+    const head = t.lookup(ip('198.51.100.7'))!
+    const before = [0, 1, 2, 3].map((h) => mpathSelect(head, h).gateway)
+    e.flags &= ~0x1
+    assert.deepEqual(
+      [0, 1, 2, 3].map((h) => mpathSelect(head, h).gateway),
+      before,
+    )
+    assert.deepEqual(before, [ip('192.0.2.1'), ip('192.0.2.2'), ip('192.0.2.1'), ip('192.0.2.2')])
   })
 })
 

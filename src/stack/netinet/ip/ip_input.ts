@@ -20,6 +20,7 @@ import type { Ifnet } from '../../net/ifnet.js'
 import { PFIL } from '../../net/pfil.js'
 import { flowHash, mpathSelect, RTF } from '../../net/route/route.js'
 import type { Vnet } from '../../net/vnet.js'
+import { stfInput } from '../../netinet6/if_stf.js'
 import { icmpError, icmpInput } from '../icmp.js'
 import { rawInput } from '../raw.js'
 import { tcpInput } from '../tcp/tcp_input.js'
@@ -152,9 +153,9 @@ function ipLocal(v: Vnet, ifp: Ifnet, m: Mbuf): void {
       proto === IPPROTO_IPV6 ||
       proto === IPPROTO_GRE ||
       proto === IPPROTO_ETHERIP) &&
-    encapInput(v, m, hlen, proto)
+    (encapInput(v, m, hlen, proto) || (proto === IPPROTO_IPV6 && stfInput(v, m, hlen)))
   ) {
-    // A gif or gre tunnel of this vnet took it.
+    // A gif or gre tunnel of this vnet took it, or (6to4, protocol 41) its stf interface.
   } else if (rawInput(v, ifp, m, proto)) v.env.pool.put(m)
   else {
     st.ips_noproto++

@@ -246,12 +246,15 @@ export function in6if(ifp: Ifnet): In6Ifinfo {
     const st = ip6(ifp.vnet)
     const loop = ifp.type === 'loop'
     const bridge = ifp.family === 'bridge'
+    const stf = ifp.family === 'stf'
     // nd6_ifattach (FreeBSD 14): IPv6 starts disabled on every interface but the loopback, until
     // the first inet6 address is added (in6_control clears it) or `-ifdisabled`; if_bridge adds
     // no link-local of its own (its members carry the traffic).
     let flags: number = ND6_IFF.PERFORMNUD
     if (!loop) flags |= ND6_IFF.IFDISABLED
-    if ((st.autoLinklocal !== 0 && !bridge) || loop) flags |= ND6_IFF.AUTO_LINKLOCAL
+    if ((st.autoLinklocal !== 0 && !bridge && !stf) || loop) flags |= ND6_IFF.AUTO_LINKLOCAL
+    // in6_ifattach's IFT_STF quirk: a 6to4 interface has no link-local address and runs no DAD.
+    if (stf) flags |= ND6_IFF.NO_DAD
     // A vnet that accepts router advertisements assumes IPv6 on.
     if (st.acceptRtadv !== 0 && !loop && !bridge) flags = (flags | ND6_IFF.ACCEPT_RTADV) & ~ND6_IFF.IFDISABLED
     if (st.noRadr !== 0 && !loop) flags |= ND6_IFF.NO_RADR

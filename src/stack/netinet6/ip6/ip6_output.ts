@@ -19,6 +19,7 @@ import { flowHash, RTF } from '../../net/route/route.js'
 import type { Vnet } from '../../net/vnet.js'
 import { l4Ports } from '../../netinet/ip/ip_output.js'
 import { ip6Fragment } from '../frag6/frag6.js'
+import { stfOf } from '../if_stf.js'
 import { in6Fold, mpathSelect6 } from '../in6_rtable.js'
 import { in6SelectSrc } from '../in6_src.js'
 import { type In6Ifinfo, in6Key, ND6_IFF } from '../in6_var.js'
@@ -190,7 +191,11 @@ export function ip6Send(
   nho: number,
   forwarded: boolean,
 ): OutError6 {
-  if (ifp.type !== 'ether') return ifp.output(ifp, m, 0, false, forwarded)
+  if (ifp.type !== 'ether') {
+    // stf(4) needs the next hop: its outer destination may be the one a 6to4 router embeds.
+    const stf = stfOf(ifp)
+    return stf !== null ? stf.output6(m, nh, nho) : ifp.output(ifp, m, 0, false, forwarded)
+  }
   const b = m.data
   const dso = m.off + 24
   if (in6IsMulticast(b, dso)) {

@@ -19,7 +19,7 @@ import { connectedRoutes, in6AddAddr, in6DelAddr, in6Find } from '../in6.js'
 import { Route6 } from '../in6_rtable.js'
 import { stableIfid } from '../in6_stableaddr.js'
 import { IN6_IFF, type In6Ifaddr, type In6Ifinfo } from '../in6_var.js'
-import { in6if, ip6 } from '../ip6/ip6.js'
+import { in6if, ip6, rib6 } from '../ip6/ip6.js'
 import { type NdDefrouter, NdPrefix, nd6rtr } from './nd6_rtr_var.js'
 
 /** RFC 4862 §5.5.3 (e): lifetimes at or below two hours are not shortened by an unauthenticated RA. */
@@ -62,7 +62,8 @@ function initPrefixLtimes(pr: NdPrefix): void {
 
 /** nd6_prefix_onlink: the prefix route through the interface, unless a route is there already. */
 function prefixOnlink(pr: NdPrefix): void {
-  const rib = ip6(pr.ifp.vnet).rib
+  // In the interface's FIB (nd6_prefix_onlink_rtrequest: ifa_ifp->if_fib).
+  const rib = rib6(pr.ifp.vnet, pr.ifp.fib)
   pr.onlink = true
   if (rib.get(pr.prefix, pr.plen) !== undefined || !rib.hasRoom(1)) return
   const ia = (pr.ifp.inet6 as In6Ifinfo).addrs.find(
@@ -80,7 +81,7 @@ function prefixOfflink(pr: NdPrefix): void {
   pr.route = null
   if (r === null) return
   const v = pr.ifp.vnet
-  const rib = ip6(v).rib
+  const rib = rib6(v, r.fib)
   if (rib.get(pr.prefix, pr.plen) !== r) return
   rib.remove(r)
   for (const i of v.ifnets) {

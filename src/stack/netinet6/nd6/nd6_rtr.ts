@@ -42,7 +42,7 @@ import { icmp6Stats } from '../icmp6.js'
 import { in6DelAddr } from '../in6.js'
 import { Route6 } from '../in6_rtable.js'
 import { type In6Ifinfo, ND6_IFF } from '../in6_var.js'
-import { in6if, ip6 } from '../ip6/ip6.js'
+import { in6if, ip6, rib6 } from '../ip6/ip6.js'
 import { NdState, nd6Learn, nd6Lookup } from './nd6.js'
 import { nd6EtherSend } from './nd6_nbr.js'
 import {
@@ -233,7 +233,8 @@ function defrtrlistUpdate(
 
 /** defrouter_addreq: the default route through dr, unless a default route is there already. */
 function defrouterAddreq(dr: NdDefrouter): void {
-  const rib = ip6(dr.ifp.vnet).rib
+  // The router's interface's FIB (defrouter_addreq's fibnum = dr->ifp->if_fib).
+  const rib = rib6(dr.ifp.vnet, dr.ifp.fib)
   if (rib.get(DEFAULT, 0) !== undefined || !rib.hasRoom(1)) return
   const ll = (dr.ifp.inet6 as In6Ifinfo).addrs.find((a) => in6IsLinkLocal(a.addr, 0)) ?? null
   const r = new Route6(DEFAULT, 0, dr.addr.slice(), dr.ifp, ll, RTF.UP | RTF.GATEWAY)
@@ -245,7 +246,7 @@ function defrouterDelreq(dr: NdDefrouter): void {
   const r = dr.route
   dr.route = null
   if (r === null) return
-  const rib = ip6(dr.ifp.vnet).rib
+  const rib = rib6(dr.ifp.vnet, r.fib)
   if (rib.get(DEFAULT, 0) === r) rib.remove(r)
 }
 
@@ -292,7 +293,7 @@ export function nd6DefrtrlistDel(dr: NdDefrouter): void {
   const wasInstalled = dr.installed
   defrouterDelreq(dr)
   // rt6_flush: other non-static routes through this router go with it.
-  const rib = ip6(v).rib
+  const rib = rib6(v, dr.ifp.fib)
   for (const r of rib.list())
     if (
       (r.flags & RTF.GATEWAY) !== 0 &&

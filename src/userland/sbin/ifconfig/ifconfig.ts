@@ -102,6 +102,7 @@ function optionsLine(ifi: IfInfo): string | null {
   if (
     ifi.groups.includes('tun') ||
     ifi.groups.includes('tap') ||
+    ifi.groups.includes('vmnet') ||
     ifi.groups.includes('gif') ||
     ifi.groups.includes('gre') ||
     ifi.vxlan !== undefined

@@ -10,7 +10,7 @@ import { Host } from '../../../host/host.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { makePrograms } from '../../programs.js'
 import { type CaseResult, listCases, runKyua } from './kyua.js'
-import { VNET_SUBR } from './vnet_subr.js'
+import { VNET_SUBR, vnetSubrPaths } from './vnet_subr.js'
 
 const PROGRAM = '/t/net/x_test.sh'
 
@@ -255,5 +255,26 @@ atf_init_test_cases() { atf_add_test_case a; atf_add_test_case b; atf_add_test_c
     assert.equal(by('a'), 'passed', out)
     assert.equal(by('b'), 'passed', out)
     assert.equal(by('bridge'), 'passed', out)
+  })
+
+  test('a program one folder deeper (net/bpf) finds vnet.subr at ../../common', async () => {
+    let out = ''
+    const deep = `. $(atf_get_srcdir)/../../common/vnet.subr
+atf_test_case d cleanup
+d_body() { vnet_init; epair=$(vnet_mkepair); atf_check -o match:"^\${epair}a:" ifconfig \${epair}a; }
+d_cleanup() { vnet_cleanup; }
+atf_init_test_cases() { atf_add_test_case d; }
+`
+    const results = await runKyua({
+      program: '/t/net/bpf/y.sh',
+      text: deep,
+      files: new Map(vnetSubrPaths('/t/net/bpf').map((p) => [p, VNET_SUBR] as const)),
+      newMachine: machine,
+      programs: makePrograms(),
+      out: { write: (s) => void (out += s) },
+      verbose: true,
+    })
+    assert.equal(results[0]?.text, 'passed', out)
+    assert.ok(vnetSubrPaths('/t/net').includes('/t/net/../common/vnet.subr'))
   })
 })

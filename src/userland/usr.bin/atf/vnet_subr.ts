@@ -150,3 +150,14 @@ vnet_cleanup()
 	fi
 }
 `
+
+/**
+ * Where a program in `dir` finds vnet.subr, spelt as it spells it: tests/sys/common/vnet.subr is
+ * `../common/vnet.subr` from tests/sys/net but `../../common/vnet.subr` from tests/sys/net/bpf or
+ * net/routing, so every depth up to the tree's is offered.
+ */
+export function vnetSubrPaths(dir: string): string[] {
+  const paths: string[] = []
+  for (let up = 1; up <= 4; up++) paths.push(`${dir}/${'../'.repeat(up)}common/vnet.subr`)
+  return paths
+}
