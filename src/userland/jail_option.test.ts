@@ -26,6 +26,15 @@ test('takeJailOption finds -j in the options only, clustered or not', () => {
   assert.equal(takeJailOption(['netstat', '-I', 'j0'], 'I:'), undefined)
   assert.equal(takeJailOption(['route', 'add', '-j', 'x'], 'n'), undefined)
   assert.equal(takeJailOption(['arp', '-j'], 'n'), 'option requires an argument -- j')
+  // `--libxo STYLE` anywhere among the options is libxo's, not an operand.
+  assert.deepEqual(takeJailOption(['netstat', '--libxo', 'json', '-j', 'a', '-i'], 'i'), {
+    jail: 'a',
+    argv: ['netstat', '--libxo', 'json', '-i'],
+  })
+  assert.deepEqual(takeJailOption(['arp', '--libxo=xml', '-ja', '-an'], 'an'), {
+    jail: 'a',
+    argv: ['arp', '--libxo=xml', '-an'],
+  })
 })
 
 test('ifconfig/route/netstat/arp -j run in the jail; an unknown jail is an error', async () => {

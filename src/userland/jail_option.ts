@@ -18,6 +18,12 @@ export function takeJailOption(
   let i = 1
   for (; i < argv.length; i++) {
     const a = argv[i]!
+    // xo_parse_args takes `--libxo` (and its value) out before getopt sees the options.
+    if (a === '--libxo' || a.startsWith('--libxo=') || a.startsWith('--libxo:')) {
+      out.push(a)
+      if (a === '--libxo' && i + 1 < argv.length) out.push(argv[++i]!)
+      continue
+    }
     if (a === '--' || a.length < 2 || a[0] !== '-') break
     let kept = '-'
     for (let k = 1; k < a.length; k++) {

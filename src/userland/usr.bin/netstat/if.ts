@@ -2,6 +2,12 @@
  * `netstat -i` and `-I IF` (FreeBSD 14's usr.bin/netstat/if.c): a link row per interface, then a row
  * per address, with `-b` bytes, `-d` drops and `-W` widths.
  *
+ * With `--libxo` each row is an `interface` instance as FreeBSD 14's if.c emits it: `name` (without
+ * the down-star) and `flags` (`"0x8843"`) encode-only, `network` and `address` as strings (whole,
+ * where the text column cuts an address row), and the counters as numbers, each only where the
+ * row shows a value rather than `-` (so address rows carry no `mtu` or error counters). `-d`
+ * adds a second `dropped-packets` for the output drops, as if.c does.
+ *
  * Must not: change anything; it formats what the kernel listed.
  */
 
@@ -9,6 +15,7 @@ import { IfFlag, type IfInfo } from '../../../host/syscalls.js'
 import { formatMac } from '../../../wire/addr.js'
 import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { padL, padR } from '../../common.js'
+import { Xo } from '../../lib/libxo/xo.js'
 import { hostname, netname } from './route.js'
 
 // ---- netstat -i ----
@@ -48,20 +55,27 @@ function netname6(
  * per-address ones) and `-` where a counter exists per link only; their Mtu is `-` because the
  * kernel's address messages carry no MTU.
  */
-export function formatInterfaces(
-  ifs: readonly IfInfo[],
-  opts: {
-    bytes?: boolean
-    drops?: boolean
-    numeric?: boolean
-    wide?: boolean
-    inetOnly?: boolean
-    inet6Only?: boolean
-    /** `-f link` (or ether): the link-level rows only, as intpr() filters by sa_family. */
-    linkOnly?: boolean
-    iface?: string
-  } = {},
-): string {
+export type IntprOpts = {
+  bytes?: boolean
+  drops?: boolean
+  numeric?: boolean
+  wide?: boolean
+  inetOnly?: boolean
+  inet6Only?: boolean
+  /** `-f link` (or ether): the link-level rows only, as intpr() filters by sa_family. */
+  linkOnly?: boolean
+  iface?: string
+}
+
+/** intpr() in text: the table, newline-terminated. */
+export function formatInterfaces(ifs: readonly IfInfo[], opts: IntprOpts = {}): string {
+  let s = ''
+  emitInterfaces(new Xo((t) => void (s += t)), ifs, opts)
+  return s
+}
+
+/** intpr(): the `interface` list, one instance per row. */
+export function emitInterfaces(xo: Xo, ifs: readonly IfInfo[], opts: IntprOpts = {}): void {
   const numeric = opts.numeric ?? false
   const rows: IfRow[] = []
   for (const ifi of ifs) {
@@ -107,24 +121,57 @@ export function formatInterfaces(
   if (opts.bytes) head += ` ${padL('Obytes', 10)}`
   head += ` ${padL('Coll', 5)}`
   if (opts.drops) head += ` ${padL('Drop', 5)}`
-  const lines = [head]
+  xo.openList('interface')
+  xo.text(`${head}\n`)
   for (const r of rows) {
     const s = r.ifi.stats
-    // show_stat(): a value, or '-' where the row has none, each followed by a blank but Coll.
-    const v = (n: number, w: number, shown: boolean): string => (shown ? padL(n, w) : padL('-', w))
+    // show_stat(): a value, or '-' where the row has none (and then no field at all).
+    const v = (name: string, n: number, w: number, shown: boolean): void => {
+      if (shown) xo.field(name, n, padL(n, w))
+      else xo.text(padL('-', w))
+    }
+    xo.openInstance('interface')
     const name = (r.ifi.flags & IfFlag.UP) === 0 ? `${r.ifi.name}*` : r.ifi.name
-    const cut = r.link || !wide ? netLen : undefined
-    let line = `${padR(name, nameLen, nameLen)}${v(r.ifi.mtu, 6, r.link)} `
-    line += `${padR(r.net, netLen, cut)} ${padR(r.addr, addrLen, r.link || !wide ? addrLen : undefined)} `
-    line += `${v(s.ipackets, 8, true)} ${v(s.ierrors, 5, r.link)} ${v(s.idrops, 5, r.link)} `
-    if (opts.bytes) line += `${v(s.ibytes, 10, true)} `
-    line += `${v(s.opackets, 8, true)} ${v(s.oerrors, 5, r.link)} `
-    if (opts.bytes) line += `${v(s.obytes, 10, true)} `
-    line += v(s.collisions, 5, r.link)
-    if (opts.drops) line += ` ${v(s.odrops, 5, r.link)} `
-    lines.push(line)
+    xo.text(padR(name, nameLen, nameLen))
+    xo.encode('name', r.ifi.name)
+    xo.encode('flags', `0x${r.ifi.flags.toString(16)}`)
+    v('mtu', r.ifi.mtu, 6, r.link)
+    xo.text(' ')
+    // Link rows cut both columns; address rows are cut on screen only, and not with -W.
+    const net = r.link ? r.net.slice(0, netLen) : r.net
+    xo.field('network', net, padR(net, netLen, r.link || !wide ? netLen : undefined))
+    xo.text(' ')
+    const addr = r.link ? r.addr.slice(0, addrLen) : r.addr
+    xo.field('address', addr, padR(addr, addrLen, r.link || !wide ? addrLen : undefined))
+    xo.text(' ')
+    v('received-packets', s.ipackets, 8, true)
+    xo.text(' ')
+    v('received-errors', s.ierrors, 5, r.link)
+    xo.text(' ')
+    v('dropped-packets', s.idrops, 5, r.link)
+    xo.text(' ')
+    if (opts.bytes) {
+      v('received-bytes', s.ibytes, 10, true)
+      xo.text(' ')
+    }
+    v('sent-packets', s.opackets, 8, true)
+    xo.text(' ')
+    v('send-errors', s.oerrors, 5, r.link)
+    xo.text(' ')
+    if (opts.bytes) {
+      v('sent-bytes', s.obytes, 10, true)
+      xo.text(' ')
+    }
+    v('collisions', s.collisions, 5, r.link)
+    if (opts.drops) {
+      xo.text(' ')
+      v('dropped-packets', s.odrops, 5, r.link)
+      xo.text(' ')
+    }
+    xo.text('\n')
+    xo.closeInstance('interface')
   }
-  return `${lines.join('\n')}\n`
+  xo.closeList('interface')
 }
 
 function netOf(addr: number, prefixLen: number): string {

@@ -6,8 +6,8 @@
 
 import { type Route6Info, RtFlag, type Syscalls } from '../../../host/syscalls.js'
 import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
-import { padL, padR } from '../../common.js'
-import { routeFlagLetters } from './route.js'
+import { Xo } from '../../lib/libxo/xo.js'
+import { emitFamily, type RouteRow, type RouteWidths } from './route.js'
 
 /** A route's address with its zone (`fe80::1%epair0a`); ::1 is `localhost` unless numeric. */
 function addr6(
@@ -26,26 +26,14 @@ function addr6(
   return s
 }
 
-/** The `Internet6:` section (without the `Routing tables` title), newline-terminated; empty when none. */
-export function formatRoutes6(
+/** The IPv6 rows of `netstat -r` and route.c's widths for AF_INET6 (wider when numeric). */
+export function routeRows6(
   sys: Syscalls,
   routes: readonly Route6Info[],
   opts: { numeric: boolean; wide: boolean },
-): string {
-  if (routes.length === 0) return ''
+): { rows: RouteRow[]; widths: RouteWidths } {
   const names = new Map(sys.ifList().map((i) => [i.index, i.name] as const))
-  // WID_DST_DEFAULT / WID_GW_DEFAULT for AF_INET6: wider when numeric.
-  const wDst = opts.numeric ? 33 : 18
-  const wGw = opts.numeric ? 29 : 18
-  const wIf = opts.wide ? 10 : 8
-  const col = (s: string, w: number): string => (opts.numeric || opts.wide ? padR(s, w) : padR(s, w, w))
-  const lines = ['Internet6:']
-  lines.push(
-    opts.wide
-      ? `${padR('Destination', wDst)} ${padR('Gateway', wGw)} ${padR('Flags', 6)} ${padL('Use', 8)} ${padL('Mtu', 6)} ${padL('Netif', wIf)} Expire`
-      : `${padR('Destination', wDst)} ${padR('Gateway', wGw)} ${padR('Flags', 6)} ${padL('Netif', wIf)} Expire`,
-  )
-  for (const r of routes) {
+  const rows = routes.map((r): RouteRow => {
     let dst: string
     if ((r.flags & RtFlag.HOST) !== 0 || r.prefixLen === 128)
       dst = addr6(sys, r.dst, r.scopeId, opts.numeric, names)
@@ -62,13 +50,36 @@ export function formatRoutes6(
         : r.gatewayIfIndex !== 0
           ? `link#${r.gatewayIfIndex}`
           : '::1'
-    let line = `${col(dst, wDst)} ${col(gw, wGw)} ${padR(routeFlagLetters(r.flags), 6)} `
-    if (opts.wide) line += `${padL(r.use, 8)} ${r.mtu !== 0 ? padL(r.mtu, 6) : padL('', 6)} `
-    // route.c: the seconds left of a route that expires (a redirect's), `%6d` after the interface.
-    const exp = r.expire !== undefined && r.expire > 0 ? ` ${padL(r.expire, 6)}` : ''
-    lines.push(line + padL(r.ifName, wIf, wIf) + exp)
-  }
-  return `${lines.join('\n')}\n`
+    return {
+      dst,
+      gw,
+      flags: r.flags,
+      use: r.use,
+      mtu: r.mtu,
+      ifName: r.ifName,
+      weight: 1,
+      expire: r.expire ?? 0,
+    }
+  })
+  // WID_DST_DEFAULT / WID_GW_DEFAULT for AF_INET6.
+  const widths = { dst: opts.numeric ? 33 : 18, gw: opts.numeric ? 29 : 18, iface: opts.wide ? 10 : 8 }
+  return { rows, widths }
+}
+
+/** The `Internet6:` section (without the `Routing tables` title), newline-terminated; empty when none. */
+export function formatRoutes6(
+  sys: Syscalls,
+  routes: readonly Route6Info[],
+  opts: { numeric: boolean; wide: boolean },
+): string {
+  let s = ''
+  const { rows, widths } = routeRows6(sys, routes, opts)
+  emitFamily(new Xo((t) => void (s += t)), 'Internet6', rows, widths, {
+    cut: !opts.numeric && !opts.wide,
+    wide: opts.wide,
+  })
+  // emitFamily starts the section with pr_family's blank line; the caller places it.
+  return s.slice(1)
 }
 
 /** `netstat -s -p ip6|icmp6`: each non-hidden counter as `\tN name`, FreeBSD's section title first. */

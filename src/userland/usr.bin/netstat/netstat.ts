@@ -1,7 +1,9 @@
 /**
  * netstat(1): the routing table (`-r`), interface statistics (`-i`, `-I IF`, `-b`, `-d`) and
  * per-protocol statistics (`-s`, `-p PROTO`, `-ss` to hide zero counters), laid out column for
- * column like FreeBSD 14's netstat.
+ * column like FreeBSD 14's netstat. `--libxo json|xml[,pretty]` gives FreeBSD 14's structure for
+ * `-r` (`statistics` > `route-information` > `route-table` > `rt-family` list) and `-i`/`-I`
+ * (`statistics` > `interface` list); the other modes stay text.
  *
  * Read-only: it asks the kernel for lists and counters and never changes anything.
  */
@@ -11,10 +13,11 @@ import { in6IsUnspecified } from '../../../wire/inet6/in6_addr.js'
 import { CmdError, EX, in6WithZone, optsOrUsage, padL, padR, runTool, usage } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import { withJailOption } from '../../jail_option.js'
+import { Xo, xoParseArgs } from '../../lib/libxo/xo.js'
 import type { Command } from '../../types.js'
-import { formatInterfaces } from './if.js'
-import { formatProto6Stats, formatRoutes6 } from './inet6.js'
-import { formatRoutes, hostname } from './route.js'
+import { emitInterfaces, type IntprOpts } from './if.js'
+import { formatProto6Stats, routeRows6 } from './inet6.js'
+import { emitFamily, hostname, routeRows4, widths4 } from './route.js'
 import { formatTcpStats } from './tcp.js'
 
 const USAGE = [
@@ -323,7 +326,10 @@ export function formatSockets(
 const netstatHere: Command = (argv, io, proc) =>
   runTool('netstat', io, () => {
     const sys = proc.sys
-    const { opts, rest } = optsOrUsage(getopt('netstat', argv.slice(1), '46AabdF:f:hI:ilnp:qrsWwz'), USAGE, 1)
+    const x = xoParseArgs(argv.slice(1))
+    if (typeof x === 'string') throw new CmdError(x.replace(/^libxo: /, ''))
+    const { opts, rest } = optsOrUsage(getopt('netstat', x.argv, '46AabdF:f:hI:ilnp:qrsWwz'), USAGE, 1)
+    const xo = new Xo((t) => void io.stdout.write(t), x.opts)
     if (rest.length > 0) usage(USAGE, 1)
     const count = (c: string): number => opts.filter(([f]) => f === c).length
     const value = (c: string): string | undefined => opts.filter(([f]) => f === c).pop()?.[1]
@@ -361,16 +367,34 @@ const netstatHere: Command = (argv, io, proc) =>
       }
       const want4 = (family === undefined || family === 'inet') && (count('6') === 0 || count('4') > 0)
       const want6 = (family === undefined || family === 'inet6') && (count('4') === 0 || count('6') > 0)
-      const v4 = want4 ? formatRoutes(sys.routeList(), { numeric, wide }) : 'Routing tables\n'
-      const v6 = want6 ? formatRoutes6(sys, sys.inet6.routeList(), { numeric, wide }) : ''
-      const out = v6 === '' ? v4 : `${v4}\n${v6}`
-      // routepr: `Routing tables (fib: N)` for a FIB other than 0.
-      io.stdout.write(sys.fib === 0 ? out : out.replace('Routing tables', `Routing tables (fib: ${sys.fib})`))
+      // main()'s statistics container around routepr().
+      xo.openContainer('statistics')
+      xo.openContainer('route-information')
+      xo.text('Routing tables')
+      if (sys.fib !== 0) {
+        xo.text(' (fib: ')
+        xo.field('fib', sys.fib)
+        xo.text(')')
+      }
+      xo.text('\n')
+      xo.openContainer('route-table')
+      xo.openList('rt-family')
+      const cut = { cut: !numeric && !wide, wide }
+      if (want4) emitFamily(xo, 'Internet', routeRows4(sys.routeList(), numeric), widths4(wide), cut)
+      if (want6) {
+        const six = routeRows6(sys, sys.inet6.routeList(), { numeric, wide })
+        emitFamily(xo, 'Internet6', six.rows, six.widths, cut)
+      }
+      xo.closeList('rt-family')
+      xo.closeContainer('route-table')
+      xo.closeContainer('route-information')
+      xo.closeContainer('statistics')
+      xo.finish()
       return 0
     }
     const iface = value('I')
     if (count('i') > 0 || iface !== undefined) {
-      const o: Parameters<typeof formatInterfaces>[1] = {
+      const o: IntprOpts = {
         bytes: count('b') > 0,
         drops: count('d') > 0,
         numeric,
@@ -380,7 +404,10 @@ const netstatHere: Command = (argv, io, proc) =>
         linkOnly: family === 'link' || family === 'ether',
       }
       if (iface !== undefined) o.iface = iface
-      io.stdout.write(formatInterfaces(sys.ifList(), o))
+      xo.openContainer('statistics')
+      emitInterfaces(xo, sys.ifList(), o)
+      xo.closeContainer('statistics')
+      xo.finish()
       return 0
     }
     if (proto !== undefined && proto !== 'udp' && proto !== 'tcp' && !(proto in PROTO_LINES))

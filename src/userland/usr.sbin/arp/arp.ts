@@ -3,6 +3,11 @@
  * entries of the ARP cache, printed as FreeBSD prints them:
  * `? (192.0.2.254) at 02:00:00:00:00:01 on epair0a expires in 1199 seconds [ethernet]`.
  *
+ * `--libxo json|xml[,pretty]` (FreeBSD 14's arp.c): `-a` and a single host give
+ * `{"__version": "1", "arp": {"arp-cache": [{hostname, ip-address, mac-address | incomplete,
+ * interface, expires | permanent | expired, published, type}]}}`; `expires` is a number, the
+ * `true` flags bare. A host with no entry prints its text line only and an empty list.
+ *
  * Operands are checked before the kernel is asked to change anything.
  */
 
@@ -11,6 +16,7 @@ import { formatMac, parseMac } from '../../../wire/addr.js'
 import { asSysError, CmdError, hostAddr, ip, optsOrUsage, runTool, usage } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import { withJailOption } from '../../jail_option.js'
+import { Xo, xoParseArgs } from '../../lib/libxo/xo.js'
 import type { Command, Io } from '../../types.js'
 
 const USAGE = [
@@ -22,14 +28,47 @@ const USAGE = [
   '       arp -S hostname ether_addr [temp] [reject | blackhole] [pub [only]]',
 ].join('\n')
 
-/** print_entry(): one cache entry, newline-terminated. There is no resolver, so the name is `?`. */
+/** print_entry(): one cache entry as an `arp-cache` instance, newline-terminated in text. */
+function emitEntry(xo: Xo, e: ArpInfo): void {
+  xo.openInstance('arp-cache')
+  // There is no resolver, so the name is `?`.
+  xo.field('hostname', '?')
+  xo.text(' (')
+  xo.field('ip-address', ip(e.addr))
+  xo.text(') at ')
+  if (e.mac !== null) xo.field('mac-address', formatMac(e.mac))
+  else {
+    xo.text('(incomplete)')
+    xo.encode('incomplete', true)
+  }
+  xo.text(' on ')
+  xo.field('interface', e.ifName)
+  if (e.permanent || e.expiresIn < 0) {
+    xo.text(' permanent')
+    xo.encode('permanent', true)
+  } else if (e.expiresIn > 0) {
+    xo.text(' expires in ')
+    xo.field('expires', e.expiresIn)
+    xo.text(' seconds')
+  } else {
+    xo.text(' expired')
+    xo.encode('expired', true)
+  }
+  if (e.published) {
+    xo.text(' published')
+    xo.encode('published', true)
+  }
+  xo.text(' [')
+  xo.field('type', 'ethernet')
+  xo.text(']\n')
+  xo.closeInstance('arp-cache')
+}
+
+/** The text line of one entry (print_entry() in text style). */
 export function formatArpEntry(e: ArpInfo): string {
-  let s = `? (${ip(e.addr)}) at ${e.mac !== null ? formatMac(e.mac) : '(incomplete)'} on ${e.ifName}`
-  if (e.permanent || e.expiresIn < 0) s += ' permanent'
-  else if (e.expiresIn > 0) s += ` expires in ${e.expiresIn} seconds`
-  else s += ' expired'
-  if (e.published) s += ' published'
-  return `${s} [ethernet]\n`
+  let s = ''
+  emitEntry(new Xo((t) => void (s += t)), e)
+  return s
 }
 
 function addrOrFail(host: string): number {
@@ -38,15 +77,29 @@ function addrOrFail(host: string): number {
   return a
 }
 
-function get(sys: Syscalls, io: Io, host: string, iface: string | undefined): number {
+/** main()'s xo_open_container("arp") and list around `emit`, then xo_finish. */
+function inArpCache(xo: Xo, emit: () => number): number {
+  xo.setVersion('1')
+  xo.openContainer('arp')
+  xo.openList('arp-cache')
+  const status = emit()
+  xo.closeList('arp-cache')
+  xo.closeContainer('arp')
+  xo.finish()
+  return status
+}
+
+function get(sys: Syscalls, xo: Xo, host: string, iface: string | undefined): number {
   const a = addrOrFail(host)
-  const e = sys.arpList().find((x) => x.addr === a && (iface === undefined || x.ifName === iface))
-  if (e === undefined) {
-    io.stdout.write(`${host} (${ip(a)}) -- no entry${iface !== undefined ? ` on ${iface}` : ''}\n`)
+  return inArpCache(xo, () => {
+    const e = sys.arpList().find((x) => x.addr === a && (iface === undefined || x.ifName === iface))
+    if (e !== undefined) {
+      emitEntry(xo, e)
+      return 0
+    }
+    xo.text(`${host} (${ip(a)}) -- no entry${iface !== undefined ? ` on ${iface}` : ''}\n`)
     return 1
-  }
-  io.stdout.write(formatArpEntry(e))
-  return 0
+  })
 }
 
 /** delete(): returns the status; `host` is echoed as typed. */
@@ -91,7 +144,10 @@ function set(sys: Syscalls, io: Io, args: readonly string[], replace: boolean): 
 const arpHere: Command = (argv, io, proc) =>
   runTool('arp', io, () => {
     const sys = proc.sys
-    const { opts, rest } = optsOrUsage(getopt('arp', argv.slice(1), 'adfnsSi:'), USAGE, 1)
+    const x = xoParseArgs(argv.slice(1))
+    if (typeof x === 'string') throw new CmdError(x.replace(/^libxo: /, ''))
+    const { opts, rest } = optsOrUsage(getopt('arp', x.argv, 'adfnsSi:'), USAGE, 1)
+    const xo = new Xo((t) => void io.stdout.write(t), x.opts)
     const has = (c: string): boolean => opts.some(([f]) => f === c)
     const iface = opts.find(([f]) => f === 'i')?.[1]
     const all = has('a')
@@ -105,12 +161,13 @@ const arpHere: Command = (argv, io, proc) =>
       case 'get':
         if (all) {
           if (rest.length !== 0) usage(USAGE, 1)
-          for (const e of sys.arpList())
-            if (iface === undefined || e.ifName === iface) io.stdout.write(formatArpEntry(e))
-          return 0
+          return inArpCache(xo, () => {
+            for (const e of sys.arpList()) if (iface === undefined || e.ifName === iface) emitEntry(xo, e)
+            return 0
+          })
         }
         if (rest.length !== 1) usage(USAGE, 1)
-        return get(sys, io, rest[0]!, iface)
+        return get(sys, xo, rest[0]!, iface)
       case 'delete': {
         if (all) {
           if (rest.length !== 0) usage(USAGE, 1)
