@@ -7,13 +7,12 @@
  * key with the Cryptographic Protocol ID (1) appended, hashed first when longer than the digest.
  * The packet's checksum stays zero and is not verified (§4.2); the digest stands in for it, as in
  * FRR's ospf6d.
- * Hashes come from @noble/hashes.
+ * The hashes and HMAC are auth_hmac.ts's.
  *
  * Must not: throw on a packet it checks (a reason instead), or keep a buffer it is given.
  */
 
-import { md5, sha1 } from '@noble/hashes/legacy.js'
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js'
+import { digestLen, type RoutingHashAlgo, routingHmac } from './auth_hmac.js'
 
 /** The AT bit of the OSPFv3 options (§2.1). */
 export const OPT6_AT = 0x400
@@ -23,7 +22,7 @@ const AT_HMAC = 1
 /** OSPFv3's Cryptographic Protocol ID (§4.5, IANA). */
 const CRYPTO_PROTO_ID = 1
 
-export type Ospf6HashAlgo = 'md5' | 'hmac-sha-1' | 'hmac-sha-256' | 'hmac-sha-384' | 'hmac-sha-512'
+export type Ospf6HashAlgo = RoutingHashAlgo
 
 export interface Ospf6AuthKey {
   keyId: number
@@ -31,40 +30,18 @@ export interface Ospf6AuthKey {
   key: string
 }
 
-const HASHES: Readonly<
-  Record<Ospf6HashAlgo, { h: (b: Uint8Array) => Uint8Array; len: number; block: number }>
-> = {
-  md5: { h: md5, len: 16, block: 64 },
-  'hmac-sha-1': { h: sha1, len: 20, block: 64 },
-  'hmac-sha-256': { h: sha256, len: 32, block: 64 },
-  'hmac-sha-384': { h: sha384, len: 48, block: 128 },
-  'hmac-sha-512': { h: sha512, len: 64, block: 128 },
-}
-
 /** The trailer's length for a key (header and digest). */
 export function trailerLen(k: Ospf6AuthKey): number {
-  return AT_HDR_LEN + HASHES[k.algo].len
+  return AT_HDR_LEN + digestLen(k.algo)
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
-}
-
-/** §4.5's HMAC over `text` (whose digest field already holds Apad). */
+/** §4.5's HMAC over `text` (whose digest field already holds Apad), keyed by the key and the Cryptographic Protocol ID. */
 function digest(k: Ospf6AuthKey, text: Uint8Array): Uint8Array {
-  const { h, len, block } = HASHES[k.algo]
   const ks = new Uint8Array(k.key.length + 2)
   for (let i = 0; i < k.key.length; i++) ks[i] = k.key.charCodeAt(i) & 0xff
   ks[k.key.length] = CRYPTO_PROTO_ID >>> 8
   ks[k.key.length + 1] = CRYPTO_PROTO_ID & 0xff
-  const key = new Uint8Array(block)
-  key.set(ks.length > len ? h(ks) : ks)
-  const ipad = key.map((b) => b ^ 0x36)
-  const opad = key.map((b) => b ^ 0x5c)
-  return h(concat(opad, h(concat(ipad, text))))
+  return routingHmac(k.algo, ks, text)
 }
 
 function apad(src: Uint8Array, len: number): Uint8Array {
@@ -83,7 +60,7 @@ export function appendTrailer(
   hi: number,
   lo: number,
 ): Uint8Array {
-  const len = HASHES[k.algo].len
+  const len = digestLen(k.algo)
   const out = new Uint8Array(pkt.length + AT_HDR_LEN + len)
   out.set(pkt)
   const t = pkt.length
@@ -114,7 +91,7 @@ export function checkTrailer(
   src: Uint8Array,
   k: Ospf6AuthKey,
 ): TrailerCheck {
-  const len = HASHES[k.algo].len
+  const len = digestLen(k.algo)
   const t = ospfLen
   if (payload.length < t + AT_HDR_LEN) return { ok: false, reason: 'auth-missing' }
   const r16 = (o: number) => (payload[o]! << 8) | payload[o + 1]!

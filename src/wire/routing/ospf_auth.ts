@@ -5,43 +5,27 @@
  * number in the header, the checksum left zero, and a digest appended after the packet, not counted
  * in its length. Keyed MD5 is D.4.3's (MD5 over the packet then the key padded to 16 bytes);
  * HMAC-SHA-1/256/384/512 are RFC 5709's (§3.3: HMAC over the packet then Apad, 0x878FE1F3 repeated
- * to the digest's length, keyed by the key hashed when longer than the digest). Hashes come from
- * @noble/hashes.
+ * to the digest's length, keyed by the key hashed when longer than the digest: auth_hmac.ts).
  *
  * Must not: change a packet it is given (signing returns a new one), or throw on one it checks.
  */
 
-import { md5, sha1 } from '@noble/hashes/legacy.js'
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js'
+import { md5 } from '@noble/hashes/legacy.js'
 import { readU16, readU32, writeU16, writeU32 } from '../addr.js'
 import { checksum, sum16 } from '../checksum.js'
+import { digestLen, type RoutingHashAlgo, routingHmac } from './auth_hmac.js'
 
 export const AuType = { NULL: 0, SIMPLE: 1, CRYPTO: 2 } as const
 export const SIMPLE_KEY_LEN = 8
 export const MD5_KEY_LEN = 16
 const HDR_LEN = 24
 
-export type OspfAuthAlgo = 'md5' | 'hmac-sha-1' | 'hmac-sha-256' | 'hmac-sha-384' | 'hmac-sha-512'
+export type OspfAuthAlgo = RoutingHashAlgo
 
 export interface OspfCryptoKey {
   keyId: number
   algo: OspfAuthAlgo
   key: string
-}
-
-const HASHES: Readonly<
-  Record<OspfAuthAlgo, { h: (b: Uint8Array) => Uint8Array; len: number; block: number }>
-> = {
-  md5: { h: md5, len: 16, block: 64 },
-  'hmac-sha-1': { h: sha1, len: 20, block: 64 },
-  'hmac-sha-256': { h: sha256, len: 32, block: 64 },
-  'hmac-sha-384': { h: sha384, len: 48, block: 128 },
-  'hmac-sha-512': { h: sha512, len: 64, block: 128 },
-}
-
-/** The digest's length (Auth Data Len) of a key's algorithm. */
-export function digestLen(algo: OspfAuthAlgo): number {
-  return HASHES[algo].len
 }
 
 function bytes(s: string, len: number): Uint8Array {
@@ -58,25 +42,18 @@ function headerChecksum(p: Uint8Array, len: number): number {
 
 /** The digest of the first `len` bytes of p under k (D.4.3 keyed MD5, or RFC 5709 HMAC-SHA). */
 function digest(k: OspfCryptoKey, p: Uint8Array, len: number): Uint8Array {
-  const { h, len: dl, block } = HASHES[k.algo]
   if (k.algo === 'md5') {
     const text = new Uint8Array(len + MD5_KEY_LEN)
     text.set(p.subarray(0, len))
     text.set(bytes(k.key, MD5_KEY_LEN), len)
-    return h(text)
+    return md5(text)
   }
-  // RFC 5709 §3.3: Ks is hashed when longer than L, zero-padded to the block (HMAC's K0) otherwise.
-  const ks = bytes(k.key, k.key.length)
-  const key = new Uint8Array(block)
-  key.set(ks.length > dl ? h(ks) : ks)
-  const inner = new Uint8Array(block + len + dl)
-  for (let i = 0; i < block; i++) inner[i] = key[i]! ^ 0x36
-  inner.set(p.subarray(0, len), block)
-  for (let i = 0; i < dl; i++) inner[block + len + i] = [0x87, 0x8f, 0xe1, 0xf3][i & 3]!
-  const outer = new Uint8Array(block + dl)
-  for (let i = 0; i < block; i++) outer[i] = key[i]! ^ 0x5c
-  outer.set(h(inner), block)
-  return h(outer)
+  // RFC 5709 §3.3: over the packet, then Apad (0x878FE1F3 repeated) as long as the digest.
+  const dl = digestLen(k.algo)
+  const text = new Uint8Array(len + dl)
+  text.set(p.subarray(0, len))
+  for (let i = 0; i < dl; i++) text[len + i] = [0x87, 0x8f, 0xe1, 0xf3][i & 3]!
+  return routingHmac(k.algo, bytes(k.key, k.key.length), text)
 }
 
 /** Packet p (built with null authentication) with AuType 1 and the password (D.4.2), re-checksummed. */
@@ -94,7 +71,7 @@ export function signSimple(p: Uint8Array, password: string): Uint8Array {
  */
 export function signCrypto(p: Uint8Array, k: OspfCryptoKey, seq: number): Uint8Array {
   const len = readU16(p, 2)
-  const dl = HASHES[k.algo].len
+  const dl = digestLen(k.algo)
   const out = new Uint8Array(len + dl)
   out.set(p.subarray(0, len))
   writeU16(out, 12, 0)
@@ -139,7 +116,7 @@ export function checkAuth(p: Uint8Array, e: OspfAuthExpect): OspfAuthCheck {
   const k = e.keys.find((x) => x.keyId === p[18])
   if (k === undefined) return { ok: false, reason: 'auth-key-id' }
   const len = readU16(p, 2)
-  const dl = HASHES[k.algo].len
+  const dl = digestLen(k.algo)
   if (p[19] !== dl || p.length < len + dl) return { ok: false, reason: 'auth-length' }
   const d = digest(k, p, len)
   let diff = 0
