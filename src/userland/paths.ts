@@ -49,7 +49,6 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'id',
     'iperf3',
     'jot',
-    'jq',
     'killall',
     'mail',
     'nc',
@@ -95,7 +94,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'useradd',
   ],
   '/usr/libexec': ['ftpd', 'telnetd'],
-  '/usr/local/bin': ['akpop3d', 'packetdrill'],
+  '/usr/local/bin': ['akpop3d', 'jq', 'packetdrill'],
   '/usr/local/sbin': ['dhcpd', 'lighttpd', 'pkg', 'postalias', 'postfix', 'sendmail', 'tayga'],
 }
 

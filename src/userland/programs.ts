@@ -43,6 +43,7 @@ import { host } from './usr.bin/host.js'
 import { id } from './usr.bin/id.js'
 import { iperf3 } from './usr.bin/iperf3/iperf3.js'
 import { jot } from './usr.bin/jot.js'
+import { jq } from './usr.bin/jq/jq.js'
 import { killall } from './usr.bin/killall.js'
 import { mail } from './usr.bin/mail.js'
 import { nc } from './usr.bin/nc/nc.js'
@@ -117,6 +118,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['touch', { run: touch }],
   ['stat', { run: stat }],
   ['jot', { run: jot }],
+  ['jq', { run: jq }],
   ['which', { run: which }],
   ['pgrep', { run: pgrep }],
   ['pkill', { run: pkill }],
