@@ -31,8 +31,8 @@ export class JsonStream {
   }
   private seen = 0
 
-  private fail(what: string): never {
-    if (this.i >= this.s.length) what = 'Unfinished JSON term at EOF'
+  private fail(what: string, eof = this.i >= this.s.length): never {
+    if (eof) what = 'Unfinished JSON term at EOF'
     const before = this.s.slice(0, this.i)
     const line = count(before, 0, before.length) + 1
     throw new JsonParseError(`${what} at line ${line}, column ${this.i - before.lastIndexOf('\n') - 1}`)
@@ -88,8 +88,10 @@ export class JsonStream {
       this.s.slice(this.i, this.i + 400),
     )
     if (lit === null) {
-      this.i += /^[^\s[\]{},:"]*/.exec(this.s.slice(this.i))?.[0].length ?? 0
-      this.fail(c === undefined ? 'Unfinished JSON term' : 'Invalid literal')
+      if (c === undefined) this.fail('')
+      // jq reports a bad word at the character after it, the one that ended it.
+      this.i += (/^[^\s[\]{},:"]*/.exec(this.s.slice(this.i))?.[0].length ?? 0) + 1
+      this.fail(/^[tfn]/.test(c ?? '') ? 'Invalid literal' : 'Invalid numeric literal', false)
     }
     this.i += lit[0].length
     return lit[1] === 'true' ? true : lit[1] === 'false' ? false : lit[1] === 'null' ? null : Number(lit[1])

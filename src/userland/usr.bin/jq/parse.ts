@@ -363,7 +363,10 @@ class Parser {
     const cond = this.pipe()
     this.expect('then')
     const then = this.pipe()
-    if (this.isOp('elif')) return { t: 'if', cond, then, else: this.ifThen() }
+    if (this.isOp('elif')) {
+      this.i++
+      return { t: 'if', cond, then, else: this.ifThen() }
+    }
     let otherwise: Node | null = null
     if (this.isOp('else')) {
       this.i++
