@@ -90,7 +90,8 @@ function parseArgs(args: readonly string[]): Opts | string {
           return `jq: invalid JSON text passed to --argjson\n`
         }
       }
-    } else if (a.startsWith('--')) {
+    } else if (a === '--help') return ''
+    else if (a.startsWith('--')) {
       const f = long[a.slice(2)]
       if (f === undefined) return `jq: Unknown option: ${a}\n`
       ;(o[flags[f]] as boolean) = true
@@ -109,8 +110,12 @@ function parseArgs(args: readonly string[]): Opts | string {
 export const jq: Command = async (argv, io, proc) => {
   const o = parseArgs(argv.slice(1))
   if (typeof o === 'string') {
-    io.stderr.write(o === '' ? USAGE : `${o}${HELP}`)
-    return o === '' ? 0 : 2
+    if (o === '') {
+      await io.stdout.write(USAGE)
+      return 0
+    }
+    io.stderr.write(`${o}${HELP}`)
+    return 2
   }
   let prog: Node
   try {
