@@ -86,6 +86,12 @@ test('builtins: length, keys, map, has, first, last, test, add, sort, join, to_e
   ])
   assert.deepEqual(run('.n | has(0), has(7), (["x","y"] | join("-"))'), ['true', 'false', '"x-y"'])
   assert.deepEqual(run('.z | length'), ['0'])
+  assert.deepEqual(run('[limit(2; .n[])], [limit(0; 1, 2)], "ab" * 2, "ab" * 0'), [
+    '[3,1]',
+    '[]',
+    '"abab"',
+    'null',
+  ])
 })
 
 test('construction: {a: f}, {"k": f}, {(f): g}, shorthand {a}, {$v}, arrays, and one object per combination', () => {

@@ -293,6 +293,18 @@ export class Evaluator {
             for (const m of this.call('map', args, e, env)) yield* PLAIN.from_entries(m)
           return
       }
+    if (args.length === 2 && name === 'limit') {
+      for (const n of this.ev(f, v, env)) {
+        if (typeof n !== 'number') throw new JqError('Invalid limit: must be a number')
+        let left = n
+        if (left <= 0) continue
+        for (const x of this.ev(args[1], v, env)) {
+          yield x
+          if (--left <= 0) break
+        }
+      }
+      return
+    }
     if (args.length === 2 && name === 'test') {
       for (const fl of this.ev(args[1], v, env))
         yield* this.map1(f, v, env, (re) => regex(re, fl).test(str(v, 'test')))
@@ -338,7 +350,7 @@ export function check(n: Node, vars: ReadonlySet<string>): void {
       const ok =
         (n.args.length === 0 && n.name in PLAIN) ||
         (n.args.length === 1 && WITH_ARG.includes(n.name)) ||
-        (n.args.length === 2 && n.name === 'test')
+        (n.args.length === 2 && (n.name === 'test' || n.name === 'limit'))
       if (!ok) throw new CompileError(`${n.name}/${n.args.length} is not defined`)
       for (const a of n.args) sub(a)
       return

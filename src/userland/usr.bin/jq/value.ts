@@ -8,6 +8,9 @@ export type J = null | boolean | number | string | J[] | Map<string, J>
 
 export class JqError extends Error {}
 
+/** Most copies `"s" * n` makes, a bound on one string's size. */
+const MAX_REPEAT = 1 << 20
+
 export function kind(v: J): string {
   if (v === null) return 'null'
   if (typeof v === 'boolean') return 'boolean'
@@ -107,6 +110,8 @@ export function arith(op: string, a: J, b: J): J {
     if (op === '/') return a / b
     return Math.trunc(a) % Math.trunc(b)
   } else if (op === '/' && typeof a === 'string' && typeof b === 'string') return a.split(b)
+  else if (op === '*' && typeof a === 'string' && typeof b === 'number')
+    return b > 0 ? a.repeat(Math.min(Math.max(1, Math.trunc(b)), MAX_REPEAT)) : null
   const verb = { '+': 'added', '-': 'subtracted', '*': 'multiplied', '/': 'divided', '%': 'divided' }[op]
   throw new JqError(`${kind(a)} (${show(a)}) and ${kind(b)} (${show(b)}) cannot be ${verb}`)
 }
