@@ -75,12 +75,13 @@ jq -n 'foo(1)'; echo rc=$?
 jq -n '$nope'; echo rc=$?
 echo '1 {' | jq .; echo rc=$?
 echo '{"a":tru}' | jq .; echo rc=$?
+echo '[1,"a]' | jq .; echo rc=$?
 jq . /nonexistent; echo rc=$?
 jq -z .; echo rc=$?
 jq -n --arg x; echo rc=$?`,
     { 'f.json': '[1]\n' },
   )
-  assert.equal(r.out, 'rc=5\n1\nrc=5\nrc=5\nrc=5\nrc=3\nrc=3\nrc=3\n1\nrc=2\nrc=2\nrc=2\nrc=2\nrc=2\n')
+  assert.equal(r.out, 'rc=5\n1\nrc=5\nrc=5\nrc=5\nrc=3\nrc=3\nrc=3\n1\nrc=2\nrc=2\nrc=2\nrc=2\nrc=2\nrc=2\n')
   const help =
     'Use jq --help for help with command-line options,\nor see the jq manpage, or online docs  at https://stedolan.github.io/jq\n'
   assert.equal(
@@ -95,6 +96,7 @@ jq -n --arg x; echo rc=$?`,
       'jq: error: $nope is not defined at <top-level>, line 1:\n$nope\njq: 1 compile error\n' +
       'parse error: Unfinished JSON term at EOF at line 2, column 0\n' +
       'parse error: Invalid literal at line 1, column 9\n' +
+      'parse error: Unfinished string at EOF at line 2, column 0\n' +
       'jq: error: Could not open file /nonexistent: No such file or directory\n' +
       `jq: Unknown option: -z\n${help}` +
       `jq: --arg takes two parameters (e.g. --arg varname value)\n${help}`,

@@ -99,6 +99,10 @@ export class JsonStream {
 
   private string(): string {
     const end = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.exec(this.s.slice(this.i))
+    if (end === null && this.s.indexOf('"', this.i + 1) < 0) {
+      this.i = this.s.length
+      this.fail('Unfinished string at EOF', false)
+    }
     if (end === null) this.fail('Invalid string')
     this.i += end[0].length
     return JSON.parse(end[0]) as string
