@@ -318,7 +318,7 @@ export class Evaluator {
   }
 }
 
-const WITH_ARG = [
+const WITH_ARG: readonly string[] = [
   'select',
   'map',
   'map_values',

@@ -35,7 +35,7 @@ type Tok =
   | { k: 'field'; v: string }
   | { k: 'end' }
 
-const OPS = [
+const OPS: readonly string[] = [
   '?//',
   '|=',
   '==',

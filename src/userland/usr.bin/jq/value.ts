@@ -19,7 +19,7 @@ export function kind(v: J): string {
   return Array.isArray(v) ? 'array' : 'object'
 }
 
-const ORDER = ['null', 'boolean', 'number', 'string', 'array', 'object']
+const ORDER: readonly string[] = ['null', 'boolean', 'number', 'string', 'array', 'object']
 
 /** jq's total order: null < false < true < numbers < strings < arrays < objects. */
 export function compare(a: J, b: J): number {
