@@ -86,6 +86,8 @@ interface Conv {
 /** A tcpdump printing session: options plus the TCP conversation table. */
 export class Printer {
   private readonly conv = new Map<string, Conv>()
+  /** How much of the last packet the link printer took as its header (netdissect's hdrlen), 802.1Q tags included. */
+  hdrlen = 0
 
   constructor(readonly opts: PrintOptions) {}
 
@@ -93,10 +95,12 @@ export class Printer {
   line(linktype: number, b: Uint8Array, caplen: number, wirelen: number): string {
     if (linktype === LinkType.EN10MB) return this.ether(b, caplen, wirelen)
     if (linktype === LinkType.NULL) return this.nullLink(b, caplen, wirelen)
+    this.hdrlen = caplen
     return `unknown link type ${linktype}, length ${wirelen}`
   }
 
   private ether(b: Uint8Array, caplen: number, wirelen: number): string {
+    this.hdrlen = caplen
     if (caplen < 14) return '[|ether]'
     const type = be16(b, 12)
     const name = ETHERTYPES[type] ?? 'Unknown'
@@ -113,6 +117,7 @@ export class Printer {
       tags += `vlan ${tci & 0xfff}, p ${tci >> 13}${tci & 0x1000 ? ', DEI' : ''}, ethertype ${ETHERTYPES[t] ?? 'Unknown'} (0x${hex4(t)}), `
       at += 4
     }
+    this.hdrlen = at
     const head = e ? hdr + tags : ''
     if (t === 0x0800) return head + this.ip(b, at, caplen, e)
     if (t === 0x0806) return (e ? head : 'ARP, ') + this.arp(b, at, caplen, wirelen - at)
@@ -122,6 +127,7 @@ export class Printer {
   }
 
   private nullLink(b: Uint8Array, caplen: number, wirelen: number): string {
+    this.hdrlen = Math.min(4, caplen)
     if (caplen < 4) return '[|null]'
     const le = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)
     const af = le > 0xffff ? be32(b, 0) : le

@@ -7,7 +7,15 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { LinkType } from '../../../wire/pcap/pcap.js'
+import { Printer } from './print.js'
 import { rawDump } from './print_hex.js'
+
+/** rawDump after the packet's line, with the header length the link printer reports. */
+function dumpOf(x: number, X: number, A: number, linktype: number, b: Uint8Array, caplen: number): string {
+  const p = new Printer({ n: 2, e: false, v: 0, q: false, S: false })
+  p.line(linktype, b, caplen, caplen)
+  return rawDump({ x, X, A }, p.hdrlen, b, caplen)
+}
 
 const FRAME = Uint8Array.from(
   Buffer.from(
@@ -17,7 +25,7 @@ const FRAME = Uint8Array.from(
 )
 
 const dump = (x: number, X: number, A: number): string =>
-  rawDump({ x, X, A }, LinkType.EN10MB, FRAME, FRAME.length)
+  dumpOf(x, X, A, LinkType.EN10MB, FRAME, FRAME.length)
 
 test('-x and -xx: 16-bit groups, sixteen bytes a line, an odd last byte alone', () => {
   assert.equal(
@@ -54,10 +62,7 @@ test('-A and -AA: tabs, spaces and line feeds as they are, a CR before LF or at 
 })
 
 test('nothing past the link header prints nothing; no flag prints nothing', () => {
-  assert.equal(rawDump({ x: 1, X: 0, A: 0 }, LinkType.EN10MB, FRAME, 18), '')
+  assert.equal(dumpOf(1, 0, 0, LinkType.EN10MB, FRAME, 18), '')
   assert.equal(dump(0, 0, 0), '')
-  assert.equal(
-    rawDump({ x: 1, X: 0, A: 0 }, LinkType.NULL, Uint8Array.of(2, 0, 0, 0, 0x45), 5),
-    '\n\t0x0000:  45',
-  )
+  assert.equal(dumpOf(1, 0, 0, LinkType.NULL, Uint8Array.of(2, 0, 0, 0, 0x45), 5), '\n\t0x0000:  45')
 })

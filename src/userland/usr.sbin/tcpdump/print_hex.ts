@@ -7,8 +7,6 @@
  * Must not: read past caplen.
  */
 
-import { LinkType } from '../../../wire/pcap/pcap.js'
-
 export interface DumpFlags {
   x: number
   X: number
@@ -16,19 +14,6 @@ export interface DumpFlags {
 }
 
 const graphic = (c: number): boolean => c > 0x20 && c < 0x7f
-
-/** How long the link-level header is, as the link printer consumed it (802.1Q tags included). */
-function linkHeaderLen(linktype: number, b: Uint8Array, caplen: number): number {
-  if (linktype === LinkType.NULL) return Math.min(4, caplen)
-  if (linktype !== LinkType.EN10MB || caplen < 14) return caplen
-  let at = 14
-  let t = (b[12]! << 8) | b[13]!
-  while ((t === 0x8100 || t === 0x88a8 || t === 0x9100) && caplen >= at + 4) {
-    t = (b[at + 2]! << 8) | b[at + 3]!
-    at += 4
-  }
-  return at
-}
 
 function hex(b: Uint8Array, from: number, len: number): string {
   let s = ''
@@ -68,11 +53,11 @@ function ascii(b: Uint8Array, from: number, len: number): string {
   return s
 }
 
-/** What follows a packet's line for these flags ('' without any): -X over -x over -A. */
-export function rawDump(f: DumpFlags, linktype: number, b: Uint8Array, caplen: number): string {
+/** What follows a packet's line for these flags ('' without any): -X over -x over -A; hdrlen is the link printer's. */
+export function rawDump(f: DumpFlags, hdrlen: number, b: Uint8Array, caplen: number): string {
   const level = f.X > 0 ? f.X : f.x > 0 ? f.x : f.A
   if (level === 0) return ''
-  const from = level > 1 ? 0 : linkHeaderLen(linktype, b, caplen)
+  const from = level > 1 ? 0 : hdrlen
   if (caplen <= from) return ''
   const print = f.X > 0 ? hexAscii : f.x > 0 ? hex : ascii
   return print(b, from, caplen - from)

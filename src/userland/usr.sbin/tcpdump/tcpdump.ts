@@ -315,7 +315,7 @@ async function capture(o: Opts, io: Io, proc: Proc, fd: BpfFd, device: string): 
             else {
               const b = r.buf.subarray(r.off, r.off + r.caplen)
               const line = printer.line(fd.dlt, b, r.caplen, r.wirelen)
-              out += `${stamp(o.t, sec, nsec, prev)}${line}${rawDump(o.dump, fd.dlt, b, r.caplen)}\n`
+              out += `${stamp(o.t, sec, nsec, prev)}${line}${rawDump(o.dump, printer.hdrlen, b, r.caplen)}\n`
               prev = { sec, nsec }
             }
           },
@@ -389,7 +389,7 @@ async function readFile(o: Opts, io: Io, proc: Proc): Promise<number> {
       if (dump !== null) dump.add(w.record(p.sec * 1e9 + p.nsec, p.data, 0, p.caplen, p.wirelen))
       else {
         const line = printer.line(link, p.data, p.caplen, p.wirelen)
-        out += `${stamp(o.t, p.sec, p.nsec, prev)}${line}${rawDump(o.dump, link, p.data, p.caplen)}\n`
+        out += `${stamp(o.t, p.sec, p.nsec, prev)}${line}${rawDump(o.dump, printer.hdrlen, p.data, p.caplen)}\n`
         prev = { sec: p.sec, nsec: p.nsec }
       }
       if (out.length > 65536) {
