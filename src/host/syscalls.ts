@@ -220,7 +220,7 @@ export {
   IPV6_MULTICAST_IF,
   IPV6_MULTICAST_LOOP,
   type Ipv6Mreq,
-} from '../stack/netinet6/in6_mcast.js'
+} from '../stack/netinet6/mld6/in6_mcast.js'
 
 export * from './sys/bpf.js'
 export * from './sys/if.js'

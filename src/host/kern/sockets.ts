@@ -48,14 +48,14 @@ import {
 } from '../../stack/netinet/tcp/tcp_var.js'
 import { udpEndpoints, udpSocket } from '../../stack/netinet/udp.js'
 import { prisonAllowsIp6 } from '../../stack/netinet6/in6_jail.js'
+import { ip6 } from '../../stack/netinet6/ip6/ip6.js'
 import {
   getMoption6,
   Ip6Moptions,
   type Ipv6Mreq,
   isMoption6,
   setMoption6,
-} from '../../stack/netinet6/in6_mcast.js'
-import { ip6 } from '../../stack/netinet6/ip6/ip6.js'
+} from '../../stack/netinet6/mld6/in6_mcast.js'
 import { udp6Socket } from '../../stack/netinet6/udp6_usrreq.js'
 import { SysError } from '../../util/errno.js'
 import { readU32 } from '../../wire/addr.js'

@@ -15,6 +15,7 @@ import { RTF } from '../../stack/net/route/route.js'
 import type { Vnet } from '../../stack/net/vnet.js'
 import { icmp6Stats } from '../../stack/netinet6/icmp6.js'
 import { in6AddAddr, in6DelAddr, in6Find, in6UpdateAddr } from '../../stack/netinet6/in6.js'
+import { Route6 } from '../../stack/netinet6/in6_fib/in6_rtable.js'
 import { in6IfUp, nd6SetIfFlags } from '../../stack/netinet6/in6_ifattach.js'
 import {
   type Jail6,
@@ -23,12 +24,11 @@ import {
   prisonRemoteIp6,
   prisonSaddrIp6,
 } from '../../stack/netinet6/in6_jail.js'
-import { Ip6Moptions, isMoption6, setMoption6 } from '../../stack/netinet6/in6_mcast.js'
-import { Route6 } from '../../stack/netinet6/in6_rtable.js'
 import { in6SelectSrc } from '../../stack/netinet6/in6_src.js'
 import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../../stack/netinet6/in6_var.js'
 import { in6if, ip6, rib6 } from '../../stack/netinet6/ip6/ip6.js'
 import { ip6Output } from '../../stack/netinet6/ip6/ip6_output.js'
+import { Ip6Moptions, isMoption6, setMoption6 } from '../../stack/netinet6/mld6/in6_mcast.js'
 import { mldGroups, mldVersion } from '../../stack/netinet6/mld6/mld6.js'
 import {
   nd6,

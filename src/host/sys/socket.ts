@@ -7,7 +7,7 @@
 import type { IpMreq } from '../../stack/netinet/in_mcast.js'
 import type { RawDatagram } from '../../stack/netinet/raw.js'
 import type { TcpInfo } from '../../stack/netinet/tcp/tcp_usrreq.js'
-import type { Ipv6Mreq } from '../../stack/netinet6/in6_mcast.js'
+import type { Ipv6Mreq } from '../../stack/netinet6/mld6/in6_mcast.js'
 
 export interface SendOptions {
   ttl?: number

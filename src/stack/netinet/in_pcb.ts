@@ -13,7 +13,7 @@ import { SysError } from '../../util/errno.js'
 import type { Rng } from '../../util/rng.js'
 import { isMulticastIpv4 } from '../../wire/addr.js'
 import type { Vnet } from '../net/vnet.js'
-import type { Ip6Moptions } from '../netinet6/in6_mcast.js'
+import type { Ip6Moptions } from '../netinet6/mld6/in6_mcast.js'
 import type { IpMoptions } from './in_mcast.js'
 
 /** IPPORT_RESERVED: ports below it need PRIV_NETINET_RESERVEDPORT. */

@@ -18,7 +18,7 @@ import {
 } from '../../wire/inet6/in6_addr.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route/route.js'
-import { type Rib6, Route6 } from './in6_rtable.js'
+import { type Rib6, Route6 } from './in6_fib/in6_rtable.js'
 import { IN6_IFF, In6Ifaddr, ND6_IFF } from './in6_var.js'
 import { in6if, ip6, rib6 } from './ip6/ip6.js'
 import { mldDetach, mldJoin, mldLeave } from './mld6/mld6.js'

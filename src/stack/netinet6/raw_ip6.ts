@@ -14,7 +14,7 @@ import { ipv6PseudoSum } from '../../wire/inet6/ipv6.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 import { type Jail6, prisonCheckIp6 } from './in6_jail.js'
-import { freeMoptions6, type Ip6Moptions } from './in6_mcast.js'
+import { freeMoptions6, type Ip6Moptions } from './mld6/in6_mcast.js'
 
 const IPPROTO_ICMPV6 = 58
 

@@ -32,7 +32,6 @@ import { INP, Inpcb, type PcbJail } from '../netinet/in_pcb.js'
 import { type UdpTunnel, type UdpVnet, udp, udpUsrreqs } from '../netinet/udp.js'
 import { icmp6Error } from './icmp6.js'
 import { prisonRemoteIp6 } from './in6_jail.js'
-import { freeMoptions6, IPV6_DEFAULT_MULTICAST_HOPS } from './in6_mcast.js'
 import {
   in6PcbBind,
   in6PcbConnect,
@@ -47,6 +46,7 @@ import {
 import { in6SelectSrcFor } from './in6_src.js'
 import { ip6 } from './ip6/ip6.js'
 import { ip6Output } from './ip6/ip6_output.js'
+import { freeMoptions6, IPV6_DEFAULT_MULTICAST_HOPS } from './mld6/in6_mcast.js'
 
 /** udp6_input: m starts at the IPv6 header, the UDP header at `off`. Takes ownership of m. */
 export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: number): void {

@@ -10,7 +10,7 @@ import { Ip6FragView, Ipv6View } from '../../../wire/inet6/ipv6.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import { intKnob } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
-import { Rib6 } from '../in6_rtable.js'
+import { Rib6 } from '../in6_fib/in6_rtable.js'
 import { type In6Ifaddr, In6Ifinfo, ND6_IFF } from '../in6_var.js'
 
 /** struct ip6stat (netinet6/ip6_var.h), the counters netstat -s -p ip6 shows. */

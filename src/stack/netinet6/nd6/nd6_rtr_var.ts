@@ -12,7 +12,7 @@ import type { In6Addr } from '../../../wire/inet6/in6_addr.js'
 import { NdRouterOpts } from '../../../wire/inet6/nd_router.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
-import type { Route6 } from '../in6_rtable.js'
+import type { Route6 } from '../in6_fib/in6_rtable.js'
 import { ip6 } from '../ip6/ip6.js'
 
 export class NdDefrouter {

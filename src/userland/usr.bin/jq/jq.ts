@@ -7,7 +7,7 @@
  */
 
 import type { Command } from '../../types.js'
-import { MAX_INPUT, readStdin } from '../text_input.js'
+import { MAX_INPUT, readStdin } from '../textproc/text_input.js'
 import { check, Evaluator, type J, JqError } from './eval.js'
 import { formatJson, JsonParseError, JsonStream } from './json.js'
 import { CompileError, type Node, parse } from './parse.js'

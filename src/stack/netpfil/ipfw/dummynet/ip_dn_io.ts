@@ -31,7 +31,8 @@ import { dummynet } from './dn_module.js'
 import { type DnQueue, FlowTable, redDrops } from './dn_queue.js'
 import { FIFO, type SchedEnv } from './dn_sched.js'
 import type { DnTag } from './dn_tag.js'
-import { type DnFsk, type DnSchk, DnSi, type DnState } from './ip_dummynet.js'
+import { type DnFsk, type DnSchk, DnSi } from './ip_dn_private.js'
+import type { DnState } from './ip_dummynet.js'
 
 /** What dummynet_io did with the packet. */
 export const DN_IO = {

@@ -7,9 +7,9 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { in6PrefixEq } from '../../wire/inet6/in6_addr.js'
-import type { Ifnet } from '../net/ifnet.js'
-import { RTF } from '../net/route/route.js'
+import { in6PrefixEq } from '../../../wire/inet6/in6_addr.js'
+import type { Ifnet } from '../../net/ifnet.js'
+import { RTF } from '../../net/route/route.js'
 import { mpathSelect6, Rib6, Route6 } from './in6_rtable.js'
 
 /** The table never looks at a route's interface; one object stands for it. */

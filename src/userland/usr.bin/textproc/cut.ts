@@ -4,8 +4,8 @@
  * FreeBSD's cut.c; usage errors exit 1.
  */
 
-import { getopt } from '../getopt.js'
-import type { Command } from '../types.js'
+import { getopt } from '../../getopt.js'
+import type { Command } from '../../types.js'
 import { lines, readInputs } from './text_input.js'
 
 const USAGE =

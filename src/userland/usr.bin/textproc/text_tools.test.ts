@@ -5,13 +5,13 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Host } from '../../host/host.js'
-import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { runScript } from '../bin/sh/shell.js'
-import { MemFs } from '../bin/sh/streams.js'
-import { startProcess } from '../process.js'
-import { makePrograms } from '../programs.js'
-import { capture } from '../testkit.js'
+import { Host } from '../../../host/host.js'
+import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
+import { runScript } from '../../bin/sh/shell.js'
+import { MemFs } from '../../bin/sh/streams.js'
+import { startProcess } from '../../process.js'
+import { makePrograms } from '../../programs.js'
+import { capture } from '../../testkit.js'
 
 async function sh(script: string): Promise<{ status: number; out: string; err: string }> {
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 1 })

@@ -6,8 +6,8 @@
  * 127 when the utility was not found, 1 on bad input.
  */
 
-import { getopt } from '../getopt.js'
-import type { Command } from '../types.js'
+import { getopt } from '../../getopt.js'
+import type { Command } from '../../types.js'
 import { readStdin } from './text_input.js'
 
 const USAGE =

@@ -13,12 +13,12 @@
  * when a request fails.
  */
 
-import { SysError } from '../../util/errno.js'
-import { in6Eq, in6IsMulticast } from '../../wire/inet6/in6_addr.js'
-import { IFF, type Ifnet } from '../net/ifnet.js'
-import type { Vnet } from '../net/vnet.js'
-import type { In6Ifinfo } from './in6_var.js'
-import { mldJoin, mldLeave } from './mld6/mld6.js'
+import { SysError } from '../../../util/errno.js'
+import { in6Eq, in6IsMulticast } from '../../../wire/inet6/in6_addr.js'
+import { IFF, type Ifnet } from '../../net/ifnet.js'
+import type { Vnet } from '../../net/vnet.js'
+import type { In6Ifinfo } from '../in6_var.js'
+import { mldJoin, mldLeave } from './mld6.js'
 
 /** netinet6/in6.h option names (level IPPROTO_IPV6). */
 export const IPV6_MULTICAST_IF = 9

@@ -8,11 +8,11 @@
  * control-plane changes throw SysError. Uses net/route/route.ts's RTF flags.
  */
 
-import { SysError } from '../../util/errno.js'
-import { type In6Addr, in6Masked, in6PrefixEq } from '../../wire/inet6/in6_addr.js'
-import type { Ifnet } from '../net/ifnet.js'
-import { ROUTE_MAX_DEFAULT, RTF, rtLinkIsUp } from '../net/route/route.js'
-import type { In6Ifaddr } from './in6_var.js'
+import { SysError } from '../../../util/errno.js'
+import { type In6Addr, in6Masked, in6PrefixEq } from '../../../wire/inet6/in6_addr.js'
+import type { Ifnet } from '../../net/ifnet.js'
+import { ROUTE_MAX_DEFAULT, RTF, rtLinkIsUp } from '../../net/route/route.js'
+import type { In6Ifaddr } from '../in6_var.js'
 
 export class Route6 {
   /** Destination prefix, masked, zone embedded when scoped. */

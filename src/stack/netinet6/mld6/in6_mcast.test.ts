@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Host } from '../../host/host.js'
+import { Host } from '../../../host/host.js'
 import {
   AF_INET,
   AF_INET6,
@@ -18,12 +18,12 @@ import {
   IPV6_MULTICAST_IF,
   SOCK,
   type SocketFd,
-} from '../../host/syscalls.js'
-import { nodeClockDriver } from '../../platform/node/clock_driver.js'
-import { Net } from '../../testing/net.js'
-import { addr6, ip6 } from '../../testing/net6.js'
-import { SEC } from '../../util/clock.js'
-import { isSysError } from '../../util/errno.js'
+} from '../../../host/syscalls.js'
+import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
+import { Net } from '../../../testing/net.js'
+import { addr6, ip6 } from '../../../testing/net6.js'
+import { SEC } from '../../../util/clock.js'
+import { isSysError } from '../../../util/errno.js'
 
 const GROUP = ip6('ff02::9')
 

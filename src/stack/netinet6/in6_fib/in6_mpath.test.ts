@@ -7,13 +7,13 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { shellWorld } from '../../testing/shell.js'
-import { Icmp6Type } from '../../wire/inet6/icmpv6.js'
-import { parseIpv6 } from '../../wire/inet6/in6_addr.js'
-import { flowHash } from '../net/route/route.js'
-import { icmp6Stats } from './icmp6.js'
+import { shellWorld } from '../../../testing/shell.js'
+import { Icmp6Type } from '../../../wire/inet6/icmpv6.js'
+import { parseIpv6 } from '../../../wire/inet6/in6_addr.js'
+import { flowHash } from '../../net/route/route.js'
+import { icmp6Stats } from '../icmp6.js'
+import { ip6 } from '../ip6/ip6.js'
 import { in6Fold, mpathSelect6 } from './in6_rtable.js'
-import { ip6 } from './ip6/ip6.js'
 
 const a6 = (s: string): Uint8Array => parseIpv6(s)!
 

@@ -4,8 +4,8 @@
  * only repeated (`-d`, `-D`) or only unique (`-u`) ones shown.
  */
 
-import { getopt } from '../getopt.js'
-import type { Command } from '../types.js'
+import { getopt } from '../../getopt.js'
+import type { Command } from '../../types.js'
 import { lines, readInputs } from './text_input.js'
 
 const USAGE = 'usage: uniq [-c | -d | -D | -u] [-i] [-f fields] [-s chars] [input [output]]\n'

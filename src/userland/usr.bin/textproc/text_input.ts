@@ -4,7 +4,7 @@
  * BSD way (`prog: f: No such file or directory`) and skipped.
  */
 
-import type { Io, Proc } from '../types.js'
+import type { Io, Proc } from '../../types.js'
 
 /** Most input one filter holds (like a variable of the shell). */
 export const MAX_INPUT = 16 * 1024 * 1024

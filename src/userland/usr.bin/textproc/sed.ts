@@ -7,8 +7,8 @@
  * `sed: 1: "script": message`, status 1, as FreeBSD's.
  */
 
-import { posixRegex } from '../bin/sh/bltin/utils.js'
-import type { Command } from '../types.js'
+import { posixRegex } from '../../bin/sh/bltin/utils.js'
+import type { Command } from '../../types.js'
 import { readStdin } from './text_input.js'
 
 type Addr = { k: 'line'; n: number } | { k: 'last' } | { k: 're'; re: RegExp | undefined }
