@@ -17,6 +17,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     'mkdir',
     'pgrep',
     'pkill',
+    'realpath',
     'rm',
     'sh',
     'sleep',
@@ -39,8 +40,10 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
   '/usr/bin': [
     'atf-sh',
     'awk',
+    'basename',
     'chgrp',
     'cut',
+    'dirname',
     'false',
     'fetch',
     'file',

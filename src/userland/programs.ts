@@ -14,6 +14,7 @@ import { kenv } from './bin/kenv.js'
 import { ls } from './bin/ls.js'
 import { mkdir } from './bin/mkdir.js'
 import { pgrep, pkill } from './bin/pkill.js'
+import { realpath } from './bin/realpath.js'
 import { rm } from './bin/rm.js'
 import { createSh } from './bin/sh/shell.js'
 import { ftpd } from './libexec/ftpd.js'
@@ -49,6 +50,8 @@ import { nc } from './usr.bin/nc/nc.js'
 import { netstat } from './usr.bin/netstat/netstat.js'
 import { nohup } from './usr.bin/nohup.js'
 import { packetdrill } from './usr.bin/packetdrill/run.js'
+import { basename } from './usr.bin/pathname/basename.js'
+import { dirname } from './usr.bin/pathname/dirname.js'
 import { rctl } from './usr.bin/rctl.js'
 import { sockstat } from './usr.bin/sockstat/sockstat.js'
 import { stat } from './usr.bin/stat/stat.js'
@@ -120,6 +123,9 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['jot', { run: jot }],
   ['jq', { run: jq }],
   ['which', { run: which }],
+  ['basename', { run: basename }],
+  ['dirname', { run: dirname }],
+  ['realpath', { run: realpath }],
   ['pgrep', { run: pgrep }],
   ['pkill', { run: pkill }],
   ['uname', { run: uname }],
