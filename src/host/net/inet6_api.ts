@@ -38,7 +38,11 @@ import {
   nd6Lookup,
   nd6SetStatic,
 } from '../../stack/netinet6/nd6/nd6.js'
-import { nd6SetAddrLifetimes } from '../../stack/netinet6/nd6/nd6_prefix.js'
+import {
+  nd6PrefixAddrRemoved,
+  nd6PrefixForAddr,
+  nd6SetAddrLifetimes,
+} from '../../stack/netinet6/nd6/nd6_prefix.js'
 import { nd6PrefixFlush, nd6RtrFlush } from '../../stack/netinet6/nd6/nd6_rtr.js'
 import { nd6rtrIfAny } from '../../stack/netinet6/nd6/nd6_rtr_var.js'
 import { rip6Close, rip6Open, rip6Stats } from '../../stack/netinet6/raw_ip6.js'
@@ -217,6 +221,7 @@ export function inet6Api(c: Caller): Inet6Syscalls {
         ia.vlExpire !== 0
       )
         nd6SetAddrLifetimes(ia, vl, Math.min(pl, vl))
+      nd6PrefixForAddr(ia)
       // in6_control: a new address on an IPv6-disabled interface enables IPv6 there (it was added
       // without DAD, in6if_do_dad); the link-local follows if the interface is up. Refused while
       // a link-local is duplicated, which the caller is not told (FreeBSD only logs it).
@@ -227,7 +232,10 @@ export function inet6Api(c: Caller): Inet6Syscalls {
     delAddr: (ifName, addr) => {
       c.priv(Priv.NET_DELIFADDR, 'SIOCDIFADDR_IN6')
       ownStack(c, 'SIOCDIFADDR_IN6')
-      in6DelAddr(c.ifp(ifName, 'SIOCDIFADDR_IN6'), addr)
+      const ifp = c.ifp(ifName, 'SIOCDIFADDR_IN6')
+      const pr = in6Find(ifp, addr)?.ndpr ?? null
+      in6DelAddr(ifp, addr)
+      nd6PrefixAddrRemoved(pr)
     },
     mcastGroups: (ifName) => {
       const ifp = c.ifp(ifName, 'getifmaddrs')
@@ -332,8 +340,10 @@ export function inet6Api(c: Caller): Inet6Syscalls {
           nd6Free(e)
           return
         }
+        // lltable_delete_addr: an interface address's own entry (LLE_IFADDR) is not the caller's.
+        if (in6Find(ifp, addr) !== undefined) throw new SysError('EPERM', 'RTM_DELETE')
       }
-      throw new SysError('ESRCH', 'RTM_DELETE')
+      throw new SysError('ENOENT', 'RTM_DELETE')
     },
     defrouterList: () => {
       if (!c.cred.prison.ownsVnet) return []
@@ -354,7 +364,11 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       const st = nd6rtrIfAny(c.vnet)
       const now = c.host.clock.now()
       return (st?.prefixes ?? []).map((p) => ({
-        prefix: p.prefix.slice(),
+        // The zone travels as the scope id, not inside the address (sa6_recoverscope).
+        prefix: Uint8Array.from(p.prefix, (b, i) =>
+          (i === 2 || i === 3) && in6IsLinkLocal(p.prefix, 0) ? 0 : b,
+        ),
+        scopeId: in6IsLinkLocal(p.prefix, 0) ? p.ifp.index : 0,
         prefixLen: p.plen,
         ifName: p.ifp.name,
         raOnlink: p.raOnlink,

@@ -82,6 +82,8 @@ export interface DefrouterInfo {
 /** A prefix learned from RAs (struct in6_prefix, what `ndp -p` prints). */
 export interface PrefixInfo {
   prefix: Uint8Array
+  /** The interface index of a link-local prefix (its zone), else 0. */
+  scopeId: number
   prefixLen: number
   ifName: string
   raOnlink: boolean

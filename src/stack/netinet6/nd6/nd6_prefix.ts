@@ -292,6 +292,55 @@ export function nd6PrelistUpdate(c: PrefixCtl, dr: NdDefrouter | null, mcast: bo
   }
 }
 
+/**
+ * in6_control's SIOCAIFADDR_IN6 after the address is in place: a non-/128 address configured by
+ * hand makes its prefix on-link in the prefix list (`ndp -p`: flags L, A for an `autoconf` one, O)
+ * with the address's lifetimes, unless the prefix is listed already, and the address counts towards
+ * the prefix's `ref` (ndpr_addrcnt). The prefix's route is the address's connected one, so the
+ * entry owns none. Re-adding an address with a longer valid lifetime extends the prefix's; a
+ * shorter one never cuts it (FreeBSD's ndp_prefix_lifetime_extend test: FreeBSD 14.x's in6.c left
+ * an existing prefix's lifetimes alone, later versions extend them). Not bounded by
+ * maxifprefixes, which guards against routers, not root.
+ */
+export function nd6PrefixForAddr(ia: In6Ifaddr): void {
+  if (ia.prefixLen === 128) return
+  const ifp = ia.ifp
+  const t = now(ifp)
+  let pr = nd6PrefixLookup(ifp, ia.prefix, ia.prefixLen)
+  const vl = ia.vlExpire === 0 ? ND6_INFINITE_LIFETIME : Math.max(0, Math.round((ia.vlExpire - t) / SEC))
+  const pl = ia.plExpire === 0 ? ND6_INFINITE_LIFETIME : Math.max(0, Math.round((ia.plExpire - t) / SEC))
+  if (pr === undefined) {
+    pr = new NdPrefix(ifp, ia.prefix.slice(), ia.prefixLen)
+    pr.raOnlink = true
+    pr.raAuto = (ia.flags & IN6_IFF.AUTOCONF) !== 0
+    pr.vltime = vl
+    pr.pltime = pl
+    nd6rtr(ifp.vnet).prefixes = [...nd6rtr(ifp.vnet).prefixes, pr]
+    in6if(ifp).nPrefixes++
+    prefixOnlink(pr)
+    initPrefixLtimes(pr)
+  } else if (pr.expire !== 0 && (ia.vlExpire === 0 || ia.vlExpire > pr.expire)) {
+    pr.vltime = vl
+    pr.pltime = pl
+    initPrefixLtimes(pr)
+    if (!pr.onlink) prefixOnlink(pr)
+  }
+  if (ia.ndpr === null) {
+    ia.ndpr = pr
+    ia.onPurge = addrPurged
+    pr.refcnt++
+  }
+}
+
+/**
+ * in6_purgeifaddr (SIOCDIFADDR_IN6, `ifconfig IF inet6 ADDR -alias`): when the address was the
+ * last one on its prefix, the prefix goes too, expired or not.
+ */
+export function nd6PrefixAddrRemoved(pr: unknown): void {
+  const p = pr as NdPrefix | null
+  if (p !== null && p.refcnt <= 0) nd6PrelistRemove(p, false)
+}
+
 /** Forget every prefix learned on ifp (it leaves its vnet or is destroyed). */
 export function nd6PrefixIfDetach(ifp: Ifnet): void {
   const st = nd6rtr(ifp.vnet)

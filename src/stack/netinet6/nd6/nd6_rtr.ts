@@ -41,7 +41,7 @@ import type { Vnet } from '../../net/vnet.js'
 import { icmp6Stats } from '../icmp6.js'
 import { in6DelAddr } from '../in6.js'
 import { Route6 } from '../in6_fib/in6_rtable.js'
-import { type In6Ifinfo, ND6_IFF } from '../in6_var.js'
+import { IN6_IFF, type In6Ifinfo, ND6_IFF } from '../in6_var.js'
 import { in6if, ip6, rib6 } from '../ip6/ip6.js'
 import { NdState, nd6Learn, nd6Lookup } from './nd6.js'
 import { nd6EtherSend } from './nd6_nbr.js'
@@ -330,7 +330,11 @@ export function nd6PrefixFlush(v: Vnet): void {
   const st = nd6rtrIfAny(v)
   if (st === null) return
   for (const pr of [...st.prefixes]) {
-    for (const a of [...(pr.ifp.inet6 as In6Ifinfo).addrs]) if (a.ndpr === pr) in6DelAddr(pr.ifp, a.addr)
+    // SIOCSPFXFLUSH_IN6: link-local prefixes stay; of the addresses, only those made from the
+    // prefix by SLAAC go (one configured by hand stays, without its prefix).
+    if (in6IsLinkLocal(pr.prefix, 0)) continue
+    for (const a of [...(pr.ifp.inet6 as In6Ifinfo).addrs])
+      if (a.ndpr === pr && (a.flags & IN6_IFF.AUTOCONF) !== 0) in6DelAddr(pr.ifp, a.addr)
     nd6PrelistRemove(pr, true)
   }
 }

@@ -13,7 +13,7 @@
 
 import type { NdpInfo, Syscalls } from '../../../host/syscalls.js'
 import { formatMac, parseMac } from '../../../wire/addr.js'
-import { formatIpv6, in6Eq, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
+import { formatIpv6, in6Eq, in6IsLinkLocal, in6IsMulticast, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { asSysError, CmdError, optsOrUsage, padL, padR, runTool } from '../../common.js'
 import { getopt } from '../../getopt.js'
 import { Xo, xoParseArgs } from '../../lib/libxo/xo.js'
@@ -30,6 +30,8 @@ const USAGE = [
   '       ndp [-nt] -s nodename etheraddr [temp] [proxy]',
 ].join('\n')
 
+/** net/route.h's RTF_GATEWAY, as the route's flags carry it. */
+const RTF_GATEWAY = 0x2
 const W_ADDR = 36
 const W_LL = 17
 const W_IF = 6
@@ -167,7 +169,7 @@ function prefixes(sys: Syscalls, xo: Xo): number {
   xo.openList('prefix-list')
   for (const p of sys.inet6.prefixList()) {
     xo.openInstance('prefix-list')
-    xo.field('prefix', `${formatIpv6(p.prefix)}/${p.prefixLen}`)
+    xo.field('prefix', `${formatIpv6(p.prefix)}${p.scopeId !== 0 ? `%${p.ifName}` : ''}/${p.prefixLen}`)
     xo.text(' if=')
     xo.field('interface', p.ifName)
     xo.text('\n')
@@ -242,6 +244,52 @@ function emitDeleted(xo: Xo, host: string, addr: Uint8Array, ifName: string): vo
   xo.closeInstance('neighbor-cache')
 }
 
+/**
+ * delete_nl: the interface comes from the zone of a link-local address, else from the route to it
+ * (guess_ifindex: a directly connected, non-gateway route on an Ethernet-like interface); without
+ * one, `delete: cannot locate HOST`. The kernel's refusal is `delete HOST: reason`. Warnings only.
+ */
+function deleteHost(sys: Syscalls, io: Io, xo: Xo, host: string): void {
+  const pct = host.indexOf('%')
+  const addr = parseIpv6(pct >= 0 ? host.slice(0, pct) : host)
+  let scopeId = 0
+  if (addr !== null && pct >= 0)
+    scopeId = sys.ifList().find((i) => i.name === host.slice(pct + 1))?.index ?? -1
+  if (addr === null || scopeId < 0) {
+    io.stderr.write(`ndp: ${host}: hostname nor servname provided, or not known\n`)
+    return
+  }
+  let ifIndex = 0
+  if (in6IsLinkLocal(addr, 0)) ifIndex = scopeId
+  else if (!in6IsMulticast(addr, 0)) {
+    try {
+      const r = sys.inet6.routeGet(addr)
+      const ifi = sys.ifList().find((i) => i.name === r.ifName)
+      if ((r.flags & RTF_GATEWAY) === 0 && ifi !== undefined && ifi.mac !== null) ifIndex = ifi.index
+      // The loopback route of one of our addresses: its nexthop's address interface (nhaf_aif).
+      else if ((r.flags & RTF_GATEWAY) === 0)
+        ifIndex =
+          sys.ifList().find((i) => i.mac !== null && (i.inet6 ?? []).some((a) => in6Eq(a.addr, 0, addr, 0)))
+            ?.index ?? 0
+    } catch (e) {
+      asSysError(e)
+    }
+  }
+  if (ifIndex === 0) {
+    io.stderr.write(`ndp: delete: cannot locate ${host}\n`)
+    return
+  }
+  try {
+    sys.inet6.ndpDelete(addr, ifIndex)
+  } catch (e) {
+    io.stderr.write(`ndp: delete ${host}: ${asSysError(e).strerror}\n`)
+    return
+  }
+  xo.openList('neighbor-cache')
+  emitDeleted(xo, host, addr, sys.ifList().find((i) => i.index === ifIndex)?.name ?? '?')
+  xo.closeList('neighbor-cache')
+}
+
 /** `ndp -c`: delete every dynamic entry, one `ADDR (ADDR) deleted` line each (dump with cflag). */
 function flushAll(sys: Syscalls, xo: Xo): number {
   xo.openList('neighbor-cache')
@@ -301,24 +349,9 @@ function mode(sys: Syscalls, io: Io, xo: Xo, opts: [string, string][], rest: rea
     if (has('P')) return flush(() => sys.inet6.prefixFlush())
     const d = arg('d')
     if (d !== undefined) {
-      const t = target(sys, d)
-      // The entry's interface, for the encoded `interface` (if_indextoname of the lle's).
-      const ifName =
-        sys.inet6
-          .ndpList()
-          .find((x) => in6Eq(x.addr, 0, t.addr, 0) && (t.scopeId === 0 || x.scopeId === t.scopeId))?.ifName ??
-        '?'
-      try {
-        sys.inet6.ndpDelete(t.addr, t.scopeId)
-      } catch (e) {
-        const err = asSysError(e)
-        if (err.code === 'EPERM') throw new CmdError(`writing to routing socket: ${err.strerror}`)
-        io.stderr.write(`ndp: delete: cannot locate ${d}\n`)
-        return 1
-      }
-      xo.openList('neighbor-cache')
-      emitDeleted(xo, d, t.addr, ifName)
-      xo.closeList('neighbor-cache')
+      if (rest.length !== 0) throw new CmdError(USAGE, 1, true)
+      deleteHost(sys, io, xo, d)
+      // main() ignores delete()'s result: ndp -d exits 0 whether or not an entry went.
       return 0
     }
     if (has('s')) {
