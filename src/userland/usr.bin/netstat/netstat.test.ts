@@ -10,7 +10,8 @@ import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { epairIf, fakeSys, loIf, routeInfo, runCmd } from '../../testkit.js'
 import { formatInterfaces } from './if.js'
-import { formatProtoStats, netstat } from './netstat.js'
+import { netstat } from './netstat.js'
+import { formatProtoStats } from './proto_stats.js'
 import { formatRoutes, routeFlagLetters } from './route.js'
 
 const ROUTES = [

@@ -2,12 +2,16 @@
  * `netstat -s -p tcp`: struct tcpstat laid out as FreeBSD 14's tcp_stats() in usr.bin/netstat/inet.c
  * prints it — the same lines, indentation, pairs of counters on one line, plurals and the closing
  * "TCP connection count by state" table. Counters FreeBSD prints that this kernel does not keep show
- * as 0; counters it keeps that FreeBSD does not print follow as `<value> <name>`.
+ * as 0; counters it keeps that FreeBSD does not print follow as `<value> <name>`. Through libxo:
+ * the `tcp` container with inet.c's field names and its `syncache`, `hostcache`, `sack`, `ecn`,
+ * `tcp-signature` and `TCP connection count by state` sub-containers.
  *
  * Pure formatting of what the kernel reported.
  */
 
 import { TCP_STATE_NAMES } from '../../../host/syscalls.js'
+import { Xo } from '../../lib/libxo/xo.js'
+import { emitCounters } from './stat_line.js'
 
 /** Plural kinds: p() 's', p3() 'ies', p1a() none. */
 type P = 's' | 'ies' | null
@@ -113,48 +117,165 @@ const TCP_LINES: readonly TcpLine[] = [
   L('tcps_sig_err_nosigopt', '\t%d time%s no signature provided by segment'),
 ]
 
-function plural(n: number, p: P): string {
-  if (p === 's') return n !== 1 ? 's' : ''
-  if (p === 'ies') return n !== 1 ? 'ies' : 'y'
-  return ''
+/** inet.c's xo field name of each counter. */
+const TCP_FIELDS: Readonly<Record<string, string>> = {
+  tcps_sndtotal: 'sent-packets',
+  tcps_sndpack: 'sent-data-packets',
+  tcps_sndbyte: 'sent-data-bytes',
+  tcps_sndrexmitpack: 'sent-retransmitted-packets',
+  tcps_sndrexmitbyte: 'sent-retransmitted-bytes',
+  tcps_sndrexmitbad: 'sent-unnecessary-retransmitted-packets',
+  tcps_mturesent: 'sent-resends-by-mtu-discovery',
+  tcps_sndacks: 'sent-ack-only-packets',
+  tcps_delack: 'sent-packets-delayed',
+  tcps_sndurg: 'sent-urg-only-packets',
+  tcps_sndprobe: 'sent-window-probe-packets',
+  tcps_sndwinup: 'sent-window-update-packets',
+  tcps_sndctrl: 'sent-control-packets',
+  tcps_rcvtotal: 'received-packets',
+  tcps_rcvackpack: 'received-ack-packets',
+  tcps_rcvackbyte: 'received-ack-bytes',
+  tcps_rcvdupack: 'received-duplicate-acks',
+  tcps_rcvacktoomuch: 'received-acks-for-unsent-data',
+  tcps_rcvpack: 'received-in-sequence-packets',
+  tcps_rcvbyte: 'received-in-sequence-bytes',
+  tcps_rcvduppack: 'received-completely-duplicate-packets',
+  tcps_rcvdupbyte: 'received-completely-duplicate-bytes',
+  tcps_pawsdrop: 'received-old-duplicate-packets',
+  tcps_rcvpartduppack: 'received-some-duplicate-packets',
+  tcps_rcvpartdupbyte: 'received-some-duplicate-bytes',
+  tcps_rcvoopack: 'received-out-of-order',
+  tcps_rcvoobyte: 'received-out-of-order-bytes',
+  tcps_rcvpackafterwin: 'received-after-window-packets',
+  tcps_rcvbyteafterwin: 'received-after-window-bytes',
+  tcps_rcvwinprobe: 'received-window-probes',
+  tcps_rcvwinupd: 'receive-window-update-packets',
+  tcps_rcvafterclose: 'received-after-close-packets',
+  tcps_rcvbadsum: 'discard-bad-checksum',
+  tcps_rcvbadoff: 'discard-bad-header-offset',
+  tcps_rcvshort: 'discard-too-short',
+  tcps_rcvreassfull: 'discard-reassembly-queue-full',
+  tcps_rcvmemdrop: 'discard-memory-problems',
+  tcps_connattempt: 'connection-requests',
+  tcps_accepts: 'connections-accepts',
+  tcps_badsyn: 'bad-connection-attempts',
+  tcps_listendrop: 'listen-queue-overflows',
+  tcps_badrst: 'ignored-in-window-resets',
+  tcps_connects: 'connections-established',
+  tcps_usedrtt: 'connections-hostcache-rtt',
+  tcps_usedrttvar: 'connections-hostcache-rttvar',
+  tcps_usedssthresh: 'connections-hostcache-ssthresh',
+  tcps_closed: 'connections-closed',
+  tcps_drops: 'connection-drops',
+  tcps_cachedrtt: 'connections-updated-rtt-on-close',
+  tcps_cachedrttvar: 'connections-updated-variance-on-close',
+  tcps_cachedssthresh: 'connections-updated-ssthresh-on-close',
+  tcps_conndrops: 'embryonic-connections-dropped',
+  tcps_rttupdated: 'segments-updated-rtt',
+  tcps_segstimed: 'segment-update-attempts',
+  tcps_rexmttimeo: 'retransmit-timeouts',
+  tcps_timeoutdrop: 'connections-dropped-by-retransmit-timeout',
+  tcps_persisttimeo: 'persist-timeout',
+  tcps_persistdrop: 'connections-dropped-by-persist-timeout',
+  tcps_finwait2_drops: 'connections-dropped-by-finwait2-timeout',
+  tcps_keeptimeo: 'keepalive-timeout',
+  tcps_keepprobe: 'keepalive-probes',
+  tcps_keepdrops: 'connections-dropped-by-keepalives',
+  tcps_predack: 'ack-header-predictions',
+  tcps_preddat: 'data-packet-header-predictions',
+  tcps_sc_added: 'entries-added',
+  tcps_sc_retransmitted: 'retransmitted',
+  tcps_sc_dupsyn: 'duplicates',
+  tcps_sc_dropped: 'dropped',
+  tcps_sc_completed: 'completed',
+  tcps_sc_bucketoverflow: 'bucket-overflow',
+  tcps_sc_cacheoverflow: 'cache-overflow',
+  tcps_sc_reset: 'reset',
+  tcps_sc_stale: 'stale',
+  tcps_sc_aborted: 'aborted',
+  tcps_sc_badack: 'bad-ack',
+  tcps_sc_unreach: 'unreachable',
+  tcps_sc_zonefail: 'zone-failures',
+  tcps_sc_sendcookie: 'sent-cookies',
+  tcps_sc_recvcookie: 'receivd-cookies',
+  tcps_hc_added: 'entries-added',
+  tcps_hc_bucketoverflow: 'buffer-overflows',
+  tcps_sack_recovery_episode: 'recovery-episodes',
+  tcps_sack_rexmits: 'segment-retransmits',
+  tcps_sack_rexmit_bytes: 'byte-retransmits',
+  tcps_sack_rcv_blocks: 'received-blocks',
+  tcps_sack_send_blocks: 'sent-option-blocks',
+  tcps_sack_sboverflow: 'scoreboard-overflows',
+  tcps_ecn_ce: 'ce-packets',
+  tcps_ecn_ect0: 'ect0-packets',
+  tcps_ecn_ect1: 'ect1-packets',
+  tcps_ecn_shs: 'handshakes',
+  tcps_ecn_rcwnd: 'congestion-reductions',
+  tcps_sig_rcvgoodsig: 'received-good-signature',
+  tcps_sig_rcvbadsig: 'received-bad-signature',
+  tcps_sig_err_buildsig: 'failed-make-signature',
+  tcps_sig_err_sigopt: 'no-signature-expected',
+  tcps_sig_err_nosigopt: 'no-signature-provided',
 }
 
-/** Fill `%d`/`%s` pairs in order: each counter with its plural suffix. */
-function fill(text: string, values: readonly number[], p: P): string {
-  let i = 0
-  let last = 0
-  return text.replace(/%[ds]/g, (m) => {
-    if (m === '%d') {
-      last = values[i++] ?? 0
-      return String(last)
-    }
-    return plural(last, p)
-  })
+/** Where inet.c opens each of tcp_stats's sub-containers: before the first counter of each. */
+const CONTAINER_AT: Readonly<Record<string, string>> = {
+  tcps_sc_added: 'syncache',
+  tcps_hc_added: 'hostcache',
+  tcps_sack_recovery_episode: 'sack',
+  tcps_ecn_ce: 'ecn',
+  tcps_sig_rcvgoodsig: 'tcp-signature',
 }
 
-/** The `tcp:` block of netstat -s; `hideZero` is -ss. */
-export function formatTcpStats(stats: ReadonlyArray<readonly [string, number]>, hideZero: boolean): string {
+/** The `tcp:` block of netstat -s in its `tcp` container; `hideZero` is -ss. */
+export function emitTcpStats(
+  xo: Xo,
+  stats: ReadonlyArray<readonly [string, number]>,
+  hideZero: boolean,
+): void {
   const values = new Map(stats)
   const g = (k: string): number => values.get(k) ?? 0
-  const out = ['tcp:']
+  xo.openContainer('tcp')
+  xo.text('tcp:\n')
   const known = new Set<string>()
+  let open: string | null = null
   for (const [k, k2, text, p] of TCP_LINES) {
     known.add(k)
     if (k2 !== null) known.add(k2)
+    const c = CONTAINER_AT[k]
+    if (c !== undefined) {
+      if (open !== null) xo.closeContainer(open)
+      xo.openContainer(c)
+      open = c
+    }
     const a = g(k)
     const b = k2 === null ? 0 : g(k2)
     if (hideZero && a === 0 && b === 0) continue
-    out.push(fill(text, k2 === null ? [a] : [a, b], p))
+    const fields = k2 === null ? [TCP_FIELDS[k] ?? k] : [TCP_FIELDS[k] ?? k, TCP_FIELDS[k2] ?? k2]
+    emitCounters(xo, `${text}\n`, k2 === null ? [a] : [a, b], fields, p)
   }
+  // Counters inet.c does not know, under their own names, at the end of the last container.
   for (const [k, n] of stats) {
     if (known.has(k) || k.startsWith('tcps_states[')) continue
-    if (!hideZero || n !== 0) out.push(`\t${n} ${k}`)
+    if (!hideZero || n !== 0) emitCounters(xo, `\t%d ${k}\n`, [n], [k], null)
   }
-  out.push('TCP connection count by state:')
+  if (open !== null) xo.closeContainer(open)
+  xo.openContainer('TCP connection count by state')
+  xo.text('TCP connection count by state:\n')
   for (let i = 0; i < TCP_STATE_NAMES.length; i++) {
     const n = g(`tcps_states[${i}]`)
     if (hideZero && n === 0) continue
-    out.push(`\t${n} connection${n === 1 ? ' ' : 's'} in ${TCP_STATE_NAMES[i]} state`)
+    xo.text('\t')
+    xo.field(TCP_STATE_NAMES[i]!, n)
+    xo.text(` connection${n === 1 ? ' ' : 's'} in ${TCP_STATE_NAMES[i]} state\n`)
   }
-  return `${out.join('\n')}\n`
+  xo.closeContainer('TCP connection count by state')
+  xo.closeContainer('tcp')
+}
+
+/** The `tcp:` block as text (tests and callers that want a string). */
+export function formatTcpStats(stats: ReadonlyArray<readonly [string, number]>, hideZero: boolean): string {
+  let out = ''
+  emitTcpStats(new Xo((t) => void (out += t)), stats, hideZero)
+  return out
 }
