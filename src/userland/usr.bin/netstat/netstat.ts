@@ -9,7 +9,7 @@
  * Read-only: it asks the kernel for lists and counters and never changes anything.
  */
 
-import type { ProtoName, SocketInfo, Syscalls } from '../../../host/syscalls.js'
+import type { ProtoName, SocketInfo } from '../../../host/syscalls.js'
 import { in6IsUnspecified } from '../../../wire/inet6/in6_addr.js'
 import { CmdError, EX, in6WithZone, optsOrUsage, padL, padR, runTool, usage } from '../../common.js'
 import { getopt } from '../../getopt.js'
