@@ -6,7 +6,8 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { check, Evaluator, type J, JqError } from './eval.js'
+import { check } from './check.js'
+import { Evaluator, type J, JqError } from './eval.js'
 import { formatJson, JsonStream } from './json.js'
 import { CompileError, parse } from './parse.js'
 
@@ -139,7 +140,12 @@ test('compile errors: syntax, unknown functions and variables, before any input'
     ['foo', 'foo/0 is not defined'],
     ['map', 'map/0 is not defined'],
     ['$x', '$x is not defined'],
-    ['"\\(1)"', 'string interpolation \\( ) is not supported'],
+    ['"\\(1"', 'syntax error, unterminated string'],
+    ['.a = 1 = 2', "syntax error, unexpected '='"],
+    ['def f(x): x; f', 'f/0 is not defined'],
+    ['def f: g; 1', 'g/0 is not defined'],
+    ['reduce .[] as $x (0; $y)', '$y is not defined'],
+    ['@base32', 'base32 is not a valid format'],
   ]) {
     assert.throws(
       () => check(parse(f), new Set()),

@@ -5,7 +5,11 @@
  * (or CompileError for an unknown name); nothing here writes or reads.
  */
 
+import { evalAssign, evalPaths } from './eval_path.js'
+import { applyFormat } from './format.js'
+import { formatJson } from './json.js'
 import { CompileError, type Node } from './parse.js'
+import { delpaths, getpath, setpath, walkPaths } from './paths.js'
 import {
   arith,
   compare,
@@ -27,7 +31,20 @@ import {
 
 export { type J, JqError } from './value.js'
 
-export type Env = ReadonlyMap<string, J>
+/**
+ * A function as `def` made it, or a filter argument (a closure with no parameters): its body runs
+ * in the environment it was defined in, extended with its arguments.
+ */
+export class Closure {
+  env: Env = new Map()
+  constructor(
+    readonly params: readonly string[],
+    readonly body: Node,
+  ) {}
+}
+
+/** `$name` → value, and `name/arity` → function (the `/` keeps the two apart). */
+export type Env = ReadonlyMap<string, J | Closure>
 
 /** Values one input may produce or walk through, all filters together: a bound on time and memory. */
 const MAX_STEPS = 10_000_000
@@ -50,11 +67,11 @@ export class Evaluator {
     return this.ev(n, input, env)
   }
 
-  private tick(): void {
+  tick(): void {
     if (++this.steps > MAX_STEPS) throw new JqError('too much work for one input')
   }
 
-  private all(n: Node, v: J, env: Env): J[] {
+  all(n: Node, v: J, env: Env): J[] {
     const out: J[] = []
     for (const x of this.ev(n, v, env)) {
       this.tick()
@@ -63,7 +80,7 @@ export class Evaluator {
     return out
   }
 
-  private *ev(n: Node, v: J, env: Env): Generator<J> {
+  *ev(n: Node, v: J, env: Env): Generator<J> {
     this.tick()
     switch (n.t) {
       case 'identity':
@@ -78,7 +95,7 @@ export class Evaluator {
       case 'var': {
         const x = env.get(n.name)
         if (x === undefined) throw new CompileError(`$${n.name} is not defined`)
-        yield x
+        yield x as J
         return
       }
       case 'index':
@@ -128,7 +145,113 @@ export class Evaluator {
       case 'call':
         yield* this.call(n.name, n.args, v, env)
         return
+      case 'interp':
+        yield* this.interp(n.parts, n.parts.length - 1, '', n.fmt, v, env)
+        return
+      case 'format':
+        yield applyFormat(n.name, v)
+        return
+      case 'reduce': {
+        for (let acc of this.ev(n.init, v, env)) {
+          for (const x of this.ev(n.source, v, env)) {
+            let next: J = null
+            for (const o of this.ev(n.update, acc, new Map([...env, [n.name, x]]))) next = o
+            acc = next
+          }
+          yield acc
+        }
+        return
+      }
+      case 'foreach':
+        for (let acc of this.ev(n.init, v, env))
+          for (const x of this.ev(n.source, v, env)) {
+            const e2 = new Map([...env, [n.name, x]])
+            for (const o of this.ev(n.update, acc, e2)) {
+              acc = o
+              if (n.extract === null) yield o
+              else yield* this.ev(n.extract, o, e2)
+            }
+          }
+        return
+      case 'def':
+        yield* this.ev(n.rest, v, this.withDef(n, env))
+        return
+      case 'assign':
+        yield* evalAssign(this, n.op, n.l, n.r, v, env)
+        return
     }
+  }
+
+  /**
+   * `"a\(f)b"`: one string per combination of the parts' outputs; as in jq the first
+   * interpolation varies fastest (`"\(1,2)\(3,4)"` gives 13, 23, 14, 24).
+   */
+  private *interp(
+    parts: ReadonlyArray<string | Node>,
+    i: number,
+    acc: string,
+    fmt: string | null,
+    v: J,
+    env: Env,
+  ): Generator<J> {
+    if (i < 0) {
+      yield acc
+      return
+    }
+    const p = parts[i]!
+    if (typeof p === 'string') {
+      yield* this.interp(parts, i - 1, p + acc, fmt, v, env)
+      return
+    }
+    for (const x of this.ev(p, v, env)) {
+      const s = fmt !== null ? applyFormat(fmt, x) : typeof x === 'string' ? x : formatJson(x, true)
+      yield* this.interp(parts, i - 1, s + acc, fmt, v, env)
+    }
+  }
+
+  isClosure(x: unknown): x is Closure {
+    return x instanceof Closure
+  }
+
+  /** `def`: the environment with the function in it (itself included, for recursion). */
+  withDef(n: Extract<Node, { t: 'def' }>, env: Env): Env {
+    const c = new Closure(n.params, n.body)
+    const e2 = new Map(env)
+    e2.set(`${n.name}/${n.params.length}`, c)
+    c.env = e2
+    return e2
+  }
+
+  /**
+   * A user function's body and the environments to run it in: filter parameters become closures
+   * over the caller's environment; `$` parameters take each output of their argument in turn.
+   */
+  *bind(c: Closure, args: Node[], v: J, env: Env): Generator<[Node, Env]> {
+    const go = function* (self: Evaluator, i: number, e: Map<string, J | Closure>): Generator<[Node, Env]> {
+      if (i === args.length) {
+        yield [c.body, e]
+        return
+      }
+      const name = c.params[i]!
+      if (name.startsWith('$')) {
+        for (const x of self.ev(args[i]!, v, env)) {
+          const e2 = new Map(e)
+          e2.set(name.slice(1), x)
+          e2.set(`${name.slice(1)}/0`, new Closure([], { t: 'lit', v: null }))
+          const k = new Closure([], { t: 'var', name: name.slice(1) })
+          k.env = e2
+          e2.set(`${name.slice(1)}/0`, k)
+          yield* go(self, i + 1, e2)
+        }
+        return
+      }
+      const a = new Closure([], args[i]!)
+      a.env = env
+      const e2 = new Map(e)
+      e2.set(`${name}/0`, a)
+      yield* go(self, i + 1, e2)
+    }
+    yield* go(this, 0, new Map(c.env))
   }
 
   private *recurse(v: J): Generator<J> {
@@ -217,7 +340,25 @@ export class Evaluator {
       for (const a of this.ev(l, v, env)) yield cmp === undefined ? arith(op, a, b) : cmp(compare(a, b))
   }
 
-  private *call(name: string, args: Node[], v: J, env: Env): Generator<J> {
+  *call(name: string, args: Node[], v: J, env: Env): Generator<J> {
+    const user = env.get(`${name}/${args.length}`)
+    if (user instanceof Closure) {
+      for (const [body, e2] of this.bind(user, args, v, env)) yield* this.ev(body, v, e2)
+      return
+    }
+    if (args.length === 0 && (name === 'paths' || name === 'leaf_paths')) {
+      for (const [p, x] of walkPaths(v))
+        if (name === 'paths' || !(Array.isArray(x) || x instanceof Map)) yield p
+      return
+    }
+    if (args.length === 0 && name === 'tojson') {
+      yield formatJson(v, true)
+      return
+    }
+    if (args.length === 0 && name === 'recurse') {
+      yield* this.recurse(v)
+      return
+    }
     const plain = PLAIN[name]
     if (plain !== undefined && args.length === 0) {
       yield* plain(v)
@@ -288,6 +429,57 @@ export class Evaluator {
         case 'all':
           yield iterate(v).every((x) => this.all(f, x, env).every(truthy))
           return
+        case 'path':
+          for (const [p] of evalPaths(this, f, [[], v], env)) yield p
+          return
+        case 'paths':
+          for (const [p, x] of walkPaths(v)) for (const c of this.ev(f, x, env)) if (truthy(c)) yield p
+          return
+        case 'del':
+          yield delpaths(
+            v,
+            [...evalPaths(this, f, [[], v], env)].map(([p]) => p),
+          )
+          return
+        case 'getpath':
+          for (const p of this.ev(f, v, env)) {
+            try {
+              yield getpath(v, p)
+            } catch {
+              yield null
+            }
+          }
+          return
+        case 'delpaths':
+          return yield* each((ps) => delpaths(v, ps))
+        case 'recurse': {
+          const rec = function* (self: Evaluator, x: J): Generator<J> {
+            self.tick()
+            yield x
+            for (const y of self.ev(f, x, env)) yield* rec(self, y)
+          }
+          yield* rec(this, v)
+          return
+        }
+        case 'range':
+          for (const n of this.ev(f, v, env)) {
+            if (typeof n !== 'number') throw new JqError('Range bounds must be numeric')
+            for (let i = 0; i < n; i++) {
+              this.tick()
+              yield i
+            }
+          }
+          return
+        case 'ltrimstr':
+          return yield* each((s) =>
+            typeof v === 'string' && typeof s === 'string' && v.startsWith(s) ? v.slice(s.length) : v,
+          )
+        case 'rtrimstr':
+          return yield* each((s) =>
+            typeof v === 'string' && typeof s === 'string' && v.endsWith(s) && s !== ''
+              ? v.slice(0, v.length - s.length)
+              : v,
+          )
         case 'with_entries':
           for (const e of PLAIN.to_entries(v))
             for (const m of this.call('map', args, e, env)) yield* PLAIN.from_entries(m)
@@ -305,6 +497,22 @@ export class Evaluator {
       }
       return
     }
+    if (args.length === 2 && name === 'setpath') {
+      for (const x of this.ev(args[1]!, v, env)) for (const p of this.ev(f, v, env)) yield setpath(v, p, x)
+      return
+    }
+    if (args.length === 2 && name === 'range') {
+      for (const to of this.ev(args[1]!, v, env))
+        for (const from of this.ev(f, v, env)) {
+          if (typeof from !== 'number' || typeof to !== 'number')
+            throw new JqError('Range bounds must be numeric')
+          for (let i = from; i < to; i++) {
+            this.tick()
+            yield i
+          }
+        }
+      return
+    }
     if (args.length === 2 && name === 'test') {
       for (const fl of this.ev(args[1], v, env))
         yield* this.map1(f, v, env, (re) => regex(re, fl).test(str(v, 'test')))
@@ -315,87 +523,5 @@ export class Evaluator {
 
   private *map1(f: Node, v: J, env: Env, g: (x: J) => J): Generator<J> {
     for (const x of this.ev(f, v, env)) yield g(x)
-  }
-}
-
-const WITH_ARG: readonly string[] = [
-  'select',
-  'map',
-  'map_values',
-  'has',
-  'first',
-  'last',
-  'test',
-  'startswith',
-  'endswith',
-  'split',
-  'join',
-  'error',
-  'sort_by',
-  'any',
-  'all',
-  'with_entries',
-]
-
-/** jq's compile-time checks: every function and `$name` is known before any input is read. */
-export function check(n: Node, vars: ReadonlySet<string>): void {
-  const sub = (x: Node | null, vs = vars): void => {
-    if (x !== null) check(x, vs)
-  }
-  switch (n.t) {
-    case 'var':
-      if (!vars.has(n.name)) throw new CompileError(`$${n.name} is not defined`)
-      return
-    case 'call': {
-      const ok =
-        (n.args.length === 0 && n.name in PLAIN) ||
-        (n.args.length === 1 && WITH_ARG.includes(n.name)) ||
-        (n.args.length === 2 && (n.name === 'test' || n.name === 'limit'))
-      if (!ok) throw new CompileError(`${n.name}/${n.args.length} is not defined`)
-      for (const a of n.args) sub(a)
-      return
-    }
-    case 'as':
-      sub(n.source)
-      sub(n.body, new Set([...vars, n.name]))
-      return
-    case 'index':
-      sub(n.of)
-      sub(n.key)
-      return
-    case 'slice':
-      sub(n.of)
-      sub(n.from)
-      sub(n.to)
-      return
-    case 'iter':
-    case 'neg':
-      sub(n.of)
-      return
-    case 'try':
-      sub(n.body)
-      return
-    case 'pipe':
-    case 'comma':
-    case 'bin':
-      sub(n.l)
-      sub(n.r)
-      return
-    case 'array':
-      sub(n.of)
-      return
-    case 'object':
-      for (const e of n.entries) {
-        sub(e.key)
-        sub(e.value)
-      }
-      return
-    case 'if':
-      sub(n.cond)
-      sub(n.then)
-      sub(n.else)
-      return
-    default:
-      return
   }
 }

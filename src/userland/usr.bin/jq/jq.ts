@@ -1,14 +1,15 @@
 /**
  * jq(1), the JSON processor FreeBSD's tests pipe `--libxo json` output into (a port:
- * /usr/local/bin/jq): `jq [-cejnrsS] [--arg name value] [--argjson name json] filter [file...]`.
- * Our own implementation of the subset parse.ts and eval.ts describe, with jq's output formats,
+ * /usr/local/bin/jq): `jq [-cejnrRsS] [--arg name value] [--argjson name json] filter [file...]`.
+ * `-R` reads lines as strings. Our own implementation of the subset parse.ts and eval.ts describe, with jq's output formats,
  * messages and exit statuses (2 usage or input, 3 compile error, 5 runtime error, -e's 1 and 4).
  * Reads its input and prints; changes nothing.
  */
 
 import type { Command } from '../../types.js'
 import { MAX_INPUT, readStdin } from '../textproc/text_input.js'
-import { check, Evaluator, type J, JqError } from './eval.js'
+import { check } from './check.js'
+import { type Env, Evaluator, type J, JqError } from './eval.js'
 import { formatJson, JsonParseError, JsonStream } from './json.js'
 import { CompileError, type Node, parse } from './parse.js'
 
@@ -18,6 +19,7 @@ const USAGE = 'Usage:\tjq [OPTIONS] FILTER [FILES...]\n\tjq [OPTIONS] --arg NAME
 
 interface Opts {
   raw: boolean
+  rawInput: boolean
   join: boolean
   compact: boolean
   exitStatus: boolean
@@ -39,6 +41,7 @@ function sortKeys(v: J): J {
 function parseArgs(args: readonly string[]): Opts | string {
   const o: Opts = {
     raw: false,
+    rawInput: false,
     join: false,
     compact: false,
     exitStatus: false,
@@ -50,6 +53,7 @@ function parseArgs(args: readonly string[]): Opts | string {
   }
   const flags: Record<string, keyof Opts> = {
     r: 'raw',
+    R: 'rawInput',
     j: 'join',
     c: 'compact',
     e: 'exitStatus',
@@ -59,6 +63,7 @@ function parseArgs(args: readonly string[]): Opts | string {
   }
   const long: Record<string, string> = {
     'raw-output': 'r',
+    'raw-input': 'R',
     'join-output': 'j',
     'compact-output': 'c',
     'exit-status': 'e',
@@ -144,7 +149,7 @@ export const jq: Command = async (argv, io, proc) => {
   const ev = new Evaluator()
   const out: string[] = []
   let last: J | undefined
-  const env = o.vars as ReadonlyMap<string, J>
+  const env: Env = o.vars
   const runOne = (v: J, where: string): boolean => {
     try {
       for (let r of ev.run(prog, v, env)) {
@@ -170,6 +175,17 @@ export const jq: Command = async (argv, io, proc) => {
   else {
     const slurped: J[] = []
     let where = '<unknown>'
+    // -R: each line is a string input (its newline dropped), or with -s all the text is one string.
+    if (o.rawInput) {
+      const all = inputs.map((i) => i.text).join('')
+      if (o.slurp) runOne(all, '<unknown>')
+      else
+        for (const line of all.split('\n').slice(0, all.endsWith('\n') ? -1 : undefined)) {
+          runOne(line, '<unknown>')
+          await flush()
+        }
+      inputs.length = 0
+    }
     for (const inp of inputs) {
       const stream = new JsonStream(inp.text)
       try {
@@ -188,7 +204,7 @@ export const jq: Command = async (argv, io, proc) => {
         status = 2
       }
     }
-    if (o.slurp) runOne(slurped, where)
+    if (o.slurp && !o.rawInput) runOne(slurped, where)
   }
   await flush()
   if (status !== 0 || !o.exitStatus) return status

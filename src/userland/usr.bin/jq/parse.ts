@@ -1,6 +1,7 @@
 /**
  * jq's filter language, the subset VirtNet's tests and everyday use need: the lexer and a
- * precedence-climbing parser into a small tree (ast below). Knows nothing of values or running;
+ * precedence-climbing parser into a small tree (ast below) — paths, pipes, operators, `if`, `as`,
+ * string interpolation and `@format`s, `reduce`/`foreach`, `def`, and the assignment operators. Knows nothing of values or running;
  * a bad filter becomes a CompileError with jq's wording, never a throw of anything else.
  */
 
@@ -23,12 +24,25 @@ export type Node =
   | { t: 'call'; name: string; args: Node[] }
   | { t: 'as'; source: Node; name: string; body: Node }
   | { t: 'if'; cond: Node; then: Node; else: Node | null }
+  /** `"a\(f)b"`, or with a format `@csv "…"`: the literal parts and the filters between them. */
+  | { t: 'interp'; parts: ReadonlyArray<string | Node>; fmt: string | null }
+  /** `@base64` alone: the format applied to `.`. */
+  | { t: 'format'; name: string }
+  | { t: 'reduce'; source: Node; name: string; init: Node; update: Node }
+  | { t: 'foreach'; source: Node; name: string; init: Node; update: Node; extract: Node | null }
+  /** `def name(params): body; rest`: a `$p` param is a value, any other a filter. */
+  | { t: 'def'; name: string; params: readonly string[]; body: Node; rest: Node }
+  /** `=`, `|=`, `+=`, `-=`, `*=`, `/=`, `%=`, `//=`. */
+  | { t: 'assign'; op: string; l: Node; r: Node }
 
 export class CompileError extends Error {}
 
 type Tok =
   | { k: 'num'; v: number }
   | { k: 'str'; v: string }
+  /** A string with `\(…)` in it: literal parts and the source of each interpolated filter. */
+  | { k: 'istr'; parts: Array<string | { src: string }> }
+  | { k: 'format'; v: string }
   | { k: 'id'; v: string }
   | { k: 'var'; v: string }
   | { k: 'op'; v: string }
@@ -37,11 +51,17 @@ type Tok =
 
 const OPS: readonly string[] = [
   '?//',
+  '//=',
   '|=',
   '==',
   '!=',
   '<=',
   '>=',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
   '//',
   '..',
   '|',
@@ -63,13 +83,36 @@ const OPS: readonly string[] = [
   '/',
   '%',
   '?',
+  '=',
 ]
 
-function readString(src: string, i: number): { v: string; end: number } {
+/** The assignment operators: nonassociative, between `//` and `or` (jq's yacc precedence). */
+const ASSIGN: readonly string[] = ['=', '|=', '+=', '-=', '*=', '/=', '%=', '//=']
+
+/** The end of the `\(…)` whose `(` is at i: parentheses balanced, strings inside skipped. */
+function interpEnd(src: string, i: number): number {
+  let depth = 0
+  for (let j = i; j < src.length; j++) {
+    const c = src[j]
+    if (c === '"') {
+      j = readString(src, j).end - 1
+      continue
+    }
+    if (c === '(') depth++
+    else if (c === ')' && --depth === 0) return j
+  }
+  throw new CompileError('syntax error, unterminated string interpolation')
+}
+
+function readString(src: string, i: number): { parts: Array<string | { src: string }>; end: number } {
+  const parts: Array<string | { src: string }> = []
   let v = ''
   for (let j = i + 1; j < src.length; j++) {
     const c = src[j]
-    if (c === '"') return { v, end: j + 1 }
+    if (c === '"') {
+      parts.push(v)
+      return { parts, end: j + 1 }
+    }
     if (c !== '\\') {
       v += c
       continue
@@ -80,8 +123,12 @@ function readString(src: string, i: number): { v: string; end: number } {
       if (!/^[0-9a-fA-F]{4}$/.test(h)) throw new CompileError('syntax error, invalid \\u escape')
       v += String.fromCharCode(Number.parseInt(h, 16))
       j += 4
-    } else if (e === '(') throw new CompileError('string interpolation \\( ) is not supported')
-    else {
+    } else if (e === '(') {
+      const end = interpEnd(src, j)
+      parts.push(v, { src: src.slice(j + 1, end) })
+      v = ''
+      j = end
+    } else {
       const m: Record<string, string> = {
         n: '\n',
         t: '\t',
@@ -121,8 +168,16 @@ export function lex(src: string): Tok[] {
     }
     if (c === '"') {
       const s = readString(src, i)
-      out.push({ k: 'str', v: s.v })
+      if (s.parts.length === 1) out.push({ k: 'str', v: s.parts[0] as string })
+      else out.push({ k: 'istr', parts: s.parts })
       i = s.end
+      continue
+    }
+    if (c === '@') {
+      const f = /^@([a-zA-Z0-9_]+)/.exec(src.slice(i))
+      if (f === null) throw new CompileError('syntax error, unexpected INVALID_CHARACTER')
+      out.push({ k: 'format', v: f[1] })
+      i += f[0].length
       continue
     }
     const id = /^([a-zA-Z_][a-zA-Z0-9_]*(::[a-zA-Z_][a-zA-Z0-9_]*)*)/.exec(
@@ -150,6 +205,7 @@ export function lex(src: string): Tok[] {
 /** Binary operators by precedence, loosest first (`|` and `,` are handled above these). */
 const LEVELS: ReadonlyArray<readonly string[]> = [
   ['//'],
+  ASSIGN,
   ['or'],
   ['and'],
   ['==', '!=', '<', '<=', '>', '>='],
@@ -160,7 +216,8 @@ const LEVELS: ReadonlyArray<readonly string[]> = [
 function describe(t: Tok): string {
   if (t.k === 'end') return '$end'
   if (t.k === 'num') return 'LITERAL'
-  if (t.k === 'str') return 'QQSTRING_START'
+  if (t.k === 'str' || t.k === 'istr') return 'QQSTRING_START'
+  if (t.k === 'format') return 'FORMAT'
   if (t.k === 'id') return 'IDENT'
   if (t.k === 'var') return `'$'`
   if (t.k === 'field') return 'FIELD'
@@ -193,6 +250,7 @@ class Parser {
   }
 
   pipe(): Node {
+    if (this.isOp('def')) return this.def()
     const l = this.comma()
     if (this.isOp('as')) {
       this.i++
@@ -227,9 +285,10 @@ class Parser {
       this.i++
       // `//` is right-associative in jq; the others here associate to the left.
       const r = level === 0 ? this.binary(level) : this.binary(level + 1)
-      l = { t: 'bin', op: t.v, l, r }
-      if (level === 3 && this.peek().k === 'op' && LEVELS[3].includes((this.peek() as { v: string }).v))
-        this.fail()
+      l = level === 1 ? { t: 'assign', op: t.v, l, r } : { t: 'bin', op: t.v, l, r }
+      // Comparisons and assignments are nonassociative.
+      const n = this.peek()
+      if ((level === 1 || level === 4) && n.k === 'op' && LEVELS[level].includes(n.v)) this.fail()
     }
   }
 
@@ -307,6 +366,15 @@ class Parser {
     const t = this.peek()
     this.i++
     if (t.k === 'num' || t.k === 'str') return { t: 'lit', v: t.v }
+    if (t.k === 'istr') return this.interp(t.parts, null)
+    if (t.k === 'format') {
+      const n = this.peek()
+      if (n.k === 'str' || n.k === 'istr') {
+        this.i++
+        return this.interp(n.k === 'str' ? [n.v] : n.parts, t.v)
+      }
+      return { t: 'format', name: t.v }
+    }
     if (t.k === 'var') return { t: 'var', name: t.v }
     if (t.k === 'field') return { t: 'index', of: { t: 'identity' }, key: { t: 'lit', v: t.v }, opt: false }
     if (t.k === 'op') {
@@ -339,6 +407,11 @@ class Parser {
       if (t.v === 'true' || t.v === 'false') return { t: 'lit', v: t.v === 'true' }
       if (t.v === 'null') return { t: 'lit', v: null }
       if (t.v === 'if') return this.ifThen()
+      if (t.v === 'reduce' || t.v === 'foreach') return this.fold(t.v)
+      if (t.v === 'def') {
+        this.i--
+        return this.def()
+      }
       if (['then', 'elif', 'else', 'end', 'and', 'or', 'as'].includes(t.v)) {
         this.i--
         this.fail()
@@ -357,6 +430,56 @@ class Parser {
     }
     this.i--
     this.fail()
+  }
+
+  /** `def name: body;` or `def name(a; $b): body;`, then the filter it is defined for. */
+  private def(): Node {
+    this.i++
+    const n = this.peek()
+    if (n.k !== 'id') this.fail()
+    this.i++
+    const params: string[] = []
+    if (this.isOp('(')) {
+      this.i++
+      for (;;) {
+        const p = this.peek()
+        if (p.k !== 'id' && p.k !== 'var') this.fail()
+        this.i++
+        params.push(p.k === 'var' ? `$${p.v}` : p.v)
+        if (this.isOp(')')) break
+        this.expect(';')
+      }
+      this.i++
+    }
+    this.expect(':')
+    const body = this.pipe()
+    this.expect(';')
+    return { t: 'def', name: n.v, params, body, rest: this.pipe() }
+  }
+
+  /** `reduce SOURCE as $x (INIT; UPDATE)` and `foreach SOURCE as $x (INIT; UPDATE[; EXTRACT])`. */
+  private fold(kind: 'reduce' | 'foreach'): Node {
+    const source = this.postfix()
+    this.expect('as')
+    const v = this.peek()
+    if (v.k !== 'var') this.fail()
+    this.i++
+    this.expect('(')
+    const init = this.pipe()
+    this.expect(';')
+    const update = this.pipe()
+    let extract: Node | null = null
+    if (kind === 'foreach' && this.isOp(';')) {
+      this.i++
+      extract = this.pipe()
+    }
+    this.expect(')')
+    if (kind === 'reduce') return { t: 'reduce', source, name: v.v, init, update }
+    return { t: 'foreach', source, name: v.v, init, update, extract }
+  }
+
+  private interp(parts: ReadonlyArray<string | { src: string }>, fmt: string | null): Node {
+    return { t: 'interp', parts: parts.map((p) => (typeof p === 'string' ? p : parse(p.src))), fmt }
   }
 
   private ifThen(): Node {
