@@ -43,10 +43,20 @@ export interface Ospf6Config {
   /** `area A range P` (as written; ospf6d takes one area, so ranges summarise nothing yet). */
   ranges: Array<{ areaText: string; prefix: string; advertise: boolean }>
   redistribute: Map<string, { metric: number | null; metricType: 1 | 2 }>
+  /** `area X stub [no-summary]` and `area X nssa [no-summary]` (RFC 3101), by area id. */
+  areaTypes: Map<number, Ospf6AreaType>
   /** `area X virtual-link A.B.C.D` (RFC 5340 §4.7), in order. */
   vlinks: Array<{ areaText: string; area: number; peer: number }>
   maxLsa: number | null
   ifs: Map<string, Ospf6IfConfig>
+}
+
+/** A stub or not-so-stubby area as configured (an area absent from the map is a normal one). */
+export interface Ospf6AreaType {
+  text: string
+  kind: 'stub' | 'nssa'
+  /** No Inter-Area-Prefix-LSAs into it but the default route's. */
+  noSummary: boolean
 }
 
 export function newOspf6Config(): Ospf6Config {
@@ -55,6 +65,7 @@ export function newOspf6Config(): Ospf6Config {
     routerId: null,
     ifAreas: new Map(),
     ranges: [],
+    areaTypes: new Map(),
     redistribute: new Map(),
     vlinks: [],
     maxLsa: null,
@@ -102,6 +113,8 @@ export function ospf6RunningConfig(c: Ospf6Config): { ifLines: Map<string, strin
     }
     for (const r of c.ranges)
       router.push(` area ${r.areaText} range ${r.prefix}${r.advertise ? '' : ' not-advertise'}`)
+    for (const [, t] of [...c.areaTypes].sort(([x], [y]) => (x >>> 0) - (y >>> 0)))
+      router.push(` area ${t.text} ${t.kind}${t.noSummary ? ' no-summary' : ''}`)
     for (const v of c.vlinks) router.push(` area ${v.areaText} virtual-link ${formatIpv4(v.peer)}`)
     for (const [name, a] of c.ifAreas) router.push(` interface ${name} area ${a.text}`)
     if (c.maxLsa !== null) router.push(` max-lsa ${c.maxLsa}`)
