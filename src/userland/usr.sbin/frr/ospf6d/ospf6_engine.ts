@@ -44,7 +44,7 @@ import { type Area6Type, areaOptions, nssaRoutes6 } from './ospf6_nssa.js'
 import { flushLsa6, originate6 } from './ospf6_origin.js'
 import { type Ospf6Route, ospf6Spf, type Spf6Result } from './ospf6_spf.js'
 import { type If6Desc, type Nbr6, NbrState, type Ospf6If } from './ospf6_types.js'
-import { hasVirtualLinks6, transitDone6 } from './ospf6_vlink.js'
+import { vlinkHooks6 } from './ospf6_vlink.js'
 
 const SPF_DELAY_NS = 0.2 * SEC_NS
 const SPF_HOLD_NS = 0.05 * SEC_NS
@@ -582,12 +582,10 @@ export class Ospf6Engine {
   private runSpf(now: number): void {
     this.counters.spfRuns++
     this.lastSpf = now
-    const r = ospf6Spf(
-      this,
-      now,
-      hasVirtualLinks6(this) ? (v) => transitDone6(this, v) : null,
-      this.areaTypes.size > 0 ? (v, routes) => nssaRoutes6(this, v, routes) : null,
-    )
+    const r = ospf6Spf(this, now, {
+      ...vlinkHooks6(this),
+      nssaRoutes: this.areaTypes.size > 0 ? (v, routes) => nssaRoutes6(this, v, routes) : undefined,
+    })
     this.lastSpfResult = r
     this.routes = r.routes
     // A border router's Inter-Area-Prefix-LSAs follow its routes.

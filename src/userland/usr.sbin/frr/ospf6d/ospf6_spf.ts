@@ -83,14 +83,21 @@ export interface Spf6Result {
   asbrs: Map<number, Asbr6Route>
 }
 
-/** Called between the transit areas' trees and the backbone's (virtual links are set up there). */
-export type TransitDone = (vertices: ReadonlyMap<number, ReadonlyMap<string, Spf6Vertex>>) => void
+type Vertices = ReadonlyMap<number, ReadonlyMap<string, Spf6Vertex>>
 
-/** Called last, to add the NSSAs' Type-7 routes (ospf6_nssa.ts). */
-export type NssaRoutes = (
-  vertices: ReadonlyMap<number, ReadonlyMap<string, Spf6Vertex>>,
-  routes: Map<string, Ospf6Route>,
-) => void
+/** What virtual links (ospf6_vlink.ts) and NSSAs (ospf6_nssa.ts) add to the calculation. */
+export interface Spf6Hooks {
+  /** Between the transit areas' trees and the backbone's (virtual links are set up there). */
+  transitDone?: (vertices: Vertices) => void
+  /** After the inter-area routes (RFC 2328 §16.3: the transit areas' summaries). */
+  examineTransit?: (
+    vertices: Vertices,
+    routes: Map<string, Ospf6Route>,
+    asbrs: Map<number, Asbr6Route>,
+  ) => void
+  /** Last: the NSSAs' Type-7 routes. */
+  nssaRoutes?: (vertices: Vertices, routes: Map<string, Ospf6Route>) => void
+}
 
 function live(e: LsaEntry, now: number): boolean {
   return ageOf(e, now) < MAX_AGE
@@ -122,7 +129,7 @@ export function routeKey(addr: Uint8Array, len: number): string {
   return `${formatIpv6(addr)}/${len}`
 }
 
-function sameHops(a: NextHop6[], b: NextHop6[]): NextHop6[] {
+export function sameHops(a: NextHop6[], b: NextHop6[]): NextHop6[] {
   const out = [...a]
   for (const h of b)
     if (
@@ -142,12 +149,7 @@ function better(a: Asbr6Route, b: Asbr6Route | undefined): boolean {
   )
 }
 
-export function ospf6Spf(
-  e: Ospf6Engine,
-  now: number,
-  transitDone: TransitDone | null = null,
-  nssaRoutes: NssaRoutes | null = null,
-): Spf6Result {
+export function ospf6Spf(e: Ospf6Engine, now: number, hooks: Spf6Hooks = {}): Spf6Result {
   const routes = new Map<string, Ospf6Route>()
   const vertices = new Map<number, Map<string, Spf6Vertex>>()
   const asbrs = new Map<number, Asbr6Route>()
@@ -155,7 +157,7 @@ export function ospf6Spf(
   // The backbone last: its virtual links take their state from the transit areas' trees.
   const order = [...e.areas.values()].sort((a, b) => (a.id === 0 ? 1 : 0) - (b.id === 0 ? 1 : 0))
   for (const area of order) {
-    if (area.id === 0 && transitDone !== null) transitDone(vertices)
+    if (area.id === 0) hooks.transitDone?.(vertices)
     const ifs = [...e.ifs.values()].filter((i) => i.area === area.id && i.state !== 'Down')
     if (ifs.length === 0) continue
     const db = area.lsdb
@@ -334,6 +336,7 @@ export function ospf6Spf(
       else if (cost === old.cost) old.nextHops = sameHops(old.nextHops, br.nextHops)
     }
   }
+  hooks.examineTransit?.(vertices, routes, asbrs)
   // §4.8.5 (RFC 2328 §16.4): AS-external routes through reachable AS boundary routers, in this
   // area or (by Inter-Area-Router-LSAs) another.
   for (const x of e.external.map.values()) {
@@ -345,7 +348,7 @@ export function ospf6Spf(
     addExternal(routes, p, x.lsa.hdr.advRtr, 0, r.cost, r.nextHops)
   }
   // RFC 3101 §2.5: an NSSA's Type-7 routes, through the area's own AS boundary routers.
-  if (nssaRoutes !== null) nssaRoutes(vertices, routes)
+  hooks.nssaRoutes?.(vertices, routes)
   return { routes, vertices, asbrs }
 }
 
