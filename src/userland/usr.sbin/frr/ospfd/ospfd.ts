@@ -38,6 +38,7 @@ import { showDatabase, showInterface, showNeighbor, showOspf, showRoute } from '
 import { type OspfRoute, routeKey } from './ospf_spf.js'
 import type { IfDesc, OspfIf } from './ospf_types.js'
 import { setVirtualLinks, VL_TTL } from './ospf_vlink.js'
+import { setVlinkAuth } from './ospf_vlink_auth.js'
 
 export const OSPFD_VTY_PORT = 2604
 const USAGE = 'usage: ospfd [-d] [-f config-file] [-A vty-address] [-P vty-port]'
@@ -199,8 +200,8 @@ class OspfDaemon implements OspfControl {
       }
     }
     e.setInterfaces(list, now)
-    setAuth(e, c, this.state.keychains, list, now)
     setVirtualLinks(e, c.enabled && rid !== 0 ? c.vlinks : [], now)
+    setAuth(e, c, this.state.keychains, list, now)
     const ext: External[] = []
     if (c.enabled) {
       const metric = (src: string) => c.redistribute.get(src)?.metric ?? OSPF_EXT_METRIC_DEFAULT
@@ -302,6 +303,7 @@ function setAuth(
     const area = e.auth.areas.get(d.area) ?? 0
     e.auth.setIf(d.name, resolveAuth(t, area, ic?.authKey ?? '', keys, chain !== undefined, send))
   }
+  setVlinkAuth(e, c, names)
   e.auth.keepOnly(names)
 }
 
