@@ -6,7 +6,8 @@
  * eth1). Both sides must agree on the Hello's options (E clear, N set) to be Full; r translates
  * FRR's Type-7s into AS-External-LSAs of its own and routes to them, and FRR routes (IE) to r's
  * backbone network from r's Inter-Area-Prefix-LSA; and the other way round, FRR the border router
- * translating our Type-7s (read back with their P bit and forwarding address). Skips without root, `ip netns` or /usr/lib/frr.
+ * translating our Type-7s (read back with their P bit and forwarding address); and a totally stubby
+ * area with FRR its border router, its default our one summary. Skips without root, `ip netns` or /usr/lib/frr.
  */
 
 import assert from 'node:assert/strict'
@@ -143,5 +144,59 @@ interop('OSPFv3 NSSA against FRR ospf6d as the border router', 'ospf6d', (get, e
     const t7 = await w.frr.vtysh('show ipv6 ospf6 database type-7 adv-router 10.42.0.1 detail')
     assert.match(t7, /Prefix Options: --\|P\|--\|--\|--/, t7)
     assert.match(t7, /Forwarding-Address: fd42::1$/m, t7)
+  })
+})
+
+interop('OSPFv3 totally stubby area against FRR ospf6d', 'ospf6d', (get, explain) => {
+  test("FRR's default (::/0, cost 1) is our only summary; E clear on both sides", async () => {
+    const w = get()
+    // An IPv6 address on both ends of the LAN brings up their link-local ones too.
+    w.peer.ip(['-6', 'addr', 'add', 'fd42::2/64', 'dev', 'vxlan0', 'nodad'])
+    const a = await w.r.sh('ifconfig vxlan0 inet6 fd42::1/64')
+    assert.equal(a.status, 0, a.stderr)
+    await startBoth(
+      w,
+      'ospf6d',
+      [
+        'interface vxlan0',
+        ' ipv6 ospf6 area 0.0.0.1',
+        ...LINK,
+        'interface s0',
+        ' ipv6 ospf6 area 0.0.0.0',
+        'router ospf6',
+        ' ospf6 router-id 10.42.0.2',
+        ' area 0.0.0.1 stub no-summary',
+        '',
+      ].join('\n'),
+      [
+        'configure terminal',
+        'interface vxlan0',
+        ' ipv6 ospf6 area 0.0.0.1',
+        ...LINK,
+        'interface eth1',
+        ' ipv6 ospf6 area 0.0.0.1',
+        'router ospf6',
+        ' ospf6 router-id 10.42.0.1',
+        ' area 0.0.0.1 stub',
+      ],
+    )
+    try {
+      await until('r: ::/0 IE through FRR, installed', async () => {
+        const o = await ours(w.r, 'vtysh -c "show ipv6 ospf6 route"')
+        const f = await ours(w.r, 'netstat -rn -f inet6')
+        return /^\*N IE ::\/0 +fe80::/m.test(o) && /^default +fe80::\S+ +UG1 +vxlan0$/m.test(f)
+      })
+      // FRR routes to our stub-area network (fd43::/64 on r's eth1) as an intra-area route.
+      await until('Linux: fd43::/64 proto ospf', async () =>
+        /^fd43::\/64 .*dev vxlan0/m.test(w.peer.ip(['-6', 'route', 'show', 'proto', 'ospf'])),
+      )
+    } catch (e) {
+      throw await explain(e, 'show ipv6 ospf6 neighbor', 'show ipv6 ospf6 database', 'show ipv6 ospf6 route')
+    }
+    const db = await ours(w.r, 'vtysh -c "show ipv6 ospf6 database"')
+    // One summary only: no-summary on FRR's side keeps fd44::/64 (its backbone) out.
+    assert.equal(db.match(/^IAP /gm)?.length, 1, db)
+    assert.match(db, /^IAP +\S+ +10\.42\.0\.2 +\d+ 8000000\d +::\/0$/m, db)
+    assert.match(await w.frr.vtysh('show ipv6 ospf6'), /Area 0\.0\.0\.1\[Stub, No Summary\]/)
   })
 })
