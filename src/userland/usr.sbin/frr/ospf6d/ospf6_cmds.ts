@@ -73,7 +73,14 @@ function range(s: VtySession, a: string, p: string, advertise: boolean, on: bool
  * kind changes nothing. Refused for the backbone (RFC 2328 §3.6, RFC 3101 §1.3; ospfd's message —
  * FRR 8.4's ospf6d takes it and breaks the backbone) and for a virtual link's transit area (§15).
  */
-function areaType(s: VtySession, a: string, kind: 'stub' | 'nssa', noSummary: boolean, on: boolean): void {
+function areaType(
+  s: VtySession,
+  a: string,
+  kind: 'stub' | 'nssa',
+  noSummary: boolean,
+  on: boolean,
+  dio?: { metric: number | null; type2: boolean },
+): void {
   const ar = area(s, a)
   const c = cfg(s)
   if (!on) {
@@ -83,8 +90,41 @@ function areaType(s: VtySession, a: string, kind: 'stub' | 'nssa', noSummary: bo
   }
   if (ar.id === 0) s.fail(`You can't configure ${kind} to backbone`)
   if (c.vlinks.some((v) => v.area === ar.id)) s.fail('First deconfigure all virtual link through this area')
-  c.areaTypes.set(ar.id, { text: a, kind, noSummary })
+  c.areaTypes.set(ar.id, dio === undefined ? { text: a, kind, noSummary } : { text: a, kind, noSummary, dio })
   changed(s)
+}
+
+/**
+ * `area X nssa [no-summary] default-information-originate [metric N] [metric-type 1|2] [no-summary]`:
+ * each form sets the whole of the area's NSSA settings, as FRR's does.
+ */
+function nssaDefaultCommands(): CmdSpec[] {
+  const out: CmdSpec[] = []
+  const tails = [
+    { t: '', m: () => null, y: () => true },
+    { t: ' metric (0-16777214)', m: (x: string[]) => Number(x[0]), y: () => true },
+    { t: ' metric-type (1-2)', m: () => null, y: (x: string[]) => x[0] !== '1' },
+    {
+      t: ' metric (0-16777214) metric-type (1-2)',
+      m: (x: string[]) => Number(x[0]),
+      y: (x: string[]) => x[1] !== '1',
+    },
+  ]
+  for (const tail of tails)
+    for (const [pre, post] of [
+      ['', ''],
+      ['', ' no-summary'],
+      [' no-summary', ''],
+    ] as const)
+      out.push(
+        spec(
+          OSPF6_NODE,
+          `area WORD nssa${pre} default-information-originate${tail.t}${post}`,
+          (s, [a, ...x]) =>
+            areaType(s, a!, 'nssa', pre !== '' || post !== '', true, { metric: tail.m(x), type2: tail.y(x) }),
+        ),
+      )
+  return out
 }
 
 function virtualLink(s: VtySession, a: string, peer: string, on: boolean): void {
@@ -148,6 +188,7 @@ export const OSPF6_COMMANDS: readonly CmdSpec[] = [
   spec(OSPF6_NODE, 'no area WORD stub no-summary', (s, [a]) => areaType(s, a!, 'stub', false, false)),
   spec(OSPF6_NODE, 'area WORD nssa', (s, [a]) => areaType(s, a!, 'nssa', false, true)),
   spec(OSPF6_NODE, 'area WORD nssa no-summary', (s, [a]) => areaType(s, a!, 'nssa', true, true)),
+  ...nssaDefaultCommands(),
   spec(OSPF6_NODE, 'no area WORD nssa', (s, [a]) => areaType(s, a!, 'nssa', false, false)),
   spec(OSPF6_NODE, 'no area WORD nssa no-summary', (s, [a]) => areaType(s, a!, 'nssa', false, false)),
   spec(OSPF6_NODE, 'area WORD virtual-link A.B.C.D', (s, [a, p]) => virtualLink(s, a!, p!, true)),

@@ -57,6 +57,8 @@ export interface Ospf6AreaType {
   kind: 'stub' | 'nssa'
   /** No Inter-Area-Prefix-LSAs into it but the default route's. */
   noSummary: boolean
+  /** An NSSA's `default-information-originate [metric N] [metric-type 1|2]` (a border router's Type-7 ::/0). */
+  dio?: { metric: number | null; type2: boolean }
 }
 
 export function newOspf6Config(): Ospf6Config {
@@ -114,11 +116,18 @@ export function ospf6RunningConfig(c: Ospf6Config): { ifLines: Map<string, strin
     for (const r of c.ranges)
       router.push(` area ${r.areaText} range ${r.prefix}${r.advertise ? '' : ' not-advertise'}`)
     for (const [, t] of [...c.areaTypes].sort(([x], [y]) => (x >>> 0) - (y >>> 0)))
-      router.push(` area ${t.text} ${t.kind}${t.noSummary ? ' no-summary' : ''}`)
+      router.push(` area ${t.text} ${t.kind}${dioText(t)}${t.noSummary ? ' no-summary' : ''}`)
     for (const v of c.vlinks) router.push(` area ${v.areaText} virtual-link ${formatIpv4(v.peer)}`)
     for (const [name, a] of c.ifAreas) router.push(` interface ${name} area ${a.text}`)
     if (c.maxLsa !== null) router.push(` max-lsa ${c.maxLsa}`)
     router.push('exit')
   }
   return { ifLines, router }
+}
+
+/** FRR 8.4's words for an NSSA's default: the metric as given, the type only when 1. */
+function dioText(t: Ospf6AreaType): string {
+  if (t.dio === undefined) return ''
+  const m = t.dio.metric === null ? '' : ` metric ${t.dio.metric}`
+  return ` default-information-originate${m}${t.dio.type2 ? '' : ' metric-type 1'}`
 }

@@ -2,7 +2,8 @@
  * ospf6d's stub areas and NSSAs in labs, in virtual time (FRR's `area X stub|nssa [no-summary]`):
  * an NSSA whose internal router redistributes a network — its Type-7 LSA with P bit and forwarding
  * address, translated by the border router into an AS-External-LSA of its own, an E2 route and a
- * ping across from the backbone, the backbone's external kept out of the NSSA; a stub area with
+ * ping across from the backbone, the backbone's external kept out of the NSSA, and reached by the
+ * border router's default-information-originate Type-7 default (not translated); a stub area with
  * no-summary reached only by the border router's default (::/0); both sides' Hellos checked by
  * tshark (E clear, N set in the NSSA), a Hello whose options disagree never making a neighbour;
  * FRR's `show ipv6 ospf6 [database]` lines, running config and errors.
@@ -149,6 +150,26 @@ describe('ospf6d NSSA (RFC 3101 in OSPFv3)', () => {
     assert.match(route((await r.line('r1 netstat -rn -f inet6')).out, 'fc00:33::/64') ?? '', / UG1 +eth1$/)
     const ping = await r.line('h1 ping -6 -c 2 fc00:33::10')
     assert.equal(ping.status, 0, ping.out)
+    // r3 has no way to h0's external net... until r2 gives the NSSA a default (RFC 3101 §2.7).
+    assert.equal(route((await r.line('r3 netstat -rn -f inet6')).out, 'default'), undefined)
+    const dio = await r.line(
+      `r2 vtysh -c 'conf t' -c 'router ospf6' -c 'area 0.0.0.1 nssa default-information-originate metric 30 metric-type 1'`,
+    )
+    assert.equal(dio.status, 0, dio.out)
+    await r.sleep(15)
+    const d3 = areaDb((await r.line('r3 vtysh -c "show ipv6 ospf6 database"')).out, '0.0.0.1')
+    // FRR prints an external default without its length.
+    assert.match(d3, /^Type7 0\.0\.0\.0 +2\.2\.2\.2 +\d+ 80000001 +::$/m, d3)
+    assert.match(
+      (await r.line('r3 vtysh -c "show ipv6 ospf6 route"')).out,
+      /^\*N E1 ::\/0 +fe80::[0-9a-f:]+ +eth0 /m,
+    )
+    // Type 1: the cost to r2 (10) plus 30.
+    assert.match((await r.line('r3 vtysh -c "show ipv6 route"')).out, /^O>\* ::\/0 \[110\/40\] via fe80::/m)
+    const p0 = await r.line('h3 ping -6 -c 2 fc00:99::10')
+    assert.equal(p0.status, 0, p0.out)
+    // P clear: never translated, so the backbone gets no default from r2.
+    assert.doesNotMatch(asDb((await r.line('r1 vtysh -c "show ipv6 ospf6 database"')).out), /^ASE .* ::$/m)
     // The wire: in area 1 Hellos have N and not E; the Type-7 carries P and r3's address.
     const text = r.lab.nodeFs('r3').read('/cap.pcap')
     assert.ok(text !== undefined && text.length > 24, 'tcpdump wrote a capture')
@@ -244,7 +265,28 @@ describe('ospf6d NSSA (RFC 3101 in OSPFv3)', () => {
     assert.equal((await conf('r2', 'no area 0.0.0.1 stub', 'area 7 stub', 'area 0.0.0.9 nssa')).status, 0)
     let run = (await r.line('r2 vtysh -c "show running-config"')).out
     assert.match(run, / area 0\.0\.0\.1 nssa no-summary\n area 7 stub\n area 0\.0\.0\.9 nssa\n/, run)
-    assert.equal((await conf('r2', 'area 0.0.0.1 stub', 'no area 0.0.0.9 nssa no-summary')).status, 0)
+    // default-information-originate as FRR 8.4 writes it back: the metric as given, type 1 only.
+    assert.equal(
+      (
+        await conf(
+          'r2',
+          'area 0.0.0.9 nssa no-summary default-information-originate metric-type 2',
+          'area 0.0.0.8 nssa default-information-originate metric 30 metric-type 1',
+        )
+      ).status,
+      0,
+    )
+    run = (await r.line('r2 vtysh -c "show running-config"')).out
+    assert.match(
+      run,
+      / area 0\.0\.0\.8 nssa default-information-originate metric 30 metric-type 1\n area 0\.0\.0\.9 nssa default-information-originate no-summary\n/,
+      run,
+    )
+    assert.equal(
+      (await conf('r2', 'area 0.0.0.1 stub', 'no area 0.0.0.9 nssa no-summary', 'no area 0.0.0.8 nssa'))
+        .status,
+      0,
+    )
     run = (await r.line('r2 vtysh -c "show running-config"')).out
     assert.match(run, / area 0\.0\.0\.1 stub\n area 7 stub\nexit/, run)
   })

@@ -7,7 +7,8 @@
  * as FRR's) into a stub area and into a no-summary NSSA, and with no-summary nothing else of other
  * areas; NSSA-LSAs (Type-7) for what a router in an NSSA redistributes, with a forwarding address
  * of its own in the area and the P bit unless it is a border router itself (RFC 3101 §2.3, §2.4);
- * their routes (§2.5); and the translator — the NSSA border router with the highest Router ID
+ * a border router's Type-7 default with `default-information-originate` (§2.7); their routes (§2.5);
+ * and the translator — the NSSA border router with the highest Router ID
  * (§3.1) — turning P-bit Type-7s into AS-External-LSAs of its own with the same body (§3.2).
  *
  * Must not: change anything for a router whose areas are all normal (every hook does nothing then).
@@ -36,7 +37,12 @@ export type Area6Kind = 'normal' | 'stub' | 'nssa'
 export interface Area6Type {
   kind: 'stub' | 'nssa'
   noSummary: boolean
+  /** `default-information-originate`: a border router's Type-7 default into the NSSA. */
+  dio?: { metric: number | null; type2: boolean }
 }
+
+/** FRR's metric for an NSSA default without `metric N`. */
+export const NSSA_DEFAULT_METRIC = 1
 
 /** The cost of the default route a border router gives a stub area (FRR's, not configurable in 8.4). */
 export const STUB_DEFAULT_COST = 1
@@ -69,7 +75,10 @@ export function areaKind(e: Ospf6Engine, area: number): Area6Kind {
 export function setAreaTypes6(e: Ospf6Engine, types: ReadonlyMap<number, Area6Type>, now: number): void {
   const old = e.areaTypes
   const same = (a: Area6Type | undefined, b: Area6Type | undefined) =>
-    a?.kind === b?.kind && a?.noSummary === b?.noSummary
+    a?.kind === b?.kind &&
+    a?.noSummary === b?.noSummary &&
+    a?.dio?.metric === b?.dio?.metric &&
+    a?.dio?.type2 === b?.dio?.type2
   if (old.size === types.size && [...types].every(([k, v]) => same(v, old.get(k)))) return
   e.areaTypes = new Map(types)
   for (const i of e.ifs.values()) {
@@ -151,6 +160,13 @@ export function areaTypeWants(e: Ospf6Engine, used: ReadonlySet<number>, nextExt
         const pfx = { len: x.len, options: p, metric: 0, addr: x.addr }
         out.push({ area: a, type: Ls6Type.NSSA, id: j + 1, body: external6Body(x.metric, x.type2, pfx, fwd) })
       })
+      // RFC 3101 §2.7: a border router's default into the NSSA, P clear (never translated).
+      const dio = e.areaTypes.get(a)?.dio
+      if (abr && dio !== undefined) {
+        const pfx = { len: 0, options: 0, metric: 0, addr: new Uint8Array(16) }
+        const m = dio.metric ?? NSSA_DEFAULT_METRIC
+        out.push({ area: a, type: Ls6Type.NSSA, id: 0, body: external6Body(m, dio.type2, pfx, fwd) })
+      }
     }
     if (abr && (k === 'stub' || e.areaTypes.get(a)?.noSummary === true))
       out.push({

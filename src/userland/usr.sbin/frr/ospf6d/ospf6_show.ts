@@ -162,7 +162,8 @@ function payloads(type: number, d: Uint8Array): string[] {
     case Ls6Type.EXTERNAL:
     case Ls6Type.NSSA: {
       const x = parseExternal6(d)
-      return x === null ? [] : [pfx(x.prefix)]
+      // FRR 8.4 prints an external default as `::`, without its length.
+      return x === null ? [] : [x.prefix.len === 0 ? formatIpv6(x.prefix.addr) : pfx(x.prefix)]
     }
     case Ls6Type.INTER_PREFIX: {
       const x = parseInterPrefix6(d)
