@@ -12,6 +12,7 @@
  * Must not: know any protocol; every daemon follows these nodes (no `proto`), as in FRR's lib.
  */
 
+import { civilTime, MONTH_NAMES } from '../../../../util/civil_time.js'
 import type { CmdSpec, VtySession } from '../vty_cmds.js'
 
 export type KeyAlgo = 'md5' | 'hmac-sha-1' | 'hmac-sha-256' | 'hmac-sha-384' | 'hmac-sha-512'
@@ -106,9 +107,9 @@ export function keyTime(hms: string, day: string, month: string, year: string): 
 
 /** FRR's `%T %b %d %Y` of a lifetime's time. */
 function keyTimeText(secs: number): string {
-  const t = new Date(secs * 1000)
+  const t = civilTime(secs)
   const p = (n: number) => String(n).padStart(2, '0')
-  return `${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())} ${MONTHS[t.getUTCMonth()]!.slice(0, 3)} ${p(t.getUTCDate())} ${t.getUTCFullYear()}`
+  return `${p(t.hour)}:${p(t.minute)}:${p(t.second)} ${MONTH_NAMES[t.month - 1]} ${p(t.day)} ${t.year}`
 }
 
 function lifetimeText(r: KeyRange): string {
