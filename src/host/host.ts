@@ -22,6 +22,8 @@ import { tapCloner, vmnetCloner } from '../stack/net/if/if_tap.js'
 import { tunCloner } from '../stack/net/if/if_tun.js'
 import { vlanCloner } from '../stack/net/if/if_vlan.js'
 import { VxlanHost, vxlanCloner, vxlanSysctls } from '../stack/net/if/if_vxlan.js'
+import { geneveModule } from '../stack/net/if/geneve/geneve_socket.js'
+import { geneveCloner } from '../stack/net/if/geneve/if_geneve.js'
 import { tunnelModule } from '../stack/net/if/ip_tunnel.js'
 import type { UdpUnderlayProvider } from '../stack/net/if/vxlan_underlay.js'
 import { vnetCreate, vnetDestroy } from '../stack/net/lifecycle.js'
@@ -50,6 +52,7 @@ const VNET_MODULES: readonly VnetModule<unknown>[] = [
   netgraphModule as VnetModule<unknown>,
   bridgeModule as VnetModule<unknown>,
   tunnelModule as VnetModule<unknown>,
+  geneveModule as VnetModule<unknown>,
 ]
 
 export interface HostOptions {
@@ -154,6 +157,7 @@ export class Host {
     this.cloners = new Map([
       [bridgeCloner.name, bridgeCloner],
       [vxlan.name, vxlan],
+      [geneveCloner.name, geneveCloner],
       [epairCloner.name, epairCloner],
       [loCloner.name, loCloner],
       [tunCloner.name, tunCloner],

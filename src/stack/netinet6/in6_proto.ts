@@ -19,6 +19,7 @@ import { ip6Input } from './ip6/ip6_input.js'
 import { ip6Output } from './ip6/ip6_output.js'
 import { nd6IfDetach, nd6Module } from './nd6/nd6.js'
 import { nd6RtrIfDetach } from './nd6/nd6_rtr.js'
+import { udpTunnel6 } from '../netinet/udp_tunnel.js'
 import { raw6Module } from './raw_ip6.js'
 
 /** Every inet6 module, in initialisation order (destroyed in reverse). */
@@ -46,6 +47,8 @@ export function inet6Attach(d: Domains): void {
   d.registerEncap6Output((v, m, src, dst, proto, hlim) =>
     ip6Output(v, m, dst, 0, proto, { hlim, src, zone: 0, csumOff: -1 }),
   )
+  // geneve's kernel sockets over IPv6.
+  d.registerUdpTunnel6(udpTunnel6())
   d.onLinkUp(in6IfUp)
   // An IPv4 address brings an Ethernet interface up without a link event (ether_ioctl): attach then.
   d.onAddress((ifa, added) => {
