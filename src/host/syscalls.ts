@@ -38,8 +38,8 @@ export const SLICE_STEPS = 1000
 export const SLICE_NS = 100_000_000
 
 export type { CloneParams, GeneveParams, VxlanParams }
-export type { GeneveAddr } from '../stack/net/if/geneve/if_geneve.js'
 export type { GeneveInfo } from '../stack/net/if/geneve/geneve_ctl.js'
+export type { GeneveAddr } from '../stack/net/if/geneve/if_geneve.js'
 
 export interface SysctlInfo {
   name: string

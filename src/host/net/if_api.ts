@@ -296,7 +296,10 @@ export function ifAddAddr(
   }
   // So does it a gif or gre tunnel (gif_ioctl, gre_ioctl: SIOCSIFADDR sets IFF_UP), and lo (loioctl).
   // geneve_ioctl too.
-  if ((ifp.family === 'gif' || ifp.family === 'gre' || ifp.family === 'geneve' || ifp.type === 'loop') && !ifp.up)
+  if (
+    (ifp.family === 'gif' || ifp.family === 'gre' || ifp.family === 'geneve' || ifp.type === 'loop') &&
+    !ifp.up
+  )
     ifUpDown(ifp, true)
   // A destination belongs to point-to-point links only (in_aifaddr_ioctl: EDESTADDRREQ without one).
   const dst = opts.dst ?? 0

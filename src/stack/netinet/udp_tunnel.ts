@@ -13,10 +13,10 @@
  */
 
 import { type Socket, soclose } from '../../kern/socket.js'
+import { in6IsUnspecified } from '../../wire/inet6/in6_addr.js'
 import type { UdpTunnelFamily, UdpTunnelInput, UdpTunnelOut, UdpTunnelSocket } from '../net/domain.js'
 import type { Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
-import { in6IsUnspecified } from '../../wire/inet6/in6_addr.js'
 import { IPV6_JOIN_GROUP, Ip6Moptions, setMoption6 } from '../netinet6/in6_mcast.js'
 import type { Ip6OutOptions } from '../netinet6/ip6/ip6_output.js'
 import { ip6Output } from '../netinet6/ip6/ip6_output.js'

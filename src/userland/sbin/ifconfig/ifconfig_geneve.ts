@@ -94,7 +94,8 @@ export function parseGeneveWord(
     case 'geneveremoteport': {
       const local = w === 'genevelocalport'
       const v = getVal(arg())
-      if (v === null || v >= UINT16_MAX) throw new CmdError(`invalid ${local ? 'local' : 'remote'} port: ${arg()}`)
+      if (v === null || v >= UINT16_MAX)
+        throw new CmdError(`invalid ${local ? 'local' : 'remote'} port: ${arg()}`)
       set(local ? { localPort: v } : { remotePort: v })
       return 2
     }

@@ -63,7 +63,8 @@ function copyAddr(a: GeneveAddr): GeneveAddr {
 }
 
 function port(p: number, what: string): void {
-  if (!Number.isInteger(p) || p <= 0 || p > 65535) throw new SysError('EINVAL', OP, `${what} port is invalid: ${p}`)
+  if (!Number.isInteger(p) || p <= 0 || p > 65535)
+    throw new SysError('EINVAL', OP, `${what} port is invalid: ${p}`)
 }
 
 /** geneve_clone_modify_nl: apply p to sc in FreeBSD's order; throws SysError at the first refusal. */
@@ -76,7 +77,8 @@ export function geneveConfigure(sc: GeneveSoftc, p: GeneveParams): void {
     c.vni = p.vni
   }
   if (p.local !== undefined) {
-    if (p.local.af === 0 || isMulticast(p.local)) throw new SysError('EINVAL', OP, 'local address is invalid.')
+    if (p.local.af === 0 || isMulticast(p.local))
+      throw new SysError('EINVAL', OP, 'local address is invalid.')
     busy(sc)
     c.local = copyAddr(p.local)
   }
@@ -130,7 +132,11 @@ export function geneveConfigure(sc: GeneveSoftc, p: GeneveParams): void {
     sc.table.max = p.ftableMax
   }
   if (p.ftableTimeout !== undefined) {
-    if (!Number.isInteger(p.ftableTimeout) || p.ftableTimeout < 0 || p.ftableTimeout > GENEVE_FTABLE_MAX_TIMEOUT)
+    if (
+      !Number.isInteger(p.ftableTimeout) ||
+      p.ftableTimeout < 0 ||
+      p.ftableTimeout > GENEVE_FTABLE_MAX_TIMEOUT
+    )
       throw new SysError(
         'EINVAL',
         OP,

@@ -11,7 +11,13 @@
 
 import type { Mbuf } from '../../../../buf/mbuf.js'
 import { readU16 } from '../../../../wire/addr.js'
-import { GENEVE_HDR_LEN, GeneveCheck, geneveCheck, geneveOptLen, geneveVni } from '../../../../wire/inet/geneve.js'
+import {
+  GENEVE_HDR_LEN,
+  GeneveCheck,
+  geneveCheck,
+  geneveOptLen,
+  geneveVni,
+} from '../../../../wire/inet/geneve.js'
 import type { UdpTunnelSocket } from '../../domain.js'
 import type { Ifnet } from '../../ifnet.js'
 import type { SysctlDecl } from '../../sysctl.js'

@@ -28,7 +28,12 @@
 import type { Mbuf } from '../../../../buf/mbuf.js'
 import { SEC, type Timer } from '../../../../util/clock.js'
 import { readU16, readU32 } from '../../../../wire/addr.js'
-import { GENEVE_PORT, GENEVE_PROTO_ETHER, GENEVE_VNI_MAX, writeGeneveHeader } from '../../../../wire/inet/geneve.js'
+import {
+  GENEVE_PORT,
+  GENEVE_PROTO_ETHER,
+  GENEVE_VNI_MAX,
+  writeGeneveHeader,
+} from '../../../../wire/inet/geneve.js'
 import { in6Eq, in6IsUnspecified } from '../../../../wire/inet6/in6_addr.js'
 import { BridgeTable } from '../../bridge/bridge_table.js'
 import type { UdpTunnelOut } from '../../domain.js'
@@ -36,7 +41,7 @@ import { etherOutput } from '../../ether.js'
 import { IFF, type IfDriver, Ifnet, type LinkEndpoint } from '../../ifnet.js'
 import type { Vnet } from '../../vnet.js'
 import type { CloneParams, IfCloner } from '../if_clone.js'
-import { type GeneveReceiver, type GeneveSocket, GeneveSocket as Sock, geneveVnet } from './geneve_socket.js'
+import { type GeneveReceiver, type GeneveSocket, geneveVnet, GeneveSocket as Sock } from './geneve_socket.js'
 
 /** GENEVE_PROTO_INHERIT: the payload's own EtherType (`genevemode l3`). */
 export const GENEVE_PROTO_INHERIT = 0
@@ -172,7 +177,8 @@ export class GeneveSoftc implements LinkEndpoint, GeneveReceiver {
 
   /** geneve_setup_interface_hdrlen: the MTU that fits a 1500-byte underlay, unless set by hand. */
   setHdrlen(): void {
-    const hdr = ETHER_HDR_LEN + GENEVE_UDP_LEN + (this.l2 ? ETHER_HDR_LEN : 0) + (this.cfg.remote.af === 4 ? 20 : 40)
+    const hdr =
+      ETHER_HDR_LEN + GENEVE_UDP_LEN + (this.l2 ? ETHER_HDR_LEN : 0) + (this.cfg.remote.af === 4 ? 20 : 40)
     if (!this.userMtu) this.ifp.mtu = 1500 - hdr
   }
 
@@ -210,7 +216,10 @@ export class GeneveSoftc implements LinkEndpoint, GeneveReceiver {
     if (gs === undefined) {
       const s = new Sock(gv, key)
       try {
-        s.so = fam4 !== undefined ? fam4.open(v, la, c.localPort, s.input) : fam6!.open(v, la6, c.localPort, s.input)
+        s.so =
+          fam4 !== undefined
+            ? fam4.open(v, la, c.localPort, s.input)
+            : fam6!.open(v, la6, c.localPort, s.input)
       } catch {
         return
       }
@@ -434,7 +443,10 @@ export class GeneveSoftc implements LinkEndpoint, GeneveReceiver {
   /** geneve_ftable_learn: the sender's address (the port is always genevremoteport). */
   private learn(b: Uint8Array, mac: number, sb: Uint8Array, so: number, v6: boolean): void {
     // Group and all-zero sources are never learned (a spoofed broadcast source would blackhole floods).
-    if ((b[mac]! & 1) !== 0 || (b[mac]! | b[mac + 1]! | b[mac + 2]! | b[mac + 3]! | b[mac + 4]! | b[mac + 5]!) === 0)
+    if (
+      (b[mac]! & 1) !== 0 ||
+      (b[mac]! | b[mac + 1]! | b[mac + 2]! | b[mac + 3]! | b[mac + 4]! | b[mac + 5]!) === 0
+    )
       return
     const now = this.ifp.vnet.env.clock.now()
     const t = this.table
@@ -442,7 +454,8 @@ export class GeneveSoftc implements LinkEndpoint, GeneveReceiver {
     if (i >= 0) {
       t.touch(i, now)
       const ep = t.port(i)
-      if (v6 ? typeof ep === 'number' || !in6Eq(ep, 0, sb, so) : ep !== readU32(sb, so)) t.move(i, endpointOf(sb, so, v6), now)
+      if (v6 ? typeof ep === 'number' || !in6Eq(ep, 0, sb, so) : ep !== readU32(sb, so))
+        t.move(i, endpointOf(sb, so, v6), now)
       return
     }
     if (t.size >= this.cfg.ftableMax || t.add(b, mac, endpointOf(sb, so, v6), now) < 0) {
