@@ -378,6 +378,11 @@ export interface Syscalls {
    * `geneve interface is busy.` for end points of a running or externally controlled interface.
    */
   ifGeneveSet(name: string, params: GeneveParams): void
+  /**
+   * The IPv4 groups an interface listens to (getifmaddrs, AF_INET): the sockets' memberships,
+   * newest first, then 224.0.0.1 once it has an IPv4 address (in_ifinit joins all-hosts).
+   */
+  ifInetGroups(name: string): number[]
   /** `ifconfig IF debug|-debug` (IFF_DEBUG through SIOCSIFFLAGS). */
   ifSetDebug(name: string, on: boolean): void
   /**

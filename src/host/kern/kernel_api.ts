@@ -36,6 +36,7 @@ import {
   ifReclaimFromJail,
   ifRename,
   ifSetDebug,
+  ifInetGroups,
   ifSetDescription,
   ifSetFib,
   ifSetMac,
@@ -280,6 +281,10 @@ export class KernelApi implements Syscalls {
 
   ifGeneveSet(name: string, params: GeneveParams): void {
     ifGeneveSet(this.caller, name, params)
+  }
+
+  ifInetGroups(name: string): number[] {
+    return ifInetGroups(this.caller, name)
   }
 
   ifSetDebug(name: string, on: boolean): void {

@@ -33,6 +33,7 @@ import {
 import { ifDestroy as ifCloneDestroy } from '../../stack/net/lifecycle.js'
 import type { RealLinkKind, RealLinkProvider } from '../../stack/net/real_link.js'
 import { isSysError, SysError } from '../../util/errno.js'
+import { udpEndpoints } from '../../stack/netinet/udp.js'
 import { isMulticastMac } from '../../wire/addr.js'
 import type { Caller } from '../kern/caller.js'
 import { lookupJail } from '../kern/jails.js'
@@ -432,4 +433,21 @@ export function ifSetDebug(c: Caller, name: string, on: boolean): void {
   const ifp = c.ifp(name, 'SIOCSIFFLAGS')
   if (on) ifp.flags |= IFF.DEBUG
   else ifp.flags &= ~IFF.DEBUG
+}
+
+/** INADDR_ALLHOSTS_GROUP. */
+const ALLHOSTS = 0xe0000001
+
+/** getifmaddrs for AF_INET on one interface: what ifmcstat -f inet lists. */
+export function ifInetGroups(c: Caller, name: string): number[] {
+  const ifp = c.ifp(name, 'getifmaddrs')
+  const seen = new Set<number>()
+  for (const p of udpEndpoints(c.vnet)) {
+    const mo = p.mopts
+    if (mo === null) continue
+    for (let i = 0; i < mo.groups.length; i++) if (mo.ifps[i] === ifp) seen.add(mo.groups[i]!)
+  }
+  const out = [...seen].reverse()
+  if ((ifp.flags & IFF.MULTICAST) !== 0 && ifp.addrCount > 0) out.push(ALLHOSTS)
+  return out
 }

@@ -98,7 +98,8 @@ export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: numbe
       heard = true
       // A tunnel that joined the group (geneve's genevegroup) takes its own copy.
       if (p.ppcb !== null) {
-        ;(p.ppcb as UdpTunnel).input6(v, ifp, pool.dup(m), off, zone)
+        const c = pool.dup(m)
+        ;(p.ppcb as UdpTunnel).input6(v, ifp, c, c.off + (off - m.off), zone)
         if ((p.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0) break
         continue
       }
