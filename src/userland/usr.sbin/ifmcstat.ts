@@ -37,8 +37,7 @@ export const ifmcstat: Command = (argv, io, proc) =>
         else if (v === 'inet' || v === 'link') {
           inet6 = false
           inet = v === 'inet'
-        }
-        else throw new CmdError(`${v}: unknown address family`, EX.USAGE)
+        } else throw new CmdError(`${v}: unknown address family`, EX.USAGE)
       }
     }
     const ifs = sys.ifList().filter((i) => only === null || i.name === only)
