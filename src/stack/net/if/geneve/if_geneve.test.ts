@@ -211,7 +211,7 @@ describe('geneve(4)', () => {
     const before = gif.stats.ipackets
     const wire = wiretap(w.ifp('one', 'epair0a'))
     inject(w, fine)
-    r = await w.run('sleep 1; jexec one sysctl net.link.geneve.stats')
+    r = await w.run('sleep 1; sysctl -j one net.link.geneve.stats')
     assert.equal(
       r.out,
       [
@@ -337,5 +337,57 @@ jexec one ifconfig -v geneve1`)
       'jexec one ifconfig geneve1 genevelearn; jexec one ping -c 1 169.254.0.2 >/dev/null; jexec one ifconfig geneve1 geneveflushall; jexec one ifconfig -v geneve1',
     )
     assert.match(r.out, /ftable mode: learning, count: 0/)
+  })
+
+  test('multicast: genevegroup over IPv4 with genevedev, and over IPv6 by the route to the group', async () => {
+    const w = shellWorld(12)
+    let r = await w.run(`
+jail -c name=one vnet persist >/dev/null
+jail -c name=two vnet persist >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet one
+ifconfig epair0b vnet two
+jexec one ifconfig epair0a inet 192.168.2.1/24 up
+jexec two ifconfig epair0b inet 192.168.2.2/24 up
+route -j one add -net 239.0.0.0/8 -interface epair0a >/dev/null
+route -j two add -net 239.0.0.0/8 -interface epair0b >/dev/null
+ifconfig -j one geneve1 create geneveid 1 genevelocal 192.168.2.1 genevegroup 239.0.0.1 genevedev epair0a up
+ifconfig -j two geneve1 create geneveid 1 genevelocal 192.168.2.2 genevegroup 239.0.0.1 genevedev epair0b up
+ifconfig -j one geneve1 inet 169.254.0.1/24
+ifconfig -j two geneve1 inet 169.254.0.2/24
+jexec one ifmcstat -i epair0a -f inet`)
+    assert.equal(r.status, 0, r.err)
+    assert.equal(
+      r.out,
+      'epair0a:\n\tinet 192.168.2.1\n\tigmpv3 flags=0<> rv 2 qi 125 qri 10 uri 3\n' +
+        '\t\tgroup 239.0.0.1 mode exclude\n\t\t\tmcast-macaddr 01:00:5e:00:00:01\n' +
+        '\t\tgroup 224.0.0.1 mode exclude\n\t\t\tmcast-macaddr 01:00:5e:00:00:01\n',
+    )
+    const wire = wiretap(w.ifp('one', 'epair0a'))
+    r = await w.run('jexec one ping -c 1 169.254.0.2; jexec one ifconfig geneve1')
+    assert.equal(r.status, 0, r.err)
+    assert.match(r.out, /\t\tgroup: 239\.0\.0\.1:6081, dev: epair0a\n/)
+    // The ARP broadcast went to the group (its MAC, TTL genevettl); the echo to the learned sender.
+    const g = geneveFrames(wire)
+    assert.deepEqual([...g[0]!.f.subarray(0, 6)], [1, 0, 0x5e, 0, 0, 1])
+    assert.deepEqual([...g[0]!.f.subarray(30, 34)], [239, 0, 0, 1])
+    assert.ok(
+      g.some(({ f }) => f[33] === 2),
+      'a unicast datagram to 192.168.2.2 once it was learned',
+    )
+    r = await w.run(`
+ifconfig -j one epair0a inet6 3fff::1
+ifconfig -j two epair0b inet6 3fff::2
+route -j one -n6 add -net ff08::db8:0:1/96 -interface epair0a >/dev/null
+route -j two -n6 add -net ff08::db8:0:1/96 -interface epair0b >/dev/null
+ifconfig -j one geneve2 create genevemode l3 geneveid 2 genevelocal 3fff::1 genevegroup ff08::db8:0:1 up
+ifconfig -j two geneve2 create genevemode l3 geneveid 2 genevelocal 3fff::2 genevegroup ff08::db8:0:1 up
+ifconfig -j one geneve2 inet 169.254.1.1/30
+ifconfig -j two geneve2 inet 169.254.1.2/30
+jexec one ping -c 1 169.254.1.2
+jexec one ifmcstat -i epair0a -f inet6`)
+    assert.equal(r.status, 0, r.err)
+    assert.match(r.out, /1 packets received/)
+    assert.match(r.out, /\t\tgroup ff08::db8:0:1 mode exclude\n/)
   })
 })
