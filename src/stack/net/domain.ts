@@ -51,6 +51,8 @@ export interface UdpTunnelSocket {
    * interface the route to the group takes when ifp is null. Throws SysError, having changed nothing.
    */
   join(group: number | Uint8Array, ifp: Ifnet | null): void
+  /** IP_DROP_MEMBERSHIP / IPV6_LEAVE_GROUP of what join took; nothing when it is no member. */
+  leave(group: number | Uint8Array, ifp: Ifnet | null): void
   /** soclose: the port is free again and its memberships are left. */
   close(): void
 }

@@ -17,11 +17,11 @@ import { in6IsUnspecified } from '../../wire/inet6/in6_addr.js'
 import type { UdpTunnelFamily, UdpTunnelInput, UdpTunnelOut, UdpTunnelSocket } from '../net/domain.js'
 import type { Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
-import { IPV6_JOIN_GROUP, Ip6Moptions, setMoption6 } from '../netinet6/in6_mcast.js'
+import { IPV6_JOIN_GROUP, IPV6_LEAVE_GROUP, Ip6Moptions, setMoption6 } from '../netinet6/in6_mcast.js'
 import type { Ip6OutOptions } from '../netinet6/ip6/ip6_output.js'
 import { ip6Output } from '../netinet6/ip6/ip6_output.js'
 import { udp6Socket, udp6Usrreqs } from '../netinet6/udp6_usrreq.js'
-import { IP_ADD_MEMBERSHIP, IpMoptions, setMoption } from './in_mcast.js'
+import { IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, IpMoptions, setMoption } from './in_mcast.js'
 import { INP, type Inpcb } from './in_pcb.js'
 import { type IpOutOptions, ipOutput } from './ip/ip_output.js'
 import { type UdpTunnel, udpSetKernelTunneling, udpSocket, udpUsrreqs } from './udp.js'
@@ -45,17 +45,29 @@ class TunnelSock implements UdpTunnelSocket {
   ) {}
 
   join(group: number | Uint8Array, ifp: Ifnet | null): void {
+    this.member(group, ifp, true)
+  }
+
+  leave(group: number | Uint8Array, ifp: Ifnet | null): void {
+    try {
+      this.member(group, ifp, false)
+    } catch {
+      // Not a member (any more): the interface it was joined on may have gone.
+    }
+  }
+
+  private member(group: number | Uint8Array, ifp: Ifnet | null, join: boolean): void {
     const pcb = this.so.pcb as Inpcb
     if (typeof group === 'number') {
       pcb.mopts ??= new IpMoptions()
-      setMoption(this.v, pcb.mopts, IP_ADD_MEMBERSHIP, {
+      setMoption(this.v, pcb.mopts, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, {
         multiaddr: group,
         interface: 0,
         ifindex: ifp?.index ?? 0,
       })
     } else {
       pcb.mopts6 ??= new Ip6Moptions()
-      setMoption6(this.v, pcb.mopts6, IPV6_JOIN_GROUP, {
+      setMoption6(this.v, pcb.mopts6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP, {
         multiaddr6: group.slice(0, 16),
         ifindex: ifp?.index ?? 0,
       })

@@ -52,8 +52,8 @@ export class GeneveSocket {
   readonly key: string
   so: UdpTunnelSocket | null = null
   readonly byVni = new Map<number, GeneveReceiver>()
-  /** Joined groups (`group%ifindex`) and how many interfaces use each. */
-  readonly groups = new Map<string, number>()
+  /** Joined groups (`group%ifindex`): what was joined and how many interfaces use it. */
+  readonly groups = new Map<string, { group: number | Uint8Array; ifp: Ifnet | null; users: number }>()
 
   constructor(
     private readonly gv: GeneveVnet,
@@ -90,16 +90,22 @@ export class GeneveSocket {
 
   /** The interfaces' users of a group on an interface join it once. */
   join(group: number | Uint8Array, ifp: Ifnet | null, name: string): void {
-    const n = this.groups.get(name) ?? 0
-    if (n === 0) this.so!.join(group, ifp)
-    this.groups.set(name, n + 1)
+    const g = this.groups.get(name)
+    if (g !== undefined) {
+      g.users++
+      return
+    }
+    this.so!.join(group, ifp)
+    this.groups.set(name, { group, ifp, users: 1 })
   }
 
-  /** A user leaves; the membership ends with the socket (soclose) or stays for the others. */
+  /** A user leaves; the last one's leaving drops the membership (geneve_socket_mc_release_group). */
   leave(name: string): void {
-    const n = this.groups.get(name) ?? 0
-    if (n <= 1) this.groups.delete(name)
-    else this.groups.set(name, n - 1)
+    const g = this.groups.get(name)
+    if (g === undefined) return
+    if (--g.users > 0) return
+    this.groups.delete(name)
+    this.so?.leave(g.group, g.ifp)
   }
 
   /** The last interface left: close it and forget it. */

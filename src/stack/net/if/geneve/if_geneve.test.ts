@@ -375,6 +375,24 @@ jexec one ifmcstat -i epair0a -f inet`)
       g.some(({ f }) => f[33] === 2),
       'a unicast datagram to 192.168.2.2 once it was learned',
     )
+    // Groups are joined once per socket and left with their last user (the socket stays for the other).
+    r = await w.run(`
+ifconfig -j one geneve3 create geneveid 3 genevelocal 192.168.2.1 genevegroup 239.0.0.3 genevedev epair0a up
+ifconfig -j one geneve4 create geneveid 4 genevelocal 192.168.2.1 genevegroup 239.0.0.3 genevedev epair0a up
+ifconfig -j one geneve1 down
+ifconfig -j one geneve3 down
+jexec one ifmcstat -i epair0a -f inet
+jexec one netstat -an -p udp`)
+    assert.equal(r.status, 0, r.err)
+    assert.doesNotMatch(r.out, /group 239\.0\.0\.1 /)
+    assert.match(r.out, /group 239\.0\.0\.3 /)
+    assert.equal((r.out.match(/\*\.6081/g) ?? []).length, 1, 'one socket for the groups')
+    r = await w.run(
+      'ifconfig -j one geneve4 down; jexec one ifmcstat -i epair0a -f inet; ifconfig -j one geneve1 up',
+    )
+    assert.doesNotMatch(r.out, /group 239\.0\.0\.3 /)
+    r = await w.run('jexec one ifmcstat -i epair0a -f inet')
+    assert.match(r.out, /group 239\.0\.0\.1 /)
     r = await w.run(`
 ifconfig -j one epair0a inet6 3fff::1
 ifconfig -j two epair0b inet6 3fff::2

@@ -20,7 +20,7 @@
  * Differences from FreeBSD: reserved header bits are ignored on receipt as RFC 8926 §3.4 says
  * (FreeBSD drops a non-zero reserved VNI byte); options are walked by their lengths and a critical
  * one drops the packet even when the C bit does not announce it; an l2 interface drops a payload
- * that is not Ethernet (FreeBSD hands it to IP). Memberships stay with a shared socket until it closes.
+ * that is not Ethernet (FreeBSD hands it to IP).
  *
  * Must not: allocate or throw on the data path (headers go into the mbuf's headroom in place).
  */
