@@ -161,7 +161,7 @@ describe('geneve(4)', () => {
     }
   })
 
-  test('l3 over IPv6: the inner EtherType as Protocol Type, the UDP checksum, genevettl and inherit', async () => {
+  test('l3 over IPv6: the inner EtherType as Protocol Type, the UDP checksum, genevettl and inherit, ECN and DSCP', async () => {
     const w = shellWorld(6)
     let r = await w.run(setup('l3', true))
     assert.equal(r.status, 0, r.err)
@@ -184,6 +184,16 @@ describe('geneve(4)', () => {
       assert.equal(f[udp + 16]! >>> 4, 4, 'an IPv4 packet right after the header')
     }
     assert.deepEqual(hlims, [64, 5, 9])
+    // RFC 6040 §4.1: the outer ECN field is the inner one's; the DSCP only with genevedscpinherit.
+    const before = geneveFrames(wire).length
+    r = await w.run(
+      'jexec one ifconfig geneve1 genevettl 64; jexec one ping -c 1 -z 0xba 169.254.0.2; jexec one ifconfig geneve1 genevedscpinherit; jexec one ping -c 1 -z 0xba 169.254.0.2',
+    )
+    assert.equal(r.status, 0, r.err)
+    const tc = geneveFrames(wire)
+      .slice(before)
+      .map(({ f, ip }) => ((f[ip]! & 0xf) << 4) | (f[ip + 1]! >>> 4))
+    assert.deepEqual(tc, [0x02, 0xba])
     r = await w.run('jexec one ifconfig geneve1')
     assert.match(
       r.out,
