@@ -128,7 +128,7 @@ test('QuickTable: a block of specific rules gets their common envelope, and stop
     rules.push(spec(i + 1, A.DENY, [proto(UDP), src(0x0a000000 + i * 256, 0xffffff00), dport(53)]))
   rules.push(spec(11, A.ALLOW, []))
   ch.add(rules)
-  const q = new QuickTable(ch.rules)
+  const q = new QuickTable(ch.rules, ch.tables, 0)
   const w = q.w
   assert.equal(w[QF.BLOCK_END], 10, 'rules 0..9 under one envelope, the allow left out')
   assert.equal(w[QF.ENV_PROTO], UDP)
