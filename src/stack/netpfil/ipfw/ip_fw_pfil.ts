@@ -74,30 +74,34 @@ export class IpfwHook implements PfilHook {
 function ipfwHookPass(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook): number {
   const ch = ipfw(v)
   const q = ch.quick
-  if (q === null || m.tag !== null || ch.nest !== 0 || ch.enable === 0)
-    return ipfwCheckPacket(v, m, ifp, dir, hook.dnIo, hook.divIo)
-  const at = quickHit(ch, q, m, ifp, dir)
-  if (at < 0) return ipfwAfterQuick(v, ch, m, ifp, dir, quickWalk(v, ch, m, ifp, dir), hook.dnIo, hook.divIo)
-  const memo = q.memo
+  // Below the optimiser's bytecode limit for inlining (460 bytes), so that it can compile into the
+  // protocol's input and output paths: whatever is not the memo's allow goes to calls of its own.
+  const at = q === null || m.tag !== null || ch.nest !== 0 ? -1 : quickHit(ch, q, m, ifp, dir)
+  if (at < 0 || ch.enable === 0) return ipfwHookMiss(v, m, ifp, dir, hook)
+  const memo = q!.memo
   const i = memo[at + MK.RULE]!
   const f = ch.rules[i]!
-  const a = f.action
-  if (a === A.ALLOW || a === A.DENY) {
-    const b = m.data
-    const len = (b[m.off + 2]! << 8) | b[m.off + 3]!
-    const now = ch.clock.coarseNow()
-    if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, len, now)
-    f.pcnt++
-    f.bcnt += len
-    f.timestamp = now
-    if (a === A.ALLOW) return PFIL.PASS
-    v.env.pool.put(m)
-    return PFIL.CONSUMED
-  }
-  return ipfwMemoOther(v, ch, m, ifp, dir, hook, at, i)
+  if (f.action !== A.ALLOW || memo[at + MK.NMET] !== 0) return ipfwMemoOther(v, ch, m, ifp, dir, hook, at, i)
+  const b = m.data
+  const len = (b[m.off + 2]! << 8) | b[m.off + 3]!
+  f.pcnt++
+  f.bcnt += len
+  f.timestamp = ch.clock.coarseNow()
+  return PFIL.PASS
 }
 
-/** The memo's stop at a nat, pipe or queue rule: its remembered rules counted, then carried out. */
+/** What the memo does not answer: the walk, or the whole of ipfw_check_packet. */
+function ipfwHookMiss(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook): number {
+  const ch = ipfw(v)
+  if (ch.quick === null || m.tag !== null || ch.nest !== 0 || ch.enable === 0)
+    return ipfwCheckPacket(v, m, ifp, dir, hook.dnIo, hook.divIo)
+  return ipfwAfterQuick(v, ch, m, ifp, dir, quickWalk(v, ch, m, ifp, dir), hook.dnIo, hook.divIo)
+}
+
+/**
+ * The memo's stop at anything but an allow it alone decides: its remembered count/skipto rules
+ * counted, then a deny carried out, or a nat, pipe or queue rule.
+ */
 function ipfwMemoOther(
   v: Vnet,
   ch: IpfwChain,
@@ -109,11 +113,21 @@ function ipfwMemoOther(
   i: number,
 ): number {
   const memo = ch.quick!.memo
-  const a = ch.rules[i]!.action
+  const f = ch.rules[i]!
+  const a = f.action
+  const len = (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
+  const now = ch.clock.coarseNow()
+  if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, len, now)
+  if (a === A.ALLOW || a === A.DENY) {
+    f.pcnt++
+    f.bcnt += len
+    f.timestamp = now
+    if (a === A.ALLOW) return PFIL.PASS
+    v.env.pool.put(m)
+    return PFIL.CONSUMED
+  }
   ch.quickStart = 0
   ch.quickDn = -1
-  if (memo[at + MK.NMET] !== 0)
-    memoCount(ch, memo, at, (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!, ch.clock.coarseNow())
   // A pipe or queue rule under one_pass: straight to dummynet (quickStop would say the same).
   if ((a === A.PIPE || a === A.QUEUE) && hook.dnIo !== null && ch.onePass !== 0) {
     ch.quickStart = i
