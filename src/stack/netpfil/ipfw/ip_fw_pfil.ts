@@ -100,7 +100,7 @@ function ipfwHookMiss(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook)
 
 /**
  * The memo's stop at anything but an allow it alone decides: its remembered count/skipto rules
- * counted, then a deny carried out, or a nat, pipe or queue rule.
+ * counted, then a deny carried out, or a nat (in place under one_pass), pipe or queue rule.
  */
 function ipfwMemoOther(
   v: Vnet,
@@ -123,6 +123,16 @@ function ipfwMemoOther(
     f.bcnt += len
     f.timestamp = now
     if (a === A.ALLOW) return PFIL.PASS
+    v.env.pool.put(m)
+    return PFIL.CONSUMED
+  }
+  if (a === A.NAT && ch.onePass !== 0) {
+    // quickStop's nat under one_pass (quickNat), without the calls: translated in place and passed,
+    // or dropped when libalias refuses.
+    f.pcnt++
+    f.bcnt += len
+    f.timestamp = now
+    if (ipfwNat(ch, m, dir, f.actionArg, now) === NAT_PASS) return PFIL.PASS
     v.env.pool.put(m)
     return PFIL.CONSUMED
   }

@@ -359,6 +359,52 @@ test('a nat rule: the fast pass translates under one_pass as the full pass does,
   pool.put(m)
 })
 
+test('through the pfil hook: a nat rule the memo answers translates as the full pass does, every time', () => {
+  const host = virtualHost()
+  host.syscalls().kldload('ipfw_nat')
+  const v = host.vnet0
+  const pool = v.env.pool
+  const ifp = { name: 'em1', index: 2 } as Ifnet
+  const configure = (ch: IpfwChain) => {
+    const nat = spec(100, A.NAT, [insn(O.VIA, { name: 'em1' })])
+    nat.actionArg = 1
+    ch.add([spec(50, A.DENY, [proto(6)]), nat])
+    natConfig(v, ch, { id: 1, ip: 0xc6120101, ifName: '', mode: 0, portLo: 0, portHi: 0, redirs: [] })
+  }
+  // 40 bytes and more: the memo may answer from the second packet on.
+  const packet = () => {
+    const m = pool.get(64)
+    writeIpv4Header(m.data, m.off, 0x0a000001, 0x08080808, UDP, 64, 0, 7, 24, 0)
+    m.data.set([0x30, 0x39, 0, 53, 0, 24, 0x12, 0x34, 1, 2, 3, 4], m.off + 20)
+    m.len = 44
+    return m
+  }
+  const ch = ipfw(v)
+  configure(ch)
+  const hooked: number[][] = []
+  for (let k = 0; k < 3; k++) {
+    const m = packet()
+    assert.equal(v.pfilInet.runOut(v, m, ifp), PFIL.PASS)
+    hooked.push(Array.from(m.data.subarray(m.off, m.off + m.len)))
+    pool.put(m)
+  }
+  // The full pass on a chain of its own (its own libalias instance, so the same first link).
+  const full = new IpfwChain(v, { defaultToAccept: true })
+  configure(full)
+  const m = packet()
+  const p = new PktFacts()
+  assert.ok(readFacts(p, m))
+  p.dir = PFIL_OUT
+  p.ifname = ifp.name
+  ipfwChk(v, full, p, 0, 0)
+  assert.equal(ipfwNat(full, m, PFIL_OUT, full.natNum, 0), NAT_PASS)
+  const want = Array.from(m.data.subarray(m.off, m.off + m.len))
+  pool.put(m)
+  assert.deepEqual(hooked[0]!.slice(12, 16), [0xc6, 0x12, 0x01, 0x01], 'the source is the alias address')
+  for (const got of hooked) assert.deepEqual(got, want, 'the same translation, checksums included')
+  assert.deepEqual([ch.rules[1]!.pcnt, ch.rules[1]!.bcnt], [3, 132])
+})
+
 test('the fast pass remembers where a packet stopped, and forgets it when the rules or the sets change', () => {
   const v = virtualHost().vnet0
   const pool = v.env.pool
