@@ -8,9 +8,9 @@
  * Lookup is a longest-prefix match in O(log n) that allocates nothing: the prefixes are flattened
  * into disjoint address intervals (each carrying the most specific prefix covering it) kept in
  * typed arrays and binary-searched (from a /16 index when there are many). A change only marks the
- * table stale; the intervals are rebuilt
- * on the next lookup, so loading 100,000 entries one command at a time costs one rebuild, not
- * 100,000. It must not touch packets beyond reading an address, nor throw on the packet path.
+ * table stale; the intervals are rebuilt on the next lookup, so loading 100,000 entries one command
+ * at a time costs one rebuild, not 100,000. It must not touch packets beyond reading an address,
+ * nor throw on the packet path.
  */
 
 import { SysError } from '../../../../util/errno.js'
