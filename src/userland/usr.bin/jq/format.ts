@@ -33,8 +33,41 @@ function shellQuote(x: J): string {
   return text(x)
 }
 
+/** UTF-8 bytes of s (the core has no TextEncoder: it is runtime-neutral). */
 function utf8(s: string): Uint8Array {
-  return new TextEncoder().encode(s)
+  const out: number[] = []
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!
+    if (c < 0x80) out.push(c)
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63))
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
+  }
+  return Uint8Array.from(out)
+}
+
+/** Text from UTF-8 bytes; a malformed sequence becomes U+FFFD, as jq's decoder does. */
+function fromUtf8(b: Uint8Array): string {
+  let out = ''
+  for (let i = 0; i < b.length; ) {
+    const x = b[i]!
+    const n = x < 0x80 ? 0 : x >= 0xf0 && x < 0xf8 ? 3 : x >= 0xe0 ? 2 : x >= 0xc0 ? 1 : -1
+    let c = n === 0 ? x : n === 1 ? x & 31 : n === 2 ? x & 15 : x & 7
+    let ok = n >= 0 && i + n < b.length
+    for (let k = 1; ok && k <= n; k++) {
+      const y = b[i + k]
+      if (y === undefined || (y & 0xc0) !== 0x80) ok = false
+      else c = (c << 6) | (y & 63)
+    }
+    if (!ok) {
+      out += '\ufffd'
+      i++
+      continue
+    }
+    out += String.fromCodePoint(c)
+    i += n + 1
+  }
+  return out
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
@@ -65,7 +98,7 @@ function base64d(s: string): string {
       bytes.push((acc >> bits) & 0xff)
     }
   }
-  return new TextDecoder().decode(Uint8Array.from(bytes))
+  return fromUtf8(Uint8Array.from(bytes))
 }
 
 const FORMATS: Readonly<Record<string, (v: J) => string>> = {

@@ -66,7 +66,7 @@ netstat -rn -f inet6 | grep -c 2001:db8:4::/64`)
   assert.equal(r.out, '1\n0\n0\n0\n1\n1\n')
 })
 
-test('ndp -d: FreeBSD 14 exits 0 whatever happens, with netlink ndp\'s warnings', async () => {
+test("ndp -d: FreeBSD 14 exits 0 whatever happens, with netlink ndp's warnings", async () => {
   const w = shellWorld(4)
   const r = await w.run(`${SETUP}ifconfig epair0a inet6 2001:db8::1/64 no_dad
 ndp -s 2001:db8::9 02:00:00:00:00:09
