@@ -10,6 +10,7 @@ import { IfFlag, type IfInfo } from '../../../host/syscalls.js'
 import { formatMac, prefixToMask } from '../../../wire/addr.js'
 import { hex, ip, printb } from '../../common.js'
 import { bridgeStatusLines } from './ifconfig_bridge.js'
+import { carpStatusLines } from './ifconfig_carp.js'
 import { formatInet6Line, nd6OptionsLine } from './ifconfig_inet6.js'
 import { l2StatusLines, tunnelLines, vlanLines } from './ifconfig_l2.js'
 import { vxlanStatusLines } from './ifconfig_vxlan.js'
@@ -97,6 +98,7 @@ export function formatInetLine(ifi: IfInfo, a: IfInfo['addrs'][number]): string 
   // As in_status_nl: broadcast only on broadcast-capable links and for a non-zero prefix.
   if ((ifi.flags & IfFlag.BROADCAST) !== 0 && a.prefixLen !== 0 && a.broadcast !== 0)
     s += ` broadcast ${ip(a.broadcast)}`
+  if (a.vhid !== undefined) s += ` vhid ${a.vhid}`
   return s
 }
 
@@ -108,6 +110,7 @@ export function formatInterface(
   af: AfFilter = null,
   verbose = false,
   lifetimes = false,
+  printKeys = false,
 ): string {
   const lines = [`${ifi.name}: flags=${formatFlags(ifi)} metric ${ifi.metric} mtu ${ifi.mtu}`]
   if (ifi.description !== '') lines.push(`\tdescription: ${ifi.description}`)
@@ -125,6 +128,7 @@ export function formatInterface(
   if (af === null || af === 'inet6')
     for (const a of ifi.inet6 ?? []) lines.push(formatInet6Line(ifi, a, lifetimes))
   if (af === null) {
+    lines.push(...carpStatusLines(ifi.carp, printKeys))
     lines.push(...bridgeStatusLines(ifi))
     if (ifi.vxlan !== undefined) lines.push(...vxlanStatusLines(ifi.vxlan, verbose))
     lines.push(...l2StatusLines(ifi))

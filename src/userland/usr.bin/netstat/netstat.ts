@@ -10,7 +10,17 @@
 
 import type { ProtoName, SocketInfo, Syscalls } from '../../../host/syscalls.js'
 import { in6IsUnspecified } from '../../../wire/inet6/in6_addr.js'
-import { CmdError, EX, in6WithZone, optsOrUsage, padL, padR, runTool, usage } from '../../common.js'
+import {
+  asSysError,
+  CmdError,
+  EX,
+  in6WithZone,
+  optsOrUsage,
+  padL,
+  padR,
+  runTool,
+  usage,
+} from '../../common.js'
 import { getopt } from '../../getopt.js'
 import { withJailOption } from '../../jail_option.js'
 import { Xo, xoParseArgs } from '../../lib/libxo/xo.js'
@@ -111,11 +121,29 @@ const ARP_LINES: readonly Line[] = [
   ['malformed', '%d malformed ARP packet%s dropped', 's'],
 ]
 
+/** carp_stats() from inet.c: the drops indented under the input lines. */
+const CARP_LINES: readonly Line[] = [
+  ['carps_ipackets', '%d packet%s received (IPv4)', 's'],
+  ['carps_ipackets6', '%d packet%s received (IPv6)', 's'],
+  ['carps_badttl', '\t%d packet%s discarded for wrong TTL', 's'],
+  ['carps_hdrops', '\t%d packet%s shorter than header', 's'],
+  ['carps_badsum', '\t%d discarded for bad checksum%s', 's'],
+  ['carps_badver', '\t%d discarded packet%s with a bad version', 's'],
+  ['carps_badlen', '\t%d discarded because packet too short', null],
+  ['carps_badauth', '\t%d discarded for bad authentication', null],
+  ['carps_badvhid', '\t%d discarded for bad vhid', null],
+  ['carps_badaddrs', '\t%d discarded because of a bad address list', null],
+  ['carps_opackets', '%d packet%s sent (IPv4)', 's'],
+  ['carps_opackets6', '%d packet%s sent (IPv6)', 's'],
+  ['carps_onomem', '\t%d send failed due to mbuf memory error', null],
+]
+
 const PROTO_LINES: Record<ProtoName, readonly Line[]> = {
   ip: IP_LINES,
   icmp: ICMP_LINES,
   udp: UDP_LINES,
   arp: ARP_LINES,
+  carp: CARP_LINES,
   // Laid out by formatTcpStats (netstat_tcp.ts): pairs of counters and a per-state table.
   tcp: [],
 }
@@ -123,6 +151,10 @@ const PROTO_LINES: Record<ProtoName, readonly Line[]> = {
 /** Fields of FreeBSD's structs that its netstat does not print either. */
 const HIDDEN: ReadonlySet<string> = new Set([
   'icps_oldshort',
+  // carp_stats() prints neither (carps_ostates is `#if notyet`).
+  'carps_badif',
+  'carps_ostates',
+  'carps_preempt',
   // Ours: FreeBSD logs icmplim suppression instead of counting it.
   'icps_ratelimited',
 ])
@@ -250,7 +282,7 @@ export function formatProtoStats(
 }
 
 /** protox[] order: what `netstat -s` without -p prints. */
-const PROTO_ORDER: readonly ProtoName[] = ['tcp', 'udp', 'ip', 'icmp', 'arp']
+const PROTO_ORDER: readonly ProtoName[] = ['tcp', 'udp', 'ip', 'icmp', 'carp', 'arp']
 
 function protoStats(sys: Syscalls, proto: ProtoName, hideZero: boolean): string {
   let maskRepl: number | undefined
@@ -262,7 +294,15 @@ function protoStats(sys: Syscalls, proto: ProtoName, hideZero: boolean): string 
       // No such knob: FreeBSD's netstat omits the line too.
     }
   }
-  return formatProtoStats(proto, sys.protoStats(proto), hideZero, maskRepl)
+  let stats: ReadonlyArray<readonly [string, number]>
+  try {
+    stats = sys.protoStats(proto)
+  } catch (e) {
+    // fetch_stats: no such sysctl (carp not loaded), nothing printed.
+    if (asSysError(e).code === 'ENOENT') return ''
+    throw e
+  }
+  return formatProtoStats(proto, stats, hideZero, maskRepl)
 }
 
 // ---- netstat [-a]: sockets ----
