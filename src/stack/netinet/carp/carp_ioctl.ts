@@ -77,7 +77,7 @@ export function carpIoctlSet(ifp: Ifnet, r: CarpReq): void {
   if (r.advbase > 0) sc.advbase = r.advbase
   sc.advskew = r.advskew
   if (r.peer !== 0) sc.peer = r.peer >>> 0
-  if (r.peer6 !== null && r.peer6.some((x) => x !== 0)) sc.peer6 = r.peer6.slice(0, 16)
+  if (r.peer6?.some((x) => x !== 0)) sc.peer6 = r.peer6.slice(0, 16)
   if (r.key[0] !== 0) {
     sc.key.fill(0)
     sc.key.set(r.key.subarray(0, CARP_KEY_LEN))

@@ -67,7 +67,7 @@ export function parseCarpWord(words: readonly string[], i: number, plan: { carp:
       c.key = val!
       return 2
     case 'state': {
-      const s = STATES.findIndex((n) => n === val!.toUpperCase())
+      const s = (STATES as readonly string[]).indexOf(val!.toUpperCase())
       if (s < 0) throw new CmdError('unknown state')
       c.state = s
       return 2
