@@ -8,9 +8,11 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
+import { Host } from '../../../host/host.js'
 import type { CarpSetReq, Syscalls } from '../../../host/syscalls.js'
+import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { netisrGuard, pairNet } from '../../../testing/fixtures.js'
-import { counter, errnoOf, ip, type Net, ping } from '../../../testing/net.js'
+import { counter, errnoOf, ip, Net, ping } from '../../../testing/net.js'
 import { SEC } from '../../../util/clock.js'
 import { checksum } from '../../../wire/checksum.js'
 
@@ -299,6 +301,25 @@ describe('carp virtual MAC', () => {
     a.carpSet('epair0a', req(1, { state: 1 }))
     b.arpDelete(VIP)
     assert.equal(await ping(b, VIP, { timeoutNs: 2 * SEC }), null)
+  })
+})
+
+describe('carp on a bridge', () => {
+  test('frames to the virtual MAC arriving through a member reach the bridge (GRAB_OUR_PACKETS)', async () => {
+    const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 12 })
+    const net = guard.track(new Net(host, { jails: ['b'], links: [['', '', 'b', '10.0.0.2/24']] }))
+    const r = net.root
+    r.kldload('carp')
+    const br = r.ifCreate('bridge')
+    r.ifBridgeAdd(br, 'epair0a')
+    r.ifSetUp('epair0a', true)
+    r.ifAddAddr(br, ip('10.0.0.1'), 24)
+    vip(r, br, 0)
+    await net.sleep(5 * SEC)
+    assert.equal(state(r, br), 'MASTER')
+    const b = net.sys('b')
+    assert.ok((await ping(b, VIP)) !== null)
+    assert.equal(b.arpList().find((x) => x.addr === VIP)?.mac, 0x00005e000101)
   })
 })
 
