@@ -64,7 +64,7 @@ export function input(sc: BridgeSoftc, mb: BridgeMember, m: Mbuf): boolean {
   }
   const dst = readMac(buf, off)
   // GRAB_OUR_PACKETS: ours too is a virtual router's MAC the interface is carp master for.
-  if (dst === bifp.mac || (bifp.carp !== null && bifp.carp.forus(buf, off))) {
+  if (dst === bifp.mac || bifp.carp?.forus(buf, off) === true) {
     bifp.receive(m)
     return true
   }

@@ -14,6 +14,7 @@ import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
 import { netisrGuard, pairNet } from '../../../testing/fixtures.js'
 import { counter, errnoOf, ip, Net, ping } from '../../../testing/net.js'
 import { SEC } from '../../../util/clock.js'
+import { utf8Encode } from '../../../util/utf8.js'
 import { checksum } from '../../../wire/checksum.js'
 
 const guard = netisrGuard()
@@ -43,7 +44,7 @@ function req(vhid: number, o: Partial<CarpSetReq> = {}): CarpSetReq {
 
 function key(s: string): Uint8Array {
   const k = new Uint8Array(20)
-  k.set(new TextEncoder().encode(s))
+  k.set(utf8Encode(s))
   return k
 }
 

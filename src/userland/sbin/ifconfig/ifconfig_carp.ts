@@ -10,6 +10,7 @@
  */
 
 import type { CarpSetReq, CarpVhidInfo, Syscalls } from '../../../host/syscalls.js'
+import { utf8Decode, utf8Encode } from '../../../util/utf8.js'
 import { formatIpv4, parseIpv4 } from '../../../wire/addr.js'
 import { formatIpv6, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { asSysError, CmdError, sysMessage } from '../../common.js'
@@ -117,7 +118,7 @@ export function applyCarp(sys: Syscalls, name: string, c: CarpPlan): void {
   if (c.key !== null) {
     // strlcpy into the 20-byte key: at most 19 characters and the NUL.
     const k = new Uint8Array(CARP_KEY_LEN)
-    const bytes = new TextEncoder().encode(c.key).subarray(0, CARP_KEY_LEN - 1)
+    const bytes = utf8Encode(c.key).subarray(0, CARP_KEY_LEN - 1)
     k.set(bytes)
     req.key = k
   }
@@ -140,7 +141,7 @@ export function carpStatusLines(vhids: readonly CarpVhidInfo[] | undefined, prin
     let line = `\tcarp: ${STATES[c.state] ?? '<UNKNOWN>'} vhid ${c.vhid} advbase ${c.advbase} advskew ${c.advskew}`
     if (printKeys && c.key[0] !== 0) {
       const end = c.key.indexOf(0)
-      line += ` key "${new TextDecoder().decode(c.key.subarray(0, end < 0 ? c.key.length : end))}"`
+      line += ` key "${utf8Decode(c.key.subarray(0, end < 0 ? c.key.length : end))}"`
     }
     out.push(line)
     out.push(`\t      peer ${formatIpv4(c.peer)} peer6 ${formatIpv6(c.peer6)}`)
