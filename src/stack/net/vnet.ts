@@ -77,9 +77,10 @@ export const Slot = {
   BRIDGE: 16,
   DIVERT: 17,
   TUNNEL: 18,
-  CARP: 19,
+  GENEVE: 19,
+  CARP: 20,
 } as const
-const SLOTS = 20
+const SLOTS = 21
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

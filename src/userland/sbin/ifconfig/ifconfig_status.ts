@@ -11,6 +11,7 @@ import { formatMac, prefixToMask } from '../../../wire/addr.js'
 import { hex, ip, printb } from '../../common.js'
 import { bridgeStatusLines } from './ifconfig_bridge.js'
 import { carpStatusLines } from './ifconfig_carp.js'
+import { geneveStatusLines } from './ifconfig_geneve.js'
 import { formatInet6Line, nd6OptionsLine } from './ifconfig_inet6.js'
 import { l2StatusLines, tunnelLines, vlanLines } from './ifconfig_l2.js'
 import { vxlanStatusLines } from './ifconfig_vxlan.js'
@@ -131,6 +132,7 @@ export function formatInterface(
     lines.push(...carpStatusLines(ifi.carp, printKeys))
     lines.push(...bridgeStatusLines(ifi))
     if (ifi.vxlan !== undefined) lines.push(...vxlanStatusLines(ifi.vxlan, verbose))
+    if (ifi.geneve !== undefined) lines.push(...geneveStatusLines(ifi.geneve, verbose))
     lines.push(...l2StatusLines(ifi))
     // iffib.c's fib_status: only a FIB other than the default is shown.
     if ((ifi.fib ?? 0) !== 0) lines.push(`\tfib: ${ifi.fib}`)
