@@ -35,6 +35,7 @@ import type { SysctlDecl } from '../stack/net/sysctl.js'
 import { UnitAlloc } from '../stack/net/unit_alloc.js'
 import type { StackEnv, Vnet, VnetModule } from '../stack/net/vnet.js'
 import { ArpHost } from '../stack/netinet/arp/arp_host.js'
+import { carpModule } from '../stack/netinet/carp/carp_sysctl.js'
 import { INET_MODULES, inetAttach } from '../stack/netinet/in_proto.js'
 import { stfCloner } from '../stack/netinet6/if_stf.js'
 import { INET6_MODULES, inet6Attach } from '../stack/netinet6/in6_proto.js'
@@ -53,6 +54,7 @@ const VNET_MODULES: readonly VnetModule<unknown>[] = [
   bridgeModule as VnetModule<unknown>,
   tunnelModule as VnetModule<unknown>,
   geneveModule as VnetModule<unknown>,
+  carpModule as VnetModule<unknown>,
 ]
 
 export interface HostOptions {

@@ -22,7 +22,15 @@ import type {
 } from '../stack/netpfil/ipfw/table/ip_fw_table.js'
 import type { KeyRequest } from './net/key_api.js'
 import type { BpfFd, BpfOpenOptions, BpfPoint } from './sys/bpf.js'
-import type { BridgeAddrInfo, BridgeCmd, IfInfo, TunFd, VlanParams } from './sys/if.js'
+import type {
+  BridgeAddrInfo,
+  BridgeCmd,
+  CarpSetReq,
+  CarpVhidInfo,
+  IfInfo,
+  TunFd,
+  VlanParams,
+} from './sys/if.js'
 import type { Inet6Syscalls } from './sys/inet6.js'
 import type { ArpInfo, RouteInfo, RouteSpec } from './sys/route.js'
 import type { DivertSocket, ProtoName, RawSocket, SockAddrIn, SocketFd, SocketInfo } from './sys/socket.js'
@@ -336,10 +344,14 @@ export interface Syscalls {
     name: string,
     addr: number,
     prefixLen: number,
-    opts?: { broadcast?: number; alias?: boolean; dst?: number },
+    opts?: { broadcast?: number; alias?: boolean; dst?: number; vhid?: number },
   ): void
   /** SIOCDIFADDR. */
   ifDelAddr(name: string, addr: number): void
+  /** SIOCSVH: create or change a carp(4) vhid; EPROTONOSUPPORT without the carp module. */
+  carpSet(name: string, req: CarpSetReq): void
+  /** SIOCGVH: one vhid (or all for 0); ENOENT when the interface has none. */
+  carpGet(name: string, vhid: number): CarpVhidInfo[]
   /** Move an interface of the caller's vnet into child jail `jail`'s vnet (`ifconfig IF vnet J`). */
   ifMoveToJail(name: string, jail: string): void
   /** Take an interface back from child jail `jail` (`ifconfig IF -vnet J`). */

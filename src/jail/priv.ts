@@ -41,6 +41,8 @@ export const Priv = {
   NETINET_IPFW: 'NETINET_IPFW',
   /** Open a divert(4) socket (PRIV_NETINET_DIVERT): a vnet jail's root may, in its own stack. */
   NETINET_DIVERT: 'NETINET_DIVERT',
+  /** carp(4)'s SIOCSVH and reading a vhid's key (PRIV_NETINET_CARP): a vnet jail's root may. */
+  NETINET_CARP: 'NETINET_CARP',
   // Kernel modules and the kernel environment: no jail holds these.
   KLD_LOAD: 'KLD_LOAD',
   KLD_UNLOAD: 'KLD_UNLOAD',
@@ -91,6 +93,7 @@ const VNET_PRIVS: ReadonlySet<PrivName> = new Set([
   Priv.NETGRAPH_CONTROL,
   Priv.NETINET_IPFW,
   Priv.NETINET_DIVERT,
+  Priv.NETINET_CARP,
 ])
 
 /** Privileges any jail's root has (targets are limited to its descendants elsewhere). */

@@ -19,6 +19,7 @@ import type { TcpMd5Sa } from '../../stack/netipsec/key.js'
 import { SysError } from '../../util/errno.js'
 import type { Host } from '../host.js'
 import { bpfList, bpfOpen } from '../net/bpf_api.js'
+import { carpGet, carpSet } from '../net/carp_api.js'
 import { divertSocket } from '../net/divert_api.js'
 import {
   ifAddAddr,
@@ -86,6 +87,8 @@ import {
   type BpfPoint,
   type BridgeAddrInfo,
   type BridgeCmd,
+  type CarpSetReq,
+  type CarpVhidInfo,
   type DivertSocket,
   type IfInfo,
   type Inet6Syscalls,
@@ -375,9 +378,17 @@ export class KernelApi implements Syscalls {
     name: string,
     addr: number,
     prefixLen: number,
-    opts: { broadcast?: number; alias?: boolean; dst?: number } = {},
+    opts: { broadcast?: number; alias?: boolean; dst?: number; vhid?: number } = {},
   ): void {
     ifAddAddr(this.caller, name, addr, prefixLen, opts)
+  }
+
+  carpSet(name: string, req: CarpSetReq): void {
+    carpSet(this.caller, name, req)
+  }
+
+  carpGet(name: string, vhid: number): CarpVhidInfo[] {
+    return carpGet(this.caller, name, vhid)
   }
 
   ifDelAddr(name: string, addr: number): void {

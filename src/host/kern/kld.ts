@@ -8,10 +8,14 @@
  * Host state only (kept on the Host); only prison0's root may load, unload or set the environment.
  * Loading dummynet gives ipfw its pipe/queue entry and the net.inet.ip.dummynet sysctls; unloading
  * it frees every vnet's pipes and the packets they hold. ipfw_nat loads but does nothing yet.
+ * carp registers IP protocol 112 and its net.inet.carp sysctls; it unloads only without vhids.
  */
 
 import { type Cred, Priv, privCheck } from '../../jail/priv.js'
 import { Slot } from '../../stack/net/vnet.js'
+import { carpBusy } from '../../stack/netinet/carp/carp_ioctl.js'
+import { carpModule } from '../../stack/netinet/carp/carp_sysctl.js'
+import { carpProtoAttach } from '../../stack/netinet/carp/ip_carp.js'
 import { type DivertVnet, divertPacket } from '../../stack/netinet/ip/ip_divert.js'
 import { dummynetModule } from '../../stack/netpfil/ipfw/dummynet/dn_module.js'
 import { dummynetIo } from '../../stack/netpfil/ipfw/dummynet/ip_dn_io.js'
@@ -37,6 +41,7 @@ const KMODS: Readonly<Record<string, KmodDef>> = {
   dummynet: { file: 'dummynet.ko', deps: ['ipfw'], size: 0x1e5b0 },
   tcpmd5: { file: 'tcpmd5.ko', deps: [], size: 0x2a08 },
   ipdivert: { file: 'ipdivert.ko', deps: [], size: 0x3b70 },
+  carp: { file: 'carp.ko', deps: [], size: 0x9c48 },
 }
 
 /**
@@ -114,6 +119,7 @@ export class Kld {
     if (mod === 'dummynet') this.dummynetAttach(true)
     if (mod === 'tcpmd5') this.host.env.tcpmd5.enabled = true
     if (mod === 'ipdivert') this.divertAttach(true)
+    if (mod === 'carp') this.carpAttach(true)
     return f.id
   }
 
@@ -130,12 +136,40 @@ export class Kld {
       [...this.host.vnets].some((v) => (v.slots[Slot.DIVERT] as DivertVnet | undefined)?.pcbs.length)
     )
       throw new SysError('EBUSY', 'kldunload')
+    // carp_modevent: not while any vhid is configured.
+    if (f.mod === 'carp' && [...this.host.vnets].some((v) => carpBusy(v)))
+      throw new SysError('EBUSY', 'kldunload')
     this.files.splice(this.files.indexOf(f), 1)
     if (f.mod === 'ipfw') this.ipfwDetach()
     if (f.mod === 'ipfw_nat') ipfwNatDetach(this.host)
     if (f.mod === 'dummynet') this.dummynetAttach(false)
     if (f.mod === 'tcpmd5') this.host.env.tcpmd5.enabled = false
     if (f.mod === 'ipdivert') this.divertAttach(false)
+    if (f.mod === 'carp') this.carpAttach(false)
+  }
+
+  /**
+   * loader.conf's `NAME_load="YES"`: a module loaded before any process runs (no credential), as
+   * FreeBSD's test machines preload carp for tests/sys/netinet/carp.sh. Already loaded: nothing.
+   */
+  preload(name: string): void {
+    const mod = moduleName(name)
+    if (mod === undefined) throw new SysError('ENOENT', 'kldload')
+    if (!this.loaded(mod)) this.loadWithDeps(mod)
+  }
+
+  /** carp: protocol 112 over IPv4 and IPv6 and the net.inet.carp sysctls. */
+  private carpAttach(on: boolean): void {
+    carpProtoAttach(this.host.env.domains, on)
+    for (const d of carpModule.sysctls)
+      if (on) this.host.sysctls.set(d.name, d)
+      else this.host.sysctls.delete(d.name)
+    if (on) return
+    for (const v of this.host.vnets) {
+      const s = v.slots[Slot.CARP]
+      if (s !== undefined) carpModule.destroy!(s as never, v)
+      v.slots[Slot.CARP] = undefined
+    }
   }
 
   /** ipdivert: ipfw's ip_divert_ptr (divert and tee rules drop without it). */

@@ -9,6 +9,7 @@
 import { Priv } from '../../jail/priv.js'
 import { parseSysctlValue, type SysctlDecl } from '../../stack/net/sysctl.js'
 import { arp as arpState } from '../../stack/netinet/arp/arp.js'
+import { carpVnet } from '../../stack/netinet/carp/carp_var.js'
 import { icmp } from '../../stack/netinet/icmp.js'
 import { ip } from '../../stack/netinet/ip/ip.js'
 import { tcp } from '../../stack/netinet/tcp/tcp_var.js'
@@ -75,6 +76,10 @@ export function protoStats(c: Caller, proto: ProtoName): ReadonlyArray<readonly 
       return flat(arpState(v).stats)
     case 'udp':
       return flat(udp(v).stats)
+    case 'carp':
+      // net.inet.carp.stats exists only while the module is loaded.
+      if (!c.host.kld.loaded('carp')) throw new SysError('ENOENT', 'sysctl')
+      return flat(carpVnet(v).stats)
     case 'tcp': {
       const t = tcp(v)
       const out = flat(t.stats)

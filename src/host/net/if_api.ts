@@ -38,6 +38,7 @@ import { isMulticastMac } from '../../wire/addr.js'
 import type { Caller } from '../kern/caller.js'
 import { lookupJail } from '../kern/jails.js'
 import type { IfInfo, TunFd, VxlanInfo } from '../syscalls.js'
+import { carpAttacher, carpInfo } from './carp_api.js'
 import { bridgeInfo } from './if_bridge_api.js'
 import { ifInfoL2 } from './if_l2_api.js'
 import { ifInfo6 } from './inet6_api.js'
@@ -52,7 +53,13 @@ function bridgeMembers(ifp: Ifnet): Pick<IfInfo, 'members' | 'bridge'> {
 function ifInfo(c: Caller, ifp: Ifnet): IfInfo {
   const addrs = ifp.addrs
     .filter((a) => c.visibleAddr(a.addr))
-    .map((a) => ({ addr: a.addr, prefixLen: a.prefixLen, broadcast: a.broadcast, dst: a.dst }))
+    .map((a) => ({
+      addr: a.addr,
+      prefixLen: a.prefixLen,
+      broadcast: a.broadcast,
+      dst: a.dst,
+      ...(a.carp !== null ? { vhid: a.carp.vhid } : {}),
+    }))
   return {
     name: ifp.name,
     index: ifp.index,
@@ -73,6 +80,7 @@ function ifInfo(c: Caller, ifp: Ifnet): IfInfo {
     ...(ifp.capenable !== null ? { capenable: ifp.capenable } : {}),
     ...bridgeMembers(ifp),
     ...ifInfo6(c, ifp),
+    ...carpInfo(c, ifp),
     ...vxlanInfo(ifp),
     ...geneveIfInfo(ifp),
     ...ifInfoL2(ifp),
@@ -264,10 +272,12 @@ export function ifAddAddr(
   name: string,
   addr: number,
   prefixLen: number,
-  opts: { broadcast?: number; alias?: boolean; dst?: number } = {},
+  opts: { broadcast?: number; alias?: boolean; dst?: number; vhid?: number } = {},
 ): void {
   c.priv(Priv.NET_ADDIFADDR, 'SIOCAIFADDR')
   const ifp = c.ifp(name, 'SIOCAIFADDR')
+  // ifra_vhid: the address belongs to that carp(4) vhid, which must exist on the interface.
+  const attach = carpAttacher(c, ifp, opts.vhid, 'SIOCAIFADDR')
   // A bridge member takes no address while net.link.bridge.member_ifaddrs is 0, save a gif
   // (in_aifaddr_ioctl skips IFT_GIF: its addresses are the tunnel's).
   if (ifp.tap instanceof BridgeMember && ifp.family !== 'gif' && bridgeVnet(ifp.vnet).memberIfaddrs === 0)
@@ -307,7 +317,7 @@ export function ifAddAddr(
   const p2p = (ifp.flags & IFF.POINTOPOINT) !== 0
   if (dst !== 0 && !p2p) throw new SysError('EINVAL', 'SIOCAIFADDR')
   if (p2p && dst === 0) throw new SysError('EDESTADDRREQ', 'SIOCAIFADDR')
-  inAifaddr(ifp, addr, prefixLen, opts.broadcast, dst)
+  inAifaddr(ifp, addr, prefixLen, opts.broadcast, dst, attach)
 }
 
 export function tunOpen(c: Caller, name: string): TunFd {

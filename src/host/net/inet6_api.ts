@@ -63,6 +63,7 @@ import type {
   Send6Options,
 } from '../sys/inet6.js'
 import type { IfInfo } from '../syscalls.js'
+import { carpAttacher } from './carp_api.js'
 
 /** IfInfo's inet6 fields for ifconfig. */
 export function ifInfo6(
@@ -87,6 +88,7 @@ export function ifInfo6(
                 scopeId: in6NeedsZone(a.addr, 0) ? ifp.index : 0,
               }
               if (a.dstaddr !== null) info.dst = a.dstaddr.slice()
+              if (a.carp !== null) info.vhid = a.carp.vhid
               if (a.plExpire !== 0 || a.vlExpire !== 0) {
                 const now = ifp.vnet.env.clock.now()
                 const left = (t: number): number | null =>
@@ -189,6 +191,8 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       // (`ifconfig IF inet6 A/128` then `inet6 A/127 alias`), re-adding it with the same is an update.
       const old = in6Find(ifp, addr)
       if (old !== undefined && old.prefixLen !== prefixLen) throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
+      // ifra_vhid: a carp address is added anew, bound to its vhid (carp_attach).
+      const attach = carpAttacher(c, ifp, opts.vhid, 'SIOCAIFADDR_IN6')
       // A link-local address with another interface's zone is refused (in6_update_ifa's scope check).
       c.charge('memoryuse', MEM_COST.ifaddr + MEM_COST.route, 'SIOCAIFADDR_IN6', 'ENOBUFS')
       // Assigning an address brings an Ethernet interface up (ether_ioctl), which attaches IPv6 first.
@@ -213,9 +217,9 @@ export function inet6Api(c: Caller): Inet6Syscalls {
         (opts.preferSource ? IN6_IFF.PREFER_SOURCE : 0)
       // An existing address is updated in place (in6_update_ifa with hostIsNew 0): no new DAD.
       const ia =
-        old !== undefined && (opts.dst === undefined || old.dstaddr !== null)
+        old !== undefined && attach === undefined && (opts.dst === undefined || old.dstaddr !== null)
           ? in6UpdateAddr(old, flags)
-          : in6AddAddr(ifp, addr, prefixLen, flags, 0, opts.dst ?? null)
+          : in6AddAddr(ifp, addr, prefixLen, flags, 0, opts.dst ?? null, attach)
       if (
         vl !== ND6_INFINITE_LIFETIME ||
         pl !== ND6_INFINITE_LIFETIME ||

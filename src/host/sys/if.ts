@@ -28,6 +28,33 @@ export interface IfAddrInfo {
   broadcast: number
   /** The peer's address on a point-to-point interface (`inet A --> DST`); 0 or absent on other links. */
   dst?: number
+  /** The carp(4) vhid the address belongs to (` vhid N`), absent for none. */
+  vhid?: number
+}
+
+/** One carp(4) vhid of an interface as SIOCGVH reports it (struct carpreq). */
+export interface CarpVhidInfo {
+  vhid: number
+  /** 0 INIT, 1 BACKUP, 2 MASTER. */
+  state: number
+  advbase: number
+  advskew: number
+  /** The key (`pass`), NUL-padded; all zero unless the caller may configure carp. */
+  key: Uint8Array
+  /** Where advertisements go: 224.0.0.18 / ff02::12, or the unicast peers. */
+  peer: number
+  peer6: Uint8Array
+}
+
+/** SIOCSVH's request: the fields `ifconfig IF vhid N ...` sets (see carp_ioctl.ts's CarpReq). */
+export interface CarpSetReq {
+  vhid: number
+  state: number
+  advbase: number
+  advskew: number
+  key: Uint8Array
+  peer: number
+  peer6: Uint8Array | null
 }
 
 export interface IfStats {
@@ -73,6 +100,8 @@ export interface IfInfo {
   bridge?: BridgeInfo
   /** IPv6 addresses (`inet6 ... prefixlen ... scopeid ...` lines). */
   inet6?: In6AddrInfo[]
+  /** carp(4)'s vhids on the interface (`carp: MASTER vhid 1 ...`), absent without carp. */
+  carp?: CarpVhidInfo[]
   /** ND6_IFF_* options (`nd6 options=...`). */
   nd6Flags?: number
   /** nd_ifinfo as `ndp -i` shows it (linkMtu 0 until an RA sets one; times in ms). */

@@ -16,6 +16,8 @@ export interface In6AddrInfo {
   lifetimes?: { pltime: number | null; vltime: number | null }
   /** A point-to-point interface's peer address. */
   dst?: Uint8Array
+  /** The carp(4) vhid the address belongs to. */
+  vhid?: number
 }
 
 export interface Route6Info {
@@ -150,6 +152,8 @@ export interface In6AddOpts {
   /** Lifetimes in seconds; absent is ND6_INFINITE_LIFETIME. */
   pltime?: number
   vltime?: number
+  /** The carp(4) vhid (`inet6 add vhid N ADDR`): SIOCAIFADDR_IN6's ifra_vhid. */
+  vhid?: number
 }
 
 export interface Inet6Syscalls {

@@ -69,7 +69,8 @@ export interface DivertSocket {
   close(): void
 }
 
-export type ProtoName = 'ip' | 'icmp' | 'arp' | 'udp' | 'tcp'
+/** `carp` only while the carp module is loaded (ENOENT otherwise, as its sysctl is then absent). */
+export type ProtoName = 'ip' | 'icmp' | 'arp' | 'udp' | 'tcp' | 'carp'
 
 export const AF_INET = 2
 

@@ -42,6 +42,13 @@ export type Inet6EncapOutput = (
 ) => ErrnoName | undefined
 
 /**
+ * A protocol a kernel module registers above IP (ipproto_register / ip6proto_register, as carp(4)
+ * does): m starts at the IP header, its own header at `off` (absolute offset in m.data). Takes
+ * ownership of m.
+ */
+export type IpProtoInput = (ifp: Ifnet, m: Mbuf, off: number) => void
+
+/**
  * A kernel UDP socket a tunnel driver holds in a vnet (geneve: socreate, udp_set_kernel_tunneling
  * and sobind), opened through the family that registered it so net/ knows no UDP.
  */
@@ -86,6 +93,9 @@ export interface UdpTunnelFamily<A> {
 }
 
 export class Domains {
+  /** Protocols above IPv4 and IPv6 registered by loadable modules, by protocol number. */
+  private readonly ipProtos: Array<IpProtoInput | undefined> = new Array(256)
+  private readonly ip6Protos: Array<IpProtoInput | undefined> = new Array(256)
   private readonly etherTypes: number[] = []
   private readonly etherInputs: ProtoInput[] = []
   /** Input for frames of interfaces without a link header (lo), by IP version nibble. */
@@ -106,6 +116,26 @@ export class Domains {
     if (this.etherTypes.includes(type)) throw new Error(`EtherType ${type} registered twice`)
     this.etherTypes.push(type)
     this.etherInputs.push(input)
+  }
+
+  /** ipproto_register (family 4) / ip6proto_register (6); EEXIST-like error when taken. */
+  registerIpProto(family: 4 | 6, proto: number, input: IpProtoInput): void {
+    const t = family === 4 ? this.ipProtos : this.ip6Protos
+    if (t[proto & 255] !== undefined) throw new Error(`IP protocol ${proto} registered twice`)
+    t[proto & 255] = input
+  }
+
+  unregisterIpProto(family: 4 | 6, proto: number): void {
+    ;(family === 4 ? this.ipProtos : this.ip6Protos)[proto & 255] = undefined
+  }
+
+  /** The module's input for an IPv4 protocol, or undefined (raw sockets then, or no protocol). */
+  ipProto(proto: number): IpProtoInput | undefined {
+    return this.ipProtos[proto & 255]
+  }
+
+  ip6Proto(nxt: number): IpProtoInput | undefined {
+    return this.ip6Protos[nxt & 255]
   }
 
   /** The input routine for an EtherType, or undefined (if_noproto). */

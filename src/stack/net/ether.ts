@@ -12,6 +12,15 @@ import { readU16 } from '../../wire/addr.js'
 import { ETHER_HDR_LEN } from '../../wire/link/ethernet.js'
 import type { IfDriver, Ifnet } from './ifnet.js'
 
+/**
+ * A frame tagged with this (Mbuf.tag) leaves with `mac` as its Ethernet source instead of the
+ * interface's own (carp_output's PACKET_TAG_CARP): advertisements and the ND messages of a virtual
+ * address, so switches learn where the virtual router is.
+ */
+export class EtherSrcTag {
+  constructor(readonly mac: number) {}
+}
+
 /** The TPIDs of 802.1Q and 802.1ad tags (net/ethernet.h). */
 const ETHERTYPE_VLAN = 0x8100
 const ETHERTYPE_QINQ = 0x88a8
@@ -67,14 +76,18 @@ export function etherInput(ifp: Ifnet, m: Mbuf): void {
     ((buf[o + 2]! << 24) | (buf[o + 3]! << 16) | (buf[o + 4]! << 8) | buf[o + 5]!) === (mac | 0)
   m.linkBcast = false
   if (!toUs) {
-    // Group bit: broadcast or multicast. Anything else unicast to another station is not ours.
+    // Group bit: broadcast or multicast. Anything else unicast to another station is not ours,
+    // unless it is a virtual router's MAC this host is master for (carp_forus).
     if ((buf[o]! & 1) === 0) {
-      ifp.stats.idrops++
-      pool.put(m)
-      return
+      if (ifp.carp === null || !ifp.carp.forus(buf, o)) {
+        ifp.stats.idrops++
+        pool.put(m)
+        return
+      }
+    } else {
+      ifp.stats.imcasts++
+      m.linkBcast = true
     }
-    ifp.stats.imcasts++
-    m.linkBcast = true
   }
   const input = ifp.vnet.env.domains.etherInput(type)
   if (input === undefined) {
@@ -109,7 +122,9 @@ export function etherSendTo(ifp: Ifnet, m: Mbuf, hi: number, lo: number, type: n
   }
   const b = m.data
   const o = m.off
-  const src = ifp.mac
+  // carp_output: a virtual router's frames carry its MAC as their source.
+  const t = m.tag
+  const src = t !== null && t instanceof EtherSrcTag ? t.mac : ifp.mac
   const shi = (src / TWO_32) | 0
   const slo = src | 0
   b[o] = hi >>> 8

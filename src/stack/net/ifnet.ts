@@ -8,7 +8,7 @@
 import type { Mbuf } from '../../buf/mbuf.js'
 import { type ErrnoName, SysError } from '../../util/errno.js'
 import { BpfIf, DLT } from './bpf/bpf.js'
-import { etherInput } from './ether.js'
+import { type EtherSrcTag, etherInput } from './ether.js'
 import type { NetisrTarget } from './netisr.js'
 import { maskOf, Route, type RouteTable, RTF } from './route/route.js'
 import type { Vnet } from './vnet.js'
@@ -99,6 +99,32 @@ export interface VlanTrunkHook {
   parentDetached(ifp: Ifnet): void
 }
 
+/**
+ * carp(4) on an interface (FreeBSD's if_carp): the link layer and the protocols ask it whether a
+ * frame's destination is a virtual router address this host is master for (carp_forus) and tell it
+ * when the interface goes up or down (carp_linkstate) or leaves its vnet (carp_ifdetach). Set by the
+ * carp module; null on every interface without a vhid.
+ */
+export interface CarpIfHook {
+  /** Whether the destination MAC at b[o] is the virtual MAC of a vhid this host is MASTER of. */
+  forus(b: Uint8Array, o: number): boolean
+  linkState(ifp: Ifnet): void
+  detach(ifp: Ifnet): void
+}
+
+/**
+ * An address's vhid (ifa_carp), as ARP and ND see it: whether this host is master for it
+ * (carp_iamatch) and its virtual MAC; `detachAddr` is carp_detach when the address goes.
+ */
+export interface CarpRef {
+  readonly vhid: number
+  readonly isMaster: boolean
+  readonly mac: number
+  /** The tag that makes a frame leave with the virtual MAC as its source (carp_output). */
+  readonly srcTag: EtherSrcTag
+  detachAddr(ifa: object): void
+}
+
 /** IFNAMSIZ: interface names are at most 15 characters (plus the NUL). */
 export const IFNAMSIZ = 16
 
@@ -131,6 +157,8 @@ export class IfAddr {
   sameAddrNext: IfAddr | null = null
   /** Routes bound to this address, kept by the vnet's RouteTable (created with the first). */
   routes: Set<Route> | null = null
+  /** The vhid this address belongs to (ifa_carp), or null: its routes then follow MASTER. */
+  carp: CarpRef | null = null
 
   constructor(ifp: Ifnet, addr: number, prefixLen: number, broadcast?: number, dst = 0) {
     this.ifp = ifp
@@ -186,6 +214,8 @@ export class Ifnet implements NetisrTarget {
   arp: unknown = null
   /** IPv6 state of the interface (netinet6's in6_ifextra), created on first use. */
   inet6: unknown = null
+  /** carp(4)'s vhids on this interface (if_carp), or null. */
+  carp: CarpIfHook | null = null
   /** At most one tap (a bridge or an ng_ether node) splices into the frame path. */
   tap: IfTap | null = null
   /**
@@ -372,6 +402,8 @@ export function ifDetach(ifp: Ifnet): void {
   // Captures end with the interface's life in this vnet: none follows it into another jail.
   ifp.bpf.detachAll()
   for (const a of [...ifp.addrs]) ifDelAddr(ifp, a.addr)
+  // carp_ifdetach: vhids without addresses go too.
+  ifp.carp?.detach(ifp)
   for (const t of v.rtables) t.removeIf(ifp)
   v.env.domains.departureEvent(ifp)
   v.ifRemove(ifp)
@@ -414,7 +446,7 @@ export function ifReturnHome(ifp: Ifnet): void {
  * route through the loopback and its prefix route, unless another address already provides them.
  * Each is one hash probe, so adding the 100,000th alias costs what the first did.
  */
-function connectedRoutes(ifa: IfAddr): void {
+export function connectedRoutes(ifa: IfAddr): void {
   const v = ifa.ifp.vnet
   // net.add_addr_allfibs=0 (FreeBSD 14's default): only the interface's FIB gets them.
   if (v.addAddrAllFibs === 0) connectedRoutesIn(v.rt(ifa.ifp.fib < v.numFibs ? ifa.ifp.fib : 0), ifa)
@@ -443,7 +475,7 @@ function connectedRoutesIn(t: RouteTable, ifa: IfAddr): void {
 }
 
 /** Remove the routes bound to ifa (found through the table's per-address index, not a scan). */
-function removeConnectedRoutes(ifa: IfAddr): void {
+export function removeConnectedRoutes(ifa: IfAddr): void {
   const v = ifa.ifp.vnet
   for (const r of v.routes.routesOfIfa(ifa)) {
     const t = v.rt(r.fib)
@@ -457,8 +489,11 @@ function removeConnectedRoutes(ifa: IfAddr): void {
         : r.dst === ifa.addr && r.ifp === v.loopback
           ? v.localIfa(ifa.addr)
           : undefined
+    // A carp address in BACKUP (or the address itself, still attached) inherits nothing.
     if (
       other !== undefined &&
+      other !== ifa &&
+      (other.carp === null || other.carp.isMaster) &&
       (v.addAddrAllFibs !== 0 || other.ifp.fib === r.fib) &&
       t.get(r.dst, r.prefixLen) === undefined
     )
@@ -468,9 +503,17 @@ function removeConnectedRoutes(ifa: IfAddr): void {
 
 /**
  * SIOCAIFADDR: add (or, for an existing address, update) an IPv4 address with its connected routes;
- * `dst` is the peer's address on a point-to-point interface.
+ * `dst` is the peer's address on a point-to-point interface. `attach` (carp_attach, for an address
+ * with a vhid) runs before the routes: a carp address gets them only while its vhid is MASTER.
  */
-export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast?: number, dst = 0): IfAddr {
+export function ifAddAddr(
+  ifp: Ifnet,
+  addr: number,
+  prefixLen: number,
+  broadcast?: number,
+  dst = 0,
+  attach?: (ifa: IfAddr) => void,
+): IfAddr {
   addr >>>= 0
   if (prefixLen < 0 || prefixLen > 32 || addr === 0 || addr === 0xffffffff)
     throw new SysError('EINVAL', 'SIOCAIFADDR')
@@ -482,7 +525,8 @@ export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast
   const ifa = new IfAddr(ifp, addr, prefixLen, broadcast, dst)
   ifp.addrInsert(ifa)
   ifp.vnet.addrAttached(ifa)
-  connectedRoutes(ifa)
+  attach?.(ifa)
+  if (ifa.carp === null) connectedRoutes(ifa)
   ifp.vnet.env.domains.addressEvent(ifa, true)
   return ifa
 }
@@ -491,6 +535,7 @@ export function ifAddAddr(ifp: Ifnet, addr: number, prefixLen: number, broadcast
 export function ifDelAddr(ifp: Ifnet, addr: number): void {
   const ifa = ifp.addrFind(addr >>> 0)
   if (ifa === undefined) throw new SysError('EADDRNOTAVAIL', 'SIOCDIFADDR')
+  ifa.carp?.detachAddr(ifa)
   ifp.addrRemove(ifa)
   ifp.vnet.addrDetached(ifa)
   removeConnectedRoutes(ifa)
@@ -509,4 +554,5 @@ export function ifSetUp(ifp: Ifnet, up: boolean): void {
     ifp.link?.ifDown?.(ifp)
   }
   ifp.tap?.linkChanged?.(ifp)
+  ifp.carp?.linkState(ifp)
 }

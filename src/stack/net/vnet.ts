@@ -78,8 +78,9 @@ export const Slot = {
   DIVERT: 17,
   TUNNEL: 18,
   GENEVE: 19,
+  CARP: 20,
 } as const
-const SLOTS = 20
+const SLOTS = 21
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

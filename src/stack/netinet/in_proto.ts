@@ -43,12 +43,13 @@ export function inetAttach(d: Domains): void {
   // geneve's kernel sockets over IPv4.
   d.registerUdpTunnel4(udpTunnel4())
   // A new address is announced with a gratuitous ARP, and so is every address when the link comes up.
+  // Not a carp address (arp_ifinit): its vhid announces it with the virtual MAC on becoming MASTER.
   d.onAddress((ifa, added) => {
     if (!added) garpStop(ifa)
-    else if (ifa.ifp.type === 'ether' && ifa.ifp.up) arpIfInit(ifa)
+    else if (ifa.ifp.type === 'ether' && ifa.ifp.up && ifa.carp === null) arpIfInit(ifa)
   })
   d.onLinkUp((ifp) => {
-    if (ifp.type === 'ether') for (const a of ifp.addrs) arpAnnounce(ifp, a.addr)
+    if (ifp.type === 'ether') for (const a of ifp.addrs) if (a.carp === null) arpAnnounce(ifp, a.addr)
   })
   d.onDeparture((ifp) => {
     garpIfDetach(ifp)

@@ -55,7 +55,8 @@ function connectedRoutesIn(rib: Rib6, ia: In6Ifaddr): void {
 
 /**
  * Configure addr/prefixLen on ifp (in6_update_ifa): a new address starts tentative and runs DAD
- * after `dadDelayMs` unless DAD is off; an existing one gets the new prefix length.
+ * after `dadDelayMs` unless DAD is off; an existing one gets the new prefix length. `attach` is
+ * carp_attach for an address with a vhid.
  */
 export function in6AddAddr(
   ifp: Ifnet,
@@ -64,6 +65,7 @@ export function in6AddAddr(
   flags = 0,
   dadDelayMs = 0,
   dstaddr: In6Addr | null = null,
+  attach?: (ia: In6Ifaddr) => void,
 ): In6Ifaddr {
   // A destination needs a point-to-point interface and a /128 address (in6_update_ifa).
   if (dstaddr !== null && ((ifp.flags & IFF.POINTOPOINT) === 0 || prefixLen !== 128))
@@ -86,7 +88,9 @@ export function in6AddAddr(
   if (old !== undefined) in6DelAddr(ifp, addr)
   // DAD runs on links that have neighbours; a loopback address is ours at once (in6_ifattach).
   // in6if_do_dad: none while IPv6 is disabled, so the address that enables it is usable at once.
+  // A carp address (`attach`) is shared by the vhid's routers: no DAD, which would find the others.
   const dad =
+    attach === undefined &&
     ifp.type === 'ether' &&
     (flags & (IN6_IFF.NODAD | IN6_IFF.ANYCAST)) === 0 &&
     s.dadCount > 0 &&
@@ -101,6 +105,7 @@ export function in6AddAddr(
   const newGroup = !ii.addrs.some((a) => sameSolicitedNode(a.addr, ia.addr))
   ii.addrs = [...ii.addrs, ia]
   s.localInsert(ia)
+  attach?.(ia)
   connectedRoutes(ia)
   // RFC 3810 §6.1: listening to a new solicited-node group is a state change to report.
   if (newGroup) mldJoin(ifp, solicitedNode(ia.addr))
@@ -126,6 +131,7 @@ export function in6DelAddr(ifp: Ifnet, addr: Uint8Array): void {
   const s = ip6(v)
   const ii = in6if(ifp)
   nd6DadStop(ia)
+  ia.carp?.detachAddr(ia)
   ia.ltTimer?.cancel()
   const purge = ia.onPurge
   ia.onPurge = null

@@ -16,7 +16,7 @@ import {
   in6Masked,
   in6McastScope,
 } from '../../wire/inet6/in6_addr.js'
-import type { Ifnet } from '../net/ifnet.js'
+import type { CarpRef, Ifnet } from '../net/ifnet.js'
 
 /** IN6_IFF_* (netinet6/in6_var.h). */
 export const IN6_IFF = {
@@ -91,6 +91,8 @@ export class In6Ifaddr {
   onPurge: ((ia: In6Ifaddr) => void) | null = null
   /** A point-to-point interface's peer (ia_dstaddr), with a /128 address; null otherwise. */
   dstaddr: In6Addr | null = null
+  /** The vhid this address belongs to (ifa_carp), or null. */
+  carp: CarpRef | null = null
 
   constructor(ifp: Ifnet, addr: In6Addr, prefixLen: number, flags: number) {
     this.ifp = ifp

@@ -17,6 +17,9 @@ import { VNET_SUBR, vnetSubrPaths } from '../../../userland/usr.bin/atf/vnet_sub
 import { nodeClockDriver } from '../clock_driver.js'
 import { fileError } from '../errors.js'
 
+/** The modules of FreeBSD's test-image loader.conf that VirtNet builds. */
+const ATF_PRELOAD: readonly string[] = ['carp']
+
 export const ATF_USAGE = 'virtnet atf [-l] [-v] [-x var=value ...] [--seed N] FILE.sh [CASE ...]'
 
 export async function mainAtf(args: string[], fail: (msg: string) => never): Promise<number> {
@@ -60,6 +63,9 @@ export async function mainAtf(args: string[], fail: (msg: string) => never): Pro
   const programs = makePrograms()
   const newMachine = (): AtfMachine => {
     const host = new Host(nodeClockDriver(), { clock: 'virtual', seed, hostname: 'atf' })
+    // FreeBSD's test machines load these from loader.conf (carp_load="YES"): tests check for them
+    // with `kldstat -q -m` and skip without loading them themselves.
+    for (const m of ATF_PRELOAD) host.kld.preload(m)
     return { sys: host.syscalls(), close: () => host.clock.stop() }
   }
   const out = { write: (s: string) => void process.stdout.write(s) }

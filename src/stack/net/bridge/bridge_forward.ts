@@ -63,14 +63,15 @@ export function input(sc: BridgeSoftc, mb: BridgeMember, m: Mbuf): boolean {
     return false
   }
   const dst = readMac(buf, off)
-  if (dst === bifp.mac) {
+  // GRAB_OUR_PACKETS: ours too is a virtual router's MAC the interface is carp master for.
+  if (dst === bifp.mac || bifp.carp?.forus(buf, off) === true) {
     bifp.receive(m)
     return true
   }
   const members = sc.members
   for (let i = 0; i < members.length; i++) {
     const o = members[i]!
-    if (o.ifp.mac !== dst) continue
+    if (o.ifp.mac !== dst && (o.ifp.carp === null || !o.ifp.carp.forus(buf, off))) continue
     if (o === mb) return false
     o.ifp.inputFromTap(m)
     return true

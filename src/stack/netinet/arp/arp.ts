@@ -216,14 +216,28 @@ function newEntry(ifp: Ifnet, addr: number): Lle | null {
   return e
 }
 
-function sourceFor(ifp: Ifnet, target: number): number {
-  for (const a of ifp.addrs) if (((target ^ a.addr) & a.mask) === 0) return a.addr
-  return ifp.addrs.length > 0 ? ifp.addrs[0]!.addr : 0
+/**
+ * arprequest's source: an address of ifp on the target's subnet, else its first. A carp address
+ * serves only while its vhid is MASTER, and then asks with the virtual MAC (carp_iamatch).
+ */
+function sourceFor(ifp: Ifnet, target: number): IfAddr | undefined {
+  for (const a of ifp.addrs)
+    if (((target ^ a.addr) & a.mask) === 0 && (a.carp === null || a.carp.isMaster)) return a
+  for (const a of ifp.addrs) if (a.carp === null || a.carp.isMaster) return a
+  return undefined
 }
 
-function sendArp(ifp: Ifnet, op: number, dstMac: number, sip: number, tha: number, tip: number): void {
+function sendArp(
+  ifp: Ifnet,
+  op: number,
+  dstMac: number,
+  sip: number,
+  tha: number,
+  tip: number,
+  sha = ifp.mac,
+): void {
   const m = ifp.vnet.env.pool.get()
-  writeArp(m.data, m.off, op, ifp.mac, sip, tha, tip)
+  writeArp(m.data, m.off, op, sha, sip, tha, tip)
   m.len = ARP_LEN
   const st = arp(ifp.vnet)
   if (op === ArpOp.REQUEST) st.stats.txrequests++
@@ -234,12 +248,17 @@ function sendArp(ifp: Ifnet, op: number, dstMac: number, sip: number, tha: numbe
 
 /** Broadcast a request for tip. */
 export function arpRequest(ifp: Ifnet, tip: number): void {
-  sendArp(ifp, ArpOp.REQUEST, BROADCAST_MAC, sourceFor(ifp, tip), 0, tip)
+  const src = sourceFor(ifp, tip)
+  const sha = src !== undefined && src.carp !== null ? src.carp.mac : ifp.mac
+  sendArp(ifp, ArpOp.REQUEST, BROADCAST_MAC, src?.addr ?? 0, 0, tip, sha)
 }
 
-/** Gratuitous ARP after an address is configured (sender = target = addr). */
-export function arpAnnounce(ifp: Ifnet, addr: number): void {
-  sendArp(ifp, ArpOp.REQUEST, BROADCAST_MAC, addr, 0, addr)
+/**
+ * Gratuitous ARP after an address is configured (sender = target = addr); `sha` is a virtual
+ * router's MAC when carp announces its address on becoming MASTER (arp_announce_ifaddr).
+ */
+export function arpAnnounce(ifp: Ifnet, addr: number, sha = ifp.mac): void {
+  sendArp(ifp, ArpOp.REQUEST, BROADCAST_MAC, addr, 0, addr, sha)
 }
 
 function flushHold(e: Lle): void {
@@ -342,8 +361,13 @@ export function arpResolve(ifp: Ifnet, dst: number, m: Mbuf, forwarded = false):
   return down ? ARP_DOWN : ARP_HELD
 }
 
-function isOurs(ifp: Ifnet, addr: number): boolean {
-  return ifp.addrFind(addr) !== undefined
+/**
+ * in_arpinput's match: our address on ifp; a carp address only while its vhid is MASTER, when it is
+ * answered with the virtual MAC (carp_iamatch).
+ */
+function ourIfa(ifp: Ifnet, addr: number): IfAddr | undefined {
+  const a = ifp.addrFind(addr)
+  return a === undefined || a.carp === null || a.carp.isMaster ? a : undefined
 }
 
 /** arp_mark_lle_reachable: a fresh entry or an update; held packets are released. */
@@ -391,14 +415,17 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
     pool.put(m)
     return
   }
-  if (spa !== 0 && isOurs(ifp, spa)) {
+  // A carp address is shared by design: the master's announcements are no conflict.
+  const sifa = spa !== 0 ? ifp.addrFind(spa) : undefined
+  if (sifa !== undefined && sifa.carp === null) {
     // Someone else claims our address (RFC 5227 conflict): count it and defend the address.
     st.stats.dupips++
     if (op === ArpOp.REQUEST && tpa === spa) sendArp(ifp, ArpOp.REPLY, BROADCAST_MAC, spa, sha, spa)
     pool.put(m)
     return
   }
-  const forUs = isOurs(ifp, tpa)
+  const tifa = ourIfa(ifp, tpa)
+  const forUs = tifa !== undefined
   const t = ifp.arp as ArpTable | null
   const e = t === null ? undefined : t.get(spa | 0)
   if (spa !== 0) {
@@ -414,7 +441,7 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   if (op === ArpOp.REQUEST) {
     const pub = t?.get(tpa | 0)
     if (forUs || (pub?.published && pub.state !== LleState.Incomplete)) {
-      const mac = forUs ? ifp.mac : pub!.mac
+      const mac = forUs ? (tifa.carp !== null ? tifa.carp.mac : ifp.mac) : pub!.mac
       // Answer in place: the request's buffer becomes the reply.
       m.len = ARP_LEN
       writeArp(m.data, m.off, ArpOp.REPLY, mac, tpa, sha, spa)

@@ -156,7 +156,8 @@ function ipLocal(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     (encapInput(v, m, hlen, proto) || (proto === IPPROTO_IPV6 && stfInput(v, m, hlen)))
   ) {
     // A gif or gre tunnel of this vnet took it, or (6to4, protocol 41) its stf interface.
-  } else if (rawInput(v, ifp, m, proto)) v.env.pool.put(m)
+  } else if (v.env.domains.ipProto(proto) !== undefined) v.env.domains.ipProto(proto)!(ifp, m, m.off + hlen)
+  else if (rawInput(v, ifp, m, proto)) v.env.pool.put(m)
   else {
     st.ips_noproto++
     st.ips_delivered--

@@ -276,6 +276,11 @@ function ip6Local(v: Vnet, ifp: Ifnet, m: Mbuf, zone: number): void {
           encap6Input(v, m, off - m.off, nxt)
         )
           return
+        // A protocol a loaded module registered (carp's 112), as ip6proto_register's.
+        if (v.env.domains.ip6Proto(nxt) !== undefined) {
+          v.env.domains.ip6Proto(nxt)!(ifp, m, off)
+          return
+        }
         // A protocol some raw socket opened (ospf6d's 89) goes to it (rip6_input); one none took was
         // not delivered after all.
         if (rip6Input(v, ifp, m, off, zone, nxt)) {

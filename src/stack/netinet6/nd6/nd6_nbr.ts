@@ -61,9 +61,12 @@ function sendNd(
   target: Uint8Array,
   optType: number,
   lla = -1,
+  tag: object | null = null,
 ): void {
   const v = ifp.vnet
   const m = v.env.pool.get()
+  // A carp address's messages leave from its virtual MAC (carp_macmatch6's tag for carp_output).
+  m.tag = tag
   const len =
     (type === Icmp6Type.NEIGHBOR_SOLICIT ? ND_NS_LEN : ND_NA_LEN) + (optType !== 0 ? ND_OPT_LLA_LEN : 0)
   const b = m.data
@@ -105,8 +108,50 @@ export function nd6NsOutput(ifp: Ifnet, target: Uint8Array, e: Nd6Entry | null, 
     // No usable address on the link yet (all tentative): nothing to solicit from.
     if (ia === null) return
     src = ia.addr
+    // From a carp address: its virtual MAC in the option and as the frame's source (carp_macmatch6).
+    if (ia.carp !== null) {
+      const c = ia.carp
+      sendNd(
+        ifp,
+        Icmp6Type.NEIGHBOR_SOLICIT,
+        0,
+        src,
+        dst,
+        mac,
+        target,
+        NdOpt.SOURCE_LINKADDR,
+        c.mac,
+        c.srcTag,
+      )
+      return
+    }
   }
   sendNd(ifp, Icmp6Type.NEIGHBOR_SOLICIT, 0, src, dst, mac, target, dad ? 0 : NdOpt.SOURCE_LINKADDR)
+}
+
+/**
+ * carp_send_na: an unsolicited advertisement of a carp address to all nodes, with Override and the
+ * virtual MAC, when its vhid becomes MASTER (RFC 4861 §7.2.6).
+ */
+export function nd6NaAnnounce(ia: In6Ifaddr): void {
+  const c = ia.carp
+  if (c === null || ia.ifp.type !== 'ether' || !ia.ifp.up) return
+  const ifp = ia.ifp
+  let flags = ND_NA_FLAG_OVERRIDE
+  if (ip6(ifp.vnet).forwarding !== 0) flags |= ND_NA_FLAG_ROUTER
+  const mac = in6McastMac(ALL_NODES, 0)
+  sendNd(
+    ifp,
+    Icmp6Type.NEIGHBOR_ADVERT,
+    flags,
+    ia.addr,
+    ALL_NODES,
+    mac,
+    ia.addr,
+    NdOpt.TARGET_LINKADDR,
+    c.mac,
+    c.srcTag,
+  )
 }
 
 /** Our address `target` (on ifp, any state), or null. */
@@ -116,6 +161,12 @@ function ourAddr(ifp: Ifnet, b: Uint8Array, o: number): In6Ifaddr | null {
   in6Key(key, b, o, ifp.index)
   const ia = ip6(v).localByKey(key, 0)
   return ia !== undefined && ia.ifp === ifp ? ia : null
+}
+
+/** ourAddr for a solicitation: a carp address only while its vhid is MASTER (carp_iamatch6). */
+function ourTarget(ifp: Ifnet, b: Uint8Array, o: number): In6Ifaddr | null {
+  const ia = ourAddr(ifp, b, o)
+  return ia === null || ia.carp === null || ia.carp.isMaster ? ia : null
 }
 
 /**
@@ -146,7 +197,7 @@ export function nd6NsInput(ifp: Ifnet, m: Mbuf, io: number, ilen: number): void 
     v.env.pool.put(m)
     return
   }
-  let ia = ourAddr(ifp, b, to)
+  let ia = ourTarget(ifp, b, to)
   // (2) of nd6_ns_input: not ours, but published by a proxy entry (`ndp -s ... proxy`). Answered
   // with the entry's link-layer address and without Override, as long as the interface has a
   // usable link-local address (in6ifa_ifpforlinklocal).
@@ -187,7 +238,21 @@ export function nd6NsInput(ifp: Ifnet, m: Mbuf, io: number, ilen: number): void 
   if (ip6(v).forwarding !== 0) flags |= ND_NA_FLAG_ROUTER
   // For a proxied target the source is what in6_selectsrc picks towards the solicitor.
   const src = proxyMac >= 0 ? (in6SelectSrc(dst, 0, ifp, [ifp])?.addr ?? ia.addr) : ia.addr
-  sendNd(ifp, Icmp6Type.NEIGHBOR_ADVERT, flags, src, dst, mac, target, NdOpt.TARGET_LINKADDR, proxyMac)
+  const c = proxyMac < 0 ? ia.carp : null
+  if (c !== null)
+    sendNd(
+      ifp,
+      Icmp6Type.NEIGHBOR_ADVERT,
+      flags,
+      src,
+      dst,
+      mac,
+      target,
+      NdOpt.TARGET_LINKADDR,
+      c.mac,
+      c.srcTag,
+    )
+  else sendNd(ifp, Icmp6Type.NEIGHBOR_ADVERT, flags, src, dst, mac, target, NdOpt.TARGET_LINKADDR, proxyMac)
 }
 
 /** A link-local address of ifp that is neither tentative, duplicated nor anycast, or null. */
@@ -234,8 +299,9 @@ export function nd6NaInput(ifp: Ifnet, m: Mbuf, io: number, ilen: number): void 
   if (ia !== null) {
     // Someone advertises our address: a tentative one is a duplicate (RFC 4862 §5.4.4); for a
     // valid one FreeBSD only logs the conflict.
+    // A carp address's master advertises it by design.
     if ((ia.flags & IN6_IFF.TENTATIVE) !== 0) nd6DadDuplicated(ia)
-    else st.icp6s_dupaddr++
+    else if (ia.carp === null) st.icp6s_dupaddr++
     v.env.pool.put(m)
     return
   }

@@ -18,6 +18,7 @@ import { asSysError, CmdError, optsOrUsage, runTool, sysMessage, usage } from '.
 import { getopt } from '../../getopt.js'
 import { withJailOption } from '../../jail_option.js'
 import type { Command } from '../../types.js'
+import { applyCarp } from './ifconfig_carp.js'
 import { ifconfigInet6 } from './ifconfig_inet6.js'
 import { type Action, type AddrChange, classfulPrefix, type Plan, parseParams } from './ifconfig_params.js'
 import { formatInterface, parseAf } from './ifconfig_status.js'
@@ -27,7 +28,7 @@ const USAGE = [
   'usage: ifconfig [-j jail] [-f type:format] interface address_family',
   '                [address [dest_address]] [parameters]',
   '       ifconfig [-j jail] interface create',
-  '       ifconfig [-j jail] -a [-d] [-m] [-u] [-v] [address_family]',
+  '       ifconfig [-j jail] -a [-d] [-k] [-m] [-u] [-v] [address_family]',
   '       ifconfig [-j jail] -l [-d] [-u] [address_family]',
   '       ifconfig [-j jail] [-d] [-m] [-u] [-v]',
   '       ifconfig -C',
@@ -62,7 +63,8 @@ function execute(
     if (plan.vxlan !== null) applyVxlan(sys, cur.name, plan.vxlan)
     for (const st of plan.l2.steps) st(sys, cur.name, (msg) => io.stderr.write(`ifconfig: ${msg}\n`))
     applyActions(sys, cur, plan.actions, (t) => io.stdout.write(t))
-    if (plan.addr !== null) applyAddr(sys, cur.name, plan.addr)
+    if (plan.carp !== null) applyCarp(sys, cur.name, plan.carp)
+    if (plan.addr !== null) applyAddr(sys, cur.name, plan.addr, plan.carp?.vhid)
   } catch (e) {
     if (plan.create && !plan.actions.some((a) => a.op === 'destroy')) {
       try {
@@ -181,7 +183,7 @@ function applyVxlan(sys: Syscalls, name: string, v: VxlanPlan): void {
   }
 }
 
-function applyAddr(sys: Syscalls, name: string, c: AddrChange): void {
+function applyAddr(sys: Syscalls, name: string, c: AddrChange, vhid?: number): void {
   if (c.alias === -1) {
     let addr = c.addr
     if (addr === null) {
@@ -196,7 +198,8 @@ function applyAddr(sys: Syscalls, name: string, c: AddrChange): void {
     }
     return
   }
-  const opts: { broadcast?: number; alias?: boolean; dst?: number } = { alias: c.alias === 1 }
+  const opts: { broadcast?: number; alias?: boolean; dst?: number; vhid?: number } = { alias: c.alias === 1 }
+  if (vhid !== undefined) opts.vhid = vhid
   if (c.broadcast !== null) opts.broadcast = c.broadcast
   if (c.dst !== null) opts.dst = c.dst
   try {
@@ -219,7 +222,7 @@ function lookupIf(sys: Syscalls, name: string): IfInfo | null {
 const ifconfigHere: Command = (argv, io, proc) =>
   runTool('ifconfig', io, () => {
     const sys = proc.sys
-    const { opts, rest } = optsOrUsage(getopt('ifconfig', argv.slice(1), 'aCdLlmnuvg:'), USAGE, 1)
+    const { opts, rest } = optsOrUsage(getopt('ifconfig', argv.slice(1), 'aCdkLlmnuvg:'), USAGE, 1)
     const flag = (c: string): boolean => opts.some(([f]) => f === c)
     if (flag('C')) {
       io.stdout.write(`${sys.ifCloners().join(' ')}\n`)
@@ -242,7 +245,7 @@ const ifconfigHere: Command = (argv, io, proc) =>
       if (af === 'inet6') list = list.filter((i) => (i.inet6 ?? []).length > 0)
       if (af === 'link') list = list.filter((i) => i.mac !== null)
       if (flag('l')) io.stdout.write(`${list.map((i) => i.name).join(' ')}\n`)
-      else io.stdout.write(list.map((i) => formatInterface(i, af, flag('v'), flag('L'))).join(''))
+      else io.stdout.write(list.map((i) => formatInterface(i, af, flag('v'), flag('L'), flag('k'))).join(''))
       return 0
     }
     const name = rest[0]!
@@ -258,7 +261,7 @@ const ifconfigHere: Command = (argv, io, proc) =>
     }
     const af = parseAf(words[0])
     if (ifi !== null && (words.length === 0 || (af !== undefined && words.length === 1))) {
-      io.stdout.write(formatInterface(ifi, af ?? null, flag('v'), flag('L')))
+      io.stdout.write(formatInterface(ifi, af ?? null, flag('v'), flag('L'), flag('k')))
       return 0
     }
     if (af === 'link') words.shift() // `ifconfig IF link MAC` is `ifconfig IF lladdr MAC`
@@ -285,4 +288,4 @@ const ifconfigHere: Command = (argv, io, proc) =>
   })
 
 /** `-j jail`: the same, inside that jail (FreeBSD 14). */
-export const ifconfig: Command = withJailOption('ifconfig', 'aCdlmnuvg:', 'jail not found', ifconfigHere)
+export const ifconfig: Command = withJailOption('ifconfig', 'aCdklmnuvg:', 'jail not found', ifconfigHere)

@@ -12,6 +12,7 @@ import type { IfInfo, In6AddOpts, In6AddrInfo, Syscalls } from '../../../host/sy
 import { formatIpv6, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { asSysError, CmdError, printb, sysMessage } from '../../common.js'
 import { strtonum } from '../../getopt.js'
+import { applyCarp, type CarpPlan, parseCarpWord } from './ifconfig_carp.js'
 
 /** ND6BITS from sbin/ifconfig/af_nd6.c. */
 const ND6_BITS: ReadonlyArray<readonly [number, string]> = [
@@ -66,6 +67,7 @@ export function formatInet6Line(ifi: IfInfo, a: In6AddrInfo, lifetimes = false):
     const { pltime, vltime } = a.lifetimes
     s += ` pltime ${pltime === null ? 'infty' : pltime} vltime ${vltime === null ? 'infty' : vltime}`
   }
+  if (a.vhid !== undefined) s += ` vhid ${a.vhid}`
   return s
 }
 
@@ -96,8 +98,14 @@ export function ifconfigInet6(sys: Syscalls, name: string, words: readonly strin
   let set = 0
   let clear = 0
   const opts: In6AddOpts = {}
+  const carp: { carp: CarpPlan | null } = { carp: null }
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!
+    const cw = parseCarpWord(words, i, carp)
+    if (cw > 0) {
+      i += cw - 1
+      continue
+    }
     if (w === 'prefixlen') {
       const v = words[++i]
       if (v === undefined) throw new CmdError("'prefixlen' requires argument")
@@ -158,6 +166,8 @@ export function ifconfigInet6(sys: Syscalls, name: string, words: readonly strin
       throw new CmdError(sysMessage('ioctl(SIOCSIFINFO_IN6)', asSysError(e)))
     }
   }
+  // setcarp_callback, before the address it names.
+  if (carp.carp !== null) applyCarp(sys, name, carp.carp)
   if (addr === null) {
     if (del) throw new CmdError("ioctl (SIOCDIFADDR): Can't assign requested address")
     return
@@ -174,6 +184,7 @@ export function ifconfigInet6(sys: Syscalls, name: string, words: readonly strin
     // in6_postproc: all unicast prefixes are /64 unless told otherwise.
     opts.anycast = anycast
     if (dst !== null) opts.dst = dst
+    if (carp.carp !== null) opts.vhid = carp.carp.vhid
     sys.inet6.addAddr(name, addr, prefixLen ?? 64, opts)
   } catch (e) {
     throw new CmdError(sysMessage('ioctl (SIOCAIFADDR)', asSysError(e)))

@@ -11,6 +11,7 @@ import { maskToPrefix, parseIpv4, parseMac } from '../../../wire/addr.js'
 import { asSysError, CmdError, sysMessage } from '../../common.js'
 import { strtol, strtonum } from '../../getopt.js'
 import { type BridgeStep, parseAddmOptions, parseBridgeWord } from './ifconfig_bridge.js'
+import { type CarpPlan, parseCarpWord } from './ifconfig_carp.js'
 import { parseGeneveWord } from './ifconfig_geneve.js'
 import { type L2Plan, newL2Plan, parseL2Word, vlanStep } from './ifconfig_l2.js'
 import { parseAf } from './ifconfig_status.js'
@@ -81,11 +82,21 @@ export interface Plan {
   vxlan: VxlanPlan | null
   /** vlan, tunnel and lagg settings, applied after vxlan's and before the actions. */
   l2: L2Plan
+  /** carp(4)'s vhid and settings: one SIOCSVH after the actions, the vhid also the address's. */
+  carp: CarpPlan | null
 }
 
 /** Parses the parameters after the interface name; read-only lookups only (jail names). */
 export function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Plan {
-  const plan: Plan = { create: false, clone: {}, actions: [], addr: null, vxlan: null, l2: newL2Plan() }
+  const plan: Plan = {
+    create: false,
+    clone: {},
+    actions: [],
+    addr: null,
+    vxlan: null,
+    l2: newL2Plan(),
+    carp: null,
+  }
   const change = (): AddrChange => {
     plan.addr ??= { addr: null, prefixLen: null, broadcast: null, dst: null, alias: 0 }
     return plan.addr
@@ -214,6 +225,11 @@ export function parseParams(sys: Syscalls, words: readonly string[], p2p: boolea
         change().alias = -1
         break
       default: {
+        const cw = parseCarpWord(words, i, plan)
+        if (cw > 0) {
+          i += cw - 1
+          break
+        }
         const br = parseBridgeWord(words, i, (step) => plan.actions.push({ op: 'bridge', step }))
         if (br > 0) {
           i += br - 1

@@ -10,6 +10,7 @@ import { IfFlag, type IfInfo } from '../../../host/syscalls.js'
 import { formatMac, prefixToMask } from '../../../wire/addr.js'
 import { hex, ip, printb } from '../../common.js'
 import { bridgeStatusLines } from './ifconfig_bridge.js'
+import { carpStatusLines } from './ifconfig_carp.js'
 import { geneveStatusLines } from './ifconfig_geneve.js'
 import { formatInet6Line, nd6OptionsLine } from './ifconfig_inet6.js'
 import { l2StatusLines, tunnelLines, vlanLines } from './ifconfig_l2.js'
@@ -98,6 +99,7 @@ export function formatInetLine(ifi: IfInfo, a: IfInfo['addrs'][number]): string 
   // As in_status_nl: broadcast only on broadcast-capable links and for a non-zero prefix.
   if ((ifi.flags & IfFlag.BROADCAST) !== 0 && a.prefixLen !== 0 && a.broadcast !== 0)
     s += ` broadcast ${ip(a.broadcast)}`
+  if (a.vhid !== undefined) s += ` vhid ${a.vhid}`
   return s
 }
 
@@ -109,6 +111,7 @@ export function formatInterface(
   af: AfFilter = null,
   verbose = false,
   lifetimes = false,
+  printKeys = false,
 ): string {
   const lines = [`${ifi.name}: flags=${formatFlags(ifi)} metric ${ifi.metric} mtu ${ifi.mtu}`]
   if (ifi.description !== '') lines.push(`\tdescription: ${ifi.description}`)
@@ -126,6 +129,7 @@ export function formatInterface(
   if (af === null || af === 'inet6')
     for (const a of ifi.inet6 ?? []) lines.push(formatInet6Line(ifi, a, lifetimes))
   if (af === null) {
+    lines.push(...carpStatusLines(ifi.carp, printKeys))
     lines.push(...bridgeStatusLines(ifi))
     if (ifi.vxlan !== undefined) lines.push(...vxlanStatusLines(ifi.vxlan, verbose))
     if (ifi.geneve !== undefined) lines.push(...geneveStatusLines(ifi.geneve, verbose))

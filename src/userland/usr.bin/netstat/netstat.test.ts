@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Host } from '../../../host/host.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
+import { SysError } from '../../../util/errno.js'
 import { parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { epairIf, fakeSys, loIf, routeInfo, runCmd } from '../../testkit.js'
 import { formatInterfaces } from './if.js'
@@ -204,9 +205,13 @@ describe('netstat -s', () => {
     )
   })
 
-  test('-s prints tcp, udp, ip, icmp, arp; -p picks one; an unknown protocol fails', async () => {
+  test('-s prints tcp, udp, ip, icmp, arp (carp only when loaded); -p picks one; an unknown protocol fails', async () => {
     const k = fakeSys({
-      protoStats: (p: string) => [[`${p}_x`, 1]],
+      protoStats: (p: string) => {
+        // net.inet.carp.stats is absent without the module: fetch_stats prints nothing.
+        if (p === 'carp') throw new SysError('ENOENT', 'sysctl')
+        return [[`${p}_x`, 1]]
+      },
       sysctlGet: () => {
         throw new Error('no')
       },
@@ -217,6 +222,19 @@ describe('netstat -s', () => {
       ['tcp:', 'TCP connection count by state:', 'udp:', 'ip:', 'icmp:', 'arp:'],
     )
     assert.equal((await runCmd(netstat, 'netstat -s -p arp', k.sys)).out, 'arp:\n\t1 arp_x\n')
+    assert.deepEqual(await runCmd(netstat, 'netstat -s -p carp', k.sys), { status: 0, out: '', err: '' })
+    assert.equal(
+      formatProtoStats('carp', [
+        ['carps_ipackets', 3],
+        ['carps_ipackets6', 0],
+        ['carps_badttl', 1],
+        ['carps_badauth', 2],
+        ['carps_badif', 5],
+        ['carps_opackets', 1],
+      ]),
+      'carp:\n\t3 packets received (IPv4)\n\t0 packets received (IPv6)\n\t\t1 packet discarded for wrong TTL\n' +
+        '\t\t2 discarded for bad authentication\n\t1 packet sent (IPv4)\n',
+    )
     assert.deepEqual(await runCmd(netstat, 'netstat -s -p foo', k.sys), {
       status: 1,
       out: '',

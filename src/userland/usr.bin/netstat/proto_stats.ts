@@ -9,6 +9,7 @@
  */
 
 import type { ProtoName, Syscalls } from '../../../host/syscalls.js'
+import { asSysError } from '../../common.js'
 import { Xo } from '../../lib/libxo/xo.js'
 import { emitCounters, type Plural } from './stat_line.js'
 import { emitTcpStats } from './tcp.js'
@@ -98,16 +99,38 @@ const ARP_LINES: readonly Line[] = [
   ['malformed', '%d malformed ARP packet%s dropped', 's', 'dropped-malformed'],
 ]
 
+/** carp_stats() from inet.c: the drops indented under the input lines. */
+const CARP_LINES: readonly Line[] = [
+  ['carps_ipackets', '%d packet%s received (IPv4)', 's', 'received-inet-packets'],
+  ['carps_ipackets6', '%d packet%s received (IPv6)', 's', 'received-inet6-packets'],
+  ['carps_badttl', '\t%d packet%s discarded for wrong TTL', 's', 'dropped-wrong-ttl'],
+  ['carps_hdrops', '\t%d packet%s shorter than header', 's', 'dropped-short-header'],
+  ['carps_badsum', '\t%d discarded for bad checksum%s', 's', 'dropped-bad-checksum'],
+  ['carps_badver', '\t%d discarded packet%s with a bad version', 's', 'dropped-bad-version'],
+  ['carps_badlen', '\t%d discarded because packet too short', null, 'dropped-short-packet'],
+  ['carps_badauth', '\t%d discarded for bad authentication', null, 'dropped-bad-authentication'],
+  ['carps_badvhid', '\t%d discarded for bad vhid', null, 'dropped-bad-vhid'],
+  ['carps_badaddrs', '\t%d discarded because of a bad address list', null, 'dropped-bad-address-list'],
+  ['carps_opackets', '%d packet%s sent (IPv4)', 's', 'sent-inet-packets'],
+  ['carps_opackets6', '%d packet%s sent (IPv6)', 's', 'sent-inet6-packets'],
+  ['carps_onomem', '\t%d send failed due to mbuf memory error', null, 'send-failed-memory-error'],
+]
+
 const PROTO_LINES: Record<Exclude<ProtoName, 'tcp'>, readonly Line[]> = {
   ip: IP_LINES,
   icmp: ICMP_LINES,
   udp: UDP_LINES,
   arp: ARP_LINES,
+  carp: CARP_LINES,
 }
 
 /** Fields of FreeBSD's structs that its netstat does not print either. */
 const HIDDEN: ReadonlySet<string> = new Set([
   'icps_oldshort',
+  // carp_stats() prints neither (carps_ostates is `#if notyet`).
+  'carps_badif',
+  'carps_ostates',
+  'carps_preempt',
   // Ours: FreeBSD logs icmplim suppression instead of counting it.
   'icps_ratelimited',
 ])
@@ -260,7 +283,7 @@ export function formatProtoStats(
 }
 
 /** protox[] order: what `netstat -s` without -p prints. */
-export const PROTO_ORDER: readonly ProtoName[] = ['tcp', 'udp', 'ip', 'icmp', 'arp']
+export const PROTO_ORDER: readonly ProtoName[] = ['tcp', 'udp', 'ip', 'icmp', 'carp', 'arp']
 
 /** Whether netstat -s knows this protocol (FreeBSD's protox[] names with statistics here). */
 export function isProtoName(p: string): p is ProtoName {
@@ -278,5 +301,13 @@ export function emitProtoFromKernel(xo: Xo, sys: Syscalls, proto: ProtoName, hid
       // No such knob: FreeBSD's netstat omits the line too.
     }
   }
-  emitProtoStats(xo, proto, sys.protoStats(proto), hideZero, maskRepl)
+  let stats: ReadonlyArray<readonly [string, number]>
+  try {
+    stats = sys.protoStats(proto)
+  } catch (e) {
+    // fetch_stats: no such sysctl (carp not loaded), nothing printed.
+    if (asSysError(e).code === 'ENOENT') return
+    throw e
+  }
+  emitProtoStats(xo, proto, stats, hideZero, maskRepl)
 }
