@@ -229,26 +229,32 @@ export class InpcbTable {
    * is ours, or INADDR_ANY) and port lport (0: an ephemeral one).
    */
   bind(pcb: Inpcb, laddr: number, lport: number): void {
+    this.bindSetup(pcb, laddr, lport)
+    this.hash(pcb)
+  }
+
+  /** in_pcbbind_setup: pcb's local address and port, not yet in the indexes. */
+  private bindSetup(pcb: Inpcb, laddr: number, lport: number): void {
     if (pcb.lport !== 0) throw new SysError('EINVAL', 'bind')
     laddr = jailLocalAddr(pcb.jail, laddr)
     if (laddr !== INADDR_ANY && !isMulticastIpv4(laddr) && !pcb.vnet.isLocal(laddr))
       throw new SysError('EADDRNOTAVAIL', 'bind')
     const wildcard = (pcb.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0
-    if (lport === 0) lport = this.ephemeral((port) => this.lookupLocal(laddr, port, wildcard) !== null)
+    if (lport === 0) lport = this.ephemeralLocal(laddr, wildcard)
     else this.checkPort(pcb, laddr, lport)
     pcb.laddr = laddr
     pcb.lport = lport
-    this.hash(pcb)
   }
 
   /**
    * in_pcbconnect: set the foreign address, binding an ephemeral port (and, when the local address
-   * is the wildcard, the source address `src` the route gives) first.
+   * is the wildcard, the source address `src` the route gives) first. An endpoint bound here goes
+   * into the indexes once, connected (a short connection's bind and connect are one insertion).
    */
   connect(pcb: Inpcb, faddr: number, fport: number, src: number): void {
     if (fport === 0) throw new SysError('EADDRNOTAVAIL', 'connect')
-    if (pcb.lport === 0) this.bind(pcb, INADDR_ANY, 0)
-    this.unhash(pcb)
+    if (pcb.lport === 0) this.bindSetup(pcb, INADDR_ANY, 0)
+    else this.unhash(pcb)
     if (pcb.laddr === INADDR_ANY) pcb.laddr = src
     pcb.faddr = faddr
     pcb.fport = fport
@@ -294,6 +300,20 @@ export class InpcbTable {
     let port = lo + this.rng.int(span)
     for (let n = 0; n < span; n++) {
       if (!inUse(port)) return port
+      port = port >= hi ? lo : port + 1
+    }
+    throw new SysError('EADDRNOTAVAIL', 'bind')
+  }
+
+  /** ephemeral() with the IPv4 bind's test (no endpoint bound to laddr:port), without a closure. */
+  private ephemeralLocal(laddr: number, wildcard: boolean): number {
+    const { first, last } = this.range
+    const lo = Math.min(first, last)
+    const hi = Math.max(first, last)
+    const span = hi - lo + 1
+    let port = lo + this.rng.int(span)
+    for (let n = 0; n < span; n++) {
+      if (this.lookupLocal(laddr, port, wildcard) === null) return port
       port = port >= hi ? lo : port + 1
     }
     throw new SysError('EADDRNOTAVAIL', 'bind')
