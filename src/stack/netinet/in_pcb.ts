@@ -84,6 +84,9 @@ export class Inpcb {
   portNext: Inpcb | null = null
   hashPrev: Inpcb | null = null
   hashNext: Inpcb | null = null
+  /** Links of the table's list of every endpoint, in creation order (no Set entry of its own). */
+  allPrev: Inpcb | null = null
+  allNext: Inpcb | null = null
   /** The protocol's own control block (inp_ppcb: TCP's tcpcb), null for UDP. */
   ppcb: unknown = null
 
@@ -103,7 +106,15 @@ export class Inpcb {
 /** What a bind may do, decided by the caller from the credential. */
 export interface BindRights {
   /** PRIV_NETINET_RESERVEDPORT. */
-  reservedPorts: boolean
+  readonly reservedPorts: boolean
+}
+
+const MAY_RESERVED: BindRights = Object.freeze({ reservedPorts: true })
+const MAY_NOT_RESERVED: BindRights = Object.freeze({ reservedPorts: false })
+
+/** The two possible BindRights, shared by every endpoint rather than made per socket. */
+export function bindRights(reservedPorts: boolean): BindRights {
+  return reservedPorts ? MAY_RESERVED : MAY_NOT_RESERVED
 }
 
 export class InpcbTable {
@@ -120,8 +131,14 @@ export class InpcbTable {
    */
   private readonly exact = new Map<number, Inpcb>()
   private readonly unconnected = new Map<number, Inpcb>()
-  /** Every endpoint, bound or not, in creation order (netstat -a, sockstat). */
-  private readonly attached = new Set<Inpcb>()
+  /**
+   * Every endpoint, bound or not, in creation order (netstat -a, sockstat): a list through
+   * allPrev / allNext, so a short connection's attach and detach are a few stores (a Set's entry
+   * for it, and the rehash when the set empties, cost more than the rest of the bookkeeping).
+   */
+  private allHead: Inpcb | null = null
+  private allTail: Inpcb | null = null
+  private attachedCount = 0
   private readonly rng: Rng
   /** Endpoints a vnet may have at once. */
   max: number
@@ -135,23 +152,44 @@ export class InpcbTable {
 
   /** in_pcballoc: reserve a slot; ENOBUFS when the vnet has as many endpoints as it may. */
   attach(pcb: Inpcb): Inpcb {
-    if (this.attached.size >= this.max) throw new SysError('ENOBUFS', 'socket')
-    this.attached.add(pcb)
+    if (this.attachedCount >= this.max) throw new SysError('ENOBUFS', 'socket')
+    if (this.isAttached(pcb)) return pcb
+    const tail = this.allTail
+    pcb.allPrev = tail
+    pcb.allNext = null
+    if (tail === null) this.allHead = pcb
+    else tail.allNext = pcb
+    this.allTail = pcb
+    this.attachedCount++
     return pcb
   }
 
-  /** in_pcbdetach + in_pcbfree. */
+  /** in_pcbdetach + in_pcbfree (a second detach does nothing). */
   detach(pcb: Inpcb): void {
     this.unhash(pcb)
-    this.attached.delete(pcb)
+    if (!this.isAttached(pcb)) return
+    const { allPrev: prev, allNext: next } = pcb
+    if (prev !== null) prev.allNext = next
+    else this.allHead = next
+    if (next !== null) next.allPrev = prev
+    else this.allTail = prev
+    pcb.allPrev = null
+    pcb.allNext = null
+    this.attachedCount--
+  }
+
+  private isAttached(pcb: Inpcb): boolean {
+    return pcb.allPrev !== null || this.allHead === pcb
   }
 
   get count(): number {
-    return this.attached.size
+    return this.attachedCount
   }
 
   all(): Inpcb[] {
-    return [...this.attached]
+    const out: Inpcb[] = []
+    for (let p = this.allHead; p !== null; p = p.allNext) out.push(p)
+    return out
   }
 
   /**
