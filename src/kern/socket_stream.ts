@@ -216,6 +216,21 @@ function nonblocking(so: Socket, flags: number): boolean {
 }
 
 /**
+ * The part of accept(2) that never waits: the next completed connection, or null when none is
+ * queued yet; EBADF / EINVAL as soaccept. A caller with a connection at hand skips the promise
+ * machinery of the waiting loop (a connection-heavy server accepts thousands a second).
+ */
+export function soacceptNow(head: StreamSocket): StreamSocket | null {
+  if (head.closed) throw new SysError('EBADF', 'accept')
+  if (!head.listening) throw new SysError('EINVAL', 'accept')
+  const so = head.comp.shift()
+  if (so === undefined) return null
+  so.head = null
+  so.qstate = Q.NONE
+  return so
+}
+
+/**
  * accept(2): the next completed connection, waiting up to timeoutNs. EINVAL when not listening,
  * EAGAIN when non-blocking or timed out; a pending error on the listener is reported once.
  */
@@ -223,14 +238,8 @@ export async function soaccept(head: StreamSocket, timeoutNs: number): Promise<S
   // The deadline is read from the clock only once waiting is needed: most calls return at once.
   let deadline = -1
   for (;;) {
-    if (head.closed) throw new SysError('EBADF', 'accept')
-    if (!head.listening) throw new SysError('EINVAL', 'accept')
-    const so = head.comp.shift()
-    if (so !== undefined) {
-      so.head = null
-      so.qstate = Q.NONE
-      return so
-    }
+    const so = soacceptNow(head)
+    if (so !== null) return so
     const err = head.takeError()
     if (err !== null) throw new SysError(err.code, 'accept')
     if (nonblocking(head, 0)) throw new SysError('EAGAIN', 'accept')
@@ -247,7 +256,20 @@ export async function soaccept(head: StreamSocket, timeoutNs: number): Promise<S
  * starts the handshake. Non-blocking: EINPROGRESS at once. Blocking: resolves when connected, or
  * rejects with the error the protocol recorded (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH ...).
  */
-export async function soconnectStream(so: StreamSocket, sa: SockAddrIn): Promise<void> {
+export function soconnectStream(so: StreamSocket, sa: SockAddrIn): Promise<void> {
+  // The handshake usually completes within usr.connect (between stacks of one process): then
+  // no waiting loop, and no async frame, is needed.
+  try {
+    soconnectStart(so, sa)
+    if ((so.state & SS.ISCONNECTED) !== 0) return Promise.resolve()
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  return soconnectWait(so)
+}
+
+/** connect(2)'s checks and the protocol's start; EINPROGRESS when non-blocking. */
+function soconnectStart(so: StreamSocket, sa: SockAddrIn): void {
   if (so.closed) throw new SysError('EBADF', 'connect')
   if (so.listening) throw new SysError('EINVAL', 'connect')
   if ((so.state & SS.ISCONNECTED) !== 0) throw new SysError('EISCONN', 'connect')
@@ -259,6 +281,10 @@ export async function soconnectStream(so: StreamSocket, sa: SockAddrIn): Promise
   so.usr.connect(so, sa)
   // Non-blocking: the handshake goes on without the caller, even if a fast path already finished it.
   if ((so.state & SS.NBIO) !== 0) throw new SysError('EINPROGRESS', 'connect')
+}
+
+/** A blocking connect(2) waits for the handshake's outcome. */
+async function soconnectWait(so: StreamSocket): Promise<void> {
   for (;;) {
     if ((so.state & SS.ISCONNECTED) !== 0) return
     const err = so.takeError()
@@ -274,7 +300,29 @@ export async function soconnectStream(so: StreamSocket, sa: SockAddrIn): Promise
  * nothing does), handing each part to the protocol. A pending error is reported once (ECONNRESET,
  * ETIMEDOUT ...); after that, or after shutdown(SHUT_WR), EPIPE. ENOTCONN when never connected.
  */
-export async function sosendStream(so: StreamSocket, data: Uint8Array, flags: number): Promise<number> {
+export function sosendStream(so: StreamSocket, data: Uint8Array, flags: number): Promise<number> {
+  // All of it fits at once (the common case for a short write): the first pass of the loop
+  // below, without its async frame or a view of the whole array.
+  const len = data.length
+  if (
+    len > 0 &&
+    !so.closed &&
+    so.error === null &&
+    (so.state & SS.CANTSENDMORE) === 0 &&
+    (so.state & (SS.ISCONNECTED | SS.ISCONNECTING)) !== 0 &&
+    so.sbsnd.space >= len
+  ) {
+    try {
+      so.usr.send(so, data, null, flags)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    return Promise.resolve(len)
+  }
+  return sosendStreamLoop(so, data, flags)
+}
+
+async function sosendStreamLoop(so: StreamSocket, data: Uint8Array, flags: number): Promise<number> {
   let done = 0
   for (;;) {
     if (so.closed) throw new SysError('EBADF', 'write')
@@ -312,7 +360,31 @@ export async function sosendStream(so: StreamSocket, data: Uint8Array, flags: nu
  * once; ENOTCONN before connecting; EAGAIN when non-blocking or timed out with nothing read.
  * Each part read is a fresh array; soreceiveStreamInto reads into the caller's buffer instead.
  */
-export async function soreceiveStream(
+export function soreceiveStream(
+  so: StreamSocket,
+  max: number,
+  flags: number,
+  timeoutNs: number,
+): Promise<Uint8Array> {
+  // Data queued and one part wanted: the first pass of soreceive, without its async frames.
+  if (readyNow(so, max, flags)) {
+    const peek = (flags & MSG.PEEK) !== 0
+    const part = so.sbrcv.take(max, peek)
+    if (!peek) so.usr.rcvd?.(so)
+    return Promise.resolve(part)
+  }
+  return soreceiveStreamParts(so, max, flags, timeoutNs)
+}
+
+/**
+ * soreceive's first pass returns at once, with one part: bytes are queued, some are wanted, and
+ * MSG_WAITALL (without MSG_PEEK) does not ask for more than there may be.
+ */
+function readyNow(so: StreamSocket, max: number, flags: number): boolean {
+  return !so.closed && so.sbrcv.cc > 0 && max > 0 && ((flags & MSG.WAITALL) === 0 || (flags & MSG.PEEK) !== 0)
+}
+
+async function soreceiveStreamParts(
   so: StreamSocket,
   max: number,
   flags: number,
@@ -343,6 +415,12 @@ export function soreceiveStreamInto(
   flags: number,
   timeoutNs: number,
 ): Promise<number> {
+  if (readyNow(so, len, flags)) {
+    const peek = (flags & MSG.PEEK) !== 0
+    const n = so.sbrcv.readInto(dst, off, len, peek)
+    if (!peek) so.usr.rcvd?.(so)
+    return Promise.resolve(n)
+  }
   return soreceive(so, dst, off, len, flags, timeoutNs, null)
 }
 

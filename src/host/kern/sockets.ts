@@ -26,6 +26,7 @@ import {
 import {
   type StreamSocket,
   soaccept,
+  soacceptNow,
   soconnectStream,
   solisten,
   sopollWrite,
@@ -391,8 +392,20 @@ class StreamFd extends CommonFd implements SocketFd {
     solisten(this.stream('listen'), backlog)
   }
 
-  async accept(timeoutNs = Number.POSITIVE_INFINITY): Promise<{ fd: SocketFd; from: SockAddrIn }> {
-    const c = await soaccept(this.stream('accept'), timeoutNs)
+  accept(timeoutNs = Number.POSITIVE_INFINITY): Promise<{ fd: SocketFd; from: SockAddrIn }> {
+    // A connection already queued is taken without the waiting loop's async frames.
+    try {
+      const head = this.stream('accept')
+      const c = soacceptNow(head)
+      if (c !== null) return Promise.resolve(this.accepted(c))
+      return soaccept(head, timeoutNs).then((c) => this.accepted(c))
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+
+  /** The descriptor of an accepted connection, in the accepting process's table. */
+  private accepted(c: StreamSocket): { fd: SocketFd; from: SockAddrIn } {
     const files = this.files
     return { fd: streamFd(c, files, files === null ? null : files.install(c)), from: c.usr.peeraddr(c) }
   }
@@ -401,14 +414,20 @@ class StreamFd extends CommonFd implements SocketFd {
     return sosendStream(this.stream('write'), data, flags & (MSG.DONTWAIT | MSG.OOB))
   }
 
-  async recv(max: number, flags = 0, timeoutNs = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
-    if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'read')
-    return soreceiveStream(
-      this.stream('read'),
-      max,
-      flags & (MSG.PEEK | MSG.DONTWAIT | MSG.WAITALL),
-      timeoutNs,
-    )
+  recv(max: number, flags = 0, timeoutNs = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
+    // Not an async method: soreceiveStream answers at once when data is queued, and an async
+    // frame here would add a promise and two turns of the microtask queue to every read.
+    try {
+      if (!Number.isInteger(max) || max < 0) throw new SysError('EINVAL', 'read')
+      return soreceiveStream(
+        this.stream('read'),
+        max,
+        flags & (MSG.PEEK | MSG.DONTWAIT | MSG.WAITALL),
+        timeoutNs,
+      )
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   recvInto(buf: Uint8Array, flags = 0, timeoutNs = Number.POSITIVE_INFINITY): Promise<number> {

@@ -84,6 +84,9 @@ export class Inpcb {
   portNext: Inpcb | null = null
   hashPrev: Inpcb | null = null
   hashNext: Inpcb | null = null
+  /** Links of the table's list of every endpoint, in creation order (no Set entry of its own). */
+  allPrev: Inpcb | null = null
+  allNext: Inpcb | null = null
   /** The protocol's own control block (inp_ppcb: TCP's tcpcb), null for UDP. */
   ppcb: unknown = null
 
@@ -103,7 +106,15 @@ export class Inpcb {
 /** What a bind may do, decided by the caller from the credential. */
 export interface BindRights {
   /** PRIV_NETINET_RESERVEDPORT. */
-  reservedPorts: boolean
+  readonly reservedPorts: boolean
+}
+
+const MAY_RESERVED: BindRights = Object.freeze({ reservedPorts: true })
+const MAY_NOT_RESERVED: BindRights = Object.freeze({ reservedPorts: false })
+
+/** The two possible BindRights, shared by every endpoint rather than made per socket. */
+export function bindRights(reservedPorts: boolean): BindRights {
+  return reservedPorts ? MAY_RESERVED : MAY_NOT_RESERVED
 }
 
 export class InpcbTable {
@@ -120,8 +131,14 @@ export class InpcbTable {
    */
   private readonly exact = new Map<number, Inpcb>()
   private readonly unconnected = new Map<number, Inpcb>()
-  /** Every endpoint, bound or not, in creation order (netstat -a, sockstat). */
-  private readonly attached = new Set<Inpcb>()
+  /**
+   * Every endpoint, bound or not, in creation order (netstat -a, sockstat): a list through
+   * allPrev / allNext, so a short connection's attach and detach are a few stores (a Set's entry
+   * for it, and the rehash when the set empties, cost more than the rest of the bookkeeping).
+   */
+  private allHead: Inpcb | null = null
+  private allTail: Inpcb | null = null
+  private attachedCount = 0
   private readonly rng: Rng
   /** Endpoints a vnet may have at once. */
   max: number
@@ -135,23 +152,44 @@ export class InpcbTable {
 
   /** in_pcballoc: reserve a slot; ENOBUFS when the vnet has as many endpoints as it may. */
   attach(pcb: Inpcb): Inpcb {
-    if (this.attached.size >= this.max) throw new SysError('ENOBUFS', 'socket')
-    this.attached.add(pcb)
+    if (this.attachedCount >= this.max) throw new SysError('ENOBUFS', 'socket')
+    if (this.isAttached(pcb)) return pcb
+    const tail = this.allTail
+    pcb.allPrev = tail
+    pcb.allNext = null
+    if (tail === null) this.allHead = pcb
+    else tail.allNext = pcb
+    this.allTail = pcb
+    this.attachedCount++
     return pcb
   }
 
-  /** in_pcbdetach + in_pcbfree. */
+  /** in_pcbdetach + in_pcbfree (a second detach does nothing). */
   detach(pcb: Inpcb): void {
     this.unhash(pcb)
-    this.attached.delete(pcb)
+    if (!this.isAttached(pcb)) return
+    const { allPrev: prev, allNext: next } = pcb
+    if (prev !== null) prev.allNext = next
+    else this.allHead = next
+    if (next !== null) next.allPrev = prev
+    else this.allTail = prev
+    pcb.allPrev = null
+    pcb.allNext = null
+    this.attachedCount--
+  }
+
+  private isAttached(pcb: Inpcb): boolean {
+    return pcb.allPrev !== null || this.allHead === pcb
   }
 
   get count(): number {
-    return this.attached.size
+    return this.attachedCount
   }
 
   all(): Inpcb[] {
-    return [...this.attached]
+    const out: Inpcb[] = []
+    for (let p = this.allHead; p !== null; p = p.allNext) out.push(p)
+    return out
   }
 
   /**
@@ -229,26 +267,32 @@ export class InpcbTable {
    * is ours, or INADDR_ANY) and port lport (0: an ephemeral one).
    */
   bind(pcb: Inpcb, laddr: number, lport: number): void {
+    this.bindSetup(pcb, laddr, lport)
+    this.hash(pcb)
+  }
+
+  /** in_pcbbind_setup: pcb's local address and port, not yet in the indexes. */
+  private bindSetup(pcb: Inpcb, laddr: number, lport: number): void {
     if (pcb.lport !== 0) throw new SysError('EINVAL', 'bind')
     laddr = jailLocalAddr(pcb.jail, laddr)
     if (laddr !== INADDR_ANY && !isMulticastIpv4(laddr) && !pcb.vnet.isLocal(laddr))
       throw new SysError('EADDRNOTAVAIL', 'bind')
     const wildcard = (pcb.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0
-    if (lport === 0) lport = this.ephemeral((port) => this.lookupLocal(laddr, port, wildcard) !== null)
+    if (lport === 0) lport = this.ephemeralLocal(laddr, wildcard)
     else this.checkPort(pcb, laddr, lport)
     pcb.laddr = laddr
     pcb.lport = lport
-    this.hash(pcb)
   }
 
   /**
    * in_pcbconnect: set the foreign address, binding an ephemeral port (and, when the local address
-   * is the wildcard, the source address `src` the route gives) first.
+   * is the wildcard, the source address `src` the route gives) first. An endpoint bound here goes
+   * into the indexes once, connected (a short connection's bind and connect are one insertion).
    */
   connect(pcb: Inpcb, faddr: number, fport: number, src: number): void {
     if (fport === 0) throw new SysError('EADDRNOTAVAIL', 'connect')
-    if (pcb.lport === 0) this.bind(pcb, INADDR_ANY, 0)
-    this.unhash(pcb)
+    if (pcb.lport === 0) this.bindSetup(pcb, INADDR_ANY, 0)
+    else this.unhash(pcb)
     if (pcb.laddr === INADDR_ANY) pcb.laddr = src
     pcb.faddr = faddr
     pcb.fport = fport
@@ -294,6 +338,20 @@ export class InpcbTable {
     let port = lo + this.rng.int(span)
     for (let n = 0; n < span; n++) {
       if (!inUse(port)) return port
+      port = port >= hi ? lo : port + 1
+    }
+    throw new SysError('EADDRNOTAVAIL', 'bind')
+  }
+
+  /** ephemeral() with the IPv4 bind's test (no endpoint bound to laddr:port), without a closure. */
+  private ephemeralLocal(laddr: number, wildcard: boolean): number {
+    const { first, last } = this.range
+    const lo = Math.min(first, last)
+    const hi = Math.max(first, last)
+    const span = hi - lo + 1
+    let port = lo + this.rng.int(span)
+    for (let n = 0; n < span; n++) {
+      if (this.lookupLocal(laddr, port, wildcard) === null) return port
       port = port >= hi ? lo : port + 1
     }
     throw new SysError('EADDRNOTAVAIL', 'bind')

@@ -40,7 +40,7 @@ import {
 } from '../../netinet6/in6_pcb.js'
 import { in6SelectSrcFor } from '../../netinet6/in6_src.js'
 import { ip6 } from '../../netinet6/ip6/ip6.js'
-import { INADDR_ANY, INP, Inpcb, jailRemoteAddr, type PcbJail } from '../in_pcb.js'
+import { bindRights, INADDR_ANY, INP, Inpcb, jailRemoteAddr, type PcbJail } from '../in_pcb.js'
 import { sourceFor } from '../ip/ip_output.js'
 import { wscaleFor } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
@@ -297,7 +297,7 @@ export function tcpSocket(
   const tv = tcp(v)
   const so = new StreamSocket(IpProto.TCP, tcpUsrreqs, v.env.clock, v.env.pool, tv.recvspace, tv.sendspace)
   so.ipc = v.env.ipc
-  const inp = tv.pcbs.attach(new Inpcb(so, v, jail, uid, { reservedPorts }))
+  const inp = tv.pcbs.attach(new Inpcb(so, v, jail, uid, bindRights(reservedPorts)))
   if (inet6) in6PcbInit(inp, ip6(v).v6only !== 0)
   so.pcb = inp
   tcpNewTcpcb(inp, so, tv)

@@ -400,12 +400,19 @@ export class SyscallRunner {
   }
 
   /** tcp_info of the socket the last call used, as `%{ }%` assertions name its fields. */
-  tcpInfo(): { tcpi_state: number; tcpi_options: number } | string {
+  tcpInfo(): Record<string, number> | string {
     const e = this.lastFd === null ? undefined : this.fds.get(this.lastFd)
     if (e === undefined) return this.lastFd === null ? 'no socket to ask' : { tcpi_state: 0, tcpi_options: 0 }
     try {
       const info = e.fd.tcpInfo()
-      return { tcpi_state: info.state, tcpi_options: info.options }
+      // struct tcp_info's names (netinet/tcp.h), as packetdrill's Python sees them.
+      return {
+        tcpi_state: info.state,
+        tcpi_options: info.options,
+        tcpi_snd_ssthresh: info.sndSsthresh,
+        tcpi_snd_cwnd: info.sndCwnd,
+        tcpi_snd_mss: info.sndMss,
+      }
     } catch (err) {
       if (!isSysError(err)) throw err
       return `TCP_INFO: ${err.strerror}`

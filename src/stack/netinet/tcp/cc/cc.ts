@@ -338,9 +338,10 @@ export function cwndOnDecrease(cwnd: number, mss: number, factor: number): numbe
 }
 
 /**
- * newreno_cc_cong_signal(): ssthresh = beta * cwnd on entering fast recovery (RFC 5681 eq. 4,
- * RFC 6582) or ECN recovery (RFC 3168, beta_ecn with ABE); on the first RTO
- * ssthresh = max(min(snd_wnd, pipe) / 2, 2 segments), and cwnd = one segment.
+ * cc.c's newreno_cc_cong_signal(), for modules that borrow NewReno's reaction: ssthresh = beta *
+ * cwnd on entering fast recovery (RFC 5681 eq. 4, RFC 6582) or ECN recovery (RFC 3168, beta_ecn
+ * with ABE); on the first RTO ssthresh = max(min(snd_wnd, pipe) / 2, 2 segments) whatever beta is,
+ * and cwnd = one segment. The NewReno module has its own (newreno.ts), as cc_newreno.c does.
  */
 export function newrenoCongSignal(ccv: CcVar, type: CcSignal): void {
   const mss = ccv.maxseg

@@ -45,6 +45,12 @@ import {
 /** RFC 9438 constants. */
 export const CUBIC_C = 0.4
 export const CUBIC_BETA = 0.7
+/**
+ * cc_cubic.h's fixed point: CUBIC_BETA is 179 (~0.7 << CUBIC_SHIFT, CUBIC_SHIFT = 8). FreeBSD
+ * scales by it where it must match to the byte (the RTO's ssthresh).
+ */
+export const CUBIC_BETA_FP = 179
+export const CUBIC_FP_ONE = 256
 /** alpha_cubic (§4.3): Reno-friendly growth per RTT while below cwnd_prior. */
 export const CUBIC_ALPHA = (3 * (1 - CUBIC_BETA)) / (1 + CUBIC_BETA)
 /** CUBIC_MIN_RTT_SAMPLES: srtt is ignored until this many samples were taken. */
@@ -199,6 +205,10 @@ function congSignal(ccv: CcVar, type: CcSignal): void {
       }
       break
     case CC_RTO:
+      // As cc_cubic.c, to the byte: the first RTO of a series saves the curve for an undo and sets
+      // ssthresh from what was in flight with beta in fixed point (CUBIC_BETA 179 >> CUBIC_SHIFT 8,
+      // 0.699), in whole segments of tcp_fixed_maxseg (ccv.maxseg here); every RTO counts as a
+      // congestion event and leaves one segment of cwnd.
       if (ccv.rxtshift === 1) {
         c.undoTEpoch = c.tEpoch
         c.undoCwndEpoch = c.cwndEpoch
@@ -206,10 +216,13 @@ function congSignal(ccv: CcVar, type: CcSignal): void {
         c.undoCwndPrior = c.cwndPrior
         c.undoWMax = c.wMax
         c.undoK = c.k
-        ccv.ssthresh = Math.max(2, Math.trunc((Math.min(ccv.sndWnd, ccv.pipe) * CUBIC_BETA) / mss)) * mss
-        c.numCongEvents++
+        const flight = Math.min(ccv.sndWnd, ccv.pipe)
+        ccv.ssthresh =
+          Math.max(2, Math.trunc(Math.floor((flight * CUBIC_BETA_FP) / CUBIC_FP_ONE) / mss)) * mss
       }
       c.flags |= CUBICFLAG_CONG_EVENT | CUBICFLAG_RTO_EVENT
+      c.undoWMax = c.wMax
+      c.numCongEvents++
       ccv.cwnd = mss
       break
     case CC_RTO_ERR:

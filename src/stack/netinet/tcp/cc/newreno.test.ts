@@ -13,6 +13,7 @@ import {
   CcVar,
   ccAckReceived,
   ccAfterIdle,
+  ccAttach,
   ccCongSignal,
   ccConnInit,
   ccPostRecovery,
@@ -194,6 +195,33 @@ describe('newreno: congestion signals', () => {
     c.rxtshift = 1
     ccCongSignal(newreno, c, CC_RTO, 0, 24 * MSS, 0)
     assert.equal(c.ssthresh, 2 * MSS)
+  })
+
+  test("RTO: beta applies (cc_newreno.c), the connection's beta from when it was made", () => {
+    const t = ccTunables()
+    t.newrenoBeta = 80
+    const c = new CcVar(t, MSS)
+    ccAttach(newreno, c)
+    c.sndWnd = 1 << 30
+    ccConnInit(newreno, c, 0)
+    // A later sysctl write does not reach a connection already made (nreno->beta).
+    t.newrenoBeta = 50
+    c.rxtshift = 1
+    ccCongSignal(newreno, c, CC_RTO, 0, 10 * MSS, 0)
+    assert.deepEqual([c.ssthresh, c.cwnd], [8 * MSS, MSS])
+    // 80% of 7 segments is 5.6: whole segments, rounded down.
+    c.rxtshift = 1
+    ccCongSignal(newreno, c, CC_RTO, 0, 7 * MSS, 0)
+    assert.equal(c.ssthresh, 5 * MSS)
+    // Fast recovery uses the same beta.
+    const d = new CcVar(t, MSS)
+    t.newrenoBeta = 70
+    ccAttach(newreno, d)
+    d.sndWnd = 1 << 30
+    ccConnInit(newreno, d, 0)
+    d.cwnd = 20 * MSS
+    ccCongSignal(newreno, d, CC_NDUPACK, 0, 0, 0)
+    assert.equal(d.ssthresh, 14 * MSS)
   })
 
   test('a spurious RTO (CC_RTO_ERR) restores cwnd, ssthresh and the recovery state', () => {

@@ -67,7 +67,15 @@ export function ccPostRecovery(tp: Tcpcb, ack: number): void {
   exitRecovery(tp.ccv)
 }
 
-/** cc_cong_signal(CC_RTO): a retransmission timeout (the first one saves cwnd for undo). */
+/**
+ * cc_cong_signal(CC_RTO): a retransmission timeout (the first one saves cwnd for undo). The module
+ * sets cwnd and ssthresh; the wrapper itself leaves cwnd alone, as tcp_input.c's does.
+ *
+ * Not yet FreeBSD's: its modules count the RTO's window in tcp_fixed_maxseg() (t_maxseg less the
+ * 12 bytes of timestamps), ours in t_maxseg, as every other hook here does. Switching this hook
+ * alone made the 10%-loss reliability runs stall far longer (cwnd then grows by t_maxseg from a
+ * fixed_maxseg base); the unit has to change in all hooks together (cc_conn_init's tcp_maxseg too).
+ */
 export function ccRto(tp: Tcpcb): void {
   const now = sync(tp)
   if (tp.rtt.rxtshift === 1) {
@@ -75,7 +83,6 @@ export function ccRto(tp: Tcpcb): void {
     tp.ccv.ssthreshPrev = tp.ccv.ssthresh
   }
   ccCongSignal(tp.cc, tp.ccv, CC_RTO, tp.snd_una, pipe(tp), now)
-  tp.ccv.cwnd = tp.maxseg
   ecnWindowReduced(tp)
 }
 

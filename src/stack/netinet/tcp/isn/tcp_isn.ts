@@ -33,10 +33,15 @@ export class SipHash24 {
   /** Low and high 32 bits of the last result. */
   lo = 0
   hi = 0
-  private k0 = 0
-  private k1 = 0
-  private k2 = 0
-  private k3 = 0
+  /** v0..v3 right after the key is mixed in (the key setup), computed once per key. */
+  private i0 = 0
+  private i1 = 0
+  private i2 = 0
+  private i3 = 0
+  private i4 = 0
+  private i5 = 0
+  private i6 = 0
+  private i7 = 0
   /** v0..v3 as (lo, hi) int32 halves, between rounds. */
   private a0 = 0
   private a1 = 0
@@ -53,22 +58,30 @@ export class SipHash24 {
 
   /** Replace the key (16 bytes; k0 = bytes 0..7 and k1 = bytes 8..15, little-endian). */
   setKey(key: Uint8Array): void {
-    this.k0 = le32(key, 0)
-    this.k1 = le32(key, 4)
-    this.k2 = le32(key, 8)
-    this.k3 = le32(key, 12)
+    const k0 = le32(key, 0)
+    const k1 = le32(key, 4)
+    const k2 = le32(key, 8)
+    const k3 = le32(key, 12)
+    this.i0 = k0 ^ 0x70736575
+    this.i1 = k1 ^ 0x736f6d65
+    this.i2 = k2 ^ 0x6e646f6d
+    this.i3 = k3 ^ 0x646f7261
+    this.i4 = k0 ^ 0x6e657261
+    this.i5 = k1 ^ 0x6c796765
+    this.i6 = k2 ^ 0x79746573
+    this.i7 = k3 ^ 0x74656462
   }
 
   /** SipHash-2-4 of msg[off, off + len). */
   hash(msg: Uint8Array, off = 0, len = msg.length - off): number {
-    this.a0 = this.k0 ^ 0x70736575
-    this.a1 = this.k1 ^ 0x736f6d65
-    this.b0 = this.k2 ^ 0x6e646f6d
-    this.b1 = this.k3 ^ 0x646f7261
-    this.c0 = this.k0 ^ 0x6e657261
-    this.c1 = this.k1 ^ 0x6c796765
-    this.d0 = this.k2 ^ 0x79746573
-    this.d1 = this.k3 ^ 0x74656462
+    this.a0 = this.i0
+    this.a1 = this.i1
+    this.b0 = this.i2
+    this.b1 = this.i3
+    this.c0 = this.i4
+    this.c1 = this.i5
+    this.d0 = this.i6
+    this.d1 = this.i7
     const end = off + len
     let p = off
     for (; p + 8 <= end; p += 8) this.block(le32(msg, p), le32(msg, p + 4))
