@@ -59,12 +59,11 @@ export function etherInput(ifp: Ifnet, m: Mbuf): void {
     trunk.input(ifp, m)
     return
   }
-  const mac = ifp.mac
   // Compared as 16 + 32 bits of integer arithmetic: the destination read as one 48-bit number
   // would be a heap-allocated double on every frame.
   const toUs =
-    ((buf[o]! << 8) | buf[o + 1]!) === Math.floor(mac / 0x100000000) &&
-    ((buf[o + 2]! << 24) | (buf[o + 3]! << 16) | (buf[o + 4]! << 8) | buf[o + 5]!) === (mac | 0)
+    ((buf[o]! << 8) | buf[o + 1]!) === ifp.macHi &&
+    ((buf[o + 2]! << 24) | (buf[o + 3]! << 16) | (buf[o + 4]! << 8) | buf[o + 5]!) === ifp.macLo
   m.linkBcast = false
   if (!toUs) {
     // Group bit: broadcast or multicast. Anything else unicast to another station is not ours.
@@ -109,9 +108,8 @@ export function etherSendTo(ifp: Ifnet, m: Mbuf, hi: number, lo: number, type: n
   }
   const b = m.data
   const o = m.off
-  const src = ifp.mac
-  const shi = (src / TWO_32) | 0
-  const slo = src | 0
+  const shi = ifp.macHi
+  const slo = ifp.macLo
   b[o] = hi >>> 8
   b[o + 1] = hi
   b[o + 2] = lo >>> 24
