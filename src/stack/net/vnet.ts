@@ -267,8 +267,7 @@ export class Vnet {
       const c = vals[slot]!
       if (c !== 0 && keys[slot] === a) return c & (ADDR_LOCAL | ADDR_BCAST)
     }
-    const c =
-      (this.local.has(a) ? ADDR_LOCAL : 0) | (this.bcast?.has(a) ? ADDR_BCAST : 0)
+    const c = (this.local.has(a) ? ADDR_LOCAL : 0) | (this.bcast?.has(a) ? ADDR_BCAST : 0)
     keys[slot] = a
     vals[slot] = c | ADDR_KNOWN
     return c
