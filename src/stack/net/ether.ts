@@ -68,12 +68,11 @@ export function etherInput(ifp: Ifnet, m: Mbuf): void {
     trunk.input(ifp, m)
     return
   }
-  const mac = ifp.mac
   // Compared as 16 + 32 bits of integer arithmetic: the destination read as one 48-bit number
   // would be a heap-allocated double on every frame.
   const toUs =
-    ((buf[o]! << 8) | buf[o + 1]!) === Math.floor(mac / 0x100000000) &&
-    ((buf[o + 2]! << 24) | (buf[o + 3]! << 16) | (buf[o + 4]! << 8) | buf[o + 5]!) === (mac | 0)
+    ((buf[o]! << 8) | buf[o + 1]!) === ifp.macHi &&
+    ((buf[o + 2]! << 24) | (buf[o + 3]! << 16) | (buf[o + 4]! << 8) | buf[o + 5]!) === ifp.macLo
   m.linkBcast = false
   if (!toUs) {
     // Group bit: broadcast or multicast. Anything else unicast to another station is not ours,
@@ -124,9 +123,12 @@ export function etherSendTo(ifp: Ifnet, m: Mbuf, hi: number, lo: number, type: n
   const o = m.off
   // carp_output: a virtual router's frames carry its MAC as their source.
   const t = m.tag
-  const src = t !== null && t instanceof EtherSrcTag ? t.mac : ifp.mac
-  const shi = (src / TWO_32) | 0
-  const slo = src | 0
+  let shi = ifp.macHi
+  let slo = ifp.macLo
+  if (t !== null && t instanceof EtherSrcTag) {
+    shi = (t.mac / TWO_32) | 0
+    slo = t.mac | 0
+  }
   b[o] = hi >>> 8
   b[o + 1] = hi
   b[o + 2] = lo >>> 24

@@ -198,7 +198,22 @@ export class Ifnet implements NetisrTarget {
   fib = 0
   /** `ifconfig IF tunnelfib N`: the FIB a tunnel's encapsulated packets are routed by. */
   tunnelFib = 0
-  mac: number
+  /**
+   * The link address as its top 16 bits and low 32 bits (int32), kept with `mac`: the packet path
+   * compares and writes these, since a 48-bit number split per frame costs a float division.
+   */
+  macHi = 0
+  macLo = 0
+  private lladdr = 0
+  /** The link-layer address (if_lladdr), a 48-bit integer. */
+  get mac(): number {
+    return this.lladdr
+  }
+  set mac(mac: number) {
+    this.lladdr = mac
+    this.macHi = Math.floor(mac / 0x100000000)
+    this.macLo = mac | 0
+  }
   readonly hwaddr: number
   description = ''
   /** IPv4 addresses by value (as int32), in the order they were added (what ifconfig lists). */

@@ -103,6 +103,14 @@ export function vstate<S>(v: Vnet, mod: VnetModule<S>): S {
   return created
 }
 
+/** addrClass bits: one of our unicast addresses (isLocal), a broadcast address of one of our subnets. */
+export const ADDR_LOCAL = 1
+export const ADDR_BCAST = 2
+/** Marks a filled addrClass memo slot (an empty one is 0). */
+const ADDR_KNOWN = 4
+/** Slots of the addrClass memo: a router sees a few destinations at a time, not thousands. */
+const ADDR_MEMO = 64
+
 export class Vnet {
   readonly id: number
   readonly env: StackEnv
@@ -131,6 +139,13 @@ export class Vnet {
    * over a prefix route when its owner goes (in_scrubprefix). Created on first use.
    */
   private prefixes: Map<number, Set<IfAddr>> | null = null
+  /**
+   * A direct-mapped memo of addrClass in front of `local` and `bcast`, the packet path's two hash
+   * probes per datagram; created on first use (idle vnets stay small) and emptied when an address
+   * comes or goes, the only time either map changes.
+   */
+  private classKeys: Int32Array | null = null
+  private classVals: Uint8Array | null = null
   /** The first loopback interface (lo0), where host routes to our own addresses point. */
   private loif: Ifnet | null = null
   readonly slots: unknown[] = new Array(SLOTS)
@@ -238,6 +253,28 @@ export class Vnet {
     return this.local.has(addr | 0)
   }
 
+  /**
+   * What addr is to this stack, as ADDR_LOCAL and ADDR_BCAST bits: isLocal and isBroadcast (less the
+   * limited broadcast, which callers test first) in one memoised probe, for ip_input.
+   */
+  addrClass(addr: number): number {
+    const a = addr | 0
+    const slot = (a ^ (a >>> 8) ^ (a >>> 16)) & (ADDR_MEMO - 1)
+    let keys = this.classKeys
+    let vals = this.classVals
+    if (keys === null || vals === null) {
+      keys = this.classKeys = new Int32Array(ADDR_MEMO)
+      vals = this.classVals = new Uint8Array(ADDR_MEMO)
+    } else {
+      const c = vals[slot]!
+      if (c !== 0 && keys[slot] === a) return c & (ADDR_LOCAL | ADDR_BCAST)
+    }
+    const c = (this.local.has(a) ? ADDR_LOCAL : 0) | (this.bcast?.has(a) ? ADDR_BCAST : 0)
+    keys[slot] = a
+    vals[slot] = c | ADDR_KNOWN
+    return c
+  }
+
   /** The interface address addr belongs to, if it is ours. */
   localIfa(addr: number): IfAddr | undefined {
     return this.local.get(addr | 0)
@@ -245,6 +282,7 @@ export class Vnet {
 
   /** A new address of one of our interfaces (ifAddAddr): O(1), whatever the number of addresses. */
   addrAttached(a: IfAddr): void {
+    this.classVals?.fill(0)
     const key = a.addr | 0
     const head = this.local.get(key)
     if (head === undefined) this.local.set(key, a)
@@ -270,6 +308,7 @@ export class Vnet {
 
   /** An address is going (ifDelAddr): undo addrAttached. */
   addrDetached(a: IfAddr): void {
+    this.classVals?.fill(0)
     const key = a.addr | 0
     const head = this.local.get(key)
     if (head === a) {

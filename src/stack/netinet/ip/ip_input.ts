@@ -19,7 +19,7 @@ import {
 import type { Ifnet } from '../../net/ifnet.js'
 import { PFIL } from '../../net/pfil.js'
 import { flowHash, mpathSelect, RTF } from '../../net/route/route.js'
-import type { Vnet } from '../../net/vnet.js'
+import { ADDR_BCAST, ADDR_LOCAL, type Vnet } from '../../net/vnet.js'
 import { stfInput } from '../../netinet6/if_stf.js'
 import { icmpError, icmpInput } from '../icmp.js'
 import { rawInput } from '../raw.js'
@@ -105,7 +105,13 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   // The vnet-wide broadcast set first: a forwarded packet then never walks the interface's aliases.
   // A group datagram is ours on any interface; the transport keeps it only for sockets that joined
   // the group there (ip_input's "assume the packet is for us" for IN_MULTICAST without mrouting).
-  if (v.isLocal(dst) || dst === -1 || dst >>> 28 === 0xe || (v.isBroadcast(dst) && ifBroadcast(ifp, dst))) {
+  const cls = v.addrClass(dst)
+  if (
+    (cls & ADDR_LOCAL) !== 0 ||
+    dst === -1 ||
+    dst >>> 28 === 0xe ||
+    ((cls & ADDR_BCAST) !== 0 && ifBroadcast(ifp, dst))
+  ) {
     ipLocal(v, ifp, m)
     return
   }
@@ -115,7 +121,7 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   if (
     ip(v).forwarding === 0 ||
     m.linkBcast ||
-    v.isBroadcast(dst) ||
+    (cls & ADDR_BCAST) !== 0 ||
     dst >>> 28 >= 0xe ||
     dst >>> 16 === 0xa9fe ||
     dst >>> 24 === 127 ||
