@@ -12,6 +12,8 @@ import { MsgBuf } from '../kern/subr_msgbuf.js'
 import { netgraphModule } from '../netgraph/types.js'
 import { bridgeCloner, bridgeModule } from '../stack/net/bridge/if_bridge.js'
 import { Domains } from '../stack/net/domain.js'
+import { geneveModule } from '../stack/net/if/geneve/geneve_socket.js'
+import { geneveCloner } from '../stack/net/if/geneve/if_geneve.js'
 import type { IfCloner } from '../stack/net/if/if_clone.js'
 import { epairCloner } from '../stack/net/if/if_epair.js'
 import { gifCloner } from '../stack/net/if/if_gif.js'
@@ -50,6 +52,7 @@ const VNET_MODULES: readonly VnetModule<unknown>[] = [
   netgraphModule as VnetModule<unknown>,
   bridgeModule as VnetModule<unknown>,
   tunnelModule as VnetModule<unknown>,
+  geneveModule as VnetModule<unknown>,
 ]
 
 export interface HostOptions {
@@ -154,6 +157,7 @@ export class Host {
     this.cloners = new Map([
       [bridgeCloner.name, bridgeCloner],
       [vxlan.name, vxlan],
+      [geneveCloner.name, geneveCloner],
       [epairCloner.name, epairCloner],
       [loCloner.name, loCloner],
       [tunCloner.name, tunCloner],

@@ -6,6 +6,8 @@
  */
 
 import type { NgNodeInfo } from '../netgraph/graph.js'
+import type { GeneveParams } from '../stack/net/if/geneve/geneve_ctl.js'
+import type { CloneParams } from '../stack/net/if/if_clone.js'
 import type { VxlanParams } from '../stack/net/if/if_vxlan.js'
 import type { SysctlCType } from '../stack/net/sysctl.js'
 import type { TcpMd5Sa } from '../stack/netipsec/key.js'
@@ -35,7 +37,9 @@ export const SLICE_STEPS = 1000
 
 export const SLICE_NS = 100_000_000
 
-export type { VxlanParams }
+export type { CloneParams, GeneveParams, VxlanParams }
+export type { GeneveInfo } from '../stack/net/if/geneve/geneve_ctl.js'
+export type { GeneveAddr } from '../stack/net/if/geneve/if_geneve.js'
 
 export interface SysctlInfo {
   name: string
@@ -311,7 +315,8 @@ export interface Syscalls {
   ifList(): IfInfo[]
   ifGet(name: string): IfInfo
   /** Clone an interface (`epair`, `lo`, `epair7`, `lo3`); returns the new name (for epair, the `a` side). */
-  ifCreate(name: string): string
+  /** SIOCIFCREATE2 with the cloner's parameters (`genevemode`), if any. */
+  ifCreate(name: string, params?: CloneParams): string
   /**
    * A tap whose wire is the machine's interface `real`, read and written raw (promiscuous), as a
    * lab's rj45 node takes a NIC over; returns its name. Host root only (EPERM), ENXIO where the
@@ -368,6 +373,18 @@ export interface Syscalls {
   ifVxlanSet(name: string, params: VxlanParams): void
   /** `ifconfig vxlanN vxlanflush|vxlanflushall` (VXLAN_CMD_FLUSH). */
   ifVxlanFlush(name: string, all: boolean): void
+  /**
+   * `ifconfig geneveN geneveid … genevelocal …` (RTM_NEWLINK with IFLA_GENEVE_*): EBUSY with
+   * `geneve interface is busy.` for end points of a running or externally controlled interface.
+   */
+  ifGeneveSet(name: string, params: GeneveParams): void
+  /**
+   * The IPv4 groups an interface listens to (getifmaddrs, AF_INET): the sockets' memberships,
+   * newest first, then 224.0.0.1 once it has an IPv4 address (in_ifinit joins all-hosts).
+   */
+  ifInetGroups(name: string): number[]
+  /** `ifconfig IF debug|-debug` (IFF_DEBUG through SIOCSIFFLAGS). */
+  ifSetDebug(name: string, on: boolean): void
   /**
    * SIOCSETVLAN: ENOENT for no such parent, EBUSY while another parent is set, EEXIST when the
    * parent already has a vlan with this tag, EPROTONOSUPPORT for a parent that is not Ethernet.

@@ -22,6 +22,8 @@ export const Priv = {
   NET_BRIDGE: 'NET_BRIDGE',
   /** vxlan(4) configuration ioctls (PRIV_NET_VXLAN); a vnet jail's root may use them. */
   NET_VXLAN: 'NET_VXLAN',
+  /** geneve(4) configuration (PRIV_NET_GENEVE); a vnet jail's root may use it. */
+  NET_GENEVE: 'NET_GENEVE',
   /** vlan(4)'s SIOCSETVLAN and SIOCSVLANPCP (PRIV_NET_SETVLANTAG, PRIV_NET_SETVLANPCP). */
   NET_SETVLAN: 'NET_SETVLAN',
   /** SIOCSLANPCP, an interface's 802.1p priority (PRIV_NET_SETLANPCP). */
@@ -78,6 +80,7 @@ const VNET_PRIVS: ReadonlySet<PrivName> = new Set([
   Priv.NET_SETIFVNET,
   Priv.NET_BRIDGE,
   Priv.NET_VXLAN,
+  Priv.NET_GENEVE,
   Priv.NET_SETVLAN,
   Priv.NET_SETLANPCP,
   Priv.NET_SETIFPHYS,

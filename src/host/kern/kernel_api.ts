@@ -12,6 +12,8 @@
 
 import type { Cred } from '../../jail/priv.js'
 import { Priv } from '../../jail/priv.js'
+import type { GeneveParams } from '../../stack/net/if/geneve/geneve_ctl.js'
+import type { CloneParams } from '../../stack/net/if/if_clone.js'
 import type { VxlanParams } from '../../stack/net/if/if_vxlan.js'
 import type { TcpMd5Sa } from '../../stack/netipsec/key.js'
 import { SysError } from '../../util/errno.js'
@@ -27,11 +29,14 @@ import {
   ifCreatePacket,
   ifDelAddr,
   ifDestroy,
+  ifGeneveSet,
   ifGet,
+  ifInetGroups,
   ifList,
   ifMoveToJail,
   ifReclaimFromJail,
   ifRename,
+  ifSetDebug,
   ifSetDescription,
   ifSetFib,
   ifSetMac,
@@ -274,6 +279,18 @@ export class KernelApi implements Syscalls {
     ifVxlanFlush(this.caller, name, all)
   }
 
+  ifGeneveSet(name: string, params: GeneveParams): void {
+    ifGeneveSet(this.caller, name, params)
+  }
+
+  ifInetGroups(name: string): number[] {
+    return ifInetGroups(this.caller, name)
+  }
+
+  ifSetDebug(name: string, on: boolean): void {
+    ifSetDebug(this.caller, name, on)
+  }
+
   ifVlanSet(name: string, p: VlanParams): void {
     ifVlanSet(this.caller, name, p)
   }
@@ -318,8 +335,8 @@ export class KernelApi implements Syscalls {
     ifLaggPort(this.caller, name, port, add)
   }
 
-  ifCreate(name: string): string {
-    return ifCreate(this.caller, name)
+  ifCreate(name: string, params?: CloneParams): string {
+    return ifCreate(this.caller, name, params)
   }
 
   ifCreatePacket(real: string): string {

@@ -47,6 +47,7 @@ export const BUILTIN_MODULES: readonly string[] = [
   'bridgestp',
   'if_bridge',
   'if_epair',
+  'if_geneve',
   'if_gif',
   'if_gre',
   'if_lagg',

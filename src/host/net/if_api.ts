@@ -12,7 +12,9 @@ import { Priv } from '../../jail/priv.js'
 import { MEM_COST } from '../../jail/racct.js'
 import { BridgeMember } from '../../stack/net/bridge/bridge_member.js'
 import { type BridgeSoftc, bridgeOf, bridgeVnet } from '../../stack/net/bridge/if_bridge.js'
-import { cloneCreate, parseCloneName } from '../../stack/net/if/if_clone.js'
+import { type GeneveParams, geneveConfigure, geneveInfo } from '../../stack/net/if/geneve/geneve_ctl.js'
+import { geneveOf } from '../../stack/net/if/geneve/if_geneve.js'
+import { type CloneParams, cloneCreate, parseCloneName } from '../../stack/net/if/if_clone.js'
 import { laggOf } from '../../stack/net/if/if_lagg.js'
 import { RealTapSoftc, tapCloner } from '../../stack/net/if/if_tap.js'
 import { tunOf } from '../../stack/net/if/if_tun.js'
@@ -30,6 +32,7 @@ import {
 } from '../../stack/net/ifnet.js'
 import { ifDestroy as ifCloneDestroy } from '../../stack/net/lifecycle.js'
 import type { RealLinkKind, RealLinkProvider } from '../../stack/net/real_link.js'
+import { udpEndpoints } from '../../stack/netinet/udp.js'
 import { isSysError, SysError } from '../../util/errno.js'
 import { isMulticastMac } from '../../wire/addr.js'
 import type { Caller } from '../kern/caller.js'
@@ -71,8 +74,15 @@ function ifInfo(c: Caller, ifp: Ifnet): IfInfo {
     ...bridgeMembers(ifp),
     ...ifInfo6(c, ifp),
     ...vxlanInfo(ifp),
+    ...geneveIfInfo(ifp),
     ...ifInfoL2(ifp),
   }
+}
+
+/** IfInfo.geneve for a geneve interface. */
+function geneveIfInfo(ifp: Ifnet): Pick<IfInfo, 'geneve'> {
+  const sc = geneveOf(ifp)
+  return sc === null ? {} : { geneve: geneveInfo(sc) }
 }
 
 /** IfInfo.vxlan for a vxlan interface (VXLAN_CMD_GET_CONFIG). */
@@ -118,7 +128,7 @@ export function ifBridgeDelete(c: Caller, bridge: string, member: string): void 
   sc.deleteMember(mb)
 }
 
-export function ifCreate(c: Caller, name: string): string {
+export function ifCreate(c: Caller, name: string, params?: CloneParams): string {
   c.priv(Priv.NET_IFCREATE, 'SIOCIFCREATE2')
   const v = c.vnet
   // `IF.N`: a vlan on IF with tag N (vlan_clone_match_ethervid), named as typed.
@@ -133,7 +143,7 @@ export function ifCreate(c: Caller, name: string): string {
   c.charge('memoryuse', MEM_COST.ifnet * (cloner.name === 'epair' ? 2 : 1), 'SIOCIFCREATE2', 'ENOMEM')
   // Names must be free in this vnet even when an interface of that name was moved in: cloneCreate
   // refuses such a unit (EEXIST) or, numbering automatically, passes over it.
-  const ifps = cloneCreate(v, cloner, unit)
+  const ifps = cloneCreate(v, cloner, unit, params)
   // Host root's tap is the machine's TAP device of the same name where the platform offers them;
   // a jail's keeps its device inside VirtNet (the machine's network is the host's to hand out).
   const real = c.host.realLinks
@@ -286,7 +296,12 @@ export function ifAddAddr(
     ifp.link?.ifUp?.(ifp)
   }
   // So does it a gif or gre tunnel (gif_ioctl, gre_ioctl: SIOCSIFADDR sets IFF_UP), and lo (loioctl).
-  if ((ifp.family === 'gif' || ifp.family === 'gre' || ifp.type === 'loop') && !ifp.up) ifUpDown(ifp, true)
+  // geneve_ioctl too.
+  if (
+    (ifp.family === 'gif' || ifp.family === 'gre' || ifp.family === 'geneve' || ifp.type === 'loop') &&
+    !ifp.up
+  )
+    ifUpDown(ifp, true)
   // A destination belongs to point-to-point links only (in_aifaddr_ioctl: EDESTADDRREQ without one).
   const dst = opts.dst ?? 0
   const p2p = (ifp.flags & IFF.POINTOPOINT) !== 0
@@ -402,4 +417,37 @@ export function ifVxlanSet(c: Caller, name: string, p: VxlanParams): void {
 
 export function ifVxlanFlush(c: Caller, name: string, all: boolean): void {
   vxlanSc(c, name).flush(all)
+}
+
+/** RTM_NEWLINK's geneve attributes on an interface of the caller's vnet (EINVAL for another kind). */
+export function ifGeneveSet(c: Caller, name: string, p: GeneveParams): void {
+  c.priv(Priv.NET_GENEVE, 'RTM_NEWLINK')
+  const sc = geneveOf(c.ifp(name, 'RTM_NEWLINK'))
+  if (sc === null) throw new SysError('EINVAL', 'RTM_NEWLINK')
+  geneveConfigure(sc, p)
+}
+
+/** IFF_DEBUG (SIOCSIFFLAGS): a flag drivers may consult; nothing here changes with it. */
+export function ifSetDebug(c: Caller, name: string, on: boolean): void {
+  c.priv(Priv.NET_SETIFFLAGS, 'SIOCSIFFLAGS')
+  const ifp = c.ifp(name, 'SIOCSIFFLAGS')
+  if (on) ifp.flags |= IFF.DEBUG
+  else ifp.flags &= ~IFF.DEBUG
+}
+
+/** INADDR_ALLHOSTS_GROUP. */
+const ALLHOSTS = 0xe0000001
+
+/** getifmaddrs for AF_INET on one interface: what ifmcstat -f inet lists. */
+export function ifInetGroups(c: Caller, name: string): number[] {
+  const ifp = c.ifp(name, 'getifmaddrs')
+  const seen = new Set<number>()
+  for (const p of udpEndpoints(c.vnet)) {
+    const mo = p.mopts
+    if (mo === null) continue
+    for (let i = 0; i < mo.groups.length; i++) if (mo.ifps[i] === ifp) seen.add(mo.groups[i]!)
+  }
+  const out = [...seen].reverse()
+  if ((ifp.flags & IFF.MULTICAST) !== 0 && ifp.addrCount > 0) out.push(ALLHOSTS)
+  return out
 }

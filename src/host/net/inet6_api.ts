@@ -193,7 +193,9 @@ export function inet6Api(c: Caller): Inet6Syscalls {
         in6IfUp(ifp)
       }
       // So does it a gif or gre tunnel (gif_ioctl, gre_ioctl: SIOCSIFADDR sets IFF_UP).
-      if ((ifp.family === 'gif' || ifp.family === 'gre') && !ifp.up) ifSetUp(ifp, true)
+      // geneve_ioctl too.
+      if ((ifp.family === 'gif' || ifp.family === 'gre' || ifp.family === 'geneve') && !ifp.up)
+        ifSetUp(ifp, true)
       if (opts.dst !== undefined && opts.dst.length !== 16) throw new SysError('EINVAL', 'SIOCAIFADDR_IN6')
       const vl = opts.vltime ?? ND6_INFINITE_LIFETIME
       const pl = opts.deprecated === true ? 0 : (opts.pltime ?? ND6_INFINITE_LIFETIME)

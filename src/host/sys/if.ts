@@ -3,6 +3,7 @@
  * flags, addresses, statistics and the bridge, VLAN, VXLAN and tun records. Types and constants only.
  */
 
+import type { GeneveInfo } from '../../stack/net/if/geneve/geneve_ctl.js'
 import type { VxlanConfig } from '../../stack/net/if/if_vxlan.js'
 import type { In6AddrInfo } from './inet6.js'
 
@@ -78,6 +79,8 @@ export interface IfInfo {
   nd6Info?: { linkMtu: number; curHlim: number; baseReachable: number; reachable: number; retrans: number }
   /** For a vxlan interface: its configuration and forwarding-table counters (ifvxlancfg). */
   vxlan?: VxlanInfo
+  /** For a geneve interface: its configuration and forwarding-table counters (geneve_clone_dump_nl). */
+  geneve?: GeneveInfo
   /** For a vlan interface (SIOCGETVLAN, SIOCGVLANPCP): parent '' when it has none. */
   vlan?: { tag: number; proto: number; pcp: number; parent: string }
   /** For a gif or gre interface with end points set (SIOCGIFPSRCADDR / SIOCGIFPDSTADDR). */

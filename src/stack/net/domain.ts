@@ -41,6 +41,50 @@ export type Inet6EncapOutput = (
   ttl: number,
 ) => ErrnoName | undefined
 
+/**
+ * A kernel UDP socket a tunnel driver holds in a vnet (geneve: socreate, udp_set_kernel_tunneling
+ * and sobind), opened through the family that registered it so net/ knows no UDP.
+ */
+export interface UdpTunnelSocket {
+  /**
+   * IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP: the group (an IPv4 address, or 16 bytes) on ifp, or on the
+   * interface the route to the group takes when ifp is null. Throws SysError, having changed nothing.
+   */
+  join(group: number | Uint8Array, ifp: Ifnet | null): void
+  /** IP_DROP_MEMBERSHIP / IPV6_LEAVE_GROUP of what join took; nothing when it is no member. */
+  leave(group: number | Uint8Array, ifp: Ifnet | null): void
+  /** soclose: the port is free again and its memberships are left. */
+  close(): void
+}
+
+/**
+ * What the socket hands its driver (udp_tun_func_t): m at its outer IP header, the UDP header
+ * `udpOff` bytes after m.off, its checksum verified. Takes ownership of m; never throws.
+ */
+export type UdpTunnelInput = (ifp: Ifnet, m: Mbuf, udpOff: number) => void
+
+/** The outer header's settings for one datagram (the driver's ip_moptions and header fields). */
+export interface UdpTunnelOut {
+  ttl: number
+  /** The whole TOS / traffic class byte (DSCP and ECN). */
+  tos: number
+  df: boolean
+  /** The multicast interface (genevedev), null for the route's. Group datagrams never loop back. */
+  mifp: Ifnet | null
+}
+
+/**
+ * One family's tunnel sockets (A: the address, a number for IPv4, 16 bytes for IPv6). `output`
+ * takes m at a UDP header whose ports the driver wrote, fills in length and checksum (IPv4: none,
+ * as RFC 8926 §3.3 allows; IPv6: required, RFC 8200 §8.1), and sends it from src to dst. Takes
+ * ownership of m; returns the errno, or undefined.
+ */
+export interface UdpTunnelFamily<A> {
+  /** Bind laddr:port in v (laddr 0 / all-zero: any). Throws SysError (EADDRINUSE, EADDRNOTAVAIL). */
+  open(v: Vnet, laddr: A, port: number, input: UdpTunnelInput): UdpTunnelSocket
+  output(v: Vnet, m: Mbuf, src: A, dst: A, o: UdpTunnelOut): ErrnoName | undefined
+}
+
 export class Domains {
   private readonly etherTypes: number[] = []
   private readonly etherInputs: ProtoInput[] = []
@@ -51,6 +95,8 @@ export class Domains {
   private inetEtherOutput: IfOutput | undefined = undefined
   private inetEncapOutput: InetEncapOutput | undefined = undefined
   private inet6EncapOutput: Inet6EncapOutput | undefined = undefined
+  private udpTun4: UdpTunnelFamily<number> | undefined = undefined
+  private udpTun6: UdpTunnelFamily<Uint8Array> | undefined = undefined
   private readonly addrListeners: Array<(ifa: IfAddr, added: boolean) => void> = []
   private readonly departureListeners: Array<(ifp: Ifnet) => void> = []
   private readonly linkUpListeners: Array<(ifp: Ifnet) => void> = []
@@ -112,6 +158,26 @@ export class Domains {
 
   encap6Output(): Inet6EncapOutput | undefined {
     return this.inet6EncapOutput
+  }
+
+  /** Kernel UDP tunnel sockets over IPv4 (registered by inet). */
+  registerUdpTunnel4(f: UdpTunnelFamily<number>): void {
+    if (this.udpTun4 !== undefined) throw new Error('IPv4 UDP tunnel sockets registered twice')
+    this.udpTun4 = f
+  }
+
+  udpTunnel4(): UdpTunnelFamily<number> | undefined {
+    return this.udpTun4
+  }
+
+  /** The same over IPv6 (registered by inet6). */
+  registerUdpTunnel6(f: UdpTunnelFamily<Uint8Array>): void {
+    if (this.udpTun6 !== undefined) throw new Error('IPv6 UDP tunnel sockets registered twice')
+    this.udpTun6 = f
+  }
+
+  udpTunnel6(): UdpTunnelFamily<Uint8Array> | undefined {
+    return this.udpTun6
   }
 
   /** ifaddr_event: an address was added to or removed from an interface. */

@@ -16,9 +16,11 @@ import type { Vnet } from './vnet.js'
 export const IFF = {
   UP: 0x1,
   BROADCAST: 0x2,
+  DEBUG: 0x4,
   LOOPBACK: 0x8,
   POINTOPOINT: 0x10,
   RUNNING: 0x40,
+  NOARP: 0x80,
   PROMISC: 0x100,
   SIMPLEX: 0x800,
   MULTICAST: 0x8000,

@@ -77,8 +77,9 @@ export const Slot = {
   BRIDGE: 16,
   DIVERT: 17,
   TUNNEL: 18,
+  GENEVE: 19,
 } as const
-const SLOTS = 19
+const SLOTS = 20
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

@@ -18,6 +18,7 @@ import { reassModule } from './ip/ip_reass.js'
 import { rawModule } from './raw.js'
 import { tcpModule } from './tcp/tcp_sysctl.js'
 import { udpModule } from './udp.js'
+import { udpTunnel4 } from './udp_tunnel.js'
 
 /** Every inet module, in initialisation order (destroyed in reverse). */
 export const INET_MODULES: readonly VnetModule<unknown>[] = [
@@ -39,6 +40,8 @@ export function inetAttach(d: Domains): void {
   d.registerEncapOutput((v, m, src, dst, proto, ttl) =>
     ipOutput(v, m, dst, proto, { ttl, tos: 0, df: false, src, dontRoute: false }),
   )
+  // geneve's kernel sockets over IPv4.
+  d.registerUdpTunnel4(udpTunnel4())
   // A new address is announced with a gratuitous ARP, and so is every address when the link comes up.
   d.onAddress((ifa, added) => {
     if (!added) garpStop(ifa)

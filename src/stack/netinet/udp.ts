@@ -215,14 +215,16 @@ export function udpInput(v: Vnet, ifp: Ifnet, m: Mbuf, hlen: number): void {
     // udp_multi_input: every socket of the port hears it, until one without SO_REUSEADDR/PORT.
     let heard = false
     for (let p = us.pcbs.portHead(dport); p !== null; p = p.portNext) {
-      // A kernel tunnel (TCP over UDP) has no use for a broadcast, and no buffer to keep it in.
-      if ((p.vflag & INP.IPV4) === 0 || p.ppcb !== null) continue
+      // A kernel tunnel has no use for a broadcast, and no buffer to keep it in.
+      if ((p.vflag & INP.IPV4) === 0 || (p.ppcb !== null && !mcast)) continue
       if (p.laddr !== INADDR_ANY && p.laddr !== dst) continue
       if (p.faddr !== INADDR_ANY && (p.faddr !== src || p.fport !== sport)) continue
       // A group datagram reaches only sockets that joined the group on the arrival interface.
       if (mcast && (p.mopts === null || !p.mopts.member(ifp, dst))) continue
       heard = true
-      if (!deliver(p, buf, data, dlen, src, sport)) st.udps_fullsock++
+      // A tunnel that joined the group (geneve's genevegroup) takes its own copy (udp_append).
+      if (p.ppcb !== null) (p.ppcb as UdpTunnel).input(v, ifp, pool.dup(m), hlen)
+      else if (!deliver(p, buf, data, dlen, src, sport)) st.udps_fullsock++
       if ((p.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0) break
     }
     if (!heard) st.udps_noportbcast++

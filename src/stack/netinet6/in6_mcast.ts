@@ -14,10 +14,11 @@
  */
 
 import { SysError } from '../../util/errno.js'
-import { in6Eq, in6IsMulticast } from '../../wire/inet6/in6_addr.js'
+import { in6Eq, in6IsMulticast, in6McastScope } from '../../wire/inet6/in6_addr.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import type { Vnet } from '../net/vnet.js'
-import type { In6Ifinfo } from './in6_var.js'
+import { type In6Ifinfo, in6Key } from './in6_var.js'
+import { ip6 } from './ip6/ip6.js'
 import { mldJoin, mldLeave } from './mld6/mld6.js'
 
 /** netinet6/in6.h option names (level IPPROTO_IPV6). */
@@ -94,6 +95,13 @@ function ifJoin(ifp: Ifnet, group: Uint8Array, delta: 1 | -1): void {
   }
 }
 
+/** The interface of the route to a group, if there is one (control plane: allocates a key). */
+function mcastRouteIf(v: Vnet, group: Uint8Array): Ifnet | undefined {
+  const key = new Uint8Array(16)
+  in6Key(key, group, 0, 0)
+  return ip6(v).rib.lookup(key)?.ifp
+}
+
 function checkMreq(m: unknown): Ipv6Mreq {
   const r = m as Ipv6Mreq
   const ok =
@@ -114,8 +122,14 @@ export function setMoption6(v: Vnet, mo: Ip6Moptions, name: number, value: numbe
   if (name === IPV6_JOIN_GROUP || name === IPV6_LEAVE_GROUP) {
     const m = checkMreq(value)
     if (!in6IsMulticast(m.multiaddr6, 0)) throw new SysError('EINVAL', 'setsockopt')
-    // A link-scoped group needs its interface (in6_mcast's "scope id required").
-    const ifp = m.ifindex === 0 ? undefined : v.ifByIndex(m.ifindex)
+    // in6p_lookup_mcast_ifp: without an index, the interface the route to the group takes; a
+    // link-scoped group needs its interface ("scope id required").
+    const ifp =
+      m.ifindex !== 0
+        ? v.ifByIndex(m.ifindex)
+        : in6McastScope(m.multiaddr6, 0) > 2
+          ? mcastRouteIf(v, m.multiaddr6)
+          : undefined
     if (ifp === undefined) throw new SysError(m.ifindex === 0 ? 'EADDRNOTAVAIL' : 'ENXIO', 'setsockopt')
     if ((ifp.flags & IFF.MULTICAST) === 0 || ifp.inet6 === null)
       throw new SysError('EADDRNOTAVAIL', 'setsockopt')

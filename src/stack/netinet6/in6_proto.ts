@@ -10,6 +10,7 @@ import { EtherType } from '../../wire/link/ethernet.js'
 import type { Domains } from '../net/domain.js'
 import type { Ifnet } from '../net/ifnet.js'
 import type { VnetModule } from '../net/vnet.js'
+import { udpTunnel6 } from '../netinet/udp_tunnel.js'
 import { frag6Module } from './frag6/frag6_reass.js'
 import { icmp6Module } from './icmp6.js'
 import { in6IfPurge } from './in6.js'
@@ -46,6 +47,8 @@ export function inet6Attach(d: Domains): void {
   d.registerEncap6Output((v, m, src, dst, proto, hlim) =>
     ip6Output(v, m, dst, 0, proto, { hlim, src, zone: 0, csumOff: -1 }),
   )
+  // geneve's kernel sockets over IPv6.
+  d.registerUdpTunnel6(udpTunnel6())
   d.onLinkUp(in6IfUp)
   // An IPv4 address brings an Ethernet interface up without a link event (ether_ioctl): attach then.
   d.onAddress((ifa, added) => {

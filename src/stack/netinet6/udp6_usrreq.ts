@@ -92,10 +92,17 @@ export function udp6Input(v: Vnet, ifp: Ifnet, m: Mbuf, off: number, zone: numbe
     // interface hears it, until one without SO_REUSEADDR/SO_REUSEPORT.
     let heard = false
     for (let p = us.pcbs.portHead(dport); p !== null; p = p.portNext) {
-      if ((p.vflag & INP.IPV6) === 0 || p.laddr6 === null || p.ppcb !== null) continue
+      if ((p.vflag & INP.IPV6) === 0 || p.laddr6 === null) continue
       if (!in6IsUnspecified(p.laddr6, 0) && !in6Eq(p.laddr6, 0, b, dso)) continue
       if (p.mopts6 === null || !p.mopts6.member(ifp, b, dso)) continue
       heard = true
+      // A tunnel that joined the group (geneve's genevegroup) takes its own copy.
+      if (p.ppcb !== null) {
+        const c = pool.dup(m)
+        ;(p.ppcb as UdpTunnel).input6(v, ifp, c, c.off + (off - m.off), zone)
+        if ((p.so.options & (SO.REUSEADDR | SO.REUSEPORT)) === 0) break
+        continue
+      }
       const data = off + UDP_HDR_LEN
       const from = {
         addr: 0,

@@ -4,10 +4,11 @@
  * the protocol defaults (`mldv1` alone while an MLDv1 querier is present), then per group
  * `group ADDR[%IF scopeid 0xN] mode exclude` and the
  * `mcast-macaddr` it maps to (RFC 2464 §7). `-i IF` picks one interface, `-f inet6` the family.
- * IPv4 groups (`-f inet`) are not listed here. Read-only; never changes a membership.
+ * For `-f inet`, the IPv4 groups: the interface's first address, the `igmpv3` line and each group
+ * with its 01:00:5e MAC (RFC 1112 §6.4). Read-only; never changes a membership.
  */
 
-import { formatMac } from '../../wire/addr.js'
+import { formatIpv4, formatMac, ipMulticastMac } from '../../wire/addr.js'
 import { formatIpv6, in6McastMac } from '../../wire/inet6/in6_addr.js'
 import { CmdError, EX, optsOrUsage, runTool } from '../common.js'
 import { getopt } from '../getopt.js'
@@ -28,18 +29,37 @@ export const ifmcstat: Command = (argv, io, proc) =>
     if (rest.length > 0) throw new CmdError(USAGE, EX.USAGE, true)
     let only: string | null = null
     let inet6 = true
+    let inet = false
     for (const [f, v] of opts) {
       if (f === 'i') only = v ?? ''
       else if (f === 'f') {
         if (v === 'inet6') inet6 = true
-        else if (v === 'inet' || v === 'link') inet6 = false
-        else throw new CmdError(`${v}: unknown address family`, EX.USAGE)
+        else if (v === 'inet' || v === 'link') {
+          inet6 = false
+          inet = v === 'inet'
+        } else throw new CmdError(`${v}: unknown address family`, EX.USAGE)
       }
     }
     const ifs = sys.ifList().filter((i) => only === null || i.name === only)
     if (only !== null && ifs.length === 0) throw new CmdError(`${only}: unknown interface`, EX.NOHOST)
-    if (!inet6) return 0
     let out = ''
+    if (!inet6) {
+      // AF_LINK groups are not listed here.
+      for (const ifi of inet ? ifs : []) {
+        const groups = sys.ifInetGroups(ifi.name)
+        if (groups.length === 0) continue
+        out += `${ifi.name}:\n`
+        if (ifi.addrs[0] !== undefined) out += `\tinet ${formatIpv4(ifi.addrs[0].addr)}\n`
+        // in_ifinfo: IGMPv3, no flags (printb prints the empty set too).
+        out += '\tigmpv3 flags=0<> rv 2 qi 125 qri 10 uri 3\n'
+        for (const g of groups) {
+          out += `\t\tgroup ${formatIpv4(g)} mode exclude\n`
+          out += `\t\t\tmcast-macaddr ${formatMac(ipMulticastMac(g))}\n`
+        }
+      }
+      io.stdout.write(out)
+      return 0
+    }
     for (const ifi of ifs) {
       const groups = sys.inet6.mcastGroups(ifi.name)
       if (groups.length === 0) continue

@@ -3,7 +3,7 @@
  * checksum (§A.3.1, RFC 8200 §8.1 pseudo-header), Hello, Database Description, Link State Request,
  * Link State Update and Link State Acknowledgment bodies, the LSA header (§A.4.2, 16-bit LS type)
  * and the bodies of the LSAs ospf6d originates and reads: Router, Network, Inter-Area-Prefix,
- * Inter-Area-Router, AS-External, Link and Intra-Area-Prefix, with their prefix encoding (§A.4.1).
+ * Inter-Area-Router, AS-External, NSSA (RFC 3101's Type-7), Link and Intra-Area-Prefix, with their prefix encoding (§A.4.1).
  *
  * The LSA header has OSPFv2's size and layout but for the type, so the age, sequence and Fletcher
  * checksum arithmetic of wire/ospf.ts (lsaChecksum, lsaCompare, withAge, lsaKey) serves both.
@@ -30,13 +30,16 @@ export const Ls6Type = {
   INTER_PREFIX: 0x2003,
   INTER_ROUTER: 0x2004,
   EXTERNAL: 0x4005,
+  /** NSSA-LSA (RFC 5340 §A.4.9, RFC 3101's Type-7): area scope, an AS-External-LSA's body. */
+  NSSA: 0x2007,
   LINK: 0x0008,
   INTRA_PREFIX: 0x2009,
 } as const
 
-/** §A.2 options: V6, E, R (a router that forwards). */
+/** §A.2 options: V6, E, R (a router that forwards); N (an NSSA's, RFC 3101 §2.1, E then clear). */
 export const OPT6_V6 = 0x01
 export const OPT6_E = 0x02
+export const OPT6_N = 0x08
 export const OPT6_R = 0x10
 export const OPTIONS6 = OPT6_V6 | OPT6_E | OPT6_R
 
@@ -46,9 +49,14 @@ export const RTR6_E = 2
 /** V: an endpoint of one or more fully adjacent virtual links through this area. */
 export const RTR6_V = 4
 export const Link6 = { P2P: 1, TRANSIT: 2, VIRTUAL: 4 } as const
-/** Prefix option LA (a host address of the router) and NU (§A.4.1.1). */
+/** Prefix options NU, LA (a host address of the router) and P (an NSSA's to translate), §A.4.1.1. */
 export const PFX_NU = 0x01
 export const PFX_LA = 0x02
+export const PFX_P = 0x08
+/** AS-External/NSSA-LSA bits (§A.4.7): E (a type 2 metric), F (a forwarding address follows), T (a tag). */
+const EXT_E = 4
+const EXT_F = 2
+const EXT_T = 1
 
 export interface Ospf6Header {
   type: number
@@ -199,10 +207,10 @@ function prefixesSize(ps: readonly Prefix6[]): number {
 
 // ---- LSA bodies ----
 
-export function router6Body(flags: number, links: readonly RouterLink6[]): Uint8Array {
+export function router6Body(flags: number, links: readonly RouterLink6[], options = OPTIONS6): Uint8Array {
   const b = new Uint8Array(4 + 16 * links.length)
   b[0] = flags
-  b[3] = OPTIONS6
+  b[3] = options
   let o = 4
   for (const l of links) {
     b[o] = l.type
@@ -229,9 +237,9 @@ export function parseRouter6(d: Uint8Array): { flags: number; links: RouterLink6
   return { flags: d[LSA_HDR_LEN]!, links }
 }
 
-export function network6Body(routers: readonly number[]): Uint8Array {
+export function network6Body(routers: readonly number[], options = OPTIONS6): Uint8Array {
   const b = new Uint8Array(4 + 4 * routers.length)
-  b[3] = OPTIONS6
+  b[3] = options
   for (let k = 0; k < routers.length; k++) writeU32(b, 4 + 4 * k, routers[k]!)
   return b
 }
@@ -243,10 +251,15 @@ export function parseNetwork6(d: Uint8Array): number[] | null {
   return out
 }
 
-export function link6Body(priority: number, linkLocal: Uint8Array, prefixes: readonly Prefix6[]): Uint8Array {
+export function link6Body(
+  priority: number,
+  linkLocal: Uint8Array,
+  prefixes: readonly Prefix6[],
+  options = OPTIONS6,
+): Uint8Array {
   const b = new Uint8Array(24 + prefixesSize(prefixes))
   b[0] = priority
-  b[3] = OPTIONS6
+  b[3] = options
   b.set(linkLocal.subarray(0, 16), 4)
   writeU32(b, 20, prefixes.length)
   let o = 24
@@ -309,28 +322,51 @@ export function parseIntraPrefix6(
   }
 }
 
-/** AS-External-LSA (§A.4.7) without forwarding address, tag or referenced LS: E bit for type 2. */
-export function external6Body(metric: number, type2: boolean, p: Prefix6): Uint8Array {
-  const b = new Uint8Array(4 + 4 + prefixBytes(p.len))
-  b[0] = type2 ? 4 : 0
+/**
+ * AS-External-LSA (§A.4.7), also the NSSA-LSA's body (§A.4.9): E bit for type 2, a forwarding
+ * address where given (F bit), no tag or referenced LS; the prefix keeps its options (P in an NSSA).
+ */
+export function external6Body(
+  metric: number,
+  type2: boolean,
+  p: Prefix6,
+  fwd: Uint8Array | null = null,
+): Uint8Array {
+  const b = new Uint8Array(4 + 4 + prefixBytes(p.len) + (fwd === null ? 0 : 16))
+  b[0] = (type2 ? EXT_E : 0) | (fwd === null ? 0 : EXT_F)
   b[1] = (metric >>> 16) & 0xff
   writeU16(b, 2, metric & 0xffff)
-  writePrefix(b, 4, { ...p, metric: 0 })
+  const o = writePrefix(b, 4, { ...p, metric: 0 })
+  if (fwd !== null) b.set(fwd.subarray(0, 16), o)
   return b
 }
 
-export function parseExternal6(d: Uint8Array): { metric: number; type2: boolean; prefix: Prefix6 } | null {
+export interface External6Body {
+  metric: number
+  type2: boolean
+  prefix: Prefix6
+  /** The forwarding address (F bit), or null. */
+  fwd: Uint8Array | null
+}
+
+export function parseExternal6(d: Uint8Array): External6Body | null {
   const base = LSA_HDR_LEN
   if (d.length < base + 8) return null
   const r = readPrefix(d, base + 4, d.length)
   if (r === null) return null
   const flags = d[base]!
   let need = r.next
-  if ((flags & 2) !== 0) need += 16
-  if ((flags & 1) !== 0) need += 4
+  if ((flags & EXT_F) !== 0) need += 16
+  if ((flags & EXT_T) !== 0) need += 4
   if (r.p.metric !== 0) need += 4
   if (need > d.length) return null
-  return { metric: (d[base + 1]! << 16) | readU16(d, base + 2), type2: (flags & 4) !== 0, prefix: r.p }
+  const fwd = (flags & EXT_F) !== 0 ? d.slice(r.next, r.next + 16) : null
+  return {
+    metric: (d[base + 1]! << 16) | readU16(d, base + 2),
+    type2: (flags & EXT_E) !== 0,
+    prefix: r.p,
+    fwd,
+  }
 }
 
 /** Inter-Area-Prefix-LSA (§A.4.5). */
@@ -389,6 +425,7 @@ export function lsa6BodyOk(lsa: Lsa): boolean {
     case Ls6Type.INTRA_PREFIX:
       return parseIntraPrefix6(d) !== null
     case Ls6Type.EXTERNAL:
+    case Ls6Type.NSSA:
       return parseExternal6(d) !== null
     case Ls6Type.INTER_PREFIX:
       return parseInterPrefix6(d) !== null

@@ -15,10 +15,16 @@ export const IF_MAXUNIT = 0x7fff
 /** INT_MAX: ifc_name2unit refuses (EINVAL) a unit that does not fit in an int. */
 const INT_MAX = 0x7fffffff
 
+/** Parameters given at creation (ifc_data's params), for the cloners that take any. */
+export interface CloneParams {
+  /** geneve: `genevemode l2` (0x6558) or `l3` (0). */
+  geneveProto?: number
+}
+
 export interface IfCloner {
   readonly name: string
   /** Create unit `unit` in v; returns the interfaces made, the one to report first. */
-  create(v: Vnet, unit: number): Ifnet[]
+  create(v: Vnet, unit: number, params?: CloneParams): Ifnet[]
   /** Names unit `unit` would take (default: name + unit); a taken name makes the unit unusable. */
   names?(unit: number): string[]
 }
@@ -59,7 +65,7 @@ function nameTaken(v: Vnet, c: IfCloner, unit: number): boolean {
  * Create an interface of cloner c in v: unit `unit`, or the lowest free one when unit < 0. Units whose
  * names are taken (an interface moved in or renamed) are passed over, as ifc_alloc_unit_next does.
  */
-export function cloneCreate(v: Vnet, c: IfCloner, unit: number): Ifnet[] {
+export function cloneCreate(v: Vnet, c: IfCloner, unit: number, params?: CloneParams): Ifnet[] {
   const u = units(v, c.name)
   if (unit > IF_MAXUNIT) throw new SysError('ENOSPC', 'SIOCIFCREATE2')
   if (unit < 0) {
@@ -77,7 +83,7 @@ export function cloneCreate(v: Vnet, c: IfCloner, unit: number): Ifnet[] {
   }
   let ifps: Ifnet[]
   try {
-    ifps = c.create(v, unit)
+    ifps = c.create(v, unit, params)
   } catch (e) {
     u.free(unit)
     throw e

@@ -10,6 +10,7 @@
  */
 
 import type { MsgBuf } from '../../../kern/subr_msgbuf.js'
+import type { Clock } from '../../../util/clock.js'
 import { SysError } from '../../../util/errno.js'
 import type { Rng } from '../../../util/rng.js'
 import { intKnob } from '../../net/sysctl.js'
@@ -116,8 +117,8 @@ export class IpfwChain {
   dynParentMax = 4096
   /** net.link.bridge.ipfw: layer-2 ipfw on bridged frames. */
   bridgeIpfw = 0
-  /** Bit i set: set i disabled. */
-  disabledSets = 0
+  /** Bit i set: set i disabled (see disabledSets). */
+  private sets = 0
   private seq = 0
   private enabled = 1
   private enabled6 = 1
@@ -180,14 +181,31 @@ export class IpfwChain {
   readonly msgbuf: MsgBuf
 
   private readonly v: Vnet
+  /** The host's clock, for the rules' last-match times (one load less per packet than v.env.clock). */
+  readonly clock: Clock
 
   constructor(v: Vnet, cfg: IpfwConfig) {
     this.v = v
+    this.clock = v.env.clock
     this.msgbuf = v.env.msgbuf
     this.defaultToAccept = cfg.defaultToAccept
     this.rng = v.env.rng.stream(`ipfw:${v.id}`)
     this.log = new IpfwLog()
     this.rules = [this.defaultRule()]
+    // A table's entries decide where the fast pass's walks stop: what it remembered goes with them.
+    this.tables.onChange = () => this.quick?.memoReset(this.sets)
+  }
+
+  /**
+   * Bit i set: set i disabled. Changing it makes the fast pass forget where its walks stopped
+   * (they skipped the rules of the disabled sets), so that its memo never answers for old sets.
+   */
+  get disabledSets(): number {
+    return this.sets
+  }
+  set disabledSets(n: number) {
+    this.sets = n
+    this.quick?.memoReset(n)
   }
 
   /**
@@ -283,6 +301,9 @@ export class IpfwChain {
       rules.splice(lo, 0, r)
       ruleTables(this.tables, r.insns, 1)
     }
+    // The list changed in place: the fast pass's table no longer describes it (the hooks test only
+    // that the table is there and for this list).
+    this.quick = null
     return added.map(ruleInfo)
   }
 

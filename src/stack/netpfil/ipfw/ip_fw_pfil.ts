@@ -40,14 +40,7 @@ import {
 } from './ip_fw2.js'
 import { sendReject6 } from './ip_fw6.js'
 import { MK } from './quick/ip_fw_quick.js'
-import {
-  memoApplies,
-  memoCount,
-  memoFind,
-  quickPass,
-  quickStop,
-  quickWalk,
-} from './quick/ip_fw_quick_pass.js'
+import { memoCount, quickHit, quickPass, quickStop, quickWalk } from './quick/ip_fw_quick_pass.js'
 
 /** The pfil hook ipfw links when the module loads; carries the host-wide configuration. */
 export class IpfwHook implements PfilHook {
@@ -73,49 +66,85 @@ export class IpfwHook implements PfilHook {
 
 /**
  * ipfw_check_packet as the hooks call it: a packet the memo knows (QuickTable.memo: a packet like
- * a recent one, stopped by an allow or a deny) is counted and decided here, anything else goes to
- * ipfwCheckPacket. Kept small, so the optimiser compiles it in one piece with the memo's lookup and
- * the counters (each call it has to leave in costs a forwarded packet several nanoseconds).
+ * a recent one, stopped by an allow or a deny; or any packet, when the chain's first rule takes them
+ * all) is counted and decided here, anything else goes to the walk or to ipfwCheckPacket. Kept
+ * small, so the optimiser compiles it in one piece with the memo's lookup and the counters (each
+ * call it has to leave in costs a forwarded packet several nanoseconds).
  */
 function ipfwHookPass(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook): number {
   const ch = ipfw(v)
-  if (ch.enable === 0) return PFIL.PASS
   const q = ch.quick
-  if (m.tag === null && ch.nest === 0 && q !== null && memoApplies(ch, q, m)) {
-    const at = memoFind(q, m, ifp, dir)
-    if (at >= 0) {
-      const memo = q.memo
-      const b = m.data
-      const o = m.off
-      const i = memo[at + MK.RULE]!
-      const f = ch.rules[i]!
-      const a = f.action
-      if (a === A.ALLOW || a === A.DENY) {
-        const now = v.env.clock.coarseNow()
-        const len = (b[o + 2]! << 8) | b[o + 3]!
-        if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, len, now)
-        f.pcnt++
-        f.bcnt += len
-        f.timestamp = now
-        if (a === A.ALLOW) return PFIL.PASS
-        v.env.pool.put(m)
-        return PFIL.CONSUMED
-      }
-      ch.quickStart = 0
-      ch.quickDn = -1
-      if (memo[at + MK.NMET] !== 0)
-        memoCount(ch, memo, at, (b[o + 2]! << 8) | b[o + 3]!, v.env.clock.coarseNow())
-      // A pipe or queue rule under one_pass: straight to dummynet (quickStop would say the same).
-      if ((a === A.PIPE || a === A.QUEUE) && hook.dnIo !== null && ch.onePass !== 0) {
-        ch.quickStart = i
-        ch.quickDn = i
-        return quickDummynet(v, ch, m, ifp, dir, hook.dnIo, hook.divIo)
-      }
-      return ipfwAfterQuick(v, ch, m, ifp, dir, quickStop(v, ch, m, i, dir), hook.dnIo, hook.divIo)
-    }
-    return ipfwAfterQuick(v, ch, m, ifp, dir, quickWalk(v, ch, m, ifp, dir), hook.dnIo, hook.divIo)
+  // Below the optimiser's bytecode limit for inlining (460 bytes), so that it can compile into the
+  // protocol's input and output paths: whatever is not the memo's allow goes to calls of its own.
+  const at = q === null || m.tag !== null || ch.nest !== 0 ? -1 : quickHit(ch, q, m, ifp, dir)
+  if (at < 0 || ch.enable === 0) return ipfwHookMiss(v, m, ifp, dir, hook)
+  const memo = q!.memo
+  const i = memo[at + MK.RULE]!
+  const f = ch.rules[i]!
+  if (f.action !== A.ALLOW || memo[at + MK.NMET] !== 0) return ipfwMemoOther(v, ch, m, ifp, dir, hook, at, i)
+  const b = m.data
+  const len = (b[m.off + 2]! << 8) | b[m.off + 3]!
+  f.pcnt++
+  f.bcnt += len
+  f.timestamp = ch.clock.coarseNow()
+  return PFIL.PASS
+}
+
+/** What the memo does not answer: the walk, or the whole of ipfw_check_packet. */
+function ipfwHookMiss(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook): number {
+  const ch = ipfw(v)
+  if (ch.quick === null || m.tag !== null || ch.nest !== 0 || ch.enable === 0)
+    return ipfwCheckPacket(v, m, ifp, dir, hook.dnIo, hook.divIo)
+  return ipfwAfterQuick(v, ch, m, ifp, dir, quickWalk(v, ch, m, ifp, dir), hook.dnIo, hook.divIo)
+}
+
+/**
+ * The memo's stop at anything but an allow it alone decides: its remembered count/skipto rules
+ * counted, then a deny carried out, or a nat (in place under one_pass), pipe or queue rule.
+ */
+function ipfwMemoOther(
+  v: Vnet,
+  ch: IpfwChain,
+  m: Mbuf,
+  ifp: Ifnet,
+  dir: number,
+  hook: IpfwHook,
+  at: number,
+  i: number,
+): number {
+  const memo = ch.quick!.memo
+  const f = ch.rules[i]!
+  const a = f.action
+  const len = (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
+  const now = ch.clock.coarseNow()
+  if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, len, now)
+  if (a === A.ALLOW || a === A.DENY) {
+    f.pcnt++
+    f.bcnt += len
+    f.timestamp = now
+    if (a === A.ALLOW) return PFIL.PASS
+    v.env.pool.put(m)
+    return PFIL.CONSUMED
   }
-  return ipfwCheckPacket(v, m, ifp, dir, hook.dnIo, hook.divIo)
+  if (a === A.NAT && ch.onePass !== 0) {
+    // quickStop's nat under one_pass (quickNat), without the calls: translated in place and passed,
+    // or dropped when libalias refuses.
+    f.pcnt++
+    f.bcnt += len
+    f.timestamp = now
+    if (ipfwNat(ch, m, dir, f.actionArg, now) === NAT_PASS) return PFIL.PASS
+    v.env.pool.put(m)
+    return PFIL.CONSUMED
+  }
+  ch.quickStart = 0
+  ch.quickDn = -1
+  // A pipe or queue rule under one_pass: straight to dummynet (quickStop would say the same).
+  if ((a === A.PIPE || a === A.QUEUE) && hook.dnIo !== null && ch.onePass !== 0) {
+    ch.quickStart = i
+    ch.quickDn = i
+    return quickDummynet(v, ch, m, ifp, dir, hook.dnIo, hook.divIo)
+  }
+  return ipfwAfterQuick(v, ch, m, ifp, dir, quickStop(v, ch, m, i, dir), hook.dnIo, hook.divIo)
 }
 
 /** divert_packet's signature: what ipdivert links into ipfw (ip_divert_ptr). */
@@ -183,7 +212,7 @@ function quickDummynet(
   if (dummynetFast(v, fsNr, len) === DN_IO.FAST) {
     f.pcnt++
     f.bcnt += len
-    f.timestamp = v.env.clock.coarseNow()
+    f.timestamp = ch.clock.coarseNow()
     return PFIL.PASS
   }
   const p = ch.facts[0]!
@@ -195,7 +224,7 @@ function quickDummynet(
   p.layer2 = false
   f.pcnt++
   f.bcnt += len
-  f.timestamp = v.env.clock.coarseNow()
+  f.timestamp = ch.clock.coarseNow()
   return dnIo(v, m, ifp, dir, fsNr, f, i, f.num, p) === DN_IO.FAST ? PFIL.PASS : PFIL.QUEUED
 }
 

@@ -48,7 +48,7 @@ function execute(
   const cur = { name, print: false }
   if (plan.create) {
     try {
-      cur.name = sys.ifCreate(name)
+      cur.name = plan.clone.geneveProto === undefined ? sys.ifCreate(name) : sys.ifCreate(name, plan.clone)
     } catch (e) {
       // FreeBSD's ifconfig names the request: `SIOCIFCREATE2 (epair): No space left on device`;
       // the machine's reason follows when the device behind it was refused (a tap without root).
@@ -88,6 +88,17 @@ function applyActions(
       a.step(sys, cur.name, out)
       continue
     }
+    // geneve's are the kernel's netlink error strings, and ifconfig exits with the errno
+    // (ifgeneve.c's errx(errmsg.error, ...)).
+    if (a.op === 'geneve') {
+      try {
+        sys.ifGeneveSet(cur.name, a.params)
+      } catch (e) {
+        const se = asSysError(e)
+        throw new CmdError(se.message, se.errno)
+      }
+      continue
+    }
     try {
       switch (a.op) {
         case 'up':
@@ -96,6 +107,9 @@ function applyActions(
           break
         case 'destroy':
           sys.ifDestroy(cur.name)
+          break
+        case 'debug':
+          sys.ifSetDebug(cur.name, a.on)
           break
         case 'mtu':
           sys.ifSetMtu(cur.name, a.mtu)
@@ -150,6 +164,8 @@ const ACTION_OP: Record<Action['op'], string> = {
   addm: 'BRDGADD',
   deletem: 'BRDGDEL',
   bridge: '',
+  debug: 'ioctl (SIOCSIFFLAGS)',
+  geneve: '',
 }
 
 function applyVxlan(sys: Syscalls, name: string, v: VxlanPlan): void {

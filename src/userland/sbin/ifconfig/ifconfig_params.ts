@@ -6,11 +6,12 @@
  * Must not: change anything; lookups only (jail names). ifconfig.ts carries the plan out.
  */
 
-import type { Syscalls } from '../../../host/syscalls.js'
+import type { CloneParams, GeneveParams, Syscalls } from '../../../host/syscalls.js'
 import { maskToPrefix, parseIpv4, parseMac } from '../../../wire/addr.js'
 import { asSysError, CmdError, sysMessage } from '../../common.js'
 import { strtol, strtonum } from '../../getopt.js'
 import { type BridgeStep, parseAddmOptions, parseBridgeWord } from './ifconfig_bridge.js'
+import { parseGeneveWord } from './ifconfig_geneve.js'
 import { type L2Plan, newL2Plan, parseL2Word, vlanStep } from './ifconfig_l2.js'
 import { parseAf } from './ifconfig_status.js'
 import { parseVxlanWord, type VxlanPlan } from './ifconfig_vxlan.js'
@@ -25,6 +26,8 @@ export type Action =
   | { op: 'addm' | 'deletem'; member: string }
   | { op: 'vnet' | '-vnet'; jail: string; jid: number }
   | { op: 'bridge'; step: BridgeStep }
+  | { op: 'debug'; on: boolean }
+  | { op: 'geneve'; params: GeneveParams }
 
 export interface AddrChange {
   addr: number | null
@@ -70,6 +73,8 @@ export function classfulPrefix(a: number): number {
 
 export interface Plan {
   create: boolean
+  /** The cloner's creation parameters (`genevemode`). */
+  clone: CloneParams
   actions: Action[]
   addr: AddrChange | null
   /** vxlan parameters, applied right after a create (as clone parameters) and before the actions. */
@@ -80,7 +85,7 @@ export interface Plan {
 
 /** Parses the parameters after the interface name; read-only lookups only (jail names). */
 export function parseParams(sys: Syscalls, words: readonly string[], p2p: boolean): Plan {
-  const plan: Plan = { create: false, actions: [], addr: null, vxlan: null, l2: newL2Plan() }
+  const plan: Plan = { create: false, clone: {}, actions: [], addr: null, vxlan: null, l2: newL2Plan() }
   const change = (): AddrChange => {
     plan.addr ??= { addr: null, prefixLen: null, broadcast: null, dst: null, alias: 0 }
     return plan.addr
@@ -107,6 +112,10 @@ export function parseParams(sys: Syscalls, words: readonly string[], p2p: boolea
       case 'up':
       case 'down':
         plan.actions.push({ op: w })
+        break
+      case 'debug':
+      case '-debug':
+        plan.actions.push({ op: 'debug', on: w === 'debug' })
         break
       case 'destroy':
       case 'unplumb':
@@ -213,6 +222,20 @@ export function parseParams(sys: Syscalls, words: readonly string[], p2p: boolea
         const l2 = parseL2Word(words, i, plan.l2)
         if (l2 > 0) {
           i += l2 - 1
+          break
+        }
+        // geneve's words go to the kernel one by one, in order with up and down (one netlink
+        // message each: a setting refused while running must follow the `down` before it).
+        const gw = parseGeneveWord(
+          words,
+          i,
+          (params) => plan.actions.push({ op: 'geneve', params }),
+          (proto) => {
+            plan.clone.geneveProto = proto
+          },
+        )
+        if (gw > 0) {
+          i += gw - 1
           break
         }
         const used = parseVxlanWord(words, i, () => {

@@ -10,6 +10,7 @@ import { IfFlag, type IfInfo } from '../../../host/syscalls.js'
 import { formatMac, prefixToMask } from '../../../wire/addr.js'
 import { hex, ip, printb } from '../../common.js'
 import { bridgeStatusLines } from './ifconfig_bridge.js'
+import { geneveStatusLines } from './ifconfig_geneve.js'
 import { formatInet6Line, nd6OptionsLine } from './ifconfig_inet6.js'
 import { l2StatusLines, tunnelLines, vlanLines } from './ifconfig_l2.js'
 import { vxlanStatusLines } from './ifconfig_vxlan.js'
@@ -127,6 +128,7 @@ export function formatInterface(
   if (af === null) {
     lines.push(...bridgeStatusLines(ifi))
     if (ifi.vxlan !== undefined) lines.push(...vxlanStatusLines(ifi.vxlan, verbose))
+    if (ifi.geneve !== undefined) lines.push(...geneveStatusLines(ifi.geneve, verbose))
     lines.push(...l2StatusLines(ifi))
     // iffib.c's fib_status: only a FIB other than the default is shown.
     if ((ifi.fib ?? 0) !== 0) lines.push(`\tfib: ${ifi.fib}`)

@@ -11,11 +11,12 @@
 import type { Syscalls, SysctlCType, SysctlInfo } from '../../../host/syscalls.js'
 import { asSysError, CmdError, optsOrUsage, runTool, usage } from '../../common.js'
 import { getopt } from '../../getopt.js'
+import { withJailOption } from '../../jail_option.js'
 import type { Command, Io } from '../../types.js'
 
 const USAGE = [
-  'usage: sysctl [-bdeFhiJNnoqTtWx] [ -B <bufsize> ] [-f filename] name[=value] ...',
-  '       sysctl [-bdeFhiJNnoqTtWx] [ -B <bufsize> ] -a',
+  'usage: sysctl [-j jail] [-bdeFhiJNnoqTtWx] [ -B <bufsize> ] [-f filename] name[=value] ...',
+  '       sysctl [-j jail] [-bdeFhiJNnoqTtWx] [ -B <bufsize> ] -a',
 ].join('\n')
 
 export interface SysctlFlags {
@@ -170,7 +171,7 @@ function operand(c: Ctx, arg: string): number {
   return 0
 }
 
-export const sysctl: Command = (argv, io, proc) =>
+const sysctlHere: Command = (argv, io, proc) =>
   runTool('sysctl', io, () => {
     const { opts, rest } = optsOrUsage(getopt('sysctl', argv.slice(1), 'AabB:deFf:hiJNnoqTtwWxX'), USAGE, 1)
     // -w is accepted and ignored, for compatibility (scripts written for other systems use it).
@@ -193,3 +194,11 @@ export const sysctl: Command = (argv, io, proc) =>
     for (const arg of rest) warnings += operand(c, arg)
     return warnings
   })
+
+/** `-j jail` (FreeBSD 15's sysctl): the same, inside that jail. */
+export const sysctl: Command = withJailOption(
+  'sysctl',
+  'AabB:deFf:hiJNnoqTtwWxX',
+  'jail not found',
+  sysctlHere,
+)

@@ -128,7 +128,7 @@ test('QuickTable: a block of specific rules gets their common envelope, and stop
     rules.push(spec(i + 1, A.DENY, [proto(UDP), src(0x0a000000 + i * 256, 0xffffff00), dport(53)]))
   rules.push(spec(11, A.ALLOW, []))
   ch.add(rules)
-  const q = new QuickTable(ch.rules)
+  const q = new QuickTable(ch.rules, ch.tables, 0)
   const w = q.w
   assert.equal(w[QF.BLOCK_END], 10, 'rules 0..9 under one envelope, the allow left out')
   assert.equal(w[QF.ENV_PROTO], UDP)
@@ -151,6 +151,9 @@ function gen(seed: number): () => number {
 
 test('the fast pass and the full pass agree: verdicts and every rule counter, over random rulesets', () => {
   const v = virtualHost().vnet0
+  // The full pass looks tables up in the vnet's chain, the fast pass in its own: both get the same
+  // entries, and the same changes halfway.
+  const vt = ipfw(v).tables.create('7', 0, 'addr', 0)
   const pool = v.env.pool
   const r = gen(12345)
   const pick = <T>(a: readonly T[]): T => a[r() % a.length]!
@@ -169,6 +172,9 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
   ]
   let fastVerdicts = 0
   let handedOver = 0
+  // Fast verdicts with a table on the fast pass, and with a first rule that takes every packet.
+  let tableVerdicts = 0
+  let firstVerdicts = 0
   for (let round = 0; round < 60; round++) {
     const specs: IpfwRuleSpec[] = []
     const n = 1 + (r() % 40)
@@ -185,6 +191,14 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
           }),
         )
       if (r() % 6 === 0) insns.push(dport(pick([53, 80])))
+      if (r() % 5 === 0)
+        insns.push(
+          insn(pick([O.IP_SRC_LOOKUP, O.IP_DST_LOOKUP]), {
+            name: '7',
+            ...(r() % 3 === 0 ? { arg: r() % 3, arg2: 1 } : {}),
+            ...(r() % 10 === 0 ? { not: true } : {}),
+          }),
+        )
       if (r() % 15 === 0) insns.push(insn(O.KEEP_STATE))
       const action = pick([A.ALLOW, A.DENY, A.COUNT, A.COUNT, A.SKIPTO, A.REJECT, A.CHECK_STATE, A.PIPE])
       const s = spec((i + 1) * 10, action, insns)
@@ -193,32 +207,79 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
       if (r() % 12 === 0) s.set = 1 + (r() % 2)
       specs.push(s)
     }
+    // Sometimes a first rule that takes every packet (QuickTable.first), in a set that may flip.
+    if (r() % 4 === 0) {
+      const s = spec(5, pick([A.ALLOW, A.DENY]), [])
+      s.set = r() % 2
+      specs.unshift(s)
+    }
     const fast = new IpfwChain(v, { defaultToAccept: r() % 2 === 0 })
     const full = new IpfwChain(v, { defaultToAccept: fast.defaultToAccept })
     fast.add(specs.map((s) => ({ ...s, insns: s.insns.map((c) => ({ ...c })) })))
     full.add(specs)
+    const ft = fast.tables.get('7') ?? fast.tables.create('7', 0, 'addr', 0)
+    vt.flush()
+    ft.flush()
+    const entries = Array.from({ length: 1 + (r() % 4) }, () => {
+      const [a, mask] = pick(nets)
+      return { addr: a >>> 0, len: Math.clz32(~mask), value: r() % 3 }
+    })
+    for (const e of entries) {
+      vt.add(e, true)
+      ft.add(e, true)
+    }
     if (r() % 3 === 0) fast.disabledSets = full.disabledSets = 1 << (1 + (r() % 2))
     const p = new PktFacts()
+    // Each packet's fields; the last quarter replays the third, so that the memo has answers ready.
+    const sent: number[][] = []
     for (let k = 0; k < 200; k++) {
       // Halfway, set 1 flips (ipfw set enable/disable): what the fast pass remembered must not outlive it.
       if (k === 100) fast.disabledSets = full.disabledSets = full.disabledSets ^ 2
-      const pr = pick([UDP, 6, 1, 47])
+      // Then the table changes: its entries go, others come (on the prefixes the packets use).
+      if (k === 150) {
+        vt.flush()
+        ft.flush()
+        for (let j = 0; j < 3; j++) {
+          const [a, mask] = pick(nets)
+          const e = { addr: a >>> 0, len: Math.clz32(~mask), value: r() % 3 }
+          vt.add(e, true)
+          ft.add(e, true)
+        }
+      }
+      const f =
+        k >= 150
+          ? sent[k - 50]!
+          : [
+              pick([UDP, 6, 1, 47]),
+              pick(addrs),
+              pick(addrs),
+              pick([0, 12]),
+              pick([53, 80]),
+              pick([PFIL_IN, PFIL_OUT]),
+              r() % 2,
+            ]
+      sent.push(f)
+      const [pr, sa, da, pad, port, d, ifi] = f as [number, number, number, number, number, number, number]
       const m = pool.get(64)
       // Some long enough for the memo (40 bytes and up), some not: both ways of reaching the walk.
-      const l4 = (pr === 6 ? 20 : 8) + pick([0, 12])
-      writeIpv4Header(m.data, m.off, pick(addrs), pick(addrs), pr, 64, 0, k, l4, 0)
+      const l4 = (pr === 6 ? 20 : 8) + pad
+      writeIpv4Header(m.data, m.off, sa, da, pr, 64, 0, k, l4, 0)
       m.data[m.off + 20] = 0x04
       m.data[m.off + 22] = 0
-      m.data[m.off + 23] = pick([53, 80])
+      m.data[m.off + 23] = port
       m.len = 20 + l4
-      p.dir = pick([PFIL_IN, PFIL_OUT])
-      p.ifname = pick(['em0', 'em1'])
+      p.dir = d
+      p.ifname = ifi === 0 ? 'em0' : 'em1'
       assert.ok(readFacts(p, m))
       let got = quickPass(v, fast, m, { name: p.ifname } as Ifnet, p.dir)
       if (got === QUICK_FULL) {
         handedOver++
         got = ipfwChk(v, fast, p, 0, fast.quickStart)
-      } else fastVerdicts++
+      } else {
+        fastVerdicts++
+        if (fast.quick!.tbl.some((t) => t !== null)) tableVerdicts++
+        if (fast.quick!.first >= 0) firstVerdicts++
+      }
       const want = ipfwChk(v, full, p, 0, 0)
       assert.equal(got, want, `round ${round} packet ${k}`)
       pool.put(m)
@@ -241,6 +302,8 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
   }
   // Both paths were exercised: the test would not notice a fast pass that always hands over.
   assert.ok(fastVerdicts > 1000, `fast verdicts ${fastVerdicts}`)
+  assert.ok(tableVerdicts > 500, `fast verdicts with a table ${tableVerdicts}`)
+  assert.ok(firstVerdicts > 200, `fast verdicts by the first rule ${firstVerdicts}`)
   assert.ok(handedOver > 1000, `handed over ${handedOver}`)
 })
 
@@ -294,6 +357,52 @@ test('a nat rule: the fast pass translates under one_pass as the full pass does,
   assert.equal(quickPass(v, multi, m, ifp, PFIL_OUT), QUICK_FULL)
   assert.equal(multi.quickStart, 1, 'handed over at the nat rule')
   pool.put(m)
+})
+
+test('through the pfil hook: a nat rule the memo answers translates as the full pass does, every time', () => {
+  const host = virtualHost()
+  host.syscalls().kldload('ipfw_nat')
+  const v = host.vnet0
+  const pool = v.env.pool
+  const ifp = { name: 'em1', index: 2 } as Ifnet
+  const configure = (ch: IpfwChain) => {
+    const nat = spec(100, A.NAT, [insn(O.VIA, { name: 'em1' })])
+    nat.actionArg = 1
+    ch.add([spec(50, A.DENY, [proto(6)]), nat])
+    natConfig(v, ch, { id: 1, ip: 0xc6120101, ifName: '', mode: 0, portLo: 0, portHi: 0, redirs: [] })
+  }
+  // 40 bytes and more: the memo may answer from the second packet on.
+  const packet = () => {
+    const m = pool.get(64)
+    writeIpv4Header(m.data, m.off, 0x0a000001, 0x08080808, UDP, 64, 0, 7, 24, 0)
+    m.data.set([0x30, 0x39, 0, 53, 0, 24, 0x12, 0x34, 1, 2, 3, 4], m.off + 20)
+    m.len = 44
+    return m
+  }
+  const ch = ipfw(v)
+  configure(ch)
+  const hooked: number[][] = []
+  for (let k = 0; k < 3; k++) {
+    const m = packet()
+    assert.equal(v.pfilInet.runOut(v, m, ifp), PFIL.PASS)
+    hooked.push(Array.from(m.data.subarray(m.off, m.off + m.len)))
+    pool.put(m)
+  }
+  // The full pass on a chain of its own (its own libalias instance, so the same first link).
+  const full = new IpfwChain(v, { defaultToAccept: true })
+  configure(full)
+  const m = packet()
+  const p = new PktFacts()
+  assert.ok(readFacts(p, m))
+  p.dir = PFIL_OUT
+  p.ifname = ifp.name
+  ipfwChk(v, full, p, 0, 0)
+  assert.equal(ipfwNat(full, m, PFIL_OUT, full.natNum, 0), NAT_PASS)
+  const want = Array.from(m.data.subarray(m.off, m.off + m.len))
+  pool.put(m)
+  assert.deepEqual(hooked[0]!.slice(12, 16), [0xc6, 0x12, 0x01, 0x01], 'the source is the alias address')
+  for (const got of hooked) assert.deepEqual(got, want, 'the same translation, checksums included')
+  assert.deepEqual([ch.rules[1]!.pcnt, ch.rules[1]!.bcnt], [3, 132])
 })
 
 test('the fast pass remembers where a packet stopped, and forgets it when the rules or the sets change', () => {

@@ -17,6 +17,7 @@
 
 import type { KRule } from '../ip_fw_chain.js'
 import { A, IFACE_TABLE, type IpfwInsn, O } from '../ip_fw_rule.js'
+import type { IpfwTable, IpfwTables } from '../table/ip_fw_table.js'
 
 /** What the fast pass may do with a rule whose prefix the packet passes (QuickTable.kind). */
 export const QK = {
@@ -68,24 +69,39 @@ export const QF = {
   ENV_DST_MASK: 11,
   /** O.RECV/XMIT/VIA when the rule's first remaining instruction is a plain one on ifName[i], else 0. */
   IF_OP: 12,
+  /**
+   * The rule's last remaining instruction looks the source (TBL_SRC) or destination (TBL_DST) up
+   * in the addr table tbl[i] (`from table(N)`, `to table(N,V)`), else 0.
+   */
+  TBL: 13,
 } as const
-export const QW = 13
+export const QW = 14
+
+/** QF.TBL: which address the rule's table lookup takes. */
+export const TBL_SRC = 1
+export const TBL_DST = 2
 
 /** log2 of the memo's slots: a fixed, small direct-mapped table per compiled chain. */
 export const MEMO_LOG2 = 8
 const MEMO = 1 << MEMO_LOG2
 /**
- * A memo slot's words in QuickTable.memo (slot * MW + MK.*): protocol | direction << 8 (-1: free),
- * source, destination and the rule's index, side by side so that a lookup touches one array; then
- * how many `count` or `skipto` rules the walk met and counted before it (at most MEMO_MET, or the
- * walk is not remembered) and their indexes, which a packet the memo answers counts alike.
+ * A memo slot's words in QuickTable.memo (slot * MW + MK.*): protocol | direction << 8, with
+ * MEMO_IF when the walk tested the interface (-1: free); source, destination and the rule's index,
+ * side by side so that a lookup touches one array; then how many `count` or `skipto` rules the walk
+ * met and counted before it (at most MEMO_MET, or the walk is not remembered) and their indexes,
+ * which a packet the memo answers counts alike. One slot more than MEMO, at FIRST_AT, answers
+ * for every packet when the chain's first rule in force takes them all (QuickTable.first).
  */
 export const MK = { KEY: 0, SRC: 1, DST: 2, RULE: 3, NMET: 4, MET: 5 } as const
 export const MEMO_MET = 3
 export const MW = 8
+/** The key's flag for a walk that tested the interface by name: mIf must then match too. */
+export const MEMO_IF = 1 << 16
+/** The offset of the slot that holds QuickTable.first. */
+export const FIRST_AT = MEMO * MW
 
 function memoSlots(): Int32Array {
-  const memo = new Int32Array(MEMO * MW)
+  const memo = new Int32Array((MEMO + 1) * MW)
   for (let k = MK.KEY; k < memo.length; k += MW) memo[k] = -1
   return memo
 }
@@ -107,14 +123,26 @@ export class QuickTable {
   readonly memo = memoSlots()
   readonly mIf: string[] = new Array<string>(MEMO).fill('')
   memoSets = 0
+  /**
+   * The rule where every walk stops, without meeting another, for the disabled sets memoSets: the
+   * first rule in force, when it is a plain allow or deny of any packet (`allow ip from any to any`);
+   * else -1. Its memo slot (FIRST_AT) then answers every packet the memo may answer, unhashed.
+   */
+  first = -1
+  /** The addr table of QF.TBL (null for none); rules hold a reference, so it lives as long as they. */
+  readonly tbl: (IpfwTable | null)[]
+  /** The table instruction of QF.TBL (its value test). */
+  readonly tblInsn: (IpfwInsn | null)[]
 
-  constructor(rules: readonly KRule[]) {
+  constructor(rules: readonly KRule[], tables: IpfwTables, sets: number) {
     const n = rules.length
     this.rules = rules
     this.n = n
     const w = new Int32Array(n * QW)
     this.w = w
     this.ifName = new Array<string>(n).fill('')
+    this.tbl = new Array<IpfwTable | null>(n).fill(null)
+    this.tblInsn = new Array<IpfwInsn | null>(n).fill(null)
     for (let i = 0; i < n; i++) {
       const f = rules[i]!
       const at = i * QW
@@ -123,21 +151,54 @@ export class QuickTable {
         w[at + QF.IF_OP] = c.op
         this.ifName[i] = c.name
       }
+      const t = tableLast(f)
+      const table = t === null ? undefined : tables.get(t.name)
+      if (t !== null && table !== undefined) {
+        w[at + QF.TBL] = t.op === O.IP_SRC_LOOKUP ? TBL_SRC : TBL_DST
+        this.tbl[i] = table
+        this.tblInsn[i] = t
+      }
       w[at + QF.PROTO] = f.qProto
       w[at + QF.SRC] = f.qSrcAddr
       w[at + QF.SRC_MASK] = f.qSrcMask
       w[at + QF.DST] = f.qDstAddr
       w[at + QF.DST_MASK] = f.qDstMask
-      w[at + QF.SET_KIND] = f.set | (kindOf(f) << 8)
+      w[at + QF.SET_KIND] = f.set | (kindOf(f, table !== undefined) << 8)
     }
     for (let i = 0; i < n; i++) this.envelope(i)
+    this.memoReset(sets)
   }
 
-  /** Forget every memo slot: the disabled sets changed (ipfw set enable/disable). */
+  /**
+   * Forget every memo slot: the disabled sets changed (ipfw set enable/disable), or a table's
+   * entries did. Then find the rule every walk would stop at for these sets, if there is one.
+   */
   memoReset(sets: number): void {
     const memo = this.memo
     for (let k = MK.KEY; k < memo.length; k += MW) memo[k] = -1
     this.memoSets = sets
+    this.first = -1
+    const w = this.w
+    for (let i = 0; i < this.n; i++) {
+      const at = i * QW
+      const set = w[at + QF.SET_KIND]! & 0xff
+      if (((sets >>> set) & 1) !== 0 && set !== 31) continue
+      const a = this.rules[i]!.action
+      if (
+        w[at + QF.SET_KIND]! >>> 8 === QK.PLAIN &&
+        (a === A.ALLOW || a === A.DENY) &&
+        w[at + QF.PROTO] === -1 &&
+        w[at + QF.SRC_MASK] === 0 &&
+        w[at + QF.DST_MASK] === 0 &&
+        w[at + QF.IF_OP] === 0 &&
+        w[at + QF.TBL] === 0
+      ) {
+        this.first = i
+        memo[FIRST_AT + MK.RULE] = i
+        memo[FIRST_AT + MK.NMET] = 0
+      }
+      break
+    }
   }
 
   /**
@@ -184,9 +245,23 @@ function ifaceFirst(f: KRule): IpfwInsn | null {
   return c.op === O.RECV || c.op === O.XMIT || c.op === O.VIA ? c : null
 }
 
-function kindOf(f: KRule): number {
+/**
+ * The rule's last remaining instruction when it is a plain (no `not`, no or-block) lookup of the
+ * source or destination address in a table, and all before it are lifted or ifaceFirst: the fast
+ * pass looks the address up itself.
+ */
+function tableLast(f: KRule): IpfwInsn | null {
+  const k = ifaceFirst(f) === null ? 0 : 1
+  if (f.rest.length !== k + 1) return null
+  const c = f.rest[k]!
+  if (c.not || c.or) return null
+  return c.op === O.IP_SRC_LOOKUP || c.op === O.IP_DST_LOOKUP ? c : null
+}
+
+function kindOf(f: KRule, table: boolean): number {
   if (f.probe || f.prob < 1) return QK.SLOW
-  if (f.rest.length !== (ifaceFirst(f) === null ? 0 : 1) || f.log) return QK.FILTER
+  const rest = (ifaceFirst(f) === null ? 0 : 1) + (table ? 1 : 0)
+  if (f.rest.length !== rest || f.log) return QK.FILTER
   if (f.action === A.ALLOW || f.action === A.DENY || f.action === A.COUNT || f.action === A.SKIPTO)
     return QK.PLAIN
   if (f.action === A.NAT) return QK.NAT

@@ -16,7 +16,19 @@ import type { IpfwChain, KRule } from '../ip_fw_chain.js'
 import { ipfwNat, NAT_PASS } from '../ip_fw_nat.js'
 import { A } from '../ip_fw_rule.js'
 import { jump, O_RECV, O_XMIT, VERDICT_DENY, VERDICT_PASS } from '../ip_fw2.js'
-import { MEMO_LOG2, MEMO_MET, MK, MW, QF, QK, QuickTable, QW } from './ip_fw_quick.js'
+import {
+  FIRST_AT,
+  MEMO_IF,
+  MEMO_LOG2,
+  MEMO_MET,
+  MK,
+  MW,
+  QF,
+  QK,
+  QuickTable,
+  QW,
+  TBL_SRC,
+} from './ip_fw_quick.js'
 
 /** quickPass's answer when the full pass must take over; ch.quickStart is the rule to start from. */
 export const QUICK_FULL = -1
@@ -24,43 +36,59 @@ export const QUICK_FULL = -1
 /**
  * The IPv4 fast pass: the chain's compiled prefixes (QuickTable) scanned over three fields read
  * straight from the header, skipping whole blocks by their envelopes, for as long as every rule met
- * is either failed by its prefix or matched by it alone with allow, deny, count or skipto. The first
- * rule that needs more (a state probe, `prob`, more instructions, another action, `log`) hands the
- * packet to the full pass from that rule: nothing was done on its behalf yet, so the verdicts are
- * ipfw_chk's. A packet too short for its layer-4 header also goes there (to be counted and dropped).
+ * is either failed by its prefix (and table lookup) or matched by them alone with allow, deny, count
+ * or skipto. The first rule that needs more (a state probe, `prob`, more instructions, another
+ * action, `log`) hands the packet to the full pass from that rule: nothing was done on its behalf
+ * yet, so the verdicts are ipfw_chk's. A packet too short for its layer-4 header also goes there
+ * (to be counted and dropped).
  *
  * The memo is looked at first: a packet like a recent one stops where that one did (the hooks go
  * through ipfwHookPass, which looks there itself and walks without asking again).
  */
 export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
   const q = ch.quick
-  const at = q === null || !memoApplies(ch, q, m) ? -1 : memoFind(q, m, ifp, dir)
+  const at = q === null ? -1 : quickHit(ch, q, m, ifp, dir)
   if (at < 0) return quickWalk(v, ch, m, ifp, dir)
   const memo = q!.memo
   const b = m.data
   const o = m.off
   ch.quickStart = 0
   ch.quickDn = -1
-  if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, (b[o + 2]! << 8) | b[o + 3]!, v.env.clock.coarseNow())
+  if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, (b[o + 2]! << 8) | b[o + 3]!, ch.clock.coarseNow())
   return quickStop(v, ch, m, memo[at + MK.RULE]!, dir)
 }
 
-/** The memo entry (its offset in q.memo) remembering a packet like m on ifp in dir; -1 for none. */
-export function memoFind(q: QuickTable, m: Mbuf, ifp: Ifnet, dir: number): number {
+/**
+ * The memo's answer for m on ifp in dir: the offset in q.memo of the slot remembering where a
+ * packet like it stopped (FIRST_AT when the chain's first rule takes every packet), or -1 when it
+ * has none or may not answer. It may answer when the table still describes the chain (the chain
+ * drops it on add and makes it forget on a change of sets or tables) and the packet is a whole
+ * IPv4 datagram (or first fragment) without options, long enough for any layer-4 header the walk
+ * would look for; anything else takes the walk, which checks it all. Small, so that it inlines.
+ */
+export function quickHit(ch: IpfwChain, q: QuickTable, m: Mbuf, ifp: Ifnet, dir: number): number {
   const b = m.data
   const o = m.off
+  if (q.rules !== ch.rules || b[o]! !== 0x45 || ((b[o + 6]! & 0x1f) | b[o + 7]!) !== 0 || m.len < 40)
+    return -1
+  if (q.first >= 0) return FIRST_AT
   const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
   const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
   const key = b[o + 9]! | (dir << 8)
-  const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
+  const slot = memoSlot(src, dst, key, ifp.index)
   const at = slot * MW
   const memo = q.memo
-  return memo[at + MK.KEY] === key &&
-    memo[at + MK.SRC] === src &&
+  const k = memo[at + MK.KEY]!
+  return memo[at + MK.SRC] === src &&
     memo[at + MK.DST] === dst &&
-    q.mIf[slot] === ifp.name
+    (k === key || (k === (key | MEMO_IF) && q.mIf[slot] === ifp.name))
     ? at
     : -1
+}
+
+/** The memo slot of a packet: by its addresses, protocol and direction, and the interface's index. */
+function memoSlot(src: number, dst: number, key: number, ifIndex: number): number {
+  return Math.imul(src ^ Math.imul(dst ^ key ^ (ifIndex << 10), 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
 }
 
 /** Count the `count`/`skipto` rules a remembered walk met, as the walk itself did. */
@@ -76,29 +104,23 @@ export function memoCount(ch: IpfwChain, memo: Int32Array, at: number, len: numb
 }
 
 /**
- * Whether the memo may answer: the table still describes the chain and its sets, and the packet is
- * a whole IPv4 datagram (or first fragment) without options, holding any layer-4 header the walk
- * would look for (anything else takes the walk, which checks it all). Apart from quickPass so that
- * quickPass stays under the optimiser's size limit for inlining.
+ * The table lookup of rule i (QF.TBL) of addr, as ipfw_chk's O_IP_SRC_LOOKUP / O_IP_DST_LOOKUP:
+ * in the table, and (`table(N,V)`) its longest matching prefix carries V.
  */
-export function memoApplies(ch: IpfwChain, q: QuickTable, m: Mbuf): boolean {
-  const b = m.data
-  const o = m.off
-  return (
-    q.rules === ch.rules &&
-    q.n === q.rules.length &&
-    q.memoSets === ch.disabledSets &&
-    b[o]! === 0x45 &&
-    (((b[o + 6]! << 8) | b[o + 7]!) & IP_OFFMASK) === 0 &&
-    m.len >= 40
-  )
+function quickTable(q: QuickTable, i: number, addr: number): boolean {
+  const t = q.tbl[i]!
+  const k = t.lookup(addr)
+  if (k < 0) return false
+  const c = q.tblInsn[i]!
+  return (c.arg2 & 1) === 0 || t.value(k) === c.arg
 }
 
 /** The fast pass's walk over the compiled table (quickPass without the memo's answer). */
 export function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
   let q = ch.quick
   const rules = ch.rules
-  if (q === null || q.rules !== rules || q.n !== rules.length) q = ch.quick = new QuickTable(rules)
+  if (q === null || q.rules !== rules || q.n !== rules.length)
+    q = ch.quick = new QuickTable(rules, ch.tables, ch.disabledSets)
   const b = m.data
   const o = m.off
   ch.quickStart = 0
@@ -118,8 +140,10 @@ export function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
   // callers looked there before walking.
   if (q.memoSets !== disabled) q.memoReset(disabled)
   const key = proto | (dir << 8)
-  const slot = Math.imul(src ^ Math.imul(dst ^ key, 0x9e3779b1), 0x85ebca6b) >>> (32 - MEMO_LOG2)
+  const slot = memoSlot(src, dst, key, ifp.index)
   const memo = q.memo
+  // MEMO_IF once the walk has tested the interface: its stop then holds only for that interface.
+  let ifDep = 0
   const n = q.n
   const w = q.w
   // The count/skipto rules met (and counted) on the way, remembered with the stop when few enough.
@@ -155,12 +179,20 @@ export function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
     }
     // A lifted recv/xmit/via: failing it fails the rule, as the generic loop's first test would.
     const ifOp = w[at + QF.IF_OP]!
-    if (
-      ifOp !== 0 &&
-      ((ifOp === O_RECV && dir !== PFIL_IN) ||
+    if (ifOp !== 0) {
+      ifDep = MEMO_IF
+      if (
+        (ifOp === O_RECV && dir !== PFIL_IN) ||
         (ifOp === O_XMIT && dir === PFIL_IN) ||
-        q.ifName[i] !== ifp.name)
-    ) {
+        q.ifName[i] !== ifp.name
+      ) {
+        i++
+        continue
+      }
+    }
+    // A table lookup: its entries decide the walk too; the tables tell the chain when they change.
+    const tbl = w[at + QF.TBL]!
+    if (tbl !== 0 && !quickTable(q, i, tbl === TBL_SRC ? src : dst)) {
       i++
       continue
     }
@@ -179,7 +211,7 @@ export function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
     if (a === A.ALLOW || a === A.DENY || a === A.NAT || k === QK.DN) {
       if (met <= MEMO_MET) {
         const ms = slot * MW
-        memo[ms + MK.KEY] = key
+        memo[ms + MK.KEY] = key | ifDep
         memo[ms + MK.SRC] = src
         memo[ms + MK.DST] = dst
         memo[ms + MK.RULE] = i
@@ -190,7 +222,7 @@ export function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
     }
     f.pcnt++
     f.bcnt += (b[o + 2]! << 8) | b[o + 3]!
-    f.timestamp = v.env.clock.coarseNow()
+    f.timestamp = ch.clock.coarseNow()
     // Written straight into the slot, which stops answering until this walk's stop is remembered.
     if (met === 0) memo[slot * MW + MK.KEY] = -1
     if (met < MEMO_MET) memo[slot * MW + MK.MET + met] = i
@@ -227,7 +259,7 @@ function quickCheckState(
   const ports = whole && (proto === IpProto.TCP || proto === IpProto.UDP)
   const sport = ports ? (b[l4]! << 8) | b[l4 + 1]! : 0
   const dport = ports ? (b[l4 + 2]! << 8) | b[l4 + 3]! : 0
-  const now = v.env.clock.coarseNow()
+  const now = ch.clock.coarseNow()
   // The first pass's scratch: the full pass, if it follows, reads the packet afresh.
   const how = ch.facts[0]!.dirOut
   const s = ch.dyn.lookup(proto, src, sport, dst, dport, now, how, null)
@@ -266,7 +298,7 @@ export function quickStop(v: Vnet, ch: IpfwChain, m: Mbuf, i: number, dir: numbe
   }
   f.pcnt++
   f.bcnt += (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
-  f.timestamp = v.env.clock.coarseNow()
+  f.timestamp = ch.clock.coarseNow()
   return a === A.ALLOW ? VERDICT_PASS : VERDICT_DENY
 }
 
@@ -276,7 +308,7 @@ export function quickStop(v: Vnet, ch: IpfwChain, m: Mbuf, i: number, dir: numbe
  * libalias refuses), without reading the packet into PktFacts first.
  */
 function quickNat(v: Vnet, ch: IpfwChain, m: Mbuf, f: KRule, dir: number): number {
-  const now = v.env.clock.coarseNow()
+  const now = ch.clock.coarseNow()
   f.pcnt++
   f.bcnt += (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
   f.timestamp = now

@@ -7,9 +7,10 @@
  *
  * Lookup is a longest-prefix match in O(log n) that allocates nothing: the prefixes are flattened
  * into disjoint address intervals (each carrying the most specific prefix covering it) kept in
- * typed arrays and binary-searched. A change only marks the table stale; the intervals are rebuilt
- * on the next lookup, so loading 100,000 entries one command at a time costs one rebuild, not
- * 100,000. It must not touch packets beyond reading an address, nor throw on the packet path.
+ * typed arrays and binary-searched (from a /16 index when there are many). A change only marks the
+ * table stale; the intervals are rebuilt on the next lookup, so loading 100,000 entries one command
+ * at a time costs one rebuild, not 100,000. It must not touch packets beyond reading an address,
+ * nor throw on the packet path.
  */
 
 import { SysError } from '../../../../util/errno.js'
@@ -106,13 +107,35 @@ export class IpfwTable {
   private hit = new Int32Array(1).fill(-1)
   private values = new Uint32Array(0)
   private nIntervals = 1
+  /**
+   * For each /16 h, the interval holding address h << 16 (FAN + 1 entries; the last is the final
+   * interval): a lookup binary-searches only between idx[h] and idx[h + 1], a handful of steps for a
+   * table of 100,000 prefixes. Built with the intervals when there are more than FAN_MIN of them.
+   */
+  private idx: Int32Array | null = null
+  /** Told of every change to the IPv4 entries (the fast pass's memo depends on them). */
+  private readonly owner: IpfwTables | null
 
-  constructor(name: string, set: number, kidx: number, limit: number, type: TableType = 'addr') {
+  constructor(
+    name: string,
+    set: number,
+    kidx: number,
+    limit: number,
+    type: TableType = 'addr',
+    owner: IpfwTables | null = null,
+  ) {
     this.name = name
     this.set = set
     this.kidx = kidx
     this.limit = limit
     this.type = type
+    this.owner = owner
+  }
+
+  /** The IPv4 entries changed: rebuild the intervals on the next lookup, and tell the tables. */
+  private touch(): void {
+    this.stale = true
+    this.owner?.onChange?.()
   }
 
   get count(): number {
@@ -140,12 +163,12 @@ export class IpfwTable {
     if (this.entries.has(k)) {
       if (!update) return 'exists'
       this.entries.set(k, e.value >>> 0)
-      this.stale = true
+      this.touch()
       return 'updated'
     }
     if (this.limit !== 0 && this.entries.size >= this.limit) return 'limit'
     this.entries.set(k, e.value >>> 0)
-    this.stale = true
+    this.touch()
     return 'added'
   }
 
@@ -168,8 +191,8 @@ export class IpfwTable {
     this.names = o.names
     o.names = n
     this.v6.swap(o.v6)
-    this.stale = true
-    o.stale = true
+    this.touch()
+    o.touch()
   }
 
   delete(e: IpfwTableEntry): TableResult {
@@ -177,7 +200,7 @@ export class IpfwTable {
     if (e.addr6 !== undefined) return this.v6.delete(e.addr6, e.len) ? 'deleted' : 'notfound'
     const k = ((e.addr & maskOf(e.len)) >>> 0) * 33 + e.len
     if (!this.entries.delete(k)) return 'notfound'
-    this.stale = true
+    this.touch()
     return 'deleted'
   }
 
@@ -185,7 +208,7 @@ export class IpfwTable {
     this.entries.clear()
     this.names.clear()
     this.v6.clear()
-    this.stale = true
+    this.touch()
   }
 
   /** The entries in radix walk order (address, then length), or by name. Control plane: allocates. */
@@ -229,8 +252,14 @@ export class IpfwTable {
     // The packet path passes int32 addresses; the intervals are unsigned.
     const a = addr >>> 0
     const s = this.starts
+    const idx = this.idx
     let lo = 0
     let hi = this.nIntervals - 1
+    if (idx !== null) {
+      const h = a >>> 16
+      lo = idx[h]!
+      hi = idx[h + 1]!
+    }
     // The last interval whose start is ≤ addr (starts[0] is 0, so one always exists).
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1
@@ -301,8 +330,26 @@ export class IpfwTable {
     this.starts = starts
     this.hit = hit
     this.nIntervals = m
+    this.idx = m > FAN_MIN ? fanIndex(starts, m) : null
     this.stale = false
   }
+}
+
+/** Intervals above which a table gets its /16 index (below, the binary search is as short). */
+const FAN_MIN = 64
+const FAN = 1 << 16
+
+/** IpfwTable.idx for the m intervals of starts: idx[h] is the last interval starting at or below h << 16. */
+function fanIndex(starts: Uint32Array, m: number): Int32Array {
+  const idx = new Int32Array(FAN + 1)
+  let k = 0
+  for (let h = 0; h < FAN; h++) {
+    const at = h * FAN
+    while (k + 1 < m && starts[k + 1]! <= at) k++
+    idx[h] = k
+  }
+  idx[FAN] = m - 1
+  return idx
 }
 
 /** The valid table names (ipfw_check_object_name): letters, digits, `_-.`, under 64 characters. */
@@ -317,6 +364,8 @@ export class IpfwTables {
   private readonly used = new Set<number>()
   /** net.inet.ip.fw.tables_max. */
   tablesMax = 128
+  /** Called after any change to a table's IPv4 entries (the chain makes its fast pass forget). */
+  onChange: (() => void) | null = null
 
   get(name: string): IpfwTable | undefined {
     return this.byName.get(name)
@@ -332,7 +381,7 @@ export class IpfwTables {
     let kidx = 1
     while (this.used.has(kidx)) kidx++
     this.used.add(kidx)
-    const t = new IpfwTable(name, set, kidx, limit, type as TableType)
+    const t = new IpfwTable(name, set, kidx, limit, type as TableType, this)
     t.locked = locked
     this.byName.set(name, t)
     return t

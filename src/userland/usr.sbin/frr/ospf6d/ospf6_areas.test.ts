@@ -3,7 +3,9 @@
  * through Inter-Area-Router-LSAs (RFC 5340 §4.4.3.5; RFC 2328 §16.4), two border routers away, and
  * lost with its area's link; and a backbone split in two by a non-backbone area, healed by a
  * virtual link between its border routers (RFC 5340 §4.7, FRR's `area X virtual-link A.B.C.D`) and
- * split again when the link is removed. FRR's `show ipv6 ospf6 database|route|neighbor` throughout.
+ * split again when the link is removed; a border router taking a backbone route through a transit
+ * area's summary when that is cheaper (RFC 2328 §16.3). FRR's `show ipv6 ospf6 database|route|neighbor`
+ * throughout.
  */
 
 import assert from 'node:assert/strict'
@@ -171,5 +173,80 @@ describe('ospf6d virtual links', () => {
     await r.sleep(60)
     assert.doesNotMatch((await r.line('r1 vtysh -c "show ipv6 ospf6 route"')).out, /fc00:5::\/64/)
     assert.notEqual((await r.line('h1 ping -6 -c 1 -t 2 fc00:5::10')).status, 0)
+  })
+})
+
+/** A router whose interfaces are `name=addr=area[=cost]`, then `router ospf6` lines. */
+const node = (name: string, rid: string, ifs: string[], router: string[] = []) => {
+  const c = ['configure terminal']
+  for (const i of ifs) {
+    const [n, , a, cost] = i.split('=')
+    c.push(`interface ${n}`, `ipv6 ospf6 area ${a}`)
+    if (cost !== undefined) c.push(`ipv6 ospf6 cost ${cost}`)
+  }
+  c.push('router ospf6', ...router)
+  return `  ${name}:
+    kind: router
+    ospf6: { routerId: ${rid}, redistribute: [], interfaces: [] }
+    interfaces: [ ${ifs.map((i) => `{ name: ${i.split('=')[0]}, ipv6: [ ${i.split('=')[1]} ] }`).join(', ')} ]
+    startup: [ 'vtysh ${c.map((x) => `-c "${x}"`).join(' ')}' ]`
+}
+
+/**
+ * The backbone r2 — r1 — r4 — r3 with r1 — r4 at cost 100; area 1 r2 — r3 — r6, a transit area
+ * for the virtual link r3 — r6 (r6's backbone side is only h6's LAN). r2's backbone path to r3 — r4
+ * costs 120; r3's summary of it in area 1 offers 20.
+ */
+const TRANSIT = `
+name: ospf6-transit
+nodes:
+${host6('h6', 'fc00:6::10/64', 'fc00:6::1')}
+${node('r1', '1.1.1.1', ['eth0=fc00:12::1/64=0.0.0.0', 'eth1=fc00:14::1/64=0.0.0.0=100'])}
+${node('r2', '2.2.2.2', ['eth0=fc00:12::2/64=0.0.0.0', 'eth1=fc00:23::2/64=0.0.0.1'])}
+${node('r3', '3.3.3.3', ['eth0=fc00:23::3/64=0.0.0.1', 'eth1=fc00:34::3/64=0.0.0.0', 'eth2=fc00:36::3/64=0.0.0.1'], ['area 0.0.0.1 virtual-link 6.6.6.6'])}
+${node('r4', '4.4.4.4', ['eth0=fc00:14::4/64=0.0.0.0=100', 'eth1=fc00:34::4/64=0.0.0.0'])}
+${node('r6', '6.6.6.6', ['eth0=fc00:36::6/64=0.0.0.1', 'eth1=fc00:6::1/64=0.0.0.0'], ['area 0.0.0.1 virtual-link 3.3.3.3'])}
+links:
+  - { a: r1:eth0, b: r2:eth0 }
+  - { a: r1:eth1, b: r4:eth0 }
+  - { a: r2:eth1, b: r3:eth0 }
+  - { a: r3:eth1, b: r4:eth1 }
+  - { a: r3:eth2, b: r6:eth0 }
+  - { a: r6:eth1, b: h6 }
+`
+
+describe('ospf6d transit areas (RFC 2328 §16.3)', () => {
+  test("a backbone route through a transit area's summary when cheaper, and back when it is not", async () => {
+    const r = (current = await bootLab(TRANSIT, 13))
+    await r.sleep(60)
+    // Area 1 is a transit area: r3 and r6 have a full virtual link, their Router-LSAs the V bit.
+    const nb = (await r.line('r3 vtysh -c "show ipv6 ospf6 neighbor"')).out
+    assert.match(nb, /^6\.6\.6\.6 .* Full\/PointToPoint .*VLINK0\[PointToPoint\]$/m, nb)
+    // r4's link with r3 stays a backbone (IA) route of r2, at r3's summary's cost through area 1.
+    const o2 = (await r.line('r2 vtysh -c "show ipv6 ospf6 route"')).out
+    assert.match(o2, /^\*N IA fc00:34::\/64 +fe80::[0-9a-f:]+ +eth1 /m, o2)
+    assert.match(
+      (await r.line('r2 vtysh -c "show ipv6 route"')).out,
+      /^O>\* fc00:34::\/64 \[110\/20\] via fe80::[0-9a-f:]+, eth1,/m,
+    )
+    // r1 — r4 is not summarised any cheaper: the backbone's own path, out of eth0.
+    assert.match(o2, /^\*N IA fc00:14::\/64 +fe80::[0-9a-f:]+ +eth0 /m, o2)
+    // h6's LAN, across the virtual link, is reached through area 1 as well.
+    assert.match(o2, /^\*N IA fc00:6::\/64 +fe80::[0-9a-f:]+ +eth1 /m, o2)
+    // Without the virtual link area 1 carries no transit: the backbone's path, eth0, cost 120.
+    for (const [n, peer] of [
+      ['r3', '6.6.6.6'],
+      ['r6', '3.3.3.3'],
+    ] as const) {
+      const x = await r.line(
+        `${n} vtysh -c 'conf t' -c 'router ospf6' -c 'no area 0.0.0.1 virtual-link ${peer}'`,
+      )
+      assert.equal(x.status, 0, x.out)
+    }
+    await r.sleep(60)
+    assert.match(
+      (await r.line('r2 vtysh -c "show ipv6 route"')).out,
+      /^O>\* fc00:34::\/64 \[110\/120\] via fe80::[0-9a-f:]+, eth0,/m,
+    )
   })
 })

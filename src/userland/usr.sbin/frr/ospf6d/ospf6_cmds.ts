@@ -1,6 +1,7 @@
 /**
  * ospf6d's commands in FRR's language (RFC 7166's `ipv6 ospf6 authentication` among the interface's): `router ospf6` and its node (`ospf6 router-id`, Quagga's
- * `router-id`, ` interface IF area A`, `area A range P`, `area A virtual-link R`, `redistribute`,
+ * `router-id`, ` interface IF area A`, `area A range P`, `area A stub|nssa [no-summary]`,
+ * `area A virtual-link R`, `redistribute`,
  * `max-lsa`), the interface's
  * `ipv6 ospf6 ...` settings (area, cost, timers, priority, network type, passive), and `show ipv6
  * ospf6 [neighbor|route|database|interface]`. FRR's parser takes a unique prefix of a keyword, so
@@ -66,10 +67,71 @@ function range(s: VtySession, a: string, p: string, advertise: boolean, on: bool
   changed(s)
 }
 
+/**
+ * `area X stub|nssa [no-summary]` and their `no` forms, as FRR 8.4's ospf6d takes them: the last
+ * kind set wins, `no area X stub no-summary` takes the stub away altogether, and `no` of the other
+ * kind changes nothing. Refused for the backbone (RFC 2328 §3.6, RFC 3101 §1.3; ospfd's message —
+ * FRR 8.4's ospf6d takes it and breaks the backbone) and for a virtual link's transit area (§15).
+ */
+function areaType(
+  s: VtySession,
+  a: string,
+  kind: 'stub' | 'nssa',
+  noSummary: boolean,
+  on: boolean,
+  dio?: { metric: number | null; type2: boolean },
+): void {
+  const ar = area(s, a)
+  const c = cfg(s)
+  if (!on) {
+    if (c.areaTypes.get(ar.id)?.kind === kind) c.areaTypes.delete(ar.id)
+    changed(s)
+    return
+  }
+  if (ar.id === 0) s.fail(`You can't configure ${kind} to backbone`)
+  if (c.vlinks.some((v) => v.area === ar.id)) s.fail('First deconfigure all virtual link through this area')
+  c.areaTypes.set(ar.id, dio === undefined ? { text: a, kind, noSummary } : { text: a, kind, noSummary, dio })
+  changed(s)
+}
+
+/**
+ * `area X nssa [no-summary] default-information-originate [metric N] [metric-type 1|2] [no-summary]`:
+ * each form sets the whole of the area's NSSA settings, as FRR's does.
+ */
+function nssaDefaultCommands(): CmdSpec[] {
+  const out: CmdSpec[] = []
+  const tails = [
+    { t: '', m: () => null, y: () => true },
+    { t: ' metric (0-16777214)', m: (x: string[]) => Number(x[0]), y: () => true },
+    { t: ' metric-type (1-2)', m: () => null, y: (x: string[]) => x[0] !== '1' },
+    {
+      t: ' metric (0-16777214) metric-type (1-2)',
+      m: (x: string[]) => Number(x[0]),
+      y: (x: string[]) => x[1] !== '1',
+    },
+  ]
+  for (const tail of tails)
+    for (const [pre, post] of [
+      ['', ''],
+      ['', ' no-summary'],
+      [' no-summary', ''],
+    ] as const)
+      out.push(
+        spec(
+          OSPF6_NODE,
+          `area WORD nssa${pre} default-information-originate${tail.t}${post}`,
+          (s, [a, ...x]) =>
+            areaType(s, a!, 'nssa', pre !== '' || post !== '', true, { metric: tail.m(x), type2: tail.y(x) }),
+        ),
+      )
+  return out
+}
+
 function virtualLink(s: VtySession, a: string, peer: string, on: boolean): void {
   const ar = area(s, a)
-  // RFC 2328 §15: a virtual link crosses a non-backbone area.
+  // RFC 2328 §15: a virtual link crosses a non-backbone area, never a stub one.
   if (ar.id === 0) s.fail('Configuring VLs over the backbone is not allowed')
+  if (on && cfg(s).areaTypes.has(ar.id)) s.fail(`Area ${a} is ${cfg(s).areaTypes.get(ar.id)!.kind}`)
   const rid = parseIpv4(peer)!
   const c = cfg(s)
   const had = c.vlinks.some((v) => v.area === ar.id && v.peer === rid)
@@ -120,6 +182,15 @@ export const OSPF6_COMMANDS: readonly CmdSpec[] = [
   spec(OSPF6_NODE, 'area WORD range WORD advertise', (s, [a, p]) => range(s, a!, p!, true, true)),
   spec(OSPF6_NODE, 'area WORD range WORD not-advertise', (s, [a, p]) => range(s, a!, p!, false, true)),
   spec(OSPF6_NODE, 'no area WORD range WORD', (s, [a, p]) => range(s, a!, p!, true, false)),
+  spec(OSPF6_NODE, 'area WORD stub', (s, [a]) => areaType(s, a!, 'stub', false, true)),
+  spec(OSPF6_NODE, 'area WORD stub no-summary', (s, [a]) => areaType(s, a!, 'stub', true, true)),
+  spec(OSPF6_NODE, 'no area WORD stub', (s, [a]) => areaType(s, a!, 'stub', false, false)),
+  spec(OSPF6_NODE, 'no area WORD stub no-summary', (s, [a]) => areaType(s, a!, 'stub', false, false)),
+  spec(OSPF6_NODE, 'area WORD nssa', (s, [a]) => areaType(s, a!, 'nssa', false, true)),
+  spec(OSPF6_NODE, 'area WORD nssa no-summary', (s, [a]) => areaType(s, a!, 'nssa', true, true)),
+  ...nssaDefaultCommands(),
+  spec(OSPF6_NODE, 'no area WORD nssa', (s, [a]) => areaType(s, a!, 'nssa', false, false)),
+  spec(OSPF6_NODE, 'no area WORD nssa no-summary', (s, [a]) => areaType(s, a!, 'nssa', false, false)),
   spec(OSPF6_NODE, 'area WORD virtual-link A.B.C.D', (s, [a, p]) => virtualLink(s, a!, p!, true)),
   spec(OSPF6_NODE, 'no area WORD virtual-link A.B.C.D', (s, [a, p]) => virtualLink(s, a!, p!, false)),
   spec(OSPF6_NODE, `redistribute ${REDIST}`, (s, [src]) => redistribute(s, src!, null, 2, true)),

@@ -43,10 +43,22 @@ export interface Ospf6Config {
   /** `area A range P` (as written; ospf6d takes one area, so ranges summarise nothing yet). */
   ranges: Array<{ areaText: string; prefix: string; advertise: boolean }>
   redistribute: Map<string, { metric: number | null; metricType: 1 | 2 }>
+  /** `area X stub [no-summary]` and `area X nssa [no-summary]` (RFC 3101), by area id. */
+  areaTypes: Map<number, Ospf6AreaType>
   /** `area X virtual-link A.B.C.D` (RFC 5340 §4.7), in order. */
   vlinks: Array<{ areaText: string; area: number; peer: number }>
   maxLsa: number | null
   ifs: Map<string, Ospf6IfConfig>
+}
+
+/** A stub or not-so-stubby area as configured (an area absent from the map is a normal one). */
+export interface Ospf6AreaType {
+  text: string
+  kind: 'stub' | 'nssa'
+  /** No Inter-Area-Prefix-LSAs into it but the default route's. */
+  noSummary: boolean
+  /** An NSSA's `default-information-originate [metric N] [metric-type 1|2]` (a border router's Type-7 ::/0). */
+  dio?: { metric: number | null; type2: boolean }
 }
 
 export function newOspf6Config(): Ospf6Config {
@@ -55,6 +67,7 @@ export function newOspf6Config(): Ospf6Config {
     routerId: null,
     ifAreas: new Map(),
     ranges: [],
+    areaTypes: new Map(),
     redistribute: new Map(),
     vlinks: [],
     maxLsa: null,
@@ -102,10 +115,19 @@ export function ospf6RunningConfig(c: Ospf6Config): { ifLines: Map<string, strin
     }
     for (const r of c.ranges)
       router.push(` area ${r.areaText} range ${r.prefix}${r.advertise ? '' : ' not-advertise'}`)
+    for (const [, t] of [...c.areaTypes].sort(([x], [y]) => (x >>> 0) - (y >>> 0)))
+      router.push(` area ${t.text} ${t.kind}${dioText(t)}${t.noSummary ? ' no-summary' : ''}`)
     for (const v of c.vlinks) router.push(` area ${v.areaText} virtual-link ${formatIpv4(v.peer)}`)
     for (const [name, a] of c.ifAreas) router.push(` interface ${name} area ${a.text}`)
     if (c.maxLsa !== null) router.push(` max-lsa ${c.maxLsa}`)
     router.push('exit')
   }
   return { ifLines, router }
+}
+
+/** FRR 8.4's words for an NSSA's default: the metric as given, the type only when 1. */
+function dioText(t: Ospf6AreaType): string {
+  if (t.dio === undefined) return ''
+  const m = t.dio.metric === null ? '' : ` metric ${t.dio.metric}`
+  return ` default-information-originate${m}${t.dio.type2 ? '' : ' metric-type 1'}`
 }

@@ -5,7 +5,7 @@
  * (§4.5.2 on RFC 2328 §13.3), aging to MaxAge and flushing, SPF scheduling and the calculation
  * (ospf6_spf.ts). The neighbour machine and database exchange are ospf6_nbr.ts, receiving updates
  * ospf6_flood.ts, a packet's checks (and RFC 7166's trailer) ospf6_input.ts, virtual links
- * ospf6_vlink.ts; what it sends gets the Authentication Trailer here where configured. The daemon (ospf6d.ts) feeds it packets, interface lists and time.
+ * ospf6_vlink.ts, stub areas and NSSAs ospf6_nssa.ts; what it sends gets the Authentication Trailer here where configured. The daemon (ospf6d.ts) feeds it packets, interface lists and time.
  *
  * A separate implementation from ospfd's engine rather than a shared one: the two differ in how
  * neighbours, DRs and links are named (addresses vs Router and Interface IDs) at almost every step,
@@ -40,10 +40,11 @@ import { ageOf, type LsaEntry, Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { elect6 } from './ospf6_dr.js'
 import { receive6 } from './ospf6_input.js'
 import { Nbr6Input, nbr6Kill } from './ospf6_nbr.js'
+import { type Area6Type, areaOptions, nssaRoutes6 } from './ospf6_nssa.js'
 import { flushLsa6, originate6 } from './ospf6_origin.js'
 import { type Ospf6Route, ospf6Spf, type Spf6Result } from './ospf6_spf.js'
 import { type If6Desc, type Nbr6, NbrState, type Ospf6If } from './ospf6_types.js'
-import { hasVirtualLinks6, transitDone6 } from './ospf6_vlink.js'
+import { vlinkHooks6 } from './ospf6_vlink.js'
 
 const SPF_DELAY_NS = 0.2 * SEC_NS
 const SPF_HOLD_NS = 0.05 * SEC_NS
@@ -107,6 +108,8 @@ export class Ospf6Engine {
   }
   onRoutes: (routes: Map<string, Ospf6Route>) => void = () => {}
   externals: External6[] = []
+  /** Stub areas and NSSAs (ospf6_nssa.ts); absent areas are normal. */
+  areaTypes: ReadonlyMap<number, Area6Type> = new Map()
   spfAt = Number.POSITIVE_INFINITY
   private lastSpf = Number.NEGATIVE_INFINITY
   private spfHoldMult = 1
@@ -217,7 +220,7 @@ export class Ospf6Engine {
     }
   }
 
-  private ifUp(i: Ospf6If, now: number): void {
+  ifUp(i: Ospf6If, now: number): void {
     // A virtual link comes up from its transit area's tree (ospf6_vlink.ts), after a calculation.
     if (i.type === 'virtual') {
       i.state = 'Down'
@@ -307,7 +310,8 @@ export class Ospf6Engine {
 
   /** The options of our Hellos and DDs on i: the AT bit where a trailer goes (RFC 7166 §2.1). */
   options(i: Ospf6If): number {
-    return i.auth ? OPTIONS6 | OPT6_AT : OPTIONS6
+    const o = this.areaTypes.size === 0 ? OPTIONS6 : areaOptions(this, i.area)
+    return i.auth ? o | OPT6_AT : o
   }
 
   private sendHello(i: Ospf6If): void {
@@ -427,8 +431,8 @@ export class Ospf6Engine {
       if (i.state === 'Down' || i.state === 'Loopback' || i.passive) continue
       if (scope === 0 && i !== scopeIf) continue
       if (scope === 1 && i.area !== area) continue
-      // RFC 2328 §13.3 (1): nothing of AS scope goes over a virtual link.
-      if (scope === 2 && i.type === 'virtual') continue
+      // RFC 2328 §13.3 (1): nothing of AS scope goes over a virtual link or into a stub area or NSSA.
+      if (scope === 2 && (i.type === 'virtual' || this.areaTypes.has(i.area))) continue
       let added = false
       for (const n of i.nbrs.values()) {
         if (n.state < NbrState.EXCHANGE) continue
@@ -578,7 +582,10 @@ export class Ospf6Engine {
   private runSpf(now: number): void {
     this.counters.spfRuns++
     this.lastSpf = now
-    const r = ospf6Spf(this, now, hasVirtualLinks6(this) ? (v) => transitDone6(this, v) : null)
+    const r = ospf6Spf(this, now, {
+      ...vlinkHooks6(this),
+      nssaRoutes: this.areaTypes.size > 0 ? (v, routes) => nssaRoutes6(this, v, routes) : undefined,
+    })
     this.lastSpfResult = r
     this.routes = r.routes
     // A border router's Inter-Area-Prefix-LSAs follow its routes.

@@ -12,6 +12,7 @@ import { type Lsa, lsaChecksumOk, lsaCompare, lsaKey, MAX_AGE } from '../../../.
 import { lsa6BodyOk } from '../../../../wire/routing/ospf6.js'
 import { ageOf, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { type Ospf6Engine, scopeOf } from './ospf6_engine.js'
+import { lsaAllowed6 } from './ospf6_nssa.js'
 import { origKey } from './ospf6_origin.js'
 import { type Nbr6, NbrState, type Ospf6If } from './ospf6_types.js'
 
@@ -30,6 +31,11 @@ export function receiveUpdate6(e: Ospf6Engine, i: Ospf6If, n: Nbr6, lsas: readon
     const t = lsa.hdr.type
     if (scopeOf(t) === 3 || !lsaChecksumOk(lsa.data) || !lsa6BodyOk(lsa)) {
       e.drop('lsa')
+      continue
+    }
+    // RFC 2328 §13 (3): nothing of AS scope in a stub area or NSSA, no Type-7 outside an NSSA.
+    if (e.areaTypes.size > 0 && !lsaAllowed6(e, i, t)) {
+      e.drop('lsa-area-type')
       continue
     }
     e.counters.lsaReceived++

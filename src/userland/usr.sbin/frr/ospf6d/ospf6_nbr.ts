@@ -17,9 +17,10 @@ import {
   lsaKey,
   MAX_AGE,
 } from '../../../../wire/routing/ospf.js'
-import { ack6Body, type Dd6, dd6Body, type Hello6, lsr6Body, OPT6_E } from '../../../../wire/routing/ospf6.js'
+import { ack6Body, type Dd6, dd6Body, type Hello6, lsr6Body } from '../../../../wire/routing/ospf6.js'
 import { ageOf, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { type Ospf6Engine, scopeOf } from './ospf6_engine.js'
+import { helloOptionsOk } from './ospf6_nssa.js'
 import { type Nbr6, NbrState, newNbr6, type Ospf6If } from './ospf6_types.js'
 
 const DD_I = 4
@@ -77,7 +78,7 @@ export class Nbr6Input {
       e.drop('hello-timers')
       return
     }
-    if ((h.options & OPT6_E) === 0) {
+    if (!helloOptionsOk(e, i, h.options)) {
       e.drop('hello-options')
       return
     }
@@ -177,8 +178,14 @@ export class Nbr6Input {
     this.setState(n, NbrState.EXCHANGE, now)
     const e = this.e
     const out: LsaHeader[] = []
-    // A virtual link carries the backbone's database only (RFC 2328 §10.3: no AS-external-LSAs).
-    const dbs = i.type === 'virtual' ? [e.area(i.area).lsdb] : [e.linkDb(i), e.area(i.area).lsdb, e.external]
+    // A virtual link carries the backbone's database only (RFC 2328 §10.3: no AS-external-LSAs),
+    // and so does a stub area or an NSSA its own.
+    const dbs =
+      i.type === 'virtual'
+        ? [e.area(i.area).lsdb]
+        : e.areaTypes.has(i.area)
+          ? [e.linkDb(i), e.area(i.area).lsdb]
+          : [e.linkDb(i), e.area(i.area).lsdb, e.external]
     for (const db of dbs)
       for (const x of db.map.values()) {
         const age = ageOf(x, now)

@@ -6,7 +6,8 @@
  * (§4.4.3.9), on an area border router Inter-Area-Prefix-LSAs for each area's routes in the others
  * (§4.4.3.4) and Inter-Area-Router-LSAs for the AS boundary routers it reaches (§4.4.3.5), virtual
  * links in the backbone's Router-LSA with the V bit and an LA-bit host address in the transit
- * area's (§4.4.3.2, §4.4.3.9), and AS-External-LSAs for what it redistributes (§4.4.3.6) — originated when they
+ * area's (§4.4.3.2, §4.4.3.9), AS-External-LSAs for what it redistributes (§4.4.3.6), and those of
+ * stub areas and NSSAs (ospf6_nssa.ts: Type-7s, defaults, translations) — originated when they
  * change, at most once per MinLSInterval each, refreshed at 30 min, flushed by premature aging when
  * no longer wanted.
  *
@@ -25,7 +26,6 @@ import {
   Ls6Type,
   link6Body,
   network6Body,
-  OPTIONS6,
   PFX_LA,
   type Prefix6,
   parseLink6,
@@ -37,6 +37,7 @@ import {
 } from '../../../../wire/routing/ospf6.js'
 import { ageOf, type LsaEntry, type Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import type { Ospf6Engine } from './ospf6_engine.js'
+import { areaKind, areaOptions, areaTypeWants, summariesInto, translating } from './ospf6_nssa.js'
 import { routeKey } from './ospf6_spf.js'
 import { NbrState, type Ospf6If } from './ospf6_types.js'
 import { vlinkAddress } from './ospf6_vlink.js'
@@ -89,10 +90,14 @@ function desired(e: Ospf6Engine): Want[] {
   const used = new Set<number>()
   for (const i of e.ifs.values()) if (i.state !== 'Down') used.add(i.area)
   const abr = used.size > 1 && used.has(0)
+  // RFC 3101 §3.1: a translator originates AS-External-LSAs, so it is an AS boundary router.
+  const asbr = e.externals.length > 0 || translating(e)
   for (const a of used) {
     const db = e.area(a).lsdb
     const tag = `a:${a}`
-    let flags = (e.externals.length > 0 ? RTR6_E : 0) | (abr ? RTR6_B : 0)
+    const opts = areaOptions(e, a)
+    // A stub area has no AS boundary routers (RFC 2328 §3.6).
+    let flags = (asbr && areaKind(e, a) !== 'stub' ? RTR6_E : 0) | (abr ? RTR6_B : 0)
     for (const v of e.ifs.values())
       if (v.vl?.transit === a && [...v.nbrs.values()].some((n) => n.state === NbrState.FULL)) flags |= RTR6_V
     out.push({
@@ -102,7 +107,7 @@ function desired(e: Ospf6Engine): Want[] {
       tag,
       type: Ls6Type.ROUTER,
       id: 0,
-      body: router6Body(flags, routerLinks(e, a)),
+      body: router6Body(flags, routerLinks(e, a), opts),
     })
     // Prefixes of our stub links, loopbacks and point-to-point links hang off the Router-LSA.
     const stub: Prefix6[] = []
@@ -135,7 +140,7 @@ function desired(e: Ospf6Engine): Want[] {
       tag: `l:${i.name}`,
       type: Ls6Type.LINK,
       id: i.ifId,
-      body: link6Body(i.priority, i.linkLocal, i.prefixes),
+      body: link6Body(i.priority, i.linkLocal, i.prefixes, areaOptions(e, i.area)),
     })
     if (i.state !== 'DR') continue
     const full = [...i.nbrs.values()].filter((n) => n.state === NbrState.FULL)
@@ -148,7 +153,7 @@ function desired(e: Ospf6Engine): Want[] {
       tag: `a:${i.area}`,
       type: Ls6Type.NETWORK,
       id: i.ifId,
-      body: network6Body([rid, ...full.map((n) => n.routerId)]),
+      body: network6Body([rid, ...full.map((n) => n.routerId)], areaOptions(e, i.area)),
     })
     // §4.4.3.9: the link's prefixes, from the Link-LSAs of the routers fully adjacent to us.
     const pfx: Prefix6[] = i.prefixes.map((p) => ({ len: p.len, options: 0, metric: 0, addr: p.addr }))
@@ -180,7 +185,7 @@ function desired(e: Ospf6Engine): Want[] {
     const ids = new Map<number, number>()
     for (const r of rs)
       for (const a of used) {
-        if (a === r.area || r.cost >= 0xffffff) continue
+        if (a === r.area || r.cost >= 0xffffff || !summariesInto(e, a)) continue
         const id = (ids.get(a) ?? 0) + 1
         ids.set(a, id)
         out.push({
@@ -199,6 +204,8 @@ function desired(e: Ospf6Engine): Want[] {
     for (const r of asbrs)
       for (const a of used) {
         if (a === r.area || (r.kind === 'inter' && (r.area !== 0 || a === 0)) || r.cost >= 0xffffff) continue
+        // RFC 2328 §12.4.3, RFC 3101 §2.2: no AS boundary routers announced into a stub area or NSSA.
+        if (areaKind(e, a) !== 'normal') continue
         out.push({
           db: e.area(a).lsdb,
           area: a,
@@ -206,9 +213,16 @@ function desired(e: Ospf6Engine): Want[] {
           tag: `a:${a}`,
           type: Ls6Type.INTER_ROUTER,
           id: r.rid,
-          body: interRouter6Body(OPTIONS6, r.cost, r.rid),
+          body: interRouter6Body(areaOptions(e, a), r.cost, r.rid),
         })
       }
+  }
+  // Type-7s, stub defaults and translations (ospf6_nssa.ts).
+  for (const w of areaTypeWants(e, used, e.externals.length + 1)) {
+    const db = w.area === null ? e.external : e.area(w.area).lsdb
+    const area = w.area ?? 0
+    const tag = w.area === null ? 'as' : `a:${area}`
+    out.push({ db, area, scopeIf: null, tag, type: w.type, id: w.id, body: w.body })
   }
   // External LSAs: Link State IDs are ours to choose (§4.4.3.6); numbered in list order from 1.
   e.externals.forEach((x, k) => {

@@ -56,7 +56,10 @@ export function showOspf6(e: Ospf6Engine): string {
     const ifs = [...e.ifs.values()].filter((i) => i.area === a.id)
     let full = 0
     for (const i of ifs) for (const n of i.nbrs.values()) if (n.state === NbrState.FULL) full++
-    out += `\n Area ${ip(a.id)}\n`
+    const t = e.areaTypes.get(a.id)
+    const kind =
+      t === undefined ? '' : `[${t.kind === 'stub' ? 'Stub' : 'NSSA'}${t.noSummary ? ', No Summary' : ''}]`
+    out += `\n Area ${ip(a.id)}${kind}\n`
     out += `     Number of Area scoped LSAs is ${a.lsdb.size}\n`
     out += `     Interface attached to this area: ${ifs.map((i) => i.name).join(' ')}\n`
     out += `     Number of fully adjacent neighbors in this area: ${full}\n`
@@ -137,6 +140,7 @@ const TYPE_NAMES: Readonly<Record<number, string>> = {
   [Ls6Type.INTER_PREFIX]: 'IAP',
   [Ls6Type.INTER_ROUTER]: 'IAR',
   [Ls6Type.EXTERNAL]: 'ASE',
+  [Ls6Type.NSSA]: 'Type7',
   [Ls6Type.LINK]: 'Lnk',
   [Ls6Type.INTRA_PREFIX]: 'INP',
 }
@@ -155,9 +159,11 @@ function payloads(type: number, d: Uint8Array): string[] {
     }
     case Ls6Type.INTRA_PREFIX:
       return (parseIntraPrefix6(d)?.prefixes ?? []).map(pfx)
-    case Ls6Type.EXTERNAL: {
+    case Ls6Type.EXTERNAL:
+    case Ls6Type.NSSA: {
       const x = parseExternal6(d)
-      return x === null ? [] : [pfx(x.prefix)]
+      // FRR 8.4 prints an external default as `::`, without its length.
+      return x === null ? [] : [x.prefix.len === 0 ? formatIpv6(x.prefix.addr) : pfx(x.prefix)]
     }
     case Ls6Type.INTER_PREFIX: {
       const x = parseInterPrefix6(d)

@@ -5,7 +5,8 @@
  * attached link); then each reached vertex's Intra-Area-Prefix-LSAs give the prefixes (§4.8.3), and
  * Inter-Area-Prefix-LSAs of reachable border routers the inter-area routes (§4.8.4: an area border
  * router reads the backbone's only), Inter-Area-Router-LSAs the AS boundary routers of other areas,
- * and AS-External-LSAs of reachable ASBRs the external routes (type 1 and 2 metrics, §4.8.5).
+ * and AS-External-LSAs of reachable ASBRs the external routes (type 1 and 2 metrics, §4.8.5), and
+ * last an NSSA's Type-7 routes (RFC 3101 §2.5, through a hook of ospf6_nssa.ts).
  * Transit areas are calculated before the backbone, so that a virtual link (§4.7, ospf6_vlink.ts)
  * knows from their trees whether it is up, and at what cost and through which next hops, by the
  * time the backbone's tree crosses it.
@@ -16,6 +17,7 @@
 import { formatIpv6, in6Eq } from '../../../../wire/inet6/in6_addr.js'
 import { MAX_AGE } from '../../../../wire/routing/ospf.js'
 import {
+  type External6Body,
   Link6,
   Ls6Type,
   PFX_NU,
@@ -81,8 +83,21 @@ export interface Spf6Result {
   asbrs: Map<number, Asbr6Route>
 }
 
-/** Called between the transit areas' trees and the backbone's (virtual links are set up there). */
-export type TransitDone = (vertices: ReadonlyMap<number, ReadonlyMap<string, Spf6Vertex>>) => void
+type Vertices = ReadonlyMap<number, ReadonlyMap<string, Spf6Vertex>>
+
+/** What virtual links (ospf6_vlink.ts) and NSSAs (ospf6_nssa.ts) add to the calculation. */
+export interface Spf6Hooks {
+  /** Between the transit areas' trees and the backbone's (virtual links are set up there). */
+  transitDone?: (vertices: Vertices) => void
+  /** After the inter-area routes (RFC 2328 §16.3: the transit areas' summaries). */
+  examineTransit?: (
+    vertices: Vertices,
+    routes: Map<string, Ospf6Route>,
+    asbrs: Map<number, Asbr6Route>,
+  ) => void
+  /** Last: the NSSAs' Type-7 routes. */
+  nssaRoutes?: (vertices: Vertices, routes: Map<string, Ospf6Route>) => void
+}
 
 function live(e: LsaEntry, now: number): boolean {
   return ageOf(e, now) < MAX_AGE
@@ -114,7 +129,7 @@ export function routeKey(addr: Uint8Array, len: number): string {
   return `${formatIpv6(addr)}/${len}`
 }
 
-function sameHops(a: NextHop6[], b: NextHop6[]): NextHop6[] {
+export function sameHops(a: NextHop6[], b: NextHop6[]): NextHop6[] {
   const out = [...a]
   for (const h of b)
     if (
@@ -134,7 +149,7 @@ function better(a: Asbr6Route, b: Asbr6Route | undefined): boolean {
   )
 }
 
-export function ospf6Spf(e: Ospf6Engine, now: number, transitDone: TransitDone | null = null): Spf6Result {
+export function ospf6Spf(e: Ospf6Engine, now: number, hooks: Spf6Hooks = {}): Spf6Result {
   const routes = new Map<string, Ospf6Route>()
   const vertices = new Map<number, Map<string, Spf6Vertex>>()
   const asbrs = new Map<number, Asbr6Route>()
@@ -142,7 +157,7 @@ export function ospf6Spf(e: Ospf6Engine, now: number, transitDone: TransitDone |
   // The backbone last: its virtual links take their state from the transit areas' trees.
   const order = [...e.areas.values()].sort((a, b) => (a.id === 0 ? 1 : 0) - (b.id === 0 ? 1 : 0))
   for (const area of order) {
-    if (area.id === 0 && transitDone !== null) transitDone(vertices)
+    if (area.id === 0) hooks.transitDone?.(vertices)
     const ifs = [...e.ifs.values()].filter((i) => i.area === area.id && i.state !== 'Down')
     if (ifs.length === 0) continue
     const db = area.lsdb
@@ -321,6 +336,7 @@ export function ospf6Spf(e: Ospf6Engine, now: number, transitDone: TransitDone |
       else if (cost === old.cost) old.nextHops = sameHops(old.nextHops, br.nextHops)
     }
   }
+  hooks.examineTransit?.(vertices, routes, asbrs)
   // §4.8.5 (RFC 2328 §16.4): AS-external routes through reachable AS boundary routers, in this
   // area or (by Inter-Area-Router-LSAs) another.
   for (const x of e.external.map.values()) {
@@ -329,33 +345,50 @@ export function ospf6Spf(e: Ospf6Engine, now: number, transitDone: TransitDone |
     if (p === null || p.metric >= 0xffffff) continue
     const r = asbrs.get(x.lsa.hdr.advRtr >>> 0)
     if (r === undefined || r.nextHops.length === 0) continue
-    const asbr = { dist: r.cost, nextHops: r.nextHops }
-    const k = routeKey(p.prefix.addr, p.prefix.len)
-    const old = routes.get(k)
-    if (old !== undefined && (old.kind === 'intra' || old.kind === 'inter')) continue
-    const kind = p.type2 ? 'ext2' : 'ext1'
-    const cost = p.type2 ? asbr.dist : asbr.dist + p.metric
-    const cost2 = p.type2 ? p.metric : 0
-    const better =
-      old === undefined ||
-      (old.kind === 'ext2' && kind === 'ext1') ||
-      (old.kind === kind && (cost2 < old.cost2 || (cost2 === old.cost2 && cost < old.cost)))
-    if (better)
-      routes.set(k, {
-        addr: p.prefix.addr,
-        len: p.prefix.len,
-        kind,
-        cost,
-        cost2,
-        area: 0,
-        advRtr: x.lsa.hdr.advRtr,
-        nextHops: asbr.nextHops,
-        direct: false,
-      })
-    else if (old.kind === kind && old.cost2 === cost2 && old.cost === cost)
-      old.nextHops = sameHops(old.nextHops, asbr.nextHops)
+    addExternal(routes, p, x.lsa.hdr.advRtr, 0, r.cost, r.nextHops)
   }
+  // RFC 3101 §2.5: an NSSA's Type-7 routes, through the area's own AS boundary routers.
+  hooks.nssaRoutes?.(vertices, routes)
   return { routes, vertices, asbrs }
+}
+
+/**
+ * One AS-external (or NSSA) path to p through an AS boundary router at `dist` (RFC 2328 §16.4 (6)):
+ * intra- and inter-area routes win over it, a type 1 metric over a type 2, then the lower cost;
+ * equal ones add their next hops.
+ */
+export function addExternal(
+  routes: Map<string, Ospf6Route>,
+  p: External6Body,
+  advRtr: number,
+  area: number,
+  dist: number,
+  nextHops: NextHop6[],
+): void {
+  const k = routeKey(p.prefix.addr, p.prefix.len)
+  const old = routes.get(k)
+  if (old !== undefined && (old.kind === 'intra' || old.kind === 'inter')) return
+  const kind = p.type2 ? 'ext2' : 'ext1'
+  const cost = p.type2 ? dist : dist + p.metric
+  const cost2 = p.type2 ? p.metric : 0
+  const better =
+    old === undefined ||
+    (old.kind === 'ext2' && kind === 'ext1') ||
+    (old.kind === kind && (cost2 < old.cost2 || (cost2 === old.cost2 && cost < old.cost)))
+  if (better)
+    routes.set(k, {
+      addr: p.prefix.addr,
+      len: p.prefix.len,
+      kind,
+      cost,
+      cost2,
+      area,
+      advRtr,
+      nextHops,
+      direct: false,
+    })
+  else if (old.kind === kind && old.cost2 === cost2 && old.cost === cost)
+    old.nextHops = sameHops(old.nextHops, nextHops)
 }
 
 /** §16.2 for an Inter-Area-Router-LSA: the ASBR it names, through the border router that sent it. */

@@ -5,17 +5,34 @@
  * announces a global address with the LA bit there (§4.4.3.9); its cost and next hops come from that
  * tree (§16.1). Everything sent over it goes unicast from our own LA address to the peer's, and a
  * packet of the backbone arriving on a transit area's interface from a global address belongs to
- * the virtual link whose peer sent it (§4.2.2 on RFC 2328 §8.2).
+ * the virtual link whose peer sent it (§4.2.2 on RFC 2328 §8.2). And the transit areas' part of the
+ * calculation (RFC 2328 §16.3, as §4.8 carries it): their summaries may give a backbone route a
+ * shorter path through them.
  *
  * Must not: change anything for a router without virtual links (every hook does nothing then).
  */
 
 import { in6Eq, in6IsLinkLocal } from '../../../../wire/inet6/in6_addr.js'
 import { MAX_AGE } from '../../../../wire/routing/ospf.js'
-import { Ls6Type, PFX_LA, parseIntraPrefix6 } from '../../../../wire/routing/ospf6.js'
+import {
+  Ls6Type,
+  PFX_LA,
+  PFX_NU,
+  parseInterPrefix6,
+  parseInterRouter6,
+  parseIntraPrefix6,
+  RTR6_V,
+} from '../../../../wire/routing/ospf6.js'
 import { ageOf } from '../ospfd/ospf_lsdb.js'
 import type { Ospf6Engine } from './ospf6_engine.js'
-import type { Spf6Vertex } from './ospf6_spf.js'
+import {
+  type Asbr6Route,
+  type Ospf6Route,
+  routeKey,
+  type Spf6Hooks,
+  type Spf6Vertex,
+  sameHops,
+} from './ospf6_spf.js'
 import type { Ospf6If } from './ospf6_types.js'
 
 /** FRR's timers for a virtual link (it has no `ipv6 ospf6` settings of its own). */
@@ -174,4 +191,57 @@ export function virtualLinkFor6(
 export function hasVirtualLinks6(e: Ospf6Engine): boolean {
   for (const i of e.ifs.values()) if (i.vl !== undefined) return true
   return false
+}
+
+/**
+ * RFC 2328 §16.3 (RFC 5340 §4.8): on a border router, in each transit area (a Router-LSA in it has
+ * the V bit), Inter-Area-Prefix- and Inter-Area-Router-LSAs of the area's other border routers may
+ * give a backbone route (intra- or inter-area, or an AS boundary router's) a cheaper path than the
+ * backbone has: the route keeps its area and type and takes the cost and next hops through the
+ * transit area (or adds them at equal cost).
+ */
+export function examineTransit6(
+  e: Ospf6Engine,
+  vertices: ReadonlyMap<number, ReadonlyMap<string, Spf6Vertex>>,
+  routes: Map<string, Ospf6Route>,
+  asbrs: Map<number, Asbr6Route>,
+): void {
+  if (!vertices.has(0)) return
+  for (const [id, done] of vertices) {
+    if (id === 0 || ![...done.values()].some((v) => v.isRouter && (v.flags & RTR6_V) !== 0)) continue
+    for (const x of e.area(id).lsdb.map.values()) {
+      const h = x.lsa.hdr
+      if (h.type !== Ls6Type.INTER_PREFIX && h.type !== Ls6Type.INTER_ROUTER) continue
+      if (e.isSelf(x.lsa) || ageOf(x, e.now) >= MAX_AGE) continue
+      const br = done.get(`r:${h.advRtr}`)
+      if (br === undefined || br.nextHops.length === 0) continue
+      if (h.type === Ls6Type.INTER_ROUTER) {
+        const p = parseInterRouter6(x.lsa.data)
+        if (p === null || p.metric >= 0xffffff) continue
+        const old = asbrs.get(p.destRid >>> 0)
+        if (old === undefined || old.area !== 0) continue
+        const cost = br.dist + p.metric
+        if (cost < old.cost) asbrs.set(p.destRid >>> 0, { ...old, cost, nextHops: br.nextHops })
+        else if (cost === old.cost) old.nextHops = sameHops(old.nextHops, br.nextHops)
+        continue
+      }
+      const p = parseInterPrefix6(x.lsa.data)
+      if (p === null || p.metric >= 0xffffff || (p.prefix.options & PFX_NU) !== 0) continue
+      const k = routeKey(p.prefix.addr, p.prefix.len)
+      const old = routes.get(k)
+      if (old === undefined || old.area !== 0 || old.direct) continue
+      if (old.kind !== 'intra' && old.kind !== 'inter') continue
+      const cost = br.dist + p.metric
+      if (cost < old.cost) routes.set(k, { ...old, cost, nextHops: br.nextHops })
+      else if (cost === old.cost) old.nextHops = sameHops(old.nextHops, br.nextHops)
+    }
+  }
+}
+
+/** The calculation's hooks for virtual links (set up after the transit areas) and §16.3. */
+export function vlinkHooks6(e: Ospf6Engine): Spf6Hooks {
+  return {
+    transitDone: hasVirtualLinks6(e) ? (v) => transitDone6(e, v) : undefined,
+    examineTransit: (v, routes, asbrs) => examineTransit6(e, v, routes, asbrs),
+  }
 }

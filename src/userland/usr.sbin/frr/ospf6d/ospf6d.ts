@@ -40,6 +40,7 @@ import {
   type Ospf6Config,
 } from './ospf6_config.js'
 import { DEFAULT_MAX_LSA6, type External6, Ospf6Engine } from './ospf6_engine.js'
+import { setAreaTypes6 } from './ospf6_nssa.js'
 import { showDatabase6, showInterface6, showNeighbor6, showOspf6, showRoute6 } from './ospf6_show.js'
 import type { Ospf6Route } from './ospf6_spf.js'
 import type { If6Desc, Ospf6If } from './ospf6_types.js'
@@ -221,6 +222,7 @@ class Ospf6Daemon implements Ospf6Control {
         })
       }
     }
+    setAreaTypes6(e, c.enabled ? c.areaTypes : new Map(), now)
     e.setInterfaces(list, now)
     setVirtualLinks6(e, c.enabled && rid !== 0 ? c.vlinks : [], now)
     // AllSPFRouters and AllDRouters on every OSPF interface (the engine ignores AllDRouters unless DR/BDR).

@@ -105,7 +105,8 @@ export class OspfAuth {
 /**
  * What an interface uses, from its `ip ospf authentication` (null when not set), its area's type,
  * its password and its keys: the `message-digest-key`s (the last one configured signs), or a key
- * chain's complete keys (the lowest id signs, FRR's key_lookup_for_send). Message-digest without
+ * chain's complete keys (those its accept lifetimes allow; `chainSend`, the lowest id its send
+ * lifetimes allow, signs: FRR's key_lookup_for_send). Message-digest without
  * keys and without a key chain is null authentication (FRR, Cisco); a key chain without a usable
  * key still means AuType 2, signed with FRR's empty key.
  */
@@ -115,9 +116,11 @@ export function resolveAuth(
   password: string,
   keys: readonly OspfCryptoKey[],
   chain = false,
+  chainSend?: OspfCryptoKey | null,
 ): IfAuthConfig {
   const type = ifType ?? areaType
   if (type === AuType.CRYPTO && keys.length === 0 && !chain)
     return { type: AuType.NULL, password: '', keys, send: null }
-  return { type, password, keys, send: (chain ? keys[0] : keys[keys.length - 1]) ?? null }
+  const send = chain ? (chainSend === undefined ? keys[0] : chainSend) : keys[keys.length - 1]
+  return { type, password, keys, send: send ?? null }
 }

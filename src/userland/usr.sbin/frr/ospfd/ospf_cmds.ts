@@ -1,6 +1,7 @@
 /**
  * ospfd's commands in FRR's language: `router ospf` and its node (`ospf router-id`, `network A/L area
- * X`, `redistribute`, `passive-interface`, `max-lsa`, `area X virtual-link`, `area X authentication
+ * X`, `redistribute`, `passive-interface`, `max-lsa`, `area X virtual-link` (its authentication in
+ * ospf_vlink_auth.ts), `area X authentication
  * [message-digest]`), the interface's `ip ospf ...` settings (appendix D's `authentication`,
  * `authentication-key`, `message-digest-key` among them), and `show ip ospf [neighbor|route|database|interface]`. vty_cmds.ts parses them with its own; each
  * edits the session's OspfConfig and tells ospfd.
@@ -11,6 +12,7 @@
 import { formatIpv4, parseIpv4, prefixToMask } from '../../../../wire/addr.js'
 import type { CmdSpec, Node, VtySession } from '../vty_cmds.js'
 import { type OspfConfig, type OspfIfConfig, ospfIfConfig, parseAreaId } from './ospf_config.js'
+import { OSPF_VLINK_AUTH_COMMANDS } from './ospf_vlink_auth.js'
 
 const OSPF_NODE: readonly Node[] = ['ospf']
 const IF_NODE: readonly Node[] = ['interface']
@@ -115,6 +117,7 @@ function spec(nodes: readonly Node[], text: string, run: (s: VtySession, args: s
 }
 
 export const OSPF_COMMANDS: readonly CmdSpec[] = [
+  ...OSPF_VLINK_AUTH_COMMANDS,
   spec(['config'], 'router ospf', (s) => {
     if (!s.inDaemon) s.needOspf()
     cfg(s).enabled = true

@@ -35,6 +35,16 @@ export interface OspfIfConfig {
   mdKeys?: Array<{ id: number; key: string }>
 }
 
+/** A virtual link and its own authentication (ospf_vlink_auth.ts), as an interface has. */
+export interface OspfVlink {
+  area: number
+  areaText: string
+  peer: number
+  auth?: 'null' | 'simple' | 'message-digest'
+  authKey?: string
+  mdKeys?: Array<{ id: number; key: string }>
+}
+
 export interface OspfRedist {
   metric: number | null
   metricType: 1 | 2
@@ -52,7 +62,7 @@ export interface OspfConfig {
   maxLsa: number | null
   ifs: Map<string, OspfIfConfig>
   /** `area X virtual-link A.B.C.D` in the order given (RFC 2328 §15; ospf_vlink.ts). */
-  vlinks: Array<{ area: number; areaText: string; peer: number }>
+  vlinks: OspfVlink[]
   /** `area X authentication [message-digest]`: AuType 1 or 2 by area. */
   areaAuth: Map<number, { text: string; type: 1 | 2 }>
 }
@@ -130,9 +140,20 @@ export function ospfRunningConfig(c: OspfConfig): { ifLines: Map<string, string[
     for (const n of c.networks) router.push(` network ${formatIpv4(n.addr)}/${n.len} area ${n.areaText}`)
     for (const a of c.areaAuth.values())
       router.push(` area ${a.text} authentication${a.type === 2 ? ' message-digest' : ''}`)
-    for (const v of c.vlinks) router.push(` area ${v.areaText} virtual-link ${formatIpv4(v.peer)}`)
+    for (const v of c.vlinks)
+      router.push(` area ${v.areaText} virtual-link ${formatIpv4(v.peer)}`, ...vlinkAuthLines(v))
     if (c.maxLsa !== null) router.push(` max-lsa ${c.maxLsa}`)
     router.push('exit')
   }
   return { ifLines, router }
+}
+
+/** The `area X virtual-link A.B.C.D …` lines of one link's authentication, as FRR writes them. */
+export function vlinkAuthLines(v: OspfVlink): string[] {
+  const head = ` area ${v.areaText} virtual-link ${formatIpv4(v.peer)}`
+  const out: string[] = []
+  if (v.auth !== undefined) out.push(`${head} authentication${v.auth === 'simple' ? '' : ` ${v.auth}`}`)
+  if (v.authKey !== undefined) out.push(`${head} authentication-key ${v.authKey}`)
+  for (const k of v.mdKeys ?? []) out.push(`${head} message-digest-key ${k.id} md5 ${k.key}`)
+  return out
 }

@@ -18,7 +18,7 @@ import { formatIpv4, prefixToMask } from '../../../../wire/addr.js'
 import { IPPROTO_OSPF, OSPF_HDR_LEN } from '../../../../wire/routing/ospf.js'
 import type { Io, Proc } from '../../../types.js'
 import { frrDaemonMain } from '../lib/daemon_main.js'
-import { completeKeys, type KeyChains } from '../lib/keychain.js'
+import { completeKeys, type KeyChains, type UsableKey } from '../lib/keychain.js'
 import { randomU32 } from '../lib/random.js'
 import { type FrrState, type OspfControl, VtySession } from '../vty_cmds.js'
 import { ZebraFib } from '../zebra_fib.js'
@@ -38,6 +38,7 @@ import { showDatabase, showInterface, showNeighbor, showOspf, showRoute } from '
 import { type OspfRoute, routeKey } from './ospf_spf.js'
 import type { IfDesc, OspfIf } from './ospf_types.js'
 import { setVirtualLinks, VL_TTL } from './ospf_vlink.js'
+import { setVlinkAuth } from './ospf_vlink_auth.js'
 
 export const OSPFD_VTY_PORT = 2604
 const USAGE = 'usage: ospfd [-d] [-f config-file] [-A vty-address] [-P vty-port]'
@@ -201,8 +202,8 @@ class OspfDaemon implements OspfControl {
       }
     }
     e.setInterfaces(list, now)
-    setAuth(e, c, this.state.keychains, list)
     setVirtualLinks(e, c.enabled && rid !== 0 ? c.vlinks : [], now)
+    setAuth(e, c, this.state.keychains, list, now)
     const ext: External[] = []
     if (c.enabled) {
       const metric = (src: string) => c.redistribute.get(src)?.metric ?? OSPF_EXT_METRIC_DEFAULT
@@ -271,8 +272,19 @@ class OspfDaemon implements OspfControl {
   }
 }
 
-/** Each interface's appendix D authentication from its `ip ospf` settings and its area's. */
-function setAuth(e: OspfEngine, c: OspfConfig, keychains: KeyChains, list: readonly IfDesc[]): void {
+/**
+ * Each interface's appendix D authentication from its `ip ospf` settings and its area's; a key
+ * chain's keys as their lifetimes stand at `now` (re-read at every poll, so within 5 s of a change).
+ */
+function setAuth(
+  e: OspfEngine,
+  c: OspfConfig,
+  keychains: KeyChains,
+  list: readonly IfDesc[],
+  now: number,
+): void {
+  const secs = Math.floor(now / SEC_NS)
+  const wire = (k: UsableKey) => ({ keyId: k.id & 0xff, algo: k.algo, key: k.string })
   e.auth.areas.clear()
   for (const [id, a] of c.areaAuth) e.auth.areas.set(id, a.type)
   const names = new Set<string>()
@@ -284,11 +296,16 @@ function setAuth(e: OspfEngine, c: OspfConfig, keychains: KeyChains, list: reado
     // A key chain's key id is the 8-bit Key ID on the wire (FRR stores the index in it as it is).
     const keys =
       chain !== undefined
-        ? completeKeys(keychains, chain).map((k) => ({ keyId: k.id & 0xff, algo: k.algo, key: k.string }))
+        ? completeKeys(keychains, chain, { lifetime: 'accept', now: secs }).map(wire)
         : (ic?.mdKeys ?? []).map((k) => ({ keyId: k.id, algo: 'md5' as const, key: k.key }))
+    const send =
+      chain === undefined
+        ? undefined
+        : (completeKeys(keychains, chain, { lifetime: 'send', now: secs }).map(wire)[0] ?? null)
     const area = e.auth.areas.get(d.area) ?? 0
-    e.auth.setIf(d.name, resolveAuth(t, area, ic?.authKey ?? '', keys, chain !== undefined))
+    e.auth.setIf(d.name, resolveAuth(t, area, ic?.authKey ?? '', keys, chain !== undefined, send))
   }
+  setVlinkAuth(e, c, names)
   e.auth.keepOnly(names)
 }
 
