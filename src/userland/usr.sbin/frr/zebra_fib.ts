@@ -61,7 +61,9 @@ export class ZebraFib<K = string> {
   }
 
   end(): void {
-    for (const [k, r] of this.installed) if (r.pass !== this.pass) this.remove(k)
+    this.installed.forEach((r, k) => {
+      if (r.pass !== this.pass) this.remove(k)
+    })
   }
 
   private add(k: K, w: FibRoute, change: boolean): void {

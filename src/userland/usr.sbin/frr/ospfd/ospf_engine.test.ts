@@ -14,6 +14,7 @@ import {
   buildLsa,
   emitOspf,
   externalLsaBody,
+  helloBody,
   LsType,
   lsuBody,
   OPT_E,
@@ -218,6 +219,99 @@ test('flooding gathers: 40 LSAs arriving in 40 updates leave in as few updates a
   assert.equal(c.external.size, 40)
   // Each arrived one hop older than b got it.
   assert.ok([...c.external.map.values()].every((x) => x.rcvAge === 2))
+})
+
+test('a flood out of two interfaces of one area is one update built once, sent on each', () => {
+  // b between a and c on point-to-point links: what b floods from a third neighbour goes to both.
+  type Sent = { from: OspfEngine; ifName: string; src: number; dst: number; pkt: Uint8Array }
+  const queue: Sent[] = []
+  let seed = 5
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0)
+  const mk = (): OspfEngine => {
+    const e: OspfEngine = new OspfEngine({
+      send: (i, dst, pkt) => queue.push({ from: e, ifName: i.name, src: i.addr, dst, pkt }),
+      random,
+    })
+    return e
+  }
+  const a = mk()
+  const b = mk()
+  const c = mk()
+  const across = (s: Sent): [OspfEngine, string] =>
+    s.from === a ? [b, 'e0'] : s.from === c ? [b, 'e1'] : s.ifName === 'e0' ? [a, 'e0'] : [c, 'e0']
+  a.setRouterId(ip('1.1.1.1'))
+  b.setRouterId(ip('2.2.2.2'))
+  c.setRouterId(ip('3.3.3.3'))
+  a.setInterfaces([ifDesc('e0', '10.0.0.1')], 0)
+  b.setInterfaces([ifDesc('e0', '10.0.0.2'), ifDesc('e1', '10.0.1.1'), ifDesc('e2', '10.0.2.1')], 0)
+  c.setInterfaces([ifDesc('e0', '10.0.1.2')], 0)
+  let now = 0
+  const fromB: Sent[] = []
+  const run = (until: number) => {
+    while (now <= until) {
+      for (const e of [a, b, c]) e.tick(now)
+      while (queue.length > 0) {
+        const s = queue.shift()!
+        if (s.from === b && s.pkt[1] === OspfType.LSU) fromB.push(s)
+        // b's e2 leads nowhere: a stub for the LSA's neighbour, which never answers.
+        if (s.from === b && s.ifName === 'e2') continue
+        const [to, ifName] = across(s)
+        to.input(s.pkt, s.src, s.dst, ifName, now)
+      }
+      now = Math.min(a.nextTimer(), b.nextTimer(), c.nextTimer(), until + 1)
+    }
+  }
+  run(60 * S)
+  assert.equal([...a.ifs.get('e0')!.nbrs.values()][0]?.state, 7)
+  assert.equal([...c.ifs.get('e0')!.nbrs.values()][0]?.state, 7)
+  // An external LSA arriving from a neighbour b has on e2 (Full there by hand: it only sends).
+  const e2 = b.ifs.get('e2')!
+  b.input(
+    emitOspf(
+      OspfType.HELLO,
+      ip('9.9.9.9'),
+      0,
+      helloBody({
+        mask: 0,
+        helloInterval: 10,
+        options: OPT_E,
+        priority: 1,
+        deadInterval: 40,
+        dr: 0,
+        bdr: 0,
+        neighbors: [ip('2.2.2.2')],
+      }),
+    ),
+    ip('10.0.2.2'),
+    ALL_SPF_ROUTERS,
+    'e2',
+    now,
+  )
+  const n = e2.nbrs.get(ip('10.0.2.2'))!
+  n.state = 7
+  fromB.length = 0
+  const ext = buildLsa(
+    { age: 1, options: OPT_E, type: LsType.EXTERNAL, id: ip('172.16.0.0'), advRtr: ip('9.9.9.9'), seq: 1 },
+    externalLsaBody(ip('255.255.255.0'), true, 20, 0, 0),
+  )
+  b.input(
+    emitOspf(OspfType.LSU, ip('9.9.9.9'), 0, lsuBody([ext])),
+    ip('10.0.2.2'),
+    ALL_SPF_ROUTERS,
+    'e2',
+    now,
+  )
+  run(now + S)
+  // One update out of e0 and one out of e1: the same bytes (one packet object), each LSA aged a hop.
+  const out = fromB.filter((s) => s.ifName !== 'e2')
+  assert.deepEqual(
+    out.map((s) => s.ifName),
+    ['e0', 'e1'],
+  )
+  assert.equal(out[0]!.pkt, out[1]!.pkt)
+  assert.equal(a.external.size, 1)
+  assert.equal(c.external.size, 1)
+  assert.equal([...c.external.map.values()][0]!.rcvAge, 2)
 })
 
 test('an LSA two neighbours flood to each other at once is acknowledged, not left to be retransmitted', () => {

@@ -324,19 +324,25 @@ export class OspfEngine {
    * on the wire (InfTransDelay for what is flooded as installed).
    */
   sendLsas(i: OspfIf, dst: number, lsas: readonly Lsa[], ageBy = 0): void {
+    for (const pkt of this.lsuPackets(i.area, lsas, ageBy)) this.sendPacket(i, dst, OspfType.LSU, pkt)
+  }
+
+  /** LSAs as few whole Link State Update packets of `area` as fit (the same bytes for any interface). */
+  lsuPackets(area: number, lsas: readonly Lsa[], ageBy = 0): Uint8Array[] {
+    const out: Uint8Array[] = []
     let from = 0
     let bytes = 0
     for (let k = 0; k < lsas.length; k++) {
       const len = lsas[k]!.data.length
       if (k > from && bytes + len > LSU_BYTES) {
-        this.sendPacket(i, dst, OspfType.LSU, emitLsu(this.routerId, i.area, lsas, from, k, ageBy))
+        out.push(emitLsu(this.routerId, area, lsas, from, k, ageBy))
         from = k
         bytes = 0
       }
       bytes += len
     }
-    if (lsas.length > from)
-      this.sendPacket(i, dst, OspfType.LSU, emitLsu(this.routerId, i.area, lsas, from, lsas.length, ageBy))
+    if (lsas.length > from) out.push(emitLsu(this.routerId, area, lsas, from, lsas.length, ageBy))
+    return out
   }
 
   /** An entry as it goes on the wire: aged by InfTransDelay. */
@@ -378,17 +384,22 @@ export class OspfEngine {
   }
 
   /** Install and note what SPF must recompute. null when the database is full. */
-  install(db: Lsdb, lsa: Lsa, now: number): LsaEntry | null {
-    const old = db.get(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr)
+  install(
+    db: Lsdb,
+    lsa: Lsa,
+    now: number,
+    old: LsaEntry | undefined = db.get(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr),
+  ): LsaEntry | null {
     const f = this.facts(lsa)
-    const e = db.install(lsa, now, f)
-    if (e === null) return null
     // §13.2: only a change of contents (or of MaxAge-ness) runs SPF again.
     const same =
       old !== undefined &&
       ageOf(old, now) >= MAX_AGE === lsa.hdr.age >= MAX_AGE &&
       sameBody(old.lsa.data, lsa.data) &&
       old.lsa.hdr.options === lsa.hdr.options
+    // A newer instance goes into the entry it replaces (ospf_lsdb.ts: no index is rewritten).
+    const e = old !== undefined ? db.update(old, lsa, now, f) : db.install(lsa, now, f)
+    if (e === null) return null
     if (!same) this.scheduleSpf(now)
     // Whatever the neighbours were waiting to be acknowledged for the old instance is moot.
     const k = f.key

@@ -47,7 +47,7 @@ export function receiveUpdate(e: OspfEngine, i: OspfIf, n: Nbr, lsas: readonly L
       if (cur !== undefined && now - cur.rcvTime < MIN_LS_ARRIVAL_NS && !self) continue
       if (self) {
         // §13.4: a stale copy of our own: ours goes out again with a higher number, or is flushed.
-        const got = e.install(db, lsa, now)
+        const got = e.install(db, lsa, now, cur)
         if (got === null) continue
         // A request it answers counts as answered: the last one ends Loading (§10.4 LoadingDone).
         if (n.requests.delete(k)) e.nbr.requestsChanged(i, n, now)
@@ -56,7 +56,7 @@ export function receiveUpdate(e: OspfEngine, i: OspfIf, n: Nbr, lsas: readonly L
         e.delayedAck(i, lsa.hdr, now)
         continue
       }
-      const got = e.install(db, lsa, now)
+      const got = e.install(db, lsa, now, cur)
       if (got === null) {
         e.drop('lsdb-full')
         continue

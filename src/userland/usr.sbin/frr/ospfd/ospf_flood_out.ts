@@ -11,7 +11,7 @@
  */
 
 import type { Lsa, LsaHeader } from '../../../../wire/routing/ospf.js'
-import { LsType, lsaCompare } from '../../../../wire/routing/ospf.js'
+import { LsType, lsaCompare, OspfType } from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { SEC_NS } from './ospf_lsdb.js'
 import { type Nbr, NbrState, type OspfIf } from './ospf_types.js'
@@ -28,6 +28,13 @@ const FLOOD_DELAY_NS = 0.02 * SEC_NS
 interface FloodQueue {
   lsas: Lsa[]
   keys: Array<string | null>
+}
+
+/** Whether two lists hold the same LSA objects in the same order. */
+function sameList(a: readonly Lsa[], b: readonly Lsa[]): boolean {
+  if (a.length !== b.length) return false
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false
+  return true
 }
 
 /** Whether a neighbour on i still waits for this very instance (it is on its retransmission list). */
@@ -109,6 +116,9 @@ export class FloodOut {
     const e = this.e
     this.floodAt = Number.POSITIVE_INFINITY
     if (this.floodOut.size === 0) return
+    // The interfaces of one area mostly flood the same LSAs: their updates are built once (§13.3
+    // sends the same update out of each; only authentication, done per packet, differs).
+    let last: { area: number; lsas: Lsa[]; pkts: Uint8Array[] } | null = null
     for (const [i, q] of this.floodOut) {
       if (e.ifs.get(i.name) !== i || i.state === 'Down') continue
       const out: Lsa[] = []
@@ -118,7 +128,11 @@ export class FloodOut {
         if (k === null || wantedBy(i, k, lsa)) out.push(lsa)
         else this.delayedAck(i, lsa.hdr, now)
       }
-      if (out.length > 0) e.sendLsas(i, e.floodDst(i), out, 1)
+      if (out.length === 0) continue
+      if (last === null || last.area !== i.area || !sameList(last.lsas, out))
+        last = { area: i.area, lsas: out, pkts: e.lsuPackets(i.area, out, 1) }
+      const dst = e.floodDst(i)
+      for (const pkt of last.pkts) e.sendPacket(i, dst, OspfType.LSU, pkt)
     }
     this.floodOut.clear()
   }

@@ -73,6 +73,43 @@ describe('Lsdb indexes', () => {
     assert.equal(db.countOf(LsType.ROUTER), 0)
   })
 
+  test('update writes a newer instance into the entry: the same object in every index, its age and parse new', () => {
+    const db = new Lsdb(100)
+    const a = db.install(rtr(0x01010101), 0)!
+    db.install(net(0x0a000001, 0x01010101), 0)
+    const newer = buildLsa(
+      {
+        age: 7,
+        options: OPT_E,
+        type: LsType.ROUTER,
+        id: 0x01010101,
+        advRtr: 0x01010101,
+        seq: INITIAL_SEQ + 1,
+      },
+      routerLsaBody(0, [
+        { id: 0x0a000001, data: 0x0a000002, type: Link.TRANSIT, metric: 10 },
+        { id: 0x0b000000, data: 0xffffff00, type: Link.STUB, metric: 20 },
+      ]),
+    )
+    const got = db.update(a, newer, 9 * SEC_NS)
+    assert.equal(got, a)
+    assert.equal(a.lsa, newer)
+    assert.equal(a.rcvAge, 7)
+    assert.equal(a.rcvTime, 9 * SEC_NS)
+    assert.deepEqual(
+      a.router?.links.map((l) => l.type),
+      [Link.TRANSIT, Link.STUB],
+    )
+    assert.equal(db.get(LsType.ROUTER, 0x01010101, 0x01010101), a)
+    assert.equal(db.routers.get(0x01010101), a)
+    assert.equal(db.size, 2)
+    assert.equal(count(db.byAdv.get(0x01010101)), 2)
+    assert.equal(db.countOf(LsType.ROUTER), 1)
+    // A MaxAge instance written in is due for the age scan at once.
+    db.update(a, { hdr: { ...newer.hdr, age: MAX_AGE }, data: newer.data }, 12 * SEC_NS)
+    assert.equal(db.dueAt, 12 * SEC_NS)
+  })
+
   test('many LSAs of one advertising router: each found by numbers, in order, before and after removals', () => {
     const db = new Lsdb(100)
     const ext = (k: number, seq = 1) =>

@@ -110,6 +110,21 @@ export class Lsdb {
     return e
   }
 
+  /**
+   * A newer instance of what entry `e` (held here) holds, written into the entry itself: same key,
+   * so the indexes stand as they are and no map is written (a flood replaces most entries two or
+   * three times). Callers compare the old instance with the new before calling.
+   */
+  update(e: LsaEntry, lsa: Lsa, now: number, parsed?: ParsedLsa): LsaEntry {
+    e.lsa = lsa
+    e.rcvAge = lsa.hdr.age
+    e.rcvTime = now
+    e.router = lsa.hdr.type !== 1 ? null : parsed !== undefined ? parsed.router : parseRouterLsa(lsa.data)
+    e.network = lsa.hdr.type !== 2 ? null : parsed !== undefined ? parsed.network : parseNetworkLsa(lsa.data)
+    this.dueAt = Math.min(this.dueAt, nextAgeEvent(e))
+    return e
+  }
+
   delete(type: number, id: number, advRtr: number): void {
     this.deleteKey(lsaKey(type, id, advRtr))
   }

@@ -117,7 +117,9 @@ class Heap {
     while (i > 0) {
       const p = (i - 1) >> 1
       if (less(a[p]!, a[i]!)) break
-      ;[a[p], a[i]] = [a[i]!, a[p]!]
+      const t = a[p]!
+      a[p] = a[i]!
+      a[i] = t
       i = p
     }
   }
@@ -135,7 +137,9 @@ class Heap {
         if (l < a.length && less(a[l]!, a[m]!)) m = l
         if (r < a.length && less(a[r]!, a[m]!)) m = r
         if (m === i) break
-        ;[a[m], a[i]] = [a[i]!, a[m]!]
+        const t = a[m]!
+        a[m] = a[i]!
+        a[i] = t
         i = m
       }
     }
@@ -182,12 +186,25 @@ function plainChar(c: number): boolean {
 }
 
 export function mergeHops(a: NextHop[], b: readonly NextHop[]): NextHop[] {
+  // Plain loops (no closure per call): equal-cost paths merge for most vertices of a grid's run.
   let out: NextHop[] | null = null
-  for (const h of b)
-    if (!(out ?? a).some((x) => x.gw === h.gw && x.ifName === h.ifName)) (out ??= [...a]).push(h)
+  for (let j = 0; j < b.length; j++) {
+    const h = b[j]!
+    if (!hasHop(out ?? a, h)) (out ??= [...a]).push(h)
+  }
   // Nothing new (the same hops by another path): the list stands as it was, if already in order.
-  if (out === null && a.every((x, k) => k === 0 || hopOrder(a[k - 1]!, x) <= 0)) return a
+  if (out === null && inOrder(a)) return a
   return (out ?? [...a]).sort(hopOrder)
+}
+
+function hasHop(hs: readonly NextHop[], h: NextHop): boolean {
+  for (let j = 0; j < hs.length; j++) if (hs[j]!.gw === h.gw && hs[j]!.ifName === h.ifName) return true
+  return false
+}
+
+function inOrder(hs: readonly NextHop[]): boolean {
+  for (let k = 1; k < hs.length; k++) if (hopOrder(hs[k - 1]!, hs[k]!) > 0) return false
+  return true
 }
 
 const maskLen = (mask: number): number => Math.clz32(~mask >>> 0)

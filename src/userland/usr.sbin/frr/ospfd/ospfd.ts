@@ -97,14 +97,16 @@ class OspfDaemon implements OspfControl {
   private install(routes: ReadonlyMap<number, OspfRoute>): void {
     const fib = this.fib
     fib.begin()
-    for (const [k, r] of routes) {
-      if (r.direct) continue
-      for (const h of r.nextHops)
-        if (h.gw !== 0) {
-          fib.want(k, r.addr, r.len, h.gw)
+    // forEach: no [key, value] pair made per route per SPF run.
+    routes.forEach((r, k) => {
+      if (r.direct) return
+      const hs = r.nextHops
+      for (let j = 0; j < hs.length; j++)
+        if (hs[j]!.gw !== 0) {
+          fib.want(k, r.addr, r.len, hs[j]!.gw)
           break
         }
-    }
+    })
     fib.end()
   }
 
