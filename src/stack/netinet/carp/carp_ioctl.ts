@@ -12,8 +12,8 @@ import { SysError } from '../../../util/errno.js'
 import { CARP_DFLTINTV, CARP_KEY_LEN, CARP_MAXVHID, IN6ADDR_CARP_GROUP } from '../../../wire/inet/carp.js'
 import { IFF, type IfAddr, type Ifnet, removeConnectedRoutes } from '../../net/ifnet.js'
 import { Slot, type Vnet } from '../../net/vnet.js'
-import { in6IfJoin, in6IfLeave } from '../../netinet6/in6_mcast.js'
 import type { In6Ifaddr } from '../../netinet6/in6_var.js'
+import { in6IfJoin, in6IfLeave } from '../../netinet6/mld6/in6_mcast.js'
 import { CarpIf, type CarpIfOps, CarpSoftc, CarpState, type CarpVnet, carpVnet } from './carp_var.js'
 import {
   carpHmacPrepare,

@@ -95,7 +95,7 @@ function ipfwHookMiss(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook)
   const ch = ipfw(v)
   if (ch.quick === null || m.tag !== null || ch.nest !== 0 || ch.enable === 0)
     return ipfwCheckPacket(v, m, ifp, dir, hook.dnIo, hook.divIo)
-  return ipfwAfterQuick(v, ch, m, ifp, dir, quickWalk(v, ch, m, ifp, dir), hook.dnIo, hook.divIo)
+  return ipfwAfterQuick(v, ch, m, ifp, dir, quickWalk(ch, m, ifp, dir), hook.dnIo, hook.divIo)
 }
 
 /**
@@ -144,7 +144,7 @@ function ipfwMemoOther(
     ch.quickDn = i
     return quickDummynet(v, ch, m, ifp, dir, hook.dnIo, hook.divIo)
   }
-  return ipfwAfterQuick(v, ch, m, ifp, dir, quickStop(v, ch, m, i, dir), hook.dnIo, hook.divIo)
+  return ipfwAfterQuick(v, ch, m, ifp, dir, quickStop(ch, m, i, dir), hook.dnIo, hook.divIo)
 }
 
 /** divert_packet's signature: what ipdivert links into ipfw (ip_divert_ptr). */
@@ -164,7 +164,7 @@ export function ipfwCheckPacket(
   // The common case first: an IPv4 packet that no rule needing more than its prefix meets. Kept
   // small so that it inlines into the hook; the full pass is a call of its own.
   if (m.tag !== null || ch.nest !== 0) return ipfwCheckFull(v, ch, m, ifp, dir, dnIo, 0, divIo)
-  return ipfwAfterQuick(v, ch, m, ifp, dir, quickPass(v, ch, m, ifp, dir), dnIo, divIo)
+  return ipfwAfterQuick(v, ch, m, ifp, dir, quickPass(ch, m, ifp, dir), dnIo, divIo)
 }
 
 /** The fast pass's answer r carried out, or the full pass from where the fast pass stopped. */

@@ -271,7 +271,7 @@ test('the fast pass and the full pass agree: verdicts and every rule counter, ov
       p.dir = d
       p.ifname = ifi === 0 ? 'em0' : 'em1'
       assert.ok(readFacts(p, m))
-      let got = quickPass(v, fast, m, { name: p.ifname } as Ifnet, p.dir)
+      let got = quickPass(fast, m, { name: p.ifname } as Ifnet, p.dir)
       if (got === QUICK_FULL) {
         handedOver++
         got = ipfwChk(v, fast, p, 0, fast.quickStart)
@@ -340,7 +340,7 @@ test('a nat rule: the fast pass translates under one_pass as the full pass does,
       ipfwChk(v, ch, p, 0, 0)
       assert.equal(ch.natRule, 1)
       assert.equal(ipfwNat(ch, m, PFIL_OUT, ch.natNum, 0), NAT_PASS)
-    } else assert.equal(quickPass(v, ch, m, ifp, PFIL_OUT), VERDICT_PASS, 'the fast pass carried it out')
+    } else assert.equal(quickPass(ch, m, ifp, PFIL_OUT), VERDICT_PASS, 'the fast pass carried it out')
     const out = { bytes: Array.from(m.data.subarray(m.off, m.off + m.len)), f: ch.rules[1]! }
     pool.put(m)
     return out
@@ -354,7 +354,7 @@ test('a nat rule: the fast pass translates under one_pass as the full pass does,
   // Without one_pass the fast pass leaves a nat rule to the full pass, which goes on after it.
   const m = packet()
   const multi = chain(0)
-  assert.equal(quickPass(v, multi, m, ifp, PFIL_OUT), QUICK_FULL)
+  assert.equal(quickPass(multi, m, ifp, PFIL_OUT), QUICK_FULL)
   assert.equal(multi.quickStart, 1, 'handed over at the nat rule')
   pool.put(m)
 })
@@ -416,7 +416,7 @@ test('the fast pass remembers where a packet stopped, and forgets it when the ru
   const m = pool.get(64)
   writeIpv4Header(m.data, m.off, 0x0a000001, 0xc6120001, UDP, 64, 0, 1, 8, 0)
   m.len = 28
-  const pass = () => quickPass(v, ch, m, ifp, PFIL_IN)
+  const pass = () => quickPass(ch, m, ifp, PFIL_IN)
   assert.equal(pass(), VERDICT_PASS)
   assert.equal(pass(), VERDICT_PASS)
   assert.equal(ch.rules[0]!.pcnt, 2, 'counted on every packet, remembered or not')
@@ -426,7 +426,7 @@ test('the fast pass remembers where a packet stopped, and forgets it when the ru
   assert.equal(pass(), VERDICT_PASS)
   ch.add([spec(5, A.DENY, [proto(UDP)])])
   assert.equal(pass(), DENY, 'a new rule in front')
-  assert.equal(quickPass(v, ch, m, ifp, PFIL_OUT), DENY)
+  assert.equal(quickPass(ch, m, ifp, PFIL_OUT), DENY)
   pool.put(m)
 })
 
@@ -451,8 +451,8 @@ test('the memo remembers the count and skipto rules a walk met, and counts them 
   writeIpv4Header(m.data, m.off, 0x0a000001, 0xc6120001, UDP, 64, 0, 1, 26, 0)
   m.len = 46
   for (let k = 0; k < 5; k++) {
-    assert.equal(quickPass(v, few, m, ifp, PFIL_IN), VERDICT_PASS)
-    assert.equal(quickPass(v, many, m, ifp, PFIL_IN), VERDICT_PASS)
+    assert.equal(quickPass(few, m, ifp, PFIL_IN), VERDICT_PASS)
+    assert.equal(quickPass(many, m, ifp, PFIL_IN), VERDICT_PASS)
   }
   assert.deepEqual(
     few.rules.map((f) => f.pcnt),
@@ -489,14 +489,14 @@ test('a pipe rule: the fast pass stops there and names it for dummynet, uncounte
   writeIpv4Header(m.data, m.off, 0x0a000001, 0xc6120001, UDP, 64, 0, 1, 26, 0)
   m.len = 46
   for (let k = 0; k < 2; k++) {
-    assert.equal(quickPass(v, ch, m, ifp, PFIL_OUT), QUICK_FULL, `packet ${k}`)
+    assert.equal(quickPass(ch, m, ifp, PFIL_OUT), QUICK_FULL, `packet ${k}`)
     assert.equal(ch.quickDn, 1)
     assert.equal(ch.quickStart, 1)
   }
   assert.equal(ch.rules[1]!.pcnt, 0)
   // A TCP packet is denied by rule 50: nothing for dummynet.
   writeIpv4Header(m.data, m.off, 0x0a000001, 0xc6120001, 6, 64, 0, 1, 26, 0)
-  assert.equal(quickPass(v, ch, m, ifp, PFIL_OUT), DENY)
+  assert.equal(quickPass(ch, m, ifp, PFIL_OUT), DENY)
   assert.equal(ch.quickDn, -1)
   pool.put(m)
 })
@@ -596,7 +596,7 @@ test('check-state on the fast pass: a state whose rule is a plain allow or deny 
       assert.ok(readFacts(p, m))
       // The fast pass reads the clock itself: run both at the same virtual instant.
       while (host.clock.now() < now) await host.clock.sleep(now - host.clock.now())
-      let got = quickPass(v, fast, m, ifp, PFIL_IN)
+      let got = quickPass(fast, m, ifp, PFIL_IN)
       if (got === QUICK_FULL) got = ipfwChk(v, fast, p, now, fast.quickStart)
       else fastVerdicts++
       assert.equal(got, ipfwChk(v, full, p, now, 0), `${action} ${log} at ${sec} s`)
@@ -630,7 +630,7 @@ test('check-state on the fast pass: a state whose rule is a plain allow or deny 
     p.dir = PFIL_OUT
     p.ifname = 'em0'
     assert.ok(readFacts(p, m))
-    let got = quickPass(v, fast, m, ifp, PFIL_OUT)
+    let got = quickPass(fast, m, ifp, PFIL_OUT)
     if (got === QUICK_FULL) got = ipfwChk(v, fast, p, now, fast.quickStart)
     assert.equal(got, ipfwChk(v, full, p, now, 0))
     pool.put(m)
@@ -655,7 +655,7 @@ test('check-state on the fast pass: a state whose rule is a plain allow or deny 
     p.dir = PFIL_IN
     p.ifname = 'em0'
     assert.ok(readFacts(p, m))
-    let got = quickPass(v, memoFast, m, ifp, PFIL_IN)
+    let got = quickPass(memoFast, m, ifp, PFIL_IN)
     if (got === QUICK_FULL) got = ipfwChk(v, memoFast, p, now, memoFast.quickStart)
     assert.equal(got, ipfwChk(v, memoFull, p, now, 0))
     pool.put(m)

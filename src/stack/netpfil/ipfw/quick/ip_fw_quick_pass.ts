@@ -11,7 +11,6 @@ import type { Mbuf } from '../../../../buf/mbuf.js'
 import { IP_OFFMASK, IpProto } from '../../../../wire/inet/ipv4.js'
 import type { Ifnet } from '../../../net/ifnet.js'
 import { PFIL_IN } from '../../../net/pfil.js'
-import type { Vnet } from '../../../net/vnet.js'
 import type { IpfwChain, KRule } from '../ip_fw_chain.js'
 import { ipfwNat, NAT_PASS } from '../ip_fw_nat.js'
 import { A } from '../ip_fw_rule.js'
@@ -45,17 +44,17 @@ export const QUICK_FULL = -1
  * The memo is looked at first: a packet like a recent one stops where that one did (the hooks go
  * through ipfwHookPass, which looks there itself and walks without asking again).
  */
-export function quickPass(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
+export function quickPass(ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
   const q = ch.quick
   const at = q === null ? -1 : quickHit(ch, q, m, ifp, dir)
-  if (at < 0) return quickWalk(v, ch, m, ifp, dir)
+  if (at < 0) return quickWalk(ch, m, ifp, dir)
   const memo = q!.memo
   const b = m.data
   const o = m.off
   ch.quickStart = 0
   ch.quickDn = -1
   if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, (b[o + 2]! << 8) | b[o + 3]!, ch.clock.coarseNow())
-  return quickStop(v, ch, m, memo[at + MK.RULE]!, dir)
+  return quickStop(ch, m, memo[at + MK.RULE]!, dir)
 }
 
 /**
@@ -116,7 +115,7 @@ function quickTable(q: QuickTable, i: number, addr: number): boolean {
 }
 
 /** The fast pass's walk over the compiled table (quickPass without the memo's answer). */
-export function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
+export function quickWalk(ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
   let q = ch.quick
   const rules = ch.rules
   if (q === null || q.rules !== rules || q.n !== rules.length)
@@ -197,7 +196,7 @@ export function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
       continue
     }
     if (k === QK.CHECK) {
-      const r = quickCheckState(v, ch, m, i, proto, src, dst)
+      const r = quickCheckState(ch, m, i, proto, src, dst)
       if (r !== QUICK_NEXT) return r
       // No state: on, uncounted (as ipfw_chk). What follows depends on the state table as well as on
       // the packet's fields, so this walk's stop must not be remembered.
@@ -218,7 +217,7 @@ export function quickWalk(v: Vnet, ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: numb
         memo[ms + MK.NMET] = met
         q.mIf[slot] = ifp.name
       } else memo[slot * MW + MK.KEY] = -1
-      return quickStop(v, ch, m, i, dir)
+      return quickStop(ch, m, i, dir)
     }
     f.pcnt++
     f.bcnt += (b[o + 2]! << 8) | b[o + 3]!
@@ -243,15 +242,7 @@ const QUICK_NEXT = -2
  * counted and carried out here, as ipfw_chk would; any other rule's action is the full pass's, from
  * this rule — it probes again, and a probe changes nothing but freeing states already expired.
  */
-function quickCheckState(
-  v: Vnet,
-  ch: IpfwChain,
-  m: Mbuf,
-  i: number,
-  proto: number,
-  src: number,
-  dst: number,
-): number {
+function quickCheckState(ch: IpfwChain, m: Mbuf, i: number, proto: number, src: number, dst: number): number {
   const b = m.data
   const o = m.off
   const l4 = o + ((b[o]! & 0xf) << 2)
@@ -282,11 +273,11 @@ function quickCheckState(
  * The rule where the fast pass's walk stopped (an allow, a deny or a nat whose prefix is all it
  * matches): counted and carried out, or, for nat without one_pass, left to the full pass from there.
  */
-export function quickStop(v: Vnet, ch: IpfwChain, m: Mbuf, i: number, dir: number): number {
+export function quickStop(ch: IpfwChain, m: Mbuf, i: number, dir: number): number {
   const f = ch.rules[i]!
   const a = f.action
   if (a === A.NAT) {
-    if (ch.onePass !== 0) return quickNat(v, ch, m, f, dir)
+    if (ch.onePass !== 0) return quickNat(ch, m, f, dir)
     ch.quickStart = i
     return QUICK_FULL
   }
@@ -307,7 +298,7 @@ export function quickStop(v: Vnet, ch: IpfwChain, m: Mbuf, i: number, dir: numbe
  * ipfw_check_packet would (VERDICT_NAT, then translated in place and passed, or dropped when
  * libalias refuses), without reading the packet into PktFacts first.
  */
-function quickNat(v: Vnet, ch: IpfwChain, m: Mbuf, f: KRule, dir: number): number {
+function quickNat(ch: IpfwChain, m: Mbuf, f: KRule, dir: number): number {
   const now = ch.clock.coarseNow()
   f.pcnt++
   f.bcnt += (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
