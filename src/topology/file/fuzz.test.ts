@@ -169,6 +169,13 @@ test('text mutations of a valid lab', () => {
   )
 })
 
+test('an anchor glued to a flow mapping (fast-check counterexample) is refused on both paths', () => {
+  const s = VALID_YAML.replace('ab: { jitter', 'ab: &a{ jitter')
+  assert.notEqual(s, VALID_YAML)
+  assert.throws(() => loadTopology(s, 'lab.yaml'), /lab\.yaml:20: syntax error/)
+  assert.throws(() => loadFull(s, 'lab.yaml'), /lab\.yaml:20: syntax error/)
+})
+
 /** Whatever the fast parsers accept, the line-tracking path must load to the very same topology. */
 function sameAsFullPath(text: string, fileName: string): void {
   let fast: unknown
