@@ -12,7 +12,7 @@
  */
 
 import { sha1 } from '@noble/hashes/legacy.js'
-import type { Mbuf } from '../../../buf/mbuf.js'
+import type { Mbuf, MbufPool } from '../../../buf/mbuf.js'
 import { LOG } from '../../../kern/subr_msgbuf.js'
 import { SEC, US } from '../../../util/clock.js'
 import { checksum } from '../../../wire/checksum.js'
@@ -36,7 +36,7 @@ import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
 import { nd6NaAnnounce } from '../../netinet6/nd6/nd6_nbr.js'
 import { arpAnnounce } from '../arp/arp.js'
 import { ipOutput } from '../ip/ip_output.js'
-import { CARP_STATES, type CarpIf, type CarpSoftc, CarpState, carpVnet } from './carp_var.js'
+import { CARP_STATES, type CarpIf, type CarpSoftc, CarpState, type CarpVnet, carpVnet } from './carp_var.js'
 
 const AF_INET = 4
 const AF_INET6 = 6
@@ -132,6 +132,15 @@ function hmacOk(sc: CarpSoftc, b: Uint8Array, o: number): boolean {
 
 // ---- input ----
 
+/** The checks carp_input and carp6_input share: a whole header with a good checksum (m freed if not). */
+function headerOk(s: CarpVnet, pool: MbufPool, m: Mbuf, off: number): boolean {
+  if (off + CARP_HDR_LEN > m.off + m.len) s.stats.carps_badlen++
+  else if (checksum(m.data, off, CARP_HDR_LEN) !== 0) s.stats.carps_badsum++
+  else return true
+  pool.put(m)
+  return false
+}
+
 /** carp_input: an IPv4 datagram of protocol 112, its CARP header at `off`. Takes ownership of m. */
 export function carpInput(ifp: Ifnet, m: Mbuf, off: number): void {
   const v = ifp.vnet
@@ -142,16 +151,7 @@ export function carpInput(ifp: Ifnet, m: Mbuf, off: number): void {
     pool.put(m)
     return
   }
-  if (off + CARP_HDR_LEN > m.off + m.len) {
-    s.stats.carps_badlen++
-    pool.put(m)
-    return
-  }
-  if (checksum(m.data, off, CARP_HDR_LEN) !== 0) {
-    s.stats.carps_badsum++
-    pool.put(m)
-    return
-  }
+  if (!headerOk(s, pool, m, off)) return
   carpInputC(ifp, m, off, AF_INET, m.data[m.off + 8]!)
 }
 
@@ -170,16 +170,7 @@ export function carp6Input(ifp: Ifnet, m: Mbuf, off: number): void {
     pool.put(m)
     return
   }
-  if (off + CARP_HDR_LEN > m.off + m.len) {
-    s.stats.carps_badlen++
-    pool.put(m)
-    return
-  }
-  if (checksum(m.data, off, CARP_HDR_LEN) !== 0) {
-    s.stats.carps_badsum++
-    pool.put(m)
-    return
-  }
+  if (!headerOk(s, pool, m, off)) return
   carpInputC(ifp, m, off, AF_INET6, m.data[m.off + 7]!)
 }
 
