@@ -85,3 +85,7 @@ export async function bootLab(
     },
   }
 }
+
+/** A console line running vtysh on `node` with one `-c` per line. */
+export const vtyshLine = (node: string, ...lines: string[]): string =>
+  `${node} vtysh ${lines.map((l) => `-c '${l}'`).join(' ')}`

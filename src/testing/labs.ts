@@ -22,3 +22,17 @@ links:
   - { a: r1:eth1, b: r2:eth0, impair: { delay: 10ms, loss: 2% } }
   - { a: r2:eth1, b: srv }
 `
+
+/** h1 — r1 — r2 — h2, the two routers running ospfd (router ids 1.1.1.1 and 2.2.2.2). */
+export const OSPF_TWO_ROUTERS = `
+name: ospf-two-routers
+nodes:
+  h1: { kind: pc, interfaces: [ { name: eth0, address: 10.0.1.10/24 } ], routes: [ { to: default, via: 10.0.1.1 } ] }
+  h2: { kind: pc, interfaces: [ { name: eth0, address: 10.0.2.10/24 } ], routes: [ { to: default, via: 10.0.2.1 } ] }
+  r1: { kind: router, ospf: { routerId: 1.1.1.1 }, interfaces: [ { name: eth0, address: 10.0.1.1/24 }, { name: eth1, address: 10.0.12.1/24 } ] }
+  r2: { kind: router, ospf: { routerId: 2.2.2.2 }, interfaces: [ { name: eth0, address: 10.0.12.2/24 }, { name: eth1, address: 10.0.2.1/24 } ] }
+links:
+  - { a: h1, b: r1:eth0 }
+  - { a: r1:eth1, b: r2:eth0 }
+  - { a: r2:eth1, b: h2 }
+`

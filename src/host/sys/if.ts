@@ -5,6 +5,7 @@
 
 import type { GeneveInfo } from '../../stack/net/if/geneve/geneve_ctl.js'
 import type { VxlanConfig } from '../../stack/net/if/if_vxlan.js'
+import type { CarpInfo, CarpReq } from '../../stack/netinet/carp/carp_ioctl.js'
 import type { In6AddrInfo } from './inet6.js'
 
 /** IFF_* flags (net/if.h). */
@@ -32,30 +33,11 @@ export interface IfAddrInfo {
   vhid?: number
 }
 
-/** One carp(4) vhid of an interface as SIOCGVH reports it (struct carpreq). */
-export interface CarpVhidInfo {
-  vhid: number
-  /** 0 INIT, 1 BACKUP, 2 MASTER. */
-  state: number
-  advbase: number
-  advskew: number
-  /** The key (`pass`), NUL-padded; all zero unless the caller may configure carp. */
-  key: Uint8Array
-  /** Where advertisements go: 224.0.0.18 / ff02::12, or the unicast peers. */
-  peer: number
-  peer6: Uint8Array
-}
+/** One carp(4) vhid of an interface as SIOCGVH reports it (struct carpreq), the key only to a privileged caller. */
+export type CarpVhidInfo = CarpInfo
 
-/** SIOCSVH's request: the fields `ifconfig IF vhid N ...` sets (see carp_ioctl.ts's CarpReq). */
-export interface CarpSetReq {
-  vhid: number
-  state: number
-  advbase: number
-  advskew: number
-  key: Uint8Array
-  peer: number
-  peer6: Uint8Array | null
-}
+/** SIOCSVH's request: the fields `ifconfig IF vhid N ...` sets. */
+export type CarpSetReq = CarpReq
 
 export interface IfStats {
   ipackets: number

@@ -12,29 +12,36 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { interop, ours, startBoth, until } from './frr_linux_peer.js'
+import { interop, ours, startBoth, until, type World } from './frr_linux_peer.js'
 
 const LINK = [
   ' ipv6 ospf6 hello-interval 1',
   ' ipv6 ospf6 dead-interval 4',
   ' ipv6 ospf6 retransmit-interval 2',
 ]
+/** The LAN both sides share, in area 1, on either side's configuration. */
+const AREA1_LAN = ['interface vxlan0', ' ipv6 ospf6 area 0.0.0.1', ...LINK]
+/** What a failure prints from both sides. */
+const SHOW = ['show ipv6 ospf6 neighbor', 'show ipv6 ospf6 database', 'show ipv6 ospf6 route']
+
+/** Global addresses on both ends of the LAN (the Type-7's forwarding address; they bring up the link-local ones). */
+async function lanAddresses(w: World): Promise<void> {
+  w.peer.ip(['-6', 'addr', 'add', 'fd42::2/64', 'dev', 'vxlan0', 'nodad'])
+  const a = await w.r.sh('ifconfig vxlan0 inet6 fd42::1/64')
+  assert.equal(a.status, 0, a.stderr)
+}
 
 interop('OSPFv3 NSSA against FRR ospf6d', 'ospf6d', (get, explain) => {
   test("FRR's Type-7s translated by our border router; FRR routes to our backbone", async () => {
     const w = get()
-    // Global addresses on the LAN (the Type-7's forwarding address) and a net behind FRR.
-    w.peer.ip(['-6', 'addr', 'add', 'fd42::2/64', 'dev', 'vxlan0', 'nodad'])
+    await lanAddresses(w)
+    // A net behind FRR.
     w.peer.ip(['-6', 'addr', 'add', 'fd45::1/64', 'dev', 'x0', 'nodad'])
-    const a = await w.r.sh('ifconfig vxlan0 inet6 fd42::1/64')
-    assert.equal(a.status, 0, a.stderr)
     await startBoth(
       w,
       'ospf6d',
       [
-        'interface vxlan0',
-        ' ipv6 ospf6 area 0.0.0.1',
-        ...LINK,
+        ...AREA1_LAN,
         'router ospf6',
         ' ospf6 router-id 10.42.0.2',
         ' redistribute connected',
@@ -43,9 +50,7 @@ interop('OSPFv3 NSSA against FRR ospf6d', 'ospf6d', (get, explain) => {
       ].join('\n'),
       [
         'configure terminal',
-        'interface vxlan0',
-        ' ipv6 ospf6 area 0.0.0.1',
-        ...LINK,
+        ...AREA1_LAN,
         'interface eth1',
         ' ipv6 ospf6 area 0.0.0.0',
         'router ospf6',
@@ -79,7 +84,7 @@ interop('OSPFv3 NSSA against FRR ospf6d', 'ospf6d', (get, explain) => {
         /^fd43::\/64 .*dev vxlan0/m.test(w.peer.ip(['-6', 'route', 'show', 'proto', 'ospf'])),
       )
     } catch (e) {
-      throw await explain(e, 'show ipv6 ospf6 neighbor', 'show ipv6 ospf6 database', 'show ipv6 ospf6 route')
+      throw await explain(e, ...SHOW)
     }
     // FRR saw our Hellos and LSAs as an NSSA's: the area is an NSSA to it, our Router-LSA has N.
     const frrDb = await w.frr.vtysh('show ipv6 ospf6 database router adv-router 10.42.0.1 detail')
@@ -91,16 +96,12 @@ interop('OSPFv3 NSSA against FRR ospf6d', 'ospf6d', (get, explain) => {
 interop('OSPFv3 NSSA against FRR ospf6d as the border router', 'ospf6d', (get, explain) => {
   test('our Type-7s taken and translated by FRR; its summaries routed by us', async () => {
     const w = get()
-    w.peer.ip(['-6', 'addr', 'add', 'fd42::2/64', 'dev', 'vxlan0', 'nodad'])
-    const a = await w.r.sh('ifconfig vxlan0 inet6 fd42::1/64')
-    assert.equal(a.status, 0, a.stderr)
+    await lanAddresses(w)
     await startBoth(
       w,
       'ospf6d',
       [
-        'interface vxlan0',
-        ' ipv6 ospf6 area 0.0.0.1',
-        ...LINK,
+        ...AREA1_LAN,
         'interface s0',
         ' ipv6 ospf6 area 0.0.0.0',
         'router ospf6',
@@ -110,9 +111,7 @@ interop('OSPFv3 NSSA against FRR ospf6d as the border router', 'ospf6d', (get, e
       ].join('\n'),
       [
         'configure terminal',
-        'interface vxlan0',
-        ' ipv6 ospf6 area 0.0.0.1',
-        ...LINK,
+        ...AREA1_LAN,
         'router ospf6',
         ' ospf6 router-id 10.42.0.1',
         ' redistribute connected',
@@ -138,7 +137,7 @@ interop('OSPFv3 NSSA against FRR ospf6d as the border router', 'ospf6d', (get, e
         return /^\*N IE fd44::\/64 +fe80::/m.test(o) && /^fd44::\/64 +fe80::\S+ +UG1 +vxlan0$/m.test(f)
       })
     } catch (e) {
-      throw await explain(e, 'show ipv6 ospf6 neighbor', 'show ipv6 ospf6 database', 'show ipv6 ospf6 route')
+      throw await explain(e, ...SHOW)
     }
     // FRR reads our Type-7 as we wrote it: P bit and our address on the LAN as forwarding address.
     const t7 = await w.frr.vtysh('show ipv6 ospf6 database type-7 adv-router 10.42.0.1 detail')
@@ -150,17 +149,12 @@ interop('OSPFv3 NSSA against FRR ospf6d as the border router', 'ospf6d', (get, e
 interop('OSPFv3 totally stubby area against FRR ospf6d', 'ospf6d', (get, explain) => {
   test("FRR's default (::/0, cost 1) is our only summary; E clear on both sides", async () => {
     const w = get()
-    // An IPv6 address on both ends of the LAN brings up their link-local ones too.
-    w.peer.ip(['-6', 'addr', 'add', 'fd42::2/64', 'dev', 'vxlan0', 'nodad'])
-    const a = await w.r.sh('ifconfig vxlan0 inet6 fd42::1/64')
-    assert.equal(a.status, 0, a.stderr)
+    await lanAddresses(w)
     await startBoth(
       w,
       'ospf6d',
       [
-        'interface vxlan0',
-        ' ipv6 ospf6 area 0.0.0.1',
-        ...LINK,
+        ...AREA1_LAN,
         'interface s0',
         ' ipv6 ospf6 area 0.0.0.0',
         'router ospf6',
@@ -170,9 +164,7 @@ interop('OSPFv3 totally stubby area against FRR ospf6d', 'ospf6d', (get, explain
       ].join('\n'),
       [
         'configure terminal',
-        'interface vxlan0',
-        ' ipv6 ospf6 area 0.0.0.1',
-        ...LINK,
+        ...AREA1_LAN,
         'interface eth1',
         ' ipv6 ospf6 area 0.0.0.1',
         'router ospf6',
@@ -191,7 +183,7 @@ interop('OSPFv3 totally stubby area against FRR ospf6d', 'ospf6d', (get, explain
         /^fd43::\/64 .*dev vxlan0/m.test(w.peer.ip(['-6', 'route', 'show', 'proto', 'ospf'])),
       )
     } catch (e) {
-      throw await explain(e, 'show ipv6 ospf6 neighbor', 'show ipv6 ospf6 database', 'show ipv6 ospf6 route')
+      throw await explain(e, ...SHOW)
     }
     const db = await ours(w.r, 'vtysh -c "show ipv6 ospf6 database"')
     // One summary only: no-summary on FRR's side keeps fd44::/64 (its backbone) out.

@@ -46,10 +46,13 @@ export interface CarpReq {
 /** What SIOCGVH returns per vhid; the key only to a privileged caller. */
 export interface CarpInfo {
   vhid: number
+  /** 0 INIT, 1 BACKUP, 2 MASTER. */
   state: number
   advbase: number
   advskew: number
+  /** The key (`pass`), NUL-padded; all zero unless the caller may configure carp. */
   key: Uint8Array
+  /** Where advertisements go: 224.0.0.18 / ff02::12, or the unicast peers. */
   peer: number
   peer6: Uint8Array
 }

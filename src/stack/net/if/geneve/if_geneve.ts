@@ -35,6 +35,7 @@ import {
   writeGeneveHeader,
 } from '../../../../wire/inet/geneve.js'
 import { in6Eq, in6IsUnspecified } from '../../../../wire/inet6/in6_addr.js'
+import { ETHER_HDR_LEN, EtherType } from '../../../../wire/link/ethernet.js'
 import { BridgeTable } from '../../bridge/bridge_table.js'
 import type { UdpTunnelOut } from '../../domain.js'
 import { etherOutput } from '../../ether.js'
@@ -52,14 +53,10 @@ export const GENEVE_FTABLE_MAX_TIMEOUT = 60 * 60 * 24
 /** genevedf: IFLA_GENEVE_DF_UNSET, _SET, _INHERIT. */
 export const GENEVE_DF = { UNSET: 0, SET: 1, INHERIT: 2 } as const
 /** The outer headers: Ethernet, UDP and Geneve (16), and the inner Ethernet header in l2 mode. */
-const ETHER_HDR_LEN = 14
 const GENEVE_UDP_LEN = 16
 /** IP_MAXPACKET less the largest IPv4 header, UDP and Geneve: the largest l3 MTU (GENEVE_MAX_L3MTU). */
 const MAX_L3MTU = 65535 - 60 - GENEVE_UDP_LEN
 const MAX_MTU = MAX_L3MTU - ETHER_HDR_LEN - 4
-const ETHERTYPE_IP = 0x0800
-const ETHERTYPE_IPV6 = 0x86dd
-const ETHERTYPE_ARP = 0x0806
 /** V_ipport_firstauto / lastauto's defaults: the source port range (RFC 8926 §3.3 allows all of it). */
 const PORT_MIN = 10000
 const PORT_MAX = 65535
@@ -299,10 +296,10 @@ export class GeneveSoftc implements LinkEndpoint, GeneveReceiver {
     let ip = -1
     if (l2 && m.len >= ETHER_HDR_LEN) {
       const et = readU16(b, o + 12)
-      if (et === ETHERTYPE_IP || et === ETHERTYPE_IPV6) ip = o + ETHER_HDR_LEN
+      if (et === EtherType.IPV4 || et === EtherType.IPV6) ip = o + ETHER_HDR_LEN
     } else if (!l2 && m.len > 0) {
       const ver = b[o]! >>> 4
-      proto = ver === 4 ? ETHERTYPE_IP : ver === 6 ? ETHERTYPE_IPV6 : 0
+      proto = ver === 4 ? EtherType.IPV4 : ver === 6 ? EtherType.IPV6 : 0
       ip = o
     }
     const fam4 = c.remote.af === 4 ? v.env.domains.udpTunnel4() : undefined
@@ -386,15 +383,15 @@ export class GeneveSoftc implements LinkEndpoint, GeneveReceiver {
       if (ok) {
         if (this.cfg.learn) this.learn(b, p + 6, b, v6 ? outer + 8 : outer + 12, v6)
         const et = readU16(b, p + 12)
-        if (et === ETHERTYPE_IP || et === ETHERTYPE_IPV6) ip = p + ETHER_HDR_LEN
+        if (et === EtherType.IPV4 || et === EtherType.IPV6) ip = p + ETHER_HDR_LEN
       }
-    } else if (proto === ETHERTYPE_IP || proto === ETHERTYPE_IPV6) {
+    } else if (proto === EtherType.IPV4 || proto === EtherType.IPV6) {
       // The inner version must be the one the Protocol Type names.
-      ok &&= !this.l2 && payLen > 0 && b[p]! >>> 4 === (proto === ETHERTYPE_IP ? 4 : 6)
+      ok &&= !this.l2 && payLen > 0 && b[p]! >>> 4 === (proto === EtherType.IPV4 ? 4 : 6)
       ip = p
     } else {
       // ARP has no place on an l3 tunnel; another protocol is nobody's (if_noproto).
-      if (proto !== ETHERTYPE_ARP) ifp.stats.noproto++
+      if (proto !== EtherType.ARP) ifp.stats.noproto++
       ok = false
     }
     if (!ok || (ip >= 0 && !this.egress(b, ip, p + payLen, oecn, ottl))) {

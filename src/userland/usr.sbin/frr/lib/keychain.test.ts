@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, test } from 'node:test'
-import { type BootedLab, bootLab } from '../../../../testing/lab_console.js'
+import { type BootedLab, bootLab, vtyshLine } from '../../../../testing/lab_console.js'
+import { OSPF_TWO_ROUTERS } from '../../../../testing/labs.js'
 import { have } from '../../../../testing/real_tools.js'
 import { completeKeys, type KeyChains, keyLive, keyTime } from './keychain.js'
 
@@ -73,33 +74,18 @@ test('lifetimes: inclusive, infinite, none; the lowest live key sends, live keys
   assert.deepEqual(completeKeys(chains, 'none', { lifetime: 'send', now: 0 }), [])
 })
 
-const LAB = `
-name: keychain-lifetimes
-nodes:
-  h1: { kind: pc, interfaces: [ { name: eth0, address: 10.0.1.10/24 } ], routes: [ { to: default, via: 10.0.1.1 } ] }
-  h2: { kind: pc, interfaces: [ { name: eth0, address: 10.0.2.10/24 } ], routes: [ { to: default, via: 10.0.2.1 } ] }
-  r1: { kind: router, ospf: { routerId: 1.1.1.1 }, interfaces: [ { name: eth0, address: 10.0.1.1/24 }, { name: eth1, address: 10.0.12.1/24 } ] }
-  r2: { kind: router, ospf: { routerId: 2.2.2.2 }, interfaces: [ { name: eth0, address: 10.0.12.2/24 }, { name: eth1, address: 10.0.2.1/24 } ] }
-links:
-  - { a: h1, b: r1:eth0 }
-  - { a: r1:eth1, b: r2:eth0 }
-  - { a: r2:eth1, b: h2 }
-`
-
 let current: BootedLab | null = null
 afterEach(() => {
   current?.destroy()
   current = null
 })
 
-const vtysh = (node: string, ...lines: string[]) => `${node} vtysh ${lines.map((l) => `-c '${l}'`).join(' ')}`
-
 test('an OSPF key roll-over by send-lifetime keeps Full; an accept-lifetime running out ends it', async (t) => {
-  const r = (current = await bootLab(LAB, 7))
+  const r = (current = await bootLab(OSPF_TWO_ROUTERS, 7))
   // The lab's clock starts at the epoch: key 1 signs for the first 10 minutes, key 2 from minute 8.
   const chain = (n: string, i: string) =>
     r.line(
-      vtysh(
+      vtyshLine(
         n,
         'conf t',
         'key chain roll',
@@ -144,7 +130,7 @@ test('an OSPF key roll-over by send-lifetime keeps Full; an accept-lifetime runn
   )
   // FRR's errors, nothing changed by them.
   const bad = async (line: string, msg: RegExp) => {
-    const c = await r.line(vtysh('r2', 'conf t', 'key chain roll', 'key 2', line))
+    const c = await r.line(vtyshLine('r2', 'conf t', 'key chain roll', 'key 2', line))
     assert.notEqual(c.status, 0, line)
     assert.match(c.out, msg, line)
   }
@@ -156,7 +142,7 @@ test('an OSPF key roll-over by send-lifetime keeps Full; an accept-lifetime runn
   await bad('accept-lifetime 00:00:00 1 Jan 1969 infinite', /Unknown command|Malformed/)
   // r2 stops accepting key 2 a minute from now: r1's Hellos are dropped, and the adjacency dies.
   const c = await r.line(
-    vtysh(
+    vtyshLine(
       'r2',
       'conf t',
       'key chain roll',
@@ -174,7 +160,7 @@ test('an OSPF key roll-over by send-lifetime keeps Full; an accept-lifetime runn
   assert.match((await r.line('r2 vtysh -c "show ip ospf"')).out, /auth-\S+ \d+/)
   // Without the lifetime it comes back.
   assert.equal(
-    (await r.line(vtysh('r2', 'conf t', 'key chain roll', 'key 2', 'no accept-lifetime'))).status,
+    (await r.line(vtyshLine('r2', 'conf t', 'key chain roll', 'key 2', 'no accept-lifetime'))).status,
     0,
   )
   await r.sleep(60)

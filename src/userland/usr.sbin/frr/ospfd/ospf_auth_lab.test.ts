@@ -12,22 +12,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, test } from 'node:test'
-import { type BootedLab, bootLab } from '../../../../testing/lab_console.js'
+import { type BootedLab, bootLab, vtyshLine } from '../../../../testing/lab_console.js'
+import { OSPF_TWO_ROUTERS } from '../../../../testing/labs.js'
 import { have } from '../../../../testing/real_tools.js'
-
-/** h1 — r1 — r2 — h2. */
-const LAB = `
-name: ospf-auth
-nodes:
-  h1: { kind: pc, interfaces: [ { name: eth0, address: 10.0.1.10/24 } ], routes: [ { to: default, via: 10.0.1.1 } ] }
-  h2: { kind: pc, interfaces: [ { name: eth0, address: 10.0.2.10/24 } ], routes: [ { to: default, via: 10.0.2.1 } ] }
-  r1: { kind: router, ospf: { routerId: 1.1.1.1 }, interfaces: [ { name: eth0, address: 10.0.1.1/24 }, { name: eth1, address: 10.0.12.1/24 } ] }
-  r2: { kind: router, ospf: { routerId: 2.2.2.2 }, interfaces: [ { name: eth0, address: 10.0.12.2/24 }, { name: eth1, address: 10.0.2.1/24 } ] }
-links:
-  - { a: h1, b: r1:eth0 }
-  - { a: r1:eth1, b: r2:eth0 }
-  - { a: r2:eth1, b: h2 }
-`
 
 let current: BootedLab | null = null
 afterEach(() => {
@@ -35,14 +22,12 @@ afterEach(() => {
   current = null
 })
 
-const vtysh = (node: string, ...lines: string[]) => `${node} vtysh ${lines.map((l) => `-c '${l}'`).join(' ')}`
-
 test('MD5 through vtysh: one side alone or a wrong key never Full, the same key Full; errors and running config', async () => {
-  const r = (current = await bootLab(LAB, 5))
+  const r = (current = await bootLab(OSPF_TWO_ROUTERS, 5))
   const nbr = async (n: string) => (await r.line(`${n} vtysh -c "show ip ospf neighbor"`)).out
   assert.match(await nbr('r1'), /^2\.2\.2\.2 +1 Full\//m)
   let c = await r.line(
-    vtysh(
+    vtyshLine(
       'r1',
       'conf t',
       'interface eth1',
@@ -52,7 +37,7 @@ test('MD5 through vtysh: one side alone or a wrong key never Full, the same key 
   )
   assert.equal(c.status, 0, c.out)
   c = await r.line(
-    vtysh(
+    vtyshLine(
       'r2',
       'conf t',
       'interface eth0',
@@ -66,11 +51,11 @@ test('MD5 through vtysh: one side alone or a wrong key never Full, the same key 
   assert.doesNotMatch(await nbr('r2'), /1\.1\.1\.1/)
   assert.match((await r.line('r1 vtysh -c "show ip ospf"')).out, /auth-digest \d+/)
   assert.notEqual((await r.line('h1 ping -c 1 -t 2 10.0.2.10')).status, 0)
-  c = await r.line(vtysh('r2', 'conf t', 'interface eth0', 'ip ospf message-digest-key 1 md5 other'))
+  c = await r.line(vtyshLine('r2', 'conf t', 'interface eth0', 'ip ospf message-digest-key 1 md5 other'))
   assert.equal(c.status, 1)
   assert.equal(c.out, '% OSPF: Key 1 already exists\n')
   c = await r.line(
-    vtysh(
+    vtyshLine(
       'r2',
       'conf t',
       'interface eth0',
@@ -87,18 +72,18 @@ test('MD5 through vtysh: one side alone or a wrong key never Full, the same key 
     run,
     /^interface eth0\n ip ospf authentication message-digest\n ip ospf message-digest-key 1 md5 s3cret\nexit$/m,
   )
-  c = await r.line(vtysh('r2', 'conf t', 'interface eth0', 'no ip ospf message-digest-key 9'))
+  c = await r.line(vtyshLine('r2', 'conf t', 'interface eth0', 'no ip ospf message-digest-key 9'))
   assert.equal(c.out, '% OSPF: Key 9 does not exist\n')
 })
 
 test('area authentication: the area type with interface keys and passwords; show ip ospf says it', async () => {
-  const r = (current = await bootLab(LAB, 5))
+  const r = (current = await bootLab(OSPF_TWO_ROUTERS, 5))
   for (const [n, i] of [
     ['r1', 'eth1'],
     ['r2', 'eth0'],
   ] as const) {
     const c = await r.line(
-      vtysh(
+      vtyshLine(
         n,
         'conf t',
         'router ospf',
@@ -118,7 +103,7 @@ test('area authentication: the area type with interface keys and passwords; show
   assert.match(run, /^ ip ospf authentication-key longerth$/m, 'FRR keeps 8 characters')
   assert.match(run, /^ area 0 authentication$/m)
   // The area to message-digest without keys: null authentication (FRR), while r2 still sends simple.
-  const c = await r.line(vtysh('r1', 'conf t', 'router ospf', 'area 0 authentication message-digest'))
+  const c = await r.line(vtyshLine('r1', 'conf t', 'router ospf', 'area 0 authentication message-digest'))
   assert.equal(c.status, 0, c.out)
   await r.sleep(60)
   assert.match((await r.line('r1 vtysh -c "show ip ospf"')).out, /Area has message digest authentication/)
@@ -127,13 +112,13 @@ test('area authentication: the area type with interface keys and passwords; show
 })
 
 test('a capture of MD5-signed OSPF: tshark decodes AuType 2, key id, digest length, growing sequence', async (t) => {
-  const r = (current = await bootLab(LAB, 5))
+  const r = (current = await bootLab(OSPF_TWO_ROUTERS, 5))
   for (const [n, i] of [
     ['r1', 'eth1'],
     ['r2', 'eth0'],
   ] as const) {
     const c = await r.line(
-      vtysh(
+      vtyshLine(
         n,
         'conf t',
         `interface ${i}`,
@@ -192,10 +177,10 @@ test('a capture of MD5-signed OSPF: tshark decodes AuType 2, key id, digest leng
 })
 
 test('key chains (RFC 5709 HMAC-SHA): the same algorithm and key Full, another algorithm never; running config', async () => {
-  const r = (current = await bootLab(LAB, 5))
+  const r = (current = await bootLab(OSPF_TWO_ROUTERS, 5))
   const chain = (n: string, i: string, algo: string) =>
     r.line(
-      vtysh(
+      vtyshLine(
         n,
         'conf t',
         'key chain lan',
@@ -214,7 +199,7 @@ test('key chains (RFC 5709 HMAC-SHA): the same algorithm and key Full, another a
   assert.doesNotMatch((await r.line('r1 vtysh -c "show ip ospf neighbor"')).out, /2\.2\.2\.2/)
   assert.match((await r.line('r1 vtysh -c "show ip ospf"')).out, /auth-length \d+/)
   const c = await r.line(
-    vtysh('r2', 'conf t', 'key chain lan', 'key 1', 'cryptographic-algorithm hmac-sha-256'),
+    vtyshLine('r2', 'conf t', 'key chain lan', 'key 1', 'cryptographic-algorithm hmac-sha-256'),
   )
   assert.equal(c.status, 0, c.out)
   await r.sleep(60)
