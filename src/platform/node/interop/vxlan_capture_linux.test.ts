@@ -117,27 +117,38 @@ describe('captures of one Linux–VirtNet session agree', { skip: why ?? false, 
     const theirs = readPcap(readFileSync(linuxFile))
     // 2 small echoes and replies, 2 × 3 fragments each way, and a TCP session of a dozen segments.
     assert.ok(seen.length >= 4 + 12 + 10, `${seen.length} frames captured`)
-    assert.equal(theirs.length, seen.length, `Linux captured ${theirs.length} frames, VirtNet ${seen.length}`)
     // Each direction keeps its order on the link; across directions each side logs what it sends
-    // before what crosses it the other way, so frames sent at the same moment may swap.
-    for (const [dir, mac] of [
-      ['VirtNet → Linux', seen[0]!.data],
-      [
-        'Linux → VirtNet',
-        theirs.find((f) => hex(f.data.subarray(6, 12)) !== hex(seen[0]!.data.subarray(6, 12)))!.data,
-      ],
+    // before what crosses it the other way, so frames sent at the same moment may swap. The underlay
+    // is a real UDP socket pair, so a datagram may be lost in it (a pure ACK, under load): what the
+    // receiving side captured must then be the sender's capture with at most a frame or two missing.
+    const virtnetMac = hex(seen[0]!.data.subarray(6, 12))
+    const linuxMac = hex(theirs.find((f) => hex(f.data.subarray(6, 12)) !== virtnetMac)!.data.subarray(6, 12))
+    for (const [dir, mac, sent, received] of [
+      ['VirtNet → Linux', virtnetMac, seen, theirs],
+      ['Linux → VirtNet', linuxMac, theirs, seen],
     ] as const) {
-      const from = (f: { data: Uint8Array }) => hex(f.data.subarray(6, 12)) === hex(mac.subarray(6, 12))
-      const a = seen.filter(from)
-      const b = theirs.filter(from)
-      assert.equal(b.length, a.length, `${dir}: Linux captured ${b.length} frames, VirtNet ${a.length}`)
-      for (let i = 0; i < a.length; i++) {
-        assert.equal(b[i]!.length, a[i]!.length, `${dir}, frame ${i + 1}: length on the wire`)
-        assert.equal(hex(b[i]!.data), hex(a[i]!.data), `${dir}, frame ${i + 1}: bytes`)
+      const from = (f: { data: Uint8Array }) => hex(f.data.subarray(6, 12)) === mac
+      const a = sent.filter(from)
+      const b = received.filter(from)
+      const listing = () =>
+        `sent:\n${a.map((f) => hex(f.data)).join('\n')}\nreceived:\n${b.map((f) => hex(f.data)).join('\n')}`
+      let i = 0
+      for (let j = 0; j < b.length; j++, i++) {
+        const want = hex(b[j]!.data)
+        const at = a.findIndex((f, k) => k >= i && f.length === b[j]!.length && hex(f.data) === want)
+        assert.ok(
+          at >= 0,
+          `${dir}, frame ${j + 1} as received is not among those sent after the ${i}th\n${listing()}`,
+        )
+        for (; i < at; i++) t.diagnostic(`${dir}: lost in the underlay: ${hex(a[i]!.data)}`)
       }
+      assert.ok(
+        a.length - b.length <= 2,
+        `${dir}: ${a.length} frames sent, ${b.length} received\n${listing()}`,
+      )
     }
     assert.equal(malformed(linuxFile), 0, 'tshark: malformed frames in the Linux capture')
     assert.equal(malformed(ourFile), 0, 'tshark: malformed frames in the VirtNet capture')
-    t.diagnostic(`${seen.length} frames identical in both captures`)
+    t.diagnostic(`${seen.length} frames in VirtNet's capture, ${theirs.length} in Linux's, identical where both saw them`)
   })
 })
