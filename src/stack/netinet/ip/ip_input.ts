@@ -26,6 +26,7 @@ import { rawInput } from '../raw.js'
 import { tcpInput } from '../tcp/tcp_input.js'
 import { udpInput } from '../udp.js'
 import { ip } from './ip.js'
+import { FF_DONE, FF_PASSIN, ipTryForward } from './ip_fastfwd.js'
 import { IpForwardTag } from './ip_fwd_tag.js'
 import { ipDoOptions } from './ip_options.js'
 import { ipSend, l4Ports, routeFor } from './ip_output.js'
@@ -74,12 +75,20 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     pool.put(m)
     return
   }
+  // ip_tryforward: a router's plain unicast transit traffic is forwarded there, input hooks and all;
+  // it returns the rest untouched, or (FF_PASSIN) after its input hooks passed it.
+  let hooked = false
+  if (ip(v).forwarding !== 0) {
+    const r = ipTryForward(v, ifp, m, src, dst)
+    if (r === FF_DONE) return
+    hooked = r === FF_PASSIN
+  }
   // pfil(9) input hooks (ipfw) see every valid datagram before it is delivered or forwarded; the
   // hook that does not pass a packet has taken it. Nothing to do when no filter is attached.
   const pf = v.pfilInet
   let via = 0
-  if (pf.nIn !== 0) {
-    if (pf.runIn(v, m, ifp) !== PFIL.PASS) return
+  if (hooked || pf.nIn !== 0) {
+    if (!hooked && pf.runIn(v, m, ifp) !== PFIL.PASS) return
     // A filter may have re-pointed the shared view while sending (reject): point it back. A NAT
     // may have rewritten the destination: ours or forwarded is decided on the new one (dchg).
     if (h.buf !== m.data || h.off !== m.off || h.len !== m.len) h.point(m.data, m.off, m.len)
