@@ -26,13 +26,16 @@ import { rawInput } from '../raw.js'
 import { tcpInput } from '../tcp/tcp_input.js'
 import { udpInput } from '../udp.js'
 import { ip } from './ip.js'
-import { FF_DONE, FF_PASSIN, ipTryForward } from './ip_fastfwd.js'
+import { ipTryForward } from './ip_fastfwd.js'
 import { IpForwardTag } from './ip_fwd_tag.js'
 import { ipDoOptions } from './ip_options.js'
 import { ipSend, l4Ports, routeFor } from './ip_output.js'
 import { ipReassemble } from './ip_reass.js'
 
 export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
+  // ip_tryforward: a router's plain unicast transit traffic is checked and forwarded there in one
+  // pass, input hooks and all; it leaves anything else to the rest of ip_input, untouched.
+  if (ip(v).forwarding !== 0 && ipTryForward(v, ifp, m)) return
   const st = ip(v).stats
   const pool = v.env.pool
   st.ips_total++
@@ -63,7 +66,7 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   // inlining budget for this function is spent.
   const b = m.data
   const o = m.off
-  let dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
+  const dst = (b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!
   const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
   // RFC 1122 §3.2.1.3: no broadcast/multicast sources, and 127/8 never arrives from a real link.
   if (
@@ -75,38 +78,49 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     pool.put(m)
     return
   }
-  // ip_tryforward: a router's plain unicast transit traffic is forwarded there, input hooks and all;
-  // it returns the rest untouched, or (FF_PASSIN) after its input hooks passed it.
-  let hooked = false
-  if (ip(v).forwarding !== 0) {
-    const r = ipTryForward(v, ifp, m, src, dst)
-    if (r === FF_DONE) return
-    hooked = r === FF_PASSIN
-  }
   // pfil(9) input hooks (ipfw) see every valid datagram before it is delivered or forwarded; the
   // hook that does not pass a packet has taken it. Nothing to do when no filter is attached.
   const pf = v.pfilInet
-  let via = 0
-  if (hooked || pf.nIn !== 0) {
-    if (!hooked && pf.runIn(v, m, ifp) !== PFIL.PASS) return
-    // A filter may have re-pointed the shared view while sending (reject): point it back. A NAT
-    // may have rewritten the destination: ours or forwarded is decided on the new one (dchg).
-    if (h.buf !== m.data || h.off !== m.off || h.len !== m.len) h.point(m.data, m.off, m.len)
-    const d = m.data
-    const at = m.off + 16
-    dst = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!
-    via = pf.nextHop | 0
-    const viaPort = pf.nextPort
-    pf.nextHop = 0
-    pf.nextPort = 0
-    // ipfw fwd to one of our addresses: the packet is ours whatever its destination (M_FASTFWD_OURS),
-    // and TCP and UDP look for the socket at the forward address (and port) when it is not.
-    if (via !== 0 && v.isLocal(via)) {
-      if (!v.isLocal(dst) || viaPort !== 0) m.tag = new IpForwardTag(via >>> 0, viaPort)
-      ipLocal(v, ifp, m)
-      return
-    }
+  if (pf.nIn !== 0) {
+    if (pf.runIn(v, m, ifp) !== PFIL.PASS) return
+    ipInputPassin(v, ifp, m)
+    return
   }
+  ipInputOn(v, ifp, m, dst, 0)
+}
+
+/**
+ * ip_input after the input hooks passed m (here or in ipTryForward): the filter's next hop and a
+ * rewritten destination taken into account, on to ours or forwarded.
+ */
+export function ipInputPassin(v: Vnet, ifp: Ifnet, m: Mbuf): void {
+  const pf = v.pfilInet
+  const h = v.env.scratch.ipIn
+  // A filter may have re-pointed the shared view while sending (reject), and ipTryForward never
+  // pointed it: point it here. A NAT may have rewritten the destination: ours or forwarded is
+  // decided on the new one (dchg).
+  if (h.buf !== m.data || h.off !== m.off || h.len !== m.len) h.point(m.data, m.off, m.len)
+  const d = m.data
+  const at = m.off + 16
+  const dst = (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!
+  const via = pf.nextHop | 0
+  const viaPort = pf.nextPort
+  pf.nextHop = 0
+  pf.nextPort = 0
+  // ipfw fwd to one of our addresses: the packet is ours whatever its destination (M_FASTFWD_OURS),
+  // and TCP and UDP look for the socket at the forward address (and port) when it is not.
+  if (via !== 0 && v.isLocal(via)) {
+    if (!v.isLocal(dst) || viaPort !== 0) m.tag = new IpForwardTag(via >>> 0, viaPort)
+    ipLocal(v, ifp, m)
+    return
+  }
+  ipInputOn(v, ifp, m, dst, via)
+}
+
+/** ip_input's `passin`: options, then ours or forwarded (toward `via` when a filter set it). */
+function ipInputOn(v: Vnet, ifp: Ifnet, m: Mbuf, dst: number, via: number): void {
+  const st = ip(v).stats
+  const h = v.env.scratch.ipIn
   // ip_dooptions, before the datagram is found ours or forwarded: every node it reaches fills its
   // Record Route option (RFC 791 §3.1), the destination included.
   if (h.headerLength > IPV4_MIN_HDR && ipDoOptions(v, m, h.headerLength)) return
@@ -137,7 +151,7 @@ export function ipInput(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     dst >>> 24 === 0
   ) {
     st.ips_cantforward++
-    pool.put(m)
+    v.env.pool.put(m)
     return
   }
   ipForward(v, ifp, m, via)
