@@ -31,12 +31,23 @@ import { in6IsLinkLocal, in6IsMulticast } from '../../../wire/inet6/in6_addr.js'
 import type { Domains } from '../../net/domain.js'
 import { connectedRoutes, type IfAddr, type Ifnet, removeConnectedRoutes } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
-import type { In6Ifaddr, In6Ifinfo } from '../../netinet6/in6_var.js'
+import type { In6Ifaddr } from '../../netinet6/in6_var.js'
 import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
 import { nd6NaAnnounce } from '../../netinet6/nd6/nd6_nbr.js'
 import { arpAnnounce } from '../arp/arp.js'
 import { ipOutput } from '../ip/ip_output.js'
+import {
+  VRRP_HDR_LEN,
+  VRRP_PRIO_OWNER,
+  VRRP_VERSION,
+  VrrpOff,
+  vrrpCksumOk4,
+  vrrpCksumOk6,
+  vrrpMaxAdvInt,
+} from '../../../wire/inet/vrrp.js'
+import { bestIfa4, bestIfa6 } from './carp_src.js'
 import { CARP_STATES, type CarpIf, type CarpSoftc, CarpState, type CarpVnet, carpVnet } from './carp_var.js'
+import { CS, vrrpMasterDownCs, vrrpOutput4, vrrpOutput6, vrrpSkewCs } from './ip_vrrp.js'
 
 const AF_INET = 4
 const AF_INET6 = 6
@@ -61,6 +72,11 @@ export function demoteAdvskew(sc: CarpSoftc): number {
 /** A callout `sec` s and `usec` µs from now, at some phase of the next tick (tvtohz). */
 function calloutNs(sc: CarpSoftc, sec: number, usec: number): number {
   return sec * SEC + usec * US + carpVnet(sc.ifp.vnet).rng.int(TICK_NS)
+}
+
+/** A VRRP callout `cs` centiseconds from now, at some phase of the next tick. */
+function calloutCs(sc: CarpSoftc, cs: number): number {
+  return cs * CS + carpVnet(sc.ifp.vnet).rng.int(TICK_NS)
 }
 
 /** advskew / 256 of a second, in µs, as carp computes tv_usec. */
@@ -132,16 +148,45 @@ function hmacOk(sc: CarpSoftc, b: Uint8Array, o: number): boolean {
 
 // ---- input ----
 
-/** The checks carp_input and carp6_input share: a whole header with a good checksum (m freed if not). */
-function headerOk(s: CarpVnet, pool: MbufPool, m: Mbuf, off: number): boolean {
-  if (off + CARP_HDR_LEN > m.off + m.len) s.stats.carps_badlen++
-  else if (checksum(m.data, off, CARP_HDR_LEN) !== 0) s.stats.carps_badsum++
-  else return true
+/**
+ * The checks carp_input and carp6_input share, by the version nibble: CARP's 36-byte header with its
+ * own checksum, or VRRPv3's 8 bytes and addresses with the pseudo-header in the checksum (RFC 9568
+ * §5.2.8); any other version is carps_badver. m is freed when it fails.
+ */
+function headerOk(s: CarpVnet, pool: MbufPool, m: Mbuf, off: number, af: number): boolean {
+  const b = m.data
+  const o = m.off
+  // The payload as the IP header gives it (an Ethernet frame may carry padding after it).
+  const ipEnd = af === AF_INET ? o + ((b[o + 2]! << 8) | b[o + 3]!) : o + 40 + ((b[o + 4]! << 8) | b[o + 5]!)
+  const len = Math.min(ipEnd, o + m.len) - off
+  const st = s.stats
+  if (len < VRRP_HDR_LEN) st.carps_badlen++
+  else {
+    const ver = b[off]! >>> 4
+    if (ver === CARP_VERSION) {
+      if (len < CARP_HDR_LEN) st.carps_badlen++
+      else if (checksum(b, off, CARP_HDR_LEN) !== 0) st.carps_badsum++
+      else return true
+    } else if (ver === VRRP_VERSION) {
+      if (VRRP_HDR_LEN + (af === AF_INET ? 4 : 16) * b[off + VrrpOff.COUNT]! > len) st.carps_badlen++
+      else if (
+        af === AF_INET
+          ? !vrrpCksumOk4(b, off, len, be32(b, o + 12), be32(b, o + 16))
+          : !vrrpCksumOk6(b, off, len, b, o + 8, b, o + 24)
+      )
+        st.carps_badsum++
+      else return true
+    } else st.carps_badver++
+  }
   pool.put(m)
   return false
 }
 
-/** carp_input: an IPv4 datagram of protocol 112, its CARP header at `off`. Takes ownership of m. */
+function be32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0
+}
+
+/** carp_input: an IPv4 datagram of protocol 112, its CARP or VRRP header at `off`. Takes ownership of m. */
 export function carpInput(ifp: Ifnet, m: Mbuf, off: number): void {
   const v = ifp.vnet
   const s = carpVnet(v)
@@ -151,7 +196,7 @@ export function carpInput(ifp: Ifnet, m: Mbuf, off: number): void {
     pool.put(m)
     return
   }
-  if (!headerOk(s, pool, m, off)) return
+  if (!headerOk(s, pool, m, off, AF_INET)) return
   carpInputC(ifp, m, off, AF_INET, m.data[m.off + 8]!)
 }
 
@@ -170,7 +215,7 @@ export function carp6Input(ifp: Ifnet, m: Mbuf, off: number): void {
     pool.put(m)
     return
   }
-  if (!headerOk(s, pool, m, off)) return
+  if (!headerOk(s, pool, m, off, AF_INET6)) return
   carpInputC(ifp, m, off, AF_INET6, m.data[m.off + 7]!)
 }
 
@@ -210,7 +255,8 @@ function carpInputC(ifp: Ifnet, m: Mbuf, off: number, af: number, ttl: number): 
     v.env.pool.put(m)
     return
   }
-  if (b[off + CarpOff.VERTYPE]! >>> 4 !== CARP_VERSION) {
+  // A vhid speaks the protocol it was created with (sc_version): CARP and VRRP never mix.
+  if (b[off + CarpOff.VERTYPE]! >>> 4 !== sc.version) {
     st.carps_badver++
     v.env.pool.put(m)
     return
@@ -220,6 +266,10 @@ function carpInputC(ifp: Ifnet, m: Mbuf, off: number, af: number, ttl: number): 
   if (multicast && ttl !== CARP_DFLTTL) {
     st.carps_badttl++
     v.env.pool.put(m)
+    return
+  }
+  if (sc.isVrrp) {
+    vrrpInputC(sc, m, off, af)
     return
   }
   if (!hmacOk(sc, b, off)) {
@@ -260,39 +310,63 @@ function carpInputC(ifp: Ifnet, m: Mbuf, off: number, af: number, ttl: number): 
   }
 }
 
-// ---- output ----
+/**
+ * Whether the advertisement's source (its sender's primary address) is greater than ours, compared
+ * as unsigned integers in network byte order: RFC 9568 §6.4.3's tie-break between equal priorities.
+ */
+function senderGreater(sc: CarpSoftc, m: Mbuf, af: number): boolean {
+  const b = m.data
+  const o = m.off
+  if (af === AF_INET) return be32(b, o + 12) > bestIfa4(sc.ifp) >>> 0
+  const ours = bestIfa6(sc.ifp, sc.peer6)
+  if (ours === null) return true
+  for (let i = 0; i < 16; i++) if (b[o + 8 + i] !== ours[i]) return b[o + 8 + i]! > ours[i]!
+  return false
+}
 
 /**
- * carp_best_ifa: the address advertisements leave from — not a carp address if the interface has
- * another, nor (IPv6) a link-local one toward a unicast peer beyond the link.
+ * A VRRPv3 advertisement for a vhid in VRRP mode, as RFC 9568 §6.4.2 (Backup) and §6.4.3 (Master)
+ * receive it. Takes ownership of m.
  */
-function bestIfa4(ifp: Ifnet): number {
-  let best: IfAddr | undefined
-  for (const a of ifp.addrs)
-    if (
-      best === undefined ||
-      (best.carp !== null && (a.carp === null || (a.carp.isMaster && !best.carp.isMaster)))
-    )
-      best = a
-  return best === undefined ? 0 : best.addr
+function vrrpInputC(sc: CarpSoftc, m: Mbuf, off: number, af: number): void {
+  const b = m.data
+  const prio = b[off + VrrpOff.PRIORITY]!
+  const inter = vrrpMaxAdvInt(b, off)
+  const greater = senderGreater(sc, m, af)
+  sc.ifp.vnet.env.pool.put(m)
+  if (sc.state === CarpState.MASTER) {
+    // Another master resigned (priority 0): advertise at once so the backups keep waiting for us.
+    if (prio === 0) {
+      sendAd(sc)
+      return
+    }
+    if (prio > sc.vrrpPrio || (prio === sc.vrrpPrio && greater)) {
+      sc.adTimer.cancel()
+      sc.vrrpMasterInter = inter
+      setState(sc, CarpState.BACKUP, 'more frequent advertisement received')
+      setrun(sc, 0)
+      delroute(sc)
+    }
+  } else if (sc.state === CarpState.BACKUP) {
+    // The master resigned: take over after Skew_Time rather than Master_Down_Interval.
+    if (prio === 0) {
+      const ns = calloutCs(sc, vrrpSkewCs(sc))
+      if (af === AF_INET) sc.mdTimer.arm(ns)
+      else sc.md6Timer.arm(ns)
+      return
+    }
+    if (carpVnet(sc.ifp.vnet).preempt === 0 || prio >= sc.vrrpPrio) {
+      sc.vrrpMasterInter = inter
+      sc.vrrpPreempting = false
+      setrun(sc, af)
+      return
+    }
+    // Preempt_Mode and a lower-priority master: discarded, so Master_Down_Timer runs out on it.
+    sc.vrrpPreempting = true
+  }
 }
 
-function bestIfa6(ifp: Ifnet, dst: Uint8Array): Uint8Array | null {
-  const ii = ifp.inet6 as In6Ifinfo | null
-  if (ii === null) return null
-  const wantGlobal = !in6IsMulticast(dst, 0) && !in6IsLinkLocal(dst, 0)
-  let best: In6Ifaddr | null = null
-  let bestRank = -1
-  for (const a of ii.addrs) {
-    if (!a.usable) continue
-    const rank = (a.carp === null ? 2 : 0) + (wantGlobal === !in6IsLinkLocal(a.addr, 0) ? 1 : 0)
-    if (rank > bestRank) {
-      best = a
-      bestRank = rank
-    }
-  }
-  return best === null ? null : best.addr
-}
+// ---- output ----
 
 /** carp_prepare_ad: the next counter (random to start with) and its HMAC into the header at b[o]. */
 function prepareAd(sc: CarpSoftc, b: Uint8Array, o: number): void {
@@ -331,6 +405,11 @@ function sendAdError(sc: CarpSoftc, failed: boolean): void {
 
 /** carp_send_ad_locked: one advertisement per family the vhid has addresses of, then the next. */
 export function sendAd(sc: CarpSoftc): void {
+  if (sc.isVrrp) {
+    vrrpSendAd(sc, sc.vrrpPrio)
+    sc.adTimer.arm(calloutCs(sc, sc.vrrpAdvInter))
+    return
+  }
   const ifp = sc.ifp
   const v = ifp.vnet
   const s = carpVnet(v)
@@ -377,6 +456,20 @@ export function sendAd(sc: CarpSoftc): void {
   sc.adTimer.arm(calloutNs(sc, sc.advbase, skewUs(advskew)))
 }
 
+/** One VRRPv3 advertisement per family the vhid has addresses of, with `priority`. */
+function vrrpSendAd(sc: CarpSoftc, priority: number): void {
+  if (sc.naddrs > 0) sendAdError(sc, vrrpOutput4(sc, priority) !== undefined)
+  if (sc.naddrs6 > 0) sendAdError(sc, vrrpOutput6(sc, priority) !== undefined)
+}
+
+/**
+ * RFC 9568 §6.4.3's Shutdown event for a VRRP master: an advertisement with priority 0 tells the
+ * backups to take over after Skew_Time instead of waiting out Master_Down_Interval.
+ */
+export function vrrpResign(sc: CarpSoftc): void {
+  if (sc.isVrrp && sc.state === CarpState.MASTER && sc.ifp.up) vrrpSendAd(sc, 0)
+}
+
 // ---- the state machine ----
 
 /** carp_set_state: logged as `carp: VHID@IF: OLD -> NEW (reason)`. */
@@ -399,24 +492,46 @@ export function setrun(sc: CarpSoftc, af: number): void {
   switch (sc.state) {
     case CarpState.INIT:
       setState(sc, CarpState.BACKUP, 'initialization complete')
+      if (sc.isVrrp) {
+        // RFC 9568 §6.4.1: Master_Adver_Interval starts as our own; the address owner takes over at once.
+        sc.vrrpMasterInter = sc.vrrpAdvInter
+        if (sc.vrrpPrio === VRRP_PRIO_OWNER) {
+          masterDownLocked(sc, 'address owner')
+          return
+        }
+      }
       setrun(sc, 0)
       break
     case CarpState.BACKUP: {
       sc.adTimer.cancel()
+      if (sc.isVrrp) {
+        const ns = calloutCs(sc, vrrpMasterDownCs(sc))
+        if (af === AF_INET || (af === 0 && sc.naddrs > 0)) sc.mdTimer.arm(ns)
+        if (af === AF_INET6 || (af === 0 && sc.naddrs6 > 0)) sc.md6Timer.arm(ns)
+        break
+      }
       const us = skewUs(sc.advskew)
       if (af === AF_INET || (af === 0 && sc.naddrs > 0)) sc.mdTimer.arm(calloutNs(sc, 3 * sc.advbase, us))
       if (af === AF_INET6 || (af === 0 && sc.naddrs6 > 0)) sc.md6Timer.arm(calloutNs(sc, 3 * sc.advbase, us))
       break
     }
     case CarpState.MASTER:
-      sc.adTimer.arm(calloutNs(sc, sc.advbase, skewUs(sc.advskew)))
+      sc.adTimer.arm(
+        sc.isVrrp ? calloutCs(sc, sc.vrrpAdvInter) : calloutNs(sc, sc.advbase, skewUs(sc.advskew)),
+      )
       break
   }
 }
 
 /** The master-down timer: no advertisement for 3 × advbase (carp_master_down). */
 export function masterDown(sc: CarpSoftc): void {
-  if (sc.state === CarpState.BACKUP) masterDownLocked(sc, 'master timed out')
+  if (sc.state !== CarpState.BACKUP) return
+  if (sc.vrrpPreempting) {
+    // The lower-priority master's advertisements were ignored until now (RFC 9568 §6.4.2).
+    sc.vrrpPreempting = false
+    carpVnet(sc.ifp.vnet).stats.carps_preempt++
+    masterDownLocked(sc, 'preempting a lower priority master')
+  } else masterDownLocked(sc, 'master timed out')
 }
 
 /** carp_master_down_locked: BACKUP becomes MASTER, advertises, announces its addresses. */
@@ -451,6 +566,7 @@ export function scState(sc: CarpSoftc): void {
   const v = sc.ifp.vnet
   const s = carpVnet(v)
   if (!sc.ifp.up || s.allow === 0) {
+    vrrpResign(sc)
     sc.stopTimers()
     setState(sc, CarpState.INIT, 'hardware interface down')
     setrun(sc, 0)
