@@ -91,11 +91,13 @@ export function carpIoctlSet(ifp: Ifnet, r: CarpReq): void {
   if (r.vhid <= 0 || r.vhid > CARP_MAXVHID) throw new SysError('EINVAL', 'SIOCSVH')
   if (version === CARP_VERSION) {
     if (r.advbase < 0 || r.advskew < 0 || r.advskew >= 255) throw new SysError('EINVAL', 'SIOCSVH')
-    if (r.advbase > 0 && (r.advbase > 255 || r.advbase < CARP_DFLTINTV)) throw new SysError('EINVAL', 'SIOCSVH')
+    if (r.advbase > 0 && (r.advbase > 255 || r.advbase < CARP_DFLTINTV))
+      throw new SysError('EINVAL', 'SIOCSVH')
   } else if (version === VRRP_VERSION) {
     const prio = r.vrrpPrio ?? 0
     const inter = r.vrrpAdvInter ?? 0
-    if (prio < 0 || prio > 255 || inter < 0 || inter > VRRP_MAX_INTERVAL) throw new SysError('EINVAL', 'SIOCSVH')
+    if (prio < 0 || prio > 255 || inter < 0 || inter > VRRP_MAX_INTERVAL)
+      throw new SysError('EINVAL', 'SIOCSVH')
   } else throw new SysError('EINVAL', 'SIOCSVH')
   const cif0 = ifp.carp as CarpIf | null
   const existing = cif0?.find(r.vhid)

@@ -6,9 +6,9 @@
  * Must not: pick an address of another interface.
  */
 
+import { in6IsLinkLocal, in6IsMulticast } from '../../../wire/inet6/in6_addr.js'
 import type { IfAddr, Ifnet } from '../../net/ifnet.js'
 import type { In6Ifaddr, In6Ifinfo } from '../../netinet6/in6_var.js'
-import { in6IsLinkLocal, in6IsMulticast } from '../../../wire/inet6/in6_addr.js'
 
 /** The IPv4 source: the first address not of a vhid, else one whose vhid is MASTER, else the first. */
 export function bestIfa4(ifp: Ifnet): number {
@@ -39,4 +39,3 @@ export function bestIfa6(ifp: Ifnet, dst: Uint8Array): Uint8Array | null {
   }
   return best === null ? null : best.addr
 }
-

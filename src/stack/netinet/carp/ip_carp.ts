@@ -27,15 +27,6 @@ import {
   IPPROTO_CARP,
   writeCarpHeader,
 } from '../../../wire/inet/carp.js'
-import { in6IsLinkLocal, in6IsMulticast } from '../../../wire/inet6/in6_addr.js'
-import type { Domains } from '../../net/domain.js'
-import { connectedRoutes, type IfAddr, type Ifnet, removeConnectedRoutes } from '../../net/ifnet.js'
-import type { Vnet } from '../../net/vnet.js'
-import type { In6Ifaddr } from '../../netinet6/in6_var.js'
-import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
-import { nd6NaAnnounce } from '../../netinet6/nd6/nd6_nbr.js'
-import { arpAnnounce } from '../arp/arp.js'
-import { ipOutput } from '../ip/ip_output.js'
 import {
   VRRP_HDR_LEN,
   VRRP_PRIO_OWNER,
@@ -45,6 +36,15 @@ import {
   vrrpCksumOk6,
   vrrpMaxAdvInt,
 } from '../../../wire/inet/vrrp.js'
+import { in6IsLinkLocal, in6IsMulticast } from '../../../wire/inet6/in6_addr.js'
+import type { Domains } from '../../net/domain.js'
+import { connectedRoutes, type IfAddr, type Ifnet, removeConnectedRoutes } from '../../net/ifnet.js'
+import type { Vnet } from '../../net/vnet.js'
+import type { In6Ifaddr } from '../../netinet6/in6_var.js'
+import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
+import { nd6NaAnnounce } from '../../netinet6/nd6/nd6_nbr.js'
+import { arpAnnounce } from '../arp/arp.js'
+import { ipOutput } from '../ip/ip_output.js'
 import { bestIfa4, bestIfa6 } from './carp_src.js'
 import { CARP_STATES, type CarpIf, type CarpSoftc, CarpState, type CarpVnet, carpVnet } from './carp_var.js'
 import { CS, vrrpMasterDownCs, vrrpOutput4, vrrpOutput6, vrrpSkewCs } from './ip_vrrp.js'

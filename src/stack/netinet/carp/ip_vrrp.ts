@@ -16,8 +16,8 @@ import type { IfAddr } from '../../net/ifnet.js'
 import type { In6Ifaddr } from '../../netinet6/in6_var.js'
 import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
 import { ipOutput } from '../ip/ip_output.js'
-import { type CarpSoftc, carpVnet } from './carp_var.js'
 import { bestIfa4, bestIfa6 } from './carp_src.js'
+import { type CarpSoftc, carpVnet } from './carp_var.js'
 
 /** One centisecond, the unit of VRRPv3's intervals, in ns. */
 export const CS = 10_000_000
