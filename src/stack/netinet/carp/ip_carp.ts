@@ -40,6 +40,7 @@ import { in6IsLinkLocal, in6IsMulticast } from '../../../wire/inet6/in6_addr.js'
 import type { Domains } from '../../net/domain.js'
 import { connectedRoutes, type IfAddr, type Ifnet, removeConnectedRoutes } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
+import { connectedRoutes as in6ConnectedRoutes, in6DelLoopbackRoute } from '../../netinet6/in6.js'
 import type { In6Ifaddr } from '../../netinet6/in6_var.js'
 import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
 import { nd6NaAnnounce } from '../../netinet6/nd6/nd6_nbr.js'
@@ -548,14 +549,24 @@ export function masterDownLocked(sc: CarpSoftc, reason: string): void {
   addroute(sc)
 }
 
-/** carp_addroute: a MASTER's IPv4 addresses get their prefix and loopback routes. */
+/**
+ * carp_addroute: a MASTER's IPv4 addresses get their prefix and loopback routes, its IPv6 ones
+ * their loopback route (their prefix route stays in every state, as carp_ifa_addroute leaves it).
+ */
 function addroute(sc: CarpSoftc): void {
-  for (const a of sc.ifas) if (!isV6(a) && sc.ifp.vnet.hasIf(sc.ifp)) connectedRoutes(a)
+  if (!sc.ifp.vnet.hasIf(sc.ifp)) return
+  for (const a of sc.ifas) {
+    if (isV6(a)) in6ConnectedRoutes(a)
+    else connectedRoutes(a)
+  }
 }
 
 /** carp_delroute: and lose them in BACKUP (another address on the prefix takes its route over). */
 export function delroute(sc: CarpSoftc): void {
-  for (const a of sc.ifas) if (!isV6(a)) removeConnectedRoutes(a)
+  for (const a of sc.ifas) {
+    if (isV6(a)) in6DelLoopbackRoute(a)
+    else removeConnectedRoutes(a)
+  }
 }
 
 /**
@@ -565,6 +576,8 @@ export function delroute(sc: CarpSoftc): void {
 export function scState(sc: CarpSoftc): void {
   const v = sc.ifp.vnet
   const s = carpVnet(v)
+  // Only a MASTER holds its addresses' routes; restarting from INIT gives them up.
+  if (sc.state === CarpState.MASTER) delroute(sc)
   if (!sc.ifp.up || s.allow === 0) {
     vrrpResign(sc)
     sc.stopTimers()
