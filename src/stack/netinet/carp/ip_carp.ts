@@ -473,14 +473,17 @@ export function vrrpResign(sc: CarpSoftc): void {
 
 // ---- the state machine ----
 
-/** carp_set_state: logged as `carp: VHID@IF: OLD -> NEW (reason)`. */
+/**
+ * carp_set_state: logged as `carp: VHID@IF: OLD -> NEW (reason)` and told to devd(8) as
+ * devctl_notify("CARP", "VHID@IF", NEW), what failover scripts match on.
+ */
 export function setState(sc: CarpSoftc, state: number, reason: string): void {
   if (sc.state === state) return
-  carpLog(
-    sc.ifp.vnet,
-    `${sc.vhid}@${sc.ifp.name}: ${CARP_STATES[sc.state]} -> ${CARP_STATES[state]} (${reason})`,
-  )
+  const v = sc.ifp.vnet
+  const subsystem = `${sc.vhid}@${sc.ifp.name}`
+  carpLog(v, `${subsystem}: ${CARP_STATES[sc.state]} -> ${CARP_STATES[state]} (${reason})`)
   sc.state = state
+  v.env.devctl.notify(v.id, 'CARP', subsystem, CARP_STATES[state]!)
 }
 
 /**
