@@ -21,9 +21,9 @@ import { IFF, type IfAddr, type Ifnet, removeConnectedRoutes } from '../../net/i
 import { Slot, type Vnet } from '../../net/vnet.js'
 import type { In6Ifaddr } from '../../netinet6/in6_var.js'
 import { in6IfJoin, in6IfLeave } from '../../netinet6/mld6/in6_mcast.js'
+import { carpHmacPrepare } from './carp_hmac.js'
 import { CarpIf, type CarpIfOps, CarpSoftc, CarpState, type CarpVnet, carpVnet } from './carp_var.js'
 import {
-  carpHmacPrepare,
   delroute,
   demoteAdj,
   masterDown,

@@ -1,23 +1,22 @@
 /**
- * carp(4), the Common Address Redundancy Protocol, as FreeBSD 14's ip_carp.c runs it: the input of
+ * carp(4), the Common Address Redundancy Protocol, as FreeBSD 15's ip_carp.c runs it (and VRRPv3 for
+ * a vhid created with `carpver 3`, whose packets ip_vrrp.ts builds): the input of
  * IP protocol 112 over IPv4 and IPv6 (checks in carp_input's order, each drop counted in struct
- * carpstats), the SHA-1 HMAC over version, type, vhid, the vhid's sorted addresses and the 64-bit
- * counter, advertisements every advbase + advskew/256 s to 224.0.0.18 / ff02::12 (TTL 255, DSCP
- * net.inet.carp.dscp, from the virtual MAC) or to a unicast `peer`, the INIT / BACKUP / MASTER
- * machine with preemption and demotion, and what becoming MASTER does: gratuitous ARP and
- * unsolicited NA with the virtual MAC, and the addresses' routes.
+ * carpstats), the HMAC check (carp_hmac.ts), advertisements every advbase + advskew/256 s to
+ * 224.0.0.18 / ff02::12 (TTL 255, DSCP net.inet.carp.dscp, from the virtual MAC) or to a unicast
+ * `peer`, the INIT / BACKUP / MASTER machine with preemption and demotion (for VRRP, RFC 9568
+ * §6.4's by priority), each change told to devd(8), and what becoming MASTER does: gratuitous ARP
+ * and unsolicited NA with the virtual MAC, and the addresses' routes.
  *
  * Must not: throw on the packet path (a bad packet is counted and dropped), or keep state outside
  * the vnet's CarpVnet and the interfaces' CarpIf.
  */
 
-import { sha1 } from '@noble/hashes/legacy.js'
 import type { Mbuf, MbufPool } from '../../../buf/mbuf.js'
 import { LOG } from '../../../kern/subr_msgbuf.js'
 import { SEC, US } from '../../../util/clock.js'
 import { checksum } from '../../../wire/checksum.js'
 import {
-  CARP_ADVERTISEMENT,
   CARP_DFLTTL,
   CARP_HDR_LEN,
   CARP_MAXSKEW,
@@ -46,6 +45,7 @@ import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
 import { nd6NaAnnounce } from '../../netinet6/nd6/nd6_nbr.js'
 import { arpAnnounce } from '../arp/arp.js'
 import { ipOutput } from '../ip/ip_output.js'
+import { carpHmac, hmacOk } from './carp_hmac.js'
 import { bestIfa4, bestIfa6 } from './carp_src.js'
 import { CARP_STATES, type CarpIf, type CarpSoftc, CarpState, type CarpVnet, carpVnet } from './carp_var.js'
 import { CS, vrrpMasterDownCs, vrrpOutput4, vrrpOutput6, vrrpSkewCs } from './ip_vrrp.js'
@@ -83,68 +83,6 @@ function calloutCs(sc: CarpSoftc, cs: number): number {
 /** advskew / 256 of a second, in µs, as carp computes tv_usec. */
 function skewUs(advskew: number): number {
   return Math.floor((advskew * 1000000) / 256)
-}
-
-// ---- HMAC (carp_hmac_prepare / _generate / _verify) ----
-
-/**
- * The inner hash's fixed part: the key's ipad, version, type, vhid, then the vhid's IPv4 addresses
- * in ascending order and its IPv6 addresses in ascending byte order; and the key's opad.
- */
-export function carpHmacPrepare(sc: CarpSoftc): void {
-  const v4 = sc.ifas
-    .filter((a): a is IfAddr => !isV6(a))
-    .map((a) => a.addr >>> 0)
-    .sort((a, b) => a - b)
-  const v6 = sc.ifas
-    .filter(isV6)
-    .map((a) => a.addr)
-    .sort((a, b) => {
-      for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
-      return 0
-    })
-  // carp_hmac_prepare skips equal addresses (it looks for the next one strictly greater).
-  const u4 = v4.filter((a, i) => i === 0 || a !== v4[i - 1])
-  const u6 = v6.filter((a, i) => i === 0 || a.some((x, j) => x !== v6[i - 1]![j]))
-  const head = new Uint8Array(64 + 3 + 4 * u4.length + 16 * u6.length)
-  for (let i = 0; i < 64; i++) {
-    const k = i < sc.key.length ? sc.key[i]! : 0
-    head[i] = k ^ 0x36
-    sc.opad[i] = k ^ 0x5c
-  }
-  head[64] = CARP_VERSION
-  head[65] = CARP_ADVERTISEMENT
-  head[66] = sc.vhid & 0xff
-  let o = 67
-  for (const a of u4) {
-    head[o] = a >>> 24
-    head[o + 1] = a >>> 16
-    head[o + 2] = a >>> 8
-    head[o + 3] = a
-    o += 4
-  }
-  for (const a of u6) {
-    head.set(a.subarray(0, 16), o)
-    o += 16
-  }
-  sc.hmacHead = head
-}
-
-/** The HMAC of the 8-byte counter at b[co] (carp_hmac_generate). */
-export function carpHmac(sc: CarpSoftc, b: Uint8Array, co: number): Uint8Array {
-  const inner = sha1
-    .create()
-    .update(sc.hmacHead)
-    .update(b.subarray(co, co + 8))
-    .digest()
-  return sha1.create().update(sc.opad).update(inner).digest()
-}
-
-function hmacOk(sc: CarpSoftc, b: Uint8Array, o: number): boolean {
-  const md = carpHmac(sc, b, o + CarpOff.COUNTER)
-  let diff = 0
-  for (let i = 0; i < 20; i++) diff |= md[i]! ^ b[o + CarpOff.MD + i]!
-  return diff === 0
 }
 
 // ---- input ----
