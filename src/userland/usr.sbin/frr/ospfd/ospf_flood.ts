@@ -12,7 +12,6 @@ import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, MIN_LS_ARRIVAL_NS } from './ospf_lsdb.js'
 import { type Nbr, NbrState, type OspfIf } from './ospf_types.js'
 
-
 /** A Link State Update (§13). */
 export function receiveUpdate(e: OspfEngine, i: OspfIf, n: Nbr, lsas: readonly Lsa[], now: number): void {
   if (n.state < NbrState.EXCHANGE) {
