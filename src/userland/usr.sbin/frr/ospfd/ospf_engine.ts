@@ -143,6 +143,8 @@ export class OspfEngine {
    * adjacency comes up, a second wave through the whole area and a second SPF run everywhere.
    */
   ownSentAt = Number.NEGATIVE_INFINITY
+  /** When origination was first held back for ownSentAt (infinity: not held). */
+  private ownHeldFrom = Number.POSITIVE_INFINITY
   private ageScanAt = 0
   /** Flooding out and delayed acknowledgments (ospf_flood_out.ts). */
   readonly out: FloodOut
@@ -507,9 +509,15 @@ export class OspfEngine {
     }
     if (this.out.ackAt <= now) this.out.flushAcks()
     if (this.ownDirty && now >= this.ownAt) {
-      const after = this.ownSentAt + EXCHANGE_HOLD_NS
-      if (now < after) this.ownAt = after
-      else this.originate(now)
+      // Held at most EXCHANGE_HOLD_NS in all: a neighbour asking again and again cannot starve it.
+      const until = Math.min(this.ownSentAt, this.ownHeldFrom) + EXCHANGE_HOLD_NS
+      if (now < until) {
+        if (this.ownHeldFrom === Number.POSITIVE_INFINITY) this.ownHeldFrom = now
+        this.ownAt = until
+      } else {
+        this.ownHeldFrom = Number.POSITIVE_INFINITY
+        this.originate(now)
+      }
     }
     if (now >= this.ageScanAt) {
       this.ageScanAt = now + AGE_SCAN_NS
