@@ -63,7 +63,8 @@ const ORIGINATE_DELAY_NS = 0.05 * SEC_NS
  * Our LSAs wait this long after one of them last went out of a database exchange (ownSentAt):
  * MinLSArrival, and half a second for that copy to be flooded on by neighbours whose own
  * adjacencies are still exchanging (with MinLSArrival alone, half the routers of a 16×16 grid still
- * dropped the newer instance; with this, none of a 16×16 or 32×32 grid's).
+ * dropped the newer instance; with this, none of a 16×16 grid's, and a 32×32 grid's tables settle
+ * at 44 virtual s, before the first retransmission could land).
  */
 const EXCHANGE_HOLD_NS = MIN_LS_ARRIVAL_NS + 0.5 * SEC_NS
 /** Bytes of LSAs per Link State Update we send (fits a 1500-byte MTU with headers). */
