@@ -5,7 +5,8 @@
  * incrementally that stays valid for every value it can hold; the fast path's ICMP errors (time
  * exceeded, host unreachable, fragmentation needed with the next hop's MTU) and counters; ipfw's
  * input and output hooks still see, count and drop fast-forwarded packets; options, fragments,
- * datagrams to be fragmented and redirects take the slow path (forwarded, not fast).
+ * datagrams to be fragmented and redirects take the slow path (forwarded, not fast), and malformed
+ * or unforwardable datagrams the fast path declines are counted by ip_input as before.
  */
 
 import assert from 'node:assert/strict'
@@ -218,6 +219,26 @@ describe('the slow path keeps what the fast path does not take', () => {
     assert.equal(d.ips_forward, 1)
     assert.equal(d.ips_fastforward, undefined)
   })
+})
+
+describe('what the fast path declines, ip_input checks and counts', () => {
+  const cases: Array<[string, () => Uint8Array, string]> = [
+    ['a bad header checksum', () => echo({ badChecksum: true }), 'ips_badsum'],
+    ['a total length beyond the frame', () => echo({ totalLength: 200 }), 'ips_tooshort'],
+    ['a loopback source', () => echo({ src: ip('127.0.0.1') }), 'ips_badaddr'],
+    ['a multicast source', () => echo({ src: ip('224.0.0.5') }), 'ips_badaddr'],
+    ['a link-local destination', () => echo({ dst: ip('169.254.1.1') }), 'ips_cantforward'],
+  ]
+  for (const [name, make, ctr] of cases)
+    test(`${name} on a forwarding router → ${ctr}, nothing forwarded`, async () => {
+      const net = chain()
+      net.sys('r').routeAdd({ dst: 0, prefixLen: 0, gateway: B })
+      const out = ipTap(net.ifp('r', 'epair1a'))
+      const d = await rDelta(net, () => net.inject(net.ifp('r', 'epair0b'), fromA(net, make())))
+      assert.deepEqual(d, { ips_total: 1, [ctr]: 1 })
+      assert.equal(out.length, 0)
+      assert.equal(net.host.env.pool.inUse, 0)
+    })
 })
 
 describe('pfil hooks on the fast path', () => {
