@@ -71,7 +71,7 @@ async function boot(seed = 5) {
   const sys = host.syscalls()
   const a = lab.sys('a')
   const b = lab.sys('b')
-  return { lab, con, a, b, sleep: (s: number) => sys.nanosleep(s * 1e9), now: () => sys.now() }
+  return { lab, host, con, a, b, sleep: (s: number) => sys.nanosleep(s * 1e9), now: () => sys.now() }
 }
 
 /** IGMP messages a sends, as b's eth0 sees them. */
@@ -420,4 +420,23 @@ test('net.inet.igmp knobs: default_version, sendlocal, sendra, bounds', async ()
   fd.close()
   fd2.close()
   fd3.close()
+})
+
+test('carp joins 224.0.0.18 through the membership path: reported on the first vhid address, left with the last', async () => {
+  const r = await boot()
+  r.host.syscalls().kldload('carp')
+  await r.sleep(1)
+  const w = watch(r.b)
+  await r.con.runLine('a ifconfig eth0 vhid 1 pass sekrit 10.0.0.254/24 alias')
+  await r.sleep(4)
+  await w.poll()
+  const joins = w.seen.filter((m) => m.recs.some(([t, g]) => t === 4 && g === '224.0.0.18'))
+  assert.equal(joins.length, 2, JSON.stringify(w.seen))
+  assert.ok(r.a.ifInetGroups('eth0').map(formatIpv4).includes('224.0.0.18'))
+  w.seen.length = 0
+  await r.con.runLine('a ifconfig eth0 inet 10.0.0.254 -alias')
+  await r.sleep(4)
+  await w.poll()
+  assert.equal(w.seen.filter((m) => m.recs.some(([t, g]) => t === 3 && g === '224.0.0.18')).length, 2)
+  assert.ok(!r.a.ifInetGroups('eth0').map(formatIpv4).includes('224.0.0.18'))
 })
