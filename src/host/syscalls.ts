@@ -405,7 +405,7 @@ export interface Syscalls {
   ifGeneveSet(name: string, params: GeneveParams): void
   /**
    * The IPv4 groups an interface listens to (getifmaddrs, AF_INET): its memberships (sockets' and
-   * the kernel's, a leaving group until its last report is sent), newest first, then 224.0.0.1
+   * the kernel's, carp's 224.0.0.18), newest first, then 224.0.0.1
    * once it has an IPv4 address (in_ifinit joins all-hosts).
    */
   ifInetGroups(name: string): number[]

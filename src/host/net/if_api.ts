@@ -33,6 +33,7 @@ import {
 import { ifDestroy as ifCloneDestroy } from '../../stack/net/lifecycle.js'
 import type { RealLinkKind, RealLinkProvider } from '../../stack/net/real_link.js'
 import { igmpIfinfo, igmpIfinfoPeek } from '../../stack/netinet/igmp/igmp.js'
+import { IgmpState } from '../../stack/netinet/igmp/igmp_var.js'
 import { isSysError, SysError } from '../../util/errno.js'
 import { isMulticastMac } from '../../wire/addr.js'
 import type { Caller } from '../kern/caller.js'
@@ -451,7 +452,10 @@ const ALLHOSTS = 0xe0000001
 /** getifmaddrs for AF_INET on one interface: what ifmcstat -f inet lists. */
 export function ifInetGroups(c: Caller, name: string): number[] {
   const ifp = c.ifp(name, 'getifmaddrs')
-  const out = (igmpIfinfoPeek(ifp)?.groups ?? []).map((inm) => inm.group)
+  // A group whose last State-Change Report is still pending is left already, as MLD's are here.
+  const out = (igmpIfinfoPeek(ifp)?.groups ?? [])
+    .filter((inm) => inm.state !== IgmpState.LEAVING_MEMBER && inm.state !== IgmpState.NOT_MEMBER)
+    .map((inm) => inm.group)
   if ((ifp.flags & IFF.MULTICAST) !== 0 && ifp.addrCount > 0 && !out.includes(ALLHOSTS)) out.push(ALLHOSTS)
   return out
 }
