@@ -70,8 +70,12 @@ function mcastIfp(v: Vnet, m: IpMreq, op: string): Ifnet {
     return ifa.ifp
   }
   const rt = v.routes.lookup(m.multiaddr >>> 0)
-  if (rt === null || (rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0) throw new SysError('EADDRNOTAVAIL', op)
-  return rt.ifp
+  if (rt !== null && (rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) === 0) return rt.ifp
+  // No route to the group: the first multicast-capable, non-loopback interface with an IPv4
+  // address (inp_lookup_mcast_ifp's walk of in_ifaddrhead).
+  for (const ifp of v.ifList)
+    if ((ifp.flags & (IFF.LOOPBACK | IFF.MULTICAST)) === IFF.MULTICAST && ifp.addrCount > 0) return ifp
+  throw new SysError('EADDRNOTAVAIL', op)
 }
 
 function checkMreq(m: unknown): IpMreq {

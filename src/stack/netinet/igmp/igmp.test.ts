@@ -440,3 +440,19 @@ test('carp joins 224.0.0.18 through the membership path: reported on the first v
   assert.equal(w.seen.filter((m) => m.recs.some(([t, g]) => t === 3 && g === '224.0.0.18')).length, 2)
   assert.ok(!r.a.ifInetGroups('eth0').map(formatIpv4).includes('224.0.0.18'))
 })
+
+test("FreeBSD's netinet/igmp.py: a join by INADDR_ANY without a route to the group reports it, closing reports the leave", async () => {
+  const r = await boot()
+  await r.sleep(1)
+  const w = watch(r.b)
+  const fd = r.a.socket(AF_INET, SOCK.DGRAM)
+  fd.setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP, { multiaddr: parseIpv4('230.0.0.1')!, interface: 0 })
+  await r.sleep(4)
+  fd.close()
+  await r.sleep(4)
+  await w.poll()
+  assert.deepEqual(
+    w.seen.map((m) => m.recs),
+    [[[4, '230.0.0.1']], [[4, '230.0.0.1']], [[3, '230.0.0.1']], [[3, '230.0.0.1']]],
+  )
+})
