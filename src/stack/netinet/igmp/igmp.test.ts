@@ -456,3 +456,27 @@ test("FreeBSD's netinet/igmp.py: a join by INADDR_ANY without a route to the gro
     [[[4, '230.0.0.1']], [[4, '230.0.0.1']], [[3, '230.0.0.1']], [[3, '230.0.0.1']]],
   )
 })
+
+test('valid IGMP reaches raw IGMP sockets (rip_input), with a 0.0.0.0 reporter rewritten to the subnet; bad ones do not', async () => {
+  const r = await boot()
+  await r.sleep(1)
+  const raw = r.a.rawSocket(IpProto.IGMP)
+  const w = watch(r.b)
+  const mac = r.b.ifGet('eth0').mac!
+  w.fd.write(frame(mac, '224.0.0.1', v3Query('0.0.0.0', 10), 2))
+  const rep = frame(mac, '239.1.1.9', [0x16, 0, 0, 0, ...g4('239.1.1.9')])
+  // From 0.0.0.0, as a booting host may report (RFC 3376 §4.2.13).
+  rep.fill(0, 26, 30)
+  rep[24] = 0
+  rep[25] = 0
+  const s = checksum(rep, 14, 20)
+  rep[24] = s >>> 8
+  rep[25] = s & 0xff
+  w.fd.write(rep)
+  const got = await raw.recv(1e9)
+  assert.ok(got !== null)
+  assert.equal(got.data[20], 0x16)
+  assert.equal(formatIpv4(got.src), '10.0.0.0')
+  assert.equal(await raw.recv(1e9), null, 'the query with TTL 2 was dropped before rip_input')
+  raw.close()
+})
