@@ -114,7 +114,7 @@ export function setMoption(v: Vnet, mo: IpMoptions, name: number, value: number 
       if (at < 0) throw new SysError('EADDRNOTAVAIL', 'setsockopt')
       mo.groups.splice(at, 1)
       mo.ifps.splice(at, 1)
-      igmpLeaveGroup(ifp, group)
+      igmpLeaveGroup(ifp, group, v)
     }
     return
   }
@@ -146,9 +146,9 @@ export function getMoption(mo: IpMoptions | null, name: number): number {
 }
 
 /** inp_freemoptions: a closing socket leaves every group it joined. */
-export function freeMoptions(mo: IpMoptions | null): void {
+export function freeMoptions(v: Vnet, mo: IpMoptions | null): void {
   if (mo === null) return
-  for (let i = 0; i < mo.groups.length; i++) igmpLeaveGroup(mo.ifps[i]!, mo.groups[i]!)
+  for (let i = 0; i < mo.groups.length; i++) igmpLeaveGroup(mo.ifps[i]!, mo.groups[i]!, v)
   mo.groups.length = 0
   mo.ifps.length = 0
 }

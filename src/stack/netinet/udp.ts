@@ -363,7 +363,7 @@ export const udpUsrreqs: ProtoUsrreqs = {
   detach(so) {
     const pcb = so.pcb as Inpcb | null
     if (pcb === null) return
-    freeMoptions(pcb.mopts)
+    freeMoptions(pcb.vnet, pcb.mopts)
     udp(pcb.vnet).pcbs.detach(pcb)
     so.pcb = null
   },

@@ -304,7 +304,7 @@ export const udp6Usrreqs: ProtoUsrreqs = {
     const pcb = so.pcb as Inpcb | null
     if (pcb === null) return
     freeMoptions6(pcb.mopts6)
-    freeMoptions(pcb.mopts)
+    freeMoptions(pcb.vnet, pcb.mopts)
     udp(pcb.vnet).pcbs.detach(pcb)
     so.pcb = null
   },

@@ -90,7 +90,7 @@ export function igmpKickFast(s: IgmpVnet): void {
 export function igmpKickSlow(s: IgmpVnet): void {
   let need = false
   for (const igi of s.ifs.values())
-    if (igi.v1Timer > 0 || igi.v2Timer > 0 || igi.version !== s.defaultVersion) need = true
+    if (igi.v1Timer > 0 || igi.v2Timer > 0 || (s.defaultVersion === 3 && igi.version !== 3)) need = true
   if (!need) {
     s.slow?.cancel()
     return
@@ -120,8 +120,12 @@ export function igmpJoinGroup(ifp: Ifnet, group: number): void {
   initialJoin(igmpVnet(ifp.vnet), igi, inm)
 }
 
-/** in_leavegroup: one membership fewer; the last ends the life cycle (igmp_final_leave). */
-export function igmpLeaveGroup(ifp: Ifnet, group: number): void {
+/**
+ * in_leavegroup: one membership fewer; the last ends the life cycle (igmp_final_leave). `v` is the
+ * stack the membership was taken in: an interface lent to another vnet since keeps that one's.
+ */
+export function igmpLeaveGroup(ifp: Ifnet, group: number, v: Vnet = ifp.vnet): void {
+  if (ifp.vnet !== v) return
   const igi = igmpIfinfoPeek(ifp)
   const inm = igi?.find(group >>> 0)
   if (igi === undefined || inm === undefined || inm.state === IgmpState.LEAVING_MEMBER) return
