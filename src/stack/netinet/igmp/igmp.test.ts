@@ -63,15 +63,25 @@ async function boot(seed = 5) {
   const { topology } = loadAny(LAN, 'lab.yaml')
   const host = new Host(nodeClockDriver(), { clock: 'virtual', seed })
   lab = Lab.build(host, topology)
-  const io = { stdin: { read: async () => null }, stdout: { write: () => {} }, stderr: { write: () => {} } }
+  let out = ''
+  const io = {
+    stdin: { read: async () => null },
+    stdout: { write: (x: string) => void (out += x) },
+    stderr: { write: (x: string) => void (out += x) },
+  }
   assert.deepEqual(await lab.start(() => io), [])
   const con = new LabConsole(lab, io)
+  const run = async (line: string) => {
+    out = ''
+    await con.runLine(line)
+    return out
+  }
   await con.runLine('a ifconfig eth0 inet 10.0.0.1/24')
   await con.runLine('b ifconfig eth0 inet 10.0.0.2/24')
   const sys = host.syscalls()
   const a = lab.sys('a')
   const b = lab.sys('b')
-  return { lab, host, con, a, b, sleep: (s: number) => sys.nanosleep(s * 1e9), now: () => sys.now() }
+  return { lab, host, con, run, a, b, sleep: (s: number) => sys.nanosleep(s * 1e9), now: () => sys.now() }
 }
 
 /** IGMP messages a sends, as b's eth0 sees them. */
@@ -297,6 +307,19 @@ test('an IGMPv2 querier: v2 reports to the group, suppression, Leave only as las
   await r.sleep(6)
   await w.poll()
   assert.equal(r.a.ifInetIgmp('eth0').version, 2)
+  // in_ifinfo: no robustness or intervals outside v3; -vv shows the v2 querier-present timer
+  // (2 × 125 + 10 s in half-second ticks, less the 6 s gone).
+  assert.equal(
+    await r.run('a ifmcstat -i eth0 -f inet'),
+    'eth0:\n\tinet 10.0.0.1\n\tigmpv2 flags=0<>\n\t\tgroup 239.2.2.2 mode exclude\n' +
+      '\t\t\tmcast-macaddr 01:00:5e:02:02:02\n\t\tgroup 224.0.0.1 mode exclude\n' +
+      '\t\t\tmcast-macaddr 01:00:5e:00:00:01\n',
+  )
+  assert.match(
+    await r.run('a ifmcstat -i eth0 -f inet -v -v'),
+    /\tigmpv2 flags=0<> v1timer 0 v2timer 50[0-9] v3timer 0\n/,
+  )
+  assert.match(await r.run('a netstat -s -p igmp'), /\t1 V1\/V2 membership query received\n/)
   assert.equal(w.seen.length, 1, JSON.stringify(w.seen))
   const rep = w.seen[0]!
   assert.deepEqual(
