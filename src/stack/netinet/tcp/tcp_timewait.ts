@@ -11,12 +11,13 @@
  * Never throws; the caller owns the segment's buffer.
  */
 
-import { SOCK, Socket } from '../../../kern/socket.js'
-import { soisdisconnected } from '../../../kern/socket_stream.js'
+import type { Socket } from '../../../kern/socket.js'
+import { StreamSocket, soisdisconnected } from '../../../kern/socket_stream.js'
 import { MS, Timer } from '../../../util/clock.js'
 import { IpProto } from '../../../wire/inet/ipv4.js'
 import { seqAdd, seqGt } from '../../../wire/inet/seq.js'
 import { TCP_HDR_LEN, type TcpOptions, TH, TOF, writeTcpHeader } from '../../../wire/inet/tcp.js'
+import type { Vnet } from '../../net/vnet.js'
 import { inpIsV6 } from '../../netinet6/in6_pcb.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
 import { ip } from '../ip/ip.js'
@@ -86,7 +87,7 @@ function twCompact(tp: Tcpcb, expire: number): void {
   tp.sack?.clear()
   tp.reass?.clear()
   inp.ppcb = tw
-  inp.so = twSocket(tv)
+  inp.so = twSocket(tv, inp.vnet)
   so.pcb = null
   tv.twCount++
   tv.lastFreed = tp
@@ -110,10 +111,11 @@ export function setMaxtcptw(tv: TcpVnet, n: number): void {
  * The vnet's stand-in for a TIME_WAIT endpoint's socket (FreeBSD's NULL inp_socket): closed,
  * owned by nobody, never woken.
  */
-function twSocket(tv: TcpVnet): Socket {
+function twSocket(tv: TcpVnet, v: Vnet): Socket {
   let so = tv.twSo
   if (so === null) {
-    so = new Socket(SOCK.STREAM, IpProto.TCP, tcpUsrreqs, tv.clock, 0, 0)
+    // A stream socket like every other a TCP inpcb holds, so the field keeps one kind of object.
+    so = new StreamSocket(IpProto.TCP, tcpUsrreqs, tv.clock, v.env.pool, 0, 0)
     so.closed = true
     tv.twSo = so
   }
