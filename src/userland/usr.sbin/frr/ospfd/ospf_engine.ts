@@ -27,17 +27,19 @@ import {
   LsType,
   lsaCompare,
   MAX_AGE,
-  OPT_E,
   OspfType,
   withAge,
 } from '../../../../wire/routing/ospf.js'
 import { OspfAuth } from './ospf_auth.js'
+import type { OspfAreaType } from './ospf_config.js'
 import { electDr } from './ospf_dr.js'
 import { FloodOut } from './ospf_flood_out.js'
 import { receivePacket } from './ospf_input.js'
 import { LsaCache, type LsaFacts } from './ospf_lsa_cache.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { NbrInput, nbrKill } from './ospf_nbr.js'
+import { areaOptions, type NssaTranslator, updateTranslators } from './ospf_nssa.js'
+import { nssaRoutes } from './ospf_nssa_spf.js'
 import { flushLsa, originate } from './ospf_origin.js'
 import { type OspfRoute, ospfSpf, type RouterRoute, type SpfArea } from './ospf_spf.js'
 import { type IfDesc, type Nbr, NbrState, type OspfIf } from './ospf_types.js'
@@ -103,6 +105,12 @@ export class OspfEngine {
   maxLsa: number
   routes = new Map<number, OspfRoute>()
   routers = new Map<number, RouterRoute>()
+  /** The last SPF run's reachable border and boundary routers of each area. */
+  spfPerArea: ReadonlyMap<number, ReadonlyMap<number, RouterRoute>> = new Map()
+  /** Stub areas and NSSAs (ospf_nssa.ts); an absent area is normal. */
+  areaTypes = new Map<number, OspfAreaType>()
+  /** Each NSSA's translator state (RFC 3101 §3.1, ospf_nssa.ts). */
+  readonly nssaXlt = new Map<number, NssaTranslator>()
   readonly counters: OspfCounters = {
     drops: new Map(),
     rxPackets: [0, 0, 0, 0, 0, 0],
@@ -208,7 +216,7 @@ export class OspfEngine {
     }
   }
 
-  private ifUp(i: OspfIf, now: number): void {
+  ifUp(i: OspfIf, now: number): void {
     // A virtual link comes up when SPF finds its peer across the transit area.
     if (i.vl !== undefined) return
     if (i.type === 'loopback') i.state = 'Loopback'
@@ -260,6 +268,12 @@ export class OspfEngine {
     this.ownAt = 0
   }
 
+  /** Our own LSAs want another look at `t` at the latest (MinLSInterval, ospf_nssa.ts's timers). */
+  wakeAt(t: number): void {
+    this.ownAt = this.ownDirty ? Math.min(this.ownAt, t) : t
+    this.ownDirty = true
+  }
+
   // ---- DR election (ospf_dr.ts) ----
 
   elect(i: OspfIf): void {
@@ -302,7 +316,7 @@ export class OspfEngine {
     const h: Hello = {
       mask: i.type === 'point-to-point' || i.type === 'virtual' ? 0 : i.mask,
       helloInterval: i.hello,
-      options: OPT_E,
+      options: areaOptions(this, i.area),
       priority: i.priority,
       deadInterval: i.dead,
       dr: i.dr,
@@ -555,8 +569,12 @@ export class OspfEngine {
       if (ifs.length > 0) areas.push({ id: a.id, lsdb: a.lsdb, ifs })
     }
     const r = ospfSpf(this.routerId, areas, this.external, now, vlinkHooks(this))
+    // RFC 3101 §2.5: an NSSA's Type-7 routes, after the AS-external ones (ospf_nssa_spf.ts).
+    if (this.areaTypes.size > 0) nssaRoutes(this, r.routes, r.perArea, now)
     this.routes = r.routes
     this.routers = r.routers
+    this.spfPerArea = r.perArea
+    updateTranslators(this, r.perArea, now)
     // An ABR's summaries follow its routes.
     if (areas.length > 1) this.markDirty()
     this.onRoutes(r.routes)

@@ -10,6 +10,7 @@
 import { type Lsa, LsType, lsaCompare, lsaCompareAged, MAX_AGE } from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
+import { lsaAllowed } from './ospf_nssa.js'
 import { type Nbr, NbrState, type OspfIf } from './ospf_types.js'
 
 /** §B: MinLSArrival — a newer instance sooner than this after the last is dropped (not acknowledged). */
@@ -28,6 +29,11 @@ export function receiveUpdate(e: OspfEngine, i: OspfIf, n: Nbr, lsas: readonly L
     const f = e.facts(lsa)
     if (!f.ok) {
       e.drop('lsa')
+      continue
+    }
+    // §13 (3): no AS-external-LSA in a stub area or NSSA, no Type-7 outside an NSSA (ospf_nssa.ts).
+    if ((t === LsType.EXTERNAL || t === LsType.NSSA) && !lsaAllowed(e, i.area, t)) {
+      e.drop('lsa-area')
       continue
     }
     e.counters.lsaReceived++

@@ -34,6 +34,7 @@ import {
 import { DEFAULT_MAX_LSA, type External, OspfEngine } from './ospf_engine.js'
 import type { LsaCache } from './ospf_lsa_cache.js'
 import { SEC_NS } from './ospf_lsdb.js'
+import { setAreaTypes } from './ospf_nssa.js'
 import { showDatabase, showInterface, showNeighbor, showOspf, showRoute } from './ospf_show.js'
 import { type OspfRoute, routeKey } from './ospf_spf.js'
 import type { IfDesc, OspfIf } from './ospf_types.js'
@@ -201,6 +202,8 @@ class OspfDaemon implements OspfControl {
         }
       }
     }
+    // Stub areas and NSSAs first: an interface of an area that changed kind comes up again with its options.
+    setAreaTypes(e, c.enabled ? c.areaTypes : new Map(), now)
     e.setInterfaces(list, now)
     setVirtualLinks(e, c.enabled && rid !== 0 ? c.vlinks : [], now)
     setAuth(e, c, this.state.keychains, list, now)
