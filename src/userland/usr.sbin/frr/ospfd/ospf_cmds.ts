@@ -1,7 +1,7 @@
 /**
  * ospfd's commands in FRR's language: `router ospf` and its node (`ospf router-id`, `network A/L area
  * X`, `redistribute`, `passive-interface`, `max-lsa`, `area X virtual-link` (its authentication in
- * ospf_vlink_auth.ts), `area X authentication
+ * ospf_vlink_auth.ts; stub areas and NSSAs in areas/ospf_area_cmds.ts), `area X authentication
  * [message-digest]`), the interface's `ip ospf ...` settings (appendix D's `authentication`,
  * `authentication-key`, `message-digest-key` among them), and `show ip ospf [neighbor|route|database|interface]`. vty_cmds.ts parses them with its own; each
  * edits the session's OspfConfig and tells ospfd.
@@ -11,7 +11,7 @@
 
 import { formatIpv4, parseIpv4, prefixToMask } from '../../../../wire/addr.js'
 import type { CmdSpec, Node, VtySession } from '../vty_cmds.js'
-import { OSPF_AREA_COMMANDS } from './ospf_area_cmds.js'
+import { OSPF_AREA_COMMANDS } from './areas/ospf_area_cmds.js'
 import { type OspfConfig, type OspfIfConfig, ospfIfConfig, parseAreaId } from './ospf_config.js'
 import { OSPF_VLINK_AUTH_COMMANDS } from './ospf_vlink_auth.js'
 

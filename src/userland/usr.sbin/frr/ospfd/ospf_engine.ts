@@ -6,7 +6,7 @@
  * exchange in ospf_nbr.ts, receiving updates in ospf_flood.ts, flooding out and delayed
  * acknowledgments in ospf_flood_out.ts, our own LSAs (router-LSA per area, network-LSA where it is
  * DR, AS-external and summary LSAs, MinLSInterval and the 30-min refresh) in ospf_origin.ts, the
- * calculation in ospf_spf.ts. The daemon (ospfd.ts) feeds it packets, interface lists and time, and
+ * calculation in ospf_spf.ts, stub areas and NSSAs in areas/ospf_nssa.ts (routes: areas/ospf_nssa_spf.ts). The daemon (ospfd.ts) feeds it packets, interface lists and time, and
  * sends what it asks to.
  *
  * Must not: do I/O or read a clock; throw on what a packet says (bad packets are counted).
@@ -30,6 +30,8 @@ import {
   OspfType,
   withAge,
 } from '../../../../wire/routing/ospf.js'
+import { areaOptions, type NssaTranslator, updateTranslators } from './areas/ospf_nssa.js'
+import { nssaRoutes } from './areas/ospf_nssa_spf.js'
 import { OspfAuth } from './ospf_auth.js'
 import type { OspfAreaType } from './ospf_config.js'
 import { electDr } from './ospf_dr.js'
@@ -38,8 +40,6 @@ import { receivePacket } from './ospf_input.js'
 import { LsaCache, type LsaFacts } from './ospf_lsa_cache.js'
 import { ageOf, type LsaEntry, Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { NbrInput, nbrKill } from './ospf_nbr.js'
-import { areaOptions, type NssaTranslator, updateTranslators } from './ospf_nssa.js'
-import { nssaRoutes } from './ospf_nssa_spf.js'
 import { flushLsa, originate } from './ospf_origin.js'
 import { type OspfRoute, ospfSpf, type RouterRoute, type SpfArea } from './ospf_spf.js'
 import { type IfDesc, type Nbr, NbrState, type OspfIf } from './ospf_types.js'

@@ -8,9 +8,9 @@
  */
 
 import { type Lsa, LsType, lsaCompare, lsaCompareAged, MAX_AGE } from '../../../../wire/routing/ospf.js'
+import { lsaAllowed } from './areas/ospf_nssa.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
-import { lsaAllowed } from './ospf_nssa.js'
 import { type Nbr, NbrState, type OspfIf } from './ospf_types.js'
 
 /** §B: MinLSArrival — a newer instance sooner than this after the last is dropped (not acknowledged). */

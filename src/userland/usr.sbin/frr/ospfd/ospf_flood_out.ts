@@ -12,9 +12,9 @@
 
 import type { Lsa, LsaHeader } from '../../../../wire/routing/ospf.js'
 import { LsType, lsaCompare, OspfType } from '../../../../wire/routing/ospf.js'
+import { lsaAllowed } from './areas/ospf_nssa.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { SEC_NS } from './ospf_lsdb.js'
-import { lsaAllowed } from './ospf_nssa.js'
 import { type Nbr, NbrState, type OspfIf } from './ospf_types.js'
 
 /** Delayed acknowledgments go out this long after the first is due (FRR's 1 s), batched per interface. */

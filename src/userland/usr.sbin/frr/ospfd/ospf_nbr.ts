@@ -24,9 +24,9 @@ import {
   MAX_AGE,
   OspfType,
 } from '../../../../wire/routing/ospf.js'
+import { areaOptions, helloOptionsOk, lsaAllowed } from './areas/ospf_nssa.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
-import { areaOptions, helloOptionsOk, lsaAllowed } from './ospf_nssa.js'
 import { type Nbr, NbrState, newNbr, type OspfIf } from './ospf_types.js'
 
 /** LSA headers per DD and requests per LSR (both fit a 1500-byte MTU). */

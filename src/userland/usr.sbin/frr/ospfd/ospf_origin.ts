@@ -2,7 +2,8 @@
  * ospfd's own LSAs (RFC 2328 §12.4): what this router should have in its databases now — a router-LSA
  * per area (point-to-point, transit and stub links, §12.4.1), a network-LSA for each LAN where it is
  * DR with a full neighbour (§12.4.2), AS-external LSAs for what it redistributes (§12.4.4), and, as an
- * area border router, summary LSAs of each area's routes into the others (§12.4.3) — originated
+ * area border router, summary LSAs of each area's routes into the others (§12.4.3), and what stub
+ * areas and NSSAs add (ospf_nssa.ts: Type-7s, defaults, translations) — originated
  * when they change, at most once per MinLSInterval each, refreshed at 30 min, and flushed by premature
  * aging (§14.1) when no longer wanted.
  *
@@ -28,8 +29,6 @@ import {
   summaryLsaBody,
   withAge,
 } from '../../../../wire/routing/ospf.js'
-import type { OspfEngine } from './ospf_engine.js'
-import { ageOf, type LsaEntry, type Lsdb, SEC_NS } from './ospf_lsdb.js'
 import {
   areaKind,
   areaOptions,
@@ -38,7 +37,9 @@ import {
   routerFlags,
   summariesInto,
   translatingAny,
-} from './ospf_nssa.js'
+} from './areas/ospf_nssa.js'
+import type { OspfEngine } from './ospf_engine.js'
+import { ageOf, type LsaEntry, type Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { LS_INFINITY } from './ospf_spf.js'
 import { NbrState } from './ospf_types.js'
 import { transitBit } from './ospf_vlink.js'

@@ -7,9 +7,9 @@
 
 import { formatIpv4, maskToPrefix } from '../../../../wire/addr.js'
 import { LsType, parseExternalLsa, parseRouterLsa } from '../../../../wire/routing/ospf.js'
+import { areaKind, isTranslating, translatingAny } from './areas/ospf_nssa.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
-import { areaKind, isTranslating, translatingAny } from './ospf_nssa.js'
 import type { NextHop } from './ospf_spf.js'
 import { NBR_STATE_NAMES, NbrState, type OspfIf } from './ospf_types.js'
 

@@ -17,7 +17,7 @@ import {
   type RouterLink,
   RTR_E,
 } from '../../../../wire/routing/ospf.js'
-import { fwdRoute } from './ospf_fwd.js'
+import { fwdRoute } from './areas/ospf_fwd.js'
 import { ageOf, type LsaEntry, type Lsdb } from './ospf_lsdb.js'
 
 export const LS_INFINITY = 0xffffff

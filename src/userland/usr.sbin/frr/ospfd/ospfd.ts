@@ -22,6 +22,7 @@ import { completeKeys, type KeyChains, type UsableKey } from '../lib/keychain.js
 import { randomU32 } from '../lib/random.js'
 import { type FrrState, type OspfControl, VtySession } from '../vty_cmds.js'
 import { ZebraFib } from '../zebra_fib.js'
+import { setAreaTypes } from './areas/ospf_nssa.js'
 import { resolveAuth } from './ospf_auth.js'
 import {
   OSPF_COST_DEFAULT,
@@ -34,7 +35,6 @@ import {
 import { DEFAULT_MAX_LSA, type External, OspfEngine } from './ospf_engine.js'
 import type { LsaCache } from './ospf_lsa_cache.js'
 import { SEC_NS } from './ospf_lsdb.js'
-import { setAreaTypes } from './ospf_nssa.js'
 import { showDatabase, showInterface, showNeighbor, showOspf, showRoute } from './ospf_show.js'
 import { type OspfRoute, routeKey } from './ospf_spf.js'
 import type { IfDesc, OspfIf } from './ospf_types.js'

@@ -17,8 +17,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, test } from 'node:test'
-import { type BootedLab, bootLab, vtyshLine } from '../../../../testing/lab_console.js'
-import { have } from '../../../../testing/real_tools.js'
+import { type BootedLab, bootLab, vtyshLine } from '../../../../../testing/lab_console.js'
+import { have } from '../../../../../testing/real_tools.js'
 
 const host = (name: string, addr: string, gw: string) =>
   `  ${name}: { kind: pc, interfaces: [ { name: eth0, address: ${addr} } ], routes: [ { to: default, via: ${gw} } ] }`

@@ -9,11 +9,11 @@
  * Must not: change the databases it reads; touch a routing table without NSSAs but for §16.4's lookup.
  */
 
-import { LsType, MAX_AGE, parseExternalLsa } from '../../../../wire/routing/ospf.js'
-import type { OspfEngine } from './ospf_engine.js'
+import { LsType, MAX_AGE, parseExternalLsa } from '../../../../../wire/routing/ospf.js'
+import type { OspfEngine } from '../ospf_engine.js'
+import { ageOf } from '../ospf_lsdb.js'
+import { LS_INFINITY, mergeHops, type OspfRoute, type RouterRoute, routeKey } from '../ospf_spf.js'
 import { fwdRoute } from './ospf_fwd.js'
-import { ageOf } from './ospf_lsdb.js'
-import { LS_INFINITY, mergeHops, type OspfRoute, type RouterRoute, routeKey } from './ospf_spf.js'
 
 /** Type 1 before type 2, then the smaller metric, then the nearer (RFC 2328 §16.4 (6)). */
 function compare(a: OspfRoute, b: OspfRoute): number {

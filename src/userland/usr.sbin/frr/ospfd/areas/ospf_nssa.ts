@@ -17,7 +17,7 @@
  * Must not: change anything for a router whose areas are all normal (every hook does nothing then).
  */
 
-import { prefixToMask } from '../../../../wire/addr.js'
+import { prefixToMask } from '../../../../../wire/addr.js'
 import {
   externalLsaBody,
   LsType,
@@ -28,11 +28,11 @@ import {
   RTR_B,
   RTR_NT,
   summaryLsaBody,
-} from '../../../../wire/routing/ospf.js'
-import type { OspfAreaType } from './ospf_config.js'
-import type { OspfEngine } from './ospf_engine.js'
-import { ageOf, type Lsdb, SEC_NS } from './ospf_lsdb.js'
-import { LS_INFINITY, type RouterRoute } from './ospf_spf.js'
+} from '../../../../../wire/routing/ospf.js'
+import type { OspfAreaType } from '../ospf_config.js'
+import type { OspfEngine } from '../ospf_engine.js'
+import { ageOf, type Lsdb, SEC_NS } from '../ospf_lsdb.js'
+import { LS_INFINITY, type RouterRoute } from '../ospf_spf.js'
 
 export type AreaKind = 'normal' | 'stub' | 'nssa'
 

@@ -10,9 +10,9 @@
  * Must not: reach the kernel or the engine; everything here is configuration.
  */
 
-import { parseIpv4, prefixToMask } from '../../../../wire/addr.js'
-import type { CmdSpec, VtySession } from '../vty_cmds.js'
-import { type OspfAreaType, type OspfConfig, parseAreaId } from './ospf_config.js'
+import { parseIpv4, prefixToMask } from '../../../../../wire/addr.js'
+import type { CmdSpec, VtySession } from '../../vty_cmds.js'
+import { type OspfAreaType, type OspfConfig, parseAreaId } from '../ospf_config.js'
 
 function cfg(s: VtySession): OspfConfig {
   return s.state.ospf

@@ -6,7 +6,7 @@
  * Must not: change the table it reads (keys are ospf_spf.ts's routeKey: addr·64 + len).
  */
 
-import type { NextHop, OspfRoute } from './ospf_spf.js'
+import type { NextHop, OspfRoute } from '../ospf_spf.js'
 
 /**
  * The route to forwarding address `fwd` (longest match), its cost and next hops, when one of the
