@@ -22,6 +22,14 @@ import type {
 } from '../stack/netpfil/ipfw/table/ip_fw_table.js'
 import type { KeyRequest } from './net/key_api.js'
 import type { BpfFd, BpfOpenOptions, BpfPoint } from './sys/bpf.js'
+
+/** An open /dev/devctl: each read is one event line (`!system=CARP subsystem=1@em0 type=MASTER`). */
+export interface DevctlFd {
+  /** The next event, waiting for one; null once closed. */
+  read(): Promise<string | null>
+  close(): void
+}
+
 import type {
   BridgeAddrInfo,
   BridgeCmd,
@@ -253,6 +261,19 @@ export interface ProcInfo {
   jid: number
 }
 
+/** struct igmp_ifinfo as sysctl net.inet.igmp.ifinfo copies it out. */
+export interface IgmpIfinfoView {
+  version: number
+  flags: number
+  rv: number
+  qi: number
+  qri: number
+  uri: number
+  v1Timer: number
+  v2Timer: number
+  v3Timer: number
+}
+
 export interface Syscalls {
   /** The credential's uid and jail, for prompts and messages. */
   readonly uid: number
@@ -391,10 +412,13 @@ export interface Syscalls {
    */
   ifGeneveSet(name: string, params: GeneveParams): void
   /**
-   * The IPv4 groups an interface listens to (getifmaddrs, AF_INET): the sockets' memberships,
-   * newest first, then 224.0.0.1 once it has an IPv4 address (in_ifinit joins all-hosts).
+   * The IPv4 groups an interface listens to (getifmaddrs, AF_INET): its memberships (sockets' and
+   * the kernel's, carp's 224.0.0.18), newest first, then 224.0.0.1
+   * once it has an IPv4 address (in_ifinit joins all-hosts).
    */
   ifInetGroups(name: string): number[]
+  /** net.inet.igmp.ifinfo for one interface (struct igmp_ifinfo, what ifmcstat prints). */
+  ifInetIgmp(name: string): IgmpIfinfoView
   /** `ifconfig IF debug|-debug` (IFF_DEBUG through SIOCSIFFLAGS). */
   ifSetDebug(name: string, on: boolean): void
   /**
@@ -510,6 +534,12 @@ export interface Syscalls {
   /** kldfind(2) + kldunload(2): ENOENT when not loaded, EBUSY while another module needs it. */
   kldunload(name: string): void
   kldstat(): KldInfo[]
+  /**
+   * open("/dev/devctl") for devd(8): root only (EACCES), absent in a jail without its own vnet
+   * (ENOENT), EBUSY while another reader of the same scope has it; prison0 reads every vnet's
+   * events, a vnet jail its own.
+   */
+  devctlOpen(): DevctlFd
   /** kenv(2): the variables, in the order they were set. */
   kenvList(): Array<readonly [string, string]>
   kenvSet(name: string, value: string): void

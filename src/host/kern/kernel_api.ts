@@ -33,6 +33,7 @@ import {
   ifGeneveSet,
   ifGet,
   ifInetGroups,
+  ifInetIgmp,
   ifList,
   ifMoveToJail,
   ifReclaimFromJail,
@@ -89,8 +90,10 @@ import {
   type BridgeCmd,
   type CarpSetReq,
   type CarpVhidInfo,
+  type DevctlFd,
   type DivertSocket,
   type IfInfo,
+  type IgmpIfinfoView,
   type Inet6Syscalls,
   type IpfwReply,
   type IpfwRequest,
@@ -290,6 +293,10 @@ export class KernelApi implements Syscalls {
     return ifInetGroups(this.caller, name)
   }
 
+  ifInetIgmp(name: string): IgmpIfinfoView {
+    return ifInetIgmp(this.caller, name)
+  }
+
   ifSetDebug(name: string, on: boolean): void {
     ifSetDebug(this.caller, name, on)
   }
@@ -405,6 +412,14 @@ export class KernelApi implements Syscalls {
 
   bpfList(): BpfPoint[] {
     return bpfList(this.caller)
+  }
+
+  devctlOpen(): DevctlFd {
+    const c = this.caller
+    const pr = c.prison
+    if (pr.parent !== null && !pr.ownsVnet) throw new SysError('ENOENT', 'open', '/dev/devctl')
+    if (c.cred.uid !== 0) throw new SysError('EACCES', 'open', '/dev/devctl')
+    return c.host.env.devctl.open(pr.parent === null ? null : pr.vnet.id)
   }
 
   ifMoveToJail(name: string, jail: string): void {
