@@ -8,7 +8,7 @@ import type { CarpSetReq, Syscalls } from '../host/syscalls.js'
 import { type netisrGuard, pairNet } from './fixtures.js'
 import type { Net } from './net.js'
 
-const STATE = ['INIT', 'BACKUP', 'MASTER']
+const STATE: readonly string[] = ['INIT', 'BACKUP', 'MASTER']
 
 /** Two vnets on an epair with carp loaded, tracked by the test file's netisr guard. */
 export function carpPair(guard: ReturnType<typeof netisrGuard>, seed: number): Net {
