@@ -258,6 +258,7 @@ export function ifSetMac(c: Caller, name: string, mac: number): void {
   // lagg_setlladdr: the ports take the lagg's new address with it.
   const lagg = laggOf(ifp)
   if (lagg !== null) for (const lp of lagg.ports) lp.ifp.mac = mac
+  c.vnet.env.domains.lladdrEvent(ifp)
 }
 
 export function ifSetDescription(c: Caller, name: string, descr: string): void {
