@@ -204,8 +204,9 @@ export function ifDestroy(c: Caller, name: string): void {
   const ifp = c.ifp(name, 'SIOCIFDESTROY')
   if (!c.host.cloners.has(ifp.family) || (ifp.type === 'loop' && ifp.unit === 0))
     throw new SysError('EINVAL', 'SIOCIFDESTROY')
-  // An interface lent by the parent is not the jail's to destroy.
-  if (ifp.home !== c.vnet) throw new SysError('EPERM', 'SIOCIFDESTROY')
+  // One lent by the parent may be destroyed too: if_clone_destroy finds the cloner in the
+  // interface's home vnet and destroys it where it is (FreeBSD's vnet_cleanup relies on it; an
+  // epair goes with both its ends).
   ifCloneDestroy(ifp)
 }
 
