@@ -7,6 +7,7 @@
 import { MbufPool } from '../buf/mbuf.js'
 import { JAIL_MAX, Prison } from '../jail/prison.js'
 import { defaultMaxproc, MEM_COST, Racct } from '../jail/racct.js'
+import { Devctl } from '../kern/devctl.js'
 import { MAXSOCKBUF } from '../kern/socket.js'
 import { MsgBuf } from '../kern/subr_msgbuf.js'
 import { netgraphModule } from '../netgraph/types.js'
@@ -150,6 +151,7 @@ export class Host {
       pfilLink: new PfilHead(),
       tcpmd5: { enabled: false },
       msgbuf: new MsgBuf(),
+      devctl: new Devctl(),
       arp: new ArpHost(),
       newMac: () => this.newMac(),
     }

@@ -22,6 +22,14 @@ import type {
 } from '../stack/netpfil/ipfw/table/ip_fw_table.js'
 import type { KeyRequest } from './net/key_api.js'
 import type { BpfFd, BpfOpenOptions, BpfPoint } from './sys/bpf.js'
+
+/** An open /dev/devctl: each read is one event line (`!system=CARP subsystem=1@em0 type=MASTER`). */
+export interface DevctlFd {
+  /** The next event, waiting for one; null once closed. */
+  read(): Promise<string | null>
+  close(): void
+}
+
 import type {
   BridgeAddrInfo,
   BridgeCmd,
@@ -510,6 +518,12 @@ export interface Syscalls {
   /** kldfind(2) + kldunload(2): ENOENT when not loaded, EBUSY while another module needs it. */
   kldunload(name: string): void
   kldstat(): KldInfo[]
+  /**
+   * open("/dev/devctl") for devd(8): root only (EACCES), absent in a jail without its own vnet
+   * (ENOENT), EBUSY while another reader of the same scope has it; prison0 reads every vnet's
+   * events, a vnet jail its own.
+   */
+  devctlOpen(): DevctlFd
   /** kenv(2): the variables, in the order they were set. */
   kenvList(): Array<readonly [string, string]>
   kenvSet(name: string, value: string): void

@@ -25,6 +25,7 @@ const DIRS: Readonly<Record<string, readonly string[]>> = {
     '[',
   ],
   '/sbin': [
+    'devd',
     'dhclient',
     'dnctl',
     'ifconfig',

@@ -19,6 +19,7 @@ import { rm } from './bin/rm.js'
 import { createSh } from './bin/sh/shell.js'
 import { ftpd } from './libexec/ftpd.js'
 import { telnetd } from './libexec/telnetd.js'
+import { devd } from './sbin/devd/devd.js'
 import { dhclient } from './sbin/dhclient/dhclient.js'
 import { iscDhclient } from './sbin/dhclient6/dhclient6.js'
 import { dmesg } from './sbin/dmesg.js'
@@ -182,6 +183,7 @@ const BASE: ReadonlyArray<readonly [string, Program]> = [
   ['service', { run: service }],
   ['isc-dhclient', { run: iscDhclient }],
   ['inetd', { run: inetd }],
+  ['devd', { run: devd }],
   ['ftpd', { run: ftpd }],
   ['telnetd', { run: telnetd }],
   ['sshd', { run: sshd }],

@@ -89,6 +89,7 @@ import {
   type BridgeCmd,
   type CarpSetReq,
   type CarpVhidInfo,
+  type DevctlFd,
   type DivertSocket,
   type IfInfo,
   type Inet6Syscalls,
@@ -405,6 +406,14 @@ export class KernelApi implements Syscalls {
 
   bpfList(): BpfPoint[] {
     return bpfList(this.caller)
+  }
+
+  devctlOpen(): DevctlFd {
+    const c = this.caller
+    const pr = c.prison
+    if (pr.parent !== null && !pr.ownsVnet) throw new SysError('ENOENT', 'open', '/dev/devctl')
+    if (c.cred.uid !== 0) throw new SysError('EACCES', 'open', '/dev/devctl')
+    return c.host.env.devctl.open(pr.parent === null ? null : pr.vnet.id)
   }
 
   ifMoveToJail(name: string, jail: string): void {

@@ -8,6 +8,7 @@
  */
 
 import type { MbufPool } from '../../buf/mbuf.js'
+import type { Devctl } from '../../kern/devctl.js'
 import type { SockIpc } from '../../kern/socket.js'
 import type { MsgBuf } from '../../kern/subr_msgbuf.js'
 import type { Clock } from '../../util/clock.js'
@@ -42,6 +43,8 @@ export interface StackEnv {
   readonly tcpmd5: { enabled: boolean }
   /** The host's kernel message buffer (log(9), dmesg). */
   readonly msgbuf: MsgBuf
+  /** The host's devctl(4) event queue, which devd(8) reads. */
+  readonly devctl: Devctl
   /**
    * ARP's host-wide knobs and log rate limit (netinet/arp_host.ts's ArpHost; described here by
    * shape, as net/ knows no protocol).

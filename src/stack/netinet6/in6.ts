@@ -38,12 +38,26 @@ export function connectedRoutes(ia: In6Ifaddr): void {
   else for (let f = 0; f < v.numFibs; f++) connectedRoutesIn(rib6(v, f), ia)
 }
 
+/**
+ * carp_ifa_delroute for an inet6 address: its loopback route goes while the vhid is BACKUP, so the
+ * host reaches the address through the link (the master) like everyone else; the prefix stays.
+ */
+export function in6DelLoopbackRoute(ia: In6Ifaddr): void {
+  const v = ia.ifp.vnet
+  for (let f = 0; f < v.numFibs; f++) {
+    const rib = rib6(v, f)
+    const r = rib.get(ia.key, 128)
+    if (r !== undefined && r.ifa === ia && r.ifp !== ia.ifp) rib.remove(r)
+  }
+}
+
 function connectedRoutesIn(rib: Rib6, ia: In6Ifaddr): void {
   const ifp = ia.ifp
   const v = ifp.vnet
   const lo = v.loopback ?? ifp
-  // The address itself through the loopback (`UHS lo0`, what netstat shows for ::1 too).
-  if (rib.get(ia.key, 128) === undefined)
+  // The address itself through the loopback (`UHS lo0`, what netstat shows for ::1 too); a carp
+  // address has it only while its vhid is MASTER (carp_ifa_addroute's ifa_add_loopback_route).
+  if (rib.get(ia.key, 128) === undefined && (ia.carp === null || ia.carp.isMaster))
     rib.add(new Route6(ia.key, 128, null, ifp.type === 'loop' ? ifp : lo, ia, RTF.UP | RTF.HOST | RTF.STATIC))
   if (ia.prefixLen < 128 && rib.get(ia.prefix, ia.prefixLen) === undefined)
     rib.add(new Route6(ia.prefix, ia.prefixLen, null, ifp, ia, RTF.UP))

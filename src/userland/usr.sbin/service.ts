@@ -1,7 +1,7 @@
 /**
  * service(8) with the rc.d scripts of the ports VirtNet builds in (rc.subr's run_rc_command):
  * `service [-e|-l|-v] SCRIPT [one|force]start|stop|restart|status`. Today the scripts are the base
- * system's inetd and sshd (IMUNES's `services` run `service inetd onerestart` and `service sshd
+ * system's inetd, sshd and devd (IMUNES's `services` run `service inetd onerestart` and `service sshd
  * onestart`), and isc-dhcpd and isc-dhcpd6 (net/isc-dhcp44-server), which IMUNES's DHCP labs
  * restart with `service isc-dhcpd6 onerestart`. `start` without `one` needs NAME_enable=YES in /etc/rc.conf, as
  * rc.subr checks. Must not: start anything but the script's own command.
@@ -30,6 +30,8 @@ const SCRIPTS: ReadonlyMap<string, RcScript> = new Map([
     },
   ],
   ['sshd', { name: 'sshd', procname: 'sshd', pidfile: '/var/run/sshd.pid', argv: ['/usr/sbin/sshd'] }],
+  // Base system's /etc/rc.d/devd (carp(4) failover scripts hang off its notify blocks).
+  ['devd', { name: 'devd', procname: 'devd', pidfile: '/var/run/devd.pid', argv: ['/sbin/devd'] }],
   [
     'isc-dhcpd',
     {

@@ -149,6 +149,8 @@ describe('captures of one Linux–VirtNet session agree', { skip: why ?? false, 
     }
     assert.equal(malformed(linuxFile), 0, 'tshark: malformed frames in the Linux capture')
     assert.equal(malformed(ourFile), 0, 'tshark: malformed frames in the VirtNet capture')
-    t.diagnostic(`${seen.length} frames in VirtNet's capture, ${theirs.length} in Linux's, identical where both saw them`)
+    t.diagnostic(
+      `${seen.length} frames in VirtNet's capture, ${theirs.length} in Linux's, identical where both saw them`,
+    )
   })
 })

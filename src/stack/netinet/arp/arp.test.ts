@@ -23,7 +23,9 @@ import {
 } from '../../../testing/frames.js'
 import { counter, counters, delta, ip, learnt, Net, ping } from '../../../testing/net.js'
 import { SEC } from '../../../util/clock.js'
+import { formatIpv4, formatMac, readMac, readU16, readU32 } from '../../../wire/addr.js'
 import { ArpOp } from '../../../wire/link/arp.js'
+import { BpfD } from '../../net/bpf/bpf.js'
 import { arp } from './arp.js'
 
 let current: Net | null = null
@@ -416,6 +418,51 @@ describe('gratuitous ARP and duplicate addresses', () => {
     assert.equal(counter(a, 'arp', 'dupips'), 1)
     assert.equal(counter(b, 'arp', 'dupips'), 1)
     assert.equal(counter(a, 'arp', 'txreplies'), 1)
+  })
+
+  test('the claimant gets the defence by unicast; a 169.254/16 address is defended by broadcast', () => {
+    const net = pair()
+    const a = net.sys('a')
+    const ifp = net.ifp('a', 'epair0a')
+    const d = new BpfD(net.host.clock, 65536)
+    ifp.bpf.attach(d)
+    const LL = ip('169.254.7.1')
+    a.ifAddAddr('epair0a', LL, 16, { alias: true })
+    const sent = (): string[] => {
+      const out: string[] = []
+      d.read(({ buf, off, out: o }) => {
+        if (o && readU16(buf, off + 12) === EtherType.ARP && readU16(buf, off + 20) === ArpOp.REPLY)
+          out.push(
+            `${formatMac(readMac(buf, off))} ${formatIpv4(readU32(buf, off + 28))}>${formatIpv4(readU32(buf, off + 38))}`,
+          )
+      })
+      return out
+    }
+    sent()
+    net.inject(ifp, arpRequestFrame(STRANGER_MAC, A, A))
+    net.inject(ifp, arpRequestFrame(STRANGER_MAC, LL, LL))
+    // A reply claiming the address is counted but not answered: only requests are.
+    net.inject(ifp, arpReplyFrame(STRANGER_MAC, A, ifp.mac, A))
+    assert.deepEqual(sent(), [
+      `${formatMac(STRANGER_MAC)} 10.0.0.1>10.0.0.1`,
+      `ff:ff:ff:ff:ff:ff 169.254.7.1>169.254.7.1`,
+    ])
+    assert.equal(counter(a, 'arp', 'dupips'), 3)
+  })
+
+  test('a sender using our address is a conflict only when it is the address the packet matched', () => {
+    const net = pair()
+    const a = net.sys('a')
+    const ifp = net.ifp('a', 'epair0a')
+    const A2 = ip('10.0.0.3')
+    a.ifAddAddr('epair0a', A2, 32, { alias: true })
+    const before = counters(a, 'arp')
+    // in_arpinput matches the target first: a request for A2 "from" A is answered, not defended.
+    net.inject(ifp, arpRequestFrame(STRANGER_MAC, A, A2))
+    assert.deepEqual(delta(before, counters(a, 'arp')), { rxrequests: 1, received: 1, txreplies: 1 })
+    // A request for someone else from A matches A itself: that is the conflict.
+    net.inject(ifp, arpRequestFrame(STRANGER_MAC, A, ip('10.0.0.99')))
+    assert.equal(counter(a, 'arp', 'dupips'), 1)
   })
 
   test('our own frames looped back are dropped', () => {

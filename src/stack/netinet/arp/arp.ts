@@ -370,6 +370,12 @@ function ourIfa(ifp: Ifnet, addr: number): IfAddr | undefined {
   return a === undefined || a.carp === null || a.carp.isMaster ? a : undefined
 }
 
+/** in_arpinput's fallback: the first IPv4 address of ifp that is not a carp address held as BACKUP. */
+function firstUsable(ifp: Ifnet): IfAddr | undefined {
+  for (const a of ifp.addrs) if (a.carp === null || a.carp.isMaster) return a
+  return undefined
+}
+
 /** arp_mark_lle_reachable: a fresh entry or an update; held packets are released. */
 function learn(e: Lle, mac: number): void {
   const st = arp(e.ifp.vnet)
@@ -415,16 +421,22 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
     pool.put(m)
     return
   }
-  // A carp address is shared by design: the master's announcements are no conflict.
-  const sifa = spa !== 0 ? ifp.addrFind(spa) : undefined
-  if (sifa !== undefined && sifa.carp === null) {
-    // Someone else claims our address (RFC 5227 conflict): count it and defend the address.
+  // in_arpinput's "my address": the target if it is ours, else the sender's if it is ours, else the
+  // interface's first usable address. Only a sender claiming that one address is a conflict, and a
+  // carp address is shared by design: the master's announcements are none.
+  const tifa = ourIfa(ifp, tpa)
+  const my = tifa ?? (spa !== 0 ? ifp.addrFind(spa) : undefined) ?? firstUsable(ifp)
+  if (my !== undefined && my.carp === null && spa === my.addr && spa !== 0) {
     st.stats.dupips++
-    if (op === ArpOp.REQUEST && tpa === spa) sendArp(ifp, ArpOp.REPLY, BROADCAST_MAC, spa, sha, spa)
-    pool.put(m)
+    if (op === ArpOp.REQUEST) {
+      // Defend the address with a reply to the claimant; RFC 3927 §2.5: by broadcast for 169.254/16.
+      m.len = ARP_LEN
+      writeArp(m.data, m.off, ArpOp.REPLY, ifp.mac, spa, sha, spa)
+      st.stats.txreplies++
+      etherSend(ifp, m, spa >>> 16 === 0xa9fe ? BROADCAST_MAC : sha, EtherType.ARP)
+    } else pool.put(m)
     return
   }
-  const tifa = ourIfa(ifp, tpa)
   const forUs = tifa !== undefined
   const t = ifp.arp as ArpTable | null
   const e = t === null ? undefined : t.get(spa | 0)

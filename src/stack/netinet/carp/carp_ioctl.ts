@@ -9,14 +9,21 @@
  */
 
 import { SysError } from '../../../util/errno.js'
-import { CARP_DFLTINTV, CARP_KEY_LEN, CARP_MAXVHID, IN6ADDR_CARP_GROUP } from '../../../wire/inet/carp.js'
+import {
+  CARP_DFLTINTV,
+  CARP_KEY_LEN,
+  CARP_MAXVHID,
+  CARP_VERSION,
+  IN6ADDR_CARP_GROUP,
+} from '../../../wire/inet/carp.js'
+import { VRRP_MAX_INTERVAL, VRRP_VERSION } from '../../../wire/inet/vrrp.js'
 import { IFF, type IfAddr, type Ifnet, removeConnectedRoutes } from '../../net/ifnet.js'
 import { Slot, type Vnet } from '../../net/vnet.js'
 import type { In6Ifaddr } from '../../netinet6/in6_var.js'
 import { in6IfJoin, in6IfLeave } from '../../netinet6/mld6/in6_mcast.js'
+import { carpHmacPrepare } from './carp_hmac.js'
 import { CarpIf, type CarpIfOps, CarpSoftc, CarpState, type CarpVnet, carpVnet } from './carp_var.js'
 import {
-  carpHmacPrepare,
   delroute,
   demoteAdj,
   masterDown,
@@ -25,6 +32,7 @@ import {
   sendAd,
   setrun,
   setState,
+  vrrpResign,
 } from './ip_carp.js'
 
 /** struct carpreq (with FreeBSD 14's carpr_addr / carpr_addr6): what SIOCSVH sets. */
@@ -41,6 +49,11 @@ export interface CarpReq {
   peer: number
   /** null or :: keeps the current one. */
   peer6: Uint8Array | null
+  /** carpr_version: 2 CARP (the default), 3 VRRPv3; fixed once the vhid exists (`carpver`). */
+  version?: number
+  /** VRRPv3's priority and Max Advertise Interval (centiseconds); 0 or absent keeps the current. */
+  vrrpPrio?: number
+  vrrpAdvInter?: number
 }
 
 /** What SIOCGVH returns per vhid; the key only to a privileged caller. */
@@ -55,6 +68,10 @@ export interface CarpInfo {
   /** Where advertisements go: 224.0.0.18 / ff02::12, or the unicast peers. */
   peer: number
   peer6: Uint8Array
+  /** 2 CARP, 3 VRRPv3; in VRRP mode advbase, advskew and the key read as zero (FreeBSD's SIOCGVH). */
+  version: number
+  vrrpPrio: number
+  vrrpAdvInter: number
 }
 
 function isV6(ifa: IfAddr | In6Ifaddr): ifa is In6Ifaddr {
@@ -70,21 +87,36 @@ function checkIf(ifp: Ifnet, op: string): void {
 /** SIOCSVH (carp_ioctl_set): create the vhid if needed, then apply what the request sets. */
 export function carpIoctlSet(ifp: Ifnet, r: CarpReq): void {
   checkIf(ifp, 'SIOCSVH')
-  if (r.vhid <= 0 || r.vhid > CARP_MAXVHID || r.advbase < 0 || r.advskew < 0)
-    throw new SysError('EINVAL', 'SIOCSVH')
+  const version = r.version ?? CARP_VERSION
+  if (r.vhid <= 0 || r.vhid > CARP_MAXVHID) throw new SysError('EINVAL', 'SIOCSVH')
+  if (version === CARP_VERSION) {
+    if (r.advbase < 0 || r.advskew < 0 || r.advskew >= 255) throw new SysError('EINVAL', 'SIOCSVH')
+    if (r.advbase > 0 && (r.advbase > 255 || r.advbase < CARP_DFLTINTV))
+      throw new SysError('EINVAL', 'SIOCSVH')
+  } else if (version === VRRP_VERSION) {
+    const prio = r.vrrpPrio ?? 0
+    const inter = r.vrrpAdvInter ?? 0
+    if (prio < 0 || prio > 255 || inter < 0 || inter > VRRP_MAX_INTERVAL)
+      throw new SysError('EINVAL', 'SIOCSVH')
+  } else throw new SysError('EINVAL', 'SIOCSVH')
   const cif0 = ifp.carp as CarpIf | null
   const existing = cif0?.find(r.vhid)
-  if (r.advbase > 0 && (r.advbase > 255 || r.advbase < CARP_DFLTINTV)) throw new SysError('EINVAL', 'SIOCSVH')
-  if (r.advskew >= 255) throw new SysError('EINVAL', 'SIOCSVH')
-  const sc = existing ?? carpAlloc(ifp, r.vhid)
-  if (r.advbase > 0) sc.advbase = r.advbase
-  sc.advskew = r.advskew
+  // A vhid keeps the protocol it was created with: switching means recreating it.
+  if (existing !== undefined && existing.version !== version) throw new SysError('EINVAL', 'SIOCSVH')
+  const sc = existing ?? carpAlloc(ifp, r.vhid, version)
   if (r.peer !== 0) sc.peer = r.peer >>> 0
   if (r.peer6?.some((x) => x !== 0)) sc.peer6 = r.peer6.slice(0, 16)
-  if (r.key[0] !== 0) {
-    sc.key.fill(0)
-    sc.key.set(r.key.subarray(0, CARP_KEY_LEN))
-    carpHmacPrepare(sc)
+  if (sc.isVrrp) {
+    if ((r.vrrpPrio ?? 0) !== 0) sc.vrrpPrio = r.vrrpPrio!
+    if ((r.vrrpAdvInter ?? 0) !== 0) sc.vrrpAdvInter = r.vrrpAdvInter!
+  } else {
+    if (r.advbase > 0) sc.advbase = r.advbase
+    sc.advskew = r.advskew
+    if (r.key[0] !== 0) {
+      sc.key.fill(0)
+      sc.key.set(r.key.subarray(0, CARP_KEY_LEN))
+      carpHmacPrepare(sc)
+    }
   }
   if (sc.state !== CarpState.INIT && r.state !== sc.state) {
     if (r.state === CarpState.BACKUP) {
@@ -107,11 +139,14 @@ export function carpIoctlGet(ifp: Ifnet, vhid: number, privileged: boolean): Car
   return list.map((sc) => ({
     vhid: sc.vhid,
     state: sc.state,
-    advbase: sc.advbase,
-    advskew: sc.advskew,
-    key: privileged ? sc.key.slice() : new Uint8Array(CARP_KEY_LEN),
+    advbase: sc.isVrrp ? 0 : sc.advbase,
+    advskew: sc.isVrrp ? 0 : sc.advskew,
+    key: privileged && !sc.isVrrp ? sc.key.slice() : new Uint8Array(CARP_KEY_LEN),
     peer: sc.peer,
     peer6: sc.peer6.slice(),
+    version: sc.version,
+    vrrpPrio: sc.isVrrp ? sc.vrrpPrio : 0,
+    vrrpAdvInter: sc.isVrrp ? sc.vrrpAdvInter : 0,
   }))
 }
 
@@ -146,6 +181,8 @@ function carpDetach(sc: CarpSoftc, ifa: IfAddr | In6Ifaddr): void {
   const cif = sc.cif
   const i = sc.ifas.indexOf(ifa)
   if (i < 0) return
+  // A VRRP master losing its last address resigns first, while the advertisement can still list it.
+  if (sc.ifas.length === 1) vrrpResign(sc)
   sc.ifas.splice(i, 1)
   if (isV6(ifa)) {
     sc.naddrs6--
@@ -182,14 +219,14 @@ const carpOps: CarpIfOps = {
 }
 
 /** carp_alloc (and carp_alloc_if for the interface's first vhid, which makes it promiscuous). */
-function carpAlloc(ifp: Ifnet, vhid: number): CarpSoftc {
+function carpAlloc(ifp: Ifnet, vhid: number, version: number): CarpSoftc {
   let cif = ifp.carp as CarpIf | null
   if (cif === null) {
     cif = new CarpIf(ifp, carpOps, (ifp.flags & IFF.PROMISC) === 0)
     ifp.flags |= IFF.PROMISC
     ifp.carp = cif
   }
-  const sc = new CarpSoftc(cif, vhid, IN6ADDR_CARP_GROUP as Uint8Array)
+  const sc = new CarpSoftc(cif, vhid, IN6ADDR_CARP_GROUP as Uint8Array, version)
   carpHmacPrepare(sc)
   cif.vrs.push(sc)
   carpVnet(ifp.vnet).list.push(sc)

@@ -12,9 +12,11 @@ import {
   CARP_DFLTINTV,
   CARP_KEY_LEN,
   CARP_MAXSKEW,
+  CARP_VERSION,
   carpMac,
   INADDR_CARP_GROUP,
 } from '../../../wire/inet/carp.js'
+import { VRRP_DEFAULT_INTERVAL, VRRP_DEFAULT_PRIORITY } from '../../../wire/inet/vrrp.js'
 import { EtherSrcTag } from '../../net/ether.js'
 import type { CarpIfHook, CarpRef, IfAddr, Ifnet } from '../../net/ifnet.js'
 import { Slot, type Vnet } from '../../net/vnet.js'
@@ -57,6 +59,15 @@ export class CarpSoftc implements CarpRef {
   readonly vhid: number
   readonly mac: number
   readonly srcTag: EtherSrcTag
+  /** sc_version: CARP (2) or VRRPv3 (3), fixed when the vhid is created (`carpver`). */
+  readonly version: number
+  /** VRRPv3's sc_vrrp_prio and sc_vrrp_adv_inter (centiseconds): `vrrpprio`, `vrrpinterval`. */
+  vrrpPrio = VRRP_DEFAULT_PRIORITY
+  vrrpAdvInter = VRRP_DEFAULT_INTERVAL
+  /** RFC 9568's Master_Adver_Interval: the interval the current master advertises (centiseconds). */
+  vrrpMasterInter = VRRP_DEFAULT_INTERVAL
+  /** A lower-priority master is being ignored with preemption on: its master-down is a preemption. */
+  vrrpPreempting = false
   advbase = CARP_DFLTINTV
   advskew = 0
   state: number = CarpState.INIT
@@ -88,9 +99,11 @@ export class CarpSoftc implements CarpRef {
     readonly cif: CarpIf,
     vhid: number,
     peer6: Uint8Array,
+    version = CARP_VERSION,
   ) {
     this.ifp = cif.ifp
     this.vhid = vhid
+    this.version = version
     this.mac = carpMac(vhid)
     this.srcTag = new EtherSrcTag(this.mac)
     this.peer6 = peer6.slice()
@@ -99,6 +112,10 @@ export class CarpSoftc implements CarpRef {
     this.adTimer = clock.timer(() => ops.sendAd(this))
     this.mdTimer = clock.timer(() => ops.masterDown(this))
     this.md6Timer = clock.timer(() => ops.masterDown(this))
+  }
+
+  get isVrrp(): boolean {
+    return this.version !== CARP_VERSION
   }
 
   get isMaster(): boolean {

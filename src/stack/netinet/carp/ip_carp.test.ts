@@ -251,7 +251,7 @@ describe('carp input checks', () => {
     sum[34 + 20] ^= 0xff
     cases.push(['carps_badsum', sum])
     const ver = good.slice()
-    ver[34] = (3 << 4) | 1
+    ver[34] = (4 << 4) | 1
     cases.push(['carps_badver', fixCarp(ver)])
     const vhid = good.slice()
     vhid[35] = 9

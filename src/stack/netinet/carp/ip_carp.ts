@@ -1,23 +1,22 @@
 /**
- * carp(4), the Common Address Redundancy Protocol, as FreeBSD 14's ip_carp.c runs it: the input of
+ * carp(4), the Common Address Redundancy Protocol, as FreeBSD 15's ip_carp.c runs it (and VRRPv3 for
+ * a vhid created with `carpver 3`, whose packets ip_vrrp.ts builds): the input of
  * IP protocol 112 over IPv4 and IPv6 (checks in carp_input's order, each drop counted in struct
- * carpstats), the SHA-1 HMAC over version, type, vhid, the vhid's sorted addresses and the 64-bit
- * counter, advertisements every advbase + advskew/256 s to 224.0.0.18 / ff02::12 (TTL 255, DSCP
- * net.inet.carp.dscp, from the virtual MAC) or to a unicast `peer`, the INIT / BACKUP / MASTER
- * machine with preemption and demotion, and what becoming MASTER does: gratuitous ARP and
- * unsolicited NA with the virtual MAC, and the addresses' routes.
+ * carpstats), the HMAC check (carp_hmac.ts), advertisements every advbase + advskew/256 s to
+ * 224.0.0.18 / ff02::12 (TTL 255, DSCP net.inet.carp.dscp, from the virtual MAC) or to a unicast
+ * `peer`, the INIT / BACKUP / MASTER machine with preemption and demotion (for VRRP, RFC 9568
+ * §6.4's by priority), each change told to devd(8), and what becoming MASTER does: gratuitous ARP
+ * and unsolicited NA with the virtual MAC, and the addresses' routes.
  *
  * Must not: throw on the packet path (a bad packet is counted and dropped), or keep state outside
  * the vnet's CarpVnet and the interfaces' CarpIf.
  */
 
-import { sha1 } from '@noble/hashes/legacy.js'
 import type { Mbuf, MbufPool } from '../../../buf/mbuf.js'
 import { LOG } from '../../../kern/subr_msgbuf.js'
 import { SEC, US } from '../../../util/clock.js'
 import { checksum } from '../../../wire/checksum.js'
 import {
-  CARP_ADVERTISEMENT,
   CARP_DFLTTL,
   CARP_HDR_LEN,
   CARP_MAXSKEW,
@@ -27,16 +26,29 @@ import {
   IPPROTO_CARP,
   writeCarpHeader,
 } from '../../../wire/inet/carp.js'
+import {
+  VRRP_HDR_LEN,
+  VRRP_PRIO_OWNER,
+  VRRP_VERSION,
+  VrrpOff,
+  vrrpCksumOk4,
+  vrrpCksumOk6,
+  vrrpMaxAdvInt,
+} from '../../../wire/inet/vrrp.js'
 import { in6IsLinkLocal, in6IsMulticast } from '../../../wire/inet6/in6_addr.js'
 import type { Domains } from '../../net/domain.js'
 import { connectedRoutes, type IfAddr, type Ifnet, removeConnectedRoutes } from '../../net/ifnet.js'
 import type { Vnet } from '../../net/vnet.js'
-import type { In6Ifaddr, In6Ifinfo } from '../../netinet6/in6_var.js'
+import { connectedRoutes as in6ConnectedRoutes, in6DelLoopbackRoute } from '../../netinet6/in6.js'
+import type { In6Ifaddr } from '../../netinet6/in6_var.js'
 import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
 import { nd6NaAnnounce } from '../../netinet6/nd6/nd6_nbr.js'
 import { arpAnnounce } from '../arp/arp.js'
 import { ipOutput } from '../ip/ip_output.js'
+import { carpHmac, hmacOk } from './carp_hmac.js'
+import { bestIfa4, bestIfa6 } from './carp_src.js'
 import { CARP_STATES, type CarpIf, type CarpSoftc, CarpState, type CarpVnet, carpVnet } from './carp_var.js'
+import { CS, vrrpMasterDownCs, vrrpOutput4, vrrpOutput6, vrrpSkewCs } from './ip_vrrp.js'
 
 const AF_INET = 4
 const AF_INET6 = 6
@@ -63,85 +75,57 @@ function calloutNs(sc: CarpSoftc, sec: number, usec: number): number {
   return sec * SEC + usec * US + carpVnet(sc.ifp.vnet).rng.int(TICK_NS)
 }
 
+/** A VRRP callout `cs` centiseconds from now, at some phase of the next tick. */
+function calloutCs(sc: CarpSoftc, cs: number): number {
+  return cs * CS + carpVnet(sc.ifp.vnet).rng.int(TICK_NS)
+}
+
 /** advskew / 256 of a second, in µs, as carp computes tv_usec. */
 function skewUs(advskew: number): number {
   return Math.floor((advskew * 1000000) / 256)
 }
 
-// ---- HMAC (carp_hmac_prepare / _generate / _verify) ----
-
-/**
- * The inner hash's fixed part: the key's ipad, version, type, vhid, then the vhid's IPv4 addresses
- * in ascending order and its IPv6 addresses in ascending byte order; and the key's opad.
- */
-export function carpHmacPrepare(sc: CarpSoftc): void {
-  const v4 = sc.ifas
-    .filter((a): a is IfAddr => !isV6(a))
-    .map((a) => a.addr >>> 0)
-    .sort((a, b) => a - b)
-  const v6 = sc.ifas
-    .filter(isV6)
-    .map((a) => a.addr)
-    .sort((a, b) => {
-      for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
-      return 0
-    })
-  // carp_hmac_prepare skips equal addresses (it looks for the next one strictly greater).
-  const u4 = v4.filter((a, i) => i === 0 || a !== v4[i - 1])
-  const u6 = v6.filter((a, i) => i === 0 || a.some((x, j) => x !== v6[i - 1]![j]))
-  const head = new Uint8Array(64 + 3 + 4 * u4.length + 16 * u6.length)
-  for (let i = 0; i < 64; i++) {
-    const k = i < sc.key.length ? sc.key[i]! : 0
-    head[i] = k ^ 0x36
-    sc.opad[i] = k ^ 0x5c
-  }
-  head[64] = CARP_VERSION
-  head[65] = CARP_ADVERTISEMENT
-  head[66] = sc.vhid & 0xff
-  let o = 67
-  for (const a of u4) {
-    head[o] = a >>> 24
-    head[o + 1] = a >>> 16
-    head[o + 2] = a >>> 8
-    head[o + 3] = a
-    o += 4
-  }
-  for (const a of u6) {
-    head.set(a.subarray(0, 16), o)
-    o += 16
-  }
-  sc.hmacHead = head
-}
-
-/** The HMAC of the 8-byte counter at b[co] (carp_hmac_generate). */
-export function carpHmac(sc: CarpSoftc, b: Uint8Array, co: number): Uint8Array {
-  const inner = sha1
-    .create()
-    .update(sc.hmacHead)
-    .update(b.subarray(co, co + 8))
-    .digest()
-  return sha1.create().update(sc.opad).update(inner).digest()
-}
-
-function hmacOk(sc: CarpSoftc, b: Uint8Array, o: number): boolean {
-  const md = carpHmac(sc, b, o + CarpOff.COUNTER)
-  let diff = 0
-  for (let i = 0; i < 20; i++) diff |= md[i]! ^ b[o + CarpOff.MD + i]!
-  return diff === 0
-}
-
 // ---- input ----
 
-/** The checks carp_input and carp6_input share: a whole header with a good checksum (m freed if not). */
-function headerOk(s: CarpVnet, pool: MbufPool, m: Mbuf, off: number): boolean {
-  if (off + CARP_HDR_LEN > m.off + m.len) s.stats.carps_badlen++
-  else if (checksum(m.data, off, CARP_HDR_LEN) !== 0) s.stats.carps_badsum++
-  else return true
+/**
+ * The checks carp_input and carp6_input share, by the version nibble: CARP's 36-byte header with its
+ * own checksum, or VRRPv3's 8 bytes and addresses with the pseudo-header in the checksum (RFC 9568
+ * §5.2.8); any other version is carps_badver. m is freed when it fails.
+ */
+function headerOk(s: CarpVnet, pool: MbufPool, m: Mbuf, off: number, af: number): boolean {
+  const b = m.data
+  const o = m.off
+  // The payload as the IP header gives it (an Ethernet frame may carry padding after it).
+  const ipEnd = af === AF_INET ? o + ((b[o + 2]! << 8) | b[o + 3]!) : o + 40 + ((b[o + 4]! << 8) | b[o + 5]!)
+  const len = Math.min(ipEnd, o + m.len) - off
+  const st = s.stats
+  if (len < VRRP_HDR_LEN) st.carps_badlen++
+  else {
+    const ver = b[off]! >>> 4
+    if (ver === CARP_VERSION) {
+      if (len < CARP_HDR_LEN) st.carps_badlen++
+      else if (checksum(b, off, CARP_HDR_LEN) !== 0) st.carps_badsum++
+      else return true
+    } else if (ver === VRRP_VERSION) {
+      if (VRRP_HDR_LEN + (af === AF_INET ? 4 : 16) * b[off + VrrpOff.COUNT]! > len) st.carps_badlen++
+      else if (
+        af === AF_INET
+          ? !vrrpCksumOk4(b, off, len, be32(b, o + 12), be32(b, o + 16))
+          : !vrrpCksumOk6(b, off, len, b, o + 8, b, o + 24)
+      )
+        st.carps_badsum++
+      else return true
+    } else st.carps_badver++
+  }
   pool.put(m)
   return false
 }
 
-/** carp_input: an IPv4 datagram of protocol 112, its CARP header at `off`. Takes ownership of m. */
+function be32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0
+}
+
+/** carp_input: an IPv4 datagram of protocol 112, its CARP or VRRP header at `off`. Takes ownership of m. */
 export function carpInput(ifp: Ifnet, m: Mbuf, off: number): void {
   const v = ifp.vnet
   const s = carpVnet(v)
@@ -151,7 +135,7 @@ export function carpInput(ifp: Ifnet, m: Mbuf, off: number): void {
     pool.put(m)
     return
   }
-  if (!headerOk(s, pool, m, off)) return
+  if (!headerOk(s, pool, m, off, AF_INET)) return
   carpInputC(ifp, m, off, AF_INET, m.data[m.off + 8]!)
 }
 
@@ -170,7 +154,7 @@ export function carp6Input(ifp: Ifnet, m: Mbuf, off: number): void {
     pool.put(m)
     return
   }
-  if (!headerOk(s, pool, m, off)) return
+  if (!headerOk(s, pool, m, off, AF_INET6)) return
   carpInputC(ifp, m, off, AF_INET6, m.data[m.off + 7]!)
 }
 
@@ -210,7 +194,8 @@ function carpInputC(ifp: Ifnet, m: Mbuf, off: number, af: number, ttl: number): 
     v.env.pool.put(m)
     return
   }
-  if (b[off + CarpOff.VERTYPE]! >>> 4 !== CARP_VERSION) {
+  // A vhid speaks the protocol it was created with (sc_version): CARP and VRRP never mix.
+  if (b[off + CarpOff.VERTYPE]! >>> 4 !== sc.version) {
     st.carps_badver++
     v.env.pool.put(m)
     return
@@ -220,6 +205,10 @@ function carpInputC(ifp: Ifnet, m: Mbuf, off: number, af: number, ttl: number): 
   if (multicast && ttl !== CARP_DFLTTL) {
     st.carps_badttl++
     v.env.pool.put(m)
+    return
+  }
+  if (sc.isVrrp) {
+    vrrpInputC(sc, m, off, af)
     return
   }
   if (!hmacOk(sc, b, off)) {
@@ -260,39 +249,63 @@ function carpInputC(ifp: Ifnet, m: Mbuf, off: number, af: number, ttl: number): 
   }
 }
 
-// ---- output ----
+/**
+ * Whether the advertisement's source (its sender's primary address) is greater than ours, compared
+ * as unsigned integers in network byte order: RFC 9568 §6.4.3's tie-break between equal priorities.
+ */
+function senderGreater(sc: CarpSoftc, m: Mbuf, af: number): boolean {
+  const b = m.data
+  const o = m.off
+  if (af === AF_INET) return be32(b, o + 12) > bestIfa4(sc.ifp) >>> 0
+  const ours = bestIfa6(sc.ifp, sc.peer6)
+  if (ours === null) return true
+  for (let i = 0; i < 16; i++) if (b[o + 8 + i] !== ours[i]) return b[o + 8 + i]! > ours[i]!
+  return false
+}
 
 /**
- * carp_best_ifa: the address advertisements leave from — not a carp address if the interface has
- * another, nor (IPv6) a link-local one toward a unicast peer beyond the link.
+ * A VRRPv3 advertisement for a vhid in VRRP mode, as RFC 9568 §6.4.2 (Backup) and §6.4.3 (Master)
+ * receive it. Takes ownership of m.
  */
-function bestIfa4(ifp: Ifnet): number {
-  let best: IfAddr | undefined
-  for (const a of ifp.addrs)
-    if (
-      best === undefined ||
-      (best.carp !== null && (a.carp === null || (a.carp.isMaster && !best.carp.isMaster)))
-    )
-      best = a
-  return best === undefined ? 0 : best.addr
+function vrrpInputC(sc: CarpSoftc, m: Mbuf, off: number, af: number): void {
+  const b = m.data
+  const prio = b[off + VrrpOff.PRIORITY]!
+  const inter = vrrpMaxAdvInt(b, off)
+  const greater = senderGreater(sc, m, af)
+  sc.ifp.vnet.env.pool.put(m)
+  if (sc.state === CarpState.MASTER) {
+    // Another master resigned (priority 0): advertise at once so the backups keep waiting for us.
+    if (prio === 0) {
+      sendAd(sc)
+      return
+    }
+    if (prio > sc.vrrpPrio || (prio === sc.vrrpPrio && greater)) {
+      sc.adTimer.cancel()
+      sc.vrrpMasterInter = inter
+      setState(sc, CarpState.BACKUP, 'more frequent advertisement received')
+      setrun(sc, 0)
+      delroute(sc)
+    }
+  } else if (sc.state === CarpState.BACKUP) {
+    // The master resigned: take over after Skew_Time rather than Master_Down_Interval.
+    if (prio === 0) {
+      const ns = calloutCs(sc, vrrpSkewCs(sc))
+      if (af === AF_INET) sc.mdTimer.arm(ns)
+      else sc.md6Timer.arm(ns)
+      return
+    }
+    if (carpVnet(sc.ifp.vnet).preempt === 0 || prio >= sc.vrrpPrio) {
+      sc.vrrpMasterInter = inter
+      sc.vrrpPreempting = false
+      setrun(sc, af)
+      return
+    }
+    // Preempt_Mode and a lower-priority master: discarded, so Master_Down_Timer runs out on it.
+    sc.vrrpPreempting = true
+  }
 }
 
-function bestIfa6(ifp: Ifnet, dst: Uint8Array): Uint8Array | null {
-  const ii = ifp.inet6 as In6Ifinfo | null
-  if (ii === null) return null
-  const wantGlobal = !in6IsMulticast(dst, 0) && !in6IsLinkLocal(dst, 0)
-  let best: In6Ifaddr | null = null
-  let bestRank = -1
-  for (const a of ii.addrs) {
-    if (!a.usable) continue
-    const rank = (a.carp === null ? 2 : 0) + (wantGlobal === !in6IsLinkLocal(a.addr, 0) ? 1 : 0)
-    if (rank > bestRank) {
-      best = a
-      bestRank = rank
-    }
-  }
-  return best === null ? null : best.addr
-}
+// ---- output ----
 
 /** carp_prepare_ad: the next counter (random to start with) and its HMAC into the header at b[o]. */
 function prepareAd(sc: CarpSoftc, b: Uint8Array, o: number): void {
@@ -331,6 +344,11 @@ function sendAdError(sc: CarpSoftc, failed: boolean): void {
 
 /** carp_send_ad_locked: one advertisement per family the vhid has addresses of, then the next. */
 export function sendAd(sc: CarpSoftc): void {
+  if (sc.isVrrp) {
+    vrrpSendAd(sc, sc.vrrpPrio)
+    sc.adTimer.arm(calloutCs(sc, sc.vrrpAdvInter))
+    return
+  }
   const ifp = sc.ifp
   const v = ifp.vnet
   const s = carpVnet(v)
@@ -377,16 +395,33 @@ export function sendAd(sc: CarpSoftc): void {
   sc.adTimer.arm(calloutNs(sc, sc.advbase, skewUs(advskew)))
 }
 
+/** One VRRPv3 advertisement per family the vhid has addresses of, with `priority`. */
+function vrrpSendAd(sc: CarpSoftc, priority: number): void {
+  if (sc.naddrs > 0) sendAdError(sc, vrrpOutput4(sc, priority) !== undefined)
+  if (sc.naddrs6 > 0) sendAdError(sc, vrrpOutput6(sc, priority) !== undefined)
+}
+
+/**
+ * RFC 9568 §6.4.3's Shutdown event for a VRRP master: an advertisement with priority 0 tells the
+ * backups to take over after Skew_Time instead of waiting out Master_Down_Interval.
+ */
+export function vrrpResign(sc: CarpSoftc): void {
+  if (sc.isVrrp && sc.state === CarpState.MASTER && sc.ifp.up) vrrpSendAd(sc, 0)
+}
+
 // ---- the state machine ----
 
-/** carp_set_state: logged as `carp: VHID@IF: OLD -> NEW (reason)`. */
+/**
+ * carp_set_state: logged as `carp: VHID@IF: OLD -> NEW (reason)` and told to devd(8) as
+ * devctl_notify("CARP", "VHID@IF", NEW), what failover scripts match on.
+ */
 export function setState(sc: CarpSoftc, state: number, reason: string): void {
   if (sc.state === state) return
-  carpLog(
-    sc.ifp.vnet,
-    `${sc.vhid}@${sc.ifp.name}: ${CARP_STATES[sc.state]} -> ${CARP_STATES[state]} (${reason})`,
-  )
+  const v = sc.ifp.vnet
+  const subsystem = `${sc.vhid}@${sc.ifp.name}`
+  carpLog(v, `${subsystem}: ${CARP_STATES[sc.state]} -> ${CARP_STATES[state]} (${reason})`)
   sc.state = state
+  v.env.devctl.notify(v.id, 'CARP', subsystem, CARP_STATES[state]!)
 }
 
 /**
@@ -399,24 +434,46 @@ export function setrun(sc: CarpSoftc, af: number): void {
   switch (sc.state) {
     case CarpState.INIT:
       setState(sc, CarpState.BACKUP, 'initialization complete')
+      if (sc.isVrrp) {
+        // RFC 9568 §6.4.1: Master_Adver_Interval starts as our own; the address owner takes over at once.
+        sc.vrrpMasterInter = sc.vrrpAdvInter
+        if (sc.vrrpPrio === VRRP_PRIO_OWNER) {
+          masterDownLocked(sc, 'address owner')
+          return
+        }
+      }
       setrun(sc, 0)
       break
     case CarpState.BACKUP: {
       sc.adTimer.cancel()
+      if (sc.isVrrp) {
+        const ns = calloutCs(sc, vrrpMasterDownCs(sc))
+        if (af === AF_INET || (af === 0 && sc.naddrs > 0)) sc.mdTimer.arm(ns)
+        if (af === AF_INET6 || (af === 0 && sc.naddrs6 > 0)) sc.md6Timer.arm(ns)
+        break
+      }
       const us = skewUs(sc.advskew)
       if (af === AF_INET || (af === 0 && sc.naddrs > 0)) sc.mdTimer.arm(calloutNs(sc, 3 * sc.advbase, us))
       if (af === AF_INET6 || (af === 0 && sc.naddrs6 > 0)) sc.md6Timer.arm(calloutNs(sc, 3 * sc.advbase, us))
       break
     }
     case CarpState.MASTER:
-      sc.adTimer.arm(calloutNs(sc, sc.advbase, skewUs(sc.advskew)))
+      sc.adTimer.arm(
+        sc.isVrrp ? calloutCs(sc, sc.vrrpAdvInter) : calloutNs(sc, sc.advbase, skewUs(sc.advskew)),
+      )
       break
   }
 }
 
 /** The master-down timer: no advertisement for 3 × advbase (carp_master_down). */
 export function masterDown(sc: CarpSoftc): void {
-  if (sc.state === CarpState.BACKUP) masterDownLocked(sc, 'master timed out')
+  if (sc.state !== CarpState.BACKUP) return
+  if (sc.vrrpPreempting) {
+    // The lower-priority master's advertisements were ignored until now (RFC 9568 §6.4.2).
+    sc.vrrpPreempting = false
+    carpVnet(sc.ifp.vnet).stats.carps_preempt++
+    masterDownLocked(sc, 'preempting a lower priority master')
+  } else masterDownLocked(sc, 'master timed out')
 }
 
 /** carp_master_down_locked: BACKUP becomes MASTER, advertises, announces its addresses. */
@@ -433,14 +490,24 @@ export function masterDownLocked(sc: CarpSoftc, reason: string): void {
   addroute(sc)
 }
 
-/** carp_addroute: a MASTER's IPv4 addresses get their prefix and loopback routes. */
+/**
+ * carp_addroute: a MASTER's IPv4 addresses get their prefix and loopback routes, its IPv6 ones
+ * their loopback route (their prefix route stays in every state, as carp_ifa_addroute leaves it).
+ */
 function addroute(sc: CarpSoftc): void {
-  for (const a of sc.ifas) if (!isV6(a) && sc.ifp.vnet.hasIf(sc.ifp)) connectedRoutes(a)
+  if (!sc.ifp.vnet.hasIf(sc.ifp)) return
+  for (const a of sc.ifas) {
+    if (isV6(a)) in6ConnectedRoutes(a)
+    else connectedRoutes(a)
+  }
 }
 
 /** carp_delroute: and lose them in BACKUP (another address on the prefix takes its route over). */
 export function delroute(sc: CarpSoftc): void {
-  for (const a of sc.ifas) if (!isV6(a)) removeConnectedRoutes(a)
+  for (const a of sc.ifas) {
+    if (isV6(a)) in6DelLoopbackRoute(a)
+    else removeConnectedRoutes(a)
+  }
 }
 
 /**
@@ -450,7 +517,10 @@ export function delroute(sc: CarpSoftc): void {
 export function scState(sc: CarpSoftc): void {
   const v = sc.ifp.vnet
   const s = carpVnet(v)
+  // Only a MASTER holds its addresses' routes; restarting from INIT gives them up.
+  if (sc.state === CarpState.MASTER) delroute(sc)
   if (!sc.ifp.up || s.allow === 0) {
+    vrrpResign(sc)
     sc.stopTimers()
     setState(sc, CarpState.INIT, 'hardware interface down')
     setrun(sc, 0)

@@ -23,7 +23,7 @@ import {
 import { prrAck, prrCong, prrEnter } from './sack/tcp_prr.js'
 import { SACK_NEWLOSS, SACK_NOCHANGE, SackScoreboard } from './sack/tcp_sack.js'
 import { tcpOutput } from './tcp_output.js'
-import { tcpClose, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
+import { tcpClose, tcpMaxseg, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
 import { twStart } from './tcp_timewait.js'
 import { TCPS, type Tcpcb, type TcpSeg, TF, TT } from './tcp_var.js'
 import { ticksFromNs } from './timer/tcp_rtt.js'
@@ -50,7 +50,14 @@ export function ackProcessing(
   let sackChanged = SACK_NOCHANGE
   if ((tp.flags & TF.SACK_PERMIT) !== 0 && (sackOpt || tp.sack !== null) && seqLeq(ack, tp.snd_max)) {
     tp.sack ??= new SackScoreboard(tv.sackBudget)
-    sackChanged = tp.sack.update(tp.snd_una, ack, tp.snd_max, to.sacks, sackOpt ? to.nsacks : 0, tp.maxseg)
+    sackChanged = tp.sack.update(
+      tp.snd_una,
+      ack,
+      tp.snd_max,
+      to.sacks,
+      sackOpt ? to.nsacks : 0,
+      tcpMaxseg(tp),
+    )
   }
   const sackMode = tp.sack !== null
   // RFC 6937 in SACK recovery (net.inet.tcp.do_prr).
@@ -70,7 +77,7 @@ export function ackProcessing(
         // NewReno inflates cwnd per duplicate; with SACK the scoreboard's pipe says what may go,
         // and with PRR every duplicate in recovery lets out its proportional share.
         if (prr) prrWindow(tp, sackChanged === SACK_NEWLOSS)
-        else if (!sackMode) tp.snd_cwnd += tp.maxseg
+        else if (!sackMode) tp.snd_cwnd += tcpMaxseg(tp)
         tcpOutput(tp)
         return false
       } else if (tp.dupacks === 3) {
@@ -85,8 +92,8 @@ export function ackProcessing(
           // opens cwnd by one segment over pipe for it); then cwnd is ssthresh. With PRR, later
           // ACKs let out their share; without, whatever pipe leaves below ssthresh.
           const sack = tp.sack!
-          if (prr) prrEnter(sack, seqDiff(tp.snd_nxt, tp.snd_una), tp.maxseg)
-          tp.snd_cwnd = sack.pipe(tp.snd_una, tp.snd_max) + tp.maxseg
+          if (prr) prrEnter(sack, seqDiff(tp.snd_nxt, tp.snd_una), tcpMaxseg(tp))
+          tp.snd_cwnd = sack.pipe(tp.snd_una, tp.snd_max) + tcpMaxseg(tp)
           tcpOutput(tp)
           tp.snd_cwnd = tp.snd_ssthresh
           // Whatever the window allowed, the oldest data stays guarded by the timer.
@@ -101,9 +108,9 @@ export function ackProcessing(
           tcpTimerActivate(tp, TT.REXMT, 0)
           tp.rtt.stopTiming()
           tp.snd_nxt = ack
-          tp.snd_cwnd = tp.maxseg
+          tp.snd_cwnd = tcpMaxseg(tp)
           tcpOutput(tp)
-          tp.snd_cwnd = tp.snd_ssthresh + tp.maxseg * tp.dupacks
+          tp.snd_cwnd = tp.snd_ssthresh + tcpMaxseg(tp) * tp.dupacks
           if (seqGt(onxt, tp.snd_nxt)) tp.snd_nxt = onxt
           return false
         }
@@ -143,12 +150,12 @@ export function ackProcessing(
       tcpTimerActivate(tp, TT.REXMT, 0)
       tp.rtt.stopTiming()
       tp.snd_nxt = ack
-      tp.snd_cwnd = tp.maxseg + acked
+      tp.snd_cwnd = tcpMaxseg(tp) + acked
       dropAcked(tp, acked, ack)
       tcpOutput(tp)
       tp.snd_cwnd = ocwnd
       if (seqGt(onxt, tp.snd_nxt)) tp.snd_nxt = onxt
-      tp.snd_cwnd = (tp.snd_cwnd > acked ? tp.snd_cwnd - acked : 0) + tp.maxseg
+      tp.snd_cwnd = (tp.snd_cwnd > acked ? tp.snd_cwnd - acked : 0) + tcpMaxseg(tp)
       return true
     }
     ccPostRecovery(tp, ack)
@@ -160,7 +167,7 @@ export function ackProcessing(
       if (seqGeq(ack, tp.snd_recover)) ccPostRecovery(tp, ack)
       else if (tv.doPrr !== 0) {
         const flight = seqDiff(tp.snd_max, tp.snd_una) - (tp.sack?.sackedBytes ?? 0)
-        tp.snd_cwnd = prrCong(tp, acked, Math.max(flight, 0), tp.snd_ssthresh, tp.maxseg)
+        tp.snd_cwnd = prrCong(tp, acked, Math.max(flight, 0), tp.snd_ssthresh, tcpMaxseg(tp))
         tp.flags |= TF.NEEDOUTPUT
       }
     }
@@ -202,7 +209,7 @@ export function ackProcessing(
 /** PRR's congestion window for this ACK (tcp_do_prr_ack), from the scoreboard's state after it. */
 function prrWindow(tp: Tcpcb, newLoss: boolean): void {
   const sack = tp.sack!
-  tp.snd_cwnd = prrAck(sack, sack.pipe(tp.snd_una, tp.snd_max), tp.snd_ssthresh, tp.maxseg, newLoss)
+  tp.snd_cwnd = prrAck(sack, sack.pipe(tp.snd_una, tp.snd_max), tp.snd_ssthresh, tcpMaxseg(tp), newLoss)
 }
 
 /** Drop acked bytes from the send buffer and advance snd_una; true when our FIN is acknowledged. */

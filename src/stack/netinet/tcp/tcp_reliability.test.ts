@@ -47,9 +47,12 @@ function reductions(samples: readonly number[]): number {
  * 1 + 2 + 4 = 7 of them (RTO backoff). At 10% loss each way plus bit errors a transmission is lost
  * about one time in nine, so among the ~2000 retransmissions of a run one segment lost four times
  * running (1 + 2 + 4 + 8 = 15) is to be expected now and then; whether it happens depends on the
- * seed, not on TCP (with the seed below: 8 RTOs with PRR, 5.4 without; other seeds gave up to 11
- * with PRR and 38 without). The 5% case moved from seed 105 to 106 when IPv6 came: the DAD probes
- * of the links' link-local addresses take loss draws too, and 105's pattern then had a 7.5-RTO gap.
+ * seed, not on TCP (with the seed below: 10.7 RTOs). Since cc counts in tcp_fixed_maxseg, as
+ * FreeBSD's does, an RTO with no SACK blocks to send lets out one segment where it let out a
+ * segment and a 12-byte runt (two ACKs back), so a lost ACK more often costs a whole round: over
+ * seeds 105–116 the longest silence was 5.8–17 RTOs, and once 49 (6–14 before). The 5% case
+ * moved from seed 105 to 106 when IPv6 came: the DAD probes of the links' link-local addresses take
+ * loss draws too, and 105's pattern then had a 7.5-RTO gap.
  */
 const CASES = [
   { loss: 1, seed: 101, extra: 'reorder=2 duplicate=1', stall: 7 },

@@ -12,7 +12,7 @@ import { type ErrnoName, SysError } from '../../../util/errno.js'
 import { IcmpType, UnreachCode } from '../../../wire/inet/icmp.js'
 import { IpProto } from '../../../wire/inet/ipv4.js'
 import { seqGeq, seqLt } from '../../../wire/inet/seq.js'
-import { TCP_HDR_LEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/inet/tcp.js'
+import { TCP_HDR_LEN, TCP_MAXOLEN, TH, TOF, tcpFinish, writeTcpHeader } from '../../../wire/inet/tcp.js'
 import type { Vnet } from '../../net/vnet.js'
 import { inpIsV6 } from '../../netinet6/in6_pcb.js'
 import { ip6 } from '../../netinet6/ip6/ip6.js'
@@ -26,6 +26,7 @@ import { tcpPathMtu, tcpPmtuInput } from './pmtu/tcp_pmtu.js'
 import { syncacheUnreach } from './syncache/tcp_syncache.js'
 import { IP6TCP_HDR, in6Hlim, tcp6Send, tcpMssopt6, tcpPathMtu6 } from './tcp_ip6.js'
 import {
+  haveEstablished,
   intotcpcb,
   TCP_MAX_WINSHIFT,
   TCP_MAXWIN,
@@ -125,6 +126,43 @@ export function tcpMss(tp: Tcpcb, offer: number): void {
     buf = Math.min(Math.ceil(buf / mss) * mss, max)
     if (buf > so.sbrcv.hiwat) so.setBufSize(true, buf)
   }
+}
+
+/** Option bytes of a connection not yet established: what its SYN carries (PADTCPOLEN each). */
+function synOptlen(tp: Tcpcb): number {
+  let n = (tp.flags & TF.REQ_TSTMP) !== 0 ? 12 : 4
+  if ((tp.flags & TF.REQ_SCALE) !== 0) n += 4
+  if ((tp.flags & TF.SIGNATURE) !== 0) n += 20
+  if ((tp.flags & TF.SACK_PERMIT) !== 0) n += 4
+  return n
+}
+
+/** Timestamps with their two NOPs, and the signature padded to 20 (PADTCPOLEN). */
+function fixedOptlen(tp: Tcpcb): number {
+  return ((tp.flags & TF.RCVD_TSTMP) !== 0 ? 12 : 0) + ((tp.flags & TF.SIGNATURE) !== 0 ? 20 : 0)
+}
+
+/**
+ * tcp_fixed_maxseg: t_maxseg less the options every segment carries (timestamps, TCP-MD5), SACK
+ * blocks not counted — the unit congestion control counts its window in, so that cwnd is a whole
+ * number of full segments.
+ */
+export function tcpFixedMaxseg(tp: Tcpcb): number {
+  if ((tp.flags & TF.NOOPT) !== 0) return tp.maxseg
+  return tp.maxseg - Math.min(haveEstablished(tp.state) ? fixedOptlen(tp) : synOptlen(tp), TCP_MAXOLEN)
+}
+
+/**
+ * tcp_maxseg: RFC 5681's SMSS at this moment — tcp_fixed_maxseg less the SACK blocks we are
+ * sending too. tcp_input's window arithmetic during loss recovery counts in it.
+ */
+export function tcpMaxseg(tp: Tcpcb): number {
+  if ((tp.flags & TF.NOOPT) !== 0) return tp.maxseg
+  if (!haveEstablished(tp.state)) return tp.maxseg - Math.min(synOptlen(tp), TCP_MAXOLEN)
+  let n = fixedOptlen(tp)
+  const sb = tp.sackblks
+  if ((tp.flags & TF.SACK_PERMIT) !== 0 && sb !== null && sb.count > 0) n = (n + 2 + 8 * sb.count + 3) & ~3
+  return tp.maxseg - Math.min(n, TCP_MAXOLEN)
 }
 
 /**

@@ -106,3 +106,46 @@ test("FreeBSD's messages", async () => {
     err: 'ifconfig: SIOCGVH: Protocol not supported\n',
   })
 })
+
+test('VRRPv3 mode: carpver 3, vrrpprio, vrrpinterval and the vrrp: status line', async () => {
+  const { sys, run } = setup()
+  assert.deepEqual(await run('ifconfig epair0a 192.0.2.202/24 up'), ok)
+  assert.deepEqual(
+    await run('ifconfig epair0a add vhid 1 carpver 3 vrrpprio 120 vrrpinterval 50 192.0.2.1/24'),
+    ok,
+  )
+  let out = (await run('ifconfig epair0a')).out
+  assert.match(out, /\tinet 192\.0\.2\.1 netmask 0xffffff00 broadcast 192\.0\.2\.255 vhid 1\n/)
+  assert.match(out, /\tvrrp: BACKUP vrid 1 prio 120 interval 50\n/)
+  assert.doesNotMatch(out, /carp:|peer /)
+  // Master_Down_Interval: 3 × 50 cs + (256 - 120) × 50 / 256 cs = 1.76 s with nobody else.
+  await sys.nanosleep(1.7 * SEC)
+  assert.match((await run('ifconfig epair0a')).out, /\tvrrp: BACKUP vrid 1/)
+  await sys.nanosleep(0.1 * SEC)
+  assert.match((await run('ifconfig epair0a')).out, /\tvrrp: MASTER vrid 1 prio 120 interval 50\n/)
+  // A later line changes the priority and keeps the mode; switching the mode needs a new vhid.
+  assert.deepEqual(await run('ifconfig epair0a vhid 1 vrrpprio 200'), ok)
+  out = (await run('ifconfig epair0a')).out
+  assert.match(out, /\tvrrp: MASTER vrid 1 prio 200 interval 50\n/)
+  assert.deepEqual(await run('ifconfig epair0a vhid 1 carpver 2'), {
+    status: 1,
+    out: '',
+    err: 'ifconfig: SIOCSVH: Invalid argument\n',
+  })
+})
+
+test('VRRPv3 words: FreeBSD messages for bad values and a missing vhid', async () => {
+  const { run } = setup()
+  for (const [line, msg] of [
+    ['ifconfig epair0a carpver 3', 'carpver needs vhid'],
+    ['ifconfig epair0a vrrpprio 10', 'vrrpprio needs vhid'],
+    ['ifconfig epair0a vhid 1 carpver 4', 'version 4 is not supported'],
+    ['ifconfig epair0a vhid 1 carpver 3 vrrpprio 256', 'vrrpprio must be between 0 and 255'],
+    [
+      'ifconfig epair0a vhid 1 carpver 3 vrrpinterval 0',
+      'vrrpinterval must be greater than 0 and less than 4095',
+    ],
+    ['ifconfig epair0a vhid 1 carpver', "'carpver' requires argument"],
+  ] as const)
+    assert.deepEqual(await run(line), { status: 1, out: '', err: `ifconfig: ${msg}\n` }, line)
+})

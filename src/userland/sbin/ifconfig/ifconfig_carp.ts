@@ -1,10 +1,10 @@
 /**
- * ifconfig(8)'s carp(4) words and status (FreeBSD 14's sbin/ifconfig/ifcarp.c): `vhid N` (also
+ * ifconfig(8)'s carp(4) words and status (FreeBSD 15's sbin/ifconfig/carp.c): `vhid N` (also
  * given to the address on the same line, its ifra_vhid), `advbase`, `advskew`, `pass`,
- * `state master|backup|init`, `peer A` / `mcast`, `peer6 A` / `mcast6`, each of the others only
- * after `vhid`; the settings go to the kernel in one SIOCSVH after the line's other changes and
+ * `state master|backup|init`, `peer A` / `mcast`, `peer6 A` / `mcast6`, and for VRRPv3 `carpver 3`,
+ * `vrrpprio N`, `vrrpinterval N` (centiseconds), each of the others only after `vhid`; the settings go to the kernel in one SIOCSVH after the line's other changes and
  * before its address (setcarp_callback). Status: `carp: STATE vhid N advbase B advskew S` and the
- * `peer A peer6 B` line, the key with `-k`.
+ * `peer A peer6 B` line, the key with `-k`; `vrrp: STATE vrid N prio P interval I` in VRRP mode.
  *
  * Must not: change anything while parsing (parseCarpWord only fills the plan).
  */
@@ -19,6 +19,8 @@ import { asSysError, CmdError, sysMessage } from '../../common.js'
 const STATES = ['INIT', 'BACKUP', 'MASTER'] as const
 const CARP_MAXVHID = 255
 const CARP_KEY_LEN = 20
+/** VRRP_MAX_INTERVAL: Max Advertise Interval is 12 bits of centiseconds. */
+const VRRP_MAX_INTERVAL = 4095
 
 /** What the line asks of its vhid; -1 / null for what it leaves as it is. */
 export interface CarpPlan {
@@ -29,6 +31,10 @@ export interface CarpPlan {
   key: string | null
   peer: number
   peer6: Uint8Array | null
+  /** `carpver 2|3`, `vrrpprio N`, `vrrpinterval N` (centiseconds); -1 when the line leaves them. */
+  version: number
+  vrrpPrio: number
+  vrrpInter: number
 }
 
 /** C's atoi: the leading decimal number, 0 without one. */
@@ -43,7 +49,18 @@ function atoi(s: string): number {
  */
 export function parseCarpWord(words: readonly string[], i: number, plan: { carp: CarpPlan | null }): number {
   const w = words[i]!
-  const ARG_WORDS = ['vhid', 'advbase', 'advskew', 'pass', 'state', 'peer', 'peer6']
+  const ARG_WORDS = [
+    'vhid',
+    'advbase',
+    'advskew',
+    'pass',
+    'state',
+    'peer',
+    'peer6',
+    'carpver',
+    'vrrpprio',
+    'vrrpinterval',
+  ]
   if (!ARG_WORDS.includes(w) && w !== 'mcast' && w !== 'mcast6') return 0
   const val = words[i + 1]
   if (ARG_WORDS.includes(w) && val === undefined) throw new CmdError(`'${w}' requires argument`)
@@ -51,7 +68,18 @@ export function parseCarpWord(words: readonly string[], i: number, plan: { carp:
     const vhid = atoi(val!)
     if (vhid <= 0 || vhid > CARP_MAXVHID)
       throw new CmdError(`vhid must be greater than 0 and less than ${CARP_MAXVHID}`)
-    plan.carp = { vhid, advbase: -1, advskew: -1, state: -1, key: null, peer: 0, peer6: null }
+    plan.carp = {
+      vhid,
+      advbase: -1,
+      advskew: -1,
+      state: -1,
+      key: null,
+      peer: 0,
+      peer6: null,
+      version: -1,
+      vrrpPrio: -1,
+      vrrpInter: -1,
+    }
     return 2
   }
   const c = plan.carp
@@ -85,6 +113,25 @@ export function parseCarpWord(words: readonly string[], i: number, plan: { carp:
       c.peer6 = a
       return 2
     }
+    case 'carpver': {
+      const ver = atoi(val!)
+      if (ver !== 2 && ver !== 3) throw new CmdError(`version ${val} is not supported`)
+      c.version = ver
+      return 2
+    }
+    case 'vrrpprio': {
+      const prio = atoi(val!)
+      if (prio < 0 || prio > 255) throw new CmdError('vrrpprio must be between 0 and 255')
+      c.vrrpPrio = prio
+      return 2
+    }
+    case 'vrrpinterval': {
+      const inter = atoi(val!)
+      if (inter <= 0 || inter > VRRP_MAX_INTERVAL)
+        throw new CmdError(`vrrpinterval must be greater than 0 and less than ${VRRP_MAX_INTERVAL}`)
+      c.vrrpInter = inter
+      return 2
+    }
     case 'mcast':
       c.peer = 0xe0000012
       return 1
@@ -114,6 +161,9 @@ export function applyCarp(sys: Syscalls, name: string, c: CarpPlan): void {
     key: cur?.key ?? new Uint8Array(CARP_KEY_LEN),
     peer: cur?.peer ?? 0,
     peer6: cur?.peer6 ?? null,
+    version: c.version > -1 ? c.version : (cur?.version ?? 2),
+    vrrpPrio: c.vrrpPrio > -1 ? c.vrrpPrio : (cur?.vrrpPrio ?? 0),
+    vrrpAdvInter: c.vrrpInter > -1 ? c.vrrpInter : (cur?.vrrpAdvInter ?? 0),
   }
   if (c.key !== null) {
     // strlcpy into the 20-byte key: at most 19 characters and the NUL.
@@ -134,10 +184,18 @@ export function applyCarp(sys: Syscalls, name: string, c: CarpPlan): void {
   }
 }
 
-/** carp_status: two lines per vhid, the key only with -k (and only when the kernel showed it). */
+/**
+ * carp_status: two lines per CARP vhid, the key only with -k (and only when the kernel showed it);
+ * one `vrrp:` line per VRRPv3 vhid.
+ */
 export function carpStatusLines(vhids: readonly CarpVhidInfo[] | undefined, printKeys = false): string[] {
   const out: string[] = []
   for (const c of vhids ?? []) {
+    if (c.version === 3) {
+      const st = STATES[c.state] ?? '<UNKNOWN>'
+      out.push(`\tvrrp: ${st} vrid ${c.vhid} prio ${c.vrrpPrio} interval ${c.vrrpAdvInter}`)
+      continue
+    }
     let line = `\tcarp: ${STATES[c.state] ?? '<UNKNOWN>'} vhid ${c.vhid} advbase ${c.advbase} advskew ${c.advskew}`
     if (printKeys && c.key[0] !== 0) {
       const end = c.key.indexOf(0)

@@ -8,6 +8,7 @@
  */
 
 import { ecnReactionDue, ecnWindowReduced } from '../ecn/tcp_ecn.js'
+import { tcpFixedMaxseg } from '../tcp_subr.js'
 import type { Tcpcb } from '../tcp_var.js'
 import { ticksFromNs } from '../timer/tcp_rtt.js'
 import {
@@ -26,9 +27,10 @@ import {
   TF_CONGRECOVERY,
 } from './cc.js'
 
+/** The module's view of the connection; its segment is tcp_fixed_maxseg(), as FreeBSD's cc counts. */
 function sync(tp: Tcpcb): number {
   const ccv = tp.ccv
-  ccv.maxseg = tp.maxseg
+  ccv.maxseg = tcpFixedMaxseg(tp)
   ccv.sndWnd = tp.snd_wnd
   ccv.sndScale = tp.snd_scale
   ccv.sndNxt = tp.snd_nxt | 0
@@ -70,11 +72,6 @@ export function ccPostRecovery(tp: Tcpcb, ack: number): void {
 /**
  * cc_cong_signal(CC_RTO): a retransmission timeout (the first one saves cwnd for undo). The module
  * sets cwnd and ssthresh; the wrapper itself leaves cwnd alone, as tcp_input.c's does.
- *
- * Not yet FreeBSD's: its modules count the RTO's window in tcp_fixed_maxseg() (t_maxseg less the
- * 12 bytes of timestamps), ours in t_maxseg, as every other hook here does. Switching this hook
- * alone made the 10%-loss reliability runs stall far longer (cwnd then grows by t_maxseg from a
- * fixed_maxseg base); the unit has to change in all hooks together (cc_conn_init's tcp_maxseg too).
  */
 export function ccRto(tp: Tcpcb): void {
   const now = sync(tp)

@@ -2,7 +2,8 @@
  * The OSPF protocol engine without a stack: two engines wired back to back (each one's packets
  * handed to the other) reach Full and compute each other's networks; then a fuzz of what a Full
  * neighbour may send (random and mutated packets of every type) never throws, is counted when
- * dropped, and never grows the database past its limit.
+ * dropped, and never grows the database past its limit; flooding gathers and acknowledges; the
+ * router-LSA an adjacency brings reaches the neighbour without a retransmission.
  */
 
 import assert from 'node:assert/strict'
@@ -382,4 +383,28 @@ test('an LSA two neighbours flood to each other at once is acknowledged, not lef
   // Nothing is sent again at the RxmtInterval.
   run(now + 10 * S)
   assert.equal(bToC, 1)
+})
+
+test('the router-LSA made as an adjacency comes up is taken by the neighbour at once, not at the retransmission', () => {
+  // The exchange hands b a's first router-LSA; a's next one (with the link to b) must come later
+  // than MinLSArrival after that, or b drops it (§13 step 5a) and has it only 5 s later, resent.
+  const { a, b, run, now } = pair()
+  run(5)
+  const full = () => [...a.ifs.get('e0')!.nbrs.values()].some((n) => n.state === 7)
+  while (!full()) run(0.01)
+  const fullAt = now()
+  run(2)
+  const e = b.area(0).lsdb.get(LsType.ROUTER, ip('1.1.1.1'), ip('1.1.1.1'))
+  assert.ok(e !== undefined)
+  const p2p = e.router!.links.filter((l) => l.type === 1 && l.id >>> 0 === ip('2.2.2.2'))
+  assert.equal(p2p.length, 1, `b's copy of a's router-LSA ${JSON.stringify(e.router!.links)}`)
+  assert.ok(
+    e.rcvTime - fullAt < 2 * S && e.rcvTime - fullAt >= 1 * S,
+    `taken ${(e.rcvTime - fullAt) / S} s after Full`,
+  )
+  // One instance for the adjacency: the first one and this one, nothing in between.
+  assert.equal(e.lsa.hdr.seq, -0x7fffffff + 1)
+  // Acknowledged (b's delayed ack, 1 s) long before a's RxmtInterval would resend it.
+  run(1.5)
+  assert.equal([...a.ifs.get('e0')!.nbrs.values()][0]!.retrans.size, 0)
 })

@@ -36,7 +36,7 @@ import { electDr } from './ospf_dr.js'
 import { FloodOut } from './ospf_flood_out.js'
 import { receivePacket } from './ospf_input.js'
 import { LsaCache, type LsaFacts } from './ospf_lsa_cache.js'
-import { ageOf, type LsaEntry, Lsdb, SEC_NS } from './ospf_lsdb.js'
+import { ageOf, type LsaEntry, Lsdb, MIN_LS_ARRIVAL_NS, SEC_NS } from './ospf_lsdb.js'
 import { NbrInput, nbrKill } from './ospf_nbr.js'
 import { flushLsa, originate } from './ospf_origin.js'
 import { type OspfRoute, ospfSpf, type RouterRoute, type SpfArea } from './ospf_spf.js'
@@ -52,6 +52,21 @@ const SPF_DELAY_NS = 0.2 * SEC_NS
 const SPF_HOLD_NS = 0.05 * SEC_NS
 const SPF_MAX_HOLD_NS = 5 * SEC_NS
 const AGE_SCAN_NS = 10 * SEC_NS
+/**
+ * How long our LSAs wait after the first change before they are built (§12.4 leaves the moment to
+ * the implementation; Quagga's router-LSA timer ran after the events of the same loop turn): the
+ * adjacencies of every interface coming up together make one instance, not one now and the rest a
+ * MinLSInterval later.
+ */
+const ORIGINATE_DELAY_NS = 0.05 * SEC_NS
+/**
+ * Our LSAs wait this long after one of them last went out of a database exchange (ownSentAt):
+ * MinLSArrival, and half a second for that copy to be flooded on by neighbours whose own
+ * adjacencies are still exchanging (with MinLSArrival alone, half the routers of a 16×16 grid still
+ * dropped the newer instance; with this, none of a 16×16 grid's, and a 32×32 grid's tables settle
+ * at 44 virtual s, before the first retransmission could land).
+ */
+const EXCHANGE_HOLD_NS = MIN_LS_ARRIVAL_NS + 0.5 * SEC_NS
 /** Bytes of LSAs per Link State Update we send (fits a 1500-byte MTU with headers). */
 export const LSU_BYTES = 1400
 export const DEFAULT_MAX_LSA = 50000
@@ -121,6 +136,16 @@ export class OspfEngine {
   ownDirty = true
   ownAt = 0
   readonly lastOrig = new Map<string, number>()
+  /**
+   * When one of our own LSAs last went out as the answer to a Link State Request (a database
+   * exchange). A newer instance waits until MinLSArrival has passed since: the neighbour that took
+   * that copy, and every router it flooded the copy on to, would drop a newer one arriving sooner
+   * (§13 step 5a) and have it only from the retransmission an RxmtInterval later — after an
+   * adjacency comes up, a second wave through the whole area and a second SPF run everywhere.
+   */
+  ownSentAt = Number.NEGATIVE_INFINITY
+  /** When origination was first held back for ownSentAt (infinity: not held). */
+  private ownHeldFrom = Number.POSITIVE_INFINITY
   private ageScanAt = 0
   /** Flooding out and delayed acknowledgments (ospf_flood_out.ts). */
   readonly out: FloodOut
@@ -255,9 +280,15 @@ export class OspfEngine {
     for (const i of this.ifs.values()) this.ifUp(i, this.now)
   }
 
+  /**
+   * Our LSAs want recomputing: ORIGINATE_DELAY_NS from the first change, so that what changes in one
+   * moment (the adjacencies of every interface coming up after the Wait timer) goes out as one
+   * instance rather than one now and the rest a MinLSInterval later.
+   */
   markDirty(): void {
+    const at = this.now + ORIGINATE_DELAY_NS
+    if (!this.ownDirty || at < this.ownAt) this.ownAt = at
     this.ownDirty = true
-    this.ownAt = 0
   }
 
   // ---- DR election (ospf_dr.ts) ----
@@ -478,7 +509,17 @@ export class OspfEngine {
       for (const n of i.nbrs.values()) this.nbr.tick(i, n, now)
     }
     if (this.out.ackAt <= now) this.out.flushAcks()
-    if (this.ownDirty && now >= this.ownAt) this.originate(now)
+    if (this.ownDirty && now >= this.ownAt) {
+      // Held at most EXCHANGE_HOLD_NS in all: a neighbour asking again and again cannot starve it.
+      const until = Math.min(this.ownSentAt, this.ownHeldFrom) + EXCHANGE_HOLD_NS
+      if (now < until) {
+        if (this.ownHeldFrom === Number.POSITIVE_INFINITY) this.ownHeldFrom = now
+        this.ownAt = until
+      } else {
+        this.ownHeldFrom = Number.POSITIVE_INFINITY
+        this.originate(now)
+      }
+    }
     if (now >= this.ageScanAt) {
       this.ageScanAt = now + AGE_SCAN_NS
       this.ageScan(now)

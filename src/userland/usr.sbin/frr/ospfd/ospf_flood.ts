@@ -9,11 +9,8 @@
 
 import { type Lsa, LsType, lsaCompare, lsaCompareAged, MAX_AGE } from '../../../../wire/routing/ospf.js'
 import type { OspfEngine } from './ospf_engine.js'
-import { ageOf, SEC_NS } from './ospf_lsdb.js'
+import { ageOf, MIN_LS_ARRIVAL_NS } from './ospf_lsdb.js'
 import { type Nbr, NbrState, type OspfIf } from './ospf_types.js'
-
-/** §B: MinLSArrival — a newer instance sooner than this after the last is dropped (not acknowledged). */
-const MIN_LS_ARRIVAL_NS = 1 * SEC_NS
 
 /** A Link State Update (§13). */
 export function receiveUpdate(e: OspfEngine, i: OspfIf, n: Nbr, lsas: readonly Lsa[], now: number): void {

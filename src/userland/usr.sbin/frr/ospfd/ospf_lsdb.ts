@@ -20,6 +20,8 @@ import {
 } from '../../../../wire/routing/ospf.js'
 
 export const SEC_NS = 1e9
+/** §B: MinLSArrival — a newer instance sooner than this after the last is dropped (not acknowledged). */
+export const MIN_LS_ARRIVAL_NS = 1 * SEC_NS
 
 export interface LsaEntry {
   lsa: Lsa

@@ -31,6 +31,8 @@ import { type Nbr, NbrState, newNbr, type OspfIf } from './ospf_types.js'
 /** LSA headers per DD and requests per LSR (both fit a 1500-byte MTU). */
 const DD_HEADERS = 60
 const LSR_ENTRIES = 100
+/** LSAs resent to a neighbour per RxmtInterval. */
+const RXMT_BATCH = 50
 /** Neighbours one interface keeps at most (a flood of forged Hellos cannot grow it further). */
 export const MAX_NBRS = 256
 
@@ -316,6 +318,7 @@ export class NbrInput {
         this.badRequest(i, n, now)
         return
       }
+      if (e.isSelf(cur.lsa)) e.ownSentAt = now
       out.push(e.wire(cur, now))
     }
     e.sendLsas(i, n.addr, out)
@@ -378,7 +381,12 @@ export class NbrInput {
     if (n.retransAt <= now) {
       n.retransAt = Number.POSITIVE_INFINITY
       if (n.retrans.size > 0 && n.state >= NbrState.EXCHANGE) {
-        const lsas = [...n.retrans.values()].slice(0, 50)
+        // The first RXMT_BATCH only: the list is not copied whole each RxmtInterval.
+        const lsas: Lsa[] = []
+        for (const l of n.retrans.values()) {
+          lsas.push(l)
+          if (lsas.length >= RXMT_BATCH) break
+        }
         e.sendLsas(i, n.addr, lsas)
         n.retransAt = now + i.retransmit * SEC_NS
       }
