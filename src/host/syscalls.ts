@@ -261,6 +261,19 @@ export interface ProcInfo {
   jid: number
 }
 
+/** struct igmp_ifinfo as sysctl net.inet.igmp.ifinfo copies it out. */
+export interface IgmpIfinfoView {
+  version: number
+  flags: number
+  rv: number
+  qi: number
+  qri: number
+  uri: number
+  v1Timer: number
+  v2Timer: number
+  v3Timer: number
+}
+
 export interface Syscalls {
   /** The credential's uid and jail, for prompts and messages. */
   readonly uid: number
@@ -399,10 +412,13 @@ export interface Syscalls {
    */
   ifGeneveSet(name: string, params: GeneveParams): void
   /**
-   * The IPv4 groups an interface listens to (getifmaddrs, AF_INET): the sockets' memberships,
-   * newest first, then 224.0.0.1 once it has an IPv4 address (in_ifinit joins all-hosts).
+   * The IPv4 groups an interface listens to (getifmaddrs, AF_INET): its memberships (sockets' and
+   * the kernel's, carp's 224.0.0.18), newest first, then 224.0.0.1
+   * once it has an IPv4 address (in_ifinit joins all-hosts).
    */
   ifInetGroups(name: string): number[]
+  /** net.inet.igmp.ifinfo for one interface (struct igmp_ifinfo, what ifmcstat prints). */
+  ifInetIgmp(name: string): IgmpIfinfoView
   /** `ifconfig IF debug|-debug` (IFF_DEBUG through SIOCSIFFLAGS). */
   ifSetDebug(name: string, on: boolean): void
   /**

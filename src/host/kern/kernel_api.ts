@@ -33,6 +33,7 @@ import {
   ifGeneveSet,
   ifGet,
   ifInetGroups,
+  ifInetIgmp,
   ifList,
   ifMoveToJail,
   ifReclaimFromJail,
@@ -92,6 +93,7 @@ import {
   type DevctlFd,
   type DivertSocket,
   type IfInfo,
+  type IgmpIfinfoView,
   type Inet6Syscalls,
   type IpfwReply,
   type IpfwRequest,
@@ -289,6 +291,10 @@ export class KernelApi implements Syscalls {
 
   ifInetGroups(name: string): number[] {
     return ifInetGroups(this.caller, name)
+  }
+
+  ifInetIgmp(name: string): IgmpIfinfoView {
+    return ifInetIgmp(this.caller, name)
   }
 
   ifSetDebug(name: string, on: boolean): void {

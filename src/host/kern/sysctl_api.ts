@@ -11,6 +11,7 @@ import { parseSysctlValue, type SysctlDecl } from '../../stack/net/sysctl.js'
 import { arp as arpState } from '../../stack/netinet/arp/arp.js'
 import { carpVnet } from '../../stack/netinet/carp/carp_var.js'
 import { icmp } from '../../stack/netinet/icmp.js'
+import { igmpVnet } from '../../stack/netinet/igmp/igmp_var.js'
 import { ip } from '../../stack/netinet/ip/ip.js'
 import { tcp } from '../../stack/netinet/tcp/tcp_var.js'
 import { udp } from '../../stack/netinet/udp.js'
@@ -72,6 +73,8 @@ export function protoStats(c: Caller, proto: ProtoName): ReadonlyArray<readonly 
       return flat(ip(v).stats)
     case 'icmp':
       return flat(icmp(v).stats)
+    case 'igmp':
+      return flat(igmpVnet(v).stats)
     case 'arp':
       return flat(arpState(v).stats)
     case 'udp':

@@ -32,12 +32,13 @@ import {
 } from '../../stack/net/ifnet.js'
 import { ifDestroy as ifCloneDestroy } from '../../stack/net/lifecycle.js'
 import type { RealLinkKind, RealLinkProvider } from '../../stack/net/real_link.js'
-import { udpEndpoints } from '../../stack/netinet/udp.js'
+import { igmpIfinfo, igmpIfinfoPeek } from '../../stack/netinet/igmp/igmp.js'
+import { IgmpState } from '../../stack/netinet/igmp/igmp_var.js'
 import { isSysError, SysError } from '../../util/errno.js'
 import { isMulticastMac } from '../../wire/addr.js'
 import type { Caller } from '../kern/caller.js'
 import { lookupJail } from '../kern/jails.js'
-import type { IfInfo, TunFd, VxlanInfo } from '../syscalls.js'
+import type { IfInfo, IgmpIfinfoView, TunFd, VxlanInfo } from '../syscalls.js'
 import { carpAttacher, carpInfo } from './carp_api.js'
 import { bridgeInfo } from './if_bridge_api.js'
 import { ifInfoL2 } from './if_l2_api.js'
@@ -453,13 +454,27 @@ const ALLHOSTS = 0xe0000001
 /** getifmaddrs for AF_INET on one interface: what ifmcstat -f inet lists. */
 export function ifInetGroups(c: Caller, name: string): number[] {
   const ifp = c.ifp(name, 'getifmaddrs')
-  const seen = new Set<number>()
-  for (const p of udpEndpoints(c.vnet)) {
-    const mo = p.mopts
-    if (mo === null) continue
-    for (let i = 0; i < mo.groups.length; i++) if (mo.ifps[i] === ifp) seen.add(mo.groups[i]!)
-  }
-  const out = [...seen].reverse()
-  if ((ifp.flags & IFF.MULTICAST) !== 0 && ifp.addrCount > 0) out.push(ALLHOSTS)
+  // A group whose last State-Change Report is still pending is left already, as MLD's are here.
+  const out = (igmpIfinfoPeek(ifp)?.groups ?? [])
+    .filter((inm) => inm.state !== IgmpState.LEAVING_MEMBER && inm.state !== IgmpState.NOT_MEMBER)
+    .map((inm) => inm.group)
+  if ((ifp.flags & IFF.MULTICAST) !== 0 && ifp.addrCount > 0 && !out.includes(ALLHOSTS)) out.push(ALLHOSTS)
   return out
+}
+
+/** sysctl_igmp_ifinfo: the interface's IGMP state (made with the defaults if IGMP never ran there). */
+export function ifInetIgmp(c: Caller, name: string): IgmpIfinfoView {
+  const ifp = c.ifp(name, 'sysctl')
+  const igi = igmpIfinfo(ifp)
+  return {
+    version: igi.version,
+    flags: igi.flags,
+    rv: igi.rv,
+    qi: igi.qi,
+    qri: igi.qri,
+    uri: igi.uri,
+    v1Timer: igi.v1Timer,
+    v2Timer: igi.v2Timer,
+    v3Timer: igi.v3Timer,
+  }
 }

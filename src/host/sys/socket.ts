@@ -70,7 +70,7 @@ export interface DivertSocket {
 }
 
 /** `carp` only while the carp module is loaded (ENOENT otherwise, as its sysctl is then absent). */
-export type ProtoName = 'ip' | 'icmp' | 'arp' | 'udp' | 'tcp' | 'carp'
+export type ProtoName = 'ip' | 'icmp' | 'igmp' | 'arp' | 'udp' | 'tcp' | 'carp'
 
 export const AF_INET = 2
 

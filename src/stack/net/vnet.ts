@@ -82,8 +82,9 @@ export const Slot = {
   TUNNEL: 18,
   GENEVE: 19,
   CARP: 20,
+  IGMP: 21,
 } as const
-const SLOTS = 21
+const SLOTS = 22
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

@@ -34,6 +34,7 @@ import { dropSum, ip, type Net, ping } from '../../testing/net.js'
 import { MS, SEC } from '../../util/clock.js'
 import { Rng } from '../../util/rng.js'
 import { readMac } from '../../wire/addr.js'
+import { checksum } from '../../wire/checksum.js'
 import { IcmpType, icmpFinish, UnreachCode, writeIcmpHeader } from '../../wire/inet/icmp.js'
 import { Ipv4Check, Ipv4View } from '../../wire/inet/ipv4.js'
 import { ArpOp, ArpView } from '../../wire/link/arp.js'
@@ -65,6 +66,15 @@ interface Path {
   /** Ethernet input (frames) or loopback input (bare IPv4 datagrams). */
   ether: boolean
   templates: Uint8Array[]
+}
+
+/** An IGMP message with its checksum filled in. */
+function igmpMsg(bytes: number[]): Uint8Array {
+  const m = Uint8Array.from(bytes)
+  const sum = checksum(m, 0, m.length)
+  m[2] = sum >>> 8
+  m[3] = sum & 0xff
+  return m
 }
 
 function icmpUnreachQuoting(src: number, dst: number): Uint8Array {
@@ -120,6 +130,14 @@ function datagrams(src: number, dsts: number[], bcast: number): Uint8Array[] {
     out.push(...fragment(big, 1024))
   }
   out.push(ipv4({ src, dst: bcast, proto: IpProto.ICMP, payload: icmpEcho(6, 6) }))
+  // IGMP: a v3 General Query with Router Alert, a v2 report and a v3 report (igmp_input's paths).
+  const ra = new Uint8Array([148, 4, 0, 0])
+  const q = igmpMsg([0x11, 100, 0, 0, 0, 0, 0, 0, 2, 125, 0, 1, 10, 0, 0, 9])
+  out.push(ipv4({ src, dst: 0xe0000001, proto: IpProto.IGMP, ttl: 1, options: ra, payload: q }))
+  const r2 = igmpMsg([0x16, 0, 0, 0, 239, 1, 2, 3])
+  out.push(ipv4({ src, dst: 0xef010203, proto: IpProto.IGMP, ttl: 1, options: ra, payload: r2 }))
+  const r3 = igmpMsg([0x22, 0, 0, 0, 0, 0, 0, 1, 4, 0, 0, 0, 239, 1, 2, 3])
+  out.push(ipv4({ src, dst: 0xe0000016, proto: IpProto.IGMP, ttl: 1, options: ra, payload: r3 }))
   out.push(
     ipv4({ src, dst: 0xffffffff, proto: IpProto.UDP, payload: udp(src, 0xffffffff, 68, 67, pattern(30)) }),
   )

@@ -3,7 +3,9 @@
  * (struct ip_moptions) — the outgoing interface (IP_MULTICAST_IF), TTL (IP_MULTICAST_TTL, default 1),
  * loopback (IP_MULTICAST_LOOP, default on) and its group memberships (IP_ADD_MEMBERSHIP /
  * IP_DROP_MEMBERSHIP, at most IP_MAX_MEMBERSHIPS per socket) — and the membership test UDP input
- * uses to decide which sockets hear a datagram sent to a group.
+ * uses to decide which sockets hear a datagram sent to a group. A socket's first join of a group on
+ * an interface and its last leave are the interface's membership changes IGMP reports (igmp.ts);
+ * closing the socket leaves its groups (inp_freemoptions).
  *
  * Must not: allocate on the input path (membership is a scan of a short array), or change anything
  * when a request fails.
@@ -14,6 +16,7 @@ import { isMulticastIpv4 } from '../../wire/addr.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'
+import { igmpJoinGroup, igmpLeaveGroup } from './igmp/igmp.js'
 
 /** netinet/in.h option names (level IPPROTO_IP). */
 export const IP_MULTICAST_IF = 9
@@ -67,8 +70,12 @@ function mcastIfp(v: Vnet, m: IpMreq, op: string): Ifnet {
     return ifa.ifp
   }
   const rt = v.routes.lookup(m.multiaddr >>> 0)
-  if (rt === null || (rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) !== 0) throw new SysError('EADDRNOTAVAIL', op)
-  return rt.ifp
+  if (rt !== null && (rt.flags & (RTF.REJECT | RTF.BLACKHOLE)) === 0) return rt.ifp
+  // No route to the group: the first multicast-capable, non-loopback interface with an IPv4
+  // address (inp_lookup_mcast_ifp's walk of in_ifaddrhead).
+  for (const ifp of v.ifList)
+    if ((ifp.flags & (IFF.LOOPBACK | IFF.MULTICAST)) === IFF.MULTICAST && ifp.addrCount > 0) return ifp
+  throw new SysError('EADDRNOTAVAIL', op)
 }
 
 function checkMreq(m: unknown): IpMreq {
@@ -102,10 +109,12 @@ export function setMoption(v: Vnet, mo: IpMoptions, name: number, value: number 
       if (mo.groups.length >= IP_MAX_MEMBERSHIPS) throw new SysError('ETOOMANYREFS', 'setsockopt')
       mo.groups.push(group)
       mo.ifps.push(ifp)
+      igmpJoinGroup(ifp, group)
     } else {
       if (at < 0) throw new SysError('EADDRNOTAVAIL', 'setsockopt')
       mo.groups.splice(at, 1)
       mo.ifps.splice(at, 1)
+      igmpLeaveGroup(ifp, group, v)
     }
     return
   }
@@ -134,6 +143,14 @@ export function getMoption(mo: IpMoptions | null, name: number): number {
   if (name === IP_MULTICAST_LOOP) return mo === null || mo.loop ? 1 : 0
   if (name === IP_MULTICAST_IF) return mo?.ifp?.addrs[0]?.addr ?? 0
   throw new SysError('ENOPROTOOPT', 'getsockopt')
+}
+
+/** inp_freemoptions: a closing socket leaves every group it joined. */
+export function freeMoptions(v: Vnet, mo: IpMoptions | null): void {
+  if (mo === null) return
+  for (let i = 0; i < mo.groups.length; i++) igmpLeaveGroup(mo.ifps[i]!, mo.groups[i]!, v)
+  mo.groups.length = 0
+  mo.ifps.length = 0
 }
 
 export function isMoption(name: number): boolean {

@@ -11,6 +11,8 @@ import type { VnetModule } from '../net/vnet.js'
 import { arpAnnounce, arpIfDetach, arpInput, arpModule, etherOutputIp } from './arp/arp.js'
 import { arpIfInit, garpIfDetach, garpStop } from './arp/arp_garp.js'
 import { icmpModule } from './icmp.js'
+import { igmpIfDetach } from './igmp/igmp.js'
+import { igmpModule } from './igmp/igmp_sysctl.js'
 import { ipModule } from './ip/ip.js'
 import { ipInput } from './ip/ip_input.js'
 import { ipOutput } from './ip/ip_output.js'
@@ -25,6 +27,7 @@ export const INET_MODULES: readonly VnetModule<unknown>[] = [
   arpModule,
   ipModule,
   icmpModule,
+  igmpModule,
   reassModule,
   rawModule,
   udpModule,
@@ -59,5 +62,6 @@ export function inetAttach(d: Domains): void {
   d.onDeparture((ifp) => {
     garpIfDetach(ifp)
     arpIfDetach(ifp)
+    igmpIfDetach(ifp)
   })
 }

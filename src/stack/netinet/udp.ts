@@ -34,7 +34,7 @@ import { intKnob } from '../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../net/vnet.js'
 import { in6SetV4Mapped } from '../netinet6/in6_pcb.js'
 import { icmpError } from './icmp.js'
-import { IP_DEFAULT_MULTICAST_TTL } from './in_mcast.js'
+import { freeMoptions, IP_DEFAULT_MULTICAST_TTL } from './in_mcast.js'
 import { INADDR_ANY, INP, Inpcb, InpcbTable, jailRemoteAddr, type PcbJail } from './in_pcb.js'
 import { ip } from './ip/ip.js'
 import { pcbLookupFwd } from './ip/ip_fwd_tag.js'
@@ -363,6 +363,7 @@ export const udpUsrreqs: ProtoUsrreqs = {
   detach(so) {
     const pcb = so.pcb as Inpcb | null
     if (pcb === null) return
+    freeMoptions(pcb.vnet, pcb.mopts)
     udp(pcb.vnet).pcbs.detach(pcb)
     so.pcb = null
   },

@@ -28,6 +28,7 @@ import { IPV6_HDR_LEN, ipv6PseudoSum } from '../../wire/inet6/ipv6.js'
 import { encapUdp6Input, GRE_UDPPORT } from '../net/if/ip_tunnel.js'
 import type { Ifnet } from '../net/ifnet.js'
 import { Slot, type Vnet } from '../net/vnet.js'
+import { freeMoptions } from '../netinet/in_mcast.js'
 import { INP, Inpcb, type PcbJail } from '../netinet/in_pcb.js'
 import { type UdpTunnel, type UdpVnet, udp, udpUsrreqs } from '../netinet/udp.js'
 import { icmp6Error } from './icmp6.js'
@@ -303,6 +304,7 @@ export const udp6Usrreqs: ProtoUsrreqs = {
     const pcb = so.pcb as Inpcb | null
     if (pcb === null) return
     freeMoptions6(pcb.mopts6)
+    freeMoptions(pcb.vnet, pcb.mopts)
     udp(pcb.vnet).pcbs.detach(pcb)
     so.pcb = null
   },

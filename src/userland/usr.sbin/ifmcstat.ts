@@ -4,10 +4,13 @@
  * the protocol defaults (`mldv1` alone while an MLDv1 querier is present), then per group
  * `group ADDR[%IF scopeid 0xN] mode exclude` and the
  * `mcast-macaddr` it maps to (RFC 2464 §7). `-i IF` picks one interface, `-f inet6` the family.
- * For `-f inet`, the IPv4 groups: the interface's first address, the `igmpv3` line and each group
- * with its 01:00:5e MAC (RFC 1112 §6.4). Read-only; never changes a membership.
+ * For `-f inet`, the IPv4 groups: the interface's first address, the `igmpvN` line (in_ifinfo: the
+ * version IGMP speaks there now, v1 or v2 while an older querier is present, with the querier's
+ * robustness and intervals in v3 mode; `-vv` adds the timers) and each group with its 01:00:5e
+ * MAC (RFC 1112 §6.4). Read-only; never changes a membership.
  */
 
+import type { IgmpIfinfoView } from '../../host/syscalls.js'
 import { formatIpv4, formatMac, ipMulticastMac } from '../../wire/addr.js'
 import { formatIpv6, in6McastMac } from '../../wire/inet6/in6_addr.js'
 import { CmdError, EX, optsOrUsage, runTool } from '../common.js'
@@ -22,6 +25,18 @@ function zoned(g: Uint8Array): boolean {
   return scope === 1 || scope === 2
 }
 
+/**
+ * in_ifinfo: the interface's IGMP version and flags (printb's form, the empty set too), the
+ * querier's robustness and intervals in v3 mode, and with -vv the three timers in ticks.
+ */
+function inIfinfo(igi: IgmpIfinfoView, verbose: number): string {
+  const names = [igi.flags & 1 ? 'SILENT' : '', igi.flags & 2 ? 'LOOPBACK' : ''].filter((x) => x !== '')
+  let out = `\tigmpv${igi.version} flags=${igi.flags.toString(16)}<${names.join(',')}>`
+  if (igi.version === 3) out += ` rv ${igi.rv} qi ${igi.qi} qri ${igi.qri} uri ${igi.uri}`
+  if (verbose >= 2) out += ` v1timer ${igi.v1Timer} v2timer ${igi.v2Timer} v3timer ${igi.v3Timer}`
+  return `${out}\n`
+}
+
 export const ifmcstat: Command = (argv, io, proc) =>
   runTool('ifmcstat', io, () => {
     const sys = proc.sys
@@ -30,7 +45,9 @@ export const ifmcstat: Command = (argv, io, proc) =>
     let only: string | null = null
     let inet6 = true
     let inet = false
+    let verbose = 0
     for (const [f, v] of opts) {
+      if (f === 'v') verbose++
       if (f === 'i') only = v ?? ''
       else if (f === 'f') {
         if (v === 'inet6') inet6 = true
@@ -50,8 +67,7 @@ export const ifmcstat: Command = (argv, io, proc) =>
         if (groups.length === 0) continue
         out += `${ifi.name}:\n`
         if (ifi.addrs[0] !== undefined) out += `\tinet ${formatIpv4(ifi.addrs[0].addr)}\n`
-        // in_ifinfo: IGMPv3, no flags (printb prints the empty set too).
-        out += '\tigmpv3 flags=0<> rv 2 qi 125 qri 10 uri 3\n'
+        out += inIfinfo(sys.ifInetIgmp(ifi.name), verbose)
         for (const g of groups) {
           out += `\t\tgroup ${formatIpv4(g)} mode exclude\n`
           out += `\t\t\tmcast-macaddr ${formatMac(ipMulticastMac(g))}\n`

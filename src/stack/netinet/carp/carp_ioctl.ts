@@ -15,12 +15,14 @@ import {
   CARP_MAXVHID,
   CARP_VERSION,
   IN6ADDR_CARP_GROUP,
+  INADDR_CARP_GROUP,
 } from '../../../wire/inet/carp.js'
 import { VRRP_MAX_INTERVAL, VRRP_VERSION } from '../../../wire/inet/vrrp.js'
 import { IFF, type IfAddr, type Ifnet, removeConnectedRoutes } from '../../net/ifnet.js'
 import { Slot, type Vnet } from '../../net/vnet.js'
 import type { In6Ifaddr } from '../../netinet6/in6_var.js'
 import { in6IfJoin, in6IfLeave } from '../../netinet6/mld6/in6_mcast.js'
+import { igmpJoinGroup, igmpLeaveGroup } from '../igmp/igmp.js'
 import { carpHmacPrepare } from './carp_hmac.js'
 import { CarpIf, type CarpIfOps, CarpSoftc, CarpState, type CarpVnet, carpVnet } from './carp_var.js'
 import {
@@ -161,13 +163,13 @@ export function carpCheckAttach(ifp: Ifnet, vhid: number): void {
 export function carpAttach(ifa: IfAddr | In6Ifaddr, vhid: number): void {
   const cif = ifa.ifp.carp as CarpIf
   const sc = cif.find(vhid)!
-  // carp_multicast_setup: the interface listens to ff02::12 while it has carp IPv6 addresses
-  // (224.0.0.18 needs no joining here: IPv4 input takes every group).
+  // carp_multicast_setup: the interface listens to 224.0.0.18 / ff02::12 while it has carp
+  // addresses of that family (in_joingroup / in6_joingroup, so IGMP and MLD report them).
   if (isV6(ifa)) {
     if (cif.naddrs6++ === 0) in6IfJoin(ifa.ifp, IN6ADDR_CARP_GROUP as Uint8Array)
     sc.naddrs6++
   } else {
-    cif.naddrs++
+    if (cif.naddrs++ === 0) igmpJoinGroup(ifa.ifp, INADDR_CARP_GROUP)
     sc.naddrs++
   }
   sc.ifas.push(ifa)
@@ -189,7 +191,7 @@ function carpDetach(sc: CarpSoftc, ifa: IfAddr | In6Ifaddr): void {
     if (--cif.naddrs6 === 0) in6IfLeave(ifa.ifp, IN6ADDR_CARP_GROUP as Uint8Array)
   } else {
     sc.naddrs--
-    cif.naddrs--
+    if (--cif.naddrs === 0) igmpLeaveGroup(ifa.ifp, INADDR_CARP_GROUP)
     removeConnectedRoutes(ifa)
   }
   ifa.carp = null

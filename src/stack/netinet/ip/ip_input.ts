@@ -22,6 +22,7 @@ import { flowHash, mpathSelect, RTF } from '../../net/route/route.js'
 import { ADDR_BCAST, ADDR_LOCAL, type Vnet } from '../../net/vnet.js'
 import { stfInput } from '../../netinet6/if_stf.js'
 import { icmpError, icmpInput } from '../icmp.js'
+import { igmpInput } from '../igmp/igmp_input.js'
 import { rawInput } from '../raw.js'
 import { tcpInput } from '../tcp/tcp_input.js'
 import { udpInput } from '../udp.js'
@@ -154,6 +155,7 @@ function ipLocal(v: Vnet, ifp: Ifnet, m: Mbuf): void {
   if (proto === IpProto.ICMP) icmpInput(v, ifp, m, hlen)
   else if (proto === IpProto.UDP) udpInput(v, ifp, m, hlen)
   else if (proto === IpProto.TCP) tcpInput(v, ifp, m, hlen)
+  else if (proto === IpProto.IGMP) igmpInput(ifp, m, hlen)
   else if (
     (proto === IPPROTO_IPV4 ||
       proto === IPPROTO_IPV6 ||

@@ -205,7 +205,7 @@ describe('netstat -s', () => {
     )
   })
 
-  test('-s prints tcp, udp, ip, icmp, arp (carp only when loaded); -p picks one; an unknown protocol fails', async () => {
+  test('-s prints tcp, udp, ip, icmp, igmp, arp (carp only when loaded); -p picks one; an unknown protocol fails', async () => {
     const k = fakeSys({
       protoStats: (p: string) => {
         // net.inet.carp.stats is absent without the module: fetch_stats prints nothing.
@@ -219,7 +219,7 @@ describe('netstat -s', () => {
     const all = await runCmd(netstat, 'netstat -s', k.sys)
     assert.deepEqual(
       all.out.split('\n').filter((l) => l.endsWith(':')),
-      ['tcp:', 'TCP connection count by state:', 'udp:', 'ip:', 'icmp:', 'arp:'],
+      ['tcp:', 'TCP connection count by state:', 'udp:', 'ip:', 'icmp:', 'igmp:', 'arp:'],
     )
     assert.equal((await runCmd(netstat, 'netstat -s -p arp', k.sys)).out, 'arp:\n\t1 arp_x\n')
     assert.deepEqual(await runCmd(netstat, 'netstat -s -p carp', k.sys), { status: 0, out: '', err: '' })
@@ -235,6 +235,24 @@ describe('netstat -s', () => {
       'carp:\n\t3 packets received (IPv4)\n\t0 packets received (IPv6)\n\t\t1 packet discarded for wrong TTL\n' +
         '\t\t2 discarded for bad authentication\n\t1 packet sent (IPv4)\n',
     )
+    // igmp_stats(): the queries take pluralies(), and -ss leaves out the zeros.
+    const igmp: Array<[string, number]> = [
+      ['igps_rcv_total', 3],
+      ['igps_rcv_tooshort', 0],
+      ['igps_rcv_badttl', 1],
+      ['igps_rcv_v1v2_queries', 1],
+      ['igps_rcv_v3_queries', 2],
+      ['igps_rcv_nora', 1],
+      ['igps_snd_reports', 4],
+    ]
+    assert.equal(
+      formatProtoStats('igmp', igmp),
+      'igmp:\n\t3 messages received\n\t0 messages received with too few bytes\n' +
+        '\t1 message received with wrong TTL\n\t1 V1/V2 membership query received\n' +
+        '\t2 V3 membership queries received\n\t1 V3 report received without Router Alert\n' +
+        '\t4 membership reports sent\n',
+    )
+    assert.doesNotMatch(formatProtoStats('igmp', igmp, true), /too few bytes/)
     assert.deepEqual(await runCmd(netstat, 'netstat -s -p foo', k.sys), {
       status: 1,
       out: '',

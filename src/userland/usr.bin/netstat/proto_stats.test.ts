@@ -107,5 +107,5 @@ test('netstat -s -p tcp --libxo json: the tcp container, its sub-containers and 
   assert.equal(Object.keys(states).length, 11)
   assert.equal(states.CLOSED, textCount(o.tcp!, /connections? +in CLOSED state/))
   // Without -p: every protocol of protox[] in its order.
-  assert.deepEqual(Object.keys(JSON.parse(o.all!).statistics), ['tcp', 'udp', 'ip', 'icmp', 'arp'])
+  assert.deepEqual(Object.keys(JSON.parse(o.all!).statistics), ['tcp', 'udp', 'ip', 'icmp', 'igmp', 'arp'])
 })

@@ -1,6 +1,6 @@
 /**
- * `netstat -s` for ip, icmp, udp, arp (and tcp through tcp.ts): FreeBSD 14's ip_stats, icmp_stats,
- * udp_stats and arp_stats in usr.bin/netstat/inet.c, line for line, emitted through libxo so that
+ * `netstat -s` for ip, icmp, igmp, udp, arp (and tcp through tcp.ts): FreeBSD 14's ip_stats,
+ * icmp_stats, igmp_stats, udp_stats and arp_stats in usr.bin/netstat/inet.c, line for line, emitted through libxo so that
  * `--libxo json|xml` gives their structure — a container per protocol holding each counter under
  * inet.c's field name (`received-packets`, `dropped-bad-checksum` …), ICMP's histograms as
  * `output-histogram`/`input-histogram` lists of `name`/`count`, and `icmp-address-responses`.
@@ -99,6 +99,46 @@ const ARP_LINES: readonly Line[] = [
   ['malformed', '%d malformed ARP packet%s dropped', 's', 'dropped-malformed'],
 ]
 
+/** igmp_stats() from inet.c: the queries with pluralies() ("query"/"queries"). */
+const IGMP_LINES: readonly Line[] = [
+  ['igps_rcv_total', '%d message%s received', 's', 'received-messages'],
+  ['igps_rcv_tooshort', '%d message%s received with too few bytes', 's', 'dropped-too-short'],
+  ['igps_rcv_badttl', '%d message%s received with wrong TTL', 's', 'dropped-wrong-ttl'],
+  ['igps_rcv_badsum', '%d message%s received with bad checksum', 's', 'dropped-bad-checksum'],
+  ['igps_rcv_v1v2_queries', '%d V1/V2 membership quer%s received', 'ies', 'received-membership-queries'],
+  ['igps_rcv_v3_queries', '%d V3 membership quer%s received', 'ies', 'received-v3-membership-queries'],
+  [
+    'igps_rcv_badqueries',
+    '%d membership quer%s received with invalid field(s)',
+    'ies',
+    'dropped-membership-queries',
+  ],
+  ['igps_rcv_gen_queries', '%d general quer%s received', 'ies', 'received-general-queries'],
+  ['igps_rcv_group_queries', '%d group quer%s received', 'ies', 'received-group-queries'],
+  ['igps_rcv_gsr_queries', '%d group-source quer%s received', 'ies', 'received-group-source-queries'],
+  ['igps_drop_gsr_queries', '%d group-source quer%s dropped', 'ies', 'dropped-group-source-queries'],
+  ['igps_rcv_reports', '%d membership report%s received', 's', 'received-membership-requests'],
+  [
+    'igps_rcv_badreports',
+    '%d membership report%s received with invalid field(s)',
+    's',
+    'dropped-membership-reports',
+  ],
+  [
+    'igps_rcv_ourreports',
+    '%d membership report%s received for groups to which we belong',
+    's',
+    'received-membership-reports-matching',
+  ],
+  [
+    'igps_rcv_nora',
+    '%d V3 report%s received without Router Alert',
+    's',
+    'received-v3-reports-no-router-alert',
+  ],
+  ['igps_snd_reports', '%d membership report%s sent', 's', 'sent-membership-reports'],
+]
+
 /** carp_stats() from inet.c: the drops indented under the input lines. */
 const CARP_LINES: readonly Line[] = [
   ['carps_ipackets', '%d packet%s received (IPv4)', 's', 'received-inet-packets'],
@@ -119,6 +159,7 @@ const CARP_LINES: readonly Line[] = [
 const PROTO_LINES: Record<Exclude<ProtoName, 'tcp'>, readonly Line[]> = {
   ip: IP_LINES,
   icmp: ICMP_LINES,
+  igmp: IGMP_LINES,
   udp: UDP_LINES,
   arp: ARP_LINES,
   carp: CARP_LINES,
@@ -283,7 +324,7 @@ export function formatProtoStats(
 }
 
 /** protox[] order: what `netstat -s` without -p prints. */
-export const PROTO_ORDER: readonly ProtoName[] = ['tcp', 'udp', 'ip', 'icmp', 'carp', 'arp']
+export const PROTO_ORDER: readonly ProtoName[] = ['tcp', 'udp', 'ip', 'icmp', 'igmp', 'carp', 'arp']
 
 /** Whether netstat -s knows this protocol (FreeBSD's protox[] names with statistics here). */
 export function isProtoName(p: string): p is ProtoName {
