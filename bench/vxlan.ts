@@ -77,21 +77,7 @@ export async function vxlanMetrics(cfg: BenchConfig): Promise<VxlanResult> {
     const p = peers.create()
     const q = peers.create()
     // Linux <-> VirtNet: vxlan0 (VNI 42) in p toward our socket on p's veth to us.
-    p.ip([
-      'link',
-      'add',
-      'vxlan0',
-      'type',
-      'vxlan',
-      'id',
-      '42',
-      'remote',
-      p.hostAddr,
-      'local',
-      p.nsAddr,
-      'dstport',
-      '4789',
-    ])
+    p.vxlanToHost()
     p.ip(['addr', 'add', '10.42.0.2/24', 'dev', 'vxlan0'])
     await p.exec(['ethtool', '-K', 'vxlan0', 'tx', 'off'])
     p.ip(['link', 'set', 'vxlan0', 'up'])

@@ -39,9 +39,11 @@ import { getMoption, IpMoptions, type IpMreq, isMoption, setMoption } from '../.
 import { INP, type Inpcb } from '../../stack/netinet/in_pcb.js'
 import { syncacheEntries } from '../../stack/netinet/tcp/syncache/tcp_syncache.js'
 import { tcpClose, tcpDrop } from '../../stack/netinet/tcp/tcp_subr.js'
+import { twClose } from '../../stack/netinet/tcp/tcp_timewait.js'
 import { tcpEndpoints, tcpGetopt, tcpInfo, tcpSetopt, tcpSocket } from '../../stack/netinet/tcp/tcp_usrreq.js'
 import {
   intotcpcb,
+  intotw,
   TCP_STACK_NAME,
   TCP_STATE_NAMES,
   TCPS,
@@ -588,6 +590,11 @@ export function tcpDropConn(v: Vnet, local: SockAddrIn, foreign: SockAddrIn): vo
       if ((inp.vflag & INP.IPV6) === 0 || inp.laddr6 === null || inp.faddr6 === null) continue
       if (!in6Eq(inp.laddr6, 0, l6, 0) || !in6Eq(inp.faddr6, 0, f6, 0)) continue
       if (zone !== 0 && inp.zone !== zone) continue
+    }
+    const tw = intotw(inp)
+    if (tw !== null) {
+      twClose(tw)
+      return
     }
     const tp = intotcpcb(inp)
     if (tp === null) continue

@@ -43,7 +43,11 @@ export class Inpcb {
   lport = 0
   faddr = INADDR_ANY
   fport = 0
-  readonly so: Socket
+  /**
+   * Its socket. A TCP endpoint in compact TIME_WAIT has none any more (FreeBSD's NULL inp_socket):
+   * it then holds its vnet's closed stand-in socket, and its tcptw remembers the options.
+   */
+  so: Socket
   readonly vnet: Vnet
   readonly jail: PcbJail | null
   /** The opener's credential, as far as binding cares (inp_cred). */
@@ -319,13 +323,13 @@ export class InpcbTable {
       if (
         t !== null &&
         t.uid !== pcb.uid &&
-        (laddr !== INADDR_ANY || t.laddr !== INADDR_ANY || (t.so.options & SO.REUSEPORT) === 0)
+        (laddr !== INADDR_ANY || t.laddr !== INADDR_ANY || (soOptions(t) & SO.REUSEPORT) === 0)
       )
         throw new SysError('EADDRINUSE', 'bind')
     }
     const exactOnly = (opts & (SO.REUSEADDR | SO.REUSEPORT)) !== 0
     const t = this.lookupLocal(laddr, lport, !exactOnly)
-    if (t !== null && !(reuseport && (t.so.options & SO.REUSEPORT) !== 0))
+    if (t !== null && !(reuseport && (soOptions(t) & SO.REUSEPORT) !== 0))
       throw new SysError('EADDRINUSE', 'bind')
   }
 
@@ -384,6 +388,15 @@ export class InpcbTable {
     if (pcb.faddr !== INADDR_ANY) chainRemove(this.exact, exactKey(pcb.lport, pcb.fport), pcb)
     else chainRemove(this.unconnected, pcb.lport, pcb)
   }
+}
+
+/**
+ * so_options of p's socket; an endpoint in compact TIME_WAIT has no socket and its protocol block
+ * keeps them (tw_so_options, as in_pcbbind_setup reads them).
+ */
+export function soOptions(p: Inpcb): number {
+  const tw = p.ppcb as { readonly twSoOptions?: number } | null
+  return tw?.twSoOptions ?? p.so.options
 }
 
 /** The exact-match index's key: both ports in one int32. */

@@ -19,7 +19,14 @@ import {
   in6IsUnspecified,
   in6IsV4Mapped,
 } from '../../wire/inet6/in6_addr.js'
-import { INADDR_ANY, INP, type Inpcb, type InpcbTable, IPPORT_RESERVED } from '../netinet/in_pcb.js'
+import {
+  INADDR_ANY,
+  INP,
+  type Inpcb,
+  type InpcbTable,
+  IPPORT_RESERVED,
+  soOptions,
+} from '../netinet/in_pcb.js'
 import { prisonCheckIp6, prisonLocalIp6 } from './in6_jail.js'
 import { in6Key } from './in6_var.js'
 import { ip6 } from './ip6/ip6.js'
@@ -128,7 +135,7 @@ export function in6PcbLookup(
 
 function portCheck(pcb: Inpcb, found: Inpcb | null): void {
   const reuseport = (pcb.so.options & SO.REUSEPORT) !== 0
-  if (found !== null && found !== pcb && !(reuseport && (found.so.options & SO.REUSEPORT) !== 0))
+  if (found !== null && found !== pcb && !(reuseport && (soOptions(found) & SO.REUSEPORT) !== 0))
     throw new SysError('EADDRINUSE', 'bind')
 }
 

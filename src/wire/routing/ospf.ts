@@ -23,9 +23,14 @@ export const INITIAL_SEQ = -0x7fffffff
 export const MAX_SEQ = 0x7fffffff
 
 export const OspfType = { HELLO: 1, DD: 2, LSR: 3, LSU: 4, LSACK: 5 } as const
-export const LsType = { ROUTER: 1, NETWORK: 2, SUMMARY: 3, ASBR_SUMMARY: 4, EXTERNAL: 5 } as const
+export const LsType = { ROUTER: 1, NETWORK: 2, SUMMARY: 3, ASBR_SUMMARY: 4, EXTERNAL: 5, NSSA: 7 } as const
 /** Options field bits (A.2): E (external routing capable). */
 export const OPT_E = 0x02
+/**
+ * RFC 3101 §2.1: the N bit of Hellos and DDs (the area is an NSSA) and, in a Type-7 LSA, the P bit
+ * (translate it to Type-5): one bit, 0x08.
+ */
+export const OPT_NP = 0x08
 /** DD flags (A.3.3). */
 export const DD_I = 4
 export const DD_M = 2
@@ -34,6 +39,8 @@ export const DD_MS = 1
 export const RTR_B = 1
 export const RTR_E = 2
 export const RTR_V = 4
+/** RFC 3101 §2.3: Nt, an NSSA border router that translates unconditionally. */
+export const RTR_NT = 0x10
 export const Link = { P2P: 1, TRANSIT: 2, STUB: 3, VIRTUAL: 4 } as const
 
 export interface OspfHeader {

@@ -48,6 +48,8 @@ export const RTR6_B = 1
 export const RTR6_E = 2
 /** V: an endpoint of one or more fully adjacent virtual links through this area. */
 export const RTR6_V = 4
+/** Nt (RFC 3101 §2.3 as OSPFv3 carries it): an NSSA border router that translates unconditionally. */
+export const RTR6_NT = 0x10
 export const Link6 = { P2P: 1, TRANSIT: 2, VIRTUAL: 4 } as const
 /** Prefix options NU, LA (a host address of the router) and P (an NSSA's to translate), §A.4.1.1. */
 export const PFX_NU = 0x01

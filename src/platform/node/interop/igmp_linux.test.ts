@@ -46,21 +46,7 @@ describe('IGMP against a Linux snooping bridge and querier', { skip: why ?? fals
     peers = new NetnsPeers()
     peer = peers.create()
     try {
-      peer.ip([
-        'link',
-        'add',
-        'vxlan0',
-        'type',
-        'vxlan',
-        'id',
-        '42',
-        'remote',
-        peer.hostAddr,
-        'local',
-        peer.nsAddr,
-        'dstport',
-        '4789',
-      ])
+      peer.vxlanToHost()
       peer.ip(['link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '1', 'mcast_querier', '1'])
       peer.ip(['link', 'set', 'br0', 'type', 'bridge', 'mcast_igmp_version', '3'])
       peer.ip(['link', 'set', 'br0', 'type', 'bridge', 'mcast_startup_query_interval', '100'])

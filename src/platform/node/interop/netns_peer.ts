@@ -156,6 +156,25 @@ export class NetnsPeer {
     return sh('ip', ['-n', this.ns, ...args])
   }
 
+  /** A Linux vxlan interface `name` (VNI 42, port 4789) whose underlay is the veth back to us. */
+  vxlanToHost(name = 'vxlan0'): void {
+    this.ip([
+      'link',
+      'add',
+      name,
+      'type',
+      'vxlan',
+      'id',
+      '42',
+      'remote',
+      this.hostAddr,
+      'local',
+      this.nsAddr,
+      'dstport',
+      '4789',
+    ])
+  }
+
   /** Run a command inside the namespace without blocking the event loop; never rejects. */
   exec(argv: readonly string[], timeoutMs = 30_000): Promise<RunResult> {
     return new Promise((resolve) => {

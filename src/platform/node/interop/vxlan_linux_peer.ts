@@ -27,21 +27,7 @@ export async function joined(
   node = 'pc',
 ): Promise<{ peer: NetnsPeer; lab: VirtLab; pc: VirtNode }> {
   const peer = peers.create()
-  peer.ip([
-    'link',
-    'add',
-    'vxlan0',
-    'type',
-    'vxlan',
-    'id',
-    '42',
-    'remote',
-    peer.hostAddr,
-    'local',
-    peer.nsAddr,
-    'dstport',
-    '4789',
-  ])
+  peer.vxlanToHost()
   peer.ip(['addr', 'add', '10.42.0.2/24', 'dev', 'vxlan0'])
   // Over a veth, Linux leaves the inner TCP/UDP checksum to "hardware" that never computes it
   // (CHECKSUM_PARTIAL crosses into our namespace as is): have vxlan0 checksum in software, as a

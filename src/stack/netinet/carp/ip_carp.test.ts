@@ -11,6 +11,7 @@ import { afterEach, describe, test } from 'node:test'
 import { Host } from '../../../host/host.js'
 import type { CarpSetReq, Syscalls } from '../../../host/syscalls.js'
 import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
+import { carpPair, carpReq, carpState } from '../../../testing/carp.js'
 import { netisrGuard, pairNet } from '../../../testing/fixtures.js'
 import { counter, errnoOf, ip, Net, ping } from '../../../testing/net.js'
 import { SEC } from '../../../util/clock.js'
@@ -21,26 +22,9 @@ const guard = netisrGuard()
 afterEach(() => guard.check())
 
 const VIP = ip('10.0.0.254')
-const STATE = ['INIT', 'BACKUP', 'MASTER']
-
-function carpNet(seed: number): Net {
-  const net = guard.track(pairNet(seed))
-  net.root.kldload('carp')
-  return net
-}
-
-function req(vhid: number, o: Partial<CarpSetReq> = {}): CarpSetReq {
-  return {
-    vhid,
-    state: 0,
-    advbase: 0,
-    advskew: 0,
-    key: new Uint8Array(20),
-    peer: 0,
-    peer6: null,
-    ...o,
-  }
-}
+const carpNet = (seed: number): Net => carpPair(guard, seed)
+const req = (vhid: number, o: Partial<CarpSetReq> = {}): CarpSetReq => carpReq({ vhid, ...o })
+const state = (sys: Syscalls, ifName: string): string => carpState(sys, ifName)
 
 function key(s: string): Uint8Array {
   const k = new Uint8Array(20)
@@ -52,10 +36,6 @@ function key(s: string): Uint8Array {
 function vip(sys: Syscalls, ifName: string, advskew: number, pass = ''): void {
   sys.carpSet(ifName, req(1, { advskew, key: key(pass) }))
   sys.ifAddAddr(ifName, VIP, 24, { alias: true, vhid: 1 })
-}
-
-function state(sys: Syscalls, ifName: string): string {
-  return STATE[sys.carpGet(ifName, 1)[0]!.state]!
 }
 
 describe('carp election', () => {

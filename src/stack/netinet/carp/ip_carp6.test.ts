@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
 import type { CarpSetReq, Syscalls } from '../../../host/syscalls.js'
-import { netisrGuard, pairNet } from '../../../testing/fixtures.js'
+import { carpPair, carpReq, carpState } from '../../../testing/carp.js'
+import { netisrGuard } from '../../../testing/fixtures.js'
 import type { Net } from '../../../testing/net.js'
 import { ip6, ping6 } from '../../../testing/net6.js'
 import { SEC } from '../../../util/clock.js'
@@ -18,15 +19,11 @@ const guard = netisrGuard()
 afterEach(() => guard.check())
 
 const VIP6 = '2001:db8::1'
-const STATE = ['INIT', 'BACKUP', 'MASTER']
-
-function req(o: Partial<CarpSetReq> = {}): CarpSetReq {
-  return { vhid: 1, state: 0, advbase: 0, advskew: 0, key: new Uint8Array(20), peer: 0, peer6: null, ...o }
-}
+const req = carpReq
+const state = (sys: Syscalls, ifName: string): string => carpState(sys, ifName)
 
 function carpNet(seed: number): Net {
-  const net = guard.track(pairNet(seed))
-  net.root.kldload('carp')
+  const net = carpPair(guard, seed)
   for (const [j, i, a] of [
     ['a', 'epair0a', '2001:db8::a'],
     ['b', 'epair0b', '2001:db8::b'],
@@ -38,10 +35,6 @@ function carpNet(seed: number): Net {
 function vip6(sys: Syscalls, ifName: string, o: Partial<CarpSetReq> = {}): void {
   sys.carpSet(ifName, req(o))
   sys.inet6.addAddr(ifName, ip6(VIP6), 64, { vhid: 1 })
-}
-
-function state(sys: Syscalls, ifName: string): string {
-  return STATE[sys.carpGet(ifName, 1)[0]!.state]!
 }
 
 /** The routes to the address (/128) and to its prefix (/64). */

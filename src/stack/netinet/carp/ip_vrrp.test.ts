@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
 import type { CarpSetReq, Syscalls } from '../../../host/syscalls.js'
-import { netisrGuard, pairNet } from '../../../testing/fixtures.js'
+import { carpPair, carpReq, carpState } from '../../../testing/carp.js'
+import { netisrGuard } from '../../../testing/fixtures.js'
 import { counter, errnoOf, ip, type Net } from '../../../testing/net.js'
 import { SEC } from '../../../util/clock.js'
 import { vrrpCksumOk4, vrrpCksumOk6 } from '../../../wire/inet/vrrp.js'
@@ -20,36 +21,14 @@ const guard = netisrGuard()
 afterEach(() => guard.check())
 
 const VIP = ip('10.0.0.254')
-const STATE = ['INIT', 'BACKUP', 'MASTER']
-
-function vrrpNet(seed: number): Net {
-  const net = guard.track(pairNet(seed))
-  net.root.kldload('carp')
-  return net
-}
-
-function req(o: Partial<CarpSetReq> = {}): CarpSetReq {
-  return {
-    vhid: 1,
-    state: 0,
-    advbase: 0,
-    advskew: 0,
-    key: new Uint8Array(20),
-    peer: 0,
-    peer6: null,
-    version: 3,
-    ...o,
-  }
-}
+const vrrpNet = (seed: number): Net => carpPair(guard, seed)
+const req = (o: Partial<CarpSetReq> = {}): CarpSetReq => carpReq({ version: 3, ...o })
+const state = (sys: Syscalls, ifName: string): string => carpState(sys, ifName)
 
 /** `ifconfig IF add vhid 1 carpver 3 vrrpprio P 10.0.0.254/24`. */
 function vip(sys: Syscalls, ifName: string, vrrpPrio: number, vrrpAdvInter = 0): void {
   sys.carpSet(ifName, req({ vrrpPrio, vrrpAdvInter }))
   sys.ifAddAddr(ifName, VIP, 24, { alias: true, vhid: 1 })
-}
-
-function state(sys: Syscalls, ifName: string): string {
-  return STATE[sys.carpGet(ifName, 1)[0]!.state]!
 }
 
 /** The first IP protocol 112 frame b receives on epair0b within `ns` (EtherType at 12, proto at `po`). */

@@ -10,7 +10,6 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, test } from 'node:test'
-import { Host } from '../../../host/host.js'
 import {
   AF_INET,
   IP_ADD_MEMBERSHIP,
@@ -19,10 +18,8 @@ import {
   SOCK,
   type Syscalls,
 } from '../../../host/syscalls.js'
-import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
-import { LabConsole } from '../../../topology/console/console.js'
-import { loadAny } from '../../../topology/file/load.js'
-import { Lab } from '../../../topology/lab/emulator.js'
+import { bootLab } from '../../../testing/lab_console.js'
+import type { Lab } from '../../../topology/lab/emulator.js'
 import { formatIpv4, ipMulticastMac, parseIpv4 } from '../../../wire/addr.js'
 import { checksum } from '../../../wire/checksum.js'
 import { IpProto, writeIpv4Header } from '../../../wire/inet/ipv4.js'
@@ -60,28 +57,16 @@ afterEach(() => {
 })
 
 async function boot(seed = 5) {
-  const { topology } = loadAny(LAN, 'lab.yaml')
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed })
-  lab = Lab.build(host, topology)
-  let out = ''
-  const io = {
-    stdin: { read: async () => null },
-    stdout: { write: (x: string) => void (out += x) },
-    stderr: { write: (x: string) => void (out += x) },
-  }
-  assert.deepEqual(await lab.start(() => io), [])
-  const con = new LabConsole(lab, io)
-  const run = async (line: string) => {
-    out = ''
-    await con.runLine(line)
-    return out
-  }
-  await con.runLine('a ifconfig eth0 inet 10.0.0.1/24')
-  await con.runLine('b ifconfig eth0 inet 10.0.0.2/24')
-  const sys = host.syscalls()
+  const booted = await bootLab(LAN, seed)
+  lab = booted.lab
+  const con = booted.console
+  const run = async (line: string) => (await booted.line(line)).out
+  await run('a ifconfig eth0 inet 10.0.0.1/24')
+  await run('b ifconfig eth0 inet 10.0.0.2/24')
+  const sys = booted.host.syscalls()
   const a = lab.sys('a')
   const b = lab.sys('b')
-  return { lab, host, con, run, a, b, sleep: (s: number) => sys.nanosleep(s * 1e9), now: () => sys.now() }
+  return { lab, host: booted.host, con, run, a, b, sleep: booted.sleep, now: () => sys.now() }
 }
 
 /** IGMP messages a sends, as b's eth0 sees them. */

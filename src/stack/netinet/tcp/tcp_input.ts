@@ -26,7 +26,8 @@ import { EXPAND, syncacheBadack, syncacheChkrst } from './syncache/tcp_syncache.
 import { syncacheAdd, syncacheExpand } from './syncache/tcp_syncache_handshake.js'
 import { tcpDoSegment } from './tcp_segment.js'
 import { tcpMss, tcpRespond } from './tcp_subr.js'
-import { intotcpcb, TCPS, type Tcpcb, type TcpSeg, type TcpVnet, TF, tcp } from './tcp_var.js'
+import { twCheckCompact } from './tcp_timewait.js'
+import { intotcpcb, TCPS, type Tcpcb, type TcpSeg, TcpTw, type TcpVnet, TF, tcp } from './tcp_var.js'
 
 /**
  * m starts at the IP header of length hlen. Takes ownership of m. `port` is the UDP source port of
@@ -95,7 +96,12 @@ export function tcpInputPcb(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, inp: In
   const port = seg.port
   const src = seg.src
   const dst = seg.dst
-  const tp = inp === null ? null : intotcpcb(inp)
+  const pp = inp === null ? null : inp.ppcb
+  if (pp instanceof TcpTw) {
+    twInput(v, tv, m, hlen, pp)
+    return
+  }
+  const tp = pp as Tcpcb | null
   if (tp === null || tp.state === TCPS.CLOSED) {
     if (tv.blackhole === 0 || (tv.blackhole === 1 && (seg.flags & TH.SYN) === 0))
       dropWithReset(v, tv, seg, tp)
@@ -128,6 +134,26 @@ export function tcpInputPcb(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, inp: In
   }
 }
 
+/**
+ * A segment for a compact TIME_WAIT: the signature and tunnel checks a tcpcb's segment passes,
+ * then tcp_twcheck. Takes ownership of m.
+ */
+function twInput(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, tw: TcpTw): void {
+  const seg = tv.seg
+  if (
+    ((tw.flags & TF.SIGNATURE) !== 0 || (tv.to.flags & TOF.SIGNATURE) !== 0) &&
+    !(seg.v6 ? md5Ok(v, tv, m, hlen, seg.src6, seg.dst6) : md5Ok(v, tv, m, hlen, seg.src, seg.dst))
+  ) {
+    v.env.pool.put(m)
+    return
+  }
+  if (tw.t_port !== seg.port) {
+    if ((seg.flags & TH.RST) === 0) tv.stats.tcps_tw_resets++
+    dropWithReset(v, tv, seg, tw)
+  } else twCheckCompact(tw, seg, tv.to)
+  v.env.pool.put(m)
+}
+
 /** TCPMD5_INPUT with FreeBSD's tcps_sig_* counting. */
 function md5Ok(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, src: SigAddr, dst: SigAddr): boolean {
   const st = tv.stats
@@ -157,7 +183,7 @@ export function tcpRedispatch(v: Vnet, tv: TcpVnet, seg: TcpSeg): void {
  * tcp_dropwithreset: answer a segment with an RST (RFC 9293 §3.10.7.1): at its ACK number if it
  * had one, else at 0 acknowledging everything it occupied. Never for an RST.
  */
-export function dropWithReset(v: Vnet, tv: TcpVnet, seg: TcpSeg, tp: Tcpcb | null = null): void {
+export function dropWithReset(v: Vnet, tv: TcpVnet, seg: TcpSeg, tp: Tcpcb | TcpTw | null = null): void {
   if ((seg.flags & TH.RST) !== 0) return
   // With a connection, its IP_TTL / IP_TOS apply to the RST too.
   const s6 = seg.v6 ? seg.dst6 : null

@@ -17,13 +17,24 @@ import { in6IsUnspecified } from '../../../wire/inet6/in6_addr.js'
 import { inpIsV6 } from '../../netinet6/in6_pcb.js'
 import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
+import type { Inpcb } from '../in_pcb.js'
 import { ip } from '../ip/ip.js'
 import { ipOutput } from '../ip/ip_output.js'
 import { ccCheckIdle, inRecoveryCongOnly, inRecoveryFast } from './cc/tcp_cc_hooks.js'
 import { ecnNewData, ecnOutputFlags, ecnOutputSynSent, IPTOS_ECN } from './ecn/tcp_ecn.js'
 import { in6Hlim, tcp6Send } from './tcp_ip6.js'
 import { tcpMssopt, tcpTsTicks } from './tcp_subr.js'
-import { haveEstablished, haveRcvdSyn, TCP_MAXWIN, TCPS, type Tcpcb, TF, TF2, TT } from './tcp_var.js'
+import {
+  haveEstablished,
+  haveRcvdSyn,
+  TCP_MAXWIN,
+  TCPS,
+  type Tcpcb,
+  type TcpVnet,
+  TF,
+  TF2,
+  TT,
+} from './tcp_var.js'
 import { ticksFromNs } from './timer/tcp_rtt.js'
 import { tcpSetPersist, tcpTimerActivate, tcpTimerActive } from './timer/tcp_timer.js'
 import { tcpUdpEncap, tcpUdpWrap } from './udp_tun/tcp_udp_tun.js'
@@ -153,14 +164,8 @@ function outputOne(tp: Tcpcb, idle: boolean): boolean {
     sendalot = true
   }
   if (seqLt(seqAdd(tp.snd_una, off + len), seqAdd(tp.snd_una, sb.cc))) flags &= ~TH.FIN
-  // The window to offer: what the receive buffer has room for, never shrinking the last offer.
-  const rcvHiwat = so.sbrcv.hiwat
-  let recwin = so.sbrcv.space
-  if (recwin < rcvHiwat / 4 && recwin < tp.maxseg) recwin = 0
-  const maxwin = TCP_MAXWIN << tp.rcv_scale
-  if (recwin > maxwin) recwin = maxwin
+  const recwin = tcpRecwin(tp)
   const advanced = seqDiff(tp.rcv_adv, tp.rcv_nxt)
-  if (recwin < advanced) recwin = advanced
   if (sackRxmit >= 0 && len > 0) {
     sendSegment(tp, flags, len, off, recwin, nowNs, sackRxmit)
     return true
@@ -177,16 +182,41 @@ function outputOne(tp: Tcpcb, idle: boolean): boolean {
   return sendalot
 }
 
+/** The window to offer: what the receive buffer has room for, never shrinking the last offer. */
+export function tcpRecwin(tp: Tcpcb): number {
+  const sbrcv = tp.so.sbrcv
+  let recwin = sbrcv.space
+  if (recwin < sbrcv.hiwat / 4 && recwin < tp.maxseg) recwin = 0
+  const maxwin = TCP_MAXWIN << tp.rcv_scale
+  if (recwin > maxwin) recwin = maxwin
+  const advanced = seqDiff(tp.rcv_adv, tp.rcv_nxt)
+  return recwin < advanced ? advanced : recwin
+}
+
 /**
- * tcp_output's t_port branch: the segment leaves inside UDP (tcp_udp_tun.ts), its UDP checksum
- * computed here for IPv4 and by ip6_output for IPv6. Takes ownership of m.
+ * The window field for an offer of `recwin` bytes (not on a SYN), rounded up to the scale unit so
+ * that scaling never shrinks the window (FreeBSD 13+).
  */
-function tcpUdpSend(tp: Tcpcb, m: Mbuf, v6: boolean, tos: number): string | undefined {
-  const tv = tp.tv
-  const inp = tp.inp
+export function tcpWinField(recwin: number, scale: number): number {
+  const unit = (1 << scale) - 1
+  return Math.min(((recwin + unit) & ~unit) >>> scale, TCP_MAXWIN)
+}
+
+/**
+ * tcp_output's t_port branch: the segment leaves inside UDP (tcp_udp_tun.ts) to the peer's port
+ * `tport`, its UDP checksum computed here for IPv4 and by ip6_output for IPv6. Takes ownership of m.
+ */
+export function tcpUdpSend(
+  inp: Inpcb,
+  tv: TcpVnet,
+  tport: number,
+  m: Mbuf,
+  v6: boolean,
+  tos: number,
+): string | undefined {
   const v = inp.vnet
   if (v6) {
-    if (!tcpUdpWrap(v, m, tp.t_port)) {
+    if (!tcpUdpWrap(v, m, tport)) {
       v.env.pool.put(m)
       return 'ENOBUFS'
     }
@@ -198,7 +228,7 @@ function tcpUdpSend(tp: Tcpcb, m: Mbuf, v6: boolean, tos: number): string | unde
     o.tclass = tos & 0xff
     return ip6Output(v, m, inp.faddr6!, 0, IpProto.UDP, o)
   }
-  if (!tcpUdpEncap(v, m, inp.laddr, inp.faddr, tp.t_port)) {
+  if (!tcpUdpEncap(v, m, inp.laddr, inp.faddr, tport)) {
     v.env.pool.put(m)
     return 'ENOBUFS'
   }
@@ -391,7 +421,7 @@ function sendSegment(
     }
   } else if (seqGt(seqAdd(tp.snd_nxt, len), tp.snd_max)) tp.snd_max = seqAdd(tp.snd_nxt, len)
   let err: string | undefined
-  if (tp.t_port !== 0) err = tcpUdpSend(tp, m, v6, tos)
+  if (tp.t_port !== 0) err = tcpUdpSend(inp, tv, tp.t_port, m, v6, tos)
   else if (v6) err = tcp6Send(v, tv, m, inp.laddr6, inp.faddr6!, inp.zone, in6Hlim(inp), tos)
   else {
     const ipo = tv.ipo

@@ -32,6 +32,7 @@ import {
   TCP_MAXWIN,
   TCPS,
   Tcpcb,
+  TcpTw,
   type TcpVnet,
   TF,
   tcpIfAny,
@@ -172,7 +173,7 @@ export function tcpMaxseg(tp: Tcpcb): number {
 export function tcpRespond(
   v: Vnet,
   tv: TcpVnet,
-  tp: Tcpcb | null,
+  tpOrTw: Tcpcb | TcpTw | null,
   src: number,
   dst: number,
   sport: number,
@@ -188,6 +189,10 @@ export function tcpRespond(
 ): void {
   const to = tv.oto
   to.clear()
+  // A compact TIME_WAIT answers only with RSTs here: its connection's addresses, TTL, TOS, FIB and
+  // signature apply; ECN and timestamps are for ACKs, which it sends itself (tcp_timewait.ts).
+  const tp = tpOrTw instanceof TcpTw ? null : tpOrTw
+  if (tpOrTw !== null && (tpOrTw.flags & TF.SIGNATURE) !== 0) to.flags |= TOF.SIGNATURE
   // An ACK of ours keeps echoing ECE while a CE mark is unanswered.
   if (tp !== null && (flags & TH.RST) === 0) flags = ecnOutputFlags(tp, flags, false)
   if (tp !== null && (tp.flags & TF.RCVD_TSTMP) !== 0 && (flags & TH.RST) === 0) {
@@ -195,9 +200,8 @@ export function tcpRespond(
     to.tsval = (tcpTsTicks(tv, v.env.clock.runNow()) + tp.ts_offset) >>> 0
     to.tsecr = tp.ts_recent
   }
-  if (tp !== null && (tp.flags & TF.SIGNATURE) !== 0) to.flags |= TOF.SIGNATURE
   const m = v.env.pool.get(TCP_HDR_LEN + 40)
-  if (tp !== null) m.fib = tp.inp.so.fibnum
+  if (tpOrTw !== null) m.fib = tp !== null ? tp.inp.so.fibnum : (tpOrTw as TcpTw).fib
   const hl = writeTcpHeader(
     m.data,
     m.off,
@@ -227,7 +231,7 @@ export function tcpRespond(
     tv.stats.tcps_sndtotal++
     if ((flags & TH.RST) !== 0) tv.stats.tcps_sndctrl++
     else tv.stats.tcps_sndacks++
-    const inp = tp?.inp
+    const inp = tpOrTw?.inp
     const hlim = inp !== undefined && inp.laddr6 !== null ? in6Hlim(inp) : ip6(v).defHlim
     const tclass = inp !== undefined && inp.tclass >= 0 ? inp.tclass : 0
     if (port === 0) tcp6Send(v, tv, m, src6, dst6, zone, hlim, tclass)
@@ -253,8 +257,8 @@ export function tcpRespond(
   if ((flags & TH.RST) !== 0) tv.stats.tcps_sndctrl++
   else tv.stats.tcps_sndacks++
   ipOutput(v, m, dst, port === 0 ? IpProto.TCP : IpProto.UDP, {
-    ttl: tp !== null && tp.inp.ttl >= 0 ? tp.inp.ttl : ip(v).defaultTtl,
-    tos: tp?.inp.tos ?? 0,
+    ttl: tpOrTw !== null && tpOrTw.inp.ttl >= 0 ? tpOrTw.inp.ttl : ip(v).defaultTtl,
+    tos: tpOrTw?.inp.tos ?? 0,
     df: tv.pathMtuDiscovery !== 0,
     src,
     dontRoute: false,
@@ -274,6 +278,7 @@ export function tcpClose(tp: Tcpcb): void {
   if (tp.state !== TCPS.CLOSED) tcpStateChange(tp, TCPS.CLOSED)
   tv.states[TCPS.CLOSED]!--
   tv.stats.tcps_closed++
+  tv.lastFreed = tp
   const inp = tp.inp
   tv.pcbs.detach(inp)
   inp.ppcb = null

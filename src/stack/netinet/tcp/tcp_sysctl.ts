@@ -10,6 +10,7 @@ import { intKnob, type SysctlDecl } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
 import { ccAvailableText } from './cc/cc_list.js'
 import { hostcacheSysctls } from './pmtu/tcp_hostcache.js'
+import { maxtcptw, setMaxtcptw, twDestroy } from './tcp_timewait.js'
 import { TcpVnet } from './tcp_var.js'
 import { tcpSetUdpTunnelingPort } from './udp_tun/tcp_over_udp.js'
 
@@ -78,6 +79,7 @@ export const tcpModule: VnetModule<TcpVnet> = {
   create: (v) => new TcpVnet(v),
   // The stack is going away under its sockets: they read end of file, cannot send, and stop their timers.
   destroy: (s) => {
+    twDestroy(s)
     for (const p of s.pcbs.all()) {
       const so = p.so
       so.state |= SS.CANTRCVMORE | SS.CANTSENDMORE
@@ -208,6 +210,17 @@ export const tcpModule: VnetModule<TcpVnet> = {
       0,
       1,
     ),
+    // A host-wide oid in FreeBSD 13 bounding per-vnet zones (V_tcptw_zone); per vnet here, as the
+    // endpoints it is a share of are.
+    {
+      name: 'net.inet.tcp.maxtcptw',
+      descr: 'Maximum number of compressed TCP TIME_WAIT entries',
+      kind: 'int',
+      ctype: 'uint',
+      scope: 'vnet',
+      get: (v) => maxtcptw(tcpOf(v)),
+      set: (v, value) => setMaxtcptw(tcpOf(v), value as number),
+    },
     knob('syncache.hashsize', 'Size of TCP syncache hashtable', 'scHashsize', 0, INT_MAX, true),
     knob('syncache.bucketlimit', 'Per-bucket hash limit for syncache', 'scBucketlimit', 0, INT_MAX, true),
     knob('syncache.cachelimit', 'Overall entry limit for syncache', 'scCachelimit', 0, INT_MAX, true),

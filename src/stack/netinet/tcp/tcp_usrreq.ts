@@ -45,7 +45,8 @@ import { sourceFor } from '../ip/ip_output.js'
 import { wscaleFor } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
 import { tcpClose, tcpDrop, tcpMssopt, tcpNewTcpcb, tcpStateChange } from './tcp_subr.js'
-import { intotcpcb, TCPS, type Tcpcb, TF, TF2, TT, tcp, tcpIfAny } from './tcp_var.js'
+import { twDetach } from './tcp_timewait.js'
+import { intotcpcb, intotw, TCPS, type Tcpcb, TF, TF2, TT, tcp, tcpIfAny } from './tcp_var.js'
 import { ticksFromNs } from './timer/tcp_rtt.js'
 import { keepInit, tcpTimerActivate } from './timer/tcp_timer.js'
 
@@ -228,6 +229,8 @@ export const tcpUsrreqs: ProtoUsrreqs = {
     soisdisconnecting(sso)
     sso.sbrcv.flush()
     if (usrclosed(tp)) tcpOutput(tp)
+    // Already in TIME_WAIT (after shutdown): nothing needs the socket or the tcpcb any more.
+    if (tp.state === TCPS.TIME_WAIT && tp.inp.ppcb === tp) twDetach(tp)
   },
 
   sockaddr(so) {
@@ -543,6 +546,10 @@ export function tcpEndpoints(v: Vnet): Array<{ inp: Inpcb; state: number; sendQ:
   if (tv === undefined) return []
   const out: Array<{ inp: Inpcb; state: number; sendQ: number; recvQ: number }> = []
   for (const inp of tv.pcbs.all()) {
+    if (intotw(inp) !== null) {
+      out.push({ inp, state: TCPS.TIME_WAIT, sendQ: 0, recvQ: 0 })
+      continue
+    }
     const tp = intotcpcb(inp)
     const so = inp.so as StreamSocket
     out.push({

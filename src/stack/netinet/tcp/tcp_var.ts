@@ -11,7 +11,7 @@
 import type { Mbuf } from '../../../buf/mbuf.js'
 import type { Socket } from '../../../kern/socket.js'
 import type { StreamSocket } from '../../../kern/socket_stream.js'
-import type { Timer } from '../../../util/clock.js'
+import type { Clock, Timer } from '../../../util/clock.js'
 import type { Rng } from '../../../util/rng.js'
 import { TcpOptions, TcpView } from '../../../wire/inet/tcp.js'
 import { Slot, type Vnet, vstate } from '../../net/vnet.js'
@@ -216,6 +216,10 @@ export class TcpStats {
   /** TCP over UDP (tcp_udp_tun.ts): datagrams taken from the tunnel port, and those dropped as malformed. */
   tcps_tunneled_pkts = 0
   tcps_tunneled_errs = 0
+  /** TIME_WAIT (FreeBSD's tcps_tw_*): ended early by a new SYN, answered with an RST, answered with an ACK. */
+  tcps_tw_recycles = 0
+  tcps_tw_resets = 0
+  tcps_tw_responds = 0
 }
 
 /**
@@ -314,6 +318,45 @@ export class Tcpcb extends TcpSeqSpace {
   }
   set snd_ssthresh(n: number) {
     this.ccv.ssthresh = n
+  }
+}
+
+/**
+ * A connection in TIME_WAIT whose socket is gone (FreeBSD 13's struct tcptw): what answering the
+ * peer for 2*MSL needs, so the socket, tcpcb, buffers, congestion state and callout are freed when
+ * the connection enters TIME_WAIT. It stands in the inpcb's inp_ppcb, which stays in the table's
+ * indexes so the 4-tuple stays taken. Sequence numbers and timestamps are int32 (unboxed); read
+ * them with `>>> 0`.
+ */
+export class TcpTw {
+  readonly inp: Inpcb
+  readonly tv: TcpVnet
+  sndNxt = 0
+  /** What our ACKs carry as their sequence number (snd_max, as tcp_output sends a bare ACK). */
+  sndMax = 0
+  rcvNxt = 0
+  tsRecent = 0
+  tsOffset = 0
+  /** The t_flags that shape an answer: TF.RCVD_TSTMP, TF.SIGNATURE. */
+  flags = 0
+  /** The window field of our ACKs, scaled as tcp_output last offered it (tw->last_win). */
+  win = 0
+  /** ECE while a CE mark is unanswered on an ECN connection. */
+  thEcn = 0
+  /** The IP TOS (IPv6 traffic class) byte of our ACKs, the ECN field as tcp_output sets it. */
+  tos = 0
+  t_port = 0
+  /** The socket's so_options (tw_so_options): a later bind's SO_REUSEADDR / SO_REUSEPORT test reads them. */
+  twSoOptions = 0
+  fib = 0
+  /** Host-clock ns when 2*MSL runs out; the vnet's queue is in this order (V_twq_2msl). */
+  expire = 0
+  prev: TcpTw | null = null
+  next: TcpTw | null = null
+
+  constructor(inp: Inpcb, tv: TcpVnet) {
+    this.inp = inp
+    this.tv = tv
   }
 }
 
@@ -438,6 +481,28 @@ export class TcpVnet implements RttConfig {
   scRexmtlimit = 3
   scRstOnSockFail = 1
   scSeeOther = 0
+  /**
+   * net.inet.tcp.maxtcptw: the most compact TIME_WAIT entries (0: FreeBSD's automatic size, half
+   * the ephemeral port range within a fifth of the vnet's endpoints).
+   */
+  maxtcptw = 0
+  /** TIME_WAIT entries by expiry, oldest first (V_twq_2msl), their count, and the one callout for them all. */
+  twHead: TcpTw | null = null
+  twTail: TcpTw | null = null
+  twCount = 0
+  twTimer: Timer | null = null
+  /**
+   * The tcpcb closed or compacted last, held until the next one is (a UMA zone's cache of one).
+   * V8 frees the hidden classes of a class none of whose objects is alive at a full collection, and
+   * with them every optimized function that embedded them; with no TIME_WAIT tcpcb living for
+   * 2*MSL any more, that threw away the connection path's compiled code at every full collection
+   * and doubled the CPU time of a short connection. One closed tcpcb (with its socket and buffers)
+   * keeps those classes alive.
+   */
+  lastFreed: Tcpcb | null = null
+  /** The closed socket every compact TIME_WAIT inpcb points at instead of its own (made on first use). */
+  twSo: Socket | null = null
+  readonly clock: Clock
   /** The syncache, made on the first SYN to a listener of this vnet (tcp_syncache.ts). */
   syncache: Syncache | null = null
   /** ISNs and timestamp offsets (RFC 6528, RFC 7323 §5.4) with this vnet's secret. */
@@ -450,6 +515,7 @@ export class TcpVnet implements RttConfig {
   readonly hostcache = new TcpHostcache()
 
   constructor(v: Vnet) {
+    this.clock = v.env.clock
     this.rng = v.env.rng.stream(`tcp:${v.id}`)
     this.pcbs = new InpcbTable(v.env.rng.stream(`tcp-ports:${v.id}`), TCP_PCB_MAX)
     this.pcbs.range = ip(v).portRange
@@ -469,7 +535,14 @@ export function tcpIfAny(v: Vnet): TcpVnet | undefined {
   return v.slots[Slot.TCP] as TcpVnet | undefined
 }
 
-/** The tcpcb of an inpcb (intotcpcb). */
+/** The tcpcb of an inpcb (intotcpcb); null once closed, and in compact TIME_WAIT. */
 export function intotcpcb(inp: Inpcb): Tcpcb | null {
-  return inp.ppcb as Tcpcb | null
+  const p = inp.ppcb
+  return p instanceof Tcpcb ? p : null
+}
+
+/** The TIME_WAIT record of an inpcb (intotw), or null. */
+export function intotw(inp: Inpcb): TcpTw | null {
+  const p = inp.ppcb
+  return p instanceof TcpTw ? p : null
 }

@@ -9,7 +9,6 @@
 
 import assert from 'node:assert/strict'
 import { afterEach, test } from 'node:test'
-import { Host } from '../../../host/host.js'
 import {
   AF_INET6,
   IPPROTO_IPV6,
@@ -18,10 +17,8 @@ import {
   SOCK,
   type Syscalls,
 } from '../../../host/syscalls.js'
-import { nodeClockDriver } from '../../../platform/node/clock_driver.js'
-import { LabConsole } from '../../../topology/console/console.js'
-import { loadAny } from '../../../topology/file/load.js'
-import { Lab } from '../../../topology/lab/emulator.js'
+import { bootLab } from '../../../testing/lab_console.js'
+import type { Lab } from '../../../topology/lab/emulator.js'
 import { icmp6Finish, icmp6Sum } from '../../../wire/inet6/icmpv6.js'
 import { formatIpv6, in6McastMac, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { Ip6Nxt, writeIpv6Header } from '../../../wire/inet6/ipv6.js'
@@ -56,27 +53,14 @@ afterEach(() => {
 })
 
 async function boot() {
-  const { topology } = loadAny(LAN, 'lab.yaml')
-  const host = new Host(nodeClockDriver(), { clock: 'virtual', seed: 5 })
-  lab = Lab.build(host, topology)
-  let out = ''
-  const io = {
-    stdin: { read: async () => null },
-    stdout: { write: (s: string) => void (out += s) },
-    stderr: { write: (s: string) => void (out += s) },
-  }
-  assert.deepEqual(await lab.start(() => io), [])
-  const con = new LabConsole(lab, io)
+  const booted = await bootLab(LAN, 5)
+  lab = booted.lab
+  const run = async (line: string) => (await booted.line(line)).out
   // The nodes' interfaces have no inet6 address, so IPv6 starts disabled there (nd6_ifattach):
   // enable it as rc.conf's ipv6_activate_all_interfaces would, for the link-local addresses.
-  for (const node of ['a', 'b']) await con.runLine(`${node} ifconfig eth0 inet6 -ifdisabled`)
-  const sys = host.syscalls()
-  const run = async (line: string) => {
-    out = ''
-    await con.runLine(line)
-    return out
-  }
-  return { lab, run, sleep: (s: number) => sys.nanosleep(s * 1e9), now: () => sys.now() }
+  for (const node of ['a', 'b']) await run(`${node} ifconfig eth0 inet6 -ifdisabled`)
+  const sys = booted.host.syscalls()
+  return { lab, run, sleep: booted.sleep, now: () => sys.now() }
 }
 
 /** MLD messages (v1 Report 131, Done 132, v2 Report 143) on b's eth0, not those b itself wrote. */

@@ -110,6 +110,8 @@ export class Ospf6Engine {
   externals: External6[] = []
   /** Stub areas and NSSAs (ospf6_nssa.ts); absent areas are normal. */
   areaTypes: ReadonlyMap<number, Area6Type> = new Map()
+  /** Each NSSA's translator election (RFC 3101 §3.1, ospf6_nssa.ts): elected, or translating until. */
+  readonly nssaXlt = new Map<number, { elected: boolean; until: number }>()
   spfAt = Number.POSITIVE_INFINITY
   private lastSpf = Number.NEGATIVE_INFINITY
   private spfHoldMult = 1

@@ -8,8 +8,8 @@
  * areas; NSSA-LSAs (Type-7) for what a router in an NSSA redistributes, with a forwarding address
  * of its own in the area and the P bit unless it is a border router itself (RFC 3101 §2.3, §2.4);
  * a border router's Type-7 default with `default-information-originate` (§2.7); their routes (§2.5);
- * and the translator — the NSSA border router with the highest Router ID
- * (§3.1) — turning P-bit Type-7s into AS-External-LSAs of its own with the same body (§3.2).
+ * and the translator — the reachable NSSA border router with the highest Router ID while none
+ * asserts Nt, and for TranslatorStabilityInterval after it loses (§3.1) — turning P-bit Type-7s into AS-External-LSAs of its own with the same body (§3.2).
  *
  * Must not: change anything for a router whose areas are all normal (every hook does nothing then).
  */
@@ -26,6 +26,7 @@ import {
   PFX_P,
   parseExternal6,
   RTR6_B,
+  RTR6_NT,
 } from '../../../../wire/routing/ospf6.js'
 import { ageOf } from '../ospfd/ospf_lsdb.js'
 import type { Ospf6Engine } from './ospf6_engine.js'
@@ -129,14 +130,45 @@ function forwardingAddress(e: Ospf6Engine, area: number): Uint8Array | null {
   return null
 }
 
-/** RFC 3101 §3.1: we translate `area`'s Type-7s when no reachable NSSA border router outranks us. */
+/** RFC 3101 §3.1: TranslatorStabilityInterval's default. */
+export const TRANSLATOR_STABILITY_NS = 40e9
+
+/**
+ * RFC 3101 §3.1: we translate `area`'s Type-7s when elected — no reachable NSSA border router
+ * asserts Nt or outranks us — or for TranslatorStabilityInterval after we lost the election
+ * (not once we are no border router). The election's state is kept per area on the engine.
+ */
 export function isTranslator(e: Ospf6Engine, area: number): boolean {
   const done = e.lastSpfResult?.vertices.get(area)
-  if (done === undefined || areaKind(e, area) !== 'nssa' || !isAbr6(e)) return false
+  if (done === undefined || areaKind(e, area) !== 'nssa' || !isAbr6(e)) {
+    e.nssaXlt.delete(area)
+    return false
+  }
+  let elected = true
   for (const v of done.values())
-    if (v.isRouter && (v.flags & RTR6_B) !== 0 && v.nextHops.length > 0 && v.rid >>> 0 > e.routerId >>> 0)
-      return false
-  return true
+    if (
+      v.isRouter &&
+      (v.flags & RTR6_B) !== 0 &&
+      v.nextHops.length > 0 &&
+      ((v.flags & RTR6_NT) !== 0 || v.rid >>> 0 > e.routerId >>> 0)
+    )
+      elected = false
+  const s = e.nssaXlt.get(area)
+  if (s === undefined) e.nssaXlt.set(area, { elected, until: 0 })
+  else {
+    if (s.elected && !elected) s.until = e.now + TRANSLATOR_STABILITY_NS
+    else if (elected) s.until = 0
+    s.elected = elected
+  }
+  return elected || e.now < (s?.until ?? 0)
+}
+
+/** The stability interval's end is a timer of our own LSAs: then the translations go. */
+function wakeForStability(e: Ospf6Engine, area: number): void {
+  const s = e.nssaXlt.get(area)
+  if (s === undefined || s.until <= e.now) return
+  e.ownAt = e.ownDirty ? Math.min(e.ownAt, s.until) : s.until
+  e.ownDirty = true
 }
 
 /**
@@ -185,7 +217,9 @@ export function areaTypeWants(e: Ospf6Engine, used: ReadonlySet<number>, nextExt
   // per prefix (the best), unless the prefix is routed inside the AS.
   const best = new Map<string, { body: Uint8Array; cost: number; type2: boolean; metric: number }>()
   for (const a of sorted) {
-    if (!isTranslator(e, a)) continue
+    const xlt = isTranslator(e, a)
+    wakeForStability(e, a)
+    if (!xlt) continue
     const done = e.lastSpfResult?.vertices.get(a)
     for (const x of e.area(a).lsdb.map.values()) {
       if (x.lsa.hdr.type !== Ls6Type.NSSA || e.isSelf(x.lsa) || ageOf(x, e.now) >= MAX_AGE) continue

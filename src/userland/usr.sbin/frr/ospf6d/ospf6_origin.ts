@@ -276,9 +276,10 @@ export function originate6(e: Ospf6Engine, now: number): void {
       flushLsa6(e, db, x, area, scopeIf, now)
     }
   }
+  // A timer ospf6_nssa.ts set while we worked (the stability interval's end) stands too.
   if (deferred !== Number.POSITIVE_INFINITY) {
+    e.ownAt = e.ownDirty ? Math.min(e.ownAt, deferred) : deferred
     e.ownDirty = true
-    e.ownAt = deferred
   }
 }
 

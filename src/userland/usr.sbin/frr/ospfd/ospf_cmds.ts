@@ -1,7 +1,7 @@
 /**
  * ospfd's commands in FRR's language: `router ospf` and its node (`ospf router-id`, `network A/L area
  * X`, `redistribute`, `passive-interface`, `max-lsa`, `area X virtual-link` (its authentication in
- * ospf_vlink_auth.ts), `area X authentication
+ * ospf_vlink_auth.ts; stub areas and NSSAs in areas/ospf_area_cmds.ts), `area X authentication
  * [message-digest]`), the interface's `ip ospf ...` settings (appendix D's `authentication`,
  * `authentication-key`, `message-digest-key` among them), and `show ip ospf [neighbor|route|database|interface]`. vty_cmds.ts parses them with its own; each
  * edits the session's OspfConfig and tells ospfd.
@@ -11,6 +11,7 @@
 
 import { formatIpv4, parseIpv4, prefixToMask } from '../../../../wire/addr.js'
 import type { CmdSpec, Node, VtySession } from '../vty_cmds.js'
+import { OSPF_AREA_COMMANDS } from './areas/ospf_area_cmds.js'
 import { type OspfConfig, type OspfIfConfig, ospfIfConfig, parseAreaId } from './ospf_config.js'
 import { OSPF_VLINK_AUTH_COMMANDS } from './ospf_vlink_auth.js'
 
@@ -57,6 +58,9 @@ function vlink(s: VtySession, areaText: string, peerText: string, on: boolean): 
   const peer = parseIpv4(peerText)!
   if (id === 0) s.fail('Configuring VLs over the backbone is not allowed')
   const c = cfg(s)
+  // RFC 2328 §15: never through a stub area (or an NSSA).
+  const kind = c.areaTypes.get(id)?.kind
+  if (on && kind !== undefined) s.fail(`Area ${areaText} is ${kind}`)
   const at = c.vlinks.findIndex((v) => v.area === id && v.peer === peer)
   if (on && at < 0) c.vlinks.push({ area: id, areaText, peer })
   else if (!on) {
@@ -118,6 +122,7 @@ function spec(nodes: readonly Node[], text: string, run: (s: VtySession, args: s
 
 export const OSPF_COMMANDS: readonly CmdSpec[] = [
   ...OSPF_VLINK_AUTH_COMMANDS,
+  ...OSPF_AREA_COMMANDS,
   spec(['config'], 'router ospf', (s) => {
     if (!s.inDaemon) s.needOspf()
     cfg(s).enabled = true
@@ -134,6 +139,7 @@ export const OSPF_COMMANDS: readonly CmdSpec[] = [
     c.maxLsa = null
     c.vlinks = []
     c.areaAuth.clear()
+    c.areaTypes.clear()
     changed(s)
   }),
   spec(OSPF_NODE, 'ospf router-id A.B.C.D', (s, [id]) => {

@@ -50,6 +50,32 @@ export interface OspfRedist {
   metricType: 1 | 2
 }
 
+/** `area X nssa range A.B.C.D/M [not-advertise|cost N]` (RFC 3101 §3.2 aggregation by the translator). */
+export interface NssaRange {
+  addr: number
+  len: number
+  advertise: boolean
+  /** The aggregate's metric; null: the highest of the Type-7s it covers. */
+  cost: number | null
+}
+
+/** `area X stub [no-summary]` / `area X nssa …` / `area X default-cost N` (an absent area is normal). */
+export interface OspfAreaType {
+  /** The area id as written (FRR writes it back as given). */
+  text: string
+  kind: 'stub' | 'nssa'
+  noSummary: boolean
+  /** The cost of the border router's default summary into the area (FRR's 1). */
+  defaultCost: number
+  /** RFC 3101 §3.1 NSSATranslatorRole. */
+  translate: 'candidate' | 'never' | 'always'
+  /** `default-information-originate [metric N] [metric-type 1|2]`: a border router's Type-7 default. */
+  dio: { metric: number | null; type2: boolean } | null
+  /** `suppress-fa`: translated Type-5s carry forwarding address 0. */
+  suppressFa: boolean
+  ranges: NssaRange[]
+}
+
 export interface OspfConfig {
   enabled: boolean
   /** `ospf router-id`, or null to pick one from the interfaces (FRR's highest address). */
@@ -65,6 +91,8 @@ export interface OspfConfig {
   vlinks: OspfVlink[]
   /** `area X authentication [message-digest]`: AuType 1 or 2 by area. */
   areaAuth: Map<number, { text: string; type: 1 | 2 }>
+  /** Stub areas and NSSAs by area id (ospf_nssa.ts). */
+  areaTypes: Map<number, OspfAreaType>
 }
 
 export function newOspfConfig(): OspfConfig {
@@ -78,6 +106,7 @@ export function newOspfConfig(): OspfConfig {
     ifs: new Map(),
     vlinks: [],
     areaAuth: new Map(),
+    areaTypes: new Map(),
   }
 }
 
@@ -138,8 +167,15 @@ export function ospfRunningConfig(c: OspfConfig): { ifLines: Map<string, string[
     if (c.passive.has('default')) router.push(' passive-interface default')
     for (const p of c.passive) if (p !== 'default') router.push(` passive-interface ${p}`)
     for (const n of c.networks) router.push(` network ${formatIpv4(n.addr)}/${n.len} area ${n.areaText}`)
-    for (const a of c.areaAuth.values())
-      router.push(` area ${a.text} authentication${a.type === 2 ? ' message-digest' : ''}`)
+    // FRR writes each area's lines together, areas in order of their id.
+    const areaIds = [...new Set([...c.areaAuth.keys(), ...c.areaTypes.keys()])].sort((x, y) => x - y)
+    for (const id of areaIds) {
+      const a = c.areaAuth.get(id)
+      if (a !== undefined)
+        router.push(` area ${a.text} authentication${a.type === 2 ? ' message-digest' : ''}`)
+      const t = c.areaTypes.get(id)
+      if (t !== undefined) router.push(...areaTypeLines(t))
+    }
     for (const v of c.vlinks)
       router.push(` area ${v.areaText} virtual-link ${formatIpv4(v.peer)}`, ...vlinkAuthLines(v))
     if (c.maxLsa !== null) router.push(` max-lsa ${c.maxLsa}`)
@@ -155,5 +191,31 @@ export function vlinkAuthLines(v: OspfVlink): string[] {
   if (v.auth !== undefined) out.push(`${head} authentication${v.auth === 'simple' ? '' : ` ${v.auth}`}`)
   if (v.authKey !== undefined) out.push(`${head} authentication-key ${v.authKey}`)
   for (const k of v.mdKeys ?? []) out.push(`${head} message-digest-key ${k.id} md5 ${k.key}`)
+  return out
+}
+
+/** The `area X stub|nssa …`, `default-cost` and `nssa range` lines of one area, as FRR writes them. */
+export function areaTypeLines(t: OspfAreaType): string[] {
+  const out: string[] = []
+  if (t.kind === 'stub') out.push(` area ${t.text} stub${t.noSummary ? ' no-summary' : ''}`)
+  else {
+    let l = ` area ${t.text} nssa`
+    if (t.translate !== 'candidate') l += ` translate-${t.translate}`
+    if (t.dio !== null) {
+      l += ' default-information-originate'
+      if (t.dio.metric !== null) l += ` metric ${t.dio.metric}`
+      if (!t.dio.type2) l += ' metric-type 1'
+    }
+    if (t.noSummary) l += ' no-summary'
+    if (t.suppressFa) l += ' suppress-fa'
+    out.push(l)
+    for (const r of t.ranges) {
+      let rl = ` area ${t.text} nssa range ${formatIpv4(r.addr)}/${r.len}`
+      if (r.cost !== null) rl += ` cost ${r.cost}`
+      if (!r.advertise) rl += ' not-advertise'
+      out.push(rl)
+    }
+  }
+  if (t.defaultCost !== 1) out.push(` area ${t.text} default-cost ${t.defaultCost}`)
   return out
 }

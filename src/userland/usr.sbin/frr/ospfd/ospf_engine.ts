@@ -6,7 +6,7 @@
  * exchange in ospf_nbr.ts, receiving updates in ospf_flood.ts, flooding out and delayed
  * acknowledgments in ospf_flood_out.ts, our own LSAs (router-LSA per area, network-LSA where it is
  * DR, AS-external and summary LSAs, MinLSInterval and the 30-min refresh) in ospf_origin.ts, the
- * calculation in ospf_spf.ts. The daemon (ospfd.ts) feeds it packets, interface lists and time, and
+ * calculation in ospf_spf.ts, stub areas and NSSAs in areas/ospf_nssa.ts (routes: areas/ospf_nssa_spf.ts). The daemon (ospfd.ts) feeds it packets, interface lists and time, and
  * sends what it asks to.
  *
  * Must not: do I/O or read a clock; throw on what a packet says (bad packets are counted).
@@ -27,11 +27,13 @@ import {
   LsType,
   lsaCompare,
   MAX_AGE,
-  OPT_E,
   OspfType,
   withAge,
 } from '../../../../wire/routing/ospf.js'
+import { areaOptions, type NssaTranslator, updateTranslators } from './areas/ospf_nssa.js'
+import { nssaRoutes } from './areas/ospf_nssa_spf.js'
 import { OspfAuth } from './ospf_auth.js'
+import type { OspfAreaType } from './ospf_config.js'
 import { electDr } from './ospf_dr.js'
 import { FloodOut } from './ospf_flood_out.js'
 import { receivePacket } from './ospf_input.js'
@@ -118,6 +120,12 @@ export class OspfEngine {
   maxLsa: number
   routes = new Map<number, OspfRoute>()
   routers = new Map<number, RouterRoute>()
+  /** The last SPF run's reachable border and boundary routers of each area. */
+  spfPerArea: ReadonlyMap<number, ReadonlyMap<number, RouterRoute>> = new Map()
+  /** Stub areas and NSSAs (ospf_nssa.ts); an absent area is normal. */
+  areaTypes = new Map<number, OspfAreaType>()
+  /** Each NSSA's translator state (RFC 3101 §3.1, ospf_nssa.ts). */
+  readonly nssaXlt = new Map<number, NssaTranslator>()
   readonly counters: OspfCounters = {
     drops: new Map(),
     rxPackets: [0, 0, 0, 0, 0, 0],
@@ -233,7 +241,7 @@ export class OspfEngine {
     }
   }
 
-  private ifUp(i: OspfIf, now: number): void {
+  ifUp(i: OspfIf, now: number): void {
     // A virtual link comes up when SPF finds its peer across the transit area.
     if (i.vl !== undefined) return
     if (i.type === 'loopback') i.state = 'Loopback'
@@ -291,6 +299,12 @@ export class OspfEngine {
     this.ownDirty = true
   }
 
+  /** Our own LSAs want another look at `t` at the latest (MinLSInterval, ospf_nssa.ts's timers). */
+  wakeAt(t: number): void {
+    this.ownAt = this.ownDirty ? Math.min(this.ownAt, t) : t
+    this.ownDirty = true
+  }
+
   // ---- DR election (ospf_dr.ts) ----
 
   elect(i: OspfIf): void {
@@ -333,7 +347,7 @@ export class OspfEngine {
     const h: Hello = {
       mask: i.type === 'point-to-point' || i.type === 'virtual' ? 0 : i.mask,
       helloInterval: i.hello,
-      options: OPT_E,
+      options: areaOptions(this, i.area),
       priority: i.priority,
       deadInterval: i.dead,
       dr: i.dr,
@@ -596,8 +610,12 @@ export class OspfEngine {
       if (ifs.length > 0) areas.push({ id: a.id, lsdb: a.lsdb, ifs })
     }
     const r = ospfSpf(this.routerId, areas, this.external, now, vlinkHooks(this))
+    // RFC 3101 §2.5: an NSSA's Type-7 routes, after the AS-external ones (ospf_nssa_spf.ts).
+    if (this.areaTypes.size > 0) nssaRoutes(this, r.routes, r.perArea, now)
     this.routes = r.routes
     this.routers = r.routers
+    this.spfPerArea = r.perArea
+    updateTranslators(this, r.perArea, now)
     // An ABR's summaries follow its routes.
     if (areas.length > 1) this.markDirty()
     this.onRoutes(r.routes)

@@ -8,6 +8,7 @@
  */
 
 import { type Lsa, LsType, lsaCompare, lsaCompareAged, MAX_AGE } from '../../../../wire/routing/ospf.js'
+import { lsaAllowed } from './areas/ospf_nssa.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, MIN_LS_ARRIVAL_NS } from './ospf_lsdb.js'
 import { type Nbr, NbrState, type OspfIf } from './ospf_types.js'
@@ -25,6 +26,11 @@ export function receiveUpdate(e: OspfEngine, i: OspfIf, n: Nbr, lsas: readonly L
     const f = e.facts(lsa)
     if (!f.ok) {
       e.drop('lsa')
+      continue
+    }
+    // §13 (3): no AS-external-LSA in a stub area or NSSA, no Type-7 outside an NSSA (ospf_nssa.ts).
+    if ((t === LsType.EXTERNAL || t === LsType.NSSA) && !lsaAllowed(e, i.area, t)) {
+      e.drop('lsa-area')
       continue
     }
     e.counters.lsaReceived++

@@ -12,6 +12,7 @@
 
 import type { Lsa, LsaHeader } from '../../../../wire/routing/ospf.js'
 import { LsType, lsaCompare, OspfType } from '../../../../wire/routing/ospf.js'
+import { lsaAllowed } from './areas/ospf_nssa.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { SEC_NS } from './ospf_lsdb.js'
 import { type Nbr, NbrState, type OspfIf } from './ospf_types.js'
@@ -67,8 +68,10 @@ export class FloodOut {
     for (const i of e.ifs.values()) {
       if (i.state === 'Down' || i.state === 'Loopback' || i.passive) continue
       if (lsa.hdr.type !== LsType.EXTERNAL && i.area !== area) continue
-      // §15: AS-external-LSAs reach the far side through the transit area, never over a virtual link.
-      if (lsa.hdr.type === LsType.EXTERNAL && i.vl !== undefined) continue
+      // §15: AS-external-LSAs reach the far side through the transit area, never over a virtual link;
+      // §13.3 (1): nor into a stub area or NSSA (ospf_nssa.ts).
+      if (lsa.hdr.type === LsType.EXTERNAL && (i.vl !== undefined || !lsaAllowed(e, i.area, LsType.EXTERNAL)))
+        continue
       let added = false
       for (const n of i.nbrs.values()) {
         if (n.state < NbrState.EXCHANGE) continue

@@ -117,7 +117,7 @@ export class LsaCache {
 /** The facts of one LSA, worked out from its bytes. */
 export function lsaFacts(lsa: Lsa, key?: string): LsaFacts {
   const t = lsa.hdr.type
-  const ok = t >= 1 && t <= 5 && lsaChecksumOk(lsa.data) && lsaBodyOk(lsa)
+  const ok = ((t >= 1 && t <= 5) || t === LsType.NSSA) && lsaChecksumOk(lsa.data) && lsaBodyOk(lsa)
   return {
     ok,
     key: key ?? lsaKey(t, lsa.hdr.id, lsa.hdr.advRtr),
@@ -132,7 +132,7 @@ export function lsaBodyOk(lsa: Lsa): boolean {
   const len = lsa.data.length - LSA_HDR_LEN
   if (t === LsType.ROUTER) return routerLsaFits(lsa.data)
   if (t === LsType.NETWORK) return len >= 8 && len % 4 === 0
-  if (t === LsType.EXTERNAL) return len >= 16
+  if (t === LsType.EXTERNAL || t === LsType.NSSA) return len >= 16
   return len >= 8
 }
 

@@ -18,12 +18,13 @@ import {
   type Lsa,
   type LsaHeader,
   type LsReq,
+  LsType,
   lsaCompare,
   lsrBody,
   MAX_AGE,
-  OPT_E,
   OspfType,
 } from '../../../../wire/routing/ospf.js'
+import { areaOptions, helloOptionsOk, lsaAllowed } from './areas/ospf_nssa.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
 import { type Nbr, NbrState, newNbr, type OspfIf } from './ospf_types.js'
@@ -84,7 +85,8 @@ export class NbrInput {
       e.drop('hello-timers')
       return
     }
-    if ((h.options & OPT_E) === 0) {
+    // §10.5: the E bit says what the area is (and RFC 3101's N bit an NSSA, ospf_nssa.ts).
+    if (!helloOptionsOk(e, i.area, h.options)) {
       e.drop('hello-options')
       return
     }
@@ -157,7 +159,7 @@ export class NbrInput {
 
   private sendDd(i: OspfIf, n: Nbr, flags: number, headers: LsaHeader[], now: number): void {
     n.lastSentMore = (flags & DD_M) !== 0
-    const body = ddBody({ mtu: i.mtu, options: OPT_E, flags, seq: n.ddSeq, headers })
+    const body = ddBody({ mtu: i.mtu, options: areaOptions(this.e, i.area), flags, seq: n.ddSeq, headers })
     n.lastSent = body
     this.e.send(i, n.addr, OspfType.DD, body)
     // Only the master (and ExStart, where both are) retransmits; the slave answers duplicates.
@@ -179,8 +181,10 @@ export class NbrInput {
     this.setState(n, NbrState.EXCHANGE, now)
     const e = this.e
     const out: LsaHeader[] = []
-    // §10.3: AS-external-LSAs are left out of a virtual neighbour's summary list.
-    for (const db of i.vl === undefined ? [e.area(i.area).lsdb, e.external] : [e.area(i.area).lsdb])
+    // §10.3: AS-external-LSAs are left out of a virtual neighbour's summary list, and of a stub
+    // area's or an NSSA's (§10.8).
+    const ext = i.vl === undefined && lsaAllowed(e, i.area, LsType.EXTERNAL)
+    for (const db of ext ? [e.area(i.area).lsdb, e.external] : [e.area(i.area).lsdb])
       for (const x of db.map.values()) {
         const age = ageOf(x, now)
         if (age < MAX_AGE) out.push({ ...x.lsa.hdr, age })
@@ -237,7 +241,8 @@ export class NbrInput {
     n.lastRcvd = { flags: dd.flags, seq: dd.seq, options: dd.options }
     // The headers: whatever we lack or have older goes on the request list.
     for (const h of dd.headers) {
-      if (h.type < 1 || h.type > 5) {
+      // §10.6: an unknown type, or one the area cannot hold (RFC 3101 §2.2), ends the exchange.
+      if (h.type < 1 || (h.type > 5 && h.type !== LsType.NSSA) || !lsaAllowed(e, i.area, h.type)) {
         this.seqMismatch(i, n, now)
         return
       }

@@ -2,7 +2,8 @@
  * ospfd's own LSAs (RFC 2328 §12.4): what this router should have in its databases now — a router-LSA
  * per area (point-to-point, transit and stub links, §12.4.1), a network-LSA for each LAN where it is
  * DR with a full neighbour (§12.4.2), AS-external LSAs for what it redistributes (§12.4.4), and, as an
- * area border router, summary LSAs of each area's routes into the others (§12.4.3) — originated
+ * area border router, summary LSAs of each area's routes into the others (§12.4.3), and what stub
+ * areas and NSSAs add (ospf_nssa.ts: Type-7s, defaults, translations) — originated
  * when they change, at most once per MinLSInterval each, refreshed at 30 min, and flushed by premature
  * aging (§14.1) when no longer wanted.
  *
@@ -28,6 +29,15 @@ import {
   summaryLsaBody,
   withAge,
 } from '../../../../wire/routing/ospf.js'
+import {
+  areaKind,
+  areaOptions,
+  areaTypeWants,
+  asbrSummariesInto,
+  routerFlags,
+  summariesInto,
+  translatingAny,
+} from './areas/ospf_nssa.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, type LsaEntry, type Lsdb, SEC_NS } from './ospf_lsdb.js'
 import { LS_INFINITY } from './ospf_spf.js'
@@ -69,17 +79,19 @@ function routerLsaLinks(e: OspfEngine, areaId: number): { flags: number; links: 
     else links.push({ id: net, data: i.mask, type: Link.STUB, metric: i.cost })
   }
   let flags = 0
-  if (e.externals.length > 0) flags |= RTR_E
+  // RFC 3101 §3.1: a translator is an AS boundary router too.
+  if (e.externals.length > 0 || translatingAny(e, e.now)) flags |= RTR_E
   if (e.isAbr()) flags |= RTR_B
   flags |= transitBit(e, areaId)
-  return { flags, links }
+  return { flags: routerFlags(e, areaId, flags), links }
 }
 
+/** One LSA this router wants; `options` unset: the area's (OPT_E for the AS's). */
+type Want = { db: Lsdb; area: number; type: number; id: number; body: Uint8Array; options?: number }
+
 /** Every LSA this router should have in its databases now, by scope and key. */
-function desired(
-  e: OspfEngine,
-): Array<{ db: Lsdb; area: number; type: number; id: number; body: Uint8Array }> {
-  const out: Array<{ db: Lsdb; area: number; type: number; id: number; body: Uint8Array }> = []
+function desired(e: OspfEngine, now: number): Want[] {
+  const out: Want[] = []
   const rid = e.routerId
   const used = new Set<number>()
   for (const i of e.ifs.values()) if (i.state !== 'Down') used.add(i.area)
@@ -105,6 +117,9 @@ function desired(
       body: networkLsaBody(i.mask, [rid, ...full]),
     })
   }
+  // Stub areas' and NSSAs' own (ospf_nssa.ts): before the rest, so that a stub area's default
+  // summary stands for any 0.0.0.0/0 route summarised below.
+  out.push(...areaTypeWants(e, used, now))
   for (const x of e.externals) {
     const mask = prefixToMask(x.len)
     out.push({
@@ -131,7 +146,7 @@ function desired(
       if (r.kind !== 'intra' && !(r.kind === 'inter' && r.area === 0)) continue
       const via = r.direct ? null : hopAreas(r.nextHops)
       for (const a of used) {
-        if (a === r.area || via?.has(a)) continue
+        if (a === r.area || via?.has(a) || !summariesInto(e, a)) continue
         const mask = prefixToMask(r.len)
         out.push({
           db: e.area(a).lsdb,
@@ -143,10 +158,11 @@ function desired(
       }
     }
     for (const rr of e.routers.values()) {
-      if (!rr.asbr) continue
+      // RFC 3101 §2.2: an NSSA's boundary routers are known only inside it (their Type-7s stay there).
+      if (!rr.asbr || areaKind(e, rr.area) === 'nssa') continue
       const via = hopAreas(rr.nextHops)
       for (const a of used)
-        if (a !== rr.area && !via.has(a))
+        if (a !== rr.area && !via.has(a) && asbrSummariesInto(e, a))
           out.push({
             db: e.area(a).lsdb,
             area: a,
@@ -164,15 +180,17 @@ export function originate(e: OspfEngine, now: number): void {
   e.ownDirty = false
   let deferred = Number.POSITIVE_INFINITY
   const want = new Set<string>()
-  for (const d of desired(e)) {
+  for (const d of desired(e, now)) {
     const k = lsaKey(d.type, d.id, e.routerId)
     const scoped = `${d.area}:${k}`
     if (want.has(scoped)) continue
     want.add(scoped)
     const old = d.db.get(d.type, d.id, e.routerId)
+    const options = d.options ?? (d.type === LsType.EXTERNAL ? OPT_E : areaOptions(e, d.area))
     const same =
       old !== undefined &&
       ageOf(old, now) < MAX_AGE &&
+      old.lsa.hdr.options === options &&
       old.lsa.data.length === 20 + d.body.length &&
       d.body.every((b, j) => b === old.lsa.data[20 + j])
     if (same && ageOf(old!, now) < LS_REFRESH_TIME) continue
@@ -182,7 +200,7 @@ export function originate(e: OspfEngine, now: number): void {
       continue
     }
     const seq = old === undefined ? INITIAL_SEQ : old.lsa.hdr.seq + 1
-    const lsa = buildLsa({ age: 0, options: OPT_E, type: d.type, id: d.id, advRtr: e.routerId, seq }, d.body)
+    const lsa = buildLsa({ age: 0, options, type: d.type, id: d.id, advRtr: e.routerId, seq }, d.body)
     if (e.install(d.db, lsa, now) === null) continue
     e.lastOrig.set(scoped, now)
     e.counters.lsaOriginated++
@@ -202,10 +220,7 @@ export function originate(e: OspfEngine, now: number): void {
       if (want.has(`${x.lsa.hdr.type === LsType.EXTERNAL ? 0 : area}:${k}`)) continue
       flushLsa(e, db, x, area, now)
     }
-  if (deferred !== Number.POSITIVE_INFINITY) {
-    e.ownDirty = true
-    e.ownAt = deferred
-  }
+  if (deferred !== Number.POSITIVE_INFINITY) e.wakeAt(deferred)
 }
 
 /**

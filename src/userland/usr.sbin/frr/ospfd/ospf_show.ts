@@ -7,6 +7,7 @@
 
 import { formatIpv4, maskToPrefix } from '../../../../wire/addr.js'
 import { LsType, parseExternalLsa, parseRouterLsa } from '../../../../wire/routing/ospf.js'
+import { areaKind, isTranslating, translatingAny } from './areas/ospf_nssa.js'
 import type { OspfEngine } from './ospf_engine.js'
 import { ageOf, SEC_NS } from './ospf_lsdb.js'
 import type { NextHop } from './ospf_spf.js'
@@ -41,7 +42,8 @@ export function showOspf(e: OspfEngine): string {
   let out = ` OSPF Routing Process, Router ID: ${ip(e.routerId)}\n`
   out += ' Supports only single TOS (TOS0) routes\n This implementation conforms to RFC2328\n'
   out += ` ${e.isAbr() ? 'This router is an ABR, ABR type is: Alternative Cisco' : 'This router is not an ABR'}\n`
-  if (e.externals.length > 0) out += ' This router is an ASBR (injecting external routing information)\n'
+  if (e.externals.length > 0 || translatingAny(e, e.now))
+    out += ' This router is an ASBR (injecting external routing information)\n'
   out += ` SPF algorithm executed ${e.counters.spfRuns} times\n`
   out += ` Number of external LSA ${e.external.size}\n`
   out += ` Number of areas attached to this router: ${e.areas.size}\n`
@@ -49,8 +51,9 @@ export function showOspf(e: OspfEngine): string {
     const ifs = [...e.ifs.values()].filter((i) => i.area === a.id)
     let full = 0
     for (const i of ifs) for (const n of i.nbrs.values()) if (n.state === NbrState.FULL) full++
-    out += `\n Area ID: ${ip(a.id)}${a.id === 0 ? ' (Backbone)' : ''}\n`
+    out += `\n Area ID: ${ip(a.id)}${a.id === 0 ? ' (Backbone)' : areaTypeSuffix(e, a.id)}\n`
     out += `   Number of interfaces in this area: Total: ${ifs.length}, Active: ${ifs.filter((i) => !i.passive).length}\n`
+    out += nssaLines(e, a.id)
     out += `   Number of fully adjacent neighbors in this area: ${full}\n`
     const au = e.auth.areas.get(a.id) ?? 0
     out += `   Area has ${au === 0 ? 'no' : au === 1 ? 'simple password' : 'message digest'} authentication\n`
@@ -145,11 +148,16 @@ export function showDatabase(e: OspfEngine, now: number): string {
         'ASBR-Summary Link States',
         'Link ID         ADV Router      Age  Seq#       CkSum',
       ],
+      [
+        LsType.NSSA,
+        'NSSA-external Link States',
+        'Link ID         ADV Router      Age  Seq#       CkSum  Route',
+      ],
     ]
     for (const [type, title, head] of sections) {
       const es = all.filter((x) => x.lsa.hdr.type === type)
       if (es.length === 0) continue
-      out += `                ${title} (Area ${ip(a.id)})\n\n${head}\n`
+      out += `                ${title} (Area ${areaDesc(e, a.id)})\n\n${head}\n`
       for (const x of es) {
         const h = x.lsa.hdr
         let line = row(h.id, h.advRtr, ageOf(x, now), h.seq, h.checksum)
@@ -159,6 +167,7 @@ export function showDatabase(e: OspfEngine, now: number): string {
             x.lsa.data.length >= 24 ? new DataView(x.lsa.data.buffer, x.lsa.data.byteOffset).getUint32(20) : 0
           line += ` ${ip((h.id & mask) >>> 0)}/${maskToPrefix(mask)}`
         }
+        if (type === LsType.NSSA) line += externalRoute(x.lsa.data, h.id)
         out += `${line}\n`
       }
       out += '\n'
@@ -170,15 +179,44 @@ export function showDatabase(e: OspfEngine, now: number): string {
     out += 'Link ID         ADV Router      Age  Seq#       CkSum  Route\n'
     for (const x of ext) {
       const h = x.lsa.hdr
-      const p = parseExternalLsa(x.lsa.data)
-      const route =
-        p === null
-          ? ''
-          : ` ${p.type2 ? 'E2' : 'E1'} ${ip((h.id & p.mask) >>> 0)}/${maskToPrefix(p.mask)} [0x${p.tag.toString(16)}]`
-      out += `${row(h.id, h.advRtr, ageOf(x, now), h.seq, h.checksum)}${route}\n`
+      out += `${row(h.id, h.advRtr, ageOf(x, now), h.seq, h.checksum)}${externalRoute(x.lsa.data, h.id)}\n`
     }
     out += '\n'
   }
+  return out
+}
+
+/** The Route column of an AS-external or NSSA-LSA: `E2 10.0.0.0/24 [0x0]`. */
+function externalRoute(data: Uint8Array, id: number): string {
+  const p = parseExternalLsa(data)
+  if (p === null) return ''
+  return ` ${p.type2 ? 'E2' : 'E1'} ${ip((id & p.mask) >>> 0)}/${maskToPrefix(p.mask)} [0x${p.tag.toString(16)}]`
+}
+
+/** FRR's ospf_area_desc_string: `0.0.0.1 [NSSA]`, `0.0.0.1 [Stub]`, or the id alone. */
+function areaDesc(e: OspfEngine, area: number): string {
+  const k = areaKind(e, area)
+  return k === 'normal' ? ip(area) : `${ip(area)} [${k === 'nssa' ? 'NSSA' : 'Stub'}]`
+}
+
+/** ` (Stub, no summary)` / ` (NSSA)` after a non-backbone area's id in `show ip ospf`, and its shortcut line. */
+function areaTypeSuffix(e: OspfEngine, area: number): string {
+  const t = e.areaTypes.get(area)
+  const kind =
+    t === undefined ? '' : ` (${t.kind === 'stub' ? 'Stub' : 'NSSA'}${t.noSummary ? ', no summary' : ''})`
+  return `${kind}\n   Shortcutting mode: Default, S-bit consensus: no`
+}
+
+/** FRR's NSSA lines of `show ip ospf`: the translator role and state (RFC 3101 §3.1). */
+function nssaLines(e: OspfEngine, area: number): string {
+  const t = e.areaTypes.get(area)
+  if (t?.kind !== 'nssa') return ''
+  let out = '   It is an NSSA configuration.\n   Elected NSSA/ABR performs type-7/type-5 LSA translation.\n'
+  if (!e.isAbr()) return `${out}   It is not ABR, therefore not Translator.\n`
+  if (isTranslating(e, area, e.now))
+    out += `   We are an ABR and ${t.translate === 'candidate' ? 'the NSSA Elected Translator.' : t.translate === 'always' ? 'always an NSSA Translator.' : 'never an NSSA Translator.'}\n`
+  else
+    out += `   We are an ABR, but ${t.translate === 'candidate' ? 'not the NSSA Elected Translator.' : 'never an NSSA Translator.'}\n`
   return out
 }
 

@@ -17,6 +17,7 @@ import {
   type RouterLink,
   RTR_E,
 } from '../../../../wire/routing/ospf.js'
+import { fwdRoute } from './areas/ospf_fwd.js'
 import { ageOf, type LsaEntry, type Lsdb } from './ospf_lsdb.js'
 
 export const LS_INFINITY = 0xffffff
@@ -87,6 +88,8 @@ export interface SpfHooks {
 export interface SpfResult {
   routes: Map<number, OspfRoute>
   routers: Map<number, RouterRoute>
+  /** Each area's reachable border and boundary routers (ospf_nssa.ts's translator election). */
+  perArea: ReadonlyMap<number, ReadonlyMap<number, RouterRoute>>
 }
 
 /** Added to a network's link state id for its vertex key (a router's key is its id). */
@@ -505,6 +508,9 @@ export function ospfSpf(
     if (x === null || x.metric >= LS_INFINITY) continue
     const asbr = routers.get(h.advRtr >>> 0)
     if (asbr === undefined || !asbr.asbr) continue
+    // §16.4 (3): a forwarding address is reached by the route that covers it (ospf_fwd.ts).
+    const via = x.fwd === 0 ? asbr : fwdRoute(routes, x.fwd)
+    if (via === null) continue
     const len = maskLen(x.mask)
     const k = routeKey((h.id & x.mask) >>> 0, len)
     const old = routes.get(k)
@@ -513,12 +519,12 @@ export function ospfSpf(
       addr: (h.id & x.mask) >>> 0,
       len,
       kind: x.type2 ? 'ext2' : 'ext1',
-      cost: x.type2 ? asbr.cost : asbr.cost + x.metric,
+      cost: x.type2 ? via.cost : via.cost + x.metric,
       cost2: x.type2 ? x.metric : 0,
       area: asbr.area,
       advRtr: h.advRtr >>> 0,
       tag: x.tag,
-      nextHops: asbr.nextHops,
+      nextHops: via.nextHops,
       direct: false,
     }
     if (old === undefined) {
@@ -533,5 +539,5 @@ export function ospfSpf(
     if (cmp < 0) routes.set(k, r)
     else if (cmp === 0) old.nextHops = mergeHops(old.nextHops, r.nextHops)
   }
-  return { routes, routers }
+  return { routes, routers, perArea }
 }

@@ -22,6 +22,7 @@ import { completeKeys, type KeyChains, type UsableKey } from '../lib/keychain.js
 import { randomU32 } from '../lib/random.js'
 import { type FrrState, type OspfControl, VtySession } from '../vty_cmds.js'
 import { ZebraFib } from '../zebra_fib.js'
+import { setAreaTypes } from './areas/ospf_nssa.js'
 import { resolveAuth } from './ospf_auth.js'
 import {
   OSPF_COST_DEFAULT,
@@ -201,6 +202,8 @@ class OspfDaemon implements OspfControl {
         }
       }
     }
+    // Stub areas and NSSAs first: an interface of an area that changed kind comes up again with its options.
+    setAreaTypes(e, c.enabled ? c.areaTypes : new Map(), now)
     e.setInterfaces(list, now)
     setVirtualLinks(e, c.enabled && rid !== 0 ? c.vlinks : [], now)
     setAuth(e, c, this.state.keychains, list, now)
