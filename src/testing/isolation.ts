@@ -325,6 +325,41 @@ export function crossings(before: State, after: State, actor: Prison, uid: numbe
     const p = before.jails.get(s.owner)?.prison ?? after.jails.get(s.owner)?.prison
     return p !== undefined && mine(p)
   }
+  // FreeBSD lets a vnet's root destroy an interface it was lent (if_clone_destroy finds the cloner
+  // in the interface's home): an epair then takes its other end, wherever that is, with it.
+  const takenPeers = new Set<string>()
+  for (const [v, b] of before.vnets) {
+    if (!vnetOk(b)) continue
+    const a = after.vnets.get(v)
+    for (const [id, i] of b.ifs)
+      if (i.home !== v && a?.ifs.has(id) !== true) {
+        const peer = / peer (\d+) /.exec(i.line)?.[1]
+        if (peer !== undefined) takenPeers.add(peer)
+      }
+  }
+  // Their addresses' host routes through lo0 go with them.
+  // Their addresses' host routes through lo0 and their ARP entries go with them.
+  const takenHosts = new Set<string>()
+  const takenNames = new Set<string>()
+  const takenIn = new Set<Vnet>()
+  for (const [v, b] of before.vnets)
+    for (const [id, i] of b.ifs)
+      if (takenPeers.has(String(id))) {
+        takenNames.add(`${v.id} ${/^#\d+ (\S+)/.exec(i.line)?.[1]}`)
+        takenIn.add(v)
+        for (const a of /addrs (\S*)$/.exec(i.line)?.[1]?.split(',') ?? [])
+          if (a !== '') takenHosts.add(`${a.split('/')[0]}/32`)
+      }
+  const takenWithPeer = (v: Vnet, line: string): boolean => {
+    const m = /: - (?:#(\d+) |.* if #(\d+) )/.exec(line)
+    if (m !== null && takenPeers.has((m[1] ?? m[2])!)) return true
+    const r = /routes: - (\S+) /.exec(line)
+    if (r !== null && takenHosts.has(r[1]!)) return true
+    const arp = /arp: - \S+ \S+ (\S+) /.exec(line)
+    if (arp !== null && takenNames.has(`${v.id} ${arp[1]}`)) return true
+    // Its ng_ether node goes, and nodes that shut down with their last hook (ng_hub) after it.
+    return takenIn.has(v) && / netgraph: - /.test(line)
+  }
   for (const v of new Set([...before.vnets.keys(), ...after.vnets.keys()])) {
     const b = before.vnets.get(v)
     const a = after.vnets.get(v)
@@ -336,7 +371,7 @@ export function crossings(before: State, after: State, actor: Prison, uid: numbe
     }
     if (a.destroyed !== b.destroyed) out.push(`${where} destroyed`)
     for (const k of ['ifnets', 'routes', 'arp', 'sysctls', 'netgraph'] as const)
-      out.push(...listDiff(`${where} ${k}`, b[k], a[k]))
+      out.push(...listDiff(`${where} ${k}`, b[k], a[k]).filter((d) => !takenWithPeer(v, d)))
     const elapsed = (after.now - before.now) / 1e9
     for (const [addr, left] of b.learnt)
       if (!a.learnt.has(addr) && left > elapsed + 1)

@@ -205,8 +205,9 @@ export function ifDestroy(c: Caller, name: string): void {
   const ifp = c.ifp(name, 'SIOCIFDESTROY')
   if (!c.host.cloners.has(ifp.family) || (ifp.type === 'loop' && ifp.unit === 0))
     throw new SysError('EINVAL', 'SIOCIFDESTROY')
-  // An interface lent by the parent is not the jail's to destroy.
-  if (ifp.home !== c.vnet) throw new SysError('EPERM', 'SIOCIFDESTROY')
+  // One lent by the parent may be destroyed too: if_clone_destroy finds the cloner in the
+  // interface's home vnet and destroys it where it is (FreeBSD's vnet_cleanup relies on it; an
+  // epair goes with both its ends).
   ifCloneDestroy(ifp)
 }
 
@@ -259,6 +260,7 @@ export function ifSetMac(c: Caller, name: string, mac: number): void {
   // lagg_setlladdr: the ports take the lagg's new address with it.
   const lagg = laggOf(ifp)
   if (lagg !== null) for (const lp of lagg.ports) lp.ifp.mac = mac
+  c.vnet.env.domains.lladdrEvent(ifp)
 }
 
 export function ifSetDescription(c: Caller, name: string, descr: string): void {

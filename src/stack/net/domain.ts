@@ -108,6 +108,7 @@ export class Domains {
   private udpTun4: UdpTunnelFamily<number> | undefined = undefined
   private udpTun6: UdpTunnelFamily<Uint8Array> | undefined = undefined
   private readonly addrListeners: Array<(ifa: IfAddr, added: boolean) => void> = []
+  private readonly lladdrListeners: Array<(ifp: Ifnet) => void> = []
   private readonly departureListeners: Array<(ifp: Ifnet) => void> = []
   private readonly linkUpListeners: Array<(ifp: Ifnet) => void> = []
 
@@ -220,6 +221,11 @@ export class Domains {
     this.departureListeners.push(fn)
   }
 
+  /** iflladdr_event: an interface's link-layer address changed (SIOCSIFLLADDR). */
+  onLladdr(fn: (ifp: Ifnet) => void): void {
+    this.lladdrListeners.push(fn)
+  }
+
   /** ifnet_link_event: an interface came up. */
   onLinkUp(fn: (ifp: Ifnet) => void): void {
     this.linkUpListeners.push(fn)
@@ -231,6 +237,10 @@ export class Domains {
 
   departureEvent(ifp: Ifnet): void {
     for (const fn of this.departureListeners) fn(ifp)
+  }
+
+  lladdrEvent(ifp: Ifnet): void {
+    for (const fn of this.lladdrListeners) fn(ifp)
   }
 
   linkUpEvent(ifp: Ifnet): void {

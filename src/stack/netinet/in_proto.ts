@@ -54,6 +54,11 @@ export function inetAttach(d: Domains): void {
   d.onLinkUp((ifp) => {
     if (ifp.type === 'ether') for (const a of ifp.addrs) if (a.carp === null) arpAnnounce(ifp, a.addr)
   })
+  // arp_handle_ifllchange: a new link-layer address is announced for every address at once.
+  d.onLladdr((ifp) => {
+    if (ifp.type === 'ether' && ifp.up)
+      for (const a of ifp.addrs) if (a.carp === null) arpAnnounce(ifp, a.addr)
+  })
   d.onDeparture((ifp) => {
     garpIfDetach(ifp)
     arpIfDetach(ifp)

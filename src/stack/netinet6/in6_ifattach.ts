@@ -16,6 +16,7 @@ import { in6AddAddr, in6Find, in6HasLinkLocal } from './in6.js'
 import { IN6_IFF, ND6_IFF } from './in6_var.js'
 import { in6if, ip6 } from './ip6/ip6.js'
 import { nd6DadStart } from './nd6/nd6_nbr.js'
+import { nd6PrefixLinkLocal } from './nd6/nd6_prefix.js'
 
 const LO_LINKLOCAL = parseIpv6('fe80::1')!
 const MAX_RTR_SOLICITATION_DELAY_MS = 1000
@@ -37,13 +38,13 @@ export function in6IfUp(ifp: Ifnet): void {
     const one = in6Loopback()
     if (in6Find(ifp, one) === undefined) in6AddAddr(ifp, one, 128)
     if ((ii.ndFlags & ND6_IFF.AUTO_LINKLOCAL) !== 0 && !in6HasLinkLocal(ifp))
-      in6AddAddr(ifp, LO_LINKLOCAL, 64)
+      nd6PrefixLinkLocal(in6AddAddr(ifp, LO_LINKLOCAL, 64))
     return
   }
   if ((ii.ndFlags & ND6_IFF.AUTO_LINKLOCAL) === 0 || in6HasLinkLocal(ifp)) return
   const rng = ifp.vnet.env.rng.stream(`dad:${ifp.vnet.id}:${ifp.index}`)
   const delay = Math.floor((rng.u32() / 2 ** 32) * MAX_RTR_SOLICITATION_DELAY_MS)
-  in6AddAddr(ifp, in6LinkLocalFromMac(ifidSource(ifp, rng.u32())), 64, 0, delay)
+  nd6PrefixLinkLocal(in6AddAddr(ifp, in6LinkLocalFromMac(ifidSource(ifp, rng.u32())), 64, 0, delay))
 }
 
 /**

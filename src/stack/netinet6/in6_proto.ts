@@ -15,10 +15,12 @@ import { frag6Module } from './frag6/frag6_reass.js'
 import { icmp6Module } from './icmp6.js'
 import { in6IfPurge } from './in6.js'
 import { in6IfUp } from './in6_ifattach.js'
+import { type In6Ifinfo, ND6_IFF } from './in6_var.js'
 import { ip6Module } from './ip6/ip6.js'
 import { ip6Input } from './ip6/ip6_input.js'
 import { ip6Output } from './ip6/ip6_output.js'
 import { nd6IfDetach, nd6Module } from './nd6/nd6.js'
+import { nd6GrandLladdr } from './nd6/nd6_grand.js'
 import { nd6RtrIfDetach } from './nd6/nd6_rtr.js'
 import { raw6Module } from './raw_ip6.js'
 
@@ -55,4 +57,9 @@ export function inet6Attach(d: Domains): void {
     if (added) in6IfUp(ifa.ifp)
   })
   d.onDeparture(ifDeparture)
+  // nd6_iflladdr: the neighbors learn the new address from unsolicited advertisements (GRAND).
+  d.onLladdr((ifp) => {
+    const ii = ifp.inet6 as In6Ifinfo | null
+    if (ii !== null && ifp.up && (ii.ndFlags & ND6_IFF.IFDISABLED) === 0) nd6GrandLladdr(ii)
+  })
 }

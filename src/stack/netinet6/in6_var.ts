@@ -134,6 +134,8 @@ export class In6Ifinfo {
   readonly mcRefs: number[] = []
   /** MLDv2 listener state (mld6.ts), created on the first report. */
   mld: unknown = null
+  /** Unsolicited advertisements waiting for their turn (nd6_grand.ts), created on the first. */
+  grand: unknown = null
 
   constructor(ndFlags: number, reachable: number) {
     this.ndFlags = ndFlags

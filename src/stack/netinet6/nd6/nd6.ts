@@ -17,8 +17,9 @@ import { intKnob } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
 import { icmp6Error } from '../icmp6.js'
 import type { In6Ifinfo } from '../in6_var.js'
-import { in6if } from '../ip6/ip6.js'
+import { in6if, ip6 } from '../ip6/ip6.js'
 import { in6IfJoin, in6IfLeave } from '../mld6/in6_mcast.js'
+import { nd6GrandDetach } from './nd6_grand.js'
 import { nd6NsOutput } from './nd6_nbr.js'
 import { defrouterSelect } from './nd6_rtr.js'
 
@@ -372,8 +373,19 @@ export function nd6Learn(
     }
     return e
   }
-  // A Neighbor Advertisement: only a neighbor we asked about (no entry: silently discarded).
-  if (e === null || e.permanent) return e
+  // A Neighbor Advertisement: only a neighbor we asked about, silently discarded otherwise (§7.2.5)
+  // — but a router takes an unsolicited one carrying the target's link-layer address as a new STALE
+  // entry, so traffic to a host that just announced itself needs no resolution (RFC 9131 §4.2).
+  if (e === null) {
+    if (solicited || mac < 0 || ip6(ifp.vnet).forwarding === 0) return null
+    e = nd6Create(ifp, a, ao)
+    if (e === null) return null
+    e.mac = mac
+    e.isRouter = router
+    nd6SetState(e, NdState.STALE)
+    return e
+  }
+  if (e.permanent) return e
   if (e.state === NdState.INCOMPLETE) {
     if (mac < 0) return e
     e.mac = mac
@@ -401,6 +413,7 @@ export function nd6Learn(
 /** Drop the neighbor cache of an interface (detach, vnet move). */
 export function nd6IfDetach(ifp: Ifnet): void {
   const ii = ifp.inet6 as In6Ifinfo | null
+  if (ii !== null) nd6GrandDetach(ii)
   const t = ii === null ? null : (ii.nd as NdTable | null)
   if (t === null) return
   for (const e of nd6Entries(ifp)) nd6Free(e)

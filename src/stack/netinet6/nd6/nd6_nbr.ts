@@ -41,6 +41,7 @@ import { in6SelectSrc } from '../in6_src.js'
 import { IN6_IFF, type In6Ifaddr, in6Key, ND6_IFF } from '../in6_var.js'
 import { in6if, ip6 } from '../ip6/ip6.js'
 import { type Nd6Entry, nd6Learn, nd6Lookup } from './nd6.js'
+import { nd6GrandDadDone } from './nd6_grand.js'
 import { nd6StableRetry } from './nd6_prefix.js'
 
 /** Frame an IPv6 packet to a resolved neighbor (what nd6 releases from its hold queue). */
@@ -151,6 +152,26 @@ export function nd6NaAnnounce(ia: In6Ifaddr): void {
     NdOpt.TARGET_LINKADDR,
     c.mac,
     c.srcTag,
+  )
+}
+
+/**
+ * An unsolicited advertisement of our address ia to the group dst (GRAND, nd6_grand.ts): Override
+ * set, Router when forwarding, our link-layer address as the target's.
+ */
+export function nd6NaUnsolicited(ia: In6Ifaddr, dst: Uint8Array): void {
+  const ifp = ia.ifp
+  let flags = ND_NA_FLAG_OVERRIDE
+  if (ip6(ifp.vnet).forwarding !== 0) flags |= ND_NA_FLAG_ROUTER
+  sendNd(
+    ifp,
+    Icmp6Type.NEIGHBOR_ADVERT,
+    flags,
+    ia.addr,
+    dst,
+    in6McastMac(dst, 0),
+    ia.addr,
+    NdOpt.TARGET_LINKADDR,
   )
 }
 
@@ -334,8 +355,10 @@ function nd6DadTimer(ia: In6Ifaddr): void {
     if (ia.ifp.up) nd6NsOutput(ia.ifp, ia.addr, null, true)
     return
   }
-  // Every probe went unanswered for RetransTimer: the address is ours (§5.4.3's end).
+  // Every probe went unanswered for RetransTimer: the address is ours (§5.4.3's end), which the
+  // routers hear at once (RFC 9131).
   ia.flags &= ~IN6_IFF.TENTATIVE
+  nd6GrandDadDone(ia)
 }
 
 /**

@@ -256,7 +256,9 @@ export function nd6PrelistUpdate(c: PrefixCtl, dr: NdDefrouter | null, mcast: bo
     pr.raAuto = c.auto
     pr.vltime = c.vltime
     pr.pltime = c.pltime
-    st.prefixes = [...st.prefixes, pr]
+    // nd6_prelist_add puts a new prefix at the head of the list (LIST_INSERT_HEAD): `ndp -p` lists
+    // the newest first.
+    st.prefixes = [pr, ...st.prefixes]
     ii.nPrefixes++
     if (c.onlink) prefixOnlink(pr)
     if (dr !== null) pr.advrtrs = [dr]
@@ -315,7 +317,7 @@ export function nd6PrefixForAddr(ia: In6Ifaddr): void {
     pr.raAuto = (ia.flags & IN6_IFF.AUTOCONF) !== 0
     pr.vltime = vl
     pr.pltime = pl
-    nd6rtr(ifp.vnet).prefixes = [...nd6rtr(ifp.vnet).prefixes, pr]
+    nd6rtr(ifp.vnet).prefixes = [pr, ...nd6rtr(ifp.vnet).prefixes]
     in6if(ifp).nPrefixes++
     prefixOnlink(pr)
     initPrefixLtimes(pr)
@@ -330,6 +332,25 @@ export function nd6PrefixForAddr(ia: In6Ifaddr): void {
     ia.onPurge = addrPurged
     pr.refcnt++
   }
+}
+
+/**
+ * in6_ifattach_linklocal: the link-local prefix (fe80::%IF/64) is on-link, never expires and is
+ * listed (`ndp -p`: flags LAO, ref=0 — the address is not counted, so removing it leaves the prefix,
+ * which goes with the interface). Its route is the address's connected one.
+ */
+export function nd6PrefixLinkLocal(ia: In6Ifaddr): void {
+  const ifp = ia.ifp
+  if (nd6PrefixLookup(ifp, ia.prefix, ia.prefixLen) !== undefined) return
+  const pr = new NdPrefix(ifp, ia.prefix.slice(), ia.prefixLen)
+  pr.raOnlink = true
+  pr.raAuto = true
+  pr.vltime = ND6_INFINITE_LIFETIME
+  pr.pltime = ND6_INFINITE_LIFETIME
+  nd6rtr(ifp.vnet).prefixes = [pr, ...nd6rtr(ifp.vnet).prefixes]
+  in6if(ifp).nPrefixes++
+  prefixOnlink(pr)
+  initPrefixLtimes(pr)
 }
 
 /**

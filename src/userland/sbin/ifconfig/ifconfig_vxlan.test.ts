@@ -258,13 +258,11 @@ jexec j ifconfig vxlan1 vxlanremote 8.8.8.8`)
     const up = await w.run('jexec j ifconfig vxlan1 10.1.0.1/24 up; jexec j ifconfig vxlan1')
     assert.match(up.out, /RUNNING/)
     assert.equal(mem.bound, 1)
-    assert.equal(
-      (await w.run('jexec j ifconfig vxlan1 destroy')).status,
-      1,
-      'lent by the host, not the jail’s to destroy',
-    )
+    // Lent by the host, yet the jail's root may destroy it (if_clone_destroy uses its home's cloner):
+    // the socket is closed with it.
+    assert.equal((await w.run('jexec j ifconfig vxlan1 destroy')).status, 0)
+    assert.equal(mem.bound, 0)
     assert.equal((await w.run('jail -r j')).status, 0)
-    // Back home and down: the socket is closed.
     assert.equal(mem.bound, 0)
   })
 })

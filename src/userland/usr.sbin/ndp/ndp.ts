@@ -12,7 +12,7 @@
  */
 
 import type { NdpInfo, Syscalls } from '../../../host/syscalls.js'
-import { formatMac, parseMac } from '../../../wire/addr.js'
+import { formatMac } from '../../../wire/addr.js'
 import { formatIpv6, in6Eq, in6IsLinkLocal, in6IsMulticast, parseIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { asSysError, CmdError, optsOrUsage, padL, padR, runTool } from '../../common.js'
 import { getopt } from '../../getopt.js'
@@ -245,6 +245,75 @@ function emitDeleted(xo: Xo, host: string, addr: Uint8Array, ifName: string): vo
 }
 
 /**
+ * guess_ifindex (ndp_netlink.c): a link-local address's zone; else the interface of a directly
+ * connected, non-gateway route on an Ethernet-like interface, or for one of our addresses (its
+ * loopback route) the interface the address is on; 0 when there is none.
+ */
+function guessIfindex(sys: Syscalls, addr: Uint8Array, scopeId: number): number {
+  if (in6IsLinkLocal(addr, 0)) return scopeId
+  if (in6IsMulticast(addr, 0)) return 0
+  try {
+    const r = sys.inet6.routeGet(addr)
+    if ((r.flags & RTF_GATEWAY) !== 0) return 0
+    const ifi = sys.ifList().find((i) => i.name === r.ifName)
+    if (ifi !== undefined && ifi.mac !== null) return ifi.index
+    // The loopback route of one of our addresses: its nexthop's address interface (nhaf_aif).
+    return (
+      sys.ifList().find((i) => i.mac !== null && (i.inet6 ?? []).some((a) => in6Eq(a.addr, 0, addr, 0)))
+        ?.index ?? 0
+    )
+  } catch (e) {
+    asSysError(e)
+    return 0
+  }
+}
+
+/**
+ * set() and set_nl: `ndp -s HOST MAC [temp] [proxy]`. A MAC sscanf cannot read is only warned about
+ * (the request then carries no link-layer address, which the kernel refuses); words after it other
+ * than temp… and proxy… are ignored, and `temp` changes nothing over netlink (set_nl makes every
+ * entry permanent). Without an interface for HOST: `delete: cannot locate HOST` (set_nl's text)
+ * and exit 0; the kernel's refusal: `set HOST: reason`, exit 1.
+ */
+function setHost(sys: Syscalls, io: Io, host: string, macWord: string, extra: readonly string[]): number {
+  const t = target(sys, host)
+  const mac = etherAton(macWord)
+  if (mac === null) io.stderr.write(`ndp: invalid Ethernet address '${macWord}'\n`)
+  const proxy = extra.some((w) => w.startsWith('proxy'))
+  if (guessIfindex(sys, t.addr, t.scopeId) === 0) {
+    io.stderr.write(`ndp: delete: cannot locate ${host}\n`)
+    return 0
+  }
+  if (mac === null) {
+    io.stderr.write(
+      `ndp: set: ${host}: Invalid argument (NDA_LLADDR address length (0) is different from expected (6))\n`,
+    )
+    return 1
+  }
+  try {
+    sys.inet6.ndpSet(t.addr, t.scopeId, mac, proxy)
+  } catch (e) {
+    io.stderr.write(`ndp: set ${host}: ${asSysError(e).strerror}\n`)
+    return 1
+  }
+  return 0
+}
+
+/** ndp_ether_aton: six hexadecimal numbers separated by colons, each kept to its low byte. */
+function etherAton(w: string): number | null {
+  const parts = w.split(':')
+  if (parts.length < 6) return null
+  let mac = 0
+  for (let i = 0; i < 6; i++) {
+    // sscanf's %x stops at the first non-hex character, where the next ':' must then follow.
+    const m = (i < 5 ? /^\s*(?:0[xX])?([0-9a-fA-F]+)$/ : /^\s*(?:0[xX])?([0-9a-fA-F]+)/).exec(parts[i]!)
+    if (m === null) return null
+    mac = mac * 256 + (Number.parseInt(m[1]!.slice(-8), 16) & 0xff)
+  }
+  return mac
+}
+
+/**
  * delete_nl: the interface comes from the zone of a link-local address, else from the route to it
  * (guess_ifindex: a directly connected, non-gateway route on an Ethernet-like interface); without
  * one, `delete: cannot locate HOST`. The kernel's refusal is `delete HOST: reason`. Warnings only.
@@ -259,22 +328,7 @@ function deleteHost(sys: Syscalls, io: Io, xo: Xo, host: string): void {
     io.stderr.write(`ndp: ${host}: hostname nor servname provided, or not known\n`)
     return
   }
-  let ifIndex = 0
-  if (in6IsLinkLocal(addr, 0)) ifIndex = scopeId
-  else if (!in6IsMulticast(addr, 0)) {
-    try {
-      const r = sys.inet6.routeGet(addr)
-      const ifi = sys.ifList().find((i) => i.name === r.ifName)
-      if ((r.flags & RTF_GATEWAY) === 0 && ifi !== undefined && ifi.mac !== null) ifIndex = ifi.index
-      // The loopback route of one of our addresses: its nexthop's address interface (nhaf_aif).
-      else if ((r.flags & RTF_GATEWAY) === 0)
-        ifIndex =
-          sys.ifList().find((i) => i.mac !== null && (i.inet6 ?? []).some((a) => in6Eq(a.addr, 0, addr, 0)))
-            ?.index ?? 0
-    } catch (e) {
-      asSysError(e)
-    }
-  }
+  const ifIndex = guessIfindex(sys, addr, scopeId)
   if (ifIndex === 0) {
     io.stderr.write(`ndp: delete: cannot locate ${host}\n`)
     return
@@ -356,24 +410,7 @@ function mode(sys: Syscalls, io: Io, xo: Xo, opts: [string, string][], rest: rea
     }
     if (has('s')) {
       if (rest.length < 2 || rest.length > 4) throw new CmdError(USAGE, 1, true)
-      const t = target(sys, rest[0]!)
-      const mac = parseMac(rest[1]!)
-      if (mac === null) {
-        io.stderr.write(`ndp: invalid Ethernet address '${rest[1]}'\n`)
-        return 1
-      }
-      // `temp` and `proxy` may follow, in any order (ndp.c's set()).
-      const extra = rest.slice(2)
-      if (extra.some((w) => w !== 'temp' && w !== 'proxy')) throw new CmdError(USAGE, 1, true)
-      try {
-        sys.inet6.ndpSet(t.addr, t.scopeId, mac, extra.includes('proxy'))
-      } catch (e) {
-        const err = asSysError(e)
-        if (err.code === 'EPERM') throw new CmdError(`writing to routing socket: ${err.strerror}`)
-        io.stderr.write('ndp: cannot configure a new entry\n')
-        return 1
-      }
-      return 0
+      return setHost(sys, io, rest[0]!, rest[1]!, rest.slice(2))
     }
     const i = arg('i')
     if (i !== undefined) {

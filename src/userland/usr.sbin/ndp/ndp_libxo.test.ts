@@ -55,7 +55,12 @@ test('ndp -p/-r/-a/-i and a single host with --libxo json: FreeBSD 14 field name
   assert.equal(p.__version, '1')
   assert.deepEqual(Object.keys(p), ['__version', 'ndp'])
   const pl = p.ndp['prefix-list']
-  assert.equal(pl.length, 1)
+  // The RA's prefix, newest first, then the link-local one in6_ifattach listed (never expiring, ref 0).
+  assert.equal(pl.length, 2)
+  assert.equal(pl[1].prefix, 'fe80::%epair0b/64')
+  assert.equal(pl[1].flags, 'LAO')
+  assert.equal(pl[1].refcount, 0)
+  assert.equal(pl[1].permanent, true)
   const pfx = pl[0]
   assert.equal(pfx.prefix, '2001:db8:1::/64')
   assert.equal(pfx.interface, 'epair0b')

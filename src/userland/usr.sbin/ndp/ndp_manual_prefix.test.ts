@@ -4,7 +4,7 @@
  * address's lifetimes and a `ref` per address; a longer-lived address extends it and a shorter one
  * never cuts it (FreeBSD's ndp_prefix_lifetime_extend, through `ndp -p --libxo json | jq`); removing
  * its last address with `-alias` removes it, `ndp -P` flushes it but keeps the address. And `ndp -d`
- * as FreeBSD 14's netlink ndp: warnings only, exit 0.
+ * as FreeBSD 14's netlink ndp: warnings only, exit 0; `ndp -s` failures as set()/set_nl print them.
  */
 
 import assert from 'node:assert/strict'
@@ -25,8 +25,12 @@ ndp -p`)
   assert.equal(r.err, '')
   assert.equal(
     r.out,
-    '2001:db8:ffff:1000::/64 if=epair0a\nflags=LO vltime=10, pltime=5, expire=10s, ref=1\n  No advertising router\n' +
-      '2001:db8:2::/48 if=epair0a\nflags=LAO vltime=infinity, pltime=infinity, expire=Never, ref=2\n  No advertising router\n',
+    // Newest first (nd6_prelist_add's LIST_INSERT_HEAD); the link-local prefixes of in6_ifattach
+    // (epair0a's came when the first address enabled IPv6, after that address's prefix), ref=0.
+    '2001:db8:2::/48 if=epair0a\nflags=LAO vltime=infinity, pltime=infinity, expire=Never, ref=2\n  No advertising router\n' +
+      'fe80::%epair0a/64 if=epair0a\nflags=LAO vltime=infinity, pltime=infinity, expire=Never, ref=0\n  No advertising router\n' +
+      '2001:db8:ffff:1000::/64 if=epair0a\nflags=LO vltime=10, pltime=5, expire=10s, ref=1\n  No advertising router\n' +
+      'fe80::%lo0/64 if=lo0\nflags=LAO vltime=infinity, pltime=infinity, expire=Never, ref=0\n  No advertising router\n',
   )
 })
 
@@ -42,7 +46,7 @@ ifconfig epair0a inet6 2001:db8:ffff:1000::1/64 pltime 10 vltime 20
 ${lt}
 ifconfig epair0a inet6 2001:db8:ffff:1000::2/64 pltime 5 vltime 10
 ${lt}
-ndp -p | sed -n 2p`)
+ndp -p | grep -A1 2001:db8:ffff | sed -n 2p`)
   assert.equal(r.err, '')
   assert.equal(r.out, '10 5 10\n20 10 20\n20 10 20\nflags=LO vltime=20, pltime=10, expire=20s, ref=2\n')
 })
@@ -85,5 +89,27 @@ ndp -d 2001:db8::9 extra; echo rc=$?`)
       'ndp: delete 2001:db8::1: Operation not permitted\nndp: delete: cannot locate fe80::9\n' +
       'ndp: delete fe80::9%epair0a: No such file or directory\n' +
       'ndp: fe80::9%nope: hostname nor servname provided, or not known\nusage: ndp [-nt] hostname',
+  )
+})
+
+test("ndp -s: set_nl's failures, texts and exit codes", async () => {
+  const w = shellWorld(4)
+  const r = await w.run(`${SETUP}ifconfig epair0a inet6 2001:db8::1/64 no_dad
+ndp -s 2001:db8::2 zz; echo rc=$?
+ndp -s 2001:db9::2 02:00:00:00:00:02; echo rc=$?
+ndp -s fe80::2 02:00:00:00:00:02; echo rc=$?
+ndp -s nohost 02:00:00:00:00:02; echo rc=$?
+ndp -s 2001:db8::3 2:0:0:0:0:3 temporary whatever; echo rc=$?
+ndp -s 2001:db8::4 2:0:0:0:0:104 proxy; echo rc=$?
+ndp -an | grep -c 'permanent'
+ndp -an | grep 2001:db8::4 | awk '{print $2, $6}'
+ndp -s 2001:db8::5; echo rc=$?`)
+  assert.equal(r.out, 'rc=1\nrc=0\nrc=0\nrc=1\nrc=0\nrc=0\n4\n02:00:00:00:00:04 p\nrc=1\n')
+  assert.equal(
+    r.err.split('\n').slice(0, 6).join('\n'),
+    "ndp: invalid Ethernet address 'zz'\n" +
+      'ndp: set: 2001:db8::2: Invalid argument (NDA_LLADDR address length (0) is different from expected (6))\n' +
+      'ndp: delete: cannot locate 2001:db9::2\nndp: delete: cannot locate fe80::2\n' +
+      'ndp: nohost: hostname nor servname provided, or not known\nusage: ndp [-nt] hostname',
   )
 })

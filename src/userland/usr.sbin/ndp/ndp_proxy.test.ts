@@ -61,3 +61,18 @@ jexec a ndp -i epair0a nud -accept_rtadv | tail -1`,
     'Flags: accept_rtadv auto_linklocal \n\tnd6 options=22<ACCEPT_RTADV,AUTO_LINKLOCAL>\nFlags: nud auto_linklocal \n',
   )
 })
+
+test("a vnet jail's root destroys an epair end it was lent, proxy entry and all; both ends go", async () => {
+  const r = await sh(
+    virtualHost(),
+    `${SETUP}mac=$(jexec a ifconfig epair0a ether | awk '$1~/ether/{print $2}')
+jexec a ndp -s 2001:db8::2 $mac proxy
+jexec a ifconfig epair0a destroy; echo rc=$?
+jexec a ifconfig -l
+jexec b ifconfig -l
+ifconfig -l
+jexec a ndp -an | grep -c 2001:db8`,
+  )
+  assert.equal(r.err, '')
+  assert.equal(r.out, 'rc=0\nlo0\nlo0\nlo0\n0\n')
+})
