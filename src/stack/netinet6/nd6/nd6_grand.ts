@@ -49,8 +49,7 @@ function queueOf(ii: In6Ifinfo): GrandQueue {
 function advertisable(ia: In6Ifaddr): boolean {
   const ii = ia.ifp.inet6 as In6Ifinfo | null
   return (
-    ii !== null &&
-    ii.addrs.includes(ia) &&
+    ii?.addrs.includes(ia) === true &&
     ia.carp === null &&
     (ia.flags & (IN6_IFF.TENTATIVE | IN6_IFF.DUPLICATED | IN6_IFF.ANYCAST)) === 0
   )
