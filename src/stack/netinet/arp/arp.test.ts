@@ -460,6 +460,14 @@ describe('gratuitous ARP and duplicate addresses', () => {
     // in_arpinput matches the target first: a request for A2 "from" A is answered, not defended.
     net.inject(ifp, arpRequestFrame(STRANGER_MAC, A, A2))
     assert.deepEqual(delta(before, counters(a, 'arp')), { rxrequests: 1, received: 1, txreplies: 1 })
+    // …and our own address is not learnt as the stranger's (its entry is our own, permanent).
+    assert.deepEqual(
+      a
+        .arpList()
+        .filter((x) => x.addr === A)
+        .map((x) => x.permanent),
+      [true],
+    )
     // A request for someone else from A matches A itself: that is the conflict.
     net.inject(ifp, arpRequestFrame(STRANGER_MAC, A, ip('10.0.0.99')))
     assert.equal(counter(a, 'arp', 'dupips'), 1)

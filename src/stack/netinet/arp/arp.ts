@@ -440,7 +440,12 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   const forUs = tifa !== undefined
   const t = ifp.arp as ArpTable | null
   const e = t === null ? undefined : t.get(spa | 0)
-  if (spa !== 0) {
+  const own = spa !== 0 ? ifp.addrFind(spa) : undefined
+  if (own !== undefined && own.carp === null) {
+    // Another of our own addresses as the sender: FreeBSD finds its static LLE_IFADDR entry there,
+    // which refuses the update.
+    permanentModified(ifp, spa, sha)
+  } else if (spa !== 0) {
     // RFC 826 merge: update an existing entry; create one only when we are the target.
     if (e !== undefined && !e.permanent) learn(e, sha)
     else if (e !== undefined && e.state !== LleState.Incomplete && e.mac !== sha)
