@@ -9,12 +9,7 @@
 import { sha1 } from '@noble/hashes/legacy.js'
 import { CARP_ADVERTISEMENT, CARP_VERSION, CarpOff } from '../../../wire/inet/carp.js'
 import type { IfAddr } from '../../net/ifnet.js'
-import type { In6Ifaddr } from '../../netinet6/in6_var.js'
-import type { CarpSoftc } from './carp_var.js'
-
-function isV6(ifa: IfAddr | In6Ifaddr): ifa is In6Ifaddr {
-  return ifa.addr instanceof Uint8Array
-}
+import { type CarpSoftc, isV6 } from './carp_var.js'
 
 /**
  * The inner hash's fixed part: the key's ipad, version, type, vhid, then the vhid's IPv4 addresses

@@ -24,7 +24,7 @@ import type { In6Ifaddr } from '../../netinet6/in6_var.js'
 import { in6IfJoin, in6IfLeave } from '../../netinet6/mld6/in6_mcast.js'
 import { igmpJoinGroup, igmpLeaveGroup } from '../igmp/igmp.js'
 import { carpHmacPrepare } from './carp_hmac.js'
-import { CarpIf, type CarpIfOps, CarpSoftc, CarpState, type CarpVnet, carpVnet } from './carp_var.js'
+import { CarpIf, type CarpIfOps, CarpSoftc, CarpState, type CarpVnet, carpVnet, isV6 } from './carp_var.js'
 import {
   delroute,
   demoteAdj,
@@ -74,10 +74,6 @@ export interface CarpInfo {
   version: number
   vrrpPrio: number
   vrrpAdvInter: number
-}
-
-function isV6(ifa: IfAddr | In6Ifaddr): ifa is In6Ifaddr {
-  return ifa.addr instanceof Uint8Array
 }
 
 /** carp_is_supported_if and the IFF_MULTICAST test of carp_ioctl. */

@@ -211,3 +211,8 @@ export function carpVnet(v: Vnet): CarpVnet {
   }
   return s
 }
+
+/** A vhid's address list holds both families: true for an IPv6 one. */
+export function isV6(ifa: IfAddr | In6Ifaddr): ifa is In6Ifaddr {
+  return ifa.addr instanceof Uint8Array
+}

@@ -15,6 +15,7 @@
 import type { Mbuf, MbufPool } from '../../../buf/mbuf.js'
 import { LOG } from '../../../kern/subr_msgbuf.js'
 import { SEC, US } from '../../../util/clock.js'
+import { readU32 } from '../../../wire/addr.js'
 import { checksum } from '../../../wire/checksum.js'
 import {
   CARP_DFLTTL,
@@ -47,17 +48,21 @@ import { arpAnnounce } from '../arp/arp.js'
 import { ipOutput } from '../ip/ip_output.js'
 import { carpHmac, hmacOk } from './carp_hmac.js'
 import { bestIfa4, bestIfa6 } from './carp_src.js'
-import { CARP_STATES, type CarpIf, type CarpSoftc, CarpState, type CarpVnet, carpVnet } from './carp_var.js'
+import {
+  CARP_STATES,
+  type CarpIf,
+  type CarpSoftc,
+  CarpState,
+  type CarpVnet,
+  carpVnet,
+  isV6,
+} from './carp_var.js'
 import { CS, vrrpMasterDownCs, vrrpOutput4, vrrpOutput6, vrrpSkewCs } from './ip_vrrp.js'
 
 const AF_INET = 4
 const AF_INET6 = 6
 /** The phase of a callout within a tick (hz = 1000): tvtohz's rounding, a different one each time. */
 const TICK_NS = 1_000_000
-
-function isV6(ifa: IfAddr | In6Ifaddr): ifa is In6Ifaddr {
-  return ifa.addr instanceof Uint8Array
-}
 
 /** CARP_LOG: log(LOG_INFO, "carp: ...") while net.inet.carp.log > 0. */
 function carpLog(v: Vnet, msg: string): void {
@@ -110,7 +115,7 @@ function headerOk(s: CarpVnet, pool: MbufPool, m: Mbuf, off: number, af: number)
       if (VRRP_HDR_LEN + (af === AF_INET ? 4 : 16) * b[off + VrrpOff.COUNT]! > len) st.carps_badlen++
       else if (
         af === AF_INET
-          ? !vrrpCksumOk4(b, off, len, be32(b, o + 12), be32(b, o + 16))
+          ? !vrrpCksumOk4(b, off, len, readU32(b, o + 12), readU32(b, o + 16))
           : !vrrpCksumOk6(b, off, len, b, o + 8, b, o + 24)
       )
         st.carps_badsum++
@@ -119,10 +124,6 @@ function headerOk(s: CarpVnet, pool: MbufPool, m: Mbuf, off: number, af: number)
   }
   pool.put(m)
   return false
-}
-
-function be32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0
 }
 
 /** carp_input: an IPv4 datagram of protocol 112, its CARP or VRRP header at `off`. Takes ownership of m. */
@@ -256,7 +257,7 @@ function carpInputC(ifp: Ifnet, m: Mbuf, off: number, af: number, ttl: number): 
 function senderGreater(sc: CarpSoftc, m: Mbuf, af: number): boolean {
   const b = m.data
   const o = m.off
-  if (af === AF_INET) return be32(b, o + 12) > bestIfa4(sc.ifp) >>> 0
+  if (af === AF_INET) return readU32(b, o + 12) > bestIfa4(sc.ifp) >>> 0
   const ours = bestIfa6(sc.ifp, sc.peer6)
   if (ours === null) return true
   for (let i = 0; i < 16; i++) if (b[o + 8 + i] !== ours[i]) return b[o + 8 + i]! > ours[i]!

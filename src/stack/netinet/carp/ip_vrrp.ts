@@ -9,15 +9,14 @@
  * throw on the packet path.
  */
 
+import { writeU32 } from '../../../wire/addr.js'
 import { IPPROTO_CARP } from '../../../wire/inet/carp.js'
 import { VRRP_HDR_LEN, VrrpOff, vrrpFinish4, writeVrrpHeader } from '../../../wire/inet/vrrp.js'
 import { in6IsLinkLocal, in6IsMulticast } from '../../../wire/inet6/in6_addr.js'
-import type { IfAddr } from '../../net/ifnet.js'
-import type { In6Ifaddr } from '../../netinet6/in6_var.js'
 import { ip6Output } from '../../netinet6/ip6/ip6_output.js'
 import { ipOutput } from '../ip/ip_output.js'
 import { bestIfa4, bestIfa6 } from './carp_src.js'
-import { type CarpSoftc, carpVnet } from './carp_var.js'
+import { type CarpSoftc, carpVnet, isV6 } from './carp_var.js'
 
 /** One centisecond, the unit of VRRPv3's intervals, in ns. */
 export const CS = 10_000_000
@@ -37,10 +36,6 @@ export function vrrpMasterDownCs(sc: CarpSoftc): number {
   return 3 * sc.vrrpMasterInter + vrrpSkewCs(sc)
 }
 
-function isV6(ifa: IfAddr | In6Ifaddr): ifa is In6Ifaddr {
-  return ifa.addr instanceof Uint8Array
-}
-
 /** The IPv4 advertisement with `priority` (0 when resigning); the output's error, if any. */
 export function vrrpOutput4(sc: CarpSoftc, priority: number): ReturnType<typeof ipOutput> {
   const ifp = sc.ifp
@@ -52,12 +47,7 @@ export function vrrpOutput4(sc: CarpSoftc, priority: number): ReturnType<typeof 
   let n = 0
   for (const a of sc.ifas) {
     if (isV6(a) || n === MAX_ADDRS4) continue
-    const p = o + VRRP_HDR_LEN + 4 * n++
-    const x = a.addr >>> 0
-    b[p] = x >>> 24
-    b[p + 1] = x >>> 16
-    b[p + 2] = x >>> 8
-    b[p + 3] = x
+    writeU32(b, o + VRRP_HDR_LEN + 4 * n++, a.addr)
   }
   const len = VRRP_HDR_LEN + 4 * n
   writeVrrpHeader(b, o, sc.vhid, priority, n, sc.vrrpAdvInter)

@@ -338,41 +338,6 @@ export function cwndOnDecrease(cwnd: number, mss: number, factor: number): numbe
 }
 
 /**
- * cc.c's newreno_cc_cong_signal(), for modules that borrow NewReno's reaction: ssthresh = beta *
- * cwnd on entering fast recovery (RFC 5681 eq. 4, RFC 6582) or ECN recovery (RFC 3168, beta_ecn
- * with ABE); on the first RTO ssthresh = max(min(snd_wnd, pipe) / 2, 2 segments) whatever beta is,
- * and cwnd = one segment. The NewReno module has its own (newreno.ts), as cc_newreno.c does.
- */
-export function newrenoCongSignal(ccv: CcVar, type: CcSignal): void {
-  const mss = ccv.maxseg
-  const t = ccv.t
-  const factor = type === CC_ECN && t.abe ? t.newrenoBetaEcn : t.newrenoBeta
-  const cwin = cwndOnDecrease(ccv.cwnd, mss, factor)
-  switch (type) {
-    case CC_NDUPACK:
-      if (!inFastRecovery(ccv)) {
-        if (inCongRecovery(ccv) && t.abe && t.abeFrlossreduce)
-          ccv.ssthresh = Math.trunc((ccv.ssthresh * t.newrenoBeta) / t.newrenoBetaEcn)
-        if (!inCongRecovery(ccv)) ccv.ssthresh = cwin
-        ccv.tFlags |= TF_FASTRECOVERY | TF_CONGRECOVERY
-      }
-      break
-    case CC_ECN:
-      if (!inCongRecovery(ccv)) {
-        ccv.ssthresh = cwin
-        ccv.cwnd = cwin
-        ccv.tFlags |= TF_CONGRECOVERY
-      }
-      break
-    case CC_RTO:
-      if (ccv.rxtshift === 1)
-        ccv.ssthresh = Math.max(2, Math.trunc(Math.min(ccv.sndWnd, ccv.pipe) / 2 / mss)) * mss
-      ccv.cwnd = mss
-      break
-  }
-}
-
-/**
  * newreno_cc_post_recovery(): leaving fast recovery, cwnd = ssthresh, or pipe + 1 segment when
  * less is in flight so no burst follows (RFC 6582 §3.2 step 3, option 2).
  */
