@@ -425,7 +425,8 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   // interface's first usable address. Only a sender claiming that one address is a conflict, and a
   // carp address is shared by design: the master's announcements are none.
   const tifa = ourIfa(ifp, tpa)
-  const my = tifa ?? (spa !== 0 ? ifp.addrFind(spa) : undefined) ?? firstUsable(ifp)
+  const own = spa !== 0 ? ifp.addrFind(spa) : undefined
+  const my = tifa ?? own ?? firstUsable(ifp)
   if (my !== undefined && my.carp === null && spa === my.addr && spa !== 0) {
     st.stats.dupips++
     if (op === ArpOp.REQUEST) {
@@ -440,7 +441,6 @@ export function arpInput(ifp: Ifnet, m: Mbuf): void {
   const forUs = tifa !== undefined
   const t = ifp.arp as ArpTable | null
   const e = t === null ? undefined : t.get(spa | 0)
-  const own = spa !== 0 ? ifp.addrFind(spa) : undefined
   if (own !== undefined && own.carp === null) {
     // Another of our own addresses as the sender: FreeBSD finds its static LLE_IFADDR entry there,
     // which refuses the update.

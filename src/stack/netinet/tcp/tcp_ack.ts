@@ -92,8 +92,9 @@ export function ackProcessing(
           // opens cwnd by one segment over pipe for it); then cwnd is ssthresh. With PRR, later
           // ACKs let out their share; without, whatever pipe leaves below ssthresh.
           const sack = tp.sack!
-          if (prr) prrEnter(sack, seqDiff(tp.snd_nxt, tp.snd_una), tcpMaxseg(tp))
-          tp.snd_cwnd = sack.pipe(tp.snd_una, tp.snd_max) + tcpMaxseg(tp)
+          const maxseg = tcpMaxseg(tp)
+          if (prr) prrEnter(sack, seqDiff(tp.snd_nxt, tp.snd_una), maxseg)
+          tp.snd_cwnd = sack.pipe(tp.snd_una, tp.snd_max) + maxseg
           tcpOutput(tp)
           tp.snd_cwnd = tp.snd_ssthresh
           // Whatever the window allowed, the oldest data stays guarded by the timer.
@@ -108,9 +109,10 @@ export function ackProcessing(
           tcpTimerActivate(tp, TT.REXMT, 0)
           tp.rtt.stopTiming()
           tp.snd_nxt = ack
-          tp.snd_cwnd = tcpMaxseg(tp)
+          const maxseg = tcpMaxseg(tp)
+          tp.snd_cwnd = maxseg
           tcpOutput(tp)
-          tp.snd_cwnd = tp.snd_ssthresh + tcpMaxseg(tp) * tp.dupacks
+          tp.snd_cwnd = tp.snd_ssthresh + maxseg * tp.dupacks
           if (seqGt(onxt, tp.snd_nxt)) tp.snd_nxt = onxt
           return false
         }
@@ -145,17 +147,18 @@ export function ackProcessing(
     }
     if (seqLt(ack, tp.snd_recover)) {
       // A partial ACK: the next hole goes out at once (RFC 6582 §3.2 step 5).
+      const maxseg = tcpMaxseg(tp)
       const onxt = tp.snd_nxt
       const ocwnd = tp.snd_cwnd
       tcpTimerActivate(tp, TT.REXMT, 0)
       tp.rtt.stopTiming()
       tp.snd_nxt = ack
-      tp.snd_cwnd = tcpMaxseg(tp) + acked
+      tp.snd_cwnd = maxseg + acked
       dropAcked(tp, acked, ack)
       tcpOutput(tp)
       tp.snd_cwnd = ocwnd
       if (seqGt(onxt, tp.snd_nxt)) tp.snd_nxt = onxt
-      tp.snd_cwnd = (tp.snd_cwnd > acked ? tp.snd_cwnd - acked : 0) + tcpMaxseg(tp)
+      tp.snd_cwnd = (tp.snd_cwnd > acked ? tp.snd_cwnd - acked : 0) + maxseg
       return true
     }
     ccPostRecovery(tp, ack)
