@@ -78,15 +78,11 @@ function ipfwHookPass(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook)
   // protocol's input and output paths: whatever is not the memo's allow goes to calls of its own.
   const at = q === null || m.tag !== null || ch.nest !== 0 ? -1 : quickHit(ch, q, m, ifp, dir)
   if (at < 0 || ch.enable === 0) return ipfwHookMiss(v, m, ifp, dir, hook)
-  const memo = q!.memo
-  const i = memo[at + MK.RULE]!
-  const f = ch.rules[i]!
-  if (f.action !== A.ALLOW || memo[at + MK.NMET] !== 0) return ipfwMemoOther(v, ch, m, ifp, dir, hook, at, i)
+  // The memo's own verdict (MK.PASS): an allow, met first: its counter slot, counted here.
+  const cs = q!.memo[at + MK.PASS]!
+  if (cs < 0) return ipfwMemoOther(v, ch, m, ifp, dir, hook, at, q!.memo[at + MK.RULE]!)
   const b = m.data
-  const len = (b[m.off + 2]! << 8) | b[m.off + 3]!
-  f.pcnt++
-  f.bcnt += len
-  f.timestamp = ch.clock.coarseNow()
+  ch.ctr.count(cs, (b[m.off + 2]! << 8) | b[m.off + 3]!, ch.clock.coarseNow())
   return PFIL.PASS
 }
 
@@ -119,9 +115,7 @@ function ipfwMemoOther(
   const now = ch.clock.coarseNow()
   if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, len, now)
   if (a === A.ALLOW || a === A.DENY) {
-    f.pcnt++
-    f.bcnt += len
-    f.timestamp = now
+    ch.ctr.count(f.cs, len, now)
     if (a === A.ALLOW) return PFIL.PASS
     v.env.pool.put(m)
     return PFIL.CONSUMED
@@ -129,9 +123,7 @@ function ipfwMemoOther(
   if (a === A.NAT && ch.onePass !== 0) {
     // quickStop's nat under one_pass (quickNat), without the calls: translated in place and passed,
     // or dropped when libalias refuses.
-    f.pcnt++
-    f.bcnt += len
-    f.timestamp = now
+    ch.ctr.count(f.cs, len, now)
     if (ipfwNat(ch, m, dir, f.actionArg, now) === NAT_PASS) return PFIL.PASS
     v.env.pool.put(m)
     return PFIL.CONSUMED
@@ -210,9 +202,7 @@ function quickDummynet(
   ch.dnSlot = i
   // Straight through an idle unlimited pipe without the flow id, the tag or the queue.
   if (dummynetFast(v, fsNr, len) === DN_IO.FAST) {
-    f.pcnt++
-    f.bcnt += len
-    f.timestamp = ch.clock.coarseNow()
+    ch.ctr.count(f.cs, len, ch.clock.coarseNow())
     return PFIL.PASS
   }
   const p = ch.facts[0]!
@@ -222,9 +212,7 @@ function quickDummynet(
   p.ifname = ifp.name
   p.ifIndex = ifp.index
   p.layer2 = false
-  f.pcnt++
-  f.bcnt += len
-  f.timestamp = ch.clock.coarseNow()
+  ch.ctr.count(f.cs, len, ch.clock.coarseNow())
   return dnIo(v, m, ifp, dir, fsNr, f, i, f.num, p) === DN_IO.FAST ? PFIL.PASS : PFIL.QUEUED
 }
 

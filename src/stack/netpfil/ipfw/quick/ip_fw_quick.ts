@@ -88,13 +88,15 @@ const MEMO = 1 << MEMO_LOG2
  * A memo slot's words in QuickTable.memo (slot * MW + MK.*): protocol | direction << 8, with
  * MEMO_IF when the walk tested the interface (-1: free); source, destination and the rule's index,
  * side by side so that a lookup touches one array; then how many `count` or `skipto` rules the walk
- * met and counted before it (at most MEMO_MET, or the walk is not remembered) and their indexes,
- * which a packet the memo answers counts alike. One slot more than MEMO, at FIRST_AT, answers
- * for every packet when the chain's first rule in force takes them all (QuickTable.first).
+ * met and counted before it (at most MEMO_MET, or the walk is not remembered) and their counter
+ * slots (KRule.cs), which a packet the memo answers counts alike; and PASS: the stop's counter slot
+ * when it is an allow met first (the memo alone decides: count it and pass), else -1. One slot more
+ * than MEMO, at FIRST_AT, answers for every packet when the chain's first rule in force takes them
+ * all (QuickTable.first).
  */
-export const MK = { KEY: 0, SRC: 1, DST: 2, RULE: 3, NMET: 4, MET: 5 } as const
+export const MK = { KEY: 0, SRC: 1, DST: 2, RULE: 3, NMET: 4, MET: 5, PASS: 8 } as const
 export const MEMO_MET = 3
-export const MW = 8
+export const MW = 9
 /** The key's flag for a walk that tested the interface by name: mIf must then match too. */
 export const MEMO_IF = 1 << 16
 /** The offset of the slot that holds QuickTable.first. */
@@ -196,6 +198,7 @@ export class QuickTable {
         this.first = i
         memo[FIRST_AT + MK.RULE] = i
         memo[FIRST_AT + MK.NMET] = 0
+        memo[FIRST_AT + MK.PASS] = a === A.ALLOW ? this.rules[i]!.cs : -1
       }
       break
     }

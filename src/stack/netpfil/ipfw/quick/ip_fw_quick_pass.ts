@@ -92,14 +92,9 @@ function memoSlot(src: number, dst: number, key: number, ifIndex: number): numbe
 
 /** Count the `count`/`skipto` rules a remembered walk met, as the walk itself did. */
 export function memoCount(ch: IpfwChain, memo: Int32Array, at: number, len: number, now: number): void {
-  const rules = ch.rules
+  const ctr = ch.ctr
   const n = memo[at + MK.NMET]!
-  for (let k = 0; k < n; k++) {
-    const f = rules[memo[at + MK.MET + k]!]!
-    f.pcnt++
-    f.bcnt += len
-    f.timestamp = now
-  }
+  for (let k = 0; k < n; k++) ctr.count(memo[at + MK.MET + k]!, len, now)
 }
 
 /**
@@ -215,16 +210,15 @@ export function quickWalk(ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): numb
         memo[ms + MK.DST] = dst
         memo[ms + MK.RULE] = i
         memo[ms + MK.NMET] = met
+        memo[ms + MK.PASS] = a === A.ALLOW && met === 0 ? f.cs : -1
         q.mIf[slot] = ifp.name
       } else memo[slot * MW + MK.KEY] = -1
       return quickStop(ch, m, i, dir)
     }
-    f.pcnt++
-    f.bcnt += (b[o + 2]! << 8) | b[o + 3]!
-    f.timestamp = ch.clock.coarseNow()
+    ch.ctr.count(f.cs, (b[o + 2]! << 8) | b[o + 3]!, ch.clock.coarseNow())
     // Written straight into the slot, which stops answering until this walk's stop is remembered.
     if (met === 0) memo[slot * MW + MK.KEY] = -1
-    if (met < MEMO_MET) memo[slot * MW + MK.MET + met] = i
+    if (met < MEMO_MET) memo[slot * MW + MK.MET + met] = f.cs
     met++
     i = a === A.SKIPTO ? jump(ch, f, i) : i + 1
   }
@@ -263,9 +257,7 @@ function quickCheckState(ch: IpfwChain, m: Mbuf, i: number, proto: number, src: 
   }
   const len = (b[o + 2]! << 8) | b[o + 3]!
   ch.dyn.update(s, how[0]!, proto, whole && proto === IpProto.TCP ? b[l4 + 13]! : 0, len, now, ch)
-  f.pcnt++
-  f.bcnt += len
-  f.timestamp = now
+  ch.ctr.count(f.cs, len, now)
   return a === A.ALLOW ? VERDICT_PASS : VERDICT_DENY
 }
 
@@ -287,9 +279,7 @@ export function quickStop(ch: IpfwChain, m: Mbuf, i: number, dir: number): numbe
     ch.quickDn = i
     return QUICK_FULL
   }
-  f.pcnt++
-  f.bcnt += (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
-  f.timestamp = ch.clock.coarseNow()
+  ch.ctr.count(f.cs, (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!, ch.clock.coarseNow())
   return a === A.ALLOW ? VERDICT_PASS : VERDICT_DENY
 }
 
@@ -300,8 +290,6 @@ export function quickStop(ch: IpfwChain, m: Mbuf, i: number, dir: number): numbe
  */
 function quickNat(ch: IpfwChain, m: Mbuf, f: KRule, dir: number): number {
   const now = ch.clock.coarseNow()
-  f.pcnt++
-  f.bcnt += (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
-  f.timestamp = now
+  ch.ctr.count(f.cs, (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!, now)
   return ipfwNat(ch, m, dir, f.actionArg, now) === NAT_PASS ? VERDICT_PASS : VERDICT_DENY
 }
