@@ -55,6 +55,8 @@ export class KRule {
   /** A keep-state rule probes the dynamic table before its own matches (O_PROBE_STATE). */
   readonly probe: boolean
   readonly keepState: boolean
+  /** A `limit` rule: its states have parents (ip_fw_limit.ts), so the fast pass's memo leaves them alone. */
+  readonly limited: boolean
   /** The spec's fields ipfw_chk reads on every match, held here so that every rule has one shape. */
   readonly action: number
   readonly actionArg: number
@@ -85,7 +87,8 @@ export class KRule {
     this.num = spec.num
     this.set = spec.set
     this.seq = seq
-    this.keepState = spec.insns.some((i) => i.op === O.KEEP_STATE || i.op === O.LIMIT)
+    this.limited = spec.insns.some((i) => i.op === O.LIMIT)
+    this.keepState = this.limited || spec.insns.some((i) => i.op === O.KEEP_STATE)
     this.probe = this.keepState
     this.action = spec.action
     this.actionArg = spec.actionArg
