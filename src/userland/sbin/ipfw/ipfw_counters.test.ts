@@ -4,7 +4,8 @@
  * by the fast pass's memo, a state found by check-state: per-rule packets and bytes after pings
  * through count, table, skipto and allow rules; rules added in front of and deleted around counted
  * ones; `ipfw zero` of one rule and of all, `resetlog` leaving the counters alone, `set move`
- * keeping them; and a keep-state flow's rule and state counters (`ipfw -d show`).
+ * keeping them; a keep-state flow's rule and state counters (`ipfw -d show`); and an allow the
+ * memo decides alone, from a hashed entry and from its first-rule slot.
  */
 
 import assert from 'node:assert/strict'
@@ -111,6 +112,32 @@ jexec r ipfw show 300`,
       'Entry 300 cleared.',
       'ping=0',
       '00300 4 336 allow icmp from 10.0.1.0/24 to any keep-state :default',
+      '',
+    ].join('\n'),
+  )
+})
+
+test('an allow the memo decides alone is counted on every packet: a hashed entry, and the first-rule slot', async () => {
+  const host = virtualHost()
+  const r = await sh(
+    host,
+    `${ROUTED_IPFW}
+jexec r ipfw -q add 100 allow icmp from any to any
+jexec a ping -c 3 10.0.2.2 > /dev/null; echo ping=$?
+jexec r ipfw show
+jexec r ipfw -q flush
+jexec a ping -c 2 10.0.2.2 > /dev/null; echo ping=$?
+jexec r ipfw show`,
+  )
+  assert.equal(
+    r.out,
+    [
+      'ping=0',
+      '00100 12 1008 allow icmp from any to any',
+      '65535  0    0 allow ip from any to any',
+      'ping=0',
+      // Only the default rule: every packet is answered from the memo's first-rule slot.
+      '65535 8 672 allow ip from any to any',
       '',
     ].join('\n'),
   )
