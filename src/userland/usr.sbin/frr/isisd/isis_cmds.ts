@@ -10,6 +10,9 @@
 
 import type { CmdSpec, Node, VtySession } from '../vty_cmds.js'
 import {
+  ISIS_GEN_INTERVAL_DEFAULT,
+  ISIS_MAX_LIFETIME_S,
+  ISIS_REFRESH_S,
   type IsisConfig,
   type IsisIfConfig,
   type IsisLevels,
@@ -88,6 +91,23 @@ function attached(s: VtySession, key: 'attachedBitSend' | 'attachedBitReceiveIgn
   changed(s)
 }
 
+function genInterval(s: VtySession, levels: 1 | 2 | 3, n: number): void {
+  const g = cfg(s).genInterval
+  if (levels & 1) g[0] = n
+  if (levels & 2) g[1] = n
+  changed(s)
+}
+
+function lspTimers(s: VtySession, levels: 1 | 2 | 3, gen: string, refresh: string, life: string): void {
+  // frr-isisd.yang: the generation interval stays below the refresh interval.
+  if (Number(gen) >= Number(refresh)) s.fail('% Configuration failed.')
+  if (Number(refresh) !== ISIS_REFRESH_S || Number(life) !== ISIS_MAX_LIFETIME_S)
+    s.fail(
+      `lsp-timers: refresh-interval ${ISIS_REFRESH_S} and max-lifetime ${ISIS_MAX_LIFETIME_S} only (not supported yet)`,
+    )
+  genInterval(s, levels, Number(gen))
+}
+
 export const ISIS_COMMANDS: readonly CmdSpec[] = [
   spec(['config'], 'router isis WORD', (s, [tag]) => enter(s, tag!)),
   spec(['config'], 'router isis WORD vrf WORD', (s, [tag, vrf]) => {
@@ -137,7 +157,34 @@ export const ISIS_COMMANDS: readonly CmdSpec[] = [
   }),
   spec(ISIS_NODE, 'hostname dynamic', () => {}),
   spec(ISIS_NODE, 'log-adjacency-changes', () => {}),
-  spec(ISIS_NODE, 'lsp-gen-interval (1-120)', () => {}),
+  // The regeneration throttle (isis_engine.ts); FRR's lsp-timers line is how show running-config
+  // writes it back, so it is read too (its refresh and lifetime only at their defaults here).
+  spec(ISIS_NODE, 'lsp-gen-interval (1-120)', (s, [n]) => genInterval(s, 3, Number(n))),
+  spec(ISIS_NODE, 'lsp-gen-interval <level-1|level-2> (1-120)', (s, [l, n]) =>
+    genInterval(s, l === 'level-1' ? 1 : 2, Number(n)),
+  ),
+  spec(ISIS_NODE, 'no lsp-gen-interval', (s) => genInterval(s, 3, ISIS_GEN_INTERVAL_DEFAULT)),
+  spec(ISIS_NODE, 'no lsp-gen-interval (1-120)', (s) => genInterval(s, 3, ISIS_GEN_INTERVAL_DEFAULT)),
+  spec(ISIS_NODE, 'no lsp-gen-interval <level-1|level-2>', (s, [l]) =>
+    genInterval(s, l === 'level-1' ? 1 : 2, ISIS_GEN_INTERVAL_DEFAULT),
+  ),
+  spec(ISIS_NODE, 'no lsp-gen-interval <level-1|level-2> (1-120)', (s, [l]) =>
+    genInterval(s, l === 'level-1' ? 1 : 2, ISIS_GEN_INTERVAL_DEFAULT),
+  ),
+  spec(
+    ISIS_NODE,
+    'lsp-timers gen-interval (1-120) refresh-interval (1-65235) max-lifetime (350-65535)',
+    (s, [g, r, m]) => lspTimers(s, 3, g!, r!, m!),
+  ),
+  spec(
+    ISIS_NODE,
+    'lsp-timers <level-1|level-2> gen-interval (1-120) refresh-interval (1-65235) max-lifetime (350-65535)',
+    (s, [l, g, r, m]) => lspTimers(s, l === 'level-1' ? 1 : 2, g!, r!, m!),
+  ),
+  spec(ISIS_NODE, 'no lsp-timers', (s) => genInterval(s, 3, ISIS_GEN_INTERVAL_DEFAULT)),
+  spec(ISIS_NODE, 'no lsp-timers <level-1|level-2>', (s, [l]) =>
+    genInterval(s, l === 'level-1' ? 1 : 2, ISIS_GEN_INTERVAL_DEFAULT),
+  ),
   spec(ISIS_NODE, 'lsp-limit (1-1000000)', (s, [n]) => {
     cfg(s).lspLimit = Number(n)
     changed(s)

@@ -56,10 +56,12 @@ export function leakUp(
 ): { ip: IpReach[]; ip6: Ip6Reach[] } {
   const ip: IpReach[] = []
   const ip6: Ip6Reach[] = []
+  // This IS's own prefixes are its circuits' (isis_origin.ts), never a stale SPF's.
   for (const r of l1.values())
-    if (r.len > 0 && !r.down) ip.push({ addr: r.addr, len: r.len, metric: r.metric, down: false })
+    if (r.len > 0 && !r.down && r.nextHops.length > 0)
+      ip.push({ addr: r.addr, len: r.len, metric: r.metric, down: false })
   for (const r of l1v6.values())
-    if (r.len > 0 && !r.down)
+    if (r.len > 0 && !r.down && r.nextHops.length > 0)
       ip6.push({ addr: r.addr, len: r.len, metric: r.metric, down: false, external: false })
   ip.sort((a, b) => a.addr - b.addr || a.len - b.len)
   return { ip, ip6 }
