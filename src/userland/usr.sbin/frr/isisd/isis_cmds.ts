@@ -91,6 +91,14 @@ function attached(s: VtySession, key: 'attachedBitSend' | 'attachedBitReceiveIgn
   changed(s)
 }
 
+function leak(s: VtySession, af: string, metric: number | null): void {
+  const c = cfg(s)
+  // Only a level-1-2 router has both levels (frr-isisd.yang's rule for redistribute's level).
+  if (c.isType !== 3) s.fail('% Configuration failed.\n\nError type: validation')
+  c.leak[af === 'ipv6' ? 'ipv6' : 'ipv4'] = { metric }
+  changed(s)
+}
+
 function genInterval(s: VtySession, levels: 1 | 2 | 3, n: number): void {
   const g = cfg(s).genInterval
   if (levels & 1) g[0] = n
@@ -157,6 +165,23 @@ export const ISIS_COMMANDS: readonly CmdSpec[] = [
   }),
   spec(ISIS_NODE, 'hostname dynamic', () => {}),
   spec(ISIS_NODE, 'log-adjacency-changes', () => {}),
+  // RFC 5302 §3.3 route leaking (isis_levels.ts): Cisco's syntax, as FRR's open pull request has it.
+  spec(ISIS_NODE, 'redistribute <ipv4|ipv6> isis level-2 into level-1', (s, [af]) => leak(s, af!, null)),
+  spec(ISIS_NODE, 'redistribute <ipv4|ipv6> isis level-2 into level-1 metric (0-16777215)', (s, [af, m]) =>
+    leak(s, af!, Number(m)),
+  ),
+  spec(ISIS_NODE, 'redistribute <ipv4|ipv6> isis level-2 into level-1 route-map WORD', (s) =>
+    s.fail('route-map: not supported yet (VirtNet has no route-maps; every level-2 route is leaked)'),
+  ),
+  spec(ISIS_NODE, 'no redistribute <ipv4|ipv6> isis level-2 into level-1', (s, [af]) => {
+    cfg(s).leak[af === 'ipv6' ? 'ipv6' : 'ipv4'] = null
+    changed(s)
+  }),
+  // Level-1 routes always go up here (RFC 1195 §3.2, isis_levels.ts): accepted, nothing to change.
+  spec(ISIS_NODE, 'redistribute <ipv4|ipv6> isis level-1 into level-2', () => {}),
+  spec(ISIS_NODE, 'no redistribute <ipv4|ipv6> isis level-1 into level-2', (s) =>
+    s.fail('level-1 routes always go into level 2 here (RFC 1195 §3.2): not supported yet'),
+  ),
   // The regeneration throttle (isis_engine.ts); FRR's lsp-timers line is how show running-config
   // writes it back, so it is read too (its refresh and lifetime only at their defaults here).
   spec(ISIS_NODE, 'lsp-gen-interval (1-120)', (s, [n]) => genInterval(s, 3, Number(n))),
@@ -243,7 +268,10 @@ export const ISIS_COMMANDS: readonly CmdSpec[] = [
     s.out += s.needIsis().showNeighbor()
   }),
   spec(SHOW, 'show isis database', (s) => {
-    s.out += s.needIsis().showDatabase()
+    s.out += s.needIsis().showDatabase(false)
+  }),
+  spec(SHOW, 'show isis database detail', (s) => {
+    s.out += s.needIsis().showDatabase(true)
   }),
   spec(SHOW, 'show isis route', (s) => {
     s.out += s.needIsis().showRoute()

@@ -64,6 +64,11 @@ export interface IsisConfig {
   attachedBitSend: boolean
   attachedBitReceiveIgnore: boolean
   lspLimit: number | null
+  /**
+   * `redistribute ipv4|ipv6 isis level-2 into level-1 [metric N]` (isis_levels.ts, RFC 5302 §3.3):
+   * null when off, else the metric given or null for each route's own.
+   */
+  leak: { ipv4: { metric: number | null } | null; ipv6: { metric: number | null } | null }
   /** `lsp-gen-interval [level-1|level-2] (1-120)`, seconds, per level (isis_engine.ts's throttle). */
   genInterval: [number, number]
   /** Level 1's LSPs (and SNPs if asked), `area-password`. */
@@ -83,6 +88,7 @@ export function newIsisConfig(): IsisConfig {
     attachedBitReceiveIgnore: false,
     lspLimit: null,
     genInterval: [ISIS_GEN_INTERVAL_DEFAULT, ISIS_GEN_INTERVAL_DEFAULT],
+    leak: { ipv4: null, ipv6: null },
     areaPassword: null,
     domainPassword: null,
     ifs: new Map(),
@@ -162,6 +168,13 @@ export function isisRunningConfig(c: IsisConfig): { ifLines: Map<string, string[
     if (c.domainPassword !== null) router.push(` domain-password ${passwordLine(c.domainPassword)}`)
     if (c.lspLimit !== null) router.push(` lsp-limit ${c.lspLimit}`)
     router.push(...lspTimersLines(c.genInterval))
+    for (const af of ['ipv4', 'ipv6'] as const) {
+      const l = c.leak[af]
+      if (l !== null)
+        router.push(
+          ` redistribute ${af} isis level-2 into level-1${l.metric === null ? '' : ` metric ${l.metric}`}`,
+        )
+    }
     router.push('exit')
   }
   return { ifLines, router }

@@ -38,7 +38,14 @@ import {
   ISIS_RETRANSMIT_S,
   type IsisLevels,
 } from './isis_config.js'
-import { type AttachedBit, attachedDefault, leakUp, lspFlags } from './isis_levels.js'
+import {
+  type AttachedBit,
+  attachedDefault,
+  type LeakDown,
+  leakDown,
+  leakUp,
+  lspFlags,
+} from './isis_levels.js'
 import { bodyOf, Lsdb, type Lsp, sameBody, ZERO_AGE_NS } from './isis_lsdb.js'
 import { lspInput } from './isis_lsp_input.js'
 import { type OwnInfo, ownTlvs, pack, pseudonodeTlvs } from './isis_origin.js'
@@ -82,6 +89,8 @@ export class IsisEngine {
   isType: IsisLevels = 3
   /** FRR's `attached-bit send` and `attached-bit receive ignore` (isis_levels.ts). */
   attached: AttachedBit = { send: true, receiveIgnore: false }
+  /** `redistribute ipv4|ipv6 isis level-2 into level-1` (isis_levels.ts). */
+  leak: LeakDown = { ipv4: null, ipv6: null }
   readonly circuits = new Map<string, Circuit>()
   readonly lsdb: [Lsdb, Lsdb]
   /** Routes of the last SPF, level 1 over level 2, by `addr/len` (addr unsigned). */
@@ -177,6 +186,18 @@ export class IsisEngine {
     this.attached = { ...a }
     this.scheduleGen(now)
     this.scheduleSpf(1, now)
+  }
+
+  /** Level-2 routes into level 1 (RFC 5302 §3.3); a change regenerates the level-1 LSP. */
+  setLeak(leak: LeakDown, now: number): void {
+    const k = (x: LeakDown) => JSON.stringify(x)
+    if (k(leak) === k(this.leak)) return
+    this.leak = { ipv4: leak.ipv4 && { ...leak.ipv4 }, ipv6: leak.ipv6 && { ...leak.ipv6 } }
+    this.scheduleGen(now, 1)
+  }
+
+  private leaking(): boolean {
+    return this.isType === 3 && (this.leak.ipv4 !== null || this.leak.ipv6 !== null)
   }
 
   /** The key SNPs of a level are sent with, or null. */
@@ -374,8 +395,10 @@ export class IsisEngine {
         this.spfAt[l - 1] = Number.POSITIVE_INFINITY
         this.runSpf(l)
         spfRan = true
-        // Level-1 routes go into the level-2 LSP (RFC 1195 §3.2): it may have changed.
-        if (l === 1 && this.isType === 3) this.scheduleGen(now, 2)
+        // Level-1 routes go into the level-2 LSP (RFC 1195 §3.2), and with leaking level-2 routes
+        // into the level-1 LSP (RFC 5302 §3.3): either may have changed.
+        if (l === 1 && this.isType === 3) this.scheduleGen(now, this.leaking() ? 3 : 2)
+        if (l === 2 && this.leaking()) this.scheduleGen(now, 1)
       }
     if (spfRan) this.mergeRoutes()
   }
@@ -410,8 +433,13 @@ export class IsisEngine {
     const want = new Map<string, Uint8Array>()
     const mine = (k: number) => keys === null || keys.has(k)
     if (mine(0)) {
-      const up = l === 2 && this.isType === 3 ? leakUp(this.levelRoutes[0], this.levelRoutes6[0]) : undefined
-      for (const [f, b] of pack(ownTlvs(me, l, this.circuits.values(), up)).entries())
+      const other =
+        l === 2 && this.isType === 3
+          ? leakUp(this.levelRoutes[0], this.levelRoutes6[0])
+          : l === 1 && this.leaking()
+            ? leakDown(this.leak, ...this.levelRoutes, ...this.levelRoutes6)
+            : undefined
+      for (const [f, b] of pack(ownTlvs(me, l, this.circuits.values(), other)).entries())
         want.set(ids(`${this.sysId}00`, f), b)
     }
     for (const c of this.circuits.values())
@@ -644,13 +672,14 @@ export class IsisEngine {
   private mergeRoutes(): void {
     const out = new Map<string, IsisRoute>()
     for (const [k, r] of this.levelRoutes[1]) out.set(k, r)
-    // Level 1 over level 2 (ISO 10589 §7.2.12): an intra-area path wins.
-    for (const [k, r] of this.levelRoutes[0]) out.set(k, r)
+    // Level 1 over level 2 (ISO 10589 §7.2.12): an intra-area path wins; one that came down from
+    // level 2 (up/down bit) ranks below every level-2 route (RFC 5302 §3.4).
+    for (const [k, r] of this.levelRoutes[0]) if (!r.down || !out.has(k)) out.set(k, r)
     this.routes = out
     this.onRoutes?.(out)
     const out6 = new Map<string, IsisRoute6>()
     for (const [k, r] of this.levelRoutes6[1]) out6.set(k, r)
-    for (const [k, r] of this.levelRoutes6[0]) out6.set(k, r)
+    for (const [k, r] of this.levelRoutes6[0]) if (!r.down || !out6.has(k)) out6.set(k, r)
     this.routes6 = out6
     this.onRoutes6?.(out6)
   }
