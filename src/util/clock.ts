@@ -194,13 +194,13 @@ export class Clock {
     if (this.mode === 'virtual') return this.virtualNow
     if (this.runNowNs < 0) {
       this.runNowNs = this.now()
-      void this.settled.then(this.endRun)
+      // A bare microtask: a promise reaction would allocate a promise as well, once per run.
+      queueMicrotask(this.endRun)
     }
     return this.runNowNs
   }
 
   private runNowNs = -1
-  private readonly settled = Promise.resolve()
   private readonly endRun = (): void => {
     this.runNowNs = -1
   }
