@@ -84,8 +84,11 @@ export interface DivertSocket {
   close(): void
 }
 
-/** `carp` only while the carp module is loaded (ENOENT otherwise, as its sysctl is then absent). */
-export type ProtoName = 'ip' | 'icmp' | 'igmp' | 'arp' | 'udp' | 'tcp' | 'carp'
+/**
+ * `carp` only while the carp module is loaded, `mroute` (struct mrtstat) only while ip_mroute is
+ * (ENOENT otherwise, as their sysctls are then absent).
+ */
+export type ProtoName = 'ip' | 'icmp' | 'igmp' | 'arp' | 'udp' | 'tcp' | 'carp' | 'mroute'
 
 export const AF_INET = 2
 
