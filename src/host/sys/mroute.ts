@@ -63,3 +63,51 @@ export interface MrouteTables {
   vifs: VifInfo[]
   mfc: MfcInfo[]
 }
+
+export {
+  MAXMIFS,
+  type Mf6cCtl,
+  MIFF_REGISTER,
+  type Mif6Ctl,
+  MRT6_ADD_MFC,
+  MRT6_ADD_MIF,
+  MRT6_DEL_MFC,
+  MRT6_DEL_MIF,
+  MRT6_DONE,
+  MRT6_INIT,
+  MRT6_PIM,
+  MRT6MSG_NOCACHE,
+  MRT6MSG_WHOLEPKT,
+  MRT6MSG_WRONGMIF,
+} from '../../stack/netinet6/ip6_mroute/ip6_mroute_var.js'
+
+/** One used slot of struct mif6[MAXMIFS] (net.inet6.ip6.mif6table). */
+export interface Mif6Info {
+  mifi: number
+  flags: number
+  ifName: string
+  pktIn: number
+  pktOut: number
+  bytesIn: number
+  bytesOut: number
+}
+
+/** One struct mf6c (net.inet6.ip6.mf6ctable); `waiting`: packets held for the daemon's answer. */
+export interface Mf6cInfo {
+  origin: Uint8Array
+  group: Uint8Array
+  parent: number
+  pktCnt: number
+  byteCnt: number
+  wrongIf: number
+  /** The mifs of mf6c_ifset. */
+  ifset: number[]
+  waiting: number
+}
+
+/** The IPv6 tables and struct mrt6stat (net.inet6.ip6.mrt6stat), counters in display order. */
+export interface Mroute6Tables {
+  mifs: Mif6Info[]
+  mfc: Mf6cInfo[]
+  stats: ReadonlyArray<readonly [string, number]>
+}

@@ -84,8 +84,9 @@ export const Slot = {
   CARP: 20,
   IGMP: 21,
   MROUTE: 22,
+  MROUTE6: 23,
 } as const
-const SLOTS = 23
+const SLOTS = 24
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

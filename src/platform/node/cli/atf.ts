@@ -19,9 +19,10 @@ import { fileError } from '../errors.js'
 
 /**
  * The modules of FreeBSD's test-image loader.conf that VirtNet builds: the tests probe for them
- * with `kldstat -q -m` (carp.sh, if_geneve.sh's multicast cases for ip_mroute) and skip without.
+ * with `kldstat -q -m` (carp.sh, if_geneve.sh's multicast cases for ip_mroute and ip6_mroute) and
+ * skip without.
  */
-const ATF_PRELOAD: readonly string[] = ['carp', 'ip_mroute']
+const ATF_PRELOAD: readonly string[] = ['carp', 'ip_mroute', 'ip6_mroute']
 
 export const ATF_USAGE = 'virtnet atf [-l] [-v] [-x var=value ...] [--seed N] FILE.sh [CASE ...]'
 

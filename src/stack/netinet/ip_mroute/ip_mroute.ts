@@ -12,7 +12,7 @@
 import { SysError } from '../../../util/errno.js'
 import { IpProto } from '../../../wire/inet/ipv4.js'
 import { IFF, type Ifnet } from '../../net/ifnet.js'
-import type { Vnet, VnetModule } from '../../net/vnet.js'
+import { Slot, type Vnet, type VnetModule } from '../../net/vnet.js'
 import type { RawPcb } from '../raw.js'
 import { freeMfc, ipMdq } from './ip_mforward.js'
 import {
@@ -169,7 +169,9 @@ function allmulti(s: MrouteVnet, ifp: Ifnet, on: boolean): void {
     ifp.flags |= IFF.ALLMULTI
   } else {
     s.allmulti.delete(ifp)
-    ifp.flags &= ~IFF.ALLMULTI
+    // IPv6's mifs may hold it too.
+    const v6 = ifp.vnet.slots[Slot.MROUTE6] as { allmulti: Map<Ifnet, number> } | undefined
+    if (v6 === undefined || !v6.allmulti.has(ifp)) ifp.flags &= ~IFF.ALLMULTI
   }
 }
 

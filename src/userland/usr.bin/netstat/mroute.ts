@@ -2,13 +2,14 @@
  * `netstat -g` and `netstat -gs` (FreeBSD 14's usr.bin/netstat/mroute.c and mroute6.c): the IPv4
  * virtual interface table and multicast forwarding table, and struct mrtstat, laid out as mroutepr()
  * and mrt_stats() print them and encoded under their libxo names. Without the ip_mroute module the
- * tables' sysctls are absent and netstat warns as FreeBSD's does; IPv6 multicast routing is not in
- * this kernel, so its part always takes the same path as a FreeBSD kernel without ip6_mroute.
+ * tables' sysctls are absent and netstat warns as FreeBSD's does; the IPv6 part (mif table,
+ * forwarding cache, mrt6stat) likewise with ip6_mroute.
  *
  * Pure formatting of what the kernel reports; changes nothing.
  */
 
 import type { Syscalls } from '../../../host/syscalls.js'
+import { formatIpv6 } from '../../../wire/inet6/in6_addr.js'
 import { asSysError, ip, padL, padR } from '../../common.js'
 import type { Xo } from '../../lib/libxo/xo.js'
 import { emitCounters, type Plural } from './stat_line.js'
@@ -52,7 +53,7 @@ export function emitMroutes(xo: Xo, sys: Syscalls, warn: Warn): void {
     }
     xo.closeList('vif')
   }
-  // net.inet.ip.mfctable holds every entry, those awaiting the daemon's answer with parent -1.
+  // net.inet.ip.mfctable holds every entry, those awaiting the daemon's answer too.
   if (t.mfc.length === 0) xo.text('\nIPv4 Multicast Forwarding Table is empty\n')
   else {
     xo.openList('multicast-forwarding-entry')
@@ -68,7 +69,9 @@ export function emitMroutes(xo: Xo, sys: Syscalls, warn: Warn): void {
       xo.text(' ')
       xo.field('sent-packets', m.pktCnt, padL(m.pktCnt, 9))
       xo.text('  ')
-      xo.field('parent', m.parent, padL(m.parent, 3))
+      // A pending entry's parent is vifi_t -1, printed by %3d as 65535.
+      const parent = m.parent < 0 ? 65535 : m.parent
+      xo.field('parent', parent, padL(parent, 3))
       xo.text('   ')
       xo.openList('vif-ttl')
       for (let vifi = 0; vifi <= maxvif; vifi++) {
@@ -90,9 +93,100 @@ export function emitMroutes(xo: Xo, sys: Syscalls, warn: Warn): void {
   xo.text('\n')
 }
 
-/** mroute6pr(): net.inet6.ip6.mif6table exists only with ip6_mroute, which this kernel lacks. */
-export function emitMroutes6(warn: Warn): void {
-  warn('sysctl: net.inet6.ip6.mif6table: No such file or directory')
+/** mroute6pr(): the multicast interface table and forwarding cache; `wide` is -W. */
+export function emitMroutes6(xo: Xo, sys: Syscalls, wide: boolean, warn: Warn): void {
+  let t: ReturnType<Syscalls['mroute6Tables']>
+  try {
+    t = sys.mroute6Tables()
+  } catch (e) {
+    warn(`sysctl: net.inet6.ip6.mif6table: ${asSysError(e).strerror}`)
+    return
+  }
+  let maxmif = 0
+  if (t.mifs.length === 0) xo.text('\nIPv6 Multicast Interface Table is empty\n')
+  else {
+    xo.openList('multicast-interface')
+    xo.text('\nIPv6 Multicast Interface Table\n Mif   Rate   PhyIF   Pkts-In   Pkts-Out\n')
+    for (const m of t.mifs) {
+      maxmif = m.mifi
+      xo.openInstance('multicast-interface')
+      xo.text('  ')
+      xo.field('mif', m.mifi, padL(m.mifi, 2))
+      xo.text('   ')
+      // Rate limiting went with the old API: always 0.
+      xo.field('rate-limit', 0, padL(0, 4))
+      xo.text('   ')
+      xo.field('ifname', m.ifName, padL(m.ifName, 5))
+      xo.text(' ')
+      xo.field('received-packets', m.pktIn, padL(m.pktIn, 9))
+      xo.text('  ')
+      xo.field('sent-packets', m.pktOut, padL(m.pktOut, 9))
+      xo.text('\n')
+      xo.closeInstance('multicast-interface')
+    }
+    xo.closeList('multicast-interface')
+  }
+  // numeric_addr is forced on: WID_ORG 29 and WID_GRP 16, or 39 and 18 with -W.
+  const wo = wide ? 39 : 29
+  const wg = wide ? 18 : 16
+  if (t.mfc.length === 0) xo.text('\nIPv6 Multicast Forwarding Table is empty\n')
+  else {
+    xo.openList('multicast-forwarding-cache')
+    xo.text(
+      `\nIPv6 Multicast Forwarding Cache\n ${padR('Origin', wo, wo)} ${padR('Group', wg, wg)}   Packets Waits In-Mif  Out-Mifs\n`,
+    )
+    for (const m of t.mfc) {
+      xo.openInstance('multicast-forwarding-cache')
+      const o = formatIpv6(m.origin)
+      const g = formatIpv6(m.group)
+      xo.text(' ')
+      xo.field('origin', o, padR(o, wo, wo))
+      xo.text(' ')
+      xo.field('group', g, padR(g, wg, wg))
+      xo.text(' ')
+      xo.field('total-packets', m.pktCnt, padL(m.pktCnt, 9))
+      xo.text('   ')
+      xo.field('waitings', m.waiting, padL(m.waiting, 3))
+      // MF6C_INCOMPLETE_PARENT: an entry still waiting for the daemon.
+      if (m.parent < 0) xo.text(' ---   ')
+      else {
+        xo.text('  ')
+        xo.field('parent', m.parent, padL(m.parent, 3))
+        xo.text('   ')
+      }
+      xo.openList('mif')
+      for (const mifi of m.ifset) if (mifi <= maxmif) xo.text(` ${mifi}`)
+      xo.closeList('mif')
+      xo.text('\n')
+      xo.closeInstance('multicast-forwarding-cache')
+    }
+    xo.closeList('multicast-forwarding-cache')
+  }
+  xo.text('\n')
+}
+
+const MRT6_FIELDS: Readonly<Record<string, string>> = {
+  mrts_upcalls: 'upcalls',
+}
+
+/** mrt6_stats(): silent when net.inet6.ip6.mrt6stat is absent (fetch_stats ignores ENOENT). */
+export function emitMrt6Stats(xo: Xo, sys: Syscalls, hideZero: boolean): void {
+  let stats: ReadonlyArray<readonly [string, number]>
+  try {
+    stats = sys.mroute6Tables().stats
+  } catch (e) {
+    asSysError(e)
+    return
+  }
+  const values = new Map(stats)
+  xo.openContainer('multicast-statistics')
+  xo.text('IPv6 multicast forwarding:\n')
+  for (const [k, text, p, field] of MRT_LINES) {
+    const n = values.get(k.replace('mrts_', 'mrt6s_')) ?? 0
+    // mroute6.c words the upcall line as mroute.c does but encodes it as `upcalls`.
+    if (n !== 0 || !hideZero) emitCounters(xo, text, [n], [MRT6_FIELDS[k] ?? field], p)
+  }
+  xo.closeContainer('multicast-statistics')
 }
 
 /** [counter, text, plural, field] of mrt_stats(). */

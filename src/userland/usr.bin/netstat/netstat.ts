@@ -19,7 +19,7 @@ import { Xo, xoParseArgs } from '../../lib/libxo/xo.js'
 import type { Command } from '../../types.js'
 import { emitInterfaces, type IntprOpts } from './if.js'
 import { formatProto6Stats, routeRows6 } from './inet6.js'
-import { emitMroutes, emitMroutes6, emitMrtStats } from './mroute.js'
+import { emitMroutes, emitMroutes6, emitMrt6Stats, emitMrtStats } from './mroute.js'
 import { emitProtoFromKernel, isProtoName, PROTO_ORDER } from './proto_stats.js'
 import { emitFamily, hostname, routeRows4, widths4 } from './route.js'
 
@@ -116,11 +116,11 @@ const netstatHere: Command = (argv, io, proc) =>
       const warn = (msg: string): void => void io.stderr.write(`netstat: ${msg}\n`)
       xo.openContainer('statistics')
       if (count('s') > 0) {
-        // mrt6_stats() is silent when net.inet6.ip6.mrt6stat is absent.
         if (want4) emitMrtStats(xo, sys, count('s') > 1, (t) => void io.stderr.write(t))
+        if (want6) emitMrt6Stats(xo, sys, count('s') > 1)
       } else {
         if (want4) emitMroutes(xo, sys, warn)
-        if (want6) emitMroutes6(warn)
+        if (want6) emitMroutes6(xo, sys, wide, warn)
       }
       xo.closeContainer('statistics')
       xo.finish()
