@@ -287,6 +287,31 @@ describe('ip_mroute: forwarding', () => {
   })
 })
 
+describe('ip_mroute: the router as a source', () => {
+  test('what the router sends itself is forwarded once, counted as output on its vif', async () => {
+    const net = world(12)
+    const rx = member(net.sys('b'), B)
+    const r = net.sys('r')
+    const d = new Daemon(r)
+    d.vifs()
+    d.mfc({ origin: R0, group: G, parent: 0, ttls: [0, 1] })
+    const tx = sender(r, 8)
+    tx.setsockopt(IPPROTO_IP, IP_MULTICAST_IF, R0)
+    tx.sendto(text('own'), { addr: G, port: PORT })
+    await net.sleep(10 * MS)
+    // Its looped-back copy (IP_MULTICAST_LOOP) is not forwarded a second time.
+    assert.deepEqual(await heard(rx), ['own'])
+    assert.deepEqual(
+      r.mrouteTables().vifs.map((v) => [v.pktIn, v.pktOut]),
+      [
+        [0, 1],
+        [0, 1],
+      ],
+    )
+    d.fd.close()
+  })
+})
+
 describe('ip_mroute: requests', () => {
   test('bad requests fail with FreeBSD’s errno and change nothing', () => {
     const net = world(6)
