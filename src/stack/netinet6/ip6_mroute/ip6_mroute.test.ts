@@ -281,6 +281,31 @@ describe('ip6_mroute', () => {
     net.root.kldunload('ip6_mroute')
   })
 
+  test('privilege: a jail sharing its parent’s stack and a non-root user may not become the router', async () => {
+    const net = await world(5)
+    const r = net.sys('r')
+    r.jailCreate([
+      ['name', 'shared'],
+      ['persist', true],
+      ['allow.raw_sockets', true],
+      ['ip6', 'inherit'],
+    ])
+    const shared = r.attach('shared').inet6.rawSocket()
+    assert.equal(
+      errnoOf(() => shared.setsockopt(IPPROTO_IPV6, MRT6_INIT, 1)),
+      'EPERM',
+    )
+    shared.close()
+    assert.equal(
+      errnoOf(() => r.withUid(1001).inet6.rawSocket()),
+      'EPERM',
+    )
+    const d = new Daemon6(r)
+    d.mifs()
+    assert.equal(r.mroute6Tables().mifs.length, 2)
+    d.fd.close()
+  })
+
   test('netstat -g shows the mif table and the forwarding cache; -gs the counters', async () => {
     const net = await world(4)
     const r = net.sys('r')
