@@ -146,6 +146,11 @@ export interface Raw6Socket {
     name: number,
     value: number | { multiaddr6: Uint8Array; ifindex: number } | Mif6Ctl | Mf6cCtl,
   ): void
+  /**
+   * getsockopt(2) at IPPROTO_IPV6: IPV6_MULTICAST_IF/HOPS/LOOP, and MRT6_PIM for the multicast
+   * router's socket (EACCES from any other, EOPNOTSUPP without ip6_mroute).
+   */
+  getsockopt(level: number, name: number): number
   close(): void
 }
 

@@ -197,6 +197,13 @@ describe('ip6_mroute', () => {
     assert.deepEqual(await heard(rx), [])
     assert.equal(await d.upcall(), null)
     d.fd.setsockopt(IPPROTO_IPV6, MRT6_PIM, 1)
+    assert.equal(d.fd.getsockopt(IPPROTO_IPV6, MRT6_PIM), 1)
+    const other = net.sys('r').inet6.rawSocket()
+    assert.equal(
+      errnoOf(() => other.getsockopt(IPPROTO_IPV6, MRT6_PIM)),
+      'EACCES',
+    )
+    other.close()
     send(net, 'y')
     await net.sleep(10 * MS)
     assert.deepEqual(await d.upcall(), {

@@ -118,6 +118,14 @@ export function mrouter6Set(v: Vnet, pcb: Raw6Pcb, name: number, value: Mrt6Valu
   }
 }
 
+/** X_ip6_mrouter_get: MRT6_PIM, for the router's own socket only. */
+export function mrouter6Get(v: Vnet, pcb: Raw6Pcb, name: number): number {
+  const s = mroute6Vnet(v)
+  if (s.mrouter !== pcb) throw new SysError('EACCES', 'getsockopt')
+  if (name !== MRT6_PIM) throw new SysError('EOPNOTSUPP', 'getsockopt')
+  return s.pim
+}
+
 function allmulti(s: Mroute6Vnet, ifp: Ifnet, on: boolean): void {
   const n = (s.allmulti.get(ifp) ?? 0) + (on ? 1 : -1)
   if (n > 0) {
