@@ -11,9 +11,11 @@ import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
 import {
   AF_INET,
+  AF_INET6,
   IPPROTO_TCP,
   SHUT,
   SOCK,
+  type SockAddrIn,
   type SocketFd,
   type SocketInfo,
   type Syscalls,
@@ -21,11 +23,12 @@ import {
 } from '../../../host/syscalls.js'
 import { netisrGuard, pairNet } from '../../../testing/fixtures.js'
 import { counter, type Net } from '../../../testing/net.js'
+import { addr6, ip6 } from '../../../testing/net6.js'
 import { A, B, connectedPair, forgeSegment } from '../../../testing/tcp_lab.js'
 import { MS, SEC } from '../../../util/clock.js'
 import { TCP_HDR_LEN, TcpOptions, TH, TOF, writeTcpHeader } from '../../../wire/inet/tcp.js'
 import type { Inpcb } from '../in_pcb.js'
-import { intotcpcb, intotw, tcp } from './tcp_var.js'
+import { intotcpcb, intotw, TCPS, tcp } from './tcp_var.js'
 
 const guard = netisrGuard()
 afterEach(() => guard.check())
@@ -311,6 +314,67 @@ describe('tcp: compact TIME_WAIT', () => {
     assert.equal((await sentByB(t, fin)).length, 1)
     assert.equal(counter(b, 'tcp', 'tcps_tw_responds'), 1)
     assert.equal(counter(b, 'tcp', 'tcps_sig_err_nosigopt'), 0)
+  })
+})
+
+describe('tcp: net.inet.tcp.nolocaltimewait', () => {
+  /**
+   * A connection from cli to srv:port at `to` that the server closes first: the states of the
+   * server stack's rows of that port afterwards, less the listener.
+   */
+  async function afterClose(
+    net: Net,
+    cli: Syscalls,
+    srv: Syscalls,
+    to: SockAddrIn,
+    v6: boolean,
+  ): Promise<string[]> {
+    const lsn = srv.socket(v6 ? AF_INET6 : AF_INET, SOCK.STREAM)
+    lsn.bind(v6 ? { addr: 0, port: to.port, addr6: ip6('::'), scopeId: 0 } : { addr: 0, port: to.port })
+    lsn.listen(4)
+    const c = cli.socket(v6 ? AF_INET6 : AF_INET, SOCK.STREAM)
+    const acc = lsn.accept()
+    await c.connect(to)
+    const { fd } = await acc
+    fd.close()
+    assert.equal((await c.recv(1)).length, 0)
+    c.close()
+    await net.sleep(MS)
+    lsn.close()
+    return srv
+      .socketList()
+      .filter((s: SocketInfo) => s.proto.startsWith('tcp') && (s.lport === to.port || s.fport === to.port))
+      .map((s) => s.state)
+  }
+
+  test("IPv4: a peer at one of the vnet's own addresses skips TIME_WAIT (on by default), a peer elsewhere does not", async () => {
+    const net = guard.track(pairNet(91))
+    const a = net.sys('a')
+    const b = net.sys('b')
+    assert.equal(a.sysctlGet('net.inet.tcp.nolocaltimewait').value, 1)
+    const closed = counter(a, 'tcp', 'tcps_closed')
+    assert.deepEqual(await afterClose(net, a, a, { addr: A, port: 80 }, false), [])
+    assert.equal(tcp(net.vnet('a')).states[TCPS.TIME_WAIT], 0)
+    // Both ends of the connection closed, and the listener.
+    assert.equal(counter(a, 'tcp', 'tcps_closed'), closed + 3)
+    assert.deepEqual(await afterClose(net, b, a, { addr: A, port: 81 }, false), ['TIME_WAIT'])
+    a.sysctlSet('net.inet.tcp.nolocaltimewait', '0')
+    assert.deepEqual(await afterClose(net, a, a, { addr: A, port: 82 }, false), ['TIME_WAIT'])
+  })
+
+  test("IPv6: a peer on one of the vnet's prefixes (in6_localaddr) skips TIME_WAIT, not only its own addresses", async () => {
+    const net = guard.track(pairNet(92))
+    const a = net.sys('a')
+    const b = net.sys('b')
+    addr6(a, net.ifName(0, 'a'), '2001:db8::1/64')
+    addr6(b, net.ifName(0, 'b'), '2001:db8::2/64')
+    await net.sleep(3 * SEC)
+    const to = (port: number): SockAddrIn => ({ addr: 0, port, addr6: ip6('2001:db8::1'), scopeId: 0 })
+    // b is another vnet, but on a's 2001:db8::/64.
+    assert.deepEqual(await afterClose(net, b, a, to(80), true), [])
+    assert.equal(tcp(net.vnet('a')).states[TCPS.TIME_WAIT], 0)
+    a.sysctlSet('net.inet.tcp.nolocaltimewait', '0')
+    assert.deepEqual(await afterClose(net, b, a, to(81), true), ['TIME_WAIT'])
   })
 })
 

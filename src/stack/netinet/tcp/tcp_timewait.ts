@@ -18,8 +18,10 @@ import { IpProto } from '../../../wire/inet/ipv4.js'
 import { seqAdd, seqGt } from '../../../wire/inet/seq.js'
 import { TCP_HDR_LEN, type TcpOptions, TH, TOF, writeTcpHeader } from '../../../wire/inet/tcp.js'
 import type { Vnet } from '../../net/vnet.js'
+import { in6Localaddr } from '../../netinet6/in6.js'
 import { inpIsV6 } from '../../netinet6/in6_pcb.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
+import type { Inpcb } from '../in_pcb.js'
 import { ip } from '../ip/ip.js'
 import { ipOutput } from '../ip/ip_output.js'
 import { IPTOS_ECN } from './ecn/tcp_ecn.js'
@@ -31,19 +33,33 @@ import { tcpUsrreqs } from './tcp_usrreq.js'
 import { TCPS, type Tcpcb, type TcpSeg, TcpTw, type TcpVnet, TF, TF2, TT } from './tcp_var.js'
 import { tcpTimerActivate, tcpTimerStopAll } from './timer/tcp_timer.js'
 
-/** tcp_twstart: TIME_WAIT for 2*MSL; the socket is done, and when its user has closed it, so is the tcpcb. */
+/**
+ * tcp_twstart: TIME_WAIT for 2*MSL; the socket is done, and when its user has closed it, so is the
+ * tcpcb. With net.inet.tcp.nolocaltimewait (on by default, as in FreeBSD 14) a connection to a
+ * local peer skips TIME_WAIT and closes at once: over IPv4 a peer at one of the vnet's own
+ * addresses (in_localip), over IPv6 one on a local network (in6_localaddr: loopback, link-local,
+ * or inside the prefix of one of the vnet's addresses).
+ */
 export function twStart(tp: Tcpcb): void {
   tcpStateChange(tp, TCPS.TIME_WAIT)
   tcpTimerActivate(tp, TT.REXMT, 0)
   tcpTimerActivate(tp, TT.PERSIST, 0)
   tcpTimerActivate(tp, TT.KEEP, 0)
   tcpTimerActivate(tp, TT.DELACK, 0)
+  soisdisconnected(tp.so)
   // An ACK owed (for the FIN that brought us here) still goes out.
   if ((tp.flags & TF.ACKNOW) !== 0) tcpOutput(tp)
-  soisdisconnected(tp.so)
+  if (tp.tv.nolocaltimewait !== 0 && peerIsLocal(tp.inp)) {
+    tcpClose(tp)
+    return
+  }
   const msl2 = 2 * tp.tv.msl * MS
   if ((tp.flags & TF.NOFDREF) !== 0) twCompact(tp, tp.inp.vnet.env.clock.runNow() + msl2)
   else tcpTimerActivate(tp, TT.TWOMSL, msl2)
+}
+
+function peerIsLocal(inp: Inpcb): boolean {
+  return inpIsV6(inp) ? in6Localaddr(inp.vnet, inp.faddr6!) : inp.vnet.isLocal(inp.faddr)
 }
 
 /**
