@@ -155,7 +155,7 @@ export function freeMoptions(v: Vnet, mo: IpMoptions | null): void {
 }
 
 /**
- * in_pcbpurgeif0 for every UDP socket of ifp's vnet (in_ifdetach): ifp is leaving the vnet
+ * in_pcbpurgeif0 over the given sockets (in_ifdetach passes the vnet's UDP ones): ifp is leaving its vnet
  * (moved to another jail, or destroyed). A socket stops sending through it (IP_MULTICAST_IF goes
  * back to choosing by route) and leaves every group it joined there, so no membership follows the
  * interface away or is found again when it comes back.
