@@ -18,6 +18,7 @@ import { ipModule } from './ip/ip.js'
 import { ipInput } from './ip/ip_input.js'
 import { ipOutput } from './ip/ip_output.js'
 import { reassModule } from './ip/ip_reass.js'
+import { mrouteIfDetach, mrouteModule } from './ip_mroute/ip_mroute.js'
 import { rawModule } from './raw.js'
 import { tcpModule } from './tcp/tcp_sysctl.js'
 import { type UdpVnet, udpModule } from './udp.js'
@@ -31,6 +32,7 @@ export const INET_MODULES: readonly VnetModule<unknown>[] = [
   igmpModule,
   reassModule,
   rawModule,
+  mrouteModule,
   udpModule,
   tcpModule,
 ] as VnetModule<unknown>[]
@@ -67,5 +69,6 @@ export function inetAttach(d: Domains): void {
     garpIfDetach(ifp)
     arpIfDetach(ifp)
     igmpIfDetach(ifp)
+    mrouteIfDetach(ifp)
   })
 }

@@ -20,6 +20,7 @@ import { type In6Ifinfo, ND6_IFF } from './in6_var.js'
 import { ip6Module } from './ip6/ip6.js'
 import { ip6Input } from './ip6/ip6_input.js'
 import { ip6Output } from './ip6/ip6_output.js'
+import { mroute6IfDetach, mroute6Module } from './ip6_mroute/ip6_mroute.js'
 import { in6MoptionsPurgeIf } from './mld6/in6_mcast.js'
 import { nd6IfDetach, nd6Module } from './nd6/nd6.js'
 import { nd6GrandLladdr } from './nd6/nd6_grand.js'
@@ -33,6 +34,7 @@ export const INET6_MODULES: readonly VnetModule<unknown>[] = [
   icmp6Module,
   frag6Module,
   raw6Module,
+  mroute6Module,
 ] as VnetModule<unknown>[]
 
 function ifDeparture(ifp: Ifnet): void {
@@ -43,6 +45,7 @@ function ifDeparture(ifp: Ifnet): void {
     for (const p of us.pcbs.all()) if (p.mopts6 !== null) in6MoptionsPurgeIf(p.mopts6, ifp)
   const rs = v.slots[raw6Module.slot] as Raw6Vnet | undefined
   if (rs !== undefined) for (const p of rs.pcbs) if (p.mo !== null) in6MoptionsPurgeIf(p.mo, ifp)
+  mroute6IfDetach(ifp)
   if (ifp.inet6 === null) return
   nd6RtrIfDetach(ifp)
   nd6IfDetach(ifp)
