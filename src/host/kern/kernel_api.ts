@@ -71,6 +71,8 @@ import {
   arpGet,
   arpList,
   arpSet,
+  nhgrpList,
+  nhopList,
   routeAdd,
   routeChange,
   routeDelete,
@@ -100,6 +102,8 @@ import {
   type JailInfo,
   type KldInfo,
   type NgSocket,
+  type NhgrpInfo,
+  type NhopInfo,
   type ProcInfo,
   type ProtoName,
   type RawSocket,
@@ -462,6 +466,14 @@ export class KernelApi implements Syscalls {
 
   routeFlush(): RouteInfo[] {
     return routeFlush(this.caller)
+  }
+
+  nhopList(): NhopInfo[] {
+    return nhopList(this.caller)
+  }
+
+  nhgrpList(): NhgrpInfo[] {
+    return nhgrpList(this.caller)
   }
 
   arpList(): ArpInfo[] {

@@ -4,8 +4,10 @@
  * this module does no I/O and never throws on lookup. Control-plane changes throw SysError.
  */
 
+import type { Timer } from '../../../util/clock.js'
 import { SysError } from '../../../util/errno.js'
 import { IFF, type IfAddr, type Ifnet } from '../ifnet.js'
+import { type NhGroup, type Nhop, NhopRegistry } from './nhop.js'
 
 /** RTF_* flags (net/route.h). */
 export const RTF = {
@@ -17,6 +19,8 @@ export const RTF = {
   DYNAMIC: 0x10,
   MODIFIED: 0x20,
   DONE: 0x40,
+  /** `route add … -xresolve`: kept and shown (netstat `X`), no resolver daemon acts on it. */
+  XRESOLVE: 0x200,
   LLINFO: 0x400,
   STATIC: 0x800,
   BLACKHOLE: 0x1000,
@@ -24,7 +28,11 @@ export const RTF = {
   PROTO2: 0x4000,
   PROTO1: 0x8000,
   PROTO3: 0x40000,
+  /** The route's MTU was set by the administrator (`-mtu`), not taken from the interface. */
+  FIXEDMTU: 0x80000,
   PINNED: 0x100000,
+  /** `route add … -sticky`: the path stays the flow's choice (RTF_STICKY, kept and shown). */
+  STICKY: 0x10000000,
 } as const
 
 const CACHE_MASK = 15
@@ -72,6 +80,12 @@ export class Route {
   mpNext: Route | null = null
   /** `route add … -weight N`: this path's share of the group's flows (RT_DEFAULT_WEIGHT 1). */
   weight = 1
+  /** The uptime second the route is deleted at (nh_expire, route_temporal.ts); 0 = never. */
+  expire = 0
+  /** The nexthop this path points at while it is in a table (nhop.ts). */
+  nh: Nhop | null = null
+  /** On the first path of a multipath route: the nexthop group its paths form. */
+  nhg: NhGroup | null = null
 
   constructor(
     dst: number,
@@ -162,6 +176,12 @@ export class RouteTable {
    * root may lower its own cap and raise it back, never past what its parent allowed).
    */
   private ceiling = 0x7fffffff
+
+  /** The nexthops and nexthop groups the routes point at (netstat -o, -O). */
+  readonly nhops = new NhopRegistry()
+  /** The callout deleting expired routes, and the uptime second it is armed for (0 = none). */
+  expireTimer: Timer | null = null
+  nextExpire = 0
 
   constructor(fib = 0) {
     this.fib = fib
@@ -289,6 +309,7 @@ export class RouteTable {
     r.fib = this.fib
     this.count++
     this.index(r)
+    head.nhg = this.nhops.regroup(head, head.nhg)
     this.invalidate()
   }
 
@@ -306,11 +327,26 @@ export class RouteTable {
   private index(r: Route): void {
     ;(r.ifp.routes ??= new Set()).add(r)
     if (r.ifa !== null) (r.ifa.routes ??= new Set()).add(r)
+    this.nhops.link(r)
   }
 
   private unindex(r: Route): void {
     r.ifp.routes?.delete(r)
     r.ifa?.routes?.delete(r)
+    this.nhops.unlink(r)
+  }
+
+  /**
+   * After r's gateway, flags, MTU or expiry changed in place (RTM_CHANGE): point it at the nexthop
+   * those now describe, and its prefix at the group that makes.
+   */
+  relink(r: Route): void {
+    if (!this.has(r)) return
+    this.nhops.unlink(r)
+    this.nhops.link(r)
+    const head = this.mapOf(r.prefixLen)?.get(r.dst | 0) ?? null
+    if (head !== null) head.nhg = this.nhops.regroup(head, head.nhg)
+    this.invalidate()
   }
 
   /** Point a route at another interface and source address (RTM_CHANGE), keeping the indexes right. */
@@ -319,7 +355,11 @@ export class RouteTable {
     if (inTable) this.unindex(r)
     r.ifp = ifp
     r.ifa = ifa
-    if (inTable) this.index(r)
+    if (inTable) {
+      this.index(r)
+      const head = this.mapOf(r.prefixLen)?.get(r.dst | 0) ?? null
+      if (head !== null) head.nhg = this.nhops.regroup(head, head.nhg)
+    }
     this.invalidate()
   }
 
@@ -340,8 +380,10 @@ export class RouteTable {
     const m = this.mapOf(r.prefixLen)
     const head = m?.get(r.dst | 0)
     if (m === undefined || head === undefined) return false
+    let first: Route | null = head
     if (head === r) {
-      if (r.mpNext !== null) m.set(r.dst | 0, r.mpNext)
+      first = r.mpNext
+      if (first !== null) m.set(r.dst | 0, first)
       else m.delete(r.dst | 0)
     } else {
       let p = head
@@ -352,6 +394,11 @@ export class RouteTable {
     r.mpNext = null
     this.count--
     this.unindex(r)
+    // The prefix's group follows its first path; what is left may be one path (no group) or a new set.
+    const group = head.nhg
+    head.nhg = null
+    if (first !== null) first.nhg = this.nhops.regroup(first, group)
+    else this.nhops.regroup(null, group)
     this.invalidate()
     if (m.size === 0) this.dropLen(r.prefixLen)
     return true

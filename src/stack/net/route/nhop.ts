@@ -1,0 +1,135 @@
+/**
+ * Nexthop objects of an IPv4 table (FreeBSD's net/route/nhop_ctl.c and nhgrp_ctl.c, as `netstat -o`,
+ * `netstat -O` and the `Nhop#` column of `netstat -rW` show them): every path of a route points at a
+ * nexthop, and routes whose paths leave the same way (interface, source address, gateway, flags, MTU,
+ * expiry) share one, as nhop_get_nhop finds an equal one before linking a new one. A multipath
+ * route points at a nexthop group, shared the same way. Indexes are the lowest free ones (the
+ * nhop_ctl bitmask), so a freed index is reused.
+ *
+ * Control plane only: the packet path reads routes, never this registry. Must not: keep a nexthop
+ * or group nobody references.
+ */
+
+import { IFF } from '../ifnet.js'
+import type { Route } from './route.js'
+
+/** RTF_UP, RTF_GATEWAY: nexthops carry the route's flags without RTF_UP (nhop rt_flags). */
+const RTF_UP = 0x1
+const RTF_GATEWAY = 0x2
+
+export class Nhop {
+  readonly idx: number
+  readonly key: string
+  /** Paths that point here (each route path, or each group that holds it). */
+  users = 0
+
+  constructor(idx: number, key: string) {
+    this.idx = idx
+    this.key = key
+  }
+}
+
+export class NhGroup {
+  readonly idx: number
+  readonly key: string
+  /** Prefixes whose route is this group. */
+  users = 0
+
+  constructor(idx: number, key: string) {
+    this.idx = idx
+    this.key = key
+  }
+}
+
+/** The lowest index not in use (1-based), as the nhop_ctl and nhgrp_ctl bitmasks hand them out. */
+function lowestFree(used: ReadonlySet<number>): number {
+  let i = 1
+  while (used.has(i)) i++
+  return i
+}
+
+/**
+ * The source address a nexthop shows (nh_ifa) and the interface that owns the destination (nh_aifp):
+ * a host route to one of our own addresses goes out lo0 with lo0's address as its source and the
+ * address's own interface as aifp, which is why two such routes share a nexthop.
+ */
+export function nhopIfa(r: Route): { ifa: number; aifp: number } {
+  const own = r.ifa
+  if (
+    (r.ifp.flags & IFF.LOOPBACK) !== 0 &&
+    own !== null &&
+    own.ifp !== r.ifp &&
+    (r.flags & RTF_GATEWAY) === 0
+  )
+    return { ifa: r.ifp.addrs[0]?.addr ?? 0, aifp: own.ifp.index }
+  return { ifa: own?.addr ?? 0, aifp: r.ifp.index }
+}
+
+/** What makes two paths the same nexthop (cmp_priv: the nexthop object and its private part). */
+function nhopKey(r: Route): string {
+  const { ifa, aifp } = nhopIfa(r)
+  return `${r.ifp.index}/${ifa}/${aifp}/${(r.flags & RTF_GATEWAY) !== 0 ? r.gateway : -1}/${r.flags & ~RTF_UP}/${r.mtu}/${r.expire}`
+}
+
+export class NhopRegistry {
+  private readonly nhops = new Map<string, Nhop>()
+  private readonly nhopIdx = new Set<number>()
+  private readonly groups = new Map<string, NhGroup>()
+  private readonly groupIdx = new Set<number>()
+
+  /** Point r at the nexthop its fields describe (nhop_get_nhop), creating it if none matches. */
+  link(r: Route): void {
+    const key = nhopKey(r)
+    let nh = this.nhops.get(key)
+    if (nh === undefined) {
+      nh = new Nhop(lowestFree(this.nhopIdx), key)
+      this.nhops.set(key, nh)
+      this.nhopIdx.add(nh.idx)
+    }
+    nh.users++
+    r.nh = nh
+  }
+
+  /** Drop r's reference (nhop_free); the nexthop goes with its last user. */
+  unlink(r: Route): void {
+    const nh = r.nh
+    if (nh === null) return
+    r.nh = null
+    if (--nh.users > 0) return
+    this.nhops.delete(nh.key)
+    this.nhopIdx.delete(nh.idx)
+  }
+
+  /**
+   * After the paths of a prefix changed: the group its paths form now (nhgrp_get_group), or none
+   * for a single path. The old group loses this prefix as a user.
+   */
+  regroup(head: Route | null, old: NhGroup | null): NhGroup | null {
+    let g: NhGroup | null = null
+    if (head !== null && head.mpNext !== null) {
+      const parts: string[] = []
+      for (let p: Route | null = head; p !== null; p = p.mpNext) parts.push(`${p.nh?.idx ?? 0}:${p.weight}`)
+      const key = parts.sort().join(',')
+      g = this.groups.get(key) ?? null
+      if (g === null) {
+        g = new NhGroup(lowestFree(this.groupIdx), key)
+        this.groups.set(key, g)
+        this.groupIdx.add(g.idx)
+      }
+      if (g !== old) g.users++
+    }
+    if (old !== null && old !== g && --old.users === 0) {
+      this.groups.delete(old.key)
+      this.groupIdx.delete(old.idx)
+    }
+    return g
+  }
+
+  get nhopCount(): number {
+    return this.nhops.size
+  }
+
+  get groupCount(): number {
+    return this.groups.size
+  }
+}
