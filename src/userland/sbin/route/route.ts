@@ -188,7 +188,7 @@ export function parseRoute(sys: Syscalls, cmd: string, args: readonly string[]):
     if (a.startsWith('-')) {
       const key = a.slice(1)
       if (METRIC_KEYWORDS.has(key)) {
-        setMetric(spec, key, next(i++), Math.floor(sys.now() / 1e9))
+        setMetric(spec, key, next(i++), () => Math.floor(sys.now() / 1e9))
         continue
       }
       switch (key) {

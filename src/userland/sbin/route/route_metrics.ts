@@ -33,10 +33,10 @@ export interface Metrics {
 }
 
 /**
- * set_metric(): the value of `-KEY VALUE` into m. A value strtol does not read whole is
+ * set_metric(): the value of `-KEY VALUE` into m (nowSec, time_second, read only for a signed -expire). A value strtol does not read whole is
  * `route: VALUE: Invalid argument` (err(EX_USAGE)), one out of range `Result too large`.
  */
-export function setMetric(m: Metrics, key: string, value: string, nowSec: number): void {
+export function setMetric(m: Metrics, key: string, value: string, nowSec: () => number): void {
   const v = strtol(value)
   if (v === null) {
     const range = /^[ \t]*[+-]?(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(value)
@@ -50,7 +50,7 @@ export function setMetric(m: Metrics, key: string, value: string, nowSec: number
       m.weight = v
       break
     case 'expire':
-      m.expire = value.startsWith('+') || value.startsWith('-') ? v + nowSec : v
+      m.expire = value.startsWith('+') || value.startsWith('-') ? v + nowSec() : v
       break
     // hopcount, recvpipe, sendpipe, ssthresh, rtt, rttvar: read and checked, kept by no kernel.
   }
