@@ -400,7 +400,8 @@ function newroute(
       throw e
     }
     const mtu = r.mtu > 0 ? r.mtu : sys.ifGet(r.ifName).mtu
-    io.stdout.write(formatRouteGet(s.dst, r, mtu, numeric, sys.fib, Math.floor(sys.now() / 1e9)))
+    const nowSec = (r.expire ?? 0) > 0 ? Math.floor(sys.now() / 1e9) : 0
+    io.stdout.write(formatRouteGet(s.dst, r, mtu, numeric, sys.fib, nowSec))
     return 0
   }
   try {

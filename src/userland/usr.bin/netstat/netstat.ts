@@ -148,8 +148,12 @@ const netstatHere: Command = (argv, io, proc) =>
       xo.openContainer('route-table')
       xo.openList('rt-family')
       const cut = { cut: !numeric && !wide, wide }
-      const nowSec = Math.floor(sys.now() / 1e9)
-      if (want4) emitFamily(xo, 'Internet', routeRows4(sys.routeList(), numeric, nowSec), widths4(wide), cut)
+      if (want4) {
+        const routes = sys.routeList()
+        // The clock is read only when some route expires (the seconds left are what is shown).
+        const nowSec = routes.some((r) => (r.expire ?? 0) > 0) ? Math.floor(sys.now() / 1e9) : 0
+        emitFamily(xo, 'Internet', routeRows4(routes, numeric, nowSec), widths4(wide), cut)
+      }
       if (want6) {
         const six = routeRows6(sys, sys.inet6.routeList(), { numeric, wide })
         emitFamily(xo, 'Internet6', six.rows, six.widths, cut)
