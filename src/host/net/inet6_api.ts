@@ -280,6 +280,18 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       // net.route.multipath: a second gateway joins the prefix's route as another path.
       rib6(v, c.fib).add(r, v.routes.multipath !== 0)
     },
+    routeChange: (spec) => {
+      c.priv(Priv.NET_ROUTE, 'RTM_CHANGE')
+      const v = ownStack(c, 'RTM_CHANGE')
+      const rib = rib6(v, c.fib)
+      // Built first, so a bad gateway leaves the old route as it was.
+      const r = buildRoute(c, v, spec, 'RTM_CHANGE')
+      const head = rib.get(r.dst, r.prefixLen)
+      if (head === undefined) throw new SysError('ESRCH', 'RTM_CHANGE')
+      for (let p = head.mpNext; p !== null; p = head.mpNext) rib.remove(p)
+      rib.remove(head)
+      rib.add(r, false)
+    },
     routeDelete: (dst, prefixLen, scopeId = 0, gateway) => {
       c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
       const v = ownStack(c, 'RTM_DELETE')

@@ -145,6 +145,13 @@ function buildRoute(c: Caller, spec: RouteSpec, op: string): Route {
     r = new Route(dst, prefixLen, 0, lo, lo.addrs[0] ?? null, flags)
   } else throw new SysError('EINVAL', op, 'gateway required')
   pickIfa(c, r, spec, op)
+  if (spec.prefsrc !== undefined) {
+    // The route keeps its interface; only the source changes (nh_ifa), whose interface the
+    // nexthop then names as its address interface (netstat -oW's Addrif).
+    const own = v.localIfa(spec.prefsrc >>> 0)
+    if (own === undefined) throw new SysError('EINVAL', op, 'prefsrc is not a local address')
+    r.ifa = own
+  }
   if (spec.mtu !== undefined) r.mtu = spec.mtu
   if (spec.weight !== undefined) {
     // RTV_WEIGHT: 1..RT_MAX_WEIGHT (16,777,215).

@@ -169,6 +169,8 @@ export interface Inet6Syscalls {
   setNdFlags(ifName: string, set: number, clear: number): void
   routeList(): Route6Info[]
   routeAdd(spec: Route6Spec): void
+  /** RTM_CHANGE: the prefix's route (every path of it) becomes the one spec describes; ESRCH when none. */
+  routeChange(spec: Route6Spec): void
   /** With a gateway only that path of a multipath route goes; without one, the whole route. */
   routeDelete(dst: Uint8Array, prefixLen: number, scopeId?: number, gateway?: Uint8Array): void
   /** RTM_GET: the route a packet to dst takes, with the source address it would get. */

@@ -94,6 +94,8 @@ export interface RouteSpec {
   ifa?: number
   /** `-ifp IF` (RTAX_IFP): the interface to send through; a name no interface has is ignored. */
   ifp?: string
+  /** `-prefsrc ADDR`: the source address for the route's packets, one of ours, on any interface. */
+  prefsrc?: number
 }
 
 export interface ArpInfo {

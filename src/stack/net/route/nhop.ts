@@ -49,20 +49,17 @@ function lowestFree(used: ReadonlySet<number>): number {
 }
 
 /**
- * The source address a nexthop shows (nh_ifa) and the interface that owns the destination (nh_aifp):
- * a host route to one of our own addresses goes out lo0 with lo0's address as its source and the
- * address's own interface as aifp, which is why two such routes share a nexthop.
+ * The source address a nexthop shows (nh_ifa) and the interface that owns it when that is not the
+ * one the path leaves by (nh_aifp): a host route to one of our own addresses goes out lo0 with
+ * lo0's address as its source and the address's own interface as aifp, which is why two such routes
+ * share a nexthop; a route with `-prefsrc` on another interface names that interface.
  */
 export function nhopIfa(r: Route): { ifa: number; aifp: number } {
   const own = r.ifa
-  if (
-    (r.ifp.flags & IFF.LOOPBACK) !== 0 &&
-    own !== null &&
-    own.ifp !== r.ifp &&
-    (r.flags & RTF_GATEWAY) === 0
-  )
+  if (own === null || own.ifp === r.ifp) return { ifa: own?.addr ?? 0, aifp: r.ifp.index }
+  if ((r.ifp.flags & IFF.LOOPBACK) !== 0 && (r.flags & RTF_GATEWAY) === 0)
     return { ifa: r.ifp.addrs[0]?.addr ?? 0, aifp: own.ifp.index }
-  return { ifa: own?.addr ?? 0, aifp: r.ifp.index }
+  return { ifa: own.addr, aifp: own.ifp.index }
 }
 
 /** What makes two paths the same nexthop (cmp_priv: the nexthop object and its private part). */

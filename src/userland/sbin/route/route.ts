@@ -265,6 +265,12 @@ export function parseRoute(sys: Syscalls, cmd: string, args: readonly string[]):
           spec.ifa = a
           break
         }
+        case 'prefsrc': {
+          const a = inetAton(next(i++))
+          if (a === null) throw new CmdError(`bad address: ${args[i]}`, EX.NOHOST)
+          spec.prefsrc = a
+          break
+        }
         case 'ifp':
           // link_addr(3) takes any string; a name no interface has is ignored by the kernel.
           spec.ifp = next(i++)

@@ -168,8 +168,8 @@ export function route6(sys: Syscalls, io: Io, cmd: string, args: readonly string
   }
   try {
     if (cmd === 'add') sys.inet6.routeAdd(s)
-    else if (cmd === 'delete') sys.inet6.routeDelete(s.dst, s.prefixLen, s.scopeId ?? 0, s.gateway)
-    else throw new CmdError(`route: bad keyword: ${cmd}\n${USAGE}`, EX.USAGE, true)
+    else if (cmd === 'change') sys.inet6.routeChange(s)
+    else sys.inet6.routeDelete(s.dst, s.prefixLen, s.scopeId ?? 0, s.gateway)
   } catch (e) {
     if (e instanceof CmdError) throw e
     const err = asSysError(e)
