@@ -80,6 +80,7 @@ import {
   routeGen,
   routeGet,
   routeList,
+  routeMonitor,
   sourceAddr,
 } from '../net/route_api.js'
 import { ipfwCtl } from '../netpfil/ipfw_api.js'
@@ -108,6 +109,7 @@ import {
   type ProtoName,
   type RawSocket,
   type RouteInfo,
+  type RouteMonitorFd,
   type RouteSpec,
   SLICE_STEPS,
   type SockAddrIn,
@@ -474,6 +476,10 @@ export class KernelApi implements Syscalls {
 
   nhgrpList(): NhgrpInfo[] {
     return nhgrpList(this.caller)
+  }
+
+  routeMonitor(): RouteMonitorFd {
+    return routeMonitor(this.caller)
   }
 
   arpList(): ArpInfo[] {

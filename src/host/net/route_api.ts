@@ -11,6 +11,7 @@ import { Priv } from '../../jail/priv.js'
 import { MEM_COST } from '../../jail/racct.js'
 import { nhopIfa } from '../../stack/net/route/nhop.js'
 import { Route, type RouteTable, RTF } from '../../stack/net/route/route.js'
+import { RouteMonitor } from '../../stack/net/route/route_monitor.js'
 import { tmproutesUpdate } from '../../stack/net/route/route_temporal.js'
 import {
   type ArpEntryInfo,
@@ -25,7 +26,7 @@ import { rib6 } from '../../stack/netinet6/ip6/ip6.js'
 import { SysError } from '../../util/errno.js'
 import { formatIpv4 } from '../../wire/addr.js'
 import type { Caller } from '../kern/caller.js'
-import type { ArpInfo, NhgrpInfo, NhopInfo, RouteInfo, RouteSpec } from '../syscalls.js'
+import type { ArpInfo, NhgrpInfo, NhopInfo, RouteInfo, RouteMonitorFd, RouteSpec } from '../syscalls.js'
 
 /** The first path of r's prefix in t (where a multipath route keeps its group). */
 function headOf(t: RouteTable, r: Route): Route | undefined {
@@ -174,8 +175,35 @@ export function routeAdd(c: Caller, spec: RouteSpec): void {
   if (spec.proto1 === true && spec.nostatic === true && t.get(r.dst, r.prefixLen) !== undefined)
     throw new SysError('EEXIST', 'RTM_ADD')
   c.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
-  t.add(r)
+  asCaller(c, t, () => t.add(r))
   tmproutesUpdate(c.vnet, t, r)
+}
+
+/** Run a table change on the caller's behalf: its listeners see the caller's pid as the origin. */
+function asCaller(c: Caller, t: RouteTable, fn: () => void): void {
+  t.origin = Math.max(0, c.pid)
+  try {
+    fn()
+  } finally {
+    t.origin = 0
+  }
+}
+
+/**
+ * A routing-socket listener (the netlink route group, which spans the FIBs): the changes to routes
+ * the caller may see in any of the vnet's tables, from now on. Closing it stops the events.
+ */
+export function routeMonitor(c: Caller): RouteMonitorFd {
+  const tables = [...c.vnet.rtables]
+  const m = new RouteMonitor(
+    (r) => c.visibleRoute(r),
+    (x) => {
+      for (const t of tables) t.unwatch(x)
+    },
+    () => c.host.clock.now(),
+  )
+  for (const t of tables) t.watch(m)
+  return m
 }
 
 export function routeChange(c: Caller, spec: RouteSpec): void {
@@ -188,8 +216,8 @@ export function routeChange(c: Caller, spec: RouteSpec): void {
   old.flags = r.flags
   old.mtu = r.mtu
   old.expire = r.expire
-  t.rebind(old, r.ifp, r.ifa)
-  t.relink(old)
+  // Re-binding re-links the nexthop from the fields just set (and regroups the prefix).
+  asCaller(c, t, () => t.rebind(old, r.ifp, r.ifa))
   tmproutesUpdate(c.vnet, t, old)
 }
 
@@ -204,14 +232,10 @@ export function routeDelete(c: Caller, dst: number, prefixLen: number, gateway?:
   if (gateway !== undefined && (head.flags & RTF.GATEWAY) !== 0) {
     const p = t.pathVia(head, gateway >>> 0)
     if (p === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
-    t.remove(p)
+    asCaller(c, t, () => t.remove(p))
     return
   }
-  for (let p: Route | null = head; p !== null; ) {
-    const next: Route | null = p.mpNext
-    t.remove(p)
-    p = next
-  }
+  asCaller(c, t, () => t.removePrefix(head))
 }
 
 export function routeGet(c: Caller, dst: number): RouteInfo & { ifAddr: number } {
@@ -231,7 +255,10 @@ export function routeFlush(c: Caller): RouteInfo[] {
     .rt(c.fib)
     .list()
     .filter((r) => (r.flags & RTF.GATEWAY) !== 0)
-  for (const r of gone) c.vnet.rt(c.fib).remove(r)
+  const t = c.vnet.rt(c.fib)
+  asCaller(c, t, () => {
+    for (const r of gone) t.remove(r)
+  })
   return gone.map((r) => routeInfo(r))
 }
 

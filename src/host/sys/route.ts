@@ -3,6 +3,17 @@
  * route and ARP entries as route, netstat -r and arp see them. Types and constants only.
  */
 
+export type { RouteEvent, RouteEventPath } from '../../stack/net/route/route_monitor.js'
+
+import type { RouteEvent } from '../../stack/net/route/route_monitor.js'
+
+/** A routing-socket listener (`route monitor`): each read is the next route event. */
+export interface RouteMonitorFd {
+  /** The next event, waiting for one; null once closed. */
+  read(): Promise<RouteEvent | null>
+  close(): void
+}
+
 /** RTF_* flags (net/route.h) as netstat -r shows them. */
 export const RtFlag = {
   UP: 0x1, // U

@@ -8,6 +8,7 @@ import type { Timer } from '../../../util/clock.js'
 import { SysError } from '../../../util/errno.js'
 import { IFF, type IfAddr, type Ifnet } from '../ifnet.js'
 import { type NhGroup, type Nhop, NhopRegistry } from './nhop.js'
+import { type RouteMonitor, routeEvent } from './route_monitor.js'
 
 /** RTF_* flags (net/route.h). */
 export const RTF = {
@@ -179,6 +180,10 @@ export class RouteTable {
 
   /** The nexthops and nexthop groups the routes point at (netstat -o, -O). */
   readonly nhops = new NhopRegistry()
+  /** Routing-socket listeners (route monitor), created with the first. */
+  monitors: RouteMonitor[] | null = null
+  /** The pid whose request is changing the table now, for the listeners; 0 for the kernel's own changes. */
+  origin = 0
   /** The callout deleting expired routes, and the uptime second it is armed for (0 = none). */
   expireTimer: Timer | null = null
   nextExpire = 0
@@ -289,6 +294,7 @@ export class RouteTable {
     this.count++
     this.index(r)
     this.invalidate()
+    this.notify('add', r)
   }
 
   /**
@@ -311,6 +317,7 @@ export class RouteTable {
     this.index(r)
     head.nhg = this.nhops.regroup(head, head.nhg)
     this.invalidate()
+    this.notify('add', head)
   }
 
   /** The path of a (possibly multipath) route through gateway, if any. */
@@ -336,17 +343,24 @@ export class RouteTable {
     this.nhops.unlink(r)
   }
 
-  /**
-   * After r's gateway, flags, MTU or expiry changed in place (RTM_CHANGE): point it at the nexthop
-   * those now describe, and its prefix at the group that makes.
-   */
-  relink(r: Route): void {
-    if (!this.has(r)) return
-    this.nhops.unlink(r)
-    this.nhops.link(r)
-    const head = this.mapOf(r.prefixLen)?.get(r.dst | 0) ?? null
-    if (head !== null) head.nhg = this.nhops.regroup(head, head.nhg)
-    this.invalidate()
+  /** While set, removals tell no listener (removePrefix tells them once). */
+  private muted = false
+
+  /** Tell the listeners how the prefix of head is now (or that it went, with op 'delete'). */
+  private notify(op: 'add' | 'delete', head: Route): void {
+    const ms = this.monitors
+    if (ms === null || ms.length === 0 || this.muted) return
+    let e: ReturnType<typeof routeEvent> | null = null
+    for (const m of ms) if (m.wants(head)) m.push((e ??= routeEvent(op, head, this.fib, this.origin)))
+  }
+
+  /** A routing-socket listener starts or stops reading this table's changes. */
+  watch(m: RouteMonitor): void {
+    ;(this.monitors ??= []).push(m)
+  }
+
+  unwatch(m: RouteMonitor): void {
+    if (this.monitors !== null) this.monitors = this.monitors.filter((x) => x !== m)
   }
 
   /** Point a route at another interface and source address (RTM_CHANGE), keeping the indexes right. */
@@ -355,12 +369,11 @@ export class RouteTable {
     if (inTable) this.unindex(r)
     r.ifp = ifp
     r.ifa = ifa
-    if (inTable) {
-      this.index(r)
-      const head = this.mapOf(r.prefixLen)?.get(r.dst | 0) ?? null
-      if (head !== null) head.nhg = this.nhops.regroup(head, head.nhg)
-    }
+    const head = inTable ? (this.mapOf(r.prefixLen)?.get(r.dst | 0) ?? null) : null
+    if (inTable) this.index(r)
+    if (head !== null) head.nhg = this.nhops.regroup(head, head.nhg)
     this.invalidate()
+    if (head !== null) this.notify('add', head)
   }
 
   /** The routes bound to ifa (a snapshot: the caller may remove them while iterating). */
@@ -400,8 +413,28 @@ export class RouteTable {
     if (first !== null) first.nhg = this.nhops.regroup(first, group)
     else this.nhops.regroup(null, group)
     this.invalidate()
+    // What is left of the prefix is a change (RTM_CHANGE of the group); its last path, a delete.
+    if (first !== null) this.notify('add', first)
+    else this.notify('delete', r)
     if (m.size === 0) this.dropLen(r.prefixLen)
     return true
+  }
+
+  /** Remove a prefix with every path it has (rib_del_route without a gateway): one delete event. */
+  removePrefix(head: Route): void {
+    const ms = this.monitors
+    const e = ms !== null && ms.length > 0 ? routeEvent('delete', head, this.fib, this.origin) : null
+    this.muted = true
+    try {
+      for (let p: Route | null = head; p !== null; ) {
+        const next: Route | null = p.mpNext
+        this.remove(p)
+        p = next
+      }
+    } finally {
+      this.muted = false
+    }
+    if (e !== null) for (const m of ms!) if (m.wants(head)) m.push(e)
   }
 
   private dropLen(len: number): void {

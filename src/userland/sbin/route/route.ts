@@ -15,6 +15,7 @@ import { withJailOption } from '../../jail_option.js'
 import type { Command, Io } from '../../types.js'
 import { route6 } from './route_inet6.js'
 import { METRIC_KEYWORDS, setMetric } from './route_metrics.js'
+import { monitor } from './route_monitor.js'
 
 const USAGE = 'route: usage: route [-j jail] [-46dnqtv] command [[modifiers] args]'
 
@@ -460,8 +461,10 @@ const routeHere: Command = (argv, io, proc) =>
       get: 'get',
       show: 'get',
       flush: 'flush',
+      monitor: 'monitor',
     }[word]
     if (cmd === undefined) throw new CmdError(`route: bad keyword: ${word}\n${USAGE}`, EX.USAGE, true)
+    if (cmd === 'monitor') return monitor(sys, io, proc, args)
     if (cmd !== 'get' && sys.uid !== 0) throw new CmdError('must be root to alter routing table', EX.NOPERM)
     if (cmd === 'flush') return flush(sys, io, args, quiet)
     // AF_INET6: `route -6 ...`, or an `-inet6` or `-6` modifier (route.c's K_INET6 and K_6
