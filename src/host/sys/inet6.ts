@@ -50,6 +50,14 @@ export interface Route6Spec {
   proto1?: boolean
   /** Without RTF_STATIC: a route a daemon learned rather than one configured. */
   nostatic?: boolean
+  /** `-mtu N` (RTF_FIXEDMTU when non-zero), `-weight N`, `-expire T` (a time_second), as for IPv4. */
+  mtu?: number
+  weight?: number
+  expire?: number
+  /** `-xresolve`, `-sticky`, `-proxy` (RTF_PROTO2), kept and shown. */
+  xresolve?: boolean
+  sticky?: boolean
+  proxy?: boolean
 }
 
 export interface NdpInfo {

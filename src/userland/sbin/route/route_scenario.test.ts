@@ -90,3 +90,22 @@ jexec a route -6 change 2001:db8:2::/48 2001:db8::3; echo "status $?"`,
   ])
   assert.equal(r.err, 'route: route has not been found\n')
 })
+
+test('route -6: -expire deletes the route in time, -mtu and the flags are kept, bad metrics refused', async () => {
+  const r = await sh(
+    virtualHost(),
+    `${LAB}jexec a ifconfig epair0a inet6 2001:db8::1/64 no_dad
+jexec a route -6q add 2001:db8:5::/48 2001:db8::2 -expire +10 -mtu 1400 -xresolve -hopcount 4
+jexec a route -6n get 2001:db8:5::1 | tail -n 3
+jexec a netstat -rn -f inet6 | grep 2001:db8:5
+sleep 11
+jexec a route -6n get 2001:db8:5::1 > /dev/null 2>&1; echo "after $?"
+jexec a route -6 add 2001:db8:6::/48 2001:db8::2 -rtt 1x; echo "status $?"`,
+  )
+  const lines = r.out.split('\n')
+  assert.equal(lines[0], '      flags: <UP,GATEWAY,DONE,XRESOLVE,STATIC,FIXEDMTU>')
+  assert.match(lines[2]!, /^ +0 +0 +0 +0 +1400 +1 +10 $/)
+  assert.match(lines[3]!, /^2001:db8:5::\/48 +2001:db8::2 +UGXS +epair0a +10$/)
+  assert.deepEqual(lines.slice(4), ['after 1', 'status 64', ''])
+  assert.equal(r.err, 'route: 1x: Invalid argument\n')
+})
