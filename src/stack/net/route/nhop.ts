@@ -18,15 +18,21 @@ const RTF_UP = 0x1
 const RTF_GATEWAY = 0x2
 
 export class Nhop {
-  readonly idx: number
-  readonly key: string
   /** Paths that point here (each route path, or each group that holds it). */
   users = 0
 
-  constructor(idx: number, key: string) {
-    this.idx = idx
-    this.key = key
-  }
+  constructor(
+    readonly idx: number,
+    /** What makes it this nexthop (cmp_priv's fields). */
+    readonly ifp: number,
+    readonly ifa: number,
+    readonly aifp: number,
+    /** The gateway, or -1 for an on-link path. */
+    readonly gateway: number,
+    readonly flags: number,
+    readonly mtu: number,
+    readonly expire: number,
+  ) {}
 }
 
 export class NhGroup {
@@ -41,11 +47,26 @@ export class NhGroup {
   }
 }
 
-/** The lowest index not in use (1-based), as the nhop_ctl and nhgrp_ctl bitmasks hand them out. */
-function lowestFree(used: ReadonlySet<number>): number {
-  let i = 1
-  while (used.has(i)) i++
-  return i
+/**
+ * Indexes handed out lowest-free first (the nhop_ctl and nhgrp_ctl bitmasks), from 1. The search
+ * starts at the lowest index that may be free, so handing out n indexes in a row stays linear.
+ */
+class IdxAlloc {
+  private readonly used = new Set<number>()
+  private low = 1
+
+  take(): number {
+    let i = this.low
+    while (this.used.has(i)) i++
+    this.used.add(i)
+    this.low = i + 1
+    return i
+  }
+
+  free(i: number): void {
+    this.used.delete(i)
+    if (i < this.low) this.low = i
+  }
 }
 
 /**
@@ -62,26 +83,42 @@ export function nhopIfa(r: Route): { ifa: number; aifp: number } {
   return { ifa: own.addr, aifp: own.ifp.index }
 }
 
-/** What makes two paths the same nexthop (cmp_priv: the nexthop object and its private part). */
-function nhopKey(r: Route): string {
-  const { ifa, aifp } = nhopIfa(r)
-  return `${r.ifp.index}/${ifa}/${aifp}/${(r.flags & RTF_GATEWAY) !== 0 ? r.gateway : -1}/${r.flags & ~RTF_UP}/${r.mtu}/${r.expire}`
-}
-
 export class NhopRegistry {
-  private readonly nhops = new Map<string, Nhop>()
-  private readonly nhopIdx = new Set<number>()
+  /** The nexthops by gateway (-1 for on-link ones), each a short list told apart by the other fields. */
+  private readonly nhops = new Map<number, Nhop[]>()
+  private count = 0
+  private readonly nhopIdx = new IdxAlloc()
   private readonly groups = new Map<string, NhGroup>()
-  private readonly groupIdx = new Set<number>()
+  private readonly groupIdx = new IdxAlloc()
 
   /** Point r at the nexthop its fields describe (nhop_get_nhop), creating it if none matches. */
   link(r: Route): void {
-    const key = nhopKey(r)
-    let nh = this.nhops.get(key)
+    const { ifa, aifp } = nhopIfa(r)
+    const gw = (r.flags & RTF_GATEWAY) !== 0 ? r.gateway : -1
+    const flags = r.flags & ~RTF_UP
+    let list = this.nhops.get(gw)
+    let nh: Nhop | undefined
+    if (list !== undefined) {
+      for (const x of list)
+        if (
+          x.ifp === r.ifp.index &&
+          x.ifa === ifa &&
+          x.aifp === aifp &&
+          x.flags === flags &&
+          x.mtu === r.mtu &&
+          x.expire === r.expire
+        ) {
+          nh = x
+          break
+        }
+    } else {
+      list = []
+      this.nhops.set(gw, list)
+    }
     if (nh === undefined) {
-      nh = new Nhop(lowestFree(this.nhopIdx), key)
-      this.nhops.set(key, nh)
-      this.nhopIdx.add(nh.idx)
+      nh = new Nhop(this.nhopIdx.take(), r.ifp.index, ifa, aifp, gw, flags, r.mtu, r.expire)
+      list.push(nh)
+      this.count++
     }
     nh.users++
     r.nh = nh
@@ -93,8 +130,11 @@ export class NhopRegistry {
     if (nh === null) return
     r.nh = null
     if (--nh.users > 0) return
-    this.nhops.delete(nh.key)
-    this.nhopIdx.delete(nh.idx)
+    const list = this.nhops.get(nh.gateway)!
+    list.splice(list.indexOf(nh), 1)
+    if (list.length === 0) this.nhops.delete(nh.gateway)
+    this.nhopIdx.free(nh.idx)
+    this.count--
   }
 
   /**
@@ -109,21 +149,20 @@ export class NhopRegistry {
       const key = parts.sort().join(',')
       g = this.groups.get(key) ?? null
       if (g === null) {
-        g = new NhGroup(lowestFree(this.groupIdx), key)
+        g = new NhGroup(this.groupIdx.take(), key)
         this.groups.set(key, g)
-        this.groupIdx.add(g.idx)
       }
       if (g !== old) g.users++
     }
     if (old !== null && old !== g && --old.users === 0) {
       this.groups.delete(old.key)
-      this.groupIdx.delete(old.idx)
+      this.groupIdx.free(old.idx)
     }
     return g
   }
 
   get nhopCount(): number {
-    return this.nhops.size
+    return this.count
   }
 
   get groupCount(): number {
