@@ -323,6 +323,7 @@ export class Nbr6Input {
         this.badRequest(i, n, now)
         return
       }
+      if (e.isSelf(cur.lsa)) e.ownSentAt = now
       out.push(e.wire(cur, now))
     }
     e.sendLsas(i, n.addr, out)
