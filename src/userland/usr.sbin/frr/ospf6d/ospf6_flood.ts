@@ -16,7 +16,6 @@ import { lsaAllowed6 } from './ospf6_nssa.js'
 import { origKey } from './ospf6_origin.js'
 import { type Nbr6, NbrState, type Ospf6If } from './ospf6_types.js'
 
-
 /** A Link State Update (§13). */
 export function receiveUpdate6(e: Ospf6Engine, i: Ospf6If, n: Nbr6, lsas: readonly Lsa[], now: number): void {
   if (n.state < NbrState.EXCHANGE) {
