@@ -18,7 +18,6 @@ import {
   parseRouterLsa,
   type RouterLsa,
 } from '../../../../wire/routing/ospf.js'
-import type { NextHop } from './ospf_spf.js'
 
 export const SEC_NS = 1e9
 /** §B: MinLSArrival — a newer instance sooner than this after the last is dropped (not acknowledged). */
@@ -32,15 +31,6 @@ export interface LsaEntry {
   /** Parsed router-LSA or network-LSA body, kept for SPF (null for other types or bad bodies). */
   router: RouterLsa | null
   network: { mask: number; routers: number[] } | null
-  /**
-   * SPF's state for the entry as a vertex (ospf_spf.ts), meaningful only while spfGen is the
-   * database's spfGen: distance, next hops, whether on a network of the root, and whether done.
-   */
-  spfGen: number
-  spfDist: number
-  spfHops: NextHop[]
-  spfDirect: boolean
-  spfDone: boolean
 }
 
 /** An LSA's key and parsed body, worked out elsewhere (a parsed body is never changed). */
@@ -72,8 +62,6 @@ export class Lsdb {
   /** How many entries of each LS type (SPF skips walking the database for a type it holds none of). */
   private readonly perType = new Map<number, number>()
   limit: number
-  /** The last SPF run over this database (entries' spf fields of another run are stale). */
-  spfGen = 0
   /** LSAs refused because the database was full. */
   refused = 0
 
@@ -117,11 +105,6 @@ export class Lsdb {
       rcvTime: now,
       router: lsa.hdr.type !== 1 ? null : parsed !== undefined ? parsed.router : parseRouterLsa(lsa.data),
       network: lsa.hdr.type !== 2 ? null : parsed !== undefined ? parsed.network : parseNetworkLsa(lsa.data),
-      spfGen: 0,
-      spfDist: 0,
-      spfHops: NO_HOPS,
-      spfDirect: false,
-      spfDone: false,
     }
     this.map.set(k, e)
     this.index(e)
@@ -230,9 +213,6 @@ export class Lsdb {
     )
   }
 }
-
-/** What a new entry's spfHops holds before a run reaches it (never read while stale). */
-const NO_HOPS = Object.freeze([]) as unknown as NextHop[]
 
 /** An advertising router's entries past this many are kept in a Map rather than an array. */
 const ADV_ARRAY_MAX = 8

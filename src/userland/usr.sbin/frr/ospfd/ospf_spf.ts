@@ -92,12 +92,20 @@ export interface SpfResult {
   perArea: ReadonlyMap<number, ReadonlyMap<number, RouterRoute>>
 }
 
-/**
- * A vertex is its LSA's database entry (a router's router-LSA, a transit network's network-LSA):
- * the run's state is kept in the entry's spf fields, valid when its spfGen is the run's (ospf_lsdb.ts),
- * so a run makes no vertex objects and looks nothing up by id but in the database's own indexes.
- */
-type Vertex = LsaEntry
+/** Added to a network's link state id for its vertex key (a router's key is its id). */
+const NET_KEY = 2 ** 32
+
+interface Vertex {
+  key: number
+  isRouter: boolean
+  id: number
+  entry: LsaEntry
+  dist: number
+  nextHops: NextHop[]
+  /** Set when the vertex is the root or on a network directly attached to it. */
+  direct: boolean
+  done: boolean
+}
 
 /** A small binary heap of vertices by distance. */
 class Heap {
@@ -144,8 +152,8 @@ class Heap {
 
 /** Nearer first; at equal distance networks before routers (§16.1 step 3, for the next-hop rule). */
 function less(x: Vertex, y: Vertex): boolean {
-  if (x.spfDist !== y.spfDist) return x.spfDist < y.spfDist
-  return x.router === null && y.router !== null
+  if (x.dist !== y.dist) return x.dist < y.dist
+  return !x.isRouter && y.isRouter
 }
 
 function hopOrder(x: NextHop, y: NextHop): number {
@@ -252,30 +260,37 @@ function areaSpf(
     }
     return found
   }
-  const root = db.routers.get(rid >>> 0)
-  if (!live(root) || root.router === null) return
-  // A fresh generation marks every entry's spf fields stale at once.
-  const gen = ++db.spfGen
+  const rootEntry = db.routers.get(rid >>> 0)
+  if (!live(rootEntry) || rootEntry.router === null) return
+  // Vertices by id, routers and networks apart (small-integer keys, no 2^32 offset to hash).
+  const rverts = new Map<number, Vertex>()
+  const nverts = new Map<number, Vertex>()
   const heap = new Heap()
-  root.spfGen = gen
-  root.spfDist = 0
-  root.spfHops = []
-  root.spfDirect = true
-  root.spfDone = false
+  const root: Vertex = {
+    key: rid >>> 0,
+    isRouter: true,
+    id: rid >>> 0,
+    entry: rootEntry,
+    dist: 0,
+    nextHops: [],
+    direct: true,
+    done: false,
+  }
+  rverts.set(root.id, root)
   heap.push(root)
   const done: Vertex[] = []
   const ifByAddr = (a: number) => area.ifs.find((i) => i.addr >>> 0 === a >>> 0)
   // Several of our links may share an address (a virtual link through a real interface's).
   const ifToRouter = (a: number, id: number) =>
     area.ifs.find((i) => i.addr >>> 0 === a >>> 0 && i.nbrs.some((n) => n.routerId >>> 0 === id))
-  // A link of v to vertex w (w's id: a router id or a network's link state id), with its cost and
-  // (for a router's links) its link data.
-  const relax = (v: Vertex, w: Vertex, id: number, cost: number, data: number) => {
-    const isRouter = w.router !== null
-    const d = v.spfDist + cost
-    const seen = w.spfGen === gen
+  // A link of v to another vertex, with its cost and (for a router's links) its link data.
+  const relax = (v: Vertex, isRouter: boolean, id: number, entry: LsaEntry, cost: number, data: number) => {
+    const key = isRouter ? id : id + NET_KEY
+    const d = v.dist + cost
+    const verts = isRouter ? rverts : nverts
+    let w = verts.get(id)
     // Done, or already nearer: nothing to do (and no next hops to work out).
-    if (seen && (w.spfDone || d > w.spfDist)) return
+    if (w !== undefined && (w.done || d > w.dist)) return
     // §16.1.1: next hops of a vertex reached from the root or from a network on the root.
     let hops: NextHop[]
     let direct = false
@@ -293,56 +308,52 @@ function areaSpf(
         hops = [{ gw: 0, ifName: ifc.name }]
         direct = true
       }
-    } else if (v.router === null && v.spfDirect) {
-      hops = v.spfHops.map((h) => ({ gw: data, ifName: h.ifName }))
-    } else hops = v.spfHops
-    if (!seen) {
-      w.spfGen = gen
-      w.spfDist = d
-      w.spfHops = hops
-      w.spfDirect = direct
-      w.spfDone = false
+    } else if (!v.isRouter && v.direct) {
+      hops = v.nextHops.map((h) => ({ gw: data, ifName: h.ifName }))
+    } else hops = v.nextHops
+    if (w === undefined) {
+      w = { key, isRouter, id, entry, dist: d, nextHops: hops, direct, done: false }
+      verts.set(id, w)
       heap.push(w)
-    } else if (d < w.spfDist) {
-      w.spfDist = d
-      w.spfHops = hops
-      w.spfDirect = direct
+    } else if (d < w.dist) {
+      w.dist = d
+      w.nextHops = hops
+      w.direct = direct
       heap.push(w)
-    } else if (d === w.spfDist) w.spfHops = mergeHops(w.spfHops, hops)
+    } else if (d === w.dist) w.nextHops = mergeHops(w.nextHops, hops)
   }
   while (heap.size > 0) {
     const v = heap.pop()!
-    if (v.spfDone) continue
-    v.spfDone = true
+    if (v.done) continue
+    v.done = true
     done.push(v)
-    const vid = v.lsa.hdr.id >>> 0
     // §16.1 step 2: each link of v whose far end links back to v (plain loops: this runs for every
     // vertex of every SPF run of every router).
-    if (v.router !== null) {
-      const links = v.router.links
+    if (v.isRouter) {
+      const links = v.entry.router!.links
       for (let j = 0; j < links.length; j++) {
         const l = links[j]!
         // A virtual link (§16.1) is a point-to-point link of the backbone; next hops come from the transit area.
         if (l.type === Link.P2P || l.type === Link.VIRTUAL) {
           const w = db.routers.get(l.id >>> 0)
-          if (!live(w) || w.router === null || linkBack(w.router.links, vid, l.type) === null) continue
-          relax(v, w, l.id >>> 0, l.metric, l.data)
+          if (!live(w) || w.router === null || linkBack(w.router.links, v.id, l.type) === null) continue
+          relax(v, true, l.id >>> 0, w, l.metric, l.data)
         } else if (l.type === Link.TRANSIT) {
           const w = netOf(l.id >>> 0)
-          if (w === undefined || !hasRouter(w.network!.routers, vid)) continue
-          relax(v, w, l.id >>> 0, l.metric, l.data)
+          if (w === undefined || !hasRouter(w.network!.routers, v.id)) continue
+          relax(v, false, l.id >>> 0, w, l.metric, l.data)
         }
       }
     } else {
-      const attached = v.network!.routers
+      const attached = v.entry.network!.routers
       for (let j = 0; j < attached.length; j++) {
         const r = attached[j]!
         const w = db.routers.get(r >>> 0)
         if (!live(w) || w.router === null) continue
         // The router's own link to this network gives its address there (the next hop through it).
-        const back = linkBack(w.router.links, vid, Link.TRANSIT)
+        const back = linkBack(w.router.links, v.id, Link.TRANSIT)
         if (back === null) continue
-        relax(v, w, r >>> 0, 0, back.data)
+        relax(v, true, r >>> 0, w, 0, back.data)
       }
     }
   }
@@ -366,23 +377,22 @@ function areaSpf(
     else if (cost === old.cost && !old.direct) old.nextHops = mergeHops(old.nextHops, nextHops)
   }
   for (const v of done) {
-    const vid = v.lsa.hdr.id >>> 0
-    if (v.router === null) {
-      const n = v.network!
-      offer((vid & n.mask) >>> 0, maskLen(n.mask), v.spfDist, v.spfHops, v.spfDirect)
+    if (!v.isRouter) {
+      const n = v.entry.network!
+      offer((v.id & n.mask) >>> 0, maskLen(n.mask), v.dist, v.nextHops, v.direct)
       continue
     }
-    const rl = v.router
+    const rl = v.entry.router!
     if (v !== root && (rl.flags & 3) !== 0) {
-      const old = routers.get(vid)
-      if (old === undefined || v.spfDist < old.cost)
-        routers.set(vid, {
-          routerId: vid,
-          cost: v.spfDist,
+      const old = routers.get(v.id)
+      if (old === undefined || v.dist < old.cost)
+        routers.set(v.id, {
+          routerId: v.id,
+          cost: v.dist,
           area: area.id,
           abr: (rl.flags & 1) !== 0,
           asbr: (rl.flags & RTR_E) !== 0,
-          nextHops: v.spfHops,
+          nextHops: v.nextHops,
         })
     }
     for (const l of rl.links) {
@@ -393,8 +403,8 @@ function areaSpf(
           ? area.ifs
               .filter((i) => ((i.addr ^ l.id) & l.data) >>> 0 === 0)
               .map((i) => ({ gw: 0, ifName: i.name }))
-          : v.spfHops
-      offer((l.id & l.data) >>> 0, maskLen(l.data), v.spfDist + l.metric, own, v === root)
+          : v.nextHops
+      offer((l.id & l.data) >>> 0, maskLen(l.data), v.dist + l.metric, own, v === root)
     }
   }
 }
