@@ -22,6 +22,7 @@ import type {
 } from '../stack/netpfil/ipfw/table/ip_fw_table.js'
 import type { KeyRequest } from './net/key_api.js'
 import type { BpfFd, BpfOpenOptions, BpfPoint } from './sys/bpf.js'
+import type { Mroute6Tables, MrouteTables } from './sys/mroute.js'
 
 /** An open /dev/devctl: each read is one event line (`!system=CARP subsystem=1@em0 type=MASTER`). */
 export interface DevctlFd {
@@ -244,6 +245,7 @@ export {
 
 export * from './sys/bpf.js'
 export * from './sys/if.js'
+export * from './sys/mroute.js'
 export * from './sys/route.js'
 export * from './sys/socket.js'
 
@@ -482,6 +484,10 @@ export interface Syscalls {
 
   // statistics (netstat -s): counters in display order, names as in FreeBSD's struct *stat
   protoStats(proto: ProtoName): ReadonlyArray<readonly [string, number]>
+  /** netstat -g: the multicast routing vif table and forwarding cache; ENOENT without ip_mroute. */
+  mrouteTables(): MrouteTables
+  /** netstat -g's IPv6 part and -gs: mifs, forwarding cache and mrt6stat; ENOENT without ip6_mroute. */
+  mroute6Tables(): Mroute6Tables
 
   // raw sockets
   rawSocket(protocol: number): RawSocket

@@ -64,6 +64,7 @@ import {
 } from '../net/if_l2_api.js'
 import { inet6Api } from '../net/inet6_api.js'
 import { type KeyRequest, keyCtl } from '../net/key_api.js'
+import { mroute6Tables, mrouteTables } from '../net/mroute_api.js'
 import { ngSocket, rawSocket } from '../net/rawsock_api.js'
 import {
   arpDelete,
@@ -81,6 +82,7 @@ import {
   sourceAddr,
 } from '../net/route_api.js'
 import { ipfwCtl } from '../netpfil/ipfw_api.js'
+import type { Mroute6Tables, MrouteTables } from '../sys/mroute.js'
 import {
   type ArpInfo,
   type BpfFd,
@@ -500,6 +502,14 @@ export class KernelApi implements Syscalls {
 
   protoStats(proto: ProtoName): ReadonlyArray<readonly [string, number]> {
     return protoStats(this.caller, proto)
+  }
+
+  mrouteTables(): MrouteTables {
+    return mrouteTables(this.caller)
+  }
+
+  mroute6Tables(): Mroute6Tables {
+    return mroute6Tables(this.caller)
   }
 
   // raw and netgraph sockets (rawsock_api.ts)

@@ -28,7 +28,9 @@ import { in6SelectSrc } from '../../stack/netinet6/in6_src.js'
 import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../../stack/netinet6/in6_var.js'
 import { in6if, ip6, rib6 } from '../../stack/netinet6/ip6/ip6.js'
 import { ip6Output } from '../../stack/netinet6/ip6/ip6_output.js'
-import { Ip6Moptions, isMoption6, setMoption6 } from '../../stack/netinet6/mld6/in6_mcast.js'
+import { mrouter6Get, mrouter6Set, mrouter6SocketClosed } from '../../stack/netinet6/ip6_mroute/ip6_mroute.js'
+import { isMrt6Option, MRT6_PIM } from '../../stack/netinet6/ip6_mroute/ip6_mroute_var.js'
+import { getMoption6, Ip6Moptions, isMoption6, setMoption6 } from '../../stack/netinet6/mld6/in6_mcast.js'
 import { mldGroups, mldVersion } from '../../stack/netinet6/mld6/mld6.js'
 import {
   nd6,
@@ -496,13 +498,32 @@ function rawSocket6(c: Caller, proto: number): Raw6Socket {
         pcb.csumOff = value
         return
       }
+      if (isMrt6Option(name) || name === MRT6_PIM) {
+        // rip6_ctloutput: the module's hook if it is loaded (the privilege as IPv4's MRT_* take it).
+        c.priv(Priv.NETINET_MROUTE, 'setsockopt')
+        if (!c.host.kld.loaded('ip6_mroute')) throw new SysError('EOPNOTSUPP', 'setsockopt')
+        mrouter6Set(v, pcb, name, value as never)
+        return
+      }
       if (!isMoption6(name)) throw new SysError('ENOPROTOOPT', 'setsockopt')
+      if (typeof value === 'object' && !('multiaddr6' in value)) throw new SysError('EINVAL', 'setsockopt')
       const mo = pcb.mo ?? new Ip6Moptions()
       setMoption6(v, mo, name, value)
       pcb.mo = mo
     },
+    getsockopt: (level, name) => {
+      if (pcb.closed) throw new SysError('EBADF', 'getsockopt')
+      if (level !== IPPROTO_IPV6) throw new SysError('ENOPROTOOPT', 'getsockopt')
+      if (isMrt6Option(name) || name === MRT6_PIM) {
+        c.priv(Priv.NETINET_MROUTE, 'getsockopt')
+        if (!c.host.kld.loaded('ip6_mroute')) throw new SysError('EOPNOTSUPP', 'getsockopt')
+        return mrouter6Get(v, pcb, name)
+      }
+      return getMoption6(pcb.mo, name)
+    },
     close: () => {
       release()
+      mrouter6SocketClosed(v, pcb)
       rip6Close(v, pcb)
     },
   }

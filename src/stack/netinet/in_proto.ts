@@ -17,6 +17,7 @@ import { ipModule } from './ip/ip.js'
 import { ipInput } from './ip/ip_input.js'
 import { ipOutput } from './ip/ip_output.js'
 import { reassModule } from './ip/ip_reass.js'
+import { mrouteIfDetach, mrouteModule } from './ip_mroute/ip_mroute.js'
 import { rawModule } from './raw.js'
 import { tcpModule } from './tcp/tcp_sysctl.js'
 import { udpModule } from './udp.js'
@@ -30,6 +31,7 @@ export const INET_MODULES: readonly VnetModule<unknown>[] = [
   igmpModule,
   reassModule,
   rawModule,
+  mrouteModule,
   udpModule,
   tcpModule,
 ] as VnetModule<unknown>[]
@@ -63,5 +65,6 @@ export function inetAttach(d: Domains): void {
     garpIfDetach(ifp)
     arpIfDetach(ifp)
     igmpIfDetach(ifp)
+    mrouteIfDetach(ifp)
   })
 }

@@ -19,6 +19,7 @@ import { type In6Ifinfo, ND6_IFF } from './in6_var.js'
 import { ip6Module } from './ip6/ip6.js'
 import { ip6Input } from './ip6/ip6_input.js'
 import { ip6Output } from './ip6/ip6_output.js'
+import { mroute6IfDetach, mroute6Module } from './ip6_mroute/ip6_mroute.js'
 import { nd6IfDetach, nd6Module } from './nd6/nd6.js'
 import { nd6GrandLladdr } from './nd6/nd6_grand.js'
 import { nd6RtrIfDetach } from './nd6/nd6_rtr.js'
@@ -31,9 +32,11 @@ export const INET6_MODULES: readonly VnetModule<unknown>[] = [
   icmp6Module,
   frag6Module,
   raw6Module,
+  mroute6Module,
 ] as VnetModule<unknown>[]
 
 function ifDeparture(ifp: Ifnet): void {
+  mroute6IfDetach(ifp)
   if (ifp.inet6 === null) return
   nd6RtrIfDetach(ifp)
   nd6IfDetach(ifp)

@@ -17,8 +17,12 @@ import { VNET_SUBR, vnetSubrPaths } from '../../../userland/usr.bin/atf/vnet_sub
 import { nodeClockDriver } from '../clock_driver.js'
 import { fileError } from '../errors.js'
 
-/** The modules of FreeBSD's test-image loader.conf that VirtNet builds. */
-const ATF_PRELOAD: readonly string[] = ['carp']
+/**
+ * The modules of FreeBSD's test-image loader.conf that VirtNet builds: the tests probe for them
+ * with `kldstat -q -m` (carp.sh, if_geneve.sh's multicast cases for ip_mroute and ip6_mroute) and
+ * skip without.
+ */
+const ATF_PRELOAD: readonly string[] = ['carp', 'ip_mroute', 'ip6_mroute']
 
 export const ATF_USAGE = 'virtnet atf [-l] [-v] [-x var=value ...] [--seed N] FILE.sh [CASE ...]'
 

@@ -1,6 +1,7 @@
 /**
  * netstat(1): the routing table (`-r`), interface statistics (`-i`, `-I IF`, `-b`, `-d`) and
- * per-protocol statistics (`-s`, `-p PROTO`, `-ss` to hide zero counters), laid out column for
+ * per-protocol statistics (`-s`, `-p PROTO`, `-ss` to hide zero counters), multicast routing
+ * (`-g`, `-gs`: mroute.ts), laid out column for
  * column like FreeBSD 14's netstat. `--libxo json|xml[,pretty]` gives FreeBSD 14's structure for
  * `-r` (`statistics` > `route-information` > `route-table` > `rt-family` list) and `-i`/`-I`
  * (`statistics` > `interface` list) and `-s` for ip, icmp, udp, tcp and arp (`statistics` > one
@@ -18,6 +19,7 @@ import { Xo, xoParseArgs } from '../../lib/libxo/xo.js'
 import type { Command } from '../../types.js'
 import { emitInterfaces, type IntprOpts } from './if.js'
 import { formatProto6Stats, routeRows6 } from './inet6.js'
+import { emitMroutes, emitMroutes6, emitMrt6Stats, emitMrtStats } from './mroute.js'
 import { emitProtoFromKernel, isProtoName, PROTO_ORDER } from './proto_stats.js'
 import { emitFamily, hostname, routeRows4, widths4 } from './route.js'
 
@@ -26,6 +28,8 @@ const USAGE = [
   '       netstat -i | -I interface [-46abdhnW] [-f address_family]',
   '       netstat -s [-46sz] [-f protocol_family | -p protocol]',
   '       netstat -r [-46AnW] [-F fibnum] [-f address_family]',
+  '       netstat -g [-46W] [-f address_family]',
+  '       netstat -gs [-46s] [-f address_family]',
 ].join('\n')
 
 // ---- netstat [-a]: sockets ----
@@ -91,7 +95,7 @@ const netstatHere: Command = (argv, io, proc) =>
     const sys = proc.sys
     const x = xoParseArgs(argv.slice(1))
     if (typeof x === 'string') throw new CmdError(x.replace(/^libxo: /, ''))
-    const { opts, rest } = optsOrUsage(getopt('netstat', x.argv, '46AabdF:f:hI:ilnp:qrsWwz'), USAGE, 1)
+    const { opts, rest } = optsOrUsage(getopt('netstat', x.argv, '46AabdF:f:ghI:ilnp:qrsWwz'), USAGE, 1)
     const xo = new Xo((t) => void io.stdout.write(t), x.opts)
     if (rest.length > 0) usage(USAGE, 1)
     const count = (c: string): number => opts.filter(([f]) => f === c).length
@@ -105,6 +109,23 @@ const netstatHere: Command = (argv, io, proc) =>
     const numeric = count('n') > 0
     const wide = count('W') > 0
     const proto = value('p')
+    if (count('g') > 0) {
+      // main()'s -g: multicast routing tables, or with -s their statistics, for each family asked.
+      const want4 = (family === undefined || family === 'inet') && (count('6') === 0 || count('4') > 0)
+      const want6 = (family === undefined || family === 'inet6') && (count('4') === 0 || count('6') > 0)
+      const warn = (msg: string): void => void io.stderr.write(`netstat: ${msg}\n`)
+      xo.openContainer('statistics')
+      if (count('s') > 0) {
+        if (want4) emitMrtStats(xo, sys, count('s') > 1, (t) => void io.stderr.write(t))
+        if (want6) emitMrt6Stats(xo, sys, count('s') > 1)
+      } else {
+        if (want4) emitMroutes(xo, sys, warn)
+        if (want6) emitMroutes6(xo, sys, wide, warn)
+      }
+      xo.closeContainer('statistics')
+      xo.finish()
+      return 0
+    }
     if (count('s') > 0) {
       const hideZero = count('s') > 1
       if (proto === 'ip6' || proto === 'icmp6') {
@@ -192,7 +213,7 @@ const netstatHere: Command = (argv, io, proc) =>
 /** `-j jail`: the same, inside that jail (FreeBSD 14). */
 export const netstat: Command = withJailOption(
   'netstat',
-  '46AabdF:f:hI:ilnp:qrsWwz',
+  '46AabdF:f:ghI:ilnp:qrsWwz',
   'Jail not found',
   netstatHere,
 )
