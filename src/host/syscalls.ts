@@ -41,7 +41,7 @@ import type {
   VlanParams,
 } from './sys/if.js'
 import type { Inet6Syscalls } from './sys/inet6.js'
-import type { ArpInfo, RouteInfo, RouteSpec } from './sys/route.js'
+import type { ArpInfo, NhgrpInfo, NhopInfo, RouteInfo, RouteMonitorFd, RouteSpec } from './sys/route.js'
 import type { DivertSocket, ProtoName, RawSocket, SockAddrIn, SocketFd, SocketInfo } from './sys/socket.js'
 
 /**
@@ -469,6 +469,12 @@ export interface Syscalls {
   sourceAddr(dst: number): number
   /** Remove all gateway routes (route flush); returns what was removed, for printing. */
   routeFlush(): RouteInfo[]
+  /** The FIB's IPv4 nexthops by index (NET_RT_NHOP, `netstat -o`). */
+  nhopList(): NhopInfo[]
+  /** The FIB's IPv4 nexthop groups by index (NET_RT_NHGRP, `netstat -O`). */
+  nhgrpList(): NhgrpInfo[]
+  /** A listener to the FIB's IPv4 route changes (RTNLGRP_IPV4_ROUTE), until closed. */
+  routeMonitor(): RouteMonitorFd
 
   // ARP
   arpList(): ArpInfo[]

@@ -72,6 +72,8 @@ import {
   arpGet,
   arpList,
   arpSet,
+  nhgrpList,
+  nhopList,
   routeAdd,
   routeChange,
   routeDelete,
@@ -79,6 +81,7 @@ import {
   routeGen,
   routeGet,
   routeList,
+  routeMonitor,
   sourceAddr,
 } from '../net/route_api.js'
 import { ipfwCtl } from '../netpfil/ipfw_api.js'
@@ -102,10 +105,13 @@ import {
   type JailInfo,
   type KldInfo,
   type NgSocket,
+  type NhgrpInfo,
+  type NhopInfo,
   type ProcInfo,
   type ProtoName,
   type RawSocket,
   type RouteInfo,
+  type RouteMonitorFd,
   type RouteSpec,
   SLICE_STEPS,
   type SockAddrIn,
@@ -464,6 +470,18 @@ export class KernelApi implements Syscalls {
 
   routeFlush(): RouteInfo[] {
     return routeFlush(this.caller)
+  }
+
+  nhopList(): NhopInfo[] {
+    return nhopList(this.caller)
+  }
+
+  nhgrpList(): NhgrpInfo[] {
+    return nhgrpList(this.caller)
+  }
+
+  routeMonitor(): RouteMonitorFd {
+    return routeMonitor(this.caller)
   }
 
   arpList(): ArpInfo[] {

@@ -52,6 +52,14 @@ export interface Route6Spec {
   proto1?: boolean
   /** Without RTF_STATIC: a route a daemon learned rather than one configured. */
   nostatic?: boolean
+  /** `-mtu N` (RTF_FIXEDMTU when non-zero), `-weight N`, `-expire T` (a time_second), as for IPv4. */
+  mtu?: number
+  weight?: number
+  expire?: number
+  /** `-xresolve`, `-sticky`, `-proxy` (RTF_PROTO2), kept and shown. */
+  xresolve?: boolean
+  sticky?: boolean
+  proxy?: boolean
 }
 
 export interface NdpInfo {
@@ -185,6 +193,8 @@ export interface Inet6Syscalls {
   setNdFlags(ifName: string, set: number, clear: number): void
   routeList(): Route6Info[]
   routeAdd(spec: Route6Spec): void
+  /** RTM_CHANGE: the prefix's route (every path of it) becomes the one spec describes; ESRCH when none. */
+  routeChange(spec: Route6Spec): void
   /** With a gateway only that path of a multipath route goes; without one, the whole route. */
   routeDelete(dst: Uint8Array, prefixLen: number, scopeId?: number, gateway?: Uint8Array): void
   /** RTM_GET: the route a packet to dst takes, with the source address it would get. */
