@@ -36,7 +36,7 @@ import {
   OPTIONS6,
 } from '../../../../wire/routing/ospf6.js'
 import { appendTrailer, OPT6_AT } from '../../../../wire/routing/ospf6_auth.js'
-import { ageOf, type LsaEntry, Lsdb, SEC_NS } from '../ospfd/ospf_lsdb.js'
+import { ageOf, type LsaEntry, Lsdb, MIN_LS_ARRIVAL_NS, SEC_NS } from '../ospfd/ospf_lsdb.js'
 import { elect6 } from './ospf6_dr.js'
 import { receive6 } from './ospf6_input.js'
 import { Nbr6Input, nbr6Kill } from './ospf6_nbr.js'
@@ -51,6 +51,18 @@ const SPF_HOLD_NS = 0.05 * SEC_NS
 const SPF_MAX_HOLD_NS = 5 * SEC_NS
 const AGE_SCAN_NS = 10 * SEC_NS
 const ACK_DELAY_NS = 1 * SEC_NS
+/**
+ * How long our LSAs wait after the first change before they are built, as ospfd's (§12.4 leaves the
+ * moment open): the adjacencies of every interface coming up together make one instance, not one
+ * now and the rest a MinLSInterval later.
+ */
+const ORIGINATE_DELAY_NS = 0.05 * SEC_NS
+/**
+ * Our LSAs wait this long after one of them last went out of a database exchange (ownSentAt), as
+ * ospfd's: MinLSArrival, and half a second for that copy to be flooded on by neighbours whose own
+ * adjacencies are still exchanging, so that none of them drops the newer instance (§13 step 5a).
+ */
+const EXCHANGE_HOLD_NS = MIN_LS_ARRIVAL_NS + 0.5 * SEC_NS
 /** Bytes of LSAs per Link State Update (fits a 1280-byte IPv6 minimum MTU with headers). */
 export const LSU6_BYTES = 1200
 export const DEFAULT_MAX_LSA6 = 50000
@@ -115,9 +127,19 @@ export class Ospf6Engine {
   spfAt = Number.POSITIVE_INFINITY
   private lastSpf = Number.NEGATIVE_INFINITY
   private spfHoldMult = 1
+  /** Our own LSAs want recomputing (at ownAt); when each was last originated (MinLSInterval). */
   ownDirty = true
   ownAt = 0
   readonly lastOrig = new Map<string, number>()
+  /**
+   * When one of our own LSAs last went out as the answer to a Link State Request. A newer instance
+   * waits until MinLSArrival has passed since: the neighbour that took that copy, and every router it
+   * flooded it on to, would drop a newer one arriving sooner (§13 step 5a) and have it only from the
+   * retransmission an RxmtInterval later.
+   */
+  ownSentAt = Number.NEGATIVE_INFINITY
+  /** When origination was first held back for ownSentAt (infinity: not held). */
+  private ownHeldFrom = Number.POSITIVE_INFINITY
   private ageScanAt = 0
   private readonly floodOut = new Map<Ospf6If, Lsa[]>()
   private readonly ackOut = new Map<Ospf6If, LsaHeader[]>()
@@ -272,9 +294,14 @@ export class Ospf6Engine {
     for (const i of this.ifs.values()) this.ifUp(i, this.now)
   }
 
+  /**
+   * Our LSAs want recomputing: ORIGINATE_DELAY_NS from the first change, so that what changes in one
+   * moment goes out as one instance.
+   */
   markDirty(): void {
+    const at = this.now + ORIGINATE_DELAY_NS
+    if (!this.ownDirty || at < this.ownAt) this.ownAt = at
     this.ownDirty = true
-    this.ownAt = 0
   }
 
   // ---- DR election (ospf6_dr.ts) ----
@@ -519,7 +546,17 @@ export class Ospf6Engine {
       for (const n of [...i.nbrs.values()]) this.nbr.tick(i, n, now)
     }
     if (this.ackAt <= now) this.flushAcks()
-    if (this.ownDirty && now >= this.ownAt) originate6(this, now)
+    if (this.ownDirty && now >= this.ownAt) {
+      // Held at most EXCHANGE_HOLD_NS in all: a neighbour asking again and again cannot starve it.
+      const until = Math.min(this.ownSentAt, this.ownHeldFrom) + EXCHANGE_HOLD_NS
+      if (now < until) {
+        if (this.ownHeldFrom === Number.POSITIVE_INFINITY) this.ownHeldFrom = now
+        this.ownAt = until
+      } else {
+        this.ownHeldFrom = Number.POSITIVE_INFINITY
+        originate6(this, now)
+      }
+    }
     if (now >= this.ageScanAt) {
       this.ageScanAt = now + AGE_SCAN_NS
       this.ageScan(now)

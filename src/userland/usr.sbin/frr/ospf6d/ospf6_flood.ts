@@ -10,14 +10,11 @@
 
 import { type Lsa, lsaChecksumOk, lsaCompare, lsaKey, MAX_AGE } from '../../../../wire/routing/ospf.js'
 import { lsa6BodyOk } from '../../../../wire/routing/ospf6.js'
-import { ageOf, SEC_NS } from '../ospfd/ospf_lsdb.js'
+import { ageOf, MIN_LS_ARRIVAL_NS } from '../ospfd/ospf_lsdb.js'
 import { type Ospf6Engine, scopeOf } from './ospf6_engine.js'
 import { lsaAllowed6 } from './ospf6_nssa.js'
 import { origKey } from './ospf6_origin.js'
 import { type Nbr6, NbrState, type Ospf6If } from './ospf6_types.js'
-
-/** §B: MinLSArrival — a newer instance sooner than this after the last is dropped (not acknowledged). */
-const MIN_LS_ARRIVAL_NS = 1 * SEC_NS
 
 /** A Link State Update (§13). */
 export function receiveUpdate6(e: Ospf6Engine, i: Ospf6If, n: Nbr6, lsas: readonly Lsa[], now: number): void {

@@ -6,9 +6,9 @@
  * Must not: hold behaviour; these are records.
  */
 
-import type { Lsa, LsaHeader } from '../../../../wire/routing/ospf.js'
 import type { Prefix6 } from '../../../../wire/routing/ospf6.js'
 import type { Ospf6AuthKey } from '../../../../wire/routing/ospf6_auth.js'
+import type { FsmNbr } from '../ospfd/ospf_nbr_fsm.js'
 
 export { NBR_STATE_NAMES, NbrState } from '../ospfd/ospf_types.js'
 
@@ -37,32 +37,10 @@ export interface If6Desc {
   auth?: Ospf6AuthKey | null
 }
 
-export interface Nbr6 {
-  routerId: number
-  /** The neighbour's Interface ID and link-local address (its packets' source). */
+/** A neighbour: what the state machine keeps (ospfd/ospf_nbr_fsm.ts), with its link-local address. */
+export interface Nbr6 extends FsmNbr<Uint8Array> {
+  /** The neighbour's Interface ID (its Hellos'). */
   ifId: number
-  addr: Uint8Array
-  priority: number
-  /** DR and BDR as its last Hello declared them (Router IDs). */
-  dr: number
-  bdr: number
-  options: number
-  state: number
-  deadAt: number
-  since: number
-  master: boolean
-  ddSeq: number
-  lastRcvd: { flags: number; seq: number; options: number } | null
-  lastSent: Uint8Array | null
-  lastSentMore: boolean
-  ddRxmtAt: number
-  summary: LsaHeader[]
-  requests: Map<string, LsaHeader>
-  lsrKeys: string[]
-  lsrRxmtAt: number
-  retrans: Map<string, Lsa>
-  retransAt: number
-  events: number
   /** The last Authentication Trailer sequence number it sent (high, low), RFC 7166 §4.1. */
   atSeq?: [number, number]
 }

@@ -446,7 +446,11 @@ export class OspfEngine {
     const e = old !== undefined ? db.update(old, lsa, now, f) : db.install(lsa, now, f)
     if (e === null) return null
     if (!same) this.scheduleSpf(now)
-    // Whatever the neighbours were waiting to be acknowledged for the old instance is moot.
+    // Whatever the neighbours were waiting to be acknowledged for the old instance is moot. With no
+    // old instance there is none: only flood() lists an LSA, and only one the database holds; an
+    // entry leaves the database only when no list holds anything (ageScan) or with its
+    // neighbours' lists cleared (setRouterId, an area no longer an NSSA). Most installs are new.
+    if (old === undefined) return e
     const k = f.key
     for (const i of this.ifs.values()) {
       // Only this database's neighbours: an ABR's router-LSAs of two areas share a key.

@@ -36,6 +36,11 @@ export interface LsaFacts {
   readonly network: { mask: number; routers: number[] } | null
 }
 
+/** An LSA made here: its facts travel with it (no side table to look them up in per receipt). */
+interface SharedLsa extends Lsa {
+  readonly facts: LsaFacts
+}
+
 export class LsaCache {
   private readonly byHash = new Map<number, Lsa[]>()
   private readonly facts = new WeakMap<Lsa, LsaFacts>()
@@ -71,7 +76,12 @@ export class LsaCache {
     this.misses++
     const data = p.slice(off, off + len)
     const hdr = Object.freeze(readLsaHeader(data, 0))
-    const lsa: Lsa = Object.freeze({ hdr, data })
+    const bare: Lsa = { hdr, data }
+    const lsa: SharedLsa = Object.freeze({
+      hdr,
+      data,
+      facts: lsaFacts(bare, this.keyOf(hdr.type, hdr.id, hdr.advRtr)),
+    })
     if (this.size >= this.limit) {
       this.byHash.clear()
       this.size = 0
@@ -106,6 +116,8 @@ export class LsaCache {
 
   /** Checksum, layout and parsed body of lsa (any LSA object, shared or not), worked out once. */
   factsOf(lsa: Lsa): LsaFacts {
+    const own = (lsa as Partial<SharedLsa>).facts
+    if (own !== undefined) return own
     const f = this.facts.get(lsa)
     if (f !== undefined) return f
     const made = lsaFacts(lsa, this.keyOf(lsa.hdr.type, lsa.hdr.id, lsa.hdr.advRtr))

@@ -1,77 +1,42 @@
 /**
  * ospfd's neighbour state machine (RFC 2328 §10): Hellos received (§10.5) with 2-Way and the events
- * they raise on the interface, adjacency decisions (§10.4), the database exchange as master or slave
- * with duplicate detection and sequence mismatches (§10.6, §10.8), Link State Requests both ways
- * (§10.7, §10.9), acknowledgments (§13.5, §13.7) and the neighbour's timers: inactivity, DD,
- * request and update retransmission.
+ * they raise on the interface, and what OSPFv2 does its own way in the rest (ospf_nbr_fsm.ts, shared
+ * with ospf6d): DDs with this area's options, an MTU a virtual link does not have (§10.6), the LSA
+ * types an area can hold (RFC 3101 §2.2), AS-external-LSAs left out of a virtual link's and a stub
+ * area's summary list (§10.3, §10.8), neighbours known by interface address.
  *
  * Must not: do I/O but through the engine's send, or trust what a neighbour's packet says.
  */
 
 import {
-  DD_I,
-  DD_M,
-  DD_MS,
-  type Dd,
   ddBody,
   type Hello,
   type Lsa,
   type LsaHeader,
   type LsReq,
   LsType,
-  lsaCompare,
   lsrBody,
-  MAX_AGE,
-  OspfType,
 } from '../../../../wire/routing/ospf.js'
 import { areaOptions, helloOptionsOk, lsaAllowed } from './areas/ospf_nssa.js'
 import type { OspfEngine } from './ospf_engine.js'
-import { ageOf, SEC_NS } from './ospf_lsdb.js'
-import { type Nbr, NbrState, newNbr, type OspfIf } from './ospf_types.js'
+import type { Lsdb } from './ospf_lsdb.js'
+import { fsmKill, NbrFsm } from './ospf_nbr_fsm.js'
+import { type Nbr, newNbr, type OspfIf } from './ospf_types.js'
 
-/** LSA headers per DD and requests per LSR (both fit a 1500-byte MTU). */
-const DD_HEADERS = 60
-const LSR_ENTRIES = 100
-/** LSAs resent to a neighbour per RxmtInterval. */
-const RXMT_BATCH = 50
 /** Neighbours one interface keeps at most (a flood of forged Hellos cannot grow it further). */
 export const MAX_NBRS = 256
 
 /** A neighbour goes away: its lists are cleared and its adjacency withdrawn from our LSAs. */
 export function nbrKill(e: OspfEngine, n: Nbr): void {
-  const wasFull = n.state === NbrState.FULL
-  n.state = NbrState.DOWN
-  clearLists(n)
-  if (wasFull) e.markDirty()
+  fsmKill(e, n)
 }
 
-function clearLists(n: Nbr): void {
-  n.summary = []
-  n.requests.clear()
-  n.lsrKeys = []
-  n.lsrRxmtAt = Number.POSITIVE_INFINITY
-  n.retrans.clear()
-  n.retransAt = Number.POSITIVE_INFINITY
-  n.ddRxmtAt = Number.POSITIVE_INFINITY
-  n.lastRcvd = null
-  n.lastSent = null
-}
-
-export class NbrInput {
+export class NbrInput extends NbrFsm<OspfIf, Nbr, number> {
   private readonly e: OspfEngine
 
   constructor(e: OspfEngine) {
+    super(e)
     this.e = e
-  }
-
-  private setState(n: Nbr, s: number, now: number): void {
-    const full = n.state === NbrState.FULL
-    n.state = s
-    n.since = now
-    if (full !== (s === NbrState.FULL)) {
-      this.e.markDirty()
-      if (s === NbrState.FULL) n.events++
-    }
   }
 
   /** §10.5 */
@@ -100,301 +65,54 @@ export class NbrInput {
       i.nbrs.set(src, n)
     }
     n.routerId = rid
-    n.options = h.options
-    const prev = { pri: n.priority, dr: n.dr, bdr: n.bdr, state: n.state }
-    n.priority = h.priority
-    n.dr = h.dr
-    n.bdr = h.bdr
-    n.deadAt = now + i.dead * SEC_NS
-    if (n.state === NbrState.DOWN) this.setState(n, NbrState.INIT, now)
-    const twoWay = h.neighbors.some((x) => x >>> 0 === e.routerId >>> 0)
-    if (!twoWay) {
-      if (n.state >= NbrState.TWO_WAY) {
-        clearLists(n)
-        this.setState(n, NbrState.INIT, now)
-        e.elect(i)
-      }
-      return
-    }
-    if (n.state === NbrState.INIT) {
-      this.setState(n, NbrState.TWO_WAY, now)
-      if (e.wantAdjacent(i, n)) this.exStart(i, n, now)
-    }
-    if (i.type !== 'broadcast') return
-    if (i.state === 'Waiting') {
-      // BackupSeen: a neighbour says it is BDR, or DR with no BDR.
-      if (h.bdr === src || (h.dr === src && h.bdr === 0)) {
-        i.waitAt = Number.POSITIVE_INFINITY
-        e.elect(i)
-      }
-      return
-    }
-    const declares = (x: number) => x === src
-    if (
-      prev.state < NbrState.TWO_WAY ||
-      prev.pri !== n.priority ||
-      declares(prev.dr) !== declares(n.dr) ||
-      declares(prev.bdr) !== declares(n.bdr)
-    )
-      e.elect(i)
+    this.helloSeen(i, n, h, src, now)
   }
 
-  /** AdjOK? after an election (§10.3). */
-  adjOk(i: OspfIf, n: Nbr): void {
-    const now = this.e.now
-    if (n.state === NbrState.TWO_WAY && this.e.wantAdjacent(i, n)) this.exStart(i, n, now)
-    else if (n.state >= NbrState.EXSTART && !this.e.wantAdjacent(i, n)) {
-      clearLists(n)
-      this.setState(n, NbrState.TWO_WAY, now)
-    }
+  protected ddBody(i: OspfIf, flags: number, seq: number, headers: LsaHeader[]): Uint8Array {
+    return ddBody({ mtu: i.mtu, options: areaOptions(this.e, i.area), flags, seq, headers })
   }
 
-  private exStart(i: OspfIf, n: Nbr, now: number): void {
-    clearLists(n)
-    this.setState(n, NbrState.EXSTART, now)
-    n.master = true
-    n.ddSeq = this.e.io.random() >>> 0
-    this.sendDd(i, n, DD_I | DD_M | DD_MS, [], now)
+  protected lsrBody(reqs: readonly LsReq[]): Uint8Array {
+    return lsrBody(reqs)
   }
 
-  private sendDd(i: OspfIf, n: Nbr, flags: number, headers: LsaHeader[], now: number): void {
-    n.lastSentMore = (flags & DD_M) !== 0
-    const body = ddBody({ mtu: i.mtu, options: areaOptions(this.e, i.area), flags, seq: n.ddSeq, headers })
-    n.lastSent = body
-    this.e.send(i, n.addr, OspfType.DD, body)
-    // Only the master (and ExStart, where both are) retransmits; the slave answers duplicates.
-    n.ddRxmtAt =
-      n.master || n.state === NbrState.EXSTART ? now + i.retransmit * SEC_NS : Number.POSITIVE_INFINITY
+  /** A virtual link has no MTU (its DDs say 0, §10.6). */
+  protected ddMtuOk(i: OspfIf, mtu: number): boolean {
+    return i.vl !== undefined || mtu <= i.mtu
   }
 
-  private nextHeaders(n: Nbr): LsaHeader[] {
-    return n.summary.splice(0, DD_HEADERS)
+  /** §10.6: an unknown type, or one the area cannot hold (RFC 3101 §2.2), ends the exchange. */
+  protected ddTypeOk(i: OspfIf, t: number): boolean {
+    return !(t < 1 || (t > 5 && t !== LsType.NSSA) || !lsaAllowed(this.e, i.area, t))
   }
 
-  private seqMismatch(i: OspfIf, n: Nbr, now: number): void {
-    this.e.drop('dd-mismatch')
-    this.exStart(i, n, now)
-  }
-
-  /** §10.8: the summary list, our whole database for this area and the AS (MaxAge ones left out). */
-  private negotiationDone(i: OspfIf, n: Nbr, now: number): void {
-    this.setState(n, NbrState.EXCHANGE, now)
+  /**
+   * §10.3: AS-external-LSAs are left out of a virtual neighbour's summary list, and of a stub
+   * area's or an NSSA's (§10.8).
+   */
+  protected summaryDbs(i: OspfIf): readonly Lsdb[] {
     const e = this.e
-    const out: LsaHeader[] = []
-    // §10.3: AS-external-LSAs are left out of a virtual neighbour's summary list, and of a stub
-    // area's or an NSSA's (§10.8).
     const ext = i.vl === undefined && lsaAllowed(e, i.area, LsType.EXTERNAL)
-    for (const db of ext ? [e.area(i.area).lsdb, e.external] : [e.area(i.area).lsdb])
-      for (const x of db.map.values()) {
-        const age = ageOf(x, now)
-        if (age < MAX_AGE) out.push({ ...x.lsa.hdr, age })
-      }
-    n.summary = out
+    return ext ? [e.area(i.area).lsdb, e.external] : [e.area(i.area).lsdb]
   }
 
-  /** §10.6 */
-  dd(i: OspfIf, n: Nbr, dd: Dd, now: number): void {
-    const e = this.e
-    // A virtual link has no MTU (its DDs say 0, §10.6).
-    if (i.vl === undefined && dd.mtu > i.mtu) {
-      e.drop('dd-mtu')
-      return
-    }
-    if (n.state === NbrState.INIT) this.hello2way(i, n, now)
-    if (n.state < NbrState.EXSTART) return
-    const dup =
-      n.lastRcvd !== null &&
-      n.lastRcvd.flags === dd.flags &&
-      n.lastRcvd.seq === dd.seq &&
-      n.lastRcvd.options === dd.options
-    if (n.state === NbrState.EXSTART) {
-      const all = DD_I | DD_M | DD_MS
-      if ((dd.flags & all) === all && dd.headers.length === 0 && n.routerId >>> 0 > e.routerId >>> 0) {
-        n.master = false
-        n.ddSeq = dd.seq
-        this.negotiationDone(i, n, now)
-      } else if (
-        (dd.flags & (DD_I | DD_MS)) === 0 &&
-        dd.seq === n.ddSeq &&
-        n.routerId >>> 0 < e.routerId >>> 0
-      ) {
-        n.master = true
-        this.negotiationDone(i, n, now)
-      } else return
-    } else if (dup) {
-      if (!n.master && n.lastSent !== null) e.send(i, n.addr, OspfType.DD, n.lastSent)
-      return
-    } else if (n.state !== NbrState.EXCHANGE) {
-      this.seqMismatch(i, n, now)
-      return
-    } else {
-      if (((dd.flags & DD_MS) !== 0) === n.master || (dd.flags & DD_I) !== 0) {
-        this.seqMismatch(i, n, now)
-        return
-      }
-      if (n.master ? dd.seq !== n.ddSeq : dd.seq !== (n.ddSeq + 1) >>> 0) {
-        this.seqMismatch(i, n, now)
-        return
-      }
-      if (!n.master) n.ddSeq = dd.seq
-    }
-    n.lastRcvd = { flags: dd.flags, seq: dd.seq, options: dd.options }
-    // The headers: whatever we lack or have older goes on the request list.
-    for (const h of dd.headers) {
-      // §10.6: an unknown type, or one the area cannot hold (RFC 3101 §2.2), ends the exchange.
-      if (h.type < 1 || (h.type > 5 && h.type !== LsType.NSSA) || !lsaAllowed(e, i.area, h.type)) {
-        this.seqMismatch(i, n, now)
-        return
-      }
-      const cur = e.lsdbFor(h.type, i.area).get(h.type, h.id, h.advRtr)
-      if (cur === undefined || lsaCompare(h, { ...cur.lsa.hdr, age: ageOf(cur, now) }) > 0) {
-        if (n.requests.size < e.maxLsa) n.requests.set(e.lsaKey(h.type, h.id, h.advRtr), h)
-      }
-    }
-    const theirMore = (dd.flags & DD_M) !== 0
-    if (n.master) {
-      n.ddSeq = (n.ddSeq + 1) >>> 0
-      if (!n.lastSentMore && !theirMore && n.summary.length === 0) {
-        n.ddRxmtAt = Number.POSITIVE_INFINITY
-        this.exchangeDone(i, n, now)
-      } else {
-        const hs = this.nextHeaders(n)
-        this.sendDd(i, n, DD_MS | (n.summary.length > 0 ? DD_M : 0), hs, now)
-      }
-    } else {
-      const hs = this.nextHeaders(n)
-      const more = n.summary.length > 0
-      this.sendDd(i, n, more ? DD_M : 0, hs, now)
-      if (!theirMore && !more) this.exchangeDone(i, n, now)
-    }
-    this.requestsChanged(i, n, now)
+  protected lsdbOf(type: number, i: OspfIf): Lsdb {
+    return this.e.lsdbFor(type, i.area)
   }
 
-  /** 2-WayReceived from a DD (its Hello lost or not yet here): also a NeighborChange on a LAN. */
-  private hello2way(i: OspfIf, n: Nbr, now: number): void {
-    this.setState(n, NbrState.TWO_WAY, now)
-    if (this.e.wantAdjacent(i, n)) this.exStart(i, n, now)
-    if (i.type === 'broadcast' && i.state !== 'Waiting') this.e.elect(i)
+  protected keyOf(type: number, id: number, advRtr: number): string {
+    return this.e.lsaKey(type, id, advRtr)
   }
 
-  private exchangeDone(i: OspfIf, n: Nbr, now: number): void {
-    this.setState(n, n.requests.size === 0 ? NbrState.FULL : NbrState.LOADING, now)
-    if (n.state === NbrState.FULL) n.lsrRxmtAt = Number.POSITIVE_INFINITY
-    this.requestsChanged(i, n, now)
+  protected nbrKey(n: Nbr): number {
+    return n.addr
   }
 
-  /** The request list shrank or grew: ask for the next batch once the last is answered; Loading ends. */
-  requestsChanged(i: OspfIf, n: Nbr, now: number): void {
-    if (n.state === NbrState.LOADING && n.requests.size === 0) {
-      n.lsrKeys = []
-      n.lsrRxmtAt = Number.POSITIVE_INFINITY
-      this.setState(n, NbrState.FULL, now)
-      return
-    }
-    if (n.state < NbrState.EXCHANGE || n.requests.size === 0) return
-    if (n.lsrKeys.some((k) => n.requests.has(k))) return
-    this.sendLsr(i, n, now)
-  }
-
-  private sendLsr(i: OspfIf, n: Nbr, now: number): void {
-    const reqs: LsReq[] = []
-    n.lsrKeys = []
-    for (const [k, h] of n.requests) {
-      if (reqs.length >= LSR_ENTRIES) break
-      reqs.push({ type: h.type, id: h.id, advRtr: h.advRtr })
-      n.lsrKeys.push(k)
-    }
-    if (reqs.length === 0) return
-    this.e.send(i, n.addr, OspfType.LSR, lsrBody(reqs))
-    n.lsrRxmtAt = now + i.retransmit * SEC_NS
-  }
-
-  /** §10.7 */
-  lsr(i: OspfIf, n: Nbr, reqs: readonly LsReq[], now: number): void {
-    const e = this.e
-    if (n.state < NbrState.EXCHANGE) {
-      e.drop('state')
-      return
-    }
-    const out: Lsa[] = []
-    for (const r of reqs) {
-      const cur = e.lsdbFor(r.type, i.area).get(r.type, r.id, r.advRtr)
-      if (cur === undefined) {
-        this.badRequest(i, n, now)
-        return
-      }
-      if (e.isSelf(cur.lsa)) e.ownSentAt = now
-      out.push(e.wire(cur, now))
-    }
-    e.sendLsas(i, n.addr, out)
-  }
-
-  badRequest(i: OspfIf, n: Nbr, now: number): void {
-    this.e.drop('bad-request')
-    this.exStart(i, n, now)
-  }
-
-  /** §13.7 */
-  ack(n: Nbr, headers: readonly LsaHeader[]): void {
-    if (n.state < NbrState.EXCHANGE) {
-      this.e.drop('state')
-      return
-    }
-    if (n.retrans.size === 0) {
-      n.retransAt = Number.POSITIVE_INFINITY
-      return
-    }
-    for (const h of headers) {
-      const k = this.e.lsaKey(h.type, h.id, h.advRtr)
-      const r = n.retrans.get(k)
-      if (r !== undefined && lsaCompare(r.hdr, h) === 0) n.retrans.delete(k)
-    }
-    if (n.retrans.size === 0) n.retransAt = Number.POSITIVE_INFINITY
-  }
-
-  /** Acknowledgments for what n sent us, straight back to it. */
   sendAcks(i: OspfIf, n: Nbr, lsas: readonly Lsa[]): void {
     this.e.sendAckHeaders(
       i,
       n.addr,
       lsas.map((l) => l.hdr),
     )
-  }
-
-  /** The neighbour's timers at `now`. */
-  tick(i: OspfIf, n: Nbr, now: number): void {
-    const e = this.e
-    if (n.deadAt <= now) {
-      nbrKill(e, n)
-      i.nbrs.delete(n.addr)
-      e.elect(i)
-      return
-    }
-    if (n.ddRxmtAt <= now) {
-      if (
-        (n.state === NbrState.EXSTART || (n.state === NbrState.EXCHANGE && n.master)) &&
-        n.lastSent !== null
-      ) {
-        e.send(i, n.addr, OspfType.DD, n.lastSent)
-        n.ddRxmtAt = now + i.retransmit * SEC_NS
-      } else n.ddRxmtAt = Number.POSITIVE_INFINITY
-    }
-    if (n.lsrRxmtAt <= now) {
-      n.lsrRxmtAt = Number.POSITIVE_INFINITY
-      if (n.state >= NbrState.EXCHANGE && n.requests.size > 0) this.sendLsr(i, n, now)
-    }
-    if (n.retransAt <= now) {
-      n.retransAt = Number.POSITIVE_INFINITY
-      if (n.retrans.size > 0 && n.state >= NbrState.EXCHANGE) {
-        // The first RXMT_BATCH only: the list is not copied whole each RxmtInterval.
-        const lsas: Lsa[] = []
-        for (const l of n.retrans.values()) {
-          lsas.push(l)
-          if (lsas.length >= RXMT_BATCH) break
-        }
-        e.sendLsas(i, n.addr, lsas)
-        n.retransAt = now + i.retransmit * SEC_NS
-      }
-    }
   }
 }

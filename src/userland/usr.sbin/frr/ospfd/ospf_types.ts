@@ -5,7 +5,7 @@
  * Must not: hold behaviour; these are records.
  */
 
-import type { Lsa, LsaHeader } from '../../../../wire/routing/ospf.js'
+import type { FsmNbr } from './ospf_nbr_fsm.js'
 
 export const NbrState = {
   DOWN: 0,
@@ -47,36 +47,8 @@ export interface IfDesc {
   ifindex: number
 }
 
-export interface Nbr {
-  routerId: number
-  addr: number
-  priority: number
-  /** DR and BDR as its last Hello declared them (interface addresses). */
-  dr: number
-  bdr: number
-  options: number
-  state: number
-  /** Host-clock ns: inactivity timer, state change time. */
-  deadAt: number
-  since: number
-  master: boolean
-  ddSeq: number
-  /** The last DD received (flags, seq) for duplicate detection, and the last one sent. */
-  lastRcvd: { flags: number; seq: number; options: number } | null
-  lastSent: Uint8Array | null
-  /** Whether our last DD had the M bit. */
-  lastSentMore: boolean
-  ddRxmtAt: number
-  summary: LsaHeader[]
-  requests: Map<string, LsaHeader>
-  /** Keys of the outstanding Link State Request, and when it is resent. */
-  lsrKeys: string[]
-  lsrRxmtAt: number
-  retrans: Map<string, Lsa>
-  retransAt: number
-  /** Adjacencies formed here before (for `show` and counters). */
-  events: number
-}
+/** A neighbour: what the state machine keeps (ospf_nbr_fsm.ts), known by its interface address. */
+export type Nbr = FsmNbr<number>
 
 export interface OspfIf extends IfDesc {
   state: IfState
