@@ -6,7 +6,22 @@
 
 export type J = null | boolean | number | string | J[] | Map<string, J>
 
-export class JqError extends Error {}
+/** A jq error: message is what jq prints, value what `catch` gets (the message, or error(v)'s v). */
+export class JqError extends Error {
+  readonly value: J
+  constructor(message: string, value?: J) {
+    super(message)
+    this.value = value === undefined ? message : value
+  }
+}
+
+/** `halt`, `halt_error`: the run stops with this status, printing message (if any) to stderr. */
+export class Halt {
+  constructor(
+    readonly status: number,
+    readonly message: string | null,
+  ) {}
+}
 
 /** Most copies `"s" * n` makes, a bound on one string's size. */
 const MAX_REPEAT = 1 << 20
@@ -136,17 +151,6 @@ export function has(v: J, k: J): boolean {
   throw new JqError(`Cannot check whether ${kind(v)} has a ${kind(k)} key`)
 }
 
-export function regex(re: J, flags: J): RegExp {
-  if (typeof re !== 'string')
-    throw new JqError(`${kind(re)} (${show(re)}) cannot be matched, as it is not a string`)
-  const f = typeof flags === 'string' ? flags.replace(/[^gimsx]/g, '') : ''
-  try {
-    return new RegExp(re, f.replace('x', ''))
-  } catch {
-    throw new JqError(`${re} (at offset 0) is not a valid regex`)
-  }
-}
-
 /** Builtins of no argument, applied to the input. */
 export const PLAIN: Readonly<Record<string, (v: J) => J[]>> = {
   empty: () => [],
@@ -169,14 +173,11 @@ export const PLAIN: Readonly<Record<string, (v: J) => J[]>> = {
         ? []
         : [...iterArray(v, 'reversed')].reverse(),
   ],
-  tostring: (v) => [typeof v === 'string' ? v : JSON.stringify(toPlain(v))],
   tonumber: (v) => {
     if (typeof v === 'number') return [v]
     if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return [Number(v)]
     throw new JqError(`Cannot parse '${String(v)}' as JSON`)
   },
-  ascii_downcase: (v) => [str(v, 'ascii_downcase').toLowerCase()],
-  ascii_upcase: (v) => [str(v, 'ascii_upcase').toUpperCase()],
   to_entries: (v) => [
     keys(v, false).map(
       (k) =>
