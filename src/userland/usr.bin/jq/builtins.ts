@@ -14,17 +14,7 @@ import type { Env, Evaluator } from './eval.js'
 import { evalPaths } from './eval_path.js'
 import { formatJson } from './json.js'
 import { delpaths, getpath, setpath, walkPaths } from './paths.js'
-import {
-  compare,
-  has,
-  iterArray,
-  iterate,
-  type J,
-  JqError,
-  Halt,
-  PLAIN,
-  truthy,
-} from './value.js'
+import { compare, Halt, has, iterArray, iterate, type J, JqError, PLAIN, truthy } from './value.js'
 
 /** A builtin: the evaluator, the call's argument filters, the input and the caller's environment. */
 export type Builtin = (ev: Evaluator, args: Node[], v: J, env: Env) => Iterable<J>
@@ -233,8 +223,7 @@ const CORE: Record<string, Builtin> = {
   },
   'range/3': function* (ev, [f, t, b], v, env) {
     for (const by of ev.ev(b!, v, env))
-      for (const to of ev.ev(t!, v, env))
-        for (const from of ev.ev(f!, v, env)) yield* range(ev, from, to, by)
+      for (const to of ev.ev(t!, v, env)) for (const from of ev.ev(f!, v, env)) yield* range(ev, from, to, by)
   },
   'tostream/0': (_ev, _a, v) => tostream(v, []),
   'fromstream/1': function* (ev, [f], v, env) {
@@ -299,4 +288,3 @@ export const NATIVE: Readonly<Record<string, Builtin>> = {
 function builtinNames(): J[] {
   return [[...Object.keys(NATIVE), ...Object.keys(PLAIN).map((k) => `${k}/0`)]]
 }
-

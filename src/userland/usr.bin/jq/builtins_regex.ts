@@ -12,7 +12,8 @@ import { type Compiled, compile, execAll, matchObject } from './regex.js'
 import { arith, type J, JqError, kind, show } from './value.js'
 
 function input(v: J): string {
-  if (typeof v !== 'string') throw new JqError(`${kind(v)} (${show(v)}) cannot be matched, as it is not a string`)
+  if (typeof v !== 'string')
+    throw new JqError(`${kind(v)} (${show(v)}) cannot be matched, as it is not a string`)
   return v
 }
 
@@ -91,7 +92,8 @@ function* sub(ev: Evaluator, args: Node[], v: J, env: Env, g: boolean): Generato
         const off = o.get('offset') as number
         const gap = cps.slice(prev, off).join('')
         const inserts = ev.all(args[1]!, captureObject(o), env)
-        for (let k = 0; k < inserts.length; k++) results[k] = arith('+', results[k] ?? null, arith('+', gap, inserts[k]!))
+        for (let k = 0; k < inserts.length; k++)
+          results[k] = arith('+', results[k] ?? null, arith('+', gap, inserts[k]!))
         prev = off + (o.get('length') as number)
       }
       const tail = cps.slice(prev).join('')

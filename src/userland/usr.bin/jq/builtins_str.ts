@@ -5,9 +5,9 @@
  * functions of their input and arguments; failures are JqError with jq 1.7's wording.
  */
 
+import type { Node } from './ast.js'
 import type { Builtin } from './builtins.js'
 import type { Env, Evaluator } from './eval.js'
-import type { Node } from './ast.js'
 import { formatJson, JsonParseError, JsonStream } from './json.js'
 import { compare, iterArray, iterate, type J, JqError, kind, show, str } from './value.js'
 
@@ -27,8 +27,7 @@ function strIndices(s: string, sub: string): J[] {
   if (sub === '') return out
   const cps = [...s]
   const want = [...sub]
-  for (let i = 0; i + want.length <= cps.length; i++)
-    if (want.every((c, k) => cps[i + k] === c)) out.push(i)
+  for (let i = 0; i + want.length <= cps.length; i++) if (want.every((c, k) => cps[i + k] === c)) out.push(i)
   return out
 }
 
@@ -46,14 +45,37 @@ function indices(v: J, x: J): J {
   throw new JqError(`Cannot determine the indices of ${kind(x)} in ${kind(v)}`)
 }
 
-/** jq's contains: substrings, every element of b in some element of a, objects key by key. */
-export function contains(a: J, b: J): boolean {
+/** jq's containment: substrings, every element of b in some element of a, objects key by key. */
+function within(a: J, b: J): boolean {
   if (a instanceof Map && b instanceof Map)
-    return [...b].every(([k, y]) => a.has(k) && contains(a.get(k) as J, y))
-  if (Array.isArray(a) && Array.isArray(b)) return b.every((y) => a.some((x) => contains(x, y)))
+    return [...b].every(([k, y]) => a.has(k) && within(a.get(k) as J, y))
+  if (Array.isArray(a) && Array.isArray(b)) return b.every((y) => a.some((x) => within(x, y)))
   if (typeof a === 'string' && typeof b === 'string') return a.includes(b)
-  if (kind(a) === kind(b)) return compare(a, b) === 0
-  throw new JqError(`${kind(a)} (${show(a)}) and ${kind(b)} (${show(b)}) cannot have their containment checked`)
+  return kind(a) === kind(b) && compare(a, b) === 0
+}
+
+/** `contains`: only the top level must be of one kind (inside, a mismatch is just false). */
+export function contains(a: J, b: J): boolean {
+  if (kind(a) !== kind(b))
+    throw new JqError(
+      `${kind(a)} (${show(a)}) and ${kind(b)} (${show(b)}) cannot have their containment checked`,
+    )
+  return within(a, b)
+}
+
+/** jq's bsearch: the index of x in the sorted input, or (-1 - insertion point). */
+function bsearch(v: J, x: J): number {
+  const a = iterArray(v, 'searched from')
+  let lo = 0
+  let hi = a.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const c = compare(a[mid]!, x)
+    if (c === 0) return mid
+    if (c < 0) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -1 - lo
 }
 
 function implode(v: J): string {
@@ -127,7 +149,8 @@ const MATH1: Readonly<Record<string, (x: number) => number>> = {
 
 const STR: Readonly<Record<string, Builtin>> = {
   'startswith/1': with1((v, s) => {
-    if (typeof v !== 'string' || typeof s !== 'string') throw new JqError('startswith() requires string inputs')
+    if (typeof v !== 'string' || typeof s !== 'string')
+      throw new JqError('startswith() requires string inputs')
     return v.startsWith(s)
   }),
   'endswith/1': with1((v, s) => {
@@ -135,7 +158,8 @@ const STR: Readonly<Record<string, Builtin>> = {
     return v.endsWith(s)
   }),
   'split/1': with1((v, s) => {
-    if (typeof v !== 'string' || typeof s !== 'string') throw new JqError('split input and separator must be strings')
+    if (typeof v !== 'string' || typeof s !== 'string')
+      throw new JqError('split input and separator must be strings')
     return v === '' ? [] : v.split(s)
   }),
   'join/1': with1((v, s) =>
@@ -151,7 +175,9 @@ const STR: Readonly<Record<string, Builtin>> = {
     typeof v === 'string' && typeof s === 'string' && v.startsWith(s) ? v.slice(s.length) : v,
   ),
   'rtrimstr/1': with1((v, s) =>
-    typeof v === 'string' && typeof s === 'string' && v.endsWith(s) && s !== '' ? v.slice(0, v.length - s.length) : v,
+    typeof v === 'string' && typeof s === 'string' && v.endsWith(s) && s !== ''
+      ? v.slice(0, v.length - s.length)
+      : v,
   ),
   'trim/0': (_e, _a, v) => [str(v, 'trim').replace(/^\s+|\s+$/g, '')],
   'ltrim/0': (_e, _a, v) => [str(v, 'trim').replace(/^\s+/, '')],
@@ -166,12 +192,14 @@ const STR: Readonly<Record<string, Builtin>> = {
     return Array.isArray(r) ? (r[r.length - 1] ?? null) : r
   }),
   'contains/1': with1(contains),
+  'bsearch/1': with1(bsearch),
   'explode/0': (_e, _a, v) => [[...str(v, 'explode')].map((c) => c.codePointAt(0)!)],
   'implode/0': (_e, _a, v) => [implode(v)],
   'tojson/0': (_e, _a, v) => [formatJson(v, true)],
   'fromjson/0': (_e, _a, v) => [fromjson(v)],
   'utf8bytelength/0': (_e, _a, v) => {
-    if (typeof v !== 'string') throw new JqError(`${kind(v)} (${show(v)}) only strings have UTF-8 byte length`)
+    if (typeof v !== 'string')
+      throw new JqError(`${kind(v)} (${show(v)}) only strings have UTF-8 byte length`)
     return [utf8Length(v)]
   },
   'tostring/0': (_e, _a, v) => [typeof v === 'string' ? v : formatJson(v, true)],

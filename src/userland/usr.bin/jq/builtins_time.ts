@@ -62,7 +62,14 @@ function strftime(v: J, fmt: J, fn: string): string {
   const d = new Date(timegm(t) * 1000)
   const wday = d.getUTCDay()
   const yday = Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000)
-  const [Y, M, D, h, m, s] = [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+  const [Y, M, D, h, m, s] = [
+    d.getUTCFullYear(),
+    d.getUTCMonth(),
+    d.getUTCDate(),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+  ]
   const conv: Record<string, () => string> = {
     Y: () => String(Y),
     C: () => pad(Y / 100),
@@ -94,7 +101,8 @@ function strftime(v: J, fmt: J, fn: string): string {
     R: () => `${pad(h)}:${pad(m)}`,
     D: () => `${pad(M + 1)}/${pad(D)}/${pad(Y % 100)}`,
     F: () => `${Y}-${pad(M + 1)}-${pad(D)}`,
-    c: () => `${DAYS[wday]!.slice(0, 3)} ${MONTHS[M]!.slice(0, 3)} ${pad(D, 2, ' ')} ${pad(h)}:${pad(m)}:${pad(s)} ${Y}`,
+    c: () =>
+      `${DAYS[wday]!.slice(0, 3)} ${MONTHS[M]!.slice(0, 3)} ${pad(D, 2, ' ')} ${pad(h)}:${pad(m)}:${pad(s)} ${Y}`,
     x: () => `${pad(M + 1)}/${pad(D)}/${pad(Y % 100)}`,
     X: () => `${pad(h)}:${pad(m)}:${pad(s)}`,
     n: () => '\n',
@@ -129,7 +137,10 @@ function strptime(v: J, fmt: J): J[] {
         }
     return fail()
   }
-  const expanded = fmt.replace(/%([TDFR])/g, (_a, c: string) => ({ T: '%H:%M:%S', D: '%m/%d/%y', F: '%Y-%m-%d', R: '%H:%M' })[c]!)
+  const expanded = fmt.replace(
+    /%([TDFR])/g,
+    (_a, c: string) => ({ T: '%H:%M:%S', D: '%m/%d/%y', F: '%Y-%m-%d', R: '%H:%M' })[c]!,
+  )
   for (let k = 0; k < expanded.length; k++) {
     const c = expanded[k]!
     if (/\s/.test(c)) {

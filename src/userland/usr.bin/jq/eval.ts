@@ -48,7 +48,6 @@ export class Break {
   constructor(readonly label: object) {}
 }
 
-
 /**
  * A function as `def` made it, or a filter argument (a closure with no parameters): its body runs
  * in the environment it was defined in, extended with its arguments.
@@ -374,7 +373,11 @@ export class Evaluator {
    * over the caller's environment; `$` parameters take each output of their argument in turn.
    */
   *bind(c: Closure, args: Node[], v: J, env: Env): Generator<[Node, Env]> {
-    const go = function* (self: Evaluator, i: number, e: Map<string, J | Closure | Label>): Generator<[Node, Env]> {
+    const go = function* (
+      self: Evaluator,
+      i: number,
+      e: Map<string, J | Closure | Label>,
+    ): Generator<[Node, Env]> {
       if (i === args.length) {
         yield [c.body, e]
         return

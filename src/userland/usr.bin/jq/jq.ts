@@ -85,7 +85,11 @@ class Inputs {
   }
 }
 
-async function readInputs(o: Opts, io: Io, proc: Proc): Promise<{ texts: Array<{ name: string; text: string }>; ok: boolean }> {
+async function readInputs(
+  o: Opts,
+  io: Io,
+  proc: Proc,
+): Promise<{ texts: Array<{ name: string; text: string }>; ok: boolean }> {
   const texts: Array<{ name: string; text: string }> = []
   let ok = true
   for (const f of o.files.length > 0 ? o.files : ['-']) {
@@ -144,7 +148,8 @@ export const jq: Command = async (argv, io, proc) => {
   const out: string[] = []
   let last: J | undefined
   let halted: number | undefined
-  const where = (): string => (o.nullInput && inputs.line === 0 ? '<unknown>' : `${inputs.name}:${inputs.line}`)
+  const where = (): string =>
+    o.nullInput && inputs.line === 0 ? '<unknown>' : `${inputs.name}:${inputs.line}`
 
   const runOne = (v: J): void => {
     try {
@@ -152,7 +157,8 @@ export const jq: Command = async (argv, io, proc) => {
         if (o.sortKeys) r = sortKeys(r)
         last = r
         let s = o.raw && typeof r === 'string' ? r : formatJson(r, o.compact || o.indent === 0, '', unit)
-        if (o.ascii) s = s.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+        if (o.ascii)
+          s = s.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
         out.push(`${o.seq ? '\x1e' : ''}${s}${o.join ? '' : '\n'}`)
       }
     } catch (e) {

@@ -116,7 +116,8 @@ export function arith(op: string, a: J, b: J): J {
   } else if (op === '-') {
     if (typeof a === 'number' && typeof b === 'number') return a - b
     if (Array.isArray(a) && Array.isArray(b)) return a.filter((x) => !b.some((y) => compare(x, y) === 0))
-  } else if (typeof a === 'number' && typeof b === 'number') {
+  } else if (op === '*' && a instanceof Map && b instanceof Map) return deepMerge(a, b)
+  else if (typeof a === 'number' && typeof b === 'number') {
     if ((op === '/' || op === '%') && b === 0)
       throw new JqError(
         `${kind(a)} (${show(a)}) and ${kind(b)} (${show(b)}) cannot be divided because the divisor is zero`,
@@ -129,6 +130,16 @@ export function arith(op: string, a: J, b: J): J {
     return b > 0 ? a.repeat(Math.min(Math.max(1, Math.trunc(b)), MAX_REPEAT)) : null
   const verb = { '+': 'added', '-': 'subtracted', '*': 'multiplied', '/': 'divided', '%': 'divided' }[op]
   throw new JqError(`${kind(a)} (${show(a)}) and ${kind(b)} (${show(b)}) cannot be ${verb}`)
+}
+
+/** `{…} * {…}`: b's keys over a's, objects on both sides merged recursively. */
+function deepMerge(a: Map<string, J>, b: Map<string, J>): Map<string, J> {
+  const out = new Map(a)
+  for (const [k, y] of b) {
+    const x = out.get(k)
+    out.set(k, x instanceof Map && y instanceof Map ? deepMerge(x, y) : y)
+  }
+  return out
 }
 
 function length(v: J): number {
