@@ -5,9 +5,9 @@
  */
 
 import { CompileError, type Node, type Pattern, patternVars } from './ast.js'
-import { NATIVE } from './builtins.js'
+import { NATIVE } from './builtins/core.js'
+import { preludeDefs } from './builtins/prelude.js'
 import { isFormat } from './format.js'
-import { preludeDefs } from './prelude.js'
 import { PLAIN } from './value.js'
 
 /** The `(f)` keys of an object pattern, checked where the pattern is. */

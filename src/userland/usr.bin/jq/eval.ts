@@ -2,18 +2,18 @@
  * Running a jq filter (parse.ts's tree) on one JSON value. Every filter is a generator of outputs,
  * as in jq, so what came before an error is still printed (`.[] | .x` prints the good ones first)
  * and `first(f)` stops f. `try`/`catch`, `label`/`break` and destructuring (`?//`) live here; the
- * builtins are builtins*.ts's tables and prelude.ts's jq definitions. A step budget bounds the work
+ * builtins are builtins/'s tables and builtins/prelude.ts's jq definitions. A step budget bounds the work
  * one input can cause. Failures are JqError (or CompileError for an unknown name); the outside
  * world (inputs, stderr, the clock) is only reached through the JqHost it is given.
  */
 
 import { type Node, type Pattern, patternVars } from './ast.js'
-import { NATIVE } from './builtins.js'
+import { NATIVE } from './builtins/core.js'
+import { preludeDefs } from './builtins/prelude.js'
 import { evalAssign } from './eval_path.js'
 import { applyFormat } from './format.js'
 import { formatJson } from './json.js'
 import { CompileError } from './parse.js'
-import { preludeDefs } from './prelude.js'
 import { arith, compare, index, iterate, type J, JqError, kind, PLAIN, show, slice, truthy } from './value.js'
 
 export { Halt, type J, JqError } from './value.js'

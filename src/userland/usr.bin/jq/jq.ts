@@ -1,7 +1,7 @@
 /**
  * jq(1), the JSON processor FreeBSD's tests pipe `--libxo json` output into (a port:
  * /usr/local/bin/jq): `jq [OPTIONS] FILTER [FILES...]` (options.ts). Our own implementation of
- * jq 1.7's language (parse.ts, eval.ts, the builtins*.ts), with jq's output formats, messages and
+ * jq 1.7's language (parse.ts, eval.ts, builtins/), with jq's output formats, messages and
  * exit statuses (2 usage or input, 3 compile error, 5 runtime error, -e's 1 and 4, halt_error's).
  * Inputs are read as the filter asks for them (`input`/`inputs`). Reads its input and prints;
  * changes nothing.

@@ -1,15 +1,15 @@
 /**
- * jq's regex builtins — test, match, capture, scan, split/2, splits, sub, gsub — on regex.ts's
+ * jq's regex builtins — test, match, capture, scan, split/2, splits, sub, gsub — on regex_match.ts's
  * translated patterns, with jq 1.7's argument forms (`f(re)`, `f(re; flags)`, `f([re, flags])`)
  * and outputs (sub/gsub with a stream of replacements give one string per replacement, as jq
  * 1.7.1's definitions do). Failures are JqError.
  */
 
-import type { Node } from './ast.js'
-import type { Builtin } from './builtins.js'
-import type { Env, Evaluator } from './eval.js'
-import { type Compiled, compile, execAll, matchObject } from './regex.js'
-import { arith, type J, JqError, kind, show } from './value.js'
+import type { Node } from '../ast.js'
+import type { Env, Evaluator } from '../eval.js'
+import { arith, type J, JqError, kind, show } from '../value.js'
+import type { Builtin } from './core.js'
+import { type Compiled, compile, execAll, matchObject } from './regex_match.js'
 
 function input(v: J): string {
   if (typeof v !== 'string')

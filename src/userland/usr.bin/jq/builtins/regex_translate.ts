@@ -6,7 +6,7 @@
  * scoped flags before ES2025), escapes Perl NT does not know are the letter itself (`\h` is "h",
  * as jq 1.6/1.7 match it), POSIX brackets, `\Q…\E`, `{,n}` a literal. What JavaScript cannot
  * match the same way (atomic groups, possessive quantifiers, `\K`, `\G`, subexpression calls,
- * class intersections) is Unsupported, which regex.ts reports as jq's "is not a valid regex".
+ * class intersections) is Unsupported, which regex_match.ts reports as jq's "is not a valid regex".
  */
 
 /** The options in force at a point of the pattern. */

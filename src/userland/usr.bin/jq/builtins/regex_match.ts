@@ -6,8 +6,8 @@
  * lengths in code points. Pure functions; failures are JqError.
  */
 
+import { type J, JqError, kind, show } from '../value.js'
 import { translate, Unsupported } from './regex_translate.js'
-import { type J, JqError, kind, show } from './value.js'
 
 /** A translated pattern: the RegExp and each capturing group's name (null when unnamed). */
 export interface Compiled {

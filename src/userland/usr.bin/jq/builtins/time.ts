@@ -6,8 +6,8 @@
  * JqError with jq 1.7's wording.
  */
 
-import type { Builtin } from './builtins.js'
-import { type J, JqError } from './value.js'
+import { type J, JqError } from '../value.js'
+import type { Builtin } from './core.js'
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 const MONTHS = [

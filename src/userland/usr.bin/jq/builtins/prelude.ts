@@ -2,11 +2,11 @@
  * The jq builtins written in jq itself (our own definitions, from jq 1.7's manual): the type
  * selectors, while/until/repeat, nth, in/inside, combinations, walk, transpose, pick, the date
  * shorthands, SQL-style INDEX/IN, and the like. Parsed for each run and placed below the filter's
- * own definitions; what needs speed or the outside world is native (builtins*.ts).
+ * own definitions; what needs speed or the outside world is native (core.ts and its neighbours).
  */
 
-import type { Node } from './ast.js'
-import { parse } from './parse.js'
+import type { Node } from '../ast.js'
+import { parse } from '../parse.js'
 
 const PRELUDE = `
 def values: select(. != null);

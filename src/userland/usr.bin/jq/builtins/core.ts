@@ -1,20 +1,20 @@
 /**
  * jq's builtins that take filter arguments or reach the outside, by `name/arity`: select, map,
  * paths, del, limit, first, sort_by and the other `_by`s, range, input/inputs, debug, halt …;
- * strings are builtins_str.ts's, regexes builtins_regex.ts's, dates builtins_time.ts's, and the
+ * strings are strings.ts's, regexes regex.ts's, dates time.ts's, and the
  * ones written in jq prelude.ts's. Each runs on eval.ts's Evaluator and yields its outputs;
  * failures are JqError with jq 1.7's wording.
  */
 
-import type { Node } from './ast.js'
-import { REGEX_BUILTINS } from './builtins_regex.js'
-import { STRING_BUILTINS } from './builtins_str.js'
-import { TIME_BUILTINS } from './builtins_time.js'
-import type { Env, Evaluator } from './eval.js'
-import { evalPaths } from './eval_path.js'
-import { formatJson } from './json.js'
-import { delpaths, getpath, setpath, walkPaths } from './paths.js'
-import { compare, Halt, has, iterArray, iterate, type J, JqError, PLAIN, truthy } from './value.js'
+import type { Node } from '../ast.js'
+import type { Env, Evaluator } from '../eval.js'
+import { evalPaths } from '../eval_path.js'
+import { formatJson } from '../json.js'
+import { delpaths, getpath, setpath, walkPaths } from '../paths.js'
+import { compare, Halt, has, iterArray, iterate, type J, JqError, PLAIN, truthy } from '../value.js'
+import { REGEX_BUILTINS } from './regex.js'
+import { STRING_BUILTINS } from './strings.js'
+import { TIME_BUILTINS } from './time.js'
 
 /** A builtin: the evaluator, the call's argument filters, the input and the caller's environment. */
 export type Builtin = (ev: Evaluator, args: Node[], v: J, env: Env) => Iterable<J>

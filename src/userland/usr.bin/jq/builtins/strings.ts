@@ -5,11 +5,11 @@
  * functions of their input and arguments; failures are JqError with jq 1.7's wording.
  */
 
-import type { Node } from './ast.js'
-import type { Builtin } from './builtins.js'
-import type { Env, Evaluator } from './eval.js'
-import { formatJson, JsonParseError, JsonStream } from './json.js'
-import { compare, iterArray, iterate, type J, JqError, kind, show, str } from './value.js'
+import type { Node } from '../ast.js'
+import type { Env, Evaluator } from '../eval.js'
+import { formatJson, JsonParseError, JsonStream } from '../json.js'
+import { compare, iterArray, iterate, type J, JqError, kind, show, str } from '../value.js'
+import type { Builtin } from './core.js'
 
 function* each(ev: Evaluator, f: Node, v: J, env: Env, g: (x: J) => J): Generator<J> {
   for (const x of ev.ev(f, v, env)) yield g(x)
