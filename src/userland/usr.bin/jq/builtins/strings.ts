@@ -162,15 +162,17 @@ const STR: Readonly<Record<string, Builtin>> = {
       throw new JqError('split input and separator must be strings')
     return v === '' ? [] : v.split(s)
   }),
-  'join/1': with1((v, s) =>
-    iterate(v)
-      .map((x) => {
-        if (x === null) return ''
-        if (Array.isArray(x) || x instanceof Map) throw new JqError(`Cannot join with ${kind(x)}`)
-        return typeof x === 'string' ? x : formatJson(x, true)
-      })
-      .join(str(s, 'join')),
-  ),
+  'join/1': with1((v, sep) => {
+    // jq adds piece by piece, so an array or object fails as that addition does.
+    let acc = ''
+    iterate(v).forEach((x, i) => {
+      if (i > 0) acc += str(sep, 'join')
+      if (Array.isArray(x) || x instanceof Map)
+        throw new JqError(`string (${show(acc)}) and ${kind(x)} (${show(x)}) cannot be added`)
+      acc += x === null ? '' : typeof x === 'string' ? x : formatJson(x, true)
+    })
+    return acc
+  }),
   'ltrimstr/1': with1((v, s) =>
     typeof v === 'string' && typeof s === 'string' && v.startsWith(s) ? v.slice(s.length) : v,
   ),
