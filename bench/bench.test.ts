@@ -60,3 +60,28 @@ test('bench --quick runs and writes valid JSON', { timeout: 120_000 }, async () 
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('bench --only tcp_conn runs the connection-rate row and nothing else', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'virtnet-bench-'))
+  try {
+    const out = join(dir, 'latest.json')
+    await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', runJs, '--quick', '--no-linux', '--only', 'tcp_conn', '--out', out],
+      { timeout: 55_000 },
+    )
+    const report = JSON.parse(readFileSync(out, 'utf8'))
+    const keys = report.metrics.map((m: { key: string }) => m.key)
+    assert.deepEqual(keys, ['tcp.conn_per_s.r0'])
+    assert.ok(report.metrics[0].value > 0, `conn/s: ${report.metrics[0].value}`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('bench --only with an unknown group names the groups and the tcp_conn part', async () => {
+  await assert.rejects(
+    promisify(execFile)(process.execPath, [runJs, '--only', 'nosuch'], { timeout: 30_000 }),
+    (e: { stderr: string }) => /unknown group nosuch \(.*tcp_conn/.test(e.stderr),
+  )
+})

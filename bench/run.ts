@@ -9,7 +9,7 @@
  *   node --expose-gc dist/bench/run.js [--quick] [--no-linux] [--only GROUP,...] [--out FILE]
  *
  * `--quick` is a smoke run with tiny sizes (used by bench.test.ts); `--only` runs just the named
- * groups (e.g. `--only ospf`; the names are GROUPS' keys, Linux baselines count as `linux`); `--out` defaults to
+ * groups (e.g. `--only ospf`; the names are GROUPS' keys, or SUBGROUPS' such as `tcp_conn`, Linux baselines count as `linux`); `--out` defaults to
  * bench/results/latest.json (git-ignored). Exits 0 even when targets are missed: the table says so.
  */
 
@@ -32,7 +32,7 @@ import { ospfMetrics, ripMetrics } from './routing.js'
 import { rtclockMetrics } from './rtclock.js'
 import { scaleMetrics } from './scale.js'
 import { syncacheMetrics } from './syncache.js'
-import { tcpMetrics } from './tcp.js'
+import { tcpConnMetrics, tcpMetrics } from './tcp.js'
 import { vnetCreateMetrics } from './vnet_create.js'
 import { vxlanMetrics } from './vxlan.js'
 
@@ -52,8 +52,9 @@ function options() {
   })
   const only = values.only === undefined ? undefined : new Set(values.only.split(','))
   for (const g of only ?? [])
-    if (!(g in GROUPS) && g !== 'linux' && g !== 'vxlan') {
-      console.error(`bench: unknown group ${g} (${[...Object.keys(GROUPS), 'linux', 'vxlan'].join(', ')})`)
+    if (!(g in GROUPS) && !(g in SUBGROUPS) && g !== 'linux' && g !== 'vxlan') {
+      const names = [...Object.keys(GROUPS), ...Object.keys(SUBGROUPS), 'linux', 'vxlan']
+      console.error(`bench: unknown group ${g} (${names.join(', ')})`)
       process.exit(64)
     }
   return { quick: values.quick!, linux: !values['no-linux'], only, out: values.out! }
@@ -75,6 +76,14 @@ const GROUPS: Readonly<Record<string, (cfg: BenchConfig) => Metric[] | Promise<M
   dummynet: dummynetMetrics,
   capture: captureMetrics,
   rtclock: rtclockMetrics,
+}
+
+/**
+ * Parts of a group that only `--only` runs (the whole group already measures them): the connection
+ * rate alone, for profiling the connection path without the bulk rows' minutes.
+ */
+const SUBGROUPS: Readonly<Record<string, (cfg: BenchConfig) => Metric[] | Promise<Metric[]>>> = {
+  tcp_conn: tcpConnMetrics,
 }
 
 /**
@@ -126,6 +135,7 @@ async function main(): Promise<void> {
   const wants = (g: string) => opts.only === undefined || opts.only.has(g)
   const metrics: Metric[] = []
   for (const [g, run] of Object.entries(GROUPS)) if (wants(g)) metrics.push(...(await run(cfg)))
+  for (const [g, run] of Object.entries(SUBGROUPS)) if (opts.only?.has(g)) metrics.push(...(await run(cfg)))
   const skipped = wants('linux')
     ? [...(await addLinuxBaseline(metrics, cfg)), ...(await addLinuxTcpBaseline(metrics, cfg))]
     : []

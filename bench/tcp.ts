@@ -287,6 +287,19 @@ export const BULK_MODES: readonly LinkMode[] = [
 /** Routers between the end points of the throughput rows. */
 export const TCP_CHAINS: readonly number[] = [0, 3]
 
+/** The connection-rate row alone (`--only tcp_conn`): the same chain and runs as in tcpMetrics. */
+export async function tcpConnMetrics(cfg: BenchConfig): Promise<Metric[]> {
+  const host = new Host(nodeClockDriver(), { clock: 'real', seed: 2 })
+  try {
+    const direct = buildChain(host, 'tconn', 0)
+    progress('TCP connections per second, direct')
+    collect()
+    return [await connMetric(direct, cfg)]
+  } finally {
+    host.clock.stop()
+  }
+}
+
 export async function tcpMetrics(cfg: BenchConfig): Promise<Metric[]> {
   const host = new Host(nodeClockDriver(), { clock: 'real', seed: 2 })
   const out: Metric[] = []

@@ -22,6 +22,7 @@ import type {
 } from '../stack/netpfil/ipfw/table/ip_fw_table.js'
 import type { KeyRequest } from './net/key_api.js'
 import type { BpfFd, BpfOpenOptions, BpfPoint } from './sys/bpf.js'
+import type { Mroute6Tables, MrouteTables } from './sys/mroute.js'
 
 /** An open /dev/devctl: each read is one event line (`!system=CARP subsystem=1@em0 type=MASTER`). */
 export interface DevctlFd {
@@ -40,7 +41,7 @@ import type {
   VlanParams,
 } from './sys/if.js'
 import type { Inet6Syscalls } from './sys/inet6.js'
-import type { ArpInfo, RouteInfo, RouteSpec } from './sys/route.js'
+import type { ArpInfo, NhgrpInfo, NhopInfo, RouteInfo, RouteMonitorFd, RouteSpec } from './sys/route.js'
 import type { DivertSocket, ProtoName, RawSocket, SockAddrIn, SocketFd, SocketInfo } from './sys/socket.js'
 
 /**
@@ -244,6 +245,7 @@ export {
 
 export * from './sys/bpf.js'
 export * from './sys/if.js'
+export * from './sys/mroute.js'
 export * from './sys/route.js'
 export * from './sys/socket.js'
 
@@ -467,6 +469,12 @@ export interface Syscalls {
   sourceAddr(dst: number): number
   /** Remove all gateway routes (route flush); returns what was removed, for printing. */
   routeFlush(): RouteInfo[]
+  /** The FIB's IPv4 nexthops by index (NET_RT_NHOP, `netstat -o`). */
+  nhopList(): NhopInfo[]
+  /** The FIB's IPv4 nexthop groups by index (NET_RT_NHGRP, `netstat -O`). */
+  nhgrpList(): NhgrpInfo[]
+  /** A listener to the FIB's IPv4 route changes (RTNLGRP_IPV4_ROUTE), until closed. */
+  routeMonitor(): RouteMonitorFd
 
   // ARP
   arpList(): ArpInfo[]
@@ -482,6 +490,10 @@ export interface Syscalls {
 
   // statistics (netstat -s): counters in display order, names as in FreeBSD's struct *stat
   protoStats(proto: ProtoName): ReadonlyArray<readonly [string, number]>
+  /** netstat -g: the multicast routing vif table and forwarding cache; ENOENT without ip_mroute. */
+  mrouteTables(): MrouteTables
+  /** netstat -g's IPv6 part and -gs: mifs, forwarding cache and mrt6stat; ENOENT without ip6_mroute. */
+  mroute6Tables(): Mroute6Tables
 
   // raw sockets
   rawSocket(protocol: number): RawSocket

@@ -43,6 +43,8 @@ export const Priv = {
   NETINET_DIVERT: 'NETINET_DIVERT',
   /** carp(4)'s SIOCSVH and reading a vhid's key (PRIV_NETINET_CARP): a vnet jail's root may. */
   NETINET_CARP: 'NETINET_CARP',
+  /** The multicast routing socket options (MRT_*, PRIV_NETINET_MROUTE): a vnet jail's root may. */
+  NETINET_MROUTE: 'NETINET_MROUTE',
   // Kernel modules and the kernel environment: no jail holds these.
   KLD_LOAD: 'KLD_LOAD',
   KLD_UNLOAD: 'KLD_UNLOAD',
@@ -94,6 +96,7 @@ const VNET_PRIVS: ReadonlySet<PrivName> = new Set([
   Priv.NETINET_IPFW,
   Priv.NETINET_DIVERT,
   Priv.NETINET_CARP,
+  Priv.NETINET_MROUTE,
 ])
 
 /** Privileges any jail's root has (targets are limited to its descendants elsewhere). */

@@ -21,7 +21,7 @@ import { parseNgValue } from '../netgraph/ascii.js'
 import type { NgGraph } from '../netgraph/graph.js'
 import { netgraph } from '../netgraph/types.js'
 import { nodeClockDriver } from '../platform/node/clock_driver.js'
-import { TCP_HDR_LEN, tcpFinish, writeTcpHeader } from '../wire/inet/tcp.js'
+import { TCP_HDR_LEN, type TcpOptions, tcpFinish, writeTcpHeader } from '../wire/inet/tcp.js'
 import { ip, Net } from './net.js'
 
 export const A = ip('10.0.0.1')
@@ -161,7 +161,7 @@ export async function readTimed(s: SocketFd, now: () => number): Promise<ReadRes
 
 /**
  * Send one bare TCP segment from `sys` through a raw socket with a spoofed source, as an off-path
- * attacker would: src:sport -> dst:dport with the given numbers, flags and payload.
+ * attacker would: src:sport -> dst:dport with the given numbers, flags, payload and options.
  */
 export function forgeSegment(
   sys: Syscalls,
@@ -173,11 +173,13 @@ export function forgeSegment(
   ack: number,
   flags: number,
   payload: Uint8Array = new Uint8Array(0),
+  to: TcpOptions | null = null,
 ): void {
   const raw = sys.rawSocket(6)
-  const seg = new Uint8Array(TCP_HDR_LEN + payload.length)
-  writeTcpHeader(seg, 0, sport, dport, seq >>> 0, ack >>> 0, flags, 65535, 0, null)
-  seg.set(payload, TCP_HDR_LEN)
+  const buf = new Uint8Array(TCP_HDR_LEN + 40 + payload.length)
+  const hl = writeTcpHeader(buf, 0, sport, dport, seq >>> 0, ack >>> 0, flags, 65535, 0, to)
+  buf.set(payload, hl)
+  const seg = buf.subarray(0, hl + payload.length)
   tcpFinish(seg, 0, seg.length, src, dst)
   raw.send(dst, seg, { src })
   raw.close()

@@ -64,6 +64,7 @@ import {
 } from '../net/if_l2_api.js'
 import { inet6Api } from '../net/inet6_api.js'
 import { type KeyRequest, keyCtl } from '../net/key_api.js'
+import { mroute6Tables, mrouteTables } from '../net/mroute_api.js'
 import { ngSocket, rawSocket } from '../net/rawsock_api.js'
 import {
   arpDelete,
@@ -71,6 +72,8 @@ import {
   arpGet,
   arpList,
   arpSet,
+  nhgrpList,
+  nhopList,
   routeAdd,
   routeChange,
   routeDelete,
@@ -78,9 +81,11 @@ import {
   routeGen,
   routeGet,
   routeList,
+  routeMonitor,
   sourceAddr,
 } from '../net/route_api.js'
 import { ipfwCtl } from '../netpfil/ipfw_api.js'
+import type { Mroute6Tables, MrouteTables } from '../sys/mroute.js'
 import {
   type ArpInfo,
   type BpfFd,
@@ -100,10 +105,13 @@ import {
   type JailInfo,
   type KldInfo,
   type NgSocket,
+  type NhgrpInfo,
+  type NhopInfo,
   type ProcInfo,
   type ProtoName,
   type RawSocket,
   type RouteInfo,
+  type RouteMonitorFd,
   type RouteSpec,
   SLICE_STEPS,
   type SockAddrIn,
@@ -464,6 +472,18 @@ export class KernelApi implements Syscalls {
     return routeFlush(this.caller)
   }
 
+  nhopList(): NhopInfo[] {
+    return nhopList(this.caller)
+  }
+
+  nhgrpList(): NhgrpInfo[] {
+    return nhgrpList(this.caller)
+  }
+
+  routeMonitor(): RouteMonitorFd {
+    return routeMonitor(this.caller)
+  }
+
   arpList(): ArpInfo[] {
     return arpList(this.caller)
   }
@@ -500,6 +520,14 @@ export class KernelApi implements Syscalls {
 
   protoStats(proto: ProtoName): ReadonlyArray<readonly [string, number]> {
     return protoStats(this.caller, proto)
+  }
+
+  mrouteTables(): MrouteTables {
+    return mrouteTables(this.caller)
+  }
+
+  mroute6Tables(): Mroute6Tables {
+    return mroute6Tables(this.caller)
   }
 
   // raw and netgraph sockets (rawsock_api.ts)

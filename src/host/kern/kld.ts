@@ -9,6 +9,9 @@
  * Loading dummynet gives ipfw its pipe/queue entry and the net.inet.ip.dummynet sysctls; unloading
  * it frees every vnet's pipes and the packets they hold. ipfw_nat loads but does nothing yet.
  * carp registers IP protocol 112 and its net.inet.carp sysctls; it unloads only without vhids.
+ * ip_mroute gives raw IGMP sockets the multicast routing options (MRT_*) and the forwarding path;
+ * it unloads only while no vnet runs a multicast routing daemon (EINVAL, as ip_mroute's modevent);
+ * ip6_mroute the same for raw ICMPv6 sockets (MRT6_*).
  */
 
 import { type Cred, Priv, privCheck } from '../../jail/priv.js'
@@ -17,6 +20,8 @@ import { carpBusy } from '../../stack/netinet/carp/carp_ioctl.js'
 import { carpModule } from '../../stack/netinet/carp/carp_sysctl.js'
 import { carpProtoAttach } from '../../stack/netinet/carp/ip_carp.js'
 import { type DivertVnet, divertPacket } from '../../stack/netinet/ip/ip_divert.js'
+import { mrouteBusy } from '../../stack/netinet/ip_mroute/ip_mroute.js'
+import { mroute6Busy } from '../../stack/netinet6/ip6_mroute/ip6_mroute.js'
 import { dummynetModule } from '../../stack/netpfil/ipfw/dummynet/dn_module.js'
 import { dummynetIo } from '../../stack/netpfil/ipfw/dummynet/ip_dn_io.js'
 import { ipfwModule } from '../../stack/netpfil/ipfw/ip_fw_chain.js'
@@ -42,6 +47,8 @@ const KMODS: Readonly<Record<string, KmodDef>> = {
   tcpmd5: { file: 'tcpmd5.ko', deps: [], size: 0x2a08 },
   ipdivert: { file: 'ipdivert.ko', deps: [], size: 0x3b70 },
   carp: { file: 'carp.ko', deps: [], size: 0x9c48 },
+  ip_mroute: { file: 'ip_mroute.ko', deps: [], size: 0xa7d0 },
+  ip6_mroute: { file: 'ip6_mroute.ko', deps: [], size: 0x8e18 },
 }
 
 /**
@@ -139,6 +146,10 @@ export class Kld {
     // carp_modevent: not while any vhid is configured.
     if (f.mod === 'carp' && [...this.host.vnets].some((v) => carpBusy(v)))
       throw new SysError('EBUSY', 'kldunload')
+    if (f.mod === 'ip_mroute' && [...this.host.vnets].some((v) => mrouteBusy(v)))
+      throw new SysError('EINVAL', 'kldunload')
+    if (f.mod === 'ip6_mroute' && [...this.host.vnets].some((v) => mroute6Busy(v)))
+      throw new SysError('EINVAL', 'kldunload')
     this.files.splice(this.files.indexOf(f), 1)
     if (f.mod === 'ipfw') this.ipfwDetach()
     if (f.mod === 'ipfw_nat') ipfwNatDetach(this.host)

@@ -13,6 +13,7 @@ import { carpVnet } from '../../stack/netinet/carp/carp_var.js'
 import { icmp } from '../../stack/netinet/icmp.js'
 import { igmpVnet } from '../../stack/netinet/igmp/igmp_var.js'
 import { ip } from '../../stack/netinet/ip/ip.js'
+import { mrouteVnet } from '../../stack/netinet/ip_mroute/ip_mroute_var.js'
 import { tcp } from '../../stack/netinet/tcp/tcp_var.js'
 import { udp } from '../../stack/netinet/udp.js'
 import { SysError } from '../../util/errno.js'
@@ -83,6 +84,10 @@ export function protoStats(c: Caller, proto: ProtoName): ReadonlyArray<readonly 
       // net.inet.carp.stats exists only while the module is loaded.
       if (!c.host.kld.loaded('carp')) throw new SysError('ENOENT', 'sysctl')
       return flat(carpVnet(v).stats)
+    case 'mroute':
+      // net.inet.ip.mrtstat exists only while ip_mroute is loaded.
+      if (!c.host.kld.loaded('ip_mroute')) throw new SysError('ENOENT', 'sysctl')
+      return flat(mrouteVnet(v).stats)
     case 'tcp': {
       const t = tcp(v)
       const out = flat(t.stats)

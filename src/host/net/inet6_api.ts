@@ -28,8 +28,11 @@ import { in6SelectSrc } from '../../stack/netinet6/in6_src.js'
 import { IN6_IFF, type In6Ifinfo, in6Key, in6NeedsZone, ND6_IFF } from '../../stack/netinet6/in6_var.js'
 import { in6if, ip6, rib6 } from '../../stack/netinet6/ip6/ip6.js'
 import { ip6Output } from '../../stack/netinet6/ip6/ip6_output.js'
-import { Ip6Moptions, isMoption6, setMoption6 } from '../../stack/netinet6/mld6/in6_mcast.js'
+import { mrouter6Get, mrouter6Set, mrouter6SocketClosed } from '../../stack/netinet6/ip6_mroute/ip6_mroute.js'
+import { isMrt6Option, MRT6_PIM } from '../../stack/netinet6/ip6_mroute/ip6_mroute_var.js'
+import { getMoption6, Ip6Moptions, isMoption6, setMoption6 } from '../../stack/netinet6/mld6/in6_mcast.js'
 import { mldGroups, mldVersion } from '../../stack/netinet6/mld6/mld6.js'
+import { in6TmproutesUpdate } from '../../stack/netinet6/nd6/icmp6_redirect.js'
 import {
   nd6,
   nd6Entries,
@@ -142,7 +145,8 @@ function routeInfo(r: Route6, now: number): Route6Info {
     flags: r.flags,
     mtu: r.mtu !== 0 ? r.mtu : r.ifp.mtu,
     use: r.use,
-    expire: r.expire > 0 ? Math.max(0, Math.floor((r.expire - now) / SEC)) : 0,
+    // NL_RTA_EXPIRES: nh_expire - time_uptime, both whole seconds.
+    expire: r.expire > 0 ? Math.max(0, Math.floor(r.expire / SEC) - Math.floor(now / SEC)) : 0,
   }
 }
 
@@ -154,6 +158,29 @@ function buildRoute(c: Caller, v: Vnet, spec: Route6Spec, op: string): Route6 {
   if (spec.proto1) flags |= RTF.PROTO1
   if (spec.blackhole) flags |= RTF.BLACKHOLE
   if (spec.reject) flags |= RTF.REJECT
+  if (spec.xresolve) flags |= RTF.XRESOLVE
+  if (spec.sticky) flags |= RTF.STICKY
+  if (spec.proxy) flags |= RTF.PROTO2
+  if (spec.mtu !== undefined && (!Number.isInteger(spec.mtu) || spec.mtu < 0 || spec.mtu > 65535))
+    throw new SysError('EINVAL', op)
+  if (spec.mtu !== undefined && spec.mtu !== 0) flags |= RTF.FIXEDMTU
+  if (
+    spec.weight !== undefined &&
+    (!Number.isInteger(spec.weight) || spec.weight < 1 || spec.weight > 0xffffff)
+  )
+    throw new SysError('EINVAL', op)
+  if (spec.expire !== undefined && (!Number.isFinite(spec.expire) || spec.expire < 0))
+    throw new SysError('EINVAL', op)
+  const r = newRoute(c, v, spec, op, flags)
+  if (spec.mtu !== undefined) r.mtu = spec.mtu
+  if (spec.weight !== undefined) r.weight = spec.weight
+  // rmx_expire is a time_second; the host clock's epoch is its boot, so it is the uptime second too.
+  if (spec.expire !== undefined && spec.expire > 0) r.expire = Math.floor(spec.expire) * SEC
+  return r
+}
+
+function newRoute(c: Caller, v: Vnet, spec: Route6Spec, op: string, flags: number): Route6 {
+  const { prefixLen } = spec
   const scope = spec.scopeId ?? 0
   if (spec.ifName !== undefined) {
     const ifp = c.ifp(spec.ifName, op)
@@ -279,6 +306,20 @@ export function inet6Api(c: Caller): Inet6Syscalls {
       c.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
       // net.route.multipath: a second gateway joins the prefix's route as another path.
       rib6(v, c.fib).add(r, v.routes.multipath !== 0)
+      if (r.expire > 0) in6TmproutesUpdate(v)
+    },
+    routeChange: (spec) => {
+      c.priv(Priv.NET_ROUTE, 'RTM_CHANGE')
+      const v = ownStack(c, 'RTM_CHANGE')
+      const rib = rib6(v, c.fib)
+      // Built first, so a bad gateway leaves the old route as it was.
+      const r = buildRoute(c, v, spec, 'RTM_CHANGE')
+      const head = rib.get(r.dst, r.prefixLen)
+      if (head === undefined) throw new SysError('ESRCH', 'RTM_CHANGE')
+      for (let p = head.mpNext; p !== null; p = head.mpNext) rib.remove(p)
+      rib.remove(head)
+      rib.add(r, false)
+      if (r.expire > 0) in6TmproutesUpdate(v)
     },
     routeDelete: (dst, prefixLen, scopeId = 0, gateway) => {
       c.priv(Priv.NET_ROUTE, 'RTM_DELETE')
@@ -496,13 +537,32 @@ function rawSocket6(c: Caller, proto: number): Raw6Socket {
         pcb.csumOff = value
         return
       }
+      if (isMrt6Option(name) || name === MRT6_PIM) {
+        // rip6_ctloutput: the module's hook if it is loaded (the privilege as IPv4's MRT_* take it).
+        c.priv(Priv.NETINET_MROUTE, 'setsockopt')
+        if (!c.host.kld.loaded('ip6_mroute')) throw new SysError('EOPNOTSUPP', 'setsockopt')
+        mrouter6Set(v, pcb, name, value as never)
+        return
+      }
       if (!isMoption6(name)) throw new SysError('ENOPROTOOPT', 'setsockopt')
+      if (typeof value === 'object' && !('multiaddr6' in value)) throw new SysError('EINVAL', 'setsockopt')
       const mo = pcb.mo ?? new Ip6Moptions()
       setMoption6(v, mo, name, value)
       pcb.mo = mo
     },
+    getsockopt: (level, name) => {
+      if (pcb.closed) throw new SysError('EBADF', 'getsockopt')
+      if (level !== IPPROTO_IPV6) throw new SysError('ENOPROTOOPT', 'getsockopt')
+      if (isMrt6Option(name) || name === MRT6_PIM) {
+        c.priv(Priv.NETINET_MROUTE, 'getsockopt')
+        if (!c.host.kld.loaded('ip6_mroute')) throw new SysError('EOPNOTSUPP', 'getsockopt')
+        return mrouter6Get(v, pcb, name)
+      }
+      return getMoption6(pcb.mo, name)
+    },
     close: () => {
       release()
+      mrouter6SocketClosed(v, pcb)
       rip6Close(v, pcb)
     },
   }

@@ -11,12 +11,24 @@ import { Priv } from '../../jail/priv.js'
 import { formatNgValue, parseNgValue } from '../../netgraph/ascii.js'
 import { netgraph } from '../../netgraph/types.js'
 import { BpfIf, DLT } from '../../stack/net/bpf/bpf.js'
+import {
+  freeMoptions,
+  getMoption,
+  IP_MULTICAST_IF,
+  IpMoptions,
+  isMoption,
+  setMoption,
+} from '../../stack/netinet/in_mcast.js'
 import { ip } from '../../stack/netinet/ip/ip.js'
 import { ipCheckPcbOpts } from '../../stack/netinet/ip/ip_options.js'
 import { ipOutput } from '../../stack/netinet/ip/ip_output.js'
+import { mrouterGet, mrouterSet, mrouterSocketClosed } from '../../stack/netinet/ip_mroute/ip_mroute.js'
+import { isMrtOption } from '../../stack/netinet/ip_mroute/ip_mroute_var.js'
 import { rawClose, rawOpen } from '../../stack/netinet/raw.js'
 import { type ErrnoName, SysError } from '../../util/errno.js'
+import { IpProto } from '../../wire/inet/ipv4.js'
 import type { Caller } from '../kern/caller.js'
+import { IPPROTO_IP } from '../sys/socket.js'
 import type { NgSocket, RawPacket, RawSocket, SendOptions } from '../syscalls.js'
 import { bpfDescriptor } from './bpf_api.js'
 
@@ -34,7 +46,9 @@ export function rawSocket(c: Caller, protocol: number): RawSocket {
   return {
     send: (dst, payload, opts: SendOptions = {}) => {
       if (pcb.closed) throw new SysError('EBADF', 'sendto')
-      const ttl = opts.ttl ?? ip(v).defaultTtl
+      // The socket's multicast options (IP_MULTICAST_TTL/IF/LOOP) for a group, unless this send names its own.
+      const mo = dst >>> 28 === 0xe ? pcb.mopts : null
+      const ttl = opts.ttl ?? mo?.ttl ?? ip(v).defaultTtl
       if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new SysError('EINVAL', 'setsockopt')
       if (payload.length > 0xffff - 20) throw new SysError('EMSGSIZE', 'sendto')
       const src = (opts.src ?? 0) >>> 0
@@ -42,7 +56,7 @@ export function rawSocket(c: Caller, protocol: number): RawSocket {
         throw new SysError('EADDRNOTAVAIL', 'bind')
       // IP_MULTICAST_IF on a raw socket (what ospfd sets per interface): the group datagram leaves
       // there, from that address unless one was given.
-      const mif = (opts.multicastIf ?? 0) >>> 0
+      const mif = (opts.multicastIf ?? mo?.ifp?.addrs[0]?.addr ?? 0) >>> 0
       const mifa = mif !== 0 && dst >>> 28 === 0xe ? v.localIfa(mif) : undefined
       if (
         mif !== 0 &&
@@ -68,7 +82,7 @@ export function rawSocket(c: Caller, protocol: number): RawSocket {
         src: chosen,
         dontRoute: opts.dontRoute ?? false,
         mifp: mifa?.ifp ?? null,
-        mloop: opts.multicastLoop ?? true,
+        mloop: opts.multicastLoop ?? mo?.loop ?? true,
         opts: ipOpts,
         pcp,
       })
@@ -85,8 +99,46 @@ export function rawSocket(c: Caller, protocol: number): RawSocket {
         await pcb.wait.wait(left)
       }
     },
+    setsockopt: (level, name, value) => {
+      if (pcb.closed) throw new SysError('EBADF', 'setsockopt')
+      if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'setsockopt')
+      if (isMrtOption(name)) {
+        // rip_ctloutput: the privilege, an IGMP socket, then the module's hook if it is loaded.
+        c.priv(Priv.NETINET_MROUTE, 'setsockopt')
+        if (protocol !== IpProto.IGMP || !c.host.kld.loaded('ip_mroute'))
+          throw new SysError('EOPNOTSUPP', 'setsockopt')
+        mrouterSet(v, pcb, name, value as never)
+        return
+      }
+      if (!isMoption(name)) throw new SysError('ENOPROTOOPT', 'setsockopt')
+      if (typeof value === 'object' && !('multiaddr' in value)) throw new SysError('EINVAL', 'setsockopt')
+      // A jail sharing its parent's stack names interfaces only by its own addresses.
+      if (
+        jail !== null &&
+        name === IP_MULTICAST_IF &&
+        typeof value === 'number' &&
+        value !== 0 &&
+        !jail.ip4.includes(value >>> 0)
+      )
+        throw new SysError('EADDRNOTAVAIL', 'setsockopt')
+      const mo = pcb.mopts ?? new IpMoptions()
+      setMoption(v, mo, name, value)
+      pcb.mopts = mo
+    },
+    getsockopt: (level, name) => {
+      if (pcb.closed) throw new SysError('EBADF', 'getsockopt')
+      if (level !== IPPROTO_IP) throw new SysError('ENOPROTOOPT', 'getsockopt')
+      if (isMrtOption(name)) {
+        c.priv(Priv.NETINET_MROUTE, 'getsockopt')
+        if (!c.host.kld.loaded('ip_mroute')) throw new SysError('EOPNOTSUPP', 'getsockopt')
+        return mrouterGet(v, name)
+      }
+      return getMoption(pcb.mopts, name)
+    },
     close: () => {
       release()
+      mrouterSocketClosed(v, pcb)
+      freeMoptions(v, pcb.mopts)
       rawClose(v, pcb)
     },
   }

@@ -9,7 +9,10 @@
 
 import { Priv } from '../../jail/priv.js'
 import { MEM_COST } from '../../jail/racct.js'
-import { Route, RTF } from '../../stack/net/route/route.js'
+import { nhopIfa } from '../../stack/net/route/nhop.js'
+import { Route, type RouteTable, RTF } from '../../stack/net/route/route.js'
+import { RouteMonitor } from '../../stack/net/route/route_monitor.js'
+import { tmproutesUpdate } from '../../stack/net/route/route_temporal.js'
 import {
   type ArpEntryInfo,
   arpSet as llaAdd,
@@ -21,10 +24,17 @@ import {
 import { sourceFor } from '../../stack/netinet/ip/ip_output.js'
 import { rib6 } from '../../stack/netinet6/ip6/ip6.js'
 import { SysError } from '../../util/errno.js'
+import { formatIpv4 } from '../../wire/addr.js'
 import type { Caller } from '../kern/caller.js'
-import type { ArpInfo, RouteInfo, RouteSpec } from '../syscalls.js'
+import type { ArpInfo, NhgrpInfo, NhopInfo, RouteInfo, RouteMonitorFd, RouteSpec } from '../syscalls.js'
 
-function routeInfo(r: Route): RouteInfo {
+/** The first path of r's prefix in t (where a multipath route keeps its group). */
+function headOf(t: RouteTable, r: Route): Route | undefined {
+  return t.get(r.dst, r.prefixLen)
+}
+
+function routeInfo(r: Route, t?: RouteTable): RouteInfo {
+  const head = t === undefined ? undefined : headOf(t, r)
   return {
     dst: r.dst,
     prefixLen: r.prefixLen,
@@ -36,6 +46,10 @@ function routeInfo(r: Route): RouteInfo {
     mtu: r.mtu !== 0 ? r.mtu : r.ifp.mtu,
     use: r.use,
     weight: r.weight,
+    // The host clock starts at the boot, so the uptime second is also rmx_expire's time_second.
+    expire: r.expire,
+    nhIdx: r.nh?.idx ?? 0,
+    nhgIdx: head?.nhg?.idx ?? 0,
   }
 }
 
@@ -55,7 +69,7 @@ export function routeList(c: Caller): RouteInfo[] {
     .rt(c.fib)
     .list()
     .filter((r) => c.visibleRoute(r))
-    .map(routeInfo)
+    .map((r) => routeInfo(r, c.vnet.rt(c.fib)))
 }
 
 /**
@@ -64,6 +78,29 @@ export function routeList(c: Caller): RouteInfo[] {
  */
 export function routeGen(c: Caller): number {
   return c.vnet.rt(c.fib).gen + rib6(c.vnet, c.fib).gen
+}
+
+/**
+ * `-ifp IF` / `-ifa ADDR` (rt_getifa_fib): the interface and source address of a route not yet in a
+ * table. An -ifa must be one of our addresses (ENETUNREACH otherwise) and brings its interface; an
+ * -ifp takes the address on it that covers the gateway (ifaof_ifpforaddr), else its first one, and
+ * ENETUNREACH when it has none. An -ifp naming no interface is ignored, as its sockaddr_dl has no index.
+ */
+function pickIfa(c: Caller, r: Route, spec: RouteSpec, op: string): void {
+  const ifp = spec.ifp !== undefined ? c.vnet.ifByName(spec.ifp) : undefined
+  if (spec.ifa !== undefined) {
+    const own = c.vnet.localIfa(spec.ifa >>> 0)
+    if (own === undefined) throw new SysError('ENETUNREACH', op)
+    r.ifa = own
+    r.ifp = ifp ?? own.ifp
+    return
+  }
+  if (ifp === undefined) return
+  const toward = (r.flags & RTF.GATEWAY) !== 0 ? r.gateway : r.dst
+  const ifa = ifp.addrs.find((a) => (toward & a.mask) >>> 0 === a.net) ?? ifp.addrs[0]
+  if (ifa === undefined) throw new SysError('ENETUNREACH', op)
+  r.ifp = ifp
+  r.ifa = ifa
 }
 
 function buildRoute(c: Caller, spec: RouteSpec, op: string): Route {
@@ -75,6 +112,15 @@ function buildRoute(c: Caller, spec: RouteSpec, op: string): Route {
   if (spec.proto2) flags |= RTF.PROTO2
   if (spec.blackhole) flags |= RTF.BLACKHOLE
   if (spec.reject) flags |= RTF.REJECT
+  // Kept on the nexthop and shown (rt_flags), nothing in this kernel acts on them, as in FreeBSD 14.
+  if (spec.xresolve) flags |= RTF.XRESOLVE
+  if (spec.sticky) flags |= RTF.STICKY
+  // RTF_ANNOUNCE is RTF_PROTO2: `-proxy` marks the route for proxy ARP announcement.
+  if (spec.proxy) flags |= RTF.PROTO2
+  // RTV_MTU: a non-zero MTU is the administrator's (RTF_FIXEDMTU); 0 goes back to the interface's.
+  if (spec.mtu !== undefined && spec.mtu !== 0) flags |= RTF.FIXEDMTU
+  if (spec.expire !== undefined && (!Number.isFinite(spec.expire) || spec.expire < 0))
+    throw new SysError('EINVAL', op)
   if (spec.mtu !== undefined && (!Number.isInteger(spec.mtu) || spec.mtu < 0 || spec.mtu > 65535))
     throw new SysError('EINVAL', op)
   let r: Route
@@ -99,6 +145,14 @@ function buildRoute(c: Caller, spec: RouteSpec, op: string): Route {
     const lo = v.ifnets.find((i) => i.type === 'loop')!
     r = new Route(dst, prefixLen, 0, lo, lo.addrs[0] ?? null, flags)
   } else throw new SysError('EINVAL', op, 'gateway required')
+  pickIfa(c, r, spec, op)
+  if (spec.prefsrc !== undefined) {
+    // The route keeps its interface; only the source changes (nh_ifa), whose interface the
+    // nexthop then names as its address interface (netstat -oW's Addrif).
+    const own = v.localIfa(spec.prefsrc >>> 0)
+    if (own === undefined) throw new SysError('EINVAL', op, 'prefsrc is not a local address')
+    r.ifa = own
+  }
   if (spec.mtu !== undefined) r.mtu = spec.mtu
   if (spec.weight !== undefined) {
     // RTV_WEIGHT: 1..RT_MAX_WEIGHT (16,777,215).
@@ -106,6 +160,9 @@ function buildRoute(c: Caller, spec: RouteSpec, op: string): Route {
       throw new SysError('EINVAL', op)
     r.weight = spec.weight
   }
+  // RTV_EXPIRE: rmx_expire is a time_second; the host clock's epoch is its boot, so it is also the
+  // uptime second (set_nhop_expire_from_info's conversion is the identity here).
+  if (spec.expire !== undefined && spec.expire > 0) r.expire = Math.floor(spec.expire)
   return r
 }
 
@@ -118,7 +175,35 @@ export function routeAdd(c: Caller, spec: RouteSpec): void {
   if (spec.proto1 === true && spec.nostatic === true && t.get(r.dst, r.prefixLen) !== undefined)
     throw new SysError('EEXIST', 'RTM_ADD')
   c.charge('memoryuse', MEM_COST.route, 'RTM_ADD', 'ENOBUFS')
-  t.add(r)
+  asCaller(c, t, () => t.add(r))
+  tmproutesUpdate(c.vnet, t, r)
+}
+
+/** Run a table change on the caller's behalf: its listeners see the caller's pid as the origin. */
+function asCaller(c: Caller, t: RouteTable, fn: () => void): void {
+  t.origin = Math.max(0, c.pid)
+  try {
+    fn()
+  } finally {
+    t.origin = 0
+  }
+}
+
+/**
+ * A routing-socket listener (the netlink route group, which spans the FIBs): the changes to routes
+ * the caller may see in any of the vnet's tables, from now on. Closing it stops the events.
+ */
+export function routeMonitor(c: Caller): RouteMonitorFd {
+  const tables = [...c.vnet.rtables]
+  const m = new RouteMonitor(
+    (r) => c.visibleRoute(r),
+    (x) => {
+      for (const t of tables) t.unwatch(x)
+    },
+    () => c.host.clock.now(),
+  )
+  for (const t of tables) t.watch(m)
+  return m
 }
 
 export function routeChange(c: Caller, spec: RouteSpec): void {
@@ -126,10 +211,14 @@ export function routeChange(c: Caller, spec: RouteSpec): void {
   const old = c.vnet.rt(c.fib).get(spec.dst, spec.prefixLen)
   if (old === undefined) throw new SysError('ESRCH', 'RTM_CHANGE')
   const r = buildRoute(c, spec, 'RTM_CHANGE')
+  const t = c.vnet.rt(c.fib)
   old.gateway = r.gateway
-  c.vnet.rt(c.fib).rebind(old, r.ifp, r.ifa)
   old.flags = r.flags
   old.mtu = r.mtu
+  old.expire = r.expire
+  // Re-binding re-links the nexthop from the fields just set (and regroups the prefix).
+  asCaller(c, t, () => t.rebind(old, r.ifp, r.ifa))
+  tmproutesUpdate(c.vnet, t, old)
 }
 
 export function routeDelete(c: Caller, dst: number, prefixLen: number, gateway?: number): void {
@@ -143,20 +232,16 @@ export function routeDelete(c: Caller, dst: number, prefixLen: number, gateway?:
   if (gateway !== undefined && (head.flags & RTF.GATEWAY) !== 0) {
     const p = t.pathVia(head, gateway >>> 0)
     if (p === undefined) throw new SysError('ESRCH', 'RTM_DELETE')
-    t.remove(p)
+    asCaller(c, t, () => t.remove(p))
     return
   }
-  for (let p: Route | null = head; p !== null; ) {
-    const next: Route | null = p.mpNext
-    t.remove(p)
-    p = next
-  }
+  asCaller(c, t, () => t.removePrefix(head))
 }
 
 export function routeGet(c: Caller, dst: number): RouteInfo & { ifAddr: number } {
   const r = c.vnet.rt(c.fib).lookup(dst >>> 0)
   if (r === null || !c.visibleRoute(r)) throw new SysError('ESRCH', 'RTM_GET')
-  return { ...routeInfo(r), ifAddr: sourceFor(r) }
+  return { ...routeInfo(r, c.vnet.rt(c.fib)), ifAddr: sourceFor(r) }
 }
 
 export function sourceAddr(c: Caller, dst: number): number {
@@ -170,8 +255,91 @@ export function routeFlush(c: Caller): RouteInfo[] {
     .rt(c.fib)
     .list()
     .filter((r) => (r.flags & RTF.GATEWAY) !== 0)
-  for (const r of gone) c.vnet.rt(c.fib).remove(r)
-  return gone.map(routeInfo)
+  const t = c.vnet.rt(c.fib)
+  asCaller(c, t, () => {
+    for (const r of gone) t.remove(r)
+  })
+  return gone.map((r) => routeInfo(r))
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b]
+  return a
+}
+
+/**
+ * NET_RT_NHOP: the nexthops of the caller's FIB by index, each with what uses it. Its reference count
+ * is FreeBSD's: one per route using it alone, one per group holding it, and one more while a route
+ * uses it alone (the lookup algorithm's own reference); a jail sharing the stack sees only the
+ * nexthops of the routes it may see.
+ */
+export function nhopList(c: Caller): NhopInfo[] {
+  const t = c.vnet.rt(c.fib)
+  const byIdx = new Map<number, { info: NhopInfo; single: number; groups: Set<number> }>()
+  for (const r of t.list()) {
+    if (r.nh === null || !c.visibleRoute(r)) continue
+    let e = byIdx.get(r.nh.idx)
+    if (e === undefined) {
+      const gw = (r.flags & RTF.GATEWAY) !== 0
+      const { ifa, aifp } = nhopIfa(r)
+      const addrIf = aifp !== r.ifp.index ? (c.vnet.ifnets.find((i) => i.index === aifp)?.name ?? '') : ''
+      const info: NhopInfo = {
+        idx: r.nh.idx,
+        type: gw ? 'v4/gw' : 'v4/resolve',
+        ifa,
+        gateway: gw ? r.gateway : 0,
+        gatewayIsAddr: gw,
+        flags: r.flags & ~RTF.UP,
+        use: 0,
+        mtu: r.mtu !== 0 ? r.mtu : r.ifp.mtu,
+        ifName: r.ifp.name,
+        addrIfName: addrIf,
+        refcnt: 0,
+      }
+      e = { info, single: 0, groups: new Set() }
+      byIdx.set(r.nh.idx, e)
+    }
+    e.info.use += r.use
+    const g = headOf(t, r)?.nhg
+    if (g !== null && g !== undefined) e.groups.add(g.idx)
+    else e.single++
+  }
+  return [...byIdx.values()]
+    .map((e) => ({ ...e.info, refcnt: e.single + e.groups.size + (e.single > 0 ? 1 : 0) }))
+    .sort((a, b) => a.idx - b.idx)
+}
+
+/**
+ * NET_RT_NHGRP: the nexthop groups of the caller's FIB by index. A path's slots in the dataplane
+ * array are its weight over the weights' common divisor; the group's reference count is one per
+ * prefix using it and one for the lookup algorithm.
+ */
+export function nhgrpList(c: Caller): NhgrpInfo[] {
+  const t = c.vnet.rt(c.fib)
+  const byIdx = new Map<number, NhgrpInfo>()
+  for (const head of t.list()) {
+    const g = head.nhg
+    if (g === null || !c.visibleRoute(head)) continue
+    const known = byIdx.get(g.idx)
+    if (known !== undefined) {
+      known.refcnt++
+      continue
+    }
+    const paths: Route[] = []
+    for (let p: Route | null = head; p !== null; p = p.mpNext) paths.push(p)
+    const d = paths.reduce((a, p) => gcd(a, p.weight), 0) || 1
+    const members = paths
+      .map((p) => ({
+        nhIdx: p.nh?.idx ?? 0,
+        weight: p.weight,
+        slots: p.weight / d,
+        gateway: (p.flags & RTF.GATEWAY) !== 0 ? formatIpv4(p.gateway) : `${p.ifp.name}/resolve`,
+        ifName: p.ifp.name,
+      }))
+      .sort((a, b) => a.nhIdx - b.nhIdx)
+    byIdx.set(g.idx, { idx: g.idx, refcnt: 2, members })
+  }
+  return [...byIdx.values()].sort((a, b) => a.idx - b.idx)
 }
 
 /** Our own addresses, which FreeBSD lists as permanent entries (in_lltable's local entries). */

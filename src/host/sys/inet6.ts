@@ -5,6 +5,8 @@
  * 16-byte arrays; link-scoped ones travel with a scope id (the interface index), as sin6_scope_id.
  */
 
+import type { Mf6cCtl, Mif6Ctl } from '../../stack/netinet6/ip6_mroute/ip6_mroute_var.js'
+
 export interface In6AddrInfo {
   addr: Uint8Array
   prefixLen: number
@@ -50,6 +52,14 @@ export interface Route6Spec {
   proto1?: boolean
   /** Without RTF_STATIC: a route a daemon learned rather than one configured. */
   nostatic?: boolean
+  /** `-mtu N` (RTF_FIXEDMTU when non-zero), `-weight N`, `-expire T` (a time_second), as for IPv4. */
+  mtu?: number
+  weight?: number
+  expire?: number
+  /** `-xresolve`, `-sticky`, `-proxy` (RTF_PROTO2), kept and shown. */
+  xresolve?: boolean
+  sticky?: boolean
+  proxy?: boolean
 }
 
 export interface NdpInfo {
@@ -132,9 +142,23 @@ export interface Raw6Socket {
   recv(timeoutNs: number): Promise<Raw6Packet | null>
   /**
    * IPPROTO_IPV6 options: IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP (a struct ipv6_mreq), IPV6_MULTICAST_*,
-   * and IPV6_CHECKSUM (the checksum's offset, -1 for none; not for ICMPv6, whose is fixed).
+   * and IPV6_CHECKSUM (the checksum's offset, -1 for none; not for ICMPv6, whose is fixed). On an
+   * ICMPv6 socket the IPv6 multicast routing options (with the ip6_mroute module and
+   * PRIV_NETINET_MROUTE; EOPNOTSUPP without the module): MRT6_INIT (1), MRT6_DONE, MRT6_ADD_MIF
+   * (struct mif6ctl), MRT6_DEL_MIF (a mif number), MRT6_ADD_MFC / MRT6_DEL_MFC (struct mf6cctl),
+   * MRT6_PIM; the kernel's upcalls then arrive on recv as a struct mrt6msg (the packet's IPv6 header
+   * with im6_mbz 0 at byte 1, im6_msgtype at 2, im6_mif at 3).
    */
-  setsockopt(level: number, name: number, value: number | { multiaddr6: Uint8Array; ifindex: number }): void
+  setsockopt(
+    level: number,
+    name: number,
+    value: number | { multiaddr6: Uint8Array; ifindex: number } | Mif6Ctl | Mf6cCtl,
+  ): void
+  /**
+   * getsockopt(2) at IPPROTO_IPV6: IPV6_MULTICAST_IF/HOPS/LOOP, and MRT6_PIM for the multicast
+   * router's socket (EACCES from any other, EOPNOTSUPP without ip6_mroute).
+   */
+  getsockopt(level: number, name: number): number
   close(): void
 }
 
@@ -169,6 +193,8 @@ export interface Inet6Syscalls {
   setNdFlags(ifName: string, set: number, clear: number): void
   routeList(): Route6Info[]
   routeAdd(spec: Route6Spec): void
+  /** RTM_CHANGE: the prefix's route (every path of it) becomes the one spec describes; ESRCH when none. */
+  routeChange(spec: Route6Spec): void
   /** With a gateway only that path of a multipath route goes; without one, the whole route. */
   routeDelete(dst: Uint8Array, prefixLen: number, scopeId?: number, gateway?: Uint8Array): void
   /** RTM_GET: the route a packet to dst takes, with the source address it would get. */

@@ -5,6 +5,7 @@
  */
 
 import type { IpMreq } from '../../stack/netinet/in_mcast.js'
+import type { MfcCtl, VifCtl } from '../../stack/netinet/ip_mroute/ip_mroute_var.js'
 import type { RawDatagram } from '../../stack/netinet/raw.js'
 import type { TcpInfo } from '../../stack/netinet/tcp/tcp_usrreq.js'
 import type { Ipv6Mreq } from '../../stack/netinet6/mld6/in6_mcast.js'
@@ -37,8 +38,22 @@ export interface RawSocket {
    * address chosen. Throws SysError (EHOSTUNREACH, ENETUNREACH, EMSGSIZE, ENOBUFS, EHOSTDOWN ...).
    */
   send(dst: number, payload: Uint8Array, opts?: SendOptions): number
-  /** Next datagram of this protocol received by the vnet, or null after timeoutNs. */
+  /**
+   * Next datagram of this protocol received by the vnet, or null after timeoutNs. The multicast
+   * routing socket also gets the kernel's upcalls here: a struct igmpmsg (the datagram's IP header
+   * with im_msgtype at byte 8, a zero byte 9 where the protocol was, im_vif at byte 10).
+   */
   recv(timeoutNs: number): Promise<RawPacket | null>
+  /**
+   * setsockopt(2) at level IPPROTO_IP: IP_MULTICAST_IF/TTL/LOOP and IP_ADD/DROP_MEMBERSHIP (struct
+   * ip_mreq(n)) as on UDP sockets, and on an IPPROTO_IGMP socket the multicast routing options of
+   * multicast(4): MRT_INIT (1), MRT_DONE, MRT_ADD_VIF (struct vifctl), MRT_DEL_VIF (a vif number),
+   * MRT_ADD_MFC / MRT_DEL_MFC (struct mfcctl), MRT_ASSERT, MRT_API_CONFIG. Those need the
+   * ip_mroute module (EOPNOTSUPP without it) and PRIV_NETINET_MROUTE. Throws SysError, changing nothing.
+   */
+  setsockopt(level: number, name: number, value: number | IpMreq | VifCtl | MfcCtl): void
+  /** getsockopt(2): the multicast options, and MRT_VERSION / MRT_ASSERT / MRT_API_SUPPORT / MRT_API_CONFIG. */
+  getsockopt(level: number, name: number): number
   close(): void
 }
 
@@ -69,8 +84,11 @@ export interface DivertSocket {
   close(): void
 }
 
-/** `carp` only while the carp module is loaded (ENOENT otherwise, as its sysctl is then absent). */
-export type ProtoName = 'ip' | 'icmp' | 'igmp' | 'arp' | 'udp' | 'tcp' | 'carp'
+/**
+ * `carp` only while the carp module is loaded, `mroute` (struct mrtstat) only while ip_mroute is
+ * (ENOENT otherwise, as their sysctls are then absent).
+ */
+export type ProtoName = 'ip' | 'icmp' | 'igmp' | 'arp' | 'udp' | 'tcp' | 'carp' | 'mroute'
 
 export const AF_INET = 2
 

@@ -22,6 +22,8 @@ export const IFF = {
   RUNNING: 0x40,
   NOARP: 0x80,
   PROMISC: 0x100,
+  /** Receiving every multicast frame (if_allmulti: a multicast router's vifs). */
+  ALLMULTI: 0x200,
   SIMPLEX: 0x800,
   MULTICAST: 0x8000,
 } as const

@@ -83,8 +83,10 @@ export const Slot = {
   GENEVE: 19,
   CARP: 20,
   IGMP: 21,
+  MROUTE: 22,
+  MROUTE6: 23,
 } as const
-const SLOTS = 22
+const SLOTS = 24
 
 /**
  * A protocol's per-vnet state: constructor, destructor and sysctls (FreeBSD's VNET_SYSINIT /

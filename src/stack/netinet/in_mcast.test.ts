@@ -146,4 +146,41 @@ describe('IPv4 multicast sockets', () => {
       'EOPNOTSUPP',
     )
   })
+
+  test('an interface leaving the vnet takes the memberships of its sockets with it (in_pcbpurgeif0): none is found when it comes back', async () => {
+    const net: Net = guard.track(pairNet(9))
+    const b = net.sys('b')
+    const name = net.ifName(0, 'b')
+    const G = ip('239.1.2.3')
+    const stale = udp(b, 5000)
+    stale.setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP, { multiaddr: G, interface: B })
+    stale.setsockopt(IPPROTO_IP, IP_MULTICAST_IF, B)
+    assert.ok(b.ifInetGroups(name).includes(G))
+    // Out to the host and back into b, configured again.
+    net.root.ifReclaimFromJail(name, 'b')
+    net.root.ifMoveToJail(name, 'b')
+    b.ifAddAddr(name, B, 24)
+    b.ifSetUp(name, true)
+    assert.ok(!b.ifInetGroups(name).includes(G))
+    // The socket sends by route again and is no member anywhere.
+    assert.equal(stale.getsockopt(IPPROTO_IP, IP_MULTICAST_IF), 0)
+    assert.equal(
+      errnoOf(() => stale.setsockopt(IPPROTO_IP, IP_DROP_MEMBERSHIP, { multiaddr: G, interface: B })),
+      'EADDRNOTAVAIL',
+    )
+    const fresh = udp(b, 5000)
+    fresh.setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP, { multiaddr: G, interface: B })
+    const tx = udp(net.sys('a'), 5000)
+    tx.setsockopt(IPPROTO_IP, IP_MULTICAST_IF, A)
+    tx.sendto(text('after'), { addr: G, port: 5000 })
+    await net.sleep(1e6)
+    assert.equal(await next(fresh), 'after')
+    assert.equal(await next(stale), null)
+    // Closing the old socket leaves nothing the new one holds.
+    stale.close()
+    assert.ok(b.ifInetGroups(name).includes(G))
+    tx.sendto(text('still'), { addr: G, port: 5000 })
+    await net.sleep(1e6)
+    assert.equal(await next(fresh), 'still')
+  })
 })

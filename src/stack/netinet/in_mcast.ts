@@ -17,6 +17,7 @@ import { IFF, type Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route/route.js'
 import type { Vnet } from '../net/vnet.js'
 import { igmpJoinGroup, igmpLeaveGroup } from './igmp/igmp.js'
+import type { Inpcb } from './in_pcb.js'
 
 /** netinet/in.h option names (level IPPROTO_IP). */
 export const IP_MULTICAST_IF = 9
@@ -151,6 +152,28 @@ export function freeMoptions(v: Vnet, mo: IpMoptions | null): void {
   for (let i = 0; i < mo.groups.length; i++) igmpLeaveGroup(mo.ifps[i]!, mo.groups[i]!, v)
   mo.groups.length = 0
   mo.ifps.length = 0
+}
+
+/**
+ * in_pcbpurgeif0 over the given sockets (in_ifdetach passes the vnet's UDP ones): ifp is leaving its vnet
+ * (moved to another jail, or destroyed). A socket stops sending through it (IP_MULTICAST_IF goes
+ * back to choosing by route) and leaves every group it joined there, so no membership follows the
+ * interface away or is found again when it comes back.
+ */
+export function inPcbPurgeIf(pcbs: Iterable<Inpcb>, ifp: Ifnet): void {
+  const v = ifp.vnet
+  for (const pcb of pcbs) {
+    const mo = pcb.mopts
+    if (mo === null) continue
+    if (mo.ifp === ifp) mo.ifp = null
+    for (let i = 0; i < mo.groups.length; )
+      if (mo.ifps[i] === ifp) {
+        const group = mo.groups[i]!
+        mo.groups.splice(i, 1)
+        mo.ifps.splice(i, 1)
+        igmpLeaveGroup(ifp, group, v)
+      } else i++
+  }
 }
 
 export function isMoption(name: number): boolean {

@@ -13,13 +13,15 @@ import { arpIfInit, garpIfDetach, garpStop } from './arp/arp_garp.js'
 import { icmpModule } from './icmp.js'
 import { igmpIfDetach } from './igmp/igmp.js'
 import { igmpModule } from './igmp/igmp_sysctl.js'
+import { inPcbPurgeIf } from './in_mcast.js'
 import { ipModule } from './ip/ip.js'
 import { ipInput } from './ip/ip_input.js'
 import { ipOutput } from './ip/ip_output.js'
 import { reassModule } from './ip/ip_reass.js'
+import { mrouteIfDetach, mrouteModule } from './ip_mroute/ip_mroute.js'
 import { rawModule } from './raw.js'
 import { tcpModule } from './tcp/tcp_sysctl.js'
-import { udpModule } from './udp.js'
+import { type UdpVnet, udpModule } from './udp.js'
 import { udpTunnel4 } from './udp_tunnel.js'
 
 /** Every inet module, in initialisation order (destroyed in reverse). */
@@ -30,6 +32,7 @@ export const INET_MODULES: readonly VnetModule<unknown>[] = [
   igmpModule,
   reassModule,
   rawModule,
+  mrouteModule,
   udpModule,
   tcpModule,
 ] as VnetModule<unknown>[]
@@ -60,8 +63,12 @@ export function inetAttach(d: Domains): void {
       for (const a of ifp.addrs) if (a.carp === null) arpAnnounce(ifp, a.addr)
   })
   d.onDeparture((ifp) => {
+    // in_ifdetach: the sockets' memberships first, then the interface's own IGMP state.
+    const us = ifp.vnet.slots[udpModule.slot] as UdpVnet | undefined
+    if (us !== undefined) inPcbPurgeIf(us.pcbs.all(), ifp)
     garpIfDetach(ifp)
     arpIfDetach(ifp)
     igmpIfDetach(ifp)
+    mrouteIfDetach(ifp)
   })
 }

@@ -14,10 +14,12 @@ import {
   in6IsMulticast,
   in6IsUnspecified,
   in6IsV4Mapped,
+  in6PrefixEq,
   in6SolicitedNode,
 } from '../../wire/inet6/in6_addr.js'
 import { IFF, type Ifnet } from '../net/ifnet.js'
 import { RTF } from '../net/route/route.js'
+import type { Vnet } from '../net/vnet.js'
 import { type Rib6, Route6 } from './in6_fib/in6_rtable.js'
 import { IN6_IFF, In6Ifaddr, ND6_IFF } from './in6_var.js'
 import { in6if, ip6, rib6 } from './ip6/ip6.js'
@@ -28,6 +30,20 @@ import { nd6DadStart, nd6DadStop } from './nd6/nd6_nbr.js'
 export function in6Find(ifp: Ifnet, addr: Uint8Array): In6Ifaddr | undefined {
   const ii = ifp.inet6 as { addrs: In6Ifaddr[] } | null
   return ii?.addrs.find((a) => in6Eq(a.addr, 0, addr, 0))
+}
+
+/**
+ * in6_localaddr: whether addr is "on a local network": the loopback address, a link-local address,
+ * or inside the prefix of any of the vnet's inet6 addresses (not only one of them).
+ */
+export function in6Localaddr(v: Vnet, addr: Uint8Array): boolean {
+  if (in6IsLoopback(addr) || in6IsLinkLocal(addr)) return true
+  for (const ifp of v.ifnets) {
+    const ii = ifp.inet6 as { addrs: In6Ifaddr[] } | null
+    if (ii === null) continue
+    for (const ia of ii.addrs) if (in6PrefixEq(addr, 0, ia.addr, 0, ia.prefixLen)) return true
+  }
+  return false
 }
 
 /** The routes an address brings: itself through lo0 and its prefix through its interface. */

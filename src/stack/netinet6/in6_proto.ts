@@ -10,6 +10,7 @@ import { EtherType } from '../../wire/link/ethernet.js'
 import type { Domains } from '../net/domain.js'
 import type { Ifnet } from '../net/ifnet.js'
 import type { VnetModule } from '../net/vnet.js'
+import { type UdpVnet, udpModule } from '../netinet/udp.js'
 import { udpTunnel6 } from '../netinet/udp_tunnel.js'
 import { frag6Module } from './frag6/frag6_reass.js'
 import { icmp6Module } from './icmp6.js'
@@ -19,10 +20,12 @@ import { type In6Ifinfo, ND6_IFF } from './in6_var.js'
 import { ip6Module } from './ip6/ip6.js'
 import { ip6Input } from './ip6/ip6_input.js'
 import { ip6Output } from './ip6/ip6_output.js'
+import { mroute6IfDetach, mroute6Module } from './ip6_mroute/ip6_mroute.js'
+import { in6MoptionsPurgeIf } from './mld6/in6_mcast.js'
 import { nd6IfDetach, nd6Module } from './nd6/nd6.js'
 import { nd6GrandLladdr } from './nd6/nd6_grand.js'
 import { nd6RtrIfDetach } from './nd6/nd6_rtr.js'
-import { raw6Module } from './raw_ip6.js'
+import { type Raw6Vnet, raw6Module } from './raw_ip6.js'
 
 /** Every inet6 module, in initialisation order (destroyed in reverse). */
 export const INET6_MODULES: readonly VnetModule<unknown>[] = [
@@ -31,9 +34,18 @@ export const INET6_MODULES: readonly VnetModule<unknown>[] = [
   icmp6Module,
   frag6Module,
   raw6Module,
+  mroute6Module,
 ] as VnetModule<unknown>[]
 
 function ifDeparture(ifp: Ifnet): void {
+  // in6_ifdetach: in6_pcbpurgeif0 over the UDP and raw sockets before the interface's own state.
+  const v = ifp.vnet
+  const us = v.slots[udpModule.slot] as UdpVnet | undefined
+  if (us !== undefined)
+    for (const p of us.pcbs.all()) if (p.mopts6 !== null) in6MoptionsPurgeIf(p.mopts6, ifp)
+  const rs = v.slots[raw6Module.slot] as Raw6Vnet | undefined
+  if (rs !== undefined) for (const p of rs.pcbs) if (p.mo !== null) in6MoptionsPurgeIf(p.mo, ifp)
+  mroute6IfDetach(ifp)
   if (ifp.inet6 === null) return
   nd6RtrIfDetach(ifp)
   nd6IfDetach(ifp)

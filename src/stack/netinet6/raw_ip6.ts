@@ -169,3 +169,23 @@ export function rip6Input(
   }
   return any
 }
+
+/**
+ * socket_send6 for ip6_mroute's upcalls: a struct mrt6msg (`msg`, the packet's IPv6 header with the
+ * message type and mif written over its first bytes) queued to the daemon's socket. False when its
+ * receive queue is full (the caller counts mrt6s_upq_sockfull).
+ */
+export function rip6Upcall(v: Vnet, pcb: Raw6Pcb, msg: Uint8Array, ifName: string): boolean {
+  if (pcb.closed || pcb.queue.length >= RAW6_QUEUE_MAX) return false
+  pcb.queue.push({
+    data: msg,
+    src: msg.subarray(8, 24),
+    dst: msg.subarray(24, 40),
+    hlim: 0,
+    scopeId: 0,
+    time: v.env.clock.now(),
+    ifName,
+  })
+  pcb.wait.wakeAll()
+  return true
+}

@@ -79,6 +79,11 @@ const SETTLE_QUIET_NS = 10e9
  * broadcast network elect no DR and so install nothing — a table that has not moved yet.
  */
 const SETTLE_QUIET_OSPF_NS = 60e9
+/**
+ * With isisd: longer than lsp-gen-interval (30 s, as FRR's): the LSPs that name the first
+ * adjacencies wait that long after the first ones (isis_engine.ts), so tables stay empty until then.
+ */
+const SETTLE_QUIET_ISIS_NS = 40e9
 const SETTLE_STEP_NS = 1e9
 const SETTLE_MAX_NS = 300e9
 
@@ -205,7 +210,12 @@ export class Lab {
     let last = fingerprint()
     let quiet = 0
     const ospf = (n: (typeof routed)[number]) => n.daemons?.includes('ospfd') || n.daemons?.includes('ospf6d')
-    const need = routed.some(ospf) ? SETTLE_QUIET_OSPF_NS : SETTLE_QUIET_NS
+    const isis = (n: (typeof routed)[number]) => n.daemons?.includes('isisd')
+    const need = routed.some(ospf)
+      ? SETTLE_QUIET_OSPF_NS
+      : routed.some(isis)
+        ? SETTLE_QUIET_ISIS_NS
+        : SETTLE_QUIET_NS
     for (let waited = 0; waited < SETTLE_MAX_NS && quiet < need; waited += SETTLE_STEP_NS) {
       await sys.nanosleep(SETTLE_STEP_NS)
       const now = fingerprint()

@@ -147,6 +147,7 @@ test('ndp -an, ndp -s, ndp -d', async () => {
     `${SETUP}sleep 3
 jexec a ping -6 -c 1 2001:db8::2 > /dev/null
 jexec a ndp -an | grep 2001:db8::2
+jexec a ndp -an | grep 'db8::1 '
 jexec a ndp -s 2001:db8::9 02:00:00:00:00:99
 jexec a ndp -an | grep 2001:db8::9
 jexec a ndp -d 2001:db8::9
@@ -154,6 +155,9 @@ jexec a ndp -d 2001:db8::9; echo status=$?
 jexec a ndp -an | head -1`,
   )
   assert.match(r.out, /^2001:db8::2 {26}02:[0-9a-f:]{14} epair0a [0-9hms]+ +R \n/)
+  // Our own address: in6_lltable_alloc makes every LLE_STATIC entry (LLE_IFADDR included)
+  // ND6_LLINFO_REACHABLE, so FreeBSD's ndp prints state R and no router flag.
+  assert.match(r.out, /\n2001:db8::1 {26}02:[0-9a-f:]{14} epair0a permanent R \n/)
   assert.match(r.out, /\n2001:db8::9 {26}02:00:00:00:00:99 epair0a permanent R \n/)
   // FreeBSD 14's ndp ignores delete()'s result: a missing entry is a warning, exit 0.
   assert.match(r.out, /\n2001:db8::9 \(2001:db8::9\) deleted\nstatus=0\n/)

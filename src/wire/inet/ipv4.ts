@@ -158,22 +158,24 @@ export class Ipv4View extends WireView {
    * TTL is already 0: the caller sends time-exceeded for TTL <= 1 instead of forwarding.
    */
   decrementTtl(): void {
-    const b = this.buf
-    const o = this.off
-    const ttl = b[o + 8]!
-    if (ttl === 0) return
-    // RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), folded in place: the sum of three 16-bit words
-    // needs two folds, never fold()'s general loop (a forwarded packet's hottest arithmetic).
-    const oldWord = (ttl << 8) | b[o + 9]!
-    b[o + 8] = ttl - 1
-    let sum =
-      (~((b[o + 10]! << 8) | b[o + 11]!) & 0xffff) + (~oldWord & 0xffff) + ((oldWord - 0x100) & 0xffff)
-    sum = (sum & 0xffff) + (sum >>> 16)
-    sum = (sum & 0xffff) + (sum >>> 16)
-    const c = ~sum & 0xffff
-    b[o + 10] = c >>> 8
-    b[o + 11] = c
+    ipv4DecrementTtl(this.buf, this.off)
   }
+}
+
+/** The TTL of the header at b[o] down by one (not below 0), its checksum updated incrementally. */
+export function ipv4DecrementTtl(b: Uint8Array, o: number): void {
+  const ttl = b[o + 8]!
+  if (ttl === 0) return
+  // RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), folded in place: the sum of three 16-bit words
+  // needs two folds, never fold()'s general loop (a forwarded packet's hottest arithmetic).
+  const oldWord = (ttl << 8) | b[o + 9]!
+  b[o + 8] = ttl - 1
+  let sum = (~((b[o + 10]! << 8) | b[o + 11]!) & 0xffff) + (~oldWord & 0xffff) + ((oldWord - 0x100) & 0xffff)
+  sum = (sum & 0xffff) + (sum >>> 16)
+  sum = (sum & 0xffff) + (sum >>> 16)
+  const c = ~sum & 0xffff
+  b[o + 10] = c >>> 8
+  b[o + 11] = c
 }
 
 export interface Ipv4Repr {

@@ -7,8 +7,8 @@
  * the cases is the userland runner's job (usr.bin/atf/kyua.ts).
  */
 
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { Host } from '../../../host/host.js'
 import { makePrograms } from '../../../userland/programs.js'
 import { dirname } from '../../../userland/usr.bin/atf/atf_sh.js'
@@ -17,10 +17,25 @@ import { VNET_SUBR, vnetSubrPaths } from '../../../userland/usr.bin/atf/vnet_sub
 import { nodeClockDriver } from '../clock_driver.js'
 import { fileError } from '../errors.js'
 
-/** The modules of FreeBSD's test-image loader.conf that VirtNet builds. */
-const ATF_PRELOAD: readonly string[] = ['carp']
+/**
+ * The modules of FreeBSD's test-image loader.conf that VirtNet builds: the tests probe for them
+ * with `kldstat -q -m` (carp.sh, if_geneve.sh's multicast cases for ip_mroute and ip6_mroute) and
+ * skip without.
+ */
+const ATF_PRELOAD: readonly string[] = ['carp', 'ip_mroute', 'ip6_mroute']
 
 export const ATF_USAGE = 'virtnet atf [-l] [-v] [-x var=value ...] [--seed N] FILE.sh [CASE ...]'
+
+/** The `*.subr` files next to a test program, by path with their text (none when unreadable). */
+function siblingSubrs(dir: string): Array<[string, string]> {
+  try {
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.subr') && n !== 'vnet.subr')
+      .map((n) => [join(dir, n), readFileSync(join(dir, n), 'utf8')])
+  } catch {
+    return []
+  }
+}
 
 export async function mainAtf(args: string[], fail: (msg: string) => never): Promise<number> {
   let list = false
@@ -59,7 +74,9 @@ export async function mainAtf(args: string[], fail: (msg: string) => never): Pro
     return 1
   }
   const program = resolve(file)
-  const files = new Map(vnetSubrPaths(dirname(program)).map((p) => [p, VNET_SUBR] as const))
+  const files = new Map<string, string>(vnetSubrPaths(dirname(program)).map((p) => [p, VNET_SUBR] as const))
+  // The program's own helpers beside it (sbin/route/tests/utils.subr), read as the program is.
+  for (const [path, body] of siblingSubrs(dirname(program))) files.set(path, body)
   const programs = makePrograms()
   const newMachine = (): AtfMachine => {
     const host = new Host(nodeClockDriver(), { clock: 'virtual', seed, hostname: 'atf' })

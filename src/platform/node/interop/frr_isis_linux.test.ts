@@ -46,6 +46,8 @@ router isis 1
       ' isis passive',
       'exit',
       'router isis 1',
+      // Ours holds back its LSPs the same way (isis_engine.ts): the same interval on both sides.
+      ' lsp-gen-interval 1',
       ' net 49.0001.0000.0000.0001.00',
     ])
     let up = 0

@@ -23,6 +23,8 @@ import { ADDR_BCAST, ADDR_LOCAL, type Vnet } from '../../net/vnet.js'
 import { stfInput } from '../../netinet6/if_stf.js'
 import { icmpError, icmpInput } from '../icmp.js'
 import { igmpInput } from '../igmp/igmp_input.js'
+import { ipMforward } from '../ip_mroute/ip_mforward.js'
+import { mrouterOf } from '../ip_mroute/ip_mroute_var.js'
 import { rawInput } from '../raw.js'
 import { tcpInput } from '../tcp/tcp_input.js'
 import { udpInput } from '../udp.js'
@@ -129,13 +131,12 @@ function ipInputOn(v: Vnet, ifp: Ifnet, m: Mbuf, dst: number, via: number): void
   // The vnet-wide broadcast set first: a forwarded packet then never walks the interface's aliases.
   // A group datagram is ours on any interface; the transport keeps it only for sockets that joined
   // the group there (ip_input's "assume the packet is for us" for IN_MULTICAST without mrouting).
+  if (dst >>> 28 === 0xe) {
+    ipInputMulticast(v, ifp, m)
+    return
+  }
   const cls = v.addrClass(dst)
-  if (
-    (cls & ADDR_LOCAL) !== 0 ||
-    dst === -1 ||
-    dst >>> 28 === 0xe ||
-    ((cls & ADDR_BCAST) !== 0 && ifBroadcast(ifp, dst))
-  ) {
+  if ((cls & ADDR_LOCAL) !== 0 || dst === -1 || ((cls & ADDR_BCAST) !== 0 && ifBroadcast(ifp, dst))) {
     ipLocal(v, ifp, m)
     return
   }
@@ -156,6 +157,32 @@ function ipInputOn(v: Vnet, ifp: Ifnet, m: Mbuf, dst: number, via: number): void
     return
   }
   ipForward(v, ifp, m, via)
+}
+
+/**
+ * A group datagram: while a multicast routing daemon runs (ip_mroute), the forwarding function
+ * sees it first and may have it dropped; then it is ours, the transport keeping it only for sockets
+ * that joined the group there. RFC 3927 §2.7: nothing from 169.254/16 is forwarded; and what this
+ * host sent itself was offered to the forwarding function by ip_output already.
+ */
+function ipInputMulticast(v: Vnet, ifp: Ifnet, m: Mbuf): void {
+  const s = mrouterOf(v)
+  if (s !== null) {
+    const b = m.data
+    const o = m.off
+    const src = (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!
+    if (src >>> 16 !== 0xa9fe && (v.addrClass(src) & ADDR_LOCAL) === 0) {
+      const st = ip(v).stats
+      if (ipMforward(s, ifp, m) !== 0) {
+        st.ips_cantforward++
+        v.env.pool.put(m)
+        return
+      }
+      // The daemon hears every IGMP message through its raw socket; the rest counts as forwarded.
+      if (b[o + 9] !== IpProto.IGMP) st.ips_forward++
+    }
+  }
+  ipLocal(v, ifp, m)
 }
 
 function ifBroadcast(ifp: Ifnet, dst: number): boolean {

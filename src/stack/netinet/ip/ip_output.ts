@@ -16,6 +16,8 @@ import { PFIL } from '../../net/pfil.js'
 import { flowHash, mpathSelect, type Route, RTF } from '../../net/route/route.js'
 import type { Vnet } from '../../net/vnet.js'
 import { ifOffloadsCsum, inDelayedCksum } from '../in_cksum.js'
+import { ipMforward } from '../ip_mroute/ip_mforward.js'
+import { mrouterOf } from '../ip_mroute/ip_mroute_var.js'
 import { ip } from './ip.js'
 import { ipInsertOptions, ipOptCopy } from './ip_options.js'
 
@@ -161,11 +163,17 @@ function ipOutputMulticast(v: Vnet, m: Mbuf, dst: number, proto: number, o: IpOu
     return 'EMSGSIZE'
   }
   if (o.mloop !== false) ipMloopback(ifp, m, dst)
+  // A multicast router forwards what it sends itself as what it receives (ip_mforward from ip_output).
+  const mr = mrouterOf(v)
+  if (mr !== null && ipMforward(mr, ifp, m) !== 0) {
+    pool.put(m)
+    return undefined
+  }
   return ipSend(v, ifp, m, dst, false, ifp.mtu, false)
 }
 
 /** ip_mloopback: a copy of a group datagram we send comes back in on ifp, as if from the wire. */
-function ipMloopback(ifp: Ifnet, m: Mbuf, dst: number): void {
+export function ipMloopback(ifp: Ifnet, m: Mbuf, dst: number): void {
   const copy = ifp.vnet.env.pool.dup(m)
   if (ifp.type === 'ether') {
     if (!copy.prepend(ETHER_HDR_LEN)) {

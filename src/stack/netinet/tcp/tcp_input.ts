@@ -26,7 +26,7 @@ import { EXPAND, syncacheBadack, syncacheChkrst } from './syncache/tcp_syncache.
 import { syncacheAdd, syncacheExpand } from './syncache/tcp_syncache_handshake.js'
 import { tcpDoSegment } from './tcp_segment.js'
 import { tcpMss, tcpRespond } from './tcp_subr.js'
-import { twCheckCompact } from './tcp_timewait.js'
+import { twCheck, twCheckCompact } from './tcp_timewait.js'
 import { intotcpcb, TCPS, type Tcpcb, type TcpSeg, TcpTw, type TcpVnet, TF, tcp } from './tcp_var.js'
 
 /**
@@ -97,11 +97,19 @@ export function tcpInputPcb(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, inp: In
   const src = seg.src
   const dst = seg.dst
   const pp = inp === null ? null : inp.ppcb
+  // TIME_WAIT comes first, as in FreeBSD's tcp_input: tcp_twcheck makes its own tunnel check
+  // (after letting a new SYN through) and no signature check.
   if (pp instanceof TcpTw) {
-    twInput(v, tv, m, hlen, pp)
+    twCheckCompact(pp, seg, tv.to)
+    pool.put(m)
     return
   }
   const tp = pp as Tcpcb | null
+  if (tp !== null && tp.state === TCPS.TIME_WAIT) {
+    twCheck(tp, seg, tv.to)
+    pool.put(m)
+    return
+  }
   if (tp === null || tp.state === TCPS.CLOSED) {
     if (tv.blackhole === 0 || (tv.blackhole === 1 && (seg.flags & TH.SYN) === 0))
       dropWithReset(v, tv, seg, tp)
@@ -132,26 +140,6 @@ export function tcpInputPcb(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, inp: In
     seg.m = null
     pool.put(m)
   }
-}
-
-/**
- * A segment for a compact TIME_WAIT: the signature and tunnel checks a tcpcb's segment passes,
- * then tcp_twcheck. Takes ownership of m.
- */
-function twInput(v: Vnet, tv: TcpVnet, m: Mbuf, hlen: number, tw: TcpTw): void {
-  const seg = tv.seg
-  if (
-    ((tw.flags & TF.SIGNATURE) !== 0 || (tv.to.flags & TOF.SIGNATURE) !== 0) &&
-    !(seg.v6 ? md5Ok(v, tv, m, hlen, seg.src6, seg.dst6) : md5Ok(v, tv, m, hlen, seg.src, seg.dst))
-  ) {
-    v.env.pool.put(m)
-    return
-  }
-  if (tw.t_port !== seg.port) {
-    if ((seg.flags & TH.RST) === 0) tv.stats.tcps_tw_resets++
-    dropWithReset(v, tv, seg, tw)
-  } else twCheckCompact(tw, seg, tv.to)
-  v.env.pool.put(m)
 }
 
 /** TCPMD5_INPUT with FreeBSD's tcps_sig_* counting. */

@@ -22,7 +22,7 @@ import { challengeAckAllowed } from './tcp_challenge.js'
 import { dropWithReset, tcpSynOptions } from './tcp_input.js'
 import { tcpOutput } from './tcp_output.js'
 import { tcpClose, tcpDrop, tcpRespondConn, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
-import { twCheck, twStart } from './tcp_timewait.js'
+import { twStart } from './tcp_timewait.js'
 import { haveEstablished, haveRcvdFin, TCPS, type Tcpcb, type TcpSeg, TF, TT } from './tcp_var.js'
 import { ticksFromNs } from './timer/tcp_rtt.js'
 import { keepIdle, tcpTimerActivate, tcpTimerActive } from './timer/tcp_timer.js'
@@ -32,7 +32,7 @@ const PAWS_IDLE_NS = 24 * 24 * 3600 * 1e9
 
 const MS = 1e6
 
-/** tcp_do_segment for tp (not LISTEN, not CLOSED). */
+/** tcp_do_segment for tp (not LISTEN, not CLOSED, not TIME_WAIT: tcp_input hands that to tcp_twcheck). */
 export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
   const tv = tp.tv
   const st = tv.stats
@@ -40,11 +40,7 @@ export function tcpDoSegment(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
   const now = v.env.clock.runNow()
   let thflags = seg.flags
   tp.rcvtime = now
-  if (haveEstablished(tp.state) && tp.state !== TCPS.TIME_WAIT) tcpTimerActivate(tp, TT.KEEP, keepIdle(tp))
-  if (tp.state === TCPS.TIME_WAIT) {
-    twCheck(tp, seg, to)
-    return
-  }
+  if (haveEstablished(tp.state)) tcpTimerActivate(tp, TT.KEEP, keepIdle(tp))
   // RFC 3168: CE marks to echo, the peer's CWR, and its ECE as a congestion signal.
   if (ecnInputSegment(tp, thflags, seg.tos)) ccEcn(tp, seg.ack)
   // rcv_wnd: what the receive buffer can take, never less than what we already offered.

@@ -2,18 +2,33 @@
  * Compact TIME_WAIT (tcp_timewait.ts) between vnet jails in virtual time: a closed connection
  * keeps only its TcpTw, netstat still lists it, it answers a retransmitted FIN exactly as the whole
  * tcpcb does (the same bytes on the wire, captured), restarts 2*MSL, ignores RSTs, gives way to a
- * new SYN, ends after 2*MSL, and is bounded by net.inet.tcp.maxtcptw.
+ * new SYN, ends after 2*MSL, and is bounded by net.inet.tcp.maxtcptw. tcp_twcheck's rules, from
+ * the tcpcb and from the TcpTw alike: no timestamp is taken in TIME_WAIT, a new SYN is let through
+ * before the tunnel check, and a segment missing its timestamp is dropped unless tolerated.
  */
 
 import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
-import { AF_INET, SHUT, SOCK, type SocketFd, type SocketInfo, type Syscalls } from '../../../host/syscalls.js'
+import {
+  AF_INET,
+  AF_INET6,
+  IPPROTO_TCP,
+  SHUT,
+  SOCK,
+  type SockAddrIn,
+  type SocketFd,
+  type SocketInfo,
+  type Syscalls,
+  TCP_MD5SIG,
+} from '../../../host/syscalls.js'
 import { netisrGuard, pairNet } from '../../../testing/fixtures.js'
 import { counter, type Net } from '../../../testing/net.js'
+import { addr6, ip6 } from '../../../testing/net6.js'
 import { A, B, connectedPair, forgeSegment } from '../../../testing/tcp_lab.js'
 import { MS, SEC } from '../../../util/clock.js'
-import { TH } from '../../../wire/inet/tcp.js'
-import { intotw, tcp } from './tcp_var.js'
+import { TCP_HDR_LEN, TcpOptions, TH, TOF, writeTcpHeader } from '../../../wire/inet/tcp.js'
+import type { Inpcb } from '../in_pcb.js'
+import { intotcpcb, intotw, TCPS, tcp } from './tcp_var.js'
 
 const guard = netisrGuard()
 afterEach(() => guard.check())
@@ -202,4 +217,193 @@ describe('tcp: compact TIME_WAIT', () => {
     await net.sleep(61 * SEC)
     assert.equal(tcp(net.vnet('b')).twCount, 0)
   })
+
+  test('TIME_WAIT takes no timestamp: every answer echoes the ts_recent it had when it began', async () => {
+    for (const close of [false, true]) {
+      const t = await serverTimeWait(87, close)
+      const inp = serverPcb(t)
+      const before = close ? intotw(inp)!.tsRecent >>> 0 : intotcpcb(inp)!.ts_recent >>> 0
+      assert.notEqual(before, 0)
+      const rcvNxt = (t.finSeq + 1) >>> 0
+      for (const tsval of [before + 5000, before + 9000]) {
+        const to = new TcpOptions()
+        to.flags = TOF.TS
+        to.tsval = tsval >>> 0
+        to.tsecr = 0
+        const out = await sentByB(t, () =>
+          forgeSegment(t.a, A, t.port, B, 80, rcvNxt, t.srvNxt, TH.ACK | TH.PUSH, new Uint8Array([1]), to),
+        )
+        assert.equal(out.length, 1)
+        assert.equal(tsecrOf(out[0]!), before, `answer from the ${close ? 'TcpTw' : 'tcpcb'}`)
+      }
+      assert.equal(close ? intotw(inp)!.tsRecent >>> 0 : intotcpcb(inp)!.ts_recent >>> 0, before)
+    }
+  })
+
+  test('a new SYN ends TIME_WAIT whatever tunnel it comes through; anything else from the wrong tunnel gets an RST', async () => {
+    for (const close of [false, true]) {
+      const t = await serverTimeWait(88, close)
+      t.b.sysctlSet('net.inet.tcp.udp_tunneling_port', '9811')
+      const udp = t.a.socket(AF_INET, SOCK.DGRAM)
+      udp.bind({ addr: 0, port: 7000 })
+      const rcvNxt = (t.finSeq + 1) >>> 0
+      // The connection is plain TCP: an ACK through the tunnel is refused and TIME_WAIT stays.
+      udp.sendto(tunnelled(t.port, rcvNxt, t.srvNxt, TH.ACK), { addr: B, port: 9811 })
+      await t.net.sleep(MS)
+      assert.equal(counter(t.b, 'tcp', 'tcps_tw_resets'), 1)
+      assert.deepEqual(states(t.b), ['80>0 LISTEN', `80>${t.port} TIME_WAIT`])
+      // The RST went back through the tunnel.
+      assert.equal((await udp.recvfrom(100, 0, 0)).data[13]! & 0x3f, TH.RST)
+      // A SYN beyond the old sequence space is checked first: TIME_WAIT gives way to the listener.
+      const added = counter(t.b, 'tcp', 'tcps_sc_added')
+      udp.sendto(tunnelled(t.port, t.finSeq + 100_000, 0, TH.SYN), { addr: B, port: 9811 })
+      await t.net.sleep(MS)
+      assert.equal(counter(t.b, 'tcp', 'tcps_tw_recycles'), 1, close ? 'TcpTw' : 'tcpcb')
+      assert.equal(counter(t.b, 'tcp', 'tcps_tw_resets'), 1)
+      assert.equal(counter(t.b, 'tcp', 'tcps_sc_added'), added + 1)
+      // The SYN-ACK goes back through the tunnel it came by.
+      const got = await udp.recvfrom(100, 0, 0)
+      assert.equal(got.data[13]! & 0x3f, TH.SYN | TH.ACK)
+      udp.close()
+    }
+  })
+
+  test('with net.inet.tcp.tolerate_missing_ts=0, a segment without the negotiated timestamp is dropped', async () => {
+    for (const close of [false, true]) {
+      const t = await serverTimeWait(89, close)
+      t.b.sysctlSet('net.inet.tcp.tolerate_missing_ts', '0')
+      const rcvNxt = (t.finSeq + 1) >>> 0
+      const data = () =>
+        forgeSegment(t.a, A, t.port, B, 80, rcvNxt, t.srvNxt, TH.ACK | TH.PUSH, new Uint8Array([1]))
+      assert.deepEqual(await sentByB(t, data), [])
+      t.b.sysctlSet('net.inet.tcp.tolerate_missing_ts', '1')
+      assert.equal((await sentByB(t, data)).length, 1)
+    }
+  })
+
+  test('TIME_WAIT of a signed (TCP-MD5) connection answers before any signature check, as tcp_twcheck does', async () => {
+    const net = guard.track(pairNet(90))
+    const a = net.sys('a')
+    const b = net.sys('b')
+    b.sysctlSet('net.inet.tcp.msl', '1000')
+    net.root.kldload('tcpmd5')
+    const key = new TextEncoder().encode('swordfish')
+    for (const s of [a, b]) {
+      s.keyCtl({ op: 'add', sa: { src: A, dst: B, spi: 0x1000, key } })
+      s.keyCtl({ op: 'add', sa: { src: B, dst: A, spi: 0x1001, key } })
+    }
+    const lsn = b.socket(AF_INET, SOCK.STREAM)
+    lsn.setsockopt(IPPROTO_TCP, TCP_MD5SIG, 1)
+    lsn.bind({ addr: 0, port: 80 })
+    lsn.listen(4)
+    const cli = a.socket(AF_INET, SOCK.STREAM)
+    cli.setsockopt(IPPROTO_TCP, TCP_MD5SIG, 1)
+    const acc = lsn.accept()
+    await cli.connect({ addr: B, port: 80 })
+    const srv = (await acc).fd
+    const info = srv.tcpInfo()
+    const port = cli.getsockname().port
+    srv.close()
+    assert.equal((await cli.recv(1)).length, 0)
+    cli.close()
+    await net.sleep(MS)
+    const t: Tw = { net, a, b, srv, port, finSeq: info.rcvNxt, srvNxt: (info.sndNxt + 1) >>> 0 }
+    assert.equal(tcp(net.vnet('b')).twCount, 1)
+    // An unsigned retransmitted FIN is answered (signed, from the TcpTw) and counted as such.
+    const fin = () => forgeSegment(a, A, port, B, 80, t.finSeq, t.srvNxt, TH.FIN | TH.ACK)
+    assert.equal((await sentByB(t, fin)).length, 1)
+    assert.equal(counter(b, 'tcp', 'tcps_tw_responds'), 1)
+    assert.equal(counter(b, 'tcp', 'tcps_sig_err_nosigopt'), 0)
+  })
 })
+
+describe('tcp: net.inet.tcp.nolocaltimewait', () => {
+  /**
+   * A connection from cli to srv:port at `to` that the server closes first: the states of the
+   * server stack's rows of that port afterwards, less the listener.
+   */
+  async function afterClose(
+    net: Net,
+    cli: Syscalls,
+    srv: Syscalls,
+    to: SockAddrIn,
+    v6: boolean,
+  ): Promise<string[]> {
+    const lsn = srv.socket(v6 ? AF_INET6 : AF_INET, SOCK.STREAM)
+    lsn.bind(v6 ? { addr: 0, port: to.port, addr6: ip6('::'), scopeId: 0 } : { addr: 0, port: to.port })
+    lsn.listen(4)
+    const c = cli.socket(v6 ? AF_INET6 : AF_INET, SOCK.STREAM)
+    const acc = lsn.accept()
+    await c.connect(to)
+    const { fd } = await acc
+    fd.close()
+    assert.equal((await c.recv(1)).length, 0)
+    c.close()
+    await net.sleep(MS)
+    lsn.close()
+    return srv
+      .socketList()
+      .filter((s: SocketInfo) => s.proto.startsWith('tcp') && (s.lport === to.port || s.fport === to.port))
+      .map((s) => s.state)
+  }
+
+  test("IPv4: a peer at one of the vnet's own addresses skips TIME_WAIT (on by default), a peer elsewhere does not", async () => {
+    const net = guard.track(pairNet(91))
+    const a = net.sys('a')
+    const b = net.sys('b')
+    assert.equal(a.sysctlGet('net.inet.tcp.nolocaltimewait').value, 1)
+    const closed = counter(a, 'tcp', 'tcps_closed')
+    assert.deepEqual(await afterClose(net, a, a, { addr: A, port: 80 }, false), [])
+    assert.equal(tcp(net.vnet('a')).states[TCPS.TIME_WAIT], 0)
+    // Both ends of the connection closed, and the listener.
+    assert.equal(counter(a, 'tcp', 'tcps_closed'), closed + 3)
+    assert.deepEqual(await afterClose(net, b, a, { addr: A, port: 81 }, false), ['TIME_WAIT'])
+    a.sysctlSet('net.inet.tcp.nolocaltimewait', '0')
+    assert.deepEqual(await afterClose(net, a, a, { addr: A, port: 82 }, false), ['TIME_WAIT'])
+  })
+
+  test("IPv6: a peer on one of the vnet's prefixes (in6_localaddr) skips TIME_WAIT, not only its own addresses", async () => {
+    const net = guard.track(pairNet(92))
+    const a = net.sys('a')
+    const b = net.sys('b')
+    addr6(a, net.ifName(0, 'a'), '2001:db8::1/64')
+    addr6(b, net.ifName(0, 'b'), '2001:db8::2/64')
+    await net.sleep(3 * SEC)
+    const to = (port: number): SockAddrIn => ({ addr: 0, port, addr6: ip6('2001:db8::1'), scopeId: 0 })
+    // b is another vnet, but on a's 2001:db8::/64.
+    assert.deepEqual(await afterClose(net, b, a, to(80), true), [])
+    assert.equal(tcp(net.vnet('a')).states[TCPS.TIME_WAIT], 0)
+    a.sysctlSet('net.inet.tcp.nolocaltimewait', '0')
+    assert.deepEqual(await afterClose(net, b, a, to(81), true), ['TIME_WAIT'])
+  })
+})
+
+/** The server's end of the connection in TIME_WAIT. */
+function serverPcb(t: Tw): Inpcb {
+  return tcp(t.net.vnet('b'))
+    .pcbs.all()
+    .find((p) => p.fport === t.port)!
+}
+
+/** The TSecr of a captured header (as sentByB gives it: options from hex offset 36). */
+function tsecrOf(hex: string): number {
+  const b = Buffer.from(hex.slice(36), 'hex')
+  for (let i = 0; i < b.length; ) {
+    const kind = b[i]!
+    if (kind === 0) break
+    if (kind === 1) {
+      i++
+      continue
+    }
+    if (kind === 8) return b.readUInt32BE(i + 6)
+    i += b[i + 1]!
+  }
+  return -1
+}
+
+/** A TCP segment A:sport -> B:80 as the payload of a tunnel datagram (its own checksum zero). */
+function tunnelled(sport: number, seq: number, ack: number, flags: number): Uint8Array {
+  const seg = new Uint8Array(TCP_HDR_LEN)
+  writeTcpHeader(seg, 0, sport, 80, seq >>> 0, ack >>> 0, flags, 65535, 0, null)
+  return seg
+}

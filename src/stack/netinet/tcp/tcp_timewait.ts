@@ -18,12 +18,14 @@ import { IpProto } from '../../../wire/inet/ipv4.js'
 import { seqAdd, seqGt } from '../../../wire/inet/seq.js'
 import { TCP_HDR_LEN, type TcpOptions, TH, TOF, writeTcpHeader } from '../../../wire/inet/tcp.js'
 import type { Vnet } from '../../net/vnet.js'
+import { in6Localaddr } from '../../netinet6/in6.js'
 import { inpIsV6 } from '../../netinet6/in6_pcb.js'
 import { tcpMd5Output } from '../../netipsec/xform_tcp.js'
+import type { Inpcb } from '../in_pcb.js'
 import { ip } from '../ip/ip.js'
 import { ipOutput } from '../ip/ip_output.js'
 import { IPTOS_ECN } from './ecn/tcp_ecn.js'
-import { tcpRedispatch } from './tcp_input.js'
+import { dropWithReset, tcpRedispatch } from './tcp_input.js'
 import { in6Hlim, tcp6Send } from './tcp_ip6.js'
 import { tcpOutput, tcpRecwin, tcpUdpSend, tcpWinField } from './tcp_output.js'
 import { tcpClose, tcpStateChange, tcpTsTicks } from './tcp_subr.js'
@@ -31,19 +33,33 @@ import { tcpUsrreqs } from './tcp_usrreq.js'
 import { TCPS, type Tcpcb, type TcpSeg, TcpTw, type TcpVnet, TF, TF2, TT } from './tcp_var.js'
 import { tcpTimerActivate, tcpTimerStopAll } from './timer/tcp_timer.js'
 
-/** tcp_twstart: TIME_WAIT for 2*MSL; the socket is done, and when its user has closed it, so is the tcpcb. */
+/**
+ * tcp_twstart: TIME_WAIT for 2*MSL; the socket is done, and when its user has closed it, so is the
+ * tcpcb. With net.inet.tcp.nolocaltimewait (on by default, as in FreeBSD 14) a connection to a
+ * local peer skips TIME_WAIT and closes at once: over IPv4 a peer at one of the vnet's own
+ * addresses (in_localip), over IPv6 one on a local network (in6_localaddr: loopback, link-local,
+ * or inside the prefix of one of the vnet's addresses).
+ */
 export function twStart(tp: Tcpcb): void {
   tcpStateChange(tp, TCPS.TIME_WAIT)
   tcpTimerActivate(tp, TT.REXMT, 0)
   tcpTimerActivate(tp, TT.PERSIST, 0)
   tcpTimerActivate(tp, TT.KEEP, 0)
   tcpTimerActivate(tp, TT.DELACK, 0)
+  soisdisconnected(tp.so)
   // An ACK owed (for the FIN that brought us here) still goes out.
   if ((tp.flags & TF.ACKNOW) !== 0) tcpOutput(tp)
-  soisdisconnected(tp.so)
+  if (tp.tv.nolocaltimewait !== 0 && peerIsLocal(tp.inp)) {
+    tcpClose(tp)
+    return
+  }
   const msl2 = 2 * tp.tv.msl * MS
   if ((tp.flags & TF.NOFDREF) !== 0) twCompact(tp, tp.inp.vnet.env.clock.runNow() + msl2)
   else tcpTimerActivate(tp, TT.TWOMSL, msl2)
+}
+
+function peerIsLocal(inp: Inpcb): boolean {
+  return inpIsV6(inp) ? in6Localaddr(inp.vnet, inp.faddr6!) : inp.vnet.isLocal(inp.faddr)
 }
 
 /**
@@ -193,53 +209,75 @@ export function twDestroy(tv: TcpVnet): void {
 }
 
 /**
- * tcp_twcheck for a tcpcb still in TIME_WAIT (its user has not closed the socket): answers a
- * retransmitted FIN with an ACK and restarts 2*MSL, ignores RSTs (RFC 1337), and acknowledges
- * anything else that is not a plain duplicate ACK. A new SYN beyond the old sequence space ends
- * TIME_WAIT early so the port can be reused.
+ * tcp_twcheck for a tcpcb still in TIME_WAIT (its user has not closed the socket), in FreeBSD's
+ * order: RSTs are ignored (RFC 1337); a new SYN beyond the old sequence space ends TIME_WAIT so the
+ * port can be reused, whatever tunnel it came through; only then is a segment from the wrong
+ * tunnel (t_port) refused with an RST; a segment without ACK, or without the negotiated timestamp
+ * (unless net.inet.tcp.tolerate_missing_ts), is dropped; a retransmitted FIN restarts 2*MSL; and
+ * anything but a plain duplicate ACK is acknowledged. No PAWS and no ts_recent update: TIME_WAIT
+ * accepts no new segment, so the answer echoes the last timestamp taken before it (FreeBSD's
+ * "ts_recent is never updated" in tcp_twcheck).
  */
 export function twCheck(tp: Tcpcb, seg: TcpSeg, to: TcpOptions): void {
   const f = seg.flags
+  const tv = tp.tv
   if ((f & TH.RST) !== 0) return
-  if ((f & TH.SYN) !== 0 && (f & TH.ACK) === 0 && seqGt(seg.seq, tp.rcv_nxt)) {
+  if ((f & (TH.SYN | TH.ACK)) === TH.SYN && seqGt(seg.seq, tp.rcv_nxt)) {
     // A new incarnation: TIME_WAIT ends and a listener, if any, takes the SYN.
-    tp.tv.stats.tcps_tw_recycles++
+    tv.stats.tcps_tw_recycles++
     tcpClose(tp)
-    tcpRedispatch(tp.inp.vnet, tp.tv, seg)
+    tcpRedispatch(tp.inp.vnet, tv, seg)
+    return
+  }
+  if (tp.t_port !== seg.port) {
+    tv.stats.tcps_tw_resets++
+    dropWithReset(tp.inp.vnet, tv, seg, tp)
     return
   }
   if ((f & TH.ACK) === 0) return
+  if (missingTs(tv, tp.flags, tp.ts_recent, to)) return
   if ((f & TH.FIN) !== 0 && seqAdd(seg.seq, seg.len + 1) === tp.rcv_nxt) {
-    tcpTimerActivate(tp, TT.TWOMSL, 2 * tp.tv.msl * MS)
+    tcpTimerActivate(tp, TT.TWOMSL, 2 * tv.msl * MS)
   }
-  if ((to.flags & TOF.TS) !== 0) tp.ts_recent = to.tsval
   if (f !== TH.ACK || seg.len !== 0 || seg.seq !== tp.rcv_nxt || seg.ack !== tp.snd_nxt) {
-    tp.tv.stats.tcps_tw_responds++
+    tv.stats.tcps_tw_responds++
     tp.flags |= TF.ACKNOW
     tcpOutput(tp)
   }
 }
 
-/** tcp_twcheck for a compact TIME_WAIT: the same answers as twCheck gives from the tcpcb. */
+/** RFC 7323 §3.2: timestamps were negotiated and this segment has none. */
+function missingTs(tv: TcpVnet, flags: number, tsRecent: number, to: TcpOptions): boolean {
+  return (
+    (to.flags & TOF.TS) === 0 && (flags & TF.RCVD_TSTMP) !== 0 && tsRecent !== 0 && tv.tolerateMissingTs === 0
+  )
+}
+
+/** tcp_twcheck for a compact TIME_WAIT: the same checks and answers as twCheck from the tcpcb. */
 export function twCheckCompact(tw: TcpTw, seg: TcpSeg, to: TcpOptions): void {
   const tv = tw.tv
   const f = seg.flags
   const rcvNxt = tw.rcvNxt >>> 0
   if ((f & TH.RST) !== 0) return
-  if ((f & TH.SYN) !== 0 && (f & TH.ACK) === 0 && seqGt(seg.seq, rcvNxt)) {
+  if ((f & (TH.SYN | TH.ACK)) === TH.SYN && seqGt(seg.seq, rcvNxt)) {
     tv.stats.tcps_tw_recycles++
     twClose(tw)
     tcpRedispatch(tw.inp.vnet, tv, seg)
     return
   }
+  if (tw.t_port !== seg.port) {
+    tv.stats.tcps_tw_resets++
+    dropWithReset(tw.inp.vnet, tv, seg, tw)
+    return
+  }
   if ((f & TH.ACK) === 0) return
+  if (missingTs(tv, tw.flags, tw.tsRecent, to)) return
   if ((f & TH.FIN) !== 0 && seqAdd(seg.seq, seg.len + 1) === rcvNxt) {
     // tcp_tw_2msl_reset: a fresh 2*MSL, so to the queue's tail.
     twDequeue(tv, tw)
     tw.expire = tv.clock.runNow() + 2 * tv.msl * MS
     twEnqueue(tv, tw)
   }
-  if ((to.flags & TOF.TS) !== 0) tw.tsRecent = to.tsval | 0
   if (f !== TH.ACK || seg.len !== 0 || seg.seq !== rcvNxt || seg.ack !== tw.sndNxt >>> 0) {
     tv.stats.tcps_tw_responds++
     twRespond(tw)

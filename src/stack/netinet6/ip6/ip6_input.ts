@@ -34,6 +34,8 @@ import { frag6Input } from '../frag6/frag6_reass.js'
 import { icmp6Error, icmp6Input } from '../icmp6.js'
 import { in6Fold, mpathSelect6 } from '../in6_fib/in6_rtable.js'
 import { type In6Ifaddr, type In6Ifinfo, in6Key, ND6_IFF } from '../in6_var.js'
+import { ip6Mforward } from '../ip6_mroute/ip6_mforward.js'
+import { mrouter6Of } from '../ip6_mroute/ip6_mroute_var.js'
 import { in6IfJoined } from '../mld6/in6_mcast.js'
 import { icmp6RedirectOutput } from '../nd6/icmp6_redirect.js'
 import { rip6Input } from '../raw_ip6.js'
@@ -92,6 +94,13 @@ export function ip6Input(v: Vnet, ifp: Ifnet, m: Mbuf): void {
     if (pf.runIn(v, m, ifp) !== PFIL.PASS) return
   }
   if (in6IsMulticast(b, dso)) {
+    // A multicast router's forwarding function sees every group packet first, and may have it dropped.
+    const mr = mrouter6Of(v)
+    if (mr !== null && ip6Mforward(mr, ifp, m) !== 0) {
+      st.ip6s_cantforward++
+      pool.put(m)
+      return
+    }
     if (!isMember(v, ifp, b, dso)) {
       st.ip6s_notmember++
       pool.put(m)
@@ -143,8 +152,11 @@ function isMember(v: Vnet, ifp: Ifnet, b: Uint8Array, o: number): boolean {
   for (let i = 2; i < 11; i++) if (b[o + i] !== 0) return in6IfJoined(ifp, b, o)
   const scope = b[o + 1]! & 0xf
   if (b[o + 11] === 0 && b[o + 12] === 0 && b[o + 13] === 0 && b[o + 14] === 0) {
-    if (b[o + 15] === 1) return scope === 1 || scope === 2
-    if (b[o + 15] === 2) return (scope === 1 || scope === 2) && ip6(v).forwarding !== 0
+    // All-nodes and all-routers are implicit only at interface- and link-local scope; a wider
+    // ff0X::1 or ::2 (ff05::1 ...) is a group like any other, heard when joined.
+    if (b[o + 15] === 1) return scope === 1 || scope === 2 || in6IfJoined(ifp, b, o)
+    if (b[o + 15] === 2)
+      return ((scope === 1 || scope === 2) && ip6(v).forwarding !== 0) || in6IfJoined(ifp, b, o)
     return in6IfJoined(ifp, b, o)
   }
   if (scope !== 2 || b[o + 11] !== 1 || b[o + 12] !== 0xff) return in6IfJoined(ifp, b, o)

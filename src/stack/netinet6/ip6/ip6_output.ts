@@ -23,6 +23,8 @@ import { stfOf } from '../if_stf.js'
 import { in6Fold, mpathSelect6 } from '../in6_fib/in6_rtable.js'
 import { in6SelectSrc } from '../in6_src.js'
 import { type In6Ifinfo, in6Key, ND6_IFF } from '../in6_var.js'
+import { ip6Mforward } from '../ip6_mroute/ip6_mforward.js'
+import { mrouter6Of } from '../ip6_mroute/ip6_mroute_var.js'
 import { ND6_HELD, nd6Resolve } from '../nd6/nd6.js'
 import { ip6, rib6 } from './ip6.js'
 
@@ -142,6 +144,14 @@ export function ip6Output(
   }
   m.linkBcast = false
   st.stats.ip6s_localout++
+  // A multicast router forwards what it sends itself as what it receives (ip6_output's ip6_mforward).
+  if (gw === null && in6IsMulticast(d, 0)) {
+    const mr = mrouter6Of(v)
+    if (mr !== null && ip6Mforward(mr, ifp, m) !== 0) {
+      pool.put(m)
+      return undefined
+    }
+  }
   return ip6OutputFinish(v, ifp, m, gw !== null ? gw : d, mtu, o.dontFrag === true, false)
 }
 

@@ -180,6 +180,20 @@ export function isMoption6(name: number): boolean {
   return name >= IPV6_MULTICAST_IF && name <= IPV6_LEAVE_GROUP
 }
 
+/**
+ * in6_pcbpurgeif0 for one socket's options (in6_ifdetach): ifp is leaving its vnet, so the socket
+ * stops sending through it (IPV6_MULTICAST_IF) and leaves every group it joined there.
+ */
+export function in6MoptionsPurgeIf(mo: Ip6Moptions, ifp: Ifnet): void {
+  if (mo.ifp === ifp) mo.ifp = null
+  for (let i = 0; i < mo.groups.length; )
+    if (mo.ifps[i] === ifp) {
+      ifJoin(ifp, mo.groups[i]!, -1)
+      mo.groups.splice(i, 1)
+      mo.ifps.splice(i, 1)
+    } else i++
+}
+
 /** On close (in6_pcbfree): the socket's memberships leave their interfaces. */
 export function freeMoptions6(mo: Ip6Moptions | null): void {
   if (mo === null) return

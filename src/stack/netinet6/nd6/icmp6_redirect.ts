@@ -190,26 +190,27 @@ export function icmp6RedirectInput(
   if (!i6.rib.hasRoom(1)) return
   r.expire = v.env.clock.now() + s.redirtimeout * SEC
   i6.rib.add(r)
-  armExpiry(v)
+  in6TmproutesUpdate(v)
 }
 
-/** Arm the vnet's redirect-route timer for the earliest dynamic route still to expire. */
-function armExpiry(v: Vnet): void {
+/**
+ * Arm the vnet's timer for temporal routes (route_temporal's callout for the IPv6 table): the
+ * earliest route still to expire, a redirect's dynamic one or one added with `route -6 … -expire`.
+ */
+export function in6TmproutesUpdate(v: Vnet): void {
   const s = icmp6(v)
   let first = Number.POSITIVE_INFINITY
-  for (const r of ip6(v).rib.list())
-    if ((r.flags & RTF.DYNAMIC) !== 0 && r.expire > 0) first = Math.min(first, r.expire)
+  for (const r of ip6(v).rib.list()) if (r.expire > 0) first = Math.min(first, r.expire)
   if (first === Number.POSITIVE_INFINITY) return
-  s.redirTimer ??= v.env.clock.timer(() => expireRedirects(v))
+  s.redirTimer ??= v.env.clock.timer(() => expireRoutes(v))
   s.redirTimer.armAt(first)
 }
 
-/** Remove the dynamic routes whose time is up (rt_expire), then re-arm for the next. */
-function expireRedirects(v: Vnet): void {
+/** Remove the routes whose time is up (rt_expire), then re-arm for the next. */
+function expireRoutes(v: Vnet): void {
   if (v.destroyed) return
   const now = v.env.clock.now()
   const rib = ip6(v).rib
-  for (const r of rib.list())
-    if ((r.flags & RTF.DYNAMIC) !== 0 && r.expire > 0 && r.expire <= now) rib.remove(r)
-  armExpiry(v)
+  for (const r of rib.list()) if (r.expire > 0 && r.expire <= now) rib.remove(r)
+  in6TmproutesUpdate(v)
 }

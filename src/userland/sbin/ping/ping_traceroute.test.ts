@@ -125,6 +125,12 @@ function scripted(reply: (req: Uint8Array, now: number) => RawPacket | null) {
       now += timeout
       return null
     },
+    setsockopt: () => {
+      throw new Error('ping sets no socket options')
+    },
+    getsockopt: () => {
+      throw new Error('ping reads no socket options')
+    },
     close: () => {},
   }
   const k = fakeSys({ rawSocket: () => sock, now: () => now, ifList: () => [] })

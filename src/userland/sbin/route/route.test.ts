@@ -55,6 +55,61 @@ describe('route argument rules', () => {
   })
 })
 
+describe('route modifiers of route.8', () => {
+  const k = kernel({ now: () => 1000e9 })
+  const spec = (args: string) => parseRoute(k.sys, 'add', args.split(' ')).spec
+
+  test('flags: -xresolve, -sticky then -nostick, -proxy', () => {
+    const s = spec('-net 10.0.0.0/8 192.0.2.1 -xresolve -sticky -proxy')
+    assert.deepEqual([s.xresolve, s.sticky, s.proxy], [true, true, true])
+    assert.equal(spec('10.0.0.0/8 192.0.2.1 -sticky -nostick').sticky, false)
+  })
+
+  test('metrics: strtol base 0; only mtu, weight and expire reach the kernel', () => {
+    const s = spec(
+      '10.0.0.0/8 192.0.2.1 -mtu 0x500 -weight 010 -hopcount 3 -rtt 5 -rttvar 1 -sendpipe 9 -recvpipe 9 -ssthresh 7',
+    )
+    assert.deepEqual([s.mtu, s.weight], [1280, 8])
+    assert.equal(Object.hasOwn(s, 'hopcount'), false)
+    assert.equal(spec('10.0.0.0/8 192.0.2.1 -expire 1234').expire, 1234)
+    // A signed -expire counts from now (time_second 1000 here).
+    assert.equal(spec('10.0.0.0/8 192.0.2.1 -expire +30').expire, 1030)
+    assert.equal(spec('10.0.0.0/8 192.0.2.1 -expire -5').expire, 995)
+    // Locks apply to metrics; FreeBSD 14 keeps none, so they change nothing sent.
+    assert.deepEqual(spec('10.0.0.0/8 192.0.2.1 -lock -mtu 1400 -lockrest -rtt 3').mtu, 1400)
+  })
+
+  test('-ifa, -ifp, -genmask', () => {
+    const s = spec('10.0.0.0/8 192.0.2.1 -ifa 192.0.2.7 -ifp epair0a -genmask 255.255.0.0')
+    assert.deepEqual([s.ifa, s.ifp], [ip4('192.0.2.7'), 'epair0a'])
+  })
+
+  test('bad values: err(EX_USAGE) with the value, bad addresses EX_NOHOST, a missing value the usage', async () => {
+    const cases = [
+      ['route add 10.0.0.0/8 192.0.2.1 -hopcount x', 64, 'route: x: Invalid argument\n'],
+      ['route add 10.0.0.0/8 192.0.2.1 -expire 12abc', 64, 'route: 12abc: Invalid argument\n'],
+      [
+        'route add 10.0.0.0/8 192.0.2.1 -rtt 99999999999999999999',
+        64,
+        'route: 99999999999999999999: Result too large\n',
+      ],
+      ['route add 10.0.0.0/8 192.0.2.1 -ifa nowhere', 68, 'route: bad address: nowhere\n'],
+      ['route add 10.0.0.0/8 192.0.2.1 -genmask 255.x', 68, 'route: bad address: 255.x\n'],
+      [
+        'route add 10.0.0.0/8 192.0.2.1 -ssthresh',
+        64,
+        'route: usage: route [-j jail] [-46dnqtv] command [[modifiers] args]\n',
+      ],
+    ] as const
+    for (const [line, status, err] of cases) {
+      const kk = kernel()
+      const r = await runCmd(route, line, kk.sys)
+      assert.deepEqual([r.status, r.err], [status, err], line)
+      assert.deepEqual(kk.mutations(), [], line)
+    }
+  })
+})
+
 describe('route add/delete/change', () => {
   test('success messages echo the operands as typed', async () => {
     const k = kernel()

@@ -14,6 +14,8 @@ import { getopt, strtol } from '../../getopt.js'
 import { withJailOption } from '../../jail_option.js'
 import type { Command, Io } from '../../types.js'
 import { route6 } from './route_inet6.js'
+import { METRIC_KEYWORDS, setMetric } from './route_metrics.js'
+import { monitor } from './route_monitor.js'
 
 const USAGE = 'route: usage: route [-j jail] [-46dnqtv] command [[modifiers] args]'
 
@@ -65,16 +67,28 @@ export function netname(a: number): string {
   return octets.slice(0, n).join('.')
 }
 
-/** The `route get` block (FreeBSD 14's print_getmsg), newline-terminated. */
-export function formatRouteGet(dst: number, r: RouteInfo, mtu: number, numeric: boolean, fib = 0): string {
+/**
+ * The `route get` block (FreeBSD 14's print_getmsg), newline-terminated. The metrics line has the
+ * kernel's MTU, weight and seconds left before the route expires; the pipes, ssthresh and rtt are
+ * 0 because FreeBSD 14 keeps none of them, and no lock flag (`L`) survives either.
+ */
+export function formatRouteGet(
+  dst: number,
+  r: RouteInfo,
+  mtu: number,
+  numeric: boolean,
+  fib = 0,
+  nowSec = 0,
+): string {
   const lines = [`   route to: ${routename(dst, numeric)}`, `destination: ${routename(r.dst, numeric)}`]
   if (r.prefixLen !== 32) lines.push(`       mask: ${routename(prefixToMask(r.prefixLen), numeric)}`)
   if ((r.flags & RtFlag.GATEWAY) !== 0) lines.push(`    gateway: ${routename(r.gateway, numeric)}`)
   lines.push(`        fib: ${fib}`, `  interface: ${r.ifName}`)
   lines.push(`      flags: ${routeFlagNames(r.flags | RtFlag.UP | RTF_DONE)}`)
+  const expire = r.expire !== undefined && r.expire > 0 ? r.expire - nowSec : 0
   lines.push(
     ` recvpipe  sendpipe  ssthresh  rtt,msec    mtu        weight    expire`,
-    `${[0, 0, 0, 0, mtu, r.weight ?? 1].map((v) => `${padL(v, 8)}  `).join('')}${padL(0, 8)} `,
+    `${[0, 0, 0, 0, mtu, r.weight ?? 1].map((v) => `${padL(v, 8)}  `).join('')}${padL(expire, 8)} `,
   )
   return `${lines.join('\n')}\n`
 }
@@ -173,7 +187,12 @@ export function parseRoute(sys: Syscalls, cmd: string, args: readonly string[]):
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!
     if (a.startsWith('-')) {
-      switch (a.slice(1)) {
+      const key = a.slice(1)
+      if (METRIC_KEYWORDS.has(key)) {
+        setMetric(spec, key, next(i++), () => Math.floor(sys.now() / 1e9))
+        continue
+      }
+      switch (key) {
         case 'inet':
         case '4':
         case 'static':
@@ -225,16 +244,41 @@ export function parseRoute(sys: Syscalls, cmd: string, args: readonly string[]):
         case 'dst':
           dest = next(i++)
           break
-        case 'mtu': {
-          const m = strtol(next(i++))
-          if (m === null) throw new CmdError(`${args[i]}: Invalid argument`, EX.USAGE)
-          spec.mtu = m
+        case 'xresolve':
+          spec.xresolve = true
+          break
+        case 'sticky':
+          spec.sticky = true
+          break
+        case 'nostick':
+          spec.sticky = false
+          break
+        case 'proxy':
+          spec.proxy = true
+          break
+        // Locks go into rmx_locks, which FreeBSD 14's kernel does not keep.
+        case 'lock':
+        case 'lockrest':
+          break
+        case 'ifa': {
+          const a = inetAton(next(i++))
+          if (a === null) throw new CmdError(`bad address: ${args[i]}`, EX.NOHOST)
+          spec.ifa = a
           break
         }
-        case 'weight': {
-          const w = strtol(next(i++))
-          if (w === null) throw new CmdError(`${args[i]}: Invalid argument`, EX.USAGE)
-          spec.weight = w
+        case 'prefsrc': {
+          const a = inetAton(next(i++))
+          if (a === null) throw new CmdError(`bad address: ${args[i]}`, EX.NOHOST)
+          spec.prefsrc = a
+          break
+        }
+        case 'ifp':
+          // link_addr(3) takes any string; a name no interface has is ignored by the kernel.
+          spec.ifp = next(i++)
+          break
+        case 'genmask': {
+          // RTAX_GENMASK: parsed as an address, then unused since cloning routes went away.
+          if (inetAton(next(i++)) === null) throw new CmdError(`bad address: ${args[i]}`, EX.NOHOST)
           break
         }
         case 'fib': {
@@ -363,7 +407,8 @@ function newroute(
       throw e
     }
     const mtu = r.mtu > 0 ? r.mtu : sys.ifGet(r.ifName).mtu
-    io.stdout.write(formatRouteGet(s.dst, r, mtu, numeric, sys.fib))
+    const nowSec = (r.expire ?? 0) > 0 ? Math.floor(sys.now() / 1e9) : 0
+    io.stdout.write(formatRouteGet(s.dst, r, mtu, numeric, sys.fib, nowSec))
     return 0
   }
   try {
@@ -416,8 +461,10 @@ const routeHere: Command = (argv, io, proc) =>
       get: 'get',
       show: 'get',
       flush: 'flush',
+      monitor: 'monitor',
     }[word]
     if (cmd === undefined) throw new CmdError(`route: bad keyword: ${word}\n${USAGE}`, EX.USAGE, true)
+    if (cmd === 'monitor') return monitor(sys, io, proc, args)
     if (cmd !== 'get' && sys.uid !== 0) throw new CmdError('must be root to alter routing table', EX.NOPERM)
     if (cmd === 'flush') return flush(sys, io, args, quiet)
     // AF_INET6: `route -6 ...`, or an `-inet6` or `-6` modifier (route.c's K_INET6 and K_6

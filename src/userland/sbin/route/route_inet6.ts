@@ -11,6 +11,7 @@ import { asSysError, CmdError, EX, padL, usage } from '../../common.js'
 import { strtol } from '../../getopt.js'
 import type { Io } from '../../types.js'
 import { routeFlagNames, useFib } from './route.js'
+import { METRIC_KEYWORDS, setMetric } from './route_metrics.js'
 
 const USAGE = 'route: usage: route [-j jail] [-46dnqtv] command [[modifiers] args]'
 const RTF_DONE = 0x40
@@ -54,7 +55,36 @@ function parse6(sys: Syscalls, cmd: string, args: readonly string[]): Request6 {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!
     if (a.startsWith('-')) {
-      switch (a.slice(1)) {
+      const key = a.slice(1)
+      if (METRIC_KEYWORDS.has(key)) {
+        setMetric(spec, key, next(i++), () => Math.floor(sys.now() / 1e9))
+        continue
+      }
+      switch (key) {
+        case 'xresolve':
+          spec.xresolve = true
+          break
+        case 'sticky':
+          spec.sticky = true
+          break
+        case 'nostick':
+          spec.sticky = false
+          break
+        case 'proxy':
+          spec.proxy = true
+          break
+        case 'lock':
+        case 'lockrest':
+          break
+        // RTAX_IFA / RTAX_IFP / RTAX_GENMASK for IPv6: parsed as getaddr() parses them, then not
+        // sent (FreeBSD 14's netlink route(8) sends none of them).
+        case 'ifa':
+        case 'genmask':
+          if (parseIpv6(next(i++)) === null) throw new CmdError(`bad address: ${args[i]}`, EX.NOHOST)
+          break
+        case 'ifp':
+          next(i++)
+          break
         case 'inet6':
         case '6':
         case 'static':
@@ -161,15 +191,15 @@ export function route6(sys: Syscalls, io: Io, cmd: string, args: readonly string
     lines.push(`      flags: ${routeFlagNames(r.flags | RtFlag.UP | RTF_DONE)}`)
     lines.push(
       ` recvpipe  sendpipe  ssthresh  rtt,msec    mtu        weight    expire`,
-      `${[0, 0, 0, 0, r.mtu, 1].map((v) => `${padL(v, 8)}  `).join('')}${padL(0, 8)} `,
+      `${[0, 0, 0, 0, r.mtu, 1].map((v) => `${padL(v, 8)}  `).join('')}${padL(r.expire ?? 0, 8)} `,
     )
     io.stdout.write(`${lines.join('\n')}\n`)
     return 0
   }
   try {
     if (cmd === 'add') sys.inet6.routeAdd(s)
-    else if (cmd === 'delete') sys.inet6.routeDelete(s.dst, s.prefixLen, s.scopeId ?? 0, s.gateway)
-    else throw new CmdError(`route: bad keyword: ${cmd}\n${USAGE}`, EX.USAGE, true)
+    else if (cmd === 'change') sys.inet6.routeChange(s)
+    else sys.inet6.routeDelete(s.dst, s.prefixLen, s.scopeId ?? 0, s.gateway)
   } catch (e) {
     if (e instanceof CmdError) throw e
     const err = asSysError(e)

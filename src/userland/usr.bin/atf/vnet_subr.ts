@@ -154,10 +154,14 @@ vnet_cleanup()
 /**
  * Where a program in `dir` finds vnet.subr, spelt as it spells it: tests/sys/common/vnet.subr is
  * `../common/vnet.subr` from tests/sys/net but `../../common/vnet.subr` from tests/sys/net/bpf or
- * net/routing, so every depth up to the tree's is offered.
+ * net/routing, and `../../sys/common/vnet.subr` from a program's own tests (sbin/route/tests), so
+ * every depth up to the tree's is offered, both ways.
  */
 export function vnetSubrPaths(dir: string): string[] {
   const paths: string[] = []
-  for (let up = 1; up <= 4; up++) paths.push(`${dir}/${'../'.repeat(up)}common/vnet.subr`)
+  for (let up = 1; up <= 4; up++) {
+    paths.push(`${dir}/${'../'.repeat(up)}common/vnet.subr`)
+    paths.push(`${dir}/${'../'.repeat(up)}sys/common/vnet.subr`)
+  }
   return paths
 }

@@ -54,7 +54,10 @@ export function routeRows6(
       dst,
       gw,
       flags: r.flags,
-      use: r.use,
+      // IPv6 routes have no nexthop objects here yet: Nhop# shows 0 and no nhop-kidx is encoded.
+      nhop: 0,
+      kidx: null,
+      mpath: false,
       mtu: r.mtu,
       ifName: r.ifName,
       weight: 1,

@@ -1,6 +1,7 @@
 /**
  * netstat(1): the routing table (`-r`), interface statistics (`-i`, `-I IF`, `-b`, `-d`) and
- * per-protocol statistics (`-s`, `-p PROTO`, `-ss` to hide zero counters), laid out column for
+ * per-protocol statistics (`-s`, `-p PROTO`, `-ss` to hide zero counters), multicast routing
+ * (`-g`, `-gs`: mroute.ts), laid out column for
  * column like FreeBSD 14's netstat. `--libxo json|xml[,pretty]` gives FreeBSD 14's structure for
  * `-r` (`statistics` > `route-information` > `route-table` > `rt-family` list) and `-i`/`-I`
  * (`statistics` > `interface` list) and `-s` for ip, icmp, udp, tcp and arp (`statistics` > one
@@ -18,6 +19,8 @@ import { Xo, xoParseArgs } from '../../lib/libxo/xo.js'
 import type { Command } from '../../types.js'
 import { emitInterfaces, type IntprOpts } from './if.js'
 import { formatProto6Stats, routeRows6 } from './inet6.js'
+import { emitMroutes, emitMroutes6, emitMrt6Stats, emitMrtStats } from './mroute.js'
+import { emitNhgroups, emitNhops, type NhFamily } from './nhops.js'
 import { emitProtoFromKernel, isProtoName, PROTO_ORDER } from './proto_stats.js'
 import { emitFamily, hostname, routeRows4, widths4 } from './route.js'
 
@@ -26,6 +29,10 @@ const USAGE = [
   '       netstat -i | -I interface [-46abdhnW] [-f address_family]',
   '       netstat -s [-46sz] [-f protocol_family | -p protocol]',
   '       netstat -r [-46AnW] [-F fibnum] [-f address_family]',
+  '       netstat -o [-46nW] [-F fibnum] [-f address_family]',
+  '       netstat -O [-46nW] [-F fibnum] [-f address_family]',
+  '       netstat -g [-46W] [-f address_family]',
+  '       netstat -gs [-46s] [-f address_family]',
 ].join('\n')
 
 // ---- netstat [-a]: sockets ----
@@ -91,7 +98,7 @@ const netstatHere: Command = (argv, io, proc) =>
     const sys = proc.sys
     const x = xoParseArgs(argv.slice(1))
     if (typeof x === 'string') throw new CmdError(x.replace(/^libxo: /, ''))
-    const { opts, rest } = optsOrUsage(getopt('netstat', x.argv, '46AabdF:f:hI:ilnp:qrsWwz'), USAGE, 1)
+    const { opts, rest } = optsOrUsage(getopt('netstat', x.argv, '46AabdF:f:ghI:ilnOop:qrsWwz'), USAGE, 1)
     const xo = new Xo((t) => void io.stdout.write(t), x.opts)
     if (rest.length > 0) usage(USAGE, 1)
     const count = (c: string): number => opts.filter(([f]) => f === c).length
@@ -105,6 +112,23 @@ const netstatHere: Command = (argv, io, proc) =>
     const numeric = count('n') > 0
     const wide = count('W') > 0
     const proto = value('p')
+    if (count('g') > 0) {
+      // main()'s -g: multicast routing tables, or with -s their statistics, for each family asked.
+      const want4 = (family === undefined || family === 'inet') && (count('6') === 0 || count('4') > 0)
+      const want6 = (family === undefined || family === 'inet6') && (count('4') === 0 || count('6') > 0)
+      const warn = (msg: string): void => void io.stderr.write(`netstat: ${msg}\n`)
+      xo.openContainer('statistics')
+      if (count('s') > 0) {
+        if (want4) emitMrtStats(xo, sys, count('s') > 1, (t) => void io.stderr.write(t))
+        if (want6) emitMrt6Stats(xo, sys, count('s') > 1)
+      } else {
+        if (want4) emitMroutes(xo, sys, warn)
+        if (want6) emitMroutes6(xo, sys, wide, warn)
+      }
+      xo.closeContainer('statistics')
+      xo.finish()
+      return 0
+    }
     if (count('s') > 0) {
       const hideZero = count('s') > 1
       if (proto === 'ip6' || proto === 'icmp6') {
@@ -121,15 +145,15 @@ const netstatHere: Command = (argv, io, proc) =>
       xo.finish()
       return 0
     }
+    // -F: that FIB's tables (the process's own by default, as routepr's fibnum -1).
+    const fibArg = value('F')
+    if (fibArg !== undefined && (count('r') > 0 || count('o') > 0 || count('O') > 0)) {
+      const n = /^(0x[0-9a-f]+|[0-9]+)$/i.test(fibArg) ? Number(fibArg) : Number.NaN
+      if (!Number.isInteger(n) || n >= Number(sys.sysctlGet('net.fibs').value))
+        throw new CmdError(`${fibArg}: invalid fib`)
+      sys.setfib(n)
+    }
     if (count('r') > 0) {
-      // -F: that FIB's tables (the process's own by default, as routepr's fibnum -1).
-      const fibArg = value('F')
-      if (fibArg !== undefined) {
-        const n = /^(0x[0-9a-f]+|[0-9]+)$/i.test(fibArg) ? Number(fibArg) : Number.NaN
-        if (!Number.isInteger(n) || n >= Number(sys.sysctlGet('net.fibs').value))
-          throw new CmdError(`${fibArg}: invalid fib`)
-        sys.setfib(n)
-      }
       const want4 = (family === undefined || family === 'inet') && (count('6') === 0 || count('4') > 0)
       const want6 = (family === undefined || family === 'inet6') && (count('4') === 0 || count('6') > 0)
       // main()'s statistics container around routepr().
@@ -145,7 +169,12 @@ const netstatHere: Command = (argv, io, proc) =>
       xo.openContainer('route-table')
       xo.openList('rt-family')
       const cut = { cut: !numeric && !wide, wide }
-      if (want4) emitFamily(xo, 'Internet', routeRows4(sys.routeList(), numeric), widths4(wide), cut)
+      if (want4) {
+        const routes = sys.routeList()
+        // The clock is read only when some route expires (the seconds left are what is shown).
+        const nowSec = routes.some((r) => (r.expire ?? 0) > 0) ? Math.floor(sys.now() / 1e9) : 0
+        emitFamily(xo, 'Internet', routeRows4(routes, numeric, nowSec), widths4(wide), cut)
+      }
       if (want6) {
         const six = routeRows6(sys, sys.inet6.routeList(), { numeric, wide })
         emitFamily(xo, 'Internet6', six.rows, six.widths, cut)
@@ -155,6 +184,23 @@ const netstatHere: Command = (argv, io, proc) =>
       xo.closeContainer('route-information')
       xo.closeContainer('statistics')
       xo.finish()
+      return 0
+    }
+    if (count('o') > 0 || count('O') > 0) {
+      // main()'s af: the last of -4, -6 and -f (AF_UNSPEC without one, which the kernel refuses).
+      let af: NhFamily = null
+      for (const [f, v] of opts) {
+        if (f === '4' || (f === 'f' && v === 'inet')) af = 'inet'
+        else if (f === '6' || (f === 'f' && v === 'inet6')) af = 'inet6'
+      }
+      xo.openContainer('statistics')
+      try {
+        if (count('o') > 0)
+          emitNhops(xo, af, af === 'inet' ? sys.nhopList() : [], { numeric, wide, fib: sys.fib })
+        else emitNhgroups(xo, af, af === 'inet' ? sys.nhgrpList() : [], sys.fib)
+      } finally {
+        xo.finish()
+      }
       return 0
     }
     const iface = value('I')
@@ -192,7 +238,7 @@ const netstatHere: Command = (argv, io, proc) =>
 /** `-j jail`: the same, inside that jail (FreeBSD 14). */
 export const netstat: Command = withJailOption(
   'netstat',
-  '46AabdF:f:hI:ilnp:qrsWwz',
+  '46AabdF:f:ghI:ilnOop:qrsWwz',
   'Jail not found',
   netstatHere,
 )

@@ -38,7 +38,9 @@ interface RtEntry {
   flags: string
   flags_pretty: string[]
   weight: number
-  use?: number
+  'nhop-kidx'?: number
+  'nhg-kidx'?: number
+  nhop?: number
   mtu?: number
   'interface-name': string
 }
@@ -81,12 +83,18 @@ test('netstat -rn --libxo json: route-information > route-table > rt-family > rt
     assert.equal(entries.length, rows.length, `${f['address-family']}: one rt-entry per row`)
     for (const [i, e] of entries.entries()) {
       assert.deepEqual([e.destination, e.gateway, e.flags, e['interface-name']], rows[i])
+      // IPv4 paths carry their nexthop's kernel index (a multipath route's, its group's).
+      const kidx =
+        f['address-family'] === 'Internet6'
+          ? []
+          : [e.destination === '203.0.113.0/24' ? 'nhg-kidx' : 'nhop-kidx']
       assert.deepEqual(Object.keys(e), [
         'destination',
         'gateway',
         'flags',
         'flags_pretty',
         'weight',
+        ...kidx,
         'interface-name',
       ])
       assert.equal(e.flags_pretty.length, e.flags.length, 'a name per letter')
@@ -104,17 +112,19 @@ test('netstat -rn --libxo json: route-information > route-table > rt-family > rt
     ],
   )
 
-  // -W: use and mtu as numbers, equal to the text's columns.
+  // -W: Nhop# and mtu as numbers, equal to the text's columns; a multipath path's Nhop# is 0.
   const wf = JSON.parse(o.wj!).statistics['route-information']['route-table']['rt-family']
   const wt = textTables(o.w!)
   for (const f of wf) {
     const rows = wt.get(f['address-family'])!
     for (const [i, e] of (f['rt-entry'] as RtEntry[]).entries()) {
-      assert.equal(typeof e.use, 'number')
+      assert.equal(typeof e.nhop, 'number')
       assert.deepEqual(
-        [e.destination, String(e.use), String(e.mtu), e['interface-name']],
+        [e.destination, String(e.nhop), String(e.mtu), e['interface-name']],
         [rows[i]![0], rows[i]![3], rows[i]![4], rows[i]![5]],
       )
+      if (e['nhg-kidx'] !== undefined) assert.equal(e.nhop, 0)
+      if (e['nhop-kidx'] !== undefined) assert.equal(e.nhop, e['nhop-kidx'])
     }
   }
   assert.match(o.wj!, /^\{\n {2}"statistics": \{\n {4}"route-information": \{\n/, 'pretty')

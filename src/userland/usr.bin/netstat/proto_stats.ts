@@ -156,7 +156,7 @@ const CARP_LINES: readonly Line[] = [
   ['carps_onomem', '\t%d send failed due to mbuf memory error', null, 'send-failed-memory-error'],
 ]
 
-const PROTO_LINES: Record<Exclude<ProtoName, 'tcp'>, readonly Line[]> = {
+const PROTO_LINES: Record<Exclude<ProtoName, 'tcp' | 'mroute'>, readonly Line[]> = {
   ip: IP_LINES,
   icmp: ICMP_LINES,
   igmp: IGMP_LINES,
@@ -237,6 +237,8 @@ export function emitProtoStats(
     emitTcpStats(xo, stats, hideZero)
     return
   }
+  // struct mrtstat is netstat -gs's (mroute.ts), not a protocol of -s.
+  if (proto === 'mroute') return
   const values = new Map(stats)
   xo.openContainer(proto)
   xo.text(`${proto}:\n`)

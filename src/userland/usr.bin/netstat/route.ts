@@ -4,9 +4,10 @@
  *
  * With `--libxo` each family is an `rt-family` instance (`address-family`, then the `rt-entry` list)
  * as FreeBSD 14's route_netlink.c emits it: `destination`, `gateway`, `flags` and the leaf-list
- * `flags_pretty` as strings, `weight` (encode-only), `use` and `mtu` with -W, `interface-name`,
- * and `expire-time` where a route expires. A multipath route is one `rt-entry` per path, each with
- * its own weight, as FreeBSD prints it.
+ * `flags_pretty` as strings, `weight` and `nhop-kidx` (`nhg-kidx` for a multipath route) encode-only,
+ * `nhop` and `mtu` with -W, `interface-name`, and `expire-time` where a route expires. A multipath
+ * route is one `rt-entry` per path, each with its own weight, as FreeBSD prints it; -W's `Nhop#`
+ * is 0 for its paths (p_path's is_mpath).
  *
  * Must not: change anything; it formats what the kernel listed.
  */
@@ -40,6 +41,11 @@ const RT_LETTERS: ReadonlyArray<readonly [number, string, string]> = [
   [0x400000, 'b', 'broadcast'],
 ]
 
+/** The names of the flags a letter stands for, in letter order (the `flags_pretty` leaf-list). */
+export function routeFlagNames(flags: number): string[] {
+  return RT_LETTERS.filter(([bit]) => (flags & bit) !== 0).map(([, , n]) => n)
+}
+
 export function routeFlagLetters(flags: number): string {
   return RT_LETTERS.filter(([bit]) => (flags & bit) !== 0)
     .map(([, c]) => c)
@@ -57,7 +63,11 @@ export interface RouteRow {
   dst: string
   gw: string
   flags: number
-  use: number
+  /** The Nhop# column of -W: the path's nexthop index, 0 for a multipath route's paths. */
+  nhop: number
+  /** The kernel index encoded as nhop-kidx / nhg-kidx, or null where the kernel has none. */
+  kidx: number | null
+  mpath: boolean
   mtu: number
   ifName: string
   weight: number
@@ -92,7 +102,7 @@ export function emitFamily(
   xo.openList('rt-entry')
   xo.text(
     opts.wide
-      ? `${padR('Destination', w.dst)} ${padR('Gateway', w.gw)} ${padR('Flags', 6)} ${padL('Use', 8)} ${padL('Mtu', 6)} ${padL('Netif', w.iface)} Expire\n`
+      ? `${padR('Destination', w.dst)} ${padR('Gateway', w.gw)} ${padR('Flags', 6)} ${padL('Nhop#', 6)} ${padL('Mtu', 6)} ${padL('Netif', w.iface)} Expire\n`
       : `${padR('Destination', w.dst)} ${padR('Gateway', w.gw)} ${padR('Flags', 6)} ${padL('Netif', w.iface)} Expire\n`,
   )
   // The value is what the column shows: cut to its width unless -n/-W, never padded.
@@ -108,10 +118,11 @@ export function emitFamily(
     const letters = routeFlagLetters(r.flags)
     xo.field('flags', letters, padR(letters, 6))
     xo.text(' ')
-    for (const [bit, , name] of RT_LETTERS) if ((r.flags & bit) !== 0) xo.leaf('flags_pretty', name)
+    for (const name of routeFlagNames(r.flags)) xo.leaf('flags_pretty', name)
     xo.encode('weight', r.weight)
+    if (r.kidx !== null) xo.encode(r.mpath ? 'nhg-kidx' : 'nhop-kidx', r.kidx)
     if (opts.wide) {
-      xo.field('use', r.use, padL(r.use, 8))
+      xo.field('nhop', r.nhop, padL(r.nhop, 6))
       xo.text(' ')
       if (r.mtu !== 0) xo.field('mtu', r.mtu, padL(r.mtu, 6))
       else xo.text(padL('', 6))
@@ -130,8 +141,8 @@ export function emitFamily(
   xo.closeInstance('rt-family')
 }
 
-/** The IPv4 rows of `netstat -r` (p_path's destination and gateway names). */
-export function routeRows4(routes: readonly RouteInfo[], numeric: boolean): RouteRow[] {
+/** The IPv4 rows of `netstat -r` (p_path's destination and gateway names); nowSec for Expire. */
+export function routeRows4(routes: readonly RouteInfo[], numeric: boolean, nowSec = 0): RouteRow[] {
   return routes.map((r) => ({
     dst: (r.flags & RtFlag.HOST) !== 0 ? hostname(r.dst, numeric) : netname(r.dst, r.prefixLen),
     gw:
@@ -139,12 +150,15 @@ export function routeRows4(routes: readonly RouteInfo[], numeric: boolean): Rout
         ? hostname(r.gateway, numeric)
         : `link#${r.gatewayIfIndex}`,
     flags: r.flags,
-    use: r.use,
+    nhop: (r.nhgIdx ?? 0) !== 0 ? 0 : (r.nhIdx ?? 0),
+    kidx: (r.nhgIdx ?? 0) !== 0 ? r.nhgIdx! : (r.nhIdx ?? null),
+    mpath: (r.nhgIdx ?? 0) !== 0,
     mtu: r.mtu,
     ifName: r.ifName,
     // rt_default_weight: a path added without -weight.
     weight: r.weight ?? 1,
-    expire: 0,
+    // NL_RTA_EXPIRES: the seconds left (nh_expire - time_uptime).
+    expire: r.expire !== undefined && r.expire > 0 ? r.expire - nowSec : 0,
   }))
 }
 

@@ -51,7 +51,7 @@ export interface Ospf6Control {
 export interface IsisControl {
   changed(): void
   showNeighbor(): string
-  showDatabase(): string
+  showDatabase(detail: boolean): string
   showRoute(): string
   showSummary(): string
   /** Routes in the FIB by `a.b.c.d/len`: metric and install time. */

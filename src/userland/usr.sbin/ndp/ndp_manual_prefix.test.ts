@@ -4,7 +4,8 @@
  * address's lifetimes and a `ref` per address; a longer-lived address extends it and a shorter one
  * never cuts it (FreeBSD's ndp_prefix_lifetime_extend, through `ndp -p --libxo json | jq`); removing
  * its last address with `-alias` removes it, `ndp -P` flushes it but keeps the address. And `ndp -d`
- * as FreeBSD 14's netlink ndp: warnings only, exit 0; `ndp -s` failures as set()/set_nl print them.
+ * as FreeBSD 14's netlink ndp: warnings only, exit 0; `ndp -s` failures as set()/set_nl print them,
+ * in a jail sharing its parent's stack too.
  */
 
 import assert from 'node:assert/strict'
@@ -111,5 +112,24 @@ ndp -s 2001:db8::5; echo rc=$?`)
       'ndp: set: 2001:db8::2: Invalid argument (NDA_LLADDR address length (0) is different from expected (6))\n' +
       'ndp: delete: cannot locate 2001:db9::2\nndp: delete: cannot locate fe80::2\n' +
       'ndp: nohost: hostname nor servname provided, or not known\nusage: ndp [-nt] hostname',
+  )
+})
+
+test('ndp -s/-d in a jail sharing the stack: the route is hidden, the kernel refuses the rest', async () => {
+  const w = shellWorld(4)
+  const r = await w.run(`${SETUP}ifconfig epair0a inet6 2001:db8::1/64 no_dad
+jail -c name=j ip6.addr=2001:db8::1 persist > /dev/null
+jexec j ndp -s 2001:db8::5 02:00:00:00:00:05; echo rc=$?
+jexec j ndp -s fe80::5%epair0a 02:00:00:00:00:05; echo rc=$?
+jexec j ndp -d fe80::5%epair0a; echo rc=$?
+ndp -an | grep -c db8::5`)
+  // guess_ifindex's RTM_GETROUTE answers ESRCH (rt_is_exportable: a network route is never shown to
+  // a jail without its own vnet), so set_nl gives up with exit 0; a zoned address skips the lookup
+  // and RTM_NEWNEIGH/RTM_DELNEIGH fail their PRIV_NET_ROUTE check.
+  assert.equal(r.out, 'rc=0\nrc=1\nrc=0\n0\n')
+  assert.equal(
+    r.err,
+    'ndp: delete: cannot locate 2001:db8::5\nndp: set fe80::5%epair0a: Operation not permitted\n' +
+      'ndp: delete fe80::5%epair0a: Operation not permitted\n',
   )
 })

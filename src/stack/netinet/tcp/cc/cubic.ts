@@ -13,8 +13,11 @@
  *   on congestion: ssthresh = cwnd * beta (0.7), W_max = cwnd or, below the previous W_max,
  *   cwnd * (1 + beta) / 2 (fast convergence, §4.7)
  *
- * Where FreeBSD's code departs from the RFC (it halves ssthresh on the first congestion event and
- * applies the fast-convergence factor to ssthresh too) the RFC is followed. Floating point is used
+ * Where FreeBSD's code departs from the RFC the RFC is followed: its cubic_ssthresh_update (the
+ * same in FreeBSD 14 and in the 2024 tree with W_max/W_est/cwnd_prior) first scales cwnd by
+ * CUBIC_FC_FACTOR 217/256 when below W_max and uses that for W_max and ssthresh alike, then on the
+ * first congestion event sets ssthresh = cwnd / 2 and W_max = cwnd * 179/256, on later ones
+ * ssthresh = cwnd * 179/256 (at least 2 segments). Floating point is used
  * for the curve; results are rounded down to whole bytes. HyStart++ is not implemented (FreeBSD's
  * base stack does not enable it). A read-only table entry; per-connection state lives in
  * CcVar.ccData.

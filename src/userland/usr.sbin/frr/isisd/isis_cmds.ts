@@ -10,6 +10,9 @@
 
 import type { CmdSpec, Node, VtySession } from '../vty_cmds.js'
 import {
+  ISIS_GEN_INTERVAL_DEFAULT,
+  ISIS_MAX_LIFETIME_S,
+  ISIS_REFRESH_S,
   type IsisConfig,
   type IsisIfConfig,
   type IsisLevels,
@@ -88,6 +91,31 @@ function attached(s: VtySession, key: 'attachedBitSend' | 'attachedBitReceiveIgn
   changed(s)
 }
 
+function leak(s: VtySession, af: string, metric: number | null): void {
+  const c = cfg(s)
+  // Only a level-1-2 router has both levels (frr-isisd.yang's rule for redistribute's level).
+  if (c.isType !== 3) s.fail('% Configuration failed.\n\nError type: validation')
+  c.leak[af === 'ipv6' ? 'ipv6' : 'ipv4'] = { metric }
+  changed(s)
+}
+
+function genInterval(s: VtySession, levels: 1 | 2 | 3, n: number): void {
+  const g = cfg(s).genInterval
+  if (levels & 1) g[0] = n
+  if (levels & 2) g[1] = n
+  changed(s)
+}
+
+function lspTimers(s: VtySession, levels: 1 | 2 | 3, gen: string, refresh: string, life: string): void {
+  // frr-isisd.yang: the generation interval stays below the refresh interval.
+  if (Number(gen) >= Number(refresh)) s.fail('% Configuration failed.')
+  if (Number(refresh) !== ISIS_REFRESH_S || Number(life) !== ISIS_MAX_LIFETIME_S)
+    s.fail(
+      `lsp-timers: refresh-interval ${ISIS_REFRESH_S} and max-lifetime ${ISIS_MAX_LIFETIME_S} only (not supported yet)`,
+    )
+  genInterval(s, levels, Number(gen))
+}
+
 export const ISIS_COMMANDS: readonly CmdSpec[] = [
   spec(['config'], 'router isis WORD', (s, [tag]) => enter(s, tag!)),
   spec(['config'], 'router isis WORD vrf WORD', (s, [tag, vrf]) => {
@@ -137,7 +165,51 @@ export const ISIS_COMMANDS: readonly CmdSpec[] = [
   }),
   spec(ISIS_NODE, 'hostname dynamic', () => {}),
   spec(ISIS_NODE, 'log-adjacency-changes', () => {}),
-  spec(ISIS_NODE, 'lsp-gen-interval (1-120)', () => {}),
+  // RFC 5302 §3.3 route leaking (isis_levels.ts): Cisco's syntax, as FRR's open pull request has it.
+  spec(ISIS_NODE, 'redistribute <ipv4|ipv6> isis level-2 into level-1', (s, [af]) => leak(s, af!, null)),
+  spec(ISIS_NODE, 'redistribute <ipv4|ipv6> isis level-2 into level-1 metric (0-16777215)', (s, [af, m]) =>
+    leak(s, af!, Number(m)),
+  ),
+  spec(ISIS_NODE, 'redistribute <ipv4|ipv6> isis level-2 into level-1 route-map WORD', (s) =>
+    s.fail('route-map: not supported yet (VirtNet has no route-maps; every level-2 route is leaked)'),
+  ),
+  spec(ISIS_NODE, 'no redistribute <ipv4|ipv6> isis level-2 into level-1', (s, [af]) => {
+    cfg(s).leak[af === 'ipv6' ? 'ipv6' : 'ipv4'] = null
+    changed(s)
+  }),
+  // Level-1 routes always go up here (RFC 1195 §3.2, isis_levels.ts): accepted, nothing to change.
+  spec(ISIS_NODE, 'redistribute <ipv4|ipv6> isis level-1 into level-2', () => {}),
+  spec(ISIS_NODE, 'no redistribute <ipv4|ipv6> isis level-1 into level-2', (s) =>
+    s.fail('level-1 routes always go into level 2 here (RFC 1195 §3.2): not supported yet'),
+  ),
+  // The regeneration throttle (isis_engine.ts); FRR's lsp-timers line is how show running-config
+  // writes it back, so it is read too (its refresh and lifetime only at their defaults here).
+  spec(ISIS_NODE, 'lsp-gen-interval (1-120)', (s, [n]) => genInterval(s, 3, Number(n))),
+  spec(ISIS_NODE, 'lsp-gen-interval <level-1|level-2> (1-120)', (s, [l, n]) =>
+    genInterval(s, l === 'level-1' ? 1 : 2, Number(n)),
+  ),
+  spec(ISIS_NODE, 'no lsp-gen-interval', (s) => genInterval(s, 3, ISIS_GEN_INTERVAL_DEFAULT)),
+  spec(ISIS_NODE, 'no lsp-gen-interval (1-120)', (s) => genInterval(s, 3, ISIS_GEN_INTERVAL_DEFAULT)),
+  spec(ISIS_NODE, 'no lsp-gen-interval <level-1|level-2>', (s, [l]) =>
+    genInterval(s, l === 'level-1' ? 1 : 2, ISIS_GEN_INTERVAL_DEFAULT),
+  ),
+  spec(ISIS_NODE, 'no lsp-gen-interval <level-1|level-2> (1-120)', (s, [l]) =>
+    genInterval(s, l === 'level-1' ? 1 : 2, ISIS_GEN_INTERVAL_DEFAULT),
+  ),
+  spec(
+    ISIS_NODE,
+    'lsp-timers gen-interval (1-120) refresh-interval (1-65235) max-lifetime (350-65535)',
+    (s, [g, r, m]) => lspTimers(s, 3, g!, r!, m!),
+  ),
+  spec(
+    ISIS_NODE,
+    'lsp-timers <level-1|level-2> gen-interval (1-120) refresh-interval (1-65235) max-lifetime (350-65535)',
+    (s, [l, g, r, m]) => lspTimers(s, l === 'level-1' ? 1 : 2, g!, r!, m!),
+  ),
+  spec(ISIS_NODE, 'no lsp-timers', (s) => genInterval(s, 3, ISIS_GEN_INTERVAL_DEFAULT)),
+  spec(ISIS_NODE, 'no lsp-timers <level-1|level-2>', (s, [l]) =>
+    genInterval(s, l === 'level-1' ? 1 : 2, ISIS_GEN_INTERVAL_DEFAULT),
+  ),
   spec(ISIS_NODE, 'lsp-limit (1-1000000)', (s, [n]) => {
     cfg(s).lspLimit = Number(n)
     changed(s)
@@ -196,7 +268,10 @@ export const ISIS_COMMANDS: readonly CmdSpec[] = [
     s.out += s.needIsis().showNeighbor()
   }),
   spec(SHOW, 'show isis database', (s) => {
-    s.out += s.needIsis().showDatabase()
+    s.out += s.needIsis().showDatabase(false)
+  }),
+  spec(SHOW, 'show isis database detail', (s) => {
+    s.out += s.needIsis().showDatabase(true)
   }),
   spec(SHOW, 'show isis route', (s) => {
     s.out += s.needIsis().showRoute()

@@ -19,6 +19,8 @@ export const ISIS_PSNP_S = 2
 export const ISIS_MAX_LIFETIME_S = 1200
 export const ISIS_REFRESH_S = 900
 export const ISIS_RETRANSMIT_S = 5
+/** `lsp-gen-interval`'s default (frr-isisd.yang: lsp/timers/level-N/generation-interval). */
+export const ISIS_GEN_INTERVAL_DEFAULT = 30
 /** LSPs kept per level unless `lsp-limit` (VirtNet's) says otherwise. */
 export const ISIS_DEFAULT_MAX_LSP = 10000
 
@@ -62,6 +64,13 @@ export interface IsisConfig {
   attachedBitSend: boolean
   attachedBitReceiveIgnore: boolean
   lspLimit: number | null
+  /**
+   * `redistribute ipv4|ipv6 isis level-2 into level-1 [metric N]` (isis_levels.ts, RFC 5302 §3.3):
+   * null when off, else the metric given or null for each route's own.
+   */
+  leak: { ipv4: { metric: number | null } | null; ipv6: { metric: number | null } | null }
+  /** `lsp-gen-interval [level-1|level-2] (1-120)`, seconds, per level (isis_engine.ts's throttle). */
+  genInterval: [number, number]
   /** Level 1's LSPs (and SNPs if asked), `area-password`. */
   areaPassword: IsisLevelPassword | null
   /** Level 2's, `domain-password`. */
@@ -78,6 +87,8 @@ export function newIsisConfig(): IsisConfig {
     attachedBitSend: true,
     attachedBitReceiveIgnore: false,
     lspLimit: null,
+    genInterval: [ISIS_GEN_INTERVAL_DEFAULT, ISIS_GEN_INTERVAL_DEFAULT],
+    leak: { ipv4: null, ipv6: null },
     areaPassword: null,
     domainPassword: null,
     ifs: new Map(),
@@ -117,6 +128,18 @@ export const LEVEL_WORDS: Readonly<Record<IsisLevels, string>> = {
   3: 'level-1-2',
 } as const
 
+/**
+ * FRR prints the LSP timers container as one `lsp-timers` line (both levels alike) or one per level
+ * (isis_cli.c, cli_show_isis_lsp_timers), and only when something in it is not the default.
+ */
+function lspTimersLines(gen: readonly [number, number]): string[] {
+  if (gen[0] === ISIS_GEN_INTERVAL_DEFAULT && gen[1] === ISIS_GEN_INTERVAL_DEFAULT) return []
+  const tail = (g: number) =>
+    `gen-interval ${g} refresh-interval ${ISIS_REFRESH_S} max-lifetime ${ISIS_MAX_LIFETIME_S}`
+  if (gen[0] === gen[1]) return [` lsp-timers ${tail(gen[0])}`]
+  return [` lsp-timers level-1 ${tail(gen[0])}`, ` lsp-timers level-2 ${tail(gen[1])}`]
+}
+
 /** The `router isis` section and the interface lines of `show running-config`. */
 export function isisRunningConfig(c: IsisConfig): { ifLines: Map<string, string[]>; router: string[] } {
   const ifLines = new Map<string, string[]>()
@@ -144,6 +167,14 @@ export function isisRunningConfig(c: IsisConfig): { ifLines: Map<string, string[
     if (c.areaPassword !== null) router.push(` area-password ${passwordLine(c.areaPassword)}`)
     if (c.domainPassword !== null) router.push(` domain-password ${passwordLine(c.domainPassword)}`)
     if (c.lspLimit !== null) router.push(` lsp-limit ${c.lspLimit}`)
+    router.push(...lspTimersLines(c.genInterval))
+    for (const af of ['ipv4', 'ipv6'] as const) {
+      const l = c.leak[af]
+      if (l !== null)
+        router.push(
+          ` redistribute ${af} isis level-2 into level-1${l.metric === null ? '' : ` metric ${l.metric}`}`,
+        )
+    }
     router.push('exit')
   }
   return { ifLines, router }

@@ -119,9 +119,10 @@ test('two routers point-to-point: three-way handshake Up at both levels, routes 
     { e: a, ifName: 'e0', mac: 0xa1 },
     { e: b, ifName: 'e0', mac: 0xb1 },
   ])
-  n.run(20)
+  // The LSPs naming the adjacency wait out lsp-gen-interval (30 s) after the first ones.
+  n.run(40)
   // Timers, not a busy loop: hellos every 3 s, PSNPs every 2 s, a few LSPs and SPFs.
-  assert.ok(n.steps() < 200, `${n.steps()} steps for 20 s`)
+  assert.ok(n.steps() < 400, `${n.steps()} steps for 40 s`)
   const adj = [...a.circuits.get('e0')!.adjs.values()]
   assert.equal(adj.length, 1)
   assert.equal(adj[0]!.state, 'Up')
@@ -161,7 +162,7 @@ test('three routers on a LAN: DIS by priority then SNPA, pseudonode LSP, routes 
     { e: r2, ifName: 'e0', mac: 0x20 },
     { e: r3, ifName: 'e0', mac: 0x30 },
   ])
-  n.run(30)
+  n.run(40)
   for (const r of [r1, r2, r3]) {
     const c = r.circuits.get('e0')!
     assert.equal([...c.adjs.values()].filter((x) => x.state === 'Up').length, 4, 'two neighbours, two levels')
@@ -184,7 +185,7 @@ test('three routers on a LAN: DIS by priority then SNPA, pseudonode LSP, routes 
     { e: s1, ifName: 'e0', mac: 0x40 },
     { e: s2, ifName: 'e0', mac: 0x30 },
   ])
-  m.run(20)
+  m.run(40)
   assert.deepEqual(s1.circuits.get('e0')!.dis, [true, true])
   assert.deepEqual(s2.circuits.get('e0')!.dis, [false, false])
 })
@@ -220,7 +221,7 @@ test('a cut link: routes move to the other path once the hold time runs out, and
     { e: r2, ifName: 'e1', mac: 0x21 },
     { e: r3, ifName: 'e1', mac: 0x31 },
   ])
-  n.run(30)
+  n.run(40)
   assert.equal(route(r1, '172.16.2.0/24')?.metric, 20)
   assert.equal(route(r1, '172.16.2.0/24')?.nextHops[0]?.gw, ip('10.12.0.2'))
   lan.up = false
@@ -231,7 +232,7 @@ test('a cut link: routes move to the other path once the hold time runs out, and
   lan.up = true
   n.run(40)
   assert.equal(route(r1, '172.16.2.0/24')?.nextHops[0]?.gw, ip('10.12.0.2'))
-  assert.ok(n.steps() < 1000, `${n.steps()} steps for 110 s`)
+  assert.ok(n.steps() < 1000, `${n.steps()} steps for 120 s`)
 })
 
 test('fuzz: mutated and random PDUs from a neighbour never throw and are counted; the LSDB stays bounded', () => {
@@ -247,7 +248,7 @@ test('fuzz: mutated and random PDUs from a neighbour never throw and are counted
     { e: a, ifName: 'e0', mac: 0xa1 },
     { e: b, ifName: 'e0', mac: 0xb1 },
   ])
-  n.run(20)
+  n.run(40)
   assert.ok(route(a, '192.168.2.0/24') !== undefined)
   const samples = n.sent.slice(0, 60)
   let seed = 99
@@ -315,7 +316,7 @@ test('a restarted router outbids its old LSP instances; a big LSP goes out in fr
     { e: a, ifName: 'e0', mac: 0xa1 },
     { e: b, ifName: 'e0', mac: 0xb1 },
   ])
-  n.run(20)
+  n.run(40)
   const frags = [...a.lsdb[0].lsps.keys()].filter((k) => k.startsWith('00000000000200'))
   assert.ok(frags.length >= 2, `${frags.length} fragments`)
   for (let i = 0; i < 300; i += 37) {
@@ -345,4 +346,78 @@ test('a restarted router outbids its old LSP instances; a big LSP goes out in fr
     stale.every((l) => l.purged),
     'the fragments the new instance does not have are purged',
   )
+})
+
+test("lsp-gen-interval: FRR's throttle — the first LSP at once, the next no sooner than the interval after it", () => {
+  const pair = (interval: number) => {
+    const n = net()
+    const a = n.router('000000000001', 'a')
+    const b = n.router('000000000002', 'b')
+    for (const e of [a, b]) e.genInterval = [interval, interval]
+    a.setCircuits([circuit('e0', 0xa1, '10.0.0.1/30', { p2p: true })], 0)
+    b.setCircuits(
+      [
+        circuit('e0', 0xb1, '10.0.0.2/30', { p2p: true }),
+        circuit('s0', 0xb2, '192.168.2.1/24', { passive: true }),
+      ],
+      0,
+    )
+    n.wire([
+      { e: a, ifName: 'e0', mac: 0xa1 },
+      { e: b, ifName: 'e0', mac: 0xb1 },
+    ])
+    return { n, a, b }
+  }
+  const own = (e: IsisEngine, l: 0 | 1) => e.lsdb[l].get(`${e.sysId}0000`)
+  // The default 30 s: the first LSPs go out at t = 0, before any adjacency (FRR's lsp_generate at
+  // `net`); the adjacency comes Up within seconds, but the LSP naming it waits until t = 30 s.
+  const { n, a, b } = pair(30)
+  n.run(0.01)
+  assert.equal(own(a, 0)?.seq, 1)
+  assert.equal(own(a, 0)?.tlvs.isReach.length, 0)
+  n.run(10)
+  assert.equal([...a.circuits.get('e0')!.adjs.values()][0]?.state, 'Up')
+  n.run(19.8)
+  assert.equal(own(a, 0)?.seq, 1, 'held back by lsp-gen-interval')
+  // time(NULL) granularity: due (30 - whole seconds since the first) after the adjacency's change.
+  const due0 = a.genDue(1)
+  assert.ok(due0 >= 30 * S && due0 < 31 * S, `${due0 / S} s`)
+  assert.equal(route(a, '192.168.2.0/24'), undefined)
+  n.run(1.5)
+  for (const l of [0, 1] as const) {
+    assert.equal(own(a, l)?.seq, 2)
+    assert.equal(own(a, l)?.tlvs.isReach[0]?.id, '00000000000200')
+  }
+  n.run(1)
+  assert.equal(route(a, '192.168.2.0/24')?.metric, 20)
+  // Long after the last generation a change goes out once 100 ms pass without another.
+  n.run(100)
+  const t0 = n.now()
+  const seq = own(b, 0)!.seq
+  b.setCircuits(
+    [
+      circuit('e0', 0xb1, '10.0.0.2/30', { p2p: true }),
+      circuit('s0', 0xb2, '192.168.2.1/24', { passive: true }),
+      circuit('s1', 0xb3, '192.168.3.1/24', { passive: true }),
+    ],
+    t0,
+  )
+  assert.equal(b.genDue(1), t0 + 0.1 * S)
+  n.run(0.05)
+  assert.equal(own(b, 0)!.seq, seq)
+  n.run(0.1)
+  assert.equal(own(b, 0)!.seq, seq + 1)
+  // A second change right after: the interval again, counted in whole seconds from that generation.
+  b.setCircuits([circuit('e0', 0xb1, '10.0.0.2/30', { p2p: true })], n.now())
+  const due = b.genDue(1)
+  assert.ok(due >= t0 + 29 * S && due <= t0 + 30.2 * S, `${(due - t0) / S} s`)
+  n.run(25)
+  assert.ok(route(a, '192.168.3.0/24') !== undefined, 'the first change has reached a')
+  n.run(6)
+  assert.equal(route(a, '192.168.3.0/24'), undefined, 'the second one too, an interval later')
+  // `lsp-gen-interval 1`: the LSP naming the adjacency follows it within about a second.
+  const fast = pair(1)
+  fast.n.run(8)
+  assert.equal(own(fast.a, 0)?.tlvs.isReach[0]?.id, '00000000000200')
+  assert.equal(route(fast.a, '192.168.2.0/24')?.metric, 20)
 })

@@ -38,7 +38,14 @@ import {
   ISIS_RETRANSMIT_S,
   type IsisLevels,
 } from './isis_config.js'
-import { type AttachedBit, attachedDefault, leakUp, lspFlags } from './isis_levels.js'
+import {
+  type AttachedBit,
+  attachedDefault,
+  type LeakDown,
+  leakDown,
+  leakUp,
+  lspFlags,
+} from './isis_levels.js'
 import { bodyOf, Lsdb, type Lsp, sameBody, ZERO_AGE_NS } from './isis_lsdb.js'
 import { lspInput } from './isis_lsp_input.js'
 import { type OwnInfo, ownTlvs, pack, pseudonodeTlvs } from './isis_origin.js'
@@ -48,7 +55,14 @@ import { atLevel, type Circuit, type CircuitDesc, SEC_NS, upAdjs } from './isis_
 
 const LEVELS = [1, 2] as const
 const SPF_DELAY_NS = 0.2 * SEC_NS
-const GEN_DELAY_NS = 0.05 * SEC_NS
+/**
+ * FRR's LSP regeneration throttle (isisd/isis_lsp.c, _lsp_regenerate_schedule and lsp_refresh): an
+ * LSP this IS has none of yet goes out at once (lsp_generate, lsp_generate_pseudo); a change to one
+ * it has waits until `lsp-gen-interval` whole seconds (time(NULL)'s) after its last generation, or,
+ * past that, until 100 ms have gone by without a further change (the instability timer).
+ */
+export const ISIS_GEN_INTERVAL_S = 30
+const INSTABILITY_NS = 0.1 * SEC_NS
 
 export interface IsisIo {
   send(circuit: string, dstMac: number, pdu: Uint8Array): void
@@ -56,6 +70,8 @@ export interface IsisIo {
 }
 
 const ids = (x: string, f: number) => `${x}${f.toString(16).padStart(2, '0')}`
+/** The pseudonode byte of an LSP ID (0 for a system's own LSP). */
+const pnByte = (id: string) => Number.parseInt(id.slice(12, 14), 16)
 
 /** A level's password (`area-password` for 1, `domain-password` for 2) and what it covers. */
 export interface LevelAuth {
@@ -73,6 +89,8 @@ export class IsisEngine {
   isType: IsisLevels = 3
   /** FRR's `attached-bit send` and `attached-bit receive ignore` (isis_levels.ts). */
   attached: AttachedBit = { send: true, receiveIgnore: false }
+  /** `redistribute ipv4|ipv6 isis level-2 into level-1` (isis_levels.ts). */
+  leak: LeakDown = { ipv4: null, ipv6: null }
   readonly circuits = new Map<string, Circuit>()
   readonly lsdb: [Lsdb, Lsdb]
   /** Routes of the last SPF, level 1 over level 2, by `addr/len` (addr unsigned). */
@@ -92,7 +110,14 @@ export class IsisEngine {
   readonly names = new Map<string, string>()
   readonly drops = new Map<string, number>()
   onRoutes: ((routes: ReadonlyMap<string, IsisRoute>) => void) | null = null
-  private genAt: [number, number] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]
+  /** `lsp-gen-interval` per level, seconds. */
+  genInterval: [number, number] = [ISIS_GEN_INTERVAL_S, ISIS_GEN_INTERVAL_S]
+  /** Pending regenerations per level, by pseudonode byte (0: this IS's own LSP). */
+  private readonly genAt: [Map<number, number>, Map<number, number>] = [new Map(), new Map()]
+  /** When each LSP (by pseudonode byte) was last generated anew, per level. */
+  private readonly lastGen: [Map<number, number>, Map<number, number>] = [new Map(), new Map()]
+  /** The last request to regenerate, per level (FRR's last_lsp_refresh_event). */
+  private readonly lastEvent: [number, number] = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY]
   private spfAt: [number, number] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]
   spfRuns = 0
   private nextId = 1
@@ -129,6 +154,7 @@ export class IsisEngine {
     if (sysId !== this.sysId && this.sysId !== '') {
       for (const c of [...this.circuits.keys()]) this.removeCircuit(c, now)
       for (const db of this.lsdb) for (const l of db.lsps.values()) if (l.own) this.purge(db, l, now)
+      for (const m of [...this.genAt, ...this.lastGen]) m.clear()
     }
     const changed =
       sysId !== this.sysId ||
@@ -160,6 +186,18 @@ export class IsisEngine {
     this.attached = { ...a }
     this.scheduleGen(now)
     this.scheduleSpf(1, now)
+  }
+
+  /** Level-2 routes into level 1 (RFC 5302 §3.3); a change regenerates the level-1 LSP. */
+  setLeak(leak: LeakDown, now: number): void {
+    const k = (x: LeakDown) => JSON.stringify(x)
+    if (k(leak) === k(this.leak)) return
+    this.leak = { ipv4: leak.ipv4 && { ...leak.ipv4 }, ipv6: leak.ipv6 && { ...leak.ipv6 } }
+    this.scheduleGen(now, 1)
+  }
+
+  private leaking(): boolean {
+    return this.isType === 3 && (this.leak.ipv4 !== null || this.leak.ipv6 !== null)
   }
 
   /** The key SNPs of a level are sent with, or null. */
@@ -243,9 +281,53 @@ export class IsisEngine {
     this.scheduleGen(now)
   }
 
-  scheduleGen(now: number): void {
-    for (const l of LEVELS)
-      if (atLevel(this.isType, l)) this.genAt[l - 1] = Math.min(this.genAt[l - 1], now + GEN_DELAY_NS)
+  /** Ask for this IS's LSPs (and its pseudonodes') of the levels in `levels` to be regenerated. */
+  scheduleGen(now: number, levels = 3): void {
+    for (const l of LEVELS) {
+      if (!atLevel(this.isType, l) || (levels & l) === 0) continue
+      this.lastEvent[l - 1] = now
+      this.scheduleKey(l, 0, now)
+      for (const c of this.circuits.values()) if (c.dis[l - 1] && !c.desc.p2p) this.scheduleKey(l, c.id, now)
+    }
+  }
+
+  private scheduleKey(l: 1 | 2, key: number, now: number): void {
+    const pending = this.genAt[l - 1]
+    if (pending.has(key)) return
+    const cur = this.lsdb[l - 1].get(ids(ids(this.sysId, key), 0))
+    const last = this.lastGen[l - 1].get(key)
+    if (cur === undefined || cur.purged || last === undefined) {
+      pending.set(key, now)
+      return
+    }
+    const diff = Math.floor(now / SEC_NS) - Math.floor(last / SEC_NS)
+    const interval = this.genInterval[l - 1]
+    pending.set(key, diff < interval ? now + (interval - diff) * SEC_NS : now + INSTABILITY_NS)
+  }
+
+  /** The regenerations due now, by pseudonode byte; this IS's own waits out the instability timer. */
+  private dueKeys(l: 1 | 2, now: number): Set<number> {
+    const due = new Set<number>()
+    const pending = this.genAt[l - 1]
+    for (const [key, at] of pending) {
+      if (at > now) continue
+      const cur = this.lsdb[l - 1].get(ids(ids(this.sysId, key), 0))
+      const settled = now - this.lastEvent[l - 1] >= INSTABILITY_NS
+      if (key === 0 && cur !== undefined && !cur.purged && !settled) {
+        pending.set(key, this.lastEvent[l - 1] + INSTABILITY_NS)
+        continue
+      }
+      pending.delete(key)
+      due.add(key)
+    }
+    return due
+  }
+
+  /** When the next regeneration of a level is due (`show isis summary`, tests). */
+  genDue(l: 1 | 2): number {
+    let t = Number.POSITIVE_INFINITY
+    for (const at of this.genAt[l - 1].values()) t = Math.min(t, at)
+    return t
   }
 
   scheduleSpf(level: 1 | 2, now: number): void {
@@ -255,7 +337,7 @@ export class IsisEngine {
   // ---- timers ----
 
   nextTimer(): number {
-    let t = Math.min(...this.genAt, ...this.spfAt)
+    let t = Math.min(this.genDue(1), this.genDue(2), ...this.spfAt)
     // SRM flags wait on circuits without an Up adjacency; those are no timer.
     const live: [Set<string>, Set<string>] = [new Set(), new Set()]
     for (const c of this.circuits.values())
@@ -301,10 +383,9 @@ export class IsisEngine {
       }
     }
     for (const l of LEVELS) {
-      if (this.genAt[l - 1] <= now) {
-        this.genAt[l - 1] = Number.POSITIVE_INFINITY
-        this.originate(l, now, false)
-      }
+      if (this.genDue(l) > now) continue
+      const due = this.dueKeys(l, now)
+      if (due.size > 0) this.originate(l, now, false, due)
     }
     for (const db of this.lsdb) this.age(db, now)
     for (const db of this.lsdb) this.flood(db, now)
@@ -314,8 +395,10 @@ export class IsisEngine {
         this.spfAt[l - 1] = Number.POSITIVE_INFINITY
         this.runSpf(l)
         spfRan = true
-        // Level-1 routes go into the level-2 LSP (RFC 1195 §3.2): it may have changed.
-        if (l === 1 && this.isType === 3) this.scheduleGen(now)
+        // Level-1 routes go into the level-2 LSP (RFC 1195 §3.2), and with leaking level-2 routes
+        // into the level-1 LSP (RFC 5302 §3.3): either may have changed.
+        if (l === 1 && this.isType === 3) this.scheduleGen(now, this.leaking() ? 3 : 2)
+        if (l === 2 && this.leaking()) this.scheduleGen(now, 1)
       }
     if (spfRan) this.mergeRoutes()
   }
@@ -339,17 +422,28 @@ export class IsisEngine {
 
   // ---- own LSPs ----
 
-  /** Regenerate this IS's LSPs of a level: a new instance only where the content changed (or refresh). */
-  private originate(l: 1 | 2, now: number, refresh: boolean): void {
+  /**
+   * Regenerate this IS's LSPs of a level (those of `keys`, pseudonode bytes, or all): a new instance
+   * only where the content changed (or refresh).
+   */
+  private originate(l: 1 | 2, now: number, refresh: boolean, keys: ReadonlySet<number> | null = null): void {
     if (this.sysId === '' || !atLevel(this.isType, l)) return
     const db = this.lsdb[l - 1]
     const me = this.me()
     const want = new Map<string, Uint8Array>()
-    const up = l === 2 && this.isType === 3 ? leakUp(this.levelRoutes[0], this.levelRoutes6[0]) : undefined
-    for (const [f, b] of pack(ownTlvs(me, l, this.circuits.values(), up)).entries())
-      want.set(ids(`${this.sysId}00`, f), b)
+    const mine = (k: number) => keys === null || keys.has(k)
+    if (mine(0)) {
+      const other =
+        l === 2 && this.isType === 3
+          ? leakUp(this.levelRoutes[0], this.levelRoutes6[0])
+          : l === 1 && this.leaking()
+            ? leakDown(this.leak, ...this.levelRoutes, ...this.levelRoutes6)
+            : undefined
+      for (const [f, b] of pack(ownTlvs(me, l, this.circuits.values(), other)).entries())
+        want.set(ids(`${this.sysId}00`, f), b)
+    }
     for (const c of this.circuits.values())
-      if (c.dis[l - 1] && !c.desc.p2p)
+      if (c.dis[l - 1] && !c.desc.p2p && mine(c.id))
         for (const [f, b] of pack(pseudonodeTlvs(me, l, c)).entries())
           want.set(ids(ids(this.sysId, c.id), f), b)
     const own = lspFlags(this.isType, l, this.attached, this.circuits.values())
@@ -367,9 +461,11 @@ export class IsisEngine {
         continue
       const seq = old === undefined ? 1 : (old.seq + 1) >>> 0
       this.install(db, id, seq, flags, body, now)
+      this.lastGen[l - 1].set(pnByte(id), now)
     }
     for (const l2 of db.lsps.values())
-      if (l2.id.startsWith(this.sysId) && !want.has(l2.id) && !l2.purged) this.purge(db, l2, now)
+      if (l2.id.startsWith(this.sysId) && mine(pnByte(l2.id)) && !want.has(l2.id) && !l2.purged)
+        this.purge(db, l2, now)
   }
 
   /** An LSP PDU of ours: the level's password first (RFC 5304 §2), signed after the checksum. */
@@ -461,6 +557,7 @@ export class IsisEngine {
   private refreshOwn(db: Lsdb, l: Lsp, now: number): void {
     const body = bodyOf(l.pdu)
     this.install(db, l.id, (l.seq + 1) >>> 0, l.flags, body.slice(), now)
+    this.lastGen[db.level - 1].set(pnByte(l.id), now)
   }
 
   private flood(db: Lsdb, now: number): void {
@@ -575,13 +672,14 @@ export class IsisEngine {
   private mergeRoutes(): void {
     const out = new Map<string, IsisRoute>()
     for (const [k, r] of this.levelRoutes[1]) out.set(k, r)
-    // Level 1 over level 2 (ISO 10589 §7.2.12): an intra-area path wins.
-    for (const [k, r] of this.levelRoutes[0]) out.set(k, r)
+    // Level 1 over level 2 (ISO 10589 §7.2.12): an intra-area path wins; one that came down from
+    // level 2 (up/down bit) ranks below every level-2 route (RFC 5302 §3.4).
+    for (const [k, r] of this.levelRoutes[0]) if (!r.down || !out.has(k)) out.set(k, r)
     this.routes = out
     this.onRoutes?.(out)
     const out6 = new Map<string, IsisRoute6>()
     for (const [k, r] of this.levelRoutes6[1]) out6.set(k, r)
-    for (const [k, r] of this.levelRoutes6[0]) out6.set(k, r)
+    for (const [k, r] of this.levelRoutes6[0]) if (!r.down || !out6.has(k)) out6.set(k, r)
     this.routes6 = out6
     this.onRoutes6?.(out6)
   }

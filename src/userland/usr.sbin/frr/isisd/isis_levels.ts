@@ -7,6 +7,13 @@
  *   routes) at their level-1 metric, up/down bit clear (RFC 5302 §3.3: only prefixes that did not
  *   come down from level 2 go up). FRR's isisd (to 10.x) leaves this out (FRRouting/frr issues
  *   1965, 6966, 9033), so it is VirtNet's behaviour here, not FRR's.
+ * - RFC 5302 §3.3 (RFC 5305 §4 for TLV 135, RFC 5308 §2 for IPv6): with `redistribute ipv4|ipv6
+ *   isis level-2 into level-1` a level-1-2 router puts the level-2 routes that are not intra-area
+ *   into its level-1 LSP with the up/down bit set, at their level-2 metric (or the one configured);
+ *   prefixes with the bit set never go back up (leakUp), and rank below level-2 routes (RFC 5302
+ *   §3.4: the engine's mergeRoutes and SPF's tie-break). FRR's released isisd has no such command
+ *   (its YANG model refuses `redistribute ... isis`, frr-isisd.yang; its SNMP agent answers
+ *   isisSysL2toL1Leaking false); the syntax is Cisco's, as FRR's open pull request #15863 proposes.
  * - A router running level 1 with no level-2 adjacency Up takes a default route (0.0.0.0/0, ::/0)
  *   towards the nearest level-1 system whose LSP has the ATT bit, at its distance, as FRR's SPF
  *   does unless `attached-bit receive ignore`.
@@ -14,7 +21,7 @@
  * Must not: touch the LSDB or the kernel; the engine calls these with what they need.
  */
 
-import type { IpReach } from '../../../../wire/routing/isis.js'
+import { type IpReach, MAX_PATH_METRIC } from '../../../../wire/routing/isis.js'
 import type { Ip6Reach } from '../../../../wire/routing/isis_ipv6.js'
 import type { Lsdb } from './isis_lsdb.js'
 import type { IsisRoute, IsisRoute6, NextHop, SpfVertex } from './isis_spf.js'
@@ -56,11 +63,55 @@ export function leakUp(
 ): { ip: IpReach[]; ip6: Ip6Reach[] } {
   const ip: IpReach[] = []
   const ip6: Ip6Reach[] = []
+  // This IS's own prefixes are its circuits' (isis_origin.ts), never a stale SPF's.
   for (const r of l1.values())
-    if (r.len > 0 && !r.down) ip.push({ addr: r.addr, len: r.len, metric: r.metric, down: false })
+    if (r.len > 0 && !r.down && r.nextHops.length > 0)
+      ip.push({ addr: r.addr, len: r.len, metric: r.metric, down: false })
   for (const r of l1v6.values())
-    if (r.len > 0 && !r.down)
+    if (r.len > 0 && !r.down && r.nextHops.length > 0)
       ip6.push({ addr: r.addr, len: r.len, metric: r.metric, down: false, external: false })
+  ip.sort((a, b) => a.addr - b.addr || a.len - b.len)
+  return { ip, ip6 }
+}
+
+/** `redistribute ipv4|ipv6 isis level-2 into level-1 [metric N]`: on, with its metric or null. */
+export interface LeakDown {
+  ipv4: { metric: number | null } | null
+  ipv6: { metric: number | null } | null
+}
+
+/**
+ * RFC 5302 §3.3: the level-2 routes a level-1-2 router announces in its level-1 LSP, up/down bit
+ * set — those through a neighbour for which level 1 has no route of its own (an intra-area one).
+ */
+export function leakDown(
+  leak: LeakDown,
+  l1: ReadonlyMap<string, IsisRoute>,
+  l2: ReadonlyMap<string, IsisRoute>,
+  l1v6: ReadonlyMap<string, IsisRoute6>,
+  l2v6: ReadonlyMap<string, IsisRoute6>,
+): { ip: IpReach[]; ip6: Ip6Reach[] } {
+  const ip: IpReach[] = []
+  const ip6: Ip6Reach[] = []
+  const metric = (m: number, set: number | null) => (set === null ? Math.min(m, MAX_PATH_METRIC) : set)
+  if (leak.ipv4 !== null)
+    for (const [k, r] of l2) {
+      const intra = l1.get(k)
+      if (r.len === 0 || r.nextHops.length === 0 || (intra !== undefined && !intra.down)) continue
+      ip.push({ addr: r.addr, len: r.len, metric: metric(r.metric, leak.ipv4.metric), down: true })
+    }
+  if (leak.ipv6 !== null)
+    for (const [k, r] of l2v6) {
+      const intra = l1v6.get(k)
+      if (r.len === 0 || r.nextHops.length === 0 || (intra !== undefined && !intra.down)) continue
+      ip6.push({
+        addr: r.addr,
+        len: r.len,
+        metric: metric(r.metric, leak.ipv6.metric),
+        down: true,
+        external: false,
+      })
+    }
   ip.sort((a, b) => a.addr - b.addr || a.len - b.len)
   return { ip, ip6 }
 }

@@ -11,7 +11,7 @@ import { formatIpv4 } from '../../../../wire/addr.js'
 import { formatIpv6 } from '../../../../wire/inet6/in6_addr.js'
 import { formatSysId } from '../../../../wire/routing/isis.js'
 import type { IsisEngine } from './isis_engine.js'
-import { Lsdb } from './isis_lsdb.js'
+import { Lsdb, type Lsp } from './isis_lsdb.js'
 import { atLevel, SEC_NS } from './isis_types.js'
 
 function name(e: IsisEngine, sysId: string): string {
@@ -42,7 +42,36 @@ export function showNeighbor(e: IsisEngine, tag: string, now: number): string {
   return s
 }
 
-export function showDatabase(e: IsisEngine, tag: string, now: number): string {
+const NLPIDS: Readonly<Record<number, string>> = { 204: 'IPv4', 142: 'IPv6' }
+
+/** An area address as FRR's %pIS prints it: `49.0001`. */
+function areaText(a: string): string {
+  return `${a.slice(0, 2)}${a.slice(2).replace(/(....)/g, '.$1')}`
+}
+
+/**
+ * `show isis database detail`: each LSP's TLVs in the order and words of FRR's format_tlvs
+ * (isisd/isis_tlvs.c), two spaces in, the up/down bit as ` Down` (RFC 5302 §3.3).
+ */
+function lspDetail(x: Lsp): string {
+  const t = x.tlvs
+  let s = ''
+  if (t.protocols.length > 0)
+    s += `  Protocols Supported: ${t.protocols.map((p) => NLPIDS[p] ?? `Unknown(${p})`).join(', ')}\n`
+  for (const a of t.areas) s += `  Area Address: ${areaText(a)}\n`
+  if (t.hostname !== null) s += `  Hostname: ${t.hostname}\n`
+  for (const r of t.isReach)
+    s += `  Extended Reachability: ${formatSysId(r.id.slice(0, 12))}.${r.id.slice(12, 14)} (Metric: ${r.metric})\n`
+  for (const a of t.ipAddrs) s += `  IPv4 Interface Address: ${formatIpv4(a)}\n`
+  for (const a of t.ip6Addrs) s += `  IPv6 Interface Address: ${formatIpv6(a)}\n`
+  for (const r of t.ipReach)
+    s += `  Extended IP Reachability: ${formatIpv4(r.addr)}/${r.len} (Metric: ${r.metric})${r.down ? ' Down' : ''}\n`
+  for (const r of t.ip6Reach)
+    s += `  IPv6 Reachability: ${formatIpv6(r.addr)}/${r.len} (Metric: ${r.metric})${r.down ? ' Down' : ''}${r.external ? ' External' : ''}\n`
+  return `${s}\n`
+}
+
+export function showDatabase(e: IsisEngine, tag: string, now: number, detail = false): string {
   let s = `Area ${tag}:\n`
   for (const l of [1, 2] as const) {
     if (!atLevel(e.isType, l)) continue
@@ -57,6 +86,7 @@ export function showDatabase(e: IsisEngine, tag: string, now: number): string {
       const ck = `0x${x.checksum.toString(16).padStart(4, '0')}`
       const hold = String(Lsdb.remaining(x, now)).padStart(8)
       s += `${id.padEnd(21)}${own}${String(x.pduLen).padStart(7)}   0x${x.seq.toString(16).padStart(8, '0')}  ${ck}${hold}    ${att}/${p}/${ol}\n`
+      if (detail) s += lspDetail(x)
     }
     s += `    ${db.lsps.size} LSPs\n\n`
   }

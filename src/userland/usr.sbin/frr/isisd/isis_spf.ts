@@ -145,7 +145,9 @@ export function spf(
         if (metric > MAX_PATH_METRIC) continue
         const k = `${p.addr}/${p.len}`
         const cur = routes.get(k)
-        if (cur === undefined || metric < cur.metric)
+        // RFC 5302 §3.4: a prefix without the up/down bit beats one with it, whatever the metric.
+        if (cur !== undefined && cur.down !== p.down && p.down) continue
+        if (cur === undefined || metric < cur.metric || cur.down !== p.down)
           routes.set(k, { addr: p.addr, len: p.len, metric, level, nextHops: [...vx.nextHops], down: p.down })
         else if (metric === cur.metric && cur.nextHops.length > 0)
           for (const x of vx.nextHops) if (!cur.nextHops.some((y) => same(x, y))) cur.nextHops.push(x)
@@ -164,7 +166,8 @@ export function spf(
         if (metric > MAX_PATH_METRIC) continue
         const k = `${formatIpv6(p.addr)}/${p.len}`
         const cur = routes6.get(k)
-        if (cur === undefined || metric < cur.metric)
+        if (cur !== undefined && cur.down !== p.down && p.down) continue
+        if (cur === undefined || metric < cur.metric || cur.down !== p.down)
           routes6.set(k, { addr: p.addr, len: p.len, metric, level, nextHops: [...hops], down: p.down })
         else if (metric === cur.metric && cur.nextHops.length > 0)
           for (const x of hops) if (!cur.nextHops.some((y) => same(x, y))) cur.nextHops.push(x)

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { afterEach, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { type BootedLab, bootLab } from '../../../../testing/lab_console.js'
+import { type BootedLab, bootLab, vtyshLine } from '../../../../testing/lab_console.js'
 import { have } from '../../../../testing/real_tools.js'
 
 const host = (name: string, addr: string, gw: string) =>
@@ -155,6 +155,70 @@ test('isis: true gives every router a NET of its own; vtysh without isisd says s
   assert.match(none.out, /% isisd is not running/)
   const ping = await r.line('h1 ping -c 1 10.1.2.10')
   assert.equal(ping.status, 0, ping.out)
+  current.destroy()
+  current = null
+})
+
+test('lsp-gen-interval: a second change within the interval waits for it (30 s by default, as set)', async () => {
+  const r = (current = await bootLab(PLAIN, 6))
+  const has = async (p: string) =>
+    new RegExp(`^${p.replace(/\./g, '\\.')} +10\\.1\\.12\\.2 +UG1 `, 'm').test(
+      (await r.line('r1 netstat -rn')).out,
+    )
+  const add = async (a: string) => assert.equal((await r.line(`r2 ifconfig eth1 inet ${a} alias`)).status, 0)
+  // Long after the lab's last generation: a change goes out with the next interface poll (5 s).
+  await add('10.7.1.1/24')
+  await r.sleep(7)
+  assert.ok(await has('10.7.1.0/24'), 'the first change')
+  await add('10.7.2.1/24')
+  await r.sleep(7)
+  assert.ok(!(await has('10.7.2.0/24')), 'the second waits out the 30 s interval')
+  await r.sleep(25)
+  assert.ok(await has('10.7.2.0/24'), 'and then goes out')
+  const c = await r.line(vtyshLine('r2', 'configure terminal', 'router isis 1', 'lsp-gen-interval 2'))
+  assert.equal(c.status, 0, c.out)
+  const run = (await r.line('r2 vtysh -c "show running-config"')).out
+  assert.match(run, /^ lsp-timers gen-interval 2 refresh-interval 900 max-lifetime 1200$/m)
+  await add('10.7.3.1/24')
+  await r.sleep(7)
+  assert.ok(await has('10.7.3.0/24'))
+  await add('10.7.4.1/24')
+  await r.sleep(7)
+  assert.ok(await has('10.7.4.0/24'), 'with lsp-gen-interval 2, within the next poll')
+  // Per level, and back to the default; FRR's own lsp-timers line is read back.
+  const l = await r.line(
+    vtyshLine(
+      'r2',
+      'configure terminal',
+      'router isis 1',
+      'lsp-gen-interval level-2 5',
+      'no lsp-gen-interval level-1',
+    ),
+  )
+  assert.equal(l.status, 0, l.out)
+  assert.match(
+    (await r.line('r2 vtysh -c "show running-config"')).out,
+    /^ lsp-timers level-1 gen-interval 30 refresh-interval 900 max-lifetime 1200\n lsp-timers level-2 gen-interval 5 refresh-interval 900 max-lifetime 1200$/m,
+  )
+  const bad = await r.line(
+    vtyshLine(
+      'r2',
+      'configure terminal',
+      'router isis 1',
+      'lsp-timers gen-interval 20 refresh-interval 10 max-lifetime 1200',
+    ),
+  )
+  assert.equal(bad.status, 1)
+  const t = await r.line(
+    vtyshLine(
+      'r2',
+      'configure terminal',
+      'router isis 1',
+      'lsp-timers gen-interval 30 refresh-interval 900 max-lifetime 1200',
+    ),
+  )
+  assert.equal(t.status, 0, t.out)
+  assert.doesNotMatch((await r.line('r2 vtysh -c "show running-config"')).out, /lsp-timers/)
   current.destroy()
   current = null
 })

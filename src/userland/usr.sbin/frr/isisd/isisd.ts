@@ -211,8 +211,8 @@ class IsisDaemon implements IsisControl {
   showNeighbor(): string {
     return showNeighbor(this.engine, this.cfg.tag, this.sys.now())
   }
-  showDatabase(): string {
-    return showDatabase(this.engine, this.cfg.tag, this.sys.now())
+  showDatabase(detail: boolean): string {
+    return showDatabase(this.engine, this.cfg.tag, this.sys.now(), detail)
   }
   showRoute(): string {
     return showRoute(this.engine, this.cfg.tag)
@@ -249,6 +249,8 @@ class IsisDaemon implements IsisControl {
     const descs: CircuitDesc[] = []
     if (c.enabled && net !== null) {
       const areas = c.nets.map(parseNet).flatMap((x) => (x === null ? [] : [x.area]))
+      e.genInterval = [c.genInterval[0], c.genInterval[1]]
+      e.setLeak(c.leak, now)
       e.setSystem(net.sysId, areas, c.isType, this.sys.getHostname(), now)
       e.setAuth([levelAuth(c.areaPassword), levelAuth(c.domainPassword)], now)
       e.setAttached({ send: c.attachedBitSend, receiveIgnore: c.attachedBitReceiveIgnore }, now)

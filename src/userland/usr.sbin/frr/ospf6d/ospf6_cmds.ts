@@ -16,7 +16,14 @@ import { formatIpv6, in6Masked, parseIpv6 } from '../../../../wire/inet6/in6_add
 import type { Ospf6HashAlgo } from '../../../../wire/routing/ospf6_auth.js'
 import { parseAreaId } from '../ospfd/ospf_config.js'
 import type { CmdSpec, Node, VtySession } from '../vty_cmds.js'
-import { newOspf6Config, type Ospf6Config, type Ospf6IfConfig, ospf6IfConfig } from './ospf6_config.js'
+import {
+  newOspf6Config,
+  type Ospf6AreaType,
+  type Ospf6Config,
+  type Ospf6IfConfig,
+  ospf6IfConfig,
+} from './ospf6_config.js'
+import type { Nssa6Range } from './ospf6_nssa_range.js'
 
 const OSPF6_NODE: readonly Node[] = ['ospf6']
 const IF_NODE: readonly Node[] = ['interface']
@@ -90,8 +97,54 @@ function areaType(
   }
   if (ar.id === 0) s.fail(`You can't configure ${kind} to backbone`)
   if (c.vlinks.some((v) => v.area === ar.id)) s.fail('First deconfigure all virtual link through this area')
-  c.areaTypes.set(ar.id, dio === undefined ? { text: a, kind, noSummary } : { text: a, kind, noSummary, dio })
+  // The NSSA's ranges stay while it stays an NSSA (FRR keeps its nssa_range_table).
+  const old = c.areaTypes.get(ar.id)
+  const ranges = kind === 'nssa' && old?.kind === 'nssa' ? old.ranges : undefined
+  const t: Ospf6AreaType =
+    dio === undefined ? { text: a, kind, noSummary } : { text: a, kind, noSummary, dio }
+  if (ranges !== undefined) t.ranges = ranges
+  c.areaTypes.set(ar.id, t)
   changed(s)
+}
+
+/** `[no] area X nssa range X:X::X:X/M [not-advertise|cost N]` (ospf6_nssa_range.ts), FRR's messages. */
+function nssaRange(s: VtySession, a: string, p: string, on: boolean, opt: string[] = []): void {
+  const ar = area(s, a)
+  const slash = p.indexOf('/')
+  const addr = slash < 0 ? null : parseIpv6(p.slice(0, slash))
+  const len = Number(p.slice(slash + 1))
+  if (addr === null || !Number.isInteger(len) || len < 0 || len > 128) s.fail(`Malformed argument: ${p}`)
+  const t = cfg(s).areaTypes.get(ar.id)
+  const net = in6Masked(addr, len)
+  const same = (r: Nssa6Range) => r.len === len && r.addr.every((b, i) => b === net[i])
+  if (!on) {
+    if (t?.ranges?.some(same) !== true) {
+      s.out += `% range ${p} does not exist.\n`
+      return
+    }
+    // A new object: ospf6d compares the area's settings with the ones it holds.
+    cfg(s).areaTypes.set(ar.id, { ...t, ranges: t.ranges.filter((r) => !same(r)) })
+    changed(s)
+    return
+  }
+  if (t?.kind !== 'nssa') s.fail(`First configure ${a} as an NSSA area`)
+  const r: Nssa6Range = {
+    addr: net,
+    len,
+    advertise: opt[0] !== 'not-advertise',
+    cost: opt[0] === 'cost' ? Number(opt[1]) : null,
+  }
+  const rest = (t.ranges ?? []).filter((x) => !same(x))
+  cfg(s).areaTypes.set(ar.id, {
+    ...t,
+    ranges: [...rest, r].sort((x, y) => cmp6(x.addr, y.addr) || x.len - y.len),
+  })
+  changed(s)
+}
+
+function cmp6(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return 0
 }
 
 /**
@@ -189,6 +242,18 @@ export const OSPF6_COMMANDS: readonly CmdSpec[] = [
   spec(OSPF6_NODE, 'area WORD nssa', (s, [a]) => areaType(s, a!, 'nssa', false, true)),
   spec(OSPF6_NODE, 'area WORD nssa no-summary', (s, [a]) => areaType(s, a!, 'nssa', true, true)),
   ...nssaDefaultCommands(),
+  spec(OSPF6_NODE, 'area WORD nssa range WORD', (s, [a, p]) => nssaRange(s, a!, p!, true)),
+  spec(OSPF6_NODE, 'area WORD nssa range WORD not-advertise', (s, [a, p]) =>
+    nssaRange(s, a!, p!, true, ['not-advertise']),
+  ),
+  spec(OSPF6_NODE, 'area WORD nssa range WORD cost (0-16777215)', (s, [a, p, n]) =>
+    nssaRange(s, a!, p!, true, ['cost', n!]),
+  ),
+  spec(OSPF6_NODE, 'no area WORD nssa range WORD', (s, [a, p]) => nssaRange(s, a!, p!, false)),
+  spec(OSPF6_NODE, 'no area WORD nssa range WORD not-advertise', (s, [a, p]) => nssaRange(s, a!, p!, false)),
+  spec(OSPF6_NODE, 'no area WORD nssa range WORD cost (0-16777215)', (s, [a, p]) =>
+    nssaRange(s, a!, p!, false),
+  ),
   spec(OSPF6_NODE, 'no area WORD nssa', (s, [a]) => areaType(s, a!, 'nssa', false, false)),
   spec(OSPF6_NODE, 'no area WORD nssa no-summary', (s, [a]) => areaType(s, a!, 'nssa', false, false)),
   spec(OSPF6_NODE, 'area WORD virtual-link A.B.C.D', (s, [a, p]) => virtualLink(s, a!, p!, true)),

@@ -9,7 +9,9 @@
  */
 
 import { formatIpv4 } from '../../../../wire/addr.js'
+import { formatIpv6 } from '../../../../wire/inet6/in6_addr.js'
 import type { Ospf6AuthKey } from '../../../../wire/routing/ospf6_auth.js'
+import type { Nssa6Range } from './ospf6_nssa_range.js'
 
 /** ospf6d's vty port (TCP 127.0.0.1), as FRR's. */
 export const OSPF6D_VTY_PORT = 2606
@@ -59,6 +61,8 @@ export interface Ospf6AreaType {
   noSummary: boolean
   /** An NSSA's `default-information-originate [metric N] [metric-type 1|2]` (a border router's Type-7 ::/0). */
   dio?: { metric: number | null; type2: boolean }
+  /** `area X nssa range P [not-advertise|cost N]`, in prefix order (ospf6_nssa_range.ts). */
+  ranges?: Nssa6Range[]
 }
 
 export function newOspf6Config(): Ospf6Config {
@@ -115,8 +119,14 @@ export function ospf6RunningConfig(c: Ospf6Config): { ifLines: Map<string, strin
     }
     for (const r of c.ranges)
       router.push(` area ${r.areaText} range ${r.prefix}${r.advertise ? '' : ' not-advertise'}`)
-    for (const [, t] of [...c.areaTypes].sort(([x], [y]) => (x >>> 0) - (y >>> 0)))
+    for (const [, t] of [...c.areaTypes].sort(([x], [y]) => (x >>> 0) - (y >>> 0))) {
       router.push(` area ${t.text} ${t.kind}${dioText(t)}${t.noSummary ? ' no-summary' : ''}`)
+      // FRR's ospf6_area_config_write: not-advertise, else the cost when one was given.
+      for (const r of t.ranges ?? [])
+        router.push(
+          ` area ${t.text} nssa range ${formatIpv6(r.addr)}/${r.len}${!r.advertise ? ' not-advertise' : r.cost !== null ? ` cost ${r.cost}` : ''}`,
+        )
+    }
     for (const v of c.vlinks) router.push(` area ${v.areaText} virtual-link ${formatIpv4(v.peer)}`)
     for (const [name, a] of c.ifAreas) router.push(` interface ${name} area ${a.text}`)
     if (c.maxLsa !== null) router.push(` max-lsa ${c.maxLsa}`)

@@ -30,6 +30,7 @@ import {
 } from '../../../../wire/routing/ospf6.js'
 import { ageOf } from '../ospfd/ospf_lsdb.js'
 import type { Ospf6Engine } from './ospf6_engine.js'
+import { activeRanges, type Nssa6Range, type RangeUse, suppressedBy } from './ospf6_nssa_range.js'
 import { addExternal, type Ospf6Route, routeKey, type Spf6Vertex } from './ospf6_spf.js'
 import type { Ospf6If } from './ospf6_types.js'
 
@@ -40,7 +41,12 @@ export interface Area6Type {
   noSummary: boolean
   /** `default-information-originate`: a border router's Type-7 default into the NSSA. */
   dio?: { metric: number | null; type2: boolean }
+  /** `area X nssa range P [not-advertise|cost N]` (ospf6_nssa_range.ts). */
+  ranges?: readonly Nssa6Range[]
 }
+
+/** Link State IDs of a translator's range aggregates among its Type-7s (clear of its externals'). */
+const RANGE_ID_BASE = 0x40000000
 
 /** FRR's metric for an NSSA default without `metric N`. */
 export const NSSA_DEFAULT_METRIC = 1
@@ -79,7 +85,8 @@ export function setAreaTypes6(e: Ospf6Engine, types: ReadonlyMap<number, Area6Ty
     a?.kind === b?.kind &&
     a?.noSummary === b?.noSummary &&
     a?.dio?.metric === b?.dio?.metric &&
-    a?.dio?.type2 === b?.dio?.type2
+    a?.dio?.type2 === b?.dio?.type2 &&
+    rangesText(a) === rangesText(b)
   if (old.size === types.size && [...types].every(([k, v]) => same(v, old.get(k)))) return
   e.areaTypes = new Map(types)
   for (const i of e.ifs.values()) {
@@ -89,6 +96,10 @@ export function setAreaTypes6(e: Ospf6Engine, types: ReadonlyMap<number, Area6Ty
   }
   e.markDirty()
   e.scheduleSpf(now)
+}
+
+function rangesText(t: Area6Type | undefined): string {
+  return (t?.ranges ?? []).map((r) => `${r.addr.join('.')}/${r.len}:${r.advertise}:${r.cost}`).join()
 }
 
 /** The options of what we send and originate in `area` (§A.2; RFC 3101 §2.1). */
@@ -221,6 +232,7 @@ export function areaTypeWants(e: Ospf6Engine, used: ReadonlySet<number>, nextExt
     wakeForStability(e, a)
     if (!xlt) continue
     const done = e.lastSpfResult?.vertices.get(a)
+    const uses: RangeUse[] = (e.areaTypes.get(a)?.ranges ?? []).map((r) => ({ r, covered: false, cost: 0 }))
     for (const x of e.area(a).lsdb.map.values()) {
       if (x.lsa.hdr.type !== Ls6Type.NSSA || e.isSelf(x.lsa) || ageOf(x, e.now) >= MAX_AGE) continue
       const p = parseExternal6(x.lsa.data)
@@ -232,6 +244,7 @@ export function areaTypeWants(e: Ospf6Engine, used: ReadonlySet<number>, nextExt
       const r = e.routes.get(key)
       if (r !== undefined && (r.kind === 'intra' || r.kind === 'inter')) continue
       const cost = p.type2 ? v.dist : v.dist + p.metric
+      if (suppressedBy(uses, p.prefix.addr, p.prefix.len, cost) !== null) continue
       const o = best.get(key)
       if (
         o === undefined ||
@@ -239,6 +252,14 @@ export function areaTypeWants(e: Ospf6Engine, used: ReadonlySet<number>, nextExt
         (o.type2 === p.type2 && (p.metric < o.metric || (p.metric === o.metric && cost < o.cost)))
       )
         best.set(key, { body: x.lsa.data.slice(20), cost, type2: p.type2, metric: p.metric })
+    }
+    // The ranges' aggregates: a Type-7 of ours in the NSSA, and its translation (FRR's ospf6d).
+    const fwd = forwardingAddress(e, a)
+    for (const [j, g] of activeRanges(uses).entries()) {
+      const pfx = { len: g.r.len, options: PFX_P, metric: 0, addr: g.r.addr }
+      const body = external6Body(g.metric, true, pfx, fwd)
+      out.push({ area: a, type: Ls6Type.NSSA, id: RANGE_ID_BASE + j, body })
+      best.set(routeKey(g.r.addr, g.r.len), { body, cost: 0, type2: true, metric: g.metric })
     }
   }
   let id = nextExtId
