@@ -9,7 +9,7 @@ import type { Node } from '../ast.js'
 import type { Env, Evaluator } from '../eval.js'
 import { arith, type J, JqError, kind, show } from '../value.js'
 import type { Builtin } from './core.js'
-import { type Compiled, compile, execAll, matchObject } from './regex_match.js'
+import { type Compiled, compile, cpCounter, execAll, matchObject } from './regex_match.js'
 
 function input(v: J): string {
   if (typeof v !== 'string')
@@ -36,7 +36,10 @@ function* regexes(ev: Evaluator, args: Node[], v: J, env: Env, extra = ''): Gene
 
 function* matches(ev: Evaluator, args: Node[], v: J, env: Env, extra = ''): Generator<J> {
   const s = input(v)
-  for (const c of regexes(ev, args, v, env, extra)) for (const m of execAll(c, s)) yield matchObject(c, m, s)
+  for (const c of regexes(ev, args, v, env, extra)) {
+    const cp = cpCounter(s)
+    for (const m of execAll(c, s)) yield matchObject(c, m, s, cp)
+  }
 }
 
 function captureObject(m: J): Map<string, J> {
@@ -62,8 +65,9 @@ function* splits(ev: Evaluator, args: Node[], v: J, env: Env): Generator<J> {
   const cps = [...s]
   for (const c of regexes(ev, args, v, env, 'g')) {
     let prev = 0
+    const cp = cpCounter(s)
     for (const m of execAll(c, s)) {
-      const o = matchObject(c, m, s) as Map<string, J>
+      const o = matchObject(c, m, s, cp) as Map<string, J>
       const off = o.get('offset') as number
       yield cps.slice(prev, off).join('')
       prev = off + (o.get('length') as number)
@@ -86,9 +90,10 @@ function* sub(ev: Evaluator, args: Node[], v: J, env: Env, g: boolean): Generato
       const results: J[] = []
       let prev = 0
       let any = false
+      const cp = cpCounter(s)
       for (const m of execAll(c, s)) {
         any = true
-        const o = matchObject(c, m, s) as Map<string, J>
+        const o = matchObject(c, m, s, cp) as Map<string, J>
         const off = o.get('offset') as number
         const gap = cps.slice(prev, off).join('')
         const inserts = ev.all(args[1]!, captureObject(o), env)

@@ -44,28 +44,18 @@ export function compile(re: J, flags: J): Compiled {
   }
 }
 
-/** The code-point offset of each UTF-16 index asked for, counting forward from the last asked. */
-function cpCounter(s: string): (i: number) => number {
+/** UTF-16 index → code-point offset, moving from the last index asked (either way) so a run of matches costs one pass. */
+export function cpCounter(s: string): (i: number) => number {
   let at = 0
   let cp = 0
+  const low = (k: number): boolean => {
+    const c = s.charCodeAt(k)
+    const p = s.charCodeAt(k - 1)
+    return c >= 0xdc00 && c <= 0xdfff && k > 0 && p >= 0xd800 && p <= 0xdbff
+  }
   return (i: number): number => {
-    if (i < at) {
-      at = 0
-      cp = 0
-    }
-    for (; at < i; at++) {
-      const c = s.charCodeAt(at)
-      if (
-        !(
-          c >= 0xdc00 &&
-          c <= 0xdfff &&
-          at > 0 &&
-          s.charCodeAt(at - 1) >= 0xd800 &&
-          s.charCodeAt(at - 1) <= 0xdbff
-        )
-      )
-        cp++
-    }
+    for (; at < i; at++) if (!low(at)) cp++
+    for (; at > i; at--) if (!low(at - 1)) cp--
     return cp
   }
 }
@@ -86,8 +76,12 @@ export function* execAll(c: Compiled, s: string): Generator<RegExpExecArray> {
 }
 
 /** jq's match object: offset, length and string of the match and of each capture. */
-export function matchObject(c: Compiled, m: RegExpExecArray, s: string): J {
-  const cp = cpCounter(s)
+export function matchObject(
+  c: Compiled,
+  m: RegExpExecArray,
+  s: string,
+  cp: (i: number) => number = cpCounter(s),
+): J {
   const span = (from: number, to: number): [number, number] => {
     const a = cp(from)
     return [a, cp(to) - a]
