@@ -262,9 +262,7 @@ export function ipfwChk(v: Vnet, ch: IpfwChain, p: PktFacts, now: number, start 
         continue
       }
     }
-    f.pcnt++
-    f.bcnt += p.iplen
-    f.timestamp = now
+    ch.ctr.count(f.cs, p.iplen, now)
     if (f.log && p.m !== null) ipfwLog(ch, f, p, p.m)
     switch (f.action) {
       case A.ALLOW:

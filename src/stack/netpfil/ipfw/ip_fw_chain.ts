@@ -15,6 +15,7 @@ import { SysError } from '../../../util/errno.js'
 import type { Rng } from '../../../util/rng.js'
 import { intKnob } from '../../net/sysctl.js'
 import { Slot, type Vnet, type VnetModule, vstate } from '../../net/vnet.js'
+import { RuleCounters, SINK } from './ip_fw_counters.js'
 import { DynTable } from './ip_fw_dynamic.js'
 import { PktFacts } from './ip_fw_facts.js'
 import { IpfwLimits } from './ip_fw_limit.js'
@@ -54,6 +55,8 @@ export class KRule {
   /** A keep-state rule probes the dynamic table before its own matches (O_PROBE_STATE). */
   readonly probe: boolean
   readonly keepState: boolean
+  /** A `limit` rule: its states have parents (ip_fw_limit.ts), so the fast pass's memo leaves them alone. */
+  readonly limited: boolean
   /** The spec's fields ipfw_chk reads on every match, held here so that every rule has one shape. */
   readonly action: number
   readonly actionArg: number
@@ -69,18 +72,23 @@ export class KRule {
   readonly qV4: boolean
   /** The instructions after the quick-reject prefix. */
   readonly rest: IpfwInsn[]
-  pcnt = 0
-  bcnt = 0
-  /** Last match, ns of the host clock (0 = never). */
-  timestamp = 0
+  /** The chain's counters, where this rule's are at slot cs. */
+  private readonly ctr: RuleCounters
+  /**
+   * The rule's counter slot in its chain's RuleCounters: given when the rule goes into the chain,
+   * kept while it moves about in it, SINK once it is deleted.
+   */
+  cs = SINK
 
-  constructor(spec: IpfwRuleSpec, seq: number) {
+  constructor(spec: IpfwRuleSpec, seq: number, ctr: RuleCounters) {
+    this.ctr = ctr
     this.spec = spec
     this.insns = spec.insns
     this.num = spec.num
     this.set = spec.set
     this.seq = seq
-    this.keepState = spec.insns.some((i) => i.op === O.KEEP_STATE || i.op === O.LIMIT)
+    this.limited = spec.insns.some((i) => i.op === O.LIMIT)
+    this.keepState = this.limited || spec.insns.some((i) => i.op === O.KEEP_STATE)
     this.probe = this.keepState
     this.action = spec.action
     this.actionArg = spec.actionArg
@@ -94,6 +102,19 @@ export class KRule {
     this.qDstMask = q.dstMask
     this.qV4 = q.v4
     this.rest = q.rest
+  }
+
+  /** Packets matched (the counters are read here; the packet path counts through RuleCounters). */
+  get pcnt(): number {
+    return this.ctr.pkts[this.cs]!
+  }
+  /** Bytes matched: the IP lengths of those packets. */
+  get bcnt(): number {
+    return this.ctr.bytes[this.cs]!
+  }
+  /** Last match, ns of the host clock (0 = never). */
+  get timestamp(): number {
+    return this.ctr.ts[this.cs]!
   }
 }
 
@@ -109,6 +130,8 @@ export class IpfwStats {
 export class IpfwChain {
   /** Static rules sorted by (number, insertion); the last is the default rule. */
   rules: KRule[]
+  /** Every rule's packet and byte counters and last match time, by KRule.cs. */
+  readonly ctr = new RuleCounters()
   readonly dyn = new DynTable<KRule>()
   readonly stats = new IpfwStats()
   readonly tables = new IpfwTables()
@@ -239,7 +262,7 @@ export class IpfwChain {
   }
 
   private defaultRule(): KRule {
-    return new KRule(
+    const r = new KRule(
       {
         num: IPFW_DEFAULT_RULE,
         set: RESVD_SET,
@@ -253,7 +276,10 @@ export class IpfwChain {
         fwdPort: 0,
       },
       this.seq++,
+      this.ctr,
     )
+    r.cs = this.ctr.alloc()
+    return r
   }
 
   /** Index of the first rule numbered ≥ num (skipto / call targets): a binary search. */
@@ -286,7 +312,7 @@ export class IpfwChain {
         if (s.num === 0) throw new SysError('EINVAL', 'ipfw')
       }
       last = Math.max(last, s.num)
-      added.push(new KRule(s, this.seq++))
+      added.push(new KRule(s, this.seq++, this.ctr))
     }
     // Each goes after the rules with its number (upper bound): a big ruleset loads in O(n) per rule.
     const rules = this.rules
@@ -299,6 +325,7 @@ export class IpfwChain {
         else hi = mid
       }
       rules.splice(lo, 0, r)
+      r.cs = this.ctr.alloc()
       ruleTables(this.tables, r.insns, 1)
     }
     // The list changed in place: the fast pass's table no longer describes it (the hooks test only
@@ -314,7 +341,11 @@ export class IpfwChain {
     const keep = this.rules.filter((r) => !gone(r))
     const n = this.rules.length - keep.length
     if (n === 0) return 0
-    for (const r of this.rules) if (gone(r)) ruleTables(this.tables, r.insns, -1)
+    for (const r of this.rules)
+      if (gone(r)) {
+        ruleTables(this.tables, r.insns, -1)
+        this.forget(r)
+      }
     this.rules = keep
     this.log.prune(keep)
     this.dyn.expireWhere(Number.NEGATIVE_INFINITY, gone)
@@ -332,18 +363,27 @@ export class IpfwChain {
     let n = 0
     for (const r of this.rules)
       if (lo === 0 || (r.num >= lo && r.num <= hi)) {
-        r.pcnt = 0
-        r.bcnt = 0
-        r.timestamp = 0
+        this.ctr.zero(r.cs)
         n++
       }
     return n
   }
 
+  /** A rule leaves the chain: its counter slot is free again, and it counts in the sink from now on. */
+  private forget(r: KRule): void {
+    this.ctr.release(r.cs)
+    r.cs = SINK
+  }
+
   /** IP_FW_FLUSH: every rule but the default one, and every state. */
   flush(): void {
-    for (const r of this.rules) ruleTables(this.tables, r.insns, -1)
-    this.rules = [this.rules[this.rules.length - 1]!]
+    const last = this.rules.length - 1
+    for (let i = 0; i < last; i++) {
+      ruleTables(this.tables, this.rules[i]!.insns, -1)
+      this.forget(this.rules[i]!)
+    }
+    ruleTables(this.tables, this.rules[last]!.insns, -1)
+    this.rules = [this.rules[last]!]
     this.log.prune(this.rules)
     this.dyn.expireWhere(0, () => true)
     this.limits.pruneRules(this.rules)
@@ -366,10 +406,10 @@ export class IpfwChain {
       }
       if (set === r.set) next.push(r)
       else {
-        const moved = new KRule({ ...r.spec, set }, r.seq)
-        moved.pcnt = r.pcnt
-        moved.bcnt = r.bcnt
-        moved.timestamp = r.timestamp
+        // The same rule in another set: its counters go with it, the old object counts in the sink.
+        const moved = new KRule({ ...r.spec, set }, r.seq, this.ctr)
+        moved.cs = r.cs
+        r.cs = SINK
         next.push(moved)
       }
     }

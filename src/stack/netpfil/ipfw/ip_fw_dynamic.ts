@@ -135,6 +135,30 @@ export class DynTable<R> {
     return -1
   }
 
+  /**
+   * Whether live IPv4 state i is this packet's (how it matches, or MATCH.NONE): what lookup would
+   * say of a state it met, without the hash and the bucket walk, for a caller that remembers
+   * where a flow's state is (the fast pass's memo). Expired states are left for lookup to free.
+   */
+  recheck(
+    i: number,
+    proto: number,
+    src: number,
+    sport: number,
+    dst: number,
+    dport: number,
+    now: number,
+  ): number {
+    if (i >= this.capacity || this.rules[i] === null || this.expire[i]! <= now) return MATCH.NONE
+    if (this.proto[i] !== proto || this.fam6[i] !== 0) return MATCH.NONE
+    const a = this.src[i]
+    const b = this.dst[i]
+    const pw = this.ports[i]
+    if (a === src && b === dst && pw === ((sport << 16) | dport)) return MATCH.FORWARD
+    if (a === dst && b === src && pw === ((dport << 16) | sport)) return MATCH.REVERSE
+    return MATCH.NONE
+  }
+
   /** State i's source is a6[s..s+3] and its destination a6[d..d+3]. */
   private same6(i: number, a6: Uint32Array, s: number, d: number): boolean {
     const x = this.a6

@@ -11,6 +11,7 @@
 
 import type { Mbuf } from '../../../buf/mbuf.js'
 import { IcmpType } from '../../../wire/inet/icmp.js'
+import { IpProto } from '../../../wire/inet/ipv4.js'
 import { TH } from '../../../wire/inet/tcp.js'
 import type { Ifnet } from '../../net/ifnet.js'
 import { PFIL, PFIL_IN, type PfilHook } from '../../net/pfil.js'
@@ -23,6 +24,7 @@ import { DN_MAX_ID } from './dummynet/dn_h.js'
 import { DnTag } from './dummynet/dn_tag.js'
 import { DN_IO, dnTagRelease, dummynetFast, type dummynetIo } from './dummynet/ip_dn_io.js'
 import { IPFW_HOOK, type IpfwChain, type IpfwConfig, ipfw, type KRule } from './ip_fw_chain.js'
+import { MATCH } from './ip_fw_dynamic.js'
 import { ODD6, readFacts } from './ip_fw_facts.js'
 import { ipfwNat, NAT_PASS } from './ip_fw_nat.js'
 import { A } from './ip_fw_rule.js'
@@ -78,15 +80,11 @@ function ipfwHookPass(v: Vnet, m: Mbuf, ifp: Ifnet, dir: number, hook: IpfwHook)
   // protocol's input and output paths: whatever is not the memo's allow goes to calls of its own.
   const at = q === null || m.tag !== null || ch.nest !== 0 ? -1 : quickHit(ch, q, m, ifp, dir)
   if (at < 0 || ch.enable === 0) return ipfwHookMiss(v, m, ifp, dir, hook)
-  const memo = q!.memo
-  const i = memo[at + MK.RULE]!
-  const f = ch.rules[i]!
-  if (f.action !== A.ALLOW || memo[at + MK.NMET] !== 0) return ipfwMemoOther(v, ch, m, ifp, dir, hook, at, i)
+  // The memo's own verdict (MK.PASS): an allow, met first: its counter slot, counted here.
+  const cs = q!.memo[at + MK.PASS]!
+  if (cs < 0) return ipfwMemoOther(v, ch, m, ifp, dir, hook, at, q!.memo[at + MK.RULE]!)
   const b = m.data
-  const len = (b[m.off + 2]! << 8) | b[m.off + 3]!
-  f.pcnt++
-  f.bcnt += len
-  f.timestamp = ch.clock.coarseNow()
+  ch.ctr.count(cs, (b[m.off + 2]! << 8) | b[m.off + 3]!, ch.clock.coarseNow())
   return PFIL.PASS
 }
 
@@ -113,15 +111,14 @@ function ipfwMemoOther(
   i: number,
 ): number {
   const memo = ch.quick!.memo
+  if (memo[at + MK.STATE]! >= 0) return memoState(v, ch, m, ifp, dir, hook, at)
   const f = ch.rules[i]!
   const a = f.action
   const len = (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
   const now = ch.clock.coarseNow()
   if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, len, now)
   if (a === A.ALLOW || a === A.DENY) {
-    f.pcnt++
-    f.bcnt += len
-    f.timestamp = now
+    ch.ctr.count(f.cs, len, now)
     if (a === A.ALLOW) return PFIL.PASS
     v.env.pool.put(m)
     return PFIL.CONSUMED
@@ -129,9 +126,7 @@ function ipfwMemoOther(
   if (a === A.NAT && ch.onePass !== 0) {
     // quickStop's nat under one_pass (quickNat), without the calls: translated in place and passed,
     // or dropped when libalias refuses.
-    f.pcnt++
-    f.bcnt += len
-    f.timestamp = now
+    ch.ctr.count(f.cs, len, now)
     if (ipfwNat(ch, m, dir, f.actionArg, now) === NAT_PASS) return PFIL.PASS
     v.env.pool.put(m)
     return PFIL.CONSUMED
@@ -145,6 +140,48 @@ function ipfwMemoOther(
     return quickDummynet(v, ch, m, ifp, dir, hook.dnIo, hook.divIo)
   }
   return ipfwAfterQuick(v, ch, m, ifp, dir, quickStop(ch, m, i, dir), hook.dnIo, hook.divIo)
+}
+
+/**
+ * The memo's stop at a check-state whose state decided the last packet like this one: if
+ * DynTable.recheck finds that state still this packet's, and its rule still a plain allow or deny,
+ * the state is renewed and its rule counted as quickCheckState would (the rules met before it
+ * too); else the slot is forgotten and the packet walks. quickHit let through only whole IPv4
+ * datagrams (or first fragments) without options, at least 40 bytes long: the ports and TCP flags
+ * are at fixed offsets.
+ */
+function memoState(
+  v: Vnet,
+  ch: IpfwChain,
+  m: Mbuf,
+  ifp: Ifnet,
+  dir: number,
+  hook: IpfwHook,
+  at: number,
+): number {
+  const memo = ch.quick!.memo
+  const s = memo[at + MK.STATE]!
+  const b = m.data
+  const o = m.off
+  const proto = b[o + 9]!
+  const ports = proto === IpProto.TCP || proto === IpProto.UDP
+  const sport = ports ? (b[o + 20]! << 8) | b[o + 21]! : 0
+  const dport = ports ? (b[o + 22]! << 8) | b[o + 23]! : 0
+  const now = ch.clock.coarseNow()
+  const dyn = ch.dyn
+  const how = dyn.recheck(s, proto, memo[at + MK.SRC]!, sport, memo[at + MK.DST]!, dport, now)
+  const f = how === MATCH.NONE ? null : dyn.rule(s)
+  if (f === null || f.log || f.limited || (f.action !== A.ALLOW && f.action !== A.DENY)) {
+    memo[at + MK.KEY] = -1
+    return ipfwHookMiss(v, m, ifp, dir, hook)
+  }
+  const len = (b[o + 2]! << 8) | b[o + 3]!
+  if (memo[at + MK.NMET] !== 0) memoCount(ch, memo, at, len, now)
+  dyn.update(s, how, proto, proto === IpProto.TCP ? b[o + 33]! : 0, len, now, ch)
+  ch.ctr.count(f.cs, len, now)
+  if (f.action === A.ALLOW) return PFIL.PASS
+  v.env.pool.put(m)
+  return PFIL.CONSUMED
 }
 
 /** divert_packet's signature: what ipdivert links into ipfw (ip_divert_ptr). */
@@ -210,9 +247,7 @@ function quickDummynet(
   ch.dnSlot = i
   // Straight through an idle unlimited pipe without the flow id, the tag or the queue.
   if (dummynetFast(v, fsNr, len) === DN_IO.FAST) {
-    f.pcnt++
-    f.bcnt += len
-    f.timestamp = ch.clock.coarseNow()
+    ch.ctr.count(f.cs, len, ch.clock.coarseNow())
     return PFIL.PASS
   }
   const p = ch.facts[0]!
@@ -222,9 +257,7 @@ function quickDummynet(
   p.ifname = ifp.name
   p.ifIndex = ifp.index
   p.layer2 = false
-  f.pcnt++
-  f.bcnt += len
-  f.timestamp = ch.clock.coarseNow()
+  ch.ctr.count(f.cs, len, ch.clock.coarseNow())
   return dnIo(v, m, ifp, dir, fsNr, f, i, f.num, p) === DN_IO.FAST ? PFIL.PASS : PFIL.QUEUED
 }
 

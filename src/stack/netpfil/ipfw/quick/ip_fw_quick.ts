@@ -40,7 +40,8 @@ export const QK = {
   /**
    * `check-state` with nothing else to match, no log: the fast pass probes the state table; a state
    * whose rule is a plain allow or deny is renewed and carried out there, anything else goes on
-   * (no state) or to the full pass (another action). A walk past one is never remembered.
+   * (no state) or to the full pass (another action). A walk past one is never remembered; a walk
+   * a state stopped at one is, with the state (MK.STATE), rechecked on every packet the memo answers.
    */
   CHECK: 5,
 } as const
@@ -88,13 +89,17 @@ const MEMO = 1 << MEMO_LOG2
  * A memo slot's words in QuickTable.memo (slot * MW + MK.*): protocol | direction << 8, with
  * MEMO_IF when the walk tested the interface (-1: free); source, destination and the rule's index,
  * side by side so that a lookup touches one array; then how many `count` or `skipto` rules the walk
- * met and counted before it (at most MEMO_MET, or the walk is not remembered) and their indexes,
- * which a packet the memo answers counts alike. One slot more than MEMO, at FIRST_AT, answers
- * for every packet when the chain's first rule in force takes them all (QuickTable.first).
+ * met and counted before it (at most MEMO_MET, or the walk is not remembered) and their counter
+ * slots (KRule.cs), which a packet the memo answers counts alike; and PASS: the stop's counter slot
+ * when it is an allow met first (the memo alone decides: count it and pass), else -1; STATE: when
+ * the walk stopped at a `check-state` (RULE) because the packet had a state there, that state's
+ * index, else -1 — the next packet like it stops at the same rule, and has the same state if
+ * DynTable.recheck says so (else it walks). One slot more than MEMO, at FIRST_AT, answers for every
+ * packet when the chain's first rule in force takes them all (QuickTable.first).
  */
-export const MK = { KEY: 0, SRC: 1, DST: 2, RULE: 3, NMET: 4, MET: 5 } as const
+export const MK = { KEY: 0, SRC: 1, DST: 2, RULE: 3, NMET: 4, MET: 5, PASS: 8, STATE: 9 } as const
 export const MEMO_MET = 3
-export const MW = 8
+export const MW = 10
 /** The key's flag for a walk that tested the interface by name: mIf must then match too. */
 export const MEMO_IF = 1 << 16
 /** The offset of the slot that holds QuickTable.first. */
@@ -123,6 +128,8 @@ export class QuickTable {
   readonly memo = memoSlots()
   readonly mIf: string[] = new Array<string>(MEMO).fill('')
   memoSets = 0
+  /** The state a check-state met by the walk just decided on (MK.STATE), -1 for none: walk scratch. */
+  stateHit = -1
   /**
    * The rule where every walk stops, without meeting another, for the disabled sets memoSets: the
    * first rule in force, when it is a plain allow or deny of any packet (`allow ip from any to any`);
@@ -196,6 +203,8 @@ export class QuickTable {
         this.first = i
         memo[FIRST_AT + MK.RULE] = i
         memo[FIRST_AT + MK.NMET] = 0
+        memo[FIRST_AT + MK.PASS] = a === A.ALLOW ? this.rules[i]!.cs : -1
+        memo[FIRST_AT + MK.STATE] = -1
       }
       break
     }

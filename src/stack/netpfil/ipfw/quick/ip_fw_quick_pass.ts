@@ -47,7 +47,8 @@ export const QUICK_FULL = -1
 export function quickPass(ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): number {
   const q = ch.quick
   const at = q === null ? -1 : quickHit(ch, q, m, ifp, dir)
-  if (at < 0) return quickWalk(ch, m, ifp, dir)
+  // A remembered state is the hook's to recheck (ipfwHookPass); here the walk probes afresh.
+  if (at < 0 || q!.memo[at + MK.STATE]! >= 0) return quickWalk(ch, m, ifp, dir)
   const memo = q!.memo
   const b = m.data
   const o = m.off
@@ -92,14 +93,9 @@ function memoSlot(src: number, dst: number, key: number, ifIndex: number): numbe
 
 /** Count the `count`/`skipto` rules a remembered walk met, as the walk itself did. */
 export function memoCount(ch: IpfwChain, memo: Int32Array, at: number, len: number, now: number): void {
-  const rules = ch.rules
+  const ctr = ch.ctr
   const n = memo[at + MK.NMET]!
-  for (let k = 0; k < n; k++) {
-    const f = rules[memo[at + MK.MET + k]!]!
-    f.pcnt++
-    f.bcnt += len
-    f.timestamp = now
-  }
+  for (let k = 0; k < n; k++) ctr.count(memo[at + MK.MET + k]!, len, now)
 }
 
 /**
@@ -196,8 +192,23 @@ export function quickWalk(ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): numb
       continue
     }
     if (k === QK.CHECK) {
+      q.stateHit = -1
       const r = quickCheckState(ch, m, i, proto, src, dst)
-      if (r !== QUICK_NEXT) return r
+      if (r !== QUICK_NEXT) {
+        // Decided by a state: where it is is remembered, with the rules met on the way.
+        if (q.stateHit >= 0 && met <= MEMO_MET) {
+          const ms = slot * MW
+          memo[ms + MK.KEY] = key | ifDep
+          memo[ms + MK.SRC] = src
+          memo[ms + MK.DST] = dst
+          memo[ms + MK.RULE] = i
+          memo[ms + MK.NMET] = met
+          memo[ms + MK.PASS] = -1
+          memo[ms + MK.STATE] = q.stateHit
+          q.mIf[slot] = ifp.name
+        }
+        return r
+      }
       // No state: on, uncounted (as ipfw_chk). What follows depends on the state table as well as on
       // the packet's fields, so this walk's stop must not be remembered.
       met = MEMO_MET + 1
@@ -215,16 +226,16 @@ export function quickWalk(ch: IpfwChain, m: Mbuf, ifp: Ifnet, dir: number): numb
         memo[ms + MK.DST] = dst
         memo[ms + MK.RULE] = i
         memo[ms + MK.NMET] = met
+        memo[ms + MK.PASS] = a === A.ALLOW && met === 0 ? f.cs : -1
+        memo[ms + MK.STATE] = -1
         q.mIf[slot] = ifp.name
       } else memo[slot * MW + MK.KEY] = -1
       return quickStop(ch, m, i, dir)
     }
-    f.pcnt++
-    f.bcnt += (b[o + 2]! << 8) | b[o + 3]!
-    f.timestamp = ch.clock.coarseNow()
+    ch.ctr.count(f.cs, (b[o + 2]! << 8) | b[o + 3]!, ch.clock.coarseNow())
     // Written straight into the slot, which stops answering until this walk's stop is remembered.
     if (met === 0) memo[slot * MW + MK.KEY] = -1
-    if (met < MEMO_MET) memo[slot * MW + MK.MET + met] = i
+    if (met < MEMO_MET) memo[slot * MW + MK.MET + met] = f.cs
     met++
     i = a === A.SKIPTO ? jump(ch, f, i) : i + 1
   }
@@ -263,9 +274,9 @@ function quickCheckState(ch: IpfwChain, m: Mbuf, i: number, proto: number, src: 
   }
   const len = (b[o + 2]! << 8) | b[o + 3]!
   ch.dyn.update(s, how[0]!, proto, whole && proto === IpProto.TCP ? b[l4 + 13]! : 0, len, now, ch)
-  f.pcnt++
-  f.bcnt += len
-  f.timestamp = now
+  ch.ctr.count(f.cs, len, now)
+  // A limit rule's states have parents to keep count with: never remembered.
+  if (!f.limited) ch.quick!.stateHit = s
   return a === A.ALLOW ? VERDICT_PASS : VERDICT_DENY
 }
 
@@ -287,9 +298,7 @@ export function quickStop(ch: IpfwChain, m: Mbuf, i: number, dir: number): numbe
     ch.quickDn = i
     return QUICK_FULL
   }
-  f.pcnt++
-  f.bcnt += (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
-  f.timestamp = ch.clock.coarseNow()
+  ch.ctr.count(f.cs, (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!, ch.clock.coarseNow())
   return a === A.ALLOW ? VERDICT_PASS : VERDICT_DENY
 }
 
@@ -300,8 +309,6 @@ export function quickStop(ch: IpfwChain, m: Mbuf, i: number, dir: number): numbe
  */
 function quickNat(ch: IpfwChain, m: Mbuf, f: KRule, dir: number): number {
   const now = ch.clock.coarseNow()
-  f.pcnt++
-  f.bcnt += (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!
-  f.timestamp = now
+  ch.ctr.count(f.cs, (m.data[m.off + 2]! << 8) | m.data[m.off + 3]!, now)
   return ipfwNat(ch, m, dir, f.actionArg, now) === NAT_PASS ? VERDICT_PASS : VERDICT_DENY
 }
