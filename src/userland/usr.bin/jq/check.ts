@@ -4,46 +4,42 @@
  * defined`). Walks parse.ts's tree; changes nothing.
  */
 
+import { CompileError, type Node, type Pattern, patternVars } from './ast.js'
+import { NATIVE } from './builtins/core.js'
+import { preludeDefs } from './builtins/prelude.js'
 import { isFormat } from './format.js'
-import { CompileError, type Node } from './parse.js'
 import { PLAIN } from './value.js'
 
-/** Builtins by arity beyond value.ts's no-argument ones. */
-const BUILTINS: ReadonlyArray<ReadonlySet<string>> = [
-  new Set(['paths', 'leaf_paths', 'recurse', 'tojson']),
-  new Set([
-    'select',
-    'map',
-    'map_values',
-    'has',
-    'first',
-    'last',
-    'test',
-    'startswith',
-    'endswith',
-    'split',
-    'join',
-    'error',
-    'sort_by',
-    'any',
-    'all',
-    'with_entries',
-    'path',
-    'paths',
-    'del',
-    'getpath',
-    'delpaths',
-    'recurse',
-    'range',
-    'ltrimstr',
-    'rtrimstr',
-  ]),
-  new Set(['test', 'limit', 'setpath', 'range']),
-]
+/** The `(f)` keys of an object pattern, checked where the pattern is. */
+function patternKeys(p: Pattern, vars: ReadonlySet<string>, fns: ReadonlySet<string>): void {
+  if (p.p === 'array') for (const e of p.elems) patternKeys(e, vars, fns)
+  else if (p.p === 'object')
+    for (const e of p.entries) {
+      walk(e.key, vars, fns)
+      if (e.pat !== null) patternKeys(e.pat, vars, fns)
+    }
+}
 
-export function check(n: Node, vars: ReadonlySet<string>, fns: ReadonlySet<string> = new Set()): void {
+/** Every builtin's `name/arity`: the native tables, value.ts's no-argument ones, the prelude. */
+function builtins(): ReadonlySet<string> {
+  return new Set([
+    ...Object.keys(NATIVE),
+    ...Object.keys(PLAIN).map((k) => `${k}/0`),
+    ...preludeDefs().map((d) => `${d.name}/${d.params.length}`),
+  ])
+}
+
+/**
+ * Checks n against vars (the `$names` given) and fns (functions `def`ined around it); labels are
+ * checked as `*label*name` variables. Throws CompileError; returns nothing.
+ */
+export function check(n: Node, vars: ReadonlySet<string>, fns?: ReadonlySet<string>): void {
+  walk(n, vars, fns ?? builtins())
+}
+
+function walk(n: Node, vars: ReadonlySet<string>, fns: ReadonlySet<string>): void {
   const sub = (x: Node | null, vs = vars, fs = fns): void => {
-    if (x !== null) check(x, vs, fs)
+    if (x !== null) walk(x, vs, fs)
   }
   switch (n.t) {
     case 'var':
@@ -51,9 +47,7 @@ export function check(n: Node, vars: ReadonlySet<string>, fns: ReadonlySet<strin
       return
     case 'call': {
       const a = n.args.length
-      const ok =
-        fns.has(`${n.name}/${a}`) || (a === 0 && n.name in PLAIN) || (BUILTINS[a]?.has(n.name) ?? false)
-      if (!ok) throw new CompileError(`${n.name}/${a} is not defined`)
+      if (!fns.has(`${n.name}/${a}`)) throw new CompileError(`${n.name}/${a} is not defined`)
       for (const x of n.args) sub(x)
       return
     }
@@ -71,16 +65,30 @@ export function check(n: Node, vars: ReadonlySet<string>, fns: ReadonlySet<strin
       sub(n.rest, vars, new Set([...fns, self]))
       return
     }
-    case 'as':
+    case 'as': {
       sub(n.source)
-      sub(n.body, new Set([...vars, n.name]))
+      const inner = new Set(vars)
+      for (const p of n.pats) patternKeys(p, vars, fns)
+      for (const p of n.pats) for (const v of patternVars(p)) inner.add(v)
+      sub(n.body, inner)
       return
+    }
     case 'reduce':
-    case 'foreach':
+    case 'foreach': {
       sub(n.source)
       sub(n.init)
-      sub(n.update, new Set([...vars, n.name]))
-      if (n.t === 'foreach') sub(n.extract, new Set([...vars, n.name]))
+      const inner = new Set(vars)
+      for (const p of n.pats) patternKeys(p, vars, fns)
+      for (const p of n.pats) for (const v of patternVars(p)) inner.add(v)
+      sub(n.update, inner)
+      if (n.t === 'foreach') sub(n.extract, inner)
+      return
+    }
+    case 'label':
+      sub(n.body, new Set([...vars, `*label*${n.name}`]))
+      return
+    case 'break':
+      if (!vars.has(`*label*${n.name}`)) throw new CompileError(`$*label-${n.name} is not defined`)
       return
     case 'interp':
       if (n.fmt !== null && !isFormat(n.fmt)) throw new CompileError(`${n.fmt} is not a valid format`)
@@ -104,6 +112,7 @@ export function check(n: Node, vars: ReadonlySet<string>, fns: ReadonlySet<strin
       return
     case 'try':
       sub(n.body)
+      sub(n.handler)
       return
     case 'pipe':
     case 'comma':

@@ -1,35 +1,52 @@
 /**
  * Running a jq filter (parse.ts's tree) on one JSON value. Every filter is a generator of outputs,
  * as in jq, so what came before an error is still printed (`.[] | .x` prints the good ones first)
- * and `first(f)` stops f. A step budget bounds the work one input can cause. Failures are JqError
- * (or CompileError for an unknown name); nothing here writes or reads.
+ * and `first(f)` stops f. `try`/`catch`, `label`/`break` and destructuring (`?//`) live here; the
+ * builtins are builtins/'s tables and builtins/prelude.ts's jq definitions. A step budget bounds the work
+ * one input can cause. Failures are JqError (or CompileError for an unknown name); the outside
+ * world (inputs, stderr, the clock) is only reached through the JqHost it is given.
  */
 
-import { evalAssign, evalPaths } from './eval_path.js'
+import { type Node, type Pattern, patternVars } from './ast.js'
+import { NATIVE } from './builtins/core.js'
+import { preludeDefs } from './builtins/prelude.js'
+import { evalAssign } from './eval_path.js'
 import { applyFormat } from './format.js'
 import { formatJson } from './json.js'
-import { CompileError, type Node } from './parse.js'
-import { delpaths, getpath, setpath, walkPaths } from './paths.js'
-import {
-  arith,
-  compare,
-  has,
-  index,
-  iterArray,
-  iterate,
-  type J,
-  JqError,
-  kind,
-  PLAIN,
-  regex,
-  show,
-  slice,
-  str,
-  toPlain,
-  truthy,
-} from './value.js'
+import { CompileError } from './parse.js'
+import { arith, compare, index, iterate, type J, JqError, kind, PLAIN, show, slice, truthy } from './value.js'
 
-export { type J, JqError } from './value.js'
+export { Halt, type J, JqError } from './value.js'
+
+/** What jq's I/O builtins reach: the CLI's inputs, stderr and clock (tests give their own). */
+export interface JqHost {
+  /** The next input (`input`), or undefined when there is none left. */
+  input(): J | undefined
+  /** The file the current input came from (`input_filename`), null for stdin. */
+  inputFilename(): J
+  /** `input_line_number`: the lines read so far of the current input file. */
+  inputLine(): number
+  /** `debug` and `stderr`'s text, as they print it. */
+  stderr(text: string): void
+  /** Seconds since the epoch (`now`). */
+  now(): number
+  /** The environment (`env`, `$ENV`). */
+  environ(): ReadonlyMap<string, string>
+}
+
+const NO_HOST: JqHost = {
+  input: () => undefined,
+  inputFilename: () => null,
+  inputLine: () => 0,
+  stderr: () => {},
+  now: () => 0,
+  environ: () => new Map(),
+}
+
+/** `break $name`'s way out to its `label`: not a JqError, so no `try` catches it. */
+export class Break {
+  constructor(readonly label: object) {}
+}
 
 /**
  * A function as `def` made it, or a filter argument (a closure with no parameters): its body runs
@@ -43,8 +60,11 @@ export class Closure {
   ) {}
 }
 
-/** `$name` → value, and `name/arity` → function (the `/` keeps the two apart). */
-export type Env = ReadonlyMap<string, J | Closure>
+/** A `label $name`'s identity, bound in the environment as `*label*name`. */
+export class Label {}
+
+/** `$name` → value, `name/arity` → function (the `/` keeps the two apart), `*label*name` → label. */
+export type Env = ReadonlyMap<string, J | Closure | Label>
 
 /** Values one input may produce or walk through, all filters together: a bound on time and memory. */
 const MAX_STEPS = 10_000_000
@@ -60,6 +80,20 @@ const COMPARE: Readonly<Record<string, (c: number) => boolean>> = {
 
 export class Evaluator {
   private steps = 0
+  /** jq's builtins written in jq (prelude.ts), below anything the filter defines. */
+  private readonly prelude: Env
+
+  constructor(readonly host: JqHost = NO_HOST) {
+    let env: Env = new Map()
+    for (const d of preludeDefs()) env = this.withDef(d, env)
+    this.prelude = env
+  }
+
+  /** A prelude function by `name/arity` (the filter's own, in its environment, come first). */
+  lookup(key: string): Closure | undefined {
+    const f = this.prelude.get(key)
+    return f instanceof Closure ? f : undefined
+  }
 
   /** The outputs of the filter on one input; each call has its own step budget. */
   run(n: Node, input: J, env: Env): Generator<J> {
@@ -98,6 +132,12 @@ export class Evaluator {
         yield x as J
         return
       }
+      case 'loc':
+        yield new Map<string, J>([
+          ['file', '<top-level>'],
+          ['line', n.line],
+        ])
+        return
       case 'index':
         yield* this.guard(n.opt, this.index(n.of, n.key, v, env))
         return
@@ -108,8 +148,23 @@ export class Evaluator {
         yield* this.guard(n.opt, this.iter(n.of, v, env))
         return
       case 'try':
-        yield* this.guard(true, this.ev(n.body, v, env))
+        if (n.handler === null) yield* this.guard(true, this.ev(n.body, v, env))
+        else yield* this.tryCatch(n.body, n.handler, v, env)
         return
+      case 'label': {
+        const l = new Label()
+        try {
+          yield* this.ev(n.body, v, new Map([...env, [`*label*${n.name}`, l]]))
+        } catch (e) {
+          if (!(e instanceof Break && e.label === l)) throw e
+        }
+        return
+      }
+      case 'break': {
+        const l = env.get(`*label*${n.name}`)
+        if (!(l instanceof Label)) throw new CompileError(`$*label-${n.name} is not defined`)
+        throw new Break(l)
+      }
       case 'pipe':
         for (const x of this.ev(n.l, v, env)) yield* this.ev(n.r, x, env)
         return
@@ -133,7 +188,7 @@ export class Evaluator {
         yield* this.object(n.entries, 0, new Map(), v, env)
         return
       case 'as':
-        for (const x of this.ev(n.source, v, env)) yield* this.ev(n.body, v, new Map([...env, [n.name, x]]))
+        for (const x of this.ev(n.source, v, env)) yield* this.destructure(n.pats, n.body, x, v, env)
         return
       case 'if':
         for (const c of this.ev(n.cond, v, env)) {
@@ -153,25 +208,25 @@ export class Evaluator {
         return
       case 'reduce': {
         for (let acc of this.ev(n.init, v, env)) {
-          for (const x of this.ev(n.source, v, env)) {
-            let next: J = null
-            for (const o of this.ev(n.update, acc, new Map([...env, [n.name, x]]))) next = o
-            acc = next
-          }
+          for (const x of this.ev(n.source, v, env))
+            for (const e2 of this.bindAlt(n.pats, x, env)) {
+              let next: J = null
+              for (const o of this.ev(n.update, acc, e2)) next = o
+              acc = next
+            }
           yield acc
         }
         return
       }
       case 'foreach':
         for (let acc of this.ev(n.init, v, env))
-          for (const x of this.ev(n.source, v, env)) {
-            const e2 = new Map([...env, [n.name, x]])
-            for (const o of this.ev(n.update, acc, e2)) {
-              acc = o
-              if (n.extract === null) yield o
-              else yield* this.ev(n.extract, o, e2)
-            }
-          }
+          for (const x of this.ev(n.source, v, env))
+            for (const e2 of this.bindAlt(n.pats, x, env))
+              for (const o of this.ev(n.update, acc, e2)) {
+                acc = o
+                if (n.extract === null) yield o
+                else yield* this.ev(n.extract, o, e2)
+              }
         return
       case 'def':
         yield* this.ev(n.rest, v, this.withDef(n, env))
@@ -209,6 +264,97 @@ export class Evaluator {
     }
   }
 
+  /**
+   * `try body catch handler`: an error raised by body (not by what follows the try, which jq 1.7.1
+   * no longer catches) ends body's outputs and runs handler on the error's value.
+   */
+  private *tryCatch(body: Node, handler: Node, v: J, env: Env): Generator<J> {
+    let caught: JqError | undefined
+    try {
+      yield* this.ev(body, v, env)
+    } catch (e) {
+      if (!(e instanceof JqError)) throw e
+      caught = e
+    }
+    if (caught !== undefined) yield* this.ev(handler, caught.value, env)
+  }
+
+  /** The environments one pattern makes of x (more than one where a `(f): p` key has several). */
+  *bindPattern(p: Pattern, x: J, env: Env): Generator<Env> {
+    if (p.p === 'var') {
+      yield new Map([...env, [p.name, x]])
+      return
+    }
+    if (p.p === 'array') {
+      const go = function* (self: Evaluator, i: number, e: Env): Generator<Env> {
+        if (i === p.elems.length) yield e
+        else for (const e2 of self.bindPattern(p.elems[i]!, index(x, i), e)) yield* go(self, i + 1, e2)
+      }
+      yield* go(this, 0, env)
+      return
+    }
+    const go = function* (self: Evaluator, i: number, e: Env): Generator<Env> {
+      if (i === p.entries.length) {
+        yield e
+        return
+      }
+      const ent = p.entries[i]!
+      // `(f): p` keys see the variables bound so far, as jq's do.
+      for (const k of self.ev(ent.key, x, e)) {
+        const val = index(x, k)
+        const e1 = ent.bind === null ? e : new Map([...e, [ent.bind, val]])
+        if (ent.pat === null) yield* go(self, i + 1, e1)
+        else for (const e2 of self.bindPattern(ent.pat, val, e1)) yield* go(self, i + 1, e2)
+      }
+    }
+    yield* go(this, 0, env)
+  }
+
+  /** For reduce/foreach: the first alternative that binds without error, all its variables set. */
+  private *bindAlt(pats: readonly Pattern[], x: J, env: Env): Generator<Env> {
+    if (pats.length === 1) {
+      yield* this.bindPattern(pats[0]!, x, env)
+      return
+    }
+    const base = this.nulls(pats, env)
+    for (let i = 0; i < pats.length; i++) {
+      try {
+        const all = [...this.bindPattern(pats[i]!, x, base)]
+        yield* all
+        return
+      } catch (e) {
+        if (!(e instanceof JqError) || i === pats.length - 1) throw e
+      }
+    }
+  }
+
+  /** The environment with every variable of every alternative bound to null (`?//`). */
+  private nulls(pats: readonly Pattern[], env: Env): Env {
+    const e = new Map(env)
+    for (const p of pats) for (const name of patternVars(p)) e.set(name, null)
+    return e
+  }
+
+  /**
+   * `x as p1 ?// p2 … | body`: each alternative in turn, the next tried when binding or body
+   * fails; the last one's error is the result (jq 1.7's destructuring alternative).
+   */
+  private *destructure(pats: readonly Pattern[], body: Node, x: J, v: J, env: Env): Generator<J> {
+    if (pats.length === 1) {
+      for (const e2 of this.bindPattern(pats[0]!, x, env)) yield* this.ev(body, v, e2)
+      return
+    }
+    const base = this.nulls(pats, env)
+    for (let i = 0; i < pats.length; i++) {
+      try {
+        for (const e2 of this.bindPattern(pats[i]!, x, base)) yield* this.ev(body, v, e2)
+        return
+      } catch (e) {
+        if (!(e instanceof JqError) || i === pats.length - 1) throw e
+      }
+    }
+  }
+
   isClosure(x: unknown): x is Closure {
     return x instanceof Closure
   }
@@ -227,7 +373,11 @@ export class Evaluator {
    * over the caller's environment; `$` parameters take each output of their argument in turn.
    */
   *bind(c: Closure, args: Node[], v: J, env: Env): Generator<[Node, Env]> {
-    const go = function* (self: Evaluator, i: number, e: Map<string, J | Closure>): Generator<[Node, Env]> {
+    const go = function* (
+      self: Evaluator,
+      i: number,
+      e: Map<string, J | Closure | Label>,
+    ): Generator<[Node, Env]> {
       if (i === args.length) {
         yield [c.body, e]
         return
@@ -254,7 +404,7 @@ export class Evaluator {
     yield* go(this, 0, new Map(c.env))
   }
 
-  private *recurse(v: J): Generator<J> {
+  *recurse(v: J): Generator<J> {
     this.tick()
     yield v
     if (Array.isArray(v) || v instanceof Map) for (const x of iterate(v)) yield* this.recurse(x)
@@ -303,7 +453,7 @@ export class Evaluator {
   }
 
   /** The `?` forms: an error ends the outputs quietly (jq's try without catch). */
-  private *guard(opt: boolean, g: Generator<J>): Generator<J> {
+  *guard(opt: boolean, g: Generator<J>): Generator<J> {
     if (!opt) {
       yield* g
       return
@@ -341,22 +491,15 @@ export class Evaluator {
   }
 
   *call(name: string, args: Node[], v: J, env: Env): Generator<J> {
-    const user = env.get(`${name}/${args.length}`)
+    const key = `${name}/${args.length}`
+    const user = env.get(key) ?? this.lookup(key)
     if (user instanceof Closure) {
       for (const [body, e2] of this.bind(user, args, v, env)) yield* this.ev(body, v, e2)
       return
     }
-    if (args.length === 0 && (name === 'paths' || name === 'leaf_paths')) {
-      for (const [p, x] of walkPaths(v))
-        if (name === 'paths' || !(Array.isArray(x) || x instanceof Map)) yield p
-      return
-    }
-    if (args.length === 0 && name === 'tojson') {
-      yield formatJson(v, true)
-      return
-    }
-    if (args.length === 0 && name === 'recurse') {
-      yield* this.recurse(v)
+    const native = NATIVE[key]
+    if (native !== undefined) {
+      yield* native(this, args, v, env)
       return
     }
     const plain = PLAIN[name]
@@ -364,164 +507,6 @@ export class Evaluator {
       yield* plain(v)
       return
     }
-    const f = args[0]
-    const each = (g: (x: J) => J): Generator<J> => this.map1(f, v, env, g)
-    if (args.length === 1)
-      switch (name) {
-        case 'select':
-          for (const c of this.ev(f, v, env)) if (truthy(c)) yield v
-          return
-        case 'map':
-          yield iterate(v).flatMap((x) => this.all(f, x, env))
-          return
-        case 'map_values': {
-          const firstOf = (x: J): J[] => {
-            for (const o of this.ev(f, x, env)) return [o]
-            return []
-          }
-          if (v instanceof Map) {
-            const m = new Map<string, J>()
-            for (const [k, x] of v) for (const o of firstOf(x)) m.set(k, o)
-            yield m
-          } else yield iterate(v).flatMap(firstOf)
-          return
-        }
-        case 'first':
-          for (const x of this.ev(f, v, env)) {
-            yield x
-            return
-          }
-          return
-        case 'last': {
-          const all = this.all(f, v, env)
-          if (all.length > 0) yield all[all.length - 1]
-          return
-        }
-        case 'has':
-          return yield* each((k) => has(v, k))
-        case 'test':
-          return yield* each((re) => regex(re, null).test(str(v, 'test')))
-        case 'startswith':
-          return yield* each((s) => str(v, 'startswith').startsWith(str(s, 'startswith')))
-        case 'endswith':
-          return yield* each((s) => str(v, 'endswith').endsWith(str(s, 'endswith')))
-        case 'split':
-          return yield* each((s) => str(v, 'split').split(str(s, 'split')))
-        case 'join':
-          return yield* each((s) =>
-            iterate(v)
-              .map((x) => (x === null ? '' : typeof x === 'string' ? x : JSON.stringify(x)))
-              .join(str(s, 'join')),
-          )
-        case 'error':
-          return yield* each((m) => {
-            throw new JqError(typeof m === 'string' ? m : `${JSON.stringify(toPlain(m))} (not a string)`)
-          })
-        case 'sort_by':
-          yield [...iterArray(v, 'sorted')]
-            .map((x) => ({ x, k: this.all(f, x, env) }))
-            .sort((a, b) => compare(a.k, b.k))
-            .map((e) => e.x)
-          return
-        case 'any':
-          yield iterate(v).some((x) => this.all(f, x, env).some(truthy))
-          return
-        case 'all':
-          yield iterate(v).every((x) => this.all(f, x, env).every(truthy))
-          return
-        case 'path':
-          for (const [p] of evalPaths(this, f, [[], v], env)) yield p
-          return
-        case 'paths':
-          for (const [p, x] of walkPaths(v)) for (const c of this.ev(f, x, env)) if (truthy(c)) yield p
-          return
-        case 'del':
-          yield delpaths(
-            v,
-            [...evalPaths(this, f, [[], v], env)].map(([p]) => p),
-          )
-          return
-        case 'getpath':
-          for (const p of this.ev(f, v, env)) {
-            try {
-              yield getpath(v, p)
-            } catch {
-              yield null
-            }
-          }
-          return
-        case 'delpaths':
-          return yield* each((ps) => delpaths(v, ps))
-        case 'recurse': {
-          const rec = function* (self: Evaluator, x: J): Generator<J> {
-            self.tick()
-            yield x
-            for (const y of self.ev(f, x, env)) yield* rec(self, y)
-          }
-          yield* rec(this, v)
-          return
-        }
-        case 'range':
-          for (const n of this.ev(f, v, env)) {
-            if (typeof n !== 'number') throw new JqError('Range bounds must be numeric')
-            for (let i = 0; i < n; i++) {
-              this.tick()
-              yield i
-            }
-          }
-          return
-        case 'ltrimstr':
-          return yield* each((s) =>
-            typeof v === 'string' && typeof s === 'string' && v.startsWith(s) ? v.slice(s.length) : v,
-          )
-        case 'rtrimstr':
-          return yield* each((s) =>
-            typeof v === 'string' && typeof s === 'string' && v.endsWith(s) && s !== ''
-              ? v.slice(0, v.length - s.length)
-              : v,
-          )
-        case 'with_entries':
-          for (const e of PLAIN.to_entries(v))
-            for (const m of this.call('map', args, e, env)) yield* PLAIN.from_entries(m)
-          return
-      }
-    if (args.length === 2 && name === 'limit') {
-      for (const n of this.ev(f, v, env)) {
-        if (typeof n !== 'number') throw new JqError('Invalid limit: must be a number')
-        let left = n
-        if (left <= 0) continue
-        for (const x of this.ev(args[1], v, env)) {
-          yield x
-          if (--left <= 0) break
-        }
-      }
-      return
-    }
-    if (args.length === 2 && name === 'setpath') {
-      for (const x of this.ev(args[1]!, v, env)) for (const p of this.ev(f, v, env)) yield setpath(v, p, x)
-      return
-    }
-    if (args.length === 2 && name === 'range') {
-      for (const to of this.ev(args[1]!, v, env))
-        for (const from of this.ev(f, v, env)) {
-          if (typeof from !== 'number' || typeof to !== 'number')
-            throw new JqError('Range bounds must be numeric')
-          for (let i = from; i < to; i++) {
-            this.tick()
-            yield i
-          }
-        }
-      return
-    }
-    if (args.length === 2 && name === 'test') {
-      for (const fl of this.ev(args[1], v, env))
-        yield* this.map1(f, v, env, (re) => regex(re, fl).test(str(v, 'test')))
-      return
-    }
-    throw new CompileError(`${name}/${args.length} is not defined`)
-  }
-
-  private *map1(f: Node, v: J, env: Env, g: (x: J) => J): Generator<J> {
-    for (const x of this.ev(f, v, env)) yield g(x)
+    throw new CompileError(`${key} is not defined`)
   }
 }

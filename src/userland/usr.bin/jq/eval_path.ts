@@ -5,8 +5,8 @@
  * step. Failures are JqError (`Invalid path expression with result …`).
  */
 
-import type { Closure, Env } from './eval.js'
-import type { Node } from './parse.js'
+import type { Node, Pattern } from './ast.js'
+import { Break, type Closure, type Env, Label } from './eval.js'
 import { delpaths, getpath, notAPath, setpath, walkPaths } from './paths.js'
 import { arith, index, iterate, type J, JqError, slice, truthy } from './value.js'
 
@@ -22,6 +22,8 @@ export interface PathHost {
   bind(c: Closure, args: Node[], v: J, env: Env): Generator<[Node, Env]>
   isClosure(x: unknown): x is Closure
   withDef(n: Extract<Node, { t: 'def' }>, env: Env): Env
+  lookup(key: string): Closure | undefined
+  bindPattern(p: Pattern, x: J, env: Env): Generator<Env>
 }
 
 /**
@@ -111,7 +113,32 @@ export function* evalPaths(h: PathHost, n: Node, pv: PV, env: Env): Generator<PV
       )
       return
     case 'try':
-      yield* guardPV(true, evalPaths(h, n.body, pv, env))
+      if (n.handler === null) {
+        yield* guardPV(true, evalPaths(h, n.body, pv, env))
+        return
+      }
+      {
+        let caught: JqError | undefined
+        try {
+          yield* evalPaths(h, n.body, pv, env)
+        } catch (e) {
+          if (!(e instanceof JqError)) throw e
+          caught = e
+        }
+        if (caught !== undefined) for (const x of h.ev(n.handler, caught.value, env)) throw notAPath(x)
+      }
+      return
+    case 'label': {
+      const l = new Label()
+      try {
+        yield* evalPaths(h, n.body, pv, new Map([...env, [`*label*${n.name}`, l]]))
+      } catch (e) {
+        if (!(e instanceof Break && e.label === l)) throw e
+      }
+      return
+    }
+    case 'break':
+      yield* h.ev(n, v, env) as Generator<never>
       return
     case 'pipe':
       for (const x of evalPaths(h, n.l, pv, env)) yield* evalPaths(h, n.r, x, env)
@@ -128,7 +155,30 @@ export function* evalPaths(h: PathHost, n: Node, pv: PV, env: Env): Generator<PV
       }
       return
     case 'as':
-      for (const x of h.ev(n.source, v, env)) yield* evalPaths(h, n.body, pv, new Map([...env, [n.name, x]]))
+      // Destructuring alternatives (`?//`) in a path expression use the first that binds.
+      for (const x of h.ev(n.source, v, env))
+        for (const e2 of h.bindPattern(n.pats[0]!, x, env)) yield* evalPaths(h, n.body, pv, e2)
+      return
+    case 'reduce':
+      for (let acc of evalPaths(h, n.init, pv, env)) {
+        for (const x of h.ev(n.source, v, env))
+          for (const e2 of h.bindPattern(n.pats[0]!, x, env)) {
+            let next: PV | undefined
+            for (const o of evalPaths(h, n.update, acc, e2)) next = o
+            acc = next ?? [acc[0], null]
+          }
+        yield acc
+      }
+      return
+    case 'foreach':
+      for (let acc of evalPaths(h, n.init, pv, env))
+        for (const x of h.ev(n.source, v, env))
+          for (const e2 of h.bindPattern(n.pats[0]!, x, env))
+            for (const o of evalPaths(h, n.update, acc, e2)) {
+              acc = o
+              if (n.extract === null) yield o
+              else yield* evalPaths(h, n.extract, o, e2)
+            }
       return
     case 'def': {
       yield* evalPaths(h, n.rest, pv, h.withDef(n, env))
@@ -146,7 +196,8 @@ export function* evalPaths(h: PathHost, n: Node, pv: PV, env: Env): Generator<PV
 
 function* callPaths(h: PathHost, name: string, args: Node[], pv: PV, env: Env): Generator<PV> {
   const [p, v] = pv
-  const user = env.get(`${name}/${args.length}`)
+  const key = `${name}/${args.length}`
+  const user = env.get(key) ?? h.lookup(key)
   if (h.isClosure(user)) {
     for (const [body, e2] of h.bind(user, args, v, env)) yield* evalPaths(h, body, pv, e2)
     return
@@ -159,6 +210,26 @@ function* callPaths(h: PathHost, name: string, args: Node[], pv: PV, env: Env): 
   }
   if (name === 'recurse' && args.length === 0) {
     yield* evalPaths(h, { t: 'recurse' }, pv, env)
+    return
+  }
+  if (name === 'limit' && args.length === 2) {
+    for (const k of h.ev(f, v, env)) {
+      let left = typeof k === 'number' ? k : 0
+      if (left === 0) continue
+      for (const x of evalPaths(h, args[1]!, pv, env)) {
+        yield x
+        if (--left === 0) break
+      }
+    }
+    return
+  }
+  if (name === 'recurse' && args.length === 1) {
+    const rec = function* (x: PV): Generator<PV> {
+      h.tick()
+      yield x
+      for (const y of evalPaths(h, f, x, env)) yield* rec(y)
+    }
+    yield* rec(pv)
     return
   }
   if (name === 'first' && args.length === 1) {

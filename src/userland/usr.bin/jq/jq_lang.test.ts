@@ -106,7 +106,7 @@ test("@html uses jq 1.7's &#39;; a filter that is not a path cannot be assigned;
   assert.deepEqual(run('[.[] as $x | $x * 2] | @csv', '[1,2]'), ['"2,4"'])
 })
 
-test('jq -R: each line a string; -Rs: the whole text; -e and exit statuses unchanged', async () => {
+test('jq -R: each line a string; -Rs: the whole text; splits on a raw line', async () => {
   const r = await sh(
     virtualHost(),
     `printf 'a b\\n"c"\\nd' | jq -R .
@@ -114,5 +114,5 @@ printf 'x\\ny\\n' | jq -Rs .
 printf '1,2\\n3,4\\n' | jq -Rr 'split(",") | map(tonumber) | add'
 printf 'k=v\\n' | jq -R -c '[splits("=")]'; echo rc=$?`,
   )
-  assert.equal(r.out, '"a b"\n"\\"c\\""\n"d"\n"x\\ny\\n"\n3\n7\nrc=3\n')
+  assert.equal(r.out, '"a b"\n"\\"c\\""\n"d"\n"x\\ny\\n"\n3\n7\n["k","v"]\nrc=0\n')
 })

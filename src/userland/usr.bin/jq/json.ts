@@ -139,23 +139,23 @@ export function quote(s: string): string {
   return JSON.stringify(s).replace(/\u007f/g, '\\u007f')
 }
 
-/** One output value: pretty with 2-space indentation, or compact (`-c`). */
-export function formatJson(v: J, compact: boolean, indent = ''): string {
+/** One output value: pretty with `unit` per level (jq's 2 spaces unless --indent/--tab), or compact (`-c`). */
+export function formatJson(v: J, compact: boolean, indent = '', unit = '  '): string {
   if (v === null) return 'null'
   if (typeof v === 'boolean') return String(v)
   if (typeof v === 'number') return formatNumber(v)
   if (typeof v === 'string') return quote(v)
-  const inner = `${indent}  `
+  const inner = `${indent}${unit}`
   const nl = compact ? '' : '\n'
   const pad = compact ? '' : inner
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]'
-    const items = v.map((x) => pad + formatJson(x, compact, inner))
+    const items = v.map((x) => pad + formatJson(x, compact, inner, unit))
     return `[${nl}${items.join(`,${nl}`)}${nl}${compact ? '' : indent}]`
   }
   if (v.size === 0) return '{}'
   const items = [...v].map(
-    ([k, x]) => `${pad}${quote(k)}:${compact ? '' : ' '}${formatJson(x, compact, inner)}`,
+    ([k, x]) => `${pad}${quote(k)}:${compact ? '' : ' '}${formatJson(x, compact, inner, unit)}`,
   )
   return `{${nl}${items.join(`,${nl}`)}${nl}${compact ? '' : indent}}`
 }

@@ -1,206 +1,15 @@
 /**
- * jq's filter language, the subset VirtNet's tests and everyday use need: the lexer and a
- * precedence-climbing parser into a small tree (ast below) — paths, pipes, operators, `if`, `as`,
- * string interpolation and `@format`s, `reduce`/`foreach`, `def`, and the assignment operators. Knows nothing of values or running;
+ * jq's filter language, the subset VirtNet's tests and everyday use need: lex.ts's tokens by a
+ * precedence-climbing parser into ast.ts's tree — paths, pipes, operators, `if`, `as` with
+ * destructuring patterns and `?//`, `try`/`catch`, `label`/`break`, string interpolation and
+ * `@format`s, `reduce`/`foreach`, `def`, and the assignment operators. Knows nothing of values or running;
  * a bad filter becomes a CompileError with jq's wording, never a throw of anything else.
  */
 
-export type Node =
-  | { t: 'identity' }
-  | { t: 'recurse' }
-  | { t: 'lit'; v: null | boolean | number | string }
-  | { t: 'var'; name: string }
-  /** `.k`, `.[f]`: opt is the `?` form (errors become no output). */
-  | { t: 'index'; of: Node; key: Node; opt: boolean }
-  | { t: 'slice'; of: Node; from: Node | null; to: Node | null; opt: boolean }
-  | { t: 'iter'; of: Node; opt: boolean }
-  | { t: 'try'; body: Node }
-  | { t: 'pipe'; l: Node; r: Node }
-  | { t: 'comma'; l: Node; r: Node }
-  | { t: 'bin'; op: string; l: Node; r: Node }
-  | { t: 'neg'; of: Node }
-  | { t: 'array'; of: Node | null }
-  | { t: 'object'; entries: ReadonlyArray<{ key: Node; value: Node }> }
-  | { t: 'call'; name: string; args: Node[] }
-  | { t: 'as'; source: Node; name: string; body: Node }
-  | { t: 'if'; cond: Node; then: Node; else: Node | null }
-  /** `"a\(f)b"`, or with a format `@csv "…"`: the literal parts and the filters between them. */
-  | { t: 'interp'; parts: ReadonlyArray<string | Node>; fmt: string | null }
-  /** `@base64` alone: the format applied to `.`. */
-  | { t: 'format'; name: string }
-  | { t: 'reduce'; source: Node; name: string; init: Node; update: Node }
-  | { t: 'foreach'; source: Node; name: string; init: Node; update: Node; extract: Node | null }
-  /** `def name(params): body; rest`: a `$p` param is a value, any other a filter. */
-  | { t: 'def'; name: string; params: readonly string[]; body: Node; rest: Node }
-  /** `=`, `|=`, `+=`, `-=`, `*=`, `/=`, `%=`, `//=`. */
-  | { t: 'assign'; op: string; l: Node; r: Node }
+import { CompileError, type Node, type Pattern } from './ast.js'
+import { ASSIGN, lex, type Tok } from './lex.js'
 
-export class CompileError extends Error {}
-
-type Tok =
-  | { k: 'num'; v: number }
-  | { k: 'str'; v: string }
-  /** A string with `\(…)` in it: literal parts and the source of each interpolated filter. */
-  | { k: 'istr'; parts: Array<string | { src: string }> }
-  | { k: 'format'; v: string }
-  | { k: 'id'; v: string }
-  | { k: 'var'; v: string }
-  | { k: 'op'; v: string }
-  | { k: 'field'; v: string }
-  | { k: 'end' }
-
-const OPS: readonly string[] = [
-  '?//',
-  '//=',
-  '|=',
-  '==',
-  '!=',
-  '<=',
-  '>=',
-  '+=',
-  '-=',
-  '*=',
-  '/=',
-  '%=',
-  '//',
-  '..',
-  '|',
-  ',',
-  '.',
-  '[',
-  ']',
-  '(',
-  ')',
-  '{',
-  '}',
-  ':',
-  ';',
-  '<',
-  '>',
-  '+',
-  '-',
-  '*',
-  '/',
-  '%',
-  '?',
-  '=',
-]
-
-/** The assignment operators: nonassociative, between `//` and `or` (jq's yacc precedence). */
-const ASSIGN: readonly string[] = ['=', '|=', '+=', '-=', '*=', '/=', '%=', '//=']
-
-/** The end of the `\(…)` whose `(` is at i: parentheses balanced, strings inside skipped. */
-function interpEnd(src: string, i: number): number {
-  let depth = 0
-  for (let j = i; j < src.length; j++) {
-    const c = src[j]
-    if (c === '"') {
-      j = readString(src, j).end - 1
-      continue
-    }
-    if (c === '(') depth++
-    else if (c === ')' && --depth === 0) return j
-  }
-  throw new CompileError('syntax error, unterminated string interpolation')
-}
-
-function readString(src: string, i: number): { parts: Array<string | { src: string }>; end: number } {
-  const parts: Array<string | { src: string }> = []
-  let v = ''
-  for (let j = i + 1; j < src.length; j++) {
-    const c = src[j]
-    if (c === '"') {
-      parts.push(v)
-      return { parts, end: j + 1 }
-    }
-    if (c !== '\\') {
-      v += c
-      continue
-    }
-    const e = src[++j]
-    if (e === 'u') {
-      const h = src.slice(j + 1, j + 5)
-      if (!/^[0-9a-fA-F]{4}$/.test(h)) throw new CompileError('syntax error, invalid \\u escape')
-      v += String.fromCharCode(Number.parseInt(h, 16))
-      j += 4
-    } else if (e === '(') {
-      const end = interpEnd(src, j)
-      parts.push(v, { src: src.slice(j + 1, end) })
-      v = ''
-      j = end
-    } else {
-      const m: Record<string, string> = {
-        n: '\n',
-        t: '\t',
-        r: '\r',
-        b: '\b',
-        f: '\f',
-        '"': '"',
-        '\\': '\\',
-        '/': '/',
-      }
-      if (e === undefined || m[e] === undefined)
-        throw new CompileError(`invalid escape at line 1, column ${j}`)
-      v += m[e]
-    }
-  }
-  throw new CompileError('syntax error, unterminated string')
-}
-
-export function lex(src: string): Tok[] {
-  const out: Tok[] = []
-  let i = 0
-  while (i < src.length) {
-    const c = src[i]
-    if (/\s/.test(c)) {
-      i++
-      continue
-    }
-    if (c === '#') {
-      while (i < src.length && src[i] !== '\n') i++
-      continue
-    }
-    const num = /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/.exec(src.slice(i))
-    if (num !== null && !(c === '.' && !/\d/.test(src[i + 1] ?? ''))) {
-      out.push({ k: 'num', v: Number(num[0]) })
-      i += num[0].length
-      continue
-    }
-    if (c === '"') {
-      const s = readString(src, i)
-      if (s.parts.length === 1) out.push({ k: 'str', v: s.parts[0] as string })
-      else out.push({ k: 'istr', parts: s.parts })
-      i = s.end
-      continue
-    }
-    if (c === '@') {
-      const f = /^@([a-zA-Z0-9_]+)/.exec(src.slice(i))
-      if (f === null) throw new CompileError('syntax error, unexpected INVALID_CHARACTER')
-      out.push({ k: 'format', v: f[1] })
-      i += f[0].length
-      continue
-    }
-    const id = /^([a-zA-Z_][a-zA-Z0-9_]*(::[a-zA-Z_][a-zA-Z0-9_]*)*)/.exec(
-      src.slice(i + (c === '$' || c === '.' ? 1 : 0)),
-    )
-    if ((c === '$' || c === '.') && id !== null) {
-      out.push({ k: c === '$' ? 'var' : 'field', v: id[1] })
-      i += 1 + id[1].length
-      continue
-    }
-    if (id !== null) {
-      out.push({ k: 'id', v: id[1] })
-      i += id[1].length
-      continue
-    }
-    const op = OPS.find((o) => src.startsWith(o, i))
-    if (op === undefined) throw new CompileError(`syntax error, unexpected INVALID_CHARACTER`)
-    out.push({ k: 'op', v: op })
-    i += op.length
-  }
-  out.push({ k: 'end' })
-  return out
-}
+export { CompileError, type Node, type Pattern } from './ast.js'
 
 /** Binary operators by precedence, loosest first (`|` and `,` are handled above these). */
 const LEVELS: ReadonlyArray<readonly string[]> = [
@@ -221,6 +30,7 @@ function describe(t: Tok): string {
   if (t.k === 'id') return 'IDENT'
   if (t.k === 'var') return `'$'`
   if (t.k === 'field') return 'FIELD'
+  if (t.k === 'loc') return `'$__loc__'`
   return `'${t.v}'`
 }
 
@@ -251,15 +61,15 @@ class Parser {
 
   pipe(): Node {
     if (this.isOp('def')) return this.def()
-    const l = this.comma()
-    if (this.isOp('as')) {
+    if (this.isOp('label')) {
       this.i++
       const v = this.peek()
       if (v.k !== 'var') this.fail()
       this.i++
       this.expect('|')
-      return { t: 'as', source: l, name: v.v, body: this.pipe() }
+      return { t: 'label', name: v.v, body: this.pipe() }
     }
+    const l = this.comma()
     if (this.isOp('|')) {
       this.i++
       return { t: 'pipe', l, r: this.pipe() }
@@ -301,7 +111,12 @@ class Parser {
   }
 
   /** A term and its suffixes: `.a`, `."a"`, `[f]`, `.[f]`, `[]`, `[a:b]`, `?`. */
-  private postfix(): Node {
+  /** A term without a trailing `as` (that of `reduce`/`foreach`, or a `try` body). */
+  private postfixNoAs(): Node {
+    return this.postfix(false)
+  }
+
+  private postfix(allowAs = true): Node {
     let n = this.term()
     for (;;) {
       const t = this.peek()
@@ -326,7 +141,12 @@ class Parser {
         n = this.bracket(n)
       } else if (this.isOp('?')) {
         this.i++
-        n = { t: 'try', body: n }
+        n = { t: 'try', body: n, handler: null }
+      } else if (this.isOp('as') && allowAs) {
+        this.i++
+        const pats = this.patterns()
+        this.expect('|')
+        return { t: 'as', source: n, pats, body: this.pipe() }
       } else return n
     }
   }
@@ -376,6 +196,7 @@ class Parser {
       return { t: 'format', name: t.v }
     }
     if (t.k === 'var') return { t: 'var', name: t.v }
+    if (t.k === 'loc') return { t: 'loc', line: t.line }
     if (t.k === 'field') return { t: 'index', of: { t: 'identity' }, key: { t: 'lit', v: t.v }, opt: false }
     if (t.k === 'op') {
       if (t.v === '.') {
@@ -408,11 +229,27 @@ class Parser {
       if (t.v === 'null') return { t: 'lit', v: null }
       if (t.v === 'if') return this.ifThen()
       if (t.v === 'reduce' || t.v === 'foreach') return this.fold(t.v)
+      if (t.v === 'try') {
+        const body = this.postfixNoAs()
+        if (!this.isOp('catch')) return { t: 'try', body, handler: null }
+        this.i++
+        return { t: 'try', body, handler: this.postfixNoAs() }
+      }
+      if (t.v === 'break') {
+        const v = this.peek()
+        if (v.k !== 'var') this.fail()
+        this.i++
+        return { t: 'break', name: v.v }
+      }
+      if (t.v === 'label') {
+        this.i--
+        return this.pipe()
+      }
       if (t.v === 'def') {
         this.i--
         return this.def()
       }
-      if (['then', 'elif', 'else', 'end', 'and', 'or', 'as'].includes(t.v)) {
+      if (['then', 'elif', 'else', 'end', 'and', 'or', 'as', 'catch', 'import', 'include'].includes(t.v)) {
         this.i--
         this.fail()
       }
@@ -427,6 +264,66 @@ class Parser {
         this.expect(')')
       }
       return { t: 'call', name: t.v, args }
+    }
+    this.i--
+    this.fail()
+  }
+
+  /** `p1 ?// p2 ?// …`: one pattern, or the destructuring alternatives. */
+  private patterns(): Pattern[] {
+    const out = [this.pattern()]
+    while (this.isOp('?//')) {
+      this.i++
+      out.push(this.pattern())
+    }
+    return out
+  }
+
+  private pattern(): Pattern {
+    const t = this.peek()
+    this.i++
+    if (t.k === 'var') return { p: 'var', name: t.v }
+    if (t.k === 'op' && t.v === '[') {
+      const elems: Pattern[] = []
+      if (this.isOp(']')) this.fail()
+      for (;;) {
+        elems.push(this.pattern())
+        if (this.isOp(']')) break
+        this.expect(',')
+      }
+      this.i++
+      return { p: 'array', elems }
+    }
+    if (t.k === 'op' && t.v === '{') {
+      const entries: Array<{ key: Node; bind: string | null; pat: Pattern | null }> = []
+      for (;;) {
+        const k = this.peek()
+        this.i++
+        let key: Node
+        let bind: string | null = null
+        if (k.k === 'var') {
+          key = { t: 'lit', v: k.v }
+          bind = k.v
+        } else if (k.k === 'id' || k.k === 'str') key = { t: 'lit', v: k.v }
+        else if (k.k === 'istr') key = this.interp(k.parts, null)
+        else if (k.k === 'op' && k.v === '(') {
+          key = this.pipe()
+          this.expect(')')
+        } else {
+          this.i--
+          this.fail()
+        }
+        let pat: Pattern | null = null
+        if (this.isOp(':')) {
+          this.i++
+          pat = this.pattern()
+        } else if (bind === null) this.fail()
+        entries.push({ key, bind, pat })
+        if (this.isOp('}')) break
+        this.expect(',')
+      }
+      this.i++
+      return { p: 'object', entries }
     }
     this.i--
     this.fail()
@@ -459,11 +356,9 @@ class Parser {
 
   /** `reduce SOURCE as $x (INIT; UPDATE)` and `foreach SOURCE as $x (INIT; UPDATE[; EXTRACT])`. */
   private fold(kind: 'reduce' | 'foreach'): Node {
-    const source = this.postfix()
+    const source = this.postfixNoAs()
     this.expect('as')
-    const v = this.peek()
-    if (v.k !== 'var') this.fail()
-    this.i++
+    const pats = this.patterns()
     this.expect('(')
     const init = this.pipe()
     this.expect(';')
@@ -474,8 +369,8 @@ class Parser {
       extract = this.pipe()
     }
     this.expect(')')
-    if (kind === 'reduce') return { t: 'reduce', source, name: v.v, init, update }
-    return { t: 'foreach', source, name: v.v, init, update, extract }
+    if (kind === 'reduce') return { t: 'reduce', source, pats, init, update }
+    return { t: 'foreach', source, pats, init, update, extract }
   }
 
   private interp(parts: ReadonlyArray<string | { src: string }>, fmt: string | null): Node {

@@ -6,7 +6,22 @@
 
 export type J = null | boolean | number | string | J[] | Map<string, J>
 
-export class JqError extends Error {}
+/** A jq error: message is what jq prints, value what `catch` gets (the message, or error(v)'s v). */
+export class JqError extends Error {
+  readonly value: J
+  constructor(message: string, value?: J) {
+    super(message)
+    this.value = value === undefined ? message : value
+  }
+}
+
+/** `halt`, `halt_error`: the run stops with this status, printing message (if any) to stderr. */
+export class Halt {
+  constructor(
+    readonly status: number,
+    readonly message: string | null,
+  ) {}
+}
 
 /** Most copies `"s" * n` makes, a bound on one string's size. */
 const MAX_REPEAT = 1 << 20
@@ -101,7 +116,8 @@ export function arith(op: string, a: J, b: J): J {
   } else if (op === '-') {
     if (typeof a === 'number' && typeof b === 'number') return a - b
     if (Array.isArray(a) && Array.isArray(b)) return a.filter((x) => !b.some((y) => compare(x, y) === 0))
-  } else if (typeof a === 'number' && typeof b === 'number') {
+  } else if (op === '*' && a instanceof Map && b instanceof Map) return deepMerge(a, b)
+  else if (typeof a === 'number' && typeof b === 'number') {
     if ((op === '/' || op === '%') && b === 0)
       throw new JqError(
         `${kind(a)} (${show(a)}) and ${kind(b)} (${show(b)}) cannot be divided because the divisor is zero`,
@@ -114,6 +130,16 @@ export function arith(op: string, a: J, b: J): J {
     return b > 0 ? a.repeat(Math.min(Math.max(1, Math.trunc(b)), MAX_REPEAT)) : null
   const verb = { '+': 'added', '-': 'subtracted', '*': 'multiplied', '/': 'divided', '%': 'divided' }[op]
   throw new JqError(`${kind(a)} (${show(a)}) and ${kind(b)} (${show(b)}) cannot be ${verb}`)
+}
+
+/** `{…} * {…}`: b's keys over a's, objects on both sides merged recursively. */
+function deepMerge(a: Map<string, J>, b: Map<string, J>): Map<string, J> {
+  const out = new Map(a)
+  for (const [k, y] of b) {
+    const x = out.get(k)
+    out.set(k, x instanceof Map && y instanceof Map ? deepMerge(x, y) : y)
+  }
+  return out
 }
 
 function length(v: J): number {
@@ -134,17 +160,6 @@ export function has(v: J, k: J): boolean {
   if (v instanceof Map && typeof k === 'string') return v.has(k)
   if (Array.isArray(v) && typeof k === 'number') return k >= 0 && k < v.length
   throw new JqError(`Cannot check whether ${kind(v)} has a ${kind(k)} key`)
-}
-
-export function regex(re: J, flags: J): RegExp {
-  if (typeof re !== 'string')
-    throw new JqError(`${kind(re)} (${show(re)}) cannot be matched, as it is not a string`)
-  const f = typeof flags === 'string' ? flags.replace(/[^gimsx]/g, '') : ''
-  try {
-    return new RegExp(re, f.replace('x', ''))
-  } catch {
-    throw new JqError(`${re} (at offset 0) is not a valid regex`)
-  }
 }
 
 /** Builtins of no argument, applied to the input. */
@@ -169,14 +184,11 @@ export const PLAIN: Readonly<Record<string, (v: J) => J[]>> = {
         ? []
         : [...iterArray(v, 'reversed')].reverse(),
   ],
-  tostring: (v) => [typeof v === 'string' ? v : JSON.stringify(toPlain(v))],
   tonumber: (v) => {
     if (typeof v === 'number') return [v]
     if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return [Number(v)]
     throw new JqError(`Cannot parse '${String(v)}' as JSON`)
   },
-  ascii_downcase: (v) => [str(v, 'ascii_downcase').toLowerCase()],
-  ascii_upcase: (v) => [str(v, 'ascii_upcase').toUpperCase()],
   to_entries: (v) => [
     keys(v, false).map(
       (k) =>
