@@ -83,12 +83,17 @@ interop('OSPFv3 NSSA against FRR ospf6d', 'ospf6d', (get, explain) => {
       await until('Linux: fd43::/64 proto ospf', async () =>
         /^fd43::\/64 .*dev vxlan0/m.test(w.peer.ip(['-6', 'route', 'show', 'proto', 'ospf'])),
       )
+      // FRR saw our Hellos and LSAs as an NSSA's: our Router-LSA has N, and E once we translate.
+      // The instance with E may come a moment after the routes: a new instance waits out
+      // MinLSInterval, and after a database exchange MinLSArrival (RFC 5340 §4.1.1 / RFC 2328 §12.4).
+      await until('FRR: our Router-LSA with E, B and N', async () =>
+        /Bits: -+EB Options: .*\|R\|N\|.*V6/.test(
+          await w.frr.vtysh('show ipv6 ospf6 database router adv-router 10.42.0.1 detail'),
+        ),
+      )
     } catch (e) {
       throw await explain(e, ...SHOW)
     }
-    // FRR saw our Hellos and LSAs as an NSSA's: the area is an NSSA to it, our Router-LSA has N.
-    const frrDb = await w.frr.vtysh('show ipv6 ospf6 database router adv-router 10.42.0.1 detail')
-    assert.match(frrDb, /Bits: -+EB Options: .*\|R\|N\|.*V6/, frrDb)
     assert.match(await w.frr.vtysh('show ipv6 ospf6'), /Area 0\.0\.0\.1\[NSSA\]/)
   })
 })

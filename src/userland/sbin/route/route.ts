@@ -14,7 +14,7 @@ import { getopt, strtol } from '../../getopt.js'
 import { withJailOption } from '../../jail_option.js'
 import type { Command, Io } from '../../types.js'
 import { route6 } from './route_inet6.js'
-import { METRIC_KEYWORDS, setMetric } from './route_metrics.js'
+import { METRIC_KEYWORDS, setFlagModifier, setMetric } from './route_metrics.js'
 import { monitor } from './route_monitor.js'
 
 const USAGE = 'route: usage: route [-j jail] [-46dnqtv] command [[modifiers] args]'
@@ -192,6 +192,7 @@ export function parseRoute(sys: Syscalls, cmd: string, args: readonly string[]):
         setMetric(spec, key, next(i++), () => Math.floor(sys.now() / 1e9))
         continue
       }
+      if (setFlagModifier(spec, key)) continue
       switch (key) {
         case 'inet':
         case '4':
@@ -243,22 +244,6 @@ export function parseRoute(sys: Syscalls, cmd: string, args: readonly string[]):
           break
         case 'dst':
           dest = next(i++)
-          break
-        case 'xresolve':
-          spec.xresolve = true
-          break
-        case 'sticky':
-          spec.sticky = true
-          break
-        case 'nostick':
-          spec.sticky = false
-          break
-        case 'proxy':
-          spec.proxy = true
-          break
-        // Locks go into rmx_locks, which FreeBSD 14's kernel does not keep.
-        case 'lock':
-        case 'lockrest':
           break
         case 'ifa': {
           const a = inetAton(next(i++))

@@ -11,7 +11,7 @@ import { asSysError, CmdError, EX, padL, usage } from '../../common.js'
 import { strtol } from '../../getopt.js'
 import type { Io } from '../../types.js'
 import { routeFlagNames, useFib } from './route.js'
-import { METRIC_KEYWORDS, setMetric } from './route_metrics.js'
+import { METRIC_KEYWORDS, setFlagModifier, setMetric } from './route_metrics.js'
 
 const USAGE = 'route: usage: route [-j jail] [-46dnqtv] command [[modifiers] args]'
 const RTF_DONE = 0x40
@@ -60,22 +60,8 @@ function parse6(sys: Syscalls, cmd: string, args: readonly string[]): Request6 {
         setMetric(spec, key, next(i++), () => Math.floor(sys.now() / 1e9))
         continue
       }
+      if (setFlagModifier(spec, key)) continue
       switch (key) {
-        case 'xresolve':
-          spec.xresolve = true
-          break
-        case 'sticky':
-          spec.sticky = true
-          break
-        case 'nostick':
-          spec.sticky = false
-          break
-        case 'proxy':
-          spec.proxy = true
-          break
-        case 'lock':
-        case 'lockrest':
-          break
         // RTAX_IFA / RTAX_IFP / RTAX_GENMASK for IPv6: parsed as getaddr() parses them, then not
         // sent (FreeBSD 14's netlink route(8) sends none of them).
         case 'ifa':

@@ -7,13 +7,16 @@
  * the rest and no lock survives), so the other values are checked and dropped here, as they are
  * dropped there. An `-expire` starting with `+` or `-` counts from now.
  *
+ * The flag modifiers both families share (`-xresolve`, `-sticky`/`-nostick`, `-proxy`) are read here
+ * too.
+ *
  * Must not: ask the kernel anything; it only parses.
  */
 
 import { CmdError, EX } from '../../common.js'
 import { strtol } from '../../getopt.js'
 
-export const METRIC_KEYWORDS = new Set([
+export const METRIC_KEYWORDS: ReadonlySet<string> = new Set([
   'mtu',
   'hopcount',
   'expire',
@@ -54,4 +57,36 @@ export function setMetric(m: Metrics, key: string, value: string, nowSec: () => 
       break
     // hopcount, recvpipe, sendpipe, ssthresh, rtt, rttvar: read and checked, kept by no kernel.
   }
+}
+
+/** The route flags a request can carry beside its metrics. */
+export interface FlagModifiers {
+  xresolve?: boolean
+  sticky?: boolean
+  proxy?: boolean
+}
+
+/**
+ * `-xresolve`, `-sticky`, `-nostick`, `-proxy` into f, and `-lock`/`-lockrest` (rmx_locks, which
+ * FreeBSD 14's kernel does not keep); false when key is none of them.
+ */
+export function setFlagModifier(f: FlagModifiers, key: string): boolean {
+  switch (key) {
+    case 'xresolve':
+      f.xresolve = true
+      return true
+    case 'sticky':
+      f.sticky = true
+      return true
+    case 'nostick':
+      f.sticky = false
+      return true
+    case 'proxy':
+      f.proxy = true
+      return true
+    case 'lock':
+    case 'lockrest':
+      return true
+  }
+  return false
 }

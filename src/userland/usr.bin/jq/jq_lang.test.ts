@@ -10,18 +10,9 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { jqRun as run } from '../../../testing/jq.js'
 import { sh, virtualHost } from '../../../testing/net_lab.js'
-import { check } from './check.js'
-import { Evaluator, type J, JqError } from './eval.js'
-import { formatJson, JsonStream } from './json.js'
-import { parse } from './parse.js'
-
-function run(filter: string, input: string): string[] {
-  const prog = parse(filter)
-  check(prog, new Set())
-  const v = new JsonStream(input).next() as J
-  return [...new Evaluator().run(prog, v, new Map())].map((x) => formatJson(x, true))
-}
+import { JqError } from './eval.js'
 
 const CASES: ReadonlyArray<readonly [string, string, readonly string[]]> = [
   ['"\\(.a) and \\(.b)"', '{"a":1,"b":"x"}', ['"1 and x"']],

@@ -8,18 +8,8 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { check } from './check.js'
-import { Evaluator, type J, JqError } from './eval.js'
-import { formatJson, JsonStream } from './json.js'
-import { parse } from './parse.js'
-
-function run(filter: string, input: string): string[] {
-  const prog = parse(filter)
-  check(prog, new Set())
-  return [...new Evaluator().run(prog, new JsonStream(input).next() as J, new Map())].map((x) =>
-    formatJson(x, true),
-  )
-}
+import { jqRun as run } from '../../../testing/jq.js'
+import { JqError } from './eval.js'
 
 /** [program, input, outputs (compact JSON)]. */
 const CASES: ReadonlyArray<readonly [string, string, readonly string[]]> = [
