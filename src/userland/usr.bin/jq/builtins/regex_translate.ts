@@ -45,7 +45,7 @@ const LITERAL_ESC: Readonly<Record<string, string>> = {
   a: '\x07',
 }
 
-const CLASS_ESC = new Set(['d', 'D', 'w', 'W', 's', 'S'])
+const CLASS_ESC: ReadonlySet<string> = new Set(['d', 'D', 'w', 'W', 's', 'S'])
 const REFUSED: Readonly<Record<string, string>> = {
   K: '\\K (keep) is not supported',
   G: '\\G (search start) is not supported',

@@ -6,11 +6,12 @@
  * JqError with jq 1.7's wording.
  */
 
+import { civilTime } from '../../../../util/civil_time.js'
 import { type J, JqError } from '../value.js'
 import type { Builtin } from './core.js'
 
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
-const MONTHS = [
+const DAYS: readonly string[] = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+const MONTHS: readonly string[] = [
   'January',
   'February',
   'March',
@@ -25,22 +26,20 @@ const MONTHS = [
   'December',
 ]
 
+/** [year, month 0–11, day, hour, minute, second, weekday, day of the year] of whole seconds, UTC. */
+function brokenDown(secs: number): number[] {
+  const c = civilTime(secs)
+  const yday = (Date.UTC(c.year, c.month - 1, c.day) - Date.UTC(c.year, 0, 1)) / 86_400_000
+  return [c.year, c.month - 1, c.day, c.hour, c.minute, c.second, c.weekday, yday]
+}
+
 function gmtime(v: J): J[] {
-  if (typeof v !== 'number') throw new JqError('gmtime() requires a number')
+  // Beyond ±8.64e12 s a JavaScript date (and so jq's own range here) ends.
+  if (typeof v !== 'number' || !(Math.abs(v) <= 8.64e12)) throw new JqError('gmtime() requires a number')
   const whole = Math.floor(v)
-  const d = new Date(whole * 1000)
-  if (Number.isNaN(d.getTime())) throw new JqError('gmtime() requires a number')
-  const jan1 = Date.UTC(d.getUTCFullYear(), 0, 1)
-  return [
-    d.getUTCFullYear(),
-    d.getUTCMonth(),
-    d.getUTCDate(),
-    d.getUTCHours(),
-    d.getUTCMinutes(),
-    d.getUTCSeconds() + (v - whole),
-    d.getUTCDay(),
-    Math.floor((d.getTime() - jan1) / 86_400_000),
-  ]
+  const t = brokenDown(whole)
+  t[5] = t[5]! + (v - whole)
+  return t
 }
 
 /** A broken-down time's fields as numbers (jq wants at least the first six). */
@@ -59,16 +58,15 @@ function strftime(v: J, fmt: J, fn: string): string {
   if (typeof fmt !== 'string') throw new JqError(`${fn}/1 requires a string format`)
   const t = fields(typeof v === 'number' ? gmtime(v) : v, `${fn}/1 requires parsed datetime inputs`)
   // Weekday and yearday from the date itself, as timegm() normalises them in jq.
-  const d = new Date(timegm(t) * 1000)
-  const wday = d.getUTCDay()
-  const yday = Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000)
-  const [Y, M, D, h, m, s] = [
-    d.getUTCFullYear(),
-    d.getUTCMonth(),
-    d.getUTCDate(),
-    d.getUTCHours(),
-    d.getUTCMinutes(),
-    d.getUTCSeconds(),
+  const [Y, M, D, h, m, s, wday, yday] = brokenDown(timegm(t)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ]
   const conv: Record<string, () => string> = {
     Y: () => String(Y),
