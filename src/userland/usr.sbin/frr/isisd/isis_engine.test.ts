@@ -353,7 +353,7 @@ test("lsp-gen-interval: FRR's throttle — the first LSP at once, the next no so
     const n = net()
     const a = n.router('000000000001', 'a')
     const b = n.router('000000000002', 'b')
-    for (const e of [a, b]) e.genInterval = [interval, interval]
+    for (const e of [a, b]) e.gen.interval = [interval, interval]
     a.setCircuits([circuit('e0', 0xa1, '10.0.0.1/30', { p2p: true })], 0)
     b.setCircuits(
       [

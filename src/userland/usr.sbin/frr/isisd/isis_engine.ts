@@ -47,6 +47,7 @@ import {
   lspFlags,
 } from './isis_levels.js'
 import { bodyOf, Lsdb, type Lsp, sameBody, ZERO_AGE_NS } from './isis_lsdb.js'
+import { LspGenThrottle } from './isis_lsp_gen.js'
 import { lspInput } from './isis_lsp_input.js'
 import { type OwnInfo, ownTlvs, pack, pseudonodeTlvs } from './isis_origin.js'
 import { sendCsnp, sendPsnp, snpInput } from './isis_snp.js'
@@ -55,14 +56,6 @@ import { atLevel, type Circuit, type CircuitDesc, SEC_NS, upAdjs } from './isis_
 
 const LEVELS = [1, 2] as const
 const SPF_DELAY_NS = 0.2 * SEC_NS
-/**
- * FRR's LSP regeneration throttle (isisd/isis_lsp.c, _lsp_regenerate_schedule and lsp_refresh): an
- * LSP this IS has none of yet goes out at once (lsp_generate, lsp_generate_pseudo); a change to one
- * it has waits until `lsp-gen-interval` whole seconds (time(NULL)'s) after its last generation, or,
- * past that, until 100 ms have gone by without a further change (the instability timer).
- */
-export const ISIS_GEN_INTERVAL_S = 30
-const INSTABILITY_NS = 0.1 * SEC_NS
 
 export interface IsisIo {
   send(circuit: string, dstMac: number, pdu: Uint8Array): void
@@ -110,14 +103,8 @@ export class IsisEngine {
   readonly names = new Map<string, string>()
   readonly drops = new Map<string, number>()
   onRoutes: ((routes: ReadonlyMap<string, IsisRoute>) => void) | null = null
-  /** `lsp-gen-interval` per level, seconds. */
-  genInterval: [number, number] = [ISIS_GEN_INTERVAL_S, ISIS_GEN_INTERVAL_S]
-  /** Pending regenerations per level, by pseudonode byte (0: this IS's own LSP). */
-  private readonly genAt: [Map<number, number>, Map<number, number>] = [new Map(), new Map()]
-  /** When each LSP (by pseudonode byte) was last generated anew, per level. */
-  private readonly lastGen: [Map<number, number>, Map<number, number>] = [new Map(), new Map()]
-  /** The last request to regenerate, per level (FRR's last_lsp_refresh_event). */
-  private readonly lastEvent: [number, number] = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY]
+  /** When this IS's LSPs are regenerated (`lsp-gen-interval`), by pseudonode byte. */
+  readonly gen = new LspGenThrottle()
   private spfAt: [number, number] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]
   spfRuns = 0
   private nextId = 1
@@ -154,7 +141,7 @@ export class IsisEngine {
     if (sysId !== this.sysId && this.sysId !== '') {
       for (const c of [...this.circuits.keys()]) this.removeCircuit(c, now)
       for (const db of this.lsdb) for (const l of db.lsps.values()) if (l.own) this.purge(db, l, now)
-      for (const m of [...this.genAt, ...this.lastGen]) m.clear()
+      this.gen.clear()
     }
     const changed =
       sysId !== this.sysId ||
@@ -285,49 +272,22 @@ export class IsisEngine {
   scheduleGen(now: number, levels = 3): void {
     for (const l of LEVELS) {
       if (!atLevel(this.isType, l) || (levels & l) === 0) continue
-      this.lastEvent[l - 1] = now
-      this.scheduleKey(l, 0, now)
-      for (const c of this.circuits.values()) if (c.dis[l - 1] && !c.desc.p2p) this.scheduleKey(l, c.id, now)
+      this.gen.event(l, now)
+      this.gen.schedule(l, 0, now, this.holds(l, 0))
+      for (const c of this.circuits.values())
+        if (c.dis[l - 1] && !c.desc.p2p) this.gen.schedule(l, c.id, now, this.holds(l, c.id))
     }
   }
 
-  private scheduleKey(l: 1 | 2, key: number, now: number): void {
-    const pending = this.genAt[l - 1]
-    if (pending.has(key)) return
+  /** Whether this IS holds a live instance of its LSP (pseudonode byte `key`) at level l. */
+  private holds(l: 1 | 2, key: number): boolean {
     const cur = this.lsdb[l - 1].get(ids(ids(this.sysId, key), 0))
-    const last = this.lastGen[l - 1].get(key)
-    if (cur === undefined || cur.purged || last === undefined) {
-      pending.set(key, now)
-      return
-    }
-    const diff = Math.floor(now / SEC_NS) - Math.floor(last / SEC_NS)
-    const interval = this.genInterval[l - 1]
-    pending.set(key, diff < interval ? now + (interval - diff) * SEC_NS : now + INSTABILITY_NS)
-  }
-
-  /** The regenerations due now, by pseudonode byte; this IS's own waits out the instability timer. */
-  private dueKeys(l: 1 | 2, now: number): Set<number> {
-    const due = new Set<number>()
-    const pending = this.genAt[l - 1]
-    for (const [key, at] of pending) {
-      if (at > now) continue
-      const cur = this.lsdb[l - 1].get(ids(ids(this.sysId, key), 0))
-      const settled = now - this.lastEvent[l - 1] >= INSTABILITY_NS
-      if (key === 0 && cur !== undefined && !cur.purged && !settled) {
-        pending.set(key, this.lastEvent[l - 1] + INSTABILITY_NS)
-        continue
-      }
-      pending.delete(key)
-      due.add(key)
-    }
-    return due
+    return cur !== undefined && !cur.purged
   }
 
   /** When the next regeneration of a level is due (`show isis summary`, tests). */
   genDue(l: 1 | 2): number {
-    let t = Number.POSITIVE_INFINITY
-    for (const at of this.genAt[l - 1].values()) t = Math.min(t, at)
-    return t
+    return this.gen.next(l)
   }
 
   scheduleSpf(level: 1 | 2, now: number): void {
@@ -384,7 +344,7 @@ export class IsisEngine {
     }
     for (const l of LEVELS) {
       if (this.genDue(l) > now) continue
-      const due = this.dueKeys(l, now)
+      const due = this.gen.due(l, now, (k) => this.holds(l, k))
       if (due.size > 0) this.originate(l, now, false, due)
     }
     for (const db of this.lsdb) this.age(db, now)
@@ -461,7 +421,7 @@ export class IsisEngine {
         continue
       const seq = old === undefined ? 1 : (old.seq + 1) >>> 0
       this.install(db, id, seq, flags, body, now)
-      this.lastGen[l - 1].set(pnByte(id), now)
+      this.gen.generated(l, pnByte(id), now)
     }
     for (const l2 of db.lsps.values())
       if (l2.id.startsWith(this.sysId) && mine(pnByte(l2.id)) && !want.has(l2.id) && !l2.purged)
@@ -557,7 +517,7 @@ export class IsisEngine {
   private refreshOwn(db: Lsdb, l: Lsp, now: number): void {
     const body = bodyOf(l.pdu)
     this.install(db, l.id, (l.seq + 1) >>> 0, l.flags, body.slice(), now)
-    this.lastGen[db.level - 1].set(pnByte(l.id), now)
+    this.gen.generated(db.level, pnByte(l.id), now)
   }
 
   private flood(db: Lsdb, now: number): void {

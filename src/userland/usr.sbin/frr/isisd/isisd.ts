@@ -249,7 +249,7 @@ class IsisDaemon implements IsisControl {
     const descs: CircuitDesc[] = []
     if (c.enabled && net !== null) {
       const areas = c.nets.map(parseNet).flatMap((x) => (x === null ? [] : [x.area]))
-      e.genInterval = [c.genInterval[0], c.genInterval[1]]
+      e.gen.interval = [c.genInterval[0], c.genInterval[1]]
       e.setLeak(c.leak, now)
       e.setSystem(net.sysId, areas, c.isType, this.sys.getHostname(), now)
       e.setAuth([levelAuth(c.areaPassword), levelAuth(c.domainPassword)], now)
