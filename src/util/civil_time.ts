@@ -20,6 +20,31 @@ export const MONTH_NAMES: readonly string[] = [
   'Dec',
 ]
 
+/** The full English names, for strftime's %A/%B and date parsers (C locale). */
+export const DAY_FULL_NAMES: readonly string[] = [
+  'Sunday',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+]
+export const MONTH_FULL_NAMES: readonly string[] = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
+
 export interface CivilTime {
   year: number
   /** 1–12. */

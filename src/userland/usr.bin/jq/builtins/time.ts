@@ -6,25 +6,15 @@
  * JqError with jq 1.7's wording.
  */
 
-import { civilTime } from '../../../../util/civil_time.js'
+import {
+  civilTime,
+  DAY_FULL_NAMES,
+  DAY_NAMES,
+  MONTH_FULL_NAMES,
+  MONTH_NAMES,
+} from '../../../../util/civil_time.js'
 import { type J, JqError } from '../value.js'
 import type { Builtin } from './core.js'
-
-const DAYS: readonly string[] = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
-const MONTHS: readonly string[] = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
 
 /** [year, month 0–11, day, hour, minute, second, weekday, day of the year] of whole seconds, UTC. */
 function brokenDown(secs: number): number[] {
@@ -82,11 +72,11 @@ function strftime(v: J, fmt: J, fn: string): string {
     M: () => pad(m),
     S: () => pad(s),
     j: () => pad(yday + 1, 3),
-    a: () => DAYS[wday]!.slice(0, 3),
-    A: () => DAYS[wday]!,
-    b: () => MONTHS[M]!.slice(0, 3),
-    h: () => MONTHS[M]!.slice(0, 3),
-    B: () => MONTHS[M]!,
+    a: () => DAY_NAMES[wday]!,
+    A: () => DAY_FULL_NAMES[wday]!,
+    b: () => MONTH_NAMES[M]!,
+    h: () => MONTH_NAMES[M]!,
+    B: () => MONTH_FULL_NAMES[M]!,
     p: () => (h < 12 ? 'AM' : 'PM'),
     Z: () => 'UTC',
     z: () => '+0000',
@@ -99,8 +89,7 @@ function strftime(v: J, fmt: J, fn: string): string {
     R: () => `${pad(h)}:${pad(m)}`,
     D: () => `${pad(M + 1)}/${pad(D)}/${pad(Y % 100)}`,
     F: () => `${Y}-${pad(M + 1)}-${pad(D)}`,
-    c: () =>
-      `${DAYS[wday]!.slice(0, 3)} ${MONTHS[M]!.slice(0, 3)} ${pad(D, 2, ' ')} ${pad(h)}:${pad(m)}:${pad(s)} ${Y}`,
+    c: () => `${DAY_NAMES[wday]!} ${MONTH_NAMES[M]!} ${pad(D, 2, ' ')} ${pad(h)}:${pad(m)}:${pad(s)} ${Y}`,
     x: () => `${pad(M + 1)}/${pad(D)}/${pad(Y % 100)}`,
     X: () => `${pad(h)}:${pad(m)}:${pad(s)}`,
     n: () => '\n',
@@ -162,8 +151,8 @@ function strptime(v: J, fmt: J): J[] {
     else if (d === 'M') t.m = int(2)
     else if (d === 'S') t.s = int(2)
     else if (d === 'j') int(3)
-    else if (d === 'b' || d === 'B' || d === 'h') t.M = name(MONTHS)
-    else if (d === 'a' || d === 'A') name(DAYS)
+    else if (d === 'b' || d === 'B' || d === 'h') t.M = name(MONTH_FULL_NAMES)
+    else if (d === 'a' || d === 'A') name(DAY_FULL_NAMES)
     else if (d === 'p') t.pm = name(['AM', 'PM'])
     else if (d === 's') t.epoch = int(20)
     else if (d === 'Z') {

@@ -12,7 +12,7 @@
  * Must not: know any protocol; every daemon follows these nodes (no `proto`), as in FRR's lib.
  */
 
-import { civilTime, MONTH_NAMES } from '../../../../util/civil_time.js'
+import { civilTime, MONTH_FULL_NAMES, MONTH_NAMES } from '../../../../util/civil_time.js'
 import type { CmdSpec, VtySession } from '../vty_cmds.js'
 
 export type KeyAlgo = 'md5' | 'hmac-sha-1' | 'hmac-sha-256' | 'hmac-sha-384' | 'hmac-sha-512'
@@ -74,21 +74,6 @@ export function completeKeys(
   return out
 }
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-] as const
-
 /**
  * `HH:MM:SS`, day, month (three letters or more of its English name) and year as seconds since the
  * epoch (UTC; a day past the month's end runs into the next, as mktime(3) does), or null.
@@ -100,7 +85,7 @@ export function keyTime(hms: string, day: string, month: string, year: string): 
   if (h > 23 || mi > 59 || se > 59) return null
   const d = Number(day)
   if (!/^\d+$/.test(day) || d < 1 || d > 31) return null
-  const mo = month.length >= 3 ? MONTHS.findIndex((n) => n.startsWith(month)) : -1
+  const mo = month.length >= 3 ? MONTH_FULL_NAMES.findIndex((n) => n.startsWith(month)) : -1
   if (mo < 0) return null
   return Date.UTC(Number(year), mo, d, h, mi, se) / 1000
 }
